@@ -1,0 +1,71 @@
+"""The registry of diagnostic codes.
+
+Every diagnostic typelens reports carries one of these stable kebab-case codes.
+They are the SARIF ``ruleId``, the keys of ``--select``/``--ignore`` and what tests
+assert on.  Message templates live here too, so wording never drifts between the
+places that emit the same problem.
+
+Example::
+
+    >>> CODES["syntax-error"].severity
+    <Severity.ERROR: 'error'>
+    >>> SYNTAX_ERROR.format(snippet="def")
+    "syntax error near 'def'"
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    """One registered diagnostic code."""
+
+    name: str
+    severity: Severity
+    description: str
+
+
+_ALL = (
+    Code("syntax-error", Severity.ERROR, "The parser could not make sense of this code."),
+    Code("missing-token", Severity.ERROR, "The parser inserted a token that is missing here."),
+    Code("decode-error", Severity.WARNING, "The file is not valid in its declared encoding; undecodable bytes were replaced."),
+    Code("binary-file", Severity.WARNING, "The file looks binary and was not analysed."),
+    Code("nul-byte", Severity.WARNING, "The file contains NUL bytes; they were read as spaces."),
+    Code("file-too-large", Severity.WARNING, "The file exceeds the size limit; only its beginning was analysed."),
+    Code("nesting-too-deep", Severity.WARNING, "Statements are nested deeper than the analysis limit; deeper code has no control flow."),
+    Code("unreadable-file", Severity.ERROR, "The file could not be read."),
+    Code("internal-error", Severity.ERROR, "typelens failed on this file; the rest of the run went on."),
+    Code("unresolved-import", Severity.WARNING, "The imported module could not be found in the project, installed packages or stubs."),
+)
+
+CODES: dict[str, Code] = {code.name: code for code in _ALL}
+
+# Message templates: the only place where diagnostic wording lives.
+SYNTAX_ERROR = "syntax error near {snippet!r}"
+MISSING_TOKEN = "missing {token!r}"
+DECODE_ERROR = "{count} undecodable byte(s) in {encoding}; replaced with U+FFFD"
+BINARY_FILE = "file looks binary ({reason}); skipped"
+NUL_BYTE = "{count} NUL byte(s) read as spaces"
+FILE_TOO_LARGE = "file has {size} bytes, over the limit of {limit}; analysed the first {kept} bytes"
+NESTING_TOO_DEEP = "statements nested deeper than {limit} levels; no control flow below this point"
+UNREADABLE_FILE = "cannot read file: {reason}"
+INTERNAL_ERROR = "internal error while analysing this file: {reason}"
+UNRESOLVED_IMPORT = "cannot resolve import {module!r}"
+
+
+def code_named(name: str) -> Code:
+    """The registered code called ``name``; ``ValueError`` names the known codes otherwise."""
+    try:
+        return CODES[name]
+    except KeyError:
+        known = ", ".join(sorted(CODES))
+        raise ValueError(f"code={name!r} is not a registered diagnostic code; use one of: {known}") from None

@@ -1,0 +1,300 @@
+"""The heterogeneous program graph: typed nodes, typed edges, scopes and symbols.
+
+A :class:`ProgramGraph` is compact and read-only.  Node ids are integers assigned in
+pre-order (a node's id is smaller than its descendants'), node data lives in
+parallel lists, and edges are kept as ``(src, dst)`` lists per :class:`EdgeKind`.
+Adjacency maps are built on first use and memoised.
+
+Node kinds are tree-sitter's named node types (``function_definition``,
+``if_statement``, ``call``, ``attribute``, ``integer`` ...) refined by role:
+
+========================  =====================================================
+``name_load``             an identifier read as a variable
+``name_store``            an identifier bound (assignment, ``for``, ``as``, def)
+``name_del``              an identifier deleted
+``parameter``             an identifier naming a parameter
+``attribute_store``       ``obj.attr`` as an assignment target
+``identifier``            a name that is not a variable (``obj.attr``'s attr,
+                          keyword-argument names, dotted import paths)
+``entry`` / ``exit``      synthetic CFG nodes of a module, class or function
+========================  =====================================================
+
+Example::
+
+    >>> g = build_graph("def f(x):\\n    return x + 1\\n")
+    >>> [g.kinds[n] for n in g.nodes_of_kind("parameter")]
+    ['parameter']
+    >>> len(g.edges(EdgeKind.DFG))     # the parameter reaches its one use
+    1
+"""
+
+from __future__ import annotations
+
+import bisect
+import enum
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+from .source import Source
+from .spans import Diagnostic, Span
+
+logger = logging.getLogger(__name__)
+
+
+class EdgeKind(str, enum.Enum):
+    """The typed edges of the graph."""
+
+    AST = "ast"                      # parent -> child, labelled with the field name
+    CFG_NEXT = "cfg_next"            # statement -> the statement after it
+    CFG_TRUE = "cfg_true"            # test -> branch taken when true (loop: next item)
+    CFG_FALSE = "cfg_false"          # test -> branch taken when false (loop: exhausted)
+    CFG_EXCEPTION = "cfg_exception"  # statement in try -> handler; raise -> handler/exit
+    CFG_LOOP_BACK = "cfg_loop_back"  # end of loop body / continue -> loop header
+    CFG_RETURN = "cfg_return"        # return -> exit of the function
+    DFG = "dfg"                      # definition -> use it reaches
+    CALL = "call"                    # call site -> callee definition
+    RETURN = "return"                # return statement -> function; callee -> call site
+    IMPORT = "import"                # import statement -> each name it binds
+
+    @classmethod
+    def parse_list(cls, text: str) -> frozenset["EdgeKind"]:
+        """Edge kinds from a comma list; ``cfg`` selects every CFG kind, ``dfg`` data flow."""
+        chosen: set[EdgeKind] = set()
+        for word in filter(None, (w.strip().lower() for w in text.split(","))):
+            if word == "cfg":
+                chosen.update(CFG_KINDS)
+            elif word in cls._value2member_map_:
+                chosen.add(cls(word))
+            else:
+                known = "cfg, " + ", ".join(k.value for k in cls)
+                raise ValueError(f"edges={word!r} is not an edge kind; use a comma list of: {known}")
+        return frozenset(chosen)
+
+
+CFG_KINDS = frozenset(
+    {EdgeKind.CFG_NEXT, EdgeKind.CFG_TRUE, EdgeKind.CFG_FALSE, EdgeKind.CFG_EXCEPTION,
+     EdgeKind.CFG_LOOP_BACK, EdgeKind.CFG_RETURN}
+)
+
+
+class ScopeKind(str, enum.Enum):
+    MODULE = "module"
+    CLASS = "class"
+    FUNCTION = "function"
+    LAMBDA = "lambda"
+    COMPREHENSION = "comprehension"
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """A Python scope.  ``node`` is the module/class/function/lambda/comprehension node."""
+
+    id: int
+    kind: ScopeKind
+    node: int
+    name: str
+    qualname: str
+    parent: int          # enclosing scope id, -1 for the module
+    entry: int = -1      # synthetic CFG entry node (module, class, function)
+    exit: int = -1
+
+
+class SymbolKind(str, enum.Enum):
+    VARIABLE = "variable"
+    PARAMETER = "parameter"
+    FUNCTION = "function"
+    CLASS = "class"
+    IMPORT = "import"
+    ATTRIBUTE = "attribute"   # ``self.x`` stored in a method, owned by the class scope
+    BUILTIN = "builtin"
+    UNRESOLVED = "unresolved"
+
+
+@dataclass(frozen=True, slots=True)
+class Symbol:
+    """A name bound in one scope, with every node that defines or uses it."""
+
+    id: int
+    name: str
+    scope: int                 # -1 for builtins and unresolved names
+    kind: SymbolKind
+    definitions: tuple[int, ...]
+    uses: tuple[int, ...]
+    is_global_decl: bool = False   # declared ``global``/``nonlocal`` somewhere
+
+
+@dataclass(frozen=True, slots=True)
+class ImportBinding:
+    """A name an import statement binds: ``from ..pkg import x as y`` gives
+    ``module='pkg', level=2, name='x', alias node -> 'y'``."""
+
+    node: int             # the identifier bound (``name_store``); the statement for ``*``
+    statement: int
+    module: str
+    level: int
+    name: str | None      # None for ``import a.b``
+    bound: str            # the local name ('*' for star imports)
+
+
+class ProgramGraph:
+    """The program graph of one file.  Build it with :func:`build_graph`."""
+
+    __slots__ = (
+        "source", "kinds", "start_bytes", "end_bytes", "parents", "fields", "names",
+        "scope_of", "scopes", "symbols", "symbol_of", "imports", "diagnostics",
+        "_edges", "_line_starts", "_adjacency", "_children",
+    )
+
+    def __init__(self, source: Source, kinds: list[str], start_bytes: list[int], end_bytes: list[int],
+                 parents: list[int], fields: list[str | None], names: dict[int, str],
+                 scope_of: list[int], scopes: tuple[Scope, ...], symbols: tuple[Symbol, ...],
+                 symbol_of: dict[int, int], imports: tuple[ImportBinding, ...],
+                 edges: dict[EdgeKind, tuple[list[int], list[int]]],
+                 diagnostics: tuple[Diagnostic, ...], children: list[list[int]] | None = None) -> None:
+        self.source = source
+        self.kinds = kinds
+        self.start_bytes = start_bytes
+        self.end_bytes = end_bytes
+        self.parents = parents
+        self.fields = fields
+        self.names = names
+        self.scope_of = scope_of
+        self.scopes = scopes
+        self.symbols = symbols
+        self.symbol_of = symbol_of
+        self.imports = imports
+        self.diagnostics = diagnostics
+        self._edges = edges
+        self._line_starts: list[int] | None = None
+        self._adjacency: dict[tuple[EdgeKind, bool], dict[int, list[int]]] = {}
+        self._children: list[list[int]] | None = children
+
+    # -- nodes ---------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.kinds)
+
+    @property
+    def path(self) -> str:
+        return self.source.path
+
+    def nodes_of_kind(self, *kinds: str) -> list[int]:
+        wanted = set(kinds)
+        return [i for i, k in enumerate(self.kinds) if k in wanted]
+
+    def text(self, node: int) -> str:
+        """The source text of ``node``."""
+        return self.source.data[self.start_bytes[node]:self.end_bytes[node]].decode("utf-8", "replace")
+
+    def point(self, byte: int) -> tuple[int, int]:
+        """The 0-based (row, byte column) of byte offset ``byte``."""
+        if self._line_starts is None:
+            data, starts = self.source.data, [0]
+            at = data.find(b"\n")
+            while at >= 0:
+                starts.append(at + 1)
+                at = data.find(b"\n", at + 1)
+            self._line_starts = starts
+        row = bisect.bisect_right(self._line_starts, byte) - 1
+        return row, byte - self._line_starts[row]
+
+    def span(self, node: int) -> Span:
+        start, end = self.start_bytes[node], self.end_bytes[node]
+        (sr, sc), (er, ec) = self.point(start), self.point(end)
+        return Span(start, end, sr, sc, er, ec)
+
+    def children(self, node: int) -> list[int]:
+        if self._children is None:
+            kids: list[list[int]] = [[] for _ in self.kinds]
+            for child, parent in enumerate(self.parents):
+                if parent >= 0:
+                    kids[parent].append(child)
+            self._children = kids
+        return self._children[node]
+
+    def child_by_field(self, node: int, field: str) -> int | None:
+        for child in self.children(node):
+            if self.fields[child] == field:
+                return child
+        return None
+
+    def node_at(self, byte: int) -> int:
+        """The innermost node whose span contains ``byte`` (the module if none)."""
+        best = 0
+        for node in range(len(self.kinds)):
+            if self.start_bytes[node] <= byte < self.end_bytes[node] and self.kinds[node] not in ("entry", "exit"):
+                best = node
+        return best
+
+    # -- edges ---------------------------------------------------------------
+    def _edge_lists(self, kind: EdgeKind) -> tuple[list[int], list[int]]:
+        if kind is EdgeKind.AST and kind not in self._edges:
+            pairs = [(p, c) for c, p in enumerate(self.parents) if p >= 0]
+            self._edges[kind] = ([p for p, _ in pairs], [c for _, c in pairs])
+        return self._edges.get(kind, ([], []))
+
+    def edge_kinds(self) -> list[EdgeKind]:
+        return [k for k in EdgeKind if self._edge_lists(k)[0]]
+
+    def edges(self, kind: EdgeKind) -> list[tuple[int, int]]:
+        """``(src, dst)`` pairs of ``kind``; AST edges are labelled by ``fields[dst]``."""
+        srcs, dsts = self._edge_lists(kind)
+        return list(zip(srcs, dsts))
+
+    def iter_edges(self, kinds: Iterable[EdgeKind] | None = None) -> Iterator[tuple[EdgeKind, int, int]]:
+        for kind in (EdgeKind if kinds is None else kinds):
+            srcs, dsts = self._edge_lists(kind)
+            for src, dst in zip(srcs, dsts):
+                yield kind, src, dst
+
+    def _adjacent(self, kind: EdgeKind, forward: bool) -> dict[int, list[int]]:
+        key = (kind, forward)
+        table = self._adjacency.get(key)
+        if table is None:
+            table = defaultdict(list)
+            srcs, dsts = self._edge_lists(kind)
+            for src, dst in zip(srcs, dsts):
+                if forward:
+                    table[src].append(dst)
+                else:
+                    table[dst].append(src)
+            self._adjacency[key] = table
+        return table
+
+    def successors(self, node: int, kind: EdgeKind) -> list[int]:
+        return self._adjacent(kind, True).get(node, [])
+
+    def predecessors(self, node: int, kind: EdgeKind) -> list[int]:
+        return self._adjacent(kind, False).get(node, [])
+
+    # -- symbols -------------------------------------------------------------
+    def symbol_at(self, node: int) -> Symbol | None:
+        """The symbol a name/parameter/attribute node defines or uses."""
+        sid = self.symbol_of.get(node)
+        return None if sid is None else self.symbols[sid]
+
+    def find_symbol(self, name: str, scope: str = "") -> Symbol | None:
+        """The symbol ``name`` bound in the scope with qualified name ``scope`` ('' = module)."""
+        for sym in self.symbols:
+            if sym.name == name and sym.scope >= 0 and self.scopes[sym.scope].qualname == scope:
+                return sym
+        return None
+
+    def scope_named(self, qualname: str) -> Scope | None:
+        for scope in self.scopes:
+            if scope.qualname == qualname:
+                return scope
+        return None
+
+    def enclosing(self, node: int, *kinds: str) -> int | None:
+        """The nearest ancestor of ``node`` (itself included) of one of ``kinds``."""
+        wanted = set(kinds)
+        while node >= 0:
+            if self.kinds[node] in wanted:
+                return node
+            node = self.parents[node]
+        return None
+
+    def has_syntax_errors(self) -> bool:
+        return any(d.code in ("syntax-error", "missing-token") for d in self.diagnostics)
