@@ -20,12 +20,15 @@ from dataclasses import dataclass
 
 from tree_sitter import Tree
 
+from . import codes
 from .calls import CallBuilder
 from .cfg import CfgBuilder
 from .dataflow import DataflowBuilder
+from .errors import InputError
 from .graph import EdgeKind, ProgramGraph
 from .parsing import parse_bytes
 from .scopes import ScopeBuilder
+from .spans import Diagnostic, Span
 from .source import DEFAULT_MAX_BYTES, Source, source_from_bytes, source_from_path, source_from_text
 from .syntax import walk_tree
 
@@ -72,6 +75,21 @@ def build_graph(code: str | bytes | Source, path: str = "<memory>", *, config: G
 def build_graph_from_path(path, *, config: GraphConfig = DEFAULT_CONFIG, display: str | None = None) -> ProgramGraph:
     """Read ``path`` and build its graph (raises ``InputError`` if unreadable)."""
     return build_graph(source_from_path(path, max_bytes=config.max_bytes, display=display), config=config)
+
+
+def build_graph_safely(path, *, config: GraphConfig = DEFAULT_CONFIG, display: str | None = None) -> ProgramGraph:
+    """The per-file boundary: always a graph.  An unreadable file or a failure inside
+    typelens gives an empty module graph carrying the diagnostic; the run goes on."""
+    name = display if display is not None else str(path)
+    try:
+        return build_graph_from_path(path, config=config, display=display)
+    except InputError as err:
+        diagnostic = Diagnostic.build("unreadable-file", str(err), Span.empty(), name)
+    except Exception as err:  # the per-file boundary: report, keep the run going
+        logger.exception("internal error on %s", name)
+        message = codes.INTERNAL_ERROR.format(reason=f"{type(err).__name__}: {err}")
+        diagnostic = Diagnostic.build("internal-error", message, Span.empty(), name)
+    return build_graph(Source(name, b"", "", "utf-8", False, (diagnostic,)), config=config)
 
 
 def _build(source: Source, tree: Tree, config: GraphConfig) -> ProgramGraph:

@@ -1,1 +1,5 @@
-print("main")
+"""``python -m typelens.cli``: the same as the ``typelens`` command."""
+
+from .main import main
+
+main()

@@ -1,0 +1,128 @@
+"""Serialising program graphs: JSON (schema ``typelens.graph/1``), GraphML, DOT and
+networkx.
+
+Single files and whole projects share one schema: a file is a project of one.
+Positions are tree-sitter's: byte offsets and 0-based ``[row, byte column]``.
+The schema is documented in the README ("Graph JSON schema").
+
+Example::
+
+    >>> doc = graph_to_dict(ProjectGraph.single(build_graph("x = 1\\n")))
+    >>> doc["schema"], doc["nodes"][0]["kind"]
+    ('typelens.graph/1', 'module')
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Iterable, Iterator
+
+import networkx as nx
+
+from .graph import EdgeKind, ProgramGraph
+from .project_graph import ProjectGraph
+
+logger = logging.getLogger(__name__)
+
+SCHEMA = "typelens.graph/1"
+ALL_EDGES = frozenset(EdgeKind)
+
+
+def _as_project(graph: ProgramGraph | ProjectGraph) -> ProjectGraph:
+    return graph if isinstance(graph, ProjectGraph) else ProjectGraph.single(graph)
+
+
+def _all_edges(pg: ProjectGraph, kinds: frozenset[EdgeKind]) -> Iterator[tuple[EdgeKind, int, int, str | None]]:
+    for i, g in enumerate(pg.graphs):
+        off = pg.offsets[i]
+        for kind, src, dst in g.iter_edges(k for k in EdgeKind if k in kinds):
+            yield kind, off + src, off + dst, g.fields[dst] if kind is EdgeKind.AST else None
+    for kind, pairs in pg.cross_edges.items():
+        if kind in kinds:
+            for src, dst in pairs:
+                yield kind, src, dst, None
+
+
+def _node_records(pg: ProjectGraph) -> Iterator[dict]:
+    for i, g in enumerate(pg.graphs):
+        off = pg.offsets[i]
+        qualnames = [s.qualname for s in g.scopes]
+        for n in range(len(g)):
+            span = g.span(n)
+            record = {
+                "id": off + n, "file": i, "kind": g.kinds[n],
+                "start": [span.start_row, span.start_col], "end": [span.end_row, span.end_col],
+                "start_byte": span.start_byte, "end_byte": span.end_byte,
+                "field": g.fields[n], "scope": qualnames[g.scope_of[n]] if g.scope_of[n] >= 0 else "",
+            }
+            if n in g.names:
+                record["name"] = g.names[n]
+            yield record
+
+
+def graph_to_dict(graph: ProgramGraph | ProjectGraph, edges: Iterable[EdgeKind] = ALL_EDGES) -> dict:
+    """The JSON document of a file's or a project's graph."""
+    pg = _as_project(graph)
+    kinds = frozenset(edges)
+    files, scopes, symbols, diagnostics = [], [], [], []
+    for i, g in enumerate(pg.graphs):
+        off = pg.offsets[i]
+        files.append({"path": pg.files[i], "nodes": len(g), "encoding": g.source.encoding})
+        for s in g.scopes:
+            scopes.append({"file": i, "id": s.id, "kind": s.kind.value, "name": s.name, "qualname": s.qualname,
+                           "node": off + s.node, "entry": off + s.entry if s.entry >= 0 else None,
+                           "exit": off + s.exit if s.exit >= 0 else None})
+        for sym in g.symbols:
+            symbols.append({"file": i, "name": sym.name, "kind": sym.kind.value,
+                            "scope": g.scopes[sym.scope].qualname if sym.scope >= 0 else None,
+                            "definitions": [off + d for d in sym.definitions], "uses": [off + u for u in sym.uses]})
+        diagnostics.extend({**d.to_dict(), "file": i} for d in g.diagnostics)
+    edge_records = [{"kind": k.value, "src": s, "dst": d, **({"label": lab} if lab else {})}
+                    for k, s, d, lab in _all_edges(pg, kinds)]
+    return {"schema": SCHEMA, "files": files, "nodes": list(_node_records(pg)), "edges": edge_records,
+            "scopes": scopes, "symbols": symbols, "diagnostics": diagnostics}
+
+
+def to_networkx(graph: ProgramGraph | ProjectGraph, edges: Iterable[EdgeKind] = ALL_EDGES) -> nx.MultiDiGraph:
+    """A networkx ``MultiDiGraph``: node attributes ``kind``, ``file``, ``name``,
+    ``start_line``/``start_col`` (0-based), edge attributes ``kind`` and ``label``."""
+    pg = _as_project(graph)
+    out = nx.MultiDiGraph()
+    for rec in _node_records(pg):
+        out.add_node(rec["id"], kind=rec["kind"], file=pg.files[rec["file"]], name=rec.get("name", ""),
+                     scope=rec["scope"], start_line=rec["start"][0], start_col=rec["start"][1],
+                     end_line=rec["end"][0], end_col=rec["end"][1])
+    for kind, src, dst, label in _all_edges(pg, frozenset(edges)):
+        out.add_edge(src, dst, key=kind.value, kind=kind.value, label=label or "")
+    return out
+
+
+def to_graphml(graph: ProgramGraph | ProjectGraph, edges: Iterable[EdgeKind] = ALL_EDGES) -> str:
+    return "\n".join(nx.generate_graphml(to_networkx(graph, edges))) + "\n"
+
+
+_DOT_STYLE = {
+    EdgeKind.AST: "color=gray70", EdgeKind.CFG_NEXT: "color=blue", EdgeKind.CFG_TRUE: "color=darkgreen",
+    EdgeKind.CFG_FALSE: "color=red", EdgeKind.CFG_EXCEPTION: "color=orange,style=dashed",
+    EdgeKind.CFG_LOOP_BACK: "color=blue,style=dashed", EdgeKind.CFG_RETURN: "color=purple",
+    EdgeKind.DFG: "color=magenta", EdgeKind.CALL: "color=black,penwidth=2",
+    EdgeKind.RETURN: "color=black,style=dotted", EdgeKind.IMPORT: "color=brown",
+}
+
+
+def _dot_quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def to_dot(graph: ProgramGraph | ProjectGraph, edges: Iterable[EdgeKind] = ALL_EDGES) -> str:
+    """Graphviz DOT text; edge colours follow the edge kind."""
+    pg = _as_project(graph)
+    lines = ["digraph typelens {", "  node [shape=box, fontname=monospace, fontsize=10];"]
+    for rec in _node_records(pg):
+        label = rec["kind"] + (f"\n{rec['name']}" if "name" in rec else "") + f"\n{rec['start'][0] + 1}:{rec['start'][1]}"
+        lines.append(f"  n{rec['id']} [label={_dot_quote(label)}];")
+    for kind, src, dst, label in _all_edges(pg, frozenset(edges)):
+        text = f"{kind.value}:{label}" if label else kind.value
+        lines.append(f"  n{src} -> n{dst} [{_DOT_STYLE[kind]}, label={_dot_quote(text)}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"

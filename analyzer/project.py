@@ -1,0 +1,290 @@
+"""The project index: module names to files, and names to their definitions.
+
+:class:`ProjectIndex` maps dotted module names to files inside a project root
+(packages, namespace packages, a ``src/`` layout), then to typeshed stubs
+(``typeshed-client``: the bundled stdlib stubs and installed ``*-stubs``
+packages), then to installed packages' own sources.  Nothing is imported or
+executed: modules are found by looking at the file system, exactly as the import
+system would, and read with our own parser.
+
+Graphs are built lazily, per file, and memoised by content hash in a bounded
+cache.  :meth:`ProjectIndex.resolve_name` follows ``from x import y`` chains
+through ``__init__`` re-exports, ``__all__`` and star imports, with a guard
+against import cycles.
+
+Example::
+
+    index = ProjectIndex("examples/shop")
+    index.resolve_module("shop.models")        # ModuleLocation(origin='project', ...)
+    index.resolve_name("shop", "Order")        # Definition in shop/models.py
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import sys
+import sysconfig
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+import typeshed_client
+
+from .builder import DEFAULT_CONFIG, GraphConfig, build_graph_safely
+from .errors import InputError
+from .graph import ImportBinding, ProgramGraph, SymbolKind
+
+logger = logging.getLogger(__name__)
+
+_SKIP_DIRS = frozenset({
+    ".git", ".hg", ".svn", ".venv", "venv", "env", ".env", "__pycache__", "node_modules",
+    ".tox", ".nox", ".mypy_cache", ".pytest_cache", "site-packages", "build", "dist", ".eggs",
+})
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleLocation:
+    """Where a module lives.  ``origin`` is project, stub, installed or builtin."""
+
+    name: str
+    path: Path | None
+    origin: str
+    is_package: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    """A name resolved to the node that defines it in some file."""
+
+    module: str
+    path: Path
+    node: int           # the defining node: function/class definition or name_store
+    name: str
+    kind: SymbolKind
+
+
+def iter_python_files(root: Path, *, follow_symlinks: bool = False) -> list[Path]:
+    """Every ``.py``/``.pyi`` file below ``root``, sorted, skipping virtualenvs,
+    VCS and build folders, and never looping on symlinked directories."""
+    if root.is_file():
+        return [root]
+    found: list[Path] = []
+    seen: set[tuple[int, int]] = set()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=follow_symlinks):
+        try:
+            st = os.stat(dirpath)
+        except OSError:
+            dirnames[:] = []
+            continue
+        if (st.st_dev, st.st_ino) in seen:
+            dirnames[:] = []
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.endswith(".egg-info"))
+        found.extend(Path(dirpath, f) for f in sorted(filenames) if f.endswith((".py", ".pyi")))
+    return found
+
+
+def module_name_for(path: Path, root: Path) -> str:
+    """The dotted module name of ``path`` under source root ``root``."""
+    rel = path.relative_to(root).with_suffix("")
+    parts = list(rel.parts)
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _content_key(path: Path) -> str:
+    return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+
+
+class ProjectIndex:
+    """Module and name resolution over one project root (see the module docstring)."""
+
+    def __init__(self, root: str | Path, *, search_paths: list[Path] | None = None,
+                 config: GraphConfig = DEFAULT_CONFIG, cache_size: int = 256, use_stubs: bool = True) -> None:
+        root = Path(root)
+        if not root.exists():
+            raise InputError(f"project root {str(root)!r} does not exist")
+        if cache_size < 1:
+            raise ValueError(f"cache_size={cache_size!r} must be at least 1")
+        self.root = root.resolve() if root.is_dir() else root.resolve().parent
+        self.config = config
+        self.source_roots = [self.root] + ([self.root / "src"] if (self.root / "src").is_dir() else [])
+        self.search_paths = search_paths if search_paths is not None else _installed_search_paths()
+        self._stub_context = typeshed_client.get_search_context() if use_stubs else None
+        self._modules: dict[str, Path] | None = None
+        self._graphs: OrderedDict[tuple[Path, str], ProgramGraph] = OrderedDict()
+        self._cache_size = cache_size
+        self._located: dict[str, ModuleLocation | None] = {}
+
+    # -- modules -----------------------------------------------------------------
+    @property
+    def modules(self) -> dict[str, Path]:
+        """Project module names to files (``.pyi`` wins over ``.py``)."""
+        if self._modules is None:
+            modules: dict[str, Path] = {}
+            for path in iter_python_files(self.root):
+                src_root = max((r for r in self.source_roots if path.is_relative_to(r)), key=lambda r: len(r.parts))
+                name = module_name_for(path, src_root)
+                if name and (name not in modules or path.suffix == ".pyi"):
+                    modules[name] = path
+            self._modules = modules
+        return self._modules
+
+    def module_of(self, path: Path) -> str:
+        path = path.resolve()
+        for name, candidate in self.modules.items():
+            if candidate == path:
+                return name
+        return path.stem
+
+    def absolute_module(self, importer: str, module: str, level: int, *, importer_is_package: bool = False) -> str:
+        """The absolute name of ``from <level dots><module> import`` inside ``importer``."""
+        if level == 0:
+            return module
+        parts = importer.split(".") if importer else []
+        keep = len(parts) - level + (1 if importer_is_package else 0)
+        base = parts[:max(keep, 0)]
+        return ".".join(base + ([module] if module else []))
+
+    def resolve_module(self, name: str) -> ModuleLocation | None:
+        """Find module ``name``: project, then stubs, then installed sources."""
+        if not name or not all(part.isidentifier() for part in name.split(".")):
+            return None
+        if name in self._located:
+            return self._located[name]
+        found = self._locate(name)
+        self._located[name] = found
+        return found
+
+    def _locate(self, name: str) -> ModuleLocation | None:
+        path = self.modules.get(name)
+        if path is not None:
+            return ModuleLocation(name, path, "project", path.stem == "__init__")
+        if any(m.startswith(name + ".") for m in self.modules):
+            return ModuleLocation(name, None, "project", True)   # namespace package
+        if self._stub_context is not None:
+            stub = typeshed_client.get_stub_file(name, search_context=self._stub_context)
+            if stub is not None:
+                return ModuleLocation(name, Path(stub), "stub", stub.name == "__init__.pyi")
+        rel = Path(*name.split("."))
+        for base in self.search_paths:
+            for candidate, is_pkg in ((base / rel / "__init__.pyi", True), (base / rel / "__init__.py", True),
+                                      (base / rel.with_suffix(".pyi"), False), (base / rel.with_suffix(".py"), False)):
+                if candidate.is_file():
+                    return ModuleLocation(name, candidate, "installed", is_pkg)
+        if name in sys.builtin_module_names:
+            return ModuleLocation(name, None, "builtin")
+        return None
+
+    def resolve_binding(self, graph: ProgramGraph, binding: ImportBinding) -> ModuleLocation | Definition | None:
+        """What the name bound by ``binding`` (in ``graph``) refers to."""
+        importer = self.module_of(Path(graph.path)) if graph.path and Path(graph.path).exists() else ""
+        is_package = Path(graph.path).stem == "__init__"
+        module = self.absolute_module(importer, binding.module, binding.level, importer_is_package=is_package)
+        if binding.name is None:
+            return self.resolve_module(module.split(".")[0] if binding.bound == module.split(".")[0] else module)
+        return self.resolve_name(module, binding.name)
+
+    # -- graphs ------------------------------------------------------------------
+    def graph_of(self, path: Path) -> ProgramGraph | None:
+        """The graph of ``path``, memoised by content; ``None`` if unreadable."""
+        try:
+            key = (path, _content_key(path))
+        except OSError as err:
+            logger.warning("cannot read %s: %s", path, err)
+            return None
+        graph = self._graphs.get(key)
+        if graph is not None:
+            self._graphs.move_to_end(key)
+            return graph
+        graph = build_graph_safely(path, config=self.config)
+        self._graphs[key] = graph
+        if len(self._graphs) > self._cache_size:
+            self._graphs.popitem(last=False)
+        return graph
+
+    # -- names -------------------------------------------------------------------
+    def resolve_name(self, module: str, name: str, _seen: frozenset[tuple[str, str]] = frozenset()) -> Definition | ModuleLocation | None:
+        """The definition of ``module.name``, following re-exports; ``None`` if unknown."""
+        if (module, name) in _seen or len(_seen) > 32:
+            return None
+        seen = _seen | {(module, name)}
+        location = self.resolve_module(module)
+        if location is None:
+            return None
+        if location.path is None or location.path.suffix not in (".py", ".pyi"):
+            return self.resolve_module(f"{module}.{name}") if location.is_package else None
+        graph = self.graph_of(location.path)
+        if graph is None:
+            return None
+        sym = graph.find_symbol(name)
+        if sym is not None and sym.definitions:
+            if sym.kind is SymbolKind.IMPORT:
+                binding = next((b for b in graph.imports if b.node in sym.definitions), None)
+                if binding is not None:
+                    return self._follow(graph, module, location, binding, seen)
+            node = sym.definitions[-1]
+            parent = graph.parents[node]
+            is_def = sym.kind in (SymbolKind.FUNCTION, SymbolKind.CLASS)
+            return Definition(module, location.path, parent if is_def else node, name, sym.kind)
+        for binding in graph.imports:
+            if binding.name == "*":
+                target = self.absolute_module(module, binding.module, binding.level, importer_is_package=location.is_package)
+                found = self.resolve_name(target, name, seen)
+                if found is not None:
+                    return found
+        if location.is_package:
+            return self.resolve_module(f"{module}.{name}")
+        return None
+
+    def _follow(self, graph: ProgramGraph, module: str, location: ModuleLocation, binding: ImportBinding,
+                seen: frozenset[tuple[str, str]]) -> Definition | ModuleLocation | None:
+        target = self.absolute_module(module, binding.module, binding.level, importer_is_package=location.is_package)
+        if binding.name is None:
+            return self.resolve_module(target)
+        return self.resolve_name(target, binding.name, seen)
+
+    def exported_names(self, module: str) -> list[str]:
+        """``__all__`` when the module defines it as a literal list, else its public names."""
+        location = self.resolve_module(module)
+        if location is None or location.path is None:
+            return []
+        graph = self.graph_of(location.path)
+        if graph is None:
+            return []
+        declared = dunder_all(graph)
+        if declared is not None:
+            return declared
+        return sorted({s.name for s in graph.symbols if s.scope == 0 and not s.name.startswith("_") and s.definitions})
+
+
+def dunder_all(graph: ProgramGraph) -> list[str] | None:
+    """The string literals assigned or added to ``__all__`` at module level, or ``None``."""
+    sym = graph.find_symbol("__all__")
+    if sym is None:
+        return None
+    names: list[str] = []
+    for node in sym.definitions:
+        statement = graph.parents[node]
+        value = graph.child_by_field(statement, "right")
+        if value is None:
+            continue
+        for item in graph.children(value):
+            if graph.kinds[item] == "string":
+                names.append(graph.text(item).strip("'\"rbuRBU"))
+    return names
+
+
+def _installed_search_paths() -> list[Path]:
+    """site-packages and the stdlib of the running interpreter (its sources are read, not imported)."""
+    paths = sysconfig.get_paths()
+    seen: list[Path] = []
+    for key in ("purelib", "platlib", "stdlib"):
+        p = Path(paths[key])
+        if p.is_dir() and p not in seen:
+            seen.append(p)
+    return seen

@@ -1,0 +1,162 @@
+"""The program graph of a whole project: per-file graphs plus cross-file edges.
+
+Node ids are global: file ``i``'s node ``n`` is ``offsets[i] + n``.  Cross-file
+edges are ``import`` (the bound name -> the definition it names), ``call`` (call
+site -> the imported function, or the imported class's ``__init__``) and
+``return`` (that callee -> the call site).
+
+Example::
+
+    pg = build_project_graph(ProjectIndex("examples/shop"))
+    pg.cross_edges[EdgeKind.CALL]      # [(global call id, global def id), ...]
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .graph import EdgeKind, ProgramGraph, ScopeKind, SymbolKind
+from .project import Definition, ProjectIndex
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class ProjectGraph:
+    """Per-file graphs and the edges between them."""
+
+    files: list[str]
+    graphs: list[ProgramGraph]
+    offsets: list[int]
+    cross_edges: dict[EdgeKind, list[tuple[int, int]]] = field(default_factory=dict)
+    root: Path | None = None
+
+    @classmethod
+    def single(cls, graph: ProgramGraph) -> "ProjectGraph":
+        return cls([graph.path], [graph], [0])
+
+    def global_id(self, file_index: int, node: int) -> int:
+        return self.offsets[file_index] + node
+
+    def locate(self, gid: int) -> tuple[int, int]:
+        """``(file index, local node)`` of global id ``gid``."""
+        lo, hi = 0, len(self.offsets) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self.offsets[mid] <= gid:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo, gid - self.offsets[lo]
+
+    def file_index(self, path: str | Path) -> int:
+        text = str(path)
+        for i, name in enumerate(self.files):
+            if name == text or (self.root is not None and str(self.root / name) == text):
+                return i
+        raise ValueError(f"path={text!r} is not part of this project graph; pass one of its files")
+
+    def cross_targets(self, kind: EdgeKind, file_index: int, node: int) -> list[tuple[int, int]]:
+        gid = self.global_id(file_index, node)
+        return [self.locate(dst) for src, dst in self.cross_edges.get(kind, ()) if src == gid]
+
+    def cross_sources(self, kind: EdgeKind, file_index: int, node: int) -> list[tuple[int, int]]:
+        gid = self.global_id(file_index, node)
+        return [self.locate(src) for src, dst in self.cross_edges.get(kind, ()) if dst == gid]
+
+    def __len__(self) -> int:
+        return sum(len(g) for g in self.graphs)
+
+
+def build_project_graph(index: ProjectIndex, paths: list[Path] | None = None) -> ProjectGraph:
+    """Graphs of ``paths`` (default: every project module) with cross-file edges."""
+    files = paths if paths is not None else sorted(set(index.modules.values()))
+    graphs: list[ProgramGraph] = []
+    names: list[str] = []
+    for path in files:
+        graph = index.graph_of(path)
+        if graph is None:
+            continue
+        graphs.append(graph)
+        names.append(_relative(path, index.root))
+    offsets, total = [], 0
+    for graph in graphs:
+        offsets.append(total)
+        total += len(graph)
+    pg = ProjectGraph(names, graphs, offsets, {EdgeKind.IMPORT: [], EdgeKind.CALL: [], EdgeKind.RETURN: []}, index.root)
+    by_path = {Path(index.root / name).resolve(): i for i, name in enumerate(names)}
+    for i, graph in enumerate(graphs):
+        _link_file(pg, index, i, graph, by_path)
+    return pg
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def _link_file(pg: ProjectGraph, index: ProjectIndex, i: int, graph: ProgramGraph, by_path: dict[Path, int]) -> None:
+    bound: dict[int, tuple[int, int]] = {}   # local import symbol id -> (file, def node)
+    modules: dict[int, str] = {}             # local import symbol id -> module name
+    for binding in graph.imports:
+        if binding.node == binding.statement:
+            continue
+        target = index.resolve_binding(graph, binding)
+        sid = graph.symbol_of.get(binding.node)
+        if isinstance(target, Definition):
+            j = by_path.get(target.path.resolve())
+            if j is not None:
+                pg.cross_edges[EdgeKind.IMPORT].append((pg.global_id(i, binding.node), pg.global_id(j, target.node)))
+                if sid is not None:
+                    bound[sid] = (j, target.node)
+        elif target is not None and sid is not None and binding.name is None and binding.bound == binding.module:
+            modules[sid] = target.name
+        elif target is not None and sid is not None and binding.name is not None:
+            modules[sid] = target.name
+    for node, kind in enumerate(graph.kinds):
+        if kind != "call":
+            continue
+        target = _callee(pg, index, graph, node, bound, modules, by_path)
+        if target is not None:
+            j, def_node = target
+            pg.cross_edges[EdgeKind.CALL].append((pg.global_id(i, node), pg.global_id(j, def_node)))
+            pg.cross_edges[EdgeKind.RETURN].append((pg.global_id(j, def_node), pg.global_id(i, node)))
+
+
+def _callee(pg: ProjectGraph, index: ProjectIndex, graph: ProgramGraph, call: int,
+            bound: dict[int, tuple[int, int]], modules: dict[int, str], by_path: dict[Path, int]) -> tuple[int, int] | None:
+    function = graph.child_by_field(call, "function")
+    if function is None:
+        return None
+    if graph.kinds[function] == "name_load":
+        hit = bound.get(graph.symbol_of.get(function, -1))
+        return _constructor(pg, hit) if hit is not None else None
+    if graph.kinds[function] == "attribute":
+        obj, attr = graph.children(function)[0], graph.children(function)[-1]
+        module = modules.get(graph.symbol_of.get(obj, -1))
+        if module is None or attr not in graph.names:
+            return None
+        target = index.resolve_name(module, graph.names[attr])
+        if isinstance(target, Definition):
+            j = by_path.get(target.path.resolve())
+            if j is not None:
+                return _constructor(pg, (j, target.node))
+    return None
+
+
+def _constructor(pg: ProjectGraph, hit: tuple[int, int]) -> tuple[int, int]:
+    """A class target means its ``__init__`` when it has one."""
+    j, node = hit
+    graph = pg.graphs[j]
+    if graph.kinds[node] != "class_definition":
+        return hit
+    for scope in graph.scopes:
+        if scope.kind is ScopeKind.CLASS and scope.node == node:
+            for sym in graph.symbols:
+                if sym.scope == scope.id and sym.name == "__init__" and sym.kind is SymbolKind.FUNCTION:
+                    return j, graph.parents[sym.definitions[-1]]
+    return hit

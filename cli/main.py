@@ -1,0 +1,46 @@
+"""The ``typelens`` command line: a thin edge over the analyzer's façades.
+
+Exit codes: 0 success, 1 findings (``analyze``), 2 usage or internal error.
+
+Example::
+
+    $ typelens graph examples/shop --format json --edges cfg,dfg > shop.json
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+
+from .graph_cmd import graph_command
+
+logger = logging.getLogger(__name__)
+
+app = typer.Typer(
+    name="typelens",
+    help="Static analysis and code intelligence for Python: program graphs, type inference, guided decoding.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("graph")(graph_command)
+
+
+@app.callback()
+def _root(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress to stderr.")) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
