@@ -244,8 +244,15 @@ class CfgBuilder:
         for case in cases:
             self.out.statements.add(case)
             self._link(previous, case)
-            out += self._sequence(self._statements(self._field(case, "consequence")), [(case, EdgeKind.CFG_TRUE)])
             previous = [(case, EdgeKind.CFG_FALSE)]
+            test = case
+            guard = self._field(case, "guard")
+            if guard is not None:   # the guard runs after the pattern bound its names
+                self.out.statements.add(guard)
+                self._edge(EdgeKind.CFG_TRUE, case, guard)
+                previous.append((guard, EdgeKind.CFG_FALSE))
+                test = guard
+            out += self._sequence(self._statements(self._field(case, "consequence")), [(test, EdgeKind.CFG_TRUE)])
         return out + previous
 
 

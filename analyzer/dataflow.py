@@ -123,11 +123,14 @@ class DataflowBuilder:
     # -- the worklist ------------------------------------------------------------
     def _flow_sensitive(self, uses, defs) -> None:
         preds: dict[int, list[int]] = defaultdict(list)
+        raised: dict[int, list[int]] = defaultdict(list)   # handler <- statements that may raise
         succs: dict[int, list[int]] = defaultdict(list)
         for kind, (srcs, dsts) in self.cfg_edges.items():
+            into = raised if kind is EdgeKind.CFG_EXCEPTION else preds
             for src, dst in zip(srcs, dsts):
-                preds[dst].append(src)
+                into[dst].append(src)
                 succs[src].append(dst)
+        raisers = {src for srcs in raised.values() for src in srcs}
         self._path_bases = {key[0] for events in defs.values() for key, _ in events if not isinstance(key, int)}
         out: dict[int, dict[Key, frozenset[int]]] = {}
         in_states: dict[int, dict] = {}
@@ -140,17 +143,23 @@ class DataflowBuilder:
             node = heap_order.pop()
             queued.discard(node)
             ps = preds.get(node)
-            if ps is None:
+            if node in raised:
+                # A statement that raises did not finish: its handler sees the state
+                # before it, not after it.
+                state = merge([out[p] for p in ps or () if p in out] + [in_states[p] for p in raised[node] if p in in_states])
+            elif ps is None:
                 state = empty
             elif len(ps) == 1:
                 state = out.get(ps[0], empty)
             else:
                 state = merge([out[p] for p in ps if p in out])
+            old_in = in_states.get(node)
             in_states[node] = state
             events = defs.get(node)
             new = transfer(state, events) if events else state
             old = out.get(node)
-            if old is None or (old is not new and old != new):
+            in_changed = node in raisers and old_in is not None and old_in is not state and old_in != state
+            if old is None or in_changed or (old is not new and old != new):
                 out[node] = new
                 for succ in succs.get(node, ()):
                     if succ not in queued:

@@ -1,0 +1,32 @@
+# The two set-up commands of the README: `make run` and `make test`.
+# Each creates or updates .venv itself (re-installing when pyproject.toml changes).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.typelens-installed
+TORCH := torch==2.13.0
+PYTEST_ARGS ?=
+
+.PHONY: run test bench clean venv
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q $(TORCH)
+	$(BIN)/python -m pip install -q -e ".[test,ml]"
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/typelens graph examples/shop --format text
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python bench/graph.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache
