@@ -31,7 +31,6 @@ from .scopes import ScopeTables
 
 logger = logging.getLogger(__name__)
 
-_EMPTY: frozenset[int] = frozenset()
 Key = int | tuple[int, str]
 
 
@@ -122,87 +121,60 @@ class DataflowBuilder:
 
     # -- the worklist ------------------------------------------------------------
     def _flow_sensitive(self, uses, defs) -> None:
-        preds: dict[int, list[int]] = defaultdict(list)
-        raised: dict[int, list[int]] = defaultdict(list)   # handler <- statements that may raise
-        succs: dict[int, list[int]] = defaultdict(list)
-        for kind, (srcs, dsts) in self.cfg_edges.items():
-            into = raised if kind is EdgeKind.CFG_EXCEPTION else preds
-            for src, dst in zip(srcs, dsts):
-                into[dst].append(src)
-                succs[src].append(dst)
-        raisers = {src for srcs in raised.values() for src in srcs}
-        self._path_bases = {key[0] for events in defs.values() for key, _ in events if not isinstance(key, int)}
-        out: dict[int, dict[Key, frozenset[int]]] = {}
-        in_states: dict[int, dict] = {}
-        # Statements in program order first; afterwards only what a change can reach.
-        pending = sorted(self.statements)
-        queued = set(pending)
-        heap_order = pending[::-1]
-        merge, transfer, empty = self._merge, self._transfer, {}
-        while heap_order:
-            node = heap_order.pop()
-            queued.discard(node)
-            ps = preds.get(node)
-            if node in raised:
-                # A statement that raises did not finish: its handler sees the state
-                # before it, not after it.
-                state = merge([out[p] for p in ps or () if p in out] + [in_states[p] for p in raised[node] if p in in_states])
-            elif ps is None:
-                state = empty
-            elif len(ps) == 1:
-                state = out.get(ps[0], empty)
-            else:
-                state = merge([out[p] for p in ps if p in out])
-            old_in = in_states.get(node)
-            in_states[node] = state
-            events = defs.get(node)
-            new = transfer(state, events) if events else state
-            old = out.get(node)
-            in_changed = node in raisers and old_in is not None and old_in is not state and old_in != state
-            if old is None or in_changed or (old is not new and old != new):
-                out[node] = new
-                for succ in succs.get(node, ()):
-                    if succ not in queued:
-                        queued.add(succ)
-                        heap_order.append(succ)
+        """Reaching definitions per region, as bit vectors over basic blocks.
+
+        Bit ``i`` of a state is the region's ``i``-th definition event, so a join is
+        ``|`` and a transfer ``(IN & ~kill) | gen``.  States are stored per basic
+        block, not per statement, so long straight-line modules cost one state."""
+        cfg = _Cfg(self.cfg_edges)
+        by_region: dict[int, list[int]] = defaultdict(list)
+        for stmt in self.statements:
+            by_region[self.t.scope_of[stmt]].append(stmt)
         self._resolved_attr: set[int] = set()
-        for node, events in uses.items():
-            state = in_states.get(node, {})
-            for key, use in events:
-                reaching = state.get(key, _EMPTY)
-                if reaching and not isinstance(key, int):
-                    self._resolved_attr.add(use)
-                if len(reaching) == 1:
-                    self.srcs.extend(reaching)
+        for statements in by_region.values():
+            statements.sort()
+            self._region(cfg, statements, uses, defs)
+
+    def _region(self, cfg: "_Cfg", statements: list[int], uses, defs) -> None:
+        table = _DefTable(statements, defs)
+        blocks, block_of = cfg.blocks(statements)
+        if len(blocks) * len(table.nodes) > _MAX_STATE_BITS:
+            self._too_large(statements, uses, table)
+            return
+        gen, kill = {}, {}
+        for leader, members in blocks.items():
+            gen[leader], kill[leader] = table.summary(members)
+        in_states = cfg.solve(blocks, block_of, gen, kill)
+        nbytes = (len(table.nodes) + 8) // 8
+        for leader, members in blocks.items():
+            entry = in_states.get(leader, 0).to_bytes(nbytes, "little")
+            overlay: dict = {}
+            for stmt in members:
+                for key, use in uses.get(stmt, ()):
+                    self._link_use(key, use, overlay, entry, table)
+                table.apply(stmt, overlay)
+
+    def _link_use(self, key, use: int, overlay: dict, entry: bytes, table: "_DefTable") -> None:
+        local = overlay.get(key, _MISSING)
+        if local is _MISSING:
+            reaching = [i for i in table.key_defs.get(key, ()) if entry[i >> 3] >> (i & 7) & 1]
+        else:
+            reaching = local
+        if reaching and not isinstance(key, int):
+            self._resolved_attr.add(use)
+        for index in reaching:
+            self.srcs.append(table.nodes[index])
+            self.dsts.append(use)
+
+    def _too_large(self, statements: list[int], uses, table: "_DefTable") -> None:
+        """Past the state budget a region falls back to 'every definition reaches
+        every use' (flow-insensitive), which is sound but imprecise."""
+        logger.info("region of %d statements and %d definitions: flow-insensitive", len(statements), len(table.nodes))
+        for stmt in statements:
+            for key, use in uses.get(stmt, ()):
+                for index in table.key_defs.get(key, ()):
+                    self.srcs.append(table.nodes[index])
                     self.dsts.append(use)
-                else:
-                    for d in sorted(reaching):
-                        self.srcs.append(d)
-                        self.dsts.append(use)
-
-    @staticmethod
-    def _merge(states: list[dict]) -> dict:
-        if not states:
-            return {}
-        if len(states) == 1:
-            return states[0]
-        merged = dict(states[0])
-        for other in states[1:]:
-            for key, value in other.items():
-                have = merged.get(key)
-                merged[key] = value if have is None else (have | value if have is not value else have)
-        return merged
-
-    def _transfer(self, state: dict, events) -> dict:
-        if not events:
-            return state
-        new = dict(state)
-        for key, node in events:
-            if isinstance(key, int) and key in self._path_bases:
-                for path in [k for k in new if not isinstance(k, int) and k[0] == key]:
-                    del new[path]
-            new[key] = frozenset((node,))
-        return new
 
     # -- across scopes -------------------------------------------------------------
     def _flow_insensitive(self, loose) -> None:
@@ -214,3 +186,130 @@ class DataflowBuilder:
                 if d != use:
                     self.srcs.append(d)
                     self.dsts.append(use)
+
+
+_MISSING = object()
+_MAX_STATE_BITS = 2_000_000_000   # blocks x definitions kept as bit vectors (~250 MB)
+
+
+class _DefTable:
+    """A region's definition events, numbered in program order.
+
+    Rebinding a name also kills the access paths through it (``x = ...`` ends
+    what ``x.attr = ...`` said)."""
+
+    def __init__(self, statements: list[int], defs) -> None:
+        self.nodes: list[int] = []
+        self.key_defs: dict[Key, list[int]] = defaultdict(list)
+        self.paths_of: dict[int, set] = defaultdict(set)     # base symbol -> its path keys
+        self.events: dict[int, list[tuple[Key, int]]] = {}   # statement -> (key, index)
+        for stmt in statements:
+            events = defs.get(stmt)
+            if not events:
+                continue
+            numbered = []
+            for key, node in events:
+                index = len(self.nodes)
+                self.nodes.append(node)
+                self.key_defs[key].append(index)
+                if not isinstance(key, int):
+                    self.paths_of[key[0]].add(key)
+                numbered.append((key, index))
+            self.events[stmt] = numbered
+
+    def apply(self, stmt: int, overlay: dict) -> None:
+        """Update ``overlay`` (key -> reaching indices) with ``stmt``'s definitions."""
+        events = self.events.get(stmt)
+        if not events:
+            return
+        fresh: dict = {}
+        for key, index in events:
+            fresh.setdefault(key, []).append(index)
+            if isinstance(key, int):
+                for path in self.paths_of.get(key, ()):
+                    overlay[path] = []
+        overlay.update(fresh)
+
+    def summary(self, members: list[int]) -> tuple[int, int]:
+        """``(gen, kill)`` bit vectors of a basic block, in time linear in its events."""
+        overlay: dict = {}
+        for stmt in members:
+            self.apply(stmt, overlay)
+        if not overlay:
+            return 0, 0
+        size = (len(self.nodes) + 8) // 8
+        gen, kill = bytearray(size), bytearray(size)
+        for key, indices in overlay.items():
+            for index in indices:
+                gen[index >> 3] |= 1 << (index & 7)
+            for index in self.key_defs.get(key, ()):
+                kill[index >> 3] |= 1 << (index & 7)
+        return int.from_bytes(gen, "little"), int.from_bytes(kill, "little")
+
+
+class _Cfg:
+    """Predecessor/successor tables of the CFG, with exception edges apart."""
+
+    def __init__(self, cfg_edges: dict[EdgeKind, tuple[list[int], list[int]]]) -> None:
+        self.preds: dict[int, list[int]] = defaultdict(list)
+        self.raised: dict[int, list[int]] = defaultdict(list)   # handler <- statements that may raise
+        self.succs: dict[int, list[int]] = defaultdict(list)
+        for kind, (srcs, dsts) in cfg_edges.items():
+            into = self.raised if kind is EdgeKind.CFG_EXCEPTION else self.preds
+            for src, dst in zip(srcs, dsts):
+                into[dst].append(src)
+                self.succs[src].append(dst)
+        self.raisers = {src for srcs in self.raised.values() for src in srcs}
+
+    def blocks(self, statements: list[int]) -> tuple[dict[int, list[int]], dict[int, int]]:
+        """Basic blocks (leader -> members in order).  A statement that may raise
+        leads its block, so the block's IN is the state a handler sees."""
+        preds, succs, raisers, raised = self.preds, self.succs, self.raisers, self.raised
+        blocks: dict[int, list[int]] = {}
+        block_of: dict[int, int] = {}
+        for stmt in statements:
+            ps = preds.get(stmt, ())
+            single = len(ps) == 1 and len(succs.get(ps[0], ())) == 1 and ps[0] in block_of
+            if single and stmt not in raisers and stmt not in raised:
+                leader = block_of[ps[0]]
+                blocks[leader].append(stmt)
+            else:
+                leader = stmt
+                blocks[leader] = [stmt]
+            block_of[stmt] = leader
+        return blocks, block_of
+
+    def solve(self, blocks, block_of, gen, kill) -> dict[int, int]:
+        """IN state of every block, by a worklist in program order."""
+        last = {leader: members[-1] for leader, members in blocks.items()}
+        out: dict[int, int] = {}
+        in_states: dict[int, int] = {}
+        pending = sorted(blocks, reverse=True)
+        queued = set(pending)
+        while pending:
+            leader = pending.pop()
+            queued.discard(leader)
+            state = 0
+            for p in self.preds.get(leader, ()):
+                if p in block_of:
+                    state |= out.get(block_of[p], 0)
+            for p in self.raised.get(leader, ()):
+                if p in block_of:
+                    state |= in_states.get(block_of[p], 0)
+            old_in = in_states.get(leader)
+            in_states[leader] = state
+            new = (state & ~kill[leader]) | gen[leader]
+            if out.get(leader) != new or old_in != state:
+                out[leader] = new
+                for succ in self.succs.get(last[leader], ()):
+                    target = block_of.get(succ)
+                    if target is not None and target not in queued:
+                        queued.add(target)
+                        pending.append(target)
+                if leader in self.raisers:
+                    for succ in self.succs.get(leader, ()):
+                        target = block_of.get(succ)
+                        if target is not None and target not in queued:
+                            queued.add(target)
+                            pending.append(target)
+        return in_states
