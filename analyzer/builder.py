@@ -15,6 +15,8 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 from dataclasses import dataclass
 
@@ -69,7 +71,21 @@ def build_graph(code: str | bytes | Source, path: str = "<memory>", *, config: G
         raise ValueError(f"code={type(code).__name__} is not str, bytes or Source; pass source text")
     if tree is None:
         tree = parse_bytes(source.data)
-    return _build(source, tree, config)
+    with _no_gc():
+        return _build(source, tree, config)
+
+
+@contextlib.contextmanager
+def _no_gc():
+    """Graph building allocates millions of small acyclic objects; the cyclic
+    collector would scan them again and again (a third of the time on the stdlib)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def build_graph_from_path(path, *, config: GraphConfig = DEFAULT_CONFIG, display: str | None = None) -> ProgramGraph:

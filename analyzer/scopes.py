@@ -303,28 +303,33 @@ class ScopeBuilder:
         return SymbolKind.VARIABLE
 
     def _build_symbols(self) -> None:
+        """Symbols are drafted as mutable lists and frozen once at the end."""
         t = self.t
         self._import_nodes = {imp.node for imp in t.imports}
         index: dict[tuple[int, str], int] = {}
+        drafts: list[list] = []   # [name, scope, kind, defs, uses, is_global_decl]
         for (scope, name), defs in t.bindings.items():
-            if (scope, name) in t.declared:
-                continue
-            index[(scope, name)] = len(t.symbols)
-            t.symbols.append(Symbol(len(t.symbols), name, scope, self._symbol_kind(defs[0]), tuple(defs), ()))
+            if (scope, name) not in t.declared:
+                index[(scope, name)] = len(drafts)
+                drafts.append([name, scope, self._symbol_kind(defs[0]), list(defs), [], False])
         # Bindings in a scope that declared the name global/nonlocal belong elsewhere.
         for (scope, name), defs in t.bindings.items():
             if (scope, name) in t.declared:
                 target = self._declared_target(scope, name)
                 sid = index.get((target, name))
                 if sid is None:
-                    sid = index[(target, name)] = len(t.symbols)
-                    t.symbols.append(Symbol(sid, name, target, SymbolKind.VARIABLE, (), (), True))
-                old = t.symbols[sid]
-                t.symbols[sid] = Symbol(sid, name, target, old.kind, old.definitions + tuple(defs), (), True)
-        for sym in t.symbols:
-            for d in sym.definitions:
-                t.symbol_of[d] = sym.id
-        self._resolve_loads(index)
+                    sid = index[(target, name)] = len(drafts)
+                    drafts.append([name, target, SymbolKind.VARIABLE, [], [], True])
+                drafts[sid][3].extend(defs)
+                drafts[sid][5] = True
+        self._resolve_loads(index, drafts)
+        symbol_of = t.symbol_of
+        for sid, (name, scope, kind, defs, uses, is_global) in enumerate(drafts):
+            t.symbols.append(Symbol(sid, name, scope, kind, tuple(defs), tuple(uses), is_global))
+            for d in defs:
+                symbol_of[d] = sid
+        for node, sid in t.resolved.items():
+            symbol_of.setdefault(node, sid)
         self._attribute_symbols()
 
     def _declared_target(self, scope: int, name: str) -> int:
@@ -355,24 +360,24 @@ class ScopeBuilder:
             s = t.scopes[s].parent
         return None
 
-    def _resolve_loads(self, index: dict[tuple[int, str], int]) -> None:
+    def _resolve_loads(self, index: dict[tuple[int, str], int], drafts: list[list]) -> None:
         t = self.t
-        uses: dict[int, list[int]] = {}
         outside: dict[str, int] = {}
+        cache: dict[tuple[int, str], int | None] = {}
+        resolved = t.resolved
         for node, scope, name in t.loads:
-            sid = self.lookup(index, scope, name)
+            key = (scope, name)
+            sid = cache.get(key, -1)
+            if sid == -1:
+                sid = cache[key] = self.lookup(index, scope, name)
             if sid is None:
                 sid = outside.get(name)
                 if sid is None:
                     kind = SymbolKind.BUILTIN if name in _BUILTIN_NAMES else SymbolKind.UNRESOLVED
-                    sid = outside[name] = len(t.symbols)
-                    t.symbols.append(Symbol(sid, name, -1, kind, (), ()))
-            t.resolved[node] = sid
-            t.symbol_of.setdefault(node, sid)
-            uses.setdefault(sid, []).append(node)
-        for sid, nodes in uses.items():
-            old = t.symbols[sid]
-            t.symbols[sid] = Symbol(sid, old.name, old.scope, old.kind, old.definitions, tuple(nodes), old.is_global_decl)
+                    sid = outside[name] = len(drafts)
+                    drafts.append([name, -1, kind, [], [], False])
+            resolved[node] = sid
+            drafts[sid][4].append(node)
 
     def _attribute_symbols(self) -> None:
         """``self.x = ...`` in a method defines attribute ``x`` of the enclosing class."""

@@ -41,6 +41,7 @@ _KEEP: list[bool] = [
     _IS_NAMED[i] and KIND_NAMES[i] not in _DROPPED for i in range(PYTHON.node_kind_count)
 ]
 _IDENTIFIER_ID = PYTHON.id_for_node_kind("identifier", True)
+_LEAF: list[int] = []   # shared by every leaf; never appended to (see walk_tree)
 
 
 @dataclass(slots=True)
@@ -94,13 +95,19 @@ def walk_tree(tree: Tree, data: bytes, path: str = "") -> SyntaxArrays:
             kinds.append(kind_names[kid])
             if kid == _IDENTIFIER_ID:
                 names[current] = data[start:end].decode("utf-8", "replace")
+            elif kid == _STRING_ID and not _has_interpolation(data, start):
+                descend = False   # only an f-string's pieces matter
             starts.append(start)
             ends.append(end)
             parents.append(owner)
             fields.append(field_names[cursor.field_id or 0] if owner >= 0 else None)
-            children.append([])
+            children.append(_LEAF)
             if owner >= 0:
-                children[owner].append(current)
+                kids = children[owner]
+                if kids:
+                    kids.append(current)
+                else:
+                    children[owner] = [current]
         elif kid == _IMPORT_PREFIX_ID and owner >= 0:
             out.relative_levels[owner] = node.end_byte - node.start_byte
         if descend and cursor.goto_first_child():
@@ -120,9 +127,12 @@ def _append(out: SyntaxArrays, kind: str, start: int, end: int, owner: int, fiel
     out.end_bytes.append(end)
     out.parents.append(owner)
     out.fields.append(field_name)
-    out.children.append([])
+    out.children.append(_LEAF)
     if owner >= 0:
-        out.children[owner].append(current)
+        if out.children[owner]:
+            out.children[owner].append(current)
+        else:
+            out.children[owner] = [current]
     return current
 
 
@@ -137,3 +147,13 @@ def _missing_diagnostic(node, path: str) -> Diagnostic:
 
 
 _IMPORT_PREFIX_ID = PYTHON.id_for_node_kind("import_prefix", True)
+_STRING_ID = PYTHON.id_for_node_kind("string", True)
+
+
+def _has_interpolation(data: bytes, start: int) -> bool:
+    """Whether the string literal starting at ``start`` has an f/t prefix."""
+    if data[start] in (34, 39):   # a quote: no prefix at all
+        return False
+    prefix = data[start:start + 3]
+    quote = min((i for i in (prefix.find(b"'"), prefix.find(b'"')) if i >= 0), default=len(prefix))
+    return any(c in b"fFtT" for c in prefix[:quote])

@@ -85,12 +85,8 @@ def test_unreadable_path_gives_a_diagnostic(tmp_path) -> None:
 
 def test_huge_file_is_truncated_with_a_diagnostic(tmp_path) -> None:
     path = tmp_path / "huge.py"
-    line = "value_{0} = compute({0}) + other\n"
-    with path.open("w") as fh:
-        i = 0
-        while fh.tell() < 10 * 1024 * 1024:
-            fh.write(line.format(i))
-            i += 1
+    path.write_text("".join(f"value_{i} = compute({i}) + other\n" for i in range(330_000)))
+    assert path.stat().st_size > 10 * 1024 * 1024
     config = GraphConfig(max_bytes=1024 * 1024)
     started = time.perf_counter()
     g = build_graph_safely(path, config=config)
@@ -112,19 +108,29 @@ def test_deep_list_nesting() -> None:
     assert len(g) > 5000
 
 
-def test_deep_statement_nesting_is_bounded() -> None:
+def test_5000_deep_statement_nesting_is_a_syntax_error_not_a_crash() -> None:
+    # CPython itself stops at 100 indentation levels; tree-sitter reports an error.
     depth = 5000
     lines = [" " * i + "if x:" for i in range(depth)] + [" " * depth + "y = 1"]
     g = build_graph("x = 1\n" + "\n".join(lines) + "\n")
+    assert g.has_syntax_errors()
+    assert g.kinds[0] == "module"
+
+
+def test_statement_nesting_past_the_limit_is_reported() -> None:
+    depth = 150
+    lines = [" " * i + "if x:" for i in range(depth)] + [" " * depth + "y = x"]
+    g = build_graph("x = 1\n" + "\n".join(lines) + "\n", config=GraphConfig(max_statement_depth=50))
     assert "nesting-too-deep" in codes(g)
+    assert not g.has_syntax_errors()
     assert g.find_symbol("x").uses
 
 
-def test_deep_function_nesting() -> None:
-    depth = 600
+def test_deep_function_nesting_keeps_every_scope() -> None:
+    depth = 90
     lines = [" " * i + f"def f{i}():" for i in range(depth)] + [" " * depth + "return 1"]
-    g = build_graph("\n".join(lines) + "\n")
-    assert len([s for s in g.scopes if s.kind.value == "function"]) >= 1
+    g = build_graph("\n".join(lines) + "\n", config=GraphConfig(max_statement_depth=20))
+    assert len([s for s in g.scopes if s.kind.value == "function"]) == depth
 
 
 @pytest.mark.parametrize("text", ["\x00" * 100, "\n" * 10000, "    " * 1000, "(" * 1000, "'''" * 7, "\\\n" * 50])
