@@ -76,6 +76,8 @@ def walk_tree(tree: Tree, data: bytes, path: str = "") -> SyntaxArrays:
     cursor = tree.walk()
     stack: list[int] = []   # graph id of the nearest kept ancestor, per cursor depth
     owner = -1
+    if tree.root_node.kind_id == _ERROR_KIND_ID:   # keep a module root above it
+        owner = _append(out, "module", 0, len(data), -1, None)
     while True:
         node = cursor.node
         kid = node.kind_id
