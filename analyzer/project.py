@@ -21,6 +21,7 @@ Example::
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import logging
 import os
@@ -275,7 +276,12 @@ def dunder_all(graph: ProgramGraph) -> list[str] | None:
             continue
         for item in graph.children(value):
             if graph.kinds[item] == "string":
-                names.append(graph.text(item).strip("'\"rbuRBU"))
+                try:
+                    value = ast.literal_eval(graph.text(item))   # parses a literal, runs nothing
+                except (ValueError, SyntaxError):
+                    continue
+                if isinstance(value, str):
+                    names.append(value)
     return names
 
 
