@@ -1,0 +1,584 @@
+"""Calls, returns and parameters.
+
+* A call's type is its callee's return type with type variables bound: the class
+  parameters from the receiver (``list[int].pop()`` -> ``int``) and the function's
+  own from the arguments (``sorted(xs)`` -> ``list[T]`` with ``T`` from ``xs``);
+  ``@overload``\\ s are tried in order; ``async def`` gives a coroutine.
+* An unannotated function returns the join of its ``return`` values; falling off
+  the end adds ``None``; a body with ``yield`` makes an ``Iterator`` (``Generator``
+  when it also returns a value).
+* An unannotated parameter is the join of its default and of every argument passed
+  at the call sites found across the project; failing those, the one known class
+  that has every attribute the function uses on it.
+
+Example::
+
+    def scale(v, k=2):        # v: float (scale(1.5) below), k: int (default)
+        return v * k          # return: float
+    scale(1.5)
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from typelens.analyzer import EdgeKind, ProgramGraph, ScopeKind, SymbolKind
+
+from .classes import decorator_names
+from .types import (
+    NEVER, NONE, UNKNOWN, CallableType, ClassType, FunctionRef, Type, TypeOfClass, TypeVarType, UnionType,
+    is_known, make_union, members, substitute,
+)
+
+if TYPE_CHECKING:
+    from .engine import TypeEngine
+
+logger = logging.getLogger(__name__)
+
+_ITERABLES = frozenset({"Iterable", "Iterator", "Sequence", "Collection", "Reversible", "AbstractSet",
+                        "MutableSequence", "Container", "KeysView", "ValuesView", "Generator", "list", "set",
+                        "frozenset"})
+_MAPPINGS = frozenset({"Mapping", "MutableMapping", "SupportsKeysAndGetItem", "dict"})
+_USAGE_CANDIDATES = ("str", "list", "dict", "set", "bytes", "int", "float", "tuple")
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    node: int                 # the parameter identifier
+    name: str
+    kind: str                 # positional, keyword_only, var_positional, var_keyword
+    has_default: bool
+    annotation: int | None    # the annotation node
+    default: int | None       # the default value node
+
+
+@dataclass(frozen=True, slots=True)
+class ParamEvidence:
+    annotation: Type | None
+    default: Type | None
+    call_sites: Type | None
+    usage: Type | None
+    implicit: Type | None     # self / cls
+
+
+def signature(g: ProgramGraph, function: int) -> list[Param]:
+    """The parameters of a def, in order, with their kinds."""
+    params = g.child_by_field(function, "parameters")
+    found: list[Param] = []
+    keyword_only = False
+    for item in g.children(params) if params is not None else ():
+        kind = g.kinds[item]
+        text = g.text(item)
+        if kind == "parameter":
+            found.append(Param(item, g.names.get(item, ""), "keyword_only" if keyword_only else "positional", False, None, None))
+            continue
+        if text == "*" or kind == "keyword_separator":
+            keyword_only = True
+            continue
+        annotation = g.child_by_field(item, "type")
+        default = g.child_by_field(item, "value")
+        name_node = g.child_by_field(item, "name")
+        if name_node is None:
+            inner = [c for c in g.children(item) if g.kinds[c] in ("parameter", "list_splat_pattern", "dictionary_splat_pattern")]
+            name_node = inner[0] if inner else None
+            if kind in ("list_splat_pattern", "dictionary_splat_pattern"):
+                name_node = item
+        if name_node is None:
+            continue
+        splat = g.kinds[name_node] if g.kinds[name_node] in ("list_splat_pattern", "dictionary_splat_pattern") else None
+        if splat is not None:
+            ident = next((c for c in g.children(name_node) if g.kinds[c] == "parameter"), None)
+            if ident is None:
+                continue
+            if splat == "list_splat_pattern":
+                keyword_only = True
+            found.append(Param(ident, g.names.get(ident, ""), "var_positional" if splat == "list_splat_pattern"
+                               else "var_keyword", False, annotation, None))
+            continue
+        found.append(Param(name_node, g.names.get(name_node, ""), "keyword_only" if keyword_only else "positional",
+                           default is not None, annotation, default))
+    return found
+
+
+class CallModel:
+    def __init__(self, engine: "TypeEngine") -> None:
+        self.engine = engine
+
+    # -- calls --------------------------------------------------------------------------
+    def call_type(self, path: str, call: int) -> Type:
+        g = self.engine.graph(path)
+        function = g.child_by_field(call, "function")
+        if function is None:
+            return UNKNOWN
+        if g.kinds[function] == "name_load" and g.names.get(function) == "super":
+            return self._super(path, g, call)
+        callee = self.engine.exprs.type_of(path, function)
+        args, kwargs = self._arguments(path, g, call)
+        return self.call_value(callee, args, kwargs)
+
+    def _arguments(self, path: str, g: ProgramGraph, call: int) -> tuple[list[Type], dict[str, Type]]:
+        arg_list = g.child_by_field(call, "arguments")
+        args: list[Type] = []
+        kwargs: dict[str, Type] = {}
+        for arg in g.children(arg_list) if arg_list is not None else ():
+            kind = g.kinds[arg]
+            if kind == "keyword_argument":
+                name = g.child_by_field(arg, "name")
+                kwargs[g.names.get(name, "")] = self.engine.exprs.type_of(path, g.child_by_field(arg, "value"))
+            elif kind in ("list_splat", "dictionary_splat"):
+                continue
+            else:
+                args.append(self.engine.exprs.type_of(path, arg))
+        return args, kwargs
+
+    def _super(self, path: str, g: ProgramGraph, call: int) -> Type:
+        scope = g.scopes[g.scope_of[call]]
+        if scope.kind is ScopeKind.FUNCTION and scope.parent >= 0 and g.scopes[scope.parent].kind is ScopeKind.CLASS:
+            cls = self.engine.classes.class_type(path, g.scopes[scope.parent].node)
+            info = self.engine.classes.info(path, g.scopes[scope.parent].node)
+            for base in info.bases:
+                if isinstance(base, ClassType):
+                    return base
+            return cls
+        return UNKNOWN
+
+    def call_value(self, callee: Type, args: list[Type], kwargs: dict[str, Type]) -> Type:
+        results = []
+        for m in members(callee):
+            if isinstance(m, FunctionRef):
+                results.append(self.function_result(m, args, kwargs))
+            elif isinstance(m, TypeOfClass):
+                results.append(self.construct(m.cls, args, kwargs))
+            elif isinstance(m, CallableType):
+                results.append(m.ret)
+            elif isinstance(m, ClassType):
+                method = self.engine.classes.member_of(m, "__call__", "", -1)
+                results.append(self.call_value(method, args, kwargs) if is_known(method) else UNKNOWN)
+            else:
+                results.append(UNKNOWN)
+        return make_union(results) if results else UNKNOWN
+
+    def function_result(self, fn: FunctionRef, args: list[Type], kwargs: dict[str, Type]) -> Type:
+        g = self.engine.graph(fn.path)
+        if g is None:
+            return UNKNOWN
+        node = self._choose_overload(fn, g, args, kwargs)
+        mapping = self._receiver_mapping(fn, g, node)
+        self._bind_arguments(fn.path, g, node, fn.bound is not None, args, kwargs, mapping)
+        ret = self.declared_or_inferred_return(fn.path, node)
+        if _is_async(g, node) and not _is_generator(g, node):
+            ret = ClassType("Coroutine", (UNKNOWN, UNKNOWN, ret))
+        return substitute(ret, mapping) if mapping else _erase_typevars(ret)
+
+    def construct(self, cls: ClassType, args: list[Type], kwargs: dict[str, Type]) -> Type:
+        classes = self.engine.classes
+        info = classes.info_of(cls)
+        if cls.name == "type" and len(args) == 1:
+            return make_union(TypeOfClass(m) if isinstance(m, ClassType) else UNKNOWN for m in members(args[0]))
+        if info is None or not info.type_params or cls.args:
+            return cls
+        mapping: dict[str, Type] = {}
+        for method in ("__init__", "__new__"):
+            hit = classes.lookup(ClassType(cls.name), method)
+            if hit is None or hit[1].path.endswith("builtins.pyi") and hit[1].qualname == "object":
+                continue
+            member = hit[2]
+            g = self.engine.graph(member.path)
+            fn = FunctionRef(member.path, member.nodes[-1], cls)
+            node = self._choose_overload(fn, g, args, kwargs)
+            self._bind_arguments(member.path, g, node, True, args, kwargs, mapping)
+            if mapping:
+                break
+        return ClassType(cls.name, tuple(mapping.get(p, UNKNOWN) for p in info.type_params))
+
+    # -- binding type variables -----------------------------------------------------------
+    def _receiver_mapping(self, fn: FunctionRef, g: ProgramGraph, node: int) -> dict[str, Type]:
+        mapping: dict[str, Type] = {}
+        bound = fn.bound
+        if isinstance(bound, ClassType):
+            mapping["Self"] = bound
+            scope = g.scopes[g.scope_of[node]]
+            if scope.kind is ScopeKind.CLASS:
+                owner = self.engine.classes.class_type(fn.path, scope.node)
+                for view, info in self.engine.classes.mro(bound):
+                    if view.name == owner.name:
+                        mapping.update(self.engine.classes.mapping(view, info))
+                        break
+        elif isinstance(bound, TypeOfClass):
+            mapping["Self"] = bound.cls
+        return mapping
+
+    def _bind_arguments(self, path: str, g: ProgramGraph, node: int, skip_first: bool, args: list[Type],
+                        kwargs: dict[str, Type], mapping: dict[str, Type]) -> None:
+        params = signature(g, node)
+        if skip_first and params and params[0].kind == "positional" and not _is_static(g, node):
+            params = params[1:]
+        positional = [p for p in params if p.kind == "positional"]
+        pairs = list(zip(positional, args))
+        pairs += [(p, kwargs[p.name]) for p in params if p.name in kwargs and p.kind in ("positional", "keyword_only")]
+        for param, value in pairs:
+            if param.annotation is None:
+                continue
+            expected = self.engine.annotations.evaluate(path, param.annotation)
+            unify(expected, value, mapping, self.engine)
+
+    def _choose_overload(self, fn: FunctionRef, g: ProgramGraph, args: list[Type], kwargs: dict[str, Type]) -> int:
+        overloads = self._overloads(g, fn.node)
+        if not overloads:
+            return fn.node
+        skip = fn.bound is not None
+        for node in overloads:
+            if self._accepts(fn.path, g, node, skip, args, kwargs):
+                return node
+        return overloads[0]
+
+    def _overloads(self, g: ProgramGraph, node: int) -> list[int]:
+        name = g.child_by_field(node, "name")
+        sym = g.symbol_at(name) if name is not None else None
+        if sym is None or len(sym.definitions) < 2:
+            return []
+        defs = [g.parents[d] for d in sym.definitions if g.kinds[g.parents[d]] == "function_definition"]
+        return [d for d in defs if "overload" in decorator_names(g, d)]
+
+    def _accepts(self, path: str, g: ProgramGraph, node: int, skip_first: bool, args: list[Type],
+                 kwargs: dict[str, Type]) -> bool:
+        params = signature(g, node)
+        if skip_first and params and params[0].kind == "positional" and not _is_static(g, node):
+            params = params[1:]
+        positional = [p for p in params if p.kind == "positional"]
+        has_var = any(p.kind == "var_positional" for p in params)
+        if len(args) > len(positional) and not has_var:
+            return False
+        required = [p for p in positional[len(args):] if not p.has_default and p.name not in kwargs]
+        if required:
+            return False
+        names = {p.name for p in params}
+        if any(k not in names for k in kwargs) and not any(p.kind == "var_keyword" for p in params):
+            return False
+        for param, value in list(zip(positional, args)) + [(p, kwargs[p.name]) for p in params if p.name in kwargs]:
+            if param.annotation is not None and not self.compatible(self.engine.annotations.evaluate(path, param.annotation), value):
+                return False
+        return True
+
+    def compatible(self, expected: Type, actual: Type) -> bool:
+        """Whether an argument could fit a parameter: scalar names, ``None``, and
+        protocols (the argument's class must have every member of the protocol)."""
+        if not compatible(expected, actual):
+            return False
+        for e in members(expected):
+            if isinstance(e, ClassType) and e.short in _ITERABLES and len(e.args) == 1 and len(members(expected)) == 1:
+                element = self.engine.exprs.element_type(actual)
+                if is_known(element) and not compatible(e.args[0], element):
+                    return False
+        classes = self.engine.classes
+        protocols = [e for e in members(expected) if isinstance(e, ClassType) and classes.is_protocol(e)]
+        if not protocols or len(members(expected)) != len(protocols):
+            return True
+        for a in members(actual):
+            if not isinstance(a, ClassType):
+                continue
+            if not any(all(classes.has_member(a, m) is not False for m in classes.protocol_members(p)) for p in protocols):
+                return False
+        return True
+
+    # -- returns --------------------------------------------------------------------------
+    def declared_or_inferred_return(self, path: str, function: int) -> Type:
+        return self.engine.memo(("return", path, function), lambda: self._return(path, function))
+
+    def declared_return(self, path: str, function: int) -> Type | None:
+        g = self.engine.graph(path)
+        annotation = g.child_by_field(function, "return_type")
+        return self.engine.annotations.evaluate(path, annotation) if annotation is not None else None
+
+    def _return(self, path: str, function: int) -> Type:
+        declared = self.declared_return(path, function)
+        if declared is not None:
+            return declared
+        if self.engine.is_stub(path):
+            return UNKNOWN
+        return self.inferred_return(path, function)
+
+    def inferred_return(self, path: str, function: int) -> Type:
+        g = self.engine.graph(path)
+        scope = next((s for s in g.scopes if s.node == function), None)
+        if scope is None:
+            return UNKNOWN
+        values = []
+        for ret in g.predecessors(function, EdgeKind.RETURN):
+            if g.kinds[ret] != "return_statement":
+                continue
+            kids = g.children(ret)
+            values.append(self.engine.exprs.type_of(path, kids[0]) if kids else NONE)
+        if _falls_through(g, scope.exit):
+            values.append(NONE)
+        if _is_abstract(g, function):
+            return UNKNOWN
+        if _is_generator(g, function):
+            yielded = [self._yield_value(path, g, y) for y in _yields(g, scope.id)]
+            element = make_union(yielded) if yielded else UNKNOWN
+            returned = make_union(values)
+            name = "AsyncIterator" if _is_async(g, function) else "Iterator"
+            if returned not in (NONE, NEVER) and is_known(returned):
+                return ClassType("Generator", (element, NONE, returned))
+            return ClassType(name, (element,))
+        return make_union(values) if values else NONE
+
+    def _yield_value(self, path: str, g: ProgramGraph, node: int) -> Type:
+        kids = g.children(node)
+        if not kids:
+            return NONE
+        if g.text(node).startswith("yield from"):
+            return self.engine.exprs.element_type(self.engine.exprs.type_of(path, kids[0]))
+        return self.engine.exprs.type_of(path, kids[0])
+
+    # -- parameters -----------------------------------------------------------------------
+    def parameter_type(self, path: str, param: int) -> Type:
+        return self.engine.memo(("param", path, param), lambda: self._parameter_type(path, param))
+
+    def _parameter_type(self, path: str, param: int) -> Type:
+        evidence = self.evidence(path, param)
+        for choice in (evidence.annotation, evidence.implicit):
+            if choice is not None:
+                return choice
+        found = [t for t in (evidence.default, evidence.call_sites) if t is not None]
+        if found:
+            joined = make_union(found)
+            if joined == NONE and evidence.usage is not None:
+                return make_union([evidence.usage, NONE])
+            return joined
+        return evidence.usage if evidence.usage is not None else UNKNOWN
+
+    def evidence(self, path: str, param: int) -> ParamEvidence:
+        g = self.engine.graph(path)
+        function = g.enclosing(param, "function_definition", "lambda")
+        if function is None or g.kinds[function] == "lambda":
+            return ParamEvidence(None, None, None, None, None)
+        params = signature(g, function)
+        spec = next((p for p in params if p.node == param), None)
+        if spec is None:
+            return ParamEvidence(None, None, None, None, None)
+        if spec.annotation is not None:
+            declared = self.engine.annotations.evaluate(path, spec.annotation)
+            if spec.kind == "var_positional":
+                declared = ClassType("tuple", (declared, ClassType("...")))
+            elif spec.kind == "var_keyword":
+                declared = ClassType("dict", (ClassType("str"), declared))
+            return ParamEvidence(declared, None, None, None, None)
+        implicit = self._implicit(path, g, function, params, spec)
+        if implicit is not None:
+            return ParamEvidence(None, None, None, None, implicit)
+        if spec.kind in ("var_positional", "var_keyword"):
+            return ParamEvidence(None, None, None, None, None)
+        default = self.engine.exprs.type_of(path, spec.default) if spec.default is not None else None
+        sites = self._call_site_types(path, g, function, params, spec)
+        usage = self._usage_type(path, g, param) if (sites is None and default in (None, NONE)) else None
+        return ParamEvidence(None, default, sites, usage, None)
+
+    def _implicit(self, path: str, g: ProgramGraph, function: int, params: list[Param], spec: Param) -> Type | None:
+        if not params or params[0].node != spec.node or spec.kind != "positional":
+            return None
+        scope = g.scopes[g.scope_of[function]]
+        if scope.kind is not ScopeKind.CLASS:
+            return None
+        decorators = decorator_names(g, function)
+        if "staticmethod" in decorators:
+            return None
+        cls = self.engine.classes.class_type(path, scope.node)
+        if "classmethod" in decorators or g.names.get(function) == "__new__" or spec.name == "cls":
+            return TypeOfClass(cls)
+        return cls
+
+    def _call_site_types(self, path: str, g: ProgramGraph, function: int, params: list[Param],
+                         spec: Param) -> Type | None:
+        sites = [(path, c) for c in g.successors(function, EdgeKind.RETURN) if g.kinds[c] == "call"]
+        project = self.engine.project
+        index = self.engine.project_file(path)
+        if project is not None and index is not None:
+            for file_index, call in project.cross_sources(EdgeKind.CALL, index, function):
+                sites.append((str((project.root / project.files[file_index]).resolve()), call))
+        if not sites:
+            return None
+        positional = [p for p in params if p.kind == "positional"]
+        offset = 1 if self._implicit(path, g, function, params, params[0] if params else spec) is not None else 0
+        position = positional.index(spec) - offset if spec in positional else None
+        found = []
+        for site_path, call in sites[:64]:
+            sg = self.engine.graph(site_path)
+            arg = _argument(sg, call, position, spec.name)
+            if arg is not None:
+                found.append(self.engine.exprs.type_of(site_path, arg))
+        return make_union(found) if found else None
+
+    def _usage_type(self, path: str, g: ProgramGraph, param: int) -> Type | None:
+        """The one candidate class having every attribute the function uses on the parameter."""
+        sym = g.symbol_at(param)
+        if sym is None:
+            return None
+        used = set()
+        for use in sym.uses:
+            parent = g.parents[use]
+            if g.kinds[parent] in ("attribute", "attribute_store") and g.children(parent)[0] == use:
+                attr = g.children(parent)[-1]
+                used.add(g.names.get(attr, ""))
+        used.discard("")
+        if not used:
+            return None
+        classes = self.engine.classes
+        candidates = [c for c in classes.project_classes() if all(classes.has_member(c, a) for a in used)]
+        if len(candidates) == 1:
+            return candidates[0]
+        if candidates:
+            return None
+        builtin = [ClassType(n) for n in _USAGE_CANDIDATES if all(classes.has_member(ClassType(n), a) for a in used)]
+        return builtin[0] if builtin else None
+
+
+def unify(expected: Type, actual: Type, mapping: dict[str, Type], engine: "TypeEngine", depth: int = 0) -> None:
+    """Bind the type variables of ``expected`` so that it matches ``actual``."""
+    if depth > 6 or not is_known(actual) and not isinstance(actual, UnionType):
+        return
+    if isinstance(expected, TypeVarType):
+        if expected.name != "Self":
+            mapping[expected.name] = make_union([mapping[expected.name], actual]) if expected.name in mapping else actual
+        return
+    if isinstance(expected, UnionType):
+        variables = [m for m in expected.items if isinstance(m, TypeVarType)]
+        rest = [m for m in members(actual) if m not in expected.items]
+        if len(variables) == 1 and rest:
+            unify(variables[0], make_union(rest), mapping, engine, depth + 1)
+        for m in expected.items:
+            if isinstance(m, ClassType):
+                unify(m, actual, mapping, engine, depth + 1)
+        return
+    if not isinstance(expected, ClassType) or not expected.args:
+        return
+    for a in members(actual):
+        if not isinstance(a, ClassType):
+            continue
+        if a.name == expected.name and len(a.args) == len(expected.args):
+            for e, x in zip(expected.args, a.args):
+                unify(e, x, mapping, engine, depth + 1)
+        elif expected.short in _ITERABLES and len(expected.args) == 1:
+            unify(expected.args[0], engine.exprs.element_type(a), mapping, engine, depth + 1)
+        elif expected.short in _MAPPINGS and len(expected.args) == 2 and a.name in ("dict", "defaultdict", "OrderedDict") \
+                and len(a.args) == 2:
+            unify(expected.args[0], a.args[0], mapping, engine, depth + 1)
+            unify(expected.args[1], a.args[1], mapping, engine, depth + 1)
+        elif engine.classes.is_protocol(expected):
+            _unify_protocol(expected, a, mapping, engine, depth)
+
+
+def _unify_protocol(expected: ClassType, actual: ClassType, mapping: dict[str, Type], engine: "TypeEngine",
+                    depth: int) -> None:
+    """``SupportsAbs[T]`` against ``float``: call the protocol's one method on the
+    argument and bind what the protocol says that method returns."""
+    classes = engine.classes
+    methods = [n for n in classes.protocol_members(expected) if n.startswith("__")]
+    info = classes.info_of(expected)
+    if len(methods) != 1 or info is None:
+        return
+    member = info.members[methods[0]]
+    if member.kind != "method":
+        return
+    declared = engine.calls.declared_return(member.path, member.nodes[-1])
+    if declared is None:
+        return
+    wanted = substitute(declared, classes.mapping(expected, info))
+    got = engine.exprs.call_method(actual, methods[0], "")
+    unify(wanted, got, mapping, engine, depth + 1)
+
+
+def compatible(expected: Type, actual: Type) -> bool:
+    """A cheap 'could this argument fit' check used to pick overloads."""
+    if not is_known(expected) or not is_known(actual) and not isinstance(actual, UnionType):
+        return True
+    exp = members(expected)
+    for a in members(actual):
+        if not is_known(a):
+            continue
+        if a == NONE:
+            if NONE not in exp and not any(isinstance(e, TypeVarType) for e in exp):
+                return False
+            continue
+        if isinstance(a, ClassType) and all(isinstance(e, ClassType) for e in exp):
+            names = {e.short for e in exp}
+            if a.short in names or "object" in names:
+                continue
+            if a.short == "int" and names & {"float", "complex", "SupportsIndex", "SupportsInt"}:
+                continue
+            if a.short in ("str", "bytes", "int", "float", "bool") and names <= {"str", "bytes", "int", "float", "bool", "None"}:
+                return False
+    return True
+
+
+def _argument(g: ProgramGraph, call: int, position: int | None, name: str) -> int | None:
+    args = g.child_by_field(call, "arguments")
+    if args is None:
+        return None
+    positional = []
+    for child in g.children(args):
+        kind = g.kinds[child]
+        if kind == "keyword_argument":
+            key = g.child_by_field(child, "name")
+            if key is not None and g.names.get(key) == name:
+                return g.child_by_field(child, "value")
+        elif kind in ("list_splat", "dictionary_splat"):
+            return None
+        else:
+            positional.append(child)
+    if position is not None and 0 <= position < len(positional):
+        return positional[position]
+    return None
+
+
+def _erase_typevars(t: Type) -> Type:
+    return substitute(t, {"__none__": UNKNOWN}) if _has_typevars(t) else t
+
+
+def _has_typevars(t: Type) -> bool:
+    if isinstance(t, TypeVarType):
+        return True
+    if isinstance(t, ClassType):
+        return any(_has_typevars(a) for a in t.args)
+    if isinstance(t, UnionType):
+        return any(_has_typevars(m) for m in t.items)
+    return False
+
+
+def _is_async(g: ProgramGraph, function: int) -> bool:
+    return g.source.data[g.start_bytes[function]:g.start_bytes[function] + 5] == b"async"
+
+
+def _is_static(g: ProgramGraph, function: int) -> bool:
+    return "staticmethod" in decorator_names(g, function)
+
+
+def _falls_through(g: ProgramGraph, exit_node: int) -> bool:
+    kinds = (EdgeKind.CFG_NEXT, EdgeKind.CFG_TRUE, EdgeKind.CFG_FALSE, EdgeKind.CFG_LOOP_BACK)
+    return any(g.predecessors(exit_node, k) for k in kinds)
+
+
+def _yields(g: ProgramGraph, scope_id: int) -> list[int]:
+    return [n for n, k in enumerate(g.kinds) if k == "yield" and g.scope_of[n] == scope_id]
+
+
+def _is_generator(g: ProgramGraph, function: int) -> bool:
+    scope = next((s for s in g.scopes if s.node == function), None)
+    if scope is None:
+        return False
+    start, end = g.start_bytes[function], g.end_bytes[function]
+    if b"yield" not in g.source.data[start:end]:
+        return False
+    return bool(_yields(g, scope.id))
+
+
+def _is_abstract(g: ProgramGraph, function: int) -> bool:
+    decorators = decorator_names(g, function)
+    if "abstractmethod" in decorators or "overload" in decorators:
+        return True
+    body = g.child_by_field(function, "body")
+    stmts = g.children(body) if body is not None else []
+    real = [s for s in stmts if not (g.kinds[s] == "expression_statement" and g.kinds[g.children(s)[0]] == "string")]
+    return len(real) == 1 and g.text(real[0]).startswith("raise NotImplementedError")

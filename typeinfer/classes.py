@@ -1,0 +1,330 @@
+"""Classes: members, bases, generics, and what ``obj.name`` is.
+
+A class's members come from its body (methods, class variables, nested classes)
+and from ``self.x = ...`` in its methods.  Lookup walks the bases breadth-first
+(project classes, installed packages and stubs alike), substituting type
+parameters: ``list[int]``'s ``pop`` is ``MutableSequence[_T]``'s ``pop`` with
+``_T = int``.
+
+Example::
+
+    class Stack(Generic[T]):
+        def __init__(self): self.items: list[T] = []
+    s: Stack[int]
+    s.items                # list[int]
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from typelens.analyzer import Definition, ModuleLocation, ProgramGraph, ScopeKind, SymbolKind
+
+from .types import (
+    NONE, UNKNOWN, ClassType, FunctionRef, ModuleType, Type, TypeOfClass, TypeVarType, UnionType,
+    is_known, make_union, members, substitute,
+)
+
+if TYPE_CHECKING:
+    from .engine import TypeEngine
+
+logger = logging.getLogger(__name__)
+
+_TYPING_CLASSES = frozenset({
+    "Iterator", "Iterable", "Generator", "AsyncIterator", "AsyncIterable", "AsyncGenerator", "Coroutine",
+    "Awaitable", "Sequence", "MutableSequence", "Mapping", "MutableMapping", "Collection", "Container",
+    "AbstractSet", "MutableSet", "Reversible", "SupportsInt", "SupportsFloat", "Sized", "Hashable",
+})
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    kind: str            # method, variable, attribute, class
+    path: str
+    nodes: tuple[int, ...]
+    decorators: frozenset[str] = frozenset()
+
+
+@dataclass(slots=True)
+class ClassInfo:
+    path: str
+    node: int
+    qualname: str
+    members: dict[str, Member] = field(default_factory=dict)
+    type_params: list[str] = field(default_factory=list)
+    bases: list[Type] = field(default_factory=list)
+    decorators: frozenset[str] = frozenset()
+    has_dynamic_attributes: bool = False
+
+    @property
+    def is_dataclass(self) -> bool:
+        return any(d.endswith("dataclass") or d.endswith("define") for d in self.decorators)
+
+
+class ClassModel:
+    def __init__(self, engine: "TypeEngine") -> None:
+        self.engine = engine
+        self._defs: dict[str, tuple[str, int]] = {}
+        self._infos: dict[tuple[str, int], ClassInfo] = {}
+
+    # -- identity ---------------------------------------------------------------------
+    def class_type(self, path: str, node: int) -> ClassType:
+        g = self.engine.graph(path)
+        scope = next(s for s in g.scopes if s.node == node and s.kind is ScopeKind.CLASS)
+        module = self.engine.module_name(path)
+        name = scope.qualname if module in ("builtins", "") else f"{module}.{scope.qualname}"
+        if module in ("typing", "collections.abc", "typing_extensions") and scope.qualname in _TYPING_CLASSES:
+            name = scope.qualname
+        self._defs.setdefault(name, (path, node))
+        return ClassType(name)
+
+    def definition(self, cls: ClassType) -> tuple[str, int] | None:
+        hit = self._defs.get(cls.name)
+        if hit is not None:
+            return hit
+        if "." not in cls.name:
+            module = "typing" if cls.name in _TYPING_CLASSES else "builtins"
+            target = self.engine.index.resolve_name(module, cls.name)
+        else:
+            module, _, name = cls.name.rpartition(".")
+            target = self.engine.index.resolve_name(module, name)
+            while target is None and "." in module:   # nested class: Outer.Inner
+                module, _, outer = module.rpartition(".")
+                target = self.engine.index.resolve_name(module, outer)
+        if isinstance(target, Definition) and self.engine.graph(str(target.path)) is not None:
+            tg = self.engine.graph(str(target.path))
+            if tg.kinds[target.node] == "class_definition":
+                self._defs[cls.name] = (str(target.path), target.node)
+                return self._defs[cls.name]
+        return None
+
+    def info(self, path: str, node: int) -> ClassInfo:
+        key = (path, node)
+        if key not in self._infos:
+            self._infos[key] = self._build_info(path, node)
+        return self._infos[key]
+
+    def info_of(self, cls: ClassType) -> ClassInfo | None:
+        where = self.definition(cls)
+        return self.info(*where) if where is not None else None
+
+    def _build_info(self, path: str, node: int) -> ClassInfo:
+        g = self.engine.graph(path)
+        scope = next(s for s in g.scopes if s.node == node and s.kind is ScopeKind.CLASS)
+        info = ClassInfo(path, node, scope.qualname, decorators=decorator_names(g, node))
+        for sym in g.symbols:
+            if sym.scope != scope.id or not sym.definitions:
+                continue
+            if sym.kind is SymbolKind.FUNCTION:
+                defs = tuple(g.parents[d] for d in sym.definitions)
+                info.members[sym.name] = Member("method", path, defs, decorator_names(g, defs[-1]))
+            elif sym.kind is SymbolKind.CLASS:
+                info.members[sym.name] = Member("class", path, (g.parents[sym.definitions[-1]],))
+            elif sym.kind is SymbolKind.ATTRIBUTE:
+                info.members.setdefault(sym.name, Member("attribute", path, sym.definitions))
+            else:
+                info.members[sym.name] = Member("variable", path, sym.definitions)
+        info.has_dynamic_attributes = any(n in info.members for n in ("__getattr__", "__getattribute__", "__setattr__"))
+        supers = g.child_by_field(node, "superclasses")
+        params: list[str] = []
+        for base in g.children(supers) if supers is not None else ():
+            if g.kinds[base] == "keyword_argument":
+                continue
+            value = self.engine.annotations.evaluate(path, base)
+            info.bases.append(value)
+            for arg in value.args if isinstance(value, ClassType) else ():
+                for m in members(arg):
+                    if isinstance(m, TypeVarType) and m.name not in params:
+                        params.append(m.name)
+        info.type_params = params
+        return info
+
+    # -- lookup -----------------------------------------------------------------------
+    def mro(self, cls: ClassType) -> list[tuple[ClassType, ClassInfo]]:
+        """``cls`` and its bases, each with its type arguments, in an order close to
+        C3: depth-first, left to right, each class kept at its last occurrence."""
+        order: list[tuple[ClassType, ClassInfo]] = []
+        stack: list[tuple[ClassType, int]] = [(cls, 0)]
+        while stack and len(order) < 80:
+            current, depth = stack.pop()
+            info = self.info_of(current)
+            if info is None or depth > 20:
+                continue
+            order.append((current, info))
+            mapping = self.mapping(current, info)
+            bases = []
+            for base in info.bases:
+                if isinstance(base, ClassType):
+                    concrete = substitute(base, mapping)
+                    bases.append(concrete if isinstance(concrete, ClassType) else base)
+            stack.extend((b, depth + 1) for b in reversed(bases))
+        last = {view.name: i for i, (view, _) in enumerate(order)}
+        found = [(view, info) for i, (view, info) in enumerate(order) if last[view.name] == i]
+        if cls.name != "object" and "object" not in last:
+            info = self.info_of(ClassType("object"))
+            if info is not None:
+                found.append((ClassType("object"), info))
+        return found
+
+    def is_protocol(self, cls: ClassType) -> bool:
+        info = self.info_of(cls)
+        return info is not None and any(isinstance(b, ClassType) and b.short == "Protocol" for b in info.bases)
+
+    def protocol_members(self, cls: ClassType) -> list[str]:
+        info = self.info_of(cls)
+        if info is None:
+            return []
+        return [n for n in info.members if n not in ("__init__", "__slots__", "__class_getitem__", "__hash__")]
+
+    @staticmethod
+    def mapping(cls: ClassType, info: ClassInfo) -> dict[str, Type]:
+        return {name: cls.args[i] for i, name in enumerate(info.type_params) if i < len(cls.args)}
+
+    def lookup(self, cls: ClassType, name: str) -> tuple[ClassType, ClassInfo, Member] | None:
+        for view, info in self.mro(cls):
+            member = info.members.get(name)
+            if member is not None:
+                return view, info, member
+        return None
+
+    def has_member(self, cls: ClassType, name: str) -> bool | None:
+        """``True``/``False`` when the class and all its bases are known, else ``None``."""
+        chain = self.mro(cls)
+        if not chain:
+            return None
+        for view, info in chain:
+            if name in info.members:
+                return True
+            if info.has_dynamic_attributes:
+                return None
+            if any(not isinstance(b, ClassType) for b in info.bases):
+                return None
+        known_bases = {view.name for view, _ in chain}
+        for _, info in chain:
+            for base in info.bases:
+                if isinstance(base, ClassType) and base.name not in known_bases and base.short not in ("Generic", "Protocol"):
+                    return None
+        return False
+
+    def member_of(self, receiver: Type, name: str, path: str, node: int) -> Type:
+        if not name:
+            return UNKNOWN
+        results = []
+        for m in members(receiver):
+            if m == NONE:
+                continue
+            results.append(self._member_of_one(m, name))
+        return make_union(results) if results else UNKNOWN
+
+    def _member_of_one(self, receiver: Type, name: str) -> Type:
+        if isinstance(receiver, ModuleType):
+            target = self.engine.index.resolve_name(receiver.name, name)
+            if isinstance(target, ModuleLocation):
+                return ModuleType(target.name)
+            if isinstance(target, Definition):
+                return self.engine.names.definition_value(target)
+            return UNKNOWN
+        if isinstance(receiver, ClassType):
+            return self._instance_member(receiver, name)
+        if isinstance(receiver, TypeOfClass):
+            return self._class_member(receiver.cls, name)
+        return UNKNOWN
+
+    def _instance_member(self, cls: ClassType, name: str) -> Type:
+        hit = self.lookup(cls, name)
+        if hit is None:
+            return UNKNOWN
+        view, info, member = hit
+        mapping = self.mapping(view, info)
+        mapping["Self"] = cls
+        if member.kind == "method":
+            fn = member.nodes[-1]
+            if "property" in member.decorators or "cached_property" in member.decorators:
+                getter = member.nodes[0]
+                return substitute(self.engine.calls.declared_or_inferred_return(member.path, getter), mapping)
+            if "staticmethod" in member.decorators:
+                return FunctionRef(member.path, fn)
+            if "classmethod" in member.decorators:
+                return FunctionRef(member.path, fn, TypeOfClass(cls))
+            return FunctionRef(member.path, fn, cls)
+        if member.kind == "class":
+            return TypeOfClass(self.class_type(member.path, member.nodes[0]))
+        return substitute(self._data_member(member), mapping)
+
+    def _class_member(self, cls: ClassType, name: str) -> Type:
+        hit = self.lookup(cls, name)
+        if hit is None:
+            return UNKNOWN
+        view, info, member = hit
+        if member.kind == "method":
+            bound = TypeOfClass(cls) if "classmethod" in member.decorators else None
+            return FunctionRef(member.path, member.nodes[-1], bound)
+        if member.kind == "class":
+            return TypeOfClass(self.class_type(member.path, member.nodes[0]))
+        if info.decorators and any("enum" in d.lower() for d in info.decorators):
+            return cls
+        if self._is_enum(cls):
+            return cls
+        return substitute(self._data_member(member), self.mapping(view, info))
+
+    def _is_enum(self, cls: ClassType) -> bool:
+        return any(view.short in ("Enum", "IntEnum", "StrEnum", "Flag", "IntFlag") for view, _ in self.mro(cls)[1:])
+
+    def _data_member(self, member: Member) -> Type:
+        names = self.engine.names
+        if member.kind == "attribute":
+            return make_union(self.attribute_store_type(member.path, d) for d in member.nodes)
+        declared = names.declared_type(member.path, member.nodes)
+        if declared is not None:
+            return declared
+        return make_union(names.definition_type(member.path, d) for d in member.nodes)
+
+    def attribute_store_type(self, path: str, store: int) -> Type:
+        """What ``self.x = value`` (or ``self.x: T = value``) stores."""
+        return self.engine.memo(("store", path, store), lambda: self._attribute_store_type(path, store))
+
+    def _attribute_store_type(self, path: str, store: int) -> Type:
+        g = self.engine.graph(path)
+        parent = g.parents[store]
+        if g.kinds[parent] == "assignment" and g.child_by_field(parent, "left") == store:
+            annotation = g.child_by_field(parent, "type")
+            if annotation is not None:
+                return self.engine.annotations.evaluate(path, annotation)
+            return self.engine.exprs.type_of(path, g.child_by_field(parent, "right"))
+        if g.kinds[parent] == "augmented_assignment":
+            return self.engine.exprs.augmented(path, parent)
+        return self.engine.names._bound_value(path, g, store)
+
+    # -- the classes a project defines (for usage-based parameter inference) -----------
+    def project_classes(self) -> list[ClassType]:
+        pg = self.engine.project
+        if pg is None or pg.root is None:
+            return []
+        found = []
+        for name, g in zip(pg.files, pg.graphs):
+            path = str((pg.root / name).resolve())
+            for scope in g.scopes:
+                if scope.kind is ScopeKind.CLASS:
+                    found.append(self.class_type(path, scope.node))
+        return found
+
+
+def decorator_names(g: ProgramGraph, definition: int) -> frozenset[str]:
+    """Decorator names (``functools.wraps(f)`` -> ``functools.wraps``) of a def/class."""
+    parent = g.parents[definition]
+    if parent < 0 or g.kinds[parent] != "decorated_definition":
+        return frozenset()
+    names = set()
+    for child in g.children(parent):
+        if g.kinds[child] == "decorator":
+            match = _DECORATOR.match(g.text(child))
+            if match:
+                names.add(match.group(1))
+                names.add(match.group(1).rsplit(".", 1)[-1])
+    return frozenset(names)
+
+
+_DECORATOR = re.compile(r"@\s*([\w.]+)")

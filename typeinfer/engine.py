@@ -1,0 +1,144 @@
+"""The static type engine: one façade over names, expressions, classes, calls and
+narrowing, for every file it can reach (project code, installed packages, stubs).
+
+Every question is memoised by ``(kind, file, node)``; a question asked again while
+it is being answered (recursion through loops, mutual calls) gets ``Never``, which
+joins away, so the engine reaches a fixpoint without iterating.  Work is demand
+driven: asking for one symbol's type touches only what that type depends on.
+
+Example::
+
+    engine = TypeEngine(ProjectIndex("examples/shop"))
+    path = engine.path_of("examples/shop/shop/pricing.py")
+    engine.return_type(path, function_node)      # ClassType("float")
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Callable
+
+from typelens.analyzer import ImportBinding, ProgramGraph, ProjectGraph, ProjectIndex
+
+from .annotations import AnnotationEvaluator
+from .callables import CallModel
+from .classes import ClassModel
+from .expressions import ExpressionTyper
+from .names import NameResolver
+from .narrowing import Narrower
+from .types import NEVER, Type
+
+logger = logging.getLogger(__name__)
+
+_IN_PROGRESS = object()
+_MAX_DEPTH = 200
+
+
+class TypeEngine:
+    """Static inference over a project (see the module docstring)."""
+
+    def __init__(self, index: ProjectIndex, project: ProjectGraph | None = None) -> None:
+        self.index = index
+        self.project = project
+        self._memo: dict[tuple, object] = {}
+        self._depth = 0
+        self._graphs: dict[str, ProgramGraph | None] = {}
+        self._project_files: dict[str, int] = {}
+        if project is not None and project.root is not None:
+            for i, name in enumerate(project.files):
+                self._project_files[str((project.root / name).resolve())] = i
+                self._graphs[str((project.root / name).resolve())] = project.graphs[i]
+        builtins = index.resolve_module("builtins")
+        self.builtins_path = str(builtins.path) if builtins is not None and builtins.path else None
+        self.annotations = AnnotationEvaluator(self)
+        self.names = NameResolver(self)
+        self.exprs = ExpressionTyper(self)
+        self.classes = ClassModel(self)
+        self.calls = CallModel(self)
+        self.narrowing = Narrower(self)
+
+    # -- files ----------------------------------------------------------------------
+    def graph(self, path: str) -> ProgramGraph | None:
+        if path not in self._graphs:
+            self._graphs[path] = self.index.graph_of(Path(path))
+        return self._graphs[path]
+
+    def path_of(self, path: str | Path) -> str:
+        return str(Path(path).resolve())
+
+    def project_file(self, path: str) -> int | None:
+        """The index of ``path`` in the project graph (cross-file edges), if any."""
+        return self._project_files.get(path)
+
+    def is_stub(self, path: str) -> bool:
+        return path.endswith(".pyi")
+
+    def module_name(self, path: str) -> str:
+        p = Path(path)
+        roots = sorted([*self._stub_roots(), *self.index.source_roots, *self.index.search_paths],
+                       key=lambda r: -len(r.parts))   # the most specific root wins
+        for candidate_root in roots:
+            try:
+                rel = p.relative_to(candidate_root)
+            except ValueError:
+                continue
+            parts = list(rel.with_suffix("").parts)
+            if parts and parts[-1] == "__init__":
+                parts.pop()
+            if parts and parts[0].endswith("-stubs"):
+                parts[0] = parts[0][:-6]
+            return ".".join(parts)
+        return p.stem
+
+    def _stub_roots(self) -> list[Path]:
+        if self.builtins_path is None:
+            return []
+        return [Path(self.builtins_path).parent]
+
+    def resolve_binding(self, path: str, g: ProgramGraph, binding: ImportBinding):
+        return self.memo(("binding", path, binding.node), lambda: self._resolve_binding(path, g, binding))
+
+    def _resolve_binding(self, path: str, g: ProgramGraph, binding: ImportBinding):
+        importer = self.module_name(path)
+        is_package = Path(path).stem == "__init__"
+        module = self.index.absolute_module(importer, binding.module, binding.level, importer_is_package=is_package)
+        if binding.name is None:
+            first = module.split(".")[0]
+            return self.index.resolve_module(first if binding.bound == first else module)
+        submodule = self.index.resolve_module(f"{module}.{binding.name}") if module else None
+        if submodule is not None:
+            return submodule
+        return self.index.resolve_name(module, binding.name)
+
+    # -- memo -----------------------------------------------------------------------
+    def memo(self, key: tuple, compute: Callable[[], object]):
+        """``compute()`` once per key; ``Never`` while ``key`` is being computed."""
+        value = self._memo.get(key)
+        if value is _IN_PROGRESS:
+            return NEVER
+        if value is not None or key in self._memo:
+            return value
+        if self._depth > _MAX_DEPTH:
+            return NEVER
+        self._memo[key] = _IN_PROGRESS
+        self._depth += 1
+        try:
+            value = compute()
+        except BaseException:
+            del self._memo[key]
+            raise
+        finally:
+            self._depth -= 1
+        self._memo[key] = value
+        return value
+
+    # -- the questions predictions ask ------------------------------------------------
+    def return_type(self, path: str, function: int) -> Type:
+        return self.calls.declared_or_inferred_return(path, function)
+
+    def parameter_type(self, path: str, parameter: int) -> Type:
+        return self.calls.parameter_type(path, parameter)
+
+    def symbol_type(self, path: str, sid: int) -> Type:
+        return self.names.symbol_value(path, sid)

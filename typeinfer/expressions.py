@@ -1,0 +1,347 @@
+"""Types of expressions, one ``visit_<kind>`` per node kind.
+
+Example (the type we infer on the right)::
+
+    [1, 2]                     list[int]
+    {"a": 1.5}                 dict[str, float]
+    (1, "x")                   tuple[int, str]
+    [s.strip() for s in xs]    list[str]        (xs: list[str])
+    a if c else None           int | None       (a: int)
+    n / 2                      float
+    "%d" % n                   str
+    await fetch()              T                (async def fetch() -> T)
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from .types import (
+    BOOL, BYTES, COMPLEX, FLOAT, INT, NEVER, NONE, STR, UNKNOWN, CallableType, ClassType, FunctionRef,
+    ModuleType, Type, TypeOfClass, UnionType, is_known, make_union, members, numeric_result,
+)
+
+if TYPE_CHECKING:
+    from .engine import TypeEngine
+
+logger = logging.getLogger(__name__)
+
+_COMPARISON = BOOL
+_DUNDER = {"+": "__add__", "-": "__sub__", "*": "__mul__", "/": "__truediv__", "//": "__floordiv__",
+           "%": "__mod__", "**": "__pow__", "@": "__matmul__", "&": "__and__", "|": "__or__",
+           "^": "__xor__", "<<": "__lshift__", ">>": "__rshift__"}
+_SEQUENCES = frozenset({"str", "bytes", "list", "tuple", "bytearray"})
+
+
+class ExpressionTyper:
+    def __init__(self, engine: "TypeEngine") -> None:
+        self.engine = engine
+
+    def type_of(self, path: str, node: int | None) -> Type:
+        if node is None:
+            return UNKNOWN
+        return self.engine.memo(("expr", path, node), lambda: self._visit(path, node))
+
+    def _visit(self, path: str, node: int) -> Type:
+        g = self.engine.graph(path)
+        visitor = getattr(self, "visit_" + g.kinds[node], None)
+        return visitor(path, g, node) if visitor is not None else UNKNOWN
+
+    # -- literals ---------------------------------------------------------------------
+    def literal_type(self, path: str, node: int) -> Type:
+        g = self.engine.graph(path)
+        while g.kinds[node] == "type" and g.children(node):
+            node = g.children(node)[0]
+        return self._visit(path, node)
+
+    def visit_integer(self, path, g, node) -> Type:
+        return COMPLEX if g.text(node).lower().endswith("j") else INT
+
+    def visit_float(self, path, g, node) -> Type:
+        return COMPLEX if g.text(node).lower().endswith("j") else FLOAT
+
+    def visit_string(self, path, g, node) -> Type:
+        head = g.text(node)[:3].lower()
+        quote = min([i for i in (head.find("'"), head.find('"')) if i >= 0] or [0])
+        return BYTES if "b" in head[:quote] else STR
+
+    def visit_concatenated_string(self, path, g, node) -> Type:
+        kids = g.children(node)
+        return self.type_of(path, kids[0]) if kids else STR
+
+    def visit_true(self, path, g, node) -> Type:
+        return BOOL
+
+    visit_false = visit_true
+
+    def visit_none(self, path, g, node) -> Type:
+        return NONE
+
+    def visit_ellipsis(self, path, g, node) -> Type:
+        return ClassType("ellipsis")
+
+    # -- displays ---------------------------------------------------------------------
+    def _elements(self, path, g, node) -> Type:
+        parts = []
+        for child in g.children(node):
+            if g.kinds[child] == "list_splat":
+                parts.append(self.element_type(self.type_of(path, g.children(child)[0])))
+            else:
+                parts.append(self.type_of(path, child))
+        return make_union(parts) if parts else UNKNOWN
+
+    def visit_list(self, path, g, node) -> Type:
+        return ClassType("list", (self._elements(path, g, node),))
+
+    def visit_set(self, path, g, node) -> Type:
+        return ClassType("set", (self._elements(path, g, node),))
+
+    def visit_tuple(self, path, g, node) -> Type:
+        kids = g.children(node)
+        if any(g.kinds[k] == "list_splat" for k in kids):
+            return ClassType("tuple", (self._elements(path, g, node), ClassType("...")))
+        return ClassType("tuple", tuple(self.type_of(path, k) for k in kids))
+
+    visit_expression_list = visit_tuple
+
+    def visit_dictionary(self, path, g, node) -> Type:
+        keys, values = [], []
+        for pair in g.children(node):
+            if g.kinds[pair] == "pair":
+                keys.append(self.type_of(path, g.child_by_field(pair, "key")))
+                values.append(self.type_of(path, g.child_by_field(pair, "value")))
+            elif g.kinds[pair] == "dictionary_splat":
+                inner = self.type_of(path, g.children(pair)[0])
+                for m in members(inner):
+                    if isinstance(m, ClassType) and m.name == "dict" and len(m.args) == 2:
+                        keys.append(m.args[0])
+                        values.append(m.args[1])
+        if not keys:
+            return ClassType("dict", (UNKNOWN, UNKNOWN))
+        return ClassType("dict", (make_union(keys), make_union(values)))
+
+    def visit_list_comprehension(self, path, g, node) -> Type:
+        return ClassType("list", (self.type_of(path, g.child_by_field(node, "body")),))
+
+    def visit_set_comprehension(self, path, g, node) -> Type:
+        return ClassType("set", (self.type_of(path, g.child_by_field(node, "body")),))
+
+    def visit_generator_expression(self, path, g, node) -> Type:
+        return ClassType("Generator", (self.type_of(path, g.child_by_field(node, "body")), NONE, NONE))
+
+    def visit_dictionary_comprehension(self, path, g, node) -> Type:
+        pair = g.child_by_field(node, "body")
+        if pair is None:
+            return ClassType("dict")
+        return ClassType("dict", (self.type_of(path, g.child_by_field(pair, "key")),
+                                  self.type_of(path, g.child_by_field(pair, "value"))))
+
+    # -- names and attributes ---------------------------------------------------------
+    def visit_name_load(self, path, g, node) -> Type:
+        return self.engine.names.reaching_value(path, node)
+
+    def visit_name_store(self, path, g, node) -> Type:
+        return self.engine.names.definition_type(path, node)
+
+    def visit_parameter(self, path, g, node) -> Type:
+        return self.engine.calls.parameter_type(path, node)
+
+    def visit_attribute(self, path, g, node) -> Type:
+        kids = g.children(node)
+        obj, attr = kids[0], kids[-1]
+        name = g.names.get(attr, "")
+        sym = g.symbol_at(node)
+        if sym is not None and sym.kind.value == "attribute":
+            from typelens.analyzer import EdgeKind
+            stores = [d for d in g.predecessors(node, EdgeKind.DFG) if d in sym.definitions]
+            if stores and all(g.scope_of[d] == g.scope_of[node] for d in stores):
+                value = make_union(self.engine.classes.attribute_store_type(path, d) for d in stores)
+                return self.engine.narrowing.narrow(path, node, value)
+        receiver = self.type_of(path, obj)
+        value = self.engine.classes.member_of(receiver, name, path, node)
+        return self.engine.narrowing.narrow(path, node, value)
+
+    visit_attribute_store = visit_attribute
+
+    def visit_subscript(self, path, g, node) -> Type:
+        value = self.type_of(path, g.child_by_field(node, "value"))
+        index_nodes = [c for c in g.children(node) if g.fields[c] == "subscript"]
+        index_node = index_nodes[0] if index_nodes else None
+        index = self.type_of(path, index_node)
+        results = []
+        for m in members(value):
+            if isinstance(m, ClassType) and m.name == "tuple" and m.args and index_node is not None \
+                    and g.kinds[index_node] == "integer":
+                position = int(g.text(index_node), 0)
+                if m.args[-1] != ClassType("...") and -len(m.args) <= position < len(m.args):
+                    results.append(m.args[position])
+                    continue
+            if isinstance(m, TypeOfClass):
+                results.append(TypeOfClass(ClassType(m.cls.name, (index,))))
+                continue
+            if index_node is not None and g.kinds[index_node] == "slice" and isinstance(m, ClassType) and m.name in _SEQUENCES:
+                results.append(m)
+                continue
+            results.append(self.call_method(m, "__getitem__", path, [index]))
+        return make_union(results)
+
+    # -- operators --------------------------------------------------------------------
+    def visit_parenthesized_expression(self, path, g, node) -> Type:
+        kids = g.children(node)
+        return self.type_of(path, kids[0]) if kids else UNKNOWN
+
+    def visit_binary_operator(self, path, g, node) -> Type:
+        left = self.type_of(path, g.child_by_field(node, "left"))
+        right = self.type_of(path, g.child_by_field(node, "right"))
+        op = g.text(node)[g.end_bytes[g.child_by_field(node, "left")] - g.start_bytes[node]:
+                          g.start_bytes[g.child_by_field(node, "right")] - g.start_bytes[node]].strip()
+        return self.binary(op, left, right, path)
+
+    def binary(self, op: str, left: Type, right: Type, path: str) -> Type:
+        results = []
+        for a in members(left):
+            for b in members(right):
+                results.append(self._binary_pair(op, a, b, path))
+        return make_union(results) if results else UNKNOWN
+
+    def _binary_pair(self, op: str, a: Type, b: Type, path: str) -> Type:
+        if not is_known(a):
+            return UNKNOWN
+        numeric = numeric_result(a, b)
+        if numeric is not None:
+            if op == "/":
+                return COMPLEX if numeric == COMPLEX else FLOAT
+            if op in ("&", "|", "^", "<<", ">>") and numeric in (INT,):
+                return INT
+            if op == "**" and numeric == INT:
+                return INT
+            return numeric
+        if isinstance(a, ClassType) and isinstance(b, ClassType):
+            if op == "%" and a.name in ("str", "bytes"):
+                return a
+            if op == "+" and a.name == b.name and a.name in _SEQUENCES:
+                if a.name == "tuple" and a.args and b.args and ClassType("...") not in (a.args[-1], b.args[-1]):
+                    return ClassType("tuple", a.args + b.args)
+                return a if a.args == b.args or not b.args else ClassType(a.name, (make_union([*a.args, *b.args]),)) \
+                    if a.name == "list" else a
+            if op == "*" and a.name in _SEQUENCES and b.name in ("int", "bool"):
+                return a
+            if op == "*" and b.name in _SEQUENCES and a.name in ("int", "bool"):
+                return b
+        if isinstance(a, ClassType) and isinstance(b, ClassType) and op == "|" and a.name in ("dict", "set", "frozenset") \
+                and a.name == b.name:
+            return a
+        method = _DUNDER.get(op)
+        return self.call_method(a, method, path, [b]) if method else UNKNOWN
+
+    def visit_boolean_operator(self, path, g, node) -> Type:
+        left = self.type_of(path, g.child_by_field(node, "left"))
+        right = self.type_of(path, g.child_by_field(node, "right"))
+        return make_union([left, right])
+
+    def visit_not_operator(self, path, g, node) -> Type:
+        return BOOL
+
+    def visit_comparison_operator(self, path, g, node) -> Type:
+        return _COMPARISON
+
+    def visit_unary_operator(self, path, g, node) -> Type:
+        operand = self.type_of(path, g.child_by_field(node, "argument"))
+        if g.text(node).startswith("~"):
+            return INT if operand in (INT, BOOL) else UNKNOWN
+        return INT if operand == BOOL else operand
+
+    def visit_conditional_expression(self, path, g, node) -> Type:
+        kids = g.children(node)
+        if len(kids) < 3:
+            return UNKNOWN
+        return make_union([self.type_of(path, kids[0]), self.type_of(path, kids[2])])
+
+    def visit_named_expression(self, path, g, node) -> Type:
+        return self.type_of(path, g.child_by_field(node, "value"))
+
+    def visit_await(self, path, g, node) -> Type:
+        kids = g.children(node)
+        return self.awaited(self.type_of(path, kids[0])) if kids else UNKNOWN
+
+    def visit_lambda(self, path, g, node) -> Type:
+        params = g.child_by_field(node, "parameters")
+        count = len(g.children(params)) if params is not None else 0
+        return CallableType((UNKNOWN,) * count, self.type_of(path, g.child_by_field(node, "body")))
+
+    def visit_call(self, path, g, node) -> Type:
+        return self.engine.calls.call_type(path, node)
+
+    # -- helpers the other parts share --------------------------------------------------
+    def augmented(self, path: str, statement: int) -> Type:
+        g = self.engine.graph(path)
+        target = g.child_by_field(statement, "left")
+        right = self.type_of(path, g.child_by_field(statement, "right"))
+        before = self.engine.names.reaching_value(path, target) if g.kinds[target] == "name_store" else \
+            self.type_of(path, target)
+        op = g.text(statement)[g.end_bytes[target] - g.start_bytes[statement]:].strip().split("=")[0].strip()
+        return self.binary(op, before, right, path)
+
+    def unpack(self, value: Type, index: int, starred: bool) -> Type:
+        results = []
+        for m in members(value):
+            if isinstance(m, ClassType) and m.name == "tuple" and m.args and m.args[-1] != ClassType("...") \
+                    and not starred and 0 <= index < len(m.args):
+                results.append(m.args[index])
+                continue
+            element = self.element_type(m)
+            results.append(ClassType("list", (element,)) if starred else element)
+        return make_union(results) if results else UNKNOWN
+
+    def element_type(self, iterable: Type) -> Type:
+        """What iterating over ``iterable`` yields (``__iter__`` then ``__next__``)."""
+        results = []
+        for m in members(iterable):
+            if isinstance(m, ClassType) and m.name == "tuple" and m.args:
+                results.append(m.args[0] if m.args[-1] == ClassType("...") else make_union(m.args))
+            elif isinstance(m, ClassType) and m.name in ("list", "set", "frozenset", "deque") and m.args:
+                results.append(m.args[0])
+            elif isinstance(m, ClassType) and m.name in ("dict", "defaultdict", "OrderedDict") and m.args:
+                results.append(m.args[0])
+            elif m in (STR,):
+                results.append(STR)
+            else:
+                iterator = self.call_method(m, "__iter__", "")
+                results.append(self.call_method(iterator, "__next__", "") if is_known(iterator) else UNKNOWN)
+        return make_union(results) if results else UNKNOWN
+
+    def awaited(self, value: Type) -> Type:
+        results = []
+        for m in members(value):
+            if isinstance(m, ClassType) and m.short == "Coroutine" and len(m.args) == 3:
+                results.append(m.args[2])
+            elif isinstance(m, ClassType) and m.short in ("Awaitable", "Task", "Future") and m.args:
+                results.append(m.args[0])
+            elif is_known(m):
+                generator = self.call_method(m, "__await__", "")
+                results.append(generator.args[2] if isinstance(generator, ClassType) and len(generator.args) == 3
+                               else UNKNOWN)
+            else:
+                results.append(UNKNOWN)
+        return make_union(results) if results else UNKNOWN
+
+    def instance_of(self, value: Type) -> Type:
+        """``except E`` / ``except (A, B)``: instances of the classes named."""
+        results = []
+        for m in members(value):
+            if isinstance(m, TypeOfClass):
+                results.append(m.cls)
+            elif isinstance(m, ClassType) and m.name == "tuple":
+                results.extend(a.cls if isinstance(a, TypeOfClass) else UNKNOWN for a in m.args)
+            else:
+                results.append(UNKNOWN)
+        return make_union(results) if results else UNKNOWN
+
+    def call_method(self, receiver: Type, name: str, path: str, args: list[Type] | None = None) -> Type:
+        """The result of ``receiver.name(*args)`` through the class model and calls."""
+        results = []
+        for m in members(receiver):
+            method = self.engine.classes.member_of(m, name, path, -1)
+            results.append(self.engine.calls.call_value(method, args or [], {}))
+        return make_union(results) if results else UNKNOWN

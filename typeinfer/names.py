@@ -1,0 +1,291 @@
+"""What a name refers to, and the type a definition binds.
+
+``value_of_reference`` answers for a name or dotted expression *as written* (a
+class gives ``type[C]``, a function a :class:`FunctionRef`, a module a
+``ModuleType``); ``definition_type`` gives the type a binding site stores, by the
+syntax around it::
+
+    x = f()            # the call's type
+    a, *b = t          # a: element 0 of t; b: list of the rest
+    for k, v in d.items():   # k, v: the iterator's element, unpacked
+    with open(p) as fh:      # fh: what __enter__ returns
+    except OSError as e:     # e: OSError
+    import os.path as p      # p: the module os.path
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from typelens.analyzer import Definition, EdgeKind, ModuleLocation, ProgramGraph, SymbolKind
+
+from .types import (
+    NEVER, NONE, UNKNOWN, ClassType, FunctionRef, ModuleType, Type, TypeOfClass, TypeVarType, UnionType,
+    make_union, members,
+)
+
+if TYPE_CHECKING:
+    from .engine import TypeEngine
+
+logger = logging.getLogger(__name__)
+
+_TYPING_MODULES = frozenset({"typing", "typing_extensions", "collections.abc", "builtins"})
+_UNPACK_PARENTS = frozenset({"pattern_list", "tuple_pattern", "list_pattern", "tuple", "list",
+                             "parenthesized_expression", "expression_list"})
+
+
+class NameResolver:
+    def __init__(self, engine: "TypeEngine") -> None:
+        self.engine = engine
+
+    # -- references -----------------------------------------------------------------
+    def value_of_reference(self, path: str, node: int) -> Type:
+        g = self.engine.graph(path)
+        kind = g.kinds[node]
+        if kind in ("name_load", "identifier"):
+            sid = g.symbol_of.get(node)
+            if sid is None:
+                return self.module_value(path, g.names.get(node, ""))
+            return self.symbol_value(path, sid)
+        if kind == "attribute":
+            obj, attr = g.children(node)[0], g.children(node)[-1]
+            return self.engine.classes.member_of(self.value_of_reference(path, obj), g.names.get(attr, ""), path, node)
+        return UNKNOWN
+
+    def value_of_dotted(self, path: str, text: str) -> Type:
+        head, *rest = text.strip().split(".")
+        value = self.module_value(path, head)
+        for part in rest:
+            value = self.engine.classes.member_of(value, part, path, -1)
+        return value
+
+    def module_value(self, path: str, name: str) -> Type:
+        """``name`` read at module level of ``path`` (falling back to builtins)."""
+        g = self.engine.graph(path)
+        sym = g.find_symbol(name) if g is not None else None
+        if sym is not None and sym.definitions:
+            return self.symbol_value(path, sym.id)
+        return self.builtin(name)
+
+    def builtin(self, name: str) -> Type:
+        if name == "None":
+            return NONE
+        builtins_path = self.engine.builtins_path
+        if builtins_path is None:
+            return UNKNOWN
+        g = self.engine.graph(builtins_path)
+        sym = g.find_symbol(name)
+        if sym is None or not sym.definitions:
+            return UNKNOWN
+        return self.symbol_value(builtins_path, sym.id)
+
+    def alias_of(self, path: str, g: ProgramGraph, head: int) -> tuple[str, int] | None:
+        """``(file, right-hand side)`` when ``head`` names a type alias:
+        ``X: TypeAlias = ...``, or in a stub ``X = A | B`` / ``X = A[...]``."""
+        if g is not self.engine.graph(path) or g.kinds[head] != "name_load":
+            return None
+        sid = g.symbol_of.get(head)
+        if sid is None:
+            return None
+        sym = g.symbols[sid]
+        target_path, tg = path, g
+        if sym.kind is SymbolKind.IMPORT:
+            binding = next((b for b in g.imports if b.node in sym.definitions), None)
+            target = self.engine.resolve_binding(path, g, binding) if binding is not None else None
+            if not isinstance(target, Definition) or target.kind is not SymbolKind.VARIABLE:
+                return None
+            target_path, tg = str(target.path), self.engine.graph(str(target.path))
+            if tg is None:
+                return None
+            definitions = (target.node,)
+        elif sym.kind is SymbolKind.VARIABLE:
+            definitions = sym.definitions
+        else:
+            return None
+        if not definitions:
+            return None
+        assignment = tg.parents[definitions[0]]
+        if tg.kinds[assignment] != "assignment":
+            return None
+        rhs = tg.child_by_field(assignment, "right")
+        annotation = tg.child_by_field(assignment, "type")
+        if rhs is None:
+            return None
+        if annotation is not None and tg.text(annotation).split(".")[-1] == "TypeAlias":
+            return target_path, rhs
+        if target_path.endswith(".pyi") and annotation is None and tg.kinds[rhs] in ("subscript", "binary_operator"):
+            return target_path, rhs
+        return None
+
+    def is_typing_name(self, path: str, name: str) -> bool:
+        g = self.engine.graph(path)
+        sym = g.find_symbol(name) if g is not None else None
+        if sym is None:
+            return True
+        if sym.kind is not SymbolKind.IMPORT:
+            return False
+        binding = next((b for b in g.imports if b.node in sym.definitions), None)
+        return binding is not None and binding.module in _TYPING_MODULES
+
+    # -- symbols ------------------------------------------------------------------
+    def symbol_value(self, path: str, sid: int) -> Type:
+        return self.engine.memo(("symbol", path, sid), lambda: self._symbol_value(path, sid))
+
+    def _symbol_value(self, path: str, sid: int) -> Type:
+        g = self.engine.graph(path)
+        sym = g.symbols[sid]
+        if sym.scope < 0:
+            return self.builtin(sym.name) if sym.kind is SymbolKind.BUILTIN else UNKNOWN
+        if sym.kind is SymbolKind.VARIABLE and sym.definitions and _is_typevar(g, sym.definitions[0]):
+            return TypeVarType(sym.name)
+        if sym.kind is SymbolKind.FUNCTION and sym.definitions:
+            # Overloads are one callable: the call picks among them.
+            return self.definition_type(path, sym.definitions[-1])
+        declared = self.declared_type(path, sym.definitions)
+        if declared is not None:
+            return declared
+        return make_union(self.definition_type(path, d) for d in sym.definitions)
+
+    def declared_type(self, path: str, definitions: tuple[int, ...]) -> Type | None:
+        """The annotation of the first annotated definition, if any."""
+        g = self.engine.graph(path)
+        for d in definitions:
+            parent = g.parents[d]
+            if parent >= 0 and g.kinds[parent] == "assignment" and g.child_by_field(parent, "left") == d:
+                annotation = g.child_by_field(parent, "type")
+                if annotation is not None:
+                    return self.engine.annotations.evaluate(path, annotation)
+        return None
+
+    def reaching_value(self, path: str, use: int) -> Type:
+        """The type of a name read at ``use``: its reaching definitions, narrowed."""
+        return self.engine.memo(("use", path, use), lambda: self._reaching_value(path, use))
+
+    def _reaching_value(self, path: str, use: int) -> Type:
+        g = self.engine.graph(path)
+        sid = g.symbol_of.get(use)
+        if sid is None:
+            return UNKNOWN
+        sym = g.symbols[sid]
+        defs = [d for d in g.predecessors(use, EdgeKind.DFG) if d in sym.definitions]
+        if sym.kind in (SymbolKind.FUNCTION, SymbolKind.CLASS, SymbolKind.IMPORT) or not defs:
+            value = self.symbol_value(path, sid)
+        else:
+            declared = self.declared_type(path, sym.definitions)
+            value = declared if declared is not None else make_union(self.definition_type(path, d) for d in defs)
+        return self.engine.narrowing.narrow(path, use, value)
+
+    # -- definitions ----------------------------------------------------------------
+    def definition_type(self, path: str, node: int) -> Type:
+        return self.engine.memo(("def", path, node), lambda: self._definition_type(path, node))
+
+    def _definition_type(self, path: str, node: int) -> Type:
+        g = self.engine.graph(path)
+        kind = g.kinds[node]
+        if kind == "parameter":
+            return self.engine.calls.parameter_type(path, node)
+        parent = g.parents[node]
+        pkind = g.kinds[parent] if parent >= 0 else ""
+        field = g.fields[node]
+        if pkind == "function_definition" and field == "name":
+            return FunctionRef(path, parent)
+        if pkind == "class_definition" and field == "name":
+            return TypeOfClass(self.engine.classes.class_type(path, parent))
+        binding = next((b for b in g.imports if b.node == node), None)
+        if binding is not None:
+            return self.import_value(path, binding)
+        return self._bound_value(path, g, node)
+
+    def _bound_value(self, path: str, g: ProgramGraph, node: int) -> Type:
+        """Walk up from the bound name to the construct that gives it a value,
+        remembering the unpacking path (index per level)."""
+        steps: list[tuple[int, bool]] = []   # (index, starred) from the inside out
+        child, parent = node, g.parents[node]
+        while parent >= 0 and g.kinds[parent] in _UNPACK_PARENTS | {"list_splat_pattern", "list_splat"}:
+            if g.kinds[parent] in ("list_splat_pattern", "list_splat"):
+                steps.append((-1, True))
+            elif g.kinds[parent] not in ("parenthesized_expression",):
+                siblings = g.children(parent)
+                steps.append((siblings.index(child), False))
+            child, parent = parent, g.parents[parent]
+        if parent < 0:
+            return UNKNOWN
+        value = self._source_value(path, g, parent, child)
+        for index, starred in reversed(steps):
+            value = self.engine.exprs.unpack(value, index, starred)
+        return value
+
+    def _source_value(self, path: str, g: ProgramGraph, owner: int, target: int) -> Type:
+        kind = g.kinds[owner]
+        exprs = self.engine.exprs
+        if kind == "assignment":
+            annotation = g.child_by_field(owner, "type")
+            if annotation is not None:
+                return self.engine.annotations.evaluate(path, annotation)
+            right = g.child_by_field(owner, "right")
+            return exprs.type_of(path, right) if right is not None else UNKNOWN
+        if kind == "augmented_assignment":
+            return exprs.augmented(path, owner)
+        if kind in ("for_statement", "for_in_clause"):
+            iterable = g.child_by_field(owner, "right")
+            element = exprs.element_type(exprs.type_of(path, iterable)) if iterable is not None else UNKNOWN
+            if kind == "for_statement" and _is_async(g, owner):
+                element = exprs.awaited(element)
+            return element
+        if kind == "named_expression":
+            return exprs.type_of(path, g.child_by_field(owner, "value"))
+        if kind == "as_pattern_target":
+            return self._as_target(path, g, g.parents[owner])
+        return UNKNOWN
+
+    def _as_target(self, path: str, g: ProgramGraph, as_pattern: int) -> Type:
+        holder = g.parents[as_pattern]
+        subject = g.children(as_pattern)[0]
+        exprs = self.engine.exprs
+        if g.kinds[holder] == "with_item":
+            manager = exprs.type_of(path, subject)
+            statement = g.enclosing(holder, "with_statement")
+            method = "__aenter__" if statement is not None and _is_async(g, statement) else "__enter__"
+            value = exprs.call_method(manager, method, path)
+            return exprs.awaited(value) if method == "__aenter__" else value
+        if g.kinds[holder] in ("except_clause", "except_group_clause"):
+            return exprs.instance_of(exprs.type_of(path, subject))
+        return UNKNOWN
+
+    def import_value(self, path: str, binding) -> Type:
+        g = self.engine.graph(path)
+        target = self.engine.resolve_binding(path, g, binding)
+        if isinstance(target, ModuleLocation):
+            return ModuleType(target.name)
+        if isinstance(target, Definition):
+            return self.definition_value(target)
+        return UNKNOWN
+
+    def definition_value(self, target: Definition) -> Type:
+        tpath = str(target.path)
+        tg = self.engine.graph(tpath)
+        if tg is None:
+            return UNKNOWN
+        if tg.kinds[target.node] == "function_definition":
+            return FunctionRef(tpath, target.node)
+        if tg.kinds[target.node] == "class_definition":
+            return TypeOfClass(self.engine.classes.class_type(tpath, target.node))
+        sid = tg.symbol_of.get(target.node)
+        if sid is not None and tg.symbols[sid].kind is SymbolKind.VARIABLE and _is_typevar(tg, target.node):
+            return TypeVarType(target.name)
+        return self.symbol_value(tpath, sid) if sid is not None else UNKNOWN
+
+
+def _is_async(g: ProgramGraph, node: int) -> bool:
+    return g.source.data[g.start_bytes[node]:g.start_bytes[node] + 5] == b"async"
+
+
+def _is_typevar(g: ProgramGraph, name_node: int) -> bool:
+    parent = g.parents[name_node]
+    if g.kinds[parent] != "assignment":
+        return False
+    right = g.child_by_field(parent, "right")
+    return right is not None and g.kinds[right] == "call" and g.text(right).split("(")[0].split(".")[-1] in (
+        "TypeVar", "ParamSpec", "TypeVarTuple")

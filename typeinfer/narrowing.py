@@ -1,0 +1,183 @@
+"""Flow-sensitive narrowing of a name's type at one use.
+
+The conditions that certainly hold where the use runs are collected from the
+syntax around it, and applied only while the name still has the definitions it had
+at the condition (the same reaching definitions)::
+
+    def f(x: int | None, y: str | int):
+        if x is None:
+            return 0
+        x            # int           (early return)
+        if isinstance(y, str):
+            y        # str
+        else:
+            y        # int
+        x and x.bit_length()     # x: int inside the `and`
+
+Conditions understood: ``isinstance(v, C)`` and ``isinstance(v, (A, B))``, ``v is
+None``, ``v is not None``, ``v == None``, ``v`` (truthiness), ``not``, ``and``,
+``or``; positions understood: ``if``/``elif``/``else`` branches, ``while`` bodies,
+conditional expressions, the right operand of ``and``/``or``, statements after an
+``if`` whose body always leaves (``return``, ``raise``, ``continue``, ``break``),
+and after ``assert``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from typelens.analyzer import EdgeKind, ProgramGraph
+
+from .types import NONE, UNKNOWN, ClassType, Type, TypeOfClass, is_known, make_union, members, without_none
+
+if TYPE_CHECKING:
+    from .engine import TypeEngine
+
+logger = logging.getLogger(__name__)
+
+_EXITS = frozenset({"return_statement", "raise_statement", "continue_statement", "break_statement"})
+
+
+class Narrower:
+    def __init__(self, engine: "TypeEngine") -> None:
+        self.engine = engine
+
+    def narrow(self, path: str, use: int, value: Type) -> Type:
+        if not is_known(value) and value == UNKNOWN:
+            return value
+        g = self.engine.graph(path)
+        for condition, truth in self._facts(g, use):
+            value = self._apply(path, g, condition, truth, use, value)
+        return value
+
+    # -- where the use sits ------------------------------------------------------------
+    def _facts(self, g: ProgramGraph, use: int) -> list[tuple[int, bool]]:
+        facts: list[tuple[int, bool]] = []
+        child, parent = use, g.parents[use]
+        scope = g.scope_of[use]
+        while parent >= 0 and g.scope_of[parent] == scope or (parent >= 0 and g.kinds[parent] == "block"):
+            kind = g.kinds[parent]
+            field = g.fields[child]
+            if kind in ("if_statement", "elif_clause", "while_statement") and field == "consequence" or \
+                    kind == "while_statement" and field == "body":
+                facts.append((g.child_by_field(parent, "condition"), True))
+            if kind == "if_statement" and field == "alternative":
+                facts.extend(self._previous_tests(g, parent, child))
+            if kind == "conditional_expression":
+                kids = g.children(parent)
+                if len(kids) == 3:
+                    if child == kids[0]:
+                        facts.append((kids[1], True))
+                    elif child == kids[2]:
+                        facts.append((kids[1], False))
+            if kind == "boolean_operator" and g.child_by_field(parent, "right") == child:
+                left = g.child_by_field(parent, "left")
+                op = g.text(parent)[g.end_bytes[left] - g.start_bytes[parent]:].lstrip()[:3]
+                facts.append((left, not op.startswith("or")))
+            if kind in ("block", "module"):
+                facts.extend(self._earlier_exits(g, parent, child))
+            if kind in ("function_definition", "lambda", "class_definition"):
+                break
+            child, parent = parent, g.parents[parent]
+        return [(c, t) for c, t in facts if c is not None]
+
+    def _previous_tests(self, g: ProgramGraph, if_node: int, alternative: int) -> list[tuple[int, bool]]:
+        """Inside an elif/else: the if's test and earlier elifs' tests were false."""
+        facts = [(g.child_by_field(if_node, "condition"), False)]
+        for alt in g.children(if_node):
+            if alt == alternative:
+                break
+            if g.kinds[alt] == "elif_clause":
+                facts.append((g.child_by_field(alt, "condition"), False))
+        return facts
+
+    def _earlier_exits(self, g: ProgramGraph, block: int, statement: int) -> list[tuple[int, bool]]:
+        facts = []
+        for earlier in g.children(block):
+            if earlier == statement:
+                break
+            kind = g.kinds[earlier]
+            if kind == "assert_statement" and g.children(earlier):
+                facts.append((g.children(earlier)[0], True))
+            elif kind == "if_statement" and not any(g.fields[c] == "alternative" for c in g.children(earlier)):
+                body = g.child_by_field(earlier, "consequence")
+                stmts = g.children(body) if body is not None else []
+                if stmts and g.kinds[stmts[-1]] in _EXITS:
+                    facts.append((g.child_by_field(earlier, "condition"), False))
+        return facts
+
+    # -- what a condition says -----------------------------------------------------------
+    def _apply(self, path: str, g: ProgramGraph, cond: int, truth: bool, use: int, value: Type) -> Type:
+        kind = g.kinds[cond]
+        if kind == "parenthesized_expression" and g.children(cond):
+            return self._apply(path, g, g.children(cond)[0], truth, use, value)
+        if kind == "not_operator":
+            arg = g.child_by_field(cond, "argument")
+            return self._apply(path, g, arg, not truth, use, value) if arg is not None else value
+        if kind == "boolean_operator":
+            left, right = g.child_by_field(cond, "left"), g.child_by_field(cond, "right")
+            is_and = " and " in g.text(cond)[g.end_bytes[left] - g.start_bytes[cond]:g.start_bytes[right] - g.start_bytes[cond] + 1] \
+                or g.text(cond)[g.end_bytes[left] - g.start_bytes[cond]:].lstrip().startswith("and")
+            if is_and == truth:   # `a and b` true, or `a or b` false: both hold
+                value = self._apply(path, g, left, truth, use, value)
+                return self._apply(path, g, right, truth, use, value)
+            return value
+        if self._same_target(g, cond, use):
+            return without_none(value) if truth else value
+        if kind == "comparison_operator":
+            return self._comparison(g, cond, truth, use, value)
+        if kind == "call":
+            return self._isinstance(path, g, cond, truth, use, value)
+        return value
+
+    def _comparison(self, g: ProgramGraph, cond: int, truth: bool, use: int, value: Type) -> Type:
+        kids = g.children(cond)
+        if len(kids) != 2 or g.kinds[kids[1]] != "none" or not self._same_target(g, kids[0], use):
+            return value
+        between = g.text(cond)[g.end_bytes[kids[0]] - g.start_bytes[cond]:g.start_bytes[kids[1]] - g.start_bytes[cond]]
+        op = " ".join(between.split())
+        if op in ("is", "=="):
+            is_none = truth
+        elif op in ("is not", "!="):
+            is_none = not truth
+        else:
+            return value
+        if is_none:
+            return NONE if NONE in members(value) or not is_known(value) else value
+        return without_none(value)
+
+    def _isinstance(self, path: str, g: ProgramGraph, cond: int, truth: bool, use: int, value: Type) -> Type:
+        function = g.child_by_field(cond, "function")
+        args = g.child_by_field(cond, "arguments")
+        if function is None or args is None or g.text(function) != "isinstance":
+            return value
+        kids = [c for c in g.children(args) if g.kinds[c] != "keyword_argument"]
+        if len(kids) != 2 or not self._same_target(g, kids[0], use):
+            return value
+        classes = self.engine.exprs.type_of(path, kids[1])
+        wanted = [m.cls for m in members(classes) if isinstance(m, TypeOfClass)]
+        for m in members(classes):
+            if isinstance(m, ClassType) and m.name == "tuple":
+                wanted += [a.cls for a in m.args if isinstance(a, TypeOfClass)]
+        if not wanted:
+            return value
+        names = {w.short for w in wanted}
+        if truth:
+            kept = [m for m in members(value) if isinstance(m, ClassType) and m.short in names]
+            return make_union(kept) if kept else make_union(wanted)
+        rest = [m for m in members(value) if not (isinstance(m, ClassType) and m.short in names)]
+        return make_union(rest) if rest else value
+
+    def _same_target(self, g: ProgramGraph, expr: int, use: int) -> bool:
+        """Whether ``expr`` names what ``use`` names, with the same definitions."""
+        kind = g.kinds[expr]
+        if kind != g.kinds[use] and not (kind == "attribute" and g.kinds[use] in ("attribute", "attribute_store")):
+            return False
+        if g.text(expr) != g.text(use):
+            return False
+        if kind == "name_load":
+            return set(g.predecessors(expr, EdgeKind.DFG)) == set(g.predecessors(use, EdgeKind.DFG))
+        if kind == "attribute":
+            return set(g.predecessors(expr, EdgeKind.DFG)) == set(g.predecessors(use, EdgeKind.DFG))
+        return False

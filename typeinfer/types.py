@@ -1,0 +1,247 @@
+"""The type algebra: immutable types, joins, and PEP 604/585 printing.
+
+=====================  ===============================  ====================
+value                  class                             printed
+=====================  ===============================  ====================
+``1``                  ``ClassType("int")``              ``int``
+``[1, 2]``             ``ClassType("list", (int,))``     ``list[int]``
+``x if c else None``   ``UnionType({int, None})``        ``int | None``
+``lambda a: a``        ``CallableType((...), ...)``      ``Callable[[Unknown], Unknown]``
+``import os``          ``ModuleType("os")``              ``ModuleType``
+(no evidence)          ``UNKNOWN``                       (no prediction)
+=====================  ===============================  ====================
+
+Class names are qualified for user classes (``shop.models.Order``) and bare for
+builtins (``int``), ``typing``/``collections.abc`` names keep their short form
+(``Iterator``); :func:`render` prints the short name.
+
+Example::
+
+    >>> render(join(ClassType("int"), NONE))
+    'int | None'
+    >>> render(ClassType("dict", (ClassType("str"), ClassType("int"))))
+    'dict[str, int]'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Union
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownType:
+    def __repr__(self) -> str:
+        return "Unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class ClassType:
+    """An instance of class ``name`` with type arguments ``args``."""
+
+    name: str
+    args: tuple["Type", ...] = ()
+
+    @property
+    def short(self) -> str:
+        return self.name.rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class TypeOfClass:
+    """The class object itself: ``type[C]``."""
+
+    cls: ClassType
+
+
+@dataclass(frozen=True, slots=True)
+class UnionType:
+    items: frozenset["Type"]
+
+
+@dataclass(frozen=True, slots=True)
+class CallableType:
+    params: tuple["Type", ...] | None   # None: any parameters (``...``)
+    ret: "Type"
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleType:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class TypeVarType:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class NeverType:
+    """Bottom: the placeholder while a recursive inference is in progress; joins drop it."""
+
+    def __repr__(self) -> str:
+        return "Never"
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionRef:
+    """A function (or method, with the receiver it is bound to) defined at ``node``
+    of the file ``path``: project code, an installed package or a stub."""
+
+    path: str
+    node: int
+    bound: "Type | None" = None
+
+
+Type = Union[UnknownType, NeverType, ClassType, TypeOfClass, UnionType, CallableType, ModuleType,
+             TypeVarType, FunctionRef]
+
+UNKNOWN = UnknownType()
+NEVER = NeverType()
+NONE = ClassType("None")
+INT, FLOAT, COMPLEX = ClassType("int"), ClassType("float"), ClassType("complex")
+STR, BYTES, BOOL = ClassType("str"), ClassType("bytes"), ClassType("bool")
+OBJECT = ClassType("object")
+_MAX_UNION = 6
+_NUMERIC_RANK = {"bool": 0, "int": 1, "float": 2, "complex": 3}
+
+
+def is_known(t: Type) -> bool:
+    return not isinstance(t, (UnknownType, TypeVarType, NeverType))
+
+
+def is_partly_unknown(t: Type) -> bool:
+    return isinstance(t, UnknownType) or (isinstance(t, UnionType) and UNKNOWN in t.items)
+
+
+def members(t: Type) -> frozenset[Type]:
+    return t.items if isinstance(t, UnionType) else frozenset((t,))
+
+
+def make_union(types: Iterable[Type]) -> Type:
+    """The union of ``types``.  ``Never`` disappears; an ``Unknown`` part stays (the
+    type is then only partly known); ``bool`` folds into ``int`` and ``int`` into
+    ``float`` (PEP 484's numeric promotion)."""
+    flat: set[Type] = set()
+    for t in types:
+        flat.update(members(t))
+    flat.discard(NEVER)
+    known = {t for t in flat if is_known(t) or isinstance(t, TypeVarType)}
+    if not known:
+        return UNKNOWN if flat else NEVER
+    if UNKNOWN in flat:
+        known.add(UNKNOWN)
+    names = {t.name for t in known if isinstance(t, ClassType) and not t.args}
+    if "int" in names:
+        known.discard(BOOL)
+    if "float" in names:
+        known.discard(INT)
+        known.discard(BOOL)
+    known = _merge_generics(known)
+    if len(known) == 1:
+        return next(iter(known))
+    if len(known) > _MAX_UNION:
+        return OBJECT
+    return UnionType(frozenset(known))
+
+
+def _merge_generics(types: set[Type]) -> set[Type]:
+    """``list[int] | list[Unknown]`` is ``list[int]``."""
+    by_name: dict[str, list[ClassType]] = {}
+    for t in types:
+        if isinstance(t, ClassType) and t.args:
+            by_name.setdefault(t.name, []).append(t)
+    for name, group in by_name.items():
+        if len(group) < 2 or len({len(t.args) for t in group}) != 1:
+            continue
+        bare = [t for t in group if not any(is_known(a) for a in t.args)]
+        if bare and len(bare) < len(group):
+            types.difference_update(bare)
+    return types
+
+
+def join(*types: Type) -> Type:
+    return make_union(types)
+
+
+def without_none(t: Type) -> Type:
+    rest = [m for m in members(t) if m != NONE]
+    return make_union(rest) if rest else NEVER
+
+
+def known_part(t: Type) -> Type:
+    """``t`` without its Unknown members (Unknown if nothing is known)."""
+    rest = [m for m in members(t) if is_known(m)]
+    return make_union(rest) if rest else UNKNOWN
+
+
+def is_optional(t: Type) -> bool:
+    return isinstance(t, UnionType) and NONE in t.items
+
+
+def numeric_result(a: Type, b: Type) -> Type | None:
+    """The type of ``a <op> b`` for numeric operands, following promotion."""
+    if isinstance(a, ClassType) and isinstance(b, ClassType) and a.name in _NUMERIC_RANK and b.name in _NUMERIC_RANK:
+        top = max(a.name, b.name, key=_NUMERIC_RANK.__getitem__)
+        return INT if top == "bool" else ClassType(top)
+    return None
+
+
+def base_name(t: Type) -> str:
+    """The outermost constructor (``list[int]`` -> ``list``), for base-type match."""
+    if isinstance(t, ClassType):
+        return t.short
+    if isinstance(t, UnionType):
+        return "|".join(sorted(base_name(m) for m in t.items))
+    return render(t)
+
+
+def render(t: Type) -> str:
+    """PEP 604/585 text of ``t``."""
+    if isinstance(t, ClassType):
+        if t.name == "tuple" and len(t.args) == 2 and t.args[1] == ClassType("..."):
+            return f"tuple[{render(t.args[0])}, ...]"
+        if t.args and any(is_known(a) for a in t.args):
+            return f"{t.short}[{', '.join(render(a) for a in t.args)}]"
+        if t.name == "tuple" and t.args == ():
+            return "tuple"
+        return t.short
+    if isinstance(t, UnionType):
+        parts = sorted((render(m) for m in t.items if m != NONE and is_known(m)), key=_order)
+        if NONE in t.items:
+            parts.append("None")
+        return " | ".join(parts)
+    if isinstance(t, CallableType):
+        params = "..." if t.params is None else "[" + ", ".join(render(p) for p in t.params) + "]"
+        return f"Callable[{params}, {render(t.ret)}]"
+    if isinstance(t, TypeOfClass):
+        return f"type[{render(t.cls)}]"
+    if isinstance(t, ModuleType):
+        return "ModuleType"
+    if isinstance(t, FunctionRef):
+        return "Callable[..., Any]"
+    return "Any"
+
+
+def _order(text: str) -> tuple[int, str]:
+    builtin_rank = {"int": 0, "float": 1, "complex": 2, "str": 3, "bytes": 4, "bool": 5}
+    return builtin_rank.get(text, 10), text
+
+
+def substitute(t: Type, mapping: dict[str, Type]) -> Type:
+    """Replace type variables by ``mapping`` (missing ones become Unknown)."""
+    if not mapping:
+        return t
+    if isinstance(t, TypeVarType):
+        return mapping.get(t.name, UNKNOWN)
+    if isinstance(t, ClassType) and t.args:
+        return ClassType(t.name, tuple(substitute(a, mapping) for a in t.args))
+    if isinstance(t, UnionType):
+        return make_union(substitute(m, mapping) for m in t.items)
+    if isinstance(t, CallableType):
+        params = None if t.params is None else tuple(substitute(p, mapping) for p in t.params)
+        return CallableType(params, substitute(t.ret, mapping))
+    if isinstance(t, TypeOfClass):
+        cls = substitute(t.cls, mapping)
+        return TypeOfClass(cls) if isinstance(cls, ClassType) else UNKNOWN
+    return t
