@@ -208,6 +208,16 @@ class ProjectIndex:
             self._graphs.popitem(last=False)
         return graph
 
+    def adopt(self, path: Path, graph: ProgramGraph) -> None:
+        """Put a graph built elsewhere (a worker process) into the cache."""
+        try:
+            key = (path, _content_key(path))
+        except OSError:
+            return
+        self._graphs[key] = graph
+        if len(self._graphs) > self._cache_size:
+            self._graphs.popitem(last=False)
+
     # -- names -------------------------------------------------------------------
     def resolve_name(self, module: str, name: str, _seen: frozenset[tuple[str, str]] = frozenset()) -> Definition | ModuleLocation | None:
         """The definition of ``module.name``, following re-exports; ``None`` if unknown."""

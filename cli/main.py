@@ -15,6 +15,7 @@ import sys
 import typer
 
 from .graph_cmd import graph_command
+from .infer_cmd import infer_command
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("graph")(graph_command)
+app.command("infer")(infer_command)
 
 
 @app.callback()

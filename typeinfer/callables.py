@@ -29,7 +29,7 @@ from typelens.analyzer import EdgeKind, ProgramGraph, ScopeKind, SymbolKind
 from .classes import decorator_names
 from .types import (
     NEVER, NONE, UNKNOWN, CallableType, ClassType, FunctionRef, Type, TypeOfClass, TypeVarType, UnionType,
-    is_known, make_union, members, substitute,
+    is_known, known_part, make_union, members, substitute,
 )
 
 if TYPE_CHECKING:
@@ -116,6 +116,9 @@ class CallModel:
             return self._super(path, g, call)
         callee = self.engine.exprs.type_of(path, function)
         args, kwargs = self._arguments(path, g, call)
+        if g.kinds[function] == "name_load" and g.names.get(function) == "round" and args:
+            # round(x) is an int; round(x, n) keeps x's type (typeshed says it with protocols)
+            return ClassType("int") if len(args) == 1 and "ndigits" not in kwargs else args[0]
         return self.call_value(callee, args, kwargs)
 
     def _arguments(self, path: str, g: ProgramGraph, call: int) -> tuple[list[Type], dict[str, Type]]:
@@ -347,6 +350,8 @@ class CallModel:
             joined = make_union(found)
             if joined == NONE and evidence.usage is not None:
                 return make_union([evidence.usage, NONE])
+            if joined == NONE:
+                return make_union([UNKNOWN, NONE])   # only None seen: the rest is unknown
             return joined
         return evidence.usage if evidence.usage is not None else UNKNOWN
 
@@ -373,7 +378,9 @@ class CallModel:
             return ParamEvidence(None, None, None, None, None)
         default = self.engine.exprs.type_of(path, spec.default) if spec.default is not None else None
         sites = self._call_site_types(path, g, function, params, spec)
-        usage = self._usage_type(path, g, param) if (sites is None and default in (None, NONE)) else None
+        if sites is not None and known_part(sites) in (UNKNOWN, NONE):
+            sites = NONE if NONE in members(sites) else None   # a partly unknown join says little
+        usage = self._usage_type(path, g, param) if (sites in (None, NONE) and default in (None, NONE)) else None
         return ParamEvidence(None, default, sites, usage, None)
 
     def _implicit(self, path: str, g: ProgramGraph, function: int, params: list[Param], spec: Param) -> Type | None:

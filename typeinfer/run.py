@@ -1,0 +1,223 @@
+"""Running static inference over paths: the façade the CLI and the LSP call.
+
+It finds the project root of each path, builds the project graph (in parallel with
+``jobs > 1``), asks the engine for every prediction, and caches the whole answer by
+the content hash of every file of the project, so that a re-run on an unchanged
+tree reads one JSON file.  A file that fails is reported and the run goes on.
+
+Example::
+
+    result = infer_paths([Path("examples/shop")], InferOptions())
+    result.predictions[0].type        # 'str'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from typelens.analyzer import (
+    Diagnostic, GraphConfig, InputError, ProjectIndex, Span, build_graph_safely, build_project_graph,
+    iter_python_files,
+)
+from typelens.analyzer import codes
+
+from .engine import TypeEngine
+from .predictions import FilePredictor, Prediction
+
+logger = logging.getLogger(__name__)
+
+CACHE_VERSION = "typelens-infer-1"
+
+
+@dataclass(frozen=True, slots=True)
+class InferOptions:
+    mode: str = "static"
+    jobs: int = 1
+    use_cache: bool = True
+    cache_dir: Path | None = None
+    max_bytes: int = GraphConfig().max_bytes
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("static", "neural", "hybrid"):
+            raise ValueError(f"mode={self.mode!r} is not one of static, neural, hybrid")
+        if self.jobs < 1:
+            raise ValueError(f"jobs={self.jobs!r} must be at least 1")
+
+
+@dataclass(slots=True)
+class FileSet:
+    """The files of one path argument, and how to show them."""
+
+    root: Path                      # project root for imports
+    base: Path                      # what `file` is relative to
+    files: list[Path]
+    single: bool
+
+
+@dataclass(slots=True)
+class InferResult:
+    predictions: list[Prediction] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    stats: dict = field(default_factory=dict)
+    engines: dict = field(default_factory=dict)   # root -> TypeEngine (not for the cache)
+
+
+def project_root_of(path: Path) -> Path:
+    """The directory above the outermost package containing ``path``."""
+    current = path if path.is_dir() else path.parent
+    while (current / "__init__.py").exists() and current.parent != current:
+        current = current.parent
+    return current
+
+
+def file_sets(paths: list[Path]) -> list[FileSet]:
+    sets = []
+    for path in paths:
+        if not path.exists():
+            raise InputError(f"path {str(path)!r} does not exist")
+        path = path.resolve()
+        if path.is_dir():
+            files = [p for p in iter_python_files(path) if p.suffix == ".py"]
+            sets.append(FileSet(project_root_of(path) if (path / "__init__.py").exists() else path, path, files, False))
+        else:
+            sets.append(FileSet(project_root_of(path), path.parent, [path], True))
+    return sets
+
+
+def _digest(files: list[Path], options: InferOptions, root: Path) -> str:
+    h = hashlib.blake2b(digest_size=20)
+    h.update(f"{CACHE_VERSION}|{options.mode}|{options.max_bytes}|{root}".encode())
+    for path in sorted(iter_python_files(root)):
+        try:
+            h.update(str(path).encode() + b"\0" + hashlib.blake2b(path.read_bytes(), digest_size=16).digest())
+        except OSError:
+            h.update(str(path).encode() + b"\0unreadable")
+    h.update("|".join(sorted(str(f) for f in files)).encode())
+    return h.hexdigest()
+
+
+def _build_one(args: tuple[str, int]):
+    path, max_bytes = args
+    return path, build_graph_safely(Path(path), config=GraphConfig(max_bytes=max_bytes))
+
+
+def infer_paths(paths: list[Path], options: InferOptions) -> InferResult:
+    """Predictions for every ``.py`` file under ``paths``."""
+    if options.mode != "static":
+        raise InputError(f"--mode {options.mode}: the neural models are not available in this version; use --mode static")
+    started = time.perf_counter()
+    result = InferResult()
+    cache_hits = 0
+    for fs in file_sets(paths):
+        cached = _read_cache(fs, options)
+        if cached is not None:
+            result.predictions.extend(cached[0])
+            result.diagnostics.extend(cached[1])
+            cache_hits += 1
+            continue
+        predictions, diagnostics, engine = _infer_set(fs, options)
+        result.engines[str(fs.root)] = engine
+        result.predictions.extend(predictions)
+        result.diagnostics.extend(diagnostics)
+        _write_cache(fs, options, predictions, diagnostics)
+    result.stats = _stats(result, time.perf_counter() - started, cache_hits)
+    return result
+
+
+def _infer_set(fs: FileSet, options: InferOptions):
+    config = GraphConfig(max_bytes=options.max_bytes)
+    index = ProjectIndex(fs.root, config=config)
+    if options.jobs > 1 and len(fs.files) > 1:
+        with ProcessPoolExecutor(max_workers=options.jobs) as pool:
+            for path, graph in pool.map(_build_one, [(str(f), options.max_bytes) for f in fs.files], chunksize=4):
+                index.adopt(Path(path), graph)
+    project = build_project_graph(index)
+    engine = TypeEngine(index, project)
+    predictions: list[Prediction] = []
+    diagnostics: list[Diagnostic] = []
+    for path in fs.files:
+        display = path.name if fs.single else str(path.relative_to(fs.base))
+        try:
+            graph = engine.graph(str(path))
+            diagnostics.extend(_with_path(d, display) for d in graph.diagnostics)
+            predictions.extend(FilePredictor(engine, str(path), display).run())
+        except Exception as err:  # the per-file boundary: report it, go on with the rest
+            logger.exception("inference failed on %s", path)
+            message = codes.INTERNAL_ERROR.format(reason=f"{type(err).__name__}: {err}")
+            diagnostics.append(Diagnostic.build("internal-error", message, Span.empty(), display))
+    return predictions, diagnostics, engine
+
+
+def _with_path(d: Diagnostic, display: str) -> Diagnostic:
+    return Diagnostic(d.code, d.message, d.span, d.severity, display)
+
+
+def _stats(result: InferResult, seconds: float, cache_hits: int) -> dict:
+    by_kind: dict[str, int] = {}
+    by_source: dict[str, int] = {}
+    unknown = 0
+    for p in result.predictions:
+        by_kind[p.kind] = by_kind.get(p.kind, 0) + 1
+        if p.type is None:
+            unknown += 1
+        else:
+            by_source[p.source] = by_source.get(p.source, 0) + 1
+    return {"files": len({p.file for p in result.predictions}), "predictions": len(result.predictions),
+            "unknown": unknown, "by_kind": by_kind, "by_source": by_source, "seconds": round(seconds, 3),
+            "cache_hits": cache_hits}
+
+
+# -- the cache ---------------------------------------------------------------------------
+def _cache_path(fs: FileSet, options: InferOptions) -> Path:
+    base = options.cache_dir if options.cache_dir is not None else fs.root / ".typelens-cache"
+    return base / f"infer-{_digest(fs.files, options, fs.root)}.json"
+
+
+def _read_cache(fs: FileSet, options: InferOptions):
+    if not options.use_cache:
+        return None
+    path = _cache_path(fs, options)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        predictions = [Prediction(p["file"], p["path"], p["scope"], p["name"], p["kind"], p["type"],
+                                  p["confidence"], Span(*p["span"]), p["source"]) for p in doc["predictions"]]
+        diagnostics = [Diagnostic(d["code"], d["message"], Span(*d["span"]), d["severity"], d["path"])
+                       for d in doc["diagnostics"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return predictions, diagnostics
+
+
+def _write_cache(fs: FileSet, options: InferOptions, predictions: list[Prediction], diagnostics: list[Diagnostic]) -> None:
+    if not options.use_cache:
+        return
+    path = _cache_path(fs, options)
+    doc = {
+        "version": CACHE_VERSION,
+        "predictions": [{"file": p.file, "path": p.path, "scope": p.scope, "name": p.name, "kind": p.kind,
+                         "type": p.type, "confidence": p.confidence, "span": _span_list(p.span),
+                         "source": p.source} for p in predictions],
+        "diagnostics": [{"code": d.code, "message": d.message, "span": _span_list(d.span), "severity": d.severity,
+                         "path": d.path} for d in diagnostics],
+    }
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(doc), encoding="utf-8")
+        os.replace(tmp, path)
+        gitignore = path.parent / ".gitignore"
+        if not gitignore.exists():
+            gitignore.write_text("*\n", encoding="utf-8")
+    except OSError as err:
+        logger.warning("cannot write the cache %s: %s", path, err)
+
+
+def _span_list(span: Span) -> list[int]:
+    return [span.start_byte, span.end_byte, span.start_row, span.start_col, span.end_row, span.end_col]
