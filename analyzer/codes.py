@@ -45,6 +45,9 @@ _ALL = (
     Code("unreadable-file", Severity.ERROR, "The file could not be read."),
     Code("internal-error", Severity.ERROR, "typelens failed on this file; the rest of the run went on."),
     Code("unresolved-import", Severity.WARNING, "The imported module could not be found in the project, installed packages or stubs."),
+    Code("attr-defined", Severity.ERROR, "The attribute does not exist on the (fully known) type of the object."),
+    Code("call-arg", Severity.ERROR, "Wrong number of arguments, or an unknown keyword, for a known callable."),
+    Code("optional-member-access", Severity.WARNING, "An attribute is read on a value that may be None."),
 )
 
 CODES: dict[str, Code] = {code.name: code for code in _ALL}
@@ -60,6 +63,11 @@ NESTING_TOO_DEEP = "statements nested deeper than {limit} levels; no control flo
 UNREADABLE_FILE = "cannot read file: {reason}"
 INTERNAL_ERROR = "internal error while analysing this file: {reason}"
 UNRESOLVED_IMPORT = "cannot resolve import {module!r}"
+ATTR_DEFINED = "{type!r} has no attribute {attr!r}"
+OPTIONAL_MEMBER = "{expr!r} may be None here ({type}); reading {attr!r} would fail"
+CALL_TOO_MANY = "{callee}() takes at most {maximum} positional argument(s), {given} given"
+CALL_MISSING = "{callee}() is missing argument(s): {names}"
+CALL_KEYWORD = "{callee}() has no parameter named {name!r}"
 
 
 def code_named(name: str) -> Code:

@@ -14,6 +14,7 @@ import sys
 
 import typer
 
+from .analyze_cmd import analyze_command
 from .graph_cmd import graph_command
 from .infer_cmd import infer_command
 
@@ -28,6 +29,7 @@ app = typer.Typer(
 )
 app.command("graph")(graph_command)
 app.command("infer")(infer_command)
+app.command("analyze")(analyze_command)
 
 
 @app.callback()

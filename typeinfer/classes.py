@@ -198,7 +198,7 @@ class ClassModel:
         for view, info in chain:
             if name in info.members:
                 return True
-            if info.has_dynamic_attributes:
+            if info.has_dynamic_attributes and view.name != "object":
                 return None
             if any(not isinstance(b, ClassType) for b in info.bases):
                 return None

@@ -155,6 +155,27 @@ def _infer_set(fs: FileSet, options: InferOptions):
     return predictions, diagnostics, engine
 
 
+def check_paths(paths: list[Path], options: InferOptions) -> tuple[list[Diagnostic], dict]:
+    """Every ``analyze`` diagnostic for the ``.py`` files under ``paths``."""
+    from .checks import FileChecker
+    started = time.perf_counter()
+    diagnostics: list[Diagnostic] = []
+    files = 0
+    for fs in file_sets(paths):
+        index = ProjectIndex(fs.root, config=GraphConfig(max_bytes=options.max_bytes))
+        engine = TypeEngine(index, build_project_graph(index))
+        for path in fs.files:
+            files += 1
+            display = path.name if fs.single else str(path.relative_to(fs.base))
+            try:
+                diagnostics.extend(FileChecker(engine, str(path), display).run())
+            except Exception as err:  # the per-file boundary: report it, go on with the rest
+                logger.exception("analysis failed on %s", path)
+                message = codes.INTERNAL_ERROR.format(reason=f"{type(err).__name__}: {err}")
+                diagnostics.append(Diagnostic.build("internal-error", message, Span.empty(), display))
+    return diagnostics, {"files": files, "seconds": round(time.perf_counter() - started, 3)}
+
+
 def _with_path(d: Diagnostic, display: str) -> Diagnostic:
     return Diagnostic(d.code, d.message, d.span, d.severity, display)
 

@@ -11,7 +11,7 @@ logger = logging.getLogger(__name__)
 class OrderService:
     def __init__(self, store_dir):
         self.store_dir = Path(store_dir)
-        self.orders = {}
+        self.orders: dict[str, Order] = {}
 
     def create(self, customer, skus):
         order = Order(customer)
