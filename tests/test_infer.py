@@ -1,0 +1,89 @@
+"""Static inference, data-driven: ``tests/data/infer/*.py`` carry ``# ? name: type``
+expectations (ids ``file:line``), and each file's whole ``typelens infer --format
+json`` output is pinned by a golden ``.json`` next to it (``--update-golden``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from typelens.typeinfer.run import InferOptions, infer_paths
+
+from .conftest import DATA
+from .infer_expectations import type_expectations
+
+CASES = sorted((DATA / "infer").glob("*.py"))
+PARAMS = [pytest.param(path, exp, id=f"{path.name}:{exp.comment_line}") for path in CASES for exp in type_expectations(path)]
+_RESULTS: dict[Path, list] = {}
+
+
+def predictions_of(path: Path):
+    if path not in _RESULTS:
+        _RESULTS[path] = infer_paths([path], InferOptions(use_cache=False)).predictions
+    return _RESULTS[path]
+
+
+@pytest.mark.parametrize("path,exp", PARAMS)
+def test_expected_type(path: Path, exp) -> None:
+    rows = [p for p in predictions_of(path) if p.span.start_row + 1 == exp.target_line
+            and (p.name == exp.name and p.kind != "return" or exp.name == "return" and p.kind == "return")]
+    assert rows, f"no prediction for {exp.name} on line {exp.target_line}"
+    got = [p.type or "?" for p in rows]
+    assert exp.type in got, f"{exp.name}: expected {exp.type}, got {got}"
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.name for p in CASES])
+def test_golden_json(path: Path, update_golden: bool) -> None:
+    from typer.testing import CliRunner
+
+    from typelens.cli.main import app
+    run = CliRunner().invoke(app, ["infer", str(path), "--format", "json", "--no-cache"])
+    assert run.exit_code == 0, run.output
+    doc = json.loads(run.stdout)
+    doc["stats"].pop("seconds")
+    for row in doc["predictions"]:
+        assert set(row) == {"file", "scope", "name", "kind", "type", "confidence", "line", "col", "source"}
+        assert row["line"] >= 1 and row["col"] >= 1 and row["file"] == path.name
+    text = json.dumps(doc, indent=1, sort_keys=True) + "\n"
+    golden = path.with_suffix(".json")
+    if update_golden or not golden.exists():
+        golden.write_text(text, encoding="utf-8")
+        if not update_golden:
+            pytest.fail(f"{golden.name} was missing and has been written; review it and re-run")
+    assert text == golden.read_text(encoding="utf-8")
+
+
+def test_every_case_has_expectations() -> None:
+    for path in CASES:
+        assert type_expectations(path), path.name
+
+
+def test_cache_makes_the_second_run_a_read(tmp_path: Path) -> None:
+    source = tmp_path / "m.py"
+    source.write_text("x = 1\n")
+    first = infer_paths([tmp_path], InferOptions())
+    second = infer_paths([tmp_path], InferOptions())
+    assert first.stats["cache_hits"] == 0 and second.stats["cache_hits"] == 1
+    assert [p.type for p in first.predictions] == [p.type for p in second.predictions]
+    source.write_text("x = 'changed'\n")
+    third = infer_paths([tmp_path], InferOptions())
+    assert third.stats["cache_hits"] == 0 and third.predictions[0].type == "str"
+
+
+def test_jobs_give_the_same_answer(tmp_path: Path) -> None:
+    for i in range(4):
+        (tmp_path / f"m{i}.py").write_text(f"def f{i}(a=1):\n    return a * {i}.5\n")
+    one = infer_paths([tmp_path], InferOptions(use_cache=False))
+    two = infer_paths([tmp_path], InferOptions(use_cache=False, jobs=2))
+    assert [(p.file, p.name, p.type) for p in one.predictions] == [(p.file, p.name, p.type) for p in two.predictions]
+
+
+def test_a_broken_file_does_not_stop_the_run(tmp_path: Path) -> None:
+    (tmp_path / "good.py").write_text("x = 1\n")
+    (tmp_path / "bad.py").write_bytes(b"\x00\xff" * 3000)
+    (tmp_path / "syntax.py").write_text("def f(:\n")
+    result = infer_paths([tmp_path], InferOptions(use_cache=False))
+    assert any(p.file == "good.py" and p.type == "int" for p in result.predictions)
+    assert {d.code for d in result.diagnostics} >= {"binary-file"}
