@@ -1,0 +1,116 @@
+"""``typelens infer --apply``: idempotent, format-preserving, atomic, and safe on
+tricky files."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from typelens.cli.main import app
+
+TRICKY = {
+    "comments.py": "# header comment\nimport os  # trailing\n\n\ndef join(a, b='x'):  # keep me\n    # inside\n"
+                   "    result = os.path.join(a, b)\n    return result\n\n\nvalue = join('p')\n",
+    "decorators.py": "import functools\n\n\ndef deco(fn):\n    @functools.wraps(fn)\n    def inner(*a, **k):\n"
+                     "        return fn(*a, **k)\n    return inner\n\n\n@deco\ndef half(n=4):\n    return n / 2\n",
+    "nested.py": "def outer(items=(1, 2)):\n    total = 0\n\n    def inner(k=3):\n        return k * 2\n"
+                 "    for i in items:\n        total += inner()\n    return total\n",
+    "overloads.py": "from typing import overload\n\n\n@overload\ndef conv(x: int) -> int: ...\n@overload\n"
+                    "def conv(x: str) -> str: ...\ndef conv(x):\n    return x\n\n\ncount = conv(1)\n",
+    "asyncs.py": "import asyncio\n\n\nasync def wait(delay=0.0):\n    await asyncio.sleep(delay)\n    return 'done'\n",
+    "partial.py": "def area(w: float, h=2.0) -> float:\n    return w * h\n\n\ndef label(name, suffix='!'):\n"
+                  "    return name + suffix\n\n\nlabel('a')\n",
+    "crlf.py": "def ratio(a=1, b=2):\r\n    return a / b\r\n\r\n\r\nscale = ratio()\r\n",
+    "tabs.py": "class Gauge:\n\tdef __init__(self):\n\t\tself.level = 0\n\n\tdef bump(self, by=1):\n"
+               "\t\tself.level += by\n\t\treturn self.level\n",
+    "unicode_names.py": "def größe(breite=1.5, höhe=2):\n    fläche = breite * höhe\n    return fläche\n\n\n"
+                        "maß = größe()\n",
+    "classes_ref.py": "class Node:\n    def __init__(self, value=0):\n        self.value = value\n\n\n"
+                      "def make(v=1):\n    return Node(v)\n\n\nroot = make()\n",
+}
+
+
+def infer(*args: str):
+    return CliRunner().invoke(app, ["infer", *args])
+
+
+@pytest.fixture
+def tricky(tmp_path: Path) -> Path:
+    folder = tmp_path / "tricky"
+    folder.mkdir()
+    for name, text in TRICKY.items():
+        (folder / name).write_bytes(text.encode("utf-8"))
+    return folder
+
+
+def test_apply_is_idempotent_and_the_result_parses_and_imports(tricky: Path) -> None:
+    first = infer(str(tricky), "--apply", "--min-confidence", "0.5")
+    assert first.exit_code == 0, first.output
+    after_first = {p.name: p.read_bytes() for p in tricky.glob("*.py")}
+    changed = [name for name in TRICKY if after_first[name] != TRICKY[name].encode()]
+    assert len(changed) >= 8, changed
+    second = infer(str(tricky), "--apply", "--min-confidence", "0.5")
+    assert second.exit_code == 0
+    assert {p.name: p.read_bytes() for p in tricky.glob("*.py")} == after_first
+    for name in TRICKY:
+        module = name[:-3]
+        run = subprocess.run([sys.executable, "-c", f"import {module}"], cwd=tricky, capture_output=True, text=True)
+        assert run.returncode == 0, (name, run.stderr, after_first[name].decode())
+
+
+def test_apply_keeps_comments_line_endings_and_tabs(tricky: Path) -> None:
+    infer(str(tricky), "--apply", "--min-confidence", "0.5")
+    comments = (tricky / "comments.py").read_text()
+    assert "# header comment" in comments and "# trailing" in comments and "# keep me" in comments
+    assert "def join(a: str, b: str = 'x') -> str:  # keep me" in comments   # a: from join('p')
+    crlf = (tricky / "crlf.py").read_bytes()
+    assert b"def ratio(a: int = 1, b: int = 2) -> float:\r\n" in crlf and b"\n" not in crlf.replace(b"\r\n", b"")
+    tabs = (tricky / "tabs.py").read_text()
+    assert "\tdef bump(self, by: int = 1) -> int:\n\t\tself.level += by" in tabs
+    unicode_text = (tricky / "unicode_names.py").read_text(encoding="utf-8")
+    assert "def größe(breite: float = 1.5, höhe: int = 2) -> float:" in unicode_text
+    partial = (tricky / "partial.py").read_text()
+    assert "def area(w: float, h: float = 2.0) -> float:" in partial
+    assert "def label(name: str, suffix: str = '!') -> str:" in partial
+    classes = (tricky / "classes_ref.py").read_text()
+    assert "def make(v: int = 1) -> \"Node\":" in classes
+
+
+def test_diff_writes_nothing(tricky: Path) -> None:
+    before = {p.name: p.read_bytes() for p in tricky.glob("*.py")}
+    result = infer(str(tricky / "crlf.py"), "--apply", "--diff", "--min-confidence", "0.5")
+    assert result.exit_code == 0
+    assert "+def ratio(a: int = 1, b: int = 2) -> float:" in result.stdout
+    assert {p.name: p.read_bytes() for p in tricky.glob("*.py")} == before
+
+
+def test_only_the_given_paths_are_written(tricky: Path) -> None:
+    before = {p.name: p.read_bytes() for p in tricky.glob("*.py")}
+    infer(str(tricky / "nested.py"), "--apply", "--min-confidence", "0.5")
+    after = {p.name: p.read_bytes() for p in tricky.glob("*.py")}
+    assert [n for n in after if after[n] != before[n]] == ["nested.py"]
+
+
+def test_refuses_a_file_changed_on_disk(tricky: Path, monkeypatch) -> None:
+    from typelens.cli import apply_cmd
+    original = apply_cmd.plan_edits
+
+    def edit_behind_our_back(graph, *args, **kwargs):
+        Path(graph.path).write_text("x = 'someone else wrote this'\n")
+        return original(graph, *args, **kwargs)
+
+    monkeypatch.setattr(apply_cmd, "plan_edits", edit_behind_our_back)
+    result = infer(str(tricky / "nested.py"), "--apply", "--min-confidence", "0.5")
+    assert result.exit_code == 2
+    assert (tricky / "nested.py").read_text() == "x = 'someone else wrote this'\n"
+
+
+def test_files_with_syntax_errors_are_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "broken.py"
+    path.write_text("def f(a=1):\n    return a\nprint(\n")
+    infer(str(path), "--apply", "--min-confidence", "0.1")
+    assert path.read_text() == "def f(a=1):\n    return a\nprint(\n"
