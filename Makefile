@@ -21,6 +21,9 @@ $(STAMP): pyproject.toml Makefile
 
 run: $(STAMP)
 	$(BIN)/typelens graph examples/shop --format text
+	$(BIN)/typelens infer examples/shop --no-cache
+	@# analyze exits 1 when it finds problems, which the example project has on purpose
+	$(BIN)/typelens analyze examples/shop; test $$? -le 1
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

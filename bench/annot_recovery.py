@@ -1,0 +1,273 @@
+"""Benchmark: recover stripped annotations of typed packages, typelens against pyright.
+
+    python bench/annot_recovery.py [--packages packaging,typer,...] [--pyright PATH]
+
+For each package (installed in this environment, fully annotated): copy it, strip
+every parameter and return annotation (exact byte edits; everything else stays),
+run ``typelens infer`` on the copy, and score against the stripped annotations:
+
+* exact match: the normalised annotation text is equal (``List[int]`` -> ``list[int]``,
+  ``Optional[X]`` -> ``X | None``, union members sorted, module prefixes dropped);
+* base match: the outermost constructor is equal (``list[str]`` ~ ``list[int]``).
+
+Every stripped annotation counts: no answer is a wrong answer.  The baseline is
+pyright on the same stripped copy: a ``reveal_type(f)`` line per function reports
+its inferred signature.  Both tools' throughput (functions/s) is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import importlib.util
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from typelens.analyzer import build_graph, iter_python_files, source_from_path
+from typelens.typeinfer.callables import signature
+from typelens.typeinfer.run import InferOptions, infer_paths
+
+DEFAULT_PACKAGES = ["packaging", "typeshed_client", "pluggy", "typer", "click"]
+_ALIASES = {"List": "list", "Dict": "dict", "Set": "set", "FrozenSet": "frozenset", "Tuple": "tuple", "Type": "type",
+            "Text": "str", "DefaultDict": "defaultdict", "Deque": "deque"}
+
+
+@dataclass
+class Fact:
+    file: str
+    scope: str
+    name: str
+    kind: str          # parameter / return
+    truth: str
+
+
+# -- normalising annotations ------------------------------------------------------------
+def normalise(text: str) -> str:
+    try:
+        tree = ast.parse(text.strip().strip("'\""), mode="eval").body
+    except SyntaxError:
+        return text.strip()
+    return _norm(tree)
+
+
+def _norm(node: ast.AST) -> str:
+    if isinstance(node, ast.Constant):
+        return "None" if node.value is None else repr(node.value)
+    if isinstance(node, ast.Name):
+        return _ALIASES.get(node.id, node.id)
+    if isinstance(node, ast.Attribute):
+        return _ALIASES.get(node.attr, node.attr)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return _union([_norm(node.left), _norm(node.right)])
+    if isinstance(node, ast.Subscript):
+        base = _norm(node.value)
+        args = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        parts = [_norm(a) for a in args]
+        if base == "Optional":
+            return _union(parts + ["None"])
+        if base == "Union":
+            return _union(parts)
+        return f"{base}[{', '.join(parts)}]"
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return "[" + ", ".join(_norm(e) for e in node.elts) + "]"
+    return ast.unparse(node)
+
+
+def _union(parts: list[str]) -> str:
+    flat: set[str] = set()
+    for p in parts:
+        flat.update(s.strip() for s in _split_union(p))
+    return " | ".join(sorted(flat, key=lambda s: (s == "None", s)))
+
+
+def _split_union(text: str) -> list[str]:
+    out, depth, current = [], 0, ""
+    for ch in text:
+        depth += ch == "["
+        depth -= ch == "]"
+        if ch == "|" and depth == 0:
+            out.append(current)
+            current = ""
+        else:
+            current += ch
+    return out + [current]
+
+
+def base(text: str) -> str:
+    return " | ".join(sorted(p.strip().split("[")[0] for p in _split_union(text)))
+
+
+# -- stripping ------------------------------------------------------------------------------
+def strip_package(src: Path, dst: Path) -> list[Fact]:
+    facts: list[Fact] = []
+    for path in iter_python_files(src):
+        if path.suffix != ".py":
+            continue
+        rel = path.relative_to(src.parent)
+        target = dst / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        g = build_graph(source_from_path(path))
+        data = g.source.data
+        edits: list[tuple[int, int]] = []
+        for scope in g.scopes:
+            if scope.kind.value != "function":
+                continue
+            fn = scope.node
+            ret = g.child_by_field(fn, "return_type")
+            if ret is not None:
+                params = g.child_by_field(fn, "parameters")
+                facts.append(Fact(str(rel), scope.qualname, scope.name, "return", normalise(g.text(ret))))
+                edits.append((g.end_bytes[params], g.end_bytes[ret]))
+            for p in signature(g, fn):
+                if p.annotation is None or p.kind in ("var_positional", "var_keyword") or p.name in ("self", "cls"):
+                    continue
+                facts.append(Fact(str(rel), scope.qualname, p.name, "parameter", normalise(g.text(p.annotation))))
+                end = g.start_bytes[p.default] if p.default is not None else g.end_bytes[p.annotation]
+                edits.append((g.end_bytes[p.node], end))
+                if p.default is not None:
+                    edits[-1] = (g.end_bytes[p.node], end)
+        out = data
+        for start, end in sorted(edits, reverse=True):
+            replacement = b"=" if data[start:end].rstrip().endswith(b"=") else b""
+            out = out[:start] + replacement + out[end:]
+        target.write_bytes(out)
+    return facts
+
+
+# -- running the tools ------------------------------------------------------------------
+def run_typelens(root: Path) -> tuple[dict, float]:
+    started = time.perf_counter()
+    result = infer_paths([root], InferOptions(use_cache=False))
+    seconds = time.perf_counter() - started
+    answers = {}
+    for p in result.predictions:
+        if p.kind in ("parameter", "return") and p.type is not None:
+            answers[(p.file, p.scope, p.name, p.kind)] = normalise(p.type)
+    return answers, seconds
+
+
+def run_pyright(pyright: str, root: Path, facts: list[Fact]) -> tuple[dict, float] | None:
+    functions: dict[str, set[str]] = {}
+    for f in facts:
+        functions.setdefault(f.file, set()).add(f.scope)
+    for file, scopes in functions.items():
+        path = root / file
+        lines = ["", "if False:"] + [f"    reveal_type({s})" for s in sorted(scopes) if "<" not in s
+                                     and not any(part[0].isdigit() for part in s.split("."))]
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write("\n".join(lines) + "\n")
+    (root / "pyrightconfig.json").write_text(json.dumps({"typeCheckingMode": "basic", "pythonVersion": "3.11"}))
+    started = time.perf_counter()
+    try:
+        run = subprocess.run([pyright, "--outputjson", str(root)], capture_output=True, text=True, timeout=1200, cwd=root)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        print(f"pyright did not run: {err}")
+        return None
+    seconds = time.perf_counter() - started
+    try:
+        doc = json.loads(run.stdout)
+    except ValueError:
+        print("pyright gave no JSON:", run.stdout[:300], run.stderr[:300])
+        return None
+    answers = {}
+    for diag in doc.get("generalDiagnostics", []):
+        m = re.match(r'Type of "([^"]+)" is "(.*)"$', diag.get("message", ""), re.S)
+        if not m:
+            continue
+        file = str(Path(diag["file"]).resolve().relative_to(root.resolve()))
+        scope, sig = m.group(1), m.group(2)
+        _parse_signature(answers, file, scope, sig)
+    return answers, seconds
+
+
+def _parse_signature(answers: dict, file: str, scope: str, sig: str) -> None:
+    depth, split = 0, -1
+    for i, ch in enumerate(sig):
+        depth += ch in "([" 
+        depth -= ch in ")]"
+        if sig.startswith(" -> ", i) and depth == 0:
+            split = i
+    if split < 0 or not sig.startswith("("):
+        return
+    params, ret = sig[1:split - 1], sig[split + 4:]
+    if "Unknown" not in ret:
+        answers[(file, scope, scope.rsplit(".", 1)[-1], "return")] = normalise(ret)
+    for part in _split_top(params):
+        name, _, rest = part.partition(":")
+        name = name.strip().lstrip("*")
+        annotation = rest.split("=")[0].strip()
+        if name and annotation and "Unknown" not in annotation:
+            answers[(file, scope, name, "parameter")] = normalise(annotation)
+
+
+def _split_top(text: str) -> list[str]:
+    out, depth, current = [], 0, ""
+    for ch in text:
+        depth += ch in "(["
+        depth -= ch in ")]"
+        if ch == "," and depth == 0:
+            out.append(current)
+            current = ""
+        else:
+            current += ch
+    return out + ([current] if current.strip() else [])
+
+
+def score(facts: list[Fact], answers: dict, file_prefix: str = "") -> dict:
+    out = {}
+    for kind in ("parameter", "return"):
+        chosen = [f for f in facts if f.kind == kind]
+        exact = sum(1 for f in chosen if answers.get((f.file, f.scope, f.name, kind)) == f.truth)
+        based = sum(1 for f in chosen if (a := answers.get((f.file, f.scope, f.name, kind))) and base(a) == base(f.truth))
+        out[kind] = (len(chosen), exact, based)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--packages", default=",".join(DEFAULT_PACKAGES))
+    parser.add_argument("--pyright", default=shutil.which("pyright") or "", help="pyright executable (baseline)")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="annot-recovery-"))
+    facts_all: list[Fact] = []
+    names = []
+    for name in args.packages.split(","):
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            print(f"skipping {name}: not installed")
+            continue
+        src = Path(spec.origin).parent
+        facts_all += strip_package(src, work)
+        names.append(name)
+    functions = len({(f.file, f.scope) for f in facts_all})
+    print(f"packages: {', '.join(names)}; {functions} functions, {len(facts_all)} stripped annotations "
+          f"({sum(f.kind == 'return' for f in facts_all)} returns)")
+    ours, ours_s = run_typelens(work)
+    rows = [("typelens (static)", score(facts_all, ours), ours_s)]
+    if args.pyright:
+        theirs = run_pyright(args.pyright, work, facts_all)
+        if theirs is not None:
+            rows.append(("pyright", score(facts_all, theirs[0]), theirs[1]))
+    else:
+        print("pyright not found: pass --pyright PATH for the baseline")
+    for label, s, seconds in rows:
+        for kind in ("return", "parameter"):
+            total, exact, based = s[kind]
+            print(f"{label:<18} {kind:<9} exact {exact / max(total, 1):6.1%}  base {based / max(total, 1):6.1%}  (n={total})")
+        print(f"{label:<18} {seconds:7.2f} s  {functions / seconds:8.1f} functions/s")
+    if len(rows) == 2:
+        ours_ret, theirs_ret = rows[0][1]["return"][1], rows[1][1]["return"][1]
+        print(f"returns exact: typelens {ours_ret} vs pyright {theirs_ret}; "
+              f"throughput ratio {rows[1][2] / rows[0][2]:.2f}x (typelens / pyright functions per second)")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
