@@ -192,6 +192,8 @@ def parameter_position(g: ProgramGraph, function: int, param: int) -> tuple[int 
 
 
 def argument_for(g: ProgramGraph, call: int, position: int | None, keyword: str | None) -> int | None:
+    """The argument node a call passes for a parameter (by keyword, else by
+    position); ``None`` when absent or when a ``*``/``**`` splat makes it unknowable."""
     args = g.child_by_field(call, "arguments")
     if args is None:
         return None
@@ -202,7 +204,9 @@ def argument_for(g: ProgramGraph, call: int, position: int | None, keyword: str 
             name = g.child_by_field(child, "name")
             if keyword is not None and name is not None and g.names.get(name) == keyword:
                 return g.child_by_field(child, "value")
-        elif kind not in ("list_splat", "dictionary_splat"):
+        elif kind in ("list_splat", "dictionary_splat"):
+            return None
+        else:
             positional.append(child)
     if position is not None and 0 <= position < len(positional):
         return positional[position]

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from typelens.analyzer import EdgeKind, ProgramGraph, ScopeKind, SymbolKind
+from typelens.analyzer.slices import argument_for
 
 from .classes import decorator_names
 from .types import (
@@ -413,7 +414,7 @@ class CallModel:
         found = []
         for site_path, call in sites[:64]:
             sg = self.engine.graph(site_path)
-            arg = _argument(sg, call, position, spec.name)
+            arg = argument_for(sg, call, position, spec.name)
             if arg is not None:
                 found.append(self.engine.exprs.type_of(site_path, arg))
         return make_union(found) if found else None
@@ -518,26 +519,6 @@ def compatible(expected: Type, actual: Type) -> bool:
             if a.short in ("str", "bytes", "int", "float", "bool") and names <= {"str", "bytes", "int", "float", "bool", "None"}:
                 return False
     return True
-
-
-def _argument(g: ProgramGraph, call: int, position: int | None, name: str) -> int | None:
-    args = g.child_by_field(call, "arguments")
-    if args is None:
-        return None
-    positional = []
-    for child in g.children(args):
-        kind = g.kinds[child]
-        if kind == "keyword_argument":
-            key = g.child_by_field(child, "name")
-            if key is not None and g.names.get(key) == name:
-                return g.child_by_field(child, "value")
-        elif kind in ("list_splat", "dictionary_splat"):
-            return None
-        else:
-            positional.append(child)
-    if position is not None and 0 <= position < len(positional):
-        return positional[position]
-    return None
 
 
 def _erase_typevars(t: Type) -> Type:
