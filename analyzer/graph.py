@@ -144,7 +144,7 @@ class ProgramGraph:
     __slots__ = (
         "source", "kinds", "start_bytes", "end_bytes", "parents", "fields", "names",
         "scope_of", "scopes", "symbols", "symbol_of", "imports", "diagnostics",
-        "_edges", "_line_starts", "_adjacency", "_children",
+        "_edges", "_line_starts", "_adjacency", "_children", "_symbol_index",
     )
 
     def __init__(self, source: Source, kinds: list[str], start_bytes: list[int], end_bytes: list[int],
@@ -170,6 +170,7 @@ class ProgramGraph:
         self._line_starts: list[int] | None = None
         self._adjacency: dict[tuple[EdgeKind, bool], dict[int, list[int]]] = {}
         self._children: list[list[int]] | None = children
+        self._symbol_index: dict[tuple[str, str], Symbol] | None = None
 
     # -- nodes ---------------------------------------------------------------
     def __len__(self) -> int:
@@ -276,10 +277,13 @@ class ProgramGraph:
 
     def find_symbol(self, name: str, scope: str = "") -> Symbol | None:
         """The symbol ``name`` bound in the scope with qualified name ``scope`` ('' = module)."""
-        for sym in self.symbols:
-            if sym.name == name and sym.scope >= 0 and self.scopes[sym.scope].qualname == scope:
-                return sym
-        return None
+        if self._symbol_index is None:
+            index: dict[tuple[str, str], Symbol] = {}
+            for sym in self.symbols:
+                if sym.scope >= 0:
+                    index.setdefault((sym.name, self.scopes[sym.scope].qualname), sym)
+            self._symbol_index = index
+        return self._symbol_index.get((name, scope))
 
     def scope_named(self, qualname: str) -> Scope | None:
         for scope in self.scopes:

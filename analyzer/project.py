@@ -120,6 +120,7 @@ class ProjectIndex:
         self._graphs: OrderedDict[tuple[Path, str], ProgramGraph] = OrderedDict()
         self._cache_size = cache_size
         self._located: dict[str, ModuleLocation | None] = {}
+        self._hashes: dict[Path, tuple[tuple[int, int], str]] = {}
 
     # -- modules -----------------------------------------------------------------
     @property
@@ -191,10 +192,21 @@ class ProjectIndex:
         return self.resolve_name(module, binding.name)
 
     # -- graphs ------------------------------------------------------------------
+    def _key(self, path: Path) -> tuple[Path, str]:
+        """``(path, content hash)``; the hash is recomputed only when the file's
+        size or modification time changed."""
+        st = path.stat()
+        stamp = (st.st_mtime_ns, st.st_size)
+        known = self._hashes.get(path)
+        if known is None or known[0] != stamp:
+            known = (stamp, _content_key(path))
+            self._hashes[path] = known
+        return path, known[1]
+
     def graph_of(self, path: Path) -> ProgramGraph | None:
         """The graph of ``path``, memoised by content; ``None`` if unreadable."""
         try:
-            key = (path, _content_key(path))
+            key = self._key(path)
         except OSError as err:
             logger.warning("cannot read %s: %s", path, err)
             return None
@@ -211,7 +223,7 @@ class ProjectIndex:
     def adopt(self, path: Path, graph: ProgramGraph) -> None:
         """Put a graph built elsewhere (a worker process) into the cache."""
         try:
-            key = (path, _content_key(path))
+            key = self._key(path)
         except OSError:
             return
         self._graphs[key] = graph

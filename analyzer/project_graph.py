@@ -32,6 +32,8 @@ class ProjectGraph:
     offsets: list[int]
     cross_edges: dict[EdgeKind, list[tuple[int, int]]] = field(default_factory=dict)
     root: Path | None = None
+    _indexes: dict = field(default_factory=dict)
+    _indexed_sizes: dict = field(default_factory=dict)
 
     @classmethod
     def single(cls, graph: ProgramGraph) -> "ProjectGraph":
@@ -58,13 +60,24 @@ class ProjectGraph:
                 return i
         raise ValueError(f"path={text!r} is not part of this project graph; pass one of its files")
 
+    def _cross_index(self, kind: EdgeKind, forward: bool) -> dict[int, list[int]]:
+        key = (kind, forward)
+        if self._indexes.get(key) is None or self._indexed_sizes.get(key) != len(self.cross_edges.get(kind, ())):
+            table: dict[int, list[int]] = {}
+            for src, dst in self.cross_edges.get(kind, ()):
+                a, b = (src, dst) if forward else (dst, src)
+                table.setdefault(a, []).append(b)
+            self._indexes[key] = table
+            self._indexed_sizes[key] = len(self.cross_edges.get(kind, ()))
+        return self._indexes[key]
+
     def cross_targets(self, kind: EdgeKind, file_index: int, node: int) -> list[tuple[int, int]]:
         gid = self.global_id(file_index, node)
-        return [self.locate(dst) for src, dst in self.cross_edges.get(kind, ()) if src == gid]
+        return [self.locate(dst) for dst in self._cross_index(kind, True).get(gid, ())]
 
     def cross_sources(self, kind: EdgeKind, file_index: int, node: int) -> list[tuple[int, int]]:
         gid = self.global_id(file_index, node)
-        return [self.locate(src) for src, dst in self.cross_edges.get(kind, ()) if dst == gid]
+        return [self.locate(src) for src in self._cross_index(kind, False).get(gid, ())]
 
     def __len__(self) -> int:
         return sum(len(g) for g in self.graphs)

@@ -69,6 +69,7 @@ class ClassModel:
         self.engine = engine
         self._defs: dict[str, tuple[str, int]] = {}
         self._infos: dict[tuple[str, int], ClassInfo] = {}
+        self._mros: dict[ClassType, list[tuple[ClassType, ClassInfo]]] = {}
 
     # -- identity ---------------------------------------------------------------------
     def class_type(self, path: str, node: int) -> ClassType:
@@ -146,6 +147,12 @@ class ClassModel:
     def mro(self, cls: ClassType) -> list[tuple[ClassType, ClassInfo]]:
         """``cls`` and its bases, each with its type arguments, in an order close to
         C3: depth-first, left to right, each class kept at its last occurrence."""
+        found = self._mros.get(cls)
+        if found is None:
+            found = self._mros[cls] = self._mro(cls)
+        return found
+
+    def _mro(self, cls: ClassType) -> list[tuple[ClassType, ClassInfo]]:
         order: list[tuple[ClassType, ClassInfo]] = []
         stack: list[tuple[ClassType, int]] = [(cls, 0)]
         while stack and len(order) < 80:

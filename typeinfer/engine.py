@@ -45,6 +45,7 @@ class TypeEngine:
         self._depth = 0
         self._graphs: dict[str, ProgramGraph | None] = {}
         self._project_files: dict[str, int] = {}
+        self._module_names: dict[str, str] = {}
         if project is not None and project.root is not None:
             for i, name in enumerate(project.files):
                 self._project_files[str((project.root / name).resolve())] = i
@@ -75,6 +76,12 @@ class TypeEngine:
         return path.endswith(".pyi")
 
     def module_name(self, path: str) -> str:
+        name = self._module_names.get(path)
+        if name is None:
+            name = self._module_names[path] = self._module_name(path)
+        return name
+
+    def _module_name(self, path: str) -> str:
         p = Path(path)
         roots = sorted([*self._stub_roots(), *self.index.source_roots, *self.index.search_paths],
                        key=lambda r: -len(r.parts))   # the most specific root wins
