@@ -17,3 +17,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
+
+
+def check_golden(golden: Path, text: str, update: bool) -> None:
+    """Compare ``text`` with the golden file; ``--update-golden`` (or a missing
+    file, which then fails once for review) rewrites it."""
+    if update or not golden.exists():
+        golden.write_text(text, encoding="utf-8")
+        if not update:
+            pytest.fail(f"{golden.name} was missing and has been written; review it and re-run")
+    assert text == golden.read_text(encoding="utf-8")

@@ -11,7 +11,7 @@ import pytest
 
 from typelens.analyzer import build_graph, source_from_path
 
-from .conftest import DATA
+from .conftest import DATA, check_golden
 from .graph_expectations import check, expectations
 
 CASES = sorted((DATA / "graphs").glob("*.py"))
@@ -45,13 +45,7 @@ def describe(g) -> str:
 
 @pytest.mark.parametrize("path", CASES, ids=[p.name for p in CASES])
 def test_golden_edges(path: Path, update_golden: bool) -> None:
-    golden = path.with_suffix(".edges")
-    text = describe(graph_of(path))
-    if update_golden or not golden.exists():
-        golden.write_text(text, encoding="utf-8")
-        if not update_golden:
-            pytest.fail(f"{golden.name} was missing and has been written; review it and re-run")
-    assert text == golden.read_text(encoding="utf-8")
+    check_golden(path.with_suffix(".edges"), describe(graph_of(path)), update_golden)
 
 
 def test_every_construct_file_has_expectations() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from typelens.typeinfer.run import InferOptions, infer_paths
 
-from .conftest import DATA
+from .conftest import DATA, check_golden
 from .infer_expectations import type_expectations
 
 CASES = sorted((DATA / "infer").glob("*.py"))
@@ -46,13 +46,7 @@ def test_golden_json(path: Path, update_golden: bool) -> None:
     for row in doc["predictions"]:
         assert set(row) == {"file", "scope", "name", "kind", "type", "confidence", "line", "col", "source"}
         assert row["line"] >= 1 and row["col"] >= 1 and row["file"] == path.name
-    text = json.dumps(doc, indent=1, sort_keys=True) + "\n"
-    golden = path.with_suffix(".json")
-    if update_golden or not golden.exists():
-        golden.write_text(text, encoding="utf-8")
-        if not update_golden:
-            pytest.fail(f"{golden.name} was missing and has been written; review it and re-run")
-    assert text == golden.read_text(encoding="utf-8")
+    check_golden(path.with_suffix(".json"), json.dumps(doc, indent=1, sort_keys=True) + "\n", update_golden)
 
 
 def test_every_case_has_expectations() -> None:

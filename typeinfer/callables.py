@@ -229,7 +229,7 @@ class CallModel:
             unify(expected, value, mapping, self.engine)
 
     def _choose_overload(self, fn: FunctionRef, g: ProgramGraph, args: list[Type], kwargs: dict[str, Type]) -> int:
-        overloads = self._overloads(g, fn.node)
+        overloads = self.overloads(g, fn.node)
         if not overloads:
             return fn.node
         skip = fn.bound is not None
@@ -238,7 +238,7 @@ class CallModel:
                 return node
         return overloads[0]
 
-    def _overloads(self, g: ProgramGraph, node: int) -> list[int]:
+    def overloads(self, g: ProgramGraph, node: int) -> list[int]:
         name = g.child_by_field(node, "name")
         sym = g.symbol_at(name) if name is not None else None
         if sym is None or len(sym.definitions) < 2:

@@ -149,7 +149,7 @@ class FileChecker:
         if target.path.endswith(".pyi"):
             return
         tg = engine.graph(target.path)
-        if engine.calls._overloads(tg, target.node) or (decorator_names(tg, target.node) - {"staticmethod", "classmethod"}):
+        if engine.calls.overloads(tg, target.node) or (decorator_names(tg, target.node) - {"staticmethod", "classmethod"}):
             return
         params = signature(tg, target.node)
         if target.bound is not None and params and "staticmethod" not in decorator_names(tg, target.node):

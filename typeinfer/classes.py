@@ -259,7 +259,7 @@ class ClassModel:
             return FunctionRef(member.path, fn, cls)
         if member.kind == "class":
             return TypeOfClass(self.class_type(member.path, member.nodes[0]))
-        return substitute(self._data_member(member), mapping)
+        return substitute(self.data_member(member), mapping)
 
     def _class_member(self, cls: ClassType, name: str) -> Type:
         hit = self.lookup(cls, name)
@@ -275,12 +275,12 @@ class ClassModel:
             return cls
         if self._is_enum(cls):
             return cls
-        return substitute(self._data_member(member), self.mapping(view, info))
+        return substitute(self.data_member(member), self.mapping(view, info))
 
     def _is_enum(self, cls: ClassType) -> bool:
         return any(view.short in ("Enum", "IntEnum", "StrEnum", "Flag", "IntFlag") for view, _ in self.mro(cls)[1:])
 
-    def _data_member(self, member: Member) -> Type:
+    def data_member(self, member: Member) -> Type:
         names = self.engine.names
         if member.kind == "attribute":
             return make_union(self.attribute_store_type(member.path, d) for d in member.nodes)
@@ -303,7 +303,7 @@ class ClassModel:
             return self.engine.exprs.type_of(path, g.child_by_field(parent, "right"))
         if g.kinds[parent] == "augmented_assignment":
             return self.engine.exprs.augmented(path, parent)
-        return self.engine.names._bound_value(path, g, store)
+        return self.engine.names.bound_value(path, g, store)
 
     # -- the classes a project defines (for usage-based parameter inference) -----------
     def project_classes(self) -> list[ClassType]:

@@ -196,9 +196,9 @@ class NameResolver:
         binding = next((b for b in g.imports if b.node == node), None)
         if binding is not None:
             return self.import_value(path, binding)
-        return self._bound_value(path, g, node)
+        return self.bound_value(path, g, node)
 
-    def _bound_value(self, path: str, g: ProgramGraph, node: int) -> Type:
+    def bound_value(self, path: str, g: ProgramGraph, node: int) -> Type:
         """Walk up from the bound name to the construct that gives it a value,
         remembering the unpacking path (index per level)."""
         steps: list[tuple[int, bool]] = []   # (index, starred) from the inside out

@@ -116,7 +116,7 @@ class FilePredictor:
             first = sym.definitions[0]
             if sym.kind is SymbolKind.ATTRIBUTE:
                 declared = self._declared_attribute(sym)
-                t = declared if declared is not None else engine.classes._data_member(
+                t = declared if declared is not None else engine.classes.data_member(
                     engine.classes.info(self.path, scope.node).members[sym.name]) \
                     if sym.name in engine.classes.info(self.path, scope.node).members else UNKNOWN
                 anchor = g.children(first)[-1] if g.children(first) else first
