@@ -405,7 +405,7 @@ class CallModel:
         index = self.engine.project_file(path)
         if project is not None and index is not None:
             for file_index, call in project.cross_sources(EdgeKind.CALL, index, function):
-                sites.append((str((project.root / project.files[file_index]).resolve()), call))
+                sites.append((self.engine.project_paths[file_index], call))
         if not sites:
             return None
         positional = [p for p in params if p.kind == "positional"]
@@ -433,6 +433,9 @@ class CallModel:
         used.discard("")
         if not used:
             return None
+        return self.engine.memo(("usage", frozenset(used)), lambda: self._class_with(used))
+
+    def _class_with(self, used: set[str]) -> Type | None:
         classes = self.engine.classes
         candidates = [c for c in classes.project_classes() if all(classes.has_member(c, a) for a in used)]
         if len(candidates) == 1:

@@ -70,9 +70,18 @@ class ClassModel:
         self._defs: dict[str, tuple[str, int]] = {}
         self._infos: dict[tuple[str, int], ClassInfo] = {}
         self._mros: dict[ClassType, list[tuple[ClassType, ClassInfo]]] = {}
+        self._class_types: dict[tuple[str, int], ClassType] = {}
+        self._project_classes: list[ClassType] | None = None
 
     # -- identity ---------------------------------------------------------------------
     def class_type(self, path: str, node: int) -> ClassType:
+        key = (path, node)
+        found = self._class_types.get(key)
+        if found is None:
+            found = self._class_types[key] = self._class_type(path, node)
+        return found
+
+    def _class_type(self, path: str, node: int) -> ClassType:
         g = self.engine.graph(path)
         scope = next(s for s in g.scopes if s.node == node and s.kind is ScopeKind.CLASS)
         module = self.engine.module_name(path)
@@ -307,16 +316,14 @@ class ClassModel:
 
     # -- the classes a project defines (for usage-based parameter inference) -----------
     def project_classes(self) -> list[ClassType]:
-        pg = self.engine.project
-        if pg is None or pg.root is None:
-            return []
-        found = []
-        for name, g in zip(pg.files, pg.graphs):
-            path = str((pg.root / name).resolve())
-            for scope in g.scopes:
-                if scope.kind is ScopeKind.CLASS:
-                    found.append(self.class_type(path, scope.node))
-        return found
+        if self._project_classes is None:
+            pg = self.engine.project
+            found = []
+            if pg is not None:
+                for path, g in zip(self.engine.project_paths, pg.graphs):
+                    found.extend(self.class_type(path, s.node) for s in g.scopes if s.kind is ScopeKind.CLASS)
+            self._project_classes = found
+        return self._project_classes
 
 
 def decorator_names(g: ProgramGraph, definition: int) -> frozenset[str]:

@@ -46,10 +46,13 @@ class TypeEngine:
         self._graphs: dict[str, ProgramGraph | None] = {}
         self._project_files: dict[str, int] = {}
         self._module_names: dict[str, str] = {}
+        self.project_paths: list[str] = []
         if project is not None and project.root is not None:
             for i, name in enumerate(project.files):
-                self._project_files[str((project.root / name).resolve())] = i
-                self._graphs[str((project.root / name).resolve())] = project.graphs[i]
+                resolved = str((project.root / name).resolve())
+                self.project_paths.append(resolved)
+                self._project_files[resolved] = i
+                self._graphs[resolved] = project.graphs[i]
         builtins = index.resolve_module("builtins")
         self.builtins_path = str(builtins.path) if builtins is not None and builtins.path else None
         self.annotations = AnnotationEvaluator(self)
