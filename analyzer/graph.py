@@ -144,7 +144,7 @@ class ProgramGraph:
     __slots__ = (
         "source", "kinds", "start_bytes", "end_bytes", "parents", "fields", "names",
         "scope_of", "scopes", "symbols", "symbol_of", "imports", "diagnostics",
-        "_edges", "_line_starts", "_adjacency", "_children", "_symbol_index",
+        "_edges", "_line_starts", "_adjacency", "_children", "_symbol_index", "_scope_by_node",
     )
 
     def __init__(self, source: Source, kinds: list[str], start_bytes: list[int], end_bytes: list[int],
@@ -171,6 +171,7 @@ class ProgramGraph:
         self._adjacency: dict[tuple[EdgeKind, bool], dict[int, list[int]]] = {}
         self._children: list[list[int]] | None = children
         self._symbol_index: dict[tuple[str, str], Symbol] | None = None
+        self._scope_by_node: dict[int, Scope] | None = None
 
     # -- nodes ---------------------------------------------------------------
     def __len__(self) -> int:
@@ -284,6 +285,12 @@ class ProgramGraph:
                     index.setdefault((sym.name, self.scopes[sym.scope].qualname), sym)
             self._symbol_index = index
         return self._symbol_index.get((name, scope))
+
+    def scope_defined_by(self, node: int) -> Scope | None:
+        """The scope a module/class/function/lambda/comprehension node opens."""
+        if self._scope_by_node is None:
+            self._scope_by_node = {s.node: s for s in self.scopes}
+        return self._scope_by_node.get(node)
 
     def scope_named(self, qualname: str) -> Scope | None:
         for scope in self.scopes:

@@ -142,9 +142,9 @@ def strip_package(src: Path, dst: Path) -> list[Fact]:
 
 
 # -- running the tools ------------------------------------------------------------------
-def run_typelens(root: Path) -> tuple[dict, float]:
+def run_typelens(root: Path, jobs: int = 1) -> tuple[dict, float]:
     started = time.perf_counter()
-    result = infer_paths([root], InferOptions(use_cache=False))
+    result = infer_paths([root], InferOptions(use_cache=False, jobs=jobs))
     seconds = time.perf_counter() - started
     answers = {}
     for p in result.predictions:
@@ -236,6 +236,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--packages", default=",".join(DEFAULT_PACKAGES))
     parser.add_argument("--pyright", default=shutil.which("pyright") or "", help="pyright executable (baseline)")
+    parser.add_argument("--jobs", type=int, default=1, help="typelens --jobs (graph building processes)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="annot-recovery-"))
     facts_all: list[Fact] = []
@@ -251,8 +252,8 @@ def main() -> None:
     functions = len({(f.file, f.scope) for f in facts_all})
     print(f"packages: {', '.join(names)}; {functions} functions, {len(facts_all)} stripped annotations "
           f"({sum(f.kind == 'return' for f in facts_all)} returns)")
-    ours, ours_s = run_typelens(work)
-    rows = [("typelens (static)", score(facts_all, ours), ours_s)]
+    ours, ours_s = run_typelens(work, args.jobs)
+    rows = [(f"typelens (jobs={args.jobs})", score(facts_all, ours), ours_s)]
     if args.pyright:
         theirs = run_pyright(args.pyright, work, facts_all)
         if theirs is not None:

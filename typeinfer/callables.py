@@ -306,7 +306,7 @@ class CallModel:
 
     def inferred_return(self, path: str, function: int) -> Type:
         g = self.engine.graph(path)
-        scope = next((s for s in g.scopes if s.node == function), None)
+        scope = g.scope_defined_by(function)
         if scope is None:
             return UNKNOWN
         values = []
@@ -556,7 +556,7 @@ def _yields(g: ProgramGraph, scope_id: int) -> list[int]:
 
 
 def _is_generator(g: ProgramGraph, function: int) -> bool:
-    scope = next((s for s in g.scopes if s.node == function), None)
+    scope = g.scope_defined_by(function)
     if scope is None:
         return False
     start, end = g.start_bytes[function], g.end_bytes[function]

@@ -83,7 +83,7 @@ class ClassModel:
 
     def _class_type(self, path: str, node: int) -> ClassType:
         g = self.engine.graph(path)
-        scope = next(s for s in g.scopes if s.node == node and s.kind is ScopeKind.CLASS)
+        scope = g.scope_defined_by(node)
         module = self.engine.module_name(path)
         name = scope.qualname if module in ("builtins", "") else f"{module}.{scope.qualname}"
         if module in ("typing", "collections.abc", "typing_extensions") and scope.qualname in _TYPING_CLASSES:
@@ -123,7 +123,7 @@ class ClassModel:
 
     def _build_info(self, path: str, node: int) -> ClassInfo:
         g = self.engine.graph(path)
-        scope = next(s for s in g.scopes if s.node == node and s.kind is ScopeKind.CLASS)
+        scope = g.scope_defined_by(node)
         info = ClassInfo(path, node, scope.qualname, decorators=decorator_names(g, node))
         for sym in g.symbols:
             if sym.scope != scope.id or not sym.definitions:
