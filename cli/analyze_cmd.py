@@ -16,7 +16,7 @@ import typer
 from typelens.analyzer import InputError
 from typelens.typeinfer.run import InferOptions, check_paths
 
-from .config import load_settings, parse_code_list
+from typelens.typeinfer.settings import load_settings, parse_code_list
 from .positions import human_position
 from .sarif import sarif_document
 

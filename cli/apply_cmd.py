@@ -20,25 +20,9 @@ from pathlib import Path
 import typer
 
 from typelens.analyzer import source_from_bytes
-from typelens.typeinfer.apply import apply_edits, parses, plan_edits
-from typelens.typeinfer.types import ClassType
+from typelens.typeinfer.apply import apply_edits, module_classes, parses, plan_edits
 
 logger = logging.getLogger(__name__)
-
-
-def _module_classes(engine, path: str) -> dict[str, str]:
-    """Short class name -> defining module ('' for this file) for every class the engine knows."""
-    mapping: dict[str, str] = {}
-    own = engine.module_name(path)
-    for qualname, (def_path, _) in engine.classes._defs.items():
-        short = qualname.rsplit(".", 1)[-1]
-        module = "" if def_path == path else engine.module_name(def_path)
-        if "." in qualname.removeprefix(module + ".") if module else "." in qualname.removeprefix(own + "."):
-            continue   # nested classes are not importable by their short name
-        if def_path.endswith(".pyi") and module in ("builtins",):
-            continue
-        mapping.setdefault(short, module)
-    return mapping
 
 
 def apply_predictions(result, paths: list[Path], *, min_confidence: float, diff_only: bool) -> int:
@@ -80,7 +64,7 @@ def _apply_file(engine, path: Path, predictions, min_confidence: float, diff_onl
         return None
     if graph.has_syntax_errors():
         return False
-    plan = plan_edits(graph, predictions, _module_classes(engine, str(path)), min_confidence)
+    plan = plan_edits(graph, predictions, module_classes(engine, str(path)), min_confidence)
     if not plan.edits:
         return False
     new_data = apply_edits(graph.source.data, plan, graph)

@@ -152,6 +152,21 @@ def _edit_for(g: ProgramGraph, node: int, kind: str, annotation: str) -> Edit | 
     return None
 
 
+def module_classes(engine, path: str) -> dict[str, str]:
+    """Short class name -> defining module ('' for this file) for every class the engine knows."""
+    mapping: dict[str, str] = {}
+    own = engine.module_name(path)
+    for qualname, (def_path, _) in engine.classes._defs.items():
+        short = qualname.rsplit(".", 1)[-1]
+        module = "" if def_path == path else engine.module_name(def_path)
+        if "." in qualname.removeprefix(module + ".") if module else "." in qualname.removeprefix(own + "."):
+            continue   # nested classes are not importable by their short name
+        if def_path.endswith(".pyi") and module in ("builtins",):
+            continue
+        mapping.setdefault(short, module)
+    return mapping
+
+
 def apply_edits(data: bytes, plan: FileEdits, g: ProgramGraph) -> bytes:
     """``data`` with ``plan`` applied (edits from the end backwards), plus the
     TYPE_CHECKING import block after the module's leading imports."""

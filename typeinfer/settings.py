@@ -1,4 +1,4 @@
-"""``[tool.typelens]`` in pyproject.toml: defaults for the command line.
+"""``[tool.typelens]`` in pyproject.toml: defaults for the command line and the language server.
 
 Example::
 
