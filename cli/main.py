@@ -32,6 +32,13 @@ app.command("infer")(infer_command)
 app.command("analyze")(analyze_command)
 
 
+@app.command("lsp")
+def lsp_command(tcp: int = typer.Option(None, "--tcp", help="Listen on 127.0.0.1:PORT instead of stdio (debugging).")) -> None:
+    """Run the language server (stdio by default)."""
+    from typelens.lsp.server import main as serve
+    serve(tcp)
+
+
 @app.callback()
 def _root(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress to stderr.")) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
