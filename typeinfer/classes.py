@@ -84,6 +84,8 @@ class ClassModel:
     def _class_type(self, path: str, node: int) -> ClassType:
         g = self.engine.graph(path)
         scope = g.scope_defined_by(node)
+        if scope is None:   # a stale node id: never guess a class for it
+            return ClassType("object")
         module = self.engine.module_name(path)
         name = scope.qualname if module in ("builtins", "") else f"{module}.{scope.qualname}"
         if module in ("typing", "collections.abc", "typing_extensions") and scope.qualname in _TYPING_CLASSES:
@@ -97,13 +99,13 @@ class ClassModel:
             return hit
         if "." not in cls.name:
             module = "typing" if cls.name in _TYPING_CLASSES else "builtins"
-            target = self.engine.index.resolve_name(module, cls.name)
+            target = self.engine.resolve_name(module, cls.name)
         else:
             module, _, name = cls.name.rpartition(".")
-            target = self.engine.index.resolve_name(module, name)
+            target = self.engine.resolve_name(module, name)
             while target is None and "." in module:   # nested class: Outer.Inner
                 module, _, outer = module.rpartition(".")
-                target = self.engine.index.resolve_name(module, outer)
+                target = self.engine.resolve_name(module, outer)
         if isinstance(target, Definition) and self.engine.graph(str(target.path)) is not None:
             tg = self.engine.graph(str(target.path))
             if tg.kinds[target.node] == "class_definition":
@@ -237,7 +239,7 @@ class ClassModel:
 
     def _member_of_one(self, receiver: Type, name: str) -> Type:
         if isinstance(receiver, ModuleType):
-            target = self.engine.index.resolve_name(receiver.name, name)
+            target = self.engine.resolve_name(receiver.name, name)
             if isinstance(target, ModuleLocation):
                 return ModuleType(target.name)
             if isinstance(target, Definition):

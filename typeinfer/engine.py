@@ -19,7 +19,7 @@ import logging
 from pathlib import Path
 from typing import Callable
 
-from typelens.analyzer import ImportBinding, ProgramGraph, ProjectGraph, ProjectIndex
+from typelens.analyzer import Definition, ImportBinding, ProgramGraph, ProjectGraph, ProjectIndex, SymbolKind
 
 from .annotations import AnnotationEvaluator
 from .callables import CallModel
@@ -106,6 +106,23 @@ class TypeEngine:
             return []
         return [Path(self.builtins_path).parent]
 
+    def resolve_name(self, module: str, name: str):
+        """``index.resolve_name``, but answered from this engine's own graph of a
+        file when it has one (an editor buffer newer than the file on disk)."""
+        target = self.index.resolve_name(module, name)
+        if isinstance(target, Definition):
+            path = str(target.path)
+            mine = self._graphs.get(path)
+            if mine is not None and mine is not self.index.graph_of(target.path):
+                sym = mine.find_symbol(target.name)
+                if sym is None or not sym.definitions:
+                    return None
+                node = sym.definitions[-1]
+                parent = mine.parents[node]
+                is_def = sym.kind in (SymbolKind.FUNCTION, SymbolKind.CLASS)
+                return Definition(target.module, target.path, parent if is_def else node, target.name, sym.kind)
+        return target
+
     def resolve_binding(self, path: str, g: ProgramGraph, binding: ImportBinding):
         return self.memo(("binding", path, binding.node), lambda: self._resolve_binding(path, g, binding))
 
@@ -119,7 +136,7 @@ class TypeEngine:
         submodule = self.index.resolve_module(f"{module}.{binding.name}") if module else None
         if submodule is not None:
             return submodule
-        return self.index.resolve_name(module, binding.name)
+        return self.resolve_name(module, binding.name)
 
     # -- memo -----------------------------------------------------------------------
     def memo(self, key: tuple, compute: Callable[[], object]):
