@@ -200,13 +200,22 @@ def _ensure_open(ls: TypelensServer, uri: str) -> bool:
 
 
 # -- features ------------------------------------------------------------------------------
-@server.feature(types.TEXT_DOCUMENT_HOVER)
-async def hover(ls: TypelensServer, params: types.HoverParams) -> types.Hover | None:
+def _request_at(ls: TypelensServer, params) -> tuple[str, bytes, int] | None:
+    """``(uri, source bytes, byte offset)`` of a positional request, or ``None``."""
     uri = params.text_document.uri
     if not _ensure_open(ls, uri):
         return None
     data = ls.ws.data(uri)
-    info = await ls.run_blocking(ls.ws.hover, uri, offset_of(data, params.position.line, params.position.character))
+    return uri, data, offset_of(data, params.position.line, params.position.character)
+
+
+@server.feature(types.TEXT_DOCUMENT_HOVER)
+async def hover(ls: TypelensServer, params: types.HoverParams) -> types.Hover | None:
+    at = _request_at(ls, params)
+    if at is None:
+        return None
+    uri, data, offset = at
+    info = await ls.run_blocking(ls.ws.hover, uri, offset)
     if info is None:
         return None
     lines = [f"```python\n{info.name}: {info.type or 'Unknown'}\n```",
@@ -261,11 +270,11 @@ async def code_actions(ls: TypelensServer, params: types.CodeActionParams) -> li
 
 @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[".", "(", ","]))
 async def completion(ls: TypelensServer, params: types.CompletionParams) -> types.CompletionList | None:
-    uri = params.text_document.uri
-    if not _ensure_open(ls, uri):
+    at = _request_at(ls, params)
+    if at is None:
         return None
-    data = ls.ws.data(uri)
-    entries = await ls.run_blocking(ls.ws.completions, uri, offset_of(data, params.position.line, params.position.character))
+    uri, data, offset = at
+    entries = await ls.run_blocking(ls.ws.completions, uri, offset)
     items = [types.CompletionItem(label=e.label, kind=_COMPLETION_KIND.get(e.kind), detail=e.detail,
                                   sort_text=f"{i:05d}") for i, e in enumerate(entries)]
     return types.CompletionList(is_incomplete=False, items=items)
@@ -273,11 +282,11 @@ async def completion(ls: TypelensServer, params: types.CompletionParams) -> type
 
 @server.feature(types.TEXT_DOCUMENT_DEFINITION)
 async def definition(ls: TypelensServer, params: types.DefinitionParams) -> types.Location | None:
-    uri = params.text_document.uri
-    if not _ensure_open(ls, uri):
+    at = _request_at(ls, params)
+    if at is None:
         return None
-    data = ls.ws.data(uri)
-    found = await ls.run_blocking(ls.ws.definition, uri, offset_of(data, params.position.line, params.position.character))
+    uri, data, offset = at
+    found = await ls.run_blocking(ls.ws.definition, uri, offset)
     if found is None:
         return None
     path, start, end = found
