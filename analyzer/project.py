@@ -182,6 +182,14 @@ class ProjectIndex:
             return ModuleLocation(name, None, "builtin")
         return None
 
+    def stub_of(self, name: str) -> Path | None:
+        """The typeshed (or ``*-stubs`` package) stub describing module ``name``,
+        whatever provides its implementation."""
+        if self._stub_context is None or not name:
+            return None
+        stub = typeshed_client.get_stub_file(name, search_context=self._stub_context)
+        return Path(stub) if stub is not None else None
+
     def resolve_binding(self, graph: ProgramGraph, binding: ImportBinding) -> ModuleLocation | Definition | None:
         """What the name bound by ``binding`` (in ``graph``) refers to."""
         importer = self.module_of(Path(graph.path)) if graph.path and Path(graph.path).exists() else ""

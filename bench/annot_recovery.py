@@ -18,7 +18,6 @@ its inferred signature.  Both tools' throughput (functions/s) is printed.
 from __future__ import annotations
 
 import argparse
-import ast
 import importlib.util
 import json
 import re
@@ -32,11 +31,10 @@ from pathlib import Path
 
 from typelens.analyzer import build_graph, iter_python_files, source_from_path
 from typelens.typeinfer.callables import signature
+from typelens.typeinfer.normalize import base, normalise
 from typelens.typeinfer.run import InferOptions, infer_paths
 
 DEFAULT_PACKAGES = ["packaging", "typeshed_client", "pluggy", "typer", "click"]
-_ALIASES = {"List": "list", "Dict": "dict", "Set": "set", "FrozenSet": "frozenset", "Tuple": "tuple", "Type": "type",
-            "Text": "str", "DefaultDict": "defaultdict", "Deque": "deque"}
 
 
 @dataclass
@@ -46,62 +44,6 @@ class Fact:
     name: str
     kind: str          # parameter / return
     truth: str
-
-
-# -- normalising annotations ------------------------------------------------------------
-def normalise(text: str) -> str:
-    try:
-        tree = ast.parse(text.strip().strip("'\""), mode="eval").body
-    except SyntaxError:
-        return text.strip()
-    return _norm(tree)
-
-
-def _norm(node: ast.AST) -> str:
-    if isinstance(node, ast.Constant):
-        return "None" if node.value is None else repr(node.value)
-    if isinstance(node, ast.Name):
-        return _ALIASES.get(node.id, node.id)
-    if isinstance(node, ast.Attribute):
-        return _ALIASES.get(node.attr, node.attr)
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-        return _union([_norm(node.left), _norm(node.right)])
-    if isinstance(node, ast.Subscript):
-        base = _norm(node.value)
-        args = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
-        parts = [_norm(a) for a in args]
-        if base == "Optional":
-            return _union(parts + ["None"])
-        if base == "Union":
-            return _union(parts)
-        return f"{base}[{', '.join(parts)}]"
-    if isinstance(node, (ast.List, ast.Tuple)):
-        return "[" + ", ".join(_norm(e) for e in node.elts) + "]"
-    return ast.unparse(node)
-
-
-def _union(parts: list[str]) -> str:
-    flat: set[str] = set()
-    for p in parts:
-        flat.update(s.strip() for s in _split_union(p))
-    return " | ".join(sorted(flat, key=lambda s: (s == "None", s)))
-
-
-def _split_union(text: str) -> list[str]:
-    out, depth, current = [], 0, ""
-    for ch in text:
-        depth += ch == "["
-        depth -= ch == "]"
-        if ch == "|" and depth == 0:
-            out.append(current)
-            current = ""
-        else:
-            current += ch
-    return out + [current]
-
-
-def base(text: str) -> str:
-    return " | ".join(sorted(p.strip().split("[")[0] for p in _split_union(text)))
 
 
 # -- stripping ------------------------------------------------------------------------------

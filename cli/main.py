@@ -15,6 +15,7 @@ import sys
 import typer
 
 from .analyze_cmd import analyze_command
+from .dataset_cmd import app as dataset_app
 from .graph_cmd import graph_command
 from .infer_cmd import infer_command
 
@@ -30,6 +31,7 @@ app = typer.Typer(
 app.command("graph")(graph_command)
 app.command("infer")(infer_command)
 app.command("analyze")(analyze_command)
+app.add_typer(dataset_app, name="dataset")
 
 
 @app.command("lsp")

@@ -1,0 +1,148 @@
+"""What the neural models read, extracted from a program graph: the same code
+builds training samples (``typelens.datasets``) and inference inputs.
+
+* **Token windows** (PYInfer): the tokens around every occurrence of a symbol.
+  Annotations are cut out of the token stream first, so a sample never shows its
+  own label; string literals become one ``<str>`` token, comments disappear.
+* **Slice tokens** (CodeTIDAL5): the symbol's usage slice (definitions, uses, the
+  parameters it flows into, the returns it comes from), linearised.
+
+Example::
+
+    def area(w: float, h=2.0):          window of `w` (size 3):
+        return w * h                    ['(', 'w', ',', 'h', '=', ...]
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from typelens.analyzer import ProgramGraph, ScopeKind, SymbolKind, slice_of
+
+from .callables import signature
+from .normalize import normalise
+
+_TOKEN = re.compile(rb"#[^\n]*|->|[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d+)?|\S")
+_ANNOTATION_FIELDS = {("assignment", "type"), ("typed_parameter", "type"), ("typed_default_parameter", "type"),
+                      ("function_definition", "return_type")}
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A symbol to type: its scope, name, kind and, in annotated code, its label."""
+
+    scope: str
+    name: str
+    kind: str                  # parameter, return, variable, attribute
+    node: int                  # the identifier
+    label: str | None          # normalised annotation text, if written
+    occurrences: tuple[int, ...]   # byte offsets of its definitions and uses
+    symbol: int | None
+
+
+class TokenStream:
+    """The file's tokens without annotations, comments or string contents."""
+
+    def __init__(self, g: ProgramGraph) -> None:
+        hidden = [(g.start_bytes[n], g.end_bytes[n]) for n in range(len(g.kinds))
+                  if (g.kinds[g.parents[n]] if g.parents[n] >= 0 else "", g.fields[n]) in _ANNOTATION_FIELDS]
+        strings = [(g.start_bytes[n], g.end_bytes[n]) for n, k in enumerate(g.kinds) if k == "string"]
+        hidden.sort()
+        strings.sort()
+        self.tokens: list[str] = []
+        self.starts: list[int] = []
+        data = g.source.data
+        skip_until = 0
+        for m in _TOKEN.finditer(data):
+            start = m.start()
+            if start < skip_until or m.group().startswith(b"#"):
+                continue
+            span = _covering(hidden, start)
+            if span is not None:
+                skip_until = span[1]
+                if self.tokens and self.tokens[-1] in (":", "->"):   # drop `: ` of `x: T` and `->`
+                    self.tokens.pop()
+                    self.starts.pop()
+                continue
+            span = _covering(strings, start)
+            if span is not None:
+                skip_until = span[1]
+                self.tokens.append("<str>")
+                self.starts.append(start)
+                continue
+            self.tokens.append(m.group().decode("utf-8", "replace"))
+            self.starts.append(start)
+
+    def window(self, byte: int, size: int) -> list[str]:
+        at = bisect.bisect_left(self.starts, byte)
+        return self.tokens[max(0, at - size):at + size + 1]
+
+
+def _covering(spans: list[tuple[int, int]], offset: int) -> tuple[int, int] | None:
+    i = bisect.bisect_right(spans, (offset, float("inf"))) - 1
+    if i >= 0 and spans[i][0] <= offset < spans[i][1]:
+        return spans[i]
+    return None
+
+
+def targets(g: ProgramGraph) -> list[Target]:
+    """Every parameter (not self/cls), return and annotated-or-assigned variable."""
+    found: list[Target] = []
+    for scope in g.scopes:
+        if scope.kind is not ScopeKind.FUNCTION:
+            continue
+        function = scope.node
+        ret = g.child_by_field(function, "return_type")
+        name = g.child_by_field(function, "name")
+        returns = tuple(g.start_bytes[r] for r in range(len(g.kinds))
+                        if g.kinds[r] == "return_statement" and g.scope_of[r] == scope.id)
+        found.append(Target(scope.qualname, scope.name, "return", name,
+                            normalise(g.text(ret)) if ret is not None else None,
+                            (g.start_bytes[name], *returns), None))
+        params = signature(g, function)
+        in_class = scope.parent >= 0 and g.scopes[scope.parent].kind is ScopeKind.CLASS
+        for i, p in enumerate(params):
+            if i == 0 and in_class and p.name in ("self", "cls"):
+                continue
+            sym = g.symbol_at(p.node)
+            occurrences = (g.start_bytes[p.node], *(g.start_bytes[u] for u in (sym.uses if sym else ())))
+            label = normalise(g.text(p.annotation)) if p.annotation is not None else None
+            found.append(Target(scope.qualname, p.name, "parameter", p.node, label, occurrences,
+                                sym.id if sym else None))
+    for sym in g.symbols:
+        if sym.scope < 0 or not sym.definitions or sym.kind is not SymbolKind.VARIABLE:
+            continue
+        scope = g.scopes[sym.scope]
+        if scope.kind not in (ScopeKind.MODULE, ScopeKind.FUNCTION, ScopeKind.CLASS):
+            continue
+        label = None
+        for d in sym.definitions:
+            parent = g.parents[d]
+            annotation = g.child_by_field(parent, "type") if g.kinds[parent] == "assignment" else None
+            if annotation is not None:
+                label = normalise(g.text(annotation))
+                break
+        kind = "attribute" if scope.kind is ScopeKind.CLASS else "variable"
+        occurrences = tuple(g.start_bytes[n] for n in (*sym.definitions, *sym.uses))
+        found.append(Target(scope.qualname, sym.name, kind, sym.definitions[0], label, occurrences, sym.id))
+    return found
+
+
+def windows(stream: TokenStream, target: Target, size: int = 8, limit: int = 8) -> list[list[str]]:
+    return [stream.window(b, size) for b in target.occurrences[:limit]]
+
+
+def slice_tokens(g: ProgramGraph, target: Target, limit: int = 256) -> list[str]:
+    """The linearised usage slice: ``<role>`` markers followed by each node's tokens."""
+    if target.symbol is None:
+        return []
+    out: list[str] = []
+    for item in slice_of(g, g.symbols[target.symbol], depth=1, max_items=64):
+        out.append(f"<{item.role}>")
+        out.extend(t.decode("utf-8", "replace") for t in _TOKEN.findall(item.text.encode("utf-8"))[:24]
+                   if not t.startswith(b"#"))
+        if len(out) >= limit:
+            break
+    return out[:limit]

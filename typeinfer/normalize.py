@@ -1,0 +1,77 @@
+"""Normalising type annotations for comparison and for labels.
+
+``List[int]`` -> ``list[int]``, ``Optional[X]`` -> ``X | None``, ``Union[A, B]`` ->
+``A | B`` (members sorted, ``None`` last), ``typing.``/module prefixes dropped.  The
+text is parsed with :func:`ast.parse` as an expression: nothing runs.
+
+Example::
+
+    >>> normalise("Optional[Dict[str, typing.List[int]]]")
+    'dict[str, list[int]] | None'
+    >>> base("list[int] | None")
+    'None | list'
+"""
+
+from __future__ import annotations
+
+import ast
+
+_ALIASES = {"List": "list", "Dict": "dict", "Set": "set", "FrozenSet": "frozenset", "Tuple": "tuple", "Type": "type",
+            "Text": "str", "DefaultDict": "defaultdict", "Deque": "deque"}
+
+
+def normalise(text: str) -> str:
+    try:
+        tree = ast.parse(text.strip().strip("'\""), mode="eval").body
+    except (SyntaxError, ValueError):
+        return text.strip()
+    return _norm(tree)
+
+
+def _norm(node: ast.AST) -> str:
+    if isinstance(node, ast.Constant):
+        return "None" if node.value is None else repr(node.value)
+    if isinstance(node, ast.Name):
+        return _ALIASES.get(node.id, node.id)
+    if isinstance(node, ast.Attribute):
+        return _ALIASES.get(node.attr, node.attr)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return _union([_norm(node.left), _norm(node.right)])
+    if isinstance(node, ast.Subscript):
+        head = _norm(node.value)
+        args = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        parts = [_norm(a) for a in args]
+        if head == "Optional":
+            return _union(parts + ["None"])
+        if head == "Union":
+            return _union(parts)
+        return f"{head}[{', '.join(parts)}]"
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return "[" + ", ".join(_norm(e) for e in node.elts) + "]"
+    return ast.unparse(node)
+
+
+def _union(parts: list[str]) -> str:
+    flat: set[str] = set()
+    for p in parts:
+        flat.update(s.strip() for s in split_union(p))
+    return " | ".join(sorted(flat, key=lambda s: (s == "None", s)))
+
+
+def split_union(text: str) -> list[str]:
+    """Top-level ``|`` members of a type text."""
+    out, depth, current = [], 0, ""
+    for ch in text:
+        depth += ch == "["
+        depth -= ch == "]"
+        if ch == "|" and depth == 0:
+            out.append(current)
+            current = ""
+        else:
+            current += ch
+    return out + [current]
+
+
+def base(text: str) -> str:
+    """The outermost constructors (``list[str]`` -> ``list``), for base-type match."""
+    return " | ".join(sorted(p.strip().split("[")[0] for p in split_union(text)))
