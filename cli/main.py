@@ -17,6 +17,7 @@ import typer
 from .analyze_cmd import analyze_command
 from .dataset_cmd import app as dataset_app
 from .graph_cmd import graph_command
+from .model_cmds import evaluate_command, export_command, train_app
 from .infer_cmd import infer_command
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,9 @@ app.command("graph")(graph_command)
 app.command("infer")(infer_command)
 app.command("analyze")(analyze_command)
 app.add_typer(dataset_app, name="dataset")
+app.add_typer(train_app, name="train")
+app.command("evaluate")(evaluate_command)
+app.command("export")(export_command)
 
 
 @app.command("lsp")

@@ -1,0 +1,63 @@
+"""``typelens train``, ``typelens evaluate`` and ``typelens export``: the model
+commands (torch is imported only when they run)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import typer
+
+from typelens.analyzer import ModelError
+
+train_app = typer.Typer(help="Train models.", no_args_is_help=True)
+
+
+@train_app.command("classifier")
+def train_classifier_command(
+    data: Path = typer.Option(..., "--data", help="A dataset folder from `typelens dataset build`."),
+    out: Path = typer.Option(..., "--out", help="The model folder to write."),
+    top: int = typer.Option(500, "--top", help="How many types get their own class (the rest: <other>)."),
+    epochs: int = typer.Option(6, "--epochs"),
+    seed: int = typer.Option(13, "--seed"),
+) -> None:
+    """Train the PYInfer-style token-window classifier, calibrate it, export ONNX."""
+    from typelens.typeinfer.neural.train import train_classifier
+    logging.getLogger("typelens").setLevel(logging.WARNING)
+    try:
+        config = train_classifier(data, out, top=top, epochs=epochs, seed=seed)
+    except (ValueError, ModelError) as err:
+        typer.echo(f"typelens train: {err}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(json.dumps({k: config[k] for k in ("train_samples", "valid_samples", "temperature", "seconds")}))
+
+
+def evaluate_command(
+    model: Path = typer.Option(..., "--model", help="A model folder."),
+    data: Path = typer.Option(..., "--data", help="A dataset folder."),
+    split: str = typer.Option("test", "--split"),
+    out: Path = typer.Option(None, "--out", help="Where to write report.json and the plots (default: the model folder)."),
+) -> None:
+    """Top-1/top-5 exact and base-type accuracy by kind and frequency bucket."""
+    from typelens.typeinfer.neural.evaluate import evaluate
+    try:
+        report = evaluate(model, data, split, out or model)
+    except (ValueError, ModelError) as err:
+        typer.echo(f"typelens evaluate: {err}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(json.dumps(report["overall"], indent=1))
+
+
+def export_command(
+    model: Path = typer.Option(..., "--model", help="A model folder."),
+    onnx: bool = typer.Option(True, "--onnx/--no-onnx", help="Write model.onnx."),
+) -> None:
+    """Export a trained model to ONNX (model.onnx in the same folder)."""
+    from typelens.typeinfer.neural.export import export_onnx
+    try:
+        path = export_onnx(model) if onnx else None
+    except ModelError as err:
+        typer.echo(f"typelens export: {err}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(str(path))

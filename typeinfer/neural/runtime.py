@@ -1,0 +1,47 @@
+"""Predicting with onnxruntime on the CPU (no torch needed), batched.
+
+Example::
+
+    rt = ClassifierRuntime(Path("models/classifier"))
+    rt.predict([sample])[0][:2]        # [('str', 0.81), ('bytes', 0.07)]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from typelens.analyzer import ModelError
+
+from .encoding import Encoder, EncoderConfig
+from .store import read_config
+
+
+class ClassifierRuntime:
+    def __init__(self, model_dir: Path, *, threads: int = 2) -> None:
+        import onnxruntime as ort
+        self.config = read_config(model_dir)
+        onnx_path = Path(model_dir) / "model.onnx"
+        if not onnx_path.is_file():
+            raise ModelError(f"{model_dir}: no model.onnx; run `typelens export --onnx --model {model_dir}`")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.log_severity_level = 3
+        try:
+            self.session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+        except Exception as err:  # onnxruntime raises its own exception types for damaged files
+            raise ModelError(f"{onnx_path}: cannot load the ONNX model ({type(err).__name__})") from None
+        self.classes: list[str] = self.config["classes"]
+        self.encoder = Encoder(EncoderConfig(**self.config["encoder"]))
+
+    def probabilities(self, samples: list[dict], batch: int = 512) -> np.ndarray:
+        xw, xn = self.encoder.encode_many(samples)
+        out = [self.session.run(None, {"windows": xw[i:i + batch], "name": xn[i:i + batch]})[0]
+               for i in range(0, len(xw), batch)]
+        return np.concatenate(out) if out else np.zeros((0, len(self.classes)), np.float32)
+
+    def predict(self, samples: list[dict], k: int = 5) -> list[list[tuple[str, float]]]:
+        probs = self.probabilities(samples)
+        top = np.argsort(-probs, axis=1)[:, :k]
+        return [[(self.classes[j], float(probs[i, j])) for j in row] for i, row in enumerate(top)]
