@@ -15,7 +15,7 @@ from pathlib import Path
 
 import typer
 
-from typelens.analyzer import InputError
+from typelens.analyzer import InputError, ModelError
 from typelens.typeinfer.run import InferOptions, infer_paths
 
 from .positions import human_position
@@ -75,7 +75,8 @@ def render_text(result) -> str:
 def infer_command(
     paths: list[Path] = typer.Argument(..., help="Files or directories to analyse."),
     fmt: InferFormat = typer.Option(InferFormat.text, "--format", "-f", help="Output format."),
-    mode: Mode = typer.Option(Mode.static, "--mode", help="Inference engine."),
+    mode: Mode = typer.Option(Mode.hybrid, "--mode", help="Inference engine (hybrid: static first, the classifier where static is unsure)."),
+    model: Path = typer.Option(None, "--model", help="A classifier model folder (default: the one shipped with typelens)."),
     apply: bool = typer.Option(False, "--apply", help="Write the annotations into the files."),
     diff: bool = typer.Option(False, "--diff", help="With --apply: print a unified diff, write nothing."),
     min_confidence: float = typer.Option(0.8, "--min-confidence", help="With --apply: skip less certain predictions."),
@@ -84,9 +85,9 @@ def infer_command(
 ) -> None:
     """Infer the types of parameters, returns, variables and attributes."""
     try:
-        options = InferOptions(mode=mode.value, jobs=jobs, use_cache=not no_cache and not apply)
+        options = InferOptions(mode=mode.value, jobs=jobs, use_cache=not no_cache and not apply, model_dir=model)
         result = infer_paths(paths, options)
-    except (InputError, ValueError) as err:
+    except (InputError, ValueError, ModelError) as err:
         typer.echo(f"typelens infer: {err}", err=True)
         raise typer.Exit(2) from None
     if apply or diff:

@@ -21,12 +21,14 @@ def train_classifier_command(
     top: int = typer.Option(500, "--top", help="How many types get their own class (the rest: <other>)."),
     epochs: int = typer.Option(6, "--epochs"),
     seed: int = typer.Option(13, "--seed"),
+    dim: int = typer.Option(48, "--dim", help="Embedding size."),
+    buckets: int = typer.Option(1 << 14, "--buckets", help="Hashed token ids."),
 ) -> None:
     """Train the PYInfer-style token-window classifier, calibrate it, export ONNX."""
     from typelens.typeinfer.neural.train import train_classifier
     logging.getLogger("typelens").setLevel(logging.WARNING)
     try:
-        config = train_classifier(data, out, top=top, epochs=epochs, seed=seed)
+        config = train_classifier(data, out, top=top, epochs=epochs, seed=seed, dim=dim, buckets=buckets)
     except (ValueError, ModelError) as err:
         typer.echo(f"typelens train: {err}", err=True)
         raise typer.Exit(2) from None

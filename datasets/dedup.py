@@ -33,8 +33,8 @@ def _minhash(data: bytes) -> MinHash:
 
 def deduplicate(items: list[tuple[str, bytes]], threshold: float = 0.85) -> tuple[set[str], dict[str, str]]:
     """``(kept keys, duplicate key -> the key it duplicates)``."""
-    if not 0 < threshold <= 1:
-        raise ValueError(f"threshold={threshold!r} must be in (0, 1]")
+    if not 0.05 <= threshold <= 0.95:
+        raise ValueError(f"threshold={threshold!r} must be in [0.05, 0.95] (MinHash LSH needs at least two bands)")
     seen: dict[str, str] = {}
     lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
     kept: set[str] = set()

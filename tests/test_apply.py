@@ -35,7 +35,7 @@ TRICKY = {
 
 
 def infer(*args: str):
-    return CliRunner().invoke(app, ["infer", *args])
+    return CliRunner().invoke(app, ["infer", *args, "--mode", "static"])
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ def test_golden_json(path: Path, update_golden: bool) -> None:
     from typer.testing import CliRunner
 
     from typelens.cli.main import app
-    run = CliRunner().invoke(app, ["infer", str(path), "--format", "json", "--no-cache"])
+    run = CliRunner().invoke(app, ["infer", str(path), "--format", "json", "--no-cache", "--mode", "static"])
     assert run.exit_code == 0, run.output
     doc = json.loads(run.stdout)
     doc["stats"].pop("seconds")

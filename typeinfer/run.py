@@ -39,6 +39,7 @@ CACHE_VERSION = "typelens-infer-1"
 @dataclass(frozen=True, slots=True)
 class InferOptions:
     mode: str = "static"
+    model_dir: Path | None = None
     jobs: int = 1
     use_cache: bool = True
     cache_dir: Path | None = None
@@ -93,7 +94,7 @@ def file_sets(paths: list[Path]) -> list[FileSet]:
 
 def _digest(files: list[Path], options: InferOptions, root: Path) -> str:
     h = hashlib.blake2b(digest_size=20)
-    h.update(f"{CACHE_VERSION}|{options.mode}|{options.max_bytes}|{root}".encode())
+    h.update(f"{CACHE_VERSION}|{options.mode}|{options.model_dir}|{options.max_bytes}|{root}".encode())
     for path in sorted(iter_python_files(root)):
         try:
             h.update(str(path).encode() + b"\0" + hashlib.blake2b(path.read_bytes(), digest_size=16).digest())
@@ -110,8 +111,6 @@ def _build_one(args: tuple[str, int]):
 
 def infer_paths(paths: list[Path], options: InferOptions) -> InferResult:
     """Predictions for every ``.py`` file under ``paths``."""
-    if options.mode != "static":
-        raise InputError(f"--mode {options.mode}: the neural models are not available in this version; use --mode static")
     started = time.perf_counter()
     result = InferResult()
     cache_hits = 0
@@ -140,6 +139,10 @@ def _infer_set(fs: FileSet, options: InferOptions):
                 index.adopt(Path(path), graph)
     project = build_project_graph(index)
     engine = TypeEngine(index, project)
+    assistant = None
+    if options.mode != "static":
+        from .hybrid import NeuralAssistant
+        assistant = NeuralAssistant(options.model_dir)   # ModelError propagates: a clear one-line error
     predictions: list[Prediction] = []
     diagnostics: list[Diagnostic] = []
     for path in fs.files:
@@ -147,7 +150,10 @@ def _infer_set(fs: FileSet, options: InferOptions):
         try:
             graph = engine.graph(str(path))
             diagnostics.extend(_with_path(d, display) for d in graph.diagnostics)
-            predictions.extend(FilePredictor(engine, str(path), display).run())
+            found = FilePredictor(engine, str(path), display).run()
+            if assistant is not None:
+                found = assistant.refine(engine, str(path), found, options.mode)
+            predictions.extend(found)
         except Exception as err:  # the per-file boundary: report it, go on with the rest
             logger.exception("inference failed on %s", path)
             message = codes.INTERNAL_ERROR.format(reason=f"{type(err).__name__}: {err}")

@@ -48,7 +48,8 @@ def _holdout(rows: list[dict], share: float = 0.1) -> tuple[list[dict], list[dic
 
 
 def train_classifier(data_dir: Path, out_dir: Path, *, top: int = 500, epochs: int = 6, batch: int = 256,
-                     dim: int = 64, hidden: int = 192, seed: int = 13, progress: bool = True) -> dict:
+                     dim: int = 48, hidden: int = 192, buckets: int = 1 << 14, seed: int = 13,
+                     progress: bool = True) -> dict:
     torch.manual_seed(seed)
     np.random.seed(seed)
     train_rows = load_split(data_dir, "train")
@@ -60,7 +61,7 @@ def train_classifier(data_dir: Path, out_dir: Path, *, top: int = 500, epochs: i
     counts = Counter(r["label"] for r in train_rows)
     classes = [label for label, _ in counts.most_common(top)] + [OTHER]
     index = {label: i for i, label in enumerate(classes)}
-    encoder = Encoder(EncoderConfig())
+    encoder = Encoder(EncoderConfig(buckets=buckets))
     xw, xn = encoder.encode_many(train_rows)
     y = np.array([index.get(r["label"], len(classes) - 1) for r in train_rows])
     model = WindowClassifier(encoder.config.buckets, len(classes), dim, hidden)
@@ -78,7 +79,7 @@ def train_classifier(data_dir: Path, out_dir: Path, *, top: int = 500, epochs: i
             loss = loss_fn(model(tw[idx], tn[idx]), ty[idx])
             loss.backward()
             optimiser.step()
-            total += float(loss) * len(idx)
+            total += loss.item() * len(idx)
         if progress:
             logger.warning("epoch %d/%d: loss %.4f", epoch + 1, epochs, total / len(ty))
     temperature = fit_temperature(model, encoder, valid_rows, index)

@@ -1,0 +1,118 @@
+"""The classifier end to end on a tiny corpus: dataset -> train -> ONNX parity ->
+evaluate -> hybrid inference; and model files that are damaged or foreign."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from typelens.analyzer import ModelError
+from typelens.cli.main import app
+from typelens.datasets import BuildOptions, build_dataset
+from typelens.typeinfer.neural.evaluate import evaluate
+from typelens.typeinfer.neural.export import load_torch_model
+from typelens.typeinfer.neural.runtime import ClassifierRuntime
+from typelens.typeinfer.neural.train import load_split, train_classifier
+from typelens.typeinfer.run import InferOptions, infer_paths
+
+TEMPLATE = '''def read_{i}(path: str, retries: int = 3) -> bytes:
+    data: bytes = b""
+    for attempt in range(retries):
+        data = open(path, "rb").read()
+    return data
+
+
+def names_{i}(items: list[str], sep: str = ",") -> str:
+    joined: str = sep.join(items)
+    return joined.strip()
+
+
+def ratio_{i}(total: float, count: int) -> float:
+    share: float = total / max(count, 1)
+    return share
+'''
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory) -> tuple[Path, Path]:
+    base = tmp_path_factory.mktemp("neural")
+    corpus = base / "corpus"
+    for i in range(30):
+        pkg = corpus / f"proj{i}" / f"pkg{i}"
+        pkg.mkdir(parents=True)
+        (pkg / "mod.py").write_text(TEMPLATE.format(i=i).replace("attempt", f"attempt{i}"))
+    data = base / "data"
+    build_dataset([corpus], data, BuildOptions(progress=False, dedup_threshold=0.95))
+    model = base / "model"
+    train_classifier(data, model, top=20, epochs=30, dim=16, buckets=1 << 10, progress=False)
+    return data, model
+
+
+def test_model_folder_has_safe_formats(trained) -> None:
+    _, model = trained
+    assert {p.name for p in model.iterdir()} >= {"config.json", "model.safetensors", "model.onnx"}
+    config = json.loads((model / "config.json").read_text())
+    assert config["classes"][-1] == "<other>" and config["temperature"] > 0
+
+
+def test_onnx_gives_the_same_top1_as_torch(trained) -> None:
+    data, model = trained
+    rows = load_split(data, "test") or load_split(data, "train")
+    runtime = ClassifierRuntime(model)
+    torch_model, _ = load_torch_model(model)
+    xw, xn = runtime.encoder.encode_many(rows)
+    with torch.no_grad():
+        torch_top = torch_model(torch.from_numpy(xw), torch.from_numpy(xn)).argmax(-1).numpy()
+    onnx_top = runtime.probabilities(rows).argmax(-1)
+    assert np.array_equal(torch_top, onnx_top)
+
+
+def test_the_tiny_model_learns(trained, tmp_path: Path) -> None:
+    data, model = trained
+    split = "test" if load_split(data, "test") else "train"
+    report = evaluate(model, data, split, tmp_path)
+    assert report["overall"]["top1_exact"] > 0.7
+    assert (tmp_path / "report.json").exists() and (tmp_path / "reliability.png").exists()
+    assert {"bucket:ubiquitous", "kind:parameter", "kind:return"} <= set(report)
+
+
+def test_hybrid_inference_uses_the_model(trained, tmp_path: Path) -> None:
+    _, model = trained
+    (tmp_path / "m.py").write_text("def names(items, sep):\n    joined = sep.join(items)\n    return joined.strip()\n")
+    result = infer_paths([tmp_path], InferOptions(mode="hybrid", model_dir=model, use_cache=False))
+    by_name = {(p.kind, p.name): p for p in result.predictions}
+    assert by_name[("parameter", "sep")].type == "str"
+    assert by_name[("parameter", "sep")].source in ("hybrid", "neural")
+    static = infer_paths([tmp_path], InferOptions(mode="static", use_cache=False))
+    assert {p.source for p in static.predictions} <= {"static", "annotation"}
+
+
+@pytest.mark.parametrize("damage", ["truncate-onnx", "foreign-config", "no-config", "bad-weights"])
+def test_damaged_models_give_one_clear_line(trained, tmp_path: Path, damage: str) -> None:
+    _, model = trained
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for f in model.iterdir():
+        (bad / f.name).write_bytes(f.read_bytes())
+    if damage == "truncate-onnx":
+        (bad / "model.onnx").write_bytes((bad / "model.onnx").read_bytes()[:100])
+    elif damage == "foreign-config":
+        (bad / "config.json").write_text(json.dumps({"version": "someone-else-9"}))
+    elif damage == "no-config":
+        (bad / "config.json").unlink()
+    else:
+        (bad / "model.safetensors").write_bytes(b"\x00" * 64)
+    src = tmp_path / "m.py"
+    src.write_text("x = 1\n")
+    if damage == "bad-weights":
+        with pytest.raises(ModelError):
+            load_torch_model(bad)
+        return
+    run = CliRunner().invoke(app, ["infer", str(src), "--mode", "hybrid", "--model", str(bad), "--no-cache"])
+    assert run.exit_code == 2
+    assert "Traceback" not in run.output and len(run.output.strip().splitlines()) == 1

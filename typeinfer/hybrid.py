@@ -1,0 +1,109 @@
+"""Hybrid inference: certain static answers win; otherwise the classifier's
+candidates are checked against what the code says (HiTyper's idea) and the most
+probable one that fits is taken.
+
+Checks on a candidate type for a symbol:
+* every attribute the code reads or calls on the symbol exists on the type (when
+  the type's class is known);
+* it agrees with what static inference did find (``str | <unknown>`` admits only
+  candidates containing ``str``);
+* a ``None`` default or a ``None`` the static pass saw is kept (``X | None``).
+
+``source`` says who decided: ``neural`` (nothing static was known), ``hybrid`` (the
+static facts filtered or completed the candidates).
+
+Example::
+
+    def greet(name):              static: nothing; classifier: str 0.81, bytes 0.06
+        return name.title()       `title` exists on str: name -> str (hybrid)
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from pathlib import Path
+
+from typelens.analyzer import ProgramGraph
+
+from .engine import TypeEngine
+from .features import TokenStream, targets, windows
+from .normalize import base, split_union
+from .predictions import Prediction
+from .types import ClassType, TypeOfClass, members
+
+logger = logging.getLogger(__name__)
+
+CERTAIN = 0.85
+DEFAULT_MODEL = Path(__file__).parent / "models" / "classifier"
+
+
+class NeuralAssistant:
+    def __init__(self, model_dir: Path | None = None) -> None:
+        from .neural.runtime import ClassifierRuntime
+        self.runtime = ClassifierRuntime(model_dir or DEFAULT_MODEL)
+
+    def refine(self, engine: TypeEngine, path: str, predictions: list[Prediction], mode: str) -> list[Prediction]:
+        g = engine.graph(path)
+        wanted = [p for p in predictions if p.source != "annotation" and (mode == "neural" or p.type is None
+                                                                            or p.confidence < CERTAIN)]
+        if not wanted:
+            return predictions
+        stream = TokenStream(g)
+        by_key = {(t.scope, t.name, t.kind): t for t in targets(g)}
+        samples, keys = [], []
+        for p in wanted:
+            target = by_key.get((p.scope, p.name, p.kind))
+            if target is not None:
+                samples.append({"windows": windows(stream, target), "name": p.name, "kind": p.kind})
+                keys.append((p, target))
+        if not samples:
+            return predictions
+        ranked = self.runtime.predict(samples, k=5)
+        replaced: dict[int, Prediction] = {}
+        for (p, target), candidates in zip(keys, ranked):
+            choice = self._choose(engine, path, g, p, target, candidates, mode)
+            if choice is not None:
+                replaced[id(p)] = choice
+        return [replaced.get(id(p), p) for p in predictions]
+
+    def _choose(self, engine, path, g, p: Prediction, target, candidates, mode: str) -> Prediction | None:
+        static_bases = set() if p.type is None else {b.strip() for b in base(p.type).split("|")}
+        used = _used_attributes(g, target)
+        for label, prob in candidates:
+            if label == "<other>":
+                continue
+            if mode == "neural":
+                return replace(p, type=label, confidence=prob, source="neural")
+            bases = {b.strip() for b in base(label).split("|")}
+            if static_bases - {"None"} and not (static_bases - {"None"}) <= bases:
+                continue
+            if not all(_has(engine, path, b, attr) for b in bases - {"None"} for attr in used):
+                continue
+            text = label
+            if "None" in static_bases and "None" not in bases:
+                text = f"{label} | None"
+            source = "hybrid" if (static_bases or used) else "neural"
+            return replace(p, type=text, confidence=prob, source=source)
+        return None
+
+
+def _used_attributes(g: ProgramGraph, target) -> set[str]:
+    if target.symbol is None:
+        return set()
+    used = set()
+    for node in g.symbols[target.symbol].uses:
+        parent = g.parents[node]
+        if g.kinds[parent] == "attribute" and g.children(parent)[0] == node:
+            used.add(g.names.get(g.children(parent)[-1], ""))
+    used.discard("")
+    return used
+
+
+def _has(engine: TypeEngine, path: str, name: str, attr: str) -> bool:
+    """False only when the class is known and lacks ``attr``."""
+    value = engine.names.module_value(path, name)
+    classes = [m.cls for m in members(value) if isinstance(m, TypeOfClass)]
+    if not classes and name in ("str", "int", "float", "bytes", "list", "dict", "set", "tuple", "bool"):
+        classes = [ClassType(name)]
+    return all(engine.classes.has_member(c, attr) is not False for c in classes)

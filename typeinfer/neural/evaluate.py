@@ -1,0 +1,130 @@
+"""Evaluating a classifier on a dataset split: top-1/top-5 exact and base-type
+accuracy overall, by kind and by frequency bucket (as Type4Py and ManyTypes4Py
+report), PYInfer's two settings, a reliability diagram and accuracy against
+coverage (PNG), all in ``report.json``.
+
+Buckets: *ubiquitous* (str, int, list, bool, float, None, dict), *common* (the
+next most frequent train labels up to 100), *user-defined* (a base type that is
+neither builtin nor from typing/collections), *rare* (the rest).
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from typelens.analyzer import ModelError
+
+from ..normalize import base
+from .runtime import ClassifierRuntime
+
+UBIQUITOUS = frozenset({"str", "int", "list", "bool", "float", "None", "dict"})
+BASIC11 = frozenset({"str", "int", "bool", "float", "None", "list", "dict", "tuple", "set", "bytes", "object"})
+_KNOWN_BASES = frozenset(dir(builtins)) | {"None", "Any", "Callable", "Iterator", "Iterable", "Generator", "Sequence",
+                                           "Mapping", "Optional", "Union", "Literal", "Type", "Self"}
+
+
+def bucket_of(label: str, common: set[str]) -> str:
+    if label in UBIQUITOUS:
+        return "ubiquitous"
+    if label in common:
+        return "common"
+    bases = {b.strip() for b in base(label).split("|")}
+    if any(b not in _KNOWN_BASES for b in bases):
+        return "user-defined"
+    return "rare"
+
+
+def evaluate(model_dir: Path, data_dir: Path, split: str, out_dir: Path) -> dict:
+    runtime = ClassifierRuntime(model_dir)
+    path = Path(data_dir) / f"{split}.parquet"
+    train_path = Path(data_dir) / "train.parquet"
+    if not path.is_file() or not train_path.is_file():
+        raise ValueError(f"{data_dir} has no {split}.parquet / train.parquet; build it with `typelens dataset build`")
+    rows = [r for r in pq.read_table(path).to_pylist() if r.get("label")]
+    if not rows:
+        raise ValueError(f"{path} holds no labelled samples")
+    train_counts = Counter(pq.read_table(train_path, columns=["label"]).column("label").to_pylist())
+    common = {label for label, _ in train_counts.most_common(100)} - UBIQUITOUS
+    probs = runtime.probabilities(rows)
+    order = np.argsort(-probs, axis=1)[:, :5]
+    classes = runtime.classes
+    groups: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    confidences, correct = [], []
+    for i, row in enumerate(rows):
+        label = row["label"]
+        top = [classes[j] for j in order[i]]
+        exact1, exact5 = top[0] == label, label in top
+        base1 = top[0] != "<other>" and base(top[0]) == base(label)
+        base5 = any(t != "<other>" and base(t) == base(label) for t in top)
+        record = (exact1, exact5, base1, base5)
+        for key in ("overall", f"kind:{row['kind']}", f"bucket:{bucket_of(label, common)}"):
+            groups[key]["r"].append(record)
+        if label in BASIC11:
+            groups["pyinfer:basic11"]["r"].append(record)
+        if label in classes:
+            groups["pyinfer:top500"]["r"].append(record)
+        confidences.append(float(probs[i, order[i][0]]))
+        correct.append(exact1)
+    report = {key: _summary(g["r"]) for key, g in sorted(groups.items())}
+    report["split"] = split
+    report["model"] = str(model_dir)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report["plots"] = _plots(np.array(confidences), np.array(correct), out_dir)
+    (out_dir / "report.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
+    return report
+
+
+def _summary(records: list[tuple[bool, bool, bool, bool]]) -> dict:
+    n = len(records)
+    cols = list(zip(*records)) if records else [[], [], [], []]
+    return {"n": n, "top1_exact": _mean(cols[0]), "top5_exact": _mean(cols[1]),
+            "top1_base": _mean(cols[2]), "top5_base": _mean(cols[3])}
+
+
+def _mean(values) -> float:
+    return round(sum(values) / len(values), 4) if values else 0.0
+
+
+def _plots(confidence: np.ndarray, correct: np.ndarray, out_dir: Path) -> list[str]:
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return []
+    bins = np.linspace(0, 1, 11)
+    which = np.clip(np.digitize(confidence, bins) - 1, 0, 9)
+    mids, accs = [], []
+    for b in range(10):
+        mask = which == b
+        if mask.any():
+            mids.append((bins[b] + bins[b + 1]) / 2)
+            accs.append(correct[mask].mean())
+    fig, ax = plt.subplots(figsize=(4, 4))
+    ax.plot([0, 1], [0, 1], "--", color="gray")
+    ax.bar(mids, accs, width=0.09, alpha=0.7)
+    ax.set_xlabel("confidence (top-1)")
+    ax.set_ylabel("accuracy")
+    ax.set_title("reliability")
+    fig.tight_layout()
+    fig.savefig(out_dir / "reliability.png", dpi=100)
+    plt.close(fig)
+    ranked = correct[np.argsort(-confidence)]
+    coverage = np.arange(1, len(ranked) + 1) / len(ranked)
+    accuracy = np.cumsum(ranked) / np.arange(1, len(ranked) + 1)
+    fig, ax = plt.subplots(figsize=(4, 4))
+    ax.plot(coverage, accuracy)
+    ax.set_xlabel("coverage")
+    ax.set_ylabel("top-1 accuracy")
+    ax.set_title("accuracy against coverage")
+    fig.tight_layout()
+    fig.savefig(out_dir / "coverage.png", dpi=100)
+    plt.close(fig)
+    return ["reliability.png", "coverage.png"]
