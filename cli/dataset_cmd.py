@@ -20,6 +20,7 @@ def build_command(
     site_packages: bool = typer.Option(False, "--site-packages", help="Add this environment's site-packages."),
     seed: int = typer.Option(13, "--seed", help="Seed of the project split."),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Extraction processes (the local engine)."),
+    exclude: str = typer.Option("", "--exclude", help="Comma list of project names to leave out (held-out code)."),
 ) -> None:
     """Walk, deduplicate, split by project, extract samples, write JSONL + Parquet + manifest."""
     corpus = list(roots or [])
@@ -31,7 +32,8 @@ def build_command(
         typer.echo("typelens dataset build: give corpus folders, --stdlib or --site-packages", err=True)
         raise typer.Exit(2)
     try:
-        manifest = build_dataset(corpus, out, BuildOptions(seed=seed, jobs=jobs))
+        left_out = frozenset(e.strip() for e in exclude.split(",") if e.strip())
+        manifest = build_dataset(corpus, out, BuildOptions(seed=seed, jobs=jobs, exclude=left_out))
     except ValueError as err:
         typer.echo(f"typelens dataset build: {err}", err=True)
         raise typer.Exit(2) from None

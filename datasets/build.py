@@ -48,6 +48,7 @@ class BuildOptions:
     dedup_threshold: float = 0.85
     jobs: int = 1
     progress: bool = True
+    exclude: frozenset[str] = frozenset()   # project names left out (held-out benchmarks)
 
     def __post_init__(self) -> None:
         if not 0 <= self.valid_share < 1 or not 0 <= self.test_share < 1 or self.valid_share + self.test_share >= 1:
@@ -81,7 +82,7 @@ def _extract(job: tuple[str, str, str, str, str]) -> list[dict]:
 def build_dataset(roots: list[Path], out_dir: Path, options: BuildOptions = BuildOptions()) -> dict:
     projects: list[Project] = []
     for root in roots:
-        projects.extend(walk_corpus(root))
+        projects.extend(p for p in walk_corpus(root) if p.name not in options.exclude)
     if not projects:
         raise ValueError("the corpus is empty: no Python files under " + ", ".join(str(r) for r in roots))
     out_dir.mkdir(parents=True, exist_ok=True)
