@@ -81,6 +81,10 @@ def initialize(ls: TypelensServer, params: types.InitializeParams) -> None:
         except Exception:  # a broken pyproject.toml must not stop the server
             logger.exception("cannot read [tool.typelens] under %s", root)
     ls.ws = Workspace(root, _settings_from(params.initialization_options, settings))
+    options = params.initialization_options if isinstance(params.initialization_options, dict) else {}
+    model = (options.get("typelens") or {}).get("modelPath") if isinstance(options.get("typelens"), dict) else None
+    if model:
+        ls.ws.state.settings_model = Path(model)
 
 
 @server.feature(types.INITIALIZED)

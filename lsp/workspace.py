@@ -92,6 +92,7 @@ class Analysis:
 class WorkspaceState:
     settings: Settings = field(default_factory=Settings)
     project: ProjectGraph | None = None
+    settings_model: Path | None = None   # a classifier folder from the client settings
 
 
 class Workspace:
@@ -103,6 +104,7 @@ class Workspace:
         self.index = ProjectIndex(self.root, config=GraphConfig(max_bytes=MAX_DOCUMENT_BYTES)) if self.root else None
         self._docs: dict[str, OpenDocument] = {}
         self._lock = threading.RLock()
+        self._neural = None
 
     # -- documents -----------------------------------------------------------------------
     def open(self, uri: str, text: str, version: int) -> None:
@@ -187,8 +189,23 @@ class Workspace:
     def predictions(self, uri: str) -> list[Prediction]:
         a = self.analysis(uri)
         if a.predictions is None:
-            a.predictions = FilePredictor(a.engine, self._key(uri), self._docs[uri].path.name).run()
+            found = FilePredictor(a.engine, self._key(uri), self._docs[uri].path.name).run()
+            assistant = self._assistant()
+            if assistant is not None and not a.graph.has_syntax_errors():
+                found = assistant.refine(a.engine, self._key(uri), found, "hybrid")
+            a.predictions = found
         return a.predictions
+
+    def _assistant(self):
+        """The shipped classifier, loaded once; without it the server stays static."""
+        if self._neural is None:
+            try:
+                from typelens.typeinfer.hybrid import NeuralAssistant
+                self._neural = NeuralAssistant(self.state.settings_model)
+            except Exception as err:  # a missing or damaged model must not stop the editor
+                logger.warning("classifier unavailable, static inference only: %s", err)
+                self._neural = False
+        return self._neural or None
 
     def diagnostics(self, uri: str) -> list[Diagnostic]:
         a = self.analysis(uri)

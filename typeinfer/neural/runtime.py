@@ -19,7 +19,7 @@ from .store import read_config
 
 
 class ClassifierRuntime:
-    def __init__(self, model_dir: Path, *, threads: int = 2) -> None:
+    def __init__(self, model_dir: Path, *, threads: int = 1) -> None:
         import onnxruntime as ort
         self.config = read_config(model_dir)
         onnx_path = Path(model_dir) / "model.onnx"
@@ -35,7 +35,7 @@ class ClassifierRuntime:
         self.classes: list[str] = self.config["classes"]
         self.encoder = Encoder(EncoderConfig(**self.config["encoder"]))
 
-    def probabilities(self, samples: list[dict], batch: int = 512) -> np.ndarray:
+    def probabilities(self, samples: list[dict], batch: int = 256) -> np.ndarray:
         xw, xn = self.encoder.encode_many(samples)
         out = [self.session.run(None, {"windows": xw[i:i + batch], "name": xn[i:i + batch]})[0]
                for i in range(0, len(xw), batch)]

@@ -1,0 +1,113 @@
+"""Benchmark: the classifier and hybrid inference.
+
+    python bench/typeinfer.py [--model DIR] [--data DIR]
+
+1. Accuracy on the dataset's test split (projects the model never trained on),
+   by kind and frequency bucket, and in PYInfer's two settings (the 11 basic
+   types, target >= 91.2% top-1; labels among the model's top-500 classes, target
+   >= 81.2%).
+2. Hybrid against static-only and neural-only on the annotation-recovery task of
+   ``bench/annot_recovery.py`` (packages held out of the training data by
+   ``make models``); hybrid should beat both.
+3. Throughput of ONNX Runtime against torch eager on the same batches of test
+   samples, in variable predictions per second (target >= 10,000/s on 2 cores and
+   >= 2x torch eager).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).parent))
+import annot_recovery  # noqa: E402
+
+from typelens.typeinfer.hybrid import DEFAULT_MODEL  # noqa: E402
+from typelens.typeinfer.neural.evaluate import evaluate  # noqa: E402
+from typelens.typeinfer.neural.export import load_torch_model  # noqa: E402
+from typelens.typeinfer.neural.runtime import ClassifierRuntime  # noqa: E402
+from typelens.typeinfer.neural.train import load_split  # noqa: E402
+from typelens.typeinfer.run import InferOptions, infer_paths  # noqa: E402
+from typelens.typeinfer.normalize import normalise  # noqa: E402
+
+
+def accuracy(model: Path, data: Path) -> None:
+    out = Path(tempfile.mkdtemp())
+    report = evaluate(model, data, "test", out)
+    print(f"test split: {report['overall']['n']} samples")
+    for key in sorted(k for k in report if isinstance(report[k], dict)):
+        r = report[key]
+        print(f"  {key:<22} n={r['n']:>6}  top1 {r['top1_exact']:6.1%}  top5 {r['top5_exact']:6.1%}  "
+              f"base1 {r['top1_base']:6.1%}  base5 {r['top5_base']:6.1%}")
+    shutil.rmtree(out, ignore_errors=True)
+
+
+def modes(model: Path, packages: list[str]) -> None:
+    work = Path(tempfile.mkdtemp(prefix="modes-"))
+    facts = []
+    for name in packages:
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.origin:
+            facts += annot_recovery.strip_package(Path(spec.origin).parent, work)
+    print(f"annotation recovery on {', '.join(packages)}: {len(facts)} stripped annotations")
+    for mode in ("static", "neural", "hybrid"):
+        started = time.perf_counter()
+        result = infer_paths([work], InferOptions(mode=mode, model_dir=model, use_cache=False))
+        seconds = time.perf_counter() - started
+        answers = {(p.file, p.scope, p.name, p.kind): normalise(p.type) for p in result.predictions
+                   if p.kind in ("parameter", "return") and p.type is not None}
+        s = annot_recovery.score(facts, answers)
+        print(f"  {mode:<7} returns exact {s['return'][1] / s['return'][0]:6.1%} base {s['return'][2] / s['return'][0]:6.1%}"
+              f" | params exact {s['parameter'][1] / s['parameter'][0]:6.1%} base {s['parameter'][2] / s['parameter'][0]:6.1%}"
+              f" | {seconds:5.1f} s")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def throughput(model: Path, data: Path) -> None:
+    rows = load_split(data, "test")[:20000]
+    runtime = ClassifierRuntime(model)
+    torch_model, _ = load_torch_model(model)
+    torch.set_num_threads(1)   # both sides on one thread: the per-core figure
+    xw, xn = runtime.encoder.encode_many(rows)
+    batch = 256
+    runtime.probabilities(rows[:batch])
+    started = time.perf_counter()
+    for i in range(0, len(xw), batch):
+        runtime.session.run(None, {"windows": xw[i:i + batch], "name": xn[i:i + batch]})
+    onnx_s = time.perf_counter() - started
+    with torch.no_grad():
+        torch_model(torch.from_numpy(xw[:batch]), torch.from_numpy(xn[:batch]))
+        started = time.perf_counter()
+        for i in range(0, len(xw), batch):
+            torch.softmax(torch_model(torch.from_numpy(xw[i:i + batch]), torch.from_numpy(xn[i:i + batch])), -1)
+        torch_s = time.perf_counter() - started
+    n = len(xw)
+    print(f"throughput on {n} test samples, batch {batch}: onnxruntime {n / onnx_s:,.0f}/s, torch eager {n / torch_s:,.0f}/s, "
+          f"ratio {torch_s / onnx_s:.2f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument("--data", type=Path, default=Path("build/dataset"))
+    parser.add_argument("--packages", default="packaging,typeshed_client,pluggy,typer")
+    parser.add_argument("--only", choices=["accuracy", "modes", "throughput"], default=None)
+    args = parser.parse_args()
+    if args.only in (None, "accuracy"):
+        accuracy(args.model, args.data)
+    if args.only in (None, "modes"):
+        modes(args.model, args.packages.split(","))
+    if args.only in (None, "throughput"):
+        throughput(args.model, args.data)
+
+
+if __name__ == "__main__":
+    main()
