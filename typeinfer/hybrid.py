@@ -35,6 +35,11 @@ from .types import ClassType, TypeOfClass, members
 logger = logging.getLogger(__name__)
 
 CERTAIN = 0.85
+MIN_PROBABILITY = 0.15
+_USELESS = frozenset({"Any", "object", "Self", "<other>"})
+_GENERIC_NAMES = frozenset({"None", "str", "int", "float", "bool", "bytes", "complex", "list", "dict", "set", "tuple",
+                            "frozenset", "type", "bytearray", "Callable", "Iterator", "Iterable", "Generator",
+                            "Sequence", "Mapping", "Literal"})
 DEFAULT_MODEL = Path(__file__).parent / "models" / "classifier"
 
 
@@ -71,11 +76,11 @@ class NeuralAssistant:
         static_bases = set() if p.type is None else {b.strip() for b in base(p.type).split("|")}
         used = _used_attributes(g, target)
         for label, prob in candidates:
-            if label == "<other>":
+            bases = {b.strip() for b in base(label).split("|")}
+            if label in _USELESS or prob < MIN_PROBABILITY or not all(_in_scope(engine, path, b) for b in bases):
                 continue
             if mode == "neural":
                 return replace(p, type=label, confidence=prob, source="neural")
-            bases = {b.strip() for b in base(label).split("|")}
             if static_bases - {"None"} and not (static_bases - {"None"}) <= bases:
                 continue
             if not all(_has(engine, path, b, attr) for b in bases - {"None"} for attr in used):
@@ -98,6 +103,17 @@ def _used_attributes(g: ProgramGraph, target) -> set[str]:
             used.add(g.names.get(g.children(parent)[-1], ""))
     used.discard("")
     return used
+
+
+def _in_scope(engine: TypeEngine, path: str, name: str) -> bool:
+    """A candidate may only name classes this module can see or its project defines
+    (a type named in some other project of the training corpus is no answer here)."""
+    if name in _GENERIC_NAMES:
+        return True
+    value = engine.names.module_value(path, name)
+    if any(isinstance(m, TypeOfClass) for m in members(value)):
+        return True
+    return name in {c.short for c in engine.classes.project_classes()}
 
 
 def _has(engine: TypeEngine, path: str, name: str, attr: str) -> bool:
