@@ -107,6 +107,10 @@ class CallModel:
     def __init__(self, engine: "TypeEngine") -> None:
         self.engine = engine
 
+    def signature(self, path: str, g: ProgramGraph, function: int) -> list[Param]:
+        """:func:`signature`, memoised (overload choice asks for it many times)."""
+        return self.engine.memo(("signature", path, function), lambda: signature(g, function))
+
     # -- calls --------------------------------------------------------------------------
     def call_type(self, path: str, call: int) -> Type:
         g = self.engine.graph(path)
@@ -216,7 +220,7 @@ class CallModel:
 
     def _bind_arguments(self, path: str, g: ProgramGraph, node: int, skip_first: bool, args: list[Type],
                         kwargs: dict[str, Type], mapping: dict[str, Type]) -> None:
-        params = signature(g, node)
+        params = self.signature(path, g, node)
         if skip_first and params and params[0].kind == "positional" and not _is_static(g, node):
             params = params[1:]
         positional = [p for p in params if p.kind == "positional"]
@@ -248,7 +252,7 @@ class CallModel:
 
     def _accepts(self, path: str, g: ProgramGraph, node: int, skip_first: bool, args: list[Type],
                  kwargs: dict[str, Type]) -> bool:
-        params = signature(g, node)
+        params = self.signature(path, g, node)
         if skip_first and params and params[0].kind == "positional" and not _is_static(g, node):
             params = params[1:]
         positional = [p for p in params if p.kind == "positional"]
@@ -361,7 +365,7 @@ class CallModel:
         function = g.enclosing(param, "function_definition", "lambda")
         if function is None or g.kinds[function] == "lambda":
             return ParamEvidence(None, None, None, None, None)
-        params = signature(g, function)
+        params = self.signature(path, g, function)
         spec = next((p for p in params if p.node == param), None)
         if spec is None:
             return ParamEvidence(None, None, None, None, None)
