@@ -21,6 +21,8 @@ def build_command(
     seed: int = typer.Option(13, "--seed", help="Seed of the project split."),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Extraction processes (the local engine)."),
     exclude: str = typer.Option("", "--exclude", help="Comma list of project names to leave out (held-out code)."),
+    engine: str = typer.Option("local", "--engine", help="local (process pool) or dask (a Dask cluster)."),
+    scheduler: str = typer.Option(None, "--scheduler", help="With --engine dask: a scheduler address (default: start a local cluster)."),
 ) -> None:
     """Walk, deduplicate, split by project, extract samples, write JSONL + Parquet + manifest."""
     corpus = list(roots or [])
@@ -33,7 +35,8 @@ def build_command(
         raise typer.Exit(2)
     try:
         left_out = frozenset(e.strip() for e in exclude.split(",") if e.strip())
-        manifest = build_dataset(corpus, out, BuildOptions(seed=seed, jobs=jobs, exclude=left_out))
+        manifest = build_dataset(corpus, out, BuildOptions(seed=seed, jobs=jobs, exclude=left_out, engine=engine,
+                                                           scheduler=scheduler))
     except ValueError as err:
         typer.echo(f"typelens dataset build: {err}", err=True)
         raise typer.Exit(2) from None

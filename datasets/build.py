@@ -20,7 +20,6 @@ import json
 import logging
 import os
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from typelens.analyzer import ProjectIndex
 
 from .corpus import Project, walk_corpus
 from .dedup import deduplicate
+from .engines import engine_for
 from .samples import file_samples
 
 logger = logging.getLogger(__name__)
@@ -49,6 +49,8 @@ class BuildOptions:
     jobs: int = 1
     progress: bool = True
     exclude: frozenset[str] = frozenset()   # project names left out (held-out benchmarks)
+    engine: str = "local"                   # local or dask (see engines.py)
+    scheduler: str | None = None            # a Dask scheduler address; None starts a local cluster
 
     def __post_init__(self) -> None:
         if not 0 <= self.valid_share < 1 or not 0 <= self.test_share < 1 or self.valid_share + self.test_share >= 1:
@@ -115,20 +117,15 @@ def build_dataset(roots: list[Path], out_dir: Path, options: BuildOptions = Buil
         if shard.exists():   # resumable: this project was written by an earlier run
             continue
         todo.append((name, split, shard, jobs))
-    pool = ProcessPoolExecutor(options.jobs) if options.jobs > 1 else None
-    try:
+    with engine_for(options.engine, workers=options.jobs, address=options.scheduler) as run:
         for name, split, shard, jobs in tqdm(todo, desc="projects", disable=not options.progress):
-            results = pool.map(_extract, jobs, chunksize=8) if pool else map(_extract, jobs)
-            samples = [s for batch in results for s in batch]
+            samples = [s for batch in run(_extract, jobs) for s in batch]
             shard.parent.mkdir(parents=True, exist_ok=True)
             tmp = shard.with_suffix(".tmp")
             with tmp.open("w", encoding="utf-8") as fh:
                 for sample in samples:
                     fh.write(json.dumps(sample, ensure_ascii=False) + "\n")
             os.replace(tmp, shard)
-    finally:
-        if pool is not None:
-            pool.shutdown()
     manifest = _finish(out_dir, options, projects, duplicates, counts, labels, sources)
     return manifest
 

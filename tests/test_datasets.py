@@ -96,3 +96,19 @@ def test_cli_and_bad_corpora(corpus: Path, tmp_path: Path) -> None:
     empty.mkdir()
     run = CliRunner().invoke(app, ["dataset", "build", str(empty), "--out", str(tmp_path / "o2")])
     assert run.exit_code == 2 and "empty" in run.output
+
+
+@pytest.mark.slow
+def test_dask_cluster_gives_the_local_engine_output(corpus: Path, tmp_path: Path) -> None:
+    local = build_dataset([corpus], tmp_path / "local", BuildOptions(progress=False))
+    dask = build_dataset([corpus], tmp_path / "dask", BuildOptions(progress=False, engine="dask", jobs=2))
+    assert local["splits"] == dask["splits"]
+    for split in ("train", "valid", "test"):
+        a = {p.name: p.read_text() for p in (tmp_path / "local" / split).glob("*.jsonl")}
+        b = {p.name: p.read_text() for p in (tmp_path / "dask" / split).glob("*.jsonl")}
+        assert a == b
+
+
+def test_unknown_engine_is_refused(corpus: Path, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="engine"):
+        build_dataset([corpus], tmp_path / "x", BuildOptions(progress=False, engine="spark"))

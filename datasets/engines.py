@@ -1,0 +1,57 @@
+"""Where extraction runs: ``local`` (a process pool on this machine, the default)
+or ``dask`` (a Dask distributed cluster: any scheduler address, or a local cluster
+started for the run).
+
+Why Dask rather than Ray: extraction is a plain map of a pure function over file
+paths whose results come back to one writer; Dask's ``Client.map`` does exactly
+that, ships as two pure-Python wheels, starts a local cluster in a second, and its
+scheduler runs anywhere Python does.  Ray would add a large native runtime for
+features (actors, object store, GPUs) this job does not use.
+
+Example::
+
+    with engine_for("dask", workers=4) as run:
+        batches = run(extract, jobs)      # same results, in the same order, as "local"
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from concurrent.futures import ProcessPoolExecutor
+from typing import Callable, Iterator
+
+logger = logging.getLogger(__name__)
+
+ENGINES = ("local", "dask")
+
+
+@contextlib.contextmanager
+def engine_for(name: str, *, workers: int = 1, address: str | None = None) -> Iterator[Callable]:
+    """A ``map(fn, items) -> list`` that keeps the order of ``items``."""
+    if name not in ENGINES:
+        raise ValueError(f"engine={name!r} is not one of {', '.join(ENGINES)}")
+    if workers < 1:
+        raise ValueError(f"workers={workers!r} must be at least 1")
+    if name == "local":
+        if workers == 1:
+            yield lambda fn, items: [fn(item) for item in items]
+            return
+        with ProcessPoolExecutor(workers) as pool:
+            yield lambda fn, items: list(pool.map(fn, items, chunksize=8))
+        return
+    from dask.distributed import Client, LocalCluster
+    cluster = None
+    if address is None:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        address = cluster.scheduler_address
+    client = Client(address)
+    try:
+        def run(fn, items):
+            futures = client.map(fn, items, pure=False)
+            return client.gather(futures)
+        yield run
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
