@@ -152,7 +152,7 @@ class ScopeBuilder:
         return sid
 
     def _scope_for(self, parent: int, child: int) -> int:
-        kinds, fields, scope_of = self.t.kinds, self.a.fields, self.t.scope_of
+        fields, scope_of = self.a.fields, self.t.scope_of
         pk, f = self.a.kinds[parent], fields[child]
         inner = self._inner.get(parent)
         if inner is not None:

@@ -236,7 +236,6 @@ class Workspace:
 
     def inlay_hints(self, uri: str, start: int, end: int) -> list[Hint]:
         minimum = self.state.settings.min_confidence
-        a = self.analysis(uri)
         hints = []
         plan = self._plan(uri, minimum)
         for edit in plan.edits:

@@ -24,7 +24,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from typelens.analyzer import EdgeKind, ProgramGraph, ScopeKind, SymbolKind
+from typelens.analyzer import EdgeKind, ProgramGraph, ScopeKind
 from typelens.analyzer.slices import argument_for
 
 from .classes import decorator_names

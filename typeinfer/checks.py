@@ -25,7 +25,7 @@ from typelens.analyzer import codes
 from .callables import signature
 from .classes import decorator_names
 from .engine import TypeEngine
-from .types import NONE, ClassType, FunctionRef, TypeOfClass, UnionType, is_known, members, render
+from .types import NONE, ClassType, FunctionRef, TypeOfClass, is_known, members, render
 
 logger = logging.getLogger(__name__)
 

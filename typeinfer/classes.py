@@ -24,8 +24,7 @@ from typing import TYPE_CHECKING
 from typelens.analyzer import Definition, ModuleLocation, ProgramGraph, ScopeKind, SymbolKind
 
 from .types import (
-    NONE, UNKNOWN, ClassType, FunctionRef, ModuleType, Type, TypeOfClass, TypeVarType, UnionType,
-    is_known, make_union, members, substitute,
+    NONE, UNKNOWN, ClassType, FunctionRef, ModuleType, Type, TypeOfClass, TypeVarType, make_union, members, substitute,
 )
 
 if TYPE_CHECKING:

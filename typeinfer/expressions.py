@@ -18,8 +18,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from .types import (
-    BOOL, BYTES, COMPLEX, FLOAT, INT, NEVER, NONE, STR, UNKNOWN, CallableType, ClassType, FunctionRef,
-    ModuleType, Type, TypeOfClass, UnionType, is_known, make_union, members, numeric_result,
+    BOOL, BYTES, COMPLEX, FLOAT, INT, NONE, STR, UNKNOWN, CallableType, ClassType, Type, TypeOfClass, is_known, make_union, members, numeric_result,
 )
 
 if TYPE_CHECKING:

@@ -28,7 +28,7 @@ from typelens.analyzer import ProgramGraph
 
 from .engine import TypeEngine
 from .features import TokenStream, targets, windows
-from .normalize import base, split_union
+from .normalize import base
 from .predictions import Prediction
 from .types import ClassType, TypeOfClass, members
 

@@ -16,14 +16,12 @@ syntax around it::
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from typelens.analyzer import Definition, EdgeKind, ModuleLocation, ProgramGraph, SymbolKind
 
 from .types import (
-    NEVER, NONE, UNKNOWN, ClassType, FunctionRef, ModuleType, Type, TypeOfClass, TypeVarType, UnionType,
-    make_union, members,
+    NONE, UNKNOWN, FunctionRef, ModuleType, Type, TypeOfClass, TypeVarType, make_union,
 )
 
 if TYPE_CHECKING:

@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 
-from typelens.analyzer import ModelError
 
 from ..normalize import base
 from .runtime import ClassifierRuntime
