@@ -35,6 +35,24 @@ def train_classifier_command(
     typer.echo(json.dumps({k: config[k] for k in ("train_samples", "valid_samples", "temperature", "seconds")}))
 
 
+@train_app.command("slice")
+def train_slice_command(
+    data: Path = typer.Option(..., "--data", help="A dataset folder from `typelens dataset build`."),
+    out: Path = typer.Option(..., "--out", help="The model folder to write."),
+    epochs: int = typer.Option(2, "--epochs"),
+    limit: int = typer.Option(60000, "--limit", help="Train on at most this many samples."),
+    seed: int = typer.Option(13, "--seed"),
+) -> None:
+    """Train the CodeTIDAL5-style slice model (a small T5 from scratch) that generates type strings."""
+    from typelens.typeinfer.neural.slice_model import train_slice_model
+    try:
+        settings = train_slice_model(data, out, epochs=epochs, limit=limit, seed=seed)
+    except (ValueError, ModelError) as err:
+        typer.echo(f"typelens train: {err}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(json.dumps(settings))
+
+
 def evaluate_command(
     model: Path = typer.Option(..., "--model", help="A model folder."),
     data: Path = typer.Option(..., "--data", help="A dataset folder."),

@@ -116,3 +116,21 @@ def test_damaged_models_give_one_clear_line(trained, tmp_path: Path, damage: str
     run = CliRunner().invoke(app, ["infer", str(src), "--mode", "hybrid", "--model", str(bad), "--no-cache"])
     assert run.exit_code == 2
     assert "Traceback" not in run.output and len(run.output.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_slice_model_generates_types(trained, tmp_path: Path) -> None:
+    from typelens.typeinfer.neural.slice_model import SliceRuntime, train_slice_model
+    data, _ = trained
+    model = tmp_path / "slice"
+    train_slice_model(data, model, epochs=25, batch=32, vocab_size=400, d_model=64, progress=False)
+    assert (model / "hf" / "model.safetensors").exists() and not list(model.rglob("*.bin"))
+    rows = [r for r in load_split(data, "train") if r["slice"]][:40]
+    runtime = SliceRuntime(model)
+    ranked = runtime.predict(rows)
+    top1 = sum(1 for r, cands in zip(rows, ranked) if cands and cands[0][0] == r["label"]) / len(rows)
+    assert top1 > 0.6, top1
+    assert all(abs(sum(p for _, p in cands) - 1) < 1e-3 for cands in ranked if cands)
+    (model / "slice.json").write_text('{"version": "other"}')
+    with pytest.raises(ModelError):
+        SliceRuntime(model)

@@ -39,25 +39,31 @@ def bucket_of(label: str, common: set[str]) -> str:
     return "rare"
 
 
-def evaluate(model_dir: Path, data_dir: Path, split: str, out_dir: Path) -> dict:
-    runtime = ClassifierRuntime(model_dir)
+def _ranked(model_dir: Path, rows: list[dict]) -> list[list[tuple[str, float]]]:
+    """Top-5 ``(type, probability)`` per row from either kind of model folder."""
+    if (Path(model_dir) / "slice.json").is_file():
+        from .slice_model import SliceRuntime
+        return SliceRuntime(model_dir).predict(rows, k=5)
+    return ClassifierRuntime(model_dir).predict(rows, k=5)
+
+
+def evaluate(model_dir: Path, data_dir: Path, split: str, out_dir: Path, limit: int | None = None) -> dict:
     path = Path(data_dir) / f"{split}.parquet"
     train_path = Path(data_dir) / "train.parquet"
     if not path.is_file() or not train_path.is_file():
         raise ValueError(f"{data_dir} has no {split}.parquet / train.parquet; build it with `typelens dataset build`")
-    rows = [r for r in pq.read_table(path).to_pylist() if r.get("label")]
+    rows = [r for r in pq.read_table(path).to_pylist() if r.get("label")][:limit]
     if not rows:
         raise ValueError(f"{path} holds no labelled samples")
     train_counts = Counter(pq.read_table(train_path, columns=["label"]).column("label").to_pylist())
     common = {label for label, _ in train_counts.most_common(100)} - UBIQUITOUS
-    probs = runtime.probabilities(rows)
-    order = np.argsort(-probs, axis=1)[:, :5]
-    classes = runtime.classes
+    ranked = _ranked(model_dir, rows)
+    known = set(train_counts)
     groups: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     confidences, correct = [], []
     for i, row in enumerate(rows):
         label = row["label"]
-        top = [classes[j] for j in order[i]]
+        top = [t for t, _ in ranked[i]] or ["<other>"]
         exact1, exact5 = top[0] == label, label in top
         base1 = top[0] != "<other>" and base(top[0]) == base(label)
         base5 = any(t != "<other>" and base(t) == base(label) for t in top)
@@ -66,9 +72,11 @@ def evaluate(model_dir: Path, data_dir: Path, split: str, out_dir: Path) -> dict
             groups[key]["r"].append(record)
         if label in BASIC11:
             groups["pyinfer:basic11"]["r"].append(record)
-        if label in classes:
+        if label in {l for l, _ in train_counts.most_common(500)}:
             groups["pyinfer:top500"]["r"].append(record)
-        confidences.append(float(probs[i, order[i][0]]))
+        if label not in known:
+            groups["unseen-in-train"]["r"].append(record)
+        confidences.append(float(ranked[i][0][1]) if ranked[i] else 0.0)
         correct.append(exact1)
     report = {key: _summary(g["r"]) for key, g in sorted(groups.items())}
     report["split"] = split

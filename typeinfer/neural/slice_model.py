@@ -1,0 +1,214 @@
+"""The slice model (CodeTIDAL5-style): a small T5 trained from scratch (a
+``transformers`` config, no hub weights) that reads a symbol's usage slice and
+generates its type as text, so it can name parametric and user-defined types
+outside any fixed class list.
+
+Tokens: a word-level vocabulary built from the training slices and labels (type
+strings split at brackets, commas and ``|``), stored as ``vocab.json``; the
+transformers files live in ``hf/`` (safetensors), our own settings in
+``slice.json``.  Candidates come from beam search; their probabilities are the
+softmax of the beams' scores divided by a temperature fitted on the validation
+split.
+
+    typelens train slice --data DIR --out DIR
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from typelens.analyzer import ModelError
+
+from .train import _holdout, load_split
+
+logger = logging.getLogger(__name__)
+
+SLICE_VERSION = "typelens-slice-1"
+_TYPE_TOKEN = re.compile(r"[A-Za-z_][\w.]*|\.\.\.|[\[\],|]|'[^']*'|\S")
+PAD, EOS, UNK = 0, 1, 2
+MAX_IN, MAX_OUT = 96, 16
+
+
+def type_tokens(label: str) -> list[str]:
+    return _TYPE_TOKEN.findall(label)
+
+
+def join_type(tokens: list[str]) -> str:
+    out = ""
+    for t in tokens:
+        if t in (",",):
+            out += ", "
+        elif t == "|":
+            out += " | "
+        else:
+            out += t
+    return out
+
+
+def _inputs(row: dict) -> list[str]:
+    return [f"<kind:{row['kind']}>", row["name"], *row.get("slice", [])[: MAX_IN - 2]]
+
+
+class SliceVocab:
+    def __init__(self, tokens: list[str]) -> None:
+        self.tokens = tokens
+        self.index = {t: i for i, t in enumerate(tokens)}
+
+    @classmethod
+    def build(cls, rows: list[dict], size: int) -> "SliceVocab":
+        counts = Counter()
+        for r in rows:
+            counts.update(_inputs(r))
+            counts.update(type_tokens(r["label"]) * 3)
+        return cls(["<pad>", "</s>", "<unk>"] + [t for t, _ in counts.most_common(size - 3)])
+
+    def encode(self, tokens: list[str], limit: int) -> list[int]:
+        return [self.index.get(t, UNK) for t in tokens[: limit - 1]] + [EOS]
+
+    def decode(self, ids) -> list[str]:
+        out = []
+        for i in ids:
+            i = int(i)
+            if i == EOS:
+                break
+            if i > EOS:
+                out.append(self.tokens[i])
+        return out
+
+
+def _batch(vocab: SliceVocab, rows: list[dict], with_labels: bool):
+    inputs = [vocab.encode(_inputs(r), MAX_IN) for r in rows]
+    width = max(len(x) for x in inputs)
+    ids = torch.tensor([x + [PAD] * (width - len(x)) for x in inputs])
+    batch = {"input_ids": ids, "attention_mask": (ids != PAD).long()}
+    if with_labels:
+        labels = [vocab.encode(type_tokens(r["label"]), MAX_OUT) for r in rows]
+        lw = max(len(x) for x in labels)
+        batch["labels"] = torch.tensor([x + [-100] * (lw - len(x)) for x in labels])
+    return batch
+
+
+def train_slice_model(data_dir: Path, out_dir: Path, *, epochs: int = 2, batch: int = 64, limit: int = 60000,
+                      vocab_size: int = 8000, d_model: int = 128, seed: int = 13, progress: bool = True) -> dict:
+    from transformers import T5Config, T5ForConditionalGeneration
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    rows = [r for r in load_split(data_dir, "train") if r.get("slice")]
+    valid = [r for r in load_split(data_dir, "valid") if r.get("slice")]
+    if not valid:
+        rows, valid = _holdout(rows)
+    if len(rows) < 10:
+        raise ValueError(f"only {len(rows)} training samples with slices in {data_dir}: too few to train")
+    if len(rows) > limit:
+        rows = [rows[i] for i in rng.choice(len(rows), limit, replace=False)]
+    vocab = SliceVocab.build(rows, vocab_size)
+    config = T5Config(vocab_size=len(vocab.tokens), d_model=d_model, d_kv=32, d_ff=2 * d_model, num_layers=2,
+                      num_decoder_layers=2, num_heads=4, decoder_start_token_id=PAD, pad_token_id=PAD,
+                      eos_token_id=EOS, dropout_rate=0.1)
+    model = T5ForConditionalGeneration(config)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    started = time.perf_counter()
+    for epoch in range(epochs):
+        model.train()
+        order = rng.permutation(len(rows))
+        total = 0.0
+        for start in range(0, len(order), batch):
+            chunk = [rows[i] for i in order[start:start + batch]]
+            loss = model(**_batch(vocab, chunk, True)).loss
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            total += loss.item() * len(chunk)
+        if progress:
+            logger.warning("slice epoch %d/%d: loss %.4f", epoch + 1, epochs, total / len(rows))
+    out_dir = Path(out_dir)
+    (out_dir / "hf").mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out_dir / "hf", safe_serialization=True)
+    (out_dir / "vocab.json").write_text(json.dumps(vocab.tokens), encoding="utf-8")
+    settings = {"version": SLICE_VERSION, "temperature": 1.0, "train_samples": len(rows),
+                "seconds": round(time.perf_counter() - started, 1), "data": str(data_dir)}
+    (out_dir / "slice.json").write_text(json.dumps(settings, indent=1), encoding="utf-8")
+    runtime = SliceRuntime(out_dir)
+    settings["temperature"] = runtime.fit_temperature(valid[:500])
+    (out_dir / "slice.json").write_text(json.dumps(settings, indent=1), encoding="utf-8")
+    return settings
+
+
+class SliceRuntime:
+    """Loads a slice-model folder (safetensors only) and generates candidates."""
+
+    def __init__(self, model_dir: Path) -> None:
+        from transformers import T5ForConditionalGeneration
+        model_dir = Path(model_dir)
+        try:
+            settings = json.loads((model_dir / "slice.json").read_text(encoding="utf-8"))
+            tokens = json.loads((model_dir / "vocab.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            raise ModelError(f"{model_dir}: not a slice-model folder ({err})") from None
+        if settings.get("version") != SLICE_VERSION:
+            raise ModelError(f"{model_dir}: slice model version {settings.get('version')!r}, expected {SLICE_VERSION!r}")
+        if not (model_dir / "hf" / "model.safetensors").is_file():
+            raise ModelError(f"{model_dir}: hf/model.safetensors is missing (pickled weights are never loaded)")
+        try:
+            self.model = T5ForConditionalGeneration.from_pretrained(model_dir / "hf", use_safetensors=True,
+                                                                    local_files_only=True)
+        except Exception as err:  # transformers raises many kinds for damaged folders
+            raise ModelError(f"{model_dir}: cannot load the slice model ({type(err).__name__})") from None
+        self.model.eval()
+        self.vocab = SliceVocab(tokens)
+        self.temperature = float(settings.get("temperature", 1.0))
+
+    def _beams(self, rows: list[dict], k: int):
+        batch = _batch(self.vocab, rows, False)
+        with torch.no_grad():
+            out = self.model.generate(**batch, num_beams=k, num_return_sequences=k, max_new_tokens=MAX_OUT,
+                                      output_scores=True, return_dict_in_generate=True)
+        texts = [join_type(self.vocab.decode(seq[1:])) for seq in out.sequences]
+        scores = out.sequences_scores.reshape(len(rows), k).numpy()
+        return [texts[i * k:(i + 1) * k] for i in range(len(rows))], scores
+
+    def predict(self, rows: list[dict], k: int = 5, batch: int = 64) -> list[list[tuple[str, float]]]:
+        results = []
+        for start in range(0, len(rows), batch):
+            texts, scores = self._beams(rows[start:start + batch], k)
+            for cand, score in zip(texts, scores):
+                z = score / self.temperature
+                p = np.exp(z - z.max())
+                p /= p.sum()
+                merged: dict[str, float] = {}
+                for t, prob in zip(cand, p):
+                    if t:
+                        merged[t] = merged.get(t, 0.0) + float(prob)
+                results.append(sorted(merged.items(), key=lambda x: -x[1]))
+        return results
+
+    def fit_temperature(self, rows: list[dict]) -> float:
+        if not rows:
+            return 1.0
+        texts, scores = [], []
+        for start in range(0, len(rows), 64):
+            t, s = self._beams(rows[start:start + 64], 5)
+            texts += t
+            scores.append(s)
+        scores = np.concatenate(scores)
+        best, best_nll = 1.0, math.inf
+        for temp in np.exp(np.linspace(math.log(0.1), math.log(10), 41)):
+            nll = 0.0
+            for cand, score, row in zip(texts, scores, rows):
+                z = score / temp
+                p = np.exp(z - z.max())
+                p /= p.sum()
+                hit = sum(pi for c, pi in zip(cand, p) if c == row["label"])
+                nll -= math.log(max(hit, 1e-4))
+            if nll < best_nll:
+                best, best_nll = float(temp), nll
+        return round(best, 4)
