@@ -40,6 +40,7 @@ class Target:
     label: str | None          # normalised annotation text, if written
     occurrences: tuple[int, ...]   # byte offsets of its definitions and uses
     symbol: int | None
+    returns: tuple[int, ...] = ()  # for a return target: its return statements
 
 
 class TokenStream:
@@ -90,17 +91,20 @@ def _covering(spans: list[tuple[int, int]], offset: int) -> tuple[int, int] | No
 def targets(g: ProgramGraph) -> list[Target]:
     """Every parameter (not self/cls), return and annotated-or-assigned variable."""
     found: list[Target] = []
+    returns_by_scope: dict[int, list[int]] = {}
+    for node, kind in enumerate(g.kinds):
+        if kind == "return_statement":
+            returns_by_scope.setdefault(g.scope_of[node], []).append(node)
     for scope in g.scopes:
         if scope.kind is not ScopeKind.FUNCTION:
             continue
         function = scope.node
         ret = g.child_by_field(function, "return_type")
         name = g.child_by_field(function, "name")
-        returns = tuple(g.start_bytes[r] for r in range(len(g.kinds))
-                        if g.kinds[r] == "return_statement" and g.scope_of[r] == scope.id)
+        returns = tuple(r for r in returns_by_scope.get(scope.id, ()))
         found.append(Target(scope.qualname, scope.name, "return", name,
                             normalise(g.text(ret)) if ret is not None else None,
-                            (g.start_bytes[name], *returns), None))
+                            (g.start_bytes[name], *(g.start_bytes[r] for r in returns)), None, returns))
         params = signature(g, function)
         in_class = scope.parent >= 0 and g.scopes[scope.parent].kind is ScopeKind.CLASS
         for i, p in enumerate(params):
@@ -137,11 +141,23 @@ def windows(stream: TokenStream, target: Target, size: int = 8, limit: int = 8) 
 def slice_tokens(g: ProgramGraph, target: Target, limit: int = 256) -> list[str]:
     """The linearised usage slice: ``<role>`` markers followed by each node's tokens."""
     if target.symbol is None:
-        return []
+        return _return_tokens(g, target, limit)
     out: list[str] = []
     for item in slice_of(g, g.symbols[target.symbol], depth=1, max_items=64):
         out.append(f"<{item.role}>")
         out.extend(t.decode("utf-8", "replace") for t in _TOKEN.findall(item.text.encode("utf-8"))[:24]
+                   if not t.startswith(b"#"))
+        if len(out) >= limit:
+            break
+    return out[:limit]
+
+
+def _return_tokens(g: ProgramGraph, target: Target, limit: int) -> list[str]:
+    """A function's "slice" for its return type: its ``return`` statements."""
+    out: list[str] = []
+    for node in target.returns:
+        out.append("<return>")
+        out.extend(t.decode("utf-8", "replace") for t in _TOKEN.findall(g.text(node).encode("utf-8"))[:24]
                    if not t.startswith(b"#"))
         if len(out) >= limit:
             break
