@@ -1,0 +1,103 @@
+"""The dereference monitor on synthetic scores over a tiny vocabulary (no model):
+it masks exactly the tokens that cannot continue a member, leaves its input alone,
+lets the model's own valid choice through, and lifts an unsatisfiable constraint."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from typelens.monitors.dereference import DereferenceMonitor, State
+from typelens.monitors.trie import TokenIndex
+
+VOCAB = ["xs", ".", "app", "end", "append", "(", ")", "pop", "po", "p(", "get", "_items", "items", "x", " ", "\n",
+         "clear", "sort", "1", "="]
+MEMBERS = {"append", "pop", "clear", "sort"}
+
+
+def decode(ids: list[int]) -> str:
+    return "".join(VOCAB[i] for i in ids)
+
+
+def members_of(text: str):
+    return MEMBERS if text.endswith("xs.") else None
+
+
+def ids(*texts: str) -> list[int]:
+    return [VOCAB.index(t) for t in texts]
+
+
+@pytest.fixture
+def monitor() -> DereferenceMonitor:
+    return DereferenceMonitor(TokenIndex(VOCAB), members_of, decode)
+
+
+def test_index_allows_only_member_continuations() -> None:
+    index = TokenIndex(VOCAB)
+    allowed = {VOCAB[i] for i in index.allowed(frozenset(MEMBERS), "")}
+    assert allowed == {"app", "append", "pop", "po", "clear", "sort"}   # not "p(": "p" is no member
+    assert {VOCAB[i] for i in index.allowed(frozenset(MEMBERS), "app")} == {"end"}
+    finished = {VOCAB[i] for i in index.allowed(frozenset(MEMBERS), "append")}
+    assert "(" in finished and "x" not in finished
+
+
+def test_masks_disallowed_tokens_and_keeps_input(monitor: DereferenceMonitor) -> None:
+    batch = torch.tensor([ids("xs", "."), ids("x", "="), ids("xs", "."), ids("xs", ".")])
+    scores = torch.randn(4, len(VOCAB))
+    scores[:, VOCAB.index("x")] = 10.0          # the model wants an invalid member
+    before = scores.clone()
+    out = monitor(batch, scores)
+    assert torch.equal(scores, before)            # input unchanged
+    for row in (0, 2, 3):
+        best = VOCAB[int(out[row].argmax())]
+        assert best in {"app", "append", "pop", "po", "clear", "sort"}
+    assert torch.equal(out[1], before[1])         # no trigger: untouched
+    assert all(monitor.rows[r].state is State.CONSTRAINED for r in (0, 2, 3))
+
+
+def test_valid_argmax_passes_without_a_mask(monitor: DereferenceMonitor) -> None:
+    batch = torch.tensor([ids("xs", ".")])
+    scores = torch.zeros(1, len(VOCAB))
+    scores[0, VOCAB.index("pop")] = 5.0
+    out = monitor(batch, scores)
+    assert out is scores and not monitor.interventions
+
+
+def test_multi_token_member_then_release(monitor: DereferenceMonitor) -> None:
+    seq = ids("xs", ".")
+    for want in ("app", "end", "("):
+        scores = torch.zeros(1, len(VOCAB))
+        scores[0, VOCAB.index("x")] = 9.0
+        scores[0, VOCAB.index(want)] = 1.0
+        out = monitor(torch.tensor([seq]), scores)
+        token = int(out[0].argmax())
+        assert VOCAB[token] == want
+        seq = seq + [token]
+    scores = torch.zeros(1, len(VOCAB))
+    scores[0, VOCAB.index("x")] = 9.0
+    out = monitor(torch.tensor([seq]), scores)
+    assert VOCAB[int(out[0].argmax())] == "x"     # the identifier is complete: no constraint
+    assert monitor.rows[0].state is State.UNCONSTRAINED
+
+
+def test_unsatisfiable_constraint_is_lifted_with_a_diagnostic() -> None:
+    monitor = DereferenceMonitor(TokenIndex(VOCAB), lambda t: {"zzz"} if t.endswith(".") else None, decode)
+    scores = torch.randn(1, len(VOCAB))
+    out = monitor(torch.tensor([ids("xs", ".")]), scores)
+    assert torch.equal(out, scores)
+    assert monitor.interventions[-1].kind == "lifted"
+
+
+def test_masks_are_cached(monitor: DereferenceMonitor) -> None:
+    for _ in range(3):
+        scores = torch.zeros(2, len(VOCAB))
+        scores[:, VOCAB.index("x")] = 9.0
+        monitor(torch.tensor([ids("xs", "."), ids("xs", ".")]), scores)
+    assert len(monitor._masks) == 1
+
+
+def test_bad_arguments_are_refused() -> None:
+    with pytest.raises(ValueError, match="members_of"):
+        DereferenceMonitor(TokenIndex(VOCAB), None, decode)
+    with pytest.raises(ValueError, match="tokens"):
+        TokenIndex([])
