@@ -27,3 +27,8 @@ def check_golden(golden: Path, text: str, update: bool) -> None:
         if not update:
             pytest.fail(f"{golden.name} was missing and has been written; review it and re-run")
     assert text == golden.read_text(encoding="utf-8")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """End-to-end tests (subprocess servers) run last, after the fast ones."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
