@@ -117,6 +117,7 @@ class ProjectIndex:
         self.search_paths = search_paths if search_paths is not None else _installed_search_paths()
         self._stub_context = typeshed_client.get_search_context() if use_stubs else None
         self._modules: dict[str, Path] | None = None
+        self._module_names: dict[Path, str] | None = None
         self._graphs: OrderedDict[tuple[Path, str], ProgramGraph] = OrderedDict()
         self._cache_size = cache_size
         self._located: dict[str, ModuleLocation | None] = {}
@@ -137,11 +138,9 @@ class ProjectIndex:
         return self._modules
 
     def module_of(self, path: Path) -> str:
-        path = path.resolve()
-        for name, candidate in self.modules.items():
-            if candidate == path:
-                return name
-        return path.stem
+        if self._module_names is None:
+            self._module_names = {candidate: name for name, candidate in self.modules.items()}
+        return self._module_names.get(path.resolve(), path.stem)
 
     def absolute_module(self, importer: str, module: str, level: int, *, importer_is_package: bool = False) -> str:
         """The absolute name of ``from <level dots><module> import`` inside ``importer``."""

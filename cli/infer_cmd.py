@@ -34,35 +34,28 @@ class Mode(str, enum.Enum):
     hybrid = "hybrid"
 
 
-def prediction_position(p) -> tuple[int, int]:
-    data = _source_bytes(p.path)
-    return human_position(data, p.span.start_row, p.span.start_col)
-
-
-_SOURCES: dict[str, bytes] = {}
-
-
-def _source_bytes(path: str) -> bytes:
-    if path not in _SOURCES:
+def prediction_position(p, sources: dict[str, bytes]) -> tuple[int, int]:
+    """1-based position of a prediction; ``sources`` caches file bytes for one rendering."""
+    if p.path not in sources:
         try:
-            _SOURCES[path] = Path(path).read_bytes()
+            sources[p.path] = Path(p.path).read_bytes()
         except OSError:
-            _SOURCES[path] = b""
-    return _SOURCES[path]
+            sources[p.path] = b""
+    return human_position(sources[p.path], p.span.start_row, p.span.start_col)
 
 
 def render_json(result) -> str:
-    rows = []
+    rows, sources = [], {}
     for p in result.predictions:
-        line, col = prediction_position(p)
+        line, col = prediction_position(p, sources)
         rows.append(p.to_dict(line, col))
     return json.dumps({"predictions": rows, "stats": result.stats}, indent=1, ensure_ascii=False) + "\n"
 
 
 def render_text(result) -> str:
-    lines = []
+    lines, sources = [], {}
     for p in result.predictions:
-        line, col = prediction_position(p)
+        line, col = prediction_position(p, sources)
         where = p.scope if p.kind == "return" else (f"{p.scope}.{p.name}" if p.scope else p.name)
         shown = p.type if p.type is not None else "?"
         lines.append(f"{p.file}:{line}:{col}: {p.kind} {where}: {shown}  ({p.source}, {p.confidence:.2f})")

@@ -176,7 +176,7 @@ class Workspace:
             graph = build_graph(source, str(doc.path), tree=tree)
         index = self.index if self.index is not None else ProjectIndex(doc.path.parent)
         engine = TypeEngine(index, self.state.project)
-        engine._graphs[str(doc.path.resolve())] = graph
+        engine.use_graph(str(doc.path.resolve()), graph)
         result = Analysis(version, graph, engine)
         with self._lock:
             if doc.version == version:
@@ -289,7 +289,7 @@ class Workspace:
         path = self._key(uri)
         graph = build_graph(patched.decode("utf-8", "replace"), path)
         engine = TypeEngine(a.engine.index, self.state.project)
-        engine._graphs[path] = graph
+        engine.use_graph(path, graph)
         receiver_node = _expression_ending_at(graph, dot)
         if receiver_node is None:
             return []
@@ -307,7 +307,7 @@ class Workspace:
         patched = data[:offset] + b")\n" + (data[line_end + 1:] if line_end >= 0 else b"")
         g = build_graph(patched.decode("utf-8", "replace"), path)
         engine = TypeEngine(a.engine.index, self.state.project)
-        engine._graphs[path] = g
+        engine.use_graph(path, g)
         a = Analysis(a.version, g, engine)
         node = g.node_at(max(offset - 1, 0))
         call = g.enclosing(node, "call")

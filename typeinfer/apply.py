@@ -156,7 +156,7 @@ def module_classes(engine, path: str) -> dict[str, str]:
     """Short class name -> defining module ('' for this file) for every class the engine knows."""
     mapping: dict[str, str] = {}
     own = engine.module_name(path)
-    for qualname, (def_path, _) in engine.classes._defs.items():
+    for qualname, (def_path, _) in engine.classes.known_definitions().items():
         short = qualname.rsplit(".", 1)[-1]
         module = "" if def_path == path else engine.module_name(def_path)
         if "." in qualname.removeprefix(module + ".") if module else "." in qualname.removeprefix(own + "."):

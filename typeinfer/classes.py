@@ -92,6 +92,10 @@ class ClassModel:
         self._defs.setdefault(name, (path, node))
         return ClassType(name)
 
+    def known_definitions(self) -> dict[str, tuple[str, int]]:
+        """Qualified class name -> (file, class node) for every class met so far."""
+        return dict(self._defs)
+
     def definition(self, cls: ClassType) -> tuple[str, int] | None:
         hit = self._defs.get(cls.name)
         if hit is not None:

@@ -68,6 +68,10 @@ class TypeEngine:
             self._graphs[path] = self.index.graph_of(Path(path))
         return self._graphs[path]
 
+    def use_graph(self, path: str, graph: ProgramGraph) -> None:
+        """Answer for ``path`` from ``graph`` (an editor buffer newer than the disk)."""
+        self._graphs[path] = graph
+
     def path_of(self, path: str | Path) -> str:
         return str(Path(path).resolve())
 
