@@ -53,6 +53,38 @@ def train_slice_command(
     typer.echo(json.dumps(settings))
 
 
+@train_app.command("lm")
+def train_lm_command(
+    out: Path = typer.Option(..., "--out", help="The model folder to write (a Hugging Face folder)."),
+    corpus: list[Path] = typer.Option([], "--corpus", help="A corpus root (repeatable)."),
+    stdlib: bool = typer.Option(False, "--stdlib", help="Add this Python's standard library."),
+    site_packages: bool = typer.Option(False, "--site-packages", help="Add this environment's site-packages."),
+    exclude: str = typer.Option("", "--exclude", help="Comma-separated project names to hold out."),
+    max_mb: float = typer.Option(20.0, "--max-mb", help="Read at most this many MB of source."),
+    steps: int = typer.Option(2400, "--steps"),
+    layers: int = typer.Option(6, "--layers"),
+    dim: int = typer.Option(128, "--dim"),
+    vocab: int = typer.Option(4096, "--vocab"),
+    seed: int = typer.Option(13, "--seed"),
+) -> None:
+    """Train the default code LM: byte-level BPE tokenizer and a small GPT-2 from scratch."""
+    from typelens.datasets.corpus import site_packages_root, stdlib_root
+    from typelens.monitors.corpus_text import corpus_texts
+    from typelens.monitors.train_lm import LMConfig, train_lm
+    roots = list(corpus) + ([stdlib_root()] if stdlib else []) + ([site_packages_root()] if site_packages else [])
+    if not roots:
+        typer.echo("typelens train lm: no corpus; pass --corpus DIR, --stdlib or --site-packages", err=True)
+        raise typer.Exit(2)
+    try:
+        texts = corpus_texts(roots, exclude={e for e in exclude.split(",") if e}, max_bytes=int(max_mb * 1e6),
+                             seed=seed)
+        report = train_lm(texts, out, LMConfig(steps=steps, layers=layers, dim=dim, vocab=vocab, seed=seed))
+    except (ValueError, ModelError) as err:
+        typer.echo(f"typelens train: {err}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(json.dumps({k: report[k] for k in ("train_tokens", "valid_perplexity", "parameters", "seconds")}))
+
+
 def evaluate_command(
     model: Path = typer.Option(..., "--model", help="A model folder."),
     data: Path = typer.Option(..., "--data", help="A dataset folder."),
