@@ -15,6 +15,7 @@ import sys
 import typer
 
 from .analyze_cmd import analyze_command
+from .complete_cmd import complete_command
 from .dataset_cmd import app as dataset_app
 from .graph_cmd import graph_command
 from .model_cmds import evaluate_command, export_command, train_app
@@ -32,6 +33,7 @@ app = typer.Typer(
 app.command("graph")(graph_command)
 app.command("infer")(infer_command)
 app.command("analyze")(analyze_command)
+app.command("complete")(complete_command)
 app.add_typer(dataset_app, name="dataset")
 app.add_typer(train_app, name="train")
 app.command("evaluate")(evaluate_command)

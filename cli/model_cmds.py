@@ -85,6 +85,38 @@ def train_lm_command(
     typer.echo(json.dumps({k: report[k] for k in ("train_tokens", "valid_perplexity", "parameters", "seconds")}))
 
 
+@train_app.command("exits")
+def train_exits_command(
+    model: Path = typer.Option(None, "--model", help="A GPT-2-architecture LM folder (default: the shipped LM)."),
+    out: Path = typer.Option(None, "--out", help="Where to write the exits (default: MODEL/exits)."),
+    corpus: list[Path] = typer.Option([], "--corpus", help="A corpus root (repeatable)."),
+    stdlib: bool = typer.Option(False, "--stdlib", help="Add this Python's standard library."),
+    site_packages: bool = typer.Option(False, "--site-packages", help="Add this environment's site-packages."),
+    exclude: str = typer.Option("", "--exclude", help="Comma-separated project names to hold out."),
+    max_mb: float = typer.Option(4.0, "--max-mb", help="Read at most this many MB of source."),
+    steps: int = typer.Option(400, "--steps"),
+    seed: int = typer.Option(13, "--seed"),
+) -> None:
+    """Train early-exit adapters (KL to the full model) and the stop policy for an LM."""
+    from typelens.datasets.corpus import site_packages_root, stdlib_root
+    from typelens.monitors.corpus_text import corpus_texts
+    from typelens.monitors.early_exit import train_exits
+    from typelens.monitors.lm import load_lm
+    roots = list(corpus) + ([stdlib_root()] if stdlib else []) + ([site_packages_root()] if site_packages else [])
+    if not roots:
+        typer.echo("typelens train exits: no corpus; pass --corpus DIR, --stdlib or --site-packages", err=True)
+        raise typer.Exit(2)
+    try:
+        lm = load_lm(model, device="cpu")
+        texts = corpus_texts(roots, exclude={e for e in exclude.split(",") if e}, max_bytes=int(max_mb * 1e6),
+                             seed=seed + 1)
+        report = train_exits(lm, texts, out or lm.path / "exits", steps=steps, seed=seed)
+    except (ValueError, ModelError) as err:
+        typer.echo(f"typelens train: {err}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(json.dumps(report))
+
+
 def evaluate_command(
     model: Path = typer.Option(..., "--model", help="A model folder."),
     data: Path = typer.Option(..., "--data", help="A dataset folder."),

@@ -29,8 +29,9 @@ from typelens.typeinfer.apply import FileEdits, apply_edits, module_classes, pla
 from typelens.typeinfer.checks import FileChecker
 from typelens.typeinfer.engine import TypeEngine
 from typelens.typeinfer.predictions import FilePredictor, Prediction
+from typelens.typeinfer.queries import call_at, members_at
 from typelens.typeinfer.settings import Settings
-from typelens.typeinfer.types import ClassType, FunctionRef, ModuleType, TypeOfClass, members, render
+from typelens.typeinfer.types import FunctionRef, TypeOfClass, members, render
 
 logger = logging.getLogger(__name__)
 
@@ -280,57 +281,21 @@ class Workspace:
         return self._keyword_completions(a, uri, offset)
 
     def _member_completions(self, a: Analysis, uri: str, dot: int) -> list[CompletionEntry]:
-        """Members of the expression before ``dot``.  The line is usually
-        unfinished, so the expression is typed in a copy of the source whose line
-        ends right before the dot (``obj.na|`` -> ``obj``)."""
-        data = a.graph.source.data
-        line_end = data.find(b"\n", dot)
-        patched = data[:dot] + b"\n" + (data[line_end + 1:] if line_end >= 0 else b"")
-        path = self._key(uri)
-        graph = build_graph(patched.decode("utf-8", "replace"), path)
-        engine = TypeEngine(a.engine.index, self.state.project)
-        engine.use_graph(path, graph)
-        receiver_node = _expression_ending_at(graph, dot)
-        if receiver_node is None:
+        """Members of the expression before ``dot`` (typed in a patched copy, see
+        :mod:`typelens.typeinfer.queries`)."""
+        facts = members_at(a.engine, self._key(uri), a.graph.source.data, dot)
+        if facts is None:
             return []
-        receiver = engine.exprs.type_of(path, receiver_node)
-        a = Analysis(a.version, graph, engine)
-        return sorted(_members_of(a.engine, receiver), key=lambda e: (e.label.startswith("_"), e.label))
+        entries = [CompletionEntry(m.name, m.kind, m.detail) for m in facts.members]
+        return sorted(entries, key=lambda e: (e.label.startswith("_"), e.label))
 
     def _keyword_completions(self, a: Analysis, uri: str, offset: int) -> list[CompletionEntry]:
-        """Keyword names of the call around ``offset``; the call is usually still
-        open, so it is closed in a copy of the source first."""
-        from typelens.typeinfer.callables import signature
-        path = self._key(uri)
-        data = a.graph.source.data
-        line_end = data.find(b"\n", offset)
-        patched = data[:offset] + b")\n" + (data[line_end + 1:] if line_end >= 0 else b"")
-        g = build_graph(patched.decode("utf-8", "replace"), path)
-        engine = TypeEngine(a.engine.index, self.state.project)
-        engine.use_graph(path, g)
-        a = Analysis(a.version, g, engine)
-        node = g.node_at(max(offset - 1, 0))
-        call = g.enclosing(node, "call")
-        if call is None:
+        """Keyword names of the call open at ``offset``."""
+        facts = call_at(a.engine, self._key(uri), a.graph.source.data, offset)
+        if facts is None:
             return []
-        function = g.child_by_field(call, "function")
-        callee = a.engine.exprs.type_of(path, function) if function is not None else None
-        entries = []
-        for m in members(callee) if callee is not None else ():
-            target = m
-            if isinstance(m, TypeOfClass):
-                hit = a.engine.classes.lookup(m.cls, "__init__")
-                target = FunctionRef(hit[2].path, hit[2].nodes[-1], m.cls) if hit else None
-            if isinstance(target, FunctionRef):
-                tg = a.engine.graph(target.path)
-                params = signature(tg, target.node)
-                if target.bound is not None and params:
-                    params = params[1:]
-                for p in params:
-                    if p.kind in ("positional", "keyword_only"):
-                        detail = render(a.engine.parameter_type(target.path, p.node))
-                        entries.append(CompletionEntry(f"{p.name}=", "keyword-argument", detail))
-        return entries
+        return [CompletionEntry(f"{p.name}=", "keyword-argument", p.type) for p in facts.parameters
+                if p.kind in ("positional", "keyword_only")]
 
     def definition(self, uri: str, offset: int) -> tuple[Path, int, int] | None:
         """``(file, start byte, end byte)`` of what the identifier at ``offset`` names."""
@@ -368,23 +333,6 @@ def _identifier_at(g: ProgramGraph, offset: int) -> int | None:
         if node in g.names:
             return node
     return None
-
-
-_EXPRESSIONS = frozenset({
-    "name_load", "attribute", "call", "subscript", "parenthesized_expression", "string", "concatenated_string",
-    "list", "dictionary", "set", "tuple", "integer", "float", "true", "false", "none", "list_comprehension",
-    "dictionary_comprehension", "set_comprehension", "generator_expression", "await",
-})
-
-
-def _expression_ending_at(g: ProgramGraph, end: int) -> int | None:
-    """The largest expression ending exactly at byte ``end``."""
-    best = None
-    for node in range(len(g.kinds)):
-        if g.end_bytes[node] == end and g.kinds[node] in _EXPRESSIONS:
-            if best is None or g.start_bytes[node] < g.start_bytes[best]:
-                best = node
-    return best
 
 
 def _value_at(engine: TypeEngine, path: str, g: ProgramGraph, node: int):
@@ -425,24 +373,6 @@ def _docstring(g: ProgramGraph, body: int | None) -> str | None:
         text = g.text(g.children(first)[0])
         return text.strip("rbuRBU").strip("'\"").strip() or None
     return None
-
-
-def _members_of(engine: TypeEngine, receiver) -> list[CompletionEntry]:
-    found: dict[str, CompletionEntry] = {}
-    for m in members(receiver):
-        if isinstance(m, ModuleType):
-            for name in engine.index.exported_names(m.name):
-                found.setdefault(name, CompletionEntry(name, "module-member", m.name))
-        elif isinstance(m, (ClassType, TypeOfClass)):
-            cls = m if isinstance(m, ClassType) else m.cls
-            for view, info in engine.classes.mro(cls):
-                for name, member in info.members.items():
-                    if name in found:
-                        continue
-                    kind = {"method": "method", "class": "class"}.get(member.kind, "field")
-                    value = engine.classes.member_of(m, name, "", -1)
-                    found[name] = CompletionEntry(name, kind, render(value))
-    return list(found.values())
 
 
 def _minimal_edits(old: bytes, new: bytes) -> list[tuple[int, int, str]]:

@@ -1,14 +1,17 @@
-"""The dereference monitor: after ``expr.``, only members of ``expr``'s type.
+"""Name monitors: after a trigger, only names from a known set may be generated.
 
-It is a transformers ``LogitsProcessor``: ``__call__(input_ids, scores) -> scores``
-with ``input_ids`` of shape ``[batch, sequence]`` and ``scores`` of shape
-``[batch, vocabulary]``; it returns a new tensor and never changes ``scores``.
+- :class:`DereferenceMonitor`: after ``expr.``, the members of ``expr``'s type;
+- :class:`ImportMonitor`: after ``from pkg import`` the names ``pkg`` exports (and
+  its submodules), after ``import pkg.`` its submodules.
+
 Each row has a state (:class:`State`): ``UNCONSTRAINED`` until the text ends in a
-trigger (``obj.`` with a known member set), then ``CONSTRAINED`` while the member
-name is being generated.  Members come from a query function (the static analysis,
-asked at the trigger and cached per type), never from files in the token loop.
-Masks are cached per ``(member set, prefix)`` as on-device tensors.  When no token
-fits, the constraint is lifted for that step and a diagnostic is recorded.
+trigger with a known name set, then ``CONSTRAINED`` while the name is being
+generated; the constraint is released when the identifier ends.  Names come from a
+query function (the static analysis, asked at the trigger and cached there), never
+from files in the token loop.  The decoded text is kept per row and extended by
+the new tokens only.  Masks are cached per ``(name set, prefix)`` as on-device
+tensors built from the :class:`~.trie.TokenIndex`.  The tensor contract is the one
+of :mod:`.base` (``input_ids`` [batch, sequence], ``scores`` [batch, vocabulary]).
 
 Example::
 
@@ -26,14 +29,12 @@ from typing import Callable
 
 import torch
 
+from .base import MaskCache, Monitor
 from .trie import TokenIndex, _ident_prefix
 
 logger = logging.getLogger(__name__)
 
-try:  # compose with model.generate() when transformers is installed
-    from transformers import LogitsProcessor as _Base
-except ImportError:  # pragma: no cover - the ml extra installs it
-    _Base = object
+NameQuery = Callable[[str], "set[str] | frozenset[str] | None"]
 
 
 class State(enum.Enum):
@@ -47,78 +48,111 @@ class RowState:
     names: frozenset[str] = frozenset()
     prefix: str = ""
     seen: int = 0            # tokens of the row already accounted for
+    text: str = ""           # the decoded text so far
+    spaced: bool = False     # the name may start after spaces (`import` then ` name`)
 
 
-@dataclass(slots=True)
-class Intervention:
-    step: int
-    row: int
-    kind: str                # masked, lifted
-    detail: str
+class NameMonitor(Monitor):
+    """Constrains the identifier after a trigger to a set of names."""
 
+    name = "names"
 
-class DereferenceMonitor(_Base):
-    def __init__(self, index: TokenIndex, members_of: Callable[[str], set[str] | frozenset[str] | None],
-                 decode: Callable[[list[int]], str]) -> None:
-        if not callable(members_of):
-            raise ValueError(f"members_of={members_of!r} is not callable; pass text -> member names (or None)")
-        self.index, self.members_of, self.decode = index, members_of, decode
+    def __init__(self, index: TokenIndex, names_after: NameQuery, decode: Callable[[list[int]], str]) -> None:
+        super().__init__()
+        if not isinstance(index, TokenIndex):
+            raise ValueError(f"index={index!r} is not a TokenIndex; build one with TokenIndex(vocabulary)")
+        if not callable(names_after):
+            raise ValueError(f"names_after={names_after!r} is not callable; pass text -> names (or None)")
+        self.index, self.names_after, self.decode = index, names_after, decode
         self.rows: dict[int, RowState] = {}
-        self.interventions: list[Intervention] = []
-        self._masks: dict[tuple[frozenset[str], str, torch.device], torch.Tensor] = {}
-        self._step = 0
+        self._masks = MaskCache(index.size)
 
-    # -- state ---------------------------------------------------------------------------
+    lead_space = False       # whether the name may follow the trigger after spaces
+
+    def is_trigger(self, text: str) -> bool:
+        return True
+
+    def _constrain(self, st: RowState, names) -> None:
+        st.state, st.names, st.prefix = State.CONSTRAINED, frozenset(names), ""
+        st.spaced = self.lead_space
+
+    def _release(self, st: RowState) -> None:
+        st.state, st.names, st.prefix, st.spaced = State.UNCONSTRAINED, frozenset(), "", False
+
     def _update(self, row: int, ids: list[int]) -> RowState:
-        st = self.rows.setdefault(row, RowState(seen=len(ids)))   # the prompt is not "new" text
-        new = ids[st.seen:]
-        st.seen = len(ids)
-        if st.state is State.CONSTRAINED and new:
+        st = self.rows.get(row)
+        if st is None:                      # the prompt is not "new" text
+            st = self.rows[row] = RowState(seen=len(ids), text=self.decode(ids))
+            new = []
+        else:
+            new = ids[st.seen:]
+            st.seen = len(ids)
+        if new:
             piece = self.decode(new)
-            head = _ident_prefix(piece)
-            st.prefix += head
-            if head != piece:               # the identifier ended
-                st.state, st.names, st.prefix = State.UNCONSTRAINED, frozenset(), ""
-        if st.state is State.UNCONSTRAINED:
-            text = self.decode(ids)
-            if text.endswith("."):
-                names = self.members_of(text)
-                if names:
-                    st.state, st.names, st.prefix = State.CONSTRAINED, frozenset(names), ""
+            st.text += piece
+            if st.state is State.CONSTRAINED:
+                if st.spaced and not st.prefix:
+                    piece = piece.lstrip(" ")
+                    st.spaced = not piece
+                head = _ident_prefix(piece)
+                st.prefix += head
+                if head != piece:           # the identifier ended
+                    self._release(st)
+        if st.state is State.UNCONSTRAINED and self.is_trigger(st.text):
+            names = self.names_after(st.text)
+            if names:
+                self._constrain(st, names)
         return st
 
-    def _mask(self, names: frozenset[str], prefix: str, device: torch.device) -> torch.Tensor | None:
-        key = (names, prefix, device)
-        mask = self._masks.get(key)
+    def row_mask(self, row: int, ids: list[int], device: torch.device) -> torch.Tensor | None:
+        st = self._update(row, ids)
+        if st.state is not State.CONSTRAINED:
+            return None
+        spaced = st.spaced and not st.prefix
+        mask = self._masks.get((st.names, st.prefix, spaced), lambda: self._allowed(st.names, st.prefix, spaced),
+                               device)
         if mask is None:
-            allowed = self.index.allowed(names, prefix)
-            if not allowed:
-                return None
-            mask = torch.full((self.index.size,), float("-inf"), device=device)
-            mask[torch.tensor(allowed, device=device)] = 0.0
-            self._masks[key] = mask
+            self.record(row, "lifted", f"no token continues any of {sorted(st.names)[:5]} after {st.prefix!r}")
+            self._release(st)
         return mask
 
-    # -- the LogitsProcessor contract -------------------------------------------------------
-    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
-        """``input_ids`` [batch, sequence], ``scores`` [batch, vocabulary] -> new scores."""
-        self._step += 1
-        out = scores
-        for row in range(input_ids.shape[0]):
-            st = self._update(row, input_ids[row].tolist())
-            if st.state is not State.CONSTRAINED:
-                continue
-            mask = self._mask(st.names, st.prefix, scores.device)
-            if mask is None:
-                self.interventions.append(Intervention(self._step, row, "lifted",
-                                                       f"no token continues any of {sorted(st.names)[:5]}"))
-                st.state, st.names, st.prefix = State.UNCONSTRAINED, frozenset(), ""
-                continue
-            width = min(mask.shape[0], scores.shape[1])
-            if bool(mask[int(scores[row, :width].argmax())] == 0.0):
-                continue                     # the model's own choice is already valid
-            if out is scores:
-                out = scores.clone()
-            out[row, :width] = scores[row, :width] + mask[:width]
-            self.interventions.append(Intervention(self._step, row, "masked", st.prefix))
-        return out
+    def _allowed(self, names: frozenset[str], prefix: str, spaced: bool) -> list[int]:
+        allowed = self.index.allowed(names, prefix)
+        if spaced:
+            allowed = sorted(set(allowed) | set(self.index.allowed_after_spaces(names)))
+        return allowed
+
+    def allowed_now(self, row: int = 0) -> frozenset[str] | None:
+        """The names still possible for ``row`` (for reports and tests)."""
+        st = self.rows.get(row)
+        if st is None or st.state is not State.CONSTRAINED:
+            return None
+        return frozenset(n for n in st.names if n.startswith(st.prefix))
+
+
+class DereferenceMonitor(NameMonitor):
+    """After ``expr.``: only members of ``expr``'s type (``members_of(text)``)."""
+
+    name = "dereference"
+
+    def __init__(self, index: TokenIndex, members_of: NameQuery, decode: Callable[[list[int]], str]) -> None:
+        if not callable(members_of):
+            raise ValueError(f"members_of={members_of!r} is not callable; pass text -> member names (or None)")
+        super().__init__(index, members_of, decode)
+
+    def is_trigger(self, text: str) -> bool:
+        return text.endswith(".") and not text.endswith("..")
+
+
+class ImportMonitor(NameMonitor):
+    """After ``from pkg import`` / ``import pkg.``: only real names and modules
+    (``names_after(text)``, e.g. :func:`typelens.typeinfer.queries.import_names`)."""
+
+    name = "import"
+    lead_space = True
+
+    def is_trigger(self, text: str) -> bool:
+        if not text.endswith(("import", " ", ".", ",", "(")):
+            return False
+        line = text[text.rfind("\n") + 1:]
+        return "import" in line

@@ -37,16 +37,31 @@ class TokenIndex:
         self._whole: dict[str, list[int]] = defaultdict(list)      # token is identifier characters only
         self._finishing: dict[str, list[int]] = defaultdict(list)  # identifier part, then other text
         self._non_identifier: list[int] = []                        # starts with another character
+        self._spaced: dict[str, list[int]] = defaultdict(list)     # spaces, then identifier characters
+        self.spaces: list[int] = []                                 # spaces only
         for token_id, text in enumerate(tokens):
             head = _ident_prefix(text)
             if not text:
                 continue
+            stripped = text.lstrip(" ")
+            if not stripped:
+                self.spaces.append(token_id)
+            elif stripped != text and _ident_prefix(stripped):
+                self._spaced[_ident_prefix(stripped)].append(token_id)
             if head == text:
                 self._whole[text].append(token_id)
             elif head:
                 self._finishing[head].append(token_id)
             else:
                 self._non_identifier.append(token_id)
+
+    def allowed_after_spaces(self, names: frozenset[str]) -> list[int]:
+        """Tokens that are spaces, or spaces and then the start of a name (`` name``)."""
+        found: set[int] = set(self.spaces)
+        for name in names:
+            for k in range(1, len(name) + 1):
+                found.update(self._spaced.get(name[:k], ()))
+        return sorted(found)
 
     def allowed(self, names: frozenset[str], prefix: str) -> list[int]:
         """Token ids that keep the member being generated valid."""

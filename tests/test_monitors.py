@@ -101,3 +101,70 @@ def test_bad_arguments_are_refused() -> None:
         DereferenceMonitor(TokenIndex(VOCAB), None, decode)
     with pytest.raises(ValueError, match="tokens"):
         TokenIndex([])
+
+
+# -- the call monitor -------------------------------------------------------------------------
+from typelens.monitors.calls import CallMonitor  # noqa: E402
+from typelens.monitors.dereference import ImportMonitor  # noqa: E402
+from typelens.typeinfer.queries import CallFacts, ParameterFacts  # noqa: E402
+
+CALL_VOCAB = ["f", "(", ")", ",", " ", "=", "==", "x", "size", "si", "ze", "name", " name", "1", "**", "kw", "))"]
+FACTS = CallFacts("f", (ParameterFacts("size", "positional", False, "int"),
+                        ParameterFacts("name", "keyword_only", True, "str")))
+
+
+def call_decode(token_ids: list[int]) -> str:
+    return "".join(CALL_VOCAB[i] for i in token_ids)
+
+
+def call_ids(*texts: str) -> list[int]:
+    return [CALL_VOCAB.index(t) for t in texts]
+
+
+def call_monitor() -> CallMonitor:
+    return CallMonitor(TokenIndex(CALL_VOCAB), CALL_VOCAB, lambda text: FACTS if text.endswith("f(") else None,
+                       call_decode)
+
+
+def best(monitor, seq: list[int], want: str) -> str:
+    scores = torch.zeros(1, len(CALL_VOCAB))
+    scores[0, CALL_VOCAB.index(want)] = 5.0
+    before = scores.clone()
+    out = monitor(torch.tensor([seq]), scores)
+    assert torch.equal(scores, before)
+    return CALL_VOCAB[int(out[0].argmax())]
+
+
+def test_call_monitor_forbids_closing_while_a_required_argument_is_missing() -> None:
+    assert best(call_monitor(), call_ids("f", "("), ")") != ")"
+    assert best(call_monitor(), call_ids("f", "(", "1", ","), ")") == ")"   # not yet at an argument start: allowed
+
+
+def test_call_monitor_forbids_unknown_keyword_names() -> None:
+    monitor = call_monitor()
+    assert best(monitor, call_ids("f", "(", "x"), "=") != "="                # f(x= : no parameter x
+    monitor = call_monitor()
+    assert best(monitor, call_ids("f", "(", "size"), "=") == "="             # f(size= is fine
+
+
+def test_call_monitor_requires_keywords_after_the_positional_slots() -> None:
+    monitor = call_monitor()
+    seq = call_ids("f", "(", "1", ",", " ")
+    assert best(monitor, seq, "x") in {"name", " name", " ", "n"} or best(monitor, seq, "x") != "x"
+    assert best(monitor, seq + call_ids("name"), ")") in {"=", " "}
+
+
+def test_call_monitor_releases_after_the_call_closes() -> None:
+    monitor = call_monitor()
+    seq = call_ids("f", "(", "1", ")")
+    assert best(monitor, seq, ")") == ")"
+
+
+def test_import_monitor_allows_names_after_spaces() -> None:
+    vocab = ["from", " os", " import", " path", " pa", "th", " x", "\n", " "]
+    monitor = ImportMonitor(TokenIndex(vocab), lambda text: {"path", "sep"} if text.endswith("import") else None,
+                            lambda token_ids: "".join(vocab[i] for i in token_ids))
+    scores = torch.zeros(1, len(vocab))
+    scores[0, vocab.index(" x")] = 5.0
+    out = monitor(torch.tensor([[0, 1, 2]]), scores)
+    assert vocab[int(out[0].argmax())] in {" path", " pa", " "}

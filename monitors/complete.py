@@ -1,0 +1,159 @@
+"""``complete()``: monitor-guided code completion at a position in a file.
+
+The LM sees the text before the cursor (its last ``context`` tokens).  The
+monitors ask the static analysis about the text so far *plus what is generated*,
+with the rest of the file after the cursor's line kept, so that names defined
+later in the file still resolve:
+
+- dereference: members of the receiver's type, only when the type is fully known;
+- call: keyword names and arity of the callee;
+- import: names of the module after ``from pkg import`` and submodules after
+  ``import pkg.``.
+
+Answers are cached per query text and per receiver type for the session.
+
+Example::
+
+    result = complete(source, (12, 8), path="app.py", root=Path("."))
+    result.text, result.to_json()["tokens"][0]["layer"]
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from typelens.analyzer import InputError, ProjectIndex
+from typelens.typeinfer.engine import TypeEngine
+from typelens.typeinfer.queries import CallFacts, call_at, import_names, members_at
+
+from .calls import CallMonitor
+from .decoding import DecodeOptions, Generation, decode
+from .dereference import DereferenceMonitor, ImportMonitor
+from .early_exit import Exits, load_exits
+from .lm import CodeLM, load_lm
+
+logger = logging.getLogger(__name__)
+
+
+class StaticFacts:
+    """The monitors' query protocol over one file: text so far -> facts."""
+
+    def __init__(self, engine: TypeEngine, path: str, suffix: bytes, head: str = "") -> None:
+        # head: the text before what the LM sees (its context is shorter than the file)
+        self.engine, self.path, self.suffix, self.head = engine, path, suffix, head
+        self._members: dict[str, frozenset[str] | None] = {}
+        self._calls: dict[str, CallFacts | None] = {}
+        self.queries = 0
+
+    def _data(self, text: str) -> bytes:
+        return (self.head + text).encode("utf-8") + b"\n" + self.suffix
+
+    def members_of(self, text: str) -> frozenset[str] | None:
+        if text not in self._members:
+            self.queries += 1
+            data = self._data(text)
+            facts = members_at(self.engine, self.path, data, len((self.head + text).encode("utf-8")) - 1)
+            self._members[text] = facts.names if facts is not None and facts.is_complete else None
+        return self._members[text]
+
+    def call_of(self, text: str) -> CallFacts | None:
+        if text not in self._calls:
+            self.queries += 1
+            self._calls[text] = call_at(self.engine, self.path, self._data(text),
+                                        len((self.head + text).encode("utf-8")))
+        return self._calls[text]
+
+    def imports_after(self, text: str) -> frozenset[str] | None:
+        return import_names(self.engine, self.head[self.head.rfind("\n") + 1:] + text)
+
+
+def monitors_for(lm: CodeLM, facts: StaticFacts, kinds: tuple[str, ...] = ("dereference", "call", "import")):
+    found = []
+    if "dereference" in kinds:
+        found.append(DereferenceMonitor(lm.token_index, facts.members_of, lm.decode))
+    if "call" in kinds:
+        found.append(CallMonitor(lm.token_index, lm.vocabulary, facts.call_of, lm.decode))
+    if "import" in kinds:
+        found.append(ImportMonitor(lm.token_index, facts.imports_after, lm.decode))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    path: str
+    offset: int
+    generation: Generation
+    monitored: bool
+    exit_threshold: float
+
+    @property
+    def text(self) -> str:
+        return self.generation.text
+
+    def to_json(self) -> dict:
+        g = self.generation
+        layers = [t.layer for t in g.tokens]
+        return {
+            "path": self.path, "offset": self.offset, "completion": g.text, "stopped": g.stopped,
+            "monitored": self.monitored, "exit_threshold": self.exit_threshold, "model_layers": g.layers,
+            "average_layers": round(sum(layers) / len(layers), 3) if layers else None,
+            "tokens": [{"text": t.text, "id": t.id, "layer": t.layer, "confidence": t.confidence,
+                        "masked": t.masked} for t in g.tokens],
+            "interventions": [{"step": i.step, "monitor": i.monitor, "kind": i.kind, "detail": i.detail}
+                              for i in g.interventions],
+            "prompt_tokens": g.prompt_tokens, "seconds": round(g.seconds, 4),
+        }
+
+
+def offset_of(source: bytes, line: int, column: int) -> int:
+    """Byte offset of 1-based ``line`` and 1-based character ``column``."""
+    lines = source.split(b"\n")
+    if not 1 <= line <= len(lines):
+        raise InputError(f"line {line} is outside the file (1..{len(lines)})")
+    text = lines[line - 1].decode("utf-8", "replace")
+    if not 1 <= column <= len(text) + 1:
+        raise InputError(f"column {column} is outside line {line} (1..{len(text) + 1})")
+    return sum(len(x) + 1 for x in lines[:line - 1]) + len(text[:column - 1].encode("utf-8"))
+
+
+def complete(source: str | bytes, position: int | tuple[int, int], *, path: str = "<memory>.py",
+             root: Path | None = None, lm: CodeLM | None = None, model: Path | None = None, device: str = "auto",
+             dtype: str = "fp32", max_tokens: int = 16, monitor: bool = True, exit_threshold: float = 1.0,
+             stop_policy: bool = False, multiline: bool = False, exits: Exits | None = None,
+             index: ProjectIndex | None = None) -> Completion:
+    """Complete ``source`` at ``position`` (a byte offset or 1-based ``(line, column)``)."""
+    data = source.encode("utf-8") if isinstance(source, str) else bytes(source)
+    offset = offset_of(data, *position) if isinstance(position, tuple) else int(position)
+    if not 0 <= offset <= len(data):
+        raise InputError(f"offset {offset} is outside the source (0..{len(data)})")
+    lm = lm if lm is not None else load_lm(model, device=device, dtype=dtype)
+    before = data[:offset].decode("utf-8", "replace")
+    line_end = data.find(b"\n", offset)
+    suffix = data[line_end + 1:] if line_end >= 0 else b""
+    prompt = lm.encode(before)[-max(1, lm.context - 1 - max_tokens):] or [lm.eos_id or 0]
+    seen = lm.decode(prompt)
+    head = before[:len(before) - len(seen)] if before.endswith(seen) else ""
+    monitors = []
+    if monitor:
+        engine = TypeEngine(index if index is not None else ProjectIndex(root or Path(path).resolve().parent))
+        monitors = monitors_for(lm, StaticFacts(engine, path, suffix, head))
+    if exits is None and exit_threshold < 1.0:
+        exits = exits_of(lm)
+    options = DecodeOptions(max_new_tokens=max_tokens, exit_threshold=exit_threshold,
+                            stop_at_newline=not multiline, use_stop_policy=stop_policy)
+    generation = decode(lm, prompt, monitors=monitors, exits=exits, options=options)
+    return Completion(path, offset, generation, bool(monitor), exit_threshold)
+
+
+def exits_of(lm: CodeLM) -> Exits | None:
+    from .layered import layered_for
+    net = layered_for(lm.model)
+    if net is None:
+        logger.warning("%s: early exit needs a GPT-2-architecture model; decoding at full depth", lm.path)
+        return None
+    found = load_exits(lm.path / "exits", net.layers, net.dim, lm.device)
+    if found is None:
+        logger.warning("%s has no exits (train them with `typelens train exits`); decoding at full depth", lm.path)
+    return found

@@ -1,0 +1,192 @@
+"""Our decoding loop: greedy decoding with monitors, dynamic early exit and the
+stop policy.
+
+Per step: the monitors give their masks for the text so far (once), then the last
+token runs through the layers; after each layer with an exit head the masked
+exit distribution is checked and, when its max probability reaches
+``exit_threshold``, the token is emitted there and the skipped layers' keys and
+values are filled from the exit state.  Otherwise the full-depth logits (masked)
+decide.  ``exit_threshold >= 1`` never exits early, so the output equals plain
+greedy decoding.  Before a token is emitted the stop policy may end the
+generation ("the model is about to go wrong").
+
+Models without a layer-by-layer view (:func:`~.layered.layered_for`) decode at
+full depth through their own forward with a key/value cache, monitors included.
+
+Example::
+
+    result = decode(lm, lm.encode("import os\\nos.pa"), monitors=[...], options=DecodeOptions(max_new_tokens=8))
+    result.text, [t.layer for t in result.tokens]
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+import torch
+
+from .base import Monitor, combine
+from .early_exit import Exits, features_of
+from .layered import layered_for
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class DecodeOptions:
+    max_new_tokens: int = 16
+    exit_threshold: float = 1.0
+    stop_at_newline: bool = True
+    use_stop_policy: bool = False
+
+    def __post_init__(self) -> None:
+        if self.max_new_tokens < 1:
+            raise ValueError(f"max_new_tokens={self.max_new_tokens} must be at least 1")
+        if not 0.0 < self.exit_threshold:
+            raise ValueError(f"exit_threshold={self.exit_threshold} must be above 0 (1.0 disables early exit)")
+
+
+@dataclass(frozen=True, slots=True)
+class TokenStep:
+    id: int
+    text: str
+    layer: int            # layers used (1-based; the model's depth when it did not exit)
+    confidence: float     # max probability of the emitting (masked) distribution
+    masked: bool          # a monitor changed this token
+
+
+@dataclass(frozen=True, slots=True)
+class Generation:
+    text: str
+    tokens: tuple[TokenStep, ...]
+    stopped: str          # max-tokens, newline, eos, stop-policy, context
+    layers: int
+    prompt_tokens: int
+    seconds: float
+    interventions: tuple = field(default=())
+
+
+@dataclass(slots=True)
+class _Step:
+    logits: torch.Tensor
+    layer: int
+
+
+def _emit(logits: torch.Tensor, mask: torch.Tensor | None) -> tuple[torch.Tensor, int, bool]:
+    """Masked logits, the chosen token and whether the mask changed the choice."""
+    raw = int(logits.argmax())
+    if mask is None:
+        return logits, raw, False
+    width = min(mask.shape[0], logits.shape[0])
+    masked = logits.clone()
+    masked[:width] = logits[:width] + mask[:width]
+    masked[width:] = float("-inf")
+    token = int(masked.argmax())
+    return masked, token, token != raw
+
+
+@torch.no_grad()
+def decode(lm, prompt_ids: list[int], *, monitors: list[Monitor] = (), exits: Exits | None = None,
+           options: DecodeOptions = DecodeOptions()) -> Generation:
+    """Greedy decoding of up to ``options.max_new_tokens`` after ``prompt_ids`` (batch 1)."""
+    if not prompt_ids:
+        raise ValueError("prompt_ids=[] is empty; encode at least one token of context")
+    started = time.perf_counter()
+    limit = lm.context - 1
+    ids = list(prompt_ids[-max(1, limit - options.max_new_tokens):])
+    net = layered_for(lm.model)
+    depth = net.layers if net is not None else int(getattr(lm.model.config, "num_hidden_layers", 0) or 0)
+    use_exits = net is not None and exits is not None and options.exit_threshold < 1.0
+    stream = _LayeredStream(net, lm, exits if use_exits else None, options.exit_threshold) if net is not None \
+        else _FullStream(lm)
+    steps: list[TokenStep] = []
+    stopped = "max-tokens"
+    text = ""
+    pending = stream.prefill(ids)
+    for _ in range(options.max_new_tokens):
+        row = torch.tensor([ids], device=lm.device)
+        mask = combine([m.masks(row, lm.device)[0] for m in monitors])
+        step = pending(mask)
+        logits, token, changed = _emit(step.logits, mask)
+        for monitor in monitors if changed else ():
+            monitor.record(0, "masked", lm.vocabulary[token] if token < len(lm.vocabulary) else str(token))
+        confidence = float(torch.softmax(logits.float(), dim=-1).max())
+        if options.use_stop_policy and exits is not None and exits.stop is not None:
+            if exits.stop.risk(features_of(logits, step.layer - 1, max(depth, 1))) > exits.stop.threshold:
+                stopped = "stop-policy"
+                break
+        if token == lm.eos_id:
+            stopped = "eos"
+            break
+        piece = lm.decode([token])
+        if options.stop_at_newline and "\n" in piece and (text + piece).strip():
+            text += piece[:piece.index("\n")]
+            stopped = "newline"
+            break
+        ids.append(token)
+        text += piece
+        steps.append(TokenStep(token, piece, step.layer, round(confidence, 4), changed))
+        if len(ids) >= lm.context:
+            stopped = "context"
+            break
+        pending = stream.advance(token, len(ids) - 1)
+    interventions = tuple(i for m in monitors for i in m.interventions)
+    return Generation(text, tuple(steps), stopped, depth, len(prompt_ids), time.perf_counter() - started,
+                      interventions)
+
+
+class _LayeredStream:
+    """Runs tokens layer by layer; the next distribution is computed lazily once
+    the step's mask is known (the exit test uses the masked distribution)."""
+
+    def __init__(self, net, lm, exits: Exits | None, threshold: float) -> None:
+        self.net, self.lm, self.exits, self.threshold = net, lm, exits, threshold
+        self.cache = net.new_cache()
+
+    def prefill(self, ids: list[int]):
+        h = self.net.embed(torch.tensor([ids], device=self.lm.device), 0)
+        for i in range(self.net.layers):
+            h = self.net.block(i, h, self.cache)
+        logits = self.net.head(h[0, -1])
+        return lambda mask: _Step(logits, self.net.layers)
+
+    def advance(self, token: int, position: int):
+        def run(mask: torch.Tensor | None) -> _Step:
+            net = self.net
+            h = net.embed(torch.tensor([[token]], device=self.lm.device), position)
+            for i in range(net.layers):
+                h = net.block(i, h, self.cache)
+                if self.exits is None or i == net.layers - 1:
+                    continue
+                logits = self.exits.logits(net, i, h)[0, -1]
+                masked, _, _ = _emit(logits, mask)
+                if float(torch.softmax(masked.float(), dim=-1).max()) >= self.threshold:
+                    for skipped in range(i + 1, net.layers):
+                        net.fill(skipped, h, self.cache)
+                    return _Step(logits, i + 1)
+            return _Step(net.head(h)[0, -1], net.layers)
+        return run
+
+
+class _FullStream:
+    """Full-depth decoding through the model's own forward (any architecture)."""
+
+    def __init__(self, lm) -> None:
+        self.lm = lm
+        self.past = None
+
+    def _forward(self, ids: list[int]):
+        out = self.lm.model(input_ids=torch.tensor([ids], device=self.lm.device), past_key_values=self.past,
+                            use_cache=True)
+        self.past = out.past_key_values
+        logits = out.logits[0, -1].float()
+        layers = int(getattr(self.lm.model.config, "num_hidden_layers", 0) or 0)
+        return lambda mask: _Step(logits, layers)
+
+    def prefill(self, ids: list[int]):
+        return self._forward(ids)
+
+    def advance(self, token: int, position: int):
+        return self._forward([token])

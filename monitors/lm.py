@@ -1,0 +1,141 @@
+"""Loading code language models: any local Hugging Face causal-LM folder (GPT-2,
+GPT-NeoX, Llama-family, CodeGen, StarCoder-style) or the default tiny LM that
+``typelens train lm`` produced and that ships in ``monitors/models/lm``.
+
+Nothing is fetched from a hub (``local_files_only``) and weights load from
+safetensors; a folder with only pickled ``*.bin`` weights is refused.  Every
+failure is a :class:`~typelens.analyzer.ModelError` with one line saying why.
+
+Example::
+
+    lm = load_lm(None, device="auto", dtype="fp32")      # the shipped model
+    lm.vocabulary[:3], lm.device                           # decoded token texts, cpu
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import torch
+
+from typelens.analyzer import ModelError
+
+from .trie import TokenIndex
+
+logger = logging.getLogger(__name__)
+
+try:
+    from safetensors import SafetensorError as _SafetensorError
+except ImportError:  # pragma: no cover - older safetensors
+    _SafetensorError = RuntimeError
+
+DEFAULT_LM = Path(__file__).resolve().parent / "models" / "lm"
+DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+def resolve_device(device: str) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except RuntimeError:
+        raise ModelError(f"--device {device!r} is not a device; use auto, cpu or cuda[:N]") from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ModelError(f"--device {device!r}: CUDA is not available on this machine; use cpu or auto")
+    return resolved
+
+
+@dataclass(eq=False)
+class CodeLM:
+    """A loaded model with its tokenizer; ``vocabulary`` are the decoded token texts."""
+
+    model: object
+    tokenizer: object
+    device: torch.device
+    path: Path
+    _vocabulary: list[str] | None = field(default=None, repr=False)
+
+    @property
+    def vocabulary(self) -> list[str]:
+        if self._vocabulary is None:
+            size = max(len(self.tokenizer), int(self.model.config.vocab_size))
+            decode = self.tokenizer.decode
+            self._vocabulary = [decode([i]) if i < len(self.tokenizer) else "" for i in range(size)]
+        return self._vocabulary
+
+    @cached_property
+    def token_index(self) -> TokenIndex:
+        return TokenIndex(self.vocabulary)
+
+    def encode(self, text: str) -> list[int]:
+        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
+
+    def decode(self, ids: list[int]) -> str:
+        return self.tokenizer.decode(ids)
+
+    @property
+    def eos_id(self) -> int | None:
+        return self.tokenizer.eos_token_id
+
+    @property
+    def context(self) -> int:
+        config = self.model.config
+        for key in ("n_positions", "max_position_embeddings", "n_ctx", "seq_length"):
+            value = getattr(config, key, None)
+            if isinstance(value, int) and value > 0:
+                return value
+        return 2048
+
+
+def check_folder(path: Path) -> dict:
+    """The folder's ``config.json``, after checking the files a model needs."""
+    if not path.is_dir():
+        raise ModelError(f"{path}: no such model folder")
+    config_path = path / "config.json"
+    if not config_path.is_file():
+        raise ModelError(f"{path}: not a Hugging Face model folder (no config.json)")
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ModelError(f"{config_path}: unreadable ({err})") from None
+    if not isinstance(config, dict) or "model_type" not in config:
+        raise ModelError(f"{config_path}: no model_type; the file is damaged or not a transformers config")
+    has_safetensors = any(path.glob("*.safetensors")) or (path / "model.safetensors.index.json").is_file()
+    if not has_safetensors:
+        pickled = sorted(p.name for p in path.glob("*.bin"))
+        if pickled:
+            raise ModelError(f"{path}: only pickled weights ({pickled[0]}); typelens loads safetensors only — "
+                             f"convert with `model.save_pretrained(dir, safe_serialization=True)`")
+        raise ModelError(f"{path}: no model weights (*.safetensors)")
+    if not any((path / name).is_file() for name in ("tokenizer.json", "tokenizer_config.json", "vocab.json")):
+        raise ModelError(f"{path}: no tokenizer files (tokenizer.json or tokenizer_config.json)")
+    return config
+
+
+def load_lm(path: Path | None = None, *, device: str = "auto", dtype: str = "fp32") -> CodeLM:
+    """Load a causal LM folder (``None``: the shipped default) for decoding."""
+    if dtype not in DTYPES:
+        raise ModelError(f"--dtype {dtype!r} is not one of {sorted(DTYPES)}")
+    folder = Path(path) if path is not None else DEFAULT_LM
+    check_folder(folder)
+    target = resolve_device(device)
+    try:
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+        tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+        model = AutoModelForCausalLM.from_pretrained(folder, local_files_only=True, use_safetensors=True,
+                                                     dtype=DTYPES[dtype])
+    except ImportError as err:
+        raise ModelError(f"decoding needs the ml extra (pip install 'typelens[ml]'): {err}") from None
+    except (OSError, ValueError, RuntimeError, KeyError, TypeError, AttributeError, EnvironmentError,
+            _SafetensorError) as err:   # the kinds transformers and safetensors raise for damaged folders
+        message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ModelError(f"{folder}: cannot load the model ({type(err).__name__}: {message[:200]})") from None
+    model.to(target).eval()
+    return CodeLM(model, tokenizer, target, folder)

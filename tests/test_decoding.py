@@ -1,0 +1,185 @@
+"""Decoding with real (tiny) models: a random-weight GPT-2 with a BPE tokenizer
+trained here on a few files (the adversarial case: it prefers no member), and the
+shipped LM.  Properties, not exact strings: every identifier after ``obj.`` is a
+member of the type when the type is known; early exit at threshold 1.0 is plain
+greedy decoding; damaged model folders fail with one clear line."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from typelens.analyzer import ModelError, ProjectIndex
+from typelens.monitors.complete import complete
+from typelens.monitors.decoding import DecodeOptions, decode
+from typelens.monitors.early_exit import load_exits, train_exits
+from typelens.monitors.layered import layered_for
+from typelens.monitors.lm import DEFAULT_LM, load_lm
+from typelens.monitors.train_lm import build_tokenizer
+from typelens.typeinfer.engine import TypeEngine
+from typelens.typeinfer.queries import members_at
+
+from .conftest import DATA, ROOT
+
+SOURCES = sorted((ROOT / "examples" / "shop").rglob("*.py")) + sorted((DATA / "infer").glob("*.py"))
+IDENT = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    return [p.read_text(encoding="utf-8") for p in SOURCES]
+
+
+@pytest.fixture(scope="module")
+def tiny_lm(tmp_path_factory, texts):
+    from transformers import GPT2Config, GPT2LMHeadModel
+    folder = tmp_path_factory.mktemp("tiny-lm")
+    tokenizer = build_tokenizer(texts, 400)
+    torch.manual_seed(3)
+    model = GPT2LMHeadModel(GPT2Config(vocab_size=len(tokenizer), n_positions=256, n_embd=32, n_layer=3, n_head=4,
+                                       bos_token_id=0, eos_token_id=0, pad_token_id=0))
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    lm = load_lm(folder, device="cpu")
+    train_exits(lm, texts, folder / "exits", steps=3, batch=2)
+    return lm
+
+
+def dot_positions(limit_per_file: int = 12) -> list[tuple[Path, int]]:
+    """Offsets of the dots of ``name.member`` in the test sources."""
+    found = []
+    for path in SOURCES:
+        data = path.read_bytes()
+        hits = [m.start() + len(m.group(1)) for m in re.finditer(rb"\b([A-Za-z_]\w*)\.[A-Za-z_]", data)]
+        found.extend((path, dot) for dot in hits[:limit_per_file])
+    return found
+
+
+def test_layer_by_layer_equals_the_model(tiny_lm) -> None:
+    net = layered_for(tiny_lm.model)
+    ids = torch.tensor([tiny_lm.encode("def total(items):\n    return sum(items)\n")])
+    with torch.no_grad():
+        reference = tiny_lm.model(ids).logits[0, -1]
+        cache = net.new_cache()
+        h = net.embed(ids, 0)
+        for i in range(net.layers):
+            h = net.block(i, h, cache)
+        assert torch.allclose(net.head(h)[0, -1], reference, atol=1e-5)
+
+
+@pytest.mark.parametrize("prompt", ["import os\nos.", "class A:\n    def f(self):\n        return self.", "x = [1]\n"])
+def test_threshold_one_is_full_depth_greedy(tiny_lm, prompt: str) -> None:
+    exits = load_exits(tiny_lm.path / "exits", 3, 32, tiny_lm.device)
+    ids = tiny_lm.encode(prompt)
+    options = DecodeOptions(max_new_tokens=12, exit_threshold=1.0, stop_at_newline=False)
+    ours = decode(tiny_lm, ids, exits=exits, options=options)
+    generated = tiny_lm.model.generate(torch.tensor([ids]), max_new_tokens=12, do_sample=False,
+                                       pad_token_id=0, eos_token_id=None)[0, len(ids):].tolist()
+    assert [t.id for t in ours.tokens] == generated[:len(ours.tokens)]
+    assert all(t.layer == 3 for t in ours.tokens)
+
+
+def test_low_threshold_exits_early_and_keeps_decoding(tiny_lm) -> None:
+    exits = load_exits(tiny_lm.path / "exits", 3, 32, tiny_lm.device)
+    result = decode(tiny_lm, tiny_lm.encode("def f(x):\n    "), exits=exits,
+                    options=DecodeOptions(max_new_tokens=10, exit_threshold=1e-6, stop_at_newline=False))
+    layers = [t.layer for t in result.tokens]
+    assert layers and layers[0] == 3 and all(layer == 1 for layer in layers[1:])   # the first comes from the prefill
+
+
+def test_dereference_monitor_only_emits_members(tiny_lm) -> None:
+    """The property: wherever the receiver's type is fully known, the generated
+    identifier is one of its members (the random model alone almost never is)."""
+    index = ProjectIndex(ROOT / "examples" / "shop")
+    engine = TypeEngine(index)
+    checked = unguided_members = 0
+    for path, dot in dot_positions():
+        data = path.read_bytes()
+        facts = members_at(engine, str(path), data, dot)
+        if facts is None or not facts.is_complete:
+            continue
+        for guided in (True, False):
+            result = complete(data, dot + 1, path=str(path), lm=tiny_lm, index=index, max_tokens=6,
+                              monitor=guided)
+            name = IDENT.match(result.text)
+            if guided:
+                assert name is not None and any(m.startswith(name.group()) for m in facts.names), (path.name, dot)
+                if result.generation.stopped != "max-tokens":
+                    assert name.group() in facts.names, (path.name, dot, result.text)
+                checked += 1
+            else:
+                unguided_members += bool(name and name.group() in facts.names)
+    assert checked >= 20
+    assert unguided_members < checked
+
+
+def test_generate_composes_with_the_monitor(tiny_lm) -> None:
+    from transformers import LogitsProcessorList
+
+    from typelens.monitors.dereference import DereferenceMonitor
+    members = {"append", "extend", "pop"}
+    monitor = DereferenceMonitor(tiny_lm.token_index, lambda text: members if text.endswith("xs.") else None,
+                                 tiny_lm.decode)
+    ids = tiny_lm.encode("xs = []\nxs.")
+    out = tiny_lm.model.generate(torch.tensor([ids]), max_new_tokens=4, do_sample=False, pad_token_id=0,
+                                 logits_processor=LogitsProcessorList([monitor]))
+    text = tiny_lm.decode(out[0, len(ids):].tolist())
+    assert any(m.startswith(IDENT.match(text).group()) for m in members), text
+
+
+def test_shipped_lm_completes_members_with_json_report() -> None:
+    path = ROOT / "examples" / "shop" / "shop" / "service.py"
+    data = path.read_bytes()
+    dot = data.index(b"path.write_text") + 4
+    result = complete(data, dot + 1, path=str(path), root=ROOT / "examples" / "shop", max_tokens=6,
+                      exit_threshold=0.9)
+    report = result.to_json()
+    assert IDENT.match(report["completion"]).group() in dir(Path)
+    assert report["tokens"] and all(1 <= t["layer"] <= report["model_layers"] for t in report["tokens"])
+
+
+@pytest.mark.parametrize("damage", ["no-config", "garbage-weights", "pickled-only", "no-tokenizer", "bad-json"])
+def test_damaged_model_folders_fail_clearly(tmp_path: Path, damage: str) -> None:
+    folder = tmp_path / "m"
+    folder.mkdir()
+    for item in DEFAULT_LM.iterdir():
+        if item.is_file():
+            (folder / item.name).write_bytes(item.read_bytes())
+    if damage == "no-config":
+        (folder / "config.json").unlink()
+    elif damage == "garbage-weights":
+        (folder / "model.safetensors").write_bytes(b"\x00garbage" * 100)
+    elif damage == "pickled-only":
+        (folder / "model.safetensors").rename(folder / "pytorch_model.bin")
+    elif damage == "no-tokenizer":
+        for name in ("tokenizer.json", "tokenizer_config.json"):
+            (folder / name).unlink(missing_ok=True)
+    elif damage == "bad-json":
+        (folder / "config.json").write_text("{ not json", encoding="utf-8")
+    with pytest.raises(ModelError) as caught:
+        load_lm(folder, device="cpu")
+    assert str(folder) in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_cli_complete_json_and_errors(tmp_path: Path) -> None:
+    target = ROOT / "examples" / "shop" / "shop" / "service.py"
+    line = next(i for i, text in enumerate(target.read_text().splitlines(), 1) if "path.write_text" in text)
+    column = target.read_text().splitlines()[line - 1].index("path.") + 6
+    cmd = [sys.executable, "-m", "typelens.cli", "complete", f"{target}:{line}:{column}", "--format", "json",
+           "--max-tokens", "4"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert {"completion", "tokens", "interventions", "average_layers"} <= set(report)
+    bad = subprocess.run([sys.executable, "-m", "typelens.cli", "complete", f"{target}:{line}:{column}",
+                          "--model", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "model error" in bad.stderr
+    outside = subprocess.run([sys.executable, "-m", "typelens.cli", "complete", f"{target}:9999:1"],
+                             capture_output=True, text=True, timeout=120)
+    assert outside.returncode == 2 and "outside" in outside.stderr

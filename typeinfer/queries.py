@@ -1,0 +1,227 @@
+"""What the static analysis knows at a cursor: the query protocol that the
+language server's completion and the decoding monitors share.
+
+Code being written is unfinished, so each query types a *patched* copy of the
+source: for ``obj.na|`` the line is cut right before the dot; for ``f(a, |`` the
+call is closed.  Results are plain frozen values.
+
+- :func:`members_at` -> the members of the expression before a dot, with
+  ``is_complete`` telling whether the type is fully known (a class whose bases
+  all resolve, a module) so that a monitor may forbid every other name;
+- :func:`call_at` -> the parameters of the innermost call open at the cursor;
+- :func:`import_names` -> names importable after ``from pkg import`` and the
+  submodules after ``import pkg.``.
+
+Example::
+
+    engine = TypeEngine(ProjectIndex(root))
+    facts = members_at(engine, "a.py", b"xs = [1]\\nxs.", 11)
+    "append" in facts.names, facts.is_complete        # True, True
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from typelens.analyzer import ProgramGraph, build_graph
+
+from .callables import signature
+from .engine import TypeEngine
+from .types import NONE, ClassType, FunctionRef, ModuleType, Type, TypeOfClass, UnknownType, members, render
+
+logger = logging.getLogger(__name__)
+
+_EXPRESSIONS = frozenset({
+    "name_load", "attribute", "call", "subscript", "parenthesized_expression", "string", "concatenated_string",
+    "list", "dictionary", "set", "tuple", "integer", "float", "true", "false", "none", "list_comprehension",
+    "dictionary_comprehension", "set_comprehension", "generator_expression", "await",
+})
+_FROM_IMPORT = re.compile(r"(?:^|\n)[ \t]*from[ \t]+([\w.]+)[ \t]+import(?:[ \t]*\(\s*|[ \t]+)?(?:[\w \t]+,\s*)*$")
+_IMPORT_DOTTED = re.compile(r"(?:^|\n)[ \t]*import[ \t]+(?:[\w.]+[ \t]*,[ \t]*)*([\w.]+)\.$")
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    name: str
+    kind: str              # method, field, class, module-member
+    detail: str            # the member's type, rendered
+
+
+@dataclass(frozen=True, slots=True)
+class MemberFacts:
+    receiver: str          # the receiver's type, rendered
+    members: tuple[Member, ...]
+    is_complete: bool      # every member of the type is listed
+
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset(m.name for m in self.members)
+
+
+@dataclass(frozen=True, slots=True)
+class ParameterFacts:
+    name: str
+    kind: str              # positional, keyword_only, var_positional, var_keyword
+    has_default: bool
+    type: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallFacts:
+    callee: str
+    parameters: tuple[ParameterFacts, ...]
+
+    @property
+    def keywords(self) -> frozenset[str]:
+        return frozenset(p.name for p in self.parameters if p.kind in ("positional", "keyword_only"))
+
+    @property
+    def accepts_any_keyword(self) -> bool:
+        return any(p.kind == "var_keyword" for p in self.parameters)
+
+    @property
+    def max_positional(self) -> int | None:
+        """``None`` when ``*args`` takes any number."""
+        if any(p.kind == "var_positional" for p in self.parameters):
+            return None
+        return sum(p.kind == "positional" for p in self.parameters)
+
+    @property
+    def min_positional(self) -> int:
+        return sum(p.kind == "positional" and not p.has_default for p in self.parameters)
+
+
+def expression_ending_at(g: ProgramGraph, end: int) -> int | None:
+    """The largest expression ending exactly at byte ``end``."""
+    best = None
+    for node in range(len(g.kinds)):
+        if g.end_bytes[node] == end and g.kinds[node] in _EXPRESSIONS:
+            if best is None or g.start_bytes[node] < g.start_bytes[best]:
+                best = node
+    return best
+
+
+def _patched_engine(engine: TypeEngine, path: str, patched: bytes) -> tuple[TypeEngine, ProgramGraph]:
+    graph = build_graph(patched.decode("utf-8", "replace"), path)
+    fresh = TypeEngine(engine.index, engine.project)
+    fresh.use_graph(path, graph)
+    return fresh, graph
+
+
+def receiver_type(engine: TypeEngine, path: str, data: bytes, dot: int) -> tuple[TypeEngine, Type | None]:
+    """The type of the expression ending at byte ``dot`` (where ``data[dot] == '.'``)."""
+    line_end = data.find(b"\n", dot)
+    patched = data[:dot] + b"\n" + (data[line_end + 1:] if line_end >= 0 else b"")
+    fresh, graph = _patched_engine(engine, path, patched)
+    node = expression_ending_at(graph, dot)
+    if node is None:
+        return fresh, None
+    return fresh, fresh.exprs.type_of(path, node)
+
+
+def members_at(engine: TypeEngine, path: str, data: bytes, dot: int) -> MemberFacts | None:
+    """Members of the expression before the dot at byte ``dot``; ``None`` when its
+    type is unknown."""
+    if not 0 <= dot < len(data) or data[dot:dot + 1] != b".":
+        raise ValueError(f"dot={dot} is not the offset of a '.' in the source; pass the byte offset of the dot")
+    fresh, receiver = receiver_type(engine, path, data, dot)
+    if receiver is None or isinstance(receiver, UnknownType):
+        return None
+    return members_of_type(fresh, receiver)
+
+
+def members_of_type(engine: TypeEngine, receiver: Type) -> MemberFacts | None:
+    found: dict[str, Member] = {}
+    complete = True
+    for m in members(receiver):
+        if isinstance(m, ModuleType):
+            for name in engine.index.exported_names(m.name):
+                found.setdefault(name, Member(name, "module-member", m.name))
+            complete = complete and engine.index.resolve_module(m.name) is not None
+        elif isinstance(m, (ClassType, TypeOfClass)):
+            cls = m if isinstance(m, ClassType) else m.cls
+            chain = engine.classes.mro(cls)
+            complete = complete and bool(chain) and _is_closed(engine, chain)
+            for _view, info in chain:
+                for name, member in info.members.items():
+                    if name not in found:
+                        kind = {"method": "method", "class": "class"}.get(member.kind, "field")
+                        found[name] = Member(name, kind, render(engine.classes.member_of(m, name, "", -1)))
+        elif m != NONE:
+            complete = False
+    if not found:
+        return None
+    return MemberFacts(render(receiver), tuple(found.values()), complete)
+
+
+def _is_closed(engine: TypeEngine, chain) -> bool:
+    """All bases resolve and no class takes attributes dynamically (``__getattr__``)."""
+    known = {view.name for view, _ in chain}
+    for view, info in chain:
+        if info.has_dynamic_attributes and view.name != "object":
+            return False
+        for base in info.bases:
+            if not isinstance(base, ClassType):
+                return False
+            if base.name not in known and base.short not in ("Generic", "Protocol"):
+                return False
+    return True
+
+
+def call_at(engine: TypeEngine, path: str, data: bytes, offset: int) -> CallFacts | None:
+    """The parameters of the innermost call open at byte ``offset``."""
+    line_end = data.find(b"\n", offset)
+    patched = data[:offset] + b")\n" + (data[line_end + 1:] if line_end >= 0 else b"")
+    fresh, g = _patched_engine(engine, path, patched)
+    call = g.enclosing(g.node_at(max(offset - 1, 0)), "call")
+    if call is None:
+        return None
+    function = g.child_by_field(call, "function")
+    callee = fresh.exprs.type_of(path, function) if function is not None else None
+    for m in members(callee) if callee is not None else ():
+        target = m
+        if isinstance(m, TypeOfClass):
+            hit = fresh.classes.lookup(m.cls, "__init__")
+            target = FunctionRef(hit[2].path, hit[2].nodes[-1], m.cls) if hit else None
+        if isinstance(target, FunctionRef):
+            params = signature(fresh.graph(target.path), target.node)
+            if target.bound is not None and params:
+                params = params[1:]
+            return CallFacts(render(callee), tuple(
+                ParameterFacts(p.name, p.kind, p.has_default, render(fresh.parameter_type(target.path, p.node)))
+                for p in params))
+    return None
+
+
+def import_names(engine: TypeEngine, text: str) -> frozenset[str] | None:
+    """Names allowed next when ``text`` ends inside ``from pkg import ...`` or
+    ``import pkg.``; ``None`` when it does not or the module is unknown."""
+    found = _FROM_IMPORT.search(text)
+    if found:
+        module = found.group(1)
+        location = engine.index.resolve_module(module)
+        if location is None:
+            return None
+        return frozenset(engine.index.exported_names(module)) | submodules(engine, module)
+    found = _IMPORT_DOTTED.search(text)
+    if found:
+        names = submodules(engine, found.group(1))
+        return names or None
+    return None
+
+
+def submodules(engine: TypeEngine, module: str) -> frozenset[str]:
+    location = engine.index.resolve_module(module)
+    if location is None or location.path is None or not location.is_package:
+        return frozenset()
+    names = set()
+    for child in location.path.parent.iterdir():
+        stem = child.name.split(".", 1)[0]
+        if not stem.isidentifier() or stem == "__init__":
+            continue
+        if child.suffix in (".py", ".pyi") or (child.is_dir() and any(
+                (child / f"__init__{ext}").exists() for ext in (".py", ".pyi"))):
+            names.add(stem)
+    return frozenset(names)
