@@ -35,7 +35,7 @@ _SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.Diagnosti
              "info": types.DiagnosticSeverity.Information}
 _COMPLETION_KIND = {"method": types.CompletionItemKind.Method, "field": types.CompletionItemKind.Field,
                     "class": types.CompletionItemKind.Class, "module-member": types.CompletionItemKind.Reference,
-                    "keyword-argument": types.CompletionItemKind.Variable}
+                    "keyword-argument": types.CompletionItemKind.Variable, "guided": types.CompletionItemKind.Snippet}
 
 
 class TypelensServer(LanguageServer):
@@ -63,7 +63,16 @@ def _settings_from(options, base: Settings) -> Settings:
         confidence = base.min_confidence
     select = frozenset(section.get("select", base.select) or ())
     ignore = frozenset(section.get("ignore", base.ignore) or ())
-    return Settings(select, ignore, float(confidence), base.exclude, base.source)
+    model = section.get("modelPath")
+    lm = section.get("lmPath")
+    device = section.get("device", base.device)
+    if not isinstance(device, str):
+        logger.warning("ignoring device=%r: not a string", device)
+        device = base.device
+    guided = section.get("guidedCompletion", base.guided_completion)
+    return Settings(select, ignore, float(confidence), base.exclude, base.source,
+                    Path(model) if isinstance(model, str) and model else base.model_path,
+                    Path(lm) if isinstance(lm, str) and lm else base.lm_path, device, bool(guided))
 
 
 # -- lifecycle ---------------------------------------------------------------------------
@@ -81,10 +90,6 @@ def initialize(ls: TypelensServer, params: types.InitializeParams) -> None:
         except Exception:  # a broken pyproject.toml must not stop the server
             logger.exception("cannot read [tool.typelens] under %s", root)
     ls.ws = Workspace(root, _settings_from(params.initialization_options, settings))
-    options = params.initialization_options if isinstance(params.initialization_options, dict) else {}
-    model = (options.get("typelens") or {}).get("modelPath") if isinstance(options.get("typelens"), dict) else None
-    if model:
-        ls.ws.state.settings_model = Path(model)
 
 
 @server.feature(types.INITIALIZED)
@@ -279,6 +284,10 @@ async def completion(ls: TypelensServer, params: types.CompletionParams) -> type
         return None
     uri, data, offset = at
     entries = await ls.run_blocking(ls.ws.completions, uri, offset)
+    if ls.ws.state.settings.guided_completion:
+        guided = await ls.run_blocking(ls.ws.guided_completion, uri, offset)
+        if guided is not None:
+            entries = [guided] + entries
     items = [types.CompletionItem(label=e.label, kind=_COMPLETION_KIND.get(e.kind), detail=e.detail,
                                   sort_text=f"{i:05d}") for i, e in enumerate(entries)]
     return types.CompletionList(is_incomplete=False, items=items)

@@ -22,7 +22,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from typelens.analyzer import (
-    Definition, Diagnostic, Document, GraphConfig, ModuleLocation, ProgramGraph, ProjectGraph, ProjectIndex,
+    Definition, ModelError, Diagnostic, Document, GraphConfig, ModuleLocation, ProgramGraph, ProjectGraph, ProjectIndex,
     SymbolKind, build_graph,
 )
 from typelens.typeinfer.apply import FileEdits, apply_edits, module_classes, plan_edits
@@ -93,7 +93,6 @@ class Analysis:
 class WorkspaceState:
     settings: Settings = field(default_factory=Settings)
     project: ProjectGraph | None = None
-    settings_model: Path | None = None   # a classifier folder from the client settings
 
 
 class Workspace:
@@ -106,6 +105,7 @@ class Workspace:
         self._docs: dict[str, OpenDocument] = {}
         self._lock = threading.RLock()
         self._neural = None
+        self._code_lm = None
 
     # -- documents -----------------------------------------------------------------------
     def open(self, uri: str, text: str, version: int) -> None:
@@ -142,6 +142,9 @@ class Workspace:
 
     def set_settings(self, settings: Settings) -> None:
         with self._lock:
+            old = self.state.settings
+            if (old.model_path, old.lm_path, old.device) != (settings.model_path, settings.lm_path, settings.device):
+                self._neural, self._code_lm = None, None      # reload with the new paths
             self.state.settings = settings
             for doc in self._docs.values():
                 doc.analysis = None
@@ -202,11 +205,24 @@ class Workspace:
         if self._neural is None:
             try:
                 from typelens.typeinfer.hybrid import NeuralAssistant
-                self._neural = NeuralAssistant(self.state.settings_model)
+                self._neural = NeuralAssistant(self.state.settings.model_path)
             except Exception as err:  # a missing or damaged model must not stop the editor
                 logger.warning("classifier unavailable, static inference only: %s", err)
                 self._neural = False
         return self._neural or None
+
+    def code_lm(self):
+        """The code LM for ranking and guided completion, loaded once; ``None``
+        (static order, no guided completion) when it cannot load."""
+        if self._code_lm is None:
+            try:
+                from typelens.monitors.lm import load_lm
+                settings = self.state.settings
+                self._code_lm = load_lm(settings.lm_path, device=settings.device)
+            except (ModelError, ImportError) as err:   # a missing or damaged model must not stop the editor
+                logger.warning("code LM unavailable, completions keep the static order: %s", err)
+                self._code_lm = False
+        return self._code_lm or None
 
     def diagnostics(self, uri: str) -> list[Diagnostic]:
         a = self.analysis(uri)
@@ -283,11 +299,37 @@ class Workspace:
     def _member_completions(self, a: Analysis, uri: str, dot: int) -> list[CompletionEntry]:
         """Members of the expression before ``dot`` (typed in a patched copy, see
         :mod:`typelens.typeinfer.queries`)."""
-        facts = members_at(a.engine, self._key(uri), a.graph.source.data, dot)
+        data = a.graph.source.data
+        facts = members_at(a.engine, self._key(uri), data, dot)
         if facts is None:
             return []
-        entries = [CompletionEntry(m.name, m.kind, m.detail) for m in facts.members]
-        return sorted(entries, key=lambda e: (e.label.startswith("_"), e.label))
+        entries = sorted((CompletionEntry(m.name, m.kind, m.detail) for m in facts.members),
+                         key=lambda e: (e.label.startswith("_"), e.label))
+        lm = self.code_lm()
+        if lm is None:
+            return entries
+        from typelens.monitors.ranking import name_scores
+        text = data[:dot + 1].decode("utf-8", "replace")
+        scores = name_scores(lm, text, [e.label for e in entries])
+        order = sorted(range(len(entries)), key=lambda i: (entries[i].label.startswith("_"), -scores[i]))
+        return [entries[i] for i in order]
+
+    def guided_completion(self, uri: str, offset: int, max_tokens: int = 16) -> CompletionEntry | None:
+        """A monitor-guided multi-token completion at ``offset`` (opt-in setting)."""
+        lm = self.code_lm()
+        if lm is None:
+            return None
+        from typelens.monitors.complete import complete
+        a = self.analysis(uri)
+        data = a.graph.source.data
+        start = offset
+        while start > 0 and (chr(data[start - 1]).isalnum() or data[start - 1] == ord("_")):
+            start -= 1
+        result = complete(data, offset, path=self._key(uri), lm=lm, index=a.engine.index, max_tokens=max_tokens)
+        text = data[start:offset].decode("utf-8", "replace") + result.text
+        if not result.text.strip():
+            return None
+        return CompletionEntry(text, "guided", f"typelens guided completion ({len(result.generation.tokens)} tokens)")
 
     def _keyword_completions(self, a: Analysis, uri: str, offset: int) -> list[CompletionEntry]:
         """Keyword names of the call open at ``offset``."""

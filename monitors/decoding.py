@@ -66,6 +66,7 @@ class Generation:
     prompt_tokens: int
     seconds: float
     interventions: tuple = field(default=())
+    held_back: int | None = None   # the token the stop policy did not emit
 
 
 @dataclass(slots=True)
@@ -103,6 +104,7 @@ def decode(lm, prompt_ids: list[int], *, monitors: list[Monitor] = (), exits: Ex
         else _FullStream(lm)
     steps: list[TokenStep] = []
     stopped = "max-tokens"
+    held_back = None
     text = ""
     pending = stream.prefill(ids)
     for _ in range(options.max_new_tokens):
@@ -115,7 +117,7 @@ def decode(lm, prompt_ids: list[int], *, monitors: list[Monitor] = (), exits: Ex
         confidence = float(torch.softmax(logits.float(), dim=-1).max())
         if options.use_stop_policy and exits is not None and exits.stop is not None:
             if exits.stop.risk(features_of(logits, step.layer - 1, max(depth, 1))) > exits.stop.threshold:
-                stopped = "stop-policy"
+                stopped, held_back = "stop-policy", token
                 break
         if token == lm.eos_id:
             stopped = "eos"
@@ -134,7 +136,7 @@ def decode(lm, prompt_ids: list[int], *, monitors: list[Monitor] = (), exits: Ex
         pending = stream.advance(token, len(ids) - 1)
     interventions = tuple(i for m in monitors for i in m.interventions)
     return Generation(text, tuple(steps), stopped, depth, len(prompt_ids), time.perf_counter() - started,
-                      interventions)
+                      interventions, held_back)
 
 
 class _LayeredStream:

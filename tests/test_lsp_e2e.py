@@ -4,6 +4,7 @@ driven over stdio by a real LSP client (pytest-lsp)."""
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 
 import pytest
@@ -116,6 +117,26 @@ async def test_completion_after_dot_and_in_calls(client: LanguageClient) -> None
     labels = [i.label for i in result.items]
     assert {"add", "items", "customer", "find"} <= set(labels)
     assert labels.index("add") < labels.index("__annotations__")
+
+
+async def test_guided_multi_token_completion_is_opt_in(client: LanguageClient) -> None:
+    uri = PRICING.as_uri()
+    text = open_doc(client, PRICING, version=1)
+    cut = text.index("order.items") + len("order.")
+    at = position_of(text, "order.items", len("order."))
+    plain = await client.text_document_completion_async(types.CompletionParams(
+        text_document=types.TextDocumentIdentifier(uri), position=at))
+    assert all(i.kind != types.CompletionItemKind.Snippet for i in plain.items)
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"typelens": {"guidedCompletion": True, "minConfidence": 0.7}}))
+    guided = await client.text_document_completion_async(types.CompletionParams(
+        text_document=types.TextDocumentIdentifier(uri), position=at))
+    first = guided.items[0]
+    members = {i.label for i in plain.items}
+    assert first.kind == types.CompletionItemKind.Snippet and re.match(r"\w+", first.label).group() in members
+    assert text[cut:cut + 1]   # the document itself is untouched
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"typelens": {"guidedCompletion": False, "minConfidence": 0.7}}))
 
 
 async def test_definition_across_files(client: LanguageClient) -> None:

@@ -7,6 +7,10 @@ Example::
     ignore = ["optional-member-access"]
     min-confidence = 0.9
     exclude = ["build/", "migrations/"]
+    model-path = "models/classifier"        # a classifier folder (default: the shipped one)
+    lm-path = "models/codegen-350M"         # a causal-LM folder for completion (default: the shipped LM)
+    device = "auto"                          # auto, cpu, cuda
+    guided-completion = true                 # offer monitor-guided multi-token completions in the editor
 
 Command-line options win over the file.  The nearest pyproject.toml above the
 first path is used.
@@ -36,6 +40,10 @@ class Settings:
     min_confidence: float = 0.8
     exclude: tuple[str, ...] = ()
     source: Path | None = None
+    model_path: Path | None = None
+    lm_path: Path | None = None
+    device: str = "auto"
+    guided_completion: bool = False
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -66,7 +74,20 @@ def load_settings(start: Path) -> Settings:
     if not isinstance(confidence, (int, float)) or not 0 <= confidence <= 1:
         raise InputError(f"{path}: min-confidence={confidence!r} must be a number between 0 and 1")
     exclude = tuple(str(e) for e in section.get("exclude", []))
-    return Settings(select, ignore, float(confidence), exclude, path)
+    paths = {}
+    for key in ("model-path", "lm-path"):
+        value = section.get(key)
+        if value is not None and not isinstance(value, str):
+            raise InputError(f"{path}: {key}={value!r} must be a path string")
+        paths[key] = (path.parent / value) if value else None
+    device = section.get("device", "auto")
+    if device not in ("auto", "cpu") and not (isinstance(device, str) and device.startswith("cuda")):
+        raise InputError(f"{path}: device={device!r} must be auto, cpu or cuda[:N]")
+    guided = section.get("guided-completion", False)
+    if not isinstance(guided, bool):
+        raise InputError(f"{path}: guided-completion={guided!r} must be true or false")
+    return Settings(select, ignore, float(confidence), exclude, path, paths["model-path"], paths["lm-path"], device,
+                    guided)
 
 
 def _codes(path: Path, value, key: str) -> list[str]:

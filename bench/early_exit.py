@@ -1,0 +1,135 @@
+"""Dynamic early exit against full-depth decoding of the same model, in one run.
+
+    python bench/early_exit.py [--model PATH] [--limit 200] [--thresholds 0.9,0.8,0.6]
+
+Prompts are cut inside non-empty lines of installed packages the shipped LM never
+trained on (packaging, typeshed_client, pluggy, typer, click); the reference is
+the rest of the line.  For full depth and each exit threshold it prints the
+average number of layers used, tokens/s against full depth, exact match and
+ROUGE-L against the full-depth output and against the ground truth, and, with the
+stop policy on, how often its stops were right (the token it held back was wrong).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from typelens.datasets.corpus import project_files, site_packages_root
+from typelens.monitors.complete import exits_of
+from typelens.monitors.decoding import DecodeOptions, decode
+from typelens.monitors.lm import load_lm
+
+HELD_OUT = ["packaging", "typeshed_client", "pluggy", "typer", "click"]
+WORD = re.compile(r"\w+|[^\w\s]")
+
+
+def rouge_l(candidate: str, reference: str) -> float:
+    a, b = WORD.findall(candidate), WORD.findall(reference)
+    if not a or not b:
+        return float(a == b)
+    previous = [0] * (len(b) + 1)
+    for x in a:
+        current = [0]
+        for j, y in enumerate(b):
+            current.append(previous[j] + 1 if x == y else max(previous[j + 1], current[j]))
+        previous = current
+    lcs = previous[-1]
+    if lcs == 0:
+        return 0.0
+    precision, recall = lcs / len(a), lcs / len(b)
+    return 2 * precision * recall / (precision + recall)
+
+
+def prompts(roots: list[Path], count: int, rng: random.Random, lm) -> list[tuple[list[int], str]]:
+    files = [p for root in roots for p in project_files(root)]
+    rng.shuffle(files)
+    found = []
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        lines = text.split("\n")
+        candidates = [i for i, line in enumerate(lines) if i > 5 and len(line.strip()) > 12]
+        for i in rng.sample(candidates, min(3, len(candidates))):
+            line = lines[i]
+            indent = len(line) - len(line.lstrip())
+            cut = rng.randrange(indent + 1, len(line) - 4)
+            before = "\n".join(lines[:i]) + "\n" + line[:cut]
+            found.append((lm.encode(before)[-(lm.context - 24):], line[cut:]))
+        if len(found) >= count:
+            break
+    return found[:count]
+
+
+def run(lm, cases, exits, threshold: float, stop_policy: bool = False) -> dict:
+    outputs, layers, tokens, seconds, stops, right_stops = [], [], 0, 0.0, 0, 0
+    options = DecodeOptions(max_new_tokens=16, exit_threshold=threshold, use_stop_policy=stop_policy)
+    for ids, truth in cases:
+        started = time.perf_counter()
+        result = decode(lm, ids, exits=exits, options=options)
+        seconds += time.perf_counter() - started
+        outputs.append(result.text)
+        layers.extend(t.layer for t in result.tokens)
+        tokens += len(result.tokens)
+        if result.stopped == "stop-policy" and result.held_back is not None:
+            stops += 1
+            right_stops += not truth.startswith(result.text + lm.decode([result.held_back]))
+    return {"outputs": outputs, "layers": sum(layers) / max(1, len(layers)), "tokens_per_s": tokens / seconds,
+            "stops": stops, "stop_precision": right_stops / stops if stops else None}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=None)
+    parser.add_argument("--packages", default=",".join(HELD_OUT))
+    parser.add_argument("--limit", type=int, default=200)
+    parser.add_argument("--thresholds", default="0.95,0.9,0.8,0.6")
+    parser.add_argument("--seed", type=int, default=11)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    site = site_packages_root()
+    roots = [site / name for name in args.packages.split(",") if (site / name).is_dir()]
+    if not roots:
+        sys.exit(f"none of {args.packages} is installed in {site}")
+    lm = load_lm(args.model, device="cpu")
+    exits = exits_of(lm)
+    if exits is None:
+        sys.exit(f"{lm.path} has no exits; run `typelens train exits --model {lm.path} --stdlib`")
+    cases = prompts(roots, args.limit, random.Random(args.seed), lm)
+    truths = [t for _, t in cases]
+    print(f"{len(cases)} line completions from {', '.join(r.name for r in roots)} (held out); model {lm.path.name}, "
+          f"{exits.meta['layers']} layers; one thread")
+    run(lm, cases[:10], exits, 1.0)      # warm-up
+    full = run(lm, cases, exits, 1.0)
+
+    def quality(outputs: list[str], refs: list[str]) -> tuple[float, float]:
+        exact = sum(o.strip() == r.strip() for o, r in zip(outputs, refs)) / len(refs)
+        return exact, sum(rouge_l(o, r) for o, r in zip(outputs, refs)) / len(refs)
+
+    full_exact, full_rouge = quality(full["outputs"], truths)
+    print(f"full depth      layers {full['layers']:.2f}  {full['tokens_per_s']:.0f} tokens/s  "
+          f"vs truth: exact {full_exact:.1%} ROUGE-L {full_rouge:.3f}")
+    for threshold in [float(t) for t in args.thresholds.split(",")]:
+        r = run(lm, cases, exits, threshold)
+        same_exact, same_rouge = quality(r["outputs"], full["outputs"])
+        exact, rouge = quality(r["outputs"], truths)
+        loss = (full_rouge - rouge) / full_rouge if full_rouge else 0.0
+        print(f"threshold {threshold:.2f}  layers {r['layers']:.2f}  {r['tokens_per_s']:.0f} tokens/s "
+              f"({r['tokens_per_s'] / full['tokens_per_s']:.2f}x full depth)  vs full depth: exact {same_exact:.1%} "
+              f"ROUGE-L {same_rouge:.3f}  vs truth: exact {exact:.1%} ROUGE-L {rouge:.3f} "
+              f"(ROUGE-L loss {loss:+.1%})")
+    if exits.stop is not None:
+        r = run(lm, cases, exits, 1.0, stop_policy=True)
+        exact, rouge = quality(r["outputs"], truths)
+        precision = f"{r['stop_precision']:.1%}" if r["stop_precision"] is not None else "n/a"
+        print(f"stop policy (threshold {exits.stop.threshold:.3f}, fitted precision {exits.stop.precision:.1%}): "
+              f"{r['stops']} stops, precision on this set {precision}; ROUGE-L of what was kept {rouge:.3f}")
+
+
+if __name__ == "__main__":
+    main()

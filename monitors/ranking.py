@@ -1,0 +1,43 @@
+"""Ranking candidate names (completion members) by the code LM.
+
+One forward pass over the text before the cursor gives the next-token
+distribution; each name scores the log-probability of its first token (the
+tokenizer's split of the name as it would follow the text), so ranking costs one
+pass however many members the type has.  Names that share a first token keep
+their given order.
+
+Example::
+
+    rank_names(lm, "response = requests.get(url)\\nresponse.", ["json", "status_code", "text"])
+"""
+
+from __future__ import annotations
+
+import logging
+
+import torch
+
+logger = logging.getLogger(__name__)
+
+
+@torch.no_grad()
+def name_scores(lm, text: str, names: list[str]) -> list[float]:
+    """Log-probability of each name's first token after ``text``."""
+    if not names:
+        return []
+    prompt = lm.encode(text)[-(lm.context - 1):] or [lm.eos_id or 0]
+    logits = lm.model(input_ids=torch.tensor([prompt], device=lm.device)).logits[0, -1].float()
+    logprobs = torch.log_softmax(logits, dim=-1)
+    scores = []
+    for name in names:
+        # encode with the text's last character so the split matches how the name would follow it
+        joined = lm.encode(text[-1:] + name) if text else lm.encode(name)
+        first = joined[1] if text and len(joined) > 1 else (joined[0] if joined else None)
+        scores.append(float(logprobs[first]) if first is not None and first < logprobs.shape[0] else float("-inf"))
+    return scores
+
+
+def rank_names(lm, text: str, names: list[str]) -> list[str]:
+    scores = name_scores(lm, text, names)
+    order = sorted(range(len(names)), key=lambda i: -scores[i])
+    return [names[i] for i in order]
