@@ -88,7 +88,7 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=None)
     parser.add_argument("--packages", default=",".join(HELD_OUT))
     parser.add_argument("--limit", type=int, default=200)
-    parser.add_argument("--thresholds", default="0.95,0.9,0.8,0.6")
+    parser.add_argument("--thresholds", default="0.95,0.9,0.8,0.7")
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
     torch.set_num_threads(1)

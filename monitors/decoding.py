@@ -2,11 +2,12 @@
 stop policy.
 
 Per step: the monitors give their masks for the text so far (once), then the last
-token runs through the layers; after each layer with an exit head the masked
-exit distribution is checked and, when its max probability reaches
-``exit_threshold``, the token is emitted there and the skipped layers' keys and
-values are filled from the exit state.  Otherwise the full-depth logits (masked)
-decide.  ``exit_threshold >= 1`` never exits early, so the output equals plain
+token runs through the layers.  After each layer with an exit head the exit's
+confidence is checked: by default its learned probe (a dot product on the hidden
+state), or the max probability of the masked exit distribution
+(``exit_measure="max-prob"``).  When it reaches ``exit_threshold`` the token is
+emitted from that exit (mask applied) and the skipped layers' keys and values come
+from the exit state.  Otherwise the full-depth logits (masked) decide.  ``exit_threshold >= 1`` never exits early, so the output equals plain
 greedy decoding.  Before a token is emitted the stop policy may end the
 generation ("the model is about to go wrong").
 
@@ -40,12 +41,15 @@ class DecodeOptions:
     exit_threshold: float = 1.0
     stop_at_newline: bool = True
     use_stop_policy: bool = False
+    exit_measure: str = "classifier"     # classifier (the exits' probes) or max-prob (of the masked exit logits)
 
     def __post_init__(self) -> None:
         if self.max_new_tokens < 1:
             raise ValueError(f"max_new_tokens={self.max_new_tokens} must be at least 1")
         if not 0.0 < self.exit_threshold:
             raise ValueError(f"exit_threshold={self.exit_threshold} must be above 0 (1.0 disables early exit)")
+        if self.exit_measure not in ("classifier", "max-prob"):
+            raise ValueError(f"exit_measure={self.exit_measure!r} must be 'classifier' or 'max-prob'")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,16 +104,17 @@ def decode(lm, prompt_ids: list[int], *, monitors: list[Monitor] = (), exits: Ex
     net = layered_for(lm.model)
     depth = net.layers if net is not None else int(getattr(lm.model.config, "num_hidden_layers", 0) or 0)
     use_exits = net is not None and exits is not None and options.exit_threshold < 1.0
-    stream = _LayeredStream(net, lm, exits if use_exits else None, options.exit_threshold) if net is not None \
-        else _FullStream(lm)
+    stream = _LayeredStream(net, lm, exits if use_exits else None, options) if net is not None else _FullStream(lm)
     steps: list[TokenStep] = []
     stopped = "max-tokens"
     held_back = None
     text = ""
     pending = stream.prefill(ids)
     for _ in range(options.max_new_tokens):
-        row = torch.tensor([ids], device=lm.device)
-        mask = combine([m.masks(row, lm.device)[0] for m in monitors])
+        mask = None
+        if monitors:
+            row = torch.tensor([ids], device=lm.device)
+            mask = combine([m.masks(row, lm.device)[0] for m in monitors])
         step = pending(mask)
         logits, token, changed = _emit(step.logits, mask)
         for monitor in monitors if changed else ():
@@ -141,10 +146,11 @@ def decode(lm, prompt_ids: list[int], *, monitors: list[Monitor] = (), exits: Ex
 
 class _LayeredStream:
     """Runs tokens layer by layer; the next distribution is computed lazily once
-    the step's mask is known (the exit test uses the masked distribution)."""
+    the step's mask is known (the max-prob exit test uses the masked distribution)."""
 
-    def __init__(self, net, lm, exits: Exits | None, threshold: float) -> None:
-        self.net, self.lm, self.exits, self.threshold = net, lm, exits, threshold
+    def __init__(self, net, lm, exits: Exits | None, options: DecodeOptions) -> None:
+        self.net, self.lm, self.exits, self.threshold = net, lm, exits, options.exit_threshold
+        self.by_probe = options.exit_measure == "classifier"
         self.cache = net.new_cache()
 
     def prefill(self, ids: list[int]):
@@ -154,6 +160,15 @@ class _LayeredStream:
         logits = self.net.head(h[0, -1])
         return lambda mask: _Step(logits, self.net.layers)
 
+    def _exits_here(self, i: int, h: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor | None:
+        if self.by_probe:
+            if self.exits.adapters.confidence(i, h) < self.threshold:
+                return None
+            return self.exits.logits(self.net, i, h)[0, -1]
+        logits = self.exits.logits(self.net, i, h)[0, -1]
+        masked, _, _ = _emit(logits, mask)
+        return logits if float(torch.softmax(masked.float(), dim=-1).max()) >= self.threshold else None
+
     def advance(self, token: int, position: int):
         def run(mask: torch.Tensor | None) -> _Step:
             net = self.net
@@ -162,11 +177,9 @@ class _LayeredStream:
                 h = net.block(i, h, self.cache)
                 if self.exits is None or i == net.layers - 1:
                     continue
-                logits = self.exits.logits(net, i, h)[0, -1]
-                masked, _, _ = _emit(logits, mask)
-                if float(torch.softmax(masked.float(), dim=-1).max()) >= self.threshold:
-                    for skipped in range(i + 1, net.layers):
-                        net.fill(skipped, h, self.cache)
+                logits = self._exits_here(i, h, mask)
+                if logits is not None:
+                    net.skip(i + 1, h, self.cache)
                     return _Step(logits, i + 1)
             return _Step(net.head(h)[0, -1], net.layers)
         return run

@@ -55,12 +55,19 @@ class Adapter(nn.Module):
 
 
 class ExitAdapters(nn.Module):
-    """``adapters[i]`` maps the hidden state after layer ``i`` (0-based, all but the last)."""
+    """``adapters[i]`` maps the hidden state after layer ``i`` (0-based, all but the
+    last); ``probes[i]`` (a linear classifier on the same state) predicts whether the
+    exit's top token equals the full model's, so deciding costs a dot product and
+    the LM head runs only at the layer that emits."""
 
     def __init__(self, layers: int, dim: int, rank: int) -> None:
         super().__init__()
         self.rank = rank
         self.adapters = nn.ModuleList([Adapter(dim, rank) for _ in range(layers - 1)])
+        self.probes = nn.ModuleList([nn.Linear(dim, 1) for _ in range(layers - 1)])
+
+    def confidence(self, layer: int, h: torch.Tensor) -> float:
+        return float(torch.sigmoid(self.probes[layer](h)).reshape(-1)[-1])
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +185,7 @@ def train_exits(lm, texts: list[str], out: Path, *, steps: int = 400, batch: int
         if step % 100 == 0:
             logger.info("exits step %d loss %.3f", step, loss.item())
     adapters.eval()
+    fit_probes(net, adapters, windows[:min(len(windows), 96)])
     stop, agreement = fit_stop_policy(net, adapters, _windows(lm, held, context, rng, 24), stop_precision)
     meta = {"dim": net.dim, "steps": steps, "seconds": round(time.perf_counter() - started, 1),
             "agreement_with_full_depth": agreement}
@@ -195,6 +203,28 @@ def _hidden_states(net, ids: torch.Tensor) -> tuple[list[torch.Tensor], torch.Te
             if i < net.layers - 1:
                 hidden.append(h)
         return hidden, net.head(h)
+
+
+def fit_probes(net, adapters: ExitAdapters, windows: list[torch.Tensor], steps: int = 300) -> None:
+    """Fit each layer's probe: does the exit's top token equal the full model's?"""
+    states: list[list[torch.Tensor]] = [[] for _ in adapters.probes]
+    labels: list[list[torch.Tensor]] = [[] for _ in adapters.probes]
+    with torch.no_grad():
+        for ids in windows:
+            hidden, final = _hidden_states(net, ids[None])
+            target = final[0].argmax(-1)
+            for layer, h in enumerate(hidden):
+                states[layer].append(h[0])
+                labels[layer].append((net.head(adapters.adapters[layer](h))[0].argmax(-1) == target).float())
+    for layer, probe in enumerate(adapters.probes):
+        x, y = torch.cat(states[layer]), torch.cat(labels[layer])
+        optimiser = torch.optim.Adam(probe.parameters(), lr=1e-2)
+        for _ in range(steps):
+            optimiser.zero_grad()
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(probe(x).squeeze(-1), y)
+            loss.backward()
+            optimiser.step()
+        probe.requires_grad_(False)
 
 
 @torch.no_grad()

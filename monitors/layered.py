@@ -3,7 +3,7 @@
 :class:`LayeredGPT2` drives the modules of a transformers GPT-2 (our default LM
 and any GPT-2-architecture folder) with its own key/value cache: ``embed`` the
 new tokens, run ``block(i, ...)`` for as many layers as needed, ``head`` through
-the final norm and LM head.  When a token exits at layer ``i``, ``fill`` writes
+the final norm and LM head.  When a token exits at layer ``i``, ``skip`` records
 the keys and values of the skipped layers from the exit hidden state (CALM's
 state propagation), so later tokens attend to a complete cache.  Other
 architectures decode at full depth through the model's own forward
@@ -43,8 +43,8 @@ class LayeredGPT2:
         base = self.head_dim ** -0.5 if config.scale_attn_weights else 1.0
         self.scales = [base / (i + 1) if config.scale_attn_by_inverse_layer_idx else base for i in range(self.layers)]
 
-    def new_cache(self) -> list[tuple[torch.Tensor, torch.Tensor] | None]:
-        return [None] * self.layers
+    def new_cache(self) -> "LayerCache":
+        return LayerCache(self.layers)
 
     def embed(self, ids: torch.Tensor, start: int) -> torch.Tensor:
         """``ids`` [batch, new] at positions ``start...`` -> hidden [batch, new, dim]."""
@@ -59,20 +59,20 @@ class LayeredGPT2:
         q, k, v = block.attn.c_attn(block.ln_1(h)).split(self.dim, dim=2)
         return self._split(q), self._split(k), self._split(v)
 
-    @staticmethod
-    def _append(cache, i: int, k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        if cache[i] is not None:
-            k = torch.cat([cache[i][0], k], dim=2)
-            v = torch.cat([cache[i][1], v], dim=2)
-        cache[i] = (k, v)
-        return k, v
-
-    def block(self, i: int, h: torch.Tensor, cache) -> torch.Tensor:
-        """Layer ``i`` on ``h`` [batch, new, dim], appending its keys and values to ``cache``."""
+    def block(self, i: int, h: torch.Tensor, cache: "LayerCache") -> torch.Tensor:
+        """Layer ``i`` on ``h`` [batch, new, dim], appending its keys and values to
+        ``cache``; the keys and values of earlier tokens that skipped this layer are
+        computed in the same projection, from their exit states."""
         block = self.blocks[i]
-        q, k, v = self._kv(i, h)
-        past = 0 if cache[i] is None else cache[i][0].shape[2]
-        k, v = self._append(cache, i, k, v)
+        deferred = cache.pending[i]
+        if deferred:
+            q, k, v = self._kv(i, torch.cat(deferred + [h], dim=1))
+            q = q[:, :, -h.shape[1]:]
+            deferred.clear()
+        else:
+            q, k, v = self._kv(i, h)
+        past = cache.length(i) + k.shape[2] - q.shape[2]
+        k, v = cache.append(i, k, v)
         new = q.shape[2]
         if new == 1:
             attn = F.scaled_dot_product_attention(q, k, v, scale=self.scales[i])
@@ -85,13 +85,34 @@ class LayeredGPT2:
         h = h + block.attn.c_proj(attn)
         return h + block.mlp(block.ln_2(h))
 
-    def fill(self, i: int, h: torch.Tensor, cache) -> None:
-        """Keys and values of layer ``i`` for a token that skipped it, from its exit state ``h``."""
-        _, k, v = self._kv(i, h)
-        self._append(cache, i, k, v)
+    def skip(self, first: int, h: torch.Tensor, cache: "LayerCache") -> None:
+        """A token exited before layer ``first``: its exit state ``h`` stands in for
+        its hidden state in layers ``first...`` (CALM's state propagation); their keys
+        and values are computed when the next token passes through them."""
+        for i in range(first, self.layers):
+            cache.pending[i].append(h)
 
     def head(self, h: torch.Tensor) -> torch.Tensor:
         return self.lm_head(self.ln_f(h))
+
+
+class LayerCache:
+    """Keys and values per layer ([batch, heads, time, head_dim]) plus the exit
+    states still waiting for their keys and values in each layer."""
+
+    def __init__(self, layers: int) -> None:
+        self.kv: list[tuple[torch.Tensor, torch.Tensor] | None] = [None] * layers
+        self.pending: list[list[torch.Tensor]] = [[] for _ in range(layers)]
+
+    def length(self, i: int) -> int:
+        return 0 if self.kv[i] is None else self.kv[i][0].shape[2]
+
+    def append(self, i: int, k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.kv[i] is not None:
+            k = torch.cat([self.kv[i][0], k], dim=2)
+            v = torch.cat([self.kv[i][1], v], dim=2)
+        self.kv[i] = (k, v)
+        return k, v
 
 
 def layered_for(model) -> LayeredGPT2 | None:

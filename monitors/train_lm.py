@@ -36,6 +36,8 @@ class LMConfig:
     batch: int = 8
     lr: float = 2e-3
     seed: int = 13
+    exit_loss: float = 0.3      # weight of the intermediate layers' next-token loss (0: plain LM training)
+    exit_sample: float = 0.125  # share of positions that the intermediate losses look at
 
 
 def build_tokenizer(texts: list[str], vocab: int):
@@ -102,7 +104,7 @@ def train_lm(texts: list[str], out_dir: Path, config: LMConfig = LMConfig(), *, 
     source = batches(train_ids, config.context, config.batch, rng)
     for step in range(config.steps):
         window = next(source)
-        loss = model(input_ids=window, labels=window).loss
+        loss = _loss(model, window, config)
         optimiser.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -121,6 +123,25 @@ def train_lm(texts: list[str], out_dir: Path, config: LMConfig = LMConfig(), *, 
               "seconds": round(time.perf_counter() - started, 1), "config": asdict(config)}
     (out_dir / "training.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     return report
+
+
+def _loss(model, window: torch.Tensor, config: LMConfig) -> torch.Tensor:
+    """Next-token loss at the last layer, plus (``exit_loss``) the same loss through
+    the shared final norm and head at every intermediate layer, on a sample of
+    positions, so that early layers are ready for early exit (as in CALM and the
+    depth-adaptive transformer)."""
+    if config.exit_loss <= 0:
+        return model(input_ids=window, labels=window).loss
+    out = model(input_ids=window, labels=window, output_hidden_states=True)
+    targets = window[:, 1:]
+    keep = torch.rand(targets.shape) < config.exit_sample
+    if not bool(keep.any()):
+        return out.loss
+    chosen = targets[keep]
+    hidden = out.hidden_states[1:-1]          # after each block but the last (the last has the final norm)
+    extra = sum(torch.nn.functional.cross_entropy(
+        model.lm_head(model.transformer.ln_f(h[:, :-1][keep])), chosen) for h in hidden) / max(1, len(hidden))
+    return out.loss + config.exit_loss * extra
 
 
 @torch.no_grad()
