@@ -8,11 +8,12 @@ STAMP := $(VENV)/.typelens-installed
 TORCH := torch==2.13.0
 PYTEST_ARGS ?=
 
-.PHONY: run test bench models clean venv
+.PHONY: run test bench models lm clean venv
 
 # The packages bench/annot_recovery.py scores on are held out of the training data.
 HELD_OUT := packaging,typer,pluggy,typeshed_client,click
 MODEL_DIR := typeinfer/models/classifier
+LM_DIR := monitors/models/lm
 
 venv: $(STAMP)
 
@@ -28,6 +29,8 @@ run: $(STAMP)
 	$(BIN)/typelens infer examples/shop --no-cache
 	@# analyze exits 1 when it finds problems, which the example project has on purpose
 	$(BIN)/typelens analyze examples/shop; test $$? -le 1
+	@# monitor-guided completion with early exit after `path.` (shipped tiny LM)
+	$(BIN)/typelens complete examples/shop/shop/service.py:34:14 --exit-threshold 0.9 --format json
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -39,6 +42,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/annot_recovery.py --pyright $(BIN)/pyright
 	$(BIN)/python bench/lsp.py
 	$(BIN)/python bench/typeinfer.py
+	$(BIN)/python bench/mgd.py
+	$(BIN)/python bench/early_exit.py
 
 # Reproduces the shipped classifier (about 10 minutes on 2 CPU cores).
 models: $(STAMP)
@@ -46,6 +51,11 @@ models: $(STAMP)
 	$(BIN)/typelens dataset build --stdlib --site-packages --exclude $(HELD_OUT) --out build/dataset --jobs 2
 	$(BIN)/typelens train classifier --data build/dataset --out $(MODEL_DIR) --epochs 4
 	$(BIN)/typelens evaluate --model $(MODEL_DIR) --data build/dataset --out build/report
+
+# Reproduces the shipped code LM and its early exits (about 15 minutes on 2 CPU cores).
+lm: $(STAMP)
+	$(BIN)/typelens train lm --out $(LM_DIR) --stdlib --site-packages --exclude $(HELD_OUT)
+	$(BIN)/typelens train exits --model $(LM_DIR) --stdlib --site-packages --exclude $(HELD_OUT)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -78,6 +78,8 @@ async def measure(name: str, command: list[str], path: Path, hovers: int, comple
     sample = positions[::step][:hovers]
     # warm-up: the first request pays for start-up and indexing in both servers
     await client.text_document_hover_async(types.HoverParams(doc, types.Position(*sample[0])))
+    # and a completion (typelens loads its code LM for ranking on the first one)
+    await client.text_document_completion_async(types.CompletionParams(doc, types.Position(*sample[0])))
     await asyncio.sleep(2.0)
     results: dict[str, list[float]] = {"hover": [], "inlay hints": [], "completion after edit": []}
     for line, col in sample:

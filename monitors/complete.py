@@ -21,6 +21,7 @@ Example::
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,27 +47,35 @@ class StaticFacts:
         self._members: dict[str, frozenset[str] | None] = {}
         self._calls: dict[str, CallFacts | None] = {}
         self.queries = 0
+        self.seconds = 0.0        # time spent in the static analysis
 
     def _data(self, text: str) -> bytes:
         return (self.head + text).encode("utf-8") + b"\n" + self.suffix
 
     def members_of(self, text: str) -> frozenset[str] | None:
         if text not in self._members:
+            started = time.perf_counter()
             self.queries += 1
             data = self._data(text)
             facts = members_at(self.engine, self.path, data, len((self.head + text).encode("utf-8")) - 1)
             self._members[text] = facts.names if facts is not None and facts.is_complete else None
+            self.seconds += time.perf_counter() - started
         return self._members[text]
 
     def call_of(self, text: str) -> CallFacts | None:
         if text not in self._calls:
+            started = time.perf_counter()
             self.queries += 1
             self._calls[text] = call_at(self.engine, self.path, self._data(text),
                                         len((self.head + text).encode("utf-8")))
+            self.seconds += time.perf_counter() - started
         return self._calls[text]
 
     def imports_after(self, text: str) -> frozenset[str] | None:
-        return import_names(self.engine, self.head[self.head.rfind("\n") + 1:] + text)
+        started = time.perf_counter()
+        found = import_names(self.engine, self.head[self.head.rfind("\n") + 1:] + text)
+        self.seconds += time.perf_counter() - started
+        return found
 
 
 def monitors_for(lm: CodeLM, facts: StaticFacts, kinds: tuple[str, ...] = ("dereference", "call", "import")):
@@ -87,6 +96,8 @@ class Completion:
     generation: Generation
     monitored: bool
     exit_threshold: float
+    analysis_seconds: float = 0.0      # of ``generation.seconds``, the static analysis queries
+    analysis_queries: int = 0
 
     @property
     def text(self) -> str:
@@ -104,6 +115,7 @@ class Completion:
             "interventions": [{"step": i.step, "monitor": i.monitor, "kind": i.kind, "detail": i.detail}
                               for i in g.interventions],
             "prompt_tokens": g.prompt_tokens, "seconds": round(g.seconds, 4),
+            "analysis_seconds": round(self.analysis_seconds, 4), "analysis_queries": self.analysis_queries,
         }
 
 
@@ -135,16 +147,18 @@ def complete(source: str | bytes, position: int | tuple[int, int], *, path: str 
     prompt = lm.encode(before)[-max(1, lm.context - 1 - max_tokens):] or [lm.eos_id or 0]
     seen = lm.decode(prompt)
     head = before[:len(before) - len(seen)] if before.endswith(seen) else ""
-    monitors = []
+    monitors, facts = [], None
     if monitor:
         engine = TypeEngine(index if index is not None else ProjectIndex(root or Path(path).resolve().parent))
-        monitors = monitors_for(lm, StaticFacts(engine, path, suffix, head))
+        facts = StaticFacts(engine, path, suffix, head)
+        monitors = monitors_for(lm, facts)
     if exits is None and exit_threshold < 1.0:
         exits = exits_of(lm)
     options = DecodeOptions(max_new_tokens=max_tokens, exit_threshold=exit_threshold,
                             stop_at_newline=not multiline, use_stop_policy=stop_policy)
     generation = decode(lm, prompt, monitors=monitors, exits=exits, options=options)
-    return Completion(path, offset, generation, bool(monitor), exit_threshold)
+    return Completion(path, offset, generation, bool(monitor), exit_threshold,
+                      facts.seconds if facts is not None else 0.0, facts.queries if facts is not None else 0)
 
 
 def exits_of(lm: CodeLM) -> Exits | None:

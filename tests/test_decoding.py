@@ -119,6 +119,22 @@ def test_dereference_monitor_only_emits_members(tiny_lm) -> None:
     assert unguided_members < checked
 
 
+def test_monitor_and_early_exit_compose(tiny_lm) -> None:
+    """With every token leaving at the first exit, the mask still applies there."""
+    from typelens.monitors.dereference import DereferenceMonitor
+    members = {"append", "extend", "pop"}
+    exits = load_exits(tiny_lm.path / "exits", 3, 32, tiny_lm.device)
+    for measure in ("classifier", "max-prob"):
+        monitor = DereferenceMonitor(tiny_lm.token_index, lambda text: members if text.endswith("xs.") else None,
+                                     tiny_lm.decode)
+        result = decode(tiny_lm, tiny_lm.encode("xs = []\nfor x in range(3):\n    xs.") , monitors=[monitor],
+                        exits=exits, options=DecodeOptions(max_new_tokens=6, exit_threshold=1e-6,
+                                                           exit_measure=measure))
+        name = IDENT.match(result.text)
+        assert name and any(m.startswith(name.group()) for m in members), result.text
+        assert all(t.layer == 1 for t in result.tokens[1:])
+
+
 def test_generate_composes_with_the_monitor(tiny_lm) -> None:
     from transformers import LogitsProcessorList
 
