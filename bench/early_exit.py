@@ -66,21 +66,28 @@ def prompts(roots: list[Path], count: int, rng: random.Random, lm) -> list[tuple
     return found[:count]
 
 
-def run(lm, cases, exits, threshold: float, stop_policy: bool = False) -> dict:
-    outputs, layers, tokens, seconds, stops, right_stops = [], [], 0, 0.0, 0, 0
-    options = DecodeOptions(max_new_tokens=16, exit_threshold=threshold, use_stop_policy=stop_policy)
+def run_all(lm, cases, exits, configs: list[tuple[float, bool]]) -> list[dict]:
+    """Decode every case under every (threshold, stop policy) configuration, the
+    configurations interleaved case by case so that machine drift hits all alike."""
+    results = [{"outputs": [], "layers": [], "tokens": 0, "seconds": 0.0, "stops": 0, "right_stops": 0}
+               for _ in configs]
+    options = [DecodeOptions(max_new_tokens=16, exit_threshold=t, use_stop_policy=stop) for t, stop in configs]
     for ids, truth in cases:
-        started = time.perf_counter()
-        result = decode(lm, ids, exits=exits, options=options)
-        seconds += time.perf_counter() - started
-        outputs.append(result.text)
-        layers.extend(t.layer for t in result.tokens)
-        tokens += len(result.tokens)
-        if result.stopped == "stop-policy" and result.held_back is not None:
-            stops += 1
-            right_stops += not truth.startswith(result.text + lm.decode([result.held_back]))
-    return {"outputs": outputs, "layers": sum(layers) / max(1, len(layers)), "tokens_per_s": tokens / seconds,
-            "stops": stops, "stop_precision": right_stops / stops if stops else None}
+        for result, option in zip(results, options):
+            started = time.perf_counter()
+            out = decode(lm, ids, exits=exits, options=option)
+            result["seconds"] += time.perf_counter() - started
+            result["outputs"].append(out.text)
+            result["layers"].extend(t.layer for t in out.tokens)
+            result["tokens"] += len(out.tokens)
+            if out.stopped == "stop-policy" and out.held_back is not None:
+                result["stops"] += 1
+                result["right_stops"] += not truth.startswith(out.text + lm.decode([out.held_back]))
+    for r in results:
+        r["layers"] = sum(r["layers"]) / max(1, len(r["layers"]))
+        r["tokens_per_s"] = r["tokens"] / r["seconds"]
+        r["stop_precision"] = r["right_stops"] / r["stops"] if r["stops"] else None
+    return results
 
 
 def main() -> None:
@@ -104,8 +111,11 @@ def main() -> None:
     truths = [t for _, t in cases]
     print(f"{len(cases)} line completions from {', '.join(r.name for r in roots)} (held out); model {lm.path.name}, "
           f"{exits.meta['layers']} layers; one thread")
-    run(lm, cases[:10], exits, 1.0)      # warm-up
-    full = run(lm, cases, exits, 1.0)
+    thresholds = [float(t) for t in args.thresholds.split(",")]
+    configs = [(1.0, False)] + [(t, False) for t in thresholds] + ([(1.0, True)] if exits.stop is not None else [])
+    run_all(lm, cases[:10], exits, configs)      # warm-up
+    results = run_all(lm, cases, exits, configs)
+    full = results[0]
 
     def quality(outputs: list[str], refs: list[str]) -> tuple[float, float]:
         exact = sum(o.strip() == r.strip() for o, r in zip(outputs, refs)) / len(refs)
@@ -114,8 +124,7 @@ def main() -> None:
     full_exact, full_rouge = quality(full["outputs"], truths)
     print(f"full depth      layers {full['layers']:.2f}  {full['tokens_per_s']:.0f} tokens/s  "
           f"vs truth: exact {full_exact:.1%} ROUGE-L {full_rouge:.3f}")
-    for threshold in [float(t) for t in args.thresholds.split(",")]:
-        r = run(lm, cases, exits, threshold)
+    for threshold, r in zip(thresholds, results[1:]):
         same_exact, same_rouge = quality(r["outputs"], full["outputs"])
         exact, rouge = quality(r["outputs"], truths)
         loss = (full_rouge - rouge) / full_rouge if full_rouge else 0.0
@@ -124,7 +133,7 @@ def main() -> None:
               f"ROUGE-L {same_rouge:.3f}  vs truth: exact {exact:.1%} ROUGE-L {rouge:.3f} "
               f"(ROUGE-L loss {loss:+.1%})")
     if exits.stop is not None:
-        r = run(lm, cases, exits, 1.0, stop_policy=True)
+        r = results[-1]
         exact, rouge = quality(r["outputs"], truths)
         precision = f"{r['stop_precision']:.1%}" if r["stop_precision"] is not None else "n/a"
         print(f"stop policy (threshold {exits.stop.threshold:.3f}, fitted precision {exits.stop.precision:.1%}): "

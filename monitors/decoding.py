@@ -23,6 +23,7 @@ Example::
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -152,6 +153,11 @@ class _LayeredStream:
         self.net, self.lm, self.exits, self.threshold = net, lm, exits, options.exit_threshold
         self.by_probe = options.exit_measure == "classifier"
         self.cache = net.new_cache()
+        if exits is not None and self.by_probe:
+            # exit when w.h + b >= logit(threshold): the same test as sigmoid(w.h + b) >= threshold
+            self.weights, biases = exits.adapters.probe_table()
+            cut = math.log(self.threshold / (1 - self.threshold)) if self.threshold < 1 else math.inf
+            self.cuts = [cut - b for b in biases]
 
     def prefill(self, ids: list[int]):
         h = self.net.embed(torch.tensor([ids], device=self.lm.device), 0)
@@ -162,7 +168,7 @@ class _LayeredStream:
 
     def _exits_here(self, i: int, h: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor | None:
         if self.by_probe:
-            if self.exits.adapters.confidence(i, h) < self.threshold:
+            if float(torch.dot(self.weights[i], h[0, -1])) < self.cuts[i]:
                 return None
             return self.exits.logits(self.net, i, h)[0, -1]
         logits = self.exits.logits(self.net, i, h)[0, -1]

@@ -69,6 +69,12 @@ class ExitAdapters(nn.Module):
     def confidence(self, layer: int, h: torch.Tensor) -> float:
         return float(torch.sigmoid(self.probes[layer](h)).reshape(-1)[-1])
 
+    def probe_table(self) -> tuple[torch.Tensor, list[float]]:
+        """The probes as one ``[layers - 1, dim]`` weight table and their biases, so
+        that the decoding loop decides with one dot product per layer."""
+        weights = torch.stack([p.weight.detach()[0] for p in self.probes])
+        return weights, [float(p.bias.detach()[0]) for p in self.probes]
+
 
 @dataclass(frozen=True, slots=True)
 class StopPolicy:
