@@ -167,7 +167,7 @@ def exits_of(lm: CodeLM) -> Exits | None:
     if net is None:
         logger.warning("%s: early exit needs a GPT-2-architecture model; decoding at full depth", lm.path)
         return None
-    found = load_exits(lm.path / "exits", net.layers, net.dim, lm.device)
+    found = load_exits(lm.path / "exits", net.layers, net.dim, lm.device, next(lm.model.parameters()).dtype)
     if found is None:
         logger.warning("%s has no exits (train them with `typelens train exits`); decoding at full depth", lm.path)
     return found

@@ -119,7 +119,8 @@ def save_exits(folder: Path, adapters: ExitAdapters, stop: StopPolicy | None, me
     (folder / "exits.json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
 
 
-def load_exits(folder: Path, layers: int, dim: int, device: torch.device) -> Exits | None:
+def load_exits(folder: Path, layers: int, dim: int, device: torch.device,
+               dtype: torch.dtype = torch.float32) -> Exits | None:
     """The exits in ``folder`` for a model of ``layers`` x ``dim``; ``None`` when absent."""
     meta_path, weights = folder / "exits.json", folder / "exits.safetensors"
     if not meta_path.exists() and not weights.exists():
@@ -140,7 +141,7 @@ def load_exits(folder: Path, layers: int, dim: int, device: torch.device) -> Exi
         adapters.load_state_dict(load_file(str(weights)))
     except (OSError, RuntimeError, SafetensorError) as err:
         raise ModelError(f"{weights}: damaged exit weights ({str(err).splitlines()[0][:160]})") from None
-    adapters.to(device).eval()
+    adapters.to(device=device, dtype=dtype).eval()
     stop = meta.get("stop")
     policy = None
     if stop:

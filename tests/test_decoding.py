@@ -149,6 +149,49 @@ def test_generate_composes_with_the_monitor(tiny_lm) -> None:
     assert any(m.startswith(IDENT.match(text).group()) for m in members), text
 
 
+@pytest.mark.parametrize("family", ["llama", "gpt_neox"])
+def test_other_architectures_decode_with_monitors(tmp_path: Path, tiny_lm, family: str) -> None:
+    """Llama-family and GPT-NeoX folders load and decode at full depth (their own
+    forward with a cache), the monitor applied; asking for early exit falls back."""
+    from transformers import GPTNeoXConfig, GPTNeoXForCausalLM, LlamaConfig, LlamaForCausalLM
+    size = len(tiny_lm.tokenizer)
+    torch.manual_seed(5)
+    if family == "llama":
+        model = LlamaForCausalLM(LlamaConfig(vocab_size=size, hidden_size=32, intermediate_size=64,
+                                             num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                                             max_position_embeddings=256, bos_token_id=0, eos_token_id=0))
+    else:
+        model = GPTNeoXForCausalLM(GPTNeoXConfig(vocab_size=size, hidden_size=32, intermediate_size=64,
+                                                 num_hidden_layers=2, num_attention_heads=4,
+                                                 max_position_embeddings=256, bos_token_id=0, eos_token_id=0))
+    model.save_pretrained(tmp_path)
+    tiny_lm.tokenizer.save_pretrained(tmp_path)
+    lm = load_lm(tmp_path, device="cpu")
+    path = ROOT / "examples" / "shop" / "shop" / "service.py"
+    data = path.read_bytes()
+    dot = data.index(b"path.write_text") + 4
+    result = complete(data, dot + 1, path=str(path), lm=lm, root=ROOT / "examples" / "shop", max_tokens=8,
+                      exit_threshold=0.5)
+    name = IDENT.match(result.text)
+    assert name and any(m.startswith(name.group()) for m in dir(Path)), result.text
+    assert all(t.layer == 2 for t in result.generation.tokens)
+    ids = lm.encode("def f(x):\n    return x")
+    ours = decode(lm, ids, options=DecodeOptions(max_new_tokens=6, stop_at_newline=False))
+    reference = lm.model.generate(torch.tensor([ids]), max_new_tokens=6, do_sample=False, pad_token_id=0,
+                                  eos_token_id=None)[0, len(ids):].tolist()
+    assert [t.id for t in ours.tokens] == reference[:len(ours.tokens)]
+
+
+def test_bf16_loads_and_decodes() -> None:
+    lm = load_lm(None, device="cpu", dtype="bf16")
+    assert next(lm.model.parameters()).dtype == torch.bfloat16
+    from typelens.monitors.complete import exits_of
+    for threshold in (1.0, 0.5):
+        result = decode(lm, lm.encode("import os\nos."), exits=exits_of(lm),
+                        options=DecodeOptions(max_new_tokens=4, exit_threshold=threshold))
+        assert result.tokens
+
+
 def test_shipped_lm_completes_members_with_json_report() -> None:
     path = ROOT / "examples" / "shop" / "shop" / "service.py"
     data = path.read_bytes()

@@ -122,8 +122,8 @@ async def test_completion_after_dot_and_in_calls(client: LanguageClient) -> None
 async def test_guided_multi_token_completion_is_opt_in(client: LanguageClient) -> None:
     uri = PRICING.as_uri()
     text = open_doc(client, PRICING, version=1)
-    cut = text.index("order.items") + len("order.")
-    at = position_of(text, "order.items", len("order."))
+    cut = text.index("order.items", text.index("def cheapest")) + len("order.")
+    at = types.Position(line=text.count("\n", 0, cut), character=cut - (text.rfind("\n", 0, cut) + 1))
     plain = await client.text_document_completion_async(types.CompletionParams(
         text_document=types.TextDocumentIdentifier(uri), position=at))
     assert all(i.kind != types.CompletionItemKind.Snippet for i in plain.items)
