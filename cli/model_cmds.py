@@ -137,10 +137,15 @@ def export_command(
     model: Path = typer.Option(..., "--model", help="A model folder."),
     onnx: bool = typer.Option(True, "--onnx/--no-onnx", help="Write model.onnx."),
 ) -> None:
-    """Export a trained model to ONNX (model.onnx in the same folder)."""
+    """Export a trained model to ONNX in the same folder (classifier: model.onnx; slice
+    model: encoder.onnx + decoder.onnx)."""
     from typelens.typeinfer.neural.export import export_onnx
     try:
-        path = export_onnx(model) if onnx else None
+        if (model / "slice.json").is_file():
+            from typelens.typeinfer.neural.slice_onnx import export_slice_onnx
+            path = " ".join(str(p) for p in export_slice_onnx(model)) if onnx else None
+        else:
+            path = export_onnx(model) if onnx else None
     except ModelError as err:
         typer.echo(f"typelens export: {err}", err=True)
         raise typer.Exit(2) from None

@@ -131,6 +131,18 @@ def test_slice_model_generates_types(trained, tmp_path: Path) -> None:
     top1 = sum(1 for r, cands in zip(rows, ranked) if cands and cands[0][0] == r["label"]) / len(rows)
     assert top1 > 0.6, top1
     assert all(abs(sum(p for _, p in cands) - 1) < 1e-3 for cands in ranked if cands)
+    # onnxruntime (what the CLI and the server use) gives the same top-1 as torch
+    from typelens.typeinfer.neural.slice_onnx import SliceOnnxRuntime, export_slice_onnx
+    export_slice_onnx(model)
+    onnx_ranked = SliceOnnxRuntime(model).predict(rows)
+    same = sum(1 for a, b in zip(ranked, onnx_ranked) if a and b and a[0][0] == b[0][0]) / len(rows)
+    assert same >= 0.95, same
+    greedy_torch = runtime.predict(rows, k=1)
+    greedy_onnx = SliceOnnxRuntime(model).predict(rows, k=1)
+    assert [c[0][0] if c else None for c in greedy_torch] == [c[0][0] if c else None for c in greedy_onnx]
+    (model / "decoder.onnx").write_bytes(b"not onnx")
+    with pytest.raises(ModelError, match="damaged"):
+        SliceOnnxRuntime(model)
     (model / "slice.json").write_text('{"version": "other"}')
     with pytest.raises(ModelError):
         SliceRuntime(model)

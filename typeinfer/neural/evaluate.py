@@ -42,6 +42,9 @@ def bucket_of(label: str, common: set[str]) -> str:
 def _ranked(model_dir: Path, rows: list[dict]) -> list[list[tuple[str, float]]]:
     """Top-5 ``(type, probability)`` per row from either kind of model folder."""
     if (Path(model_dir) / "slice.json").is_file():
+        if (Path(model_dir) / "decoder.onnx").is_file():
+            from .slice_onnx import SliceOnnxRuntime
+            return SliceOnnxRuntime(model_dir).predict(rows, k=5)
         from .slice_model import SliceRuntime
         return SliceRuntime(model_dir).predict(rows, k=5)
     return ClassifierRuntime(model_dir).predict(rows, k=5)

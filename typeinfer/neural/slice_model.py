@@ -173,7 +173,10 @@ class SliceRuntime:
             out = self.model.generate(**batch, num_beams=k, num_return_sequences=k, max_new_tokens=MAX_OUT,
                                       output_scores=True, return_dict_in_generate=True)
         texts = [join_type(self.vocab.decode(seq[1:])) for seq in out.sequences]
-        scores = out.sequences_scores.reshape(len(rows), k).numpy()
+        if k > 1:
+            scores = out.sequences_scores.reshape(len(rows), k).numpy()
+        else:   # greedy: transformers reports no sequence scores, and one candidate needs none
+            scores = np.zeros((len(rows), 1))
         return [texts[i * k:(i + 1) * k] for i in range(len(rows))], scores
 
     def predict(self, rows: list[dict], k: int = 5, batch: int = 64) -> list[list[tuple[str, float]]]:

@@ -1,0 +1,169 @@
+"""The slice model under onnxruntime: export (``encoder.onnx`` + ``decoder.onnx``
+next to the safetensors weights) and a runtime that decodes with beam search in
+numpy, so that the CLI and the language server need no torch for it.
+
+The decoder graph takes the whole prefix each step (no key/value cache): type
+strings are at most 16 tokens, so a cache would save little and cost a far more
+complex graph.  Beam scores are the summed log-probabilities divided by the
+generated length (transformers' ``length_penalty=1``).
+
+    typelens export --onnx --model DIR        # writes DIR/encoder.onnx, DIR/decoder.onnx
+
+Example::
+
+    runtime = SliceOnnxRuntime(Path("models/slice"))
+    runtime.predict([{"kind": "parameter", "name": "path", "slice": [...]}], k=5)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from typelens.analyzer import ModelError
+
+from .slice_model import EOS, MAX_IN, MAX_OUT, PAD, SLICE_VERSION, SliceVocab, _inputs, join_type
+
+logger = logging.getLogger(__name__)
+
+
+def export_slice_onnx(model_dir: Path) -> list[Path]:
+    """Write ``encoder.onnx`` and ``decoder.onnx`` for the slice model in ``model_dir``."""
+    import torch
+
+    from .slice_model import SliceRuntime
+    model_dir = Path(model_dir)
+    model = SliceRuntime(model_dir).model
+    # eager attention keeps the padding mask as a tensor in the graph (the default
+    # implementation decides from the example's mask while tracing)
+    model.set_attn_implementation("eager")
+
+    class Encoder(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = model.encoder
+
+        def forward(self, input_ids, attention_mask):
+            return self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+
+    class Decoder(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, decoder_input_ids, encoder_hidden, attention_mask):
+            out = self.model(encoder_outputs=(encoder_hidden,), attention_mask=attention_mask,
+                             decoder_input_ids=decoder_input_ids, use_cache=False)
+            return torch.log_softmax(out.logits[:, -1], dim=-1)
+
+    ids = torch.ones(2, 7, dtype=torch.long)
+    mask = torch.ones(2, 7, dtype=torch.long)
+    ids[1, 5:], mask[1, 5:] = PAD, 0        # a padded row, so no tracing branch assumes "no padding"
+    encoder_path, decoder_path = model_dir / "encoder.onnx", model_dir / "decoder.onnx"
+    with torch.no_grad():
+        hidden = Encoder()(ids, mask)
+        torch.onnx.export(Encoder(), (ids, mask), str(encoder_path), input_names=["input_ids", "attention_mask"],
+                          output_names=["hidden"], dynamic_axes={"input_ids": {0: "b", 1: "t"},
+                                                                 "attention_mask": {0: "b", 1: "t"},
+                                                                 "hidden": {0: "b", 1: "t"}},
+                          opset_version=17, dynamo=False)
+        start = torch.zeros(2, 3, dtype=torch.long)
+        torch.onnx.export(Decoder(), (start, hidden, mask), str(decoder_path),
+                          input_names=["decoder_input_ids", "encoder_hidden", "attention_mask"],
+                          output_names=["logprobs"],
+                          dynamic_axes={"decoder_input_ids": {0: "b", 1: "s"}, "encoder_hidden": {0: "b", 1: "t"},
+                                        "attention_mask": {0: "b", 1: "t"}, "logprobs": {0: "b"}},
+                          opset_version=17, dynamo=False)
+    return [encoder_path, decoder_path]
+
+
+class SliceOnnxRuntime:
+    """The slice model's ONNX graphs with beam search in numpy (one thread)."""
+
+    def __init__(self, model_dir: Path, *, threads: int = 1) -> None:
+        import onnxruntime as ort
+        model_dir = Path(model_dir)
+        try:
+            settings = json.loads((model_dir / "slice.json").read_text(encoding="utf-8"))
+            tokens = json.loads((model_dir / "vocab.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            raise ModelError(f"{model_dir}: not a slice-model folder ({err})") from None
+        if settings.get("version") != SLICE_VERSION:
+            raise ModelError(f"{model_dir}: slice model version {settings.get('version')!r}, expected {SLICE_VERSION!r}")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        sessions = []
+        for name in ("encoder.onnx", "decoder.onnx"):
+            path = model_dir / name
+            if not path.is_file():
+                raise ModelError(f"{model_dir}: {name} is missing; run `typelens export --onnx --model {model_dir}`")
+            try:
+                sessions.append(ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"]))
+            except Exception as err:  # noqa: BLE001 - onnxruntime raises its own exception types for damaged graphs
+                raise ModelError(f"{path}: damaged ONNX graph ({type(err).__name__})") from None
+        self.encoder, self.decoder = sessions
+        self.vocab = SliceVocab(tokens)
+        self.temperature = float(settings.get("temperature", 1.0))
+
+    def _encode(self, rows: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+        inputs = [self.vocab.encode(_inputs(r), MAX_IN) for r in rows]
+        width = max(len(x) for x in inputs)
+        ids = np.array([x + [PAD] * (width - len(x)) for x in inputs], dtype=np.int64)
+        mask = (ids != PAD).astype(np.int64)
+        hidden = self.encoder.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        return hidden, mask
+
+    def beams(self, rows: list[dict], k: int) -> list[list[tuple[list[int], float]]]:
+        """Up to ``k`` finished sequences per row, best first, with their scores."""
+        hidden, mask = self._encode(rows)
+        results = []
+        for row in range(len(rows)):
+            enc, m = hidden[row:row + 1], mask[row:row + 1]
+            alive: list[tuple[list[int], float]] = [([PAD], 0.0)]
+            finished: list[tuple[list[int], float]] = []
+            for _ in range(MAX_OUT):
+                prefixes = np.array([seq for seq, _ in alive], dtype=np.int64)
+                logprobs = self.decoder.run(None, {"decoder_input_ids": prefixes,
+                                                   "encoder_hidden": np.repeat(enc, len(alive), axis=0),
+                                                   "attention_mask": np.repeat(m, len(alive), axis=0)})[0]
+                candidates = []
+                for (seq, score), lp in zip(alive, logprobs):
+                    for token in np.argsort(-lp)[:k]:
+                        candidates.append((seq + [int(token)], score + float(lp[token])))
+                candidates.sort(key=lambda c: -c[1])
+                alive = []
+                for seq, score in candidates:
+                    if seq[-1] == EOS:
+                        finished.append((seq, score / (len(seq) - 1)))
+                    else:
+                        alive.append((seq, score))
+                    if len(alive) == k:
+                        break
+                best_finished = max((s for _, s in finished), default=-np.inf)
+                if len(finished) >= k and (not alive or best_finished >= alive[0][1] / len(alive[0][0])):
+                    break
+                if not alive:
+                    break
+            finished.extend((seq, score / (len(seq) - 1)) for seq, score in alive if len(finished) < k)
+            finished.sort(key=lambda c: -c[1])
+            results.append(finished[:k])
+        return results
+
+    def predict(self, rows: list[dict], k: int = 5) -> list[list[tuple[str, float]]]:
+        """Top-``k`` type strings per row with temperature-calibrated probabilities."""
+        out = []
+        for found in self.beams(rows, k):
+            texts = [join_type(self.vocab.decode(seq[1:])) for seq, _ in found]
+            z = np.array([s for _, s in found]) / self.temperature
+            p = np.exp(z - z.max())
+            p /= p.sum()
+            merged: dict[str, float] = {}
+            for text, prob in zip(texts, p):
+                if text:
+                    merged[text] = merged.get(text, 0.0) + float(prob)
+            out.append(sorted(merged.items(), key=lambda x: -x[1]))
+        return out
