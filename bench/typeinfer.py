@@ -29,7 +29,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).parent))
 import annot_recovery  # noqa: E402
 
-from typelens.typeinfer.hybrid import DEFAULT_MODEL  # noqa: E402
+from typelens.typeinfer.hybrid import DEFAULT_MODEL, DEFAULT_SLICE  # noqa: E402
 from typelens.typeinfer.neural.evaluate import evaluate  # noqa: E402
 from typelens.typeinfer.neural.export import load_torch_model  # noqa: E402
 from typelens.typeinfer.neural.runtime import ClassifierRuntime  # noqa: E402
@@ -49,7 +49,7 @@ def accuracy(model: Path, data: Path) -> None:
     shutil.rmtree(out, ignore_errors=True)
 
 
-def modes(model: Path, packages: list[str]) -> None:
+def modes(model: Path, packages: list[str], slice_dir: Path | None = None) -> None:
     work = Path(tempfile.mkdtemp(prefix="modes-"))
     facts = []
     for name in packages:
@@ -57,14 +57,19 @@ def modes(model: Path, packages: list[str]) -> None:
         if spec is not None and spec.origin:
             facts += annot_recovery.strip_package(Path(spec.origin).parent, work)
     print(f"annotation recovery on {', '.join(packages)}: {len(facts)} stripped annotations")
-    for mode in ("static", "neural", "hybrid"):
+    runs = [("static", False), ("neural", False), ("hybrid", False)]
+    if slice_dir is not None or (DEFAULT_SLICE / "decoder.onnx").is_file():
+        runs += [("neural", True), ("hybrid", True)]
+    for mode, use_slice in runs:
         started = time.perf_counter()
-        result = infer_paths([work], InferOptions(mode=mode, model_dir=model, use_cache=False))
+        result = infer_paths([work], InferOptions(mode=mode, model_dir=model, slice_dir=slice_dir, use_slice=use_slice,
+                                                  use_cache=False))
         seconds = time.perf_counter() - started
         answers = {(p.file, p.scope, p.name, p.kind): normalise(p.type) for p in result.predictions
                    if p.kind in ("parameter", "return") and p.type is not None}
         s = annot_recovery.score(facts, answers)
-        print(f"  {mode:<7} returns exact {s['return'][1] / s['return'][0]:6.1%} base {s['return'][2] / s['return'][0]:6.1%}"
+        label = mode + ("+slice" if use_slice else "")
+        print(f"  {label:<12} returns exact {s['return'][1] / s['return'][0]:6.1%} base {s['return'][2] / s['return'][0]:6.1%}"
               f" | params exact {s['parameter'][1] / s['parameter'][0]:6.1%} base {s['parameter'][2] / s['parameter'][0]:6.1%}"
               f" | {seconds:5.1f} s")
     shutil.rmtree(work, ignore_errors=True)
@@ -98,12 +103,13 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--data", type=Path, default=Path("build/dataset"))
     parser.add_argument("--packages", default="packaging,typeshed_client,pluggy,typer")
+    parser.add_argument("--slice", type=Path, default=None, help="A slice-model folder (default: the shipped one)")
     parser.add_argument("--only", choices=["accuracy", "modes", "throughput"], default=None)
     args = parser.parse_args()
     if args.only in (None, "accuracy"):
         accuracy(args.model, args.data)
     if args.only in (None, "modes"):
-        modes(args.model, args.packages.split(","))
+        modes(args.model, args.packages.split(","), args.slice)
     if args.only in (None, "throughput"):
         throughput(args.model, args.data)
 

@@ -70,6 +70,8 @@ def infer_command(
     fmt: InferFormat = typer.Option(InferFormat.text, "--format", "-f", help="Output format."),
     mode: Mode = typer.Option(Mode.hybrid, "--mode", help="Inference engine (hybrid: static first, the classifier where static is unsure)."),
     model: Path = typer.Option(None, "--model", help="A classifier model folder (default: the one shipped with typelens)."),
+    slice_model: Path = typer.Option(None, "--slice-model", help="A slice-model folder with its ONNX export (default: the shipped one)."),
+    no_slice: bool = typer.Option(False, "--no-slice", help="Neural and hybrid modes: the classifier alone."),
     apply: bool = typer.Option(False, "--apply", help="Write the annotations into the files."),
     diff: bool = typer.Option(False, "--diff", help="With --apply: print a unified diff, write nothing."),
     min_confidence: float = typer.Option(0.8, "--min-confidence", help="With --apply: skip less certain predictions."),
@@ -78,7 +80,8 @@ def infer_command(
 ) -> None:
     """Infer the types of parameters, returns, variables and attributes."""
     try:
-        options = InferOptions(mode=mode.value, jobs=jobs, use_cache=not no_cache and not apply, model_dir=model)
+        options = InferOptions(mode=mode.value, jobs=jobs, use_cache=not no_cache and not apply, model_dir=model,
+                               slice_dir=slice_model, use_slice=not no_slice)
         result = infer_paths(paths, options)
     except (InputError, ValueError, ModelError) as err:
         typer.echo(f"typelens infer: {err}", err=True)

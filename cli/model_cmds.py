@@ -53,6 +53,20 @@ def train_slice_command(
     typer.echo(json.dumps(settings))
 
 
+def _roots(command: str, corpus: list[Path], stdlib: bool, site_packages: bool) -> list[Path]:
+    from typelens.datasets.corpus import site_packages_root, stdlib_root
+    roots = list(corpus) + ([stdlib_root()] if stdlib else []) + ([site_packages_root()] if site_packages else [])
+    if not roots:
+        typer.echo(f"typelens train {command}: no corpus; pass --corpus DIR, --stdlib or --site-packages", err=True)
+        raise typer.Exit(2)
+    return roots
+
+
+def _texts(roots: list[Path], exclude: str, max_mb: float, seed: int) -> list[str]:
+    from typelens.monitors.corpus_text import corpus_texts
+    return corpus_texts(roots, exclude={e for e in exclude.split(",") if e}, max_bytes=int(max_mb * 1e6), seed=seed)
+
+
 @train_app.command("lm")
 def train_lm_command(
     out: Path = typer.Option(..., "--out", help="The model folder to write (a Hugging Face folder)."),
@@ -68,16 +82,10 @@ def train_lm_command(
     seed: int = typer.Option(13, "--seed"),
 ) -> None:
     """Train the default code LM: byte-level BPE tokenizer and a small GPT-2 from scratch."""
-    from typelens.datasets.corpus import site_packages_root, stdlib_root
-    from typelens.monitors.corpus_text import corpus_texts
     from typelens.monitors.train_lm import LMConfig, train_lm
-    roots = list(corpus) + ([stdlib_root()] if stdlib else []) + ([site_packages_root()] if site_packages else [])
-    if not roots:
-        typer.echo("typelens train lm: no corpus; pass --corpus DIR, --stdlib or --site-packages", err=True)
-        raise typer.Exit(2)
+    roots = _roots("lm", corpus, stdlib, site_packages)
     try:
-        texts = corpus_texts(roots, exclude={e for e in exclude.split(",") if e}, max_bytes=int(max_mb * 1e6),
-                             seed=seed)
+        texts = _texts(roots, exclude, max_mb, seed)
         report = train_lm(texts, out, LMConfig(steps=steps, layers=layers, dim=dim, vocab=vocab, seed=seed))
     except (ValueError, ModelError) as err:
         typer.echo(f"typelens train: {err}", err=True)
@@ -94,22 +102,16 @@ def train_exits_command(
     site_packages: bool = typer.Option(False, "--site-packages", help="Add this environment's site-packages."),
     exclude: str = typer.Option("", "--exclude", help="Comma-separated project names to hold out."),
     max_mb: float = typer.Option(4.0, "--max-mb", help="Read at most this many MB of source."),
-    steps: int = typer.Option(400, "--steps"),
+    steps: int = typer.Option(1200, "--steps"),
     seed: int = typer.Option(13, "--seed"),
 ) -> None:
-    """Train early-exit adapters (KL to the full model) and the stop policy for an LM."""
-    from typelens.datasets.corpus import site_packages_root, stdlib_root
-    from typelens.monitors.corpus_text import corpus_texts
+    """Train early-exit adapters (KL to the full model), their probes and the stop policy for an LM."""
     from typelens.monitors.early_exit import train_exits
     from typelens.monitors.lm import load_lm
-    roots = list(corpus) + ([stdlib_root()] if stdlib else []) + ([site_packages_root()] if site_packages else [])
-    if not roots:
-        typer.echo("typelens train exits: no corpus; pass --corpus DIR, --stdlib or --site-packages", err=True)
-        raise typer.Exit(2)
+    roots = _roots("exits", corpus, stdlib, site_packages)
     try:
         lm = load_lm(model, device="cpu")
-        texts = corpus_texts(roots, exclude={e for e in exclude.split(",") if e}, max_bytes=int(max_mb * 1e6),
-                             seed=seed + 1)
+        texts = _texts(roots, exclude, max_mb, seed + 1)
         report = train_exits(lm, texts, out or lm.path / "exits", steps=steps, seed=seed)
     except (ValueError, ModelError) as err:
         typer.echo(f"typelens train: {err}", err=True)

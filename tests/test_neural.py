@@ -146,3 +146,10 @@ def test_slice_model_generates_types(trained, tmp_path: Path) -> None:
     (model / "slice.json").write_text('{"version": "other"}')
     with pytest.raises(ModelError):
         SliceRuntime(model)
+
+
+def test_mixing_the_two_models_rankings() -> None:
+    from typelens.typeinfer.hybrid import mix
+    ranked = mix([("str", 0.6), ("<other>", 0.3), ("int", 0.1)], [("Path", 0.7), ("str", 0.3)])
+    assert [label for label, _ in ranked] == ["str", "Path", "int"]
+    assert abs(sum(p for _, p in ranked) - 0.85) < 1e-9      # the classifier's <other> mass is dropped

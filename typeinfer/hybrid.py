@@ -27,7 +27,7 @@ from pathlib import Path
 from typelens.analyzer import ProgramGraph
 
 from .engine import TypeEngine
-from .features import TokenStream, targets, windows
+from .features import TokenStream, slice_tokens, targets, windows
 from .normalize import base
 from .predictions import Prediction
 from .types import ClassType, TypeOfClass, members
@@ -41,12 +41,23 @@ _GENERIC_NAMES = frozenset({"None", "str", "int", "float", "bool", "bytes", "com
                             "frozenset", "type", "bytearray", "Callable", "Iterator", "Iterable", "Generator",
                             "Sequence", "Mapping", "Literal"})
 DEFAULT_MODEL = Path(__file__).parent / "models" / "classifier"
+DEFAULT_SLICE = Path(__file__).parent / "models" / "slice"
+SLICE_WEIGHT = 0.5       # the slice model's share when its candidates are mixed with the classifier's
 
 
 class NeuralAssistant:
-    def __init__(self, model_dir: Path | None = None) -> None:
+    """The classifier, and the slice model when one is installed (``slice_dir`` or
+    the shipped ``models/slice``), both under onnxruntime."""
+
+    def __init__(self, model_dir: Path | None = None, slice_dir: Path | None = None, *, use_slice: bool = True) -> None:
         from .neural.runtime import ClassifierRuntime
         self.runtime = ClassifierRuntime(model_dir or DEFAULT_MODEL)
+        self.slice = None
+        folder = slice_dir or (DEFAULT_SLICE if (DEFAULT_SLICE / "decoder.onnx").is_file() else None)
+        folder = folder if use_slice else None
+        if folder is not None:
+            from .neural.slice_onnx import SliceOnnxRuntime
+            self.slice = SliceOnnxRuntime(folder)
 
     def refine(self, engine: TypeEngine, path: str, predictions: list[Prediction], mode: str) -> list[Prediction]:
         g = engine.graph(path)
@@ -65,6 +76,9 @@ class NeuralAssistant:
         if not samples:
             return predictions
         ranked = self.runtime.predict(samples, k=5)
+        if self.slice is not None:
+            rows = [{"kind": p.kind, "name": p.name, "slice": slice_tokens(g, target)} for p, target in keys]
+            ranked = [mix(c, s) for c, s in zip(ranked, self.slice.predict(rows, k=5))]
         replaced: dict[int, Prediction] = {}
         for (p, target), candidates in zip(keys, ranked):
             choice = self._choose(engine, path, g, p, target, candidates, mode)
@@ -91,6 +105,18 @@ class NeuralAssistant:
             source = "hybrid" if (static_bases or used) else "neural"
             return replace(p, type=text, confidence=prob, source=source)
         return None
+
+
+def mix(classifier: list[tuple[str, float]], slices: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """One ranking from both models: probabilities averaged (``SLICE_WEIGHT``), the
+    classifier's ``<other>`` left out (the slice model names those types)."""
+    merged: dict[str, float] = {}
+    for label, prob in classifier:
+        if label != "<other>":
+            merged[label] = merged.get(label, 0.0) + (1 - SLICE_WEIGHT) * prob
+    for label, prob in slices:
+        merged[label] = merged.get(label, 0.0) + SLICE_WEIGHT * prob
+    return sorted(merged.items(), key=lambda item: -item[1])
 
 
 def _used_attributes(g: ProgramGraph, target) -> set[str]:

@@ -40,6 +40,8 @@ CACHE_VERSION = "typelens-infer-1"
 class InferOptions:
     mode: str = "static"
     model_dir: Path | None = None
+    slice_dir: Path | None = None    # a slice-model folder (default: the shipped one, when there is one)
+    use_slice: bool = True
     jobs: int = 1
     use_cache: bool = True
     cache_dir: Path | None = None
@@ -94,7 +96,7 @@ def file_sets(paths: list[Path]) -> list[FileSet]:
 
 def _digest(files: list[Path], options: InferOptions, root: Path) -> str:
     h = hashlib.blake2b(digest_size=20)
-    h.update(f"{CACHE_VERSION}|{options.mode}|{options.model_dir}|{options.max_bytes}|{root}".encode())
+    h.update(f"{CACHE_VERSION}|{options.mode}|{options.model_dir}|{options.slice_dir}|{options.use_slice}|{options.max_bytes}|{root}".encode())
     for path in sorted(iter_python_files(root)):
         try:
             h.update(str(path).encode() + b"\0" + hashlib.blake2b(path.read_bytes(), digest_size=16).digest())
@@ -142,7 +144,7 @@ def _infer_set(fs: FileSet, options: InferOptions):
     assistant = None
     if options.mode != "static":
         from .hybrid import NeuralAssistant
-        assistant = NeuralAssistant(options.model_dir)   # ModelError propagates: a clear one-line error
+        assistant = NeuralAssistant(options.model_dir, options.slice_dir, use_slice=options.use_slice)   # ModelError propagates: a clear one-line error
     predictions: list[Prediction] = []
     diagnostics: list[Diagnostic] = []
     for path in fs.files:

@@ -143,19 +143,28 @@ def train_slice_model(data_dir: Path, out_dir: Path, *, epochs: int = 2, batch: 
     return settings
 
 
+def read_slice_folder(model_dir: Path) -> tuple[dict, list[str]]:
+    """``slice.json`` and ``vocab.json`` of a slice-model folder, checked."""
+    try:
+        settings = json.loads((model_dir / "slice.json").read_text(encoding="utf-8"))
+        tokens = json.loads((model_dir / "vocab.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ModelError(f"{model_dir}: not a slice-model folder ({err})") from None
+    if not isinstance(settings, dict) or settings.get("version") != SLICE_VERSION:
+        found = settings.get("version") if isinstance(settings, dict) else None
+        raise ModelError(f"{model_dir}: slice model version {found!r}, expected {SLICE_VERSION!r}")
+    if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
+        raise ModelError(f"{model_dir}: vocab.json is not a list of tokens")
+    return settings, tokens
+
+
 class SliceRuntime:
     """Loads a slice-model folder (safetensors only) and generates candidates."""
 
     def __init__(self, model_dir: Path) -> None:
         from transformers import T5ForConditionalGeneration
         model_dir = Path(model_dir)
-        try:
-            settings = json.loads((model_dir / "slice.json").read_text(encoding="utf-8"))
-            tokens = json.loads((model_dir / "vocab.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError) as err:
-            raise ModelError(f"{model_dir}: not a slice-model folder ({err})") from None
-        if settings.get("version") != SLICE_VERSION:
-            raise ModelError(f"{model_dir}: slice model version {settings.get('version')!r}, expected {SLICE_VERSION!r}")
+        settings, tokens = read_slice_folder(model_dir)
         if not (model_dir / "hf" / "model.safetensors").is_file():
             raise ModelError(f"{model_dir}: hf/model.safetensors is missing (pickled weights are never loaded)")
         try:

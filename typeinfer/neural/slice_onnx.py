@@ -17,7 +17,6 @@ Example::
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
@@ -25,7 +24,7 @@ import numpy as np
 
 from typelens.analyzer import ModelError
 
-from .slice_model import EOS, MAX_IN, MAX_OUT, PAD, SLICE_VERSION, SliceVocab, _inputs, join_type
+from .slice_model import EOS, MAX_IN, MAX_OUT, PAD, SliceVocab, _inputs, join_type, read_slice_folder
 
 logger = logging.getLogger(__name__)
 
@@ -86,13 +85,7 @@ class SliceOnnxRuntime:
     def __init__(self, model_dir: Path, *, threads: int = 1) -> None:
         import onnxruntime as ort
         model_dir = Path(model_dir)
-        try:
-            settings = json.loads((model_dir / "slice.json").read_text(encoding="utf-8"))
-            tokens = json.loads((model_dir / "vocab.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError) as err:
-            raise ModelError(f"{model_dir}: not a slice-model folder ({err})") from None
-        if settings.get("version") != SLICE_VERSION:
-            raise ModelError(f"{model_dir}: slice model version {settings.get('version')!r}, expected {SLICE_VERSION!r}")
+        settings, tokens = read_slice_folder(model_dir)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
@@ -118,39 +111,43 @@ class SliceOnnxRuntime:
         return hidden, mask
 
     def beams(self, rows: list[dict], k: int) -> list[list[tuple[list[int], float]]]:
-        """Up to ``k`` finished sequences per row, best first, with their scores."""
+        """Up to ``k`` finished sequences per row, best first, with their scores.  All
+        rows' live beams go through the decoder together, one call per step."""
         hidden, mask = self._encode(rows)
-        results = []
-        for row in range(len(rows)):
-            enc, m = hidden[row:row + 1], mask[row:row + 1]
-            alive: list[tuple[list[int], float]] = [([PAD], 0.0)]
-            finished: list[tuple[list[int], float]] = []
-            for _ in range(MAX_OUT):
-                prefixes = np.array([seq for seq, _ in alive], dtype=np.int64)
-                logprobs = self.decoder.run(None, {"decoder_input_ids": prefixes,
-                                                   "encoder_hidden": np.repeat(enc, len(alive), axis=0),
-                                                   "attention_mask": np.repeat(m, len(alive), axis=0)})[0]
+        alive: list[list[tuple[list[int], float]]] = [[([PAD], 0.0)] for _ in rows]
+        finished: list[list[tuple[list[int], float]]] = [[] for _ in rows]
+        for _ in range(MAX_OUT):
+            owners = [r for r, beams in enumerate(alive) for _ in beams]
+            if not owners:
+                break
+            prefixes = np.array([seq for beams in alive for seq, _ in beams], dtype=np.int64)
+            logprobs = self.decoder.run(None, {"decoder_input_ids": prefixes, "encoder_hidden": hidden[owners],
+                                               "attention_mask": mask[owners]})[0]
+            top = np.argsort(-logprobs, axis=1)[:, :k]
+            position = 0
+            for r, beams in enumerate(alive):
                 candidates = []
-                for (seq, score), lp in zip(alive, logprobs):
-                    for token in np.argsort(-lp)[:k]:
-                        candidates.append((seq + [int(token)], score + float(lp[token])))
+                for seq, score in beams:
+                    lp = logprobs[position]
+                    candidates.extend((seq + [int(t)], score + float(lp[t])) for t in top[position])
+                    position += 1
                 candidates.sort(key=lambda c: -c[1])
-                alive = []
+                alive[r] = []
                 for seq, score in candidates:
                     if seq[-1] == EOS:
-                        finished.append((seq, score / (len(seq) - 1)))
-                    else:
-                        alive.append((seq, score))
-                    if len(alive) == k:
+                        finished[r].append((seq, score / (len(seq) - 1)))
+                    elif len(alive[r]) < k:
+                        alive[r].append((seq, score))
+                    if len(alive[r]) == k:
                         break
-                best_finished = max((s for _, s in finished), default=-np.inf)
-                if len(finished) >= k and (not alive or best_finished >= alive[0][1] / len(alive[0][0])):
-                    break
-                if not alive:
-                    break
-            finished.extend((seq, score / (len(seq) - 1)) for seq, score in alive if len(finished) < k)
-            finished.sort(key=lambda c: -c[1])
-            results.append(finished[:k])
+                best = max((sc for _, sc in finished[r]), default=-np.inf)
+                if len(finished[r]) >= k and (not alive[r] or best >= alive[r][0][1] / len(alive[r][0][0])):
+                    alive[r] = []
+        results = []
+        for r in range(len(rows)):
+            done = finished[r] + [(seq, score / (len(seq) - 1)) for seq, score in alive[r]]
+            done.sort(key=lambda c: -c[1])
+            results.append(done[:k])
         return results
 
     def predict(self, rows: list[dict], k: int = 5) -> list[list[tuple[str, float]]]:
