@@ -73,6 +73,7 @@ class StaticFacts:
 
     def imports_after(self, text: str) -> frozenset[str] | None:
         started = time.perf_counter()
+        self.queries += 1
         found = import_names(self.engine, self.head[self.head.rfind("\n") + 1:] + text)
         self.seconds += time.perf_counter() - started
         return found

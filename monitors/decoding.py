@@ -112,14 +112,18 @@ def decode(lm, prompt_ids: list[int], *, monitors: list[Monitor] = (), exits: Ex
     text = ""
     pending = stream.prefill(ids)
     for _ in range(options.max_new_tokens):
-        mask = None
+        mask, own = None, []
         if monitors:
             row = torch.tensor([ids], device=lm.device)
-            mask = combine([m.masks(row, lm.device)[0] for m in monitors])
+            own = [m.masks(row, lm.device)[0] for m in monitors]
+            mask = combine(own)
         step = pending(mask)
         logits, token, changed = _emit(step.logits, mask)
-        for monitor in monitors if changed else ():
-            monitor.record(0, "masked", lm.vocabulary[token] if token < len(lm.vocabulary) else str(token))
+        if changed:     # the monitors whose own mask forbade the model's choice
+            raw = int(step.logits.argmax())
+            for monitor, m in zip(monitors, own):
+                if m is not None and raw < m.shape[0] and bool(m[raw] != 0.0):
+                    monitor.record(0, "masked", f"{lm.decode([raw])!r} -> {lm.decode([token])!r}")
         confidence = float(torch.softmax(logits.float(), dim=-1).max())
         if options.use_stop_policy and exits is not None and exits.stop is not None:
             if exits.stop.risk(features_of(logits, step.layer - 1, max(depth, 1))) > exits.stop.threshold:
