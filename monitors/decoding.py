@@ -182,7 +182,7 @@ class _LayeredStream:
     def advance(self, token: int, position: int):
         def run(mask: torch.Tensor | None) -> _Step:
             net = self.net
-            h = net.embed(torch.tensor([[token]], device=self.lm.device), position)
+            h = net.embed_one(token, position)
             for i in range(net.layers):
                 h = net.block(i, h, self.cache)
                 if self.exits is None or i == net.layers - 1:

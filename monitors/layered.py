@@ -51,6 +51,10 @@ class LayeredGPT2:
         positions = torch.arange(start, start + ids.shape[1], device=ids.device)
         return self.wte(ids) + self.wpe(positions)[None]
 
+    def embed_one(self, token: int, position: int) -> torch.Tensor:
+        """One token at ``position`` -> hidden [1, 1, dim] (the decoding step's fast path)."""
+        return (self.wte.weight[token] + self.wpe.weight[position]).view(1, 1, -1)
+
     def _split(self, x: torch.Tensor) -> torch.Tensor:
         return x.view(x.shape[0], x.shape[1], self.heads, self.head_dim).transpose(1, 2)
 
