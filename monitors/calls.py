@@ -132,11 +132,25 @@ class CallRow:
     text: str = ""
 
 
+class CallTokens:
+    """The vocabulary's token classes the call monitor needs, built once per
+    vocabulary (``=``, ``)``, identifiers, spaces, names after spaces)."""
+
+    def __init__(self, vocabulary: list[str]) -> None:
+        stripped = [t.lstrip(" ") for t in vocabulary]
+        self.equals = [i for i, t in enumerate(stripped) if t.startswith("=") and not t.startswith("==")]
+        self.closing = [i for i, t in enumerate(stripped) if t.startswith(")")]
+        self.identifier = [i for i, t in enumerate(vocabulary) if t and _ident_prefix(t) == t]
+        self.spaces = [i for i, t in enumerate(vocabulary) if t and not t.strip(" ")]
+        self.spaced_index = TokenIndex([t or "\0" for t in stripped])
+
+
 class CallMonitor(Monitor):
     name = "call"
 
     def __init__(self, index: TokenIndex, vocabulary: list[str], call_of: Callable[[str], object],
-                 decode: Callable[[list[int]], str]) -> None:
+                 decode: Callable[[list[int]], str], *, tokens: "CallTokens | None" = None,
+                 masks: MaskCache | None = None) -> None:
         super().__init__()
         if not callable(call_of):
             raise ValueError(f"call_of={call_of!r} is not callable; pass text -> CallFacts (or None)")
@@ -144,13 +158,10 @@ class CallMonitor(Monitor):
             raise ValueError(f"vocabulary has {len(vocabulary)} tokens but index={index.size}; build both from one LM")
         self.index, self.call_of, self.decode = index, call_of, decode
         self.rows: dict[int, CallRow] = {}
-        self._masks = MaskCache(index.size)
-        stripped = [t.lstrip(" ") for t in vocabulary]
-        self._equals = [i for i, t in enumerate(stripped) if t.startswith("=") and not t.startswith("==")]
-        self._closing = [i for i, t in enumerate(stripped) if t.startswith(")")]
-        self._identifier = [i for i, t in enumerate(vocabulary) if t and _ident_prefix(t) == t]
-        self._spaces = [i for i, t in enumerate(vocabulary) if t and not t.strip(" ")]
-        self._spaced_index = TokenIndex([t.lstrip(" ") or "\0" for t in vocabulary])
+        self._masks = masks if masks is not None else MaskCache(index.size)
+        tokens = tokens if tokens is not None else CallTokens(vocabulary)
+        self._equals, self._closing, self._identifier = tokens.equals, tokens.closing, tokens.identifier
+        self._spaces, self._spaced_index = tokens.spaces, tokens.spaced_index
 
     def _update(self, row: int, ids: list[int]) -> CallRow:
         st = self.rows.get(row)
@@ -208,7 +219,7 @@ class CallMonitor(Monitor):
             forbidden = self._closing
         if not forbidden:
             return None
-        key = ("forbid", id(forbidden))
+        key = ("forbid", "equals" if forbidden is self._equals else "closing")
         return self._masks.get(key, lambda: sorted(set(range(self.index.size)) - set(forbidden)), device)
 
     def _missing(self, facts, scan: ArgScanner) -> bool:

@@ -57,7 +57,8 @@ class StaticFacts:
             started = time.perf_counter()
             self.queries += 1
             data = self._data(text)
-            facts = members_at(self.engine, self.path, data, len((self.head + text).encode("utf-8")) - 1)
+            facts = members_at(self.engine, self.path, data, len((self.head + text).encode("utf-8")) - 1,
+                               details=False)
             self._members[text] = facts.names if facts is not None and facts.is_complete else None
             self.seconds += time.perf_counter() - started
         return self._members[text]
@@ -81,12 +82,14 @@ class StaticFacts:
 
 def monitors_for(lm: CodeLM, facts: StaticFacts, kinds: tuple[str, ...] = ("dereference", "call", "import")):
     found = []
+    masks = lm.mask_cache      # per vocabulary, so that later completions reuse the masks
     if "dereference" in kinds:
-        found.append(DereferenceMonitor(lm.token_index, facts.members_of, lm.decode))
+        found.append(DereferenceMonitor(lm.token_index, facts.members_of, lm.decode, masks=masks))
     if "call" in kinds:
-        found.append(CallMonitor(lm.token_index, lm.vocabulary, facts.call_of, lm.decode))
+        found.append(CallMonitor(lm.token_index, lm.vocabulary, facts.call_of, lm.decode, tokens=lm.call_tokens,
+                                 masks=masks))
     if "import" in kinds:
-        found.append(ImportMonitor(lm.token_index, facts.imports_after, lm.decode))
+        found.append(ImportMonitor(lm.token_index, facts.imports_after, lm.decode, masks=masks))
     return found
 
 

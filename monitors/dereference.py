@@ -57,7 +57,8 @@ class NameMonitor(Monitor):
 
     name = "names"
 
-    def __init__(self, index: TokenIndex, names_after: NameQuery, decode: Callable[[list[int]], str]) -> None:
+    def __init__(self, index: TokenIndex, names_after: NameQuery, decode: Callable[[list[int]], str], *,
+                 masks: MaskCache | None = None) -> None:
         super().__init__()
         if not isinstance(index, TokenIndex):
             raise ValueError(f"index={index!r} is not a TokenIndex; build one with TokenIndex(vocabulary)")
@@ -65,7 +66,7 @@ class NameMonitor(Monitor):
             raise ValueError(f"names_after={names_after!r} is not callable; pass text -> names (or None)")
         self.index, self.names_after, self.decode = index, names_after, decode
         self.rows: dict[int, RowState] = {}
-        self._masks = MaskCache(index.size)
+        self._masks = masks if masks is not None else MaskCache(index.size)   # may be shared per vocabulary
 
     lead_space = False       # whether the name may follow the trigger after spaces
 
@@ -109,7 +110,7 @@ class NameMonitor(Monitor):
         if st.state is not State.CONSTRAINED:
             return None
         spaced = st.spaced and not st.prefix
-        mask = self._masks.get((st.names, st.prefix, spaced), lambda: self._allowed(st.names, st.prefix, spaced),
+        mask = self._masks.get(("names", st.names, st.prefix, spaced), lambda: self._allowed(st.names, st.prefix, spaced),
                                device)
         if mask is None:
             self.record(row, "lifted", f"no token continues any of {sorted(st.names)[:5]} after {st.prefix!r}")
@@ -135,10 +136,11 @@ class DereferenceMonitor(NameMonitor):
 
     name = "dereference"
 
-    def __init__(self, index: TokenIndex, members_of: NameQuery, decode: Callable[[list[int]], str]) -> None:
+    def __init__(self, index: TokenIndex, members_of: NameQuery, decode: Callable[[list[int]], str], *,
+                 masks: MaskCache | None = None) -> None:
         if not callable(members_of):
             raise ValueError(f"members_of={members_of!r} is not callable; pass text -> member names (or None)")
-        super().__init__(index, members_of, decode)
+        super().__init__(index, members_of, decode, masks=masks)
 
     def is_trigger(self, text: str) -> bool:
         return text.endswith(".") and not text.endswith("..")

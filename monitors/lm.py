@@ -24,6 +24,7 @@ import torch
 
 from typelens.analyzer import ModelError
 
+from .base import MaskCache
 from .trie import TokenIndex
 
 logger = logging.getLogger(__name__)
@@ -70,6 +71,16 @@ class CodeLM:
     @cached_property
     def token_index(self) -> TokenIndex:
         return TokenIndex(self.vocabulary)
+
+    @cached_property
+    def call_tokens(self):
+        from .calls import CallTokens
+        return CallTokens(self.vocabulary)
+
+    @cached_property
+    def mask_cache(self) -> MaskCache:
+        """Masks shared by every monitor over this vocabulary (keys name their kind)."""
+        return MaskCache(len(self.vocabulary))
 
     def encode(self, text: str) -> list[int]:
         return self.tokenizer(text, add_special_tokens=False)["input_ids"]

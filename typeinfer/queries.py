@@ -121,18 +121,18 @@ def receiver_type(engine: TypeEngine, path: str, data: bytes, dot: int) -> tuple
     return fresh, fresh.exprs.type_of(path, node)
 
 
-def members_at(engine: TypeEngine, path: str, data: bytes, dot: int) -> MemberFacts | None:
+def members_at(engine: TypeEngine, path: str, data: bytes, dot: int, *, details: bool = True) -> MemberFacts | None:
     """Members of the expression before the dot at byte ``dot``; ``None`` when its
-    type is unknown."""
+    type is unknown.  ``details=False`` skips typing each member (names only)."""
     if not 0 <= dot < len(data) or data[dot:dot + 1] != b".":
         raise ValueError(f"dot={dot} is not the offset of a '.' in the source; pass the byte offset of the dot")
     fresh, receiver = receiver_type(engine, path, data, dot)
     if receiver is None or isinstance(receiver, UnknownType):
         return None
-    return members_of_type(fresh, receiver)
+    return members_of_type(fresh, receiver, details=details)
 
 
-def members_of_type(engine: TypeEngine, receiver: Type) -> MemberFacts | None:
+def members_of_type(engine: TypeEngine, receiver: Type, *, details: bool = True) -> MemberFacts | None:
     found: dict[str, Member] = {}
     complete = True
     for m in members(receiver):
@@ -148,7 +148,8 @@ def members_of_type(engine: TypeEngine, receiver: Type) -> MemberFacts | None:
                 for name, member in info.members.items():
                     if name not in found:
                         kind = {"method": "method", "class": "class"}.get(member.kind, "field")
-                        found[name] = Member(name, kind, render(engine.classes.member_of(m, name, "", -1)))
+                        detail = render(engine.classes.member_of(m, name, "", -1)) if details else ""
+                        found[name] = Member(name, kind, detail)
         elif m != NONE:
             complete = False
     if not found:
