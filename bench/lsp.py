@@ -80,7 +80,7 @@ async def measure(name: str, command: list[str], path: Path, hovers: int, comple
     await client.text_document_hover_async(types.HoverParams(doc, types.Position(*sample[0])))
     # and a completion (typelens loads its code LM for ranking on the first one)
     await client.text_document_completion_async(types.CompletionParams(doc, types.Position(*sample[0])))
-    await asyncio.sleep(2.0)
+    await asyncio.sleep(6.0)     # background indexing (and typelens's model preload) settle first
     results: dict[str, list[float]] = {"hover": [], "inlay hints": [], "completion after edit": []}
     for line, col in sample:
         ms, _ = await timed(client.text_document_hover_async(types.HoverParams(doc, types.Position(line, col))))

@@ -43,9 +43,18 @@ class TypelensServer(LanguageServer):
         super().__init__("typelens", "0.1.0", text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
         self.ws = Workspace(None)
         self._pending: dict[str, asyncio.Task] = {}
+        self._interactive = 0     # completions in flight: background diagnostics wait for them
 
     async def run_blocking(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self.thread_pool, fn, *args)
+
+    async def run_interactive(self, fn, *args):
+        """Work the user is waiting for; diagnostics do not start while it runs."""
+        self._interactive += 1
+        try:
+            return await self.run_blocking(fn, *args)
+        finally:
+            self._interactive -= 1
 
 
 server = TypelensServer()
@@ -100,6 +109,7 @@ async def initialized(ls: TypelensServer, params: types.InitializedParams) -> No
 async def _index_workspace(ls: TypelensServer) -> None:
     files = await ls.run_blocking(ls.ws.index_files)
     if not files:
+        await ls.run_blocking(ls.ws.code_lm)
         return
     token = str(uuid.uuid4())
     try:
@@ -117,6 +127,7 @@ async def _index_workspace(ls: TypelensServer) -> None:
     await ls.run_blocking(ls.ws.finish_indexing)
     if token:
         ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=f"indexed {len(files)} files"))
+    await ls.run_blocking(ls.ws.code_lm)     # load the completion ranker now, not on the first completion
     for uri in list(ls._pending) or []:
         _schedule_diagnostics(ls, uri)
 
@@ -174,6 +185,10 @@ def _schedule_diagnostics(ls: TypelensServer, uri: str, delay: float = DEBOUNCE_
 
 async def _publish_later(ls: TypelensServer, uri: str, delay: float) -> None:
     await asyncio.sleep(delay)
+    for _ in range(100):            # at most 5 s behind the completions the user waits for
+        if not ls._interactive:
+            break
+        await asyncio.sleep(0.05)
     if not ls.ws.is_open(uri):
         return
     version = ls.ws.version(uri)
@@ -283,9 +298,9 @@ async def completion(ls: TypelensServer, params: types.CompletionParams) -> type
     if at is None:
         return None
     uri, data, offset = at
-    entries = await ls.run_blocking(ls.ws.completions, uri, offset)
+    entries = await ls.run_interactive(ls.ws.completions, uri, offset)
     if ls.ws.state.settings.guided_completion:
-        guided = await ls.run_blocking(ls.ws.guided_completion, uri, offset)
+        guided = await ls.run_interactive(ls.ws.guided_completion, uri, offset)
         if guided is not None:
             entries = [guided] + entries
     items = [types.CompletionItem(label=e.label, kind=_COMPLETION_KIND.get(e.kind), detail=e.detail,

@@ -106,6 +106,8 @@ class Workspace:
         self._lock = threading.RLock()
         self._neural = None
         self._code_lm = None
+        self._lm_lock = threading.Lock()
+        self._lm_use = threading.Lock()   # fast tokenizers are not safe to share between threads
 
     # -- documents -----------------------------------------------------------------------
     def open(self, uri: str, text: str, version: int) -> None:
@@ -214,9 +216,18 @@ class Workspace:
     def code_lm(self):
         """The code LM for ranking and guided completion, loaded once; ``None``
         (static order, no guided completion) when it cannot load."""
+        with self._lm_lock:            # the preload and a completion may ask at once
+            return self._load_code_lm()
+
+    def _load_code_lm(self):
         if self._code_lm is None:
             try:
+                import torch
+
                 from typelens.monitors.lm import load_lm
+                # one intra-op thread: the editor's other requests and the diagnostics
+                # run beside it, and a small model gains nothing from more
+                torch.set_num_threads(1)
                 settings = self.state.settings
                 self._code_lm = load_lm(settings.lm_path, device=settings.device)
             except (ModelError, ImportError) as err:   # a missing or damaged model must not stop the editor
@@ -310,7 +321,8 @@ class Workspace:
             return entries
         from typelens.monitors.ranking import name_scores
         text = data[:dot + 1].decode("utf-8", "replace")
-        scores = name_scores(lm, text, [e.label for e in entries])
+        with self._lm_use:
+            scores = name_scores(lm, text, [e.label for e in entries])
         order = sorted(range(len(entries)), key=lambda i: (entries[i].label.startswith("_"), -scores[i]))
         return [entries[i] for i in order]
 
@@ -325,7 +337,8 @@ class Workspace:
         start = offset
         while start > 0 and (chr(data[start - 1]).isalnum() or data[start - 1] == ord("_")):
             start -= 1
-        result = complete(data, offset, path=self._key(uri), lm=lm, index=a.engine.index, max_tokens=max_tokens)
+        with self._lm_use:
+            result = complete(data, offset, path=self._key(uri), lm=lm, index=a.engine.index, max_tokens=max_tokens)
         text = data[start:offset].decode("utf-8", "replace") + result.text
         if not result.text.strip():
             return None

@@ -148,7 +148,9 @@ def complete(source: str | bytes, position: int | tuple[int, int], *, path: str 
     before = data[:offset].decode("utf-8", "replace")
     line_end = data.find(b"\n", offset)
     suffix = data[line_end + 1:] if line_end >= 0 else b""
-    prompt = lm.encode(before)[-max(1, lm.context - 1 - max_tokens):] or [lm.eos_id or 0]
+    budget = max(1, lm.context - 1 - max_tokens)
+    # tokenise only the tail the model can see (a few characters per token at most)
+    prompt = lm.encode(before[-budget * 16:])[-budget:] or [lm.eos_id or 0]
     seen = lm.decode(prompt)
     head = before[:len(before) - len(seen)] if before.endswith(seen) else ""
     monitors, facts = [], None

@@ -21,11 +21,13 @@ logger = logging.getLogger(__name__)
 
 
 @torch.no_grad()
-def name_scores(lm, text: str, names: list[str]) -> list[float]:
-    """Log-probability of each name's first token after ``text``."""
+def name_scores(lm, text: str, names: list[str], context: int = 96) -> list[float]:
+    """Log-probability of each name's first token after ``text`` (its last
+    ``context`` tokens: the recent lines decide, and the editor waits)."""
     if not names:
         return []
-    prompt = lm.encode(text)[-(lm.context - 1):] or [lm.eos_id or 0]
+    size = max(1, min(context, lm.context - 1))
+    prompt = lm.encode(text[-size * 16:])[-size:] or [lm.eos_id or 0]
     logits = lm.model(input_ids=torch.tensor([prompt], device=lm.device)).logits[0, -1].float()
     logprobs = torch.log_softmax(logits, dim=-1)
     scores = []
