@@ -8,7 +8,7 @@ STAMP := $(VENV)/.typelens-installed
 TORCH := torch==2.13.0
 PYTEST_ARGS ?=
 
-.PHONY: run test bench models lm clean venv
+.PHONY: run test bench models slice lm clean venv
 
 # The packages bench/annot_recovery.py scores on are held out of the training data.
 HELD_OUT := packaging,typer,pluggy,typeshed_client,click
@@ -51,6 +51,13 @@ models: $(STAMP)
 	$(BIN)/typelens dataset build --stdlib --site-packages --exclude $(HELD_OUT) --out build/dataset --jobs 2
 	$(BIN)/typelens train classifier --data build/dataset --out $(MODEL_DIR) --epochs 4
 	$(BIN)/typelens evaluate --model $(MODEL_DIR) --data build/dataset --out build/report
+
+# The optional slice model (about 20 minutes on 2 cores, after `make models` built the dataset);
+# use it with `typelens infer --slice-model build/slice`.
+slice: $(STAMP)
+	$(BIN)/typelens train slice --data build/dataset --out build/slice --epochs 3 --limit 60000
+	$(BIN)/typelens export --onnx --model build/slice
+	$(BIN)/typelens evaluate --model build/slice --data build/dataset --out build/slice_report
 
 # Reproduces the shipped code LM and its early exits (about 25 minutes on 2 CPU cores).
 lm: $(STAMP)

@@ -76,14 +76,22 @@ class NeuralAssistant:
         if not samples:
             return predictions
         ranked = self.runtime.predict(samples, k=5)
-        if self.slice is not None:
-            rows = [{"kind": p.kind, "name": p.name, "slice": slice_tokens(g, target)} for p, target in keys]
-            ranked = [mix(c, s) for c, s in zip(ranked, self.slice.predict(rows, k=5))]
         replaced: dict[int, Prediction] = {}
+        undecided = []
         for (p, target), candidates in zip(keys, ranked):
             choice = self._choose(engine, path, g, p, target, candidates, mode)
             if choice is not None:
                 replaced[id(p)] = choice
+            else:
+                undecided.append((p, target, candidates))
+        if self.slice is not None and undecided:
+            # the slice model is asked only where no classifier candidate fits: it can
+            # name the parametric and user-defined types outside the classifier's classes
+            rows = [{"kind": p.kind, "name": p.name, "slice": slice_tokens(g, target)} for p, target, _ in undecided]
+            for (p, target, candidates), extra in zip(undecided, self.slice.predict(rows, k=5)):
+                choice = self._choose(engine, path, g, p, target, mix(candidates, extra), mode)
+                if choice is not None:
+                    replaced[id(p)] = choice
         return [replaced.get(id(p), p) for p in predictions]
 
     def _choose(self, engine, path, g, p: Prediction, target, candidates, mode: str) -> Prediction | None:

@@ -150,10 +150,11 @@ class SliceOnnxRuntime:
             results.append(done[:k])
         return results
 
-    def predict(self, rows: list[dict], k: int = 5) -> list[list[tuple[str, float]]]:
+    def predict(self, rows: list[dict], k: int = 5, batch: int = 64) -> list[list[tuple[str, float]]]:
         """Top-``k`` type strings per row with temperature-calibrated probabilities."""
         out = []
-        for found in self.beams(rows, k):
+        found_all = [f for start in range(0, len(rows), batch) for f in self.beams(rows[start:start + batch], k)]
+        for found in found_all:
             texts = [join_type(self.vocab.decode(seq[1:])) for seq, _ in found]
             z = np.array([s for _, s in found]) / self.temperature
             p = np.exp(z - z.max())
