@@ -86,6 +86,8 @@ class CodeLM:
         return self.tokenizer(text, add_special_tokens=False)["input_ids"]
 
     def decode(self, ids: list[int]) -> str:
+        if len(ids) == 1 and self._vocabulary is not None and 0 <= ids[0] < len(self._vocabulary):
+            return self._vocabulary[ids[0]]      # the token loop's common case, without the tokenizer
         return self.tokenizer.decode(ids)
 
     @property
