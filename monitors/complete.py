@@ -27,7 +27,10 @@ from pathlib import Path
 
 from typelens.analyzer import InputError, ProjectIndex
 from typelens.typeinfer.engine import TypeEngine
-from typelens.typeinfer.queries import CallFacts, call_at, import_names, members_at
+from typelens.typeinfer.queries import (
+    CallFacts, call_at, call_facts_of_type, import_names, members_of_type, receiver_type,
+)
+from typelens.typeinfer.types import UnknownType
 
 from .calls import CallMonitor
 from .decoding import DecodeOptions, Generation, decode
@@ -46,6 +49,7 @@ class StaticFacts:
         self.engine, self.path, self.suffix, self.head = engine, path, suffix, head
         self._members: dict[str, frozenset[str] | None] = {}
         self._calls: dict[str, CallFacts | None] = {}
+        self._receivers: dict[str, tuple[TypeEngine, object]] = {}   # text ending in "." -> receiver type
         self.queries = 0
         self.seconds = 0.0        # time spent in the static analysis
 
@@ -56,19 +60,40 @@ class StaticFacts:
         if text not in self._members:
             started = time.perf_counter()
             self.queries += 1
-            data = self._data(text)
-            facts = members_at(self.engine, self.path, data, len((self.head + text).encode("utf-8")) - 1,
-                               details=False)
+            known = self._chained(text[:-1])
+            if known is None:           # analyse the patched file once for this receiver
+                data = self._data(text)
+                known = receiver_type(self.engine, self.path, data, len((self.head + text).encode("utf-8")) - 1)
+            engine, receiver = known
+            facts = None
+            if receiver is not None and not isinstance(receiver, UnknownType):
+                self._receivers[text] = (engine, receiver)
+                facts = members_of_type(engine, receiver, details=False)
             self._members[text] = facts.names if facts is not None and facts.is_complete else None
             self.seconds += time.perf_counter() - started
         return self._members[text]
+
+    def _chained(self, text: str) -> tuple[TypeEngine, object] | None:
+        """``recv.name`` where ``recv.`` was typed before: the member's type from the
+        receiver's type, without analysing the file again (answers cached per type)."""
+        dot = text.rfind(".")
+        name = text[dot + 1:]
+        known = self._receivers.get(text[:dot + 1]) if dot >= 0 and name.isidentifier() else None
+        if known is None:
+            return None
+        engine, receiver = known
+        return engine, engine.classes.member_of(receiver, name, "", -1)
 
     def call_of(self, text: str) -> CallFacts | None:
         if text not in self._calls:
             started = time.perf_counter()
             self.queries += 1
-            self._calls[text] = call_at(self.engine, self.path, self._data(text),
-                                        len((self.head + text).encode("utf-8")))
+            known = self._chained(text[:-1])
+            if known is not None and not isinstance(known[1], UnknownType):
+                self._calls[text] = call_facts_of_type(*known)
+            else:
+                self._calls[text] = call_at(self.engine, self.path, self._data(text),
+                                            len((self.head + text).encode("utf-8")))
             self.seconds += time.perf_counter() - started
         return self._calls[text]
 

@@ -181,7 +181,14 @@ def call_at(engine: TypeEngine, path: str, data: bytes, offset: int) -> CallFact
         return None
     function = g.child_by_field(call, "function")
     callee = fresh.exprs.type_of(path, function) if function is not None else None
-    for m in members(callee) if callee is not None else ():
+    return call_facts_of_type(fresh, callee) if callee is not None else None
+
+
+def call_facts_of_type(engine: TypeEngine, callee: Type) -> CallFacts | None:
+    """The parameters of calling a value of type ``callee`` (a function, a bound
+    method or a class), or ``None``."""
+    fresh = engine
+    for m in members(callee):
         target = m
         if isinstance(m, TypeOfClass):
             hit = fresh.classes.lookup(m.cls, "__init__")
