@@ -158,6 +158,19 @@ def read_slice_folder(model_dir: Path) -> tuple[dict, list[str]]:
     return settings, tokens
 
 
+def calibrated(texts: list[str], scores, temperature: float) -> list[tuple[str, float]]:
+    """Beam candidates -> (type, probability), best first: the softmax of the beams'
+    scores over ``temperature``, equal texts merged, empty ones dropped."""
+    z = np.asarray(scores, dtype=float) / temperature
+    p = np.exp(z - z.max())
+    p /= p.sum()
+    merged: dict[str, float] = {}
+    for text, prob in zip(texts, p):
+        if text:
+            merged[text] = merged.get(text, 0.0) + float(prob)
+    return sorted(merged.items(), key=lambda x: -x[1])
+
+
 class SliceRuntime:
     """Loads a slice-model folder (safetensors only) and generates candidates."""
 
@@ -192,15 +205,7 @@ class SliceRuntime:
         results = []
         for start in range(0, len(rows), batch):
             texts, scores = self._beams(rows[start:start + batch], k)
-            for cand, score in zip(texts, scores):
-                z = score / self.temperature
-                p = np.exp(z - z.max())
-                p /= p.sum()
-                merged: dict[str, float] = {}
-                for t, prob in zip(cand, p):
-                    if t:
-                        merged[t] = merged.get(t, 0.0) + float(prob)
-                results.append(sorted(merged.items(), key=lambda x: -x[1]))
+            results.extend(calibrated(cand, score, self.temperature) for cand, score in zip(texts, scores))
         return results
 
     def fit_temperature(self, rows: list[dict]) -> float:

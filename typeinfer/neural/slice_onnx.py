@@ -24,7 +24,7 @@ import numpy as np
 
 from typelens.analyzer import ModelError
 
-from .slice_model import EOS, MAX_IN, MAX_OUT, PAD, SliceVocab, _inputs, join_type, read_slice_folder
+from .slice_model import EOS, MAX_IN, MAX_OUT, PAD, SliceVocab, _inputs, calibrated, join_type, read_slice_folder
 
 logger = logging.getLogger(__name__)
 
@@ -156,12 +156,5 @@ class SliceOnnxRuntime:
         found_all = [f for start in range(0, len(rows), batch) for f in self.beams(rows[start:start + batch], k)]
         for found in found_all:
             texts = [join_type(self.vocab.decode(seq[1:])) for seq, _ in found]
-            z = np.array([s for _, s in found]) / self.temperature
-            p = np.exp(z - z.max())
-            p /= p.sum()
-            merged: dict[str, float] = {}
-            for text, prob in zip(texts, p):
-                if text:
-                    merged[text] = merged.get(text, 0.0) + float(prob)
-            out.append(sorted(merged.items(), key=lambda x: -x[1]))
+            out.append(calibrated(texts, [score for _, score in found], self.temperature))
         return out
