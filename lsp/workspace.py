@@ -334,6 +334,8 @@ class Workspace:
         from typelens.monitors.complete import complete
         a = self.analysis(uri)
         data = a.graph.source.data
+        if not 0 < offset <= len(data):
+            return None             # nothing analysed here (an empty or over-large document)
         start = offset
         while start > 0 and (chr(data[start - 1]).isalnum() or data[start - 1] == ord("_")):
             start -= 1

@@ -242,3 +242,15 @@ def test_cli_complete_json_and_errors(tmp_path: Path) -> None:
     outside = subprocess.run([sys.executable, "-m", "typelens.cli", "complete", f"{target}:9999:1"],
                              capture_output=True, text=True, timeout=120)
     assert outside.returncode == 2 and "outside" in outside.stderr
+
+
+def test_workspace_guided_completion_on_small_and_over_large_documents() -> None:
+    from typelens.lsp.workspace import MAX_DOCUMENT_BYTES, Workspace
+    ws = Workspace(None)
+    small = "xs = []\nxs."
+    ws.open("file:///tmp/typelens-small.py", small, 1)
+    entry = ws.guided_completion("file:///tmp/typelens-small.py", len(small))
+    assert entry is not None and IDENT.match(entry.label).group() in dir(list)
+    huge = "x = 1\n" * (MAX_DOCUMENT_BYTES // 6 + 10) + small
+    ws.open("file:///tmp/typelens-huge.py", huge, 1)
+    assert ws.guided_completion("file:///tmp/typelens-huge.py", len(huge)) is None
