@@ -26,7 +26,7 @@ from typelens.datasets.corpus import project_files, site_packages_root
 from typelens.monitors.complete import complete
 from typelens.monitors.lm import load_lm
 from typelens.typeinfer.engine import TypeEngine
-from typelens.typeinfer.queries import members_at
+from typelens.typeinfer.queries import LibraryMembers, members_at
 
 HELD_OUT = ["packaging", "typeshed_client", "pluggy", "typer", "click"]
 IDENT = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
@@ -69,11 +69,13 @@ def run(lm, cases, guided: bool, root_of) -> dict:
     exact = valid = produced = unfinished = tokens = 0
     seconds = analysis = 0.0
     indexes: dict[Path, ProjectIndex] = {}
+    library = LibraryMembers()          # what an editor session keeps: library types' members
     for path, data, dot, truth, names in cases:
         root = root_of(path)
         index = indexes.setdefault(root, ProjectIndex(root))
         started = time.perf_counter()
-        result = complete(data, dot + 1, path=str(path), lm=lm, index=index, max_tokens=16, monitor=guided)
+        result = complete(data, dot + 1, path=str(path), lm=lm, index=index, max_tokens=16, monitor=guided,
+                          library=library)
         seconds += time.perf_counter() - started
         analysis += result.analysis_seconds
         tokens += len(result.generation.tokens)

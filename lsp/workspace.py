@@ -29,7 +29,7 @@ from typelens.typeinfer.apply import FileEdits, apply_edits, module_classes, pla
 from typelens.typeinfer.checks import FileChecker
 from typelens.typeinfer.engine import TypeEngine
 from typelens.typeinfer.predictions import FilePredictor, Prediction
-from typelens.typeinfer.queries import call_at, members_at
+from typelens.typeinfer.queries import LibraryMembers, call_at, members_at
 from typelens.typeinfer.settings import Settings
 from typelens.typeinfer.types import FunctionRef, TypeOfClass, members, render
 
@@ -108,6 +108,7 @@ class Workspace:
         self._code_lm = None
         self._lm_lock = threading.Lock()
         self._lm_use = threading.Lock()   # fast tokenizers are not safe to share between threads
+        self._library = LibraryMembers()   # library types' members, kept for the session
 
     # -- documents -----------------------------------------------------------------------
     def open(self, uri: str, text: str, version: int) -> None:
@@ -340,7 +341,8 @@ class Workspace:
         while start > 0 and (chr(data[start - 1]).isalnum() or data[start - 1] == ord("_")):
             start -= 1
         with self._lm_use:
-            result = complete(data, offset, path=self._key(uri), lm=lm, index=a.engine.index, max_tokens=max_tokens)
+            result = complete(data, offset, path=self._key(uri), lm=lm, index=a.engine.index, max_tokens=max_tokens,
+                              library=self._library)
         text = data[start:offset].decode("utf-8", "replace") + result.text
         if not result.text.strip():
             return None

@@ -28,7 +28,7 @@ from pathlib import Path
 from typelens.analyzer import InputError, ProjectIndex
 from typelens.typeinfer.engine import TypeEngine
 from typelens.typeinfer.queries import (
-    CallFacts, call_at, call_facts_of_type, import_names, members_of_type, receiver_type,
+    CallFacts, LibraryMembers, call_at, call_facts_of_type, import_names, receiver_type,
 )
 from typelens.typeinfer.types import UnknownType
 
@@ -44,9 +44,11 @@ logger = logging.getLogger(__name__)
 class StaticFacts:
     """The monitors' query protocol over one file: text so far -> facts."""
 
-    def __init__(self, engine: TypeEngine, path: str, suffix: bytes, head: str = "") -> None:
+    def __init__(self, engine: TypeEngine, path: str, suffix: bytes, head: str = "",
+                 library: LibraryMembers | None = None) -> None:
         # head: the text before what the LM sees (its context is shorter than the file)
         self.engine, self.path, self.suffix, self.head = engine, path, suffix, head
+        self.library = library if library is not None else LibraryMembers()
         self._members: dict[str, frozenset[str] | None] = {}
         self._calls: dict[str, CallFacts | None] = {}
         self._receivers: dict[str, tuple[TypeEngine, object]] = {}   # text ending in "." -> receiver type
@@ -68,7 +70,7 @@ class StaticFacts:
             facts = None
             if receiver is not None and not isinstance(receiver, UnknownType):
                 self._receivers[text] = (engine, receiver)
-                facts = members_of_type(engine, receiver, details=False)
+                facts = self.library.get(engine, receiver)
             self._members[text] = facts.names if facts is not None and facts.is_complete else None
             self.seconds += time.perf_counter() - started
         return self._members[text]
@@ -163,8 +165,9 @@ def complete(source: str | bytes, position: int | tuple[int, int], *, path: str 
              root: Path | None = None, lm: CodeLM | None = None, model: Path | None = None, device: str = "auto",
              dtype: str = "fp32", max_tokens: int = 16, monitor: bool = True, exit_threshold: float = 1.0,
              stop_policy: bool = False, multiline: bool = False, exits: Exits | None = None,
-             index: ProjectIndex | None = None) -> Completion:
-    """Complete ``source`` at ``position`` (a byte offset or 1-based ``(line, column)``)."""
+             index: ProjectIndex | None = None, library: LibraryMembers | None = None) -> Completion:
+    """Complete ``source`` at ``position`` (a byte offset or 1-based ``(line, column)``).
+    ``library`` keeps library types' members across calls (an editor session)."""
     data = source.encode("utf-8") if isinstance(source, str) else bytes(source)
     offset = offset_of(data, *position) if isinstance(position, tuple) else int(position)
     if not 0 <= offset <= len(data):
@@ -181,7 +184,7 @@ def complete(source: str | bytes, position: int | tuple[int, int], *, path: str 
     monitors, facts = [], None
     if monitor:
         engine = TypeEngine(index if index is not None else ProjectIndex(root or Path(path).resolve().parent))
-        facts = StaticFacts(engine, path, suffix, head)
+        facts = StaticFacts(engine, path, suffix, head, library)
         monitors = monitors_for(lm, facts)
     if exits is None and exit_threshold < 1.0:
         exits = exits_of(lm)

@@ -132,6 +132,42 @@ def members_at(engine: TypeEngine, path: str, data: bytes, dot: int, *, details:
     return members_of_type(fresh, receiver, details=details)
 
 
+class LibraryMembers:
+    """Member names of types defined outside the project (stubs, the stdlib,
+    installed packages), kept across queries: those files do not change while an
+    editor or a benchmark runs, so a type's members are worked out once."""
+
+    def __init__(self, limit: int = 2048) -> None:
+        self.limit = limit
+        self._facts: dict[Type, MemberFacts | None] = {}
+
+    def get(self, engine: TypeEngine, receiver: Type) -> MemberFacts | None:
+        if receiver in self._facts:
+            return self._facts[receiver]
+        facts = members_of_type(engine, receiver, details=False)
+        if _is_library(engine, receiver):
+            if len(self._facts) >= self.limit:
+                self._facts.clear()
+            self._facts[receiver] = facts
+        return facts
+
+
+def _is_library(engine: TypeEngine, receiver: Type) -> bool:
+    root = str(engine.index.root)
+    for m in members(receiver):
+        if isinstance(m, ModuleType):
+            location = engine.index.resolve_module(m.name)
+            if location is None or location.origin == "project":
+                return False
+        elif isinstance(m, (ClassType, TypeOfClass)):
+            where = engine.classes.definition(m if isinstance(m, ClassType) else m.cls)
+            if where is None or where[0].startswith(root):
+                return False
+        elif m != NONE:
+            return False
+    return True
+
+
 def members_of_type(engine: TypeEngine, receiver: Type, *, details: bool = True) -> MemberFacts | None:
     found: dict[str, Member] = {}
     complete = True
