@@ -170,7 +170,8 @@ def train_exits(lm, texts: list[str], out: Path, *, steps: int = 400, batch: int
     torch.manual_seed(seed)
     rng = random.Random(seed)
     context = min(lm.context, 192)
-    random.Random(seed).shuffle(texts := list(texts))
+    texts = list(texts)
+    random.Random(seed).shuffle(texts)
     cut = max(1, len(texts) // 10)
     held, train = texts[:cut], texts[cut:] or texts
     adapters = ExitAdapters(net.layers, net.dim, rank).to(lm.device)
