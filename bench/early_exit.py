@@ -22,7 +22,6 @@ from pathlib import Path
 import torch
 
 from typelens.datasets.corpus import project_files, site_packages_root
-from typelens.monitors.complete import exits_of
 from typelens.monitors.decoding import DecodeOptions, decode
 from typelens.monitors.lm import load_lm
 
@@ -104,7 +103,7 @@ def main() -> None:
     if not roots:
         sys.exit(f"none of {args.packages} is installed in {site}")
     lm = load_lm(args.model, device="cpu")
-    exits = exits_of(lm)
+    exits = lm.exits
     if exits is None:
         sys.exit(f"{lm.path} has no exits; run `typelens train exits --model {lm.path} --stdlib`")
     cases = prompts(roots, args.limit, random.Random(args.seed), lm)

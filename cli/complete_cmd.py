@@ -18,6 +18,8 @@ import typer
 
 from typelens.analyzer import InputError, ModelError, TypelensError
 
+from .positions import offset_from_human
+
 
 def _target(spec: str) -> tuple[Path, int, int]:
     parts = spec.rsplit(":", 2)
@@ -54,7 +56,7 @@ def complete_command(
             raise InputError(f"{path}: cannot read ({err.strerror or err})") from None
         if b"\x00" in data[:8192]:
             raise InputError(f"{path}: binary file")
-        result = complete(data, (line, column), path=str(path.resolve()),
+        result = complete(data, offset_from_human(data, line, column), path=str(path.resolve()),
                           root=root or project_root_of(path.resolve()), model=model, device=device, dtype=dtype,
                           max_tokens=max_tokens, monitor=not no_monitor, exit_threshold=exit_threshold,
                           stop_policy=stop_policy, multiline=multiline)

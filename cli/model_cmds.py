@@ -5,13 +5,25 @@ from __future__ import annotations
 
 import json
 import logging
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import typer
 
 from typelens.analyzer import ModelError
 
 train_app = typer.Typer(help="Train models.", no_args_is_help=True)
+
+
+@contextmanager
+def one_line_errors(command: str) -> Iterator[None]:
+    """Bad data or a bad model folder: one line on stderr and exit code 2, no traceback."""
+    try:
+        yield
+    except (ValueError, ModelError) as err:
+        typer.echo(f"{command}: {err}", err=True)
+        raise typer.Exit(2) from None
 
 
 @train_app.command("classifier")
@@ -27,11 +39,8 @@ def train_classifier_command(
     """Train the PYInfer-style token-window classifier, calibrate it, export ONNX."""
     from typelens.typeinfer.neural.train import train_classifier
     logging.getLogger("typelens").setLevel(logging.WARNING)
-    try:
+    with one_line_errors("typelens train"):
         config = train_classifier(data, out, top=top, epochs=epochs, seed=seed, dim=dim, buckets=buckets)
-    except (ValueError, ModelError) as err:
-        typer.echo(f"typelens train: {err}", err=True)
-        raise typer.Exit(2) from None
     typer.echo(json.dumps({k: config[k] for k in ("train_samples", "valid_samples", "temperature", "seconds")}))
 
 
@@ -45,11 +54,8 @@ def train_slice_command(
 ) -> None:
     """Train the CodeTIDAL5-style slice model (a small T5 from scratch) that generates type strings."""
     from typelens.typeinfer.neural.slice_model import train_slice_model
-    try:
+    with one_line_errors("typelens train"):
         settings = train_slice_model(data, out, epochs=epochs, limit=limit, seed=seed)
-    except (ValueError, ModelError) as err:
-        typer.echo(f"typelens train: {err}", err=True)
-        raise typer.Exit(2) from None
     typer.echo(json.dumps(settings))
 
 
@@ -84,12 +90,9 @@ def train_lm_command(
     """Train the default code LM: byte-level BPE tokenizer and a small GPT-2 from scratch."""
     from typelens.monitors.train_lm import LMConfig, train_lm
     roots = _roots("lm", corpus, stdlib, site_packages)
-    try:
+    with one_line_errors("typelens train"):
         texts = _texts(roots, exclude, max_mb, seed)
         report = train_lm(texts, out, LMConfig(steps=steps, layers=layers, dim=dim, vocab=vocab, seed=seed))
-    except (ValueError, ModelError) as err:
-        typer.echo(f"typelens train: {err}", err=True)
-        raise typer.Exit(2) from None
     typer.echo(json.dumps({k: report[k] for k in ("train_tokens", "valid_perplexity", "parameters", "seconds")}))
 
 
@@ -109,13 +112,10 @@ def train_exits_command(
     from typelens.monitors.early_exit import train_exits
     from typelens.monitors.lm import load_lm
     roots = _roots("exits", corpus, stdlib, site_packages)
-    try:
+    with one_line_errors("typelens train"):
         lm = load_lm(model, device="cpu")
         texts = _texts(roots, exclude, max_mb, seed + 1)
         report = train_exits(lm, texts, out or lm.path / "exits", steps=steps, seed=seed)
-    except (ValueError, ModelError) as err:
-        typer.echo(f"typelens train: {err}", err=True)
-        raise typer.Exit(2) from None
     typer.echo(json.dumps(report))
 
 
@@ -127,11 +127,8 @@ def evaluate_command(
 ) -> None:
     """Top-1/top-5 exact and base-type accuracy by kind and frequency bucket."""
     from typelens.typeinfer.neural.evaluate import evaluate
-    try:
+    with one_line_errors("typelens evaluate"):
         report = evaluate(model, data, split, out or model)
-    except (ValueError, ModelError) as err:
-        typer.echo(f"typelens evaluate: {err}", err=True)
-        raise typer.Exit(2) from None
     typer.echo(json.dumps(report["overall"], indent=1))
 
 

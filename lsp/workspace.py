@@ -16,6 +16,7 @@ Example::
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,8 @@ from typelens.typeinfer.settings import Settings
 from typelens.typeinfer.types import FunctionRef, TypeOfClass, members, render
 
 logger = logging.getLogger(__name__)
+
+_WORD_BEFORE = re.compile(r"\w*$")
 
 MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
 
@@ -337,13 +340,11 @@ class Workspace:
         data = a.graph.source.data
         if not 0 < offset <= len(data):
             return None             # nothing analysed here (an empty or over-large document)
-        start = offset
-        while start > 0 and (chr(data[start - 1]).isalnum() or data[start - 1] == ord("_")):
-            start -= 1
+        typed = _WORD_BEFORE.search(data[max(0, offset - 256):offset].decode("utf-8", "replace")).group()   # typed so far
         with self._lm_use:
             result = complete(data, offset, path=self._key(uri), lm=lm, index=a.engine.index, max_tokens=max_tokens,
                               library=self._library)
-        text = data[start:offset].decode("utf-8", "replace") + result.text
+        text = typed + result.text
         if not result.text.strip():
             return None
         return CompletionEntry(text, "guided", f"typelens guided completion ({len(result.generation.tokens)} tokens)")

@@ -14,7 +14,7 @@ Answers are cached per query text and per receiver type for the session.
 
 Example::
 
-    result = complete(source, (12, 8), path="app.py", root=Path("."))
+    result = complete(source, source.index("xs.") + 3, path="app.py", root=Path("."))
     result.text, result.to_json()["tokens"][0]["layer"]
 """
 
@@ -35,7 +35,7 @@ from typelens.typeinfer.types import UnknownType
 from .calls import CallMonitor
 from .decoding import DecodeOptions, Generation, decode
 from .dereference import DereferenceMonitor, ImportMonitor
-from .early_exit import Exits, load_exits
+from .early_exit import Exits
 from .lm import CodeLM, load_lm
 
 logger = logging.getLogger(__name__)
@@ -150,26 +150,14 @@ class Completion:
         }
 
 
-def offset_of(source: bytes, line: int, column: int) -> int:
-    """Byte offset of 1-based ``line`` and 1-based character ``column``."""
-    lines = source.split(b"\n")
-    if not 1 <= line <= len(lines):
-        raise InputError(f"line {line} is outside the file (1..{len(lines)})")
-    text = lines[line - 1].decode("utf-8", "replace")
-    if not 1 <= column <= len(text) + 1:
-        raise InputError(f"column {column} is outside line {line} (1..{len(text) + 1})")
-    return sum(len(x) + 1 for x in lines[:line - 1]) + len(text[:column - 1].encode("utf-8"))
-
-
-def complete(source: str | bytes, position: int | tuple[int, int], *, path: str = "<memory>.py",
+def complete(source: str | bytes, offset: int, *, path: str = "<memory>.py",
              root: Path | None = None, lm: CodeLM | None = None, model: Path | None = None, device: str = "auto",
              dtype: str = "fp32", max_tokens: int = 16, monitor: bool = True, exit_threshold: float = 1.0,
              stop_policy: bool = False, multiline: bool = False, exits: Exits | None = None,
              index: ProjectIndex | None = None, library: LibraryMembers | None = None) -> Completion:
-    """Complete ``source`` at ``position`` (a byte offset or 1-based ``(line, column)``).
-    ``library`` keeps library types' members across calls (an editor session)."""
+    """Complete ``source`` at byte ``offset`` (of its UTF-8 encoding).  ``library``
+    keeps library types' members across calls (an editor session)."""
     data = source.encode("utf-8") if isinstance(source, str) else bytes(source)
-    offset = offset_of(data, *position) if isinstance(position, tuple) else int(position)
     if not 0 <= offset <= len(data):
         raise InputError(f"offset {offset} is outside the source (0..{len(data)})")
     lm = lm if lm is not None else load_lm(model, device=device, dtype=dtype)
@@ -187,21 +175,9 @@ def complete(source: str | bytes, position: int | tuple[int, int], *, path: str 
         facts = StaticFacts(engine, path, suffix, head, library)
         monitors = monitors_for(lm, facts)
     if exits is None and exit_threshold < 1.0:
-        exits = exits_of(lm)
+        exits = lm.exits
     options = DecodeOptions(max_new_tokens=max_tokens, exit_threshold=exit_threshold,
                             stop_at_newline=not multiline, use_stop_policy=stop_policy)
     generation = decode(lm, prompt, monitors=monitors, exits=exits, options=options)
     return Completion(path, offset, generation, bool(monitor), exit_threshold,
                       facts.seconds if facts is not None else 0.0, facts.queries if facts is not None else 0)
-
-
-def exits_of(lm: CodeLM) -> Exits | None:
-    from .layered import layered_for
-    net = layered_for(lm.model)
-    if net is None:
-        logger.warning("%s: early exit needs a GPT-2-architecture model; decoding at full depth", lm.path)
-        return None
-    found = load_exits(lm.path / "exits", net.layers, net.dim, lm.device, next(lm.model.parameters()).dtype)
-    if found is None:
-        logger.warning("%s has no exits (train them with `typelens train exits`); decoding at full depth", lm.path)
-    return found

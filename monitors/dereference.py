@@ -123,13 +123,6 @@ class NameMonitor(Monitor):
             allowed = sorted(set(allowed) | set(self.index.allowed_after_spaces(names)))
         return allowed
 
-    def allowed_now(self, row: int = 0) -> frozenset[str] | None:
-        """The names still possible for ``row`` (for reports and tests)."""
-        st = self.rows.get(row)
-        if st is None or st.state is not State.CONSTRAINED:
-            return None
-        return frozenset(n for n in st.names if n.startswith(st.prefix))
-
 
 class DereferenceMonitor(NameMonitor):
     """After ``expr.``: only members of ``expr``'s type (``members_of(text)``)."""

@@ -66,9 +66,6 @@ class ExitAdapters(nn.Module):
         self.adapters = nn.ModuleList([Adapter(dim, rank) for _ in range(layers - 1)])
         self.probes = nn.ModuleList([nn.Linear(dim, 1) for _ in range(layers - 1)])
 
-    def confidence(self, layer: int, h: torch.Tensor) -> float:
-        return float(torch.sigmoid(self.probes[layer](h)).reshape(-1)[-1])
-
     def probe_table(self) -> tuple[torch.Tensor, list[float]]:
         """The probes as one ``[layers - 1, dim]`` weight table and their biases, so
         that the decoding loop decides with one dot product per layer."""

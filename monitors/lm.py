@@ -78,6 +78,21 @@ class CodeLM:
         return CallTokens(self.vocabulary)
 
     @cached_property
+    def exits(self):
+        """The early exits in ``<model>/exits`` (read once), or ``None`` with a warning
+        when the model has none or no layer-by-layer view."""
+        from .early_exit import load_exits
+        from .layered import layered_for
+        net = layered_for(self.model)
+        if net is None:
+            logger.warning("%s: early exit needs a GPT-2-architecture model; decoding at full depth", self.path)
+            return None
+        found = load_exits(self.path / "exits", net.layers, net.dim, self.device, next(self.model.parameters()).dtype)
+        if found is None:
+            logger.warning("%s has no exits (train them with `typelens train exits`); decoding at full depth", self.path)
+        return found
+
+    @cached_property
     def mask_cache(self) -> MaskCache:
         """Masks shared by every monitor over this vocabulary (keys name their kind)."""
         return MaskCache(len(self.vocabulary))

@@ -8,7 +8,7 @@ their given order.
 
 Example::
 
-    rank_names(lm, "response = requests.get(url)\\nresponse.", ["json", "status_code", "text"])
+    name_scores(lm, "response = requests.get(url)\\nresponse.", ["json", "status_code", "text"])
 """
 
 from __future__ import annotations
@@ -37,9 +37,3 @@ def name_scores(lm, text: str, names: list[str], context: int = 96) -> list[floa
         first = joined[1] if text and len(joined) > 1 else (joined[0] if joined else None)
         scores.append(float(logprobs[first]) if first is not None and first < logprobs.shape[0] else float("-inf"))
     return scores
-
-
-def rank_names(lm, text: str, names: list[str]) -> list[str]:
-    scores = name_scores(lm, text, names)
-    order = sorted(range(len(names)), key=lambda i: -scores[i])
-    return [names[i] for i in order]

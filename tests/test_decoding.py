@@ -185,9 +185,8 @@ def test_other_architectures_decode_with_monitors(tmp_path: Path, tiny_lm, famil
 def test_bf16_loads_and_decodes() -> None:
     lm = load_lm(None, device="cpu", dtype="bf16")
     assert next(lm.model.parameters()).dtype == torch.bfloat16
-    from typelens.monitors.complete import exits_of
     for threshold in (1.0, 0.5):
-        result = decode(lm, lm.encode("import os\nos."), exits=exits_of(lm),
+        result = decode(lm, lm.encode("import os\nos."), exits=lm.exits,
                         options=DecodeOptions(max_new_tokens=4, exit_threshold=threshold))
         assert result.tokens
 

@@ -223,18 +223,17 @@ def call_at(engine: TypeEngine, path: str, data: bytes, offset: int) -> CallFact
 def call_facts_of_type(engine: TypeEngine, callee: Type) -> CallFacts | None:
     """The parameters of calling a value of type ``callee`` (a function, a bound
     method or a class), or ``None``."""
-    fresh = engine
     for m in members(callee):
         target = m
         if isinstance(m, TypeOfClass):
-            hit = fresh.classes.lookup(m.cls, "__init__")
+            hit = engine.classes.lookup(m.cls, "__init__")
             target = FunctionRef(hit[2].path, hit[2].nodes[-1], m.cls) if hit else None
         if isinstance(target, FunctionRef):
-            params = signature(fresh.graph(target.path), target.node)
+            params = signature(engine.graph(target.path), target.node)
             if target.bound is not None and params:
                 params = params[1:]
             return CallFacts(render(callee), tuple(
-                ParameterFacts(p.name, p.kind, p.has_default, render(fresh.parameter_type(target.path, p.node)))
+                ParameterFacts(p.name, p.kind, p.has_default, render(engine.parameter_type(target.path, p.node)))
                 for p in params))
     return None
 
