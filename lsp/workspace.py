@@ -30,7 +30,7 @@ from typelens.typeinfer.apply import FileEdits, apply_edits, module_classes, pla
 from typelens.typeinfer.checks import FileChecker
 from typelens.typeinfer.engine import TypeEngine
 from typelens.typeinfer.predictions import FilePredictor, Prediction
-from typelens.typeinfer.queries import LibraryMembers, call_at, members_at
+from typelens.typeinfer.queries import Analysed, LibraryMembers, call_at, members_at
 from typelens.typeinfer.settings import Settings
 from typelens.typeinfer.types import FunctionRef, TypeOfClass, members, render
 
@@ -315,7 +315,7 @@ class Workspace:
         """Members of the expression before ``dot`` (typed in a patched copy, see
         :mod:`typelens.typeinfer.queries`)."""
         data = a.graph.source.data
-        facts = members_at(a.engine, self._key(uri), data, dot)
+        facts = members_at(a.engine, self._key(uri), data, dot, document=Analysed(a.engine, a.graph))
         if facts is None:
             return []
         entries = sorted((CompletionEntry(m.name, m.kind, m.detail) for m in facts.members),
@@ -342,8 +342,8 @@ class Workspace:
             return None             # nothing analysed here (an empty or over-large document)
         typed = _WORD_BEFORE.search(data[max(0, offset - 256):offset].decode("utf-8", "replace")).group()   # typed so far
         with self._lm_use:
-            result = complete(data, offset, path=self._key(uri), lm=lm, index=a.engine.index, max_tokens=max_tokens,
-                              library=self._library)
+            result = complete(data, offset, path=self._key(uri), lm=lm, max_tokens=max_tokens, library=self._library,
+                              document=Analysed(a.engine, a.graph))
         text = typed + result.text
         if not result.text.strip():
             return None

@@ -28,7 +28,7 @@ from pathlib import Path
 from typelens.analyzer import InputError, ProjectIndex
 from typelens.typeinfer.engine import TypeEngine
 from typelens.typeinfer.queries import (
-    CallFacts, LibraryMembers, call_at, call_facts_of_type, import_names, receiver_type,
+    Analysed, CallFacts, LibraryMembers, call_at, call_facts_of_type, import_names, receiver_type,
 )
 from typelens.typeinfer.types import UnknownType
 
@@ -45,10 +45,15 @@ class StaticFacts:
     """The monitors' query protocol over one file: text so far -> facts."""
 
     def __init__(self, engine: TypeEngine, path: str, suffix: bytes, head: str = "",
-                 library: LibraryMembers | None = None) -> None:
+                 library: LibraryMembers | None = None, source: bytes | None = None, offset: int = -1,
+                 document: Analysed | None = None) -> None:
         # head: the text before what the LM sees (its context is shorter than the file)
         self.engine, self.path, self.suffix, self.head = engine, path, suffix, head
         self.library = library if library is not None else LibraryMembers()
+        # the whole source and the cursor: a query at the cursor itself (nothing
+        # generated yet) is answered from the source's own analysis, ``document``
+        # (an editor's, or built here on first use)
+        self.source, self.offset, self.document = source, offset, document
         self._members: dict[str, frozenset[str] | None] = {}
         self._calls: dict[str, CallFacts | None] = {}
         self._receivers: dict[str, tuple[TypeEngine, object]] = {}   # text ending in "." -> receiver type
@@ -63,9 +68,14 @@ class StaticFacts:
             started = time.perf_counter()
             self.queries += 1
             known = self._chained(text[:-1])
-            if known is None:           # analyse the patched file once for this receiver
-                data = self._data(text)
-                known = receiver_type(self.engine, self.path, data, len((self.head + text).encode("utf-8")) - 1)
+            if known is None:           # analyse the file once for this receiver
+                end = len((self.head + text).encode("utf-8"))
+                if self.source is not None and end == self.offset:
+                    if self.document is None:
+                        self.document = Analysed.of(self.engine, self.path, self.source)
+                    known = receiver_type(self.engine, self.path, self.source, end - 1, self.document)
+                else:
+                    known = receiver_type(self.engine, self.path, self._data(text), end - 1)
             engine, receiver = known
             facts = None
             if receiver is not None and not isinstance(receiver, UnknownType):
@@ -154,9 +164,11 @@ def complete(source: str | bytes, offset: int, *, path: str = "<memory>.py",
              root: Path | None = None, lm: CodeLM | None = None, model: Path | None = None, device: str = "auto",
              dtype: str = "fp32", max_tokens: int = 16, monitor: bool = True, exit_threshold: float = 1.0,
              stop_policy: bool = False, multiline: bool = False, exits: Exits | None = None,
-             index: ProjectIndex | None = None, library: LibraryMembers | None = None) -> Completion:
+             index: ProjectIndex | None = None, library: LibraryMembers | None = None,
+             document: Analysed | None = None) -> Completion:
     """Complete ``source`` at byte ``offset`` (of its UTF-8 encoding).  ``library``
-    keeps library types' members across calls (an editor session)."""
+    keeps what is learnt about library code across calls (an editor session);
+    ``document`` is the analysis of ``source`` an editor already keeps."""
     data = source.encode("utf-8") if isinstance(source, str) else bytes(source)
     if not 0 <= offset <= len(data):
         raise InputError(f"offset {offset} is outside the source (0..{len(data)})")
@@ -171,8 +183,12 @@ def complete(source: str | bytes, offset: int, *, path: str = "<memory>.py",
     head = before[:len(before) - len(seen)] if before.endswith(seen) else ""
     monitors, facts = [], None
     if monitor:
-        engine = TypeEngine(index if index is not None else ProjectIndex(root or Path(path).resolve().parent))
-        facts = StaticFacts(engine, path, suffix, head, library)
+        library = library if library is not None else LibraryMembers()
+        if document is not None:
+            index = document.engine.index
+        engine = TypeEngine(index if index is not None else ProjectIndex(root or Path(path).resolve().parent),
+                            document.engine.project if document is not None else None, shared=library.answers)
+        facts = StaticFacts(engine, path, suffix, head, library, data, offset, document)
         monitors = monitors_for(lm, facts)
     if exits is None and exit_threshold < 1.0:
         exits = lm.exits

@@ -38,12 +38,18 @@ _MAX_DEPTH = 200
 class TypeEngine:
     """Static inference over a project (see the module docstring)."""
 
-    def __init__(self, index: ProjectIndex, project: ProjectGraph | None = None) -> None:
+    def __init__(self, index: ProjectIndex, project: ProjectGraph | None = None,
+                 shared: dict[tuple, object] | None = None) -> None:
         self.index = index
         self.project = project
         self._memo: dict[tuple, object] = {}
+        # answers about library files (outside the project root), shared by the
+        # engines of one session: those files do not change while it runs
+        self.shared = shared
+        self._library_path: dict[str, bool] = {}
         self._depth = 0
         self._graphs: dict[str, ProgramGraph | None] = {}
+        self._graphs_given: set[str] = set()
         self._project_files: dict[str, int] = {}
         self._module_names: dict[str, str] = {}
         self.project_paths: list[str] = []
@@ -71,6 +77,8 @@ class TypeEngine:
     def use_graph(self, path: str, graph: ProgramGraph) -> None:
         """Answer for ``path`` from ``graph`` (an editor buffer newer than the disk)."""
         self._graphs[path] = graph
+        self._graphs_given.add(path)
+        self._library_path.pop(path, None)
 
     def path_of(self, path: str | Path) -> str:
         return str(Path(path).resolve())
@@ -143,25 +151,37 @@ class TypeEngine:
         return self.resolve_name(module, binding.name)
 
     # -- memo -----------------------------------------------------------------------
+    def _store(self, key: tuple) -> dict[tuple, object]:
+        if self.shared is None or len(key) < 3 or not isinstance(key[1], str):
+            return self._memo
+        path = key[1]
+        library = self._library_path.get(path)
+        if library is None:
+            root = self.index.root
+            library = self._library_path[path] = path not in self._graphs_given and not (
+                root is not None and Path(path).is_relative_to(root))
+        return self.shared if library else self._memo
+
     def memo(self, key: tuple, compute: Callable[[], object]):
         """``compute()`` once per key; ``Never`` while ``key`` is being computed."""
-        value = self._memo.get(key)
+        memo = self._store(key)
+        value = memo.get(key)
         if value is _IN_PROGRESS:
             return NEVER
-        if value is not None or key in self._memo:
+        if value is not None or key in memo:
             return value
         if self._depth > _MAX_DEPTH:
             return NEVER
-        self._memo[key] = _IN_PROGRESS
+        memo[key] = _IN_PROGRESS
         self._depth += 1
         try:
             value = compute()
         except BaseException:
-            del self._memo[key]
+            del memo[key]
             raise
         finally:
             self._depth -= 1
-        self._memo[key] = value
+        memo[key] = value
         return value
 
     # -- the questions predictions ask ------------------------------------------------

@@ -105,13 +105,56 @@ def expression_ending_at(g: ProgramGraph, end: int) -> int | None:
 
 def _patched_engine(engine: TypeEngine, path: str, patched: bytes) -> tuple[TypeEngine, ProgramGraph]:
     graph = build_graph(patched.decode("utf-8", "replace"), path)
-    fresh = TypeEngine(engine.index, engine.project)
+    fresh = TypeEngine(engine.index, engine.project, shared=engine.shared)
     fresh.use_graph(path, graph)
     return fresh, graph
 
 
-def receiver_type(engine: TypeEngine, path: str, data: bytes, dot: int) -> tuple[TypeEngine, Type | None]:
-    """The type of the expression ending at byte ``dot`` (where ``data[dot] == '.'``)."""
+@dataclass(frozen=True, slots=True)
+class Analysed:
+    """A source's program graph and the engine that answers from it: the analysis
+    an editor keeps for the current version of a buffer.  Queries at a cursor in
+    that very source try it before analysing a patched copy."""
+    engine: TypeEngine
+    graph: ProgramGraph
+
+    @classmethod
+    def of(cls, engine: TypeEngine, path: str, data: bytes) -> "Analysed":
+        graph = build_graph(data.decode("utf-8", "replace"), path)
+        own = TypeEngine(engine.index, engine.project, shared=engine.shared)
+        own.use_graph(path, graph)
+        return cls(own, graph)
+
+
+def _document_answers(g: ProgramGraph, dot: int) -> int | None:
+    """The expression ending at ``dot`` in ``g`` when the source's graph answers
+    as the patched copy would: the dot ends its line (as while typing) and every
+    syntax problem lies on that line (``xs.`` at the end of a line parses as an
+    attribute with a missing name), so the flow around the cursor is the code's own."""
+    data = g.source.data
+    if data[dot:dot + 1] != b".":
+        return None
+    line_start = data.rfind(b"\n", 0, dot) + 1
+    line_end = data.find(b"\n", dot)
+    line_end = len(data) if line_end < 0 else line_end
+    if data[dot + 1:line_end].strip():
+        return None         # the rest of the line could define what the patched copy would not see
+    for d in g.diagnostics:
+        if d.code in ("syntax-error", "missing-token") and not (
+                line_start <= d.span.start_byte and d.span.end_byte <= line_end + 1):
+            return None
+    return expression_ending_at(g, dot)
+
+
+def receiver_type(engine: TypeEngine, path: str, data: bytes, dot: int,
+                  document: Analysed | None = None) -> tuple[TypeEngine, Type | None]:
+    """The type of the expression ending at byte ``dot`` (where ``data[dot] == '.'``),
+    from ``document`` (the analysis of ``data`` itself) when it can answer, else
+    from a patched copy with the rest of the line cut."""
+    if document is not None and document.graph.source.data == data:
+        node = _document_answers(document.graph, dot)
+        if node is not None:
+            return document.engine, document.engine.exprs.type_of(path, node)
     line_end = data.find(b"\n", dot)
     patched = data[:dot] + b"\n" + (data[line_end + 1:] if line_end >= 0 else b"")
     fresh, graph = _patched_engine(engine, path, patched)
@@ -121,12 +164,14 @@ def receiver_type(engine: TypeEngine, path: str, data: bytes, dot: int) -> tuple
     return fresh, fresh.exprs.type_of(path, node)
 
 
-def members_at(engine: TypeEngine, path: str, data: bytes, dot: int, *, details: bool = True) -> MemberFacts | None:
+def members_at(engine: TypeEngine, path: str, data: bytes, dot: int, *, details: bool = True,
+               document: Analysed | None = None) -> MemberFacts | None:
     """Members of the expression before the dot at byte ``dot``; ``None`` when its
-    type is unknown.  ``details=False`` skips typing each member (names only)."""
+    type is unknown.  ``details=False`` skips typing each member (names only);
+    ``document`` is the analysis of ``data`` when the caller keeps one."""
     if not 0 <= dot < len(data) or data[dot:dot + 1] != b".":
         raise ValueError(f"dot={dot} is not the offset of a '.' in the source; pass the byte offset of the dot")
-    fresh, receiver = receiver_type(engine, path, data, dot)
+    fresh, receiver = receiver_type(engine, path, data, dot, document)
     if receiver is None or isinstance(receiver, UnknownType):
         return None
     return members_of_type(fresh, receiver, details=details)
@@ -140,6 +185,10 @@ class LibraryMembers:
     def __init__(self, limit: int = 2048) -> None:
         self.limit = limit
         self._facts: dict[Type, MemberFacts | None] = {}
+        # the engines' answers about library files (``TypeEngine(shared=...)``):
+        # one engine per query, but what they learn about stubs and installed
+        # packages stays; only for engines used one at a time
+        self.answers: dict[tuple, object] = {}
 
     def get(self, engine: TypeEngine, receiver: Type) -> MemberFacts | None:
         if receiver in self._facts:
@@ -148,6 +197,7 @@ class LibraryMembers:
         if _is_library(engine, receiver):
             if len(self._facts) >= self.limit:
                 self._facts.clear()
+                self.answers.clear()
             self._facts[receiver] = facts
         return facts
 

@@ -1,0 +1,86 @@
+"""The cursor queries of ``typelens.typeinfer.queries``: answered from the
+source's own analysis where that gives what the patched copy would, and engines of
+one session sharing what they learn about library files only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from typelens.analyzer import ProjectIndex
+from typelens.typeinfer import queries
+from typelens.typeinfer.engine import TypeEngine
+from typelens.typeinfer.queries import Analysed, LibraryMembers, members_at, receiver_type
+from typelens.typeinfer.types import render
+
+SOURCE = b"""import pathlib
+
+
+class Basket:
+    def __init__(self) -> None:
+        self.items: list[str] = []
+        self.where = pathlib.Path(".")
+
+    def add(self, item: str) -> None:
+        self.items.append(item)
+
+
+def use(b: Basket) -> None:
+    b.
+    total = 0
+    return None
+"""
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> TypeEngine:
+    (tmp_path / "shop.py").write_bytes(SOURCE)
+    return TypeEngine(ProjectIndex(tmp_path))
+
+
+def test_document_answers_at_the_end_of_a_line_without_a_new_build(engine, monkeypatch) -> None:
+    path = str(engine.index.root / "shop.py")
+    dot = SOURCE.index(b"b.\n") + 1
+    expected = members_at(engine, path, SOURCE, dot)
+    document = Analysed.of(engine, path, SOURCE)
+
+    def no_build(*_args):
+        raise AssertionError("the patched copy was analysed")
+    monkeypatch.setattr(queries, "_patched_engine", no_build)
+    used, receiver = receiver_type(engine, path, SOURCE, dot, document)
+    assert used is document.engine and render(receiver) == "Basket"
+    assert members_at(engine, path, SOURCE, dot, document=document) == expected
+    assert {"items", "where", "add"} <= expected.names
+
+
+def test_document_is_not_used_where_it_could_differ(engine) -> None:
+    path = str(engine.index.root / "shop.py")
+    # mid-line: the rest of the line assigns an attribute the patched copy does not see
+    mid = SOURCE.replace(b"    b.\n", b"    b.extra = 1\n")
+    dot = mid.index(b"b.extra") + 1
+    used, _ = receiver_type(engine, path, mid, dot, Analysed.of(engine, path, mid))
+    assert used is not engine and used.graph(path).source.data != mid
+    # a syntax error on another line: the flow there is not the code's own
+    broken = SOURCE.replace(b"total = 0", b"total = (0")
+    dot = broken.index(b"b.\n") + 1
+    document = Analysed.of(engine, path, broken)
+    used, receiver = receiver_type(engine, path, broken, dot, document)
+    assert used is not document.engine and render(receiver) == "Basket"
+
+
+def test_session_engines_share_library_answers_only(tmp_path: Path) -> None:
+    library = LibraryMembers()
+    index = ProjectIndex(tmp_path)
+    path = str(tmp_path / "a.py")
+    first = SOURCE.replace(b"    b.\n", b"    p = pathlib.Path('x')\n    p.\n")
+    second = SOURCE.replace(b"    b.\n", b"    p = 'x'\n    p.\n")
+    answers = []
+    for data in (first, second, first):
+        engine = TypeEngine(index, shared=library.answers)
+        used, receiver = receiver_type(engine, path, data, data.index(b"p.\n") + 1)
+        answers.append(render(receiver))
+        facts = library.get(used, receiver)
+        assert facts is not None and facts.is_complete
+    assert answers == ["Path", "str", "Path"]       # the project file's answers are never shared
+    assert library.answers and all(not str(key[1]).startswith(str(tmp_path)) for key in library.answers)
