@@ -32,7 +32,7 @@ from .types import NEVER, Type
 logger = logging.getLogger(__name__)
 
 _IN_PROGRESS = object()
-_MAX_DEPTH = 200
+_MAX_DEPTH = 120   # memo levels; each is about seven Python frames (the default limit is 1,000)
 
 
 class TypeEngine:
