@@ -23,6 +23,7 @@ def build_command(
     exclude: str = typer.Option("", "--exclude", help="Comma list of project names to leave out (held-out code)."),
     engine: str = typer.Option("local", "--engine", help="local (process pool) or dask (a Dask cluster)."),
     scheduler: str = typer.Option(None, "--scheduler", help="With --engine dask: a scheduler address (default: start a local cluster)."),
+    static_labels: bool = typer.Option(False, "--static-labels", help="Also label what is unannotated with the static engine's certain answers (label_source static; PYInfer's protocol)."),
 ) -> None:
     """Walk, deduplicate, split by project, extract samples, write JSONL + Parquet + manifest."""
     corpus = list(roots or [])
@@ -36,7 +37,7 @@ def build_command(
     try:
         left_out = frozenset(e.strip() for e in exclude.split(",") if e.strip())
         manifest = build_dataset(corpus, out, BuildOptions(seed=seed, jobs=jobs, exclude=left_out, engine=engine,
-                                                           scheduler=scheduler))
+                                                           scheduler=scheduler, static_labels=static_labels))
     except ValueError as err:
         typer.echo(f"typelens dataset build: {err}", err=True)
         raise typer.Exit(2) from None

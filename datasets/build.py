@@ -15,6 +15,7 @@ Example::
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -51,6 +52,7 @@ class BuildOptions:
     exclude: frozenset[str] = frozenset()   # project names left out (held-out benchmarks)
     engine: str = "local"                   # local or dask (see engines.py)
     scheduler: str | None = None            # a Dask scheduler address; None starts a local cluster
+    static_labels: bool = False             # also label with the static engine's certain answers
 
     def __post_init__(self) -> None:
         if not 0 <= self.valid_share < 1 or not 0 <= self.test_share < 1 or self.valid_share + self.test_share >= 1:
@@ -75,10 +77,16 @@ def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
 
 
-def _extract(job: tuple[str, str, str, str, str]) -> list[dict]:
-    path, project, display, module, root = job
-    index = ProjectIndex(Path(root), search_paths=[])
-    return file_samples(Path(path), project, display, module, index)
+def _extract(job: tuple[str, str, str, str, str, bool]) -> list[dict]:
+    path, project, display, module, root, static = job
+    return file_samples(Path(path), project, display, module, _index(root), static=static)
+
+
+@functools.lru_cache(maxsize=4)
+def _index(root: str) -> ProjectIndex:
+    """One index per corpus root and worker process (building one starts a
+    subprocess to find the stubs)."""
+    return ProjectIndex(Path(root), search_paths=[])
 
 
 def build_dataset(roots: list[Path], out_dir: Path, options: BuildOptions = BuildOptions()) -> dict:
@@ -106,7 +114,7 @@ def build_dataset(roots: list[Path], out_dir: Path, options: BuildOptions = Buil
         if parts and parts[-1] == "__init__":
             parts.pop()
         jobs_by_project.setdefault(project.name, []).append(
-            (str(path), project.name, key, ".".join(parts), str(module_root)))
+            (str(path), project.name, key, ".".join(parts), str(module_root), options.static_labels))
     counts = {split: Counter() for split in SPLITS}
     labels = {split: Counter() for split in SPLITS}
     sources = Counter()

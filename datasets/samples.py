@@ -3,7 +3,9 @@ each with its label and where the label came from.
 
 Labels: the corpus's own annotations (``annotation``); for un-annotated code that a
 typeshed stub describes (the stdlib, stub-only packages), the stub's annotation of
-the same function (``stub``).
+the same function (``stub``); optionally (``static=True``), for what is still
+unlabelled, the static engine's certain answers (``static``: confidence >= 0.85,
+fully known, not ``Any``), the way PYInfer labelled its corpus with PySonar2.
 
 Example record::
 
@@ -40,8 +42,28 @@ def stub_labels(stub: ProgramGraph) -> dict[tuple[str, str, str], str]:
     return labels
 
 
+def static_labels(index: ProjectIndex, path: Path, g: ProgramGraph) -> dict[tuple[str, str, str], str]:
+    """``(scope, name, kind) -> label`` for the static engine's certain answers."""
+    from typelens.typeinfer.engine import TypeEngine
+    from typelens.typeinfer.predictions import FilePredictor
+    resolved = str(Path(path).resolve())
+    engine = TypeEngine(index)
+    engine.use_graph(resolved, g)
+    try:
+        found = FilePredictor(engine, resolved, str(path)).run()
+    except (RecursionError, ValueError, KeyError, IndexError, TypeError, AttributeError) as err:
+        logger.warning("no static labels for %s: %s", path, type(err).__name__)
+        return {}
+    return {(p.scope, p.name, p.kind): normalise(p.type) for p in found
+            if p.source == "static" and p.type is not None and p.confidence >= STATIC_CERTAIN
+            and "Any" not in p.type and "Unknown" not in p.type}
+
+
+STATIC_CERTAIN = 0.85
+
+
 def file_samples(path: Path, project: str, display: str, module: str | None = None,
-                 index: ProjectIndex | None = None) -> list[dict]:
+                 index: ProjectIndex | None = None, static: bool = False) -> list[dict]:
     """Every labelled sample of one file (unlabelled targets are left out)."""
     g = build_graph_safely(path)
     if g.source.is_binary or not g.source.data:
@@ -52,12 +74,15 @@ def file_samples(path: Path, project: str, display: str, module: str | None = No
         stub = index.graph_of(stub_path) if stub_path is not None else None
         if stub is not None:
             from_stub = stub_labels(stub)
+    from_static = static_labels(index, path, g) if static and index is not None else {}
     stream = TokenStream(g)
     out = []
     for target in targets(g):
         label, source = target.label, "annotation"
         if label is None:
             label, source = from_stub.get((target.scope, target.name, target.kind)), "stub"
+        if label is None:
+            label, source = from_static.get((target.scope, target.name, target.kind)), "static"
         if label is None:
             continue
         out.append({

@@ -81,6 +81,9 @@ def evaluate(model_dir: Path, data_dir: Path, split: str, out_dir: Path, limit: 
             groups["unseen-in-train"]["r"].append(record)
         confidences.append(float(ranked[i][0][1]) if ranked[i] else 0.0)
         correct.append(exact1)
+    top500 = {label for label, _ in train_counts.most_common(500)}
+    for key, records in _closed_sets(model_dir, rows, {"basic11": BASIC11, "top500": top500}).items():
+        groups[key]["r"] = records
     report = {key: _summary(g["r"]) for key, g in sorted(groups.items())}
     report["split"] = split
     report["model"] = str(model_dir)
@@ -89,6 +92,31 @@ def evaluate(model_dir: Path, data_dir: Path, split: str, out_dir: Path, limit: 
     report["plots"] = _plots(np.array(confidences), np.array(correct), out_dir)
     (out_dir / "report.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
     return report
+
+
+def _closed_sets(model_dir: Path, rows: list[dict], sets: dict[str, set[str]]) -> dict[str, list[tuple]]:
+    """PYInfer's protocol: a model over N types answers among those N for the
+    samples labelled with one of them (``pyinfer:<set>-closed``).  The classifier's
+    probabilities restricted to the set's classes stand in for a model trained on
+    the set alone; slice models generate open strings and get no closed score."""
+    if (Path(model_dir) / "slice.json").is_file():
+        return {}
+    runtime = ClassifierRuntime(model_dir)
+    classes = runtime.classes
+    out = {}
+    for name, allowed in sets.items():
+        cols = np.array([j for j, c in enumerate(classes) if c in allowed])
+        picked = [i for i, r in enumerate(rows) if r["label"] in allowed]
+        if not len(cols) or not picked:
+            continue
+        probs = runtime.probabilities([rows[i] for i in picked])[:, cols]
+        records = []
+        for i, order in zip(picked, np.argsort(-probs, axis=1)[:, :5]):
+            label, top = rows[i]["label"], [classes[cols[j]] for j in order]
+            records.append((top[0] == label, label in top, base(top[0]) == base(label),
+                            any(base(t) == base(label) for t in top)))
+        out[f"pyinfer:{name}-closed"] = records
+    return out
 
 
 def _summary(records: list[tuple[bool, bool, bool, bool]]) -> dict:
