@@ -5,7 +5,10 @@
 1. Accuracy on the dataset's test split (projects the model never trained on),
    by kind and frequency bucket, and in PYInfer's two settings (the 11 basic
    types, target >= 91.2% top-1; labels among the model's top-500 classes, target
-   >= 81.2%).
+   >= 81.2%), open (any of the model's classes may answer) and closed (only the
+   set's types answer, PYInfer's protocol).  On a ``--static-labels`` dataset the
+   report is repeated for the human-written labels (annotations, stubs) and for
+   the static engine's labels (PYInfer labelled its corpus with PySonar2).
 2. Hybrid against static-only and neural-only on the annotation-recovery task of
    ``bench/annot_recovery.py`` (packages held out of the training data by
    ``make models``); hybrid should beat both.
@@ -24,6 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -38,10 +42,10 @@ from typelens.typeinfer.run import InferOptions, infer_paths  # noqa: E402
 from typelens.typeinfer.normalize import normalise  # noqa: E402
 
 
-def accuracy(model: Path, data: Path) -> None:
+def accuracy(model: Path, data: Path, label_source: str | None = None) -> None:
     out = Path(tempfile.mkdtemp())
-    report = evaluate(model, data, "test", out)
-    print(f"test split: {report['overall']['n']} samples")
+    report = evaluate(model, data, "test", out, label_source=label_source)
+    print(f"test split: {report['overall']['n']} samples labelled by {label_source or 'any source'}")
     for key in sorted(k for k in report if isinstance(report[k], dict)):
         r = report[key]
         print(f"  {key:<22} n={r['n']:>6}  top1 {r['top1_exact']:6.1%}  top5 {r['top5_exact']:6.1%}  "
@@ -108,6 +112,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.only in (None, "accuracy"):
         accuracy(args.model, args.data)
+        sources = set(pq.read_table(args.data / "test.parquet", columns=["label_source"]).column(0).to_pylist())
+        if "static" in sources:     # a --static-labels dataset: human-written labels, then PYInfer's protocol
+            accuracy(args.model, args.data, "annotation,stub")
+            accuracy(args.model, args.data, "static")
     if args.only in (None, "modes"):
         modes(args.model, args.packages.split(","), args.slice)
     if args.only in (None, "throughput"):

@@ -124,11 +124,12 @@ def evaluate_command(
     data: Path = typer.Option(..., "--data", help="A dataset folder."),
     split: str = typer.Option("test", "--split"),
     out: Path = typer.Option(None, "--out", help="Where to write report.json and the plots (default: the model folder)."),
+    label_source: str = typer.Option(None, "--label-source", help="Only samples labelled this way: annotation, stub, static, or a comma list."),
 ) -> None:
     """Top-1/top-5 exact and base-type accuracy by kind and frequency bucket."""
     from typelens.typeinfer.neural.evaluate import evaluate
     with one_line_errors("typelens evaluate"):
-        report = evaluate(model, data, split, out or model)
+        report = evaluate(model, data, split, out or model, label_source=label_source)
     typer.echo(json.dumps(report["overall"], indent=1))
 
 

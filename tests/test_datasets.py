@@ -72,6 +72,23 @@ def test_samples_never_show_their_label(tmp_path: Path) -> None:
         assert s["label_source"] == "annotation"
 
 
+def test_static_labels_only_where_unannotated_and_certain(tmp_path: Path) -> None:
+    from typelens.analyzer import ProjectIndex
+    path = tmp_path / "m.py"
+    path.write_text(CODE + "\n\ndef count(items):\n    total = 0\n    for _ in items:\n        total += 1\n"
+                    "    return total\n\n\ndef anything(x):\n    return x\n")
+    plain = file_samples(path, "p", "m.py", index=ProjectIndex(tmp_path))
+    labelled = file_samples(path, "p", "m.py", index=ProjectIndex(tmp_path), static=True)
+    by_key = {(s["kind"], s["scope"], s["name"]): s for s in labelled}
+    assert all(s["label_source"] != "static" for s in plain)
+    assert by_key[("return", "count", "count")]["label"] == "int"
+    assert by_key[("return", "count", "count")]["label_source"] == "static"
+    assert by_key[("variable", "count", "total")]["label"] == "int"
+    assert ("return", "anything", "anything") not in by_key          # nothing certain to say
+    annotated = {k: s for k, s in by_key.items() if s["label_source"] == "annotation"}
+    assert annotated and all(k in {(p["kind"], p["scope"], p["name"]) for p in plain} for k in annotated)
+
+
 def test_build_writes_splits_manifest_and_resumes(corpus: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     manifest = build_dataset([corpus], out, BuildOptions(progress=False))

@@ -106,10 +106,17 @@ def signature(g: ProgramGraph, function: int) -> list[Param]:
 class CallModel:
     def __init__(self, engine: "TypeEngine") -> None:
         self.engine = engine
+        self._signatures: dict[tuple[str, int], list[Param]] = {}
 
     def signature(self, path: str, g: ProgramGraph, function: int) -> list[Param]:
-        """:func:`signature`, memoised (overload choice asks for it many times)."""
-        return self.engine.memo(("signature", path, function), lambda: signature(g, function))
+        """:func:`signature`, cached (overload choice asks for it many times).  Not
+        through ``engine.memo``: reading a signature never recurses, and the memo's
+        depth guard would answer ``Never`` instead of a list."""
+        key = (path, function)
+        found = self._signatures.get(key)
+        if found is None:
+            found = self._signatures[key] = signature(g, function)
+        return found
 
     # -- calls --------------------------------------------------------------------------
     def call_type(self, path: str, call: int) -> Type:

@@ -50,14 +50,18 @@ def _ranked(model_dir: Path, rows: list[dict]) -> list[list[tuple[str, float]]]:
     return ClassifierRuntime(model_dir).predict(rows, k=5)
 
 
-def evaluate(model_dir: Path, data_dir: Path, split: str, out_dir: Path, limit: int | None = None) -> dict:
+def evaluate(model_dir: Path, data_dir: Path, split: str, out_dir: Path, limit: int | None = None,
+             label_source: str | None = None) -> dict:
+    """The report of ``model_dir`` on ``split``; ``label_source`` keeps only the
+    samples labelled that way (``annotation``, ``stub``, ``static``, or a comma list)."""
     path = Path(data_dir) / f"{split}.parquet"
     train_path = Path(data_dir) / "train.parquet"
     if not path.is_file() or not train_path.is_file():
         raise ValueError(f"{data_dir} has no {split}.parquet / train.parquet; build it with `typelens dataset build`")
-    rows = [r for r in pq.read_table(path).to_pylist() if r.get("label")][:limit]
+    rows = [r for r in pq.read_table(path).to_pylist()
+            if r.get("label") and (label_source is None or r.get("label_source") in label_source.split(","))][:limit]
     if not rows:
-        raise ValueError(f"{path} holds no labelled samples")
+        raise ValueError(f"{path} holds no labelled samples" + (f" from {label_source}" if label_source else ""))
     train_counts = Counter(pq.read_table(train_path, columns=["label"]).column("label").to_pylist())
     common = {label for label, _ in train_counts.most_common(100)} - UBIQUITOUS
     ranked = _ranked(model_dir, rows)
@@ -86,6 +90,7 @@ def evaluate(model_dir: Path, data_dir: Path, split: str, out_dir: Path, limit: 
         groups[key]["r"] = records
     report = {key: _summary(g["r"]) for key, g in sorted(groups.items())}
     report["split"] = split
+    report["label_source"] = label_source or "all"
     report["model"] = str(model_dir)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
