@@ -45,11 +45,11 @@ bench: $(STAMP)
 	$(BIN)/python bench/mgd.py
 	$(BIN)/python bench/early_exit.py
 
-# Reproduces the shipped classifier (about 10 minutes on 2 CPU cores).
+# Reproduces the shipped classifier (about 25 minutes on 2 CPU cores: 16 for the dataset).
 models: $(STAMP)
 	rm -rf build/dataset
-	$(BIN)/typelens dataset build --stdlib --site-packages --exclude $(HELD_OUT) --out build/dataset --jobs 2
-	$(BIN)/typelens train classifier --data build/dataset --out $(MODEL_DIR) --epochs 4
+	$(BIN)/typelens dataset build --stdlib --site-packages --exclude $(HELD_OUT) --out build/dataset --jobs 2 --static-labels
+	$(BIN)/typelens train classifier --data build/dataset --out $(MODEL_DIR) --epochs 6 --dim 64 --hidden 256
 	$(BIN)/typelens evaluate --model $(MODEL_DIR) --data build/dataset --out build/report
 
 # The optional slice model (about 20 minutes on 2 cores, after `make models` built the dataset);

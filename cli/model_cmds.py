@@ -34,13 +34,15 @@ def train_classifier_command(
     epochs: int = typer.Option(6, "--epochs"),
     seed: int = typer.Option(13, "--seed"),
     dim: int = typer.Option(48, "--dim", help="Embedding size."),
+    hidden: int = typer.Option(192, "--hidden", help="Width of the MLP head."),
     buckets: int = typer.Option(1 << 14, "--buckets", help="Hashed token ids."),
 ) -> None:
     """Train the PYInfer-style token-window classifier, calibrate it, export ONNX."""
     from typelens.typeinfer.neural.train import train_classifier
     logging.getLogger("typelens").setLevel(logging.WARNING)
     with one_line_errors("typelens train"):
-        config = train_classifier(data, out, top=top, epochs=epochs, seed=seed, dim=dim, buckets=buckets)
+        config = train_classifier(data, out, top=top, epochs=epochs, seed=seed, dim=dim, hidden=hidden,
+                                  buckets=buckets)
     typer.echo(json.dumps({k: config[k] for k in ("train_samples", "valid_samples", "temperature", "seconds")}))
 
 

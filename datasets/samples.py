@@ -4,8 +4,9 @@ each with its label and where the label came from.
 Labels: the corpus's own annotations (``annotation``); for un-annotated code that a
 typeshed stub describes (the stdlib, stub-only packages), the stub's annotation of
 the same function (``stub``); optionally (``static=True``), for what is still
-unlabelled, the static engine's certain answers (``static``: confidence >= 0.85,
-fully known, not ``Any``), the way PYInfer labelled its corpus with PySonar2.
+unlabelled variables and attributes, the static engine's certain answers
+(``static``: confidence >= 0.85, fully known, not ``Any``), the way PYInfer
+labelled its corpus with PySonar2.
 
 Example record::
 
@@ -17,6 +18,7 @@ Example record::
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 from typelens.analyzer import ProgramGraph, ProjectIndex, build_graph_safely
@@ -43,15 +45,18 @@ def stub_labels(stub: ProgramGraph) -> dict[tuple[str, str, str], str]:
 
 
 def static_labels(index: ProjectIndex, path: Path, g: ProgramGraph) -> dict[tuple[str, str, str], str]:
-    """``(scope, name, kind) -> label`` for the static engine's certain answers."""
-    from typelens.typeinfer.engine import TypeEngine
+    """``(scope, name, kind) -> label`` for the static engine's certain answers
+    about variables and attributes (PYInfer's targets; parameters and returns would
+    ask for every call site in the corpus), within ``STATIC_SECONDS`` per file."""
+    from typelens.typeinfer.engine import OutOfTime, TypeEngine
     from typelens.typeinfer.predictions import FilePredictor
     resolved = str(Path(path).resolve())
     engine = TypeEngine(index)
     engine.use_graph(resolved, g)
+    engine.deadline = time.monotonic() + STATIC_SECONDS
     try:
-        found = FilePredictor(engine, resolved, str(path)).run()
-    except (RecursionError, ValueError, KeyError, IndexError, TypeError, AttributeError) as err:
+        found = FilePredictor(engine, resolved, str(path)).run(functions=False)
+    except (OutOfTime, RecursionError, ValueError, KeyError, IndexError, TypeError, AttributeError) as err:
         logger.warning("no static labels for %s: %s", path, type(err).__name__)
         return {}
     return {(p.scope, p.name, p.kind): normalise(p.type) for p in found
@@ -60,6 +65,7 @@ def static_labels(index: ProjectIndex, path: Path, g: ProgramGraph) -> dict[tupl
 
 
 STATIC_CERTAIN = 0.85
+STATIC_SECONDS = 1.5      # per file: a dataset build must not hang on one huge generated module
 
 
 def file_samples(path: Path, project: str, display: str, module: str | None = None,

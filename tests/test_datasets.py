@@ -76,15 +76,14 @@ def test_static_labels_only_where_unannotated_and_certain(tmp_path: Path) -> Non
     from typelens.analyzer import ProjectIndex
     path = tmp_path / "m.py"
     path.write_text(CODE + "\n\ndef count(items):\n    total = 0\n    for _ in items:\n        total += 1\n"
-                    "    return total\n\n\ndef anything(x):\n    return x\n")
+                    "    return total\n")
     plain = file_samples(path, "p", "m.py", index=ProjectIndex(tmp_path))
     labelled = file_samples(path, "p", "m.py", index=ProjectIndex(tmp_path), static=True)
     by_key = {(s["kind"], s["scope"], s["name"]): s for s in labelled}
     assert all(s["label_source"] != "static" for s in plain)
-    assert by_key[("return", "count", "count")]["label"] == "int"
-    assert by_key[("return", "count", "count")]["label_source"] == "static"
     assert by_key[("variable", "count", "total")]["label"] == "int"
-    assert ("return", "anything", "anything") not in by_key          # nothing certain to say
+    assert by_key[("variable", "count", "total")]["label_source"] == "static"
+    assert ("return", "count", "count") not in by_key                # variables and attributes only
     annotated = {k: s for k, s in by_key.items() if s["label_source"] == "annotation"}
     assert annotated and all(k in {(p["kind"], p["scope"], p["name"]) for p in plain} for k in annotated)
 

@@ -16,6 +16,7 @@ Example::
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -32,6 +33,10 @@ from .types import NEVER, Type
 logger = logging.getLogger(__name__)
 
 _IN_PROGRESS = object()
+
+
+class OutOfTime(Exception):
+    """Raised by an engine whose ``deadline`` has passed (batch jobs bound each file)."""
 _MAX_DEPTH = 120   # memo levels; each is about seven Python frames (the default limit is 1,000)
 
 
@@ -47,6 +52,7 @@ class TypeEngine:
         # engines of one session: those files do not change while it runs
         self.shared = shared
         self._library_path: dict[str, bool] = {}
+        self.deadline: float | None = None     # time.monotonic() past which questions raise OutOfTime
         self._depth = 0
         self._graphs: dict[str, ProgramGraph | None] = {}
         self._graphs_given: set[str] = set()
@@ -164,6 +170,8 @@ class TypeEngine:
 
     def memo(self, key: tuple, compute: Callable[[], object]):
         """``compute()`` once per key; ``Never`` while ``key`` is being computed."""
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise OutOfTime(f"the analysis ran past its time budget at {key[0]}")
         memo = self._store(key)
         value = memo.get(key)
         if value is _IN_PROGRESS:

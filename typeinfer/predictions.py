@@ -65,9 +65,10 @@ class FilePredictor:
         self.g: ProgramGraph = engine.graph(path)
         self.out: list[Prediction] = []
 
-    def run(self) -> list[Prediction]:
+    def run(self, functions: bool = True) -> list[Prediction]:
+        """Every prediction of the file; ``functions=False``: variables and attributes only."""
         for scope in self.g.scopes:
-            if scope.kind is ScopeKind.FUNCTION:
+            if functions and scope.kind is ScopeKind.FUNCTION:
                 self._function(scope)
         self._variables()
         return sorted(self.out, key=lambda p: (p.span.start_byte, KINDS.index(p.kind)))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from typelens.analyzer import ModelError
 
-MODEL_VERSION = "typelens-classifier-1"
+MODEL_VERSION = "typelens-classifier-2"   # 2: position embeddings, first window apart
 
 
 def read_config(model_dir: Path) -> dict:

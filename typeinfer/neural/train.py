@@ -64,7 +64,7 @@ def train_classifier(data_dir: Path, out_dir: Path, *, top: int = 500, epochs: i
     encoder = Encoder(EncoderConfig(buckets=buckets))
     xw, xn = encoder.encode_many(train_rows)
     y = np.array([index.get(r["label"], len(classes) - 1) for r in train_rows])
-    model = WindowClassifier(encoder.config.buckets, len(classes), dim, hidden)
+    model = WindowClassifier(encoder.config.buckets, len(classes), dim, hidden, encoder.config.window_len)
     optimiser = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=0.05)
     tw, tn, ty = torch.from_numpy(xw), torch.from_numpy(xn), torch.from_numpy(y)
