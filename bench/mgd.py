@@ -15,6 +15,7 @@ identifiers that exist on the type, tokens/s and the monitor's overhead.
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import re
 import sys
@@ -65,42 +66,53 @@ def dot_cases(package: Path, per_file: int, rng: random.Random) -> list[tuple[Pa
     return cases
 
 
-def run(lm, cases, guided: bool, root_of, indexes: dict[Path, ProjectIndex], editor: bool = True) -> dict:
-    """Each case is completed as typed: the source is cut right after ``expr.``
-    (the file after the cut's line kept).  ``editor``: the source's analysis is
-    built before the completion starts, as a language server keeps it per edit
-    for hover and diagnostics (its time is reported apart); otherwise the
-    completion analyses the source itself (the one-shot CLI)."""
-    exact = valid = produced = unfinished = tokens = 0
-    seconds = analysis = document_seconds = 0.0
-    library = LibraryMembers()          # what an editor session keeps about library code
+MODES = {"unguided": (False, False), "guided": (True, True), "one-shot": (True, False)}   # (monitor, editor)
+
+
+def run(lm, cases, root_of, indexes: dict[Path, ProjectIndex], modes=tuple(MODES)) -> dict[str, dict]:
+    """Each case is completed as typed (the source is cut right after ``expr.``,
+    the file after the cut's line kept) in every mode, one after the other, so
+    that the machine's drift touches all modes alike; the heap is collected
+    before each (untimed), so that no mode pays for another's garbage.  ``guided``: the source's
+    analysis is built before the completion starts, as a language server keeps
+    it per edit for hover and diagnostics (its time is reported apart);
+    ``one-shot``: the completion analyses the source itself (the CLI)."""
+    stats = {m: {"exact": 0, "valid": 0, "produced": 0, "unfinished": 0, "tokens": 0, "seconds": 0.0,
+                 "analysis": 0.0, "document": 0.0} for m in modes}
+    libraries = {m: LibraryMembers() for m in modes}     # what an editor session keeps about library code
     for path, data, dot, truth, names in cases:
         root = root_of(path)
         if root not in indexes:
             indexes[root] = ProjectIndex(root)
         line_end = data.find(b"\n", dot)
         source = data[:dot + 1] + b"\n" + (data[line_end + 1:] if line_end >= 0 else b"")
-        document = None
-        if guided and editor:
+        for mode in modes:
+            guided, editor = MODES[mode]
+            r = stats[mode]
+            document = None
+            if guided and editor:
+                started = time.perf_counter()
+                document = Analysed.of(TypeEngine(indexes[root]), str(path), source)
+                r["document"] += time.perf_counter() - started
+            gc.collect()     # untimed: each completion pays for collecting its own garbage only
             started = time.perf_counter()
-            document = Analysed.of(TypeEngine(indexes[root]), str(path), source)
-            document_seconds += time.perf_counter() - started
-        started = time.perf_counter()
-        result = complete(source, dot + 1, path=str(path), lm=lm, index=indexes[root], max_tokens=16,
-                          monitor=guided, library=library, document=document)
-        seconds += time.perf_counter() - started
-        analysis += result.analysis_seconds
-        tokens += len(result.generation.tokens)
-        name = IDENT.match(result.text)
-        if name and name.end() == len(result.text) and result.generation.stopped == "max-tokens":
-            unfinished += 1             # still spelling the name when the budget ran out
-        elif name:
-            produced += 1
-            valid += name.group() in names
-            exact += name.group() == truth
-    return {"exact": exact / len(cases), "valid": valid / max(1, produced), "produced": produced,
-            "unfinished": unfinished, "tokens_per_s": tokens / seconds, "seconds": seconds, "tokens": tokens,
-            "analysis": analysis, "document": document_seconds}
+            result = complete(source, dot + 1, path=str(path), lm=lm, index=indexes[root], max_tokens=16,
+                              monitor=guided, library=libraries[mode], document=document)
+            r["seconds"] += time.perf_counter() - started
+            r["analysis"] += result.analysis_seconds
+            r["tokens"] += len(result.generation.tokens)
+            name = IDENT.match(result.text)
+            if name and name.end() == len(result.text) and result.generation.stopped == "max-tokens":
+                r["unfinished"] += 1             # still spelling the name when the budget ran out
+            elif name:
+                r["produced"] += 1
+                r["valid"] += name.group() in names
+                r["exact"] += name.group() == truth
+    for r in stats.values():
+        r["exact"] /= len(cases)
+        r["valid"] /= max(1, r["produced"])
+        r["tokens_per_s"] = r["tokens"] / r["seconds"]
+    return stats
 
 
 def main() -> None:
@@ -131,10 +143,9 @@ def main() -> None:
         return next(r for r in roots if path.is_relative_to(r))
 
     indexes: dict[Path, ProjectIndex] = {}   # one project index per package, kept like an editor keeps it
-    run(lm, cases[:5], True, root_of, indexes)       # warm-up (stub parsing, mask cache) for all modes alike
-    unguided = run(lm, cases, False, root_of, indexes)
-    cold = run(lm, cases, True, root_of, indexes, editor=False)
-    guided = run(lm, cases, True, root_of, indexes)
+    run(lm, cases[:5], root_of, indexes)       # warm-up (stub parsing, mask cache) for all modes alike
+    results = run(lm, cases, root_of, indexes)
+    unguided, guided, cold = results["unguided"], results["guided"], results["one-shot"]
     for label, r in (("unguided", unguided), ("guided", guided)):
         print(f"{label:9s} next-identifier exact {r['exact']:.1%}  valid identifiers {r['valid']:.1%} "
               f"({r['produced']} finished, {r['unfinished']} unfinished at 16 tokens)  {r['tokens_per_s']:.0f} tokens/s "
@@ -174,8 +185,9 @@ def time_larger(lm, cases, size: str, root_of) -> None:
         big = load_lm(Path(folder), device="cpu")
         big.token_index
         indexes: dict[Path, ProjectIndex] = {}
-        run(big, cases[:5], True, root_of, indexes)
-        unguided, guided = run(big, cases, False, root_of, indexes), run(big, cases, True, root_of, indexes)
+        run(big, cases[:5], root_of, indexes, ("unguided", "guided"))
+        results = run(big, cases, root_of, indexes, ("unguided", "guided"))
+        unguided, guided = results["unguided"], results["guided"]
     base = unguided["seconds"] / max(1, unguided["tokens"])
     with_monitor = guided["seconds"] / max(1, guided["tokens"])
     print(f"timing with a random-weight {dim}x{layers} GPT-2 ({len(cases)} completions): unguided {base * 1e3:.1f} ms "
