@@ -149,14 +149,23 @@ def test_generate_composes_with_the_monitor(tiny_lm) -> None:
     assert any(m.startswith(IDENT.match(text).group()) for m in members), text
 
 
-@pytest.mark.parametrize("family", ["llama", "gpt_neox"])
+@pytest.mark.parametrize("family", ["llama", "gpt_neox", "codegen", "gpt_bigcode"])
 def test_other_architectures_decode_with_monitors(tmp_path: Path, tiny_lm, family: str) -> None:
-    """Llama-family and GPT-NeoX folders load and decode at full depth (their own
-    forward with a cache), the monitor applied; asking for early exit falls back."""
-    from transformers import GPTNeoXConfig, GPTNeoXForCausalLM, LlamaConfig, LlamaForCausalLM
+    """Llama-family, GPT-NeoX, CodeGen and StarCoder (GPTBigCode) folders load and
+    decode at full depth (their own forward with a cache), the monitor applied;
+    asking for early exit falls back."""
+    from transformers import (CodeGenConfig, CodeGenForCausalLM, GPTBigCodeConfig, GPTBigCodeForCausalLM,
+                              GPTNeoXConfig, GPTNeoXForCausalLM, LlamaConfig, LlamaForCausalLM)
     size = len(tiny_lm.tokenizer)
     torch.manual_seed(5)
-    if family == "llama":
+    if family == "codegen":
+        model = CodeGenForCausalLM(CodeGenConfig(vocab_size=size, n_embd=32, n_layer=2, n_head=4, rotary_dim=4,
+                                                 n_positions=256, n_ctx=256, bos_token_id=0, eos_token_id=0))
+    elif family == "gpt_bigcode":
+        model = GPTBigCodeForCausalLM(GPTBigCodeConfig(vocab_size=size, n_embd=32, n_layer=2, n_head=4,
+                                                       n_positions=256, multi_query=True, bos_token_id=0,
+                                                       eos_token_id=0))
+    elif family == "llama":
         model = LlamaForCausalLM(LlamaConfig(vocab_size=size, hidden_size=32, intermediate_size=64,
                                              num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
                                              max_position_embeddings=256, bos_token_id=0, eos_token_id=0))

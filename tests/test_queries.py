@@ -84,3 +84,33 @@ def test_session_engines_share_library_answers_only(tmp_path: Path) -> None:
         assert facts is not None and facts.is_complete
     assert answers == ["Path", "str", "Path"]       # the project file's answers are never shared
     assert library.answers and all(not str(key[1]).startswith(str(tmp_path)) for key in library.answers)
+
+
+def test_members_follow_the_running_pythons_version_gates(tmp_path: Path) -> None:
+    """typeshed gates members with ``sys.version_info``: only the branch the
+    running Python takes counts (``Path.full_match`` is 3.13+)."""
+    source = b"""import sys
+
+
+class Gated:
+    if sys.version_info >= (3, 99):
+        def future(self) -> None: ...
+    elif sys.version_info >= (3, 0):
+        def present(self) -> None: ...
+    else:
+        def past(self) -> None: ...
+    if sys.version_info < (3, 0):
+        def old(self) -> None: ...
+    def always(self) -> None: ...
+
+
+g = Gated()
+g.
+"""
+    engine = TypeEngine(ProjectIndex(tmp_path))
+    facts = members_at(engine, str(tmp_path / "g.py"), source, source.rindex(b"."))
+    assert {"present", "always"} <= facts.names and not {"future", "past", "old"} & facts.names
+    path_source = b"from pathlib import Path\np = Path('x')\np.\n"
+    path_facts = members_at(engine, str(tmp_path / "p.py"), path_source, path_source.rindex(b"."))
+    import pathlib
+    assert {n for n in path_facts.names if not n.startswith("__")} <= set(dir(pathlib.Path))
