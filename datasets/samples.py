@@ -44,6 +44,10 @@ def stub_labels(stub: ProgramGraph) -> dict[tuple[str, str, str], str]:
     return labels
 
 
+STATIC_CERTAIN = 0.85
+STATIC_SECONDS = 1.5      # per file: a dataset build must not hang on one huge generated module
+
+
 def static_labels(index: ProjectIndex, path: Path, g: ProgramGraph) -> dict[tuple[str, str, str], str]:
     """``(scope, name, kind) -> label`` for the static engine's certain answers
     about variables and attributes (PYInfer's targets; parameters and returns would
@@ -62,10 +66,6 @@ def static_labels(index: ProjectIndex, path: Path, g: ProgramGraph) -> dict[tupl
     return {(p.scope, p.name, p.kind): normalise(p.type) for p in found
             if p.source == "static" and p.type is not None and p.confidence >= STATIC_CERTAIN
             and "Any" not in p.type and "Unknown" not in p.type}
-
-
-STATIC_CERTAIN = 0.85
-STATIC_SECONDS = 1.5      # per file: a dataset build must not hang on one huge generated module
 
 
 def file_samples(path: Path, project: str, display: str, module: str | None = None,

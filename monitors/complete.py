@@ -185,9 +185,10 @@ def complete(source: str | bytes, offset: int, *, path: str = "<memory>.py",
     if monitor:
         library = library if library is not None else LibraryMembers()
         if document is not None:
-            index = document.engine.index
-        engine = TypeEngine(index if index is not None else ProjectIndex(root or Path(path).resolve().parent),
-                            document.engine.project if document is not None else None, shared=library.answers)
+            engine = TypeEngine(document.engine.index, document.engine.project, shared=library.answers)
+        else:
+            engine = TypeEngine(index if index is not None else ProjectIndex(root or Path(path).resolve().parent),
+                                shared=library.answers)
         facts = StaticFacts(engine, path, suffix, head, library, data, offset, document)
         monitors = monitors_for(lm, facts)
     if exits is None and exit_threshold < 1.0:

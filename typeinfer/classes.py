@@ -137,7 +137,8 @@ class ClassModel:
             live = tuple(d for d in sym.definitions if not version_excluded(g, d, node))
             if not live:
                 continue            # defined only for other Python versions (typeshed's ``sys.version_info`` gates)
-            sym = replace(sym, definitions=live)
+            if len(live) != len(sym.definitions):
+                sym = replace(sym, definitions=live)
             if sym.kind is SymbolKind.FUNCTION:
                 defs = tuple(g.parents[d] for d in sym.definitions)
                 info.members[sym.name] = Member("method", path, defs, decorator_names(g, defs[-1]))

@@ -33,11 +33,11 @@ from .types import NEVER, Type
 logger = logging.getLogger(__name__)
 
 _IN_PROGRESS = object()
+_MAX_DEPTH = 120   # memo levels; each is about seven Python frames (the default limit is 1,000)
 
 
 class OutOfTime(Exception):
     """Raised by an engine whose ``deadline`` has passed (batch jobs bound each file)."""
-_MAX_DEPTH = 120   # memo levels; each is about seven Python frames (the default limit is 1,000)
 
 
 class TypeEngine:
@@ -157,16 +157,20 @@ class TypeEngine:
         return self.resolve_name(module, binding.name)
 
     # -- memo -----------------------------------------------------------------------
-    def _store(self, key: tuple) -> dict[tuple, object]:
-        if self.shared is None or len(key) < 3 or not isinstance(key[1], str):
-            return self._memo
-        path = key[1]
+    def is_library_file(self, path: str) -> bool:
+        """Outside the project root and not an editor buffer: a stub, the stdlib or
+        an installed package, which does not change while a session runs."""
         library = self._library_path.get(path)
         if library is None:
             root = self.index.root
             library = self._library_path[path] = path not in self._graphs_given and not (
                 root is not None and Path(path).is_relative_to(root))
-        return self.shared if library else self._memo
+        return library
+
+    def _store(self, key: tuple) -> dict[tuple, object]:
+        if self.shared is None or len(key) < 3 or not isinstance(key[1], str):
+            return self._memo
+        return self.shared if self.is_library_file(key[1]) else self._memo
 
     def memo(self, key: tuple, compute: Callable[[], object]):
         """``compute()`` once per key; ``Never`` while ``key`` is being computed."""

@@ -203,7 +203,6 @@ class LibraryMembers:
 
 
 def _is_library(engine: TypeEngine, receiver: Type) -> bool:
-    root = str(engine.index.root)
     for m in members(receiver):
         if isinstance(m, ModuleType):
             location = engine.index.resolve_module(m.name)
@@ -211,7 +210,7 @@ def _is_library(engine: TypeEngine, receiver: Type) -> bool:
                 return False
         elif isinstance(m, (ClassType, TypeOfClass)):
             where = engine.classes.definition(m if isinstance(m, ClassType) else m.cls)
-            if where is None or where[0].startswith(root):
+            if where is None or not engine.is_library_file(where[0]):
                 return False
         elif m != NONE:
             return False

@@ -39,15 +39,25 @@ def bucket_of(label: str, common: set[str]) -> str:
     return "rare"
 
 
-def _ranked(model_dir: Path, rows: list[dict]) -> list[list[tuple[str, float]]]:
-    """Top-5 ``(type, probability)`` per row from either kind of model folder."""
+def _ranked(model_dir: Path, rows: list[dict]) -> tuple[list[list[tuple[str, float]]], np.ndarray | None, list[str]]:
+    """Top-5 ``(type, probability)`` per row from either kind of model folder, and
+    for a classifier its full probabilities and classes (the closed settings)."""
     if (Path(model_dir) / "slice.json").is_file():
         if (Path(model_dir) / "decoder.onnx").is_file():
             from .slice_onnx import SliceOnnxRuntime
-            return SliceOnnxRuntime(model_dir).predict(rows, k=5)
+            return SliceOnnxRuntime(model_dir).predict(rows, k=5), None, []
         from .slice_model import SliceRuntime
-        return SliceRuntime(model_dir).predict(rows, k=5)
-    return ClassifierRuntime(model_dir).predict(rows, k=5)
+        return SliceRuntime(model_dir).predict(rows, k=5), None, []
+    runtime = ClassifierRuntime(model_dir)
+    probs = runtime.probabilities(rows)
+    return runtime.ranked(probs, 5), probs, runtime.classes
+
+
+def _record(label: str, top: list[str]) -> tuple[bool, bool, bool, bool]:
+    """(top-1 exact, top-5 exact, top-1 base, top-5 base) of ranked type names."""
+    top = top or ["<other>"]
+    return (top[0] == label, label in top, top[0] != "<other>" and base(top[0]) == base(label),
+            any(t != "<other>" and base(t) == base(label) for t in top))
 
 
 def evaluate(model_dir: Path, data_dir: Path, split: str, out_dir: Path, limit: int | None = None,
@@ -64,30 +74,27 @@ def evaluate(model_dir: Path, data_dir: Path, split: str, out_dir: Path, limit: 
         raise ValueError(f"{path} holds no labelled samples" + (f" from {label_source}" if label_source else ""))
     train_counts = Counter(pq.read_table(train_path, columns=["label"]).column("label").to_pylist())
     common = {label for label, _ in train_counts.most_common(100)} - UBIQUITOUS
-    ranked = _ranked(model_dir, rows)
+    ranked, probs, classes = _ranked(model_dir, rows)
     known = set(train_counts)
+    top500 = {label for label, _ in train_counts.most_common(500)}
     groups: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     confidences, correct = [], []
     for i, row in enumerate(rows):
         label = row["label"]
-        top = [t for t, _ in ranked[i]] or ["<other>"]
-        exact1, exact5 = top[0] == label, label in top
-        base1 = top[0] != "<other>" and base(top[0]) == base(label)
-        base5 = any(t != "<other>" and base(t) == base(label) for t in top)
-        record = (exact1, exact5, base1, base5)
+        record = _record(label, [t for t, _ in ranked[i]])
         for key in ("overall", f"kind:{row['kind']}", f"bucket:{bucket_of(label, common)}"):
             groups[key]["r"].append(record)
         if label in BASIC11:
             groups["pyinfer:basic11"]["r"].append(record)
-        if label in {l for l, _ in train_counts.most_common(500)}:
+        if label in top500:
             groups["pyinfer:top500"]["r"].append(record)
         if label not in known:
             groups["unseen-in-train"]["r"].append(record)
         confidences.append(float(ranked[i][0][1]) if ranked[i] else 0.0)
-        correct.append(exact1)
-    top500 = {label for label, _ in train_counts.most_common(500)}
-    for key, records in _closed_sets(model_dir, rows, {"basic11": BASIC11, "top500": top500}).items():
-        groups[key]["r"] = records
+        correct.append(record[0])
+    if probs is not None:
+        for key, records in _closed_sets(probs, classes, rows, {"basic11": BASIC11, "top500": top500}).items():
+            groups[key]["r"] = records
     report = {key: _summary(g["r"]) for key, g in sorted(groups.items())}
     report["split"] = split
     report["label_source"] = label_source or "all"
@@ -99,28 +106,21 @@ def evaluate(model_dir: Path, data_dir: Path, split: str, out_dir: Path, limit: 
     return report
 
 
-def _closed_sets(model_dir: Path, rows: list[dict], sets: dict[str, set[str]]) -> dict[str, list[tuple]]:
+def _closed_sets(probs: np.ndarray, classes: list[str], rows: list[dict],
+                 sets: dict[str, set[str]]) -> dict[str, list[tuple]]:
     """PYInfer's protocol: a model over N types answers among those N for the
     samples labelled with one of them (``pyinfer:<set>-closed``).  The classifier's
     probabilities restricted to the set's classes stand in for a model trained on
     the set alone; slice models generate open strings and get no closed score."""
-    if (Path(model_dir) / "slice.json").is_file():
-        return {}
-    runtime = ClassifierRuntime(model_dir)
-    classes = runtime.classes
     out = {}
     for name, allowed in sets.items():
         cols = np.array([j for j, c in enumerate(classes) if c in allowed])
         picked = [i for i, r in enumerate(rows) if r["label"] in allowed]
         if not len(cols) or not picked:
             continue
-        probs = runtime.probabilities([rows[i] for i in picked])[:, cols]
-        records = []
-        for i, order in zip(picked, np.argsort(-probs, axis=1)[:, :5]):
-            label, top = rows[i]["label"], [classes[cols[j]] for j in order]
-            records.append((top[0] == label, label in top, base(top[0]) == base(label),
-                            any(base(t) == base(label) for t in top)))
-        out[f"pyinfer:{name}-closed"] = records
+        order = np.argsort(-probs[np.ix_(picked, cols)], axis=1)[:, :5]
+        out[f"pyinfer:{name}-closed"] = [_record(rows[i]["label"], [classes[cols[j]] for j in top])
+                                         for i, top in zip(picked, order)]
     return out
 
 

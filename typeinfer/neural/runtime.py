@@ -42,6 +42,9 @@ class ClassifierRuntime:
         return np.concatenate(out) if out else np.zeros((0, len(self.classes)), np.float32)
 
     def predict(self, samples: list[dict], k: int = 5) -> list[list[tuple[str, float]]]:
-        probs = self.probabilities(samples)
+        return self.ranked(self.probabilities(samples), k)
+
+    def ranked(self, probs: np.ndarray, k: int = 5) -> list[list[tuple[str, float]]]:
+        """The top ``k`` ``(type, probability)`` of each row of ``probabilities()``."""
         top = np.argsort(-probs, axis=1)[:, :k]
         return [[(self.classes[j], float(probs[i, j])) for j in row] for i, row in enumerate(top)]
