@@ -29,6 +29,7 @@ from .dataflow import DataflowBuilder
 from .errors import InputError
 from .graph import EdgeKind, ProgramGraph
 from .parsing import parse_bytes
+from .repair import repair_dangling_dots
 from .scopes import ScopeBuilder
 from .spans import Diagnostic, Span
 from .source import DEFAULT_MAX_BYTES, Source, source_from_bytes, source_from_path, source_from_text
@@ -71,8 +72,12 @@ def build_graph(code: str | bytes | Source, path: str = "<memory>", *, config: G
         raise ValueError(f"code={type(code).__name__} is not str, bytes or Source; pass source text")
     if tree is None:
         tree = parse_bytes(source.data)
+    repaired = repair_dangling_dots(source.data, tree)
+    dots: tuple[int, ...] = ()
+    if repaired is not None:
+        tree, dots = repaired
     with _no_gc():
-        return _build(source, tree, config)
+        return _build(source, tree, config, dots)
 
 
 @contextlib.contextmanager
@@ -108,7 +113,13 @@ def build_graph_safely(path, *, config: GraphConfig = DEFAULT_CONFIG, display: s
     return build_graph(Source(name, b"", "", "utf-8", False, (diagnostic,)), config=config)
 
 
-def _build(source: Source, tree: Tree, config: GraphConfig) -> ProgramGraph:
+def _missing_member(data: bytes, dot: int, path: str) -> Diagnostic:
+    row = data.count(b"\n", 0, dot)
+    column = dot - (data.rfind(b"\n", 0, dot) + 1)
+    return Diagnostic.build("missing-token", codes.MISSING_MEMBER, Span(dot, dot + 1, row, column, row, column + 1), path)
+
+
+def _build(source: Source, tree: Tree, config: GraphConfig, dots: tuple[int, ...] = ()) -> ProgramGraph:
     arrays = walk_tree(tree, source.data, source.path)
     if not arrays.kinds:   # binary or empty input still gets a module node
         arrays.kinds.append("module")
@@ -126,7 +137,8 @@ def _build(source: Source, tree: Tree, config: GraphConfig) -> ProgramGraph:
     edges = dict(cfg.edges)
     edges[EdgeKind.DFG] = dfg
     edges.update(CallBuilder(tables, parents, children, fields, arrays.names, tables.scopes, dfg).build())
-    diagnostics = tuple(source.diagnostics) + tuple(arrays.diagnostics) + tuple(cfg.diagnostics)
+    diagnostics = (tuple(source.diagnostics) + tuple(_missing_member(source.data, dot, source.path) for dot in dots)
+                   + tuple(arrays.diagnostics) + tuple(cfg.diagnostics))
     return ProgramGraph(
         source=source, kinds=tables.kinds, start_bytes=starts, end_bytes=ends, parents=parents,
         fields=fields, names=arrays.names, scope_of=tables.scope_of, scopes=tuple(tables.scopes),

@@ -55,6 +55,7 @@ CODES: dict[str, Code] = {code.name: code for code in _ALL}
 # Message templates: the only place where diagnostic wording lives.
 SYNTAX_ERROR = "syntax error near {snippet!r}"
 MISSING_TOKEN = "missing {token!r}"
+MISSING_MEMBER = "missing a name after '.'"
 DECODE_ERROR = "{count} undecodable byte(s) in {encoding}; replaced with U+FFFD"
 BINARY_FILE = "file looks binary ({reason}); skipped"
 NUL_BYTE = "{count} NUL byte(s) read as spaces"

@@ -237,6 +237,27 @@ class ProjectIndex:
         if len(self._graphs) > self._cache_size:
             self._graphs.popitem(last=False)
 
+    def library_files(self, limit: int = 64) -> list[Path]:
+        """The stubs and installed modules the project imports by absolute name,
+        most imported first (``builtins`` and ``typing`` lead): what an editor
+        parses in the background after the project's own files, so that the first
+        hover or completion on ``os.`` does not pay for reading ``os``'s stub."""
+        counts: dict[str, int] = {"builtins": 1 << 30, "typing": 1 << 29}
+        for path in self.modules.values():
+            graph = self.graph_of(path)
+            for binding in graph.imports if graph is not None else ():
+                if binding.level == 0 and binding.module:
+                    counts[binding.module] = counts.get(binding.module, 0) + 1
+        found: list[Path] = []
+        for module in sorted(counts, key=lambda m: -counts[m]):
+            location = self.resolve_module(module)
+            if location is not None and location.origin != "project" and location.path is not None:
+                if location.path not in found:
+                    found.append(location.path)
+            if len(found) >= min(limit, self._cache_size // 2):
+                break
+        return found
+
     # -- names -------------------------------------------------------------------
     def resolve_name(self, module: str, name: str, _seen: frozenset[tuple[str, str]] = frozenset()) -> Definition | ModuleLocation | None:
         """The definition of ``module.name``, following re-exports; ``None`` if unknown."""

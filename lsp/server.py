@@ -125,6 +125,10 @@ async def _index_workspace(ls: TypelensServer) -> None:
             ls.work_done_progress.report(token, types.WorkDoneProgressReport(
                 message=f"{i}/{len(files)} files", percentage=int(100 * i / len(files))))
     await ls.run_blocking(ls.ws.finish_indexing)
+    # then the stubs and packages the project imports, so that the first hover or
+    # completion on a library type does not pay for parsing its stub
+    for path in await ls.run_blocking(ls.ws.library_files):
+        await ls.run_blocking(ls.ws.index_one, path)
     if token:
         ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=f"indexed {len(files)} files"))
     await ls.run_blocking(ls.ws.code_lm)     # load the completion ranker now, not on the first completion

@@ -159,6 +159,10 @@ class Workspace:
     def index_files(self) -> list[Path]:
         return sorted(set(self.index.modules.values())) if self.index is not None else []
 
+    def library_files(self) -> list[Path]:
+        """Stubs and installed modules the project imports (after its own files)."""
+        return self.index.library_files() if self.index is not None else []
+
     def index_one(self, path: Path) -> None:
         if self.index is not None:
             self.index.graph_of(path)
@@ -185,7 +189,7 @@ class Workspace:
         else:
             graph = build_graph(source, str(doc.path), tree=tree)
         index = self.index if self.index is not None else ProjectIndex(doc.path.parent)
-        engine = TypeEngine(index, self.state.project)
+        engine = TypeEngine(index, self.state.project, shared=self._library.answers)
         engine.use_graph(str(doc.path.resolve()), graph)
         result = Analysis(version, graph, engine)
         with self._lock:

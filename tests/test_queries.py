@@ -12,7 +12,7 @@ from typelens.analyzer import ProjectIndex
 from typelens.typeinfer import queries
 from typelens.typeinfer.engine import TypeEngine
 from typelens.typeinfer.queries import Analysed, LibraryMembers, members_at, receiver_type
-from typelens.typeinfer.types import render
+from typelens.typeinfer.types import NEVER, render
 
 SOURCE = b"""import pathlib
 
@@ -114,3 +114,22 @@ g.
     path_facts = members_at(engine, str(tmp_path / "p.py"), path_source, path_source.rindex(b"."))
     import pathlib
     assert {n for n in path_facts.names if not n.startswith("__")} <= set(dir(pathlib.Path))
+
+
+def test_an_answer_another_engine_is_computing_is_worked_out_alone(tmp_path: Path) -> None:
+    # a language server answers requests in threads: one engine's half-made answer
+    # in the shared memo must not read as a cycle (Never) to another engine
+    shared: dict = {}
+    index = ProjectIndex(tmp_path)
+    first, second = TypeEngine(index, shared=shared), TypeEngine(index, shared=shared)
+    key = ("probe", "/usr/lib/python3/somewhere.pyi", 1)
+    seen = []
+    assert first.memo(key, lambda: seen.append(second.memo(key, lambda: 5)) or 7) == 7
+    assert seen == [5]                                 # not Never
+    assert shared[key] == 7 and second._memo[key] == 5
+    assert first.memo(key, lambda: 9) == 7             # answered once
+    # the engine's own recursion still reads as a cycle
+    third = TypeEngine(index, shared=shared)
+    inner = []
+    third.memo(("loop", "/usr/lib/x.pyi", 2), lambda: inner.append(third.memo(("loop", "/usr/lib/x.pyi", 2), lambda: 1)))
+    assert inner[0] is NEVER

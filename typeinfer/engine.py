@@ -33,6 +33,7 @@ from .types import NEVER, Type
 logger = logging.getLogger(__name__)
 
 _IN_PROGRESS = object()
+_MISSING = object()
 _MAX_DEPTH = 120   # memo levels; each is about seven Python frames (the default limit is 1,000)
 
 
@@ -54,6 +55,7 @@ class TypeEngine:
         self._library_path: dict[str, bool] = {}
         self.deadline: float | None = None     # time.monotonic() past which questions raise OutOfTime
         self._depth = 0
+        self._pending: set[tuple] = set()    # keys this engine is computing in the shared memo
         self._graphs: dict[str, ProgramGraph | None] = {}
         self._graphs_given: set[str] = set()
         self._project_files: dict[str, int] = {}
@@ -177,22 +179,32 @@ class TypeEngine:
         if self.deadline is not None and time.monotonic() > self.deadline:
             raise OutOfTime(f"the analysis ran past its time budget at {key[0]}")
         memo = self._store(key)
-        value = memo.get(key)
+        value = memo.get(key, _MISSING)
+        if value is _IN_PROGRESS and memo is not self._memo and key not in self._pending:
+            # another engine (a language server's other request) is answering it
+            # in the shared memo: answer alone rather than take its half-made Never
+            memo = self._memo
+            value = memo.get(key, _MISSING)
         if value is _IN_PROGRESS:
             return NEVER
-        if value is not None or key in memo:
+        if value is not _MISSING:
             return value
         if self._depth > _MAX_DEPTH:
             return NEVER
         memo[key] = _IN_PROGRESS
+        shared = memo is not self._memo
+        if shared:
+            self._pending.add(key)
         self._depth += 1
         try:
             value = compute()
         except BaseException:
-            del memo[key]
+            memo.pop(key, None)
             raise
         finally:
             self._depth -= 1
+            if shared:
+                self._pending.discard(key)
         memo[key] = value
         return value
 

@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass
 
 from typelens.analyzer import ProgramGraph, build_graph
+from typelens.analyzer.repair import is_repaired_dot
 
 from .callables import signature
 from .engine import TypeEngine
@@ -128,12 +129,16 @@ class Analysed:
 
 def _document_answers(g: ProgramGraph, dot: int) -> int | None:
     """The expression ending at ``dot`` in ``g`` when the source's graph answers
-    as the patched copy would: the dot ends its line (as while typing) and every
-    syntax problem lies on that line (``xs.`` at the end of a line parses as an
-    attribute with a missing name), so the flow around the cursor is the code's own."""
+    as the patched copy would: the graph read the dangling dot as a space (see
+    :mod:`typelens.analyzer.repair`), or the dot ends its line (as while typing)
+    and every syntax problem lies on that line (``xs.`` at the end of a line
+    parses as an attribute with a missing name), so the flow around the cursor
+    is the code's own."""
     data = g.source.data
     if data[dot:dot + 1] != b".":
         return None
+    if is_repaired_dot(g.diagnostics, dot):
+        return expression_ending_at(g, dot)
     line_start = data.rfind(b"\n", 0, dot) + 1
     line_end = data.find(b"\n", dot)
     line_end = len(data) if line_end < 0 else line_end
@@ -177,6 +182,9 @@ def members_at(engine: TypeEngine, path: str, data: bytes, dot: int, *, details:
     return members_of_type(fresh, receiver, details=details)
 
 
+_UNKNOWN = object()
+
+
 class LibraryMembers:
     """Member names of types defined outside the project (stubs, the stdlib,
     installed packages), kept across queries: those files do not change while an
@@ -187,12 +195,14 @@ class LibraryMembers:
         self._facts: dict[Type, MemberFacts | None] = {}
         # the engines' answers about library files (``TypeEngine(shared=...)``):
         # one engine per query, but what they learn about stubs and installed
-        # packages stays; only for engines used one at a time
+        # packages stays (engines running at once each answer alone what another
+        # is computing, see ``TypeEngine.memo``)
         self.answers: dict[tuple, object] = {}
 
     def get(self, engine: TypeEngine, receiver: Type) -> MemberFacts | None:
-        if receiver in self._facts:
-            return self._facts[receiver]
+        known = self._facts.get(receiver, _UNKNOWN)     # one read: another request may clear it
+        if known is not _UNKNOWN:
+            return known
         facts = members_of_type(engine, receiver, details=False)
         if _is_library(engine, receiver):
             if len(self._facts) >= self.limit:

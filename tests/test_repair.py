@@ -1,0 +1,74 @@
+"""Error recovery while typing (``typelens.analyzer.repair``): a dangling
+``expr.`` is read as ``expr`` so that the statement around it keeps its graph,
+the dot is still reported, and valid code is never changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from typelens.analyzer import ProjectIndex, build_graph
+from typelens.analyzer.parsing import parse_bytes
+from typelens.analyzer.repair import is_repaired_dot, repair_dangling_dots
+from typelens.typeinfer import queries
+from typelens.typeinfer.engine import TypeEngine
+from typelens.typeinfer.queries import Analysed, expression_ending_at, members_at, receiver_type
+from typelens.typeinfer.types import render
+
+TYPED = [
+    b"def f(spec: str):\n    return spec.\n",
+    b"import contextlib\n@contextlib.\ndef g():\n    pass\n",
+    b"def f(spec: str):\n    print(spec.)\n",
+    b"def f(spec: str):\n    xs = [spec., 1]\n",
+    b"class C:\n    x: int\n    def m(self):\n        return [self.]\n",
+]
+
+
+@pytest.mark.parametrize("data", TYPED, ids=range(len(TYPED)))
+def test_a_dangling_dot_reads_as_the_expression_before_it(data: bytes) -> None:
+    dot = data.rindex(b".")
+    g = build_graph(data)
+    assert is_repaired_dot(g.diagnostics, dot)
+    assert g.source.data == data                      # the source's own bytes, spans unchanged
+    node = expression_ending_at(g, dot)
+    assert node is not None and g.text(node) in ("spec", "contextlib", "self")
+    reported = [d for d in g.diagnostics if d.span.start_byte == dot]
+    assert [d.code for d in reported] == ["missing-token"] and "after '.'" in reported[0].message
+
+
+@pytest.mark.parametrize("data", [
+    b"x = 1.\ny = (\n",                 # a float, and an error elsewhere
+    b"xs = (a.\n      b)\nz = (\n",      # a valid attribute split over lines
+    b"s = 'a.'\nz = (\n",               # a dot in a string
+    b"z = (\n# see x.\n",               # a dot in a comment
+    b"from . import x\nfrom .. import (\n",
+])
+def test_valid_dots_are_left_alone(data: bytes) -> None:
+    tree = parse_bytes(data)
+    assert tree.root_node.has_error
+    assert repair_dangling_dots(data, tree) is None
+
+
+def test_valid_code_is_never_reparsed() -> None:
+    data = b"xs = (a.\n      b)\n"
+    assert repair_dangling_dots(data, parse_bytes(data)) is None
+    g = build_graph(data)
+    assert not g.diagnostics and "attribute" in g.kinds
+
+
+def test_the_document_answers_where_the_parser_swallowed_the_statement(tmp_path: Path, monkeypatch) -> None:
+    source = b"import pathlib\n\n\ndef f(p: pathlib.Path) -> int:\n    q = p\n    return q.\n\n\ndef g() -> None:\n    pass\n"
+    path = str(tmp_path / "a.py")
+    engine = TypeEngine(ProjectIndex(tmp_path))
+    dot = source.index(b"q.\n") + 1
+    expected = members_at(engine, path, source, dot)
+    document = Analysed.of(engine, path, source)
+
+    def no_build(*_args):
+        raise AssertionError("the patched copy was analysed")
+    monkeypatch.setattr(queries, "_patched_engine", no_build)
+    used, receiver = receiver_type(engine, path, source, dot, document)
+    assert used is document.engine and render(receiver) == "Path"
+    assert members_at(engine, path, source, dot, document=document) == expected
+    assert {"name", "parent", "exists"} <= expected.names
