@@ -36,6 +36,7 @@ import typeshed_client
 from .builder import DEFAULT_CONFIG, GraphConfig, build_graph_safely
 from .errors import InputError
 from .graph import ImportBinding, ProgramGraph, SymbolKind
+from .version_gates import live_definitions
 
 logger = logging.getLogger(__name__)
 
@@ -273,12 +274,13 @@ class ProjectIndex:
         if graph is None:
             return None
         sym = graph.find_symbol(name)
-        if sym is not None and sym.definitions:
+        live = live_definitions(graph, sym.definitions) if sym is not None else ()
+        if live:
             if sym.kind is SymbolKind.IMPORT:
-                binding = next((b for b in graph.imports if b.node in sym.definitions), None)
+                binding = next((b for b in graph.imports if b.node in live), None)
                 if binding is not None:
                     return self._follow(graph, module, location, binding, seen)
-            node = sym.definitions[-1]
+            node = live[-1]
             parent = graph.parents[node]
             is_def = sym.kind in (SymbolKind.FUNCTION, SymbolKind.CLASS)
             return Definition(module, location.path, parent if is_def else node, name, sym.kind)
@@ -310,7 +312,8 @@ class ProjectIndex:
         declared = dunder_all(graph)
         if declared is not None:
             return declared
-        return sorted({s.name for s in graph.symbols if s.scope == 0 and not s.name.startswith("_") and s.definitions})
+        return sorted({s.name for s in graph.symbols
+                       if s.scope == 0 and not s.name.startswith("_") and live_definitions(graph, s.definitions)})
 
 
 def dunder_all(graph: ProgramGraph) -> list[str] | None:
@@ -319,7 +322,7 @@ def dunder_all(graph: ProgramGraph) -> list[str] | None:
     if sym is None:
         return None
     names: list[str] = []
-    for node in sym.definitions:
+    for node in live_definitions(graph, sym.definitions):
         statement = graph.parents[node]
         value = graph.child_by_field(statement, "right")
         if value is None:

@@ -9,10 +9,12 @@ which is exactly where hover, completion and the decoding monitors look.
 So a dot that can start nothing (it ends its line, or a bracket, comma or colon
 follows it) and that sits inside a syntax error is read as a space and the
 buffer parsed again: the same length, so every byte offset and node span stays
-the source's own.  The graph keeps the source's bytes and reports each such dot
+the source's own.  Where the dot ends a line that leaves a bracket open
+(``f(self.``, no editor closed it) the dot reads as that bracket's closer, and
+where it ends a compound statement's header (``if self.``) as the colon.  The graph keeps the source's bytes and reports each such dot
 as a ``missing-token`` diagnostic spanning the dot itself, so the problem is
 still shown; valid code is never touched (the repair runs only on trees with an
-error, and only on dots whose own node holds one).
+error, and only on dots inside one).
 
 Example::
 
@@ -29,6 +31,7 @@ import re
 
 from tree_sitter import Tree
 
+from .graph import ProgramGraph, ScopeKind
 from .parsing import parse_bytes
 
 logger = logging.getLogger(__name__)
@@ -56,8 +59,7 @@ def repair_dangling_dots(data: bytes, tree: Tree) -> tuple[Tree, tuple[int, ...]
         node = root.descendant_for_byte_range(dot, dot + 1)
         if node is None or node.type != ".":
             continue            # inside a string or a comment
-        parent = node.parent
-        if parent is not None and (parent.has_error or parent.is_error):
+        if _in_error(node):
             dots.append(dot)
             if len(dots) > _MAX_DOTS:
                 return None
@@ -65,8 +67,68 @@ def repair_dangling_dots(data: bytes, tree: Tree) -> tuple[Tree, tuple[int, ...]
         return None
     repaired = bytearray(data)
     for dot in dots:
-        repaired[dot] = 0x20
+        repaired[dot] = _stand_in(data, dot)
     return parse_bytes(bytes(repaired)), tuple(dots)
+
+
+def _in_error(node) -> bool:
+    """The dot's own node holds an error (an attribute missing its name), or the
+    dot lies inside an ``ERROR`` node (where even ``f(x.`` + a newline + ``y = 2``
+    reads as the attribute ``x.y``, brackets allowing newlines)."""
+    parent = node.parent
+    if parent is not None and parent.has_error:
+        return True
+    while parent is not None:
+        if parent.is_error:
+            return True
+        parent = parent.parent
+    return False
+
+
+def _stand_in(data: bytes, dot: int) -> int:
+    """The byte read in place of a dangling dot: where the dot ends its line, the
+    closer of the innermost bracket the line leaves open (``f(self.`` reads as
+    ``f(self)``) or the colon a compound statement's header lacks (``if self.``
+    reads as ``if self:``); else a space."""
+    line_start = data.rfind(b"\n", 0, dot) + 1
+    line_end = data.find(b"\n", dot)
+    rest = data[dot + 1:len(data) if line_end < 0 else line_end]
+    if rest.strip() and not rest.lstrip().startswith(b"#"):
+        return 0x20
+    line = data[line_start:dot]
+    closers = _open_brackets(line)
+    if closers:
+        return closers[-1]
+    if _HEADER.match(line) and b":" not in line:
+        return 0x3A
+    return 0x20
+
+
+_HEADER = re.compile(rb"[ \t]*(?:async[ \t]+)?(?:if|elif|while|for|with|except|def|match|case)\b")
+_CLOSER = {0x28: 0x29, 0x5B: 0x5D, 0x7B: 0x7D}
+
+
+def _open_brackets(line: bytes) -> list[int]:
+    """The closers of the brackets ``line`` leaves open, innermost last (string
+    literals on the line skipped)."""
+    closers: list[int] = []
+    quote = 0
+    i = 0
+    while i < len(line):
+        c = line[i]
+        if quote:
+            if c == 0x5C:
+                i += 1              # an escaped character
+            elif c == quote:
+                quote = 0
+        elif c in (0x22, 0x27):
+            quote = c
+        elif c in _CLOSER:
+            closers.append(_CLOSER[c])
+        elif closers and c == closers[-1]:
+            closers.pop()
+        i += 1
+    return closers
 
 
 def is_repaired_dot(diagnostics, dot: int) -> bool:
@@ -74,3 +136,45 @@ def is_repaired_dot(diagnostics, dot: int) -> bool:
     space (see :func:`repair_dangling_dots`)."""
     return any(d.code == "missing-token" and d.span.start_byte == dot and d.span.end_byte == dot + 1
                for d in diagnostics)
+
+
+_DEF_LINE = re.compile(rb"[ \t]*(?:async[ \t]+)?(?:def|class)\b")
+
+
+def scope_at(g: ProgramGraph, offset: int) -> int | None:
+    """The id of the scope byte ``offset`` lies in, where the graph and the text's
+    indentation agree on its innermost function or class (a statement broken
+    mid-typing can end a function early in the tree); ``None`` where they differ."""
+    data = g.source.data
+    best, best_def = 0, 0
+    for scope in g.scopes:
+        node = scope.node
+        if g.start_bytes[node] <= offset < g.end_bytes[node] and g.start_bytes[node] >= g.start_bytes[g.scopes[best].node]:
+            best = scope.id
+            if scope.kind in (ScopeKind.FUNCTION, ScopeKind.CLASS):
+                best_def = scope.id
+    textual = _enclosing_def_line(data, offset)
+    graph_def = g.start_bytes[g.scopes[best_def].node] if best_def else None
+    if graph_def is not None:
+        graph_def = data.rfind(b"\n", 0, graph_def) + 1      # the line the ``def`` (or its decorator) starts
+    return best if textual == graph_def else None
+
+
+def _enclosing_def_line(data: bytes, offset: int) -> int | None:
+    """The start of the line of the innermost ``def``/``class`` enclosing ``offset``
+    by indentation, or ``None`` at module level."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    line = data[line_start:offset]
+    indent = len(line) - len(line.lstrip(b" \t"))
+    end = line_start - 1
+    while end > 0 and indent > 0:
+        start = data.rfind(b"\n", 0, end) + 1
+        text = data[start:end]
+        stripped = text.lstrip(b" \t")
+        depth = len(text) - len(stripped)
+        if stripped and stripped[:1] not in (b"#", b")", b"]", b"}") and depth < indent:   # closers end continuations
+            if _DEF_LINE.match(text):
+                return start
+            indent = depth
+        end = start - 1
+    return None

@@ -22,7 +22,9 @@ Example::
 from __future__ import annotations
 
 import enum
+import keyword
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -92,6 +94,20 @@ class ArgScanner:
             self.unpacked = True
         elif not self.keywords:
             self.positional += 1
+
+
+_CALLEE_END = re.compile(r"(?:(?:\b(def|class)\s+)?([A-Za-z_]\w*)|[)\]'\"])[ \t]*\(\Z")
+
+
+def is_call_paren(text: str) -> bool:
+    """Whether the ``(`` ending ``text`` opens a call's arguments: it follows a
+    name that is no keyword and no ``def``/``class`` being declared, a closing
+    bracket or a string (``if (``, ``return (`` and ``def f(`` open none)."""
+    found = _CALLEE_END.search(text, max(0, len(text) - 200))
+    if found is None:
+        return False
+    declared, name = found.group(1), found.group(2)
+    return declared is None and not (name is not None and keyword.iskeyword(name))
 
 
 def open_call(text: str, window: int = 4000) -> int | None:
@@ -177,7 +193,7 @@ class CallMonitor(Monitor):
             st.scanner.feed(new)
             if st.scanner.closed:
                 st.state, st.facts, st.scanner = CallState.OUTSIDE, None, None
-        if st.state is CallState.OUTSIDE and st.text.endswith("("):
+        if st.state is CallState.OUTSIDE and st.text.endswith("(") and is_call_paren(st.text):
             facts = self.call_of(st.text)
             if facts is not None:
                 st.state, st.facts, st.scanner = CallState.IN_CALL, facts, ArgScanner()
@@ -186,7 +202,7 @@ class CallMonitor(Monitor):
     def _enter_open_call(self, st: CallRow) -> None:
         """The prompt may end inside a call (the cursor is in its arguments)."""
         start = open_call(st.text)
-        if start is None:
+        if start is None or not is_call_paren(st.text[:start + 1]):
             return
         facts = self.call_of(st.text[:start + 1])
         if facts is not None:

@@ -21,6 +21,7 @@ Example::
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,9 +29,10 @@ from pathlib import Path
 from typelens.analyzer import InputError, ProjectIndex
 from typelens.typeinfer.engine import TypeEngine
 from typelens.typeinfer.queries import (
-    Analysed, CallFacts, LibraryMembers, call_at, call_facts_of_type, import_names, receiver_type,
+    Analysed, CallFacts, LibraryMembers, call_at, call_facts_of_type, call_in_document, import_names, name_chain_at,
+    receiver_type,
 )
-from typelens.typeinfer.types import UnknownType
+from typelens.typeinfer.types import UNKNOWN, UnknownType
 
 from .calls import CallMonitor
 from .decoding import DecodeOptions, Generation, decode
@@ -39,6 +41,15 @@ from .early_exit import Exits
 from .lm import CodeLM, load_lm
 
 logger = logging.getLogger(__name__)
+
+# a dotted name generated after the cursor, not itself a member of something
+_GENERATED_NAME = re.compile(r"(?<![\w.)\]}'\"])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*\Z")
+
+
+def _binds(text: str, name: str) -> bool:
+    """Whether ``text`` may bind ``name`` (an assignment, ``as``, a comprehension
+    or lambda anywhere in it)."""
+    return re.search(rf"\b{name}\s*:?=(?!=)|\bas\s+{name}\b|\bfor\b|\blambda\b", text) is not None
 
 
 class StaticFacts:
@@ -68,22 +79,50 @@ class StaticFacts:
             started = time.perf_counter()
             self.queries += 1
             known = self._chained(text[:-1])
+            if known is None:
+                known = self._from_document(text)
             if known is None:           # analyse the file once for this receiver
-                end = len((self.head + text).encode("utf-8"))
-                if self.source is not None and end == self.offset:
-                    if self.document is None:
-                        self.document = Analysed.of(self.engine, self.path, self.source)
-                    known = receiver_type(self.engine, self.path, self.source, end - 1, self.document)
-                else:
-                    known = receiver_type(self.engine, self.path, self._data(text), end - 1)
+                known = receiver_type(self.engine, self.path, self._data(text), len(self._data_prefix(text)) - 1)
             engine, receiver = known
             facts = None
+            # kept even when unknown: a member of it is unknown too, with no new analysis
+            self._receivers[text] = (engine, receiver if receiver is not None else UNKNOWN)
             if receiver is not None and not isinstance(receiver, UnknownType):
-                self._receivers[text] = (engine, receiver)
                 facts = self.library.get(engine, receiver)
             self._members[text] = facts.names if facts is not None and facts.is_complete else None
             self.seconds += time.perf_counter() - started
         return self._members[text]
+
+    def _data_prefix(self, text: str) -> bytes:
+        return (self.head + text).encode("utf-8")
+
+    def _document(self) -> Analysed:
+        if self.document is None:
+            self.document = Analysed.of(self.engine, self.path, self.source)
+        return self.document
+
+    def _from_document(self, text: str) -> tuple[TypeEngine, object] | None:
+        """The receiver of the dot ending ``text`` from the source's own analysis:
+        at the cursor itself, or a dotted name generated after the cursor on its
+        line (``append(self.``), read in the cursor's scope."""
+        if self.source is None or self.offset < 1:
+            return None
+        prefix = self._data_prefix(text)
+        if len(prefix) == self.offset:
+            document = self._document()
+            return receiver_type(self.engine, self.path, self.source, self.offset - 1, document)
+        generated = prefix[self.offset:].decode("utf-8", "replace")
+        if len(prefix) < self.offset or "\n" in generated or self.source[self.offset - 1:self.offset] != b".":
+            return None
+        chain = _GENERATED_NAME.search(generated[:-1])
+        if chain is None or chain.start() == 0:
+            return None             # none, or a member of what the cursor's dot follows
+        names = chain.group().split(".")
+        if _binds(generated, names[0]):
+            return None             # the generated text binds the name itself (a lambda, a comprehension, ``x =``)
+        document = self._document()
+        value = name_chain_at(document, self.path, self.offset, names)
+        return (document.engine, value) if value is not None else None
 
     def _chained(self, text: str) -> tuple[TypeEngine, object] | None:
         """``recv.name`` where ``recv.`` was typed before: the member's type from the
@@ -101,11 +140,16 @@ class StaticFacts:
             started = time.perf_counter()
             self.queries += 1
             known = self._chained(text[:-1])
-            if known is not None and not isinstance(known[1], UnknownType):
-                self._calls[text] = call_facts_of_type(*known)
-            else:
-                self._calls[text] = call_at(self.engine, self.path, self._data(text),
-                                            len((self.head + text).encode("utf-8")))
+            end = len(self._data_prefix(text))
+            answered = False
+            if known is not None:
+                unknown = isinstance(known[1], UnknownType)
+                self._calls[text] = None if unknown else call_facts_of_type(*known)
+                answered = True
+            elif self.source is not None and end <= self.offset:     # a call open at the cursor
+                answered, self._calls[text] = call_in_document(self._document(), self.path, end - 1)
+            if not answered:
+                self._calls[text] = call_at(self.engine, self.path, self._data(text), end)
             self.seconds += time.perf_counter() - started
         return self._calls[text]
 

@@ -168,3 +168,47 @@ def test_import_monitor_allows_names_after_spaces() -> None:
     scores[0, vocab.index(" x")] = 5.0
     out = monitor(torch.tensor([[0, 1, 2]]), scores)
     assert vocab[int(out[0].argmax())] in {" path", " pa", " "}
+
+
+@pytest.mark.parametrize("text, is_call", [
+    ("f(", True), ("x.y(", True), ("f()(", True), ("'-'.join(", True), ("print (", True),
+    ("if (", False), ("return (", False), ("not (", False), ("def f(", False), ("class A(", False), ("x = (", False),
+])
+def test_the_call_monitor_asks_only_at_a_call(text: str, is_call: bool) -> None:
+    from typelens.monitors.calls import is_call_paren
+    assert is_call_paren(text) is is_call
+    asked = []
+    monitor = CallMonitor(TokenIndex(CALL_VOCAB), CALL_VOCAB, lambda t: asked.append(t), call_decode)
+    monitor._update(0, [])
+    monitor.rows[0].text = text[:-1]
+    monitor._update(0, call_ids("("))
+    assert bool(asked) is is_call
+
+
+def test_static_facts_read_generated_names_from_the_source_analysis(tmp_path, monkeypatch) -> None:
+    """``append(self.`` generated after the cursor: ``self`` is read in the
+    cursor's scope from the analysis the editor keeps, with no new copy analysed;
+    a name the generated text binds itself is not."""
+    from typelens.analyzer import ProjectIndex
+    from typelens.monitors.complete import StaticFacts
+    from typelens.typeinfer import queries
+    from typelens.typeinfer.engine import TypeEngine
+    from typelens.typeinfer.queries import Analysed
+    source = b"class Bag:\n    def __init__(self) -> None:\n        self.items: list[int] = []\n\n" \
+             b"    def add(self, n: int) -> None:\n        self.items.\n        return None\n"
+    path = str(tmp_path / "bag.py")
+    engine = TypeEngine(ProjectIndex(tmp_path))
+    cursor = source.index(b"items.\n") + len(b"items.")
+    document = Analysed.of(engine, path, source)
+    facts = StaticFacts(engine, path, source[source.index(b"\n", cursor) + 1:], "", source=source, offset=cursor,
+                        document=document)
+    analysed = []
+    real = queries._patched_engine
+    monkeypatch.setattr(queries, "_patched_engine", lambda *a: analysed.append(a) or real(*a))
+    before = source[:cursor].decode()
+    assert "append" in facts.members_of(before)
+    assert "items" in facts.members_of(before + "append(self.")
+    assert facts.call_of(before + "append(") is not None
+    assert not analysed
+    facts.members_of(before + "append([self for self in x] + self.")     # binds ``self`` itself
+    assert analysed

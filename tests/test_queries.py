@@ -4,6 +4,7 @@ one session sharing what they learn about library files only."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,8 @@ import pytest
 from typelens.analyzer import ProjectIndex
 from typelens.typeinfer import queries
 from typelens.typeinfer.engine import TypeEngine
-from typelens.typeinfer.queries import Analysed, LibraryMembers, members_at, receiver_type
-from typelens.typeinfer.types import NEVER, render
+from typelens.typeinfer.queries import Analysed, LibraryMembers, members_at, name_chain_at, receiver_type
+from typelens.typeinfer.types import NEVER, UnknownType, render
 
 SOURCE = b"""import pathlib
 
@@ -61,12 +62,22 @@ def test_document_is_not_used_where_it_could_differ(engine) -> None:
     dot = mid.index(b"b.extra") + 1
     used, _ = receiver_type(engine, path, mid, dot, Analysed.of(engine, path, mid))
     assert used is not engine and used.graph(path).source.data != mid
-    # a syntax error on another line: the flow there is not the code's own
+    # a syntax error on the next line swallows the statement: a parameter is read
+    # in its scope, but a local assigned twice depends on the flow there
     broken = SOURCE.replace(b"total = 0", b"total = (0")
     dot = broken.index(b"b.\n") + 1
     document = Analysed.of(engine, path, broken)
     used, receiver = receiver_type(engine, path, broken, dot, document)
-    assert used is not document.engine and render(receiver) == "Basket"
+    assert used is document.engine and render(receiver) == "Basket"
+    twice = broken.replace(b"    b.\n", b"    c = b\n    c = 1\n    c.\n")
+    dot = twice.index(b"c.\n") + 1
+    document = Analysed.of(engine, path, twice)
+    assert render(receiver_type(engine, path, twice, dot, document)[1]) == "int"
+    # read in the scope (what text generated after the cursor names), only flow-free answers
+    assert render(name_chain_at(document, path, dot + 1, ["b", "items"])) == "list[str]"
+    assert name_chain_at(document, path, dot + 1, ["c"]) is None
+    assert render(name_chain_at(document, path, dot + 1, ["len"])) != "Any"          # builtins
+    assert isinstance(name_chain_at(document, path, dot + 1, ["undefined_name"]), UnknownType)
 
 
 def test_session_engines_share_library_answers_only(tmp_path: Path) -> None:
@@ -133,3 +144,23 @@ def test_an_answer_another_engine_is_computing_is_worked_out_alone(tmp_path: Pat
     inner = []
     third.memo(("loop", "/usr/lib/x.pyi", 2), lambda: inner.append(third.memo(("loop", "/usr/lib/x.pyi", 2), lambda: 1)))
     assert inner[0] is NEVER
+
+
+def test_module_names_follow_the_running_pythons_version_and_platform_gates(tmp_path: Path) -> None:
+    (tmp_path / "gated.py").write_text(
+        "import sys\n"
+        "if sys.version_info >= (3, 99):\n    def future() -> int: ...\n"
+        f"if sys.platform == {sys.platform!r}:\n    def here() -> int: ...\nelse:\n    def elsewhere() -> int: ...\n"
+        "if sys.platform != 'nowhere' and sys.version_info >= (3, 0):\n    def both() -> int: ...\n"
+        "if sys.version_info >= (3, 0):\n    value = 1\nelse:\n    value = ''\n"
+        "__all__ = ['here', 'both', 'value']\n"
+        "if sys.version_info >= (3, 99):\n    __all__ += ['future']\n")
+    index = ProjectIndex(tmp_path)
+    assert index.exported_names("gated") == ["here", "both", "value"]
+    engine = TypeEngine(index)
+    source = b"import gated\ngated.\n"
+    facts = members_at(engine, str(tmp_path / "use.py"), source, source.rindex(b"."))
+    assert {"here", "both", "value"} <= facts.names and not {"future", "elsewhere"} & facts.names
+    source = b"import gated\nx = gated.value\nx.\n"
+    _, receiver = receiver_type(engine, str(tmp_path / "v.py"), source, source.rindex(b"."))
+    assert render(receiver) == "int"                    # the branch taken, not the last one written

@@ -10,7 +10,7 @@ import pytest
 
 from typelens.analyzer import ProjectIndex, build_graph
 from typelens.analyzer.parsing import parse_bytes
-from typelens.analyzer.repair import is_repaired_dot, repair_dangling_dots
+from typelens.analyzer.repair import is_repaired_dot, repair_dangling_dots, scope_at
 from typelens.typeinfer import queries
 from typelens.typeinfer.engine import TypeEngine
 from typelens.typeinfer.queries import Analysed, expression_ending_at, members_at, receiver_type
@@ -72,3 +72,27 @@ def test_the_document_answers_where_the_parser_swallowed_the_statement(tmp_path:
     assert used is document.engine and render(receiver) == "Path"
     assert members_at(engine, path, source, dot, document=document) == expected
     assert {"name", "parent", "exists"} <= expected.names
+
+
+@pytest.mark.parametrize("data, reads", [
+    (b"def f(x):\n    foo(x.\n    y = 2\n", b"foo(x)"),             # no editor closed the bracket
+    (b"def f(x):\n    if x.\n        y = 2\n", b"if x:"),           # a header lacking its colon
+    (b"def f(x):\n    for a in x.\n        y = 2\n", b"for a in x:"),
+    (b"def g() -> t.\n    pass\n", b"def g() -> t:"),
+    (b"def f(x):\n    foo(x.)\n", b"foo(x )"),                       # the editor closed it
+])
+def test_a_dangling_dot_at_the_end_of_a_line_stands_in_for_what_is_missing(data: bytes, reads: bytes) -> None:
+    tree, dots = repair_dangling_dots(data, parse_bytes(data))
+    assert not tree.root_node.has_error and len(dots) == 1
+    assert reads in tree.root_node.text
+
+
+def test_the_scope_at_a_broken_statement_is_trusted_only_where_the_text_agrees() -> None:
+    data = (b"class A:\n    def m(\n        self, x: int\n    ) -> None:\n        y = 1\n        print(self.\n"
+            b"            x,\n        )\n        return y\n")
+    g = build_graph(data)
+    scope = scope_at(g, data.index(b"self.\n") + 5)
+    assert scope is not None and g.scopes[scope].name == "m"
+    swallowed = b"def f(self):\n    if x:\n        y = [\n    z = self.\n"
+    g = build_graph(swallowed)
+    assert scope_at(g, len(swallowed) - 1) in (None, g.scope_named("f").id)

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import logging
 import re
-import sys
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from typelens.analyzer import Definition, ModuleLocation, ProgramGraph, ScopeKind, SymbolKind
+from typelens.analyzer.version_gates import version_excluded
 
 from .types import (
     NONE, UNKNOWN, ClassType, FunctionRef, ModuleType, Type, TypeOfClass, TypeVarType, make_union, members, substitute,
@@ -355,40 +355,3 @@ def decorator_names(g: ProgramGraph, definition: int) -> frozenset[str]:
 _DECORATOR = re.compile(r"@\s*([\w.]+)")
 
 
-_VERSION_TEST = re.compile(r"sys\.version_info(>=|<=|>|<)\((\d+),(\d+)\)")
-
-
-def version_test(g: ProgramGraph, condition: int | None) -> bool | None:
-    """``sys.version_info >= (3, 12)`` (and ``<``, ``>``, ``<=``) for the running
-    Python; ``None`` for any other condition."""
-    if condition is None:
-        return None
-    found = _VERSION_TEST.fullmatch("".join(g.text(condition).split()))
-    if found is None:
-        return None
-    current, wanted = sys.version_info[:2], (int(found.group(2)), int(found.group(3)))
-    return {">=": current >= wanted, "<=": current <= wanted, ">": current > wanted, "<": current < wanted}[found.group(1)]
-
-
-def version_excluded(g: ProgramGraph, node: int, stop: int) -> bool:
-    """Whether ``node`` sits in a branch of an ``if sys.version_info ...`` chain (below
-    ``stop``) that the running Python does not take."""
-    current = node
-    while current >= 0 and current != stop:
-        parent = g.parents[current]
-        if parent < 0:
-            break
-        kind, field = g.kinds[parent], g.fields[current]
-        if kind in ("if_statement", "elif_clause") and field == "consequence":
-            if version_test(g, g.child_by_field(parent, "condition")) is False:
-                return True
-        if kind in ("elif_clause", "else_clause"):
-            chain = g.parents[parent]            # the if_statement
-            for earlier in [chain, *g.children(chain)]:
-                if earlier == parent:
-                    break
-                if g.kinds[earlier] in ("if_statement", "elif_clause") and version_test(
-                        g, g.child_by_field(earlier, "condition")) is True:
-                    return True                  # an earlier branch is taken
-        current = parent
-    return False

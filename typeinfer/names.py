@@ -19,6 +19,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from typelens.analyzer import Definition, EdgeKind, ModuleLocation, ProgramGraph, SymbolKind
+from typelens.analyzer.version_gates import live_definitions
 
 from .types import (
     NONE, UNKNOWN, FunctionRef, ModuleType, Type, TypeOfClass, TypeVarType, make_union,
@@ -138,13 +139,14 @@ class NameResolver:
             return self.builtin(sym.name) if sym.kind is SymbolKind.BUILTIN else UNKNOWN
         if sym.kind is SymbolKind.VARIABLE and sym.definitions and _is_typevar(g, sym.definitions[0]):
             return TypeVarType(sym.name)
-        if sym.kind is SymbolKind.FUNCTION and sym.definitions:
+        definitions = _live(g, sym.definitions)
+        if sym.kind is SymbolKind.FUNCTION and definitions:
             # Overloads are one callable: the call picks among them.
-            return self.definition_type(path, sym.definitions[-1])
-        declared = self.declared_type(path, sym.definitions)
+            return self.definition_type(path, definitions[-1])
+        declared = self.declared_type(path, definitions)
         if declared is not None:
             return declared
-        return make_union(self.definition_type(path, d) for d in sym.definitions)
+        return make_union(self.definition_type(path, d) for d in definitions)
 
     def declared_type(self, path: str, definitions: tuple[int, ...]) -> Type | None:
         """The annotation of the first annotated definition, if any."""
@@ -167,11 +169,12 @@ class NameResolver:
         if sid is None:
             return UNKNOWN
         sym = g.symbols[sid]
-        defs = [d for d in g.predecessors(use, EdgeKind.DFG) if d in sym.definitions]
+        live = _live(g, sym.definitions)
+        defs = [d for d in g.predecessors(use, EdgeKind.DFG) if d in live]
         if sym.kind in (SymbolKind.FUNCTION, SymbolKind.CLASS, SymbolKind.IMPORT) or not defs:
             value = self.symbol_value(path, sid)
         else:
-            declared = self.declared_type(path, sym.definitions)
+            declared = self.declared_type(path, live)
             value = declared if declared is not None else make_union(self.definition_type(path, d) for d in defs)
         return self.engine.narrowing.narrow(path, use, value)
 
@@ -287,3 +290,9 @@ def _is_typevar(g: ProgramGraph, name_node: int) -> bool:
     right = g.child_by_field(parent, "right")
     return right is not None and g.kinds[right] == "call" and g.text(right).split("(")[0].split(".")[-1] in (
         "TypeVar", "ParamSpec", "TypeVarTuple")
+
+
+def _live(g: ProgramGraph, definitions: tuple[int, ...]) -> tuple[int, ...]:
+    """The definitions the running Python sees (``sys.version_info`` / ``sys.platform``
+    gates); all of them when none is (the name then exists only elsewhere)."""
+    return live_definitions(g, definitions) or definitions

@@ -25,8 +25,9 @@ import logging
 import re
 from dataclasses import dataclass
 
-from typelens.analyzer import ProgramGraph, build_graph
-from typelens.analyzer.repair import is_repaired_dot
+from typelens.analyzer import ProgramGraph, ScopeKind, SymbolKind, build_graph
+from typelens.analyzer.repair import is_repaired_dot, scope_at
+from typelens.analyzer.version_gates import live_definitions
 
 from .callables import signature
 from .engine import TypeEngine
@@ -40,6 +41,7 @@ _EXPRESSIONS = frozenset({
     "dictionary_comprehension", "set_comprehension", "generator_expression", "await",
 })
 _FROM_IMPORT = re.compile(r"(?:^|\n)[ \t]*from[ \t]+([\w.]+)[ \t]+import(?:[ \t]*\(\s*|[ \t]+)?(?:[\w \t]+,\s*)*$")
+_NAME_CHAIN = re.compile(rb"(?<![\w.)\]}'\"])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*\Z")
 _IMPORT_DOTTED = re.compile(r"(?:^|\n)[ \t]*import[ \t]+(?:[\w.]+[ \t]*,[ \t]*)*([\w.]+)\.$")
 
 
@@ -160,6 +162,11 @@ def receiver_type(engine: TypeEngine, path: str, data: bytes, dot: int,
         node = _document_answers(document.graph, dot)
         if node is not None:
             return document.engine, document.engine.exprs.type_of(path, node)
+        chain = _NAME_CHAIN.search(data, max(0, data.rfind(b"\n", 0, dot) + 1), dot)
+        if chain is not None:       # the statement is broken around the dot: read the name in its scope
+            value = name_chain_at(document, path, dot, chain.group().decode().split("."))
+            if value is not None:
+                return document.engine, value
     line_end = data.find(b"\n", dot)
     patched = data[:dot] + b"\n" + (data[line_end + 1:] if line_end >= 0 else b"")
     fresh, graph = _patched_engine(engine, path, patched)
@@ -167,6 +174,61 @@ def receiver_type(engine: TypeEngine, path: str, data: bytes, dot: int,
     if node is None:
         return fresh, None
     return fresh, fresh.exprs.type_of(path, node)
+
+
+def name_chain_at(document: Analysed, path: str, offset: int, chain: list[str]) -> Type | None:
+    """The type of the dotted name ``chain`` (``["self", "items"]``) read at byte
+    ``offset`` of the source ``document`` analysed, in the scope there: what a
+    statement broken mid-typing, or text generated after the cursor, refers to,
+    without analysing a new copy of the source.  Unknown where no scope binds
+    the name; ``None`` where the answer could depend on the flow (a local
+    assigned more than once, without a declared type) or the scope there is in
+    doubt."""
+    g = document.graph
+    line_end = g.source.data.find(b"\n", offset)
+    if g.source.data[offset:None if line_end < 0 else line_end].strip(b" \t\r.)]}"):
+        return None                 # the rest of the line could define what the patched copy would not see
+    scope = scope_at(g, offset)
+    if scope is None or not chain:
+        return None
+    engine = document.engine
+    value = _name_in_scope(engine, path, g, scope, chain[0])
+    for part in chain[1:]:
+        if value is None or isinstance(value, UnknownType):
+            return value
+        value = engine.classes.member_of(value, part, "", -1)
+    return value
+
+
+def _name_in_scope(engine: TypeEngine, path: str, g: ProgramGraph, scope: int, name: str) -> Type | None:
+    """``name`` by the LEGB rule from ``scope`` (class bodies seen only from
+    themselves), typed flow-insensitively where that is exact."""
+    start = scope
+    while scope >= 0:
+        here = g.scopes[scope]
+        sym = g.find_symbol(name, here.qualname) if (scope == start or here.kind is not ScopeKind.CLASS) else None
+        if sym is not None and sym.definitions:
+            flow_free = (sym.kind is not SymbolKind.VARIABLE or len(live_definitions(g, sym.definitions)) == 1
+                         or engine.names.declared_type(path, sym.definitions) is not None)
+            return engine.names.symbol_value(path, sym.id) if flow_free else None
+        scope = here.parent
+    return engine.names.builtin(name)
+
+
+def call_in_document(document: Analysed, path: str, paren: int) -> tuple[bool, CallFacts | None]:
+    """``(answered, facts)`` for the call whose ``(`` is at byte ``paren`` of the
+    source ``document`` analysed (the cursor inside its arguments)."""
+    g = document.graph
+    if g.source.data[paren:paren + 1] != b"(":
+        return False, None
+    arguments = g.enclosing(g.node_at(paren), "argument_list")
+    if arguments is None or g.start_bytes[arguments] != paren or g.kinds[g.parents[arguments]] != "call":
+        return False, None
+    function = g.child_by_field(g.parents[arguments], "function")
+    if function is None:
+        return False, None
+    callee = document.engine.exprs.type_of(path, function)
+    return True, call_facts_of_type(document.engine, callee)
 
 
 def members_at(engine: TypeEngine, path: str, data: bytes, dot: int, *, details: bool = True,

@@ -1,0 +1,97 @@
+"""Typeshed's ``sys.version_info`` and ``sys.platform`` gates, read for the running Python.
+
+Stubs describe every supported Python and platform at once::
+
+    if sys.version_info >= (3, 12):
+        def full_match(self, pattern: str) -> bool: ...
+    if sys.platform == "win32":
+        def startfile(filepath: StrPath) -> None: ...
+
+A name defined only in branches the running interpreter does not take does not
+exist for it (``Path.full_match`` on 3.11, ``os.startfile`` on Linux), and where
+both branches define a name the taken one wins.  Other conditions are left
+alone (``None``): both branches may hold.
+
+Example::
+
+    >>> g = build_graph("import sys\nif sys.version_info >= (9, 0):\n    x = 1\n")
+    >>> version_excluded(g, g.find_symbol("x").definitions[0], 0)
+    True
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+
+from .graph import ProgramGraph
+
+logger = logging.getLogger(__name__)
+
+_VERSION_TEST = re.compile(r"sys\.version_info(>=|<=|>|<)\((\d+),(\d+)\)")
+_PLATFORM_TEST = re.compile(r"sys\.platform(==|!=)(['\"])(\w+)\2")
+
+
+def version_test(g: ProgramGraph, condition: int | None) -> bool | None:
+    """Whether the running Python takes ``if <condition>:`` when the condition
+    compares ``sys.version_info`` with ``(major, minor)`` or ``sys.platform`` with a
+    string, or joins such tests with ``and`` / ``or`` / ``not``; ``None`` for any
+    other condition (both branches may then hold)."""
+    if condition is None:
+        return None
+    kind = g.kinds[condition]
+    if kind == "parenthesized_expression":
+        inner = g.children(condition)
+        return version_test(g, inner[0]) if len(inner) == 1 else None
+    if kind == "not_operator":
+        value = version_test(g, g.child_by_field(condition, "argument"))
+        return None if value is None else not value
+    if kind == "boolean_operator":
+        left, right = g.child_by_field(condition, "left"), g.child_by_field(condition, "right")
+        if left is None or right is None:
+            return None
+        operator = g.source.data[g.end_bytes[left]:g.start_bytes[right]].strip()
+        a, b = version_test(g, left), version_test(g, right)
+        if operator == b"and":
+            return False if a is False or b is False else (True if a and b else None)
+        return True if a is True or b is True else (False if a is False and b is False else None)
+    text = "".join(g.text(condition).split())
+    found = _VERSION_TEST.fullmatch(text)
+    if found is not None:
+        current, wanted = sys.version_info[:2], (int(found.group(2)), int(found.group(3)))
+        return {">=": current >= wanted, "<=": current <= wanted, ">": current > wanted,
+                "<": current < wanted}[found.group(1)]
+    found = _PLATFORM_TEST.fullmatch(text)
+    if found is not None:
+        return (sys.platform == found.group(3)) == (found.group(1) == "==")
+    return None
+
+
+def version_excluded(g: ProgramGraph, node: int, stop: int) -> bool:
+    """Whether ``node`` sits in a branch of an ``if sys.version_info ...`` chain (below
+    ``stop``) that the running Python does not take."""
+    current = node
+    while current >= 0 and current != stop:
+        parent = g.parents[current]
+        if parent < 0:
+            break
+        kind, field = g.kinds[parent], g.fields[current]
+        if kind in ("if_statement", "elif_clause") and field == "consequence":
+            if version_test(g, g.child_by_field(parent, "condition")) is False:
+                return True
+        if kind in ("elif_clause", "else_clause"):
+            chain = g.parents[parent]            # the if_statement
+            for earlier in [chain, *g.children(chain)]:
+                if earlier == parent:
+                    break
+                if g.kinds[earlier] in ("if_statement", "elif_clause") and version_test(
+                        g, g.child_by_field(earlier, "condition")) is True:
+                    return True                  # an earlier branch is taken
+        current = parent
+    return False
+
+
+def live_definitions(g: ProgramGraph, definitions: tuple[int, ...], stop: int = 0) -> tuple[int, ...]:
+    """``definitions`` without those in branches the running Python does not take."""
+    return tuple(d for d in definitions if not version_excluded(g, d, stop))
