@@ -223,11 +223,16 @@ class ProgramGraph:
 
     def node_at(self, byte: int) -> int:
         """The innermost node whose span contains ``byte`` (the module if none)."""
-        best = 0
-        for node in range(len(self.kinds)):
-            if self.start_bytes[node] <= byte < self.end_bytes[node] and self.kinds[node] not in ("entry", "exit"):
-                best = node
-        return best
+        # syntax nodes come in pre-order, so starts never decrease, and the
+        # synthetic CFG entry/exit nodes follow them all: the last node starting
+        # at or before ``byte`` lies inside the innermost node containing it
+        count = len(self.kinds)
+        while count and self.kinds[count - 1] in ("entry", "exit"):
+            count -= 1
+        node = bisect.bisect_right(self.start_bytes, byte, 0, count) - 1
+        while node > 0 and not byte < self.end_bytes[node]:
+            node = self.parents[node]
+        return max(node, 0)
 
     # -- edges ---------------------------------------------------------------
     def _edge_lists(self, kind: EdgeKind) -> tuple[list[int], list[int]]:

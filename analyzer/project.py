@@ -123,6 +123,7 @@ class ProjectIndex:
         self._cache_size = cache_size
         self._located: dict[str, ModuleLocation | None] = {}
         self._hashes: dict[Path, tuple[tuple[int, int], str]] = {}
+        self._outside: set[Path] = set()     # files outside the root, hashed once
 
     # -- modules -----------------------------------------------------------------
     @property
@@ -202,13 +203,20 @@ class ProjectIndex:
     # -- graphs ------------------------------------------------------------------
     def _key(self, path: Path) -> tuple[Path, str]:
         """``(path, content hash)``; the hash is recomputed only when the file's
-        size or modification time changed."""
+        size or modification time changed.  Files outside the project (stubs,
+        the stdlib, installed packages) are hashed once: they do not change while
+        a session runs, and every query reaches them."""
+        known = self._hashes.get(path)
+        if known is not None and path in self._outside:
+            return path, known[1]
         st = path.stat()
         stamp = (st.st_mtime_ns, st.st_size)
         known = self._hashes.get(path)
         if known is None or known[0] != stamp:
             known = (stamp, _content_key(path))
             self._hashes[path] = known
+            if not path.is_relative_to(self.root):
+                self._outside.add(path)
         return path, known[1]
 
     def graph_of(self, path: Path) -> ProgramGraph | None:

@@ -62,8 +62,9 @@ class StaticFacts:
         self.engine, self.path, self.suffix, self.head = engine, path, suffix, head
         self.library = library if library is not None else LibraryMembers()
         # the whole source and the cursor: a query at the cursor itself (nothing
-        # generated yet) is answered from the source's own analysis, ``document``
-        # (an editor's, or built here on first use)
+        # generated yet), and names generated on the cursor's line, are answered
+        # from the source's own analysis, ``document`` (an editor's, or built here
+        # on first use)
         self.source, self.offset, self.document = source, offset, document
         self._members: dict[str, frozenset[str] | None] = {}
         self._calls: dict[str, CallFacts | None] = {}
@@ -72,7 +73,8 @@ class StaticFacts:
         self.seconds = 0.0        # time spent in the static analysis
 
     def _data(self, text: str) -> bytes:
-        return (self.head + text).encode("utf-8") + b"\n" + self.suffix
+        """The patched copy: the text so far, then the file after the cursor's line."""
+        return self._data_prefix(text) + b"\n" + self.suffix
 
     def members_of(self, text: str) -> frozenset[str] | None:
         if text not in self._members:
@@ -112,7 +114,7 @@ class StaticFacts:
             document = self._document()
             return receiver_type(self.engine, self.path, self.source, self.offset - 1, document)
         generated = prefix[self.offset:].decode("utf-8", "replace")
-        if len(prefix) < self.offset or "\n" in generated or self.source[self.offset - 1:self.offset] != b".":
+        if len(prefix) < self.offset or "\n" in generated:
             return None
         chain = _GENERATED_NAME.search(generated[:-1])
         if chain is None or chain.start() == 0:

@@ -119,9 +119,17 @@ class ClassModel:
 
     def info(self, path: str, node: int) -> ClassInfo:
         key = (path, node)
-        if key not in self._infos:
-            self._infos[key] = self._build_info(path, node)
-        return self._infos[key]
+        found = self._infos.get(key)
+        if found is None:
+            # a library class's members are the same for every engine of a session
+            shared = self.engine.shared if self.engine.shared is not None and self.engine.is_library_file(path) else None
+            found = shared.get(("class-info", path, node)) if shared is not None else None
+            if found is None:
+                found = self._build_info(path, node)
+                if shared is not None:
+                    shared[("class-info", path, node)] = found
+            self._infos[key] = found
+        return found
 
     def info_of(self, cls: ClassType) -> ClassInfo | None:
         where = self.definition(cls)

@@ -99,11 +99,14 @@ class CallFacts:
 def expression_ending_at(g: ProgramGraph, end: int) -> int | None:
     """The largest expression ending exactly at byte ``end``."""
     best = None
-    for node in range(len(g.kinds)):
-        if g.end_bytes[node] == end and g.kinds[node] in _EXPRESSIONS:
-            if best is None or g.start_bytes[node] < g.start_bytes[best]:
-                best = node
-    return best
+    ends, node = g.end_bytes, -1
+    while True:
+        try:
+            node = ends.index(end, node + 1)        # a scan in C: this runs at every completion
+        except ValueError:
+            return best
+        if g.kinds[node] in _EXPRESSIONS and (best is None or g.start_bytes[node] < g.start_bytes[best]):
+            best = node
 
 
 def _patched_engine(engine: TypeEngine, path: str, patched: bytes) -> tuple[TypeEngine, ProgramGraph]:
