@@ -146,10 +146,15 @@ def scope_at(g: ProgramGraph, offset: int) -> int | None:
     indentation agree on its innermost function or class (a statement broken
     mid-typing can end a function early in the tree); ``None`` where they differ."""
     data = g.source.data
+    # the line's first character: a function's span ends with its last statement,
+    # which the text at the end of the line (a dot read as a space) may not reach
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    head = data[line_start:offset]
+    probe = line_start + len(head) - len(head.lstrip(b" \t")) if head.strip() else offset
     best, best_def = 0, 0
     for scope in g.scopes:
         node = scope.node
-        if g.start_bytes[node] <= offset < g.end_bytes[node] and g.start_bytes[node] >= g.start_bytes[g.scopes[best].node]:
+        if g.start_bytes[node] <= probe < g.end_bytes[node] and g.start_bytes[node] >= g.start_bytes[g.scopes[best].node]:
             best = scope.id
             if scope.kind in (ScopeKind.FUNCTION, ScopeKind.CLASS):
                 best_def = scope.id
