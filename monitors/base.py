@@ -61,6 +61,12 @@ class Monitor(_Base):
         self._step += 1
         return [self.row_mask(row, input_ids[row].tolist(), device) for row in range(input_ids.shape[0])]
 
+    def step_mask(self, ids: list[int], device: torch.device) -> torch.Tensor | None:
+        """:meth:`masks` for our own decoding loop's single row, which holds the
+        sequence as a list already (no tensor to build and convert back per step)."""
+        self._step += 1
+        return self.row_mask(0, ids, device)
+
     def record(self, row: int, kind: str, detail: str) -> None:
         self.interventions.append(Intervention(self._step, row, self.name, kind, detail))
 

@@ -111,11 +111,11 @@ def decode(lm, prompt_ids: list[int], *, monitors: list[Monitor] = (), exits: Ex
     held_back = None
     text = ""
     pending = stream.prefill(ids)
+    eos = lm.eos_id
     for _ in range(options.max_new_tokens):
         mask, own = None, []
         if monitors:
-            row = torch.tensor([ids], device=lm.device)
-            own = [m.masks(row, lm.device)[0] for m in monitors]
+            own = [m.step_mask(ids, lm.device) for m in monitors]
             mask = combine(own)
         step = pending(mask)
         logits, token, changed = _emit(step.logits, mask)
@@ -129,7 +129,7 @@ def decode(lm, prompt_ids: list[int], *, monitors: list[Monitor] = (), exits: Ex
             if exits.stop.risk(features_of(logits, step.layer - 1, max(depth, 1))) > exits.stop.threshold:
                 stopped, held_back = "stop-policy", token
                 break
-        if token == lm.eos_id:
+        if token == eos:
             stopped = "eos"
             break
         piece = lm.decode([token])
