@@ -40,19 +40,28 @@ def engine(tmp_path: Path) -> TypeEngine:
     return TypeEngine(ProjectIndex(tmp_path))
 
 
-def test_document_answers_at_the_end_of_a_line_without_a_new_build(engine, monkeypatch) -> None:
-    path = str(engine.index.root / "shop.py")
-    dot = SOURCE.index(b"b.\n") + 1
-    expected = members_at(engine, path, SOURCE, dot)
-    document = Analysed.of(engine, path, SOURCE)
+@pytest.mark.parametrize("source, at, receiver, names", [
+    (SOURCE, b"b.\n", "Basket", {"items", "where", "add"}),
+    # tree-sitter swallows ``return q.`` into an error: the dot is read as a space
+    (b"import pathlib\n\n\ndef f(p: pathlib.Path) -> int:\n    q = p\n    return q.\n\n\ndef g() -> None:\n    pass\n",
+     b"q.\n", "Path", {"name", "parent", "exists"}),
+], ids=["end-of-line", "swallowed"])
+def test_document_answers_at_the_end_of_a_line_without_a_new_build(tmp_path: Path, monkeypatch, source: bytes,
+                                                                   at: bytes, receiver: str, names: set) -> None:
+    (tmp_path / "shop.py").write_bytes(source)
+    engine = TypeEngine(ProjectIndex(tmp_path))
+    path = str(tmp_path / "shop.py")
+    dot = source.index(at) + 1
+    expected = members_at(engine, path, source, dot)
+    document = Analysed.of(engine, path, source)
 
     def no_build(*_args):
         raise AssertionError("the patched copy was analysed")
     monkeypatch.setattr(queries, "_patched_engine", no_build)
-    used, receiver = receiver_type(engine, path, SOURCE, dot, document)
-    assert used is document.engine and render(receiver) == "Basket"
-    assert members_at(engine, path, SOURCE, dot, document=document) == expected
-    assert {"items", "where", "add"} <= expected.names
+    used, found = receiver_type(engine, path, source, dot, document)
+    assert used is document.engine and render(found) == receiver
+    assert members_at(engine, path, source, dot, document=document) == expected
+    assert names <= expected.names
 
 
 def test_document_is_not_used_where_it_could_differ(engine) -> None:

@@ -4,17 +4,12 @@ the dot is still reported, and valid code is never changed."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from typelens.analyzer import ProjectIndex, build_graph
+from typelens.analyzer import build_graph
 from typelens.analyzer.parsing import parse_bytes
 from typelens.analyzer.repair import is_repaired_dot, repair_dangling_dots, scope_at
-from typelens.typeinfer import queries
-from typelens.typeinfer.engine import TypeEngine
-from typelens.typeinfer.queries import Analysed, expression_ending_at, members_at, receiver_type
-from typelens.typeinfer.types import render
+from typelens.typeinfer.queries import expression_ending_at
 
 TYPED = [
     b"def f(spec: str):\n    return spec.\n",
@@ -55,23 +50,6 @@ def test_valid_code_is_never_reparsed() -> None:
     assert repair_dangling_dots(data, parse_bytes(data)) is None
     g = build_graph(data)
     assert not g.diagnostics and "attribute" in g.kinds
-
-
-def test_the_document_answers_where_the_parser_swallowed_the_statement(tmp_path: Path, monkeypatch) -> None:
-    source = b"import pathlib\n\n\ndef f(p: pathlib.Path) -> int:\n    q = p\n    return q.\n\n\ndef g() -> None:\n    pass\n"
-    path = str(tmp_path / "a.py")
-    engine = TypeEngine(ProjectIndex(tmp_path))
-    dot = source.index(b"q.\n") + 1
-    expected = members_at(engine, path, source, dot)
-    document = Analysed.of(engine, path, source)
-
-    def no_build(*_args):
-        raise AssertionError("the patched copy was analysed")
-    monkeypatch.setattr(queries, "_patched_engine", no_build)
-    used, receiver = receiver_type(engine, path, source, dot, document)
-    assert used is document.engine and render(receiver) == "Path"
-    assert members_at(engine, path, source, dot, document=document) == expected
-    assert {"name", "parent", "exists"} <= expected.names
 
 
 @pytest.mark.parametrize("data, reads", [
