@@ -131,11 +131,17 @@ def _open_brackets(line: bytes) -> list[int]:
     return closers
 
 
+def repaired_dots(diagnostics) -> frozenset[int]:
+    """The offsets of the dots a graph with these diagnostics read as something
+    else (see :func:`repair_dangling_dots`)."""
+    return frozenset(d.span.start_byte for d in diagnostics
+                     if d.code == "missing-token" and d.span.end_byte == d.span.start_byte + 1)
+
+
 def is_repaired_dot(diagnostics, dot: int) -> bool:
-    """Whether the graph with these diagnostics read the dot at byte ``dot`` as a
-    space (see :func:`repair_dangling_dots`)."""
-    return any(d.code == "missing-token" and d.span.start_byte == dot and d.span.end_byte == dot + 1
-               for d in diagnostics)
+    """Whether the graph with these diagnostics read the dot at byte ``dot`` as
+    something else (see :func:`repair_dangling_dots`)."""
+    return dot in repaired_dots(diagnostics)
 
 
 _DEF_LINE = re.compile(rb"[ \t]*(?:async[ \t]+)?(?:def|class)\b")

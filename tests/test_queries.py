@@ -173,3 +173,17 @@ def test_module_names_follow_the_running_pythons_version_and_platform_gates(tmp_
     source = b"import gated\nx = gated.value\nx.\n"
     _, receiver = receiver_type(engine, str(tmp_path / "v.py"), source, source.rindex(b"."))
     assert render(receiver) == "int"                    # the branch taken, not the last one written
+
+
+def test_the_receiver_of_a_dot_being_typed_flows_nowhere(tmp_path: Path) -> None:
+    # ``self.munge(self.`` is read as ``self.munge(self)`` so that the statement keeps
+    # its graph; ``self`` is the receiver asked about, not an argument of ``munge``
+    source = (b"class W:\n    def munge(self, text):\n        return text.upper()\n\n"
+              b"    def split(self, text: str):\n        text = self.munge(self.\n        return text\n")
+    path = str(tmp_path / "w.py")
+    document = Analysed.of(TypeEngine(ProjectIndex(tmp_path)), path, source)
+    g = document.graph
+    parameter = g.find_symbol("text", "W.munge").definitions[0]
+    assert "W" not in render(document.engine.parameter_type(path, parameter))
+    used, receiver = receiver_type(document.engine, path, source, source.rindex(b"self.") + 4, document)
+    assert used is document.engine and render(receiver) == "W"

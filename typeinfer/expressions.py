@@ -17,6 +17,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from typelens.analyzer.repair import repaired_dots
+
 from .types import (
     BOOL, BYTES, COMPLEX, FLOAT, INT, NONE, STR, UNKNOWN, CallableType, ClassType, Type, TypeOfClass, is_known, make_union, members, numeric_result,
 )
@@ -36,11 +38,26 @@ _SEQUENCES = frozenset({"str", "bytes", "list", "tuple", "bytearray"})
 class ExpressionTyper:
     def __init__(self, engine: "TypeEngine") -> None:
         self.engine = engine
+        self._unfinished: dict[str, tuple[object, frozenset[int]]] = {}
 
     def type_of(self, path: str, node: int | None) -> Type:
-        if node is None:
+        if node is None or self._is_unfinished(path, node):
             return UNKNOWN
         return self.engine.memo(("expr", path, node), lambda: self._visit(path, node))
+
+    def receiver_type_of(self, path: str, node: int) -> Type:
+        """The type of ``node`` itself where it is the receiver of a dot being
+        typed (``self`` in ``f(self.``), which as a value is unknown (:meth:`type_of`):
+        ``f(self.`` is read as ``f(self)`` only so that the statement keeps its
+        graph, and ``self`` must not flow into ``f``'s parameter or a variable."""
+        return self._visit(path, node)
+
+    def _is_unfinished(self, path: str, node: int) -> bool:
+        g = self.engine.graph(path)
+        known = self._unfinished.get(path)
+        if known is None or known[0] is not g:
+            known = self._unfinished[path] = (g, repaired_dots(g.diagnostics) if g is not None else frozenset())
+        return bool(known[1]) and g.end_bytes[node] in known[1]
 
     def _visit(self, path: str, node: int) -> Type:
         g = self.engine.graph(path)

@@ -164,7 +164,7 @@ def receiver_type(engine: TypeEngine, path: str, data: bytes, dot: int,
     if document is not None and document.graph.source.data == data:
         node = _document_answers(document.graph, dot)
         if node is not None:
-            return document.engine, document.engine.exprs.type_of(path, node)
+            return document.engine, document.engine.exprs.receiver_type_of(path, node)
         chain = _NAME_CHAIN.search(data, max(0, data.rfind(b"\n", 0, dot) + 1), dot)
         if chain is not None:       # the statement is broken around the dot: read the name in its scope
             value = name_chain_at(document, path, dot, chain.group().decode().split("."))
