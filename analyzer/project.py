@@ -211,7 +211,6 @@ class ProjectIndex:
             return path, known[1]
         st = path.stat()
         stamp = (st.st_mtime_ns, st.st_size)
-        known = self._hashes.get(path)
         if known is None or known[0] != stamp:
             known = (stamp, _content_key(path))
             self._hashes[path] = known

@@ -30,7 +30,7 @@ from typelens.analyzer import InputError, ProjectIndex
 from typelens.typeinfer.engine import TypeEngine
 from typelens.typeinfer.queries import (
     Analysed, CallFacts, LibraryMembers, call_at, call_facts_of_type, call_in_document, import_names, name_chain_at,
-    receiver_type,
+    receiver_type, trailing_name,
 )
 from typelens.typeinfer.types import UNKNOWN, UnknownType
 
@@ -41,10 +41,6 @@ from .early_exit import Exits
 from .lm import CodeLM, load_lm
 
 logger = logging.getLogger(__name__)
-
-# a dotted name generated after the cursor, not itself a member of something
-_GENERATED_NAME = re.compile(r"(?<![\w.)\]}'\"])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*\Z")
-
 
 def _binds(text: str, name: str) -> bool:
     """Whether ``text`` may bind ``name`` (an assignment, ``as``, a comprehension
@@ -116,7 +112,7 @@ class StaticFacts:
         generated = prefix[self.offset:].decode("utf-8", "replace")
         if len(prefix) < self.offset or "\n" in generated:
             return None
-        chain = _GENERATED_NAME.search(generated[:-1])
+        chain = trailing_name(generated[:-1])
         if chain is None or chain.start() == 0:
             return None             # none, or a member of what the cursor's dot follows
         names = chain.group().split(".")

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from typelens.analyzer import Definition, ModuleLocation, ProgramGraph, ScopeKind, SymbolKind
-from typelens.analyzer.version_gates import version_excluded
+from typelens.analyzer.version_gates import live_definitions
 
 from .types import (
     NONE, UNKNOWN, ClassType, FunctionRef, ModuleType, Type, TypeOfClass, TypeVarType, make_union, members, substitute,
@@ -142,7 +142,7 @@ class ClassModel:
         for sym in g.symbols:
             if sym.scope != scope.id or not sym.definitions:
                 continue
-            live = tuple(d for d in sym.definitions if not version_excluded(g, d, node))
+            live = live_definitions(g, sym.definitions, node)
             if not live:
                 continue            # defined only for other Python versions (typeshed's ``sys.version_info`` gates)
             if len(live) != len(sym.definitions):
@@ -361,5 +361,3 @@ def decorator_names(g: ProgramGraph, definition: int) -> frozenset[str]:
 
 
 _DECORATOR = re.compile(r"@\s*([\w.]+)")
-
-

@@ -41,9 +41,10 @@ class ExpressionTyper:
         self._unfinished: dict[str, tuple[object, frozenset[int]]] = {}
 
     def type_of(self, path: str, node: int | None) -> Type:
-        if node is None or self._is_unfinished(path, node):
+        if node is None:
             return UNKNOWN
-        return self.engine.memo(("expr", path, node), lambda: self._visit(path, node))
+        return self.engine.memo(("expr", path, node),
+                                lambda: UNKNOWN if self._is_unfinished(path, node) else self._visit(path, node))
 
     def receiver_type_of(self, path: str, node: int) -> Type:
         """The type of ``node`` itself where it is the receiver of a dot being

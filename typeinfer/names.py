@@ -38,6 +38,7 @@ _UNPACK_PARENTS = frozenset({"pattern_list", "tuple_pattern", "list_pattern", "t
 class NameResolver:
     def __init__(self, engine: "TypeEngine") -> None:
         self.engine = engine
+        self._live: dict[tuple[str, int], tuple[int, ...]] = {}
 
     # -- references -----------------------------------------------------------------
     def value_of_reference(self, path: str, node: int) -> Type:
@@ -139,7 +140,7 @@ class NameResolver:
             return self.builtin(sym.name) if sym.kind is SymbolKind.BUILTIN else UNKNOWN
         if sym.kind is SymbolKind.VARIABLE and sym.definitions and _is_typevar(g, sym.definitions[0]):
             return TypeVarType(sym.name)
-        definitions = _live(g, sym.definitions)
+        definitions = self.live(path, sid)
         if sym.kind is SymbolKind.FUNCTION and definitions:
             # Overloads are one callable: the call picks among them.
             return self.definition_type(path, definitions[-1])
@@ -147,6 +148,16 @@ class NameResolver:
         if declared is not None:
             return declared
         return make_union(self.definition_type(path, d) for d in definitions)
+
+    def live(self, path: str, sid: int) -> tuple[int, ...]:
+        """The symbol's definitions the running Python sees (``sys.version_info`` /
+        ``sys.platform`` gates); all of them when none is (the name then exists only
+        elsewhere).  Once per symbol: every read of the name asks."""
+        found = self._live.get((path, sid))
+        if found is None:
+            g = self.engine.graph(path)
+            found = self._live[(path, sid)] = _live(g, g.symbols[sid].definitions)
+        return found
 
     def declared_type(self, path: str, definitions: tuple[int, ...]) -> Type | None:
         """The annotation of the first annotated definition, if any."""
@@ -169,7 +180,7 @@ class NameResolver:
         if sid is None:
             return UNKNOWN
         sym = g.symbols[sid]
-        live = _live(g, sym.definitions)
+        live = self.live(path, sid)
         defs = [d for d in g.predecessors(use, EdgeKind.DFG) if d in live]
         if sym.kind in (SymbolKind.FUNCTION, SymbolKind.CLASS, SymbolKind.IMPORT) or not defs:
             value = self.symbol_value(path, sid)

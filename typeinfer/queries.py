@@ -27,7 +27,6 @@ from dataclasses import dataclass
 
 from typelens.analyzer import ProgramGraph, ScopeKind, SymbolKind, build_graph
 from typelens.analyzer.repair import is_repaired_dot, scope_at
-from typelens.analyzer.version_gates import live_definitions
 
 from .callables import signature
 from .engine import TypeEngine
@@ -41,7 +40,7 @@ _EXPRESSIONS = frozenset({
     "dictionary_comprehension", "set_comprehension", "generator_expression", "await",
 })
 _FROM_IMPORT = re.compile(r"(?:^|\n)[ \t]*from[ \t]+([\w.]+)[ \t]+import(?:[ \t]*\(\s*|[ \t]+)?(?:[\w \t]+,\s*)*$")
-_NAME_CHAIN = re.compile(rb"(?<![\w.)\]}'\"])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*\Z")
+_NAME_CHAIN = re.compile(r"(?<![\w.)\]}'\"])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*\Z")
 _IMPORT_DOTTED = re.compile(r"(?:^|\n)[ \t]*import[ \t]+(?:[\w.]+[ \t]*,[ \t]*)*([\w.]+)\.$")
 
 
@@ -165,9 +164,9 @@ def receiver_type(engine: TypeEngine, path: str, data: bytes, dot: int,
         node = _document_answers(document.graph, dot)
         if node is not None:
             return document.engine, document.engine.exprs.receiver_type_of(path, node)
-        chain = _NAME_CHAIN.search(data, max(0, data.rfind(b"\n", 0, dot) + 1), dot)
+        chain = trailing_name(data[data.rfind(b"\n", 0, dot) + 1:dot].decode("utf-8", "replace"))
         if chain is not None:       # the statement is broken around the dot: read the name in its scope
-            value = name_chain_at(document, path, dot, chain.group().decode().split("."))
+            value = name_chain_at(document, path, dot, chain.group().split("."))
             if value is not None:
                 return document.engine, value
     line_end = data.find(b"\n", dot)
@@ -177,6 +176,12 @@ def receiver_type(engine: TypeEngine, path: str, data: bytes, dot: int,
     if node is None:
         return fresh, None
     return fresh, fresh.exprs.type_of(path, node)
+
+
+def trailing_name(text: str) -> re.Match | None:
+    """The dotted name (``self.items``) that ``text`` ends with, unless it is
+    itself a member of something (after a dot or a bracket)."""
+    return _NAME_CHAIN.search(text)
 
 
 def name_chain_at(document: Analysed, path: str, offset: int, chain: list[str]) -> Type | None:
@@ -211,7 +216,7 @@ def _name_in_scope(engine: TypeEngine, path: str, g: ProgramGraph, scope: int, n
         here = g.scopes[scope]
         sym = g.find_symbol(name, here.qualname) if (scope == start or here.kind is not ScopeKind.CLASS) else None
         if sym is not None and sym.definitions:
-            flow_free = (sym.kind is not SymbolKind.VARIABLE or len(live_definitions(g, sym.definitions)) == 1
+            flow_free = (sym.kind is not SymbolKind.VARIABLE or len(engine.names.live(path, sym.id)) == 1
                          or engine.names.declared_type(path, sym.definitions) is not None)
             return engine.names.symbol_value(path, sym.id) if flow_free else None
         scope = here.parent
