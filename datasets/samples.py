@@ -94,6 +94,6 @@ def file_samples(path: Path, project: str, display: str, module: str | None = No
         out.append({
             "project": project, "file": display, "scope": target.scope, "name": target.name, "kind": target.kind,
             "label": label, "label_source": source, "windows": windows(stream, target),
-            "slice": slice_tokens(g, target),
+            "slice": slice_tokens(g, target, stream),
         })
     return out

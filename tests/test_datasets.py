@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
+from typelens.analyzer import ProjectIndex
 from typelens.cli.main import app
 from typelens.datasets import BuildOptions, build_dataset, deduplicate, file_samples, split_of, walk_corpus
 
@@ -69,11 +70,27 @@ def test_samples_never_show_their_label(tmp_path: Path) -> None:
     for s in samples:
         for window in s["windows"]:
             assert "list" not in window and "float" not in window, window
+        assert "list" not in s["slice"] and "float" not in s["slice"], s["slice"]
         assert s["label_source"] == "annotation"
 
 
+def test_slices_carry_the_lines_they_touch(tmp_path: Path) -> None:
+    path = tmp_path / "m.py"
+    path.write_text('def ratio(total: float, count: int) -> float:\n    share = total / max(count, 1e-3)\n'
+                    '    return share\n\n\ndef run() -> float:\n    label = "a long string"\n'
+                    '    return ratio(2.5, 0x10)\n')
+    samples = {(s["kind"], s["name"]): s
+               for s in file_samples(path, "p", "m.py", index=ProjectIndex(tmp_path), static=True)}
+    share = samples[("variable", "share")]["slice"]
+    # the definition's whole line, numbers as single tokens, the return that reads it
+    assert share[:10] == ["<def>", "share", "=", "total", "/", "max", "(", "count", ",", "1e-3"], share
+    assert "<use>" in share and "return" in share
+    ret = samples[("return", "run")]["slice"]
+    assert ret == ["<return>", "return", "ratio", "(", "2.5", ",", "0x10", ")"], ret
+    assert "<str>" in samples[("variable", "label")]["slice"] and "long" not in samples[("variable", "label")]["slice"]
+
+
 def test_static_labels_only_where_unannotated_and_certain(tmp_path: Path) -> None:
-    from typelens.analyzer import ProjectIndex
     path = tmp_path / "m.py"
     path.write_text(CODE + "\n\ndef count(items):\n    total = 0\n    for _ in items:\n        total += 1\n"
                     "    return total\n")

@@ -24,7 +24,8 @@ from typelens.analyzer import ProgramGraph, ScopeKind, SymbolKind, slice_of
 from .callables import signature
 from .normalize import normalise
 
-_TOKEN = re.compile(rb"#[^\n]*|->|[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d+)?|\S")
+_TOKEN = re.compile(rb"#[^\n]*|->|[A-Za-z_][A-Za-z0-9_]*"
+                    rb"|0[xXoObB][0-9a-fA-F_]+|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?[jJ]?|\S")
 _ANNOTATION_FIELDS = {("assignment", "type"), ("typed_parameter", "type"), ("typed_default_parameter", "type"),
                       ("function_definition", "return_type")}
 
@@ -54,7 +55,7 @@ class TokenStream:
         strings.sort()
         self.tokens: list[str] = []
         self.starts: list[int] = []
-        data = g.source.data
+        data = self.data = g.source.data
         skip_until = 0
         for m in _TOKEN.finditer(data):
             start = m.start()
@@ -79,6 +80,22 @@ class TokenStream:
     def window(self, byte: int, size: int) -> list[str]:
         at = bisect.bisect_left(self.starts, byte)
         return self.tokens[max(0, at - size):at + size + 1]
+
+    def between(self, start: int, end: int) -> list[str]:
+        """The tokens that start in ``[start, end)``."""
+        return self.tokens[bisect.bisect_left(self.starts, start):bisect.bisect_left(self.starts, end)]
+
+    def line(self, byte: int, limit: int) -> list[str]:
+        """The tokens of the line holding ``byte``, at most ``limit`` of them around it."""
+        first = self.data.rfind(b"\n", 0, byte) + 1
+        last = self.data.find(b"\n", byte)
+        lo = bisect.bisect_left(self.starts, first)
+        hi = bisect.bisect_left(self.starts, last if last >= 0 else len(self.data))
+        if hi - lo > limit:
+            at = bisect.bisect_left(self.starts, byte)
+            lo = max(lo, min(at - limit // 2, hi - limit))
+            hi = lo + limit
+        return self.tokens[lo:hi]
 
 
 def _covering(spans: list[tuple[int, int]], offset: int) -> tuple[int, int] | None:
@@ -138,27 +155,35 @@ def windows(stream: TokenStream, target: Target, size: int = 8, limit: int = 8) 
     return [stream.window(b, size) for b in target.occurrences[:limit]]
 
 
-def slice_tokens(g: ProgramGraph, target: Target, limit: int = 256) -> list[str]:
-    """The linearised usage slice: ``<role>`` markers followed by each node's tokens."""
+def slice_tokens(g: ProgramGraph, target: Target, stream: TokenStream | None = None, limit: int = 256,
+                 per_line: int = 20) -> list[str]:
+    """The linearised usage slice: for each line the slice touches (definitions,
+    uses, the parameters a value flows into, the returns it comes from), a
+    ``<role>`` marker and the line's tokens as the windows read them (annotations
+    cut, string contents hidden), at most ``per_line`` around the slice's node.
+    ``v = lbv | ubv`` and ``if ts.state == ...`` say what the bare name cannot."""
+    stream = stream if stream is not None else TokenStream(g)
     if target.symbol is None:
-        return _return_tokens(g, target, limit)
+        return _return_tokens(g, target, stream, limit, per_line)
     out: list[str] = []
+    lines: set[int] = set()
     for item in slice_of(g, g.symbols[target.symbol], depth=1, max_items=64):
+        if item.file != 0 or item.span.start_row in lines:
+            continue
+        lines.add(item.span.start_row)
         out.append(f"<{item.role}>")
-        out.extend(t.decode("utf-8", "replace") for t in _TOKEN.findall(item.text.encode("utf-8"))[:24]
-                   if not t.startswith(b"#"))
+        out.extend(stream.line(item.span.start_byte, per_line))
         if len(out) >= limit:
             break
     return out[:limit]
 
 
-def _return_tokens(g: ProgramGraph, target: Target, limit: int) -> list[str]:
+def _return_tokens(g: ProgramGraph, target: Target, stream: TokenStream, limit: int, per_line: int) -> list[str]:
     """A function's "slice" for its return type: its ``return`` statements."""
     out: list[str] = []
     for node in target.returns:
         out.append("<return>")
-        out.extend(t.decode("utf-8", "replace") for t in _TOKEN.findall(g.text(node).encode("utf-8"))[:24]
-                   if not t.startswith(b"#"))
+        out.extend(stream.between(g.start_bytes[node], g.end_bytes[node])[:per_line])
         if len(out) >= limit:
             break
     return out[:limit]

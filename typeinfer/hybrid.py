@@ -87,7 +87,7 @@ class NeuralAssistant:
         if self.slice is not None and undecided:
             # the slice model is asked only where no classifier candidate fits: it can
             # name the parametric and user-defined types outside the classifier's classes
-            rows = [{"kind": p.kind, "name": p.name, "slice": slice_tokens(g, target)} for p, target, _ in undecided]
+            rows = [{"kind": p.kind, "name": p.name, "slice": slice_tokens(g, target, stream)} for p, target, _ in undecided]
             for (p, target, candidates), extra in zip(undecided, self.slice.predict(rows, k=5)):
                 choice = self._choose(engine, path, g, p, target, mix(candidates, extra), mode)
                 if choice is not None:

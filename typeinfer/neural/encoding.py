@@ -3,7 +3,9 @@
 Tokens are hashed into ``buckets`` ids (0 is padding), so the model needs no
 vocabulary file and never meets an out-of-vocabulary token.  A sample becomes
 ``windows[W, L]`` (``W`` windows of ``L`` tokens) and ``name[S]`` (the sub-tokens of
-the symbol's name: ``max_retries`` -> ``max``, ``retries``).
+the symbol's name: ``max_retries`` -> ``max``, ``retries``).  Number literals
+read as their kind (``<int>``, ``<float>``, ``<complex>``): ``0.0731`` says float
+however rare the literal.
 
 Example::
 
@@ -21,6 +23,19 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 _SUBTOKEN = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+_INT = re.compile(r"(?:0[xXoObB][0-9a-fA-F_]+|\d[\d_]*)[lL]?")
+_FLOAT = re.compile(r"(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d+)?")
+
+
+def literal_kind(token: str) -> str | None:
+    """``<int>``, ``<float>`` or ``<complex>`` for a number literal, else None."""
+    if not token or not (token[0].isdigit() or (token[0] == "." and token[1:2].isdigit())):
+        return None
+    if _INT.fullmatch(token):
+        return "<int>"
+    if token[-1] in "jJ" and _FLOAT.fullmatch(token[:-1]):
+        return "<complex>"
+    return "<float>" if _FLOAT.fullmatch(token) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +57,7 @@ class Encoder:
     def token_id(self, token: str) -> int:
         hit = self._cache.get(token)
         if hit is None:
-            digest = hashlib.blake2b(token.encode("utf-8", "replace"), digest_size=8).digest()
+            digest = hashlib.blake2b((literal_kind(token) or token).encode("utf-8", "replace"), digest_size=8).digest()
             hit = 1 + int.from_bytes(digest, "little") % (self.config.buckets - 1)
             if len(self._cache) < 500_000:
                 self._cache[token] = hit

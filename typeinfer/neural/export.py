@@ -28,7 +28,7 @@ def load_torch_model(model_dir: Path) -> tuple[WindowClassifier, dict]:
     config = read_config(model_dir)
     weights = Path(model_dir) / "model.safetensors"
     model = WindowClassifier(config["encoder"]["buckets"], len(config["classes"]), config["dim"], config["hidden"],
-                             config["encoder"]["window_len"])
+                             config["encoder"]["window_len"], config["layers"])
     try:
         model.load_state_dict(load_file(str(weights)))
     except Exception as err:  # safetensors raises several kinds for damaged files

@@ -1,10 +1,12 @@
 """The classifier (torch): token embeddings plus a learned embedding of each
 token's position in its window (the symbol's occurrence sits in the middle, so
-``= 0`` right after it and ``xs.append`` around it keep their place) -> a
-convolution over each window -> max over tokens; the windows are pooled by their
-mean and the first window (the definition, or the parameter in its signature) is
-kept apart; with the name's embedding -> MLP -> logits over the top types plus
-``<other>``.  Divide the logits by the calibration temperature for probabilities."""
+``= 0`` right after it and ``xs.append`` around it keep their place) -> a stack of
+convolutions over each window (kernel 3, the second dilated by 2, residual, so a
+token sees seven of its neighbours: ``n = a / b`` reaches from ``n`` to ``b``) ->
+max over tokens; the windows are pooled by their mean and the first window (the
+definition, or the parameter in its signature) is kept apart; with the name's
+embedding -> MLP -> logits over the top types plus ``<other>``.  Divide the
+logits by the calibration temperature for probabilities."""
 
 from __future__ import annotations
 
@@ -13,22 +15,26 @@ from torch import nn
 
 
 class WindowClassifier(nn.Module):
-    def __init__(self, buckets: int, classes: int, dim: int = 64, hidden: int = 192, window_len: int = 17) -> None:
+    def __init__(self, buckets: int, classes: int, dim: int = 64, hidden: int = 192, window_len: int = 17,
+                 layers: int = 2) -> None:
         super().__init__()
         self.embed = nn.Embedding(buckets, dim, padding_idx=0)
         self.position = nn.Embedding(window_len, dim)
-        self.conv = nn.Conv1d(dim, dim, kernel_size=3, padding=1)
+        self.convs = nn.ModuleList(nn.Conv1d(dim, dim, kernel_size=3, padding=2 ** i, dilation=2 ** i)
+                                   for i in range(layers))
         self.head = nn.Sequential(nn.Linear(3 * dim, hidden), nn.ReLU(), nn.Dropout(0.1), nn.Linear(hidden, classes))
 
     def forward(self, windows: torch.Tensor, name: torch.Tensor) -> torch.Tensor:
         """``windows``: [B, W, L] token ids, ``name``: [B, S] -> logits [B, C]."""
         b, w, l = windows.shape
         flat = windows.reshape(b * w, l)
-        tokens = self.embed(flat) + self.position.weight[:l].unsqueeze(0)    # [BW, L, D]
-        mask = (flat > 0).unsqueeze(-1)                                      # [BW, L, 1]
-        conv = torch.relu(self.conv(tokens.transpose(1, 2))).transpose(1, 2)  # [BW, L, D]
-        conv = conv.masked_fill(~mask, -1e4)
-        per_window = conv.max(dim=1).values.reshape(b, w, -1)               # [B, W, D]
+        mask = (flat > 0).unsqueeze(1)                                        # [BW, 1, L]
+        x = (self.embed(flat) + self.position.weight[:l].unsqueeze(0)).transpose(1, 2)   # [BW, D, L]
+        x = torch.relu(self.convs[0](x))
+        for conv in self.convs[1:]:
+            x = x + torch.relu(conv(x * mask))
+        x = x.masked_fill(~mask, -1e4)
+        per_window = x.max(dim=2).values.reshape(b, w, -1)                   # [B, W, D]
         present = (windows.sum(dim=2) > 0).unsqueeze(-1).float()             # [B, W, 1]
         pooled = (per_window * present).sum(1) / present.sum(1).clamp(min=1.0)
         first = per_window[:, 0] * present[:, 0]

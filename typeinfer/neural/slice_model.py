@@ -32,10 +32,12 @@ from .train import _holdout, load_split
 
 logger = logging.getLogger(__name__)
 
-SLICE_VERSION = "typelens-slice-1"
-_TYPE_TOKEN = re.compile(r"[A-Za-z_][\w.]*|\.\.\.|[\[\],|]|'[^']*'|\S")
+SLICE_VERSION = "typelens-slice-2"   # 2: identifiers outside the vocabulary copied through placeholders
+_TYPE_TOKEN = re.compile(r"[A-Za-z_]\w*|\.\.\.|[\[\],|.]|'[^']*'|\S")
+_IDENT = re.compile(r"[A-Za-z_]\w*")
 PAD, EOS, UNK = 0, 1, 2
 MAX_IN, MAX_OUT = 96, 16
+SLOTS = tuple(f"<v{i}>" for i in range(24))
 
 
 def type_tokens(label: str) -> list[str]:
@@ -59,42 +61,106 @@ def _inputs(row: dict) -> list[str]:
 
 
 class SliceVocab:
+    """Word-level tokens, plus placeholders ``<v0>``.. ``<v23>``: an identifier of a
+    slice outside the vocabulary (a class of the project at hand, say) is read as
+    the placeholder of its first appearance in that slice, and a placeholder the
+    model generates is written back as that identifier.  The model learns to copy
+    what it cannot name: the vocabulary keeps only tokens seen in several training
+    projects, so project-specific names are placeholders in training too.
+
+    Example::
+
+        >>> v = SliceVocab(["<pad>", "</s>", "<unk>", *SLOTS, "<kind:variable>", "="])
+        >>> ids, names = v.encode_row({"kind": "variable", "name": "w", "slice": ["w", "=", "Widget", "(", ")"]})
+        >>> names, v.decode(v.encode_label("Widget", names), names)
+        (['w', 'Widget'], ['Widget'])
+    """
+
     def __init__(self, tokens: list[str]) -> None:
         self.tokens = tokens
         self.index = {t: i for i, t in enumerate(tokens)}
+        self.slots = [self.index[s] for s in SLOTS if s in self.index]
+        self.slot_of = {i: n for n, i in enumerate(self.slots)}
 
     @classmethod
-    def build(cls, rows: list[dict], size: int) -> "SliceVocab":
-        counts = Counter()
+    def build(cls, rows: list[dict], size: int, min_projects: int = 3) -> "SliceVocab":
+        counts: Counter = Counter()
+        projects: dict[str, set] = {}
         for r in rows:
-            counts.update(_inputs(r))
-            counts.update(type_tokens(r["label"]) * 3)
-        return cls(["<pad>", "</s>", "<unk>"] + [t for t, _ in counts.most_common(size - 3)])
+            tokens = [*_inputs(r), *type_tokens(r["label"]) * 3]
+            counts.update(tokens)
+            project = r.get("project", "")
+            for t in set(tokens):
+                projects.setdefault(t, set()).add(project)
+        kept = [t for t, _ in counts.most_common() if len(projects[t]) >= min_projects and t not in SLOTS]
+        return cls(["<pad>", "</s>", "<unk>", *SLOTS] + kept[: size - 3 - len(SLOTS)])
 
-    def encode(self, tokens: list[str], limit: int) -> list[int]:
-        return [self.index.get(t, UNK) for t in tokens[: limit - 1]] + [EOS]
+    def encode_row(self, row: dict) -> tuple[list[int], list[str]]:
+        """The slice's ids (``</s>``-terminated) and the identifiers its placeholders stand for."""
+        names: list[str] = []
+        slot: dict[str, int] = {}
+        ids = []
+        for t in _inputs(row)[: MAX_IN - 1]:
+            i = self.index.get(t)
+            if i is None:
+                i = UNK
+                if _IDENT.fullmatch(t):
+                    if t not in slot and len(names) < len(self.slots):
+                        slot[t] = len(names)
+                        names.append(t)
+                    if t in slot:
+                        i = self.slots[slot[t]]
+            ids.append(i)
+        return ids + [EOS], names
 
-    def decode(self, ids) -> list[str]:
+    def encode_label(self, label: str, names: list[str]) -> list[int]:
+        slot = {n: k for k, n in enumerate(names)}
+        out = []
+        for t in type_tokens(label)[: MAX_OUT - 1]:
+            i = self.index.get(t)
+            if i is None:
+                i = self.slots[slot[t]] if t in slot else UNK
+            out.append(i)
+        return out + [EOS]
+
+    def decode(self, ids, names: list[str] = ()) -> list[str] | None:
+        """Type tokens up to ``</s>``; None when the model wrote ``<unk>`` or a
+        placeholder with no identifier behind it."""
         out = []
         for i in ids:
             i = int(i)
             if i == EOS:
                 break
-            if i > EOS:
+            if i == PAD:
+                continue
+            if i == UNK:
+                return None
+            if i in self.slot_of:
+                k = self.slot_of[i]
+                if k >= len(names):
+                    return None
+                out.append(names[k])
+            else:
                 out.append(self.tokens[i])
         return out
 
 
+def decode_text(vocab: SliceVocab, ids, names: list[str]) -> str:
+    """A generated sequence as a type string ("" for one that names nothing)."""
+    tokens = vocab.decode(ids, names)
+    return join_type(tokens) if tokens else ""
+
+
 def _batch(vocab: SliceVocab, rows: list[dict], with_labels: bool):
-    inputs = [vocab.encode(_inputs(r), MAX_IN) for r in rows]
-    width = max(len(x) for x in inputs)
-    ids = torch.tensor([x + [PAD] * (width - len(x)) for x in inputs])
+    encoded = [vocab.encode_row(r) for r in rows]
+    width = max(len(x) for x, _ in encoded)
+    ids = torch.tensor([x + [PAD] * (width - len(x)) for x, _ in encoded])
     batch = {"input_ids": ids, "attention_mask": (ids != PAD).long()}
     if with_labels:
-        labels = [vocab.encode(type_tokens(r["label"]), MAX_OUT) for r in rows]
+        labels = [vocab.encode_label(r["label"], names) for r, (_, names) in zip(rows, encoded)]
         lw = max(len(x) for x in labels)
         batch["labels"] = torch.tensor([x + [-100] * (lw - len(x)) for x in labels])
-    return batch
+    return batch, [names for _, names in encoded]
 
 
 def train_slice_model(data_dir: Path, out_dir: Path, *, epochs: int = 2, batch: int = 64, limit: int = 60000,
@@ -123,7 +189,7 @@ def train_slice_model(data_dir: Path, out_dir: Path, *, epochs: int = 2, batch: 
         total = 0.0
         for start in range(0, len(order), batch):
             chunk = [rows[i] for i in order[start:start + batch]]
-            loss = model(**_batch(vocab, chunk, True)).loss
+            loss = model(**_batch(vocab, chunk, True)[0]).loss
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
@@ -190,11 +256,11 @@ class SliceRuntime:
         self.temperature = float(settings.get("temperature", 1.0))
 
     def _beams(self, rows: list[dict], k: int):
-        batch = _batch(self.vocab, rows, False)
+        batch, names = _batch(self.vocab, rows, False)
         with torch.no_grad():
             out = self.model.generate(**batch, num_beams=k, num_return_sequences=k, max_new_tokens=MAX_OUT,
                                       output_scores=True, return_dict_in_generate=True)
-        texts = [join_type(self.vocab.decode(seq[1:])) for seq in out.sequences]
+        texts = [decode_text(self.vocab, seq[1:], names[i // k]) for i, seq in enumerate(out.sequences)]
         if k > 1:
             scores = out.sequences_scores.reshape(len(rows), k).numpy()
         else:   # greedy: transformers reports no sequence scores, and one candidate needs none

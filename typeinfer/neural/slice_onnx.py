@@ -24,7 +24,7 @@ import numpy as np
 
 from typelens.analyzer import ModelError
 
-from .slice_model import EOS, MAX_IN, MAX_OUT, PAD, SliceVocab, _inputs, calibrated, join_type, read_slice_folder
+from .slice_model import EOS, MAX_OUT, PAD, SliceVocab, calibrated, decode_text, read_slice_folder
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ class SliceOnnxRuntime:
         self.temperature = float(settings.get("temperature", 1.0))
 
     def _encode(self, rows: list[dict]) -> tuple[np.ndarray, np.ndarray]:
-        inputs = [self.vocab.encode(_inputs(r), MAX_IN) for r in rows]
+        inputs = [self.vocab.encode_row(r)[0] for r in rows]
         width = max(len(x) for x in inputs)
         ids = np.array([x + [PAD] * (width - len(x)) for x in inputs], dtype=np.int64)
         mask = (ids != PAD).astype(np.int64)
@@ -154,7 +154,8 @@ class SliceOnnxRuntime:
         """Top-``k`` type strings per row with temperature-calibrated probabilities."""
         out = []
         found_all = [f for start in range(0, len(rows), batch) for f in self.beams(rows[start:start + batch], k)]
-        for found in found_all:
-            texts = [join_type(self.vocab.decode(seq[1:])) for seq, _ in found]
+        for row, found in zip(rows, found_all):
+            names = self.vocab.encode_row(row)[1]
+            texts = [decode_text(self.vocab, seq[1:], names) for seq, _ in found]
             out.append(calibrated(texts, [score for _, score in found], self.temperature))
         return out

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from typelens.analyzer import ModelError
 
-MODEL_VERSION = "typelens-classifier-2"   # 2: position embeddings, first window apart
+MODEL_VERSION = "typelens-classifier-3"   # 2: position embeddings, first window apart; 3: stacked convolutions, number literals by kind
 
 
 def read_config(model_dir: Path) -> dict:
@@ -22,7 +22,7 @@ def read_config(model_dir: Path) -> dict:
     if not isinstance(config, dict) or config.get("version") != MODEL_VERSION:
         found = config.get("version") if isinstance(config, dict) else None
         raise ModelError(f"{model_dir}: model version {found!r}, this typelens reads {MODEL_VERSION!r}; retrain it")
-    for key in ("classes", "encoder", "dim", "hidden", "temperature"):
+    for key in ("classes", "encoder", "dim", "hidden", "layers", "temperature"):
         if key not in config:
             raise ModelError(f"{path}: missing {key!r}; the file is damaged or from another tool")
     return config

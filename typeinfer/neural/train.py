@@ -48,7 +48,7 @@ def _holdout(rows: list[dict], share: float = 0.1) -> tuple[list[dict], list[dic
 
 
 def train_classifier(data_dir: Path, out_dir: Path, *, top: int = 500, epochs: int = 6, batch: int = 256,
-                     dim: int = 48, hidden: int = 192, buckets: int = 1 << 14, seed: int = 13,
+                     dim: int = 48, hidden: int = 192, layers: int = 2, buckets: int = 1 << 14, seed: int = 13,
                      progress: bool = True) -> dict:
     torch.manual_seed(seed)
     np.random.seed(seed)
@@ -64,7 +64,7 @@ def train_classifier(data_dir: Path, out_dir: Path, *, top: int = 500, epochs: i
     encoder = Encoder(EncoderConfig(buckets=buckets))
     xw, xn = encoder.encode_many(train_rows)
     y = np.array([index.get(r["label"], len(classes) - 1) for r in train_rows])
-    model = WindowClassifier(encoder.config.buckets, len(classes), dim, hidden, encoder.config.window_len)
+    model = WindowClassifier(encoder.config.buckets, len(classes), dim, hidden, encoder.config.window_len, layers)
     optimiser = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=0.05)
     tw, tn, ty = torch.from_numpy(xw), torch.from_numpy(xn), torch.from_numpy(y)
@@ -87,7 +87,7 @@ def train_classifier(data_dir: Path, out_dir: Path, *, top: int = 500, epochs: i
     out_dir.mkdir(parents=True, exist_ok=True)
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(out_dir / "model.safetensors"))
     config = {"version": MODEL_VERSION, "classes": classes, "encoder": encoder.config.to_dict(), "dim": dim,
-              "hidden": hidden, "temperature": temperature, "seed": seed, "epochs": epochs,
+              "hidden": hidden, "layers": layers, "temperature": temperature, "seed": seed, "epochs": epochs,
               "train_samples": len(train_rows), "valid_samples": len(valid_rows),
               "seconds": round(time.perf_counter() - started, 1), "data": str(data_dir)}
     (out_dir / "config.json").write_text(json.dumps(config, indent=1), encoding="utf-8")
