@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from typelens.analyzer import ModelError
 from typelens.cli.main import app
-from typelens.datasets import BuildOptions, build_dataset
+from typelens.datasets import BuildOptions, build_dataset, file_samples
 from typelens.typeinfer.neural.evaluate import evaluate
 from typelens.typeinfer.neural.export import load_torch_model
 from typelens.typeinfer.neural.runtime import ClassifierRuntime
@@ -118,10 +118,29 @@ def test_damaged_models_give_one_clear_line(trained, tmp_path: Path, damage: str
     assert "Traceback" not in run.output and len(run.output.strip().splitlines()) == 1
 
 
+WIDGET = '''
+
+class Widget{i}:
+    size: int = 0
+
+
+def make_{i}(count: int) -> int:
+    made: Widget{i} = Widget{i}()
+    made.size = count
+    return made.size
+'''
+
+
 @pytest.mark.slow
-def test_slice_model_generates_types(trained, tmp_path: Path) -> None:
+def test_slice_model_generates_types(tmp_path: Path) -> None:
     from typelens.typeinfer.neural.slice_model import SliceRuntime, train_slice_model
-    data, _ = trained
+    corpus = tmp_path / "corpus"
+    for i in range(30):
+        pkg = corpus / f"proj{i}" / f"pkg{i}"
+        pkg.mkdir(parents=True)
+        (pkg / "mod.py").write_text(TEMPLATE.format(i=i).replace("attempt", f"attempt{i}") + WIDGET.format(i=i))
+    data = tmp_path / "data"
+    build_dataset([corpus], data, BuildOptions(progress=False, dedup_threshold=0.95))
     model = tmp_path / "slice"
     train_slice_model(data, model, epochs=25, batch=32, vocab_size=400, d_model=64, progress=False)
     assert (model / "hf" / "model.safetensors").exists() and not list(model.rglob("*.bin"))
@@ -137,6 +156,14 @@ def test_slice_model_generates_types(trained, tmp_path: Path) -> None:
     onnx_ranked = SliceOnnxRuntime(model).predict(rows)
     same = sum(1 for a, b in zip(ranked, onnx_ranked) if a and b and a[0][0] == b[0][0]) / len(rows)
     assert same >= 0.95, same
+    # a class no training project has: each project's own Widget class was outside the
+    # vocabulary, so the model learnt to copy the name the slice shows
+    unseen = tmp_path / "unseen.py"
+    unseen.write_text(WIDGET.format(i="").replace("Widget", "Gadget"))
+    made = [r for r in file_samples(unseen, "x", "unseen.py") if r["name"] == "made"]
+    assert made[0]["label"] == "Gadget" and "Gadget" in made[0]["slice"]
+    assert runtime.predict(made)[0][0][0] == "Gadget"
+    assert SliceOnnxRuntime(model).predict(made)[0][0][0] == "Gadget"
     greedy_torch = runtime.predict(rows, k=1)
     greedy_onnx = SliceOnnxRuntime(model).predict(rows, k=1)
     assert [c[0][0] if c else None for c in greedy_torch] == [c[0][0] if c else None for c in greedy_onnx]
