@@ -92,6 +92,22 @@ def test_hybrid_inference_uses_the_model(trained, tmp_path: Path) -> None:
     assert {p.source for p in static.predictions} <= {"static", "annotation"}
 
 
+def test_a_call_site_subclass_gives_way_to_its_confident_base(tmp_path: Path) -> None:
+    """Callers pass ``Shells.bash`` (``class Shells(str, Enum)``): the parameter accepts
+    a ``str`` (the shipped classifier says so confidently), a builtin passed stays."""
+    (tmp_path / "m.py").write_text(
+        "from enum import Enum\n\n\nclass Shells(str, Enum):\n    bash = 'bash'\n\n\n"
+        "def install(prog_name, shell):\n    return prog_name.upper() + shell.title()\n\n\n"
+        "def run(flag):\n    return not flag\n\n\ninstall(Shells.bash, Shells.bash)\nrun(True)\n")
+    static = {p.name: p for p in infer_paths([tmp_path], InferOptions(mode="static", use_cache=False)).predictions
+              if p.kind == "parameter"}
+    hybrid = {p.name: p for p in infer_paths([tmp_path], InferOptions(mode="hybrid", use_cache=False)).predictions
+              if p.kind == "parameter"}
+    assert static["prog_name"].type == "Shells" and static["flag"].type == "bool"
+    assert (hybrid["prog_name"].type, hybrid["prog_name"].source) == ("str", "hybrid")
+    assert (hybrid["flag"].type, hybrid["flag"].source) == ("bool", "static")
+
+
 @pytest.mark.parametrize("damage", ["truncate-onnx", "foreign-config", "no-config", "bad-weights"])
 def test_damaged_models_give_one_clear_line(trained, tmp_path: Path, damage: str) -> None:
     _, model = trained

@@ -447,10 +447,20 @@ class CallModel:
         return self.engine.memo(("usage", frozenset(used)), lambda: self._class_with(used))
 
     def _class_with(self, used: set[str]) -> Type | None:
+        """Each project class with every attribute stands for its most general base
+        that still has them all (``class Shells(str, Enum)`` for ``.lower()`` is
+        ``str``; a subclass and its base are one candidate, the base)."""
         classes = self.engine.classes
-        candidates = [c for c in classes.project_classes() if all(classes.has_member(c, a) for a in used)]
+        candidates = {}
+        for c in classes.project_classes():
+            if all(classes.has_member(c, a) for a in used):
+                general = [view for view, _ in classes.mro(c)
+                           if view.name not in ("builtins.object", "object")
+                           and all(classes.has_member(view, a) for a in used)]
+                top = general[-1] if general else c
+                candidates[top.name] = ClassType(top.name) if top.args else top
         if len(candidates) == 1:
-            return candidates[0]
+            return next(iter(candidates.values()))
         if candidates:
             return None
         builtin = [ClassType(n) for n in _USAGE_CANDIDATES if all(classes.has_member(ClassType(n), a) for a in used)]

@@ -9,6 +9,11 @@ Checks on a candidate type for a symbol:
   candidates containing ``str``);
 * a ``None`` default or a ``None`` the static pass saw is kept (``X | None``).
 
+A parameter's type seen at its call sites is what callers pass, not what the
+function accepts: where every class passed is a library or project class (not a
+builtin such as ``bool``), a confident candidate that is a base class of each
+(``str`` for ``class Shells(str, Enum)``) replaces it.
+
 ``source`` says who decided: ``neural`` (nothing static was known), ``hybrid`` (the
 static facts filtered or completed the candidates).
 
@@ -36,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 CERTAIN = 0.85
 MIN_PROBABILITY = 0.15
+WIDEN_PROBABILITY = 0.5   # a call-site type gives way only to a candidate this probable
 _USELESS = frozenset({"Any", "object", "Self", "<other>"})
 _GENERIC_NAMES = frozenset({"None", "str", "int", "float", "bool", "bytes", "complex", "list", "dict", "set", "tuple",
                             "frozenset", "type", "bytearray", "Callable", "Iterator", "Iterable", "Generator",
@@ -62,7 +68,8 @@ class NeuralAssistant:
     def refine(self, engine: TypeEngine, path: str, predictions: list[Prediction], mode: str) -> list[Prediction]:
         g = engine.graph(path)
         wanted = [p for p in predictions if p.source != "annotation" and (mode == "neural" or p.type is None
-                                                                            or p.confidence < CERTAIN)]
+                                                                            or p.confidence < CERTAIN
+                                                                            or p.kind == "parameter")]
         if not wanted:
             return predictions
         stream = TokenStream(g)
@@ -95,6 +102,8 @@ class NeuralAssistant:
         return [replaced.get(id(p), p) for p in predictions]
 
     def _choose(self, engine, path, g, p: Prediction, target, candidates, mode: str) -> Prediction | None:
+        if mode != "neural" and p.type is not None and p.confidence >= CERTAIN:
+            return _widened(engine, path, p, target, candidates)
         static_bases = set() if p.type is None else {b.strip() for b in base(p.type).split("|")}
         used = _used_attributes(g, target)
         for label, prob in candidates:
@@ -113,6 +122,31 @@ class NeuralAssistant:
             source = "hybrid" if (static_bases or used) else "neural"
             return replace(p, type=text, confidence=prob, source=source)
         return None
+
+
+def _widened(engine: TypeEngine, path: str, p: Prediction, target, candidates) -> Prediction | None:
+    """A certain static parameter type read from call sites, replaced by the first
+    confident candidate that is a base class of every class passed (see above)."""
+    if p.kind != "parameter" or not candidates or candidates[0][1] < WIDEN_PROBABILITY:
+        return None
+    label, prob = candidates[0]
+    if label in _USELESS or "|" in label or "[" in label:
+        return None
+    passed = [m for m in members(engine.parameter_type(path, target.node))]
+    if not passed or not all(isinstance(m, ClassType) and not m.name.startswith("builtins.") and "." in m.name
+                             for m in passed):
+        return None
+    wanted = {c.name for c in _classes_named(engine, path, label)}
+    if not wanted or any(m.name in wanted for m in passed):
+        return None
+    if all(wanted & {view.name for view, _ in engine.classes.mro(m)} for m in passed):
+        return replace(p, type=label, confidence=prob, source="hybrid")
+    return None
+
+
+def _classes_named(engine: TypeEngine, path: str, name: str) -> list[ClassType]:
+    classes = [m.cls for m in members(engine.names.module_value(path, name)) if isinstance(m, TypeOfClass)]
+    return classes or ([ClassType(f"builtins.{name}")] if name in _GENERIC_NAMES else [])
 
 
 def mix(classifier: list[tuple[str, float]], slices: list[tuple[str, float]]) -> list[tuple[str, float]]:

@@ -20,3 +20,30 @@ def render(invoice):
 # ? text: str
 def shout(text):
     return text.strip().upper()
+
+
+class Shell(str):
+    def quoted(self):
+        return "'" + self + "'"
+
+
+class Base:
+    def close(self):
+        return None
+
+
+class File(Base):
+    def read(self):
+        return ""
+
+
+# ? return: str
+# ? name: str
+def title(name):
+    return name.title()
+
+
+# ? return: None
+# ? handle: Base
+def finish(handle):
+    return handle.close()
