@@ -49,7 +49,7 @@ bench: $(STAMP)
 models: $(STAMP)
 	rm -rf build/dataset
 	$(BIN)/typelens dataset build --stdlib --site-packages --exclude $(HELD_OUT) --out build/dataset --jobs 2 --static-labels
-	$(BIN)/typelens train classifier --data build/dataset --out $(MODEL_DIR) --epochs 6 --dim 64 --hidden 256 --layers 2
+	$(BIN)/typelens train classifier --data build/dataset --out $(MODEL_DIR) --epochs 6 --dim 64 --hidden 256 --layers 1
 	$(BIN)/typelens evaluate --model $(MODEL_DIR) --data build/dataset --out build/report
 
 # The optional slice model (about 20 minutes on 2 cores, after `make models` built the dataset);

@@ -35,7 +35,7 @@ def train_classifier_command(
     seed: int = typer.Option(13, "--seed"),
     dim: int = typer.Option(48, "--dim", help="Embedding size."),
     hidden: int = typer.Option(192, "--hidden", help="Width of the MLP head."),
-    layers: int = typer.Option(2, "--layers", help="Stacked convolutions over each window (dilations 1, 2, 4...)."),
+    layers: int = typer.Option(1, "--layers", help="Stacked convolutions over each window (dilations 1, 2, 4...)."),
     buckets: int = typer.Option(1 << 14, "--buckets", help="Hashed token ids."),
 ) -> None:
     """Train the PYInfer-style token-window classifier, calibrate it, export ONNX."""

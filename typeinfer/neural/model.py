@@ -1,9 +1,8 @@
 """The classifier (torch): token embeddings plus a learned embedding of each
 token's position in its window (the symbol's occurrence sits in the middle, so
-``= 0`` right after it and ``xs.append`` around it keep their place) -> a stack of
-convolutions over each window (kernel 3, the second dilated by 2, residual, so a
-token sees seven of its neighbours: ``n = a / b`` reaches from ``n`` to ``b``) ->
-max over tokens; the windows are pooled by their mean and the first window (the
+``= 0`` right after it and ``xs.append`` around it keep their place) -> a
+convolution over each window (kernel 3; with ``layers=2`` a second one, dilated by
+2 and residual, lets a token see seven neighbours) -> max over tokens; the windows are pooled by their mean and the first window (the
 definition, or the parameter in its signature) is kept apart; with the name's
 embedding -> MLP -> logits over the top types plus ``<other>``.  Divide the
 logits by the calibration temperature for probabilities."""
@@ -28,13 +27,14 @@ class WindowClassifier(nn.Module):
         """``windows``: [B, W, L] token ids, ``name``: [B, S] -> logits [B, C]."""
         b, w, l = windows.shape
         flat = windows.reshape(b * w, l)
-        mask = (flat > 0).unsqueeze(1)                                        # [BW, 1, L]
+        mask = (flat > 0).unsqueeze(1).float()                                # [BW, 1, L]
         x = (self.embed(flat) + self.position.weight[:l].unsqueeze(0)).transpose(1, 2)   # [BW, D, L]
         x = torch.relu(self.convs[0](x))
         for conv in self.convs[1:]:
             x = x + torch.relu(conv(x * mask))
-        x = x.masked_fill(~mask, -1e4)
-        per_window = x.max(dim=2).values.reshape(b, w, -1)                   # [B, W, D]
+        # after the ReLU every value is >= 0, so zeroing the padding leaves each
+        # window's maximum as it is (an empty window gives 0 and is left out below)
+        per_window = (x * mask).max(dim=2).values.reshape(b, w, -1)          # [B, W, D]
         present = (windows.sum(dim=2) > 0).unsqueeze(-1).float()             # [B, W, 1]
         pooled = (per_window * present).sum(1) / present.sum(1).clamp(min=1.0)
         first = per_window[:, 0] * present[:, 0]

@@ -48,7 +48,7 @@ def _holdout(rows: list[dict], share: float = 0.1) -> tuple[list[dict], list[dic
 
 
 def train_classifier(data_dir: Path, out_dir: Path, *, top: int = 500, epochs: int = 6, batch: int = 256,
-                     dim: int = 48, hidden: int = 192, layers: int = 2, buckets: int = 1 << 14, seed: int = 13,
+                     dim: int = 48, hidden: int = 192, layers: int = 1, buckets: int = 1 << 14, seed: int = 13,
                      progress: bool = True) -> dict:
     torch.manual_seed(seed)
     np.random.seed(seed)
