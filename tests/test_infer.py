@@ -81,3 +81,23 @@ def test_a_broken_file_does_not_stop_the_run(tmp_path: Path) -> None:
     result = infer_paths([tmp_path], InferOptions(use_cache=False))
     assert any(p.file == "good.py" and p.type == "int" for p in result.predictions)
     assert {d.code for d in result.diagnostics} >= {"binary-file"}
+
+
+def test_a_loose_file_brings_the_modules_it_imports_not_its_neighbours(tmp_path: Path) -> None:
+    (tmp_path / "main.py").write_text("from helper import area\nfrom pkg.units import scale\n\nsize = area(2.0)\n"
+                                      "factor = scale()\n")
+    (tmp_path / "helper.py").write_text("import shapes\n\n\ndef area(r):\n    return shapes.PI * r * r\n")
+    (tmp_path / "shapes.py").write_text("PI = 3.14159\n")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "units.py").write_text("def scale():\n    return 10\n")
+    for i in range(30):      # files beside it that it never imports are not analysed
+        (tmp_path / f"other{i}.py").write_text(f"def f{i}(a=1):\n    return a\n")
+    result = infer_paths([tmp_path / "main.py"], InferOptions(use_cache=False))
+    types = {p.name: p.type for p in result.predictions}
+    assert types["size"] == "float" and types["factor"] == "int"
+    names = set(result.engines[str(tmp_path)].project.files)
+    assert names == {"main.py", "helper.py", "shapes.py", "pkg/units.py"}, names
+    # a file inside a package still gets its whole project (call sites across files)
+    inside = infer_paths([tmp_path / "pkg" / "units.py"], InferOptions(use_cache=False))
+    assert len(inside.engines[str(tmp_path)].project.files) > 30

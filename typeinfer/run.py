@@ -1,7 +1,9 @@
 """Running static inference over paths: the façade the CLI and the LSP call.
 
 It finds the project root of each path, builds the project graph (in parallel with
-``jobs > 1``), asks the engine for every prediction, and caches the whole answer by
+``jobs > 1``; for a loose file, one outside any package, only the file and the
+project modules it imports, not every file beside it: a script in ``/tmp`` or a
+home folder),  asks the engine for every prediction, and caches the whole answer by
 the content hash of every file of the project, so that a re-run on an unchanged
 tree reads one JSON file.  A file that fails is reported and the run goes on.
 
@@ -132,19 +134,49 @@ def infer_paths(paths: list[Path], options: InferOptions) -> InferResult:
     return result
 
 
+def project_files(index: ProjectIndex, fs: FileSet, limit: int = 256) -> list[Path] | None:
+    """The files of the project graph: all the project's modules (None), except for
+    a loose file (no ``__init__.py`` beside it), which gets itself and the project
+    modules it imports, transitively (at most ``limit`` files)."""
+    if not fs.single or (fs.files[0].parent / "__init__.py").exists():
+        return None
+    project = {p.resolve() for p in index.modules.values()}
+    order: list[Path] = []
+    seen: set[Path] = set()
+    todo = [fs.files[0].resolve()]
+    while todo and len(order) < limit:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        graph = index.graph_of(path)
+        if graph is None:
+            continue
+        order.append(path)
+        importer, is_package = index.module_of(path), path.stem == "__init__"
+        for binding in graph.imports:
+            module = index.absolute_module(importer, binding.module, binding.level, importer_is_package=is_package)
+            for name in (module, f"{module}.{binding.name}" if binding.name else ""):
+                found = index.resolve_module(name)
+                if found is not None and found.path is not None and found.path.resolve() in project:
+                    todo.append(found.path.resolve())
+    return order
+
+
 def _infer_set(fs: FileSet, options: InferOptions):
+    assistant = None
+    if options.mode != "static":
+        from .hybrid import NeuralAssistant
+        # before any analysis: a bad model folder is a clear one-line error at once (ModelError propagates)
+        assistant = NeuralAssistant(options.model_dir, options.slice_dir, use_slice=options.use_slice)
     config = GraphConfig(max_bytes=options.max_bytes)
     index = ProjectIndex(fs.root, config=config)
     if options.jobs > 1 and len(fs.files) > 1:
         with ProcessPoolExecutor(max_workers=options.jobs) as pool:
             for path, graph in pool.map(_build_one, [(str(f), options.max_bytes) for f in fs.files], chunksize=4):
                 index.adopt(Path(path), graph)
-    project = build_project_graph(index)
+    project = build_project_graph(index, project_files(index, fs))
     engine = TypeEngine(index, project)
-    assistant = None
-    if options.mode != "static":
-        from .hybrid import NeuralAssistant
-        assistant = NeuralAssistant(options.model_dir, options.slice_dir, use_slice=options.use_slice)   # ModelError propagates: a clear one-line error
     predictions: list[Prediction] = []
     diagnostics: list[Diagnostic] = []
     for path in fs.files:
@@ -171,7 +203,7 @@ def check_paths(paths: list[Path], options: InferOptions) -> tuple[list[Diagnost
     files = 0
     for fs in file_sets(paths):
         index = ProjectIndex(fs.root, config=GraphConfig(max_bytes=options.max_bytes))
-        engine = TypeEngine(index, build_project_graph(index))
+        engine = TypeEngine(index, build_project_graph(index, project_files(index, fs)))
         for path in fs.files:
             files += 1
             display = path.name if fs.single else str(path.relative_to(fs.base))
