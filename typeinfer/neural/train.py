@@ -68,6 +68,9 @@ def train_classifier(data_dir: Path, out_dir: Path, *, top: int = 500, epochs: i
     optimiser = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=0.05)
     tw, tn, ty = torch.from_numpy(xw), torch.from_numpy(xn), torch.from_numpy(y)
+    steps = epochs * math.ceil(len(ty) / batch)
+    # the learning rate follows a cosine from 2e-3 down to zero over the whole run
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=max(steps, 1))
     started = time.perf_counter()
     for epoch in range(epochs):
         model.train()
@@ -79,6 +82,7 @@ def train_classifier(data_dir: Path, out_dir: Path, *, top: int = 500, epochs: i
             loss = loss_fn(model(tw[idx], tn[idx]), ty[idx])
             loss.backward()
             optimiser.step()
+            schedule.step()
             total += loss.item() * len(idx)
         if progress:
             logger.warning("epoch %d/%d: loss %.4f", epoch + 1, epochs, total / len(ty))
