@@ -15,7 +15,8 @@ from typelens.analyzer import ModelError
 from typelens.cli.main import app
 from typelens.datasets import BuildOptions, build_dataset, file_samples
 from typelens.typeinfer.neural.evaluate import evaluate
-from typelens.typeinfer.neural.export import load_torch_model
+from typelens.typeinfer.neural.export import Calibrated, load_torch_model
+from typelens.typeinfer.neural.model import WindowClassifier
 from typelens.typeinfer.neural.runtime import ClassifierRuntime
 from typelens.typeinfer.neural.train import load_split, train_classifier
 from typelens.typeinfer.run import InferOptions, infer_paths
@@ -70,6 +71,23 @@ def test_onnx_gives_the_same_top1_as_torch(trained) -> None:
         torch_top = torch_model(torch.from_numpy(xw), torch.from_numpy(xn)).argmax(-1).numpy()
     onnx_top = runtime.probabilities(rows).argmax(-1)
     assert np.array_equal(torch_top, onnx_top)
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+def test_the_exported_graph_folds_the_first_convolution_without_changing_the_function(layers: int) -> None:
+    torch.manual_seed(layers)
+    model = WindowClassifier(buckets=50, classes=7, dim=8, hidden=16, window_len=9, layers=layers).eval()
+    windows = torch.randint(1, 50, (5, 3, 9))
+    windows[0, :, :4] = 0          # padding at the start of every window of a row
+    windows[1, :, 6:] = 0          # and at the end
+    windows[2, 1:] = 0             # rows with empty windows
+    windows[3, 0, 4] = 0           # a hole in the middle
+    name = torch.randint(0, 50, (5, 4))
+    with torch.no_grad():
+        expected = model(windows, name)
+        folded = Calibrated(model, 1.0)
+        assert torch.allclose(folded.logits(windows, name), expected, atol=1e-5)
+        assert torch.allclose(folded.logits(windows, name, folded.folded(9)), expected, atol=1e-5)
 
 
 def test_the_tiny_model_learns(trained, tmp_path: Path) -> None:

@@ -30,11 +30,20 @@ class WindowClassifier(nn.Module):
         mask = (flat > 0).unsqueeze(1).float()                                # [BW, 1, L]
         x = (self.embed(flat) + self.position.weight[:l].unsqueeze(0)).transpose(1, 2)   # [BW, D, L]
         x = torch.relu(self.convs[0](x))
+        return self.tail(x, mask, windows, name)
+
+    def tail(self, x: torch.Tensor, mask: torch.Tensor, windows: torch.Tensor, name: torch.Tensor) -> torch.Tensor:
+        """From the first convolution's activations ``x`` [BW, D, L] (``mask`` [BW, 1, L]) to the logits."""
         for conv in self.convs[1:]:
             x = x + torch.relu(conv(x * mask))
         # after the ReLU every value is >= 0, so zeroing the padding leaves each
         # window's maximum as it is (an empty window gives 0 and is left out below)
-        per_window = (x * mask).max(dim=2).values.reshape(b, w, -1)          # [B, W, D]
+        return self.head_of(windows, name, (x * mask).max(dim=2).values)
+
+    def head_of(self, windows: torch.Tensor, name: torch.Tensor, per_window: torch.Tensor) -> torch.Tensor:
+        """From each window's pooled vector ``per_window`` [BW, D] to the logits."""
+        b, w, _ = windows.shape
+        per_window = per_window.reshape(b, w, -1)                            # [B, W, D]
         present = (windows.sum(dim=2) > 0).unsqueeze(-1).float()             # [B, W, 1]
         pooled = (per_window * present).sum(1) / present.sum(1).clamp(min=1.0)
         first = per_window[:, 0] * present[:, 0]
