@@ -131,6 +131,13 @@ def throughput(model: Path, data: Path, batch: int = 256) -> None:
                 torch.softmax(folded.logits(torch.from_numpy(xw[i:i + batch]), torch.from_numpy(xn[i:i + batch]),
                                             parts) / folded.temperature, -1)
 
+    if batch == 256:    # the same answers: top-1 of onnxruntime against torch on every row timed
+        with torch.no_grad():
+            ours = runtime.probabilities(rows).argmax(1)
+            theirs = torch.cat([torch_model(torch.from_numpy(xw[i:i + batch]), torch.from_numpy(xn[i:i + batch]))
+                                for i in range(0, len(xw), batch)]).argmax(1).numpy()
+        print(f"top-1 of onnxruntime equals torch's on {int((ours == theirs).sum())} of {len(rows)} test samples")
+
     # three alternating rounds each, the best of each side (the machine's timing varies)
     onnx_s = torch_s = folded_s = float("inf")
     for _ in range(3):
