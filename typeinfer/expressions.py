@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from typelens.analyzer.repair import repaired_dots
 
 from .types import (
-    BOOL, BYTES, COMPLEX, FLOAT, INT, NONE, STR, UNKNOWN, CallableType, ClassType, Type, TypeOfClass, is_known, make_union, members, numeric_result,
+    BOOL, BYTES, COMPLEX, FLOAT, INT, NONE, STR, UNKNOWN, CallableType, ClassType, FunctionRef, Type, TypeOfClass, is_known, make_union, members, numeric_result,
 )
 
 if TYPE_CHECKING:
@@ -33,6 +33,8 @@ _DUNDER = {"+": "__add__", "-": "__sub__", "*": "__mul__", "/": "__truediv__", "
            "%": "__mod__", "**": "__pow__", "@": "__matmul__", "&": "__and__", "|": "__or__",
            "^": "__xor__", "<<": "__lshift__", ">>": "__rshift__"}
 _SEQUENCES = frozenset({"str", "bytes", "list", "tuple", "bytearray"})
+_COMPARE = {"<": "__lt__", "<=": "__le__", ">": "__gt__", ">=": "__ge__", "==": "__eq__", "!=": "__ne__"}
+_SCALARS = frozenset({"int", "float", "complex", "bool", "str", "bytes"})
 
 
 class ExpressionTyper:
@@ -250,7 +252,40 @@ class ExpressionTyper:
                 and a.name == b.name:
             return a
         method = _DUNDER.get(op)
-        return self.call_method(a, method, path, [b]) if method else UNKNOWN
+        if method is None:
+            return UNKNOWN
+        reflected = "__r" + method[2:]
+        if self._rejects_operand(a, method, b, path) and self.engine.classes.has_member(b, reflected):
+            # ``2 * arr``: int.__mul__ takes an int, so Python asks ndarray.__rmul__
+            return self.call_method(b, reflected, path, [a])
+        return self.call_method(a, method, path, [b])
+
+    def _rejects_operand(self, a: Type, method: str, b: Type, path: str) -> bool:
+        """Whether ``a.method`` takes only builtin scalars (int, float, str...) as its
+        operand, in every overload, and ``b`` is a known class that is none of them:
+        then ``a.method(b)`` returns NotImplemented at run time."""
+        if not isinstance(b, ClassType) or b.short in _SCALARS:
+            return False
+        bases = {view.short for view, _ in self.engine.classes.mro(b)}
+        if not bases or bases & _SCALARS:
+            return False
+        calls = self.engine.calls
+        found = False
+        for fn in members(self.engine.classes.member_of(a, method, path, -1)):
+            if not isinstance(fn, FunctionRef):
+                return False
+            g = self.engine.graph(fn.path)
+            if g is None:
+                return False
+            for node in calls.overloads(g, fn.node) or [fn.node]:
+                params = [q for q in calls.signature(fn.path, g, node) if q.kind == "positional"][1:]
+                if not params or params[0].annotation is None:
+                    return False
+                accepted = members(self.engine.annotations.evaluate(fn.path, params[0].annotation))
+                if not all(isinstance(t, ClassType) and t.short in _SCALARS for t in accepted):
+                    return False
+                found = True
+        return found
 
     def visit_boolean_operator(self, path, g, node) -> Type:
         left = self.type_of(path, g.child_by_field(node, "left"))
@@ -261,7 +296,18 @@ class ExpressionTyper:
         return BOOL
 
     def visit_comparison_operator(self, path, g, node) -> Type:
-        return _COMPARISON
+        """``bool``, unless the left operand's class says otherwise (``arr < 0`` is an
+        array of bools); a chain (``a < b < c``) is an ``and`` of bools."""
+        kids = g.children(node)
+        if len(kids) != 2:
+            return _COMPARISON
+        op = g.text(node)[g.end_bytes[kids[0]] - g.start_bytes[node]:g.start_bytes[kids[1]] - g.start_bytes[node]].strip()
+        method = _COMPARE.get(op)
+        left = self.type_of(path, kids[0])
+        if method is None or not isinstance(left, ClassType) or left.short in _SCALARS or left.short in _SEQUENCES:
+            return _COMPARISON
+        result = self.call_method(left, method, path, [self.type_of(path, kids[1])])
+        return result if is_known(result) else _COMPARISON
 
     def visit_unary_operator(self, path, g, node) -> Type:
         operand = self.type_of(path, g.child_by_field(node, "argument"))
