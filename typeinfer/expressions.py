@@ -35,6 +35,7 @@ _DUNDER = {"+": "__add__", "-": "__sub__", "*": "__mul__", "/": "__truediv__", "
 _SEQUENCES = frozenset({"str", "bytes", "list", "tuple", "bytearray"})
 _COMPARE = {"<": "__lt__", "<=": "__le__", ">": "__gt__", ">=": "__ge__", "==": "__eq__", "!=": "__ne__"}
 _SCALARS = frozenset({"int", "float", "complex", "bool", "str", "bytes"})
+_BUILTIN_OPERANDS = _SCALARS | {"list", "tuple", "dict", "set", "frozenset", "bytearray"}
 
 
 class ExpressionTyper:
@@ -261,13 +262,13 @@ class ExpressionTyper:
         return self.call_method(a, method, path, [b])
 
     def _rejects_operand(self, a: Type, method: str, b: Type, path: str) -> bool:
-        """Whether ``a.method`` takes only builtin scalars (int, float, str...) as its
-        operand, in every overload, and ``b`` is a known class that is none of them:
-        then ``a.method(b)`` returns NotImplemented at run time."""
-        if not isinstance(b, ClassType) or b.short in _SCALARS:
+        """Whether ``a.method`` takes only builtin classes (int, float, str, list...) as
+        its operand, in every overload, and ``b`` is a known class that derives from
+        none of them: then ``a.method(b)`` returns NotImplemented at run time."""
+        if not isinstance(b, ClassType) or b.short in _BUILTIN_OPERANDS:
             return False
         bases = {view.short for view, _ in self.engine.classes.mro(b)}
-        if not bases or bases & _SCALARS:
+        if not bases:
             return False
         calls = self.engine.calls
         found = False
@@ -282,7 +283,8 @@ class ExpressionTyper:
                 if not params or params[0].annotation is None:
                     return False
                 accepted = members(self.engine.annotations.evaluate(fn.path, params[0].annotation))
-                if not all(isinstance(t, ClassType) and t.short in _SCALARS for t in accepted):
+                if not all(isinstance(t, ClassType) and t.short in _BUILTIN_OPERANDS for t in accepted) \
+                        or bases & {t.short for t in accepted}:
                     return False
                 found = True
         return found

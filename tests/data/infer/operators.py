@@ -45,3 +45,14 @@ product = 2 * 3
 repeated = 3 * "ab"
 # ? cost: Money
 cost = Money() * 3
+# ? listed: list[int]
+listed = [1] + [2]
+
+
+class Column:
+    def __radd__(self, other: list[int]) -> "Column":
+        return self
+
+
+# ? stacked: Column
+stacked = [1] + Column()
