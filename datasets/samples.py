@@ -63,9 +63,9 @@ def static_labels(index: ProjectIndex, path: Path, g: ProgramGraph) -> dict[tupl
     except (OutOfTime, RecursionError, ValueError, KeyError, IndexError, TypeError, AttributeError) as err:
         logger.warning("no static labels for %s: %s", path, type(err).__name__)
         return {}
-    return {(p.scope, p.name, p.kind): normalise(p.type) for p in found
-            if p.source == "static" and p.type is not None and p.confidence >= STATIC_CERTAIN
-            and "Any" not in p.type and "Unknown" not in p.type}
+    labels = {(p.scope, p.name, p.kind): normalise(p.type) for p in found
+              if p.source == "static" and p.type is not None and p.confidence >= STATIC_CERTAIN}
+    return {key: label for key, label in labels.items() if "Any" not in label and "Unknown" not in label}
 
 
 def file_samples(path: Path, project: str, display: str, module: str | None = None,

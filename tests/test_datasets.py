@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from typelens.analyzer import ProjectIndex
 from typelens.cli.main import app
 from typelens.datasets import BuildOptions, build_dataset, deduplicate, file_samples, split_of, walk_corpus
+from typelens.typeinfer.normalize import normalise
 
 CODE = '''def scale(values: list[float], factor: float = 2.0) -> list[float]:
     result: list[float] = []
@@ -145,3 +146,16 @@ def test_dask_cluster_gives_the_local_engine_output(corpus: Path, tmp_path: Path
 def test_unknown_engine_is_refused(corpus: Path, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="engine"):
         build_dataset([corpus], tmp_path / "x", BuildOptions(progress=False, engine="spark"))
+
+
+@pytest.mark.parametrize("written,label", [
+    ("Optional[List[str]]", "list[str] | None"),
+    ("typing.Tuple[int, ...]", "tuple[int, ...]"),
+    ("Callable[..., Any]", "Callable[..., Any]"),
+    ("npt.NDArray[np.float64]", "NDArray[float64]"),
+    ("np.ndarray[Any, np.dtype[np.float64]]", "NDArray[float64]"),     # what the static engine renders
+    ("ndarray[tuple[Any, ...], dtype[float64]]", "NDArray[float64]"),
+    ("ndarray[tuple[int], Any]", "ndarray[tuple[int], Any]"),
+])
+def test_labels_are_written_one_way(written: str, label: str) -> None:
+    assert normalise(written) == label

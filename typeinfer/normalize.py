@@ -30,7 +30,7 @@ def normalise(text: str) -> str:
 
 def _norm(node: ast.AST) -> str:
     if isinstance(node, ast.Constant):
-        return "None" if node.value is None else repr(node.value)
+        return "None" if node.value is None else "..." if node.value is Ellipsis else repr(node.value)
     if isinstance(node, ast.Name):
         return _ALIASES.get(node.id, node.id)
     if isinstance(node, ast.Attribute):
@@ -45,6 +45,10 @@ def _norm(node: ast.AST) -> str:
             return _union(parts + ["None"])
         if head == "Union":
             return _union(parts)
+        if head == "ndarray" and len(args) == 2 and isinstance(args[1], ast.Subscript) \
+                and _norm(args[1].value) == "dtype":
+            # numpy's own alias, as people write it: the shape is left out
+            return f"NDArray[{_norm(args[1].slice)}]"
         return f"{head}[{', '.join(parts)}]"
     if isinstance(node, (ast.List, ast.Tuple)):
         return "[" + ", ".join(_norm(e) for e in node.elts) + "]"
