@@ -258,8 +258,8 @@ class ExpressionTyper:
         reflected = "__r" + method[2:]
         if self._rejects_operand(a, method, b, path) and self.engine.classes.has_member(b, reflected):
             # ``2 * arr``: int.__mul__ takes an int, so Python asks ndarray.__rmul__
-            return self.call_method(b, reflected, path, [a])
-        return self.call_method(a, method, path, [b])
+            return _operator_result(self.call_method(b, reflected, path, [a]))
+        return _operator_result(self.call_method(a, method, path, [b]))
 
     def _rejects_operand(self, a: Type, method: str, b: Type, path: str) -> bool:
         """Whether ``a.method`` takes only builtin classes (int, float, str, list...) as
@@ -308,7 +308,7 @@ class ExpressionTyper:
         left = self.type_of(path, kids[0])
         if method is None or not isinstance(left, ClassType) or left.short in _SCALARS or left.short in _SEQUENCES:
             return _COMPARISON
-        result = self.call_method(left, method, path, [self.type_of(path, kids[1])])
+        result = _operator_result(self.call_method(left, method, path, [self.type_of(path, kids[1])]))
         return result if is_known(result) else _COMPARISON
 
     def visit_unary_operator(self, path, g, node) -> Type:
@@ -410,3 +410,10 @@ class ExpressionTyper:
             method = self.engine.classes.member_of(m, name, path, -1)
             results.append(self.engine.calls.call_value(method, args or [], {}))
         return make_union(results) if results else UNKNOWN
+
+
+def _operator_result(t: Type) -> Type:
+    """An operator's value: a dunder that returns ``NotImplemented`` hands over to the
+    other operand (or raises), so the expression itself never has that type."""
+    kept = [m for m in members(t) if not (isinstance(m, ClassType) and m.short in ("NotImplementedType", "_NotImplementedType"))]
+    return make_union(kept) if kept else UNKNOWN

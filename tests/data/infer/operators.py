@@ -56,3 +56,17 @@ class Column:
 
 # ? stacked: Column
 stacked = [1] + Column()
+
+
+class Version:
+    def __init__(self, parts: tuple[int, ...]) -> None:
+        self.parts = parts
+
+    def __lt__(self, other):
+        if not isinstance(other, Version):
+            return NotImplemented
+        return self.parts < other.parts
+
+
+# ? older: bool
+older = Version((1,)) < Version((2,))
