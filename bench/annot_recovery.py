@@ -196,7 +196,8 @@ def main() -> None:
     ours, ours_s = run_typelens(work, args.jobs)
     rows = [(f"typelens (jobs={args.jobs})", score(facts_all, ours), ours_s)]
     if args.pyright:
-        theirs = run_pyright(args.pyright, work, facts_all)
+        found = shutil.which(args.pyright)     # pyright runs in the stripped copy: a relative path must not break
+        theirs = run_pyright(str(Path(found).resolve()) if found else args.pyright, work, facts_all)
         if theirs is not None:
             rows.append(("pyright", score(facts_all, theirs[0]), theirs[1]))
     else:
