@@ -35,7 +35,6 @@ _DUNDER = {"+": "__add__", "-": "__sub__", "*": "__mul__", "/": "__truediv__", "
 _SEQUENCES = frozenset({"str", "bytes", "list", "tuple", "bytearray"})
 _COMPARE = {"<": "__lt__", "<=": "__le__", ">": "__gt__", ">=": "__ge__", "==": "__eq__", "!=": "__ne__"}
 _SCALARS = frozenset({"int", "float", "complex", "bool", "str", "bytes"})
-_NUMBERS = frozenset({"int", "float", "complex", "bool"})
 _BUILTIN_OPERANDS = _SCALARS | {"list", "tuple", "dict", "set", "frozenset", "bytearray"}
 
 
@@ -229,14 +228,6 @@ class ExpressionTyper:
     def _binary_pair(self, op: str, a: Type, b: Type, path: str) -> Type:
         if not is_known(a):
             return UNKNOWN
-        if not is_known(b) and isinstance(a, ClassType) and a.short in _NUMBERS:
-            # ``0.5 - x`` with ``x`` unknown: a float if ``x`` is a number, but an
-            # array, a tensor or a Decimal answers with its reflected method.  Only
-            # partly known, so it is not a certain answer (nor a training label).
-            return make_union([self._binary_known(op, a, b, path), UNKNOWN])
-        return self._binary_known(op, a, b, path)
-
-    def _binary_known(self, op: str, a: Type, b: Type, path: str) -> Type:
         numeric = numeric_result(a, b)
         if numeric is not None:
             if op == "/":

@@ -70,13 +70,3 @@ class Version:
 
 # ? older: bool
 older = Version((1,)) < Version((2,))
-
-
-def blend(x):
-    # a number minus an unknown: a float only if x is a number (an array answers
-    # with its __rsub__), so the answer is kept at half confidence
-    # ? mixed: float
-    mixed = 0.5 - x
-    # ? text: str
-    text = "%s!" % x
-    return mixed, text
