@@ -97,6 +97,15 @@ def test_the_tiny_model_learns(trained, tmp_path: Path) -> None:
     assert report["overall"]["top1_exact"] > 0.7
     assert (tmp_path / "report.json").exists() and (tmp_path / "reliability.png").exists()
     assert {"bucket:ubiquitous", "kind:parameter", "kind:return"} <= set(report)
+    assert 0.0 <= report["calibration"]["ece"] <= 1.0 and report["calibration"]["answers"] > 0
+
+
+def test_expected_calibration_error() -> None:
+    from typelens.typeinfer.neural.evaluate import expected_calibration_error
+    confidence = np.array([0.95] * 20 + [0.55] * 20)
+    right = np.array([True] * 19 + [False] + [True] * 11 + [False] * 9)   # 95% and 55% right
+    assert expected_calibration_error(confidence, right) == 0.0
+    assert expected_calibration_error(confidence, np.ones(40, dtype=bool)) == round((0.05 + 0.45) / 2, 4)
 
 
 def test_hybrid_inference_uses_the_model(trained, tmp_path: Path) -> None:

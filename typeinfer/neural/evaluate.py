@@ -3,6 +3,11 @@ accuracy overall, by kind and by frequency bucket (as Type4Py and ManyTypes4Py
 report), PYInfer's two settings, a reliability diagram and accuracy against
 coverage (PNG), all in ``report.json``.
 
+Calibration (``report["calibration"]``): the expected calibration error of the
+top-1 probability, on the model's own terms (a label outside a classifier's
+classes counts as its ``<other>``), and over the rows whose top-1 is a type (what
+hybrid inference shows).
+
 Buckets: *ubiquitous* (str, int, list, bool, float, None, dict), *common* (the
 next most frequent train labels up to 100), *user-defined* (a base type that is
 neither builtin nor from typing/collections), *rare* (the rest).
@@ -78,7 +83,8 @@ def evaluate(model_dir: Path, data_dir: Path, split: str, out_dir: Path, limit: 
     known = set(train_counts)
     top500 = {label for label, _ in train_counts.most_common(500)}
     groups: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    confidences, correct = [], []
+    confidences, correct, answered = [], [], []
+    class_set = set(classes)
     for i, row in enumerate(rows):
         label = row["label"]
         record = _record(label, [t for t, _ in ranked[i]])
@@ -91,7 +97,11 @@ def evaluate(model_dir: Path, data_dir: Path, split: str, out_dir: Path, limit: 
         if label not in known:
             groups["unseen-in-train"]["r"].append(record)
         confidences.append(float(ranked[i][0][1]) if ranked[i] else 0.0)
-        correct.append(record[0])
+        # calibration is judged on the model's own terms: a label outside a
+        # classifier's classes is its "<other>"
+        own = label if probs is None or label in class_set else "<other>"
+        correct.append(bool(ranked[i]) and ranked[i][0][0] == own)
+        answered.append(bool(ranked[i]) and ranked[i][0][0] != "<other>")
     if probs is not None:
         for key, records in _closed_sets(probs, classes, rows, {"basic11": BASIC11, "top500": top500}).items():
             groups[key]["r"] = records
@@ -101,7 +111,11 @@ def evaluate(model_dir: Path, data_dir: Path, split: str, out_dir: Path, limit: 
     report["model"] = str(model_dir)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    report["plots"] = _plots(np.array(confidences), np.array(correct), out_dir)
+    confidence, hit, answers = np.array(confidences), np.array(correct, dtype=bool), np.array(answered, dtype=bool)
+    report["calibration"] = {"ece": expected_calibration_error(confidence, hit),
+                             "ece_answers": expected_calibration_error(confidence[answers], hit[answers]),
+                             "answers": int(answers.sum())}
+    report["plots"] = _plots(confidence, hit, out_dir)
     (out_dir / "report.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
     return report
 
@@ -122,6 +136,17 @@ def _closed_sets(probs: np.ndarray, classes: list[str], rows: list[dict],
         out[f"pyinfer:{name}-closed"] = [_record(rows[i]["label"], [classes[cols[j]] for j in top])
                                          for i, top in zip(picked, order)]
     return out
+
+
+def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:
+    """The mean gap between confidence and accuracy over ten equal-width bins,
+    weighted by the bins' sizes (0: perfectly calibrated)."""
+    if not len(confidence):
+        return 0.0
+    which = np.clip((confidence * bins).astype(int), 0, bins - 1)
+    gap = sum(abs(confidence[which == b].mean() - correct[which == b].mean()) * (which == b).mean()
+              for b in range(bins) if (which == b).any())
+    return round(float(gap), 4)
 
 
 def _summary(records: list[tuple[bool, bool, bool, bool]]) -> dict:
@@ -155,7 +180,7 @@ def _plots(confidence: np.ndarray, correct: np.ndarray, out_dir: Path) -> list[s
     ax.bar(mids, accs, width=0.09, alpha=0.7)
     ax.set_xlabel("confidence (top-1)")
     ax.set_ylabel("accuracy")
-    ax.set_title("reliability")
+    ax.set_title("reliability (unlisted labels: <other>)")
     fig.tight_layout()
     fig.savefig(out_dir / "reliability.png", dpi=100)
     plt.close(fig)
