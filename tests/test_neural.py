@@ -223,3 +223,14 @@ def test_mixing_the_two_models_rankings() -> None:
     ranked = mix([("str", 0.6), ("<other>", 0.3), ("int", 0.1)], [("Path", 0.7), ("str", 0.3)])
     assert [label for label, _ in ranked] == ["str", "Path", "int"]
     assert abs(sum(p for _, p in ranked) - 0.85) < 1e-9      # the classifier's <other> mass is dropped
+
+
+def test_slice_calibration_counts_the_rows_no_beam_names() -> None:
+    from typelens.typeinfer.neural.slice_model import calibrated, fit_calibration
+    texts = [["int", "str", "float", "bytes", "bool"]] * 100
+    scores = np.tile(np.array([0.0, -1.0, -2.0, -3.0, -4.0]), (100, 1))
+    labels = ["int"] * 30 + ["Widget"] * 70           # the best beam is right 30 times in 100
+    temperature, other = fit_calibration(texts, scores, labels)
+    top = calibrated(texts[0], scores[0], temperature, other)[0]
+    assert top[0] == "int" and abs(top[1] - 0.3) < 0.03
+    assert sum(p for _, p in calibrated(texts[0], scores[0], temperature, other)) < 0.35

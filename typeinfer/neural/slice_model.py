@@ -7,8 +7,10 @@ Tokens: a word-level vocabulary built from the training slices and labels (type
 strings split at brackets, commas and ``|``), stored as ``vocab.json``; the
 transformers files live in ``hf/`` (safetensors), our own settings in
 ``slice.json``.  Candidates come from beam search; their probabilities are the
-softmax of the beams' scores divided by a temperature fitted on the validation
-split.
+softmax of the beams' scores divided by a temperature, next to a fixed score for
+"none of the beams" (``other``), both fitted on the validation split: a slice
+whose type no beam names (most rows of unseen projects) must not make the best
+beam look certain.
 
     typelens train slice --data DIR --out DIR
 """
@@ -204,7 +206,7 @@ def train_slice_model(data_dir: Path, out_dir: Path, *, epochs: int = 2, batch: 
                 "seconds": round(time.perf_counter() - started, 1), "data": str(data_dir)}
     (out_dir / "slice.json").write_text(json.dumps(settings, indent=1), encoding="utf-8")
     runtime = SliceRuntime(out_dir)
-    settings["temperature"] = runtime.fit_temperature(valid[:500])
+    settings["temperature"], settings["other"] = runtime.fit_calibration(valid[:500])
     (out_dir / "slice.json").write_text(json.dumps(settings, indent=1), encoding="utf-8")
     return settings
 
@@ -219,17 +221,23 @@ def read_slice_folder(model_dir: Path) -> tuple[dict, list[str]]:
     if not isinstance(settings, dict) or settings.get("version") != SLICE_VERSION:
         found = settings.get("version") if isinstance(settings, dict) else None
         raise ModelError(f"{model_dir}: slice model version {found!r}, expected {SLICE_VERSION!r}")
+    if not isinstance(settings.get("temperature", 1.0), (int, float)) or settings.get("temperature", 1.0) <= 0 \
+            or not isinstance(settings.get("other", 0.0), (int, float)):
+        raise ModelError(f"{model_dir}: slice.json has a bad temperature or other score")
     if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
         raise ModelError(f"{model_dir}: vocab.json is not a list of tokens")
     return settings, tokens
 
 
-def calibrated(texts: list[str], scores, temperature: float) -> list[tuple[str, float]]:
+def calibrated(texts: list[str], scores, temperature: float, other: float | None = None) -> list[tuple[str, float]]:
     """Beam candidates -> (type, probability), best first: the softmax of the beams'
-    scores over ``temperature``, equal texts merged, empty ones dropped."""
+    scores over ``temperature`` and of ``other``, the score of "none of them" (its
+    share is left out, so the candidates sum to less than 1), equal texts merged,
+    empty ones dropped."""
     z = np.asarray(scores, dtype=float) / temperature
-    p = np.exp(z - z.max())
-    p /= p.sum()
+    top = max(z.max(), other) if other is not None else z.max()
+    p = np.exp(z - top)
+    p /= p.sum() + (math.exp(other - top) if other is not None else 0.0)
     merged: dict[str, float] = {}
     for text, prob in zip(texts, p):
         if text:
@@ -254,6 +262,7 @@ class SliceRuntime:
         self.model.eval()
         self.vocab = SliceVocab(tokens)
         self.temperature = float(settings.get("temperature", 1.0))
+        self.other = settings.get("other")
 
     def _beams(self, rows: list[dict], k: int):
         batch, names = _batch(self.vocab, rows, False)
@@ -271,27 +280,38 @@ class SliceRuntime:
         results = []
         for start in range(0, len(rows), batch):
             texts, scores = self._beams(rows[start:start + batch], k)
-            results.extend(calibrated(cand, score, self.temperature) for cand, score in zip(texts, scores))
+            results.extend(calibrated(cand, score, self.temperature, self.other) for cand, score in zip(texts, scores))
         return results
 
-    def fit_temperature(self, rows: list[dict]) -> float:
-        if not rows:
-            return 1.0
+    def fit_calibration(self, rows: list[dict]) -> tuple[float, float]:
+        """``(temperature, other)`` for :func:`calibrated`, fitted on ``rows``."""
         texts, scores = [], []
         for start in range(0, len(rows), 64):
             t, s = self._beams(rows[start:start + 64], 5)
             texts += t
             scores.append(s)
-        scores = np.concatenate(scores)
-        best, best_nll = 1.0, math.inf
-        for temp in np.exp(np.linspace(math.log(0.1), math.log(10), 41)):
-            nll = 0.0
-            for cand, score, row in zip(texts, scores, rows):
-                z = score / temp
-                p = np.exp(z - z.max())
-                p /= p.sum()
-                hit = sum(pi for c, pi in zip(cand, p) if c == row["label"])
-                nll -= math.log(max(hit, 1e-4))
+        return fit_calibration(texts, np.concatenate(scores) if scores else np.zeros((0, 5)),
+                               [r["label"] for r in rows])
+
+
+def fit_calibration(texts: list[list[str]], scores: np.ndarray, labels: list[str]) -> tuple[float, float]:
+    """The temperature and "none of the beams" score that minimise the negative
+    log-likelihood of the labels over the events {beam 1, ..., beam k, none}: a
+    label no beam names counts as "none", so such rows pull the best beam's
+    probability down instead of being ignored."""
+    if not len(labels):
+        return 1.0, 0.0
+    hits = np.array([[c == label for c in cand] for cand, label in zip(texts, labels)], dtype=float)
+    found = hits.any(axis=1)
+    best, best_nll = (1.0, 0.0), math.inf
+    for temp in np.exp(np.linspace(math.log(0.05), math.log(10), 54)):
+        z = scores / temp
+        for other in np.linspace(-12.0, 6.0, 73):
+            top = np.maximum(z.max(axis=1), other)
+            mass = np.exp(z - top[:, None])
+            rest = np.exp(other - top)
+            hit = np.where(found, (mass * hits).sum(axis=1), rest) / (mass.sum(axis=1) + rest)
+            nll = -np.log(np.maximum(hit, 1e-9)).sum()
             if nll < best_nll:
-                best, best_nll = float(temp), nll
-        return round(best, 4)
+                best, best_nll = (round(float(temp), 4), round(float(other), 4)), nll
+    return best

@@ -101,6 +101,7 @@ class SliceOnnxRuntime:
         self.encoder, self.decoder = sessions
         self.vocab = SliceVocab(tokens)
         self.temperature = float(settings.get("temperature", 1.0))
+        self.other = settings.get("other")
 
     def _encode(self, rows: list[dict]) -> tuple[np.ndarray, np.ndarray]:
         inputs = [self.vocab.encode_row(r)[0] for r in rows]
@@ -157,5 +158,5 @@ class SliceOnnxRuntime:
         for row, found in zip(rows, found_all):
             names = self.vocab.encode_row(row)[1]
             texts = [decode_text(self.vocab, seq[1:], names) for seq, _ in found]
-            out.append(calibrated(texts, [score for _, score in found], self.temperature))
+            out.append(calibrated(texts, [score for _, score in found], self.temperature, self.other))
         return out
