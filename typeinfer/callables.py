@@ -221,6 +221,11 @@ class CallModel:
                     if view.name == owner.name:
                         mapping.update(self.engine.classes.mapping(view, info))
                         break
+            params = self.signature(fn.path, g, node)
+            if params and params[0].kind == "positional" and params[0].annotation is not None \
+                    and not _is_static(g, node):
+                # ``def __rmul__(self: NDArray[_NumberT], ...)``: the receiver binds _NumberT
+                unify(self.engine.annotations.evaluate(fn.path, params[0].annotation), bound, mapping, self.engine)
         elif isinstance(bound, TypeOfClass):
             mapping["Self"] = bound.cls
         return mapping

@@ -27,3 +27,16 @@ def read(cells: Grid[float]):
     # ? value: float
     value = cells.get((0, 0))
     return value
+
+
+class Crate(Generic[V]):
+    def __init__(self, item: V) -> None:
+        self.item = item
+
+    def unwrap(self: "Crate[list[K]]") -> K:
+        return self.item[0]
+
+
+nested = Crate([3])
+# ? head: int
+head = nested.unwrap()
