@@ -49,10 +49,13 @@ def accuracy(model: Path, data: Path, label_source: str | None = None) -> None:
     out = Path(tempfile.mkdtemp())
     report = evaluate(model, data, "test", out, label_source=label_source)
     print(f"test split: {report['overall']['n']} samples labelled by {label_source or 'any source'}")
-    for key in sorted(k for k in report if isinstance(report[k], dict)):
+    for key in sorted(k for k in report if isinstance(report[k], dict) and "n" in report[k]):
         r = report[key]
         print(f"  {key:<22} n={r['n']:>6}  top1 {r['top1_exact']:6.1%}  top5 {r['top5_exact']:6.1%}  "
               f"base1 {r['top1_base']:6.1%}  base5 {r['top5_base']:6.1%}")
+    c = report["calibration"]
+    print(f"  calibration: expected calibration error {c['ece']:.1%}; over the {c['answers']} rows answered with a type "
+          f"{c['ece_answers']:.1%}")
     shutil.rmtree(out, ignore_errors=True)
 
 
