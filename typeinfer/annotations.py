@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from typelens.analyzer import ProgramGraph, build_graph
 
 from .types import (
-    NONE, UNKNOWN, CallableType, ClassType, Type, TypeOfClass, TypeVarType, UnionType, make_union, substitute,
+    NONE, UNKNOWN, CallableType, ClassType, Type, TypeOfClass, TypeVarType, make_union, substitute, type_vars,
 )
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ class AnnotationEvaluator:
         if isinstance(base, ClassType):
             if base.name == "type" and args and isinstance(args[0], ClassType):
                 return TypeOfClass(args[0])
-            params = _type_vars(base)
+            params = type_vars(base)
             if params:   # a generic alias: NDArray[float64] is ndarray[tuple[Any, ...], dtype[float64]]
                 return substitute(base, dict(zip(params, args)))
             if base.name == "tuple" and len(args) == 2 and g.kinds[_unwrap(g, arg_nodes[1])] == "ellipsis":
@@ -157,24 +157,6 @@ class AnnotationEvaluator:
         if statement is None or not fragment.children(statement):
             return UNKNOWN
         return self._eval(path, fragment, fragment.children(statement)[0], depth + 1)
-
-
-def _type_vars(t: Type, found: list[str] | None = None) -> list[str]:
-    """The type variables of ``t`` in order of first appearance (a generic alias's parameters)."""
-    found = [] if found is None else found
-    if isinstance(t, TypeVarType):
-        if t.name not in found and t.name != "Self":
-            found.append(t.name)
-    elif isinstance(t, ClassType):
-        for a in t.args:
-            _type_vars(a, found)
-    elif isinstance(t, UnionType):
-        for m in t.items:
-            _type_vars(m, found)
-    elif isinstance(t, CallableType):
-        for a in (t.params or ()) + (t.ret,):
-            _type_vars(a, found)
-    return found
 
 
 def _unwrap(g: ProgramGraph, node: int) -> int:

@@ -306,7 +306,7 @@ class ExpressionTyper:
         op = g.text(node)[g.end_bytes[kids[0]] - g.start_bytes[node]:g.start_bytes[kids[1]] - g.start_bytes[node]].strip()
         method = _COMPARE.get(op)
         left = self.type_of(path, kids[0])
-        if method is None or not isinstance(left, ClassType) or left.short in _SCALARS or left.short in _SEQUENCES:
+        if method is None or not isinstance(left, ClassType) or left.short in _BUILTIN_OPERANDS:
             return _COMPARISON
         result = _operator_result(self.call_method(left, method, path, [self.type_of(path, kids[1])]))
         return result if is_known(result) else _COMPARISON

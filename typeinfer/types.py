@@ -228,6 +228,28 @@ def _order(text: str) -> tuple[int, str]:
     return builtin_rank.get(text, 10), text
 
 
+def type_vars(t: Type) -> list[str]:
+    """The type variables of ``t`` in order of first appearance, ``Self`` aside: a
+    generic alias's parameters, or a class's from its bases."""
+    found: list[str] = []
+
+    def walk(x: Type) -> None:
+        if isinstance(x, TypeVarType):
+            if x.name not in found and x.name != "Self":
+                found.append(x.name)
+        elif isinstance(x, ClassType):
+            for a in x.args:
+                walk(a)
+        elif isinstance(x, UnionType):
+            for m in x.items:
+                walk(m)
+        elif isinstance(x, CallableType):
+            for a in (x.params or ()) + (x.ret,):
+                walk(a)
+    walk(t)
+    return found
+
+
 def substitute(t: Type, mapping: dict[str, Type]) -> Type:
     """Replace type variables by ``mapping`` (missing ones become Unknown)."""
     if not mapping:
