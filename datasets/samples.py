@@ -45,22 +45,33 @@ def stub_labels(stub: ProgramGraph) -> dict[tuple[str, str, str], str]:
 
 
 STATIC_CERTAIN = 0.85
-STATIC_SECONDS = 1.5      # per file: a dataset build must not hang on one huge generated module
+# Per file: at most STATIC_STEPS questions to the engine (a budget that ends at the
+# same place on every machine, so that a dataset build gives the same labels on a
+# slow machine as on a fast one); the answers given before it ran out are kept.
+# STATIC_SECONDS is only a backstop against a pathological file.
+STATIC_STEPS = 10_000
+STATIC_SECONDS = 30.0
 
 
 def static_labels(index: ProjectIndex, path: Path, g: ProgramGraph) -> dict[tuple[str, str, str], str]:
     """``(scope, name, kind) -> label`` for the static engine's certain answers
     about variables and attributes (PYInfer's targets; parameters and returns would
-    ask for every call site in the corpus), within ``STATIC_SECONDS`` per file."""
+    ask for every call site in the corpus), within ``STATIC_STEPS`` per file."""
     from typelens.typeinfer.engine import OutOfTime, TypeEngine
     from typelens.typeinfer.predictions import FilePredictor
     resolved = str(Path(path).resolve())
     engine = TypeEngine(index)
     engine.use_graph(resolved, g)
+    engine.step_limit = STATIC_STEPS
     engine.deadline = time.monotonic() + STATIC_SECONDS
+    predictor = None
     try:
-        found = FilePredictor(engine, resolved, str(path)).run(functions=False)
-    except (OutOfTime, RecursionError, ValueError, KeyError, IndexError, TypeError, AttributeError) as err:
+        predictor = FilePredictor(engine, resolved, str(path))
+        found = predictor.run(functions=False)
+    except OutOfTime:
+        # each answer given before the budget ran out is whole: keep them
+        found = predictor.out if predictor is not None else []
+    except (RecursionError, ValueError, KeyError, IndexError, TypeError, AttributeError) as err:
         logger.warning("no static labels for %s: %s", path, type(err).__name__)
         return {}
     labels = {(p.scope, p.name, p.kind): normalise(p.type) for p in found

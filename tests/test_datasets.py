@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from typelens.analyzer import ProjectIndex
+from typelens.analyzer import ProjectIndex, build_graph_safely
 from typelens.cli.main import app
 from typelens.datasets import BuildOptions, build_dataset, deduplicate, file_samples, split_of, walk_corpus
 from typelens.typeinfer.normalize import normalise
@@ -104,6 +104,21 @@ def test_static_labels_only_where_unannotated_and_certain(tmp_path: Path) -> Non
     assert ("return", "count", "count") not in by_key                # variables and attributes only
     annotated = {k: s for k, s in by_key.items() if s["label_source"] == "annotation"}
     assert annotated and all(k in {(p["kind"], p["scope"], p["name"]) for p in plain} for k in annotated)
+
+
+def test_static_labels_stop_at_a_step_budget_and_keep_what_was_answered(tmp_path: Path, monkeypatch) -> None:
+    from typelens.datasets import samples as samples_module
+    path = tmp_path / "m.py"
+    path.write_text("".join(f"v{i} = {i} * 2\n" for i in range(40)) + "w = 'text'\n")
+    index = ProjectIndex(tmp_path)
+    whole = samples_module.static_labels(index, path, build_graph_safely(path))
+    assert whole[("", "w", "variable")] == "str" and len(whole) == 41
+    monkeypatch.setattr(samples_module, "STATIC_STEPS", 40)
+    cut = [samples_module.static_labels(ProjectIndex(tmp_path), path, build_graph_safely(path)) for _ in range(2)]
+    # the same labels each time (the budget counts questions, not seconds), a
+    # non-empty part of the whole, every one of them as the whole run gave it
+    assert cut[0] == cut[1] and 0 < len(cut[0]) < len(whole)
+    assert all(whole[key] == label for key, label in cut[0].items())
 
 
 def test_build_writes_splits_manifest_and_resumes(corpus: Path, tmp_path: Path) -> None:

@@ -54,6 +54,10 @@ class TypeEngine:
         self.shared = shared
         self._library_path: dict[str, bool] = {}
         self.deadline: float | None = None     # time.monotonic() past which questions raise OutOfTime
+        # at most this many questions (memo lookups, hits included), then OutOfTime:
+        # a budget that, unlike the deadline, ends at the same place on every machine
+        self.step_limit: int | None = None
+        self.steps = 0
         self._depth = 0
         self._pending: set[tuple] = set()    # keys this engine is computing in the shared memo
         self._graphs: dict[str, ProgramGraph | None] = {}
@@ -178,6 +182,9 @@ class TypeEngine:
         """``compute()`` once per key; ``Never`` while ``key`` is being computed."""
         if self.deadline is not None and time.monotonic() > self.deadline:
             raise OutOfTime(f"the analysis ran past its time budget at {key[0]}")
+        self.steps += 1
+        if self.step_limit is not None and self.steps > self.step_limit:
+            raise OutOfTime(f"the analysis ran past its budget of {self.step_limit} steps at {key[0]}")
         memo = self._store(key)
         value = memo.get(key, _MISSING)
         if value is _IN_PROGRESS and memo is not self._memo and key not in self._pending:
