@@ -45,10 +45,10 @@ from typelens.typeinfer.run import InferOptions, infer_paths  # noqa: E402
 from typelens.typeinfer.normalize import normalise  # noqa: E402
 
 
-def accuracy(model: Path, data: Path, label_source: str | None = None) -> None:
+def accuracy(model: Path, data: Path, label_source: str | None = None, split: str = "test") -> None:
     out = Path(tempfile.mkdtemp())
-    report = evaluate(model, data, "test", out, label_source=label_source)
-    print(f"test split: {report['overall']['n']} samples labelled by {label_source or 'any source'}")
+    report = evaluate(model, data, split, out, label_source=label_source)
+    print(f"{split} split: {report['overall']['n']} samples labelled by {label_source or 'any source'}")
     for key in sorted(k for k in report if isinstance(report[k], dict) and "n" in report[k]):
         r = report[key]
         print(f"  {key:<22} n={r['n']:>6}  top1 {r['top1_exact']:6.1%}  top5 {r['top5_exact']:6.1%}  "
@@ -56,6 +56,10 @@ def accuracy(model: Path, data: Path, label_source: str | None = None) -> None:
     c = report["calibration"]
     print(f"  calibration: expected calibration error {c['ece']:.1%}; over the {c['answers']} rows answered with a type "
           f"{c['ece_answers']:.1%}")
+    projects = report["basic11_closed_by_project"]
+    if projects:
+        print("  basic-11 closed by project: " + ", ".join(f"{p} {r['top1_exact']:.1%} (n={r['n']})"
+                                                          for p, r in projects.items()))
     shutil.rmtree(out, ignore_errors=True)
 
 
@@ -160,13 +164,15 @@ def main() -> None:
     parser.add_argument("--packages", default="packaging,typeshed_client,pluggy,typer")
     parser.add_argument("--slice", type=Path, default=None, help="A slice-model folder (default: the shipped one)")
     parser.add_argument("--only", choices=["accuracy", "modes", "throughput"], default=None)
+    parser.add_argument("--split", default="test",
+                        help="The split the accuracy part reads (valid: held out of training too, fits only the temperature)")
     args = parser.parse_args()
     if args.only in (None, "accuracy"):
-        accuracy(args.model, args.data)
-        sources = set(pq.read_table(args.data / "test.parquet", columns=["label_source"]).column(0).to_pylist())
+        accuracy(args.model, args.data, split=args.split)
+        sources = set(pq.read_table(args.data / f"{args.split}.parquet", columns=["label_source"]).column(0).to_pylist())
         if "static" in sources:     # a --static-labels dataset: human-written labels, then PYInfer's protocol
-            accuracy(args.model, args.data, "annotation,stub")
-            accuracy(args.model, args.data, "static")
+            accuracy(args.model, args.data, "annotation,stub", args.split)
+            accuracy(args.model, args.data, "static", args.split)
     if args.only in (None, "modes"):
         modes(args.model, args.packages.split(","), args.slice)
     if args.only in (None, "throughput"):

@@ -37,7 +37,7 @@ from .samples import file_samples
 
 logger = logging.getLogger(__name__)
 
-VERSION = "typelens-dataset-1"
+VERSION = "typelens-dataset-2"   # 2: operators as one token, static labels by a step budget
 SPLITS = ("train", "valid", "test")
 
 
@@ -96,6 +96,7 @@ def build_dataset(roots: list[Path], out_dir: Path, options: BuildOptions = Buil
     if not projects:
         raise ValueError("the corpus is empty: no Python files under " + ", ".join(str(r) for r in roots))
     out_dir.mkdir(parents=True, exist_ok=True)
+    _check_stamp(out_dir, options)
     files = [(f"{p.name}/{f.relative_to(p.root) if p.root.is_dir() else f.name}", f, p) for p in projects for f in p.files]
     items = []
     for key, path, _ in files:
@@ -136,6 +137,26 @@ def build_dataset(roots: list[Path], out_dir: Path, options: BuildOptions = Buil
             os.replace(tmp, shard)
     manifest = _finish(out_dir, options, projects, duplicates, counts, labels, sources)
     return manifest
+
+
+def _check_stamp(out_dir: Path, options: BuildOptions) -> None:
+    """A resumed build reuses the shards already written, so they must come from
+    this version with the same settings; ``build.json`` records both."""
+    stamp = {"version": VERSION, "seed": options.seed, "valid_share": options.valid_share,
+             "test_share": options.test_share, "dedup_threshold": options.dedup_threshold,
+             "static_labels": options.static_labels}
+    path = out_dir / "build.json"
+    if path.is_file():
+        try:
+            found = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            found = None
+        if found != stamp:
+            raise ValueError(f"{out_dir} holds a dataset built by another version or with other settings "
+                             f"({found}); remove it or choose another --out")
+    elif any(next((out_dir / split).glob("*.jsonl"), None) for split in SPLITS):
+        raise ValueError(f"{out_dir} holds shards of an unknown build; remove it or choose another --out")
+    path.write_text(json.dumps(stamp, indent=1), encoding="utf-8")
 
 
 def _finish(out_dir: Path, options: BuildOptions, projects: list[Project], duplicates: dict, counts, labels,

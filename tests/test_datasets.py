@@ -135,6 +135,9 @@ def test_build_writes_splits_manifest_and_resumes(corpus: Path, tmp_path: Path) 
     assert json.loads((out / "manifest.json").read_text())["seed"] == 13
     again = build_dataset([corpus], out, BuildOptions(progress=False))
     assert again["splits"] == manifest["splits"]
+    # a resumed build with other settings would mix two kinds of shards: refused
+    with pytest.raises(ValueError, match="other settings"):
+        build_dataset([corpus], out, BuildOptions(progress=False, static_labels=True))
 
 
 def test_cli_and_bad_corpora(corpus: Path, tmp_path: Path) -> None:

@@ -108,6 +108,18 @@ def test_expected_calibration_error() -> None:
     assert expected_calibration_error(confidence, np.ones(40, dtype=bool)) == round((0.05 + 0.45) / 2, 4)
 
 
+def test_closed_basic11_is_also_given_per_project() -> None:
+    from typelens.typeinfer.neural.evaluate import _by_project, _closed_sets
+    classes = ["int", "float", "Path", "<other>"]
+    rows = [{"project": "big", "label": "float"}] * 150 + [{"project": "small", "label": "int"}] * 20 \
+        + [{"project": "big", "label": "Path"}] * 5
+    probs = np.array([[0.2, 0.1, 0.6, 0.1]] * 100 + [[0.1, 0.5, 0.3, 0.1]] * 50      # big: 50 of 150 right
+                     + [[0.9, 0.05, 0.0, 0.05]] * 20 + [[0.0, 0.0, 1.0, 0.0]] * 5)
+    picked, records = _closed_sets(probs, classes, rows, {"basic11": {"int", "float"}})["pyinfer:basic11-closed"]
+    assert len(picked) == 170                                   # the Path rows are outside the set
+    assert _by_project(rows, picked, records) == {"big": {"n": 150, "top1_exact": round(50 / 150, 4)}}
+
+
 def test_hybrid_inference_uses_the_model(trained, tmp_path: Path) -> None:
     _, model = trained
     (tmp_path / "m.py").write_text("def names(items, sep):\n    joined = sep.join(items)\n    return joined.strip()\n")

@@ -24,7 +24,10 @@ from typelens.analyzer import ProgramGraph, ScopeKind, SymbolKind, slice_of
 from .callables import signature
 from .normalize import normalise
 
-_TOKEN = re.compile(rb"#[^\n]*|->|[A-Za-z_][A-Za-z0-9_]*"
+# operators of two or three characters are one token each, as Python's tokenizer
+# gives them: `a == b` is not `a = = b` (a window would cut it after the first `=`)
+_OPERATORS = rb"\*\*=|//=|>>=|<<=|->|:=|\*\*|//|<<|>>|[-+*/%&|^@<>=!]="
+_TOKEN = re.compile(rb"#[^\n]*|" + _OPERATORS + rb"|[A-Za-z_][A-Za-z0-9_]*"
                     rb"|0[xXoObB][0-9a-fA-F_]+|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?[jJ]?|\S")
 _ANNOTATION_FIELDS = {("assignment", "type"), ("typed_parameter", "type"), ("typed_default_parameter", "type"),
                       ("function_definition", "return_type")}

@@ -102,10 +102,16 @@ def evaluate(model_dir: Path, data_dir: Path, split: str, out_dir: Path, limit: 
         own = label if probs is None or label in class_set else "<other>"
         correct.append(bool(ranked[i]) and ranked[i][0][0] == own)
         answered.append(bool(ranked[i]) and ranked[i][0][0] != "<other>")
+    by_project: dict[str, dict] = {}
     if probs is not None:
-        for key, records in _closed_sets(probs, classes, rows, {"basic11": BASIC11, "top500": top500}).items():
+        closed = _closed_sets(probs, classes, rows, {"basic11": BASIC11, "top500": top500})
+        for key, (picked, records) in closed.items():
             groups[key]["r"] = records
+        by_project = _by_project(rows, *closed.get("pyinfer:basic11-closed", ([], [])))
     report = {key: _summary(g["r"]) for key, g in sorted(groups.items())}
+    # the closed basic-11 score of each project with 100 such samples or more: one
+    # large project (numeric code, say) can weigh on the whole split's figure
+    report["basic11_closed_by_project"] = by_project
     report["split"] = split
     report["label_source"] = label_source or "all"
     report["model"] = str(model_dir)
@@ -120,8 +126,16 @@ def evaluate(model_dir: Path, data_dir: Path, split: str, out_dir: Path, limit: 
     return report
 
 
+def _by_project(rows: list[dict], picked: list[int], records: list[tuple]) -> dict[str, dict]:
+    hits: dict[str, list[bool]] = defaultdict(list)
+    for i, record in zip(picked, records):
+        hits[rows[i]["project"]].append(record[0])
+    return {project: {"n": len(h), "top1_exact": _mean(h)}
+            for project, h in sorted(hits.items(), key=lambda item: -len(item[1])) if len(h) >= 100}
+
+
 def _closed_sets(probs: np.ndarray, classes: list[str], rows: list[dict],
-                 sets: dict[str, set[str]]) -> dict[str, list[tuple]]:
+                 sets: dict[str, set[str]]) -> dict[str, tuple[list[int], list[tuple]]]:
     """PYInfer's protocol: a model over N types answers among those N for the
     samples labelled with one of them (``pyinfer:<set>-closed``).  The classifier's
     probabilities restricted to the set's classes stand in for a model trained on
@@ -133,8 +147,8 @@ def _closed_sets(probs: np.ndarray, classes: list[str], rows: list[dict],
         if not len(cols) or not picked:
             continue
         order = np.argsort(-probs[np.ix_(picked, cols)], axis=1)[:, :5]
-        out[f"pyinfer:{name}-closed"] = [_record(rows[i]["label"], [classes[cols[j]] for j in top])
-                                         for i, top in zip(picked, order)]
+        out[f"pyinfer:{name}-closed"] = (picked, [_record(rows[i]["label"], [classes[cols[j]] for j in top])
+                                                  for i, top in zip(picked, order)])
     return out
 
 

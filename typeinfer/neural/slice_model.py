@@ -34,7 +34,7 @@ from .train import _holdout, load_split
 
 logger = logging.getLogger(__name__)
 
-SLICE_VERSION = "typelens-slice-2"   # 2: identifiers outside the vocabulary copied through placeholders
+SLICE_VERSION = "typelens-slice-3"   # 2: identifiers outside the vocabulary copied through placeholders; 3: operators as one token
 _TYPE_TOKEN = re.compile(r"[A-Za-z_]\w*|\.\.\.|[\[\],|.]|'[^']*'|\S")
 _IDENT = re.compile(r"[A-Za-z_]\w*")
 PAD, EOS, UNK = 0, 1, 2
