@@ -66,6 +66,20 @@ def test_cache_makes_the_second_run_a_read(tmp_path: Path) -> None:
     assert third.stats["cache_hits"] == 0 and third.predictions[0].type == "str"
 
 
+def test_a_model_retrained_in_place_is_not_answered_from_the_cache(tmp_path: Path) -> None:
+    from typelens.typeinfer.run import _digest
+    (tmp_path / "m.py").write_text("x = 1\n")
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "model.onnx").write_bytes(b"first")
+    options = InferOptions(mode="hybrid", model_dir=model)
+    before = _digest([tmp_path / "m.py"], options, tmp_path)
+    (model / "model.onnx").write_bytes(b"second, retrained")
+    assert _digest([tmp_path / "m.py"], options, tmp_path) != before
+    static = InferOptions(mode="static", model_dir=model)      # static answers do not read the model
+    assert _digest([tmp_path / "m.py"], static, tmp_path) == _digest([tmp_path / "m.py"], static, tmp_path)
+
+
 def test_jobs_give_the_same_answer(tmp_path: Path) -> None:
     for i in range(4):
         (tmp_path / f"m{i}.py").write_text(f"def f{i}(a=1):\n    return a * {i}.5\n")

@@ -99,6 +99,13 @@ def file_sets(paths: list[Path]) -> list[FileSet]:
 def _digest(files: list[Path], options: InferOptions, root: Path) -> str:
     h = hashlib.blake2b(digest_size=20)
     h.update(f"{CACHE_VERSION}|{options.mode}|{options.model_dir}|{options.slice_dir}|{options.use_slice}|{options.max_bytes}|{root}".encode())
+    if options.mode != "static":
+        # a model retrained in the same folder changes the answers: its files' sizes and times
+        from .hybrid import DEFAULT_MODEL, DEFAULT_SLICE
+        for folder in {Path(options.model_dir or DEFAULT_MODEL), Path(options.slice_dir or DEFAULT_SLICE)}:
+            for item in sorted(folder.glob("*")) if folder.is_dir() else []:
+                stat = item.stat()
+                h.update(f"{item}|{stat.st_size}|{stat.st_mtime_ns}".encode())
     for path in sorted(iter_python_files(root)):
         try:
             h.update(str(path).encode() + b"\0" + hashlib.blake2b(path.read_bytes(), digest_size=16).digest())
