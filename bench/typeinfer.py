@@ -112,7 +112,12 @@ def throughput(model: Path, data: Path, batch: int = 256) -> None:
     with torch.no_grad():
         parts = folded.folded(config["encoder"]["window_len"])    # once, as onnxruntime does at load
     torch.set_num_threads(1)   # both sides on one thread: the per-core figure
-    xw, xn = runtime.encoder.encode_many(rows)
+    inputs = runtime.encoder.encode_many(rows)
+    tensors = {key: torch.from_numpy(value) for key, value in inputs.items()}
+    n = len(inputs["name"])
+
+    def part(i: int) -> dict:
+        return {key: value[i:i + batch] for key, value in tensors.items()}
 
     cores = {"onnx": [], "torch": [], "folded": []}   # CPU time over wall time: both sides must stay on one core
 
@@ -124,25 +129,24 @@ def throughput(model: Path, data: Path, batch: int = 256) -> None:
         return wall
 
     def onnx_pass() -> None:
-        for i in range(0, len(xw), batch):
-            runtime.session.run(None, {"windows": xw[i:i + batch], "name": xn[i:i + batch]})
+        for i in range(0, n, batch):
+            runtime.session.run(None, {key: value[i:i + batch] for key, value in inputs.items()})
 
     def torch_pass() -> None:
         with torch.no_grad():
-            for i in range(0, len(xw), batch):
-                torch.softmax(torch_model(torch.from_numpy(xw[i:i + batch]), torch.from_numpy(xn[i:i + batch])), -1)
+            for i in range(0, n, batch):
+                torch.softmax(torch_model(**part(i)), -1)
 
     def folded_pass() -> None:
         with torch.no_grad():
-            for i in range(0, len(xw), batch):
-                torch.softmax(folded.logits(torch.from_numpy(xw[i:i + batch]), torch.from_numpy(xn[i:i + batch]),
-                                            parts) / folded.temperature, -1)
+            for i in range(0, n, batch):
+                x = part(i)
+                torch.softmax(folded.logits(x["windows"], x["name"], parts, subs=x.get("subs")) / folded.temperature, -1)
 
     if batch == 256:    # the same answers: top-1 of onnxruntime against torch on every row timed
         with torch.no_grad():
             ours = runtime.probabilities(rows).argmax(1)
-            theirs = torch.cat([torch_model(torch.from_numpy(xw[i:i + batch]), torch.from_numpy(xn[i:i + batch]))
-                                for i in range(0, len(xw), batch)]).argmax(1).numpy()
+            theirs = torch.cat([torch_model(**part(i)) for i in range(0, n, batch)]).argmax(1).numpy()
         print(f"top-1 of onnxruntime equals torch's on {int((ours == theirs).sum())} of {len(rows)} test samples")
 
     # three alternating rounds each, the best of each side (the machine's timing varies)
@@ -150,7 +154,6 @@ def throughput(model: Path, data: Path, batch: int = 256) -> None:
     for _ in range(3):
         onnx_s, torch_s = min(onnx_s, timed("onnx", onnx_pass)), min(torch_s, timed("torch", torch_pass))
         folded_s = min(folded_s, timed("folded", folded_pass))
-    n = len(xw)
     print(f"throughput on {n} test samples, batch {batch}: onnxruntime {n / onnx_s:,.0f}/s, torch eager {n / torch_s:,.0f}/s, "
           f"ratio {torch_s / onnx_s:.2f}x (cores busy: onnxruntime {max(cores['onnx']):.2f}, "
           f"torch {max(cores['torch']):.2f}); torch eager on the exported (folded) graph {n / folded_s:,.0f}/s, "

@@ -37,13 +37,15 @@ def train_classifier_command(
     hidden: int = typer.Option(192, "--hidden", help="Width of the MLP head."),
     layers: int = typer.Option(1, "--layers", help="Stacked convolutions over each window (dilations 1, 2, 4...)."),
     buckets: int = typer.Option(1 << 14, "--buckets", help="Hashed token ids."),
+    subtokens: bool = typer.Option(False, "--subtokens/--no-subtokens",
+                                   help="Also give each identifier in a window its last word (n_points -> points)."),
 ) -> None:
     """Train the PYInfer-style token-window classifier, calibrate it, export ONNX."""
     from typelens.typeinfer.neural.train import train_classifier
     logging.getLogger("typelens").setLevel(logging.WARNING)
     with one_line_errors("typelens train"):
         config = train_classifier(data, out, top=top, epochs=epochs, seed=seed, dim=dim, hidden=hidden,
-                                  layers=layers, buckets=buckets)
+                                  layers=layers, buckets=buckets, subtokens=subtokens)
     typer.echo(json.dumps({k: config[k] for k in ("train_samples", "valid_samples", "temperature", "seconds")}))
 
 

@@ -66,15 +66,40 @@ def test_onnx_gives_the_same_top1_as_torch(trained) -> None:
     rows = load_split(data, "test") or load_split(data, "train")
     runtime = ClassifierRuntime(model)
     torch_model, _ = load_torch_model(model)
-    xw, xn = runtime.encoder.encode_many(rows)
+    inputs = {key: torch.from_numpy(value) for key, value in runtime.encoder.encode_many(rows).items()}
     with torch.no_grad():
-        torch_top = torch_model(torch.from_numpy(xw), torch.from_numpy(xn)).argmax(-1).numpy()
+        torch_top = torch_model(**inputs).argmax(-1).numpy()
     onnx_top = runtime.probabilities(rows).argmax(-1)
     assert np.array_equal(torch_top, onnx_top)
 
 
-@pytest.mark.parametrize("layers", [1, 2])
-def test_the_exported_graph_folds_the_first_convolution_without_changing_the_function(layers: int) -> None:
+def test_a_model_reading_words_exports_with_the_same_top1(trained, tmp_path: Path) -> None:
+    data, _ = trained
+    config = train_classifier(data, tmp_path, top=20, epochs=3, dim=16, buckets=1 << 10, subtokens=True,
+                              progress=False)
+    assert config["encoder"]["subtokens"] is True
+    runtime = ClassifierRuntime(tmp_path)
+    assert [i.name for i in runtime.session.get_inputs()] == ["windows", "name", "subs"]
+    rows = load_split(data, "test") or load_split(data, "train")
+    inputs = runtime.encoder.encode_many(rows)
+    assert inputs["subs"].any() and not inputs["subs"][inputs["windows"] == 0].any()
+    torch_model, _ = load_torch_model(tmp_path)
+    with torch.no_grad():
+        torch_top = torch_model(**{k: torch.from_numpy(v) for k, v in inputs.items()}).argmax(-1).numpy()
+    assert np.array_equal(torch_top, runtime.probabilities(rows).argmax(-1))
+
+
+def test_words_of_identifiers() -> None:
+    from typelens.typeinfer.neural.encoding import Encoder, EncoderConfig
+    enc = Encoder(EncoderConfig(subtokens=True))
+    assert enc.sub_id("n_points") == enc.sub_id("numPoints") == enc.name_ids("points")[0] != 0
+    assert enc.sub_id("off2") == enc.sub_id("off") != 0
+    assert enc.sub_id("return") == enc.sub_id("(") == enc.sub_id("1.5") == enc.sub_id("<str>") == 0
+
+
+@pytest.mark.parametrize("layers,subtokens", [(1, False), (2, False), (1, True)])
+def test_the_exported_graph_folds_the_first_convolution_without_changing_the_function(layers: int,
+                                                                                     subtokens: bool) -> None:
     torch.manual_seed(layers)
     model = WindowClassifier(buckets=50, classes=7, dim=8, hidden=16, window_len=9, layers=layers).eval()
     windows = torch.randint(1, 50, (5, 3, 9))
@@ -83,11 +108,16 @@ def test_the_exported_graph_folds_the_first_convolution_without_changing_the_fun
     windows[2, 1:] = 0             # rows with empty windows
     windows[3, 0, 4] = 0           # a hole in the middle
     name = torch.randint(0, 50, (5, 4))
+    # words: on some tokens only, never on padding
+    subs = torch.where((windows > 0) & (torch.rand(windows.shape) < 0.5), torch.randint(1, 50, windows.shape), 0) \
+        if subtokens else None
     with torch.no_grad():
-        expected = model(windows, name)
+        expected = model(windows, name, subs)
         folded = Calibrated(model, 1.0)
-        assert torch.allclose(folded.logits(windows, name), expected, atol=1e-5)
-        assert torch.allclose(folded.logits(windows, name, folded.folded(9)), expected, atol=1e-5)
+        assert torch.allclose(folded.logits(windows, name, subs=subs), expected, atol=1e-5)
+        assert torch.allclose(folded.logits(windows, name, folded.folded(9), subs=subs), expected, atol=1e-5)
+        if subtokens:       # the words change the answer
+            assert not torch.allclose(model(windows, name), expected, atol=1e-3)
 
 
 def test_the_tiny_model_learns(trained, tmp_path: Path) -> None:

@@ -5,7 +5,10 @@ vocabulary file and never meets an out-of-vocabulary token.  A sample becomes
 ``windows[W, L]`` (``W`` windows of ``L`` tokens) and ``name[S]`` (the sub-tokens of
 the symbol's name: ``max_retries`` -> ``max``, ``retries``).  Number literals
 read as their kind (``<int>``, ``<float>``, ``<complex>``): ``0.0731`` says float
-however rare the literal.
+however rare the literal.  With ``subtokens``, ``subs[W, L]`` gives each identifier
+in a window its last word as well (``n_points`` -> ``points``, in the same ids as
+the name's sub-tokens), so that names the hashing keeps apart (``num_points``,
+``n_points``) share what their words say; other tokens get 0.
 
 Example::
 
@@ -17,12 +20,15 @@ Example::
 from __future__ import annotations
 
 import hashlib
+import keyword
 import re
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
 _SUBTOKEN = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _INT = re.compile(r"(?:0[xXoObB][0-9a-fA-F_]+|\d[\d_]*)[lL]?")
 _FLOAT = re.compile(r"(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d+)?")
 
@@ -44,6 +50,7 @@ class EncoderConfig:
     windows: int = 8
     window_len: int = 17
     name_len: int = 6
+    subtokens: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -68,19 +75,42 @@ class Encoder:
         ids = [self.token_id("§" + p) for p in parts[: self.config.name_len]]
         return ids + [0] * (self.config.name_len - len(ids))
 
-    def encode(self, windows: list[list[str]], name: str, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    def sub_id(self, token: str) -> int:
+        """The id of an identifier's last word (``§points``), 0 for any other token."""
+        key = "§sub:" + token
+        hit = self._cache.get(key)
+        if hit is None:
+            words = _WORD.findall(token) if _IDENTIFIER.fullmatch(token) and not keyword.iskeyword(token) else []
+            hit = self.token_id("§" + words[-1].lower()) if words else 0
+            if len(self._cache) < 500_000:
+                self._cache[key] = hit
+        return hit
+
+    def encode(self, windows: list[list[str]], name: str, kind: str) -> dict[str, np.ndarray]:
         c = self.config
         w = np.zeros((c.windows, c.window_len), dtype=np.int64)
+        subs = np.zeros((c.windows, c.window_len), dtype=np.int64) if c.subtokens else None
         for i, window in enumerate(windows[: c.windows]):
-            ids = [self.token_id(t) for t in window[: c.window_len]]
-            w[i, : len(ids)] = ids
+            tokens = window[: c.window_len]
+            w[i, : len(tokens)] = [self.token_id(t) for t in tokens]
+            if subs is not None:
+                subs[i, : len(tokens)] = [self.sub_id(t) for t in tokens]
         n = np.array(self.name_ids(name), dtype=np.int64)
         n[-1] = self.token_id("§kind:" + kind)
-        return w, n
+        out = {"windows": w, "name": n}
+        if subs is not None:
+            out["subs"] = subs
+        return out
 
-    def encode_many(self, samples: list[dict]) -> tuple[np.ndarray, np.ndarray]:
-        pairs = [self.encode(s["windows"], s["name"], s["kind"]) for s in samples]
-        if not pairs:
-            c = self.config
-            return np.zeros((0, c.windows, c.window_len), np.int64), np.zeros((0, c.name_len), np.int64)
-        return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
+    def encode_many(self, samples: list[dict]) -> dict[str, np.ndarray]:
+        """The model's inputs by name (``windows``, ``name``, with ``subtokens`` also
+        ``subs``), one row per sample: what the ONNX graph and the torch module take."""
+        c = self.config
+        encoded = [self.encode(s["windows"], s["name"], s["kind"]) for s in samples]
+        if not encoded:
+            empty = {"windows": np.zeros((0, c.windows, c.window_len), np.int64),
+                     "name": np.zeros((0, c.name_len), np.int64)}
+            if c.subtokens:
+                empty["subs"] = np.zeros((0, c.windows, c.window_len), np.int64)
+            return empty
+        return {key: np.stack([e[key] for e in encoded]) for key in encoded[0]}

@@ -33,8 +33,8 @@ class Calibrated(torch.nn.Module):
         self.model = model
         self.temperature = temperature
 
-    def forward(self, windows: torch.Tensor, name: torch.Tensor) -> torch.Tensor:
-        return torch.softmax(self.logits(windows, name) / self.temperature, dim=-1)
+    def forward(self, windows: torch.Tensor, name: torch.Tensor, subs: torch.Tensor | None = None) -> torch.Tensor:
+        return torch.softmax(self.logits(windows, name, subs=subs) / self.temperature, dim=-1)
 
     def folded(self, length: int) -> tuple[list[torch.Tensor], torch.Tensor]:
         """The three per-tap tables [V, D] and the position part [L, D] (with the bias)."""
@@ -44,17 +44,23 @@ class Calibrated(torch.nn.Module):
         return tables, positions
 
     def logits(self, windows: torch.Tensor, name: torch.Tensor,
-               folded: tuple[list[torch.Tensor], torch.Tensor] | None = None) -> torch.Tensor:
+               folded: tuple[list[torch.Tensor], torch.Tensor] | None = None,
+               subs: torch.Tensor | None = None) -> torch.Tensor:
         """``WindowClassifier.forward`` with its first convolution folded into lookups
-        (``folded``: the parts, computed once, as onnxruntime does at load)."""
+        (``folded``: the parts, computed once, as onnxruntime does at load).  The
+        words of ``subs`` are added to their tokens' embeddings, so they go through
+        the same tables."""
         model = self.model
         b, w, l = windows.shape
         tables, positions = folded or self.folded(l)
+        x = positions
+        for ids in (windows, subs) if subs is not None else (windows,):
+            flat = ids.reshape(b * w, l)
+            before = F.pad(flat[:, :-1], (1, 0))      # the token before each position (0: none, an all-zero row)
+            after = F.pad(flat[:, 1:], (0, 1))        # the token after it
+            x = x + F.embedding(before, tables[0]) + F.embedding(flat, tables[1]) + F.embedding(after, tables[2])
+        x = torch.relu(x)                                                          # [BW, L, D]
         flat = windows.reshape(b * w, l)
-        before = F.pad(flat[:, :-1], (1, 0))      # the token before each position (0: none, an all-zero row)
-        after = F.pad(flat[:, 1:], (0, 1))        # the token after it
-        x = torch.relu(F.embedding(before, tables[0]) + F.embedding(flat, tables[1]) + F.embedding(after, tables[2])
-                       + positions)                                                # [BW, L, D]
         mask = (flat > 0).unsqueeze(-1).float()                                    # [BW, L, 1]
         if len(model.convs) > 1:
             return model.tail(x.transpose(1, 2), mask.transpose(1, 2), windows, name)
@@ -79,12 +85,15 @@ def export_onnx(model_dir: Path) -> Path:
     enc = config["encoder"]
     windows = torch.zeros((2, enc["windows"], enc["window_len"]), dtype=torch.int64)
     name = torch.zeros((2, enc["name_len"]), dtype=torch.int64)
+    inputs, names = (windows, name), ["windows", "name"]
+    if enc.get("subtokens"):
+        inputs, names = (windows, name, torch.zeros_like(windows)), names + ["subs"]
     out = Path(model_dir) / "model.onnx"
     with warnings.catch_warnings():     # the exporter's notes on tracing, not the user's business
         warnings.simplefilter("ignore", UserWarning)
-        torch.onnx.export(Calibrated(model, config["temperature"]), (windows, name), str(out),
-                          input_names=["windows", "name"], output_names=["probabilities"],
-                          dynamic_axes={"windows": {0: "batch"}, "name": {0: "batch"}, "probabilities": {0: "batch"}},
+        torch.onnx.export(Calibrated(model, config["temperature"]), inputs, str(out),
+                          input_names=names, output_names=["probabilities"],
+                          dynamic_axes={**{n: {0: "batch"} for n in names}, "probabilities": {0: "batch"}},
                           opset_version=17, dynamo=False,
                           do_constant_folding=False)   # keep the tables factored in the file (see above)
     return out

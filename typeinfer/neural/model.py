@@ -1,5 +1,6 @@
 """The classifier (torch): token embeddings plus a learned embedding of each
-token's position in its window (the symbol's occurrence sits in the middle, so
+token's position in its window (and, when the encoder gives them, the embedding of
+each identifier's last word) (the symbol's occurrence sits in the middle, so
 ``= 0`` right after it and ``xs.append`` around it keep their place) -> a
 convolution over each window (kernel 3; with ``layers=2`` a second one, dilated by
 2 and residual, lets a token see seven neighbours) -> max over tokens; the windows are pooled by their mean and the first window (the
@@ -23,12 +24,16 @@ class WindowClassifier(nn.Module):
                                    for i in range(layers))
         self.head = nn.Sequential(nn.Linear(3 * dim, hidden), nn.ReLU(), nn.Dropout(0.1), nn.Linear(hidden, classes))
 
-    def forward(self, windows: torch.Tensor, name: torch.Tensor) -> torch.Tensor:
-        """``windows``: [B, W, L] token ids, ``name``: [B, S] -> logits [B, C]."""
+    def forward(self, windows: torch.Tensor, name: torch.Tensor, subs: torch.Tensor | None = None) -> torch.Tensor:
+        """``windows``: [B, W, L] token ids, ``name``: [B, S] -> logits [B, C];
+        ``subs`` [B, W, L]: each identifier's last word (0: none), added to its token."""
         b, w, l = windows.shape
         flat = windows.reshape(b * w, l)
         mask = (flat > 0).unsqueeze(1).float()                                # [BW, 1, L]
-        x = (self.embed(flat) + self.position.weight[:l].unsqueeze(0)).transpose(1, 2)   # [BW, D, L]
+        x = self.embed(flat) + self.position.weight[:l].unsqueeze(0)
+        if subs is not None:
+            x = x + self.embed(subs.reshape(b * w, l))
+        x = x.transpose(1, 2)                                                 # [BW, D, L]
         x = torch.relu(self.convs[0](x))
         return self.tail(x, mask, windows, name)
 

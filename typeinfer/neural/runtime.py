@@ -38,9 +38,10 @@ class ClassifierRuntime:
         self.encoder = Encoder(EncoderConfig(**self.config["encoder"]))
 
     def probabilities(self, samples: list[dict], batch: int = 256) -> np.ndarray:
-        xw, xn = self.encoder.encode_many(samples)
-        out = [self.session.run(None, {"windows": xw[i:i + batch], "name": xn[i:i + batch]})[0]
-               for i in range(0, len(xw), batch)]
+        inputs = self.encoder.encode_many(samples)
+        rows = len(inputs["name"])
+        out = [self.session.run(None, {key: value[i:i + batch] for key, value in inputs.items()})[0]
+               for i in range(0, rows, batch)]
         return np.concatenate(out) if out else np.zeros((0, len(self.classes)), np.float32)
 
     def predict(self, samples: list[dict], k: int = 5) -> list[list[tuple[str, float]]]:

@@ -49,7 +49,7 @@ def _holdout(rows: list[dict], share: float = 0.1) -> tuple[list[dict], list[dic
 
 def train_classifier(data_dir: Path, out_dir: Path, *, top: int = 500, epochs: int = 6, batch: int = 256,
                      dim: int = 48, hidden: int = 192, layers: int = 1, buckets: int = 1 << 14, seed: int = 13,
-                     progress: bool = True) -> dict:
+                     subtokens: bool = False, progress: bool = True) -> dict:
     torch.manual_seed(seed)
     np.random.seed(seed)
     train_rows = load_split(data_dir, "train")
@@ -61,13 +61,13 @@ def train_classifier(data_dir: Path, out_dir: Path, *, top: int = 500, epochs: i
     counts = Counter(r["label"] for r in train_rows)
     classes = [label for label, _ in counts.most_common(top)] + [OTHER]
     index = {label: i for i, label in enumerate(classes)}
-    encoder = Encoder(EncoderConfig(buckets=buckets))
-    xw, xn = encoder.encode_many(train_rows)
+    encoder = Encoder(EncoderConfig(buckets=buckets, subtokens=subtokens))
+    inputs = {key: torch.from_numpy(value) for key, value in encoder.encode_many(train_rows).items()}
     y = np.array([index.get(r["label"], len(classes) - 1) for r in train_rows])
     model = WindowClassifier(encoder.config.buckets, len(classes), dim, hidden, encoder.config.window_len, layers)
     optimiser = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=0.05)
-    tw, tn, ty = torch.from_numpy(xw), torch.from_numpy(xn), torch.from_numpy(y)
+    ty = torch.from_numpy(y)
     steps = epochs * math.ceil(len(ty) / batch)
     # the learning rate follows a cosine from 2e-3 down to zero over the whole run
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=max(steps, 1))
@@ -79,7 +79,7 @@ def train_classifier(data_dir: Path, out_dir: Path, *, top: int = 500, epochs: i
         for start in range(0, len(order), batch):
             idx = order[start:start + batch]
             optimiser.zero_grad()
-            loss = loss_fn(model(tw[idx], tn[idx]), ty[idx])
+            loss = loss_fn(model(**{key: value[idx] for key, value in inputs.items()}), ty[idx])
             loss.backward()
             optimiser.step()
             schedule.step()
@@ -102,10 +102,10 @@ def train_classifier(data_dir: Path, out_dir: Path, *, top: int = 500, epochs: i
 
 def fit_temperature(model: WindowClassifier, encoder: Encoder, rows: list[dict], index: dict[str, int]) -> float:
     model.eval()
-    xw, xn = encoder.encode_many(rows)
+    inputs = {key: torch.from_numpy(value) for key, value in encoder.encode_many(rows).items()}
     y = torch.tensor([index.get(r["label"], len(index) - 1) for r in rows])
     with torch.no_grad():
-        logits = model(torch.from_numpy(xw), torch.from_numpy(xn))
+        logits = model(**inputs)
     best, best_nll = 1.0, math.inf
     for t in np.exp(np.linspace(math.log(0.25), math.log(8.0), 61)):
         nll = float(nn.functional.cross_entropy(logits / float(t), y))
