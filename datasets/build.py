@@ -127,8 +127,11 @@ def build_dataset(roots: list[Path], out_dir: Path, options: BuildOptions = Buil
             continue
         todo.append((name, split, shard, jobs))
     with engine_for(options.engine, workers=options.jobs, address=options.scheduler) as run:
+        # every file of every project in one map, in order: each project's shard is
+        # written as soon as its last file is done, while the workers go on
+        results = run(_extract, [job for _, _, _, jobs in todo for job in jobs])
         for name, split, shard, jobs in tqdm(todo, desc="projects", disable=not options.progress):
-            samples = [s for batch in run(_extract, jobs) for s in batch]
+            samples = [s for _ in jobs for s in next(results)]
             shard.parent.mkdir(parents=True, exist_ok=True)
             tmp = shard.with_suffix(".tmp")
             with tmp.open("w", encoding="utf-8") as fh:

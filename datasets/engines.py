@@ -11,7 +11,12 @@ features (actors, object store, GPUs) this job does not use.
 Example::
 
     with engine_for("dask", workers=4) as run:
-        batches = run(extract, jobs)      # same results, in the same order, as "local"
+        batches = list(run(extract, jobs))      # same results, in the same order, as "local"
+
+``run`` yields the results in the order of the items while the workers go on with
+the next ones, so the caller can write what is finished (a project's shard) while
+the rest runs: with every file of the corpus in one map, no worker waits at the end
+of one project for the slowest file of it.
 """
 
 from __future__ import annotations
@@ -28,17 +33,23 @@ ENGINES = ("local", "dask")
 
 @contextlib.contextmanager
 def engine_for(name: str, *, workers: int = 1, address: str | None = None) -> Iterator[Callable]:
-    """A ``map(fn, items) -> list`` that keeps the order of ``items``."""
+    """A ``map(fn, items) -> iterator`` that keeps the order of ``items``."""
     if name not in ENGINES:
         raise ValueError(f"engine={name!r} is not one of {', '.join(ENGINES)}")
     if workers < 1:
         raise ValueError(f"workers={workers!r} must be at least 1")
     if name == "local":
         if workers == 1:
-            yield lambda fn, items: [fn(item) for item in items]
+            yield lambda fn, items: (fn(item) for item in items)
             return
-        with ProcessPoolExecutor(workers) as pool:
-            yield lambda fn, items: list(pool.map(fn, items, chunksize=8))
+        pool = ProcessPoolExecutor(workers)
+        try:
+            # one item at a time: a chunk would put slow files behind one worker
+            yield lambda fn, items: pool.map(fn, items, chunksize=1)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)    # not the whole corpus's queue first
+            raise
+        pool.shutdown()
         return
     from dask.distributed import Client, LocalCluster
     cluster = None
@@ -48,8 +59,8 @@ def engine_for(name: str, *, workers: int = 1, address: str | None = None) -> It
     client = Client(address)
     try:
         def run(fn, items):
-            futures = client.map(fn, items, pure=False)
-            return client.gather(futures)
+            for future in client.map(fn, items, pure=False):
+                yield future.result()
         yield run
     finally:
         client.close()
