@@ -115,3 +115,13 @@ def test_a_loose_file_brings_the_modules_it_imports_not_its_neighbours(tmp_path:
     # a file inside a package still gets its whole project (call sites across files)
     inside = infer_paths([tmp_path / "pkg" / "units.py"], InferOptions(use_cache=False))
     assert len(inside.engines[str(tmp_path)].project.files) > 30
+
+
+def test_unions_widen_to_object_only_when_joining_grows_them() -> None:
+    from typelens.typeinfer.types import _MAX_UNION, OBJECT, ClassType, UnionType, make_union
+    classes = [ClassType(f"C{i}") for i in range(_MAX_UNION + 4)]
+    assert make_union(classes) == OBJECT                          # grown by joining: object
+    written = make_union(classes, widen=False)                    # as an annotation writes it
+    assert isinstance(written, UnionType) and len(written.items) == _MAX_UNION + 4
+    assert make_union([written]) == written                       # later joins keep it
+    assert make_union([written, ClassType("Extra")]) == OBJECT    # and widen what grows past it

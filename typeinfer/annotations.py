@@ -61,7 +61,7 @@ class AnnotationEvaluator:
             return NONE
         if kind in ("union_type", "binary_operator"):
             parts = [self._eval(path, g, k, depth + 1) for k in kids]
-            return make_union(parts)
+            return make_union(parts, widen=False)
         if kind in ("name_load", "identifier", "attribute"):
             return self._named(path, g, node, ())
         if kind == "generic_type":
@@ -87,9 +87,9 @@ class AnnotationEvaluator:
         if name == "Optional":
             return make_union([self._eval(path, g, arg_nodes[0], depth + 1), NONE]) if arg_nodes else UNKNOWN
         if name == "Union":
-            return make_union(self._eval(path, g, a, depth + 1) for a in arg_nodes)
+            return make_union((self._eval(path, g, a, depth + 1) for a in arg_nodes), widen=False)
         if name == "Literal":
-            return make_union(self.engine.exprs.literal_type(path, a) for a in arg_nodes) if arg_nodes else UNKNOWN
+            return make_union((self.engine.exprs.literal_type(path, a) for a in arg_nodes), widen=False) if arg_nodes else UNKNOWN
         if name == "Callable":
             return self._callable(path, g, arg_nodes, depth)
         if name in ("Self",):

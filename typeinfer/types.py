@@ -102,7 +102,7 @@ NONE = ClassType("None")
 INT, FLOAT, COMPLEX = ClassType("int"), ClassType("float"), ClassType("complex")
 STR, BYTES, BOOL = ClassType("str"), ClassType("bytes"), ClassType("bool")
 OBJECT = ClassType("object")
-_MAX_UNION = 6
+_MAX_UNION = 32    # an inferred union wider than this is `object` (loops must not grow it forever)
 _NUMERIC_RANK = {"bool": 0, "int": 1, "float": 2, "complex": 3}
 
 
@@ -118,13 +118,19 @@ def members(t: Type) -> frozenset[Type]:
     return t.items if isinstance(t, UnionType) else frozenset((t,))
 
 
-def make_union(types: Iterable[Type]) -> Type:
+def make_union(types: Iterable[Type], *, widen: bool = True) -> Type:
     """The union of ``types``.  ``Never`` disappears; an ``Unknown`` part stays (the
     type is then only partly known); ``bool`` folds into ``int`` and ``int`` into
-    ``float`` (PEP 484's numeric promotion)."""
+    ``float`` (PEP 484's numeric promotion).  A union that grows past
+    ``_MAX_UNION`` members by joining becomes ``object``; one that was written that
+    wide (an annotation's ``Union``, ``widen=False``) passes through later joins as
+    it is."""
     flat: set[Type] = set()
+    widest = _MAX_UNION
     for t in types:
-        flat.update(members(t))
+        parts = members(t)
+        flat.update(parts)
+        widest = max(widest, len(parts))
     flat.discard(NEVER)
     known = {t for t in flat if is_known(t) or isinstance(t, TypeVarType)}
     if not known:
@@ -140,7 +146,7 @@ def make_union(types: Iterable[Type]) -> Type:
     known = _merge_generics(known)
     if len(known) == 1:
         return next(iter(known))
-    if len(known) > _MAX_UNION:
+    if widen and len(known) > widest:
         return OBJECT
     return UnionType(frozenset(known))
 
