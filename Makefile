@@ -45,7 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/mgd.py
 	$(BIN)/python bench/early_exit.py
 
-# Reproduces the shipped classifier (about 20 minutes on 2 CPU cores: 13 for the dataset).
+# Reproduces the shipped classifier (21 minutes on 2 CPU cores, 33 on a slower machine; most of it the dataset).
 models: $(STAMP)
 	rm -rf build/dataset
 	$(BIN)/typelens dataset build --stdlib --site-packages --exclude $(HELD_OUT) --out build/dataset --jobs 2 --static-labels
