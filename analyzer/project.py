@@ -106,7 +106,11 @@ class ProjectIndex:
     """Module and name resolution over one project root (see the module docstring)."""
 
     def __init__(self, root: str | Path, *, search_paths: list[Path] | None = None,
-                 config: GraphConfig = DEFAULT_CONFIG, cache_size: int = 256, use_stubs: bool = True) -> None:
+                 config: GraphConfig = DEFAULT_CONFIG, cache_size: int = 256, use_stubs: bool = True,
+                 scope: Path | None = None) -> None:
+        """``scope``: only the modules under this folder of the root are the project's
+        (an installed package inside site-packages: the rest of site-packages stays a
+        library, found through the search paths, not a project to walk)."""
         root = Path(root)
         if not root.exists():
             raise InputError(f"project root {str(root)!r} does not exist")
@@ -124,6 +128,7 @@ class ProjectIndex:
         self._located: dict[str, ModuleLocation | None] = {}
         self._hashes: dict[Path, tuple[tuple[int, int], str]] = {}
         self._outside: set[Path] = set()     # files outside the root, hashed once
+        self.scope = scope.resolve() if scope is not None else self.root
 
     # -- modules -----------------------------------------------------------------
     @property
@@ -131,7 +136,7 @@ class ProjectIndex:
         """Project module names to files (``.pyi`` wins over ``.py``)."""
         if self._modules is None:
             modules: dict[str, Path] = {}
-            for path in iter_python_files(self.root):
+            for path in iter_python_files(self.scope):
                 src_root = max((r for r in self.source_roots if path.is_relative_to(r)), key=lambda r: len(r.parts))
                 name = module_name_for(path, src_root)
                 if name and (name not in modules or path.suffix == ".pyi"):

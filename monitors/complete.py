@@ -229,8 +229,11 @@ def complete(source: str | bytes, offset: int, *, path: str = "<memory>.py",
         if document is not None:
             engine = TypeEngine(document.engine.index, document.engine.project, shared=library.answers)
         else:
-            engine = TypeEngine(index if index is not None else ProjectIndex(root or Path(path).resolve().parent),
-                                shared=library.answers)
+            if index is None:
+                from typelens.typeinfer.run import project_scope
+                base = Path(root) if root else Path(path).resolve().parent
+                index = ProjectIndex(base, scope=project_scope(base.resolve(), Path(path).resolve()))
+            engine = TypeEngine(index, shared=library.answers)
         facts = StaticFacts(engine, path, suffix, head, library, data, offset, document)
         monitors = monitors_for(lm, facts)
     if exits is None and exit_threshold < 1.0:

@@ -125,3 +125,22 @@ def test_unions_widen_to_object_only_when_joining_grows_them() -> None:
     assert isinstance(written, UnionType) and len(written.items) == _MAX_UNION + 4
     assert make_union([written]) == written                       # later joins keep it
     assert make_union([written, ClassType("Extra")]) == OBJECT    # and widen what grows past it
+
+
+def test_an_installed_package_is_its_own_project(tmp_path: Path) -> None:
+    """A file inside site-packages: the project is its package, not every package
+    installed beside it (which had been walked, all of them: minutes, gigabytes)."""
+    site = tmp_path / "lib" / "site-packages"
+    for name in ("pkga", "other"):
+        (site / name).mkdir(parents=True)
+        (site / name / "__init__.py").write_text("")
+    (site / "pkga" / "mod.py").write_text("from .helpers import make\n\nvalue = make()\n")
+    (site / "pkga" / "helpers.py").write_text("def make():\n    return 1\n")
+    (site / "other" / "big.py").write_text("x = 1\n")
+    result = infer_paths([site / "pkga" / "mod.py"], InferOptions(mode="static", use_cache=False))
+    assert {p.name: p.type for p in result.predictions}["value"] == "int"
+    engine = result.engines[str(site.resolve())]
+    assert set(engine.index.modules) == {"pkga", "pkga.mod", "pkga.helpers"}
+    whole = infer_paths([site / "pkga"], InferOptions(mode="static"))
+    assert {p.file for p in whole.predictions} == {"mod.py", "helpers.py"}
+    assert (site / "pkga" / ".typelens-cache").is_dir() and not (site / ".typelens-cache").exists()

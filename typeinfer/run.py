@@ -65,6 +65,11 @@ class FileSet:
     files: list[Path]
     single: bool
 
+    @property
+    def scope(self) -> Path:
+        """The folder whose modules are the project (see ``project_scope``)."""
+        return project_scope(self.root, self.files[0] if self.files else self.base)
+
 
 @dataclass(slots=True)
 class InferResult:
@@ -82,6 +87,18 @@ def project_root_of(path: Path) -> Path:
     return current
 
 
+INSTALLED_ROOTS = ("site-packages", "dist-packages")
+
+
+def project_scope(root: Path, path: Path) -> Path:
+    """What of ``root`` is the project of ``path``: all of it, except in an
+    installed-packages folder, where it is the outermost package holding ``path``
+    (every module of a whole site-packages would be an analysis of hours)."""
+    if root.name not in INSTALLED_ROOTS or not path.is_relative_to(root) or path == root:
+        return root
+    return root / path.relative_to(root).parts[0]
+
+
 def file_sets(paths: list[Path]) -> list[FileSet]:
     sets = []
     for path in paths:
@@ -96,7 +113,8 @@ def file_sets(paths: list[Path]) -> list[FileSet]:
     return sets
 
 
-def _digest(files: list[Path], options: InferOptions, root: Path) -> str:
+def _digest(files: list[Path], options: InferOptions, root: Path, scope: Path | None = None) -> str:
+    scope = scope or root
     h = hashlib.blake2b(digest_size=20)
     h.update(f"{CACHE_VERSION}|{options.mode}|{options.model_dir}|{options.slice_dir}|{options.use_slice}|{options.max_bytes}|{root}".encode())
     if options.mode != "static":
@@ -106,7 +124,7 @@ def _digest(files: list[Path], options: InferOptions, root: Path) -> str:
             for item in sorted(folder.glob("*")) if folder.is_dir() else []:
                 stat = item.stat()
                 h.update(f"{item}|{stat.st_size}|{stat.st_mtime_ns}".encode())
-    for path in sorted(iter_python_files(root)):
+    for path in sorted(iter_python_files(scope)):
         try:
             h.update(str(path).encode() + b"\0" + hashlib.blake2b(path.read_bytes(), digest_size=16).digest())
         except OSError:
@@ -177,7 +195,7 @@ def _infer_set(fs: FileSet, options: InferOptions):
         # before any analysis: a bad model folder is a clear one-line error at once (ModelError propagates)
         assistant = NeuralAssistant(options.model_dir, options.slice_dir, use_slice=options.use_slice)
     config = GraphConfig(max_bytes=options.max_bytes)
-    index = ProjectIndex(fs.root, config=config)
+    index = ProjectIndex(fs.root, config=config, scope=fs.scope)
     if options.jobs > 1 and len(fs.files) > 1:
         with ProcessPoolExecutor(max_workers=options.jobs) as pool:
             for path, graph in pool.map(_build_one, [(str(f), options.max_bytes) for f in fs.files], chunksize=4):
@@ -209,7 +227,7 @@ def check_paths(paths: list[Path], options: InferOptions) -> tuple[list[Diagnost
     diagnostics: list[Diagnostic] = []
     files = 0
     for fs in file_sets(paths):
-        index = ProjectIndex(fs.root, config=GraphConfig(max_bytes=options.max_bytes))
+        index = ProjectIndex(fs.root, config=GraphConfig(max_bytes=options.max_bytes), scope=fs.scope)
         engine = TypeEngine(index, build_project_graph(index, project_files(index, fs)))
         for path in fs.files:
             files += 1
@@ -244,8 +262,8 @@ def _stats(result: InferResult, seconds: float, cache_hits: int) -> dict:
 
 # -- the cache ---------------------------------------------------------------------------
 def _cache_path(fs: FileSet, options: InferOptions) -> Path:
-    base = options.cache_dir if options.cache_dir is not None else fs.root / ".typelens-cache"
-    return base / f"infer-{_digest(fs.files, options, fs.root)}.json"
+    base = options.cache_dir if options.cache_dir is not None else fs.scope / ".typelens-cache"
+    return base / f"infer-{_digest(fs.files, options, fs.root, fs.scope)}.json"
 
 
 def _read_cache(fs: FileSet, options: InferOptions):
