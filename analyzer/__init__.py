@@ -30,7 +30,7 @@ from .errors import InputError, ModelError, ResolutionError, TypelensError
 from .export import graph_to_dict, to_dot, to_graphml, to_networkx
 from .graph import EdgeKind, ImportBinding, ProgramGraph, Scope, ScopeKind, Symbol, SymbolKind
 from .parsing import Document
-from .project import Definition, ModuleLocation, ProjectIndex, iter_python_files
+from .project import Definition, ModuleLocation, ProjectIndex, iter_python_files, project_scope
 from .project_graph import ProjectGraph, build_project_graph
 from .slices import SliceItem, slice_of
 from .source import Source, source_from_bytes, source_from_path, source_from_text
@@ -41,6 +41,6 @@ __all__ = [
     "InputError", "ModelError", "ModuleLocation", "ProgramGraph", "ProjectGraph", "ProjectIndex",
     "ResolutionError", "Scope", "ScopeKind", "Severity", "SliceItem", "Source", "Span", "Symbol",
     "SymbolKind", "TypelensError", "build_graph", "build_graph_from_path", "build_graph_safely",
-    "build_project_graph", "graph_to_dict", "iter_python_files", "slice_of", "source_from_bytes",
+    "build_project_graph", "graph_to_dict", "iter_python_files", "project_scope", "slice_of", "source_from_bytes",
     "source_from_path", "source_from_text", "to_dot", "to_graphml", "to_networkx",
 ]

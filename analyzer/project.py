@@ -102,6 +102,19 @@ def _content_key(path: Path) -> str:
     return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
 
 
+INSTALLED_ROOTS = ("site-packages", "dist-packages")
+
+
+def project_scope(root: Path, path: Path) -> Path:
+    """What of ``root`` is the project of ``path`` (``ProjectIndex(scope=...)``): all
+    of it, except in an installed-packages folder, where it is the outermost package
+    holding ``path`` (every module of a whole site-packages would be an analysis of
+    hours)."""
+    if root.name not in INSTALLED_ROOTS or not path.is_relative_to(root) or path == root:
+        return root
+    return root / path.relative_to(root).parts[0]
+
+
 class ProjectIndex:
     """Module and name resolution over one project root (see the module docstring)."""
 

@@ -64,13 +64,11 @@ def static_labels(index: ProjectIndex, path: Path, g: ProgramGraph) -> dict[tupl
     engine.use_graph(resolved, g)
     engine.step_limit = STATIC_STEPS
     engine.deadline = time.monotonic() + STATIC_SECONDS
-    predictor = None
+    predictor = FilePredictor(engine, resolved, str(path))
     try:
-        predictor = FilePredictor(engine, resolved, str(path))
         found = predictor.run(functions=False)
     except OutOfTime:
-        # each answer given before the budget ran out is whole: keep them
-        found = predictor.out if predictor is not None else []
+        found = predictor.out          # each answer given before the budget ran out is whole: keep them
     except (RecursionError, ValueError, KeyError, IndexError, TypeError, AttributeError) as err:
         logger.warning("no static labels for %s: %s", path, type(err).__name__)
         return {}

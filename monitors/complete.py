@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from typelens.analyzer import InputError, ProjectIndex
+from typelens.analyzer import InputError, ProjectIndex, project_scope
 from typelens.typeinfer.engine import TypeEngine
 from typelens.typeinfer.queries import (
     Analysed, CallFacts, LibraryMembers, call_at, call_facts_of_type, call_in_document, import_names, name_chain_at,
@@ -230,7 +230,6 @@ def complete(source: str | bytes, offset: int, *, path: str = "<memory>.py",
             engine = TypeEngine(document.engine.index, document.engine.project, shared=library.answers)
         else:
             if index is None:
-                from typelens.typeinfer.run import project_scope
                 base = Path(root) if root else Path(path).resolve().parent
                 index = ProjectIndex(base, scope=project_scope(base.resolve(), Path(path).resolve()))
             engine = TypeEngine(index, shared=library.answers)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from typelens.analyzer import (
     Diagnostic, GraphConfig, InputError, ProjectIndex, Span, build_graph_safely, build_project_graph,
-    iter_python_files,
+    iter_python_files, project_scope,
 )
 from typelens.analyzer import codes
 
@@ -85,18 +85,6 @@ def project_root_of(path: Path) -> Path:
     while (current / "__init__.py").exists() and current.parent != current:
         current = current.parent
     return current
-
-
-INSTALLED_ROOTS = ("site-packages", "dist-packages")
-
-
-def project_scope(root: Path, path: Path) -> Path:
-    """What of ``root`` is the project of ``path``: all of it, except in an
-    installed-packages folder, where it is the outermost package holding ``path``
-    (every module of a whole site-packages would be an analysis of hours)."""
-    if root.name not in INSTALLED_ROOTS or not path.is_relative_to(root) or path == root:
-        return root
-    return root / path.relative_to(root).parts[0]
 
 
 def file_sets(paths: list[Path]) -> list[FileSet]:

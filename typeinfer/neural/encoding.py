@@ -105,12 +105,7 @@ class Encoder:
     def encode_many(self, samples: list[dict]) -> dict[str, np.ndarray]:
         """The model's inputs by name (``windows``, ``name``, with ``subtokens`` also
         ``subs``), one row per sample: what the ONNX graph and the torch module take."""
-        c = self.config
         encoded = [self.encode(s["windows"], s["name"], s["kind"]) for s in samples]
-        if not encoded:
-            empty = {"windows": np.zeros((0, c.windows, c.window_len), np.int64),
-                     "name": np.zeros((0, c.name_len), np.int64)}
-            if c.subtokens:
-                empty["subs"] = np.zeros((0, c.windows, c.window_len), np.int64)
-            return empty
+        if not encoded:        # no rows, each input in its own shape
+            return {key: np.zeros((0, *value.shape), value.dtype) for key, value in self.encode([], "", "").items()}
         return {key: np.stack([e[key] for e in encoded]) for key in encoded[0]}

@@ -53,14 +53,13 @@ class Calibrated(torch.nn.Module):
         model = self.model
         b, w, l = windows.shape
         tables, positions = folded or self.folded(l)
-        x = positions
-        for ids in (windows, subs) if subs is not None else (windows,):
-            flat = ids.reshape(b * w, l)
-            before = F.pad(flat[:, :-1], (1, 0))      # the token before each position (0: none, an all-zero row)
-            after = F.pad(flat[:, 1:], (0, 1))        # the token after it
-            x = x + F.embedding(before, tables[0]) + F.embedding(flat, tables[1]) + F.embedding(after, tables[2])
-        x = torch.relu(x)                                                          # [BW, L, D]
         flat = windows.reshape(b * w, l)
+        x = positions
+        for ids in (flat, subs.reshape(b * w, l)) if subs is not None else (flat,):
+            before = F.pad(ids[:, :-1], (1, 0))      # the token before each position (0: none, an all-zero row)
+            after = F.pad(ids[:, 1:], (0, 1))        # the token after it
+            x = x + F.embedding(before, tables[0]) + F.embedding(ids, tables[1]) + F.embedding(after, tables[2])
+        x = torch.relu(x)                                                          # [BW, L, D]
         mask = (flat > 0).unsqueeze(-1).float()                                    # [BW, L, 1]
         if len(model.convs) > 1:
             return model.tail(x.transpose(1, 2), mask.transpose(1, 2), windows, name)

@@ -1,7 +1,7 @@
 """The classifier (torch): token embeddings plus a learned embedding of each
-token's position in its window (and, when the encoder gives them, the embedding of
-each identifier's last word) (the symbol's occurrence sits in the middle, so
-``= 0`` right after it and ``xs.append`` around it keep their place) -> a
+token's position in its window (the symbol's occurrence sits in the middle, so
+``= 0`` right after it and ``xs.append`` around it keep their place; with the
+encoder's ``subtokens``, each identifier's last word is added too) -> a
 convolution over each window (kernel 3; with ``layers=2`` a second one, dilated by
 2 and residual, lets a token see seven neighbours) -> max over tokens; the windows are pooled by their mean and the first window (the
 definition, or the parameter in its signature) is kept apart; with the name's
