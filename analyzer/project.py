@@ -25,6 +25,7 @@ import ast
 import hashlib
 import logging
 import os
+import re
 import sys
 import sysconfig
 from collections import OrderedDict
@@ -67,6 +68,15 @@ class Definition:
     kind: SymbolKind
 
 
+@dataclass(frozen=True, slots=True)
+class _Exports:
+    """A module's top-level names (live under the running Python) and its
+    star imports as ``(module, level)``."""
+
+    names: frozenset[str]
+    stars: tuple[tuple[str, int], ...]
+
+
 def iter_python_files(root: Path, *, follow_symlinks: bool = False) -> list[Path]:
     """Every ``.py``/``.pyi`` file below ``root``, sorted, skipping virtualenvs,
     VCS and build folders, and never looping on symlinked directories."""
@@ -102,6 +112,8 @@ def _content_key(path: Path) -> str:
     return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
 
 
+_STAR_IMPORT = re.compile(rb"\bimport[\s\\(]*\*")
+
 INSTALLED_ROOTS = ("site-packages", "dist-packages")
 
 
@@ -136,6 +148,8 @@ class ProjectIndex:
         self._stub_context = typeshed_client.get_search_context() if use_stubs else None
         self._modules: dict[str, Path] | None = None
         self._module_names: dict[Path, str] | None = None
+        self._packages: frozenset[str] | None = None      # every dotted prefix of a module name
+        self._tables: OrderedDict[tuple[Path, str], _Exports] = OrderedDict()
         self._graphs: OrderedDict[tuple[Path, str], ProgramGraph] = OrderedDict()
         self._cache_size = cache_size
         self._located: dict[str, ModuleLocation | None] = {}
@@ -185,7 +199,9 @@ class ProjectIndex:
         path = self.modules.get(name)
         if path is not None:
             return ModuleLocation(name, path, "project", path.stem == "__init__")
-        if any(m.startswith(name + ".") for m in self.modules):
+        if self._packages is None:
+            self._packages = frozenset(m.rsplit(".", i)[0] for m in self.modules for i in range(1, m.count(".") + 1))
+        if name in self._packages:
             return ModuleLocation(name, None, "project", True)   # namespace package
         if self._stub_context is not None:
             stub = typeshed_client.get_stub_file(name, search_context=self._stub_context)
@@ -295,29 +311,60 @@ class ProjectIndex:
             return None
         if location.path is None or location.path.suffix not in (".py", ".pyi"):
             return self.resolve_module(f"{module}.{name}") if location.is_package else None
-        graph = self.graph_of(location.path)
-        if graph is None:
-            return None
-        sym = graph.find_symbol(name)
-        live = live_definitions(graph, sym.definitions) if sym is not None else ()
-        if live:
-            if sym.kind is SymbolKind.IMPORT:
-                binding = next((b for b in graph.imports if b.node in live), None)
-                if binding is not None:
-                    return self._follow(graph, module, location, binding, seen)
-            node = live[-1]
-            parent = graph.parents[node]
-            is_def = sym.kind in (SymbolKind.FUNCTION, SymbolKind.CLASS)
-            return Definition(module, location.path, parent if is_def else node, name, sym.kind)
-        for binding in graph.imports:
-            if binding.name == "*":
-                target = self.absolute_module(module, binding.module, binding.level, importer_is_package=location.is_package)
-                found = self.resolve_name(target, name, seen)
-                if found is not None:
-                    return found
+        exports = self._exports(location.path, name)
+        if exports is not None and name in exports.names:
+            graph = self.graph_of(location.path)
+            sym = graph.find_symbol(name) if graph is not None else None
+            live = live_definitions(graph, sym.definitions) if sym is not None else ()
+            if live:
+                if sym.kind is SymbolKind.IMPORT:
+                    binding = next((b for b in graph.imports if b.node in live), None)
+                    if binding is not None:
+                        return self._follow(graph, module, location, binding, seen)
+                node = live[-1]
+                parent = graph.parents[node]
+                is_def = sym.kind in (SymbolKind.FUNCTION, SymbolKind.CLASS)
+                return Definition(module, location.path, parent if is_def else node, name, sym.kind)
+        for star_module, level in exports.stars if exports is not None else ():
+            target = self.absolute_module(module, star_module, level, importer_is_package=location.is_package)
+            found = self.resolve_name(target, name, seen)
+            if found is not None:
+                return found
         if location.is_package:
             return self.resolve_module(f"{module}.{name}")
         return None
+
+    def _exports(self, path: Path, name: str) -> _Exports | None:
+        """What the module in ``path`` binds at its top level and star-imports,
+        memoised by content apart from the bounded graph cache: a star-import
+        chain (a package re-exporting hundreds of modules) is walked without
+        parsing its modules again, nor at all those whose text has neither
+        ``name`` nor an ``import *``.  ``None``: unreadable, or cannot answer."""
+        try:
+            key = self._key(path)
+        except OSError:
+            return None
+        exports = self._tables.get(key)
+        if exports is not None:
+            self._tables.move_to_end(key)
+            return exports
+        if key not in self._graphs:
+            try:
+                data = path.read_bytes()
+            except OSError:
+                return None
+            if name.encode("utf-8", "replace") not in data and _STAR_IMPORT.search(data) is None:
+                return None
+        graph = self.graph_of(path)
+        if graph is None:
+            return None
+        exports = _Exports(
+            frozenset(s.name for s in graph.symbols if s.scope == 0 and live_definitions(graph, s.definitions)),
+            tuple((b.module, b.level) for b in graph.imports if b.name == "*"))
+        self._tables[key] = exports
+        if len(self._tables) > self._cache_size * 64:
+            self._tables.popitem(last=False)
+        return exports
 
     def _follow(self, graph: ProgramGraph, module: str, location: ModuleLocation, binding: ImportBinding,
                 seen: frozenset[tuple[str, str]]) -> Definition | ModuleLocation | None:

@@ -66,6 +66,33 @@ def test_star_import_and_dunder_all(project: Path) -> None:
     assert index.exported_names("app") == ["Engine", "make", "helper"]
 
 
+def test_star_chain_reads_only_modules_that_can_answer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A package star-importing many modules (transformers' ``models``): the name is
+    found behind the chain; modules whose text neither names it nor star-imports are
+    not parsed; a second walk parses nothing; an edit is seen."""
+    pkg = tmp_path / "lib"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("".join(f"from .m{i} import *\n" for i in range(40)))
+    for i in range(40):
+        (pkg / f"m{i}.py").write_text(f"def f{i}():\n    return {i}\n")
+    (pkg / "m33.py").write_text("from .deep import *\n")
+    (pkg / "deep.py").write_text("if False:\n    pass\nclass Wanted:\n    pass\n")
+    import typelens.analyzer.project as project_module
+    built: list[str] = []
+    real = project_module.build_graph_safely
+    monkeypatch.setattr(project_module, "build_graph_safely", lambda path, **kw: built.append(Path(path).name) or real(path, **kw))
+    index = ProjectIndex(tmp_path, cache_size=1)
+    found = index.resolve_name("lib", "Wanted")
+    assert isinstance(found, Definition) and found.path.name == "deep.py" and found.kind.value == "class"
+    assert sorted(built) == ["__init__.py", "deep.py", "m33.py"]
+    assert index.resolve_name("lib", "f7") is not None and index.resolve_name("lib", "Missing") is None
+    built.clear()
+    assert index.resolve_name("lib", "Missing") is None and built == []     # names tables, not graphs
+    (pkg / "deep.py").write_text("class Other:\n    pass\n")
+    assert index.resolve_name("lib", "Wanted") is None
+    assert index.resolve_module("lib.deep").origin == "project"
+
+
 def test_relative_imports_two_levels_up(project: Path) -> None:
     index = ProjectIndex(project)
     assert index.absolute_module("app.sub.deep", "core", 2) == "app.core"
