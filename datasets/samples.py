@@ -103,6 +103,6 @@ def file_samples(path: Path, project: str, display: str, module: str | None = No
         out.append({
             "project": project, "file": display, "scope": target.scope, "name": target.name, "kind": target.kind,
             "label": label, "label_source": source, "windows": windows(stream, target),
-            "slice": slice_tokens(g, target, stream),
+            "slice": slice_tokens(g, target, stream), "values": list(target.values),
         })
     return out

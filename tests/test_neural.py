@@ -97,6 +97,45 @@ def test_words_of_identifiers() -> None:
     assert enc.sub_id("return") == enc.sub_id("(") == enc.sub_id("1.5") == enc.sub_id("<str>") == 0
 
 
+def test_value_shapes_say_what_a_symbol_is_bound_to() -> None:
+    from typelens.analyzer import build_graph
+    from typelens.typeinfer.features import targets
+    code = ("import numpy as np\nTOL = 2e-12\n"
+            "def f(a, b=0, c=None, *, d='x'):\n"
+            "    i_z = (a < 0)\n    n = len(a)\n    m = np.zeros(3)\n    x, y = 1, 2\n"
+            "    k = 0\n    k += 1.5\n    ok = not a\n    t = a ** b if a else None\n"
+            "    for q in a:\n        pass\n    if a:\n        return True\n    return\n")
+    shapes = {(t.kind, t.name): t.values for t in targets(build_graph(code))}
+    assert shapes[("return", "f")] == ("§true", "§bare_return")
+    assert shapes[("parameter", "a")] == () and shapes[("parameter", "b")] == ("§integer",)
+    assert shapes[("parameter", "c")] == ("§none",) and shapes[("parameter", "d")] == ("§string",)
+    assert shapes[("variable", "TOL")] == ("§float",)
+    assert shapes[("variable", "i_z")] == ("§comparison_operator:<",)
+    assert shapes[("variable", "n")] == ("§call:len",) and shapes[("variable", "m")] == ("§call:zeros",)
+    assert shapes[("variable", "x")] == ("§unpacked",)
+    assert shapes[("variable", "k")] == ("§integer", "§augmented:+=")
+    assert shapes[("variable", "ok")] == ("§not_operator:not",)
+    assert shapes[("variable", "t")] == ("§conditional:§binary_operator:**",)
+    assert shapes[("variable", "q")] == ("§for_statement",)
+
+
+def test_value_shapes_follow_the_name_in_its_input() -> None:
+    from typelens.typeinfer.neural.encoding import Encoder, EncoderConfig
+    enc = Encoder(EncoderConfig(values=2))
+    name = enc.encode([["x"]], "max_retries", "variable", ["§integer", "§call:len", "§float"])["name"]
+    assert name.shape == (8,) and name[6] == enc.token_id("§integer") and name[7] == enc.token_id("§call:len")
+    assert list(name[:6]) == list(enc.encode([["x"]], "max_retries", "variable")["name"][:6])
+    assert not enc.encode([["x"]], "max_retries", "variable")["name"][6:].any()
+    model = WindowClassifier(buckets=50, classes=7, dim=8, hidden=16, window_len=9, layers=1, values=2).eval()
+    windows = torch.randint(1, 50, (2, 3, 9))
+    names = torch.randint(1, 50, (2, 8))
+    other = names.clone()
+    other[:, 6:] = torch.randint(1, 50, (2, 2))
+    with torch.no_grad():       # the shapes change the answer, and fold into the exported graph unchanged
+        assert not torch.allclose(model(windows, names), model(windows, other), atol=1e-4)
+        assert torch.allclose(Calibrated(model, 1.0).logits(windows, names), model(windows, names), atol=1e-5)
+
+
 @pytest.mark.parametrize("layers,subtokens", [(1, False), (2, False), (1, True)])
 def test_the_exported_graph_folds_the_first_convolution_without_changing_the_function(layers: int,
                                                                                      subtokens: bool) -> None:

@@ -45,6 +45,7 @@ class Target:
     occurrences: tuple[int, ...]   # byte offsets of its definitions and uses
     symbol: int | None
     returns: tuple[int, ...] = ()  # for a return target: its return statements
+    values: tuple[str, ...] = ()   # value_shapes(): what gives it its values, read off the syntax
 
 
 class TokenStream:
@@ -124,7 +125,8 @@ def targets(g: ProgramGraph) -> list[Target]:
         returns = tuple(r for r in returns_by_scope.get(scope.id, ()))
         found.append(Target(scope.qualname, scope.name, "return", name,
                             normalise(g.text(ret)) if ret is not None else None,
-                            (g.start_bytes[name], *(g.start_bytes[r] for r in returns)), None, returns))
+                            (g.start_bytes[name], *(g.start_bytes[r] for r in returns)), None, returns,
+                            value_shapes(g, [_returned(g, r) for r in returns])))
         params = signature(g, function)
         in_class = scope.parent >= 0 and g.scopes[scope.parent].kind is ScopeKind.CLASS
         for i, p in enumerate(params):
@@ -134,7 +136,7 @@ def targets(g: ProgramGraph) -> list[Target]:
             occurrences = (g.start_bytes[p.node], *(g.start_bytes[u] for u in (sym.uses if sym else ())))
             label = normalise(g.text(p.annotation)) if p.annotation is not None else None
             found.append(Target(scope.qualname, p.name, "parameter", p.node, label, occurrences,
-                                sym.id if sym else None))
+                                sym.id if sym else None, (), value_shapes(g, [p.default])))
     for sym in g.symbols:
         if sym.scope < 0 or not sym.definitions or sym.kind is not SymbolKind.VARIABLE:
             continue
@@ -150,8 +152,98 @@ def targets(g: ProgramGraph) -> list[Target]:
                 break
         kind = "attribute" if scope.kind is ScopeKind.CLASS else "variable"
         occurrences = tuple(g.start_bytes[n] for n in (*sym.definitions, *sym.uses))
-        found.append(Target(scope.qualname, sym.name, kind, sym.definitions[0], label, occurrences, sym.id))
+        found.append(Target(scope.qualname, sym.name, kind, sym.definitions[0], label, occurrences, sym.id, (),
+                            value_shapes(g, [_assigned(g, d) for d in sym.definitions])))
     return found
+
+
+VALUE_SHAPES = 4
+_OPERATOR_KINDS = frozenset({"binary_operator", "comparison_operator", "boolean_operator", "augmented_assignment"})
+
+
+def value_shapes(g: ProgramGraph, values: list[int | str | None], limit: int = VALUE_SHAPES) -> tuple[str, ...]:
+    """The syntactic shape of the first ``limit`` distinct expressions that give a
+    symbol its values (assigned right-hand sides, a parameter's default, returned
+    expressions): ``§comparison_operator:<``, ``§call:zeros``, ``§float``,
+    ``§attribute:shape``.  What the token windows hold too, but said at one place:
+    a convolution over ``i_z = d_z < 0 alpha_x = ...`` did not tell that the
+    comparison is what ``i_z`` is bound to.  A ``str`` value is a shape already."""
+    shapes: list[str] = []
+    for node in values:
+        shape = node if isinstance(node, str) else _shape(g, node) if node is not None else None
+        if shape is not None and shape not in shapes:
+            shapes.append(shape)
+            if len(shapes) == limit:
+                break
+    return tuple(shapes)
+
+
+def _shape(g: ProgramGraph, node: int) -> str:
+    kind = g.kinds[node]
+    while kind == "parenthesized_expression" and g.children(node):
+        node = g.children(node)[0]
+        kind = g.kinds[node]
+    if kind in _OPERATOR_KINDS or kind in ("unary_operator", "not_operator"):
+        return f"§{kind}:{_operator(g, node)}"
+    if kind == "call":
+        function = g.child_by_field(node, "function")
+        return "§call:" + _last_name(g, function) if function is not None else "§call"
+    if kind == "attribute":
+        return "§attribute:" + _last_name(g, node)
+    if kind == "conditional_expression" and g.children(node):
+        return "§conditional:" + _shape(g, g.children(node)[0])
+    return "§" + kind
+
+
+def _operator(g: ProgramGraph, node: int) -> str:
+    """The operator between an operator node's first two operands (``not``, ``-``
+    for the unary ones, before the operand)."""
+    kids = g.children(node)
+    data = g.source.data
+    if g.kinds[node] in ("unary_operator", "not_operator"):
+        text = data[g.start_bytes[node]:g.start_bytes[kids[0]]] if kids else b""
+    elif len(kids) >= 2:
+        text = data[g.end_bytes[kids[0]]:g.start_bytes[kids[1]]]
+    else:
+        return ""
+    words = text.decode("utf-8", "replace").replace("(", " ").replace(")", " ").split()
+    return " ".join(w for w in words if not w.startswith("#"))[:8]
+
+
+def _last_name(g: ProgramGraph, node: int) -> str:
+    """``zeros`` for ``np.zeros``, the callee's own name for ``f``; ``?`` otherwise."""
+    if g.kinds[node] == "attribute":
+        attr = g.child_by_field(node, "attribute")
+        return g.text(attr) if attr is not None else "?"
+    text = g.text(node)
+    return text if text.isidentifier() else "?"
+
+
+def _assigned(g: ProgramGraph, definition: int) -> int | str | None:
+    """The expression bound at a definition (``name = value``), ``§augmented:+=``
+    for ``name += value``, the statement's kind for other bindings (``§for_statement``,
+    ``§pattern_list`` when unpacked); ``None`` when nothing says."""
+    parent = g.parents[definition]
+    if parent < 0:
+        return None
+    kind = g.kinds[parent]
+    if kind == "assignment":
+        if g.child_by_field(parent, "left") != definition:
+            return "§unpacked"
+        right = g.child_by_field(parent, "right")
+        return right if right is not None else None
+    if kind == "augmented_assignment":
+        return "§augmented:" + _operator(g, parent)
+    if kind == "named_expression":
+        return g.child_by_field(parent, "value")
+    if kind in ("pattern_list", "tuple_pattern", "list_pattern"):
+        return "§unpacked"
+    return "§" + kind
+
+
+def _returned(g: ProgramGraph, statement: int) -> int | str:
+    kids = g.children(statement)
+    return kids[0] if kids else "§bare_return"
 
 
 def windows(stream: TokenStream, target: Target, size: int = 8, limit: int = 8) -> list[list[str]]:

@@ -78,7 +78,8 @@ class NeuralAssistant:
         for p in wanted:
             target = by_key.get((p.scope, p.name, p.kind))
             if target is not None:
-                samples.append({"windows": windows(stream, target), "name": p.name, "kind": p.kind})
+                samples.append({"windows": windows(stream, target), "name": p.name, "kind": p.kind,
+                                "values": list(target.values)})
                 keys.append((p, target))
         if not samples:
             return predictions

@@ -8,7 +8,10 @@ read as their kind (``<int>``, ``<float>``, ``<complex>``): ``0.0731`` says floa
 however rare the literal.  With ``subtokens``, ``subs[W, L]`` gives each identifier
 in a window its last word as well (``n_points`` -> ``points``, in the same ids as
 the name's sub-tokens), so that names the hashing keeps apart (``num_points``,
-``n_points``) share what their words say; other tokens get 0.
+``n_points``) share what their words say; other tokens get 0.  With ``values``,
+``name`` carries that many more ids after the name's: the shapes of the
+expressions the symbol is bound to (``§comparison_operator:<``, ``§call:zeros``),
+which the model pools apart from the name.
 
 Example::
 
@@ -51,6 +54,7 @@ class EncoderConfig:
     window_len: int = 17
     name_len: int = 6
     subtokens: bool = False
+    values: int = 0          # slots after the name for the value shapes (features.value_shapes)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -86,7 +90,7 @@ class Encoder:
                 self._cache[key] = hit
         return hit
 
-    def encode(self, windows: list[list[str]], name: str, kind: str) -> dict[str, np.ndarray]:
+    def encode(self, windows: list[list[str]], name: str, kind: str, values: list[str] = ()) -> dict[str, np.ndarray]:
         c = self.config
         w = np.zeros((c.windows, c.window_len), dtype=np.int64)
         subs = np.zeros((c.windows, c.window_len), dtype=np.int64) if c.subtokens else None
@@ -95,8 +99,11 @@ class Encoder:
             w[i, : len(tokens)] = [self.token_id(t) for t in tokens]
             if subs is not None:
                 subs[i, : len(tokens)] = [self.sub_id(t) for t in tokens]
-        n = np.array(self.name_ids(name), dtype=np.int64)
-        n[-1] = self.token_id("§kind:" + kind)
+        n = np.zeros(c.name_len + c.values, dtype=np.int64)
+        n[:c.name_len] = self.name_ids(name)
+        n[c.name_len - 1] = self.token_id("§kind:" + kind)
+        shapes = list(values)[:c.values]
+        n[c.name_len:c.name_len + len(shapes)] = [self.token_id(v) for v in shapes]
         out = {"windows": w, "name": n}
         if subs is not None:
             out["subs"] = subs
@@ -105,7 +112,7 @@ class Encoder:
     def encode_many(self, samples: list[dict]) -> dict[str, np.ndarray]:
         """The model's inputs by name (``windows``, ``name``, with ``subtokens`` also
         ``subs``), one row per sample: what the ONNX graph and the torch module take."""
-        encoded = [self.encode(s["windows"], s["name"], s["kind"]) for s in samples]
+        encoded = [self.encode(s["windows"], s["name"], s["kind"], s.get("values") or ()) for s in samples]
         if not encoded:        # no rows, each input in its own shape
             return {key: np.zeros((0, *value.shape), value.dtype) for key, value in self.encode([], "", "").items()}
         return {key: np.stack([e[key] for e in encoded]) for key in encoded[0]}

@@ -70,7 +70,7 @@ def load_torch_model(model_dir: Path) -> tuple[WindowClassifier, dict]:
     config = read_config(model_dir)
     weights = Path(model_dir) / "model.safetensors"
     model = WindowClassifier(config["encoder"]["buckets"], len(config["classes"]), config["dim"], config["hidden"],
-                             config["encoder"]["window_len"], config["layers"])
+                             config["encoder"]["window_len"], config["layers"], config["encoder"].get("values", 0))
     try:
         model.load_state_dict(load_file(str(weights)))
     except Exception as err:  # safetensors raises several kinds for damaged files
@@ -83,7 +83,7 @@ def export_onnx(model_dir: Path) -> Path:
     model, config = load_torch_model(model_dir)
     enc = config["encoder"]
     windows = torch.zeros((2, enc["windows"], enc["window_len"]), dtype=torch.int64)
-    name = torch.zeros((2, enc["name_len"]), dtype=torch.int64)
+    name = torch.zeros((2, enc["name_len"] + enc.get("values", 0)), dtype=torch.int64)
     inputs, names = (windows, name), ["windows", "name"]
     if enc.get("subtokens"):
         inputs, names = (windows, name, torch.zeros_like(windows)), names + ["subs"]

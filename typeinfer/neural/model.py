@@ -5,7 +5,8 @@ encoder's ``subtokens``, each identifier's last word is added too) -> a
 convolution over each window (kernel 3; with ``layers=2`` a second one, dilated by
 2 and residual, lets a token see seven neighbours) -> max over tokens; the windows are pooled by their mean and the first window (the
 definition, or the parameter in its signature) is kept apart; with the name's
-embedding -> MLP -> logits over the top types plus ``<other>``.  Divide the
+embedding (and, with ``values``, the mean embedding of the value shapes that
+follow the name in the same input) -> MLP -> logits over the top types plus ``<other>``.  Divide the
 logits by the calibration temperature for probabilities."""
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from torch import nn
 
 class WindowClassifier(nn.Module):
     def __init__(self, buckets: int, classes: int, dim: int = 64, hidden: int = 192, window_len: int = 17,
-                 layers: int = 2) -> None:
+                 layers: int = 2, values: int = 0) -> None:
         super().__init__()
+        self.values = values
         self.embed = nn.Embedding(buckets, dim, padding_idx=0)
         self.position = nn.Embedding(window_len, dim)
         self.convs = nn.ModuleList(nn.Conv1d(dim, dim, kernel_size=3, padding=2 ** i, dilation=2 ** i)
                                    for i in range(layers))
-        self.head = nn.Sequential(nn.Linear(3 * dim, hidden), nn.ReLU(), nn.Dropout(0.1), nn.Linear(hidden, classes))
+        self.head = nn.Sequential(nn.Linear((4 if values else 3) * dim, hidden), nn.ReLU(), nn.Dropout(0.1), nn.Linear(hidden, classes))
 
     def forward(self, windows: torch.Tensor, name: torch.Tensor, subs: torch.Tensor | None = None) -> torch.Tensor:
         """``windows``: [B, W, L] token ids, ``name``: [B, S] -> logits [B, C];
@@ -52,6 +54,9 @@ class WindowClassifier(nn.Module):
         present = (windows.sum(dim=2) > 0).unsqueeze(-1).float()             # [B, W, 1]
         pooled = (per_window * present).sum(1) / present.sum(1).clamp(min=1.0)
         first = per_window[:, 0] * present[:, 0]
-        name_mask = (name > 0).unsqueeze(-1).float()
-        name_vec = (self.embed(name) * name_mask).sum(1) / name_mask.sum(1).clamp(min=1.0)
-        return self.head(torch.cat([pooled, first, name_vec], dim=-1))
+        parts = [pooled, first]
+        for ids in ((name[:, :name.shape[1] - self.values], name[:, name.shape[1] - self.values:])
+                    if self.values else (name,)):
+            mask = (ids > 0).unsqueeze(-1).float()
+            parts.append((self.embed(ids) * mask).sum(1) / mask.sum(1).clamp(min=1.0))
+        return self.head(torch.cat(parts, dim=-1))

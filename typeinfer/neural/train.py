@@ -24,6 +24,7 @@ import torch
 from safetensors.torch import save_file
 from torch import nn
 
+from ..features import VALUE_SHAPES
 from .encoding import Encoder, EncoderConfig
 from .model import WindowClassifier
 from .store import MODEL_VERSION
@@ -49,7 +50,7 @@ def _holdout(rows: list[dict], share: float = 0.1) -> tuple[list[dict], list[dic
 
 def train_classifier(data_dir: Path, out_dir: Path, *, top: int = 500, epochs: int = 6, batch: int = 256,
                      dim: int = 48, hidden: int = 192, layers: int = 1, buckets: int = 1 << 14, seed: int = 13,
-                     subtokens: bool = False, progress: bool = True) -> dict:
+                     subtokens: bool = False, values: int = VALUE_SHAPES, progress: bool = True) -> dict:
     torch.manual_seed(seed)
     np.random.seed(seed)
     train_rows = load_split(data_dir, "train")
@@ -61,10 +62,10 @@ def train_classifier(data_dir: Path, out_dir: Path, *, top: int = 500, epochs: i
     counts = Counter(r["label"] for r in train_rows)
     classes = [label for label, _ in counts.most_common(top)] + [OTHER]
     index = {label: i for i, label in enumerate(classes)}
-    encoder = Encoder(EncoderConfig(buckets=buckets, subtokens=subtokens))
+    encoder = Encoder(EncoderConfig(buckets=buckets, subtokens=subtokens, values=values))
     inputs = {key: torch.from_numpy(value) for key, value in encoder.encode_many(train_rows).items()}
     y = np.array([index.get(r["label"], len(classes) - 1) for r in train_rows])
-    model = WindowClassifier(encoder.config.buckets, len(classes), dim, hidden, encoder.config.window_len, layers)
+    model = WindowClassifier(encoder.config.buckets, len(classes), dim, hidden, encoder.config.window_len, layers, values)
     optimiser = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=0.05)
     ty = torch.from_numpy(y)
