@@ -39,13 +39,16 @@ def train_classifier_command(
     buckets: int = typer.Option(1 << 14, "--buckets", help="Hashed token ids."),
     subtokens: bool = typer.Option(False, "--subtokens/--no-subtokens",
                                    help="Also give each identifier in a window its last word (n_points -> points)."),
+    values: int = typer.Option(4, "--values", min=0, max=16,
+                               help="How many shapes of the expressions a symbol is bound to the model reads "
+                                    "(x = a < b: §comparison_operator:<); 0: none."),
 ) -> None:
     """Train the PYInfer-style token-window classifier, calibrate it, export ONNX."""
     from typelens.typeinfer.neural.train import train_classifier
     logging.getLogger("typelens").setLevel(logging.WARNING)
     with one_line_errors("typelens train"):
         config = train_classifier(data, out, top=top, epochs=epochs, seed=seed, dim=dim, hidden=hidden,
-                                  layers=layers, buckets=buckets, subtokens=subtokens)
+                                  layers=layers, buckets=buckets, subtokens=subtokens, values=values)
     typer.echo(json.dumps({k: config[k] for k in ("train_samples", "valid_samples", "temperature", "seconds")}))
 
 
