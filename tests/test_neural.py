@@ -117,6 +117,12 @@ def test_value_shapes_say_what_a_symbol_is_bound_to() -> None:
     assert shapes[("variable", "ok")] == ("§not_operator:not",)
     assert shapes[("variable", "t")] == ("§conditional:§binary_operator:**",)
     assert shapes[("variable", "q")] == ("§for_statement",)
+    deep = "a"
+    for _ in range(3000):            # nesting deeper than Python's recursion limit
+        deep = f"({deep} if b else c)"
+    nested = {t.name: t.values for t in targets(build_graph(f"x = {deep}\ny = ((a < 1) if b else 2) if c else 3\n"))}
+    assert nested["y"] == ("§conditional:§conditional:§comparison_operator:<",)
+    assert nested["x"][0].startswith("§conditional:" * 4) and nested["x"][0].count("§conditional:") == 4
 
 
 def test_value_shapes_follow_the_name_in_its_input() -> None:

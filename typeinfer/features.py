@@ -179,20 +179,21 @@ def value_shapes(g: ProgramGraph, values: list[int | str | None], limit: int = V
 
 
 def _shape(g: ProgramGraph, node: int) -> str:
+    prefix = ""
     kind = g.kinds[node]
-    while kind == "parenthesized_expression" and g.children(node):
+    while kind in ("parenthesized_expression", "conditional_expression") and g.children(node):
+        if kind == "conditional_expression" and len(prefix) < 4 * len("§conditional:"):
+            prefix += "§conditional:"          # once per level, four at most (a loop: any depth)
         node = g.children(node)[0]
         kind = g.kinds[node]
     if kind in _OPERATOR_KINDS or kind in ("unary_operator", "not_operator"):
-        return f"§{kind}:{_operator(g, node)}"
+        return f"{prefix}§{kind}:{_operator(g, node)}"
     if kind == "call":
         function = g.child_by_field(node, "function")
-        return "§call:" + _last_name(g, function) if function is not None else "§call"
+        return prefix + ("§call:" + _last_name(g, function) if function is not None else "§call")
     if kind == "attribute":
-        return "§attribute:" + _last_name(g, node)
-    if kind == "conditional_expression" and g.children(node):
-        return "§conditional:" + _shape(g, g.children(node)[0])
-    return "§" + kind
+        return prefix + "§attribute:" + _last_name(g, node)
+    return prefix + "§" + kind
 
 
 def _operator(g: ProgramGraph, node: int) -> str:
