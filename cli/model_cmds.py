@@ -12,6 +12,7 @@ from typing import Iterator
 import typer
 
 from typelens.analyzer import ModelError
+from typelens.typeinfer.features import VALUE_SHAPES
 
 train_app = typer.Typer(help="Train models.", no_args_is_help=True)
 
@@ -39,7 +40,7 @@ def train_classifier_command(
     buckets: int = typer.Option(1 << 14, "--buckets", help="Hashed token ids."),
     subtokens: bool = typer.Option(False, "--subtokens/--no-subtokens",
                                    help="Also give each identifier in a window its last word (n_points -> points)."),
-    values: int = typer.Option(4, "--values", min=0, max=16,
+    values: int = typer.Option(VALUE_SHAPES, "--values", min=0, max=16,
                                help="How many shapes of the expressions a symbol is bound to the model reads "
                                     "(x = a < b: §comparison_operator:<); 0: none."),
 ) -> None:

@@ -158,7 +158,7 @@ def targets(g: ProgramGraph) -> list[Target]:
 
 
 VALUE_SHAPES = 4
-_OPERATOR_KINDS = frozenset({"binary_operator", "comparison_operator", "boolean_operator", "augmented_assignment"})
+_OPERATOR_KINDS = frozenset({"binary_operator", "comparison_operator", "boolean_operator", "unary_operator", "not_operator"})
 
 
 def value_shapes(g: ProgramGraph, values: list[int | str | None], limit: int = VALUE_SHAPES) -> tuple[str, ...]:
@@ -186,7 +186,7 @@ def _shape(g: ProgramGraph, node: int) -> str:
             prefix += "§conditional:"          # once per level, four at most (a loop: any depth)
         node = g.children(node)[0]
         kind = g.kinds[node]
-    if kind in _OPERATOR_KINDS or kind in ("unary_operator", "not_operator"):
+    if kind in _OPERATOR_KINDS:
         return f"{prefix}§{kind}:{_operator(g, node)}"
     if kind == "call":
         function = g.child_by_field(node, "function")
@@ -222,8 +222,8 @@ def _last_name(g: ProgramGraph, node: int) -> str:
 
 def _assigned(g: ProgramGraph, definition: int) -> int | str | None:
     """The expression bound at a definition (``name = value``), ``§augmented:+=``
-    for ``name += value``, the statement's kind for other bindings (``§for_statement``,
-    ``§pattern_list`` when unpacked); ``None`` when nothing says."""
+    for ``name += value``, ``§unpacked`` for one target of several, the statement's
+    kind for other bindings (``§for_statement``); ``None`` when nothing says."""
     parent = g.parents[definition]
     if parent < 0:
         return None
@@ -231,8 +231,7 @@ def _assigned(g: ProgramGraph, definition: int) -> int | str | None:
     if kind == "assignment":
         if g.child_by_field(parent, "left") != definition:
             return "§unpacked"
-        right = g.child_by_field(parent, "right")
-        return right if right is not None else None
+        return g.child_by_field(parent, "right")
     if kind == "augmented_assignment":
         return "§augmented:" + _operator(g, parent)
     if kind == "named_expression":

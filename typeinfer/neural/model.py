@@ -6,8 +6,8 @@ convolution over each window (kernel 3; with ``layers=2`` a second one, dilated 
 2 and residual, lets a token see seven neighbours) -> max over tokens; the windows are pooled by their mean and the first window (the
 definition, or the parameter in its signature) is kept apart; with the name's
 embedding (and, with ``values``, the mean embedding of the value shapes that
-follow the name in the same input) -> MLP -> logits over the top types plus ``<other>``.  Divide the
-logits by the calibration temperature for probabilities."""
+follow the name in the same input) -> MLP -> logits over the top types plus
+``<other>``.  Divide the logits by the calibration temperature for probabilities."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ class WindowClassifier(nn.Module):
         self.position = nn.Embedding(window_len, dim)
         self.convs = nn.ModuleList(nn.Conv1d(dim, dim, kernel_size=3, padding=2 ** i, dilation=2 ** i)
                                    for i in range(layers))
-        self.head = nn.Sequential(nn.Linear((4 if values else 3) * dim, hidden), nn.ReLU(), nn.Dropout(0.1), nn.Linear(hidden, classes))
+        pooled = 4 if values else 3        # windows' mean, first window, name (, value shapes)
+        self.head = nn.Sequential(nn.Linear(pooled * dim, hidden), nn.ReLU(), nn.Dropout(0.1), nn.Linear(hidden, classes))
 
     def forward(self, windows: torch.Tensor, name: torch.Tensor, subs: torch.Tensor | None = None) -> torch.Tensor:
         """``windows``: [B, W, L] token ids, ``name``: [B, S] -> logits [B, C];
@@ -55,8 +56,8 @@ class WindowClassifier(nn.Module):
         pooled = (per_window * present).sum(1) / present.sum(1).clamp(min=1.0)
         first = per_window[:, 0] * present[:, 0]
         parts = [pooled, first]
-        for ids in ((name[:, :name.shape[1] - self.values], name[:, name.shape[1] - self.values:])
-                    if self.values else (name,)):
+        cut = name.shape[1] - self.values
+        for ids in (name[:, :cut], name[:, cut:]) if self.values else (name,):
             mask = (ids > 0).unsqueeze(-1).float()
             parts.append((self.embed(ids) * mask).sum(1) / mask.sum(1).clamp(min=1.0))
         return self.head(torch.cat(parts, dim=-1))
