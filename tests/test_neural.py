@@ -112,7 +112,7 @@ def test_value_shapes_say_what_a_symbol_is_bound_to() -> None:
     assert shapes[("variable", "TOL")] == ("§float",)
     assert shapes[("variable", "i_z")] == ("§comparison_operator:<",)
     assert shapes[("variable", "n")] == ("§call:len",) and shapes[("variable", "m")] == ("§call:zeros",)
-    assert shapes[("variable", "x")] == ("§unpacked",)
+    assert shapes[("variable", "x")] == ("§unpacked", "§integer")
     assert shapes[("variable", "k")] == ("§integer", "§augmented:+=")
     assert shapes[("variable", "ok")] == ("§not_operator:not",)
     assert shapes[("variable", "t")] == ("§conditional:§binary_operator:**",)
@@ -123,6 +123,41 @@ def test_value_shapes_say_what_a_symbol_is_bound_to() -> None:
     nested = {t.name: t.values for t in targets(build_graph(f"x = {deep}\ny = ((a < 1) if b else 2) if c else 3\n"))}
     assert nested["y"] == ("§conditional:§conditional:§comparison_operator:<",)
     assert nested["x"][0].startswith("§conditional:" * 4) and nested["x"][0].count("§conditional:") == 4
+
+
+def test_value_shapes_read_what_callees_declare_they_return(tmp_path) -> None:
+    """Through the project index: a function of another module, a builtin (its
+    typeshed stub), a method of the enclosing class, a class called, an element of
+    a declared tuple; never a recursive function's own annotation, nor a stub's
+    type variable."""
+    from typelens.analyzer import ProjectIndex, build_graph_safely
+    from typelens.typeinfer.features import targets
+    from typelens.typeinfer.returns import DeclaredReturns
+    (tmp_path / "geo.py").write_text("def area(w, h) -> float:\n    return w * h\n"
+                                     "def corners(r) -> tuple[int, str]:\n    return 4, 'x'\n")
+    main = tmp_path / "main.py"
+    main.write_text("from geo import area, corners\n"
+                    "class Box:\n    def size(self) -> int:\n        return 1\n"
+                    "    def use(self):\n        s = self.size()\n        return s\n"
+                    "def fact(n) -> int:\n    return fact(n - 1)\n"
+                    "a = area(1, 2)\nn = len('ab')\nb = Box()\nk, label = corners(1)\nlo, hi = 0, a\n"
+                    "m = max(1, 2)\nu = unknown()\n")
+    g = build_graph_safely(main)
+    shapes = {(t.kind, t.name): t.values for t in targets(g, DeclaredReturns(g, ProjectIndex(tmp_path)))}
+    assert shapes[("variable", "a")] == ("§call:area", "§returns:float")
+    assert shapes[("variable", "n")] == ("§call:len", "§returns:int")
+    assert shapes[("variable", "b")] == ("§call:Box", "§returns:Box")
+    assert shapes[("variable", "s")] == ("§call:size", "§returns:int")
+    assert shapes[("variable", "k")] == ("§unpacked", "§call:corners", "§returns:int")
+    assert shapes[("variable", "label")] == ("§unpacked", "§call:corners", "§returns:str")
+    assert shapes[("variable", "lo")] == ("§unpacked", "§integer")
+    assert shapes[("variable", "hi")] == ("§unpacked", "§name_load")
+    assert shapes[("return", "fact")] == ("§call:fact",)         # not `§returns:int`: its own label
+    assert shapes[("variable", "m")] == ("§call:max",)           # `-> SupportsRichComparisonT`: a type variable
+    assert shapes[("variable", "u")] == ("§call:unknown",)
+    # without an index, the file's own definitions still answer
+    alone = {(t.kind, t.name): t.values for t in targets(g, DeclaredReturns(g))}
+    assert alone[("variable", "s")] == ("§call:size", "§returns:int") and alone[("variable", "a")] == ("§call:area",)
 
 
 def test_value_shapes_follow_the_name_in_its_input() -> None:

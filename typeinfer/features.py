@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from typelens.analyzer import ProgramGraph, ScopeKind, SymbolKind, slice_of
@@ -109,8 +110,10 @@ def _covering(spans: list[tuple[int, int]], offset: int) -> tuple[int, int] | No
     return None
 
 
-def targets(g: ProgramGraph) -> list[Target]:
-    """Every parameter (not self/cls), return and annotated-or-assigned variable."""
+def targets(g: ProgramGraph, declared: Callable[[int], str | None] | None = None) -> list[Target]:
+    """Every parameter (not self/cls), return and annotated-or-assigned variable.
+    ``declared``: what a call's callee declares it returns (``returns.DeclaredReturns``),
+    read into the value shapes."""
     found: list[Target] = []
     returns_by_scope: dict[int, list[int]] = {}
     for node, kind in enumerate(g.kinds):
@@ -123,10 +126,11 @@ def targets(g: ProgramGraph) -> list[Target]:
         ret = g.child_by_field(function, "return_type")
         name = g.child_by_field(function, "name")
         returns = tuple(r for r in returns_by_scope.get(scope.id, ()))
+        own = _not_itself(declared, g, scope.name)
         found.append(Target(scope.qualname, scope.name, "return", name,
                             normalise(g.text(ret)) if ret is not None else None,
                             (g.start_bytes[name], *(g.start_bytes[r] for r in returns)), None, returns,
-                            value_shapes(g, [_returned(g, r) for r in returns])))
+                            value_shapes(g, [_returned(g, r) for r in returns], declared=own)))
         params = signature(g, function)
         in_class = scope.parent >= 0 and g.scopes[scope.parent].kind is ScopeKind.CLASS
         for i, p in enumerate(params):
@@ -136,7 +140,7 @@ def targets(g: ProgramGraph) -> list[Target]:
             occurrences = (g.start_bytes[p.node], *(g.start_bytes[u] for u in (sym.uses if sym else ())))
             label = normalise(g.text(p.annotation)) if p.annotation is not None else None
             found.append(Target(scope.qualname, p.name, "parameter", p.node, label, occurrences,
-                                sym.id if sym else None, (), value_shapes(g, [p.default])))
+                                sym.id if sym else None, (), value_shapes(g, [p.default], declared=declared)))
     for sym in g.symbols:
         if sym.scope < 0 or not sym.definitions or sym.kind is not SymbolKind.VARIABLE:
             continue
@@ -153,29 +157,132 @@ def targets(g: ProgramGraph) -> list[Target]:
         kind = "attribute" if scope.kind is ScopeKind.CLASS else "variable"
         occurrences = tuple(g.start_bytes[n] for n in (*sym.definitions, *sym.uses))
         found.append(Target(scope.qualname, sym.name, kind, sym.definitions[0], label, occurrences, sym.id, (),
-                            value_shapes(g, [_assigned(g, d) for d in sym.definitions])))
+                            value_shapes(g, [_assigned(g, d) for d in sym.definitions], declared=declared)))
     return found
 
 
 VALUE_SHAPES = 4
 _OPERATOR_KINDS = frozenset({"binary_operator", "comparison_operator", "boolean_operator", "unary_operator", "not_operator"})
+_SEQUENCES = ("expression_list", "tuple", "list", "pattern_list", "tuple_pattern", "list_pattern")
+Declared = Callable[[int], str | None]
 
 
-def value_shapes(g: ProgramGraph, values: list[int | str | None], limit: int = VALUE_SHAPES) -> tuple[str, ...]:
+@dataclass(frozen=True, slots=True)
+class _Element:
+    """Target ``position`` of ``count`` in an unpacking of ``value`` (``a, b = value``)."""
+
+    value: int
+    position: int
+    count: int
+
+
+def value_shapes(g: ProgramGraph, values: list[int | str | _Element | None], limit: int = VALUE_SHAPES,
+                 declared: Declared | None = None) -> tuple[str, ...]:
     """The syntactic shape of the first ``limit`` distinct expressions that give a
     symbol its values (assigned right-hand sides, a parameter's default, returned
     expressions): ``§comparison_operator:<``, ``§call:zeros``, ``§float``,
     ``§attribute:shape``.  What the token windows hold too, but said at one place:
     a convolution over ``i_z = d_z < 0 alpha_x = ...`` did not tell that the
-    comparison is what ``i_z`` is bound to.  A ``str`` value is a shape already."""
+    comparison is what ``i_z`` is bound to.  A ``str`` value is a shape already.
+
+    With ``declared`` (see ``returns.py``), a call is followed by what its callee
+    declares it returns, ``§returns:float``; one target of an unpacking is
+    ``§unpacked`` followed by the shape of its own element (``a, b = 0, x.y``:
+    ``§integer`` for ``a``) or the element of the declared ``tuple[...]``."""
     shapes: list[str] = []
-    for node in values:
-        shape = node if isinstance(node, str) else _shape(g, node) if node is not None else None
-        if shape is not None and shape not in shapes:
-            shapes.append(shape)
-            if len(shapes) == limit:
-                break
+    for value in values:
+        for shape in _shapes_of(g, value, declared):
+            if shape not in shapes:
+                shapes.append(shape)
+                if len(shapes) == limit:
+                    return tuple(shapes)
     return tuple(shapes)
+
+
+def _shapes_of(g: ProgramGraph, value: int | str | _Element | None, declared: Declared | None) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, _Element):
+        return ["§unpacked", *_element_shapes(g, value, declared)]
+    shape = _shape(g, value)
+    returned = _declared_of(g, value, declared)
+    return [shape] if returned is None else [shape, "§returns:" + returned]
+
+
+def _element_shapes(g: ProgramGraph, element: _Element, declared: Declared | None) -> list[str]:
+    node = _unwrapped(g, element.value)
+    if g.kinds[node] in _SEQUENCES:
+        items = g.children(node)
+        if len(items) == element.count and not any(g.kinds[i] in ("list_splat", "parenthesized_list_splat")
+                                                   for i in items):
+            return _shapes_of(g, items[element.position], declared)
+        return []
+    returned = _declared_of(g, node, declared)
+    if returned is None:
+        return [_shape(g, node)]
+    item = _tuple_item(returned, element.position, element.count)
+    return [_shape(g, node)] + (["§returns:" + item] if item is not None else [])
+
+
+def _tuple_item(text: str, position: int, count: int) -> str | None:
+    """``tuple[int, str]`` -> the type at ``position``; ``tuple[int, ...]`` -> ``int``."""
+    if not text.startswith("tuple[") or not text.endswith("]"):
+        return None
+    items = _split_top(text[len("tuple["):-1])
+    if len(items) == 2 and items[1] == "...":
+        return items[0]
+    return items[position] if len(items) == count else None
+
+
+def _split_top(text: str) -> list[str]:
+    items, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in "[(":
+            depth += 1
+        elif ch in "])":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            items.append(text[start:i].strip())
+            start = i + 1
+    items.append(text[start:].strip())
+    return items
+
+
+def _declared_of(g: ProgramGraph, node: int, declared: Declared | None) -> str | None:
+    if declared is None:
+        return None
+    node = _unwrapped(g, node)
+    if g.kinds[node] != "call":
+        return None
+    returned = declared(node)
+    if returned is None or returned in ("Any", "Self", "NoReturn", "Never") or _TYPE_VARIABLE.search(returned):
+        return None
+    return returned
+
+
+# a stub's type variables (`_T`, `_AddableT1`) say nothing about the value
+_TYPE_VARIABLE = re.compile(r"(?:^|[^\w.])_[A-Za-z]")
+
+
+def _unwrapped(g: ProgramGraph, node: int) -> int:
+    while g.kinds[node] in ("parenthesized_expression", "await") and g.children(node):
+        node = g.children(node)[0]
+    return node
+
+
+def _not_itself(declared: Declared | None, g: ProgramGraph, name: str) -> Declared | None:
+    """``declared`` without a function's calls to itself: a recursive function's
+    return shape must not hold its own (the label's) annotation."""
+    if declared is None:
+        return None
+    own = (name, f"self.{name}", f"cls.{name}")
+
+    def answer(call: int) -> str | None:
+        function = g.child_by_field(call, "function")
+        return None if function is None or g.text(function) in own else declared(call)
+    return answer
 
 
 def _shape(g: ProgramGraph, node: int) -> str:
@@ -220,10 +327,11 @@ def _last_name(g: ProgramGraph, node: int) -> str:
     return text if text.isidentifier() else "?"
 
 
-def _assigned(g: ProgramGraph, definition: int) -> int | str | None:
+def _assigned(g: ProgramGraph, definition: int) -> int | str | _Element | None:
     """The expression bound at a definition (``name = value``), ``§augmented:+=``
-    for ``name += value``, ``§unpacked`` for one target of several, the statement's
-    kind for other bindings (``§for_statement``); ``None`` when nothing says."""
+    for ``name += value``, an ``_Element`` for one target of an unpacking
+    (``§unpacked`` where its place is not plain), the statement's kind for other
+    bindings (``§for_statement``); ``None`` when nothing says."""
     parent = g.parents[definition]
     if parent < 0:
         return None
@@ -237,7 +345,14 @@ def _assigned(g: ProgramGraph, definition: int) -> int | str | None:
     if kind == "named_expression":
         return g.child_by_field(parent, "value")
     if kind in ("pattern_list", "tuple_pattern", "list_pattern"):
-        return "§unpacked"
+        statement = g.parents[parent]
+        right = g.child_by_field(statement, "right") if statement >= 0 and g.kinds[statement] == "assignment" else None
+        if right is None or g.child_by_field(statement, "left") != parent:
+            return "§unpacked"
+        items = g.children(parent)
+        if any(g.kinds[i] == "list_splat_pattern" for i in items):
+            return "§unpacked"
+        return _Element(right, items.index(definition), len(items))
     return "§" + kind
 
 
