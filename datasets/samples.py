@@ -25,7 +25,7 @@ from typelens.analyzer import ProgramGraph, ProjectIndex, build_graph_safely
 from typelens.typeinfer.callables import signature
 from typelens.typeinfer.features import TokenStream, slice_tokens, targets, windows
 from typelens.typeinfer.normalize import normalise
-from typelens.typeinfer.returns import DeclaredReturns
+from typelens.typeinfer.declared import Declared
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ def file_samples(path: Path, project: str, display: str, module: str | None = No
     from_static = static_labels(index, path, g) if static and index is not None else {}
     stream = TokenStream(g)
     out = []
-    for target in targets(g, DeclaredReturns(g, index)):
+    for target in targets(g, Declared(g, index)):
         label, source = target.label, "annotation"
         if label is None:
             label, source = from_stub.get((target.scope, target.name, target.kind)), "stub"

@@ -116,7 +116,7 @@ def test_value_shapes_say_what_a_symbol_is_bound_to() -> None:
     assert shapes[("variable", "k")] == ("§integer", "§augmented:+=")
     assert shapes[("variable", "ok")] == ("§not_operator:not",)
     assert shapes[("variable", "t")] == ("§conditional:§binary_operator:**",)
-    assert shapes[("variable", "q")] == ("§for_statement",)
+    assert shapes[("variable", "q")] == ("§for_statement", "§in:name_load")
     deep = "a"
     for _ in range(3000):            # nesting deeper than Python's recursion limit
         deep = f"({deep} if b else c)"
@@ -125,14 +125,15 @@ def test_value_shapes_say_what_a_symbol_is_bound_to() -> None:
     assert nested["x"][0].startswith("§conditional:" * 4) and nested["x"][0].count("§conditional:") == 4
 
 
-def test_value_shapes_read_what_callees_declare_they_return(tmp_path) -> None:
-    """Through the project index: a function of another module, a builtin (its
-    typeshed stub), a method of the enclosing class, a class called, an element of
-    a declared tuple; never a recursive function's own annotation, nor a stub's
-    type variable."""
+def test_value_shapes_read_what_the_code_declares(tmp_path) -> None:
+    """Through the project index: what a function of another module, a builtin (its
+    typeshed stub), a method of the enclosing class return, a class called, an
+    element of a declared tuple, the items a loop binds, an annotated name, a
+    declared class attribute; never a recursive function's own annotation, nor a
+    stub's type variable."""
     from typelens.analyzer import ProjectIndex, build_graph_safely
     from typelens.typeinfer.features import targets
-    from typelens.typeinfer.returns import DeclaredReturns
+    from typelens.typeinfer.declared import Declared
     (tmp_path / "geo.py").write_text("def area(w, h) -> float:\n    return w * h\n"
                                      "def corners(r) -> tuple[int, str]:\n    return 4, 'x'\n")
     main = tmp_path / "main.py"
@@ -141,23 +142,37 @@ def test_value_shapes_read_what_callees_declare_they_return(tmp_path) -> None:
                     "    def use(self):\n        s = self.size()\n        return s\n"
                     "def fact(n) -> int:\n    return fact(n - 1)\n"
                     "a = area(1, 2)\nn = len('ab')\nb = Box()\nk, label = corners(1)\nlo, hi = 0, a\n"
-                    "m = max(1, 2)\nu = unknown()\n")
+                    "m = max(1, 2)\nu = unknown()\n"
+                    "class Pt:\n    x: float\n"
+                    "def walk(d: dict[str, float], names: list[str], p: Pt | None):\n"
+                    "    for key, val in d.items():\n        pass\n"
+                    "    for i, name in enumerate(names):\n        pass\n"
+                    "    for j in range(3):\n        pass\n"
+                    "    first = names[0]\n    px = p.x\n    alias = d\n")
     g = build_graph_safely(main)
-    shapes = {(t.kind, t.name): t.values for t in targets(g, DeclaredReturns(g, ProjectIndex(tmp_path)))}
-    assert shapes[("variable", "a")] == ("§call:area", "§returns:float")
-    assert shapes[("variable", "n")] == ("§call:len", "§returns:int")
-    assert shapes[("variable", "b")] == ("§call:Box", "§returns:Box")
-    assert shapes[("variable", "s")] == ("§call:size", "§returns:int")
-    assert shapes[("variable", "k")] == ("§unpacked", "§call:corners", "§returns:int")
-    assert shapes[("variable", "label")] == ("§unpacked", "§call:corners", "§returns:str")
+    shapes = {(t.kind, t.name): t.values for t in targets(g, Declared(g, ProjectIndex(tmp_path)))}
+    assert shapes[("variable", "a")] == ("§call:area", "§declared:float")
+    assert shapes[("variable", "n")] == ("§call:len", "§declared:int")
+    assert shapes[("variable", "b")] == ("§call:Box", "§declared:Box")
+    assert shapes[("variable", "s")] == ("§call:size", "§declared:int")
+    assert shapes[("variable", "k")] == ("§unpacked", "§call:corners", "§declared:int")
+    assert shapes[("variable", "label")] == ("§unpacked", "§call:corners", "§declared:str")
     assert shapes[("variable", "lo")] == ("§unpacked", "§integer")
     assert shapes[("variable", "hi")] == ("§unpacked", "§name_load")
-    assert shapes[("return", "fact")] == ("§call:fact",)         # not `§returns:int`: its own label
+    assert shapes[("return", "fact")] == ("§call:fact",)         # not `§declared:int`: its own label
     assert shapes[("variable", "m")] == ("§call:max",)           # `-> SupportsRichComparisonT`: a type variable
     assert shapes[("variable", "u")] == ("§call:unknown",)
+    assert shapes[("variable", "key")] == ("§unpacked", "§in:call:items", "§declared:str")
+    assert shapes[("variable", "val")] == ("§unpacked", "§in:call:items", "§declared:float")
+    assert shapes[("variable", "i")] == ("§unpacked", "§in:call:enumerate", "§declared:int")
+    assert shapes[("variable", "name")] == ("§unpacked", "§in:call:enumerate", "§declared:str")
+    assert shapes[("variable", "j")] == ("§for_statement", "§in:call:range", "§declared:int")
+    assert shapes[("variable", "first")] == ("§subscript", "§declared:str")
+    assert shapes[("variable", "px")] == ("§attribute:x", "§declared:float")
+    assert shapes[("variable", "alias")] == ("§name_load", "§declared:dict[str, float]")
     # without an index, the file's own definitions still answer
-    alone = {(t.kind, t.name): t.values for t in targets(g, DeclaredReturns(g))}
-    assert alone[("variable", "s")] == ("§call:size", "§returns:int") and alone[("variable", "a")] == ("§call:area",)
+    alone = {(t.kind, t.name): t.values for t in targets(g, Declared(g))}
+    assert alone[("variable", "s")] == ("§call:size", "§declared:int") and alone[("variable", "a")] == ("§call:area",)
 
 
 def test_value_shapes_follow_the_name_in_its_input() -> None:

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from typelens.analyzer import ProgramGraph, ScopeKind, SymbolKind, slice_of
 
 from .callables import signature
+from .declared import Declared, split_top
 from .normalize import normalise
 
 # operators of two or three characters are one token each, as Python's tokenizer
@@ -110,9 +110,9 @@ def _covering(spans: list[tuple[int, int]], offset: int) -> tuple[int, int] | No
     return None
 
 
-def targets(g: ProgramGraph, declared: Callable[[int], str | None] | None = None) -> list[Target]:
+def targets(g: ProgramGraph, declared: Declared | None = None) -> list[Target]:
     """Every parameter (not self/cls), return and annotated-or-assigned variable.
-    ``declared``: what a call's callee declares it returns (``returns.DeclaredReturns``),
+    ``declared``: what the code declares about values (``declared.Declared``),
     read into the value shapes."""
     found: list[Target] = []
     returns_by_scope: dict[int, list[int]] = {}
@@ -126,7 +126,7 @@ def targets(g: ProgramGraph, declared: Callable[[int], str | None] | None = None
         ret = g.child_by_field(function, "return_type")
         name = g.child_by_field(function, "name")
         returns = tuple(r for r in returns_by_scope.get(scope.id, ()))
-        own = _not_itself(declared, g, scope.name)
+        own = declared.excluding(scope.name) if declared is not None else None
         found.append(Target(scope.qualname, scope.name, "return", name,
                             normalise(g.text(ret)) if ret is not None else None,
                             (g.start_bytes[name], *(g.start_bytes[r] for r in returns)), None, returns,
@@ -164,16 +164,18 @@ def targets(g: ProgramGraph, declared: Callable[[int], str | None] | None = None
 VALUE_SHAPES = 4
 _OPERATOR_KINDS = frozenset({"binary_operator", "comparison_operator", "boolean_operator", "unary_operator", "not_operator"})
 _SEQUENCES = ("expression_list", "tuple", "list", "pattern_list", "tuple_pattern", "list_pattern")
-Declared = Callable[[int], str | None]
 
 
 @dataclass(frozen=True, slots=True)
 class _Element:
-    """Target ``position`` of ``count`` in an unpacking of ``value`` (``a, b = value``)."""
+    """Target ``position`` of ``count`` in an unpacking of ``value`` (``a, b = value``);
+    ``loop``: of the items of ``value`` (``for a, b in value``, ``position`` -1 for
+    ``for a in value``)."""
 
     value: int
     position: int
     count: int
+    loop: bool = False
 
 
 def value_shapes(g: ProgramGraph, values: list[int | str | _Element | None], limit: int = VALUE_SHAPES,
@@ -185,10 +187,13 @@ def value_shapes(g: ProgramGraph, values: list[int | str | _Element | None], lim
     a convolution over ``i_z = d_z < 0 alpha_x = ...`` did not tell that the
     comparison is what ``i_z`` is bound to.  A ``str`` value is a shape already.
 
-    With ``declared`` (see ``returns.py``), a call is followed by what its callee
-    declares it returns, ``§returns:float``; one target of an unpacking is
-    ``§unpacked`` followed by the shape of its own element (``a, b = 0, x.y``:
-    ``§integer`` for ``a``) or the element of the declared ``tuple[...]``."""
+    With ``declared`` (``declared.py``), a value is followed by what the code
+    declares about it, ``§declared:float`` (a callee's return annotation, a
+    name's annotation...); one target of an unpacking is ``§unpacked`` followed
+    by the shape of its own element (``a, b = 0, x.y``: ``§integer`` for ``a``)
+    or the item of the declared ``tuple[...]``; a loop variable is
+    ``§for_statement``, the iterable's shape (``§in:call:range``) and the
+    declared item type."""
     shapes: list[str] = []
     for value in values:
         for shape in _shapes_of(g, value, declared):
@@ -205,84 +210,42 @@ def _shapes_of(g: ProgramGraph, value: int | str | _Element | None, declared: De
     if isinstance(value, str):
         return [value]
     if isinstance(value, _Element):
-        return ["§unpacked", *_element_shapes(g, value, declared)]
-    shape = _shape(g, value)
-    returned = _declared_of(g, value, declared)
-    return [shape] if returned is None else [shape, "§returns:" + returned]
+        return _element_shapes(g, value, declared)
+    known = declared.value(value) if declared is not None else None
+    return [_shape(g, value)] + (["§declared:" + known] if known is not None else [])
 
 
 def _element_shapes(g: ProgramGraph, element: _Element, declared: Declared | None) -> list[str]:
-    node = _unwrapped(g, element.value)
-    if g.kinds[node] in _SEQUENCES:
-        items = g.children(node)
-        if len(items) == element.count and not any(g.kinds[i] in ("list_splat", "parenthesized_list_splat")
-                                                   for i in items):
-            return _shapes_of(g, items[element.position], declared)
-        return []
-    returned = _declared_of(g, node, declared)
-    if returned is None:
-        return [_shape(g, node)]
-    item = _tuple_item(returned, element.position, element.count)
-    return [_shape(g, node)] + (["§returns:" + item] if item is not None else [])
+    node = element.value
+    while g.kinds[node] == "parenthesized_expression" and g.children(node):
+        node = g.children(node)[0]
+    if element.loop:
+        head = ["§for_statement", "§in:" + _shape(g, node)[1:]] if element.position < 0 else ["§unpacked", "§in:" + _shape(g, node)[1:]]
+        item = declared.element(node) if declared is not None else None
+    else:
+        head = ["§unpacked"]
+        if g.kinds[node] in _SEQUENCES:
+            items = g.children(node)
+            if len(items) == element.count and not any(g.kinds[i] in ("list_splat", "parenthesized_list_splat")
+                                                       for i in items):
+                return head + _shapes_of(g, items[element.position], declared)
+            return head
+        head.append(_shape(g, node))
+        item = declared.value(node) if declared is not None else None
+    if item is not None and element.position >= 0:
+        item = _tuple_item(item, element.position, element.count)
+    return head + (["§declared:" + item] if item is not None else [])
 
 
 def _tuple_item(text: str, position: int, count: int) -> str | None:
     """``tuple[int, str]`` -> the type at ``position``; ``tuple[int, ...]`` -> ``int``."""
     if not text.startswith("tuple[") or not text.endswith("]"):
         return None
-    items = _split_top(text[len("tuple["):-1])
+    items = split_top(text[len("tuple["):-1], ",")
     if len(items) == 2 and items[1] == "...":
         return items[0]
-    return items[position] if len(items) == count else None
-
-
-def _split_top(text: str) -> list[str]:
-    items, depth, start = [], 0, 0
-    for i, ch in enumerate(text):
-        if ch in "[(":
-            depth += 1
-        elif ch in "])":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            items.append(text[start:i].strip())
-            start = i + 1
-    items.append(text[start:].strip())
-    return items
-
-
-def _declared_of(g: ProgramGraph, node: int, declared: Declared | None) -> str | None:
-    if declared is None:
-        return None
-    node = _unwrapped(g, node)
-    if g.kinds[node] != "call":
-        return None
-    returned = declared(node)
-    if returned is None or returned in ("Any", "Self", "NoReturn", "Never") or _TYPE_VARIABLE.search(returned):
-        return None
-    return returned
-
-
-# a stub's type variables (`_T`, `_AddableT1`) say nothing about the value
-_TYPE_VARIABLE = re.compile(r"(?:^|[^\w.])_[A-Za-z]")
-
-
-def _unwrapped(g: ProgramGraph, node: int) -> int:
-    while g.kinds[node] in ("parenthesized_expression", "await") and g.children(node):
-        node = g.children(node)[0]
-    return node
-
-
-def _not_itself(declared: Declared | None, g: ProgramGraph, name: str) -> Declared | None:
-    """``declared`` without a function's calls to itself: a recursive function's
-    return shape must not hold its own (the label's) annotation."""
-    if declared is None:
-        return None
-    own = (name, f"self.{name}", f"cls.{name}")
-
-    def answer(call: int) -> str | None:
-        function = g.child_by_field(call, "function")
-        return None if function is None or g.text(function) in own else declared(call)
-    return answer
+    item = items[position] if len(items) == count else None
+    return item if item not in (None, "?") else None
 
 
 def _shape(g: ProgramGraph, node: int) -> str:
@@ -344,15 +307,19 @@ def _assigned(g: ProgramGraph, definition: int) -> int | str | _Element | None:
         return "§augmented:" + _operator(g, parent)
     if kind == "named_expression":
         return g.child_by_field(parent, "value")
+    if kind == "for_statement" and g.child_by_field(parent, "left") == definition:
+        right = g.child_by_field(parent, "right")
+        return _Element(right, -1, 1, loop=True) if right is not None else "§for_statement"
     if kind in ("pattern_list", "tuple_pattern", "list_pattern"):
         statement = g.parents[parent]
-        right = g.child_by_field(statement, "right") if statement >= 0 and g.kinds[statement] == "assignment" else None
+        loop = statement >= 0 and g.kinds[statement] == "for_statement"
+        right = g.child_by_field(statement, "right") if loop or g.kinds[statement] == "assignment" else None
         if right is None or g.child_by_field(statement, "left") != parent:
             return "§unpacked"
         items = g.children(parent)
         if any(g.kinds[i] == "list_splat_pattern" for i in items):
             return "§unpacked"
-        return _Element(right, items.index(definition), len(items))
+        return _Element(right, items.index(definition), len(items), loop)
     return "§" + kind
 
 

@@ -35,7 +35,7 @@ from .engine import TypeEngine
 from .features import TokenStream, slice_tokens, targets, windows
 from .normalize import base
 from .predictions import Prediction
-from .returns import DeclaredReturns
+from .declared import Declared
 from .types import ClassType, TypeOfClass, members
 
 logger = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ class NeuralAssistant:
         if not wanted:
             return predictions
         stream = TokenStream(g)
-        by_key = {(t.scope, t.name, t.kind): t for t in targets(g, DeclaredReturns(g, engine.index))}
+        by_key = {(t.scope, t.name, t.kind): t for t in targets(g, Declared(g, engine.index))}
         samples, keys = [], []
         for p in wanted:
             target = by_key.get((p.scope, p.name, p.kind))
