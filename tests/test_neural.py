@@ -148,7 +148,9 @@ def test_value_shapes_read_what_the_code_declares(tmp_path) -> None:
                     "    for key, val in d.items():\n        pass\n"
                     "    for i, name in enumerate(names):\n        pass\n"
                     "    for j in range(3):\n        pass\n"
-                    "    first = names[0]\n    px = p.x\n    alias = d\n")
+                    "    first = names[0]\n    px = p.x\n    alias = d\n"
+                    "def helper(x):\n    if x:\n        return x, True\n    return None, False\n"
+                    "res, ok = helper(1)\nhalf = 0.5 * a\n")
     g = build_graph_safely(main)
     shapes = {(t.kind, t.name): t.values for t in targets(g, Declared(g, ProjectIndex(tmp_path)))}
     assert shapes[("variable", "a")] == ("§call:area", "§declared:float")
@@ -170,6 +172,9 @@ def test_value_shapes_read_what_the_code_declares(tmp_path) -> None:
     assert shapes[("variable", "first")] == ("§subscript", "§declared:str")
     assert shapes[("variable", "px")] == ("§attribute:x", "§declared:float")
     assert shapes[("variable", "alias")] == ("§name_load", "§declared:dict[str, float]")
+    assert shapes[("variable", "ok")] == ("§unpacked", "§call:helper", "§returns:true", "§returns:false")
+    assert shapes[("variable", "res")] == ("§unpacked", "§call:helper", "§returns:name_load", "§returns:none")
+    assert shapes[("variable", "half")] == ("§binary_operator:*", "§operand:float")
     # without an index, the file's own definitions still answer
     alone = {(t.kind, t.name): t.values for t in targets(g, Declared(g))}
     assert alone[("variable", "s")] == ("§call:size", "§declared:int") and alone[("variable", "a")] == ("§call:area",)

@@ -61,6 +61,8 @@ class Declared:
         self.index = index
         self._by_definition: dict[tuple[str, int], str | None] = {}
         self._own: tuple[str, ...] = ()
+        self._returns_by_scope: dict[str, dict[int, list[int]]] = {}
+        self._returns_graph: dict[str, ProgramGraph] = {}
 
     def excluding(self, function: str) -> Declared:
         """The same, but blind to calls of ``function`` by name: a recursive
@@ -198,6 +200,43 @@ class Declared:
         if key not in self._by_definition:
             self._by_definition[key] = _declared(graph, node)
         return self._by_definition[key]
+
+    def returned(self, call: int) -> tuple[ProgramGraph, list[int]] | None:
+        """For a callee that declares nothing (no return annotation, not a class,
+        not ``async``, no ``yield``): its graph and the expressions its ``return``
+        statements return, to be read as shapes, one level deep."""
+        g = self.g
+        function = g.child_by_field(call, "function")
+        if function is None or (self._own and g.text(function) in self._own):
+            return None
+        try:
+            found = self._callee(function)
+        except _FAILURES:
+            return None
+        if found is None:
+            return None
+        graph, node = found
+        if graph.kinds[node] == "decorated_definition":
+            node = graph.child_by_field(node, "definition")
+        if node is None or graph.kinds[node] != "function_definition" or graph.text(node).startswith("async") \
+                or graph.child_by_field(node, "return_type") is not None:
+            return None
+        scope = graph.scope_defined_by(node)
+        if scope is None:
+            return None
+        by_scope = self._returns_by_scope.get(graph.path)
+        if by_scope is None or self._returns_graph.get(graph.path) is not graph:
+            by_scope = {}
+            for n, kind in enumerate(graph.kinds):
+                if kind in ("return_statement", "yield"):
+                    by_scope.setdefault(graph.scope_of[n], []).append(n)
+            self._returns_by_scope[graph.path] = by_scope
+            self._returns_graph[graph.path] = graph
+        statements = by_scope.get(scope.id, [])
+        if any(graph.kinds[n] == "yield" for n in statements):
+            return None
+        values = [graph.children(n)[0] for n in statements if graph.children(n)]
+        return graph, values
 
     # -- the callee's definition -------------------------------------------------
     def _callee(self, function: int) -> tuple[ProgramGraph, int] | None:

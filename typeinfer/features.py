@@ -211,8 +211,70 @@ def _shapes_of(g: ProgramGraph, value: int | str | _Element | None, declared: De
         return [value]
     if isinstance(value, _Element):
         return _element_shapes(g, value, declared)
-    known = declared.value(value) if declared is not None else None
-    return [_shape(g, value)] + (["§declared:" + known] if known is not None else [])
+    shape = _shape(g, value)
+    if declared is None:
+        return [shape]
+    known = declared.value(value)
+    if known is not None:
+        return [shape, "§declared:" + known]
+    node = _unwrapped(g, value)
+    if g.kinds[node] == "call":
+        return [shape, *_returned_shapes(declared, node, None)]
+    if g.kinds[node] == "binary_operator":
+        return [shape, *_operand_shapes(g, node, declared)]
+    return [shape]
+
+
+_LITERALS = {"integer": "int", "float": "float", "string": "str", "concatenated_string": "str", "true": "bool",
+             "false": "bool", "none": "None", "list": "list", "list_comprehension": "list", "dictionary": "dict",
+             "dictionary_comprehension": "dict", "set": "set", "set_comprehension": "set", "tuple": "tuple"}
+
+
+def _operand_shapes(g: ProgramGraph, node: int, declared: Declared) -> list[str]:
+    """``§operand:float`` for ``2.0 * x``, ``§operand:int`` for ``n - m`` with
+    ``n: int``: the types of a binary operator's literal or declared operands."""
+    out = []
+    for side in ("left", "right"):
+        operand = g.child_by_field(node, side)
+        if operand is None:
+            continue
+        operand = _unwrapped(g, operand)
+        if g.kinds[operand] in _LITERALS:
+            out.append("§operand:" + _LITERALS[g.kinds[operand]])
+        else:
+            known = declared.value(operand)
+            if known is not None:
+                out.append("§operand:" + known)
+    return list(dict.fromkeys(out))
+
+
+def _returned_shapes(declared: Declared, call: int, element: _Element | None) -> list[str]:
+    """What an un-annotated callee returns, by shape, one level deep:
+    ``§returns:true`` for ``return x, True`` read at position 1 of an unpacking."""
+    found = declared.returned(call)
+    if found is None:
+        return []
+    graph, values = found
+    out: list[str] = []
+    for value in values:
+        node = _unwrapped(graph, value)
+        if element is not None:
+            items = graph.children(node) if graph.kinds[node] in ("expression_list", "tuple") else []
+            if len(items) != element.count:
+                continue
+            node = _unwrapped(graph, items[element.position])
+        shape = "§returns:" + _shape(graph, node)[1:]
+        if shape not in out:
+            out.append(shape)
+            if len(out) == 2:
+                break
+    return out
+
+
+def _unwrapped(g: ProgramGraph, node: int) -> int:
+    while g.kinds[node] in ("parenthesized_expression", "await") and g.children(node):
+        node = g.children(node)[0]
+    return node
 
 
 def _element_shapes(g: ProgramGraph, element: _Element, declared: Declared | None) -> list[str]:
@@ -232,6 +294,8 @@ def _element_shapes(g: ProgramGraph, element: _Element, declared: Declared | Non
             return head
         head.append(_shape(g, node))
         item = declared.value(node) if declared is not None else None
+        if item is None and declared is not None and g.kinds[node] == "call":
+            return head + _returned_shapes(declared, node, element)
     if item is not None and element.position >= 0:
         item = _tuple_item(item, element.position, element.count)
     return head + (["§declared:" + item] if item is not None else [])
