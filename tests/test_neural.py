@@ -150,7 +150,8 @@ def test_value_shapes_read_what_the_code_declares(tmp_path) -> None:
                     "    for j in range(3):\n        pass\n"
                     "    first = names[0]\n    px = p.x\n    alias = d\n"
                     "def helper(x):\n    if x:\n        return x, True\n    return None, False\n"
-                    "res, ok = helper(1)\nhalf = 0.5 * a\n")
+                    "res, ok = helper(1)\nhalf = 0.5 * a\n"
+                    "count: int = 0\ncount = count * 2.5\n")
     g = build_graph_safely(main)
     shapes = {(t.kind, t.name): t.values for t in targets(g, Declared(g, ProjectIndex(tmp_path)))}
     assert shapes[("variable", "a")] == ("§call:area", "§declared:float")
@@ -175,6 +176,7 @@ def test_value_shapes_read_what_the_code_declares(tmp_path) -> None:
     assert shapes[("variable", "ok")] == ("§unpacked", "§call:helper", "§returns:true", "§returns:false")
     assert shapes[("variable", "res")] == ("§unpacked", "§call:helper", "§returns:name_load", "§returns:none")
     assert shapes[("variable", "half")] == ("§binary_operator:*", "§operand:float")
+    assert shapes[("variable", "count")] == ("§integer", "§binary_operator:*", "§operand:float")  # not its own `int`
     # without an index, the file's own definitions still answer
     alone = {(t.kind, t.name): t.values for t in targets(g, Declared(g))}
     assert alone[("variable", "s")] == ("§call:size", "§declared:int") and alone[("variable", "a")] == ("§call:area",)

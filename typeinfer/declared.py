@@ -61,14 +61,19 @@ class Declared:
         self.index = index
         self._by_definition: dict[tuple[str, int], str | None] = {}
         self._own: tuple[str, ...] = ()
+        self._own_symbol: int | None = None
         self._returns_by_scope: dict[str, dict[int, list[int]]] = {}
         self._returns_graph: dict[str, ProgramGraph] = {}
 
-    def excluding(self, function: str) -> Declared:
-        """The same, but blind to calls of ``function`` by name: a recursive
-        function's return shapes must not hold its own annotation (the label)."""
+    def excluding(self, function: str | None = None, symbol: int | None = None) -> Declared:
+        """The same, but blind to calls of ``function`` by name and to the
+        annotation of ``symbol``: the shapes of a sample must not hold its own
+        label (a recursive function's return annotation; ``x: int`` read back
+        through ``x = x + 1``)."""
         other = copy.copy(self)
-        other._own = (function, f"self.{function}", f"cls.{function}")
+        if function is not None:
+            other._own = (function, f"self.{function}", f"cls.{function}")
+        other._own_symbol = symbol
         return other
 
     def value(self, node: int, depth: int = 0) -> str | None:
@@ -97,7 +102,7 @@ class Declared:
             return self.returns(node)
         if kind in _NAMES:
             sym = g.symbol_at(node)
-            return _annotation(g, sym) if sym is not None else None
+            return _annotation(g, sym) if sym is not None and sym.id != self._own_symbol else None
         if kind == "attribute":
             return self._attribute(node, depth)
         if kind == "subscript":
@@ -125,7 +130,7 @@ class Declared:
         if declared is None:
             return None
         cls = self._class_named(_without_none(declared))
-        return self._class_attribute(cls[0], g_qualname(cls), name) if cls is not None else None
+        return self._class_attribute(cls[0], _qualname(cls), name) if cls is not None else None
 
     def _class_attribute(self, graph: ProgramGraph, qualname: str, name: str) -> str | None:
         sym = graph.find_symbol(name, qualname)
@@ -322,7 +327,7 @@ def _declared(g: ProgramGraph, node: int) -> str | None:
     return normalise(g.text(annotation)) if annotation is not None else None
 
 
-def g_qualname(found: tuple[ProgramGraph, int]) -> str:
+def _qualname(found: tuple[ProgramGraph, int]) -> str:
     graph, node = found
     scope = graph.scope_defined_by(node)
     return scope.qualname if scope is not None else ""

@@ -126,7 +126,7 @@ def targets(g: ProgramGraph, declared: Declared | None = None) -> list[Target]:
         ret = g.child_by_field(function, "return_type")
         name = g.child_by_field(function, "name")
         returns = tuple(r for r in returns_by_scope.get(scope.id, ()))
-        own = declared.excluding(scope.name) if declared is not None else None
+        own = declared.excluding(function=scope.name) if declared is not None else None
         found.append(Target(scope.qualname, scope.name, "return", name,
                             normalise(g.text(ret)) if ret is not None else None,
                             (g.start_bytes[name], *(g.start_bytes[r] for r in returns)), None, returns,
@@ -157,7 +157,8 @@ def targets(g: ProgramGraph, declared: Declared | None = None) -> list[Target]:
         kind = "attribute" if scope.kind is ScopeKind.CLASS else "variable"
         occurrences = tuple(g.start_bytes[n] for n in (*sym.definitions, *sym.uses))
         found.append(Target(scope.qualname, sym.name, kind, sym.definitions[0], label, occurrences, sym.id, (),
-                            value_shapes(g, [_assigned(g, d) for d in sym.definitions], declared=declared)))
+                            value_shapes(g, [_assigned(g, d) for d in sym.definitions],
+                                         declared=declared.excluding(symbol=sym.id) if declared is not None else None)))
     return found
 
 
