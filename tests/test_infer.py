@@ -144,3 +144,39 @@ def test_an_installed_package_is_its_own_project(tmp_path: Path) -> None:
     whole = infer_paths([site / "pkga"], InferOptions(mode="static"))
     assert {p.file for p in whole.predictions} == {"mod.py", "helpers.py"}
     assert (site / "pkga" / ".typelens-cache").is_dir() and not (site / ".typelens-cache").exists()
+
+
+def test_a_base_that_names_the_class_through_a_subclass_is_answered(tmp_path: Path) -> None:
+    """pkg_resources' ``class ZipManifests(Dict[str, "MemoizedZipManifests.manifest_mod"])``
+    with ``class MemoizedZipManifests(ZipManifests)``: building the first class's
+    bases asks for a member of its own subclass.  It had recursed until Python's
+    limit and lost every answer of the file."""
+    (tmp_path / "zips.py").write_text(
+        "from typing import Dict, NamedTuple\n\n"
+        "class Manifests(Dict[str, 'Memoized.entry']):\n"
+        "    def load(self, path: str):\n        return self[path]\n\n"
+        "class Memoized(Manifests):\n"
+        "    class entry(NamedTuple):\n        mtime: float\n\n"
+        "    def stamp(self, path: str):\n        return self.load(path).mtime\n\n"
+        "def size(n: int):\n    return n * 2.0\n")
+    result = infer_paths([tmp_path / "zips.py"], InferOptions(mode="static", use_cache=False))
+    assert not [d for d in result.diagnostics if d.code == "internal-error"]
+    found = {(p.scope, p.name): p.type for p in result.predictions}
+    assert found[("Memoized.stamp", "stamp")] == "float"
+    assert found[("size", "size")] == "float"
+
+
+def test_a_function_whose_analysis_recurses_too_deep_loses_only_its_answers(tmp_path: Path, monkeypatch) -> None:
+    from typelens.typeinfer.engine import TypeEngine
+    (tmp_path / "two.py").write_text("def deep(a):\n    return a\n\ndef fine(n: int):\n    return n * 2.0\n")
+    original = TypeEngine.return_type
+
+    def return_type(self, path, function):
+        if self.graph(path).text(self.graph(path).child_by_field(function, "name")) == "deep":
+            raise RecursionError("maximum recursion depth exceeded")
+        return original(self, path, function)
+    monkeypatch.setattr(TypeEngine, "return_type", return_type)
+    result = infer_paths([tmp_path / "two.py"], InferOptions(mode="static", use_cache=False))
+    assert not [d for d in result.diagnostics if d.code == "internal-error"]
+    found = {(p.scope, p.name): p.type for p in result.predictions}
+    assert found[("fine", "fine")] == "float" and ("deep", "deep") not in found

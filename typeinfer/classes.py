@@ -69,6 +69,7 @@ class ClassModel:
         self.engine = engine
         self._defs: dict[str, tuple[str, int]] = {}
         self._infos: dict[tuple[str, int], ClassInfo] = {}
+        self._building: set[tuple[str, int]] = set()
         self._mros: dict[ClassType, list[tuple[ClassType, ClassInfo]]] = {}
         self._class_types: dict[tuple[str, int], ClassType] = {}
         self._project_classes: list[ClassType] | None = None
@@ -120,12 +121,21 @@ class ClassModel:
     def info(self, path: str, node: int) -> ClassInfo:
         key = (path, node)
         found = self._infos.get(key)
+        if found is None and key in self._building:
+            # a class whose bases name the class itself, through another one
+            # (`class A(Dict[str, "B.item"])`, `class B(A)`): its members, no bases,
+            # and nothing cached until the outer build is done
+            return self._build_info(path, node, with_bases=False)
         if found is None:
             # a library class's members are the same for every engine of a session
             shared = self.engine.shared if self.engine.shared is not None and self.engine.is_library_file(path) else None
             found = shared.get(("class-info", path, node)) if shared is not None else None
             if found is None:
-                found = self._build_info(path, node)
+                self._building.add(key)
+                try:
+                    found = self._build_info(path, node)
+                finally:
+                    self._building.discard(key)
                 if shared is not None:
                     shared[("class-info", path, node)] = found
             self._infos[key] = found
@@ -135,7 +145,7 @@ class ClassModel:
         where = self.definition(cls)
         return self.info(*where) if where is not None else None
 
-    def _build_info(self, path: str, node: int) -> ClassInfo:
+    def _build_info(self, path: str, node: int, with_bases: bool = True) -> ClassInfo:
         g = self.engine.graph(path)
         scope = g.scope_defined_by(node)
         info = ClassInfo(path, node, scope.qualname, decorators=decorator_names(g, node))
@@ -157,7 +167,7 @@ class ClassModel:
             else:
                 info.members[sym.name] = Member("variable", path, sym.definitions)
         info.has_dynamic_attributes = any(n in info.members for n in ("__getattr__", "__getattribute__", "__setattr__"))
-        supers = g.child_by_field(node, "superclasses")
+        supers = g.child_by_field(node, "superclasses") if with_bases else None
         params: list[str] = []
         for base in g.children(supers) if supers is not None else ():
             if g.kinds[base] == "keyword_argument":
@@ -177,7 +187,9 @@ class ClassModel:
         C3: depth-first, left to right, each class kept at its last occurrence."""
         found = self._mros.get(cls)
         if found is None:
-            found = self._mros[cls] = self._mro(cls)
+            found = self._mro(cls)
+            if not self._building:       # one read while a class is half built is not kept
+                self._mros[cls] = found
         return found
 
     def _mro(self, cls: ClassType) -> list[tuple[ClassType, ClassInfo]]:

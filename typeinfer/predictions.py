@@ -69,7 +69,11 @@ class FilePredictor:
         """Every prediction of the file; ``functions=False``: variables and attributes only."""
         for scope in self.g.scopes:
             if functions and scope.kind is ScopeKind.FUNCTION:
-                self._function(scope)
+                try:
+                    self._function(scope)
+                except RecursionError:      # one function's answers lost, not the file's
+                    logger.warning("%s: %s: the analysis recursed too deep; its answers are left out",
+                                   self.display, scope.qualname)
         self._variables()
         return sorted(self.out, key=lambda p: (p.span.start_byte, KINDS.index(p.kind)))
 
