@@ -10,7 +10,9 @@
 * ``x[i]``: the value or item type of ``x``'s declared container;
 * what a ``for`` loop binds: the item type of the iterable (``range``,
   ``enumerate``, ``zip``, ``sorted``..., ``d.items()`` of a declared mapping, a
-  declared container).
+  declared container);
+* for a callee that declares nothing, the expressions its ``return`` statements
+  return (``returned``), which the features read as shapes, one level deep.
 
 The neural models read it as one more value shape (``§declared:float``): a window
 around ``d = _cd(a, b)`` shows ``_cd``, not that ``_cd`` is declared to return a
@@ -94,7 +96,7 @@ class Declared:
     # -- values --------------------------------------------------------------------
     def _value(self, node: int, depth: int) -> str | None:
         g = self.g
-        node = _unwrapped(g, node)
+        node = unwrapped(g, node)
         kind = g.kinds[node]
         if depth > _DEPTH:
             return None
@@ -155,7 +157,7 @@ class Declared:
     # -- items -----------------------------------------------------------------------
     def _element(self, node: int, depth: int) -> str | None:
         g = self.g
-        node = _unwrapped(g, node)
+        node = unwrapped(g, node)
         kind = g.kinds[node]
         if depth > _DEPTH:
             return None
@@ -164,7 +166,7 @@ class Declared:
         if kind == "call":
             function = g.child_by_field(node, "function")
             args = g.child_by_field(node, "arguments")
-            items = [a for a in g.children(args)] if args is not None else []
+            items = list(g.children(args)) if args is not None else []
             fname = g.text(function) if function is not None else ""
             if function is not None and g.kinds[function] in _NAMES and self._builtin(function):
                 if fname == "range":
@@ -348,7 +350,8 @@ def _annotation(g: ProgramGraph, sym) -> str | None:
     return None
 
 
-def _unwrapped(g: ProgramGraph, node: int) -> int:
+def unwrapped(g: ProgramGraph, node: int) -> int:
+    """``node`` without the parentheses and ``await`` around it."""
     while g.kinds[node] in ("parenthesized_expression", "await") and g.children(node):
         node = g.children(node)[0]
     return node

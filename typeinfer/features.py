@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typelens.analyzer import ProgramGraph, ScopeKind, SymbolKind, slice_of
 
 from .callables import signature
-from .declared import Declared, split_top
+from .declared import Declared, split_top, unwrapped
 from .normalize import normalise
 
 # operators of two or three characters are one token each, as Python's tokenizer
@@ -218,7 +218,7 @@ def _shapes_of(g: ProgramGraph, value: int | str | _Element | None, declared: De
     known = declared.value(value)
     if known is not None:
         return [shape, "§declared:" + known]
-    node = _unwrapped(g, value)
+    node = unwrapped(g, value)
     if g.kinds[node] == "call":
         return [shape, *_returned_shapes(declared, node, None)]
     if g.kinds[node] == "binary_operator":
@@ -239,7 +239,7 @@ def _operand_shapes(g: ProgramGraph, node: int, declared: Declared) -> list[str]
         operand = g.child_by_field(node, side)
         if operand is None:
             continue
-        operand = _unwrapped(g, operand)
+        operand = unwrapped(g, operand)
         if g.kinds[operand] in _LITERALS:
             out.append("§operand:" + _LITERALS[g.kinds[operand]])
         else:
@@ -258,12 +258,12 @@ def _returned_shapes(declared: Declared, call: int, element: _Element | None) ->
     graph, values = found
     out: list[str] = []
     for value in values:
-        node = _unwrapped(graph, value)
+        node = unwrapped(graph, value)
         if element is not None:
             items = graph.children(node) if graph.kinds[node] in ("expression_list", "tuple") else []
             if len(items) != element.count:
                 continue
-            node = _unwrapped(graph, items[element.position])
+            node = unwrapped(graph, items[element.position])
         shape = "§returns:" + _shape(graph, node)[1:]
         if shape not in out:
             out.append(shape)
@@ -272,18 +272,12 @@ def _returned_shapes(declared: Declared, call: int, element: _Element | None) ->
     return out
 
 
-def _unwrapped(g: ProgramGraph, node: int) -> int:
-    while g.kinds[node] in ("parenthesized_expression", "await") and g.children(node):
-        node = g.children(node)[0]
-    return node
-
-
 def _element_shapes(g: ProgramGraph, element: _Element, declared: Declared | None) -> list[str]:
     node = element.value
     while g.kinds[node] == "parenthesized_expression" and g.children(node):
         node = g.children(node)[0]
     if element.loop:
-        head = ["§for_statement", "§in:" + _shape(g, node)[1:]] if element.position < 0 else ["§unpacked", "§in:" + _shape(g, node)[1:]]
+        head = ["§for_statement" if element.position < 0 else "§unpacked", "§in:" + _shape(g, node)[1:]]
         item = declared.element(node) if declared is not None else None
     else:
         head = ["§unpacked"]
