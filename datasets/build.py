@@ -37,7 +37,7 @@ from .samples import file_samples
 
 logger = logging.getLogger(__name__)
 
-VERSION = "typelens-dataset-4"   # 2: operators as one token, static labels by a step budget; 3: value shapes; 4: declared returns, unpacked elements
+VERSION = "typelens-dataset-4"   # 2: operators as one token, static labels by a step budget; 3: value shapes; 4: declared types among the value shapes
 SPLITS = ("train", "valid", "test")
 
 

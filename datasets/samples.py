@@ -23,9 +23,9 @@ from pathlib import Path
 
 from typelens.analyzer import ProgramGraph, ProjectIndex, build_graph_safely
 from typelens.typeinfer.callables import signature
+from typelens.typeinfer.declared import Declared
 from typelens.typeinfer.features import TokenStream, slice_tokens, targets, windows
 from typelens.typeinfer.normalize import normalise
-from typelens.typeinfer.declared import Declared
 
 logger = logging.getLogger(__name__)
 

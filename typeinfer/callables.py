@@ -183,7 +183,7 @@ class CallModel:
         mapping = self._receiver_mapping(fn, g, node)
         self._bind_arguments(fn.path, g, node, fn.bound is not None, args, kwargs, mapping)
         ret = self.declared_or_inferred_return(fn.path, node)
-        if _is_async(g, node) and not _is_generator(g, node):
+        if is_async(g, node) and not is_generator(g, node):
             ret = ClassType("Coroutine", (UNKNOWN, UNKNOWN, ret))
         return substitute(ret, mapping) if mapping else _erase_typevars(ret)
 
@@ -335,11 +335,11 @@ class CallModel:
             values.append(NONE)
         if _is_abstract(g, function):
             return UNKNOWN
-        if _is_generator(g, function):
+        if is_generator(g, function):
             yielded = [self._yield_value(path, g, y) for y in _yields(g, scope.id)]
             element = make_union(yielded) if yielded else UNKNOWN
             returned = make_union(values)
-            name = "AsyncIterator" if _is_async(g, function) else "Iterator"
+            name = "AsyncIterator" if is_async(g, function) else "Iterator"
             if returned not in (NONE, NEVER) and is_known(returned):
                 return ClassType("Generator", (element, NONE, returned))
             return ClassType(name, (element,))
@@ -564,7 +564,7 @@ def _has_typevars(t: Type) -> bool:
     return False
 
 
-def _is_async(g: ProgramGraph, function: int) -> bool:
+def is_async(g: ProgramGraph, function: int) -> bool:
     return g.source.data[g.start_bytes[function]:g.start_bytes[function] + 5] == b"async"
 
 
@@ -581,7 +581,7 @@ def _yields(g: ProgramGraph, scope_id: int) -> list[int]:
     return [n for n, k in enumerate(g.kinds) if k == "yield" and g.scope_of[n] == scope_id]
 
 
-def _is_generator(g: ProgramGraph, function: int) -> bool:
+def is_generator(g: ProgramGraph, function: int) -> bool:
     scope = g.scope_defined_by(function)
     if scope is None:
         return False

@@ -34,10 +34,11 @@ import logging
 import re
 from pathlib import Path
 
-from typelens.analyzer import ProgramGraph, ProjectIndex, SymbolKind
+from typelens.analyzer import EdgeKind, ProgramGraph, ProjectIndex, SymbolKind
 from typelens.analyzer.project import Definition, ModuleLocation
 
-from .normalize import normalise
+from .callables import is_async, is_generator
+from .normalize import normalise, split_union
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +65,6 @@ class Declared:
         self._by_definition: dict[tuple[str, int], str | None] = {}
         self._own: tuple[str, ...] = ()
         self._own_symbol: int | None = None
-        self._returns_by_scope: dict[str, dict[int, list[int]]] = {}
-        self._returns_graph: dict[str, ProgramGraph] = {}
 
     def excluding(self, function: str | None = None, symbol: int | None = None) -> Declared:
         """The same, but blind to calls of ``function`` by name and to the
@@ -78,19 +77,19 @@ class Declared:
         other._own_symbol = symbol
         return other
 
-    def value(self, node: int, depth: int = 0) -> str | None:
+    def value(self, node: int) -> str | None:
+        """The declared type of the expression ``node``."""
+        return self._guarded(self._value, node)
+
+    def element(self, node: int) -> str | None:
+        """The item type of iterating over ``node``."""
+        return self._guarded(self._element, node)
+
+    def _guarded(self, read, node: int) -> str | None:
         try:
-            return _useful(self._value(node, depth))
+            return _useful(read(node, 0))
         except _FAILURES as err:        # an unreadable module, a broken re-export chain: nothing
             logger.debug("nothing declared for %s: %s", self.g.text(node)[:40], err)
-            return None
-
-    def element(self, node: int, depth: int = 0) -> str | None:
-        """The item type of iterating over ``node``."""
-        try:
-            return _useful(self._element(node, depth))
-        except _FAILURES as err:
-            logger.debug("no declared item for %s: %s", self.g.text(node)[:40], err)
             return None
 
     # -- values --------------------------------------------------------------------
@@ -195,11 +194,7 @@ class Declared:
     # -- calls -----------------------------------------------------------------------
     def returns(self, call: int) -> str | None:
         """What the callee of ``call`` declares it returns."""
-        g = self.g
-        function = g.child_by_field(call, "function")
-        if function is None or (self._own and g.text(function) in self._own):
-            return None
-        found = self._callee(function)
+        found = self._callee_of(call)
         if found is None:
             return None
         graph, node = found
@@ -210,40 +205,28 @@ class Declared:
 
     def returned(self, call: int) -> tuple[ProgramGraph, list[int]] | None:
         """For a callee that declares nothing (no return annotation, not a class,
-        not ``async``, no ``yield``): its graph and the expressions its ``return``
-        statements return, to be read as shapes, one level deep."""
-        g = self.g
-        function = g.child_by_field(call, "function")
-        if function is None or (self._own and g.text(function) in self._own):
-            return None
+        not ``async``, not a generator): its graph and the expressions its
+        ``return`` statements return, to be read as shapes, one level deep."""
         try:
-            found = self._callee(function)
+            found = self._callee_of(call)
         except _FAILURES:
             return None
         if found is None:
             return None
         graph, node = found
-        if graph.kinds[node] == "decorated_definition":
-            node = graph.child_by_field(node, "definition")
-        if node is None or graph.kinds[node] != "function_definition" or graph.text(node).startswith("async") \
+        if graph.kinds[node] != "function_definition" or is_async(graph, node) or is_generator(graph, node) \
                 or graph.child_by_field(node, "return_type") is not None:
             return None
-        scope = graph.scope_defined_by(node)
-        if scope is None:
+        statements = [r for r in graph.predecessors(node, EdgeKind.RETURN) if graph.kinds[r] == "return_statement"]
+        return graph, [graph.children(r)[0] for r in statements if graph.children(r)]
+
+    def _callee_of(self, call: int) -> tuple[ProgramGraph, int] | None:
+        """The definition (function or class) the callee of ``call`` resolves to,
+        unless it is the function whose own label is hidden (``excluding``)."""
+        function = self.g.child_by_field(call, "function")
+        if function is None or (self._own and self.g.text(function) in self._own):
             return None
-        by_scope = self._returns_by_scope.get(graph.path)
-        if by_scope is None or self._returns_graph.get(graph.path) is not graph:
-            by_scope = {}
-            for n, kind in enumerate(graph.kinds):
-                if kind in ("return_statement", "yield"):
-                    by_scope.setdefault(graph.scope_of[n], []).append(n)
-            self._returns_by_scope[graph.path] = by_scope
-            self._returns_graph[graph.path] = graph
-        statements = by_scope.get(scope.id, [])
-        if any(graph.kinds[n] == "yield" for n in statements):
-            return None
-        values = [graph.children(n)[0] for n in statements if graph.children(n)]
-        return graph, values
+        return self._callee(function)
 
     # -- the callee's definition -------------------------------------------------
     def _callee(self, function: int) -> tuple[ProgramGraph, int] | None:
@@ -317,13 +300,10 @@ def _declared(g: ProgramGraph, node: int) -> str | None:
     """The normalised return annotation of a function definition (``None`` when
     it has none, or an ``async`` one: a call gives a coroutine), a class's name."""
     kind = g.kinds[node]
-    if kind == "decorated_definition":
-        node = g.child_by_field(node, "definition")
-        kind = g.kinds[node] if node is not None else ""
     if kind == "class_definition":
         name = g.child_by_field(node, "name")
         return g.text(name) if name is not None else None
-    if kind != "function_definition" or g.text(node).startswith("async"):
+    if kind != "function_definition" or is_async(g, node):
         return None
     annotation = g.child_by_field(node, "return_type")
     return normalise(g.text(annotation)) if annotation is not None else None
@@ -369,20 +349,20 @@ _TYPE_VARIABLE = re.compile(r"(?:^|[^\w.])_[A-Za-z]")
 
 
 def _without_none(text: str) -> str:
-    parts = [p for p in split_top(text, "|") if p != "None"]
+    parts = [p.strip() for p in split_union(text) if p.strip() != "None"]
     return parts[0] if len(parts) == 1 else text
 
 
-def _generic(text: str) -> tuple[str, list[str]] | None:
+def generic(text: str) -> tuple[str, list[str]] | None:
     """``dict[str, int]`` -> ``('dict', ['str', 'int'])``."""
     if not text.endswith("]") or "[" not in text:
         return None
     head, _, rest = text.partition("[")
-    return head.strip(), split_top(rest[:-1], ",")
+    return head.strip(), _split_commas(rest[:-1])
 
 
 def _mapping(text: str) -> tuple[str, str] | None:
-    found = _generic(_without_none(text))
+    found = generic(_without_none(text))
     if found is None or found[0] not in _MAPPINGS or len(found[1]) != 2:
         return None
     return found[1][0], found[1][1]
@@ -396,7 +376,7 @@ def _item_of(text: str, mapping_value: bool = False) -> str | None:
         return "str"
     if text == "bytes" and not mapping_value:
         return "int"
-    found = _generic(text)
+    found = generic(text)
     if found is None:
         return None
     head, args = found
@@ -409,15 +389,15 @@ def _item_of(text: str, mapping_value: bool = False) -> str | None:
     return None
 
 
-def split_top(text: str, sep: str) -> list[str]:
-    """``text`` split at ``sep`` outside brackets, each part stripped."""
+def _split_commas(text: str) -> list[str]:
+    """``text`` split at the commas outside brackets, each part stripped."""
     items, depth, start = [], 0, 0
     for i, ch in enumerate(text):
         if ch in "[(":
             depth += 1
         elif ch in "])":
             depth -= 1
-        elif ch == sep and depth == 0:
+        elif ch == "," and depth == 0:
             items.append(text[start:i].strip())
             start = i + 1
     items.append(text[start:].strip())

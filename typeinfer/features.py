@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typelens.analyzer import ProgramGraph, ScopeKind, SymbolKind, slice_of
 
 from .callables import signature
-from .declared import Declared, split_top, unwrapped
+from .declared import Declared, generic, unwrapped
 from .normalize import normalise
 
 # operators of two or three characters are one token each, as Python's tokenizer
@@ -298,9 +298,10 @@ def _element_shapes(g: ProgramGraph, element: _Element, declared: Declared | Non
 
 def _tuple_item(text: str, position: int, count: int) -> str | None:
     """``tuple[int, str]`` -> the type at ``position``; ``tuple[int, ...]`` -> ``int``."""
-    if not text.startswith("tuple[") or not text.endswith("]"):
+    found = generic(text)
+    if found is None or found[0] != "tuple":
         return None
-    items = split_top(text[len("tuple["):-1], ",")
+    items = found[1]
     if len(items) == 2 and items[1] == "...":
         return items[0]
     item = items[position] if len(items) == count else None

@@ -31,11 +31,11 @@ from pathlib import Path
 
 from typelens.analyzer import ProgramGraph
 
+from .declared import Declared
 from .engine import TypeEngine
 from .features import TokenStream, slice_tokens, targets, windows
 from .normalize import base
 from .predictions import Prediction
-from .declared import Declared
 from .types import ClassType, TypeOfClass, members
 
 logger = logging.getLogger(__name__)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from typelens.analyzer import Definition, EdgeKind, ModuleLocation, ProgramGraph, SymbolKind
 from typelens.analyzer.version_gates import live_definitions
 
+from .callables import is_async
 from .types import (
     NONE, UNKNOWN, FunctionRef, ModuleType, Type, TypeOfClass, TypeVarType, make_union,
 )
@@ -243,7 +244,7 @@ class NameResolver:
         if kind in ("for_statement", "for_in_clause"):
             iterable = g.child_by_field(owner, "right")
             element = exprs.element_type(exprs.type_of(path, iterable)) if iterable is not None else UNKNOWN
-            if kind == "for_statement" and _is_async(g, owner):
+            if kind == "for_statement" and is_async(g, owner):
                 element = exprs.awaited(element)
             return element
         if kind == "named_expression":
@@ -259,7 +260,7 @@ class NameResolver:
         if g.kinds[holder] == "with_item":
             manager = exprs.type_of(path, subject)
             statement = g.enclosing(holder, "with_statement")
-            method = "__aenter__" if statement is not None and _is_async(g, statement) else "__enter__"
+            method = "__aenter__" if statement is not None and is_async(g, statement) else "__enter__"
             value = exprs.call_method(manager, method, path)
             return exprs.awaited(value) if method == "__aenter__" else value
         if g.kinds[holder] in ("except_clause", "except_group_clause"):
@@ -288,10 +289,6 @@ class NameResolver:
         if sid is not None and tg.symbols[sid].kind is SymbolKind.VARIABLE and _is_typevar(tg, target.node):
             return TypeVarType(target.name)
         return self.symbol_value(tpath, sid) if sid is not None else UNKNOWN
-
-
-def _is_async(g: ProgramGraph, node: int) -> bool:
-    return g.source.data[g.start_bytes[node]:g.start_bytes[node] + 5] == b"async"
 
 
 def _is_typevar(g: ProgramGraph, name_node: int) -> bool:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from typelens.analyzer import ModelError
 
-MODEL_VERSION = "typelens-classifier-6"   # 2: position embeddings, first window apart; 3: number literals by kind, optional stacked convolutions; 4: operators as one token; 5: value shapes; 6: declared returns and unpacked elements among them
+MODEL_VERSION = "typelens-classifier-6"   # 2: position embeddings, first window apart; 3: number literals by kind, optional stacked convolutions; 4: operators as one token; 5: value shapes; 6: declared types among them
 
 
 def read_config(model_dir: Path) -> dict:
