@@ -27,7 +27,6 @@ import logging
 import os
 import re
 import sys
-import sysconfig
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +34,7 @@ from pathlib import Path
 import typeshed_client
 
 from .builder import DEFAULT_CONFIG, GraphConfig, build_graph_safely
+from .environment import PythonEnvironment, discover_environment
 from .errors import InputError
 from .graph import ImportBinding, ProgramGraph, SymbolKind
 from .version_gates import live_definitions
@@ -132,10 +132,13 @@ class ProjectIndex:
 
     def __init__(self, root: str | Path, *, search_paths: list[Path] | None = None,
                  config: GraphConfig = DEFAULT_CONFIG, cache_size: int = 256, use_stubs: bool = True,
-                 scope: Path | None = None) -> None:
+                 scope: Path | None = None, environment: PythonEnvironment | None = None) -> None:
         """``scope``: only the modules under this folder of the root are the project's
         (an installed package inside site-packages: the rest of site-packages stays a
-        library, found through the search paths, not a project to walk)."""
+        library, found through the search paths, not a project to walk).
+        ``environment``: the analysed project's Python environment (default: the
+        one :func:`discover_environment` finds for ``root``); ``search_paths``
+        replaces its folders when given."""
         root = Path(root)
         if not root.exists():
             raise InputError(f"project root {str(root)!r} does not exist")
@@ -144,8 +147,12 @@ class ProjectIndex:
         self.root = root.resolve() if root.is_dir() else root.resolve().parent
         self.config = config
         self.source_roots = [self.root] + ([self.root / "src"] if (self.root / "src").is_dir() else [])
-        self.search_paths = search_paths if search_paths is not None else _installed_search_paths()
-        self._stub_context = typeshed_client.get_search_context() if use_stubs else None
+        if environment is None:
+            environment = discover_environment(self.root)
+            logger.info("%s", environment.describe())
+        self.environment = environment
+        self.search_paths = search_paths if search_paths is not None else environment.search_paths
+        self._stub_context = _stub_context(environment, self.search_paths) if use_stubs else None
         self._modules: dict[str, Path] | None = None
         self._module_names: dict[Path, str] | None = None
         self._packages: frozenset[str] | None = None      # every dotted prefix of a module name
@@ -410,12 +417,11 @@ def dunder_all(graph: ProgramGraph) -> list[str] | None:
     return names
 
 
-def _installed_search_paths() -> list[Path]:
-    """site-packages and the stdlib of the running interpreter (its sources are read, not imported)."""
-    paths = sysconfig.get_paths()
-    seen: list[Path] = []
-    for key in ("purelib", "platlib", "stdlib"):
-        p = Path(paths[key])
-        if p.is_dir() and p not in seen:
-            seen.append(p)
-    return seen
+def _stub_context(environment: PythonEnvironment, search_paths: list[Path]) -> typeshed_client.SearchContext:
+    """typeshed-client's context over the analysed environment's folders.  The
+    search path is always given: without it typeshed-client would start an
+    interpreter to ask for ``sys.path``, in the working folder, where a project's
+    ``json.py`` would run."""
+    stub_paths = [p for p in search_paths if p != environment.stdlib]
+    version = environment.version or sys.version_info[:2]
+    return typeshed_client.get_search_context(search_path=stub_paths, version=version)
