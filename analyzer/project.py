@@ -155,6 +155,8 @@ class ProjectIndex:
         self._stub_context = _stub_context(environment, self.search_paths) if use_stubs else None
         self._modules: dict[str, Path] | None = None
         self._module_names: dict[Path, str] | None = None
+        self._names_of_paths: dict[str, str] = {}
+        self._roots: list[Path] | None = None
         self._packages: frozenset[str] | None = None      # every dotted prefix of a module name
         self._tables: OrderedDict[tuple[Path, str], _Exports] = OrderedDict()
         self._graphs: OrderedDict[tuple[Path, str], ProgramGraph] = OrderedDict()
@@ -178,10 +180,71 @@ class ProjectIndex:
             self._modules = modules
         return self._modules
 
-    def module_of(self, path: Path) -> str:
+    def module_name(self, path: str | Path) -> str:
+        """The dotted module name of any file: a project module's own name, else
+        its path under the most specific of the typeshed stubs, the project's
+        source roots and the environment's folders (``foo-stubs`` read as
+        ``foo``), else its stem.  The one module-naming function."""
+        key = str(path)
+        name = self._names_of_paths.get(key)
+        if name is None:
+            name = self._names_of_paths[key] = self._module_name(Path(path))
+        return name
+
+    def _module_name(self, path: Path) -> str:
         if self._module_names is None:
             self._module_names = {candidate: name for name, candidate in self.modules.items()}
-        return self._module_names.get(path.resolve(), path.stem)
+        known = self._module_names.get(path) or self._module_names.get(path.resolve())
+        if known is not None:
+            return known
+        for root in self._naming_roots():
+            try:
+                rel = path.relative_to(root)
+            except ValueError:
+                continue
+            parts = list(rel.with_suffix("").parts)
+            if parts and parts[-1] == "__init__":
+                parts.pop()
+            if parts and parts[0].endswith("-stubs"):
+                parts[0] = parts[0][:-6]
+            return ".".join(parts)
+        return path.stem
+
+    def _naming_roots(self) -> list[Path]:
+        if self._roots is None:
+            stubs = [Path(self._stub_context.typeshed)] if self._stub_context is not None else []
+            self._roots = sorted([*stubs, *self.source_roots, *self.search_paths], key=lambda r: -len(r.parts))
+        return self._roots
+
+    def imported_module(self, path: str | Path, binding: ImportBinding) -> str:
+        """The absolute name of the module an import statement in ``path`` names
+        (``pkg.sub`` for ``from .sub import x`` in ``pkg/mod.py``)."""
+        importer = self.module_name(path)
+        return self.absolute_module(importer, binding.module, binding.level,
+                                    importer_is_package=Path(path).stem == "__init__")
+
+    def resolve_import(self, path: str | Path, binding: ImportBinding,
+                       resolve_name=None) -> ModuleLocation | Definition | None:
+        """What the name bound by ``binding`` (an import in ``path``) refers to: the
+        one import resolver.  ``from m import x`` is ``m``'s attribute ``x`` when
+        ``m`` binds it, else the submodule ``m.x``, as Python does, except in
+        ``m``'s own ``__init__`` (``from . import path`` in ``os``), where the
+        attribute is not bound yet and the submodule is meant; ``import a.b``
+        binds ``a``.  ``resolve_name`` replaces :meth:`resolve_name` (an engine
+        answering from editor buffers)."""
+        module = self.imported_module(path, binding)
+        if binding.name is None:
+            first = module.split(".")[0]
+            return self.resolve_module(first if binding.bound == first else module)
+        if not module:
+            return None
+        submodule = f"{module}.{binding.name}"
+        if module == self.module_name(path):
+            found = self.resolve_module(submodule)
+            if found is not None:
+                return found
+        found = (resolve_name or self.resolve_name)(module, binding.name)
+        return found if found is not None else self.resolve_module(submodule)
 
     def absolute_module(self, importer: str, module: str, level: int, *, importer_is_package: bool = False) -> str:
         """The absolute name of ``from <level dots><module> import`` inside ``importer``."""
@@ -234,12 +297,7 @@ class ProjectIndex:
 
     def resolve_binding(self, graph: ProgramGraph, binding: ImportBinding) -> ModuleLocation | Definition | None:
         """What the name bound by ``binding`` (in ``graph``) refers to."""
-        importer = self.module_of(Path(graph.path)) if graph.path and Path(graph.path).exists() else ""
-        is_package = Path(graph.path).stem == "__init__"
-        module = self.absolute_module(importer, binding.module, binding.level, importer_is_package=is_package)
-        if binding.name is None:
-            return self.resolve_module(module.split(".")[0] if binding.bound == module.split(".")[0] else module)
-        return self.resolve_name(module, binding.name)
+        return self.resolve_import(graph.path or "", binding)
 
     # -- graphs ------------------------------------------------------------------
     def _key(self, path: Path) -> tuple[Path, str]:
