@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Callable, TypeVar
 
 from typelens.analyzer import (
-    Diagnostic, GraphConfig, TypelensError, ProgramGraph, ProjectGraph, ProjectIndex, build_graph, build_project_graph, project_scope,
+    Diagnostic, GraphConfig, ProgramGraph, ProjectGraph, ProjectIndex, TypelensError, build_graph, build_graph_safely,
+    build_project_graph, project_scope,
 )
 from typelens.analyzer.environment import PythonEnvironment, discover_environment
 
@@ -110,7 +111,10 @@ class AnalysisSession:
         resolved = str(Path(path).resolve())
         if graph is None:
             engine = engine or self.engine()
-            graph = engine.graph(resolved) or build_graph("", resolved)
+            graph = engine.graph(resolved)
+            if graph is None:       # unreadable: an empty graph carrying the reason
+                graph = build_graph_safely(Path(resolved), config=self.index.config, display=display)
+                engine.use_graph(resolved, graph)
         else:
             engine = self.engine({resolved: graph})
         return FileAnalysis(self, resolved, display or Path(path).name, graph, engine, mode)
