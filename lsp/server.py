@@ -23,6 +23,7 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
+from typelens.cli.version import __version__
 from typelens.typeinfer.settings import Settings, load_settings
 
 from .positions import offset_of, position_of
@@ -40,7 +41,7 @@ _COMPLETION_KIND = {"method": types.CompletionItemKind.Method, "field": types.Co
 
 class TypelensServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("typelens", "0.1.0", text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__("typelens", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
         self.ws = Workspace(None)
         self._pending: dict[str, asyncio.Task] = {}
         self._interactive = 0     # completions in flight: background diagnostics wait for them
