@@ -11,8 +11,10 @@ import queue
 
 
 class RawServer:
-    def __init__(self, *args: str) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "typelens.cli", "lsp", *args], stdin=subprocess.PIPE,
+    def __init__(self, *args: str, command: list[str] | None = None) -> None:
+        """``command`` starts the server (default: this Python's ``-m typelens.cli lsp``)."""
+        command = command or [sys.executable, "-m", "typelens.cli", "lsp"]
+        self.proc = subprocess.Popen([*command, *args], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.messages: "queue.Queue[dict]" = queue.Queue()
         self._next_id = 0
