@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -qq --upgrade pip
 	$(BIN)/python -m pip install -qq $(TORCH)
-	$(BIN)/python -m pip install -qq -e ".[test,ml]"
+	$(BIN)/python -m pip install -qq -e ".[test,ml,datasets]"
 	@touch $(STAMP)
 
 run: $(STAMP)

@@ -15,12 +15,13 @@ Example::
 from __future__ import annotations
 
 import logging
-from typing import Iterable, Iterator
-
-import networkx as nx
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from .graph import EdgeKind, ProgramGraph
 from .project_graph import ProjectGraph
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +87,7 @@ def graph_to_dict(graph: ProgramGraph | ProjectGraph, edges: Iterable[EdgeKind] 
 def to_networkx(graph: ProgramGraph | ProjectGraph, edges: Iterable[EdgeKind] = ALL_EDGES) -> nx.MultiDiGraph:
     """A networkx ``MultiDiGraph``: node attributes ``kind``, ``file``, ``name``,
     ``start_line``/``start_col`` (0-based), edge attributes ``kind`` and ``label``."""
+    import networkx as nx   # 80 ms of imports, only for this and GraphML
     pg = _as_project(graph)
     out = nx.MultiDiGraph()
     for rec in _node_records(pg):
@@ -98,6 +100,7 @@ def to_networkx(graph: ProgramGraph | ProjectGraph, edges: Iterable[EdgeKind] = 
 
 
 def to_graphml(graph: ProgramGraph | ProjectGraph, edges: Iterable[EdgeKind] = ALL_EDGES) -> str:
+    import networkx as nx
     return "\n".join(nx.generate_graphml(to_networkx(graph, edges))) + "\n"
 
 

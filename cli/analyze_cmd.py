@@ -13,13 +13,6 @@ from pathlib import Path
 
 import typer
 
-from typelens.analyzer import InputError
-from typelens.typeinfer.run import InferOptions, check_paths
-
-from typelens.typeinfer.settings import load_settings
-from .positions import human_position
-from .sarif import sarif_document
-
 logger = logging.getLogger(__name__)
 
 
@@ -30,6 +23,7 @@ class AnalyzeFormat(str, enum.Enum):
 
 
 def _positions(base_paths: dict[str, Path]):
+    from .positions import human_position
     cache: dict[str, bytes] = {}
 
     def positions(d) -> tuple[int, int, int, int]:
@@ -64,6 +58,11 @@ def analyze_command(
     output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
 ) -> None:
     """Report problems found from inferred types (exit 1 when there are findings)."""
+    from typelens.analyzer import InputError
+    from typelens.typeinfer.run import InferOptions, check_paths
+    from typelens.typeinfer.settings import load_settings
+
+    from .sarif import sarif_document
     try:
         settings = load_settings(paths[0], cli={"select": select, "ignore": ignore, "python": python})
         diagnostics, stats = check_paths(paths, InferOptions(settings=settings))

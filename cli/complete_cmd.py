@@ -16,12 +16,9 @@ from pathlib import Path
 
 import typer
 
-from typelens.analyzer import InputError, ModelError, TypelensError
-
-from .positions import offset_from_human
-
 
 def _target(spec: str) -> tuple[Path, int, int]:
+    from typelens.analyzer import InputError
     parts = spec.rsplit(":", 2)
     if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
         raise InputError(f"{spec!r} is not FILE:LINE:COL (1-based line and column), e.g. app.py:12:9")
@@ -44,9 +41,12 @@ def complete_command(
     output: str = typer.Option("text", "--format", help="text or json."),
 ) -> None:
     """Complete code at FILE:LINE:COL with the code LM, guided by static analysis."""
+    from typelens.analyzer import InputError, ModelError, TypelensError
     from typelens.monitors.complete import complete
     from typelens.typeinfer.session import AnalysisSession
     from typelens.typeinfer.settings import load_settings
+
+    from .positions import offset_from_human
     if output not in ("text", "json"):
         typer.echo(f"typelens complete: --format {output!r} is not text or json", err=True)
         raise typer.Exit(2)

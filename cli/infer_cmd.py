@@ -15,12 +15,6 @@ from pathlib import Path
 
 import typer
 
-from typelens.analyzer import InputError, ModelError
-from typelens.typeinfer.run import InferOptions, infer_paths
-from typelens.typeinfer.settings import load_settings
-
-from .positions import human_position
-
 logger = logging.getLogger(__name__)
 
 
@@ -37,6 +31,7 @@ class Mode(str, enum.Enum):
 
 def prediction_position(p, sources: dict[str, bytes]) -> tuple[int, int]:
     """1-based position of a prediction; ``sources`` caches file bytes for one rendering."""
+    from .positions import human_position
     if p.path not in sources:
         try:
             sources[p.path] = Path(p.path).read_bytes()
@@ -81,6 +76,9 @@ def infer_command(
     no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not write the result cache."),
 ) -> None:
     """Infer the types of parameters, returns, variables and attributes."""
+    from typelens.analyzer import InputError, ModelError
+    from typelens.typeinfer.run import InferOptions, infer_paths
+    from typelens.typeinfer.settings import load_settings
     try:
         settings = load_settings(paths[0], cli={"python": python, "min-confidence": min_confidence,
                                                 "model-path": str(model) if model else None})

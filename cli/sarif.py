@@ -3,20 +3,13 @@ diagnostic code, 1-based lines and columns (characters)."""
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 from typelens.analyzer import Diagnostic
 from typelens.analyzer.codes import CODES
 
+from .version import __version__
+
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
-
-
-def _version() -> str:
-    try:
-        return version("typelens")
-    except PackageNotFoundError:
-        return "0.0.0"
 
 
 def sarif_document(diagnostics: list[Diagnostic], positions) -> dict:
@@ -38,7 +31,7 @@ def sarif_document(diagnostics: list[Diagnostic], positions) -> dict:
         })
     return {
         "$schema": SARIF_SCHEMA, "version": "2.1.0",
-        "runs": [{"tool": {"driver": {"name": "typelens", "version": _version(),
+        "runs": [{"tool": {"driver": {"name": "typelens", "version": __version__,
                                       "informationUri": "https://example.invalid/typelens", "rules": rules}},
                   "results": results, "columnKind": "unicodeCodePoints"}],
     }

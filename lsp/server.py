@@ -24,6 +24,7 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from typelens.analyzer import InputError
+from typelens.cli.version import __version__
 from typelens.typeinfer.settings import Settings, load_settings, with_editor
 
 from .positions import offset_of, position_of
@@ -41,7 +42,7 @@ _COMPLETION_KIND = {"method": types.CompletionItemKind.Method, "field": types.Co
 
 class TypelensServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("typelens", "0.1.0", text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__("typelens", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
         self.ws = Workspace(None)
         self._pending: dict[str, asyncio.Task] = {}
         self._interactive = 0     # completions in flight: background diagnostics wait for them

@@ -11,10 +11,11 @@ import queue
 
 
 class RawServer:
-    def __init__(self, *args: str, cwd: str | None = None, env: dict[str, str] | None = None,
-                 command: list[str] | None = None) -> None:
-        command = command or [sys.executable, "-m", "typelens.cli"]
-        self.proc = subprocess.Popen([*command, "lsp", *args], stdin=subprocess.PIPE,
+    def __init__(self, *args: str, command: list[str] | None = None, cwd: str | None = None,
+                 env: dict[str, str] | None = None) -> None:
+        """``command`` starts the server (default: this Python's ``-m typelens.cli lsp``)."""
+        command = command or [sys.executable, "-m", "typelens.cli", "lsp"]
+        self.proc = subprocess.Popen([*command, *args], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=cwd, env=env)
         self.messages: "queue.Queue[dict]" = queue.Queue()
         self._next_id = 0

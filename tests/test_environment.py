@@ -80,7 +80,7 @@ def test_no_edge_runs_code_from_the_analysed_project(tmp_path: Path) -> None:
     done = cli("complete", "app/main.py:11:20", "--max-tokens", "2", "--format", "json", cwd=project)
     assert "Traceback" not in done.stderr, done.stderr[-2000:]
     assert not marker.exists(), marker.read_text()
-    server = RawServer(cwd=str(project), command=[TYPELENS])
+    server = RawServer(cwd=str(project), command=[TYPELENS, "lsp"])
     try:
         uri = (project / "app" / "main.py").as_uri()
         server.initialize(project.as_uri())
