@@ -20,6 +20,7 @@ Example::
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Iterable
 
@@ -28,11 +29,22 @@ from pathspec import GitIgnoreSpec
 logger = logging.getLogger(__name__)
 
 
+def compile_patterns(lines: list[str]) -> GitIgnoreSpec:
+    """The spec of gitignore ``lines``; ``ValueError`` when one is not a valid glob
+    (``pathspec`` builds some regular expressions only at the first match)."""
+    try:
+        spec = GitIgnoreSpec.from_lines(lines)
+        spec.match_file("x")
+    except (ValueError, re.error) as err:
+        raise ValueError(str(err)) from None
+    return spec
+
+
 def check_patterns(patterns: Iterable[str]) -> None:
     """``ValueError`` naming the first pattern that is not a valid gitignore glob."""
     for pattern in patterns:
         try:
-            GitIgnoreSpec.from_lines([pattern])
+            compile_patterns([pattern])
         except ValueError as err:
             raise ValueError(f"has an invalid glob {pattern!r}: {err}") from None
 
@@ -51,7 +63,7 @@ class GlobSet:
 
     def __init__(self, base: Path, patterns: Iterable[str]) -> None:
         self.base = base
-        self.spec = GitIgnoreSpec.from_lines(list(patterns))
+        self.spec = compile_patterns(list(patterns))
 
     def matches(self, path: Path) -> bool:
         """Whether the file ``path`` (absolute) matches; never for files outside ``base``."""
@@ -79,15 +91,13 @@ class GitIgnores:
             lines: list[str] = []
             sources = [folder / ".git" / "info" / "exclude"] if is_top else []
             for source in (*sources, folder / ".gitignore"):
+                if not source.is_file():          # a folder or a FIFO of that name is no ignore file
+                    continue
                 try:
                     lines.extend(source.read_text(encoding="utf-8", errors="replace").splitlines())
                 except OSError:
                     continue
-            try:
-                self._specs[folder] = GitIgnoreSpec.from_lines(lines) if lines else None
-            except ValueError as err:   # a broken line must not stop the run; git skips such lines too
-                logger.warning("%s: ignoring .gitignore with an invalid pattern: %s", folder, err)
-                self._specs[folder] = None
+            self._specs[folder] = _lenient(folder, lines) if lines else None
         return self._specs[folder]
 
     def is_ignored(self, path: Path, top: Path) -> bool:
@@ -102,3 +112,19 @@ class GitIgnores:
             if found.include is not None:
                 ignored = bool(found.include)
         return ignored
+
+
+def _lenient(folder: Path, lines: list[str]) -> GitIgnoreSpec:
+    """The spec of a folder's ignore lines, less any invalid line (named in a
+    warning): one broken line must not stop the run."""
+    try:
+        return compile_patterns(lines)
+    except ValueError:
+        kept = []
+        for line in lines:
+            try:
+                compile_patterns([line])
+                kept.append(line)
+            except ValueError as err:
+                logger.warning("%s/.gitignore: skipping the invalid pattern %r: %s", folder, line, err)
+        return compile_patterns(kept)
