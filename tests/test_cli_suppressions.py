@@ -69,6 +69,7 @@ def test_internal_errors_are_never_suppressed() -> None:
     assert [d for d in kept if d.code != "unused-ignore"] == [crash]
 
 
+@pytest.mark.e2e
 def test_suppressions_in_the_real_cli(tmp_path: Path) -> None:
     write(tmp_path, {
         "lines.py": SOURCE,
