@@ -2,7 +2,9 @@
 variable and attribute, as text or JSON; ``--apply`` writes annotations.
 
 JSON: ``{"predictions": [{"file", "scope", "name", "kind", "type", "confidence",
-"line", "col", "source"}], "stats": {...}}`` with 1-based ``line``/``col``.
+"line", "col", "source"}], "stats": {...}}`` with 1-based ``line``/``col`` and
+``file`` relative to the working folder (absolute outside it).  Files are chosen
+as ``analyze`` chooses them (``exclude``, ``.gitignore``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import sys
 from pathlib import Path
 
 import typer
+
+from .paths import display_path
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +48,7 @@ def render_json(result) -> str:
     rows, sources = [], {}
     for p in result.predictions:
         line, col = prediction_position(p, sources)
-        rows.append(p.to_dict(line, col))
+        rows.append({**p.to_dict(line, col), "file": display_path(p.path)})
     return json.dumps({"predictions": rows, "stats": result.stats}, indent=1, ensure_ascii=False) + "\n"
 
 
@@ -54,7 +58,7 @@ def render_text(result) -> str:
         line, col = prediction_position(p, sources)
         where = p.scope if p.kind == "return" else (f"{p.scope}.{p.name}" if p.scope else p.name)
         shown = p.type if p.type is not None else "?"
-        lines.append(f"{p.file}:{line}:{col}: {p.kind} {where}: {shown}  ({p.source}, {p.confidence:.2f})")
+        lines.append(f"{display_path(p.path)}:{line}:{col}: {p.kind} {where}: {shown}  ({p.source}, {p.confidence:.2f})")
     s = result.stats
     lines.append(f"{s['predictions']} predictions in {s['files']} files, {s['unknown']} unknown, {s['seconds']:.2f} s"
                  + (" (cached)" if s.get("cache_hits") else ""))
@@ -77,14 +81,16 @@ def infer_command(
 ) -> None:
     """Infer the types of parameters, returns, variables and attributes."""
     from typelens.analyzer import InputError, ModelError
+    from typelens.typeinfer.discovery import Discovery
     from typelens.typeinfer.run import InferOptions, infer_paths
-    from typelens.typeinfer.settings import load_settings
+    from typelens.typeinfer.settings import SettingsTree
     try:
-        settings = load_settings(paths[0], cli={"python": python, "min-confidence": min_confidence,
-                                                "model-path": str(model) if model else None})
+        tree = SettingsTree(Path.cwd(), cli={"python": python, "min-confidence": min_confidence,
+                                             "model-path": str(model) if model else None})
+        settings = tree.for_path(paths[0].resolve())
         options = InferOptions(mode=mode.value, jobs=jobs, use_cache=not no_cache and not apply,
                                model_dir=settings.model_path, slice_dir=slice_model, use_slice=not no_slice,
-                               settings=settings)
+                               settings=settings, discovery=Discovery(tree))
         result = infer_paths(paths, options)
     except (InputError, ValueError, ModelError) as err:
         typer.echo(f"typelens infer: {err}", err=True)

@@ -114,3 +114,81 @@ def test_the_command_line_select_wins_over_the_file_ignore(tmp_path: Path) -> No
     loud = subprocess.run(run + ["--select", "unresolved-import"], cwd=tmp_path, capture_output=True, text=True,
                           timeout=120)
     assert [d["code"] for d in json.loads(loud.stdout)["diagnostics"]] == ["unresolved-import"]
+
+
+def test_rules_off_by_default_need_selecting(project: Path) -> None:
+    assert not Settings().is_enabled("unused-ignore") and Settings().is_enabled("attr-defined")
+    extended = load_settings(project, cli={"extend-select": "unused-ignore"})
+    # the file's select still holds; extend-select adds to it
+    assert extended.is_enabled("unused-ignore") and extended.is_enabled("attr-defined")
+    assert not extended.is_enabled("unresolved-import")
+    assert load_settings(project, cli={"select": "unused-ignore"}).is_enabled("unused-ignore")
+    # an ignore above an extend-select wins, and a select above it starts over
+    (project / "pyproject.toml").write_text('[tool.typelens]\nextend-select = ["unused-ignore"]\n')
+    assert load_settings(project).is_enabled("unused-ignore")
+    assert not load_settings(project, cli={"ignore": "unused-ignore"}).is_enabled("unused-ignore")
+    assert not load_settings(project, cli={"select": "call-arg"}).is_enabled("unused-ignore")
+
+
+def test_discovery_keys_are_read_and_checked(project: Path) -> None:
+    (project / "pyproject.toml").write_text(
+        '[tool.typelens]\nexclude = ["build/", "**/*_pb2.py"]\nrespect-gitignore = false\nforce-exclude = true\n'
+        'per-file-ignores = { "tests/**" = ["attr-defined", "call-arg"] }\n')
+    settings = load_settings(project)
+    assert settings.exclude == ("build/", "**/*_pb2.py") and settings.base == project.resolve()
+    assert not settings.respect_gitignore and settings.force_exclude
+    assert settings.per_file_ignores == (("tests/**", frozenset({"attr-defined", "call-arg"})),)
+    assert settings.ignoring(frozenset({"call-arg"})).ignore == frozenset({"call-arg"})
+
+
+@pytest.mark.parametrize("line, message", [
+    ('per-file-ignores = ["tests/**"]', "table of glob"),
+    ('per-file-ignores = { "tests/**" = ["bogus"] }', "unknown rule 'bogus'"),
+    ('exclude = [3]', "list of strings"),
+    ('respect-gitignore = "no"', "true or false"),
+    ('extend-select = ["nope"]', "unknown rule 'nope'"),
+])
+def test_wrong_discovery_values_are_errors(project: Path, line: str, message: str) -> None:
+    (project / "pyproject.toml").write_text(f"[tool.typelens]\n{line}\n")
+    with pytest.raises(InputError, match=message):
+        load_settings(project)
+
+
+def test_each_file_gets_its_nearest_configuration(tmp_path: Path) -> None:
+    from typelens.typeinfer.settings import SettingsTree
+    (tmp_path / "pyproject.toml").write_text('[tool.typelens]\nignore = ["call-arg"]\n')
+    nested = tmp_path / "vendored" / "lib"
+    nested.mkdir(parents=True)
+    (nested / "pyproject.toml").write_text('[tool.typelens]\nignore = ["attr-defined"]\n')
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "pyproject.toml").write_text("[project]\nname = 'p'\n")     # no table: not a project of ours
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    outside.mkdir()
+    tree = SettingsTree(tmp_path, cli={"ignore": "unresolved-import"})
+    assert tree.for_path(nested / "deep" / "x.py").source == nested / "pyproject.toml"
+    assert tree.for_path(plain / "y.py").source == tmp_path / "pyproject.toml"
+    assert tree.for_path(outside / "z.py") is tree.default          # nothing above it: the working folder's
+    inner, top = tree.for_path(nested / "x.py"), tree.for_path(tmp_path / "x.py")
+    assert not inner.is_enabled("attr-defined") and inner.is_enabled("call-arg")   # its own, not the parent's
+    assert top.is_enabled("attr-defined") and not top.is_enabled("call-arg")
+    assert not inner.is_enabled("unresolved-import") and not top.is_enabled("unresolved-import")   # the command line on top
+    assert not SettingsTree(tmp_path, cli={"select": "attr-defined"}).for_path(nested / "x.py").is_enabled("call-arg")
+
+
+def test_the_json_schema_matches_the_keys(update_golden: bool) -> None:
+    """docs/typelens.schema.json is generated from KEYS: `pytest --update-golden` rewrites it."""
+    import jsonschema
+
+    from typelens.typeinfer.settings import json_schema
+
+    from .conftest import ROOT, check_golden
+    schema = json_schema()
+    check_golden(ROOT / "docs" / "typelens.schema.json", json.dumps(schema, indent=2) + "\n", update_golden)
+    assert set(schema["properties"]) == {k.name for k in KEYS}
+    jsonschema.Draft7Validator.check_schema(schema)
+    jsonschema.validate({"select": ["call-arg"], "per-file-ignores": {"tests/**": ["attr-defined"]}}, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"selct": ["call-arg"]}, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"ignore": ["bogus"]}, schema)

@@ -7,6 +7,10 @@ project modules it imports, not every file beside it: a script in ``/tmp`` or a
 home folder), asks it for every prediction, and caches the whole answer by
 the content hash of every file of the project, so that a re-run on an unchanged
 tree reads one JSON file.  A file that fails is reported and the run goes on.
+With a :class:`~typelens.typeinfer.discovery.Discovery` in the options, files
+are chosen as the command line does: ``exclude`` globs and ``.gitignore`` files
+leave files out before anything parses them, and each file is checked with its
+own settings (a nested project's ``[tool.typelens]``, ``per-file-ignores``).
 
 Example::
 
@@ -31,6 +35,7 @@ from typelens.analyzer import (
 from typelens.analyzer import codes
 from typelens.analyzer.environment import discover_environment
 
+from .discovery import Discovery
 from .predictions import Prediction
 from .session import AnalysisSession, project_root_of
 from .settings import Settings
@@ -51,6 +56,7 @@ class InferOptions:
     cache_dir: Path | None = None
     max_bytes: int = GraphConfig().max_bytes
     settings: Settings = Settings()
+    discovery: Discovery | None = None    # the command line's file selection and per-file settings
 
     def __post_init__(self) -> None:
         if self.mode not in ("static", "neural", "hybrid"):
@@ -83,7 +89,9 @@ class InferResult:
     engines: dict = field(default_factory=dict)    # root -> the session's engine that answered
 
 
-def file_sets(paths: list[Path]) -> list[FileSet]:
+def file_sets(paths: list[Path], discovery: Discovery | None = None) -> list[FileSet]:
+    """One set per path argument (a file or a folder's ``.py`` files); ``discovery``
+    leaves out what the settings exclude."""
     sets = []
     for path in paths:
         if not path.exists():
@@ -91,8 +99,11 @@ def file_sets(paths: list[Path]) -> list[FileSet]:
         path = path.resolve()
         if path.is_dir():
             files = [p for p in iter_python_files(path) if p.suffix == ".py"]
+            if discovery is not None:
+                top = discovery.top_for(path)
+                files = [f for f in files if not discovery.is_excluded(f, top)]
             sets.append(FileSet(project_root_of(path) if (path / "__init__.py").exists() else path, path, files, False))
-        else:
+        elif discovery is None or not discovery.is_excluded(path, discovery.top_for(path.parent), is_named=True):
             sets.append(FileSet(project_root_of(path), path.parent, [path], True))
     return sets
 
@@ -134,7 +145,9 @@ def infer_paths(paths: list[Path], options: InferOptions) -> InferResult:
     started = time.perf_counter()
     result = InferResult()
     cache_hits = 0
-    for fs in file_sets(paths):
+    for fs in file_sets(paths, options.discovery):
+        if not fs.files:
+            continue
         cached = _read_cache(fs, options)
         if cached is not None:
             result.predictions.extend(cached[0])
@@ -181,15 +194,24 @@ def project_files(index: ProjectIndex, fs: FileSet, limit: int = 256) -> list[Pa
 
 def open_session(fs: FileSet, options: InferOptions) -> AnalysisSession:
     """The session of one path argument, its project graph built (graphs in
-    ``options.jobs`` processes)."""
-    session = AnalysisSession(fs.root, options.settings, scope=fs.scope,
-                              config=GraphConfig(max_bytes=options.max_bytes))
+    ``options.jobs`` processes) of the modules the discovery does not leave out."""
+    discovery = options.discovery
+    settings = discovery.tree.for_path(fs.base) if discovery is not None else options.settings
+    session = AnalysisSession(fs.root, settings, scope=fs.scope, config=GraphConfig(max_bytes=options.max_bytes))
     if options.jobs > 1 and len(fs.files) > 1:
         with ProcessPoolExecutor(max_workers=options.jobs) as pool:
             for path, graph in pool.map(_build_one, [(str(f), options.max_bytes) for f in fs.files], chunksize=4):
                 session.index.adopt(Path(path), graph)
-    session.build_project(project_files(session.index, fs))
+    files = project_files(session.index, fs)
+    if files is None and discovery is not None:
+        top = discovery.top_for(fs.base)
+        files = sorted(p for p in set(session.index.modules.values()) if not discovery.is_excluded(p.resolve(), top))
+    session.build_project(files)
     return session
+
+
+def _file_settings(path: Path, options: InferOptions) -> Settings | None:
+    return options.discovery.settings_of(path) if options.discovery is not None else None
 
 
 def _infer_set(fs: FileSet, options: InferOptions):
@@ -216,22 +238,26 @@ def _infer_set(fs: FileSet, options: InferOptions):
 
 
 def check_paths(paths: list[Path], options: InferOptions) -> tuple[list[Diagnostic], dict]:
-    """Every ``analyze`` diagnostic the settings enable, for the ``.py`` files under ``paths``."""
+    """Every ``analyze`` diagnostic the settings enable, for the ``.py`` files under
+    ``paths``; each diagnostic's ``path`` is its file's absolute path."""
     started = time.perf_counter()
     diagnostics: list[Diagnostic] = []
     files = 0
-    for fs in file_sets(paths):
+    for fs in file_sets(paths, options.discovery):
+        if not fs.files:
+            continue
         session = open_session(fs, options)
         engine = session.engine(share_library=False)
         for path in fs.files:
             files += 1
-            display = path.name if fs.single else str(path.relative_to(fs.base))
             try:
-                diagnostics.extend(session.analyse(path, display=display, engine=engine).diagnostics())
+                analysis = session.analyse(path, display=str(path), engine=engine,
+                                           settings=_file_settings(path, options))
+                diagnostics.extend(analysis.diagnostics())
             except Exception as err:  # the per-file boundary: report it, go on with the rest
                 logger.exception("analysis failed on %s", path)
                 message = codes.INTERNAL_ERROR.format(reason=f"{type(err).__name__}: {err}")
-                diagnostics.append(Diagnostic.build("internal-error", message, Span.empty(), display))
+                diagnostics.append(Diagnostic.build("internal-error", message, Span.empty(), str(path)))
     return diagnostics, {"files": files, "seconds": round(time.perf_counter() - started, 3)}
 
 

@@ -105,9 +105,12 @@ class AnalysisSession:
 
     # -- files --------------------------------------------------------------------------
     def analyse(self, path: Path, *, graph: ProgramGraph | None = None, display: str | None = None,
-                engine: TypeEngine | None = None, mode: str = "static") -> "FileAnalysis":
+                engine: TypeEngine | None = None, mode: str = "static",
+                settings: Settings | None = None) -> "FileAnalysis":
         """The analysis of ``path``: from ``graph`` (an editor buffer) or the disk;
-        ``engine`` shares one engine's answers across the files of a batch run."""
+        ``engine`` shares one engine's answers across the files of a batch run;
+        ``settings`` the file's own rule settings (a nested project's, its
+        ``per-file-ignores``; default: the session's)."""
         resolved = str(Path(path).resolve())
         if graph is None:
             engine = engine or self.engine()
@@ -117,7 +120,9 @@ class AnalysisSession:
                 engine.use_graph(resolved, graph)
         else:
             engine = self.engine({resolved: graph})
-        return FileAnalysis(self, resolved, display or Path(path).name, graph, engine, mode)
+        analysis = FileAnalysis(self, resolved, display or Path(path).name, graph, engine, mode)
+        analysis.settings = settings
+        return analysis
 
     def analyse_text(self, path: Path, data: bytes, mode: str = "static") -> "FileAnalysis":
         """The analysis of ``data`` as the contents of ``path``."""
@@ -165,6 +170,7 @@ class FileAnalysis:
         self.mode = mode          # what predictions() answers by default: static, neural or hybrid
         self._predictions: dict[str, list[Prediction]] = {}
         self._diagnostics: list[Diagnostic] | None = None
+        self.settings: Settings | None = None    # the file's rule settings, when not the session's
 
     def predictions(self, mode: str | None = None, assistant=None) -> list[Prediction]:
         """Every parameter, return, variable and attribute of the file (``mode``
@@ -181,11 +187,15 @@ class FileAnalysis:
         return self._predictions[mode]
 
     def diagnostics(self) -> list[Diagnostic]:
-        """The ``analyze`` findings the settings enable (syntax problems included)."""
+        """The ``analyze`` findings the settings enable (syntax problems included),
+        less those the file's suppression comments switch off."""
         if self._diagnostics is None:
             from .checks import FileChecker
+            from .suppressions import apply_suppressions
+            settings = self.settings or self.session.settings
             found = FileChecker(self.engine, self.path, self.display).run()
-            self._diagnostics = [d for d in found if self.session.settings.is_enabled(d.code)]
+            found = apply_suppressions(found, self.graph.source.data, self.display)
+            self._diagnostics = [d for d in found if settings.is_enabled(d.code)]
         return self._diagnostics
 
     def members_at(self, dot: int) -> MemberFacts | None:

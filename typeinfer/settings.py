@@ -11,13 +11,24 @@ file ignores.  An unknown key is a warning naming it; a value of the wrong type
 is an error in the file (:class:`InputError`) and a warning from the editor (the
 server keeps its previous value).
 
+:class:`SettingsTree` gives each file its settings: the nearest ``pyproject.toml``
+with a ``[tool.typelens]`` table at or above the file (a nested project keeps its
+own), else the one found from the working folder upwards, the command line on
+top.  ``exclude`` and ``per-file-ignores`` patterns are relative to the folder of
+the file that sets them (the working folder for the command line).
+:func:`json_schema` describes the table for editors (``docs/typelens.schema.json``).
+
 Example::
 
     [tool.typelens]
     select = ["attr-defined", "call-arg"]     # only these rules
     ignore = ["optional-member-access"]
+    extend-select = ["unused-ignore"]        # add rules that are off by default
     min-confidence = 0.9
-    exclude = ["build/", "migrations/"]
+    exclude = ["build/", "migrations/", "**/*_pb2.py"]   # gitignore-style globs
+    respect-gitignore = true                 # leave out what .gitignore files leave out
+    force-exclude = false                    # exclude files named on the command line too
+    per-file-ignores = { "tests/**" = ["attr-defined"] }
     python = ".venv"                         # the analysed project's environment
     model-path = "models/classifier"        # a classifier folder (default: the shipped one)
     lm-path = "models/codegen-350M"         # a causal-LM folder for completion (default: the shipped LM)
@@ -48,10 +59,14 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    select: frozenset[str] = frozenset()      # the enabled rules; empty: all
+    select: frozenset[str] = frozenset()      # the enabled rules; empty: the default ones
     ignore: frozenset[str] = frozenset()
+    extend_select: frozenset[str] = frozenset()   # enabled on top of select (rules off by default)
     min_confidence: float = 0.8
-    exclude: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()             # gitignore-style globs, relative to base
+    per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()   # (glob, codes)
+    respect_gitignore: bool = True
+    force_exclude: bool = False
     source: Path | None = None                # the pyproject.toml read, if any
     model_path: Path | None = None
     lm_path: Path | None = None
@@ -59,8 +74,26 @@ class Settings:
     guided_completion: bool = False
     python: Path | None = None                # the analysed project's environment or interpreter
 
+    @property
+    def base(self) -> Path:
+        """The folder ``exclude`` and ``per-file-ignores`` patterns are relative to."""
+        return self.source.parent if self.source is not None else Path.cwd()
+
     def is_enabled(self, code: str) -> bool:
-        return (not self.select or code in self.select) and code not in self.ignore
+        if code in self.ignore:
+            return False
+        if code in self.extend_select:
+            return True
+        if self.select:
+            return code in self.select
+        found = CODES.get(code)
+        return found is None or found.is_default
+
+    def ignoring(self, codes: frozenset[str]) -> "Settings":
+        """These settings with ``codes`` ignored too (a file's ``per-file-ignores``)."""
+        if codes <= self.ignore:
+            return self
+        return replace(self, ignore=self.ignore | codes, extend_select=self.extend_select - codes)
 
 
 # -- the keys ------------------------------------------------------------------------------
@@ -89,6 +122,25 @@ def _strings(value) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _globs(value) -> tuple[str, ...]:
+    patterns = _strings(value)
+    from typelens.analyzer.ignores import check_patterns
+    check_patterns(patterns)
+    return patterns
+
+
+def _per_file_ignores(value) -> tuple[tuple[str, frozenset[str]], ...]:
+    if not isinstance(value, dict):
+        raise ValueError('must be a table of glob = [rule codes], e.g. { "tests/**" = ["attr-defined"] }')
+    pairs = []
+    for pattern, codes in value.items():
+        try:
+            pairs.append((_globs(pattern)[0], frozenset(_codes(codes))))
+        except ValueError as err:
+            raise ValueError(f"[{pattern!r}] {err}") from None
+    return tuple(pairs)
+
+
 def _path(value) -> str | None:
     if value is None or value == "":
         return None
@@ -115,19 +167,45 @@ class Key:
     editor: str                    # in the editor's settings (camelCase)
     field: str                     # the Settings attribute
     parse: Callable[[object], object]
+    schema: dict                   # its JSON schema (without the description)
+    description: str
     is_path: bool = False
 
 
+_RULES = {"type": "array", "items": {"type": "string", "enum": sorted(CODES)}, "uniqueItems": True}
+_GLOBS = {"type": "array", "items": {"type": "string"}}
+_PATH = {"type": "string"}
+
 KEYS: tuple[Key, ...] = (
-    Key("select", "select", "select", _codes),
-    Key("ignore", "ignore", "ignore", _codes),
-    Key("min-confidence", "minConfidence", "min_confidence", _confidence),
-    Key("exclude", "exclude", "exclude", _strings),
-    Key("python", "python", "python", _path, is_path=True),
-    Key("model-path", "modelPath", "model_path", _path, is_path=True),
-    Key("lm-path", "lmPath", "lm_path", _path, is_path=True),
-    Key("device", "device", "device", _device),
-    Key("guided-completion", "guidedCompletion", "guided_completion", _boolean),
+    Key("select", "select", "select", _codes, _RULES,
+        "The rules to report (replaces the rules enabled below this layer); empty: the default rules."),
+    Key("ignore", "ignore", "ignore", _codes, _RULES, "Rules to leave out."),
+    Key("extend-select", "extendSelect", "extend_select", _codes, _RULES,
+        "Rules to report on top of `select`, such as `unused-ignore`, which is off by default."),
+    Key("min-confidence", "minConfidence", "min_confidence", _confidence,
+        {"type": "number", "minimum": 0, "maximum": 1, "default": 0.8},
+        "`infer --apply` and inlay hints: leave out less certain predictions."),
+    Key("exclude", "exclude", "exclude", _globs, _GLOBS,
+        "Gitignore-style globs of files and folders never analysed, relative to this file's folder."),
+    Key("per-file-ignores", "perFileIgnores", "per_file_ignores", _per_file_ignores,
+        {"type": "object", "additionalProperties": _RULES},
+        "Rules to leave out in the files a gitignore-style glob matches: { \"tests/**\" = [\"attr-defined\"] }."),
+    Key("respect-gitignore", "respectGitignore", "respect_gitignore", _boolean, {"type": "boolean", "default": True},
+        "Leave out the files that .gitignore files leave out."),
+    Key("force-exclude", "forceExclude", "force_exclude", _boolean, {"type": "boolean", "default": False},
+        "Apply `exclude` and .gitignore to files named on the command line too (pre-commit passes every file)."),
+    Key("python", "python", "python", _path, _PATH,
+        "The analysed project's Python environment or interpreter (default: $VIRTUAL_ENV, .venv, python on PATH).",
+        is_path=True),
+    Key("model-path", "modelPath", "model_path", _path, _PATH,
+        "A classifier model folder (default: the shipped one).", is_path=True),
+    Key("lm-path", "lmPath", "lm_path", _path, _PATH,
+        "A causal-LM folder for completion (default: the shipped LM).", is_path=True),
+    Key("device", "device", "device", _device, {"type": "string", "pattern": "^(auto|cpu|cuda(:[0-9]+)?)$",
+                                                "default": "auto"},
+        "Where models run: auto, cpu or cuda[:N]."),
+    Key("guided-completion", "guidedCompletion", "guided_completion", _boolean, {"type": "boolean", "default": False},
+        "Offer monitor-guided multi-token completions in the editor."),
 )
 _BY_NAME = {k.name: k for k in KEYS}
 _BY_EDITOR = {k.editor: k for k in KEYS}
@@ -188,7 +266,7 @@ def cli_layer(options: dict) -> Layer:
     is an :class:`InputError` naming the option."""
     values = {}
     for key, value in options.items():
-        if value is None or (key in ("select", "ignore") and value == ""):
+        if value is None or (key in _RULE_KEYS and value == ""):
             continue
         spec = _BY_NAME[key]
         try:
@@ -198,29 +276,37 @@ def cli_layer(options: dict) -> Layer:
     return Layer("command line", values, Path.cwd())
 
 
+_RULE_KEYS = ("select", "ignore", "extend-select")
+
+
 def merge(layers: list[Layer], source: Path | None = None) -> Settings:
     """Apply ``layers`` in order over the defaults (see the module docstring)."""
     fields: dict = {}
     selected: set[str] | None = None
     ignored: set[str] = set()
+    extended: set[str] = set()
     for layer in layers:
         values = layer.values
         if "select" in values:
-            selected = set(values["select"])
+            selected, extended = set(values["select"]), set()
             ignored -= selected
+        extended |= set(values.get("extend-select", ()))
+        ignored -= set(values.get("extend-select", ()))
         ignored |= set(values.get("ignore", ()))
+        extended -= set(values.get("ignore", ()))
         if selected is not None:
             selected -= set(values.get("ignore", ()))
         for key, value in values.items():
             spec = _BY_NAME[key]
-            if key in ("select", "ignore"):
+            if key in _RULE_KEYS:
                 continue
             if spec.is_path and value is not None:
                 value = Path(value).expanduser()
                 value = value if value.is_absolute() or layer.base is None else layer.base / value
             fields[spec.field] = value
     settings = replace(Settings(), **fields, source=source)
-    return replace(settings, select=frozenset(selected or ()), ignore=frozenset(ignored))
+    return replace(settings, select=frozenset(selected or ()), ignore=frozenset(ignored),
+                   extend_select=frozenset(extended))
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -266,3 +352,71 @@ def parse_code_list(text: str | None, option: str) -> frozenset[str]:
         return frozenset(_codes(text or ""))
     except ValueError as err:
         raise InputError(f"{option} {err}") from None
+
+
+class SettingsTree:
+    """The settings of each file (see the module docstring); every pyproject.toml
+    is read once.
+
+    Example::
+
+        tree = SettingsTree(Path.cwd(), cli={"ignore": "call-arg"})
+        tree.for_path(Path("vendored/lib/x.py")).source   # vendored/lib/pyproject.toml, if it has [tool.typelens]
+    """
+
+    def __init__(self, cwd: Path, cli: dict | None = None) -> None:
+        self._cli = cli_layer(cli) if cli else None
+        self._by_source: dict[Path | None, Settings] = {}
+        self._by_folder: dict[Path, Path | None] = {}
+        self.default = self._settings(find_pyproject(cwd))
+
+    def _settings(self, source: Path | None) -> Settings:
+        if source not in self._by_source:
+            layers = [file_layer(source)] if source is not None else []
+            if self._cli is not None:
+                layers.append(self._cli)
+            self._by_source[source] = merge(layers, source)
+        return self._by_source[source]
+
+    def _configured(self, folder: Path) -> Path | None:
+        """The nearest pyproject.toml with a [tool.typelens] table at or above ``folder``."""
+        walked: list[Path] = []
+        found: Path | None = None
+        for current in (folder, *folder.parents):
+            if current in self._by_folder:
+                found = self._by_folder[current]
+                break
+            walked.append(current)
+            candidate = current / "pyproject.toml"
+            if _has_table(candidate):
+                found = candidate
+                break
+        for current in walked:
+            self._by_folder[current] = found
+        return found
+
+    def for_path(self, path: Path) -> Settings:
+        """The settings of the file or folder ``path`` (absolute)."""
+        found = self._configured(path if path.is_dir() else path.parent)
+        return self._settings(found) if found is not None else self.default
+
+
+def _has_table(candidate: Path) -> bool:
+    try:
+        return candidate.is_file() and b"[tool.typelens" in candidate.read_bytes()
+    except OSError:
+        return False
+
+
+def json_schema() -> dict:
+    """The JSON schema of ``[tool.typelens]``, from :data:`KEYS`."""
+    properties = {k.name: {**k.schema, "description": k.description} for k in KEYS}
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$id": "typelens.schema.json",
+        "title": "[tool.typelens]",
+        "description": "typelens settings in pyproject.toml (docs/rules.md, docs/ci.md).",
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+    }
