@@ -3,7 +3,7 @@ networkx.
 
 Single files and whole projects share one schema: a file is a project of one.
 Positions are tree-sitter's: byte offsets and 0-based ``[row, byte column]``.
-The schema is documented in the README ("Graph JSON schema").
+The schema is documented in docs/usage.md ("Graph JSON schema").
 
 Example::
 

@@ -46,7 +46,7 @@ def analyze_command(
     select: str = typer.Option(None, "--select", help="Comma list of rule codes to report (replaces the file's `select`)."),
     ignore: str = typer.Option(None, "--ignore", help="Comma list of rule codes to leave out."),
     extend_select: str = typer.Option(None, "--extend-select", help="Comma list of rule codes to add (e.g. unused-ignore)."),
-    python: str = typer.Option(None, "--python", help="The project's Python environment or interpreter (default: $VIRTUAL_ENV, then .venv, then python on PATH)."),
+    python: str = typer.Option(None, "--python", help="The project's Python environment or interpreter (default: the python setting, the site-packages holding the path, $VIRTUAL_ENV, .venv upwards, python on PATH)."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
     baseline: Path | None = typer.Option(None, "--baseline", help="Report only findings not in this baseline file."),
     write: bool = typer.Option(False, "--write-baseline", help=f"Write the findings to the --baseline file (default {DEFAULT_BASELINE}) and exit 0."),

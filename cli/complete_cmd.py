@@ -37,7 +37,7 @@ def complete_command(
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda[:N]."),
     dtype: str = typer.Option("fp32", "--dtype", help="fp32 or bf16."),
     root: Path = typer.Option(None, "--root", help="Project root for cross-file resolution (default: found upwards)."),
-    python: str = typer.Option(None, "--python", help="The project's Python environment or interpreter (default: found as in `typelens infer`)."),
+    python: str = typer.Option(None, "--python", help="The project's Python environment or interpreter (default: the python setting, the site-packages holding the path, $VIRTUAL_ENV, .venv upwards, python on PATH)."),
     output: str = typer.Option("text", "--format", help="text or json."),
 ) -> None:
     """Complete code at FILE:LINE:COL with the code LM, guided by static analysis."""

@@ -1,6 +1,6 @@
 """``typelens graph PATH``: print the program graph of a file or a project.
 
-Formats: ``json`` (schema ``typelens.graph/1``, see the README), ``graphml``, ``dot``
+Formats: ``json`` (schema ``typelens.graph/1``, see docs/usage.md), ``graphml``, ``dot``
 and ``text`` (a readable summary).  ``--edges`` keeps only some edge kinds
 (``cfg`` selects every control-flow kind).
 """

@@ -74,8 +74,8 @@ def infer_command(
     no_slice: bool = typer.Option(False, "--no-slice", help="Neural and hybrid modes: the classifier alone."),
     apply: bool = typer.Option(False, "--apply", help="Write the annotations into the files."),
     diff: bool = typer.Option(False, "--diff", help="With --apply: print a unified diff, write nothing."),
-    min_confidence: float = typer.Option(None, "--min-confidence", help="With --apply: skip less certain predictions (default: min-confidence in [tool.typelens], else 0.8)."),
-    python: str = typer.Option(None, "--python", help="The project's Python environment or interpreter (default: $VIRTUAL_ENV, then .venv, then python on PATH)."),
+    min_confidence: float = typer.Option(None, "--min-confidence", help="With --apply: skip less certain predictions (default: min-confidence in pyproject.toml's tool.typelens table, else 0.8)."),
+    python: str = typer.Option(None, "--python", help="The project's Python environment or interpreter (default: the python setting, the site-packages holding the path, $VIRTUAL_ENV, .venv upwards, python on PATH)."),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Build graphs in N processes."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not write the result cache."),
 ) -> None:
