@@ -50,8 +50,10 @@ async def signature_help(ls: TypelensServer, params: types.SignatureHelpParams) 
         label=s.label, parameters=[types.ParameterInformation(label=p) for p in s.parameters],
         documentation=types.MarkupContent(kind=types.MarkupKind.Markdown, value=s.doc) if s.doc else None)
         for s in found.signatures]
-    return types.SignatureHelp(signatures=signatures, active_signature=found.active_signature,
-                               active_parameter=found.active_parameter)
+    active = found.active_parameter
+    if active is None:      # past every parameter: an index out of range highlights none
+        active = len(found.signatures[found.active_signature].parameters)
+    return types.SignatureHelp(signatures=signatures, active_signature=found.active_signature, active_parameter=active)
 
 
 @server.feature(types.TEXT_DOCUMENT_REFERENCES)

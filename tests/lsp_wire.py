@@ -4,6 +4,7 @@ no well-behaved client would (malformed frames, bursts)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -15,7 +16,7 @@ class RawServer:
                  command: list[str] | None = None) -> None:
         command = command or [sys.executable, "-m", "typelens.cli"]
         self.proc = subprocess.Popen([*command, "lsp", *args], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=cwd, env=env)
+                                     stdout=subprocess.PIPE, stderr=(None if os.environ.get("TYPELENS_TEST_STDERR") else subprocess.DEVNULL), cwd=cwd, env=env)
         self.messages: "queue.Queue[dict]" = queue.Queue()
         self._next_id = 0
         threading.Thread(target=self._read, daemon=True).start()
