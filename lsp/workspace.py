@@ -91,24 +91,21 @@ class OpenDocument:
     version: int
     document: Document
     lines: LineIndex | None = None
-    graph: ProgramGraph | None = None
     analysis: FileAnalysis | None = None
     analysed_version: int = -1
+    graph: ProgramGraph | None = None     # of the current version, once built
 
     def snapshot(self) -> Snapshot:
         if self.lines is None or self.lines.data is not self.document.source.data:
             self.lines = LineIndex(self.document.source.data)
         return Snapshot(self.uri, self.version, self.lines)
 
-    def current_graph(self) -> ProgramGraph:
-        """The graph of this version, built once (its tree was re-parsed incrementally)."""
-        if self.graph is None:
-            source = self.document.source
-            if len(source.data) > MAX_DOCUMENT_BYTES:
-                self.graph = build_graph("", str(self.path))
-            else:
-                self.graph = build_graph(source, str(self.path), tree=self.document.tree)
-        return self.graph
+
+def _graph_of(path: Path, source, tree) -> ProgramGraph:
+    """The graph of one document version (its tree was re-parsed incrementally)."""
+    if len(source.data) > MAX_DOCUMENT_BYTES:
+        return build_graph("", str(path))
+    return build_graph(source, str(path), tree=tree)
 
 
 class Workspace:
@@ -237,25 +234,35 @@ class Workspace:
 
     # -- analysis ---------------------------------------------------------------------------
     def analysis(self, uri: str, snapshot: Snapshot | None = None) -> FileAnalysis:
-        """The analysis of ``snapshot`` (default: the current version of ``uri``)."""
+        """The analysis of ``snapshot`` (default: the current version of ``uri``);
+        its engine reads the other open documents of its session from their buffers."""
         with self._lock:
             doc = self._docs[uri]
             version = doc.version if snapshot is None else snapshot.version
             if doc.analysis is not None and doc.analysed_version == version:
                 return doc.analysis
-            if version == doc.version:
-                graph = doc.current_graph()
-            else:   # the document moved on while the request waited: analyse what it asked about
-                graph = build_graph(snapshot.data.decode("utf-8", "surrogateescape"), str(doc.path))
             session = self.session_for(doc.path)
-            buffers = {str(d.path.resolve()): d.current_graph() for d in self._docs.values()
-                       if d is not doc and self.session_for(d.path) is session}
+            # graphs are built outside the lock (edits keep arriving): each from a copy
+            # of its tree, which the next incremental edit cannot move under it
+            wanted = [(d, d.version, d.document.source, d.document.tree.copy(), d.graph)
+                      for d in self._docs.values() if d is doc or self.session_for(d.path) is session]
+        buffers, built = {}, []
+        for d, v, source, tree, graph in wanted:
+            if d is doc and v != version:   # the document moved on while the request waited
+                graph = build_graph(snapshot.data.decode("utf-8", "surrogateescape"), str(doc.path))
+            elif graph is None:
+                graph = _graph_of(d.path, source, tree)
+                built.append((d, v, graph))
+            buffers[str(d.path.resolve())] = graph
         path = str(doc.path.resolve())
-        buffers[path] = graph
+        graph = buffers[path]
         # the classifier refines only what parses: a broken buffer's windows mislead it
         mode = "static" if graph.has_syntax_errors() else "hybrid"
         result = FileAnalysis(session, path, doc.path.name, graph, session.engine(buffers), mode)
         with self._lock:
+            for d, v, g in built:
+                if d.version == v and d.graph is None:
+                    d.graph = g
             if doc.version == version and doc.analysis is None:
                 doc.analysis, doc.analysed_version = result, version
         return result

@@ -77,7 +77,7 @@ def neovim_run(tmp_path_factory) -> dict:
 
 
 def test_neovim_negotiates_utf8_and_hovers(neovim_run: dict) -> None:
-    assert neovim_run["encoding"] == "utf-8"
+    assert neovim_run["encoding"] == "utf-8" and neovim_run["root_dir"] is None     # no project: one file
     assert "(function) def twice(x: float) -> float" in neovim_run["hover"]
     assert "Double it." in neovim_run["hover"]
 

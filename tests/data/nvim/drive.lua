@@ -25,16 +25,25 @@ local function cursor_at(needle, extra)
 end
 
 local function run()
+  -- the configuration the documentation gives (Neovim 0.11's vim.lsp.config), the
+  -- server started by `python -m typelens.cli` instead of the `typelens` script;
+  -- the file is in no project (no marker above it): single-file mode
+  vim.lsp.config('typelens', {
+    cmd = { python, '-m', 'typelens.cli', 'lsp' },
+    filetypes = { 'python' },
+    root_markers = { 'pyproject.toml', 'setup.py', 'setup.cfg', '.git' },
+    init_options = { typelens = { minConfidence = 0.8 } },
+  })
+  vim.lsp.enable('typelens')
   vim.cmd.edit(file)
   local bufnr = vim.api.nvim_get_current_buf()
-  -- no root_dir: the server must serve the loose file (single-file mode)
-  local client_id = vim.lsp.start({ name = 'typelens', cmd = { python, '-m', 'typelens.cli', 'lsp' } })
+  local client
   assert(vim.wait(60000, function()
-    local c = vim.lsp.get_client_by_id(client_id)
-    return c ~= nil and c.initialized and vim.lsp.buf_is_attached(bufnr, client_id)
-  end, 50), 'the client never attached')
-  local client = vim.lsp.get_client_by_id(client_id)
+    client = vim.lsp.get_clients({ bufnr = bufnr, name = 'typelens' })[1]
+    return client ~= nil and client.initialized
+  end, 50), 'the client never attached (filetype ' .. vim.bo[bufnr].filetype .. ')')
   report.encoding = client.offset_encoding
+  report.root_dir = client.root_dir or vim.NIL
 
   local function request(method, params)
     local answer, err = client:request_sync(method, params, 60000, bufnr)
