@@ -326,11 +326,13 @@ async def completion(ls: TypelensServer, params: types.CompletionParams) -> type
 
 @server.feature(types.COMPLETION_ITEM_RESOLVE)
 async def completion_resolve(ls: TypelensServer, item: types.CompletionItem) -> types.CompletionItem:
-    """The docstring of a completion item, read only when the editor shows it."""
+    """The full signature and docstring of a completion item, worked out only
+    when the editor shows it."""
     data = item.data if isinstance(item.data, dict) else {}
     ref, uri = data.get("ref"), data.get("uri")
-    if isinstance(ref, list) and len(ref) == 2 and isinstance(uri, str) and ls.ws.is_open(uri):
-        doc = await ls.run_blocking(ls.ws.documentation, uri, (str(ref[0]), int(ref[1])))
+    if isinstance(ref, list) and len(ref) == 3 and isinstance(uri, str) and ls.ws.is_open(uri):
+        detail, doc = await ls.run_blocking(ls.ws.resolve_completion, uri, (str(ref[0]), int(ref[1]), bool(ref[2])))
+        item.detail = detail or item.detail
         if doc:
             item.documentation = types.MarkupContent(kind=types.MarkupKind.Markdown, value=doc)
     return item

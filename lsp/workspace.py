@@ -357,8 +357,9 @@ class Workspace:
                         snapshot: Snapshot | None = None) -> list[ide.Token]:
         return self.analysis(uri, snapshot).semantic_tokens(start, end)
 
-    def documentation(self, uri: str, ref: tuple[str, int]) -> str | None:
-        return self.analysis(uri).documentation(ref)
+    def resolve_completion(self, uri: str, ref: tuple[str, int, bool]) -> tuple[str | None, str | None]:
+        """A completion item's full signature and docstring."""
+        return self.analysis(uri).resolve_completion(ref)
 
     def completions(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> list[CompletionEntry]:
         analysis = self.analysis(uri, snapshot)

@@ -120,14 +120,15 @@ def test_completion_lists_module_members_with_kinds_and_signatures(project) -> N
         entries = {e.label: e for e in ws.completions(uri, len(text.encode()))}
         assert len(entries) > 30 and {"join", "dirname", "exists"} <= set(entries)
         assert entries["join"].kind == "function" and entries["join"].detail.startswith("def join(")
+        assert entries["join"].detail.endswith(") -> LiteralString")        # a stub's declared types
     text = USE + "choose(True)."
     ws.open(uri, text, 3)
     entries = {e.label: e for e in ws.completions(uri, len(text.encode()))}
-    assert entries["deposit"].kind == "method" and entries["deposit"].detail.startswith("def deposit(amount")
+    assert entries["deposit"].kind == "method" and entries["deposit"].detail == "def deposit(amount)"
     assert entries["rate"].kind == "field"           # Savings' own member, beside Account's
     assert entries["label"].kind == "property" and entries["label"].detail == "str"
-    doc = ws.documentation(uri, entries["deposit"].ref)
-    assert doc.startswith("Put money in.")
+    detail, doc = ws.resolve_completion(uri, entries["deposit"].ref)
+    assert detail.startswith("def deposit(amount") and doc.startswith("Put money in.")
     ws.open(uri, USE, 1)
 
 

@@ -213,9 +213,9 @@ class FileAnalysis:
         from .ide.completion import completions
         return completions(self, offset)
 
-    def documentation(self, ref: tuple[str, int]):
-        from .ide.completion import documentation
-        return documentation(self, ref)
+    def resolve_completion(self, ref: tuple[str, int, bool]):
+        from .ide.completion import resolve
+        return resolve(self, ref)
 
     def type_definition(self, offset: int):
         from .ide.navigation import type_definition

@@ -22,7 +22,7 @@ Example::
 """
 
 from .annotate import Hint, annotate, inlay_hints
-from .completion import CompletionEntry, completions, documentation
+from .completion import CompletionEntry, completions, resolve
 from .hover import HoverInfo, hover
 from .navigation import definition, type_definition
 from .references import Reference, RenameRefused, highlights, prepare_rename, references, rename
@@ -32,6 +32,6 @@ from .symbols import OutlineItem, SymbolInfo, document_symbols, workspace_symbol
 
 __all__ = ["CompletionEntry", "Hint", "HoverInfo", "OutlineItem", "Reference", "RenameRefused", "SignatureHelp",
            "SignatureLabel", "SymbolInfo", "TOKEN_MODIFIERS", "TOKEN_TYPES", "Token", "annotate", "completions",
-           "definition", "document_symbols", "documentation", "highlights", "hover", "inlay_hints",
-           "prepare_rename", "references", "rename", "semantic_tokens", "signature_help", "type_definition",
+           "definition", "document_symbols", "highlights", "hover", "inlay_hints",
+           "prepare_rename", "references", "rename", "resolve", "semantic_tokens", "signature_help", "type_definition",
            "workspace_symbols"]

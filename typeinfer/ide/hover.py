@@ -112,10 +112,10 @@ def value_at(engine: "TypeEngine", path: str, g: ProgramGraph, node: int):
 
 
 def describe(engine: "TypeEngine", value, predictions: dict | None = None, path: str | None = None, *,
-             with_docs: bool = True) -> tuple[tuple[str, ...], str | None, str | None]:
+             with_docs: bool = True, infer: bool = True) -> tuple[tuple[str, ...], str | None, str | None]:
     """The signatures (each distinct definition once), docstring and kind of the
     functions, classes or module that ``value`` names (``path``: the file whose
-    ``predictions`` are given)."""
+    ``predictions`` are given; ``infer=False``: declared types only)."""
     signatures: list[str] = []
     doc = kind = None
     seen: set[tuple[str, int]] = set()
@@ -125,7 +125,8 @@ def describe(engine: "TypeEngine", value, predictions: dict | None = None, path:
                 if (fn.path, fn.node) in seen:
                     continue
                 seen.add((fn.path, fn.node))
-                sig = signature_of(engine, fn, predictions if fn.path == path else None, with_doc=with_docs)
+                sig = signature_of(engine, fn, predictions if fn.path == path else None, with_doc=with_docs,
+                                   infer=infer)
                 if sig is None:
                     continue
                 text = sig.text(bound=fn.bound is not None)

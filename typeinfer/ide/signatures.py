@@ -64,18 +64,20 @@ class Signature:
 
 def signature_of(engine: "TypeEngine", fn: FunctionRef,
                  predictions: dict[tuple[int, str], "Prediction"] | None = None, *,
-                 with_doc: bool = True) -> Signature | None:
+                 with_doc: bool = True, infer: bool = True) -> Signature | None:
     """The signature of the function ``fn`` names (``predictions`` of its file,
-    keyed by ``(start byte, kind)``, take precedence over the engine's types)."""
+    keyed by ``(start byte, kind)``, take precedence over the engine's types);
+    ``infer=False`` shows declared types only (no inference: a completion list
+    shows dozens of signatures, the item the editor resolves gets the rest)."""
     g = engine.graph(fn.path)
     if g is None or g.kinds[fn.node] != "function_definition":
         return None
     predictions = predictions or {}
     name_node = g.child_by_field(fn.node, "name")
     is_method = _is_method(g, fn.node)
-    labels = _parameter_labels(engine, fn.path, g, fn.node, predictions, is_method)
+    labels = _parameter_labels(engine, fn.path, g, fn.node, predictions, is_method, infer)
     return Signature(g.text(name_node) if name_node is not None else "", labels,
-                     _returns(engine, fn.path, g, fn.node, name_node, predictions),
+                     _returns(engine, fn.path, g, fn.node, name_node, predictions, infer),
                      is_async(g, fn.node), is_method,
                      docstring(g, g.child_by_field(fn.node, "body")) if with_doc else None,
                      fn.path, fn.node)
@@ -89,7 +91,7 @@ def _is_method(g: ProgramGraph, function: int) -> bool:
 
 
 def _parameter_labels(engine: "TypeEngine", path: str, g: ProgramGraph, function: int,
-                      predictions: dict, is_method: bool) -> tuple[ParameterLabel, ...]:
+                      predictions: dict, is_method: bool, infer: bool) -> tuple[ParameterLabel, ...]:
     params = signature(g, function)
     holder = g.child_by_field(function, "parameters")
     labels: list[ParameterLabel] = []
@@ -102,18 +104,18 @@ def _parameter_labels(engine: "TypeEngine", path: str, g: ProgramGraph, function
         if param is None:
             continue
         receiver = is_method and not labels
-        labels.append(ParameterLabel(param.name, _parameter_text(engine, path, g, param, predictions, receiver),
-                                     param.kind))
+        text = _parameter_text(engine, path, g, param, predictions, receiver or not infer)
+        labels.append(ParameterLabel(param.name, text, param.kind))
     return tuple(labels)
 
 
 def _parameter_text(engine: "TypeEngine", path: str, g: ProgramGraph, param, predictions: dict,
-                    receiver: bool) -> str:
+                    declared_only: bool) -> str:
     star = {"var_positional": "*", "var_keyword": "**"}.get(param.kind, "")
     text = star + param.name
     if param.annotation is not None:
         text += f": {g.text(param.annotation)}"
-    elif not receiver:
+    elif not declared_only:
         predicted = predictions.get((g.start_bytes[param.node], "parameter"))
         shown = predicted.type if predicted is not None else _known(engine.parameter_type(path, param.node))
         if shown:
@@ -126,14 +128,14 @@ def _parameter_text(engine: "TypeEngine", path: str, g: ProgramGraph, param, pre
 
 
 def _returns(engine: "TypeEngine", path: str, g: ProgramGraph, function: int, name_node: int | None,
-             predictions: dict) -> str | None:
+             predictions: dict, infer: bool) -> str | None:
     annotation = g.child_by_field(function, "return_type")
     if annotation is not None:
         return g.text(annotation)
     predicted = predictions.get((g.start_bytes[name_node], "return")) if name_node is not None else None
     if predicted is not None:
         return predicted.type
-    if engine.is_stub(path):
+    if engine.is_stub(path) or not infer:
         return None
     return _known(engine.return_type(path, function))
 
