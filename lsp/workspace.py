@@ -267,9 +267,12 @@ class Workspace:
                 doc.analysis, doc.analysed_version = result, version
         return result
 
-    def place(self, analysis: FileAnalysis, path: str, ranges) -> Place | None:
+    def place(self, analysis: FileAnalysis, path: str, ranges, snapshot: Snapshot | None = None) -> Place | None:
         """``ranges`` (byte offsets into ``path`` as ``analysis`` read it) with the
-        line index of that very text, and the document version when it is open."""
+        line index of that very text, and the document version when it is open
+        (``snapshot``: the version ``analysis`` was made of)."""
+        if snapshot is not None and path == analysis.path and analysis.graph.source.data == snapshot.data:
+            return Place(snapshot.uri, snapshot.version, snapshot.lines, tuple(ranges))
         graph = analysis.graph if path == analysis.path else analysis.engine.graph(path)
         if graph is None:
             return None
@@ -307,11 +310,11 @@ class Workspace:
     def definition_place(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> Place | None:
         analysis = self.analysis(uri, snapshot)
         found = analysis.definition(offset)
-        return self.place(analysis, str(found[0].resolve()), [(found[1], found[2], "")]) if found else None
+        return self.place(analysis, str(found[0].resolve()), [(found[1], found[2], "")], snapshot) if found else None
 
     def type_definition(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> list[Place]:
         analysis = self.analysis(uri, snapshot)
-        places = [self.place(analysis, str(path.resolve()), [(start, end, "")])
+        places = [self.place(analysis, str(path.resolve()), [(start, end, "")], snapshot)
                   for path, start, end in analysis.type_definition(offset)]
         return [p for p in places if p is not None]
 
@@ -319,7 +322,7 @@ class Workspace:
                    snapshot: Snapshot | None = None) -> list[Place]:
         analysis = self.analysis(uri, snapshot)
         found = analysis.references(offset, include_declaration)
-        return self._places(analysis, [(r.path, r.start, r.end, "") for r in found])
+        return self._places(analysis, [(r.path, r.start, r.end, "") for r in found], snapshot)
 
     def highlights(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> list[ide.Reference]:
         return self.analysis(uri, snapshot).highlights(offset)
@@ -333,18 +336,20 @@ class Workspace:
         when it cannot be renamed, or a file to edit changed on disk since it was read."""
         analysis = self.analysis(uri, snapshot)
         edits = analysis.rename(offset, new_name)
-        places = self._places(analysis, [(path, s, e, text) for path, found in edits.items() for s, e, text in found])
+        places = self._places(analysis, [(path, s, e, text) for path, found in edits.items() for s, e, text in found],
+                              snapshot)
         for place in places:
             path = path_of_uri(place.uri)
             if place.version is None and path is not None and path.read_bytes() != place.lines.data:
                 raise ide.RenameRefused(f"{path.name} changed on disk since it was analysed; save or reopen it first")
         return places
 
-    def _places(self, analysis: FileAnalysis, found: list[tuple[str, int, int, str]]) -> list[Place]:
+    def _places(self, analysis: FileAnalysis, found: list[tuple[str, int, int, str]],
+                snapshot: Snapshot | None = None) -> list[Place]:
         by_file: dict[str, list[tuple[int, int, str]]] = {}
         for path, start, end, text in found:
             by_file.setdefault(path, []).append((start, end, text))
-        places = [self.place(analysis, path, ranges) for path, ranges in by_file.items()]
+        places = [self.place(analysis, path, ranges, snapshot) for path, ranges in by_file.items()]
         return [p for p in places if p is not None]
 
     def signature_help(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> ide.SignatureHelp | None:

@@ -128,3 +128,19 @@ def check_edits_on(pinned, uri, text, edits) -> str:
     result = apply_text_edits(text, as_dicts(change.edits), "utf-8")
     ast.parse(result)
     return result
+
+
+def test_a_rename_computed_on_a_pinned_version_names_that_version(tmp_path) -> None:
+    text = 'def tötal(x):\n    return x\n\n\nv = tötal(1)  # 😀\n'
+    path = tmp_path / "pinned.py"
+    path.write_text(text, encoding="utf-8")
+    ws = Workspace(None, encoding=Encoding.UTF16)
+    uri = path.as_uri()
+    ws.open(uri, text, 1)
+    pinned = ws.snapshot(uri)
+    ws.change_at(uri, 2, [(((0, 0), (0, 0)), "# 🎉\n")])
+    places = ws.rename(uri, pinned.data.index(b"t\xc3\xb6tal(1)"), "summe", pinned)
+    assert [(p.uri, p.version) for p in places] == [(uri, 1)]     # the client rejects it if it moved on
+    change = text_document_edit(places[0], Encoding.UTF16)
+    renamed = apply_text_edits(text, as_dicts(change.edits), "utf-16")
+    assert renamed == text.replace("tötal", "summe")
