@@ -94,6 +94,7 @@ class OpenDocument:
     analysis: FileAnalysis | None = None
     analysed_version: int = -1
     graph: ProgramGraph | None = None     # of the current version, once built
+    hints: tuple | None = None            # ((analysis, minimum confidence), every hint of that analysis)
 
     def snapshot(self) -> Snapshot:
         if self.lines is None or self.lines.data is not self.document.source.data:
@@ -176,7 +177,7 @@ class Workspace:
         # an engine reads every open buffer: an edit anywhere makes every answer old
         self.generation += 1
         for doc in self._docs.values():
-            doc.analysis = None
+            doc.analysis = doc.hints = None
 
     def is_open(self, uri: str) -> bool:
         return uri in self._docs
@@ -298,7 +299,18 @@ class Workspace:
         return self.analysis(uri, snapshot).hover(offset)
 
     def inlay_hints(self, uri: str, start: int, end: int, snapshot: Snapshot | None = None) -> list[Hint]:
-        return self.analysis(uri, snapshot).inlay_hints(start, end)
+        """The hints in bytes ``start..end``: the file's are planned once per version
+        and minimum confidence (an editor asks again on every scroll)."""
+        analysis = self.analysis(uri, snapshot)
+        key = (analysis, self.settings.min_confidence)
+        with self._lock:
+            doc = self._docs[uri]
+            found = doc.hints[1] if doc.hints is not None and doc.hints[0] == key else None
+        if found is None:
+            found = analysis.inlay_hints(0, len(analysis.graph.source.data))
+            with self._lock:
+                doc.hints = (key, found)
+        return [h for h in found if start <= h.offset <= end]
 
     def annotate(self, uri: str, offset: int | None, snapshot: Snapshot | None = None) -> list[tuple[int, int, str]] | None:
         """Byte edits annotating one symbol (the identifier at ``offset``) or the whole file."""
