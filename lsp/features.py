@@ -26,7 +26,7 @@ from pygls.exceptions import JsonRpcException
 from typelens.typeinfer.ide import TOKEN_MODIFIERS, TOKEN_TYPES, RenameRefused
 
 from .convert import SYMBOL_KIND, byte_offset, locations, lsp_range, text_document_edit
-from .server import TypelensServer, _snapshot, request_at, server
+from .server import TypelensServer, request_at, server, snapshot_of
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ async def rename(ls: TypelensServer, params: types.RenameParams) -> types.Worksp
 @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
 async def document_symbols(ls: TypelensServer,
                            params: types.DocumentSymbolParams) -> list[types.DocumentSymbol] | None:
-    snap = _snapshot(ls, params.text_document.uri)
+    snap = snapshot_of(ls, params.text_document.uri)
     if snap is None:
         return None
     items = await ls.run_blocking(ls.ws.document_symbols, snap.uri, snap)
@@ -151,7 +151,7 @@ async def type_definition(ls: TypelensServer, params: types.TypeDefinitionParams
 
 @server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, LEGEND)
 async def semantic_tokens_full(ls: TypelensServer, params: types.SemanticTokensParams) -> types.SemanticTokens | None:
-    snap = _snapshot(ls, params.text_document.uri)
+    snap = snapshot_of(ls, params.text_document.uri)
     if snap is None:
         return None
     tokens = await ls.run_blocking(ls.ws.semantic_tokens, snap.uri, 0, None, snap)
@@ -161,7 +161,7 @@ async def semantic_tokens_full(ls: TypelensServer, params: types.SemanticTokensP
 @server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_RANGE, LEGEND)
 async def semantic_tokens_range(ls: TypelensServer,
                                 params: types.SemanticTokensRangeParams) -> types.SemanticTokens | None:
-    snap = _snapshot(ls, params.text_document.uri)
+    snap = snapshot_of(ls, params.text_document.uri)
     if snap is None:
         return None
     start = byte_offset(snap.lines, params.range.start, ls.ws.encoding)

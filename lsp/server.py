@@ -221,7 +221,7 @@ async def _publish_later(ls: TypelensServer, uri: str, delay: float) -> None:
 async def pull_diagnostics(ls: TypelensServer, params: types.DocumentDiagnosticParams):
     """``textDocument/diagnostic``: the findings of the document's current version
     (unchanged since ``previous_result_id`` when that names this version)."""
-    snap = _snapshot(ls, params.text_document.uri)
+    snap = snapshot_of(ls, params.text_document.uri)
     if snap is None:
         return types.RelatedFullDocumentDiagnosticReport(items=[])
     result_id = f"{snap.version}:{ls.ws.generation}"
@@ -238,7 +238,7 @@ def _diagnostic(ls: TypelensServer, snap: Snapshot, d) -> types.Diagnostic:
                             code=d.code, source="typelens")
 
 
-def _snapshot(ls: TypelensServer, uri: str) -> Snapshot | None:
+def snapshot_of(ls: TypelensServer, uri: str) -> Snapshot | None:
     """The current version of ``uri``; a document the client never opened is read
     from disk if it can be (``None`` otherwise)."""
     if not ls.ws.is_open(uri):
@@ -253,7 +253,7 @@ def _snapshot(ls: TypelensServer, uri: str) -> Snapshot | None:
 # -- features ------------------------------------------------------------------------------
 def request_at(ls: TypelensServer, params) -> tuple[Snapshot, int] | None:
     """The pinned document version and byte offset of a positional request, or ``None``."""
-    snap = _snapshot(ls, params.text_document.uri)
+    snap = snapshot_of(ls, params.text_document.uri)
     if snap is None:
         return None
     return snap, byte_offset(snap.lines, params.position, ls.ws.encoding)
@@ -274,7 +274,7 @@ async def hover(ls: TypelensServer, params: types.HoverParams) -> types.Hover | 
 
 @server.feature(types.TEXT_DOCUMENT_INLAY_HINT)
 async def inlay_hints(ls: TypelensServer, params: types.InlayHintParams) -> list[types.InlayHint] | None:
-    snap = _snapshot(ls, params.text_document.uri)
+    snap = snapshot_of(ls, params.text_document.uri)
     if snap is None:
         return None
     encoding = ls.ws.encoding
@@ -290,7 +290,7 @@ async def inlay_hints(ls: TypelensServer, params: types.InlayHintParams) -> list
 @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
                 types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.Source]))
 async def code_actions(ls: TypelensServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
-    snap = _snapshot(ls, params.text_document.uri)
+    snap = snapshot_of(ls, params.text_document.uri)
     if snap is None:
         return None
     offset = byte_offset(snap.lines, params.range.start, ls.ws.encoding)
