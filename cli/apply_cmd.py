@@ -29,7 +29,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import click
 import typer
 
 from typelens.typeinfer.apply_rounds import Annotated, Snapshot, annotate_files, identity_of
@@ -49,7 +48,7 @@ _LINES = re.compile(rb"[^\n]*\n|[^\n]+")
 def apply_predictions(result, paths: list[Path], *, min_confidence: float, diff_only: bool,
                       options: InferOptions | None = None) -> int:
     """Write (or, with ``diff_only``, print) the annotations of ``result``'s files."""
-    options = options if options is not None else _options_from_context()
+    options = options if options is not None else _callers_options()
     allowed = [p.resolve() for p in paths]
     status, snapshots = 0, []
     for path in sorted({Path(p.path) for p in result.predictions}):
@@ -83,15 +82,15 @@ def apply_predictions(result, paths: list[Path], *, min_confidence: float, diff_
     return status
 
 
-def _options_from_context() -> InferOptions:
-    """The analysis options of the running ``typelens infer`` command, for the
-    rounds of analysis the annotations need (callers may pass ``options``)."""
-    context = click.get_current_context(silent=True)
-    params = context.params if context is not None else {}
-    mode = params.get("mode")
-    return InferOptions(mode=getattr(mode, "value", mode) or "static", use_cache=False,
-                        model_dir=params.get("model"), slice_dir=params.get("slice_model"),
-                        use_slice=not params.get("no_slice", False))
+def _callers_options() -> InferOptions:
+    """The options ``result`` was inferred with, which the rounds of analysis must
+    share (a hybrid run annotated by static rounds would not be final).  A bridge
+    while ``infer_command`` does not pass ``options=``: its local of that name."""
+    found = sys._getframe(2).f_locals.get("options")
+    if not isinstance(found, InferOptions):
+        raise ValueError("apply_predictions(options=None) outside `typelens infer`: pass options=, "
+                         "the InferOptions the result was inferred with")
+    return found
 
 
 def _display(path: Path) -> str:

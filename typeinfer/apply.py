@@ -68,9 +68,11 @@ def plan_edits(g: ProgramGraph, predictions: list[Prediction], module_classes: d
     by_position = {(p.span.start_byte, p.kind): p for p in predictions
                    if p.type is not None and p.source != "annotation" and p.confidence >= min_confidence}
     for (start, kind), p in sorted(by_position.items()):
-        text, needed = names.annotation_text(p.type)
         node = sites.get((start, _SITE_KINDS.get(kind)))
-        if text is None or node is None:
+        if node is None:
+            continue
+        text, needed = names.annotation_text(p.type, node)
+        if text is None:
             continue
         edit = _edit_for(g, node, kind, text)
         if edit is not None:
@@ -93,32 +95,50 @@ def _sites(g: ProgramGraph) -> dict[tuple[int, str], int]:
 
 
 class _ModuleNames:
-    """What a type's names need at module level: a quote, an import, or nothing
-    (a name the module binds to something else cannot be used)."""
+    """What a type's names need at a site: a quote, an import, or nothing.  A
+    name bound to something else where the annotation is read (``def list(self)``
+    in the class of a method annotated ``-> list``, a module's own ``str``) would
+    change the meaning: such a type is not written."""
 
     def __init__(self, g: ProgramGraph, module_classes: dict[str, str], *, has_import_place: bool) -> None:
+        self.g = g
         self.module_classes = module_classes
-        self.taken = {s.name for s in g.symbols if s.scope == 0}
+        self.bound: dict[int, set[str]] = {}
+        for sym in g.symbols:
+            if sym.scope >= 0:
+                self.bound.setdefault(sym.scope, set()).add(sym.name)
         self.imported = {(b.module, b.name) for b in g.imports
                          if b.level == 0 and b.name and b.bound == b.name and g.scope_of[b.node] == 0}
         self.has_import_place = has_import_place
 
-    def annotation_text(self, type_text: str) -> tuple[str | None, set[str]]:
+    def annotation_text(self, type_text: str, site: int) -> tuple[str | None, set[str]]:
         needed: set[str] = set()
         quote = False
+        inner, module_names = self._names_around(site)
         for name in set(_identifiers(type_text)):
+            module = "collections.abc" if name in _ABC_NAMES else self.module_classes.get(name)
+            if name in inner or (name in module_names and module != "" and (module, name) not in self.imported):
+                return None, set()
             if name in _BUILTIN_NAMES:
                 continue
-            module = "collections.abc" if name in _ABC_NAMES else self.module_classes.get(name)
             if name == "Any" or module is None:
                 return None, set()
             quote = True
             if not module or (module, name) in self.imported:
                 continue
-            if name in self.taken or not self.has_import_place:
+            if not self.has_import_place:
                 return None, set()
             needed.add(f"from {module} import {name}")
         return (f'"{type_text}"' if quote else type_text), needed
+
+    def _names_around(self, site: int) -> tuple[set[str], set[str]]:
+        """The names bound in the scopes enclosing ``site`` (module apart)."""
+        inner: set[str] = set()
+        scope = self.g.scope_of[site]
+        while scope > 0:
+            inner |= self.bound.get(scope, set())
+            scope = self.g.scopes[scope].parent
+        return inner, self.bound.get(0, set())
 
 
 def _identifiers(text: str) -> list[str]:
