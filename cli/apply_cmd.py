@@ -6,9 +6,12 @@ then written only if it lies under a path the user gave and is no symlink; it
 and its folder are writable (a read-only file is the user saying "leave it", so
 it is refused, never replaced around); and it is still the file that was read:
 its identity (device, inode, modification time, size) and its bytes are
-compared once more right before ``os.replace``.  Writing goes through a
-temporary file in the same folder that gets the file's mode (and owner, where
-allowed), so a crash leaves the old file or the new one, never half of each.
+compared once more right before the replace.  Writing goes through a temporary
+file in the same folder that gets the file's mode (and owner, where allowed), so
+a crash leaves the old file or the new one, never half of each.  On Linux the
+replace is an atomic *exchange* (``renameat2(RENAME_EXCHANGE)``): the file it
+displaced is checked once more, and a save that slipped in between the last
+look and the exchange is swapped back in place; elsewhere it is ``os.replace``.
 
 ``--diff`` prints a unified diff of the raw bytes instead, with paths relative
 to the current directory, so ``git apply`` takes it as it is; nothing is written.
@@ -20,7 +23,10 @@ Exit status: 0, or 2 when a file was refused.  Example::
 
 from __future__ import annotations
 
+import ctypes
 import difflib
+import errno
+import functools
 import logging
 import os
 import re
@@ -158,33 +164,79 @@ def _write(outcome: Annotated) -> str | None:
             os.fchmod(handle.fileno(), stat.S_IMODE(st.st_mode))
             _keep_owner(handle.fileno(), st)
             os.fsync(handle.fileno())
-        reason = _changed_since(snapshot)
-        if reason is None:
-            os.replace(tmp, path)
+        reason = _changed_since(snapshot) or _replace(tmp, snapshot)
+    except _KeptAside as err:
+        return str(err)
     except OSError as err:
         reason = f"cannot write it ({err.strerror or err})"
     except BaseException:
         _remove(tmp)
         raise
-    if reason is not None:
-        _remove(tmp)
-        return reason
-    _sync_folder(path.parent)
-    return None
+    _remove(tmp)     # ours when refused, the old file after an exchange, nothing after os.replace
+    if reason is None:
+        _sync_folder(path.parent)
+    return reason
 
 
-def _changed_since(snapshot: Snapshot) -> str | None:
-    """The last look before ``os.replace``: the same file, the same bytes."""
+def _changed_since(snapshot: Snapshot, where: str | Path | None = None) -> str | None:
+    """The last look before the replace: the same file, the same bytes (at
+    ``where``, by default the file's own name)."""
+    where = snapshot.path if where is None else where
     try:
-        st = os.stat(snapshot.path, follow_symlinks=False)
+        st = os.stat(where, follow_symlinks=False)
         if stat.S_ISLNK(st.st_mode) or identity_of(st) != snapshot.identity:
             return CHANGED
-        with open(snapshot.path, "rb") as handle:
+        with open(where, "rb") as handle:
             if handle.read() != snapshot.raw:
                 return CHANGED
     except OSError:
         return CHANGED
     return None
+
+
+def _replace(tmp: str, snapshot: Snapshot) -> str | None:
+    """Put ``tmp`` in the file's place.  After an exchange ``tmp`` names the file
+    displaced: unless it is the very file read, it goes back (a save won the race)."""
+    if not _exchange(tmp, snapshot.path):
+        os.replace(tmp, snapshot.path)
+        return None
+    reason = _changed_since(snapshot, tmp)
+    if reason is not None and not _exchange(tmp, snapshot.path):
+        raise _KeptAside(f"{CHANGED}, and that save could not be put back: it is kept as {tmp}")
+    return reason
+
+
+class _KeptAside(OSError):
+    """A save that raced the exchange is kept under the temporary name (never removed)."""
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+@functools.cache
+def _renameat2():
+    """libc's ``renameat2``, or ``None`` (not Linux, an old C library)."""
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    return function
+
+
+def _exchange(a: str | Path, b: str | Path) -> bool:
+    """Swap the files named ``a`` and ``b`` atomically; ``False`` when this system
+    or file system cannot (nothing happened then)."""
+    function = _renameat2()
+    if function is None:
+        return False
+    if function(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
 
 
 def _keep_owner(fd: int, st: os.stat_result) -> None:

@@ -177,21 +177,49 @@ def test_an_edit_saved_while_writing_is_never_overwritten(tmp_path: Path, monkey
     assert [p.name for p in tmp_path.iterdir()] == ["busy.py"]
 
 
-def test_a_file_changed_between_analysis_and_annotation_is_refused(tmp_path: Path, monkeypatch) -> None:
-    from typelens.typeinfer import apply_rounds
+def test_a_save_between_the_last_look_and_the_exchange_is_put_back(tmp_path: Path, monkeypatch) -> None:
+    """The window after the last look: the exchange shows what it displaced."""
+    from typelens.cli import apply_cmd
 
-    path = tmp_path / "nested.py"
+    probe_a, probe_b = tmp_path / "a", tmp_path / "b"
+    probe_a.write_bytes(b"a")
+    probe_b.write_bytes(b"b")
+    if not apply_cmd._exchange(probe_a, probe_b):
+        pytest.skip("no atomic exchange on this system")
+    probe_a.unlink()
+    probe_b.unlink()
+    path = tmp_path / "busy.py"
     path.write_bytes(b"def f(a=1):\n    return a\n")
-    original = apply_rounds.plan_edits
+    theirs = b"def f(a=2):\n    return a\n"
+    original = apply_cmd._changed_since
 
-    def edit_behind_our_back(graph, *args, **kwargs):
-        Path(graph.path).write_text("x = 'someone else wrote this'\n")
-        return original(graph, *args, **kwargs)
+    def last_look_then_a_save(snapshot, where=None):
+        reason = original(snapshot, where)
+        if where is None:
+            (tmp_path / "busy.py.swp").write_bytes(theirs)
+            os.replace(tmp_path / "busy.py.swp", path)
+        return reason
 
-    monkeypatch.setattr(apply_rounds, "plan_edits", edit_behind_our_back)
+    monkeypatch.setattr(apply_cmd, "_changed_since", last_look_then_a_save)
     result = CliRunner().invoke(app, ["infer", str(path), "--apply", *STATIC])
     assert result.exit_code == 2
-    assert path.read_text() == "x = 'someone else wrote this'\n"
+    assert "it changed on disk while annotating; nothing written" in result.output
+    assert path.read_bytes() == theirs
+    assert [p.name for p in tmp_path.iterdir()] == ["busy.py"]
+
+
+def test_without_an_atomic_exchange_the_file_is_replaced(tmp_path: Path, monkeypatch) -> None:
+    from typelens.cli import apply_cmd
+
+    monkeypatch.setattr(apply_cmd, "_renameat2", lambda: None)
+    path = tmp_path / "plain.py"
+    path.write_bytes(b"def f(a=1):\n    return a\n")
+    path.chmod(0o640)
+    result = CliRunner().invoke(app, ["infer", str(path), "--apply", *STATIC])
+    assert result.exit_code == 0, result.output
+    assert path.read_bytes() == b"def f(a: int = 1) -> int:\n    return a\n"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["plain.py"]
 
 
 def git(cwd: Path, *args: str) -> subprocess.CompletedProcess:
@@ -253,3 +281,49 @@ def test_apply_is_idempotent_on_a_stdlib_sample(tmp_path: Path) -> None:
     for name, raw in after.items():
         compile(raw, name, "exec", dont_inherit=True)
         assert is_subsequence(before[name], raw), name      # only insertions (and '=' respaced)
+
+
+# -- the raw-bytes map under the CLI --------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_an_insertion_anywhere_keeps_every_other_byte(name: str) -> None:
+    from typelens.analyzer.rawbytes import RawBytesError, raw_file
+
+    raw = HOSTILE[name][0]
+    rf = raw_file(raw, name)
+    text = rf.source.data.decode("utf-8")
+    boundaries = sorted({len(text[:i].encode("utf-8")) for i in range(len(text) + 1)})
+    cookie_line = rf.source.data.index(b"\n") if b"coding" in raw.split(b"\n")[0] else -1
+    for at in boundaries:
+        if rf.source.data[at - 1:at + 1] == b"\r\n":
+            continue        # inside a CRLF there is no place for a byte
+        try:
+            new = rf.splice([(at, at, "Z")])
+        except RawBytesError:
+            assert at <= cookie_line, (name, at)    # "Z# coding: ..." is another encoding: refused
+            continue
+        assert new.count(b"Z") == 1 and new.replace(b"Z", b"") == raw, (name, at, new)
+
+
+def test_inserted_lines_take_the_files_line_end_and_encoding() -> None:
+    from typelens.analyzer.rawbytes import raw_file
+
+    cr = raw_file(b"import os\rx = 1\r", "cr.py")
+    assert cr.splice([(10, 10, "# new\n")]) == b"import os\r# new\rx = 1\r"
+    latin = raw_file(b"# coding: latin-1\nx = '\xe9'\n", "latin.py")
+    assert latin.splice([(19, 19, ": '\xe9'")]) == b"# coding: latin-1\nx: '\xe9' = '\xe9'\n"
+
+
+def test_what_cannot_be_edited_exactly_is_refused() -> None:
+    from typelens.analyzer.rawbytes import RawBytesError, raw_file
+
+    with pytest.raises(RawBytesError, match="not ASCII-compatible"):
+        raw_file(b"# coding: utf-16\nx = 1\n", "wide.py")
+    with pytest.raises(RawBytesError, match="binary"):
+        raw_file(b"\x00\x01\x02" * 100, "blob.py")
+    with pytest.raises(RawBytesError, match="larger than"):
+        raw_file(b"x = 1\n" * 100, "big.py", max_bytes=60)
+    latin = raw_file(b"# coding: latin-1\nx = 1\n", "latin.py")
+    with pytest.raises(RawBytesError, match="cannot be written"):
+        latin.splice([(19, 19, ": \u03a9")])
+    with pytest.raises(RawBytesError, match="overlapping"):
+        latin.splice([(18, 21, "a"), (19, 20, "b")])
