@@ -131,7 +131,10 @@ class _FileRounds:
     edits: dict[tuple[int, int], Edit] = field(default_factory=dict)
     banned: set[tuple[int, int]] = field(default_factory=set)
     notes: list[Note] = field(default_factory=list)
-    current: bytes = b""
+    current: bytes = b""          # the bytes as they would be written now
+
+    def __post_init__(self) -> None:
+        self.current = self.snapshot.raw
 
     @property
     def key(self) -> str:
@@ -143,7 +146,6 @@ class _FileRounds:
 
     def start(self, graph: ProgramGraph | None) -> None:
         """Attach the graph of the file as read; skip a file whose edits could not be checked."""
-        self.current = self.snapshot.raw
         if self.rf is None or graph is None:
             return
         reason = None
@@ -295,10 +297,12 @@ class _Rounds:
         self._assistant = None
 
     def run(self, fs: FileSet, works: dict[str, _FileRounds], first: InferResult | None) -> dict[str, Annotated]:
-        overlay = {Path(k): w.rf.analysed for k, w in works.items() if w.rf is not None}
-        index = _OverlayIndex(fs.root, overlay=overlay, config=GraphConfig(max_bytes=self.options.max_bytes),
-                              scope=fs.scope, cache_size=max(256, 4 * len(fs.files)))
-        engine, predictions = _reused(first, fs, works) or self._infer(fs, index)
+        index: _OverlayIndex | None = None      # built only when a round must analyse
+        answers = _reused(first, fs, works)
+        if answers is None:
+            index = self._index(fs, works)
+            answers = self._infer(fs, index)
+        engine, predictions = answers
         for key, work in works.items():
             work.start(engine.graph(key) if work.rf is not None else None)
         settled, rounds = False, 0
@@ -309,11 +313,19 @@ class _Rounds:
                 break
             if rounds == self.max_rounds:
                 break
+            if index is None:
+                index = self._index(fs, works)
             for work in changed:
                 index.set_overlay(Path(work.key), lf_normalised(work.current))
             engine, predictions = self._infer(fs, index)
             rounds += 1
         return {key: w.result(settled, rounds) for key, w in works.items()}
+
+    def _index(self, fs: FileSet, works: dict[str, _FileRounds]) -> _OverlayIndex:
+        """The index of ``fs`` reading each file of ``works`` as it now would be written."""
+        overlay = {Path(k): lf_normalised(w.current) for k, w in works.items() if w.rf is not None}
+        return _OverlayIndex(fs.root, overlay=overlay, config=GraphConfig(max_bytes=self.options.max_bytes),
+                             scope=fs.scope, cache_size=max(256, 4 * len(fs.files)))
 
     def _add(self, work: _FileRounds, engine: TypeEngine, predictions: dict[str, list[Prediction]]) -> bool:
         return work.add(predictions.get(work.key, []), module_classes(engine, work.key), self.min_confidence)
