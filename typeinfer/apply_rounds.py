@@ -92,7 +92,9 @@ class Annotated:
 class _OverlayIndex(ProjectIndex):
     """A :class:`ProjectIndex` that reads some files from memory: the files as
     they would be written.  Every question about them (graphs, exports, the
-    project graph) sees the overlay, exactly as a later run sees the disk."""
+    project graph) sees the overlay, exactly as a later run sees the disk.
+    Built with an unbounded cache, so that no graph is ever parsed twice (see
+    :func:`_reused`)."""
 
     def __init__(self, root: Path, *, overlay: dict[Path, bytes], **kwargs) -> None:
         super().__init__(root, **kwargs)
@@ -325,7 +327,7 @@ class _Rounds:
         """The index of ``fs`` reading each file of ``works`` as it now would be written."""
         overlay = {Path(k): lf_normalised(w.current) for k, w in works.items() if w.rf is not None}
         return _OverlayIndex(fs.root, overlay=overlay, config=GraphConfig(max_bytes=self.options.max_bytes),
-                             scope=fs.scope, cache_size=max(256, 4 * len(fs.files)))
+                             scope=fs.scope, cache_size=sys.maxsize)
 
     def _add(self, work: _FileRounds, engine: TypeEngine, predictions: dict[str, list[Prediction]]) -> bool:
         return work.add(predictions.get(work.key, []), module_classes(engine, work.key), self.min_confidence)
@@ -360,9 +362,13 @@ class _Rounds:
 
 
 def _reused(first: InferResult | None, fs: FileSet, works: dict[str, _FileRounds]):
-    """``first``'s engine and answers for ``fs``, when it analysed these very bytes."""
+    """``first``'s engine and answers for ``fs``, when it analysed these very bytes
+    with an index that never dropped a graph: a graph parsed again is another
+    object, which the engine takes for an editor buffer and may answer from
+    differently, so answers depend on the cache's history (the rounds' index
+    keeps every graph)."""
     engine = first.engines.get(str(fs.root)) if first is not None else None
-    if engine is None:
+    if engine is None or len(engine.index._graphs) >= engine.index._cache_size:
         return None
     for key, work in works.items():
         graph = engine.graph(key)
