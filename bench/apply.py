@@ -65,7 +65,7 @@ def projects(root: Path, limit: int | None) -> list[tuple[str, list[Path]]]:
         else:
             packages.setdefault(rel.parts[0], []).append(path)
     cut = [(f"modules-{i // GROUP + 1}", modules[i:i + GROUP]) for i in range(0, len(modules), GROUP)]
-    return cut + sorted(packages.items(), key=lambda item: -len(item[1]))
+    return cut + sorted(packages.items(), key=lambda item: len(item[1]))     # the largest (test/) last
 
 
 def run_project(name: str, files: list[Path], root: Path, mode: str, workdir: Path) -> Outcome:
@@ -81,7 +81,9 @@ def run_project(name: str, files: list[Path], root: Path, mode: str, workdir: Pa
         for step, extra in (("infer", ["--format", "json", "--no-cache"]), ("apply", ["--apply"]),
                             ("again", ["--apply"])):
             started = time.perf_counter()
-            done = subprocess.run([sys.executable, "-m", "typelens.cli", "infer", str(folder), "--mode", mode, *extra],
+            # -P: the folder holds copies named like the library (typing.py, json/): never import them
+            done = subprocess.run([sys.executable, "-P", "-m", "typelens.cli", "infer", str(folder), "--mode", mode,
+                                   *extra],
                                   cwd=project, capture_output=True, text=True, timeout=6 * 3600)
             outcome.seconds[step] = time.perf_counter() - started
             if done.returncode not in (0, 2) or "Traceback" in done.stderr:

@@ -57,7 +57,9 @@ HOSTILE: dict[str, tuple[bytes, bytes]] = {
 
 
 def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "typelens.cli", "infer", *args], cwd=cwd,
+    """The CLI run from ``cwd``, which is not put on ``sys.path`` (``-P``): the
+    folders hold copies of standard modules that must not shadow the real ones."""
+    return subprocess.run([sys.executable, "-P", "-m", "typelens.cli", "infer", *args], cwd=cwd,
                           capture_output=True, timeout=600)
 
 
