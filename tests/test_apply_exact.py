@@ -104,6 +104,26 @@ def test_an_edit_that_would_not_compile_is_left_out_with_a_note(tmp_path: Path, 
     assert "forced.py:5: left out ': int': the file would not compile" in result.output
 
 
+def test_a_failure_on_one_file_leaves_it_alone_and_annotates_the_rest(tmp_path: Path, monkeypatch) -> None:
+    from typelens.typeinfer import apply_rounds
+
+    (tmp_path / "good.py").write_bytes(b"def f(a=1):\n    return a\n")
+    (tmp_path / "cursed.py").write_bytes(b"def g(b=1):\n    return b\n")
+    original = apply_rounds.plan_edits
+
+    def fails_on_cursed(graph, *args, **kwargs):
+        if graph.path.endswith("cursed.py"):
+            raise RuntimeError("a bug in the planner")
+        return original(graph, *args, **kwargs)
+
+    monkeypatch.setattr(apply_rounds, "plan_edits", fails_on_cursed)
+    result = CliRunner().invoke(app, ["infer", str(tmp_path), "--apply", *STATIC])
+    assert result.exit_code == 0, result.output
+    assert "skipped: internal error: RuntimeError: a bug in the planner" in result.output
+    assert (tmp_path / "cursed.py").read_bytes() == b"def g(b=1):\n    return b\n"
+    assert (tmp_path / "good.py").read_bytes() == b"def f(a: int = 1) -> int:\n    return a\n"
+
+
 def test_a_file_that_does_not_compile_is_skipped_with_a_note(tmp_path: Path) -> None:
     path = tmp_path / "late_global.py"
     raw = b"def f(a=1):\n    x = a\n    global x\n    return x\n"

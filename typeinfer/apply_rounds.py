@@ -176,10 +176,16 @@ class _FileRounds:
         try:
             self.current = self.rf.splice(self._data_edits()) if self.edits else self.snapshot.raw
         except RawBytesError as err:
-            self.notes.append(Note(f"skipped: {_without_path(err, self.key)}"))
-            self.edits.clear()
-            self.current, self.graph = self.snapshot.raw, None
+            return self.give_up(_without_path(err, self.key))
         return self.current != before
+
+    def give_up(self, reason: str) -> bool:
+        """Leave the file as read; whether that changed its new bytes."""
+        self.notes.append(Note(f"skipped: {reason}"))
+        changed = self.current != self.snapshot.raw
+        self.edits.clear()
+        self.current, self.graph = self.snapshot.raw, None
+        return changed
 
     def result(self, settled: bool, rounds: int = 0) -> Annotated:
         changed = self.current if self.current != self.snapshot.raw else None
@@ -330,7 +336,11 @@ class _Rounds:
                              scope=fs.scope, cache_size=sys.maxsize)
 
     def _add(self, work: _FileRounds, engine: TypeEngine, predictions: dict[str, list[Prediction]]) -> bool:
-        return work.add(predictions.get(work.key, []), module_classes(engine, work.key), self.min_confidence)
+        try:
+            return work.add(predictions.get(work.key, []), module_classes(engine, work.key), self.min_confidence)
+        except Exception as err:  # the per-file boundary: this file is left alone, the others go on
+            logger.exception("planning annotations failed on %s", work.key)
+            return work.give_up(f"internal error: {type(err).__name__}: {err}")
 
     def _infer(self, fs: FileSet, index: _OverlayIndex) -> tuple[TypeEngine, dict[str, list[Prediction]]]:
         """One round: every file of ``fs`` in order, as ``infer_paths`` asks them
