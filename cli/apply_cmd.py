@@ -2,8 +2,8 @@
 
 What to write comes from :func:`typelens.typeinfer.apply_rounds.annotate_files`
 (idempotent, every byte outside the edits kept, the result compiles).  A file is
-then written only if it lies under a path the user gave and is no symlink; it
-and its folder are writable (a read-only file is the user saying "leave it", so
+then written only if it lies under a path the user gave, is no symlink and has
+no other hard link; it and its folder are writable (a read-only file is the user saying "leave it", so
 it is refused, never replaced around); and it is still the file that was read:
 its identity (device, inode, modification time, size) and its bytes are
 compared once more right before the replace.  Writing goes through a temporary
@@ -46,6 +46,7 @@ REFUSED = "typelens infer: refusing {file}: {reason}"
 NOTE = "typelens infer: {where}: {text}"
 READ_ONLY_FILE = "the file is read-only"
 READ_ONLY_FOLDER = "its folder is read-only (the file is replaced through a temporary file beside it)"
+HARD_LINKS = "it has {links} hard links (replacing it would part them)"
 CHANGED = "it changed on disk while annotating; nothing written (run again)"
 UNSETTLED = "annotations still changing after {rounds} rounds; another --apply may add more"
 _LINES = re.compile(rb"[^\n]*\n|[^\n]+")
@@ -55,6 +56,9 @@ def apply_predictions(result, paths: list[Path], *, min_confidence: float, diff_
                       options: InferOptions | None = None) -> int:
     """Write (or, with ``diff_only``, print) the annotations of ``result``'s files."""
     options = options if options is not None else _callers_options()
+    if not 0.0 <= min_confidence <= 1.0:
+        typer.echo(f"typelens infer: --min-confidence {min_confidence} must lie between 0 and 1", err=True)
+        return 2
     allowed = [p.resolve() for p in paths]
     status, snapshots = 0, []
     for path in sorted({Path(p.path) for p in result.predictions}):
@@ -125,10 +129,13 @@ def _refusal(path: Path, allowed: list[Path], diff_only: bool) -> str | None:
     if diff_only:
         return None
     try:
-        if not _may_write(path, os.stat(path)):
+        st = os.stat(path)
+        if not _may_write(path, st):
             return READ_ONLY_FILE
         if not _may_write(path.parent, os.stat(path.parent)):
             return READ_ONLY_FOLDER
+        if st.st_nlink > 1:
+            return HARD_LINKS.format(links=st.st_nlink)
     except OSError as err:
         return f"cannot read it ({err.strerror or err})"
     return None

@@ -159,6 +159,19 @@ def test_read_only_file_and_folder_are_refused_in_one_line(tmp_path: Path) -> No
     assert sorted(p.name for p in locked.iterdir()) == ["inside.py"]
 
 
+def test_hard_links_and_bad_options_are_refused_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "twin.py").write_bytes(b"def f(a=1):\n    return a\n")
+    os.link(tmp_path / "twin.py", tmp_path / "twin_link.txt")
+    result = cli(tmp_path, "twin.py", "--apply", *STATIC)
+    assert result.returncode == 2
+    assert b"refusing twin.py: it has 2 hard links (replacing it would part them)" in result.stderr
+    assert (tmp_path / "twin_link.txt").read_bytes() == (tmp_path / "twin.py").read_bytes()
+    assert (tmp_path / "twin.py").read_bytes() == b"def f(a=1):\n    return a\n"
+    result = cli(tmp_path, "twin.py", "--apply", "--mode", "static", "--min-confidence", "1.5")
+    assert result.returncode == 2 and b"Traceback" not in result.stderr
+    assert result.stderr.decode().splitlines() == ["typelens infer: --min-confidence 1.5 must lie between 0 and 1"]
+
+
 def test_mode_is_kept_and_no_temporary_file_is_left(tmp_path: Path) -> None:
     path = tmp_path / "tool.py"
     path.write_bytes(b"#!/usr/bin/env python3\ndef f(a=1):\n    return a\n")
