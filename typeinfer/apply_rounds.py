@@ -103,6 +103,10 @@ class _OverlayIndex(ProjectIndex):
             self.set_overlay(path, data)
 
     def set_overlay(self, path: Path, data: bytes) -> None:
+        if path in self._overlay:      # the text it replaces is asked no more: its graph goes
+            stale = self._key(path)
+            self._graphs.pop(stale, None)
+            self._tables.pop(stale, None)
         self._overlay[path] = data
         self.graph_of(path)      # built now: ``_exports`` must never peek at the disk's text
 
