@@ -40,6 +40,8 @@ import typer
 from typelens.typeinfer.apply_rounds import Annotated, Snapshot, annotate_files, identity_of
 from typelens.typeinfer.run import InferOptions
 
+from .paths import display_path
+
 logger = logging.getLogger(__name__)
 
 REFUSED = "typelens infer: refusing {file}: {reason}"
@@ -53,9 +55,10 @@ _LINES = re.compile(rb"[^\n]*\n|[^\n]+")
 
 
 def apply_predictions(result, paths: list[Path], *, min_confidence: float, diff_only: bool,
-                      options: InferOptions | None = None) -> int:
-    """Write (or, with ``diff_only``, print) the annotations of ``result``'s files."""
-    options = options if options is not None else _callers_options()
+                      options: InferOptions) -> int:
+    """Write (or, with ``diff_only``, print) the annotations of ``result``'s files;
+    ``options`` are those ``result`` was inferred with, which the rounds of
+    analysis share (a hybrid run annotated by static rounds would not be final)."""
     if not 0.0 <= min_confidence <= 1.0:
         typer.echo(f"typelens infer: --min-confidence {min_confidence} must lie between 0 and 1", err=True)
         return 2
@@ -69,7 +72,7 @@ def apply_predictions(result, paths: list[Path], *, min_confidence: float, diff_
             except OSError as err:
                 reason = f"cannot read it ({err.strerror or err})"
         if reason is not None:
-            typer.echo(REFUSED.format(file=_display(path), reason=reason), err=True)
+            typer.echo(REFUSED.format(file=display_path(path), reason=reason), err=True)
             status = 2
     outcomes = annotate_files(paths, snapshots, options, min_confidence=min_confidence, first=result)
     changed = 0
@@ -85,34 +88,15 @@ def apply_predictions(result, paths: list[Path], *, min_confidence: float, diff_
         if reason is None:
             changed += 1
         else:
-            typer.echo(REFUSED.format(file=_display(outcome.snapshot.path), reason=reason), err=True)
+            typer.echo(REFUSED.format(file=display_path(outcome.snapshot.path), reason=reason), err=True)
             status = 2
     if not diff_only:
         typer.echo(f"annotated {changed} file(s)", err=True)
     return status
 
 
-def _callers_options() -> InferOptions:
-    """The options ``result`` was inferred with, which the rounds of analysis must
-    share (a hybrid run annotated by static rounds would not be final).  A bridge
-    while ``infer_command`` does not pass ``options=``: its local of that name."""
-    found = sys._getframe(2).f_locals.get("options")
-    if not isinstance(found, InferOptions):
-        raise ValueError("apply_predictions(options=None) outside `typelens infer`: pass options=, "
-                         "the InferOptions the result was inferred with")
-    return found
-
-
-def _display(path: Path) -> str:
-    """``path`` as the user names it: relative to the current directory when below it."""
-    try:
-        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return str(path)
-
-
 def _report_notes(outcome: Annotated) -> None:
-    name = _display(outcome.snapshot.path)
+    name = display_path(outcome.snapshot.path)
     for note in outcome.notes:
         where = f"{name}:{note.line}" if note.line is not None else name
         typer.echo(NOTE.format(where=where, text=note.text), err=True)
@@ -280,7 +264,7 @@ def _sync_folder(folder: Path) -> None:
 
 # -- the diff -----------------------------------------------------------------------------
 def _print_diff(outcome: Annotated) -> None:
-    name = _display(outcome.snapshot.path).encode("utf-8", "surrogateescape")
+    name = display_path(outcome.snapshot.path).encode("utf-8", "surrogateescape")
     sys.stdout.flush()
     sys.stdout.buffer.write(unified_diff(outcome.snapshot.raw, outcome.new_raw or b"", name))
     sys.stdout.buffer.flush()

@@ -169,7 +169,7 @@ def test_hard_links_and_bad_options_are_refused_in_one_line(tmp_path: Path) -> N
     assert (tmp_path / "twin.py").read_bytes() == b"def f(a=1):\n    return a\n"
     result = cli(tmp_path, "twin.py", "--apply", "--mode", "static", "--min-confidence", "1.5")
     assert result.returncode == 2 and b"Traceback" not in result.stderr
-    assert result.stderr.decode().splitlines() == ["typelens infer: --min-confidence 1.5 must lie between 0 and 1"]
+    assert result.stderr.decode().splitlines() == ["typelens infer: --min-confidence 1.5 must be a number between 0 and 1"]
 
 
 def test_mode_is_kept_and_no_temporary_file_is_left(tmp_path: Path) -> None:

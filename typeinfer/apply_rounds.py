@@ -27,7 +27,6 @@ Example::
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import sys
@@ -35,13 +34,15 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from typelens.analyzer import GraphConfig, ProgramGraph, ProjectIndex, build_graph, build_project_graph
+from typelens.analyzer import GraphConfig, ProgramGraph, ProjectIndex
+from typelens.analyzer.environment import discover_environment
 from typelens.analyzer.rawbytes import RawBytesError, RawFile, apply_data_edits, lf_normalised, raw_file
 
 from .apply import Edit, compile_error, import_edit, module_classes, plan_edits
 from .engine import TypeEngine
-from .predictions import FilePredictor, Prediction
+from .predictions import Prediction
 from .run import FileSet, InferOptions, InferResult, file_sets, project_files
+from .session import AnalysisSession
 
 logger = logging.getLogger(__name__)
 
@@ -87,44 +88,6 @@ class Annotated:
     notes: tuple[Note, ...] = ()
     rounds: int = 0
     settled: bool = True
-
-
-class _OverlayIndex(ProjectIndex):
-    """A :class:`ProjectIndex` that reads some files from memory: the files as
-    they would be written.  Every question about them (graphs, exports, the
-    project graph) sees the overlay, exactly as a later run sees the disk.
-    Built with an unbounded cache, so that no graph is ever parsed twice (see
-    :func:`_reused`)."""
-
-    def __init__(self, root: Path, *, overlay: dict[Path, bytes], **kwargs) -> None:
-        super().__init__(root, **kwargs)
-        self._overlay: dict[Path, bytes] = {}
-        for path, data in overlay.items():
-            self.set_overlay(path, data)
-
-    def set_overlay(self, path: Path, data: bytes) -> None:
-        if path in self._overlay:      # the text it replaces is asked no more: its graph goes
-            stale = self._key(path)
-            self._graphs.pop(stale, None)
-            self._tables.pop(stale, None)
-        self._overlay[path] = data
-        self.graph_of(path)      # built now: ``_exports`` must never peek at the disk's text
-
-    def _key(self, path: Path) -> tuple[Path, str]:
-        data = self._overlay.get(path)
-        if data is None:
-            return super()._key(path)
-        return path, hashlib.blake2b(data, digest_size=16).hexdigest()
-
-    def graph_of(self, path: Path) -> ProgramGraph | None:
-        data = self._overlay.get(path)
-        if data is None:
-            return super().graph_of(path)
-        key = self._key(path)
-        graph = self._graphs.get(key)
-        if graph is None:
-            graph = self._graphs[key] = build_graph(data, str(path), config=self.config)
-        return graph
 
 
 @dataclass(slots=True)
@@ -309,7 +272,7 @@ class _Rounds:
         self._assistant = None
 
     def run(self, fs: FileSet, works: dict[str, _FileRounds], first: InferResult | None) -> dict[str, Annotated]:
-        index: _OverlayIndex | None = None      # built only when a round must analyse
+        index: ProjectIndex | None = None      # built only when a round must analyse
         answers = _reused(first, fs, works)
         if answers is None:
             index = self._index(fs, works)
@@ -333,11 +296,14 @@ class _Rounds:
             rounds += 1
         return {key: w.result(settled, rounds) for key, w in works.items()}
 
-    def _index(self, fs: FileSet, works: dict[str, _FileRounds]) -> _OverlayIndex:
-        """The index of ``fs`` reading each file of ``works`` as it now would be written."""
+    def _index(self, fs: FileSet, works: dict[str, _FileRounds]) -> ProjectIndex:
+        """The index of ``fs`` reading each file of ``works`` as it now would be
+        written, with an unbounded cache, so that no graph is ever parsed twice
+        (see :func:`_reused`), in the environment of the first run."""
         overlay = {Path(k): lf_normalised(w.current) for k, w in works.items() if w.rf is not None}
-        return _OverlayIndex(fs.root, overlay=overlay, config=GraphConfig(max_bytes=self.options.max_bytes),
-                             scope=fs.scope, cache_size=sys.maxsize)
+        environment = discover_environment(fs.root, self.options.settings.python)
+        return ProjectIndex(fs.root, overlay=overlay, config=GraphConfig(max_bytes=self.options.max_bytes),
+                            scope=fs.scope, cache_size=sys.maxsize, environment=environment)
 
     def _add(self, work: _FileRounds, engine: TypeEngine, predictions: dict[str, list[Prediction]]) -> bool:
         try:
@@ -346,18 +312,18 @@ class _Rounds:
             logger.exception("planning annotations failed on %s", work.key)
             return work.give_up(f"internal error: {type(err).__name__}: {err}")
 
-    def _infer(self, fs: FileSet, index: _OverlayIndex) -> tuple[TypeEngine, dict[str, list[Prediction]]]:
+    def _infer(self, fs: FileSet, index: ProjectIndex) -> tuple[TypeEngine, dict[str, list[Prediction]]]:
         """One round: every file of ``fs`` in order, as ``infer_paths`` asks them
         (the engine's answers depend on what it was asked before)."""
-        engine = TypeEngine(index, build_project_graph(index, project_files(index, fs)))
+        session = AnalysisSession(index=index, settings=self.options.settings)
+        session.build_project(project_files(index, fs))
+        engine = session.engine(share_library=False)
         assistant = self._neural()
         found: dict[str, list[Prediction]] = {}
         for path in fs.files:
             display = path.name if fs.single else str(path.relative_to(fs.base))
             try:
-                answers = FilePredictor(engine, str(path), display).run()
-                if assistant is not None:
-                    answers = assistant.refine(engine, str(path), answers, self.options.mode)
+                answers = session.analyse(path, display=display, engine=engine).predictions(self.options.mode, assistant)
             except Exception:  # the per-file boundary: the file gets no answers this round, the rest go on
                 logger.exception("inference failed on %s", path)
                 continue
@@ -382,7 +348,7 @@ def _reused(first: InferResult | None, fs: FileSet, works: dict[str, _FileRounds
     differently, so answers depend on the cache's history (the rounds' index
     keeps every graph)."""
     engine = first.engines.get(str(fs.root)) if first is not None else None
-    if engine is None or len(engine.index._graphs) >= engine.index._cache_size:
+    if engine is None or engine.index.evictions:
         return None
     for key, work in works.items():
         graph = engine.graph(key)
