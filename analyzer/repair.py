@@ -65,10 +65,16 @@ def repair_dangling_dots(data: bytes, tree: Tree) -> tuple[Tree, tuple[int, ...]
                 return None
     if not dots:
         return None
+    return parse_bytes(read_dots(data, dots)), tuple(dots)
+
+
+def read_dots(data: bytes, dots) -> bytes:
+    """``data`` with each dangling dot at the offsets ``dots`` read as what stands in
+    for it (see :func:`repair_dangling_dots`)."""
     repaired = bytearray(data)
     for dot in dots:
         repaired[dot] = _stand_in(data, dot)
-    return parse_bytes(bytes(repaired)), tuple(dots)
+    return bytes(repaired)
 
 
 def _in_error(node) -> bool:
