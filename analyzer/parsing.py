@@ -4,7 +4,9 @@ The grammar comes from the ``tree-sitter-python`` wheel, so nothing is compiled 
 run time.  Parsers are not thread-safe, so each thread gets its own.
 
 :class:`Document` is the editor path: it keeps the last tree and re-parses
-incrementally after each edit, reporting which byte ranges changed.
+incrementally after each edit, reporting which byte ranges changed; its
+``recovery`` is that tree with each broken statement confined to itself (see
+:mod:`.recovery`), computed once per version.
 
 Example::
 
@@ -60,6 +62,8 @@ class Document:
     def __init__(self, source: Source) -> None:
         self._source = source
         self._tree = parse_bytes(source.data)
+        self._recovery = None
+        self._known_valid = None       # statements known to parse, kept across versions
 
     @classmethod
     def from_text(cls, text: str, path: str = "<memory>") -> "Document":
@@ -76,6 +80,24 @@ class Document:
     @property
     def tree(self) -> Tree:
         return self._tree
+
+    @property
+    def recovery(self):
+        """This version's tree with broken statements recovered (a
+        :class:`~typelens.analyzer.recovery.Recovery`; its ``tree`` is :attr:`tree`
+        itself when nothing is broken).  Pass it to ``build_graph(source,
+        recovery=...)``.  Statements below the one being typed are remembered as
+        parsing, so a keystroke re-parses only what changed."""
+        from .recovery import ValidityCache, recover_tree   # recovery parses through this module
+
+        source, tree, recovery = self._source, self._tree, self._recovery
+        if recovery is None:
+            if self._known_valid is None:
+                self._known_valid = ValidityCache()
+            recovery = recover_tree(source.data, tree, known_valid=self._known_valid)
+            if self._source is source:
+                self._recovery = recovery
+        return recovery
 
     def apply_edit(self, start_byte: int, old_end_byte: int, new_text: str) -> list[tuple[int, int]]:
         """Replace bytes ``[start_byte, old_end_byte)`` by ``new_text`` and re-parse.
@@ -104,9 +126,11 @@ class Document:
         text = new_data.decode("utf-8", errors="replace")
         self._source = source_from_text(text, self._source.path)
         self._tree = new_tree
+        self._recovery = None
         return changed
 
     def replace_all(self, text: str) -> None:
         """Replace the whole buffer (full-text sync) and parse from scratch."""
         self._source = source_from_text(text, self._source.path)
         self._tree = parse_bytes(self._source.data)
+        self._recovery = None

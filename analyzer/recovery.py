@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from tree_sitter import Tree
 
 from . import codes
-from .parsing import parse_bytes
+from .parsing import PYTHON, parse_bytes
 from .repair import read_dots, repair_dangling_dots
 from .spans import Diagnostic, Span
 
@@ -108,17 +108,19 @@ def recover_tree(data: bytes, tree: Tree, limits: RecoveryLimits = DEFAULT_LIMIT
     """The recovered tree of ``data`` (whose parse is ``tree``); ``tree`` itself,
     untouched, when it has no error.  ``known_valid`` remembers which statements
     parse alone, across the versions of one document."""
-    if not tree.root_node.has_error:
+    misaligned = () if tree.root_node.has_error else misaligned_statements(tree, data)
+    if not tree.root_node.has_error and not misaligned:
         return Recovery(tree, data)
     dots: tuple[int, ...] = ()
     repaired = repair_dangling_dots(data, tree)
     if repaired is not None:
         tree, dots = repaired
         data = read_dots(data, dots)
-        if not tree.root_node.has_error:
+        misaligned = () if tree.root_node.has_error else misaligned_statements(tree, data)
+        if not tree.root_node.has_error and not misaligned:
             return Recovery(tree, data, dots)
     fixer = _Fixer(data, limits, known_valid)
-    fixer.run(_error_region(tree))
+    fixer.run(_error_region(tree, misaligned))
     if fixer.changed:
         tree = _reparse(fixer)
     leaks = _leaking(tree, fixer.sealed) if tree.root_node.has_error else []
@@ -186,19 +188,55 @@ def _leaking(tree: Tree, sealed: list[tuple[int, int]]) -> list[tuple[int, int]]
     return sorted(leaks)
 
 
-def _error_region(tree: Tree) -> tuple[int, int]:
-    """From the first top-level statement holding an error to the end of the last:
-    the cause of an error lies at or after the start of the statement it breaks."""
+def _error_region(tree: Tree, misaligned: tuple[int, ...] = ()) -> tuple[int, int]:
+    """From the first top-level statement holding an error (or a misaligned
+    statement) to the end of the last: the cause of an error lies at or after the
+    start of the statement it breaks."""
     root = tree.root_node
     start = end = None
     if not root.is_error:
         for child in root.children:
-            if child.has_error:
+            if child.has_error or any(child.start_byte <= at < child.end_byte for at in misaligned):
                 start = child.start_byte if start is None else start
                 end = child.end_byte
     if start is None:
         return 0, root.end_byte
     return start, end
+
+
+def misaligned_statements(tree: Tree, data: bytes, most: int = 16) -> tuple[int, ...]:
+    """The starts of statements that begin their line at another column than the
+    first statement of their block (``unindent does not match any outer
+    indentation level``: tree-sitter reads them without an error, at whatever
+    level comes nearest, which moves every method after them out of the class)."""
+    found: list[int] = []
+    cursor = tree.walk()
+    while len(found) < most:
+        node = cursor.node
+        kind = node.kind_id
+        if kind in _BLOCK_KINDS:
+            _misaligned_in(node, data, found)
+        if kind in _HOLDS_BLOCKS and cursor.goto_first_child():
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                return tuple(found)
+    return tuple(found)
+
+
+def _misaligned_in(block, data: bytes, found: list[int]) -> None:
+    column = None
+    for child in block.named_children:
+        if child.kind_id == _COMMENT_KIND:
+            continue
+        start = child.start_byte
+        line_start = data.rfind(b"\n", 0, start) + 1
+        if data[line_start:start].strip(b" \t\f"):
+            continue                    # after a ``;`` or a header's colon on the same line
+        if column is None:
+            column = start - line_start
+        elif start - line_start != column:
+            found.append(start)
 
 
 class ValidityCache:
@@ -446,6 +484,12 @@ def _string(data: bytes, token, stop: int, top: _Open | None, line: _Logical) ->
 
 _STUB_DEF = b"def _(): ..."
 _SOFT = frozenset({b"match", b"case"})
+_BLOCK_KINDS = frozenset(PYTHON.id_for_node_kind(kind, True) for kind in ("module", "block"))
+_HOLDS_BLOCKS = _BLOCK_KINDS | frozenset(PYTHON.id_for_node_kind(kind, True) for kind in (
+    "function_definition", "class_definition", "decorated_definition", "if_statement", "elif_clause",
+    "else_clause", "for_statement", "while_statement", "try_statement", "except_clause", "except_group_clause",
+    "finally_clause", "with_statement", "match_statement", "case_clause")) - {None}
+_COMMENT_KIND = PYTHON.id_for_node_kind("comment", True)
 _REPORT_BYTES = 1 << 16
 
 
@@ -485,7 +529,7 @@ class _Fixer:
         tree = self._parse(text)
         if tree is None:
             return None
-        valid = not tree.root_node.has_error
+        valid = not tree.root_node.has_error and not misaligned_statements(tree, text, 1)
         if self.known is not None:
             self.known.put(key, valid)
         return valid
@@ -505,7 +549,11 @@ class _Fixer:
         if lines.count == 0:
             return
         first = lines.row_of(region[0])
-        while first > 0 and not lines.fresh[first]:
+        # the error's top-level statement by indentation (tree-sitter may have
+        # ended it early: a method after a broken header reads as top-level)
+        while first > 0 and not (self._row_ok(first) and lines.indent[first] == 0
+                                 and lines.first_byte(first) not in _CLOSERS
+                                 and lines.first_word(first) not in _CLAUSES):
             first -= 1
         last = lines.row_of(max(region[0], region[1] - 1)) + 1
         units = [unit for unit in self._split(first, lines.count, lines.indent[first]) if unit[0] < last]
@@ -526,14 +574,14 @@ class _Fixer:
             decorated = lines.first_byte(row) == 0x40       # '@'
         return list(zip(heads, heads[1:] + [stop]))
 
-    def _fix_units(self, units: list[tuple[int, int]], depth: int) -> None:
-        """Recover each statement of one block that does not parse alone; a block of
-        one statement in a broken parent is broken (no need to parse it again)."""
+    def _fix_units(self, units: list[tuple[int, int]], depth: int, known_broken: bool = True) -> None:
+        """Recover each statement of one block that does not parse alone; the one
+        statement of a broken parent is broken (``known_broken``: no need to parse)."""
         i = 0
         while i < len(units):
             a, b = units[i]
             start, end = self._span(a, b)
-            valid = False if len(units) == 1 else self._valid(start, end)
+            valid = False if len(units) == 1 and known_broken else self._valid(start, end)
             if valid is None:
                 return              # over budget: the rest stays as tree-sitter read it
             if valid:
@@ -587,13 +635,19 @@ class _Fixer:
         tree-sitter, which keeps such an error inside the statement (checked once
         the file is parsed again); one that leaves a bracket or string open is
         closed after its last completable token."""
-        if self._is_sealed(line, end):
+        if self._is_sealed(start, end, line):
             self.sealed.append((start, end))
         else:
             self.close_or_blank(start, end, line)
 
-    def _is_sealed(self, line: _Logical, end: int) -> bool:
-        """Every logical line from ``line`` to ``end`` is ended, no string left open."""
+    def _is_sealed(self, start: int, end: int, line: _Logical) -> bool:
+        """Every logical line from ``line`` to ``end`` is ended, no string left
+        open, and none starts left of the statement (a ``)`` at the margin would
+        end the blocks around it)."""
+        lines = self.lines
+        first, stop = lines.row_of(start), lines.row_of(end - 1) + 1
+        if any(self._row_ok(row) and lines.indent[row] < lines.indent[first] for row in range(first + 1, stop)):
+            return False
         while line.complete and not line.open_string:
             if line.end + 1 >= end:
                 return True
@@ -639,7 +693,23 @@ class _Fixer:
                 continue
             first = next((row for row in range(body, stop) if self._row_ok(row)), stop)
             if first < stop:
-                self._fix_units(self._split(first, stop, max(lines.indent[first], level + 1)), depth + 1)
+                self._fix_body(self._split(first, stop, max(lines.indent[first], level + 1)), depth + 1)
+
+    def _fix_body(self, units: list[tuple[int, int]], depth: int) -> None:
+        """A block's statements; one indented less than the first is misaligned (a
+        line being dedented): its first logical line reads as blank."""
+        lines = self.lines
+        column = lines.indent[units[0][0]]
+        aligned = [unit for unit in units if lines.indent[unit[0]] == column]
+        for a, b in units:
+            if lines.indent[a] != column:
+                start, end = self._span(a, b)
+                line = _logical_line(self.buf, lines.text_at[a], end)
+                line_end = self._span(a, lines.row_of(line.end) + 1)[1] if line.complete else end
+                self.broken.append((start, line_end))
+                self._report(start, line_end)
+                self._blank(start, line_end)
+        self._fix_units(aligned, depth, known_broken=len(aligned) == len(units))
 
     def _header(self, c: int, stop: int, level: int) -> int | None:
         """The first body row of the clause at row ``c``, its header made to parse;
