@@ -174,17 +174,19 @@ def _leaking(tree: Tree, sealed: list[tuple[int, int]]) -> list[tuple[int, int]]
     starts = [start for start, _ in sealed]
     leaks: set[tuple[int, int]] = set()
     for node in _error_nodes(tree, 64):
-        i = bisect.bisect_right(starts, node.start_byte) - 1
-        if i < 0 or node.start_byte >= sealed[i][1]:
-            continue
         statement = node
         for _ in range(256):
             parent = statement.parent
             if parent is None or parent.type in ("block", "module"):
                 break
             statement = parent
-        if statement.start_byte < sealed[i][0] or statement.end_byte > sealed[i][1]:
-            leaks.add(sealed[i])
+        start, end = statement.start_byte, max(statement.end_byte, statement.start_byte + 1)
+        i = max(bisect.bisect_right(starts, start) - 1, 0)
+        while i < len(sealed) and sealed[i][0] < end:
+            unit = sealed[i]
+            if unit[1] > start and (start < unit[0] or end > unit[1]):
+                leaks.add(unit)      # the statement holding the error reaches out of it
+            i += 1
     return sorted(leaks)
 
 
