@@ -170,7 +170,7 @@ def with_recovery(enabled: bool):
     builder.recover_tree = recover_tree if enabled else dots_only
 
 
-def measure(files: list[Path], per_file: int) -> dict[str, dict[str, list[int]]]:
+def measure(files: list[Path], per_file: int, show_losses: bool = False) -> dict[str, dict[str, list[int]]]:
     """Per kind and mode (recovered, baseline): [kept, total] answers below the broken function."""
     table: dict[str, dict[str, list[int]]] = defaultdict(lambda: {"recovered": [0, 0], "baseline": [0, 0]})
     folder = Path(tempfile.mkdtemp(prefix="recovery-bench-"))
@@ -193,6 +193,10 @@ def measure(files: list[Path], per_file: int) -> dict[str, dict[str, list[int]]]
                         with_recovery(mode == "recovered")
                         got = answers(folder, broken)
                         kept = sum(got.get(key) == t for key, t in below.items())
+                        if show_losses and mode == "recovered" and kept < len(below):
+                            lost = [(key, t, got.get(key)) for key, t in below.items() if got.get(key) != t]
+                            print(f"  lost {len(below) - kept}/{len(below)}: {kind} in {fn.name} "
+                                  f"(line {fn.lineno}), e.g. {lost[:3]}", file=sys.stderr, flush=True)
                         table[kind][mode][0] += kept
                         table[kind][mode][1] += len(below)
     finally:
@@ -255,6 +259,7 @@ def main() -> None:
     parser.add_argument("--functions", type=int, default=3, help="functions broken per file")
     parser.add_argument("--packages", default=",".join(HELD_OUT))
     parser.add_argument("--bad-input", action="store_true", help="time pathological inputs instead")
+    parser.add_argument("--show-losses", action="store_true", help="print each case that lost answers")
     args = parser.parse_args()
     if args.bad_input:
         time_bad_inputs()
@@ -262,7 +267,7 @@ def main() -> None:
     files = held_out_files(args.packages.split(","), args.files)
     if not files:
         sys.exit(f"none of {args.packages} is installed in {sysconfig.get_paths()['purelib']}")
-    report(measure(files, args.functions))
+    report(measure(files, args.functions, args.show_losses))
 
 
 if __name__ == "__main__":
