@@ -2,36 +2,43 @@
 
 While a user types, the buffer is seldom Python.  tree-sitter recovers from most
 slips, but an open bracket (``def broken(x:``) makes one ``ERROR`` node run to the
-end of the file, and every definition below it disappears from the graph.
+end of the file, and every definition below it disappears from the graph; a
+header without its colon moves the methods after it out of their class.
 
 Recovery confines each error to the smallest block that indentation delimits:
 
 1. the text is cut into statements by indentation alone (a line at the block's
    indentation, outside any string, starts a statement; ``else``/``except`` and
-   decorators stay with their statement);
+   decorators stay with their statement, a line starting with a closer with the
+   one before);
 2. a statement is parsed on its own; one that parses is left as it is;
 3. a broken compound statement keeps its header (repaired if need be) and its body
    is recovered statement by statement, one level deeper;
-4. a broken header or simple statement is cut after its last token that leaves a
-   completable prefix, and what is still open is closed (``def broken(x):``,
-   ``foo(a)``, ``'ab'``, ``if x:``), using the bytes the cut freed;
-5. what still does not parse reads as blank lines.
+4. a broken header, or a statement that leaves a bracket or string open, is cut
+   after its last token that leaves a completable prefix, and what is still open is
+   closed (``def broken(x):``, ``foo(a)``, ``'ab'``, ``if x:``) in the bytes the cut
+   freed; what still does not parse reads as blank lines;
+5. a broken statement that leaves nothing open (``y = = 2``) is left to
+   tree-sitter, whose own recovery keeps more of it, as long as the statement
+   holding each error of the re-parsed file stays inside it (else it is cut too);
+6. a statement dedented to no enclosing level, which tree-sitter reads without an
+   error at whatever level comes nearest, reads as blank.
 
 Every rewrite keeps the length of the text and its line breaks, so every node of
-the recovered tree spans the source's own bytes, rows and columns; each broken
+the recovered tree spans the source's own bytes, rows and columns; each rewritten
 statement is reported by the errors of its own parse, which stay inside it.  Valid
-code is never touched: recovery runs only on a tree with an error, and only on the
-statements of the region that error lies in.  Work is bounded by a budget of bytes
-parsed (a few times the file), so pathological input costs what parsing costs.
+code is never touched: recovery runs only on a tree with an error (or a misaligned
+statement), and only on the statements of the region that error lies in.  Work is
+bounded by a budget of bytes parsed (a few times the file) and a nesting depth.
 
 Example::
 
-    >>> data = b"def broken(x:\\n    return x\\n\\nclass Fine:\\n    pass\\n"
+    >>> data = b"def broken(x:  # typing\\n    return x\\n\\nclass Fine:\\n    pass\\n"
     >>> rec = recover_tree(data, parse_bytes(data))
     >>> rec.patched.decode()
-    'def broken(x):\\n    return x\\n\\nclass Fine:\\n    pass\\n'
+    'def broken(x):         \\n    return x\\n\\nclass Fine:\\n    pass\\n'
     >>> rec.tree.root_node.has_error, [data[s:e].decode() for s, e in rec.broken]
-    (False, ['def broken(x:\\n    return x\\n\\n'])
+    (False, ['def broken(x:  # typing\\n    return x\\n\\n'])
 """
 
 from __future__ import annotations
@@ -284,11 +291,12 @@ _MAX_BROKEN_STRINGS = 256
 
 
 def _width(indent: bytes) -> int:
+    """Indentation as tree-sitter's scanner counts it: a tab is 8, a form feed resets."""
     if b"\t" not in indent and b"\f" not in indent:
         return len(indent)
     width = 0
     for c in indent:
-        width = (width // 8 + 1) * 8 if c == 0x09 else (0 if c == 0x0C else width + 1)
+        width = width + 8 if c == 0x09 else (0 if c == 0x0C else width + 1)
     return width
 
 
@@ -690,14 +698,16 @@ class _Fixer:
         clauses = [a] + [row for row in range(a + 1, b) if self._row_ok(row) and lines.indent[row] <= level
                          and lines.first_word(row) in _CLAUSES]
         for c, stop in zip(clauses, clauses[1:] + [b]):
-            body = self._header(c, stop, level)
+            body, repaired = self._header(c, stop, level)
             if body is None:
                 continue
             first = next((row for row in range(body, stop) if self._row_ok(row)), stop)
             if first < stop:
-                self._fix_body(self._split(first, stop, max(lines.indent[first], level + 1)), depth + 1)
+                # with its header sound and no other clause, a broken statement's body is broken
+                self._fix_body(self._split(first, stop, max(lines.indent[first], level + 1)), depth + 1,
+                               not repaired and len(clauses) == 1)
 
-    def _fix_body(self, units: list[tuple[int, int]], depth: int) -> None:
+    def _fix_body(self, units: list[tuple[int, int]], depth: int, known_broken: bool) -> None:
         """A block's statements; one indented less than the first is misaligned (a
         line being dedented): its first logical line reads as blank."""
         lines = self.lines
@@ -711,28 +721,29 @@ class _Fixer:
                 self.broken.append((start, line_end))
                 self._report(start, line_end)
                 self._blank(start, line_end)
-        self._fix_units(aligned, depth, known_broken=len(aligned) == len(units))
+        self._fix_units(aligned, depth, known_broken and len(aligned) == len(units))
 
-    def _header(self, c: int, stop: int, level: int) -> int | None:
-        """The first body row of the clause at row ``c``, its header made to parse;
-        ``None`` where the clause was read as a statement or as blank."""
+    def _header(self, c: int, stop: int, level: int) -> tuple[int | None, bool]:
+        """The first body row of the clause at row ``c``, its header made to parse
+        (``None`` where the clause was read as a statement or as blank), and
+        whether the header was rewritten."""
         lines = self.lines
         start, end = self._span(c, stop)
         line = _logical_line(self.buf, lines.text_at[c], end)
         if line.complete and not line.open_string and line.colon >= 0:
             if line.colon + 1 < line.last:                 # ``if x: y``, a one-line clause
                 self._fix_simple(start, end, line)
-                return None
-            return lines.row_of(line.end) + 1
+                return None, False
+            return lines.row_of(line.end) + 1, False
         k = self._header_rows(c, stop)
         header_end = self._span(c, k + 1)[1]
         line = _logical_line(self.buf, lines.text_at[c], header_end)
         stub = b"\n" + b" " * (level + 1) + b"...\n"
         self._report(start, header_end, stub)
         if self._close(start, header_end, line, b":", stub):
-            return k + 1
+            return k + 1, True
         self._blank(start, end)
-        return None
+        return None, True
 
     def _header_rows(self, c: int, stop: int) -> int:
         """The last row of a broken header at row ``c``: the rows after it that
