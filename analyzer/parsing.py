@@ -63,6 +63,7 @@ class Document:
         self._source = source
         self._tree = parse_bytes(source.data)
         self._recovery = None
+        self._previous = None          # the last recovery computed, of any version
         self._known_valid = None       # statements known to parse, kept across versions
 
     @classmethod
@@ -87,16 +88,17 @@ class Document:
         :class:`~typelens.analyzer.recovery.Recovery`; its ``tree`` is :attr:`tree`
         itself when nothing is broken).  Pass it to ``build_graph(source,
         recovery=...)``.  Statements below the one being typed are remembered as
-        parsing, so a keystroke re-parses only what changed."""
+        parsing, and the recovered tree is re-parsed incrementally from the last
+        one, so a keystroke re-parses little more than what changed."""
         from .recovery import ValidityCache, recover_tree   # recovery parses through this module
 
         source, tree, recovery = self._source, self._tree, self._recovery
         if recovery is None:
             if self._known_valid is None:
                 self._known_valid = ValidityCache()
-            recovery = recover_tree(source.data, tree, known_valid=self._known_valid)
+            recovery = recover_tree(source.data, tree, known_valid=self._known_valid, previous=self._previous)
             if self._source is source:
-                self._recovery = recovery
+                self._recovery = self._previous = recovery
         return recovery
 
     def apply_edit(self, start_byte: int, old_end_byte: int, new_text: str) -> list[tuple[int, int]]:
@@ -113,7 +115,10 @@ class Document:
         inserted = new_text.encode("utf-8", errors="surrogatepass")
         new_data = data[:start_byte] + inserted + data[old_end_byte:]
         new_end_byte = start_byte + len(inserted)
-        self._tree.edit(
+        # edit a copy: the tree handed out for the last version (to a graph being
+        # built, to the last recovery) stays the tree of that version
+        old = self._tree.copy()
+        old.edit(
             start_byte=start_byte,
             old_end_byte=old_end_byte,
             new_end_byte=new_end_byte,
@@ -121,8 +126,8 @@ class Document:
             old_end_point=_point_at(data, old_end_byte),
             new_end_point=_point_at(new_data, new_end_byte),
         )
-        new_tree = parse_bytes(new_data, self._tree)
-        changed = [(r.start_byte, r.end_byte) for r in self._tree.changed_ranges(new_tree)]
+        new_tree = parse_bytes(new_data, old)
+        changed = [(r.start_byte, r.end_byte) for r in old.changed_ranges(new_tree)]
         text = new_data.decode("utf-8", errors="replace")
         self._source = source_from_text(text, self._source.path)
         self._tree = new_tree

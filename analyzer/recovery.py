@@ -49,7 +49,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from tree_sitter import Tree
+from tree_sitter import Point, Tree
 
 from . import codes
 from .parsing import PYTHON, parse_bytes
@@ -111,10 +111,11 @@ class Recovery:
 
 
 def recover_tree(data: bytes, tree: Tree, limits: RecoveryLimits = DEFAULT_LIMITS,
-                 known_valid: "ValidityCache | None" = None) -> Recovery:
+                 known_valid: "ValidityCache | None" = None, previous: Recovery | None = None) -> Recovery:
     """The recovered tree of ``data`` (whose parse is ``tree``); ``tree`` itself,
-    untouched, when it has no error.  ``known_valid`` remembers which statements
-    parse alone, across the versions of one document."""
+    untouched, when it has no error.  An editor passes what it kept of the
+    document's earlier versions: ``known_valid`` remembers which statements parse
+    alone, and the recovered tree is parsed incrementally from ``previous``."""
     misaligned = () if tree.root_node.has_error else misaligned_statements(tree, data)
     if not tree.root_node.has_error and not misaligned:
         return Recovery(tree, data)
@@ -126,15 +127,16 @@ def recover_tree(data: bytes, tree: Tree, limits: RecoveryLimits = DEFAULT_LIMIT
         misaligned = () if tree.root_node.has_error else misaligned_statements(tree, data)
         if not tree.root_node.has_error and not misaligned:
             return Recovery(tree, data, dots)
-    fixer = _Fixer(data, limits, known_valid)
-    fixer.run(_error_region(tree, misaligned))
+    region = _error_region(tree, misaligned)
+    fixer = _Fixer(data, limits, known_valid, _origin(tree, region[0]))
+    fixer.run(region)
     if fixer.changed:
-        tree = _reparse(fixer)
+        tree = _reparse(fixer, previous)
     leaks = _leaking(tree, fixer.sealed) if tree.root_node.has_error else []
     for start, end in leaks:
         fixer.close_or_blank(start, end)
     if leaks and fixer.changed:
-        tree = _reparse(fixer)
+        tree = _reparse(fixer, previous)
     patched = bytes(fixer.buf) if fixer.changed else data
     return Recovery(tree, patched, dots, tuple(fixer.broken), tuple(fixer.problems))
 
@@ -165,11 +167,43 @@ def _span(line_starts: list[int], start: int, end: int) -> Span:
     return Span(start, end, first, start - line_starts[first], last, end - line_starts[last])
 
 
-def _reparse(fixer: "_Fixer") -> Tree:
-    """The tree of the fixer's buffer.  Parsed afresh: re-using the broken tree
-    costs more than it saves where the error ran far (13 s against 1 s on 5,000
-    nested blocks)."""
-    return parse_bytes(bytes(fixer.buf))
+def _reparse(fixer: "_Fixer", previous: Recovery | None) -> Tree:
+    """The tree of the fixer's buffer: incrementally from ``previous`` where that
+    tree has no error and neither has the result, else afresh (re-using a broken
+    tree can cost more than it saves: 13 s against 1 s on 5,000 nested blocks)."""
+    patched = bytes(fixer.buf)
+    if previous is None or previous.tree.root_node.has_error:
+        return parse_bytes(patched)
+    old = previous.patched
+    start = _common_prefix(old, patched)
+    tail = _common_prefix(old[start:][::-1], patched[start:][::-1])
+    if start == len(old) == len(patched):
+        return previous.tree
+    tree = previous.tree.copy()
+    tree.edit(start_byte=start, old_end_byte=len(old) - tail, new_end_byte=len(patched) - tail,
+              start_point=_point(old, start), old_end_point=_point(old, len(old) - tail),
+              new_end_point=_point(patched, len(patched) - tail))
+    tree = parse_bytes(patched, tree)
+    # tree-sitter's error recovery may read an error differently when re-using
+    # a tree; the editor and the command line must agree on a half-typed file
+    return parse_bytes(patched) if tree.root_node.has_error else tree
+
+
+def _common_prefix(a: bytes, b: bytes) -> int:
+    """The length of the longest common prefix of ``a`` and ``b`` (by halving)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[low:middle] == b[low:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _point(data: bytes, offset: int) -> Point:
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    return Point(data.count(b"\n", 0, offset), offset - line_start)
 
 
 def _leaking(tree: Tree, sealed: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -211,6 +245,21 @@ def _error_region(tree: Tree, misaligned: tuple[int, ...] = ()) -> tuple[int, in
     if start is None:
         return 0, root.end_byte
     return start, end
+
+
+def _origin(tree: Tree, offset: int) -> int:
+    """The start of the last top-level statement at the left margin starting at or
+    before ``offset``: where reading the text's lines can safely begin."""
+    origin = 0
+    root = tree.root_node
+    if root.is_error:
+        return 0
+    for child in root.children:
+        if child.start_byte > offset:
+            break
+        if child.start_point.column == 0 and not child.is_error:
+            origin = child.start_byte
+    return origin
 
 
 def misaligned_statements(tree: Tree, data: bytes, most: int = 16) -> tuple[int, ...]:
@@ -270,6 +319,7 @@ class ValidityCache:
 # -- the text's lines, as indentation sees them ---------------------------------------------
 
 _INDENT = re.compile(rb"[ \t\f]*")
+_LINE_HEAD = re.compile(rb"^([ \t\f]*)", re.M)
 _WORD = re.compile(rb"[A-Za-z_]\w*")
 _STRING_START = re.compile(rb"#[^\n]*|'''|\"\"\"|'|\"|\\\r?\n")
 # a string's body up to its closing quote (or a line break, or the end): unrolled
@@ -292,8 +342,6 @@ _MAX_BROKEN_STRINGS = 256
 
 def _width(indent: bytes) -> int:
     """Indentation as tree-sitter's scanner counts it: a tab is 8, a form feed resets."""
-    if b"\t" not in indent and b"\f" not in indent:
-        return len(indent)
     width = 0
     for c in indent:
         width = width + 8 if c == 0x09 else (0 if c == 0x0C else width + 1)
@@ -301,27 +349,34 @@ def _width(indent: bytes) -> int:
 
 
 class _Lines:
-    """Per line: where it starts, its indentation, whether it is blank (or only a
-    comment) and whether it starts outside any string or continuation."""
+    """Per line from ``origin`` (a statement's start, outside any string) on: where
+    it starts, its indentation, whether it is blank (or only a comment) and whether
+    it starts outside any string or continuation.  Lines before read as blank."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, origin: int = 0) -> None:
         self.data = data
         self.starts = [0] + [m.end() for m in re.finditer(rb"\n", data)]
         if self.starts[-1] != len(data):
             self.starts.append(len(data))     # the end of the last line
         n = len(self.starts) - 1
         self.count = n
+        self.first = self.row_of(origin) if n else 0
         self.fresh = bytearray(b"\x01" * n)
-        self._mark_strings()
         self.indent = [0] * n
-        self.text_at = [0] * n                # offset of the first non-blank byte
-        self.blank = bytearray(n)
-        for row in range(n):
-            start = self.starts[row]
-            end = _INDENT.match(data, start).end()
-            self.text_at[row] = end
-            self.indent[row] = _width(data[start:end])
-            self.blank[row] = end >= len(data) or data[end] in b"\r\n#"
+        self.text_at = list(self.starts[:n])  # offset of the first non-blank byte
+        self.blank = bytearray(b"\x01" * n)
+        if not n:
+            return
+        self._mark_strings(self.starts[self.first])
+        row = self.first
+        for found in _LINE_HEAD.finditer(data, self.starts[self.first]):
+            indent, at = found.group(1), found.end(1)
+            self.text_at[row] = at
+            self.indent[row] = len(indent) if b"\t" not in indent and b"\f" not in indent else _width(indent)
+            self.blank[row] = at >= len(data) or data[at] in b"\r\n#"
+            row += 1
+            if row >= n:
+                break
 
     def row_of(self, offset: int) -> int:
         return min(max(bisect.bisect_right(self.starts, offset) - 1, 0), self.count - 1)
@@ -341,8 +396,8 @@ class _Lines:
         at = self.text_at[row]
         return self.data[at] if at < len(self.data) else 0
 
-    def _mark_strings(self) -> None:
-        data, pos, broken = self.data, 0, 0
+    def _mark_strings(self, pos: int) -> None:
+        data, broken = self.data, 0
         while True:
             found = _STRING_START.search(data, pos)
             if found is None:
@@ -506,9 +561,10 @@ _REPORT_BYTES = 1 << 16
 class _Fixer:
     """Rewrites broken statements of ``buf`` in place (same length, same line breaks)."""
 
-    def __init__(self, data: bytes, limits: RecoveryLimits, known_valid: ValidityCache | None) -> None:
+    def __init__(self, data: bytes, limits: RecoveryLimits, known_valid: ValidityCache | None,
+                 origin: int = 0) -> None:
         self.buf = bytearray(data)
-        self.lines = _Lines(data)
+        self.lines = _Lines(data, origin)
         self.limits = limits
         self.work = limits.work_factor * len(data) + limits.min_work
         self.known = known_valid
@@ -561,7 +617,7 @@ class _Fixer:
         first = lines.row_of(region[0])
         # the error's top-level statement by indentation (tree-sitter may have
         # ended it early: a method after a broken header reads as top-level)
-        while first > 0 and not (self._row_ok(first) and lines.indent[first] == 0
+        while first > lines.first and not (self._row_ok(first) and lines.indent[first] == 0
                                  and lines.first_byte(first) not in _CLOSERS
                                  and lines.first_word(first) not in _CLAUSES):
             first -= 1

@@ -231,3 +231,24 @@ def test_pathological_input_gives_a_graph_and_a_syntax_error(text: str) -> None:
 def test_after_an_unclosed_bracket_the_definitions_below_come_back() -> None:
     g = build_graph("x = " + "(" * 5000 + "\n" + "def f(a):\n    return a\n" * 20)
     assert len([s for s in g.scopes if s.qualname == "f"]) == 20
+
+
+def test_typing_a_method_keeps_what_follows_at_every_keystroke() -> None:
+    """The method deleted and typed again, a few characters at a time (no editor
+    closing brackets): at every step the incremental recovery equals a fresh one
+    and the graph after the method is the finished file's."""
+    start, end = SERVICE.index(b"    def target"), SERVICE.index(AFTER)
+    method = SERVICE[start:end - 1].decode()
+    doc = Document.from_text((SERVICE[:start] + SERVICE[end - 1:]).decode())     # an empty line to type into
+    expected = symbols_after(SERVICE)
+    cursor = start
+    for i in range(0, len(method), 3):
+        chunk = method[i:i + 3]
+        doc.apply_edit(cursor, cursor, chunk)
+        cursor += len(chunk.encode())
+        data = doc.source.data
+        fresh = recover_tree(data, parse_bytes(data))
+        assert doc.recovery.patched == fresh.patched
+        assert str(doc.recovery.tree.root_node) == str(fresh.tree.root_node)
+        assert symbols_after(data) == expected, data[start:cursor].decode()
+    assert doc.source.data == SERVICE and doc.recovery.tree is doc.tree
