@@ -67,7 +67,7 @@ class RecoveryLimits:
     work_factor: int = 4
     min_work: int = 1 << 16
     max_depth: int = 40
-    max_cuts: int = 12
+    max_cuts: int = 16
     max_merge: int = 8
 
     def __post_init__(self) -> None:
@@ -556,6 +556,7 @@ _HOLDS_BLOCKS = _BLOCK_KINDS | frozenset(PYTHON.id_for_node_kind(kind, True) for
     "finally_clause", "with_statement", "match_statement", "case_clause")) - {None}
 _COMMENT_KIND = PYTHON.id_for_node_kind("comment", True)
 _REPORT_BYTES = 1 << 16
+_IN_PLACE_CUTS = 3          # the last cuts where closers may go over the spaces after them
 
 
 class _Fixer:
@@ -816,10 +817,31 @@ class _Fixer:
 
     # -- rewriting
     def _close(self, start: int, end: int, line: _Logical, suffix: bytes, stub: bytes) -> bool:
-        """Cut ``buf[start:end]`` after the latest token where closing what is open
-        there (then ``suffix``) fits in the bytes the cut frees and the result parses
-        (followed by ``stub``); write it.  Everything after the cut reads as blank."""
+        """Rewrite ``buf[start:end]`` to parse (followed by ``stub``) by closing what
+        is open at a cut: at one of the last cuts, over the spaces after it and
+        keeping the rest (``def f(a -> int:`` reads ``def f(a)-> int:``); else at the
+        latest cut where the closers (then ``suffix``) fit in the bytes the cut frees,
+        everything after it read as blank."""
         tried = 0
+        for candidate in self._candidates(start, end, line, suffix):
+            if _parses(self._parse(bytes(candidate) + stub)):
+                self._write(start, candidate)
+                return True
+            tried += 1
+            if tried >= self.limits.max_cuts or self.work <= 0:
+                break
+        return False
+
+    def _candidates(self, start: int, end: int, line: _Logical, suffix: bytes):
+        """Rewritten copies of ``buf[start:end]``, the least lost first."""
+        for cut in line.cuts[:-_IN_PLACE_CUTS - 1:-1]:
+            closers = _closing(cut.open)
+            spaces = len(_INDENT.match(self.buf, cut.at, end).group())
+            for closing in dict.fromkeys((closers, closers + suffix)):      # in this order
+                if closing and len(closing) <= spaces:
+                    candidate = bytearray(self.buf[start:end])
+                    candidate[cut.at - start:cut.at - start + len(closing)] = closing
+                    yield candidate
         for cut in reversed(line.cuts):
             size = (cut.open.depth if cut.open is not None else 0) + len(suffix)
             place = self._place(cut, size, end)
@@ -829,13 +851,7 @@ class _Fixer:
             candidate = bytearray(self.buf[start:end])
             _blank_in(candidate, cut.at - start, len(candidate))
             candidate[place - start:place - start + len(closing)] = closing
-            if _parses(self._parse(bytes(candidate) + stub)):
-                self._write(start, candidate)
-                return True
-            tried += 1
-            if tried >= self.limits.max_cuts or self.work <= 0:
-                break
-        return False
+            yield candidate
 
     def _place(self, cut: _Cut, size: int, end: int) -> int | None:
         """Where the ``size`` bytes closing the cut go: right after the cut if its line has room, else
