@@ -47,6 +47,7 @@ import bisect
 import hashlib
 import logging
 import re
+import threading
 from dataclasses import dataclass
 
 from tree_sitter import Point, Tree
@@ -77,6 +78,7 @@ class RecoveryLimits:
 
 
 DEFAULT_LIMITS = RecoveryLimits()
+_LEAK_ROUNDS = 3            # re-parses that may find a statement left to tree-sitter leaking
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,10 +134,13 @@ def recover_tree(data: bytes, tree: Tree, limits: RecoveryLimits = DEFAULT_LIMIT
     fixer.run(region)
     if fixer.changed:
         tree = _reparse(fixer, previous)
-    leaks = _leaking(tree, fixer.sealed) if tree.root_node.has_error else []
-    for start, end in leaks:
-        fixer.close_or_blank(start, end)
-    if leaks and fixer.changed:
+    for _ in range(_LEAK_ROUNDS):
+        leaks = _leaking(tree, fixer.sealed) if tree.root_node.has_error else []
+        if not leaks:
+            break
+        for unit in leaks:
+            fixer.sealed.remove(unit)
+            fixer.close_or_blank(unit[0], unit[1])
         tree = _reparse(fixer, previous)
     patched = bytes(fixer.buf) if fixer.changed else data
     return Recovery(tree, patched, dots, tuple(fixer.broken), tuple(fixer.problems))
@@ -206,14 +211,15 @@ def _point(data: bytes, offset: int) -> Point:
     return Point(data.count(b"\n", 0, offset), offset - line_start)
 
 
-def _leaking(tree: Tree, sealed: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The statements left to tree-sitter whose error it did not keep inside them:
-    the statement holding the error starts before or ends after them."""
+def _leaking(tree: Tree, sealed: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """The statements ``(start, end, cover)`` left to tree-sitter whose error it
+    did not keep inside them: the statement holding the error starts before or
+    ends after them, or ends before ``cover`` (a block whose body it lost)."""
     if not sealed:
         return []
     sealed = sorted(sealed)
-    starts = [start for start, _ in sealed]
-    leaks: set[tuple[int, int]] = set()
+    starts = [unit[0] for unit in sealed]
+    leaks: set[tuple[int, int, int]] = set()
     for node in _error_nodes(tree, 64):
         statement = node
         for _ in range(256):
@@ -225,8 +231,8 @@ def _leaking(tree: Tree, sealed: list[tuple[int, int]]) -> list[tuple[int, int]]
         i = max(bisect.bisect_right(starts, start) - 1, 0)
         while i < len(sealed) and sealed[i][0] < end:
             unit = sealed[i]
-            if unit[1] > start and (start < unit[0] or end > unit[1]):
-                leaks.add(unit)      # the statement holding the error reaches out of it
+            if unit[1] > start and (start < unit[0] or end > unit[1] or end < unit[2]):
+                leaks.add(unit)
             i += 1
     return sorted(leaks)
 
@@ -298,22 +304,25 @@ def _misaligned_in(block, data: bytes, found: list[int]) -> None:
 
 
 class ValidityCache:
-    """Which statement texts parse on their own: a document's statements below
-    the one being typed do not change between keystrokes (bounded, by content)."""
+    """Whether statement texts (by a 16-byte digest) parse on their own: a
+    document's statements below the one being typed do not change between
+    keystrokes.  Bounded (oldest out first); safe to share between threads."""
 
     def __init__(self, size: int = 4096) -> None:
         if size < 1:
-            raise ValueError(f"size={size!r} must be at least 1")
+            raise ValueError(f"size={size!r} must be at least 1; pass how many statements to remember")
         self._size = size
         self._known: dict[bytes, bool] = {}
+        self._lock = threading.Lock()
 
-    def get(self, text: bytes) -> bool | None:
-        return self._known.get(text)
+    def get(self, key: bytes) -> bool | None:
+        return self._known.get(key)
 
-    def put(self, text: bytes, valid: bool) -> None:
-        if len(self._known) >= self._size:
-            self._known.pop(next(iter(self._known)))
-        self._known[text] = valid
+    def put(self, key: bytes, valid: bool) -> None:
+        with self._lock:
+            if len(self._known) >= self._size:
+                self._known.pop(next(iter(self._known)))
+            self._known[key] = valid
 
 
 # -- the text's lines, as indentation sees them ---------------------------------------------
@@ -572,7 +581,8 @@ class _Fixer:
         self.first_change = len(data)
         self.broken: list[tuple[int, int]] = []
         self.problems: list[SyntaxProblem] = []
-        self.sealed: list[tuple[int, int]] = []     # broken statements left to tree-sitter
+        # broken statements left to tree-sitter: (start, end, where its statement must reach)
+        self.sealed: list[tuple[int, int, int]] = []
 
     @property
     def changed(self) -> bool:
@@ -698,28 +708,17 @@ class _Fixer:
         return word not in _SOFT or (line.complete and 0 <= line.colon and line.colon + 1 >= line.last)
 
     def _fix_simple(self, start: int, end: int, line: _Logical) -> None:
-        """A statement without a body.  One that leaves nothing open is left to
-        tree-sitter, which keeps such an error inside the statement (checked once
-        the file is parsed again); one that leaves a bracket or string open is
-        closed after its last completable token."""
-        if self._is_sealed(start, end, line):
-            self.sealed.append((start, end))
-        else:
-            self.close_or_blank(start, end, line)
-
-    def _is_sealed(self, start: int, end: int, line: _Logical) -> bool:
-        """Every logical line from ``line`` to ``end`` is ended, no string left
-        open, and none starts left of the statement (a ``)`` at the margin would
-        end the blocks around it)."""
+        """A statement without a body is left to tree-sitter, whose own recovery
+        keeps more of it (``return min(order`` keeps ``order``), unless a line of
+        it starts left of it (a ``)`` at the margin would end the blocks around
+        it).  Once the file is parsed again, one whose error tree-sitter did not
+        keep inside it is cut and closed (see :func:`_leaking`)."""
         lines = self.lines
         first, stop = lines.row_of(start), lines.row_of(end - 1) + 1
         if any(self._row_ok(row) and lines.indent[row] < lines.indent[first] for row in range(first + 1, stop)):
-            return False
-        while line.complete and not line.open_string:
-            if line.end + 1 >= end:
-                return True
-            line = _logical_line(self.buf, line.end + 1, end)
-        return False
+            self.close_or_blank(start, end, line)
+        else:
+            self.sealed.append((start, end, 0))
 
     def close_or_blank(self, start: int, end: int, line: _Logical | None = None) -> None:
         """Cut and close the statement at ``[start, end)``, or read it as blank."""
@@ -796,10 +795,16 @@ class _Fixer:
         header_end = self._span(c, k + 1)[1]
         line = _logical_line(self.buf, lines.text_at[c], header_end)
         stub = b"\n" + b" " * (level + 1) + b"...\n"
+        reported = len(self.problems)
         self._report(start, header_end, stub)
         if self._close(start, header_end, line, b":", stub):
             return k + 1, True
-        self._blank(start, end)
+        del self.problems[reported:]        # tree-sitter's own errors will say it
+        # no room to close it (``for x in y`` without its colon): left to
+        # tree-sitter, which often inserts the token, as long as the block it
+        # reads still holds the whole clause
+        last = max((row for row in range(c, stop) if self._row_ok(row)), default=c)
+        self.sealed.append((start, end, lines.end_of(last)))
         return None, True
 
     def _header_rows(self, c: int, stop: int) -> int:
