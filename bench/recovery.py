@@ -39,7 +39,6 @@ from collections import defaultdict
 from pathlib import Path
 
 from typelens.analyzer import builder, build_graph, source_from_text
-from typelens.analyzer.parsing import parse_bytes
 from typelens.analyzer.recovery import Recovery, recover_tree
 from typelens.analyzer.repair import read_dots, repair_dangling_dots
 from typelens.typeinfer.run import InferOptions, infer_paths
