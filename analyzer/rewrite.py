@@ -243,9 +243,10 @@ class Fixer:
         if not line.complete:
             return i + 1
         row = self.lines.row_of(line.end)
-        j = next(k for k in range(i, last + 1) if units[k][0] <= row < units[k][1]) + 1
-        if j > i + 1 and self._valid(start, self._span(a, units[j - 1][1])[1]):
-            return j
+        # (units may leave rows out between them: misaligned lines read as blank)
+        k = next((k for k in range(i, last + 1) if units[k][0] <= row < units[k][1]), i)
+        if k > i and self._valid(start, self._span(a, units[k][1])[1]):
+            return k + 1
         return i + 1
 
     def _fix(self, a: int, b: int, depth: int, line: Logical) -> None:
@@ -329,6 +330,8 @@ class Fixer:
         """A block's statements; one indented less than the first is misaligned (a
         line being dedented): its first logical line reads as blank."""
         lines = self.lines
+        if not units:
+            return
         column = lines.indent[units[0][0]]
         aligned = [unit for unit in units if lines.indent[unit[0]] == column]
         for a, b in units:

@@ -253,3 +253,23 @@ def test_typing_a_method_keeps_what_follows_at_every_keystroke() -> None:
         assert str(doc.recovery.tree.root_node) == str(fresh.tree.root_node)
         assert symbols_after(data) == expected, data[start:cursor].decode()
     assert doc.source.data == SERVICE and doc.recovery.tree is doc.tree
+
+
+@pytest.mark.parametrize("data", [
+    b"def f(a):\n    )\n\ndef g():\n    pass\n",                  # a body of closers only
+    b"class A:\n    def m(self):\n        x = foo(\n      1 2)\n        z = 2\n\n    def n(self):\n        pass\n",
+])
+def test_odd_blocks_give_a_graph_with_what_follows(data: bytes) -> None:
+    g = build_graph(data)
+    assert g.has_syntax_errors() and {"g", "A.n"} & {s.qualname for s in g.scopes}
+
+
+def test_every_prefix_and_every_deleted_character_gives_a_recovered_tree() -> None:
+    """The file typed top to bottom, and each of its characters deleted in turn:
+    recovery never fails, and what it rewrites keeps the length and line breaks."""
+    variants = [SERVICE[:k] for k in range(0, len(SERVICE), 2)]
+    variants += [SERVICE[:k] + SERVICE[k + 1:] for k in range(0, len(SERVICE), 3)]
+    for data in variants:
+        recovery = recover_tree(data, parse_bytes(data))
+        assert len(recovery.patched) == len(data)
+        assert [i for i, c in enumerate(recovery.patched) if c == 10] == [i for i, c in enumerate(data) if c == 10]

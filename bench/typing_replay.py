@@ -1,8 +1,12 @@
 """Benchmark: typing a function into a real file, through the language server, with
 pyright-langserver as the baseline (same client, same file, same steps).
 
-    python bench/typing.py [--file PATH] [--functions 3] [--steps 30] [--header-steps 24]
-                           [--hovers 30] [--servers typelens,pyright]
+(Not ``bench/typing.py``: Python puts a script's folder first on ``sys.path``, so a
+``typing.py`` here would stand in for the standard library's ``typing`` in every
+script of ``bench/``.)
+
+    python bench/typing_replay.py [--file PATH] [--functions 3] [--steps 30] [--header-steps 24]
+                                  [--hovers 40] [--servers typelens,pyright]
 
 The file (typer's ``main.py`` from site-packages by default, ~1,800 lines; not in
 typelens's test data) is copied alone into a fresh folder, the servers' workspace.
@@ -32,20 +36,14 @@ Targets (typelens): >= 98% kept at every step; p95 hover <= 50 ms and p95 inlay
 
 from __future__ import annotations
 
-import sys
-
-# run as a script, this file's folder comes first on sys.path, and the file's own
-# name would stand in for the standard library's ``typing``
-if sys.path and sys.path[0] and __file__.startswith(sys.path[0].rstrip("/") + "/"):
-    sys.path.pop(0)
-
-import argparse  # noqa: E402 (after the path fix above)
+import argparse
 import ast
 import asyncio
 import keyword
 import re
 import shutil
 import statistics
+import sys
 import sysconfig
 import tempfile
 import time
