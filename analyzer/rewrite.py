@@ -35,16 +35,19 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class RecoveryLimits:
     """Bounds on recovery work: bytes parsed on trial (``work_factor`` times the
-    file plus ``min_work``), block nesting followed, cut points tried per statement."""
+    file plus ``min_work``), block nesting followed, cut points tried per statement,
+    statements joined to close a bracket, and broken statements recovered per file
+    (a file with more is not being typed; the rest stays as tree-sitter reads it)."""
 
     work_factor: int = 4
     min_work: int = 1 << 16
     max_depth: int = 40
     max_cuts: int = 16
     max_merge: int = 8
+    max_broken: int = 256
 
     def __post_init__(self) -> None:
-        for name in ("work_factor", "min_work", "max_depth", "max_cuts", "max_merge"):
+        for name in ("work_factor", "min_work", "max_depth", "max_cuts", "max_merge", "max_broken"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name}={getattr(self, name)!r} must not be negative")
 
@@ -217,12 +220,13 @@ class Fixer:
         """Recover each statement of one block that does not parse alone; the one
         statement of a broken parent is broken (``known_broken``: no need to parse)."""
         i = 0
-        while i < len(units):
+        while i < len(units) and len(self.broken) < self.limits.max_broken:
             a, b = units[i]
             start, end = self._span(a, b)
             valid = False if len(units) == 1 and known_broken else self._valid(start, end)
             if valid is None:
-                return              # over budget: the rest stays as tree-sitter read it
+                logger.debug("recovery budget spent; the rest stays as tree-sitter read it")
+                return
             if valid:
                 i += 1
                 continue
@@ -275,7 +279,7 @@ class Fixer:
         keeps more of it (``return min(order`` keeps ``order``), unless a line of
         it starts left of it (a ``)`` at the margin would end the blocks around
         it).  Once the file is parsed again, one whose error tree-sitter did not
-        keep inside it is cut and closed (see :func:`_leaking`)."""
+        keep inside it is cut and closed (see ``_leaking`` in :mod:`.recovery`)."""
         lines = self.lines
         first, stop = lines.row_of(start), lines.row_of(end - 1) + 1
         if any(self._row_ok(row) and lines.indent[row] < lines.indent[first] for row in range(first + 1, stop)):
