@@ -10,6 +10,10 @@
 * An unannotated parameter is the join of its default and of every argument passed
   at the call sites found across the project; failing those, the one known class
   that has every attribute the function uses on it.
+* A call of an unannotated function is the function evaluated for that call's
+  argument types (:mod:`.callsites`); the function's own return, as reported, is
+  the context-free one, or the join of its call sites' answers when that says
+  nothing.
 
 Example::
 
@@ -30,7 +34,7 @@ from typelens.analyzer.slices import argument_for
 from .classes import decorator_names
 from .types import (
     NEVER, NONE, UNKNOWN, CallableType, ClassType, FunctionRef, Type, TypeOfClass, TypeVarType, UnionType,
-    is_known, known_part, make_union, members, substitute,
+    each, is_known, known_part, make_union, members, substitute,
 )
 
 if TYPE_CHECKING:
@@ -43,6 +47,7 @@ _ITERABLES = frozenset({"Iterable", "Iterator", "Sequence", "Collection", "Rever
                         "frozenset"})
 _MAPPINGS = frozenset({"Mapping", "MutableMapping", "SupportsKeysAndGetItem", "dict"})
 _USAGE_CANDIDATES = ("str", "list", "dict", "set", "bytes", "int", "float", "tuple")
+_MAX_SITES = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,21 +164,20 @@ class CallModel:
             return cls
         return UNKNOWN
 
-    def call_value(self, callee: Type, args: list[Type], kwargs: dict[str, Type]) -> Type:
-        results = []
-        for m in members(callee):
-            if isinstance(m, FunctionRef):
-                results.append(self.function_result(m, args, kwargs))
-            elif isinstance(m, TypeOfClass):
-                results.append(self.construct(m.cls, args, kwargs))
-            elif isinstance(m, CallableType):
-                results.append(m.ret)
-            elif isinstance(m, ClassType):
-                method = self.engine.classes.member_of(m, "__call__", "", -1)
-                results.append(self.call_value(method, args, kwargs) if is_known(method) else UNKNOWN)
-            else:
-                results.append(UNKNOWN)
-        return make_union(results) if results else UNKNOWN
+    def call_value(self, callee: Type, args: list[Type], kwargs: dict[str, Type], depth: int = 0) -> Type:
+        return each(callee, lambda m: self._call_one(m, args, kwargs, depth))
+
+    def _call_one(self, m: Type, args: list[Type], kwargs: dict[str, Type], depth: int) -> Type:
+        if isinstance(m, FunctionRef):
+            return self.function_result(m, args, kwargs)
+        if isinstance(m, TypeOfClass):
+            return self.construct(m.cls, args, kwargs)
+        if isinstance(m, CallableType):
+            return m.ret
+        if isinstance(m, ClassType) and depth < 4:     # an instance whose __call__ is an instance...
+            method = self.engine.classes.member_of(m, "__call__", "", -1)
+            return self.call_value(method, args, kwargs, depth + 1) if is_known(method) else UNKNOWN
+        return UNKNOWN
 
     def function_result(self, fn: FunctionRef, args: list[Type], kwargs: dict[str, Type]) -> Type:
         g = self.engine.graph(fn.path)
@@ -182,7 +186,11 @@ class CallModel:
         node = self._choose_overload(fn, g, args, kwargs)
         mapping = self._receiver_mapping(fn, g, node)
         self._bind_arguments(fn.path, g, node, fn.bound is not None, args, kwargs, mapping)
-        ret = self.declared_or_inferred_return(fn.path, node)
+        context = self.engine.callsites.context_for(fn, g, node, args, kwargs)
+        if context is None:
+            ret = self.declared_or_inferred_return(fn.path, node)
+        else:
+            ret = self.engine.callsites.answer(context, lambda: self.declared_or_inferred_return(fn.path, node))
         if is_async(g, node) and not is_generator(g, node):
             ret = ClassType("Coroutine", (UNKNOWN, UNKNOWN, ret))
         return substitute(ret, mapping) if mapping else _erase_typevars(ret)
@@ -318,7 +326,14 @@ class CallModel:
             return declared
         if self.engine.is_stub(path):
             return UNKNOWN
-        return self.inferred_return(path, function)
+        inferred = self.inferred_return(path, function)
+        if self.engine.context is None and not is_known(known_part(inferred)):
+            # nothing said in general: what the calls found across the project get
+            answers = [self.engine.exprs.type_of(p, call) for p, call in self.call_sites(path, function)]
+            joined = make_union(answers) if answers else UNKNOWN
+            if is_known(known_part(joined)):
+                return joined
+        return inferred
 
     def inferred_return(self, path: str, function: int) -> Type:
         g = self.engine.graph(path)
@@ -358,6 +373,10 @@ class CallModel:
         return self.engine.memo(("param", path, param), lambda: self._parameter_type(path, param))
 
     def _parameter_type(self, path: str, param: int) -> Type:
+        context = self.engine.context
+        argument = context.argument(param) if context is not None else None
+        if argument is not None:
+            return argument
         evidence = self.evidence(path, param)
         for choice in (evidence.annotation, evidence.implicit):
             if choice is not None:
@@ -388,7 +407,7 @@ class CallModel:
             elif spec.kind == "var_keyword":
                 declared = ClassType("dict", (ClassType("str"), declared))
             return ParamEvidence(declared, None, None, None, None)
-        implicit = self._implicit(path, g, function, params, spec)
+        implicit = self.implicit(path, g, function, params, spec)
         if implicit is not None:
             return ParamEvidence(None, None, None, None, implicit)
         if spec.kind in ("var_positional", "var_keyword"):
@@ -400,7 +419,8 @@ class CallModel:
         usage = self._usage_type(path, g, param) if (sites in (None, NONE) and default in (None, NONE)) else None
         return ParamEvidence(None, default, sites, usage, None)
 
-    def _implicit(self, path: str, g: ProgramGraph, function: int, params: list[Param], spec: Param) -> Type | None:
+    def implicit(self, path: str, g: ProgramGraph, function: int, params: list[Param], spec: Param) -> Type | None:
+        """The type of ``self`` / ``cls`` when ``spec`` is that parameter of a method."""
         if not params or params[0].node != spec.node or spec.kind != "positional":
             return None
         scope = g.scopes[g.scope_of[function]]
@@ -414,21 +434,28 @@ class CallModel:
             return TypeOfClass(cls)
         return cls
 
-    def _call_site_types(self, path: str, g: ProgramGraph, function: int, params: list[Param],
-                         spec: Param) -> Type | None:
+    def call_sites(self, path: str, function: int) -> list[tuple[str, int]]:
+        """The calls of ``function`` the graphs link to it (this file and the project's),
+        the first ``_MAX_SITES``."""
+        g = self.engine.graph(path)
         sites = [(path, c) for c in g.successors(function, EdgeKind.RETURN) if g.kinds[c] == "call"]
         project = self.engine.project
         index = self.engine.project_file(path)
         if project is not None and index is not None:
             for file_index, call in project.cross_sources(EdgeKind.CALL, index, function):
                 sites.append((self.engine.project_paths[file_index], call))
+        return sites[:_MAX_SITES]
+
+    def _call_site_types(self, path: str, g: ProgramGraph, function: int, params: list[Param],
+                         spec: Param) -> Type | None:
+        sites = self.call_sites(path, function)
         if not sites:
             return None
         positional = [p for p in params if p.kind == "positional"]
-        offset = 1 if self._implicit(path, g, function, params, params[0] if params else spec) is not None else 0
+        offset = 1 if self.implicit(path, g, function, params, params[0] if params else spec) is not None else 0
         position = positional.index(spec) - offset if spec in positional else None
         found = []
-        for site_path, call in sites[:64]:
+        for site_path, call in sites:
             sg = self.engine.graph(site_path)
             arg = argument_for(sg, call, position, spec.name)
             if arg is not None:

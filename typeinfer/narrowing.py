@@ -29,30 +29,41 @@ from typing import TYPE_CHECKING
 
 from typelens.analyzer import EdgeKind, ProgramGraph
 
-from .types import NONE, UNKNOWN, ClassType, Type, TypeOfClass, is_known, make_union, members, without_none
+from .types import NEVER, NONE, UNKNOWN, ClassType, Type, TypeOfClass, is_known, make_union, members, without_none
 
 if TYPE_CHECKING:
     from .engine import TypeEngine
 
 logger = logging.getLogger(__name__)
 
+_MAX_CONDITIONS = 200   # conditions read per narrowed use (`a or a or ...` would make it quadratic)
 _EXITS = frozenset({"return_statement", "raise_statement", "continue_statement", "break_statement"})
 
 
 class Narrower:
     def __init__(self, engine: "TypeEngine") -> None:
         self.engine = engine
+        # (file, block) -> (graph, {condition text: [(statement start, condition, truth)]})
+        self._exits: dict[tuple[str, int], tuple[ProgramGraph, dict[str, list[tuple[int, int, bool]]]]] = {}
 
     def narrow(self, path: str, use: int, value: Type) -> Type:
-        if not is_known(value) and value == UNKNOWN:
+        if value in (UNKNOWN, NEVER):
             return value
         g = self.engine.graph(path)
-        for condition, truth in self._facts(g, use):
-            value = self._apply(path, g, condition, truth, use, value)
+        todo = [(c, t) for c, t in reversed(self._facts(path, g, use))]
+        for _ in range(_MAX_CONDITIONS):     # the nearest conditions first, left to right
+            if not todo:
+                break
+            cond, truth = todo.pop()
+            parts = _split(g, cond, truth)
+            if parts is not None:
+                todo.extend(reversed(parts))
+            else:
+                value = self._apply(path, g, cond, truth, use, value)
         return value
 
     # -- where the use sits ------------------------------------------------------------
-    def _facts(self, g: ProgramGraph, use: int) -> list[tuple[int, bool]]:
+    def _facts(self, path: str, g: ProgramGraph, use: int) -> list[tuple[int, bool]]:
         facts: list[tuple[int, bool]] = []
         child, parent = use, g.parents[use]
         scope = g.scope_of[use]
@@ -76,7 +87,7 @@ class Narrower:
                 op = g.text(parent)[g.end_bytes[left] - g.start_bytes[parent]:].lstrip()[:3]
                 facts.append((left, not op.startswith("or")))
             if kind in ("block", "module"):
-                facts.extend(self._earlier_exits(g, parent, child))
+                facts.extend(self._earlier_exits(path, g, parent, child, use))
             if kind in ("function_definition", "lambda", "class_definition"):
                 break
             child, parent = parent, g.parents[parent]
@@ -92,37 +103,25 @@ class Narrower:
                 facts.append((g.child_by_field(alt, "condition"), False))
         return facts
 
-    def _earlier_exits(self, g: ProgramGraph, block: int, statement: int) -> list[tuple[int, bool]]:
-        facts = []
-        for earlier in g.children(block):
-            if earlier == statement:
-                break
-            kind = g.kinds[earlier]
-            if kind == "assert_statement" and g.children(earlier):
-                facts.append((g.children(earlier)[0], True))
-            elif kind == "if_statement" and not any(g.fields[c] == "alternative" for c in g.children(earlier)):
-                body = g.child_by_field(earlier, "consequence")
-                stmts = g.children(body) if body is not None else []
-                if stmts and g.kinds[stmts[-1]] in _EXITS:
-                    facts.append((g.child_by_field(earlier, "condition"), False))
-        return facts
+    def _earlier_exits(self, path: str, g: ProgramGraph, block: int, statement: int,
+                       use: int) -> list[tuple[int, bool]]:
+        """The asserts and exiting ifs before ``statement`` in ``block`` whose condition
+        mentions what ``use`` names (indexed once per block: a module of 30,000
+        statements must not scan the ones before each use)."""
+        found = self._exits.get((path, block))
+        if found is None or found[0] is not g:
+            found = self._exits[(path, block)] = (g, _block_exits(g, block))
+        candidates = found[1].get(g.text(use))
+        if not candidates:
+            return []
+        position = g.start_bytes[statement]
+        return [(cond, truth) for start, cond, truth in candidates if start < position]
 
     # -- what a condition says -----------------------------------------------------------
     def _apply(self, path: str, g: ProgramGraph, cond: int, truth: bool, use: int, value: Type) -> Type:
+        """Narrow ``value`` by one condition (not ``and``, ``or``, ``not``: :func:`_split`
+        takes those apart, so that a 1,000-term chain is data, not recursion)."""
         kind = g.kinds[cond]
-        if kind == "parenthesized_expression" and g.children(cond):
-            return self._apply(path, g, g.children(cond)[0], truth, use, value)
-        if kind == "not_operator":
-            arg = g.child_by_field(cond, "argument")
-            return self._apply(path, g, arg, not truth, use, value) if arg is not None else value
-        if kind == "boolean_operator":
-            left, right = g.child_by_field(cond, "left"), g.child_by_field(cond, "right")
-            is_and = " and " in g.text(cond)[g.end_bytes[left] - g.start_bytes[cond]:g.start_bytes[right] - g.start_bytes[cond] + 1] \
-                or g.text(cond)[g.end_bytes[left] - g.start_bytes[cond]:].lstrip().startswith("and")
-            if is_and == truth:   # `a and b` true, or `a or b` false: both hold
-                value = self._apply(path, g, left, truth, use, value)
-                return self._apply(path, g, right, truth, use, value)
-            return value
         if self._same_target(g, cond, use):
             return without_none(value) if truth else value
         if kind == "comparison_operator":
@@ -181,3 +180,56 @@ class Narrower:
         if kind == "attribute":
             return set(g.predecessors(expr, EdgeKind.DFG)) == set(g.predecessors(use, EdgeKind.DFG))
         return False
+
+
+def _split(g: ProgramGraph, cond: int, truth: bool) -> list[tuple[int, bool]] | None:
+    """The conditions ``cond`` being ``truth`` amounts to, all holding (``[]``: none
+    known), or None when ``cond`` is not a parenthesis, ``not``, ``and`` or ``or``."""
+    kind = g.kinds[cond]
+    if kind == "parenthesized_expression":
+        kids = g.children(cond)
+        return [(kids[0], truth)] if kids else []
+    if kind == "not_operator":
+        arg = g.child_by_field(cond, "argument")
+        return [(arg, not truth)] if arg is not None else []
+    if kind == "boolean_operator":
+        left, right = g.child_by_field(cond, "left"), g.child_by_field(cond, "right")
+        if left is None or right is None:
+            return []
+        is_and = b"and" in g.source.data[g.end_bytes[left]:g.start_bytes[right]].split()
+        # `a and b` true, or `a or b` false: both hold; otherwise neither is known
+        return [(left, truth), (right, truth)] if is_and == truth else []
+    return None
+
+
+def _block_exits(g: ProgramGraph, block: int) -> dict[str, list[tuple[int, int, bool]]]:
+    """The text of each name or attribute a condition mentions -> (statement start,
+    condition, truth), for each ``assert`` and each ``if`` without ``else`` whose
+    body ends by leaving."""
+    found: dict[str, list[tuple[int, int, bool]]] = {}
+    for statement in g.children(block):
+        kind = g.kinds[statement]
+        if kind == "assert_statement" and g.children(statement):
+            cond, truth = g.children(statement)[0], True
+        elif kind == "if_statement" and not any(g.fields[c] == "alternative" for c in g.children(statement)):
+            body = g.child_by_field(statement, "consequence")
+            stmts = g.children(body) if body is not None else []
+            cond, truth = g.child_by_field(statement, "condition"), False
+            if cond is None or not stmts or g.kinds[stmts[-1]] not in _EXITS:
+                continue
+        else:
+            continue
+        for name in _mentioned(g, cond):
+            found.setdefault(name, []).append((g.start_bytes[statement], cond, truth))
+    return found
+
+
+def _mentioned(g: ProgramGraph, cond: int) -> set[str]:
+    """The texts of the names and attributes inside ``cond``: what a fact can narrow."""
+    names, todo = set(), [cond]
+    while todo:
+        node = todo.pop()
+        if g.kinds[node] in ("name_load", "identifier", "attribute"):
+            names.add(g.text(node))
+        todo.extend(g.children(node))
+    return names

@@ -26,7 +26,7 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Union
+from typing import Callable, Iterable, Union
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +96,8 @@ class FunctionRef:
 Type = Union[UnknownType, NeverType, ClassType, TypeOfClass, UnionType, CallableType, ModuleType,
              TypeVarType, FunctionRef]
 
+_TYPE_CLASSES = (UnknownType, NeverType, ClassType, TypeOfClass, UnionType, CallableType, ModuleType,
+                 TypeVarType, FunctionRef)
 UNKNOWN = UnknownType()
 NEVER = NeverType()
 NONE = ClassType("None")
@@ -103,11 +105,16 @@ INT, FLOAT, COMPLEX = ClassType("int"), ClassType("float"), ClassType("complex")
 STR, BYTES, BOOL = ClassType("str"), ClassType("bytes"), ClassType("bool")
 OBJECT = ClassType("object")
 _MAX_UNION = 32    # an inferred union wider than this is `object` (loops must not grow it forever)
+MAX_TYPE_DEPTH = 8  # type arguments nested deeper than this are Unknown (``x = [x]`` in a loop must end)
 _NUMERIC_RANK = {"bool": 0, "int": 1, "float": 2, "complex": 3}
 
 
 def is_known(t: Type) -> bool:
     return not isinstance(t, (UnknownType, TypeVarType, NeverType))
+
+
+def is_type(value: object) -> bool:
+    return isinstance(value, _TYPE_CLASSES)
 
 
 def is_partly_unknown(t: Type) -> bool:
@@ -166,6 +173,55 @@ def _merge_generics(types: set[Type]) -> set[Type]:
     return types
 
 
+def each(t: Type, answer: Callable[[Type], Type]) -> Type:
+    """``answer`` for every member of ``t``, joined.  ``Never`` (no value yet: an
+    answer still being worked out in a cycle) gives ``Never``, so that nothing is
+    built from it that a later pass could not take back."""
+    if isinstance(t, NeverType):
+        return NEVER
+    results = [answer(m) for m in members(t)]
+    return make_union(results) if results else UNKNOWN
+
+
+def capped(t: Type, depth: int = MAX_TYPE_DEPTH) -> Type:
+    """``t`` with type arguments nested deeper than ``depth`` replaced by Unknown."""
+    return _cut(t, depth) if _deeper_than(t, depth) else t
+
+
+def _deeper_than(t: Type, depth: int) -> bool:
+    if depth <= 0:
+        return True
+    if isinstance(t, ClassType):
+        return any(_deeper_than(a, depth - 1) for a in t.args)
+    if isinstance(t, UnionType):
+        return any(_deeper_than(m, depth) for m in t.items)
+    if isinstance(t, TypeOfClass):
+        return _deeper_than(t.cls, depth - 1)
+    if isinstance(t, CallableType):
+        return any(_deeper_than(p, depth - 1) for p in (*(t.params or ()), t.ret))
+    if isinstance(t, FunctionRef) and t.bound is not None:
+        return _deeper_than(t.bound, depth - 1)
+    return False
+
+
+def _cut(t: Type, depth: int) -> Type:
+    if depth <= 0:
+        return UNKNOWN
+    if isinstance(t, ClassType):
+        return ClassType(t.name, tuple(_cut(a, depth - 1) for a in t.args))
+    if isinstance(t, UnionType):
+        return make_union((_cut(m, depth) for m in t.items), widen=False)
+    if isinstance(t, TypeOfClass):
+        cls = _cut(t.cls, depth - 1)
+        return TypeOfClass(cls) if isinstance(cls, ClassType) else UNKNOWN
+    if isinstance(t, CallableType):
+        params = None if t.params is None else tuple(_cut(p, depth - 1) for p in t.params)
+        return CallableType(params, _cut(t.ret, depth - 1))
+    if isinstance(t, FunctionRef) and t.bound is not None:
+        return FunctionRef(t.path, t.node, _cut(t.bound, depth - 1))
+    return t
+
+
 def join(*types: Type) -> Type:
     return make_union(types)
 
@@ -176,7 +232,9 @@ def without_none(t: Type) -> Type:
 
 
 def known_part(t: Type) -> Type:
-    """``t`` without its Unknown members (Unknown if nothing is known)."""
+    """``t`` without its Unknown members (Unknown if nothing is known; Never stays)."""
+    if isinstance(t, NeverType):
+        return NEVER
     rest = [m for m in members(t) if is_known(m)]
     return make_union(rest) if rest else UNKNOWN
 

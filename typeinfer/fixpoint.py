@@ -1,0 +1,242 @@
+"""The engine's memo: every question answered once, cycles iterated to a fixpoint.
+
+A question is a key such as ``("expr", path, node)`` and a function that answers
+it by asking other questions.  A question asked again while it is being answered
+(a loop, mutual recursion, ``self.n = self.n + 1``) reads its current
+approximation, ``Never`` at first.  Whatever is built from an approximation is
+*provisional*: it is kept only for the current pass of the cycle's root (the
+lowest question on the stack that anything read early, Tarjan's low link), and the
+root answers again, with the approximations the last pass produced, until no
+approximation that was read differs from the answer it stood for.  Then the root
+and every provisional answer under it become final together.  The answers are the
+fixpoint of the questions' equations, so they do not depend on which question was
+asked first, and no answer built on an unfinished one is ever cached.
+
+Widening: a cycle that still changes after ``_JOIN_AFTER`` passes only grows
+(each pass's answer is joined with the last), types are cut at ``MAX_TYPE_DEPTH``
+levels of nesting and unions at 32 members (:func:`make_union`), and a cycle is
+closed after ``_MAX_PASSES`` passes whatever it says (counted in ``unconverged``).
+
+Depth: questions nest on Python's stack.  Past the levels the stack has room for,
+the deepest question unwinds the stack (:class:`_Deeper`) and is answered first,
+from the bottom, then the question that needed it is asked again: a chain of
+30,000 assignments costs twice its length, not 30,000 stack frames.  A cycle longer
+than the stack allows is cut where it would loop (the one place answers may depend
+on the order; ``cut`` counts them).
+
+Example (``x`` read in the loop is the root; ``y`` and ``z`` are provisional)::
+
+    x = 0
+    for it in items:
+        y = x          # pass 1: int (x = Never inside the loop); pass 2: float
+        z = y
+        x = z + 1.5    # pass 1: float; pass 2: float, unchanged: all final
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Callable
+
+from .types import NEVER, Type, capped, is_type, make_union
+
+logger = logging.getLogger(__name__)
+
+_JOIN_AFTER = 4        # passes after which a cycle's answers only grow
+_MAX_PASSES = 12       # passes after which a cycle is closed as it stands
+_FRAMES_PER_LEVEL = 12  # Python frames one question level may take (the longest paths)
+_HEADROOM = 120        # frames left free below Python's recursion limit
+_MIN_LEVELS = 4
+IN_PROGRESS = object()   # the marker a shared store holds while an engine computes a key
+
+
+class Deeper(Exception):
+    """Internal: unwinds the stack to the outermost question, which answers ``key``
+    first.  Never escapes :meth:`Memo.ask`."""
+
+    def __init__(self, key: tuple, compute: Callable[[], object], store: dict, context: object) -> None:
+        super().__init__(key[0])
+        self.key, self.compute, self.store, self.context = key, compute, store, context
+
+
+class _Frame:
+    __slots__ = ("key", "index", "low", "start", "reentered", "changed", "members", "context", "store", "passes")
+
+    def __init__(self, key: tuple, index: int, context: object, store: dict, start: object) -> None:
+        self.key, self.index, self.low = key, index, index
+        self.context, self.store, self.start = context, store, start
+        self.reentered = self.changed = False
+        self.members: dict[tuple, None] = {}     # provisional answers this frame owns
+        self.passes = 0
+
+
+class Memo:
+    """The stack of open questions and their provisional answers (see the module
+    docstring).  ``shared`` is the store whose keys get an :data:`IN_PROGRESS`
+    marker while this memo computes them (other engines then answer alone)."""
+
+    def __init__(self, shared: dict | None) -> None:
+        self.shared = shared
+        self.context: object = None        # the call-site context questions are asked in
+        self.unconverged = 0
+        self.cut = 0
+        self._stack: list[_Frame] = []
+        self._open: dict[tuple, _Frame] = {}
+        self._provisional: dict[tuple, list] = {}   # key -> [value, owner frame, valid, store]
+        self._cuts: set[tuple] = set()
+        self._max_level = _MIN_LEVELS
+        self._frames_per_level = _FRAMES_PER_LEVEL
+
+    def is_open(self, key: tuple) -> bool:
+        return key in self._open
+
+    def ask(self, key: tuple, compute: Callable[[], object], store: dict, context: object):
+        """The answer to ``key`` (not in ``store``): read from the open cycle, or computed."""
+        frame = self._open.get(key)
+        if frame is not None:                    # asked again while being answered: a cycle
+            frame.reentered = True
+            self._depend(frame.index)
+            return frame.start
+        entry = self._provisional.get(key)
+        if entry is not None and entry[2]:       # answered in this pass of its cycle
+            self._depend(entry[1].index)
+            return entry[0]
+        if key in self._cuts:
+            return entry[0] if entry is not None else NEVER
+        if not self._stack:
+            return self._outermost(key, compute, store, context)
+        if len(self._stack) >= self._max_level:
+            raise Deeper(key, compute, store, context)
+        return self._solve(key, compute, store, context)
+
+    # -- the outermost question: where too deep a stack starts again ------------------------
+    def _outermost(self, key: tuple, compute: Callable[[], object], store: dict, context: object):
+        self._max_level = max(_MIN_LEVELS, (sys.getrecursionlimit() - _stack_depth() - _HEADROOM)
+                              // self._frames_per_level)
+        pending = [(key, compute, store, context)]
+        waiting = {key}
+        try:
+            while True:
+                k, c, s, ctx = pending[-1]
+                try:
+                    value = self._solve(k, c, s, ctx)
+                except Deeper as deeper:
+                    if deeper.key in waiting:    # a cycle longer than the stack has room for
+                        self._cuts.add(deeper.key)
+                        self.cut += 1
+                    else:
+                        pending.append((deeper.key, deeper.compute, deeper.store, deeper.context))
+                        waiting.add(deeper.key)
+                    continue
+                pending.pop()
+                waiting.discard(k)
+                if not pending:
+                    return value
+        finally:
+            self._cuts.clear()
+
+    # -- one question --------------------------------------------------------------------------
+    def _solve(self, key: tuple, compute: Callable[[], object], store: dict, context: object):
+        entry = self._provisional.get(key)
+        frame = _Frame(key, len(self._stack), context, store, entry[0] if entry is not None else NEVER)
+        self._push(frame)
+        saved, self.context = self.context, context
+        try:
+            value = self._passes(frame, compute)
+        except BaseException as err:
+            self._discard(frame)
+            self._pop(frame)
+            if isinstance(err, RecursionError) and frame.index > _MIN_LEVELS:
+                # the estimate of frames per level was short: ask this one from the bottom
+                self._frames_per_level += 4
+                raise Deeper(key, compute, store, context) from None
+            raise
+        finally:
+            self.context = saved
+        self._pop(frame)
+        if frame.low < frame.index:
+            self._keep_provisional(frame, value)
+        else:
+            self._finalize(frame, value)
+        return value
+
+    def _passes(self, frame: _Frame, compute: Callable[[], object]):
+        while True:
+            value = compute()
+            if is_type(value):
+                value = capped(value)
+                if frame.passes >= _JOIN_AFTER and is_type(frame.start):
+                    value = make_union([frame.start, value])
+            if frame.low < frame.index or not (frame.changed or frame.reentered and value != frame.start):
+                return value
+            frame.passes += 1
+            if frame.passes >= _MAX_PASSES:
+                self.unconverged += 1
+                logger.debug("a cycle at %s did not settle in %d passes", frame.key[0], _MAX_PASSES)
+                return value
+            self._next_pass(frame, value)
+
+    def _next_pass(self, frame: _Frame, value: object) -> None:
+        frame.start = value
+        self._provisional[frame.key] = [value, frame, False, frame.store]
+        for k in frame.members:
+            entry = self._provisional.get(k)
+            if entry is not None:
+                entry[2] = False
+        frame.reentered = frame.changed = False
+
+    def _depend(self, index: int) -> None:
+        top = self._stack[-1]
+        if index < top.low:
+            top.low = index
+
+    def _push(self, frame: _Frame) -> None:
+        self._stack.append(frame)
+        self._open[frame.key] = frame
+        if frame.store is self.shared:
+            frame.store[frame.key] = IN_PROGRESS
+
+    def _pop(self, frame: _Frame) -> None:
+        self._stack.pop()
+        del self._open[frame.key]
+        if frame.store is self.shared and frame.store.get(frame.key) is IN_PROGRESS:
+            del frame.store[frame.key]
+
+    def _keep_provisional(self, frame: _Frame, value: object) -> None:
+        owner = self._stack[frame.low]
+        self._provisional[frame.key] = [value, owner, True, frame.store]
+        owner.members[frame.key] = None
+        for k in frame.members:
+            entry = self._provisional.get(k)
+            if entry is not None and entry[1] is frame:
+                entry[1] = owner
+            owner.members[k] = None
+        if frame.changed or frame.reentered and value != frame.start:
+            owner.changed = True
+        self._depend(frame.low)
+
+    def _finalize(self, frame: _Frame, value: object) -> None:
+        self._provisional.pop(frame.key, None)
+        frame.store[frame.key] = value
+        for k in frame.members:
+            entry = self._provisional.get(k)
+            if entry is not None and entry[1] is frame:
+                del self._provisional[k]
+                if entry[2]:
+                    entry[3][k] = entry[0]
+
+    def _discard(self, frame: _Frame) -> None:
+        self._provisional.pop(frame.key, None)
+        for k in frame.members:
+            entry = self._provisional.get(k)
+            if entry is not None and entry[1] is frame:
+                del self._provisional[k]
+
+
+def _stack_depth() -> int:
+    depth, f = 0, sys._getframe(1)
+    while f is not None:
+        depth += 1
+        f = f.f_back
+    return depth
