@@ -187,6 +187,8 @@ class CallModel:
         mapping = self._receiver_mapping(fn, g, node)
         self._bind_arguments(fn.path, g, node, fn.bound is not None, args, kwargs, mapping)
         context = self.engine.callsites.context_for(fn, g, node, args, kwargs)
+        if context is NEVER:
+            return NEVER
         if context is None:
             ret = self.declared_or_inferred_return(fn.path, node)
         else:
@@ -328,12 +330,26 @@ class CallModel:
             return UNKNOWN
         inferred = self.inferred_return(path, function)
         if self.engine.context is None and not is_known(known_part(inferred)):
-            # nothing said in general: what the calls found across the project get
-            answers = [self.engine.exprs.type_of(p, call) for p, call in self.call_sites(path, function)]
-            joined = make_union(answers) if answers else UNKNOWN
+            joined = self._returns_at_call_sites(path, function)    # nothing said in general
             if is_known(known_part(joined)):
                 return joined
         return inferred
+
+    def _returns_at_call_sites(self, path: str, function: int) -> Type:
+        """The join of ``function``'s returns evaluated for the arguments of each call
+        the graphs link to it (plain functions: a method's receiver is not known there)."""
+        g = self.engine.graph(path)
+        params = self.signature(path, g, function)
+        if params and self.implicit(path, g, function, params, params[0]) is not None:
+            return UNKNOWN
+        fn, callsites = FunctionRef(path, function), self.engine.callsites
+        answers = []
+        for site_path, call in self.call_sites(path, function):
+            args, kwargs = self._arguments(site_path, self.engine.graph(site_path), call)
+            context = callsites.context_for(fn, g, function, args, kwargs)
+            if context is not None and context is not NEVER:
+                answers.append(callsites.answer(context, lambda: self.declared_or_inferred_return(path, function)))
+        return make_union(answers) if answers else UNKNOWN
 
     def inferred_return(self, path: str, function: int) -> Type:
         g = self.engine.graph(path)

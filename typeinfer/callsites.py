@@ -92,15 +92,24 @@ class CallSites:
         if self._budget is not None and self.engine.steps > self._budget[0]:
             raise _OverBudget(self._budget[1])
 
+    def is_candidate(self, path: str, g: ProgramGraph, node: int) -> bool:
+        """Whether calls of the function at ``node`` are evaluated for their arguments."""
+        return not self.engine.is_stub(path) and g.kinds[node] == "function_definition" \
+            and g.child_by_field(node, "return_type") is None \
+            and g.end_bytes[node] - g.start_bytes[node] <= _MAX_FUNCTION_BYTES
+
     def context_for(self, fn: "FunctionRef", g: ProgramGraph, node: int, args: list[Type],
-                    kwargs: dict[str, Type]) -> CallContext | None:
-        """The context to evaluate ``fn`` (at ``node``) in for this call, or None."""
+                    kwargs: dict[str, Type]) -> CallContext | NeverType | None:
+        """The context to evaluate ``fn`` (at ``node``) in for this call, None for the
+        context-free answer, or ``Never`` when an argument has no value yet (a cycle's
+        first pass: the call has none either, rather than a wider answer that the
+        cycle could not take back)."""
         engine = self.engine
-        if engine.is_stub(fn.path) or g.kinds[node] != "function_definition" \
-                or g.child_by_field(node, "return_type") is not None \
-                or g.end_bytes[node] - g.start_bytes[node] > _MAX_FUNCTION_BYTES:
+        if not self.is_candidate(fn.path, g, node):
             return None
         arguments = self._arguments(fn, g, node, args, kwargs)
+        if isinstance(arguments, NeverType):
+            return arguments
         if not arguments:
             return None
         caller = engine.context
@@ -112,7 +121,7 @@ class CallSites:
         return CallContext(fn.path, node, g.start_bytes[node], g.end_bytes[node], arguments, depth)
 
     def _arguments(self, fn: "FunctionRef", g: ProgramGraph, node: int, args: list[Type],
-                   kwargs: dict[str, Type]) -> tuple[tuple[int, Type], ...]:
+                   kwargs: dict[str, Type]) -> tuple[tuple[int, Type], ...] | NeverType:
         calls = self.engine.calls
         params = calls.signature(fn.path, g, node)
         implicit = bool(params) and calls.implicit(fn.path, g, node, params, params[0]) is not None
@@ -127,6 +136,8 @@ class CallSites:
                     or implicit and fn.bound is None and p is params[0]:
                 continue
             t = passed.get(p.node)
+            if isinstance(t, NeverType):
+                return t
             if t is None and p.default is not None:
                 t = self.engine.exprs.type_of(fn.path, p.default)
             if t is not None and _is_usable(t):

@@ -229,6 +229,11 @@ class TypeEngine:
         """Cycles closed after the most passes, before their answers settled."""
         return self._solver.unconverged
 
+    @property
+    def cut_cycles(self) -> int:
+        """Cycles longer than every stack together, cut where they would loop."""
+        return self._solver.cut
+
     # -- the questions predictions ask ------------------------------------------------
     def return_type(self, path: str, function: int) -> Type:
         return self.calls.declared_or_inferred_return(path, function)

@@ -17,12 +17,15 @@ Widening: a cycle that still changes after ``_JOIN_AFTER`` passes only grows
 levels of nesting and unions at 32 members (:func:`make_union`), and a cycle is
 closed after ``_MAX_PASSES`` passes whatever it says (counted in ``unconverged``).
 
-Depth: questions nest on Python's stack.  Past the levels the stack has room for,
-the deepest question unwinds the stack (:class:`_Deeper`) and is answered first,
-from the bottom, then the question that needed it is asked again: a chain of
-30,000 assignments costs twice its length, not 30,000 stack frames.  A cycle longer
-than the stack allows is cut where it would loop (the one place answers may depend
-on the order; ``cut`` counts them).
+Depth: questions nest on Python's stack.  Past the levels one stack has room for,
+a question goes on in a new thread (a fresh stack; the asking thread waits), up to
+``_MAX_THREADS`` stacks, so that long cycles (an email parser's fifty mutually
+recursive functions) are iterated whole.  Past those, the deepest question unwinds
+every stack (:class:`Deeper`) and is answered first, from the bottom, then the
+question that needed it is asked again: a chain of 30,000 assignments costs about
+twice its length, not 30,000 nested questions.  A cycle longer than all the stacks
+together is cut where it would loop (the one place answers may depend on the
+order; ``cut`` counts them).
 
 Example (``x`` read in the loop is the root; ``y`` and ``z`` are provisional)::
 
@@ -37,6 +40,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from typing import Callable
 
 from .types import NEVER, Type, capped, is_type, make_union
@@ -48,6 +52,8 @@ _MAX_PASSES = 12       # passes after which a cycle is closed as it stands
 _FRAMES_PER_LEVEL = 12  # Python frames one question level may take (the longest paths)
 _HEADROOM = 120        # frames left free below Python's recursion limit
 _MIN_LEVELS = 4
+_MAX_THREADS = 12      # stacks one question may span before the deepest unwinds
+_THREAD_FRAMES = 16    # frames a new thread's stack holds before its first question
 IN_PROGRESS = object()   # the marker a shared store holds while an engine computes a key
 
 
@@ -85,8 +91,9 @@ class Memo:
         self._open: dict[tuple, _Frame] = {}
         self._provisional: dict[tuple, list] = {}   # key -> [value, owner frame, valid, store]
         self._cuts: set[tuple] = set()
-        self._max_level = _MIN_LEVELS
+        self._max_level = _MIN_LEVELS       # stack length at which this thread's stack is full
         self._frames_per_level = _FRAMES_PER_LEVEL
+        self._threads = 0
 
     def is_open(self, key: tuple) -> bool:
         return key in self._open
@@ -107,18 +114,47 @@ class Memo:
         if not self._stack:
             return self._outermost(key, compute, store, context)
         if len(self._stack) >= self._max_level:
-            raise Deeper(key, compute, store, context)
+            if self._threads >= _MAX_THREADS:
+                raise Deeper(key, compute, store, context)
+            return self._on_new_stack(key, compute, store, context)
         return self._solve(key, compute, store, context)
+
+    def _levels(self, depth: int) -> int:
+        """The question levels a stack already ``depth`` frames deep has room for."""
+        return max(_MIN_LEVELS, (sys.getrecursionlimit() - depth - _HEADROOM) // self._frames_per_level)
+
+    def _on_new_stack(self, key: tuple, compute: Callable[[], object], store: dict, context: object):
+        """:meth:`_solve` in a new thread, this one waiting: the same memo, a fresh stack."""
+        outcome: dict[str, object] = {}
+
+        def run() -> None:
+            try:
+                outcome["value"] = self._solve(key, compute, store, context)
+            except BaseException as err:   # handed to the waiting thread, which raises it
+                outcome["error"] = err
+
+        saved = self._max_level
+        self._max_level = len(self._stack) + self._levels(_THREAD_FRAMES)
+        self._threads += 1
+        try:
+            worker = threading.Thread(target=run, name="typelens-question", daemon=True)
+            worker.start()
+            worker.join()
+        finally:
+            self._threads -= 1
+            self._max_level = saved
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["value"]
 
     # -- the outermost question: where too deep a stack starts again ------------------------
     def _outermost(self, key: tuple, compute: Callable[[], object], store: dict, context: object):
-        self._max_level = max(_MIN_LEVELS, (sys.getrecursionlimit() - _stack_depth() - _HEADROOM)
-                              // self._frames_per_level)
         pending = [(key, compute, store, context)]
         waiting = {key}
         try:
             while True:
                 k, c, s, ctx = pending[-1]
+                self._max_level = self._levels(_stack_depth())
                 try:
                     value = self._solve(k, c, s, ctx)
                 except Deeper as deeper:
