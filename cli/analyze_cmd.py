@@ -16,7 +16,7 @@ import typer
 from typelens.analyzer import InputError
 from typelens.typeinfer.run import InferOptions, check_paths
 
-from typelens.typeinfer.settings import load_settings, parse_code_list
+from typelens.typeinfer.settings import load_settings
 from .positions import human_position
 from .sarif import sarif_document
 
@@ -58,22 +58,20 @@ def _display_map(paths: list[Path]) -> dict[str, Path]:
 def analyze_command(
     paths: list[Path] = typer.Argument(..., help="Files or directories to check."),
     fmt: AnalyzeFormat = typer.Option(AnalyzeFormat.text, "--format", "-f", help="Output format."),
-    select: str = typer.Option("", "--select", help="Comma list of rule codes to report (all by default)."),
-    ignore: str = typer.Option("", "--ignore", help="Comma list of rule codes to leave out."),
+    select: str = typer.Option(None, "--select", help="Comma list of rule codes to report (replaces the file's `select`)."),
+    ignore: str = typer.Option(None, "--ignore", help="Comma list of rule codes to leave out."),
+    python: str = typer.Option(None, "--python", help="The project's Python environment or interpreter (default: $VIRTUAL_ENV, then .venv, then python on PATH)."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
 ) -> None:
     """Report problems found from inferred types (exit 1 when there are findings)."""
     try:
-        settings = load_settings(paths[0])
-        chosen = parse_code_list(select, "--select") or settings.select
-        dropped = parse_code_list(ignore, "--ignore") | settings.ignore
-        diagnostics, stats = check_paths(paths, InferOptions())
+        settings = load_settings(paths[0], cli={"select": select, "ignore": ignore, "python": python})
+        diagnostics, stats = check_paths(paths, InferOptions(settings=settings))
         displays = _display_map(paths)
     except (InputError, ValueError) as err:
         typer.echo(f"typelens analyze: {err}", err=True)
         raise typer.Exit(2) from None
-    kept = [d for d in diagnostics if (not chosen or d.code in chosen) and d.code not in dropped
-            and not _excluded(d.path, settings.exclude)]
+    kept = [d for d in diagnostics if settings.is_enabled(d.code) and not _excluded(d.path, settings.exclude)]
     positions = _positions(displays)
     if fmt is AnalyzeFormat.sarif:
         text = json.dumps(sarif_document(kept, positions), indent=1) + "\n"

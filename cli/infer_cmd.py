@@ -17,6 +17,7 @@ import typer
 
 from typelens.analyzer import InputError, ModelError
 from typelens.typeinfer.run import InferOptions, infer_paths
+from typelens.typeinfer.settings import load_settings
 
 from .positions import human_position
 
@@ -74,20 +75,24 @@ def infer_command(
     no_slice: bool = typer.Option(False, "--no-slice", help="Neural and hybrid modes: the classifier alone."),
     apply: bool = typer.Option(False, "--apply", help="Write the annotations into the files."),
     diff: bool = typer.Option(False, "--diff", help="With --apply: print a unified diff, write nothing."),
-    min_confidence: float = typer.Option(0.8, "--min-confidence", help="With --apply: skip less certain predictions."),
+    min_confidence: float = typer.Option(None, "--min-confidence", help="With --apply: skip less certain predictions (default: min-confidence in [tool.typelens], else 0.8)."),
+    python: str = typer.Option(None, "--python", help="The project's Python environment or interpreter (default: $VIRTUAL_ENV, then .venv, then python on PATH)."),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Build graphs in N processes."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not write the result cache."),
 ) -> None:
     """Infer the types of parameters, returns, variables and attributes."""
     try:
-        options = InferOptions(mode=mode.value, jobs=jobs, use_cache=not no_cache and not apply, model_dir=model,
-                               slice_dir=slice_model, use_slice=not no_slice)
+        settings = load_settings(paths[0], cli={"python": python, "min-confidence": min_confidence,
+                                                "model-path": str(model) if model else None})
+        options = InferOptions(mode=mode.value, jobs=jobs, use_cache=not no_cache and not apply,
+                               model_dir=settings.model_path, slice_dir=slice_model, use_slice=not no_slice,
+                               settings=settings)
         result = infer_paths(paths, options)
     except (InputError, ValueError, ModelError) as err:
         typer.echo(f"typelens infer: {err}", err=True)
         raise typer.Exit(2) from None
     if apply or diff:
         from .apply_cmd import apply_predictions
-        code = apply_predictions(result, paths, min_confidence=min_confidence, diff_only=diff)
+        code = apply_predictions(result, paths, min_confidence=settings.min_confidence, diff_only=diff)
         raise typer.Exit(code)
     sys.stdout.write(render_json(result) if fmt is InferFormat.json else render_text(result))

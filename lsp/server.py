@@ -23,7 +23,8 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
-from typelens.typeinfer.settings import Settings, load_settings
+from typelens.analyzer import InputError
+from typelens.typeinfer.settings import Settings, load_settings, with_editor
 
 from .positions import offset_of, position_of
 from .workspace import MAX_DOCUMENT_BYTES, Workspace, path_of_uri
@@ -60,30 +61,6 @@ class TypelensServer(LanguageServer):
 server = TypelensServer()
 
 
-def _settings_from(options, base: Settings) -> Settings:
-    if not isinstance(options, dict):
-        return base
-    section = options.get("typelens", options)
-    if not isinstance(section, dict):
-        return base
-    confidence = section.get("minConfidence", base.min_confidence)
-    if not isinstance(confidence, (int, float)) or not 0 <= confidence <= 1:
-        logger.warning("ignoring minConfidence=%r: not a number in [0, 1]", confidence)
-        confidence = base.min_confidence
-    select = frozenset(section.get("select", base.select) or ())
-    ignore = frozenset(section.get("ignore", base.ignore) or ())
-    model = section.get("modelPath")
-    lm = section.get("lmPath")
-    device = section.get("device", base.device)
-    if not isinstance(device, str):
-        logger.warning("ignoring device=%r: not a string", device)
-        device = base.device
-    guided = section.get("guidedCompletion", base.guided_completion)
-    return Settings(select, ignore, float(confidence), base.exclude, base.source,
-                    Path(model) if isinstance(model, str) and model else base.model_path,
-                    Path(lm) if isinstance(lm, str) and lm else base.lm_path, device, bool(guided))
-
-
 # -- lifecycle ---------------------------------------------------------------------------
 @server.feature(types.INITIALIZE)
 def initialize(ls: TypelensServer, params: types.InitializeParams) -> None:
@@ -92,13 +69,16 @@ def initialize(ls: TypelensServer, params: types.InitializeParams) -> None:
         root = path_of_uri(params.workspace_folders[0].uri)
     elif params.root_uri:
         root = path_of_uri(params.root_uri)
-    settings = Settings()
-    if root is not None and root.exists():
-        try:
-            settings = load_settings(root)
-        except Exception:  # a broken pyproject.toml must not stop the server
-            logger.exception("cannot read [tool.typelens] under %s", root)
-    ls.ws = Workspace(root, _settings_from(params.initialization_options, settings))
+    start = root if root is not None and root.exists() else Path.cwd()
+    try:
+        settings = load_settings(start, editor=params.initialization_options or {}, root=root)
+    except InputError as err:  # a broken pyproject.toml must not stop the server
+        logger.error("%s; using the defaults and the editor's settings", err)
+        settings = with_editor(Settings(), params.initialization_options or {}, root)
+    ls.ws = Workspace(root, settings)
+    session = ls.ws.session
+    if session is not None:
+        logger.info("%s", session.environment.describe())
 
 
 @server.feature(types.INITIALIZED)
@@ -138,7 +118,12 @@ async def _index_workspace(ls: TypelensServer) -> None:
 
 @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
 def did_change_configuration(ls: TypelensServer, params: types.DidChangeConfigurationParams) -> None:
-    ls.ws.set_settings(_settings_from(params.settings, ls.ws.state.settings))
+    try:
+        settings = with_editor(ls.ws.settings, params.settings, ls.ws.root)
+    except InputError as err:
+        logger.error("%s; the settings stay as they were", err)
+        return
+    ls.ws.set_settings(settings)
 
 
 # -- text sync ---------------------------------------------------------------------------
@@ -303,7 +288,7 @@ async def completion(ls: TypelensServer, params: types.CompletionParams) -> type
         return None
     uri, data, offset = at
     entries = await ls.run_interactive(ls.ws.completions, uri, offset)
-    if ls.ws.state.settings.guided_completion:
+    if ls.ws.settings.guided_completion:
         guided = await ls.run_interactive(ls.ws.guided_completion, uri, offset)
         if guided is not None:
             entries = [guided] + entries

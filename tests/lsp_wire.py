@@ -11,9 +11,11 @@ import queue
 
 
 class RawServer:
-    def __init__(self, *args: str) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "typelens.cli", "lsp", *args], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    def __init__(self, *args: str, cwd: str | None = None, env: dict[str, str] | None = None,
+                 command: list[str] | None = None) -> None:
+        command = command or [sys.executable, "-m", "typelens.cli"]
+        self.proc = subprocess.Popen([*command, "lsp", *args], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=cwd, env=env)
         self.messages: "queue.Queue[dict]" = queue.Queue()
         self._next_id = 0
         threading.Thread(target=self._read, daemon=True).start()

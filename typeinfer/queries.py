@@ -14,7 +14,7 @@ call is closed.  Results are plain frozen values.
 
 Example::
 
-    engine = TypeEngine(ProjectIndex(root))
+    engine = AnalysisSession(root).engine()
     facts = members_at(engine, "a.py", b"xs = [1]\\nxs.", 11)
     "append" in facts.names, facts.is_complete        # True, True
 """
@@ -110,9 +110,7 @@ def expression_ending_at(g: ProgramGraph, end: int) -> int | None:
 
 def _patched_engine(engine: TypeEngine, path: str, patched: bytes) -> tuple[TypeEngine, ProgramGraph]:
     graph = build_graph(patched.decode("utf-8", "replace"), path)
-    fresh = TypeEngine(engine.index, engine.project, shared=engine.shared)
-    fresh.use_graph(path, graph)
-    return fresh, graph
+    return engine.fork({path: graph}), graph
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,9 +124,7 @@ class Analysed:
     @classmethod
     def of(cls, engine: TypeEngine, path: str, data: bytes) -> "Analysed":
         graph = build_graph(data.decode("utf-8", "replace"), path)
-        own = TypeEngine(engine.index, engine.project, shared=engine.shared)
-        own.use_graph(path, graph)
-        return cls(own, graph)
+        return cls(engine.fork({path: graph}), graph)
 
 
 def _document_answers(g: ProgramGraph, dot: int) -> int | None:
@@ -263,7 +259,7 @@ class LibraryMembers:
     def __init__(self, limit: int = 2048) -> None:
         self.limit = limit
         self._facts: dict[Type, MemberFacts | None] = {}
-        # the engines' answers about library files (``TypeEngine(shared=...)``):
+        # the engines' answers about library files (``AnalysisSession.engine``):
         # one engine per query, but what they learn about stubs and installed
         # packages stays (engines running at once each answer alone what another
         # is computing, see ``TypeEngine.memo``)

@@ -1,9 +1,10 @@
-"""Running static inference over paths: the façade the CLI and the LSP call.
+"""Running inference and checks over paths: the command line's batch runner.
 
-It finds the project root of each path, builds the project graph (in parallel with
+It finds the project root of each path, opens one
+:class:`~typelens.typeinfer.session.AnalysisSession` for it, builds the project graph (in parallel with
 ``jobs > 1``; for a loose file, one outside any package, only the file and the
 project modules it imports, not every file beside it: a script in ``/tmp`` or a
-home folder),  asks the engine for every prediction, and caches the whole answer by
+home folder), asks it for every prediction, and caches the whole answer by
 the content hash of every file of the project, so that a re-run on an unchanged
 tree reads one JSON file.  A file that fails is reported and the run goes on.
 
@@ -25,13 +26,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from typelens.analyzer import (
-    Diagnostic, GraphConfig, InputError, ProjectIndex, Span, build_graph_safely, build_project_graph,
-    iter_python_files, project_scope,
+    Diagnostic, GraphConfig, InputError, ProjectIndex, Span, build_graph_safely, iter_python_files, project_scope,
 )
 from typelens.analyzer import codes
+from typelens.analyzer.environment import discover_environment
 
-from .engine import TypeEngine
-from .predictions import FilePredictor, Prediction
+from .predictions import Prediction
+from .session import AnalysisSession, project_root_of
+from .settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +50,7 @@ class InferOptions:
     use_cache: bool = True
     cache_dir: Path | None = None
     max_bytes: int = GraphConfig().max_bytes
+    settings: Settings = Settings()
 
     def __post_init__(self) -> None:
         if self.mode not in ("static", "neural", "hybrid"):
@@ -76,15 +79,8 @@ class InferResult:
     predictions: list[Prediction] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     stats: dict = field(default_factory=dict)
-    engines: dict = field(default_factory=dict)   # root -> TypeEngine (not for the cache)
-
-
-def project_root_of(path: Path) -> Path:
-    """The directory above the outermost package containing ``path``."""
-    current = path if path.is_dir() else path.parent
-    while (current / "__init__.py").exists() and current.parent != current:
-        current = current.parent
-    return current
+    sessions: dict = field(default_factory=dict)   # root -> AnalysisSession (not for the cache)
+    engines: dict = field(default_factory=dict)    # root -> the session's engine that answered
 
 
 def file_sets(paths: list[Path]) -> list[FileSet]:
@@ -105,6 +101,13 @@ def _digest(files: list[Path], options: InferOptions, root: Path, scope: Path | 
     scope = scope or root
     h = hashlib.blake2b(digest_size=20)
     h.update(f"{CACHE_VERSION}|{options.mode}|{options.model_dir}|{options.slice_dir}|{options.use_slice}|{options.max_bytes}|{root}".encode())
+    # the environment imports resolve in: which one, and its folders' times (a package installed or removed)
+    environment = discover_environment(root, options.settings.python)
+    for folder in environment.search_paths:
+        try:
+            h.update(f"{folder}|{folder.stat().st_mtime_ns}".encode())
+        except OSError:
+            h.update(f"{folder}|missing".encode())
     if options.mode != "static":
         # a model retrained in the same folder changes the answers: its files' sizes and times
         from .hybrid import DEFAULT_MODEL, DEFAULT_SLICE
@@ -139,6 +142,7 @@ def infer_paths(paths: list[Path], options: InferOptions) -> InferResult:
             cache_hits += 1
             continue
         predictions, diagnostics, engine = _infer_set(fs, options)
+        result.sessions[str(fs.root)] = engine.session
         result.engines[str(fs.root)] = engine
         result.predictions.extend(predictions)
         result.diagnostics.extend(diagnostics)
@@ -166,14 +170,26 @@ def project_files(index: ProjectIndex, fs: FileSet, limit: int = 256) -> list[Pa
         if graph is None:
             continue
         order.append(path)
-        importer, is_package = index.module_of(path), path.stem == "__init__"
         for binding in graph.imports:
-            module = index.absolute_module(importer, binding.module, binding.level, importer_is_package=is_package)
+            module = index.imported_module(path, binding)
             for name in (module, f"{module}.{binding.name}" if binding.name else ""):
                 found = index.resolve_module(name)
                 if found is not None and found.path is not None and found.path.resolve() in project:
                     todo.append(found.path.resolve())
     return order
+
+
+def open_session(fs: FileSet, options: InferOptions) -> AnalysisSession:
+    """The session of one path argument, its project graph built (graphs in
+    ``options.jobs`` processes)."""
+    session = AnalysisSession(fs.root, options.settings, scope=fs.scope,
+                              config=GraphConfig(max_bytes=options.max_bytes))
+    if options.jobs > 1 and len(fs.files) > 1:
+        with ProcessPoolExecutor(max_workers=options.jobs) as pool:
+            for path, graph in pool.map(_build_one, [(str(f), options.max_bytes) for f in fs.files], chunksize=4):
+                session.index.adopt(Path(path), graph)
+    session.build_project(project_files(session.index, fs))
+    return session
 
 
 def _infer_set(fs: FileSet, options: InferOptions):
@@ -182,25 +198,16 @@ def _infer_set(fs: FileSet, options: InferOptions):
         from .hybrid import NeuralAssistant
         # before any analysis: a bad model folder is a clear one-line error at once (ModelError propagates)
         assistant = NeuralAssistant(options.model_dir, options.slice_dir, use_slice=options.use_slice)
-    config = GraphConfig(max_bytes=options.max_bytes)
-    index = ProjectIndex(fs.root, config=config, scope=fs.scope)
-    if options.jobs > 1 and len(fs.files) > 1:
-        with ProcessPoolExecutor(max_workers=options.jobs) as pool:
-            for path, graph in pool.map(_build_one, [(str(f), options.max_bytes) for f in fs.files], chunksize=4):
-                index.adopt(Path(path), graph)
-    project = build_project_graph(index, project_files(index, fs))
-    engine = TypeEngine(index, project)
+    session = open_session(fs, options)
+    engine = session.engine(share_library=False)      # one engine for the whole set: its answers are shared
     predictions: list[Prediction] = []
     diagnostics: list[Diagnostic] = []
     for path in fs.files:
         display = path.name if fs.single else str(path.relative_to(fs.base))
         try:
-            graph = engine.graph(str(path))
-            diagnostics.extend(_with_path(d, display) for d in graph.diagnostics)
-            found = FilePredictor(engine, str(path), display).run()
-            if assistant is not None:
-                found = assistant.refine(engine, str(path), found, options.mode)
-            predictions.extend(found)
+            analysis = session.analyse(path, display=display, engine=engine)
+            diagnostics.extend(_with_path(d, display) for d in analysis.graph.diagnostics)
+            predictions.extend(analysis.predictions(options.mode, assistant))
         except Exception as err:  # the per-file boundary: report it, go on with the rest
             logger.exception("inference failed on %s", path)
             message = codes.INTERNAL_ERROR.format(reason=f"{type(err).__name__}: {err}")
@@ -209,19 +216,18 @@ def _infer_set(fs: FileSet, options: InferOptions):
 
 
 def check_paths(paths: list[Path], options: InferOptions) -> tuple[list[Diagnostic], dict]:
-    """Every ``analyze`` diagnostic for the ``.py`` files under ``paths``."""
-    from .checks import FileChecker
+    """Every ``analyze`` diagnostic the settings enable, for the ``.py`` files under ``paths``."""
     started = time.perf_counter()
     diagnostics: list[Diagnostic] = []
     files = 0
     for fs in file_sets(paths):
-        index = ProjectIndex(fs.root, config=GraphConfig(max_bytes=options.max_bytes), scope=fs.scope)
-        engine = TypeEngine(index, build_project_graph(index, project_files(index, fs)))
+        session = open_session(fs, options)
+        engine = session.engine(share_library=False)
         for path in fs.files:
             files += 1
             display = path.name if fs.single else str(path.relative_to(fs.base))
             try:
-                diagnostics.extend(FileChecker(engine, str(path), display).run())
+                diagnostics.extend(session.analyse(path, display=display, engine=engine).diagnostics())
             except Exception as err:  # the per-file boundary: report it, go on with the rest
                 logger.exception("analysis failed on %s", path)
                 message = codes.INTERNAL_ERROR.format(reason=f"{type(err).__name__}: {err}")
