@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from typelens.analyzer import EdgeKind, ProjectIndex, ScopeKind, build_graph, source_from_bytes
-from typelens.analyzer.project_graph import build_project_graph
 from typelens.typeinfer.callables import signature
 from typelens.typeinfer.engine import TypeEngine
+from typelens.typeinfer.session import AnalysisSession
 from typelens.typeinfer.types import render
 
 from .conftest import DATA, ROOT
@@ -88,8 +88,9 @@ def _questions(engine: TypeEngine, path: str) -> list[tuple[str, int]]:
 
 
 def _answers(root: Path, files: tuple[Path, ...], path: Path, order=None) -> tuple[dict, TypeEngine]:
-    index = _INDEXES.setdefault(root, ProjectIndex(root))
-    engine = TypeEngine(index, build_project_graph(index, list(files)))
+    session = AnalysisSession(index=_INDEXES.setdefault(root, ProjectIndex(root)))
+    session.build_project(list(files))
+    engine = session.engine(share_library=False)       # every answer worked out afresh
     where = str(path.resolve())
     ask = {"return": engine.return_type, "param": engine.parameter_type, "symbol": engine.symbol_type,
            "expr": engine.exprs.type_of}
