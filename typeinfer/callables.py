@@ -47,7 +47,6 @@ _ITERABLES = frozenset({"Iterable", "Iterator", "Sequence", "Collection", "Rever
                         "frozenset"})
 _MAPPINGS = frozenset({"Mapping", "MutableMapping", "SupportsKeysAndGetItem", "dict"})
 _USAGE_CANDIDATES = ("str", "list", "dict", "set", "bytes", "int", "float", "tuple")
-_MAX_SITES = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,13 +131,14 @@ class CallModel:
         if g.kinds[function] == "name_load" and g.names.get(function) == "super":
             return self._super(path, g, call)
         callee = self.engine.exprs.type_of(path, function)
-        args, kwargs = self._arguments(path, g, call)
+        args, kwargs = self.arguments(path, g, call)
         if g.kinds[function] == "name_load" and g.names.get(function) == "round" and args:
             # round(x) is an int; round(x, n) keeps x's type (typeshed says it with protocols)
             return ClassType("int") if len(args) == 1 and "ndigits" not in kwargs else args[0]
         return self.call_value(callee, args, kwargs)
 
-    def _arguments(self, path: str, g: ProgramGraph, call: int) -> tuple[list[Type], dict[str, Type]]:
+    def arguments(self, path: str, g: ProgramGraph, call: int) -> tuple[list[Type], dict[str, Type]]:
+        """The types of a call's positional and keyword arguments (``*``/``**`` left out)."""
         arg_list = g.child_by_field(call, "arguments")
         args: list[Type] = []
         kwargs: dict[str, Type] = {}
@@ -330,26 +330,10 @@ class CallModel:
             return UNKNOWN
         inferred = self.inferred_return(path, function)
         if self.engine.context is None and not is_known(known_part(inferred)):
-            joined = self._returns_at_call_sites(path, function)    # nothing said in general
+            joined = self.engine.callsites.returns_at_call_sites(path, function)    # nothing said in general
             if is_known(known_part(joined)):
                 return joined
         return inferred
-
-    def _returns_at_call_sites(self, path: str, function: int) -> Type:
-        """The join of ``function``'s returns evaluated for the arguments of each call
-        the graphs link to it (plain functions: a method's receiver is not known there)."""
-        g = self.engine.graph(path)
-        params = self.signature(path, g, function)
-        if params and self.implicit(path, g, function, params, params[0]) is not None:
-            return UNKNOWN
-        fn, callsites = FunctionRef(path, function), self.engine.callsites
-        answers = []
-        for site_path, call in self.call_sites(path, function):
-            args, kwargs = self._arguments(site_path, self.engine.graph(site_path), call)
-            context = callsites.context_for(fn, g, function, args, kwargs)
-            if context is not None and context is not NEVER:
-                answers.append(callsites.answer(context, lambda: self.declared_or_inferred_return(path, function)))
-        return make_union(answers) if answers else UNKNOWN
 
     def inferred_return(self, path: str, function: int) -> Type:
         g = self.engine.graph(path)
@@ -450,21 +434,9 @@ class CallModel:
             return TypeOfClass(cls)
         return cls
 
-    def call_sites(self, path: str, function: int) -> list[tuple[str, int]]:
-        """The calls of ``function`` the graphs link to it (this file and the project's),
-        the first ``_MAX_SITES``."""
-        g = self.engine.graph(path)
-        sites = [(path, c) for c in g.successors(function, EdgeKind.RETURN) if g.kinds[c] == "call"]
-        project = self.engine.project
-        index = self.engine.project_file(path)
-        if project is not None and index is not None:
-            for file_index, call in project.cross_sources(EdgeKind.CALL, index, function):
-                sites.append((self.engine.project_paths[file_index], call))
-        return sites[:_MAX_SITES]
-
     def _call_site_types(self, path: str, g: ProgramGraph, function: int, params: list[Param],
                          spec: Param) -> Type | None:
-        sites = self.call_sites(path, function)
+        sites = self.engine.callsites.linked(path, function)
         if not sites:
             return None
         positional = [p for p in params if p.kind == "positional"]

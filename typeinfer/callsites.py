@@ -34,14 +34,13 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
-from typelens.analyzer import ProgramGraph
+from typelens.analyzer import EdgeKind, ProgramGraph
 
-from .types import NeverType, Type, TypeVarType, UnknownType, members
+from .types import NEVER, UNKNOWN, FunctionRef, NeverType, Type, TypeVarType, UnknownType, make_union, members
 
 if TYPE_CHECKING:
-    from .callables import Param
     from .engine import TypeEngine
-    from .types import FunctionRef
+    from .fixpoint import Memo
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +49,7 @@ _MAX_ARGUMENT_SIZE = 12
 _MAX_DEPTH = 3
 _CONTEXT_STEPS = 4_000
 _MAX_CONTEXTS = 5_000
+_MAX_SITES = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +80,9 @@ class _OverBudget(Exception):
 
 
 class CallSites:
-    def __init__(self, engine: "TypeEngine") -> None:
+    def __init__(self, engine: "TypeEngine", memo: "Memo") -> None:
         self.engine = engine
+        self._memo = memo         # its ``context`` is the context questions are asked in
         self._budget: tuple[int, CallContext] | None = None    # (last step allowed, its context)
         self._exhausted: set[CallContext] = set()
         self.contexts = 0
@@ -98,7 +99,7 @@ class CallSites:
             and g.child_by_field(node, "return_type") is None \
             and g.end_bytes[node] - g.start_bytes[node] <= _MAX_FUNCTION_BYTES
 
-    def context_for(self, fn: "FunctionRef", g: ProgramGraph, node: int, args: list[Type],
+    def context_for(self, fn: FunctionRef, g: ProgramGraph, node: int, args: list[Type],
                     kwargs: dict[str, Type]) -> CallContext | NeverType | None:
         """The context to evaluate ``fn`` (at ``node``) in for this call, None for the
         context-free answer, or ``Never`` when an argument has no value yet (a cycle's
@@ -120,7 +121,7 @@ class CallSites:
             return None
         return CallContext(fn.path, node, g.start_bytes[node], g.end_bytes[node], arguments, depth)
 
-    def _arguments(self, fn: "FunctionRef", g: ProgramGraph, node: int, args: list[Type],
+    def _arguments(self, fn: FunctionRef, g: ProgramGraph, node: int, args: list[Type],
                    kwargs: dict[str, Type]) -> tuple[tuple[int, Type], ...] | NeverType:
         calls = self.engine.calls
         params = calls.signature(fn.path, g, node)
@@ -146,7 +147,7 @@ class CallSites:
 
     def answer(self, context: CallContext, compute: Callable[[], Type]) -> Type:
         """``compute()`` asked in ``context``; the context-free answer past the bounds."""
-        solver = self.engine._solver
+        solver = self._memo
         if context is solver.context:
             return compute()
         if context in self._exhausted or self.contexts >= _MAX_CONTEXTS:
@@ -170,12 +171,43 @@ class CallSites:
         return self._without_context(compute)
 
     def _without_context(self, compute: Callable[[], Type]) -> Type:
-        solver = self.engine._solver
+        solver = self._memo
         saved, solver.context = solver.context, None
         try:
             return compute()
         finally:
             solver.context = saved
+
+
+    # -- the calls the graphs link to a function --------------------------------------------
+    def linked(self, path: str, function: int) -> list[tuple[str, int]]:
+        """The calls of ``function`` the graphs link to it (this file's and, through the
+        project graph, other files'), the first ``_MAX_SITES``."""
+        engine = self.engine
+        g = engine.graph(path)
+        sites = [(path, c) for c in g.successors(function, EdgeKind.RETURN) if g.kinds[c] == "call"]
+        index = engine.project_file(path)
+        if engine.project is not None and index is not None:
+            for file_index, call in engine.project.cross_sources(EdgeKind.CALL, index, function):
+                sites.append((engine.project_paths[file_index], call))
+        return sites[:_MAX_SITES]
+
+    def returns_at_call_sites(self, path: str, function: int) -> Type:
+        """The join of ``function``'s returns evaluated for the arguments of each linked
+        call (plain functions: a method's receiver is not known there)."""
+        engine, calls = self.engine, self.engine.calls
+        g = engine.graph(path)
+        params = calls.signature(path, g, function)
+        if params and calls.implicit(path, g, function, params, params[0]) is not None:
+            return UNKNOWN
+        fn = FunctionRef(path, function)
+        answers = []
+        for site_path, call in self.linked(path, function):
+            args, kwargs = calls.arguments(site_path, engine.graph(site_path), call)
+            context = self.context_for(fn, g, function, args, kwargs)
+            if context is not None and context is not NEVER:
+                answers.append(self.answer(context, lambda: calls.declared_or_inferred_return(path, function)))
+        return make_union(answers) if answers else UNKNOWN
 
 
 def _is_usable(t: Type) -> bool:

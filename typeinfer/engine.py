@@ -85,7 +85,7 @@ class TypeEngine:
         self.classes = ClassModel(self)
         self.calls = CallModel(self)
         self.narrowing = Narrower(self)
-        self.callsites = CallSites(self)
+        self.callsites = CallSites(self, self._solver)
 
     # -- files ----------------------------------------------------------------------
     def graph(self, path: str) -> ProgramGraph | None:

@@ -12,6 +12,11 @@ and every provisional answer under it become final together.  The answers are th
 fixpoint of the questions' equations, so they do not depend on which question was
 asked first, and no answer built on an unfinished one is ever cached.
 
+A provisional answer records the unfinished answers it read.  In the next pass it
+is worked out again only if one of them changed; otherwise its answer stands (the
+red-green check of incremental compilers), so the pass that confirms a cycle of a
+thousand questions reads their inputs instead of redoing them.
+
 Widening: a cycle that still changes after ``_JOIN_AFTER`` passes only grows
 (each pass's answer is joined with the last), types are cut at ``MAX_TYPE_DEPTH``
 levels of nesting and unions at 32 members (:func:`make_union`), and a cycle is
@@ -43,7 +48,7 @@ import sys
 import threading
 from typing import Callable
 
-from .types import NEVER, Type, capped, is_type, make_union
+from .types import NEVER, capped, is_type, make_union
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +60,7 @@ _MIN_LEVELS = 4
 _MAX_THREADS = 12      # stacks one question may span before the deepest unwinds
 _THREAD_FRAMES = 16    # frames a new thread's stack holds before its first question
 IN_PROGRESS = object()   # the marker a shared store holds while an engine computes a key
+_MISSING = object()
 
 
 class Deeper(Exception):
@@ -66,15 +72,33 @@ class Deeper(Exception):
         self.key, self.compute, self.store, self.context = key, compute, store, context
 
 
-class _Frame:
-    __slots__ = ("key", "index", "low", "start", "reentered", "changed", "members", "context", "store", "passes")
+# (key, the value read, and what asks the key again: compute, store, context)
+_Read = tuple[tuple, object, Callable[[], object], dict, object]
 
-    def __init__(self, key: tuple, index: int, context: object, store: dict, start: object) -> None:
+
+class _Frame:
+    """A question on the stack."""
+    __slots__ = ("key", "index", "low", "start", "reentered", "changed", "members", "context", "store", "passes",
+                 "compute", "reads")
+
+    def __init__(self, key: tuple, index: int, compute: Callable[[], object], store: dict, context: object,
+                 start: object) -> None:
         self.key, self.index, self.low = key, index, index
-        self.context, self.store, self.start = context, store, start
+        self.compute, self.store, self.context, self.start = compute, store, context, start
         self.reentered = self.changed = False
         self.members: dict[tuple, None] = {}     # provisional answers this frame owns
         self.passes = 0
+        self.reads: list[_Read] = []             # the unfinished answers it read
+
+
+class _Entry:
+    """A provisional answer: valid in the current pass of its owner's cycle, or
+    stale (from an earlier pass) with the reads that decide whether it still holds."""
+    __slots__ = ("value", "owner", "valid", "store", "compute", "context", "reads")
+
+    def __init__(self, frame: _Frame, value: object, owner: _Frame, valid: bool, reads: tuple | None) -> None:
+        self.value, self.owner, self.valid, self.reads = value, owner, valid, reads
+        self.store, self.compute, self.context = frame.store, frame.compute, frame.context
 
 
 class Memo:
@@ -89,7 +113,7 @@ class Memo:
         self.cut = 0
         self._stack: list[_Frame] = []
         self._open: dict[tuple, _Frame] = {}
-        self._provisional: dict[tuple, list] = {}   # key -> [value, owner frame, valid, store]
+        self._provisional: dict[tuple, _Entry] = {}
         self._cuts: set[tuple] = set()
         self._max_level = _MIN_LEVELS       # stack length at which this thread's stack is full
         self._frames_per_level = _FRAMES_PER_LEVEL
@@ -104,13 +128,15 @@ class Memo:
         if frame is not None:                    # asked again while being answered: a cycle
             frame.reentered = True
             self._depend(frame.index)
+            self._stack[-1].reads.append((key, frame.start, frame.compute, frame.store, frame.context))
             return frame.start
         entry = self._provisional.get(key)
-        if entry is not None and entry[2]:       # answered in this pass of its cycle
-            self._depend(entry[1].index)
-            return entry[0]
+        if entry is not None and entry.valid:    # answered in this pass of its cycle
+            self._depend(entry.owner.index)
+            self._stack[-1].reads.append((key, entry.value, entry.compute, entry.store, entry.context))
+            return entry.value
         if key in self._cuts:
-            return entry[0] if entry is not None else NEVER
+            return entry.value if entry is not None else NEVER
         if not self._stack:
             return self._outermost(key, compute, store, context)
         if len(self._stack) >= self._max_level:
@@ -175,11 +201,11 @@ class Memo:
     # -- one question --------------------------------------------------------------------------
     def _solve(self, key: tuple, compute: Callable[[], object], store: dict, context: object):
         entry = self._provisional.get(key)
-        frame = _Frame(key, len(self._stack), context, store, entry[0] if entry is not None else NEVER)
+        frame = _Frame(key, len(self._stack), compute, store, context, entry.value if entry is not None else NEVER)
         self._push(frame)
         saved, self.context = self.context, context
         try:
-            value = self._passes(frame, compute)
+            value = self._passes(frame, entry)
         except BaseException as err:
             self._discard(frame)
             self._pop(frame)
@@ -197,9 +223,14 @@ class Memo:
             self._finalize(frame, value)
         return value
 
-    def _passes(self, frame: _Frame, compute: Callable[[], object]):
+    def _passes(self, frame: _Frame, stale: _Entry | None):
         while True:
-            value = compute()
+            if stale is not None and stale.reads is not None and self._unchanged(stale.reads):
+                value = stale.value          # nothing it read has changed: its answer stands
+            else:
+                frame.reads = []
+                value = frame.compute()
+            stale = None
             if is_type(value):
                 value = capped(value)
                 if frame.passes >= _JOIN_AFTER and is_type(frame.start):
@@ -215,12 +246,22 @@ class Memo:
 
     def _next_pass(self, frame: _Frame, value: object) -> None:
         frame.start = value
-        self._provisional[frame.key] = [value, frame, False, frame.store]
+        self._provisional[frame.key] = _Entry(frame, value, frame, False, None)
         for k in frame.members:
             entry = self._provisional.get(k)
             if entry is not None:
-                entry[2] = False
+                entry.valid = False
         frame.reentered = frame.changed = False
+
+    def _unchanged(self, reads: tuple[_Read, ...]) -> bool:
+        """Whether every unfinished answer in ``reads`` is still what was read."""
+        for key, value, compute, store, context in reads:
+            found = store.get(key, _MISSING)
+            if found is _MISSING or found is IN_PROGRESS and key in self._open:
+                found = self.ask(key, compute, store, context)
+            if found is IN_PROGRESS or found != value:
+                return False
+        return True
 
     def _depend(self, index: int) -> None:
         top = self._stack[-1]
@@ -241,32 +282,33 @@ class Memo:
 
     def _keep_provisional(self, frame: _Frame, value: object) -> None:
         owner = self._stack[frame.low]
-        self._provisional[frame.key] = [value, owner, True, frame.store]
+        self._provisional[frame.key] = _Entry(frame, value, owner, True, tuple(frame.reads))
         owner.members[frame.key] = None
         for k in frame.members:
             entry = self._provisional.get(k)
-            if entry is not None and entry[1] is frame:
-                entry[1] = owner
+            if entry is not None and entry.owner is frame:
+                entry.owner = owner
             owner.members[k] = None
         if frame.changed or frame.reentered and value != frame.start:
             owner.changed = True
         self._depend(frame.low)
+        self._stack[-1].reads.append((frame.key, value, frame.compute, frame.store, frame.context))
 
     def _finalize(self, frame: _Frame, value: object) -> None:
         self._provisional.pop(frame.key, None)
         frame.store[frame.key] = value
         for k in frame.members:
             entry = self._provisional.get(k)
-            if entry is not None and entry[1] is frame:
+            if entry is not None and entry.owner is frame:
                 del self._provisional[k]
-                if entry[2]:
-                    entry[3][k] = entry[0]
+                if entry.valid:
+                    entry.store[k] = entry.value
 
     def _discard(self, frame: _Frame) -> None:
         self._provisional.pop(frame.key, None)
         for k in frame.members:
             entry = self._provisional.get(k)
-            if entry is not None and entry[1] is frame:
+            if entry is not None and entry.owner is frame:
                 del self._provisional[k]
 
 

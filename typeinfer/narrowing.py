@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_MAX_CONDITIONS = 200   # conditions read per narrowed use (`a or a or ...` would make it quadratic)
+_MAX_CONDITIONS = 64    # conditions read per narrowed use (`a or a or ...` would make it quadratic)
 _EXITS = frozenset({"return_statement", "raise_statement", "continue_statement", "break_statement"})
 
 
@@ -64,44 +64,22 @@ class Narrower:
 
     # -- where the use sits ------------------------------------------------------------
     def _facts(self, path: str, g: ProgramGraph, use: int) -> list[tuple[int, bool]]:
+        """The conditions known to hold at ``use``, the nearest first: one step per
+        enclosing node up to the scope (each step O(1), or a look-up per block)."""
         facts: list[tuple[int, bool]] = []
         child, parent = use, g.parents[use]
         scope = g.scope_of[use]
-        while parent >= 0 and g.scope_of[parent] == scope or (parent >= 0 and g.kinds[parent] == "block"):
+        while parent >= 0 and (g.scope_of[parent] == scope or g.kinds[parent] == "block"):
             kind = g.kinds[parent]
-            field = g.fields[child]
-            if kind in ("if_statement", "elif_clause", "while_statement") and field == "consequence" or \
-                    kind == "while_statement" and field == "body":
-                facts.append((g.child_by_field(parent, "condition"), True))
-            if kind == "if_statement" and field == "alternative":
-                facts.extend(self._previous_tests(g, parent, child))
-            if kind == "conditional_expression":
-                kids = g.children(parent)
-                if len(kids) == 3:
-                    if child == kids[0]:
-                        facts.append((kids[1], True))
-                    elif child == kids[2]:
-                        facts.append((kids[1], False))
-            if kind == "boolean_operator" and g.child_by_field(parent, "right") == child:
-                left = g.child_by_field(parent, "left")
-                op = g.text(parent)[g.end_bytes[left] - g.start_bytes[parent]:].lstrip()[:3]
-                facts.append((left, not op.startswith("or")))
-            if kind in ("block", "module"):
-                facts.extend(self._earlier_exits(path, g, parent, child, use))
-            if kind in ("function_definition", "lambda", "class_definition"):
+            if kind in _SCOPES:
                 break
+            reader = _FACTS.get(kind)
+            if reader is not None:
+                facts.extend(reader(g, parent, child))
+            elif kind in ("block", "module"):
+                facts.extend(self._earlier_exits(path, g, parent, child, use))
             child, parent = parent, g.parents[parent]
         return [(c, t) for c, t in facts if c is not None]
-
-    def _previous_tests(self, g: ProgramGraph, if_node: int, alternative: int) -> list[tuple[int, bool]]:
-        """Inside an elif/else: the if's test and earlier elifs' tests were false."""
-        facts = [(g.child_by_field(if_node, "condition"), False)]
-        for alt in g.children(if_node):
-            if alt == alternative:
-                break
-            if g.kinds[alt] == "elif_clause":
-                facts.append((g.child_by_field(alt, "condition"), False))
-        return facts
 
     def _earlier_exits(self, path: str, g: ProgramGraph, block: int, statement: int,
                        use: int) -> list[tuple[int, bool]]:
@@ -233,3 +211,47 @@ def _mentioned(g: ProgramGraph, cond: int) -> set[str]:
             names.add(g.text(node))
         todo.extend(g.children(node))
     return names
+
+
+# -- what the node above a use says: (condition, truth) facts -----------------------------
+def _in_if(g: ProgramGraph, node: int, child: int) -> list[tuple[int | None, bool]]:
+    field = g.fields[child]
+    if field == "consequence":
+        return [(g.child_by_field(node, "condition"), True)]
+    if field != "alternative":
+        return []
+    # inside an elif/else: the if's test and the earlier elifs' tests were false
+    facts = [(g.child_by_field(node, "condition"), False)]
+    for alternative in g.children(node):
+        if alternative == child:
+            break
+        if g.kinds[alternative] == "elif_clause":
+            facts.append((g.child_by_field(alternative, "condition"), False))
+    return facts
+
+
+def _in_branch(g: ProgramGraph, node: int, child: int) -> list[tuple[int | None, bool]]:
+    """An elif's consequence; a while's body."""
+    return [(g.child_by_field(node, "condition"), True)] if g.fields[child] in ("consequence", "body") else []
+
+
+def _in_conditional(g: ProgramGraph, node: int, child: int) -> list[tuple[int | None, bool]]:
+    kids = g.children(node)
+    if len(kids) != 3 or child == kids[1]:
+        return []
+    return [(kids[1], child == kids[0])]
+
+
+def _in_boolean(g: ProgramGraph, node: int, child: int) -> list[tuple[int | None, bool]]:
+    """The right operand of ``a and b`` runs when ``a`` holds; of ``a or b``, when it does not."""
+    if g.fields[child] != "right":
+        return []
+    left = g.child_by_field(node, "left")
+    if left is None:
+        return []
+    return [(left, g.source.data[g.end_bytes[left]:g.start_bytes[child]].strip() != b"or")]
+
+
+_FACTS = {"if_statement": _in_if, "elif_clause": _in_branch, "while_statement": _in_branch,
+          "conditional_expression": _in_conditional, "boolean_operator": _in_boolean}
+_SCOPES = frozenset({"function_definition", "lambda", "class_definition"})
