@@ -119,6 +119,11 @@ def compare(before: dict, after: dict, key: str) -> tuple[int, int, int, int]:
     return len(keys), changed, gained, lost
 
 
+def differences(before: dict, after: dict, key: str) -> list[tuple[str, str | None, str | None]]:
+    old, new = before[key], after[key]
+    return [(k, old.get(k), new.get(k)) for k in sorted(old.keys() | new.keys()) if old.get(k) != new.get(k)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--baseline", default="main", help="git revision to compare with")
@@ -127,6 +132,7 @@ def main() -> None:
     parser.add_argument("--hostile", action="store_true", help="add the generated deep and long inputs")
     parser.add_argument("--labels", action="store_true", help="count changed dataset static labels too")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per run")
+    parser.add_argument("--show", type=int, default=0, help="print this many changed answers per target")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -160,6 +166,8 @@ def main() -> None:
             if args.labels:
                 total, changed, gained, lost = compare(before, after, "labels")
                 print(f"{'  static labels':<22}{'':>58}{total:9d}{changed:8d}{gained:7d}{lost:6d}")
+            for key, old, new in differences(before, after, "answers")[:args.show]:
+                print(f"    {key}: {old} -> {new}")
 
 
 if __name__ == "__main__":

@@ -437,8 +437,9 @@ class CallModel:
     def _call_site_types(self, path: str, g: ProgramGraph, function: int, params: list[Param],
                          spec: Param) -> Type | None:
         sites = self.engine.callsites.linked(path, function)
-        if not sites:
-            return None
+        start, end = g.start_bytes[function], g.end_bytes[function]
+        if all(p == path and start <= g.start_bytes[call] < end for p, call in sites):
+            return None         # no calls, or only its own: what they pass comes from the parameter itself
         positional = [p for p in params if p.kind == "positional"]
         offset = 1 if self.implicit(path, g, function, params, params[0] if params else spec) is not None else 0
         position = positional.index(spec) - offset if spec in positional else None

@@ -106,6 +106,7 @@ STR, BYTES, BOOL = ClassType("str"), ClassType("bytes"), ClassType("bool")
 OBJECT = ClassType("object")
 _MAX_UNION = 32    # an inferred union wider than this is `object` (loops must not grow it forever)
 MAX_TYPE_DEPTH = 8  # type arguments nested deeper than this are Unknown (``x = [x]`` in a loop must end)
+MAX_SELF_NESTING = 3  # list[list[list[int]]] stays; a fourth list inside is Unknown
 _NUMERIC_RANK = {"bool": 0, "int": 1, "float": 2, "complex": 3}
 
 
@@ -184,41 +185,51 @@ def each(t: Type, answer: Callable[[Type], Type]) -> Type:
 
 
 def capped(t: Type, depth: int = MAX_TYPE_DEPTH) -> Type:
-    """``t`` with type arguments nested deeper than ``depth`` replaced by Unknown."""
-    return _cut(t, depth) if _deeper_than(t, depth) else t
+    """``t`` with type arguments nested deeper than ``depth`` replaced by Unknown, and
+    a class nested in itself more than ``MAX_SELF_NESTING`` times (a recursive
+    function's ``tuple[str, tuple[str, ...]]`` grows by one level per pass)."""
+    return _cut(t, depth, ()) if _needs_cut(t, depth, ()) else t
 
 
-def _deeper_than(t: Type, depth: int) -> bool:
+def _needs_cut(t: Type, depth: int, path: tuple[str, ...]) -> bool:
     if depth <= 0:
         return True
     if isinstance(t, ClassType):
-        return any(_deeper_than(a, depth - 1) for a in t.args)
+        if not t.args:
+            return False
+        inner = (*path, t.name)
+        return inner.count(t.name) > MAX_SELF_NESTING or any(_needs_cut(a, depth - 1, inner) for a in t.args)
     if isinstance(t, UnionType):
-        return any(_deeper_than(m, depth) for m in t.items)
+        return any(_needs_cut(m, depth, path) for m in t.items)
     if isinstance(t, TypeOfClass):
-        return _deeper_than(t.cls, depth - 1)
+        return _needs_cut(t.cls, depth - 1, path)
     if isinstance(t, CallableType):
-        return any(_deeper_than(p, depth - 1) for p in (*(t.params or ()), t.ret))
+        return any(_needs_cut(p, depth - 1, path) for p in (*(t.params or ()), t.ret))
     if isinstance(t, FunctionRef) and t.bound is not None:
-        return _deeper_than(t.bound, depth - 1)
+        return _needs_cut(t.bound, depth - 1, path)
     return False
 
 
-def _cut(t: Type, depth: int) -> Type:
+def _cut(t: Type, depth: int, path: tuple[str, ...]) -> Type:
     if depth <= 0:
         return UNKNOWN
     if isinstance(t, ClassType):
-        return ClassType(t.name, tuple(_cut(a, depth - 1) for a in t.args))
+        if not t.args:
+            return t
+        inner = (*path, t.name)
+        if inner.count(t.name) > MAX_SELF_NESTING:
+            return UNKNOWN
+        return ClassType(t.name, tuple(_cut(a, depth - 1, inner) for a in t.args))
     if isinstance(t, UnionType):
-        return make_union((_cut(m, depth) for m in t.items), widen=False)
+        return make_union((_cut(m, depth, path) for m in t.items), widen=False)
     if isinstance(t, TypeOfClass):
-        cls = _cut(t.cls, depth - 1)
+        cls = _cut(t.cls, depth - 1, path)
         return TypeOfClass(cls) if isinstance(cls, ClassType) else UNKNOWN
     if isinstance(t, CallableType):
-        params = None if t.params is None else tuple(_cut(p, depth - 1) for p in t.params)
-        return CallableType(params, _cut(t.ret, depth - 1))
+        params = None if t.params is None else tuple(_cut(p, depth - 1, path) for p in t.params)
+        return CallableType(params, _cut(t.ret, depth - 1, path))
     if isinstance(t, FunctionRef) and t.bound is not None:
-        return FunctionRef(t.path, t.node, _cut(t.bound, depth - 1))
+        return FunctionRef(t.path, t.node, _cut(t.bound, depth - 1, path))
     return t
 
 
