@@ -217,7 +217,11 @@ class ExpressionTyper:
         return self.binary(op, left, right, path)
 
     def binary(self, op: str, left: Type, right: Type, path: str) -> Type:
-        return each(left, lambda a: each(right, lambda b: self._binary_pair(op, a, b, path)))
+        """Strict in the left operand only (no receiver yet, no result); a right operand
+        with no value yet goes to the left one's dunder, which often decides alone
+        (``"\\n" + s`` is a str whatever ``s`` is)."""
+        right_parts = members(right)
+        return each(left, lambda a: make_union([self._binary_pair(op, a, b, path) for b in right_parts]))
 
     def _binary_pair(self, op: str, a: Type, b: Type, path: str) -> Type:
         if not is_known(a):
