@@ -113,16 +113,16 @@ class ExpressionTyper:
         return make_union(parts) if parts else UNKNOWN
 
     def visit_list(self, path, g, node) -> Type:
-        return ClassType("list", (self._elements(path, g, node),))
+        return _display("list", (self._elements(path, g, node),))
 
     def visit_set(self, path, g, node) -> Type:
-        return ClassType("set", (self._elements(path, g, node),))
+        return _display("set", (self._elements(path, g, node),))
 
     def visit_tuple(self, path, g, node) -> Type:
         kids = g.children(node)
         if any(g.kinds[k] == "list_splat" for k in kids):
-            return ClassType("tuple", (self._elements(path, g, node), ClassType("...")))
-        return ClassType("tuple", tuple(self.type_of(path, k) for k in kids))
+            return _display("tuple", (self._elements(path, g, node), ClassType("...")))
+        return _display("tuple", tuple(self.type_of(path, k) for k in kids))
 
     visit_expression_list = visit_tuple
 
@@ -140,23 +140,23 @@ class ExpressionTyper:
                         values.append(m.args[1])
         if not keys:
             return ClassType("dict", (UNKNOWN, UNKNOWN))
-        return ClassType("dict", (make_union(keys), make_union(values)))
+        return _display("dict", (make_union(keys), make_union(values)))
 
     def visit_list_comprehension(self, path, g, node) -> Type:
-        return ClassType("list", (self.type_of(path, g.child_by_field(node, "body")),))
+        return _display("list", (self.type_of(path, g.child_by_field(node, "body")),))
 
     def visit_set_comprehension(self, path, g, node) -> Type:
-        return ClassType("set", (self.type_of(path, g.child_by_field(node, "body")),))
+        return _display("set", (self.type_of(path, g.child_by_field(node, "body")),))
 
     def visit_generator_expression(self, path, g, node) -> Type:
-        return ClassType("Generator", (self.type_of(path, g.child_by_field(node, "body")), NONE, NONE))
+        return _display("Generator", (self.type_of(path, g.child_by_field(node, "body")), NONE, NONE))
 
     def visit_dictionary_comprehension(self, path, g, node) -> Type:
         pair = g.child_by_field(node, "body")
         if pair is None:
             return ClassType("dict")
-        return ClassType("dict", (self.type_of(path, g.child_by_field(pair, "key")),
-                                  self.type_of(path, g.child_by_field(pair, "value"))))
+        return _display("dict", (self.type_of(path, g.child_by_field(pair, "key")),
+                                 self.type_of(path, g.child_by_field(pair, "value"))))
 
     # -- names and attributes ---------------------------------------------------------
     def visit_name_load(self, path, g, node) -> Type:
@@ -393,6 +393,12 @@ class ExpressionTyper:
         """The result of ``receiver.name(*args)`` through the class model and calls."""
         classes, calls = self.engine.classes, self.engine.calls
         return each(receiver, lambda m: calls.call_value(classes.member_of(m, name, path, -1), args or [], {}))
+
+
+def _display(name: str, args: tuple[Type, ...]) -> Type:
+    """A display's type: ``Never`` when a part has no value yet (a cycle's first
+    pass), so that its later passes only add to it."""
+    return NEVER if NEVER in args else ClassType(name, args)
 
 
 def _integer(text: str) -> int | None:

@@ -52,8 +52,8 @@ from .types import NEVER, capped, is_type, make_union
 
 logger = logging.getLogger(__name__)
 
-_JOIN_AFTER = 4        # passes after which a cycle's answers only grow
-_MAX_PASSES = 12       # passes after which a cycle is closed as it stands
+_JOIN_AFTER = 10       # passes after which a cycle's answers only grow (the caps end growth before)
+_MAX_PASSES = 16       # passes after which a cycle is closed as it stands
 _FRAMES_PER_LEVEL = 12  # Python frames one question level may take (the longest paths)
 _HEADROOM = 120        # frames left free below Python's recursion limit
 _MIN_LEVELS = 4

@@ -204,7 +204,9 @@ def _needs_cut(t: Type, depth: int, path: tuple[str, ...]) -> bool:
     if isinstance(t, TypeOfClass):
         return _needs_cut(t.cls, depth - 1, path)
     if isinstance(t, CallableType):
-        return any(_needs_cut(p, depth - 1, path) for p in (*(t.params or ()), t.ret))
+        inner = (*path, "Callable")
+        return inner.count("Callable") > MAX_SELF_NESTING or \
+            any(_needs_cut(p, depth - 1, inner) for p in (*(t.params or ()), t.ret))
     if isinstance(t, FunctionRef) and t.bound is not None:
         return _needs_cut(t.bound, depth - 1, path)
     return False
@@ -226,8 +228,11 @@ def _cut(t: Type, depth: int, path: tuple[str, ...]) -> Type:
         cls = _cut(t.cls, depth - 1, path)
         return TypeOfClass(cls) if isinstance(cls, ClassType) else UNKNOWN
     if isinstance(t, CallableType):
-        params = None if t.params is None else tuple(_cut(p, depth - 1, path) for p in t.params)
-        return CallableType(params, _cut(t.ret, depth - 1, path))
+        inner = (*path, "Callable")
+        if inner.count("Callable") > MAX_SELF_NESTING:
+            return UNKNOWN
+        params = None if t.params is None else tuple(_cut(p, depth - 1, inner) for p in t.params)
+        return CallableType(params, _cut(t.ret, depth - 1, inner))
     if isinstance(t, FunctionRef) and t.bound is not None:
         return FunctionRef(t.path, t.node, _cut(t.bound, depth - 1, path))
     return t
