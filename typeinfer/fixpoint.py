@@ -17,10 +17,13 @@ is worked out again only if one of them changed; otherwise its answer stands (th
 red-green check of incremental compilers), so the pass that confirms a cycle of a
 thousand questions reads their inputs instead of redoing them.
 
-Widening: a cycle that still changes after ``_JOIN_AFTER`` passes only grows
-(each pass's answer is joined with the last), types are cut at ``MAX_TYPE_DEPTH``
-levels of nesting and unions at 32 members (:func:`make_union`), and a cycle is
-closed after ``_MAX_PASSES`` passes whatever it says (counted in ``unconverged``).
+Widening: types are cut at ``MAX_TYPE_DEPTH`` levels of nesting and where a class
+nests in itself past ``MAX_SELF_NESTING`` (:func:`capped`), unions at 32 members
+(:func:`make_union`); a cycle that still changes after ``_JOIN_AFTER`` passes only
+grows (each pass's answer is joined with the last), and one is closed after
+``_MAX_PASSES`` passes whatever it says (counted in ``unconverged``).  Caveat: a
+value that holds its own earlier value (``self.cur = (t, self.cur)``) grows until
+the caps cut it, and where it is cut can still depend on the order.
 
 Depth: questions nest on Python's stack.  Past the levels one stack has room for,
 a question goes on in a new thread (a fresh stack; the asking thread waits), up to
@@ -32,13 +35,13 @@ twice its length, not 30,000 nested questions.  A cycle longer than all the stac
 together is cut where it would loop (the one place answers may depend on the
 order; ``cut`` counts them).
 
-Example (``x`` read in the loop is the root; ``y`` and ``z`` are provisional)::
+Example (asked ``y`` first: ``y`` is the root, what it reads is provisional)::
 
     x = 0
     for it in items:
-        y = x          # pass 1: int (x = Never inside the loop); pass 2: float
-        z = y
-        x = z + 1.5    # pass 1: float; pass 2: float, unchanged: all final
+        y = x          # pass 1: int   (z reads y, still Never: z + 1.5 has no value)
+        z = y          # pass 2: z = int, x = float, y = int | float = float
+        x = z + 1.5    # pass 3: z = float, y = float again: settled, all final
 """
 
 from __future__ import annotations
