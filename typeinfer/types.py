@@ -98,6 +98,7 @@ Type = Union[UnknownType, NeverType, ClassType, TypeOfClass, UnionType, Callable
 
 _TYPE_CLASSES = (UnknownType, NeverType, ClassType, TypeOfClass, UnionType, CallableType, ModuleType,
                  TypeVarType, FunctionRef)
+_NESTING = (ClassType, UnionType, TypeOfClass, CallableType, FunctionRef)   # what capped() looks into
 UNKNOWN = UnknownType()
 NEVER = NeverType()
 NONE = ClassType("None")
@@ -187,55 +188,36 @@ def each(t: Type, answer: Callable[[Type], Type]) -> Type:
 def capped(t: Type, depth: int = MAX_TYPE_DEPTH) -> Type:
     """``t`` with type arguments nested deeper than ``depth`` replaced by Unknown, and
     a class nested in itself more than ``MAX_SELF_NESTING`` times (a recursive
-    function's ``tuple[str, tuple[str, ...]]`` grows by one level per pass)."""
-    return _cut(t, depth, ()) if _needs_cut(t, depth, ()) else t
-
-
-def _needs_cut(t: Type, depth: int, path: tuple[str, ...]) -> bool:
-    if depth <= 0:
-        return True
-    if isinstance(t, ClassType):
-        if not t.args:
-            return False
-        inner = (*path, t.name)
-        return inner.count(t.name) > MAX_SELF_NESTING or any(_needs_cut(a, depth - 1, inner) for a in t.args)
-    if isinstance(t, UnionType):
-        return any(_needs_cut(m, depth, path) for m in t.items)
-    if isinstance(t, TypeOfClass):
-        return _needs_cut(t.cls, depth - 1, path)
-    if isinstance(t, CallableType):
-        inner = (*path, "Callable")
-        return inner.count("Callable") > MAX_SELF_NESTING or \
-            any(_needs_cut(p, depth - 1, inner) for p in (*(t.params or ()), t.ret))
-    if isinstance(t, FunctionRef) and t.bound is not None:
-        return _needs_cut(t.bound, depth - 1, path)
-    return False
+    function's ``tuple[str, tuple[str, ...]]`` grows by one level per pass).  ``t``
+    itself when nothing is cut."""
+    return _cut(t, depth, ())
 
 
 def _cut(t: Type, depth: int, path: tuple[str, ...]) -> Type:
+    if isinstance(t, ClassType) and not t.args or not isinstance(t, _NESTING):
+        return t
     if depth <= 0:
         return UNKNOWN
-    if isinstance(t, ClassType):
-        if not t.args:
-            return t
-        inner = (*path, t.name)
-        if inner.count(t.name) > MAX_SELF_NESTING:
-            return UNKNOWN
-        return ClassType(t.name, tuple(_cut(a, depth - 1, inner) for a in t.args))
     if isinstance(t, UnionType):
-        return make_union((_cut(m, depth, path) for m in t.items), widen=False)
+        items = [_cut(m, depth, path) for m in t.items]
+        return t if all(a is b for a, b in zip(items, t.items)) else make_union(items, widen=False)
     if isinstance(t, TypeOfClass):
         cls = _cut(t.cls, depth - 1, path)
-        return TypeOfClass(cls) if isinstance(cls, ClassType) else UNKNOWN
-    if isinstance(t, CallableType):
-        inner = (*path, "Callable")
-        if inner.count("Callable") > MAX_SELF_NESTING:
-            return UNKNOWN
-        params = None if t.params is None else tuple(_cut(p, depth - 1, inner) for p in t.params)
-        return CallableType(params, _cut(t.ret, depth - 1, inner))
-    if isinstance(t, FunctionRef) and t.bound is not None:
-        return FunctionRef(t.path, t.node, _cut(t.bound, depth - 1, path))
-    return t
+        return t if cls is t.cls else TypeOfClass(cls) if isinstance(cls, ClassType) else UNKNOWN
+    if isinstance(t, FunctionRef):
+        bound = _cut(t.bound, depth - 1, path) if t.bound is not None else None
+        return t if bound is t.bound else FunctionRef(t.path, t.node, bound)
+    name = t.name if isinstance(t, ClassType) else "Callable"
+    inner = (*path, name)
+    if inner.count(name) > MAX_SELF_NESTING:
+        return UNKNOWN
+    parts = t.args if isinstance(t, ClassType) else (*(t.params or ()), t.ret)
+    cut = tuple(_cut(a, depth - 1, inner) for a in parts)
+    if all(a is b for a, b in zip(cut, parts)):
+        return t
+    if isinstance(t, ClassType):
+        return ClassType(t.name, cut)
+    return CallableType(None if t.params is None else cut[:-1], cut[-1])
 
 
 def join(*types: Type) -> Type:
