@@ -6,7 +6,8 @@
 For each target, ``typelens infer --mode static --no-cache`` runs in a subprocess
 once with this working tree and once with the baseline revision (``git archive``
 into a temporary folder), and the script prints the wall time and peak memory of
-each with their ratio, and how many answers changed: changed type, gained (no
+each with their ratio (CPU seconds too: on a shared machine they
+vary less than wall time), and how many answers changed: changed type, gained (no
 answer before), lost (no answer now).  ``stdlib:NAME`` is the running Python's
 standard library package or module NAME; analysed in place, its project is the
 whole standard library (most of the time then goes to building graphs);
@@ -39,9 +40,9 @@ import json, resource, sys, time
 from pathlib import Path
 from typelens.typeinfer.run import InferOptions, infer_paths
 target, labels = Path(sys.argv[1]), sys.argv[2] == "1"
-started = time.perf_counter()
+started, cpu = time.perf_counter(), time.process_time()
 result = infer_paths([target], InferOptions(mode="static", use_cache=False))
-seconds = time.perf_counter() - started
+seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
 answers = {"|".join((p.file, p.scope, p.name, p.kind, str(p.span.start_byte))): p.type for p in result.predictions}
 found = {}
 if labels:
@@ -52,7 +53,7 @@ if labels:
     for path in files:
         for key, label in static_labels(index, path, build_graph_safely(path)).items():
             found["|".join((str(path), *key))] = label
-print(json.dumps({"seconds": seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "answers": answers, "labels": found}))
 """
 
@@ -149,7 +150,7 @@ def main() -> None:
         if args.hostile:
             targets += hostile(work / "hostile")
         print(f"baseline {args.baseline} vs working tree; static inference, no cache")
-        print(f"{'target':<22}{'base s':>9}{'new s':>9}{'ratio':>7}{'base MB':>9}{'new MB':>8}{'ratio':>7}"
+        print(f"{'target':<22}{'base s':>9}{'new s':>9}{'ratio':>7}{'cpu':>7}{'base MB':>9}{'new MB':>8}{'ratio':>7}"
               f"{'answers':>9}{'changed':>8}{'gained':>7}{'lost':>6}")
         for target in targets:
             before = run(target, str(base), args.labels, args.timeout)
@@ -161,11 +162,11 @@ def main() -> None:
                 continue
             total, changed, gained, lost = compare(before, after, "answers")
             print(f"{name:<22}{before['seconds']:9.2f}{after['seconds']:9.2f}{after['seconds'] / before['seconds']:7.2f}"
-                  f"{before['peak_mb']:9.0f}{after['peak_mb']:8.0f}{after['peak_mb'] / before['peak_mb']:7.2f}"
+                  f"{after['cpu'] / before['cpu']:7.2f}{before['peak_mb']:9.0f}{after['peak_mb']:8.0f}{after['peak_mb'] / before['peak_mb']:7.2f}"
                   f"{total:9d}{changed:8d}{gained:7d}{lost:6d}")
             if args.labels:
                 total, changed, gained, lost = compare(before, after, "labels")
-                print(f"{'  static labels':<22}{'':>58}{total:9d}{changed:8d}{gained:7d}{lost:6d}")
+                print(f"{'  static labels':<22}{'':>65}{total:9d}{changed:8d}{gained:7d}{lost:6d}")
             for key, old, new in differences(before, after, "answers")[:args.show]:
                 print(f"    {key}: {old} -> {new}")
 
