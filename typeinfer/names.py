@@ -191,7 +191,9 @@ class NameResolver:
             value = self.symbol_value(path, sid)
         else:
             declared = self.declared_type(path, live)
-            value = declared if declared is not None else make_union(self.definition_type(path, d) for d in defs)
+            narrowing = self.engine.narrowing
+            value = declared if declared is not None else make_union(
+                narrowing.narrow_definition(path, use, d, self.definition_type(path, d)) for d in defs)
         return self.engine.narrowing.narrow(path, use, value)
 
     # -- definitions ----------------------------------------------------------------

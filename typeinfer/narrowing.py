@@ -19,7 +19,13 @@ None``, ``v is not None``, ``v == None``, ``v`` (truthiness), ``not``, ``and``,
 ``or``; positions understood: ``if``/``elif``/``else`` branches, ``while`` bodies,
 conditional expressions, the right operand of ``and``/``or``, statements after an
 ``if`` whose body always leaves (``return``, ``raise``, ``continue``, ``break``),
-and after ``assert``.
+and after ``assert``.  A definition that reaches a use past an ``if`` whose body
+assigns the name again went through its false branch::
+
+    def load(ctx: Context | None = None):
+        if ctx is None:
+            ctx = Context()
+        ctx          # Context: the parameter's ctx only where `ctx is None` was false
 """
 
 from __future__ import annotations
@@ -45,12 +51,29 @@ class Narrower:
         self.engine = engine
         # (file, block) -> (graph, {condition text: [(statement start, condition, truth)]})
         self._exits: dict[tuple[str, int], tuple[ProgramGraph, dict[str, list[tuple[int, int, bool]]]]] = {}
+        # (file, block) -> (graph, {name: [(if statement start, condition)]})
+        self._reassigns: dict[tuple[str, int], tuple[ProgramGraph, dict[str, list[tuple[int, int]]]]] = {}
 
     def narrow(self, path: str, use: int, value: Type) -> Type:
         if value in (UNKNOWN, NEVER):
             return value
         g = self.engine.graph(path)
-        todo = [(c, t) for c, t in reversed(self._facts(path, g, use))]
+        return self._narrow_by(path, g, self._facts(path, g, use), (use, None), value)
+
+    def narrow_definition(self, path: str, use: int, definition: int, value: Type) -> Type:
+        """``definition``'s value where it reaches ``use`` past earlier ifs whose body
+        assigns the name again: only through their false branch (after ``if ctx is
+        None: ctx = make()`` the parameter's ``ctx`` is not None)."""
+        g = self.engine.graph(path)
+        if value in (UNKNOWN, NEVER) or g.kinds[use] != "name_load":
+            return value
+        start = g.start_bytes[definition]
+        facts = [(cond, False) for if_start, cond in self._reassigning_ifs(path, g, use) if start < if_start]
+        return self._narrow_by(path, g, facts, (use, definition), value) if facts else value
+
+    def _narrow_by(self, path: str, g: ProgramGraph, facts: list[tuple[int, bool]], target: tuple[int, int | None],
+                   value: Type) -> Type:
+        todo = list(reversed(facts))
         for _ in range(_MAX_CONDITIONS):     # the nearest conditions first, left to right
             if not todo:
                 break
@@ -59,7 +82,7 @@ class Narrower:
             if parts is not None:
                 todo.extend(reversed(parts))
             else:
-                value = self._apply(path, g, cond, truth, use, value)
+                value = self._apply(path, g, cond, truth, target, value)
         return value
 
     # -- where the use sits ------------------------------------------------------------
@@ -95,22 +118,39 @@ class Narrower:
         position = g.start_bytes[statement]
         return [(cond, truth) for start, cond, truth in candidates if start < position]
 
+    def _reassigning_ifs(self, path: str, g: ProgramGraph, use: int) -> list[tuple[int, int]]:
+        """(start, condition) of the ifs without else before ``use``'s statement, in
+        its block and the blocks around it, whose body assigns ``use``'s name."""
+        found: list[tuple[int, int]] = []
+        name = g.text(use)
+        child, parent = use, g.parents[use]
+        while parent >= 0 and g.kinds[parent] not in _SCOPES:
+            if g.kinds[parent] in ("block", "module"):
+                index = self._reassigns.get((path, parent))
+                if index is None or index[0] is not g:
+                    index = self._reassigns[(path, parent)] = (g, _block_reassigns(g, parent))
+                position = g.start_bytes[child]
+                found.extend((start, cond) for start, cond in index[1].get(name, ()) if start < position)
+            child, parent = parent, g.parents[parent]
+        return found
+
     # -- what a condition says -----------------------------------------------------------
-    def _apply(self, path: str, g: ProgramGraph, cond: int, truth: bool, use: int, value: Type) -> Type:
+    def _apply(self, path: str, g: ProgramGraph, cond: int, truth: bool, target: tuple[int, int | None],
+               value: Type) -> Type:
         """Narrow ``value`` by one condition (not ``and``, ``or``, ``not``: :func:`_split`
         takes those apart, so that a 1,000-term chain is data, not recursion)."""
         kind = g.kinds[cond]
-        if self._same_target(g, cond, use):
+        if self._same_target(g, cond, target):
             return without_none(value) if truth else value
         if kind == "comparison_operator":
-            return self._comparison(g, cond, truth, use, value)
+            return self._comparison(g, cond, truth, target, value)
         if kind == "call":
-            return self._isinstance(path, g, cond, truth, use, value)
+            return self._isinstance(path, g, cond, truth, target, value)
         return value
 
-    def _comparison(self, g: ProgramGraph, cond: int, truth: bool, use: int, value: Type) -> Type:
+    def _comparison(self, g: ProgramGraph, cond: int, truth: bool, target: tuple[int, int | None], value: Type) -> Type:
         kids = g.children(cond)
-        if len(kids) != 2 or g.kinds[kids[1]] != "none" or not self._same_target(g, kids[0], use):
+        if len(kids) != 2 or g.kinds[kids[1]] != "none" or not self._same_target(g, kids[0], target):
             return value
         between = g.text(cond)[g.end_bytes[kids[0]] - g.start_bytes[cond]:g.start_bytes[kids[1]] - g.start_bytes[cond]]
         op = " ".join(between.split())
@@ -124,13 +164,14 @@ class Narrower:
             return NONE if NONE in members(value) or not is_known(value) else value
         return without_none(value)
 
-    def _isinstance(self, path: str, g: ProgramGraph, cond: int, truth: bool, use: int, value: Type) -> Type:
+    def _isinstance(self, path: str, g: ProgramGraph, cond: int, truth: bool, target: tuple[int, int | None],
+                    value: Type) -> Type:
         function = g.child_by_field(cond, "function")
         args = g.child_by_field(cond, "arguments")
         if function is None or args is None or g.text(function) != "isinstance":
             return value
         kids = [c for c in g.children(args) if g.kinds[c] != "keyword_argument"]
-        if len(kids) != 2 or not self._same_target(g, kids[0], use):
+        if len(kids) != 2 or not self._same_target(g, kids[0], target):
             return value
         classes = self.engine.exprs.type_of(path, kids[1])
         wanted = [m.cls for m in members(classes) if isinstance(m, TypeOfClass)]
@@ -146,19 +187,17 @@ class Narrower:
         rest = [m for m in members(value) if not (isinstance(m, ClassType) and m.short in names)]
         return make_union(rest) if rest else value
 
-    def _same_target(self, g: ProgramGraph, expr: int, use: int) -> bool:
-        """Whether ``expr`` names what ``use`` names, with the same definitions."""
+    def _same_target(self, g: ProgramGraph, expr: int, target: tuple[int, int | None]) -> bool:
+        """Whether ``expr`` names what the use names, with the same definitions (or,
+        given a definition, one that ``expr`` reads)."""
+        use, definition = target
         kind = g.kinds[expr]
         if kind != g.kinds[use] and not (kind == "attribute" and g.kinds[use] in ("attribute", "attribute_store")):
             return False
-        if g.text(expr) != g.text(use):
+        if g.text(expr) != g.text(use) or kind not in ("name_load", "attribute"):
             return False
-        if kind == "name_load":
-            return set(g.predecessors(expr, EdgeKind.DFG)) == set(g.predecessors(use, EdgeKind.DFG))
-        if kind == "attribute":
-            return set(g.predecessors(expr, EdgeKind.DFG)) == set(g.predecessors(use, EdgeKind.DFG))
-        return False
-
+        reaching = set(g.predecessors(expr, EdgeKind.DFG))
+        return definition in reaching if definition is not None else reaching == set(g.predecessors(use, EdgeKind.DFG))
 
 def _split(g: ProgramGraph, cond: int, truth: bool) -> list[tuple[int, bool]] | None:
     """The conditions ``cond`` being ``truth`` amounts to, all holding (``[]``: none
@@ -255,3 +294,21 @@ def _in_boolean(g: ProgramGraph, node: int, child: int) -> list[tuple[int | None
 _FACTS = {"if_statement": _in_if, "elif_clause": _in_branch, "while_statement": _in_branch,
           "conditional_expression": _in_conditional, "boolean_operator": _in_boolean}
 _SCOPES = frozenset({"function_definition", "lambda", "class_definition"})
+
+
+def _block_reassigns(g: ProgramGraph, block: int) -> dict[str, list[tuple[int, int]]]:
+    """name -> (if statement start, condition) for each if without else in ``block``
+    whose body assigns the name in a statement of its own (``x = ...``)."""
+    found: dict[str, list[tuple[int, int]]] = {}
+    for statement in g.children(block):
+        if g.kinds[statement] != "if_statement" or any(g.fields[c] == "alternative" for c in g.children(statement)):
+            continue
+        cond, body = g.child_by_field(statement, "condition"), g.child_by_field(statement, "consequence")
+        if cond is None or body is None:
+            continue
+        for inner in g.children(body):
+            kids = g.children(inner) if g.kinds[inner] == "expression_statement" else []
+            left = g.child_by_field(kids[0], "left") if kids and g.kinds[kids[0]] == "assignment" else None
+            if left is not None and g.kinds[left] == "name_store":
+                found.setdefault(g.text(left), []).append((g.start_bytes[statement], cond))
+    return found
