@@ -10,7 +10,9 @@ root answers again, with the approximations the last pass produced, until no
 approximation that was read differs from the answer it stood for.  Then the root
 and every provisional answer under it become final together.  The answers are the
 fixpoint of the questions' equations, so they do not depend on which question was
-asked first, and no answer built on an unfinished one is ever cached.
+asked first, and no answer built on an unfinished one is ever cached.  ``Never``
+only means "no value yet": a settled answer that no value reached is stored as
+Unknown (questions outside the cycle read only settled answers).
 
 A provisional answer records the unfinished answers it read.  In the next pass it
 is worked out again only if one of them changed; otherwise its answer stands (the
@@ -51,7 +53,7 @@ import sys
 import threading
 from typing import Callable
 
-from .types import NEVER, capped, is_type, make_union
+from .types import NEVER, UNKNOWN, capped, is_type, make_union
 
 logger = logging.getLogger(__name__)
 
@@ -222,9 +224,8 @@ class Memo:
         self._pop(frame)
         if frame.low < frame.index:
             self._keep_provisional(frame, value)
-        else:
-            self._finalize(frame, value)
-        return value
+            return value
+        return self._finalize(frame, value)
 
     def _passes(self, frame: _Frame, stale: _Entry | None):
         while True:
@@ -297,15 +298,17 @@ class Memo:
         self._depend(frame.low)
         self._stack[-1].reads.append((frame.key, value, frame.compute, frame.store, frame.context))
 
-    def _finalize(self, frame: _Frame, value: object) -> None:
+    def _finalize(self, frame: _Frame, value: object):
+        """Store the root's answer and its cycle's; the root's, as stored."""
         self._provisional.pop(frame.key, None)
-        frame.store[frame.key] = value
+        value = frame.store[frame.key] = _settled(value)
         for k in frame.members:
             entry = self._provisional.get(k)
             if entry is not None and entry.owner is frame:
                 del self._provisional[k]
                 if entry.valid:
-                    entry.store[k] = entry.value
+                    entry.store[k] = _settled(entry.value)
+        return value
 
     def _discard(self, frame: _Frame) -> None:
         self._provisional.pop(frame.key, None)
@@ -313,6 +316,13 @@ class Memo:
             entry = self._provisional.get(k)
             if entry is not None and entry.owner is frame:
                 del self._provisional[k]
+
+
+def _settled(value: object) -> object:
+    """A final answer: ``Never`` meant "no value yet"; where a settled cycle let no
+    value in, nothing is known (Unknown), and questions asked later must not take it
+    for an unreachable branch."""
+    return UNKNOWN if value is NEVER else value
 
 
 def _stack_depth() -> int:
