@@ -28,7 +28,8 @@ from .cfg import CfgBuilder
 from .dataflow import DataflowBuilder
 from .errors import InputError
 from .graph import EdgeKind, ProgramGraph
-from .parsing import parse_bytes
+from .indent_guard import guard_diagnostics, guard_indentation
+from .parsing import parse_guarded
 from .repair import repair_dangling_dots
 from .scopes import ScopeBuilder
 from .spans import Diagnostic, Span
@@ -70,14 +71,15 @@ def build_graph(code: str | bytes | Source, path: str = "<memory>", *, config: G
         source = source_from_text(code, path)
     else:
         raise ValueError(f"code={type(code).__name__} is not str, bytes or Source; pass source text")
+    guard = guard_indentation(source.data)
     if tree is None:
-        tree = parse_bytes(source.data)
+        tree = parse_guarded(guard)
     repaired = repair_dangling_dots(source.data, tree)
     dots: tuple[int, ...] = ()
     if repaired is not None:
         tree, dots = repaired
     with _no_gc():
-        return _build(source, tree, config, dots)
+        return _build(source, tree, config, dots, guard_diagnostics(guard, source.path))
 
 
 @contextlib.contextmanager
@@ -119,7 +121,8 @@ def _missing_member(data: bytes, dot: int, path: str) -> Diagnostic:
     return Diagnostic.build("missing-token", codes.MISSING_MEMBER, Span(dot, dot + 1, row, column, row, column + 1), path)
 
 
-def _build(source: Source, tree: Tree, config: GraphConfig, dots: tuple[int, ...] = ()) -> ProgramGraph:
+def _build(source: Source, tree: Tree, config: GraphConfig, dots: tuple[int, ...] = (),
+           guarded: tuple[Diagnostic, ...] = ()) -> ProgramGraph:
     arrays = walk_tree(tree, source.data, source.path)
     if not arrays.kinds:   # binary or empty input still gets a module node
         arrays.kinds.append("module")
@@ -137,7 +140,8 @@ def _build(source: Source, tree: Tree, config: GraphConfig, dots: tuple[int, ...
     edges = dict(cfg.edges)
     edges[EdgeKind.DFG] = dfg
     edges.update(CallBuilder(tables, parents, children, fields, arrays.names, tables.scopes, dfg).build())
-    diagnostics = (tuple(source.diagnostics) + tuple(_missing_member(source.data, dot, source.path) for dot in dots)
+    diagnostics = (tuple(source.diagnostics) + guarded
+                   + tuple(_missing_member(source.data, dot, source.path) for dot in dots)
                    + tuple(arrays.diagnostics) + tuple(cfg.diagnostics))
     return ProgramGraph(
         source=source, kinds=tables.kinds, start_bytes=starts, end_bytes=ends, parents=parents,

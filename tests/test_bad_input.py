@@ -108,13 +108,15 @@ def test_deep_list_nesting() -> None:
     assert len(g) > 5000
 
 
-def test_5000_deep_statement_nesting_is_a_syntax_error_not_a_crash() -> None:
-    # CPython itself stops at 100 indentation levels; tree-sitter reports an error.
+def test_5000_deep_statement_nesting_is_cut_at_cpythons_limit() -> None:
+    # CPython itself stops at 100 indentation levels; deeper lines are left out.
     depth = 5000
     lines = [" " * i + "if x:" for i in range(depth)] + [" " * depth + "y = 1"]
     g = build_graph("x = 1\n" + "\n".join(lines) + "\n")
-    assert g.has_syntax_errors()
-    assert g.kinds[0] == "module"
+    deep = next(d for d in g.diagnostics if d.code == "too-deep-to-parse")
+    assert deep.span.start_row == 102 and "4900 logical line(s)" in deep.message
+    assert g.kinds[0] == "module" and len(g.nodes_of_kind("if_statement")) == 101
+    assert g.find_symbol("y") is None and g.find_symbol("x").uses
 
 
 def test_statement_nesting_past_the_limit_is_reported() -> None:
