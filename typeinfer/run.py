@@ -28,6 +28,7 @@ from typelens.analyzer import (
     Diagnostic, GraphConfig, InputError, ProjectIndex, Span, build_graph_safely, build_project_graph,
     iter_python_files, project_scope,
 )
+from typelens.analyzer.source import SkippedFile, listed_file_problem, read_regular_file
 from typelens.analyzer import codes
 
 from .engine import TypeEngine
@@ -64,6 +65,7 @@ class FileSet:
     base: Path                      # what `file` is relative to
     files: list[Path]
     single: bool
+    skipped: list[SkippedFile] = field(default_factory=list)   # FIFOs, dangling links, ... (iter_python_files)
 
     @property
     def scope(self) -> Path:
@@ -94,9 +96,14 @@ def file_sets(paths: list[Path]) -> list[FileSet]:
             raise InputError(f"path {str(path)!r} does not exist")
         path = path.resolve()
         if path.is_dir():
-            files = [p for p in iter_python_files(path) if p.suffix == ".py"]
-            sets.append(FileSet(project_root_of(path) if (path / "__init__.py").exists() else path, path, files, False))
+            skipped: list[SkippedFile] = []
+            files = [p for p in iter_python_files(path, skipped=skipped) if p.suffix == ".py"]
+            sets.append(FileSet(project_root_of(path) if (path / "__init__.py").exists() else path, path, files, False,
+                                [s for s in skipped if s.path.suffix == ".py"]))
         else:
+            problem = listed_file_problem(path, None)
+            if problem is not None:
+                raise InputError(f"path {str(path)!r} cannot be analysed: {problem}")
             sets.append(FileSet(project_root_of(path), path.parent, [path], True))
     return sets
 
@@ -112,12 +119,13 @@ def _digest(files: list[Path], options: InferOptions, root: Path, scope: Path | 
             for item in sorted(folder.glob("*")) if folder.is_dir() else []:
                 stat = item.stat()
                 h.update(f"{item}|{stat.st_size}|{stat.st_mtime_ns}".encode())
-    for path in sorted(iter_python_files(scope)):
+    for path in sorted(iter_python_files(scope, skipped=[])):
         try:
-            h.update(str(path).encode() + b"\0" + hashlib.blake2b(path.read_bytes(), digest_size=16).digest())
-        except OSError:
-            h.update(str(path).encode() + b"\0unreadable")
-    h.update("|".join(sorted(str(f) for f in files)).encode())
+            data, size = read_regular_file(path, options.max_bytes)   # bounded: what the analysis reads
+            h.update(os.fsencode(path) + b"\0" + hashlib.blake2b(data, digest_size=16).digest() + b"%d" % size)
+        except InputError:
+            h.update(os.fsencode(path) + b"\0unreadable")
+    h.update(b"|".join(sorted(os.fsencode(f) for f in files)))
     return h.hexdigest()
 
 
@@ -191,7 +199,7 @@ def _infer_set(fs: FileSet, options: InferOptions):
     project = build_project_graph(index, project_files(index, fs))
     engine = TypeEngine(index, project)
     predictions: list[Prediction] = []
-    diagnostics: list[Diagnostic] = []
+    diagnostics: list[Diagnostic] = skipped_diagnostics(fs)
     for path in fs.files:
         display = path.name if fs.single else str(path.relative_to(fs.base))
         try:
@@ -217,6 +225,7 @@ def check_paths(paths: list[Path], options: InferOptions) -> tuple[list[Diagnost
     for fs in file_sets(paths):
         index = ProjectIndex(fs.root, config=GraphConfig(max_bytes=options.max_bytes), scope=fs.scope)
         engine = TypeEngine(index, build_project_graph(index, project_files(index, fs)))
+        diagnostics.extend(skipped_diagnostics(fs))
         for path in fs.files:
             files += 1
             display = path.name if fs.single else str(path.relative_to(fs.base))
@@ -227,6 +236,12 @@ def check_paths(paths: list[Path], options: InferOptions) -> tuple[list[Diagnost
                 message = codes.INTERNAL_ERROR.format(reason=f"{type(err).__name__}: {err}")
                 diagnostics.append(Diagnostic.build("internal-error", message, Span.empty(), display))
     return diagnostics, {"files": files, "seconds": round(time.perf_counter() - started, 3)}
+
+
+def skipped_diagnostics(fs: FileSet) -> list[Diagnostic]:
+    """An ``unreadable-file`` diagnostic for each file the folder walk left out."""
+    return [Diagnostic.build("unreadable-file", codes.UNREADABLE_FILE.format(reason=s.reason), Span.empty(),
+                             os.path.relpath(s.path, fs.base)) for s in fs.skipped]
 
 
 def _with_path(d: Diagnostic, display: str) -> Diagnostic:
