@@ -8,7 +8,6 @@ from __future__ import annotations
 import enum
 import json
 import logging
-import sys
 from pathlib import Path
 
 import typer
@@ -17,6 +16,7 @@ from typelens.analyzer import InputError
 from typelens.typeinfer.run import InferOptions, check_paths
 
 from typelens.typeinfer.settings import load_settings, parse_code_list
+from .output import write_output
 from .positions import human_position
 from .sarif import sarif_document
 
@@ -76,14 +76,15 @@ def analyze_command(
             and not _excluded(d.path, settings.exclude)]
     positions = _positions(displays)
     if fmt is AnalyzeFormat.sarif:
-        text = json.dumps(sarif_document(kept, positions), indent=1) + "\n"
+        text = json.dumps(sarif_document(kept, positions), indent=1, ensure_ascii=False) + "\n"
     elif fmt is AnalyzeFormat.json:
         rows = []
         for d in kept:
             line, col, end_line, end_col = positions(d)
             rows.append({"file": d.path, "line": line, "col": col, "end_line": end_line, "end_col": end_col,
                          "code": d.code, "severity": d.severity, "message": d.message})
-        text = json.dumps({"diagnostics": rows, "stats": {**stats, "findings": len(kept)}}, indent=1) + "\n"
+        text = json.dumps({"diagnostics": rows, "stats": {**stats, "findings": len(kept)}}, indent=1,
+                          ensure_ascii=False) + "\n"
     else:
         lines = []
         for d in kept:
@@ -91,10 +92,7 @@ def analyze_command(
             lines.append(f"{d.path}:{line}:{col}: {d.severity} [{d.code}] {d.message}")
         lines.append(f"{len(kept)} finding(s) in {stats['files']} file(s)")
         text = "\n".join(lines) + "\n"
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
+    write_output(text, output, command="analyze", is_json=fmt is not AnalyzeFormat.text)
     if any(d.code == "internal-error" for d in kept):
         raise typer.Exit(2)
     raise typer.Exit(1 if kept else 0)

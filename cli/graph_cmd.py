@@ -8,9 +8,8 @@ and ``text`` (a readable summary).  ``--edges`` keeps only some edge kinds
 from __future__ import annotations
 
 import enum
-import json
+import itertools
 import logging
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -18,10 +17,11 @@ import typer
 
 from typelens.analyzer import (
     EdgeKind, GraphConfig, InputError, ProjectGraph, ProjectIndex, build_graph_safely,
-    build_project_graph, graph_to_dict, to_dot, to_graphml,
+    build_project_graph, to_dot, to_graphml,
 )
-from typelens.analyzer.export import ALL_EDGES
+from typelens.analyzer.export import ALL_EDGES, iter_graph_json
 
+from .output import write_output
 from .positions import human_position
 
 logger = logging.getLogger(__name__)
@@ -79,14 +79,11 @@ def graph_command(
         typer.echo(f"typelens graph: {err}", err=True)
         raise typer.Exit(2) from None
     if fmt is GraphFormat.json:
-        text = json.dumps(graph_to_dict(pg, kinds), ensure_ascii=False) + "\n"
+        text = itertools.chain(iter_graph_json(pg, kinds), ["\n"])
     elif fmt is GraphFormat.graphml:
         text = to_graphml(pg, kinds)
     elif fmt is GraphFormat.dot:
         text = to_dot(pg, kinds)
     else:
         text = render_text(pg)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
+    write_output(text, output, command="graph", is_json=fmt is GraphFormat.json)

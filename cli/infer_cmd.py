@@ -10,7 +10,6 @@ from __future__ import annotations
 import enum
 import json
 import logging
-import sys
 from pathlib import Path
 
 import typer
@@ -18,6 +17,7 @@ import typer
 from typelens.analyzer import InputError, ModelError
 from typelens.typeinfer.run import InferOptions, infer_paths
 
+from .output import write_output
 from .positions import human_position
 
 logger = logging.getLogger(__name__)
@@ -90,4 +90,5 @@ def infer_command(
         from .apply_cmd import apply_predictions
         code = apply_predictions(result, paths, min_confidence=min_confidence, diff_only=diff)
         raise typer.Exit(code)
-    sys.stdout.write(render_json(result) if fmt is InferFormat.json else render_text(result))
+    is_json = fmt is InferFormat.json
+    write_output(render_json(result) if is_json else render_text(result), None, command="infer", is_json=is_json)
