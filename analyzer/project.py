@@ -92,7 +92,7 @@ def iter_python_files(root: Path, *, follow_symlinks: bool = False,
     if os.path.isfile(root):
         return [root]
     if not os.path.isdir(root):
-        report.append(SkippedFile(root, listed_file_problem(root, None) or "not a folder"))
+        report.append(SkippedFile(root, listed_file_problem(root, None) or "is not a folder"))
         return []
     inside = None if follow_symlinks else Path(os.path.realpath(root))
     found: list[Path] = []

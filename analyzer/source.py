@@ -171,7 +171,7 @@ def not_regular_reason(mode: int) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class SkippedFile:
-    """A file a folder walk left out, and why (``dangling symbolic link``, ``is a FIFO``)."""
+    """A file a folder walk left out, and why (``is a dangling symbolic link``, ``is a FIFO``)."""
 
     path: Path
     reason: str
@@ -185,7 +185,7 @@ def listed_file_problem(path: Path, inside: Path | None) -> str | None:
         st = os.stat(path)
     except OSError as err:
         if os.path.islink(path):
-            return "symbolic link loop" if err.errno == errno.ELOOP else "dangling symbolic link"
+            return "is a symbolic link loop" if err.errno == errno.ELOOP else "is a dangling symbolic link"
         return err.strerror or str(err)
     reason = not_regular_reason(st.st_mode)
     if reason is not None:
@@ -193,9 +193,9 @@ def listed_file_problem(path: Path, inside: Path | None) -> str | None:
     if inside is not None and os.path.islink(path):
         target = Path(os.path.realpath(path))
         if not target.is_relative_to(inside):
-            return f"symbolic link to {os.fsdecode(target)}, outside the analysed folder"
+            return f"is a symbolic link to {os.fsdecode(target)}, outside the analysed folder"
     if not os.access(path, os.R_OK):
-        return "permission denied"
+        return "is not readable"
     return None
 
 

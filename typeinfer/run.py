@@ -93,7 +93,8 @@ def file_sets(paths: list[Path]) -> list[FileSet]:
     sets = []
     for path in paths:
         if not path.exists():
-            raise InputError(f"path {str(path)!r} does not exist")
+            what = listed_file_problem(path, None) if os.path.islink(path) else "does not exist"
+            raise InputError(f"path {str(path)!r} {what}")
         path = path.resolve()
         if path.is_dir():
             skipped: list[SkippedFile] = []

@@ -19,6 +19,7 @@ first path is used.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,7 +48,10 @@ class Settings:
 
 
 def find_pyproject(start: Path) -> Path | None:
-    current = start.resolve()
+    try:
+        current = start.resolve()
+    except (OSError, RuntimeError):   # a symbolic link loop (RuntimeError before Python 3.13)
+        current = Path(os.path.abspath(start))
     if current.is_file():
         current = current.parent
     for folder in (current, *current.parents):
