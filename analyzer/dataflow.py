@@ -189,7 +189,7 @@ class DataflowBuilder:
 
 
 _MISSING = object()
-_MAX_STATE_BITS = 2_000_000_000   # blocks x definitions kept as bit vectors (~250 MB)
+_MAX_STATE_BITS = 500_000_000     # blocks x definitions kept as bit vectors (62 MB a state map, 4 maps)
 _SHARED_MASK_DEFS = 32            # keys with more definitions share one kill mask
 
 
