@@ -28,7 +28,7 @@ from .cfg import CfgBuilder
 from .dataflow import DataflowBuilder
 from .errors import InputError
 from .graph import EdgeKind, ProgramGraph
-from .indent_guard import guard_diagnostics, guard_indentation
+from .parse_guard import guard_diagnostics, guard_input
 from .parsing import parse_guarded
 from .repair import repair_dangling_dots
 from .scopes import ScopeBuilder
@@ -71,7 +71,7 @@ def build_graph(code: str | bytes | Source, path: str = "<memory>", *, config: G
         source = source_from_text(code, path)
     else:
         raise ValueError(f"code={type(code).__name__} is not str, bytes or Source; pass source text")
-    guard = guard_indentation(source.data)
+    guard = guard_input(source.data)
     if tree is None:
         tree = parse_guarded(guard)
     repaired = repair_dangling_dots(source.data, tree)

@@ -42,9 +42,10 @@ _ALL = (
     Code("nul-byte", Severity.WARNING, "The file contains NUL bytes; they were read as spaces."),
     Code("file-too-large", Severity.WARNING, "The file exceeds the size limit; only its beginning was analysed."),
     Code("nesting-too-deep", Severity.WARNING, "Statements are nested deeper than the analysis limit; deeper code has no control flow."),
-    Code("too-deep-to-parse", Severity.WARNING,
-         "Blocks are nested deeper than CPython allows (100 levels) or indented in more widths than the parser "
-         "can take; those lines were left out or read without indentation."),
+    Code("parser-limit", Severity.WARNING,
+         "Input that would crash or stall the parser (blocks nested deeper than CPython's 100 levels, more "
+         "indentation widths than it can take, thousands of empty continuation lines) was left out or read "
+         "without indentation."),
     Code("unreadable-file", Severity.ERROR, "The file could not be read, or is not a regular file."),
     Code("internal-error", Severity.ERROR, "typelens failed on this file; the rest of the run went on."),
     Code("unresolved-import", Severity.WARNING, "The imported module could not be found in the project, installed packages or stubs."),
@@ -67,6 +68,7 @@ FILE_TOO_LARGE = "file has {size} bytes, over the limit of {limit}; analysed the
 NESTING_TOO_DEEP = "statements nested deeper than {limit} levels; no control flow below this point"
 TOO_DEEP_TO_PARSE = "blocks nested deeper than {limit} levels (CPython's limit too); {count} logical line(s) left out from here"
 TOO_WIDE_TO_PARSE = "{count} indentation(s) of {limit} columns or more read as none (too many widths for the parser)"
+TOO_MANY_CONTINUATIONS = "{count} run(s) of more than {limit} empty continuation lines left out (the parser would stall)"
 UNREADABLE_FILE = "cannot read file: {reason}"
 INTERNAL_ERROR = "internal error while analysing this file: {reason}"
 UNRESOLVED_IMPORT = "cannot resolve import {module!r}"

@@ -24,7 +24,7 @@ import threading
 import tree_sitter_python
 from tree_sitter import Language, Parser, Point, Tree
 
-from .indent_guard import GuardedBytes, guard_indentation
+from .parse_guard import GuardedBytes, guard_input
 from .source import Source, source_from_text
 
 logger = logging.getLogger(__name__)
@@ -46,13 +46,13 @@ def parse_bytes(data: bytes, old_tree: Tree | None = None) -> Tree:
     """Parse UTF-8 ``data``; pass the edited ``old_tree`` to re-parse incrementally.
 
     Input that would crash tree-sitter-python is parsed with its too-deep lines
-    blanked (:mod:`.indent_guard`; :func:`~.indent_guard.guard_diagnostics` says
+    blanked (:mod:`.parse_guard`; :func:`~.parse_guard.guard_diagnostics` says
     which)."""
-    return parse_guarded(guard_indentation(data), old_tree)
+    return parse_guarded(guard_input(data), old_tree)
 
 
 def parse_guarded(guard: GuardedBytes, old_tree: Tree | None = None) -> Tree:
-    """Parse what :func:`~.indent_guard.guard_indentation` left of some input.  A
+    """Parse what :func:`~.parse_guard.guard_input` left of some input.  A
     tree of blanked bytes is never reused incrementally: its unchanged parts are
     not what the new text holds there."""
     if guard.is_changed or (old_tree is not None and any(t is old_tree for t in tuple(_guarded))):

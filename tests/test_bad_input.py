@@ -113,7 +113,7 @@ def test_5000_deep_statement_nesting_is_cut_at_cpythons_limit() -> None:
     depth = 5000
     lines = [" " * i + "if x:" for i in range(depth)] + [" " * depth + "y = 1"]
     g = build_graph("x = 1\n" + "\n".join(lines) + "\n")
-    deep = next(d for d in g.diagnostics if d.code == "too-deep-to-parse")
+    deep = next(d for d in g.diagnostics if d.code == "parser-limit")
     assert deep.span.start_row == 102 and "4900 logical line(s)" in deep.message
     assert g.kinds[0] == "module" and len(g.nodes_of_kind("if_statement")) == 101
     assert g.find_symbol("y") is None and g.find_symbol("x").uses
