@@ -221,7 +221,8 @@ class Outcome:
     leg: str
     target: str
     returncode: int
-    seconds: float
+    seconds: float                  # wall clock
+    cpu_seconds: float              # user + system, the command and the children it waited for
     max_rss_mb: float
     timed_out: bool
     stdout: bytes = field(repr=False)
@@ -291,8 +292,8 @@ def run_command(argv: list[str], *, leg: str, target: str, limits: Limits, cwd: 
         status, usage, timed_out = _wait(proc.pid, started + limits.seconds)
         proc.returncode = os.waitstatus_to_exitcode(status)
         seconds = time.perf_counter() - started
-    outcome = Outcome(leg, target, proc.returncode, seconds, usage.ru_maxrss / 1024, timed_out,
-                      out.read_bytes(), err.read_bytes(), is_json, may_refuse)
+    outcome = Outcome(leg, target, proc.returncode, seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024,
+                      timed_out, out.read_bytes(), err.read_bytes(), is_json, may_refuse)
     out.unlink()
     err.unlink()
     return outcome
