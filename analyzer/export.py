@@ -116,21 +116,62 @@ def graph_to_dict(graph: ProgramGraph | ProjectGraph, edges: Iterable[EdgeKind] 
 def iter_graph_json(graph: ProgramGraph | ProjectGraph, edges: Iterable[EdgeKind] = ALL_EDGES,
                     batch: int = 4096) -> Iterator[str]:
     """``json.dumps(graph_to_dict(graph, edges), ensure_ascii=False)`` in pieces, without
-    holding the document: a 60,000-function file's is 1.3 million node records."""
-    dumps = json.JSONEncoder(ensure_ascii=False).encode
-    yield '{"schema": ' + dumps(SCHEMA)
-    for name, records in _sections(_as_project(graph), frozenset(edges)):
+    holding the document: a 60,000-function file's is 1.3 million node records.
+    Nodes and edges are written from templates, their strings encoded once each."""
+    pg, kinds = _as_project(graph), frozenset(edges)
+    quote = _Quoted()
+    texts = {"nodes": _node_texts(pg, quote), "edges": _edge_texts(pg, kinds, quote)}
+    yield '{"schema": ' + quote(SCHEMA)
+    for name, records in _sections(pg, kinds):
         yield f', "{name}": ['
+        encoded = texts.get(name) or map(quote.encode, records)
         first = True
-        for chunk in _batched(records, batch):
-            yield ("" if first else ", ") + dumps(chunk)[1:-1]   # one C call a batch, not one a record
+        for chunk in _batched(encoded, batch):
+            yield ("" if first else ", ") + ", ".join(chunk)
             first = False
         yield "]"
     yield "}"
 
 
-def _batched(items: Iterable[dict], size: int) -> Iterator[list[dict]]:
-    chunk: list[dict] = []
+class _Quoted(dict):
+    """JSON text of strings, each encoded once (kinds, fields, scopes, names repeat)."""
+
+    encode = staticmethod(json.JSONEncoder(ensure_ascii=False).encode)
+
+    def __call__(self, text: str | None) -> str:
+        found = self.get(text)
+        if found is None:
+            found = self[text] = self.encode(text)
+        return found
+
+
+def _node_texts(pg: ProjectGraph, quote: _Quoted) -> Iterator[str]:
+    """What ``json.dumps`` writes for each of :func:`_node_records`, key for key."""
+    for i, g in enumerate(pg.graphs):
+        off = pg.offsets[i]
+        scopes = [quote(s.qualname) for s in g.scopes]
+        lines = [0] + [m.end() for m in re.finditer(b"\n", g.source.data)]
+        kinds, starts, ends, fields, scope_of, names = g.kinds, g.start_bytes, g.end_bytes, g.fields, g.scope_of, g.names
+        for n in range(len(g)):
+            start, end = starts[n], ends[n]
+            start_row, end_row = bisect_right(lines, start) - 1, bisect_right(lines, end) - 1
+            name = names.get(n)
+            yield (f'{{"id": {off + n}, "file": {i}, "kind": {quote(kinds[n])}, '
+                   f'"start": [{start_row}, {start - lines[start_row]}], "end": [{end_row}, {end - lines[end_row]}], '
+                   f'"start_byte": {start}, "end_byte": {end}, "field": {quote(fields[n])}, '
+                   f'"scope": {scopes[scope_of[n]] if scope_of[n] >= 0 else chr(34) * 2}'
+                   + (f', "name": {quote(name)}}}' if name is not None else "}"))
+
+
+def _edge_texts(pg: ProjectGraph, kinds: frozenset[EdgeKind], quote: _Quoted) -> Iterator[str]:
+    """What ``json.dumps`` writes for each of :func:`_edge_records`."""
+    for kind, src, dst, label in _all_edges(pg, kinds):
+        yield (f'{{"kind": {quote(kind.value)}, "src": {src}, "dst": {dst}'
+               + (f', "label": {quote(label)}}}' if label else "}"))
+
+
+def _batched(items: Iterable[str], size: int) -> Iterator[list[str]]:
+    chunk: list[str] = []
     for item in items:
         chunk.append(item)
         if len(chunk) == size:

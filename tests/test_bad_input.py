@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -168,3 +169,15 @@ def test_source_from_path_reads_real_file(tmp_path) -> None:
     path = tmp_path / "ok.py"
     path.write_text("é = 1\n", encoding="utf-8")
     assert source_from_path(path).text == "é = 1\n"
+
+
+def test_streamed_graph_json_is_byte_for_byte_json_dumps(tmp_path) -> None:
+    from typelens.analyzer import ProjectIndex, build_project_graph, graph_to_dict
+    from typelens.analyzer.export import iter_graph_json
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("from .m import f\n")
+    (tmp_path / "pkg" / "m.py").write_bytes('def f(é, b="\\"q\\\\"):\n    return é\nx = f(1) +\n'.encode())
+    pg = build_project_graph(ProjectIndex(tmp_path))
+    for kinds in (list(EdgeKind), [EdgeKind.DFG, EdgeKind.CALL]):
+        for batch in (1, 3, 4096):
+            assert "".join(iter_graph_json(pg, kinds, batch=batch)) == json.dumps(graph_to_dict(pg, kinds), ensure_ascii=False)
