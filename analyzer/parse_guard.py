@@ -41,6 +41,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from typing import Iterator
 
 from . import codes
 from .spans import Diagnostic, Span
@@ -188,7 +189,7 @@ def _column(indent: bytes) -> int:
     return column
 
 
-def too_deep_lines(data: bytes, limit: int = MAX_LEVELS):
+def too_deep_lines(data: bytes, limit: int = MAX_LEVELS) -> Iterator[tuple[int, int]]:
     """Byte ranges ``(start, end)`` of the logical lines nested deeper than ``limit``
     levels, reading strings, brackets, comments and continuations as CPython does."""
     stack = [0]

@@ -45,9 +45,9 @@ def python_parser() -> Parser:
 def parse_bytes(data: bytes, old_tree: Tree | None = None) -> Tree:
     """Parse UTF-8 ``data``; pass the edited ``old_tree`` to re-parse incrementally.
 
-    Input that would crash tree-sitter-python is parsed with its too-deep lines
-    blanked (:mod:`.parse_guard`; :func:`~.parse_guard.guard_diagnostics` says
-    which)."""
+    Input that would crash or stall tree-sitter-python is parsed with the lines
+    at fault blanked (:mod:`.parse_guard`; :func:`~.parse_guard.guard_diagnostics`
+    says which)."""
     return parse_guarded(guard_input(data), old_tree)
 
 

@@ -85,7 +85,10 @@ def _write_stream(chunks: Iterable[bytes], command: str) -> None:
     try:
         sys.stdout.flush()
         for data in chunks:
-            binary.write(data) if binary is not None else sys.stdout.write(data.decode("utf-8"))
+            if binary is not None:
+                binary.write(data)
+            else:
+                sys.stdout.write(data.decode("utf-8"))
         sys.stdout.flush()
         if binary is not None:
             binary.flush()
