@@ -32,6 +32,7 @@ class Code:
     name: str
     severity: Severity
     description: str
+    is_default: bool = True        # reported unless deselected; False: only when selected
 
 
 _ALL = (
@@ -52,6 +53,8 @@ _ALL = (
     Code("attr-defined", Severity.ERROR, "The attribute does not exist on the (fully known) type of the object."),
     Code("call-arg", Severity.ERROR, "Wrong number of arguments, or an unknown keyword, for a known callable."),
     Code("optional-member-access", Severity.WARNING, "An attribute is read on a value that may be None."),
+    Code("unused-ignore", Severity.WARNING,
+         "A suppression comment (`# type: ignore`, `# typelens: ignore`) that suppresses nothing.", is_default=False),
 )
 
 CODES: dict[str, Code] = {code.name: code for code in _ALL}
@@ -77,6 +80,7 @@ OPTIONAL_MEMBER = "{expr!r} may be None here ({type}); reading {attr!r} would fa
 CALL_TOO_MANY = "{callee}() takes at most {maximum} positional argument(s), {given} given"
 CALL_MISSING = "{callee}() is missing argument(s): {names}"
 CALL_KEYWORD = "{callee}() has no parameter named {name!r}"
+UNUSED_IGNORE = "unused suppression: {what}"
 
 
 def code_named(name: str) -> Code:

@@ -3,7 +3,7 @@ networkx.
 
 Single files and whole projects share one schema: a file is a project of one.
 Positions are tree-sitter's: byte offsets and 0-based ``[row, byte column]``.
-The schema is documented in the README ("Graph JSON schema").
+The schema is documented in docs/usage.md ("Graph JSON schema").
 
 Example::
 
@@ -18,12 +18,13 @@ import json
 import logging
 import re
 from bisect import bisect_right
-from typing import Iterable, Iterator
-
-import networkx as nx
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from .graph import EdgeKind, ProgramGraph
 from .project_graph import ProjectGraph
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 logger = logging.getLogger(__name__)
 
@@ -184,6 +185,7 @@ def _batched(items: Iterable[str], size: int) -> Iterator[list[str]]:
 def to_networkx(graph: ProgramGraph | ProjectGraph, edges: Iterable[EdgeKind] = ALL_EDGES) -> nx.MultiDiGraph:
     """A networkx ``MultiDiGraph``: node attributes ``kind``, ``file``, ``name``,
     ``start_line``/``start_col`` (0-based), edge attributes ``kind`` and ``label``."""
+    import networkx as nx   # 80 ms of imports, only for this and GraphML
     pg = _as_project(graph)
     out = nx.MultiDiGraph()
     for rec in _node_records(pg):
@@ -196,6 +198,7 @@ def to_networkx(graph: ProgramGraph | ProjectGraph, edges: Iterable[EdgeKind] = 
 
 
 def to_graphml(graph: ProgramGraph | ProjectGraph, edges: Iterable[EdgeKind] = ALL_EDGES) -> str:
+    import networkx as nx
     return "\n".join(nx.generate_graphml(to_networkx(graph, edges))) + "\n"
 
 

@@ -27,7 +27,6 @@ import logging
 import os
 import re
 import sys
-import sysconfig
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +34,7 @@ from pathlib import Path
 import typeshed_client
 
 from .builder import DEFAULT_CONFIG, GraphConfig, build_graph_safely
+from .environment import PythonEnvironment, discover_environment
 from .errors import InputError
 from .graph import ImportBinding, ProgramGraph, SymbolKind
 from .source import SkippedFile, listed_file_problem
@@ -160,10 +160,13 @@ class ProjectIndex:
 
     def __init__(self, root: str | Path, *, search_paths: list[Path] | None = None,
                  config: GraphConfig = DEFAULT_CONFIG, cache_size: int = 256, use_stubs: bool = True,
-                 scope: Path | None = None) -> None:
+                 scope: Path | None = None, environment: PythonEnvironment | None = None) -> None:
         """``scope``: only the modules under this folder of the root are the project's
         (an installed package inside site-packages: the rest of site-packages stays a
-        library, found through the search paths, not a project to walk)."""
+        library, found through the search paths, not a project to walk).
+        ``environment``: the analysed project's Python environment (default: the
+        one :func:`discover_environment` finds for ``root``); ``search_paths``
+        replaces its folders when given."""
         root = Path(root)
         if not root.exists():
             raise InputError(f"project root {str(root)!r} does not exist")
@@ -172,10 +175,16 @@ class ProjectIndex:
         self.root = root.resolve() if root.is_dir() else root.resolve().parent
         self.config = config
         self.source_roots = [self.root] + ([self.root / "src"] if (self.root / "src").is_dir() else [])
-        self.search_paths = search_paths if search_paths is not None else _installed_search_paths()
-        self._stub_context = typeshed_client.get_search_context() if use_stubs else None
+        if environment is None:
+            environment = discover_environment(self.root)
+            logger.info("%s", environment.describe())
+        self.environment = environment
+        self.search_paths = search_paths if search_paths is not None else environment.search_paths
+        self._stub_context = _stub_context(environment, self.search_paths) if use_stubs else None
         self._modules: dict[str, Path] | None = None
         self._module_names: dict[Path, str] | None = None
+        self._names_of_paths: dict[str, str] = {}
+        self._roots: list[Path] | None = None
         self._packages: frozenset[str] | None = None      # every dotted prefix of a module name
         self._tables: OrderedDict[tuple[Path, str], _Exports] = OrderedDict()
         self._graphs: OrderedDict[tuple[Path, str], ProgramGraph] = OrderedDict()
@@ -199,10 +208,71 @@ class ProjectIndex:
             self._modules = modules
         return self._modules
 
-    def module_of(self, path: Path) -> str:
+    def module_name(self, path: str | Path) -> str:
+        """The dotted module name of any file: a project module's own name, else
+        its path under the most specific of the typeshed stubs, the project's
+        source roots and the environment's folders (``foo-stubs`` read as
+        ``foo``), else its stem.  The one module-naming function."""
+        key = str(path)
+        name = self._names_of_paths.get(key)
+        if name is None:
+            name = self._names_of_paths[key] = self._module_name(Path(path))
+        return name
+
+    def _module_name(self, path: Path) -> str:
         if self._module_names is None:
             self._module_names = {candidate: name for name, candidate in self.modules.items()}
-        return self._module_names.get(path.resolve(), path.stem)
+        known = self._module_names.get(path) or self._module_names.get(path.resolve())
+        if known is not None:
+            return known
+        for root in self._naming_roots():
+            try:
+                rel = path.relative_to(root)
+            except ValueError:
+                continue
+            parts = list(rel.with_suffix("").parts)
+            if parts and parts[-1] == "__init__":
+                parts.pop()
+            if parts and parts[0].endswith("-stubs"):
+                parts[0] = parts[0][:-6]
+            return ".".join(parts)
+        return path.stem
+
+    def _naming_roots(self) -> list[Path]:
+        if self._roots is None:
+            stubs = [Path(self._stub_context.typeshed)] if self._stub_context is not None else []
+            self._roots = sorted([*stubs, *self.source_roots, *self.search_paths], key=lambda r: -len(r.parts))
+        return self._roots
+
+    def imported_module(self, path: str | Path, binding: ImportBinding) -> str:
+        """The absolute name of the module an import statement in ``path`` names
+        (``pkg.sub`` for ``from .sub import x`` in ``pkg/mod.py``)."""
+        importer = self.module_name(path)
+        return self.absolute_module(importer, binding.module, binding.level,
+                                    importer_is_package=Path(path).stem == "__init__")
+
+    def resolve_import(self, path: str | Path, binding: ImportBinding,
+                       resolve_name=None) -> ModuleLocation | Definition | None:
+        """What the name bound by ``binding`` (an import in ``path``) refers to: the
+        one import resolver.  ``from m import x`` is ``m``'s attribute ``x`` when
+        ``m`` binds it, else the submodule ``m.x``, as Python does, except in
+        ``m``'s own ``__init__`` (``from . import path`` in ``os``), where the
+        attribute is not bound yet and the submodule is meant; ``import a.b``
+        binds ``a``.  ``resolve_name`` replaces :meth:`resolve_name` (an engine
+        answering from editor buffers)."""
+        module = self.imported_module(path, binding)
+        if binding.name is None:
+            first = module.split(".")[0]
+            return self.resolve_module(first if binding.bound == first else module)
+        if not module:
+            return None
+        submodule = f"{module}.{binding.name}"
+        if module == self.module_name(path):
+            found = self.resolve_module(submodule)
+            if found is not None:
+                return found
+        found = (resolve_name or self.resolve_name)(module, binding.name)
+        return found if found is not None else self.resolve_module(submodule)
 
     def absolute_module(self, importer: str, module: str, level: int, *, importer_is_package: bool = False) -> str:
         """The absolute name of ``from <level dots><module> import`` inside ``importer``."""
@@ -255,12 +325,7 @@ class ProjectIndex:
 
     def resolve_binding(self, graph: ProgramGraph, binding: ImportBinding) -> ModuleLocation | Definition | None:
         """What the name bound by ``binding`` (in ``graph``) refers to."""
-        importer = self.module_of(Path(graph.path)) if graph.path and Path(graph.path).exists() else ""
-        is_package = Path(graph.path).stem == "__init__"
-        module = self.absolute_module(importer, binding.module, binding.level, importer_is_package=is_package)
-        if binding.name is None:
-            return self.resolve_module(module.split(".")[0] if binding.bound == module.split(".")[0] else module)
-        return self.resolve_name(module, binding.name)
+        return self.resolve_import(graph.path or "", binding)
 
     # -- graphs ------------------------------------------------------------------
     def _key(self, path: Path) -> tuple[Path, str]:
@@ -438,12 +503,11 @@ def dunder_all(graph: ProgramGraph) -> list[str] | None:
     return names
 
 
-def _installed_search_paths() -> list[Path]:
-    """site-packages and the stdlib of the running interpreter (its sources are read, not imported)."""
-    paths = sysconfig.get_paths()
-    seen: list[Path] = []
-    for key in ("purelib", "platlib", "stdlib"):
-        p = Path(paths[key])
-        if p.is_dir() and p not in seen:
-            seen.append(p)
-    return seen
+def _stub_context(environment: PythonEnvironment, search_paths: list[Path]) -> typeshed_client.SearchContext:
+    """typeshed-client's context over the analysed environment's folders.  The
+    search path is always given: without it typeshed-client would start an
+    interpreter to ask for ``sys.path``, in the working folder, where a project's
+    ``json.py`` would run."""
+    stub_paths = [p for p in search_paths if p != environment.stdlib]
+    version = environment.version or sys.version_info[:2]
+    return typeshed_client.get_search_context(search_path=stub_paths, version=version)

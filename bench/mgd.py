@@ -26,8 +26,8 @@ from typelens.analyzer import ProjectIndex, build_graph
 from typelens.datasets.corpus import project_files, site_packages_root
 from typelens.monitors.complete import complete
 from typelens.monitors.lm import load_lm
-from typelens.typeinfer.engine import TypeEngine
-from typelens.typeinfer.queries import Analysed, LibraryMembers, members_at
+from typelens.typeinfer.queries import Analysed, members_at
+from typelens.typeinfer.session import AnalysisSession
 
 HELD_OUT = ["packaging", "typeshed_client", "pluggy", "typer", "click"]
 IDENT = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
@@ -35,8 +35,7 @@ IDENT = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 
 def dot_cases(package: Path, per_file: int, rng: random.Random) -> list[tuple[Path, bytes, int, str, frozenset]]:
     """(file, source, dot offset, true member, members) for cuts in ``package``."""
-    index = ProjectIndex(package)
-    engine = TypeEngine(index)
+    engine = AnalysisSession(package).engine()
     cases = []
     for path in project_files(package):
         data = path.read_bytes()
@@ -90,7 +89,7 @@ def run(lm, cases, root_of, indexes: dict[Path, ProjectIndex], modes=tuple(MODES
     ``one-shot``: the completion analyses the source itself (the CLI)."""
     stats = {m: {"exact": 0, "valid": 0, "produced": 0, "unfinished": 0, "tokens": 0, "seconds": 0.0,
                  "analysis": 0.0, "document": 0.0} for m in modes}
-    libraries = {m: LibraryMembers() for m in modes}     # what an editor session keeps about library code
+    sessions: dict[tuple[Path, str], AnalysisSession] = {}   # per mode: what an editor session keeps about library code
     for path, data, dot, truth, names in cases:
         root = root_of(path)
         if root not in indexes:
@@ -100,15 +99,18 @@ def run(lm, cases, root_of, indexes: dict[Path, ProjectIndex], modes=tuple(MODES
         for mode in modes:
             guided, editor = MODES[mode]
             r = stats[mode]
+            session = sessions.get((root, mode))
+            if session is None:
+                session = sessions[(root, mode)] = AnalysisSession(index=indexes[root])
             document = None
             if guided and editor:
                 started = time.perf_counter()
-                document = Analysed.of(TypeEngine(indexes[root], shared=libraries[mode].answers), str(path), source)
+                document = Analysed.of(session.engine(), str(path), source)
                 r["document"] += time.perf_counter() - started
             gc.collect()     # untimed: each completion pays for collecting its own garbage only
             started = time.perf_counter()
-            result = complete(source, dot + 1, path=str(path), lm=lm, index=indexes[root], max_tokens=16,
-                              monitor=guided, library=libraries[mode], document=document)
+            result = complete(source, dot + 1, path=str(path), lm=lm, session=session, max_tokens=16,
+                              monitor=guided, document=document)
             r["seconds"] += time.perf_counter() - started
             r["analysis"] += result.analysis_seconds
             r["tokens"] += len(result.generation.tokens)

@@ -1,6 +1,14 @@
 """``typelens analyze PATH...``: diagnostics from inferred types, for CI.
 
-Exit codes: 0 nothing found, 1 findings, 2 usage or internal error.
+Exit codes: 0 nothing found (or ``--exit-zero``, or ``--write-baseline``), 1
+findings (new ones, with ``--baseline``), 2 usage or internal error.  Settings
+come from the ``[tool.typelens]`` nearest each file, else the working folder's;
+options on the command line win (``typelens.typeinfer.settings``).
+
+Example::
+
+    $ typelens analyze src --output-format github
+    ::error file=src/shop/service.py,line=40,col=16,...::'Order' has no attribute 'totl'
 """
 
 from __future__ import annotations
@@ -8,17 +16,13 @@ from __future__ import annotations
 import enum
 import json
 import logging
+import sys
 from pathlib import Path
 
 import typer
 
-from typelens.analyzer import InputError
-from typelens.typeinfer.run import InferOptions, check_paths
-
-from typelens.typeinfer.settings import load_settings, parse_code_list
 from .output import write_output
-from .positions import human_position
-from .sarif import sarif_document
+from .paths import DEFAULT_BASELINE
 
 logger = logging.getLogger(__name__)
 
@@ -27,76 +31,72 @@ class AnalyzeFormat(str, enum.Enum):
     text = "text"
     json = "json"
     sarif = "sarif"
+    github = "github"
 
 
-def _positions(base_paths: dict[str, Path]):
-    cache: dict[str, bytes] = {}
-
-    def positions(d) -> tuple[int, int, int, int]:
-        path = base_paths.get(d.path)
-        if d.path not in cache:
-            try:
-                cache[d.path] = path.read_bytes() if path is not None else b""
-            except OSError:
-                cache[d.path] = b""
-        data = cache[d.path]
-        line, col = human_position(data, d.span.start_row, d.span.start_col)
-        end_line, end_col = human_position(data, d.span.end_row, d.span.end_col)
-        return line, col, end_line, end_col
-    return positions
-
-
-def _display_map(paths: list[Path]) -> dict[str, Path]:
-    from typelens.typeinfer.run import file_sets
-    mapping = {}
-    for fs in file_sets(paths):
-        for f in fs.files:
-            mapping[f.name if fs.single else str(f.relative_to(fs.base))] = f
-    return mapping
+class Colour(str, enum.Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
 
 
 def analyze_command(
     paths: list[Path] = typer.Argument(..., help="Files or directories to check."),
-    fmt: AnalyzeFormat = typer.Option(AnalyzeFormat.text, "--format", "-f", help="Output format."),
-    select: str = typer.Option("", "--select", help="Comma list of rule codes to report (all by default)."),
-    ignore: str = typer.Option("", "--ignore", help="Comma list of rule codes to leave out."),
+    fmt: AnalyzeFormat = typer.Option(AnalyzeFormat.text, "--output-format", "--format", "-f",
+                                      help="Output format (github: workflow annotations)."),
+    select: str = typer.Option(None, "--select", help="Comma list of rule codes to report (replaces the file's `select`)."),
+    ignore: str = typer.Option(None, "--ignore", help="Comma list of rule codes to leave out."),
+    extend_select: str = typer.Option(None, "--extend-select", help="Comma list of rule codes to add (e.g. unused-ignore)."),
+    python: str = typer.Option(None, "--python", help="The project's Python environment or interpreter (default: the python setting, the site-packages holding the path, $VIRTUAL_ENV, .venv upwards, python on PATH)."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
+    baseline: Path | None = typer.Option(None, "--baseline", help="Report only findings not in this baseline file."),
+    write: bool = typer.Option(False, "--write-baseline", help=f"Write the findings to the --baseline file (default {DEFAULT_BASELINE}) and exit 0."),
+    exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when there are findings."),
+    statistics: bool = typer.Option(False, "--statistics", help="Text format: counts per rule instead of each finding."),
+    colour: Colour = typer.Option(Colour.auto, "--color", help="Colour the text output (auto: on a terminal, unless NO_COLOR is set)."),
+    force_exclude: bool = typer.Option(None, "--force-exclude", help="Apply `exclude` and .gitignore to files named here too (pre-commit).", show_default=False),
+    respect_gitignore: bool = typer.Option(None, "--respect-gitignore/--no-respect-gitignore", help="Leave out what .gitignore files leave out (default: yes).", show_default=False),
 ) -> None:
     """Report problems found from inferred types (exit 1 when there are findings)."""
+    # imported here: `typelens --help` and the other commands start without the analyzer
+    from typelens.analyzer import InputError
+    from typelens.typeinfer.discovery import Discovery
+    from typelens.typeinfer.run import InferOptions, check_paths
+    from typelens.typeinfer.settings import SettingsTree
+
+    from .baseline import split_new, write_baseline
+    from .findings import build_findings, by_code, render_github, render_json, render_statistics, render_text, use_colour
+    from .sarif import sarif_document
+    cli = {"select": select, "ignore": ignore, "extend-select": extend_select, "python": python,
+           "force-exclude": force_exclude, "respect-gitignore": respect_gitignore}
     try:
-        settings = load_settings(paths[0])
-        chosen = parse_code_list(select, "--select") or settings.select
-        dropped = parse_code_list(ignore, "--ignore") | settings.ignore
-        diagnostics, stats = check_paths(paths, InferOptions())
-        displays = _display_map(paths)
+        discovery = Discovery(SettingsTree(Path.cwd(), cli=cli))
+        diagnostics, stats = check_paths(paths, InferOptions(settings=discovery.settings, discovery=discovery))
+        findings = build_findings(diagnostics)
+        if write:
+            target = baseline or DEFAULT_BASELINE
+            write_baseline(target, findings)
+            typer.echo(f"wrote {len(findings)} finding(s) to the baseline {target}", err=True)
+            raise typer.Exit(0)
+        known = 0
+        if baseline is not None:
+            findings, known = split_new(findings, baseline)
     except (InputError, ValueError) as err:
         typer.echo(f"typelens analyze: {err}", err=True)
         raise typer.Exit(2) from None
-    kept = [d for d in diagnostics if (not chosen or d.code in chosen) and d.code not in dropped
-            and not _excluded(d.path, settings.exclude)]
-    positions = _positions(displays)
+    summary = f"{len(findings)} finding(s) in {stats['files']} file(s)" + (f" ({known} in the baseline)" if known else "")
+    is_tty = output is None and sys.stdout.isatty()
     if fmt is AnalyzeFormat.sarif:
-        text = json.dumps(sarif_document(kept, positions), indent=1, ensure_ascii=False) + "\n"
+        text = json.dumps(sarif_document(findings), indent=1, ensure_ascii=False) + "\n"
     elif fmt is AnalyzeFormat.json:
-        rows = []
-        for d in kept:
-            line, col, end_line, end_col = positions(d)
-            rows.append({"file": d.path, "line": line, "col": col, "end_line": end_line, "end_col": end_col,
-                         "code": d.code, "severity": d.severity, "message": d.message})
-        text = json.dumps({"diagnostics": rows, "stats": {**stats, "findings": len(kept)}}, indent=1,
-                          ensure_ascii=False) + "\n"
+        text = render_json(findings, {**stats, "findings": len(findings), "baselined": known, "by_code": by_code(findings)})
+    elif fmt is AnalyzeFormat.github:
+        text = render_github(findings)
+    elif statistics:
+        text = render_statistics(findings, summary, use_colour(colour.value, is_tty))
     else:
-        lines = []
-        for d in kept:
-            line, col, _, _ = positions(d)
-            lines.append(f"{d.path}:{line}:{col}: {d.severity} [{d.code}] {d.message}")
-        lines.append(f"{len(kept)} finding(s) in {stats['files']} file(s)")
-        text = "\n".join(lines) + "\n"
-    write_output(text, output, command="analyze", is_json=fmt is not AnalyzeFormat.text)
-    if any(d.code == "internal-error" for d in kept):
+        text = render_text(findings, summary, use_colour(colour.value, is_tty))
+    write_output(text, output, command="analyze", is_json=fmt in (AnalyzeFormat.json, AnalyzeFormat.sarif))
+    if any(f.code == "internal-error" for f in findings):
         raise typer.Exit(2)
-    raise typer.Exit(1 if kept else 0)
-
-
-def _excluded(display: str, patterns: tuple[str, ...]) -> bool:
-    return any(display.startswith(p.rstrip("/") + "/") or display == p for p in patterns)
+    raise typer.Exit(1 if findings and not exit_zero else 0)

@@ -16,12 +16,9 @@ from pathlib import Path
 
 import typer
 
-from typelens.analyzer import InputError, ModelError, TypelensError
-
-from .positions import offset_from_human
-
 
 def _target(spec: str) -> tuple[Path, int, int]:
+    from typelens.analyzer import InputError
     parts = spec.rsplit(":", 2)
     if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
         raise InputError(f"{spec!r} is not FILE:LINE:COL (1-based line and column), e.g. app.py:12:9")
@@ -40,11 +37,16 @@ def complete_command(
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda[:N]."),
     dtype: str = typer.Option("fp32", "--dtype", help="fp32 or bf16."),
     root: Path = typer.Option(None, "--root", help="Project root for cross-file resolution (default: found upwards)."),
+    python: str = typer.Option(None, "--python", help="The project's Python environment or interpreter (default: the python setting, the site-packages holding the path, $VIRTUAL_ENV, .venv upwards, python on PATH)."),
     output: str = typer.Option("text", "--format", help="text or json."),
 ) -> None:
     """Complete code at FILE:LINE:COL with the code LM, guided by static analysis."""
+    from typelens.analyzer import InputError, ModelError, TypelensError
     from typelens.monitors.complete import complete
-    from typelens.typeinfer.run import project_root_of
+    from typelens.typeinfer.session import AnalysisSession
+    from typelens.typeinfer.settings import load_settings
+
+    from .positions import offset_from_human
     if output not in ("text", "json"):
         typer.echo(f"typelens complete: --format {output!r} is not text or json", err=True)
         raise typer.Exit(2)
@@ -56,8 +58,10 @@ def complete_command(
             raise InputError(f"{path}: cannot read ({err.strerror or err})") from None
         if b"\x00" in data[:8192]:
             raise InputError(f"{path}: binary file")
+        settings = load_settings(path, cli={"python": python})
+        session = AnalysisSession.for_path(path, settings, root=root)
         result = complete(data, offset_from_human(data, line, column), path=str(path.resolve()),
-                          root=root or project_root_of(path.resolve()), model=model, device=device, dtype=dtype,
+                          session=session, model=model, device=device, dtype=dtype,
                           max_tokens=max_tokens, monitor=not no_monitor, exit_threshold=exit_threshold,
                           stop_policy=stop_policy, multiline=multiline)
     except (TypelensError, ValueError) as err:

@@ -7,8 +7,6 @@ from pathlib import Path
 
 import typer
 
-from typelens.datasets import BuildOptions, build_dataset, site_packages_root, stdlib_root
-
 app = typer.Typer(help="Build training datasets from corpora of Python code.", no_args_is_help=True)
 
 
@@ -26,6 +24,7 @@ def build_command(
     static_labels: bool = typer.Option(False, "--static-labels", help="Also label what is unannotated with the static engine's certain answers (label_source static; PYInfer's protocol)."),
 ) -> None:
     """Walk, deduplicate, split by project, extract samples, write JSONL + Parquet + manifest."""
+    from typelens.datasets import BuildOptions, build_dataset, site_packages_root, stdlib_root
     corpus = list(roots or [])
     if stdlib:
         corpus.append(stdlib_root())

@@ -1,6 +1,6 @@
 """``typelens graph PATH``: print the program graph of a file or a project.
 
-Formats: ``json`` (schema ``typelens.graph/1``, see the README), ``graphml``, ``dot``
+Formats: ``json`` (schema ``typelens.graph/1``, see docs/usage.md), ``graphml``, ``dot``
 and ``text`` (a readable summary).  ``--edges`` keeps only some edge kinds
 (``cfg`` selects every control-flow kind).
 """
@@ -12,17 +12,14 @@ import itertools
 import logging
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from typelens.analyzer import (
-    EdgeKind, GraphConfig, InputError, ProjectGraph, ProjectIndex, build_graph_safely,
-    build_project_graph, to_dot, to_graphml,
-)
-from typelens.analyzer.export import ALL_EDGES, iter_graph_json
-
 from .output import write_output
-from .positions import human_position
+
+if TYPE_CHECKING:
+    from typelens.analyzer import GraphConfig, ProjectGraph
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +33,7 @@ class GraphFormat(str, enum.Enum):
 
 def load_project_graph(path: Path, config: GraphConfig) -> ProjectGraph:
     """A file's graph (as a project of one) or a directory's project graph."""
+    from typelens.analyzer import InputError, ProjectGraph, ProjectIndex, build_graph_safely, build_project_graph
     if not path.exists():
         raise InputError(f"path {str(path)!r} does not exist")
     if path.is_dir():
@@ -45,6 +43,7 @@ def load_project_graph(path: Path, config: GraphConfig) -> ProjectGraph:
 
 
 def render_text(pg: ProjectGraph) -> str:
+    from .positions import human_position
     lines: list[str] = []
     total_edges: Counter[str] = Counter()
     for name, g in zip(pg.files, pg.graphs):
@@ -64,14 +63,23 @@ def render_text(pg: ProjectGraph) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _default_max_bytes() -> int:
+    from typelens.analyzer import GraphConfig   # a default computed only when the command runs
+    return GraphConfig().max_bytes
+
+
 def graph_command(
     path: Path = typer.Argument(..., help="A Python file or a project directory."),
     fmt: GraphFormat = typer.Option(GraphFormat.json, "--format", "-f", help="Output format."),
     edges: str = typer.Option("", "--edges", help="Comma list of edge kinds (ast, cfg, dfg, call, return, import, cfg_next, ...); all by default."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
-    max_bytes: int = typer.Option(GraphConfig().max_bytes, "--max-bytes", help="Analyse at most this many bytes of a file."),
+    max_bytes: int = typer.Option(..., "--max-bytes", default_factory=_default_max_bytes,
+                                  show_default="the analyzer's file-size limit",
+                                  help="Analyse at most this many bytes of a file."),
 ) -> None:
     """Print the heterogeneous program graph of PATH."""
+    from typelens.analyzer import EdgeKind, GraphConfig, InputError, to_dot, to_graphml
+    from typelens.analyzer.export import ALL_EDGES, iter_graph_json
     try:
         kinds = EdgeKind.parse_list(edges) if edges else ALL_EDGES
         pg = load_project_graph(path, GraphConfig(max_bytes=max_bytes))

@@ -2,7 +2,9 @@
 variable and attribute, as text or JSON; ``--apply`` writes annotations.
 
 JSON: ``{"predictions": [{"file", "scope", "name", "kind", "type", "confidence",
-"line", "col", "source"}], "stats": {...}}`` with 1-based ``line``/``col``.
+"line", "col", "source"}], "stats": {...}}`` with 1-based ``line``/``col`` and
+``file`` relative to the working folder (absolute outside it).  Files are chosen
+as ``analyze`` chooses them (``exclude``, ``.gitignore``).
 """
 
 from __future__ import annotations
@@ -14,11 +16,8 @@ from pathlib import Path
 
 import typer
 
-from typelens.analyzer import InputError, ModelError
-from typelens.typeinfer.run import InferOptions, infer_paths
-
 from .output import write_output
-from .positions import human_position
+from .paths import display_path
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +35,7 @@ class Mode(str, enum.Enum):
 
 def prediction_position(p, sources: dict[str, bytes]) -> tuple[int, int]:
     """1-based position of a prediction; ``sources`` caches file bytes for one rendering."""
+    from .positions import human_position
     if p.path not in sources:
         try:
             sources[p.path] = Path(p.path).read_bytes()
@@ -48,7 +48,7 @@ def render_json(result) -> str:
     rows, sources = [], {}
     for p in result.predictions:
         line, col = prediction_position(p, sources)
-        rows.append(p.to_dict(line, col))
+        rows.append({**p.to_dict(line, col), "file": display_path(p.path)})
     return json.dumps({"predictions": rows, "stats": result.stats}, indent=1, ensure_ascii=False) + "\n"
 
 
@@ -58,7 +58,7 @@ def render_text(result) -> str:
         line, col = prediction_position(p, sources)
         where = p.scope if p.kind == "return" else (f"{p.scope}.{p.name}" if p.scope else p.name)
         shown = p.type if p.type is not None else "?"
-        lines.append(f"{p.file}:{line}:{col}: {p.kind} {where}: {shown}  ({p.source}, {p.confidence:.2f})")
+        lines.append(f"{display_path(p.path)}:{line}:{col}: {p.kind} {where}: {shown}  ({p.source}, {p.confidence:.2f})")
     s = result.stats
     lines.append(f"{s['predictions']} predictions in {s['files']} files, {s['unknown']} unknown, {s['seconds']:.2f} s"
                  + (" (cached)" if s.get("cache_hits") else ""))
@@ -74,21 +74,30 @@ def infer_command(
     no_slice: bool = typer.Option(False, "--no-slice", help="Neural and hybrid modes: the classifier alone."),
     apply: bool = typer.Option(False, "--apply", help="Write the annotations into the files."),
     diff: bool = typer.Option(False, "--diff", help="With --apply: print a unified diff, write nothing."),
-    min_confidence: float = typer.Option(0.8, "--min-confidence", help="With --apply: skip less certain predictions."),
+    min_confidence: float = typer.Option(None, "--min-confidence", help="With --apply: skip less certain predictions (default: min-confidence in pyproject.toml's tool.typelens table, else 0.8)."),
+    python: str = typer.Option(None, "--python", help="The project's Python environment or interpreter (default: the python setting, the site-packages holding the path, $VIRTUAL_ENV, .venv upwards, python on PATH)."),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Build graphs in N processes."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not write the result cache."),
 ) -> None:
     """Infer the types of parameters, returns, variables and attributes."""
+    from typelens.analyzer import InputError, ModelError
+    from typelens.typeinfer.discovery import Discovery
+    from typelens.typeinfer.run import InferOptions, infer_paths
+    from typelens.typeinfer.settings import SettingsTree
     try:
-        options = InferOptions(mode=mode.value, jobs=jobs, use_cache=not no_cache and not apply, model_dir=model,
-                               slice_dir=slice_model, use_slice=not no_slice)
+        tree = SettingsTree(Path.cwd(), cli={"python": python, "min-confidence": min_confidence,
+                                             "model-path": str(model) if model else None})
+        settings = tree.for_path(paths[0].resolve())
+        options = InferOptions(mode=mode.value, jobs=jobs, use_cache=not no_cache and not apply,
+                               model_dir=settings.model_path, slice_dir=slice_model, use_slice=not no_slice,
+                               settings=settings, discovery=Discovery(tree))
         result = infer_paths(paths, options)
     except (InputError, ValueError, ModelError) as err:
         typer.echo(f"typelens infer: {err}", err=True)
         raise typer.Exit(2) from None
     if apply or diff:
         from .apply_cmd import apply_predictions
-        code = apply_predictions(result, paths, min_confidence=min_confidence, diff_only=diff)
+        code = apply_predictions(result, paths, min_confidence=settings.min_confidence, diff_only=diff)
         raise typer.Exit(code)
     is_json = fmt is InferFormat.json
     write_output(render_json(result) if is_json else render_text(result), None, command="infer", is_json=is_json)

@@ -11,20 +11,23 @@ from typing import Iterator
 
 import typer
 
-from typelens.analyzer import ModelError
-from typelens.typeinfer.features import VALUE_SHAPES
-
 train_app = typer.Typer(help="Train models.", no_args_is_help=True)
 
 
 @contextmanager
 def one_line_errors(command: str) -> Iterator[None]:
     """Bad data or a bad model folder: one line on stderr and exit code 2, no traceback."""
+    from typelens.analyzer import ModelError
     try:
         yield
     except (ValueError, ModelError) as err:
         typer.echo(f"{command}: {err}", err=True)
         raise typer.Exit(2) from None
+
+
+def _default_value_shapes() -> int:
+    from typelens.typeinfer.features import VALUE_SHAPES   # computed only when the command runs
+    return VALUE_SHAPES
 
 
 @train_app.command("classifier")
@@ -40,7 +43,8 @@ def train_classifier_command(
     buckets: int = typer.Option(1 << 14, "--buckets", help="Hashed token ids."),
     subtokens: bool = typer.Option(False, "--subtokens/--no-subtokens",
                                    help="Also give each identifier in a window its last word (n_points -> points)."),
-    values: int = typer.Option(VALUE_SHAPES, "--values", min=0, max=16,
+    values: int = typer.Option(..., "--values", min=0, max=16, default_factory=_default_value_shapes,
+                               show_default="the inference default",
                                help="How many shapes of the expressions a symbol is bound to the model reads "
                                     "(x = a < b: §comparison_operator:<); 0: none."),
 ) -> None:
@@ -148,6 +152,7 @@ def export_command(
 ) -> None:
     """Export a trained model to ONNX in the same folder (classifier: model.onnx; slice
     model: encoder.onnx + decoder.onnx)."""
+    from typelens.analyzer import ModelError
     from typelens.typeinfer.neural.export import export_onnx
     try:
         if (model / "slice.json").is_file():

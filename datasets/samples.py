@@ -58,11 +58,11 @@ def static_labels(index: ProjectIndex, path: Path, g: ProgramGraph) -> dict[tupl
     """``(scope, name, kind) -> label`` for the static engine's certain answers
     about variables and attributes (PYInfer's targets; parameters and returns would
     ask for every call site in the corpus), within ``STATIC_STEPS`` per file."""
-    from typelens.typeinfer.engine import OutOfTime, TypeEngine
+    from typelens.typeinfer.engine import OutOfTime
     from typelens.typeinfer.predictions import FilePredictor
+    from typelens.typeinfer.session import AnalysisSession
     resolved = str(Path(path).resolve())
-    engine = TypeEngine(index)
-    engine.use_graph(resolved, g)
+    engine = AnalysisSession(index=index).engine({resolved: g}, share_library=False)
     engine.step_limit = STATIC_STEPS
     engine.deadline = time.monotonic() + STATIC_SECONDS
     predictor = FilePredictor(engine, resolved, str(path))

@@ -1,16 +1,27 @@
-"""The language server's façade: open documents and what the editor asks of them.
+"""The language server's documents, over the core's analysis sessions.
 
-Nothing here knows JSON-RPC: requests arrive as byte offsets and leave as plain
-values (``HoverInfo``, ``Hint``, byte-range edits), so every feature is testable
-without a client.  Each document keeps an incrementally re-parsed tree; analyses
-are built per document version and dropped when the version changes, so memory
-stays bounded however long the session.
+The workspace keeps what only an editor has: open documents (their text,
+version, incrementally re-parsed tree and the :class:`~.positions.LineIndex` of
+each version), the position encoding the client negotiated, and which session
+each document belongs to (the workspace root's, or, for a file outside it or a
+server started without a root, the session of the file's own project:
+single-file mode).  Every question goes to a
+:class:`~typelens.typeinfer.session.FileAnalysis` of one document version, whose
+engine reads every open document from its buffer; nothing here knows JSON-RPC
+or analyses code itself.
+
+A request pins the version it converted its positions with (a
+:class:`Snapshot`): an edit arriving while the answer is computed cannot shift
+the offsets under it, so the ranges and edits sent back always refer to the
+text they were computed on.
 
 Example::
 
     ws = Workspace(Path("project"))
     ws.open("file:///project/a.py", "x = 1\\n", 1)
-    ws.hover("file:///project/a.py", 0).type       # 'int'
+    snap = ws.snapshot("file:///project/a.py")
+    at = snap.lines.offset(0, 0, ws.encoding)
+    ws.hover(snap.uri, at, snap).type       # 'int'
 """
 
 from __future__ import annotations
@@ -18,27 +29,28 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from typelens.analyzer import (
-    Definition, ModelError, Diagnostic, Document, GraphConfig, ModuleLocation, ProgramGraph, ProjectGraph, ProjectIndex,
-    SymbolKind, build_graph,
-)
-from typelens.typeinfer.apply import FileEdits, apply_edits, module_classes, plan_edits
-from typelens.typeinfer.checks import FileChecker
-from typelens.typeinfer.engine import TypeEngine
-from typelens.typeinfer.predictions import FilePredictor, Prediction
-from typelens.typeinfer.queries import Analysed, LibraryMembers, call_at, members_at
+from typelens.analyzer import Diagnostic, Document, GraphConfig, ModelError, ProgramGraph, build_graph
+from typelens.typeinfer import ide
+from typelens.typeinfer.ide import CompletionEntry, Hint, HoverInfo
+from typelens.typeinfer.ide.completion import member_dot
+from typelens.typeinfer.predictions import Prediction
+from typelens.typeinfer.session import AnalysisSession, FileAnalysis, project_root_of
 from typelens.typeinfer.settings import Settings
-from typelens.typeinfer.types import FunctionRef, TypeOfClass, members, render
+
+from .positions import Encoding, LineIndex
 
 logger = logging.getLogger(__name__)
+
+__all__ = ["CompletionEntry", "Hint", "HoverInfo", "MAX_DOCUMENT_BYTES", "Snapshot", "Workspace", "path_of_uri"]
 
 _WORD_BEFORE = re.compile(r"\w*$")
 
 MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
+_CONFIG = GraphConfig(max_bytes=MAX_DOCUMENT_BYTES)
 
 
 def path_of_uri(uri: str) -> Path | None:
@@ -49,29 +61,27 @@ def path_of_uri(uri: str) -> Path | None:
 
 
 @dataclass(frozen=True, slots=True)
-class HoverInfo:
-    name: str
-    type: str | None
-    source: str
-    confidence: float
-    signature: str | None
-    doc: str | None
-    start: int
-    end: int
+class Snapshot:
+    """One version of an open document: its text and line index."""
+
+    uri: str
+    version: int
+    lines: LineIndex
+
+    @property
+    def data(self) -> bytes:
+        return self.lines.data
 
 
 @dataclass(frozen=True, slots=True)
-class Hint:
-    offset: int            # where the label goes
-    label: str             # ": int" or " -> str"
-    edit: tuple[int, int, str]
+class Place:
+    """Byte ranges in one file, with the text they index and the document
+    version that text is (``None`` for a file that is not open)."""
 
-
-@dataclass(frozen=True, slots=True)
-class CompletionEntry:
-    label: str
-    kind: str              # method, field, class, module, keyword-argument
-    detail: str
+    uri: str
+    version: int | None
+    lines: LineIndex
+    ranges: tuple[tuple[int, int, str], ...]     # (start, end, new text or a tag)
 
 
 @dataclass(slots=True)
@@ -80,48 +90,51 @@ class OpenDocument:
     path: Path
     version: int
     document: Document
-    analysis: "Analysis | None" = None
+    lines: LineIndex | None = None
+    analysis: FileAnalysis | None = None
+    analysed_version: int = -1
+    graph: ProgramGraph | None = None     # of the current version, once built
+    hints: tuple | None = None            # ((analysis, minimum confidence), every hint of that analysis)
+
+    def snapshot(self) -> Snapshot:
+        if self.lines is None or self.lines.data is not self.document.source.data:
+            self.lines = LineIndex(self.document.source.data)
+        return Snapshot(self.uri, self.version, self.lines)
 
 
-@dataclass(slots=True)
-class Analysis:
-    version: int
-    graph: ProgramGraph
-    engine: TypeEngine
-    predictions: list[Prediction] | None = None
-    diagnostics: list[Diagnostic] | None = None
-
-
-@dataclass(slots=True)
-class WorkspaceState:
-    settings: Settings = field(default_factory=Settings)
-    project: ProjectGraph | None = None
+def _graph_of(path: Path, source, tree) -> ProgramGraph:
+    """The graph of one document version (its tree was re-parsed incrementally)."""
+    if len(source.data) > MAX_DOCUMENT_BYTES:
+        return build_graph("", str(path))
+    return build_graph(source, str(path), tree=tree)
 
 
 class Workspace:
-    """Open documents plus a project index over ``root``."""
+    """Open documents plus the analysis sessions they belong to."""
 
-    def __init__(self, root: Path | None, settings: Settings | None = None) -> None:
+    def __init__(self, root: Path | None, settings: Settings | None = None,
+                 encoding: Encoding = Encoding.UTF16) -> None:
         self.root = root.resolve() if root is not None and root.exists() else None
-        self.state = WorkspaceState(settings or Settings())
-        self.index = ProjectIndex(self.root, config=GraphConfig(max_bytes=MAX_DOCUMENT_BYTES)) if self.root else None
+        self.settings = settings or Settings()
+        self.encoding = encoding
+        self.session = AnalysisSession(self.root, self.settings, config=_CONFIG) if self.root else None
+        self._loose: dict[Path, AnalysisSession] = {}     # single-file mode: a session per project root
         self._docs: dict[str, OpenDocument] = {}
         self._lock = threading.RLock()
-        self._neural = None
-        self._code_lm = None
-        self._lm_lock = threading.Lock()
         self._lm_use = threading.Lock()   # fast tokenizers are not safe to share between threads
-        self._library = LibraryMembers()   # library types' members, kept for the session
+        self.generation = 0       # bumped whenever any answer may have changed (pulled diagnostics' ids)
 
     # -- documents -----------------------------------------------------------------------
     def open(self, uri: str, text: str, version: int) -> None:
         path = path_of_uri(uri) or Path(uri)
         with self._lock:
             self._docs[uri] = OpenDocument(uri, path, version, Document.from_text(text, str(path)))
+            self._forget_analyses()
 
     def close(self, uri: str) -> None:
         with self._lock:
-            self._docs.pop(uri, None)
+            if self._docs.pop(uri, None) is not None:
+                self._forget_analyses()
 
     def change(self, uri: str, version: int, edits: list[tuple[int, int, str] | str]) -> None:
         """Apply ``(start_byte, end_byte, new_text)`` edits in order, or whole texts."""
@@ -135,7 +148,36 @@ class Workspace:
                 else:
                     doc.document.apply_edit(*edit)
             doc.version = version
-            doc.analysis = None
+            doc.graph = None
+            self._forget_analyses()
+
+    def change_at(self, uri: str, version: int,
+                  changes: list[tuple[tuple[tuple[int, int], tuple[int, int]] | None, str]]) -> None:
+        """Apply editor changes: ``(((line, col), (line, col)) or None, text)`` in the
+        negotiated encoding, each against the text the ones before it left."""
+        with self._lock:
+            doc = self._docs.get(uri)
+            if doc is None:
+                raise KeyError(uri)
+            edits: list[tuple[int, int, str] | str] = []
+            lines = doc.snapshot().lines
+            for where, text in changes:
+                if where is None:
+                    edits.append(text)
+                    lines = LineIndex(text.encode("utf-8", "surrogatepass"))
+                    continue
+                start = lines.offset(*where[0], self.encoding)
+                end = max(start, lines.offset(*where[1], self.encoding))
+                edits.append((start, end, text))
+                data = lines.data
+                lines = LineIndex(data[:start] + text.encode("utf-8", "surrogatepass") + data[end:])
+            self.change(uri, version, edits)
+
+    def _forget_analyses(self) -> None:
+        # an engine reads every open buffer: an edit anywhere makes every answer old
+        self.generation += 1
+        for doc in self._docs.values():
+            doc.analysis = doc.hints = None
 
     def is_open(self, uri: str) -> bool:
         return uri in self._docs
@@ -146,310 +188,261 @@ class Workspace:
     def version(self, uri: str) -> int:
         return self._docs[uri].version
 
+    def snapshot(self, uri: str) -> Snapshot:
+        """The current version of ``uri`` and its line index (built once per version)."""
+        with self._lock:
+            return self._docs[uri].snapshot()
+
     def set_settings(self, settings: Settings) -> None:
         with self._lock:
-            old = self.state.settings
-            if (old.model_path, old.lm_path, old.device) != (settings.model_path, settings.lm_path, settings.device):
-                self._neural, self._code_lm = None, None      # reload with the new paths
-            self.state.settings = settings
-            for doc in self._docs.values():
-                doc.analysis = None
+            self.settings = settings
+            for session in self._sessions():
+                session.update_settings(settings)
+            self._forget_analyses()
+
+    def _sessions(self) -> list[AnalysisSession]:
+        return ([self.session] if self.session is not None else []) + list(self._loose.values())
+
+    def session_for(self, path: Path) -> AnalysisSession:
+        """The workspace's session for its files, else the file's own project's."""
+        resolved = path.resolve()
+        if self.session is not None and resolved.is_relative_to(self.root):
+            return self.session
+        root = project_root_of(resolved)
+        with self._lock:
+            session = self._loose.get(root)
+            if session is None:
+                session = self._loose[root] = AnalysisSession.for_path(resolved, self.settings, config=_CONFIG)
+        return session
 
     # -- the project, indexed in the background ------------------------------------------
     def index_files(self) -> list[Path]:
-        return sorted(set(self.index.modules.values())) if self.index is not None else []
+        return sorted(set(self.session.index.modules.values())) if self.session is not None else []
 
     def library_files(self) -> list[Path]:
         """Stubs and installed modules the project imports (after its own files)."""
-        return self.index.library_files() if self.index is not None else []
+        return self.session.index.library_files() if self.session is not None else []
 
     def index_one(self, path: Path) -> None:
-        if self.index is not None:
-            self.index.graph_of(path)
+        if self.session is not None:
+            self.session.index.graph_of(path)
 
     def finish_indexing(self) -> None:
-        if self.index is not None:
-            from typelens.analyzer import build_project_graph
-            project = build_project_graph(self.index)
+        if self.session is not None:
+            self.session.build_project()
             with self._lock:
-                self.state.project = project
-                for doc in self._docs.values():
-                    doc.analysis = None
+                self._forget_analyses()
 
     # -- analysis ---------------------------------------------------------------------------
-    def analysis(self, uri: str) -> Analysis:
+    def analysis(self, uri: str, snapshot: Snapshot | None = None) -> FileAnalysis:
+        """The analysis of ``snapshot`` (default: the current version of ``uri``);
+        its engine reads the other open documents of its session from their buffers."""
         with self._lock:
             doc = self._docs[uri]
-            if doc.analysis is not None and doc.analysis.version == doc.version:
+            version = doc.version if snapshot is None else snapshot.version
+            if doc.analysis is not None and doc.analysed_version == version:
                 return doc.analysis
-            version = doc.version
-            source, tree = doc.document.source, doc.document.tree
-        if len(source.data) > MAX_DOCUMENT_BYTES:
-            graph = build_graph("", str(doc.path))
-        else:
-            graph = build_graph(source, str(doc.path), tree=tree)
-        index = self.index if self.index is not None else ProjectIndex(doc.path.parent)
-        engine = TypeEngine(index, self.state.project, shared=self._library.answers)
-        engine.use_graph(str(doc.path.resolve()), graph)
-        result = Analysis(version, graph, engine)
+            session = self.session_for(doc.path)
+            # graphs are built outside the lock (edits keep arriving): each from a copy
+            # of its tree, which the next incremental edit cannot move under it
+            wanted = [(d, d.version, d.document.source, d.document.tree.copy(), d.graph)
+                      for d in self._docs.values() if d is doc or self.session_for(d.path) is session]
+        buffers, built = {}, []
+        for d, v, source, tree, graph in wanted:
+            if d is doc and v != version:   # the document moved on while the request waited
+                graph = build_graph(snapshot.data.decode("utf-8", "surrogateescape"), str(doc.path))
+            elif graph is None:
+                graph = _graph_of(d.path, source, tree)
+                built.append((d, v, graph))
+            buffers[str(d.path.resolve())] = graph
+        path = str(doc.path.resolve())
+        graph = buffers[path]
+        # the classifier refines only what parses: a broken buffer's windows mislead it
+        mode = "static" if graph.has_syntax_errors() else "hybrid"
+        result = FileAnalysis(session, path, doc.path.name, graph, session.engine(buffers), mode)
         with self._lock:
-            if doc.version == version:
-                doc.analysis = result
+            for d, v, g in built:
+                if d.version == v and d.graph is None:
+                    d.graph = g
+            if doc.version == version and doc.analysis is None:
+                doc.analysis, doc.analysed_version = result, version
         return result
 
-    def _key(self, uri: str) -> str:
-        return str(self._docs[uri].path.resolve())
+    def place(self, analysis: FileAnalysis, path: str, ranges, snapshot: Snapshot | None = None) -> Place | None:
+        """``ranges`` (byte offsets into ``path`` as ``analysis`` read it) with the
+        line index of that very text, and the document version when it is open
+        (``snapshot``: the version ``analysis`` was made of)."""
+        if snapshot is not None and path == analysis.path and analysis.graph.source.data == snapshot.data:
+            return Place(snapshot.uri, snapshot.version, snapshot.lines, tuple(ranges))
+        graph = analysis.graph if path == analysis.path else analysis.engine.graph(path)
+        if graph is None:
+            return None
+        data = graph.source.data
+        uri = Path(path).as_uri()
+        version = None
+        with self._lock:
+            doc = self._docs.get(uri) or next((d for d in self._docs.values() if str(d.path.resolve()) == path), None)
+            if doc is not None:
+                uri = doc.uri
+                if doc.document.source.data == data:
+                    version = doc.version
+                    return Place(uri, version, doc.snapshot().lines, tuple(ranges))
+        return Place(uri, version, LineIndex.of(data), tuple(ranges))
 
     def predictions(self, uri: str) -> list[Prediction]:
-        a = self.analysis(uri)
-        if a.predictions is None:
-            found = FilePredictor(a.engine, self._key(uri), self._docs[uri].path.name).run()
-            assistant = self._assistant()
-            if assistant is not None and not a.graph.has_syntax_errors():
-                found = assistant.refine(a.engine, self._key(uri), found, "hybrid")
-            a.predictions = found
-        return a.predictions
+        return self.analysis(uri).predictions()
 
-    def _assistant(self):
-        """The shipped classifier, loaded once; without it the server stays static."""
-        if self._neural is None:
-            try:
-                from typelens.typeinfer.hybrid import NeuralAssistant
-                self._neural = NeuralAssistant(self.state.settings.model_path)
-            except Exception as err:  # a missing or damaged model must not stop the editor
-                logger.warning("classifier unavailable, static inference only: %s", err)
-                self._neural = False
-        return self._neural or None
+    def diagnostics(self, uri: str, snapshot: Snapshot | None = None) -> list[Diagnostic]:
+        return self.analysis(uri, snapshot).diagnostics()
 
-    def code_lm(self):
-        """The code LM for ranking and guided completion, loaded once; ``None``
-        (static order, no guided completion) when it cannot load."""
-        with self._lm_lock:            # the preload and a completion may ask at once
-            return self._load_code_lm()
+    def hover(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> HoverInfo | None:
+        return self.analysis(uri, snapshot).hover(offset)
 
-    def _load_code_lm(self):
-        if self._code_lm is None:
+    def inlay_hints(self, uri: str, start: int, end: int, snapshot: Snapshot | None = None) -> list[Hint]:
+        """The hints in bytes ``start..end``: the file's are planned once per version
+        and minimum confidence (an editor asks again on every scroll)."""
+        analysis = self.analysis(uri, snapshot)
+        key = (analysis, self.settings.min_confidence)
+        with self._lock:
+            doc = self._docs[uri]
+            found = doc.hints[1] if doc.hints is not None and doc.hints[0] == key else None
+        if found is None:
+            found = analysis.inlay_hints(0, len(analysis.graph.source.data))
+            with self._lock:
+                doc.hints = (key, found)
+        return [h for h in found if start <= h.offset <= end]
+
+    def annotate(self, uri: str, offset: int | None, snapshot: Snapshot | None = None) -> list[tuple[int, int, str]] | None:
+        """Byte edits annotating one symbol (the identifier at ``offset``) or the whole file."""
+        return self.analysis(uri, snapshot).annotate(offset)
+
+    def definition(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> tuple[Path, int, int] | None:
+        return self.analysis(uri, snapshot).definition(offset)
+
+    def definition_place(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> Place | None:
+        analysis = self.analysis(uri, snapshot)
+        found = analysis.definition(offset)
+        return self.place(analysis, str(found[0].resolve()), [(found[1], found[2], "")], snapshot) if found else None
+
+    def type_definition(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> list[Place]:
+        analysis = self.analysis(uri, snapshot)
+        places = [self.place(analysis, str(path.resolve()), [(start, end, "")], snapshot)
+                  for path, start, end in analysis.type_definition(offset)]
+        return [p for p in places if p is not None]
+
+    def references(self, uri: str, offset: int, include_declaration: bool = True,
+                   snapshot: Snapshot | None = None) -> list[Place]:
+        analysis = self.analysis(uri, snapshot)
+        found = analysis.references(offset, include_declaration)
+        return self._places(analysis, [(r.path, r.start, r.end, "") for r in found], snapshot)
+
+    def highlights(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> list[ide.Reference]:
+        return self.analysis(uri, snapshot).highlights(offset)
+
+    def prepare_rename(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> tuple[int, int, str]:
+        """The identifier's byte range and name; ``RenameRefused`` when it cannot be renamed."""
+        return self.analysis(uri, snapshot).prepare_rename(offset)
+
+    def rename(self, uri: str, offset: int, new_name: str, snapshot: Snapshot | None = None) -> list[Place]:
+        """The edits per file renaming the symbol at ``offset``; ``RenameRefused``
+        when it cannot be renamed, or a file to edit changed on disk since it was read."""
+        analysis = self.analysis(uri, snapshot)
+        edits = analysis.rename(offset, new_name)
+        places = self._places(analysis, [(path, s, e, text) for path, found in edits.items() for s, e, text in found],
+                              snapshot)
+        for place in places:
+            path = path_of_uri(place.uri)
+            if place.version is None and path is not None and path.read_bytes() != place.lines.data:
+                raise ide.RenameRefused(f"{path.name} changed on disk since it was analysed; save or reopen it first")
+        return places
+
+    def _places(self, analysis: FileAnalysis, found: list[tuple[str, int, int, str]],
+                snapshot: Snapshot | None = None) -> list[Place]:
+        by_file: dict[str, list[tuple[int, int, str]]] = {}
+        for path, start, end, text in found:
+            by_file.setdefault(path, []).append((start, end, text))
+        places = [self.place(analysis, path, ranges, snapshot) for path, ranges in by_file.items()]
+        return [p for p in places if p is not None]
+
+    def signature_help(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> ide.SignatureHelp | None:
+        return self.analysis(uri, snapshot).signature_help(offset)
+
+    def document_symbols(self, uri: str, snapshot: Snapshot | None = None) -> list[ide.OutlineItem]:
+        return self.analysis(uri, snapshot).document_symbols()
+
+    def semantic_tokens(self, uri: str, start: int = 0, end: int | None = None,
+                        snapshot: Snapshot | None = None) -> list[ide.Token]:
+        return self.analysis(uri, snapshot).semantic_tokens(start, end)
+
+    def resolve_completion(self, uri: str, ref: tuple[str, int, bool]) -> tuple[str | None, str | None]:
+        """A completion item's full signature and docstring."""
+        return self.analysis(uri).resolve_completion(ref)
+
+    def completions(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> list[CompletionEntry]:
+        analysis = self.analysis(uri, snapshot)
+        entries = analysis.completions(offset)
+        dot = member_dot(analysis.graph.source.data, offset)
+        lm = self.code_lm(uri) if dot is not None and entries else None
+        if lm is None:
+            return entries
+        from typelens.monitors.ranking import rank_entries
+        with self._lm_use:
+            return rank_entries(lm, analysis.graph.source.data[:dot + 1].decode("utf-8", "replace"), entries)
+
+    def workspace_symbols(self, query: str) -> list[tuple[ide.SymbolInfo, Place]]:
+        """Classes, functions, methods and variables of the project (or of the open
+        files' projects in single-file mode) whose names hold ``query``'s letters in order."""
+        with self._lock:
+            sessions = [self.session] if self.session is not None else []
+            sessions += [s for s in {id(s): s for s in map(self.session_for, (d.path for d in self._docs.values()))}.values()
+                         if s is not self.session]
+        found = []
+        for session in sessions:
+            for info in ide.workspace_symbols(session, query):
+                graph = session.index.graph_of(Path(info.path))
+                if graph is not None:
+                    found.append((info, Place(Path(info.path).as_uri(), None, LineIndex.of(graph.source.data),
+                                              ((info.start, info.end, ""),))))
+        return found
+
+    # -- the code LM ------------------------------------------------------------------------
+    def code_lm(self, uri: str | None = None):
+        """The code LM for ranking and guided completion, loaded once per session;
+        ``None`` (static order, no guided completion) when it cannot load."""
+        session = self.session_for(self._docs[uri].path) if uri is not None and uri in self._docs else self.session
+        if session is None:
+            return None
+        settings = session.settings
+
+        def load():
             try:
                 import torch
 
                 from typelens.monitors.lm import load_lm
-                # one intra-op thread: the editor's other requests and the diagnostics
-                # run beside it, and a small model gains nothing from more
-                torch.set_num_threads(1)
-                settings = self.state.settings
-                self._code_lm = load_lm(settings.lm_path, device=settings.device)
-            except (ModelError, ImportError) as err:   # a missing or damaged model must not stop the editor
-                logger.warning("code LM unavailable, completions keep the static order: %s", err)
-                self._code_lm = False
-        return self._code_lm or None
-
-    def diagnostics(self, uri: str) -> list[Diagnostic]:
-        a = self.analysis(uri)
-        if a.diagnostics is None:
-            found = FileChecker(a.engine, self._key(uri), self._docs[uri].path.name).run()
-            settings = self.state.settings
-            a.diagnostics = [d for d in found if (not settings.select or d.code in settings.select)
-                             and d.code not in settings.ignore]
-        return a.diagnostics
-
-    # -- features ------------------------------------------------------------------------
-    def hover(self, uri: str, offset: int) -> HoverInfo | None:
-        a = self.analysis(uri)
-        g, path = a.graph, self._key(uri)
-        node = _identifier_at(g, offset)
-        if node is None:
-            return None
-        target = g.parents[node] if g.kinds[g.parents[node]] in ("attribute", "attribute_store") and \
-            g.children(g.parents[node])[-1] == node else node
-        prediction = next((p for p in self.predictions(uri) if p.span.start_byte == g.start_bytes[node]), None)
-        value = _value_at(a.engine, path, g, target)
-        type_text = prediction.type if prediction is not None else (render(value) if value is not None else None)
-        source = prediction.source if prediction is not None else "static"
-        confidence = prediction.confidence if prediction is not None else (0.9 if type_text else 0.0)
-        signature, doc = _describe(a.engine, value)
-        return HoverInfo(g.names.get(node, g.text(node)), type_text, source, confidence, signature, doc,
-                         g.start_bytes[node], g.end_bytes[node])
-
-    def inlay_hints(self, uri: str, start: int, end: int) -> list[Hint]:
-        minimum = self.state.settings.min_confidence
-        hints = []
-        plan = self._plan(uri, minimum)
-        for edit in plan.edits:
-            if not start <= edit.start <= end:
-                continue
-            label = edit.text.rstrip(" =") if edit.text.endswith(" = ") else edit.text
-            hints.append(Hint(edit.start, label.replace('"', ""), (edit.start, edit.end, edit.text)))
-        return hints
-
-    def _plan(self, uri: str, minimum: float, only: int | None = None) -> FileEdits:
-        a = self.analysis(uri)
-        predictions = self.predictions(uri)
-        if only is not None:
-            predictions = [p for p in predictions if p.span.start_byte == only]
-        return plan_edits(a.graph, predictions, module_classes(a.engine, self._key(uri)), minimum)
-
-    def annotate(self, uri: str, offset: int | None) -> list[tuple[int, int, str]] | None:
-        """Byte edits annotating one symbol (the identifier at ``offset``) or the whole file."""
-        a = self.analysis(uri)
-        if a.graph.has_syntax_errors():
-            return None
-        only = None
-        if offset is not None:
-            node = _identifier_at(a.graph, offset)
-            if node is None:
-                return None
-            only = a.graph.start_bytes[node]
-        plan = self._plan(uri, 0.0 if only is not None else self.state.settings.min_confidence, only)
-        if not plan.edits:
-            return None
-        old = a.graph.source.data
-        new = apply_edits(old, plan, a.graph)
-        return _minimal_edits(old, new)
-
-    def completions(self, uri: str, offset: int) -> list[CompletionEntry]:
-        a = self.analysis(uri)
-        data = a.graph.source.data
-        before = data[:offset]
-        stripped = before.rstrip(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789")
-        if stripped.endswith(b"."):
-            return self._member_completions(a, uri, len(stripped) - 1)
-        return self._keyword_completions(a, uri, offset)
-
-    def _member_completions(self, a: Analysis, uri: str, dot: int) -> list[CompletionEntry]:
-        """Members of the expression before ``dot`` (typed in a patched copy, see
-        :mod:`typelens.typeinfer.queries`)."""
-        data = a.graph.source.data
-        facts = members_at(a.engine, self._key(uri), data, dot, document=Analysed(a.engine, a.graph))
-        if facts is None:
-            return []
-        entries = sorted((CompletionEntry(m.name, m.kind, m.detail) for m in facts.members),
-                         key=lambda e: (e.label.startswith("_"), e.label))
-        lm = self.code_lm()
-        if lm is None:
-            return entries
-        from typelens.monitors.ranking import name_scores
-        text = data[:dot + 1].decode("utf-8", "replace")
-        with self._lm_use:
-            scores = name_scores(lm, text, [e.label for e in entries])
-        order = sorted(range(len(entries)), key=lambda i: (entries[i].label.startswith("_"), -scores[i]))
-        return [entries[i] for i in order]
+            except ImportError as err:
+                raise ModelError(f"the code LM needs the 'ml' extra (pip install 'typelens[ml]'): {err}") from None
+            # one intra-op thread: the editor's other requests and the diagnostics
+            # run beside it, and a small model gains nothing from more
+            torch.set_num_threads(1)
+            return load_lm(settings.lm_path, device=settings.device)
+        return session.model("code-lm", load)
 
     def guided_completion(self, uri: str, offset: int, max_tokens: int = 16) -> CompletionEntry | None:
         """A monitor-guided multi-token completion at ``offset`` (opt-in setting)."""
-        lm = self.code_lm()
+        lm = self.code_lm(uri)
         if lm is None:
             return None
         from typelens.monitors.complete import complete
+        from typelens.typeinfer.queries import Analysed
         a = self.analysis(uri)
         data = a.graph.source.data
         if not 0 < offset <= len(data):
             return None             # nothing analysed here (an empty or over-large document)
-        typed = _WORD_BEFORE.search(data[max(0, offset - 256):offset].decode("utf-8", "replace")).group()   # typed so far
+        typed = _WORD_BEFORE.search(data[max(0, offset - 256):offset].decode("utf-8", "replace")).group()
         with self._lm_use:
-            result = complete(data, offset, path=self._key(uri), lm=lm, max_tokens=max_tokens, library=self._library,
+            result = complete(data, offset, path=a.path, lm=lm, max_tokens=max_tokens, session=a.session,
                               document=Analysed(a.engine, a.graph))
-        text = typed + result.text
         if not result.text.strip():
             return None
-        return CompletionEntry(text, "guided", f"typelens guided completion ({len(result.generation.tokens)} tokens)")
-
-    def _keyword_completions(self, a: Analysis, uri: str, offset: int) -> list[CompletionEntry]:
-        """Keyword names of the call open at ``offset``."""
-        facts = call_at(a.engine, self._key(uri), a.graph.source.data, offset)
-        if facts is None:
-            return []
-        return [CompletionEntry(f"{p.name}=", "keyword-argument", p.type) for p in facts.parameters
-                if p.kind in ("positional", "keyword_only")]
-
-    def definition(self, uri: str, offset: int) -> tuple[Path, int, int] | None:
-        """``(file, start byte, end byte)`` of what the identifier at ``offset`` names."""
-        a = self.analysis(uri)
-        g, path = a.graph, self._key(uri)
-        node = _identifier_at(g, offset)
-        if node is None:
-            return None
-        sym = g.symbol_at(node)
-        if sym is not None and sym.definitions and sym.kind is not SymbolKind.IMPORT:
-            d = sym.definitions[0]
-            return Path(path), g.start_bytes[d], g.end_bytes[d]
-        if sym is not None and sym.kind is SymbolKind.IMPORT:
-            binding = next((b for b in g.imports if b.node in sym.definitions), None)
-            target = a.engine.resolve_binding(path, g, binding) if binding is not None else None
-            if isinstance(target, Definition):
-                tg = a.engine.graph(str(target.path))
-                return target.path, tg.start_bytes[target.node], tg.end_bytes[target.node]
-            if isinstance(target, ModuleLocation) and target.path is not None:
-                return target.path, 0, 0
-        parent = g.parents[node]
-        if g.kinds[parent] in ("attribute", "attribute_store"):
-            value = _value_at(a.engine, path, g, parent)
-            for m in members(value) if value is not None else ():
-                if isinstance(m, FunctionRef):
-                    tg = a.engine.graph(m.path)
-                    return Path(m.path), tg.start_bytes[m.node], tg.end_bytes[m.node]
-        return None
-
-
-# -- helpers ---------------------------------------------------------------------------------
-def _identifier_at(g: ProgramGraph, offset: int) -> int | None:
-    for candidate in (offset, offset - 1):
-        node = g.node_at(max(candidate, 0))
-        if node in g.names:
-            return node
-    return None
-
-
-def _value_at(engine: TypeEngine, path: str, g: ProgramGraph, node: int):
-    kind = g.kinds[node]
-    if kind in ("name_load", "attribute", "attribute_store", "call"):
-        return engine.exprs.type_of(path, node)
-    if kind == "name_store":
-        return engine.names.definition_type(path, node)
-    if kind == "parameter":
-        return engine.parameter_type(path, node)
-    return None
-
-
-def _describe(engine: TypeEngine, value) -> tuple[str | None, str | None]:
-    for m in members(value) if value is not None else ():
-        if isinstance(m, FunctionRef):
-            g = engine.graph(m.path)
-            body = g.child_by_field(m.node, "body")
-            header = g.source.data[g.start_bytes[m.node]:g.start_bytes[body] if body is not None else g.end_bytes[m.node]]
-            return header.decode("utf-8", "replace").strip().rstrip(":"), _docstring(g, body)
-        if isinstance(m, TypeOfClass):
-            cls = m.cls
-            where = engine.classes.definition(cls)
-            if where is None:
-                continue
-            g = engine.graph(where[0])
-            body = g.child_by_field(where[1], "body")
-            header = g.source.data[g.start_bytes[where[1]]:g.start_bytes[body] if body is not None else g.end_bytes[where[1]]]
-            return header.decode("utf-8", "replace").strip().rstrip(":"), _docstring(g, body)
-    return None, None
-
-
-def _docstring(g: ProgramGraph, body: int | None) -> str | None:
-    if body is None or not g.children(body):
-        return None
-    first = g.children(body)[0]
-    if g.kinds[first] == "expression_statement" and g.children(first) and g.kinds[g.children(first)[0]] == "string":
-        text = g.text(g.children(first)[0])
-        return text.strip("rbuRBU").strip("'\"").strip() or None
-    return None
-
-
-def _minimal_edits(old: bytes, new: bytes) -> list[tuple[int, int, str]]:
-    """One edit replacing the changed middle of ``old`` (common prefix and suffix
-    kept, cut on character boundaries)."""
-    a, b = old.decode("utf-8"), new.decode("utf-8")
-    prefix = 0
-    limit = min(len(a), len(b))
-    while prefix < limit and a[prefix] == b[prefix]:
-        prefix += 1
-    suffix = 0
-    while suffix < limit - prefix and a[len(a) - 1 - suffix] == b[len(b) - 1 - suffix]:
-        suffix += 1
-    start = len(a[:prefix].encode("utf-8"))
-    end = len(a[:len(a) - suffix].encode("utf-8"))
-    return [(start, end, b[prefix:len(b) - suffix])]
+        return CompletionEntry(typed + result.text, "guided",
+                               f"typelens guided completion ({len(result.generation.tokens)} tokens)")

@@ -14,7 +14,7 @@ Answers are cached per query text and per receiver type for the session.
 
 Example::
 
-    result = complete(source, source.index("xs.") + 3, path="app.py", root=Path("."))
+    result = complete(source, source.index("xs.") + 3, path="app.py", session=AnalysisSession(Path(".")))
     result.text, result.to_json()["tokens"][0]["layer"]
 """
 
@@ -26,12 +26,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from typelens.analyzer import InputError, ProjectIndex, project_scope
+from typelens.analyzer import InputError
 from typelens.typeinfer.engine import TypeEngine
 from typelens.typeinfer.queries import (
     Analysed, CallFacts, LibraryMembers, call_at, call_facts_of_type, call_in_document, import_names, name_chain_at,
     receiver_type, trailing_name,
 )
+from typelens.typeinfer.session import AnalysisSession
 from typelens.typeinfer.types import UNKNOWN, UnknownType
 
 from .calls import CallMonitor
@@ -206,11 +207,12 @@ def complete(source: str | bytes, offset: int, *, path: str = "<memory>.py",
              root: Path | None = None, lm: CodeLM | None = None, model: Path | None = None, device: str = "auto",
              dtype: str = "fp32", max_tokens: int = 16, monitor: bool = True, exit_threshold: float = 1.0,
              stop_policy: bool = False, multiline: bool = False, exits: Exits | None = None,
-             index: ProjectIndex | None = None, library: LibraryMembers | None = None,
-             document: Analysed | None = None) -> Completion:
-    """Complete ``source`` at byte ``offset`` (of its UTF-8 encoding).  ``library``
-    keeps what is learnt about library code across calls (an editor session);
-    ``document`` is the analysis of ``source`` an editor already keeps."""
+             session: AnalysisSession | None = None, document: Analysed | None = None) -> Completion:
+    """Complete ``source`` at byte ``offset`` (of its UTF-8 encoding).  ``session``
+    is the project's analysis session (default: the document's, else one for the
+    project of ``path``, or of ``root``): it keeps what is learnt about library
+    code across calls; ``document`` is the analysis of ``source`` an editor
+    already keeps."""
     data = source.encode("utf-8") if isinstance(source, str) else bytes(source)
     if not 0 <= offset <= len(data):
         raise InputError(f"offset {offset} is outside the source (0..{len(data)})")
@@ -225,15 +227,11 @@ def complete(source: str | bytes, offset: int, *, path: str = "<memory>.py",
     head = before[:len(before) - len(seen)] if before.endswith(seen) else ""
     monitors, facts = [], None
     if monitor:
-        library = library if library is not None else LibraryMembers()
-        if document is not None:
-            engine = TypeEngine(document.engine.index, document.engine.project, shared=library.answers)
-        else:
-            if index is None:
-                base = Path(root) if root else Path(path).resolve().parent
-                index = ProjectIndex(base, scope=project_scope(base.resolve(), Path(path).resolve()))
-            engine = TypeEngine(index, shared=library.answers)
-        facts = StaticFacts(engine, path, suffix, head, library, data, offset, document)
+        if session is None and document is not None:
+            session = document.engine.session
+        if session is None:
+            session = AnalysisSession.for_path(Path(path), root=Path(root) if root else Path(path).resolve().parent)
+        facts = StaticFacts(session.engine(), path, suffix, head, session.library, data, offset, document)
         monitors = monitors_for(lm, facts)
     if exits is None and exit_threshold < 1.0:
         exits = lm.exits

@@ -37,3 +37,11 @@ def name_scores(lm, text: str, names: list[str], context: int = 96) -> list[floa
         first = joined[1] if text and len(joined) > 1 else (joined[0] if joined else None)
         scores.append(float(logprobs[first]) if first is not None and first < logprobs.shape[0] else float("-inf"))
     return scores
+
+
+def rank_entries(lm, text: str, entries: list):
+    """Completion entries (anything with a ``label``) reordered by the LM after
+    ``text``: public names first, then by :func:`name_scores`."""
+    scores = name_scores(lm, text, [e.label for e in entries])
+    order = sorted(range(len(entries)), key=lambda i: (entries[i].label.startswith("_"), -scores[i]))
+    return [entries[i] for i in order]

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import pytest
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent
+
+# The suite runs as if its virtual environment were activated: projects analysed
+# in temporary folders find the installed packages (numpy, typer...) there, as a
+# user's project finds its own (``typelens.analyzer.environment``).
+if sys.prefix != sys.base_prefix:
+    os.environ.setdefault("VIRTUAL_ENV", sys.prefix)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

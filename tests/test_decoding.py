@@ -22,7 +22,7 @@ from typelens.monitors.early_exit import load_exits, train_exits
 from typelens.monitors.layered import layered_for
 from typelens.monitors.lm import DEFAULT_LM, load_lm
 from typelens.monitors.train_lm import build_tokenizer
-from typelens.typeinfer.engine import TypeEngine
+from typelens.typeinfer.session import AnalysisSession
 from typelens.typeinfer.queries import members_at
 
 from .conftest import DATA, ROOT
@@ -97,7 +97,8 @@ def test_dereference_monitor_only_emits_members(tiny_lm) -> None:
     """The property: wherever the receiver's type is fully known, the generated
     identifier is one of its members (the random model alone almost never is)."""
     index = ProjectIndex(ROOT / "examples" / "shop")
-    engine = TypeEngine(index)
+    session = AnalysisSession(index=index)
+    engine = session.engine()
     checked = unguided_members = 0
     for path, dot in dot_positions():
         data = path.read_bytes()
@@ -105,7 +106,7 @@ def test_dereference_monitor_only_emits_members(tiny_lm) -> None:
         if facts is None or not facts.is_complete:
             continue
         for guided in (True, False):
-            result = complete(data, dot + 1, path=str(path), lm=tiny_lm, index=index, max_tokens=6,
+            result = complete(data, dot + 1, path=str(path), lm=tiny_lm, session=session, max_tokens=6,
                               monitor=guided)
             name = IDENT.match(result.text)
             if guided:

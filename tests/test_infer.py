@@ -35,10 +35,11 @@ def test_expected_type(path: Path, exp) -> None:
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.name for p in CASES])
-def test_golden_json(path: Path, update_golden: bool) -> None:
+def test_golden_json(path: Path, update_golden: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
     from typelens.cli.main import app
+    monkeypatch.chdir(path.parent)          # `file` is relative to the working folder
     run = CliRunner().invoke(app, ["infer", str(path), "--format", "json", "--no-cache", "--mode", "static"])
     assert run.exit_code == 0, run.output
     doc = json.loads(run.stdout)

@@ -189,15 +189,14 @@ def test_static_facts_read_generated_names_from_the_source_analysis(tmp_path, mo
     """``append(self.`` generated after the cursor: ``self`` is read in the
     cursor's scope from the analysis the editor keeps, with no new copy analysed;
     a name the generated text binds itself is not."""
-    from typelens.analyzer import ProjectIndex
     from typelens.monitors.complete import StaticFacts
     from typelens.typeinfer import queries
-    from typelens.typeinfer.engine import TypeEngine
+    from typelens.typeinfer.session import AnalysisSession
     from typelens.typeinfer.queries import Analysed
     source = b"class Bag:\n    def __init__(self) -> None:\n        self.items: list[int] = []\n\n" \
              b"    def add(self, n: int) -> None:\n        self.items.\n        return None\n"
     path = str(tmp_path / "bag.py")
-    engine = TypeEngine(ProjectIndex(tmp_path))
+    engine = AnalysisSession(tmp_path).engine()
     cursor = source.index(b"items.\n") + len(b"items.")
     document = Analysed.of(engine, path, source)
     facts = StaticFacts(engine, path, source[source.index(b"\n", cursor) + 1:], "", source=source, offset=cursor,

@@ -12,7 +12,8 @@ import pytest
 from typelens.analyzer import ProjectIndex
 from typelens.typeinfer import queries
 from typelens.typeinfer.engine import TypeEngine
-from typelens.typeinfer.queries import Analysed, LibraryMembers, members_at, name_chain_at, receiver_type
+from typelens.typeinfer.queries import Analysed, members_at, name_chain_at, receiver_type
+from typelens.typeinfer.session import AnalysisSession
 from typelens.typeinfer.types import NEVER, UnknownType, render
 
 SOURCE = b"""import pathlib
@@ -37,7 +38,7 @@ def use(b: Basket) -> None:
 @pytest.fixture
 def engine(tmp_path: Path) -> TypeEngine:
     (tmp_path / "shop.py").write_bytes(SOURCE)
-    return TypeEngine(ProjectIndex(tmp_path))
+    return AnalysisSession(tmp_path).engine()
 
 
 @pytest.mark.parametrize("source, at, receiver, names", [
@@ -49,7 +50,7 @@ def engine(tmp_path: Path) -> TypeEngine:
 def test_document_answers_at_the_end_of_a_line_without_a_new_build(tmp_path: Path, monkeypatch, source: bytes,
                                                                    at: bytes, receiver: str, names: set) -> None:
     (tmp_path / "shop.py").write_bytes(source)
-    engine = TypeEngine(ProjectIndex(tmp_path))
+    engine = AnalysisSession(tmp_path).engine()
     path = str(tmp_path / "shop.py")
     dot = source.index(at) + 1
     expected = members_at(engine, path, source, dot)
@@ -90,14 +91,14 @@ def test_document_is_not_used_where_it_could_differ(engine) -> None:
 
 
 def test_session_engines_share_library_answers_only(tmp_path: Path) -> None:
-    library = LibraryMembers()
-    index = ProjectIndex(tmp_path)
+    session = AnalysisSession(tmp_path)
+    library = session.library
     path = str(tmp_path / "a.py")
     first = SOURCE.replace(b"    b.\n", b"    p = pathlib.Path('x')\n    p.\n")
     second = SOURCE.replace(b"    b.\n", b"    p = 'x'\n    p.\n")
     answers = []
     for data in (first, second, first):
-        engine = TypeEngine(index, shared=library.answers)
+        engine = session.engine()
         used, receiver = receiver_type(engine, path, data, data.index(b"p.\n") + 1)
         answers.append(render(receiver))
         facts = library.get(used, receiver)
@@ -127,7 +128,7 @@ class Gated:
 g = Gated()
 g.
 """
-    engine = TypeEngine(ProjectIndex(tmp_path))
+    engine = AnalysisSession(tmp_path).engine()
     facts = members_at(engine, str(tmp_path / "g.py"), source, source.rindex(b"."))
     assert {"present", "always"} <= facts.names and not {"future", "past", "old"} & facts.names
     path_source = b"from pathlib import Path\np = Path('x')\np.\n"
@@ -139,9 +140,9 @@ g.
 def test_an_answer_another_engine_is_computing_is_worked_out_alone(tmp_path: Path) -> None:
     # a language server answers requests in threads: one engine's half-made answer
     # in the shared memo must not read as a cycle (Never) to another engine
-    shared: dict = {}
-    index = ProjectIndex(tmp_path)
-    first, second = TypeEngine(index, shared=shared), TypeEngine(index, shared=shared)
+    session = AnalysisSession(tmp_path)
+    shared = session.library.answers
+    first, second = session.engine(), session.engine()
     key = ("probe", "/usr/lib/python3/somewhere.pyi", 1)
     seen = []
     assert first.memo(key, lambda: seen.append(second.memo(key, lambda: 5)) or 7) == 7
@@ -149,7 +150,7 @@ def test_an_answer_another_engine_is_computing_is_worked_out_alone(tmp_path: Pat
     assert shared[key] == 7 and second._memo[key] == 5
     assert first.memo(key, lambda: 9) == 7             # answered once
     # the engine's own recursion still reads as a cycle
-    third = TypeEngine(index, shared=shared)
+    third = session.engine()
     inner = []
     third.memo(("loop", "/usr/lib/x.pyi", 2), lambda: inner.append(third.memo(("loop", "/usr/lib/x.pyi", 2), lambda: 1)))
     assert inner[0] is NEVER
@@ -166,7 +167,7 @@ def test_module_names_follow_the_running_pythons_version_and_platform_gates(tmp_
         "if sys.version_info >= (3, 99):\n    __all__ += ['future']\n")
     index = ProjectIndex(tmp_path)
     assert index.exported_names("gated") == ["here", "both", "value"]
-    engine = TypeEngine(index)
+    engine = AnalysisSession(index=index).engine()
     source = b"import gated\ngated.\n"
     facts = members_at(engine, str(tmp_path / "use.py"), source, source.rindex(b"."))
     assert {"here", "both", "value"} <= facts.names and not {"future", "elsewhere"} & facts.names
@@ -181,7 +182,7 @@ def test_the_receiver_of_a_dot_being_typed_flows_nowhere(tmp_path: Path) -> None
     source = (b"class W:\n    def munge(self, text):\n        return text.upper()\n\n"
               b"    def split(self, text: str):\n        text = self.munge(self.\n        return text\n")
     path = str(tmp_path / "w.py")
-    document = Analysed.of(TypeEngine(ProjectIndex(tmp_path)), path, source)
+    document = Analysed.of(AnalysisSession(tmp_path).engine(), path, source)
     g = document.graph
     parameter = g.find_symbol("text", "W.munge").definitions[0]
     assert "W" not in render(document.engine.parameter_type(path, parameter))

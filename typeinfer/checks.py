@@ -60,11 +60,7 @@ class FileChecker:
         for binding in g.imports:
             if binding.statement in seen or binding.module == "__future__" or self._guarded(binding.statement):
                 continue
-            importer = engine.module_name(self.path)
-            is_package = self.path.endswith("__init__.py")
-            module = engine.index.absolute_module(importer, binding.module, binding.level, importer_is_package=is_package)
-            if binding.name is None and binding.bound != "*":
-                module = binding.module if binding.level == 0 else module
+            module = engine.index.imported_module(self.path, binding)
             if module and engine.index.resolve_module(module) is not None:
                 continue
             if binding.name not in (None, "*") and module and engine.index.resolve_module(f"{module}.{binding.name}"):

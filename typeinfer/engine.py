@@ -6,9 +6,11 @@ it is being answered (recursion through loops, mutual calls) gets ``Never``, whi
 joins away, so the engine reaches a fixpoint without iterating.  Work is demand
 driven: asking for one symbol's type touches only what that type depends on.
 
+Engines are built by :class:`~typelens.typeinfer.session.AnalysisSession`.
+
 Example::
 
-    engine = TypeEngine(ProjectIndex("examples/shop"))
+    engine = AnalysisSession(Path("examples/shop")).engine()
     path = engine.path_of("examples/shop/shop/pricing.py")
     engine.return_type(path, function_node)      # ClassType("float")
 """
@@ -18,7 +20,7 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from typelens.analyzer import Definition, ImportBinding, ProgramGraph, ProjectGraph, ProjectIndex, SymbolKind
 
@@ -29,6 +31,9 @@ from .expressions import ExpressionTyper
 from .names import NameResolver
 from .narrowing import Narrower
 from .types import NEVER, Type
+
+if TYPE_CHECKING:
+    from .session import AnalysisSession
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +53,7 @@ class TypeEngine:
                  shared: dict[tuple, object] | None = None) -> None:
         self.index = index
         self.project = project
+        self.session: AnalysisSession | None = None     # set by the session that built it
         self._memo: dict[tuple, object] = {}
         # answers about library files (outside the project root), shared by the
         # engines of one session: those files do not change while it runs
@@ -63,7 +69,6 @@ class TypeEngine:
         self._graphs: dict[str, ProgramGraph | None] = {}
         self._graphs_given: set[str] = set()
         self._project_files: dict[str, int] = {}
-        self._module_names: dict[str, str] = {}
         self.project_paths: list[str] = []
         if project is not None and project.root is not None:
             for i, name in enumerate(project.files):
@@ -92,6 +97,14 @@ class TypeEngine:
         self._graphs_given.add(path)
         self._library_path.pop(path, None)
 
+    def fork(self, buffers: dict[str, ProgramGraph]) -> TypeEngine:
+        """A fresh engine of the same session answering for ``buffers``' files from
+        those graphs (a patched copy of an editor buffer)."""
+        if self.session is None:
+            raise RuntimeError("this engine was built outside an AnalysisSession and cannot fork; "
+                               "build engines with AnalysisSession.engine()")
+        return self.session.engine(buffers)
+
     def path_of(self, path: str | Path) -> str:
         return str(Path(path).resolve())
 
@@ -103,32 +116,7 @@ class TypeEngine:
         return path.endswith(".pyi")
 
     def module_name(self, path: str) -> str:
-        name = self._module_names.get(path)
-        if name is None:
-            name = self._module_names[path] = self._module_name(path)
-        return name
-
-    def _module_name(self, path: str) -> str:
-        p = Path(path)
-        roots = sorted([*self._stub_roots(), *self.index.source_roots, *self.index.search_paths],
-                       key=lambda r: -len(r.parts))   # the most specific root wins
-        for candidate_root in roots:
-            try:
-                rel = p.relative_to(candidate_root)
-            except ValueError:
-                continue
-            parts = list(rel.with_suffix("").parts)
-            if parts and parts[-1] == "__init__":
-                parts.pop()
-            if parts and parts[0].endswith("-stubs"):
-                parts[0] = parts[0][:-6]
-            return ".".join(parts)
-        return p.stem
-
-    def _stub_roots(self) -> list[Path]:
-        if self.builtins_path is None:
-            return []
-        return [Path(self.builtins_path).parent]
+        return self.index.module_name(path)
 
     def resolve_name(self, module: str, name: str):
         """``index.resolve_name``, but answered from this engine's own graph of a
@@ -151,16 +139,7 @@ class TypeEngine:
         return self.memo(("binding", path, binding.node), lambda: self._resolve_binding(path, g, binding))
 
     def _resolve_binding(self, path: str, g: ProgramGraph, binding: ImportBinding):
-        importer = self.module_name(path)
-        is_package = Path(path).stem == "__init__"
-        module = self.index.absolute_module(importer, binding.module, binding.level, importer_is_package=is_package)
-        if binding.name is None:
-            first = module.split(".")[0]
-            return self.index.resolve_module(first if binding.bound == first else module)
-        submodule = self.index.resolve_module(f"{module}.{binding.name}") if module else None
-        if submodule is not None:
-            return submodule
-        return self.resolve_name(module, binding.name)
+        return self.index.resolve_import(path, binding, self.resolve_name)
 
     # -- memo -----------------------------------------------------------------------
     def is_library_file(self, path: str) -> bool:

@@ -1,11 +1,16 @@
-"""Running static inference over paths: the façade the CLI and the LSP call.
+"""Running inference and checks over paths: the command line's batch runner.
 
-It finds the project root of each path, builds the project graph (in parallel with
+It finds the project root of each path, opens one
+:class:`~typelens.typeinfer.session.AnalysisSession` for it, builds the project graph (in parallel with
 ``jobs > 1``; for a loose file, one outside any package, only the file and the
 project modules it imports, not every file beside it: a script in ``/tmp`` or a
-home folder),  asks the engine for every prediction, and caches the whole answer by
+home folder), asks it for every prediction, and caches the whole answer by
 the content hash of every file of the project, so that a re-run on an unchanged
 tree reads one JSON file.  A file that fails is reported and the run goes on.
+With a :class:`~typelens.typeinfer.discovery.Discovery` in the options, files
+are chosen as the command line does: ``exclude`` globs and ``.gitignore`` files
+leave files out before anything parses them, and each file is checked with its
+own settings (a nested project's ``[tool.typelens]``, ``per-file-ignores``).
 
 Example::
 
@@ -25,14 +30,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from typelens.analyzer import (
-    Diagnostic, GraphConfig, InputError, ProjectIndex, Span, build_graph_safely, build_project_graph,
-    iter_python_files, project_scope,
+    Diagnostic, GraphConfig, InputError, ProjectIndex, Span, build_graph_safely, iter_python_files, project_scope,
 )
 from typelens.analyzer.source import SkippedFile, listed_file_problem, read_regular_file
 from typelens.analyzer import codes
+from typelens.analyzer.environment import discover_environment
 
-from .engine import TypeEngine
-from .predictions import FilePredictor, Prediction
+from .discovery import Discovery
+from .predictions import Prediction
+from .session import AnalysisSession, project_root_of
+from .settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +56,8 @@ class InferOptions:
     use_cache: bool = True
     cache_dir: Path | None = None
     max_bytes: int = GraphConfig().max_bytes
+    settings: Settings = Settings()
+    discovery: Discovery | None = None    # the command line's file selection and per-file settings
 
     def __post_init__(self) -> None:
         if self.mode not in ("static", "neural", "hybrid"):
@@ -78,18 +87,13 @@ class InferResult:
     predictions: list[Prediction] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     stats: dict = field(default_factory=dict)
-    engines: dict = field(default_factory=dict)   # root -> TypeEngine (not for the cache)
+    sessions: dict = field(default_factory=dict)   # root -> AnalysisSession (not for the cache)
+    engines: dict = field(default_factory=dict)    # root -> the session's engine that answered
 
 
-def project_root_of(path: Path) -> Path:
-    """The directory above the outermost package containing ``path``."""
-    current = path if path.is_dir() else path.parent
-    while (current / "__init__.py").exists() and current.parent != current:
-        current = current.parent
-    return current
-
-
-def file_sets(paths: list[Path]) -> list[FileSet]:
+def file_sets(paths: list[Path], discovery: Discovery | None = None) -> list[FileSet]:
+    """One set per path argument (a file or a folder's ``.py`` files); ``discovery``
+    leaves out what the settings exclude."""
     sets = []
     for path in paths:
         if not path.exists():
@@ -99,12 +103,17 @@ def file_sets(paths: list[Path]) -> list[FileSet]:
         if path.is_dir():
             skipped: list[SkippedFile] = []
             files = [p for p in iter_python_files(path, skipped=skipped) if p.suffix == ".py"]
+            if discovery is not None:
+                top = discovery.top_for(path)
+                files = [f for f in files if not discovery.is_excluded(f, top)]
+                skipped = [s for s in skipped if not discovery.is_excluded(s.path, top)]
             sets.append(FileSet(project_root_of(path) if (path / "__init__.py").exists() else path, path, files, False,
                                 [s for s in skipped if s.path.suffix == ".py"]))
-        else:
-            problem = listed_file_problem(path, None)
-            if problem is not None:
-                raise InputError(f"path {str(path)!r} cannot be analysed: {problem}")
+            continue
+        problem = listed_file_problem(path, None)
+        if problem is not None:
+            raise InputError(f"path {str(path)!r} cannot be analysed: {problem}")
+        if discovery is None or not discovery.is_excluded(path, discovery.top_for(path.parent), is_named=True):
             sets.append(FileSet(project_root_of(path), path.parent, [path], True))
     return sets
 
@@ -112,14 +121,21 @@ def file_sets(paths: list[Path]) -> list[FileSet]:
 def _digest(files: list[Path], options: InferOptions, root: Path, scope: Path | None = None) -> str:
     scope = scope or root
     h = hashlib.blake2b(digest_size=20)
-    h.update(f"{CACHE_VERSION}|{options.mode}|{options.model_dir}|{options.slice_dir}|{options.use_slice}|{options.max_bytes}|{root}".encode())
+    h.update(f"{CACHE_VERSION}|{options.mode}|{options.model_dir}|{options.slice_dir}|{options.use_slice}|{options.max_bytes}|{root}".encode("utf-8", "surrogateescape"))
+    # the environment imports resolve in: which one, and its folders' times (a package installed or removed)
+    environment = discover_environment(root, options.settings.python)
+    for folder in environment.search_paths:
+        try:
+            h.update(f"{folder}|{folder.stat().st_mtime_ns}".encode("utf-8", "surrogateescape"))
+        except OSError:
+            h.update(f"{folder}|missing".encode("utf-8", "surrogateescape"))
     if options.mode != "static":
         # a model retrained in the same folder changes the answers: its files' sizes and times
         from .hybrid import DEFAULT_MODEL, DEFAULT_SLICE
         for folder in {Path(options.model_dir or DEFAULT_MODEL), Path(options.slice_dir or DEFAULT_SLICE)}:
             for item in sorted(folder.glob("*")) if folder.is_dir() else []:
                 stat = item.stat()
-                h.update(f"{item}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+                h.update(f"{item}|{stat.st_size}|{stat.st_mtime_ns}".encode("utf-8", "surrogateescape"))
     for path in sorted(iter_python_files(scope, skipped=[])):
         try:
             data, size = read_regular_file(path, options.max_bytes)   # bounded: what the analysis reads
@@ -140,7 +156,9 @@ def infer_paths(paths: list[Path], options: InferOptions) -> InferResult:
     started = time.perf_counter()
     result = InferResult()
     cache_hits = 0
-    for fs in file_sets(paths):
+    for fs in file_sets(paths, options.discovery):
+        if not fs.files:
+            continue
         cached = _read_cache(fs, options)
         if cached is not None:
             result.predictions.extend(cached[0])
@@ -148,6 +166,7 @@ def infer_paths(paths: list[Path], options: InferOptions) -> InferResult:
             cache_hits += 1
             continue
         predictions, diagnostics, engine = _infer_set(fs, options)
+        result.sessions[str(fs.root)] = engine.session
         result.engines[str(fs.root)] = engine
         result.predictions.extend(predictions)
         result.diagnostics.extend(diagnostics)
@@ -175,14 +194,35 @@ def project_files(index: ProjectIndex, fs: FileSet, limit: int = 256) -> list[Pa
         if graph is None:
             continue
         order.append(path)
-        importer, is_package = index.module_of(path), path.stem == "__init__"
         for binding in graph.imports:
-            module = index.absolute_module(importer, binding.module, binding.level, importer_is_package=is_package)
+            module = index.imported_module(path, binding)
             for name in (module, f"{module}.{binding.name}" if binding.name else ""):
                 found = index.resolve_module(name)
                 if found is not None and found.path is not None and found.path.resolve() in project:
                     todo.append(found.path.resolve())
     return order
+
+
+def open_session(fs: FileSet, options: InferOptions) -> AnalysisSession:
+    """The session of one path argument, its project graph built (graphs in
+    ``options.jobs`` processes) of the modules the discovery does not leave out."""
+    discovery = options.discovery
+    settings = discovery.tree.for_path(fs.base) if discovery is not None else options.settings
+    session = AnalysisSession(fs.root, settings, scope=fs.scope, config=GraphConfig(max_bytes=options.max_bytes))
+    if options.jobs > 1 and len(fs.files) > 1:
+        with ProcessPoolExecutor(max_workers=options.jobs) as pool:
+            for path, graph in pool.map(_build_one, [(str(f), options.max_bytes) for f in fs.files], chunksize=4):
+                session.index.adopt(Path(path), graph)
+    files = project_files(session.index, fs)
+    if files is None and discovery is not None:
+        top = discovery.top_for(fs.base)
+        files = sorted(p for p in set(session.index.modules.values()) if not discovery.is_excluded(p.resolve(), top))
+    session.build_project(files)
+    return session
+
+
+def _file_settings(path: Path, options: InferOptions) -> Settings | None:
+    return options.discovery.settings_of(path) if options.discovery is not None else None
 
 
 def _infer_set(fs: FileSet, options: InferOptions):
@@ -191,25 +231,16 @@ def _infer_set(fs: FileSet, options: InferOptions):
         from .hybrid import NeuralAssistant
         # before any analysis: a bad model folder is a clear one-line error at once (ModelError propagates)
         assistant = NeuralAssistant(options.model_dir, options.slice_dir, use_slice=options.use_slice)
-    config = GraphConfig(max_bytes=options.max_bytes)
-    index = ProjectIndex(fs.root, config=config, scope=fs.scope)
-    if options.jobs > 1 and len(fs.files) > 1:
-        with ProcessPoolExecutor(max_workers=options.jobs) as pool:
-            for path, graph in pool.map(_build_one, [(str(f), options.max_bytes) for f in fs.files], chunksize=4):
-                index.adopt(Path(path), graph)
-    project = build_project_graph(index, project_files(index, fs))
-    engine = TypeEngine(index, project)
+    session = open_session(fs, options)
+    engine = session.engine(share_library=False)      # one engine for the whole set: its answers are shared
     predictions: list[Prediction] = []
     diagnostics: list[Diagnostic] = skipped_diagnostics(fs)
     for path in fs.files:
         display = path.name if fs.single else str(path.relative_to(fs.base))
         try:
-            graph = engine.graph(str(path))
-            diagnostics.extend(_with_path(d, display) for d in graph.diagnostics)
-            found = FilePredictor(engine, str(path), display).run()
-            if assistant is not None:
-                found = assistant.refine(engine, str(path), found, options.mode)
-            predictions.extend(found)
+            analysis = session.analyse(path, display=display, engine=engine)
+            diagnostics.extend(_with_path(d, display) for d in analysis.graph.diagnostics)
+            predictions.extend(analysis.predictions(options.mode, assistant))
         except Exception as err:  # the per-file boundary: report it, go on with the rest
             logger.exception("inference failed on %s", path)
             message = codes.INTERNAL_ERROR.format(reason=f"{type(err).__name__}: {err}")
@@ -218,31 +249,35 @@ def _infer_set(fs: FileSet, options: InferOptions):
 
 
 def check_paths(paths: list[Path], options: InferOptions) -> tuple[list[Diagnostic], dict]:
-    """Every ``analyze`` diagnostic for the ``.py`` files under ``paths``."""
-    from .checks import FileChecker
+    """Every ``analyze`` diagnostic the settings enable, for the ``.py`` files under
+    ``paths``; each diagnostic's ``path`` is its file's absolute path."""
     started = time.perf_counter()
     diagnostics: list[Diagnostic] = []
     files = 0
-    for fs in file_sets(paths):
-        index = ProjectIndex(fs.root, config=GraphConfig(max_bytes=options.max_bytes), scope=fs.scope)
-        engine = TypeEngine(index, build_project_graph(index, project_files(index, fs)))
-        diagnostics.extend(skipped_diagnostics(fs))
+    for fs in file_sets(paths, options.discovery):
+        diagnostics.extend(skipped_diagnostics(fs, relative=False))
+        if not fs.files:
+            continue
+        session = open_session(fs, options)
+        engine = session.engine(share_library=False)
         for path in fs.files:
             files += 1
-            display = path.name if fs.single else str(path.relative_to(fs.base))
             try:
-                diagnostics.extend(FileChecker(engine, str(path), display).run())
+                analysis = session.analyse(path, display=str(path), engine=engine,
+                                           settings=_file_settings(path, options))
+                diagnostics.extend(analysis.diagnostics())
             except Exception as err:  # the per-file boundary: report it, go on with the rest
                 logger.exception("analysis failed on %s", path)
                 message = codes.INTERNAL_ERROR.format(reason=f"{type(err).__name__}: {err}")
-                diagnostics.append(Diagnostic.build("internal-error", message, Span.empty(), display))
+                diagnostics.append(Diagnostic.build("internal-error", message, Span.empty(), str(path)))
     return diagnostics, {"files": files, "seconds": round(time.perf_counter() - started, 3)}
 
 
-def skipped_diagnostics(fs: FileSet) -> list[Diagnostic]:
-    """An ``unreadable-file`` diagnostic for each file the folder walk left out."""
+def skipped_diagnostics(fs: FileSet, *, relative: bool = True) -> list[Diagnostic]:
+    """An ``unreadable-file`` diagnostic for each file the folder walk left out, named
+    relative to the folder (``infer``) or by its full path (``analyze``)."""
     return [Diagnostic.build("unreadable-file", codes.UNREADABLE_FILE.format(reason=s.reason), Span.empty(),
-                             os.path.relpath(s.path, fs.base)) for s in fs.skipped]
+                             os.path.relpath(s.path, fs.base) if relative else str(s.path)) for s in fs.skipped]
 
 
 def _with_path(d: Diagnostic, display: str) -> Diagnostic:

@@ -1,0 +1,264 @@
+"""The analysis session: the one object every edge asks.
+
+An :class:`AnalysisSession` owns what analysing one project needs and what its
+questions share: the settings, the project's Python environment, the project
+index (module resolution, parsed graphs), the project graph (cross-file edges),
+the answers about library files (stubs, the stdlib, installed packages: they do
+not change while a session runs) and the models, each loaded once.  It is the
+only place a :class:`~typelens.typeinfer.engine.TypeEngine` is built.  The
+command line, the language server, the decoding monitors and the dataset builder
+ask it for a :class:`FileAnalysis` (one file at one version) and that for
+predictions, diagnostics, hover, definitions, members and calls, all in byte
+offsets; the edges only translate positions and formats.
+
+Example::
+
+    session = AnalysisSession(Path("examples/shop"))
+    analysis = session.analyse(Path("examples/shop/shop/pricing.py"))
+    [p.type for p in analysis.predictions()][:2]          # ['float', 'float']
+    analysis.hover(analysis.graph.source.data.index(b"apply_discount")).type
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Callable, TypeVar
+
+from typelens.analyzer import (
+    Diagnostic, GraphConfig, ProgramGraph, ProjectGraph, ProjectIndex, TypelensError, build_graph, build_graph_safely,
+    build_project_graph, project_scope,
+)
+from typelens.analyzer.environment import PythonEnvironment, discover_environment
+
+from .engine import TypeEngine
+from .predictions import FilePredictor, Prediction
+from .queries import CallFacts, LibraryMembers, MemberFacts, call_at, members_at
+from .settings import Settings
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+_FAILED = object()
+
+
+def project_root_of(path: Path) -> Path:
+    """The folder above the outermost package holding ``path`` (the import root)."""
+    current = path if path.is_dir() else path.parent
+    while (current / "__init__.py").exists() and current.parent != current:
+        current = current.parent
+    return current
+
+
+class AnalysisSession:
+    """One project's analysis (see the module docstring).
+
+    ``root`` is the import root; ``scope`` the folder whose modules are the
+    project (default: the root, or the installed package when the root is a
+    site-packages folder); ``index`` an existing index to analyse over (the
+    dataset builder keeps one per corpus project)."""
+
+    def __init__(self, root: Path | None = None, settings: Settings | None = None, *,
+                 scope: Path | None = None, config: GraphConfig | None = None,
+                 index: ProjectIndex | None = None, environment: PythonEnvironment | None = None) -> None:
+        self.settings = settings if settings is not None else Settings()
+        if index is None:
+            if root is None:
+                raise ValueError("root=None needs an index: pass the project's root folder")
+            root = Path(root)
+            if environment is None:
+                environment = discover_environment(root, self.settings.python)
+            logger.info("%s: %s", root, environment.describe())
+            index = ProjectIndex(root, config=config or GraphConfig(), scope=scope, environment=environment)
+        self.index = index
+        self.root = index.root
+        self.environment = index.environment
+        self.project: ProjectGraph | None = None
+        self.library = LibraryMembers()          # library types' members and the engines' answers about them
+        self._models: dict[str, object] = {}
+        self._model_lock = threading.Lock()
+
+    @classmethod
+    def for_path(cls, path: Path, settings: Settings | None = None, *, root: Path | None = None,
+                 config: GraphConfig | None = None) -> "AnalysisSession":
+        """The session of the project ``path`` belongs to (its import root found upwards)."""
+        path = Path(path).resolve()
+        root = Path(root).resolve() if root is not None else project_root_of(path)
+        return cls(root, settings, scope=project_scope(root, path), config=config)
+
+    # -- engines ------------------------------------------------------------------------
+    def engine(self, buffers: dict[str, ProgramGraph] | None = None, *, share_library: bool = True) -> TypeEngine:
+        """A fresh engine over the project; ``buffers`` maps resolved paths to graphs
+        that answer for those files instead of the disk (editor buffers, patched
+        copies).  Engines of one session share what they learn about library files."""
+        engine = TypeEngine(self.index, self.project, shared=self.library.answers if share_library else None)
+        engine.session = self
+        for path, graph in (buffers or {}).items():
+            engine.use_graph(path, graph)
+        return engine
+
+    def build_project(self, files: list[Path] | None = None) -> ProjectGraph:
+        """Join the project's graphs with cross-file edges (all of its modules, or ``files``)."""
+        self.project = build_project_graph(self.index, files)
+        return self.project
+
+    # -- files --------------------------------------------------------------------------
+    def analyse(self, path: Path, *, graph: ProgramGraph | None = None, display: str | None = None,
+                engine: TypeEngine | None = None, mode: str = "static",
+                settings: Settings | None = None) -> "FileAnalysis":
+        """The analysis of ``path``: from ``graph`` (an editor buffer) or the disk;
+        ``engine`` shares one engine's answers across the files of a batch run;
+        ``settings`` the file's own rule settings (a nested project's, its
+        ``per-file-ignores``; default: the session's)."""
+        resolved = str(Path(path).resolve())
+        if graph is None:
+            engine = engine or self.engine()
+            graph = engine.graph(resolved)
+            if graph is None:       # unreadable: an empty graph carrying the reason
+                graph = build_graph_safely(Path(resolved), config=self.index.config, display=display)
+                engine.use_graph(resolved, graph)
+        else:
+            engine = self.engine({resolved: graph})
+        analysis = FileAnalysis(self, resolved, display or Path(path).name, graph, engine, mode)
+        analysis.settings = settings
+        return analysis
+
+    def analyse_text(self, path: Path, data: bytes, mode: str = "static") -> "FileAnalysis":
+        """The analysis of ``data`` as the contents of ``path``."""
+        graph = build_graph(data.decode("utf-8", "replace"), str(Path(path).resolve()))
+        return self.analyse(path, graph=graph, mode=mode)
+
+    # -- models -------------------------------------------------------------------------
+    def model(self, key: str, load: Callable[[], T]) -> T | None:
+        """The model ``key``, loaded once by ``load`` (the monitors' code LM, the
+        classifier); ``None`` when it cannot load (logged once; the features that
+        need it step aside)."""
+        with self._model_lock:
+            found = self._models.get(key)
+            if found is None:
+                try:
+                    found = load()
+                except (TypelensError, ImportError, OSError, ValueError, RuntimeError) as err:
+                    # a missing or damaged model must not stop the analysis
+                    logger.warning("%s unavailable: %s", key, err)
+                    found = _FAILED
+                self._models[key] = found
+        return None if found is _FAILED else found   # type: ignore[return-value]
+
+    def neural(self):
+        """The classifier (and slice model) for hybrid answers, or ``None``."""
+        from .hybrid import NeuralAssistant
+        return self.model("classifier", lambda: NeuralAssistant(self.settings.model_path))
+
+    def update_settings(self, settings: Settings) -> None:
+        """New settings; models whose paths changed load again on next use."""
+        old, self.settings = self.settings, settings
+        if old.model_path != settings.model_path:
+            self._models.pop("classifier", None)
+        if (old.lm_path, old.device) != (settings.lm_path, settings.device):
+            self._models.pop("code-lm", None)
+
+
+class FileAnalysis:
+    """One file at one version, and every question about it (byte offsets)."""
+
+    def __init__(self, session: AnalysisSession, path: str, display: str, graph: ProgramGraph,
+                 engine: TypeEngine, mode: str = "static") -> None:
+        self.session, self.path, self.display = session, path, display
+        self.graph, self.engine = graph, engine
+        self.mode = mode          # what predictions() answers by default: static, neural or hybrid
+        self._predictions: dict[str, list[Prediction]] = {}
+        self._diagnostics: list[Diagnostic] | None = None
+        self.settings: Settings | None = None    # the file's rule settings, when not the session's
+
+    def predictions(self, mode: str | None = None, assistant=None) -> list[Prediction]:
+        """Every parameter, return, variable and attribute of the file (``mode``
+        default: the analysis's own).  ``hybrid`` and ``neural`` use ``assistant``
+        (default: the session's classifier; static alone when it cannot load)."""
+        mode = mode or self.mode
+        if mode not in self._predictions:
+            found = FilePredictor(self.engine, self.path, self.display).run()
+            if mode != "static":
+                assistant = assistant if assistant is not None else self.session.neural()
+                if assistant is not None:
+                    found = assistant.refine(self.engine, self.path, found, mode)
+            self._predictions[mode] = found
+        return self._predictions[mode]
+
+    def diagnostics(self) -> list[Diagnostic]:
+        """The ``analyze`` findings the settings enable (syntax problems included),
+        less those the file's suppression comments switch off."""
+        if self._diagnostics is None:
+            from .checks import FileChecker
+            from .suppressions import apply_suppressions
+            settings = self.settings or self.session.settings
+            found = FileChecker(self.engine, self.path, self.display).run()
+            found = apply_suppressions(found, self.graph.source.data, self.display)
+            self._diagnostics = [d for d in found if settings.is_enabled(d.code)]
+        return self._diagnostics
+
+    def members_at(self, dot: int) -> MemberFacts | None:
+        from .queries import Analysed
+        return members_at(self.engine, self.path, self.graph.source.data, dot,
+                          document=Analysed(self.engine, self.graph))
+
+    def call_at(self, offset: int) -> CallFacts | None:
+        return call_at(self.engine, self.path, self.graph.source.data, offset)
+
+    # the editor's questions live in typelens.typeinfer.ide, one module each
+    def hover(self, offset: int):
+        from .ide.hover import hover
+        return hover(self, offset)
+
+    def definition(self, offset: int):
+        from .ide.navigation import definition
+        return definition(self, offset)
+
+    def inlay_hints(self, start: int, end: int, min_confidence: float | None = None):
+        from .ide.annotate import inlay_hints
+        return inlay_hints(self, start, end, min_confidence)
+
+    def annotate(self, offset: int | None):
+        from .ide.annotate import annotate
+        return annotate(self, offset)
+
+    def completions(self, offset: int):
+        from .ide.completion import completions
+        return completions(self, offset)
+
+    def resolve_completion(self, ref: tuple[str, int, bool]):
+        from .ide.completion import resolve
+        return resolve(self, ref)
+
+    def type_definition(self, offset: int):
+        from .ide.navigation import type_definition
+        return type_definition(self, offset)
+
+    def signature_help(self, offset: int):
+        from .ide.signature_help import signature_help
+        return signature_help(self, offset)
+
+    def document_symbols(self):
+        from .ide.symbols import document_symbols
+        return document_symbols(self)
+
+    def references(self, offset: int, include_declaration: bool = True):
+        from .ide.references import references
+        return references(self, offset, include_declaration)
+
+    def highlights(self, offset: int):
+        from .ide.references import highlights
+        return highlights(self, offset)
+
+    def prepare_rename(self, offset: int):
+        from .ide.references import prepare_rename
+        return prepare_rename(self, offset)
+
+    def rename(self, offset: int, new_name: str):
+        from .ide.references import rename
+        return rename(self, offset, new_name)
+
+    def semantic_tokens(self, start: int = 0, end: int | None = None):
+        from .ide.semantic_tokens import semantic_tokens
+        return semantic_tokens(self, start, end)
