@@ -44,9 +44,8 @@ _ALL = (
     Code("file-too-large", Severity.WARNING, "The file exceeds the size limit; only its beginning was analysed."),
     Code("nesting-too-deep", Severity.WARNING, "Statements are nested deeper than the analysis limit; deeper code has no control flow."),
     Code("parser-limit", Severity.WARNING,
-         "Input that would crash or stall the parser (blocks nested deeper than CPython's 100 levels, more "
-         "indentation widths than it can take, thousands of empty continuation lines) was left out or read "
-         "without indentation."),
+         "Input that would crash or stall the parser was left out; blocks nested deeper than CPython's 100 "
+         "levels, too many indentation widths, thousands of empty continuation lines."),
     Code("unreadable-file", Severity.ERROR, "The file could not be read, or is not a regular file."),
     Code("internal-error", Severity.ERROR, "typelens failed on this file; the rest of the run went on."),
     Code("unresolved-import", Severity.WARNING, "The imported module could not be found in the project, installed packages or stubs."),

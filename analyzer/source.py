@@ -221,6 +221,16 @@ def read_regular_file(path: str | Path, max_bytes: int) -> tuple[bytes, int]:
         raise InputError(codes.UNREADABLE_FILE.format(reason=f"{os.fsdecode(path)}: {err.strerror or err}")) from err
 
 
+def file_prefix(path: str | Path, max_bytes: int = 64 << 20) -> bytes:
+    """The first ``max_bytes`` of ``path`` for callers that only show positions in it,
+    or ``b""`` when it is no readable regular file: a FIFO or a device named in a
+    diagnostic is never read."""
+    try:
+        return read_regular_file(path, max_bytes - 1)[0]
+    except InputError:
+        return b""
+
+
 def source_from_path(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES, display: str | None = None) -> Source:
     """Read ``path`` (at most ``max_bytes`` plus one byte are read and analysed).
 

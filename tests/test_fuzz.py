@@ -38,12 +38,12 @@ def test_every_leg_survives_the_hostile_tree(leg: str, tree_outcomes: dict[str, 
 
 def test_entries_that_are_no_regular_files_are_reported_not_read(tree_outcomes: dict[str, Outcome]) -> None:
     doc = json.loads(tree_outcomes["analyze"].stdout)
-    unreadable = {d["file"] for d in doc["diagnostics"] if d["code"] == "unreadable-file"}
+    unreadable = {Path(d["file"]).name for d in doc["diagnostics"] if d["code"] == "unreadable-file"}
     expected = {f"{name}.py" for name in SKIPPED_ENTRIES} | {"link_loop_other.py"}
     if os.geteuid() != 0:   # root reads a file of mode 000
         expected.add("unreadable.py")
     assert unreadable == expected
-    guarded = {d["file"] for d in doc["diagnostics"] if d["code"] == "parser-limit"}
+    guarded = {Path(d["file"]).name for d in doc["diagnostics"] if d["code"] == "parser-limit"}
     assert {f"deep_{kind}_string.py" for kind in SAMPLE_KINDS} | {"only_backslashes.py"} <= guarded
     assert "deep_if_4_spaces_99.py" not in guarded      # valid Python: 99 levels parse as they are
 
