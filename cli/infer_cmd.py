@@ -96,7 +96,8 @@ def infer_command(
         raise typer.Exit(2) from None
     if apply or diff:
         from .apply_cmd import apply_predictions
-        code = apply_predictions(result, paths, min_confidence=settings.min_confidence, diff_only=diff)
+        code = apply_predictions(result, paths, min_confidence=settings.min_confidence, diff_only=diff,
+                                 options=options)
         raise typer.Exit(code)
     is_json = fmt is InferFormat.json
     write_output(render_json(result) if is_json else render_text(result), None, command="infer", is_json=is_json)
