@@ -28,7 +28,8 @@ from .cfg import CfgBuilder
 from .dataflow import DataflowBuilder
 from .errors import InputError
 from .graph import EdgeKind, ProgramGraph
-from .parsing import parse_bytes
+from .parse_guard import guard_diagnostics, guard_input
+from .parsing import parse_guarded
 from .recovery import Recovery, recover_tree, recovery_diagnostics
 from .scopes import ScopeBuilder
 from .spans import Diagnostic, Span
@@ -72,13 +73,14 @@ def build_graph(code: str | bytes | Source, path: str = "<memory>", *, config: G
         source = source_from_text(code, path)
     else:
         raise ValueError(f"code={type(code).__name__} is not str, bytes or Source; pass source text")
+    guard = guard_input(source.data)
     if recovery is None:
-        recovery = recover_tree(source.data, tree if tree is not None else parse_bytes(source.data))
+        recovery = recover_tree(source.data, tree if tree is not None else parse_guarded(guard))
     elif len(recovery.patched) != len(source.data):
         raise ValueError(f"recovery of {len(recovery.patched)} bytes does not match the source of "
                          f"{len(source.data)} bytes; pass the recovery of this very text")
     with _no_gc():
-        return _build(source, recovery, config)
+        return _build(source, recovery, config, guard_diagnostics(guard, source.path))
 
 
 @contextlib.contextmanager
@@ -114,7 +116,8 @@ def build_graph_safely(path, *, config: GraphConfig = DEFAULT_CONFIG, display: s
     return build_graph(Source(name, b"", "", "utf-8", False, (diagnostic,)), config=config)
 
 
-def _build(source: Source, recovery: Recovery, config: GraphConfig) -> ProgramGraph:
+def _build(source: Source, recovery: Recovery, config: GraphConfig,
+           guarded: tuple[Diagnostic, ...] = ()) -> ProgramGraph:
     arrays = walk_tree(recovery.tree, source.data, source.path)
     if not arrays.kinds:   # binary or empty input still gets a module node
         arrays.kinds.append("module")
@@ -132,7 +135,7 @@ def _build(source: Source, recovery: Recovery, config: GraphConfig) -> ProgramGr
     edges = dict(cfg.edges)
     edges[EdgeKind.DFG] = dfg
     edges.update(CallBuilder(tables, parents, children, fields, arrays.names, tables.scopes, dfg).build())
-    diagnostics = (tuple(source.diagnostics) + recovery_diagnostics(recovery, source.data, source.path)
+    diagnostics = (tuple(source.diagnostics) + guarded + recovery_diagnostics(recovery, source.data, source.path)
                    + tuple(arrays.diagnostics) + tuple(cfg.diagnostics))
     return ProgramGraph(
         source=source, kinds=tables.kinds, start_bytes=starts, end_bytes=ends, parents=parents,

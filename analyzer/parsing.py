@@ -19,12 +19,14 @@ Example::
 
 from __future__ import annotations
 
+import collections
 import logging
 import threading
 
 import tree_sitter_python
 from tree_sitter import Language, Parser, Point, Tree
 
+from .parse_guard import GuardedBytes, guard_input
 from .source import Source, source_from_text
 
 logger = logging.getLogger(__name__)
@@ -43,10 +45,28 @@ def python_parser() -> Parser:
 
 
 def parse_bytes(data: bytes, old_tree: Tree | None = None) -> Tree:
-    """Parse UTF-8 ``data``; pass the edited ``old_tree`` to re-parse incrementally."""
-    if old_tree is None:
-        return python_parser().parse(data)
-    return python_parser().parse(data, old_tree)
+    """Parse UTF-8 ``data``; pass the edited ``old_tree`` to re-parse incrementally.
+
+    Input that would crash or stall tree-sitter-python is parsed with the lines
+    at fault blanked (:mod:`.parse_guard`; :func:`~.parse_guard.guard_diagnostics`
+    says which)."""
+    return parse_guarded(guard_input(data), old_tree)
+
+
+def parse_guarded(guard: GuardedBytes, old_tree: Tree | None = None) -> Tree:
+    """Parse what :func:`~.parse_guard.guard_input` left of some input.  A
+    tree of blanked bytes is never reused incrementally: its unchanged parts are
+    not what the new text holds there."""
+    if guard.is_changed or (old_tree is not None and any(t is old_tree for t in tuple(_guarded))):
+        old_tree = None
+    parser = python_parser()
+    tree = parser.parse(guard.data) if old_tree is None else parser.parse(guard.data, old_tree)
+    if guard.is_changed:
+        _guarded.append(tree)
+    return tree
+
+
+_guarded: collections.deque[Tree] = collections.deque(maxlen=8)   # the last trees parsed from blanked bytes
 
 
 def _point_at(data: bytes, offset: int) -> Point:
