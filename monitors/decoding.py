@@ -160,6 +160,21 @@ def decode(lm, prompt_ids: list[int], *, monitors: list[Monitor] = (), exits: Ex
                       interventions, held_back, reused)
 
 
+@torch.no_grad()
+def next_logits(lm, prompt_ids: list[int], cache: PromptCache | None = None) -> torch.Tensor:
+    """The next-token logits ([vocabulary], float) after ``prompt_ids``, through the
+    prompt cache when given (ranking completions shares it with decoding)."""
+    if not prompt_ids:
+        raise ValueError("prompt_ids=[] is empty; encode at least one token of context")
+    net = layered_for(lm.model)
+    stream = _LayeredStream(net, lm, None, DecodeOptions()) if net is not None else _FullStream(lm)
+    state, reused = cache.take(prompt_ids) if cache is not None else (None, 0)
+    logits = stream.prefill(prompt_ids, state, reused)(None).logits
+    if cache is not None:
+        cache.put(prompt_ids[:stream.exact], stream.keep(stream.exact))
+    return logits.float()
+
+
 class _LayeredStream:
     """Runs tokens layer by layer; the next distribution is computed lazily once
     the step's mask is known (the max-prob exit test uses the masked distribution)."""
@@ -170,6 +185,7 @@ class _LayeredStream:
         self.cache = net.new_cache()
         self.exact = 0          # leading positions whose keys and values are those of full depth
         self._inexact = False
+        self.active = frozenset(exits.adapters.active) if exits is not None else frozenset()
         if exits is not None and self.by_probe:
             # exit when w.h + b >= logit(threshold): the same test as sigmoid(w.h + b) >= threshold
             self.weights, biases = exits.adapters.probe_table()
@@ -185,7 +201,7 @@ class _LayeredStream:
         h = self.net.embed(torch.tensor([ids[reused:]], device=self.lm.device), reused)
         for i in range(self.net.layers):
             h = self.net.block(i, h, self.cache)
-        logits = self.net.head(h[0, -1])
+        logits = self.net.head(h[:, -1:])[0, -1]
         self.exact = len(ids)
         return lambda mask: _Step(logits, self.net.layers)
 
@@ -209,7 +225,7 @@ class _LayeredStream:
             h = net.embed_one(token, position)
             for i in range(net.layers):
                 h = net.block(i, h, self.cache)
-                if self.exits is None or i == net.layers - 1:
+                if i not in self.active:
                     continue
                 logits = self._exits_here(i, h, mask)
                 if logits is not None:
