@@ -267,3 +267,23 @@ def test_workspace_guided_completion_on_small_and_over_large_documents() -> None
     huge = "x = 1\n" * (MAX_DOCUMENT_BYTES // 6 + 10) + small
     ws.open("file:///tmp/typelens-huge.py", huge, 1)
     assert ws.guided_completion("file:///tmp/typelens-huge.py", len(huge)) is None
+
+
+def test_workspace_guided_completion_reuses_the_previous_keystroke() -> None:
+    """Typing after a completion re-encodes only the new tokens: the model's prompt
+    cache hands the previous prompt's keys and values to the next completion."""
+    from typelens.lsp.workspace import Workspace
+    from typelens.typeinfer.settings import Settings
+    ws = Workspace(None, Settings(lm_path=TINY_LM))
+    uri = "file:///tmp/typelens-typing.py"
+    text = "import os\n\n\ndef main(paths):\n    for name in paths:\n        print(os.path.join(name, 'x'))\n    os"
+    ws.open(uri, text, 1)
+    ws.guided_completion(uri, len(text), max_tokens=4)
+    cache = ws.code_lm(uri).prompt_cache
+    before = cache.reused_tokens
+    ws.change(uri, 2, [text + "."])
+    entry = ws.guided_completion(uri, len(text) + 1, max_tokens=4)
+    assert cache.reused_tokens - before >= len(ws.code_lm(uri).encode(text)) - 3
+    import os
+    name = IDENT.match(entry.label).group()
+    assert any(member.startswith(name) for member in dir(os)), entry.label
