@@ -169,7 +169,7 @@ class StaticFacts:
         started = time.perf_counter()
         self.queries += 1
         full = self._file_text(text)
-        found = import_names(self.engine, full[full.rfind("\n", 0, max(0, len(full) - len(text))) + 1:])
+        found = import_names(self.engine, full[self.head.rfind("\n") + 1:])     # the head's last line on
         self.seconds += time.perf_counter() - started
         return found
 
