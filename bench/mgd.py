@@ -106,6 +106,9 @@ def run(lm, cases, root_of, indexes: dict[Path, ProjectIndex], modes=tuple(MODES
             indexes[root] = index_like_an_editor(root)
         line_end = data.find(b"\n", dot)
         source = data[:dot + 1] + b"\n" + (data[line_end + 1:] if line_end >= 0 else b"")
+        # the prompt, encoded once untimed: every mode then times its decoding (the
+        # prompt cache hands each the same keys and values) rather than the first paying
+        complete(source, dot + 1, path=str(path), lm=lm, max_tokens=1, monitor=False, prompt_tokens=prompt_tokens)
         for mode in modes:
             guided, editor = MODES[mode]
             r = stats[mode]
