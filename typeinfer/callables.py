@@ -38,7 +38,7 @@ from .types import (
 )
 
 if TYPE_CHECKING:
-    from .engine import TypeEngine
+    from .contract import Engine
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ def signature(g: ProgramGraph, function: int) -> list[Param]:
 
 
 class CallModel:
-    def __init__(self, engine: "TypeEngine") -> None:
+    def __init__(self, engine: "Engine") -> None:
         self.engine = engine
         self._signatures: dict[tuple[str, int], list[Param]] = {}
 
@@ -124,7 +124,7 @@ class CallModel:
 
     # -- calls --------------------------------------------------------------------------
     def call_type(self, path: str, call: int) -> Type:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         function = g.child_by_field(call, "function")
         if function is None:
             return UNKNOWN
@@ -210,7 +210,7 @@ class CallModel:
             if hit is None or hit[1].path.endswith("builtins.pyi") and hit[1].qualname == "object":
                 continue
             member = hit[2]
-            g = self.engine.graph(member.path)
+            g = self.engine.require_graph(member.path)
             fn = FunctionRef(member.path, member.nodes[-1], cls)
             node = self._choose_overload(fn, g, args, kwargs)
             self._bind_arguments(member.path, g, node, True, args, kwargs, mapping)
@@ -318,7 +318,7 @@ class CallModel:
         return self.engine.memo(("return", path, function), lambda: self._return(path, function))
 
     def declared_return(self, path: str, function: int) -> Type | None:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         annotation = g.child_by_field(function, "return_type")
         return self.engine.annotations.evaluate(path, annotation) if annotation is not None else None
 
@@ -336,7 +336,7 @@ class CallModel:
         return inferred
 
     def inferred_return(self, path: str, function: int) -> Type:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         scope = g.scope_defined_by(function)
         if scope is None:
             return UNKNOWN
@@ -392,7 +392,7 @@ class CallModel:
         return evidence.usage if evidence.usage is not None else UNKNOWN
 
     def evidence(self, path: str, param: int) -> ParamEvidence:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         function = g.enclosing(param, "function_definition", "lambda")
         if function is None or g.kinds[function] == "lambda":
             return ParamEvidence(None, None, None, None, None)
@@ -445,7 +445,7 @@ class CallModel:
         position = positional.index(spec) - offset if spec in positional else None
         found = []
         for site_path, call in sites:
-            sg = self.engine.graph(site_path)
+            sg = self.engine.require_graph(site_path)
             arg = argument_for(sg, call, position, spec.name)
             if arg is not None:
                 found.append(self.engine.exprs.type_of(site_path, arg))
@@ -488,7 +488,7 @@ class CallModel:
         return builtin[0] if builtin else None
 
 
-def unify(expected: Type, actual: Type, mapping: dict[str, Type], engine: "TypeEngine", depth: int = 0) -> None:
+def unify(expected: Type, actual: Type, mapping: dict[str, Type], engine: "Engine", depth: int = 0) -> None:
     """Bind the type variables of ``expected`` so that it matches ``actual``."""
     if depth > 6 or not is_known(actual) and not isinstance(actual, UnionType):
         return
@@ -523,7 +523,7 @@ def unify(expected: Type, actual: Type, mapping: dict[str, Type], engine: "TypeE
             _unify_protocol(expected, a, mapping, engine, depth)
 
 
-def _unify_protocol(expected: ClassType, actual: ClassType, mapping: dict[str, Type], engine: "TypeEngine",
+def _unify_protocol(expected: ClassType, actual: ClassType, mapping: dict[str, Type], engine: "Engine",
                     depth: int) -> None:
     """``SupportsAbs[T]`` against ``float``: call the protocol's one method on the
     argument and bind what the protocol says that method returns."""

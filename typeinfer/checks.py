@@ -35,7 +35,7 @@ _IMPORT_ERRORS = ("ImportError", "ModuleNotFoundError", "Exception", "BaseExcept
 class FileChecker:
     def __init__(self, engine: TypeEngine, path: str, display: str) -> None:
         self.engine, self.path, self.display = engine, path, display
-        self.g: ProgramGraph = engine.graph(path)
+        self.g: ProgramGraph = engine.require_graph(path)
         self.out: list[Diagnostic] = []
         self._stored: set[str] | None = None
 
@@ -144,7 +144,7 @@ class FileChecker:
             return
         if target.path.endswith(".pyi"):
             return
-        tg = engine.graph(target.path)
+        tg = engine.require_graph(target.path)
         if engine.calls.overloads(tg, target.node) or (decorator_names(tg, target.node) - {"staticmethod", "classmethod"}):
             return
         params = signature(tg, target.node)

@@ -25,7 +25,7 @@ from .types import (
 )
 
 if TYPE_CHECKING:
-    from .engine import TypeEngine
+    from .contract import Engine
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ _BUILTIN_OPERANDS = _SCALARS | {"list", "tuple", "dict", "set", "frozenset", "by
 
 
 class ExpressionTyper:
-    def __init__(self, engine: "TypeEngine") -> None:
+    def __init__(self, engine: "Engine") -> None:
         self.engine = engine
         self._unfinished: dict[str, tuple[object, frozenset[int]]] = {}
 
@@ -65,13 +65,13 @@ class ExpressionTyper:
         return bool(known[1]) and g.end_bytes[node] in known[1]
 
     def _visit(self, path: str, node: int) -> Type:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         visitor = getattr(self, "visit_" + g.kinds[node], None)
         return visitor(path, g, node) if visitor is not None else UNKNOWN
 
     # -- literals ---------------------------------------------------------------------
     def literal_type(self, path: str, node: int) -> Type:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         while g.kinds[node] == "type" and g.children(node):
             node = g.children(node)[0]
         return self._visit(path, node)
@@ -338,7 +338,7 @@ class ExpressionTyper:
 
     # -- helpers the other parts share --------------------------------------------------
     def augmented(self, path: str, statement: int) -> Type:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         target = g.child_by_field(statement, "left")
         right = self.type_of(path, g.child_by_field(statement, "right"))
         before = self.engine.names.reaching_value(path, target) if g.kinds[target] == "name_store" else \

@@ -67,12 +67,12 @@ class NeuralAssistant:
             self.slice = SliceOnnxRuntime(folder)
 
     def refine(self, engine: TypeEngine, path: str, predictions: list[Prediction], mode: str) -> list[Prediction]:
-        g = engine.graph(path)
         wanted = [p for p in predictions if p.source != "annotation" and (mode == "neural" or p.type is None
                                                                             or p.confidence < CERTAIN
                                                                             or p.kind == "parameter")]
         if not wanted:
             return predictions
+        g = engine.require_graph(path)
         stream = TokenStream(g)
         by_key = {(t.scope, t.name, t.kind): t for t in targets(g, Declared(g, engine.index))}
         samples, keys = [], []

@@ -38,7 +38,7 @@ from typelens.analyzer import EdgeKind, ProgramGraph
 from .types import NEVER, NONE, UNKNOWN, ClassType, Type, TypeOfClass, is_known, make_union, members, without_none
 
 if TYPE_CHECKING:
-    from .engine import TypeEngine
+    from .contract import Engine
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ _EXITS = frozenset({"return_statement", "raise_statement", "continue_statement",
 
 
 class Narrower:
-    def __init__(self, engine: "TypeEngine") -> None:
+    def __init__(self, engine: "Engine") -> None:
         self.engine = engine
         # (file, block) -> (graph, {condition text: [(statement start, condition, truth)]})
         self._exits: dict[tuple[str, int], tuple[ProgramGraph, dict[str, list[tuple[int, int, bool]]]]] = {}
@@ -57,14 +57,14 @@ class Narrower:
     def narrow(self, path: str, use: int, value: Type) -> Type:
         if value in (UNKNOWN, NEVER):
             return value
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         return self._narrow_by(path, g, self._facts(path, g, use), (use, None), value)
 
     def narrow_definition(self, path: str, use: int, definition: int, value: Type) -> Type:
         """``definition``'s value where it reaches ``use`` past earlier ifs whose body
         assigns the name again: only through their false branch (after ``if ctx is
         None: ctx = make()`` the parameter's ``ctx`` is not None)."""
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         if value in (UNKNOWN, NEVER) or g.kinds[use] != "name_load":
             return value
         start = g.start_bytes[definition]

@@ -62,7 +62,7 @@ class FilePredictor:
 
     def __init__(self, engine: TypeEngine, path: str, display: str) -> None:
         self.engine, self.path, self.display = engine, path, display
-        self.g: ProgramGraph = engine.graph(path)
+        self.g: ProgramGraph = engine.require_graph(path)
         self.out: list[Prediction] = []
 
     def run(self, functions: bool = True) -> list[Prediction]:

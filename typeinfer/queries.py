@@ -376,7 +376,7 @@ def call_facts_of_type(engine: TypeEngine, callee: Type) -> CallFacts | None:
             hit = engine.classes.lookup(m.cls, "__init__")
             target = FunctionRef(hit[2].path, hit[2].nodes[-1], m.cls) if hit else None
         if isinstance(target, FunctionRef):
-            params = signature(engine.graph(target.path), target.node)
+            params = signature(engine.require_graph(target.path), target.node)
             if target.bound is not None and params:
                 params = params[1:]
             return CallFacts(render(callee), tuple(

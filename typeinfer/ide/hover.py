@@ -138,7 +138,7 @@ def describe(engine: "TypeEngine", value, predictions: dict | None = None, path:
             where = engine.classes.definition(m.cls)
             if where is not None and where not in seen:
                 seen.add(where)
-                cg = engine.graph(where[0])
+                cg = engine.require_graph(where[0])
                 signatures.append(class_header(cg, where[1]))
                 doc = doc or (docstring(cg, cg.child_by_field(where[1], "body")) if with_docs else None)
                 kind = kind or "class"
@@ -156,7 +156,7 @@ def overloads_of(engine: "TypeEngine", fn: FunctionRef) -> list[FunctionRef]:
 
 
 def _is_property_def(engine: "TypeEngine", fn: FunctionRef) -> bool:
-    g = engine.graph(fn.path)
+    g = engine.require_graph(fn.path)
     return any(d.endswith("property") for d in decorator_names(g, fn.node))
 
 
