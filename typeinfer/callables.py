@@ -33,7 +33,7 @@ from typelens.analyzer.slices import argument_for
 
 from .classes import decorator_names
 from .types import (
-    NEVER, NONE, UNKNOWN, CallableType, ClassType, FunctionRef, Type, TypeOfClass, TypeVarType, UnionType,
+    NEVER, NONE, UNKNOWN, CallableType, ClassType, FunctionRef, NeverType, Type, TypeOfClass, TypeVarType, UnionType,
     each, is_known, known_part, make_union, members, substitute,
 )
 
@@ -146,7 +146,8 @@ class CallModel:
             kind = g.kinds[arg]
             if kind == "keyword_argument":
                 name = g.child_by_field(arg, "name")
-                kwargs[g.names.get(name, "")] = self.engine.exprs.type_of(path, g.child_by_field(arg, "value"))
+                key = g.names.get(name, "") if name is not None else ""
+                kwargs[key] = self.engine.exprs.type_of(path, g.child_by_field(arg, "value"))
             elif kind in ("list_splat", "dictionary_splat"):
                 continue
             else:
@@ -187,7 +188,7 @@ class CallModel:
         mapping = self._receiver_mapping(fn, g, node)
         self._bind_arguments(fn.path, g, node, fn.bound is not None, args, kwargs, mapping)
         context = self.engine.callsites.context_for(fn, g, node, args, kwargs)
-        if context is NEVER:
+        if isinstance(context, NeverType):
             return NEVER
         if context is None:
             ret = self.declared_or_inferred_return(fn.path, node)
@@ -556,7 +557,7 @@ def compatible(expected: Type, actual: Type) -> bool:
                 return False
             continue
         if isinstance(a, ClassType) and all(isinstance(e, ClassType) for e in exp):
-            names = {e.short for e in exp}
+            names = {e.short for e in exp if isinstance(e, ClassType)}
             if a.short in names or "object" in names:
                 continue
             if a.short == "int" and names & {"float", "complex", "SupportsIndex", "SupportsInt"}:

@@ -205,7 +205,7 @@ class CallSites:
         for site_path, call in self.linked(path, function):
             args, kwargs = calls.arguments(site_path, engine.require_graph(site_path), call)
             context = self.context_for(fn, g, function, args, kwargs)
-            if context is not None and context is not NEVER:
+            if isinstance(context, CallContext):
                 answers.append(self.answer(context, lambda: calls.declared_or_inferred_return(path, function)))
         return make_union(answers) if answers else UNKNOWN
 

@@ -157,7 +157,7 @@ class FileChecker:
         if any(p.kind in ("var_positional", "var_keyword") for p in params):
             return
         positional = [a for a in g.children(args) if g.kinds[a] != "keyword_argument"]
-        keywords = [g.names.get(g.child_by_field(a, "name"), "") for a in g.children(args) if g.kinds[a] == "keyword_argument"]
+        keywords = [g.names.get(g.child_by_field(a, "name") or -1, "") for a in g.children(args) if g.kinds[a] == "keyword_argument"]
         slots = [p for p in params if p.kind == "positional"]
         if len(positional) > len(slots):
             self._report("call-arg", codes.CALL_TOO_MANY.format(callee=callee, maximum=len(slots), given=len(positional)), call)

@@ -148,6 +148,7 @@ class ClassModel:
     def _build_info(self, path: str, node: int, with_bases: bool = True) -> ClassInfo:
         g = self.engine.require_graph(path)
         scope = g.scope_defined_by(node)
+        assert scope is not None, f"node {node} of {path} defines no class scope"
         info = ClassInfo(path, node, scope.qualname, decorators=decorator_names(g, node))
         for sym in g.symbols:
             if sym.scope != scope.id or not sym.definitions:
@@ -351,7 +352,7 @@ class ClassModel:
     def project_classes(self) -> list[ClassType]:
         if self._project_classes is None:
             pg = self.engine.project
-            found = []
+            found: list[ClassType] = []
             if pg is not None:
                 for path, g in zip(self.engine.project_paths, pg.graphs):
                     found.extend(self.class_type(path, s.node) for s in g.scopes if s.kind is ScopeKind.CLASS)

@@ -26,7 +26,7 @@ Example::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from typelens.analyzer import Definition, ImportBinding, ModuleLocation, ProgramGraph, ProjectGraph, ProjectIndex
@@ -141,7 +141,7 @@ class Engine(Protocol):
     @property
     def project(self) -> ProjectGraph | None: ...
     @property
-    def shared(self) -> dict[tuple, object] | None: ...
+    def shared(self) -> dict[tuple, Any] | None: ...
     @property
     def steps(self) -> int: ...
     @property

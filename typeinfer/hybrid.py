@@ -138,10 +138,11 @@ def _widened(engine: TypeEngine, path: str, p: Prediction, target, candidates) -
     if not passed or not all(isinstance(m, ClassType) and not m.name.startswith("builtins.") and "." in m.name
                              for m in passed):
         return None
+    classes = [m for m in passed if isinstance(m, ClassType)]    # all of them (checked above)
     wanted = {c.name for c in _classes_named(engine, path, label)}
-    if not wanted or any(m.name in wanted for m in passed):
+    if not wanted or any(m.name in wanted for m in classes):
         return None
-    if all(wanted & {view.name for view, _ in engine.classes.mro(m)} for m in passed):
+    if all(wanted & {view.name for view, _ in engine.classes.mro(m)} for m in classes):
         return replace(p, type=label, confidence=prob, source="hybrid")
     return None
 

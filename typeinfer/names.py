@@ -101,10 +101,11 @@ class NameResolver:
             target = self.engine.resolve_binding(path, g, binding) if binding is not None else None
             if not isinstance(target, Definition) or target.kind is not SymbolKind.VARIABLE:
                 return None
-            target_path, tg = str(target.path), self.engine.graph(str(target.path))
-            if tg is None:
+            target_path, found = str(target.path), self.engine.graph(str(target.path))
+            if found is None:
                 return None
-            definitions = (target.node,)
+            tg = found
+            definitions: tuple[int, ...] = (target.node,)
         elif sym.kind is SymbolKind.VARIABLE:
             definitions = sym.definitions
         else:
@@ -127,7 +128,7 @@ class NameResolver:
     def is_typing_name(self, path: str, name: str) -> bool:
         g = self.engine.graph(path)
         sym = g.find_symbol(name) if g is not None else None
-        if sym is None:
+        if sym is None or g is None:
             return True
         if sym.kind is not SymbolKind.IMPORT:
             return False

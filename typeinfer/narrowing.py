@@ -98,7 +98,7 @@ class Narrower:
                 break
             reader = _FACTS.get(kind)
             if reader is not None:
-                facts.extend(reader(g, parent, child))
+                facts.extend((c, t) for c, t in reader(g, parent, child) if c is not None)
             elif kind in ("block", "module"):
                 facts.extend(self._earlier_exits(path, g, parent, child, use))
             child, parent = parent, g.parents[parent]
@@ -226,6 +226,7 @@ def _block_exits(g: ProgramGraph, block: int) -> dict[str, list[tuple[int, int, 
     found: dict[str, list[tuple[int, int, bool]]] = {}
     for statement in g.children(block):
         kind = g.kinds[statement]
+        cond: int | None
         if kind == "assert_statement" and g.children(statement):
             cond, truth = g.children(statement)[0], True
         elif kind == "if_statement" and not any(g.fields[c] == "alternative" for c in g.children(statement)):

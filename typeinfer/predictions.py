@@ -88,6 +88,8 @@ class FilePredictor:
         g, engine = self.g, self.engine
         function = scope.node
         name_node = g.child_by_field(function, "name")
+        if name_node is None:     # a recovered ``def`` without a name (scopes call it <anonymous>)
+            return
         declared = engine.calls.declared_return(self.path, function)
         if declared is not None:
             self._add(scope.qualname, scope.name, "return", name_node, declared, "annotation", 1.0)

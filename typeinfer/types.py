@@ -26,7 +26,7 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable, Union
+from typing import Callable, Iterable, TypeGuard, Union
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +115,7 @@ def is_known(t: Type) -> bool:
     return not isinstance(t, (UnknownType, TypeVarType, NeverType))
 
 
-def is_type(value: object) -> bool:
+def is_type(value: object) -> TypeGuard[Type]:
     return isinstance(value, _TYPE_CLASSES)
 
 

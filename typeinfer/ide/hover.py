@@ -29,6 +29,7 @@ from .signatures import class_header, docstring, signature_of
 
 if TYPE_CHECKING:
     from ..engine import TypeEngine
+    from ..predictions import Prediction
     from ..session import FileAnalysis
 
 # how sure a static type read off an expression is, when no prediction names it
@@ -95,7 +96,7 @@ def attribute_of(g: ProgramGraph, node: int) -> int:
     return node
 
 
-def predictions_by_place(analysis: "FileAnalysis") -> dict[tuple[int, str], object]:
+def predictions_by_place(analysis: "FileAnalysis") -> dict[tuple[int, str], Prediction]:
     return {(p.span.start_byte, p.kind): p for p in analysis.predictions() if p.type is not None}
 
 
