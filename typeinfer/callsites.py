@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Callable
 
 from typelens.analyzer import EdgeKind, ProgramGraph
 
-from .types import NEVER, UNKNOWN, FunctionRef, NeverType, Type, TypeVarType, UnknownType, make_union, members
+from .types import UNKNOWN, FunctionRef, NeverType, Type, TypeVarType, UnknownType, make_union, members
 
 if TYPE_CHECKING:
     from .contract import Engine
