@@ -14,14 +14,18 @@ Every question takes a file path (``str``, resolved) and node ids of that file's
 
 Example::
 
-    class NameResolver:
+    class NameResolver:                      # names.py, abridged
         def __init__(self, engine: Engine) -> None:
             self.engine = engine
 
-        def reaching_value(self, path: str, use: int) -> Type:
-            # memoised, and narrowed by another helper: both through the contract
-            value = self.engine.memo(("use", path, use), lambda: self._join(path, use))
-            return self.engine.narrowing.narrow(path, use, value)
+        def definition_type(self, path: str, node: int) -> Type:
+            return self.engine.memo(("def", path, node), lambda: self._definition_type(path, node))
+
+        def _definition_type(self, path: str, node: int) -> Type:
+            g = self.engine.require_graph(path)
+            if g.kinds[node] == "parameter":     # the calls helper's question
+                return self.engine.calls.parameter_type(path, node)
+            ...
 """
 
 from __future__ import annotations
