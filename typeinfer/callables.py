@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 from typelens.analyzer import EdgeKind, ProgramGraph, ScopeKind
 from typelens.analyzer.slices import argument_for
 
+from .binding import DOUBLE_STAR, STAR, bind, element_of_bound, has_spread, named_keywords, spread_tuple
 from .classes import decorator_names
 from .types import (
     NEVER, NONE, UNKNOWN, CallableType, ClassType, FunctionRef, Type, TypeOfClass, TypeVarType, UnionType,
@@ -138,19 +139,30 @@ class CallModel:
         return self.call_value(callee, args, kwargs)
 
     def arguments(self, path: str, g: ProgramGraph, call: int) -> tuple[list[Type], dict[str, Type]]:
-        """The types of a call's positional and keyword arguments (``*``/``**`` left out)."""
+        """The types of a call's positional and keyword arguments; ``*t`` of a tuple of
+        known length spreads, other ``*`` / ``**`` arguments go under the
+        :mod:`.binding` keys ``STAR`` / ``DOUBLE_STAR``."""
         arg_list = g.child_by_field(call, "arguments")
         args: list[Type] = []
         kwargs: dict[str, Type] = {}
+        exprs = self.engine.exprs
         for arg in g.children(arg_list) if arg_list is not None else ():
             kind = g.kinds[arg]
             if kind == "keyword_argument":
                 name = g.child_by_field(arg, "name")
-                kwargs[g.names.get(name, "")] = self.engine.exprs.type_of(path, g.child_by_field(arg, "value"))
+                kwargs[g.names.get(name, "")] = exprs.type_of(path, g.child_by_field(arg, "value"))
             elif kind in ("list_splat", "dictionary_splat"):
-                continue
+                inner = g.children(arg)
+                value = exprs.type_of(path, inner[0]) if inner else UNKNOWN
+                fixed = spread_tuple(value) if kind == "list_splat" else None
+                if fixed is not None:
+                    args.extend(fixed)
+                elif kind == "list_splat":
+                    kwargs[STAR] = make_union([kwargs.get(STAR, NEVER), exprs.element_type(value)])
+                else:
+                    kwargs[DOUBLE_STAR] = make_union([kwargs.get(DOUBLE_STAR, NEVER), _mapping_value(value)])
             else:
-                args.append(self.engine.exprs.type_of(path, arg))
+                args.append(exprs.type_of(path, arg))
         return args, kwargs
 
     def _super(self, path: str, g: ProgramGraph, call: int) -> Type:
@@ -245,14 +257,11 @@ class CallModel:
         params = self.signature(path, g, node)
         if skip_first and params and params[0].kind == "positional" and not _is_static(g, node):
             params = params[1:]
-        positional = [p for p in params if p.kind == "positional"]
-        pairs = list(zip(positional, args))
-        pairs += [(p, kwargs[p.name]) for p in params if p.name in kwargs and p.kind in ("positional", "keyword_only")]
-        for param, value in pairs:
+        for param, value in bind(params, args, kwargs):
             if param.annotation is None:
                 continue
             expected = self.engine.annotations.evaluate(path, param.annotation)
-            unify(expected, value, mapping, self.engine)
+            unify(expected, element_of_bound(param, value), mapping, self.engine)
 
     def _choose_overload(self, fn: FunctionRef, g: ProgramGraph, args: list[Type], kwargs: dict[str, Type]) -> int:
         overloads = self.overloads(g, fn.node)
@@ -282,13 +291,14 @@ class CallModel:
         if len(args) > len(positional) and not has_var:
             return False
         required = [p for p in positional[len(args):] if not p.has_default and p.name not in kwargs]
-        if required:
+        if required and not has_spread(kwargs):
             return False
         names = {p.name for p in params}
-        if any(k not in names for k in kwargs) and not any(p.kind == "var_keyword" for p in params):
+        if any(k not in names for k in named_keywords(kwargs)) and not any(p.kind == "var_keyword" for p in params):
             return False
-        for param, value in list(zip(positional, args)) + [(p, kwargs[p.name]) for p in params if p.name in kwargs]:
-            if param.annotation is not None and not self.compatible(self.engine.annotations.evaluate(path, param.annotation), value):
+        for param, value in bind(params, args, kwargs):
+            if param.annotation is not None and not self.compatible(self.engine.annotations.evaluate(path, param.annotation),
+                                                                    element_of_bound(param, value)):
                 return False
         return True
 
@@ -411,7 +421,7 @@ class CallModel:
         if implicit is not None:
             return ParamEvidence(None, None, None, None, implicit)
         if spec.kind in ("var_positional", "var_keyword"):
-            return ParamEvidence(None, None, None, None, None)
+            return ParamEvidence(None, None, self._call_site_types(path, g, function, params, spec), None, None)
         default = self.engine.exprs.type_of(path, spec.default) if spec.default is not None else None
         sites = self._call_site_types(path, g, function, params, spec)
         if sites is not None and known_part(sites) in (UNKNOWN, NONE):
@@ -446,9 +456,12 @@ class CallModel:
         found = []
         for site_path, call in sites:
             sg = self.engine.graph(site_path)
-            arg = argument_for(sg, call, position, spec.name)
+            arg = argument_for(sg, call, position, spec.name) if spec.kind in ("positional", "keyword_only") else None
             if arg is not None:
                 found.append(self.engine.exprs.type_of(site_path, arg))
+            elif spec.kind in ("var_positional", "var_keyword") or _has_splat(sg, call):
+                args, kwargs = self.arguments(site_path, sg, call)
+                found.extend(value for p, value in bind(params[offset:], args, kwargs) if p.node == spec.node)
         return make_union(found) if found else None
 
     def _usage_type(self, path: str, g: ProgramGraph, param: int) -> Type | None:
@@ -564,6 +577,17 @@ def compatible(expected: Type, actual: Type) -> bool:
             if a.short in ("str", "bytes", "int", "float", "bool") and names <= {"str", "bytes", "int", "float", "bool", "None"}:
                 return False
     return True
+
+
+def _has_splat(g: ProgramGraph, call: int) -> bool:
+    arg_list = g.child_by_field(call, "arguments")
+    return arg_list is not None and any(g.kinds[a] in ("list_splat", "dictionary_splat") for a in g.children(arg_list))
+
+
+def _mapping_value(t: Type) -> Type:
+    """The value type of a ``**mapping`` argument."""
+    values = [m.args[1] for m in members(t) if isinstance(m, ClassType) and len(m.args) == 2]
+    return make_union(values) if values else UNKNOWN
 
 
 def _erase_typevars(t: Type) -> Type:
