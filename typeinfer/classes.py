@@ -342,7 +342,8 @@ class ClassModel:
             annotation = g.child_by_field(parent, "type")
             if annotation is not None:
                 return self.engine.annotations.evaluate(path, annotation)
-            return self.engine.exprs.type_of(path, g.child_by_field(parent, "right"))
+            value = self.engine.exprs.type_of(path, g.child_by_field(parent, "right"))
+            return self.engine.mutations.refine_binding(path, store, value)
         if g.kinds[parent] == "augmented_assignment":
             return self.engine.exprs.augmented(path, parent)
         return self.engine.names.bound_value(path, g, store)

@@ -32,6 +32,7 @@ from .callsites import CallContext, CallSites
 from .classes import ClassModel
 from .expressions import ExpressionTyper
 from .fixpoint import IN_PROGRESS, Memo
+from .mutation import Mutations
 from .names import NameResolver
 from .narrowing import Narrower
 from .types import Type
@@ -85,6 +86,7 @@ class TypeEngine:
         self.classes = ClassModel(self)
         self.calls = CallModel(self)
         self.narrowing = Narrower(self)
+        self.mutations = Mutations(self)
         self.callsites = CallSites(self, self._solver)
 
     # -- files ----------------------------------------------------------------------

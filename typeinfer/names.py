@@ -244,7 +244,9 @@ class NameResolver:
             if annotation is not None:
                 return self.engine.annotations.evaluate(path, annotation)
             right = g.child_by_field(owner, "right")
-            return exprs.type_of(path, right) if right is not None else UNKNOWN
+            value = exprs.type_of(path, right) if right is not None else UNKNOWN
+            return self.engine.mutations.refine_binding(path, target, value) if target == g.child_by_field(
+                owner, "left") and g.kinds[target] in ("name_store", "attribute_store") else value
         if kind == "augmented_assignment":
             return exprs.augmented(path, owner)
         if kind in ("for_statement", "for_in_clause"):
