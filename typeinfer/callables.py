@@ -184,6 +184,8 @@ class CallModel:
             return self.function_result(m, args, kwargs)
         if isinstance(m, TypeOfClass):
             return self.construct(m.cls, args, kwargs)
+        if isinstance(m, CallableType) and m.origin is not None:     # a lambda: its body for these arguments
+            return self.function_result(FunctionRef(*m.origin), args, kwargs)
         if isinstance(m, CallableType):
             return m.ret
         if isinstance(m, ClassType) and depth < 4:     # an instance whose __call__ is an instance...
@@ -323,6 +325,52 @@ class CallModel:
                 return False
         return True
 
+    # -- functions as values ---------------------------------------------------------------
+    def as_callable(self, t: Type, depth: int = 0) -> Type:
+        """``t`` with each function in it written as ``Callable[[params], return]`` (one
+        level: a function in those parameters or that return stays a reference)."""
+        if isinstance(t, FunctionRef):
+            return self._callable_of(t)
+        if isinstance(t, UnionType):
+            return make_union((self.as_callable(m, depth) for m in t.items), widen=False)
+        if isinstance(t, ClassType) and t.args and depth < 4:
+            return ClassType(t.name, tuple(self.as_callable(a, depth + 1) for a in t.args))
+        return t
+
+    def decorated(self, path: str, function: int) -> Type:
+        """The function as its decorators leave it.  A plain ``@name`` decorator
+        defined in source (not a stub) applies when what it returns, called, says
+        something (``def wrapper(*a): return str(f(*a))``); one whose wrapper
+        returns only what the function would (no ``functools.wraps``, ``return
+        f(*a)``: Unknown here) leaves the function as it is, as pyright does."""
+        g = self.engine.graph(path)
+        fn = FunctionRef(path, function)
+        value: Type = fn
+        for decorator in reversed(_decorator_expressions(g, function)):
+            target = self.engine.exprs.type_of(path, decorator)
+            if not isinstance(target, FunctionRef) or self.engine.is_stub(target.path):
+                return fn if value is fn else value
+            result = self.call_value(target, [value], {})
+            returned = self.call_value(result, [], {}) if isinstance(result, (FunctionRef, CallableType)) else result
+            if not is_known(known_part(returned)) or returned != known_part(returned):
+                return value
+            value = result
+        return value
+
+    def _callable_of(self, fn: FunctionRef) -> Type:
+        g = self.engine.graph(fn.path)
+        if g is None or g.kinds[fn.node] != "function_definition" or self.overloads(g, fn.node):
+            return fn
+        params = self.signature(fn.path, g, fn.node)
+        if fn.bound is not None and params and params[0].kind == "positional" and not _is_static(g, fn.node):
+            params = params[1:]
+        ret = self.declared_or_inferred_return(fn.path, fn.node)
+        if is_async(g, fn.node) and not is_generator(g, fn.node):
+            ret = ClassType("Coroutine", (UNKNOWN, UNKNOWN, ret))
+        if any(p.kind != "positional" for p in params):
+            return CallableType(None, ret)
+        return CallableType(tuple(self.parameter_type(fn.path, p.node) for p in params), ret)
+
     # -- returns --------------------------------------------------------------------------
     def declared_or_inferred_return(self, path: str, function: int) -> Type:
         return self.engine.memo(("return", path, function), lambda: self._return(path, function))
@@ -347,6 +395,8 @@ class CallModel:
 
     def inferred_return(self, path: str, function: int) -> Type:
         g = self.engine.graph(path)
+        if g.kinds[function] == "lambda":
+            return self.engine.exprs.type_of(path, g.child_by_field(function, "body"))
         scope = g.scope_defined_by(function)
         if scope is None:
             return UNKNOWN
@@ -509,6 +559,9 @@ def unify(expected: Type, actual: Type, mapping: dict[str, Type], engine: "TypeE
         if expected.name != "Self":
             mapping[expected.name] = make_union([mapping[expected.name], actual]) if expected.name in mapping else actual
         return
+    if isinstance(expected, CallableType):
+        _unify_callable(expected, actual, mapping, engine, depth)
+        return
     if isinstance(expected, UnionType):
         variables = [m for m in expected.items if isinstance(m, TypeVarType)]
         rest = [m for m in members(actual) if m not in expected.items]
@@ -534,6 +587,24 @@ def unify(expected: Type, actual: Type, mapping: dict[str, Type], engine: "TypeE
             unify(expected.args[1], a.args[1], mapping, engine, depth + 1)
         elif engine.classes.is_protocol(expected):
             _unify_protocol(expected, a, mapping, engine, depth)
+
+
+def _unify_callable(expected: CallableType, actual: Type, mapping: dict[str, Type], engine: "TypeEngine",
+                    depth: int) -> None:
+    """``Callable[..., T]`` against a function, a lambda or a class: ``T`` is what
+    calling it returns (``functools.partial(f)``, ``map(int, xs)``)."""
+    returns = []
+    for a in members(actual):
+        if isinstance(a, FunctionRef):
+            g = engine.graph(a.path)
+            if g is not None and g.kinds[a.node] == "function_definition" and not engine.calls.overloads(g, a.node):
+                returns.append(engine.calls.declared_or_inferred_return(a.path, a.node))
+        elif isinstance(a, CallableType):
+            returns.append(a.ret)
+        elif isinstance(a, TypeOfClass):
+            returns.append(a.cls)
+    if returns:
+        unify(expected.ret, make_union(returns), mapping, engine, depth + 1)
 
 
 def _unify_protocol(expected: ClassType, actual: ClassType, mapping: dict[str, Type], engine: "TypeEngine",
@@ -577,6 +648,19 @@ def compatible(expected: Type, actual: Type) -> bool:
             if a.short in ("str", "bytes", "int", "float", "bool") and names <= {"str", "bytes", "int", "float", "bool", "None"}:
                 return False
     return True
+
+
+def _decorator_expressions(g: ProgramGraph, function: int) -> list[int]:
+    """The expressions of a def's ``@name`` / ``@a.b`` decorators, outermost first."""
+    parent = g.parents[function]
+    if parent < 0 or g.kinds[parent] != "decorated_definition":
+        return []
+    found = []
+    for child in g.children(parent):
+        kids = g.children(child) if g.kinds[child] == "decorator" else []
+        if kids and g.kinds[kids[0]] in ("name_load", "attribute"):
+            found.append(kids[0])
+    return found
 
 
 def _has_splat(g: ProgramGraph, call: int) -> bool:

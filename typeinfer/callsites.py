@@ -96,7 +96,7 @@ class CallSites:
 
     def is_candidate(self, path: str, g: ProgramGraph, node: int) -> bool:
         """Whether calls of the function at ``node`` are evaluated for their arguments."""
-        return not self.engine.is_stub(path) and g.kinds[node] == "function_definition" \
+        return not self.engine.is_stub(path) and g.kinds[node] in ("function_definition", "lambda") \
             and g.child_by_field(node, "return_type") is None \
             and g.end_bytes[node] - g.start_bytes[node] <= _MAX_FUNCTION_BYTES
 

@@ -331,7 +331,7 @@ class ExpressionTyper:
     def visit_lambda(self, path, g, node) -> Type:
         params = g.child_by_field(node, "parameters")
         count = len(g.children(params)) if params is not None else 0
-        return CallableType((UNKNOWN,) * count, self.type_of(path, g.child_by_field(node, "body")))
+        return CallableType((UNKNOWN,) * count, self.type_of(path, g.child_by_field(node, "body")), (path, node))
 
     def visit_call(self, path, g, node) -> Type:
         return self.engine.calls.call_type(path, node)

@@ -209,7 +209,7 @@ class NameResolver:
         pkind = g.kinds[parent] if parent >= 0 else ""
         field = g.fields[node]
         if pkind == "function_definition" and field == "name":
-            return FunctionRef(path, parent)
+            return self.engine.calls.decorated(path, parent)
         if pkind == "class_definition" and field == "name":
             return TypeOfClass(self.engine.classes.class_type(path, parent))
         binding = next((b for b in g.imports if b.node == node), None)

@@ -81,7 +81,7 @@ class FilePredictor:
         if source == "annotation":
             text, conf = (render(t) if is_known(t) or t == NONE else None), 1.0
         else:
-            text, conf = _confidence(t, confidence)
+            text, conf = _confidence(self.engine.calls.as_callable(t), confidence)
         self.out.append(Prediction(self.display, self.path, scope, name, kind, text, conf, self.g.span(node), source))
 
     def _function(self, scope) -> None:

@@ -63,6 +63,7 @@ class UnionType:
 class CallableType:
     params: tuple["Type", ...] | None   # None: any parameters (``...``)
     ret: "Type"
+    origin: tuple[str, int] | None = None   # (file, lambda node): a call evaluates the lambda's body
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +218,7 @@ def _cut(t: Type, depth: int, path: tuple[str, ...]) -> Type:
         return t
     if isinstance(t, ClassType):
         return ClassType(t.name, cut)
-    return CallableType(None if t.params is None else cut[:-1], cut[-1])
+    return CallableType(None if t.params is None else cut[:-1], cut[-1], t.origin)
 
 
 def join(*types: Type) -> Type:
@@ -324,7 +325,7 @@ def substitute(t: Type, mapping: dict[str, Type]) -> Type:
         return make_union(substitute(m, mapping) for m in t.items)
     if isinstance(t, CallableType):
         params = None if t.params is None else tuple(substitute(p, mapping) for p in t.params)
-        return CallableType(params, substitute(t.ret, mapping))
+        return CallableType(params, substitute(t.ret, mapping), t.origin)
     if isinstance(t, TypeOfClass):
         cls = substitute(t.cls, mapping)
         return TypeOfClass(cls) if isinstance(cls, ClassType) else UNKNOWN
