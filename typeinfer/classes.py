@@ -159,7 +159,10 @@ class ClassModel:
                 sym = replace(sym, definitions=live)
             if sym.kind is SymbolKind.FUNCTION:
                 defs = tuple(g.parents[d] for d in sym.definitions)
-                info.members[sym.name] = Member("method", path, defs, decorator_names(g, defs[-1]))
+                decorators = decorator_names(g, defs[-1])
+                if "property" in decorator_names(g, defs[0]):    # a getter, then its setter and deleter
+                    decorators |= {"property"}
+                info.members[sym.name] = Member("method", path, defs, decorators)
             elif sym.kind is SymbolKind.CLASS:
                 info.members[sym.name] = Member("class", path, (g.parents[sym.definitions[-1]],))
             elif sym.kind is SymbolKind.ATTRIBUTE:
@@ -285,7 +288,10 @@ class ClassModel:
     def _instance_member(self, cls: ClassType, name: str) -> Type:
         hit = self.lookup(cls, name)
         if hit is None:
-            return UNKNOWN
+            return self._dynamic_member(cls, name)
+        enum = self.engine.records.enum_attribute(cls, name)
+        if enum is not None:
+            return enum
         view, info, member = hit
         mapping = self.mapping(view, info)
         mapping["Self"] = cls
@@ -318,6 +324,13 @@ class ClassModel:
         if self._is_enum(cls):
             return cls
         return substitute(self.data_member(member), self.mapping(view, info))
+
+    def _dynamic_member(self, cls: ClassType, name: str) -> Type:
+        """A name no class in the MRO defines: what a user ``__getattr__`` returns."""
+        hit = self.lookup(cls, "__getattr__")
+        if hit is None or hit[2].kind != "method" or hit[2].path.endswith(".pyi"):
+            return UNKNOWN
+        return self.engine.calls.call_value(FunctionRef(hit[2].path, hit[2].nodes[-1], cls), [ClassType("str")], {})
 
     def _is_enum(self, cls: ClassType) -> bool:
         return any(view.short in ("Enum", "IntEnum", "StrEnum", "Flag", "IntFlag") for view, _ in self.mro(cls)[1:])

@@ -35,6 +35,7 @@ from .fixpoint import IN_PROGRESS, Memo
 from .mutation import Mutations
 from .names import NameResolver
 from .narrowing import Narrower
+from .records import Records
 from .types import Type
 
 if TYPE_CHECKING:
@@ -87,6 +88,7 @@ class TypeEngine:
         self.calls = CallModel(self)
         self.narrowing = Narrower(self)
         self.mutations = Mutations(self)
+        self.records = Records(self)
         self.callsites = CallSites(self, self._solver)
 
     # -- files ----------------------------------------------------------------------

@@ -193,6 +193,12 @@ class ExpressionTyper:
         return each(value, lambda m: self._item_of_one(path, g, m, index_node, index))
 
     def _item_of_one(self, path: str, g, m: Type, index_node: int | None, index: Type) -> Type:
+        records = self.engine.records
+        if isinstance(m, ClassType) and index_node is not None and g.kinds[index_node] == "string" and "." in m.name:
+            item = records.typed_dict_item(m, g.text(index_node)[1:-1])
+            if item is not None:
+                return item
+        m = records.as_tuple(m)
         if isinstance(m, ClassType) and m.name == "tuple" and m.args and index_node is not None \
                 and g.kinds[index_node] == "integer":
             position = _integer(g.text(index_node))
@@ -350,6 +356,7 @@ class ExpressionTyper:
         return each(value, lambda m: self._unpack_one(m, index, starred))
 
     def _unpack_one(self, m: Type, index: int, starred: bool) -> Type:
+        m = self.engine.records.as_tuple(m)
         if isinstance(m, ClassType) and m.name == "tuple" and m.args and m.args[-1] != ClassType("...") \
                 and not starred and 0 <= index < len(m.args):
             return m.args[index]
@@ -361,6 +368,7 @@ class ExpressionTyper:
         return each(iterable, self._element_of_one)
 
     def _element_of_one(self, m: Type) -> Type:
+        m = self.engine.records.as_tuple(m)
         if isinstance(m, ClassType) and m.name == "tuple" and m.args:
             return m.args[0] if m.args[-1] == ClassType("...") else make_union(m.args)
         if isinstance(m, ClassType) and m.name in ("list", "set", "frozenset", "deque") and m.args:
