@@ -35,6 +35,7 @@ from .fixpoint import IN_PROGRESS, Memo
 from .mutation import Mutations
 from .names import NameResolver
 from .narrowing import Narrower
+from .patterns import Patterns
 from .records import Records
 from .types import Type
 
@@ -89,6 +90,7 @@ class TypeEngine:
         self.narrowing = Narrower(self)
         self.mutations = Mutations(self)
         self.records = Records(self)
+        self.patterns = Patterns(self)
         self.callsites = CallSites(self, self._solver)
 
     # -- files ----------------------------------------------------------------------

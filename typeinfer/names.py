@@ -259,7 +259,8 @@ class NameResolver:
             return exprs.type_of(path, g.child_by_field(owner, "value"))
         if kind == "as_pattern_target":
             return self._as_target(path, g, g.parents[owner])
-        return UNKNOWN
+        bound = self.engine.patterns.bound(path, g, owner)
+        return bound if bound is not None else UNKNOWN
 
     def _as_target(self, path: str, g: ProgramGraph, as_pattern: int) -> Type:
         holder = g.parents[as_pattern]
