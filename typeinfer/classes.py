@@ -181,6 +181,10 @@ class ClassModel:
                 for m in members(arg):
                     if isinstance(m, TypeVarType) and m.name not in params:
                         params.append(m.name)
+        for base in info.bases:        # Generic[...] / Protocol[...] says the order (dict_values[_KT, _VT])
+            if isinstance(base, ClassType) and base.short in ("Generic", "Protocol") and base.args \
+                    and all(isinstance(a, TypeVarType) for a in base.args):
+                params = [a.name for a in base.args] + [p for p in params if p not in {a.name for a in base.args}]
         info.type_params = params
         return info
 
