@@ -35,7 +35,7 @@ from .binding import DOUBLE_STAR, STAR, bind, element_of_bound, has_spread, name
 from .classes import decorator_names
 from .types import (
     NEVER, NONE, UNKNOWN, CallableType, ClassType, FunctionRef, Type, TypeOfClass, TypeVarType, UnionType,
-    each, is_known, known_part, make_union, members, substitute,
+    each, is_known, is_partly_unknown, known_part, make_union, members, substitute,
 )
 
 if TYPE_CHECKING:
@@ -367,9 +367,11 @@ class CallModel:
         ret = self.declared_or_inferred_return(fn.path, fn.node)
         if is_async(g, fn.node) and not is_generator(g, fn.node):
             ret = ClassType("Coroutine", (UNKNOWN, UNKNOWN, ret))
-        if any(p.kind != "positional" for p in params):
-            return CallableType(None, ret)
-        return CallableType(tuple(self.parameter_type(fn.path, p.node) for p in params), ret)
+        types = tuple(self.parameter_type(fn.path, p.node) for p in params if p.kind == "positional")
+        if len(types) != len(params) or not all(is_known(t) for t in (*types, ret)) \
+                or any(is_partly_unknown(t) for t in (*types, ret)):
+            return CallableType(None, UNKNOWN)       # what is not known of it is not shown
+        return CallableType(types, ret)
 
     # -- returns --------------------------------------------------------------------------
     def declared_or_inferred_return(self, path: str, function: int) -> Type:
