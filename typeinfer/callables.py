@@ -199,6 +199,9 @@ class CallModel:
             return UNKNOWN
         node = self._choose_overload(fn, g, args, kwargs)
         mapping = self._receiver_mapping(fn, g, node)
+        if fn.bound is None and args and isinstance(args[0], TypeOfClass) and g.names.get(
+                g.child_by_field(node, "name")) == "__new__":
+            mapping["Self"] = args[0].cls         # C.__new__(C): an implicit static method given its class
         self._bind_arguments(fn.path, g, node, fn.bound is not None, args, kwargs, mapping)
         context = self.engine.callsites.context_for(fn, g, node, args, kwargs)
         if context is NEVER:

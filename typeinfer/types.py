@@ -320,7 +320,11 @@ def substitute(t: Type, mapping: dict[str, Type]) -> Type:
     if isinstance(t, TypeVarType):
         return mapping.get(t.name, UNKNOWN)
     if isinstance(t, ClassType) and t.args:
-        return ClassType(t.name, tuple(substitute(a, mapping) for a in t.args))
+        args = tuple(substitute(a, mapping) for a in t.args)
+        if t.name == "type" and len(args) == 1 and isinstance(args[0], (ClassType, UnionType)) \
+                and all(isinstance(m, ClassType) for m in members(args[0])):
+            return make_union(TypeOfClass(m) for m in members(args[0]))     # type[Self] with Self bound
+        return ClassType(t.name, args)
     if isinstance(t, UnionType):
         return make_union(substitute(m, mapping) for m in t.items)
     if isinstance(t, CallableType):
