@@ -19,7 +19,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from typelens.typeinfer.normalize import normalise, split_union
+from typelens.typeinfer.normalize import normalise, split_top, split_union
 
 _LITERAL = re.compile(r"Literal\[([^\]]*)\]")
 
@@ -155,26 +155,13 @@ def _callable(signature: str, is_return: bool) -> str | None:
     if is_return:
         return ret
     params = []
-    for part in _split_top(signature[1:arrow - 1]):
+    for part in split_top(signature[1:arrow - 1], ","):
         part = part.strip()
         if not part or part in ("/", "*") or part.startswith("*"):
             return f"Callable[..., {ret or 'Any'}]"
         annotation = part.partition(":")[2].split("=")[0].strip()
         params.append(_clean(annotation) or "Any")
     return f"Callable[[{', '.join(params)}], {ret or 'Any'}]"
-
-
-def _split_top(text: str) -> list[str]:
-    out, depth, current = [], 0, ""
-    for ch in text:
-        depth += ch in "(["
-        depth -= ch in ")]"
-        if ch == "," and depth == 0:
-            out.append(current)
-            current = ""
-        else:
-            current += ch
-    return out + [current]
 
 
 def _clean(annotation: str) -> str | None:
