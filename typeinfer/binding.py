@@ -20,12 +20,15 @@ Example (what each parameter receives on the right)::
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Sequence
 
 from .types import NEVER, ClassType, Type, make_union
 
 if TYPE_CHECKING:
     from .callables import Param
+
+logger = logging.getLogger(__name__)
 
 STAR = "*"            # kwargs key: the element type of a ``*iterable`` of unknown length
 DOUBLE_STAR = "**"    # kwargs key: the value type of a ``**mapping``

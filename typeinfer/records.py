@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING
 from .types import ClassType, Type, make_union
 
 if TYPE_CHECKING:
-    from .classes import ClassInfo
     from .engine import TypeEngine
 
 logger = logging.getLogger(__name__)
@@ -42,18 +41,15 @@ class Records:
     def __init__(self, engine: "TypeEngine") -> None:
         self.engine = engine
 
-    def _project_bases(self, cls: ClassType) -> list[tuple[ClassType, "ClassInfo"]]:
-        return self.engine.classes.mro(cls)
-
     def is_enum(self, cls: ClassType) -> bool:
-        return any(view.short in _ENUM_BASES for view, _ in self._project_bases(cls)[1:])
+        return any(view.short in _ENUM_BASES for view, _ in self.engine.classes.mro(cls)[1:])
 
     def enum_attribute(self, cls: ClassType, name: str) -> Type | None:
         """``value`` / ``name`` of an enum member, None when ``cls`` is no enum (or the
         enum declares that attribute itself)."""
         if name not in _ENUM_ATTRIBUTES or not self.is_enum(cls):
             return None
-        chain = self._project_bases(cls)
+        chain = self.engine.classes.mro(cls)
         for view, info in chain:
             if view.short in _ENUM_BASES:
                 break
@@ -68,7 +64,7 @@ class Records:
 
     def fields(self, cls: ClassType) -> tuple[Type, ...] | None:
         """The declared field types of a ``NamedTuple`` subclass, in order."""
-        chain = self._project_bases(cls)
+        chain = self.engine.classes.mro(cls)
         if not any(view.short == "NamedTuple" for view, _ in chain):
             return None
         classes = self.engine.classes
