@@ -378,6 +378,8 @@ class ExpressionTyper:
         if m == STR:
             return STR
         iterator = self.call_method(m, "__iter__", "")
+        if not is_known(iterator) and isinstance(m, ClassType) and self.engine.classes.lookup(m, "__iter__") is None:
+            return self.call_method(m, "__getitem__", "", [INT])     # the old protocol: items 0, 1, 2...
         return self.call_method(iterator, "__next__", "") if is_known(iterator) else UNKNOWN
 
     def awaited(self, value: Type) -> Type:

@@ -93,3 +93,13 @@ def describe(value: int | str | list[int]):
             kept = scalar
             return kept
     return None
+
+
+class Deck:
+    def __getitem__(self, index: int) -> str:
+        return "card"
+
+
+for card in Deck():
+    # ? drawn: str
+    drawn = card
