@@ -1,10 +1,13 @@
 """Flow-sensitive variables: each later assignment's own type, as an editor
-shows it on that line; the first assignment carries the variable's declared
-type (the join of all of them: what an annotation there must say)."""
+shows it on that line, and each read the assignments that reach it.
+
+Not checked here: on the first assignment an editor shows its own type too
+(pyright and jedi: ``x = 1`` is an int), where typelens reports the variable's
+declared type, the join of all its assignments (what ``--apply`` writes there
+and what the dataset labels the name with)."""
 
 
 def convert(raw: str):
-    # ? value: float | str
     value = raw
     # ? value: int
     value = int(value)
@@ -13,7 +16,6 @@ def convert(raw: str):
     return value
 
 
-# ? x: int | str
 x = 1
 # ? x: str
 x = "one"
@@ -26,7 +28,6 @@ def grow(n: int):
     acc = [n]
     # ? acc: list[int]
     acc = acc + [n]
-    # ? total: float
     total = len(acc)
     # ? total: float
     total = total / 2
@@ -34,7 +35,6 @@ def grow(n: int):
 
 
 for item in ["a", "b"]:
-    # ? label: str | bytes
     label = item
     # ? label: bytes
     label = label.encode()
