@@ -48,6 +48,7 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install -qq pyright basedpyright
 	$(BIN)/python bench/graph.py
 	$(BIN)/python bench/annot_recovery.py --pyright $(BIN)/pyright
+	$(BIN)/python bench/features.py --score --pyright $(BIN)/pyright-langserver
 	$(BIN)/python bench/lsp.py
 	$(BIN)/python bench/typeinfer.py
 	$(BIN)/python bench/mgd.py

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Callable
 
 from typelens.analyzer import EdgeKind, ProgramGraph
 
+from .binding import bind
 from .types import UNKNOWN, FunctionRef, NeverType, Type, TypeVarType, UnknownType, make_union, members
 
 if TYPE_CHECKING:
@@ -95,7 +96,7 @@ class CallSites:
 
     def is_candidate(self, path: str, g: ProgramGraph, node: int) -> bool:
         """Whether calls of the function at ``node`` are evaluated for their arguments."""
-        return not self.engine.is_stub(path) and g.kinds[node] == "function_definition" \
+        return not self.engine.is_stub(path) and g.kinds[node] in ("function_definition", "lambda") \
             and g.child_by_field(node, "return_type") is None \
             and g.end_bytes[node] - g.start_bytes[node] <= _MAX_FUNCTION_BYTES
 
@@ -128,13 +129,10 @@ class CallSites:
         implicit = bool(params) and calls.implicit(fn.path, g, node, params, params[0]) is not None
         if implicit and fn.bound is not None:
             params = params[1:]
-        positional = [p for p in params if p.kind == "positional"]
-        passed: dict[int, Type] = {p.node: a for p, a in zip(positional, args)}
-        passed.update((p.node, kwargs[p.name]) for p in params if p.name in kwargs and p.kind != "var_keyword")
+        passed: dict[int, Type] = {p.node: a for p, a in bind(params, args, kwargs)}
         found = []
         for p in params:
-            if p.annotation is not None or p.kind not in ("positional", "keyword_only") \
-                    or implicit and fn.bound is None and p is params[0]:
+            if p.annotation is not None or implicit and fn.bound is None and p is params[0]:
                 continue
             t = passed.get(p.node)
             if isinstance(t, NeverType):

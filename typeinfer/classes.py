@@ -160,7 +160,10 @@ class ClassModel:
                 sym = replace(sym, definitions=live)
             if sym.kind is SymbolKind.FUNCTION:
                 defs = tuple(g.parents[d] for d in sym.definitions)
-                info.members[sym.name] = Member("method", path, defs, decorator_names(g, defs[-1]))
+                decorators = decorator_names(g, defs[-1])
+                if "property" in decorator_names(g, defs[0]):    # a getter, then its setter and deleter
+                    decorators |= {"property"}
+                info.members[sym.name] = Member("method", path, defs, decorators)
             elif sym.kind is SymbolKind.CLASS:
                 info.members[sym.name] = Member("class", path, (g.parents[sym.definitions[-1]],))
             elif sym.kind is SymbolKind.ATTRIBUTE:
@@ -179,6 +182,11 @@ class ClassModel:
                 for m in members(arg):
                     if isinstance(m, TypeVarType) and m.name not in params:
                         params.append(m.name)
+        for declared in info.bases:    # Generic[...] / Protocol[...] says the order (dict_values[_KT, _VT])
+            if isinstance(declared, ClassType) and declared.short in ("Generic", "Protocol"):
+                named = [a.name for a in declared.args if isinstance(a, TypeVarType)]
+                if named and len(named) == len(declared.args):
+                    params = named + [p for p in params if p not in named]
         info.type_params = params
         return info
 
@@ -286,7 +294,10 @@ class ClassModel:
     def _instance_member(self, cls: ClassType, name: str) -> Type:
         hit = self.lookup(cls, name)
         if hit is None:
-            return UNKNOWN
+            return self._dynamic_member(cls, name)
+        enum = self.engine.records.enum_attribute(cls, name)
+        if enum is not None:
+            return enum
         view, info, member = hit
         mapping = self.mapping(view, info)
         mapping["Self"] = cls
@@ -320,6 +331,13 @@ class ClassModel:
             return cls
         return substitute(self.data_member(member), self.mapping(view, info))
 
+    def _dynamic_member(self, cls: ClassType, name: str) -> Type:
+        """A name no class in the MRO defines: what a user ``__getattr__`` returns."""
+        hit = self.lookup(cls, "__getattr__")
+        if hit is None or hit[2].kind != "method" or hit[2].path.endswith(".pyi"):
+            return UNKNOWN
+        return self.engine.calls.call_value(FunctionRef(hit[2].path, hit[2].nodes[-1], cls), [ClassType("str")], {})
+
     def _is_enum(self, cls: ClassType) -> bool:
         return any(view.short in ("Enum", "IntEnum", "StrEnum", "Flag", "IntFlag") for view, _ in self.mro(cls)[1:])
 
@@ -343,7 +361,8 @@ class ClassModel:
             annotation = g.child_by_field(parent, "type")
             if annotation is not None:
                 return self.engine.annotations.evaluate(path, annotation)
-            return self.engine.exprs.type_of(path, g.child_by_field(parent, "right"))
+            value = self.engine.exprs.type_of(path, g.child_by_field(parent, "right"))
+            return self.engine.mutations.refine_binding(path, store, value)
         if g.kinds[parent] == "augmented_assignment":
             return self.engine.exprs.augmented(path, parent)
         return self.engine.names.bound_value(path, g, store)

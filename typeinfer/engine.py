@@ -34,8 +34,11 @@ from .callsites import CallContext, CallSites
 from .classes import ClassModel
 from .expressions import ExpressionTyper
 from .fixpoint import IN_PROGRESS, Memo
+from .mutation import Mutations
 from .names import NameResolver
 from .narrowing import Narrower
+from .patterns import Patterns
+from .records import Records
 from .types import Type
 
 if TYPE_CHECKING:
@@ -93,6 +96,9 @@ class TypeEngine:
         self.classes = ClassModel(self)
         self.calls = CallModel(self)
         self.narrowing = Narrower(self)
+        self.mutations = Mutations(self)
+        self.records = Records(self)
+        self.patterns = Patterns(self)
         self.callsites = CallSites(self, self._solver)
 
     # -- files ----------------------------------------------------------------------

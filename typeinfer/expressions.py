@@ -193,6 +193,12 @@ class ExpressionTyper:
         return each(value, lambda m: self._item_of_one(path, g, m, index_node, index))
 
     def _item_of_one(self, path: str, g, m: Type, index_node: int | None, index: Type) -> Type:
+        records = self.engine.records
+        if isinstance(m, ClassType) and index_node is not None and g.kinds[index_node] == "string" and "." in m.name:
+            item = records.typed_dict_item(m, g.text(index_node)[1:-1])
+            if item is not None:
+                return item
+        m = records.as_tuple(m)
         if isinstance(m, ClassType) and m.name == "tuple" and m.args and index_node is not None \
                 and g.kinds[index_node] == "integer":
             position = _integer(g.text(index_node))
@@ -332,7 +338,7 @@ class ExpressionTyper:
     def visit_lambda(self, path, g, node) -> Type:
         params = g.child_by_field(node, "parameters")
         count = len(g.children(params)) if params is not None else 0
-        return CallableType((UNKNOWN,) * count, self.type_of(path, g.child_by_field(node, "body")))
+        return CallableType((UNKNOWN,) * count, self.type_of(path, g.child_by_field(node, "body")), (path, node))
 
     def visit_call(self, path, g, node) -> Type:
         return self.engine.calls.call_type(path, node)
@@ -353,6 +359,7 @@ class ExpressionTyper:
         return each(value, lambda m: self._unpack_one(m, index, starred))
 
     def _unpack_one(self, m: Type, index: int, starred: bool) -> Type:
+        m = self.engine.records.as_tuple(m)
         if isinstance(m, ClassType) and m.name == "tuple" and m.args and m.args[-1] != ClassType("...") \
                 and not starred and 0 <= index < len(m.args):
             return m.args[index]
@@ -364,6 +371,7 @@ class ExpressionTyper:
         return each(iterable, self._element_of_one)
 
     def _element_of_one(self, m: Type) -> Type:
+        m = self.engine.records.as_tuple(m)
         if isinstance(m, ClassType) and m.name == "tuple" and m.args:
             return m.args[0] if m.args[-1] == ClassType("...") else make_union(m.args)
         if isinstance(m, ClassType) and m.name in ("list", "set", "frozenset", "deque") and m.args:
@@ -373,6 +381,8 @@ class ExpressionTyper:
         if m == STR:
             return STR
         iterator = self.call_method(m, "__iter__", "")
+        if not is_known(iterator) and isinstance(m, ClassType) and self.engine.classes.lookup(m, "__iter__") is None:
+            return self.call_method(m, "__getitem__", "", [INT])     # the old protocol: items 0, 1, 2...
         return self.call_method(iterator, "__next__", "") if is_known(iterator) else UNKNOWN
 
     def awaited(self, value: Type) -> Type:

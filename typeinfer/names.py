@@ -210,7 +210,7 @@ class NameResolver:
         pkind = g.kinds[parent] if parent >= 0 else ""
         field = g.fields[node]
         if pkind == "function_definition" and field == "name":
-            return FunctionRef(path, parent)
+            return self.engine.calls.decorated(path, parent)
         if pkind == "class_definition" and field == "name":
             return TypeOfClass(self.engine.classes.class_type(path, parent))
         binding = next((b for b in g.imports if b.node == node), None)
@@ -245,7 +245,9 @@ class NameResolver:
             if annotation is not None:
                 return self.engine.annotations.evaluate(path, annotation)
             right = g.child_by_field(owner, "right")
-            return exprs.type_of(path, right) if right is not None else UNKNOWN
+            value = exprs.type_of(path, right) if right is not None else UNKNOWN
+            return self.engine.mutations.refine_binding(path, target, value) if target == g.child_by_field(
+                owner, "left") and g.kinds[target] in ("name_store", "attribute_store") else value
         if kind == "augmented_assignment":
             return exprs.augmented(path, owner)
         if kind in ("for_statement", "for_in_clause"):
@@ -258,7 +260,8 @@ class NameResolver:
             return exprs.type_of(path, g.child_by_field(owner, "value"))
         if kind == "as_pattern_target":
             return self._as_target(path, g, g.parents[owner])
-        return UNKNOWN
+        bound = self.engine.patterns.bound(path, g, owner)
+        return bound if bound is not None else UNKNOWN
 
     def _as_target(self, path: str, g: ProgramGraph, as_pattern: int) -> Type:
         holder = g.parents[as_pattern]

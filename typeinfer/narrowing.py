@@ -14,8 +14,8 @@ at the condition (the same reaching definitions)::
             y        # int
         x and x.bit_length()     # x: int inside the `and`
 
-Conditions understood: ``isinstance(v, C)`` and ``isinstance(v, (A, B))``, ``v is
-None``, ``v is not None``, ``v == None``, ``v`` (truthiness), ``not``, ``and``,
+Conditions understood: ``isinstance(v, C)`` and ``isinstance(v, (A, B))``, ``case
+C(...)`` (:mod:`.patterns`), ``v is None``, ``v is not None``, ``v == None``, ``v`` (truthiness), ``not``, ``and``,
 ``or``; positions understood: ``if``/``elif``/``else`` branches, ``while`` bodies,
 conditional expressions, the right operand of ``and``/``or``, statements after an
 ``if`` whose body always leaves (``return``, ``raise``, ``continue``, ``break``),
@@ -146,7 +146,19 @@ class Narrower:
             return self._comparison(g, cond, truth, target, value)
         if kind == "call":
             return self._isinstance(path, g, cond, truth, target, value)
+        if kind == "case_clause":
+            return self._case(path, g, cond, target, value)
         return value
+
+    def _case(self, path: str, g: ProgramGraph, case: int, target: tuple[int, int | None], value: Type) -> Type:
+        """Inside ``case C(...):`` the subject is a ``C`` (:mod:`.patterns`)."""
+        patterns = self.engine.patterns
+        subject, pattern = patterns.case_of(g, case)
+        if subject is None or pattern is None or not self._same_target(g, subject, target):
+            return value
+        matched = patterns.matched(path, g, pattern)
+        return _instances(value, [m for m in members(matched) if isinstance(m, ClassType)], True) \
+            if matched is not None else value
 
     def _comparison(self, g: ProgramGraph, cond: int, truth: bool, target: tuple[int, int | None], value: Type) -> Type:
         kids = g.children(cond)
@@ -178,14 +190,7 @@ class Narrower:
         for m in members(classes):
             if isinstance(m, ClassType) and m.name == "tuple":
                 wanted += [a.cls for a in m.args if isinstance(a, TypeOfClass)]
-        if not wanted:
-            return value
-        names = {w.short for w in wanted}
-        if truth:
-            kept = [m for m in members(value) if isinstance(m, ClassType) and m.short in names]
-            return make_union(kept) if kept else make_union(wanted)
-        rest = [m for m in members(value) if not (isinstance(m, ClassType) and m.short in names)]
-        return make_union(rest) if rest else value
+        return _instances(value, wanted, truth)
 
     def _same_target(self, g: ProgramGraph, expr: int, target: tuple[int, int | None]) -> bool:
         """Whether ``expr`` names what the use names, with the same definitions (or,
@@ -198,6 +203,23 @@ class Narrower:
             return False
         reaching = set(g.predecessors(expr, EdgeKind.DFG))
         return definition in reaching if definition is not None else reaching == set(g.predecessors(use, EdgeKind.DFG))
+
+def _instances(value: Type, wanted: list[ClassType], truth: bool) -> Type:
+    """``value`` where it is (``truth``) or is not an instance of one of ``wanted``."""
+    if not wanted:
+        return value
+    names = {w.short for w in wanted}
+    if truth:
+        kept = [m for m in members(value) if isinstance(m, ClassType) and m.short in names]
+        return make_union(kept) if kept else make_union(wanted)
+    rest = [m for m in members(value) if not (isinstance(m, ClassType) and m.short in names)]
+    return make_union(rest) if rest else value
+
+
+def _in_case(g: ProgramGraph, node: int, child: int) -> list[tuple[int | None, bool]]:
+    """A case clause's body: its pattern matched the subject."""
+    return [(node, True)] if g.kinds[child] == "block" else []
+
 
 def _split(g: ProgramGraph, cond: int, truth: bool) -> list[tuple[int, bool]] | None:
     """The conditions ``cond`` being ``truth`` amounts to, all holding (``[]``: none
@@ -293,7 +315,7 @@ def _in_boolean(g: ProgramGraph, node: int, child: int) -> list[tuple[int | None
 
 
 _FACTS = {"if_statement": _in_if, "elif_clause": _in_branch, "while_statement": _in_branch,
-          "conditional_expression": _in_conditional, "boolean_operator": _in_boolean}
+          "conditional_expression": _in_conditional, "boolean_operator": _in_boolean, "case_clause": _in_case}
 _SCOPES = frozenset({"function_definition", "lambda", "class_definition"})
 
 
