@@ -29,6 +29,7 @@ from pathlib import Path
 import torch
 
 from typelens.analyzer import ModelError
+from typelens.typeinfer.settings import LM_NAMES as NAMED   # --model / lm-path names besides paths
 
 from .base import MaskCache
 from .trie import TokenIndex
@@ -43,7 +44,6 @@ except ImportError:  # pragma: no cover - older safetensors
 TINY_LM = Path(__file__).resolve().parent / "models" / "lm"
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 DTYPE_NAMES = ["auto", "bf16", "fp16", "fp32", "int8"]
-NAMED = ("tiny", "smollm2")          # --model names besides paths
 
 
 def resolve_model(spec: Path | str | None) -> Path:
