@@ -1,6 +1,6 @@
 """Dynamic early exit against full-depth decoding of the same model, in one run.
 
-    python bench/early_exit.py [--model PATH|tiny|smollm2] [--limit 200] [--thresholds 0.9,0.8,0.6]
+    python bench/early_exit.py [--model PATH|tiny|smollm2] [--exits DIR] [--limit 200] [--thresholds 0.9,0.8,0.6]
 
 The model is the default LM (SmolLM2-135M with the exits `make lm-real` trains,
 when installed; else the tiny LM).  Prompts (the last ``--prompt-tokens`` tokens)
@@ -110,6 +110,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=200)
     parser.add_argument("--thresholds", default="0.95,0.9,0.8,0.7")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--exits", default=None, help="an exits folder (default: MODEL/exits)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     site = site_packages_root()
@@ -117,7 +118,13 @@ def main() -> None:
     if not roots:
         sys.exit(f"none of {args.packages} is installed in {site}")
     lm = load_lm(args.model, device="cpu", dtype=args.dtype)
-    exits = lm.exits
+    if args.exits:
+        from typelens.monitors.early_exit import load_exits
+        from typelens.monitors.layered import layered_for
+        net = layered_for(lm.model)
+        exits = load_exits(Path(args.exits), net.layers, net.dim, lm.device, next(lm.model.parameters()).dtype)
+    else:
+        exits = lm.exits
     if exits is None:
         sys.exit(f"{lm.path} has no exits; run `typelens train exits --model {lm.path} --stdlib`")
     cases = prompts(roots, args.limit, random.Random(args.seed), lm, args.prompt_tokens)
