@@ -137,6 +137,7 @@ def source_from_bytes(raw: bytes, path: str = "<memory>", *, max_bytes: int = DE
         problem = f"the {encoding!r} codec fails on this file"
         encoding = "utf-8"
         decoded = _decode(raw, encoding)
+        assert decoded is not None     # utf-8 with replacement always decodes
     text, bad = decoded
     if problem is not None:
         diagnostics.append(Diagnostic.build("decode-error", codes.BAD_ENCODING.format(reason=problem), Span.empty(), path))

@@ -133,7 +133,7 @@ def run_pyright(pyright: str, root: Path, facts: list[Fact]) -> tuple[dict, floa
 def _parse_signature(answers: dict, file: str, scope: str, sig: str) -> None:
     depth, split = 0, -1
     for i, ch in enumerate(sig):
-        depth += ch in "([" 
+        depth += ch in "(["
         depth -= ch in ")]"
         if sig.startswith(" -> ", i) and depth == 0:
             split = i

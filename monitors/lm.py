@@ -254,7 +254,7 @@ def load_lm(path: Path | str | None = None, *, device: str = "auto", dtype: str 
                                                      dtype=torch_dtype)
     except ImportError as err:
         raise ModelError(f"decoding needs the ml extra (pip install 'typelens[ml]'): {err}") from None
-    except (OSError, ValueError, RuntimeError, KeyError, TypeError, AttributeError, EnvironmentError,
+    except (OSError, ValueError, RuntimeError, KeyError, TypeError, AttributeError,
             _SafetensorError) as err:   # the kinds transformers and safetensors raise for damaged folders
         message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ModelError(f"{folder}: cannot load the model ({type(err).__name__}: {message[:200]})") from None

@@ -33,12 +33,12 @@ from typelens.analyzer.slices import argument_for
 
 from .classes import decorator_names
 from .types import (
-    NEVER, NONE, UNKNOWN, CallableType, ClassType, FunctionRef, Type, TypeOfClass, TypeVarType, UnionType,
+    NEVER, NONE, UNKNOWN, CallableType, ClassType, FunctionRef, NeverType, Type, TypeOfClass, TypeVarType, UnionType,
     each, is_known, known_part, make_union, members, substitute,
 )
 
 if TYPE_CHECKING:
-    from .engine import TypeEngine
+    from .contract import Engine
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ def signature(g: ProgramGraph, function: int) -> list[Param]:
 
 
 class CallModel:
-    def __init__(self, engine: "TypeEngine") -> None:
+    def __init__(self, engine: "Engine") -> None:
         self.engine = engine
         self._signatures: dict[tuple[str, int], list[Param]] = {}
 
@@ -124,7 +124,7 @@ class CallModel:
 
     # -- calls --------------------------------------------------------------------------
     def call_type(self, path: str, call: int) -> Type:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         function = g.child_by_field(call, "function")
         if function is None:
             return UNKNOWN
@@ -146,7 +146,8 @@ class CallModel:
             kind = g.kinds[arg]
             if kind == "keyword_argument":
                 name = g.child_by_field(arg, "name")
-                kwargs[g.names.get(name, "")] = self.engine.exprs.type_of(path, g.child_by_field(arg, "value"))
+                key = g.names.get(name, "") if name is not None else ""
+                kwargs[key] = self.engine.exprs.type_of(path, g.child_by_field(arg, "value"))
             elif kind in ("list_splat", "dictionary_splat"):
                 continue
             else:
@@ -187,7 +188,7 @@ class CallModel:
         mapping = self._receiver_mapping(fn, g, node)
         self._bind_arguments(fn.path, g, node, fn.bound is not None, args, kwargs, mapping)
         context = self.engine.callsites.context_for(fn, g, node, args, kwargs)
-        if context is NEVER:
+        if isinstance(context, NeverType):
             return NEVER
         if context is None:
             ret = self.declared_or_inferred_return(fn.path, node)
@@ -210,7 +211,7 @@ class CallModel:
             if hit is None or hit[1].path.endswith("builtins.pyi") and hit[1].qualname == "object":
                 continue
             member = hit[2]
-            g = self.engine.graph(member.path)
+            g = self.engine.require_graph(member.path)
             fn = FunctionRef(member.path, member.nodes[-1], cls)
             node = self._choose_overload(fn, g, args, kwargs)
             self._bind_arguments(member.path, g, node, True, args, kwargs, mapping)
@@ -318,7 +319,7 @@ class CallModel:
         return self.engine.memo(("return", path, function), lambda: self._return(path, function))
 
     def declared_return(self, path: str, function: int) -> Type | None:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         annotation = g.child_by_field(function, "return_type")
         return self.engine.annotations.evaluate(path, annotation) if annotation is not None else None
 
@@ -336,7 +337,7 @@ class CallModel:
         return inferred
 
     def inferred_return(self, path: str, function: int) -> Type:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         scope = g.scope_defined_by(function)
         if scope is None:
             return UNKNOWN
@@ -392,7 +393,7 @@ class CallModel:
         return evidence.usage if evidence.usage is not None else UNKNOWN
 
     def evidence(self, path: str, param: int) -> ParamEvidence:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         function = g.enclosing(param, "function_definition", "lambda")
         if function is None or g.kinds[function] == "lambda":
             return ParamEvidence(None, None, None, None, None)
@@ -445,7 +446,7 @@ class CallModel:
         position = positional.index(spec) - offset if spec in positional else None
         found = []
         for site_path, call in sites:
-            sg = self.engine.graph(site_path)
+            sg = self.engine.require_graph(site_path)
             arg = argument_for(sg, call, position, spec.name)
             if arg is not None:
                 found.append(self.engine.exprs.type_of(site_path, arg))
@@ -488,7 +489,7 @@ class CallModel:
         return builtin[0] if builtin else None
 
 
-def unify(expected: Type, actual: Type, mapping: dict[str, Type], engine: "TypeEngine", depth: int = 0) -> None:
+def unify(expected: Type, actual: Type, mapping: dict[str, Type], engine: "Engine", depth: int = 0) -> None:
     """Bind the type variables of ``expected`` so that it matches ``actual``."""
     if depth > 6 or not is_known(actual) and not isinstance(actual, UnionType):
         return
@@ -523,7 +524,7 @@ def unify(expected: Type, actual: Type, mapping: dict[str, Type], engine: "TypeE
             _unify_protocol(expected, a, mapping, engine, depth)
 
 
-def _unify_protocol(expected: ClassType, actual: ClassType, mapping: dict[str, Type], engine: "TypeEngine",
+def _unify_protocol(expected: ClassType, actual: ClassType, mapping: dict[str, Type], engine: "Engine",
                     depth: int) -> None:
     """``SupportsAbs[T]`` against ``float``: call the protocol's one method on the
     argument and bind what the protocol says that method returns."""
@@ -556,7 +557,7 @@ def compatible(expected: Type, actual: Type) -> bool:
                 return False
             continue
         if isinstance(a, ClassType) and all(isinstance(e, ClassType) for e in exp):
-            names = {e.short for e in exp}
+            names = {e.short for e in exp if isinstance(e, ClassType)}
             if a.short in names or "object" in names:
                 continue
             if a.short == "int" and names & {"float", "complex", "SupportsIndex", "SupportsInt"}:

@@ -29,7 +29,7 @@ from .types import (
 )
 
 if TYPE_CHECKING:
-    from .engine import TypeEngine
+    from .contract import Engine
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class ClassInfo:
 
 
 class ClassModel:
-    def __init__(self, engine: "TypeEngine") -> None:
+    def __init__(self, engine: "Engine") -> None:
         self.engine = engine
         self._defs: dict[str, tuple[str, int]] = {}
         self._infos: dict[tuple[str, int], ClassInfo] = {}
@@ -83,7 +83,7 @@ class ClassModel:
         return found
 
     def _class_type(self, path: str, node: int) -> ClassType:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         scope = g.scope_defined_by(node)
         if scope is None:   # a stale node id: never guess a class for it
             return ClassType("object")
@@ -112,7 +112,7 @@ class ClassModel:
                 module, _, outer = module.rpartition(".")
                 target = self.engine.resolve_name(module, outer)
         if isinstance(target, Definition) and self.engine.graph(str(target.path)) is not None:
-            tg = self.engine.graph(str(target.path))
+            tg = self.engine.require_graph(str(target.path))
             if tg.kinds[target.node] == "class_definition":
                 self._defs[cls.name] = (str(target.path), target.node)
                 return self._defs[cls.name]
@@ -146,8 +146,9 @@ class ClassModel:
         return self.info(*where) if where is not None else None
 
     def _build_info(self, path: str, node: int, with_bases: bool = True) -> ClassInfo:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         scope = g.scope_defined_by(node)
+        assert scope is not None, f"node {node} of {path} defines no class scope"
         info = ClassInfo(path, node, scope.qualname, decorators=decorator_names(g, node))
         for sym in g.symbols:
             if sym.scope != scope.id or not sym.definitions:
@@ -336,7 +337,7 @@ class ClassModel:
         return self.engine.memo(("store", path, store), lambda: self._attribute_store_type(path, store))
 
     def _attribute_store_type(self, path: str, store: int) -> Type:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         parent = g.parents[store]
         if g.kinds[parent] == "assignment" and g.child_by_field(parent, "left") == store:
             annotation = g.child_by_field(parent, "type")
@@ -351,7 +352,7 @@ class ClassModel:
     def project_classes(self) -> list[ClassType]:
         if self._project_classes is None:
             pg = self.engine.project
-            found = []
+            found: list[ClassType] = []
             if pg is not None:
                 for path, g in zip(self.engine.project_paths, pg.graphs):
                     found.extend(self.class_type(path, s.node) for s in g.scopes if s.kind is ScopeKind.CLASS)

@@ -25,7 +25,7 @@ from .types import (
 )
 
 if TYPE_CHECKING:
-    from .engine import TypeEngine
+    from .contract import Engine
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ _BUILTIN_OPERANDS = _SCALARS | {"list", "tuple", "dict", "set", "frozenset", "by
 
 
 class ExpressionTyper:
-    def __init__(self, engine: "TypeEngine") -> None:
+    def __init__(self, engine: "Engine") -> None:
         self.engine = engine
         self._unfinished: dict[str, tuple[object, frozenset[int]]] = {}
 
@@ -62,16 +62,16 @@ class ExpressionTyper:
         known = self._unfinished.get(path)
         if known is None or known[0] is not g:
             known = self._unfinished[path] = (g, repaired_dots(g.diagnostics) if g is not None else frozenset())
-        return bool(known[1]) and g.end_bytes[node] in known[1]
+        return bool(known[1]) and g is not None and g.end_bytes[node] in known[1]
 
     def _visit(self, path: str, node: int) -> Type:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         visitor = getattr(self, "visit_" + g.kinds[node], None)
         return visitor(path, g, node) if visitor is not None else UNKNOWN
 
     # -- literals ---------------------------------------------------------------------
     def literal_type(self, path: str, node: int) -> Type:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         while g.kinds[node] == "type" and g.children(node):
             node = g.children(node)[0]
         return self._visit(path, node)
@@ -254,7 +254,8 @@ class ExpressionTyper:
         if method is None:
             return UNKNOWN
         reflected = "__r" + method[2:]
-        if self._rejects_operand(a, method, b, path) and self.engine.classes.has_member(b, reflected):
+        if self._rejects_operand(a, method, b, path) and isinstance(b, ClassType) \
+                and self.engine.classes.has_member(b, reflected):
             # ``2 * arr``: int.__mul__ takes an int, so Python asks ndarray.__rmul__
             return _operator_result(self.call_method(b, reflected, path, [a]))
         return _operator_result(self.call_method(a, method, path, [b]))
@@ -282,7 +283,7 @@ class ExpressionTyper:
                     return False
                 accepted = members(self.engine.annotations.evaluate(fn.path, params[0].annotation))
                 if not all(isinstance(t, ClassType) and t.short in _BUILTIN_OPERANDS for t in accepted) \
-                        or bases & {t.short for t in accepted}:
+                        or bases & {t.short for t in accepted if isinstance(t, ClassType)}:
                     return False
                 found = True
         return found
@@ -338,8 +339,10 @@ class ExpressionTyper:
 
     # -- helpers the other parts share --------------------------------------------------
     def augmented(self, path: str, statement: int) -> Type:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         target = g.child_by_field(statement, "left")
+        if target is None:     # a broken statement: no target to read
+            return UNKNOWN
         right = self.type_of(path, g.child_by_field(statement, "right"))
         before = self.engine.names.reaching_value(path, target) if g.kinds[target] == "name_store" else \
             self.type_of(path, target)

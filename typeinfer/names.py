@@ -27,7 +27,7 @@ from .types import (
 )
 
 if TYPE_CHECKING:
-    from .engine import TypeEngine
+    from .contract import Engine
 
 logger = logging.getLogger(__name__)
 
@@ -37,13 +37,13 @@ _UNPACK_PARENTS = frozenset({"pattern_list", "tuple_pattern", "list_pattern", "t
 
 
 class NameResolver:
-    def __init__(self, engine: "TypeEngine") -> None:
+    def __init__(self, engine: "Engine") -> None:
         self.engine = engine
         self._live: dict[tuple[str, int], tuple[int, ...]] = {}
 
     # -- references -----------------------------------------------------------------
     def value_of_reference(self, path: str, node: int) -> Type:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         attributes = []                  # a.b.c: the dots from the outside in
         while g.kinds[node] == "attribute":
             attributes.append(node)
@@ -80,7 +80,7 @@ class NameResolver:
         builtins_path = self.engine.builtins_path
         if builtins_path is None:
             return UNKNOWN
-        g = self.engine.graph(builtins_path)
+        g = self.engine.require_graph(builtins_path)
         sym = g.find_symbol(name)
         if sym is None or not sym.definitions:
             return UNKNOWN
@@ -101,10 +101,11 @@ class NameResolver:
             target = self.engine.resolve_binding(path, g, binding) if binding is not None else None
             if not isinstance(target, Definition) or target.kind is not SymbolKind.VARIABLE:
                 return None
-            target_path, tg = str(target.path), self.engine.graph(str(target.path))
-            if tg is None:
+            target_path, found = str(target.path), self.engine.graph(str(target.path))
+            if found is None:
                 return None
-            definitions = (target.node,)
+            tg = found
+            definitions: tuple[int, ...] = (target.node,)
         elif sym.kind is SymbolKind.VARIABLE:
             definitions = sym.definitions
         else:
@@ -127,7 +128,7 @@ class NameResolver:
     def is_typing_name(self, path: str, name: str) -> bool:
         g = self.engine.graph(path)
         sym = g.find_symbol(name) if g is not None else None
-        if sym is None:
+        if sym is None or g is None:
             return True
         if sym.kind is not SymbolKind.IMPORT:
             return False
@@ -139,7 +140,7 @@ class NameResolver:
         return self.engine.memo(("symbol", path, sid), lambda: self._symbol_value(path, sid))
 
     def _symbol_value(self, path: str, sid: int) -> Type:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         sym = g.symbols[sid]
         if sym.scope < 0:
             return self.builtin(sym.name) if sym.kind is SymbolKind.BUILTIN else UNKNOWN
@@ -160,13 +161,13 @@ class NameResolver:
         elsewhere).  Once per symbol: every read of the name asks."""
         found = self._live.get((path, sid))
         if found is None:
-            g = self.engine.graph(path)
+            g = self.engine.require_graph(path)
             found = self._live[(path, sid)] = _live(g, g.symbols[sid].definitions)
         return found
 
     def declared_type(self, path: str, definitions: tuple[int, ...]) -> Type | None:
         """The annotation of the first annotated definition, if any."""
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         for d in definitions:
             parent = g.parents[d]
             if parent >= 0 and g.kinds[parent] == "assignment" and g.child_by_field(parent, "left") == d:
@@ -180,7 +181,7 @@ class NameResolver:
         return self.engine.memo(("use", path, use), lambda: self._reaching_value(path, use))
 
     def _reaching_value(self, path: str, use: int) -> Type:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         sid = g.symbol_of.get(use)
         if sid is None:
             return UNKNOWN
@@ -201,7 +202,7 @@ class NameResolver:
         return self.engine.memo(("def", path, node), lambda: self._definition_type(path, node))
 
     def _definition_type(self, path: str, node: int) -> Type:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         kind = g.kinds[node]
         if kind == "parameter":
             return self.engine.calls.parameter_type(path, node)
@@ -274,7 +275,7 @@ class NameResolver:
         return UNKNOWN
 
     def import_value(self, path: str, binding) -> Type:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         target = self.engine.resolve_binding(path, g, binding)
         if isinstance(target, ModuleLocation):
             return ModuleType(target.name)

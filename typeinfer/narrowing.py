@@ -38,7 +38,7 @@ from typelens.analyzer import EdgeKind, ProgramGraph
 from .types import NEVER, NONE, UNKNOWN, ClassType, Type, TypeOfClass, is_known, make_union, members, without_none
 
 if TYPE_CHECKING:
-    from .engine import TypeEngine
+    from .contract import Engine
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ _EXITS = frozenset({"return_statement", "raise_statement", "continue_statement",
 
 
 class Narrower:
-    def __init__(self, engine: "TypeEngine") -> None:
+    def __init__(self, engine: "Engine") -> None:
         self.engine = engine
         # (file, block) -> (graph, {condition text: [(statement start, condition, truth)]})
         self._exits: dict[tuple[str, int], tuple[ProgramGraph, dict[str, list[tuple[int, int, bool]]]]] = {}
@@ -57,14 +57,14 @@ class Narrower:
     def narrow(self, path: str, use: int, value: Type) -> Type:
         if value in (UNKNOWN, NEVER):
             return value
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         return self._narrow_by(path, g, self._facts(path, g, use), (use, None), value)
 
     def narrow_definition(self, path: str, use: int, definition: int, value: Type) -> Type:
         """``definition``'s value where it reaches ``use`` past earlier ifs whose body
         assigns the name again: only through their false branch (after ``if ctx is
         None: ctx = make()`` the parameter's ``ctx`` is not None)."""
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         if value in (UNKNOWN, NEVER) or g.kinds[use] != "name_load":
             return value
         start = g.start_bytes[definition]
@@ -98,7 +98,7 @@ class Narrower:
                 break
             reader = _FACTS.get(kind)
             if reader is not None:
-                facts.extend(reader(g, parent, child))
+                facts.extend((c, t) for c, t in reader(g, parent, child) if c is not None)
             elif kind in ("block", "module"):
                 facts.extend(self._earlier_exits(path, g, parent, child, use))
             child, parent = parent, g.parents[parent]
@@ -226,6 +226,7 @@ def _block_exits(g: ProgramGraph, block: int) -> dict[str, list[tuple[int, int, 
     found: dict[str, list[tuple[int, int, bool]]] = {}
     for statement in g.children(block):
         kind = g.kinds[statement]
+        cond: int | None
         if kind == "assert_statement" and g.children(statement):
             cond, truth = g.children(statement)[0], True
         elif kind == "if_statement" and not any(g.fields[c] == "alternative" for c in g.children(statement)):

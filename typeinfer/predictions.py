@@ -62,7 +62,7 @@ class FilePredictor:
 
     def __init__(self, engine: TypeEngine, path: str, display: str) -> None:
         self.engine, self.path, self.display = engine, path, display
-        self.g: ProgramGraph = engine.graph(path)
+        self.g: ProgramGraph = engine.require_graph(path)
         self.out: list[Prediction] = []
 
     def run(self, functions: bool = True) -> list[Prediction]:
@@ -88,6 +88,8 @@ class FilePredictor:
         g, engine = self.g, self.engine
         function = scope.node
         name_node = g.child_by_field(function, "name")
+        if name_node is None:     # a recovered ``def`` without a name (scopes call it <anonymous>)
+            return
         declared = engine.calls.declared_return(self.path, function)
         if declared is not None:
             self._add(scope.qualname, scope.name, "return", name_node, declared, "annotation", 1.0)

@@ -26,7 +26,7 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable, Union
+from typing import Callable, Iterable, TypeGuard, Union
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +115,7 @@ def is_known(t: Type) -> bool:
     return not isinstance(t, (UnknownType, TypeVarType, NeverType))
 
 
-def is_type(value: object) -> bool:
+def is_type(value: object) -> TypeGuard[Type]:
     return isinstance(value, _TYPE_CLASSES)
 
 
@@ -166,7 +166,7 @@ def _merge_generics(types: set[Type]) -> set[Type]:
     for t in types:
         if isinstance(t, ClassType) and t.args:
             by_name.setdefault(t.name, []).append(t)
-    for name, group in by_name.items():
+    for _name, group in by_name.items():
         if len(group) < 2 or len({len(t.args) for t in group}) != 1:
             continue
         bare = [t for t in group if not any(is_known(a) for a in t.args)]
