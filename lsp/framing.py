@@ -23,9 +23,11 @@ Example::
 
     >>> d = FrameDecoder()
     >>> d.feed(b'Content-Length: 9\\r\\n\\r\\n{"a": 1}Content-Length: 2\\r\\n\\r\\n{}')
-    [Misframed(body=b'{"a": 1}', reason='the body ends after 8 of the 9 bytes its Content-Length announced: the next header starts there')]
+    [Misframed(body=b'{"a": 1}', reason='the body ends after 8 of the 9 bytes its Content-Length announced: the next header starts there'), Frame(body=b'{}')]
+    >>> d.feed(b'Content-Length: 2\\r\\n\\r\\n{"a": 1}')        # too short: the rest is junk
+    [Frame(body=b'{"')]
     >>> d.feed(b"Content-Length: 2\\r\\n\\r\\n[]")
-    [Frame(body=b'{}'), Frame(body=b'[]')]
+    [Junk(size=6, head=b'a": 1}'), Frame(body=b'[]')]
 """
 
 from __future__ import annotations
@@ -45,6 +47,9 @@ _KEEP = 1024                # bytes kept when skipping: a header may straddle tw
 _HEADER = re.compile(rb"Content-Length[ \t]*:[ \t]*([0-9]+)[ \t]*\r\n(?:[!-9;-~]+[ \t]*:[^\r\n]*\r\n)*\r\n",
                      re.IGNORECASE)
 _HEADER_LINES = re.compile(rb"(?:[!-9;-~]+[ \t]*:[^\r\n]*\r\n)*")
+# the start of a header, cut off by the end of the bytes read so far (no JSON text ends so)
+_HEADER_START = re.compile(rb"c(?:o(?:n(?:t(?:e(?:n(?:t(?:-(?:l(?:e(?:n(?:g(?:t(?:h[ \t]*(?::[ \t]*[0-9]*[ \t]*"
+                           rb"(?:\r(?:\n(?:[^\r\n]*\r\n)*[^\r\n]*\r?)?)?)?)?)?)?)?)?)?)?)?)?)?)?)?)?\Z", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +93,11 @@ class FrameDecoder:
         self._head = b""        # the first of them
         self._refused = ""      # why the body now skipped as junk was refused
 
+    @property
+    def buffered(self) -> int:
+        """Bytes held: at most one body (``max_body``) plus one read."""
+        return len(self._buf)
+
     def feed(self, data: bytes) -> list[Event]:
         """Take the next bytes of the stream; return the events they complete."""
         self._buf += data
@@ -123,7 +133,7 @@ class FrameDecoder:
         found = _HEADER.search(buf, max(0, self._scanned - _KEEP))
         if found is not None and found.start() >= length:
             found = None
-        if found is None and len(buf) < length:
+        if found is None and (len(buf) < length or self._may_start_header(length)):
             self._scanned = len(buf)
             return None
         self._length = None
@@ -135,6 +145,12 @@ class FrameDecoder:
         body = bytes(buf[:length])
         del buf[:length]
         return Frame(body)
+
+    def _may_start_header(self, length: int) -> bool:
+        """Whether the bytes read end in the start of a header begun inside the body's
+        span: then more bytes must tell a body that was too long from a whole one."""
+        cut = _HEADER_START.search(self._buf, max(0, length - _KEEP))
+        return cut is not None and cut.start() < length
 
     def _end_junk(self, at: int) -> Event:
         self._drop(at)

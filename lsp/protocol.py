@@ -32,7 +32,8 @@ Example (what the client sees)::
     --> {"jsonrpc": "2.0", "id": 7, "method": "textDocument/hover",
          "params": {"textDocument": {"uri": "file:///a.py"}, "position": {"line": -1, "character": 0}}}
     <-- {"jsonrpc": "2.0", "id": 7, "error": {"code": -32602,
-         "message": "invalid params for textDocument/hover: position line -1 is outside 0..2147483647 @ $.params.position"}}
+         "message": "invalid params for textDocument/hover: Position.line should be in range
+                     [0:2147483647], but was -1. @ $.params.position"}}
 """
 
 from __future__ import annotations
@@ -48,9 +49,10 @@ from typing import Any, Awaitable, Callable
 
 from concurrent.futures import CancelledError
 
-from cattrs import transform_error
+from cattrs import Converter
 from cattrs.errors import BaseValidationError
-from lsprotocol import types
+from cattrs.v import format_exception, transform_error
+from lsprotocol import converters, types
 from pygls.exceptions import JsonRpcException
 from pygls.io_ import StdoutWriter
 from pygls.protocol import LanguageServerProtocol
@@ -59,13 +61,12 @@ from .framing import Frame, FrameDecoder, Junk, Misframed
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["RobustIO", "TypelensProtocol", "without_surrogates"]
+__all__ = ["RobustIO", "TypelensProtocol", "strict_converter", "without_surrogates"]
 
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
 INVALID_PARAMS = -32602
 SERVER_NOT_INITIALIZED = -32002
-_MAX_UINTEGER = 2**31 - 1
 _READ_SIZE = 65536
 _QUEUED_READS = 64          # chunks read ahead of the event loop (back-pressure beyond)
 
@@ -94,26 +95,6 @@ def without_surrogates(value: Any) -> Any:
                 elif isinstance(item, (dict, list)):
                     stack.append(item)
     return value
-
-
-def _bad_positions(params: Any) -> str | None:
-    """Why a ``{line, character}`` object in ``params`` is no LSP position, or ``None``.
-    (lsprotocol checks the range but takes ``1.5`` for 1 and ``"3"`` for 3.)"""
-    stack = [params]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, list):
-            stack.extend(item for item in node if isinstance(item, (dict, list)))
-            continue
-        if not isinstance(node, dict):
-            continue
-        if node.keys() == {"line", "character"}:
-            for field in ("line", "character"):
-                value = node[field]
-                if type(value) is not int or not 0 <= value <= _MAX_UINTEGER:
-                    return f"position {field} {value!r} is not an integer in 0..{_MAX_UINTEGER}"
-        stack.extend(item for item in node.values() if isinstance(item, (dict, list)))
-    return None
 
 
 def _id_in(body: bytes) -> int | str | None:
@@ -186,9 +167,9 @@ class TypelensProtocol(LanguageServerProtocol):
             else:
                 logger.warning("%s dropped: %s", method, refusal[1])
             return
-        problem = _bad_positions(data.get("params"))
+        problem = None
         try:
-            message = self._structure(data) if problem is None else None
+            message = self._structure(data)
         except (BaseValidationError, JsonRpcException, ValueError, TypeError) as err:
             problem = "; ".join(_validation_messages(err))
         if problem is None and is_request and not hasattr(message, "id"):
@@ -254,8 +235,38 @@ def _envelope_problem(data: Any) -> str | None:
 
 def _validation_messages(err: Exception) -> list[str]:
     if isinstance(err, BaseValidationError):
-        return transform_error(err)
+        return transform_error(err, format_exception=_describe)
     return [str(err) or type(err).__name__]
+
+
+def _describe(err: BaseException, kind: Any) -> str:
+    if isinstance(err, (ValueError, TypeError)) and str(err) and not isinstance(err, BaseValidationError):
+        return str(err)         # lsprotocol's range checks and ours name the value
+    return format_exception(err, kind)
+
+
+def strict_converter() -> Converter:
+    """lsprotocol's converter, minus its coercions: ``1.5`` or ``"3"`` is no
+    position line, ``7`` no URI, ``0`` no boolean (cattrs would take each)."""
+    converter = converters.get_converter()
+    for kind in (str, int, bool):
+        converter.register_structure_hook(kind, _exactly(kind))
+    converter.register_structure_hook(float, _number)
+    return converter
+
+
+def _exactly(kind: type) -> Callable[[Any, Any], Any]:
+    def structure(value: Any, _: Any) -> Any:
+        if type(value) is not kind:
+            raise TypeError(f"expected {kind.__name__}, got {type(value).__name__} {value!r:.60}")
+        return value
+    return structure
+
+
+def _number(value: Any, _: Any) -> float:
+    if type(value) not in (int, float):
+        raise TypeError(f"expected a number, got {type(value).__name__} {value!r:.60}")
+    return float(value)
 
 
 class RobustIO:

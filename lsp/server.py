@@ -28,7 +28,7 @@ from typelens.cli.version import __version__
 from typelens.typeinfer.settings import Settings, load_settings, with_editor
 
 from .positions import offset_of, position_of
-from .protocol import RobustIO, TypelensProtocol
+from .protocol import RobustIO, TypelensProtocol, strict_converter
 from .workspace import MAX_DOCUMENT_BYTES, Workspace, path_of_uri
 
 logger = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ _COMPLETION_KIND = {"method": types.CompletionItemKind.Method, "field": types.Co
 class TypelensServer(RobustIO, LanguageServer):
     def __init__(self) -> None:
         super().__init__("typelens", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
-                         protocol_cls=TypelensProtocol)
+                         protocol_cls=TypelensProtocol, converter_factory=strict_converter)
         self.ws = Workspace(None)
         self._pending: dict[str, asyncio.Task] = {}
         self._interactive = 0     # completions in flight: background diagnostics wait for them
