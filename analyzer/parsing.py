@@ -91,7 +91,10 @@ class Document:
         inserted = new_text.encode("utf-8", errors="surrogatepass")
         new_data = data[:start_byte] + inserted + data[old_end_byte:]
         new_end_byte = start_byte + len(inserted)
-        self._tree.edit(
+        # edit a copy: the tree handed out for the last version (to a graph being
+        # built, to the last recovery) stays the tree of that version
+        old = self._tree.copy()
+        old.edit(
             start_byte=start_byte,
             old_end_byte=old_end_byte,
             new_end_byte=new_end_byte,
@@ -99,10 +102,12 @@ class Document:
             old_end_point=_point_at(data, old_end_byte),
             new_end_point=_point_at(new_data, new_end_byte),
         )
-        new_tree = parse_bytes(new_data, self._tree)
-        changed = [(r.start_byte, r.end_byte) for r in self._tree.changed_ranges(new_tree)]
-        text = new_data.decode("utf-8", errors="replace")
-        self._source = source_from_text(text, self._source.path)
+        # the source first, and its bytes parsed (NUL read as a space, as when
+        # opened whole); "surrogatepass" both ways keeps them the bytes edited above
+        source = source_from_text(new_data.decode("utf-8", errors="surrogatepass"), self._source.path)
+        new_tree = parse_bytes(source.data, old)
+        changed = [(r.start_byte, r.end_byte) for r in old.changed_ranges(new_tree)]
+        self._source = source
         self._tree = new_tree
         return changed
 
