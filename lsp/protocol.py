@@ -5,7 +5,9 @@ type (a negative position, a missing field), anything after ``shutdown``, a body
 that is not JSON.  :class:`TypelensProtocol` answers each of those, and
 :class:`RobustIO` reads the stream through :class:`~.framing.FrameDecoder` on a
 thread of its own (pygls reads on the worker pool the analyses run on, so a busy
-pool also stopped the reading).  The rules, checked before any handler runs:
+pool also stopped the reading).  pygls's own copies of the open documents are
+not kept (typelens keeps them in :mod:`.workspace`; ``ls.workspace`` still gives
+the negotiated position encoding).  The rules, checked before any handler runs:
 
 * a body that is not JSON: ``ParseError`` -32700; a misframed body (see
   :mod:`.framing`) the same, and it is never executed.  The error carries the
@@ -56,6 +58,7 @@ from lsprotocol import converters, types
 from pygls.exceptions import JsonRpcException
 from pygls.io_ import StdoutWriter
 from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 
 from .framing import Frame, FrameDecoder, Junk, Misframed
 
@@ -123,6 +126,26 @@ class TypelensProtocol(LanguageServerProtocol):
     def __init__(self, server, converter) -> None:
         super().__init__(server, converter)
         self._initialize_seen = False
+
+    # -- text sync: typelens keeps its own documents (``lsp/workspace.py``) ----------------
+    # pygls's copies of them, kept by these builtins, were never read and cost a
+    # split of the whole text per keystroke on the event loop
+    @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams):
+        yield from self._user_handler(types.TEXT_DOCUMENT_DID_OPEN, params)
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams):
+        yield from self._user_handler(types.TEXT_DOCUMENT_DID_CHANGE, params)
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams):
+        yield from self._user_handler(types.TEXT_DOCUMENT_DID_CLOSE, params)
+
+    def _user_handler(self, method: str, params: Any):
+        handler = self.fm.features.get(method)
+        if handler is not None:
+            yield handler, (params,), None
 
     # -- events from the frame decoder --------------------------------------------------
     def receive(self, event: Frame | Misframed | Junk) -> None:

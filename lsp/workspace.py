@@ -5,7 +5,8 @@ version and incrementally re-parsed tree) and which session each belongs to
 (the workspace root's, or, for a file outside it or a server started without a
 root, the session of the file's own project: single-file mode).  Every question
 goes to a :class:`~typelens.typeinfer.session.FileAnalysis` of the document's
-current version, kept until the next edit; nothing here knows JSON-RPC or
+current revision, built in the background after each edit and asked one
+question at a time (see :mod:`.analyses`); nothing here knows JSON-RPC or
 analyses code itself.
 
 Example::
@@ -17,11 +18,14 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Callable, TypeVar
 from urllib.parse import unquote, urlparse
 
 from typelens.analyzer import Diagnostic, Document, GraphConfig, ModelError, build_graph
@@ -31,11 +35,17 @@ from typelens.typeinfer.predictions import Prediction
 from typelens.typeinfer.session import AnalysisSession, FileAnalysis, project_root_of
 from typelens.typeinfer.settings import Settings
 
+from .analyses import HOVER_BUDGET, Analysed, Builds, EditLog, Track
+
 logger = logging.getLogger(__name__)
 
 __all__ = ["CompletionEntry", "Hint", "HoverInfo", "MAX_DOCUMENT_BYTES", "Workspace", "path_of_uri"]
 
 _WORD_BEFORE = re.compile(r"\w*$")
+# a name's bytes, non-ASCII letters included (any byte of a multi-byte character)
+_NAME_BEFORE = re.compile(rb"[\w\x80-\xff]*\Z")
+_NAME_AFTER = re.compile(rb"[\w\x80-\xff]*")
+T = TypeVar("T")
 
 MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
 _CONFIG = GraphConfig(max_bytes=MAX_DOCUMENT_BYTES)
@@ -52,10 +62,12 @@ def path_of_uri(uri: str) -> Path | None:
 class OpenDocument:
     uri: str
     path: Path
-    version: int
+    version: int            # the client's; answers follow ``track.revision``, which only grows
     document: Document
-    analysis: FileAnalysis | None = None
-    analysed_version: int = -1
+    track: Track = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.track = Track(self.uri)
 
 
 class Workspace:
@@ -69,16 +81,21 @@ class Workspace:
         self._docs: dict[str, OpenDocument] = {}
         self._lock = threading.RLock()
         self._lm_use = threading.Lock()   # fast tokenizers are not safe to share between threads
+        self._builds = Builds(self._lock, self._is_open_track)
+        self.hover_budget = HOVER_BUDGET
 
     # -- documents -----------------------------------------------------------------------
     def open(self, uri: str, text: str, version: int) -> None:
         path = path_of_uri(uri) or Path(uri)
+        doc = OpenDocument(uri, path, version, Document.from_text(text, str(path)))
         with self._lock:
-            self._docs[uri] = OpenDocument(uri, path, version, Document.from_text(text, str(path)))
+            self._docs[uri] = doc
+            self._builds.soon(doc.track, partial(self._prepare, doc))
 
     def close(self, uri: str) -> None:
         with self._lock:
             self._docs.pop(uri, None)
+            self._builds.closed()
 
     def change(self, uri: str, version: int, edits: list[tuple[int, int, str] | str]) -> None:
         """Apply ``(start_byte, end_byte, new_text)`` edits in order, or whole texts."""
@@ -87,12 +104,16 @@ class Workspace:
             if doc is None:
                 raise KeyError(uri)
             for edit in edits:
+                before = len(doc.document.source.data)
                 if isinstance(edit, str):
                     doc.document.replace_all(edit)
+                    start, end = 0, before
                 else:
                     doc.document.apply_edit(*edit)
+                    start, end = edit[0], edit[1]
+                doc.track.edited(start, end, end + len(doc.document.source.data) - before)
             doc.version = version
-            doc.analysis = None
+            self._builds.soon(doc.track, partial(self._prepare, doc))
 
     def is_open(self, uri: str) -> bool:
         return uri in self._docs
@@ -108,8 +129,7 @@ class Workspace:
             self.settings = settings
             for session in self._sessions():
                 session.update_settings(settings)
-            for doc in self._docs.values():
-                doc.analysis = None
+            self._builds.forget_all([(doc.track, partial(self._prepare, doc)) for doc in self._docs.values()])
 
     def _sessions(self) -> list[AnalysisSession]:
         return ([self.session] if self.session is not None else []) + list(self._loose.values())
@@ -142,51 +162,79 @@ class Workspace:
         if self.session is not None:
             self.session.build_project()
             with self._lock:
-                for doc in self._docs.values():
-                    doc.analysis = None
+                self._builds.forget_all([(doc.track, partial(self._prepare, doc)) for doc in self._docs.values()])
 
     # -- analysis ---------------------------------------------------------------------------
-    def analysis(self, uri: str) -> FileAnalysis:
+    def _is_open_track(self, track: Track) -> bool:
+        doc = self._docs.get(track.uri)
+        return doc is not None and doc.track is track
+
+    def _prepare(self, doc: OpenDocument) -> Callable[[], Analysed]:
+        """What builds the analysis of the document's current revision (called under
+        the lock: it takes the text and tree of that revision, immutable)."""
+        revision, source, tree, path = doc.track.revision, doc.document.source, doc.document.tree, doc.path
+
+        def build() -> Analysed:
+            if len(source.data) > MAX_DOCUMENT_BYTES:
+                graph = build_graph("", str(path))
+            else:
+                graph = build_graph(source, str(path), tree=tree)
+            # the classifier refines only what parses: a broken buffer's windows mislead it
+            mode = "static" if graph.has_syntax_errors() else "hybrid"
+            session = self.session_for(path)
+            return Analysed(revision, graph, 0.0, session.analyse(path, graph=graph, mode=mode),
+                            lambda: session.analyse(path, graph=graph, mode=mode))
+        return build
+
+    def _request(self, uri: str) -> tuple[Track, int, Callable[[], Analysed]]:
+        """The document's track, its current revision and what builds that revision."""
         with self._lock:
             doc = self._docs[uri]
-            if doc.analysis is not None and doc.analysed_version == doc.version:
-                return doc.analysis
-            version = doc.version
-            source, tree = doc.document.source, doc.document.tree
-        if len(source.data) > MAX_DOCUMENT_BYTES:
-            graph = build_graph("", str(doc.path))
-        else:
-            graph = build_graph(source, str(doc.path), tree=tree)
-        # the classifier refines only what parses: a broken buffer's windows mislead it
-        mode = "static" if graph.has_syntax_errors() else "hybrid"
-        result = self.session_for(doc.path).analyse(doc.path, graph=graph, mode=mode)
-        with self._lock:
-            if doc.version == version:
-                doc.analysis, doc.analysed_version = result, version
-        return result
+            return doc.track, doc.track.revision, self._prepare(doc)
+
+    def _current(self, uri: str) -> Analysed:
+        return self._builds.at(*self._request(uri))
+
+    def _ask(self, uri: str, question: Callable[[FileAnalysis], T]) -> T:
+        """``question`` put to the current revision's answering engine, alone on it."""
+        return self._current(uri).ask(question)
+
+    def analysis(self, uri: str) -> FileAnalysis:
+        """The current revision's analysis (its engine answers one thread at a time:
+        put questions through the methods below)."""
+        return self._current(uri).answering
 
     def predictions(self, uri: str) -> list[Prediction]:
-        return self.analysis(uri).predictions()
+        return self._ask(uri, lambda a: a.predictions())
 
     def diagnostics(self, uri: str) -> list[Diagnostic]:
-        return self.analysis(uri).diagnostics()
+        """On an engine of their own: a long run never holds an editor request up."""
+        return self._current(uri).check(lambda a: a.diagnostics())
 
     def hover(self, uri: str, offset: int) -> HoverInfo | None:
-        return self.analysis(uri).hover(offset)
+        """The hover at ``offset``; while a large file is typed in, maybe from the
+        newest revision already analysed (see :mod:`.analyses`)."""
+        track, revision, build = self._request(uri)
+        older = self._builds.older(track, revision, self.hover_budget)
+        if older is not None:
+            found = _carried_hover(*older, revision, offset, self.hover_budget)
+            if found is not _NOT_CARRIED:
+                return found
+        return self._builds.at(track, revision, build).ask(lambda a: a.hover(offset))
 
     def inlay_hints(self, uri: str, start: int, end: int) -> list[Hint]:
-        return self.analysis(uri).inlay_hints(start, end)
+        return self._ask(uri, lambda a: a.inlay_hints(start, end))
 
     def annotate(self, uri: str, offset: int | None) -> list[tuple[int, int, str]] | None:
         """Byte edits annotating one symbol (the identifier at ``offset``) or the whole file."""
-        return self.analysis(uri).annotate(offset)
+        return self._ask(uri, lambda a: a.annotate(offset))
 
     def definition(self, uri: str, offset: int) -> tuple[Path, int, int] | None:
-        return self.analysis(uri).definition(offset)
+        return self._ask(uri, lambda a: a.definition(offset))
 
     def completions(self, uri: str, offset: int) -> list[CompletionEntry]:
-        analysis = self.analysis(uri)
-        entries = analysis.completions(offset)
+        analysis = self._current(uri)
+        entries = analysis.ask(lambda a: a.completions(offset))
         dot = member_dot(analysis.graph.source.data, offset)
         lm = self.code_lm(uri) if dot is not None and entries else None
         if lm is None:
@@ -223,16 +271,42 @@ class Workspace:
         if lm is None:
             return None
         from typelens.monitors.complete import complete
-        from typelens.typeinfer.queries import Analysed
-        a = self.analysis(uri)
-        data = a.graph.source.data
+        from typelens.typeinfer.queries import Analysed as AnalysedGraph
+        analysed = self._current(uri)
+        data = analysed.graph.source.data
         if not 0 < offset <= len(data):
             return None             # nothing analysed here (an empty or over-large document)
         typed = _WORD_BEFORE.search(data[max(0, offset - 256):offset].decode("utf-8", "replace")).group()
-        with self._lm_use:
-            result = complete(data, offset, path=a.path, lm=lm, max_tokens=max_tokens, session=a.session,
-                              document=Analysed(a.engine, a.graph))
+
+        def guided(a: FileAnalysis):
+            with self._lm_use:
+                return complete(data, offset, path=a.path, lm=lm, max_tokens=max_tokens, session=a.session,
+                                document=AnalysedGraph(a.engine, a.graph))
+        result = analysed.ask(guided)
         if not result.text.strip():
             return None
         return CompletionEntry(typed + result.text, "guided",
                                f"typelens guided completion ({len(result.generation.tokens)} tokens)")
+
+
+_NOT_CARRIED = object()
+
+
+def _carried_hover(analysed: Analysed, edits: EditLog, revision: int, offset: int, budget: float):
+    """The hover at ``offset`` of ``revision`` answered by an older revision, its range
+    moved to ``revision``'s text; ``_NOT_CARRIED`` when the identifier was edited
+    since or the older revision's engine is busy."""
+    old = edits.to_old(offset, revision)
+    if old is None:
+        return _NOT_CARRIED
+    try:
+        info = analysed.ask(lambda a: a.hover(old), timeout=budget)
+    except TimeoutError:
+        return _NOT_CARRIED
+    if info is None:       # no answer there then: nor now, unless typing next to it made a name
+        data = analysed.graph.source.data
+        start = _NAME_BEFORE.search(data, max(0, old - 256), old).start()
+        end = _NAME_AFTER.match(data, old).end()
+        return None if edits.to_new(start, end, revision) is not None else _NOT_CARRIED
+    span = edits.to_new(info.start, info.end, revision)
+    return _NOT_CARRIED if span is None else dataclasses.replace(info, start=span[0], end=span[1])
