@@ -4,12 +4,15 @@ stops on ``exit`` or when its client goes away."""
 
 from __future__ import annotations
 
+import graphlib
 import json
+from pathlib import Path
 
 import psutil
 import pytest
 
 from .conftest import ROOT
+from .lsp_replay import gather, identifier_positions, typing_session
 from .lsp_wire import RawServer
 
 pytestmark = pytest.mark.e2e
@@ -308,3 +311,49 @@ def test_invalid_utf8_in_a_body_is_decoded_not_dropped(server: RawServer) -> Non
     server.send_raw(b"Content-Length: %d\r\n\r\n" % len(body) + body)
     found = hover_at(server, uri, 0, 10)       # after two U+FFFD, one unit each
     assert found is not None and found[0] == "n: int"
+
+
+# -- answers after a typing session equal a fresh open's ---------------------------------
+TYPED_FILE = Path(graphlib.__file__)
+
+
+def final_answers(srv: RawServer, uri: str, text: str) -> list:
+    """Inlay hints over the whole file, then a hover at every identifier."""
+    whole = {"start": {"line": 0, "character": 0}, "end": {"line": text.count("\n") + 1, "character": 0}}
+    ids = [srv.request("textDocument/inlayHint", {"textDocument": {"uri": uri}, "range": whole})]
+    ids += [srv.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": at})
+            for at in identifier_positions(text)]
+    found = gather(srv, ids)
+    return [found[i].get("result", found[i].get("error")) for i in ids]
+
+
+def test_answers_after_typing_a_real_file_equal_a_fresh_open(tmp_path: Path) -> None:
+    final = TYPED_FILE.read_text(encoding="utf-8")
+    target = tmp_path / "typed.py"
+    target.write_text(final, encoding="utf-8")
+    uri = target.as_uri()
+    session = typing_session(final, seed=7)
+    assert len(session) > 1500
+    typed_server, fresh_server = RawServer(), RawServer()
+    try:
+        typed_server.initialize(tmp_path.as_uri())
+        typed_server.notify("textDocument/didOpen", {"textDocument": {
+            "uri": uri, "languageId": "python", "version": 1, "text": ""}})
+        during = []
+        for version, changes in enumerate(session, 2):
+            typed_server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
+                                                           "contentChanges": changes})
+            if version % 40 == 0:       # questions while typing, pipelined with the edits
+                during.append(typed_server.request("textDocument/hover", {
+                    "textDocument": {"uri": uri}, "position": changes[0]["range"]["start"]}))
+        assert all("result" in m for m in gather(typed_server, during).values())
+        typed = final_answers(typed_server, uri, final)
+        fresh_server.initialize(tmp_path.as_uri())
+        fresh_server.notify("textDocument/didOpen", {"textDocument": {
+            "uri": uri, "languageId": "python", "version": 1, "text": final}})
+        fresh = final_answers(fresh_server, uri, final)
+    finally:
+        typed_server.close(), fresh_server.close()
+    assert len(fresh[0]) > 10 and sum(h is not None for h in fresh[1:]) > len(fresh) // 4
+    differ = [(i, a, b) for i, (a, b) in enumerate(zip(typed, fresh)) if a != b]
+    assert not differ, f"{len(differ)} of {len(fresh)} answers differ, first: {differ[:3]}"
