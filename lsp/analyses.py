@@ -1,38 +1,44 @@
-"""Analysed versions of the open documents: built in the background, asked one
+"""Analysed revisions of the open documents: built in the background, asked one
 question at a time, and carried across the edits made since.
 
-Three rules keep the language server's answers equal to those of a fresh open of
-the same text, and its hovers fast while the user types:
+The rules that keep the language server's answers equal to those of a fresh open
+of the same text, and its hovers fast while the user types:
 
 * **One question at a time per engine.**  A ``TypeEngine`` memoises every answer
-  and reads a question that is still being computed as a cycle; asked from two
-  threads at once (a hover beside the debounced diagnostics, or two pipelined
-  hovers), it took another thread's unfinished question for a cycle and kept what
-  it derived from that: answers differed from run to run, and from a fresh open.
-  So each :class:`Analysed` version has a lock for its answering engine, and the
-  diagnostics get an engine of their own (``checking``), so a long run of checks
-  never holds a hover up and does not change what the answering engine was asked.
-* **Revisions, not client versions.**  Each edit bumps a private counter; a
-  client that sends one version number twice cannot make an analysis of the
-  older text pass for the newer one.
-* **Heavy work off the request path.**  Every edit schedules a build of the
-  document's newest revision (graph and engines) on one background thread;
-  builds coalesce, so a burst of keystrokes costs one build after another, never a
-  queue.  A request waits for the build of the current revision.  A hover alone may
-  be answered from the newest revision already built, when building takes longer
-  than :data:`HOVER_BUDGET` (a large file) and the build of the current one does
-  not finish within it: the hovered identifier must lie outside every edit made
-  since (:class:`EditLog` carries offsets across them), and its range is moved to
-  where it is now.  Such an answer is at most one build old; once typing pauses,
-  every answer is the current revision's.
+  and reads a question still being computed as a cycle.  Asked from two threads at
+  once (a hover beside the debounced diagnostics, two pipelined hovers), it took
+  another thread's unfinished question for a cycle and kept what it derived from
+  it: answers differed from run to run and from a fresh open.  So each
+  :class:`Analysed` revision has a lock for its answering engine, and diagnostics
+  get an engine of their own (``checking``): a long run of checks holds no hover
+  up.  (The workspace also gives each engine its own library answers: see
+  ``workspace._analysis``.)
+* **Revisions, not client versions.**  Each edit bumps a private counter; a client
+  that sends one version number twice cannot pass an analysis of the older text
+  off as the newer one's.
+* **Heavy work off the request path.**  After an edit, one background thread
+  builds the document's newest revision once the document has been quiet for
+  :data:`QUIET` (a request does not wait for that): the graph, the engines, and
+  every answer of the file (the warm-up that makes the requests after it cheap).
+  Builds coalesce: a burst of keystrokes costs one build after another, never a
+  queue.  A request asks for the revision current when it came, and waits for the
+  builder's build of it, or, when edits came since and the builder went on to a
+  newer revision, builds it itself (shared by the requests that want it, not kept).
+* **Carried answers while a large file is typed in.**  When building a document
+  takes longer than :data:`HOVER_BUDGET` (the longest of its last builds), a hover
+  about a revision that is not built, nor expected within the budget, is answered
+  by the newest revision built, carrying the position there and the answer's range
+  back across the edits in between (:class:`EditLog`), unless an edit wrote into
+  or next to the name.  Such an answer is at most one build old; once typing
+  pauses, every answer is the current revision's.
 
 Example::
 
     log = EditLog()
     log.record(2, 4, 5, 7)           # revision 2 replaced byte 4 by three new bytes
-    log.to_old(10)                   # 8: where byte 10 of the new text was before
-    log.to_new(0, 3)                 # (0, 3): untouched
-    log.to_new(3, 6) is None         # True: it touches the edit
+    log.carry(10, 12, 2, 1)          # (8, 10): where bytes 10..12 of revision 2 were in 1
+    log.carry(0, 3, 1, 2)            # (0, 3): untouched
+    log.carry(3, 6, 1, 2)            # None: it touches the edit
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, TypeVar
@@ -50,7 +57,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Analysed", "Builds", "EditLog", "HOVER_BUDGET", "Track"]
+__all__ = ["Analysed", "Builds", "EditLog", "HOVER_BUDGET", "QUIET", "Track"]
 
 T = TypeVar("T")
 
@@ -92,48 +99,33 @@ class Analysed:
 
 
 class EditLog:
-    """The byte edits made since an analysed revision, oldest first."""
+    """A document's last byte edits, to carry ranges between its revisions."""
 
-    def __init__(self) -> None:
-        self._edits: list[tuple[int, int, int, int]] = []   # (revision, start, old end, new end)
-
-    def __len__(self) -> int:
-        return len(self._edits)
+    def __init__(self, limit: int = _MAX_LOGGED_EDITS) -> None:
+        self._edits: deque[tuple[int, int, int, int]] = deque(maxlen=limit)   # (revision, start, old end, new end)
+        self._floor = 0         # carrying reaches no revision before this (its edits were dropped)
 
     def record(self, revision: int, start: int, old_end: int, new_end: int) -> None:
+        """Revision ``revision`` replaced bytes ``[start, old_end)`` by ``[start, new_end)``."""
+        if len(self._edits) == self._edits.maxlen:
+            self._floor = self._edits[0][0]
         self._edits.append((revision, start, old_end, new_end))
 
-    def forget_through(self, revision: int) -> None:
-        """Drop the edits up to ``revision`` (now analysed)."""
-        self._edits = [e for e in self._edits if e[0] > revision]
-
-    def copy(self) -> EditLog:
-        log = EditLog()
-        log._edits = list(self._edits)
-        return log
-
-    def to_old(self, offset: int, upto: int | None = None) -> int | None:
-        """Where ``offset`` of the text of revision ``upto`` (default: the newest) was
-        before the edits (``None``: in or next to what they wrote)."""
-        for revision, start, old_end, new_end in reversed(self._edits):
-            if upto is not None and revision > upto or offset < start:
-                continue
-            if offset <= new_end:       # inside, or touching, what an edit wrote
+    def carry(self, start: int, end: int, source: int, target: int) -> tuple[int, int] | None:
+        """Where bytes ``[start, end]`` of revision ``source`` are in revision ``target``;
+        ``None`` when an edit between them wrote into or next to them (typing next to
+        a name makes another name) or the log does not reach back that far."""
+        if min(source, target) < self._floor:
+            return None
+        forward = source <= target
+        low, high = min(source, target), max(source, target)
+        edits = [e for e in self._edits if low < e[0] <= high]
+        for _, e_start, old_end, new_end in (edits if forward else reversed(edits)):
+            before, after = (old_end, new_end) if forward else (new_end, old_end)
+            if end >= e_start and start <= before:
                 return None
-            offset += old_end - new_end
-        return offset
-
-    def to_new(self, start: int, end: int, upto: int | None = None) -> tuple[int, int] | None:
-        """Where ``[start, end)`` of the old text is in revision ``upto`` (default: the
-        newest); ``None`` when an edit touched it (touching counts: typing next to a
-        name makes another name)."""
-        for revision, e_start, old_end, new_end in self._edits:
-            if upto is not None and revision > upto:
-                break
-            if end >= e_start and start <= old_end:
-                return None
-            if start >= old_end:
-                start, end = start + new_end - old_end, end + new_end - old_end
+            if start > before:
+                start, end = start + after - before, end + after - before
         return start, end
 
 
@@ -150,14 +142,18 @@ class Track:
     requested: dict[int, Future] = field(default_factory=dict)    # revisions built for a request
     wanted: int = -1                      # the newest revision a request waits for
     edited_at: float = 0.0                # time.monotonic() of the last edit
+    build_started: float = 0.0            # time.monotonic() the builder started on ``building``
+    durations: deque = field(default_factory=lambda: deque(maxlen=8))   # the builder's last build times
+
+    def build_seconds(self) -> float:
+        """What a build of this document takes (the longest of the last few: a broken
+        buffer can build in no time, and says nothing of the next one)."""
+        return max(self.durations, default=0.0)
 
     def edited(self, start: int, old_end: int, new_end: int) -> None:
         self.revision += 1
         self.edited_at = time.monotonic()
-        if self.analysed is not None:
-            self.edits.record(self.revision, start, old_end, new_end)
-            if len(self.edits) > _MAX_LOGGED_EDITS:
-                self.analysed, self.edits = None, EditLog()
+        self.edits.record(self.revision, start, old_end, new_end)
 
     def has(self, revision: int) -> bool:
         return self.analysed is not None and self.analysed.revision == revision
@@ -171,7 +167,6 @@ class Track:
         if self.analysed is not None and self.analysed.revision >= analysed.revision:
             return False
         self.analysed, self.failure = analysed, None
-        self.edits.forget_through(analysed.revision)
         return True
 
 
@@ -193,26 +188,27 @@ class Builds:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="typelens-analyse")
         self._generation = 0        # bumped when every analysis is out of date (settings, project)
 
-    def soon(self, track: Track, build: Callable[[], Callable[[], Analysed]]) -> None:
+    def soon(self, track: Track, build: Callable[[], Callable[[bool], Analysed]]) -> None:
         """Build the track's newest revision once the builder is free; ``build()``,
-        called under the lock, reads the newest text and returns its builder."""
+        called under the lock, reads the newest text and returns its builder
+        (``builder(warm)``; the background builds warm their engine)."""
         if track.building is None and not track.has(track.revision) and self._is_open(track):
             track.building = _SOON
             self._pool.submit(self._build_newest, track, build)
 
-    def forget_all(self, tracks: list[tuple[Track, Callable[[], Callable[[], Analysed]]]]) -> None:
+    def forget_all(self, tracks: list[tuple[Track, Callable[[], Callable[[bool], Analysed]]]]) -> None:
         """Every analysis is out of date: drop them and build again."""
         self._generation += 1
         for track, build in tracks:
-            track.analysed, track.failure, track.edits = None, None, EditLog()
+            track.analysed, track.failure = None, None
             self.soon(track, build)
         self._ready.notify_all()
 
     def closed(self) -> None:
         self._ready.notify_all()          # whoever waits on a closed document stops
 
-    def at(self, track: Track, revision: int, build: Callable[[], Analysed]) -> Analysed:
-        """The analysis of ``revision`` (``build`` builds that revision's text)."""
+    def at(self, track: Track, revision: int, build: Callable[[bool], Analysed]) -> Analysed:
+        """The analysis of ``revision`` (``build(warm)`` builds that revision's text)."""
         with self._lock:
             generation = self._generation
 
@@ -228,23 +224,30 @@ class Builds:
                 return track.analysed
             if track.failure is not None and track.failure[0] == revision:
                 raise track.failure[1]
-        return self._build_here(track, revision, generation, build)
+        return self._build_here(track, revision, build)
 
-    def older(self, track: Track, revision: int, budget: float) -> tuple[Analysed, EditLog] | None:
-        """An older revision's analysis and the edits since, when ``revision`` is slow
-        to build (the last build took over ``budget``) and not ready within it;
-        ``None``: wait for ``revision`` itself."""
+    def carrier(self, track: Track, revision: int, budget: float) -> Analysed | None:
+        """The kept analysis to answer a question about ``revision`` from, carrying
+        positions across the edits between them: when the document is slow to build
+        (over ``budget``) and ``revision`` is not kept, nor expected within ``budget``.
+        ``None``: ask ``revision`` itself (``at``)."""
         with self._lock:
-            analysed = track.analysed
-            if analysed is None or analysed.revision >= revision or analysed.seconds <= budget:
+            kept, seconds = track.analysed, track.build_seconds()
+            if kept is None or kept.revision == revision or seconds <= budget:
                 return None
-            self._ready.wait_for(lambda: track.analysed is not analysed or not self._is_open(track), budget)
-            analysed = track.analysed
-            if analysed is None or analysed.revision >= revision:
-                return None
-            return analysed, track.edits.copy()
+            if track.building == revision and track.build_started + seconds - time.monotonic() <= budget:
+                self._ready.wait_for(lambda: track.has(revision) or track.building != revision
+                                     or not self._is_open(track), budget)
+            return None if track.analysed is None or track.has(revision) else track.analysed
 
-    def _build_here(self, track: Track, revision: int, generation: int, build: Callable[[], Analysed]) -> Analysed:
+    def carry(self, track: Track, start: int, end: int, source: int, target: int) -> tuple[int, int] | None:
+        """``EditLog.carry`` on the track's log."""
+        with self._lock:
+            return track.edits.carry(start, end, source, target)
+
+    def _build_here(self, track: Track, revision: int, build: Callable[[bool], Analysed]) -> Analysed:
+        """A revision the builder went past, for the requests that want it (not kept:
+        the builder's newer revision is; not warmed: these requests ask little)."""
         with self._lock:
             future = track.requested.get(revision)
             mine = future is None
@@ -253,7 +256,7 @@ class Builds:
         if not mine:                    # another request is building it: share
             return future.result(timeout=_WAIT_LIMIT)
         try:
-            analysed = _timed(build)
+            analysed = _timed(lambda: build(False))
         except Exception as err:  # the per-file boundary: the request gets the error, the server goes on
             logger.exception("analysing %s failed", track.uri)
             future.set_exception(err)
@@ -261,13 +264,10 @@ class Builds:
         finally:
             with self._lock:
                 track.requested.pop(revision, None)
-        with self._lock:
-            if generation == self._generation and track.keep(analysed):
-                self._ready.notify_all()
         future.set_result(analysed)
         return analysed
 
-    def _build_newest(self, track: Track, build: Callable[[], Callable[[], Analysed]]) -> None:
+    def _build_newest(self, track: Track, build: Callable[[], Callable[[bool], Analysed]]) -> None:
         while True:
             with self._lock:
                 self._wait_for_quiet(track)
@@ -276,16 +276,17 @@ class Builds:
                     self._ready.notify_all()
                     return
                 revision, generation = track.revision, self._generation
-                track.building = revision
+                track.building, track.build_started = revision, time.monotonic()
                 builder = build()
             try:
-                analysed, failure = _timed(builder), None
+                analysed, failure = _timed(lambda: builder(True)), None
             except Exception as err:  # the per-file boundary: its requests get the error, the server goes on
                 logger.exception("analysing %s failed", track.uri)
                 analysed, failure = None, err
             with self._lock:
                 if generation == self._generation:
                     if analysed is not None:
+                        track.durations.append(analysed.seconds)
                         track.keep(analysed)
                     else:
                         track.failure = (revision, failure)

@@ -28,14 +28,14 @@ from pathlib import Path
 from typing import Callable, TypeVar
 from urllib.parse import unquote, urlparse
 
-from typelens.analyzer import Diagnostic, Document, GraphConfig, ModelError, build_graph
+from typelens.analyzer import Diagnostic, Document, GraphConfig, ModelError, ProgramGraph, build_graph
 from typelens.typeinfer.ide import CompletionEntry, Hint, HoverInfo
 from typelens.typeinfer.ide.completion import member_dot
 from typelens.typeinfer.predictions import Prediction
 from typelens.typeinfer.session import AnalysisSession, FileAnalysis, project_root_of
 from typelens.typeinfer.settings import Settings
 
-from .analyses import HOVER_BUDGET, Analysed, Builds, EditLog, Track
+from .analyses import HOVER_BUDGET, Analysed, Builds, Track
 
 logger = logging.getLogger(__name__)
 
@@ -169,12 +169,12 @@ class Workspace:
         doc = self._docs.get(track.uri)
         return doc is not None and doc.track is track
 
-    def _prepare(self, doc: OpenDocument) -> Callable[[], Analysed]:
+    def _prepare(self, doc: OpenDocument) -> Callable[[bool], Analysed]:
         """What builds the analysis of the document's current revision (called under
         the lock: it takes the text and tree of that revision, immutable)."""
         revision, source, tree, path = doc.track.revision, doc.document.source, doc.document.tree, doc.path
 
-        def build() -> Analysed:
+        def build(warm: bool) -> Analysed:
             if len(source.data) > MAX_DOCUMENT_BYTES:
                 graph = build_graph("", str(path))
             else:
@@ -182,11 +182,14 @@ class Workspace:
             # the classifier refines only what parses: a broken buffer's windows mislead it
             mode = "static" if graph.has_syntax_errors() else "hybrid"
             session = self.session_for(path)
-            return Analysed(revision, graph, 0.0, session.analyse(path, graph=graph, mode=mode),
-                            lambda: session.analyse(path, graph=graph, mode=mode))
+            analysed = Analysed(revision, graph, 0.0, _analysis(session, path, graph, mode),
+                                lambda: _analysis(session, path, graph, mode))
+            if warm:       # every answer of the file, so that the requests after find them
+                analysed.answering.predictions()
+            return analysed
         return build
 
-    def _request(self, uri: str) -> tuple[Track, int, Callable[[], Analysed]]:
+    def _request(self, uri: str) -> tuple[Track, int, Callable[[bool], Analysed]]:
         """The document's track, its current revision and what builds that revision."""
         with self._lock:
             doc = self._docs[uri]
@@ -215,12 +218,31 @@ class Workspace:
         """The hover at ``offset``; while a large file is typed in, maybe from the
         newest revision already analysed (see :mod:`.analyses`)."""
         track, revision, build = self._request(uri)
-        older = self._builds.older(track, revision, self.hover_budget)
-        if older is not None:
-            found = _carried_hover(*older, revision, offset, self.hover_budget)
+        kept = self._builds.carrier(track, revision, self.hover_budget)
+        if kept is not None:
+            found = self._carried_hover(track, kept, revision, offset)
             if found is not _NOT_CARRIED:
                 return found
         return self._builds.at(track, revision, build).ask(lambda a: a.hover(offset))
+
+    def _carried_hover(self, track: Track, kept: Analysed, revision: int, offset: int):
+        """The hover at ``offset`` of ``revision`` answered by the ``kept`` revision, its
+        range carried back; ``_NOT_CARRIED`` when the name was edited in between or
+        that revision's engine is busy."""
+        at = self._builds.carry(track, offset, offset, revision, kept.revision)
+        if at is None:
+            return _NOT_CARRIED
+        try:
+            info = kept.ask(lambda a: a.hover(at[0]), timeout=self.hover_budget)
+        except TimeoutError:
+            return _NOT_CARRIED
+        if info is None:       # no answer there then: nor now, unless typing next to it made a name
+            data = kept.graph.source.data
+            start = _NAME_BEFORE.search(data, max(0, at[0] - 256), at[0]).start()
+            end = _NAME_AFTER.match(data, at[0]).end()
+            return None if self._builds.carry(track, start, end, kept.revision, revision) else _NOT_CARRIED
+        span = self._builds.carry(track, info.start, info.end, kept.revision, revision)
+        return _NOT_CARRIED if span is None else dataclasses.replace(info, start=span[0], end=span[1])
 
     def inlay_hints(self, uri: str, start: int, end: int) -> list[Hint]:
         return self._ask(uri, lambda a: a.inlay_hints(start, end))
@@ -292,21 +314,12 @@ class Workspace:
 _NOT_CARRIED = object()
 
 
-def _carried_hover(analysed: Analysed, edits: EditLog, revision: int, offset: int, budget: float):
-    """The hover at ``offset`` of ``revision`` answered by an older revision, its range
-    moved to ``revision``'s text; ``_NOT_CARRIED`` when the identifier was edited
-    since or the older revision's engine is busy."""
-    old = edits.to_old(offset, revision)
-    if old is None:
-        return _NOT_CARRIED
-    try:
-        info = analysed.ask(lambda a: a.hover(old), timeout=budget)
-    except TimeoutError:
-        return _NOT_CARRIED
-    if info is None:       # no answer there then: nor now, unless typing next to it made a name
-        data = analysed.graph.source.data
-        start = _NAME_BEFORE.search(data, max(0, old - 256), old).start()
-        end = _NAME_AFTER.match(data, old).end()
-        return None if edits.to_new(start, end, revision) is not None else _NOT_CARRIED
-    span = edits.to_new(info.start, info.end, revision)
-    return _NOT_CARRIED if span is None else dataclasses.replace(info, start=span[0], end=span[1])
+def _analysis(session: AnalysisSession, path: Path, graph: ProgramGraph, mode: str) -> FileAnalysis:
+    """A file analysis on an engine of its own, sharing no answers with the session's
+    other engines: what one engine memoised about a library file while a cycle was
+    open differs from what a fresh engine finds (5 of 8,542 hovers on subprocess.py
+    after a few engines), so shared answers made the server's answers depend on the
+    edits it had seen.  Building them again costs about a fifth more."""
+    resolved = str(path.resolve())
+    return FileAnalysis(session, resolved, path.name, graph,
+                        session.engine({resolved: graph}, share_library=False), mode)

@@ -4,8 +4,9 @@ sends while someone types a file in, and the questions to compare afterwards.
 Example::
 
     final = Path(graphlib.__file__).read_text()
-    for changes in typing_session(final, seed=1):
-        ...   # send each as one textDocument/didChange
+    opened, steps = typing_session(final, seed=1)     # opened == ""
+    for step in steps:
+        ...   # send step.changes as one textDocument/didChange
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import keyword
 import random
 import re
+from typing import NamedTuple
 
 TYPOS = ["x", "((", "é", "\U0001F600", ":", "\n", "  ", "'"]
 
@@ -28,10 +30,17 @@ def lsp_position(text: str, offset: int) -> dict:
     return {"line": line, "character": utf16_units(text[start:offset])}
 
 
+class Step(NamedTuple):
+    """One ``didChange``: its content changes, and the line count they leave."""
+
+    changes: list[dict]
+    lines: int
+
+
 class _Typist:
-    def __init__(self) -> None:
-        self.text = ""
-        self.notifications: list[list[dict]] = []
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.steps: list[Step] = []
 
     def change(self, start: int, end: int, new: str) -> dict:
         change = {"range": {"start": lsp_position(self.text, start), "end": lsp_position(self.text, end)},
@@ -39,36 +48,44 @@ class _Typist:
         self.text = self.text[:start] + new + self.text[end:]
         return change
 
+    def send(self, *changes: dict) -> None:
+        self.steps.append(Step(list(changes), self.text.count("\n") + 1))
 
-def typing_session(final: str, *, seed: int = 0, block_lines: int = 30, typo_rate: float = 0.05,
-                   longest: int = 8) -> list[list[dict]]:
-    """The ``contentChanges`` of each ``didChange`` that types ``final`` into an
-    empty document: its blocks of ``block_lines`` lines in a shuffled order (so
-    most edits land with text after them), each in pieces of 1 to ``longest``
-    characters, with typos (non-ASCII ones among them) deleted again, sometimes
-    in the same notification."""
+
+def typing_session(final: str, *, seed: int = 0, lines: tuple[int, int] | None = None, block_lines: int = 30,
+                   typo_rate: float = 0.05, longest: int = 8) -> tuple[str, list[Step]]:
+    """The text to open and the ``didChange`` steps that type ``final``'s ``lines``
+    (``(first, stop)``, default: all of them) back into it: blocks of
+    ``block_lines`` lines in a shuffled order (so most edits land with text after
+    them), each in pieces of 1 to ``longest`` characters, with typos (non-ASCII
+    ones among them) deleted again, sometimes in the same notification."""
     rng = random.Random(seed)
-    lines = final.splitlines(keepends=True)
-    blocks = ["".join(lines[i:i + block_lines]) for i in range(0, len(lines), block_lines)]
+    all_lines = final.splitlines(keepends=True)
+    first, stop = lines or (0, len(all_lines))
+    head, tail = "".join(all_lines[:first]), "".join(all_lines[stop:])
+    blocks = ["".join(all_lines[i:min(i + block_lines, stop)]) for i in range(first, stop, block_lines)]
     order = list(range(len(blocks)))
     rng.shuffle(order)
     typed = [False] * len(blocks)
-    typist = _Typist()
+    typist = _Typist(head + tail)
     for b in order:
-        at = sum(len(blocks[i]) for i in range(b) if typed[i])
+        at = len(head) + sum(len(blocks[i]) for i in range(b) if typed[i])
         text, i = blocks[b], 0
         while i < len(text):
             if rng.random() < typo_rate:
                 typo = rng.choice(TYPOS)
                 insert = typist.change(at + i, at + i, typo)
-                delete = typist.change(at + i, at + i + len(typo), "")
-                typist.notifications += [[insert, delete]] if rng.random() < 0.3 else [[insert], [delete]]
+                if rng.random() < 0.3:
+                    typist.send(insert, typist.change(at + i, at + i + len(typo), ""))
+                else:
+                    typist.send(insert)
+                    typist.send(typist.change(at + i, at + i + len(typo), ""))
             piece = text[i:i + rng.randint(1, longest)]
-            typist.notifications.append([typist.change(at + i, at + i, piece)])
+            typist.send(typist.change(at + i, at + i, piece))
             i += len(piece)
         typed[b] = True
     assert typist.text == final
-    return typist.notifications
+    return head + tail, typist.steps
 
 
 def identifier_positions(text: str) -> list[dict]:

@@ -332,20 +332,20 @@ def test_answers_after_typing_a_real_file_equal_a_fresh_open(tmp_path: Path) -> 
     target = tmp_path / "typed.py"
     target.write_text(final, encoding="utf-8")
     uri = target.as_uri()
-    session = typing_session(final, seed=7)
-    assert len(session) > 1500
+    opened, session = typing_session(final, seed=7)
+    assert opened == "" and len(session) > 1500
     typed_server, fresh_server = RawServer(), RawServer()
     try:
         typed_server.initialize(tmp_path.as_uri())
         typed_server.notify("textDocument/didOpen", {"textDocument": {
             "uri": uri, "languageId": "python", "version": 1, "text": ""}})
         during = []
-        for version, changes in enumerate(session, 2):
+        for version, step in enumerate(session, 2):
             typed_server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
-                                                           "contentChanges": changes})
+                                                           "contentChanges": step.changes})
             if version % 40 == 0:       # questions while typing, pipelined with the edits
                 during.append(typed_server.request("textDocument/hover", {
-                    "textDocument": {"uri": uri}, "position": changes[0]["range"]["start"]}))
+                    "textDocument": {"uri": uri}, "position": step.changes[0]["range"]["start"]}))
         assert all("result" in m for m in gather(typed_server, during).values())
         typed = final_answers(typed_server, uri, final)
         fresh_server.initialize(tmp_path.as_uri())
