@@ -1,0 +1,92 @@
+"""The language server's analysed revisions (``typelens.lsp.analyses``): offsets
+carried across edits land on the same bytes; an engine asked from many threads
+at once answers as one asked in turn; a request gets the revision it asked
+about while edits keep coming."""
+
+from __future__ import annotations
+
+import graphlib
+import re
+import threading
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from typelens.lsp.analyses import EditLog
+from typelens.lsp.workspace import Workspace
+
+edit_lists = st.lists(st.tuples(st.integers(min_value=0), st.integers(min_value=0, max_value=6),
+                                st.sampled_from(["", "x", "ab", "(", "\n", "déjà"])), min_size=1, max_size=25)
+
+
+@settings(max_examples=200, deadline=None)
+@given(edit_lists, st.integers(min_value=0), st.integers(min_value=0, max_value=12), st.data())
+def test_carried_ranges_hold_the_same_bytes(edits, at, width, data) -> None:
+    texts = [b"def f(a, b):\n    return a + b\n\nvalue = f(1, 2)\n"]
+    log = EditLog()
+    for revision, (start, length, new) in enumerate(edits, 1):
+        old = texts[-1]
+        start = start % (len(old) + 1)
+        end = min(len(old), start + length)
+        inserted = new.encode()
+        texts.append(old[:start] + inserted + old[end:])
+        log.record(revision, start, end, start + len(inserted))
+    source = data.draw(st.integers(min_value=0, max_value=len(edits)))
+    target = data.draw(st.integers(min_value=0, max_value=len(edits)))
+    a = at % (len(texts[source]) + 1)
+    b = min(len(texts[source]), a + width)
+    carried = log.carry(a, b, source, target)
+    if carried is not None:
+        assert texts[target][carried[0]:carried[1]] == texts[source][a:b]
+    if source == target:
+        assert carried == (a, b)
+
+
+def test_the_log_forgets_the_oldest_edits_and_says_so() -> None:
+    log = EditLog(limit=3)
+    for revision in range(1, 6):
+        log.record(revision, 0, 0, 1)
+    assert log.carry(5, 6, 5, 3) == (3, 4)
+    assert log.carry(5, 6, 5, 1) is None
+
+
+def _open(root: Path) -> tuple[Workspace, str, bytes]:
+    text = Path(graphlib.__file__).read_text(encoding="utf-8")
+    path = root / "typed.py"
+    path.write_text(text, encoding="utf-8")
+    ws = Workspace(root)
+    ws.open(path.as_uri(), text, 1)
+    return ws, path.as_uri(), text.encode()
+
+
+def test_one_engine_asked_from_many_threads_answers_as_asked_in_turn(tmp_path: Path) -> None:
+    ws, uri, data = _open(tmp_path)
+    names = [m.start() for m in re.finditer(rb"\b[A-Za-z_]\w*", data)]
+    alone = [ws.hover(uri, at) for at in names]
+    ws, uri, data = _open(tmp_path)          # a fresh workspace, asked by five threads at once
+    found: dict[int, object] = {}
+
+    def ask(part: list[int]) -> None:
+        for at in part:
+            found[at] = ws.hover(uri, at)
+    threads = [threading.Thread(target=ask, args=(names[i::4],)) for i in range(4)]
+    threads.append(threading.Thread(target=ws.diagnostics, args=(uri,)))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [found[at] for at in names] == alone
+
+
+def test_a_request_gets_its_own_revision_while_edits_keep_coming(tmp_path: Path) -> None:
+    ws, uri, data = _open(tmp_path)
+    at = data.index(b"class TopologicalSorter") + len(b"class ")
+    ws.hover(uri, at)
+    answers = []
+    for version in range(2, 40):
+        ws.change(uri, version, [(0, 0, "#\n")])      # everything moves down a line each time
+        moved = at + 2 * (version - 1)
+        answers.append((ws.hover(uri, moved), moved))
+    assert all(info is not None and info.name == "TopologicalSorter" and info.start == moved
+               for info, moved in answers)
