@@ -1,14 +1,16 @@
 """Benchmark: hover latency while typing, and the answers after typing against a
 fresh open, through the language server over stdio (a raw JSON-RPC peer).
 
-    python bench/lsp_typing.py [--file PATH] [--lines 60] [--interval 0.1] [--hover-every 3]
+    python bench/lsp_typing.py [--file PATH] [--lines 60] [--interval 0.15] [--hover-every 3]
                                [--replay-file PATH] [--servers typelens,jedi-language-server]
 
 Part 1, latency.  FILE (CPython's ``subprocess.py`` by default, ~2,200 lines) is
 copied into a fresh folder and opened without ``--lines`` lines from its middle,
 which are then typed back in (``tests/lsp_replay.py``: 30-line blocks in a
 shuffled order, pieces of 1-8 characters, typos deleted again), one
-``didChange`` every ``--interval`` seconds.  Every ``--hover-every``-th step a
+``didChange`` after another, the gaps between them drawn from a log-normal
+distribution around ``--interval`` seconds (sigma 0.7: mostly quick steps, some
+pauses, as people type; seeded).  Every ``--hover-every``-th step a
 hover goes to a name elsewhere in the file, without waiting for the answer, as an
 editor does.  Printed per server: hover p50/p95/max while typing; the same hovers
 once typing stopped ("at rest"); typing/rest ratios; the share of hovers while
@@ -29,7 +31,7 @@ from __future__ import annotations
 import argparse
 import os
 import queue
-import re
+import random
 import shutil
 import statistics
 import sys
@@ -130,9 +132,11 @@ def latency(command: list[str], source: Path, lines: int, interval: float, hover
         clock.wait([warm], 300)
         time.sleep(5.0)              # indexing and model loading settle first, in both servers
         sent: dict[int, tuple[float, int]] = {}
-        started = time.perf_counter()
+        pace = random.Random(5)
+        due = time.perf_counter()
         for n, step in enumerate(steps):
-            time.sleep(max(0.0, started + n * interval - time.perf_counter()))
+            due += interval * pace.lognormvariate(0.0, 0.7)
+            time.sleep(max(0.0, due - time.perf_counter()))
             srv.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": n + 2},
                                                   "contentChanges": step.changes})
             if n % hover_every == 0:
@@ -206,7 +210,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--file", type=Path, default=STDLIB / "subprocess.py")
     parser.add_argument("--lines", type=int, default=60, help="lines typed back in")
-    parser.add_argument("--interval", type=float, default=0.1, help="seconds between didChange notifications")
+    parser.add_argument("--interval", type=float, default=0.15, help="median seconds between didChange notifications")
     parser.add_argument("--hover-every", type=int, default=3)
     parser.add_argument("--replay-file", type=Path, default=STDLIB / "textwrap.py")
     parser.add_argument("--servers", default=",".join(SERVERS))
@@ -214,7 +218,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"before: {load()}")
     print(f"part 1: {args.file} ({len(args.file.read_text().splitlines())} lines), {args.lines} lines typed, "
-          f"a step every {args.interval * 1000:.0f} ms, a hover every {args.hover_every} steps")
+          f"a step every {args.interval * 1000:.0f} ms (median), a hover every {args.hover_every} steps")
     table = {}
     for name, command in SERVERS.items():
         if name not in args.servers.split(",") or not Path(command[0]).exists():

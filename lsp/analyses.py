@@ -62,7 +62,7 @@ __all__ = ["Analysed", "Builds", "EditLog", "HOVER_BUDGET", "QUIET", "Track"]
 T = TypeVar("T")
 
 HOVER_BUDGET = 0.03          # seconds a hover waits for the current revision's build
-QUIET = 0.05                 # the builder starts once the document had no edit for this long
+QUIET = 0.15                 # the builder starts once the document had no edit for this long
 _SOON = -1                   # ``Track.building``: the builder will build the newest revision
 _WAIT_LIMIT = 300.0          # a request never waits longer for a build (then it fails, logged)
 _MAX_LOGGED_EDITS = 4096     # more edits than this since the last build: no carrying across
