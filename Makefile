@@ -37,7 +37,7 @@ test: $(STAMP)
 
 # The benchmarks and their baselines (pyright from PyPI fetches its npm package on first use).
 bench: $(STAMP)
-	$(BIN)/python -m pip install -qq pyright
+	$(BIN)/python -m pip install -qq pyright basedpyright
 	$(BIN)/python bench/graph.py
 	$(BIN)/python bench/annot_recovery.py --pyright $(BIN)/pyright
 	$(BIN)/python bench/lsp.py

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import typeshed_client
 
-from .builder import DEFAULT_CONFIG, GraphConfig, build_graph_safely
+from .builder import DEFAULT_CONFIG, GraphConfig, build_graph, build_graph_safely
 from .environment import PythonEnvironment, discover_environment
 from .errors import InputError
 from .graph import ImportBinding, ProgramGraph, SymbolKind
@@ -132,13 +132,15 @@ class ProjectIndex:
 
     def __init__(self, root: str | Path, *, search_paths: list[Path] | None = None,
                  config: GraphConfig = DEFAULT_CONFIG, cache_size: int = 256, use_stubs: bool = True,
-                 scope: Path | None = None, environment: PythonEnvironment | None = None) -> None:
+                 scope: Path | None = None, environment: PythonEnvironment | None = None,
+                 overlay: dict[Path, bytes] | None = None) -> None:
         """``scope``: only the modules under this folder of the root are the project's
         (an installed package inside site-packages: the rest of site-packages stays a
         library, found through the search paths, not a project to walk).
         ``environment``: the analysed project's Python environment (default: the
         one :func:`discover_environment` finds for ``root``); ``search_paths``
-        replaces its folders when given."""
+        replaces its folders when given.  ``overlay``: files read from memory
+        instead of the disk (see :meth:`set_overlay`)."""
         root = Path(root)
         if not root.exists():
             raise InputError(f"project root {str(root)!r} does not exist")
@@ -165,6 +167,10 @@ class ProjectIndex:
         self._hashes: dict[Path, tuple[tuple[int, int], str]] = {}
         self._outside: set[Path] = set()     # files outside the root, hashed once
         self.scope = scope.resolve() if scope is not None else self.root
+        self.evictions = 0           # graphs dropped from the bounded cache so far
+        self._overlay: dict[Path, bytes] = {}
+        for path, data in (overlay or {}).items():
+            self.set_overlay(path, data)
 
     # -- modules -----------------------------------------------------------------
     @property
@@ -305,6 +311,9 @@ class ProjectIndex:
         size or modification time changed.  Files outside the project (stubs,
         the stdlib, installed packages) are hashed once: they do not change while
         a session runs, and every query reaches them."""
+        data = self._overlay.get(path)
+        if data is not None:
+            return path, hashlib.blake2b(data, digest_size=16).hexdigest()
         known = self._hashes.get(path)
         if known is not None and path in self._outside:
             return path, known[1]
@@ -328,11 +337,31 @@ class ProjectIndex:
         if graph is not None:
             self._graphs.move_to_end(key)
             return graph
-        graph = build_graph_safely(path, config=self.config)
+        data = self._overlay.get(path)
+        if data is not None:
+            graph = build_graph(data, str(path), config=self.config)
+        else:
+            graph = build_graph_safely(path, config=self.config)
+        self._remember(key, graph)
+        return graph
+
+    def _remember(self, key: tuple[Path, str], graph: ProgramGraph) -> None:
         self._graphs[key] = graph
         if len(self._graphs) > self._cache_size:
             self._graphs.popitem(last=False)
-        return graph
+            self.evictions += 1
+
+    def set_overlay(self, path: Path, data: bytes) -> None:
+        """Read ``path`` as ``data`` from now on (a file as it would be written):
+        every question about it (graphs, exports, the project graph) sees the
+        overlay, exactly as a later run would see the disk.  The graph of the
+        text it replaces is dropped."""
+        if path in self._overlay:
+            stale = self._key(path)
+            self._graphs.pop(stale, None)
+            self._tables.pop(stale, None)
+        self._overlay[path] = data
+        self.graph_of(path)
 
     def adopt(self, path: Path, graph: ProgramGraph) -> None:
         """Put a graph built elsewhere (a worker process) into the cache."""
@@ -340,9 +369,7 @@ class ProjectIndex:
             key = self._key(path)
         except OSError:
             return
-        self._graphs[key] = graph
-        if len(self._graphs) > self._cache_size:
-            self._graphs.popitem(last=False)
+        self._remember(key, graph)
 
     def library_files(self, limit: int = 64) -> list[Path]:
         """The stubs and installed modules the project imports by absolute name,
@@ -415,7 +442,7 @@ class ProjectIndex:
             return exports
         if key not in self._graphs:
             try:
-                data = path.read_bytes()
+                data = self._overlay.get(path) or path.read_bytes()
             except OSError:
                 return None
             if name.encode("utf-8", "replace") not in data and _STAR_IMPORT.search(data) is None:

@@ -97,6 +97,7 @@ def infer_command(
         raise typer.Exit(2) from None
     if apply or diff:
         from .apply_cmd import apply_predictions
-        code = apply_predictions(result, paths, min_confidence=settings.min_confidence, diff_only=diff)
+        code = apply_predictions(result, paths, min_confidence=settings.min_confidence, diff_only=diff,
+                                 options=options)
         raise typer.Exit(code)
     sys.stdout.write(render_json(result) if fmt is InferFormat.json else render_text(result))

@@ -80,6 +80,7 @@ class Analysed:
     lock: threading.Lock = field(default_factory=threading.Lock)
     checking: FileAnalysis | None = None
     check_lock: threading.Lock = field(default_factory=threading.Lock)
+    epoch: int = 0                  # the track's epoch it was built in (see ``Track.epoch``)
 
     def ask(self, question: Callable[[FileAnalysis], T], timeout: float = -1) -> T:
         """``question(answering engine)``, alone on that engine."""
@@ -135,11 +136,13 @@ class Track:
 
     uri: str
     revision: int = 0
+    epoch: int = 0                        # bumped when what the document's answers read changed
+                                          # elsewhere (another open file, the settings, the project)
     analysed: Analysed | None = None      # the newest revision built (maybe older than ``revision``)
     failure: tuple[int, Exception] | None = None
     building: int | None = None           # the revision the background builder is on, or _SOON
     edits: EditLog = field(default_factory=EditLog)
-    requested: dict[int, Future] = field(default_factory=dict)    # revisions built for a request
+    requested: dict[tuple[int, int], Future] = field(default_factory=dict)   # (revision, epoch) built for requests
     wanted: int = -1                      # the newest revision a request waits for
     edited_at: float = 0.0                # time.monotonic() of the last edit
     build_started: float = 0.0            # time.monotonic() the builder started on ``building``
@@ -156,15 +159,18 @@ class Track:
         self.edits.record(self.revision, start, old_end, new_end)
 
     def has(self, revision: int) -> bool:
-        return self.analysed is not None and self.analysed.revision == revision
+        return (self.analysed is not None and self.analysed.revision == revision
+                and self.analysed.epoch == self.epoch)
 
     def builder_will_build(self, revision: int) -> bool:
         """Whether the background builder is on ``revision`` or will be next."""
         return self.building is not None and (self.building == revision or self.revision == revision)
 
     def keep(self, analysed: Analysed) -> bool:
-        """Keep ``analysed`` if it is newer than what is kept."""
-        if self.analysed is not None and self.analysed.revision >= analysed.revision:
+        """Keep ``analysed`` if it is of this epoch and newer than what is kept."""
+        kept = self.analysed
+        if analysed.epoch != self.epoch or (kept is not None and kept.epoch == self.epoch
+                                            and kept.revision >= analysed.revision):
             return False
         self.analysed, self.failure = analysed, None
         return True
@@ -177,7 +183,7 @@ class Builds:
     A request asks for the revision current when it came (its positions were
     converted with that text): the background build of it, or, when edits came
     since and the builder went on to newer text, a build of its own.  ``is_open``
-    tells whether a track's document is still open; ``soon`` and ``forget_all``
+    tells whether a track's document is still open; ``soon`` and ``forget``
     expect ``lock`` held, ``at`` and ``older`` expect it free (they wait, and
     ``at`` may build)."""
 
@@ -186,7 +192,6 @@ class Builds:
         self._lock = lock
         self._is_open = is_open
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="typelens-analyse")
-        self._generation = 0        # bumped when every analysis is out of date (settings, project)
 
     def soon(self, track: Track, build: Callable[[], Callable[[bool], Analysed]]) -> None:
         """Build the track's newest revision once the builder is free; ``build()``,
@@ -196,12 +201,15 @@ class Builds:
             track.building = _SOON
             self._pool.submit(self._build_newest, track, build)
 
-    def forget_all(self, tracks: list[tuple[Track, Callable[[], Callable[[bool], Analysed]]]]) -> None:
-        """Every analysis is out of date: drop them and build again."""
-        self._generation += 1
+    def forget(self, tracks: list[tuple[Track, Callable[[], Callable[[bool], Analysed]] | None]]) -> None:
+        """What these tracks' answers read changed elsewhere: their analyses are out
+        of date (each stays a carrier for hovers); those given a ``build`` factory are
+        built again now, the others when asked."""
         for track, build in tracks:
-            track.analysed, track.failure = None, None
-            self.soon(track, build)
+            track.epoch += 1
+            track.failure = None
+            if build is not None:
+                self.soon(track, build)
         self._ready.notify_all()
 
     def closed(self) -> None:
@@ -210,8 +218,6 @@ class Builds:
     def at(self, track: Track, revision: int, build: Callable[[bool], Analysed]) -> Analysed:
         """The analysis of ``revision`` (``build(warm)`` builds that revision's text)."""
         with self._lock:
-            generation = self._generation
-
             def settled() -> bool:      # kept, failed, or the builder will not build it
                 return (not self._is_open(track) or track.has(revision) or not track.builder_will_build(revision)
                         or (track.failure is not None and track.failure[0] == revision))
@@ -224,7 +230,8 @@ class Builds:
                 return track.analysed
             if track.failure is not None and track.failure[0] == revision:
                 raise track.failure[1]
-        return self._build_here(track, revision, build)
+            epoch = track.epoch
+        return self._build_here(track, revision, epoch, build)
 
     def carrier(self, track: Track, revision: int, budget: float) -> Analysed | None:
         """The kept analysis to answer a question about ``revision`` from, carrying
@@ -233,7 +240,7 @@ class Builds:
         ``None``: ask ``revision`` itself (``at``)."""
         with self._lock:
             kept, seconds = track.analysed, track.build_seconds()
-            if kept is None or kept.revision == revision or seconds <= budget:
+            if kept is None or track.has(revision) or seconds <= budget:
                 return None
             if track.building == revision and track.build_started + seconds - time.monotonic() <= budget:
                 self._ready.wait_for(lambda: track.has(revision) or track.building != revision
@@ -245,25 +252,30 @@ class Builds:
         with self._lock:
             return track.edits.carry(start, end, source, target)
 
-    def _build_here(self, track: Track, revision: int, build: Callable[[bool], Analysed]) -> Analysed:
-        """A revision the builder went past, for the requests that want it (not kept:
-        the builder's newer revision is; not warmed: these requests ask little)."""
+    def _build_here(self, track: Track, revision: int, epoch: int, build: Callable[[bool], Analysed]) -> Analysed:
+        """``revision`` built for the requests that want it, the builder being past it
+        or not on it (kept when it is still the current one; not warmed: these
+        requests ask little)."""
         with self._lock:
-            future = track.requested.get(revision)
+            future = track.requested.get((revision, epoch))
             mine = future is None
             if mine:
-                future = track.requested[revision] = Future()
+                future = track.requested[(revision, epoch)] = Future()
         if not mine:                    # another request is building it: share
             return future.result(timeout=_WAIT_LIMIT)
         try:
             analysed = _timed(lambda: build(False))
+            analysed.epoch = epoch
         except Exception as err:  # the per-file boundary: the request gets the error, the server goes on
             logger.exception("analysing %s failed", track.uri)
             future.set_exception(err)
             raise
         finally:
             with self._lock:
-                track.requested.pop(revision, None)
+                track.requested.pop((revision, epoch), None)
+        with self._lock:
+            if revision == track.revision and track.keep(analysed):
+                self._ready.notify_all()
         future.set_result(analysed)
         return analysed
 
@@ -275,22 +287,23 @@ class Builds:
                     track.building = None
                     self._ready.notify_all()
                     return
-                revision, generation = track.revision, self._generation
+                revision, epoch = track.revision, track.epoch
                 track.building, track.build_started = revision, time.monotonic()
                 builder = build()
             try:
                 analysed, failure = _timed(lambda: builder(True)), None
+                analysed.epoch = epoch
             except Exception as err:  # the per-file boundary: its requests get the error, the server goes on
                 logger.exception("analysing %s failed", track.uri)
                 analysed, failure = None, err
             with self._lock:
-                if generation == self._generation:
+                if epoch == track.epoch:
                     if analysed is not None:
                         track.durations.append(analysed.seconds)
                         track.keep(analysed)
                     else:
                         track.failure = (revision, failure)
-                if track.revision == revision and generation == self._generation or not self._is_open(track):
+                if track.revision == revision and epoch == track.epoch or not self._is_open(track):
                     track.building = None
                     self._ready.notify_all()
                     return

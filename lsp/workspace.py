@@ -1,19 +1,28 @@
 """The language server's documents, over the core's analysis sessions.
 
 The workspace keeps what only an editor has: open documents (their text,
-version and incrementally re-parsed tree) and which session each belongs to
-(the workspace root's, or, for a file outside it or a server started without a
-root, the session of the file's own project: single-file mode).  Every question
-goes to a :class:`~typelens.typeinfer.session.FileAnalysis` of the document's
-current revision, built in the background after each edit and asked one
-question at a time (see :mod:`.analyses`); nothing here knows JSON-RPC or
-analyses code itself.
+version, incrementally re-parsed tree and the :class:`~.positions.LineIndex` of
+each version), the position encoding the client negotiated, and which session
+each document belongs to (the workspace root's, or, for a file outside it or a
+server started without a root, the session of the file's own project:
+single-file mode).  Every question goes to a
+:class:`~typelens.typeinfer.session.FileAnalysis` of one document revision, whose
+engine reads every open document from its buffer; nothing here knows JSON-RPC
+or analyses code itself.  Revisions are built in the background after each edit
+and each engine is asked one question at a time (see :mod:`.analyses`).
+
+A request pins the revision it converted its positions with (a
+:class:`Snapshot`): an edit arriving while the answer is computed cannot shift
+the offsets under it, so the ranges and edits sent back always refer to the
+text they were computed on.
 
 Example::
 
     ws = Workspace(Path("project"))
     ws.open("file:///project/a.py", "x = 1\\n", 1)
-    ws.hover("file:///project/a.py", 0).type       # 'int'
+    snap = ws.snapshot("file:///project/a.py")
+    at = snap.lines.offset(0, 0, ws.encoding)
+    ws.hover(snap.uri, at, snap).type       # 'int'
 """
 
 from __future__ import annotations
@@ -29,6 +38,7 @@ from typing import Callable, TypeVar
 from urllib.parse import unquote, urlparse
 
 from typelens.analyzer import Diagnostic, Document, GraphConfig, ModelError, ProgramGraph, build_graph
+from typelens.typeinfer import ide
 from typelens.typeinfer.ide import CompletionEntry, Hint, HoverInfo
 from typelens.typeinfer.ide.completion import member_dot
 from typelens.typeinfer.predictions import Prediction
@@ -36,10 +46,11 @@ from typelens.typeinfer.session import AnalysisSession, FileAnalysis, project_ro
 from typelens.typeinfer.settings import Settings
 
 from .analyses import HOVER_BUDGET, Analysed, Builds, Track
+from .positions import Encoding, LineIndex
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CompletionEntry", "Hint", "HoverInfo", "MAX_DOCUMENT_BYTES", "Workspace", "path_of_uri"]
+__all__ = ["CompletionEntry", "Hint", "HoverInfo", "MAX_DOCUMENT_BYTES", "Snapshot", "Workspace", "path_of_uri"]
 
 _WORD_BEFORE = re.compile(r"\w*$")
 # a name's bytes, non-ASCII letters included (any byte of a multi-byte character)
@@ -58,29 +69,66 @@ def path_of_uri(uri: str) -> Path | None:
     return Path(unquote(parsed.path))
 
 
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One version of an open document: its text and line index (``revision``:
+    the workspace's own count of the document's edits, :class:`~.analyses.Track`)."""
+
+    uri: str
+    version: int
+    lines: LineIndex
+    revision: int = -1
+
+    @property
+    def data(self) -> bytes:
+        return self.lines.data
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Byte ranges in one file, with the text they index and the document
+    version that text is (``None`` for a file that is not open)."""
+
+    uri: str
+    version: int | None
+    lines: LineIndex
+    ranges: tuple[tuple[int, int, str], ...]     # (start, end, new text or a tag)
+
+
 @dataclass(slots=True)
 class OpenDocument:
     uri: str
     path: Path
     version: int            # the client's; answers follow ``track.revision``, which only grows
     document: Document
+    lines: LineIndex | None = None
+    graph: tuple[int, ProgramGraph] | None = None   # (revision, its graph), once built
+    hints: tuple | None = None            # ((analysis, minimum confidence), every hint of that analysis)
     track: Track = field(init=False)
 
     def __post_init__(self) -> None:
         self.track = Track(self.uri)
 
+    def snapshot(self) -> Snapshot:
+        if self.lines is None or self.lines.data is not self.document.source.data:
+            self.lines = LineIndex(self.document.source.data)
+        return Snapshot(self.uri, self.version, self.lines, self.track.revision)
+
 
 class Workspace:
     """Open documents plus the analysis sessions they belong to."""
 
-    def __init__(self, root: Path | None, settings: Settings | None = None) -> None:
+    def __init__(self, root: Path | None, settings: Settings | None = None,
+                 encoding: Encoding = Encoding.UTF16) -> None:
         self.root = root.resolve() if root is not None and root.exists() else None
         self.settings = settings or Settings()
+        self.encoding = encoding
         self.session = AnalysisSession(self.root, self.settings, config=_CONFIG) if self.root else None
         self._loose: dict[Path, AnalysisSession] = {}     # single-file mode: a session per project root
         self._docs: dict[str, OpenDocument] = {}
         self._lock = threading.RLock()
         self._lm_use = threading.Lock()   # fast tokenizers are not safe to share between threads
+        self.generation = 0       # bumped whenever any answer may have changed (pulled diagnostics' ids)
         self._builds = Builds(self._lock, self._is_open_track)
         self.hover_budget = HOVER_BUDGET
 
@@ -90,11 +138,12 @@ class Workspace:
         doc = OpenDocument(uri, path, version, Document.from_text(text, str(path)))
         with self._lock:
             self._docs[uri] = doc
-            self._builds.soon(doc.track, partial(self._prepare, doc))
+            self._forget_analyses(edited=doc)
 
     def close(self, uri: str) -> None:
         with self._lock:
-            self._docs.pop(uri, None)
+            if self._docs.pop(uri, None) is not None:
+                self._forget_analyses()
             self._builds.closed()
 
     def change(self, uri: str, version: int, edits: list[tuple[int, int, str] | str]) -> None:
@@ -113,7 +162,39 @@ class Workspace:
                     start, end = edit[0], edit[1]
                 doc.track.edited(start, end, end + len(doc.document.source.data) - before)
             doc.version = version
-            self._builds.soon(doc.track, partial(self._prepare, doc))
+            self._forget_analyses(edited=doc)
+
+    def change_at(self, uri: str, version: int,
+                  changes: list[tuple[tuple[tuple[int, int], tuple[int, int]] | None, str]]) -> None:
+        """Apply editor changes: ``(((line, col), (line, col)) or None, text)`` in the
+        negotiated encoding, each against the text the ones before it left."""
+        with self._lock:
+            doc = self._docs.get(uri)
+            if doc is None:
+                raise KeyError(uri)
+            edits: list[tuple[int, int, str] | str] = []
+            lines = doc.snapshot().lines
+            for where, text in changes:
+                if where is None:
+                    edits.append(text)
+                    lines = LineIndex(text.encode("utf-8", "surrogatepass"))
+                    continue
+                start = lines.offset(*where[0], self.encoding)
+                end = max(start, lines.offset(*where[1], self.encoding))
+                edits.append((start, end, text))
+                data = lines.data
+                lines = LineIndex(data[:start] + text.encode("utf-8", "surrogatepass") + data[end:])
+            self.change(uri, version, edits)
+
+    def _forget_analyses(self, edited: OpenDocument | None = None, rebuild: bool = False) -> None:
+        """An engine reads every open buffer: an edit anywhere makes every other
+        document's answers old (``edited``'s own follow its revision, and it is built
+        again now; with ``rebuild``, every document is)."""
+        self.generation += 1
+        others = [d for d in self._docs.values() if d is not edited]
+        self._builds.forget([(d.track, partial(self._prepare, d) if rebuild else None) for d in others])
+        if edited is not None:
+            self._builds.soon(edited.track, partial(self._prepare, edited))
 
     def is_open(self, uri: str) -> bool:
         return uri in self._docs
@@ -124,12 +205,17 @@ class Workspace:
     def version(self, uri: str) -> int:
         return self._docs[uri].version
 
+    def snapshot(self, uri: str) -> Snapshot:
+        """The current version of ``uri`` and its line index (built once per version)."""
+        with self._lock:
+            return self._docs[uri].snapshot()
+
     def set_settings(self, settings: Settings) -> None:
         with self._lock:
             self.settings = settings
             for session in self._sessions():
                 session.update_settings(settings)
-            self._builds.forget_all([(doc.track, partial(self._prepare, doc)) for doc in self._docs.values()])
+            self._forget_analyses(rebuild=True)
 
     def _sessions(self) -> list[AnalysisSession]:
         return ([self.session] if self.session is not None else []) + list(self._loose.values())
@@ -162,68 +248,104 @@ class Workspace:
         if self.session is not None:
             self.session.build_project()
             with self._lock:
-                self._builds.forget_all([(doc.track, partial(self._prepare, doc)) for doc in self._docs.values()])
+                self._forget_analyses(rebuild=True)
 
     # -- analysis ---------------------------------------------------------------------------
     def _is_open_track(self, track: Track) -> bool:
         doc = self._docs.get(track.uri)
         return doc is not None and doc.track is track
 
-    def _prepare(self, doc: OpenDocument) -> Callable[[bool], Analysed]:
-        """What builds the analysis of the document's current revision (called under
-        the lock: it takes the text and tree of that revision, immutable)."""
-        revision, source, tree, path = doc.track.revision, doc.document.source, doc.document.tree, doc.path
+    def _prepare(self, doc: OpenDocument, snapshot: Snapshot | None = None) -> Callable[[bool], Analysed]:
+        """What builds the analysis of ``snapshot`` (default: the current revision),
+        its engine reading the other open documents of its session from their
+        buffers.  Called under the lock: it takes the texts and trees it needs."""
+        session = self.session_for(doc.path)
+        moved_on = snapshot is not None and snapshot.revision != doc.track.revision
+        revision = snapshot.revision if moved_on else doc.track.revision
+        wanted = [(d, d.track.revision, d.document.source, d.document.tree, d.graph)
+                  for d in self._docs.values() if d is doc or self.session_for(d.path) is session]
 
         def build(warm: bool) -> Analysed:
-            if len(source.data) > MAX_DOCUMENT_BYTES:
-                graph = build_graph("", str(path))
-            else:
-                graph = build_graph(source, str(path), tree=tree)
+            buffers, built = {}, []
+            for d, r, source, tree, graph in wanted:
+                if d is doc and moved_on:        # the document moved on while the request waited
+                    graph = (r, build_graph(snapshot.data.decode("utf-8", "surrogatepass"), str(doc.path)))
+                elif graph is None or graph[0] != r:
+                    graph = (r, _graph_of(d.path, source, tree))
+                    built.append((d, graph))
+                buffers[str(d.path.resolve())] = graph[1]
+            with self._lock:
+                for d, graph in built:
+                    if d.track.revision == graph[0]:
+                        d.graph = graph
+            path = str(doc.path.resolve())
+            graph = buffers[path]
             # the classifier refines only what parses: a broken buffer's windows mislead it
             mode = "static" if graph.has_syntax_errors() else "hybrid"
-            session = self.session_for(path)
-            analysed = Analysed(revision, graph, 0.0, _analysis(session, path, graph, mode),
-                                lambda: _analysis(session, path, graph, mode))
-            if warm:       # every answer of the file, so that the requests after find them
+            analysed = Analysed(revision, graph, 0.0, _analysis(session, path, doc.path.name, graph, buffers, mode),
+                                lambda: _analysis(session, path, doc.path.name, graph, buffers, mode))
+            if warm:       # every answer of the file, so that the requests after it find them
                 analysed.answering.predictions()
             return analysed
         return build
 
-    def _request(self, uri: str) -> tuple[Track, int, Callable[[bool], Analysed]]:
-        """The document's track, its current revision and what builds that revision."""
+    def _analysed(self, uri: str, snapshot: Snapshot | None = None) -> Analysed:
+        """The analysed revision ``snapshot`` pins (default: the current one)."""
         with self._lock:
             doc = self._docs[uri]
-            return doc.track, doc.track.revision, self._prepare(doc)
+            revision = doc.track.revision if snapshot is None else snapshot.revision
+            track, build = doc.track, self._prepare(doc, snapshot)
+        return self._builds.at(track, revision, build)
 
-    def _current(self, uri: str) -> Analysed:
-        return self._builds.at(*self._request(uri))
+    def _ask(self, uri: str, snapshot: Snapshot | None, question: Callable[[FileAnalysis], T]) -> T:
+        """``question`` put to the answering engine of ``snapshot``'s revision, alone on it."""
+        return self._analysed(uri, snapshot).ask(question)
 
-    def _ask(self, uri: str, question: Callable[[FileAnalysis], T]) -> T:
-        """``question`` put to the current revision's answering engine, alone on it."""
-        return self._current(uri).ask(question)
+    def analysis(self, uri: str, snapshot: Snapshot | None = None) -> FileAnalysis:
+        """The analysis of ``snapshot`` (default: the current version of ``uri``).  Its
+        engine answers one thread at a time: put questions through the methods below."""
+        return self._analysed(uri, snapshot).answering
 
-    def analysis(self, uri: str) -> FileAnalysis:
-        """The current revision's analysis (its engine answers one thread at a time:
-        put questions through the methods below)."""
-        return self._current(uri).answering
+    def place(self, analysis: FileAnalysis, path: str, ranges, snapshot: Snapshot | None = None) -> Place | None:
+        """``ranges`` (byte offsets into ``path`` as ``analysis`` read it) with the
+        line index of that very text, and the document version when it is open
+        (``snapshot``: the version ``analysis`` was made of)."""
+        if snapshot is not None and path == analysis.path and analysis.graph.source.data == snapshot.data:
+            return Place(snapshot.uri, snapshot.version, snapshot.lines, tuple(ranges))
+        graph = analysis.graph if path == analysis.path else analysis.engine.graph(path)
+        if graph is None:
+            return None
+        data = graph.source.data
+        uri = Path(path).as_uri()
+        version = None
+        with self._lock:
+            doc = self._docs.get(uri) or next((d for d in self._docs.values() if str(d.path.resolve()) == path), None)
+            if doc is not None:
+                uri = doc.uri
+                if doc.document.source.data == data:
+                    version = doc.version
+                    return Place(uri, version, doc.snapshot().lines, tuple(ranges))
+        return Place(uri, version, LineIndex.of(data), tuple(ranges))
 
     def predictions(self, uri: str) -> list[Prediction]:
-        return self._ask(uri, lambda a: a.predictions())
+        return self._ask(uri, None, lambda a: a.predictions())
 
-    def diagnostics(self, uri: str) -> list[Diagnostic]:
+    def diagnostics(self, uri: str, snapshot: Snapshot | None = None) -> list[Diagnostic]:
         """On an engine of their own: a long run never holds an editor request up."""
-        return self._current(uri).check(lambda a: a.diagnostics())
+        return self._analysed(uri, snapshot).check(lambda a: a.diagnostics())
 
-    def hover(self, uri: str, offset: int) -> HoverInfo | None:
+    def hover(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> HoverInfo | None:
         """The hover at ``offset``; while a large file is typed in, maybe from the
         newest revision already analysed (see :mod:`.analyses`)."""
-        track, revision, build = self._request(uri)
+        with self._lock:
+            track = self._docs[uri].track
+            revision = track.revision if snapshot is None else snapshot.revision
         kept = self._builds.carrier(track, revision, self.hover_budget)
         if kept is not None:
             found = self._carried_hover(track, kept, revision, offset)
             if found is not _NOT_CARRIED:
                 return found
-        return self._builds.at(track, revision, build).ask(lambda a: a.hover(offset))
+        return self._ask(uri, snapshot, lambda a: a.hover(offset))
 
     def _carried_hover(self, track: Track, kept: Analysed, revision: int, offset: int):
         """The hover at ``offset`` of ``revision`` answered by the ``kept`` revision, its
@@ -244,18 +366,92 @@ class Workspace:
         span = self._builds.carry(track, info.start, info.end, kept.revision, revision)
         return _NOT_CARRIED if span is None else dataclasses.replace(info, start=span[0], end=span[1])
 
-    def inlay_hints(self, uri: str, start: int, end: int) -> list[Hint]:
-        return self._ask(uri, lambda a: a.inlay_hints(start, end))
+    def inlay_hints(self, uri: str, start: int, end: int, snapshot: Snapshot | None = None) -> list[Hint]:
+        """The hints in bytes ``start..end``: the file's are planned once per version
+        and minimum confidence (an editor asks again on every scroll)."""
+        analysed = self._analysed(uri, snapshot)
+        key = (analysed, self.settings.min_confidence)
+        with self._lock:
+            doc = self._docs[uri]
+            found = doc.hints[1] if doc.hints is not None and doc.hints[0] == key else None
+        if found is None:
+            found = analysed.ask(lambda a: a.inlay_hints(0, len(a.graph.source.data)))
+            with self._lock:
+                doc.hints = (key, found)
+        return [h for h in found if start <= h.offset <= end]
 
-    def annotate(self, uri: str, offset: int | None) -> list[tuple[int, int, str]] | None:
+    def annotate(self, uri: str, offset: int | None, snapshot: Snapshot | None = None) -> list[tuple[int, int, str]] | None:
         """Byte edits annotating one symbol (the identifier at ``offset``) or the whole file."""
-        return self._ask(uri, lambda a: a.annotate(offset))
+        return self._ask(uri, snapshot, lambda a: a.annotate(offset))
 
-    def definition(self, uri: str, offset: int) -> tuple[Path, int, int] | None:
-        return self._ask(uri, lambda a: a.definition(offset))
+    def definition(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> tuple[Path, int, int] | None:
+        return self._ask(uri, snapshot, lambda a: a.definition(offset))
 
-    def completions(self, uri: str, offset: int) -> list[CompletionEntry]:
-        analysis = self._current(uri)
+    def definition_place(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> Place | None:
+        def question(analysis: FileAnalysis) -> Place | None:
+            found = analysis.definition(offset)
+            return self.place(analysis, str(found[0].resolve()), [(found[1], found[2], "")], snapshot) if found else None
+        return self._ask(uri, snapshot, question)
+
+    def type_definition(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> list[Place]:
+        def question(analysis: FileAnalysis) -> list[Place]:
+            places = [self.place(analysis, str(path.resolve()), [(start, end, "")], snapshot)
+                      for path, start, end in analysis.type_definition(offset)]
+            return [p for p in places if p is not None]
+        return self._ask(uri, snapshot, question)
+
+    def references(self, uri: str, offset: int, include_declaration: bool = True,
+                   snapshot: Snapshot | None = None) -> list[Place]:
+        def question(analysis: FileAnalysis) -> list[Place]:
+            found = analysis.references(offset, include_declaration)
+            return self._places(analysis, [(r.path, r.start, r.end, "") for r in found], snapshot)
+        return self._ask(uri, snapshot, question)
+
+    def highlights(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> list[ide.Reference]:
+        return self._ask(uri, snapshot, lambda a: a.highlights(offset))
+
+    def prepare_rename(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> tuple[int, int, str]:
+        """The identifier's byte range and name; ``RenameRefused`` when it cannot be renamed."""
+        return self._ask(uri, snapshot, lambda a: a.prepare_rename(offset))
+
+    def rename(self, uri: str, offset: int, new_name: str, snapshot: Snapshot | None = None) -> list[Place]:
+        """The edits per file renaming the symbol at ``offset``; ``RenameRefused``
+        when it cannot be renamed, or a file to edit changed on disk since it was read."""
+        def question(analysis: FileAnalysis) -> list[Place]:
+            edits = analysis.rename(offset, new_name)
+            return self._places(analysis, [(path, s, e, text) for path, found in edits.items()
+                                           for s, e, text in found], snapshot)
+        places = self._ask(uri, snapshot, question)
+        for place in places:
+            path = path_of_uri(place.uri)
+            if place.version is None and path is not None and path.read_bytes() != place.lines.data:
+                raise ide.RenameRefused(f"{path.name} changed on disk since it was analysed; save or reopen it first")
+        return places
+
+    def _places(self, analysis: FileAnalysis, found: list[tuple[str, int, int, str]],
+                snapshot: Snapshot | None = None) -> list[Place]:
+        by_file: dict[str, list[tuple[int, int, str]]] = {}
+        for path, start, end, text in found:
+            by_file.setdefault(path, []).append((start, end, text))
+        places = [self.place(analysis, path, ranges, snapshot) for path, ranges in by_file.items()]
+        return [p for p in places if p is not None]
+
+    def signature_help(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> ide.SignatureHelp | None:
+        return self._ask(uri, snapshot, lambda a: a.signature_help(offset))
+
+    def document_symbols(self, uri: str, snapshot: Snapshot | None = None) -> list[ide.OutlineItem]:
+        return self._ask(uri, snapshot, lambda a: a.document_symbols())
+
+    def semantic_tokens(self, uri: str, start: int = 0, end: int | None = None,
+                        snapshot: Snapshot | None = None) -> list[ide.Token]:
+        return self._ask(uri, snapshot, lambda a: a.semantic_tokens(start, end))
+
+    def resolve_completion(self, uri: str, ref: tuple[str, int, bool]) -> tuple[str | None, str | None]:
+        """A completion item's full signature and docstring."""
+        return self._ask(uri, None, lambda a: a.resolve_completion(ref))
+
+    def completions(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> list[CompletionEntry]:
+        analysis = self._analysed(uri, snapshot)
         entries = analysis.ask(lambda a: a.completions(offset))
         dot = member_dot(analysis.graph.source.data, offset)
         lm = self.code_lm(uri) if dot is not None and entries else None
@@ -264,6 +460,22 @@ class Workspace:
         from typelens.monitors.ranking import rank_entries
         with self._lm_use:
             return rank_entries(lm, analysis.graph.source.data[:dot + 1].decode("utf-8", "replace"), entries)
+
+    def workspace_symbols(self, query: str) -> list[tuple[ide.SymbolInfo, Place]]:
+        """Classes, functions, methods and variables of the project (or of the open
+        files' projects in single-file mode) whose names hold ``query``'s letters in order."""
+        with self._lock:
+            sessions = [self.session] if self.session is not None else []
+            sessions += [s for s in {id(s): s for s in map(self.session_for, (d.path for d in self._docs.values()))}.values()
+                         if s is not self.session]
+        found = []
+        for session in sessions:
+            for info in ide.workspace_symbols(session, query):
+                graph = session.index.graph_of(Path(info.path))
+                if graph is not None:
+                    found.append((info, Place(Path(info.path).as_uri(), None, LineIndex.of(graph.source.data),
+                                              ((info.start, info.end, ""),))))
+        return found
 
     # -- the code LM ------------------------------------------------------------------------
     def code_lm(self, uri: str | None = None):
@@ -294,7 +506,7 @@ class Workspace:
             return None
         from typelens.monitors.complete import complete
         from typelens.typeinfer.queries import Analysed as AnalysedGraph
-        analysed = self._current(uri)
+        analysed = self._analysed(uri)
         data = analysed.graph.source.data
         if not 0 < offset <= len(data):
             return None             # nothing analysed here (an empty or over-large document)
@@ -314,12 +526,19 @@ class Workspace:
 _NOT_CARRIED = object()
 
 
-def _analysis(session: AnalysisSession, path: Path, graph: ProgramGraph, mode: str) -> FileAnalysis:
-    """A file analysis on an engine of its own, sharing no answers with the session's
-    other engines: what one engine memoised about a library file while a cycle was
-    open differs from what a fresh engine finds (5 of 8,542 hovers on subprocess.py
-    after a few engines), so shared answers made the server's answers depend on the
-    edits it had seen.  Building them again costs about a fifth more."""
-    resolved = str(path.resolve())
-    return FileAnalysis(session, resolved, path.name, graph,
-                        session.engine({resolved: graph}, share_library=False), mode)
+def _graph_of(path: Path, source, tree) -> ProgramGraph:
+    """The graph of one document revision (its tree was re-parsed incrementally)."""
+    if len(source.data) > MAX_DOCUMENT_BYTES:
+        return build_graph("", str(path))
+    return build_graph(source, str(path), tree=tree)
+
+
+def _analysis(session: AnalysisSession, path: str, display: str, graph: ProgramGraph,
+              buffers: dict[str, ProgramGraph], mode: str) -> FileAnalysis:
+    """A file analysis on an engine of its own, which shares no answers with the
+    session's other engines: what one engine memoised about a library file while
+    a cycle was open differs from what a fresh engine finds (5 of 8,542 hovers on
+    subprocess.py after a few engines), so shared answers made the server's
+    answers depend on the edits it had seen.  Building them again costs about a
+    fifth more."""
+    return FileAnalysis(session, path, display, graph, session.engine(buffers, share_library=False), mode)

@@ -226,3 +226,39 @@ class FileAnalysis:
     def completions(self, offset: int):
         from .ide.completion import completions
         return completions(self, offset)
+
+    def resolve_completion(self, ref: tuple[str, int, bool]):
+        from .ide.completion import resolve
+        return resolve(self, ref)
+
+    def type_definition(self, offset: int):
+        from .ide.navigation import type_definition
+        return type_definition(self, offset)
+
+    def signature_help(self, offset: int):
+        from .ide.signature_help import signature_help
+        return signature_help(self, offset)
+
+    def document_symbols(self):
+        from .ide.symbols import document_symbols
+        return document_symbols(self)
+
+    def references(self, offset: int, include_declaration: bool = True):
+        from .ide.references import references
+        return references(self, offset, include_declaration)
+
+    def highlights(self, offset: int):
+        from .ide.references import highlights
+        return highlights(self, offset)
+
+    def prepare_rename(self, offset: int):
+        from .ide.references import prepare_rename
+        return prepare_rename(self, offset)
+
+    def rename(self, offset: int, new_name: str):
+        from .ide.references import rename
+        return rename(self, offset, new_name)
+
+    def semantic_tokens(self, start: int = 0, end: int | None = None):
+        from .ide.semantic_tokens import semantic_tokens
+        return semantic_tokens(self, start, end)
