@@ -37,6 +37,7 @@ from .builder import DEFAULT_CONFIG, GraphConfig, build_graph, build_graph_safel
 from .environment import PythonEnvironment, discover_environment
 from .errors import InputError
 from .graph import ImportBinding, ProgramGraph, SymbolKind
+from .source import SkippedFile, listed_file_problem
 from .version_gates import live_definitions
 
 logger = logging.getLogger(__name__)
@@ -77,14 +78,28 @@ class _Exports:
     stars: tuple[tuple[str, int], ...]
 
 
-def iter_python_files(root: Path, *, follow_symlinks: bool = False) -> list[Path]:
+def iter_python_files(root: Path, *, follow_symlinks: bool = False,
+                      skipped: list[SkippedFile] | None = None) -> list[Path]:
     """Every ``.py``/``.pyi`` file below ``root``, sorted, skipping virtualenvs,
-    VCS and build folders, and never looping on symlinked directories."""
-    if root.is_file():
+    VCS and build folders.
+
+    Only readable regular files are listed: FIFOs, devices, sockets, dangling
+    links, link loops, unreadable folders and symbolic links that lead outside
+    ``root`` are left out, each added to ``skipped`` with its reason (or logged
+    when ``skipped`` is ``None``).  ``follow_symlinks`` walks linked folders too
+    (each real folder once) and accepts links that leave ``root``."""
+    report = skipped if skipped is not None else _LoggedSkips()
+    if os.path.isfile(root):
         return [root]
+    if not os.path.isdir(root):
+        report.append(SkippedFile(root, listed_file_problem(root, None) or "is not a folder"))
+        return []
+    inside = None if follow_symlinks else Path(os.path.realpath(root))
     found: list[Path] = []
     seen: set[tuple[int, int]] = set()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=follow_symlinks):
+    walk = os.walk(root, followlinks=follow_symlinks,
+                   onerror=lambda err: report.append(SkippedFile(Path(err.filename or root), err.strerror or str(err))))
+    for dirpath, dirnames, filenames in walk:
         try:
             st = os.stat(dirpath)
         except OSError:
@@ -95,8 +110,21 @@ def iter_python_files(root: Path, *, follow_symlinks: bool = False) -> list[Path
             continue
         seen.add((st.st_dev, st.st_ino))
         dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.endswith(".egg-info"))
-        found.extend(Path(dirpath, f) for f in sorted(filenames) if f.endswith((".py", ".pyi")))
+        for name in sorted(f for f in filenames if f.endswith((".py", ".pyi"))):
+            path = Path(dirpath, name)
+            problem = listed_file_problem(path, inside)
+            if problem is None:
+                found.append(path)
+            else:
+                report.append(SkippedFile(path, problem))
     return found
+
+
+class _LoggedSkips(list):
+    """``skipped`` for callers that do not report skipped files themselves."""
+
+    def append(self, item: SkippedFile) -> None:
+        logger.warning("skipped %s: %s", item.path, item.reason)
 
 
 def module_name_for(path: Path, root: Path) -> str:

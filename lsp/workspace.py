@@ -490,17 +490,20 @@ class Workspace:
             try:
                 import torch
 
-                from typelens.monitors.lm import load_lm
+                from typelens.monitors.lm import load_lm, recommended_threads
             except ImportError as err:
                 raise ModelError(f"the code LM needs the 'ml' extra (pip install 'typelens[ml]'): {err}") from None
-            # one intra-op thread: the editor's other requests and the diagnostics
-            # run beside it, and a small model gains nothing from more
-            torch.set_num_threads(1)
-            return load_lm(settings.lm_path, device=settings.device)
+            lm = load_lm(settings.lm_path, device=settings.device)
+            # one intra-op thread for a small model (the editor's other requests run
+            # beside it); a pretrained one gets the cores that are not busy
+            torch.set_num_threads(recommended_threads(lm.parameters))
+            return lm
         return session.model("code-lm", load)
 
     def guided_completion(self, uri: str, offset: int, max_tokens: int = 16) -> CompletionEntry | None:
-        """A monitor-guided multi-token completion at ``offset`` (opt-in setting)."""
+        """A monitor-guided multi-token completion at ``offset`` (opt-in setting);
+        the model's prompt cache keeps the previous keystroke's keys and values, so
+        only the tokens that changed are encoded again."""
         lm = self.code_lm(uri)
         if lm is None:
             return None
