@@ -82,7 +82,7 @@ class Document:
     def __init__(self, source: Source) -> None:
         self._source = source
         self._tree = parse_bytes(source.data)
-        self._recovery = None
+        self._recovery = None          # (source, its recovery): the current version's, once computed
         self._previous = None          # the last recovery computed, of any version
         self._known_valid = None       # statements known to parse, kept across versions
 
@@ -110,15 +110,25 @@ class Document:
         recovery=...)``.  Statements below the one being typed are remembered as
         parsing, and the recovered tree is re-parsed incrementally from the last
         one, so a keystroke re-parses little more than what changed."""
+        return self.recover(self._source, self._tree)
+
+    def recover(self, source: Source, tree: Tree):
+        """The recovery of one version of this document: ``source`` and ``tree`` as
+        read together from :attr:`source` and :attr:`tree` between two edits.  Safe
+        from another thread while later edits arrive (a language server builds
+        graphs off its request loop): the version's recovery is remembered with
+        its source, so a stale one is never taken for a newer version's."""
         from .recovery import ValidityCache, recover_tree   # recovery parses through this module
 
-        source, tree, recovery = self._source, self._tree, self._recovery
-        if recovery is None:
-            if self._known_valid is None:
-                self._known_valid = ValidityCache()
-            recovery = recover_tree(source.data, tree, known_valid=self._known_valid, previous=self._previous)
-            if self._source is source:
-                self._recovery = self._previous = recovery
+        kept = self._recovery
+        if kept is not None and kept[0] is source:
+            return kept[1]
+        if self._known_valid is None:
+            self._known_valid = ValidityCache()
+        recovery = recover_tree(source.data, tree, known_valid=self._known_valid, previous=self._previous)
+        self._previous = recovery
+        if self._source is source:
+            self._recovery = (source, recovery)
         return recovery
 
     def apply_edit(self, start_byte: int, old_end_byte: int, new_text: str) -> list[tuple[int, int]]:

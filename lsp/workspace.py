@@ -264,6 +264,8 @@ class Workspace:
         revision = snapshot.revision if moved_on else doc.track.revision
         wanted = [(d, d.track.revision, d.document.source, d.document.tree, d.graph)
                   for d in self._docs.values() if d is doc or self.session_for(d.path) is session]
+        # graphs are built outside the lock (edits keep arriving) from the trees taken
+        # here, which later edits do not move (``Document`` edits a copy)
 
         def build(warm: bool) -> Analysed:
             buffers, built = {}, []
@@ -271,7 +273,7 @@ class Workspace:
                 if d is doc and moved_on:        # the document moved on while the request waited
                     graph = (r, build_graph(snapshot.data.decode("utf-8", "surrogatepass"), str(doc.path)))
                 elif graph is None or graph[0] != r:
-                    graph = (r, _graph_of(d.path, source, tree))
+                    graph = (r, _graph_of(d, source, tree))
                     built.append((d, graph))
                 buffers[str(d.path.resolve())] = graph[1]
             with self._lock:
@@ -529,11 +531,14 @@ class Workspace:
 _NOT_CARRIED = object()
 
 
-def _graph_of(path: Path, source, tree) -> ProgramGraph:
-    """The graph of one document revision (its tree was re-parsed incrementally)."""
+def _graph_of(doc: OpenDocument, source, tree) -> ProgramGraph:
+    """The graph of one document revision: its tree was re-parsed incrementally,
+    and so is its recovery (``Document.recover``): while a statement is half typed,
+    the definitions outside it are read as they are, and a keystroke re-parses
+    little more than what it changed."""
     if len(source.data) > MAX_DOCUMENT_BYTES:
-        return build_graph("", str(path))
-    return build_graph(source, str(path), tree=tree)
+        return build_graph("", str(doc.path))
+    return build_graph(source, str(doc.path), recovery=doc.document.recover(source, tree))
 
 
 def _analysis(session: AnalysisSession, path: str, display: str, graph: ProgramGraph,
