@@ -300,8 +300,8 @@ def test_lone_surrogates_become_replacement_characters(server: RawServer) -> Non
                                                             "text": final}})
     fresh = [hover_at(server, fresh_uri, 0, c) for c in (0, 16, 20)] + [hover_at(server, fresh_uri, 1, 2)]
     assert typed == fresh
-    assert typed[1][0] == "n: int" and typed[1][1]["start"] == {"line": 0, "character": 16}
-    assert typed[3][0] == "count: float"
+    assert typed[1][0] == "(variable) n: int" and typed[1][1]["start"] == {"line": 0, "character": 16}
+    assert typed[3][0] == "(variable) count: float"
 
 
 def test_invalid_utf8_in_a_body_is_decoded_not_dropped(server: RawServer) -> None:
@@ -310,7 +310,7 @@ def test_invalid_utf8_in_a_body_is_decoded_not_dropped(server: RawServer) -> Non
             '"languageId": "python", "version": 1, "text": "s = \'\xff\xfe\'; n = 2\\n"}}}' % uri).encode("latin-1")
     server.send_raw(b"Content-Length: %d\r\n\r\n" % len(body) + body)
     found = hover_at(server, uri, 0, 10)       # after two U+FFFD, one unit each
-    assert found is not None and found[0] == "n: int"
+    assert found is not None and found[0] == "(variable) n: int"
 
 
 # -- answers after a typing session equal a fresh open's ---------------------------------
