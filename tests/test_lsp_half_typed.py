@@ -1,8 +1,11 @@
-"""While a signature is half typed in one function, the language server keeps
-answering about the definitions outside it (issue 20 item 2): the graph of each
-revision is built from the document's recovery (``Document.recover``), which is
-re-parsed incrementally from the last one, and those answers equal the ones a
-fresh server gives for the finished file."""
+"""While a signature is half typed in the middle of a file, the language server
+keeps answering about the definitions outside the function being typed (issue 20
+item 2): the graph of each revision is built from the document's recovery
+(``Document.recover``), which is re-parsed incrementally from the last one, and
+those answers equal the ones a fresh server gives for the finished file.
+
+(Without recovery, tree-sitter reads ``def broken(x:`` above ``class Below`` as one
+error that swallows every method of ``Below``.)"""
 
 from __future__ import annotations
 
@@ -42,17 +45,17 @@ def use():
     b = Below(3)
     return b.double(), b.label()
 '''
-AFTER = SHOP.index("\n", SHOP.index("total = 0"))     # the end of the line typed after
-TYPED = "def broken(x:"
-HALF = SHOP[:AFTER] + "\n    " + TYPED + SHOP[AFTER:]
-FINISHED = SHOP[:AFTER] + "\n    def broken(x): return x" + SHOP[AFTER:]     # as many lines
+AFTER = SHOP.index("\n", SHOP.index("return total"))     # the end of the line typed after
+ENTER, TYPED = "\n\n", "def broken(x:"
+HALF = SHOP[:AFTER] + ENTER + TYPED + SHOP[AFTER:]
+FINISHED = SHOP[:AFTER] + ENTER + "def broken(x): return x" + SHOP[AFTER:]     # as many lines
 
 
 def keystrokes() -> list[tuple[str, dict]]:
-    """``(text after, didChange content change)``: Enter (with the editor's
-    indentation) after ``total = 0``, then ``def broken(x:`` one character at a time."""
+    """``(text after, didChange content change)``: Enter twice at the end of
+    ``middle``, then ``def broken(x:`` one character at a time."""
     text, steps = SHOP, []
-    for at, piece in [(AFTER, "\n    ")] + [(AFTER + 5 + i, c) for i, c in enumerate(TYPED)]:
+    for at, piece in [(AFTER, ENTER)] + [(AFTER + len(ENTER) + i, c) for i, c in enumerate(TYPED)]:
         position = lsp_position(text, at)
         text = text[:at] + piece + text[at:]
         steps.append((text, {"range": {"start": position, "end": position}, "text": piece}))
