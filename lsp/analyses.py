@@ -30,7 +30,8 @@ of the same text, and its hovers fast while the user types:
   by the newest revision built, carrying the position there and the answer's range
   back across the edits in between (:class:`EditLog`), unless an edit wrote into
   or next to the name.  Such an answer is at most one build old; once typing
-  pauses, every answer is the current revision's.
+  pauses, every answer is the current revision's.  Inlay hints are carried the
+  same way for a client that can be told to ask again (``caught_up`` says when).
 
 Example::
 
@@ -116,18 +117,29 @@ class EditLog:
         """Where bytes ``[start, end]`` of revision ``source`` are in revision ``target``;
         ``None`` when an edit between them wrote into or next to them (typing next to
         a name makes another name) or the log does not reach back that far."""
+        return self.carry_many([(start, end)], source, target)[0]
+
+    def carry_many(self, ranges: list[tuple[int, int]], source: int,
+                   target: int) -> list[tuple[int, int] | None]:
+        """:meth:`carry` for each of ``ranges`` (the edits between are read once)."""
         if min(source, target) < self._floor:
-            return None
+            return [None] * len(ranges)
         forward = source <= target
         low, high = min(source, target), max(source, target)
         edits = [e for e in self._edits if low < e[0] <= high]
-        for _, e_start, old_end, new_end in (edits if forward else reversed(edits)):
-            before, after = (old_end, new_end) if forward else (new_end, old_end)
-            if end >= e_start and start <= before:
-                return None
-            if start > before:
-                start, end = start + after - before, end + after - before
-        return start, end
+        steps = [(e_start, old_end, new_end) if forward else (e_start, new_end, old_end)
+                 for _, e_start, old_end, new_end in (edits if forward else reversed(edits))]
+        return [_carried(start, end, steps) for start, end in ranges]
+
+
+def _carried(start: int, end: int, steps: list[tuple[int, int, int]]) -> tuple[int, int] | None:
+    """Bytes ``[start, end]`` moved by ``(start, end before, end after)`` edits in turn."""
+    for e_start, before, after in steps:
+        if end >= e_start and start <= before:
+            return None
+        if start > before:
+            start, end = start + after - before, end + after - before
+    return start, end
 
 
 @dataclass(slots=True)
@@ -251,6 +263,22 @@ class Builds:
         """``EditLog.carry`` on the track's log."""
         with self._lock:
             return track.edits.carry(start, end, source, target)
+
+    def carry_many(self, track: Track, ranges: list[tuple[int, int]], source: int,
+                   target: int) -> list[tuple[int, int] | None]:
+        """``EditLog.carry_many`` on the track's log."""
+        with self._lock:
+            return track.edits.carry_many(ranges, source, target)
+
+    def caught_up(self, track: Track, timeout: float = _WAIT_LIMIT) -> bool:
+        """Wait until the builder has built the track's newest revision, or stopped
+        (the document closed, or a build failed or was not asked for); whether the
+        newest revision is built.  A client told that carried answers are old asks
+        again after this."""
+        with self._lock:
+            self._ready.wait_for(lambda: not self._is_open(track) or track.has(track.revision)
+                                 or track.building is None, timeout)
+            return self._is_open(track) and track.has(track.revision)
 
     def _build_here(self, track: Track, revision: int, epoch: int, build: Callable[[bool], Analysed]) -> Analysed:
         """``revision`` built for the requests that want it, the builder being past it

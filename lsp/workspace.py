@@ -376,16 +376,50 @@ class Workspace:
     def inlay_hints(self, uri: str, start: int, end: int, snapshot: Snapshot | None = None) -> list[Hint]:
         """The hints in bytes ``start..end``: the file's are planned once per version
         and minimum confidence (an editor asks again on every scroll)."""
-        analysed = self._analysed(uri, snapshot)
+        return [h for h in self._all_hints(uri, self._analysed(uri, snapshot)) if start <= h.offset <= end]
+
+    def inlay_hints_while_typing(self, uri: str, start: int, end: int,
+                                 snapshot: Snapshot | None = None) -> tuple[list[Hint], bool]:
+        """:meth:`inlay_hints`, or, while a document slow to build is typed in (as for
+        hovers), the hints of the newest revision built that no edit since wrote
+        into or next to, moved to where they are now.  ``True`` with carried hints:
+        they are up to one build old, so the client should ask again once
+        :meth:`caught_up`."""
+        with self._lock:
+            track = self._docs[uri].track
+            revision = track.revision if snapshot is None else snapshot.revision
+        kept = self._builds.carrier(track, revision, self.hover_budget)
+        if kept is not None:
+            try:
+                found = self._all_hints(uri, kept, timeout=self.hover_budget)
+            except TimeoutError:
+                found = None
+            if found is not None:
+                ranges = [r for h in found for r in ((h.offset, h.offset), h.edit[:2])]
+                moved = self._builds.carry_many(track, ranges, kept.revision, revision)
+                hints = [dataclasses.replace(h, offset=at[0], edit=(span[0], span[1], h.edit[2]))
+                         for h, at, span in zip(found, moved[::2], moved[1::2]) if at is not None and span is not None]
+                return [h for h in hints if start <= h.offset <= end], True
+        return self.inlay_hints(uri, start, end, snapshot), False
+
+    def caught_up(self, uri: str) -> bool:
+        """Wait until the newest revision of ``uri`` is built (see :meth:`inlay_hints_while_typing`)."""
+        with self._lock:
+            doc = self._docs.get(uri)
+        return doc is not None and self._builds.caught_up(doc.track)
+
+    def _all_hints(self, uri: str, analysed: Analysed, timeout: float = -1) -> list[Hint]:
+        """Every hint of ``analysed``, planned once per minimum confidence (``TimeoutError``
+        when its engine is not free within ``timeout`` seconds)."""
         key = (analysed, self.settings.min_confidence)
         with self._lock:
             doc = self._docs[uri]
             found = doc.hints[1] if doc.hints is not None and doc.hints[0] == key else None
         if found is None:
-            found = analysed.ask(lambda a: a.inlay_hints(0, len(a.graph.source.data)))
+            found = analysed.ask(lambda a: a.inlay_hints(0, len(a.graph.source.data)), timeout=timeout)
             with self._lock:
                 doc.hints = (key, found)
-        return [h for h in found if start <= h.offset <= end]
+        return found
 
     def annotate(self, uri: str, offset: int | None, snapshot: Snapshot | None = None) -> list[tuple[int, int, str]] | None:
         """Byte edits annotating one symbol (the identifier at ``offset``) or the whole file."""

@@ -5,6 +5,7 @@ about while edits keep coming."""
 
 from __future__ import annotations
 
+import dataclasses
 import graphlib
 import re
 import threading
@@ -90,3 +91,21 @@ def test_a_request_gets_its_own_revision_while_edits_keep_coming(tmp_path: Path)
         answers.append((ws.hover(uri, moved), moved))
     assert all(info is not None and info.name == "TopologicalSorter" and info.start == moved
                for info, moved in answers)
+
+
+def test_hints_carried_while_typing_are_the_built_revisions_moved(tmp_path: Path) -> None:
+    ws, uri, data = _open(tmp_path)
+    ws.hover_budget = 0.0             # every build is slow: carry whenever the revision is not built
+    built = ws.inlay_hints(uri, 0, len(data))
+    first = built[0]
+    assert len(built) > 5
+    ws.change(uri, 2, [(0, 0, "x = 1\n"), (first.offset + 6, first.offset + 6, "y")])
+    hints, carried = ws.inlay_hints_while_typing(uri, 0, len(data) + 7)
+    assert carried                    # the first hint was typed next to: left out; the rest moved
+
+    def moved(h, by: int):
+        return dataclasses.replace(h, offset=h.offset + by, edit=(h.edit[0] + by, h.edit[1] + by, h.edit[2]))
+    assert hints == [moved(h, 7) for h in built[1:]]
+    assert ws.caught_up(uri)
+    hints, carried = ws.inlay_hints_while_typing(uri, 0, len(data) + 7)
+    assert not carried and hints == ws.inlay_hints(uri, 0, len(data) + 7)

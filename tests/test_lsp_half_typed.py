@@ -5,10 +5,14 @@ item 2): the graph of each revision is built from the document's recovery
 those answers equal the ones a fresh server gives for the finished file.
 
 (Without recovery, tree-sitter reads ``def broken(x:`` above ``class Below`` as one
-error that swallows every method of ``Below``.)"""
+error that swallows every method of ``Below``.)  While a file slow to analyse is
+typed in, inlay hints come at once from its last analysis, and the client is told
+to ask again once the newest text is analysed."""
 
 from __future__ import annotations
 
+import copy
+import graphlib
 from pathlib import Path
 
 import pytest
@@ -141,3 +145,46 @@ def test_each_keystroke_recovers_from_the_last_recovery(tmp_path: Path, monkeypa
     assert len(keystrokes()) <= len(calls) <= len(keystrokes()) + 1      # one recovery a revision
     assert all(c["previous"] is not None for c in calls[1:])
     assert len({id(c["known_valid"]) for c in calls}) == 1
+
+
+@pytest.mark.e2e
+def test_hints_answered_while_typing_are_refreshed_once_built(tmp_path: Path) -> None:
+    """A client that can be told to ask again gets the hints of the last analysis
+    at once while it types, moved past the edits, then ``workspace/inlayHint/refresh``
+    once the newest text is analysed; asked again, it gets that text's hints."""
+    text = Path(graphlib.__file__).read_text(encoding="utf-8")
+    path = tmp_path / "typed.py"
+    path.write_text(text, encoding="utf-8")
+    uri = path.as_uri()
+    srv = RawServer()
+    try:
+        srv.response(srv.request("initialize", {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {
+            "workspace": {"inlayHint": {"refreshSupport": True}}}}))
+        srv.notify("initialized", {})
+        srv.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1,
+                                                             "text": text}})
+        whole = {"start": {"line": 0, "character": 0}, "end": {"line": text.count("\n") + 9, "character": 0}}
+        ask = {"textDocument": {"uri": uri}, "range": whole}
+        built = srv.response(srv.request("textDocument/inlayHint", ask))["result"]
+        for version in range(2, 6):        # four lines typed at the top
+            srv.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version}, "contentChanges": [
+                {"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "text": "#\n"}]})
+        carried = srv.response(srv.request("textDocument/inlayHint", ask))["result"]
+        refresh = srv.messages.get(timeout=120)
+        while refresh.get("method") != "workspace/inlayHint/refresh":
+            refresh = srv.messages.get(timeout=120)
+        srv.send({"jsonrpc": "2.0", "id": refresh["id"], "result": None})
+        fresh = srv.response(srv.request("textDocument/inlayHint", ask))["result"]
+    finally:
+        srv.close()
+    assert len(built) > 5 and carried == fresh == [_down(hint, 4) for hint in built]
+
+
+def _down(hint: dict, lines: int) -> dict:
+    """``hint`` (an LSP InlayHint) ``lines`` lines further down."""
+    moved = copy.deepcopy(hint)
+    moved["position"]["line"] += lines
+    for edit in moved.get("textEdits", []):
+        edit["range"]["start"]["line"] += lines
+        edit["range"]["end"]["line"] += lines
+    return moved
