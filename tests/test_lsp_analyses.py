@@ -109,3 +109,26 @@ def test_hints_carried_while_typing_are_the_built_revisions_moved(tmp_path: Path
     assert ws.caught_up(uri)
     hints, carried = ws.inlay_hints_while_typing(uri, 0, len(data) + 7)
     assert not carried and hints == ws.inlay_hints(uri, 0, len(data) + 7)
+
+
+def test_a_model_loading_holds_no_other_model_up(tmp_path: Path) -> None:
+    """The code LM loading (a minute on a loaded machine) must not hold up the
+    classifier the server's first hover needs."""
+    from typelens.typeinfer.session import AnalysisSession
+    session = AnalysisSession(tmp_path)
+    release, started = threading.Event(), threading.Event()
+
+    def slow() -> str:
+        started.set()
+        release.wait(60)
+        return "lm"
+    loading = threading.Thread(target=session.model, args=("code-lm", slow))
+    loading.start()
+    assert started.wait(30)
+    try:
+        assert session.model("classifier", lambda: "classifier") == "classifier"
+        assert loading.is_alive()           # the LM was still loading meanwhile
+    finally:
+        release.set()
+        loading.join()
+    assert session.model("code-lm", lambda: "again") == "lm"       # loaded once
