@@ -38,8 +38,6 @@ from typing import Callable, TypeVar
 from urllib.parse import unquote, urlparse
 
 from typelens.analyzer import Diagnostic, Document, GraphConfig, ModelError, ProgramGraph, build_graph
-from typelens.analyzer.recovery import Recovery
-from typelens.analyzer.rewrite import error_nodes
 from typelens.typeinfer import ide
 from typelens.typeinfer.ide import CompletionEntry, Hint, HoverInfo
 from typelens.typeinfer.ide.completion import member_dot
@@ -104,7 +102,7 @@ class OpenDocument:
     version: int            # the client's; answers follow ``track.revision``, which only grows
     document: Document
     lines: LineIndex | None = None
-    graph: Built | None = None            # the graph of a revision, once built
+    graph: tuple[int, ProgramGraph] | None = None   # (revision, its graph), once built
     hints: tuple | None = None            # ((analysis, minimum confidence), every hint of that analysis)
     track: Track = field(init=False)
 
@@ -270,25 +268,22 @@ class Workspace:
         # here, which later edits do not move (``Document`` edits a copy)
 
         def build(warm: bool) -> Analysed:
-            buffers, built, mine = {}, [], None
+            buffers, built = {}, []
             for d, r, source, tree, graph in wanted:
                 if d is doc and moved_on:        # the document moved on while the request waited
-                    moved = Document.from_text(snapshot.data.decode("utf-8", "surrogatepass"), str(doc.path))
-                    graph = _built(r, doc.path, moved, moved.source, moved.tree)
-                elif graph is None or graph.revision != r:
-                    graph = _built(r, d.path, d.document, source, tree)
+                    graph = (r, build_graph(snapshot.data.decode("utf-8", "surrogatepass"), str(doc.path)))
+                elif graph is None or graph[0] != r:
+                    graph = (r, _graph_of(d, source, tree))
                     built.append((d, graph))
-                buffers[str(d.path.resolve())] = graph.graph
-                mine = graph if d is doc else mine
+                buffers[str(d.path.resolve())] = graph[1]
             with self._lock:
                 for d, graph in built:
-                    if d.track.revision == graph.revision:
+                    if d.track.revision == graph[0]:
                         d.graph = graph
-            path, graph = str(doc.path.resolve()), mine.graph
-            # the classifier refines what reads as Python: with every broken statement
-            # confined by recovery, the rest of the file is read as written (an error
-            # recovery could not confine would mislead its windows)
-            mode = "hybrid" if mine.confined else "static"
+            path = str(doc.path.resolve())
+            graph = buffers[path]
+            # the classifier refines only what parses: a broken buffer's windows mislead it
+            mode = "static" if graph.has_syntax_errors() else "hybrid"
             analysed = Analysed(revision, graph, 0.0, _analysis(session, path, doc.path.name, graph, buffers, mode),
                                 lambda: _analysis(session, path, doc.path.name, graph, buffers, mode))
             if warm:       # every answer of the file, so that the requests after it find them
@@ -570,37 +565,14 @@ class Workspace:
 _NOT_CARRIED = object()
 
 
-@dataclass(frozen=True, slots=True)
-class Built:
-    """The graph of one document revision; ``confined``: every error its recovered
-    tree still has lies inside a statement that recovery reported broken."""
-
-    revision: int
-    graph: ProgramGraph
-    confined: bool
-
-
-def _built(revision: int, path: Path, document: Document, source, tree) -> Built:
-    """The graph of one revision of ``document`` (``source`` and ``tree``, taken
-    together): its tree was re-parsed incrementally, and so is its recovery
-    (``Document.recover``): while a statement is half typed, the definitions
-    outside it are read as they are, and a keystroke re-parses little more than
-    what it changed."""
+def _graph_of(doc: OpenDocument, source, tree) -> ProgramGraph:
+    """The graph of one document revision: its tree was re-parsed incrementally,
+    and so is its recovery (``Document.recover``): while a statement is half typed,
+    the definitions outside it are read as they are, and a keystroke re-parses
+    little more than what it changed."""
     if len(source.data) > MAX_DOCUMENT_BYTES:
-        return Built(revision, build_graph("", str(path)), True)
-    recovery = document.recover(source, tree)
-    graph = build_graph(source, str(path), recovery=recovery)
-    return Built(revision, graph, _confined(recovery))
-
-
-def _confined(recovery: Recovery, most: int = 64) -> bool:
-    """Whether recovery kept each syntax error inside its own statement (at most
-    ``most`` errors are looked at; more count as not confined)."""
-    if not recovery.tree.root_node.has_error:
-        return True
-    errors = error_nodes(recovery.tree, most)
-    return len(errors) < most and all(
-        any(start <= node.start_byte and node.end_byte <= end for start, end in recovery.broken) for node in errors)
+        return build_graph("", str(doc.path))
+    return build_graph(source, str(doc.path), recovery=doc.document.recover(source, tree))
 
 
 def _analysis(session: AnalysisSession, path: str, display: str, graph: ProgramGraph,

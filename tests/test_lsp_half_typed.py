@@ -120,8 +120,7 @@ def test_answers_below_a_half_typed_signature_equal_the_finished_files(tmp_path:
 def test_each_keystroke_recovers_from_the_last_recovery(tmp_path: Path, monkeypatch) -> None:
     """The graph of each revision comes from ``Document.recover``: one recovery per
     revision, re-parsed from the previous one and sharing its cache of statements
-    known to parse, never a recovery from scratch; and the classifier is not
-    turned off for an error recovery confined."""
+    known to parse, never a recovery from scratch."""
     calls = []
     real = recovery.recover_tree
 
@@ -140,8 +139,7 @@ def test_each_keystroke_recovers_from_the_last_recovery(tmp_path: Path, monkeypa
         graph = ws.analysis(path.as_uri()).graph
         assert graph.source.data == text.encode()
         assert graph.find_symbol("double", "Below") is not None and graph.find_symbol("use") is not None
-    # the error is confined to ``broken``: the classifier still refines the rest
-    assert graph.has_syntax_errors() and ws.analysis(path.as_uri()).mode == "hybrid"
+    assert graph.has_syntax_errors()
     assert len(keystrokes()) <= len(calls) <= len(keystrokes()) + 1      # one recovery a revision
     assert all(c["previous"] is not None for c in calls[1:])
     assert len({id(c["known_valid"]) for c in calls}) == 1
