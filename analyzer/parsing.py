@@ -22,12 +22,16 @@ from __future__ import annotations
 import collections
 import logging
 import threading
+from typing import TYPE_CHECKING
 
 import tree_sitter_python
 from tree_sitter import Language, Parser, Point, Tree
 
 from .parse_guard import GuardedBytes, guard_input
 from .source import Source, source_from_text
+
+if TYPE_CHECKING:
+    from .recovery import Recovery, ValidityCache
 
 logger = logging.getLogger(__name__)
 
@@ -82,9 +86,10 @@ class Document:
     def __init__(self, source: Source) -> None:
         self._source = source
         self._tree = parse_bytes(source.data)
-        self._recovery = None
-        self._previous = None          # the last recovery computed, of any version
-        self._known_valid = None       # statements known to parse, kept across versions
+        # (source, its recovery): the current version's, once computed
+        self._recovery: tuple[Source, Recovery] | None = None
+        self._previous: Recovery | None = None          # the last recovery computed, of any version
+        self._known_valid: ValidityCache | None = None  # statements known to parse, kept across versions
 
     @classmethod
     def from_text(cls, text: str, path: str = "<memory>") -> "Document":
@@ -110,15 +115,25 @@ class Document:
         recovery=...)``.  Statements below the one being typed are remembered as
         parsing, and the recovered tree is re-parsed incrementally from the last
         one, so a keystroke re-parses little more than what changed."""
+        return self.recover(self._source, self._tree)
+
+    def recover(self, source: Source, tree: Tree):
+        """The recovery of one version of this document: ``source`` and ``tree`` as
+        read together from :attr:`source` and :attr:`tree` between two edits.  Safe
+        from another thread while later edits arrive (a language server builds
+        graphs off its request loop): the version's recovery is remembered with
+        its source, so a stale one is never taken for a newer version's."""
         from .recovery import ValidityCache, recover_tree   # recovery parses through this module
 
-        source, tree, recovery = self._source, self._tree, self._recovery
-        if recovery is None:
-            if self._known_valid is None:
-                self._known_valid = ValidityCache()
-            recovery = recover_tree(source.data, tree, known_valid=self._known_valid, previous=self._previous)
-            if self._source is source:
-                self._recovery = self._previous = recovery
+        kept = self._recovery
+        if kept is not None and kept[0] is source:
+            return kept[1]
+        if self._known_valid is None:
+            self._known_valid = ValidityCache()
+        recovery = recover_tree(source.data, tree, known_valid=self._known_valid, previous=self._previous)
+        self._previous = recovery
+        if self._source is source:
+            self._recovery = (source, recovery)
         return recovery
 
     def apply_edit(self, start_byte: int, old_end_byte: int, new_text: str) -> list[tuple[int, int]]:
@@ -146,10 +161,12 @@ class Document:
             old_end_point=_point_at(data, old_end_byte),
             new_end_point=_point_at(new_data, new_end_byte),
         )
-        new_tree = parse_bytes(new_data, old)
+        # the source first, and its bytes parsed (NUL read as a space, as when
+        # opened whole); "surrogatepass" both ways keeps them the bytes edited above
+        source = source_from_text(new_data.decode("utf-8", errors="surrogatepass"), self._source.path)
+        new_tree = parse_bytes(source.data, old)
         changed = [(r.start_byte, r.end_byte) for r in old.changed_ranges(new_tree)]
-        text = new_data.decode("utf-8", errors="replace")
-        self._source = source_from_text(text, self._source.path)
+        self._source = source
         self._tree = new_tree
         self._recovery = None
         return changed

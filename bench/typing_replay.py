@@ -58,6 +58,10 @@ SERVERS = {
     "typelens": [sys.executable, "-m", "typelens.cli", "lsp"],
     "pyright": [str(BIN / "pyright-langserver"), "--stdio"],
 }
+# as an editor that asks for inlay hints again when told (VS Code, Neovim): a server
+# may then answer from its last analysis while a new one is built
+CAPABILITIES = types.ClientCapabilities(
+    workspace=types.WorkspaceClientCapabilities(inlay_hint=types.InlayHintWorkspaceClientCapabilities(refresh_support=True)))
 DEFAULT_FILE = Path(sysconfig.get_paths()["purelib"]) / "typer" / "main.py"
 
 
@@ -166,10 +170,14 @@ class Session:
         def _log(params):
             return None
 
+        @client.feature(types.WORKSPACE_INLAY_HINT_REFRESH)
+        def _inlay_refresh(params):
+            return None         # the replay asks for hints after every step anyway
+
     async def start(self, text: str) -> None:
         await self.client.start_io(self.command[0], *self.command[1:])
         await self.client.initialize_async(types.InitializeParams(
-            capabilities=types.ClientCapabilities(), root_uri=self.path.parent.as_uri(),
+            capabilities=CAPABILITIES, root_uri=self.path.parent.as_uri(),
             initialization_options=self.options,
             workspace_folders=[types.WorkspaceFolder(self.path.parent.as_uri(), "bench")]))
         self.client.initialized(types.InitializedParams())

@@ -36,6 +36,7 @@ from typelens.typeinfer.settings import Settings, load_settings, with_editor
 
 from .convert import COMPLETION_KIND, byte_offset, hover_markdown, lsp_position, lsp_range, text_document_edit
 from .positions import Encoding
+from .protocol import RobustIO, TypelensProtocol, strict_converter
 from .workspace import MAX_DOCUMENT_BYTES, Place, Snapshot, Workspace, path_of_uri
 
 logger = logging.getLogger(__name__)
@@ -45,14 +46,17 @@ _SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.Diagnosti
              "info": types.DiagnosticSeverity.Information}
 
 
-class TypelensServer(LanguageServer):
+class TypelensServer(RobustIO, LanguageServer):
     def __init__(self) -> None:
-        super().__init__("typelens", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__("typelens", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+                         protocol_cls=TypelensProtocol, converter_factory=strict_converter)
         self.ws = Workspace(None)
         self._pending: dict[str, asyncio.Task] = {}
         self._interactive = 0     # completions in flight: background diagnostics wait for them
         self.pulls_diagnostics = False        # the client asks (textDocument/diagnostic): nothing is published
         self.refreshes_diagnostics = False    # ... and can be told to ask again (workspace/diagnostic/refresh)
+        self.refreshes_inlay_hints = False    # the client asks again when told (workspace/inlayHint/refresh)
+        self._inlay_refresh: set[str] = set()  # documents whose carried hints a refresh will replace
 
     async def run_blocking(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self.thread_pool, fn, *args)
@@ -87,6 +91,7 @@ def initialize(ls: TypelensServer, params: types.InitializeParams) -> None:
     # a client that pulls diagnostics gets them only so (published too, they would show twice)
     ls.pulls_diagnostics = _capability(params.capabilities, "text_document", "diagnostic") is not None
     ls.refreshes_diagnostics = bool(_capability(params.capabilities, "workspace", "diagnostics", "refresh_support"))
+    ls.refreshes_inlay_hints = bool(_capability(params.capabilities, "workspace", "inlay_hint", "refresh_support"))
     session = ls.ws.session
     if session is not None:
         logger.info("%s", session.environment.describe())
@@ -281,11 +286,32 @@ async def inlay_hints(ls: TypelensServer, params: types.InlayHintParams) -> list
     encoding = ls.ws.encoding
     start = byte_offset(snap.lines, params.range.start, encoding)
     end = byte_offset(snap.lines, params.range.end, encoding)
-    hints = await ls.run_blocking(ls.ws.inlay_hints, snap.uri, start, end, snap)
+    if ls.refreshes_inlay_hints:
+        hints, carried = await ls.run_blocking(ls.ws.inlay_hints_while_typing, snap.uri, start, end, snap)
+        if carried:
+            _refresh_inlay_hints_later(ls, snap.uri)
+    else:
+        hints = await ls.run_blocking(ls.ws.inlay_hints, snap.uri, start, end, snap)
     return [types.InlayHint(position=lsp_position(snap.lines, h.offset, encoding), label=h.label,
                             kind=types.InlayHintKind.Type, padding_left=False,
                             text_edits=[types.TextEdit(lsp_range(snap.lines, h.edit[0], h.edit[1], encoding), h.edit[2])])
             for h in hints]
+
+
+def _refresh_inlay_hints_later(ls: TypelensServer, uri: str) -> None:
+    """Carried hints were sent for ``uri``: once its newest revision is built, ask
+    the client to ask again (one waiting task a document)."""
+    if uri in ls._inlay_refresh:
+        return
+    ls._inlay_refresh.add(uri)
+
+    async def refresh() -> None:
+        try:
+            if await ls.run_blocking(ls.ws.caught_up, uri):
+                ls.workspace_inlay_hint_refresh(None)
+        finally:
+            ls._inlay_refresh.discard(uri)
+    asyncio.get_running_loop().create_task(refresh())
 
 
 @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,

@@ -6,11 +6,12 @@ each version), the position encoding the client negotiated, and which session
 each document belongs to (the workspace root's, or, for a file outside it or a
 server started without a root, the session of the file's own project:
 single-file mode).  Every question goes to a
-:class:`~typelens.typeinfer.session.FileAnalysis` of one document version, whose
+:class:`~typelens.typeinfer.session.FileAnalysis` of one document revision, whose
 engine reads every open document from its buffer; nothing here knows JSON-RPC
-or analyses code itself.
+or analyses code itself.  Revisions are built in the background after each edit
+and each engine is asked one question at a time (see :mod:`.analyses`).
 
-A request pins the version it converted its positions with (a
+A request pins the revision it converted its positions with (a
 :class:`Snapshot`): an edit arriving while the answer is computed cannot shift
 the offsets under it, so the ranges and edits sent back always refer to the
 text they were computed on.
@@ -26,11 +27,14 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Callable, TypeVar
 from urllib.parse import unquote, urlparse
 
 from typelens.analyzer import Diagnostic, Document, GraphConfig, ModelError, ProgramGraph, build_graph
@@ -41,6 +45,7 @@ from typelens.typeinfer.predictions import Prediction
 from typelens.typeinfer.session import AnalysisSession, FileAnalysis, project_root_of
 from typelens.typeinfer.settings import Settings
 
+from .analyses import HOVER_BUDGET, Analysed, Builds, Track
 from .positions import Encoding, LineIndex
 
 logger = logging.getLogger(__name__)
@@ -48,6 +53,10 @@ logger = logging.getLogger(__name__)
 __all__ = ["CompletionEntry", "Hint", "HoverInfo", "MAX_DOCUMENT_BYTES", "Snapshot", "Workspace", "path_of_uri"]
 
 _WORD_BEFORE = re.compile(r"\w*$")
+# a name's bytes, non-ASCII letters included (any byte of a multi-byte character)
+_NAME_BEFORE = re.compile(rb"[\w\x80-\xff]*\Z")
+_NAME_AFTER = re.compile(rb"[\w\x80-\xff]*")
+T = TypeVar("T")
 
 MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
 _CONFIG = GraphConfig(max_bytes=MAX_DOCUMENT_BYTES)
@@ -62,11 +71,13 @@ def path_of_uri(uri: str) -> Path | None:
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """One version of an open document: its text and line index."""
+    """One version of an open document: its text and line index (``revision``:
+    the workspace's own count of the document's edits, :class:`~.analyses.Track`)."""
 
     uri: str
     version: int
     lines: LineIndex
+    revision: int = -1
 
     @property
     def data(self) -> bytes:
@@ -88,25 +99,20 @@ class Place:
 class OpenDocument:
     uri: str
     path: Path
-    version: int
+    version: int            # the client's; answers follow ``track.revision``, which only grows
     document: Document
     lines: LineIndex | None = None
-    analysis: FileAnalysis | None = None
-    analysed_version: int = -1
-    graph: ProgramGraph | None = None     # of the current version, once built
+    graph: tuple[int, ProgramGraph] | None = None   # (revision, its graph), once built
     hints: tuple | None = None            # ((analysis, minimum confidence), every hint of that analysis)
+    track: Track = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.track = Track(self.uri)
 
     def snapshot(self) -> Snapshot:
         if self.lines is None or self.lines.data is not self.document.source.data:
             self.lines = LineIndex(self.document.source.data)
-        return Snapshot(self.uri, self.version, self.lines)
-
-
-def _graph_of(path: Path, source, tree) -> ProgramGraph:
-    """The graph of one document version (its tree was re-parsed incrementally)."""
-    if len(source.data) > MAX_DOCUMENT_BYTES:
-        return build_graph("", str(path))
-    return build_graph(source, str(path), tree=tree)
+        return Snapshot(self.uri, self.version, self.lines, self.track.revision)
 
 
 class Workspace:
@@ -123,18 +129,22 @@ class Workspace:
         self._lock = threading.RLock()
         self._lm_use = threading.Lock()   # fast tokenizers are not safe to share between threads
         self.generation = 0       # bumped whenever any answer may have changed (pulled diagnostics' ids)
+        self._builds = Builds(self._lock, self._is_open_track)
+        self.hover_budget = HOVER_BUDGET
 
     # -- documents -----------------------------------------------------------------------
     def open(self, uri: str, text: str, version: int) -> None:
         path = path_of_uri(uri) or Path(uri)
+        doc = OpenDocument(uri, path, version, Document.from_text(text, str(path)))
         with self._lock:
-            self._docs[uri] = OpenDocument(uri, path, version, Document.from_text(text, str(path)))
-            self._forget_analyses()
+            self._docs[uri] = doc
+            self._forget_analyses(edited=doc)
 
     def close(self, uri: str) -> None:
         with self._lock:
             if self._docs.pop(uri, None) is not None:
                 self._forget_analyses()
+            self._builds.closed()
 
     def change(self, uri: str, version: int, edits: list[tuple[int, int, str] | str]) -> None:
         """Apply ``(start_byte, end_byte, new_text)`` edits in order, or whole texts."""
@@ -143,13 +153,16 @@ class Workspace:
             if doc is None:
                 raise KeyError(uri)
             for edit in edits:
+                before = len(doc.document.source.data)
                 if isinstance(edit, str):
                     doc.document.replace_all(edit)
+                    start, end = 0, before
                 else:
                     doc.document.apply_edit(*edit)
+                    start, end = edit[0], edit[1]
+                doc.track.edited(start, end, end + len(doc.document.source.data) - before)
             doc.version = version
-            doc.graph = None
-            self._forget_analyses()
+            self._forget_analyses(edited=doc)
 
     def change_at(self, uri: str, version: int,
                   changes: list[tuple[tuple[tuple[int, int], tuple[int, int]] | None, str]]) -> None:
@@ -173,11 +186,15 @@ class Workspace:
                 lines = LineIndex(data[:start] + text.encode("utf-8", "surrogatepass") + data[end:])
             self.change(uri, version, edits)
 
-    def _forget_analyses(self) -> None:
-        # an engine reads every open buffer: an edit anywhere makes every answer old
+    def _forget_analyses(self, edited: OpenDocument | None = None, rebuild: bool = False) -> None:
+        """An engine reads every open buffer: an edit anywhere makes every other
+        document's answers old (``edited``'s own follow its revision, and it is built
+        again now; with ``rebuild``, every document is)."""
         self.generation += 1
-        for doc in self._docs.values():
-            doc.analysis = doc.hints = None
+        others = [d for d in self._docs.values() if d is not edited]
+        self._builds.forget([(d.track, partial(self._prepare, d) if rebuild else None) for d in others])
+        if edited is not None:
+            self._builds.soon(edited.track, partial(self._prepare, edited))
 
     def is_open(self, uri: str) -> bool:
         return uri in self._docs
@@ -198,7 +215,7 @@ class Workspace:
             self.settings = settings
             for session in self._sessions():
                 session.update_settings(settings)
-            self._forget_analyses()
+            self._forget_analyses(rebuild=True)
 
     def _sessions(self) -> list[AnalysisSession]:
         return ([self.session] if self.session is not None else []) + list(self._loose.values())
@@ -231,42 +248,65 @@ class Workspace:
         if self.session is not None:
             self.session.build_project()
             with self._lock:
-                self._forget_analyses()
+                self._forget_analyses(rebuild=True)
 
     # -- analysis ---------------------------------------------------------------------------
-    def analysis(self, uri: str, snapshot: Snapshot | None = None) -> FileAnalysis:
-        """The analysis of ``snapshot`` (default: the current version of ``uri``);
-        its engine reads the other open documents of its session from their buffers."""
+    def _is_open_track(self, track: Track) -> bool:
+        doc = self._docs.get(track.uri)
+        return doc is not None and doc.track is track
+
+    def _prepare(self, doc: OpenDocument, snapshot: Snapshot | None = None) -> Callable[[bool], Analysed]:
+        """What builds the analysis of ``snapshot`` (default: the current revision),
+        its engine reading the other open documents of its session from their
+        buffers.  Called under the lock: it takes the texts and trees it needs."""
+        session = self.session_for(doc.path)
+        moved_on = snapshot is not None and snapshot.revision != doc.track.revision
+        revision = snapshot.revision if moved_on else doc.track.revision
+        wanted = [(d, d.track.revision, d.document.source, d.document.tree, d.graph)
+                  for d in self._docs.values() if d is doc or self.session_for(d.path) is session]
+        # graphs are built outside the lock (edits keep arriving) from the trees taken
+        # here, which later edits do not move (``Document`` edits a copy)
+
+        def build(warm: bool) -> Analysed:
+            buffers, built = {}, []
+            for d, r, source, tree, graph in wanted:
+                if d is doc and moved_on:        # the document moved on while the request waited
+                    graph = (r, build_graph(snapshot.data.decode("utf-8", "surrogatepass"), str(doc.path)))
+                elif graph is None or graph[0] != r:
+                    graph = (r, _graph_of(d, source, tree))
+                    built.append((d, graph))
+                buffers[str(d.path.resolve())] = graph[1]
+            with self._lock:
+                for d, graph in built:
+                    if d.track.revision == graph[0]:
+                        d.graph = graph
+            path = str(doc.path.resolve())
+            graph = buffers[path]
+            # the classifier refines only what parses: a broken buffer's windows mislead it
+            mode = "static" if graph.has_syntax_errors() else "hybrid"
+            analysed = Analysed(revision, graph, 0.0, _analysis(session, path, doc.path.name, graph, buffers, mode),
+                                lambda: _analysis(session, path, doc.path.name, graph, buffers, mode))
+            if warm:       # every answer of the file, so that the requests after it find them
+                analysed.answering.predictions()
+            return analysed
+        return build
+
+    def _analysed(self, uri: str, snapshot: Snapshot | None = None) -> Analysed:
+        """The analysed revision ``snapshot`` pins (default: the current one)."""
         with self._lock:
             doc = self._docs[uri]
-            version = doc.version if snapshot is None else snapshot.version
-            if doc.analysis is not None and doc.analysed_version == version:
-                return doc.analysis
-            session = self.session_for(doc.path)
-            # graphs are built outside the lock (edits keep arriving): each from a copy
-            # of its tree, which the next incremental edit cannot move under it
-            wanted = [(d, d.version, d.document.source, d.document.tree.copy(), d.graph)
-                      for d in self._docs.values() if d is doc or self.session_for(d.path) is session]
-        buffers, built = {}, []
-        for d, v, source, tree, graph in wanted:
-            if d is doc and v != version:   # the document moved on while the request waited
-                graph = build_graph(snapshot.data.decode("utf-8", "surrogateescape"), str(doc.path))
-            elif graph is None:
-                graph = _graph_of(d.path, source, tree)
-                built.append((d, v, graph))
-            buffers[str(d.path.resolve())] = graph
-        path = str(doc.path.resolve())
-        graph = buffers[path]
-        # the classifier refines only what parses: a broken buffer's windows mislead it
-        mode = "static" if graph.has_syntax_errors() else "hybrid"
-        result = FileAnalysis(session, path, doc.path.name, graph, session.engine(buffers), mode)
-        with self._lock:
-            for d, v, g in built:
-                if d.version == v and d.graph is None:
-                    d.graph = g
-            if doc.version == version and doc.analysis is None:
-                doc.analysis, doc.analysed_version = result, version
-        return result
+            revision = doc.track.revision if snapshot is None else snapshot.revision
+            track, build = doc.track, self._prepare(doc, snapshot)
+        return self._builds.at(track, revision, build)
+
+    def _ask(self, uri: str, snapshot: Snapshot | None, question: Callable[[FileAnalysis], T]) -> T:
+        """``question`` put to the answering engine of ``snapshot``'s revision, alone on it."""
+        return self._analysed(uri, snapshot).ask(question)
+
+    def analysis(self, uri: str, snapshot: Snapshot | None = None) -> FileAnalysis:
+        """The analysis of ``snapshot`` (default: the current version of ``uri``).  Its
+        engine answers one thread at a time: put questions through the methods below."""
+        return self._analysed(uri, snapshot).answering
 
     def place(self, analysis: FileAnalysis, path: str, ranges, snapshot: Snapshot | None = None) -> Place | None:
         """``ranges`` (byte offsets into ``path`` as ``analysis`` read it) with the
@@ -290,66 +330,134 @@ class Workspace:
         return Place(uri, version, LineIndex.of(data), tuple(ranges))
 
     def predictions(self, uri: str) -> list[Prediction]:
-        return self.analysis(uri).predictions()
+        return self._ask(uri, None, lambda a: a.predictions())
 
     def diagnostics(self, uri: str, snapshot: Snapshot | None = None) -> list[Diagnostic]:
-        return self.analysis(uri, snapshot).diagnostics()
+        """On an engine of their own: a long run never holds an editor request up."""
+        return self._analysed(uri, snapshot).check(lambda a: a.diagnostics())
 
     def hover(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> HoverInfo | None:
-        return self.analysis(uri, snapshot).hover(offset)
+        """The hover at ``offset``; while a large file is typed in, maybe from the
+        newest revision already analysed (see :mod:`.analyses`)."""
+        with self._lock:
+            track = self._docs[uri].track
+            revision = track.revision if snapshot is None else snapshot.revision
+        kept = self._builds.carrier(track, revision, self.hover_budget)
+        if kept is not None:
+            found = self._carried_hover(track, kept, revision, offset)
+            if found is not _NOT_CARRIED:
+                return found
+        return self._ask(uri, snapshot, lambda a: a.hover(offset))
+
+    def _carried_hover(self, track: Track, kept: Analysed, revision: int, offset: int):
+        """The hover at ``offset`` of ``revision`` answered by the ``kept`` revision, its
+        range carried back; ``_NOT_CARRIED`` when the name was edited in between or
+        that revision's engine is busy."""
+        at = self._builds.carry(track, offset, offset, revision, kept.revision)
+        if at is None:
+            return _NOT_CARRIED
+        try:
+            info = kept.ask(lambda a: a.hover(at[0]), timeout=self.hover_budget)
+        except TimeoutError:
+            return _NOT_CARRIED
+        if info is None:       # no answer there then: nor now, unless typing next to it made a name
+            data = kept.graph.source.data
+            start = _NAME_BEFORE.search(data, max(0, at[0] - 256), at[0]).start()
+            end = _NAME_AFTER.match(data, at[0]).end()
+            return None if self._builds.carry(track, start, end, kept.revision, revision) else _NOT_CARRIED
+        span = self._builds.carry(track, info.start, info.end, kept.revision, revision)
+        return _NOT_CARRIED if span is None else dataclasses.replace(info, start=span[0], end=span[1])
 
     def inlay_hints(self, uri: str, start: int, end: int, snapshot: Snapshot | None = None) -> list[Hint]:
         """The hints in bytes ``start..end``: the file's are planned once per version
         and minimum confidence (an editor asks again on every scroll)."""
-        analysis = self.analysis(uri, snapshot)
-        key = (analysis, self.settings.min_confidence)
+        return [h for h in self._all_hints(uri, self._analysed(uri, snapshot)) if start <= h.offset <= end]
+
+    def inlay_hints_while_typing(self, uri: str, start: int, end: int,
+                                 snapshot: Snapshot | None = None) -> tuple[list[Hint], bool]:
+        """:meth:`inlay_hints`, or, while a document slow to build is typed in (as for
+        hovers), the hints of the newest revision built that no edit since wrote
+        into or next to, moved to where they are now.  ``True`` with carried hints:
+        they are up to one build old, so the client should ask again once
+        :meth:`caught_up`."""
+        with self._lock:
+            track = self._docs[uri].track
+            revision = track.revision if snapshot is None else snapshot.revision
+        kept = self._builds.carrier(track, revision, self.hover_budget)
+        if kept is not None:
+            try:
+                found = self._all_hints(uri, kept, timeout=self.hover_budget)
+            except TimeoutError:
+                found = None
+            if found is not None:
+                ranges = [r for h in found for r in ((h.offset, h.offset), h.edit[:2])]
+                moved = self._builds.carry_many(track, ranges, kept.revision, revision)
+                hints = [dataclasses.replace(h, offset=at[0], edit=(span[0], span[1], h.edit[2]))
+                         for h, at, span in zip(found, moved[::2], moved[1::2]) if at is not None and span is not None]
+                return [h for h in hints if start <= h.offset <= end], True
+        return self.inlay_hints(uri, start, end, snapshot), False
+
+    def caught_up(self, uri: str) -> bool:
+        """Wait until the newest revision of ``uri`` is built (see :meth:`inlay_hints_while_typing`)."""
+        with self._lock:
+            doc = self._docs.get(uri)
+        return doc is not None and self._builds.caught_up(doc.track)
+
+    def _all_hints(self, uri: str, analysed: Analysed, timeout: float = -1) -> list[Hint]:
+        """Every hint of ``analysed``, planned once per minimum confidence (``TimeoutError``
+        when its engine is not free within ``timeout`` seconds)."""
+        key = (analysed, self.settings.min_confidence)
         with self._lock:
             doc = self._docs[uri]
             found = doc.hints[1] if doc.hints is not None and doc.hints[0] == key else None
         if found is None:
-            found = analysis.inlay_hints(0, len(analysis.graph.source.data))
+            found = analysed.ask(lambda a: a.inlay_hints(0, len(a.graph.source.data)), timeout=timeout)
             with self._lock:
                 doc.hints = (key, found)
-        return [h for h in found if start <= h.offset <= end]
+        return found
 
     def annotate(self, uri: str, offset: int | None, snapshot: Snapshot | None = None) -> list[tuple[int, int, str]] | None:
         """Byte edits annotating one symbol (the identifier at ``offset``) or the whole file."""
-        return self.analysis(uri, snapshot).annotate(offset)
+        return self._ask(uri, snapshot, lambda a: a.annotate(offset))
 
     def definition(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> tuple[Path, int, int] | None:
-        return self.analysis(uri, snapshot).definition(offset)
+        return self._ask(uri, snapshot, lambda a: a.definition(offset))
 
     def definition_place(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> Place | None:
-        analysis = self.analysis(uri, snapshot)
-        found = analysis.definition(offset)
-        return self.place(analysis, str(found[0].resolve()), [(found[1], found[2], "")], snapshot) if found else None
+        def question(analysis: FileAnalysis) -> Place | None:
+            found = analysis.definition(offset)
+            return self.place(analysis, str(found[0].resolve()), [(found[1], found[2], "")], snapshot) if found else None
+        return self._ask(uri, snapshot, question)
 
     def type_definition(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> list[Place]:
-        analysis = self.analysis(uri, snapshot)
-        places = [self.place(analysis, str(path.resolve()), [(start, end, "")], snapshot)
-                  for path, start, end in analysis.type_definition(offset)]
-        return [p for p in places if p is not None]
+        def question(analysis: FileAnalysis) -> list[Place]:
+            places = [self.place(analysis, str(path.resolve()), [(start, end, "")], snapshot)
+                      for path, start, end in analysis.type_definition(offset)]
+            return [p for p in places if p is not None]
+        return self._ask(uri, snapshot, question)
 
     def references(self, uri: str, offset: int, include_declaration: bool = True,
                    snapshot: Snapshot | None = None) -> list[Place]:
-        analysis = self.analysis(uri, snapshot)
-        found = analysis.references(offset, include_declaration)
-        return self._places(analysis, [(r.path, r.start, r.end, "") for r in found], snapshot)
+        def question(analysis: FileAnalysis) -> list[Place]:
+            found = analysis.references(offset, include_declaration)
+            return self._places(analysis, [(r.path, r.start, r.end, "") for r in found], snapshot)
+        return self._ask(uri, snapshot, question)
 
     def highlights(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> list[ide.Reference]:
-        return self.analysis(uri, snapshot).highlights(offset)
+        return self._ask(uri, snapshot, lambda a: a.highlights(offset))
 
     def prepare_rename(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> tuple[int, int, str]:
         """The identifier's byte range and name; ``RenameRefused`` when it cannot be renamed."""
-        return self.analysis(uri, snapshot).prepare_rename(offset)
+        return self._ask(uri, snapshot, lambda a: a.prepare_rename(offset))
 
     def rename(self, uri: str, offset: int, new_name: str, snapshot: Snapshot | None = None) -> list[Place]:
         """The edits per file renaming the symbol at ``offset``; ``RenameRefused``
         when it cannot be renamed, or a file to edit changed on disk since it was read."""
-        analysis = self.analysis(uri, snapshot)
-        edits = analysis.rename(offset, new_name)
-        places = self._places(analysis, [(path, s, e, text) for path, found in edits.items() for s, e, text in found],
-                              snapshot)
+        def question(analysis: FileAnalysis) -> list[Place]:
+            edits = analysis.rename(offset, new_name)
+            return self._places(analysis, [(path, s, e, text) for path, found in edits.items()
+                                           for s, e, text in found], snapshot)
+        places = self._ask(uri, snapshot, question)
         for place in places:
             path = path_of_uri(place.uri)
             if place.version is None and path is not None and path.read_bytes() != place.lines.data:
@@ -365,22 +473,22 @@ class Workspace:
         return [p for p in places if p is not None]
 
     def signature_help(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> ide.SignatureHelp | None:
-        return self.analysis(uri, snapshot).signature_help(offset)
+        return self._ask(uri, snapshot, lambda a: a.signature_help(offset))
 
     def document_symbols(self, uri: str, snapshot: Snapshot | None = None) -> list[ide.OutlineItem]:
-        return self.analysis(uri, snapshot).document_symbols()
+        return self._ask(uri, snapshot, lambda a: a.document_symbols())
 
     def semantic_tokens(self, uri: str, start: int = 0, end: int | None = None,
                         snapshot: Snapshot | None = None) -> list[ide.Token]:
-        return self.analysis(uri, snapshot).semantic_tokens(start, end)
+        return self._ask(uri, snapshot, lambda a: a.semantic_tokens(start, end))
 
     def resolve_completion(self, uri: str, ref: tuple[str, int, bool]) -> tuple[str | None, str | None]:
         """A completion item's full signature and docstring."""
-        return self.analysis(uri).resolve_completion(ref)
+        return self._ask(uri, None, lambda a: a.resolve_completion(ref))
 
     def completions(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> list[CompletionEntry]:
-        analysis = self.analysis(uri, snapshot)
-        entries = analysis.completions(offset)
+        analysis = self._analysed(uri, snapshot)
+        entries = analysis.ask(lambda a: a.completions(offset))
         dot = member_dot(analysis.graph.source.data, offset)
         lm = self.code_lm(uri) if dot is not None and entries else None
         if lm is None:
@@ -436,16 +544,43 @@ class Workspace:
         if lm is None:
             return None
         from typelens.monitors.complete import complete
-        from typelens.typeinfer.queries import Analysed
-        a = self.analysis(uri)
-        data = a.graph.source.data
+        from typelens.typeinfer.queries import Analysed as AnalysedGraph
+        analysed = self._analysed(uri)
+        data = analysed.graph.source.data
         if not 0 < offset <= len(data):
             return None             # nothing analysed here (an empty or over-large document)
         typed = _WORD_BEFORE.search(data[max(0, offset - 256):offset].decode("utf-8", "replace")).group()
-        with self._lm_use:
-            result = complete(data, offset, path=a.path, lm=lm, max_tokens=max_tokens, session=a.session,
-                              document=Analysed(a.engine, a.graph))
+
+        def guided(a: FileAnalysis):
+            with self._lm_use:
+                return complete(data, offset, path=a.path, lm=lm, max_tokens=max_tokens, session=a.session,
+                                document=AnalysedGraph(a.engine, a.graph))
+        result = analysed.ask(guided)
         if not result.text.strip():
             return None
         return CompletionEntry(typed + result.text, "guided",
                                f"typelens guided completion ({len(result.generation.tokens)} tokens)")
+
+
+_NOT_CARRIED = object()
+
+
+def _graph_of(doc: OpenDocument, source, tree) -> ProgramGraph:
+    """The graph of one document revision: its tree was re-parsed incrementally,
+    and so is its recovery (``Document.recover``): while a statement is half typed,
+    the definitions outside it are read as they are, and a keystroke re-parses
+    little more than what it changed."""
+    if len(source.data) > MAX_DOCUMENT_BYTES:
+        return build_graph("", str(doc.path))
+    return build_graph(source, str(doc.path), recovery=doc.document.recover(source, tree))
+
+
+def _analysis(session: AnalysisSession, path: str, display: str, graph: ProgramGraph,
+              buffers: dict[str, ProgramGraph], mode: str) -> FileAnalysis:
+    """A file analysis on an engine of its own, which shares no answers with the
+    session's other engines: what one engine memoised about a library file while
+    a cycle was open differs from what a fresh engine finds (5 of 8,542 hovers on
+    subprocess.py after a few engines), so shared answers made the server's
+    answers depend on the edits it had seen.  Building them again costs about a
+    fifth more."""
+    return FileAnalysis(session, path, display, graph, session.engine(buffers, share_library=False), mode)

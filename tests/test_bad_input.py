@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from typelens.analyzer import (
     Document, EdgeKind, GraphConfig, build_graph, build_graph_safely, source_from_bytes, source_from_path,
@@ -173,6 +175,40 @@ def test_source_from_path_reads_real_file(tmp_path) -> None:
     path = tmp_path / "ok.py"
     path.write_text("é = 1\n", encoding="utf-8")
     assert source_from_path(path).text == "é = 1\n"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(min_value=0), st.integers(min_value=0), st.sampled_from(
+    ["x", "def f(a):\n", "    return a\n", "(", ")", "\x00", "é", "\U0001F600", "\ud800", "'", "\n", "  ", "#"])),
+    max_size=40))
+def test_edited_documents_equal_documents_opened_whole(edits) -> None:
+    """After any edits (NUL bytes and lone surrogates among them), the buffer, its
+    bytes and its tree are those of the same text opened whole."""
+    doc = Document.from_text("class A:\n    x = 1\n")
+    client = doc.source.data            # the editor's copy of the bytes
+    for a, b, text in edits:
+        size = len(doc.source.data)
+        start, end = sorted((a % (size + 1), b % (size + 1)))
+        while not _at_char_boundary(doc.source.data, start):
+            start -= 1
+        while not _at_char_boundary(doc.source.data, end):
+            end += 1
+        doc.apply_edit(start, end, text)
+        client = client[:start] + text.encode("utf-8", "surrogatepass") + client[end:]
+    whole = Document.from_text(client.decode("utf-8", "surrogatepass"))
+    assert doc.source.data == whole.source.data and doc.text == whole.text
+    assert str(doc.tree.root_node) == str(whole.tree.root_node)
+
+
+def test_a_tree_handed_out_is_not_moved_by_later_edits() -> None:
+    doc = Document.from_text("x = 1\ny = 2\n")
+    tree = doc.tree
+    doc.apply_edit(0, 0, "# a comment\n")
+    assert tree.root_node.children[0].start_byte == 0 and tree.root_node.end_byte == len("x = 1\ny = 2\n")
+
+
+def _at_char_boundary(data: bytes, at: int) -> bool:
+    return at >= len(data) or data[at] & 0xC0 != 0x80
 
 
 def test_streamed_graph_json_is_byte_for_byte_json_dumps(tmp_path) -> None:

@@ -77,7 +77,8 @@ class AnalysisSession:
         self.project: ProjectGraph | None = None
         self.library = LibraryMembers()          # library types' members and the engines' answers about them
         self._models: dict[str, object] = {}
-        self._model_lock = threading.Lock()
+        self._model_lock = threading.Lock()                 # guards the dict below
+        self._loading: dict[str, threading.Lock] = {}       # a lock per model: one loading holds no other up
 
     @classmethod
     def for_path(cls, path: Path, settings: Settings | None = None, *, root: Path | None = None,
@@ -133,8 +134,11 @@ class AnalysisSession:
     def model(self, key: str, load: Callable[[], T]) -> T | None:
         """The model ``key``, loaded once by ``load`` (the monitors' code LM, the
         classifier); ``None`` when it cannot load (logged once; the features that
-        need it step aside)."""
+        need it step aside).  Models load apart: the code LM loading for a minute
+        does not hold up the classifier a hover needs."""
         with self._model_lock:
+            loading = self._loading.setdefault(key, threading.Lock())
+        with loading:
             found = self._models.get(key)
             if found is None:
                 try:

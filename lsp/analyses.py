@@ -1,0 +1,355 @@
+"""Analysed revisions of the open documents: built in the background, asked one
+question at a time, and carried across the edits made since.
+
+The rules that keep the language server's answers equal to those of a fresh open
+of the same text, and its hovers fast while the user types:
+
+* **One question at a time per engine.**  A ``TypeEngine`` memoises every answer
+  and reads a question still being computed as a cycle.  Asked from two threads at
+  once (a hover beside the debounced diagnostics, two pipelined hovers), it took
+  another thread's unfinished question for a cycle and kept what it derived from
+  it: answers differed from run to run and from a fresh open.  So each
+  :class:`Analysed` revision has a lock for its answering engine, and diagnostics
+  get an engine of their own (``checking``): a long run of checks holds no hover
+  up.  (The workspace also gives each engine its own library answers: see
+  ``workspace._analysis``.)
+* **Revisions, not client versions.**  Each edit bumps a private counter; a client
+  that sends one version number twice cannot pass an analysis of the older text
+  off as the newer one's.
+* **Heavy work off the request path.**  After an edit, one background thread
+  builds the document's newest revision once the document has been quiet for
+  :data:`QUIET` (a request does not wait for that): the graph, the engines, and
+  every answer of the file (the warm-up that makes the requests after it cheap).
+  Builds coalesce: a burst of keystrokes costs one build after another, never a
+  queue.  A request asks for the revision current when it came, and waits for the
+  builder's build of it, or, when edits came since and the builder went on to a
+  newer revision, builds it itself (shared by the requests that want it, not kept).
+* **Carried answers while a large file is typed in.**  When building a document
+  takes longer than :data:`HOVER_BUDGET` (the longest of its last builds), a hover
+  about a revision that is not built, nor expected within the budget, is answered
+  by the newest revision built, carrying the position there and the answer's range
+  back across the edits in between (:class:`EditLog`), unless an edit wrote into
+  or next to the name.  Such an answer is at most one build old; once typing
+  pauses, every answer is the current revision's.  Inlay hints are carried the
+  same way for a client that can be told to ask again (``caught_up`` says when).
+
+Example::
+
+    log = EditLog()
+    log.record(2, 4, 5, 7)           # revision 2 replaced byte 4 by three new bytes
+    log.carry(10, 12, 2, 1)          # (8, 10): where bytes 10..12 of revision 2 were in 1
+    log.carry(0, 3, 1, 2)            # (0, 3): untouched
+    log.carry(3, 6, 1, 2)            # None: it touches the edit
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, TypeVar
+
+if TYPE_CHECKING:
+    from typelens.analyzer import ProgramGraph
+    from typelens.typeinfer.session import FileAnalysis
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Analysed", "Builds", "EditLog", "HOVER_BUDGET", "QUIET", "Track"]
+
+T = TypeVar("T")
+
+HOVER_BUDGET = 0.03          # seconds a hover waits for the current revision's build
+QUIET = 0.15                 # the builder starts once the document had no edit for this long
+_SOON = -1                   # ``Track.building``: the builder will build the newest revision
+_WAIT_LIMIT = 300.0          # a request never waits longer for a build (then it fails, logged)
+_MAX_LOGGED_EDITS = 4096     # more edits than this since the last build: no carrying across
+
+
+@dataclass(slots=True)
+class Analysed:
+    """One revision of a document, analysed: its graph and the engines answering about it."""
+
+    revision: int
+    graph: ProgramGraph
+    seconds: float                  # what building it took
+    answering: FileAnalysis         # hover, inlay hints, completion, definition, code actions
+    make_checking: Callable[[], FileAnalysis]
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    checking: FileAnalysis | None = None
+    check_lock: threading.Lock = field(default_factory=threading.Lock)
+    epoch: int = 0                  # the track's epoch it was built in (see ``Track.epoch``)
+
+    def ask(self, question: Callable[[FileAnalysis], T], timeout: float = -1) -> T:
+        """``question(answering engine)``, alone on that engine."""
+        if not self.lock.acquire(timeout=timeout):
+            raise TimeoutError("the answering engine stayed busy")
+        try:
+            return question(self.answering)
+        finally:
+            self.lock.release()
+
+    def check(self, question: Callable[[FileAnalysis], T]) -> T:
+        """``question(checking engine)``: the diagnostics' engine, alone on it."""
+        with self.check_lock:
+            if self.checking is None:
+                self.checking = self.make_checking()
+            return question(self.checking)
+
+
+class EditLog:
+    """A document's last byte edits, to carry ranges between its revisions."""
+
+    def __init__(self, limit: int = _MAX_LOGGED_EDITS) -> None:
+        self._edits: deque[tuple[int, int, int, int]] = deque(maxlen=limit)   # (revision, start, old end, new end)
+        self._floor = 0         # carrying reaches no revision before this (its edits were dropped)
+
+    def record(self, revision: int, start: int, old_end: int, new_end: int) -> None:
+        """Revision ``revision`` replaced bytes ``[start, old_end)`` by ``[start, new_end)``."""
+        if len(self._edits) == self._edits.maxlen:
+            self._floor = self._edits[0][0]
+        self._edits.append((revision, start, old_end, new_end))
+
+    def carry(self, start: int, end: int, source: int, target: int) -> tuple[int, int] | None:
+        """Where bytes ``[start, end]`` of revision ``source`` are in revision ``target``;
+        ``None`` when an edit between them wrote into or next to them (typing next to
+        a name makes another name) or the log does not reach back that far."""
+        return self.carry_many([(start, end)], source, target)[0]
+
+    def carry_many(self, ranges: list[tuple[int, int]], source: int,
+                   target: int) -> list[tuple[int, int] | None]:
+        """:meth:`carry` for each of ``ranges`` (the edits between are read once)."""
+        if min(source, target) < self._floor:
+            return [None] * len(ranges)
+        forward = source <= target
+        low, high = min(source, target), max(source, target)
+        edits = [e for e in self._edits if low < e[0] <= high]
+        steps = [(e_start, old_end, new_end) if forward else (e_start, new_end, old_end)
+                 for _, e_start, old_end, new_end in (edits if forward else reversed(edits))]
+        return [_carried(start, end, steps) for start, end in ranges]
+
+
+def _carried(start: int, end: int, steps: list[tuple[int, int, int]]) -> tuple[int, int] | None:
+    """Bytes ``[start, end]`` moved by ``(start, end before, end after)`` edits in turn."""
+    for e_start, before, after in steps:
+        if end >= e_start and start <= before:
+            return None
+        if start > before:
+            start, end = start + after - before, end + after - before
+    return start, end
+
+
+@dataclass(slots=True)
+class Track:
+    """What the builder knows of one open document (a document opened again gets a new one)."""
+
+    uri: str
+    revision: int = 0
+    epoch: int = 0                        # bumped when what the document's answers read changed
+                                          # elsewhere (another open file, the settings, the project)
+    analysed: Analysed | None = None      # the newest revision built (maybe older than ``revision``)
+    failure: tuple[int, Exception] | None = None
+    building: int | None = None           # the revision the background builder is on, or _SOON
+    edits: EditLog = field(default_factory=EditLog)
+    requested: dict[tuple[int, int], Future] = field(default_factory=dict)   # (revision, epoch) built for requests
+    wanted: int = -1                      # the newest revision a request waits for
+    edited_at: float = 0.0                # time.monotonic() of the last edit
+    build_started: float = 0.0            # time.monotonic() the builder started on ``building``
+    durations: deque = field(default_factory=lambda: deque(maxlen=8))   # the builder's last build times
+
+    def build_seconds(self) -> float:
+        """What a build of this document takes (the longest of the last few: a broken
+        buffer can build in no time, and says nothing of the next one)."""
+        return max(self.durations, default=0.0)
+
+    def edited(self, start: int, old_end: int, new_end: int) -> None:
+        self.revision += 1
+        self.edited_at = time.monotonic()
+        self.edits.record(self.revision, start, old_end, new_end)
+
+    def has(self, revision: int) -> bool:
+        return (self.analysed is not None and self.analysed.revision == revision
+                and self.analysed.epoch == self.epoch)
+
+    def builder_will_build(self, revision: int) -> bool:
+        """Whether the background builder is on ``revision`` or will be next."""
+        return self.building is not None and (self.building == revision or self.revision == revision)
+
+    def keep(self, analysed: Analysed) -> bool:
+        """Keep ``analysed`` if it is of this epoch and newer than what is kept."""
+        kept = self.analysed
+        if analysed.epoch != self.epoch or (kept is not None and kept.epoch == self.epoch
+                                            and kept.revision >= analysed.revision):
+            return False
+        self.analysed, self.failure = analysed, None
+        return True
+
+
+class Builds:
+    """Builds each open document's newest revision on one background thread, and a
+    request's revision in the request's thread when the builder has moved past it.
+
+    A request asks for the revision current when it came (its positions were
+    converted with that text): the background build of it, or, when edits came
+    since and the builder went on to newer text, a build of its own.  ``is_open``
+    tells whether a track's document is still open; ``soon`` and ``forget``
+    expect ``lock`` held, ``at`` and ``older`` expect it free (they wait, and
+    ``at`` may build)."""
+
+    def __init__(self, lock: threading.RLock, is_open: Callable[[Track], bool]) -> None:
+        self._ready = threading.Condition(lock)
+        self._lock = lock
+        self._is_open = is_open
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="typelens-analyse")
+
+    def soon(self, track: Track, build: Callable[[], Callable[[bool], Analysed]]) -> None:
+        """Build the track's newest revision once the builder is free; ``build()``,
+        called under the lock, reads the newest text and returns its builder
+        (``builder(warm)``; the background builds warm their engine)."""
+        if track.building is None and not track.has(track.revision) and self._is_open(track):
+            track.building = _SOON
+            self._pool.submit(self._build_newest, track, build)
+
+    def forget(self, tracks: list[tuple[Track, Callable[[], Callable[[bool], Analysed]] | None]]) -> None:
+        """What these tracks' answers read changed elsewhere: their analyses are out
+        of date (each stays a carrier for hovers); those given a ``build`` factory are
+        built again now, the others when asked."""
+        for track, build in tracks:
+            track.epoch += 1
+            track.failure = None
+            if build is not None:
+                self.soon(track, build)
+        self._ready.notify_all()
+
+    def closed(self) -> None:
+        self._ready.notify_all()          # whoever waits on a closed document stops
+
+    def at(self, track: Track, revision: int, build: Callable[[bool], Analysed]) -> Analysed:
+        """The analysis of ``revision`` (``build(warm)`` builds that revision's text)."""
+        with self._lock:
+            def settled() -> bool:      # kept, failed, or the builder will not build it
+                return (not self._is_open(track) or track.has(revision) or not track.builder_will_build(revision)
+                        or (track.failure is not None and track.failure[0] == revision))
+            track.wanted = max(track.wanted, revision)
+            self._ready.notify_all()            # a builder waiting for quiet starts now
+            self._ready.wait_for(settled, _WAIT_LIMIT)
+            if not self._is_open(track):
+                raise KeyError(f"{track.uri} was closed")
+            if track.has(revision):
+                return track.analysed
+            if track.failure is not None and track.failure[0] == revision:
+                raise track.failure[1]
+            epoch = track.epoch
+        return self._build_here(track, revision, epoch, build)
+
+    def carrier(self, track: Track, revision: int, budget: float) -> Analysed | None:
+        """The kept analysis to answer a question about ``revision`` from, carrying
+        positions across the edits between them: when the document is slow to build
+        (over ``budget``) and ``revision`` is not kept, nor expected within ``budget``.
+        ``None``: ask ``revision`` itself (``at``)."""
+        with self._lock:
+            kept, seconds = track.analysed, track.build_seconds()
+            if kept is None or track.has(revision) or seconds <= budget:
+                return None
+            if track.building == revision and track.build_started + seconds - time.monotonic() <= budget:
+                self._ready.wait_for(lambda: track.has(revision) or track.building != revision
+                                     or not self._is_open(track), budget)
+            return None if track.analysed is None or track.has(revision) else track.analysed
+
+    def carry(self, track: Track, start: int, end: int, source: int, target: int) -> tuple[int, int] | None:
+        """``EditLog.carry`` on the track's log."""
+        with self._lock:
+            return track.edits.carry(start, end, source, target)
+
+    def carry_many(self, track: Track, ranges: list[tuple[int, int]], source: int,
+                   target: int) -> list[tuple[int, int] | None]:
+        """``EditLog.carry_many`` on the track's log."""
+        with self._lock:
+            return track.edits.carry_many(ranges, source, target)
+
+    def caught_up(self, track: Track, timeout: float = _WAIT_LIMIT) -> bool:
+        """Wait until the builder has built the track's newest revision, or stopped
+        (the document closed, or a build failed or was not asked for); whether the
+        newest revision is built.  A client told that carried answers are old asks
+        again after this."""
+        with self._lock:
+            self._ready.wait_for(lambda: not self._is_open(track) or track.has(track.revision)
+                                 or track.building is None, timeout)
+            return self._is_open(track) and track.has(track.revision)
+
+    def _build_here(self, track: Track, revision: int, epoch: int, build: Callable[[bool], Analysed]) -> Analysed:
+        """``revision`` built for the requests that want it, the builder being past it
+        or not on it (kept when it is still the current one; not warmed: these
+        requests ask little)."""
+        with self._lock:
+            future = track.requested.get((revision, epoch))
+            mine = future is None
+            if mine:
+                future = track.requested[(revision, epoch)] = Future()
+        if not mine:                    # another request is building it: share
+            return future.result(timeout=_WAIT_LIMIT)
+        try:
+            analysed = _timed(lambda: build(False))
+            analysed.epoch = epoch
+        except Exception as err:  # the per-file boundary: the request gets the error, the server goes on
+            logger.exception("analysing %s failed", track.uri)
+            future.set_exception(err)
+            raise
+        finally:
+            with self._lock:
+                track.requested.pop((revision, epoch), None)
+        with self._lock:
+            if revision == track.revision and track.keep(analysed):
+                self._ready.notify_all()
+        future.set_result(analysed)
+        return analysed
+
+    def _build_newest(self, track: Track, build: Callable[[], Callable[[bool], Analysed]]) -> None:
+        while True:
+            with self._lock:
+                self._wait_for_quiet(track)
+                if not self._is_open(track):
+                    track.building = None
+                    self._ready.notify_all()
+                    return
+                revision, epoch = track.revision, track.epoch
+                track.building, track.build_started = revision, time.monotonic()
+                builder = build()
+            try:
+                analysed, failure = _timed(functools.partial(builder, True)), None
+                analysed.epoch = epoch
+            except Exception as err:  # the per-file boundary: its requests get the error, the server goes on
+                logger.exception("analysing %s failed", track.uri)
+                analysed, failure = None, err
+            with self._lock:
+                if epoch == track.epoch:
+                    if analysed is not None:
+                        track.durations.append(analysed.seconds)
+                        track.keep(analysed)
+                    else:
+                        track.failure = (revision, failure)
+                if track.revision == revision and epoch == track.epoch or not self._is_open(track):
+                    track.building = None
+                    self._ready.notify_all()
+                    return
+                self._ready.notify_all()
+
+
+    def _wait_for_quiet(self, track: Track) -> None:
+        # a burst of keystrokes is built once, after it; a request does not wait for that
+        while self._is_open(track) and track.wanted < track.revision:
+            left = QUIET - (time.monotonic() - track.edited_at)
+            if left <= 0:
+                return
+            self._ready.wait(left)
+
+
+def _timed(build: Callable[[], Analysed]) -> Analysed:
+    started = time.perf_counter()
+    analysed = build()
+    analysed.seconds = time.perf_counter() - started
+    return analysed

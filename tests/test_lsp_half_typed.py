@@ -1,0 +1,188 @@
+"""While a signature is half typed in the middle of a file, the language server
+keeps answering about the definitions outside the function being typed (issue 20
+item 2): the graph of each revision is built from the document's recovery
+(``Document.recover``), which is re-parsed incrementally from the last one, and
+those answers equal the ones a fresh server gives for the finished file.
+
+(Without recovery, tree-sitter reads ``def broken(x:`` above ``class Below`` as one
+error that swallows every method of ``Below``.)  While a file slow to analyse is
+typed in, inlay hints come at once from its last analysis, and the client is told
+to ask again once the newest text is analysed."""
+
+from __future__ import annotations
+
+import copy
+import graphlib
+from pathlib import Path
+
+import pytest
+
+from typelens.analyzer import recovery
+from typelens.lsp.workspace import Workspace
+
+from .lsp_replay import gather, identifier_positions, lsp_position
+from .lsp_wire import RawServer
+
+SHOP = '''def first(a):
+    return a + 1
+
+
+def middle(n):
+    total = 0
+    for i in range(n):
+        total += i
+    return total
+
+
+class Below:
+    def __init__(self, size):
+        self.size = size
+
+    def double(self):
+        return self.size * 2
+
+    def label(self):
+        return str(self.size) + "!"
+
+
+def use():
+    b = Below(3)
+    return b.double(), b.label()
+'''
+AFTER = SHOP.index("\n", SHOP.index("return total"))     # the end of the line typed after
+ENTER, TYPED = "\n\n", "def broken(x:"
+HALF = SHOP[:AFTER] + ENTER + TYPED + SHOP[AFTER:]
+FINISHED = SHOP[:AFTER] + ENTER + "def broken(x): return x" + SHOP[AFTER:]     # as many lines
+
+
+def keystrokes() -> list[tuple[str, dict]]:
+    """``(text after, didChange content change)``: Enter twice at the end of
+    ``middle``, then ``def broken(x:`` one character at a time."""
+    text, steps = SHOP, []
+    for at, piece in [(AFTER, ENTER)] + [(AFTER + len(ENTER) + i, c) for i, c in enumerate(TYPED)]:
+        position = lsp_position(text, at)
+        text = text[:at] + piece + text[at:]
+        steps.append((text, {"range": {"start": position, "end": position}, "text": piece}))
+    assert text == HALF
+    return steps
+
+
+def answers_below(srv: RawServer, uri: str, text: str) -> list:
+    """The inlay hints from ``class Below`` on, then a hover at every name from there."""
+    below = lsp_position(text, text.index("class Below"))
+    whole = {"start": {"line": 0, "character": 0}, "end": {"line": text.count("\n") + 1, "character": 0}}
+    ids = [srv.request("textDocument/inlayHint", {"textDocument": {"uri": uri}, "range": whole})]
+    ids += [srv.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": at})
+            for at in identifier_positions(text) if at["line"] >= below["line"]]
+    found = gather(srv, ids)
+    hints = [h for h in found[ids[0]]["result"] if h["position"]["line"] >= below["line"]]
+    return [hints] + [found[i].get("result", found[i].get("error")) for i in ids[1:]]
+
+
+def hover_request(srv: RawServer, uri: str, text: str) -> int:
+    """A hover on ``double`` in ``use()``, below the function being typed in."""
+    at = lsp_position(text, text.index("b.double") + 2)
+    return srv.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": at})
+
+
+@pytest.mark.e2e
+def test_answers_below_a_half_typed_signature_equal_the_finished_files(tmp_path: Path) -> None:
+    path = tmp_path / "shop.py"
+    path.write_text(SHOP, encoding="utf-8")
+    uri = path.as_uri()
+    typed_server, fresh_server = RawServer(), RawServer()
+    try:
+        typed_server.initialize(tmp_path.as_uri())
+        typed_server.notify("textDocument/didOpen", {"textDocument": {
+            "uri": uri, "languageId": "python", "version": 1, "text": SHOP}})
+        during = []
+        for version, (text, change) in enumerate(keystrokes(), 2):
+            typed_server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
+                                                           "contentChanges": [change]})
+            during.append(hover_request(typed_server, uri, text))     # pipelined with the typing
+        hovers_while_typing = gather(typed_server, during)
+        typed = answers_below(typed_server, uri, HALF)
+        fresh_server.initialize(tmp_path.as_uri())
+        fresh_server.notify("textDocument/didOpen", {"textDocument": {
+            "uri": uri, "languageId": "python", "version": 1, "text": FINISHED}})
+        finished = answers_below(fresh_server, uri, FINISHED)
+        finished_double = fresh_server.response(hover_request(fresh_server, uri, FINISHED))["result"]
+    finally:
+        typed_server.close(), fresh_server.close()
+    assert "def double() -> int" in finished_double["contents"]["value"]
+    assert any(h["label"] == " -> int" for h in finished[0]) and sum(h is not None for h in finished[1:]) > 15
+    differ = [(i, a, b) for i, (a, b) in enumerate(zip(typed, finished)) if a != b]
+    assert len(typed) == len(finished) and not differ, f"{len(differ)} answers differ, first: {differ[:2]}"
+    # every keystroke after Enter leaves ``use()`` where it is in the finished file
+    assert [hovers_while_typing[i]["result"] for i in during[1:]] == [finished_double] * len(TYPED)
+
+
+def test_each_keystroke_recovers_from_the_last_recovery(tmp_path: Path, monkeypatch) -> None:
+    """The graph of each revision comes from ``Document.recover``: one recovery per
+    revision, re-parsed from the previous one and sharing its cache of statements
+    known to parse, never a recovery from scratch."""
+    calls = []
+    real = recovery.recover_tree
+
+    def spy(data, tree, **kwargs):
+        calls.append(kwargs)
+        return real(data, tree, **kwargs)
+
+    monkeypatch.setattr(recovery, "recover_tree", spy)
+    path = tmp_path / "shop.py"
+    path.write_text(SHOP, encoding="utf-8")
+    ws = Workspace(tmp_path)
+    ws.open(path.as_uri(), SHOP, 1)
+    for version, (text, change) in enumerate(keystrokes(), 2):
+        ws.change_at(path.as_uri(), version, [(((change["range"]["start"]["line"], change["range"]["start"]["character"]),) * 2,
+                                               change["text"])])
+        graph = ws.analysis(path.as_uri()).graph
+        assert graph.source.data == text.encode()
+        assert graph.find_symbol("double", "Below") is not None and graph.find_symbol("use") is not None
+    assert graph.has_syntax_errors()
+    assert len(keystrokes()) <= len(calls) <= len(keystrokes()) + 1      # one recovery a revision
+    assert all(c["previous"] is not None for c in calls[1:])
+    assert len({id(c["known_valid"]) for c in calls}) == 1
+
+
+@pytest.mark.e2e
+def test_hints_answered_while_typing_are_refreshed_once_built(tmp_path: Path) -> None:
+    """A client that can be told to ask again gets the hints of the last analysis
+    at once while it types, moved past the edits, then ``workspace/inlayHint/refresh``
+    once the newest text is analysed; asked again, it gets that text's hints."""
+    text = Path(graphlib.__file__).read_text(encoding="utf-8")
+    path = tmp_path / "typed.py"
+    path.write_text(text, encoding="utf-8")
+    uri = path.as_uri()
+    srv = RawServer()
+    try:
+        srv.response(srv.request("initialize", {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {
+            "workspace": {"inlayHint": {"refreshSupport": True}}}}))
+        srv.notify("initialized", {})
+        srv.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1,
+                                                             "text": text}})
+        whole = {"start": {"line": 0, "character": 0}, "end": {"line": text.count("\n") + 9, "character": 0}}
+        ask = {"textDocument": {"uri": uri}, "range": whole}
+        built = srv.response(srv.request("textDocument/inlayHint", ask))["result"]
+        for version in range(2, 6):        # four lines typed at the top
+            srv.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version}, "contentChanges": [
+                {"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "text": "#\n"}]})
+        carried = srv.response(srv.request("textDocument/inlayHint", ask))["result"]
+        refresh = srv.messages.get(timeout=120)
+        while refresh.get("method") != "workspace/inlayHint/refresh":
+            refresh = srv.messages.get(timeout=120)
+        srv.send({"jsonrpc": "2.0", "id": refresh["id"], "result": None})
+        fresh = srv.response(srv.request("textDocument/inlayHint", ask))["result"]
+    finally:
+        srv.close()
+    assert len(built) > 5 and carried == fresh == [_down(hint, 4) for hint in built]
+
+
+def _down(hint: dict, lines: int) -> dict:
+    """``hint`` (an LSP InlayHint) ``lines`` lines further down."""
+    moved = copy.deepcopy(hint)
+    moved["position"]["line"] += lines
+    for edit in moved.get("textEdits", []):
+        edit["range"]["start"]["line"] += lines
+        edit["range"]["end"]["line"] += lines
+    return moved
