@@ -31,6 +31,7 @@ from typelens.analyzer import (
     build_project_graph, project_scope,
 )
 from typelens.analyzer.environment import PythonEnvironment, discover_environment
+from typelens.analyzer.typescript import is_script
 
 from .engine import TypeEngine
 from .predictions import FilePredictor, Prediction
@@ -76,6 +77,7 @@ class AnalysisSession:
         self.environment = index.environment
         self.project: ProjectGraph | None = None
         self.library = LibraryMembers()          # library types' members and the engines' answers about them
+        self.scripts = None                      # the TypeScript/JavaScript side, built on first use (typescript.session)
         self._models: dict[str, object] = {}
         self._model_lock = threading.Lock()
 
@@ -110,7 +112,11 @@ class AnalysisSession:
         """The analysis of ``path``: from ``graph`` (an editor buffer) or the disk;
         ``engine`` shares one engine's answers across the files of a batch run;
         ``settings`` the file's own rule settings (a nested project's, its
-        ``per-file-ignores``; default: the session's)."""
+        ``per-file-ignores``; default: the session's).  A script (``.ts``, ``.js`` ...)
+        is analysed by the script side (``typeinfer.typescript``)."""
+        if is_script(path):
+            from .typescript.session import analyse_script
+            return analyse_script(self, Path(path), graph=graph, display=display, mode=mode, settings=settings)
         resolved = str(Path(path).resolve())
         if graph is None:
             engine = engine or self.engine()
@@ -126,6 +132,9 @@ class AnalysisSession:
 
     def analyse_text(self, path: Path, data: bytes, mode: str = "static") -> "FileAnalysis":
         """The analysis of ``data`` as the contents of ``path``."""
+        if is_script(path):
+            from .typescript.session import analyse_script_text
+            return analyse_script_text(self, Path(path), data, mode)
         graph = build_graph(data.decode("utf-8", "replace"), str(Path(path).resolve()))
         return self.analyse(path, graph=graph, mode=mode)
 

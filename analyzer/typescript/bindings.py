@@ -64,6 +64,8 @@ def binding_role(b: "ScriptScopes", node: int) -> str | None:
         b.define(node, b.opened[parent], SymbolKind.CLASS if pk == "class" else SymbolKind.FUNCTION, _VALUE_TYPE)
         b.kinds[node] = "name_store"
         return "declared"
+    if field_name == "name" and pk in ("required_parameter", "optional_parameter", "index_signature"):
+        return "noname"            # a tuple member's label, an index signature's key
     imported = _import_role(b, node, parent, pk, field_name)
     if imported is not None:
         return imported
@@ -101,6 +103,8 @@ def _pattern_role(b: "ScriptScopes", node: int) -> str | None:
     if parent < 0:
         return None
     pk, field_name = a.kinds[parent], a.fields[child]
+    if pk in ("required_parameter", "optional_parameter") and field_name == "name":
+        return "noname"                # a labelled tuple member
     if (pk == "variable_declarator" and field_name == "name"):
         holder = a.parents[parent]
         is_var = holder >= 0 and a.kinds[holder] == "variable_declaration"
