@@ -6,6 +6,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.typelens-installed
 TORCH := torch==2.13.0
+# TypeScript's lib.*.d.ts (the builtins scripts see) and tsc (bench/annot_recovery_ts.py's baseline), from npm
+TS_VERSION := 5.9.3
+TS_DIR := $(VENV)/typescript
 PYTEST_ARGS ?=
 
 .PHONY: run test bench models slice lm clean venv
@@ -22,6 +25,11 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -m pip install -qq --upgrade pip
 	$(BIN)/python -m pip install -qq $(TORCH)
 	$(BIN)/python -m pip install -qq -e ".[test,ml,datasets]"
+	@# without npm, scripts fall back to typelens's small builtins.d.ts (tests that need the real lib skip)
+	@if command -v npm >/dev/null 2>&1; then \
+		npm install --silent --no-audit --no-fund --prefix $(TS_DIR) typescript@$(TS_VERSION) \
+		|| echo "warning: npm could not install typescript@$(TS_VERSION)"; \
+	else echo "warning: npm not found: TypeScript's lib files are not installed"; fi
 	@touch $(STAMP)
 
 run: $(STAMP)

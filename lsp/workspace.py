@@ -25,6 +25,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from typelens.analyzer import Diagnostic, Document, GraphConfig, ModelError, build_graph
+from typelens.analyzer.typescript import ScriptDocument, build_script_graph, is_script
 from typelens.typeinfer.ide import CompletionEntry, Hint, HoverInfo
 from typelens.typeinfer.ide.completion import member_dot
 from typelens.typeinfer.predictions import Prediction
@@ -73,8 +74,10 @@ class Workspace:
     # -- documents -----------------------------------------------------------------------
     def open(self, uri: str, text: str, version: int) -> None:
         path = path_of_uri(uri) or Path(uri)
+        # the document's language is its suffix: .ts, .tsx, .js, .jsx, .mjs, .cjs are scripts
+        kind = ScriptDocument if is_script(path) else Document
         with self._lock:
-            self._docs[uri] = OpenDocument(uri, path, version, Document.from_text(text, str(path)))
+            self._docs[uri] = OpenDocument(uri, path, version, kind.from_text(text, str(path)))
 
     def close(self, uri: str) -> None:
         with self._lock:
@@ -153,10 +156,11 @@ class Workspace:
                 return doc.analysis
             version = doc.version
             source, tree = doc.document.source, doc.document.tree
+        build = build_script_graph if is_script(doc.path) else build_graph
         if len(source.data) > MAX_DOCUMENT_BYTES:
-            graph = build_graph("", str(doc.path))
+            graph = build("", str(doc.path))
         else:
-            graph = build_graph(source, str(doc.path), tree=tree)
+            graph = build(source, str(doc.path), tree=tree)
         # the classifier refines only what parses: a broken buffer's windows mislead it
         mode = "static" if graph.has_syntax_errors() else "hybrid"
         result = self.session_for(doc.path).analyse(doc.path, graph=graph, mode=mode)
@@ -188,7 +192,7 @@ class Workspace:
         analysis = self.analysis(uri)
         entries = analysis.completions(offset)
         dot = member_dot(analysis.graph.source.data, offset)
-        lm = self.code_lm(uri) if dot is not None and entries else None
+        lm = self.code_lm(uri) if dot is not None and entries and not is_script(analysis.path) else None
         if lm is None:
             return entries
         from typelens.monitors.ranking import rank_entries

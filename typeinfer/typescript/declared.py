@@ -165,7 +165,7 @@ _JSDOC_FUNCTION = re.compile(r"function\(([^()]*)\)(?:\s*:\s*([\w.<>\[\]|]+))?")
 def _from_jsdoc(text: str) -> str:
     text = text.strip()
     text = re.sub(r"\.<", "<", text)
-    text = re.sub(r"(?<![\w\]>)\*(?![\w])", "any", text)
+    text = re.sub(r"(?<![\w\]>])\*(?!\w)", "any", text)
     text = _JSDOC_FUNCTION.sub(lambda m: "(" + ", ".join(f"a{i}: {p.strip() or 'any'}" for i, p in
                                                           enumerate(filter(None, m.group(1).split(","))))
                                + ") => " + (m.group(2) or "void"), text)

@@ -32,7 +32,8 @@ from .declared import parameters_of, type_parameters
 from .expressions import destructure, pattern_steps
 from .jsdoc import jsdoc_of
 from .types import (
-    ANY, UNDEFINED, UNKNOWN, VOID, Func, Named, Overloads, Param, Prim, TsType, join, members, substitute, widen,
+    ANY, UNDEFINED, UNKNOWN, VOID, Func, Named, Overloads, Param, Prim, TsType, TypeVar, join, members, substitute,
+    widen,
 )
 
 if TYPE_CHECKING:
@@ -121,9 +122,11 @@ class FunctionTyper:
 
     def _returned(self, path: str, g: ScriptGraph, node: int) -> TsType:
         values = []
-        for ret in g.predecessors(node, EdgeKind.RETURN):
-            if g.kinds[ret] != "return_statement":
-                continue
+        returned = [r for r in g.predecessors(node, EdgeKind.RETURN) if g.kinds[r] == "return_statement"]
+        if returned and all(g.children(r) and g.kinds[g.children(r)[0]] == "this" for r in returned) \
+                and g.kinds[node] == "method_definition":
+            return TypeVar("this")                      # `return this`: the receiver's own type
+        for ret in returned:
             kids = g.children(ret)
             values.append(widen(self.engine.value_of(path, kids[0])) if kids else VOID)
         scope = g.scope_defined_by(node)

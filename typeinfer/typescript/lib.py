@@ -50,8 +50,11 @@ Where = tuple[str, int]
 
 
 def find_typescript_lib(root: Path | None = None) -> Path | None:
-    """The ``lib`` folder of an installed TypeScript (see the module docstring)."""
+    """The ``lib`` folder of an installed TypeScript (see the module docstring);
+    ``TYPELENS_TYPESCRIPT_LIB=builtin`` asks for the shipped fallback."""
     candidates: list[Path] = []
+    if os.environ.get("TYPELENS_TYPESCRIPT_LIB") == "builtin":
+        return None                      # the shipped builtins.d.ts only (tests, reproducible runs)
     if os.environ.get("TYPELENS_TYPESCRIPT_LIB"):
         candidates.append(Path(os.environ["TYPELENS_TYPESCRIPT_LIB"]))
     if root is not None:

@@ -78,6 +78,7 @@ class MemberTable:
     def __init__(self, engine: "ScriptEngine") -> None:
         self.engine = engine
         self._tables: dict[TsType, dict[str, Member]] = {}
+        self._computing: set[TsType] = set()
 
     def expand(self, t: TsType) -> TsType:
         return self.engine.types.expand(t)
@@ -103,12 +104,23 @@ class MemberTable:
         if t is UNKNOWN:
             return {}
         hit = self._tables.get(t)
-        if hit is None:
-            if len(self._tables) > 4096:
-                self._tables.clear()
-            self._tables[t] = {}          # a type whose members mention itself sees none while they are read
-            hit = self._tables[t] = self._compute(t)
-        return hit
+        if hit is not None:
+            return hit
+        engine = self.engine
+        if t in self._computing:
+            engine._cycles += 1                 # a type whose members mention itself: see none while reading
+            return {}
+        if len(self._tables) > 4096:
+            self._tables.clear()
+        self._computing.add(t)
+        before = engine._cycles
+        try:
+            found = self._compute(t)
+        finally:
+            self._computing.discard(t)
+        if engine._cycles == before or not (engine._open or self._computing):
+            self._tables[t] = found             # complete answers only (see ScriptEngine.memo)
+        return found
 
     def _compute(self, t: TsType) -> dict[str, Member]:
         if isinstance(t, Prim):
@@ -238,7 +250,8 @@ class MemberTable:
         if scope is None:
             return
         for sym in g.symbols:
-            if sym.scope != scope.id or sym.kind not in (SymbolKind.ATTRIBUTE, SymbolKind.FUNCTION):
+            if sym.scope != scope.id or sym.kind not in (SymbolKind.ATTRIBUTE, SymbolKind.FUNCTION) \
+                    or not sym.definitions:         # `this.x` only read here: a base class's member
                 continue
             if sym.name == "constructor" or self._is_static(g, sym):
                 continue

@@ -133,10 +133,11 @@ class Narrower:
             return _truthy(t) if positive else _falsy(t)
         if kind == "unary_expression" and operator(g, test) == "!" and g.children(test):
             return self._apply(path, g, g.children(test)[0], not positive, is_subject, t)
-        if kind == "binary_expression":
-            return self._binary(path, g, test, positive, is_subject, t)
-        if kind == "call":
-            return self._call(g, test, positive, is_subject, t)
+        if kind in ("binary_expression", "call"):
+            opened = self.engine.members.expand(t)       # an alias's members are what narrowing sees
+            found = self._binary(path, g, test, positive, is_subject, opened) if kind == "binary_expression" \
+                else self._call(g, test, positive, is_subject, opened)
+            return t if found == opened else found
         return t
 
     def _binary(self, path: str, g: ScriptGraph, test: int, positive: bool, is_subject, t: TsType) -> TsType:

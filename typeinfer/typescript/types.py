@@ -271,7 +271,9 @@ def awaited(t: TsType) -> TsType:
 
 
 # -- printing -------------------------------------------------------------------------------
-_LAST = ("null", "undefined")
+# TypeScript prints a union's members in the order it created their types: the
+# primitives first (string, number, ...), null and undefined last
+_ORDER = {"string": 0, "number": 1, "bigint": 2, "boolean": 3, "symbol": 4, "null": 8, "undefined": 9}
 
 
 def render(t: TsType) -> str:
@@ -309,7 +311,7 @@ def _render(t: TsType, depth: int) -> str:
         return t.name
     if isinstance(t, Union):
         texts = sorted({_render(m, d) if not isinstance(m, Func) else f"({_render(m, d)})" for m in t.items},
-                       key=lambda s: (s in _LAST, _LAST.index(s) if s in _LAST else 0, s))
+                       key=lambda s: (_ORDER.get(s, 5), s))
         return " | ".join(texts)
     if isinstance(t, Opaque):
         return t.text

@@ -1,0 +1,70 @@
+"""Static inference on scripts, data-driven: ``tests/data/typescript/infer/*``
+carry ``// ? name: type`` comments above the line they check (``return`` for the
+function declared there; ``?`` for no answer; comment lines such as a JSDoc block
+between the expectation and its line are skipped); ids are ``file:line``.  The
+library is TypeScript's own ``lib.*.d.ts`` where ``make`` installed it, else the
+shipped fallback, and every expectation holds with both."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from typelens.typeinfer.run import InferOptions, infer_paths
+
+from .conftest import DATA
+
+CASES = sorted(p for p in (DATA / "typescript" / "infer").iterdir() if p.suffix in (".ts", ".tsx", ".js"))
+EXPECT = re.compile(r"^\s*//\s*\?\s*([\w$]+)\s*:\s*(.+?)\s*$")
+_COMMENT = re.compile(r"^\s*(//|/\*|\*)")
+
+
+@dataclass(frozen=True)
+class ScriptExpectation:
+    comment_line: int
+    target_line: int
+    name: str
+    type: str
+
+
+def script_expectations(path: Path) -> list[ScriptExpectation]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    found = []
+    for i, line in enumerate(lines):
+        m = EXPECT.match(line)
+        if not m:
+            continue
+        j = i + 1
+        while j < len(lines) and _COMMENT.match(lines[j]):
+            j += 1
+        found.append(ScriptExpectation(i + 1, j + 1, m.group(1), m.group(2)))
+    return found
+
+
+PARAMS = [pytest.param(path, exp, id=f"{path.name}:{exp.comment_line}") for path in CASES
+          for exp in script_expectations(path)]
+_RESULTS: dict[Path, list] = {}
+
+
+def predictions_of(path: Path):
+    if path not in _RESULTS:
+        _RESULTS[path] = infer_paths([path], InferOptions(use_cache=False)).predictions
+    return _RESULTS[path]
+
+
+@pytest.mark.parametrize("path,exp", PARAMS)
+def test_expected_type(path: Path, exp: ScriptExpectation) -> None:
+    rows = [p for p in predictions_of(path) if p.span.start_row + 1 == exp.target_line
+            and (p.name == exp.name and p.kind != "return" or exp.name == "return" and p.kind == "return")]
+    assert rows, f"no prediction for {exp.name} on line {exp.target_line}"
+    got = [p.type or "?" for p in rows]
+    assert exp.type in got, f"{exp.name}: expected {exp.type}, got {got}"
+
+
+def test_every_case_has_expectations() -> None:
+    assert len(CASES) >= 5
+    for path in CASES:
+        assert script_expectations(path), path.name
