@@ -41,6 +41,7 @@ from .types import (
 logger = logging.getLogger(__name__)
 
 MAX_DEPTH = 120
+MAX_STEPS = 50_000           # questions one outermost question may ask
 _GLOBAL_VALUES = {"undefined": UNDEFINED, "NaN": Prim("number"), "Infinity": Prim("number")}
 
 
@@ -54,6 +55,9 @@ class ScriptEngine:
         self.types = TypeReader(self)
         self.project = None                       # the session's script project graph (call sites across files)
         self._memo: dict[tuple, TsType] = {}
+        self._incomplete: dict[tuple, TsType] = {}
+        self._graphs: dict[str, ScriptGraph | None] = {}
+        self._budget = MAX_STEPS
         self._open: set[tuple] = set()
         self._cycles = 0
         self.steps = 0
@@ -68,32 +72,51 @@ class ScriptEngine:
 
     # -- graphs ---------------------------------------------------------------------------
     def graph(self, path: str) -> ScriptGraph | None:
+        """The graph of ``path``: an editor buffer, a library file, else the disk's
+        (read once per engine: an engine answers about one version of the files)."""
         found = self.overlays.get(path) or self.lib.graphs.get(path)
-        return found if found is not None else self.index.graph_of(Path(path))
+        if found is not None:
+            return found
+        if path not in self._graphs:
+            self._graphs[path] = self.index.graph_of(Path(path))
+        return self._graphs[path]
 
     def use_graph(self, path: str, graph: ScriptGraph) -> None:
         self.overlays[path] = graph
         self._memo.clear()
+        self._incomplete.clear()
 
     # -- memo -----------------------------------------------------------------------------
     def memo(self, key: tuple, compute: Callable[[], TsType]) -> TsType:
         """``compute()`` once per key; a question asked again while it is being
-        answered gets ``UNKNOWN``, and what depends on that is not memoised."""
+        answered gets ``UNKNOWN``, and what depends on that is not memoised for
+        good: it is kept only until the outermost question is answered (so one
+        question costs each node once, and ``MAX_STEPS`` at most)."""
         hit = self._memo.get(key)
+        if hit is None:
+            hit = self._incomplete.get(key)
         if hit is not None:
             return hit
-        if key in self._open or len(self._open) > MAX_DEPTH:
+        if key in self._open or len(self._open) > MAX_DEPTH or self._budget <= 0:
             self._cycles += 1
             return UNKNOWN
+        if not self._open:
+            self._budget = MAX_STEPS
         self._open.add(key)
         before = self._cycles
         self.steps += 1
+        self._budget -= 1
         try:
             result = compute()
         finally:
             self._open.discard(key)
-        if self._cycles == before or not self._open:
+        if self._cycles == before:
             self._memo[key] = result
+        elif self._open:
+            self._incomplete[key] = result
+        else:
+            self._memo[key] = result          # the outermost question: its cycles have settled
+            self._incomplete.clear()
         return result
 
     # -- the questions --------------------------------------------------------------------
