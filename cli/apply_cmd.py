@@ -20,7 +20,7 @@ from pathlib import Path
 import typer
 
 from typelens.analyzer import source_from_bytes
-from typelens.typeinfer.apply import apply_edits, module_classes, parses, plan_edits
+from typelens.typeinfer.apply import annotated, file_parses
 
 logger = logging.getLogger(__name__)
 
@@ -56,19 +56,15 @@ def apply_predictions(result, paths: list[Path], *, min_confidence: float, diff_
 
 
 def _apply_file(engine, path: Path, predictions, min_confidence: float, diff_only: bool) -> bool | None:
-    graph = engine.graph(str(path))
+    graph, new_data = annotated(engine, path, predictions, min_confidence)
     raw = path.read_bytes()
     source = source_from_bytes(raw, str(path))
     if source.data != graph.source.data or source.is_binary:
         typer.echo(f"typelens infer: refusing {path}: it changed on disk since it was read", err=True)
         return None
-    if graph.has_syntax_errors():
+    if new_data is None:
         return False
-    plan = plan_edits(graph, predictions, module_classes(engine, str(path)), min_confidence)
-    if not plan.edits:
-        return False
-    new_data = apply_edits(graph.source.data, plan, graph)
-    if not parses(new_data):
+    if not file_parses(new_data, path):
         typer.echo(f"typelens infer: refusing {path}: the annotated file would not parse", err=True)
         return None
     try:

@@ -208,3 +208,27 @@ def parses(data: bytes) -> bool:
     except (SyntaxError, ValueError):
         return False
     return True
+
+
+def annotated(engine, path, predictions: list[Prediction], min_confidence: float) -> tuple[ProgramGraph, bytes | None]:
+    """The graph ``predictions`` were read from and the file's annotated bytes
+    (``None``: nothing to write).  Scripts go to their own writer (TypeScript
+    annotations, JSDoc in JavaScript: ``typeinfer.typescript.edits``)."""
+    from typelens.analyzer.typescript import is_script
+    if is_script(path):
+        from .typescript.edits import annotated_script
+        return annotated_script(engine.session, path, predictions, min_confidence)
+    graph = engine.graph(str(path))
+    if graph.has_syntax_errors():
+        return graph, None
+    plan = plan_edits(graph, predictions, module_classes(engine, str(path)), min_confidence)
+    return graph, (apply_edits(graph.source.data, plan, graph) if plan.edits else None)
+
+
+def file_parses(data: bytes, path) -> bool:
+    """Whether ``data`` parses as the language of ``path`` (nothing runs)."""
+    from typelens.analyzer.typescript import is_script
+    if is_script(path):
+        from .typescript.edits import script_parses
+        return script_parses(data, str(path))
+    return parses(data)

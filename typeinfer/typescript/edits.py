@@ -245,3 +245,13 @@ def apply_script_edits(data: bytes, plan: ScriptEdits) -> bytes:
 
 def script_parses(data: bytes, path: str) -> bool:
     return not build_script_graph(data.decode("utf-8", "replace"), path).has_syntax_errors()
+
+
+def annotated_script(session, path, predictions: list[Prediction], min_confidence: float) -> tuple[ScriptGraph, bytes | None]:
+    """The script's graph as analysed and its annotated bytes (``None``: nothing to write)."""
+    from .session import script_side
+    engine = script_side(session).engine()
+    resolved = str(path.resolve()) if hasattr(path, "resolve") else str(path)
+    graph = engine.graph(resolved)
+    plan = plan_script_edits(engine, resolved, predictions, min_confidence)
+    return graph, (apply_script_edits(graph.source.data, plan) if plan.edits else None)
