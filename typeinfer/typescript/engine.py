@@ -93,9 +93,11 @@ class ScriptEngine:
         good: it is kept only until the outermost question is answered (so one
         question costs each node once, and ``MAX_STEPS`` at most)."""
         hit = self._memo.get(key)
-        if hit is None:
-            hit = self._incomplete.get(key)
         if hit is not None:
+            return hit
+        hit = self._incomplete.get(key)
+        if hit is not None:
+            self._cycles += 1                  # an incomplete answer: what uses it is incomplete too
             return hit
         if key in self._open or len(self._open) > MAX_DEPTH or self._budget <= 0:
             self._cycles += 1

@@ -35,7 +35,7 @@ from typelens.analyzer.typescript.scopes import CLASS_KINDS, FUNCTION_KINDS
 
 from .types import (
     ANY, BIGINT, BOOLEAN, NULL, NUMBER, STRING, UNDEFINED, UNKNOWN, UNKNOWN_TS, VOID, ArrayOf, ClassOf, Field, Literal,
-    Named, Shape, TsType, Tuple, join, members, widen, without_nullish,
+    Named, Shape, TsType, Tuple, join, known_part, members, widen, without_nullish,
 )
 
 if TYPE_CHECKING:
@@ -192,8 +192,12 @@ def _augmented(engine, path, g, node) -> TsType:
     rt = engine.value_of(path, right) if right is not None else UNKNOWN
     if op in ("??", "||", "&&"):
         return join(engine.value_of(path, left), rt) if left is not None else rt
-    lt = _before(engine, path, g, left)
-    return _plus(widen(lt), widen(rt)) if op == "+" else NUMBER
+    if op != "+":
+        return NUMBER
+    lt = known_part(_before(engine, path, g, left))
+    if lt is UNKNOWN:            # `x += 1` inside a loop: the earlier value is still being asked for
+        return widen(rt) if widen(rt) in (NUMBER, STRING) else UNKNOWN
+    return _plus(widen(lt), widen(rt))
 
 
 def _before(engine, path, g, left: int | None) -> TsType:

@@ -329,7 +329,9 @@ class MemberTable:
             return self.engine.declared(path, declared)
         value = g.child_by_field(holder, "value")
         sym = g.symbol_at(name)
-        stores = [d for d in sym.definitions if d != name] if sym is not None else []
+        stores = [d for d in sym.definitions if d != name and not (
+            g.kinds[g.parents[d]] in ("augmented_assignment_expression", "update_expression") and value is not None)] \
+            if sym is not None else []
         values = [widen(self.engine.value_of(path, value))] if value is not None else []
         values += [self.engine.definition_type(path, d) if g.kinds[d] == "parameter" else
                    widen(self.engine.value_of(path, g.parents[d])) for d in stores]
