@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from typelens.typeinfer.run import InferOptions, infer_paths
+from typelens.typeinfer.typescript.lib import find_typescript_lib
 
 from .conftest import DATA
 
@@ -44,20 +45,26 @@ def script_expectations(path: Path) -> list[ScriptExpectation]:
     return found
 
 
-PARAMS = [pytest.param(path, exp, id=f"{path.name}:{exp.comment_line}") for path in CASES
+LIBS = ("installed", "builtin")
+PARAMS = [pytest.param(path, exp, lib, id=f"{lib}:{path.name}:{exp.comment_line}") for lib in LIBS for path in CASES
           for exp in script_expectations(path)]
-_RESULTS: dict[Path, list] = {}
+_RESULTS: dict[tuple[Path, str], list] = {}
 
 
-def predictions_of(path: Path):
-    if path not in _RESULTS:
-        _RESULTS[path] = infer_paths([path], InferOptions(use_cache=False)).predictions
-    return _RESULTS[path]
+def predictions_of(path: Path, lib: str, monkeypatch: pytest.MonkeyPatch):
+    """The file's predictions with TypeScript's installed lib files, or with the shipped fallback."""
+    if lib == "installed" and find_typescript_lib(path.parent) is None:
+        pytest.skip("no TypeScript installed (make installs it with npm)")
+    if (path, lib) not in _RESULTS:
+        if lib == "builtin":
+            monkeypatch.setenv("TYPELENS_TYPESCRIPT_LIB", "builtin")
+        _RESULTS[(path, lib)] = infer_paths([path], InferOptions(use_cache=False)).predictions
+    return _RESULTS[(path, lib)]
 
 
-@pytest.mark.parametrize("path,exp", PARAMS)
-def test_expected_type(path: Path, exp: ScriptExpectation) -> None:
-    rows = [p for p in predictions_of(path) if p.span.start_row + 1 == exp.target_line
+@pytest.mark.parametrize("path,exp,lib", PARAMS)
+def test_expected_type(path: Path, exp: ScriptExpectation, lib: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [p for p in predictions_of(path, lib, monkeypatch) if p.span.start_row + 1 == exp.target_line
             and (p.name == exp.name and p.kind != "return" or exp.name == "return" and p.kind == "return")]
     assert rows, f"no prediction for {exp.name} on line {exp.target_line}"
     got = [p.type or "?" for p in rows]
@@ -68,3 +75,12 @@ def test_every_case_has_expectations() -> None:
     assert len(CASES) >= 5
     for path in CASES:
         assert script_expectations(path), path.name
+
+
+def test_the_fallback_library_is_small_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    from typelens.typeinfer.typescript.lib import FALLBACK, LibDeclarations
+    monkeypatch.setenv("TYPELENS_TYPESCRIPT_LIB", "builtin")
+    assert find_typescript_lib(Path.cwd()) is None
+    lib = LibDeclarations(None)
+    assert lib.is_fallback and list(lib.graphs) == [str(FALLBACK)]
+    assert {"Array", "Promise", "Map", "String"} <= set(lib.interfaces) and "Math" in lib.values

@@ -172,12 +172,13 @@ class FileTypes:
                                                           "load", "parse", "find"):
             own = own[1:] or own
         plural = own[-1].endswith("s") and len(own[-1]) > 3
-        head = own[-1][:-1] if plural else own[-1]
+        heads = {own[-1][:-1], own[-1][:-2] if own[-1].endswith("es") else ""} - {""} if plural else {own[-1]}
         out = []
         for name, t in self.types.items():
             theirs = words(name)
-            if theirs[-1] != head:
+            if theirs[-1] not in heads:
                 continue
+            head = theirs[-1]
             similarity = len(set(own) & set(theirs) | {head}) / len(set(own) | set(theirs))
             if similarity < NAME_MATCH and len(theirs) > 2:
                 continue
