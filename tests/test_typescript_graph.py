@@ -126,3 +126,12 @@ def test_graph_command_on_a_script_and_a_project() -> None:
     text = typelens("graph", str(project), "--format", "text")
     assert text.returncode == 0, text.stderr
     assert "src/app.ts" in text.stdout and "call (cross-file)" in text.stdout
+
+
+def test_analyze_reports_script_syntax_and_unresolved_imports(tmp_path: Path) -> None:
+    (tmp_path / "bad.ts").write_text('import { x } from "./missing";\nconst y = ;\nexport const z = x;\n')
+    (tmp_path / "good.mjs").write_text('import { z } from "./bad.ts";\nexport default z;\n')
+    run = typelens("analyze", str(tmp_path), "--format", "json")
+    assert run.returncode == 1, run.stderr
+    found = {(Path(d["file"]).name, d["code"]) for d in json.loads(run.stdout)["diagnostics"]}
+    assert found == {("bad.ts", "unresolved-import"), ("bad.ts", "syntax-error")}
