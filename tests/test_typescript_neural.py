@@ -102,16 +102,16 @@ export function mystery(x) {
 """
 
 
-def _hybrid_answers(tmp_path: Path, model: Path | None) -> dict[str, str | None]:
+def _hybrid_answers(tmp_path: Path, use_model: bool) -> dict[str, str | None]:
     (tmp_path / "m.ts").write_text(STRIPPED)
     session = AnalysisSession(tmp_path)
-    session._models["script-classifier"] = ScriptAssistant(model)
+    session.model("script-classifier", lambda: ScriptAssistant(use_model=use_model))
     analysis = session.analyse(tmp_path / "m.ts")
     return {f"{p.kind} {p.name}": p.type for p in analysis.predictions("hybrid") if p.kind == "parameter"}
 
 
 def test_hybrid_names_the_files_own_types_without_a_model(tmp_path: Path) -> None:
-    found = _hybrid_answers(tmp_path, None)
+    found = _hybrid_answers(tmp_path, False)
     assert found["parameter scope"] == "ImmerScope"       # name and members agree
     assert found["parameter patches"] == "Patch[]"        # plural: an array of it
     assert found["parameter value"] == "T"                # the unused type parameter

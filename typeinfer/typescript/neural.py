@@ -56,12 +56,12 @@ _USELESS = frozenset({"<other>"})
 class ScriptAssistant:
     """The script classifier under onnxruntime, and the hybrid checks."""
 
-    def __init__(self, model_dir: Path | None = None) -> None:
-        """``model_dir``: the classifier (default: the shipped one); without one the
-        hybrid checks still run, on the file's own candidates."""
+    def __init__(self, model_dir: Path | None = None, *, use_model: bool = True) -> None:
+        """``model_dir``: the classifier (default: the shipped one); without one (or
+        with ``use_model=False``) the hybrid checks still run, on the file's own candidates."""
         folder = Path(model_dir or DEFAULT_MODEL)
         self.runtime = None
-        if model_dir is not None or (folder / "model.onnx").is_file():
+        if use_model and (model_dir is not None or (folder / "model.onnx").is_file()):
             from ..neural.runtime import ClassifierRuntime
             self.runtime = ClassifierRuntime(folder)
 
@@ -172,20 +172,42 @@ class FileTypes:
                                                           "load", "parse", "find"):
             own = own[1:] or own
         plural = own[-1].endswith("s") and len(own[-1]) > 3
-        heads = {own[-1][:-1], own[-1][:-2] if own[-1].endswith("es") else ""} - {""} if plural else {own[-1]}
+        singular = {own[-1][:-1], own[-1][:-2] if own[-1].endswith("es") else ""} - {""} if plural else set()
+        in_scope = self._scope_type_parameters(target)
         out = []
         for name, t in self.types.items():
             theirs = words(name)
-            if theirs[-1] not in heads:
+            if theirs[-1] != own[-1] and theirs[-1] not in singular:
                 continue
             head = theirs[-1]
             similarity = len(set(own) & set(theirs) | {head}) / len(set(own) | set(theirs))
             if similarity < NAME_MATCH and len(theirs) > 2:
                 continue
             score = 0.45 + 0.4 * similarity + 0.01 * min(self.mentions.get(name, 0), 10)
-            out.append((f"{name}[]" if plural else name, min(score, 0.95)))
+            text = self._instantiated(name, t, in_scope)
+            out.append((f"{text}[]" if head != own[-1] else text, min(score, 0.95)))
         out += self._type_parameters(target)
         return out
+
+    def _instantiated(self, name: str, t: TsType, in_scope: set[str]) -> str:
+        """A generic type's name with its parameters: the same-named type parameters
+        in scope where there are, ``any`` elsewhere (``Mutation<TData, any>``)."""
+        from .declared import type_parameters
+        where = getattr(t, "where", None)
+        g = self.engine.graph(where[0]) if where is not None else None
+        params = type_parameters(g, where[1]) if g is not None else []
+        if not params:
+            return name
+        return f"{name}<{', '.join(p if p in in_scope else 'any' for p in params)}>"
+
+    def _scope_type_parameters(self, target: ScriptTarget) -> set[str]:
+        from .declared import type_parameters
+        g, node, found = self.g, target.function if target.function is not None else target.anchor, set()
+        while node is not None and node >= 0:
+            if g.child_by_field(node, "type_parameters") is not None:
+                found.update(type_parameters(g, node))
+            node = g.parents[node]
+        return found
 
     def _type_parameters(self, target: ScriptTarget) -> list[tuple[str, float]]:
         """``function f<T>(value)``: T, when no annotation left in the signature uses it."""
@@ -198,7 +220,7 @@ class FileTypes:
         body = g.child_by_field(function, "body")
         signature = g.source.data[g.end_bytes[holder]:g.start_bytes[body] if body is not None else g.end_bytes[function]]
         unused = [n for n in names if not re.search(rb"\b" + re.escape(n.encode()) + rb"\b", signature)]
-        return [(n, 0.5) for n in unused[:1]]
+        return [(n, 0.6) for n in unused[:1]]     # a declared type parameter no annotation left uses
 
     def used_members(self, target: ScriptTarget) -> set[str]:
         if target.symbol is None:
