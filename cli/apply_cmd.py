@@ -20,7 +20,8 @@ from pathlib import Path
 import typer
 
 from typelens.analyzer import source_from_bytes
-from typelens.typeinfer.apply import annotated, file_parses
+from typelens.analyzer.typescript import is_script
+from typelens.typeinfer.apply import annotated, apply_edits, file_parses, module_classes, plan_edits
 
 logger = logging.getLogger(__name__)
 
@@ -56,12 +57,18 @@ def apply_predictions(result, paths: list[Path], *, min_confidence: float, diff_
 
 
 def _apply_file(engine, path: Path, predictions, min_confidence: float, diff_only: bool) -> bool | None:
-    graph, new_data = annotated(engine, path, predictions, min_confidence)
+    script = is_script(path)           # TypeScript annotations or JSDoc: typeinfer.typescript.edits
+    graph, new_data = annotated(engine, path, predictions, min_confidence) if script else (engine.graph(str(path)), None)
     raw = path.read_bytes()
     source = source_from_bytes(raw, str(path))
     if source.data != graph.source.data or source.is_binary:
         typer.echo(f"typelens infer: refusing {path}: it changed on disk since it was read", err=True)
         return None
+    if not script:
+        if graph.has_syntax_errors():
+            return False
+        plan = plan_edits(graph, predictions, module_classes(engine, str(path)), min_confidence)
+        new_data = apply_edits(graph.source.data, plan, graph) if plan.edits else None
     if new_data is None:
         return False
     if not file_parses(new_data, path):

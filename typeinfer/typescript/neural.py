@@ -107,6 +107,8 @@ class ScriptAssistant:
                 continue
             if not context.has_members(label, used):
                 continue
+            if label == p.type:                  # the model agrees with the static answer
+                return replace(p, confidence=max(p.confidence, round(prob, 3)))
             return replace(p, type=label, confidence=round(prob, 3), source="hybrid")
         if p.type is None and target.kind == "parameter":
             return replace(p, type="any", confidence=0.1, source="hybrid")
