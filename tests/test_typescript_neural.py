@@ -99,6 +99,12 @@ export function count(state) {
 export function mystery(x) {
   return x;
 }
+
+export class SetState { items = 0 }
+export type AnyState = MapState | SetState;
+export function pick(flag: boolean) {
+  return flag ? new MapState() : new SetState();
+}
 """
 
 
@@ -117,6 +123,17 @@ def test_hybrid_names_the_files_own_types_without_a_model(tmp_path: Path) -> Non
     assert found["parameter value"] == "T"                # the unused type parameter
     assert found["parameter state"] == "MapState"         # `size` is a member of MapState
     assert found["parameter x"] == "any"                  # nothing said: what TypeScript reads
+
+
+def test_hybrid_names_a_union_by_its_alias(tmp_path: Path) -> None:
+    (tmp_path / "m.ts").write_text(STRIPPED)
+    session = AnalysisSession(tmp_path)
+    session.model("script-classifier", lambda: ScriptAssistant(use_model=False))
+    analysis = session.analyse(tmp_path / "m.ts")
+    returns = {p.name: p.type for p in analysis.predictions("hybrid") if p.kind == "return"}
+    assert returns["pick"] == "AnyState"
+    assert {p.name: p.type for p in analysis.predictions("static") if p.kind == "return"}["pick"] == \
+        "MapState | SetState"
 
 
 @pytest.mark.skipif(not (DEFAULT_MODEL / "model.onnx").is_file(), reason="no shipped script classifier")

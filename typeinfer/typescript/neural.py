@@ -67,6 +67,9 @@ class ScriptAssistant:
 
     def refine(self, engine: "ScriptEngine", path: str, predictions: list[Prediction], mode: str) -> list[Prediction]:
         g = engine.graph(path)
+        context = FileTypes(engine, path)
+        if mode == "hybrid":
+            predictions = [context.named_union(p) for p in predictions]
         by_anchor = {(g.start_bytes[t.anchor], t.kind): t for t in script_targets(g)}
         wanted = [(p, by_anchor.get((p.span.start_byte, p.kind))) for p in predictions
                   if p.source != "annotation" and (mode == "neural" or p.type is None or p.confidence < CERTAIN)]
@@ -78,7 +81,6 @@ class ScriptAssistant:
             ranked = self.runtime.predict([sample(g, t, stream) for _, t in wanted], k=8)
         else:
             ranked = [[] for _ in wanted]
-        context = FileTypes(engine, path)
         replaced = {}
         for (p, target), candidates in zip(wanted, ranked):
             choice = self._neural(p, candidates, context) if mode == "neural" else \
@@ -113,6 +115,11 @@ class ScriptAssistant:
         if p.type is None and target.kind == "parameter":
             return replace(p, type="any", confidence=0.1, source="hybrid")
         return None
+
+
+def _members_of(t: TsType):
+    from .types import members
+    return members(t)
 
 
 def _agrees(static: str, label: str) -> bool:
@@ -223,6 +230,25 @@ class FileTypes:
         signature = g.source.data[g.end_bytes[holder]:g.start_bytes[body] if body is not None else g.end_bytes[function]]
         unused = [n for n in names if not re.search(rb"\b" + re.escape(n.encode()) + rb"\b", signature)]
         return [(n, 0.6) for n in unused[:1]]     # a declared type parameter no annotation left uses
+
+    def named_union(self, p: Prediction) -> Prediction:
+        """A static union of the file's types, named by the alias that covers it
+        (``MapState | SetState`` -> ``ImmerState``), the smallest one."""
+        if p.source == "annotation" or p.type is None or "|" not in p.type:
+            return p
+        parts = {m.strip() for m in p.type.split("|")} - {"undefined"}
+        best = None
+        for name, t in self.types.items():
+            g = self.engine.graph(t.where[0]) if getattr(t, "where", None) else None
+            if g is None or g.kinds[t.where[1]] != "type_alias_declaration":
+                continue
+            opened = {render(m) for m in _members_of(self.engine.types.expand(t))}
+            if len(parts) > 1 and parts <= opened and (best is None or len(opened) < best[1]):
+                best = (name, len(opened))
+        if best is None:
+            return p
+        text = best[0] + (" | undefined" if "undefined" in {m.strip() for m in p.type.split("|")} else "")
+        return replace(p, type=text, source="hybrid")
 
     def used_members(self, target: ScriptTarget) -> set[str]:
         if target.symbol is None:
