@@ -135,3 +135,13 @@ def test_analyze_reports_script_syntax_and_unresolved_imports(tmp_path: Path) ->
     assert run.returncode == 1, run.stderr
     found = {(Path(d["file"]).name, d["code"]) for d in json.loads(run.stdout)["diagnostics"]}
     assert found == {("bad.ts", "unresolved-import"), ("bad.ts", "syntax-error")}
+
+
+@pytest.mark.parametrize("module", ["typelens.analyzer.typescript", "typelens.analyzer.typescript.parsing",
+                                    "typelens.analyzer.typescript.syntax", "typelens.analyzer.typescript.builder",
+                                    "typelens.typeinfer.typescript", "typelens.typeinfer.typescript.types"])
+def test_module_examples(module: str) -> None:
+    import doctest
+    import importlib
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted and not result.failed

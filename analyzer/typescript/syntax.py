@@ -8,6 +8,7 @@ three grammars has its own kind and field tables, built once.
 
 Example::
 
+    >>> from typelens.analyzer.typescript.parsing import parse_script
     >>> data = b"const x = 1;"
     >>> arrays = walk_script(parse_script(data, "typescript"), data, "typescript")
     >>> arrays.kinds
