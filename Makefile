@@ -11,7 +11,7 @@ TS_VERSION := 5.9.3
 TS_DIR := $(VENV)/typescript
 PYTEST_ARGS ?=
 
-.PHONY: run test bench models models-ts slice lm clean venv
+.PHONY: run test bench models models-ts slice slice-ts lm clean venv
 
 # The packages bench/annot_recovery.py scores on are held out of the training data.
 HELD_OUT := packaging,typer,pluggy,typeshed_client,click
@@ -76,6 +76,13 @@ slice: $(STAMP)
 	$(BIN)/typelens train slice --data build/dataset --out build/slice --epochs 3 --limit 60000
 	$(BIN)/typelens export --onnx --model build/slice
 	$(BIN)/typelens evaluate --model build/slice --data build/dataset --out build/slice_report
+
+# The optional script slice model (after `make models-ts` built build/dataset_ts); the script
+# assistant uses it with TYPELENS_SCRIPT_SLICE=build/slice_ts (or copied to typeinfer/typescript/models/slice).
+slice-ts: $(STAMP)
+	$(BIN)/typelens train slice --data build/dataset_ts --out build/slice_ts --epochs 2 --limit 20000
+	$(BIN)/typelens export --onnx --model build/slice_ts
+	$(BIN)/typelens evaluate --model build/slice_ts --data build/dataset_ts --out build/slice_ts_report
 
 # Reproduces the shipped code LM and its early exits (about 25 minutes on 2 CPU cores).
 lm: $(STAMP)

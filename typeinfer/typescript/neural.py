@@ -2,7 +2,8 @@
 
 ``neural``: the script classifier's most probable type (trained on the corpus of
 ``datasets/typescript.py``; onnxruntime, no torch) among those this file can
-name.  ``hybrid``: certain static answers stay; otherwise the candidates are the
+name, mixed with the slice model's (CodeTIDAL5's generator of type strings) when
+one is installed (``models/slice``, or ``$TYPELENS_SCRIPT_SLICE``).  ``hybrid``: certain static answers stay; otherwise the candidates are the
 classifier's plus the file's own types, and each is checked against what the
 code says (HiTyper's idea, as on the Python side):
 
@@ -26,6 +27,7 @@ Example::
 from __future__ import annotations
 
 import logging
+import os
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -44,6 +46,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL = Path(__file__).parent / "models" / "classifier"
+DEFAULT_SLICE = Path(__file__).parent / "models" / "slice"        # optional: `make slice-ts` trains one
+SLICE_WEIGHT = 0.5
 CERTAIN = 0.85
 MIN_PROBABILITY = 0.2
 NAME_MATCH = 0.5            # the least name similarity that makes a file's type a candidate
@@ -64,6 +68,11 @@ class ScriptAssistant:
         if use_model and (model_dir is not None or (folder / "model.onnx").is_file()):
             from ..neural.runtime import ClassifierRuntime
             self.runtime = ClassifierRuntime(folder)
+        slice_dir = Path(os.environ.get("TYPELENS_SCRIPT_SLICE", DEFAULT_SLICE))
+        self.slice = None
+        if use_model and (slice_dir / "decoder.onnx").is_file():
+            from ..neural.slice_onnx import SliceOnnxRuntime
+            self.slice = SliceOnnxRuntime(slice_dir)
 
     def refine(self, engine: "ScriptEngine", path: str, predictions: list[Prediction], mode: str) -> list[Prediction]:
         g = engine.graph(path)
@@ -76,11 +85,12 @@ class ScriptAssistant:
         wanted = [(p, t) for p, t in wanted if t is not None]
         if not wanted:
             return predictions
-        if self.runtime is not None:
-            stream = ScriptTokens(g)
-            ranked = self.runtime.predict([sample(g, t, stream) for _, t in wanted], k=8)
-        else:
-            ranked = [[] for _ in wanted]
+        stream = ScriptTokens(g)
+        rows = [sample(g, t, stream) for _, t in wanted]
+        ranked = self.runtime.predict(rows, k=8) if self.runtime is not None else [[] for _ in wanted]
+        if self.slice is not None:
+            # the slice model (CodeTIDAL5) names types outside the classifier's classes
+            ranked = [_mix(c, s) for c, s in zip(ranked, self.slice.predict(rows, k=5))]
         replaced = {}
         for (p, target), candidates in zip(wanted, ranked):
             choice = self._neural(p, candidates, context) if mode == "neural" else \
@@ -115,6 +125,17 @@ class ScriptAssistant:
         if p.type is None and target.kind == "parameter":
             return replace(p, type="any", confidence=0.1, source="hybrid")
         return None
+
+
+def _mix(classifier: list[tuple[str, float]], slices: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """One ranking from both models' probabilities (``SLICE_WEIGHT`` to the slice model's)."""
+    merged: dict[str, float] = {}
+    for label, prob in classifier:
+        if label not in _USELESS:
+            merged[label] = merged.get(label, 0.0) + (1 - SLICE_WEIGHT if slices else 1.0) * prob
+    for label, prob in slices:
+        merged[label] = merged.get(label, 0.0) + SLICE_WEIGHT * prob
+    return sorted(merged.items(), key=lambda item: -item[1])
 
 
 def _members_of(t: TsType):
