@@ -111,6 +111,7 @@ class ScriptAssistant:
         options: list[tuple[str, float]] = []
         options += [(label, prob) for label, prob in candidates if label not in _USELESS and context.can_name(label)]
         options += context.by_name(target)
+        options += context.by_members(used)
         options.sort(key=lambda item: -item[1])
         for label, prob in options:
             if prob < MIN_PROBABILITY:
@@ -218,6 +219,19 @@ class FileTypes:
             out.append((f"{text}[]" if head != own[-1] else text, min(score, 0.95)))
         out += self._type_parameters(target)
         return out
+
+    def by_members(self, used: set[str]) -> list[tuple[str, float]]:
+        """The file's object types that have every member the code reads on the
+        target (HiTyper-style structural matching), when few do."""
+        if not used:
+            return []
+        fitting = [name for name, t in self.types.items()
+                   if used <= set(self.engine.members.members_of(t))]
+        if not fitting or len(fitting) > 3:
+            return []
+        fitting.sort(key=lambda n: -self.mentions.get(n, 0))
+        score = 0.5 + 0.1 * min(len(used), 3) / 3
+        return [(self._instantiated(name, self.types[name], set()), score - 0.05 * i) for i, name in enumerate(fitting)]
 
     def _instantiated(self, name: str, t: TsType, in_scope: set[str]) -> str:
         """A generic type's name with its parameters: the same-named type parameters
