@@ -28,8 +28,9 @@ from .cfg import CfgBuilder
 from .dataflow import DataflowBuilder
 from .errors import InputError
 from .graph import EdgeKind, ProgramGraph
-from .parsing import parse_bytes
-from .repair import repair_dangling_dots
+from .parse_guard import guard_diagnostics, guard_input
+from .parsing import parse_guarded
+from .recovery import Recovery, recover_tree, recovery_diagnostics
 from .scopes import ScopeBuilder
 from .spans import Diagnostic, Span
 from .source import DEFAULT_MAX_BYTES, Source, source_from_bytes, source_from_path, source_from_text
@@ -56,11 +57,13 @@ DEFAULT_CONFIG = GraphConfig()
 
 
 def build_graph(code: str | bytes | Source, path: str = "<memory>", *, config: GraphConfig = DEFAULT_CONFIG,
-                tree: Tree | None = None) -> ProgramGraph:
+                tree: Tree | None = None, recovery: Recovery | None = None) -> ProgramGraph:
     """The program graph of ``code`` (text, raw bytes or a :class:`Source`).
 
     Pass ``tree`` when the caller already holds a (possibly incrementally
-    re-parsed) tree of exactly ``code``.
+    re-parsed) tree of exactly ``code``, or ``recovery`` when it holds that tree
+    recovered (``Document.recovery``).  A statement that does not parse is
+    confined to itself (see :mod:`.recovery`).
     """
     if isinstance(code, Source):
         source = code
@@ -70,14 +73,14 @@ def build_graph(code: str | bytes | Source, path: str = "<memory>", *, config: G
         source = source_from_text(code, path)
     else:
         raise ValueError(f"code={type(code).__name__} is not str, bytes or Source; pass source text")
-    if tree is None:
-        tree = parse_bytes(source.data)
-    repaired = repair_dangling_dots(source.data, tree)
-    dots: tuple[int, ...] = ()
-    if repaired is not None:
-        tree, dots = repaired
+    guard = guard_input(source.data)
+    if recovery is None:
+        recovery = recover_tree(source.data, tree if tree is not None else parse_guarded(guard))
+    elif len(recovery.patched) != len(source.data):
+        raise ValueError(f"recovery of {len(recovery.patched)} bytes does not match the source of "
+                         f"{len(source.data)} bytes; pass the recovery of this very text")
     with _no_gc():
-        return _build(source, tree, config, dots)
+        return _build(source, recovery, config, guard_diagnostics(guard, source.path))
 
 
 @contextlib.contextmanager
@@ -113,14 +116,9 @@ def build_graph_safely(path, *, config: GraphConfig = DEFAULT_CONFIG, display: s
     return build_graph(Source(name, b"", "", "utf-8", False, (diagnostic,)), config=config)
 
 
-def _missing_member(data: bytes, dot: int, path: str) -> Diagnostic:
-    row = data.count(b"\n", 0, dot)
-    column = dot - (data.rfind(b"\n", 0, dot) + 1)
-    return Diagnostic.build("missing-token", codes.MISSING_MEMBER, Span(dot, dot + 1, row, column, row, column + 1), path)
-
-
-def _build(source: Source, tree: Tree, config: GraphConfig, dots: tuple[int, ...] = ()) -> ProgramGraph:
-    arrays = walk_tree(tree, source.data, source.path)
+def _build(source: Source, recovery: Recovery, config: GraphConfig,
+           guarded: tuple[Diagnostic, ...] = ()) -> ProgramGraph:
+    arrays = walk_tree(recovery.tree, source.data, source.path)
     if not arrays.kinds:   # binary or empty input still gets a module node
         arrays.kinds.append("module")
         arrays.start_bytes.append(0)
@@ -137,7 +135,7 @@ def _build(source: Source, tree: Tree, config: GraphConfig, dots: tuple[int, ...
     edges = dict(cfg.edges)
     edges[EdgeKind.DFG] = dfg
     edges.update(CallBuilder(tables, parents, children, fields, arrays.names, tables.scopes, dfg).build())
-    diagnostics = (tuple(source.diagnostics) + tuple(_missing_member(source.data, dot, source.path) for dot in dots)
+    diagnostics = (tuple(source.diagnostics) + guarded + recovery_diagnostics(recovery, source.data, source.path)
                    + tuple(arrays.diagnostics) + tuple(cfg.diagnostics))
     return ProgramGraph(
         source=source, kinds=tables.kinds, start_bytes=starts, end_bytes=ends, parents=parents,

@@ -19,14 +19,19 @@ pattern.  Edge kinds::
 Approximations, stated once: a ``return`` or ``break`` inside ``try/finally`` goes
 straight to its target (not through ``finally``); ``with`` bodies do not model
 exceptions swallowed by ``__exit__``.  Statement nesting deeper than
-``max_depth`` becomes an opaque statement and a ``nesting-too-deep`` diagnostic, so
-the recursion here is bounded.
+``max_depth`` becomes an opaque statement and a ``nesting-too-deep`` diagnostic.
+
+Nothing here recurses: a compound statement's handler is a generator that
+yields each block it needs built, ``(statements, predecessors)``, and is sent
+back the block's exits; :meth:`CfgBuilder._sequence` drives them with an
+explicit stack, so Python's recursion limit never depends on the input.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Generator
 
 from . import codes
 from .graph import EdgeKind, Scope, ScopeKind
@@ -35,6 +40,7 @@ from .spans import Diagnostic, Span
 logger = logging.getLogger(__name__)
 
 Pred = tuple[int, EdgeKind]
+Block = Generator[tuple[list[int], list[Pred]], list[Pred], list[Pred]]   # yields blocks, returns exits
 
 _BODY_FIELDS = {"function_definition": "body", "class_definition": "body"}
 _LOOPS = frozenset({"for_statement", "while_statement"})
@@ -122,11 +128,49 @@ class CfgBuilder:
         return Scope(scope.id, scope.kind, scope.node, scope.name, scope.qualname, scope.parent, entry, exit_)
 
     def _sequence(self, stmts: list[int], preds: list[Pred]) -> list[Pred]:
-        for stmt in stmts:
-            preds = self._statement(stmt, preds)
-        return preds
+        """The exits of ``stmts`` entered from ``preds``, built without recursion.
 
-    def _statement(self, stmt: int, preds: list[Pred]) -> list[Pred]:
+        ``stack`` alternates blocks being built, ``[statements, next index, exits
+        so far]``, and the handlers (generators) of the compound statements that
+        wait for the block above them."""
+        stack: list = [[stmts, 0, preds]]
+        while True:
+            frame = stack[-1]
+            if isinstance(frame, list):
+                block, at, exits = frame
+                if at < len(block):
+                    frame[1] = at + 1
+                    started = self._statement(block[at], exits)
+                    if isinstance(started, list):
+                        frame[2] = started
+                    else:
+                        self._depth += 1
+                        stack.append(started)
+                        self._resume(stack, None)
+                    continue
+                stack.pop()
+                if not stack:
+                    return exits
+            else:
+                exits = None
+            self._resume(stack, exits)
+
+    def _resume(self, stack: list, exits: list[Pred] | None) -> None:
+        """Send the innermost handler a finished block's ``exits`` (``None`` starts
+        it): it asks for its next block, or it is done and its own exits continue
+        the block it sits in."""
+        handler = stack[-1]
+        try:
+            block, preds = handler.send(exits)
+        except StopIteration as done:
+            stack.pop()
+            self._depth -= 1
+            stack[-1][2] = done.value
+            return
+        stack.append([block, 0, preds])
+
+    def _statement(self, stmt: int, preds: list[Pred]) -> list[Pred] | Block:
+        """Link ``stmt`` after ``preds``: its exits, or the handler that builds them."""
         self.out.statements.add(stmt)
         self._link(preds, stmt)
         if self._handlers:
@@ -137,11 +181,7 @@ class CfgBuilder:
         if self._depth >= self.max_depth:
             self._too_deep(stmt)
             return [(stmt, EdgeKind.CFG_NEXT)]
-        self._depth += 1
-        try:
-            return handler(self, stmt)
-        finally:
-            self._depth -= 1
+        return handler(self, stmt)
 
     def _too_deep(self, stmt: int) -> None:
         if self._reported_depth:
@@ -152,30 +192,30 @@ class CfgBuilder:
         self.out.diagnostics.append(Diagnostic.build("nesting-too-deep", message, span, self.path))
 
     # -- statement kinds -------------------------------------------------------
-    def _if(self, stmt: int) -> list[Pred]:
-        out = self._sequence(self._statements(self._field(stmt, "consequence")), [(stmt, EdgeKind.CFG_TRUE)])
+    def _if(self, stmt: int) -> Block:
+        out = (yield self._statements(self._field(stmt, "consequence")), [(stmt, EdgeKind.CFG_TRUE)])
         false: list[Pred] = [(stmt, EdgeKind.CFG_FALSE)]
         for alt in (c for c in self.children[stmt] if self.fields[c] == "alternative"):
             if self.kinds[alt] == "elif_clause":
                 self.out.statements.add(alt)
                 self._link(false, alt)
-                out += self._sequence(self._statements(self._field(alt, "consequence")), [(alt, EdgeKind.CFG_TRUE)])
+                out += (yield self._statements(self._field(alt, "consequence")), [(alt, EdgeKind.CFG_TRUE)])
                 false = [(alt, EdgeKind.CFG_FALSE)]
             else:
-                out += self._sequence(self._statements(self._field(alt, "body")), false)
+                out += (yield self._statements(self._field(alt, "body")), false)
                 false = []
         return out + false
 
-    def _loop(self, stmt: int) -> list[Pred]:
+    def _loop(self, stmt: int) -> Block:
         loop = _Loop(stmt)
         self._loops.append(loop)
-        body_out = self._sequence(self._statements(self._field(stmt, "body")), [(stmt, EdgeKind.CFG_TRUE)])
+        body_out = (yield self._statements(self._field(stmt, "body")), [(stmt, EdgeKind.CFG_TRUE)])
         self._loops.pop()
         for src, _ in body_out:
             self._edge(EdgeKind.CFG_LOOP_BACK, src, stmt)
         alternative = self._field(stmt, "alternative")
         if alternative is not None:
-            out = self._sequence(self._statements(self._field(alternative, "body")), [(stmt, EdgeKind.CFG_FALSE)])
+            out = (yield self._statements(self._field(alternative, "body")), [(stmt, EdgeKind.CFG_FALSE)])
         else:
             out = [(stmt, EdgeKind.CFG_FALSE)]
         return out + loop.breaks
@@ -201,10 +241,10 @@ class CfgBuilder:
             self._edge(EdgeKind.CFG_EXCEPTION, stmt, self._exit)
         return []
 
-    def _with(self, stmt: int) -> list[Pred]:
-        return self._sequence(self._statements(self._field(stmt, "body")), [(stmt, EdgeKind.CFG_NEXT)])
+    def _with(self, stmt: int) -> Block:
+        return (yield self._statements(self._field(stmt, "body")), [(stmt, EdgeKind.CFG_NEXT)])
 
-    def _try(self, stmt: int) -> list[Pred]:
+    def _try(self, stmt: int) -> Block:
         kids = self.children[stmt]
         handlers = [c for c in kids if self.kinds[c] in ("except_clause", "except_group_clause")]
         else_clause = next((c for c in kids if self.kinds[c] == "else_clause"), None)
@@ -213,16 +253,16 @@ class CfgBuilder:
         target = handlers[0] if handlers else (finally_stmts[0] if finally_stmts else None)
         if target is not None:
             self._handlers.append(target)
-        out = self._sequence(self._statements(self._field(stmt, "body")), [(stmt, EdgeKind.CFG_NEXT)])
+        out = (yield self._statements(self._field(stmt, "body")), [(stmt, EdgeKind.CFG_NEXT)])
         if target is not None:
             self._handlers.pop()
         if else_clause is not None:
-            out = self._sequence(self._statements(self._field(else_clause, "body")), out)
+            out = (yield self._statements(self._field(else_clause, "body")), out)
         for index, handler in enumerate(handlers):
             self.out.statements.add(handler)
             if self._handlers:
                 self._edge(EdgeKind.CFG_EXCEPTION, handler, self._handlers[-1])
-            out += self._sequence(self._statements(self._block_of(handler)), [(handler, EdgeKind.CFG_TRUE)])
+            out += (yield self._statements(self._block_of(handler)), [(handler, EdgeKind.CFG_TRUE)])
             if index + 1 < len(handlers):
                 self._edge(EdgeKind.CFG_FALSE, handler, handlers[index + 1])
             elif finally_stmts:
@@ -230,13 +270,13 @@ class CfgBuilder:
             else:
                 self._edge(EdgeKind.CFG_EXCEPTION, handler, self._handlers[-1] if self._handlers else self._exit)
         if finally_stmts:
-            out = self._sequence(finally_stmts, out)
+            out = (yield finally_stmts, out)
         return out
 
     def _block_of(self, clause: int) -> int | None:
         return next((c for c in self.children[clause] if self.kinds[c] == "block"), None)
 
-    def _match(self, stmt: int) -> list[Pred]:
+    def _match(self, stmt: int) -> Block:
         body = self._field(stmt, "body")
         cases = [c for c in self.children[body] if self.kinds[c] == "case_clause"] if body is not None else []
         out: list[Pred] = []
@@ -252,7 +292,7 @@ class CfgBuilder:
                 self._edge(EdgeKind.CFG_TRUE, case, guard)
                 previous.append((guard, EdgeKind.CFG_FALSE))
                 test = guard
-            out += self._sequence(self._statements(self._field(case, "consequence")), [(test, EdgeKind.CFG_TRUE)])
+            out += (yield self._statements(self._field(case, "consequence")), [(test, EdgeKind.CFG_TRUE)])
         return out + previous
 
 

@@ -4,7 +4,9 @@ The grammar comes from the ``tree-sitter-python`` wheel, so nothing is compiled 
 run time.  Parsers are not thread-safe, so each thread gets its own.
 
 :class:`Document` is the editor path: it keeps the last tree and re-parses
-incrementally after each edit, reporting which byte ranges changed.
+incrementally after each edit, reporting which byte ranges changed; its
+``recovery`` is that tree with each broken statement confined to itself (see
+:mod:`.recovery`), computed once per version.
 
 Example::
 
@@ -17,12 +19,14 @@ Example::
 
 from __future__ import annotations
 
+import collections
 import logging
 import threading
 
 import tree_sitter_python
 from tree_sitter import Language, Parser, Point, Tree
 
+from .parse_guard import GuardedBytes, guard_input
 from .source import Source, source_from_text
 
 logger = logging.getLogger(__name__)
@@ -41,10 +45,28 @@ def python_parser() -> Parser:
 
 
 def parse_bytes(data: bytes, old_tree: Tree | None = None) -> Tree:
-    """Parse UTF-8 ``data``; pass the edited ``old_tree`` to re-parse incrementally."""
-    if old_tree is None:
-        return python_parser().parse(data)
-    return python_parser().parse(data, old_tree)
+    """Parse UTF-8 ``data``; pass the edited ``old_tree`` to re-parse incrementally.
+
+    Input that would crash or stall tree-sitter-python is parsed with the lines
+    at fault blanked (:mod:`.parse_guard`; :func:`~.parse_guard.guard_diagnostics`
+    says which)."""
+    return parse_guarded(guard_input(data), old_tree)
+
+
+def parse_guarded(guard: GuardedBytes, old_tree: Tree | None = None) -> Tree:
+    """Parse what :func:`~.parse_guard.guard_input` left of some input.  A
+    tree of blanked bytes is never reused incrementally: its unchanged parts are
+    not what the new text holds there."""
+    if guard.is_changed or (old_tree is not None and any(t is old_tree for t in tuple(_guarded))):
+        old_tree = None
+    parser = python_parser()
+    tree = parser.parse(guard.data) if old_tree is None else parser.parse(guard.data, old_tree)
+    if guard.is_changed:
+        _guarded.append(tree)
+    return tree
+
+
+_guarded: collections.deque[Tree] = collections.deque(maxlen=8)   # the last trees parsed from blanked bytes
 
 
 def _point_at(data: bytes, offset: int) -> Point:
@@ -60,6 +82,9 @@ class Document:
     def __init__(self, source: Source) -> None:
         self._source = source
         self._tree = parse_bytes(source.data)
+        self._recovery = None
+        self._previous = None          # the last recovery computed, of any version
+        self._known_valid = None       # statements known to parse, kept across versions
 
     @classmethod
     def from_text(cls, text: str, path: str = "<memory>") -> "Document":
@@ -77,6 +102,25 @@ class Document:
     def tree(self) -> Tree:
         return self._tree
 
+    @property
+    def recovery(self):
+        """This version's tree with broken statements recovered (a
+        :class:`~typelens.analyzer.recovery.Recovery`; its ``tree`` is :attr:`tree`
+        itself when nothing is broken).  Pass it to ``build_graph(source,
+        recovery=...)``.  Statements below the one being typed are remembered as
+        parsing, and the recovered tree is re-parsed incrementally from the last
+        one, so a keystroke re-parses little more than what changed."""
+        from .recovery import ValidityCache, recover_tree   # recovery parses through this module
+
+        source, tree, recovery = self._source, self._tree, self._recovery
+        if recovery is None:
+            if self._known_valid is None:
+                self._known_valid = ValidityCache()
+            recovery = recover_tree(source.data, tree, known_valid=self._known_valid, previous=self._previous)
+            if self._source is source:
+                self._recovery = self._previous = recovery
+        return recovery
+
     def apply_edit(self, start_byte: int, old_end_byte: int, new_text: str) -> list[tuple[int, int]]:
         """Replace bytes ``[start_byte, old_end_byte)`` by ``new_text`` and re-parse.
 
@@ -91,7 +135,10 @@ class Document:
         inserted = new_text.encode("utf-8", errors="surrogatepass")
         new_data = data[:start_byte] + inserted + data[old_end_byte:]
         new_end_byte = start_byte + len(inserted)
-        self._tree.edit(
+        # edit a copy: the tree handed out for the last version (to a graph being
+        # built, to the last recovery) stays the tree of that version
+        old = self._tree.copy()
+        old.edit(
             start_byte=start_byte,
             old_end_byte=old_end_byte,
             new_end_byte=new_end_byte,
@@ -99,14 +146,16 @@ class Document:
             old_end_point=_point_at(data, old_end_byte),
             new_end_point=_point_at(new_data, new_end_byte),
         )
-        new_tree = parse_bytes(new_data, self._tree)
-        changed = [(r.start_byte, r.end_byte) for r in self._tree.changed_ranges(new_tree)]
+        new_tree = parse_bytes(new_data, old)
+        changed = [(r.start_byte, r.end_byte) for r in old.changed_ranges(new_tree)]
         text = new_data.decode("utf-8", errors="replace")
         self._source = source_from_text(text, self._source.path)
         self._tree = new_tree
+        self._recovery = None
         return changed
 
     def replace_all(self, text: str) -> None:
         """Replace the whole buffer (full-text sync) and parse from scratch."""
         self._source = source_from_text(text, self._source.path)
         self._tree = parse_bytes(self._source.data)
+        self._recovery = None

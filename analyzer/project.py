@@ -33,10 +33,11 @@ from pathlib import Path
 
 import typeshed_client
 
-from .builder import DEFAULT_CONFIG, GraphConfig, build_graph_safely
+from .builder import DEFAULT_CONFIG, GraphConfig, build_graph, build_graph_safely
 from .environment import PythonEnvironment, discover_environment
 from .errors import InputError
 from .graph import ImportBinding, ProgramGraph, SymbolKind
+from .source import SkippedFile, listed_file_problem
 from .version_gates import live_definitions
 
 logger = logging.getLogger(__name__)
@@ -77,14 +78,37 @@ class _Exports:
     stars: tuple[tuple[str, int], ...]
 
 
-def iter_python_files(root: Path, *, follow_symlinks: bool = False) -> list[Path]:
+def iter_python_files(root: Path, *, follow_symlinks: bool = False,
+                      skipped: list[SkippedFile] | None = None) -> list[Path]:
     """Every ``.py``/``.pyi`` file below ``root``, sorted, skipping virtualenvs,
-    VCS and build folders, and never looping on symlinked directories."""
-    if root.is_file():
+    VCS and build folders.
+
+    Only readable regular files are listed: FIFOs, devices, sockets, dangling
+    links, link loops, unreadable folders and symbolic links that lead outside
+    ``root`` are left out, each added to ``skipped`` with its reason (or logged
+    when ``skipped`` is ``None``).  ``follow_symlinks`` walks linked folders too
+    (each real folder once) and accepts links that leave ``root``."""
+    return iter_source_files(root, lambda name: name.endswith((".py", ".pyi")), _SKIP_DIRS,
+                             follow_symlinks=follow_symlinks, skipped=skipped)
+
+
+def iter_source_files(root: Path, wanted, skip_dirs: frozenset[str], *, follow_symlinks: bool = False,
+                      skipped: list[SkippedFile] | None = None) -> list[Path]:
+    """The files below ``root`` whose name ``wanted(name)`` accepts, as
+    :func:`iter_python_files` lists them (the same guards), leaving out the folders
+    named in ``skip_dirs`` (and ``*.egg-info``)."""
+    report = skipped if skipped is not None else _LoggedSkips()
+    if os.path.isfile(root):
         return [root]
+    if not os.path.isdir(root):
+        report.append(SkippedFile(root, listed_file_problem(root, None) or "is not a folder"))
+        return []
+    inside = None if follow_symlinks else Path(os.path.realpath(root))
     found: list[Path] = []
     seen: set[tuple[int, int]] = set()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=follow_symlinks):
+    walk = os.walk(root, followlinks=follow_symlinks,
+                   onerror=lambda err: report.append(SkippedFile(Path(err.filename or root), err.strerror or str(err))))
+    for dirpath, dirnames, filenames in walk:
         try:
             st = os.stat(dirpath)
         except OSError:
@@ -94,9 +118,22 @@ def iter_python_files(root: Path, *, follow_symlinks: bool = False) -> list[Path
             dirnames[:] = []
             continue
         seen.add((st.st_dev, st.st_ino))
-        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.endswith(".egg-info"))
-        found.extend(Path(dirpath, f) for f in sorted(filenames) if f.endswith((".py", ".pyi")))
+        dirnames[:] = sorted(d for d in dirnames if d not in skip_dirs and not d.endswith(".egg-info"))
+        for name in sorted(f for f in filenames if wanted(f)):
+            path = Path(dirpath, name)
+            problem = listed_file_problem(path, inside)
+            if problem is None:
+                found.append(path)
+            else:
+                report.append(SkippedFile(path, problem))
     return found
+
+
+class _LoggedSkips(list):
+    """``skipped`` for callers that do not report skipped files themselves."""
+
+    def append(self, item: SkippedFile) -> None:
+        logger.warning("skipped %s: %s", item.path, item.reason)
 
 
 def module_name_for(path: Path, root: Path) -> str:
@@ -132,13 +169,15 @@ class ProjectIndex:
 
     def __init__(self, root: str | Path, *, search_paths: list[Path] | None = None,
                  config: GraphConfig = DEFAULT_CONFIG, cache_size: int = 256, use_stubs: bool = True,
-                 scope: Path | None = None, environment: PythonEnvironment | None = None) -> None:
+                 scope: Path | None = None, environment: PythonEnvironment | None = None,
+                 overlay: dict[Path, bytes] | None = None) -> None:
         """``scope``: only the modules under this folder of the root are the project's
         (an installed package inside site-packages: the rest of site-packages stays a
         library, found through the search paths, not a project to walk).
         ``environment``: the analysed project's Python environment (default: the
         one :func:`discover_environment` finds for ``root``); ``search_paths``
-        replaces its folders when given."""
+        replaces its folders when given.  ``overlay``: files read from memory
+        instead of the disk (see :meth:`set_overlay`)."""
         root = Path(root)
         if not root.exists():
             raise InputError(f"project root {str(root)!r} does not exist")
@@ -165,6 +204,10 @@ class ProjectIndex:
         self._hashes: dict[Path, tuple[tuple[int, int], str]] = {}
         self._outside: set[Path] = set()     # files outside the root, hashed once
         self.scope = scope.resolve() if scope is not None else self.root
+        self.evictions = 0           # graphs dropped from the bounded cache so far
+        self._overlay: dict[Path, bytes] = {}
+        for path, data in (overlay or {}).items():
+            self.set_overlay(path, data)
 
     # -- modules -----------------------------------------------------------------
     @property
@@ -305,6 +348,9 @@ class ProjectIndex:
         size or modification time changed.  Files outside the project (stubs,
         the stdlib, installed packages) are hashed once: they do not change while
         a session runs, and every query reaches them."""
+        data = self._overlay.get(path)
+        if data is not None:
+            return path, hashlib.blake2b(data, digest_size=16).hexdigest()
         known = self._hashes.get(path)
         if known is not None and path in self._outside:
             return path, known[1]
@@ -328,11 +374,31 @@ class ProjectIndex:
         if graph is not None:
             self._graphs.move_to_end(key)
             return graph
-        graph = build_graph_safely(path, config=self.config)
+        data = self._overlay.get(path)
+        if data is not None:
+            graph = build_graph(data, str(path), config=self.config)
+        else:
+            graph = build_graph_safely(path, config=self.config)
+        self._remember(key, graph)
+        return graph
+
+    def _remember(self, key: tuple[Path, str], graph: ProgramGraph) -> None:
         self._graphs[key] = graph
         if len(self._graphs) > self._cache_size:
             self._graphs.popitem(last=False)
-        return graph
+            self.evictions += 1
+
+    def set_overlay(self, path: Path, data: bytes) -> None:
+        """Read ``path`` as ``data`` from now on (a file as it would be written):
+        every question about it (graphs, exports, the project graph) sees the
+        overlay, exactly as a later run would see the disk.  The graph of the
+        text it replaces is dropped."""
+        if path in self._overlay:
+            stale = self._key(path)
+            self._graphs.pop(stale, None)
+            self._tables.pop(stale, None)
+        self._overlay[path] = data
+        self.graph_of(path)
 
     def adopt(self, path: Path, graph: ProgramGraph) -> None:
         """Put a graph built elsewhere (a worker process) into the cache."""
@@ -340,9 +406,7 @@ class ProjectIndex:
             key = self._key(path)
         except OSError:
             return
-        self._graphs[key] = graph
-        if len(self._graphs) > self._cache_size:
-            self._graphs.popitem(last=False)
+        self._remember(key, graph)
 
     def library_files(self, limit: int = 64) -> list[Path]:
         """The stubs and installed modules the project imports by absolute name,
@@ -415,7 +479,7 @@ class ProjectIndex:
             return exports
         if key not in self._graphs:
             try:
-                data = path.read_bytes()
+                data = self._overlay.get(path) or path.read_bytes()
             except OSError:
                 return None
             if name.encode("utf-8", "replace") not in data and _STAR_IMPORT.search(data) is None:

@@ -51,7 +51,7 @@ def repair_dangling_dots(data: bytes, tree: Tree) -> tuple[Tree, tuple[int, ...]
         return None
     root = tree.root_node
     dots = []
-    for found in _DANGLING.finditer(data):
+    for found in _candidates(root, data):
         dot = found.start()
         word = _WORD_BEFORE.search(data, max(0, dot - 64), dot)
         if word is not None and word.group()[:1].isdigit():
@@ -65,10 +65,27 @@ def repair_dangling_dots(data: bytes, tree: Tree) -> tuple[Tree, tuple[int, ...]
                 return None
     if not dots:
         return None
+    return parse_bytes(read_dots(data, dots)), tuple(dots)
+
+
+def read_dots(data: bytes, dots) -> bytes:
+    """``data`` with each dangling dot at the offsets ``dots`` read as what stands in
+    for it (see :func:`repair_dangling_dots`)."""
     repaired = bytearray(data)
     for dot in dots:
         repaired[dot] = _stand_in(data, dot)
-    return parse_bytes(bytes(repaired)), tuple(dots)
+    return bytes(repaired)
+
+
+def _candidates(root, data: bytes):
+    """Dangling dots in the top-level statements holding an error (the only ones
+    :func:`_in_error` can accept: an error marks every node above it)."""
+    if root.is_error:
+        yield from _DANGLING.finditer(data)
+        return
+    for child in root.children:
+        if child.has_error:
+            yield from _DANGLING.finditer(data, child.start_byte, child.end_byte)
 
 
 def _in_error(node) -> bool:

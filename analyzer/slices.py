@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Iterator
 
 from .graph import EdgeKind, ProgramGraph, ScopeKind, Symbol, SymbolKind
 from .project_graph import ProjectGraph
@@ -46,12 +47,16 @@ def slice_of(graph: ProgramGraph | ProjectGraph, symbol: Symbol, *, file: int = 
         raise ValueError(f"depth={depth!r} must be >= 0; 0 keeps the symbol's own nodes only")
     pg = graph if isinstance(graph, ProjectGraph) else ProjectGraph.single(graph)
     collector = _Collector(pg, max_items)
-    collector.visit(file, symbol, depth, own=True)
+    collector.run(file, symbol, depth)
     items = sorted(collector.items.values(), key=lambda it: (it.file != file, it.file, it.span.start_byte))
     return tuple(items)
 
 
 class _Collector:
+    """Visits symbols depth-first, in the order a recursive walk would, from an
+    explicit stack of generators: a chain of calls ``depth`` long never becomes
+    Python recursion."""
+
     def __init__(self, pg: ProjectGraph, max_items: int) -> None:
         self.pg, self.max_items = pg, max_items
         self.items: dict[tuple[int, int], SliceItem] = {}
@@ -63,7 +68,17 @@ class _Collector:
         g = self.pg.graphs[file]
         self.items[(file, node)] = SliceItem(file, node, role, g.kinds[node], g.text(node)[:200], g.span(node))
 
-    def visit(self, file: int, sym: Symbol, depth: int, *, own: bool) -> None:
+    def run(self, file: int, symbol: Symbol, depth: int) -> None:
+        stack = [self._visit(file, symbol, depth, own=True)]
+        while stack:
+            callee = next(stack[-1], None)
+            if callee is None:
+                stack.pop()
+            else:
+                stack.append(self._visit(*callee, own=False))
+
+    def _visit(self, file: int, sym: Symbol, depth: int, *, own: bool) -> Iterator[tuple[int, Symbol, int]]:
+        """Add ``sym``'s nodes; yield each parameter its values flow into, to visit next."""
         if (file, sym.id) in self._visited:
             return
         self._visited.add((file, sym.id))
@@ -75,7 +90,7 @@ class _Collector:
         if depth <= 0:
             return
         for node in sym.uses:
-            self._follow_argument(file, g, node, depth)
+            yield from self._follow_argument(file, g, node, depth)
         for node in sym.definitions:
             self._follow_returns(file, g, node)
         if sym.kind is SymbolKind.PARAMETER:
@@ -89,7 +104,7 @@ class _Collector:
         local = [(file, c) for c in g.successors(function, EdgeKind.RETURN)]
         return local + self.pg.cross_sources(EdgeKind.CALL, file, function)
 
-    def _follow_argument(self, file: int, g: ProgramGraph, use: int, depth: int) -> None:
+    def _follow_argument(self, file: int, g: ProgramGraph, use: int, depth: int) -> Iterator[tuple[int, Symbol, int]]:
         site = argument_site(g, use)
         if site is None:
             return
@@ -100,7 +115,7 @@ class _Collector:
                 continue
             param = parameter_for(tg, fnode, position, keyword, skip_self=_binds_self(g, call, tg, fnode))
             if param is not None and param in tg.symbol_of:
-                self.visit(tfile, tg.symbols[tg.symbol_of[param]], depth - 1, own=False)
+                yield tfile, tg.symbols[tg.symbol_of[param]], depth - 1
 
     def _follow_returns(self, file: int, g: ProgramGraph, node: int) -> None:
         statement = g.parents[node]

@@ -1,9 +1,13 @@
-"""Reading source code safely: encodings, binary files, NUL bytes, size limits.
+"""Reading source code safely: regular files only, size limits, encodings, binary
+files, NUL bytes.
 
 :class:`Source` is what every later stage reads.  ``data`` is always valid UTF-8
 (the bytes tree-sitter parses and every byte offset refers to); ``text`` is the
 same content as ``str``.  Problems with the raw bytes become diagnostics, never
-exceptions.
+exceptions.  :func:`read_regular_file` is the one way a file's bytes come in: a
+FIFO, a device or a directory is refused before anything is read (a FIFO would
+block forever, ``/dev/zero`` never ends), and at most the size cap plus one
+byte is read, whatever ``stat`` said.
 
 Example::
 
@@ -17,8 +21,12 @@ Example::
 from __future__ import annotations
 
 import codecs
+import errno
 import io
 import logging
+import os
+import re
+import stat
 import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,17 +68,43 @@ def _looks_binary(raw: bytes) -> str | None:
     return None
 
 
-def _detect_encoding(raw: bytes) -> str:
-    """The PEP 263 encoding of ``raw`` (BOM or coding cookie), defaulting to UTF-8."""
+_COOKIE = re.compile(rb"^(?:\xef\xbb\xbf)?[ \t\f]*#.*?coding[:=]", re.MULTILINE)
+
+
+def _detect_encoding(raw: bytes) -> tuple[str, str | None]:
+    """The PEP 263 encoding of ``raw`` (BOM or coding cookie), and why it was not
+    usable when UTF-8 is read instead: an unknown name, a bytes-to-bytes codec
+    (``# coding: hex``) or one that is not ASCII-compatible (``utf-16``), which
+    CPython refuses too."""
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
-    except SyntaxError:
-        return "utf-8"
+    except SyntaxError as err:
+        # without a cookie, the first lines are only not UTF-8: the count of replaced bytes says so
+        return "utf-8", (str(err) if _COOKIE.search(b"\n".join(raw.split(b"\n", 2)[:2])) else None)
     try:
-        codecs.lookup(encoding)
+        info = codecs.lookup(encoding)
     except LookupError:
-        return "utf-8"
-    return encoding
+        return "utf-8", f"unknown encoding {encoding!r}"
+    if not info._is_text_encoding:
+        return "utf-8", f"{encoding!r} is not a text encoding"
+    try:
+        ascii_compatible = "#x=1\n".encode(encoding) == b"#x=1\n"
+    except (UnicodeError, LookupError, ValueError):
+        ascii_compatible = False
+    if not ascii_compatible:
+        return "utf-8", f"{encoding!r} is not ASCII-compatible"
+    return encoding, None
+
+
+def _decode(raw: bytes, encoding: str) -> tuple[str, int] | None:
+    """``raw`` decoded with replacement and the number of bytes replaced, or
+    ``None`` when the codec fails even so (``idna``, ``punycode``, ``undefined``)."""
+    try:
+        text = raw.decode(encoding, errors="replace")
+        bad = text.count("\ufffd") - raw.decode(encoding, errors="ignore").count("\ufffd")
+    except (UnicodeError, LookupError, ValueError, TypeError):
+        return None
+    return text, bad
 
 
 def _truncate(raw: bytes, limit: int) -> bytes:
@@ -93,11 +127,17 @@ def source_from_bytes(raw: bytes, path: str = "<memory>", *, max_bytes: int = DE
         message = codes.FILE_TOO_LARGE.format(size=len(raw), limit=max_bytes, kept=len(kept))
         diagnostics.append(Diagnostic.build("file-too-large", message, Span.empty(), path))
         raw = kept
-    encoding = _detect_encoding(raw)
-    text = raw.decode(encoding, errors="replace")
+    encoding, problem = _detect_encoding(raw)
+    decoded = _decode(raw, encoding)
+    if decoded is None:
+        problem = f"the {encoding!r} codec fails on this file"
+        encoding = "utf-8"
+        decoded = _decode(raw, encoding)
+    text, bad = decoded
+    if problem is not None:
+        diagnostics.append(Diagnostic.build("decode-error", codes.BAD_ENCODING.format(reason=problem), Span.empty(), path))
     if text.startswith("\ufeff"):
         text = text[1:]
-    bad = text.count("\ufffd") - raw.decode(encoding, errors="ignore").count("\ufffd")
     if bad:
         message = codes.DECODE_ERROR.format(count=bad, encoding=encoding)
         diagnostics.append(Diagnostic.build("decode-error", message, Span.empty(), path))
@@ -118,20 +158,89 @@ def source_from_text(text: str, path: str = "<memory>") -> Source:
     return Source(path, text.encode("utf-8", errors="surrogatepass"), text, "utf-8", False, diagnostics)
 
 
-def source_from_path(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES, display: str | None = None) -> Source:
-    """Read ``path`` (at most ``max_bytes`` plus one block are analysed).
+_FILE_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+               (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
 
-    Raises :class:`InputError` when the path cannot be read at all; the per-file
-    boundary in the CLI turns that into an ``unreadable-file`` diagnostic.
+
+def not_regular_reason(mode: int) -> str | None:
+    """Why a file of ``st_mode`` ``mode`` is not read (``None``: a regular file)."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((f"is {name}" for test, name in _FILE_KINDS if test(mode)), "is not a regular file")
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedFile:
+    """A file a folder walk left out, and why (``is a dangling symbolic link``, ``is a FIFO``)."""
+
+    path: Path
+    reason: str
+
+
+def listed_file_problem(path: Path, inside: Path | None) -> str | None:
+    """Why the folder entry ``path`` is not analysed, or ``None`` when it is a
+    readable regular file (through a symbolic link, one that resolves inside the
+    folder ``inside``; any link when ``inside`` is ``None``)."""
+    try:
+        st = os.stat(path)
+    except OSError as err:
+        if os.path.islink(path):
+            return "is a symbolic link loop" if err.errno == errno.ELOOP else "is a dangling symbolic link"
+        return err.strerror or str(err)
+    reason = not_regular_reason(st.st_mode)
+    if reason is not None:
+        return reason
+    if inside is not None and os.path.islink(path):
+        target = Path(os.path.realpath(path))
+        if not target.is_relative_to(inside):
+            return f"is a symbolic link to {os.fsdecode(target)}, outside the analysed folder"
+    if not os.access(path, os.R_OK):
+        return "is not readable"
+    return None
+
+
+def read_regular_file(path: str | Path, max_bytes: int) -> tuple[bytes, int]:
+    """At most ``max_bytes + 1`` bytes of the regular file ``path``, and its size.
+
+    Raises :class:`InputError` for anything else (missing, unreadable, a FIFO, a
+    device, a directory, a symlink loop).  The file is opened non-blocking and
+    checked again once open, so a FIFO swapped in after the first check cannot
+    block the read."""
+    try:
+        reason = not_regular_reason(os.stat(path).st_mode)
+        if reason is not None:
+            raise InputError(codes.UNREADABLE_FILE.format(reason=f"{os.fsdecode(path)}: {reason}"))
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+        with open(fd, "rb", closefd=True) as handle:
+            st = os.fstat(fd)
+            reason = not_regular_reason(st.st_mode)
+            if reason is not None:
+                raise InputError(codes.UNREADABLE_FILE.format(reason=f"{os.fsdecode(path)}: {reason}"))
+            return handle.read(max_bytes + 1), st.st_size
+    except OSError as err:
+        raise InputError(codes.UNREADABLE_FILE.format(reason=f"{os.fsdecode(path)}: {err.strerror or err}")) from err
+
+
+def file_prefix(path: str | Path, max_bytes: int = 64 << 20) -> bytes:
+    """The first ``max_bytes`` of ``path`` for callers that only show positions in it,
+    or ``b""`` when it is no readable regular file: a FIFO or a device named in a
+    diagnostic is never read."""
+    try:
+        return read_regular_file(path, max_bytes - 1)[0]
+    except InputError:
+        return b""
+
+
+def source_from_path(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES, display: str | None = None) -> Source:
+    """Read ``path`` (at most ``max_bytes`` plus one byte are read and analysed).
+
+    Raises :class:`InputError` when the path cannot be read at all or is not a
+    regular file; the per-file boundary turns that into an ``unreadable-file``
+    diagnostic.
     """
     path = Path(path)
     name = display if display is not None else str(path)
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(max_bytes + 1)
-            size = path.stat().st_size
-    except OSError as err:
-        raise InputError(codes.UNREADABLE_FILE.format(reason=f"{path}: {err.strerror or err}")) from err
+    raw, size = read_regular_file(path, max_bytes)
     src = source_from_bytes(raw, name, max_bytes=max_bytes)
     if size > max_bytes and not src.is_binary:
         # The message must name the real size, not the size of what was read.

@@ -1,21 +1,28 @@
 """Monitor-guided decoding against unguided decoding of the same model, in one run.
 
-    python bench/mgd.py [--model PATH] [--packages packaging,typer] [--limit 300]
+    python bench/mgd.py [--model PATH|tiny] [--dtype auto|int8] [--packages packaging,typer] [--limit 300]
 
-The dot-completion set comes from installed packages that the shipped LM never
-trained on (`make lm` holds out the same packages as the type models:
-packaging, typeshed_client, pluggy, typer, click).  Each file is cut right after
-``expr.`` wherever ``expr``'s type is fully known to the static analysis (only the
-text before the cut and the file after the cut's line are given to it) and the
-next identifier is one of the type's members.  For unguided and guided greedy
-decoding it prints next-identifier exact match, the share of generated
-identifiers that exist on the type, tokens/s and the monitor's overhead.
+The model is the default LM (SmolLM2-135M when ``typelens[lm]`` and its weights
+are installed, else the tiny one; ``--model`` picks another).  The dot-completion
+set comes from installed packages that typelens's own models never trained on
+(`make lm` and `make lm-exits` hold out the same packages as the type models:
+packaging, typeshed_client, pluggy, typer, click; a pretrained LM's training
+data is not ours to choose).  Each file is cut right after ``expr.`` wherever
+``expr``'s type is fully known to the static analysis (only the text before the
+cut and the file after the cut's line are given to it) and the next identifier
+is one of the type's members.  For unguided and guided greedy decoding it prints
+next-identifier exact match, the share of generated identifiers that exist on
+the type, tokens/s and the monitor's overhead; then the editor's latency: an
+8-token guided completion right after typing the ``.`` in files of 1,000 lines
+or more, the prompt cache warm from the keystroke before (p50/p95, wall and CPU
+time, with the load average beside them).
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import os
 import random
 import re
 import sys
@@ -25,7 +32,9 @@ from pathlib import Path
 from typelens.analyzer import ProjectIndex, build_graph
 from typelens.datasets.corpus import project_files, site_packages_root
 from typelens.monitors.complete import complete
-from typelens.monitors.lm import load_lm
+import torch
+
+from typelens.monitors.lm import load_lm, recommended_threads
 from typelens.typeinfer.queries import Analysed, members_at
 from typelens.typeinfer.session import AnalysisSession
 
@@ -79,7 +88,8 @@ def index_like_an_editor(root: Path) -> ProjectIndex:
 MODES = {"unguided": (False, False), "guided": (True, True), "one-shot": (True, False)}   # (monitor, editor)
 
 
-def run(lm, cases, root_of, indexes: dict[Path, ProjectIndex], modes=tuple(MODES)) -> dict[str, dict]:
+def run(lm, cases, root_of, indexes: dict[Path, ProjectIndex], modes=tuple(MODES), *, max_tokens: int = 16,
+        prompt_tokens: int = 512) -> dict[str, dict]:
     """Each case is completed as typed (the source is cut right after ``expr.``,
     the file after the cut's line kept) in every mode, one after the other, so
     that the machine's drift touches all modes alike; the heap is collected
@@ -96,6 +106,9 @@ def run(lm, cases, root_of, indexes: dict[Path, ProjectIndex], modes=tuple(MODES
             indexes[root] = index_like_an_editor(root)
         line_end = data.find(b"\n", dot)
         source = data[:dot + 1] + b"\n" + (data[line_end + 1:] if line_end >= 0 else b"")
+        # the prompt, encoded once untimed: every mode then times its decoding (the
+        # prompt cache hands each the same keys and values) rather than the first paying
+        complete(source, dot + 1, path=str(path), lm=lm, max_tokens=1, monitor=False, prompt_tokens=prompt_tokens)
         for mode in modes:
             guided, editor = MODES[mode]
             r = stats[mode]
@@ -109,8 +122,8 @@ def run(lm, cases, root_of, indexes: dict[Path, ProjectIndex], modes=tuple(MODES
                 r["document"] += time.perf_counter() - started
             gc.collect()     # untimed: each completion pays for collecting its own garbage only
             started = time.perf_counter()
-            result = complete(source, dot + 1, path=str(path), lm=lm, session=session, max_tokens=16,
-                              monitor=guided, document=document)
+            result = complete(source, dot + 1, path=str(path), lm=lm, session=session, max_tokens=max_tokens,
+                              monitor=guided, document=document, prompt_tokens=prompt_tokens)
             r["seconds"] += time.perf_counter() - started
             r["analysis"] += result.analysis_seconds
             r["tokens"] += len(result.generation.tokens)
@@ -128,14 +141,57 @@ def run(lm, cases, root_of, indexes: dict[Path, ProjectIndex], modes=tuple(MODES
     return stats
 
 
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+def latency(lm, cases, root_of, indexes: dict[Path, ProjectIndex], *, prompt_tokens: int, count: int) -> None:
+    """8 guided tokens right after typing ``.`` in a file of 1,000 lines or more, as
+    an editor asks: the keystroke before (the receiver typed) warmed the prompt
+    cache, the document's analysis is kept by the editor (built untimed)."""
+    big = [c for c in cases if c[1].count(b"\n") >= 1000][:count]
+    if not big:
+        print("latency: no site in a file of 1,000 lines or more")
+        return
+    walls, cpus, reused = [], [], []
+    load_before = os.getloadavg()[0]
+    for path, data, dot, _, _ in big:
+        session = AnalysisSession(index=indexes[root_of(path)])
+        line_end = data.find(b"\n", dot)
+        source = data[:dot + 1] + b"\n" + (data[line_end + 1:] if line_end >= 0 else b"")
+        typed = data[:dot] + b"\n" + (data[line_end + 1:] if line_end >= 0 else b"")
+        complete(typed, dot, path=str(path), lm=lm, session=session, max_tokens=8, monitor=False,
+                 prompt_tokens=prompt_tokens)                          # the keystroke before
+        document = Analysed.of(session.engine(), str(path), source)
+        gc.collect()
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = complete(source, dot + 1, path=str(path), lm=lm, session=session, max_tokens=8,
+                          document=document, prompt_tokens=prompt_tokens, multiline=True)
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+        reused.append(result.generation.reused_tokens / max(1, result.generation.prompt_tokens))
+    load_after = os.getloadavg()[0]
+    print(f"latency, 8 guided tokens after '.' in {len(big)} files of >= 1,000 lines, warm prompt cache "
+          f"({sum(reused) / len(reused):.1%} of the prompt reused), {torch.get_num_threads()} thread(s), "
+          f"load average {load_before:.1f} -> {load_after:.1f} on {os.cpu_count()} cores: "
+          f"wall p50 {percentile(walls, 0.5):.2f} s p95 {percentile(walls, 0.95):.2f} s; "
+          f"CPU time p50 {percentile(cpus, 0.5):.2f} s p95 {percentile(cpus, 0.95):.2f} s (target p95 <= 1 s)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=None)
+    parser.add_argument("--model", default=None, help="a folder, a GGUF file, tiny or smollm2 (default: the default LM)")
+    parser.add_argument("--dtype", default="auto", help="auto, fp32, bf16 or int8")
+    parser.add_argument("--max-tokens", type=int, default=16)
+    parser.add_argument("--prompt-tokens", type=int, default=512)
+    parser.add_argument("--latency", type=int, default=20, help="sites for the latency measurement (0: skip)")
+    parser.add_argument("--threads", type=int, default=0, help="intra-op threads (0: typelens's choice for the machine)")
     parser.add_argument("--packages", default=",".join(HELD_OUT))
     parser.add_argument("--per-file", type=int, default=4)
     parser.add_argument("--limit", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--timing-size", default="768x12",
+    parser.add_argument("--timing-size", default="",
                         help="also time a random-weight GPT-2 of DIMxLAYERS with the same tokenizer (GPT-2 small: "
                              "768x12) to see the overhead at a realistic model cost; '' to skip")
     args = parser.parse_args()
@@ -147,10 +203,13 @@ def main() -> None:
     cases = [c for root in roots for c in dot_cases(root, args.per_file, rng)]
     rng.shuffle(cases)
     cases = cases[:args.limit]
-    lm = load_lm(args.model, device="cpu")
+    lm = load_lm(args.model, device="cpu", dtype=args.dtype)
+    torch.set_num_threads(args.threads or recommended_threads(lm.parameters))
     lm.token_index  # built once, like an editor session would
-    print(f"{len(cases)} dot completions from {', '.join(r.name for r in roots)} (held out of the LM's training); "
-          f"model {lm.path.name}, {sum(p.numel() for p in lm.model.parameters()) / 1e6:.1f}M parameters")
+    print(f"{len(cases)} dot completions from {', '.join(r.name for r in roots)} (held out of typelens's training); "
+          f"model {lm.path.name} ({args.dtype}), {lm.parameters / 1e6:.1f}M parameters, "
+          f"{torch.get_num_threads()} thread(s), prompt <= {args.prompt_tokens} tokens, load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
     def root_of(path: Path) -> Path:
         return next(r for r in roots if path.is_relative_to(r))
@@ -161,12 +220,13 @@ def main() -> None:
         indexes[root] = index_like_an_editor(root)
     print(f"background indexing (project files, then the stubs they import): "
           f"{time.perf_counter() - started:.1f} s for {len(roots)} projects")
-    run(lm, cases[:5], root_of, indexes)       # warm-up (mask cache, the model's first calls) for all modes alike
-    results = run(lm, cases, root_of, indexes)
+    options = {"max_tokens": args.max_tokens, "prompt_tokens": args.prompt_tokens}
+    run(lm, cases[:3], root_of, indexes, **options)   # warm-up (mask cache, the model's first calls) for all modes alike
+    results = run(lm, cases, root_of, indexes, **options)
     unguided, guided, cold = results["unguided"], results["guided"], results["one-shot"]
     for label, r in (("unguided", unguided), ("guided", guided)):
         print(f"{label:9s} next-identifier exact {r['exact']:.1%}  valid identifiers {r['valid']:.1%} "
-              f"({r['produced']} finished, {r['unfinished']} unfinished at 16 tokens)  {r['tokens_per_s']:.0f} tokens/s "
+              f"({r['produced']} finished, {r['unfinished']} unfinished at {args.max_tokens} tokens)  {r['tokens_per_s']:.0f} tokens/s "
               f"({r['tokens']} tokens, {r['seconds']:.1f} s)")
     ratio = guided["exact"] / unguided["exact"] if unguided["exact"] else float("inf")
     print(f"guided/unguided exact match: {ratio:.2f}x (target >= 1.2x); valid identifiers {guided['valid']:.1%} "
@@ -184,6 +244,10 @@ def main() -> None:
     print(f"one-shot (`typelens complete`: the completion analyses the source itself): guided {cold_per_token * 1e3:.2f} "
           f"ms per token ({cold_per_token / base - 1:+.1%} all included; static analysis {cold['analysis'] / len(cases) * 1e3:.1f} "
           f"ms per completion); same answers: {cold['exact'] == guided['exact'] and cold['valid'] == guided['valid']}")
+    print(f"prompt cache: {lm.prompt_cache.hits} hits, {lm.prompt_cache.misses} misses, "
+          f"{lm.prompt_cache.reused_tokens} prompt tokens reused")
+    if args.latency:
+        latency(lm, cases, root_of, indexes, prompt_tokens=args.prompt_tokens, count=args.latency)
     if args.timing_size:
         time_larger(lm, cases[:60], args.timing_size, root_of, indexes)
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import typer
 
+from .output import write_output
 from .paths import DEFAULT_BASELINE
 
 logger = logging.getLogger(__name__)
@@ -95,18 +96,7 @@ def analyze_command(
         text = render_statistics(findings, summary, use_colour(colour.value, is_tty))
     else:
         text = render_text(findings, summary, use_colour(colour.value, is_tty))
-    _write(text, output)
+    write_output(text, output, command="analyze", is_json=fmt in (AnalyzeFormat.json, AnalyzeFormat.sarif))
     if any(f.code == "internal-error" for f in findings):
         raise typer.Exit(2)
     raise typer.Exit(1 if findings and not exit_zero else 0)
-
-
-def _write(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as err:
-        typer.echo(f"typelens analyze: cannot write {output}: {err}", err=True)
-        raise typer.Exit(2) from None

@@ -19,10 +19,10 @@ import json
 import os
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 
 from typelens.analyzer import Diagnostic
 from typelens.analyzer.codes import CODES
+from typelens.analyzer.source import file_prefix
 
 from .paths import display_path
 from .positions import human_position
@@ -48,10 +48,7 @@ def build_findings(diagnostics: list[Diagnostic]) -> list[Finding]:
     found = []
     for d in diagnostics:
         if d.path not in sources:
-            try:
-                sources[d.path] = Path(d.path).read_bytes()
-            except OSError:
-                sources[d.path] = b""
+            sources[d.path] = file_prefix(d.path)   # b"" for a FIFO or device reported as unreadable
         data = sources[d.path]
         line, col = human_position(data, d.span.start_row, d.span.start_col)
         end_line, end_col = human_position(data, d.span.end_row, d.span.end_col)

@@ -8,14 +8,15 @@ and ``text`` (a readable summary).  ``--edges`` keeps only some edge kinds
 from __future__ import annotations
 
 import enum
-import json
+import itertools
 import logging
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+
+from .output import write_output
 
 if TYPE_CHECKING:
     from typelens.analyzer import GraphConfig, ProjectGraph
@@ -80,8 +81,8 @@ def graph_command(
                                   help="Analyse at most this many bytes of a file."),
 ) -> None:
     """Print the heterogeneous program graph of PATH."""
-    from typelens.analyzer import EdgeKind, GraphConfig, InputError, graph_to_dict, to_dot, to_graphml
-    from typelens.analyzer.export import ALL_EDGES
+    from typelens.analyzer import EdgeKind, GraphConfig, InputError, to_dot, to_graphml
+    from typelens.analyzer.export import ALL_EDGES, iter_graph_json
     try:
         kinds = EdgeKind.parse_list(edges) if edges else ALL_EDGES
         pg = load_project_graph(path, GraphConfig(max_bytes=max_bytes))
@@ -89,14 +90,11 @@ def graph_command(
         typer.echo(f"typelens graph: {err}", err=True)
         raise typer.Exit(2) from None
     if fmt is GraphFormat.json:
-        text = json.dumps(graph_to_dict(pg, kinds), ensure_ascii=False) + "\n"
+        text = itertools.chain(iter_graph_json(pg, kinds), ["\n"])
     elif fmt is GraphFormat.graphml:
         text = to_graphml(pg, kinds)
     elif fmt is GraphFormat.dot:
         text = to_dot(pg, kinds)
     else:
         text = render_text(pg)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
+    write_output(text, output, command="graph", is_json=fmt is GraphFormat.json)

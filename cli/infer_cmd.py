@@ -12,11 +12,12 @@ from __future__ import annotations
 import enum
 import json
 import logging
-import sys
+import os
 from pathlib import Path
 
 import typer
 
+from .output import write_output
 from .paths import display_path
 
 logger = logging.getLogger(__name__)
@@ -37,10 +38,8 @@ def prediction_position(p, sources: dict[str, bytes]) -> tuple[int, int]:
     """1-based position of a prediction; ``sources`` caches file bytes for one rendering."""
     from .positions import human_position
     if p.path not in sources:
-        try:
-            sources[p.path] = Path(p.path).read_bytes()
-        except OSError:
-            sources[p.path] = b""
+        from typelens.analyzer.source import file_prefix
+        sources[p.path] = file_prefix(p.path)
     return human_position(sources[p.path], p.span.start_row, p.span.start_col)
 
 
@@ -87,7 +86,7 @@ def infer_command(
     try:
         tree = SettingsTree(Path.cwd(), cli={"python": python, "min-confidence": min_confidence,
                                              "model-path": str(model) if model else None})
-        settings = tree.for_path(paths[0].resolve())
+        settings = tree.for_path(Path(os.path.realpath(paths[0])))   # a link loop is file_sets' one-line error
         options = InferOptions(mode=mode.value, jobs=jobs, use_cache=not no_cache and not apply,
                                model_dir=settings.model_path, slice_dir=slice_model, use_slice=not no_slice,
                                settings=settings, discovery=Discovery(tree))
@@ -97,6 +96,8 @@ def infer_command(
         raise typer.Exit(2) from None
     if apply or diff:
         from .apply_cmd import apply_predictions
-        code = apply_predictions(result, paths, min_confidence=settings.min_confidence, diff_only=diff)
+        code = apply_predictions(result, paths, min_confidence=settings.min_confidence, diff_only=diff,
+                                 options=options)
         raise typer.Exit(code)
-    sys.stdout.write(render_json(result) if fmt is InferFormat.json else render_text(result))
+    is_json = fmt is InferFormat.json
+    write_output(render_json(result) if is_json else render_text(result), None, command="infer", is_json=is_json)

@@ -109,16 +109,32 @@ def train_lm_command(
     typer.echo(json.dumps({k: report[k] for k in ("train_tokens", "valid_perplexity", "parameters", "seconds")}))
 
 
+def _exit_layers(spec: str) -> tuple[int, ...] | None:
+    if not spec.strip():
+        return None
+    try:
+        found = tuple(sorted({int(x) - 1 for x in spec.split(",") if x.strip()}))
+    except ValueError:
+        raise ValueError(f"--layers {spec!r} is not a comma-separated list of layer numbers, e.g. 16,20,24") from None
+    if not found or found[0] < 0:
+        raise ValueError(f"--layers {spec!r}: layers are numbered from 1")
+    return found
+
+
 @train_app.command("exits")
 def train_exits_command(
-    model: Path = typer.Option(None, "--model", help="A GPT-2-architecture LM folder (default: the shipped LM)."),
+    model: str = typer.Option(None, "--model", help="A GPT-2 or Llama-architecture LM: a folder, a GGUF file, "
+                                                    "tiny or smollm2 (default: the default LM)."),
     out: Path = typer.Option(None, "--out", help="Where to write the exits (default: MODEL/exits)."),
     corpus: list[Path] = typer.Option([], "--corpus", help="A corpus root (repeatable)."),
     stdlib: bool = typer.Option(False, "--stdlib", help="Add this Python's standard library."),
     site_packages: bool = typer.Option(False, "--site-packages", help="Add this environment's site-packages."),
     exclude: str = typer.Option("", "--exclude", help="Comma-separated project names to hold out."),
     max_mb: float = typer.Option(4.0, "--max-mb", help="Read at most this many MB of source."),
-    steps: int = typer.Option(1200, "--steps"),
+    steps: int = typer.Option(1200, "--steps", help="Optimiser steps (per exit layer for a large vocabulary)."),
+    tokens: int = typer.Option(24000, "--tokens", help="Training positions collected once (large vocabularies)."),
+    layers: str = typer.Option("", "--layers", help="Comma-separated 1-based layers to exit after "
+                                                    "(default: all of a small model, every other of a deep one's upper half)."),
     seed: int = typer.Option(13, "--seed"),
 ) -> None:
     """Train early-exit adapters (KL to the full model), their probes and the stop policy for an LM."""
@@ -126,9 +142,11 @@ def train_exits_command(
     from typelens.monitors.lm import load_lm
     roots = _roots("exits", corpus, stdlib, site_packages)
     with one_line_errors("typelens train"):
-        lm = load_lm(model, device="cpu")
+        lm = load_lm(model, device="cpu", dtype="fp32")
         texts = _texts(roots, exclude, max_mb, seed + 1)
-        report = train_exits(lm, texts, out or lm.path / "exits", steps=steps, seed=seed)
+        exit_layers = _exit_layers(layers)
+        report = train_exits(lm, texts, out or lm.path / "exits", steps=steps, seed=seed, tokens=tokens,
+                             exit_layers=exit_layers)
     typer.echo(json.dumps(report))
 
 

@@ -1,8 +1,9 @@
-"""The one place where the CLI converts positions.
+"""The one place where the CLI converts positions, through the language server's
+codec (:class:`typelens.lsp.positions.LineIndex`, one per text).
 
 Internally a position is a 0-based (row, byte column) point.  People, editors'
 "file:line:col" links and SARIF want 1-based lines and 1-based columns counted in
-characters (code points).
+characters (code points: the codec's UTF-32).
 
 Example::
 
@@ -13,27 +14,25 @@ Example::
 from __future__ import annotations
 
 from typelens.analyzer import InputError
+from typelens.lsp.positions import Encoding, LineIndex
 
 
 def human_position(data: bytes, row: int, byte_col: int) -> tuple[int, int]:
     """1-based ``(line, column)``; the column counts characters, not bytes."""
-    start = 0
-    for _ in range(row):
-        nxt = data.find(b"\n", start)
-        if nxt < 0:
-            break
-        start = nxt + 1
-    prefix = data[start:start + byte_col]
-    return row + 1, len(prefix.decode("utf-8", "replace")) + 1
+    lines = LineIndex.of(data)
+    start = lines.starts[min(row, lines.line_count - 1)]
+    _, column = lines.position(start + byte_col, Encoding.UTF32)
+    return row + 1, column + 1
 
 
 def offset_from_human(data: bytes, line: int, column: int) -> int:
     """Byte offset of 1-based ``line`` and 1-based character ``column`` (the inverse
     of :func:`human_position`); ``InputError`` when the position is outside the file."""
-    lines = data.split(b"\n")
-    if not 1 <= line <= len(lines):
-        raise InputError(f"line {line} is outside the file (1..{len(lines)})")
-    text = lines[line - 1].decode("utf-8", "replace")
-    if not 1 <= column <= len(text) + 1:
-        raise InputError(f"column {column} is outside line {line} (1..{len(text) + 1})")
-    return sum(len(x) + 1 for x in lines[:line - 1]) + len(text[:column - 1].encode("utf-8"))
+    lines = LineIndex.of(data)
+    if not 1 <= line <= lines.line_count:
+        raise InputError(f"line {line} is outside the file (1..{lines.line_count})")
+    _, end = lines.line_bounds(line - 1)
+    width = lines.position(end, Encoding.UTF32)[1]
+    if not 1 <= column <= width + 1:
+        raise InputError(f"column {column} is outside line {line} (1..{width + 1})")
+    return lines.offset(line - 1, column - 1, Encoding.UTF32)

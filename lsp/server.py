@@ -1,16 +1,23 @@
 """``typelens lsp``: the language server (pygls, stdio or ``--tcp PORT``).
 
 LSP methods: ``initialize``/``initialized`` (background indexing with
-``$/progress``), full and incremental text sync, ``textDocument/hover``,
-``textDocument/inlayHint``, ``textDocument/codeAction`` ("Add type annotation",
-"Annotate all in file"), ``textDocument/completion`` (after ``.`` and inside
-calls), ``textDocument/definition``, diagnostics published on open and change
-(debounced), ``workspace/didChangeConfiguration``, ``shutdown``/``exit``.
+``$/progress``; the position encoding is the client's first choice among
+``utf-8``, ``utf-16`` and ``utf-32``), full and incremental text sync,
+``textDocument/hover``, ``textDocument/inlayHint``, ``textDocument/codeAction``
+("Add type annotation", "Annotate all in file"), ``textDocument/completion``
+(after ``.``, after ``from m import``, inside calls) and ``completionItem/resolve``,
+``textDocument/definition``, diagnostics: pulled (``textDocument/diagnostic``)
+by clients that can, else published on open and change (debounced),
+``workspace/didChangeConfiguration``, ``shutdown``/``exit``; and, in
+:mod:`.features`, signature help, references, rename, highlights, document and
+workspace symbols, semantic tokens and type definition.
 
-Handlers only translate: positions through :mod:`.positions`, everything else
-through :class:`~typelens.lsp.workspace.Workspace`.  Analysis runs in worker
-threads, never on the event loop; pygls answers a failing request with an
-internal error and keeps serving.
+Handlers only translate: positions through :mod:`.positions` (one line index
+per document version, see :mod:`.convert`), everything else through
+:class:`~typelens.lsp.workspace.Workspace`.  A request pins the document version
+its position was converted with, and its answer is converted back with the
+same version's index.  Analysis runs in worker threads, never on the event
+loop; pygls answers a failing request with an internal error and keeps serving.
 """
 
 from __future__ import annotations
@@ -27,17 +34,15 @@ from typelens.analyzer import InputError
 from typelens.cli.version import __version__
 from typelens.typeinfer.settings import Settings, load_settings, with_editor
 
-from .positions import offset_of, position_of
-from .workspace import MAX_DOCUMENT_BYTES, Workspace, path_of_uri
+from .convert import COMPLETION_KIND, byte_offset, hover_markdown, lsp_position, lsp_range, text_document_edit
+from .positions import Encoding
+from .workspace import MAX_DOCUMENT_BYTES, Place, Snapshot, Workspace, path_of_uri
 
 logger = logging.getLogger(__name__)
 
 DEBOUNCE_SECONDS = 0.3
 _SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.DiagnosticSeverity.Warning,
              "info": types.DiagnosticSeverity.Information}
-_COMPLETION_KIND = {"method": types.CompletionItemKind.Method, "field": types.CompletionItemKind.Field,
-                    "class": types.CompletionItemKind.Class, "module-member": types.CompletionItemKind.Reference,
-                    "keyword-argument": types.CompletionItemKind.Variable, "guided": types.CompletionItemKind.Snippet}
 
 
 class TypelensServer(LanguageServer):
@@ -46,6 +51,8 @@ class TypelensServer(LanguageServer):
         self.ws = Workspace(None)
         self._pending: dict[str, asyncio.Task] = {}
         self._interactive = 0     # completions in flight: background diagnostics wait for them
+        self.pulls_diagnostics = False        # the client asks (textDocument/diagnostic): nothing is published
+        self.refreshes_diagnostics = False    # ... and can be told to ask again (workspace/diagnostic/refresh)
 
     async def run_blocking(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self.thread_pool, fn, *args)
@@ -76,10 +83,21 @@ def initialize(ls: TypelensServer, params: types.InitializeParams) -> None:
     except InputError as err:  # a broken pyproject.toml must not stop the server
         logger.error("%s; using the defaults and the editor's settings", err)
         settings = with_editor(Settings(), params.initialization_options or {}, root)
-    ls.ws = Workspace(root, settings)
+    ls.ws = Workspace(root, settings, encoding=Encoding.of(ls.workspace.position_encoding))
+    # a client that pulls diagnostics gets them only so (published too, they would show twice)
+    ls.pulls_diagnostics = _capability(params.capabilities, "text_document", "diagnostic") is not None
+    ls.refreshes_diagnostics = bool(_capability(params.capabilities, "workspace", "diagnostics", "refresh_support"))
     session = ls.ws.session
     if session is not None:
         logger.info("%s", session.environment.describe())
+
+
+def _capability(capabilities, *path: str):
+    for name in path:
+        capabilities = getattr(capabilities, name, None)
+        if capabilities is None:
+            return None
+    return capabilities
 
 
 @server.feature(types.INITIALIZED)
@@ -113,7 +131,16 @@ async def _index_workspace(ls: TypelensServer) -> None:
     if token:
         ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=f"indexed {len(files)} files"))
     await ls.run_blocking(ls.ws.code_lm)     # load the completion ranker now, not on the first completion
-    for uri in list(ls._pending) or []:
+    _diagnostics_changed(ls)
+
+
+def _diagnostics_changed(ls: TypelensServer) -> None:
+    """The answers may have changed everywhere (indexing ended, new settings)."""
+    if ls.pulls_diagnostics:
+        if ls.refreshes_diagnostics:
+            ls.workspace_diagnostic_refresh(None)
+        return
+    for uri in list(ls._pending):
         _schedule_diagnostics(ls, uri)
 
 
@@ -125,6 +152,7 @@ def did_change_configuration(ls: TypelensServer, params: types.DidChangeConfigur
         logger.error("%s; the settings stay as they were", err)
         return
     ls.ws.set_settings(settings)
+    _diagnostics_changed(ls)
 
 
 # -- text sync ---------------------------------------------------------------------------
@@ -141,18 +169,14 @@ def did_change(ls: TypelensServer, params: types.DidChangeTextDocumentParams) ->
     if not ls.ws.is_open(uri):
         logger.warning("didChange for %s, which is not open: ignored", uri)
         return
-    edits = []
-    data = ls.ws.data(uri)
+    changes = []
     for change in params.content_changes:
         if isinstance(change, types.TextDocumentContentChangePartial):
-            start = offset_of(data, change.range.start.line, change.range.start.character)
-            end = offset_of(data, change.range.end.line, change.range.end.character)
-            edits.append((start, max(start, end), change.text))
-            data = data[:start] + change.text.encode("utf-8") + data[max(start, end):]
+            r = change.range
+            changes.append((((r.start.line, r.start.character), (r.end.line, r.end.character)), change.text))
         else:
-            edits.append(change.text)
-            data = change.text.encode("utf-8")
-    ls.ws.change(uri, params.text_document.version, edits)
+            changes.append((None, change.text))
+    ls.ws.change_at(uri, params.text_document.version, changes)
     _schedule_diagnostics(ls, uri)
 
 
@@ -163,10 +187,13 @@ def did_close(ls: TypelensServer, params: types.DidCloseTextDocumentParams) -> N
     task = ls._pending.pop(uri, None)
     if task is not None:
         task.cancel()
-    ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+    if not ls.pulls_diagnostics:
+        ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
 
 def _schedule_diagnostics(ls: TypelensServer, uri: str, delay: float = DEBOUNCE_SECONDS) -> None:
+    if ls.pulls_diagnostics:
+        return
     previous = ls._pending.get(uri)
     if previous is not None and not previous.done():
         previous.cancel()
@@ -181,136 +208,151 @@ async def _publish_later(ls: TypelensServer, uri: str, delay: float) -> None:
         await asyncio.sleep(0.05)
     if not ls.ws.is_open(uri):
         return
-    version = ls.ws.version(uri)
-    found = await ls.run_blocking(ls.ws.diagnostics, uri)
-    if not ls.ws.is_open(uri) or ls.ws.version(uri) != version:
+    snap = ls.ws.snapshot(uri)
+    found = await ls.run_blocking(ls.ws.diagnostics, uri, snap)
+    if not ls.ws.is_open(uri) or ls.ws.version(uri) != snap.version:
         return   # a newer edit has its own run scheduled
-    data = ls.ws.data(uri)
     ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-        uri=uri, version=version, diagnostics=[_diagnostic(data, d) for d in found]))
+        uri=uri, version=snap.version, diagnostics=[_diagnostic(ls, snap, d) for d in found]))
 
 
-def _range(data: bytes, start: int, end: int) -> types.Range:
-    (sl, sc), (el, ec) = position_of(data, start), position_of(data, end)
-    return types.Range(types.Position(sl, sc), types.Position(el, ec))
+@server.feature(types.TEXT_DOCUMENT_DIAGNOSTIC,
+                types.DiagnosticOptions(identifier="typelens", inter_file_dependencies=True,
+                                        workspace_diagnostics=False))
+async def pull_diagnostics(ls: TypelensServer, params: types.DocumentDiagnosticParams):
+    """``textDocument/diagnostic``: the findings of the document's current version
+    (unchanged since ``previous_result_id`` when that names this version)."""
+    snap = snapshot_of(ls, params.text_document.uri)
+    if snap is None:
+        return types.RelatedFullDocumentDiagnosticReport(items=[])
+    result_id = f"{snap.version}:{ls.ws.generation}"
+    if params.previous_result_id == result_id:
+        return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
+    found = await ls.run_blocking(ls.ws.diagnostics, snap.uri, snap)
+    return types.RelatedFullDocumentDiagnosticReport(items=[_diagnostic(ls, snap, d) for d in found],
+                                                     result_id=result_id)
 
 
-def _diagnostic(data: bytes, d) -> types.Diagnostic:
-    return types.Diagnostic(range=_range(data, d.span.start_byte, max(d.span.end_byte, d.span.start_byte)),
+def _diagnostic(ls: TypelensServer, snap: Snapshot, d) -> types.Diagnostic:
+    return types.Diagnostic(range=lsp_range(snap.lines, d.span.start_byte, d.span.end_byte, ls.ws.encoding),
                             message=d.message, severity=_SEVERITY.get(d.severity, types.DiagnosticSeverity.Warning),
                             code=d.code, source="typelens")
 
 
-def _ensure_open(ls: TypelensServer, uri: str) -> bool:
-    """Requests on a document the client never opened: read it from disk if we can."""
-    if ls.ws.is_open(uri):
-        return True
-    path = path_of_uri(uri)
-    if path is None or not path.is_file() or path.stat().st_size > MAX_DOCUMENT_BYTES:
-        logger.warning("request on %s, which is not open and cannot be read: no answer", uri)
-        return False
-    ls.ws.open(uri, path.read_text(encoding="utf-8", errors="replace"), 0)
-    return True
+def snapshot_of(ls: TypelensServer, uri: str) -> Snapshot | None:
+    """The current version of ``uri``; a document the client never opened is read
+    from disk if it can be (``None`` otherwise)."""
+    if not ls.ws.is_open(uri):
+        path = path_of_uri(uri)
+        if path is None or not path.is_file() or path.stat().st_size > MAX_DOCUMENT_BYTES:
+            logger.warning("request on %s, which is not open and cannot be read: no answer", uri)
+            return None
+        ls.ws.open(uri, path.read_text(encoding="utf-8", errors="replace"), 0)
+    return ls.ws.snapshot(uri)
 
 
 # -- features ------------------------------------------------------------------------------
-def _request_at(ls: TypelensServer, params) -> tuple[str, bytes, int] | None:
-    """``(uri, source bytes, byte offset)`` of a positional request, or ``None``."""
-    uri = params.text_document.uri
-    if not _ensure_open(ls, uri):
+def request_at(ls: TypelensServer, params) -> tuple[Snapshot, int] | None:
+    """The pinned document version and byte offset of a positional request, or ``None``."""
+    snap = snapshot_of(ls, params.text_document.uri)
+    if snap is None:
         return None
-    data = ls.ws.data(uri)
-    return uri, data, offset_of(data, params.position.line, params.position.character)
+    return snap, byte_offset(snap.lines, params.position, ls.ws.encoding)
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
 async def hover(ls: TypelensServer, params: types.HoverParams) -> types.Hover | None:
-    at = _request_at(ls, params)
+    at = request_at(ls, params)
     if at is None:
         return None
-    uri, data, offset = at
-    info = await ls.run_blocking(ls.ws.hover, uri, offset)
+    snap, offset = at
+    info = await ls.run_blocking(ls.ws.hover, snap.uri, offset, snap)
     if info is None:
         return None
-    lines = [f"```python\n{info.name}: {info.type or 'Unknown'}\n```",
-             f"*{info.source}*, confidence {info.confidence:.2f}"]
-    if info.signature:
-        lines.append(f"```python\n{info.signature}\n```")
-    if info.doc:
-        lines.append(info.doc)
-    return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n\n".join(lines)),
-                       range=_range(data, info.start, info.end))
+    return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=hover_markdown(info)),
+                       range=lsp_range(snap.lines, info.start, info.end, ls.ws.encoding))
 
 
 @server.feature(types.TEXT_DOCUMENT_INLAY_HINT)
 async def inlay_hints(ls: TypelensServer, params: types.InlayHintParams) -> list[types.InlayHint] | None:
-    uri = params.text_document.uri
-    if not _ensure_open(ls, uri):
+    snap = snapshot_of(ls, params.text_document.uri)
+    if snap is None:
         return None
-    data = ls.ws.data(uri)
-    start = offset_of(data, params.range.start.line, params.range.start.character)
-    end = offset_of(data, params.range.end.line, params.range.end.character)
-    hints = await ls.run_blocking(ls.ws.inlay_hints, uri, start, end)
-    result = []
-    for h in hints:
-        line, col = position_of(data, h.offset)
-        edit = types.TextEdit(range=_range(data, h.edit[0], h.edit[1]), new_text=h.edit[2])
-        result.append(types.InlayHint(position=types.Position(line, col), label=h.label,
-                                      kind=types.InlayHintKind.Type, text_edits=[edit], padding_left=False))
-    return result
+    encoding = ls.ws.encoding
+    start = byte_offset(snap.lines, params.range.start, encoding)
+    end = byte_offset(snap.lines, params.range.end, encoding)
+    hints = await ls.run_blocking(ls.ws.inlay_hints, snap.uri, start, end, snap)
+    return [types.InlayHint(position=lsp_position(snap.lines, h.offset, encoding), label=h.label,
+                            kind=types.InlayHintKind.Type, padding_left=False,
+                            text_edits=[types.TextEdit(lsp_range(snap.lines, h.edit[0], h.edit[1], encoding), h.edit[2])])
+            for h in hints]
 
 
 @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
                 types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.Source]))
 async def code_actions(ls: TypelensServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
-    uri = params.text_document.uri
-    if not _ensure_open(ls, uri):
+    snap = snapshot_of(ls, params.text_document.uri)
+    if snap is None:
         return None
-    data = ls.ws.data(uri)
-    version = ls.ws.version(uri)
-    offset = offset_of(data, params.range.start.line, params.range.start.character)
+    offset = byte_offset(snap.lines, params.range.start, ls.ws.encoding)
     actions = []
     for title, kind, where in (("Add type annotation", types.CodeActionKind.QuickFix, offset),
                                ("Annotate all in file", types.CodeActionKind.Source, None)):
-        edits = await ls.run_blocking(ls.ws.annotate, uri, where)
+        edits = await ls.run_blocking(ls.ws.annotate, snap.uri, where, snap)
         if not edits:
             continue
-        text_edits = [types.TextEdit(range=_range(data, s, e), new_text=t) for s, e, t in edits]
-        change = types.TextDocumentEdit(
-            text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version), edits=text_edits)
+        change = text_document_edit(Place(snap.uri, snap.version, snap.lines, tuple(edits)), ls.ws.encoding)
         actions.append(types.CodeAction(title=title, kind=kind, edit=types.WorkspaceEdit(document_changes=[change])))
     return actions
 
 
-@server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[".", "(", ","]))
+@server.feature(types.TEXT_DOCUMENT_COMPLETION,
+                types.CompletionOptions(trigger_characters=[".", "(", ","], resolve_provider=True))
 async def completion(ls: TypelensServer, params: types.CompletionParams) -> types.CompletionList | None:
-    at = _request_at(ls, params)
+    at = request_at(ls, params)
     if at is None:
         return None
-    uri, data, offset = at
-    entries = await ls.run_interactive(ls.ws.completions, uri, offset)
+    snap, offset = at
+    entries = await ls.run_interactive(ls.ws.completions, snap.uri, offset, snap)
     if ls.ws.settings.guided_completion:
-        guided = await ls.run_interactive(ls.ws.guided_completion, uri, offset)
+        guided = await ls.run_interactive(ls.ws.guided_completion, snap.uri, offset)
         if guided is not None:
             entries = [guided] + entries
-    items = [types.CompletionItem(label=e.label, kind=_COMPLETION_KIND.get(e.kind), detail=e.detail,
-                                  sort_text=f"{i:05d}") for i, e in enumerate(entries)]
+    items = [types.CompletionItem(label=e.label, kind=COMPLETION_KIND.get(e.kind), detail=e.detail or None,
+                                  sort_text=f"{i:05d}",
+                                  data={"uri": snap.uri, "ref": list(e.ref)} if e.ref is not None else None)
+             for i, e in enumerate(entries)]
     return types.CompletionList(is_incomplete=False, items=items)
+
+
+@server.feature(types.COMPLETION_ITEM_RESOLVE)
+async def completion_resolve(ls: TypelensServer, item: types.CompletionItem) -> types.CompletionItem:
+    """The full signature and docstring of a completion item, worked out only
+    when the editor shows it."""
+    data = item.data if isinstance(item.data, dict) else {}
+    ref, uri = data.get("ref"), data.get("uri")
+    if isinstance(ref, list) and len(ref) == 3 and isinstance(uri, str) and ls.ws.is_open(uri):
+        detail, doc = await ls.run_blocking(ls.ws.resolve_completion, uri, (str(ref[0]), int(ref[1]), bool(ref[2])))
+        item.detail = detail or item.detail
+        if doc:
+            item.documentation = types.MarkupContent(kind=types.MarkupKind.Markdown, value=doc)
+    return item
 
 
 @server.feature(types.TEXT_DOCUMENT_DEFINITION)
 async def definition(ls: TypelensServer, params: types.DefinitionParams) -> types.Location | None:
-    at = _request_at(ls, params)
+    at = request_at(ls, params)
     if at is None:
         return None
-    uri, data, offset = at
-    found = await ls.run_blocking(ls.ws.definition, uri, offset)
+    snap, offset = at
+    found = await ls.run_blocking(ls.ws.definition_place, snap.uri, offset, snap)
     if found is None:
         return None
-    path, start, end = found
-    target_uri = path.resolve().as_uri()
-    target_data = ls.ws.data(target_uri) if ls.ws.is_open(target_uri) else path.read_bytes()
-    return types.Location(uri=target_uri, range=_range(target_data, start, end))
+    start, end, _ = found.ranges[0]
+    return types.Location(uri=found.uri, range=lsp_range(found.lines, start, end, ls.ws.encoding))
+
+
+from . import features  # noqa: E402,F401  the other requests' handlers register on ``server``
 
 
 def main(tcp: int | None = None) -> None:

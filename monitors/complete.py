@@ -1,9 +1,12 @@
 """``complete()``: monitor-guided code completion at a position in a file.
 
-The LM sees the text before the cursor (its last ``context`` tokens).  The
-monitors ask the static analysis about the text so far *plus what is generated*,
-with the rest of the file after the cursor's line kept, so that names defined
-later in the file still resolve:
+The LM sees a bounded prompt (:mod:`.prompt`: the lines before the cursor up to
+``prompt_tokens``, after the file's imports and the enclosing class and function
+headers when those lie further back), and the model's prompt cache re-encodes
+only what changed since the last completion.  The monitors ask the static
+analysis about the file's text so far *plus what is generated*, with the rest
+of the file after the cursor's line kept, so that names defined later in the
+file still resolve:
 
 - dereference: members of the receiver's type, only when the type is fully known;
 - call: keyword names and arity of the callee;
@@ -40,6 +43,7 @@ from .decoding import DecodeOptions, Generation, decode
 from .dereference import DereferenceMonitor, ImportMonitor
 from .early_exit import Exits
 from .lm import CodeLM, load_lm
+from .prompt import build_prompt
 
 logger = logging.getLogger(__name__)
 
@@ -54,9 +58,11 @@ class StaticFacts:
 
     def __init__(self, engine: TypeEngine, path: str, suffix: bytes, head: str = "",
                  library: LibraryMembers | None = None, source: bytes | None = None, offset: int = -1,
-                 document: Analysed | None = None) -> None:
-        # head: the text before what the LM sees (its context is shorter than the file)
-        self.engine, self.path, self.suffix, self.head = engine, path, suffix, head
+                 document: Analysed | None = None, header: str = "") -> None:
+        # head: the file's text before the prompt's window; header: the text the
+        # prompt starts with before the window (imports, enclosing headers), which
+        # the monitors' texts begin with and the file does not have there
+        self.engine, self.path, self.suffix, self.head, self.header = engine, path, suffix, head, header
         self.library = library if library is not None else LibraryMembers()
         # the whole source and the cursor: a query at the cursor itself (nothing
         # generated yet), and names generated on the cursor's line, are answered
@@ -92,8 +98,15 @@ class StaticFacts:
             self.seconds += time.perf_counter() - started
         return self._members[text]
 
+    def _file_text(self, text: str) -> str:
+        """The file's text for a monitor's ``text`` (the prompt's decoded text and
+        what was generated): the head, then ``text`` without the prompt's header."""
+        if self.header and text.startswith(self.header):
+            text = text[len(self.header):]
+        return self.head + text
+
     def _data_prefix(self, text: str) -> bytes:
-        return (self.head + text).encode("utf-8")
+        return self._file_text(text).encode("utf-8")
 
     def _document(self) -> Analysed:
         if self.document is None:
@@ -155,7 +168,8 @@ class StaticFacts:
     def imports_after(self, text: str) -> frozenset[str] | None:
         started = time.perf_counter()
         self.queries += 1
-        found = import_names(self.engine, self.head[self.head.rfind("\n") + 1:] + text)
+        full = self._file_text(text)
+        found = import_names(self.engine, full[self.head.rfind("\n") + 1:])     # the head's last line on
         self.seconds += time.perf_counter() - started
         return found
 
@@ -198,21 +212,23 @@ class Completion:
                         "masked": t.masked} for t in g.tokens],
             "interventions": [{"step": i.step, "monitor": i.monitor, "kind": i.kind, "detail": i.detail}
                               for i in g.interventions],
-            "prompt_tokens": g.prompt_tokens, "seconds": round(g.seconds, 4),
+            "prompt_tokens": g.prompt_tokens, "reused_tokens": g.reused_tokens, "seconds": round(g.seconds, 4),
             "analysis_seconds": round(self.analysis_seconds, 4), "analysis_queries": self.analysis_queries,
         }
 
 
 def complete(source: str | bytes, offset: int, *, path: str = "<memory>.py",
              root: Path | None = None, lm: CodeLM | None = None, model: Path | None = None, device: str = "auto",
-             dtype: str = "fp32", max_tokens: int = 16, monitor: bool = True, exit_threshold: float = 1.0,
+             dtype: str = "auto", max_tokens: int = 16, monitor: bool = True, exit_threshold: float = 1.0,
              stop_policy: bool = False, multiline: bool = False, exits: Exits | None = None,
-             session: AnalysisSession | None = None, document: Analysed | None = None) -> Completion:
+             session: AnalysisSession | None = None, document: Analysed | None = None,
+             prompt_tokens: int = 512, reuse_cache: bool = True) -> Completion:
     """Complete ``source`` at byte ``offset`` (of its UTF-8 encoding).  ``session``
     is the project's analysis session (default: the document's, else one for the
     project of ``path``, or of ``root``): it keeps what is learnt about library
     code across calls; ``document`` is the analysis of ``source`` an editor
-    already keeps."""
+    already keeps.  ``prompt_tokens`` bounds the prompt; ``reuse_cache`` lets the
+    model's prompt cache skip the prefix it computed before."""
     data = source.encode("utf-8") if isinstance(source, str) else bytes(source)
     if not 0 <= offset <= len(data):
         raise InputError(f"offset {offset} is outside the source (0..{len(data)})")
@@ -220,23 +236,25 @@ def complete(source: str | bytes, offset: int, *, path: str = "<memory>.py",
     before = data[:offset].decode("utf-8", "replace")
     line_end = data.find(b"\n", offset)
     suffix = data[line_end + 1:] if line_end >= 0 else b""
-    budget = max(1, lm.context - 1 - max_tokens)
-    # tokenise only the tail the model can see (a few characters per token at most)
-    prompt = lm.encode(before[-budget * 16:])[-budget:] or [lm.eos_id or 0]
-    seen = lm.decode(prompt)
-    head = before[:len(before) - len(seen)] if before.endswith(seen) else ""
+    if prompt_tokens < 8:
+        raise ValueError(f"prompt_tokens={prompt_tokens} is too small; give at least 8")
+    budget = max(8, min(prompt_tokens, lm.context - 1 - max_tokens))
+    prompt = build_prompt(lm, before, budget=budget)
+    head = prompt.head
     monitors, facts = [], None
     if monitor:
         if session is None and document is not None:
             session = document.engine.session
         if session is None:
             session = AnalysisSession.for_path(Path(path), root=Path(root) if root else Path(path).resolve().parent)
-        facts = StaticFacts(session.engine(), path, suffix, head, session.library, data, offset, document)
+        facts = StaticFacts(session.engine(), path, suffix, head, session.library, data, offset, document,
+                            prompt.header)
         monitors = monitors_for(lm, facts)
     if exits is None and exit_threshold < 1.0:
         exits = lm.exits
     options = DecodeOptions(max_new_tokens=max_tokens, exit_threshold=exit_threshold,
                             stop_at_newline=not multiline, use_stop_policy=stop_policy)
-    generation = decode(lm, prompt, monitors=monitors, exits=exits, options=options)
+    generation = decode(lm, prompt.ids, monitors=monitors, exits=exits, options=options,
+                        cache=lm.prompt_cache if reuse_cache else None)
     return Completion(path, offset, generation, bool(monitor), exit_threshold,
                       facts.seconds if facts is not None else 0.0, facts.queries if facts is not None else 0)

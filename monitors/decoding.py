@@ -14,6 +14,10 @@ generation ("the model is about to go wrong").
 Models without a layer-by-layer view (:func:`~.layered.layered_for`) decode at
 full depth through their own forward with a key/value cache, monitors included.
 
+With a :class:`~.prompt_cache.PromptCache` the keys and values of the longest
+cached prefix of the prompt are reused and only the rest is encoded; afterwards
+the cache gets back the keys and values computed at full depth.
+
 Example::
 
     result = decode(lm, lm.encode("import os\\nos.pa"), monitors=[...], options=DecodeOptions(max_new_tokens=8))
@@ -22,6 +26,7 @@ Example::
 
 from __future__ import annotations
 
+import inspect
 import logging
 import math
 import time
@@ -32,6 +37,7 @@ import torch
 from .base import Monitor, combine
 from .early_exit import Exits, features_of
 from .layered import layered_for
+from .prompt_cache import PromptCache
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +78,7 @@ class Generation:
     seconds: float
     interventions: tuple = field(default=())
     held_back: int | None = None   # the token the stop policy did not emit
+    reused_tokens: int = 0         # prompt tokens whose keys and values came from the prompt cache
 
 
 @dataclass(slots=True)
@@ -95,8 +102,9 @@ def _emit(logits: torch.Tensor, mask: torch.Tensor | None) -> tuple[torch.Tensor
 
 @torch.no_grad()
 def decode(lm, prompt_ids: list[int], *, monitors: list[Monitor] = (), exits: Exits | None = None,
-           options: DecodeOptions = DecodeOptions()) -> Generation:
-    """Greedy decoding of up to ``options.max_new_tokens`` after ``prompt_ids`` (batch 1)."""
+           options: DecodeOptions = DecodeOptions(), cache: PromptCache | None = None) -> Generation:
+    """Greedy decoding of up to ``options.max_new_tokens`` after ``prompt_ids``
+    (batch 1); ``cache`` reuses the keys and values of earlier prompts."""
     if not prompt_ids:
         raise ValueError("prompt_ids=[] is empty; encode at least one token of context")
     started = time.perf_counter()
@@ -110,7 +118,8 @@ def decode(lm, prompt_ids: list[int], *, monitors: list[Monitor] = (), exits: Ex
     stopped = "max-tokens"
     held_back = None
     text = ""
-    pending = stream.prefill(ids)
+    state, reused = cache.take(ids) if cache is not None else (None, 0)
+    pending = stream.prefill(ids, state, reused)
     eos = lm.eos_id
     for _ in range(options.max_new_tokens):
         mask, own = None, []
@@ -144,9 +153,26 @@ def decode(lm, prompt_ids: list[int], *, monitors: list[Monitor] = (), exits: Ex
             stopped = "context"
             break
         pending = stream.advance(token, len(ids) - 1)
+    if cache is not None:
+        cache.put(ids[:stream.exact], stream.keep(stream.exact))
     interventions = tuple(i for m in monitors for i in m.interventions)
     return Generation(text, tuple(steps), stopped, depth, len(prompt_ids), time.perf_counter() - started,
-                      interventions, held_back)
+                      interventions, held_back, reused)
+
+
+@torch.no_grad()
+def next_logits(lm, prompt_ids: list[int], cache: PromptCache | None = None) -> torch.Tensor:
+    """The next-token logits ([vocabulary], float) after ``prompt_ids``, through the
+    prompt cache when given (ranking completions shares it with decoding)."""
+    if not prompt_ids:
+        raise ValueError("prompt_ids=[] is empty; encode at least one token of context")
+    net = layered_for(lm.model)
+    stream = _LayeredStream(net, lm, None, DecodeOptions()) if net is not None else _FullStream(lm)
+    state, reused = cache.take(prompt_ids) if cache is not None else (None, 0)
+    logits = stream.prefill(prompt_ids, state, reused)(None).logits
+    if cache is not None:
+        cache.put(prompt_ids[:stream.exact], stream.keep(stream.exact))
+    return logits.float()
 
 
 class _LayeredStream:
@@ -157,18 +183,32 @@ class _LayeredStream:
         self.net, self.lm, self.exits, self.threshold = net, lm, exits, options.exit_threshold
         self.by_probe = options.exit_measure == "classifier"
         self.cache = net.new_cache()
+        self.exact = 0          # leading positions whose keys and values are those of full depth
+        self._inexact = False
+        self.active = frozenset(exits.adapters.active) if exits is not None else frozenset()
         if exits is not None and self.by_probe:
             # exit when w.h + b >= logit(threshold): the same test as sigmoid(w.h + b) >= threshold
             self.weights, biases = exits.adapters.probe_table()
             cut = math.log(self.threshold / (1 - self.threshold)) if self.threshold < 1 else math.inf
             self.cuts = [cut - b for b in biases]
 
-    def prefill(self, ids: list[int]):
-        h = self.net.embed(torch.tensor([ids], device=self.lm.device), 0)
+    def prefill(self, ids: list[int], state=None, reused: int = 0):
+        if state is not None:
+            state.truncate(reused)
+            self.cache = state
+        else:
+            reused = 0
+        h = self.net.embed(torch.tensor([ids[reused:]], device=self.lm.device), reused)
         for i in range(self.net.layers):
             h = self.net.block(i, h, self.cache)
-        logits = self.net.head(h[0, -1])
+        logits = self.net.head(h[:, -1:])[0, -1]
+        self.exact = len(ids)
         return lambda mask: _Step(logits, self.net.layers)
+
+    def keep(self, length: int):
+        """The cache cut to its first ``length`` positions, for the prompt cache."""
+        self.cache.truncate(length)
+        return self.cache
 
     def _exits_here(self, i: int, h: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor | None:
         if self.by_probe:
@@ -185,12 +225,15 @@ class _LayeredStream:
             h = net.embed_one(token, position)
             for i in range(net.layers):
                 h = net.block(i, h, self.cache)
-                if self.exits is None or i == net.layers - 1:
+                if i not in self.active:
                     continue
                 logits = self._exits_here(i, h, mask)
                 if logits is not None:
                     net.skip(i + 1, h, self.cache)
+                    self._inexact = True
                     return _Step(logits, i + 1)
+            if not self._inexact:
+                self.exact = position + 1
             return _Step(net.head(h)[0, -1], net.layers)
         return run
 
@@ -201,17 +244,39 @@ class _FullStream:
     def __init__(self, lm) -> None:
         self.lm = lm
         self.past = None
+        self.exact = 0
+        # transformers 5 names the argument ``cache`` in most models, ``past_key_values`` in older ones
+        self._argument = "cache" if "cache" in inspect.signature(lm.model.forward).parameters else "past_key_values"
 
     def _forward(self, ids: list[int]):
-        out = self.lm.model(input_ids=torch.tensor([ids], device=self.lm.device), past_key_values=self.past,
-                            use_cache=True)
-        self.past = out.past_key_values
+        out = self.lm.model(input_ids=torch.tensor([ids], device=self.lm.device), use_cache=True,
+                            **{self._argument: self.past})
+        self.past = getattr(out, "cache", None) or getattr(out, "past_key_values", None)
+        self.exact += len(ids)
         logits = out.logits[0, -1].float()
         layers = int(getattr(self.lm.model.config, "num_hidden_layers", 0) or 0)
         return lambda mask: _Step(logits, layers)
 
-    def prefill(self, ids: list[int]):
+    @staticmethod
+    def _crop(cache, length: int) -> None:
+        """Cut a transformers cache to ``length`` positions (a negative count removes
+        from the end in every transformers version)."""
+        extra = int(cache.get_seq_length()) - length
+        if extra > 0:
+            cache.crop(-extra)
+
+    def prefill(self, ids: list[int], state=None, reused: int = 0):
+        if state is not None and hasattr(state, "crop"):
+            self._crop(state, reused)
+            self.past, self.exact = state, reused
+            return self._forward(ids[reused:])
         return self._forward(ids)
 
     def advance(self, token: int, position: int):
         return self._forward([token])
+
+    def keep(self, length: int):
+        if self.past is None or not hasattr(self.past, "crop"):
+            return None
+        self._crop(self.past, length)
+        return self.past

@@ -7,6 +7,15 @@ with the LM frozen, so that each exit's distribution matches the full model's
 (KL divergence); a token exits at the first layer whose (monitor-masked)
 distribution is confident enough (max probability ≥ the threshold).
 
+A large vocabulary (SmolLM2: 49,152 tokens) makes the full-vocabulary KL at
+every layer too dear for a CPU, so :func:`train_exits` switches to a sampled
+objective there: the frozen model's hidden states at a subset of exit layers
+(every other layer of the upper half) and the final distribution's top tokens
+are collected once, and each adapter learns the final distribution over the
+candidate tokens of its batch; the probes learn whether the exit's best token
+among the final top tokens is the final one.  No stop policy is fitted then
+(its features need whole distributions).
+
 The stop policy is a logistic model over four features of the emitting
 distribution (max probability, margin to the second, entropy, share of layers
 used) that predicts "this token is wrong"; generation stops before a token whose
@@ -38,6 +47,7 @@ from typelens.analyzer import ModelError
 logger = logging.getLogger(__name__)
 
 EXITS_VERSION = "typelens-exits-1"
+DENSE_VOCABULARY = 8192      # above it, exits train on sampled candidates (exit_sampled.py)
 FEATURES = ("max_prob", "margin", "entropy", "depth")
 
 
@@ -60,17 +70,21 @@ class ExitAdapters(nn.Module):
     exit's top token equals the full model's, so deciding costs a dot product and
     the LM head runs only at the layer that emits."""
 
-    def __init__(self, layers: int, dim: int, rank: int) -> None:
+    def __init__(self, layers: int, dim: int, rank: int, active: tuple[int, ...] | None = None) -> None:
         super().__init__()
         self.rank = rank
         self.adapters = nn.ModuleList([Adapter(dim, rank) for _ in range(layers - 1)])
         self.probes = nn.ModuleList([nn.Linear(dim, 1) for _ in range(layers - 1)])
+        # the layers a token may leave at (all but the last unless trained on fewer)
+        self.active = tuple(range(layers - 1)) if active is None else tuple(sorted(active))
 
     def probe_table(self) -> tuple[torch.Tensor, list[float]]:
         """The probes as one ``[layers - 1, dim]`` weight table and their biases, so
-        that the decoding loop decides with one dot product per layer."""
+        that the decoding loop decides with one dot product per layer (an inactive
+        layer's bias is ``-inf``: no token leaves there)."""
         weights = torch.stack([p.weight.detach()[0] for p in self.probes])
-        return weights, [float(p.bias.detach()[0]) for p in self.probes]
+        return weights, [float(p.bias.detach()[0]) if i in self.active else -math.inf
+                         for i, p in enumerate(self.probes)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +124,7 @@ def save_exits(folder: Path, adapters: ExitAdapters, stop: StopPolicy | None, me
     folder.mkdir(parents=True, exist_ok=True)
     save_file({k: v.contiguous() for k, v in adapters.state_dict().items()}, str(folder / "exits.safetensors"))
     record = dict(meta, version=EXITS_VERSION, rank=adapters.rank, layers=len(adapters.adapters) + 1,
+                  exit_layers=list(adapters.active),
                   stop=None if stop is None else {"weights": list(stop.weights), "bias": stop.bias,
                                                   "threshold": stop.threshold, "precision": stop.precision,
                                                   "recall": stop.recall, "features": list(FEATURES)})
@@ -133,7 +148,8 @@ def load_exits(folder: Path, layers: int, dim: int, device: torch.device,
                          f"{layers} x {dim}; retrain with `typelens train exits`")
     from safetensors import SafetensorError
     from safetensors.torch import load_file
-    adapters = ExitAdapters(layers, dim, int(meta.get("rank", 0)))
+    active = meta.get("exit_layers")
+    adapters = ExitAdapters(layers, dim, int(meta.get("rank", 0)), tuple(active) if active is not None else None)
     try:
         adapters.load_state_dict(load_file(str(weights)))
     except (OSError, RuntimeError, SafetensorError) as err:
@@ -157,13 +173,20 @@ def _windows(lm, texts: list[str], context: int, rng: random.Random, count: int)
 
 
 def train_exits(lm, texts: list[str], out: Path, *, steps: int = 400, batch: int = 8, rank: int = 32,
-                seed: int = 13, stop_precision: float = 0.9) -> dict:
-    """Fit exit adapters (KL to the full model) and the stop policy; write ``out``."""
+                seed: int = 13, stop_precision: float = 0.9, tokens: int = 24_000,
+                exit_layers: tuple[int, ...] | None = None) -> dict:
+    """Fit exit adapters (KL to the full model) and the stop policy; write ``out``.
+    A large vocabulary trains on sampled candidates instead (``tokens`` positions,
+    at ``exit_layers``; see :mod:`.exit_sampled`)."""
     from .layered import layered_for
     net = layered_for(lm.model)
     if net is None:
-        raise ModelError(f"{lm.path}: early exit needs a GPT-2-architecture model "
+        raise ModelError(f"{lm.path}: early exit needs a GPT-2 or Llama-architecture model "
                          f"(this one is {lm.model.config.model_type!r})")
+    if len(lm.vocabulary) > DENSE_VOCABULARY:
+        from .exit_sampled import train_sampled_exits
+        return train_sampled_exits(lm, net, texts, Path(out), steps=steps, rank=rank, seed=seed, tokens=tokens,
+                                   exit_layers=exit_layers)
     torch.manual_seed(seed)
     rng = random.Random(seed)
     context = min(lm.context, 192)

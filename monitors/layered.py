@@ -1,12 +1,14 @@
 """A causal LM run one layer at a time, so that a token can leave early.
 
-:class:`LayeredGPT2` drives the modules of a transformers GPT-2 (our default LM
-and any GPT-2-architecture folder) with its own key/value cache: ``embed`` the
-new tokens, run ``block(i, ...)`` for as many layers as needed, ``head`` through
-the final norm and LM head.  When a token exits at layer ``i``, ``skip`` records
-the keys and values of the skipped layers from the exit hidden state (CALM's
-state propagation), so later tokens attend to a complete cache.  Other
-architectures decode at full depth through the model's own forward
+:class:`LayeredGPT2` (our tiny default LM and any GPT-2-architecture folder) and
+:class:`LayeredLlama` (Llama-family: rotary positions, grouped-query attention,
+RMSNorm, gated MLP; SmolLM2) drive the modules of a transformers model with their
+own key/value cache: ``embed`` the new tokens, run ``block(i, ...)`` for as many
+layers as needed, ``head`` through the final norm and LM head.  When a token
+exits at layer ``i``, ``skip`` records the skipped layers' input as the exit
+hidden state (CALM's state propagation); their keys and values are computed when
+the next token passes through those layers, so later tokens attend to a complete
+cache.  Other architectures decode at full depth through the model's own forward
 (:func:`layered_for` returns ``None``).
 
 Example::
@@ -29,7 +31,61 @@ import torch.nn.functional as F
 logger = logging.getLogger(__name__)
 
 
-class LayeredGPT2:
+class Layered:
+    """The layer-by-layer contract; subclasses say how one layer projects its
+    queries, keys and values (``_qkv``), mixes the heads back (``_out``) and runs
+    its feed-forward part (``_mlp``)."""
+
+    layers: int
+    dim: int
+    kv_groups: int = 1        # query heads per key/value head (grouped-query attention)
+
+    def new_cache(self) -> "LayerCache":
+        return LayerCache(self.layers)
+
+    def _qkv(self, i: int, x: torch.Tensor, start: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        raise NotImplementedError
+
+    def _out(self, i: int, attn: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def _mlp(self, i: int, h: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def block(self, i: int, h: torch.Tensor, cache: "LayerCache") -> torch.Tensor:
+        """Layer ``i`` on ``h`` [batch, new, dim], appending its keys and values to
+        ``cache``; the keys and values of earlier tokens that skipped this layer are
+        computed in the same projection, from their exit states."""
+        deferred = cache.pending[i]
+        x = torch.cat(deferred + [h], dim=1) if deferred else h
+        deferred.clear()
+        q, k, v = self._qkv(i, x, cache.length(i))
+        if x is not h:
+            q = q[:, :, -h.shape[1]:]
+        past = cache.length(i) + k.shape[2] - q.shape[2]
+        k, v = cache.append(i, k, v)
+        new = q.shape[2]
+        gqa = self.kv_groups > 1
+        scale = self.scales[i]
+        if new == 1:
+            attn = F.scaled_dot_product_attention(q, k, v, scale=scale, enable_gqa=gqa)
+        elif past == 0:
+            attn = F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=scale, enable_gqa=gqa)
+        else:
+            allowed = torch.ones(new, past + new, dtype=torch.bool, device=h.device).tril(past)
+            attn = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed, scale=scale, enable_gqa=gqa)
+        h = h + self._out(i, attn.transpose(1, 2).reshape(h.shape[0], new, -1))
+        return h + self._mlp(i, h)
+
+    def skip(self, first: int, h: torch.Tensor, cache: "LayerCache") -> None:
+        """A token exited before layer ``first``: its exit state ``h`` stands in for
+        its hidden state in layers ``first...`` (CALM's state propagation); their keys
+        and values are computed when the next token passes through them."""
+        for i in range(first, self.layers):
+            cache.pending[i].append(h)
+
+
+class LayeredGPT2(Layered):
     def __init__(self, model) -> None:
         config = model.config
         if getattr(config, "reorder_and_upcast_attn", False) or getattr(config, "add_cross_attention", False):
@@ -43,9 +99,6 @@ class LayeredGPT2:
         base = self.head_dim ** -0.5 if config.scale_attn_weights else 1.0
         self.scales = [base / (i + 1) if config.scale_attn_by_inverse_layer_idx else base for i in range(self.layers)]
 
-    def new_cache(self) -> "LayerCache":
-        return LayerCache(self.layers)
-
     def embed(self, ids: torch.Tensor, start: int) -> torch.Tensor:
         """``ids`` [batch, new] at positions ``start...`` -> hidden [batch, new, dim]."""
         positions = torch.arange(start, start + ids.shape[1], device=ids.device)
@@ -58,73 +111,145 @@ class LayeredGPT2:
     def _split(self, x: torch.Tensor) -> torch.Tensor:
         return x.view(x.shape[0], x.shape[1], self.heads, self.head_dim).transpose(1, 2)
 
-    def _kv(self, i: int, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def _qkv(self, i: int, x: torch.Tensor, start: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         block = self.blocks[i]
-        q, k, v = block.attn.c_attn(block.ln_1(h)).split(self.dim, dim=2)
+        q, k, v = block.attn.c_attn(block.ln_1(x)).split(self.dim, dim=2)
         return self._split(q), self._split(k), self._split(v)
 
-    def block(self, i: int, h: torch.Tensor, cache: "LayerCache") -> torch.Tensor:
-        """Layer ``i`` on ``h`` [batch, new, dim], appending its keys and values to
-        ``cache``; the keys and values of earlier tokens that skipped this layer are
-        computed in the same projection, from their exit states."""
-        block = self.blocks[i]
-        deferred = cache.pending[i]
-        if deferred:
-            q, k, v = self._kv(i, torch.cat(deferred + [h], dim=1))
-            q = q[:, :, -h.shape[1]:]
-            deferred.clear()
-        else:
-            q, k, v = self._kv(i, h)
-        past = cache.length(i) + k.shape[2] - q.shape[2]
-        k, v = cache.append(i, k, v)
-        new = q.shape[2]
-        if new == 1:
-            attn = F.scaled_dot_product_attention(q, k, v, scale=self.scales[i])
-        elif past == 0:
-            attn = F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=self.scales[i])
-        else:
-            allowed = torch.ones(new, past + new, dtype=torch.bool, device=h.device).tril(past)
-            attn = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed, scale=self.scales[i])
-        attn = attn.transpose(1, 2).reshape(h.shape[0], new, self.dim)
-        h = h + block.attn.c_proj(attn)
-        return h + block.mlp(block.ln_2(h))
+    def _out(self, i: int, attn: torch.Tensor) -> torch.Tensor:
+        return self.blocks[i].attn.c_proj(attn)
 
-    def skip(self, first: int, h: torch.Tensor, cache: "LayerCache") -> None:
-        """A token exited before layer ``first``: its exit state ``h`` stands in for
-        its hidden state in layers ``first...`` (CALM's state propagation); their keys
-        and values are computed when the next token passes through them."""
-        for i in range(first, self.layers):
-            cache.pending[i].append(h)
+    def _mlp(self, i: int, h: torch.Tensor) -> torch.Tensor:
+        block = self.blocks[i]
+        return block.mlp(block.ln_2(h))
 
     def head(self, h: torch.Tensor) -> torch.Tensor:
         return self.lm_head(self.ln_f(h))
 
 
+# rotary variants whose angles depend on the position only (not on the sequence length)
+_STATIC_ROPE = ("default", "linear", "llama3", "yarn")
+
+
+class LayeredLlama(Layered):
+    """Llama-family decoder layers: RMSNorm before attention and MLP, rotary
+    position embeddings on queries and keys, ``num_key_value_heads`` shared by
+    groups of query heads, a gated MLP; the final RMSNorm and the LM head."""
+
+    def __init__(self, model) -> None:
+        config = model.config
+        rope = (getattr(config, "rope_parameters", None) or getattr(config, "rope_scaling", None) or {})
+        kind = rope.get("rope_type", rope.get("type", "default")) if isinstance(rope, dict) else "default"
+        if kind not in _STATIC_ROPE:
+            raise ValueError(f"rotary embedding {kind!r} depends on the sequence length; not supported layer by layer")
+        body = model.model
+        self.embed_tokens, self.blocks, self.norm, self.lm_head = body.embed_tokens, body.layers, body.norm, model.lm_head
+        self.rotary = body.rotary_emb
+        self.layers = len(self.blocks)
+        self.dim = config.hidden_size
+        self.heads = config.num_attention_heads
+        self.kv_heads = getattr(config, "num_key_value_heads", None) or self.heads
+        self.kv_groups = self.heads // self.kv_heads
+        self.head_dim = getattr(config, "head_dim", None) or self.dim // self.heads
+        self.scales = [self.head_dim ** -0.5] * self.layers
+        self._cos = self._sin = None
+
+    def _rotation(self, start: int, count: int, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """cos and sin [1, 1, count, head_dim] of positions ``start...``, from a
+        table grown by doubling (one call of the model's rotary module each time)."""
+        end = start + count
+        if self._cos is None or self._cos.shape[0] < end or self._cos.dtype != like.dtype:
+            size = max(1024, 1 << (end - 1).bit_length())
+            positions = torch.arange(size, device=like.device)[None]
+            cos, sin = self.rotary(like, positions)
+            self._cos, self._sin = cos[0], sin[0]
+        return self._cos[start:end][None, None], self._sin[start:end][None, None]
+
+    @staticmethod
+    def _rotate(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+        half = x.shape[-1] // 2
+        turned = torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+        return x * cos + turned * sin
+
+    def embed(self, ids: torch.Tensor, start: int) -> torch.Tensor:
+        """``ids`` [batch, new] (positions enter through the rotary angles) -> [batch, new, dim]."""
+        return self.embed_tokens(ids)
+
+    def embed_one(self, token: int, position: int) -> torch.Tensor:
+        return self.embed_tokens.weight[token].view(1, 1, -1)
+
+    def _qkv(self, i: int, x: torch.Tensor, start: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        block = self.blocks[i]
+        attn = block.self_attn
+        normed = block.input_layernorm(x)
+        batch, count = x.shape[0], x.shape[1]
+        q = attn.q_proj(normed).view(batch, count, self.heads, self.head_dim).transpose(1, 2)
+        k = attn.k_proj(normed).view(batch, count, self.kv_heads, self.head_dim).transpose(1, 2)
+        v = attn.v_proj(normed).view(batch, count, self.kv_heads, self.head_dim).transpose(1, 2)
+        cos, sin = self._rotation(start, count, q)
+        return self._rotate(q, cos, sin), self._rotate(k, cos, sin), v
+
+    def _out(self, i: int, attn: torch.Tensor) -> torch.Tensor:
+        return self.blocks[i].self_attn.o_proj(attn)
+
+    def _mlp(self, i: int, h: torch.Tensor) -> torch.Tensor:
+        block = self.blocks[i]
+        return block.mlp(block.post_attention_layernorm(h))
+
+    def head(self, h: torch.Tensor) -> torch.Tensor:
+        return self.lm_head(self.norm(h))
+
+
 class LayerCache:
     """Keys and values per layer ([batch, heads, time, head_dim]) plus the exit
-    states still waiting for their keys and values in each layer."""
+    states still waiting for their keys and values in each layer.  Each layer
+    writes into a buffer that doubles when full, so a decoding step copies its
+    own keys and values only, not the whole history."""
 
     def __init__(self, layers: int) -> None:
-        self.kv: list[tuple[torch.Tensor, torch.Tensor] | None] = [None] * layers
+        self.buffers: list[tuple[torch.Tensor, torch.Tensor] | None] = [None] * layers
+        self.lengths = [0] * layers
         self.pending: list[list[torch.Tensor]] = [[] for _ in range(layers)]
 
     def length(self, i: int) -> int:
-        return 0 if self.kv[i] is None else self.kv[i][0].shape[2]
+        return self.lengths[i]
+
+    def truncate(self, length: int) -> None:
+        """Keep the first ``length`` positions of every layer (each of them computed
+        at full depth: exit states still waiting belong to later positions)."""
+        for i in range(len(self.lengths)):
+            self.lengths[i] = min(self.lengths[i], length)
+            self.pending[i].clear()
 
     def append(self, i: int, k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        if self.kv[i] is not None:
-            k = torch.cat([self.kv[i][0], k], dim=2)
-            v = torch.cat([self.kv[i][1], v], dim=2)
-        self.kv[i] = (k, v)
-        return k, v
+        """Add ``k`` and ``v`` ([batch, heads, new, head_dim]) to layer ``i``; all of
+        the layer's keys and values so far (views of the buffer)."""
+        used, new = self.lengths[i], k.shape[2]
+        buffer = self.buffers[i]
+        if buffer is None or buffer[0].shape[2] < used + new or buffer[0].shape[0] != k.shape[0]:
+            size = max(64, 1 << (used + new - 1).bit_length())
+            grown = (k.new_empty(k.shape[0], k.shape[1], size, k.shape[3]),
+                     v.new_empty(v.shape[0], v.shape[1], size, v.shape[3]))
+            if buffer is not None and used:
+                grown[0][:, :, :used] = buffer[0][:, :, :used]
+                grown[1][:, :, :used] = buffer[1][:, :, :used]
+            buffer = self.buffers[i] = grown
+        buffer[0][:, :, used:used + new] = k
+        buffer[1][:, :, used:used + new] = v
+        self.lengths[i] = used + new
+        return buffer[0][:, :, :used + new], buffer[1][:, :, :used + new]
 
 
-def layered_for(model) -> LayeredGPT2 | None:
+_VIEWS = {"gpt2": LayeredGPT2, "llama": LayeredLlama}
+
+
+def layered_for(model) -> Layered | None:
     """A layer-by-layer view of ``model``, or ``None`` when its architecture has none."""
-    if getattr(model.config, "model_type", None) != "gpt2":
+    view = _VIEWS.get(getattr(model.config, "model_type", None))
+    if view is None:
         return None
     try:
-        return LayeredGPT2(model)
-    except ValueError as err:
+        return view(model)
+    except (ValueError, AttributeError) as err:
         logger.info("early exit unavailable: %s", err)
         return None

@@ -3,8 +3,10 @@
 One forward pass over the text before the cursor gives the next-token
 distribution; each name scores the log-probability of its first token (the
 tokenizer's split of the name as it would follow the text), so ranking costs one
-pass however many members the type has.  Names that share a first token keep
-their given order.
+pass however many members the type has.  The prompt is the one guided
+completion builds (:mod:`.prompt`) and goes through the model's prompt cache, so
+consecutive keystrokes re-encode only their new tokens.  Names that share a
+first token keep their given order.
 
 Example::
 
@@ -17,19 +19,21 @@ import logging
 
 import torch
 
+from .decoding import next_logits
+from .prompt import build_prompt
+
 logger = logging.getLogger(__name__)
 
 
 @torch.no_grad()
-def name_scores(lm, text: str, names: list[str], context: int = 96) -> list[float]:
-    """Log-probability of each name's first token after ``text`` (its last
-    ``context`` tokens: the recent lines decide, and the editor waits)."""
+def name_scores(lm, text: str, names: list[str], context: int = 512) -> list[float]:
+    """Log-probability of each name's first token after ``text`` (a prompt of at
+    most ``context`` tokens, see :func:`~.prompt.build_prompt`)."""
     if not names:
         return []
-    size = max(1, min(context, lm.context - 1))
-    prompt = lm.encode(text[-size * 16:])[-size:] or [lm.eos_id or 0]
-    logits = lm.model(input_ids=torch.tensor([prompt], device=lm.device)).logits[0, -1].float()
-    logprobs = torch.log_softmax(logits, dim=-1)
+    size = max(8, min(context, lm.context - 1))
+    prompt = build_prompt(lm, text, budget=size)
+    logprobs = torch.log_softmax(next_logits(lm, prompt.ids, lm.prompt_cache), dim=-1)
     scores = []
     for name in names:
         # encode with the text's last character so the split matches how the name would follow it

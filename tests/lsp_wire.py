@@ -4,6 +4,7 @@ no well-behaved client would (malformed frames, bursts)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -13,10 +14,12 @@ import queue
 class RawServer:
     def __init__(self, *args: str, command: list[str] | None = None, cwd: str | None = None,
                  env: dict[str, str] | None = None) -> None:
-        """``command`` starts the server (default: this Python's ``-m typelens.cli lsp``)."""
+        """``command`` starts the server (default: this Python's ``-m typelens.cli lsp``);
+        ``TYPELENS_TEST_STDERR=1`` shows its stderr."""
         command = command or [sys.executable, "-m", "typelens.cli", "lsp"]
+        stderr = None if os.environ.get("TYPELENS_TEST_STDERR") else subprocess.DEVNULL
         self.proc = subprocess.Popen([*command, *args], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=cwd, env=env)
+                                     stdout=subprocess.PIPE, stderr=stderr, cwd=cwd, env=env)
         self.messages: "queue.Queue[dict]" = queue.Queue()
         self._next_id = 0
         threading.Thread(target=self._read, daemon=True).start()
@@ -68,3 +71,40 @@ class RawServer:
         if self.proc.poll() is None:
             self.proc.stdin.close()
         return self.proc.wait(timeout=30)
+
+
+# -- the client's side of positions: an independent reference ------------------------------
+def code_units(text: str, encoding: str) -> int:
+    """How many code units ``text`` is in the LSP position encoding ``encoding``."""
+    if encoding == "utf-8":
+        return len(text.encode("utf-8"))
+    if encoding == "utf-16":
+        return len(text.encode("utf-16-le")) // 2
+    return len(text)
+
+
+def string_index(text: str, line: int, character: int, encoding: str) -> int:
+    """The index into ``text`` of an LSP position, as an editor resolves it (the
+    line clamped to the document, the column to the line, ``\\r\\n`` a line end)."""
+    raw_lines = text.split("\n")
+    if line >= len(raw_lines):
+        return len(text)
+    start = sum(len(raw) + 1 for raw in raw_lines[:line])
+    line_text = raw_lines[line]
+    if line_text.endswith("\r") and line < len(raw_lines) - 1:
+        line_text = line_text[:-1]
+    fit = max(k for k in range(len(line_text) + 1) if code_units(line_text[:k], encoding) <= character)
+    return start + fit
+
+
+def apply_text_edits(text: str, edits: list[dict], encoding: str) -> str:
+    """``text`` with LSP ``TextEdit`` dicts applied (all ranges against ``text``)."""
+    spans = []
+    for edit in edits:
+        r = edit["range"]
+        start = string_index(text, r["start"]["line"], r["start"]["character"], encoding)
+        end = string_index(text, r["end"]["line"], r["end"]["character"], encoding)
+        spans.append((start, end, edit["newText"]))
+    for start, end, new in sorted(spans, key=lambda s: (s[0], s[1]), reverse=True):
+        text = text[:start] + new + text[end:]
+    return text

@@ -96,16 +96,18 @@ def test_only_the_given_paths_are_written(tricky: Path) -> None:
 
 
 def test_refuses_a_file_changed_on_disk(tricky: Path, monkeypatch) -> None:
-    from typelens.cli import apply_cmd
-    original = apply_cmd.plan_edits
+    """Changed between the read the edits are planned on and the write."""
+    from typelens.typeinfer import apply_rounds
+    original = apply_rounds.plan_edits
 
     def edit_behind_our_back(graph, *args, **kwargs):
         Path(graph.path).write_text("x = 'someone else wrote this'\n")
         return original(graph, *args, **kwargs)
 
-    monkeypatch.setattr(apply_cmd, "plan_edits", edit_behind_our_back)
+    monkeypatch.setattr(apply_rounds, "plan_edits", edit_behind_our_back)
     result = infer(str(tricky / "nested.py"), "--apply", "--min-confidence", "0.5")
     assert result.exit_code == 2
+    assert "refusing" in result.output and "changed on disk while annotating" in result.output
     assert (tricky / "nested.py").read_text() == "x = 'someone else wrote this'\n"
 
 

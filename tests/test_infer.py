@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from typelens.typeinfer.run import InferOptions, infer_paths
+from typelens.typeinfer.types import render
 
 from .conftest import DATA, check_golden
 from .infer_expectations import type_expectations
@@ -181,3 +182,70 @@ def test_a_function_whose_analysis_recurses_too_deep_loses_only_its_answers(tmp_
     assert not [d for d in result.diagnostics if d.code == "internal-error"]
     found = {(p.scope, p.name): p.type for p in result.predictions}
     assert found[("fine", "fine")] == "float" and ("deep", "deep") not in found
+
+
+def _static(path: Path) -> dict[tuple[str, str], str | None]:
+    result = infer_paths([path], InferOptions(mode="static", use_cache=False))
+    assert not [d for d in result.diagnostics if d.code == "internal-error"]
+    return {(p.scope, p.name): p.type for p in result.predictions}
+
+
+def test_deep_input_keeps_its_answers(tmp_path: Path) -> None:
+    """Recursion depth that follows the input (issue 26): a 1,000-term ``or``, a
+    1,000-term ``and`` condition, 1,000 nested lists, and a 3,000-link chain of
+    assignments asked from its end first.  No RecursionError, every answer kept."""
+    chain = "".join(f"x{i} = x{i - 1} + 1\n" for i in range(1, 3000))
+    (tmp_path / "deep.py").write_text(
+        "def last():\n    return x2999\n\n"
+        "a = 1\nb = " + " or ".join(["a"] * 1000) + "\n"
+        "while " + " and ".join(["a"] * 1000) + ":\n    c = a\n    break\n"
+        "d = " + "[" * 1000 + "1.5" + "]" * 1000 + "\n"
+        "x0 = 1\n" + chain)
+    found = _static(tmp_path / "deep.py")
+    assert found[("last", "last")] == "int" and found[("", "x2999")] == "int"
+    assert found[("", "b")] == "int" and found[("", "c")] == "int"
+    assert found[("", "d")] == "list[list[list]]"       # a class nested in itself past 3 levels is cut
+
+
+def test_a_cycle_longer_than_one_stack_is_iterated_whole(tmp_path: Path) -> None:
+    """A ring of 80 mutually recursive functions: far more nested questions than one
+    Python stack holds; answered the same in any order, no cycle cut."""
+    import random
+
+    from typelens.typeinfer.session import AnalysisSession
+    ring = 80
+    source = "".join(f"def f{i}(n):\n    if n:\n        return f{(i + 1) % ring}(n - 1)\n    return {i}.5\n\n"
+                     for i in range(ring))
+    (tmp_path / "ring.py").write_text(source + "start = f0(3)\n")
+    found = _static(tmp_path / "ring.py")
+    assert found[("f0", "f0")] == "float" and found[("f41", "f41")] == "float" and found[("", "start")] == "float"
+    session = AnalysisSession(tmp_path)
+    path = str((tmp_path / "ring.py").resolve())
+    functions = [s.node for s in session.engine().graph(path).scopes if s.name.startswith("f")]
+    for seed in range(3):
+        engine = session.engine(share_library=False)
+        order = list(functions)
+        random.Random(seed).shuffle(order)
+        assert {render(engine.return_type(path, f)) for f in order} == {"float"}
+        assert engine.cut_cycles == 0 and engine.unconverged == 0
+
+
+def test_growing_types_in_a_cycle_end(tmp_path: Path) -> None:
+    """``x = [x]`` in a loop and a recursion that wraps its argument: every pass
+    grows the type; nesting is cut at 8 levels and the cycle settles."""
+    (tmp_path / "grow.py").write_text(
+        "def wrap(items):\n    x = 1\n    for _ in items:\n        x = [x]\n    return x\n\n"
+        "def nest(v, n):\n    if n:\n        return nest([v], n - 1)\n    return v\n\n"
+        "deep = nest(1, 5)\n")
+    found = _static(tmp_path / "grow.py")
+    assert "int" in found[("wrap", "wrap")].split(" | ") and "list[int]" in found[("wrap", "wrap")]
+    assert "int" in (found[("", "deep")] or "").split(" | ")
+
+
+def test_a_call_site_evaluation_out_of_budget_keeps_the_context_free_answer(tmp_path: Path, monkeypatch) -> None:
+    from typelens.typeinfer import callsites
+    (tmp_path / "calls.py").write_text("def add(a, b):\n    return a + b\n\nr1 = add(1, 2)\nr2 = add('a', 'b')\n")
+    assert _static(tmp_path / "calls.py")[("", "r1")] == "int"
+    monkeypatch.setattr(callsites, "_CONTEXT_STEPS", 2)
+    found = _static(tmp_path / "calls.py")
+    assert found[("", "r1")] == found[("", "r2")] == found[("add", "add")] == "int | str"

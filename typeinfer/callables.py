@@ -10,6 +10,10 @@
 * An unannotated parameter is the join of its default and of every argument passed
   at the call sites found across the project; failing those, the one known class
   that has every attribute the function uses on it.
+* A call of an unannotated function is the function evaluated for that call's
+  argument types (:mod:`.callsites`); the function's own return, as reported, is
+  the context-free one, or the join of its call sites' answers when that says
+  nothing.
 
 Example::
 
@@ -30,7 +34,7 @@ from typelens.analyzer.slices import argument_for
 from .classes import decorator_names
 from .types import (
     NEVER, NONE, UNKNOWN, CallableType, ClassType, FunctionRef, Type, TypeOfClass, TypeVarType, UnionType,
-    is_known, known_part, make_union, members, substitute,
+    each, is_known, known_part, make_union, members, substitute,
 )
 
 if TYPE_CHECKING:
@@ -127,13 +131,14 @@ class CallModel:
         if g.kinds[function] == "name_load" and g.names.get(function) == "super":
             return self._super(path, g, call)
         callee = self.engine.exprs.type_of(path, function)
-        args, kwargs = self._arguments(path, g, call)
+        args, kwargs = self.arguments(path, g, call)
         if g.kinds[function] == "name_load" and g.names.get(function) == "round" and args:
             # round(x) is an int; round(x, n) keeps x's type (typeshed says it with protocols)
             return ClassType("int") if len(args) == 1 and "ndigits" not in kwargs else args[0]
         return self.call_value(callee, args, kwargs)
 
-    def _arguments(self, path: str, g: ProgramGraph, call: int) -> tuple[list[Type], dict[str, Type]]:
+    def arguments(self, path: str, g: ProgramGraph, call: int) -> tuple[list[Type], dict[str, Type]]:
+        """The types of a call's positional and keyword arguments (``*``/``**`` left out)."""
         arg_list = g.child_by_field(call, "arguments")
         args: list[Type] = []
         kwargs: dict[str, Type] = {}
@@ -159,21 +164,20 @@ class CallModel:
             return cls
         return UNKNOWN
 
-    def call_value(self, callee: Type, args: list[Type], kwargs: dict[str, Type]) -> Type:
-        results = []
-        for m in members(callee):
-            if isinstance(m, FunctionRef):
-                results.append(self.function_result(m, args, kwargs))
-            elif isinstance(m, TypeOfClass):
-                results.append(self.construct(m.cls, args, kwargs))
-            elif isinstance(m, CallableType):
-                results.append(m.ret)
-            elif isinstance(m, ClassType):
-                method = self.engine.classes.member_of(m, "__call__", "", -1)
-                results.append(self.call_value(method, args, kwargs) if is_known(method) else UNKNOWN)
-            else:
-                results.append(UNKNOWN)
-        return make_union(results) if results else UNKNOWN
+    def call_value(self, callee: Type, args: list[Type], kwargs: dict[str, Type], depth: int = 0) -> Type:
+        return each(callee, lambda m: self._call_one(m, args, kwargs, depth))
+
+    def _call_one(self, m: Type, args: list[Type], kwargs: dict[str, Type], depth: int) -> Type:
+        if isinstance(m, FunctionRef):
+            return self.function_result(m, args, kwargs)
+        if isinstance(m, TypeOfClass):
+            return self.construct(m.cls, args, kwargs)
+        if isinstance(m, CallableType):
+            return m.ret
+        if isinstance(m, ClassType) and depth < 4:     # an instance whose __call__ is an instance...
+            method = self.engine.classes.member_of(m, "__call__", "", -1)
+            return self.call_value(method, args, kwargs, depth + 1) if is_known(method) else UNKNOWN
+        return UNKNOWN
 
     def function_result(self, fn: FunctionRef, args: list[Type], kwargs: dict[str, Type]) -> Type:
         g = self.engine.graph(fn.path)
@@ -182,7 +186,13 @@ class CallModel:
         node = self._choose_overload(fn, g, args, kwargs)
         mapping = self._receiver_mapping(fn, g, node)
         self._bind_arguments(fn.path, g, node, fn.bound is not None, args, kwargs, mapping)
-        ret = self.declared_or_inferred_return(fn.path, node)
+        context = self.engine.callsites.context_for(fn, g, node, args, kwargs)
+        if context is NEVER:
+            return NEVER
+        if context is None:
+            ret = self.declared_or_inferred_return(fn.path, node)
+        else:
+            ret = self.engine.callsites.answer(context, lambda: self.declared_or_inferred_return(fn.path, node))
         if is_async(g, node) and not is_generator(g, node):
             ret = ClassType("Coroutine", (UNKNOWN, UNKNOWN, ret))
         return substitute(ret, mapping) if mapping else _erase_typevars(ret)
@@ -318,7 +328,12 @@ class CallModel:
             return declared
         if self.engine.is_stub(path):
             return UNKNOWN
-        return self.inferred_return(path, function)
+        inferred = self.inferred_return(path, function)
+        if self.engine.context is None and not is_known(known_part(inferred)):
+            joined = self.engine.callsites.returns_at_call_sites(path, function)    # nothing said in general
+            if is_known(known_part(joined)):
+                return joined
+        return inferred
 
     def inferred_return(self, path: str, function: int) -> Type:
         g = self.engine.graph(path)
@@ -358,6 +373,10 @@ class CallModel:
         return self.engine.memo(("param", path, param), lambda: self._parameter_type(path, param))
 
     def _parameter_type(self, path: str, param: int) -> Type:
+        context = self.engine.context
+        argument = context.argument(param) if context is not None else None
+        if argument is not None:
+            return argument
         evidence = self.evidence(path, param)
         for choice in (evidence.annotation, evidence.implicit):
             if choice is not None:
@@ -388,7 +407,7 @@ class CallModel:
             elif spec.kind == "var_keyword":
                 declared = ClassType("dict", (ClassType("str"), declared))
             return ParamEvidence(declared, None, None, None, None)
-        implicit = self._implicit(path, g, function, params, spec)
+        implicit = self.implicit(path, g, function, params, spec)
         if implicit is not None:
             return ParamEvidence(None, None, None, None, implicit)
         if spec.kind in ("var_positional", "var_keyword"):
@@ -400,7 +419,8 @@ class CallModel:
         usage = self._usage_type(path, g, param) if (sites in (None, NONE) and default in (None, NONE)) else None
         return ParamEvidence(None, default, sites, usage, None)
 
-    def _implicit(self, path: str, g: ProgramGraph, function: int, params: list[Param], spec: Param) -> Type | None:
+    def implicit(self, path: str, g: ProgramGraph, function: int, params: list[Param], spec: Param) -> Type | None:
+        """The type of ``self`` / ``cls`` when ``spec`` is that parameter of a method."""
         if not params or params[0].node != spec.node or spec.kind != "positional":
             return None
         scope = g.scopes[g.scope_of[function]]
@@ -416,19 +436,15 @@ class CallModel:
 
     def _call_site_types(self, path: str, g: ProgramGraph, function: int, params: list[Param],
                          spec: Param) -> Type | None:
-        sites = [(path, c) for c in g.successors(function, EdgeKind.RETURN) if g.kinds[c] == "call"]
-        project = self.engine.project
-        index = self.engine.project_file(path)
-        if project is not None and index is not None:
-            for file_index, call in project.cross_sources(EdgeKind.CALL, index, function):
-                sites.append((self.engine.project_paths[file_index], call))
-        if not sites:
-            return None
+        sites = self.engine.callsites.linked(path, function)
+        start, end = g.start_bytes[function], g.end_bytes[function]
+        if all(p == path and start <= g.start_bytes[call] < end for p, call in sites):
+            return None         # no calls, or only its own: what they pass comes from the parameter itself
         positional = [p for p in params if p.kind == "positional"]
-        offset = 1 if self._implicit(path, g, function, params, params[0] if params else spec) is not None else 0
+        offset = 1 if self.implicit(path, g, function, params, params[0] if params else spec) is not None else 0
         position = positional.index(spec) - offset if spec in positional else None
         found = []
-        for site_path, call in sites[:64]:
+        for site_path, call in sites:
             sg = self.engine.graph(site_path)
             arg = argument_for(sg, call, position, spec.name)
             if arg is not None:

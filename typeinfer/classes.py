@@ -25,7 +25,7 @@ from typelens.analyzer import Definition, ModuleLocation, ProgramGraph, ScopeKin
 from typelens.analyzer.version_gates import live_definitions
 
 from .types import (
-    NONE, UNKNOWN, ClassType, FunctionRef, ModuleType, Type, TypeOfClass, TypeVarType, make_union, members, substitute,
+    NEVER, NONE, UNKNOWN, ClassType, FunctionRef, ModuleType, Type, TypeOfClass, TypeVarType, make_union, members, substitute,
 )
 
 if TYPE_CHECKING:
@@ -259,6 +259,8 @@ class ClassModel:
     def member_of(self, receiver: Type, name: str, path: str, node: int) -> Type:
         if not name:
             return UNKNOWN
+        if receiver == NEVER:       # no value yet (a cycle's first pass): nothing to read
+            return NEVER
         results = []
         for m in members(receiver):
             if m == NONE:

@@ -1,10 +1,12 @@
 """The static type engine: one façade over names, expressions, classes, calls and
 narrowing, for every file it can reach (project code, installed packages, stubs).
 
-Every question is memoised by ``(kind, file, node)``; a question asked again while
-it is being answered (recursion through loops, mutual calls) gets ``Never``, which
-joins away, so the engine reaches a fixpoint without iterating.  Work is demand
-driven: asking for one symbol's type touches only what that type depends on.
+Every question is memoised by ``(kind, file, node)``, plus the call-site context
+when it is asked inside an unannotated function evaluated for one call's arguments
+(:mod:`.callsites`).  A question asked again while it is being answered (loops,
+mutual recursion) is iterated to a fixpoint by :mod:`.fixpoint`, so answers do
+not depend on the order of the questions.  Work is demand driven: asking for one
+symbol's type touches only what that type depends on.
 
 Engines are built by :class:`~typelens.typeinfer.session.AnalysisSession`.
 
@@ -26,20 +28,20 @@ from typelens.analyzer import Definition, ImportBinding, ProgramGraph, ProjectGr
 
 from .annotations import AnnotationEvaluator
 from .callables import CallModel
+from .callsites import CallContext, CallSites
 from .classes import ClassModel
 from .expressions import ExpressionTyper
+from .fixpoint import IN_PROGRESS, Memo
 from .names import NameResolver
 from .narrowing import Narrower
-from .types import NEVER, Type
+from .types import Type
 
 if TYPE_CHECKING:
     from .session import AnalysisSession
 
 logger = logging.getLogger(__name__)
 
-_IN_PROGRESS = object()
 _MISSING = object()
-_MAX_DEPTH = 120   # memo levels; each is about seven Python frames (the default limit is 1,000)
 
 
 class OutOfTime(Exception):
@@ -64,8 +66,7 @@ class TypeEngine:
         # a budget that, unlike the deadline, ends at the same place on every machine
         self.step_limit: int | None = None
         self.steps = 0
-        self._depth = 0
-        self._pending: set[tuple] = set()    # keys this engine is computing in the shared memo
+        self._solver = Memo(shared)
         self._graphs: dict[str, ProgramGraph | None] = {}
         self._graphs_given: set[str] = set()
         self._project_files: dict[str, int] = {}
@@ -84,6 +85,7 @@ class TypeEngine:
         self.classes = ClassModel(self)
         self.calls = CallModel(self)
         self.narrowing = Narrower(self)
+        self.callsites = CallSites(self, self._solver)
 
     # -- files ----------------------------------------------------------------------
     def graph(self, path: str) -> ProgramGraph | None:
@@ -157,42 +159,59 @@ class TypeEngine:
             return self._memo
         return self.shared if self.is_library_file(key[1]) else self._memo
 
+    @property
+    def context(self) -> CallContext | None:
+        """The call-site context of the question being answered (None: context-free)."""
+        return self._solver.context
+
     def memo(self, key: tuple, compute: Callable[[], object]):
-        """``compute()`` once per key; ``Never`` while ``key`` is being computed."""
+        """``compute()`` once per key (and call-site context); a cycle is iterated
+        until its answers settle (:mod:`.fixpoint`)."""
         if self.deadline is not None and time.monotonic() > self.deadline:
             raise OutOfTime(f"the analysis ran past its time budget at {key[0]}")
         self.steps += 1
         if self.step_limit is not None and self.steps > self.step_limit:
             raise OutOfTime(f"the analysis ran past its budget of {self.step_limit} steps at {key[0]}")
-        memo = self._store(key)
-        value = memo.get(key, _MISSING)
-        if value is _IN_PROGRESS and memo is not self._memo and key not in self._pending:
+        self.callsites.check_budget()
+        context = self._solver.context
+        if context is not None:
+            if self._is_inside(context, key):
+                key = (*key, context)
+            else:
+                context = None
+        store = self._store(key)
+        value = store.get(key, _MISSING)
+        if value is IN_PROGRESS and not self._solver.is_open(key):
             # another engine (a language server's other request) is answering it
-            # in the shared memo: answer alone rather than take its half-made Never
-            memo = self._memo
-            value = memo.get(key, _MISSING)
-        if value is _IN_PROGRESS:
-            return NEVER
-        if value is not _MISSING:
-            return value
-        if self._depth > _MAX_DEPTH:
-            return NEVER
-        memo[key] = _IN_PROGRESS
-        shared = memo is not self._memo
-        if shared:
-            self._pending.add(key)
-        self._depth += 1
-        try:
-            value = compute()
-        except BaseException:
-            memo.pop(key, None)
-            raise
-        finally:
-            self._depth -= 1
-            if shared:
-                self._pending.discard(key)
-        memo[key] = value
+            # in the shared memo: answer alone rather than read its unfinished work
+            store = self._memo
+            value = store.get(key, _MISSING)
+        if value is _MISSING or value is IN_PROGRESS:
+            return self._solver.ask(key, compute, store, context)
         return value
+
+    def _is_inside(self, context: CallContext, key: tuple) -> bool:
+        """Whether ``key`` asks about a node of the context's function."""
+        if len(key) < 3 or key[1] != context.path or not isinstance(key[2], int):
+            return False
+        g = self.graph(context.path)
+        node = key[2]
+        if key[0] == "symbol":
+            scope = g.symbols[node].scope
+            if scope < 0:
+                return False
+            node = g.scopes[scope].node
+        return 0 <= node < len(g.kinds) and context.start <= g.start_bytes[node] < context.end
+
+    @property
+    def unconverged(self) -> int:
+        """Cycles closed after the most passes, before their answers settled."""
+        return self._solver.unconverged
+
+    @property
+    def cut_cycles(self) -> int:
+        """Cycles longer than every stack together, cut where they would loop."""
+        return self._solver.cut
 
     # -- the questions predictions ask ------------------------------------------------
     def return_type(self, path: str, function: int) -> Type:

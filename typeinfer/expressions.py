@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 from typelens.analyzer.repair import repaired_dots
 
 from .types import (
-    BOOL, BYTES, COMPLEX, FLOAT, INT, NONE, STR, UNKNOWN, CallableType, ClassType, FunctionRef, Type, TypeOfClass, is_known, make_union, members, numeric_result,
+    BOOL, BYTES, COMPLEX, FLOAT, INT, NEVER, NONE, STR, UNKNOWN, CallableType, ClassType, FunctionRef, Type, TypeOfClass,
+    each, is_known, make_union, members, numeric_result,
 )
 
 if TYPE_CHECKING:
@@ -112,16 +113,16 @@ class ExpressionTyper:
         return make_union(parts) if parts else UNKNOWN
 
     def visit_list(self, path, g, node) -> Type:
-        return ClassType("list", (self._elements(path, g, node),))
+        return _display("list", (self._elements(path, g, node),))
 
     def visit_set(self, path, g, node) -> Type:
-        return ClassType("set", (self._elements(path, g, node),))
+        return _display("set", (self._elements(path, g, node),))
 
     def visit_tuple(self, path, g, node) -> Type:
         kids = g.children(node)
         if any(g.kinds[k] == "list_splat" for k in kids):
-            return ClassType("tuple", (self._elements(path, g, node), ClassType("...")))
-        return ClassType("tuple", tuple(self.type_of(path, k) for k in kids))
+            return _display("tuple", (self._elements(path, g, node), ClassType("...")))
+        return _display("tuple", tuple(self.type_of(path, k) for k in kids))
 
     visit_expression_list = visit_tuple
 
@@ -139,23 +140,23 @@ class ExpressionTyper:
                         values.append(m.args[1])
         if not keys:
             return ClassType("dict", (UNKNOWN, UNKNOWN))
-        return ClassType("dict", (make_union(keys), make_union(values)))
+        return _display("dict", (make_union(keys), make_union(values)))
 
     def visit_list_comprehension(self, path, g, node) -> Type:
-        return ClassType("list", (self.type_of(path, g.child_by_field(node, "body")),))
+        return _display("list", (self.type_of(path, g.child_by_field(node, "body")),))
 
     def visit_set_comprehension(self, path, g, node) -> Type:
-        return ClassType("set", (self.type_of(path, g.child_by_field(node, "body")),))
+        return _display("set", (self.type_of(path, g.child_by_field(node, "body")),))
 
     def visit_generator_expression(self, path, g, node) -> Type:
-        return ClassType("Generator", (self.type_of(path, g.child_by_field(node, "body")), NONE, NONE))
+        return _display("Generator", (self.type_of(path, g.child_by_field(node, "body")), NONE, NONE))
 
     def visit_dictionary_comprehension(self, path, g, node) -> Type:
         pair = g.child_by_field(node, "body")
         if pair is None:
             return ClassType("dict")
-        return ClassType("dict", (self.type_of(path, g.child_by_field(pair, "key")),
-                                  self.type_of(path, g.child_by_field(pair, "value"))))
+        return _display("dict", (self.type_of(path, g.child_by_field(pair, "key")),
+                                 self.type_of(path, g.child_by_field(pair, "value"))))
 
     # -- names and attributes ---------------------------------------------------------
     def visit_name_load(self, path, g, node) -> Type:
@@ -189,22 +190,19 @@ class ExpressionTyper:
         index_nodes = [c for c in g.children(node) if g.fields[c] == "subscript"]
         index_node = index_nodes[0] if index_nodes else None
         index = self.type_of(path, index_node)
-        results = []
-        for m in members(value):
-            if isinstance(m, ClassType) and m.name == "tuple" and m.args and index_node is not None \
-                    and g.kinds[index_node] == "integer":
-                position = int(g.text(index_node), 0)
-                if m.args[-1] != ClassType("...") and -len(m.args) <= position < len(m.args):
-                    results.append(m.args[position])
-                    continue
-            if isinstance(m, TypeOfClass):
-                results.append(TypeOfClass(ClassType(m.cls.name, (index,))))
-                continue
-            if index_node is not None and g.kinds[index_node] == "slice" and isinstance(m, ClassType) and m.name in _SEQUENCES:
-                results.append(m)
-                continue
-            results.append(self.call_method(m, "__getitem__", path, [index]))
-        return make_union(results)
+        return each(value, lambda m: self._item_of_one(path, g, m, index_node, index))
+
+    def _item_of_one(self, path: str, g, m: Type, index_node: int | None, index: Type) -> Type:
+        if isinstance(m, ClassType) and m.name == "tuple" and m.args and index_node is not None \
+                and g.kinds[index_node] == "integer":
+            position = _integer(g.text(index_node))
+            if position is not None and m.args[-1] != ClassType("...") and -len(m.args) <= position < len(m.args):
+                return m.args[position]
+        if isinstance(m, TypeOfClass):
+            return TypeOfClass(ClassType(m.cls.name, (index,)))
+        if index_node is not None and g.kinds[index_node] == "slice" and isinstance(m, ClassType) and m.name in _SEQUENCES:
+            return m
+        return self.call_method(m, "__getitem__", path, [index])
 
     # -- operators --------------------------------------------------------------------
     def visit_parenthesized_expression(self, path, g, node) -> Type:
@@ -219,11 +217,11 @@ class ExpressionTyper:
         return self.binary(op, left, right, path)
 
     def binary(self, op: str, left: Type, right: Type, path: str) -> Type:
-        results = []
-        for a in members(left):
-            for b in members(right):
-                results.append(self._binary_pair(op, a, b, path))
-        return make_union(results) if results else UNKNOWN
+        """Strict in the left operand only (no receiver yet, no result); a right operand
+        with no value yet goes to the left one's dunder, which often decides alone
+        (``"\\n" + s`` is a str whatever ``s`` is)."""
+        right_parts = members(right)
+        return each(left, lambda a: make_union([self._binary_pair(op, a, b, path) for b in right_parts]))
 
     def _binary_pair(self, op: str, a: Type, b: Type, path: str) -> Type:
         if not is_known(a):
@@ -314,7 +312,7 @@ class ExpressionTyper:
     def visit_unary_operator(self, path, g, node) -> Type:
         operand = self.type_of(path, g.child_by_field(node, "argument"))
         if g.text(node).startswith("~"):
-            return INT if operand in (INT, BOOL) else UNKNOWN
+            return INT if operand in (INT, BOOL) else operand if operand == NEVER else UNKNOWN
         return INT if operand == BOOL else operand
 
     def visit_conditional_expression(self, path, g, node) -> Type:
@@ -349,67 +347,73 @@ class ExpressionTyper:
         return self.binary(op, before, right, path)
 
     def unpack(self, value: Type, index: int, starred: bool) -> Type:
-        results = []
-        for m in members(value):
-            if isinstance(m, ClassType) and m.name == "tuple" and m.args and m.args[-1] != ClassType("...") \
-                    and not starred and 0 <= index < len(m.args):
-                results.append(m.args[index])
-                continue
-            element = self.element_type(m)
-            results.append(ClassType("list", (element,)) if starred else element)
-        return make_union(results) if results else UNKNOWN
+        return each(value, lambda m: self._unpack_one(m, index, starred))
+
+    def _unpack_one(self, m: Type, index: int, starred: bool) -> Type:
+        if isinstance(m, ClassType) and m.name == "tuple" and m.args and m.args[-1] != ClassType("...") \
+                and not starred and 0 <= index < len(m.args):
+            return m.args[index]
+        element = self.element_type(m)
+        return ClassType("list", (element,)) if starred else element
 
     def element_type(self, iterable: Type) -> Type:
         """What iterating over ``iterable`` yields (``__iter__`` then ``__next__``)."""
-        results = []
-        for m in members(iterable):
-            if isinstance(m, ClassType) and m.name == "tuple" and m.args:
-                results.append(m.args[0] if m.args[-1] == ClassType("...") else make_union(m.args))
-            elif isinstance(m, ClassType) and m.name in ("list", "set", "frozenset", "deque") and m.args:
-                results.append(m.args[0])
-            elif isinstance(m, ClassType) and m.name in ("dict", "defaultdict", "OrderedDict") and m.args:
-                results.append(m.args[0])
-            elif m in (STR,):
-                results.append(STR)
-            else:
-                iterator = self.call_method(m, "__iter__", "")
-                results.append(self.call_method(iterator, "__next__", "") if is_known(iterator) else UNKNOWN)
-        return make_union(results) if results else UNKNOWN
+        return each(iterable, self._element_of_one)
+
+    def _element_of_one(self, m: Type) -> Type:
+        if isinstance(m, ClassType) and m.name == "tuple" and m.args:
+            return m.args[0] if m.args[-1] == ClassType("...") else make_union(m.args)
+        if isinstance(m, ClassType) and m.name in ("list", "set", "frozenset", "deque") and m.args:
+            return m.args[0]
+        if isinstance(m, ClassType) and m.name in ("dict", "defaultdict", "OrderedDict") and m.args:
+            return m.args[0]
+        if m == STR:
+            return STR
+        iterator = self.call_method(m, "__iter__", "")
+        return self.call_method(iterator, "__next__", "") if is_known(iterator) else UNKNOWN
 
     def awaited(self, value: Type) -> Type:
-        results = []
-        for m in members(value):
-            if isinstance(m, ClassType) and m.short == "Coroutine" and len(m.args) == 3:
-                results.append(m.args[2])
-            elif isinstance(m, ClassType) and m.short in ("Awaitable", "Task", "Future") and m.args:
-                results.append(m.args[0])
-            elif is_known(m):
-                generator = self.call_method(m, "__await__", "")
-                results.append(generator.args[2] if isinstance(generator, ClassType) and len(generator.args) == 3
-                               else UNKNOWN)
-            else:
-                results.append(UNKNOWN)
-        return make_union(results) if results else UNKNOWN
+        return each(value, self._awaited_one)
+
+    def _awaited_one(self, m: Type) -> Type:
+        if isinstance(m, ClassType) and m.short == "Coroutine" and len(m.args) == 3:
+            return m.args[2]
+        if isinstance(m, ClassType) and m.short in ("Awaitable", "Task", "Future") and m.args:
+            return m.args[0]
+        if is_known(m):
+            generator = self.call_method(m, "__await__", "")
+            return generator.args[2] if isinstance(generator, ClassType) and len(generator.args) == 3 else UNKNOWN
+        return UNKNOWN
 
     def instance_of(self, value: Type) -> Type:
         """``except E`` / ``except (A, B)``: instances of the classes named."""
-        results = []
-        for m in members(value):
-            if isinstance(m, TypeOfClass):
-                results.append(m.cls)
-            elif isinstance(m, ClassType) and m.name == "tuple":
-                results.extend(a.cls if isinstance(a, TypeOfClass) else UNKNOWN for a in m.args)
-            else:
-                results.append(UNKNOWN)
-        return make_union(results) if results else UNKNOWN
+        return each(value, _instance_of_one)
 
     def call_method(self, receiver: Type, name: str, path: str, args: list[Type] | None = None) -> Type:
         """The result of ``receiver.name(*args)`` through the class model and calls."""
-        results = []
-        for m in members(receiver):
-            method = self.engine.classes.member_of(m, name, path, -1)
-            results.append(self.engine.calls.call_value(method, args or [], {}))
-        return make_union(results) if results else UNKNOWN
+        classes, calls = self.engine.classes, self.engine.calls
+        return each(receiver, lambda m: calls.call_value(classes.member_of(m, name, path, -1), args or [], {}))
+
+
+def _display(name: str, args: tuple[Type, ...]) -> Type:
+    """A display's type: ``Never`` when a part has no value yet (a cycle's first
+    pass), so that its later passes only add to it."""
+    return NEVER if NEVER in args else ClassType(name, args)
+
+
+def _integer(text: str) -> int | None:
+    try:
+        return int(text, 0)
+    except ValueError:      # 1_000 is fine; 0777 or a huge literal is not worth an answer
+        return None
+
+
+def _instance_of_one(m: Type) -> Type:
+    if isinstance(m, TypeOfClass):
+        return m.cls
+    if isinstance(m, ClassType) and m.name == "tuple":
+        return make_union(a.cls if isinstance(a, TypeOfClass) else UNKNOWN for a in m.args) if m.args else UNKNOWN
+    return UNKNOWN
 
 
 def _operator_result(t: Type) -> Type:

@@ -44,16 +44,20 @@ class NameResolver:
     # -- references -----------------------------------------------------------------
     def value_of_reference(self, path: str, node: int) -> Type:
         g = self.engine.graph(path)
+        attributes = []                  # a.b.c: the dots from the outside in
+        while g.kinds[node] == "attribute":
+            attributes.append(node)
+            node = g.children(node)[0]
         kind = g.kinds[node]
         if kind in ("name_load", "identifier"):
             sid = g.symbol_of.get(node)
-            if sid is None:
-                return self.module_value(path, g.names.get(node, ""))
-            return self.symbol_value(path, sid)
-        if kind == "attribute":
-            obj, attr = g.children(node)[0], g.children(node)[-1]
-            return self.engine.classes.member_of(self.value_of_reference(path, obj), g.names.get(attr, ""), path, node)
-        return UNKNOWN
+            value = self.module_value(path, g.names.get(node, "")) if sid is None else self.symbol_value(path, sid)
+        else:
+            value = UNKNOWN
+        for attribute in reversed(attributes):
+            name = g.names.get(g.children(attribute)[-1], "")
+            value = self.engine.classes.member_of(value, name, path, attribute)
+        return value
 
     def value_of_dotted(self, path: str, text: str) -> Type:
         head, *rest = text.strip().split(".")
@@ -187,7 +191,9 @@ class NameResolver:
             value = self.symbol_value(path, sid)
         else:
             declared = self.declared_type(path, live)
-            value = declared if declared is not None else make_union(self.definition_type(path, d) for d in defs)
+            narrowing = self.engine.narrowing
+            value = declared if declared is not None else make_union(
+                narrowing.narrow_definition(path, use, d, self.definition_type(path, d)) for d in defs)
         return self.engine.narrowing.narrow(path, use, value)
 
     # -- definitions ----------------------------------------------------------------

@@ -19,7 +19,13 @@ None``, ``v is not None``, ``v == None``, ``v`` (truthiness), ``not``, ``and``,
 ``or``; positions understood: ``if``/``elif``/``else`` branches, ``while`` bodies,
 conditional expressions, the right operand of ``and``/``or``, statements after an
 ``if`` whose body always leaves (``return``, ``raise``, ``continue``, ``break``),
-and after ``assert``.
+and after ``assert``.  A definition that reaches a use past an ``if`` whose body
+assigns the name again went through its false branch::
+
+    def load(ctx: Context | None = None):
+        if ctx is None:
+            ctx = Context()
+        ctx          # Context: the parameter's ctx only where `ctx is None` was false
 """
 
 from __future__ import annotations
@@ -29,111 +35,122 @@ from typing import TYPE_CHECKING
 
 from typelens.analyzer import EdgeKind, ProgramGraph
 
-from .types import NONE, UNKNOWN, ClassType, Type, TypeOfClass, is_known, make_union, members, without_none
+from .types import NEVER, NONE, UNKNOWN, ClassType, Type, TypeOfClass, is_known, make_union, members, without_none
 
 if TYPE_CHECKING:
     from .engine import TypeEngine
 
 logger = logging.getLogger(__name__)
 
+_MAX_CONDITIONS = 64    # conditions read per narrowed use (`a or a or ...` would make it quadratic)
 _EXITS = frozenset({"return_statement", "raise_statement", "continue_statement", "break_statement"})
 
 
 class Narrower:
     def __init__(self, engine: "TypeEngine") -> None:
         self.engine = engine
+        # (file, block) -> (graph, {condition text: [(statement start, condition, truth)]})
+        self._exits: dict[tuple[str, int], tuple[ProgramGraph, dict[str, list[tuple[int, int, bool]]]]] = {}
+        # (file, block) -> (graph, {name: [(if statement start, condition)]})
+        self._reassigns: dict[tuple[str, int], tuple[ProgramGraph, dict[str, list[tuple[int, int]]]]] = {}
 
     def narrow(self, path: str, use: int, value: Type) -> Type:
-        if not is_known(value) and value == UNKNOWN:
+        if value in (UNKNOWN, NEVER):
             return value
         g = self.engine.graph(path)
-        for condition, truth in self._facts(g, use):
-            value = self._apply(path, g, condition, truth, use, value)
+        return self._narrow_by(path, g, self._facts(path, g, use), (use, None), value)
+
+    def narrow_definition(self, path: str, use: int, definition: int, value: Type) -> Type:
+        """``definition``'s value where it reaches ``use`` past earlier ifs whose body
+        assigns the name again: only through their false branch (after ``if ctx is
+        None: ctx = make()`` the parameter's ``ctx`` is not None)."""
+        g = self.engine.graph(path)
+        if value in (UNKNOWN, NEVER) or g.kinds[use] != "name_load":
+            return value
+        start = g.start_bytes[definition]
+        facts = [(cond, False) for if_start, cond in self._reassigning_ifs(path, g, use) if start < if_start]
+        return self._narrow_by(path, g, facts, (use, definition), value) if facts else value
+
+    def _narrow_by(self, path: str, g: ProgramGraph, facts: list[tuple[int, bool]], target: tuple[int, int | None],
+                   value: Type) -> Type:
+        todo = list(reversed(facts))
+        for _ in range(_MAX_CONDITIONS):     # the nearest conditions first, left to right
+            if not todo:
+                break
+            cond, truth = todo.pop()
+            parts = _split(g, cond, truth)
+            if parts is not None:
+                todo.extend(reversed(parts))
+            else:
+                value = self._apply(path, g, cond, truth, target, value)
         return value
 
     # -- where the use sits ------------------------------------------------------------
-    def _facts(self, g: ProgramGraph, use: int) -> list[tuple[int, bool]]:
+    def _facts(self, path: str, g: ProgramGraph, use: int) -> list[tuple[int, bool]]:
+        """The conditions known to hold at ``use``, the nearest first: one step per
+        enclosing node up to the scope (each step O(1), or a look-up per block)."""
         facts: list[tuple[int, bool]] = []
         child, parent = use, g.parents[use]
         scope = g.scope_of[use]
-        while parent >= 0 and g.scope_of[parent] == scope or (parent >= 0 and g.kinds[parent] == "block"):
+        while parent >= 0 and (g.scope_of[parent] == scope or g.kinds[parent] == "block"):
             kind = g.kinds[parent]
-            field = g.fields[child]
-            if kind in ("if_statement", "elif_clause", "while_statement") and field == "consequence" or \
-                    kind == "while_statement" and field == "body":
-                facts.append((g.child_by_field(parent, "condition"), True))
-            if kind == "if_statement" and field == "alternative":
-                facts.extend(self._previous_tests(g, parent, child))
-            if kind == "conditional_expression":
-                kids = g.children(parent)
-                if len(kids) == 3:
-                    if child == kids[0]:
-                        facts.append((kids[1], True))
-                    elif child == kids[2]:
-                        facts.append((kids[1], False))
-            if kind == "boolean_operator" and g.child_by_field(parent, "right") == child:
-                left = g.child_by_field(parent, "left")
-                op = g.text(parent)[g.end_bytes[left] - g.start_bytes[parent]:].lstrip()[:3]
-                facts.append((left, not op.startswith("or")))
-            if kind in ("block", "module"):
-                facts.extend(self._earlier_exits(g, parent, child))
-            if kind in ("function_definition", "lambda", "class_definition"):
+            if kind in _SCOPES:
                 break
+            reader = _FACTS.get(kind)
+            if reader is not None:
+                facts.extend(reader(g, parent, child))
+            elif kind in ("block", "module"):
+                facts.extend(self._earlier_exits(path, g, parent, child, use))
             child, parent = parent, g.parents[parent]
         return [(c, t) for c, t in facts if c is not None]
 
-    def _previous_tests(self, g: ProgramGraph, if_node: int, alternative: int) -> list[tuple[int, bool]]:
-        """Inside an elif/else: the if's test and earlier elifs' tests were false."""
-        facts = [(g.child_by_field(if_node, "condition"), False)]
-        for alt in g.children(if_node):
-            if alt == alternative:
-                break
-            if g.kinds[alt] == "elif_clause":
-                facts.append((g.child_by_field(alt, "condition"), False))
-        return facts
+    def _earlier_exits(self, path: str, g: ProgramGraph, block: int, statement: int,
+                       use: int) -> list[tuple[int, bool]]:
+        """The asserts and exiting ifs before ``statement`` in ``block`` whose condition
+        mentions what ``use`` names (indexed once per block: a module of 30,000
+        statements must not scan the ones before each use)."""
+        found = self._exits.get((path, block))
+        if found is None or found[0] is not g:
+            found = self._exits[(path, block)] = (g, _block_exits(g, block))
+        candidates = found[1].get(g.text(use))
+        if not candidates:
+            return []
+        position = g.start_bytes[statement]
+        return [(cond, truth) for start, cond, truth in candidates if start < position]
 
-    def _earlier_exits(self, g: ProgramGraph, block: int, statement: int) -> list[tuple[int, bool]]:
-        facts = []
-        for earlier in g.children(block):
-            if earlier == statement:
-                break
-            kind = g.kinds[earlier]
-            if kind == "assert_statement" and g.children(earlier):
-                facts.append((g.children(earlier)[0], True))
-            elif kind == "if_statement" and not any(g.fields[c] == "alternative" for c in g.children(earlier)):
-                body = g.child_by_field(earlier, "consequence")
-                stmts = g.children(body) if body is not None else []
-                if stmts and g.kinds[stmts[-1]] in _EXITS:
-                    facts.append((g.child_by_field(earlier, "condition"), False))
-        return facts
+    def _reassigning_ifs(self, path: str, g: ProgramGraph, use: int) -> list[tuple[int, int]]:
+        """(start, condition) of the ifs without else before ``use``'s statement, in
+        its block and the blocks around it, whose body assigns ``use``'s name."""
+        found: list[tuple[int, int]] = []
+        name = g.text(use)
+        child, parent = use, g.parents[use]
+        while parent >= 0 and g.kinds[parent] not in _SCOPES:
+            if g.kinds[parent] in ("block", "module"):
+                index = self._reassigns.get((path, parent))
+                if index is None or index[0] is not g:
+                    index = self._reassigns[(path, parent)] = (g, _block_reassigns(g, parent))
+                position = g.start_bytes[child]
+                found.extend((start, cond) for start, cond in index[1].get(name, ()) if start < position)
+            child, parent = parent, g.parents[parent]
+        return found
 
     # -- what a condition says -----------------------------------------------------------
-    def _apply(self, path: str, g: ProgramGraph, cond: int, truth: bool, use: int, value: Type) -> Type:
+    def _apply(self, path: str, g: ProgramGraph, cond: int, truth: bool, target: tuple[int, int | None],
+               value: Type) -> Type:
+        """Narrow ``value`` by one condition (not ``and``, ``or``, ``not``: :func:`_split`
+        takes those apart, so that a 1,000-term chain is data, not recursion)."""
         kind = g.kinds[cond]
-        if kind == "parenthesized_expression" and g.children(cond):
-            return self._apply(path, g, g.children(cond)[0], truth, use, value)
-        if kind == "not_operator":
-            arg = g.child_by_field(cond, "argument")
-            return self._apply(path, g, arg, not truth, use, value) if arg is not None else value
-        if kind == "boolean_operator":
-            left, right = g.child_by_field(cond, "left"), g.child_by_field(cond, "right")
-            is_and = " and " in g.text(cond)[g.end_bytes[left] - g.start_bytes[cond]:g.start_bytes[right] - g.start_bytes[cond] + 1] \
-                or g.text(cond)[g.end_bytes[left] - g.start_bytes[cond]:].lstrip().startswith("and")
-            if is_and == truth:   # `a and b` true, or `a or b` false: both hold
-                value = self._apply(path, g, left, truth, use, value)
-                return self._apply(path, g, right, truth, use, value)
-            return value
-        if self._same_target(g, cond, use):
+        if self._same_target(g, cond, target):
             return without_none(value) if truth else value
         if kind == "comparison_operator":
-            return self._comparison(g, cond, truth, use, value)
+            return self._comparison(g, cond, truth, target, value)
         if kind == "call":
-            return self._isinstance(path, g, cond, truth, use, value)
+            return self._isinstance(path, g, cond, truth, target, value)
         return value
 
-    def _comparison(self, g: ProgramGraph, cond: int, truth: bool, use: int, value: Type) -> Type:
+    def _comparison(self, g: ProgramGraph, cond: int, truth: bool, target: tuple[int, int | None], value: Type) -> Type:
         kids = g.children(cond)
-        if len(kids) != 2 or g.kinds[kids[1]] != "none" or not self._same_target(g, kids[0], use):
+        if len(kids) != 2 or g.kinds[kids[1]] != "none" or not self._same_target(g, kids[0], target):
             return value
         between = g.text(cond)[g.end_bytes[kids[0]] - g.start_bytes[cond]:g.start_bytes[kids[1]] - g.start_bytes[cond]]
         op = " ".join(between.split())
@@ -147,13 +164,14 @@ class Narrower:
             return NONE if NONE in members(value) or not is_known(value) else value
         return without_none(value)
 
-    def _isinstance(self, path: str, g: ProgramGraph, cond: int, truth: bool, use: int, value: Type) -> Type:
+    def _isinstance(self, path: str, g: ProgramGraph, cond: int, truth: bool, target: tuple[int, int | None],
+                    value: Type) -> Type:
         function = g.child_by_field(cond, "function")
         args = g.child_by_field(cond, "arguments")
         if function is None or args is None or g.text(function) != "isinstance":
             return value
         kids = [c for c in g.children(args) if g.kinds[c] != "keyword_argument"]
-        if len(kids) != 2 or not self._same_target(g, kids[0], use):
+        if len(kids) != 2 or not self._same_target(g, kids[0], target):
             return value
         classes = self.engine.exprs.type_of(path, kids[1])
         wanted = [m.cls for m in members(classes) if isinstance(m, TypeOfClass)]
@@ -169,15 +187,128 @@ class Narrower:
         rest = [m for m in members(value) if not (isinstance(m, ClassType) and m.short in names)]
         return make_union(rest) if rest else value
 
-    def _same_target(self, g: ProgramGraph, expr: int, use: int) -> bool:
-        """Whether ``expr`` names what ``use`` names, with the same definitions."""
+    def _same_target(self, g: ProgramGraph, expr: int, target: tuple[int, int | None]) -> bool:
+        """Whether ``expr`` names what the use names, with the same definitions (or,
+        given a definition, one that ``expr`` reads)."""
+        use, definition = target
         kind = g.kinds[expr]
         if kind != g.kinds[use] and not (kind == "attribute" and g.kinds[use] in ("attribute", "attribute_store")):
             return False
-        if g.text(expr) != g.text(use):
+        if g.text(expr) != g.text(use) or kind not in ("name_load", "attribute"):
             return False
-        if kind == "name_load":
-            return set(g.predecessors(expr, EdgeKind.DFG)) == set(g.predecessors(use, EdgeKind.DFG))
-        if kind == "attribute":
-            return set(g.predecessors(expr, EdgeKind.DFG)) == set(g.predecessors(use, EdgeKind.DFG))
-        return False
+        reaching = set(g.predecessors(expr, EdgeKind.DFG))
+        return definition in reaching if definition is not None else reaching == set(g.predecessors(use, EdgeKind.DFG))
+
+def _split(g: ProgramGraph, cond: int, truth: bool) -> list[tuple[int, bool]] | None:
+    """The conditions ``cond`` being ``truth`` amounts to, all holding (``[]``: none
+    known), or None when ``cond`` is not a parenthesis, ``not``, ``and`` or ``or``."""
+    kind = g.kinds[cond]
+    if kind == "parenthesized_expression":
+        kids = g.children(cond)
+        return [(kids[0], truth)] if kids else []
+    if kind == "not_operator":
+        arg = g.child_by_field(cond, "argument")
+        return [(arg, not truth)] if arg is not None else []
+    if kind == "boolean_operator":
+        left, right = g.child_by_field(cond, "left"), g.child_by_field(cond, "right")
+        if left is None or right is None:
+            return []
+        is_and = b"and" in g.source.data[g.end_bytes[left]:g.start_bytes[right]].split()
+        # `a and b` true, or `a or b` false: both hold; otherwise neither is known
+        return [(left, truth), (right, truth)] if is_and == truth else []
+    return None
+
+
+def _block_exits(g: ProgramGraph, block: int) -> dict[str, list[tuple[int, int, bool]]]:
+    """The text of each name or attribute a condition mentions -> (statement start,
+    condition, truth), for each ``assert`` and each ``if`` without ``else`` whose
+    body ends by leaving."""
+    found: dict[str, list[tuple[int, int, bool]]] = {}
+    for statement in g.children(block):
+        kind = g.kinds[statement]
+        if kind == "assert_statement" and g.children(statement):
+            cond, truth = g.children(statement)[0], True
+        elif kind == "if_statement" and not any(g.fields[c] == "alternative" for c in g.children(statement)):
+            body = g.child_by_field(statement, "consequence")
+            stmts = g.children(body) if body is not None else []
+            cond, truth = g.child_by_field(statement, "condition"), False
+            if cond is None or not stmts or g.kinds[stmts[-1]] not in _EXITS:
+                continue
+        else:
+            continue
+        for name in _mentioned(g, cond):
+            found.setdefault(name, []).append((g.start_bytes[statement], cond, truth))
+    return found
+
+
+def _mentioned(g: ProgramGraph, cond: int) -> set[str]:
+    """The texts of the names and attributes inside ``cond``: what a fact can narrow."""
+    names, todo = set(), [cond]
+    while todo:
+        node = todo.pop()
+        if g.kinds[node] in ("name_load", "identifier", "attribute"):
+            names.add(g.text(node))
+        todo.extend(g.children(node))
+    return names
+
+
+# -- what the node above a use says: (condition, truth) facts -----------------------------
+def _in_if(g: ProgramGraph, node: int, child: int) -> list[tuple[int | None, bool]]:
+    field = g.fields[child]
+    if field == "consequence":
+        return [(g.child_by_field(node, "condition"), True)]
+    if field != "alternative":
+        return []
+    # inside an elif/else: the if's test and the earlier elifs' tests were false
+    facts = [(g.child_by_field(node, "condition"), False)]
+    for alternative in g.children(node):
+        if alternative == child:
+            break
+        if g.kinds[alternative] == "elif_clause":
+            facts.append((g.child_by_field(alternative, "condition"), False))
+    return facts
+
+
+def _in_branch(g: ProgramGraph, node: int, child: int) -> list[tuple[int | None, bool]]:
+    """An elif's consequence; a while's body."""
+    return [(g.child_by_field(node, "condition"), True)] if g.fields[child] in ("consequence", "body") else []
+
+
+def _in_conditional(g: ProgramGraph, node: int, child: int) -> list[tuple[int | None, bool]]:
+    kids = g.children(node)
+    if len(kids) != 3 or child == kids[1]:
+        return []
+    return [(kids[1], child == kids[0])]
+
+
+def _in_boolean(g: ProgramGraph, node: int, child: int) -> list[tuple[int | None, bool]]:
+    """The right operand of ``a and b`` runs when ``a`` holds; of ``a or b``, when it does not."""
+    if g.fields[child] != "right":
+        return []
+    left = g.child_by_field(node, "left")
+    if left is None:
+        return []
+    return [(left, g.source.data[g.end_bytes[left]:g.start_bytes[child]].strip() != b"or")]
+
+
+_FACTS = {"if_statement": _in_if, "elif_clause": _in_branch, "while_statement": _in_branch,
+          "conditional_expression": _in_conditional, "boolean_operator": _in_boolean}
+_SCOPES = frozenset({"function_definition", "lambda", "class_definition"})
+
+
+def _block_reassigns(g: ProgramGraph, block: int) -> dict[str, list[tuple[int, int]]]:
+    """name -> (if statement start, condition) for each if without else in ``block``
+    whose body assigns the name in a statement of its own (``x = ...``)."""
+    found: dict[str, list[tuple[int, int]]] = {}
+    for statement in g.children(block):
+        if g.kinds[statement] != "if_statement" or any(g.fields[c] == "alternative" for c in g.children(statement)):
+            continue
+        cond, body = g.child_by_field(statement, "condition"), g.child_by_field(statement, "consequence")
+        if cond is None or body is None:
+            continue
+        for inner in g.children(body):
+            kids = g.children(inner) if g.kinds[inner] == "expression_statement" else []
+            left = g.child_by_field(kids[0], "left") if kids and g.kinds[kids[0]] == "assignment" else None
+            if left is not None and g.kinds[left] == "name_store":
+                found.setdefault(g.text(left), []).append((g.start_bytes[statement], cond))
+    return found

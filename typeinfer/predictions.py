@@ -21,7 +21,7 @@ from typelens.analyzer import ProgramGraph, ScopeKind, Span, SymbolKind
 
 from .callables import signature
 from .engine import TypeEngine
-from .types import NONE, UNKNOWN, Type, is_known, is_partly_unknown, known_part, render
+from .types import NEVER, NONE, UNKNOWN, Type, is_known, is_partly_unknown, known_part, render
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class Prediction:
 
 
 def _confidence(t: Type, base: float) -> tuple[str | None, float]:
-    if not is_known(t) and t == UNKNOWN:
+    if t in (UNKNOWN, NEVER):       # Never: no value reaches it (a cycle that nothing enters)
         return None, 0.0
     if is_partly_unknown(t):
         known = known_part(t)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from typelens.analyzer import ProgramGraph, ScopeKind, SymbolKind, build_graph
 from typelens.analyzer.repair import is_repaired_dot, scope_at
+from typelens.analyzer.version_gates import version_excluded
 
 from .callables import signature
 from .engine import TypeEngine
@@ -298,7 +299,7 @@ def members_of_type(engine: TypeEngine, receiver: Type, *, details: bool = True)
     complete = True
     for m in members(receiver):
         if isinstance(m, ModuleType):
-            for name in engine.index.exported_names(m.name):
+            for name in module_members(engine, m.name):
                 found.setdefault(name, Member(name, "module-member", m.name))
             complete = complete and engine.index.resolve_module(m.name) is not None
         elif isinstance(m, (ClassType, TypeOfClass)):
@@ -316,6 +317,27 @@ def members_of_type(engine: TypeEngine, receiver: Type, *, details: bool = True)
     if not found:
         return None
     return MemberFacts(render(receiver), tuple(found.values()), complete)
+
+
+def module_members(engine: TypeEngine, module: str) -> list[str]:
+    """The names ``module`` exports, those it re-exports by ``from x import *``
+    (and ``__all__`` imported from there, as ``os.path`` takes ``posixpath``'s)
+    followed, in the branches the running Python takes; its submodules last."""
+    names: dict[str, None] = {}
+    pending, seen = [module], set()
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        names.update(dict.fromkeys(engine.index.exported_names(current)))
+        location = engine.index.resolve_module(current)
+        g = engine.graph(str(location.path)) if location is not None and location.path is not None else None
+        for binding in g.imports if g is not None else ():
+            if binding.bound in ("*", "__all__") and not version_excluded(g, binding.node, 0):
+                pending.append(engine.index.imported_module(location.path, binding))
+    names.update(dict.fromkeys(sorted(submodules(engine, module))))
+    return list(names)
 
 
 def _is_closed(engine: TypeEngine, chain) -> bool:
@@ -372,7 +394,7 @@ def import_names(engine: TypeEngine, text: str) -> frozenset[str] | None:
         location = engine.index.resolve_module(module)
         if location is None:
             return None
-        return frozenset(engine.index.exported_names(module)) | submodules(engine, module)
+        return frozenset(module_members(engine, module))
     found = _IMPORT_DOTTED.search(text)
     if found:
         names = submodules(engine, found.group(1))

@@ -32,6 +32,7 @@ from pathlib import Path
 from typelens.analyzer import (
     Diagnostic, GraphConfig, InputError, ProjectIndex, Span, build_graph_safely, iter_python_files, project_scope,
 )
+from typelens.analyzer.source import SkippedFile, listed_file_problem, read_regular_file
 from typelens.analyzer import codes
 from typelens.analyzer.environment import discover_environment
 from typelens.analyzer.typescript import is_script
@@ -75,6 +76,7 @@ class FileSet:
     base: Path                      # what `file` is relative to
     files: list[Path]
     single: bool
+    skipped: list[SkippedFile] = field(default_factory=list)   # FIFOs, dangling links, ... (iter_python_files)
 
     @property
     def scope(self) -> Path:
@@ -97,15 +99,24 @@ def file_sets(paths: list[Path], discovery: Discovery | None = None) -> list[Fil
     sets = []
     for path in paths:
         if not path.exists():
-            raise InputError(f"path {str(path)!r} does not exist")
+            what = listed_file_problem(path, None) if os.path.islink(path) else "does not exist"
+            raise InputError(f"path {str(path)!r} {what}")
         path = path.resolve()
         if path.is_dir():
-            files = [p for p in iter_python_files(path) if p.suffix == ".py"] + iter_script_files(path)
+            skipped: list[SkippedFile] = []
+            files = [p for p in iter_python_files(path, skipped=skipped) if p.suffix == ".py"]
+            files += iter_script_files(path, skipped=skipped)
             if discovery is not None:
                 top = discovery.top_for(path)
                 files = [f for f in files if not discovery.is_excluded(f, top)]
-            sets.append(FileSet(project_root_of(path) if (path / "__init__.py").exists() else path, path, files, False))
-        elif discovery is None or not discovery.is_excluded(path, discovery.top_for(path.parent), is_named=True):
+                skipped = [s for s in skipped if not discovery.is_excluded(s.path, top)]
+            sets.append(FileSet(project_root_of(path) if (path / "__init__.py").exists() else path, path, files, False,
+                                [s for s in skipped if s.path.suffix == ".py" or is_script(s.path)]))
+            continue
+        problem = listed_file_problem(path, None)
+        if problem is not None:
+            raise InputError(f"path {str(path)!r} cannot be analysed: {problem}")
+        if discovery is None or not discovery.is_excluded(path, discovery.top_for(path.parent), is_named=True):
             sets.append(FileSet(project_root_of(path), path.parent, [path], True))
     return sets
 
@@ -113,27 +124,28 @@ def file_sets(paths: list[Path], discovery: Discovery | None = None) -> list[Fil
 def _digest(files: list[Path], options: InferOptions, root: Path, scope: Path | None = None) -> str:
     scope = scope or root
     h = hashlib.blake2b(digest_size=20)
-    h.update(f"{CACHE_VERSION}|{options.mode}|{options.model_dir}|{options.slice_dir}|{options.use_slice}|{options.max_bytes}|{root}".encode())
+    h.update(f"{CACHE_VERSION}|{options.mode}|{options.model_dir}|{options.slice_dir}|{options.use_slice}|{options.max_bytes}|{root}".encode("utf-8", "surrogateescape"))
     # the environment imports resolve in: which one, and its folders' times (a package installed or removed)
     environment = discover_environment(root, options.settings.python)
     for folder in environment.search_paths:
         try:
-            h.update(f"{folder}|{folder.stat().st_mtime_ns}".encode())
+            h.update(f"{folder}|{folder.stat().st_mtime_ns}".encode("utf-8", "surrogateescape"))
         except OSError:
-            h.update(f"{folder}|missing".encode())
+            h.update(f"{folder}|missing".encode("utf-8", "surrogateescape"))
     if options.mode != "static":
         # a model retrained in the same folder changes the answers: its files' sizes and times
         from .hybrid import DEFAULT_MODEL, DEFAULT_SLICE
         for folder in {Path(options.model_dir or DEFAULT_MODEL), Path(options.slice_dir or DEFAULT_SLICE)}:
             for item in sorted(folder.glob("*")) if folder.is_dir() else []:
                 stat = item.stat()
-                h.update(f"{item}|{stat.st_size}|{stat.st_mtime_ns}".encode())
-    for path in sorted(iter_python_files(scope) + iter_script_files(scope, declarations=True)):
+                h.update(f"{item}|{stat.st_size}|{stat.st_mtime_ns}".encode("utf-8", "surrogateescape"))
+    for path in sorted(iter_python_files(scope, skipped=[]) + iter_script_files(scope, declarations=True, skipped=[])):
         try:
-            h.update(str(path).encode() + b"\0" + hashlib.blake2b(path.read_bytes(), digest_size=16).digest())
-        except OSError:
-            h.update(str(path).encode() + b"\0unreadable")
-    h.update("|".join(sorted(str(f) for f in files)).encode())
+            data, size = read_regular_file(path, options.max_bytes)   # bounded: what the analysis reads
+            h.update(os.fsencode(path) + b"\0" + hashlib.blake2b(data, digest_size=16).digest() + b"%d" % size)
+        except InputError:
+            h.update(os.fsencode(path) + b"\0unreadable")
+    h.update(b"|".join(sorted(os.fsencode(f) for f in files)))
     return h.hexdigest()
 
 
@@ -226,7 +238,7 @@ def _infer_set(fs: FileSet, options: InferOptions):
     session = open_session(fs, options)
     engine = session.engine(share_library=False)      # one engine for the whole set: its answers are shared
     predictions: list[Prediction] = []
-    diagnostics: list[Diagnostic] = []
+    diagnostics: list[Diagnostic] = skipped_diagnostics(fs)
     for path in fs.files:
         display = path.name if fs.single else str(path.relative_to(fs.base))
         try:
@@ -247,6 +259,7 @@ def check_paths(paths: list[Path], options: InferOptions) -> tuple[list[Diagnost
     diagnostics: list[Diagnostic] = []
     files = 0
     for fs in file_sets(paths, options.discovery):
+        diagnostics.extend(skipped_diagnostics(fs, relative=False))
         if not fs.files:
             continue
         session = open_session(fs, options)
@@ -262,6 +275,13 @@ def check_paths(paths: list[Path], options: InferOptions) -> tuple[list[Diagnost
                 message = codes.INTERNAL_ERROR.format(reason=f"{type(err).__name__}: {err}")
                 diagnostics.append(Diagnostic.build("internal-error", message, Span.empty(), str(path)))
     return diagnostics, {"files": files, "seconds": round(time.perf_counter() - started, 3)}
+
+
+def skipped_diagnostics(fs: FileSet, *, relative: bool = True) -> list[Diagnostic]:
+    """An ``unreadable-file`` diagnostic for each file the folder walk left out, named
+    relative to the folder (``infer``) or by its full path (``analyze``)."""
+    return [Diagnostic.build("unreadable-file", codes.UNREADABLE_FILE.format(reason=s.reason), Span.empty(),
+                             os.path.relpath(s.path, fs.base) if relative else str(s.path)) for s in fs.skipped]
 
 
 def _with_path(d: Diagnostic, display: str) -> Diagnostic:

@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Callable, TypeVar
 
 from typelens.analyzer import (
-    Diagnostic, GraphConfig, ProgramGraph, ProjectGraph, ProjectIndex, TypelensError, build_graph, build_graph_safely,
-    build_project_graph, project_scope,
+    Diagnostic, Document, GraphConfig, ProgramGraph, ProjectGraph, ProjectIndex, TypelensError, build_graph,
+    build_graph_safely, build_project_graph, project_scope,
 )
 from typelens.analyzer.environment import PythonEnvironment, discover_environment
 from typelens.analyzer.typescript import is_script
@@ -138,6 +138,37 @@ class AnalysisSession:
         graph = build_graph(data.decode("utf-8", "replace"), str(Path(path).resolve()))
         return self.analyse(path, graph=graph, mode=mode)
 
+    # -- editor buffers -------------------------------------------------------------------
+    @staticmethod
+    def document(path: Path, text: str):
+        """An editor buffer of ``path`` in the file's language (``.ts``, ``.js`` ...:
+        a script document), its tree re-parsed incrementally on each edit."""
+        if is_script(path):
+            from typelens.analyzer.typescript import ScriptDocument
+            return ScriptDocument.from_text(text, str(path))
+        return Document.from_text(text, str(path))
+
+    @staticmethod
+    def buffer_graph(path: Path, source, tree=None) -> ProgramGraph:
+        """The graph of one buffer version of ``path`` (``source``: its Source or
+        text; ``tree``: the document's tree of that text, when there is one)."""
+        if is_script(path):
+            from typelens.analyzer.typescript import build_script_graph
+            return build_script_graph(source, str(path), tree=tree)
+        return build_graph(source, str(path), tree=tree)
+
+    def analyse_buffers(self, path: Path, buffers: dict[str, ProgramGraph], mode: str = "static") -> "FileAnalysis":
+        """The analysis of the buffer of ``path`` in ``buffers`` (the session's open
+        documents by resolved path), whose engine reads the other buffers of the
+        same language instead of their files."""
+        resolved = str(Path(path).resolve())
+        script = is_script(resolved)
+        mine = {key: graph for key, graph in buffers.items() if is_script(key) == script}
+        if script:
+            from .typescript.session import analyse_script
+            return analyse_script(self, Path(resolved), graph=mine[resolved], mode=mode, buffers=mine)
+        return FileAnalysis(self, resolved, Path(path).name, mine[resolved], self.engine(mine), mode)
+
     # -- models -------------------------------------------------------------------------
     def model(self, key: str, load: Callable[[], T]) -> T | None:
         """The model ``key``, loaded once by ``load`` (the monitors' code LM, the
@@ -171,6 +202,8 @@ class AnalysisSession:
 
 class FileAnalysis:
     """One file at one version, and every question about it (byte offsets)."""
+
+    language = "python"
 
     def __init__(self, session: AnalysisSession, path: str, display: str, graph: ProgramGraph,
                  engine: TypeEngine, mode: str = "static") -> None:
@@ -235,3 +268,39 @@ class FileAnalysis:
     def completions(self, offset: int):
         from .ide.completion import completions
         return completions(self, offset)
+
+    def resolve_completion(self, ref: tuple[str, int, bool]):
+        from .ide.completion import resolve
+        return resolve(self, ref)
+
+    def type_definition(self, offset: int):
+        from .ide.navigation import type_definition
+        return type_definition(self, offset)
+
+    def signature_help(self, offset: int):
+        from .ide.signature_help import signature_help
+        return signature_help(self, offset)
+
+    def document_symbols(self):
+        from .ide.symbols import document_symbols
+        return document_symbols(self)
+
+    def references(self, offset: int, include_declaration: bool = True):
+        from .ide.references import references
+        return references(self, offset, include_declaration)
+
+    def highlights(self, offset: int):
+        from .ide.references import highlights
+        return highlights(self, offset)
+
+    def prepare_rename(self, offset: int):
+        from .ide.references import prepare_rename
+        return prepare_rename(self, offset)
+
+    def rename(self, offset: int, new_name: str):
+        from .ide.references import rename
+        return rename(self, offset, new_name)
+
+    def semantic_tokens(self, start: int = 0, end: int | None = None):
+        from .ide.semantic_tokens import semantic_tokens
+        return semantic_tokens(self, start, end)

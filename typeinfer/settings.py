@@ -272,7 +272,7 @@ def cli_layer(options: dict) -> Layer:
         try:
             values[key] = spec.parse(value)
         except ValueError as err:
-            raise InputError(f"--{key} {err}") from None
+            raise InputError(f"--{key} {value} {err}") from None
     return Layer("command line", values, Path.cwd())
 
 

@@ -26,7 +26,7 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Union
+from typing import Callable, Iterable, Union
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +96,9 @@ class FunctionRef:
 Type = Union[UnknownType, NeverType, ClassType, TypeOfClass, UnionType, CallableType, ModuleType,
              TypeVarType, FunctionRef]
 
+_TYPE_CLASSES = (UnknownType, NeverType, ClassType, TypeOfClass, UnionType, CallableType, ModuleType,
+                 TypeVarType, FunctionRef)
+_NESTING = (ClassType, UnionType, TypeOfClass, CallableType, FunctionRef)   # what capped() looks into
 UNKNOWN = UnknownType()
 NEVER = NeverType()
 NONE = ClassType("None")
@@ -103,11 +106,17 @@ INT, FLOAT, COMPLEX = ClassType("int"), ClassType("float"), ClassType("complex")
 STR, BYTES, BOOL = ClassType("str"), ClassType("bytes"), ClassType("bool")
 OBJECT = ClassType("object")
 _MAX_UNION = 32    # an inferred union wider than this is `object` (loops must not grow it forever)
+MAX_TYPE_DEPTH = 8  # type arguments nested deeper than this are Unknown (``x = [x]`` in a loop must end)
+MAX_SELF_NESTING = 3  # list[list[list[int]]] stays; a fourth list inside is Unknown
 _NUMERIC_RANK = {"bool": 0, "int": 1, "float": 2, "complex": 3}
 
 
 def is_known(t: Type) -> bool:
     return not isinstance(t, (UnknownType, TypeVarType, NeverType))
+
+
+def is_type(value: object) -> bool:
+    return isinstance(value, _TYPE_CLASSES)
 
 
 def is_partly_unknown(t: Type) -> bool:
@@ -166,6 +175,51 @@ def _merge_generics(types: set[Type]) -> set[Type]:
     return types
 
 
+def each(t: Type, answer: Callable[[Type], Type]) -> Type:
+    """``answer`` for every member of ``t``, joined.  ``Never`` (no value yet: an
+    answer still being worked out in a cycle) gives ``Never``, so that nothing is
+    built from it that a later pass could not take back."""
+    if isinstance(t, NeverType):
+        return NEVER
+    results = [answer(m) for m in members(t)]
+    return make_union(results) if results else UNKNOWN
+
+
+def capped(t: Type, depth: int = MAX_TYPE_DEPTH) -> Type:
+    """``t`` with type arguments nested deeper than ``depth`` replaced by Unknown, and
+    a class nested in itself more than ``MAX_SELF_NESTING`` times (a recursive
+    function's ``tuple[str, tuple[str, ...]]`` grows by one level per pass).  ``t``
+    itself when nothing is cut."""
+    return _cut(t, depth, ())
+
+
+def _cut(t: Type, depth: int, path: tuple[str, ...]) -> Type:
+    if isinstance(t, ClassType) and not t.args or not isinstance(t, _NESTING):
+        return t
+    if depth <= 0:
+        return UNKNOWN
+    if isinstance(t, UnionType):
+        items = [_cut(m, depth, path) for m in t.items]
+        return t if all(a is b for a, b in zip(items, t.items)) else make_union(items, widen=False)
+    if isinstance(t, TypeOfClass):
+        cls = _cut(t.cls, depth - 1, path)
+        return t if cls is t.cls else TypeOfClass(cls) if isinstance(cls, ClassType) else UNKNOWN
+    if isinstance(t, FunctionRef):
+        bound = _cut(t.bound, depth - 1, path) if t.bound is not None else None
+        return t if bound is t.bound else FunctionRef(t.path, t.node, bound)
+    name = t.name if isinstance(t, ClassType) else "Callable"
+    inner = (*path, name)
+    if inner.count(name) > MAX_SELF_NESTING:
+        return UNKNOWN
+    parts = t.args if isinstance(t, ClassType) else (*(t.params or ()), t.ret)
+    cut = tuple(_cut(a, depth - 1, inner) for a in parts)
+    if all(a is b for a, b in zip(cut, parts)):
+        return t
+    if isinstance(t, ClassType):
+        return ClassType(t.name, cut)
+    return CallableType(None if t.params is None else cut[:-1], cut[-1])
+
+
 def join(*types: Type) -> Type:
     return make_union(types)
 
@@ -176,7 +230,9 @@ def without_none(t: Type) -> Type:
 
 
 def known_part(t: Type) -> Type:
-    """``t`` without its Unknown members (Unknown if nothing is known)."""
+    """``t`` without its Unknown members (Unknown if nothing is known; Never stays)."""
+    if isinstance(t, NeverType):
+        return NEVER
     rest = [m for m in members(t) if is_known(m)]
     return make_union(rest) if rest else UNKNOWN
 

@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from collections import OrderedDict
 from pathlib import Path
 
 from ..builder import DEFAULT_CONFIG, GraphConfig
 from ..graph import ImportBinding, ProgramGraph, SymbolKind
-from ..project import Definition
-from .builder import ScriptGraph, build_script_graph_safely
+from ..project import Definition, iter_source_files
+from ..source import SkippedFile
+from .builder import ScriptGraph, build_script_graph, build_script_graph_safely
 from .exports import DECLARATIONS, ModuleExports, module_exports
 from .parsing import SCRIPT_SUFFIXES, is_declaration_file
 from .resolve import ScriptModule, ScriptResolver
@@ -38,35 +38,26 @@ SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", "
 _MAX_HOPS = 32
 
 
-def iter_script_files(root: Path, *, declarations: bool = False) -> list[Path]:
+def iter_script_files(root: Path, *, declarations: bool = False,
+                      skipped: list[SkippedFile] | None = None) -> list[Path]:
     """Every script file below ``root``, sorted, skipping ``node_modules``, build
-    output and VCS folders (``.d.ts`` files only with ``declarations``)."""
-    if root.is_file():
-        return [root]
-    found: list[Path] = []
-    seen: set[tuple[int, int]] = set()
-    for dirpath, dirnames, filenames in os.walk(root):
-        try:
-            st = os.stat(dirpath)
-        except OSError:
-            dirnames[:] = []
-            continue
-        if (st.st_dev, st.st_ino) in seen:
-            dirnames[:] = []
-            continue
-        seen.add((st.st_dev, st.st_ino))
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.endswith(".egg-info"))
-        for name in sorted(filenames):
-            if name.lower().endswith(SCRIPT_SUFFIXES) and (declarations or not is_declaration_file(name)):
-                found.append(Path(dirpath, name))
-    return found
+    output and VCS folders (``.d.ts`` files only with ``declarations``), with the
+    guards of :func:`~typelens.analyzer.project.iter_python_files` (regular,
+    readable files; the others go to ``skipped``)."""
+    def wanted(name: str) -> bool:
+        return name.lower().endswith(SCRIPT_SUFFIXES) and (declarations or not is_declaration_file(name))
+    return iter_source_files(root, wanted, SKIP_DIRS, skipped=skipped)
 
 
 class ScriptIndex:
     """Graphs and cross-file names of one project's scripts (see the module docstring)."""
 
-    def __init__(self, root: Path, *, config: GraphConfig = DEFAULT_CONFIG, max_graphs: int = 512) -> None:
+    def __init__(self, root: Path, *, config: GraphConfig = DEFAULT_CONFIG, max_graphs: int = 512,
+                 overlay: dict[Path, bytes] | None = None) -> None:
+        """``overlay``: files read from memory instead of the disk (``--apply``'s
+        rounds: each file as it would be written), by resolved path."""
         self.root = Path(root).resolve()
+        self.overlay = {Path(p).resolve(): data for p, data in (overlay or {}).items()}
         self.config = config
         self.resolver = ScriptResolver(self.root)
         self.max_graphs = max_graphs
@@ -85,15 +76,19 @@ class ScriptIndex:
     def graph_of(self, path: Path | str) -> ScriptGraph | None:
         """The graph of ``path``, built once per content; ``None`` when it cannot be read."""
         path = Path(path).resolve()
+        data = self.overlay.get(path)
         try:
-            key = hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+            key = hashlib.blake2b(path.read_bytes() if data is None else data, digest_size=16).hexdigest()
         except OSError:
             return None
         hit = self._graphs.get(path)
         if hit is not None and hit[0] == key:
             self._graphs.move_to_end(path)
             return hit[1]
-        graph = build_script_graph_safely(path, config=self.config)
+        if data is None:
+            graph = build_script_graph_safely(path, config=self.config)
+        else:
+            graph = build_script_graph(data, str(path), config=self.config)
         self._graphs[path] = (key, graph)
         while len(self._graphs) > self.max_graphs:
             self._graphs.popitem(last=False)

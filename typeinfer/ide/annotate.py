@@ -4,6 +4,8 @@ Both come from the same plan as ``typelens infer --apply``
 (:func:`typelens.typeinfer.apply.plan_edits`): a hint is an edit shown in place,
 the "add annotation" action applies the edit of one identifier, "annotate all"
 every edit above the minimum confidence.  Edits are byte ranges of the source.
+Classes the file imports already are written by their name (unions of them
+included), without a second import.
 
 Example::
 
@@ -14,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from typelens.analyzer import Definition, SymbolKind
 
 from ..apply import FileEdits, apply_edits, module_classes, plan_edits
 from .hover import identifier_at
@@ -65,7 +69,27 @@ def _plan(analysis: "FileAnalysis", minimum: float, only: int | None = None) -> 
     predictions = analysis.predictions()
     if only is not None:
         predictions = [p for p in predictions if p.span.start_byte == only]
-    return plan_edits(analysis.graph, predictions, module_classes(analysis.engine, analysis.path), minimum)
+    return plan_edits(analysis.graph, predictions, usable_classes(analysis), minimum)
+
+
+def usable_classes(analysis: "FileAnalysis") -> dict[str, str]:
+    """:func:`~typelens.typeinfer.apply.module_classes`, with the classes the file
+    already imports by their own name usable as they are ('' : no import to add),
+    so ``obj: "Account | Savings"`` is offered where ``from m import Account,
+    Savings`` is at the top of the file."""
+    mapping = module_classes(analysis.engine, analysis.path)
+    g, engine = analysis.graph, analysis.engine
+    for binding in g.imports:
+        if binding.name is None or binding.bound != binding.name or binding.name not in mapping:
+            continue
+        sym = g.symbol_at(binding.node)
+        if sym is None or sym.scope != 0:
+            continue
+        resolved = engine.resolve_binding(analysis.path, g, binding)
+        if (isinstance(resolved, Definition) and resolved.kind is SymbolKind.CLASS
+                and engine.module_name(str(resolved.path)) == mapping[binding.name]):
+            mapping[binding.name] = ""
+    return mapping
 
 
 def minimal_edits(old: bytes, new: bytes) -> list[tuple[int, int, str]]:

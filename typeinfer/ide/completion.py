@@ -1,40 +1,67 @@
-"""Completion: the members of the expression before a dot, or the keyword names
-of the call open at the cursor.
+"""Completion: the members of the expression before a dot, the names a module
+offers after ``from m import`` (and its submodules after ``import m.``), or the
+keyword names of the call open at the cursor.
 
 Members come from the receiver's static type (a patched copy of the source is
-typed when the buffer does not parse, see :mod:`typelens.typeinfer.queries`);
-public names first, alphabetical.  Ranking by a code LM is the monitors' job
-(:func:`typelens.monitors.ranking.rank_completions`).
+typed when the buffer does not parse, see :mod:`typelens.typeinfer.queries`):
+every member of every part of a union, a module's names with those it
+re-exports (``os.path`` is ``posixpath``'s).  Each entry has its kind and, as
+detail, its signature (a method's without its receiver) or its type; its
+docstring, and the signature with inferred types, are worked out only for
+the item the editor shows (:func:`resolve`).  Public
+names first, alphabetical; ranking by a code LM is the monitors' job
+(:func:`typelens.monitors.ranking.rank_entries`).
 
 Example::
 
-    xs = [1]
-    xs.|            -> append, clear, copy, count, extend, ...
+    import os
+    os.path.|       -> abspath  (function)  def abspath(path: PathLike[AnyStr]) -> AnyStr ...
+    order.|         -> add      (method)    def add(item)   resolved: def add(item: Item) -> None
 """
 
 from __future__ import annotations
 
+import re
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from typelens.analyzer import Definition
+
+from ..classes import decorator_names
+from ..queries import Analysed, import_names, members_of_type, receiver_type
+from ..types import ClassType, FunctionRef, ModuleType, TypeOfClass, UnknownType, members, render
+from .hover import describe, predictions_by_place
+from .signatures import class_header, docstring, signature_of
+
 if TYPE_CHECKING:
+    from ..engine import TypeEngine
     from ..session import FileAnalysis
 
 _NAME_BYTES = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789"
+_WORD_AT_END = re.compile(r"\w*$")
+DETAIL_BUDGET_SECONDS = 0.05     # data members typed for the list; the rest when resolved
+_MAX_DETAILED = 200        # members past this many show their kind only (a huge module)
 
 
 @dataclass(frozen=True, slots=True)
 class CompletionEntry:
     label: str
-    kind: str              # method, field, class, module-member, keyword-argument, guided
+    kind: str              # method, function, property, field, class, module, module-member, keyword-argument, guided
     detail: str
+    ref: tuple[str, int, bool] | None = None     # its definition (file, node, bound): resolved on demand
 
 
 def completions(analysis: "FileAnalysis", offset: int) -> list[CompletionEntry]:
     data = analysis.graph.source.data
-    stripped = data[:offset].rstrip(_NAME_BYTES)
-    if stripped.endswith(b"."):
-        return member_completions(analysis, len(stripped) - 1)
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    typed = _WORD_AT_END.sub("", data[line_start:offset].decode("utf-8", "replace"))
+    names = import_names(analysis.engine, typed)
+    if names is not None:
+        return import_completions(analysis, data[line_start:offset], names)
+    dot = member_dot(data, offset)
+    if dot is not None:
+        return member_completions(analysis, dot)
     return keyword_completions(analysis, offset)
 
 
@@ -45,11 +72,110 @@ def member_dot(data: bytes, offset: int) -> int | None:
 
 
 def member_completions(analysis: "FileAnalysis", dot: int) -> list[CompletionEntry]:
-    facts = analysis.members_at(dot)
+    data = analysis.graph.source.data
+    engine, receiver = receiver_type(analysis.engine, analysis.path, data, dot,
+                                     Analysed(analysis.engine, analysis.graph))
+    if receiver is None or isinstance(receiver, UnknownType):
+        return []
+    facts = members_of_type(engine, receiver, details=False)
     if facts is None:
         return []
-    return sorted((CompletionEntry(m.name, m.kind, m.detail) for m in facts.members),
-                  key=lambda e: (e.label.startswith("_"), e.label))
+    deadline = time.monotonic() + DETAIL_BUDGET_SECONDS
+    entries = [_entry(engine, receiver, m.name, m.kind, detailed=i < _MAX_DETAILED, deadline=deadline)
+               for i, m in enumerate(facts.members)]
+    return sorted(entries, key=lambda e: (e.label.startswith("_"), e.label))
+
+
+def _entry(engine: "TypeEngine", receiver, name: str, kind: str, *, detailed: bool,
+           deadline: float = float("inf")) -> CompletionEntry:
+    if not detailed:
+        return CompletionEntry(name, kind, "")
+    lookup = _lookup(engine, receiver, name)
+    is_property = lookup is not None and any(d.endswith("property") for d in lookup.decorators)
+    if (kind in ("field", "module-member") or is_property) and time.monotonic() > deadline:
+        # a data member's type may need the whole class inferred: past the budget
+        # it is worked out when the editor resolves the item
+        shown = "property" if is_property else "field" if kind == "field" else "variable"
+        return CompletionEntry(name, shown, "", _lazy_ref(engine, receiver, name, lookup))
+    value = engine.classes.member_of(receiver, name, "", -1)
+    # declared types only: inferring every method's parameters would cost seconds
+    # on a large class; the item the editor shows is resolved with them
+    signatures, _doc, described = describe(engine, value, with_docs=False, infer=False)
+    ref = _definition_of(engine, value)
+    if described in ("function", "method", "property", "class") and signatures:
+        return CompletionEntry(name, described, signatures[0], ref)
+    if described == "module":
+        return CompletionEntry(name, "module", f"module {_module_name(value)}", ref)
+    if kind == "method":        # a method read as a value: a property
+        return CompletionEntry(name, "property", render(value), _member_ref(engine, receiver, name))
+    return CompletionEntry(name, "field" if kind != "module-member" else "variable", render(value), ref)
+
+
+def _definition_of(engine: "TypeEngine", value) -> tuple[str, int, bool] | None:
+    for m in members(value):
+        if isinstance(m, FunctionRef):
+            return m.path, m.node, m.bound is not None
+        if isinstance(m, TypeOfClass):
+            where = engine.classes.definition(m.cls)
+            return (*where, False) if where is not None else None
+        if isinstance(m, ModuleType):
+            location = engine.index.resolve_module(m.name)
+            return (str(location.path), 0, False) if location is not None and location.path is not None else None
+    return None
+
+
+def _member_ref(engine: "TypeEngine", receiver, name: str) -> tuple[str, int, bool] | None:
+    member = _lookup(engine, receiver, name)
+    return (member.path, member.nodes[0], True) if member is not None and member.kind == "method" else None
+
+
+def _lookup(engine: "TypeEngine", receiver, name: str):
+    """The class member ``name`` of the first class in ``receiver`` defining it."""
+    for m in members(receiver):
+        cls = m.cls if isinstance(m, TypeOfClass) else m
+        hit = engine.classes.lookup(cls, name) if isinstance(cls, ClassType) else None
+        if hit is not None:
+            return hit[2]
+    return None
+
+
+def _lazy_ref(engine: "TypeEngine", receiver, name: str, member) -> tuple[str, int, bool] | None:
+    """Where a member whose type is left to :func:`resolve` is defined."""
+    if member is not None:
+        return member.path, member.nodes[0], False
+    for m in members(receiver):
+        target = engine.resolve_name(m.name, name) if isinstance(m, ModuleType) else None
+        if isinstance(target, Definition):
+            return str(target.path), target.node, False
+    return None
+
+
+def _module_name(value) -> str:
+    return next((m.name for m in members(value) if isinstance(m, ModuleType)), "")
+
+
+def import_completions(analysis: "FileAnalysis", line: bytes, names: frozenset[str]) -> list[CompletionEntry]:
+    """Names after ``from m import`` (each with its kind and signature) or
+    submodules after ``import m.``."""
+    text = line.decode("utf-8", "replace").lstrip()
+    module = text.split()[1] if text.startswith("from ") and len(text.split()) > 1 else None
+    engine = analysis.engine
+    entries = []
+    for i, name in enumerate(sorted(names, key=lambda n: (n.startswith("_"), n))):
+        if module is None:
+            entries.append(CompletionEntry(name, "module", "module"))
+            continue
+        entries.append(_entry(engine, ModuleType(_absolute(analysis, module)), name, "module-member",
+                              detailed=i < _MAX_DETAILED))
+    return entries
+
+
+def _absolute(analysis: "FileAnalysis", module: str) -> str:
+    if not module.startswith("."):
+        return module
+    level = len(module) - len(module.lstrip("."))
+    return analysis.engine.index.absolute_module(analysis.engine.module_name(analysis.path), module.lstrip("."),
+                                                 level, importer_is_package=analysis.path.endswith("__init__.py"))
 
 
 def keyword_completions(analysis: "FileAnalysis", offset: int) -> list[CompletionEntry]:
@@ -59,3 +185,28 @@ def keyword_completions(analysis: "FileAnalysis", offset: int) -> list[Completio
         return []
     return [CompletionEntry(f"{p.name}=", "keyword-argument", p.type) for p in facts.parameters
             if p.kind in ("positional", "keyword_only")]
+
+
+def resolve(analysis: "FileAnalysis", ref: tuple[str, int, bool]) -> tuple[str | None, str | None]:
+    """The full signature (inferred types included) and the docstring of the
+    definition ``ref`` (a completion item the editor is about to show)."""
+    path, node, bound = ref
+    engine = analysis.engine
+    g = engine.graph(path)
+    if g is None or not 0 <= node < len(g.kinds):
+        return None, None
+    if node == 0:
+        return None, docstring(g, 0)
+    if g.kinds[node] == "function_definition" and any(d.endswith("property") for d in decorator_names(g, node)):
+        return render(engine.return_type(path, node)), docstring(g, g.child_by_field(node, "body"))
+    if g.kinds[node] == "function_definition":
+        predictions = predictions_by_place(analysis) if path == analysis.path else None
+        sig = signature_of(engine, FunctionRef(path, node), predictions)
+        return (sig.text(bound=bound), sig.doc) if sig is not None else (None, None)
+    if g.kinds[node] == "class_definition":
+        return class_header(g, node), docstring(g, g.child_by_field(node, "body"))
+    if g.kinds[node] == "attribute_store":
+        return render(engine.classes.attribute_store_type(path, node)), None
+    if g.kinds[node] == "name_store":
+        return render(engine.names.definition_type(path, node)), None
+    return None, None

@@ -1,13 +1,19 @@
-"""Hover: what the identifier under the cursor is.
+"""Hover: what the identifier under the cursor is, as pyright shows it.
 
-The answer is the file's prediction for it when there is one (so hover and the
-inlay hints agree), else the static type of the expression there, with the
-header and docstring of the function or class it names.
+The answer names the symbol's kind (variable, parameter, function, method,
+property, class, module) and its type: the file's prediction for it when there
+is one (so hover and the inlay hints agree), else the static type of the
+expression there.  A function or method shows its full signature with every
+type we know (:mod:`.signatures`); the methods of a union's members show once
+per distinct definition; a class its header; each with its docstring trimmed
+as PEP 257 says.  Library members (stubs, installed packages) answer the same
+way, from their own files.
 
 Example::
 
-    def area(w, h=1.0):         hover on ``area``: area: float,
-        return w * h            signature ``def area(w, h=1.0)``
+    def run(names):             hover on ``run``:
+        return len(names) * 1.5     (function) def run(names: list[str]) -> float
+    run(["a"])
 """
 
 from __future__ import annotations
@@ -15,9 +21,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from typelens.analyzer import ProgramGraph
+from typelens.analyzer import ProgramGraph, SymbolKind
 
-from ..types import FunctionRef, TypeOfClass, members, render
+from ..types import ClassType, FunctionRef, ModuleType, TypeOfClass, members, render
+from ..classes import decorator_names
+from .signatures import class_header, docstring, signature_of
 
 if TYPE_CHECKING:
     from ..engine import TypeEngine
@@ -25,18 +33,25 @@ if TYPE_CHECKING:
 
 # how sure a static type read off an expression is, when no prediction names it
 STATIC_CONFIDENCE = 0.9
+_MAX_SIGNATURES = 4        # a union's methods: at most this many distinct definitions
 
 
 @dataclass(frozen=True, slots=True)
 class HoverInfo:
     name: str
+    kind: str              # variable, parameter, function, method, property, class, module
     type: str | None
-    source: str
+    source: str            # annotation, static, neural, hybrid
     confidence: float
-    signature: str | None
+    signatures: tuple[str, ...]    # ``def run(names: list[str]) -> float``, ``class Order(Base)``
     doc: str | None
-    start: int           # the identifier's byte range
+    start: int             # the identifier's byte range
     end: int
+    language: str = "python"       # the code block's language (``typescript`` for scripts)
+
+    @property
+    def signature(self) -> str | None:
+        return self.signatures[0] if self.signatures else None
 
 
 def hover(analysis: "FileAnalysis", offset: int) -> HoverInfo | None:
@@ -44,16 +59,24 @@ def hover(analysis: "FileAnalysis", offset: int) -> HoverInfo | None:
     node = identifier_at(g, offset)
     if node is None:
         return None
-    parent = g.parents[node]
-    target = parent if g.kinds[parent] in ("attribute", "attribute_store") and g.children(parent)[-1] == node else node
-    prediction = next((p for p in analysis.predictions() if p.span.start_byte == g.start_bytes[node]), None)
+    target = attribute_of(g, node)
+    predictions = predictions_by_place(analysis)
+    start = g.start_bytes[node]
+    # a def's name carries its return's prediction: how sure the signature's return is
+    prediction = next((predictions[(start, k)] for k in ("parameter", "variable", "attribute", "return")
+                       if (start, k) in predictions), None)
     value = value_at(analysis.engine, path, g, target)
-    type_text = prediction.type if prediction is not None else (render(value) if value is not None else None)
-    source = prediction.source if prediction is not None else "static"
-    confidence = prediction.confidence if prediction is not None else (STATIC_CONFIDENCE if type_text else 0.0)
-    signature, doc = describe(analysis.engine, value)
-    return HoverInfo(g.names.get(node, g.text(node)), type_text, source, confidence, signature, doc,
-                     g.start_bytes[node], g.end_bytes[node])
+    signatures, doc, kind = describe(analysis.engine, value, predictions, path)
+    kind = kind or _plain_kind(analysis, node, target)
+    if prediction is not None and prediction.kind == "return":
+        type_text, source, confidence = render(value) if value is not None else None, prediction.source, prediction.confidence
+    elif prediction is not None:
+        type_text, source, confidence = prediction.type, prediction.source, prediction.confidence
+    else:
+        type_text = render(value) if value is not None else None
+        source, confidence = "static", (STATIC_CONFIDENCE if type_text and type_text != "Any" else 0.0)
+    return HoverInfo(g.names.get(node, g.text(node)), kind, type_text, source, confidence, signatures, doc,
+                     start, g.end_bytes[node])
 
 
 def identifier_at(g: ProgramGraph, offset: int) -> int | None:
@@ -63,6 +86,18 @@ def identifier_at(g: ProgramGraph, offset: int) -> int | None:
         if node in g.names:
             return node
     return None
+
+
+def attribute_of(g: ProgramGraph, node: int) -> int:
+    """The ``obj.attr`` expression whose ``attr`` is ``node``, else ``node``."""
+    parent = g.parents[node]
+    if parent >= 0 and g.kinds[parent] in ("attribute", "attribute_store") and g.children(parent)[-1] == node:
+        return parent
+    return node
+
+
+def predictions_by_place(analysis: "FileAnalysis") -> dict[tuple[int, str], object]:
+    return {(p.span.start_byte, p.kind): p for p in analysis.predictions() if p.type is not None}
 
 
 def value_at(engine: "TypeEngine", path: str, g: ProgramGraph, node: int):
@@ -77,32 +112,79 @@ def value_at(engine: "TypeEngine", path: str, g: ProgramGraph, node: int):
     return None
 
 
-def describe(engine: "TypeEngine", value) -> tuple[str | None, str | None]:
-    """The source header (``def f(x)``, ``class C(B)``) and docstring of the
-    function or class ``value`` names."""
-    for m in members(value) if value is not None else ():
+def describe(engine: "TypeEngine", value, predictions: dict | None = None, path: str | None = None, *,
+             with_docs: bool = True, infer: bool = True) -> tuple[tuple[str, ...], str | None, str | None]:
+    """The signatures (each distinct definition once), docstring and kind of the
+    functions, classes or module that ``value`` names (``path``: the file whose
+    ``predictions`` are given; ``infer=False``: declared types only)."""
+    signatures: list[str] = []
+    doc = kind = None
+    seen: set[tuple[str, int]] = set()
+    for m in sorted(members(value), key=repr) if value is not None else ():
         if isinstance(m, FunctionRef):
-            return _header_and_doc(engine.graph(m.path), m.node)
-        if isinstance(m, TypeOfClass):
+            for fn in overloads_of(engine, m):
+                if (fn.path, fn.node) in seen:
+                    continue
+                seen.add((fn.path, fn.node))
+                sig = signature_of(engine, fn, predictions if fn.path == path else None, with_doc=with_docs,
+                                   infer=infer)
+                if sig is None:
+                    continue
+                text = sig.text(bound=fn.bound is not None)
+                if text not in signatures:          # a union's members sharing one method
+                    signatures.append(text)
+                doc = doc or sig.doc
+                kind = kind or ("property" if _is_property_def(engine, fn) else "method" if sig.is_method else "function")
+        elif isinstance(m, TypeOfClass):
             where = engine.classes.definition(m.cls)
-            if where is not None:
-                return _header_and_doc(engine.graph(where[0]), where[1])
-    return None, None
+            if where is not None and where not in seen:
+                seen.add(where)
+                cg = engine.graph(where[0])
+                signatures.append(class_header(cg, where[1]))
+                doc = doc or (docstring(cg, cg.child_by_field(where[1], "body")) if with_docs else None)
+                kind = kind or "class"
+        elif isinstance(m, ModuleType):
+            kind = kind or "module"
+            doc = doc or (_module_doc(engine, m.name) if with_docs else None)
+    return tuple(signatures[:_MAX_SIGNATURES]), doc, kind
 
 
-def _header_and_doc(g: ProgramGraph | None, node: int) -> tuple[str | None, str | None]:
-    if g is None:
-        return None, None
-    body = g.child_by_field(node, "body")
-    header = g.source.data[g.start_bytes[node]:g.start_bytes[body] if body is not None else g.end_bytes[node]]
-    return header.decode("utf-8", "replace").strip().rstrip(":"), docstring(g, body)
+def overloads_of(engine: "TypeEngine", fn: FunctionRef) -> list[FunctionRef]:
+    """``fn`` or, for a stub's ``@overload``ed function, each of its overloads."""
+    g = engine.graph(fn.path)
+    nodes = engine.calls.overloads(g, fn.node) if g is not None else []
+    return [FunctionRef(fn.path, n, fn.bound) for n in nodes] or [fn]
 
 
-def docstring(g: ProgramGraph, body: int | None) -> str | None:
-    if body is None or not g.children(body):
+def _is_property_def(engine: "TypeEngine", fn: FunctionRef) -> bool:
+    g = engine.graph(fn.path)
+    return any(d.endswith("property") for d in decorator_names(g, fn.node))
+
+
+def _module_doc(engine: "TypeEngine", name: str) -> str | None:
+    location = engine.index.resolve_module(name)
+    if location is None or location.path is None:
         return None
-    first = g.children(body)[0]
-    if g.kinds[first] == "expression_statement" and g.children(first) and g.kinds[g.children(first)[0]] == "string":
-        text = g.text(g.children(first)[0])
-        return text.strip("rbuRBU").strip("'\"").strip() or None
-    return None
+    g = engine.graph(str(location.path))
+    return docstring(g, 0) if g is not None else None
+
+
+def _plain_kind(analysis: "FileAnalysis", node: int, target: int) -> str:
+    g = analysis.graph
+    if g.kinds[node] == "parameter":
+        return "parameter"
+    if target != node:
+        return "property" if is_property(analysis.engine, analysis.path, g, target) else "variable"
+    sym = g.symbol_at(node)
+    return "parameter" if sym is not None and sym.kind is SymbolKind.PARAMETER else "variable"
+
+
+def is_property(engine: "TypeEngine", path: str, g: ProgramGraph, attribute: int) -> bool:
+    """Whether ``obj.attr`` reads a ``@property`` of ``obj``'s class."""
+    receiver = g.children(attribute)[0]
+    name = g.names.get(g.children(attribute)[-1]) or g.text(g.children(attribute)[-1])
+    for cls in members(engine.exprs.type_of(path, receiver)):
+        hit = engine.classes.lookup(cls, name) if isinstance(cls, ClassType) else None
+        if hit is not None and any(d.endswith("property") for d in hit[2].decorators):
+            return True
+    return False

@@ -1,23 +1,52 @@
 """Model folders: ``config.json`` + ``model.safetensors`` (+ ``model.onnx``), checked
-before anything is loaded.  Never pickles."""
+before anything is loaded.  Never pickles.
+
+A folder is refused with one :class:`ModelError` line when its config is not a
+JSON object of the expected types and sane sizes (a ``dim`` of ``"64"`` or of a
+billion would otherwise fail deep inside numpy or allocate without end), or when
+``model.safetensors`` is not a well-formed safetensors file: an 8-byte header
+length, a JSON header whose tensors have known dtypes and shapes, and data
+offsets that tile the rest of the file exactly.  Only the header is read.
+
+Example::
+
+    config = read_config(Path("typeinfer/models/classifier"))
+    config["encoder"]["buckets"]          # 16384
+"""
 
 from __future__ import annotations
 
 import json
+import math
+import struct
 from pathlib import Path
 
-from typelens.analyzer import ModelError
+from typelens.analyzer import InputError, ModelError
+from typelens.analyzer.source import read_regular_file
 
 MODEL_VERSION = "typelens-classifier-6"   # 2: position embeddings, first window apart; 3: number literals by kind, optional stacked convolutions; 4: operators as one token; 5: value shapes; 6: declared types among them
 
+_MAX_CONFIG_BYTES = 16 * 1024 * 1024
+_MAX_HEADER_BYTES = 64 * 1024 * 1024
+# (key, smallest, largest): generous bounds that keep a hostile config from allocating without end
+_SIZES = (("dim", 1, 4096), ("hidden", 1, 65536), ("layers", 1, 64))
+_ENCODER_SIZES = (("buckets", 2, 1 << 24), ("windows", 1, 256), ("window_len", 1, 4096), ("name_len", 1, 256),
+                  ("values", 0, 256))
+_DTYPE_BYTES = {"BOOL": 1, "U8": 1, "I8": 1, "F8_E5M2": 1, "F8_E4M3": 1, "I16": 2, "U16": 2, "F16": 2, "BF16": 2,
+                "I32": 4, "U32": 4, "F32": 4, "I64": 8, "U64": 8, "F64": 8}
+
 
 def read_config(model_dir: Path) -> dict:
+    """The checked ``config.json`` of a classifier folder (its weights' header checked too)."""
     path = Path(model_dir) / "config.json"
     if not path.is_file():
         raise ModelError(f"{model_dir}: not a typelens model folder (no config.json)")
     try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
+        raw, size = read_regular_file(path, _MAX_CONFIG_BYTES)
+        if size > _MAX_CONFIG_BYTES:
+            raise ModelError(f"{path}: {size} bytes is too large for a model config")
+        config = json.loads(raw.decode("utf-8"))
+    except (InputError, ValueError) as err:
         raise ModelError(f"{path}: unreadable model config ({err})") from None
     if not isinstance(config, dict) or config.get("version") != MODEL_VERSION:
         found = config.get("version") if isinstance(config, dict) else None
@@ -25,4 +54,82 @@ def read_config(model_dir: Path) -> dict:
     for key in ("classes", "encoder", "dim", "hidden", "layers", "temperature"):
         if key not in config:
             raise ModelError(f"{path}: missing {key!r}; the file is damaged or from another tool")
+    _check_config(config, path)
+    weights = Path(model_dir) / "model.safetensors"
+    if weights.exists():
+        check_safetensors(weights)
     return config
+
+
+def _check_config(config: dict, path: Path) -> None:
+    classes = config["classes"]
+    if not isinstance(classes, list) or not classes or not all(isinstance(c, str) for c in classes):
+        raise ModelError(f"{path}: 'classes' must be a non-empty list of type names; the file is damaged")
+    for key, low, high in _SIZES:
+        _check_int(config, key, low, high, path)
+    temperature = config["temperature"]
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) \
+            or not math.isfinite(temperature) or temperature <= 0:
+        raise ModelError(f"{path}: 'temperature' is {temperature!r}, not a positive number; the file is damaged")
+    encoder = config["encoder"]
+    if not isinstance(encoder, dict):
+        raise ModelError(f"{path}: 'encoder' must be an object; the file is damaged")
+    known = {key for key, _, _ in _ENCODER_SIZES} | {"subtokens"}
+    unknown = sorted(set(encoder) - known)
+    if unknown:
+        raise ModelError(f"{path}: unknown encoder setting(s) {', '.join(unknown)}; the file is from another version")
+    for key, low, high in _ENCODER_SIZES:
+        if key in encoder:
+            _check_int(encoder, key, low, high, path)
+    if not isinstance(encoder.get("subtokens", False), bool):
+        raise ModelError(f"{path}: encoder 'subtokens' must be true or false; the file is damaged")
+
+
+def _check_int(table: dict, key: str, low: int, high: int, path: Path) -> None:
+    value = table[key]
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ModelError(f"{path}: {key!r} is {value!r}, not a whole number from {low} to {high}; the file is damaged")
+
+
+def check_safetensors(path: Path) -> None:
+    """Raise :class:`ModelError` unless ``path`` is a well-formed safetensors file
+    (reads the header only)."""
+    try:
+        head, size = read_regular_file(path, 8)
+        if len(head) < 8:
+            raise ModelError(f"{path}: damaged weights ({size} bytes, no safetensors header)")
+        (length,) = struct.unpack("<Q", head[:8])
+        if not 2 <= length <= min(_MAX_HEADER_BYTES, size - 8):
+            raise ModelError(f"{path}: damaged weights (header of {length} bytes in a file of {size})")
+        raw, _ = read_regular_file(path, 8 + length)
+        header = json.loads(raw[8:8 + length].decode("utf-8"))
+    except (InputError, ValueError) as err:
+        raise ModelError(f"{path}: damaged weights ({err})") from None
+    _check_tensors(header, size - 8 - length, path)
+
+
+def _check_tensors(header, data_bytes: int, path: Path) -> None:
+    if not isinstance(header, dict):
+        raise ModelError(f"{path}: damaged weights (the header is not an object)")
+    spans = []
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        try:
+            width = _DTYPE_BYTES[info["dtype"]]
+            shape = [int(n) for n in info["shape"] if isinstance(n, int) and not isinstance(n, bool) and n >= 0]
+            begin, end = info["data_offsets"]
+            if len(shape) != len(info["shape"]) or not isinstance(begin, int) or not isinstance(end, int):
+                raise ValueError
+        except (KeyError, TypeError, ValueError):
+            raise ModelError(f"{path}: damaged weights (tensor {name!r} is not described properly)") from None
+        if end - begin != math.prod(shape) * width or begin < 0:
+            raise ModelError(f"{path}: damaged weights (tensor {name!r} has {end - begin} bytes for shape {shape})")
+        spans.append((begin, end))
+    at = 0
+    for begin, end in sorted(spans):
+        if begin != at:
+            raise ModelError(f"{path}: damaged weights (tensor data overlaps or leaves a gap at byte {at})")
+        at = end
+    if at != data_bytes:
+        raise ModelError(f"{path}: damaged weights ({data_bytes} data bytes, the tensors describe {at})")

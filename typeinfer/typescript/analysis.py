@@ -11,7 +11,10 @@ no script-specific code.
 * :meth:`inlay_hints` / :meth:`annotate`: the edits of :mod:`.edits`;
 * :meth:`completions`: the members of the receiver before a ``.`` (a half-typed
   ``obj.`` is completed on a patched copy of the buffer);
-* :meth:`definition`: where a name, an import or a member is declared.
+* :meth:`definition`: where a name, an import or a member is declared;
+* :meth:`document_symbols` (the outline) and :meth:`highlights` (a name's
+  uses in the file); the other editor requests (references across files,
+  rename, signature help, semantic tokens) answer nothing yet for scripts.
 
 Example::
 
@@ -33,6 +36,8 @@ from typelens.analyzer.typescript.resolve import ScriptModule
 from ..ide.annotate import Hint, minimal_edits
 from ..ide.completion import CompletionEntry
 from ..ide.hover import HoverInfo
+from ..ide.references import Reference, RenameRefused
+from ..ide.symbols import OutlineItem
 from ..predictions import Prediction
 from .edits import apply_script_edits, plan_script_edits
 from .members import Member
@@ -50,8 +55,20 @@ _NAME_BYTES = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$0123456789
 _PLACEHOLDER = "__typelens_member__"
 
 
+_OUTLINE = {
+    "function_declaration": "function", "generator_function_declaration": "function", "method_definition": "method",
+    "class_declaration": "class", "abstract_class_declaration": "class", "interface_declaration": "interface",
+    "type_alias_declaration": "type", "enum_declaration": "enum", "public_field_definition": "field",
+    "field_definition": "field", "variable_declarator": "variable",
+}
+_OUTLINE_INSIDE = frozenset({"program", "export_statement", "class_body", "lexical_declaration",
+                             "variable_declaration", "ambient_declaration", "statement_block"})
+
+
 class ScriptAnalysis:
     """The analysis of one script (see the module docstring)."""
+
+    language = "script"
 
     def __init__(self, session: "AnalysisSession", path: str, display: str, graph: ScriptGraph,
                  engine: "ScriptEngine", mode: str = "static") -> None:
@@ -114,9 +131,10 @@ class ScriptAnalysis:
         else:
             text = render(value) if value is not UNKNOWN else None
             source, confidence = "static", STATIC_CONFIDENCE if text else 0.0
-        signature = render(value) if isinstance(value, (Func, Overloads, ClassOf)) else None
-        return HoverInfo(g.names.get(node, g.text(node)), text, source, confidence, signature, None,
-                         g.start_bytes[node], g.end_bytes[node])
+        if text is None and isinstance(value, (Func, Overloads, ClassOf)):
+            text = render(value)
+        return HoverInfo(g.names.get(node, g.text(node)), _hover_kind(g, node, value), text, source, confidence, (),
+                         None, g.start_bytes[node], g.end_bytes[node], "typescript")
 
     def value_at(self, node: int):
         """The static type of the identifier ``node`` (or of the member it names)."""
@@ -218,11 +236,84 @@ class ScriptAnalysis:
         from .session import script_side
         return script_side(self.session).engine(overlays)
 
+    # -- the outline and the other editor requests --------------------------------------------
+    def document_symbols(self) -> list[OutlineItem]:
+        """Declarations as an outline: functions, classes and their members,
+        interfaces, type aliases, enums and top-level variables (no function
+        bodies); walked with an explicit stack."""
+        g = self.graph
+        children_of: dict[int, list[OutlineItem]] = {-1: []}
+        order: list[tuple[int, int]] = []          # (node, the outline item it belongs under)
+        stack = [(0, -1)]
+        while stack:
+            node, owner = stack.pop()
+            kind = _OUTLINE.get(g.kinds[node])
+            name = g.child_by_field(node, "name") if kind is not None else None
+            if name is not None and not (kind == "variable" and g.kinds[name] != "name_store"):
+                order.append((node, owner))
+                children_of[node] = []
+                owner = node
+                if g.kinds[node] not in ("class_declaration", "abstract_class_declaration"):
+                    continue
+            stack.extend((c, owner) for c in reversed(g.children(node)) if g.kinds[c] in _OUTLINE_INSIDE
+                         or g.kinds[c] in _OUTLINE)
+        for node, owner in reversed(order):
+            name = g.child_by_field(node, "name")
+            kind = _OUTLINE[g.kinds[node]]
+            item = OutlineItem(g.text(name), kind, g.start_bytes[node], g.end_bytes[node], g.start_bytes[name],
+                               g.end_bytes[name], tuple(children_of.pop(node)))
+            children_of[owner].insert(0, item)
+        return children_of[-1]
+
+    def highlights(self, offset: int) -> list[Reference]:
+        """The definitions and uses in this file of the name at ``offset``."""
+        g = self.graph
+        node = self.identifier_at(offset)
+        sym = g.symbol_at(node) if node is not None else None
+        if sym is None or sym.scope < 0:
+            return []
+        found = {(n, True) for n in sym.definitions} | {(n, False) for n in sym.uses}
+        return sorted(Reference(self.path, g.start_bytes[n], g.end_bytes[n], write) for n, write in found)
+
+    def references(self, offset: int, include_declaration: bool = True) -> list[Reference]:
+        """The uses in this file (scripts are not searched across files yet)."""
+        return [r for r in self.highlights(offset) if include_declaration or not r.is_write]
+
+    def prepare_rename(self, offset: int):
+        raise RenameRefused("renaming is not supported in TypeScript/JavaScript files yet")
+
+    def rename(self, offset: int, new_name: str):
+        raise RenameRefused("renaming is not supported in TypeScript/JavaScript files yet")
+
+    def resolve_completion(self, ref: tuple[str, int, bool]) -> tuple[str | None, str | None]:
+        return None, None
+
+    def type_definition(self, offset: int) -> list[tuple[Path, int, int]]:
+        return []
+
+    def signature_help(self, offset: int):
+        return None
+
+    def semantic_tokens(self, start: int = 0, end: int | None = None) -> list:
+        return []
+
     def members_at(self, dot: int):
         return None                    # the decoding monitors read Python only
 
     def call_at(self, offset: int):
         return None
+
+
+def _hover_kind(g: ScriptGraph, node: int, value) -> str:
+    """The word before the name in a hover: ``(parameter) n: number``."""
+    kind = g.kinds[node]
+    if isinstance(value, ClassOf) or kind == "type_identifier":
+        return "class"
+    if isinstance(value, (Func, Overloads)):
+        return "method" if kind == "property_identifier" else "function"
+    if kind == "property_identifier":
+        return "property"
+    return "parameter" if kind == "parameter" else "variable"
 
 
 def _member_at(g: ScriptGraph, dot: int) -> int | None:

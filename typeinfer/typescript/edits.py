@@ -29,7 +29,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from typelens.analyzer.typescript import ScriptGraph, build_script_graph
+from typelens.analyzer.typescript import ScriptGraph
 
 from ..apply import Edit
 from ..predictions import Prediction
@@ -241,17 +241,3 @@ def apply_script_edits(data: bytes, plan: ScriptEdits) -> bytes:
         out = out[:edit.start] + edit.text.encode("utf-8") + out[edit.end:]
         last = edit.start
     return out
-
-
-def script_parses(data: bytes, path: str) -> bool:
-    return not build_script_graph(data.decode("utf-8", "replace"), path).has_syntax_errors()
-
-
-def annotated_script(session, path, predictions: list[Prediction], min_confidence: float) -> tuple[ScriptGraph, bytes | None]:
-    """The script's graph as analysed and its annotated bytes (``None``: nothing to write)."""
-    from .session import script_side
-    engine = script_side(session).engine()
-    resolved = str(path.resolve()) if hasattr(path, "resolve") else str(path)
-    graph = engine.graph(resolved)
-    plan = plan_script_edits(engine, resolved, predictions, min_confidence)
-    return graph, (apply_script_edits(graph.source.data, plan) if plan.edits else None)

@@ -66,10 +66,13 @@ def script_root(start: Path, levels: int = 12) -> Path:
 class ScriptSide:
     """What the scripts of one session share (see the module docstring)."""
 
-    def __init__(self, session: "AnalysisSession") -> None:
+    def __init__(self, session: "AnalysisSession", overlay: dict[Path, bytes] | None = None,
+                 max_graphs: int = 512) -> None:
+        """``overlay``: files read from memory (``ScriptIndex``); ``max_graphs``
+        bounds the index's graph cache."""
         self.session = session
         root = script_root(Path(session.root))
-        self.index = ScriptIndex(root, config=session.index.config)
+        self.index = ScriptIndex(root, config=session.index.config, overlay=overlay, max_graphs=max_graphs)
         self.lib = library_for(root)
         self._engine: ScriptEngine | None = None
         self._project = None
@@ -102,7 +105,10 @@ def script_side(session: "AnalysisSession") -> ScriptSide:
 
 
 def analyse_script(session: "AnalysisSession", path: Path, *, graph: ScriptGraph | None = None,
-                   display: str | None = None, mode: str = "static", settings=None) -> "ScriptAnalysis":
+                   display: str | None = None, mode: str = "static", settings=None,
+                   buffers: dict[str, ScriptGraph] | None = None) -> "ScriptAnalysis":
+    """The analysis of script ``path``: from ``graph`` (an editor buffer; ``buffers``:
+    every open script of the session, read instead of their files) or the disk."""
     from .analysis import ScriptAnalysis
     side = script_side(session)
     resolved = str(Path(path).resolve())
@@ -113,7 +119,7 @@ def analyse_script(session: "AnalysisSession", path: Path, *, graph: ScriptGraph
             graph = build_script_graph_safely(Path(resolved), config=session.index.config, display=display)
             engine = side.engine({resolved: graph})
     else:
-        engine = side.engine({resolved: graph})
+        engine = side.engine({**(buffers or {}), resolved: graph})
     analysis = ScriptAnalysis(session, resolved, display or Path(path).name, graph, engine, mode)
     analysis.settings = settings
     return analysis

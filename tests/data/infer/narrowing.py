@@ -33,3 +33,29 @@ def pick(flag: bool):
 def fallthrough(flag):
     if flag:
         return "yes"
+
+
+class Settings:
+    pass
+
+
+# ? return: Settings
+def configured(settings: Settings | None = None):
+    if settings is None:
+        settings = Settings()
+    return settings
+
+
+# ? return: Settings | None
+def replaced(settings: Settings | None = None):
+    if settings is not None:
+        settings = Settings()
+    return settings
+
+
+# ? return: int | None
+def maybe(n: int | None, flag: bool):
+    if n is None:
+        if flag:
+            n = 2
+    return n

@@ -1,0 +1,230 @@
+"""Call-site sensitivity: an unannotated function evaluated for one call's arguments.
+
+Example (what we infer on the right)::
+
+    def add(a, b):          # a, b: int | str   (the join over the calls below)
+        return a + b        # return: int | str (the context-free answer)
+    r1 = add(1, 2)          # int               (add evaluated with a: int, b: int)
+    r2 = add("a", "b")      # str               (add evaluated with a: str, b: str)
+
+At a call, :meth:`CallSites.context_for` builds a :class:`CallContext`: the function
+and the argument type of each unannotated parameter (a parameter left out gets
+its default's type).  The callee's return is then asked in that context: the
+engine keys every question about the function's own nodes by the context, so each
+(function, argument types) pair is worked out once, and questions about anything
+outside the function are asked without it.  Parameters, variables and returns the
+predictions report are asked without a context: a parameter stays the join over
+its call sites.
+
+Bounds, so that the work stays close to the context-free analysis:
+
+* only functions of ``_MAX_FUNCTION_BYTES`` or less, in source files (not stubs),
+  without a return annotation;
+* only arguments whose type is known and small (``_MAX_ARGUMENT_SIZE`` parts);
+* contexts nest ``_MAX_DEPTH`` deep (a call inside a context inside a context...);
+  a recursive call with the same argument types reuses its caller's context;
+* one context's evaluation may ask ``_CONTEXT_STEPS`` questions, and an engine
+  evaluates ``_MAX_CONTEXTS`` contexts; past either, the call gets the function's
+  context-free answer (counted in ``exhausted``).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+from typelens.analyzer import EdgeKind, ProgramGraph
+
+from .types import NEVER, UNKNOWN, FunctionRef, NeverType, Type, TypeVarType, UnknownType, make_union, members
+
+if TYPE_CHECKING:
+    from .engine import TypeEngine
+    from .fixpoint import Memo
+
+logger = logging.getLogger(__name__)
+
+_MAX_FUNCTION_BYTES = 6_000
+_MAX_ARGUMENT_SIZE = 12
+_MAX_DEPTH = 3
+_CONTEXT_STEPS = 4_000
+_MAX_CONTEXTS = 5_000
+_MAX_SITES = 64
+
+
+@dataclass(frozen=True, slots=True)
+class CallContext:
+    """One function evaluated for one set of argument types."""
+
+    path: str
+    function: int
+    start: int            # the function's bytes: the nodes the context applies to
+    end: int
+    arguments: tuple[tuple[int, Type], ...]    # (parameter node, argument type)
+    depth: int
+
+    def argument(self, param: int) -> Type | None:
+        for node, t in self.arguments:
+            if node == param:
+                return t
+        return None
+
+
+class _OverBudget(Exception):
+    """Internal: a context's evaluation asked more than its questions; caught by the
+    :meth:`CallSites.answer` that set the budget."""
+
+    def __init__(self, owner: CallContext) -> None:
+        super().__init__("call-site budget")
+        self.owner = owner
+
+
+class CallSites:
+    def __init__(self, engine: "TypeEngine", memo: "Memo") -> None:
+        self.engine = engine
+        self._memo = memo         # its ``context`` is the context questions are asked in
+        self._budget: tuple[int, CallContext] | None = None    # (last step allowed, its context)
+        self._exhausted: set[CallContext] = set()
+        self.contexts = 0
+        self.exhausted = 0
+
+    def check_budget(self) -> None:
+        """Called by every question: past the innermost context's budget, unwind to it."""
+        if self._budget is not None and self.engine.steps > self._budget[0]:
+            raise _OverBudget(self._budget[1])
+
+    def is_candidate(self, path: str, g: ProgramGraph, node: int) -> bool:
+        """Whether calls of the function at ``node`` are evaluated for their arguments."""
+        return not self.engine.is_stub(path) and g.kinds[node] == "function_definition" \
+            and g.child_by_field(node, "return_type") is None \
+            and g.end_bytes[node] - g.start_bytes[node] <= _MAX_FUNCTION_BYTES
+
+    def context_for(self, fn: FunctionRef, g: ProgramGraph, node: int, args: list[Type],
+                    kwargs: dict[str, Type]) -> CallContext | NeverType | None:
+        """The context to evaluate ``fn`` (at ``node``) in for this call, None for the
+        context-free answer, or ``Never`` when an argument has no value yet (a cycle's
+        first pass: the call has none either, rather than a wider answer that the
+        cycle could not take back)."""
+        engine = self.engine
+        if not self.is_candidate(fn.path, g, node):
+            return None
+        arguments = self._arguments(fn, g, node, args, kwargs)
+        if isinstance(arguments, NeverType):
+            return arguments
+        if not arguments:
+            return None
+        caller = engine.context
+        if caller is not None and (caller.path, caller.function, caller.arguments) == (fn.path, node, arguments):
+            return caller                     # recursion with the same argument types
+        depth = caller.depth + 1 if caller is not None else 1
+        if depth > _MAX_DEPTH:
+            return None
+        return CallContext(fn.path, node, g.start_bytes[node], g.end_bytes[node], arguments, depth)
+
+    def _arguments(self, fn: FunctionRef, g: ProgramGraph, node: int, args: list[Type],
+                   kwargs: dict[str, Type]) -> tuple[tuple[int, Type], ...] | NeverType:
+        calls = self.engine.calls
+        params = calls.signature(fn.path, g, node)
+        implicit = bool(params) and calls.implicit(fn.path, g, node, params, params[0]) is not None
+        if implicit and fn.bound is not None:
+            params = params[1:]
+        positional = [p for p in params if p.kind == "positional"]
+        passed: dict[int, Type] = {p.node: a for p, a in zip(positional, args)}
+        passed.update((p.node, kwargs[p.name]) for p in params if p.name in kwargs and p.kind != "var_keyword")
+        found = []
+        for p in params:
+            if p.annotation is not None or p.kind not in ("positional", "keyword_only") \
+                    or implicit and fn.bound is None and p is params[0]:
+                continue
+            t = passed.get(p.node)
+            if isinstance(t, NeverType):
+                return t
+            if t is None and p.default is not None:
+                t = self.engine.exprs.type_of(fn.path, p.default)
+            if t is not None and _is_usable(t):
+                found.append((p.node, t))
+        return tuple(found)
+
+    def answer(self, context: CallContext, compute: Callable[[], Type]) -> Type:
+        """``compute()`` asked in ``context``; the context-free answer past the bounds."""
+        solver = self._memo
+        if context is solver.context:
+            return compute()
+        if context in self._exhausted or self.contexts >= _MAX_CONTEXTS:
+            return self._without_context(compute)
+        self.contexts += 1
+        saved_context, saved_budget = solver.context, self._budget
+        limit = self.engine.steps + _CONTEXT_STEPS
+        if saved_budget is None or limit < saved_budget[0]:
+            self._budget = (limit, context)
+        solver.context = context
+        try:
+            return compute()
+        except _OverBudget as err:
+            if err.owner is not context:
+                raise
+            self._exhausted.add(context)
+            self.exhausted += 1
+            logger.debug("call-site evaluation of %s:%d ran out of budget", context.path, context.function)
+        finally:
+            solver.context, self._budget = saved_context, saved_budget
+        return self._without_context(compute)
+
+    def _without_context(self, compute: Callable[[], Type]) -> Type:
+        solver = self._memo
+        saved, solver.context = solver.context, None
+        try:
+            return compute()
+        finally:
+            solver.context = saved
+
+
+    # -- the calls the graphs link to a function --------------------------------------------
+    def linked(self, path: str, function: int) -> list[tuple[str, int]]:
+        """The calls of ``function`` the graphs link to it (this file's and, through the
+        project graph, other files'), the first ``_MAX_SITES``."""
+        engine = self.engine
+        g = engine.graph(path)
+        sites = [(path, c) for c in g.successors(function, EdgeKind.RETURN) if g.kinds[c] == "call"]
+        index = engine.project_file(path)
+        if engine.project is not None and index is not None:
+            for file_index, call in engine.project.cross_sources(EdgeKind.CALL, index, function):
+                sites.append((engine.project_paths[file_index], call))
+        return sites[:_MAX_SITES]
+
+    def returns_at_call_sites(self, path: str, function: int) -> Type:
+        """The join of ``function``'s returns evaluated for the arguments of each linked
+        call (plain functions: a method's receiver is not known there)."""
+        engine, calls = self.engine, self.engine.calls
+        g = engine.graph(path)
+        params = calls.signature(path, g, function)
+        if params and calls.implicit(path, g, function, params, params[0]) is not None:
+            return UNKNOWN
+        fn = FunctionRef(path, function)
+        answers = []
+        for site_path, call in self.linked(path, function):
+            args, kwargs = calls.arguments(site_path, engine.graph(site_path), call)
+            context = self.context_for(fn, g, function, args, kwargs)
+            if context is not None and context is not NEVER:
+                answers.append(self.answer(context, lambda: calls.declared_or_inferred_return(path, function)))
+        return make_union(answers) if answers else UNKNOWN
+
+
+def _is_usable(t: Type) -> bool:
+    """A known argument type, small enough to key a context by."""
+    parts = list(members(t))
+    if any(isinstance(m, (UnknownType, NeverType, TypeVarType)) for m in parts):
+        return False
+    return _size(t) <= _MAX_ARGUMENT_SIZE
+
+
+def _size(t: Type) -> int:
+    count, todo = 0, [t]
+    while todo and count <= _MAX_ARGUMENT_SIZE:
+        current = todo.pop()
+        count += 1
+        for attribute in ("args", "items", "params"):
+            inner = getattr(current, attribute, None)
+            if inner:
+                todo.extend(inner)
+    return count
