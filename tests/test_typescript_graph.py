@@ -139,7 +139,8 @@ def test_analyze_reports_script_syntax_and_unresolved_imports(tmp_path: Path) ->
 
 @pytest.mark.parametrize("module", ["typelens.analyzer.typescript", "typelens.analyzer.typescript.parsing",
                                     "typelens.analyzer.typescript.syntax", "typelens.analyzer.typescript.builder",
-                                    "typelens.typeinfer.typescript", "typelens.typeinfer.typescript.types"])
+                                    "typelens.typeinfer.typescript", "typelens.typeinfer.typescript.types",
+                                    "typelens.typeinfer.typescript.apply_rounds"])
 def test_module_examples(module: str) -> None:
     import doctest
     import importlib

@@ -121,12 +121,12 @@ def onto_original(edits: list[tuple[int, int, str]], edit: Edit) -> Edit | None:
     inserted text amends that edit (its result replaces it); ``None`` when it
     straddles one.
 
-    >>> onto_original([(4, 4, "AB")], Edit(1, 1, "x"))
-    Edit(start=1, end=1, text='x')
-    >>> onto_original([(4, 4, "AB")], Edit(7, 7, "y"))
-    Edit(start=5, end=5, text='y')
-    >>> onto_original([(4, 4, "AB")], Edit(5, 5, "-"))
-    Edit(start=4, end=4, text='A-B')
+    >>> onto_original([(4, 4, "AB")], Edit(1, 1, "x")).start
+    1
+    >>> onto_original([(4, 4, "AB")], Edit(7, 7, "y")).start
+    5
+    >>> onto_original([(4, 4, "AB")], Edit(5, 5, "-")).text
+    'A-B'
     """
     shift = 0
     for start, end, text in edits:
