@@ -147,3 +147,26 @@ def test_a_round_edit_that_would_not_parse_is_left_out_with_a_note(tmp_path: Pat
     assert list(work.edits.values()) == [good]
     assert [(n.line, n.text) for n in work.notes] == [(2, "left out ': (': the file would not parse")]
     assert (16, 16, ": (") in work.banned
+
+
+def test_jsdoc_tags_without_a_type_get_one_in_place(tmp_path: Path) -> None:
+    """``@param a - text`` becomes ``@param {number} a - text`` (no second tag), the
+    block's own line style is kept, and a second run adds nothing."""
+    source = ("/**\n* Adds.\n* @param a - the first\n* @param {number} b - the second\n* @returns the sum\n*/\n"
+              "function add(a, b) {\n  return a + b;\n}\nadd(1, 2);\n")
+    (tmp_path / "add.js").write_text(source)
+    run = typelens("infer", str(tmp_path / "add.js"), "--apply", "--no-cache", "--mode", "static",
+                   "--min-confidence", "0.8")
+    assert run.returncode == 0, run.stderr
+    text = (tmp_path / "add.js").read_text()
+    assert text == source.replace("@param a", "@param {number} a").replace("@returns the", "@returns {number} the")
+    again = typelens("infer", str(tmp_path / "add.js"), "--apply", "--diff", "--no-cache", "--mode", "static",
+                     "--min-confidence", "0.8")
+    assert again.returncode == 0 and again.stdout == ""
+
+
+def test_an_optional_parameter_before_a_required_one_is_written_as_a_union() -> None:
+    from typelens.typeinfer.typescript.types import Func, Param, Prim, render
+    number, text = Prim("number"), Prim("string")
+    f = Func((Param("state", number, True), Param("action", text), Param("extra", number, True)), text)
+    assert render(f) == "(state: number | undefined, action: string, extra?: number) => string"

@@ -109,7 +109,8 @@ def _visible(engine: "ScriptEngine", path: str, g: ScriptGraph, t: Named) -> boo
         return engine.lib.knows(t.name) or "." in t.name and g.dialect == "tsx"
     if t.where[0] == path:
         sym = g.find_symbol(t.name, "")
-        return sym is not None
+        # a class expression bound to a variable declares no type of that name
+        return sym is not None and g.kinds[t.where[1]] != "class"
     for binding in g.imports:
         if binding.bound == t.name:
             target = engine.index.resolve_binding(g, binding)
@@ -167,9 +168,7 @@ def _jsdoc_edits(g: ScriptGraph, wanted: list[tuple[ScriptTarget, Prediction]]) 
             if g.kinds[holder] in ("field_definition", "public_field_definition") and comment_before(g, holder) is None:
                 edits.append(_line_before(g, holder, f"/** @type {{{p.type}}} */"))
     for function, items in by_function.items():
-        edit = _function_doc(g, function, items)
-        if edit is not None:
-            edits.append(edit)
+        edits.extend(_function_doc(g, function, items))
     return edits
 
 
@@ -191,31 +190,46 @@ def _function_statement(g: ScriptGraph, function: int) -> int | None:
     return None
 
 
-def _function_doc(g: ScriptGraph, function: int, items: list[tuple[ScriptTarget, Prediction]]) -> Edit | None:
+def _function_doc(g: ScriptGraph, function: int, items: list[tuple[ScriptTarget, Prediction]]) -> list[Edit]:
+    """The JSDoc edits of one function: a type put into a tag that has none
+    (``@param count - how many`` -> ``@param {number} count - how many``), the
+    missing tags added to its block, or a new block."""
     statement = _function_statement(g, function)
     if statement is None:
-        return None
+        return []
     existing = jsdoc_of(g, function if g.kinds[function] not in ("arrow_function", "function_expression") else statement)
-    lines = []
+    lines, typed = [], []
     order = sorted(items, key=lambda item: (item[0].kind == "return", g.start_bytes[item[0].anchor]))
     for target, p in order:
-        if target.kind == "parameter" and target.name not in existing.params:
+        key = target.name if target.kind == "parameter" else "@returns"
+        if key in existing.untyped and (target.kind == "return" or target.name not in existing.params):
+            typed.append(Edit(existing.untyped[key], existing.untyped[key], f" {{{p.type}}}"))
+        elif target.kind == "parameter" and target.name not in existing.params:
             lines.append(f"@param {{{p.type}}} {target.name}")
         elif target.kind == "return" and existing.returns is None:
             lines.append(f"@returns {{{p.type}}}")
     if not lines:
-        return None
+        return typed
     indent = _indent(g, statement)
     if existing.start >= 0:
         close = existing.end - 2
         head = g.source.data[existing.start:close]
-        if b"\n" not in head:                  # a one-line block: open it up
+        if b"\n" not in head:                  # a one-line block: open it up (it has no untyped tag to fill)
             body = head[3:].decode("utf-8", "replace").strip()
             text = "/**\n" + "".join(f"{indent} * {line}\n" for line in ([body] if body else []) + lines) + f"{indent} */"
-            return Edit(existing.start, existing.end, text)
-        return Edit(close, close, "".join(f"* {line}\n{indent} " for line in lines))
+            return [Edit(existing.start, existing.end, text)]
+        star = _star_prefix(g.source.data, existing.start, close, indent)
+        return typed + [Edit(close, close, "".join(f"* {line}\n{star}" for line in lines))]
     block = "/**\n" + "".join(f"{indent} * {line}\n" for line in lines) + f"{indent} */\n{indent}"
-    return Edit(g.start_bytes[statement], g.start_bytes[statement], block)
+    return [Edit(g.start_bytes[statement], g.start_bytes[statement], block)]
+
+
+def _star_prefix(data: bytes, start: int, close: int, indent: str) -> str:
+    """What goes before the ``*`` of a block's lines: the closing line's own
+    prefix (``" "`` in `` */``, ``""`` in a block whose lines start at ``*``)."""
+    line_start = data.rfind(b"\n", start, close) + 1
+    prefix = data[line_start:close] if line_start > 0 else b""
+    return prefix.decode("utf-8", "replace") if not prefix.strip() else indent + " "
 
 
 def _line_before(g: ScriptGraph, node: int, text: str) -> Edit:

@@ -215,7 +215,7 @@ class ScriptEngine:
         from .declared import type_parameters
         from .types import TypeVar
         params = tuple(TypeVar(p, (path, declaration)) for p in type_parameters(g, declaration))
-        return Named(g.text(name) if name is not None else "<class>", params, (path, declaration))
+        return Named(g.text(name) if name is not None else _bound_name(g, declaration), params, (path, declaration))
 
     def declaration_value(self, path: str, g: ScriptGraph, declaration: int) -> TsType:
         """The value of a class, enum or function declaration node."""
@@ -226,6 +226,20 @@ class ScriptEngine:
 
     def is_definition(self, g: ScriptGraph, node: int) -> bool:
         return definition_node(g, node) != node
+
+
+def _bound_name(g: ScriptGraph, expression: int) -> str:
+    """The name an anonymous class expression is bound to (``var Err = class
+    extends Error {}``: ``Err``), else ``<class>``."""
+    parent = g.parents[expression]
+    target = None
+    if parent >= 0 and g.kinds[parent] == "variable_declarator":
+        target = g.child_by_field(parent, "name")
+    elif parent >= 0 and g.kinds[parent] == "assignment_expression":
+        target = g.child_by_field(parent, "left")
+    if target is None or not g.text(target).replace("_", "a").replace("$", "a").replace(".", "a").isalnum():
+        return "<class>"
+    return g.text(target)
 
 
 def widened(t: TsType) -> TsType:

@@ -4,7 +4,9 @@ The graph drops comments, so a declaration's comment is read from the source
 between the end of what precedes it and its start: the last ``/** ... */``
 there (blank lines and ``export`` in between are fine).  Tags read:
 ``@param {T} name`` (``[name]``, ``[name=default]`` optional), ``@returns {T}``
-(``@return``), ``@type {T}``; a tag's type may hold nested braces.
+(``@return``), ``@type {T}``; a tag's type may hold nested braces.  A tag
+without a type (``@param count - how many``, ``@returns the total``) is kept
+apart with the byte offset right after its tag word, where a type can go.
 
 Example::
 
@@ -38,6 +40,7 @@ class JsDoc:
     type: str | None = None
     start: int = -1           # the comment's byte range in the source (-1: none)
     end: int = -1
+    untyped: dict[str, int] = field(default_factory=dict)   # param name or "@returns" -> after the tag word
 
 
 def comment_before(g: ScriptGraph, node: int) -> tuple[int, int] | None:
@@ -69,24 +72,36 @@ def jsdoc_of(g: ScriptGraph, node: int) -> JsDoc:
 
 def parse_jsdoc(text: str, where: tuple[int, int] = (-1, -1)) -> JsDoc:
     params: dict[str, str] = {}
+    untyped: dict[str, int] = {}
     returns = declared = None
     for match in _TAG.finditer(text):
         tag = match.group(1)
         rest = text[match.end():]
         typed = _braced(rest)
         if typed is None:
+            if where[0] >= 0 and rest[:1] in (" ", "\t"):
+                at = where[0] + len(text[:match.end()].encode("utf-8"))
+                key = "@returns" if tag in ("returns", "return") else _param_name(rest)
+                if key and tag != "type":
+                    untyped.setdefault(key, at)
             continue
         type_text, after = typed
         if tag in ("param", "arg", "argument"):
-            name = after.strip().split(None, 1)[0] if after.strip() else ""
-            name = name.strip("[]").split("=", 1)[0].strip("*")
-            if name and name.replace("_", "a").replace("$", "a").isalnum():
+            name = _param_name(after)
+            if name:
                 params[name] = type_text
         elif tag in ("returns", "return"):
             returns = type_text
         else:
             declared = type_text
-    return JsDoc(params, returns, declared, *where)
+    return JsDoc(params, returns, declared, *where, untyped)
+
+
+def _param_name(text: str) -> str:
+    """The parameter a tag's text names: ``[times=1] ...`` -> ``times`` (``""``: none)."""
+    name = text.strip().split(None, 1)[0] if text.strip() else ""
+    name = name.strip("[]").split("=", 1)[0].strip("*")
+    return name if name and name.replace("_", "a").replace("$", "a").isalnum() else ""
 
 
 def _braced(text: str) -> tuple[str, str] | None:

@@ -281,6 +281,16 @@ def render(t: TsType) -> str:
     return _render(t, 0)
 
 
+def _render_param(p: "Param", at: int, params: tuple["Param", ...], d: int) -> str:
+    """One parameter of a function type: ``n?: T`` only where no required one
+    follows (TypeScript's rule), else ``n: T | undefined``."""
+    text = _render(p.type, d)
+    if p.optional and any(not q.optional and not q.rest for q in params[at + 1:]):
+        text = f"({text})" if isinstance(p.type, Func) else text
+        return f"{p.name}: {text} | undefined" if "undefined" not in text.split(" | ") else f"{p.name}: {text}"
+    return ("..." if p.rest else "") + p.name + ("?" if p.optional else "") + ": " + text
+
+
 def _render(t: TsType, depth: int) -> str:
     if depth > 12:
         return "any"
@@ -301,8 +311,7 @@ def _render(t: TsType, depth: int) -> str:
             parts.insert(0, f"[key: string]: {_render(t.index, d)}")
         return "{ " + "; ".join(parts) + " }" if parts else "{}"
     if isinstance(t, Func):
-        params = ", ".join(("..." if p.rest else "") + p.name + ("?" if p.optional else "") + ": " + _render(p.type, d)
-                           for p in t.params)
+        params = ", ".join(_render_param(p, i, t.params, d) for i, p in enumerate(t.params))
         head = f"<{', '.join(t.type_params)}>" if t.type_params else ""
         return f"{head}({params}) => {_render(t.ret, d)}"
     if isinstance(t, Named):

@@ -56,3 +56,12 @@ enum Level {
 }
 // ? level: Level
 const level = Level.High;
+
+// a class expression is named by the variable it is bound to
+const Oops = class extends Error {
+  code = 1;
+};
+// ? oops: Oops
+const oops = new Oops("no");
+// ? oopsCode: number
+const oopsCode = oops.code;
