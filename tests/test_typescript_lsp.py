@@ -2,7 +2,8 @@
 typelens.cli lsp`` as a subprocess driven over stdio by a real LSP client
 (pytest-lsp), on ``tests/data/typescript/project``: hover, inlay hints,
 completion after ``.`` (also on a half-typed line), "Add type annotation",
-definitions through imports and diagnostics of a ``.js`` file."""
+definitions through imports, diagnostics of a ``.js`` file, the outline and
+highlights, and rename refused with its reason."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import sys
 import pytest
 import pytest_lsp
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from .conftest import DATA
@@ -119,3 +121,18 @@ async def test_javascript_document_gets_hover_and_diagnostics(client: LanguageCl
     hover = await client.text_document_hover_async(types.HoverParams(
         text_document=types.TextDocumentIdentifier(LEGACY.as_uri()), position=position_of(text, "add(a")))
     assert hover is not None and "add" in hover.contents.value
+
+
+async def test_outline_highlights_and_rename_of_a_typescript_file(client: LanguageClient) -> None:
+    models = PROJECT / "src" / "models" / "index.ts"
+    text = open_script(client, models, "typescript")
+    outline = await client.text_document_document_symbol_async(types.DocumentSymbolParams(
+        text_document=types.TextDocumentIdentifier(models.as_uri())))
+    shown = {s.name: (s.kind, [c.name for c in s.children or []]) for s in outline}
+    assert shown == {"User": (types.SymbolKind.Interface, []), "Account": (types.SymbolKind.Class, ["constructor", "balance"])}
+    marks = await client.text_document_document_highlight_async(types.DocumentHighlightParams(
+        text_document=types.TextDocumentIdentifier(models.as_uri()), position=position_of(text, "User, private")))
+    assert len(marks) == 2        # the interface's name and its use in the constructor
+    with pytest.raises(JsonRpcException, match="renaming is not supported in TypeScript"):
+        await client.text_document_prepare_rename_async(types.PrepareRenameParams(
+            text_document=types.TextDocumentIdentifier(models.as_uri()), position=position_of(text, "Account {")))

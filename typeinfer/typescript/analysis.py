@@ -215,7 +215,7 @@ class ScriptAnalysis:
             return []
         table = self.members_before(len(stripped) - 1, offset)
         entries = [CompletionEntry(m.name, m.kind, render(m.type)) for m in table.values()]
-        return sorted(entries, key=lambda e: (e.label.startswith(("_", "#")), e.label))
+        return sorted(entries, key=lambda e: (e.label.startswith(("_", "#", "[")), e.label))
 
     def members_before(self, dot: int, offset: int) -> dict[str, Member]:
         """The members of the expression before the ``.`` at byte ``dot``."""
@@ -273,7 +273,8 @@ class ScriptAnalysis:
         if sym is None or sym.scope < 0:
             return []
         found = {(n, True) for n in sym.definitions} | {(n, False) for n in sym.uses}
-        return sorted(Reference(self.path, g.start_bytes[n], g.end_bytes[n], write) for n, write in found)
+        return sorted((Reference(self.path, g.start_bytes[n], g.end_bytes[n], write) for n, write in found),
+                      key=lambda r: (r.start, r.end))
 
     def references(self, offset: int, include_declaration: bool = True) -> list[Reference]:
         """The uses in this file (scripts are not searched across files yet)."""
