@@ -38,7 +38,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from dataclasses import dataclass
@@ -48,6 +47,7 @@ from pathlib import Path
 from typelens.analyzer import source_from_path
 from typelens.analyzer.typescript import build_script_graph
 from typelens.analyzer.typescript.project import iter_script_files
+from typelens.datasets.typescript import fetch as fetch_package
 from typelens.typeinfer.run import InferOptions, infer_paths
 from typelens.typeinfer.typescript.targets import script_targets
 from typelens.typeinfer.typescript.types import Named, TypeVar, base_name, render
@@ -76,18 +76,10 @@ class Fact:
 # -- packages -------------------------------------------------------------------------------
 def fetch(spec: str) -> Path:
     """The unpacked tarball of ``spec`` (``npm pack`` once, then the cache)."""
-    folder = CACHE / "packages" / re.sub(r"[^\w.@-]", "_", spec)
-    if (folder / "package").is_dir():
-        return folder / "package"
-    folder.mkdir(parents=True, exist_ok=True)
-    run = subprocess.run(["npm", "pack", "--silent", spec, "--pack-destination", str(folder)],
-                         capture_output=True, text=True, timeout=600)
-    tarballs = sorted(folder.glob("*.tgz"))
-    if run.returncode != 0 or not tarballs:
-        raise SystemExit(f"npm pack {spec} failed: {run.stderr.strip()[:300]}")
-    with tarfile.open(tarballs[0]) as archive:
-        archive.extractall(folder, filter="data")
-    return folder / "package"
+    try:
+        return fetch_package(spec, CACHE / "packages")
+    except ValueError as err:
+        raise SystemExit(str(err)) from err
 
 
 def sources(package: Path) -> list[Path]:

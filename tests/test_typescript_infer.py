@@ -8,7 +8,6 @@ shipped fallback, and every expectation holds with both."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -17,32 +16,15 @@ from typelens.typeinfer.run import InferOptions, infer_paths
 from typelens.typeinfer.typescript.lib import find_typescript_lib
 
 from .conftest import DATA
+from .infer_expectations import TypeExpectation, type_expectations
 
 CASES = sorted(p for p in (DATA / "typescript" / "infer").iterdir() if p.suffix in (".ts", ".tsx", ".js"))
 EXPECT = re.compile(r"^\s*//\s*\?\s*([\w$]+)\s*:\s*(.+?)\s*$")
 _COMMENT = re.compile(r"^\s*(//|/\*|\*)")
 
 
-@dataclass(frozen=True)
-class ScriptExpectation:
-    comment_line: int
-    target_line: int
-    name: str
-    type: str
-
-
-def script_expectations(path: Path) -> list[ScriptExpectation]:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    found = []
-    for i, line in enumerate(lines):
-        m = EXPECT.match(line)
-        if not m:
-            continue
-        j = i + 1
-        while j < len(lines) and _COMMENT.match(lines[j]):
-            j += 1
-        found.append(ScriptExpectation(i + 1, j + 1, m.group(1), m.group(2)))
-    return found
+def script_expectations(path: Path) -> list[TypeExpectation]:
+    return type_expectations(path, EXPECT, _COMMENT.match)
 
 
 LIBS = ("installed", "builtin")
@@ -63,7 +45,7 @@ def predictions_of(path: Path, lib: str, monkeypatch: pytest.MonkeyPatch):
 
 
 @pytest.mark.parametrize("path,exp,lib", PARAMS)
-def test_expected_type(path: Path, exp: ScriptExpectation, lib: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_expected_type(path: Path, exp: TypeExpectation, lib: str, monkeypatch: pytest.MonkeyPatch) -> None:
     rows = [p for p in predictions_of(path, lib, monkeypatch) if p.span.start_row + 1 == exp.target_line
             and (p.name == exp.name and p.kind != "return" or exp.name == "return" and p.kind == "return")]
     assert rows, f"no prediction for {exp.name} on line {exp.target_line}"

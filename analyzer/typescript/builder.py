@@ -23,12 +23,9 @@ from pathlib import Path
 
 from tree_sitter import Tree
 
-from ..builder import DEFAULT_CONFIG, GraphConfig, _no_gc
-from ..errors import InputError
+from ..builder import DEFAULT_CONFIG, GraphConfig, _no_gc, graph_safely, source_of
 from ..graph import EdgeKind, ProgramGraph
-from ..source import Source, source_from_bytes, source_from_path, source_from_text
-from ..spans import Diagnostic, Span
-from .. import codes
+from ..source import Source, source_from_path
 from .calls import ScriptCalls
 from .cfg import ScriptCfg
 from .dataflow import ScriptDataflow
@@ -56,14 +53,7 @@ class ScriptGraph(ProgramGraph):
 def build_script_graph(code: str | bytes | Source, path: str = "<memory>.ts", *, dialect: str | None = None,
                        config: GraphConfig = DEFAULT_CONFIG, tree: Tree | None = None) -> ScriptGraph:
     """The graph of script ``code``; the dialect comes from ``path``'s suffix unless given."""
-    if isinstance(code, Source):
-        source = code
-    elif isinstance(code, bytes):
-        source = source_from_bytes(code, path, max_bytes=config.max_bytes)
-    elif isinstance(code, str):
-        source = source_from_text(code, path)
-    else:
-        raise ValueError(f"code={type(code).__name__} is not str, bytes or Source; pass source text")
+    source = source_of(code, path, config)
     dialect = dialect or dialect_of(source.path) or dialect_of(path) or "typescript"
     if tree is None:
         tree = parse_script(source.data, dialect)
@@ -74,18 +64,10 @@ def build_script_graph(code: str | bytes | Source, path: str = "<memory>.ts", *,
 def build_script_graph_safely(path, *, config: GraphConfig = DEFAULT_CONFIG, display: str | None = None) -> ScriptGraph:
     """The per-file boundary: always a graph (empty, carrying the reason, when the
     file cannot be read or typelens fails on it)."""
-    name = display if display is not None else str(path)
-    try:
-        return build_script_graph(source_from_path(path, max_bytes=config.max_bytes, display=display),
-                                  dialect=dialect_of(path), config=config)
-    except InputError as err:
-        diagnostic = Diagnostic.build("unreadable-file", str(err), Span.empty(), name)
-    except Exception as err:  # the per-file boundary: report, keep the run going
-        logger.exception("internal error on %s", name)
-        message = codes.INTERNAL_ERROR.format(reason=f"{type(err).__name__}: {err}")
-        diagnostic = Diagnostic.build("internal-error", message, Span.empty(), name)
-    return build_script_graph(Source(name, b"", "", "utf-8", False, (diagnostic,)), dialect=dialect_of(path),
-                              config=config)
+    dialect = dialect_of(path)
+    return graph_safely(path, display, lambda: build_script_graph(
+        source_from_path(path, max_bytes=config.max_bytes, display=display), dialect=dialect, config=config),
+        lambda empty: build_script_graph(empty, dialect=dialect, config=config))
 
 
 def _build(source: Source, tree: Tree, dialect: str, config: GraphConfig) -> ScriptGraph:

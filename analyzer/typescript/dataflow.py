@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 
+from ..dataflow import statement_of
 from ..graph import CFG_KINDS, EdgeKind, Scope, ScopeKind, SymbolKind
 from .scopes import ScriptTables
 
@@ -38,7 +39,7 @@ class ScriptDataflow:
         self.edges: set[tuple[int, int]] = set()
 
     def build(self) -> tuple[list[int], list[int]]:
-        stmt_of = self._statement_of()
+        stmt_of = statement_of(self.parents, self.statements)
         region = [self._region(s.id) for s in self.scopes]
         defs: dict[int, list[tuple[int, int]]] = defaultdict(list)    # statement -> (symbol, def node)
         uses: dict[int, list[tuple[int, int]]] = defaultdict(list)    # statement -> (symbol, use node)
@@ -78,16 +79,6 @@ class ScriptDataflow:
         while scope > 0 and self.scopes[scope].kind not in (ScopeKind.FUNCTION, ScopeKind.MODULE):
             scope = self.scopes[scope].parent
         return max(scope, 0)
-
-    def _statement_of(self) -> list[int]:
-        parents, statements = self.parents, self.statements
-        stmt_of = [-1] * len(parents)
-        for node in range(len(parents)):
-            if node in statements:
-                stmt_of[node] = node
-            elif parents[node] >= 0:
-                stmt_of[node] = stmt_of[parents[node]]
-        return stmt_of
 
     def _successors(self) -> dict[int, list[int]]:
         succ: dict[int, list[int]] = defaultdict(list)

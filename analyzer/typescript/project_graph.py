@@ -21,7 +21,7 @@ from pathlib import Path
 from ..builder import DEFAULT_CONFIG, GraphConfig
 from ..graph import EdgeKind, ProgramGraph
 from ..project import Definition
-from ..project_graph import ProjectGraph
+from ..project_graph import ProjectGraph, join_files
 from .calls import constructor, defined_function
 from .project import ScriptIndex
 from .scopes import CLASS_KINDS
@@ -31,30 +31,7 @@ logger = logging.getLogger(__name__)
 
 def build_script_project_graph(index: ScriptIndex, paths: list[Path] | None = None) -> ProjectGraph:
     """Graphs of ``paths`` (default: every project script) with cross-file edges."""
-    files = paths if paths is not None else index.files()
-    graphs: list[ProgramGraph] = []
-    names: list[str] = []
-    for path in files:
-        graph = index.graph_of(path)
-        if graph is not None:
-            graphs.append(graph)
-            names.append(_relative(Path(path), index.root))
-    offsets, total = [], 0
-    for graph in graphs:
-        offsets.append(total)
-        total += len(graph)
-    pg = ProjectGraph(names, graphs, offsets, {EdgeKind.IMPORT: [], EdgeKind.CALL: [], EdgeKind.RETURN: []}, index.root)
-    by_path = {Path(index.root / name).resolve(): i for i, name in enumerate(names)}
-    for i, graph in enumerate(graphs):
-        _link_file(pg, index, i, graph, by_path)
-    return pg
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(root))
-    except ValueError:
-        return str(path)
+    return join_files(index, paths if paths is not None else index.files(), _link_file)
 
 
 def _link_file(pg: ProjectGraph, index: ScriptIndex, i: int, graph: ProgramGraph, by_path: dict[Path, int]) -> None:

@@ -20,13 +20,13 @@ Example::
 
 from __future__ import annotations
 
-import bisect
 import re
 from functools import lru_cache
 
-from typelens.analyzer import EdgeKind, slice_of
+from typelens.analyzer import EdgeKind
 from typelens.analyzer.typescript import ScriptGraph, build_script_graph
 
+from ..features import TokenStream, symbol_slice_tokens
 from .targets import ScriptTarget
 
 _TOKEN = re.compile(rb"//[^\n]*|/\*.*?\*/|===|!==|\*\*=|>>>=|\.\.\.|\?\?=|=>|\?\.|\?\?|&&|\|\||[-+*/%&|^<>=!]=|\+\+|--|<<|>>"
@@ -37,54 +37,13 @@ _HIDDEN = frozenset({"type_annotation", "type_arguments", "type_parameters", "ty
 _STRINGS = frozenset({"string", "template_string", "regex"})
 
 
-class ScriptTokens:
+class ScriptTokens(TokenStream):
     """The file's tokens, annotations cut, string contents hidden (see the module docstring)."""
 
     def __init__(self, g: ScriptGraph) -> None:
         hidden = sorted((g.start_bytes[n], g.end_bytes[n]) for n, k in enumerate(g.kinds) if k in _HIDDEN)
         strings = sorted((g.start_bytes[n], g.end_bytes[n]) for n, k in enumerate(g.kinds) if k in _STRINGS)
-        self.data = data = g.source.data
-        self.tokens: list[str] = []
-        self.starts: list[int] = []
-        skip = 0
-        for m in _TOKEN.finditer(data):
-            start = m.start()
-            if start < skip or m.group().startswith((b"//", b"/*")):
-                continue
-            span = _covering(hidden, start)
-            if span is not None:
-                skip = span[1]
-                continue
-            span = _covering(strings, start)
-            if span is not None:
-                skip = span[1]
-                self.tokens.append("<str>")
-                self.starts.append(start)
-                continue
-            self.tokens.append(m.group().decode("utf-8", "replace"))
-            self.starts.append(start)
-
-    def window(self, byte: int, size: int) -> list[str]:
-        at = bisect.bisect_left(self.starts, byte)
-        return self.tokens[max(0, at - size):at + size + 1]
-
-    def line(self, byte: int, limit: int) -> list[str]:
-        first = self.data.rfind(b"\n", 0, byte) + 1
-        last = self.data.find(b"\n", byte)
-        lo = bisect.bisect_left(self.starts, first)
-        hi = bisect.bisect_left(self.starts, last if last >= 0 else len(self.data))
-        if hi - lo > limit:
-            at = bisect.bisect_left(self.starts, byte)
-            lo = max(lo, min(at - limit // 2, hi - limit))
-            hi = lo + limit
-        return self.tokens[lo:hi]
-
-
-def _covering(spans: list[tuple[int, int]], offset: int) -> tuple[int, int] | None:
-    i = bisect.bisect_right(spans, (offset, float("inf"))) - 1
-    if i >= 0 and spans[i][0] <= offset < spans[i][1]:
-        return spans[i]
-    return None
+        self._scan(g.source.data, _TOKEN, hidden, strings, (b"//", b"/*"), ())
 
 
 # -- per target -----------------------------------------------------------------------------
@@ -178,16 +137,7 @@ def slice_tokens(g: ScriptGraph, target: ScriptTarget, stream: ScriptTokens, lim
             if len(out) >= limit:
                 break
         return out[:limit]
-    lines: set[int] = set()
-    for item in slice_of(g, g.symbols[target.symbol], depth=1, max_items=64):
-        if item.file != 0 or item.span.start_row in lines:
-            continue
-        lines.add(item.span.start_row)
-        out.append(f"<{item.role}>")
-        out.extend(stream.line(item.span.start_byte, per_line))
-        if len(out) >= limit:
-            break
-    return out[:limit]
+    return symbol_slice_tokens(g, target.symbol, stream, limit, per_line)
 
 
 def sample(g: ScriptGraph, target: ScriptTarget, stream: ScriptTokens) -> dict:
