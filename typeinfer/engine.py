@@ -20,6 +20,7 @@ Example::
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -166,7 +167,14 @@ class TypeEngine:
 
     def memo(self, key: tuple, compute: Callable[[], object]):
         """``compute()`` once per key (and call-site context); a cycle is iterated
-        until its answers settle (:mod:`.fixpoint`)."""
+        until its answers settle (:mod:`.fixpoint`).  Threads sharing the engine
+        take turns (:meth:`.fixpoint.Memo.held`)."""
+        if self._solver.owner == threading.get_ident():     # the common case: no lock to take
+            return self._memo_in_turn(key, compute)
+        with self._solver.held():
+            return self._memo_in_turn(key, compute)
+
+    def _memo_in_turn(self, key: tuple, compute: Callable[[], object]):
         if self.deadline is not None and time.monotonic() > self.deadline:
             raise OutOfTime(f"the analysis ran past its time budget at {key[0]}")
         self.steps += 1

@@ -48,10 +48,11 @@ Example (asked ``y`` first: ``y`` is the root, what it reads is provisional)::
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import threading
-from typing import Callable
+from typing import Callable, Iterator
 
 from .types import NEVER, UNKNOWN, capped, is_type, make_union
 
@@ -123,12 +124,29 @@ class Memo:
         self._max_level = _MIN_LEVELS       # stack length at which this thread's stack is full
         self._frames_per_level = _FRAMES_PER_LEVEL
         self._threads = 0
+        self._lock = threading.Lock()       # held by the thread whose questions are open
+        self.owner: int | None = None       # that thread (or the one its stack went on in)
 
     def is_open(self, key: tuple) -> bool:
         return key in self._open
 
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """This thread's turn with the memo.  Questions from another thread (a
+        language server's workers share an engine) wait until this thread's
+        outermost question is answered: one stack of open questions at a time."""
+        me = threading.get_ident()
+        if self.owner == me:
+            yield
+            return
+        with self._lock:
+            self.owner = me
+            try:
+                yield
+            finally:
+                self.owner = None
+
     def ask(self, key: tuple, compute: Callable[[], object], store: dict, context: object):
-        """The answer to ``key`` (not in ``store``): read from the open cycle, or computed."""
         frame = self._open.get(key)
         if frame is not None:                    # asked again while being answered: a cycle
             frame.reentered = True
@@ -159,6 +177,7 @@ class Memo:
         outcome: dict[str, object] = {}
 
         def run() -> None:
+            self.owner = threading.get_ident()    # the asking thread waits for this one
             try:
                 outcome["value"] = self._solve(key, compute, store, context)
             except BaseException as err:   # handed to the waiting thread, which raises it
@@ -172,6 +191,7 @@ class Memo:
             worker.start()
             worker.join()
         finally:
+            self.owner = threading.get_ident()
             self._threads -= 1
             self._max_level = saved
         if "error" in outcome:
