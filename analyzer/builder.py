@@ -56,6 +56,18 @@ class GraphConfig:
 DEFAULT_CONFIG = GraphConfig()
 
 
+def source_of(code: str | bytes | Source, path: str, config: GraphConfig = DEFAULT_CONFIG) -> Source:
+    """``code`` as a :class:`Source`: text as it is, raw bytes decoded (and
+    bounded by ``config.max_bytes``), a ``Source`` unchanged."""
+    if isinstance(code, Source):
+        return code
+    if isinstance(code, bytes):
+        return source_from_bytes(code, path, max_bytes=config.max_bytes)
+    if isinstance(code, str):
+        return source_from_text(code, path)
+    raise ValueError(f"code={type(code).__name__} is not str, bytes or Source; pass source text")
+
+
 def build_graph(code: str | bytes | Source, path: str = "<memory>", *, config: GraphConfig = DEFAULT_CONFIG,
                 tree: Tree | None = None, recovery: Recovery | None = None) -> ProgramGraph:
     """The program graph of ``code`` (text, raw bytes or a :class:`Source`).
@@ -65,14 +77,7 @@ def build_graph(code: str | bytes | Source, path: str = "<memory>", *, config: G
     recovered (``Document.recovery``).  A statement that does not parse is
     confined to itself (see :mod:`.recovery`).
     """
-    if isinstance(code, Source):
-        source = code
-    elif isinstance(code, bytes):
-        source = source_from_bytes(code, path, max_bytes=config.max_bytes)
-    elif isinstance(code, str):
-        source = source_from_text(code, path)
-    else:
-        raise ValueError(f"code={type(code).__name__} is not str, bytes or Source; pass source text")
+    source = source_of(code, path, config)
     guard = guard_input(source.data)
     if recovery is None:
         recovery = recover_tree(source.data, tree if tree is not None else parse_guarded(guard))
@@ -104,16 +109,24 @@ def build_graph_from_path(path, *, config: GraphConfig = DEFAULT_CONFIG, display
 def build_graph_safely(path, *, config: GraphConfig = DEFAULT_CONFIG, display: str | None = None) -> ProgramGraph:
     """The per-file boundary: always a graph.  An unreadable file or a failure inside
     typelens gives an empty module graph carrying the diagnostic; the run goes on."""
+    return graph_safely(path, display, lambda: build_graph_from_path(path, config=config, display=display),
+                        lambda empty: build_graph(empty, config=config))
+
+
+def graph_safely(path, display: str | None, build, build_empty):
+    """``build()``, or, when the file cannot be read or typelens fails on it,
+    ``build_empty(source)`` of an empty source carrying the reason (the per-file
+    boundary of Python's and the scripts' graph builders)."""
     name = display if display is not None else str(path)
     try:
-        return build_graph_from_path(path, config=config, display=display)
+        return build()
     except InputError as err:
         diagnostic = Diagnostic.build("unreadable-file", str(err), Span.empty(), name)
     except Exception as err:  # the per-file boundary: report, keep the run going
         logger.exception("internal error on %s", name)
         message = codes.INTERNAL_ERROR.format(reason=f"{type(err).__name__}: {err}")
         diagnostic = Diagnostic.build("internal-error", message, Span.empty(), name)
-    return build_graph(Source(name, b"", "", "utf-8", False, (diagnostic,)), config=config)
+    return build_empty(Source(name, b"", "", "utf-8", False, (diagnostic,)))
 
 
 def _build(source: Source, recovery: Recovery, config: GraphConfig,

@@ -45,23 +45,13 @@ class DataflowBuilder:
         self.dsts: list[int] = []
 
     def build(self) -> tuple[list[int], list[int]]:
-        stmt_of = self._statement_of()
+        stmt_of = statement_of(self.parents, self.statements)
         uses, defs, loose_uses = self._events(stmt_of)
         self._flow_sensitive(uses, defs)
         self._flow_insensitive(loose_uses)
         return self.srcs, self.dsts
 
     # -- where each name happens ----------------------------------------------
-    def _statement_of(self) -> list[int]:
-        parents, statements = self.parents, self.statements
-        stmt_of = [-1] * len(parents)
-        for node in range(len(parents)):
-            if node in statements:
-                stmt_of[node] = node
-            elif parents[node] >= 0:
-                stmt_of[node] = stmt_of[parents[node]]
-        return stmt_of
-
     def _region_scope(self, use_scope: int, symbol_scope: int) -> int | None:
         """The region scope where a read in ``use_scope`` of a ``symbol_scope`` name
         happens inline (through comprehensions only), or ``None`` if deferred."""
@@ -331,3 +321,15 @@ class _Cfg:
                             queued.add(target)
                             pending.append(target)
         return in_states
+
+
+def statement_of(parents: list[int], statements) -> list[int]:
+    """Each node's statement: itself when it is in ``statements``, else its
+    parent's (-1 above every statement); parents come before their children."""
+    stmt_of = [-1] * len(parents)
+    for node in range(len(parents)):
+        if node in statements:
+            stmt_of[node] = node
+        elif parents[node] >= 0:
+            stmt_of[node] = stmt_of[parents[node]]
+    return stmt_of

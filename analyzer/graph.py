@@ -85,6 +85,7 @@ class ScopeKind(str, enum.Enum):
     FUNCTION = "function"
     LAMBDA = "lambda"
     COMPREHENSION = "comprehension"
+    BLOCK = "block"            # TypeScript/JavaScript: a block holding let/const (analyzer.typescript)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +110,7 @@ class SymbolKind(str, enum.Enum):
     IMPORT = "import"
     ATTRIBUTE = "attribute"   # ``self.x`` stored in a method, owned by the class scope
     BUILTIN = "builtin"
+    TYPE = "type"             # TypeScript: an interface, type alias or type parameter
     UNRESOLVED = "unresolved"
 
 

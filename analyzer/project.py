@@ -88,6 +88,15 @@ def iter_python_files(root: Path, *, follow_symlinks: bool = False,
     ``root`` are left out, each added to ``skipped`` with its reason (or logged
     when ``skipped`` is ``None``).  ``follow_symlinks`` walks linked folders too
     (each real folder once) and accepts links that leave ``root``."""
+    return iter_source_files(root, lambda name: name.endswith((".py", ".pyi")), _SKIP_DIRS,
+                             follow_symlinks=follow_symlinks, skipped=skipped)
+
+
+def iter_source_files(root: Path, wanted, skip_dirs: frozenset[str], *, follow_symlinks: bool = False,
+                      skipped: list[SkippedFile] | None = None) -> list[Path]:
+    """The files below ``root`` whose name ``wanted(name)`` accepts, as
+    :func:`iter_python_files` lists them (the same guards), leaving out the folders
+    named in ``skip_dirs`` (and ``*.egg-info``)."""
     report = skipped if skipped is not None else _LoggedSkips()
     if os.path.isfile(root):
         return [root]
@@ -109,8 +118,8 @@ def iter_python_files(root: Path, *, follow_symlinks: bool = False,
             dirnames[:] = []
             continue
         seen.add((st.st_dev, st.st_ino))
-        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.endswith(".egg-info"))
-        for name in sorted(f for f in filenames if f.endswith((".py", ".pyi"))):
+        dirnames[:] = sorted(d for d in dirnames if d not in skip_dirs and not d.endswith(".egg-info"))
+        for name in sorted(f for f in filenames if wanted(f)):
             path = Path(dirpath, name)
             problem = listed_file_problem(path, inside)
             if problem is None:

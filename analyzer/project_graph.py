@@ -86,6 +86,13 @@ class ProjectGraph:
 def build_project_graph(index: ProjectIndex, paths: list[Path] | None = None) -> ProjectGraph:
     """Graphs of ``paths`` (default: every project module) with cross-file edges."""
     files = paths if paths is not None else sorted(set(index.modules.values()))
+    return join_files(index, files, _link_file)
+
+
+def join_files(index, files: list[Path], link_file) -> ProjectGraph:
+    """The graphs of ``files`` that ``index.graph_of`` reads, named relative to
+    ``index.root``, in one project graph; ``link_file(pg, index, i, graph,
+    by_path)`` adds file ``i``'s cross-file edges (the scripts' own linker too)."""
     graphs: list[ProgramGraph] = []
     names: list[str] = []
     for path in files:
@@ -93,7 +100,7 @@ def build_project_graph(index: ProjectIndex, paths: list[Path] | None = None) ->
         if graph is None:
             continue
         graphs.append(graph)
-        names.append(_relative(path, index.root))
+        names.append(_relative(Path(path), index.root))
     offsets, total = [], 0
     for graph in graphs:
         offsets.append(total)
@@ -101,7 +108,7 @@ def build_project_graph(index: ProjectIndex, paths: list[Path] | None = None) ->
     pg = ProjectGraph(names, graphs, offsets, {EdgeKind.IMPORT: [], EdgeKind.CALL: [], EdgeKind.RETURN: []}, index.root)
     by_path = {Path(index.root / name).resolve(): i for i, name in enumerate(names)}
     for i, graph in enumerate(graphs):
-        _link_file(pg, index, i, graph, by_path)
+        link_file(pg, index, i, graph, by_path)
     return pg
 
 

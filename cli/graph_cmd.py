@@ -34,11 +34,14 @@ class GraphFormat(str, enum.Enum):
 def load_project_graph(path: Path, config: GraphConfig) -> ProjectGraph:
     """A file's graph (as a project of one) or a directory's project graph."""
     from typelens.analyzer import InputError, ProjectGraph, ProjectIndex, build_graph_safely, build_project_graph
+    from typelens.analyzer.typescript import build_script_graph_safely, is_script
+    from typelens.analyzer.typescript.project_graph import with_scripts
     if not path.exists():
         raise InputError(f"path {str(path)!r} does not exist")
     if path.is_dir():
-        return build_project_graph(ProjectIndex(path, config=config))
-    graph = build_graph_safely(path, config=config, display=path.name)
+        return with_scripts(build_project_graph(ProjectIndex(path, config=config)), path, config)
+    build = build_script_graph_safely if is_script(path) else build_graph_safely
+    graph = build(path, config=config, display=path.name)
     return ProjectGraph([path.name], [graph], [0], {}, path.resolve().parent)
 
 
@@ -69,7 +72,7 @@ def _default_max_bytes() -> int:
 
 
 def graph_command(
-    path: Path = typer.Argument(..., help="A Python file or a project directory."),
+    path: Path = typer.Argument(..., help="A Python, TypeScript or JavaScript file, or a project directory."),
     fmt: GraphFormat = typer.Option(GraphFormat.json, "--format", "-f", help="Output format."),
     edges: str = typer.Option("", "--edges", help="Comma list of edge kinds (ast, cfg, dfg, call, return, import, cfg_next, ...); all by default."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),

@@ -22,7 +22,8 @@ from .workspace import Place
 SYMBOL_KIND = {"class": types.SymbolKind.Class, "function": types.SymbolKind.Function,
                "method": types.SymbolKind.Method, "property": types.SymbolKind.Property,
                "variable": types.SymbolKind.Variable, "constant": types.SymbolKind.Constant,
-               "field": types.SymbolKind.Field}
+               "field": types.SymbolKind.Field, "interface": types.SymbolKind.Interface,
+               "type": types.SymbolKind.TypeParameter, "enum": types.SymbolKind.Enum}
 COMPLETION_KIND = {"method": types.CompletionItemKind.Method, "function": types.CompletionItemKind.Function,
                    "property": types.CompletionItemKind.Property, "field": types.CompletionItemKind.Field,
                    "variable": types.CompletionItemKind.Variable, "class": types.CompletionItemKind.Class,
@@ -69,7 +70,7 @@ def hover_markdown(info) -> str:
         heads = [f"(module) {info.name}"]
     else:
         heads = [f"({info.kind}) {info.name}: {info.type or 'Unknown'}"]
-    parts = ["```python\n" + "\n".join(heads) + "\n```"]
+    parts = [f"```{info.language}\n" + "\n".join(heads) + "\n```"]
     if info.source == "annotation":
         parts.append("*declared (annotation)*")
     elif info.kind not in ("class", "module") and (info.type or info.signatures):

@@ -38,6 +38,7 @@ from typing import Callable, TypeVar
 from urllib.parse import unquote, urlparse
 
 from typelens.analyzer import Diagnostic, Document, GraphConfig, ModelError, ProgramGraph, build_graph
+from typelens.analyzer.typescript import is_script
 from typelens.typeinfer import ide
 from typelens.typeinfer.ide import CompletionEntry, Hint, HoverInfo
 from typelens.typeinfer.ide.completion import member_dot
@@ -135,7 +136,7 @@ class Workspace:
     # -- documents -----------------------------------------------------------------------
     def open(self, uri: str, text: str, version: int) -> None:
         path = path_of_uri(uri) or Path(uri)
-        doc = OpenDocument(uri, path, version, Document.from_text(text, str(path)))
+        doc = OpenDocument(uri, path, version, AnalysisSession.document(path, text))
         with self._lock:
             self._docs[uri] = doc
             self._forget_analyses(edited=doc)
@@ -271,7 +272,7 @@ class Workspace:
             buffers, built = {}, []
             for d, r, source, tree, graph in wanted:
                 if d is doc and moved_on:        # the document moved on while the request waited
-                    graph = (r, build_graph(snapshot.data.decode("utf-8", "surrogatepass"), str(doc.path)))
+                    graph = (r, AnalysisSession.buffer_graph(doc.path, snapshot.data.decode("utf-8", "surrogatepass")))
                 elif graph is None or graph[0] != r:
                     graph = (r, _graph_of(d, source, tree))
                     built.append((d, graph))
@@ -490,7 +491,7 @@ class Workspace:
         analysis = self._analysed(uri, snapshot)
         entries = analysis.ask(lambda a: a.completions(offset))
         dot = member_dot(analysis.graph.source.data, offset)
-        lm = self.code_lm(uri) if dot is not None and entries else None
+        lm = self.code_lm(uri) if dot is not None and entries and analysis.answering.language == "python" else None
         if lm is None:
             return entries
         from typelens.monitors.ranking import rank_entries
@@ -571,7 +572,9 @@ def _graph_of(doc: OpenDocument, source, tree) -> ProgramGraph:
     the definitions outside it are read as they are, and a keystroke re-parses
     little more than what it changed."""
     if len(source.data) > MAX_DOCUMENT_BYTES:
-        return build_graph("", str(doc.path))
+        return AnalysisSession.buffer_graph(doc.path, "")
+    if not isinstance(doc.document, Document):      # a script: its own graph builder
+        return AnalysisSession.buffer_graph(doc.path, source, tree)
     return build_graph(source, str(doc.path), recovery=doc.document.recover(source, tree))
 
 
@@ -583,4 +586,7 @@ def _analysis(session: AnalysisSession, path: str, display: str, graph: ProgramG
     subprocess.py after a few engines), so shared answers made the server's
     answers depend on the edits it had seen.  Building them again costs about a
     fifth more."""
-    return FileAnalysis(session, path, display, graph, session.engine(buffers, share_library=False), mode)
+    if is_script(path):
+        return session.analyse_buffers(Path(path), buffers, mode)
+    python = {key: g for key, g in buffers.items() if not is_script(key)}
+    return FileAnalysis(session, path, display, graph, session.engine(python, share_library=False), mode)

@@ -23,15 +23,21 @@ class TypeExpectation:
     type: str
 
 
-def type_expectations(path: Path) -> list[TypeExpectation]:
+def type_expectations(path: Path, pattern: re.Pattern = EXPECT, passes=None) -> list[TypeExpectation]:
+    """The file's expectations; ``pattern`` reads one comment, ``passes(line)`` says
+    whether a line between it and its target is stepped over (default: another
+    expectation or a decorator; the script tests pass their own ``// ?`` form)."""
+    if passes is None:
+        def passes(line: str) -> bool:
+            return bool(EXPECT.match(line)) or line.strip().startswith("@")
     lines = path.read_text(encoding="utf-8").splitlines()
     found = []
     for i, line in enumerate(lines):
-        m = EXPECT.match(line)
+        m = pattern.match(line)
         if not m:
             continue
         j = i + 1
-        while j < len(lines) and (EXPECT.match(lines[j]) or lines[j].strip().startswith("@")):
+        while j < len(lines) and passes(lines[j]):
             j += 1
         found.append(TypeExpectation(i + 1, j + 1, m.group(1), m.group(2)))
     return found

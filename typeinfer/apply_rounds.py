@@ -16,6 +16,10 @@ bytes outside the edits never change.  An edit after which the file would not
 compile (an annotated ``global``, a place Python has no syntax for) is left out
 with a note; the rest of the file is annotated.
 
+Scripts (``.ts``, ``.js`` ...) go through the same rounds with their own
+planner (:mod:`.typescript.apply_rounds`: TypeScript annotations, JSDoc), and
+are written by the same safe writer.
+
 Example::
 
     snapshot = Snapshot.read(Path("pkg/text.py"))
@@ -37,6 +41,7 @@ from pathlib import Path
 from typelens.analyzer import GraphConfig, ProgramGraph, ProjectIndex
 from typelens.analyzer.environment import discover_environment
 from typelens.analyzer.rawbytes import RawBytesError, RawFile, apply_data_edits, lf_normalised, raw_file
+from typelens.analyzer.typescript import is_script
 
 from .apply import Edit, compile_error, import_edit, module_classes, plan_edits
 from .engine import TypeEngine
@@ -98,7 +103,7 @@ class _FileRounds:
     rf: RawFile | None
     graph: ProgramGraph | None = None
     edits: dict[tuple[int, int], Edit] = field(default_factory=dict)
-    banned: set[tuple[int, int]] = field(default_factory=set)
+    banned: set[tuple] = field(default_factory=set)     # edits left out: (start, end); a script's (start, end, text)
     notes: list[Note] = field(default_factory=list)
     current: bytes = b""          # the bytes as they would be written now
 
@@ -112,6 +117,18 @@ class _FileRounds:
     @property
     def active(self) -> bool:
         return self.rf is not None and self.graph is not None
+
+    def graph_of(self, engine: TypeEngine) -> ProgramGraph | None:
+        """The graph ``engine``'s round read this file from."""
+        return engine.graph(self.key)
+
+    def begin(self, engine: TypeEngine) -> None:
+        """The first round: the graph of the file as read, from ``engine``."""
+        self.start(self.graph_of(engine) if self.rf is not None else None)
+
+    def advance(self, engine: TypeEngine, predictions: list[Prediction], min_confidence: float) -> bool:
+        """One round's answers in; whether the file's new bytes changed."""
+        return self.add(predictions, module_classes(engine, self.key), min_confidence)
 
     def start(self, graph: ProgramGraph | None) -> None:
         """Attach the graph of the file as read; skip a file whose edits could not be checked."""
@@ -242,7 +259,7 @@ def annotate_files(paths: list[Path], snapshots: list[Snapshot], options: InferO
         raise ValueError(f"max_rounds={max_rounds!r} must be at least 1")
     works: dict[str, _FileRounds] = {}
     for snap in snapshots:
-        works[str(snap.path)] = _new_work(snap, options.max_bytes)
+        works[str(snap.path)] = _new_work(snap, options.max_bytes, script_rounds() if is_script(snap.path) else _FileRounds)
     runner = _Rounds(options, min_confidence, max_rounds)
     sets = file_sets(paths)
     roots = Counter(str(fs.root) for fs in sets)
@@ -255,11 +272,16 @@ def annotate_files(paths: list[Path], snapshots: list[Snapshot], options: InferO
     return [results.get(key) or works[key].result(True) for key in works]
 
 
-def _new_work(snap: Snapshot, max_bytes: int) -> _FileRounds:
+def script_rounds() -> type[_FileRounds]:
+    from .typescript.apply_rounds import ScriptFileRounds
+    return ScriptFileRounds
+
+
+def _new_work(snap: Snapshot, max_bytes: int, kind: type[_FileRounds]) -> _FileRounds:
     try:
-        return _FileRounds(snap, raw_file(snap.raw, str(snap.path), max_bytes=max_bytes))
+        return kind(snap, raw_file(snap.raw, str(snap.path), max_bytes=max_bytes))
     except RawBytesError as err:
-        work = _FileRounds(snap, None)
+        work = kind(snap, None)
         work.notes.append(Note(f"skipped: {_without_path(err, str(snap.path))}"))
         return work
 
@@ -270,16 +292,18 @@ class _Rounds:
     def __init__(self, options: InferOptions, min_confidence: float, max_rounds: int):
         self.options, self.min_confidence, self.max_rounds = options, min_confidence, max_rounds
         self._assistant = None
+        self._scripts: dict[Path, bytes] = {}     # the scripts as they would be written (their index's overlay)
 
     def run(self, fs: FileSet, works: dict[str, _FileRounds], first: InferResult | None) -> dict[str, Annotated]:
         index: ProjectIndex | None = None      # built only when a round must analyse
+        self._scripts = {Path(k): lf_normalised(w.current) for k, w in works.items() if w.rf is not None and is_script(k)}
         answers = _reused(first, fs, works)
         if answers is None:
             index = self._index(fs, works)
             answers = self._infer(fs, index)
         engine, predictions = answers
-        for key, work in works.items():
-            work.start(engine.graph(key) if work.rf is not None else None)
+        for work in works.values():
+            work.begin(engine)
         settled, rounds = False, 0
         while True:
             changed = [w for w in works.values() if w.active and self._add(w, engine, predictions)]
@@ -291,7 +315,10 @@ class _Rounds:
             if index is None:
                 index = self._index(fs, works)
             for work in changed:
-                index.set_overlay(Path(work.key), lf_normalised(work.current))
+                if is_script(work.key):
+                    self._scripts[Path(work.key)] = lf_normalised(work.current)
+                else:
+                    index.set_overlay(Path(work.key), lf_normalised(work.current))
             engine, predictions = self._infer(fs, index)
             rounds += 1
         return {key: w.result(settled, rounds) for key, w in works.items()}
@@ -300,14 +327,14 @@ class _Rounds:
         """The index of ``fs`` reading each file of ``works`` as it now would be
         written, with an unbounded cache, so that no graph is ever parsed twice
         (see :func:`_reused`), in the environment of the first run."""
-        overlay = {Path(k): lf_normalised(w.current) for k, w in works.items() if w.rf is not None}
+        overlay = {Path(k): lf_normalised(w.current) for k, w in works.items() if w.rf is not None and not is_script(k)}
         environment = discover_environment(fs.root, self.options.settings.python)
         return ProjectIndex(fs.root, overlay=overlay, config=GraphConfig(max_bytes=self.options.max_bytes),
                             scope=fs.scope, cache_size=sys.maxsize, environment=environment)
 
     def _add(self, work: _FileRounds, engine: TypeEngine, predictions: dict[str, list[Prediction]]) -> bool:
         try:
-            return work.add(predictions.get(work.key, []), module_classes(engine, work.key), self.min_confidence)
+            return work.advance(engine, predictions.get(work.key, []), self.min_confidence)
         except Exception as err:  # the per-file boundary: this file is left alone, the others go on
             logger.exception("planning annotations failed on %s", work.key)
             return work.give_up(f"internal error: {type(err).__name__}: {err}")
@@ -316,6 +343,9 @@ class _Rounds:
         """One round: every file of ``fs`` in order, as ``infer_paths`` asks them
         (the engine's answers depend on what it was asked before)."""
         session = AnalysisSession(index=index, settings=self.options.settings)
+        if self._scripts:
+            from .typescript.session import ScriptSide
+            session.scripts = ScriptSide(session, overlay=dict(self._scripts), max_graphs=sys.maxsize)
         session.build_project(project_files(index, fs))
         engine = session.engine(share_library=False)
         assistant = self._neural()
@@ -350,8 +380,8 @@ def _reused(first: InferResult | None, fs: FileSet, works: dict[str, _FileRounds
     engine = first.engines.get(str(fs.root)) if first is not None else None
     if engine is None or first is None or engine.index.evictions:
         return None
-    for key, work in works.items():
-        graph = engine.graph(key)
+    for work in works.values():
+        graph = work.graph_of(engine) if work.rf is not None else None
         if work.rf is None or graph is None or graph.source.data != work.rf.source.data:
             return None
     files = {str(p) for p in fs.files}

@@ -56,20 +56,26 @@ class TokenStream:
         hidden = [(g.start_bytes[n], g.end_bytes[n]) for n in range(len(g.kinds))
                   if (g.kinds[g.parents[n]] if g.parents[n] >= 0 else "", g.fields[n]) in _ANNOTATION_FIELDS]
         strings = [(g.start_bytes[n], g.end_bytes[n]) for n, k in enumerate(g.kinds) if k == "string"]
-        hidden.sort()
-        strings.sort()
+        # drop the `:` of `x: T` and the `->` before a cut annotation
+        self._scan(g.source.data, _TOKEN, sorted(hidden), sorted(strings), (b"#",), (":", "->"))
+
+    def _scan(self, data: bytes, pattern: re.Pattern, hidden: list[tuple[int, int]], strings: list[tuple[int, int]],
+              comments: tuple[bytes, ...], dropped: tuple[str, ...]) -> None:
+        """Tokenise ``data`` with ``pattern``: tokens starting with ``comments`` are
+        skipped, each ``hidden`` span is cut (and a token of ``dropped`` right
+        before it), each ``strings`` span becomes one ``<str>`` token."""
         self.tokens: list[str] = []
         self.starts: list[int] = []
-        data = self.data = g.source.data
+        self.data = data
         skip_until = 0
-        for m in _TOKEN.finditer(data):
+        for m in pattern.finditer(data):
             start = m.start()
-            if start < skip_until or m.group().startswith(b"#"):
+            if start < skip_until or m.group().startswith(comments):
                 continue
             span = _covering(hidden, start)
             if span is not None:
                 skip_until = span[1]
-                if self.tokens and self.tokens[-1] in (":", "->"):   # drop `: ` of `x: T` and `->`
+                if self.tokens and self.tokens[-1] in dropped:
                     self.tokens.pop()
                     self.starts.pop()
                 continue
@@ -404,9 +410,15 @@ def slice_tokens(g: ProgramGraph, target: Target, stream: TokenStream | None = N
     stream = stream if stream is not None else TokenStream(g)
     if target.symbol is None:
         return _return_tokens(g, target, stream, limit, per_line)
+    return symbol_slice_tokens(g, target.symbol, stream, limit, per_line)
+
+
+def symbol_slice_tokens(g: ProgramGraph, symbol: int, stream: TokenStream, limit: int, per_line: int) -> list[str]:
+    """The lines of ``symbol``'s usage slice in this file, each once: ``<role>``
+    and the line's tokens (the script features read slices the same way)."""
     out: list[str] = []
     lines: set[int] = set()
-    for item in slice_of(g, g.symbols[target.symbol], depth=1, max_items=64):
+    for item in slice_of(g, g.symbols[symbol], depth=1, max_items=64):
         if item.file != 0 or item.span.start_row in lines:
             continue
         lines.add(item.span.start_row)

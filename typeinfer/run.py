@@ -35,6 +35,8 @@ from typelens.analyzer import (
 from typelens.analyzer.source import SkippedFile, listed_file_problem, read_regular_file
 from typelens.analyzer import codes
 from typelens.analyzer.environment import discover_environment
+from typelens.analyzer.typescript import is_script
+from typelens.analyzer.typescript.project import iter_script_files
 
 from .discovery import Discovery
 from .predictions import Prediction
@@ -43,7 +45,7 @@ from .settings import Settings
 
 logger = logging.getLogger(__name__)
 
-CACHE_VERSION = "typelens-infer-1"
+CACHE_VERSION = "typelens-infer-2"     # 2: scripts (.ts, .js ...) too
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +94,8 @@ class InferResult:
 
 
 def file_sets(paths: list[Path], discovery: Discovery | None = None) -> list[FileSet]:
-    """One set per path argument (a file or a folder's ``.py`` files); ``discovery``
-    leaves out what the settings exclude."""
+    """One set per path argument (a file or a folder's ``.py`` files and scripts:
+    ``.ts``, ``.tsx``, ``.js`` ...); ``discovery`` leaves out what the settings exclude."""
     sets = []
     for path in paths:
         if not path.exists():
@@ -103,12 +105,13 @@ def file_sets(paths: list[Path], discovery: Discovery | None = None) -> list[Fil
         if path.is_dir():
             skipped: list[SkippedFile] = []
             files = [p for p in iter_python_files(path, skipped=skipped) if p.suffix == ".py"]
+            files += iter_script_files(path, skipped=skipped)
             if discovery is not None:
                 top = discovery.top_for(path, named=True)
                 files = [f for f in files if not discovery.is_excluded(f, top)]
                 skipped = [s for s in skipped if not discovery.is_excluded(s.path, top)]
             sets.append(FileSet(project_root_of(path) if (path / "__init__.py").exists() else path, path, files, False,
-                                [s for s in skipped if s.path.suffix == ".py"]))
+                                [s for s in skipped if s.path.suffix == ".py" or is_script(s.path)]))
             continue
         problem = listed_file_problem(path, None)
         if problem is not None:
@@ -136,7 +139,7 @@ def _digest(files: list[Path], options: InferOptions, root: Path, scope: Path | 
             for item in sorted(folder.glob("*")) if folder.is_dir() else []:
                 stat = item.stat()
                 h.update(f"{item}|{stat.st_size}|{stat.st_mtime_ns}".encode("utf-8", "surrogateescape"))
-    for path in sorted(iter_python_files(scope, skipped=[])):
+    for path in sorted(iter_python_files(scope, skipped=[]) + iter_script_files(scope, declarations=True, skipped=[])):
         try:
             data, size = read_regular_file(path, options.max_bytes)   # bounded: what the analysis reads
             h.update(os.fsencode(path) + b"\0" + hashlib.blake2b(data, digest_size=16).digest() + b"%d" % size)
@@ -184,7 +187,7 @@ def project_files(index: ProjectIndex, fs: FileSet, limit: int = 256) -> list[Pa
     project = {p.resolve() for p in index.modules.values()}
     order: list[Path] = []
     seen: set[Path] = set()
-    todo = [fs.files[0].resolve()]
+    todo = [fs.files[0].resolve()] if not is_script(fs.files[0]) else []
     while todo and len(order) < limit:
         path = todo.pop()
         if path in seen:
@@ -211,7 +214,8 @@ def open_session(fs: FileSet, options: InferOptions) -> AnalysisSession:
     session = AnalysisSession(fs.root, settings, scope=fs.scope, config=GraphConfig(max_bytes=options.max_bytes))
     if options.jobs > 1 and len(fs.files) > 1:
         with ProcessPoolExecutor(max_workers=options.jobs) as pool:
-            for path, graph in pool.map(_build_one, [(str(f), options.max_bytes) for f in fs.files], chunksize=4):
+            jobs = [(str(f), options.max_bytes) for f in fs.files if not is_script(f)]
+            for path, graph in pool.map(_build_one, jobs, chunksize=4):
                 session.index.adopt(Path(path), graph)
     files = project_files(session.index, fs)
     if files is None and discovery is not None:

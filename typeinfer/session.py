@@ -24,18 +24,22 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from typelens.analyzer import (
-    Diagnostic, GraphConfig, ProgramGraph, ProjectGraph, ProjectIndex, TypelensError, build_graph, build_graph_safely,
-    build_project_graph, project_scope,
+    Diagnostic, Document, GraphConfig, ProgramGraph, ProjectGraph, ProjectIndex, TypelensError, build_graph,
+    build_graph_safely, build_project_graph, project_scope,
 )
 from typelens.analyzer.environment import PythonEnvironment, discover_environment
+from typelens.analyzer.typescript import is_script
 
 from .engine import TypeEngine
 from .predictions import FilePredictor, Prediction
 from .queries import CallFacts, LibraryMembers, MemberFacts, call_at, members_at
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .typescript.session import ScriptAnalysis, ScriptSide
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +80,7 @@ class AnalysisSession:
         self.environment = index.environment
         self.project: ProjectGraph | None = None
         self.library = LibraryMembers()          # library types' members and the engines' answers about them
+        self.scripts: ScriptSide | None = None   # the TypeScript/JavaScript side, built on first use (typescript.session)
         self._models: dict[str, object] = {}
         self._model_lock = threading.Lock()                 # guards the dict below
         self._loading: dict[str, threading.Lock] = {}       # a lock per model: one loading holds no other up
@@ -107,11 +112,16 @@ class AnalysisSession:
     # -- files --------------------------------------------------------------------------
     def analyse(self, path: Path, *, graph: ProgramGraph | None = None, display: str | None = None,
                 engine: TypeEngine | None = None, mode: str = "static",
-                settings: Settings | None = None) -> "FileAnalysis":
+                settings: Settings | None = None) -> FileAnalysis | ScriptAnalysis:
         """The analysis of ``path``: from ``graph`` (an editor buffer) or the disk;
         ``engine`` shares one engine's answers across the files of a batch run;
         ``settings`` the file's own rule settings (a nested project's, its
-        ``per-file-ignores``; default: the session's)."""
+        ``per-file-ignores``; default: the session's).  A script (``.ts``, ``.js`` ...)
+        is analysed by the script side (``typeinfer.typescript``)."""
+        if is_script(path):
+            from .typescript.session import analyse_script
+            script_graph: Any = graph          # a ScriptGraph: scripts' buffers come from buffer_graph
+            return analyse_script(self, Path(path), graph=script_graph, display=display, mode=mode, settings=settings)
         resolved = str(Path(path).resolve())
         if graph is None:
             engine = engine or self.engine()
@@ -125,10 +135,46 @@ class AnalysisSession:
         analysis.settings = settings
         return analysis
 
-    def analyse_text(self, path: Path, data: bytes, mode: str = "static") -> "FileAnalysis":
+    def analyse_text(self, path: Path, data: bytes, mode: str = "static") -> FileAnalysis | ScriptAnalysis:
         """The analysis of ``data`` as the contents of ``path``."""
+        if is_script(path):
+            from .typescript.session import analyse_script_text
+            return analyse_script_text(self, Path(path), data, mode)
         graph = build_graph(data.decode("utf-8", "replace"), str(Path(path).resolve()))
         return self.analyse(path, graph=graph, mode=mode)
+
+    # -- editor buffers -------------------------------------------------------------------
+    @staticmethod
+    def document(path: Path, text: str):
+        """An editor buffer of ``path`` in the file's language (``.ts``, ``.js`` ...:
+        a script document), its tree re-parsed incrementally on each edit."""
+        if is_script(path):
+            from typelens.analyzer.typescript import ScriptDocument
+            return ScriptDocument.from_text(text, str(path))
+        return Document.from_text(text, str(path))
+
+    @staticmethod
+    def buffer_graph(path: Path, source, tree=None) -> ProgramGraph:
+        """The graph of one buffer version of ``path`` (``source``: its Source or
+        text; ``tree``: the document's tree of that text, when there is one)."""
+        if is_script(path):
+            from typelens.analyzer.typescript import build_script_graph
+            return build_script_graph(source, str(path), tree=tree)
+        return build_graph(source, str(path), tree=tree)
+
+    def analyse_buffers(self, path: Path, buffers: dict[str, ProgramGraph],
+                        mode: str = "static") -> FileAnalysis | ScriptAnalysis:
+        """The analysis of the buffer of ``path`` in ``buffers`` (the session's open
+        documents by resolved path), whose engine reads the other buffers of the
+        same language instead of their files."""
+        resolved = str(Path(path).resolve())
+        script = is_script(resolved)
+        mine = {key: graph for key, graph in buffers.items() if is_script(key) == script}
+        if script:
+            from .typescript.session import analyse_script
+            scripts: Any = mine                # ScriptGraphs: scripts' buffers come from buffer_graph
+            return analyse_script(self, Path(resolved), graph=scripts[resolved], mode=mode, buffers=scripts)
+        return FileAnalysis(self, resolved, Path(path).name, mine[resolved], self.engine(mine), mode)
 
     # -- models -------------------------------------------------------------------------
     def model(self, key: str, load: Callable[[], T]) -> T | None:
@@ -166,6 +212,8 @@ class AnalysisSession:
 
 class FileAnalysis:
     """One file at one version, and every question about it (byte offsets)."""
+
+    language = "python"
 
     def __init__(self, session: AnalysisSession, path: str, display: str, graph: ProgramGraph,
                  engine: TypeEngine, mode: str = "static") -> None:

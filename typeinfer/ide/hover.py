@@ -48,6 +48,7 @@ class HoverInfo:
     doc: str | None
     start: int             # the identifier's byte range
     end: int
+    language: str = "python"       # the code block's language (``typescript`` for scripts)
 
     @property
     def signature(self) -> str | None:

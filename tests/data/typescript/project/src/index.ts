@@ -1,0 +1,2 @@
+export * from "./models";
+export { greet as hello } from "./util";

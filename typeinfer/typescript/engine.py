@@ -1,0 +1,246 @@
+"""The static type engine for TypeScript and JavaScript.
+
+:class:`ScriptEngine` answers, on demand and memoised, what type a node has:
+expressions (:mod:`.expressions`), names through their reaching definitions
+(the graph's DFG) and narrowing (:mod:`.narrowing`), members (:mod:`.members`),
+calls with generics inferred from the arguments (:mod:`.calls`), returns and
+parameters (:mod:`.functions`).  Declared types win where they exist
+(annotations; JSDoc in ``.js`` files); otherwise the values decide, widened as
+TypeScript widens a ``let`` (``"a"`` -> ``string``).  Library names come from
+TypeScript's ``lib.*.d.ts`` (:mod:`.lib`).
+
+Answers computed while a cycle was open (a recursive function's return, a
+variable defined from itself) are not memoised, as pyright does with its
+incomplete types: the outermost question caches once the cycle has settled.
+
+Example::
+
+    engine = ScriptEngine(ScriptIndex(root), LibDeclarations(find_typescript_lib(root)))
+    g = engine.graph("/p/a.ts")              # let xs = [1, 2]; const n = xs.map(x => x * 2)
+    render(engine.value_of("/p/a.ts", node_of_n))      # 'number[]'
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Callable
+
+from typelens.analyzer import Definition, EdgeKind, SymbolKind
+from typelens.analyzer.typescript import ScriptGraph
+from typelens.analyzer.typescript.exports import definition_node
+from typelens.analyzer.typescript.project import ScriptIndex
+from typelens.analyzer.typescript.resolve import ScriptModule
+
+from .declared import TypeReader
+from .lib import LibDeclarations
+from .types import (
+    ANY, UNDEFINED, UNKNOWN, ClassOf, ModuleRef, Named, Overloads, Prim, TsType, join, widen,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_DEPTH = 120
+MAX_STEPS = 50_000           # questions one outermost question may ask
+_GLOBAL_VALUES = {"undefined": UNDEFINED, "NaN": Prim("number"), "Infinity": Prim("number")}
+
+
+class ScriptEngine:
+    """Types of one project's scripts (see the module docstring)."""
+
+    def __init__(self, index: ScriptIndex, lib: LibDeclarations, overlays: dict[str, ScriptGraph] | None = None) -> None:
+        self.index = index
+        self.lib = lib
+        self.overlays: dict[str, ScriptGraph] = dict(overlays or {})
+        self.types = TypeReader(self)
+        self.project = None                       # the session's script project graph (call sites across files)
+        self._memo: dict[tuple, TsType] = {}
+        self._incomplete: dict[tuple, TsType] = {}
+        self._graphs: dict[str, ScriptGraph | None] = {}
+        self._budget = MAX_STEPS
+        self._open: set[tuple] = set()
+        self._cycles = 0
+        self.steps = 0
+        from .calls import CallTyper
+        from .functions import FunctionTyper
+        from .members import MemberTable
+        from .narrowing import Narrower
+        self.members = MemberTable(self)
+        self.calls = CallTyper(self)
+        self.functions = FunctionTyper(self)
+        self.narrowing = Narrower(self)
+
+    # -- graphs ---------------------------------------------------------------------------
+    def graph(self, path: str) -> ScriptGraph | None:
+        """The graph of ``path``: an editor buffer, a library file, else the disk's
+        (read once per engine: an engine answers about one version of the files)."""
+        found = self.overlays.get(path) or self.lib.graphs.get(path)
+        if found is not None:
+            return found
+        if path not in self._graphs:
+            self._graphs[path] = self.index.graph_of(Path(path))
+        return self._graphs[path]
+
+    def use_graph(self, path: str, graph: ScriptGraph) -> None:
+        self.overlays[path] = graph
+        self._memo.clear()
+        self._incomplete.clear()
+
+    # -- memo -----------------------------------------------------------------------------
+    def memo(self, key: tuple, compute: Callable[[], TsType]) -> TsType:
+        """``compute()`` once per key; a question asked again while it is being
+        answered gets ``UNKNOWN``, and what depends on that is not memoised for
+        good: it is kept only until the outermost question is answered (so one
+        question costs each node once, and ``MAX_STEPS`` at most)."""
+        hit = self._memo.get(key)
+        if hit is not None:
+            return hit
+        hit = self._incomplete.get(key)
+        if hit is not None:
+            self._cycles += 1                  # an incomplete answer: what uses it is incomplete too
+            return hit
+        if key in self._open or len(self._open) > MAX_DEPTH or self._budget <= 0:
+            self._cycles += 1
+            return UNKNOWN
+        if not self._open:
+            self._budget = MAX_STEPS
+        self._open.add(key)
+        before = self._cycles
+        self.steps += 1
+        self._budget -= 1
+        try:
+            result = compute()
+        finally:
+            self._open.discard(key)
+        if self._cycles == before:
+            self._memo[key] = result
+        elif self._open:
+            self._incomplete[key] = result
+        else:
+            self._memo[key] = result          # the outermost question: its cycles have settled
+            self._incomplete.clear()
+        return result
+
+    # -- the questions --------------------------------------------------------------------
+    def value_of(self, path: str, node: int) -> TsType:
+        """The type of the expression (or name, parameter, declaration) ``node``."""
+        from .expressions import infer_expression
+        return self.memo(("expr", path, node), lambda: infer_expression(self, path, node))
+
+    def declared(self, path: str, type_node: int | None) -> TsType:
+        g = self.graph(path)
+        if g is None or type_node is None:
+            return UNKNOWN
+        return self.memo(("declared", path, type_node), lambda: self.types.read(path, g, type_node))
+
+    def symbol_type(self, path: str, sid: int) -> TsType:
+        """A symbol's declared type, else the join of its definitions' values."""
+        return self.memo(("symbol", path, sid), lambda: self._symbol_type(path, sid))
+
+    def _symbol_type(self, path: str, sid: int) -> TsType:
+        g = self.graph(path)
+        sym = g.symbols[sid]
+        if sym.kind is SymbolKind.BUILTIN:
+            return self.global_value(sym.name)
+        found = [self.definition_type(path, d) for d in sym.definitions]
+        declared = self.functions.declared_variable(path, sym)
+        if declared is not None:
+            return declared
+        return join(*found) if found else UNKNOWN
+
+    def definition_type(self, path: str, node: int) -> TsType:
+        """The value a defining node (``name_store``, ``parameter``, declaration) binds."""
+        from .expressions import defined_value
+        return self.memo(("def", path, node), lambda: defined_value(self, path, node))
+
+    def name_type(self, path: str, node: int) -> TsType:
+        """A name read at ``node``: its reaching definitions, narrowed by the conditions above it."""
+        return self.memo(("name", path, node), lambda: self._name_type(path, node))
+
+    def _name_type(self, path: str, node: int) -> TsType:
+        g = self.graph(path)
+        sym = g.symbol_at(node)
+        if sym is None:
+            return UNKNOWN
+        if sym.kind in (SymbolKind.BUILTIN, SymbolKind.FUNCTION, SymbolKind.CLASS, SymbolKind.IMPORT, SymbolKind.TYPE):
+            return self.symbol_type(path, sym.id)
+        declared = self.functions.declared_variable(path, sym)
+        if declared is not None:
+            base = declared
+        else:
+            sources = [d for d in g.predecessors(node, EdgeKind.DFG) if g.kinds[d] in ("name_store", "parameter")]
+            base = join(*(self.definition_type(path, d) for d in sources)) if sources else self.symbol_type(path, sym.id)
+        return self.narrowing.narrow(path, g, node, sym, base)
+
+    def global_value(self, name: str) -> TsType:
+        """The type of a global (library) value name."""
+        if name in _GLOBAL_VALUES:
+            return _GLOBAL_VALUES[name]
+        self.lib.ensure_dom(name)
+        where = self.lib.values.get(name)
+        if where is not None:
+            lg = self.lib.graphs[where[0]]
+            annotation = lg.child_by_field(where[1], "type")
+            return self.declared(where[0], annotation) if annotation is not None else ANY
+        overloads = self.lib.functions.get(name)
+        if overloads:
+            funcs = tuple(self.functions.signature(p, n) for p, n in overloads)
+            return funcs[0] if len(funcs) == 1 else Overloads(funcs)
+        return UNKNOWN
+
+    # -- across files ---------------------------------------------------------------------
+    def imported(self, path: str, g: ScriptGraph, store: int) -> TsType:
+        """The value an import binds (a declaration elsewhere, or a module namespace)."""
+        binding = next((b for b in g.imports if b.node == store), None)
+        if binding is None:
+            return UNKNOWN
+        target = self.index.resolve_binding(g, binding)
+        if isinstance(target, ScriptModule):
+            return ModuleRef(str(target.path), binding.module) if target.path is not None else UNKNOWN
+        if not isinstance(target, Definition):
+            return UNKNOWN
+        return self.definition_type(str(target.path), target.node)
+
+    def export_value(self, module: ModuleRef, name: str) -> TsType:
+        target = self.index.resolve_export(Path(module.path), name, module.specifier
+                                           if self.index.module_body(Path(module.path), module.specifier) else "")
+        if isinstance(target, ScriptModule):
+            return ModuleRef(str(target.path), target.specifier) if target.path is not None else UNKNOWN
+        if isinstance(target, Definition):
+            return self.definition_type(str(target.path), target.node)
+        return UNKNOWN
+
+    def class_instance(self, path: str, g: ScriptGraph, declaration: int) -> Named:
+        name = g.child_by_field(declaration, "name")
+        from .declared import type_parameters
+        from .types import TypeVar
+        params = tuple(TypeVar(p, (path, declaration)) for p in type_parameters(g, declaration))
+        return Named(g.text(name) if name is not None else _bound_name(g, declaration), params, (path, declaration))
+
+    def declaration_value(self, path: str, g: ScriptGraph, declaration: int) -> TsType:
+        """The value of a class, enum or function declaration node."""
+        kind = g.kinds[declaration]
+        if kind in ("class_declaration", "abstract_class_declaration", "class", "enum_declaration"):
+            return ClassOf(self.class_instance(path, g, declaration))
+        return self.functions.function_value(path, declaration)
+
+    def is_definition(self, g: ScriptGraph, node: int) -> bool:
+        return definition_node(g, node) != node
+
+
+def _bound_name(g: ScriptGraph, expression: int) -> str:
+    """The name an anonymous class expression is bound to (``var Err = class
+    extends Error {}``: ``Err``), else ``<class>``."""
+    parent = g.parents[expression]
+    target = None
+    if parent >= 0 and g.kinds[parent] == "variable_declarator":
+        target = g.child_by_field(parent, "name")
+    elif parent >= 0 and g.kinds[parent] == "assignment_expression":
+        target = g.child_by_field(parent, "left")
+    if target is None or not g.text(target).replace("_", "a").replace("$", "a").replace(".", "a").isalnum():
+        return "<class>"
+    return g.text(target)
+
+
+def widened(t: TsType) -> TsType:
+    return widen(t)

@@ -1,0 +1,304 @@
+"""Functions of scripts: their returns, their parameters, their signatures.
+
+Returns: the declared return type; else JSDoc's ``@returns`` (``.js``); else the
+join of the returned values, widened, with ``undefined`` joined when the end of
+the body can be reached too (``tsc`` says ``number | undefined`` there),
+``void`` for a body that returns nothing, ``Promise<T>`` around an ``async``
+function's, ``Generator<Y, R, unknown>`` for a generator.
+
+Parameters, in order of evidence: the annotation (destructured where the
+parameter is a pattern); JSDoc's ``@param``; the default value; the context a
+function expression sits in (a callback's parameter gets the callee's
+parameter type: ``xs.map(x => ...)``; a function assigned to a variable
+declared with a function type; a method of a class that ``implements`` or
+``extends`` a type declaring it); then what callers pass at this position.
+
+Example::
+
+    async function load(url = "/") { if (!url) return; return 1 }
+    # url: string; return: Promise<number | undefined>
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from typelens.analyzer import EdgeKind, SymbolKind
+from typelens.analyzer.typescript import ScriptGraph
+from typelens.analyzer.typescript.scopes import FUNCTION_KINDS
+
+from .declared import parameters_of, type_parameters
+from .expressions import destructure, pattern_steps
+from .jsdoc import jsdoc_of
+from .types import (
+    ANY, UNDEFINED, UNKNOWN, VOID, Func, Named, Overloads, Param, Prim, TsType, TypeVar, join, members, substitute,
+    widen,
+)
+
+if TYPE_CHECKING:
+    from .engine import ScriptEngine
+
+logger = logging.getLogger(__name__)
+
+MAX_CALL_SITES = 24
+_PARAMETER_HOLDERS = ("required_parameter", "optional_parameter")
+
+
+class FunctionTyper:
+    """Returns, parameters and signatures (see the module docstring)."""
+
+    def __init__(self, engine: "ScriptEngine") -> None:
+        self.engine = engine
+
+    # -- signatures -----------------------------------------------------------------------
+    def signature(self, path: str, node: int) -> Func:
+        """A declared signature (a library method, an overload): declared types only."""
+        g = self.engine.graph(path)
+        params = parameters_of(self.engine.types, path, g, g.child_by_field(node, "parameters"))
+        ret = g.child_by_field(node, "return_type")
+        if ret is None and g.kinds[node] == "construct_signature":
+            ret = g.child_by_field(node, "type")
+        return Func(params, self.engine.declared(path, ret) if ret is not None else ANY,
+                    tuple(type_parameters(g, node)), (path, node))
+
+    def function_value(self, path: str, node: int) -> TsType:
+        """The type of a function, arrow or method: its parameters and return."""
+        return self.engine.memo(("function", path, node), lambda: self._function_value(path, node))
+
+    def _function_value(self, path: str, node: int) -> TsType:
+        g = self.engine.graph(path)
+        if g.child_by_field(node, "body") is None:
+            return self.signature(path, node)
+        params = []
+        for holder, name in parameter_holders(g, node):
+            if g.kinds[name] == "parameter":
+                t = self.parameter_type(path, name)
+            else:
+                declared = g.child_by_field(holder, "type")
+                t = self.engine.declared(path, declared) if declared is not None else UNKNOWN
+            optional = g.kinds[holder] == "optional_parameter" or _default_of(g, holder) is not None
+            rest = g.kinds[holder] == "rest_pattern" or any(g.kinds[c] == "rest_pattern" for c in g.children(holder))
+            params.append(Param(g.text(name).lstrip("."), t, optional, rest))
+        return Func(tuple(params), self.return_type(path, node), tuple(type_parameters(g, node)), (path, node))
+
+    # -- returns --------------------------------------------------------------------------
+    def declared_return(self, path: str, node: int) -> TsType | None:
+        g = self.engine.graph(path)
+        declared = g.child_by_field(node, "return_type")
+        if declared is not None:
+            return self.engine.declared(path, declared)
+        if g.dialect == "javascript":
+            doc = jsdoc_of(g, node if g.kinds[node] != "arrow_function" else g.parents[node]).returns
+            if doc is not None:
+                return self.engine.types.jsdoc(doc, path, g)
+        return None
+
+    def return_type(self, path: str, node: int) -> TsType:
+        return self.engine.memo(("return", path, node), lambda: self._return_type(path, node))
+
+    def _return_type(self, path: str, node: int) -> TsType:
+        declared = self.declared_return(path, node)
+        if declared is not None:
+            return declared
+        return self.inferred_return(path, node)
+
+    def inferred_return(self, path: str, node: int) -> TsType:
+        g = self.engine.graph(path)
+        body = g.child_by_field(node, "body")
+        if body is None:
+            return UNKNOWN
+        head = g.source.data[g.start_bytes[node]:g.start_bytes[body]]
+        is_async = head.lstrip().startswith(b"async") or b" async " in head[:40]
+        is_generator = "generator" in g.kinds[node] or head.lstrip().startswith(b"*") or b"function*" in head
+        if g.kinds[body] != "statement_block":
+            value = widen(self.engine.value_of(path, body))
+        else:
+            value = self._returned(path, g, node)
+        if is_generator:
+            yielded = join(*self._yielded(path, g, node)) if self._yielded(path, g, node) else Prim("never")
+            return Named("AsyncGenerator" if is_async else "Generator", (yielded, value, Prim("unknown")))
+        return Named("Promise", (self.engine.members.awaited(value),)) if is_async else value
+
+    def _returned(self, path: str, g: ScriptGraph, node: int) -> TsType:
+        values = []
+        returned = [r for r in g.predecessors(node, EdgeKind.RETURN) if g.kinds[r] == "return_statement"]
+        if returned and all(g.children(r) and g.kinds[g.children(r)[0]] == "this" for r in returned) \
+                and g.kinds[node] == "method_definition":
+            return TypeVar("this")                      # `return this`: the receiver's own type
+        for ret in returned:
+            kids = g.children(ret)
+            values.append(widen(self.engine.value_of(path, kids[0])) if kids else VOID)
+        scope = g.scope_defined_by(node)
+        falls_through = scope is not None and scope.exit >= 0 and any(
+            g.predecessors(scope.exit, kind) for kind in (EdgeKind.CFG_NEXT, EdgeKind.CFG_TRUE, EdgeKind.CFG_FALSE))
+        if not values:
+            return VOID
+        if falls_through and any(v is not VOID for v in values):
+            values.append(UNDEFINED)
+        if VOID in values and any(v is not VOID for v in values):
+            values = [UNDEFINED if v is VOID else v for v in values]
+        return join(*values)
+
+    def _yielded(self, path: str, g: ScriptGraph, node: int) -> list[TsType]:
+        scope = g.scope_defined_by(node)
+        out = []
+        for n, kind in enumerate(g.kinds):
+            if kind == "yield_expression" and scope is not None and g.scope_of[n] == scope.id and g.children(n):
+                out.append(widen(self.engine.value_of(path, g.children(n)[0])))
+        return out
+
+    # -- parameters -----------------------------------------------------------------------
+    def parameter_type(self, path: str, node: int) -> TsType:
+        return self.engine.memo(("param", path, node), lambda: self._parameter_type(path, node))
+
+    def declared_parameter(self, path: str, node: int) -> TsType | None:
+        """The parameter's annotation (or JSDoc ``@param``), destructured to ``node``."""
+        g = self.engine.graph(path)
+        steps, top = parameter_position(g, node)
+        annotation = g.child_by_field(top, "type") if g.kinds[top] in _PARAMETER_HOLDERS else None
+        if annotation is not None:
+            return destructure(self.engine, path, g, self.engine.declared(path, annotation), steps)
+        if g.dialect == "javascript" and not steps:
+            function = enclosing_function(g, node)
+            doc = jsdoc_of(g, function if g.kinds[function] not in ("arrow_function", "function_expression")
+                           else g.parents[function]) if function is not None else None
+            text = doc.params.get(g.text(node)) if doc is not None else None
+            if text is not None:
+                return self.engine.types.jsdoc(text, path, g)
+        return None
+
+    def _parameter_type(self, path: str, node: int) -> TsType:
+        declared = self.declared_parameter(path, node)
+        if declared is not None:
+            return declared
+        g = self.engine.graph(path)
+        steps, top = parameter_position(g, node)
+        default = _default_of(g, top) if not steps else None
+        if default is not None:
+            return widen(self.engine.value_of(path, default))
+        function = enclosing_function(g, node)
+        if function is None:
+            return UNKNOWN
+        index = _index_of(g, function, top)
+        contextual = self.engine.calls.contextual_parameter(path, g, function, index) if index is not None else UNKNOWN
+        if contextual is not UNKNOWN:
+            return destructure(self.engine, path, g, contextual, steps)
+        if steps or index is None:
+            return UNKNOWN
+        return self.from_call_sites(path, g, function, index)
+
+    def from_call_sites(self, path: str, g: ScriptGraph, function: int, index: int) -> TsType:
+        """The join of what callers pass at ``index`` (in this file and, with a
+        project graph, in the others)."""
+        sites = [(path, c) for c in g.successors(function, EdgeKind.RETURN) if g.kinds[c] in ("call", "new_expression")]
+        project = self.engine.project
+        if project is not None:
+            try:
+                i = project.file_index(path)
+            except ValueError:
+                i = -1
+            if i >= 0:
+                sites += [(str(project.root / project.files[j]), c)
+                          for j, c in project.cross_sources(EdgeKind.CALL, i, function)]
+        found = []
+        for site_path, call in sites[:MAX_CALL_SITES]:
+            sg = self.engine.graph(site_path)
+            args = sg.child_by_field(call, "arguments") if sg is not None else None
+            kids = [a for a in sg.children(args)] if args is not None else []
+            if any(sg.kinds[a] == "spread_element" for a in kids[:index + 1]):
+                continue
+            found.append(widen(self.engine.value_of(site_path, kids[index])) if index < len(kids) else UNDEFINED)
+        if not found:
+            return UNKNOWN
+        known = [t for t in found if t is not UNKNOWN]
+        return join(*known) if known else UNKNOWN
+
+    # -- variables ------------------------------------------------------------------------
+    def declared_variable(self, path: str, sym) -> TsType | None:
+        """A variable's annotation (``let x: T``) or JSDoc ``@type``, destructured."""
+        if sym.kind not in (SymbolKind.VARIABLE,):
+            return None
+        g = self.engine.graph(path)
+        for d in sym.definitions:
+            steps, child, binder = pattern_steps(g, d)
+            if binder < 0 or g.kinds[binder] != "variable_declarator":
+                continue
+            annotation = g.child_by_field(binder, "type")
+            if annotation is not None:
+                return destructure(self.engine, path, g, self.engine.declared(path, annotation), steps)
+            if g.dialect == "javascript" and not steps:
+                text = jsdoc_of(g, binder).type
+                if text is not None:
+                    return self.engine.types.jsdoc(text, path, g)
+        return None
+
+    def overloads_of(self, t: TsType) -> list[Func]:
+        out: list[Func] = []
+        for m in members(t):
+            if isinstance(m, Func):
+                out.append(m)
+            elif isinstance(m, Overloads):
+                out.extend(m.funcs)
+        return out
+
+
+def enclosing_function(g: ScriptGraph, node: int) -> int | None:
+    scope = g.scope_of[node]
+    s = g.scopes[scope] if scope >= 0 else None
+    return s.node if s is not None and g.kinds[s.node] in FUNCTION_KINDS else None
+
+
+def parameter_holders(g: ScriptGraph, function: int) -> list[tuple[int, int]]:
+    """``(holder, name)`` per parameter: the node that carries the parameter's type or
+    default (``required_parameter``, an ``assignment_pattern``, the identifier) and its
+    name or pattern node."""
+    params = g.child_by_field(function, "parameters")
+    if params is None:
+        single = g.child_by_field(function, "parameter")
+        return [(single, single)] if single is not None else []
+    out = []
+    for item in g.children(params):
+        kind = g.kinds[item]
+        if kind in _PARAMETER_HOLDERS:
+            pattern = g.child_by_field(item, "pattern")
+            if pattern is not None and g.kinds[pattern] != "this":
+                name = g.children(pattern)[0] if g.kinds[pattern] == "rest_pattern" and g.children(pattern) else pattern
+                out.append((item, name))
+        elif kind == "assignment_pattern":
+            left = g.child_by_field(item, "left")
+            if left is not None:
+                out.append((item, left))
+        elif kind == "rest_pattern" and g.children(item):
+            out.append((item, g.children(item)[0]))
+        elif kind in ("parameter", "object_pattern", "array_pattern"):
+            out.append((item, item))
+    return out
+
+
+def parameter_position(g: ScriptGraph, node: int) -> tuple[list[tuple[str, int]], int]:
+    """``(pattern steps, holder)`` of a parameter name: the holder is the node
+    :func:`parameter_holders` lists for it; the steps lead from it to ``node``."""
+    steps, holder, binder = pattern_steps(g, node)
+    top = binder if g.kinds[binder] in _PARAMETER_HOLDERS else holder
+    if g.kinds[top] == "assignment_pattern" and steps and steps[-1][1] == g.child_by_field(top, "left"):
+        steps = steps[:-1]                 # JavaScript's `x = 1`: the default belongs to the parameter
+    return steps, top
+
+
+def _index_of(g: ScriptGraph, function: int, holder: int) -> int | None:
+    for i, (h, _) in enumerate(parameter_holders(g, function)):
+        if h == holder:
+            return i
+    return None
+
+
+def _default_of(g: ScriptGraph, holder: int) -> int | None:
+    if g.kinds[holder] in _PARAMETER_HOLDERS:
+        return g.child_by_field(holder, "value")
+    if g.kinds[holder] == "assignment_pattern":
+        return g.child_by_field(holder, "right")
+    return None
+
+
+__all__ = ["FunctionTyper", "enclosing_function", "parameter_holders", "substitute"]
