@@ -88,6 +88,7 @@ def initialize(ls: TypelensServer, params: types.InitializeParams) -> None:
         logger.error("%s; using the defaults and the editor's settings", err)
         settings = with_editor(Settings(), params.initialization_options or {}, root)
     ls.ws = Workspace(root, settings, encoding=Encoding.of(ls.workspace.position_encoding))
+    ls.ws.editor_options = params.initialization_options or {}
     # a client that pulls diagnostics gets them only so (published too, they would show twice)
     ls.pulls_diagnostics = _capability(params.capabilities, "text_document", "diagnostic") is not None
     ls.refreshes_diagnostics = bool(_capability(params.capabilities, "workspace", "diagnostics", "refresh_support"))
@@ -156,7 +157,7 @@ def did_change_configuration(ls: TypelensServer, params: types.DidChangeConfigur
     except InputError as err:
         logger.error("%s; the settings stay as they were", err)
         return
-    ls.ws.set_settings(settings)
+    ls.ws.set_settings(settings, editor=params.settings)
     _diagnostics_changed(ls)
 
 

@@ -44,7 +44,8 @@ from typelens.typeinfer.ide import CompletionEntry, Hint, HoverInfo
 from typelens.typeinfer.ide.completion import member_dot
 from typelens.typeinfer.predictions import Prediction
 from typelens.typeinfer.session import AnalysisSession, FileAnalysis, project_root_of
-from typelens.typeinfer.settings import Settings
+from typelens.typeinfer.discovery import Discovery
+from typelens.typeinfer.settings import Settings, SettingsTree, with_editor
 
 from .analyses import HOVER_BUDGET, Analysed, Builds, Track
 from .positions import Encoding, LineIndex
@@ -123,6 +124,9 @@ class Workspace:
                  encoding: Encoding = Encoding.UTF16) -> None:
         self.root = root.resolve() if root is not None and root.exists() else None
         self.settings = settings or Settings()
+        self.editor_options: dict = {}       # the editor's own configuration, laid over nested projects' files too
+        self._discovery = Discovery(SettingsTree(self.root)) if self.root is not None else None
+        self._nested: dict[Path | None, Settings] = {}
         self.encoding = encoding
         self.session = AnalysisSession(self.root, self.settings, config=_CONFIG) if self.root else None
         self._loose: dict[Path, AnalysisSession] = {}     # single-file mode: a session per project root
@@ -211,9 +215,12 @@ class Workspace:
         with self._lock:
             return self._docs[uri].snapshot()
 
-    def set_settings(self, settings: Settings) -> None:
+    def set_settings(self, settings: Settings, editor: dict | None = None) -> None:
         with self._lock:
             self.settings = settings
+            if editor is not None:
+                self.editor_options = editor
+            self._nested.clear()
             for session in self._sessions():
                 session.update_settings(settings)
             self._forget_analyses(rebuild=True)
@@ -334,8 +341,35 @@ class Workspace:
         return self._ask(uri, None, lambda a: a.predictions())
 
     def diagnostics(self, uri: str, snapshot: Snapshot | None = None) -> list[Diagnostic]:
-        """On an engine of their own: a long run never holds an editor request up."""
-        return self._analysed(uri, snapshot).check(lambda a: a.diagnostics())
+        """On an engine of their own: a long run never holds an editor request up.
+        The file's own rule settings count (:meth:`file_settings`); an excluded
+        file has none."""
+        with self._lock:
+            path = self._docs[uri].path
+        settings = self.file_settings(path)
+        if settings is None:
+            return []
+        return self._analysed(uri, snapshot).check(lambda a: a.diagnostics(settings))
+
+    def file_settings(self, path: Path) -> Settings | None:
+        """The rule settings of ``path`` as ``analyze`` reads them (its nearest
+        ``[tool.typelens]``, a nested project's included, and its
+        ``per-file-ignores``), with the editor's configuration on top; ``None``
+        when the file's ``exclude`` globs leave it out."""
+        resolved = path.resolve()
+        if self._discovery is None or self.root is None or not resolved.is_relative_to(self.root):
+            return self.settings
+        own = self._discovery.tree.for_path(resolved)
+        with self._lock:
+            if own.source == self.settings.source:
+                base = self.settings
+            else:
+                if own.source not in self._nested:
+                    self._nested[own.source] = with_editor(own, self.editor_options, self.root)
+                base = self._nested[own.source]
+        if self._discovery.excluded_by(base, resolved):
+            return None
+        return self._discovery.rules_for(base, resolved)
 
     def hover(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> HoverInfo | None:
         """The hover at ``offset``; while a large file is typed in, maybe from the

@@ -233,3 +233,34 @@ def test_a_loose_file_is_served_without_a_root(tmp_path) -> None:
     info = ws.hover(path.as_uri(), path.read_bytes().index(b"twice(x"))
     assert info.signature == "def twice(x: float) -> float"
     assert [info.name for info, _ in ws.workspace_symbols("twi")] == ["twice"]
+
+
+def test_diagnostics_follow_each_files_own_configuration(tmp_path: Path) -> None:
+    """As ``analyze`` does: a nested project's table, ``per-file-ignores`` and
+    ``exclude`` count per file, with the editor's configuration on top."""
+    from typelens.typeinfer.settings import load_settings
+
+    mistake = "class A:\n    x = 1\n\n\ndef f(a):\n    return a\n\n\nA().nope\nf(1, 2)\n"
+    files = {
+        "pyproject.toml": '[tool.typelens]\nexclude = ["gen/"]\nper-file-ignores = {"tests/*" = ["attr-defined"]}\n',
+        "app.py": mistake, "tests/test_app.py": mistake, "gen/made.py": mistake,
+        "vendored/pyproject.toml": '[tool.typelens]\nignore = ["call-arg"]\n', "vendored/lib.py": mistake,
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    editor = {"typelens": {"ignore": ["unresolved-import"]}}
+    ws = Workspace(tmp_path, load_settings(tmp_path, editor=editor, root=tmp_path))
+    ws.editor_options = editor
+
+    def codes(name: str) -> set[str]:
+        uri = (tmp_path / name).as_uri()
+        ws.open(uri, files[name], 1)
+        return {d.code for d in ws.diagnostics(uri)}
+
+    assert codes("app.py") == {"attr-defined", "call-arg"}
+    assert codes("tests/test_app.py") == {"call-arg"}
+    assert codes("gen/made.py") == set()
+    assert codes("vendored/lib.py") == {"attr-defined"}
+    ws.set_settings(ws.settings, editor={"typelens": {"ignore": ["attr-defined"]}})
+    assert codes("vendored/lib.py") == set()          # the editor's configuration lies over the nested table

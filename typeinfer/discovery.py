@@ -62,18 +62,28 @@ class Discovery:
         settings = self.tree.for_path(path)
         if is_named and not settings.force_exclude:
             return False
-        if settings.exclude:
-            if settings not in self._excludes:
-                self._excludes[settings] = GlobSet(settings.base, settings.exclude)
-            if self._excludes[settings].matches(path):
-                logger.info("%s: excluded by %s", path, settings.source or "the command line")
-                return True
+        if self.excluded_by(settings, path):
+            return True
         return settings.respect_gitignore and self.gitignores.is_ignored(path, top)
+
+    def excluded_by(self, settings: Settings, path: Path) -> bool:
+        """Whether the ``exclude`` globs of ``settings`` match the file ``path`` (absolute)."""
+        if not settings.exclude:
+            return False
+        if settings not in self._excludes:
+            self._excludes[settings] = GlobSet(settings.base, settings.exclude)
+        if self._excludes[settings].matches(path):
+            logger.info("%s: excluded by %s", path, settings.source or "the command line")
+            return True
+        return False
 
     def settings_of(self, path: Path) -> Settings:
         """The rule settings of the file ``path``: its nearest configuration's, with
         the rules its ``per-file-ignores`` globs name ignored."""
-        settings = self.tree.for_path(path)
+        return self.rules_for(self.tree.for_path(path), path)
+
+    def rules_for(self, settings: Settings, path: Path) -> Settings:
+        """``settings`` with the rules its ``per-file-ignores`` globs name for ``path`` ignored."""
         if not settings.per_file_ignores:
             return settings
         if settings not in self._per_file:

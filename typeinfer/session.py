@@ -238,17 +238,17 @@ class FileAnalysis:
             self._predictions[mode] = found
         return self._predictions[mode]
 
-    def diagnostics(self) -> list[Diagnostic]:
+    def diagnostics(self, settings: Settings | None = None) -> list[Diagnostic]:
         """The ``analyze`` findings the settings enable (syntax problems included),
-        less those the file's suppression comments switch off."""
+        less those the file's suppression comments switch off; ``settings``: the
+        file's rule settings (default: the analysis's, else the session's)."""
         if self._diagnostics is None:
             from .checks import FileChecker
             from .suppressions import apply_suppressions
-            settings = self.settings or self.session.settings
             found = FileChecker(self.engine, self.path, self.display).run()
-            found = apply_suppressions(found, self.graph.source.data, self.display)
-            self._diagnostics = [d for d in found if settings.is_enabled(d.code)]
-        return self._diagnostics
+            self._diagnostics = apply_suppressions(found, self.graph.source.data, self.display)
+        chosen = settings or self.settings or self.session.settings
+        return [d for d in self._diagnostics if chosen.is_enabled(d.code)]
 
     def members_at(self, dot: int) -> MemberFacts | None:
         from .queries import Analysed
