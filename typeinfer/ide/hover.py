@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from typelens.analyzer import ProgramGraph, SymbolKind
 
-from ..types import ClassType, FunctionRef, ModuleType, TypeOfClass, members, render
+from ..types import ClassType, FunctionRef, ModuleType, TypeOfClass, is_known, is_partly_unknown, members, render
 from ..classes import decorator_names
 from .signatures import class_header, docstring, signature_of
 
@@ -71,6 +71,12 @@ def hover(analysis: "FileAnalysis", offset: int) -> HoverInfo | None:
     kind = kind or _plain_kind(analysis, node, target)
     if prediction is not None and prediction.kind == "return":
         type_text, source, confidence = render(value) if value is not None else None, prediction.source, prediction.confidence
+    elif prediction is not None and prediction.kind == "variable" and prediction.source == "static" \
+            and g.kinds[target] == "name_store" and value is not None and is_known(value) \
+            and not is_partly_unknown(value):
+        # this assignment's own type, as at this line (``x = 1`` before ``x = "one"``:
+        # int); the prediction is the variable's inferred declaration, the join --apply writes
+        type_text, source, confidence = render(value), "static", prediction.confidence
     elif prediction is not None:
         type_text, source, confidence = prediction.type, prediction.source, prediction.confidence
     else:
