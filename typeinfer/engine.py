@@ -35,6 +35,7 @@ from .fixpoint import IN_PROGRESS, Memo
 from .names import NameResolver
 from .narrowing import Narrower
 from .types import Type
+from .usage import UsageModel
 
 if TYPE_CHECKING:
     from .session import AnalysisSession
@@ -86,6 +87,7 @@ class TypeEngine:
         self.calls = CallModel(self)
         self.narrowing = Narrower(self)
         self.callsites = CallSites(self, self._solver)
+        self.usage = UsageModel(self)         # parameters from their uses (:mod:`.usage`)
 
     # -- files ----------------------------------------------------------------------
     def graph(self, path: str) -> ProgramGraph | None:
