@@ -37,6 +37,7 @@ use                            constraint                label
 ``return p`` (``-> T``)        ``T``                     ``return:T``
 ``self.x = p`` (``x: T``)      ``T``                     ``assign:C.x``
 ``p.title()``                  the one class with it     ``attr:title``
+(an override's ``p``)          its annotation or uses    ``override:Base.m.p``
 ``await p``, ``p()``, ``with``  filters only              ``await``, ``called``, ``with``
 =============================  ========================  ==================
 
@@ -128,6 +129,18 @@ class UsageModel:
         g = self.engine.graph(path)
         if g is None:
             return None
+        found = list(self.own_constraints(path, definition))
+        if g.kinds[definition] == "parameter":
+            found.extend(self.rules.override_constraints(path, g, definition))
+        return combine(self.engine, found) if found else None
+
+    def own_constraints(self, path: str, definition: int) -> tuple[Constraint, ...]:
+        """The constraints of the definition's own uses (not its overrides')."""
+        found = self.engine.memo(("usage-own", path, definition), lambda: self._own(path, definition))
+        return found if isinstance(found, tuple) else ()
+
+    def _own(self, path: str, definition: int) -> tuple[Constraint, ...]:
+        g = self.engine.graph(path)
         found: list[Constraint] = []
         for use in g.successors(definition, EdgeKind.DFG)[:_MAX_USES]:
             if g.kinds[use] != "name_load" or self._is_narrowed(path, use):
@@ -138,7 +151,7 @@ class UsageModel:
             if attribute is not None:
                 found.append(Constraint("attr:" + ",".join(sorted(_used_attributes(g, definition))), attribute,
                                         0.55, OPERATION))
-        return combine(self.engine, found) if found else None
+        return tuple(found)
 
     def _is_narrowed(self, path: str, use: int) -> bool:
         return self.engine.narrowing.narrow(path, use, _PROBE) != _PROBE
@@ -165,7 +178,8 @@ def combine(engine: "TypeEngine", found: list[Constraint]) -> UsageAnswer:
     confidence = min(MAX_CONFIDENCE, 1.0 - confidence) * (CONFLICT_FACTOR if conflict else 1.0)
     if none_checked and answer != NONE:
         answer = make_union([answer, NONE])
-    used = [c for c in found if c in agreeing or c.tier == FILTER or c.label == "none-check" or conflict and c in chosen]
+    used = [c for c in found if c in agreeing or c.tier == FILTER or conflict and c in chosen]
+    used.sort(key=lambda c: c.label == "none-check")      # the check that adds None last
     return UsageAnswer(answer, round(confidence, 3), _labels(used), tuple(found), conflict)
 
 
@@ -258,6 +272,24 @@ def admits(engine: "TypeEngine", path: str, definition: int, names: set[str]) ->
     return True
 
 
+def rerank(engine: "TypeEngine", path: str, definition: int,
+           candidates: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """The classifier's ``(label, probability)`` candidates less those that break a
+    usage constraint, the ones the usage answer names first (probabilities kept)."""
+    answer = engine.usage.answer(path, definition)
+    if answer is None:
+        return candidates
+    named = _label_names(render(answer.type)) if answer.type is not None else set()
+    kept = [(label, prob) for label, prob in candidates if admits(engine, path, definition, _label_names(label))]
+    return sorted(kept, key=lambda c: (_label_names(c[0]) != named or not named, -c[1]))
+
+
+def _label_names(label: str) -> set[str]:
+    """``list[str] | None`` -> ``{"list", "None"}``."""
+    from .normalize import base
+    return {b.strip() for b in base(label).split("|") if b.strip()}
+
+
 def _candidate_fits(engine: "TypeEngine", cls: ClassType, c: Constraint) -> bool:
     if c.tier == FILTER:
         needed = _FILTER_MEMBERS.get(c.label.split(":")[0])
@@ -298,12 +330,8 @@ def _used_attributes(g, definition: int) -> set[str]:
     return used
 
 
-def describe(answer: UsageAnswer | None) -> str:
+def evidence_line(evidence: tuple[str, ...]) -> str:
     """One short line for hover: ``from call:Order.__init__.customer, key:self.orders``."""
-    if answer is None or not answer.evidence:
+    if not evidence:
         return ""
-    return "from " + ", ".join(answer.evidence[:4]) + (" ..." if len(answer.evidence) > 4 else "")
-
-
-def rendered(answer: UsageAnswer) -> str | None:
-    return render(answer.type) if answer.type is not None else None
+    return "from " + ", ".join(evidence[:3]) + (f" (+{len(evidence) - 3})" if len(evidence) > 3 else "")

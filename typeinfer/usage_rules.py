@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 from typelens.analyzer import ProgramGraph
 
 from .types import (
-    FLOAT, INT, NEVER, NONE, CallableType, ClassType, FunctionRef, Type, TypeOfClass, TypeVarType, UnionType,
+    FLOAT, INT, NEVER, UNKNOWN, NONE, CallableType, ClassType, FunctionRef, Type, TypeOfClass, TypeVarType, UnionType,
     is_known, members, render, substitute,
 )
 from .usage import DECLARED, EQUALITY, FILTER, OPERATION, Constraint
@@ -42,6 +42,8 @@ _SCALARS = frozenset({"str", "int", "float", "bytes"})
 _VAGUE = frozenset({"object", "Any", "Sized", "Hashable", "Buffer", "ReadableBuffer", "Unknown", "type"})
 _MAX_UNION = 4
 DECLARED_WEIGHT = 0.9      # a declared parameter, key or target (two agreeing: 0.99, capped)
+OVERRIDE_WEIGHT = 0.8      # the same parameter of an overridden or overriding method
+_MAX_RELATED = 24
 _FLOAT_SPEC = "eEfFgG%"
 _INT_SPEC = "bcdoxXn"
 
@@ -85,34 +87,35 @@ class UseRules:
         if function is None:
             return
         callee = self.engine.exprs.type_of(path, function)
-        for label, expected, weight in self.expected_arguments(callee, position, keyword):
+        shape = _call_shape(g, call)
+        for label, expected, weight in self.expected_arguments(callee, position, keyword, shape):
             yield _typed(label, expected, weight, DECLARED)
 
-    def expected_arguments(self, callee: Type, position: int | None,
-                           keyword: str | None) -> list[tuple[str, Type, float]]:
+    def expected_arguments(self, callee: Type, position: int | None, keyword: str | None,
+                           shape: tuple[int, tuple[str, ...]] | None = None) -> list[tuple[str, Type, float]]:
         """``(label, type, weight)`` of the parameter that takes the argument at
         ``position`` (or named ``keyword``), for each function or class ``callee``
         may be: its annotation, or (unannotated project code) its own uses' answer."""
         found: list[tuple[str, Type, float]] = []
         for m in members(callee):
             if isinstance(m, FunctionRef):
-                found.extend(self._function_parameter(m, position, keyword, None))
+                found.extend(self._function_parameter(m, position, keyword, None, shape))
             elif isinstance(m, TypeOfClass):
-                found.extend(self._constructor_parameter(m.cls, position, keyword))
+                found.extend(self._constructor_parameter(m.cls, position, keyword, shape))
             elif isinstance(m, CallableType) and m.params is not None and position is not None \
                     and position < len(m.params):
                 found.append((f"call:Callable.{position}", m.params[position], DECLARED_WEIGHT))
         return found
 
-    def _function_parameter(self, fn: FunctionRef, position: int | None, keyword: str | None,
-                            owner: str | None) -> list[tuple[str, Type, float]]:
+    def _function_parameter(self, fn: FunctionRef, position: int | None, keyword: str | None, owner: str | None,
+                            shape: tuple[int, tuple[str, ...]] | None = None) -> list[tuple[str, Type, float]]:
         engine = self.engine
         g = engine.graph(fn.path)
         if g is None or g.kinds[fn.node] != "function_definition":
             return []
         calls = engine.calls
         types, label, weight = [], None, DECLARED_WEIGHT
-        for node in calls.overloads(g, fn.node) or [fn.node]:
+        for node in self._fitting_overloads(fn, g, shape):
             params = calls.signature(fn.path, g, node)
             if fn.bound is not None and params and params[0].kind == "positional" \
                     and "staticmethod" not in _decorators(g, node):
@@ -140,7 +143,7 @@ class UseRules:
             m for t in types for m in members(t))), weight)]
 
     def _constructor_parameter(self, cls: ClassType, position: int | None,
-                               keyword: str | None) -> list[tuple[str, Type, float]]:
+                               keyword: str | None, shape=None) -> list[tuple[str, Type, float]]:
         classes = self.engine.classes
         fields = self._fields(cls)
         if fields is not None:
@@ -154,8 +157,31 @@ class UseRules:
             member = hit[2]
             bound = cls if method == "__init__" else TypeOfClass(cls)
             return self._function_parameter(FunctionRef(member.path, member.nodes[-1], bound), position, keyword,
-                                            f"{cls.short}.{method}")
+                                            f"{cls.short}.{method}", shape)
         return []
+
+    def _fitting_overloads(self, fn: FunctionRef, g: ProgramGraph, shape) -> list[int]:
+        """``fn``'s overloads that take the call's number of arguments and whose
+        ``self`` annotation fits the receiver (``Pattern[str].sub``, not the bytes one)."""
+        calls = self.engine.calls
+        overloads = calls.overloads(g, fn.node)
+        if not overloads:
+            return [fn.node]
+        kept = []
+        for node in overloads:
+            params = calls.signature(fn.path, g, node)
+            bound = fn.bound
+            if isinstance(bound, ClassType) and params and params[0].annotation is not None:
+                declared = self.engine.annotations.evaluate(fn.path, params[0].annotation)
+                if isinstance(declared, ClassType) and declared.args and not _fits_receiver(bound, declared):
+                    continue
+            if shape is not None:
+                count, names = shape
+                if not calls._accepts(fn.path, g, node, bound is not None, [UNKNOWN] * count,
+                                      {n: UNKNOWN for n in names}):
+                    continue
+            kept.append(node)
+        return kept or overloads
 
     def _fields(self, cls: ClassType) -> list[tuple[str, Type]] | None:
         """A dataclass's or ``NamedTuple``'s fields in ``__init__`` order (bases
@@ -177,6 +203,62 @@ class UseRules:
                 if _is_field(bg, member.nodes[0]):
                     fields[name] = self.engine.names.declared_type(base.path, member.nodes)
         return list(fields.items())
+
+    # -- overrides -------------------------------------------------------------------------
+    def override_constraints(self, path: str, g: ProgramGraph, param: int) -> list[Constraint]:
+        """The same parameter (by name) of the methods this one overrides or is
+        overridden by: its annotation, else what its own uses say."""
+        function = g.enclosing(param, "function_definition")
+        scope = g.scopes[g.scope_of[function]] if function is not None else None
+        name = g.names.get(param, "")
+        if scope is None or scope.kind.value != "class" or not name:
+            return []
+        method = g.names.get(g.child_by_field(function, "name"), "")
+        cls = self.engine.classes.class_type(path, scope.node)
+        found = []
+        for other, owner in self._related_methods(cls, method):
+            if (other.path, other.node) == (path, function):
+                continue
+            og = self.engine.graph(other.path)
+            spec = next((p for p in self.engine.calls.signature(other.path, og, other.node) if p.name == name), None)
+            if spec is None or spec.kind not in ("positional", "keyword_only"):
+                continue
+            label = f"override:{owner}.{method}.{name}"
+            if spec.annotation is not None:
+                found.append(_typed(label, self.engine.annotations.evaluate(other.path, spec.annotation),
+                                    OVERRIDE_WEIGHT, DECLARED))
+            elif not self.engine.is_stub(other.path):
+                from .usage import combine
+                own = self.model.own_constraints(other.path, spec.node)
+                inner = combine(self.engine, list(own)) if own else None
+                if inner is not None and inner.type is not None and not inner.conflict:
+                    found.append(_typed(label, inner.type, inner.confidence * OVERRIDE_WEIGHT, DECLARED))
+        return found
+
+    def _related_methods(self, cls: ClassType, method: str) -> list[tuple[FunctionRef, str]]:
+        """``method`` as the bases of ``cls`` and the project's subclasses of it define it."""
+        classes = self.engine.classes
+        related = [view for view, _ in classes.mro(cls)[1:] if view.short != "object"]
+        related += self._subclasses().get(cls.name, [])
+        found = []
+        for other in related[:_MAX_RELATED]:
+            info = classes.info_of(other)
+            member = info.members.get(method) if info is not None else None
+            if member is not None and member.kind == "method":
+                found.append((FunctionRef(member.path, member.nodes[-1]), other.short))
+        return found
+
+    def _subclasses(self) -> dict[str, list[ClassType]]:
+        found = self.engine.memo(("usage-subclasses", "", -1), self._build_subclasses)
+        return found if isinstance(found, dict) else {}
+
+    def _build_subclasses(self) -> dict[str, list[ClassType]]:
+        classes = self.engine.classes
+        found: dict[str, list[ClassType]] = {}
+        for c in classes.project_classes():
+            for view, _ in classes.mro(c)[1:]:
+                found.setdefault(view.name, []).append(c)
+        return found
 
     # -- containers and operators --------------------------------------------------------
     def _subscript(self, path: str, g: ProgramGraph, use: int, parent: int) -> Iterator[Constraint]:
@@ -256,7 +338,7 @@ class UseRules:
         if op in ("==", "!="):
             yield _typed(f"eq:{o.short}", o, 0.3, EQUALITY)
         elif op in _ORDER:
-            yield _typed(f"compare:{o.short}", FLOAT if o == INT else o, 0.4, OPERATION)
+            yield _typed(f"compare:{o.short}", o, 0.4, OPERATION)
 
     def _membership(self, path: str, g: ProgramGraph, container: int) -> Iterator[Constraint]:
         value = self.engine.exprs.type_of(path, container)
@@ -413,6 +495,24 @@ def _is_field(g: ProgramGraph, name: int) -> bool:
     value = g.child_by_field(statement, "value") or g.child_by_field(statement, "right")
     return "ClassVar" not in text and "KW_ONLY" not in text and not (
         value is not None and "init=False" in g.text(value).replace(" ", ""))
+
+
+def _call_shape(g: ProgramGraph, call: int) -> tuple[int, tuple[str, ...]] | None:
+    """The number of positional arguments and the keywords of a call (None with ``*``/``**``)."""
+    arg_list = g.child_by_field(call, "arguments")
+    args = g.children(arg_list) if arg_list is not None else []
+    if any(g.kinds[a] in ("list_splat", "dictionary_splat") for a in args):
+        return None
+    names = tuple(g.names.get(g.child_by_field(a, "name"), "") for a in args if g.kinds[a] == "keyword_argument")
+    return sum(1 for a in args if g.kinds[a] not in ("keyword_argument", "comment")), names
+
+
+def _fits_receiver(bound: ClassType, declared: ClassType) -> bool:
+    """``Pattern[str]`` fits ``self: Pattern[str]``, not ``self: Pattern[bytes]``."""
+    if bound.short != declared.short or not bound.args:
+        return True
+    return all(not isinstance(b, ClassType) or not isinstance(d, ClassType) or b.short == d.short
+               for b, d in zip(bound.args, declared.args))
 
 
 def _parameter_for(params, position: int | None, keyword: str | None):
