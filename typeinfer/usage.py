@@ -171,7 +171,7 @@ def combine(engine: "TypeEngine", found: list[Constraint]) -> UsageAnswer:
     answer, conflict = _meet(engine, [c.expected for c in chosen])
     if answer is None:
         return UsageAnswer(None, 0.0, _labels(found), tuple(found), True)
-    agreeing = [c for c in typed if satisfies(engine, answer, c.expected)]
+    agreeing = chosen if conflict else [c for c in typed if satisfies(engine, answer, c.expected)]
     confidence = 1.0
     for c in agreeing:
         confidence *= 1.0 - c.weight

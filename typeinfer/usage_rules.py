@@ -298,6 +298,8 @@ class UseRules:
             return
         if o.short in ("str", "bytes") and op == "+":
             yield _typed(f"operand:{o.short}+", o, 0.9, OPERATION)
+        elif o.short in ("str", "bytes", "list", "tuple") and op == "*":
+            yield _typed(f"operand:{o.short}*", INT, 0.7, OPERATION)
         elif o.short in ("int", "float") and op in _ARITHMETIC | _INT_OPS and not self._user_operator(op):
             if o == FLOAT and op in _ARITHMETIC:
                 yield _typed(f"operand:float{op}", FLOAT, 0.6, OPERATION)
@@ -432,8 +434,9 @@ class UseRules:
         return None
 
     def _formatted(self, path: str, g: ProgramGraph, use: int, parent: int) -> Iterator[Constraint]:
-        spec = next((c for c in g.children(parent) if g.kinds[c] == "format_specifier"), None)
-        text = g.text(spec).strip().lstrip(":") if spec is not None else ""
+        # the graph keeps no node for the format specification: read it after the expression
+        rest = g.text(parent)[g.end_bytes[use] - g.start_bytes[parent]:].rstrip("}").strip()
+        text = rest[1:].strip() if rest.startswith(":") else ""
         if text and text[-1] in _FLOAT_SPEC:
             yield _typed(f"format:{text}", FLOAT, 0.5, OPERATION)
         elif text and text[-1] in _INT_SPEC:
