@@ -23,7 +23,7 @@ from typelens.analyzer import ProgramGraph
 
 from .types import (
     FLOAT, INT, NEVER, UNKNOWN, NONE, CallableType, ClassType, FunctionRef, Type, TypeOfClass, TypeVarType, UnionType,
-    is_known, members, render, substitute,
+    is_known, known_part, members, render, substitute,
 )
 from .usage import DECLARED, EQUALITY, FILTER, OPERATION, Constraint
 
@@ -42,6 +42,7 @@ _SCALARS = frozenset({"str", "int", "float", "bytes"})
 _VAGUE = frozenset({"object", "Any", "Sized", "Hashable", "Buffer", "ReadableBuffer", "Unknown", "type"})
 _MAX_UNION = 4
 DECLARED_WEIGHT = 0.9      # a declared parameter, key or target (two agreeing: 0.99, capped)
+CALLERS_WEIGHT = 0.6       # what the other callers of an unannotated function pass
 OVERRIDE_WEIGHT = 0.8      # the same parameter of an overridden or overriding method
 _MAX_RELATED = 24
 _FLOAT_SPEC = "eEfFgG%"
@@ -131,10 +132,15 @@ class UseRules:
                 types.append(substitute(declared, mapping) if mapping else declared)
             elif not engine.is_stub(fn.path) and param.kind in ("positional", "keyword_only"):
                 inner = self.model.answer(fn.path, param.node)     # the callee's own uses
-                if inner is None or inner.type is None:
+                if inner is not None and inner.type is not None:
+                    types.append(inner.type)
+                    weight = min(weight, inner.confidence * DECLARED_WEIGHT)
+                    continue
+                passed = known_part(engine.parameter_type(fn.path, param.node))   # what its other callers pass
+                if not is_known(passed) or passed == NONE:
                     return []
-                types.append(inner.type)
-                weight = min(weight, inner.confidence * DECLARED_WEIGHT)
+                types.append(passed)
+                weight = min(weight, CALLERS_WEIGHT)
             else:
                 return []
         if not types or label is None:
