@@ -147,6 +147,12 @@ class FilePredictor:
                 declared = engine.names.declared_type(self.path, sym.definitions)
                 t = declared if declared is not None else engine.symbol_type(self.path, sym.id)
                 anchor = first
+            if declared is None and t == UNKNOWN and len(sym.definitions) == 1 and kind == "variable":
+                used = engine.usage.answer(self.path, first)      # nothing flows in: what its uses say
+                if used is not None and used.type is not None:
+                    self._add(scope.qualname, sym.name, kind, anchor, used.type, "static", used.confidence,
+                              used.evidence)
+                    continue
             self._add(scope.qualname, sym.name, kind, anchor, t, "annotation" if declared is not None else "static", 0.9)
 
     def _declared_attribute(self, sym) -> Type | None:

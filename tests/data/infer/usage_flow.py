@@ -86,3 +86,9 @@ def narrowed(value):
     if isinstance(value, str):
         return shout(value)
     return value
+
+
+def load(source):
+    # ? data: str
+    data = source.fetch()
+    return shout(data)
