@@ -45,6 +45,7 @@ DECLARED_WEIGHT = 0.9      # a declared parameter, key or target (two agreeing: 
 CALLERS_WEIGHT = 0.6       # what the other callers of an unannotated function pass
 OVERRIDE_WEIGHT = 0.8      # the same parameter of an overridden or overriding method
 _MAX_RELATED = 24
+_MAX_ATTRIBUTE_USES = 32
 _FLOAT_SPEC = "eEfFgG%"
 _INT_SPEC = "bcdoxXn"
 
@@ -410,6 +411,8 @@ class UseRules:
             declared = self._declared_attribute(path, g, target)
             if declared is not None:
                 yield _typed(f"assign:{_short_text(g, target)}", declared, 0.9, DECLARED)
+            else:
+                yield from self._attribute_uses(path, g, target)
         elif g.kinds[target] == "name_store":
             inner = self.model.answer(path, target)       # a local variable's own uses
             if inner is not None and inner.type is not None and not inner.conflict:
@@ -417,6 +420,28 @@ class UseRules:
                     if label != "none-check":
                         yield _typed(label, inner.type, min(0.9, inner.confidence), DECLARED)
                         break
+
+    def _attribute_uses(self, path: str, g: ProgramGraph, store: int) -> Iterator[Constraint]:
+        """``self.x = p`` with ``x`` undeclared: what the reads of ``self.x`` in this
+        file demand (one answer per attribute, labelled ``attr-use:self.x``)."""
+        sym = g.symbol_at(store)
+        if sym is None or sym.kind.value != "attribute":
+            return
+        found = self.engine.memo(("usage-attribute", path, sym.id), lambda: self._attribute_answer(path, g, sym))
+        if isinstance(found, tuple) and found:
+            answer, confidence = found
+            yield _typed(f"attr-use:{_short_text(g, store)}", answer, confidence * 0.8, DECLARED)
+
+    def _attribute_answer(self, path: str, g: ProgramGraph, sym) -> tuple:
+        from .usage import combine
+        found = []
+        for use in sym.uses[:_MAX_ATTRIBUTE_USES]:
+            if g.kinds[use] == "attribute" and not self.model._is_narrowed(path, use):
+                found.extend(self.constraints_of(path, g, use))
+        inner = combine(self.engine, found) if found else None
+        if inner is None or inner.type is None or inner.conflict:
+            return ()
+        return inner.type, inner.confidence
 
     def _declared_attribute(self, path: str, g: ProgramGraph, store: int) -> Type | None:
         """The annotation ``self.x`` has in its class (``x: int`` in the body, or an
@@ -438,6 +463,24 @@ class UseRules:
                     if mg.kinds[owner] == "assignment" and mg.child_by_field(owner, "type") is not None:
                         return self.engine.annotations.evaluate(member.path, mg.child_by_field(owner, "type"))
         return None
+
+    def _alternative(self, path: str, g: ProgramGraph, use: int, parent: int) -> Iterator[Constraint]:
+        """``p if p is not None else "x"``, ``p or "x"``: both sides go to the same
+        place, so the other side's class is a hint."""
+        if g.kinds[parent] == "conditional_expression":
+            kids = g.children(parent)
+            if len(kids) < 3 or use == kids[1]:
+                return
+            other = kids[2] if use == kids[0] else kids[0]
+        else:
+            if "or" not in g.text(parent)[g.end_bytes[g.child_by_field(parent, "left")] - g.start_bytes[parent]:
+                                          g.start_bytes[g.child_by_field(parent, "right")] - g.start_bytes[parent]]:
+                return
+            other = g.child_by_field(parent, "right") if use == g.child_by_field(parent, "left") \
+                else g.child_by_field(parent, "left")
+        o = self.engine.exprs.type_of(path, other)
+        if isinstance(o, ClassType) and o != NONE:
+            yield _typed(f"or:{o.short}", o, 0.5, OPERATION)
 
     def _formatted(self, path: str, g: ProgramGraph, use: int, parent: int) -> Iterator[Constraint]:
         # the graph keeps no node for the format specification: read it after the expression
@@ -469,6 +512,8 @@ _RULES: dict[str, Rule] = {
     "return_statement": UseRules._returned,
     "assignment": UseRules._assigned,
     "interpolation": UseRules._formatted,
+    "conditional_expression": UseRules._alternative,
+    "boolean_operator": UseRules._alternative,
 }
 
 

@@ -92,3 +92,34 @@ def load(source):
     # ? data: str
     data = source.fetch()
     return shout(data)
+
+
+# ? prog_name: str | None
+def program(prog_name):
+    return prog_name if prog_name is not None else "app"
+
+
+# ? sep: str
+def separator(sep):
+    return sep or ","
+
+
+class Greeter:
+    # ? name: str
+    def __init__(self, name):
+        self.name = name
+
+    def greet(self) -> str:
+        return shout(self.name)
+
+
+def forward(value):
+    return value
+
+
+# ? item: int
+def pass_through(item):
+    return forward(item)
+
+
+forward(3)
