@@ -17,7 +17,7 @@ Example (the constraint each use gives, and its label)::
         def __init__(self):
             self.orders: dict[str, Order] = {}
 
-        def create(self, customer):     # customer: str   (0.93)
+        def create(self, customer):     # customer: str   (0.95)
             order = Order(customer)     # str   call:Order.__init__.customer
             self.orders[customer] = order   # str   key:self.orders
             return order

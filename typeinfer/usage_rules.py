@@ -8,10 +8,11 @@ value of an assignment.  Each rule gives :class:`~.usage.Constraint`\\ s.
 Example (``p``'s constraint on the right)::
 
     def f(p, table: dict[str, int], log: Logger):
-        table[p]               str       key:table
-        log.info(p)            object    (an ``object`` parameter says nothing)
-        math.sqrt(p)           float     call:sqrt.x
-        for c in p: ord(c)     Iterable[str]   iter (c: call:ord.c)
+        table[p]               str            key:table
+        os.getenv(p)           str            call:getenv.key
+        log.info(p)            object: a filter that accepts anything, no answer
+        for c in p:
+            os.getenv(c)       Iterable[str]  iter (c: call:getenv.key)
 """
 
 from __future__ import annotations
