@@ -109,6 +109,7 @@ class UsageModel:
         self.engine = engine
         from .usage_rules import UseRules
         self.rules = UseRules(engine, self)
+        self._tests_types: dict[tuple[str, int], bool] = {}     # (file, scope node): calls isinstance
 
     def answer(self, path: str, definition: int) -> UsageAnswer | None:
         """The usage answer of the parameter or variable defined at ``definition``
@@ -154,7 +155,18 @@ class UsageModel:
         return tuple(found)
 
     def _is_narrowed(self, path: str, use: int) -> bool:
-        return self.engine.narrowing.narrow(path, use, _PROBE) != _PROBE
+        """Whether ``use`` sits under an ``isinstance`` test of the name (read only in
+        functions that call ``isinstance`` at all: narrowing a use costs)."""
+        g = self.engine.graph(path)
+        scope = g.scopes[g.scope_of[use]]
+        while scope.parent >= 0 and scope.kind.value not in ("function", "module"):   # a comprehension, a lambda
+            scope = g.scopes[scope.parent]
+        key = (path, scope.node)
+        tests = self._tests_types.get(key)
+        if tests is None:
+            start, end = (g.start_bytes[scope.node], g.end_bytes[scope.node]) if scope.node >= 0 else (0, -1)
+            tests = self._tests_types[key] = b"isinstance" in g.source.data[start:end]
+        return tests and self.engine.narrowing.narrow(path, use, _PROBE) != _PROBE
 
 
 def combine(engine: "TypeEngine", found: list[Constraint]) -> UsageAnswer:
