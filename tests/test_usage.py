@@ -128,3 +128,12 @@ def test_apply_never_writes_a_guess(tmp_path: Path) -> None:
     assert any(p.is_guess(0.8) for p in predictions)
     plan = plan_edits(analysis.graph, predictions, {}, 0.8)
     assert not any("bool" in e.text for e in plan.edits)
+
+
+def test_the_cache_keeps_the_evidence(tmp_path: Path) -> None:
+    (tmp_path / "m.py").write_text("def greet(name):\n    return 'hi ' + name\n")
+    first = infer_paths([tmp_path], InferOptions(mode="static"))
+    second = infer_paths([tmp_path], InferOptions(mode="static"))
+    assert second.stats["cache_hits"] == 1
+    assert [p.evidence for p in second.predictions] == [p.evidence for p in first.predictions]
+    assert ("operand:str+",) in [p.evidence for p in second.predictions]

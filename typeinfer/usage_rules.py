@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 from typelens.analyzer import ProgramGraph
 
 from .types import (
-    FLOAT, INT, NEVER, UNKNOWN, NONE, CallableType, ClassType, FunctionRef, Type, TypeOfClass, TypeVarType, UnionType,
+    FLOAT, INT, NEVER, NONE, CallableType, ClassType, FunctionRef, Type, TypeOfClass, TypeVarType, UnionType,
     is_known, known_part, members, render, substitute,
 )
 from .usage import DECLARED, EQUALITY, FILTER, OPERATION, Constraint
@@ -183,12 +183,11 @@ class UseRules:
                 declared = self.engine.annotations.evaluate(fn.path, params[0].annotation)
                 if isinstance(declared, ClassType) and declared.args and not _fits_receiver(bound, declared):
                     continue
-            if shape is not None:
-                count, names = shape
-                if not calls._accepts(fn.path, g, node, bound is not None, [UNKNOWN] * count,
-                                      {n: UNKNOWN for n in names}):
-                    continue
-            kept.append(node)
+            if bound is not None and params and params[0].kind == "positional" \
+                    and "staticmethod" not in _decorators(g, node):
+                params = params[1:]
+            if shape is None or _arity_fits(params, *shape):
+                kept.append(node)
         return kept or overloads
 
     def _fields(self, cls: ClassType) -> list[tuple[str, Type]] | None:
@@ -560,6 +559,18 @@ def _call_shape(g: ProgramGraph, call: int) -> tuple[int, tuple[str, ...]] | Non
         return None
     names = tuple(g.names.get(g.child_by_field(a, "name"), "") for a in args if g.kinds[a] == "keyword_argument")
     return sum(1 for a in args if g.kinds[a] not in ("keyword_argument", "comment")), names
+
+
+def _arity_fits(params, count: int, names: tuple[str, ...]) -> bool:
+    """Whether a signature takes ``count`` positional arguments and the keywords
+    ``names`` (the arity alone: reading every annotation of every overload costs)."""
+    positional = [p for p in params if p.kind == "positional"]
+    if count > len(positional) and not any(p.kind == "var_positional" for p in params):
+        return False
+    if any(not p.has_default and p.name not in names for p in positional[count:]):
+        return False
+    known = {p.name for p in params}
+    return all(n in known for n in names) or any(p.kind == "var_keyword" for p in params)
 
 
 def _fits_receiver(bound: ClassType, declared: ClassType) -> bool:
