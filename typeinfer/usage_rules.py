@@ -58,6 +58,8 @@ class UseRules:
 
     def __init__(self, engine: "TypeEngine", model: "UsageModel") -> None:
         self.engine, self.model = engine, model
+        self._field_lists: dict[ClassType, list[tuple[str, Type]] | None] = {}
+        self._declared: dict[tuple, list[tuple[str, Type, float]]] = {}    # declared parameters, by call shape
 
     def constraints_of(self, path: str, g: ProgramGraph, use: int) -> list[Constraint]:
         parent = g.parents[use]
@@ -112,12 +114,24 @@ class UseRules:
 
     def _function_parameter(self, fn: FunctionRef, position: int | None, keyword: str | None, owner: str | None,
                             shape: tuple[int, tuple[str, ...]] | None = None) -> list[tuple[str, Type, float]]:
+        """The parameter's declared type (kept: annotations do not change while the
+        engine runs), else its own uses' answer or what its callers pass."""
+        key = (fn, position, keyword, owner, shape)
+        found = self._declared.get(key)
+        if found is None:
+            found, declared = self._read_function_parameter(fn, position, keyword, owner, shape)
+            if declared:
+                self._declared[key] = found
+        return found
+
+    def _read_function_parameter(self, fn: FunctionRef, position: int | None, keyword: str | None,
+                                 owner: str | None, shape) -> tuple[list[tuple[str, Type, float]], bool]:
         engine = self.engine
         g = engine.graph(fn.path)
         if g is None or g.kinds[fn.node] != "function_definition":
-            return []
+            return [], True
         calls = engine.calls
-        types, label, weight = [], None, DECLARED_WEIGHT
+        types, label, weight, declared_only = [], None, DECLARED_WEIGHT, True
         for node in self._fitting_overloads(fn, g, shape):
             params = calls.signature(fn.path, g, node)
             if fn.bound is not None and params and params[0].kind == "positional" \
@@ -133,6 +147,7 @@ class UseRules:
                 mapping = calls._receiver_mapping(fn, g, node)
                 types.append(substitute(declared, mapping) if mapping else declared)
             elif not engine.is_stub(fn.path) and param.kind in ("positional", "keyword_only"):
+                declared_only = False
                 inner = self.model.answer(fn.path, param.node)     # the callee's own uses
                 if inner is not None and inner.type is not None:
                     types.append(inner.type)
@@ -140,15 +155,15 @@ class UseRules:
                     continue
                 passed = known_part(engine.parameter_type(fn.path, param.node))   # what its other callers pass
                 if not is_known(passed) or passed == NONE:
-                    return []
+                    return [], False
                 types.append(passed)
                 weight = min(weight, CALLERS_WEIGHT)
             else:
-                return []
+                return [], declared_only
         if not types or label is None:
-            return []
+            return [], declared_only
         return [(label, types[0] if len(set(types)) == 1 else UnionType(frozenset(
-            m for t in types for m in members(t))), weight)]
+            m for t in types for m in members(t))), weight)], declared_only
 
     def _constructor_parameter(self, cls: ClassType, position: int | None,
                                keyword: str | None, shape=None) -> list[tuple[str, Type, float]]:
@@ -193,6 +208,11 @@ class UseRules:
     def _fields(self, cls: ClassType) -> list[tuple[str, Type]] | None:
         """A dataclass's or ``NamedTuple``'s fields in ``__init__`` order (bases
         first; a field declared again keeps its place), None for other classes."""
+        if cls not in self._field_lists:
+            self._field_lists[cls] = self._read_fields(cls)
+        return self._field_lists[cls]
+
+    def _read_fields(self, cls: ClassType) -> list[tuple[str, Type]] | None:
         chain = self.engine.classes.mro(cls)
         if not chain:
             return None
