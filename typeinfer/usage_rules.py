@@ -24,7 +24,7 @@ from typelens.analyzer import ProgramGraph
 
 from .types import (
     FLOAT, INT, NEVER, NONE, CallableType, ClassType, FunctionRef, Type, TypeOfClass, TypeVarType, UnionType,
-    is_known, known_part, members, render, substitute,
+    is_known, members, render, substitute,
 )
 from .usage import DECLARED, EQUALITY, FILTER, OPERATION, Constraint
 
@@ -43,7 +43,6 @@ _SCALARS = frozenset({"str", "int", "float", "bytes"})
 _VAGUE = frozenset({"object", "Any", "Sized", "Hashable", "Buffer", "ReadableBuffer", "Unknown", "type"})
 _MAX_UNION = 4
 DECLARED_WEIGHT = 0.9      # a declared parameter, key or target (two agreeing: 0.99, capped)
-CALLERS_WEIGHT = 0.6       # what the other callers of an unannotated function pass
 OVERRIDE_WEIGHT = 0.8      # the same parameter of an overridden or overriding method
 _MAX_RELATED = 24
 _MAX_ATTRIBUTE_USES = 32
@@ -115,7 +114,9 @@ class UseRules:
     def _function_parameter(self, fn: FunctionRef, position: int | None, keyword: str | None, owner: str | None,
                             shape: tuple[int, tuple[str, ...]] | None = None) -> list[tuple[str, Type, float]]:
         """The parameter's declared type (kept: annotations do not change while the
-        engine runs), else its own uses' answer or what its callers pass."""
+        engine runs), else (unannotated project code) its own uses' answer.  What
+        its other callers pass is not read: that question and this one feed each
+        other, and the cycle need not settle."""
         key = (fn, position, keyword, owner, shape)
         found = self._declared.get(key)
         if found is None:
@@ -153,11 +154,7 @@ class UseRules:
                     types.append(inner.type)
                     weight = min(weight, inner.confidence * DECLARED_WEIGHT)
                     continue
-                passed = known_part(engine.parameter_type(fn.path, param.node))   # what its other callers pass
-                if not is_known(passed) or passed == NONE:
-                    return [], False
-                types.append(passed)
-                weight = min(weight, CALLERS_WEIGHT)
+                return [], False
             else:
                 return [], declared_only
         if not types or label is None:

@@ -112,14 +112,3 @@ class Greeter:
     def greet(self) -> str:
         return shout(self.name)
 
-
-def forward(value):
-    return value
-
-
-# ? item: int
-def pass_through(item):
-    return forward(item)
-
-
-forward(3)
