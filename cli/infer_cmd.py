@@ -3,7 +3,10 @@ variable and attribute, as text or JSON; ``--apply`` writes annotations.
 
 JSON: ``{"predictions": [{"file", "scope", "name", "kind", "type", "confidence",
 "line", "col", "source"}], "stats": {...}}`` with 1-based ``line``/``col`` and
-``file`` relative to the working folder (absolute outside it).  Files are chosen
+``file`` relative to the working folder (absolute outside it); a row also has
+``evidence`` (the usage constraints behind a parameter's type, ``["call:Order.__init__.customer"]``)
+and ``candidates`` (the classifier's ``[label, probability]`` ranking) when there are any.
+Text: a classifier's answer under ``min-confidence`` is a guess, ``? (bool 0.24)``.  Files are chosen
 as ``analyze`` chooses them (``exclude``, ``.gitignore``).
 """
 
@@ -51,11 +54,17 @@ def render_json(result) -> str:
     return json.dumps({"predictions": rows, "stats": result.stats}, indent=1, ensure_ascii=False) + "\n"
 
 
-def render_text(result) -> str:
+def render_text(result, min_confidence: float = 0.8) -> str:
+    """One line per prediction; a classifier's answer under ``min_confidence`` is a
+    guess, shown as ``? (bool 0.24)``."""
     lines, sources = [], {}
     for p in result.predictions:
         line, col = prediction_position(p, sources)
         where = p.scope if p.kind == "return" else (f"{p.scope}.{p.name}" if p.scope else p.name)
+        if p.is_guess(min_confidence):
+            lines.append(f"{display_path(p.path)}:{line}:{col}: {p.kind} {where}: ? ({p.type} {p.confidence:.2f})"
+                         f"  ({p.source} guess)")
+            continue
         shown = p.type if p.type is not None else "?"
         lines.append(f"{display_path(p.path)}:{line}:{col}: {p.kind} {where}: {shown}  ({p.source}, {p.confidence:.2f})")
     s = result.stats
@@ -100,4 +109,5 @@ def infer_command(
                                  options=options)
         raise typer.Exit(code)
     is_json = fmt is InferFormat.json
-    write_output(render_json(result) if is_json else render_text(result), None, command="infer", is_json=is_json)
+    text = render_json(result) if is_json else render_text(result, settings.min_confidence)
+    write_output(text, None, command="infer", is_json=is_json)

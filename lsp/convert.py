@@ -74,7 +74,8 @@ def hover_markdown(info) -> str:
     if info.source == "annotation":
         parts.append("*declared (annotation)*")
     elif info.kind not in ("class", "module") and (info.type or info.signatures):
-        parts.append(f"*inferred ({info.source}), confidence {info.confidence:.2f}*")
+        parts.append(f"*inferred ({info.source}), confidence {info.confidence:.2f}"
+                     + (f"; {info.evidence}*" if getattr(info, "evidence", "") else "*"))
     if info.doc:
         parts.append(info.doc)
     return "\n\n".join(parts)

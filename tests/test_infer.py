@@ -46,7 +46,9 @@ def test_golden_json(path: Path, update_golden: bool, monkeypatch: pytest.Monkey
     doc = json.loads(run.stdout)
     doc["stats"].pop("seconds")
     for row in doc["predictions"]:
-        assert set(row) == {"file", "scope", "name", "kind", "type", "confidence", "line", "col", "source"}
+        assert set(row) - {"evidence", "candidates"} == {"file", "scope", "name", "kind", "type", "confidence",
+                                                         "line", "col", "source"}
+        assert "evidence" not in row or row["type"] is not None and all(isinstance(e, str) for e in row["evidence"])
         assert row["line"] >= 1 and row["col"] >= 1 and row["file"] == path.name
     check_golden(path.with_suffix(".json"), json.dumps(doc, indent=1, sort_keys=True) + "\n", update_golden)
 

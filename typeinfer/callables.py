@@ -483,7 +483,7 @@ class CallModel:
         sites = self._call_site_types(path, g, function, params, spec)
         if sites is not None and known_part(sites) in (UNKNOWN, NONE):
             sites = NONE if NONE in members(sites) else None   # a partly unknown join says little
-        usage = self._usage_type(path, g, param) if (sites in (None, NONE) and default in (None, NONE)) else None
+        usage = self.engine.usage.parameter_type(path, param) if (sites in (None, NONE) and default in (None, NONE)) else None
         return ParamEvidence(None, default, sites, usage, None)
 
     def implicit(self, path: str, g: ProgramGraph, function: int, params: list[Param], spec: Param) -> Type | None:

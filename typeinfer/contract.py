@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from .callsites import CallContext
     from .classes import ClassInfo, Member
     from .types import ClassType, FunctionRef, NeverType, Type
+    from .usage import Constraint, UsageAnswer
 
 T = TypeVar("T")
 
@@ -120,6 +121,14 @@ class Calls(Protocol):
     def decorated(self, path: str, function: int) -> Type: ...
 
 
+class Usage(Protocol):
+    """Parameters and variables typed from how they are used (:mod:`.usage`)."""
+
+    def answer(self, path: str, definition: int) -> UsageAnswer | None: ...
+    def parameter_type(self, path: str, param: int) -> Type | None: ...
+    def constraints(self, path: str, definition: int) -> tuple[Constraint, ...]: ...
+
+
 class Mutations(Protocol):
     """Element types an empty literal takes from later ``append``/``add``/``d[k] = v``."""
 
@@ -195,6 +204,8 @@ class Engine(Protocol):
     def narrowing(self) -> Narrowing: ...
     @property
     def callsites(self) -> CallSitesQuestions: ...
+    @property
+    def usage(self) -> Usage: ...
     @property
     def mutations(self) -> Mutations: ...
     @property

@@ -40,6 +40,7 @@ from .narrowing import Narrower
 from .patterns import Patterns
 from .records import Records
 from .types import Type
+from .usage import UsageModel
 
 if TYPE_CHECKING:
     from .session import AnalysisSession
@@ -100,6 +101,7 @@ class TypeEngine:
         self.records = Records(self)
         self.patterns = Patterns(self)
         self.callsites = CallSites(self, self._solver)
+        self.usage = UsageModel(self)         # parameters from their uses (:mod:`.usage`)
 
     # -- files ----------------------------------------------------------------------
     def graph(self, path: str) -> ProgramGraph | None:

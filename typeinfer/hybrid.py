@@ -7,6 +7,8 @@ Checks on a candidate type for a symbol:
   the type's class is known);
 * it agrees with what static inference did find (``str | <unknown>`` admits only
   candidates containing ``str``);
+* it breaks none of the usage constraints of :mod:`.usage` (``self.orders[key]``
+  with ``dict[str, Order]`` drops ``int``), which also move agreeing candidates up;
 * a ``None`` default or a ``None`` the static pass saw is kept (``X | None``).
 
 A parameter's type seen at its call sites is what callers pass, not what the
@@ -37,6 +39,7 @@ from .features import TokenStream, slice_tokens, targets, windows
 from .normalize import base
 from .predictions import Prediction
 from .types import ClassType, TypeOfClass, members
+from .usage import rerank
 
 logger = logging.getLogger(__name__)
 
@@ -108,12 +111,16 @@ class NeuralAssistant:
             return _widened(engine, path, p, target, candidates)
         static_bases = set() if p.type is None else {b.strip() for b in base(p.type).split("|")}
         used = _used_attributes(g, target)
-        for label, prob in candidates:
+        ranked = list(candidates)
+        if p.kind in ("parameter", "variable"):     # the uses drop candidates and favour agreeing ones
+            ranked = rerank(engine, path, target.node, ranked)
+        shown = tuple((label, prob) for label, prob in candidates[:5])
+        for label, prob in ranked:
             bases = {b.strip() for b in base(label).split("|")}
             if label in _USELESS or prob < MIN_PROBABILITY or not all(_in_scope(engine, path, b) for b in bases):
                 continue
             if mode == "neural":
-                return replace(p, type=label, confidence=prob, source="neural")
+                return replace(p, type=label, confidence=prob, source="neural", candidates=shown)
             if static_bases - {"None"} and not (static_bases - {"None"}) <= bases:
                 continue
             if not all(_has(engine, path, b, attr) for b in bases - {"None"} for attr in used):
@@ -121,9 +128,16 @@ class NeuralAssistant:
             text = label
             if "None" in static_bases and "None" not in bases:
                 text = f"{label} | None"
-            source = "hybrid" if (static_bases or used) else "neural"
-            return replace(p, type=text, confidence=prob, source=source)
+            source = "hybrid" if (static_bases or used or p.evidence) else "neural"
+            return replace(p, type=text, confidence=_agreeing(p, bases, prob), source=source, candidates=shown)
         return None
+
+
+def _agreeing(p: Prediction, bases: set[str], prob: float) -> float:
+    """The classifier's probability, raised where the static usage answer agrees."""
+    if p.evidence and p.type is not None and {b.strip() for b in base(p.type).split("|")} == bases:
+        return 1.0 - (1.0 - prob) * (1.0 - p.confidence)
+    return prob
 
 
 def _widened(engine: TypeEngine, path: str, p: Prediction, target, candidates) -> Prediction | None:

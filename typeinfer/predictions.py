@@ -41,10 +41,22 @@ class Prediction:
     confidence: float
     span: Span         # of the identifier
     source: str        # annotation, static, neural, hybrid
+    evidence: tuple[str, ...] = ()     # the usage constraints behind it (:mod:`.usage`)
+    candidates: tuple[tuple[str, float], ...] = ()   # the classifier's ranking (neural, hybrid)
 
     def to_dict(self, line: int, col: int) -> dict:
-        return {"file": self.file, "scope": self.scope, "name": self.name, "kind": self.kind, "type": self.type,
-                "confidence": round(self.confidence, 3), "line": line, "col": col, "source": self.source}
+        row: dict[str, object] = {"file": self.file, "scope": self.scope, "name": self.name, "kind": self.kind, "type": self.type,
+               "confidence": round(self.confidence, 3), "line": line, "col": col, "source": self.source}
+        if self.evidence:
+            row["evidence"] = list(self.evidence)
+        if self.candidates:
+            row["candidates"] = [[label, round(prob, 3)] for label, prob in self.candidates]
+        return row
+
+    def is_guess(self, min_confidence: float) -> bool:
+        """A classifier's answer under the minimum confidence: shown as a guess,
+        never hinted, hovered or written."""
+        return self.type is not None and self.source in ("neural", "hybrid") and self.confidence < min_confidence
 
 
 def _confidence(t: Type, base: float) -> tuple[str | None, float]:
@@ -81,12 +93,14 @@ class FilePredictor:
             self._reassignments()
         return sorted(self.out, key=lambda p: (p.span.start_byte, KINDS.index(p.kind)))
 
-    def _add(self, scope: str, name: str, kind: str, node: int, t: Type, source: str, confidence: float) -> None:
+    def _add(self, scope: str, name: str, kind: str, node: int, t: Type, source: str, confidence: float,
+             evidence: tuple[str, ...] = ()) -> None:
         if source == "annotation":
             text, conf = (render(t) if is_known(t) or t == NONE else None), 1.0
         else:
             text, conf = _confidence(self.engine.calls.as_callable(t), confidence)
-        self.out.append(Prediction(self.display, self.path, scope, name, kind, text, conf, self.g.span(node), source))
+        self.out.append(Prediction(self.display, self.path, scope, name, kind, text, conf, self.g.span(node), source,
+                                   evidence if text is not None else ()))
 
     def _function(self, scope) -> None:
         g, engine = self.g, self.engine
@@ -108,7 +122,11 @@ class FilePredictor:
                 continue
             confidence = 0.85 if evidence.call_sites is not None else 0.75 if evidence.default not in (None, NONE) else 0.55
             t = engine.parameter_type(self.path, param.node)
-            self._add(scope.qualname, param.name, "parameter", param.node, t, "static", confidence)
+            used = engine.usage.answer(self.path, param.node) if evidence.usage is not None else None
+            if used is not None and used.type is not None and evidence.call_sites in (None, NONE):
+                confidence = used.confidence     # the parameter's type is what its uses say
+            self._add(scope.qualname, param.name, "parameter", param.node, t, "static", confidence,
+                      used.evidence if used is not None else ())
 
     def _variables(self) -> None:
         g, engine = self.g, self.engine
@@ -135,6 +153,12 @@ class FilePredictor:
                 declared = engine.names.declared_type(self.path, sym.definitions)
                 t = declared if declared is not None else engine.symbol_type(self.path, sym.id)
                 anchor = first
+            if declared is None and t == UNKNOWN and len(sym.definitions) == 1 and kind == "variable":
+                used = engine.usage.answer(self.path, first)      # nothing flows in: what its uses say
+                if used is not None and used.type is not None:
+                    self._add(scope.qualname, sym.name, kind, anchor, used.type, "static", used.confidence,
+                              used.evidence)
+                    continue
             self._add(scope.qualname, sym.name, kind, anchor, t, "annotation" if declared is not None else "static", 0.9)
 
     def _reassignments(self) -> None:

@@ -45,7 +45,7 @@ from .settings import Settings
 
 logger = logging.getLogger(__name__)
 
-CACHE_VERSION = "typelens-infer-2"     # 2: scripts (.ts, .js ...) too
+CACHE_VERSION = "typelens-infer-3"     # 3: predictions keep evidence and candidates; 2: scripts (.ts, .js ...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,7 +316,9 @@ def _read_cache(fs: FileSet, options: InferOptions):
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
         predictions = [Prediction(p["file"], p["path"], p["scope"], p["name"], p["kind"], p["type"],
-                                  p["confidence"], Span(*p["span"]), p["source"]) for p in doc["predictions"]]
+                                  p["confidence"], Span(*p["span"]), p["source"], tuple(p.get("evidence", ())),
+                                  tuple((str(c[0]), float(c[1])) for c in p.get("candidates", ())))
+                       for p in doc["predictions"]]
         diagnostics = [Diagnostic(d["code"], d["message"], Span(*d["span"]), d["severity"], d["path"])
                        for d in doc["diagnostics"]]
     except (OSError, ValueError, KeyError, TypeError):
@@ -332,7 +334,8 @@ def _write_cache(fs: FileSet, options: InferOptions, predictions: list[Predictio
         "version": CACHE_VERSION,
         "predictions": [{"file": p.file, "path": p.path, "scope": p.scope, "name": p.name, "kind": p.kind,
                          "type": p.type, "confidence": p.confidence, "span": _span_list(p.span),
-                         "source": p.source} for p in predictions],
+                         "source": p.source, "evidence": list(p.evidence),
+                         "candidates": [list(c) for c in p.candidates]} for p in predictions],
         "diagnostics": [{"code": d.code, "message": d.message, "span": _span_list(d.span), "severity": d.severity,
                          "path": d.path} for d in diagnostics],
     }

@@ -25,6 +25,7 @@ from typelens.analyzer import ProgramGraph, SymbolKind
 
 from ..types import ClassType, FunctionRef, ModuleType, TypeOfClass, is_known, is_partly_unknown, members, render
 from ..classes import decorator_names
+from ..usage import evidence_line
 from .signatures import class_header, docstring, signature_of
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ class HoverInfo:
     start: int             # the identifier's byte range
     end: int
     language: str = "python"       # the code block's language (``typescript`` for scripts)
+    evidence: str = ""     # one short line: the usage constraints behind the type
 
     @property
     def signature(self) -> str | None:
@@ -69,6 +71,7 @@ def hover(analysis: "FileAnalysis", offset: int) -> HoverInfo | None:
     value = value_at(analysis.engine, path, g, target)
     signatures, doc, kind = describe(analysis.engine, value, predictions, path)
     kind = kind or _plain_kind(analysis, node, target)
+    evidence = ""
     if prediction is not None and prediction.kind == "return":
         type_text, source, confidence = render(value) if value is not None else None, prediction.source, prediction.confidence
     elif prediction is not None and prediction.kind == "variable" and prediction.source == "static" \
@@ -79,11 +82,12 @@ def hover(analysis: "FileAnalysis", offset: int) -> HoverInfo | None:
         type_text, source, confidence = render(value), "static", prediction.confidence
     elif prediction is not None:
         type_text, source, confidence = prediction.type, prediction.source, prediction.confidence
+        evidence = evidence_line(prediction.evidence)
     else:
         type_text = render(value) if value is not None else None
         source, confidence = "static", (STATIC_CONFIDENCE if type_text and type_text != "Any" else 0.0)
     return HoverInfo(g.names.get(node, g.text(node)), kind, type_text, source, confidence, signatures, doc,
-                     start, g.end_bytes[node])
+                     start, g.end_bytes[node], evidence=evidence)
 
 
 def identifier_at(g: ProgramGraph, offset: int) -> int | None:
@@ -104,7 +108,11 @@ def attribute_of(g: ProgramGraph, node: int) -> int:
 
 
 def predictions_by_place(analysis: "FileAnalysis") -> dict[tuple[int, str], Prediction]:
-    return {(p.span.start_byte, p.kind): p for p in analysis.predictions() if p.type is not None}
+    """The file's predictions with an answer, less the classifier's guesses (under
+    the minimum confidence): hover and signatures do not show those."""
+    minimum = analysis.session.settings.min_confidence
+    return {(p.span.start_byte, p.kind): p for p in analysis.predictions()
+            if p.type is not None and not p.is_guess(minimum)}
 
 
 def value_at(engine: "TypeEngine", path: str, g: ProgramGraph, node: int):

@@ -1,0 +1,349 @@
+"""Usage constraints: what a parameter's (or variable's) uses demand of its type.
+
+The backward direction of the static engine.  Types flow forward from
+definitions (call sites, defaults, assigned values); what a function *does*
+with a value flows back to it.  Each use that the definition reaches (its DFG
+edges; uses under an ``isinstance`` test are left out: they see a narrower type)
+is read by one rule of :mod:`.usage_rules`, which gives a :class:`Constraint`:
+the type the use accepts, a weight and a label that names it.
+
+Example (the constraint each use gives, and its label)::
+
+    @dataclass
+    class Order:
+        customer: str
+
+    class OrderService:
+        def __init__(self):
+            self.orders: dict[str, Order] = {}
+
+        def create(self, customer):     # customer: str   (0.95)
+            order = Order(customer)     # str   call:Order.__init__.customer
+            self.orders[customer] = order   # str   key:self.orders
+            return order
+
+    def greet(name):                    # name: str
+        return "hi " + name             # str   operand:str+
+
+=============================  ========================  ==================
+use                            constraint                label
+=============================  ========================  ==================
+``f(p)``, ``C(p)``, ``o.m(p)``  the declared parameter    ``call:C.__init__.p``
+``d[p]``, ``d.get(p)``         the key / index type      ``key:d``, ``index:xs``
+``"x" + p``, ``p / 2.0``       the other operand's class ``operand:str+``
+``p < 3``, ``p in names``      the other side's class    ``compare:int``, ``in:names``
+``p == "a"``                   only when nothing else    ``eq:str``
+``for x in p``                 ``Iterable[X]``            ``iter``
+``return p`` (``-> T``)        ``T``                     ``return:T``
+``self.x = p`` (``x: T``)      ``T``                     ``assign:C.x``
+``p.title()``                  the one class with it     ``attr:title``
+(an override's ``p``)          its annotation or uses    ``override:Base.m.p``
+``await p``, ``p()``, ``with``  filters only              ``await``, ``called``, ``with``
+=============================  ========================  ==================
+
+Combining them: the constraints that can stand as an answer are met, strongest
+tier first (declared parameters, keys and returns; then operators, comparisons
+and attributes; ``==`` last).  The most specific expected type that satisfies
+all of a tier is the answer (``str`` and ``str | None``: ``str``); where none
+does, they conflict and the answer is the most general type satisfying all
+(their common base such as ``Sequence[str]``, else their union) at a lower
+confidence.  Agreeing evidence raises the confidence: ``1 - prod(1 - weight)``.
+Filters (``await``, ``called``, ``with``, an iteration whose element is unknown)
+give no answer; the hybrid mode drops the classifier's candidates that violate
+any constraint (:func:`admits`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from typelens.analyzer import EdgeKind
+
+from .types import NONE, ClassType, Type, TypeOfClass, is_known, make_union, members, render
+
+if TYPE_CHECKING:
+    from .engine import TypeEngine
+
+logger = logging.getLogger(__name__)
+
+MAX_CONFIDENCE = 0.95
+CONFLICT_FACTOR = 0.6       # a conflict's answer is this much less sure
+_MAX_USES = 64              # uses read per definition
+_MAX_UNION = 3              # a conflict wider than this gives no answer
+_PROBE = ClassType("typelens.usage.Probe")    # a use under isinstance() narrows it to something else
+_GENERAL_BASES = ("Sequence", "Mapping", "AbstractSet", "Collection", "Iterable")
+
+# tiers: 1 declared (a parameter, key, return or target says it), 2 operators,
+# comparisons and attributes, 3 ``==`` (read only when nothing else is known)
+DECLARED, OPERATION, EQUALITY, FILTER = 1, 2, 3, 9
+
+
+@dataclass(frozen=True, slots=True)
+class Constraint:
+    """What one use accepts: ``expected`` (an upper bound), its ``weight`` and ``tier``
+    (:data:`FILTER`: it only checks candidates, as ``called`` or ``await``)."""
+
+    label: str
+    expected: Type
+    weight: float
+    tier: int
+
+
+@dataclass(frozen=True, slots=True)
+class UsageAnswer:
+    """The combined answer: ``type`` None when only filters were found."""
+
+    type: Type | None
+    confidence: float
+    evidence: tuple[str, ...]
+    constraints: tuple[Constraint, ...]
+    conflict: bool = False
+
+
+class UsageModel:
+    """Usage constraints of the engine's definitions (see the module docstring)."""
+
+    def __init__(self, engine: "TypeEngine") -> None:
+        self.engine = engine
+        from .usage_rules import UseRules
+        self.rules = UseRules(engine, self)
+        self._tests_types: dict[tuple[str, int], bool] = {}     # (file, scope node): calls isinstance
+
+    def answer(self, path: str, definition: int) -> UsageAnswer | None:
+        """The usage answer of the parameter or variable defined at ``definition``
+        (its identifier node), memoised; a cycle reads no answer until it settles."""
+        found = self.engine.memo(("usage", path, definition), lambda: self._answer(path, definition))
+        return found if isinstance(found, UsageAnswer) else None
+
+    def parameter_type(self, path: str, param: int) -> Type | None:
+        """The type a parameter's uses give (the engine's ``usage`` evidence)."""
+        found = self.answer(path, param)
+        return found.type if found is not None else None
+
+    def constraints(self, path: str, definition: int) -> tuple[Constraint, ...]:
+        found = self.answer(path, definition)
+        return found.constraints if found is not None else ()
+
+    def _answer(self, path: str, definition: int) -> UsageAnswer | None:
+        g = self.engine.graph(path)
+        if g is None:
+            return None
+        found = list(self.own_constraints(path, definition))
+        if g.kinds[definition] == "parameter":
+            found.extend(self.rules.override_constraints(path, g, definition))
+        return combine(self.engine, found) if found else None
+
+    def own_constraints(self, path: str, definition: int) -> tuple[Constraint, ...]:
+        """The constraints of the definition's own uses (not its overrides')."""
+        found = self.engine.memo(("usage-own", path, definition), lambda: self._own(path, definition))
+        return found if isinstance(found, tuple) else ()
+
+    def _own(self, path: str, definition: int) -> tuple[Constraint, ...]:
+        g = self.engine.graph(path)
+        found: list[Constraint] = []
+        for use in g.successors(definition, EdgeKind.DFG)[:_MAX_USES]:
+            if g.kinds[use] != "name_load" or self._is_narrowed(path, use):
+                continue
+            found.extend(self.rules.constraints_of(path, g, use))
+        if g.kinds[definition] == "parameter":
+            attribute = self.engine.calls._usage_type(path, g, definition)
+            if attribute is not None:
+                found.append(Constraint("attr:" + ",".join(sorted(_used_attributes(g, definition))), attribute,
+                                        0.55, OPERATION))
+        return tuple(found)
+
+    def _is_narrowed(self, path: str, use: int) -> bool:
+        """Whether ``use`` sits under an ``isinstance`` test of the name (read only in
+        functions that call ``isinstance`` at all: narrowing a use costs)."""
+        g = self.engine.graph(path)
+        scope = g.scopes[g.scope_of[use]]
+        while scope.parent >= 0 and scope.kind.value not in ("function", "module"):   # a comprehension, a lambda
+            scope = g.scopes[scope.parent]
+        key = (path, scope.node)
+        tests = self._tests_types.get(key)
+        if tests is None:
+            start, end = (g.start_bytes[scope.node], g.end_bytes[scope.node]) if scope.node >= 0 else (0, -1)
+            tests = self._tests_types[key] = b"isinstance" in g.source.data[start:end]
+        return tests and self.engine.narrowing.narrow(path, use, _PROBE) != _PROBE
+
+
+def combine(engine: "TypeEngine", found: list[Constraint]) -> UsageAnswer:
+    """One answer from the constraints (see the module docstring)."""
+    found = _deduplicated(found)
+    none_checked = any(c.label == "none-check" for c in found)
+    typed = [c for c in found if c.tier != FILTER]
+    tiers = sorted({c.tier for c in typed})
+    if not tiers:
+        return UsageAnswer(None, 0.0, _labels(found), tuple(found))
+    chosen = [c for c in typed if c.tier == tiers[0]]
+    if tiers[0] == EQUALITY and len({c.expected for c in chosen}) > 1:
+        return UsageAnswer(None, 0.0, _labels(found), tuple(found))
+    answer, conflict = _meet(engine, [c.expected for c in chosen])
+    if answer is None:
+        return UsageAnswer(None, 0.0, _labels(found), tuple(found), True)
+    agreeing = chosen if conflict else [c for c in typed if satisfies(engine, answer, c.expected)]
+    confidence = 1.0
+    for c in agreeing:
+        confidence *= 1.0 - c.weight
+    confidence = min(MAX_CONFIDENCE, 1.0 - confidence) * (CONFLICT_FACTOR if conflict else 1.0)
+    if none_checked and answer != NONE:
+        answer = make_union([answer, NONE])
+    used = [c for c in found if c in agreeing or c.tier == FILTER or conflict and c in chosen]
+    used.sort(key=lambda c: c.label == "none-check")      # the check that adds None last
+    return UsageAnswer(answer, round(confidence, 3), _labels(used), tuple(found), conflict)
+
+
+def _deduplicated(found: list[Constraint]) -> list[Constraint]:
+    seen: dict[tuple[str, Type], Constraint] = {}
+    for c in found:
+        seen.setdefault((c.label, c.expected), c)
+    return list(seen.values())
+
+
+def _labels(found: list[Constraint]) -> tuple[str, ...]:
+    """The labels worth showing: a filter that accepts anything (``object``) is left out."""
+    return tuple(dict.fromkeys(c.label for c in found if not (c.tier == FILTER and _is_vague(c.expected))))
+
+
+def _is_vague(t: Type) -> bool:
+    return any(not is_known(m) or isinstance(m, ClassType) and m.short in ("object", "Any") for m in members(t))
+
+
+def _meet(engine: "TypeEngine", expected: list[Type]) -> tuple[Type | None, bool]:
+    """The most specific of ``expected`` satisfying all of them; else (a conflict) the
+    most general type satisfying all: a common base, or their union."""
+    distinct = list(dict.fromkeys(expected))
+    for t in distinct:
+        if all(satisfies(engine, t, other) for other in distinct):
+            return t, False
+    base = _common_base(engine, distinct)
+    if base is not None:
+        return base, True
+    union = make_union(distinct)
+    return (union, True) if len(members(union)) <= _MAX_UNION else (None, True)
+
+
+def _common_base(engine: "TypeEngine", types: list[Type]) -> Type | None:
+    """``list[str]`` and ``tuple[str, ...]``: ``Sequence[str]`` (the first of
+    :data:`_GENERAL_BASES` all of them derive from, with their common arguments)."""
+    if not all(isinstance(t, ClassType) for t in types):
+        return None
+    views = [{view.short: view for view, _ in engine.classes.mro(t)} for t in types]
+    for name in _GENERAL_BASES:
+        found = [v.get(name) for v in views]
+        if all(f is not None for f in found):
+            args = {f.args for f in found}
+            return found[0] if len(args) == 1 and all(is_known(a) for a in found[0].args) else ClassType(name)
+    return None
+
+
+def satisfies(engine: "TypeEngine", actual: Type, expected: Type) -> bool:
+    """Whether every value of ``actual`` is one ``expected`` accepts (classes by their
+    bases, ``int`` for ``float``, type arguments where both give them)."""
+    wanted = members(expected)
+    return all(any(_satisfies_one(engine, a, e) for e in wanted) for a in members(actual))
+
+
+def _satisfies_one(engine: "TypeEngine", a: Type, e: Type) -> bool:
+    if a == e or not is_known(e) or isinstance(e, ClassType) and e.short in ("object", "Any"):
+        return True
+    if not isinstance(a, ClassType) or not isinstance(e, ClassType):
+        return isinstance(a, TypeOfClass) and isinstance(e, TypeOfClass) and _satisfies_one(engine, a.cls, e.cls)
+    if a.short in ("int", "bool") and e.short in ("float", "complex", "int"):
+        return True
+    if a.short == e.short and a.name == e.name:
+        return not a.args or not e.args or len(a.args) == len(e.args) and all(
+            satisfies(engine, x, y) for x, y in zip(a.args, e.args))
+    if a == NONE or e == NONE:
+        return False
+    for view, _ in engine.classes.mro(a)[1:]:
+        if view.name == e.name:
+            return not view.args or not e.args or all(satisfies(engine, x, y) for x, y in zip(view.args, e.args))
+    if engine.classes.is_protocol(e):
+        return all(engine.classes.has_member(a, m) is not False for m in engine.classes.protocol_members(e))
+    return False
+
+
+def admits(engine: "TypeEngine", path: str, definition: int, names: set[str]) -> bool:
+    """Whether a candidate made of the classes ``names`` (a classifier's label,
+    ``{"str", "None"}``) breaks none of the definition's usage constraints: one
+    class of the candidate must satisfy each constraint.  Unknown names pass."""
+    found = engine.usage.constraints(path, definition)
+    if not found:
+        return True
+    classes = [c for n in names if (c := _class_named(engine, path, n)) is not None]
+    if len(classes) != len(names):
+        return True
+    for c in found:
+        if c.label == "none-check":
+            continue
+        if not any(_candidate_fits(engine, cls, c) for cls in classes):
+            return False
+    return True
+
+
+def rerank(engine: "TypeEngine", path: str, definition: int,
+           candidates: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """The classifier's ``(label, probability)`` candidates less those that break a
+    usage constraint, the ones the usage answer names first (probabilities kept)."""
+    answer = engine.usage.answer(path, definition)
+    if answer is None:
+        return candidates
+    named = _label_names(render(answer.type)) if answer.type is not None else set()
+    kept = [(label, prob) for label, prob in candidates if admits(engine, path, definition, _label_names(label))]
+    return sorted(kept, key=lambda c: (_label_names(c[0]) != named or not named, -c[1]))
+
+
+def _label_names(label: str) -> set[str]:
+    """``list[str] | None`` -> ``{"list", "None"}``."""
+    from .normalize import base
+    return {b.strip() for b in base(label).split("|") if b.strip()}
+
+
+def _candidate_fits(engine: "TypeEngine", cls: ClassType, c: Constraint) -> bool:
+    if c.tier == FILTER:
+        needed = _FILTER_MEMBERS.get(c.label.split(":")[0])
+        return needed is None or any(engine.classes.has_member(cls, m) is not False for m in needed)
+    return satisfies(engine, cls, _erased(c.expected))
+
+
+_FILTER_MEMBERS = {"iter": ("__iter__", "__getitem__"), "await": ("__await__",), "called": ("__call__",),
+                   "with": ("__enter__", "__aenter__"), "unpack": ("__iter__", "__getitem__")}
+
+
+def _erased(t: Type) -> Type:
+    """``t`` without type arguments (a classifier's ``list`` against ``list[str]``)."""
+    return make_union([ClassType(m.name) if isinstance(m, ClassType) else m for m in members(t)])
+
+
+def _class_named(engine: "TypeEngine", path: str, name: str) -> ClassType | None:
+    if name == "None":
+        return NONE
+    for m in members(engine.names.module_value(path, name)):
+        if isinstance(m, TypeOfClass):
+            return m.cls
+    builtin = engine.names.builtin(name)
+    for m in members(builtin):
+        if isinstance(m, TypeOfClass):
+            return m.cls
+    return None
+
+
+def _used_attributes(g, definition: int) -> set[str]:
+    sym = g.symbol_at(definition)
+    used = set()
+    for use in sym.uses if sym is not None else ():
+        parent = g.parents[use]
+        if g.kinds[parent] in ("attribute", "attribute_store") and g.children(parent)[0] == use:
+            used.add(g.names.get(g.children(parent)[-1], ""))
+    used.discard("")
+    return used
+
+
+def evidence_line(evidence: tuple[str, ...]) -> str:
+    """One short line for hover: ``from call:Order.__init__.customer, key:self.orders``."""
+    if not evidence:
+        return ""
+    return "from " + ", ".join(evidence[:3]) + (f" (+{len(evidence) - 3})" if len(evidence) > 3 else "")
