@@ -32,6 +32,7 @@ from typelens.analyzer.typescript.exports import definition_node
 from typelens.analyzer.typescript.project import ScriptIndex
 from typelens.analyzer.typescript.resolve import ScriptModule
 
+from ..engine import GraphUnavailable
 from .declared import TypeReader
 from .lib import LibDeclarations
 from .types import (
@@ -80,6 +81,15 @@ class ScriptEngine:
         if path not in self._graphs:
             self._graphs[path] = self.index.graph_of(Path(path))
         return self._graphs[path]
+
+    def require_graph(self, path: str) -> ScriptGraph:
+        """:meth:`graph`, for callers handed ``path`` by the analysis (a node's file,
+        a resolved declaration's file) that cannot answer without it."""
+        g = self.graph(path)
+        if g is None:
+            raise GraphUnavailable(f"cannot read {path}: the script was reached by the analysis "
+                                   "but could not be read or parsed (deleted or unreadable?)")
+        return g
 
     def use_graph(self, path: str, graph: ScriptGraph) -> None:
         self.overlays[path] = graph
@@ -138,7 +148,7 @@ class ScriptEngine:
         return self.memo(("symbol", path, sid), lambda: self._symbol_type(path, sid))
 
     def _symbol_type(self, path: str, sid: int) -> TsType:
-        g = self.graph(path)
+        g = self.require_graph(path)
         sym = g.symbols[sid]
         if sym.kind is SymbolKind.BUILTIN:
             return self.global_value(sym.name)
@@ -158,7 +168,7 @@ class ScriptEngine:
         return self.memo(("name", path, node), lambda: self._name_type(path, node))
 
     def _name_type(self, path: str, node: int) -> TsType:
-        g = self.graph(path)
+        g = self.require_graph(path)
         sym = g.symbol_at(node)
         if sym is None:
             return UNKNOWN
