@@ -308,8 +308,8 @@ class MemberTable:
         return table
 
     def _constraint(self, t: TypeVar) -> dict[str, Member]:
-        g = self.engine.graph(t.where[0])
-        if g is None or g.kinds[t.where[1]] != "type_parameter":
+        g = self.engine.graph(t.where[0]) if t.where is not None else None
+        if g is None or t.where is None or g.kinds[t.where[1]] != "type_parameter":
             return {}
         constraint = g.child_by_field(t.where[1], "constraint")
         kids = g.children(constraint) if constraint is not None else []
