@@ -26,7 +26,7 @@ import logging
 from pathlib import Path
 from typing import Callable
 
-from typelens.analyzer import Definition, EdgeKind, SymbolKind
+from typelens.analyzer import Definition, EdgeKind, ProjectGraph, SymbolKind
 from typelens.analyzer.typescript import ScriptGraph
 from typelens.analyzer.typescript.exports import definition_node
 from typelens.analyzer.typescript.project import ScriptIndex
@@ -54,7 +54,7 @@ class ScriptEngine:
         self.lib = lib
         self.overlays: dict[str, ScriptGraph] = dict(overlays or {})
         self.types = TypeReader(self)
-        self.project = None                       # the session's script project graph (call sites across files)
+        self.project: ProjectGraph | None = None  # the session's script project graph (call sites across files)
         self._memo: dict[tuple, TsType] = {}
         self._incomplete: dict[tuple, TsType] = {}
         self._graphs: dict[str, ScriptGraph | None] = {}

@@ -199,7 +199,7 @@ class FunctionTyper:
             except ValueError:
                 i = -1
             if i >= 0:
-                sites += [(str(project.root / project.files[j]), c)
+                sites += [(str(project.root / project.files[j]) if project.root is not None else project.files[j], c)
                           for j, c in project.cross_sources(EdgeKind.CALL, i, function)]
         found = []
         for site_path, call in sites[:MAX_CALL_SITES]:
