@@ -36,7 +36,7 @@ from .types import (
 )
 
 if TYPE_CHECKING:
-    from .engine import ScriptEngine
+    from .contract import ScriptContract
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ _FUNCTION_KINDS = ("arrow_function", "function_expression", "function")
 class CallTyper:
     """Types of calls and contextual parameter types (see the module docstring)."""
 
-    def __init__(self, engine: "ScriptEngine") -> None:
+    def __init__(self, engine: "ScriptContract") -> None:
         self.engine = engine
 
     # -- signatures -----------------------------------------------------------------------

@@ -35,7 +35,7 @@ from .types import (
 )
 
 if TYPE_CHECKING:
-    from .engine import ScriptEngine
+    from .contract import ScriptContract, Types
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ _DECLARATIONS = ("interface_declaration", "class_declaration", "abstract_class_d
 class TypeReader:
     """Reads type nodes of script graphs (see the module docstring)."""
 
-    def __init__(self, engine: "ScriptEngine") -> None:
+    def __init__(self, engine: "ScriptContract") -> None:
         self.engine = engine
 
     def read(self, path: str, g: ScriptGraph, node: int | None, depth: int = 0, scope_of: tuple | None = None) -> TsType:
@@ -254,7 +254,7 @@ def _function(reader, path, g, node, depth, scope_of) -> TsType:
     return Func(params, ret, tuple(type_parameters(g, node)))
 
 
-def parameters_of(reader: TypeReader, path: str, g: ScriptGraph, params: int | None, depth: int = 0,
+def parameters_of(reader: Types, path: str, g: ScriptGraph, params: int | None, depth: int = 0,
                   scope_of=None) -> tuple[Param, ...]:
     """The declared parameters of a signature (``any`` where a type is missing)."""
     out = []

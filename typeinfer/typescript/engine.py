@@ -33,6 +33,7 @@ from typelens.analyzer.typescript.project import ScriptIndex
 from typelens.analyzer.typescript.resolve import ScriptModule
 
 from ..engine import GraphUnavailable
+from .contract import Calls, Functions, Members, Narrowing, Types
 from .declared import TypeReader
 from .lib import LibDeclarations
 from .types import (
@@ -53,7 +54,7 @@ class ScriptEngine:
         self.index = index
         self.lib = lib
         self.overlays: dict[str, ScriptGraph] = dict(overlays or {})
-        self.types = TypeReader(self)
+        self.types: Types = TypeReader(self)
         self.project: ProjectGraph | None = None  # the session's script project graph (call sites across files)
         self._memo: dict[tuple, TsType] = {}
         self._incomplete: dict[tuple, TsType] = {}
@@ -66,10 +67,10 @@ class ScriptEngine:
         from .functions import FunctionTyper
         from .members import MemberTable
         from .narrowing import Narrower
-        self.members = MemberTable(self)
-        self.calls = CallTyper(self)
-        self.functions = FunctionTyper(self)
-        self.narrowing = Narrower(self)
+        self.members: Members = MemberTable(self)
+        self.calls: Calls = CallTyper(self)
+        self.functions: Functions = FunctionTyper(self)
+        self.narrowing: Narrowing = Narrower(self)
 
     # -- graphs ---------------------------------------------------------------------------
     def graph(self, path: str) -> ScriptGraph | None:

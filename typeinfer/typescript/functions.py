@@ -37,7 +37,7 @@ from .types import (
 )
 
 if TYPE_CHECKING:
-    from .engine import ScriptEngine
+    from .contract import ScriptContract
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ _PARAMETER_HOLDERS = ("required_parameter", "optional_parameter")
 class FunctionTyper:
     """Returns, parameters and signatures (see the module docstring)."""
 
-    def __init__(self, engine: "ScriptEngine") -> None:
+    def __init__(self, engine: "ScriptContract") -> None:
         self.engine = engine
 
     # -- signatures -----------------------------------------------------------------------

@@ -40,7 +40,7 @@ from .types import (
 )
 
 if TYPE_CHECKING:
-    from .engine import ScriptEngine
+    from .contract import ScriptContract
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ def this_class(g: ScriptGraph, node: int) -> int | None:
 class MemberTable:
     """Members of types (see the module docstring)."""
 
-    def __init__(self, engine: "ScriptEngine") -> None:
+    def __init__(self, engine: "ScriptContract") -> None:
         self.engine = engine
         self._tables: dict[TsType, dict[str, Member]] = {}
         self._computing: set[TsType] = set()

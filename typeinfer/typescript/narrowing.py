@@ -41,7 +41,7 @@ from .types import (
 )
 
 if TYPE_CHECKING:
-    from .engine import ScriptEngine
+    from .contract import ScriptContract
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ _MAX_CLIMB = 64
 class Narrower:
     """Narrows names by the conditions they sit under (see the module docstring)."""
 
-    def __init__(self, engine: "ScriptEngine") -> None:
+    def __init__(self, engine: "ScriptContract") -> None:
         self.engine = engine
 
     def narrow(self, path: str, g: ScriptGraph, use: int, sym: Symbol, t: TsType) -> TsType:
@@ -248,7 +248,7 @@ def _by_tag(t: TsType, tag: str, holds: bool) -> TsType:
     return join(*kept) if kept else t
 
 
-def _instances(engine: "ScriptEngine", t: TsType, instance: Named, positive: bool) -> TsType:
+def _instances(engine: "ScriptContract", t: TsType, instance: Named, positive: bool) -> TsType:
     def is_instance(m: TsType) -> bool:
         return isinstance(m, Named) and (m.name == instance.name and m.where == instance.where)
     kept = [m for m in members(t) if is_instance(m) == positive]
