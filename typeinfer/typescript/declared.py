@@ -26,7 +26,7 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from typelens.analyzer import Definition, SymbolKind
+from typelens.analyzer import Definition, Symbol, SymbolKind
 from typelens.analyzer.typescript import ScriptGraph, build_script_graph
 
 from .types import (
@@ -76,7 +76,7 @@ class TypeReader:
                 return found
         return self.library(name, args)
 
-    def _declared_name(self, path: str, g: ScriptGraph, sym, name: str, args) -> TsType | None:
+    def _declared_name(self, path: str, g: ScriptGraph, sym: Symbol, name: str, args: tuple[TsType, ...]) -> TsType | None:
         store = sym.definitions[0]
         holder = g.parents[store]
         if sym.kind is SymbolKind.IMPORT:

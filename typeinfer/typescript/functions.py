@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from typelens.analyzer import EdgeKind, SymbolKind
+from typelens.analyzer import EdgeKind, Symbol, SymbolKind
 from typelens.analyzer.typescript import ScriptGraph
 from typelens.analyzer.typescript.scopes import FUNCTION_KINDS
 
@@ -217,7 +217,7 @@ class FunctionTyper:
         return join(*known) if known else UNKNOWN
 
     # -- variables ------------------------------------------------------------------------
-    def declared_variable(self, path: str, sym) -> TsType | None:
+    def declared_variable(self, path: str, sym: Symbol) -> TsType | None:
         """A variable's annotation (``let x: T``) or JSDoc ``@type``, destructured."""
         if sym.kind not in (SymbolKind.VARIABLE,):
             return None

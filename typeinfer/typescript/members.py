@@ -30,7 +30,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from typelens.analyzer import ScopeKind, SymbolKind
+from typelens.analyzer import ScopeKind, Symbol, SymbolKind
 from typelens.analyzer.typescript import ScriptGraph
 
 from .declared import type_parameters
@@ -259,14 +259,14 @@ class MemberTable:
             kind = "method" if sym.kind is SymbolKind.FUNCTION and not self._is_accessor(g, sym) else "field"
             table[sym.name] = Member(sym.name, kind, t, (path, sym.definitions[0]) if sym.definitions else None)
 
-    def _is_static(self, g: ScriptGraph, sym) -> bool:
+    def _is_static(self, g: ScriptGraph, sym: Symbol) -> bool:
         for d in sym.definitions[:1]:
             holder = g.parents[d]
             if g.kinds[holder] in _MEMBER_KINDS and b"static" in g.source.data[g.start_bytes[holder]:g.start_bytes[d]].split():
                 return True
         return False
 
-    def _is_accessor(self, g: ScriptGraph, sym) -> bool:
+    def _is_accessor(self, g: ScriptGraph, sym: Symbol) -> bool:
         holder = g.parents[sym.definitions[0]] if sym.definitions else -1
         head = g.source.data[g.start_bytes[holder]:g.start_bytes[sym.definitions[0]]] if holder >= 0 else b""
         return b"get " in head or b"set " in head

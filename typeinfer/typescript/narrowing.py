@@ -28,7 +28,7 @@ Example::
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from typelens.analyzer import Symbol
 from typelens.analyzer.typescript import ScriptGraph
@@ -125,7 +125,7 @@ class Narrower:
     def _apply_text(self, path, g, test, positive, text, t) -> TsType:
         return self._apply(path, g, test, positive, lambda n: g.kinds[n] == "attribute" and g.text(n) == text, t)
 
-    def _apply(self, path: str, g: ScriptGraph, test: int, positive: bool, is_subject, t: TsType) -> TsType:
+    def _apply(self, path: str, g: ScriptGraph, test: int, positive: bool, is_subject: Callable[[int], bool], t: TsType) -> TsType:
         kind = g.kinds[test]
         if kind == "parenthesized_expression" and g.children(test):
             return self._apply(path, g, g.children(test)[0], positive, is_subject, t)
@@ -140,7 +140,7 @@ class Narrower:
             return t if found == opened else found
         return t
 
-    def _binary(self, path: str, g: ScriptGraph, test: int, positive: bool, is_subject, t: TsType) -> TsType:
+    def _binary(self, path: str, g: ScriptGraph, test: int, positive: bool, is_subject: Callable[[int], bool], t: TsType) -> TsType:
         op = operator(g, test)
         left, right = g.child_by_field(test, "left"), g.child_by_field(test, "right")
         if left is None or right is None:
@@ -168,7 +168,7 @@ class Narrower:
             return join(*kept) if kept else t
         return t
 
-    def _equality(self, path, g, a: int, b: int, holds: bool, loose: bool, is_subject, t: TsType) -> TsType | None:
+    def _equality(self, path, g, a: int, b: int, holds: bool, loose: bool, is_subject: Callable[[int], bool], t: TsType) -> TsType | None:
         if g.kinds[a] == "unary_expression" and operator(g, a) == "typeof" and g.children(a) \
                 and is_subject(g.children(a)[0]) and g.kinds[b] == "string":
             return _by_tag(t, g.text(b)[1:-1], holds)
@@ -195,7 +195,7 @@ class Narrower:
                 kept.append(m)
         return join(*kept) if kept else t
 
-    def _call(self, g: ScriptGraph, test: int, positive: bool, is_subject, t: TsType) -> TsType:
+    def _call(self, g: ScriptGraph, test: int, positive: bool, is_subject: Callable[[int], bool], t: TsType) -> TsType:
         callee = g.child_by_field(test, "function")
         args = g.child_by_field(test, "arguments")
         kids = g.children(args) if args is not None else []

@@ -33,7 +33,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from typelens.analyzer import Definition, SymbolKind
+from typelens.analyzer import Definition, Symbol, SymbolKind
 
 from ..predictions import Prediction
 from .features import ScriptTokens, canonical, sample
@@ -171,7 +171,7 @@ class FileTypes:
                 self.types[sym.name] = found
         self.mentions = {name: len(re.findall(rb"\b" + re.escape(name.encode()) + rb"\b", data)) for name in self.types}
 
-    def _declared(self, sym) -> Named | None:
+    def _declared(self, sym: Symbol) -> Named | None:
         g, store = self.g, sym.definitions[0]
         holder = g.parents[store]
         if sym.kind is not SymbolKind.IMPORT:
