@@ -73,9 +73,12 @@ def build_script_graph_safely(path, *, config: GraphConfig = DEFAULT_CONFIG, dis
 def _build(source: Source, tree: Tree, dialect: str, config: GraphConfig) -> ScriptGraph:
     arrays = walk_script(tree, source.data, dialect, source.path)
     if not arrays.kinds:
-        for column, value in ((arrays.kinds, "program"), (arrays.start_bytes, 0), (arrays.end_bytes, len(source.data)),
-                              (arrays.parents, -1), (arrays.fields, None), (arrays.children, [])):
-            column.append(value)
+        arrays.kinds.append("program")
+        arrays.start_bytes.append(0)
+        arrays.end_bytes.append(len(source.data))
+        arrays.parents.append(-1)
+        arrays.fields.append(None)
+        arrays.children.append([])
     tables = ScriptScopes(arrays, source.data).run()
     starts, ends, parents, fields, children = (arrays.start_bytes, arrays.end_bytes, arrays.parents,
                                                arrays.fields, arrays.children)

@@ -71,9 +71,13 @@ class ScriptCfg:
     # -- helpers ------------------------------------------------------------------------
     def _synthetic(self, kind: str, at: int, scope: int) -> int:
         node = len(self.kinds)
-        for column, value in ((self.kinds, kind), (self.starts, at), (self.ends, at), (self.parents, -1),
-                              (self.fields, None), (self.children, []), (self.scope_of, scope)):
-            column.append(value)
+        self.kinds.append(kind)
+        self.starts.append(at)
+        self.ends.append(at)
+        self.parents.append(-1)
+        self.fields.append(None)
+        self.children.append([])
+        self.scope_of.append(scope)
         return node
 
     def _edge(self, kind: EdgeKind, src: int, dst: int) -> None:

@@ -77,10 +77,10 @@ def module_exports(g: ProgramGraph, body: int = 0) -> ModuleExports:
             _export_statement(g, statement, names, stars)
         elif kind == "ambient_declaration":
             for inner in g.children(statement):
-                if g.kinds[inner] == "module" and _string(g, g.child_by_field(inner, "name")) is not None:
+                if g.kinds[inner] == "module" and (module := _string(g, g.child_by_field(inner, "name"))) is not None:
                     block = g.child_by_field(inner, "body")
                     if block is not None:
-                        ambient[_string(g, g.child_by_field(inner, "name"))] = block
+                        ambient[module] = block
                 elif body != 0:
                     _declared(g, inner, names)
         elif kind == "expression_statement":
@@ -111,9 +111,9 @@ def _export_statement(g: ProgramGraph, statement: int, names: dict[str, Export],
         namespace = next((c for c in g.children(statement) if g.kinds[c] == "namespace_export"), None)
         if source is not None and namespace is None:
             stars.append(source)
-        elif source is not None and g.children(namespace):
-            alias = g.children(namespace)[-1]
-            names[g.text(alias)] = Export(g.text(alias), None, source, None)
+        elif source is not None and namespace is not None and g.children(namespace):
+            as_name = g.children(namespace)[-1]
+            names[g.text(as_name)] = Export(g.text(as_name), None, source, None)
         return
     for spec in g.children(clause):
         name, alias = g.child_by_field(spec, "name"), g.child_by_field(spec, "alias")

@@ -55,7 +55,7 @@ def _link_file(pg: ProjectGraph, index: ScriptIndex, i: int, graph: ProgramGraph
         callee = graph.child_by_field(node, "function" if kind == "call" else "constructor")
         hit = bound.get(graph.symbol_of.get(callee, -1)) if callee is not None else None
         function = _function_at(pg.graphs[hit[0]], hit[1], kind == "new_expression") if hit is not None else None
-        if function is not None:
+        if hit is not None and function is not None:
             pg.cross_edges[EdgeKind.CALL].append((pg.global_id(i, node), pg.global_id(hit[0], function)))
             pg.cross_edges[EdgeKind.RETURN].append((pg.global_id(hit[0], function), pg.global_id(i, node)))
 

@@ -79,6 +79,7 @@ def walk_script(tree: Tree, data: bytes, dialect: str, path: str = "") -> Syntax
         owner = _append(out, "program", 0, len(data), -1, None)
     while True:
         node = cursor.node
+        assert node is not None     # a cursor always stands on a node
         kid = node.kind_id
         descend = True
         current = owner

@@ -126,6 +126,7 @@ class ScriptAnalysis:
             return None
         prediction = next((p for p in self.predictions() if p.span.start_byte == g.start_bytes[node]), None)
         value = self.value_at(node)
+        text: str | None
         if prediction is not None and prediction.type is not None:
             text, source, confidence = prediction.type, prediction.source, prediction.confidence
         else:
@@ -259,6 +260,7 @@ class ScriptAnalysis:
                          or g.kinds[c] in _OUTLINE)
         for node, owner in reversed(order):
             name = g.child_by_field(node, "name")
+            assert name is not None     # order holds named declarations only
             kind = _OUTLINE[g.kinds[node]]
             item = OutlineItem(g.text(name), kind, g.start_bytes[node], g.end_bytes[node], g.start_bytes[name],
                                g.end_bytes[name], tuple(children_of.pop(node)))

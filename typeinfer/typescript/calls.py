@@ -36,7 +36,7 @@ from .types import (
 )
 
 if TYPE_CHECKING:
-    from .engine import ScriptEngine
+    from .contract import ScriptContract
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ _FUNCTION_KINDS = ("arrow_function", "function_expression", "function")
 class CallTyper:
     """Types of calls and contextual parameter types (see the module docstring)."""
 
-    def __init__(self, engine: "ScriptEngine") -> None:
+    def __init__(self, engine: "ScriptContract") -> None:
         self.engine = engine
 
     # -- signatures -----------------------------------------------------------------------
@@ -136,9 +136,8 @@ class CallTyper:
         return result
 
     def _default(self, chosen: Func, name: str) -> TsType:
-        if chosen.where is not None:
-            g = self.engine.graph(chosen.where[0])
-            holder = g.child_by_field(chosen.where[1], "type_parameters") if g is not None else None
+        if chosen.where is not None and (g := self.engine.graph(chosen.where[0])) is not None:
+            holder = g.child_by_field(chosen.where[1], "type_parameters")
             for param in g.children(holder) if holder is not None else ():
                 if g.text(g.child_by_field(param, "name") or param) == name:
                     value = g.child_by_field(param, "value")
@@ -194,6 +193,7 @@ class CallTyper:
                 best = (func, bindings, bound)
             if accepted and bound:
                 return func, bindings
+        assert best is not None, "select is given at least one signature (its callers check)"
         return best[0], best[1]
 
     def _argument_type(self, path: str, g: ScriptGraph, arg: int, skipped: bool) -> TsType:
@@ -305,8 +305,8 @@ def unify(param: TsType, arg: TsType, bindings: dict[str, TsType], names: set[st
         for p, a in zip(param.args, arg.args):
             unify(p, a, bindings, names, d)
     elif isinstance(param, Func) and isinstance(arg, Func):
-        for p, a in zip(param.params, arg.params):
-            unify(p.type, a.type, bindings, names, d)
+        for pp, ap in zip(param.params, arg.params):
+            unify(pp.type, ap.type, bindings, names, d)
         unify(param.ret, arg.ret, bindings, names, d)
     elif isinstance(param, Shape) and isinstance(arg, Shape):
         for f in param.fields:

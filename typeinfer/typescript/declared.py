@@ -26,7 +26,7 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from typelens.analyzer import Definition, SymbolKind
+from typelens.analyzer import Definition, Symbol, SymbolKind
 from typelens.analyzer.typescript import ScriptGraph, build_script_graph
 
 from .types import (
@@ -35,7 +35,7 @@ from .types import (
 )
 
 if TYPE_CHECKING:
-    from .engine import ScriptEngine
+    from .contract import ScriptContract, Types
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ _DECLARATIONS = ("interface_declaration", "class_declaration", "abstract_class_d
 class TypeReader:
     """Reads type nodes of script graphs (see the module docstring)."""
 
-    def __init__(self, engine: "ScriptEngine") -> None:
+    def __init__(self, engine: "ScriptContract") -> None:
         self.engine = engine
 
     def read(self, path: str, g: ScriptGraph, node: int | None, depth: int = 0, scope_of: tuple | None = None) -> TsType:
@@ -76,7 +76,7 @@ class TypeReader:
                 return found
         return self.library(name, args)
 
-    def _declared_name(self, path: str, g: ScriptGraph, sym, name: str, args) -> TsType | None:
+    def _declared_name(self, path: str, g: ScriptGraph, sym: Symbol, name: str, args: tuple[TsType, ...]) -> TsType | None:
         store = sym.definitions[0]
         holder = g.parents[store]
         if sym.kind is SymbolKind.IMPORT:
@@ -179,17 +179,17 @@ def _from_jsdoc(text: str) -> str:
 
 
 # -- readers, one per kind of type node -------------------------------------------------
-def _first(reader: TypeReader, path, g, node, depth, scope_of) -> TsType:
+def _first(reader: TypeReader, path: str, g: ScriptGraph, node: int, depth: int, scope_of: tuple | None) -> TsType:
     kids = g.children(node)
     return reader.read(path, g, kids[0], depth, scope_of) if kids else UNKNOWN
 
 
-def _predefined(reader, path, g, node, depth, scope_of) -> TsType:
+def _predefined(reader: TypeReader, path: str, g: ScriptGraph, node: int, depth: int, scope_of: tuple | None) -> TsType:
     text = g.text(node)
     return SYMBOL if text == "unique symbol" else Prim(text)
 
 
-def _literal(reader, path, g, node, depth, scope_of) -> TsType:
+def _literal(reader: TypeReader, path: str, g: ScriptGraph, node: int, depth: int, scope_of: tuple | None) -> TsType:
     text = g.text(node).strip()
     if text == "null":
         return NULL
@@ -202,11 +202,11 @@ def _literal(reader, path, g, node, depth, scope_of) -> TsType:
     return Literal(text, "bigint" if text.endswith("n") else "number")
 
 
-def _name(reader, path, g, node, depth, scope_of) -> TsType:
+def _name(reader: TypeReader, path: str, g: ScriptGraph, node: int, depth: int, scope_of: tuple | None) -> TsType:
     return reader.named(path, g, node, (), scope_of)
 
 
-def _generic(reader, path, g, node, depth, scope_of) -> TsType:
+def _generic(reader: TypeReader, path: str, g: ScriptGraph, node: int, depth: int, scope_of: tuple | None) -> TsType:
     name = g.child_by_field(node, "name")
     args_node = g.child_by_field(node, "type_arguments")
     args = tuple(reader.read(path, g, a, depth, scope_of) for a in g.children(args_node)) if args_node is not None else ()
@@ -217,16 +217,16 @@ def _generic(reader, path, g, node, depth, scope_of) -> TsType:
     return reader.named(path, g, name, args, scope_of)
 
 
-def _array(reader, path, g, node, depth, scope_of) -> TsType:
+def _array(reader: TypeReader, path: str, g: ScriptGraph, node: int, depth: int, scope_of: tuple | None) -> TsType:
     return ArrayOf(_first(reader, path, g, node, depth, scope_of))
 
 
-def _readonly(reader, path, g, node, depth, scope_of) -> TsType:
+def _readonly(reader: TypeReader, path: str, g: ScriptGraph, node: int, depth: int, scope_of: tuple | None) -> TsType:
     inner = _first(reader, path, g, node, depth, scope_of)
     return ArrayOf(inner.item, readonly=True) if isinstance(inner, ArrayOf) else inner
 
 
-def _tuple(reader, path, g, node, depth, scope_of) -> TsType:
+def _tuple(reader: TypeReader, path: str, g: ScriptGraph, node: int, depth: int, scope_of: tuple | None) -> TsType:
     items = []
     for item in g.children(node):
         kind = g.kinds[item]
@@ -237,24 +237,24 @@ def _tuple(reader, path, g, node, depth, scope_of) -> TsType:
     return Tuple(tuple(items))
 
 
-def _union(reader, path, g, node, depth, scope_of) -> TsType:
+def _union(reader: TypeReader, path: str, g: ScriptGraph, node: int, depth: int, scope_of: tuple | None) -> TsType:
     return join(*(reader.read(path, g, c, depth, scope_of) for c in g.children(node)))
 
 
-def _intersection(reader, path, g, node, depth, scope_of) -> TsType:
+def _intersection(reader: TypeReader, path: str, g: ScriptGraph, node: int, depth: int, scope_of: tuple | None) -> TsType:
     parts = [reader.read(path, g, c, depth, scope_of) for c in g.children(node)]
     if all(isinstance(p, Shape) for p in parts):
-        return Shape(tuple(f for p in parts for f in p.fields))
+        return Shape(tuple(f for p in parts if isinstance(p, Shape) for f in p.fields))
     return Opaque(" ".join(g.text(node).split()))
 
 
-def _function(reader, path, g, node, depth, scope_of) -> TsType:
+def _function(reader: TypeReader, path: str, g: ScriptGraph, node: int, depth: int, scope_of: tuple | None) -> TsType:
     params = parameters_of(reader, path, g, g.child_by_field(node, "parameters"), depth, scope_of)
     ret = reader.read(path, g, g.child_by_field(node, "return_type"), depth, scope_of)
     return Func(params, ret, tuple(type_parameters(g, node)))
 
 
-def parameters_of(reader: TypeReader, path: str, g: ScriptGraph, params: int | None, depth: int = 0,
+def parameters_of(reader: Types, path: str, g: ScriptGraph, params: int | None, depth: int = 0,
                   scope_of=None) -> tuple[Param, ...]:
     """The declared parameters of a signature (``any`` where a type is missing)."""
     out = []
@@ -274,7 +274,7 @@ def parameters_of(reader: TypeReader, path: str, g: ScriptGraph, params: int | N
     return tuple(out)
 
 
-def _object(reader, path, g, node, depth, scope_of) -> TsType:
+def _object(reader: TypeReader, path: str, g: ScriptGraph, node: int, depth: int, scope_of: tuple | None) -> TsType:
     fields: list[Field] = []
     index = None
     for member in g.children(node):
@@ -295,7 +295,7 @@ def _object(reader, path, g, node, depth, scope_of) -> TsType:
     return Shape(tuple(fields), index)
 
 
-def _query(reader, path, g, node, depth, scope_of) -> TsType:
+def _query(reader: TypeReader, path: str, g: ScriptGraph, node: int, depth: int, scope_of: tuple | None) -> TsType:
     kids = g.children(node)
     if kids and g.kinds[kids[0]] in ("name_load", "attribute") and scope_of is None:
         found = reader.engine.value_of(path, kids[0])
@@ -304,15 +304,15 @@ def _query(reader, path, g, node, depth, scope_of) -> TsType:
     return Opaque(" ".join(g.text(node).split()))
 
 
-def _this(reader, path, g, node, depth, scope_of) -> TsType:
+def _this(reader: TypeReader, path: str, g: ScriptGraph, node: int, depth: int, scope_of: tuple | None) -> TsType:
     return TypeVar("this")
 
 
-def _boolean(reader, path, g, node, depth, scope_of) -> TsType:
+def _boolean(reader: TypeReader, path: str, g: ScriptGraph, node: int, depth: int, scope_of: tuple | None) -> TsType:
     return BOOLEAN
 
 
-def _void(reader, path, g, node, depth, scope_of) -> TsType:
+def _void(reader: TypeReader, path: str, g: ScriptGraph, node: int, depth: int, scope_of: tuple | None) -> TsType:
     return VOID
 
 

@@ -125,7 +125,7 @@ def _ts_edit(g: ScriptGraph, target: ScriptTarget, p: Prediction) -> Edit | None
     if target.kind == "return":
         if target.annotation is not None:
             return None
-        params = g.child_by_field(target.function, "parameters")
+        params = g.child_by_field(target.function, "parameters") if target.function is not None else None
         if params is None:
             return None                       # `x => ...`: no parentheses to write after
         return Edit(g.end_bytes[params], g.end_bytes[params], text)
@@ -134,6 +134,8 @@ def _ts_edit(g: ScriptGraph, target: ScriptTarget, p: Prediction) -> Edit | None
         if holder is None or g.kinds[holder] not in _HOLDERS or g.child_by_field(holder, "type") is not None:
             return None
         pattern = g.child_by_field(holder, "pattern")
+        if pattern is None:
+            return None                       # the grammar requires it; only error-free files get here
         at = g.end_bytes[pattern]
         if data[at:at + 1] == b"?":
             at += 1
@@ -155,7 +157,7 @@ def _jsdoc_edits(g: ScriptGraph, wanted: list[tuple[ScriptTarget, Prediction]]) 
     by_function: dict[int, list[tuple[ScriptTarget, Prediction]]] = {}
     edits: list[Edit] = []
     for target, p in wanted:
-        if target.kind in ("parameter", "return"):
+        if target.kind in ("parameter", "return") and target.function is not None:     # set for both kinds
             by_function.setdefault(target.function, []).append((target, p))
         elif target.kind == "variable":
             declarator = g.parents[target.anchor]

@@ -26,12 +26,14 @@ import logging
 from pathlib import Path
 from typing import Callable
 
-from typelens.analyzer import Definition, EdgeKind, SymbolKind
+from typelens.analyzer import Definition, EdgeKind, ProjectGraph, SymbolKind
 from typelens.analyzer.typescript import ScriptGraph
 from typelens.analyzer.typescript.exports import definition_node
 from typelens.analyzer.typescript.project import ScriptIndex
 from typelens.analyzer.typescript.resolve import ScriptModule
 
+from ..engine import GraphUnavailable
+from .contract import Calls, Functions, Members, Narrowing, Types
 from .declared import TypeReader
 from .lib import LibDeclarations
 from .types import (
@@ -52,8 +54,8 @@ class ScriptEngine:
         self.index = index
         self.lib = lib
         self.overlays: dict[str, ScriptGraph] = dict(overlays or {})
-        self.types = TypeReader(self)
-        self.project = None                       # the session's script project graph (call sites across files)
+        self.types: Types = TypeReader(self)
+        self.project: ProjectGraph | None = None  # the session's script project graph (call sites across files)
         self._memo: dict[tuple, TsType] = {}
         self._incomplete: dict[tuple, TsType] = {}
         self._graphs: dict[str, ScriptGraph | None] = {}
@@ -65,10 +67,10 @@ class ScriptEngine:
         from .functions import FunctionTyper
         from .members import MemberTable
         from .narrowing import Narrower
-        self.members = MemberTable(self)
-        self.calls = CallTyper(self)
-        self.functions = FunctionTyper(self)
-        self.narrowing = Narrower(self)
+        self.members: Members = MemberTable(self)
+        self.calls: Calls = CallTyper(self)
+        self.functions: Functions = FunctionTyper(self)
+        self.narrowing: Narrowing = Narrower(self)
 
     # -- graphs ---------------------------------------------------------------------------
     def graph(self, path: str) -> ScriptGraph | None:
@@ -80,6 +82,15 @@ class ScriptEngine:
         if path not in self._graphs:
             self._graphs[path] = self.index.graph_of(Path(path))
         return self._graphs[path]
+
+    def require_graph(self, path: str) -> ScriptGraph:
+        """:meth:`graph`, for callers handed ``path`` by the analysis (a node's file,
+        a resolved declaration's file) that cannot answer without it."""
+        g = self.graph(path)
+        if g is None:
+            raise GraphUnavailable(f"cannot read {path}: the script was reached by the analysis "
+                                   "but could not be read or parsed (deleted or unreadable?)")
+        return g
 
     def use_graph(self, path: str, graph: ScriptGraph) -> None:
         self.overlays[path] = graph
@@ -138,7 +149,7 @@ class ScriptEngine:
         return self.memo(("symbol", path, sid), lambda: self._symbol_type(path, sid))
 
     def _symbol_type(self, path: str, sid: int) -> TsType:
-        g = self.graph(path)
+        g = self.require_graph(path)
         sym = g.symbols[sid]
         if sym.kind is SymbolKind.BUILTIN:
             return self.global_value(sym.name)
@@ -158,7 +169,7 @@ class ScriptEngine:
         return self.memo(("name", path, node), lambda: self._name_type(path, node))
 
     def _name_type(self, path: str, node: int) -> TsType:
-        g = self.graph(path)
+        g = self.require_graph(path)
         sym = g.symbol_at(node)
         if sym is None:
             return UNKNOWN

@@ -87,22 +87,22 @@ def _constant(t: TsType) -> Rule:
     return lambda engine, path, g, node: t
 
 
-def _number(engine, path, g, node) -> TsType:
+def _number(engine: "ScriptEngine", path: str, g: ScriptGraph, node: int) -> TsType:
     return BIGINT if g.text(node).endswith("n") else NUMBER
 
 
-def _array(engine, path, g, node) -> TsType:
+def _array(engine: "ScriptEngine", path: str, g: ScriptGraph, node: int) -> TsType:
     items = []
     for item in g.children(node):
         if g.kinds[item] == "spread_element":
-            inner = engine.value_of(path, _child(g, item))
+            inner = engine.value_of(path, c) if (c := _child(g, item)) is not None else UNKNOWN
             items.append(engine.members.item_type(inner))
         else:
             items.append(widen(engine.value_of(path, item)))
     return ArrayOf(join(*items)) if items else ArrayOf(UNKNOWN)
 
 
-def _object(engine, path, g, node) -> TsType:
+def _object(engine: "ScriptEngine", path: str, g: ScriptGraph, node: int) -> TsType:
     fields: list[Field] = []
     for item in g.children(node):
         kind = g.kinds[item]
@@ -117,7 +117,7 @@ def _object(engine, path, g, node) -> TsType:
             if name is not None:
                 fields.append(Field(g.text(name), engine.functions.function_value(path, item), False, (path, item)))
         elif kind == "spread_element":
-            spread = engine.members.expand(engine.value_of(path, _child(g, item)))
+            spread = engine.members.expand(engine.value_of(path, c) if (c := _child(g, item)) is not None else UNKNOWN)
             if isinstance(spread, Shape):
                 fields = [f for f in fields if spread.get(f.name) is None] + list(spread.fields)
     by_name: dict[str, Field] = {}
@@ -132,7 +132,7 @@ def _key_text(g: ScriptGraph, key: int) -> str:
 
 
 # -- operators --------------------------------------------------------------------------
-def _binary(engine, path, g, node) -> TsType:
+def _binary(engine: "ScriptEngine", path: str, g: ScriptGraph, node: int) -> TsType:
     op = operator(g, node)
     left, right = g.child_by_field(node, "left"), g.child_by_field(node, "right")
     if op in _COMPARISON:
@@ -169,7 +169,7 @@ def _truthy(t: TsType) -> TsType:
     return join(*kept) if kept else t
 
 
-def _unary(engine, path, g, node) -> TsType:
+def _unary(engine: "ScriptEngine", path: str, g: ScriptGraph, node: int) -> TsType:
     op = operator(g, node)
     if op == "!" or op == "delete":
         return BOOLEAN
@@ -177,16 +177,16 @@ def _unary(engine, path, g, node) -> TsType:
         return STRING
     if op == "void":
         return UNDEFINED
-    inner = engine.value_of(path, _child(g, node)) if _child(g, node) is not None else UNKNOWN
+    inner = engine.value_of(path, c) if (c := _child(g, node)) is not None else UNKNOWN
     return BIGINT if widen(inner) == BIGINT and op in ("-", "~") else NUMBER
 
 
-def _assignment(engine, path, g, node) -> TsType:
+def _assignment(engine: "ScriptEngine", path: str, g: ScriptGraph, node: int) -> TsType:
     right = g.child_by_field(node, "right")
     return engine.value_of(path, right) if right is not None else UNKNOWN
 
 
-def _augmented(engine, path, g, node) -> TsType:
+def _augmented(engine: "ScriptEngine", path: str, g: ScriptGraph, node: int) -> TsType:
     op = operator(g, node).rstrip("=")
     left, right = g.child_by_field(node, "left"), g.child_by_field(node, "right")
     rt = engine.value_of(path, right) if right is not None else UNKNOWN
@@ -211,26 +211,26 @@ def _before(engine, path, g, left: int | None) -> TsType:
     return join(*(engine.definition_type(path, d) for d in sources)) if sources else UNKNOWN
 
 
-def _ternary(engine, path, g, node) -> TsType:
+def _ternary(engine: "ScriptEngine", path: str, g: ScriptGraph, node: int) -> TsType:
     a, b = g.child_by_field(node, "consequence"), g.child_by_field(node, "alternative")
     return join(*(engine.value_of(path, n) for n in (a, b) if n is not None))
 
 
-def _passthrough(engine, path, g, node) -> TsType:
+def _passthrough(engine: "ScriptEngine", path: str, g: ScriptGraph, node: int) -> TsType:
     inner = _child(g, node)
     return engine.value_of(path, inner) if inner is not None else UNKNOWN
 
 
-def _last(engine, path, g, node) -> TsType:
+def _last(engine: "ScriptEngine", path: str, g: ScriptGraph, node: int) -> TsType:
     kids = g.children(node)
     return engine.value_of(path, kids[-1]) if kids else UNKNOWN
 
 
-def _non_null(engine, path, g, node) -> TsType:
+def _non_null(engine: "ScriptEngine", path: str, g: ScriptGraph, node: int) -> TsType:
     return without_nullish(_passthrough(engine, path, g, node))
 
 
-def _as(engine, path, g, node) -> TsType:
+def _as(engine: "ScriptEngine", path: str, g: ScriptGraph, node: int) -> TsType:
     kids = g.children(node)
     if len(kids) < 2:
         return UNKNOWN
@@ -239,22 +239,22 @@ def _as(engine, path, g, node) -> TsType:
     return engine.declared(path, kids[1])
 
 
-def _assertion(engine, path, g, node) -> TsType:
+def _assertion(engine: "ScriptEngine", path: str, g: ScriptGraph, node: int) -> TsType:
     kids = g.children(node)
     return engine.declared(path, kids[0]) if kids else UNKNOWN
 
 
-def _await(engine, path, g, node) -> TsType:
+def _await(engine: "ScriptEngine", path: str, g: ScriptGraph, node: int) -> TsType:
     inner = _child(g, node)
     return engine.members.awaited(engine.value_of(path, inner)) if inner is not None else UNKNOWN
 
 
 # -- names, members, calls --------------------------------------------------------------
-def _name(engine, path, g, node) -> TsType:
+def _name(engine: "ScriptEngine", path: str, g: ScriptGraph, node: int) -> TsType:
     return engine.name_type(path, node)
 
 
-def _member(engine, path, g, node) -> TsType:
+def _member(engine: "ScriptEngine", path: str, g: ScriptGraph, node: int) -> TsType:
     obj, prop = g.child_by_field(node, "object"), g.child_by_field(node, "property")
     if obj is None or prop is None:
         return UNKNOWN
@@ -266,7 +266,7 @@ def _member(engine, path, g, node) -> TsType:
     return join(found, UNDEFINED) if optional and found is not UNKNOWN else found
 
 
-def _subscript(engine, path, g, node) -> TsType:
+def _subscript(engine: "ScriptEngine", path: str, g: ScriptGraph, node: int) -> TsType:
     obj, index = g.child_by_field(node, "object"), g.child_by_field(node, "index")
     if obj is None or index is None:
         return UNKNOWN
@@ -279,21 +279,21 @@ def _subscript(engine, path, g, node) -> TsType:
     return engine.members.index_type(receiver)
 
 
-def _call(engine, path, g, node) -> TsType:
+def _call(engine: "ScriptEngine", path: str, g: ScriptGraph, node: int) -> TsType:
     return engine.calls.call_type(path, g, node)
 
 
-def _new(engine, path, g, node) -> TsType:
+def _new(engine: "ScriptEngine", path: str, g: ScriptGraph, node: int) -> TsType:
     return engine.calls.new_type(path, g, node)
 
 
-def _this(engine, path, g, node) -> TsType:
+def _this(engine: "ScriptEngine", path: str, g: ScriptGraph, node: int) -> TsType:
     from .members import this_class
     cls = this_class(g, node)
     return engine.class_instance(path, g, cls) if cls is not None else UNKNOWN
 
 
-def _jsx(engine, path, g, node) -> TsType:
+def _jsx(engine: "ScriptEngine", path: str, g: ScriptGraph, node: int) -> TsType:
     return Named("JSX.Element")
 
 
@@ -356,7 +356,7 @@ def pattern_steps(g: ScriptGraph, node: int) -> tuple[list[tuple[str, int]], int
     return steps, child, parent
 
 
-def _bound(engine, path, g, node) -> TsType:
+def _bound(engine: "ScriptEngine", path: str, g: ScriptGraph, node: int) -> TsType:
     """What a ``name_store`` gets: from its declarator, assignment, loop or pattern."""
     steps, child, parent = pattern_steps(g, node)
     if parent < 0:

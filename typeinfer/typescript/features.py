@@ -50,7 +50,7 @@ class ScriptTokens(TokenStream):
 def occurrences(g: ScriptGraph, target: ScriptTarget) -> list[int]:
     """Byte offsets where the target shows: its name, then its uses (a return: its ``return`` statements)."""
     out = [g.start_bytes[target.anchor]]
-    if target.kind == "return":
+    if target.kind == "return" and target.function is not None:     # script_targets sets it for returns
         out += [g.start_bytes[r] for r in g.predecessors(target.function, EdgeKind.RETURN)
                 if g.kinds[r] == "return_statement"]
     elif target.symbol is not None:
@@ -65,7 +65,7 @@ def windows(stream: ScriptTokens, g: ScriptGraph, target: ScriptTarget, size: in
 def value_shapes(g: ScriptGraph, target: ScriptTarget, limit: int = 4) -> list[str]:
     values: list[int] = []
     extra: list[str] = []
-    if target.kind == "return":
+    if target.kind == "return" and target.function is not None:     # script_targets sets it for returns
         function = target.function
         head = g.source.data[g.start_bytes[function]:g.start_bytes[function] + 12]
         if head.startswith(b"async") or b"async " in head:

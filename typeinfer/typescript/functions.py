@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from typelens.analyzer import EdgeKind, SymbolKind
+from typelens.analyzer import EdgeKind, Symbol, SymbolKind
 from typelens.analyzer.typescript import ScriptGraph
 from typelens.analyzer.typescript.scopes import FUNCTION_KINDS
 
@@ -37,7 +37,7 @@ from .types import (
 )
 
 if TYPE_CHECKING:
-    from .engine import ScriptEngine
+    from .contract import ScriptContract
 
 logger = logging.getLogger(__name__)
 
@@ -48,13 +48,13 @@ _PARAMETER_HOLDERS = ("required_parameter", "optional_parameter")
 class FunctionTyper:
     """Returns, parameters and signatures (see the module docstring)."""
 
-    def __init__(self, engine: "ScriptEngine") -> None:
+    def __init__(self, engine: "ScriptContract") -> None:
         self.engine = engine
 
     # -- signatures -----------------------------------------------------------------------
     def signature(self, path: str, node: int) -> Func:
         """A declared signature (a library method, an overload): declared types only."""
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         params = parameters_of(self.engine.types, path, g, g.child_by_field(node, "parameters"))
         ret = g.child_by_field(node, "return_type")
         if ret is None and g.kinds[node] == "construct_signature":
@@ -67,7 +67,7 @@ class FunctionTyper:
         return self.engine.memo(("function", path, node), lambda: self._function_value(path, node))
 
     def _function_value(self, path: str, node: int) -> TsType:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         if g.child_by_field(node, "body") is None:
             return self.signature(path, node)
         params = []
@@ -84,7 +84,7 @@ class FunctionTyper:
 
     # -- returns --------------------------------------------------------------------------
     def declared_return(self, path: str, node: int) -> TsType | None:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         declared = g.child_by_field(node, "return_type")
         if declared is not None:
             return self.engine.declared(path, declared)
@@ -104,7 +104,7 @@ class FunctionTyper:
         return self.inferred_return(path, node)
 
     def inferred_return(self, path: str, node: int) -> TsType:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         body = g.child_by_field(node, "body")
         if body is None:
             return UNKNOWN
@@ -154,7 +154,7 @@ class FunctionTyper:
 
     def declared_parameter(self, path: str, node: int) -> TsType | None:
         """The parameter's annotation (or JSDoc ``@param``), destructured to ``node``."""
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         steps, top = parameter_position(g, node)
         annotation = g.child_by_field(top, "type") if g.kinds[top] in _PARAMETER_HOLDERS else None
         if annotation is not None:
@@ -172,7 +172,7 @@ class FunctionTyper:
         declared = self.declared_parameter(path, node)
         if declared is not None:
             return declared
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         steps, top = parameter_position(g, node)
         default = _default_of(g, top) if not steps else None
         if default is not None:
@@ -199,12 +199,14 @@ class FunctionTyper:
             except ValueError:
                 i = -1
             if i >= 0:
-                sites += [(str(project.root / project.files[j]), c)
+                sites += [(str(project.root / project.files[j]) if project.root is not None else project.files[j], c)
                           for j, c in project.cross_sources(EdgeKind.CALL, i, function)]
         found = []
         for site_path, call in sites[:MAX_CALL_SITES]:
             sg = self.engine.graph(site_path)
-            args = sg.child_by_field(call, "arguments") if sg is not None else None
+            if sg is None:                       # gone since the project graph: no argument, not `undefined`
+                continue
+            args = sg.child_by_field(call, "arguments")
             kids = [a for a in sg.children(args)] if args is not None else []
             if any(sg.kinds[a] == "spread_element" for a in kids[:index + 1]):
                 continue
@@ -215,11 +217,11 @@ class FunctionTyper:
         return join(*known) if known else UNKNOWN
 
     # -- variables ------------------------------------------------------------------------
-    def declared_variable(self, path: str, sym) -> TsType | None:
+    def declared_variable(self, path: str, sym: Symbol) -> TsType | None:
         """A variable's annotation (``let x: T``) or JSDoc ``@type``, destructured."""
         if sym.kind not in (SymbolKind.VARIABLE,):
             return None
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         for d in sym.definitions:
             steps, child, binder = pattern_steps(g, d)
             if binder < 0 or g.kinds[binder] != "variable_declarator":

@@ -82,19 +82,19 @@ class LibDeclarations:
             logger.info("no TypeScript lib folder found: using typelens's small builtins.d.ts")
             self._load([FALLBACK])
         else:
-            self._load(self._chain(f"lib.{target}.d.ts"))
+            self._load(self._chain(folder, f"lib.{target}.d.ts"))
 
     @property
     def is_fallback(self) -> bool:
         return self.folder is None
 
-    def _chain(self, first: str) -> list[Path]:
+    def _chain(self, folder: Path, first: str) -> list[Path]:
         """The files ``first`` references, transitively, dependencies first."""
         order: list[Path] = []
         todo, seen = [first], set()
         while todo:
             name = todo.pop()
-            path = self.folder / name
+            path = folder / name
             if name in seen or not path.is_file():
                 continue
             seen.add(name)
@@ -142,7 +142,7 @@ class LibDeclarations:
 
     def ensure_dom(self, name: str) -> None:
         """Read ``lib.dom.d.ts`` the first time a DOM global is asked for."""
-        if self._dom_loaded or name not in _DOM_ONLY:
+        if self._dom_loaded or self.folder is None or name not in _DOM_ONLY:     # the fallback has no DOM
             return
         with self._lock:
             if not self._dom_loaded:

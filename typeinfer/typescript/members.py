@@ -30,7 +30,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from typelens.analyzer import ScopeKind, SymbolKind
+from typelens.analyzer import ScopeKind, Symbol, SymbolKind
 from typelens.analyzer.typescript import ScriptGraph
 
 from .declared import type_parameters
@@ -40,7 +40,7 @@ from .types import (
 )
 
 if TYPE_CHECKING:
-    from .engine import ScriptEngine
+    from .contract import ScriptContract
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ def this_class(g: ScriptGraph, node: int) -> int | None:
 class MemberTable:
     """Members of types (see the module docstring)."""
 
-    def __init__(self, engine: "ScriptEngine") -> None:
+    def __init__(self, engine: "ScriptContract") -> None:
         self.engine = engine
         self._tables: dict[TsType, dict[str, Member]] = {}
         self._computing: set[TsType] = set()
@@ -259,14 +259,14 @@ class MemberTable:
             kind = "method" if sym.kind is SymbolKind.FUNCTION and not self._is_accessor(g, sym) else "field"
             table[sym.name] = Member(sym.name, kind, t, (path, sym.definitions[0]) if sym.definitions else None)
 
-    def _is_static(self, g: ScriptGraph, sym) -> bool:
+    def _is_static(self, g: ScriptGraph, sym: Symbol) -> bool:
         for d in sym.definitions[:1]:
             holder = g.parents[d]
             if g.kinds[holder] in _MEMBER_KINDS and b"static" in g.source.data[g.start_bytes[holder]:g.start_bytes[d]].split():
                 return True
         return False
 
-    def _is_accessor(self, g: ScriptGraph, sym) -> bool:
+    def _is_accessor(self, g: ScriptGraph, sym: Symbol) -> bool:
         holder = g.parents[sym.definitions[0]] if sym.definitions else -1
         head = g.source.data[g.start_bytes[holder]:g.start_bytes[sym.definitions[0]]] if holder >= 0 else b""
         return b"get " in head or b"set " in head
@@ -308,8 +308,8 @@ class MemberTable:
         return table
 
     def _constraint(self, t: TypeVar) -> dict[str, Member]:
-        g = self.engine.graph(t.where[0])
-        if g is None or g.kinds[t.where[1]] != "type_parameter":
+        g = self.engine.graph(t.where[0]) if t.where is not None else None
+        if g is None or t.where is None or g.kinds[t.where[1]] != "type_parameter":
             return {}
         constraint = g.child_by_field(t.where[1], "constraint")
         kids = g.children(constraint) if constraint is not None else []

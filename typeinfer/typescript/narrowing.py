@@ -28,7 +28,7 @@ Example::
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from typelens.analyzer import Symbol
 from typelens.analyzer.typescript import ScriptGraph
@@ -41,7 +41,7 @@ from .types import (
 )
 
 if TYPE_CHECKING:
-    from .engine import ScriptEngine
+    from .contract import ScriptContract
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ _MAX_CLIMB = 64
 class Narrower:
     """Narrows names by the conditions they sit under (see the module docstring)."""
 
-    def __init__(self, engine: "ScriptEngine") -> None:
+    def __init__(self, engine: "ScriptContract") -> None:
         self.engine = engine
 
     def narrow(self, path: str, g: ScriptGraph, use: int, sym: Symbol, t: TsType) -> TsType:
@@ -125,7 +125,7 @@ class Narrower:
     def _apply_text(self, path, g, test, positive, text, t) -> TsType:
         return self._apply(path, g, test, positive, lambda n: g.kinds[n] == "attribute" and g.text(n) == text, t)
 
-    def _apply(self, path: str, g: ScriptGraph, test: int, positive: bool, is_subject, t: TsType) -> TsType:
+    def _apply(self, path: str, g: ScriptGraph, test: int, positive: bool, is_subject: Callable[[int], bool], t: TsType) -> TsType:
         kind = g.kinds[test]
         if kind == "parenthesized_expression" and g.children(test):
             return self._apply(path, g, g.children(test)[0], positive, is_subject, t)
@@ -140,7 +140,7 @@ class Narrower:
             return t if found == opened else found
         return t
 
-    def _binary(self, path: str, g: ScriptGraph, test: int, positive: bool, is_subject, t: TsType) -> TsType:
+    def _binary(self, path: str, g: ScriptGraph, test: int, positive: bool, is_subject: Callable[[int], bool], t: TsType) -> TsType:
         op = operator(g, test)
         left, right = g.child_by_field(test, "left"), g.child_by_field(test, "right")
         if left is None or right is None:
@@ -168,7 +168,7 @@ class Narrower:
             return join(*kept) if kept else t
         return t
 
-    def _equality(self, path, g, a: int, b: int, holds: bool, loose: bool, is_subject, t: TsType) -> TsType | None:
+    def _equality(self, path, g, a: int, b: int, holds: bool, loose: bool, is_subject: Callable[[int], bool], t: TsType) -> TsType | None:
         if g.kinds[a] == "unary_expression" and operator(g, a) == "typeof" and g.children(a) \
                 and is_subject(g.children(a)[0]) and g.kinds[b] == "string":
             return _by_tag(t, g.text(b)[1:-1], holds)
@@ -195,7 +195,7 @@ class Narrower:
                 kept.append(m)
         return join(*kept) if kept else t
 
-    def _call(self, g: ScriptGraph, test: int, positive: bool, is_subject, t: TsType) -> TsType:
+    def _call(self, g: ScriptGraph, test: int, positive: bool, is_subject: Callable[[int], bool], t: TsType) -> TsType:
         callee = g.child_by_field(test, "function")
         args = g.child_by_field(test, "arguments")
         kids = g.children(args) if args is not None else []
@@ -248,7 +248,7 @@ def _by_tag(t: TsType, tag: str, holds: bool) -> TsType:
     return join(*kept) if kept else t
 
 
-def _instances(engine: "ScriptEngine", t: TsType, instance: Named, positive: bool) -> TsType:
+def _instances(engine: "ScriptContract", t: TsType, instance: Named, positive: bool) -> TsType:
     def is_instance(m: TsType) -> bool:
         return isinstance(m, Named) and (m.name == instance.name and m.where == instance.where)
     kept = [m for m in members(t) if is_instance(m) == positive]

@@ -33,7 +33,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from typelens.analyzer import Definition, SymbolKind
+from typelens.analyzer import Definition, Symbol, SymbolKind
 
 from ..predictions import Prediction
 from .features import ScriptTokens, canonical, sample
@@ -75,14 +75,14 @@ class ScriptAssistant:
             self.slice = SliceOnnxRuntime(slice_dir)
 
     def refine(self, engine: "ScriptEngine", path: str, predictions: list[Prediction], mode: str) -> list[Prediction]:
-        g = engine.graph(path)
+        g = engine.require_graph(path)
         context = FileTypes(engine, path)
         if mode == "hybrid":
             predictions = [context.named_union(p) for p in predictions]
         by_anchor = {(g.start_bytes[t.anchor], t.kind): t for t in script_targets(g)}
-        wanted = [(p, by_anchor.get((p.span.start_byte, p.kind))) for p in predictions
+        looked_up = [(p, by_anchor.get((p.span.start_byte, p.kind))) for p in predictions
                   if p.source != "annotation" and (mode == "neural" or p.type is None or p.confidence < CERTAIN)]
-        wanted = [(p, t) for p, t in wanted if t is not None]
+        wanted = [(p, t) for p, t in looked_up if t is not None]
         if not wanted:
             return predictions
         stream = ScriptTokens(g)
@@ -159,8 +159,8 @@ class FileTypes:
 
     def __init__(self, engine: "ScriptEngine", path: str) -> None:
         self.engine, self.path = engine, path
-        self.g = engine.graph(path)
-        self.types: dict[str, TsType] = {}
+        self.g = engine.require_graph(path)
+        self.types: dict[str, Named] = {}
         data = self.g.source.data
         for sym in self.g.symbols:
             if sym.scope != 0 or not sym.definitions or sym.kind not in (SymbolKind.TYPE, SymbolKind.CLASS,
@@ -171,7 +171,7 @@ class FileTypes:
                 self.types[sym.name] = found
         self.mentions = {name: len(re.findall(rb"\b" + re.escape(name.encode()) + rb"\b", data)) for name in self.types}
 
-    def _declared(self, sym) -> TsType | None:
+    def _declared(self, sym: Symbol) -> Named | None:
         g, store = self.g, sym.definitions[0]
         holder = g.parents[store]
         if sym.kind is not SymbolKind.IMPORT:
@@ -233,13 +233,13 @@ class FileTypes:
         score = 0.5 + 0.1 * min(len(used), 3) / 3
         return [(self._instantiated(name, self.types[name], set()), score - 0.05 * i) for i, name in enumerate(fitting)]
 
-    def _instantiated(self, name: str, t: TsType, in_scope: set[str]) -> str:
+    def _instantiated(self, name: str, t: Named, in_scope: set[str]) -> str:
         """A generic type's name with its parameters: the same-named type parameters
         in scope where there are, ``any`` elsewhere (``Mutation<TData, any>``)."""
         from .declared import type_parameters
-        where = getattr(t, "where", None)
+        where = t.where
         g = self.engine.graph(where[0]) if where is not None else None
-        params = type_parameters(g, where[1]) if g is not None else []
+        params = type_parameters(g, where[1]) if g is not None and where is not None else []
         if not params:
             return name
         return f"{name}<{', '.join(p if p in in_scope else 'any' for p in params)}>"
@@ -258,9 +258,9 @@ class FileTypes:
         g = self.g
         function = target.function
         holder = g.child_by_field(function, "type_parameters") if function is not None else None
-        if holder is None or target.kind not in ("parameter", "return"):
+        if holder is None or function is None or target.kind not in ("parameter", "return"):
             return []
-        names = [g.text(g.child_by_field(p, "name")) for p in g.children(holder) if g.child_by_field(p, "name") is not None]
+        names = [g.text(n) for p in g.children(holder) if (n := g.child_by_field(p, "name")) is not None]
         body = g.child_by_field(function, "body")
         signature = g.source.data[g.end_bytes[holder]:g.start_bytes[body] if body is not None else g.end_bytes[function]]
         unused = [n for n in names if not re.search(rb"\b" + re.escape(n.encode()) + rb"\b", signature)]
@@ -274,8 +274,8 @@ class FileTypes:
         parts = {m.strip() for m in p.type.split("|")} - {"undefined"}
         best = None
         for name, t in self.types.items():
-            g = self.engine.graph(t.where[0]) if getattr(t, "where", None) else None
-            if g is None or g.kinds[t.where[1]] != "type_alias_declaration":
+            g = self.engine.graph(t.where[0]) if t.where else None
+            if g is None or t.where is None or g.kinds[t.where[1]] != "type_alias_declaration":
                 continue
             opened = {render(m) for m in _members_of(self.engine.types.expand(t))}
             if len(parts) > 1 and parts <= opened and (best is None or len(opened) < best[1]):

@@ -37,7 +37,7 @@ class ScriptPredictor:
 
     def __init__(self, engine: "ScriptEngine", path: str, display: str) -> None:
         self.engine, self.path, self.display = engine, path, display
-        self.g = engine.graph(path)
+        self.g = engine.require_graph(path)
 
     def run(self) -> list[Prediction]:
         out = []
@@ -55,6 +55,7 @@ class ScriptPredictor:
         """``(type, source, confidence)`` for one target."""
         engine, path, g = self.engine, self.path, self.g
         if target.kind == "return":
+            assert target.function is not None, "script_targets gives every return target its function"
             declared = engine.functions.declared_return(path, target.function)
             if declared is not None:
                 return declared, "annotation", 1.0
@@ -67,6 +68,7 @@ class ScriptPredictor:
             has_default = holder is not None and (g.child_by_field(holder, "value") is not None
                                                   or g.child_by_field(holder, "right") is not None)
             return engine.functions.parameter_type(path, target.anchor), "static", 0.75 if has_default else 0.85
+        assert target.symbol is not None, "script_targets gives variable and attribute targets their symbol"
         sym = g.symbols[target.symbol]
         if target.kind == "variable":
             declared = engine.functions.declared_variable(path, sym)

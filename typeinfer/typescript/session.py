@@ -22,6 +22,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from typelens.analyzer import ProjectGraph
 from typelens.analyzer.typescript import ScriptGraph, build_script_graph, build_script_graph_safely
 from typelens.analyzer.typescript.project import ScriptIndex
 from typelens.analyzer.typescript.project_graph import build_script_project_graph
@@ -75,7 +76,7 @@ class ScriptSide:
         self.index = ScriptIndex(root, config=session.index.config, overlay=overlay, max_graphs=max_graphs)
         self.lib = library_for(root)
         self._engine: ScriptEngine | None = None
-        self._project = None
+        self._project: ProjectGraph | None = None
         self._lock = threading.Lock()
 
     def engine(self, overlays: dict[str, ScriptGraph] | None = None) -> ScriptEngine:
@@ -90,7 +91,7 @@ class ScriptSide:
                 self._engine.project = self.project()
             return self._engine
 
-    def project(self):
+    def project(self) -> ProjectGraph | None:
         """The script project graph, built on first use (``None`` past the size limit)."""
         if self._project is None and len(self.index.files()) <= MAX_PROJECT_FILES and self.index.files():
             self._project = build_script_project_graph(self.index)

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, Mapping, overload
 
 logger = logging.getLogger(__name__)
 
@@ -226,7 +226,11 @@ def without_nullish(t: TsType) -> TsType:
     return join(*kept) if kept else NEVER
 
 
-def substitute(t: TsType, bindings: dict[str, TsType], depth: int = 0) -> TsType:
+@overload
+def substitute(t: Func, bindings: Mapping[str, TsType], depth: int = 0) -> Func: ...
+@overload
+def substitute(t: TsType, bindings: Mapping[str, TsType], depth: int = 0) -> TsType: ...
+def substitute(t: TsType, bindings: Mapping[str, TsType], depth: int = 0) -> TsType:
     """``t`` with its type variables replaced by ``bindings`` (unbound ones kept)."""
     if not bindings or depth > 20:
         return t
