@@ -22,7 +22,6 @@ Example::
 from __future__ import annotations
 
 import ast
-import hashlib
 import logging
 import os
 import re
@@ -34,6 +33,7 @@ from pathlib import Path
 import typeshed_client
 
 from .builder import DEFAULT_CONFIG, GraphConfig, build_graph, build_graph_safely
+from .cache import GraphCache, content_digest
 from .environment import PythonEnvironment, discover_environment
 from .errors import InputError
 from .graph import ImportBinding, ProgramGraph, SymbolKind
@@ -137,7 +137,18 @@ def module_name_for(path: Path, root: Path) -> str:
 
 
 def _content_key(path: Path) -> str:
-    return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+    return content_digest(path.read_bytes())
+
+
+_NOT_CACHED = frozenset({"internal-error", "unreadable-file"})
+
+
+def _stamp_of(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
 
 
 _STAR_IMPORT = re.compile(rb"\bimport[\s\\(]*\*")
@@ -161,14 +172,16 @@ class ProjectIndex:
     def __init__(self, root: str | Path, *, search_paths: list[Path] | None = None,
                  config: GraphConfig = DEFAULT_CONFIG, cache_size: int = 256, use_stubs: bool = True,
                  scope: Path | None = None, environment: PythonEnvironment | None = None,
-                 overlay: dict[Path, bytes] | None = None) -> None:
+                 overlay: dict[Path, bytes] | None = None, graph_cache: GraphCache | None = None) -> None:
         """``scope``: only the modules under this folder of the root are the project's
         (an installed package inside site-packages: the rest of site-packages stays a
         library, found through the search paths, not a project to walk).
         ``environment``: the analysed project's Python environment (default: the
         one :func:`discover_environment` finds for ``root``); ``search_paths``
         replaces its folders when given.  ``overlay``: files read from memory
-        instead of the disk (see :meth:`set_overlay`)."""
+        instead of the disk (see :meth:`set_overlay`).  ``graph_cache``: the
+        on-disk cache graphs of files read from the disk are loaded from and
+        stored in (``None``: every graph is built)."""
         root = Path(root)
         if not root.exists():
             raise InputError(f"project root {str(root)!r} does not exist")
@@ -191,6 +204,7 @@ class ProjectIndex:
         self._tables: OrderedDict[tuple[Path, str], _Exports] = OrderedDict()
         self._graphs: OrderedDict[tuple[Path, str], ProgramGraph] = OrderedDict()
         self._cache_size = cache_size
+        self.graph_cache = graph_cache
         self._located: dict[str, ModuleLocation | None] = {}
         self._hashes: dict[Path, tuple[tuple[int, int], str]] = {}
         self._outside: set[Path] = set()     # files outside the root, hashed once
@@ -341,7 +355,7 @@ class ProjectIndex:
         a session runs, and every query reaches them."""
         data = self._overlay.get(path)
         if data is not None:
-            return path, hashlib.blake2b(data, digest_size=16).hexdigest()
+            return path, content_digest(data)
         known = self._hashes.get(path)
         if known is not None and path in self._outside:
             return path, known[1]
@@ -369,8 +383,24 @@ class ProjectIndex:
         if data is not None:
             graph = build_graph(data, str(path), config=self.config)
         else:
-            graph = build_graph_safely(path, config=self.config)
+            graph = self._graph_from_disk(path, key[1])
         self._remember(key, graph)
+        return graph
+
+    def _graph_from_disk(self, path: Path, digest: str) -> ProgramGraph:
+        """The graph of ``path`` (content hash ``digest``): from the graph cache when
+        it holds it, else built (and stored when the file did not change meanwhile
+        and building it went without an internal error)."""
+        cache = self.graph_cache
+        if cache is None:
+            return build_graph_safely(path, config=self.config)
+        key = cache.key(digest, str(path), self.config)
+        graph = cache.load(key)
+        if graph is None:
+            stamp = self._hashes[path][0]
+            graph = build_graph_safely(path, config=self.config)
+            if not any(d.code in _NOT_CACHED for d in graph.diagnostics) and _stamp_of(path) == stamp:
+                cache.store(key, graph)
         return graph
 
     def _remember(self, key: tuple[Path, str], graph: ProgramGraph) -> None:

@@ -30,6 +30,7 @@ from typelens.analyzer import (
     Diagnostic, GraphConfig, ProgramGraph, ProjectGraph, ProjectIndex, TypelensError, build_graph, build_graph_safely,
     build_project_graph, project_scope,
 )
+from typelens.analyzer.cache import GraphCache, cache_root
 from typelens.analyzer.environment import PythonEnvironment, discover_environment
 
 from .engine import TypeEngine
@@ -51,6 +52,14 @@ def project_root_of(path: Path) -> Path:
     return current
 
 
+def graph_cache_for(settings: Settings) -> GraphCache | None:
+    """The on-disk graph cache ``settings`` ask for: ``<cache-dir>/graphs`` (default
+    the user cache folder), ``None`` with ``cache = false`` (``--no-cache``)."""
+    if not settings.cache:
+        return None
+    return GraphCache((Path(settings.cache_dir) if settings.cache_dir is not None else cache_root()) / "graphs")
+
+
 class AnalysisSession:
     """One project's analysis (see the module docstring).
 
@@ -70,7 +79,8 @@ class AnalysisSession:
             if environment is None:
                 environment = discover_environment(root, self.settings.python)
             logger.info("%s: %s", root, environment.describe())
-            index = ProjectIndex(root, config=config or GraphConfig(), scope=scope, environment=environment)
+            index = ProjectIndex(root, config=config or GraphConfig(), scope=scope, environment=environment,
+                                 graph_cache=graph_cache_for(self.settings))
         self.index = index
         self.root = index.root
         self.environment = index.environment

@@ -1,0 +1,183 @@
+"""The on-disk graph cache (``typelens.analyzer.cache``): exact round trips, damaged
+entries ignored, invalidation by content, path, configuration and version, and the
+``--no-cache`` / ``cache`` / ``cache-dir`` settings honoured by the real CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from typelens.analyzer import EdgeKind, GraphConfig, ProgramGraph, ProjectIndex, build_graph, build_graph_from_path
+from typelens.analyzer.cache import GraphCache, cache_root, content_digest, graph_from_bytes, graph_to_bytes
+
+ROOT = Path(__file__).resolve().parent.parent
+STDLIB = Path(os.__file__).parent
+_ATTRS = ("kinds", "start_bytes", "end_bytes", "parents", "fields", "names", "scope_of", "scopes", "symbols",
+          "symbol_of", "imports", "diagnostics")
+
+
+def assert_same_graph(a: ProgramGraph, b: ProgramGraph) -> None:
+    for attr in _ATTRS:
+        assert getattr(a, attr) == getattr(b, attr), attr
+    assert a.source == b.source
+    for kind in EdgeKind:
+        assert a.edges(kind) == b.edges(kind), kind
+    assert [a.children(n) for n in range(len(a))] == [b.children(n) for n in range(len(b))]
+
+
+SAMPLES = [STDLIB / "asyncio" / "base_events.py", STDLIB / "typing.py", STDLIB / "argparse.py",
+           ROOT / "examples" / "shop" / "shop" / "models.py", ROOT / "analyzer" / "cache.py"]
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)
+def test_a_graph_comes_back_from_its_entry_exactly(path: Path) -> None:
+    built = build_graph_from_path(path)
+    assert_same_graph(graph_from_bytes(graph_to_bytes(built)), build_graph_from_path(path))
+
+
+@pytest.mark.parametrize("code", [
+    b"", b"\xff\xfe binary \x00\x00\x00" * 50, "x = 'caf\u00e9'\r\ndef f(:\n  pass\n".encode(),
+    b"# -*- coding: latin-1 -*-\ns = '\xe9'\n", b"class A:\n    def f(self): return self.x\n" * 3,
+])
+def test_odd_sources_round_trip(code: bytes) -> None:
+    built = build_graph(code, "odd.py")
+    assert_same_graph(graph_from_bytes(graph_to_bytes(built)), build_graph(code, "odd.py"))
+
+
+def _stored(tmp_path: Path, data: bytes = b"def f(x):\n    return x + 1\n") -> tuple[GraphCache, str]:
+    cache = GraphCache(tmp_path / "graphs", version="v1")
+    key = cache.key(content_digest(data), "m.py", GraphConfig())
+    cache.store(key, build_graph(data, "m.py"))
+    return cache, key
+
+
+def test_a_stored_graph_loads_and_a_missing_one_is_a_miss(tmp_path: Path) -> None:
+    cache, key = _stored(tmp_path)
+    assert cache.load(key).kinds == build_graph(b"def f(x):\n    return x + 1\n", "m.py").kinds
+    assert cache.load("0" * 40) is None
+    assert (cache.hits, cache.misses, cache.stores) == (1, 1, 1)
+    assert not [p for p in (tmp_path / "graphs").rglob("*") if p.name.endswith(".tmp")]
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "empty", "foreign"])
+def test_a_damaged_entry_is_ignored_and_rewritten(tmp_path: Path, damage: str) -> None:
+    cache, key = _stored(tmp_path)
+    entry = next((tmp_path / "graphs").rglob("*.tlg"))
+    blob = entry.read_bytes()
+    entry.write_bytes({"truncate": blob[:len(blob) // 2], "empty": b"",
+                       "flip": blob[:40] + bytes([blob[40] ^ 1]) + blob[41:],
+                       "foreign": b"TLGRAPH0" + blob[8:]}[damage])
+    assert cache.load(key) is None and cache.rejected == 1
+    index = ProjectIndex(_project(tmp_path, b"def f(x):\n    return x + 1\n"), graph_cache=cache)
+    assert index.graph_of(index.root / "m.py") is not None
+
+
+def _project(tmp_path: Path, data: bytes) -> Path:
+    root = tmp_path / "proj"
+    root.mkdir(exist_ok=True)
+    (root / "m.py").write_bytes(data)
+    return root
+
+
+def test_the_index_reads_the_cache_and_a_changed_file_misses_it(tmp_path: Path) -> None:
+    root = _project(tmp_path, b"def f(x):\n    return x\n")
+    cache = GraphCache(tmp_path / "graphs", version="v1")
+    first = ProjectIndex(root, graph_cache=cache).graph_of(root / "m.py")
+    again = ProjectIndex(root, graph_cache=cache).graph_of(root / "m.py")
+    assert (cache.stores, cache.hits) == (1, 1)
+    assert_same_graph(first, again)
+    (root / "m.py").write_bytes(b"def f(x, y):\n    return x\n")
+    changed = ProjectIndex(root, graph_cache=cache).graph_of(root / "m.py")
+    assert (cache.stores, cache.hits) == (2, 1)
+    assert [s.name for s in changed.symbols if s.scope == 1] == ["x", "y"]
+
+
+def test_a_new_version_or_configuration_does_not_read_old_entries(tmp_path: Path) -> None:
+    _, key = _stored(tmp_path)
+    digest = content_digest(b"def f(x):\n    return x + 1\n")
+    bumped = GraphCache(tmp_path / "graphs", version="v2")
+    assert bumped.key(digest, "m.py", GraphConfig()) != key
+    assert bumped.load(bumped.key(digest, "m.py", GraphConfig())) is None
+    old = GraphCache(tmp_path / "graphs", version="v1")
+    assert old.key(digest, "m.py", GraphConfig(max_statement_depth=50)) != key
+    assert old.key(digest, "n.py", GraphConfig()) != key
+    assert old.load(key) is not None
+
+
+def test_concurrent_writers_never_leave_a_half_entry(tmp_path: Path) -> None:
+    cache, key = _stored(tmp_path)
+    graph = cache.load(key)
+    seen: list[bool] = []
+
+    def write() -> None:
+        for _ in range(30):
+            GraphCache(tmp_path / "graphs", version="v1").store(key, graph)
+
+    def read() -> None:
+        for _ in range(60):
+            seen.append(GraphCache(tmp_path / "graphs", version="v1").load(key) is not None)
+
+    threads = [threading.Thread(target=f) for f in (write, write, read)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(seen) and len(seen) == 60
+
+
+def test_an_unwritable_cache_folder_leaves_the_run_going(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    cache = GraphCache(blocker / "graphs", version="v1")
+    root = _project(tmp_path, b"x = 1\n")
+    assert ProjectIndex(root, graph_cache=cache).graph_of(root / "m.py") is not None
+    assert cache.stores == 0
+
+
+def test_the_cache_folder_follows_the_environment(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("TYPELENS_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_root() == tmp_path / "xdg" / "typelens"
+    monkeypatch.setenv("TYPELENS_CACHE_DIR", str(tmp_path / "own"))
+    assert cache_root() == tmp_path / "own"
+
+
+# -- the command line ----------------------------------------------------------------------
+def _cli(cwd: Path, cache: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "TYPELENS_CACHE_DIR": str(cache)}
+    return subprocess.run([sys.executable, "-m", "typelens.cli", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def _entries(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*.tlg")) if folder.exists() else []
+
+
+def test_the_cli_fills_the_cache_and_no_cache_leaves_it_alone(tmp_path: Path) -> None:
+    root = _project(tmp_path, b"import os\n\ndef f(p: str):\n    return os.path.join(p, 'x')\n")
+    cache = tmp_path / "cache"
+    for command in (["analyze", ".", "--no-cache", "--exit-zero"], ["infer", ".", "--no-cache", "--mode", "static"]):
+        run = _cli(root, cache, *command)
+        assert run.returncode == 0, run.stderr
+    assert _entries(cache) == []
+    cold = _cli(root, cache, "analyze", ".", "--format", "json", "--exit-zero")
+    stored = _entries(cache / "graphs")
+    assert any(p.name for p in stored) and len(stored) > 1      # the project file and the stubs it reads
+    warm = _cli(root, cache, "analyze", ".", "--format", "json", "--exit-zero")
+    assert _entries(cache / "graphs") == stored
+    assert cold.stdout.split('"seconds"')[0] == warm.stdout.split('"seconds"')[0]
+
+
+def test_the_cache_settings_are_read_from_pyproject(tmp_path: Path) -> None:
+    root = _project(tmp_path, b"x = len('abc')\n")
+    (root / "pyproject.toml").write_text('[tool.typelens]\ncache-dir = "here"\n', encoding="utf-8")
+    assert _cli(root, tmp_path / "env-cache", "analyze", ".", "--exit-zero").returncode == 0
+    assert _entries(root / "here" / "graphs") and not _entries(tmp_path / "env-cache")
+    (root / "pyproject.toml").write_text("[tool.typelens]\ncache = false\n", encoding="utf-8")
+    assert _cli(root, tmp_path / "off", "analyze", ".", "--exit-zero").returncode == 0
+    assert not _entries(tmp_path / "off")
