@@ -158,12 +158,20 @@ INSTALLED_ROOTS = ("site-packages", "dist-packages")
 
 def project_scope(root: Path, path: Path) -> Path:
     """What of ``root`` is the project of ``path`` (``ProjectIndex(scope=...)``): all
-    of it, except in an installed-packages folder, where it is the outermost package
-    holding ``path`` (every module of a whole site-packages would be an analysis of
-    hours)."""
-    if root.name not in INSTALLED_ROOTS or not path.is_relative_to(root) or path == root:
+    of it, except in a library folder (site-packages, or the standard library
+    itself), where it is the outermost package holding ``path``: every module of
+    a whole site-packages or stdlib would be an analysis of hours and gigabytes,
+    and their other modules are libraries to the package, found through the
+    search paths and stubs."""
+    if not is_library_root(root) or not path.is_relative_to(root) or path == root:
         return root
     return root / path.relative_to(root).parts[0]
+
+
+def is_library_root(root: Path) -> bool:
+    """Whether ``root`` is an installed-packages folder or a standard library folder
+    (``os.py`` and ``importlib/`` side by side)."""
+    return root.name in INSTALLED_ROOTS or ((root / "os.py").is_file() and (root / "importlib" / "__init__.py").is_file())
 
 
 class ProjectIndex:
