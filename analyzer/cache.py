@@ -76,30 +76,33 @@ def cache_root() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".cache") / "typelens"
 
 
-_FINGERPRINT: str | None = None
+_FINGERPRINTS: dict[tuple[str, ...], str] = {}
 
 
-def code_fingerprint() -> str:
-    """A hash of what graph building depends on besides its input: this package's
-    sources, typelens's version file, the tree-sitter packages' versions and the
-    byte order (computed once per process: a few hundred kilobytes read)."""
-    global _FINGERPRINT
-    if _FINGERPRINT is None:
+def code_fingerprint(packages: tuple[str, ...] = ("analyzer",)) -> str:
+    """A hash of what typelens's answers depend on besides their input: the sources
+    of ``packages`` (folders of the typelens package: ``analyzer`` builds graphs,
+    ``typeinfer`` answers), typelens's version file, the versions of the
+    tree-sitter packages and typeshed-client, and the byte order.  Computed once
+    per process (reading the sources costs milliseconds)."""
+    found = _FINGERPRINTS.get(packages)
+    if found is None:
         from importlib import metadata
         h = hashlib.blake2b(FORMAT + sys.byteorder.encode(), digest_size=16)
-        here = Path(__file__).resolve().parent
-        for path in sorted(here.glob("*.py")) + [here.parent / "cli" / "version.py"]:
+        top = Path(__file__).resolve().parent.parent
+        files = [p for package in packages for p in sorted((top / package).rglob("*.py"))]
+        for path in files + [top / "cli" / "version.py"]:
             try:
-                h.update(path.name.encode() + b"\0" + path.read_bytes())
+                h.update(os.fsencode(path.relative_to(top)) + b"\0" + path.read_bytes())
             except OSError:
-                h.update(path.name.encode() + b"\0missing")
-        for package in ("tree-sitter", "tree-sitter-python"):
+                h.update(os.fsencode(path.relative_to(top)) + b"\0missing")
+        for package in ("tree-sitter", "tree-sitter-python", "typeshed-client"):
             try:
                 h.update(f"{package}={metadata.version(package)}".encode())
             except metadata.PackageNotFoundError:
                 h.update(f"{package}=none".encode())
-        _FINGERPRINT = h.hexdigest()
-    return _FINGERPRINT
+        found = _FINGERPRINTS[packages] = h.hexdigest()
+    return found
 
 
 class GraphCache:

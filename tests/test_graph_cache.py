@@ -4,6 +4,7 @@ entries ignored, invalidation by content, path, configuration and version, and t
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -181,3 +182,21 @@ def test_the_cache_settings_are_read_from_pyproject(tmp_path: Path) -> None:
     (root / "pyproject.toml").write_text("[tool.typelens]\ncache = false\n", encoding="utf-8")
     assert _cli(root, tmp_path / "off", "analyze", ".", "--exit-zero").returncode == 0
     assert not _entries(tmp_path / "off")
+
+
+def test_analyze_reuses_its_answer_until_a_file_or_the_rules_change(tmp_path: Path) -> None:
+    root = _project(tmp_path, b"def f(s: str):\n    return s.uper()\n")
+    cache = tmp_path / "cache"
+
+    def findings(*extra: str) -> tuple[list[str], int]:
+        run = _cli(root, cache, "analyze", ".", "--format", "json", "--exit-zero", *extra)
+        doc = json.loads(run.stdout)
+        return [d["code"] for d in doc["diagnostics"]], doc["stats"].get("cache_hits", 0)
+
+    assert findings() == (["attr-defined"], 0)
+    assert findings() == (["attr-defined"], 1)
+    assert findings("--ignore", "attr-defined") == ([], 0)
+    (root / "m.py").write_bytes(b"def f(s: str):\n    return s.upper()\n")
+    assert findings() == ([], 0)
+    assert findings("--no-cache") == ([], 0)
+    assert len(list((cache / "results").glob("analyze-*.json"))) == 3
