@@ -42,6 +42,10 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 _FAILED = object()
+# the engines' shared answers about library files (``LibraryMembers.answers``): at
+# most this many memo entries (types; tens of megabytes), dropped all at once when
+# a new engine would start over more (an editor session asks for ever more names)
+LIBRARY_ANSWERS_LIMIT = 100_000
 
 
 def project_root_of(path: Path) -> Path:
@@ -101,7 +105,11 @@ class AnalysisSession:
     def engine(self, buffers: dict[str, ProgramGraph] | None = None, *, share_library: bool = True) -> TypeEngine:
         """A fresh engine over the project; ``buffers`` maps resolved paths to graphs
         that answer for those files instead of the disk (editor buffers, patched
-        copies).  Engines of one session share what they learn about library files."""
+        copies).  Engines of one session share what they learn about library files,
+        up to :data:`LIBRARY_ANSWERS_LIMIT` answers."""
+        if share_library and len(self.library.answers) > LIBRARY_ANSWERS_LIMIT:
+            logger.info("dropping %d shared library answers", len(self.library.answers))
+            self.library.answers.clear()
         engine = TypeEngine(self.index, self.project, shared=self.library.answers if share_library else None)
         engine.session = self
         for path, graph in (buffers or {}).items():
