@@ -105,16 +105,26 @@ def code_fingerprint(packages: tuple[str, ...] = ("analyzer",)) -> str:
     return found
 
 
+DEFAULT_LIMIT = 1 << 30       # bytes of entries kept on disk
+_PRUNE_EVERY = 256            # stores between two looks at the folder's size
+
+
 class GraphCache:
     """Graphs on disk under ``folder``, keyed by :meth:`key` (see the module docstring).
 
     ``version`` replaces the code fingerprint (tests; a build that knows better).
-    Counters ``hits``, ``misses``, ``stores`` and ``rejected`` (entries found but
-    unreadable) say what one run did."""
+    ``limit``: the entries' total size the folder is brought back under, least
+    recently used first, every 256 stores of a process (a hit marks an entry
+    used).  Counters ``hits``, ``misses``, ``stores`` and ``rejected`` (entries
+    found but unreadable) say what one run did."""
 
-    def __init__(self, folder: Path | None = None, *, version: str | None = None) -> None:
+    def __init__(self, folder: Path | None = None, *, version: str | None = None,
+                 limit: int = DEFAULT_LIMIT) -> None:
+        if limit < 1:
+            raise ValueError(f"limit={limit!r} must be a positive number of bytes")
         self.folder = Path(folder) if folder is not None else cache_root() / "graphs"
         self.version = version if version is not None else code_fingerprint()
+        self.limit = limit
         self.hits = self.misses = self.stores = self.rejected = 0
         self._writable = True
 
@@ -144,6 +154,10 @@ class GraphCache:
             self.misses += 1
             return None
         self.hits += 1
+        try:
+            os.utime(self._path(key))       # used: the last entry pruned
+        except OSError as err:
+            logger.debug("cannot mark %s used: %s", self._path(key), err)
         return graph
 
     def store(self, key: str, graph: ProgramGraph) -> None:
@@ -167,6 +181,34 @@ class GraphCache:
             self._writable = False
             return
         self.stores += 1
+        if self.stores % _PRUNE_EVERY == 0:
+            self.prune()
+
+    def prune(self) -> int:
+        """Delete the least recently used entries until the rest fit in ``limit``
+        bytes; how many were deleted.  Entries another run deletes meanwhile are
+        skipped."""
+        entries = []
+        for path in self.folder.glob("*/*.tlg"):
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            entries.append((st.st_mtime_ns, st.st_size, path))
+        total = sum(size for _, size, _ in entries)
+        removed = 0
+        for _, size, path in sorted(entries):
+            if total <= self.limit:
+                break
+            try:
+                path.unlink()
+            except OSError:
+                continue
+            total -= size
+            removed += 1
+        if removed:
+            logger.info("graph cache %s: %d old entries removed", self.folder, removed)
+        return removed
 
 
 # -- the format ------------------------------------------------------------------------------

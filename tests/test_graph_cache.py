@@ -200,3 +200,19 @@ def test_analyze_reuses_its_answer_until_a_file_or_the_rules_change(tmp_path: Pa
     assert findings() == ([], 0)
     assert findings("--no-cache") == ([], 0)
     assert len(list((cache / "results").glob("analyze-*.json"))) == 3
+
+
+def test_prune_keeps_the_most_recently_used_entries_within_the_limit(tmp_path: Path) -> None:
+    cache = GraphCache(tmp_path / "graphs", version="v1")
+    keys = []
+    for i in range(4):
+        data = f"x{i} = {i}\n".encode()
+        keys.append(cache.key(content_digest(data), "m.py", GraphConfig()))
+        cache.store(keys[-1], build_graph(data, "m.py"))
+        entry = next((tmp_path / "graphs").rglob(f"{keys[-1]}.tlg"))
+        os.utime(entry, ns=(i * 10**9, i * 10**9))            # stored one after the other
+    assert cache.load(keys[0]) is not None                      # used now: the newest
+    size = next((tmp_path / "graphs").rglob(f"{keys[0]}.tlg")).stat().st_size
+    small = GraphCache(tmp_path / "graphs", version="v1", limit=2 * size + size // 2)
+    assert small.prune() == 2
+    assert [small.load(k) is not None for k in keys] == [True, False, False, True]
