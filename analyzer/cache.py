@@ -139,6 +139,10 @@ class GraphCache:
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.tlg"
 
+    def has(self, key: str) -> bool:
+        """Whether an entry is stored under ``key`` (it may still prove damaged)."""
+        return self._path(key).is_file()
+
     def load(self, key: str) -> ProgramGraph | None:
         """The graph stored under ``key``, or ``None`` (absent, truncated, corrupt)."""
         try:

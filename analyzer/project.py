@@ -430,12 +430,27 @@ class ProjectIndex:
         self.graph_of(path)
 
     def adopt(self, path: Path, graph: ProgramGraph) -> None:
-        """Put a graph built elsewhere (a worker process) into the cache."""
+        """Put a graph built elsewhere (a worker process) into the cache, and into
+        the on-disk graph cache as :meth:`graph_of` would."""
         try:
             key = self._key(path)
         except OSError:
             return
         self._remember(key, graph)
+        cache = self.graph_cache
+        if cache is not None and path not in self._overlay and not any(d.code in _NOT_CACHED for d in graph.diagnostics):
+            cache.store(cache.key(key[1], str(path), self.config), graph)
+
+    def has_cached_graph(self, path: Path) -> bool:
+        """Whether the graph of ``path`` as it is now is in the on-disk graph cache
+        (loading it is cheaper than building it in another process)."""
+        if self.graph_cache is None:
+            return False
+        try:
+            digest = self._key(path)[1]
+        except OSError:
+            return False
+        return self.graph_cache.has(self.graph_cache.key(digest, str(path), self.config))
 
     def library_files(self, limit: int = 64) -> list[Path]:
         """The stubs and installed modules the project imports by absolute name,

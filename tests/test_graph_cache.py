@@ -216,3 +216,22 @@ def test_prune_keeps_the_most_recently_used_entries_within_the_limit(tmp_path: P
     small = GraphCache(tmp_path / "graphs", version="v1", limit=2 * size + size // 2)
     assert small.prune() == 2
     assert [small.load(k) is not None for k in keys] == [True, False, False, True]
+
+
+def test_jobs_store_their_graphs_and_a_warm_run_loads_them(tmp_path: Path) -> None:
+    from typelens.typeinfer.run import InferOptions, infer_paths
+    from typelens.typeinfer.settings import Settings
+    root = tmp_path / "proj"
+    root.mkdir()
+    for i in range(4):
+        (root / f"m{i}.py").write_text(f"def f{i}(x):\n    return x + {i}\n\nv{i} = f{i}(1)\n")
+    settings = Settings(cache_dir=tmp_path / "cache")
+    options = InferOptions(mode="static", use_cache=False, jobs=2, settings=settings)
+    cold = infer_paths([root], options)
+    assert {p.name for p in cold.predictions} >= {"v0", "v3"}
+    stored = _entries(tmp_path / "cache" / "graphs")
+    assert len(stored) >= 4
+    warm = infer_paths([root], options)
+    index = warm.sessions[str(root.resolve())].index
+    assert index.graph_cache.hits >= 4 and index.graph_cache.stores == 0
+    assert [(p.name, p.type) for p in warm.predictions] == [(p.name, p.type) for p in cold.predictions]

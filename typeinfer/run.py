@@ -216,9 +216,10 @@ def open_session(fs: FileSet, options: InferOptions) -> AnalysisSession:
     discovery = options.discovery
     settings = discovery.tree.for_path(fs.base) if discovery is not None else options.settings
     session = AnalysisSession(fs.root, settings, scope=fs.scope, config=GraphConfig(max_bytes=options.max_bytes))
-    if options.jobs > 1 and len(fs.files) > 1:
+    todo = [f for f in fs.files if not session.index.has_cached_graph(f)] if options.jobs > 1 else []
+    if len(todo) > 1:      # the others load from the graph cache faster than a worker builds them
         with ProcessPoolExecutor(max_workers=options.jobs) as pool:
-            for path, graph in pool.map(_build_one, [(str(f), options.max_bytes) for f in fs.files], chunksize=4):
+            for path, graph in pool.map(_build_one, [(str(f), options.max_bytes) for f in todo], chunksize=4):
                 session.index.adopt(Path(path), graph)
     files = project_files(session.index, fs)
     if files is None and discovery is not None:
