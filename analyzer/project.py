@@ -376,6 +376,11 @@ class ProjectIndex:
                 self._outside.add(path)
         return path, known[1]
 
+    def files_read(self) -> dict[Path, tuple[tuple[int, int], str]]:
+        """Every file read from the disk so far, with its ``(mtime_ns, size)`` and
+        content hash then: what an answer cached from this index depended on."""
+        return dict(self._hashes)
+
     def graph_of(self, path: Path) -> ProgramGraph | None:
         """The graph of ``path``, memoised by content; ``None`` if unreadable."""
         try:

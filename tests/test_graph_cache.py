@@ -235,3 +235,29 @@ def test_jobs_store_their_graphs_and_a_warm_run_loads_them(tmp_path: Path) -> No
     index = warm.sessions[str(root.resolve())].index
     assert index.graph_cache.hits >= 4 and index.graph_cache.stores == 0
     assert [(p.name, p.type) for p in warm.predictions] == [(p.name, p.type) for p in cold.predictions]
+
+
+def test_an_edited_library_file_invalidates_the_cached_answers(tmp_path: Path) -> None:
+    """Editing a file inside site-packages changes no folder's time: the result
+    caches check every file the answer read."""
+    import venv
+    env = tmp_path / "env"
+    venv.create(env, with_pip=False)
+    site = next(env.glob("lib/python3*/site-packages"))
+    (site / "dep.py").write_text("def make():\n    return 'text'\n")
+    root = _project(tmp_path, b"from dep import make\n\nvalue = make()\nvalue.uper()\n")
+    cache = tmp_path / "cache"
+
+    def run(command: str, *extra: str) -> dict:
+        done = _cli(root, cache, command, ".", "--format", "json", "--python", str(env), *extra)
+        return json.loads(done.stdout)
+
+    assert [d["code"] for d in run("analyze", "--exit-zero")["diagnostics"]] == ["attr-defined"]
+    assert {p["name"]: p["type"] for p in run("infer", "--mode", "static")["predictions"]}["value"] == "str"
+    (site / "dep.py").write_text("def make():\n    return 1.5\n")
+    again = run("analyze", "--exit-zero")
+    assert again["stats"]["cache_hits"] == 0 and "float" in again["diagnostics"][0]["message"]
+    inferred = run("infer", "--mode", "static")
+    assert inferred["stats"]["cache_hits"] == 0
+    assert {p["name"]: p["type"] for p in inferred["predictions"]}["value"] == "float"
+    assert run("analyze", "--exit-zero")["stats"]["cache_hits"] == 1

@@ -32,7 +32,7 @@ from pathlib import Path
 from typelens.analyzer import (
     Diagnostic, GraphConfig, InputError, ProjectIndex, Span, build_graph_safely, iter_python_files, project_scope,
 )
-from typelens.analyzer.cache import cache_root, code_fingerprint
+from typelens.analyzer.cache import cache_root, code_fingerprint, content_digest
 from typelens.analyzer.codes import CODES
 from typelens.analyzer.source import SkippedFile, listed_file_problem, read_regular_file
 from typelens.analyzer import codes
@@ -177,7 +177,7 @@ def infer_paths(paths: list[Path], options: InferOptions) -> InferResult:
         result.engines[str(fs.root)] = engine
         result.predictions.extend(predictions)
         result.diagnostics.extend(diagnostics)
-        _write_cache(fs, options, predictions, diagnostics)
+        _write_cache(fs, options, predictions, diagnostics, engine.index)
     result.stats = _stats(result, time.perf_counter() - started, cache_hits)
     return result
 
@@ -275,14 +275,15 @@ def check_paths(paths: list[Path], options: InferOptions) -> tuple[list[Diagnost
             diagnostics.extend(cached)
             hits += 1
             continue
-        found = _check_set(fs, options)
+        found, index = _check_set(fs, options)
         diagnostics.extend(found)
-        if where is not None:
-            _write_json(where, {"version": CACHE_VERSION, "diagnostics": [_diagnostic_row(d) for d in found]})
+        if where is not None and not any(d.code == "internal-error" for d in found):
+            _write_json(where, {"version": CACHE_VERSION, "diagnostics": [_diagnostic_row(d) for d in found],
+                                "reads": _reads_of(index)})
     return diagnostics, {"files": files, "seconds": round(time.perf_counter() - started, 3), "cache_hits": hits}
 
 
-def _check_set(fs: FileSet, options: InferOptions) -> list[Diagnostic]:
+def _check_set(fs: FileSet, options: InferOptions) -> tuple[list[Diagnostic], ProjectIndex]:
     session = open_session(fs, options)
     engine = session.engine(share_library=False)
     diagnostics: list[Diagnostic] = []
@@ -295,7 +296,7 @@ def _check_set(fs: FileSet, options: InferOptions) -> list[Diagnostic]:
             logger.exception("analysis failed on %s", path)
             message = codes.INTERNAL_ERROR.format(reason=f"{type(err).__name__}: {err}")
             diagnostics.append(Diagnostic.build("internal-error", message, Span.empty(), str(path)))
-    return diagnostics
+    return diagnostics, session.index
 
 
 def skipped_diagnostics(fs: FileSet, *, relative: bool = True) -> list[Diagnostic]:
@@ -340,13 +341,16 @@ def _read_cache(fs: FileSet, options: InferOptions):
                                   p["confidence"], Span(*p["span"]), p["source"]) for p in doc["predictions"]]
         diagnostics = [Diagnostic(d["code"], d["message"], Span(*d["span"]), d["severity"], d["path"])
                        for d in doc["diagnostics"]]
+        if not _reads_unchanged(doc["reads"]):
+            return None
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return predictions, diagnostics
 
 
-def _write_cache(fs: FileSet, options: InferOptions, predictions: list[Prediction], diagnostics: list[Diagnostic]) -> None:
-    if not options.use_cache:
+def _write_cache(fs: FileSet, options: InferOptions, predictions: list[Prediction], diagnostics: list[Diagnostic],
+                 index: ProjectIndex) -> None:
+    if not options.use_cache or any(d.code == "internal-error" for d in diagnostics):
         return
     _write_json(_cache_path(fs, options), {
         "version": CACHE_VERSION,
@@ -354,6 +358,7 @@ def _write_cache(fs: FileSet, options: InferOptions, predictions: list[Predictio
                          "type": p.type, "confidence": p.confidence, "span": _span_list(p.span),
                          "source": p.source} for p in predictions],
         "diagnostics": [_diagnostic_row(d) for d in diagnostics],
+        "reads": _reads_of(index),
     })
 
 
@@ -369,6 +374,25 @@ def _write_json(path: Path, doc: dict) -> None:
             gitignore.write_text("*\n", encoding="utf-8")
     except OSError as err:
         logger.warning("cannot write the cache %s: %s", path, err)
+
+
+def _reads_of(index: ProjectIndex) -> list[list]:
+    """The files an answer read (stubs and libraries included), to check on reuse:
+    the digest's folder times miss an edited file of a library."""
+    return [[str(path), stamp[0], stamp[1], digest] for path, (stamp, digest) in index.files_read().items()]
+
+
+def _reads_unchanged(rows: list[list]) -> bool:
+    """Whether every file of :func:`_reads_of` still has its content (its size and
+    time, else its hash)."""
+    for path, mtime, size, digest in rows:
+        try:
+            st = os.stat(path)
+            if (st.st_mtime_ns, st.st_size) != (mtime, size) and content_digest(Path(path).read_bytes()) != digest:
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def _diagnostic_row(d: Diagnostic) -> dict:
@@ -394,7 +418,7 @@ def _analyze_cache_path(fs: FileSet, options: InferOptions) -> Path | None:
 def _read_diagnostics(path: Path) -> list[Diagnostic] | None:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-        if doc["version"] != CACHE_VERSION:
+        if doc["version"] != CACHE_VERSION or not _reads_unchanged(doc["reads"]):
             return None
         return [Diagnostic(d["code"], d["message"], Span(*d["span"]), d["severity"], d["path"])
                 for d in doc["diagnostics"]]
