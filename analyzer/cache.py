@@ -171,11 +171,16 @@ class GraphCache:
             return
         target = self._path(key)
         try:
+            blob = graph_to_bytes(graph)
+        except (ValueError, TypeError, OverflowError) as err:      # a value the format cannot hold
+            logger.warning("graph of %s not cached: %s", graph.path, err)
+            return
+        try:
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{key[:8]}.", suffix=".tmp", dir=target.parent)
             try:
                 with os.fdopen(fd, "wb") as out:
-                    out.write(graph_to_bytes(graph))
+                    out.write(blob)
                 os.replace(tmp, target)
             except BaseException:
                 os.unlink(tmp)
@@ -240,7 +245,8 @@ def graph_to_bytes(graph: ProgramGraph) -> bytes:
     header["sizes"] = [len(c) for c in columns] + [len(source.data)]
     for _, srcs, dsts in edges:
         columns.extend((srcs, dsts))
-    head = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    # ASCII escapes: a path or message may hold lone surrogates (undecodable file names)
+    head = json.dumps(header, separators=(",", ":")).encode("ascii")
     body = b"".join([_HEADER.pack(FORMAT, len(head)), head, source.data]
                     + [array(_INT, column).tobytes() for column in columns])
     return body + hashlib.blake2b(body, digest_size=_DIGEST).digest()

@@ -50,6 +50,18 @@ def test_odd_sources_round_trip(code: bytes) -> None:
     assert_same_graph(graph_from_bytes(graph_to_bytes(built)), build_graph(code, "odd.py"))
 
 
+def test_an_undecodable_file_name_round_trips(tmp_path: Path) -> None:
+    """A file name that is not UTF-8 reaches us with lone surrogates (the hostile tree)."""
+    name = os.fsdecode(b"caf\xe9.py")
+    built = build_graph(b"x = 1\n", name)
+    assert_same_graph(graph_from_bytes(graph_to_bytes(built)), build_graph(b"x = 1\n", name))
+    root = _project(tmp_path, b"")
+    (root / name).write_bytes(b"import os\ny = os.sep\n")
+    cache = GraphCache(tmp_path / "graphs", version="v1")
+    assert ProjectIndex(root, graph_cache=cache).graph_of(root / name) is not None and cache.stores == 1
+    assert ProjectIndex(root, graph_cache=cache).graph_of(root / name).path == str(root / name)
+
+
 def _stored(tmp_path: Path, data: bytes = b"def f(x):\n    return x + 1\n") -> tuple[GraphCache, str]:
     cache = GraphCache(tmp_path / "graphs", version="v1")
     key = cache.key(content_digest(data), "m.py", GraphConfig())
