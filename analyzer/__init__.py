@@ -11,7 +11,7 @@ A tour, from bytes to graphs:
 * :mod:`.project` resolves modules and names across files, installed packages and
   typeshed stubs; :mod:`.project_graph` joins per-file graphs with cross-file edges;
 * :mod:`.slices` extracts usage slices; :mod:`.export` writes JSON, GraphML, DOT
-  and networkx.
+  and networkx (`to_networkx` needs the `graph` extra).
 
 Example::
 

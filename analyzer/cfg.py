@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Generator
+from typing import Callable, Generator
 
 from . import codes
 from .graph import EdgeKind, Scope, ScopeKind
@@ -296,7 +296,7 @@ class CfgBuilder:
         return out + previous
 
 
-_HANDLERS = {
+_HANDLERS: dict[str, Callable[[CfgBuilder, int], list[Pred] | Block]] = {
     "if_statement": CfgBuilder._if,
     "for_statement": CfgBuilder._loop,
     "while_statement": CfgBuilder._loop,

@@ -286,7 +286,7 @@ class _Cfg:
         blocks: dict[int, list[int]] = {}
         block_of: dict[int, int] = {}
         for stmt in statements:
-            ps = preds.get(stmt, ())
+            ps = preds.get(stmt, [])
             single = len(ps) == 1 and len(succs.get(ps[0], ())) == 1 and ps[0] in block_of
             if single and stmt not in raisers and stmt not in raised:
                 leader = block_of[ps[0]]

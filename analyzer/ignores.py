@@ -114,6 +114,22 @@ class GitIgnores:
         return ignored
 
 
+    def is_ignored_folder(self, folder: Path, top: Path) -> bool:
+        """Whether the ``.gitignore`` files from ``top`` down leave out the folder
+        ``folder`` itself (a folder below ``top``, or ``top``: never)."""
+        if folder == top or top not in folder.parents:
+            return False
+        ignored = False
+        for spec_folder in reversed([f for f in folder.parents if f == top or top in f.parents]):
+            spec = self._spec(spec_folder, spec_folder == top)
+            if spec is None:
+                continue
+            found = spec.check_file(folder.relative_to(spec_folder).as_posix() + "/")
+            if found.include is not None:
+                ignored = bool(found.include)
+        return ignored
+
+
 def _lenient(folder: Path, lines: list[str]) -> GitIgnoreSpec:
     """The spec of a folder's ignore lines, less any invalid line (named in a
     warning): one broken line must not stop the run."""

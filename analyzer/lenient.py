@@ -21,7 +21,9 @@ from __future__ import annotations
 import bisect
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from .matching import matched
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +122,7 @@ class Lines:
                 self._unfresh(found.start(), found.end())
                 pos = found.end()
                 continue
-            body = _STRING_BODY[token].match(data, found.end())
+            body = matched(_STRING_BODY[token].match(data, found.end()))
             end = body.end()
             closed = data.startswith(token, end)
             if len(token) == 3 and broken < _MAX_BROKEN_STRINGS and self._opened_while_typing(found.start(), end, closed):
@@ -136,7 +138,7 @@ class Lines:
         if not closed:
             return True
         line_start = self.data.rfind(b"\n", 0, start) + 1
-        own = _width(INDENT.match(self.data, line_start).group())
+        own = _width(matched(INDENT.match(self.data, line_start)).group())
         found = _DEF_IN_STRING.search(self.data, start, end)
         return found is not None and _width(found.group(1)) <= own
 
@@ -164,7 +166,7 @@ class Open:
     def __init__(self, closer: bytes, below: "Open | None") -> None:
         self.closer = closer
         self.below = below
-        self.depth = len(closer) + (below.depth if below is not None else 0)
+        self.depth: int = len(closer) + (below.depth if below is not None else 0)
 
 
 def closing(top: Open | None) -> bytes:
@@ -197,17 +199,17 @@ class Logical:
     last: int = -1             # the end of its last significant token
     open_string: bool = False  # a string literal on it is never closed
     in_brackets: bool = False  # reading stopped inside brackets
-    cuts: list[Cut] | None = None
+    cuts: list[Cut] = field(default_factory=list)
 
 
-def logical_line(data: bytes, start: int, stop: int) -> Logical:
+def logical_line(data: bytes | bytearray, start: int, stop: int) -> Logical:
     """Read ``data[start:stop]`` up to the first line break outside brackets."""
     top: Open | None = None
     line = Logical(stop, cuts=[])
     cuts = line.cuts
     pos = start
     while pos < stop:
-        token = _TOKEN.match(data, pos, stop)
+        token = matched(_TOKEN.match(data, pos, stop))
         kind, pos = token.lastgroup, token.end()
         if kind == "space" or kind == "comment":
             continue
@@ -237,10 +239,10 @@ def logical_line(data: bytes, start: int, stop: int) -> Logical:
     return line
 
 
-def _string(data: bytes, token, stop: int, top: Open | None, line: Logical) -> int:
+def _string(data: bytes | bytearray, token, stop: int, top: Open | None, line: Logical) -> int:
     """Skip a string literal; one never closed may be cut inside and closed."""
     quote = token.group()
-    end = _STRING_BODY[quote].match(data, token.end(), stop).end()
+    end = matched(_STRING_BODY[quote].match(data, token.end(), stop)).end()
     if data.startswith(quote, end) and end + len(quote) <= stop:
         line.cuts.append(Cut(end + len(quote), top))
         return end + len(quote)

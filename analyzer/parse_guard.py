@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from . import codes
+from .matching import matched
 from .spans import Diagnostic, Span
 
 logger = logging.getLogger(__name__)
@@ -195,7 +196,7 @@ def too_deep_lines(data: bytes, limit: int = MAX_LEVELS) -> Iterator[tuple[int, 
     stack = [0]
     pos, size = 0, len(data)
     while pos < size:
-        indent = _INDENT.match(data, pos)
+        indent = matched(_INDENT.match(data, pos))
         body = indent.end()
         if body >= size or data[body] in b"\r\n#":
             pos = _line_end(data, body) if body < size else size   # blank or comment-only

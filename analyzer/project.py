@@ -299,8 +299,8 @@ class ProjectIndex:
             found = self.resolve_module(submodule)
             if found is not None:
                 return found
-        found = (resolve_name or self.resolve_name)(module, binding.name)
-        return found if found is not None else self.resolve_module(submodule)
+        target = (resolve_name or self.resolve_name)(module, binding.name)
+        return target if target is not None else self.resolve_module(submodule)
 
     def absolute_module(self, importer: str, module: str, level: int, *, importer_is_package: bool = False) -> str:
         """The absolute name of ``from <level dots><module> import`` inside ``importer``."""
@@ -493,8 +493,8 @@ class ProjectIndex:
         if exports is not None and name in exports.names:
             graph = self.graph_of(location.path)
             sym = graph.find_symbol(name) if graph is not None else None
-            live = live_definitions(graph, sym.definitions) if sym is not None else ()
-            if live:
+            live = live_definitions(graph, sym.definitions) if sym is not None and graph is not None else ()
+            if live and sym is not None and graph is not None:
                 if sym.kind is SymbolKind.IMPORT:
                     binding = next((b for b in graph.imports if b.node in live), None)
                     if binding is not None:

@@ -133,9 +133,9 @@ def _link_file(pg: ProjectGraph, index: ProjectIndex, i: int, graph: ProgramGrap
     for node, kind in enumerate(graph.kinds):
         if kind != "call":
             continue
-        target = _callee(pg, index, graph, node, bound, modules, by_path)
-        if target is not None:
-            j, def_node = target
+        callee = _callee(pg, index, graph, node, bound, modules, by_path)
+        if callee is not None:
+            j, def_node = callee
             pg.cross_edges[EdgeKind.CALL].append((pg.global_id(i, node), pg.global_id(j, def_node)))
             pg.cross_edges[EdgeKind.RETURN].append((pg.global_id(j, def_node), pg.global_id(i, node)))
 

@@ -219,7 +219,8 @@ def _error_region(tree: Tree, misaligned: tuple[int, ...] = ()) -> tuple[int, in
     statement) to the end of the last: the cause of an error lies at or after the
     start of the statement it breaks."""
     root = tree.root_node
-    start = end = None
+    start: int | None = None
+    end = root.end_byte     # read only once start is set, and set with it
     if not root.is_error:
         for child in root.children:
             if child.has_error or any(child.start_byte <= at < child.end_byte for at in misaligned):

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from tree_sitter import Tree
 
 from .lenient import CLAUSES, CLOSERS, COMPOUND, INDENT, Cut, Lines, Logical, closing, logical_line
+from .matching import matched
 from .parsing import PYTHON, parse_bytes
 
 logger = logging.getLogger(__name__)
@@ -95,6 +96,7 @@ def misaligned_statements(tree: Tree, data: bytes, most: int = 16) -> tuple[int,
     cursor = tree.walk()
     while len(found) < most:
         node = cursor.node
+        assert node is not None     # a cursor always stands on a node
         kind = node.kind_id
         if kind in _BLOCK_KINDS:
             _misaligned_in(node, data, found)
@@ -204,7 +206,7 @@ class Fixer:
     def _split(self, first: int, stop: int, level: int) -> list[tuple[int, int]]:
         """Rows ``[first, stop)`` cut into statements at lines indented at most
         ``level``; decorators and clauses (``else:``) stay with their statement."""
-        lines, heads = self.lines, []
+        lines, heads = self.lines, list[int]()
         decorated = False
         for row in range(first, stop):
             if not self._row_ok(row) or lines.indent[row] > level:
@@ -289,7 +291,7 @@ class Fixer:
 
     def close_or_blank(self, start: int, end: int, line: Logical | None = None) -> None:
         """Cut and close the statement at ``[start, end)``, or read it as blank."""
-        line = line or logical_line(self.buf, INDENT.match(self.buf, start).end(), end)
+        line = line or logical_line(self.buf, matched(INDENT.match(self.buf, start)).end(), end)
         self._report(start, end)
         if not self._close(start, end, line, b"", b""):
             self._blank(start, end)
@@ -410,7 +412,7 @@ class Fixer:
         """Rewritten copies of ``buf[start:end]``, the least lost first."""
         for cut in line.cuts[:-_IN_PLACE_CUTS - 1:-1]:
             closers = closing(cut.open)
-            spaces = len(INDENT.match(self.buf, cut.at, end).group())
+            spaces = len(matched(INDENT.match(self.buf, cut.at, end)).group())
             for text in dict.fromkeys((closers, closers + suffix)):      # in this order
                 if text and len(text) <= spaces:
                     candidate = bytearray(self.buf[start:end])
@@ -508,6 +510,7 @@ def error_nodes(tree: Tree, most: int) -> list:
     cursor = tree.walk()
     while len(found) < most:
         node = cursor.node
+        assert node is not None     # a cursor always stands on a node
         if node.is_error or node.is_missing:
             found.append(node)
         elif node.has_error and cursor.goto_first_child():

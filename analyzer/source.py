@@ -71,6 +71,9 @@ def _looks_binary(raw: bytes) -> str | None:
 _COOKIE = re.compile(rb"^(?:\xef\xbb\xbf)?[ \t\f]*#.*?coding[:=]", re.MULTILINE)
 
 
+_PRINTABLE_ASCII = bytes(range(32, 127)) + b"\t\n"
+
+
 def _detect_encoding(raw: bytes) -> tuple[str, str | None]:
     """The PEP 263 encoding of ``raw`` (BOM or coding cookie), and why it was not
     usable when UTF-8 is read instead: an unknown name, a bytes-to-bytes codec
@@ -88,7 +91,8 @@ def _detect_encoding(raw: bytes) -> tuple[str, str | None]:
     if not info._is_text_encoding:
         return "utf-8", f"{encoding!r} is not a text encoding"
     try:
-        ascii_compatible = "#x=1\n".encode(encoding) == b"#x=1\n"
+        # decoding, not encoding: ``utf-8-sig`` (a BOM) writes a BOM first but reads ASCII as itself
+        ascii_compatible = _PRINTABLE_ASCII.decode(encoding) == _PRINTABLE_ASCII.decode("ascii")
     except (UnicodeError, LookupError, ValueError):
         ascii_compatible = False
     if not ascii_compatible:
@@ -133,6 +137,7 @@ def source_from_bytes(raw: bytes, path: str = "<memory>", *, max_bytes: int = DE
         problem = f"the {encoding!r} codec fails on this file"
         encoding = "utf-8"
         decoded = _decode(raw, encoding)
+        assert decoded is not None     # utf-8 with replacement always decodes
     text, bad = decoded
     if problem is not None:
         diagnostics.append(Diagnostic.build("decode-error", codes.BAD_ENCODING.format(reason=problem), Span.empty(), path))

@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 _ERROR_KIND_ID = 65535
 KIND_NAMES: list[str] = [PYTHON.node_kind_for_id(i) or "" for i in range(PYTHON.node_kind_count)]
 _IS_NAMED: list[bool] = [PYTHON.node_kind_is_named(i) for i in range(PYTHON.node_kind_count)]
-FIELD_NAMES: list[str | None] = [None] + [PYTHON.field_name_for_id(i) for i in range(1, PYTHON.field_count + 1)]
+FIELD_NAMES: list[str | None] = [None, *(PYTHON.field_name_for_id(i) for i in range(1, PYTHON.field_count + 1))]
 
 # Named node types that carry nothing for analysis.
 _DROPPED = frozenset({
@@ -80,6 +80,7 @@ def walk_tree(tree: Tree, data: bytes, path: str = "") -> SyntaxArrays:
         owner = _append(out, "module", 0, len(data), -1, None)
     while True:
         node = cursor.node
+        assert node is not None     # a cursor always stands on a node
         kid = node.kind_id
         descend = True
         current = owner

@@ -21,6 +21,7 @@ import argparse
 import importlib.util
 import json
 import re
+import resource
 import shutil
 import subprocess
 import tempfile
@@ -84,14 +85,21 @@ def strip_package(src: Path, dst: Path) -> list[Fact]:
 
 # -- running the tools ------------------------------------------------------------------
 def run_typelens(root: Path, jobs: int = 1) -> tuple[dict, float]:
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_seconds()
     result = infer_paths([root], InferOptions(use_cache=False, jobs=jobs))
     seconds = time.perf_counter() - started
+    # CPU seconds, this process's and its workers': steadier than wall time on a shared machine
+    print(f"typelens CPU {_cpu_seconds() - cpu:.2f} s")
     answers = {}
     for p in result.predictions:
         if p.kind in ("parameter", "return") and p.type is not None:
             answers[(p.file, p.scope, p.name, p.kind)] = normalise(p.type)
     return answers, seconds
+
+
+def _cpu_seconds() -> float:
+    own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
 
 
 def run_pyright(pyright: str, root: Path, facts: list[Fact]) -> tuple[dict, float] | None:
@@ -133,7 +141,7 @@ def run_pyright(pyright: str, root: Path, facts: list[Fact]) -> tuple[dict, floa
 def _parse_signature(answers: dict, file: str, scope: str, sig: str) -> None:
     depth, split = 0, -1
     for i, ch in enumerate(sig):
-        depth += ch in "([" 
+        depth += ch in "(["
         depth -= ch in ")]"
         if sig.startswith(" -> ", i) and depth == 0:
             split = i

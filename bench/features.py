@@ -17,11 +17,21 @@ whole standard library (most of the time then goes to building graphs);
 input: 30,000 chained assignments, a 1,000-term ``or``, 1,000 nested lists, a
 ring of 80 mutually recursive functions.  ``--labels`` also counts the dataset's
 static labels (``datasets.samples.static_labels``) that change.
+
+    python bench/features.py --score [--pyright node_modules/.bin/pyright-langserver]
+
+scores instead the ``# ? name: type`` expectations of ``tests/data/infer/*.py``
+(one feature group per file: loops, recursion, call sites, star arguments,
+callables, mutation, classes, protocols...) as exact matches, for the baseline,
+the working tree, jedi and pyright side by side (bench/peers.py: both are asked
+at the name's position, as an editor asks them; a peer that is not installed is
+left out).  An expectation of ``?`` (no answer) is met by giving none.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import shutil
@@ -30,6 +40,8 @@ import sys
 import sysconfig
 import tempfile
 from pathlib import Path
+
+from typelens.typeinfer.normalize import normalise
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("analyzer", "typeinfer", "monitors", "lsp", "datasets", "cli")
@@ -55,6 +67,18 @@ if labels:
             found["|".join((str(path), *key))] = label
 print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "answers": answers, "labels": found}))
+"""
+
+
+SCORER = r"""
+import json, sys
+from pathlib import Path
+from typelens.typeinfer.run import InferOptions, infer_paths
+rows = []
+for name in sys.argv[1:]:
+    for p in infer_paths([Path(name)], InferOptions(mode="static", use_cache=False)).predictions:
+        rows.append([name, p.span.start_row + 1, p.name, p.kind, p.type])
+print(json.dumps(rows))
 """
 
 
@@ -125,6 +149,86 @@ def differences(before: dict, after: dict, key: str) -> list[tuple[str, str | No
     return [(k, old.get(k), new.get(k)) for k in sorted(old.keys() | new.keys()) if old.get(k) != new.get(k)]
 
 
+# -- --score: the expectation files, typelens against its peers ------------------------------
+def typelens_rows(files: list[Path], pythonpath: str | None, timeout: float) -> dict[tuple, list[str]] | None:
+    """(file, line, name, is_return) -> the types typelens predicts there."""
+    env = dict(os.environ)
+    if pythonpath:
+        env["PYTHONPATH"] = pythonpath
+    try:
+        done = subprocess.run([sys.executable, "-c", SCORER, *map(str, files)], env=env, capture_output=True,
+                              text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None
+    if done.returncode != 0:
+        print(done.stderr[-2000:], file=sys.stderr)
+        return None
+    found: dict[tuple, list[str]] = {}
+    for file, line, name, kind, type_ in json.loads(done.stdout.strip().splitlines()[-1]):
+        key = (Path(file).name, line, name if kind != "return" else "return", kind == "return")
+        found.setdefault(key, []).append(type_ or "?")
+    return found
+
+
+def name_column(line_text: str, name: str, is_return: bool) -> int | None:
+    """The 0-based column of ``name`` on its line (a def's name for a return)."""
+    import re
+    pattern = r"def\s+(\w+)" if is_return else r"(?<![\w])(" + re.escape(name) + r")(?!\w)"
+    m = re.search(pattern, line_text)
+    return m.start(1) if m else None
+
+
+def score_peers(files: list[Path], pyright: str | None, base: str, timeout: float, show: bool) -> None:
+    sys.path.insert(0, str(ROOT))
+    from peers import PyrightServer, jedi_answer, pyright_type
+    from tests.infer_expectations import type_expectations
+    tools = {"base": typelens_rows(files, base, timeout), "typelens": typelens_rows(files, None, timeout)}
+    have_jedi = importlib.util.find_spec("jedi") is not None
+    columns = ["base", "typelens"] + (["jedi"] if have_jedi else []) + (["pyright"] if pyright else [])
+    totals = {c: 0 for c in columns}
+    print(f"{'group':<22}{'n':>5}" + "".join(f"{c:>10}" for c in columns))
+    with tempfile.TemporaryDirectory() as tmp:
+        server = PyrightServer(pyright, Path(tmp)) if pyright else None
+        count = 0
+        try:
+            for path in files:
+                copy = Path(tmp) / path.name
+                shutil.copy(path, copy)
+                source = copy.read_text(encoding="utf-8")
+                lines = source.splitlines()
+                right = {c: 0 for c in columns}
+                expectations = type_expectations(path)
+                for exp in expectations:
+                    is_return = exp.name == "return"
+                    wanted = None if exp.type == "?" else exp.type
+                    column = name_column(lines[exp.target_line - 1], exp.name, is_return)
+                    for tool in ("base", "typelens"):
+                        got = (tools[tool] or {}).get((path.name, exp.target_line, exp.name, is_return), [])
+                        right[tool] += (exp.type in got) if wanted else (not got or "?" in got)
+                    if column is None:
+                        continue
+                    expected = normalise(wanted) if wanted else None
+                    answers = {}
+                    if have_jedi:
+                        answers["jedi"] = jedi_answer(source, copy, exp.target_line, column, is_return)
+                    if server is not None:
+                        answers["pyright"] = pyright_type(server.hover(copy, source, exp.target_line, column), is_return)
+                    for tool, answer in answers.items():
+                        right[tool] += answer == expected
+                    if show:
+                        print(f"    {path.name}:{exp.target_line} {exp.name}: {exp.type}  "
+                              + "  ".join(f"{k}={v}" for k, v in answers.items()))
+                count += len(expectations)
+                for c in columns:
+                    totals[c] += right[c]
+                print(f"{path.stem:<22}{len(expectations):>5}" + "".join(f"{right[c]:>10}" for c in columns))
+        finally:
+            if server is not None:
+                server.__exit__()
+    print(f"{'total':<22}{count:>5}" + "".join(f"{totals[c]:>10}" for c in columns))
+    print(f"{'exact %':<22}{'':>5}" + "".join(f"{totals[c] / max(count, 1):>10.1%}" for c in columns))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--baseline", default="main", help="git revision to compare with")
@@ -134,7 +238,18 @@ def main() -> None:
     parser.add_argument("--labels", action="store_true", help="count changed dataset static labels too")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per run")
     parser.add_argument("--show", type=int, default=0, help="print this many changed answers per target")
+    parser.add_argument("--score", action="store_true", help="score tests/data/infer expectations, with peers")
+    parser.add_argument("--pyright", default=shutil.which("pyright-langserver") or "",
+                        help="pyright-langserver executable (npm install pyright)")
+    parser.add_argument("--files", default="", help="--score: comma-separated expectation files (all by default)")
     args = parser.parse_args()
+    if args.score:
+        files = [ROOT / f for f in args.files.split(",") if f] or sorted((ROOT / "tests/data/infer").glob("*.py"))
+        with tempfile.TemporaryDirectory() as tmp:
+            base = baseline_tree(args.baseline, Path(tmp) / "baseline")
+            print(f"expectations met exactly: baseline {args.baseline}, working tree, peers")
+            score_peers(files, args.pyright or None, str(base), args.timeout, args.show > 0)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         base = baseline_tree(args.baseline, work / "baseline")

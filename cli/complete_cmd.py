@@ -1,7 +1,9 @@
 """``typelens complete FILE:LINE:COL``: monitor-guided completion with early exit.
 
 LINE and COL are 1-based (COL counts characters), as editors and compilers print
-them.  Text output is the completion; JSON adds each token's exit layer and
+them.  The model and device come from ``--model`` / ``--device``, else from the
+``lm-path`` / ``device`` settings of the file's ``[tool.typelens]`` (relative
+paths there are relative to that pyproject.toml's folder), else the defaults.  Text output is the completion; JSON adds each token's exit layer and
 confidence and the monitors' interventions.
 
 Example::
@@ -29,14 +31,16 @@ def complete_command(
     target: str = typer.Argument(..., metavar="FILE:LINE:COL", help="Where to complete (1-based line and column)."),
     model: str = typer.Option(None, "--model", help="A local Hugging Face causal-LM folder, a GGUF file, tiny (the "
                                                     "shipped tiny LM) or smollm2 (default: SmolLM2 when typelens[lm] "
-                                                    "and its weights are installed, else tiny)."),
+                                                    "and its weights are installed, else tiny; the lm-path "
+                                                    "setting when not given)."),
     max_tokens: int = typer.Option(16, "--max-tokens", min=1, max=512),
     no_monitor: bool = typer.Option(False, "--no-monitor", help="Decode without the static-analysis monitors."),
     exit_threshold: float = typer.Option(1.0, "--exit-threshold", min=0.0, max=1.0,
                                          help="Early-exit confidence (1.0: full depth)."),
     stop_policy: bool = typer.Option(False, "--stop-policy", help="Stop where the model is predicted to go wrong."),
     multiline: bool = typer.Option(False, "--multiline", help="Do not stop at the end of the line."),
-    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda[:N]."),
+    device: str = typer.Option(None, "--device", help="auto, cpu or cuda[:N] (default: the device setting, "
+                                                      "else auto)."),
     dtype: str = typer.Option("auto", "--dtype", help="auto (fp32 on the CPU, bf16/fp16 on CUDA), fp32, bf16, fp16 "
                                                       "or int8 (CPU: quantized linear layers, faster)."),
     prompt_tokens: int = typer.Option(512, "--prompt-tokens", min=8, max=32768,
@@ -67,9 +71,9 @@ def complete_command(
             raise InputError(f"{path}: cannot read ({err.strerror or err})") from None
         if b"\x00" in data[:8192]:
             raise InputError(f"{path}: binary file")
-        settings = load_settings(path, cli={"python": python})
+        settings = load_settings(path, cli={"python": python, "lm-path": model, "device": device})
         session = AnalysisSession.for_path(path, settings, root=root)
-        lm = load_lm(model, device=device, dtype=dtype)
+        lm = load_lm(settings.lm_path, device=settings.device, dtype=dtype)
         torch.set_num_threads(threads or recommended_threads(lm.parameters))
         result = complete(data, offset_from_human(data, line, column), path=str(path.resolve()),
                           session=session, lm=lm, max_tokens=max_tokens, monitor=not no_monitor,

@@ -69,7 +69,7 @@ def infer_command(
     fmt: InferFormat = typer.Option(InferFormat.text, "--format", "-f", help="Output format."),
     mode: Mode = typer.Option(Mode.hybrid, "--mode", help="Inference engine (hybrid: static first, the classifier where static is unsure)."),
     model: Path = typer.Option(None, "--model", help="A classifier model folder (default: the one shipped with typelens)."),
-    slice_model: Path = typer.Option(None, "--slice-model", help="A slice-model folder with its ONNX export (default: the shipped one)."),
+    slice_model: Path = typer.Option(None, "--slice-model", help="A slice-model folder with its ONNX export (default: typeinfer/models/slice when `make slice` has built it; none ships)."),
     no_slice: bool = typer.Option(False, "--no-slice", help="Neural and hybrid modes: the classifier alone."),
     apply: bool = typer.Option(False, "--apply", help="Write the annotations into the files."),
     diff: bool = typer.Option(False, "--diff", help="With --apply: print a unified diff, write nothing."),

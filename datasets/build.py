@@ -130,7 +130,7 @@ def build_dataset(roots: list[Path], out_dir: Path, options: BuildOptions = Buil
         # every file of every project in one map, in order: each project's shard is
         # written as soon as its last file is done, while the workers go on
         results = run(_extract, [job for _, _, _, jobs in todo for job in jobs])
-        for name, split, shard, jobs in tqdm(todo, desc="projects", disable=not options.progress):
+        for _name, _split, shard, jobs in tqdm(todo, desc="projects", disable=not options.progress):
             samples = [s for _ in jobs for s in next(results)]
             shard.parent.mkdir(parents=True, exist_ok=True)
             tmp = shard.with_suffix(".tmp")

@@ -42,7 +42,7 @@ assert graph.kinds[graph.successors(call, EdgeKind.CALL)[0]] == "function_defini
 # Usage slice of `item`: its parameter, its use, and the argument callers pass.
 print("slice of item:", [(s.role, s.text) for s in slice_of(graph, graph.find_symbol("item", "price"))])
 
-# networkx export for anything else.
+# networkx export for anything else (`pip install typelens[graph]`).
 nxg = to_networkx(graph, edges=[EdgeKind.DFG])
 print("networkx:", nxg.number_of_nodes(), "nodes,", nxg.number_of_edges(), "dfg edges")
 

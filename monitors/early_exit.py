@@ -245,14 +245,18 @@ def fit_probes(net, adapters: ExitAdapters, windows: list[torch.Tensor], steps: 
                 states[layer].append(h[0])
                 labels[layer].append((net.head(adapters.adapters[layer](h))[0].argmax(-1) == target).float())
     for layer, probe in enumerate(adapters.probes):
-        x, y = torch.cat(states[layer]), torch.cat(labels[layer])
-        optimiser = torch.optim.Adam(probe.parameters(), lr=1e-2)
-        for _ in range(steps):
-            optimiser.zero_grad()
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(probe(x).squeeze(-1), y)
-            loss.backward()
-            optimiser.step()
-        probe.requires_grad_(False)
+        fit_probe(probe, torch.cat(states[layer]), torch.cat(labels[layer]), steps)
+
+
+def fit_probe(probe, h: torch.Tensor, labels: torch.Tensor, steps: int = 300) -> None:
+    """Fit ``probe`` (hidden state -> logit) to ``labels`` (1: the exit's token is the final one), then freeze it."""
+    optimiser = torch.optim.Adam(probe.parameters(), lr=1e-2)
+    for _ in range(steps):
+        optimiser.zero_grad()
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(probe(h).squeeze(-1), labels)
+        loss.backward()
+        optimiser.step()
+    probe.requires_grad_(False)
 
 
 @torch.no_grad()

@@ -107,22 +107,12 @@ def agreement(net, adapter, h: torch.Tensor, data: Collected) -> torch.Tensor:
     return torch.cat(found).float()
 
 
-def fit_probe(probe, h: torch.Tensor, labels: torch.Tensor, steps: int = 300) -> None:
-    optimiser = torch.optim.Adam(probe.parameters(), lr=1e-2)
-    for _ in range(steps):
-        optimiser.zero_grad()
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(probe(h).squeeze(-1), labels)
-        loss.backward()
-        optimiser.step()
-    probe.requires_grad_(False)
-
-
 def train_sampled_exits(lm, net, texts: list[str], out: Path, *, steps: int = 300, rank: int = 32, seed: int = 13,
                         context: int = 128, tokens: int = 24_000,
                         exit_layers: tuple[int, ...] | None = None) -> dict:
     """Fit adapters and probes at ``exit_layers`` (default :func:`default_exit_layers`)
     on about ``tokens`` training positions; write ``out`` (see :func:`~.early_exit.save_exits`)."""
-    from .early_exit import ExitAdapters, _windows, save_exits
+    from .early_exit import ExitAdapters, _windows, fit_probe, save_exits
     started = time.perf_counter()
     torch.manual_seed(seed)
     rng = random.Random(seed)

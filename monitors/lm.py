@@ -1,7 +1,8 @@
 """Loading code language models: any local Hugging Face causal-LM folder (GPT-2,
 GPT-NeoX, Llama-family, CodeGen, StarCoder-style), a GGUF file, or the default.
 
-The default is the pretrained SmolLM2-135M when ``typelens[lm]`` and its weights
+The default (``$TYPELENS_LM`` overrides it: a name or path, as for ``--model``;
+the test suite sets ``tiny``) is the pretrained SmolLM2-135M when ``typelens[lm]`` and its weights
 package are installed (:mod:`.pretrained`: converted once into the cache folder),
 else the tiny LM that ``typelens train lm`` produced and that ships in
 ``monitors/models/lm`` (the zero-install fallback; ``--model tiny`` names it).
@@ -29,6 +30,7 @@ from pathlib import Path
 import torch
 
 from typelens.analyzer import ModelError
+from typelens.typeinfer.settings import LM_NAMES as NAMED   # --model / lm-path names besides paths
 
 from .base import MaskCache
 from .trie import TokenIndex
@@ -43,14 +45,16 @@ except ImportError:  # pragma: no cover - older safetensors
 TINY_LM = Path(__file__).resolve().parent / "models" / "lm"
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 DTYPE_NAMES = ["auto", "bf16", "fp16", "fp32", "int8"]
-NAMED = ("tiny", "smollm2")          # --model names besides paths
 
 
 def resolve_model(spec: Path | str | None) -> Path:
-    """The model folder ``spec`` names: ``None`` the default (SmolLM2 when its
-    package is installed, else the tiny LM), ``tiny``/``smollm2`` by name, a
-    ``*.gguf`` file (converted once into the cache), or a folder."""
+    """The model folder ``spec`` names: ``None`` the default (``$TYPELENS_LM`` when
+    set, else SmolLM2 when its package is installed, else the tiny LM),
+    ``tiny``/``smollm2`` by name, a ``*.gguf`` file (converted once into the
+    cache), or a folder."""
     from .pretrained import ensure_converted, packaged_gguf
+    if spec is None:
+        spec = os.environ.get("TYPELENS_LM") or None
     if spec is None or (str(spec) in NAMED and not Path(spec).exists()):
         if spec is not None and str(spec) == "tiny":
             return TINY_LM
@@ -250,7 +254,7 @@ def load_lm(path: Path | str | None = None, *, device: str = "auto", dtype: str 
                                                      dtype=torch_dtype)
     except ImportError as err:
         raise ModelError(f"decoding needs the ml extra (pip install 'typelens[ml]'): {err}") from None
-    except (OSError, ValueError, RuntimeError, KeyError, TypeError, AttributeError, EnvironmentError,
+    except (OSError, ValueError, RuntimeError, KeyError, TypeError, AttributeError,
             _SafetensorError) as err:   # the kinds transformers and safetensors raise for damaged folders
         message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ModelError(f"{folder}: cannot load the model ({type(err).__name__}: {message[:200]})") from None

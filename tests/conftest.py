@@ -32,6 +32,10 @@ if "TYPELENS_CACHE_DIR" not in os.environ:
     (_SUITE_CACHE / "lm").symlink_to(_USER_CACHE / "lm", target_is_directory=True)
     os.environ["TYPELENS_CACHE_DIR"] = str(_SUITE_CACHE)
 
+# Processes the tests start (the CLI, the language server) decode with the tiny LM
+# even where `make lm-real` installed the pretrained one; its tests name it.
+os.environ.setdefault("TYPELENS_LM", "tiny")
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite golden files from the current output")

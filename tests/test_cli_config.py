@@ -63,6 +63,14 @@ def test_globs_gitignore_and_nested_projects(repo: Path) -> None:
 
 
 @pytest.mark.e2e
+def test_a_named_folder_the_repository_ignores_is_analysed(repo: Path) -> None:
+    """``analyze .venv/lib/.../pkg`` checks what was asked for (as ripgrep and
+    ruff do with a named folder); the whole repository still leaves it out."""
+    assert _found(cli("analyze", "scratch", "-f", "json", cwd=repo)) == [("scratch/notes.py", "syntax-error")]
+    assert ("scratch/notes.py", "syntax-error") not in _found(cli("analyze", ".", "-f", "json", cwd=repo))
+
+
+@pytest.mark.e2e
 def test_named_files_are_checked_unless_forced(repo: Path) -> None:
     """pre-commit names each changed file: --force-exclude keeps excluded ones out."""
     named = ["build/lib/app.py", "src/gen/msg_pb2.py", "scratch/notes.py", "src/app.py"]

@@ -287,3 +287,26 @@ def test_workspace_guided_completion_reuses_the_previous_keystroke() -> None:
     import os
     name = IDENT.match(entry.label).group()
     assert any(member.startswith(name) for member in dir(os)), entry.label
+
+
+def test_cli_complete_reads_lm_path_and_device_from_the_settings_and_options_win(tmp_path: Path) -> None:
+    """``lm-path`` (relative to its pyproject.toml) and ``device`` in ``[tool.typelens]``
+    choose the model and device of ``typelens complete``; ``--model`` and ``--device`` win."""
+    project = tmp_path / "project"
+    (project / "broken").mkdir(parents=True)
+    (project / "pyproject.toml").write_text('[tool.typelens]\nlm-path = "broken"\ndevice = "cuda:0"\n')
+    (project / "app.py").write_text("xs = []\nxs.")
+    base = [sys.executable, "-m", "typelens.cli", "complete", f"{project / 'app.py'}:2:4", "--max-tokens", "2"]
+
+    def run(*extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*base, *extra], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+
+    from_file = run()
+    assert from_file.returncode == 2 and f"{project / 'broken'}: not a Hugging Face model folder" in from_file.stderr
+    if not torch.cuda.is_available():
+        device_from_file = run("--model", "tiny")
+        assert device_from_file.returncode == 2 and "'cuda:0': CUDA is not available" in device_from_file.stderr
+    both_given = run("--model", "tiny", "--device", "cpu")
+    assert both_given.returncode == 0, both_given.stderr
+    name = IDENT.match(both_given.stdout).group()
+    assert any(member.startswith(name) for member in dir(list)), both_given.stdout

@@ -132,6 +132,21 @@ def test_completion_lists_module_members_with_kinds_and_signatures(project) -> N
     ws.open(uri, USE, 1)
 
 
+def test_module_functions_keep_their_signature_past_the_detail_budget(project, monkeypatch) -> None:
+    """A loaded machine spends the detail budget before ``join``: a module's
+    functions still show their declared signature; only variables wait for resolve."""
+    from typelens.typeinfer.ide import completion
+
+    monkeypatch.setattr(completion, "DETAIL_BUDGET_SECONDS", -1.0)
+    ws, root = project
+    uri = (root / "use.py").as_uri()
+    text = "import os\nos.path."
+    ws.open(uri, text, 2)
+    entries = {e.label: e for e in ws.completions(uri, len(text.encode()))}
+    assert entries["join"].detail.startswith("def join(") and entries["sep"].detail == ""
+    assert entries["sep"].ref is not None          # typed when the editor resolves it
+
+
 def test_signature_help_tracks_the_active_parameter(project) -> None:
     ws, root = project
     uri = (root / "use.py").as_uri()

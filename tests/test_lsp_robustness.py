@@ -38,7 +38,7 @@ def test_malformed_messages_do_not_stop_the_server(server: RawServer) -> None:
     server.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1,
                                                             "text": (SHOP / "shop" / "pricing.py").read_text()}})
     answer = hover(server, uri, 8, 5)
-    assert "result" in answer and server.proc.poll() is None
+    assert "result" in answer and server.proc.poll() is None, answer
 
 
 def test_unopened_and_huge_documents(server: RawServer) -> None:
@@ -97,7 +97,9 @@ def test_configuration_changes_take_effect(server: RawServer) -> None:
     def hints() -> list:
         rid = server.request("textDocument/inlayHint", {"textDocument": {"uri": uri}, "range": {
             "start": {"line": 0, "character": 0}, "end": {"line": 100, "character": 0}}})
-        return server.response(rid)["result"]
+        answer = server.response(rid)
+        assert "result" in answer, answer
+        return answer["result"]
     server.notify("workspace/didChangeConfiguration", {"settings": {"typelens": {"minConfidence": 0.99}}})
     strict = hints()
     server.notify("workspace/didChangeConfiguration", {"settings": {"typelens": {"minConfidence": 0.5}}})

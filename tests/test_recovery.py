@@ -226,7 +226,9 @@ def test_known_statements_are_not_parsed_again() -> None:
 ])
 def test_pathological_input_gives_a_graph_and_a_syntax_error(text: str) -> None:
     g = build_graph(text)
-    assert g.has_syntax_errors() and g.kinds[0] == "module"
+    # nesting past CPython's 100 levels is blanked by the parse guard and named as such
+    limited = any(d.code == "parser-limit" for d in g.diagnostics)
+    assert (g.has_syntax_errors() or limited) and g.kinds[0] == "module"
 
 
 def test_after_an_unclosed_bracket_the_definitions_below_come_back() -> None:

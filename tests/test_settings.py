@@ -53,6 +53,17 @@ def test_each_layer_overrides_the_one_below(project: Path) -> None:
     assert dropped.is_enabled("attr-defined") and not dropped.is_enabled("call-arg")
 
 
+def test_lm_path_is_a_path_relative_to_its_layer_or_a_model_name(project: Path) -> None:
+    """``lm-path = "models/lm"`` is relative to the pyproject.toml; ``tiny`` and
+    ``smollm2`` name models and stay names in every layer."""
+    with (project / "pyproject.toml").open("a") as handle:
+        handle.write('lm-path = "models/lm"\n')
+    assert load_settings(project / "pkg").lm_path == project / "models/lm"
+    assert load_settings(project, editor={"lmPath": "smollm2"}, root=project).lm_path == "smollm2"
+    assert load_settings(project, cli={"lm-path": "tiny"}).lm_path == "tiny"
+    assert load_settings(project, cli={"lm-path": "./tiny"}).lm_path == Path.cwd() / "tiny"
+
+
 def test_editor_changes_keep_the_file_underneath(project: Path) -> None:
     base = load_settings(project)
     changed = with_editor(base, {"typelens": {"device": "auto"}}, project)

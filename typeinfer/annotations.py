@@ -23,7 +23,7 @@ from .types import (
 )
 
 if TYPE_CHECKING:
-    from .engine import TypeEngine
+    from .contract import Engine
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ _ANY = {"Any", "object_", "Incomplete", "Unknown"}
 class AnnotationEvaluator:
     """Turns annotation nodes of any graph (project file, package or stub) into types."""
 
-    def __init__(self, engine: "TypeEngine") -> None:
+    def __init__(self, engine: "Engine") -> None:
         self.engine = engine
 
     def evaluate(self, path: str, node: int | None) -> Type:
@@ -122,7 +122,7 @@ class AnnotationEvaluator:
         if alias is not None:
             alias_path, rhs = alias
             return self.engine.memo(("alias", alias_path, rhs), lambda: self._eval(
-                alias_path, self.engine.graph(alias_path), rhs, 0))
+                alias_path, self.engine.require_graph(alias_path), rhs, 0))
         if g is self.engine.graph(path):
             resolved = names.value_of_reference(path, head)
         else:   # a parsed string annotation: resolve its text in the module

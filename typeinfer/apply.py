@@ -68,8 +68,8 @@ def plan_edits(g: ProgramGraph, predictions: list[Prediction], module_classes: d
     by_position = {(p.span.start_byte, p.kind): p for p in predictions
                    if p.type is not None and p.source != "annotation" and p.confidence >= min_confidence}
     for (start, kind), p in sorted(by_position.items()):
-        node = sites.get((start, _SITE_KINDS.get(kind)))
-        if node is None:
+        node = sites.get((start, _SITE_KINDS.get(kind, "")))
+        if node is None or p.type is None:
             continue
         text, needed = names.annotation_text(p.type, node)
         if text is None:
@@ -231,6 +231,7 @@ def import_edit(g: ProgramGraph, imports: tuple[str, ...], newline: str = "\n") 
     if not imports:
         return None
     existing = _type_checking_block(g)
+    at: int | None
     if existing is not None:
         at, indent = existing
         lines = [indent + line for line in imports]

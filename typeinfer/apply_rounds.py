@@ -348,7 +348,7 @@ def _reused(first: InferResult | None, fs: FileSet, works: dict[str, _FileRounds
     differently, so answers depend on the cache's history (the rounds' index
     keeps every graph)."""
     engine = first.engines.get(str(fs.root)) if first is not None else None
-    if engine is None or engine.index.evictions:
+    if engine is None or first is None or engine.index.evictions:
         return None
     for key, work in works.items():
         graph = engine.graph(key)

@@ -31,14 +31,15 @@ from typing import TYPE_CHECKING
 from typelens.analyzer import EdgeKind, ProgramGraph, ScopeKind
 from typelens.analyzer.slices import argument_for
 
+from .binding import DOUBLE_STAR, STAR, bind, element_of_bound, has_spread, named_keywords, spread_tuple
 from .classes import decorator_names
 from .types import (
-    NEVER, NONE, UNKNOWN, CallableType, ClassType, FunctionRef, Type, TypeOfClass, TypeVarType, UnionType,
-    each, is_known, known_part, make_union, members, substitute,
+    NEVER, NONE, UNKNOWN, CallableType, ClassType, FunctionRef, NeverType, Type, TypeOfClass, TypeVarType, UnionType,
+    each, is_known, is_partly_unknown, known_part, make_union, members, substitute,
 )
 
 if TYPE_CHECKING:
-    from .engine import TypeEngine
+    from .contract import Engine
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ def signature(g: ProgramGraph, function: int) -> list[Param]:
 
 
 class CallModel:
-    def __init__(self, engine: "TypeEngine") -> None:
+    def __init__(self, engine: "Engine") -> None:
         self.engine = engine
         self._signatures: dict[tuple[str, int], list[Param]] = {}
 
@@ -124,7 +125,7 @@ class CallModel:
 
     # -- calls --------------------------------------------------------------------------
     def call_type(self, path: str, call: int) -> Type:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         function = g.child_by_field(call, "function")
         if function is None:
             return UNKNOWN
@@ -138,19 +139,31 @@ class CallModel:
         return self.call_value(callee, args, kwargs)
 
     def arguments(self, path: str, g: ProgramGraph, call: int) -> tuple[list[Type], dict[str, Type]]:
-        """The types of a call's positional and keyword arguments (``*``/``**`` left out)."""
+        """The types of a call's positional and keyword arguments; ``*t`` of a tuple of
+        known length spreads, other ``*`` / ``**`` arguments go under the
+        :mod:`.binding` keys ``STAR`` / ``DOUBLE_STAR``."""
         arg_list = g.child_by_field(call, "arguments")
         args: list[Type] = []
         kwargs: dict[str, Type] = {}
+        exprs = self.engine.exprs
         for arg in g.children(arg_list) if arg_list is not None else ():
             kind = g.kinds[arg]
             if kind == "keyword_argument":
                 name = g.child_by_field(arg, "name")
-                kwargs[g.names.get(name, "")] = self.engine.exprs.type_of(path, g.child_by_field(arg, "value"))
+                key = g.names.get(name, "") if name is not None else ""
+                kwargs[key] = exprs.type_of(path, g.child_by_field(arg, "value"))
             elif kind in ("list_splat", "dictionary_splat"):
-                continue
+                inner = g.children(arg)
+                value = exprs.type_of(path, inner[0]) if inner else UNKNOWN
+                fixed = spread_tuple(value) if kind == "list_splat" else None
+                if fixed is not None:
+                    args.extend(fixed)
+                elif kind == "list_splat":
+                    kwargs[STAR] = make_union([kwargs.get(STAR, NEVER), exprs.element_type(value)])
+                else:
+                    kwargs[DOUBLE_STAR] = make_union([kwargs.get(DOUBLE_STAR, NEVER), _mapping_value(value)])
             else:
-                args.append(self.engine.exprs.type_of(path, arg))
+                args.append(exprs.type_of(path, arg))
         return args, kwargs
 
     def _super(self, path: str, g: ProgramGraph, call: int) -> Type:
@@ -172,6 +185,8 @@ class CallModel:
             return self.function_result(m, args, kwargs)
         if isinstance(m, TypeOfClass):
             return self.construct(m.cls, args, kwargs)
+        if isinstance(m, CallableType) and m.origin is not None:     # a lambda: its body for these arguments
+            return self.function_result(FunctionRef(*m.origin), args, kwargs)
         if isinstance(m, CallableType):
             return m.ret
         if isinstance(m, ClassType) and depth < 4:     # an instance whose __call__ is an instance...
@@ -185,9 +200,13 @@ class CallModel:
             return UNKNOWN
         node = self._choose_overload(fn, g, args, kwargs)
         mapping = self._receiver_mapping(fn, g, node)
+        name_node = g.child_by_field(node, "name")
+        if fn.bound is None and args and isinstance(args[0], TypeOfClass) and name_node is not None \
+                and g.names.get(name_node) == "__new__":
+            mapping["Self"] = args[0].cls         # C.__new__(C): an implicit static method given its class
         self._bind_arguments(fn.path, g, node, fn.bound is not None, args, kwargs, mapping)
         context = self.engine.callsites.context_for(fn, g, node, args, kwargs)
-        if context is NEVER:
+        if isinstance(context, NeverType):
             return NEVER
         if context is None:
             ret = self.declared_or_inferred_return(fn.path, node)
@@ -210,7 +229,7 @@ class CallModel:
             if hit is None or hit[1].path.endswith("builtins.pyi") and hit[1].qualname == "object":
                 continue
             member = hit[2]
-            g = self.engine.graph(member.path)
+            g = self.engine.require_graph(member.path)
             fn = FunctionRef(member.path, member.nodes[-1], cls)
             node = self._choose_overload(fn, g, args, kwargs)
             self._bind_arguments(member.path, g, node, True, args, kwargs, mapping)
@@ -245,14 +264,11 @@ class CallModel:
         params = self.signature(path, g, node)
         if skip_first and params and params[0].kind == "positional" and not _is_static(g, node):
             params = params[1:]
-        positional = [p for p in params if p.kind == "positional"]
-        pairs = list(zip(positional, args))
-        pairs += [(p, kwargs[p.name]) for p in params if p.name in kwargs and p.kind in ("positional", "keyword_only")]
-        for param, value in pairs:
+        for param, value in bind(params, args, kwargs):
             if param.annotation is None:
                 continue
             expected = self.engine.annotations.evaluate(path, param.annotation)
-            unify(expected, value, mapping, self.engine)
+            unify(expected, element_of_bound(param, value), mapping, self.engine)
 
     def _choose_overload(self, fn: FunctionRef, g: ProgramGraph, args: list[Type], kwargs: dict[str, Type]) -> int:
         overloads = self.overloads(g, fn.node)
@@ -282,13 +298,14 @@ class CallModel:
         if len(args) > len(positional) and not has_var:
             return False
         required = [p for p in positional[len(args):] if not p.has_default and p.name not in kwargs]
-        if required:
+        if required and not has_spread(kwargs):
             return False
         names = {p.name for p in params}
-        if any(k not in names for k in kwargs) and not any(p.kind == "var_keyword" for p in params):
+        if any(k not in names for k in named_keywords(kwargs)) and not any(p.kind == "var_keyword" for p in params):
             return False
-        for param, value in list(zip(positional, args)) + [(p, kwargs[p.name]) for p in params if p.name in kwargs]:
-            if param.annotation is not None and not self.compatible(self.engine.annotations.evaluate(path, param.annotation), value):
+        for param, value in bind(params, args, kwargs):
+            if param.annotation is not None and not self.compatible(self.engine.annotations.evaluate(path, param.annotation),
+                                                                    element_of_bound(param, value)):
                 return False
         return True
 
@@ -313,12 +330,60 @@ class CallModel:
                 return False
         return True
 
+    # -- functions as values ---------------------------------------------------------------
+    def as_callable(self, t: Type, depth: int = 0) -> Type:
+        """``t`` with each function in it written as ``Callable[[params], return]`` (one
+        level: a function in those parameters or that return stays a reference)."""
+        if isinstance(t, FunctionRef):
+            return self._callable_of(t)
+        if isinstance(t, UnionType):
+            return make_union((self.as_callable(m, depth) for m in t.items), widen=False)
+        if isinstance(t, ClassType) and t.args and depth < 4:
+            return ClassType(t.name, tuple(self.as_callable(a, depth + 1) for a in t.args))
+        return t
+
+    def decorated(self, path: str, function: int) -> Type:
+        """The function as its decorators leave it.  A plain ``@name`` decorator
+        defined in source (not a stub) applies when what it returns, called, says
+        something (``def wrapper(*a): return str(f(*a))``); one whose wrapper
+        returns only what the function would (no ``functools.wraps``, ``return
+        f(*a)``: Unknown here) leaves the function as it is, as pyright does."""
+        g = self.engine.require_graph(path)
+        fn = FunctionRef(path, function)
+        value: Type = fn
+        for decorator in reversed(_decorator_expressions(g, function)):
+            target = self.engine.exprs.type_of(path, decorator)
+            if not isinstance(target, FunctionRef) or self.engine.is_stub(target.path):
+                return fn if value is fn else value
+            result = self.call_value(target, [value], {})
+            returned = self.call_value(result, [], {}) if isinstance(result, (FunctionRef, CallableType)) else result
+            if not is_known(known_part(returned)) or returned != known_part(returned):
+                return value
+            value = result
+        return value
+
+    def _callable_of(self, fn: FunctionRef) -> Type:
+        g = self.engine.graph(fn.path)
+        if g is None or g.kinds[fn.node] != "function_definition" or self.overloads(g, fn.node):
+            return fn
+        params = self.signature(fn.path, g, fn.node)
+        if fn.bound is not None and params and params[0].kind == "positional" and not _is_static(g, fn.node):
+            params = params[1:]
+        ret = self.declared_or_inferred_return(fn.path, fn.node)
+        if is_async(g, fn.node) and not is_generator(g, fn.node):
+            ret = ClassType("Coroutine", (UNKNOWN, UNKNOWN, ret))
+        types = tuple(self.parameter_type(fn.path, p.node) for p in params if p.kind == "positional")
+        if len(types) != len(params) or not all(is_known(t) for t in (*types, ret)) \
+                or any(is_partly_unknown(t) for t in (*types, ret)):
+            return CallableType(None, UNKNOWN)       # what is not known of it is not shown
+        return CallableType(types, ret)
+
     # -- returns --------------------------------------------------------------------------
     def declared_or_inferred_return(self, path: str, function: int) -> Type:
         return self.engine.memo(("return", path, function), lambda: self._return(path, function))
 
     def declared_return(self, path: str, function: int) -> Type | None:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         annotation = g.child_by_field(function, "return_type")
         return self.engine.annotations.evaluate(path, annotation) if annotation is not None else None
 
@@ -336,7 +401,9 @@ class CallModel:
         return inferred
 
     def inferred_return(self, path: str, function: int) -> Type:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
+        if g.kinds[function] == "lambda":
+            return self.engine.exprs.type_of(path, g.child_by_field(function, "body"))
         scope = g.scope_defined_by(function)
         if scope is None:
             return UNKNOWN
@@ -392,7 +459,7 @@ class CallModel:
         return evidence.usage if evidence.usage is not None else UNKNOWN
 
     def evidence(self, path: str, param: int) -> ParamEvidence:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         function = g.enclosing(param, "function_definition", "lambda")
         if function is None or g.kinds[function] == "lambda":
             return ParamEvidence(None, None, None, None, None)
@@ -411,7 +478,7 @@ class CallModel:
         if implicit is not None:
             return ParamEvidence(None, None, None, None, implicit)
         if spec.kind in ("var_positional", "var_keyword"):
-            return ParamEvidence(None, None, None, None, None)
+            return ParamEvidence(None, None, self._call_site_types(path, g, function, params, spec), None, None)
         default = self.engine.exprs.type_of(path, spec.default) if spec.default is not None else None
         sites = self._call_site_types(path, g, function, params, spec)
         if sites is not None and known_part(sites) in (UNKNOWN, NONE):
@@ -445,10 +512,13 @@ class CallModel:
         position = positional.index(spec) - offset if spec in positional else None
         found = []
         for site_path, call in sites:
-            sg = self.engine.graph(site_path)
-            arg = argument_for(sg, call, position, spec.name)
+            sg = self.engine.require_graph(site_path)
+            arg = argument_for(sg, call, position, spec.name) if spec.kind in ("positional", "keyword_only") else None
             if arg is not None:
                 found.append(self.engine.exprs.type_of(site_path, arg))
+            elif spec.kind in ("var_positional", "var_keyword") or _has_splat(sg, call):
+                args, kwargs = self.arguments(site_path, sg, call)
+                found.extend(value for p, value in bind(params[offset:], args, kwargs) if p.node == spec.node)
         return make_union(found) if found else None
 
     def _usage_type(self, path: str, g: ProgramGraph, param: int) -> Type | None:
@@ -488,13 +558,16 @@ class CallModel:
         return builtin[0] if builtin else None
 
 
-def unify(expected: Type, actual: Type, mapping: dict[str, Type], engine: "TypeEngine", depth: int = 0) -> None:
+def unify(expected: Type, actual: Type, mapping: dict[str, Type], engine: "Engine", depth: int = 0) -> None:
     """Bind the type variables of ``expected`` so that it matches ``actual``."""
     if depth > 6 or not is_known(actual) and not isinstance(actual, UnionType):
         return
     if isinstance(expected, TypeVarType):
         if expected.name != "Self":
             mapping[expected.name] = make_union([mapping[expected.name], actual]) if expected.name in mapping else actual
+        return
+    if isinstance(expected, CallableType):
+        _unify_callable(expected, actual, mapping, engine, depth)
         return
     if isinstance(expected, UnionType):
         variables = [m for m in expected.items if isinstance(m, TypeVarType)]
@@ -523,7 +596,25 @@ def unify(expected: Type, actual: Type, mapping: dict[str, Type], engine: "TypeE
             _unify_protocol(expected, a, mapping, engine, depth)
 
 
-def _unify_protocol(expected: ClassType, actual: ClassType, mapping: dict[str, Type], engine: "TypeEngine",
+def _unify_callable(expected: CallableType, actual: Type, mapping: dict[str, Type], engine: "Engine",
+                    depth: int) -> None:
+    """``Callable[..., T]`` against a function, a lambda or a class: ``T`` is what
+    calling it returns (``functools.partial(f)``, ``map(int, xs)``)."""
+    returns = []
+    for a in members(actual):
+        if isinstance(a, FunctionRef):
+            g = engine.graph(a.path)
+            if g is not None and g.kinds[a.node] == "function_definition" and not engine.calls.overloads(g, a.node):
+                returns.append(engine.calls.declared_or_inferred_return(a.path, a.node))
+        elif isinstance(a, CallableType):
+            returns.append(a.ret)
+        elif isinstance(a, TypeOfClass):
+            returns.append(a.cls)
+    if returns:
+        unify(expected.ret, make_union(returns), mapping, engine, depth + 1)
+
+
+def _unify_protocol(expected: ClassType, actual: ClassType, mapping: dict[str, Type], engine: "Engine",
                     depth: int) -> None:
     """``SupportsAbs[T]`` against ``float``: call the protocol's one method on the
     argument and bind what the protocol says that method returns."""
@@ -556,7 +647,7 @@ def compatible(expected: Type, actual: Type) -> bool:
                 return False
             continue
         if isinstance(a, ClassType) and all(isinstance(e, ClassType) for e in exp):
-            names = {e.short for e in exp}
+            names = {e.short for e in exp if isinstance(e, ClassType)}
             if a.short in names or "object" in names:
                 continue
             if a.short == "int" and names & {"float", "complex", "SupportsIndex", "SupportsInt"}:
@@ -564,6 +655,30 @@ def compatible(expected: Type, actual: Type) -> bool:
             if a.short in ("str", "bytes", "int", "float", "bool") and names <= {"str", "bytes", "int", "float", "bool", "None"}:
                 return False
     return True
+
+
+def _decorator_expressions(g: ProgramGraph, function: int) -> list[int]:
+    """The expressions of a def's ``@name`` / ``@a.b`` decorators, outermost first."""
+    parent = g.parents[function]
+    if parent < 0 or g.kinds[parent] != "decorated_definition":
+        return []
+    found = []
+    for child in g.children(parent):
+        kids = g.children(child) if g.kinds[child] == "decorator" else []
+        if kids and g.kinds[kids[0]] in ("name_load", "attribute"):
+            found.append(kids[0])
+    return found
+
+
+def _has_splat(g: ProgramGraph, call: int) -> bool:
+    arg_list = g.child_by_field(call, "arguments")
+    return arg_list is not None and any(g.kinds[a] in ("list_splat", "dictionary_splat") for a in g.children(arg_list))
+
+
+def _mapping_value(t: Type) -> Type:
+    """The value type of a ``**mapping`` argument."""
+    values = [m.args[1] for m in members(t) if isinstance(m, ClassType) and len(m.args) == 2]
+    return make_union(values) if values else UNKNOWN
 
 
 def _erase_typevars(t: Type) -> Type:

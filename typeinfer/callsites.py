@@ -36,10 +36,11 @@ from typing import TYPE_CHECKING, Callable
 
 from typelens.analyzer import EdgeKind, ProgramGraph
 
-from .types import NEVER, UNKNOWN, FunctionRef, NeverType, Type, TypeVarType, UnknownType, make_union, members
+from .binding import bind
+from .types import UNKNOWN, FunctionRef, NeverType, Type, TypeVarType, UnknownType, make_union, members
 
 if TYPE_CHECKING:
-    from .engine import TypeEngine
+    from .contract import Engine
     from .fixpoint import Memo
 
 logger = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ class _OverBudget(Exception):
 
 
 class CallSites:
-    def __init__(self, engine: "TypeEngine", memo: "Memo") -> None:
+    def __init__(self, engine: "Engine", memo: "Memo") -> None:
         self.engine = engine
         self._memo = memo         # its ``context`` is the context questions are asked in
         self._budget: tuple[int, CallContext] | None = None    # (last step allowed, its context)
@@ -95,7 +96,7 @@ class CallSites:
 
     def is_candidate(self, path: str, g: ProgramGraph, node: int) -> bool:
         """Whether calls of the function at ``node`` are evaluated for their arguments."""
-        return not self.engine.is_stub(path) and g.kinds[node] == "function_definition" \
+        return not self.engine.is_stub(path) and g.kinds[node] in ("function_definition", "lambda") \
             and g.child_by_field(node, "return_type") is None \
             and g.end_bytes[node] - g.start_bytes[node] <= _MAX_FUNCTION_BYTES
 
@@ -128,13 +129,10 @@ class CallSites:
         implicit = bool(params) and calls.implicit(fn.path, g, node, params, params[0]) is not None
         if implicit and fn.bound is not None:
             params = params[1:]
-        positional = [p for p in params if p.kind == "positional"]
-        passed: dict[int, Type] = {p.node: a for p, a in zip(positional, args)}
-        passed.update((p.node, kwargs[p.name]) for p in params if p.name in kwargs and p.kind != "var_keyword")
+        passed: dict[int, Type] = {p.node: a for p, a in bind(params, args, kwargs)}
         found = []
         for p in params:
-            if p.annotation is not None or p.kind not in ("positional", "keyword_only") \
-                    or implicit and fn.bound is None and p is params[0]:
+            if p.annotation is not None or implicit and fn.bound is None and p is params[0]:
                 continue
             t = passed.get(p.node)
             if isinstance(t, NeverType):
@@ -184,7 +182,7 @@ class CallSites:
         """The calls of ``function`` the graphs link to it (this file's and, through the
         project graph, other files'), the first ``_MAX_SITES``."""
         engine = self.engine
-        g = engine.graph(path)
+        g = engine.require_graph(path)
         sites = [(path, c) for c in g.successors(function, EdgeKind.RETURN) if g.kinds[c] == "call"]
         index = engine.project_file(path)
         if engine.project is not None and index is not None:
@@ -196,16 +194,16 @@ class CallSites:
         """The join of ``function``'s returns evaluated for the arguments of each linked
         call (plain functions: a method's receiver is not known there)."""
         engine, calls = self.engine, self.engine.calls
-        g = engine.graph(path)
+        g = engine.require_graph(path)
         params = calls.signature(path, g, function)
         if params and calls.implicit(path, g, function, params, params[0]) is not None:
             return UNKNOWN
         fn = FunctionRef(path, function)
         answers = []
         for site_path, call in self.linked(path, function):
-            args, kwargs = calls.arguments(site_path, engine.graph(site_path), call)
+            args, kwargs = calls.arguments(site_path, engine.require_graph(site_path), call)
             context = self.context_for(fn, g, function, args, kwargs)
-            if context is not None and context is not NEVER:
+            if isinstance(context, CallContext):
                 answers.append(self.answer(context, lambda: calls.declared_or_inferred_return(path, function)))
         return make_union(answers) if answers else UNKNOWN
 

@@ -35,7 +35,7 @@ _IMPORT_ERRORS = ("ImportError", "ModuleNotFoundError", "Exception", "BaseExcept
 class FileChecker:
     def __init__(self, engine: TypeEngine, path: str, display: str) -> None:
         self.engine, self.path, self.display = engine, path, display
-        self.g: ProgramGraph = engine.graph(path)
+        self.g: ProgramGraph = engine.require_graph(path)
         self.out: list[Diagnostic] = []
         self._stored: set[str] | None = None
 
@@ -144,7 +144,7 @@ class FileChecker:
             return
         if target.path.endswith(".pyi"):
             return
-        tg = engine.graph(target.path)
+        tg = engine.require_graph(target.path)
         if engine.calls.overloads(tg, target.node) or (decorator_names(tg, target.node) - {"staticmethod", "classmethod"}):
             return
         params = signature(tg, target.node)
@@ -157,7 +157,7 @@ class FileChecker:
         if any(p.kind in ("var_positional", "var_keyword") for p in params):
             return
         positional = [a for a in g.children(args) if g.kinds[a] != "keyword_argument"]
-        keywords = [g.names.get(g.child_by_field(a, "name"), "") for a in g.children(args) if g.kinds[a] == "keyword_argument"]
+        keywords = [g.names.get(g.child_by_field(a, "name") or -1, "") for a in g.children(args) if g.kinds[a] == "keyword_argument"]
         slots = [p for p in params if p.kind == "positional"]
         if len(positional) > len(slots):
             self._report("call-arg", codes.CALL_TOO_MANY.format(callee=callee, maximum=len(slots), given=len(positional)), call)

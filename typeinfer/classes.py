@@ -29,7 +29,7 @@ from .types import (
 )
 
 if TYPE_CHECKING:
-    from .engine import TypeEngine
+    from .contract import Engine
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class ClassInfo:
 
 
 class ClassModel:
-    def __init__(self, engine: "TypeEngine") -> None:
+    def __init__(self, engine: "Engine") -> None:
         self.engine = engine
         self._defs: dict[str, tuple[str, int]] = {}
         self._infos: dict[tuple[str, int], ClassInfo] = {}
@@ -83,7 +83,7 @@ class ClassModel:
         return found
 
     def _class_type(self, path: str, node: int) -> ClassType:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         scope = g.scope_defined_by(node)
         if scope is None:   # a stale node id: never guess a class for it
             return ClassType("object")
@@ -112,7 +112,7 @@ class ClassModel:
                 module, _, outer = module.rpartition(".")
                 target = self.engine.resolve_name(module, outer)
         if isinstance(target, Definition) and self.engine.graph(str(target.path)) is not None:
-            tg = self.engine.graph(str(target.path))
+            tg = self.engine.require_graph(str(target.path))
             if tg.kinds[target.node] == "class_definition":
                 self._defs[cls.name] = (str(target.path), target.node)
                 return self._defs[cls.name]
@@ -146,8 +146,9 @@ class ClassModel:
         return self.info(*where) if where is not None else None
 
     def _build_info(self, path: str, node: int, with_bases: bool = True) -> ClassInfo:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         scope = g.scope_defined_by(node)
+        assert scope is not None, f"node {node} of {path} defines no class scope"
         info = ClassInfo(path, node, scope.qualname, decorators=decorator_names(g, node))
         for sym in g.symbols:
             if sym.scope != scope.id or not sym.definitions:
@@ -159,7 +160,10 @@ class ClassModel:
                 sym = replace(sym, definitions=live)
             if sym.kind is SymbolKind.FUNCTION:
                 defs = tuple(g.parents[d] for d in sym.definitions)
-                info.members[sym.name] = Member("method", path, defs, decorator_names(g, defs[-1]))
+                decorators = decorator_names(g, defs[-1])
+                if "property" in decorator_names(g, defs[0]):    # a getter, then its setter and deleter
+                    decorators |= {"property"}
+                info.members[sym.name] = Member("method", path, defs, decorators)
             elif sym.kind is SymbolKind.CLASS:
                 info.members[sym.name] = Member("class", path, (g.parents[sym.definitions[-1]],))
             elif sym.kind is SymbolKind.ATTRIBUTE:
@@ -178,6 +182,11 @@ class ClassModel:
                 for m in members(arg):
                     if isinstance(m, TypeVarType) and m.name not in params:
                         params.append(m.name)
+        for declared in info.bases:    # Generic[...] / Protocol[...] says the order (dict_values[_KT, _VT])
+            if isinstance(declared, ClassType) and declared.short in ("Generic", "Protocol"):
+                named = [a.name for a in declared.args if isinstance(a, TypeVarType)]
+                if named and len(named) == len(declared.args):
+                    params = named + [p for p in params if p not in named]
         info.type_params = params
         return info
 
@@ -285,7 +294,10 @@ class ClassModel:
     def _instance_member(self, cls: ClassType, name: str) -> Type:
         hit = self.lookup(cls, name)
         if hit is None:
-            return UNKNOWN
+            return self._dynamic_member(cls, name)
+        enum = self.engine.records.enum_attribute(cls, name)
+        if enum is not None:
+            return enum
         view, info, member = hit
         mapping = self.mapping(view, info)
         mapping["Self"] = cls
@@ -319,6 +331,13 @@ class ClassModel:
             return cls
         return substitute(self.data_member(member), self.mapping(view, info))
 
+    def _dynamic_member(self, cls: ClassType, name: str) -> Type:
+        """A name no class in the MRO defines: what a user ``__getattr__`` returns."""
+        hit = self.lookup(cls, "__getattr__")
+        if hit is None or hit[2].kind != "method" or hit[2].path.endswith(".pyi"):
+            return UNKNOWN
+        return self.engine.calls.call_value(FunctionRef(hit[2].path, hit[2].nodes[-1], cls), [ClassType("str")], {})
+
     def _is_enum(self, cls: ClassType) -> bool:
         return any(view.short in ("Enum", "IntEnum", "StrEnum", "Flag", "IntFlag") for view, _ in self.mro(cls)[1:])
 
@@ -336,13 +355,14 @@ class ClassModel:
         return self.engine.memo(("store", path, store), lambda: self._attribute_store_type(path, store))
 
     def _attribute_store_type(self, path: str, store: int) -> Type:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         parent = g.parents[store]
         if g.kinds[parent] == "assignment" and g.child_by_field(parent, "left") == store:
             annotation = g.child_by_field(parent, "type")
             if annotation is not None:
                 return self.engine.annotations.evaluate(path, annotation)
-            return self.engine.exprs.type_of(path, g.child_by_field(parent, "right"))
+            value = self.engine.exprs.type_of(path, g.child_by_field(parent, "right"))
+            return self.engine.mutations.refine_binding(path, store, value)
         if g.kinds[parent] == "augmented_assignment":
             return self.engine.exprs.augmented(path, parent)
         return self.engine.names.bound_value(path, g, store)
@@ -351,7 +371,7 @@ class ClassModel:
     def project_classes(self) -> list[ClassType]:
         if self._project_classes is None:
             pg = self.engine.project
-            found = []
+            found: list[ClassType] = []
             if pg is not None:
                 for path, g in zip(self.engine.project_paths, pg.graphs):
                     found.extend(self.class_type(path, s.node) for s in g.scopes if s.kind is ScopeKind.CLASS)

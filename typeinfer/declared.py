@@ -178,7 +178,8 @@ class Declared:
                     return self._element(items[0], depth + 1)
             if function is not None and g.kinds[function] == "attribute" and not items:
                 obj = g.child_by_field(function, "object")
-                method = g.text(g.child_by_field(function, "attribute"))
+                attribute = g.child_by_field(function, "attribute")
+                method = g.text(attribute) if attribute is not None else ""
                 if method in ("items", "keys", "values") and obj is not None:
                     mapping = self._value(obj, depth + 1)
                     kv = _mapping(mapping) if mapping is not None else None
@@ -269,12 +270,12 @@ class Declared:
 
     def _imported(self, sym) -> Definition | ModuleLocation | None:
         binding = next((b for b in self.g.imports if b.node in sym.definitions), None)
-        return self.index.resolve_binding(self.g, binding) if binding is not None else None
+        return self.index.resolve_binding(self.g, binding) if binding is not None and self.index is not None else None
 
     def _located(self, target) -> tuple[ProgramGraph, int] | None:
         if not isinstance(target, Definition) or target.kind not in (SymbolKind.FUNCTION, SymbolKind.CLASS):
             return None
-        graph = self.index.graph_of(Path(target.path))
+        graph = self.index.graph_of(Path(target.path)) if self.index is not None else None
         return (graph, target.node) if graph is not None else None
 
     def _method(self, obj: int, name: str) -> tuple[ProgramGraph, int] | None:

@@ -45,9 +45,16 @@ class Discovery:
         """The settings of the working folder (for what is not per file: the environment, models)."""
         return self.tree.default
 
-    def top_for(self, folder: Path) -> Path:
-        """Where ``.gitignore`` files start to count: the repository's top folder, else ``folder``."""
-        return repository_top(folder) or folder
+    def top_for(self, folder: Path, *, named: bool = False) -> Path:
+        """Where ``.gitignore`` files start to count: the repository's top folder,
+        else ``folder``.  A folder ``named`` on the command line that the
+        repository ignores is its own top (``analyze .venv/lib/.../click``
+        analyses what was asked for, as ripgrep and ruff search a named folder)."""
+        top = repository_top(folder) or folder
+        if named and top != folder and self.gitignores.is_ignored_folder(folder, top):
+            logger.info("%s: ignored by .gitignore but named: its own ignore files count", folder)
+            return folder
+        return top
 
     def is_excluded(self, path: Path, top: Path, *, is_named: bool = False) -> bool:
         """Whether the file ``path`` (absolute) is left out; ``is_named``: given on

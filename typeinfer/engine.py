@@ -20,11 +20,13 @@ Example::
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, TypeVar, cast
 
-from typelens.analyzer import Definition, ImportBinding, ProgramGraph, ProjectGraph, ProjectIndex, SymbolKind
+from typelens.analyzer import (Definition, ImportBinding, InputError, ModuleLocation, ProgramGraph, ProjectGraph,
+                               ProjectIndex, SymbolKind)
 
 from .annotations import AnnotationEvaluator
 from .callables import CallModel
@@ -32,8 +34,11 @@ from .callsites import CallContext, CallSites
 from .classes import ClassModel
 from .expressions import ExpressionTyper
 from .fixpoint import IN_PROGRESS, Memo
+from .mutation import Mutations
 from .names import NameResolver
 from .narrowing import Narrower
+from .patterns import Patterns
+from .records import Records
 from .types import Type
 
 if TYPE_CHECKING:
@@ -42,10 +47,16 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _MISSING = object()
+T = TypeVar("T")
 
 
 class OutOfTime(Exception):
     """Raised by an engine whose ``deadline`` has passed (batch jobs bound each file)."""
+
+
+class GraphUnavailable(InputError):
+    """Raised by :meth:`TypeEngine.require_graph` when a file the analysis reached
+    cannot be read or parsed into a graph (deleted, unreadable, not a file)."""
 
 
 class TypeEngine:
@@ -85,6 +96,9 @@ class TypeEngine:
         self.classes = ClassModel(self)
         self.calls = CallModel(self)
         self.narrowing = Narrower(self)
+        self.mutations = Mutations(self)
+        self.records = Records(self)
+        self.patterns = Patterns(self)
         self.callsites = CallSites(self, self._solver)
 
     # -- files ----------------------------------------------------------------------
@@ -92,6 +106,15 @@ class TypeEngine:
         if path not in self._graphs:
             self._graphs[path] = self.index.graph_of(Path(path))
         return self._graphs[path]
+
+    def require_graph(self, path: str) -> ProgramGraph:
+        """:meth:`graph`, for callers that were handed ``path`` by the analysis (a
+        node's file, a resolved definition's file) and cannot answer without it."""
+        g = self.graph(path)
+        if g is None:
+            raise GraphUnavailable(f"cannot read {path}: the file was reached by the analysis "
+                                   "but could not be read or parsed (deleted or unreadable?)")
+        return g
 
     def use_graph(self, path: str, graph: ProgramGraph) -> None:
         """Answer for ``path`` from ``graph`` (an editor buffer newer than the disk)."""
@@ -120,7 +143,7 @@ class TypeEngine:
     def module_name(self, path: str) -> str:
         return self.index.module_name(path)
 
-    def resolve_name(self, module: str, name: str):
+    def resolve_name(self, module: str, name: str) -> Definition | ModuleLocation | None:
         """``index.resolve_name``, but answered from this engine's own graph of a
         file when it has one (an editor buffer newer than the file on disk)."""
         target = self.index.resolve_name(module, name)
@@ -137,10 +160,12 @@ class TypeEngine:
                 return Definition(target.module, target.path, parent if is_def else node, target.name, sym.kind)
         return target
 
-    def resolve_binding(self, path: str, g: ProgramGraph, binding: ImportBinding):
+    def resolve_binding(self, path: str, g: ProgramGraph,
+                        binding: ImportBinding) -> Definition | ModuleLocation | None:
         return self.memo(("binding", path, binding.node), lambda: self._resolve_binding(path, g, binding))
 
-    def _resolve_binding(self, path: str, g: ProgramGraph, binding: ImportBinding):
+    def _resolve_binding(self, path: str, g: ProgramGraph,
+                         binding: ImportBinding) -> Definition | ModuleLocation | None:
         return self.index.resolve_import(path, binding, self.resolve_name)
 
     # -- memo -----------------------------------------------------------------------
@@ -164,9 +189,16 @@ class TypeEngine:
         """The call-site context of the question being answered (None: context-free)."""
         return self._solver.context
 
-    def memo(self, key: tuple, compute: Callable[[], object]):
+    def memo(self, key: tuple, compute: Callable[[], T]) -> T:
         """``compute()`` once per key (and call-site context); a cycle is iterated
-        until its answers settle (:mod:`.fixpoint`)."""
+        until its answers settle (:mod:`.fixpoint`).  Threads sharing the engine
+        take turns (:meth:`.fixpoint.Memo.held`)."""
+        if self._solver.owner == threading.get_ident():     # the common case: no lock to take
+            return cast(T, self._memo_in_turn(key, compute))
+        with self._solver.held():
+            return cast(T, self._memo_in_turn(key, compute))
+
+    def _memo_in_turn(self, key: tuple, compute: Callable[[], object]) -> object:
         if self.deadline is not None and time.monotonic() > self.deadline:
             raise OutOfTime(f"the analysis ran past its time budget at {key[0]}")
         self.steps += 1
@@ -194,7 +226,7 @@ class TypeEngine:
         """Whether ``key`` asks about a node of the context's function."""
         if len(key) < 3 or key[1] != context.path or not isinstance(key[2], int):
             return False
-        g = self.graph(context.path)
+        g = self.require_graph(context.path)
         node = key[2]
         if key[0] == "symbol":
             scope = g.symbols[node].scope

@@ -25,7 +25,7 @@ from .types import (
 )
 
 if TYPE_CHECKING:
-    from .engine import TypeEngine
+    from .contract import Engine
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ _BUILTIN_OPERANDS = _SCALARS | {"list", "tuple", "dict", "set", "frozenset", "by
 
 
 class ExpressionTyper:
-    def __init__(self, engine: "TypeEngine") -> None:
+    def __init__(self, engine: "Engine") -> None:
         self.engine = engine
         self._unfinished: dict[str, tuple[object, frozenset[int]]] = {}
 
@@ -62,16 +62,16 @@ class ExpressionTyper:
         known = self._unfinished.get(path)
         if known is None or known[0] is not g:
             known = self._unfinished[path] = (g, repaired_dots(g.diagnostics) if g is not None else frozenset())
-        return bool(known[1]) and g.end_bytes[node] in known[1]
+        return bool(known[1]) and g is not None and g.end_bytes[node] in known[1]
 
     def _visit(self, path: str, node: int) -> Type:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         visitor = getattr(self, "visit_" + g.kinds[node], None)
         return visitor(path, g, node) if visitor is not None else UNKNOWN
 
     # -- literals ---------------------------------------------------------------------
     def literal_type(self, path: str, node: int) -> Type:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         while g.kinds[node] == "type" and g.children(node):
             node = g.children(node)[0]
         return self._visit(path, node)
@@ -193,6 +193,12 @@ class ExpressionTyper:
         return each(value, lambda m: self._item_of_one(path, g, m, index_node, index))
 
     def _item_of_one(self, path: str, g, m: Type, index_node: int | None, index: Type) -> Type:
+        records = self.engine.records
+        if isinstance(m, ClassType) and index_node is not None and g.kinds[index_node] == "string" and "." in m.name:
+            item = records.typed_dict_item(m, g.text(index_node)[1:-1])
+            if item is not None:
+                return item
+        m = records.as_tuple(m)
         if isinstance(m, ClassType) and m.name == "tuple" and m.args and index_node is not None \
                 and g.kinds[index_node] == "integer":
             position = _integer(g.text(index_node))
@@ -254,7 +260,8 @@ class ExpressionTyper:
         if method is None:
             return UNKNOWN
         reflected = "__r" + method[2:]
-        if self._rejects_operand(a, method, b, path) and self.engine.classes.has_member(b, reflected):
+        if self._rejects_operand(a, method, b, path) and isinstance(b, ClassType) \
+                and self.engine.classes.has_member(b, reflected):
             # ``2 * arr``: int.__mul__ takes an int, so Python asks ndarray.__rmul__
             return _operator_result(self.call_method(b, reflected, path, [a]))
         return _operator_result(self.call_method(a, method, path, [b]))
@@ -282,7 +289,7 @@ class ExpressionTyper:
                     return False
                 accepted = members(self.engine.annotations.evaluate(fn.path, params[0].annotation))
                 if not all(isinstance(t, ClassType) and t.short in _BUILTIN_OPERANDS for t in accepted) \
-                        or bases & {t.short for t in accepted}:
+                        or bases & {t.short for t in accepted if isinstance(t, ClassType)}:
                     return False
                 found = True
         return found
@@ -331,15 +338,17 @@ class ExpressionTyper:
     def visit_lambda(self, path, g, node) -> Type:
         params = g.child_by_field(node, "parameters")
         count = len(g.children(params)) if params is not None else 0
-        return CallableType((UNKNOWN,) * count, self.type_of(path, g.child_by_field(node, "body")))
+        return CallableType((UNKNOWN,) * count, self.type_of(path, g.child_by_field(node, "body")), (path, node))
 
     def visit_call(self, path, g, node) -> Type:
         return self.engine.calls.call_type(path, node)
 
     # -- helpers the other parts share --------------------------------------------------
     def augmented(self, path: str, statement: int) -> Type:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         target = g.child_by_field(statement, "left")
+        if target is None:     # a broken statement: no target to read
+            return UNKNOWN
         right = self.type_of(path, g.child_by_field(statement, "right"))
         before = self.engine.names.reaching_value(path, target) if g.kinds[target] == "name_store" else \
             self.type_of(path, target)
@@ -350,6 +359,7 @@ class ExpressionTyper:
         return each(value, lambda m: self._unpack_one(m, index, starred))
 
     def _unpack_one(self, m: Type, index: int, starred: bool) -> Type:
+        m = self.engine.records.as_tuple(m)
         if isinstance(m, ClassType) and m.name == "tuple" and m.args and m.args[-1] != ClassType("...") \
                 and not starred and 0 <= index < len(m.args):
             return m.args[index]
@@ -361,6 +371,7 @@ class ExpressionTyper:
         return each(iterable, self._element_of_one)
 
     def _element_of_one(self, m: Type) -> Type:
+        m = self.engine.records.as_tuple(m)
         if isinstance(m, ClassType) and m.name == "tuple" and m.args:
             return m.args[0] if m.args[-1] == ClassType("...") else make_union(m.args)
         if isinstance(m, ClassType) and m.name in ("list", "set", "frozenset", "deque") and m.args:
@@ -370,6 +381,8 @@ class ExpressionTyper:
         if m == STR:
             return STR
         iterator = self.call_method(m, "__iter__", "")
+        if not is_known(iterator) and isinstance(m, ClassType) and self.engine.classes.lookup(m, "__iter__") is None:
+            return self.call_method(m, "__getitem__", "", [INT])     # the old protocol: items 0, 1, 2...
         return self.call_method(iterator, "__next__", "") if is_known(iterator) else UNKNOWN
 
     def awaited(self, value: Type) -> Type:

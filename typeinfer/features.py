@@ -125,6 +125,8 @@ def targets(g: ProgramGraph, declared: Declared | None = None) -> list[Target]:
         function = scope.node
         ret = g.child_by_field(function, "return_type")
         name = g.child_by_field(function, "name")
+        if name is None:     # a recovered ``def`` without a name: no place to label
+            continue
         returns = tuple(r for r in returns_by_scope.get(scope.id, ()))
         own = declared.excluding(function=scope.name) if declared is not None else None
         found.append(Target(scope.qualname, scope.name, "return", name,

@@ -48,12 +48,17 @@ Example (asked ``y`` first: ``y`` is the root, what it reads is provisional)::
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import threading
-from typing import Callable
+from types import FrameType
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from .types import NEVER, UNKNOWN, capped, is_type, make_union
+
+if TYPE_CHECKING:
+    from .callsites import CallContext
 
 logger = logging.getLogger(__name__)
 
@@ -72,13 +77,13 @@ class Deeper(Exception):
     """Internal: unwinds the stack to the outermost question, which answers ``key``
     first.  Never escapes :meth:`Memo.ask`."""
 
-    def __init__(self, key: tuple, compute: Callable[[], object], store: dict, context: object) -> None:
+    def __init__(self, key: tuple, compute: Callable[[], object], store: dict, context: CallContext | None) -> None:
         super().__init__(key[0])
         self.key, self.compute, self.store, self.context = key, compute, store, context
 
 
 # (key, the value read, and what asks the key again: compute, store, context)
-_Read = tuple[tuple, object, Callable[[], object], dict, object]
+_Read = tuple[tuple, object, Callable[[], object], dict, "CallContext | None"]
 
 
 class _Frame:
@@ -86,7 +91,7 @@ class _Frame:
     __slots__ = ("key", "index", "low", "start", "reentered", "changed", "members", "context", "store", "passes",
                  "compute", "reads")
 
-    def __init__(self, key: tuple, index: int, compute: Callable[[], object], store: dict, context: object,
+    def __init__(self, key: tuple, index: int, compute: Callable[[], object], store: dict, context: CallContext | None,
                  start: object) -> None:
         self.key, self.index, self.low = key, index, index
         self.compute, self.store, self.context, self.start = compute, store, context, start
@@ -113,7 +118,7 @@ class Memo:
 
     def __init__(self, shared: dict | None) -> None:
         self.shared = shared
-        self.context: object = None        # the call-site context questions are asked in
+        self.context: CallContext | None = None        # the call-site context questions are asked in
         self.unconverged = 0
         self.cut = 0
         self._stack: list[_Frame] = []
@@ -123,12 +128,29 @@ class Memo:
         self._max_level = _MIN_LEVELS       # stack length at which this thread's stack is full
         self._frames_per_level = _FRAMES_PER_LEVEL
         self._threads = 0
+        self._lock = threading.Lock()       # held by the thread whose questions are open
+        self.owner: int | None = None       # that thread (or the one its stack went on in)
 
     def is_open(self, key: tuple) -> bool:
         return key in self._open
 
-    def ask(self, key: tuple, compute: Callable[[], object], store: dict, context: object):
-        """The answer to ``key`` (not in ``store``): read from the open cycle, or computed."""
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """This thread's turn with the memo.  Questions from another thread (a
+        language server's workers share an engine) wait until this thread's
+        outermost question is answered: one stack of open questions at a time."""
+        me = threading.get_ident()
+        if self.owner == me:
+            yield
+            return
+        with self._lock:
+            self.owner = me
+            try:
+                yield
+            finally:
+                self.owner = None
+
+    def ask(self, key: tuple, compute: Callable[[], object], store: dict, context: CallContext | None):
         frame = self._open.get(key)
         if frame is not None:                    # asked again while being answered: a cycle
             frame.reentered = True
@@ -154,11 +176,12 @@ class Memo:
         """The question levels a stack already ``depth`` frames deep has room for."""
         return max(_MIN_LEVELS, (sys.getrecursionlimit() - depth - _HEADROOM) // self._frames_per_level)
 
-    def _on_new_stack(self, key: tuple, compute: Callable[[], object], store: dict, context: object):
+    def _on_new_stack(self, key: tuple, compute: Callable[[], object], store: dict, context: CallContext | None):
         """:meth:`_solve` in a new thread, this one waiting: the same memo, a fresh stack."""
-        outcome: dict[str, object] = {}
+        outcome: dict[str, Any] = {}
 
         def run() -> None:
+            self.owner = threading.get_ident()    # the asking thread waits for this one
             try:
                 outcome["value"] = self._solve(key, compute, store, context)
             except BaseException as err:   # handed to the waiting thread, which raises it
@@ -172,6 +195,7 @@ class Memo:
             worker.start()
             worker.join()
         finally:
+            self.owner = threading.get_ident()
             self._threads -= 1
             self._max_level = saved
         if "error" in outcome:
@@ -179,7 +203,7 @@ class Memo:
         return outcome["value"]
 
     # -- the outermost question: where too deep a stack starts again ------------------------
-    def _outermost(self, key: tuple, compute: Callable[[], object], store: dict, context: object):
+    def _outermost(self, key: tuple, compute: Callable[[], object], store: dict, context: CallContext | None):
         pending = [(key, compute, store, context)]
         waiting = {key}
         try:
@@ -204,7 +228,7 @@ class Memo:
             self._cuts.clear()
 
     # -- one question --------------------------------------------------------------------------
-    def _solve(self, key: tuple, compute: Callable[[], object], store: dict, context: object):
+    def _solve(self, key: tuple, compute: Callable[[], object], store: dict, context: CallContext | None):
         entry = self._provisional.get(key)
         frame = _Frame(key, len(self._stack), compute, store, context, entry.value if entry is not None else NEVER)
         self._push(frame)
@@ -326,7 +350,8 @@ def _settled(value: object) -> object:
 
 
 def _stack_depth() -> int:
-    depth, f = 0, sys._getframe(1)
+    depth = 0
+    f: FrameType | None = sys._getframe(1)
     while f is not None:
         depth += 1
         f = f.f_back

@@ -67,12 +67,12 @@ class NeuralAssistant:
             self.slice = SliceOnnxRuntime(folder)
 
     def refine(self, engine: TypeEngine, path: str, predictions: list[Prediction], mode: str) -> list[Prediction]:
-        g = engine.graph(path)
         wanted = [p for p in predictions if p.source != "annotation" and (mode == "neural" or p.type is None
                                                                             or p.confidence < CERTAIN
                                                                             or p.kind == "parameter")]
         if not wanted:
             return predictions
+        g = engine.require_graph(path)
         stream = TokenStream(g)
         by_key = {(t.scope, t.name, t.kind): t for t in targets(g, Declared(g, engine.index))}
         samples, keys = [], []
@@ -138,10 +138,11 @@ def _widened(engine: TypeEngine, path: str, p: Prediction, target, candidates) -
     if not passed or not all(isinstance(m, ClassType) and not m.name.startswith("builtins.") and "." in m.name
                              for m in passed):
         return None
+    classes = [m for m in passed if isinstance(m, ClassType)]    # all of them (checked above)
     wanted = {c.name for c in _classes_named(engine, path, label)}
-    if not wanted or any(m.name in wanted for m in passed):
+    if not wanted or any(m.name in wanted for m in classes):
         return None
-    if all(wanted & {view.name for view, _ in engine.classes.mro(m)} for m in passed):
+    if all(wanted & {view.name for view, _ in engine.classes.mro(m)} for m in classes):
         return replace(p, type=label, confidence=prob, source="hybrid")
     return None
 

@@ -27,7 +27,7 @@ from .types import (
 )
 
 if TYPE_CHECKING:
-    from .engine import TypeEngine
+    from .contract import Engine
 
 logger = logging.getLogger(__name__)
 
@@ -37,13 +37,13 @@ _UNPACK_PARENTS = frozenset({"pattern_list", "tuple_pattern", "list_pattern", "t
 
 
 class NameResolver:
-    def __init__(self, engine: "TypeEngine") -> None:
+    def __init__(self, engine: "Engine") -> None:
         self.engine = engine
         self._live: dict[tuple[str, int], tuple[int, ...]] = {}
 
     # -- references -----------------------------------------------------------------
     def value_of_reference(self, path: str, node: int) -> Type:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         attributes = []                  # a.b.c: the dots from the outside in
         while g.kinds[node] == "attribute":
             attributes.append(node)
@@ -80,7 +80,7 @@ class NameResolver:
         builtins_path = self.engine.builtins_path
         if builtins_path is None:
             return UNKNOWN
-        g = self.engine.graph(builtins_path)
+        g = self.engine.require_graph(builtins_path)
         sym = g.find_symbol(name)
         if sym is None or not sym.definitions:
             return UNKNOWN
@@ -101,10 +101,11 @@ class NameResolver:
             target = self.engine.resolve_binding(path, g, binding) if binding is not None else None
             if not isinstance(target, Definition) or target.kind is not SymbolKind.VARIABLE:
                 return None
-            target_path, tg = str(target.path), self.engine.graph(str(target.path))
-            if tg is None:
+            target_path, found = str(target.path), self.engine.graph(str(target.path))
+            if found is None:
                 return None
-            definitions = (target.node,)
+            tg = found
+            definitions: tuple[int, ...] = (target.node,)
         elif sym.kind is SymbolKind.VARIABLE:
             definitions = sym.definitions
         else:
@@ -127,7 +128,7 @@ class NameResolver:
     def is_typing_name(self, path: str, name: str) -> bool:
         g = self.engine.graph(path)
         sym = g.find_symbol(name) if g is not None else None
-        if sym is None:
+        if sym is None or g is None:
             return True
         if sym.kind is not SymbolKind.IMPORT:
             return False
@@ -139,7 +140,7 @@ class NameResolver:
         return self.engine.memo(("symbol", path, sid), lambda: self._symbol_value(path, sid))
 
     def _symbol_value(self, path: str, sid: int) -> Type:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         sym = g.symbols[sid]
         if sym.scope < 0:
             return self.builtin(sym.name) if sym.kind is SymbolKind.BUILTIN else UNKNOWN
@@ -160,13 +161,13 @@ class NameResolver:
         elsewhere).  Once per symbol: every read of the name asks."""
         found = self._live.get((path, sid))
         if found is None:
-            g = self.engine.graph(path)
+            g = self.engine.require_graph(path)
             found = self._live[(path, sid)] = _live(g, g.symbols[sid].definitions)
         return found
 
     def declared_type(self, path: str, definitions: tuple[int, ...]) -> Type | None:
         """The annotation of the first annotated definition, if any."""
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         for d in definitions:
             parent = g.parents[d]
             if parent >= 0 and g.kinds[parent] == "assignment" and g.child_by_field(parent, "left") == d:
@@ -180,7 +181,7 @@ class NameResolver:
         return self.engine.memo(("use", path, use), lambda: self._reaching_value(path, use))
 
     def _reaching_value(self, path: str, use: int) -> Type:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         sid = g.symbol_of.get(use)
         if sid is None:
             return UNKNOWN
@@ -201,7 +202,7 @@ class NameResolver:
         return self.engine.memo(("def", path, node), lambda: self._definition_type(path, node))
 
     def _definition_type(self, path: str, node: int) -> Type:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         kind = g.kinds[node]
         if kind == "parameter":
             return self.engine.calls.parameter_type(path, node)
@@ -209,7 +210,7 @@ class NameResolver:
         pkind = g.kinds[parent] if parent >= 0 else ""
         field = g.fields[node]
         if pkind == "function_definition" and field == "name":
-            return FunctionRef(path, parent)
+            return self.engine.calls.decorated(path, parent)
         if pkind == "class_definition" and field == "name":
             return TypeOfClass(self.engine.classes.class_type(path, parent))
         binding = next((b for b in g.imports if b.node == node), None)
@@ -244,7 +245,9 @@ class NameResolver:
             if annotation is not None:
                 return self.engine.annotations.evaluate(path, annotation)
             right = g.child_by_field(owner, "right")
-            return exprs.type_of(path, right) if right is not None else UNKNOWN
+            value = exprs.type_of(path, right) if right is not None else UNKNOWN
+            return self.engine.mutations.refine_binding(path, target, value) if target == g.child_by_field(
+                owner, "left") and g.kinds[target] in ("name_store", "attribute_store") else value
         if kind == "augmented_assignment":
             return exprs.augmented(path, owner)
         if kind in ("for_statement", "for_in_clause"):
@@ -257,7 +260,8 @@ class NameResolver:
             return exprs.type_of(path, g.child_by_field(owner, "value"))
         if kind == "as_pattern_target":
             return self._as_target(path, g, g.parents[owner])
-        return UNKNOWN
+        bound = self.engine.patterns.bound(path, g, owner)
+        return bound if bound is not None else UNKNOWN
 
     def _as_target(self, path: str, g: ProgramGraph, as_pattern: int) -> Type:
         holder = g.parents[as_pattern]
@@ -274,7 +278,7 @@ class NameResolver:
         return UNKNOWN
 
     def import_value(self, path: str, binding) -> Type:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         target = self.engine.resolve_binding(path, g, binding)
         if isinstance(target, ModuleLocation):
             return ModuleType(target.name)

@@ -14,8 +14,8 @@ at the condition (the same reaching definitions)::
             y        # int
         x and x.bit_length()     # x: int inside the `and`
 
-Conditions understood: ``isinstance(v, C)`` and ``isinstance(v, (A, B))``, ``v is
-None``, ``v is not None``, ``v == None``, ``v`` (truthiness), ``not``, ``and``,
+Conditions understood: ``isinstance(v, C)`` and ``isinstance(v, (A, B))``, ``case
+C(...)`` (:mod:`.patterns`), ``v is None``, ``v is not None``, ``v == None``, ``v`` (truthiness), ``not``, ``and``,
 ``or``; positions understood: ``if``/``elif``/``else`` branches, ``while`` bodies,
 conditional expressions, the right operand of ``and``/``or``, statements after an
 ``if`` whose body always leaves (``return``, ``raise``, ``continue``, ``break``),
@@ -38,7 +38,7 @@ from typelens.analyzer import EdgeKind, ProgramGraph
 from .types import NEVER, NONE, UNKNOWN, ClassType, Type, TypeOfClass, is_known, make_union, members, without_none
 
 if TYPE_CHECKING:
-    from .engine import TypeEngine
+    from .contract import Engine
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ _EXITS = frozenset({"return_statement", "raise_statement", "continue_statement",
 
 
 class Narrower:
-    def __init__(self, engine: "TypeEngine") -> None:
+    def __init__(self, engine: "Engine") -> None:
         self.engine = engine
         # (file, block) -> (graph, {condition text: [(statement start, condition, truth)]})
         self._exits: dict[tuple[str, int], tuple[ProgramGraph, dict[str, list[tuple[int, int, bool]]]]] = {}
@@ -57,14 +57,14 @@ class Narrower:
     def narrow(self, path: str, use: int, value: Type) -> Type:
         if value in (UNKNOWN, NEVER):
             return value
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         return self._narrow_by(path, g, self._facts(path, g, use), (use, None), value)
 
     def narrow_definition(self, path: str, use: int, definition: int, value: Type) -> Type:
         """``definition``'s value where it reaches ``use`` past earlier ifs whose body
         assigns the name again: only through their false branch (after ``if ctx is
         None: ctx = make()`` the parameter's ``ctx`` is not None)."""
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         if value in (UNKNOWN, NEVER) or g.kinds[use] != "name_load":
             return value
         start = g.start_bytes[definition]
@@ -98,7 +98,7 @@ class Narrower:
                 break
             reader = _FACTS.get(kind)
             if reader is not None:
-                facts.extend(reader(g, parent, child))
+                facts.extend((c, t) for c, t in reader(g, parent, child) if c is not None)
             elif kind in ("block", "module"):
                 facts.extend(self._earlier_exits(path, g, parent, child, use))
             child, parent = parent, g.parents[parent]
@@ -146,7 +146,19 @@ class Narrower:
             return self._comparison(g, cond, truth, target, value)
         if kind == "call":
             return self._isinstance(path, g, cond, truth, target, value)
+        if kind == "case_clause":
+            return self._case(path, g, cond, target, value)
         return value
+
+    def _case(self, path: str, g: ProgramGraph, case: int, target: tuple[int, int | None], value: Type) -> Type:
+        """Inside ``case C(...):`` the subject is a ``C`` (:mod:`.patterns`)."""
+        patterns = self.engine.patterns
+        subject, pattern = patterns.case_of(g, case)
+        if subject is None or pattern is None or not self._same_target(g, subject, target):
+            return value
+        matched = patterns.matched(path, g, pattern)
+        return _instances(value, [m for m in members(matched) if isinstance(m, ClassType)], True) \
+            if matched is not None else value
 
     def _comparison(self, g: ProgramGraph, cond: int, truth: bool, target: tuple[int, int | None], value: Type) -> Type:
         kids = g.children(cond)
@@ -178,14 +190,7 @@ class Narrower:
         for m in members(classes):
             if isinstance(m, ClassType) and m.name == "tuple":
                 wanted += [a.cls for a in m.args if isinstance(a, TypeOfClass)]
-        if not wanted:
-            return value
-        names = {w.short for w in wanted}
-        if truth:
-            kept = [m for m in members(value) if isinstance(m, ClassType) and m.short in names]
-            return make_union(kept) if kept else make_union(wanted)
-        rest = [m for m in members(value) if not (isinstance(m, ClassType) and m.short in names)]
-        return make_union(rest) if rest else value
+        return _instances(value, wanted, truth)
 
     def _same_target(self, g: ProgramGraph, expr: int, target: tuple[int, int | None]) -> bool:
         """Whether ``expr`` names what the use names, with the same definitions (or,
@@ -198,6 +203,23 @@ class Narrower:
             return False
         reaching = set(g.predecessors(expr, EdgeKind.DFG))
         return definition in reaching if definition is not None else reaching == set(g.predecessors(use, EdgeKind.DFG))
+
+def _instances(value: Type, wanted: list[ClassType], truth: bool) -> Type:
+    """``value`` where it is (``truth``) or is not an instance of one of ``wanted``."""
+    if not wanted:
+        return value
+    names = {w.short for w in wanted}
+    if truth:
+        kept = [m for m in members(value) if isinstance(m, ClassType) and m.short in names]
+        return make_union(kept) if kept else make_union(wanted)
+    rest = [m for m in members(value) if not (isinstance(m, ClassType) and m.short in names)]
+    return make_union(rest) if rest else value
+
+
+def _in_case(g: ProgramGraph, node: int, child: int) -> list[tuple[int | None, bool]]:
+    """A case clause's body: its pattern matched the subject."""
+    return [(node, True)] if g.kinds[child] == "block" else []
+
 
 def _split(g: ProgramGraph, cond: int, truth: bool) -> list[tuple[int, bool]] | None:
     """The conditions ``cond`` being ``truth`` amounts to, all holding (``[]``: none
@@ -226,6 +248,7 @@ def _block_exits(g: ProgramGraph, block: int) -> dict[str, list[tuple[int, int, 
     found: dict[str, list[tuple[int, int, bool]]] = {}
     for statement in g.children(block):
         kind = g.kinds[statement]
+        cond: int | None
         if kind == "assert_statement" and g.children(statement):
             cond, truth = g.children(statement)[0], True
         elif kind == "if_statement" and not any(g.fields[c] == "alternative" for c in g.children(statement)):
@@ -292,7 +315,7 @@ def _in_boolean(g: ProgramGraph, node: int, child: int) -> list[tuple[int | None
 
 
 _FACTS = {"if_statement": _in_if, "elif_clause": _in_branch, "while_statement": _in_branch,
-          "conditional_expression": _in_conditional, "boolean_operator": _in_boolean}
+          "conditional_expression": _in_conditional, "boolean_operator": _in_boolean, "case_clause": _in_case}
 _SCOPES = frozenset({"function_definition", "lambda", "class_definition"})
 
 

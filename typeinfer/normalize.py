@@ -64,11 +64,16 @@ def _union(parts: list[str]) -> str:
 
 def split_union(text: str) -> list[str]:
     """Top-level ``|`` members of a type text."""
+    return split_top(text, "|")
+
+
+def split_top(text: str, separator: str) -> list[str]:
+    """``text`` split at each ``separator`` outside brackets and parentheses."""
     out, depth, current = [], 0, ""
     for ch in text:
-        depth += ch == "["
-        depth -= ch == "]"
-        if ch == "|" and depth == 0:
+        depth += ch in "(["
+        depth -= ch in ")]"
+        if ch == separator and depth == 0:
             out.append(current)
             current = ""
         else:

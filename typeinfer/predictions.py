@@ -62,11 +62,13 @@ class FilePredictor:
 
     def __init__(self, engine: TypeEngine, path: str, display: str) -> None:
         self.engine, self.path, self.display = engine, path, display
-        self.g: ProgramGraph = engine.graph(path)
+        self.g: ProgramGraph = engine.require_graph(path)
         self.out: list[Prediction] = []
 
     def run(self, functions: bool = True) -> list[Prediction]:
-        """Every prediction of the file; ``functions=False``: variables and attributes only."""
+        """Every prediction of the file; ``functions=False``: variables and attributes
+        only, one answer per name (the dataset's labels), without the later
+        assignments' own answers."""
         for scope in self.g.scopes:
             if functions and scope.kind is ScopeKind.FUNCTION:
                 try:
@@ -75,19 +77,23 @@ class FilePredictor:
                     logger.warning("%s: %s: the analysis recursed too deep; its answers are left out",
                                    self.display, scope.qualname)
         self._variables()
+        if functions:
+            self._reassignments()
         return sorted(self.out, key=lambda p: (p.span.start_byte, KINDS.index(p.kind)))
 
     def _add(self, scope: str, name: str, kind: str, node: int, t: Type, source: str, confidence: float) -> None:
         if source == "annotation":
             text, conf = (render(t) if is_known(t) or t == NONE else None), 1.0
         else:
-            text, conf = _confidence(t, confidence)
+            text, conf = _confidence(self.engine.calls.as_callable(t), confidence)
         self.out.append(Prediction(self.display, self.path, scope, name, kind, text, conf, self.g.span(node), source))
 
     def _function(self, scope) -> None:
         g, engine = self.g, self.engine
         function = scope.node
         name_node = g.child_by_field(function, "name")
+        if name_node is None:     # a recovered ``def`` without a name (scopes call it <anonymous>)
+            return
         declared = engine.calls.declared_return(self.path, function)
         if declared is not None:
             self._add(scope.qualname, scope.name, "return", name_node, declared, "annotation", 1.0)
@@ -130,6 +136,26 @@ class FilePredictor:
                 t = declared if declared is not None else engine.symbol_type(self.path, sym.id)
                 anchor = first
             self._add(scope.qualname, sym.name, kind, anchor, t, "annotation" if declared is not None else "static", 0.9)
+
+    def _reassignments(self) -> None:
+        """Each later assignment of a variable, with its own type (as an editor shows
+        it on that line: ``x = 1`` then ``x = "one"`` is a ``str`` there).  The first
+        one keeps the variable's answer, the join of all of them: the type a
+        declaration needs (what ``--apply`` writes).  Only fully known types."""
+        g, engine = self.g, self.engine
+        for sym in g.symbols:
+            if sym.kind is not SymbolKind.VARIABLE or sym.scope < 0 or len(sym.definitions) < 2 or sym.name == "_":
+                continue
+            scope = g.scopes[sym.scope]
+            if scope.kind not in (ScopeKind.MODULE, ScopeKind.FUNCTION) or \
+                    engine.names.declared_type(self.path, sym.definitions) is not None:
+                continue
+            for node in sym.definitions[1:]:
+                if g.kinds[node] != "name_store":
+                    continue
+                t = engine.calls.as_callable(engine.names.definition_type(self.path, node))
+                if is_known(t) and not is_partly_unknown(t):
+                    self._add(scope.qualname, sym.name, "variable", node, t, "static", 0.9)
 
     def _declared_attribute(self, sym) -> Type | None:
         g = self.g

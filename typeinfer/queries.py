@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from typing import cast
 
 from typelens.analyzer import ProgramGraph, ScopeKind, SymbolKind, build_graph
 from typelens.analyzer.repair import is_repaired_dot, scope_at
@@ -269,7 +270,7 @@ class LibraryMembers:
     def get(self, engine: TypeEngine, receiver: Type) -> MemberFacts | None:
         known = self._facts.get(receiver, _UNKNOWN)     # one read: another request may clear it
         if known is not _UNKNOWN:
-            return known
+            return cast("MemberFacts | None", known)
         facts = members_of_type(engine, receiver, details=False)
         if _is_library(engine, receiver):
             if len(self._facts) >= self.limit:
@@ -332,10 +333,13 @@ def module_members(engine: TypeEngine, module: str) -> list[str]:
         seen.add(current)
         names.update(dict.fromkeys(engine.index.exported_names(current)))
         location = engine.index.resolve_module(current)
-        g = engine.graph(str(location.path)) if location is not None and location.path is not None else None
-        for binding in g.imports if g is not None else ():
+        where = location.path if location is not None else None
+        g = engine.graph(str(where)) if where is not None else None
+        if g is None or where is None:
+            continue
+        for binding in g.imports:
             if binding.bound in ("*", "__all__") and not version_excluded(g, binding.node, 0):
-                pending.append(engine.index.imported_module(location.path, binding))
+                pending.append(engine.index.imported_module(where, binding))
     names.update(dict.fromkeys(sorted(submodules(engine, module))))
     return list(names)
 
@@ -371,12 +375,12 @@ def call_facts_of_type(engine: TypeEngine, callee: Type) -> CallFacts | None:
     """The parameters of calling a value of type ``callee`` (a function, a bound
     method or a class), or ``None``."""
     for m in members(callee):
-        target = m
+        target: Type | None = m
         if isinstance(m, TypeOfClass):
             hit = engine.classes.lookup(m.cls, "__init__")
             target = FunctionRef(hit[2].path, hit[2].nodes[-1], m.cls) if hit else None
         if isinstance(target, FunctionRef):
-            params = signature(engine.graph(target.path), target.node)
+            params = signature(engine.require_graph(target.path), target.node)
             if target.bound is not None and params:
                 params = params[1:]
             return CallFacts(render(callee), tuple(

@@ -106,7 +106,7 @@ def file_sets(paths: list[Path], discovery: Discovery | None = None) -> list[Fil
             skipped: list[SkippedFile] = []
             files = [p for p in iter_python_files(path, skipped=skipped) if p.suffix == ".py"]
             if discovery is not None:
-                top = discovery.top_for(path)
+                top = discovery.top_for(path, named=True)
                 files = [f for f in files if not discovery.is_excluded(f, top)]
                 skipped = [s for s in skipped if not discovery.is_excluded(s.path, top)]
             sets.append(FileSet(project_root_of(path) if (path / "__init__.py").exists() else path, path, files, False,

@@ -31,7 +31,7 @@ Example::
     per-file-ignores = { "tests/**" = ["attr-defined"] }
     python = ".venv"                         # the analysed project's environment
     model-path = "models/classifier"        # a classifier folder (default: the shipped one)
-    lm-path = "models/codegen-350M"         # a causal-LM folder for completion (default: the shipped LM)
+    lm-path = "models/codegen-350M"         # a causal-LM folder, a GGUF file, or tiny / smollm2 (by name)
     device = "auto"                          # auto, cpu, cuda[:N]
     guided-completion = true                 # offer monitor-guided multi-token completions in the editor
     cache = true                             # keep graphs in the on-disk cache (--no-cache: off)
@@ -44,13 +44,14 @@ Example::
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # Python 3.10
+else:  # Python 3.10
     import tomli as tomllib
 
 from typelens.analyzer import InputError
@@ -71,7 +72,7 @@ class Settings:
     force_exclude: bool = False
     source: Path | None = None                # the pyproject.toml read, if any
     model_path: Path | None = None
-    lm_path: Path | None = None
+    lm_path: Path | str | None = None         # a folder or GGUF file, or a model name (LM_NAMES)
     device: str = "auto"
     guided_completion: bool = False
     python: Path | None = None                # the analysed project's environment or interpreter
@@ -174,6 +175,10 @@ class Key:
     schema: dict                   # its JSON schema (without the description)
     description: str
     is_path: bool = False
+    names: tuple[str, ...] = ()    # values that are names, not paths: kept as they are
+
+
+LM_NAMES = ("tiny", "smollm2")     # the code LMs named rather than found by path (monitors.lm.NAMED)
 
 
 _RULES = {"type": "array", "items": {"type": "string", "enum": sorted(CODES)}, "uniqueItems": True}
@@ -204,7 +209,8 @@ KEYS: tuple[Key, ...] = (
     Key("model-path", "modelPath", "model_path", _path, _PATH,
         "A classifier model folder (default: the shipped one).", is_path=True),
     Key("lm-path", "lmPath", "lm_path", _path, _PATH,
-        "A causal-LM folder for completion (default: the shipped LM).", is_path=True),
+        "A causal-LM folder or GGUF file for completion, or tiny / smollm2 by name (default: SmolLM2 when "
+        "typelens[lm] and its weights are installed, else the tiny LM).", is_path=True, names=LM_NAMES),
     Key("device", "device", "device", _device, {"type": "string", "pattern": "^(auto|cpu|cuda(:[0-9]+)?)$",
                                                 "default": "auto"},
         "Where models run: auto, cpu or cuda[:N]."),
@@ -310,7 +316,7 @@ def merge(layers: list[Layer], source: Path | None = None) -> Settings:
             spec = _BY_NAME[key]
             if key in _RULE_KEYS:
                 continue
-            if spec.is_path and value is not None:
+            if spec.is_path and value is not None and value not in spec.names:
                 value = Path(value).expanduser()
                 value = value if value.is_absolute() or layer.base is None else layer.base / value
             fields[spec.field] = value

@@ -26,7 +26,7 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable, Union
+from typing import Callable, Iterable, TypeGuard, Union
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +63,7 @@ class UnionType:
 class CallableType:
     params: tuple["Type", ...] | None   # None: any parameters (``...``)
     ret: "Type"
+    origin: tuple[str, int] | None = None   # (file, lambda node): a call evaluates the lambda's body
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +116,7 @@ def is_known(t: Type) -> bool:
     return not isinstance(t, (UnknownType, TypeVarType, NeverType))
 
 
-def is_type(value: object) -> bool:
+def is_type(value: object) -> TypeGuard[Type]:
     return isinstance(value, _TYPE_CLASSES)
 
 
@@ -166,7 +167,7 @@ def _merge_generics(types: set[Type]) -> set[Type]:
     for t in types:
         if isinstance(t, ClassType) and t.args:
             by_name.setdefault(t.name, []).append(t)
-    for name, group in by_name.items():
+    for _name, group in by_name.items():
         if len(group) < 2 or len({len(t.args) for t in group}) != 1:
             continue
         bare = [t for t in group if not any(is_known(a) for a in t.args)]
@@ -217,7 +218,7 @@ def _cut(t: Type, depth: int, path: tuple[str, ...]) -> Type:
         return t
     if isinstance(t, ClassType):
         return ClassType(t.name, cut)
-    return CallableType(None if t.params is None else cut[:-1], cut[-1])
+    return CallableType(None if t.params is None else cut[:-1], cut[-1], t.origin)
 
 
 def join(*types: Type) -> Type:
@@ -319,12 +320,17 @@ def substitute(t: Type, mapping: dict[str, Type]) -> Type:
     if isinstance(t, TypeVarType):
         return mapping.get(t.name, UNKNOWN)
     if isinstance(t, ClassType) and t.args:
-        return ClassType(t.name, tuple(substitute(a, mapping) for a in t.args))
+        args = tuple(substitute(a, mapping) for a in t.args)
+        if t.name == "type" and len(args) == 1 and isinstance(args[0], (ClassType, UnionType)):
+            classes = [m for m in members(args[0]) if isinstance(m, ClassType)]
+            if len(classes) == len(members(args[0])):
+                return make_union(TypeOfClass(m) for m in classes)     # type[Self] with Self bound
+        return ClassType(t.name, args)
     if isinstance(t, UnionType):
         return make_union(substitute(m, mapping) for m in t.items)
     if isinstance(t, CallableType):
         params = None if t.params is None else tuple(substitute(p, mapping) for p in t.params)
-        return CallableType(params, substitute(t.ret, mapping))
+        return CallableType(params, substitute(t.ret, mapping), t.origin)
     if isinstance(t, TypeOfClass):
         cls = substitute(t.cls, mapping)
         return TypeOfClass(cls) if isinstance(cls, ClassType) else UNKNOWN

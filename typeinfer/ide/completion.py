@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from typelens.analyzer import Definition
+from typelens.analyzer import Definition, SymbolKind
 
 from ..classes import decorator_names
 from ..queries import Analysed, import_names, members_of_type, receiver_type
@@ -92,7 +92,8 @@ def _entry(engine: "TypeEngine", receiver, name: str, kind: str, *, detailed: bo
         return CompletionEntry(name, kind, "")
     lookup = _lookup(engine, receiver, name)
     is_property = lookup is not None and any(d.endswith("property") for d in lookup.decorators)
-    if (kind in ("field", "module-member") or is_property) and time.monotonic() > deadline:
+    if (kind in ("field", "module-member") or is_property) and time.monotonic() > deadline \
+            and not (kind == "module-member" and _defined_by_def(engine, receiver, name)):
         # a data member's type may need the whole class inferred: past the budget
         # it is worked out when the editor resolves the item
         shown = "property" if is_property else "field" if kind == "field" else "variable"
@@ -137,6 +138,16 @@ def _lookup(engine: "TypeEngine", receiver, name: str):
         if hit is not None:
             return hit[2]
     return None
+
+
+def _defined_by_def(engine: "TypeEngine", receiver, name: str) -> bool:
+    """Whether a module member is a ``def`` or ``class`` (its declared signature is
+    cheap; only a variable's type may need inference)."""
+    for m in members(receiver):
+        target = engine.resolve_name(m.name, name) if isinstance(m, ModuleType) else None
+        if isinstance(target, Definition):
+            return target.kind in (SymbolKind.FUNCTION, SymbolKind.CLASS)
+    return False
 
 
 def _lazy_ref(engine: "TypeEngine", receiver, name: str, member) -> tuple[str, int, bool] | None:

@@ -29,6 +29,7 @@ from .signatures import class_header, docstring, signature_of
 
 if TYPE_CHECKING:
     from ..engine import TypeEngine
+    from ..predictions import Prediction
     from ..session import FileAnalysis
 
 # how sure a static type read off an expression is, when no prediction names it
@@ -95,7 +96,7 @@ def attribute_of(g: ProgramGraph, node: int) -> int:
     return node
 
 
-def predictions_by_place(analysis: "FileAnalysis") -> dict[tuple[int, str], object]:
+def predictions_by_place(analysis: "FileAnalysis") -> dict[tuple[int, str], Prediction]:
     return {(p.span.start_byte, p.kind): p for p in analysis.predictions() if p.type is not None}
 
 
@@ -138,7 +139,7 @@ def describe(engine: "TypeEngine", value, predictions: dict | None = None, path:
             where = engine.classes.definition(m.cls)
             if where is not None and where not in seen:
                 seen.add(where)
-                cg = engine.graph(where[0])
+                cg = engine.require_graph(where[0])
                 signatures.append(class_header(cg, where[1]))
                 doc = doc or (docstring(cg, cg.child_by_field(where[1], "body")) if with_docs else None)
                 kind = kind or "class"
@@ -156,7 +157,7 @@ def overloads_of(engine: "TypeEngine", fn: FunctionRef) -> list[FunctionRef]:
 
 
 def _is_property_def(engine: "TypeEngine", fn: FunctionRef) -> bool:
-    g = engine.graph(fn.path)
+    g = engine.require_graph(fn.path)
     return any(d.endswith("property") for d in decorator_names(g, fn.node))
 
 

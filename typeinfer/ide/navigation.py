@@ -72,7 +72,7 @@ def type_definition(analysis: "FileAnalysis", offset: int) -> list[tuple[Path, i
         if cls is not None:
             where = engine.classes.definition(cls)
             tg = engine.graph(where[0]) if where is not None else None
-            if tg is not None:
+            if tg is not None and where is not None:
                 found.append((Path(where[0]), tg.start_bytes[where[1]], tg.end_bytes[where[1]]))
         elif isinstance(m, ModuleType):
             location = engine.index.resolve_module(m.name)

@@ -26,6 +26,7 @@ import hashlib
 import keyword
 import re
 from dataclasses import asdict, dataclass
+from typing import Sequence
 
 import numpy as np
 
@@ -90,7 +91,7 @@ class Encoder:
                 self._cache[key] = hit
         return hit
 
-    def encode(self, windows: list[list[str]], name: str, kind: str, values: list[str] = ()) -> dict[str, np.ndarray]:
+    def encode(self, windows: list[list[str]], name: str, kind: str, values: Sequence[str] = ()) -> dict[str, np.ndarray]:
         c = self.config
         w = np.zeros((c.windows, c.window_len), dtype=np.int64)
         subs = np.zeros((c.windows, c.window_len), dtype=np.int64) if c.subtokens else None

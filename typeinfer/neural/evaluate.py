@@ -105,10 +105,10 @@ def evaluate(model_dir: Path, data_dir: Path, split: str, out_dir: Path, limit: 
     by_project: dict[str, dict] = {}
     if probs is not None:
         closed = _closed_sets(probs, classes, rows, {"basic11": BASIC11, "top500": top500})
-        for key, (picked, records) in closed.items():
+        for key, (_picked, records) in closed.items():
             groups[key]["r"] = records
         by_project = _by_project(rows, *closed.get("pyinfer:basic11-closed", ([], [])))
-    report = {key: _summary(g["r"]) for key, g in sorted(groups.items())}
+    report: dict[str, object] = {key: _summary(g["r"]) for key, g in sorted(groups.items())}
     # the closed basic-11 score of each project with 100 such samples or more: one
     # large project (numeric code, say) can weigh on the whole split's figure
     report["basic11_closed_by_project"] = by_project
@@ -135,7 +135,7 @@ def _by_project(rows: list[dict], picked: list[int], records: list[tuple]) -> di
 
 
 def _closed_sets(probs: np.ndarray, classes: list[str], rows: list[dict],
-                 sets: dict[str, set[str]]) -> dict[str, tuple[list[int], list[tuple]]]:
+                 sets: dict[str, frozenset[str] | set[str]]) -> dict[str, tuple[list[int], list[tuple]]]:
     """PYInfer's protocol: a model over N types answers among those N for the
     samples labelled with one of them (``pyinfer:<set>-closed``).  The classifier's
     probabilities restricted to the set's classes stand in for a model trained on
@@ -146,7 +146,7 @@ def _closed_sets(probs: np.ndarray, classes: list[str], rows: list[dict],
         picked = [i for i, r in enumerate(rows) if r["label"] in allowed]
         if not len(cols) or not picked:
             continue
-        order = np.argsort(-probs[np.ix_(picked, cols)], axis=1)[:, :5]
+        order = np.argsort(-probs[np.ix_(np.array(picked), cols)], axis=1)[:, :5]
         out[f"pyinfer:{name}-closed"] = (picked, [_record(rows[i]["label"], [classes[cols[j]] for j in top])
                                                   for i, top in zip(picked, order)])
     return out
@@ -165,7 +165,7 @@ def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins
 
 def _summary(records: list[tuple[bool, bool, bool, bool]]) -> dict:
     n = len(records)
-    cols = list(zip(*records)) if records else [[], [], [], []]
+    cols = list(zip(*records)) if records else [(), (), (), ()]
     return {"n": n, "top1_exact": _mean(cols[0]), "top5_exact": _mean(cols[1]),
             "top1_base": _mean(cols[2]), "top5_base": _mean(cols[3])}
 

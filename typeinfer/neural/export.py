@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import cast
 
 import torch
 import torch.nn.functional as F
@@ -38,7 +39,7 @@ class Calibrated(torch.nn.Module):
 
     def folded(self, length: int) -> tuple[list[torch.Tensor], torch.Tensor]:
         """The three per-tap tables [V, D] and the position part [L, D] (with the bias)."""
-        model, conv = self.model, self.model.convs[0]
+        model, conv = self.model, cast(torch.nn.Conv1d, self.model.convs[0])
         tables = [model.embed.weight @ conv.weight[:, :, k].T for k in range(3)]
         positions = conv(model.position.weight[:length].T.unsqueeze(0))[0].T
         return tables, positions
@@ -84,6 +85,7 @@ def export_onnx(model_dir: Path) -> Path:
     enc = config["encoder"]
     windows = torch.zeros((2, enc["windows"], enc["window_len"]), dtype=torch.int64)
     name = torch.zeros((2, enc["name_len"] + enc.get("values", 0)), dtype=torch.int64)
+    inputs: tuple[torch.Tensor, ...]
     inputs, names = (windows, name), ["windows", "name"]
     if enc.get("subtokens"):
         inputs, names = (windows, name, torch.zeros_like(windows)), names + ["subs"]

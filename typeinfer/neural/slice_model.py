@@ -24,6 +24,7 @@ import re
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import torch
@@ -125,7 +126,7 @@ class SliceVocab:
             out.append(i)
         return out + [EOS]
 
-    def decode(self, ids, names: list[str] = ()) -> list[str] | None:
+    def decode(self, ids, names: Sequence[str] = ()) -> list[str] | None:
         """Type tokens up to ``</s>``; None when the model wrote ``<unk>`` or a
         placeholder with no identifier behind it."""
         out = []
@@ -179,7 +180,8 @@ def train_slice_model(data_dir: Path, out_dir: Path, *, epochs: int = 2, batch: 
     if len(rows) > limit:
         rows = [rows[i] for i in rng.choice(len(rows), limit, replace=False)]
     vocab = SliceVocab.build(rows, vocab_size)
-    config = T5Config(vocab_size=len(vocab.tokens), d_model=d_model, d_kv=32, d_ff=2 * d_model, num_layers=2,
+    # decoder_start_token_id is a PretrainedConfig keyword that T5Config's signature does not list
+    config = T5Config(vocab_size=len(vocab.tokens), d_model=d_model, d_kv=32, d_ff=2 * d_model, num_layers=2,  # type: ignore[call-arg]
                       num_decoder_layers=2, num_heads=4, decoder_start_token_id=PAD, pad_token_id=PAD,
                       eos_token_id=EOS, dropout_rate=0.1)
     model = T5ForConditionalGeneration(config)
@@ -277,7 +279,7 @@ class SliceRuntime:
         return [texts[i * k:(i + 1) * k] for i in range(len(rows))], scores
 
     def predict(self, rows: list[dict], k: int = 5, batch: int = 64) -> list[list[tuple[str, float]]]:
-        results = []
+        results: list[list[tuple[str, float]]] = []
         for start in range(0, len(rows), batch):
             texts, scores = self._beams(rows[start:start + batch], k)
             results.extend(calibrated(cand, score, self.temperature, self.other) for cand, score in zip(texts, scores))

@@ -131,7 +131,7 @@ class SliceOnnxRuntime:
             top = np.argsort(-logprobs, axis=1)[:, :k]
             position = 0
             for r, beams in enumerate(alive):
-                candidates = []
+                candidates: list[tuple[list[int], float]] = []
                 for seq, score in beams:
                     lp = logprobs[position]
                     candidates.extend((seq + [int(t)], score + float(lp[t])) for t in top[position])
