@@ -22,7 +22,6 @@ Example::
 from __future__ import annotations
 
 import ast
-import hashlib
 import logging
 import os
 import re
@@ -34,6 +33,7 @@ from pathlib import Path
 import typeshed_client
 
 from .builder import DEFAULT_CONFIG, GraphConfig, build_graph, build_graph_safely
+from .cache import GraphCache, content_digest
 from .environment import PythonEnvironment, discover_environment
 from .errors import InputError
 from .graph import ImportBinding, ProgramGraph, SymbolKind
@@ -146,7 +146,18 @@ def module_name_for(path: Path, root: Path) -> str:
 
 
 def _content_key(path: Path) -> str:
-    return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+    return content_digest(path.read_bytes())
+
+
+_NOT_CACHED = frozenset({"internal-error", "unreadable-file"})
+
+
+def _stamp_of(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
 
 
 _STAR_IMPORT = re.compile(rb"\bimport[\s\\(]*\*")
@@ -156,12 +167,20 @@ INSTALLED_ROOTS = ("site-packages", "dist-packages")
 
 def project_scope(root: Path, path: Path) -> Path:
     """What of ``root`` is the project of ``path`` (``ProjectIndex(scope=...)``): all
-    of it, except in an installed-packages folder, where it is the outermost package
-    holding ``path`` (every module of a whole site-packages would be an analysis of
-    hours)."""
-    if root.name not in INSTALLED_ROOTS or not path.is_relative_to(root) or path == root:
+    of it, except in a library folder (site-packages, or the standard library
+    itself), where it is the outermost package holding ``path``: every module of
+    a whole site-packages or stdlib would be an analysis of hours and gigabytes,
+    and their other modules are libraries to the package, found through the
+    search paths and stubs."""
+    if not is_library_root(root) or not path.is_relative_to(root) or path == root:
         return root
     return root / path.relative_to(root).parts[0]
+
+
+def is_library_root(root: Path) -> bool:
+    """Whether ``root`` is an installed-packages folder or a standard library folder
+    (``os.py`` and ``importlib/`` side by side)."""
+    return root.name in INSTALLED_ROOTS or ((root / "os.py").is_file() and (root / "importlib" / "__init__.py").is_file())
 
 
 class ProjectIndex:
@@ -170,14 +189,16 @@ class ProjectIndex:
     def __init__(self, root: str | Path, *, search_paths: list[Path] | None = None,
                  config: GraphConfig = DEFAULT_CONFIG, cache_size: int = 256, use_stubs: bool = True,
                  scope: Path | None = None, environment: PythonEnvironment | None = None,
-                 overlay: dict[Path, bytes] | None = None) -> None:
+                 overlay: dict[Path, bytes] | None = None, graph_cache: GraphCache | None = None) -> None:
         """``scope``: only the modules under this folder of the root are the project's
         (an installed package inside site-packages: the rest of site-packages stays a
         library, found through the search paths, not a project to walk).
         ``environment``: the analysed project's Python environment (default: the
         one :func:`discover_environment` finds for ``root``); ``search_paths``
         replaces its folders when given.  ``overlay``: files read from memory
-        instead of the disk (see :meth:`set_overlay`)."""
+        instead of the disk (see :meth:`set_overlay`).  ``graph_cache``: the
+        on-disk cache graphs of files read from the disk are loaded from and
+        stored in (``None``: every graph is built)."""
         root = Path(root)
         if not root.exists():
             raise InputError(f"project root {str(root)!r} does not exist")
@@ -200,6 +221,7 @@ class ProjectIndex:
         self._tables: OrderedDict[tuple[Path, str], _Exports] = OrderedDict()
         self._graphs: OrderedDict[tuple[Path, str], ProgramGraph] = OrderedDict()
         self._cache_size = cache_size
+        self.graph_cache = graph_cache
         self._located: dict[str, ModuleLocation | None] = {}
         self._hashes: dict[Path, tuple[tuple[int, int], str]] = {}
         self._outside: set[Path] = set()     # files outside the root, hashed once
@@ -350,7 +372,7 @@ class ProjectIndex:
         a session runs, and every query reaches them."""
         data = self._overlay.get(path)
         if data is not None:
-            return path, hashlib.blake2b(data, digest_size=16).hexdigest()
+            return path, content_digest(data)
         known = self._hashes.get(path)
         if known is not None and path in self._outside:
             return path, known[1]
@@ -362,6 +384,11 @@ class ProjectIndex:
             if not path.is_relative_to(self.root):
                 self._outside.add(path)
         return path, known[1]
+
+    def files_read(self) -> dict[Path, tuple[tuple[int, int], str]]:
+        """Every file read from the disk so far, with its ``(mtime_ns, size)`` and
+        content hash then: what an answer cached from this index depended on."""
+        return dict(self._hashes)
 
     def graph_of(self, path: Path) -> ProgramGraph | None:
         """The graph of ``path``, memoised by content; ``None`` if unreadable."""
@@ -378,8 +405,24 @@ class ProjectIndex:
         if data is not None:
             graph = build_graph(data, str(path), config=self.config)
         else:
-            graph = build_graph_safely(path, config=self.config)
+            graph = self._graph_from_disk(path, key[1])
         self._remember(key, graph)
+        return graph
+
+    def _graph_from_disk(self, path: Path, digest: str) -> ProgramGraph:
+        """The graph of ``path`` (content hash ``digest``): from the graph cache when
+        it holds it, else built (and stored when the file did not change meanwhile
+        and building it went without an internal error)."""
+        cache = self.graph_cache
+        if cache is None:
+            return build_graph_safely(path, config=self.config)
+        key = cache.key(digest, str(path), self.config)
+        graph = cache.load(key)
+        if graph is None:
+            stamp = self._hashes[path][0]
+            graph = build_graph_safely(path, config=self.config)
+            if not any(d.code in _NOT_CACHED for d in graph.diagnostics) and _stamp_of(path) == stamp:
+                cache.store(key, graph)
         return graph
 
     def _remember(self, key: tuple[Path, str], graph: ProgramGraph) -> None:
@@ -401,12 +444,27 @@ class ProjectIndex:
         self.graph_of(path)
 
     def adopt(self, path: Path, graph: ProgramGraph) -> None:
-        """Put a graph built elsewhere (a worker process) into the cache."""
+        """Put a graph built elsewhere (a worker process) into the cache, and into
+        the on-disk graph cache as :meth:`graph_of` would."""
         try:
             key = self._key(path)
         except OSError:
             return
         self._remember(key, graph)
+        cache = self.graph_cache
+        if cache is not None and path not in self._overlay and not any(d.code in _NOT_CACHED for d in graph.diagnostics):
+            cache.store(cache.key(key[1], str(path), self.config), graph)
+
+    def has_cached_graph(self, path: Path) -> bool:
+        """Whether the graph of ``path`` as it is now is in the on-disk graph cache
+        (loading it is cheaper than building it in another process)."""
+        if self.graph_cache is None:
+            return False
+        try:
+            digest = self._key(path)[1]
+        except OSError:
+            return False
+        return self.graph_cache.has(self.graph_cache.key(digest, str(path), self.config))
 
     def library_files(self, limit: int = 64) -> list[Path]:
         """The stubs and installed modules the project imports by absolute name,

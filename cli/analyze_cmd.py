@@ -56,6 +56,7 @@ def analyze_command(
     colour: Colour = typer.Option(Colour.auto, "--color", help="Colour the text output (auto: on a terminal, unless NO_COLOR is set)."),
     force_exclude: bool = typer.Option(None, "--force-exclude", help="Apply `exclude` and .gitignore to files named here too (pre-commit).", show_default=False),
     respect_gitignore: bool = typer.Option(None, "--respect-gitignore/--no-respect-gitignore", help="Leave out what .gitignore files leave out (default: yes).", show_default=False),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the on-disk graph cache."),
 ) -> None:
     """Report problems found from inferred types (exit 1 when there are findings)."""
     # imported here: `typelens --help` and the other commands start without the analyzer
@@ -68,7 +69,7 @@ def analyze_command(
     from .findings import build_findings, by_code, render_github, render_json, render_statistics, render_text, use_colour
     from .sarif import sarif_document
     cli = {"select": select, "ignore": ignore, "extend-select": extend_select, "python": python,
-           "force-exclude": force_exclude, "respect-gitignore": respect_gitignore}
+           "force-exclude": force_exclude, "respect-gitignore": respect_gitignore, "cache": False if no_cache else None}
     try:
         discovery = Discovery(SettingsTree(Path.cwd(), cli=cli))
         diagnostics, stats = check_paths(paths, InferOptions(settings=discovery.settings, discovery=discovery))

@@ -85,7 +85,7 @@ def infer_command(
     min_confidence: float = typer.Option(None, "--min-confidence", help="With --apply: skip less certain predictions (default: min-confidence in pyproject.toml's tool.typelens table, else 0.8)."),
     python: str = typer.Option(None, "--python", help="The project's Python environment or interpreter (default: the python setting, the site-packages holding the path, $VIRTUAL_ENV, .venv upwards, python on PATH)."),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Build graphs in N processes."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not write the result cache."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the result cache and the on-disk graph cache."),
 ) -> None:
     """Infer the types of parameters, returns, variables and attributes."""
     from typelens.analyzer import InputError, ModelError
@@ -94,7 +94,8 @@ def infer_command(
     from typelens.typeinfer.settings import SettingsTree
     try:
         tree = SettingsTree(Path.cwd(), cli={"python": python, "min-confidence": min_confidence,
-                                             "model-path": str(model) if model else None})
+                                             "model-path": str(model) if model else None,
+                                             "cache": False if no_cache else None})
         settings = tree.for_path(Path(os.path.realpath(paths[0])))   # a link loop is file_sets' one-line error
         options = InferOptions(mode=mode.value, jobs=jobs, use_cache=not no_cache and not apply,
                                model_dir=settings.model_path, slice_dir=slice_model, use_slice=not no_slice,

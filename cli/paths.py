@@ -17,6 +17,7 @@ Example::
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from urllib.parse import quote
@@ -39,7 +40,14 @@ def _relative(path: Path, cwd: Path | None = None) -> Path | None:
 
 def display_path(path: str | Path, cwd: Path | None = None) -> str:
     """``path`` (absolute) relative to the working folder, else absolute; ``/`` separators."""
-    relative = _relative(Path(path), cwd)
+    return _display(str(path), str(cwd or Path.cwd()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _display(path: str, cwd: str) -> str:
+    # memoised: a JSON report names each file once per prediction, and resolving
+    # a path outside the working folder reads the file system
+    relative = _relative(Path(path), Path(cwd))
     return relative.as_posix() if relative is not None else Path(path).as_posix()
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,18 @@ ROOT = Path(__file__).parent.parent
 # user's project finds its own (``typelens.analyzer.environment``).
 if sys.prefix != sys.base_prefix:
     os.environ.setdefault("VIRTUAL_ENV", sys.prefix)
+
+# The on-disk graph cache of the suite's sessions and CLI subprocesses is a fresh
+# folder per run, not the user's; only the converted LM is shared with the user's
+# cache (converting it again would cost every run minutes).
+if "TYPELENS_CACHE_DIR" not in os.environ:
+    from typelens.analyzer.cache import cache_root
+    _USER_CACHE = cache_root()
+    _SUITE_CACHE = Path(tempfile.mkdtemp(prefix="typelens-suite-cache-"))
+    atexit.register(shutil.rmtree, _SUITE_CACHE, True)
+    (_USER_CACHE / "lm").mkdir(parents=True, exist_ok=True)
+    (_SUITE_CACHE / "lm").symlink_to(_USER_CACHE / "lm", target_is_directory=True)
+    os.environ["TYPELENS_CACHE_DIR"] = str(_SUITE_CACHE)
 
 # Processes the tests start (the CLI, the language server) decode with the tiny LM
 # even where `make lm-real` installed the pretrained one; its tests name it.

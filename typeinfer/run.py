@@ -32,6 +32,8 @@ from pathlib import Path
 from typelens.analyzer import (
     Diagnostic, GraphConfig, InputError, ProjectIndex, Span, build_graph_safely, iter_python_files, project_scope,
 )
+from typelens.analyzer.cache import cache_root, code_fingerprint, content_digest
+from typelens.analyzer.codes import CODES
 from typelens.analyzer.source import SkippedFile, listed_file_problem, read_regular_file
 from typelens.analyzer import codes
 from typelens.analyzer.environment import discover_environment
@@ -121,12 +123,17 @@ def file_sets(paths: list[Path], discovery: Discovery | None = None) -> list[Fil
     return sets
 
 
-def _digest(files: list[Path], options: InferOptions, root: Path, scope: Path | None = None) -> str:
+def _digest(files: list[Path], options: InferOptions, root: Path, scope: Path | None = None, *,
+            settings: Settings | None = None, extra: str = "") -> str:
+    """What a cached answer of ``files`` depends on: the options, typelens's code, the
+    environment, every file of the project, and ``extra`` (the caller's settings)."""
     scope = scope or root
+    settings = settings or options.settings
     h = hashlib.blake2b(digest_size=20)
-    h.update(f"{CACHE_VERSION}|{options.mode}|{options.model_dir}|{options.slice_dir}|{options.use_slice}|{options.max_bytes}|{root}".encode("utf-8", "surrogateescape"))
+    h.update(f"{CACHE_VERSION}|{code_fingerprint(('analyzer', 'typeinfer'))}|{options.mode}|{options.model_dir}|"
+             f"{options.slice_dir}|{options.use_slice}|{options.max_bytes}|{root}|{extra}".encode("utf-8", "surrogateescape"))
     # the environment imports resolve in: which one, and its folders' times (a package installed or removed)
-    environment = discover_environment(root, options.settings.python)
+    environment = discover_environment(root, settings.python)
     for folder in environment.search_paths:
         try:
             h.update(f"{folder}|{folder.stat().st_mtime_ns}".encode("utf-8", "surrogateescape"))
@@ -173,7 +180,7 @@ def infer_paths(paths: list[Path], options: InferOptions) -> InferResult:
         result.engines[str(fs.root)] = engine
         result.predictions.extend(predictions)
         result.diagnostics.extend(diagnostics)
-        _write_cache(fs, options, predictions, diagnostics)
+        _write_cache(fs, options, predictions, diagnostics, engine.index)
     result.stats = _stats(result, time.perf_counter() - started, cache_hits)
     return result
 
@@ -212,9 +219,10 @@ def open_session(fs: FileSet, options: InferOptions) -> AnalysisSession:
     discovery = options.discovery
     settings = discovery.tree.for_path(fs.base) if discovery is not None else options.settings
     session = AnalysisSession(fs.root, settings, scope=fs.scope, config=GraphConfig(max_bytes=options.max_bytes))
-    if options.jobs > 1 and len(fs.files) > 1:
+    todo = [f for f in fs.files if not session.index.has_cached_graph(f)] if options.jobs > 1 else []
+    if len(todo) > 1:      # the others load from the graph cache faster than a worker builds them
         with ProcessPoolExecutor(max_workers=options.jobs) as pool:
-            jobs = [(str(f), options.max_bytes) for f in fs.files if not is_script(f)]
+            jobs = [(str(f), options.max_bytes) for f in todo if not is_script(f)]
             for path, graph in pool.map(_build_one, jobs, chunksize=4):
                 session.index.adopt(Path(path), graph)
     files = project_files(session.index, fs)
@@ -254,27 +262,45 @@ def _infer_set(fs: FileSet, options: InferOptions):
 
 def check_paths(paths: list[Path], options: InferOptions) -> tuple[list[Diagnostic], dict]:
     """Every ``analyze`` diagnostic the settings enable, for the ``.py`` files under
-    ``paths``; each diagnostic's ``path`` is its file's absolute path."""
+    ``paths``; each diagnostic's ``path`` is its file's absolute path.  A path whose
+    project, environment, settings and typelens are unchanged since a run that
+    cached its answer reads it from the result cache (``cache = false``: never)."""
     started = time.perf_counter()
     diagnostics: list[Diagnostic] = []
-    files = 0
+    files = hits = 0
     for fs in file_sets(paths, options.discovery):
         diagnostics.extend(skipped_diagnostics(fs, relative=False))
         if not fs.files:
             continue
-        session = open_session(fs, options)
-        engine = session.engine(share_library=False)
-        for path in fs.files:
-            files += 1
-            try:
-                analysis = session.analyse(path, display=str(path), engine=engine,
-                                           settings=_file_settings(path, options))
-                diagnostics.extend(analysis.diagnostics())
-            except Exception as err:  # the per-file boundary: report it, go on with the rest
-                logger.exception("analysis failed on %s", path)
-                message = codes.INTERNAL_ERROR.format(reason=f"{type(err).__name__}: {err}")
-                diagnostics.append(Diagnostic.build("internal-error", message, Span.empty(), str(path)))
-    return diagnostics, {"files": files, "seconds": round(time.perf_counter() - started, 3)}
+        files += len(fs.files)
+        where = _analyze_cache_path(fs, options)
+        cached = _read_diagnostics(where) if where is not None else None
+        if cached is not None:
+            diagnostics.extend(cached)
+            hits += 1
+            continue
+        found, index = _check_set(fs, options)
+        diagnostics.extend(found)
+        if where is not None and not any(d.code == "internal-error" for d in found):
+            _write_json(where, {"version": CACHE_VERSION, "diagnostics": [_diagnostic_row(d) for d in found],
+                                "reads": _reads_of(index)})
+    return diagnostics, {"files": files, "seconds": round(time.perf_counter() - started, 3), "cache_hits": hits}
+
+
+def _check_set(fs: FileSet, options: InferOptions) -> tuple[list[Diagnostic], ProjectIndex]:
+    session = open_session(fs, options)
+    engine = session.engine(share_library=False)
+    diagnostics: list[Diagnostic] = []
+    for path in fs.files:
+        try:
+            analysis = session.analyse(path, display=str(path), engine=engine,
+                                       settings=_file_settings(path, options))
+            diagnostics.extend(analysis.diagnostics())
+        except Exception as err:  # the per-file boundary: report it, go on with the rest
+            logger.exception("analysis failed on %s", path)
+            message = codes.INTERNAL_ERROR.format(reason=f"{type(err).__name__}: {err}")
+            diagnostics.append(Diagnostic.build("internal-error", message, Span.empty(), str(path)))
+    return diagnostics, session.index
 
 
 def skipped_diagnostics(fs: FileSet, *, relative: bool = True) -> list[Diagnostic]:
@@ -321,24 +347,30 @@ def _read_cache(fs: FileSet, options: InferOptions):
                        for p in doc["predictions"]]
         diagnostics = [Diagnostic(d["code"], d["message"], Span(*d["span"]), d["severity"], d["path"])
                        for d in doc["diagnostics"]]
+        if not _reads_unchanged(doc["reads"]):
+            return None
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return predictions, diagnostics
 
 
-def _write_cache(fs: FileSet, options: InferOptions, predictions: list[Prediction], diagnostics: list[Diagnostic]) -> None:
-    if not options.use_cache:
+def _write_cache(fs: FileSet, options: InferOptions, predictions: list[Prediction], diagnostics: list[Diagnostic],
+                 index: ProjectIndex) -> None:
+    if not options.use_cache or any(d.code == "internal-error" for d in diagnostics):
         return
-    path = _cache_path(fs, options)
-    doc = {
+    _write_json(_cache_path(fs, options), {
         "version": CACHE_VERSION,
         "predictions": [{"file": p.file, "path": p.path, "scope": p.scope, "name": p.name, "kind": p.kind,
                          "type": p.type, "confidence": p.confidence, "span": _span_list(p.span),
                          "source": p.source, "evidence": list(p.evidence),
                          "candidates": [list(c) for c in p.candidates]} for p in predictions],
-        "diagnostics": [{"code": d.code, "message": d.message, "span": _span_list(d.span), "severity": d.severity,
-                         "path": d.path} for d in diagnostics],
-    }
+        "diagnostics": [_diagnostic_row(d) for d in diagnostics],
+        "reads": _reads_of(index),
+    })
+
+
+def _write_json(path: Path, doc: dict) -> None:
+    """``doc`` written to ``path`` atomically, with a ``.gitignore`` beside it."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
@@ -349,6 +381,56 @@ def _write_cache(fs: FileSet, options: InferOptions, predictions: list[Predictio
             gitignore.write_text("*\n", encoding="utf-8")
     except OSError as err:
         logger.warning("cannot write the cache %s: %s", path, err)
+
+
+def _reads_of(index: ProjectIndex) -> list[list]:
+    """The files an answer read (stubs and libraries included), to check on reuse:
+    the digest's folder times miss an edited file of a library."""
+    return [[str(path), stamp[0], stamp[1], digest] for path, (stamp, digest) in index.files_read().items()]
+
+
+def _reads_unchanged(rows: list[list]) -> bool:
+    """Whether every file of :func:`_reads_of` still has its content (its size and
+    time, else its hash)."""
+    for path, mtime, size, digest in rows:
+        try:
+            st = os.stat(path)
+            if (st.st_mtime_ns, st.st_size) != (mtime, size) and content_digest(Path(path).read_bytes()) != digest:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+def _diagnostic_row(d: Diagnostic) -> dict:
+    return {"code": d.code, "message": d.message, "span": _span_list(d.span), "severity": d.severity, "path": d.path}
+
+
+def _analyze_cache_path(fs: FileSet, options: InferOptions) -> Path | None:
+    """Where ``analyze`` caches the diagnostics of ``fs``: the user cache folder's
+    ``results``, keyed by the project, the environment, typelens's code and each
+    file's enabled rules; ``None`` when the settings switch the cache off."""
+    settings = options.discovery.tree.for_path(fs.base) if options.discovery is not None else options.settings
+    if not settings.cache:
+        return None
+    rules = []
+    for path in fs.files:
+        enabled = _file_settings(path, options) or settings
+        rules.append(",".join(sorted(code for code in CODES if enabled.is_enabled(code))))
+    digest = _digest(fs.files, options, fs.root, fs.scope, settings=settings, extra="analyze|" + "|".join(rules))
+    base = Path(settings.cache_dir) if settings.cache_dir is not None else cache_root()
+    return base / "results" / f"analyze-{digest}.json"
+
+
+def _read_diagnostics(path: Path) -> list[Diagnostic] | None:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if doc["version"] != CACHE_VERSION or not _reads_unchanged(doc["reads"]):
+            return None
+        return [Diagnostic(d["code"], d["message"], Span(*d["span"]), d["severity"], d["path"])
+                for d in doc["diagnostics"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _span_list(span: Span) -> list[int]:

@@ -30,6 +30,7 @@ from typelens.analyzer import (
     Diagnostic, Document, GraphConfig, ProgramGraph, ProjectGraph, ProjectIndex, TypelensError, build_graph,
     build_graph_safely, build_project_graph, project_scope,
 )
+from typelens.analyzer.cache import GraphCache, cache_root
 from typelens.analyzer.environment import PythonEnvironment, discover_environment
 from typelens.analyzer.typescript import is_script
 
@@ -45,6 +46,10 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 _FAILED = object()
+# the engines' shared answers about library files (``LibraryMembers.answers``): at
+# most this many memo entries (types; tens of megabytes), dropped all at once when
+# a new engine would start over more (an editor session asks for ever more names)
+LIBRARY_ANSWERS_LIMIT = 100_000
 
 
 def project_root_of(path: Path) -> Path:
@@ -53,6 +58,14 @@ def project_root_of(path: Path) -> Path:
     while (current / "__init__.py").exists() and current.parent != current:
         current = current.parent
     return current
+
+
+def graph_cache_for(settings: Settings) -> GraphCache | None:
+    """The on-disk graph cache ``settings`` ask for: ``<cache-dir>/graphs`` (default
+    the user cache folder), ``None`` with ``cache = false`` (``--no-cache``)."""
+    if not settings.cache:
+        return None
+    return GraphCache((Path(settings.cache_dir) if settings.cache_dir is not None else cache_root()) / "graphs")
 
 
 class AnalysisSession:
@@ -74,7 +87,8 @@ class AnalysisSession:
             if environment is None:
                 environment = discover_environment(root, self.settings.python)
             logger.info("%s: %s", root, environment.describe())
-            index = ProjectIndex(root, config=config or GraphConfig(), scope=scope, environment=environment)
+            index = ProjectIndex(root, config=config or GraphConfig(), scope=scope, environment=environment,
+                                 graph_cache=graph_cache_for(self.settings))
         self.index = index
         self.root = index.root
         self.environment = index.environment
@@ -97,7 +111,11 @@ class AnalysisSession:
     def engine(self, buffers: dict[str, ProgramGraph] | None = None, *, share_library: bool = True) -> TypeEngine:
         """A fresh engine over the project; ``buffers`` maps resolved paths to graphs
         that answer for those files instead of the disk (editor buffers, patched
-        copies).  Engines of one session share what they learn about library files."""
+        copies).  Engines of one session share what they learn about library files,
+        up to :data:`LIBRARY_ANSWERS_LIMIT` answers."""
+        if share_library and len(self.library.answers) > LIBRARY_ANSWERS_LIMIT:
+            logger.info("dropping %d shared library answers", len(self.library.answers))
+            self.library.answers.clear()
         engine = TypeEngine(self.index, self.project, shared=self.library.answers if share_library else None)
         engine.session = self
         for path, graph in (buffers or {}).items():

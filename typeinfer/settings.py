@@ -34,6 +34,8 @@ Example::
     lm-path = "models/codegen-350M"         # a causal-LM folder, a GGUF file, or tiny / smollm2 (by name)
     device = "auto"                          # auto, cpu, cuda[:N]
     guided-completion = true                 # offer monitor-guided multi-token completions in the editor
+    cache = true                             # keep graphs in the on-disk cache (--no-cache: off)
+    cache-dir = "~/.cache/typelens"          # its folder (default: $TYPELENS_CACHE_DIR, $XDG_CACHE_HOME/typelens)
 
     >>> load_settings(Path("."), cli={"min-confidence": 0.5}).min_confidence
     0.5
@@ -74,6 +76,8 @@ class Settings:
     device: str = "auto"
     guided_completion: bool = False
     python: Path | None = None                # the analysed project's environment or interpreter
+    cache: bool = True                        # the on-disk graph cache (--no-cache: off)
+    cache_dir: Path | None = None             # its folder (default: the user cache folder)
 
     @property
     def base(self) -> Path:
@@ -212,6 +216,12 @@ KEYS: tuple[Key, ...] = (
         "Where models run: auto, cpu or cuda[:N]."),
     Key("guided-completion", "guidedCompletion", "guided_completion", _boolean, {"type": "boolean", "default": False},
         "Offer monitor-guided multi-token completions in the editor."),
+    Key("cache", "cache", "cache", _boolean, {"type": "boolean", "default": True},
+        "Keep the graphs of files read (libraries and the project) in the on-disk cache and read them from it "
+        "(`--no-cache`: neither read nor write it)."),
+    Key("cache-dir", "cacheDir", "cache_dir", _path, _PATH,
+        "The cache folder (default: $TYPELENS_CACHE_DIR, else $XDG_CACHE_HOME/typelens, else ~/.cache/typelens).",
+        is_path=True),
 )
 _BY_NAME = {k.name: k for k in KEYS}
 _BY_EDITOR = {k.editor: k for k in KEYS}

@@ -1,0 +1,320 @@
+"""The persistent graph cache: per-file graphs on disk, shared by every run on a machine.
+
+Building a :class:`ProgramGraph` is most of a cold run's time, and most of the
+files a run reads are libraries (typeshed stubs, the stdlib, installed
+packages) that change only when something is installed.  :class:`GraphCache`
+keeps each graph in a file of its own under the user's cache folder
+(``$TYPELENS_CACHE_DIR``, else ``$XDG_CACHE_HOME/typelens``, else
+``~/.cache/typelens``), in ``graphs/<2 hex>/<key>.tlg``.
+
+The key is a hash of everything a graph depends on: the file's path and bytes,
+the :class:`GraphConfig`, and the ``version`` of the code that builds graphs
+(by default a fingerprint of this package's sources, typelens's version, the
+tree-sitter grammar's and the byte order), so an upgrade or an edited builder
+never reads an old entry.  A graph depends on no other file, so the key is the
+whole invalidation story.
+
+An entry is a fixed magic, a JSON header (string tables, scopes, symbols,
+imports, diagnostics) and the per-node arrays and edge lists as raw 32-bit
+integers, followed by a BLAKE2b digest of all of it.  Nothing is unpickled: a
+truncated, corrupted or foreign file fails the digest or the decoding and is
+treated as a miss (and overwritten).  Entries are written to a temporary file
+beside their place and renamed over it, so concurrent runs never read half an
+entry; two runs building the same graph write the same bytes.
+
+Example::
+
+    cache = GraphCache(Path("/tmp/graphs"))
+    key = cache.key(content_digest(data), "m.py", DEFAULT_CONFIG)
+    cache.load(key)                                                      # None: a miss
+    cache.store(key, build_graph(data, "m.py"))
+    cache.load(key).kinds == build_graph(data, "m.py").kinds            # True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import struct
+import sys
+import tempfile
+from array import array
+from pathlib import Path
+
+from .builder import GraphConfig
+from .graph import EdgeKind, ImportBinding, ProgramGraph, Scope, ScopeKind, Symbol, SymbolKind
+from .source import Source
+from .spans import Diagnostic, Span
+
+logger = logging.getLogger(__name__)
+
+FORMAT = b"TLGRAPH2"
+_DIGEST = 16
+_HEADER = struct.Struct("<8sI")         # magic, header length
+_INT = "i" if array("i").itemsize == 4 else "l"
+_SCOPE_KINDS = {k.value: k for k in ScopeKind}
+_SYMBOL_KINDS = {k.value: k for k in SymbolKind}
+_EDGE_KINDS = {k.value: k for k in EdgeKind}
+_ARRAYS = ("kinds", "fields", "start_bytes", "end_bytes", "parents", "scope_of", "symbol_nodes", "symbol_ids",
+           "name_nodes")
+
+
+def content_digest(data: bytes) -> str:
+    """The content hash files are known by (the project index's and the cache's)."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def cache_root() -> Path:
+    """typelens's cache folder: ``$TYPELENS_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/typelens``, else ``~/.cache/typelens``."""
+    explicit = os.environ.get("TYPELENS_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "typelens"
+
+
+_FINGERPRINTS: dict[tuple[str, ...], str] = {}
+
+
+def code_fingerprint(packages: tuple[str, ...] = ("analyzer",)) -> str:
+    """A hash of what typelens's answers depend on besides their input: the sources
+    of ``packages`` (folders of the typelens package: ``analyzer`` builds graphs,
+    ``typeinfer`` answers), typelens's version file, the versions of the
+    tree-sitter packages and typeshed-client, and the byte order.  Computed once
+    per process (reading the sources costs milliseconds)."""
+    found = _FINGERPRINTS.get(packages)
+    if found is None:
+        from importlib import metadata
+        h = hashlib.blake2b(FORMAT + sys.byteorder.encode(), digest_size=16)
+        top = Path(__file__).resolve().parent.parent
+        files = [p for package in packages for p in sorted((top / package).rglob("*.py"))]
+        for path in files + [top / "cli" / "version.py"]:
+            try:
+                h.update(os.fsencode(path.relative_to(top)) + b"\0" + path.read_bytes())
+            except OSError:
+                h.update(os.fsencode(path.relative_to(top)) + b"\0missing")
+        for package in ("tree-sitter", "tree-sitter-python", "typeshed-client"):
+            try:
+                h.update(f"{package}={metadata.version(package)}".encode())
+            except metadata.PackageNotFoundError:
+                h.update(f"{package}=none".encode())
+        found = _FINGERPRINTS[packages] = h.hexdigest()
+    return found
+
+
+DEFAULT_LIMIT = 1 << 30       # bytes of entries kept on disk
+_PRUNE_EVERY = 256            # stores between two looks at the folder's size
+
+
+class GraphCache:
+    """Graphs on disk under ``folder``, keyed by :meth:`key` (see the module docstring).
+
+    ``version`` replaces the code fingerprint (tests; a build that knows better).
+    ``limit``: the entries' total size the folder is brought back under, least
+    recently used first, every 256 stores of a process (a hit marks an entry
+    used).  Counters ``hits``, ``misses``, ``stores`` and ``rejected`` (entries
+    found but unreadable) say what one run did."""
+
+    def __init__(self, folder: Path | None = None, *, version: str | None = None,
+                 limit: int = DEFAULT_LIMIT) -> None:
+        if limit < 1:
+            raise ValueError(f"limit={limit!r} must be a positive number of bytes")
+        self.folder = Path(folder) if folder is not None else cache_root() / "graphs"
+        self.version = version if version is not None else code_fingerprint()
+        self.limit = limit
+        self.hits = self.misses = self.stores = self.rejected = 0
+        self._writable = True
+
+    def key(self, digest: str, path: str, config: GraphConfig) -> str:
+        """The key of the graph of the file ``path`` whose bytes hash to ``digest``
+        (:func:`content_digest`), built under ``config``."""
+        h = hashlib.blake2b(digest_size=20)
+        h.update(f"{self.version}|{config.max_bytes}|{config.max_statement_depth}|{digest}|".encode())
+        h.update(os.fsencode(path))
+        return h.hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.tlg"
+
+    def has(self, key: str) -> bool:
+        """Whether an entry is stored under ``key`` (it may still prove damaged)."""
+        return self._path(key).is_file()
+
+    def load(self, key: str) -> ProgramGraph | None:
+        """The graph stored under ``key``, or ``None`` (absent, truncated, corrupt)."""
+        try:
+            blob = self._path(key).read_bytes()
+        except OSError:
+            self.misses += 1
+            return None
+        try:
+            graph = graph_from_bytes(blob)
+        except (ValueError, KeyError, TypeError, IndexError, struct.error, UnicodeDecodeError) as err:
+            logger.info("ignoring the damaged cache entry %s: %s", self._path(key), err)
+            self.rejected += 1
+            self.misses += 1
+            return None
+        self.hits += 1
+        try:
+            os.utime(self._path(key))       # used: the last entry pruned
+        except OSError as err:
+            logger.debug("cannot mark %s used: %s", self._path(key), err)
+        return graph
+
+    def store(self, key: str, graph: ProgramGraph) -> None:
+        """Write ``graph`` under ``key`` atomically; a cache that cannot be written
+        is logged once and left alone for the rest of the run."""
+        if not self._writable:
+            return
+        target = self._path(key)
+        try:
+            blob = graph_to_bytes(graph)
+        except (ValueError, TypeError, OverflowError) as err:      # a value the format cannot hold
+            logger.warning("graph of %s not cached: %s", graph.path, err)
+            return
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{key[:8]}.", suffix=".tmp", dir=target.parent)
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(blob)
+                os.replace(tmp, target)
+            except BaseException:
+                os.unlink(tmp)
+                raise
+        except OSError as err:
+            logger.warning("graph cache %s not written (%s); going on without it", self.folder, err)
+            self._writable = False
+            return
+        self.stores += 1
+        if self.stores % _PRUNE_EVERY == 0:
+            self.prune()
+
+    def prune(self) -> int:
+        """Delete the least recently used entries until the rest fit in ``limit``
+        bytes; how many were deleted.  Entries another run deletes meanwhile are
+        skipped."""
+        entries = []
+        for path in self.folder.glob("*/*.tlg"):
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            entries.append((st.st_mtime_ns, st.st_size, path))
+        total = sum(size for _, size, _ in entries)
+        removed = 0
+        for _, size, path in sorted(entries):
+            if total <= self.limit:
+                break
+            try:
+                path.unlink()
+            except OSError:
+                continue
+            total -= size
+            removed += 1
+        if removed:
+            logger.info("graph cache %s: %d old entries removed", self.folder, removed)
+        return removed
+
+
+# -- the format ------------------------------------------------------------------------------
+def graph_to_bytes(graph: ProgramGraph) -> bytes:
+    """``graph`` as one cache entry (see the module docstring)."""
+    source = graph.source
+    kinds, fields = _table(graph.kinds), _table(graph.fields)
+    symbol_nodes = sorted(graph.symbol_of)
+    name_nodes = sorted(graph.names)
+    edges = [(kind.value, list(srcs), list(dsts)) for kind, (srcs, dsts) in graph._edges.items()
+             if kind is not EdgeKind.AST]
+    header = {
+        "path": source.path, "encoding": source.encoding, "is_binary": source.is_binary,
+        "text": None if source.text == source.data.decode("utf-8", "surrogateescape") else source.text,
+        "source_diagnostics": [_diagnostic_row(d) for d in source.diagnostics],
+        "diagnostics": [_diagnostic_row(d) for d in graph.diagnostics],
+        "kinds": kinds[0], "fields": fields[0], "names": [graph.names[n] for n in name_nodes],
+        "scopes": [[s.id, s.kind.value, s.node, s.name, s.qualname, s.parent, s.entry, s.exit] for s in graph.scopes],
+        "symbols": [[s.id, s.name, s.scope, s.kind.value, s.definitions, s.uses, s.is_global_decl] for s in graph.symbols],
+        "imports": [[b.node, b.statement, b.module, b.level, b.name, b.bound] for b in graph.imports],
+        "edges": [[kind, len(srcs)] for kind, srcs, _ in edges],
+    }
+    columns = [kinds[1], fields[1], graph.start_bytes, graph.end_bytes, graph.parents, graph.scope_of,
+               symbol_nodes, [graph.symbol_of[n] for n in symbol_nodes], name_nodes]
+    header["sizes"] = [len(c) for c in columns] + [len(source.data)]
+    for _, srcs, dsts in edges:
+        columns.extend((srcs, dsts))
+    # ASCII escapes: a path or message may hold lone surrogates (undecodable file names)
+    head = json.dumps(header, separators=(",", ":")).encode("ascii")
+    body = b"".join([_HEADER.pack(FORMAT, len(head)), head, source.data]
+                    + [array(_INT, column).tobytes() for column in columns])
+    return body + hashlib.blake2b(body, digest_size=_DIGEST).digest()
+
+
+def _table(values: list) -> tuple[list, list[int]]:
+    """Distinct values in first-seen order, and each value's index among them."""
+    index: dict = {}
+    ids = [index.setdefault(v, len(index)) for v in values]
+    return list(index), ids
+
+
+def _diagnostic_row(d: Diagnostic) -> list:
+    s = d.span
+    return [d.code, d.message, [s.start_byte, s.end_byte, s.start_row, s.start_col, s.end_row, s.end_col],
+            d.severity, d.path]
+
+
+def graph_from_bytes(blob: bytes) -> ProgramGraph:
+    """The graph of one cache entry; ``ValueError`` (or a decoding error) when the
+    entry is truncated, corrupt or of another format."""
+    if len(blob) < _HEADER.size + _DIGEST:
+        raise ValueError("truncated entry")
+    body, digest = blob[:-_DIGEST], blob[-_DIGEST:]
+    if hashlib.blake2b(body, digest_size=_DIGEST).digest() != digest:
+        raise ValueError("digest mismatch")
+    magic, head_size = _HEADER.unpack_from(body)
+    if magic != FORMAT:
+        raise ValueError(f"format {magic!r}, not {FORMAT!r}")
+    at = _HEADER.size + head_size
+    header = json.loads(body[_HEADER.size:at].decode("utf-8"))
+    sizes = header["sizes"]
+    data = body[at:at + sizes[-1]]
+    at += sizes[-1]
+    counts = sizes[:-1] + [n for _, n in header["edges"] for _ in (0, 1)]
+    columns = []
+    for count in counts:
+        column = array(_INT)
+        column.frombytes(body[at:at + 4 * count])
+        if len(column) != count:
+            raise ValueError("truncated array")
+        columns.append(column.tolist())
+        at += 4 * count
+    if at != len(body):
+        raise ValueError(f"{len(body) - at} bytes left over")
+    return _assemble(header, data, dict(zip(_ARRAYS, columns)), columns[len(_ARRAYS):])
+
+
+def _assemble(header: dict, data: bytes, c: dict[str, list[int]], edge_columns: list[list[int]]) -> ProgramGraph:
+    text = header["text"] if header["text"] is not None else data.decode("utf-8", "surrogateescape")
+    source = Source(header["path"], data, text, header["encoding"], header["is_binary"],
+                    tuple(_diagnostic(row) for row in header["source_diagnostics"]))
+    kinds, fields = header["kinds"], header["fields"]
+    edges = {_EDGE_KINDS[kind]: (edge_columns[2 * i], edge_columns[2 * i + 1])
+             for i, (kind, _) in enumerate(header["edges"])}
+    return ProgramGraph(
+        source=source, kinds=list(map(kinds.__getitem__, c["kinds"])), start_bytes=c["start_bytes"],
+        end_bytes=c["end_bytes"], parents=c["parents"], fields=list(map(fields.__getitem__, c["fields"])),
+        names=dict(zip(c["name_nodes"], header["names"])), scope_of=c["scope_of"],
+        scopes=tuple(Scope(i, _SCOPE_KINDS[k], n, name, q, p, en, ex) for i, k, n, name, q, p, en, ex in header["scopes"]),
+        symbols=tuple(Symbol(i, name, scope, _SYMBOL_KINDS[kind], tuple(defs), tuple(uses), is_global)
+                      for i, name, scope, kind, defs, uses, is_global in header["symbols"]),
+        symbol_of=dict(zip(c["symbol_nodes"], c["symbol_ids"])),
+        imports=tuple(ImportBinding(*row) for row in header["imports"]),
+        edges=edges, diagnostics=tuple(_diagnostic(row) for row in header["diagnostics"]),
+    )
+
+
+def _diagnostic(row: list) -> Diagnostic:
+    code, message, span, severity, path = row
+    return Diagnostic(code, message, Span(*span), severity, path)

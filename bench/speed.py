@@ -1,0 +1,204 @@
+"""Benchmark: cold, warm and one-file-edit runs of ``typelens analyze`` and ``typelens
+infer`` against ``ty check`` and ``pyrefly check`` on the same trees, in one script.
+
+    python bench/speed.py [--runs 3] [--packages click,packaging,pluggy] [--no-stdlib]
+                          [--baseline /work/main/.venv/bin/typelens] [--pyright] [--keep DIR]
+
+1. A bench virtual environment (a temporary folder, or ``--keep``) gets the measured
+   packages and the peers from the package registry (``pip install``); a peer that
+   does not install is skipped with a line saying so.
+2. Each package is copied out of the bench environment into a folder of its own
+   (the stdlib's ``asyncio`` too, so that nothing installed is ever edited) and
+   analysed with ``--python`` set to the bench environment.
+3. typelens runs three ways, each ``--runs`` times (median): **cold** (empty cache
+   folder, no result cache), **warm** (the same tree again, caches kept) and
+   **edit** (one line appended to the package's largest file, caches kept).  The
+   peers have no persistent cache: one cold row each.  ``--baseline`` adds the same
+   rows for another typelens build (the code before a change).
+4. Printed per run: wall seconds, CPU seconds (user + system of the child and its
+   children, from ``wait4``), peak RSS of the child, and the ratio of typelens's
+   CPU and wall time to ``ty check``'s cold run on the same tree.  The machine's
+   load average is printed before and after: on a shared machine wall time is
+   noise, CPU time and ratios measured in the same script are the figures to read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+import venv
+from dataclasses import dataclass
+from pathlib import Path
+
+PEERS = ("ty", "pyrefly")
+_OK_CODES = (0, 1)        # a checker that found problems exits 1
+
+
+@dataclass(frozen=True)
+class Sample:
+    wall: float
+    cpu: float
+    rss_mb: float
+    ok: bool
+
+
+def measure(cmd: list[str], cwd: Path, env: dict[str, str]) -> Sample:
+    """One run of ``cmd``: wall time, the child's CPU time and peak RSS (``wait4``)."""
+    started = time.perf_counter()
+    with open(os.devnull, "wb") as sink:
+        child = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=sink, stderr=sink)
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - started
+    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, child.returncode in _OK_CODES)
+
+
+def median(samples: list[Sample]) -> Sample:
+    return Sample(statistics.median(s.wall for s in samples), statistics.median(s.cpu for s in samples),
+                  max(s.rss_mb for s in samples), all(s.ok for s in samples))
+
+
+# -- set-up ---------------------------------------------------------------------------------
+def bench_env(folder: Path, packages: list[str], peers: tuple[str, ...]) -> tuple[Path, list[str]]:
+    """The bench environment's interpreter, and the peers that installed."""
+    python = folder / "bin" / "python"
+    if not python.exists():
+        venv.create(folder, with_pip=True)
+    pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    subprocess.run(pip + packages, check=True)
+    found = []
+    for peer in peers:
+        if (folder / "bin" / peer).exists() or subprocess.run(pip + [peer], capture_output=True).returncode == 0:
+            found.append(peer)
+        else:
+            print(f"# {peer}: not installable from the registry here, skipped")
+    return python, found
+
+
+def copy_tree(source: Path, into: Path) -> Path:
+    """``source`` (a package folder) copied into ``into``; the copy's path."""
+    target = into / source.name
+    shutil.rmtree(into, ignore_errors=True)
+    into.mkdir(parents=True)
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    return target
+
+
+def largest_file(tree: Path) -> Path:
+    return max(tree.rglob("*.py"), key=lambda p: p.stat().st_size)
+
+
+# -- runs -------------------------------------------------------------------------------------
+@dataclass
+class Bench:
+    runs: int
+    python: Path
+    work: Path
+    typelens: dict[str, list[str]]       # label -> command prefix
+    peers: list[str]
+
+    def env(self, cache: Path) -> dict[str, str]:
+        return {**os.environ, "TYPELENS_CACHE_DIR": str(cache), "VIRTUAL_ENV": str(self.python.parent.parent)}
+
+    def typelens_rows(self, label: str, tree: Path) -> list[tuple[str, Sample]]:
+        prefix, cache = self.typelens[label], self.work / f"cache-{label}"
+        rows = []
+        for command, extra in (("analyze", ["--exit-zero"]), ("infer", [])):
+            cmd = prefix + [command, str(tree), "--format", "json", "--python", str(self.python), *extra]
+            rows.append((f"{label} {command} cold", self._cold(cmd, tree, cache)))
+            rows.append((f"{label} {command} warm", median([self._run(cmd, tree, cache) for _ in range(self.runs)])))
+            rows.append((f"{label} {command} edit", self._edited(cmd, tree, cache)))
+        return rows
+
+    def _run(self, cmd: list[str], tree: Path, cache: Path) -> Sample:
+        return measure(cmd, tree.parent, self.env(cache))
+
+    def _cold(self, cmd: list[str], tree: Path, cache: Path) -> Sample:
+        samples = []
+        for _ in range(self.runs):
+            shutil.rmtree(cache, ignore_errors=True)
+            for results in tree.parent.rglob(".typelens-cache"):
+                shutil.rmtree(results, ignore_errors=True)
+            samples.append(self._run(cmd, tree, cache))
+        return median(samples)
+
+    def _edited(self, cmd: list[str], tree: Path, cache: Path) -> Sample:
+        self._run(cmd, tree, cache)              # caches filled for the unedited tree
+        target = largest_file(tree)
+        original = target.read_bytes()
+        samples = []
+        try:
+            for i in range(self.runs):
+                target.write_bytes(original + f"\n_bench_edit_{i} = {i}\n".encode())
+                samples.append(self._run(cmd, tree, cache))
+        finally:
+            target.write_bytes(original)
+        return median(samples)
+
+    def peer_rows(self, tree: Path) -> list[tuple[str, Sample]]:
+        bin_dir, rows = self.python.parent, []
+        commands = {"ty": [str(bin_dir / "ty"), "check", "--python", str(self.python), str(tree)],
+                    "pyrefly": [str(bin_dir / "pyrefly"), "check", "--python-interpreter-path", str(self.python),
+                                str(tree)],
+                    "pyright": [str(bin_dir / "pyright"), "--pythonpath", str(self.python), str(tree)]}
+        for peer in self.peers:
+            samples = [self._run(commands[peer], tree, self.work / "cache-peer") for _ in range(self.runs)]
+            rows.append((f"{peer} check", median(samples)))
+        return rows
+
+
+def report(name: str, tree: Path, rows: list[tuple[str, Sample]]) -> None:
+    files = sum(1 for _ in tree.rglob("*.py"))
+    ty = dict(rows).get("ty check")
+    print(f"\n{name} ({files} files)")
+    print(f"  {'run':<28} {'wall s':>7} {'cpu s':>7} {'peak MB':>8} {'cpu/ty':>7} {'wall/ty':>8}")
+    for label, s in rows:
+        cpu_ratio = f"{s.cpu / ty.cpu:6.1f}x" if ty and ty.cpu else "      -"
+        wall_ratio = f"{s.wall / ty.wall:7.1f}x" if ty and ty.wall else "       -"
+        flag = "" if s.ok else "  (failed)"
+        print(f"  {label:<28} {s.wall:7.2f} {s.cpu:7.2f} {s.rss_mb:8.0f} {cpu_ratio} {wall_ratio}{flag}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--packages", default="click,packaging,pluggy")
+    parser.add_argument("--no-stdlib", action="store_true", help="leave out the stdlib's asyncio")
+    parser.add_argument("--baseline", help="another typelens executable to time beside this one")
+    parser.add_argument("--pyright", action="store_true", help="time pyright too (it fetches node on first use)")
+    parser.add_argument("--keep", type=Path, help="keep the bench environment and trees in this folder")
+    args = parser.parse_args()
+    work = args.keep or Path(tempfile.mkdtemp(prefix="typelens-speed-"))
+    packages = [p for p in args.packages.split(",") if p]
+    python, peers = bench_env(work / "venv", packages, PEERS + (("pyright",) if args.pyright else ()))
+    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               capture_output=True, text=True, check=True).stdout.strip())
+    trees = {name: site / name for name in packages}
+    if not args.no_stdlib:
+        trees["asyncio"] = Path(sysconfig.get_paths()["stdlib"]) / "asyncio"
+    typelens = {"typelens": [sys.executable, "-m", "typelens.cli"]}
+    if args.baseline:
+        typelens["baseline"] = [args.baseline]
+    bench = Bench(args.runs, python, work, typelens, peers)
+    print(f"# load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} cores; "
+          f"median of {args.runs} runs; peers: {', '.join(peers) or 'none'}")
+    for name, source in trees.items():
+        tree = copy_tree(source, work / "trees" / name)
+        rows = bench.peer_rows(tree)
+        for label in typelens:
+            rows += bench.typelens_rows(label, tree)
+        report(name, tree, rows)
+    print(f"\n# load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if args.keep is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,275 @@
+"""The on-disk graph cache (``typelens.analyzer.cache``): exact round trips, damaged
+entries ignored, invalidation by content, path, configuration and version, and the
+``--no-cache`` / ``cache`` / ``cache-dir`` settings honoured by the real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from typelens.analyzer import EdgeKind, GraphConfig, ProgramGraph, ProjectIndex, build_graph, build_graph_from_path
+from typelens.analyzer.cache import GraphCache, cache_root, content_digest, graph_from_bytes, graph_to_bytes
+
+ROOT = Path(__file__).resolve().parent.parent
+STDLIB = Path(os.__file__).parent
+_ATTRS = ("kinds", "start_bytes", "end_bytes", "parents", "fields", "names", "scope_of", "scopes", "symbols",
+          "symbol_of", "imports", "diagnostics")
+
+
+def assert_same_graph(a: ProgramGraph, b: ProgramGraph) -> None:
+    for attr in _ATTRS:
+        assert getattr(a, attr) == getattr(b, attr), attr
+    assert a.source == b.source
+    for kind in EdgeKind:
+        assert a.edges(kind) == b.edges(kind), kind
+    assert [a.children(n) for n in range(len(a))] == [b.children(n) for n in range(len(b))]
+
+
+SAMPLES = [STDLIB / "asyncio" / "base_events.py", STDLIB / "typing.py", STDLIB / "argparse.py",
+           ROOT / "examples" / "shop" / "shop" / "models.py", ROOT / "analyzer" / "cache.py"]
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)
+def test_a_graph_comes_back_from_its_entry_exactly(path: Path) -> None:
+    built = build_graph_from_path(path)
+    assert_same_graph(graph_from_bytes(graph_to_bytes(built)), build_graph_from_path(path))
+
+
+@pytest.mark.parametrize("code", [
+    b"", b"\xff\xfe binary \x00\x00\x00" * 50, "x = 'caf\u00e9'\r\ndef f(:\n  pass\n".encode(),
+    b"# -*- coding: latin-1 -*-\ns = '\xe9'\n", b"class A:\n    def f(self): return self.x\n" * 3,
+])
+def test_odd_sources_round_trip(code: bytes) -> None:
+    built = build_graph(code, "odd.py")
+    assert_same_graph(graph_from_bytes(graph_to_bytes(built)), build_graph(code, "odd.py"))
+
+
+def test_an_undecodable_file_name_round_trips(tmp_path: Path) -> None:
+    """A file name that is not UTF-8 reaches us with lone surrogates (the hostile tree)."""
+    name = os.fsdecode(b"caf\xe9.py")
+    built = build_graph(b"x = 1\n", name)
+    assert_same_graph(graph_from_bytes(graph_to_bytes(built)), build_graph(b"x = 1\n", name))
+    root = _project(tmp_path, b"")
+    (root / name).write_bytes(b"import os\ny = os.sep\n")
+    cache = GraphCache(tmp_path / "graphs", version="v1")
+    assert ProjectIndex(root, graph_cache=cache).graph_of(root / name) is not None and cache.stores == 1
+    assert ProjectIndex(root, graph_cache=cache).graph_of(root / name).path == str(root / name)
+
+
+def _stored(tmp_path: Path, data: bytes = b"def f(x):\n    return x + 1\n") -> tuple[GraphCache, str]:
+    cache = GraphCache(tmp_path / "graphs", version="v1")
+    key = cache.key(content_digest(data), "m.py", GraphConfig())
+    cache.store(key, build_graph(data, "m.py"))
+    return cache, key
+
+
+def test_a_stored_graph_loads_and_a_missing_one_is_a_miss(tmp_path: Path) -> None:
+    cache, key = _stored(tmp_path)
+    assert cache.load(key).kinds == build_graph(b"def f(x):\n    return x + 1\n", "m.py").kinds
+    assert cache.load("0" * 40) is None
+    assert (cache.hits, cache.misses, cache.stores) == (1, 1, 1)
+    assert not [p for p in (tmp_path / "graphs").rglob("*") if p.name.endswith(".tmp")]
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "empty", "foreign"])
+def test_a_damaged_entry_is_ignored_and_rewritten(tmp_path: Path, damage: str) -> None:
+    cache, key = _stored(tmp_path)
+    entry = next((tmp_path / "graphs").rglob("*.tlg"))
+    blob = entry.read_bytes()
+    entry.write_bytes({"truncate": blob[:len(blob) // 2], "empty": b"",
+                       "flip": blob[:40] + bytes([blob[40] ^ 1]) + blob[41:],
+                       "foreign": b"TLGRAPH0" + blob[8:]}[damage])
+    assert cache.load(key) is None and cache.rejected == 1
+    index = ProjectIndex(_project(tmp_path, b"def f(x):\n    return x + 1\n"), graph_cache=cache)
+    assert index.graph_of(index.root / "m.py") is not None
+
+
+def _project(tmp_path: Path, data: bytes) -> Path:
+    root = tmp_path / "proj"
+    root.mkdir(exist_ok=True)
+    (root / "m.py").write_bytes(data)
+    return root
+
+
+def test_the_index_reads_the_cache_and_a_changed_file_misses_it(tmp_path: Path) -> None:
+    root = _project(tmp_path, b"def f(x):\n    return x\n")
+    cache = GraphCache(tmp_path / "graphs", version="v1")
+    first = ProjectIndex(root, graph_cache=cache).graph_of(root / "m.py")
+    again = ProjectIndex(root, graph_cache=cache).graph_of(root / "m.py")
+    assert (cache.stores, cache.hits) == (1, 1)
+    assert_same_graph(first, again)
+    (root / "m.py").write_bytes(b"def f(x, y):\n    return x\n")
+    changed = ProjectIndex(root, graph_cache=cache).graph_of(root / "m.py")
+    assert (cache.stores, cache.hits) == (2, 1)
+    assert [s.name for s in changed.symbols if s.scope == 1] == ["x", "y"]
+
+
+def test_a_new_version_or_configuration_does_not_read_old_entries(tmp_path: Path) -> None:
+    _, key = _stored(tmp_path)
+    digest = content_digest(b"def f(x):\n    return x + 1\n")
+    bumped = GraphCache(tmp_path / "graphs", version="v2")
+    assert bumped.key(digest, "m.py", GraphConfig()) != key
+    assert bumped.load(bumped.key(digest, "m.py", GraphConfig())) is None
+    old = GraphCache(tmp_path / "graphs", version="v1")
+    assert old.key(digest, "m.py", GraphConfig(max_statement_depth=50)) != key
+    assert old.key(digest, "n.py", GraphConfig()) != key
+    assert old.load(key) is not None
+
+
+def test_concurrent_writers_never_leave_a_half_entry(tmp_path: Path) -> None:
+    cache, key = _stored(tmp_path)
+    graph = cache.load(key)
+    seen: list[bool] = []
+
+    def write() -> None:
+        for _ in range(30):
+            GraphCache(tmp_path / "graphs", version="v1").store(key, graph)
+
+    def read() -> None:
+        for _ in range(60):
+            seen.append(GraphCache(tmp_path / "graphs", version="v1").load(key) is not None)
+
+    threads = [threading.Thread(target=f) for f in (write, write, read)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(seen) and len(seen) == 60
+
+
+def test_an_unwritable_cache_folder_leaves_the_run_going(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    cache = GraphCache(blocker / "graphs", version="v1")
+    root = _project(tmp_path, b"x = 1\n")
+    assert ProjectIndex(root, graph_cache=cache).graph_of(root / "m.py") is not None
+    assert cache.stores == 0
+
+
+def test_the_cache_folder_follows_the_environment(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("TYPELENS_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_root() == tmp_path / "xdg" / "typelens"
+    monkeypatch.setenv("TYPELENS_CACHE_DIR", str(tmp_path / "own"))
+    assert cache_root() == tmp_path / "own"
+
+
+# -- the command line ----------------------------------------------------------------------
+def _cli(cwd: Path, cache: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "TYPELENS_CACHE_DIR": str(cache)}
+    return subprocess.run([sys.executable, "-m", "typelens.cli", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def _entries(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*.tlg")) if folder.exists() else []
+
+
+def test_the_cli_fills_the_cache_and_no_cache_leaves_it_alone(tmp_path: Path) -> None:
+    root = _project(tmp_path, b"import os\n\ndef f(p: str):\n    return os.path.join(p, 'x')\n")
+    cache = tmp_path / "cache"
+    for command in (["analyze", ".", "--no-cache", "--exit-zero"], ["infer", ".", "--no-cache", "--mode", "static"]):
+        run = _cli(root, cache, *command)
+        assert run.returncode == 0, run.stderr
+    assert _entries(cache) == []
+    cold = _cli(root, cache, "analyze", ".", "--format", "json", "--exit-zero")
+    stored = _entries(cache / "graphs")
+    assert any(p.name for p in stored) and len(stored) > 1      # the project file and the stubs it reads
+    warm = _cli(root, cache, "analyze", ".", "--format", "json", "--exit-zero")
+    assert _entries(cache / "graphs") == stored
+    assert cold.stdout.split('"seconds"')[0] == warm.stdout.split('"seconds"')[0]
+
+
+def test_the_cache_settings_are_read_from_pyproject(tmp_path: Path) -> None:
+    root = _project(tmp_path, b"x = len('abc')\n")
+    (root / "pyproject.toml").write_text('[tool.typelens]\ncache-dir = "here"\n', encoding="utf-8")
+    assert _cli(root, tmp_path / "env-cache", "analyze", ".", "--exit-zero").returncode == 0
+    assert _entries(root / "here" / "graphs") and not _entries(tmp_path / "env-cache")
+    (root / "pyproject.toml").write_text("[tool.typelens]\ncache = false\n", encoding="utf-8")
+    assert _cli(root, tmp_path / "off", "analyze", ".", "--exit-zero").returncode == 0
+    assert not _entries(tmp_path / "off")
+
+
+def test_analyze_reuses_its_answer_until_a_file_or_the_rules_change(tmp_path: Path) -> None:
+    root = _project(tmp_path, b"def f(s: str):\n    return s.uper()\n")
+    cache = tmp_path / "cache"
+
+    def findings(*extra: str) -> tuple[list[str], int]:
+        run = _cli(root, cache, "analyze", ".", "--format", "json", "--exit-zero", *extra)
+        doc = json.loads(run.stdout)
+        return [d["code"] for d in doc["diagnostics"]], doc["stats"].get("cache_hits", 0)
+
+    assert findings() == (["attr-defined"], 0)
+    assert findings() == (["attr-defined"], 1)
+    assert findings("--ignore", "attr-defined") == ([], 0)
+    (root / "m.py").write_bytes(b"def f(s: str):\n    return s.upper()\n")
+    assert findings() == ([], 0)
+    assert findings("--no-cache") == ([], 0)
+    assert len(list((cache / "results").glob("analyze-*.json"))) == 3
+
+
+def test_prune_keeps_the_most_recently_used_entries_within_the_limit(tmp_path: Path) -> None:
+    cache = GraphCache(tmp_path / "graphs", version="v1")
+    keys = []
+    for i in range(4):
+        data = f"x{i} = {i}\n".encode()
+        keys.append(cache.key(content_digest(data), "m.py", GraphConfig()))
+        cache.store(keys[-1], build_graph(data, "m.py"))
+        entry = next((tmp_path / "graphs").rglob(f"{keys[-1]}.tlg"))
+        os.utime(entry, ns=(i * 10**9, i * 10**9))            # stored one after the other
+    assert cache.load(keys[0]) is not None                      # used now: the newest
+    size = next((tmp_path / "graphs").rglob(f"{keys[0]}.tlg")).stat().st_size
+    small = GraphCache(tmp_path / "graphs", version="v1", limit=2 * size + size // 2)
+    assert small.prune() == 2
+    assert [small.load(k) is not None for k in keys] == [True, False, False, True]
+
+
+def test_jobs_store_their_graphs_and_a_warm_run_loads_them(tmp_path: Path) -> None:
+    from typelens.typeinfer.run import InferOptions, infer_paths
+    from typelens.typeinfer.settings import Settings
+    root = tmp_path / "proj"
+    root.mkdir()
+    for i in range(4):
+        (root / f"m{i}.py").write_text(f"def f{i}(x):\n    return x + {i}\n\nv{i} = f{i}(1)\n")
+    settings = Settings(cache_dir=tmp_path / "cache")
+    options = InferOptions(mode="static", use_cache=False, jobs=2, settings=settings)
+    cold = infer_paths([root], options)
+    assert {p.name for p in cold.predictions} >= {"v0", "v3"}
+    stored = _entries(tmp_path / "cache" / "graphs")
+    assert len(stored) >= 4
+    warm = infer_paths([root], options)
+    index = warm.sessions[str(root.resolve())].index
+    assert index.graph_cache.hits >= 4 and index.graph_cache.stores == 0
+    assert [(p.name, p.type) for p in warm.predictions] == [(p.name, p.type) for p in cold.predictions]
+
+
+def test_an_edited_library_file_invalidates_the_cached_answers(tmp_path: Path) -> None:
+    """Editing a file inside site-packages changes no folder's time: the result
+    caches check every file the answer read."""
+    import venv
+    env = tmp_path / "env"
+    venv.create(env, with_pip=False)
+    site = next(env.glob("lib/python3*/site-packages"))
+    (site / "dep.py").write_text("def make():\n    return 'text'\n")
+    root = _project(tmp_path, b"from dep import make\n\nvalue = make()\nvalue.uper()\n")
+    cache = tmp_path / "cache"
+
+    def run(command: str, *extra: str) -> dict:
+        done = _cli(root, cache, command, ".", "--format", "json", "--python", str(env), *extra)
+        return json.loads(done.stdout)
+
+    assert [d["code"] for d in run("analyze", "--exit-zero")["diagnostics"]] == ["attr-defined"]
+    assert {p["name"]: p["type"] for p in run("infer", "--mode", "static")["predictions"]}["value"] == "str"
+    (site / "dep.py").write_text("def make():\n    return 1.5\n")
+    again = run("analyze", "--exit-zero")
+    assert again["stats"]["cache_hits"] == 0 and "float" in again["diagnostics"][0]["message"]
+    inferred = run("infer", "--mode", "static")
+    assert inferred["stats"]["cache_hits"] == 0
+    assert {p["name"]: p["type"] for p in inferred["predictions"]}["value"] == "float"
+    assert run("analyze", "--exit-zero")["stats"]["cache_hits"] == 1
