@@ -43,6 +43,7 @@ _SCALARS = frozenset({"str", "int", "float", "bytes"})
 _VAGUE = frozenset({"object", "Any", "Sized", "Hashable", "Buffer", "ReadableBuffer", "Unknown", "type"})
 _MAX_UNION = 4
 DECLARED_WEIGHT = 0.9      # a declared parameter, key or target (two agreeing: 0.99, capped)
+FOLLOWED_FLOOR = 0.3      # the least weight evidence followed into an unannotated callee keeps
 OVERRIDE_WEIGHT = 0.8      # the same parameter of an overridden or overriding method
 _MAX_RELATED = 24
 _MAX_ATTRIBUTE_USES = 32
@@ -152,7 +153,9 @@ class UseRules:
                 inner = self.model.answer(fn.path, param.node)     # the callee's own uses
                 if inner is not None and inner.type is not None:
                     types.append(inner.type)
-                    weight = min(weight, inner.confidence * DECLARED_WEIGHT)
+                    # never below a floor: through recursion (copy.deepcopy and _reconstruct pass
+                    # memo to each other) the weight would shrink on every pass of the cycle
+                    weight = min(weight, max(FOLLOWED_FLOOR, inner.confidence * DECLARED_WEIGHT))
                     continue
                 return [], False
             else:
