@@ -116,7 +116,7 @@ async def test_javascript_document_gets_hover_and_diagnostics(client: LanguageCl
     deadline = asyncio.get_running_loop().time() + 30
     while LEGACY.as_uri() not in client.diagnostics:
         assert asyncio.get_running_loop().time() < deadline, "no diagnostics for legacy.js"
-        await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        await asyncio.wait_for(client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), timeout=30)
     assert "syntax-error" in {d.code for d in client.diagnostics[LEGACY.as_uri()]}
     hover = await client.text_document_hover_async(types.HoverParams(
         text_document=types.TextDocumentIdentifier(LEGACY.as_uri()), position=position_of(text, "add(a")))

@@ -46,6 +46,7 @@ from .types import UNKNOWN, ClassOf, Func, Named, Overloads, render
 
 if TYPE_CHECKING:
     from ..session import AnalysisSession
+    from ..settings import Settings
     from .engine import ScriptEngine
 
 logger = logging.getLogger(__name__)
@@ -91,13 +92,13 @@ class ScriptAnalysis:
             self._predictions[mode] = found
         return self._predictions[mode]
 
-    def diagnostics(self) -> list[Diagnostic]:
+    def diagnostics(self, settings: Settings | None = None) -> list[Diagnostic]:
+        """As :meth:`FileAnalysis.diagnostics`: ``settings``, the file's rule settings."""
         if self._diagnostics is None:
-            settings = self.settings or self.session.settings
             found = [Diagnostic(d.code, d.message, d.span, d.severity, self.display) for d in self.graph.diagnostics]
-            found += self._unresolved_imports()
-            self._diagnostics = [d for d in found if settings.is_enabled(d.code)]
-        return self._diagnostics
+            self._diagnostics = found + self._unresolved_imports()
+        chosen = settings or self.settings or self.session.settings
+        return [d for d in self._diagnostics if chosen.is_enabled(d.code)]
 
     def _unresolved_imports(self) -> list[Diagnostic]:
         g, out, seen = self.graph, [], set()
