@@ -68,8 +68,14 @@ def source_of(code: str | bytes | Source, path: str, config: GraphConfig = DEFAU
     raise ValueError(f"code={type(code).__name__} is not str, bytes or Source; pass source text")
 
 
-def build_graph(code: str | bytes | Source, path: str = "<memory>", *, config: GraphConfig = DEFAULT_CONFIG,
-                tree: Tree | None = None, recovery: Recovery | None = None) -> ProgramGraph:
+def build_graph(
+    code: str | bytes | Source,
+    path: str = "<memory>",
+    *,
+    config: GraphConfig = DEFAULT_CONFIG,
+    tree: Tree | None = None,
+    recovery: Recovery | None = None,
+) -> ProgramGraph:
     """The program graph of ``code`` (text, raw bytes or a :class:`Source`).
 
     Pass ``tree`` when the caller already holds a (possibly incrementally
@@ -82,8 +88,10 @@ def build_graph(code: str | bytes | Source, path: str = "<memory>", *, config: G
     if recovery is None:
         recovery = recover_tree(source.data, tree if tree is not None else parse_guarded(guard))
     elif len(recovery.patched) != len(source.data):
-        raise ValueError(f"recovery of {len(recovery.patched)} bytes does not match the source of "
-                         f"{len(source.data)} bytes; pass the recovery of this very text")
+        raise ValueError(
+            f"recovery of {len(recovery.patched)} bytes does not match the source of "
+            f"{len(source.data)} bytes; pass the recovery of this very text"
+        )
     with _no_gc():
         return _build(source, recovery, config, guard_diagnostics(guard, source.path))
 
@@ -109,8 +117,12 @@ def build_graph_from_path(path, *, config: GraphConfig = DEFAULT_CONFIG, display
 def build_graph_safely(path, *, config: GraphConfig = DEFAULT_CONFIG, display: str | None = None) -> ProgramGraph:
     """The per-file boundary: always a graph.  An unreadable file or a failure inside
     typelens gives an empty module graph carrying the diagnostic; the run goes on."""
-    return graph_safely(path, display, lambda: build_graph_from_path(path, config=config, display=display),
-                        lambda empty: build_graph(empty, config=config))
+    return graph_safely(
+        path,
+        display,
+        lambda: build_graph_from_path(path, config=config, display=display),
+        lambda empty: build_graph(empty, config=config),
+    )
 
 
 def graph_safely(path, display: str | None, build, build_empty):
@@ -129,10 +141,11 @@ def graph_safely(path, display: str | None, build, build_empty):
     return build_empty(Source(name, b"", "", "utf-8", False, (diagnostic,)))
 
 
-def _build(source: Source, recovery: Recovery, config: GraphConfig,
-           guarded: tuple[Diagnostic, ...] = ()) -> ProgramGraph:
+def _build(
+    source: Source, recovery: Recovery, config: GraphConfig, guarded: tuple[Diagnostic, ...] = ()
+) -> ProgramGraph:
     arrays = walk_tree(recovery.tree, source.data, source.path)
-    if not arrays.kinds:   # binary or empty input still gets a module node
+    if not arrays.kinds:  # binary or empty input still gets a module node
         arrays.kinds.append("module")
         arrays.start_bytes.append(0)
         arrays.end_bytes.append(len(source.data))
@@ -141,18 +154,49 @@ def _build(source: Source, recovery: Recovery, config: GraphConfig,
         arrays.children.append([])
     tables = ScopeBuilder(arrays).run()
     starts, ends, parents, fields, children = (
-        arrays.start_bytes, arrays.end_bytes, arrays.parents, arrays.fields, arrays.children)
-    cfg = CfgBuilder(tables.kinds, starts, ends, parents, fields, children, tables.scope_of, tables.scopes,
-                     max_depth=config.max_statement_depth, path=source.path).build()
+        arrays.start_bytes,
+        arrays.end_bytes,
+        arrays.parents,
+        arrays.fields,
+        arrays.children,
+    )
+    cfg = CfgBuilder(
+        tables.kinds,
+        starts,
+        ends,
+        parents,
+        fields,
+        children,
+        tables.scope_of,
+        tables.scopes,
+        max_depth=config.max_statement_depth,
+        path=source.path,
+    ).build()
     dfg = DataflowBuilder(tables, parents, children, arrays.names, tables.scopes, cfg.statements, cfg.edges).build()
     edges = dict(cfg.edges)
     edges[EdgeKind.DFG] = dfg
     edges.update(CallBuilder(tables, parents, children, fields, arrays.names, tables.scopes, dfg).build())
-    diagnostics = (tuple(source.diagnostics) + guarded + recovery_diagnostics(recovery, source.data, source.path)
-                   + tuple(arrays.diagnostics) + tuple(cfg.diagnostics))
+    diagnostics = (
+        tuple(source.diagnostics)
+        + guarded
+        + recovery_diagnostics(recovery, source.data, source.path)
+        + tuple(arrays.diagnostics)
+        + tuple(cfg.diagnostics)
+    )
     return ProgramGraph(
-        source=source, kinds=tables.kinds, start_bytes=starts, end_bytes=ends, parents=parents,
-        fields=fields, names=arrays.names, scope_of=tables.scope_of, scopes=tuple(tables.scopes),
-        symbols=tuple(tables.symbols), symbol_of=tables.symbol_of, imports=tuple(tables.imports),
-        edges=edges, diagnostics=diagnostics, children=children,
+        source=source,
+        kinds=tables.kinds,
+        start_bytes=starts,
+        end_bytes=ends,
+        parents=parents,
+        fields=fields,
+        names=arrays.names,
+        scope_of=tables.scope_of,
+        scopes=tuple(tables.scopes),
+        symbols=tuple(tables.symbols),
+        symbol_of=tables.symbol_of,
+        imports=tuple(tables.imports),
+        edges=edges,
+        diagnostics=diagnostics,
+        children=children,
     )

@@ -52,13 +52,22 @@ logger = logging.getLogger(__name__)
 
 FORMAT = b"TLGRAPH2"
 _DIGEST = 16
-_HEADER = struct.Struct("<8sI")         # magic, header length
+_HEADER = struct.Struct("<8sI")  # magic, header length
 _INT = "i" if array("i").itemsize == 4 else "l"
 _SCOPE_KINDS = {k.value: k for k in ScopeKind}
 _SYMBOL_KINDS = {k.value: k for k in SymbolKind}
 _EDGE_KINDS = {k.value: k for k in EdgeKind}
-_ARRAYS = ("kinds", "fields", "start_bytes", "end_bytes", "parents", "scope_of", "symbol_nodes", "symbol_ids",
-           "name_nodes")
+_ARRAYS = (
+    "kinds",
+    "fields",
+    "start_bytes",
+    "end_bytes",
+    "parents",
+    "scope_of",
+    "symbol_nodes",
+    "symbol_ids",
+    "name_nodes",
+)
 
 
 def content_digest(data: bytes) -> str:
@@ -88,6 +97,7 @@ def code_fingerprint(packages: tuple[str, ...] = ("analyzer",)) -> str:
     found = _FINGERPRINTS.get(packages)
     if found is None:
         from importlib import metadata
+
         h = hashlib.blake2b(FORMAT + sys.byteorder.encode(), digest_size=16)
         top = Path(__file__).resolve().parent.parent
         files = [p for package in packages for p in sorted((top / package).rglob("*.py"))]
@@ -105,8 +115,8 @@ def code_fingerprint(packages: tuple[str, ...] = ("analyzer",)) -> str:
     return found
 
 
-DEFAULT_LIMIT = 1 << 30       # bytes of entries kept on disk
-_PRUNE_EVERY = 256            # stores between two looks at the folder's size
+DEFAULT_LIMIT = 1 << 30  # bytes of entries kept on disk
+_PRUNE_EVERY = 256  # stores between two looks at the folder's size
 
 
 class GraphCache:
@@ -118,8 +128,7 @@ class GraphCache:
     used).  Counters ``hits``, ``misses``, ``stores`` and ``rejected`` (entries
     found but unreadable) say what one run did."""
 
-    def __init__(self, folder: Path | None = None, *, version: str | None = None,
-                 limit: int = DEFAULT_LIMIT) -> None:
+    def __init__(self, folder: Path | None = None, *, version: str | None = None, limit: int = DEFAULT_LIMIT) -> None:
         if limit < 1:
             raise ValueError(f"limit={limit!r} must be a positive number of bytes")
         self.folder = Path(folder) if folder is not None else cache_root() / "graphs"
@@ -159,7 +168,7 @@ class GraphCache:
             return None
         self.hits += 1
         try:
-            os.utime(self._path(key))       # used: the last entry pruned
+            os.utime(self._path(key))  # used: the last entry pruned
         except OSError as err:
             logger.debug("cannot mark %s used: %s", self._path(key), err)
         return graph
@@ -172,7 +181,7 @@ class GraphCache:
         target = self._path(key)
         try:
             blob = graph_to_bytes(graph)
-        except (ValueError, TypeError, OverflowError) as err:      # a value the format cannot hold
+        except (ValueError, TypeError, OverflowError) as err:  # a value the format cannot hold
             logger.warning("graph of %s not cached: %s", graph.path, err)
             return
         try:
@@ -227,28 +236,45 @@ def graph_to_bytes(graph: ProgramGraph) -> bytes:
     kinds, fields = _table(graph.kinds), _table(graph.fields)
     symbol_nodes = sorted(graph.symbol_of)
     name_nodes = sorted(graph.names)
-    edges = [(kind.value, list(srcs), list(dsts)) for kind, (srcs, dsts) in graph._edges.items()
-             if kind is not EdgeKind.AST]
+    edges = [
+        (kind.value, list(srcs), list(dsts)) for kind, (srcs, dsts) in graph._edges.items() if kind is not EdgeKind.AST
+    ]
     header = {
-        "path": source.path, "encoding": source.encoding, "is_binary": source.is_binary,
+        "path": source.path,
+        "encoding": source.encoding,
+        "is_binary": source.is_binary,
         "text": None if source.text == source.data.decode("utf-8", "surrogateescape") else source.text,
         "source_diagnostics": [_diagnostic_row(d) for d in source.diagnostics],
         "diagnostics": [_diagnostic_row(d) for d in graph.diagnostics],
-        "kinds": kinds[0], "fields": fields[0], "names": [graph.names[n] for n in name_nodes],
+        "kinds": kinds[0],
+        "fields": fields[0],
+        "names": [graph.names[n] for n in name_nodes],
         "scopes": [[s.id, s.kind.value, s.node, s.name, s.qualname, s.parent, s.entry, s.exit] for s in graph.scopes],
-        "symbols": [[s.id, s.name, s.scope, s.kind.value, s.definitions, s.uses, s.is_global_decl] for s in graph.symbols],
+        "symbols": [
+            [s.id, s.name, s.scope, s.kind.value, s.definitions, s.uses, s.is_global_decl] for s in graph.symbols
+        ],
         "imports": [[b.node, b.statement, b.module, b.level, b.name, b.bound] for b in graph.imports],
         "edges": [[kind, len(srcs)] for kind, srcs, _ in edges],
     }
-    columns = [kinds[1], fields[1], graph.start_bytes, graph.end_bytes, graph.parents, graph.scope_of,
-               symbol_nodes, [graph.symbol_of[n] for n in symbol_nodes], name_nodes]
+    columns = [
+        kinds[1],
+        fields[1],
+        graph.start_bytes,
+        graph.end_bytes,
+        graph.parents,
+        graph.scope_of,
+        symbol_nodes,
+        [graph.symbol_of[n] for n in symbol_nodes],
+        name_nodes,
+    ]
     header["sizes"] = [len(c) for c in columns] + [len(source.data)]
     for _, srcs, dsts in edges:
         columns.extend((srcs, dsts))
     # ASCII escapes: a path or message may hold lone surrogates (undecodable file names)
     head = json.dumps(header, separators=(",", ":")).encode("ascii")
-    body = b"".join([_HEADER.pack(FORMAT, len(head)), head, source.data]
-                    + [array(_INT, column).tobytes() for column in columns])
+    body = b"".join(
+        [_HEADER.pack(FORMAT, len(head)), head, source.data] + [array(_INT, column).tobytes() for column in columns]
+    )
     return body + hashlib.blake2b(body, digest_size=_DIGEST).digest()
 
 
@@ -261,8 +287,13 @@ def _table(values: list) -> tuple[list, list[int]]:
 
 def _diagnostic_row(d: Diagnostic) -> list:
     s = d.span
-    return [d.code, d.message, [s.start_byte, s.end_byte, s.start_row, s.start_col, s.end_row, s.end_col],
-            d.severity, d.path]
+    return [
+        d.code,
+        d.message,
+        [s.start_byte, s.end_byte, s.start_row, s.start_col, s.end_row, s.end_col],
+        d.severity,
+        d.path,
+    ]
 
 
 def graph_from_bytes(blob: bytes) -> ProgramGraph:
@@ -277,41 +308,58 @@ def graph_from_bytes(blob: bytes) -> ProgramGraph:
     if magic != FORMAT:
         raise ValueError(f"format {magic!r}, not {FORMAT!r}")
     at = _HEADER.size + head_size
-    header = json.loads(body[_HEADER.size:at].decode("utf-8"))
+    header = json.loads(body[_HEADER.size : at].decode("utf-8"))
     sizes = header["sizes"]
-    data = body[at:at + sizes[-1]]
+    data = body[at : at + sizes[-1]]
     at += sizes[-1]
     counts = sizes[:-1] + [n for _, n in header["edges"] for _ in (0, 1)]
     columns = []
     for count in counts:
         column = array(_INT)
-        column.frombytes(body[at:at + 4 * count])
+        column.frombytes(body[at : at + 4 * count])
         if len(column) != count:
             raise ValueError("truncated array")
         columns.append(column.tolist())
         at += 4 * count
     if at != len(body):
         raise ValueError(f"{len(body) - at} bytes left over")
-    return _assemble(header, data, dict(zip(_ARRAYS, columns)), columns[len(_ARRAYS):])
+    return _assemble(header, data, dict(zip(_ARRAYS, columns)), columns[len(_ARRAYS) :])
 
 
 def _assemble(header: dict, data: bytes, c: dict[str, list[int]], edge_columns: list[list[int]]) -> ProgramGraph:
     text = header["text"] if header["text"] is not None else data.decode("utf-8", "surrogateescape")
-    source = Source(header["path"], data, text, header["encoding"], header["is_binary"],
-                    tuple(_diagnostic(row) for row in header["source_diagnostics"]))
+    source = Source(
+        header["path"],
+        data,
+        text,
+        header["encoding"],
+        header["is_binary"],
+        tuple(_diagnostic(row) for row in header["source_diagnostics"]),
+    )
     kinds, fields = header["kinds"], header["fields"]
-    edges = {_EDGE_KINDS[kind]: (edge_columns[2 * i], edge_columns[2 * i + 1])
-             for i, (kind, _) in enumerate(header["edges"])}
+    edges = {
+        _EDGE_KINDS[kind]: (edge_columns[2 * i], edge_columns[2 * i + 1]) for i, (kind, _) in enumerate(header["edges"])
+    }
     return ProgramGraph(
-        source=source, kinds=list(map(kinds.__getitem__, c["kinds"])), start_bytes=c["start_bytes"],
-        end_bytes=c["end_bytes"], parents=c["parents"], fields=list(map(fields.__getitem__, c["fields"])),
-        names=dict(zip(c["name_nodes"], header["names"])), scope_of=c["scope_of"],
-        scopes=tuple(Scope(i, _SCOPE_KINDS[k], n, name, q, p, en, ex) for i, k, n, name, q, p, en, ex in header["scopes"]),
-        symbols=tuple(Symbol(i, name, scope, _SYMBOL_KINDS[kind], tuple(defs), tuple(uses), is_global)
-                      for i, name, scope, kind, defs, uses, is_global in header["symbols"]),
+        source=source,
+        kinds=list(map(kinds.__getitem__, c["kinds"])),
+        start_bytes=c["start_bytes"],
+        end_bytes=c["end_bytes"],
+        parents=c["parents"],
+        fields=list(map(fields.__getitem__, c["fields"])),
+        names=dict(zip(c["name_nodes"], header["names"])),
+        scope_of=c["scope_of"],
+        scopes=tuple(
+            Scope(i, _SCOPE_KINDS[k], n, name, q, p, en, ex) for i, k, n, name, q, p, en, ex in header["scopes"]
+        ),
+        symbols=tuple(
+            Symbol(i, name, scope, _SYMBOL_KINDS[kind], tuple(defs), tuple(uses), is_global)
+            for i, name, scope, kind, defs, uses, is_global in header["symbols"]
+        ),
         symbol_of=dict(zip(c["symbol_nodes"], c["symbol_ids"])),
         imports=tuple(ImportBinding(*row) for row in header["imports"]),
-        edges=edges, diagnostics=tuple(_diagnostic(row) for row in header["diagnostics"]),
+        edges=edges,
+        diagnostics=tuple(_diagnostic(row) for row in header["diagnostics"]),
     )
 
 

@@ -38,8 +38,16 @@ _MAX_BASES_SEARCHED = 512
 class CallBuilder:
     """Adds CALL, RETURN and IMPORT edges."""
 
-    def __init__(self, tables: ScopeTables, parents: list[int], children: list[list[int]], fields: list[str | None],
-                 names: dict[int, str], scopes: list[Scope], dfg: tuple[list[int], list[int]]) -> None:
+    def __init__(
+        self,
+        tables: ScopeTables,
+        parents: list[int],
+        children: list[list[int]],
+        fields: list[str | None],
+        names: dict[int, str],
+        scopes: list[Scope],
+        dfg: tuple[list[int], list[int]],
+    ) -> None:
         self.t, self.children, self.fields, self.names, self.scopes = tables, children, fields, names, scopes
         self._parents = parents
         self._defs_of_use: dict[int, list[int]] = defaultdict(list)
@@ -56,7 +64,10 @@ class CallBuilder:
             if sym.scope >= 0 and scopes[sym.scope].kind is ScopeKind.CLASS and sym.kind is SymbolKind.FUNCTION:
                 self._members[(sym.scope, sym.name)] = parents[sym.definitions[-1]]
         self.edges: dict[EdgeKind, tuple[list[int], list[int]]] = {
-            EdgeKind.CALL: ([], []), EdgeKind.RETURN: ([], []), EdgeKind.IMPORT: ([], [])}
+            EdgeKind.CALL: ([], []),
+            EdgeKind.RETURN: ([], []),
+            EdgeKind.IMPORT: ([], []),
+        }
 
     def _add(self, kind: EdgeKind, src: int, dst: int) -> None:
         srcs, dsts = self.edges[kind]
@@ -156,7 +167,11 @@ class CallBuilder:
             if value is None or self.t.kinds[value] != "call":
                 return []
             function = self._field(value, "function")
-            target = self._target_of_name(function) if function is not None and self.t.kinds[function] == "name_load" else None
+            target = (
+                self._target_of_name(function)
+                if function is not None and self.t.kinds[function] == "name_load"
+                else None
+            )
             if target is None:
                 return []
             cls = target if self.t.kinds[target] == "class_definition" else self._enclosing_class(target)

@@ -40,7 +40,7 @@ from .spans import Diagnostic, Span
 logger = logging.getLogger(__name__)
 
 Pred = tuple[int, EdgeKind]
-Block = Generator[tuple[list[int], list[Pred]], list[Pred], list[Pred]]   # yields blocks, returns exits
+Block = Generator[tuple[list[int], list[Pred]], list[Pred], list[Pred]]  # yields blocks, returns exits
 
 _BODY_FIELDS = {"function_definition": "body", "class_definition": "body"}
 _LOOPS = frozenset({"for_statement", "while_statement"})
@@ -62,9 +62,20 @@ class _Loop:
 class CfgBuilder:
     """Adds ``entry``/``exit`` nodes to the node lists and builds every CFG region."""
 
-    def __init__(self, kinds: list[str], starts: list[int], ends: list[int], parents: list[int],
-                 fields: list[str | None], children: list[list[int]], scope_of: list[int],
-                 scopes: list[Scope], *, max_depth: int, path: str) -> None:
+    def __init__(
+        self,
+        kinds: list[str],
+        starts: list[int],
+        ends: list[int],
+        parents: list[int],
+        fields: list[str | None],
+        children: list[list[int]],
+        scope_of: list[int],
+        scopes: list[Scope],
+        *,
+        max_depth: int,
+        path: str,
+    ) -> None:
         self.kinds, self.starts, self.ends, self.parents = kinds, starts, ends, parents
         self.fields, self.children, self.scope_of, self.scopes = fields, children, scope_of, scopes
         self.max_depth, self.path = max_depth, path
@@ -193,29 +204,29 @@ class CfgBuilder:
 
     # -- statement kinds -------------------------------------------------------
     def _if(self, stmt: int) -> Block:
-        out = (yield self._statements(self._field(stmt, "consequence")), [(stmt, EdgeKind.CFG_TRUE)])
+        out = yield self._statements(self._field(stmt, "consequence")), [(stmt, EdgeKind.CFG_TRUE)]
         false: list[Pred] = [(stmt, EdgeKind.CFG_FALSE)]
         for alt in (c for c in self.children[stmt] if self.fields[c] == "alternative"):
             if self.kinds[alt] == "elif_clause":
                 self.out.statements.add(alt)
                 self._link(false, alt)
-                out += (yield self._statements(self._field(alt, "consequence")), [(alt, EdgeKind.CFG_TRUE)])
+                out += yield self._statements(self._field(alt, "consequence")), [(alt, EdgeKind.CFG_TRUE)]
                 false = [(alt, EdgeKind.CFG_FALSE)]
             else:
-                out += (yield self._statements(self._field(alt, "body")), false)
+                out += yield self._statements(self._field(alt, "body")), false
                 false = []
         return out + false
 
     def _loop(self, stmt: int) -> Block:
         loop = _Loop(stmt)
         self._loops.append(loop)
-        body_out = (yield self._statements(self._field(stmt, "body")), [(stmt, EdgeKind.CFG_TRUE)])
+        body_out = yield self._statements(self._field(stmt, "body")), [(stmt, EdgeKind.CFG_TRUE)]
         self._loops.pop()
         for src, _ in body_out:
             self._edge(EdgeKind.CFG_LOOP_BACK, src, stmt)
         alternative = self._field(stmt, "alternative")
         if alternative is not None:
-            out = (yield self._statements(self._field(alternative, "body")), [(stmt, EdgeKind.CFG_FALSE)])
+            out = yield self._statements(self._field(alternative, "body")), [(stmt, EdgeKind.CFG_FALSE)]
         else:
             out = [(stmt, EdgeKind.CFG_FALSE)]
         return out + loop.breaks
@@ -253,16 +264,16 @@ class CfgBuilder:
         target = handlers[0] if handlers else (finally_stmts[0] if finally_stmts else None)
         if target is not None:
             self._handlers.append(target)
-        out = (yield self._statements(self._field(stmt, "body")), [(stmt, EdgeKind.CFG_NEXT)])
+        out = yield self._statements(self._field(stmt, "body")), [(stmt, EdgeKind.CFG_NEXT)]
         if target is not None:
             self._handlers.pop()
         if else_clause is not None:
-            out = (yield self._statements(self._field(else_clause, "body")), out)
+            out = yield self._statements(self._field(else_clause, "body")), out
         for index, handler in enumerate(handlers):
             self.out.statements.add(handler)
             if self._handlers:
                 self._edge(EdgeKind.CFG_EXCEPTION, handler, self._handlers[-1])
-            out += (yield self._statements(self._block_of(handler)), [(handler, EdgeKind.CFG_TRUE)])
+            out += yield self._statements(self._block_of(handler)), [(handler, EdgeKind.CFG_TRUE)]
             if index + 1 < len(handlers):
                 self._edge(EdgeKind.CFG_FALSE, handler, handlers[index + 1])
             elif finally_stmts:
@@ -270,7 +281,7 @@ class CfgBuilder:
             else:
                 self._edge(EdgeKind.CFG_EXCEPTION, handler, self._handlers[-1] if self._handlers else self._exit)
         if finally_stmts:
-            out = (yield finally_stmts, out)
+            out = yield finally_stmts, out
         return out
 
     def _block_of(self, clause: int) -> int | None:
@@ -287,12 +298,12 @@ class CfgBuilder:
             previous = [(case, EdgeKind.CFG_FALSE)]
             test = case
             guard = self._field(case, "guard")
-            if guard is not None:   # the guard runs after the pattern bound its names
+            if guard is not None:  # the guard runs after the pattern bound its names
                 self.out.statements.add(guard)
                 self._edge(EdgeKind.CFG_TRUE, case, guard)
                 previous.append((guard, EdgeKind.CFG_FALSE))
                 test = guard
-            out += (yield self._statements(self._field(case, "consequence")), [(test, EdgeKind.CFG_TRUE)])
+            out += yield self._statements(self._field(case, "consequence")), [(test, EdgeKind.CFG_TRUE)]
         return out + previous
 
 

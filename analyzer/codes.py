@@ -32,28 +32,47 @@ class Code:
     name: str
     severity: Severity
     description: str
-    is_default: bool = True        # reported unless deselected; False: only when selected
+    is_default: bool = True  # reported unless deselected; False: only when selected
 
 
 _ALL = (
     Code("syntax-error", Severity.ERROR, "The parser could not make sense of this code."),
     Code("missing-token", Severity.ERROR, "The parser inserted a token that is missing here."),
-    Code("decode-error", Severity.WARNING, "The file is not valid in its declared encoding; undecodable bytes were replaced."),
+    Code(
+        "decode-error",
+        Severity.WARNING,
+        "The file is not valid in its declared encoding; undecodable bytes were replaced.",
+    ),
     Code("binary-file", Severity.WARNING, "The file looks binary and was not analysed."),
     Code("nul-byte", Severity.WARNING, "The file contains NUL bytes; they were read as spaces."),
     Code("file-too-large", Severity.WARNING, "The file exceeds the size limit; only its beginning was analysed."),
-    Code("nesting-too-deep", Severity.WARNING, "Statements are nested deeper than the analysis limit; deeper code has no control flow."),
-    Code("parser-limit", Severity.WARNING,
-         "Input that would crash or stall the parser was left out; blocks nested deeper than CPython's 100 "
-         "levels, too many indentation widths, thousands of empty continuation lines."),
+    Code(
+        "nesting-too-deep",
+        Severity.WARNING,
+        "Statements are nested deeper than the analysis limit; deeper code has no control flow.",
+    ),
+    Code(
+        "parser-limit",
+        Severity.WARNING,
+        "Input that would crash or stall the parser was left out; blocks nested deeper than CPython's 100 "
+        "levels, too many indentation widths, thousands of empty continuation lines.",
+    ),
     Code("unreadable-file", Severity.ERROR, "The file could not be read, or is not a regular file."),
     Code("internal-error", Severity.ERROR, "typelens failed on this file; the rest of the run went on."),
-    Code("unresolved-import", Severity.WARNING, "The imported module could not be found in the project, installed packages or stubs."),
+    Code(
+        "unresolved-import",
+        Severity.WARNING,
+        "The imported module could not be found in the project, installed packages or stubs.",
+    ),
     Code("attr-defined", Severity.ERROR, "The attribute does not exist on the (fully known) type of the object."),
     Code("call-arg", Severity.ERROR, "Wrong number of arguments, or an unknown keyword, for a known callable."),
     Code("optional-member-access", Severity.WARNING, "An attribute is read on a value that may be None."),
-    Code("unused-ignore", Severity.WARNING,
-         "A suppression comment (`# type: ignore`, `# typelens: ignore`) that suppresses nothing.", is_default=False),
+    Code(
+        "unused-ignore",
+        Severity.WARNING,
+        "A suppression comment (`# type: ignore`, `# typelens: ignore`) that suppresses nothing.",
+        is_default=False,
+    ),
 )
 
 CODES: dict[str, Code] = {code.name: code for code in _ALL}
@@ -68,9 +87,13 @@ BINARY_FILE = "file looks binary ({reason}); skipped"
 NUL_BYTE = "{count} NUL byte(s) read as spaces"
 FILE_TOO_LARGE = "file has {size} bytes, over the limit of {limit}; analysed the first {kept} bytes"
 NESTING_TOO_DEEP = "statements nested deeper than {limit} levels; no control flow below this point"
-TOO_DEEP_TO_PARSE = "blocks nested deeper than {limit} levels (CPython's limit too); {count} logical line(s) left out from here"
+TOO_DEEP_TO_PARSE = (
+    "blocks nested deeper than {limit} levels (CPython's limit too); {count} logical line(s) left out from here"
+)
 TOO_WIDE_TO_PARSE = "{count} indentation(s) of {limit} columns or more read as none (too many widths for the parser)"
-TOO_MANY_CONTINUATIONS = "{count} run(s) of more than {limit} empty continuation lines left out (the parser would stall)"
+TOO_MANY_CONTINUATIONS = (
+    "{count} run(s) of more than {limit} empty continuation lines left out (the parser would stall)"
+)
 UNREADABLE_FILE = "cannot read file: {reason}"
 INTERNAL_ERROR = "internal error while analysing this file: {reason}"
 UNRESOLVED_IMPORT = "cannot resolve import {module!r}"

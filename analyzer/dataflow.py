@@ -37,8 +37,16 @@ Key = int | tuple[int, str]
 class DataflowBuilder:
     """Computes DFG edges for one file from the scope tables and the CFG."""
 
-    def __init__(self, tables: ScopeTables, parents: list[int], children: list[list[int]], names: dict[int, str],
-                 scopes: list[Scope], statements: set[int], cfg_edges: dict[EdgeKind, tuple[list[int], list[int]]]) -> None:
+    def __init__(
+        self,
+        tables: ScopeTables,
+        parents: list[int],
+        children: list[list[int]],
+        names: dict[int, str],
+        scopes: list[Scope],
+        statements: set[int],
+        cfg_edges: dict[EdgeKind, tuple[list[int], list[int]]],
+    ) -> None:
         self.t, self.parents, self.children, self.names = tables, parents, children, names
         self.scopes, self.statements, self.cfg_edges = scopes, statements, cfg_edges
         self.srcs: list[int] = []
@@ -65,9 +73,9 @@ class DataflowBuilder:
 
     def _events(self, stmt_of: list[int]):
         t, symbols, scopes = self.t, self.t.symbols, self.scopes
-        uses: dict[int, list[tuple[Key, int]]] = defaultdict(list)   # statement -> (key, node)
+        uses: dict[int, list[tuple[Key, int]]] = defaultdict(list)  # statement -> (key, node)
         defs: dict[int, list[tuple[Key, int]]] = defaultdict(list)
-        loose: list[tuple[int, Key | None, int]] = []                  # (symbol, key, use node)
+        loose: list[tuple[int, Key | None, int]] = []  # (symbol, key, use node)
         local_of: dict[int, int] = {}
         for sym in symbols:
             if sym.scope < 0 or sym.kind is SymbolKind.ATTRIBUTE:
@@ -103,7 +111,11 @@ class DataflowBuilder:
             for node, scope, _base, attr in records:
                 base_node = self.children[node][0]
                 base_sid = t.symbol_of.get(base_node)
-                if base_sid is None or self.scopes[scope].kind not in (ScopeKind.MODULE, ScopeKind.CLASS, ScopeKind.FUNCTION):
+                if base_sid is None or self.scopes[scope].kind not in (
+                    ScopeKind.MODULE,
+                    ScopeKind.CLASS,
+                    ScopeKind.FUNCTION,
+                ):
                     continue
                 into[stmt_of[node]].append(((base_sid, attr), node))
                 if into is uses and node in t.symbol_of:
@@ -179,8 +191,8 @@ class DataflowBuilder:
 
 
 _MISSING = object()
-_MAX_STATE_BITS = 500_000_000     # blocks x definitions kept as bit vectors (62 MB a state map, 4 maps)
-_SHARED_MASK_DEFS = 32            # keys with more definitions share one kill mask
+_MAX_STATE_BITS = 500_000_000  # blocks x definitions kept as bit vectors (62 MB a state map, 4 maps)
+_SHARED_MASK_DEFS = 32  # keys with more definitions share one kill mask
 
 
 class _DefTable:
@@ -192,8 +204,8 @@ class _DefTable:
     def __init__(self, statements: list[int], defs) -> None:
         self.nodes: list[int] = []
         self.key_defs: dict[Key, list[int]] = defaultdict(list)
-        self.paths_of: dict[int, set] = defaultdict(set)     # base symbol -> its path keys
-        self.events: dict[int, list[tuple[Key, int]]] = {}   # statement -> (key, index)
+        self.paths_of: dict[int, set] = defaultdict(set)  # base symbol -> its path keys
+        self.events: dict[int, list[tuple[Key, int]]] = {}  # statement -> (key, index)
         self._masks: dict[Key, int] = {}
         for stmt in statements:
             events = defs.get(stmt)
@@ -260,7 +272,7 @@ class _Cfg:
 
     def __init__(self, cfg_edges: dict[EdgeKind, tuple[list[int], list[int]]]) -> None:
         self.preds: dict[int, list[int]] = defaultdict(list)
-        self.raised: dict[int, list[int]] = defaultdict(list)   # handler <- statements that may raise
+        self.raised: dict[int, list[int]] = defaultdict(list)  # handler <- statements that may raise
         self.succs: dict[int, list[int]] = defaultdict(list)
         for kind, (srcs, dsts) in cfg_edges.items():
             into = self.raised if kind is EdgeKind.CFG_EXCEPTION else self.preds

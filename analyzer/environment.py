@@ -60,7 +60,7 @@ class PythonEnvironment:
     prefix: Path | None = None
     version: tuple[int, int] | None = None
     site_packages: tuple[Path, ...] = ()
-    extra_paths: tuple[Path, ...] = ()      # folders named by ``.pth`` files
+    extra_paths: tuple[Path, ...] = ()  # folders named by ``.pth`` files
     stdlib: Path | None = None
 
     @property
@@ -84,8 +84,9 @@ class PythonEnvironment:
 NO_ENVIRONMENT = PythonEnvironment("none", stdlib=Path(sysconfig.get_paths()["stdlib"]))
 
 
-def discover_environment(root: Path, python: str | Path | None = None,
-                         environ: dict[str, str] | None = None) -> PythonEnvironment:
+def discover_environment(
+    root: Path, python: str | Path | None = None, environ: dict[str, str] | None = None
+) -> PythonEnvironment:
     """The environment of the project at ``root`` (see the module docstring).
 
     ``python`` is the user's explicit choice: one that cannot be read is an
@@ -94,8 +95,10 @@ def discover_environment(root: Path, python: str | Path | None = None,
     if python:
         env = environment_of(Path(python).expanduser(), "python")
         if env is None:
-            raise InputError(f"python={str(python)!r} is not a Python environment, prefix or interpreter "
-                             "(expected a folder with pyvenv.cfg or lib/pythonX.Y, or its bin/python)")
+            raise InputError(
+                f"python={str(python)!r} is not a Python environment, prefix or interpreter "
+                "(expected a folder with pyvenv.cfg or lib/pythonX.Y, or its bin/python)"
+            )
         return env
     root = Path(root).resolve()
     for candidate in _candidates(root, environ):
@@ -262,8 +265,11 @@ def _site_dirs(prefix: Path, version: tuple[int, int] | None) -> list[Path]:
     for lib in (prefix / "lib", prefix / "lib64"):
         if not lib.is_dir():
             continue
-        names = [f"python{version[0]}.{version[1]}", f"python{version[0]}.{version[1]}t"] if version else \
-            sorted(c.name for c in lib.glob("python3*"))
+        names = (
+            [f"python{version[0]}.{version[1]}", f"python{version[0]}.{version[1]}t"]
+            if version
+            else sorted(c.name for c in lib.glob("python3*"))
+        )
         for name in [*names, "python3"]:
             for site in ("site-packages", "dist-packages"):
                 candidate = lib / name / site

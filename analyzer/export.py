@@ -55,15 +55,27 @@ def _node_records(pg: ProjectGraph) -> Iterator[dict]:
         off = pg.offsets[i]
         qualnames = [s.qualname for s in g.scopes]
         lines = [0] + [m.end() for m in re.finditer(b"\n", g.source.data)]
-        kinds, starts, ends, fields, scope_of, names = g.kinds, g.start_bytes, g.end_bytes, g.fields, g.scope_of, g.names
+        kinds, starts, ends, fields, scope_of, names = (
+            g.kinds,
+            g.start_bytes,
+            g.end_bytes,
+            g.fields,
+            g.scope_of,
+            g.names,
+        )
         for n in range(len(g)):
             start, end = starts[n], ends[n]
             start_row, end_row = bisect_right(lines, start) - 1, bisect_right(lines, end) - 1
             record = {
-                "id": off + n, "file": i, "kind": kinds[n],
-                "start": [start_row, start - lines[start_row]], "end": [end_row, end - lines[end_row]],
-                "start_byte": start, "end_byte": end,
-                "field": fields[n], "scope": qualnames[scope_of[n]] if scope_of[n] >= 0 else "",
+                "id": off + n,
+                "file": i,
+                "kind": kinds[n],
+                "start": [start_row, start - lines[start_row]],
+                "end": [end_row, end - lines[end_row]],
+                "start_byte": start,
+                "end_byte": end,
+                "field": fields[n],
+                "scope": qualnames[scope_of[n]] if scope_of[n] >= 0 else "",
             }
             if n in names:
                 record["name"] = names[n]
@@ -79,18 +91,30 @@ def _scope_records(pg: ProjectGraph) -> Iterator[dict]:
     for i, g in enumerate(pg.graphs):
         off = pg.offsets[i]
         for s in g.scopes:
-            yield {"file": i, "id": s.id, "kind": s.kind.value, "name": s.name, "qualname": s.qualname,
-                   "node": off + s.node, "entry": off + s.entry if s.entry >= 0 else None,
-                   "exit": off + s.exit if s.exit >= 0 else None}
+            yield {
+                "file": i,
+                "id": s.id,
+                "kind": s.kind.value,
+                "name": s.name,
+                "qualname": s.qualname,
+                "node": off + s.node,
+                "entry": off + s.entry if s.entry >= 0 else None,
+                "exit": off + s.exit if s.exit >= 0 else None,
+            }
 
 
 def _symbol_records(pg: ProjectGraph) -> Iterator[dict]:
     for i, g in enumerate(pg.graphs):
         off = pg.offsets[i]
         for sym in g.symbols:
-            yield {"file": i, "name": sym.name, "kind": sym.kind.value,
-                   "scope": g.scopes[sym.scope].qualname if sym.scope >= 0 else None,
-                   "definitions": [off + d for d in sym.definitions], "uses": [off + u for u in sym.uses]}
+            yield {
+                "file": i,
+                "name": sym.name,
+                "kind": sym.kind.value,
+                "scope": g.scopes[sym.scope].qualname if sym.scope >= 0 else None,
+                "definitions": [off + d for d in sym.definitions],
+                "uses": [off + u for u in sym.uses],
+            }
 
 
 def _diagnostic_records(pg: ProjectGraph) -> Iterator[dict]:
@@ -105,8 +129,14 @@ def _edge_records(pg: ProjectGraph, kinds: frozenset[EdgeKind]) -> Iterator[dict
 
 
 def _sections(pg: ProjectGraph, kinds: frozenset[EdgeKind]) -> list[tuple[str, Iterable[dict]]]:
-    return [("files", _file_records(pg)), ("nodes", _node_records(pg)), ("edges", _edge_records(pg, kinds)),
-            ("scopes", _scope_records(pg)), ("symbols", _symbol_records(pg)), ("diagnostics", _diagnostic_records(pg))]
+    return [
+        ("files", _file_records(pg)),
+        ("nodes", _node_records(pg)),
+        ("edges", _edge_records(pg, kinds)),
+        ("scopes", _scope_records(pg)),
+        ("symbols", _symbol_records(pg)),
+        ("diagnostics", _diagnostic_records(pg)),
+    ]
 
 
 def graph_to_dict(graph: ProgramGraph | ProjectGraph, edges: Iterable[EdgeKind] = ALL_EDGES) -> dict:
@@ -115,8 +145,9 @@ def graph_to_dict(graph: ProgramGraph | ProjectGraph, edges: Iterable[EdgeKind] 
     return {"schema": SCHEMA, **{name: list(records) for name, records in _sections(pg, frozenset(edges))}}
 
 
-def iter_graph_json(graph: ProgramGraph | ProjectGraph, edges: Iterable[EdgeKind] = ALL_EDGES,
-                    batch: int = 4096) -> Iterator[str]:
+def iter_graph_json(
+    graph: ProgramGraph | ProjectGraph, edges: Iterable[EdgeKind] = ALL_EDGES, batch: int = 4096
+) -> Iterator[str]:
     """``json.dumps(graph_to_dict(graph, edges), ensure_ascii=False)`` in pieces, without
     holding the document: a 60,000-function file's is 1.3 million node records.
     Nodes and edges are written from templates, their strings encoded once each."""
@@ -153,23 +184,34 @@ def _node_texts(pg: ProjectGraph, quote: _Quoted) -> Iterator[str]:
         off = pg.offsets[i]
         scopes = [quote(s.qualname) for s in g.scopes]
         lines = [0] + [m.end() for m in re.finditer(b"\n", g.source.data)]
-        kinds, starts, ends, fields, scope_of, names = g.kinds, g.start_bytes, g.end_bytes, g.fields, g.scope_of, g.names
+        kinds, starts, ends, fields, scope_of, names = (
+            g.kinds,
+            g.start_bytes,
+            g.end_bytes,
+            g.fields,
+            g.scope_of,
+            g.names,
+        )
         for n in range(len(g)):
             start, end = starts[n], ends[n]
             start_row, end_row = bisect_right(lines, start) - 1, bisect_right(lines, end) - 1
             name = names.get(n)
-            yield (f'{{"id": {off + n}, "file": {i}, "kind": {quote(kinds[n])}, '
-                   f'"start": [{start_row}, {start - lines[start_row]}], "end": [{end_row}, {end - lines[end_row]}], '
-                   f'"start_byte": {start}, "end_byte": {end}, "field": {quote(fields[n])}, '
-                   f'"scope": {scopes[scope_of[n]] if scope_of[n] >= 0 else chr(34) * 2}'
-                   + (f', "name": {quote(name)}}}' if name is not None else "}"))
+            yield (
+                f'{{"id": {off + n}, "file": {i}, "kind": {quote(kinds[n])}, '
+                f'"start": [{start_row}, {start - lines[start_row]}], "end": [{end_row}, {end - lines[end_row]}], '
+                f'"start_byte": {start}, "end_byte": {end}, "field": {quote(fields[n])}, '
+                f'"scope": {scopes[scope_of[n]] if scope_of[n] >= 0 else chr(34) * 2}'
+                + (f', "name": {quote(name)}}}' if name is not None else "}")
+            )
 
 
 def _edge_texts(pg: ProjectGraph, kinds: frozenset[EdgeKind], quote: _Quoted) -> Iterator[str]:
     """What ``json.dumps`` writes for each of :func:`_edge_records`."""
     for kind, src, dst, label in _all_edges(pg, kinds):
-        yield (f'{{"kind": {quote(kind.value)}, "src": {src}, "dst": {dst}'
-               + (f', "label": {quote(label)}}}' if label else "}"))
+        yield (
+            f'{{"kind": {quote(kind.value)}, "src": {src}, "dst": {dst}'
+            + (f', "label": {quote(label)}}}' if label else "}")
+        )
 
 
 def _batched(items: Iterable[str], size: int) -> Iterator[list[str]]:
@@ -187,22 +229,38 @@ def to_networkx(graph: ProgramGraph | ProjectGraph, edges: Iterable[EdgeKind] = 
     """A networkx ``MultiDiGraph``: node attributes ``kind``, ``file``, ``name``,
     ``start_line``/``start_col`` (0-based), edge attributes ``kind`` and ``label``."""
     try:
-        import networkx as nx   # 80 ms of imports, only for this
+        import networkx as nx  # 80 ms of imports, only for this
     except ImportError as err:
         raise ImportError("to_networkx needs networkx: pip install networkx") from err
     pg = _as_project(graph)
     out = nx.MultiDiGraph()
     for rec in _node_records(pg):
-        out.add_node(rec["id"], kind=rec["kind"], file=pg.files[rec["file"]], name=rec.get("name", ""),
-                     scope=rec["scope"], start_line=rec["start"][0], start_col=rec["start"][1],
-                     end_line=rec["end"][0], end_col=rec["end"][1])
+        out.add_node(
+            rec["id"],
+            kind=rec["kind"],
+            file=pg.files[rec["file"]],
+            name=rec.get("name", ""),
+            scope=rec["scope"],
+            start_line=rec["start"][0],
+            start_col=rec["start"][1],
+            end_line=rec["end"][0],
+            end_col=rec["end"][1],
+        )
     for kind, src, dst, label in _all_edges(pg, frozenset(edges)):
         out.add_edge(src, dst, key=kind.value, kind=kind.value, label=label or "")
     return out
 
 
-_GRAPHML_NODE_KEYS = (("kind", "string"), ("file", "string"), ("name", "string"), ("scope", "string"),
-                      ("start_line", "long"), ("start_col", "long"), ("end_line", "long"), ("end_col", "long"))
+_GRAPHML_NODE_KEYS = (
+    ("kind", "string"),
+    ("file", "string"),
+    ("name", "string"),
+    ("scope", "string"),
+    ("start_line", "long"),
+    ("start_col", "long"),
+    ("end_line", "long"),
+    ("end_col", "long"),
+)
 _GRAPHML_EDGE_KEYS = (("kind", "string"), ("label", "string"))
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -219,33 +277,52 @@ def to_graphml(graph: ProgramGraph | ProjectGraph, edges: Iterable[EdgeKind] = A
 
 
 def _graphml_lines(pg: ProjectGraph, edges: frozenset[EdgeKind]) -> Iterator[str]:
-    yield ('<?xml version="1.0" encoding="utf-8"?>\n'
-           '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
-           'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
-           'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
-           'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n')
+    yield (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
+        'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n'
+    )
     for owner, keys in (("node", _GRAPHML_NODE_KEYS), ("edge", _GRAPHML_EDGE_KEYS)):
         for name, kind in keys:
             yield f'  <key id="{owner[0]}_{name}" for="{owner}" attr.name="{name}" attr.type="{kind}" />\n'
     yield '  <graph edgedefault="directed">\n'
     for rec in _node_records(pg):
-        values = (rec["kind"], pg.files[rec["file"]], rec.get("name", ""), rec["scope"],
-                  rec["start"][0], rec["start"][1], rec["end"][0], rec["end"][1])
-        data = "".join(f'<data key="n_{name}">{_xml_text(v)}</data>'
-                       for (name, _), v in zip(_GRAPHML_NODE_KEYS, values))
+        values = (
+            rec["kind"],
+            pg.files[rec["file"]],
+            rec.get("name", ""),
+            rec["scope"],
+            rec["start"][0],
+            rec["start"][1],
+            rec["end"][0],
+            rec["end"][1],
+        )
+        data = "".join(
+            f'<data key="n_{name}">{_xml_text(v)}</data>' for (name, _), v in zip(_GRAPHML_NODE_KEYS, values)
+        )
         yield f'    <node id="{rec["id"]}">{data}</node>\n'
     for kind, src, dst, label in _all_edges(pg, edges):
-        yield (f'    <edge source="{src}" target="{dst}" id="{kind.value}"><data key="e_kind">{kind.value}</data>'
-               f'<data key="e_label">{_xml_text(label or "")}</data></edge>\n')
+        yield (
+            f'    <edge source="{src}" target="{dst}" id="{kind.value}"><data key="e_kind">{kind.value}</data>'
+            f'<data key="e_label">{_xml_text(label or "")}</data></edge>\n'
+        )
     yield "  </graph>\n</graphml>\n"
 
 
 _DOT_STYLE = {
-    EdgeKind.AST: "color=gray70", EdgeKind.CFG_NEXT: "color=blue", EdgeKind.CFG_TRUE: "color=darkgreen",
-    EdgeKind.CFG_FALSE: "color=red", EdgeKind.CFG_EXCEPTION: "color=orange,style=dashed",
-    EdgeKind.CFG_LOOP_BACK: "color=blue,style=dashed", EdgeKind.CFG_RETURN: "color=purple",
-    EdgeKind.DFG: "color=magenta", EdgeKind.CALL: "color=black,penwidth=2",
-    EdgeKind.RETURN: "color=black,style=dotted", EdgeKind.IMPORT: "color=brown",
+    EdgeKind.AST: "color=gray70",
+    EdgeKind.CFG_NEXT: "color=blue",
+    EdgeKind.CFG_TRUE: "color=darkgreen",
+    EdgeKind.CFG_FALSE: "color=red",
+    EdgeKind.CFG_EXCEPTION: "color=orange,style=dashed",
+    EdgeKind.CFG_LOOP_BACK: "color=blue,style=dashed",
+    EdgeKind.CFG_RETURN: "color=purple",
+    EdgeKind.DFG: "color=magenta",
+    EdgeKind.CALL: "color=black,penwidth=2",
+    EdgeKind.RETURN: "color=black,style=dotted",
+    EdgeKind.IMPORT: "color=brown",
 }
 
 
@@ -258,7 +335,9 @@ def to_dot(graph: ProgramGraph | ProjectGraph, edges: Iterable[EdgeKind] = ALL_E
     pg = _as_project(graph)
     lines = ["digraph typelens {", "  node [shape=box, fontname=monospace, fontsize=10];"]
     for rec in _node_records(pg):
-        label = rec["kind"] + (f"\n{rec['name']}" if "name" in rec else "") + f"\n{rec['start'][0] + 1}:{rec['start'][1]}"
+        label = (
+            rec["kind"] + (f"\n{rec['name']}" if "name" in rec else "") + f"\n{rec['start'][0] + 1}:{rec['start'][1]}"
+        )
         lines.append(f"  n{rec['id']} [label={_dot_quote(label)}];")
     for kind, src, dst, label in _all_edges(pg, frozenset(edges)):
         text = f"{kind.value}:{label}" if label else kind.value

@@ -46,17 +46,17 @@ logger = logging.getLogger(__name__)
 class EdgeKind(str, enum.Enum):
     """The typed edges of the graph."""
 
-    AST = "ast"                      # parent -> child, labelled with the field name
-    CFG_NEXT = "cfg_next"            # statement -> the statement after it
-    CFG_TRUE = "cfg_true"            # test -> branch taken when true (loop: next item)
-    CFG_FALSE = "cfg_false"          # test -> branch taken when false (loop: exhausted)
+    AST = "ast"  # parent -> child, labelled with the field name
+    CFG_NEXT = "cfg_next"  # statement -> the statement after it
+    CFG_TRUE = "cfg_true"  # test -> branch taken when true (loop: next item)
+    CFG_FALSE = "cfg_false"  # test -> branch taken when false (loop: exhausted)
     CFG_EXCEPTION = "cfg_exception"  # statement in try -> handler; raise -> handler/exit
     CFG_LOOP_BACK = "cfg_loop_back"  # end of loop body / continue -> loop header
-    CFG_RETURN = "cfg_return"        # return -> exit of the function
-    DFG = "dfg"                      # definition -> use it reaches
-    CALL = "call"                    # call site -> callee definition
-    RETURN = "return"                # return statement -> function; callee -> call site
-    IMPORT = "import"                # import statement -> each name it binds
+    CFG_RETURN = "cfg_return"  # return -> exit of the function
+    DFG = "dfg"  # definition -> use it reaches
+    CALL = "call"  # call site -> callee definition
+    RETURN = "return"  # return statement -> function; callee -> call site
+    IMPORT = "import"  # import statement -> each name it binds
 
     @classmethod
     def parse_list(cls, text: str) -> frozenset["EdgeKind"]:
@@ -74,8 +74,14 @@ class EdgeKind(str, enum.Enum):
 
 
 CFG_KINDS = frozenset(
-    {EdgeKind.CFG_NEXT, EdgeKind.CFG_TRUE, EdgeKind.CFG_FALSE, EdgeKind.CFG_EXCEPTION,
-     EdgeKind.CFG_LOOP_BACK, EdgeKind.CFG_RETURN}
+    {
+        EdgeKind.CFG_NEXT,
+        EdgeKind.CFG_TRUE,
+        EdgeKind.CFG_FALSE,
+        EdgeKind.CFG_EXCEPTION,
+        EdgeKind.CFG_LOOP_BACK,
+        EdgeKind.CFG_RETURN,
+    }
 )
 
 
@@ -85,7 +91,7 @@ class ScopeKind(str, enum.Enum):
     FUNCTION = "function"
     LAMBDA = "lambda"
     COMPREHENSION = "comprehension"
-    BLOCK = "block"            # TypeScript/JavaScript: a block holding let/const (analyzer.typescript)
+    BLOCK = "block"  # TypeScript/JavaScript: a block holding let/const (analyzer.typescript)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +103,8 @@ class Scope:
     node: int
     name: str
     qualname: str
-    parent: int          # enclosing scope id, -1 for the module
-    entry: int = -1      # synthetic CFG entry node (module, class, function)
+    parent: int  # enclosing scope id, -1 for the module
+    entry: int = -1  # synthetic CFG entry node (module, class, function)
     exit: int = -1
 
 
@@ -108,9 +114,9 @@ class SymbolKind(str, enum.Enum):
     FUNCTION = "function"
     CLASS = "class"
     IMPORT = "import"
-    ATTRIBUTE = "attribute"   # ``self.x`` stored in a method, owned by the class scope
+    ATTRIBUTE = "attribute"  # ``self.x`` stored in a method, owned by the class scope
     BUILTIN = "builtin"
-    TYPE = "type"             # TypeScript: an interface, type alias or type parameter
+    TYPE = "type"  # TypeScript: an interface, type alias or type parameter
     UNRESOLVED = "unresolved"
 
 
@@ -120,11 +126,11 @@ class Symbol:
 
     id: int
     name: str
-    scope: int                 # -1 for builtins and unresolved names
+    scope: int  # -1 for builtins and unresolved names
     kind: SymbolKind
     definitions: tuple[int, ...]
     uses: tuple[int, ...]
-    is_global_decl: bool = False   # declared ``global``/``nonlocal`` somewhere
+    is_global_decl: bool = False  # declared ``global``/``nonlocal`` somewhere
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,29 +138,57 @@ class ImportBinding:
     """A name an import statement binds: ``from ..pkg import x as y`` gives
     ``module='pkg', level=2, name='x', alias node -> 'y'``."""
 
-    node: int             # the identifier bound (``name_store``); the statement for ``*``
+    node: int  # the identifier bound (``name_store``); the statement for ``*``
     statement: int
     module: str
     level: int
-    name: str | None      # None for ``import a.b``
-    bound: str            # the local name ('*' for star imports)
+    name: str | None  # None for ``import a.b``
+    bound: str  # the local name ('*' for star imports)
 
 
 class ProgramGraph:
     """The program graph of one file.  Build it with :func:`build_graph`."""
 
     __slots__ = (
-        "source", "kinds", "start_bytes", "end_bytes", "parents", "fields", "names",
-        "scope_of", "scopes", "symbols", "symbol_of", "imports", "diagnostics",
-        "_edges", "_line_starts", "_adjacency", "_children", "_symbol_index", "_scope_by_node",
+        "source",
+        "kinds",
+        "start_bytes",
+        "end_bytes",
+        "parents",
+        "fields",
+        "names",
+        "scope_of",
+        "scopes",
+        "symbols",
+        "symbol_of",
+        "imports",
+        "diagnostics",
+        "_edges",
+        "_line_starts",
+        "_adjacency",
+        "_children",
+        "_symbol_index",
+        "_scope_by_node",
     )
 
-    def __init__(self, source: Source, kinds: list[str], start_bytes: list[int], end_bytes: list[int],
-                 parents: list[int], fields: list[str | None], names: dict[int, str],
-                 scope_of: list[int], scopes: tuple[Scope, ...], symbols: tuple[Symbol, ...],
-                 symbol_of: dict[int, int], imports: tuple[ImportBinding, ...],
-                 edges: dict[EdgeKind, tuple[list[int], list[int]]],
-                 diagnostics: tuple[Diagnostic, ...], children: list[list[int]] | None = None) -> None:
+    def __init__(
+        self,
+        source: Source,
+        kinds: list[str],
+        start_bytes: list[int],
+        end_bytes: list[int],
+        parents: list[int],
+        fields: list[str | None],
+        names: dict[int, str],
+        scope_of: list[int],
+        scopes: tuple[Scope, ...],
+        symbols: tuple[Symbol, ...],
+        symbol_of: dict[int, int],
+        imports: tuple[ImportBinding, ...],
+        edges: dict[EdgeKind, tuple[list[int], list[int]]],
+        diagnostics: tuple[Diagnostic, ...],
+        children: list[list[int]] | None = None,
+    ) -> None:
         self.source = source
         self.kinds = kinds
         self.start_bytes = start_bytes
@@ -189,7 +223,7 @@ class ProgramGraph:
 
     def text(self, node: int) -> str:
         """The source text of ``node``."""
-        return self.source.data[self.start_bytes[node]:self.end_bytes[node]].decode("utf-8", "replace")
+        return self.source.data[self.start_bytes[node] : self.end_bytes[node]].decode("utf-8", "replace")
 
     def point(self, byte: int) -> tuple[int, int]:
         """The 0-based (row, byte column) of byte offset ``byte``."""
@@ -252,7 +286,7 @@ class ProgramGraph:
         return list(zip(srcs, dsts))
 
     def iter_edges(self, kinds: Iterable[EdgeKind] | None = None) -> Iterator[tuple[EdgeKind, int, int]]:
-        for kind in (EdgeKind if kinds is None else kinds):
+        for kind in EdgeKind if kinds is None else kinds:
             srcs, dsts = self._edge_lists(kind)
             for src, dst in zip(srcs, dsts):
                 yield kind, src, dst

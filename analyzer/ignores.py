@@ -91,7 +91,7 @@ class GitIgnores:
             lines: list[str] = []
             sources = [folder / ".git" / "info" / "exclude"] if is_top else []
             for source in (*sources, folder / ".gitignore"):
-                if not source.is_file():          # a folder or a FIFO of that name is no ignore file
+                if not source.is_file():  # a folder or a FIFO of that name is no ignore file
                     continue
                 try:
                     lines.extend(source.read_text(encoding="utf-8", errors="replace").splitlines())
@@ -112,7 +112,6 @@ class GitIgnores:
             if found.include is not None:
                 ignored = bool(found.include)
         return ignored
-
 
     def is_ignored_folder(self, folder: Path, top: Path) -> bool:
         """Whether the ``.gitignore`` files from ``top`` down leave out the folder

@@ -46,8 +46,24 @@ _STRING_BODY = {
 # was opened while typing and pairs with the next string's opening quotes
 _DEF_IN_STRING = re.compile(rb"\n([ \t]*)(?:async[ \t]+)?(?:def|class)[ \t]+\w+[ \t]*[(:]")
 CLAUSES = frozenset({b"else", b"elif", b"except", b"finally"})
-COMPOUND = frozenset({b"def", b"class", b"if", b"elif", b"else", b"for", b"while", b"with", b"try",
-                       b"except", b"finally", b"async", b"match", b"case"})
+COMPOUND = frozenset(
+    {
+        b"def",
+        b"class",
+        b"if",
+        b"elif",
+        b"else",
+        b"for",
+        b"while",
+        b"with",
+        b"try",
+        b"except",
+        b"finally",
+        b"async",
+        b"match",
+        b"case",
+    }
+)
 CLOSERS = frozenset(b")]}")
 _MAX_BROKEN_STRINGS = 256
 
@@ -69,7 +85,7 @@ class Lines:
         self.data = data
         self.starts = [0] + [m.end() for m in re.finditer(rb"\n", data)]
         if self.starts[-1] != len(data):
-            self.starts.append(len(data))     # the end of the last line
+            self.starts.append(len(data))  # the end of the last line
         n = len(self.starts) - 1
         self.count = n
         self.first = self.row_of(origin) if n else 0
@@ -125,9 +141,13 @@ class Lines:
             body = matched(_STRING_BODY[token].match(data, found.end()))
             end = body.end()
             closed = data.startswith(token, end)
-            if len(token) == 3 and broken < _MAX_BROKEN_STRINGS and self._opened_while_typing(found.start(), end, closed):
+            if (
+                len(token) == 3
+                and broken < _MAX_BROKEN_STRINGS
+                and self._opened_while_typing(found.start(), end, closed)
+            ):
                 broken += 1
-                pos = data.find(b"\n", found.end())      # read as closed at the end of its line
+                pos = data.find(b"\n", found.end())  # read as closed at the end of its line
                 pos = len(data) if pos < 0 else pos
                 continue
             end += len(token) if closed else 0
@@ -151,8 +171,11 @@ class Lines:
 
 # -- tokens of one statement: where it may be cut, and what is open there ---------------------
 
-_TOKEN = re.compile(rb"(?P<space>[ \t\f]+|\\\r?\n)|(?P<nl>\r?\n)|(?P<comment>#[^\n]*)"
-                    rb"|(?P<quote>'''|\"\"\"|'|\")|(?P<word>[\w\x80-\xff]+)|(?P<punct>.)", re.S)
+_TOKEN = re.compile(
+    rb"(?P<space>[ \t\f]+|\\\r?\n)|(?P<nl>\r?\n)|(?P<comment>#[^\n]*)"
+    rb"|(?P<quote>'''|\"\"\"|'|\")|(?P<word>[\w\x80-\xff]+)|(?P<punct>.)",
+    re.S,
+)
 _OPENERS = {0x28: b")", 0x5B: b"]", 0x7B: b"}"}
 _ENDS_OPERAND = frozenset(b")]},")
 
@@ -193,10 +216,10 @@ class Cut:
 class Logical:
     """The first logical line of a statement, read leniently."""
 
-    end: int                   # the line break ending it, or where reading stopped
-    complete: bool = False     # ended by a line break with no bracket or string open
-    colon: int = -1            # the first ``:`` outside brackets (a block header's end)
-    last: int = -1             # the end of its last significant token
+    end: int  # the line break ending it, or where reading stopped
+    complete: bool = False  # ended by a line break with no bracket or string open
+    colon: int = -1  # the first ``:`` outside brackets (a block header's end)
+    last: int = -1  # the end of its last significant token
     open_string: bool = False  # a string literal on it is never closed
     in_brackets: bool = False  # reading stopped inside brackets
     cuts: list[Cut] = field(default_factory=list)
@@ -247,7 +270,7 @@ def _string(data: bytes | bytearray, token, stop: int, top: Open | None, line: L
         line.cuts.append(Cut(end + len(quote), top))
         return end + len(quote)
     line.open_string = True
-    if len(quote) == 3:     # read as closed at the end of its line
+    if len(quote) == 3:  # read as closed at the end of its line
         newline = data.find(b"\n", token.end(), stop)
         end = stop if newline < 0 else newline
         while end > token.end() and data[end - 1] == 0x0D:
@@ -255,5 +278,3 @@ def _string(data: bytes | bytearray, token, stop: int, top: Open | None, line: L
     if end - len(quote) >= token.end():
         line.cuts.append(Cut(end - len(quote), Open(quote, top)))
     return end
-
-

@@ -49,10 +49,10 @@ from .spans import Diagnostic, Span
 
 logger = logging.getLogger(__name__)
 
-MAX_LEVELS = 100        # CPython's tokenizer stops at 100 indentation levels too
-SAFE_LEVELS = 256       # the scanner overflows at 384 levels at the earliest (255 open strings)
+MAX_LEVELS = 100  # CPython's tokenizer stops at 100 indentation levels too
+SAFE_LEVELS = 256  # the scanner overflows at 384 levels at the earliest (255 open strings)
 MAX_EMPTY_CONTINUATIONS = 1000
-_MAX_WIDTH = 1 << 16    # the scanner keeps widths in 16 bits; wider ones break the bound
+_MAX_WIDTH = 1 << 16  # the scanner keeps widths in 16 bits; wider ones break the bound
 
 # What the scanner measures after a reset (line break, CR, form feed): spaces,
 # tabs (8 columns) and backslash continuations, which do not reset the width.
@@ -95,7 +95,7 @@ def _widths(data: bytes) -> set[int]:
     """Every indentation width the scanner may push, as an upper bound."""
     if b"\t" in data or b"\r" in data or b"\f" in data or b"\\\n" in data:
         return {_width(run) for run, end in set(_WIDTH_RUN.findall(data)) if end}
-    return set(map(len, _SPACES_RUN.findall(data)))   # spaces and line feeds only: 4 times faster
+    return set(map(len, _SPACES_RUN.findall(data)))  # spaces and line feeds only: 4 times faster
 
 
 def is_safe(data: bytes) -> bool:
@@ -117,8 +117,12 @@ def guard_input(data: bytes) -> GuardedBytes:
     continued = _blank(out, [m.span() for m in _EMPTY_CONTINUATIONS.finditer(data)] if long_runs else [])
     blanked = _blank(out, list(too_deep_lines(bytes(out))))
     flattened = () if is_safe(bytes(out)) else _flatten(out)
-    logger.info("parse guard: %d continuation run(s), %d deep line(s) blanked, %d indentation(s) flattened",
-                len(continued), len(blanked), len(flattened))
+    logger.info(
+        "parse guard: %d continuation run(s), %d deep line(s) blanked, %d indentation(s) flattened",
+        len(continued),
+        len(blanked),
+        len(flattened),
+    )
     return GuardedBytes(bytes(out), continued, blanked, flattened)
 
 
@@ -143,13 +147,18 @@ def _flatten(out: bytearray) -> Ranges:
 def guard_diagnostics(guard: GuardedBytes, path: str) -> tuple[Diagnostic, ...]:
     """One ``parser-limit`` diagnostic per kind of change, at its first place."""
     messages = (
-        (guard.continued, codes.TOO_MANY_CONTINUATIONS.format(count=len(guard.continued),
-                                                              limit=MAX_EMPTY_CONTINUATIONS)),
+        (
+            guard.continued,
+            codes.TOO_MANY_CONTINUATIONS.format(count=len(guard.continued), limit=MAX_EMPTY_CONTINUATIONS),
+        ),
         (guard.blanked, codes.TOO_DEEP_TO_PARSE.format(limit=MAX_LEVELS, count=len(guard.blanked))),
         (guard.flattened, codes.TOO_WIDE_TO_PARSE.format(count=len(guard.flattened), limit=SAFE_LEVELS - 1)),
     )
-    return tuple(Diagnostic.build("parser-limit", message, _span(guard.data, *ranges[0]), path)
-                 for ranges, message in messages if ranges)
+    return tuple(
+        Diagnostic.build("parser-limit", message, _span(guard.data, *ranges[0]), path)
+        for ranges, message in messages
+        if ranges
+    )
 
 
 def _span(data: bytes, start: int, end: int) -> Span:
@@ -161,7 +170,8 @@ def _span(data: bytes, start: int, end: int) -> Span:
 
 
 # -- CPython's view of nesting: logical lines and their indentation levels ---------------
-_TOKEN = re.compile(rb"""
+_TOKEN = re.compile(
+    rb"""
     (?P<string>'''(?:[^'\\]|\\.|'(?!''))*(?:'''|\Z)
               |\"\"\"(?:[^"\\]|\\.|"(?!""))*(?:\"\"\"|\Z)
               |'(?:[^'\\\r\n]|\\.)*(?:'|(?=[\r\n])|\Z)
@@ -173,7 +183,9 @@ _TOKEN = re.compile(rb"""
   | (?P<newline>\r\n|\r|\n)
   | [^'"\#()\[\]{}\\\r\n]+
   | .
-""", re.VERBOSE | re.DOTALL)
+""",
+    re.VERBOSE | re.DOTALL,
+)
 _INDENT = re.compile(rb"[ \t\f]*")
 
 
@@ -199,7 +211,7 @@ def too_deep_lines(data: bytes, limit: int = MAX_LEVELS) -> Iterator[tuple[int, 
         indent = matched(_INDENT.match(data, pos))
         body = indent.end()
         if body >= size or data[body] in b"\r\n#":
-            pos = _line_end(data, body) if body < size else size   # blank or comment-only
+            pos = _line_end(data, body) if body < size else size  # blank or comment-only
             continue
         column = _column(indent.group())
         while column < stack[-1]:

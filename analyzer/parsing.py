@@ -70,7 +70,7 @@ def parse_guarded(guard: GuardedBytes, old_tree: Tree | None = None) -> Tree:
     return tree
 
 
-_guarded: collections.deque[Tree] = collections.deque(maxlen=8)   # the last trees parsed from blanked bytes
+_guarded: collections.deque[Tree] = collections.deque(maxlen=8)  # the last trees parsed from blanked bytes
 
 
 def _point_at(data: bytes, offset: int) -> Point:
@@ -88,7 +88,7 @@ class Document:
         self._tree = parse_bytes(source.data)
         # (source, its recovery): the current version's, once computed
         self._recovery: tuple[Source, Recovery] | None = None
-        self._previous: Recovery | None = None          # the last recovery computed, of any version
+        self._previous: Recovery | None = None  # the last recovery computed, of any version
         self._known_valid: ValidityCache | None = None  # statements known to parse, kept across versions
 
     @classmethod
@@ -123,7 +123,7 @@ class Document:
         from another thread while later edits arrive (a language server builds
         graphs off its request loop): the version's recovery is remembered with
         its source, so a stale one is never taken for a newer version's."""
-        from .recovery import ValidityCache, recover_tree   # recovery parses through this module
+        from .recovery import ValidityCache, recover_tree  # recovery parses through this module
 
         kept = self._recovery
         if kept is not None and kept[0] is source:

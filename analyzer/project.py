@@ -42,10 +42,27 @@ from .version_gates import live_definitions
 
 logger = logging.getLogger(__name__)
 
-_SKIP_DIRS = frozenset({
-    ".git", ".hg", ".svn", ".venv", "venv", "env", ".env", "__pycache__", "node_modules",
-    ".tox", ".nox", ".mypy_cache", ".pytest_cache", "site-packages", "build", "dist", ".eggs",
-})
+_SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".venv",
+        "venv",
+        "env",
+        ".env",
+        "__pycache__",
+        "node_modules",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        "site-packages",
+        "build",
+        "dist",
+        ".eggs",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +81,7 @@ class Definition:
 
     module: str
     path: Path
-    node: int           # the defining node: function/class definition or name_store
+    node: int  # the defining node: function/class definition or name_store
     name: str
     kind: SymbolKind
 
@@ -78,8 +95,9 @@ class _Exports:
     stars: tuple[tuple[str, int], ...]
 
 
-def iter_python_files(root: Path, *, follow_symlinks: bool = False,
-                      skipped: list[SkippedFile] | None = None) -> list[Path]:
+def iter_python_files(
+    root: Path, *, follow_symlinks: bool = False, skipped: list[SkippedFile] | None = None
+) -> list[Path]:
     """Every ``.py``/``.pyi`` file below ``root``, sorted, skipping virtualenvs,
     VCS and build folders.
 
@@ -88,12 +106,19 @@ def iter_python_files(root: Path, *, follow_symlinks: bool = False,
     ``root`` are left out, each added to ``skipped`` with its reason (or logged
     when ``skipped`` is ``None``).  ``follow_symlinks`` walks linked folders too
     (each real folder once) and accepts links that leave ``root``."""
-    return iter_source_files(root, lambda name: name.endswith((".py", ".pyi")), _SKIP_DIRS,
-                             follow_symlinks=follow_symlinks, skipped=skipped)
+    return iter_source_files(
+        root, lambda name: name.endswith((".py", ".pyi")), _SKIP_DIRS, follow_symlinks=follow_symlinks, skipped=skipped
+    )
 
 
-def iter_source_files(root: Path, wanted, skip_dirs: frozenset[str], *, follow_symlinks: bool = False,
-                      skipped: list[SkippedFile] | None = None) -> list[Path]:
+def iter_source_files(
+    root: Path,
+    wanted,
+    skip_dirs: frozenset[str],
+    *,
+    follow_symlinks: bool = False,
+    skipped: list[SkippedFile] | None = None,
+) -> list[Path]:
     """The files below ``root`` whose name ``wanted(name)`` accepts, as
     :func:`iter_python_files` lists them (the same guards), leaving out the folders
     named in ``skip_dirs`` (and ``*.egg-info``)."""
@@ -106,8 +131,11 @@ def iter_source_files(root: Path, wanted, skip_dirs: frozenset[str], *, follow_s
     inside = None if follow_symlinks else Path(os.path.realpath(root))
     found: list[Path] = []
     seen: set[tuple[int, int]] = set()
-    walk = os.walk(root, followlinks=follow_symlinks,
-                   onerror=lambda err: report.append(SkippedFile(Path(err.filename or root), err.strerror or str(err))))
+    walk = os.walk(
+        root,
+        followlinks=follow_symlinks,
+        onerror=lambda err: report.append(SkippedFile(Path(err.filename or root), err.strerror or str(err))),
+    )
     for dirpath, dirnames, filenames in walk:
         try:
             st = os.stat(dirpath)
@@ -180,16 +208,27 @@ def project_scope(root: Path, path: Path) -> Path:
 def is_library_root(root: Path) -> bool:
     """Whether ``root`` is an installed-packages folder or a standard library folder
     (``os.py`` and ``importlib/`` side by side)."""
-    return root.name in INSTALLED_ROOTS or ((root / "os.py").is_file() and (root / "importlib" / "__init__.py").is_file())
+    return root.name in INSTALLED_ROOTS or (
+        (root / "os.py").is_file() and (root / "importlib" / "__init__.py").is_file()
+    )
 
 
 class ProjectIndex:
     """Module and name resolution over one project root (see the module docstring)."""
 
-    def __init__(self, root: str | Path, *, search_paths: list[Path] | None = None,
-                 config: GraphConfig = DEFAULT_CONFIG, cache_size: int = 256, use_stubs: bool = True,
-                 scope: Path | None = None, environment: PythonEnvironment | None = None,
-                 overlay: dict[Path, bytes] | None = None, graph_cache: GraphCache | None = None) -> None:
+    def __init__(
+        self,
+        root: str | Path,
+        *,
+        search_paths: list[Path] | None = None,
+        config: GraphConfig = DEFAULT_CONFIG,
+        cache_size: int = 256,
+        use_stubs: bool = True,
+        scope: Path | None = None,
+        environment: PythonEnvironment | None = None,
+        overlay: dict[Path, bytes] | None = None,
+        graph_cache: GraphCache | None = None,
+    ) -> None:
         """``scope``: only the modules under this folder of the root are the project's
         (an installed package inside site-packages: the rest of site-packages stays a
         library, found through the search paths, not a project to walk).
@@ -217,16 +256,16 @@ class ProjectIndex:
         self._module_names: dict[Path, str] | None = None
         self._names_of_paths: dict[str, str] = {}
         self._roots: list[Path] | None = None
-        self._packages: frozenset[str] | None = None      # every dotted prefix of a module name
+        self._packages: frozenset[str] | None = None  # every dotted prefix of a module name
         self._tables: OrderedDict[tuple[Path, str], _Exports] = OrderedDict()
         self._graphs: OrderedDict[tuple[Path, str], ProgramGraph] = OrderedDict()
         self._cache_size = cache_size
         self.graph_cache = graph_cache
         self._located: dict[str, ModuleLocation | None] = {}
         self._hashes: dict[Path, tuple[tuple[int, int], str]] = {}
-        self._outside: set[Path] = set()     # files outside the root, hashed once
+        self._outside: set[Path] = set()  # files outside the root, hashed once
         self.scope = scope.resolve() if scope is not None else self.root
-        self.evictions = 0           # graphs dropped from the bounded cache so far
+        self.evictions = 0  # graphs dropped from the bounded cache so far
         self._overlay: dict[Path, bytes] = {}
         for path, data in (overlay or {}).items():
             self.set_overlay(path, data)
@@ -285,11 +324,13 @@ class ProjectIndex:
         """The absolute name of the module an import statement in ``path`` names
         (``pkg.sub`` for ``from .sub import x`` in ``pkg/mod.py``)."""
         importer = self.module_name(path)
-        return self.absolute_module(importer, binding.module, binding.level,
-                                    importer_is_package=Path(path).stem == "__init__")
+        return self.absolute_module(
+            importer, binding.module, binding.level, importer_is_package=Path(path).stem == "__init__"
+        )
 
-    def resolve_import(self, path: str | Path, binding: ImportBinding,
-                       resolve_name=None) -> ModuleLocation | Definition | None:
+    def resolve_import(
+        self, path: str | Path, binding: ImportBinding, resolve_name=None
+    ) -> ModuleLocation | Definition | None:
         """What the name bound by ``binding`` (an import in ``path``) refers to: the
         one import resolver.  ``from m import x`` is ``m``'s attribute ``x`` when
         ``m`` binds it, else the submodule ``m.x``, as Python does, except in
@@ -317,7 +358,7 @@ class ProjectIndex:
             return module
         parts = importer.split(".") if importer else []
         keep = len(parts) - level + (1 if importer_is_package else 0)
-        base = parts[:max(keep, 0)]
+        base = parts[: max(keep, 0)]
         return ".".join(base + ([module] if module else []))
 
     def resolve_module(self, name: str) -> ModuleLocation | None:
@@ -337,15 +378,19 @@ class ProjectIndex:
         if self._packages is None:
             self._packages = frozenset(m.rsplit(".", i)[0] for m in self.modules for i in range(1, m.count(".") + 1))
         if name in self._packages:
-            return ModuleLocation(name, None, "project", True)   # namespace package
+            return ModuleLocation(name, None, "project", True)  # namespace package
         if self._stub_context is not None:
             stub = typeshed_client.get_stub_file(name, search_context=self._stub_context)
             if stub is not None:
                 return ModuleLocation(name, Path(stub), "stub", stub.name == "__init__.pyi")
         rel = Path(*name.split("."))
         for base in self.search_paths:
-            for candidate, is_pkg in ((base / rel / "__init__.pyi", True), (base / rel / "__init__.py", True),
-                                      (base / rel.with_suffix(".pyi"), False), (base / rel.with_suffix(".py"), False)):
+            for candidate, is_pkg in (
+                (base / rel / "__init__.pyi", True),
+                (base / rel / "__init__.py", True),
+                (base / rel.with_suffix(".pyi"), False),
+                (base / rel.with_suffix(".py"), False),
+            ):
                 if candidate.is_file():
                     return ModuleLocation(name, candidate, "installed", is_pkg)
         if name in sys.builtin_module_names:
@@ -452,7 +497,11 @@ class ProjectIndex:
             return
         self._remember(key, graph)
         cache = self.graph_cache
-        if cache is not None and path not in self._overlay and not any(d.code in _NOT_CACHED for d in graph.diagnostics):
+        if (
+            cache is not None
+            and path not in self._overlay
+            and not any(d.code in _NOT_CACHED for d in graph.diagnostics)
+        ):
             cache.store(cache.key(key[1], str(path), self.config), graph)
 
     def has_cached_graph(self, path: Path) -> bool:
@@ -488,7 +537,9 @@ class ProjectIndex:
         return found
 
     # -- names -------------------------------------------------------------------
-    def resolve_name(self, module: str, name: str, _seen: frozenset[tuple[str, str]] = frozenset()) -> Definition | ModuleLocation | None:
+    def resolve_name(
+        self, module: str, name: str, _seen: frozenset[tuple[str, str]] = frozenset()
+    ) -> Definition | ModuleLocation | None:
         """The definition of ``module.name``, following re-exports; ``None`` if unknown."""
         if (module, name) in _seen or len(_seen) > 32:
             return None
@@ -547,14 +598,21 @@ class ProjectIndex:
             return None
         exports = _Exports(
             frozenset(s.name for s in graph.symbols if s.scope == 0 and live_definitions(graph, s.definitions)),
-            tuple((b.module, b.level) for b in graph.imports if b.name == "*"))
+            tuple((b.module, b.level) for b in graph.imports if b.name == "*"),
+        )
         self._tables[key] = exports
         if len(self._tables) > self._cache_size * 64:
             self._tables.popitem(last=False)
         return exports
 
-    def _follow(self, graph: ProgramGraph, module: str, location: ModuleLocation, binding: ImportBinding,
-                seen: frozenset[tuple[str, str]]) -> Definition | ModuleLocation | None:
+    def _follow(
+        self,
+        graph: ProgramGraph,
+        module: str,
+        location: ModuleLocation,
+        binding: ImportBinding,
+        seen: frozenset[tuple[str, str]],
+    ) -> Definition | ModuleLocation | None:
         target = self.absolute_module(module, binding.module, binding.level, importer_is_package=location.is_package)
         if binding.name is None:
             return self.resolve_module(target)
@@ -571,8 +629,13 @@ class ProjectIndex:
         declared = dunder_all(graph)
         if declared is not None:
             return declared
-        return sorted({s.name for s in graph.symbols
-                       if s.scope == 0 and not s.name.startswith("_") and live_definitions(graph, s.definitions)})
+        return sorted(
+            {
+                s.name
+                for s in graph.symbols
+                if s.scope == 0 and not s.name.startswith("_") and live_definitions(graph, s.definitions)
+            }
+        )
 
 
 def dunder_all(graph: ProgramGraph) -> list[str] | None:
@@ -589,7 +652,7 @@ def dunder_all(graph: ProgramGraph) -> list[str] | None:
         for item in graph.children(value):
             if graph.kinds[item] == "string":
                 try:
-                    value = ast.literal_eval(graph.text(item))   # parses a literal, runs nothing
+                    value = ast.literal_eval(graph.text(item))  # parses a literal, runs nothing
                 except (ValueError, SyntaxError):
                     continue
                 if isinstance(value, str):

@@ -120,8 +120,8 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def _link_file(pg: ProjectGraph, index: ProjectIndex, i: int, graph: ProgramGraph, by_path: dict[Path, int]) -> None:
-    bound: dict[int, tuple[int, int]] = {}   # local import symbol id -> (file, def node)
-    modules: dict[int, str] = {}             # local import symbol id -> module name
+    bound: dict[int, tuple[int, int]] = {}  # local import symbol id -> (file, def node)
+    modules: dict[int, str] = {}  # local import symbol id -> module name
     for binding in graph.imports:
         if binding.node == binding.statement:
             continue
@@ -147,8 +147,15 @@ def _link_file(pg: ProjectGraph, index: ProjectIndex, i: int, graph: ProgramGrap
             pg.cross_edges[EdgeKind.RETURN].append((pg.global_id(j, def_node), pg.global_id(i, node)))
 
 
-def _callee(pg: ProjectGraph, index: ProjectIndex, graph: ProgramGraph, call: int,
-            bound: dict[int, tuple[int, int]], modules: dict[int, str], by_path: dict[Path, int]) -> tuple[int, int] | None:
+def _callee(
+    pg: ProjectGraph,
+    index: ProjectIndex,
+    graph: ProgramGraph,
+    call: int,
+    bound: dict[int, tuple[int, int]],
+    modules: dict[int, str],
+    by_path: dict[Path, int],
+) -> tuple[int, int] | None:
     function = graph.child_by_field(call, "function")
     if function is None:
         return None

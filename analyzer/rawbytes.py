@@ -75,7 +75,8 @@ def is_ascii_compatible(encoding: str) -> bool:
     try:
         codec = _insert_codec(encoding)
         return _ASCII_PROBE.encode(codec) == _ASCII_PROBE.encode("ascii") and (
-            _ASCII_PROBE.encode("ascii").decode(codec) == _ASCII_PROBE)
+            _ASCII_PROBE.encode("ascii").decode(codec) == _ASCII_PROBE
+        )
     except (LookupError, UnicodeError):
         return False
 
@@ -86,10 +87,10 @@ class RawFile:
 
     path: str
     raw: bytes
-    analysed: bytes      # lf_normalised(raw): what the index parses
-    source: Source       # of ``analysed``; its ``data`` is the edit coordinate system
-    newline: str         # the file's dominant line end, for inserted lines
-    codec: str           # writes inserted text
+    analysed: bytes  # lf_normalised(raw): what the index parses
+    source: Source  # of ``analysed``; its ``data`` is the edit coordinate system
+    newline: str  # the file's dominant line end, for inserted lines
+    codec: str  # writes inserted text
 
     @property
     def data_newline(self) -> str:
@@ -116,7 +117,7 @@ class RawFile:
         offsets = raw_offsets(self, {o for s, e, _ in ordered for o in (s, e)})
         out, at = bytearray(), 0
         for start, end, text in ordered:
-            out += self.raw[at:offsets[start]]
+            out += self.raw[at : offsets[start]]
             out += self._raw_text(text)
             at = offsets[end]
         out += self.raw[at:]
@@ -144,7 +145,7 @@ def raw_file(raw: bytes, path: str = "<memory>", *, max_bytes: int = DEFAULT_MAX
     if any(d.code == "file-too-large" for d in source.diagnostics):
         raise RawBytesError(f"{path}: the file is larger than the analysis limit of {max_bytes} bytes")
     declared = _unusable_declared_encoding(source)
-    if declared is not None:   # written back as UTF-8, the file would contradict its own cookie
+    if declared is not None:  # written back as UTF-8, the file would contradict its own cookie
         raise RawBytesError(f"{path}: {declared}")
     if not is_ascii_compatible(source.encoding):
         raise RawBytesError(f"{path}: its encoding {source.encoding} is not ASCII-compatible")
@@ -228,7 +229,7 @@ def _line_starts(data: bytes, first: int) -> list[int]:
 def _split_point(raw: bytes, text: str, k: int, decode) -> int | None:
     """The byte ``r`` of ``raw`` whose two halves decode to ``text[:k]`` and ``text[k:]``."""
     lo, hi = 0, len(raw)
-    while lo < hi:      # the decoded length of a prefix never shrinks as it grows
+    while lo < hi:  # the decoded length of a prefix never shrinks as it grows
         mid = (lo + hi) // 2
         if len(decode(raw[:mid])) < k:
             lo = mid + 1

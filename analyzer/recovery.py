@@ -54,17 +54,31 @@ from . import codes
 from .parsing import parse_bytes
 from .repair import read_dots, repair_dangling_dots
 from .rewrite import (
-    DEFAULT_LIMITS, Fixer, RecoveryLimits, SyntaxProblem, ValidityCache, error_nodes, misaligned_statements,
+    DEFAULT_LIMITS,
+    Fixer,
+    RecoveryLimits,
+    SyntaxProblem,
+    ValidityCache,
+    error_nodes,
+    misaligned_statements,
 )
 from .spans import Diagnostic, Span
 
-__all__ = ["DEFAULT_LIMITS", "Recovery", "RecoveryLimits", "SyntaxProblem", "ValidityCache", "misaligned_statements",
-           "recover_tree", "recovery_diagnostics"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "Recovery",
+    "RecoveryLimits",
+    "SyntaxProblem",
+    "ValidityCache",
+    "misaligned_statements",
+    "recover_tree",
+    "recovery_diagnostics",
+]
 
 logger = logging.getLogger(__name__)
 
 
-_LEAK_ROUNDS = 3            # re-parses that may find a statement left to tree-sitter leaking
+_LEAK_ROUNDS = 3  # re-parses that may find a statement left to tree-sitter leaking
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +103,13 @@ class Recovery:
         return any(start <= offset < end for start, end in self.broken)
 
 
-def recover_tree(data: bytes, tree: Tree, limits: RecoveryLimits = DEFAULT_LIMITS,
-                 known_valid: ValidityCache | None = None, previous: Recovery | None = None) -> Recovery:
+def recover_tree(
+    data: bytes,
+    tree: Tree,
+    limits: RecoveryLimits = DEFAULT_LIMITS,
+    known_valid: ValidityCache | None = None,
+    previous: Recovery | None = None,
+) -> Recovery:
     """The recovered tree of ``data`` (whose parse is ``tree``); ``tree`` itself,
     untouched, when it has no error.  An editor passes what it kept of the
     document's earlier versions: ``known_valid`` remembers which statements parse
@@ -130,14 +149,18 @@ def recovery_diagnostics(recovery: Recovery, data: bytes, path: str = "") -> tup
     if not recovery.dots and not recovery.problems:
         return ()
     starts = [0] + [m.end() for m in re.finditer(rb"\n", data)]
-    found = [Diagnostic.build("missing-token", codes.MISSING_MEMBER, _span(starts, dot, dot + 1), path)
-             for dot in recovery.dots]
+    found = [
+        Diagnostic.build("missing-token", codes.MISSING_MEMBER, _span(starts, dot, dot + 1), path)
+        for dot in recovery.dots
+    ]
     for problem in recovery.problems:
         span = _span(starts, problem.start_byte, problem.end_byte)
         if problem.missing is not None:
-            found.append(Diagnostic.build("missing-token", codes.MISSING_TOKEN.format(token=problem.missing), span, path))
+            found.append(
+                Diagnostic.build("missing-token", codes.MISSING_TOKEN.format(token=problem.missing), span, path)
+            )
         else:
-            snippet = data[problem.start_byte:min(problem.end_byte, problem.start_byte + 20)]
+            snippet = data[problem.start_byte : min(problem.end_byte, problem.start_byte + 20)]
             snippet_text = snippet.decode("utf-8", "replace").split("\n")[0]
             found.append(Diagnostic.build("syntax-error", codes.SYNTAX_ERROR.format(snippet=snippet_text), span, path))
     return tuple(found)
@@ -162,9 +185,14 @@ def _reparse(fixer: Fixer, previous: Recovery | None) -> Tree:
     if start == len(old) == len(patched):
         return previous.tree
     tree = previous.tree.copy()
-    tree.edit(start_byte=start, old_end_byte=len(old) - tail, new_end_byte=len(patched) - tail,
-              start_point=_point(old, start), old_end_point=_point(old, len(old) - tail),
-              new_end_point=_point(patched, len(patched) - tail))
+    tree.edit(
+        start_byte=start,
+        old_end_byte=len(old) - tail,
+        new_end_byte=len(patched) - tail,
+        start_point=_point(old, start),
+        old_end_point=_point(old, len(old) - tail),
+        new_end_point=_point(patched, len(patched) - tail),
+    )
     tree = parse_bytes(patched, tree)
     # tree-sitter's error recovery may read an error differently when re-using
     # a tree; the editor and the command line must agree on a half-typed file
@@ -220,7 +248,7 @@ def _error_region(tree: Tree, misaligned: tuple[int, ...] = ()) -> tuple[int, in
     start of the statement it breaks."""
     root = tree.root_node
     start: int | None = None
-    end = root.end_byte     # read only once start is set, and set with it
+    end = root.end_byte  # read only once start is set, and set with it
     if not root.is_error:
         for child in root.children:
             if child.has_error or any(child.start_byte <= at < child.end_byte for at in misaligned):
@@ -244,5 +272,3 @@ def _origin(tree: Tree, offset: int) -> int:
         if child.start_point.column == 0 and not child.is_error:
             origin = child.start_byte
     return origin
-
-

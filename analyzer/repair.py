@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 # text, or a closing bracket / separator
 _DANGLING = re.compile(rb"(?<=[\w)\]}'\"])\.(?=[ \t]*(?:#[^\n]*)?(?:\r?\n|\Z)|[ \t]*[)\]},:;])")
 _WORD_BEFORE = re.compile(rb"\w+\Z")
-_MAX_DOTS = 64      # a file full of dangling dots is not being typed; leave it as parsed
+_MAX_DOTS = 64  # a file full of dangling dots is not being typed; leave it as parsed
 
 
 def repair_dangling_dots(data: bytes, tree: Tree) -> tuple[Tree, tuple[int, ...]] | None:
@@ -55,10 +55,10 @@ def repair_dangling_dots(data: bytes, tree: Tree) -> tuple[Tree, tuple[int, ...]
         dot = found.start()
         word = _WORD_BEFORE.search(data, max(0, dot - 64), dot)
         if word is not None and word.group()[:1].isdigit():
-            continue            # ``1.`` is a float
+            continue  # ``1.`` is a float
         node = root.descendant_for_byte_range(dot, dot + 1)
         if node is None or node.type != ".":
-            continue            # inside a string or a comment
+            continue  # inside a string or a comment
         if _in_error(node):
             dots.append(dot)
             if len(dots) > _MAX_DOTS:
@@ -109,7 +109,7 @@ def _stand_in(data: bytes, dot: int) -> int:
     reads as ``if self:``); else a space."""
     line_start = data.rfind(b"\n", 0, dot) + 1
     line_end = data.find(b"\n", dot)
-    rest = data[dot + 1:len(data) if line_end < 0 else line_end]
+    rest = data[dot + 1 : len(data) if line_end < 0 else line_end]
     if rest.strip() and not rest.lstrip().startswith(b"#"):
         return 0x20
     line = data[line_start:dot]
@@ -135,7 +135,7 @@ def _open_brackets(line: bytes) -> list[int]:
         c = line[i]
         if quote:
             if c == 0x5C:
-                i += 1              # an escaped character
+                i += 1  # an escaped character
             elif c == quote:
                 quote = 0
         elif c in (0x22, 0x27):
@@ -151,8 +151,9 @@ def _open_brackets(line: bytes) -> list[int]:
 def repaired_dots(diagnostics) -> frozenset[int]:
     """The offsets of the dots a graph with these diagnostics read as something
     else (see :func:`repair_dangling_dots`)."""
-    return frozenset(d.span.start_byte for d in diagnostics
-                     if d.code == "missing-token" and d.span.end_byte == d.span.start_byte + 1)
+    return frozenset(
+        d.span.start_byte for d in diagnostics if d.code == "missing-token" and d.span.end_byte == d.span.start_byte + 1
+    )
 
 
 def is_repaired_dot(diagnostics, dot: int) -> bool:
@@ -177,14 +178,17 @@ def scope_at(g: ProgramGraph, offset: int) -> int | None:
     best, best_def = 0, 0
     for scope in g.scopes:
         node = scope.node
-        if g.start_bytes[node] <= probe < g.end_bytes[node] and g.start_bytes[node] >= g.start_bytes[g.scopes[best].node]:
+        if (
+            g.start_bytes[node] <= probe < g.end_bytes[node]
+            and g.start_bytes[node] >= g.start_bytes[g.scopes[best].node]
+        ):
             best = scope.id
             if scope.kind in (ScopeKind.FUNCTION, ScopeKind.CLASS):
                 best_def = scope.id
     textual = _enclosing_def_line(data, offset)
     graph_def = g.start_bytes[g.scopes[best_def].node] if best_def else None
     if graph_def is not None:
-        graph_def = data.rfind(b"\n", 0, graph_def) + 1      # the line the ``def`` (or its decorator) starts
+        graph_def = data.rfind(b"\n", 0, graph_def) + 1  # the line the ``def`` (or its decorator) starts
     return best if textual == graph_def else None
 
 
@@ -200,7 +204,7 @@ def _enclosing_def_line(data: bytes, offset: int) -> int | None:
         text = data[start:end]
         stripped = text.lstrip(b" \t")
         depth = len(text) - len(stripped)
-        if stripped and stripped[:1] not in (b"#", b")", b"]", b"}") and depth < indent:   # closers end continuations
+        if stripped and stripped[:1] not in (b"#", b")", b"]", b"}") and depth < indent:  # closers end continuations
             if _DEF_LINE.match(text):
                 return start
             indent = depth

@@ -62,7 +62,7 @@ class SyntaxProblem:
 
     start_byte: int
     end_byte: int
-    missing: str | None        # the token tree-sitter would insert, or None for an error
+    missing: str | None  # the token tree-sitter would insert, or None for an error
 
 
 class ValidityCache:
@@ -96,7 +96,7 @@ def misaligned_statements(tree: Tree, data: bytes, most: int = 16) -> tuple[int,
     cursor = tree.walk()
     while len(found) < most:
         node = cursor.node
-        assert node is not None     # a cursor always stands on a node
+        assert node is not None  # a cursor always stands on a node
         kind = node.kind_id
         if kind in _BLOCK_KINDS:
             _misaligned_in(node, data, found)
@@ -116,7 +116,7 @@ def _misaligned_in(block, data: bytes, found: list[int]) -> None:
         start = child.start_byte
         line_start = data.rfind(b"\n", 0, start) + 1
         if data[line_start:start].strip(b" \t\f"):
-            continue                    # after a ``;`` or a header's colon on the same line
+            continue  # after a ``;`` or a header's colon on the same line
         if column is None:
             column = start - line_start
         elif start - line_start != column:
@@ -126,20 +126,35 @@ def _misaligned_in(block, data: bytes, found: list[int]) -> None:
 _STUB_DEF = b"def _(): ..."
 _SOFT = frozenset({b"match", b"case"})
 _BLOCK_KINDS = frozenset(PYTHON.id_for_node_kind(kind, True) for kind in ("module", "block"))
-_HOLDS_BLOCKS = _BLOCK_KINDS | frozenset(PYTHON.id_for_node_kind(kind, True) for kind in (
-    "function_definition", "class_definition", "decorated_definition", "if_statement", "elif_clause",
-    "else_clause", "for_statement", "while_statement", "try_statement", "except_clause", "except_group_clause",
-    "finally_clause", "with_statement", "match_statement", "case_clause")) - {None}
+_HOLDS_BLOCKS = _BLOCK_KINDS | frozenset(
+    PYTHON.id_for_node_kind(kind, True)
+    for kind in (
+        "function_definition",
+        "class_definition",
+        "decorated_definition",
+        "if_statement",
+        "elif_clause",
+        "else_clause",
+        "for_statement",
+        "while_statement",
+        "try_statement",
+        "except_clause",
+        "except_group_clause",
+        "finally_clause",
+        "with_statement",
+        "match_statement",
+        "case_clause",
+    )
+) - {None}
 _COMMENT_KIND = PYTHON.id_for_node_kind("comment", True)
 _REPORT_BYTES = 1 << 16
-_IN_PLACE_CUTS = 3          # the last cuts where closers may go over the spaces after them
+_IN_PLACE_CUTS = 3  # the last cuts where closers may go over the spaces after them
 
 
 class Fixer:
     """Rewrites broken statements of ``buf`` in place (same length, same line breaks)."""
 
-    def __init__(self, data: bytes, limits: RecoveryLimits, known_valid: ValidityCache | None,
-                 origin: int = 0) -> None:
+    def __init__(self, data: bytes, limits: RecoveryLimits, known_valid: ValidityCache | None, origin: int = 0) -> None:
         self.buf = bytearray(data)
         self.lines = Lines(data, origin)
         self.limits = limits
@@ -195,9 +210,12 @@ class Fixer:
         first = lines.row_of(region[0])
         # the error's top-level statement by indentation (tree-sitter may have
         # ended it early: a method after a broken header reads as top-level)
-        while first > lines.first and not (self._row_ok(first) and lines.indent[first] == 0
-                                 and lines.first_byte(first) not in CLOSERS
-                                 and lines.first_word(first) not in CLAUSES):
+        while first > lines.first and not (
+            self._row_ok(first)
+            and lines.indent[first] == 0
+            and lines.first_byte(first) not in CLOSERS
+            and lines.first_word(first) not in CLAUSES
+        ):
             first -= 1
         last = lines.row_of(max(region[0], region[1] - 1)) + 1
         units = [unit for unit in self._split(first, lines.count, lines.indent[first]) if unit[0] < last]
@@ -215,7 +233,7 @@ class Fixer:
                 continue
             if not decorated:
                 heads.append(row)
-            decorated = lines.first_byte(row) == 0x40       # '@'
+            decorated = lines.first_byte(row) == 0x40  # '@'
         return list(zip(heads, heads[1:] + [stop]))
 
     def _fix_units(self, units: list[tuple[int, int]], depth: int, known_broken: bool = True) -> None:
@@ -301,8 +319,11 @@ class Fixer:
         definition is recovered as a statement of its own."""
         lines = self.lines
         level = lines.indent[a]
-        heads = [row for row in range(a, b) if self._row_ok(row) and lines.indent[row] <= level
-                 and lines.first_byte(row) not in CLOSERS]
+        heads = [
+            row
+            for row in range(a, b)
+            if self._row_ok(row) and lines.indent[row] <= level and lines.first_byte(row) not in CLOSERS
+        ]
         definition = next((row for row in heads if lines.first_byte(row) != 0x40), b)
         stub = b"\n" + b" " * level + _STUB_DEF + b"\n"
         decorators = [row for row in heads if row < definition]
@@ -320,8 +341,11 @@ class Fixer:
         and its body is recovered statement by statement."""
         lines = self.lines
         level = lines.indent[a]
-        clauses = [a] + [row for row in range(a + 1, b) if self._row_ok(row) and lines.indent[row] <= level
-                         and lines.first_word(row) in CLAUSES]
+        clauses = [a] + [
+            row
+            for row in range(a + 1, b)
+            if self._row_ok(row) and lines.indent[row] <= level and lines.first_word(row) in CLAUSES
+        ]
         for c, stop in zip(clauses, clauses[1:] + [b]):
             body, repaired = self._header(c, stop, level)
             if body is None:
@@ -329,8 +353,11 @@ class Fixer:
             first = next((row for row in range(body, stop) if self._row_ok(row)), stop)
             if first < stop:
                 # with its header sound and no other clause, a broken statement's body is broken
-                self._fix_body(self._split(first, stop, max(lines.indent[first], level + 1)), depth + 1,
-                               not repaired and len(clauses) == 1)
+                self._fix_body(
+                    self._split(first, stop, max(lines.indent[first], level + 1)),
+                    depth + 1,
+                    not repaired and len(clauses) == 1,
+                )
 
     def _fix_body(self, units: list[tuple[int, int]], depth: int, known_broken: bool) -> None:
         """A block's statements; one indented less than the first is misaligned (a
@@ -358,7 +385,7 @@ class Fixer:
         start, end = self._span(c, stop)
         line = logical_line(self.buf, lines.text_at[c], end)
         if line.complete and not line.open_string and line.colon >= 0:
-            if line.colon + 1 < line.last:                 # ``if x: y``, a one-line clause
+            if line.colon + 1 < line.last:  # ``if x: y``, a one-line clause
                 self._fix_simple(start, end, line)
                 return None, False
             return lines.row_of(line.end) + 1, False
@@ -370,7 +397,7 @@ class Fixer:
         self._report(start, header_end, stub)
         if self._close(start, header_end, line, b":", stub):
             return k + 1, True
-        del self.problems[reported:]        # tree-sitter's own errors will say it
+        del self.problems[reported:]  # tree-sitter's own errors will say it
         # no room to close it (``for x in y`` without its colon): left to
         # tree-sitter, which often inserts the token, as long as the block it
         # reads still holds the whole clause
@@ -383,10 +410,13 @@ class Fixer:
         continue a bracket (after ``(`` or ``,``, or starting with a closer)."""
         lines, k = self.lines, c
         while k + 1 < stop and k - c < 64:
-            text = _COMMENT.sub(b"", bytes(self.buf[lines.starts[k]:lines.end_of(k)])).rstrip()
+            text = _COMMENT.sub(b"", bytes(self.buf[lines.starts[k] : lines.end_of(k)])).rstrip()
             following = k + 1
-            if not (text[-1:] in (b",", b"(", b"[", b"{", b"\\") or not lines.fresh[following]
-                    or lines.first_byte(following) in CLOSERS):
+            if not (
+                text[-1:] in (b",", b"(", b"[", b"{", b"\\")
+                or not lines.fresh[following]
+                or lines.first_byte(following) in CLOSERS
+            ):
                 break
             k = following
         return k
@@ -410,13 +440,13 @@ class Fixer:
 
     def _candidates(self, start: int, end: int, line: Logical, suffix: bytes):
         """Rewritten copies of ``buf[start:end]``, the least lost first."""
-        for cut in line.cuts[:-_IN_PLACE_CUTS - 1:-1]:
+        for cut in line.cuts[: -_IN_PLACE_CUTS - 1 : -1]:
             closers = closing(cut.open)
             spaces = len(matched(INDENT.match(self.buf, cut.at, end)).group())
-            for text in dict.fromkeys((closers, closers + suffix)):      # in this order
+            for text in dict.fromkeys((closers, closers + suffix)):  # in this order
                 if text and len(text) <= spaces:
                     candidate = bytearray(self.buf[start:end])
-                    candidate[cut.at - start:cut.at - start + len(text)] = text
+                    candidate[cut.at - start : cut.at - start + len(text)] = text
                     yield candidate
         for cut in reversed(line.cuts):
             size = (cut.open.depth if cut.open is not None else 0) + len(suffix)
@@ -426,7 +456,7 @@ class Fixer:
             text = closing(cut.open) + suffix
             candidate = bytearray(self.buf[start:end])
             _blank_in(candidate, cut.at - start, len(candidate))
-            candidate[place - start:place - start + len(text)] = text
+            candidate[place - start : place - start + len(text)] = text
             yield candidate
 
     def _place(self, cut: Cut, size: int, end: int) -> int | None:
@@ -449,8 +479,8 @@ class Fixer:
         return None
 
     def _write(self, start: int, text: bytearray) -> None:
-        if self.buf[start:start + len(text)] != text:
-            self.buf[start:start + len(text)] = text
+        if self.buf[start : start + len(text)] != text:
+            self.buf[start : start + len(text)] = text
             self.first_change = min(self.first_change, start)
 
     def _blank(self, start: int, end: int) -> None:
@@ -500,8 +530,11 @@ _TO_SPACE = bytes(c if c in (0x0A, 0x0D) else 0x20 for c in range(256))
 
 def _problems(tree: Tree, limit: int) -> list[SyntaxProblem]:
     """The first ERROR and MISSING nodes of ``tree`` that start before ``limit``."""
-    return [SyntaxProblem(node.start_byte, min(node.end_byte, limit), node.type if node.is_missing else None)
-            for node in error_nodes(tree, _MAX_PROBLEMS) if node.start_byte < limit]
+    return [
+        SyntaxProblem(node.start_byte, min(node.end_byte, limit), node.type if node.is_missing else None)
+        for node in error_nodes(tree, _MAX_PROBLEMS)
+        if node.start_byte < limit
+    ]
 
 
 def error_nodes(tree: Tree, most: int) -> list:
@@ -510,7 +543,7 @@ def error_nodes(tree: Tree, most: int) -> list:
     cursor = tree.walk()
     while len(found) < most:
         node = cursor.node
-        assert node is not None     # a cursor always stands on a node
+        assert node is not None  # a cursor always stands on a node
         if node.is_error or node.is_missing:
             found.append(node)
         elif node.has_error and cursor.goto_first_child():

@@ -32,10 +32,26 @@ from .syntax import SyntaxArrays
 logger = logging.getLogger(__name__)
 
 LOAD, STORE, DEL, PARAM, NONAME, AUG, CASE, IMPORT = range(8)
-_IDENT_KIND = {LOAD: "name_load", STORE: "name_store", DEL: "name_del", PARAM: "parameter",
-               NONAME: "identifier", AUG: "name_store", CASE: "name_load", IMPORT: "identifier"}
-_BUILTIN_NAMES = frozenset(dir(builtins)) | {"__file__", "__name__", "__doc__", "__spec__",
-                                             "__path__", "__package__", "__loader__", "__builtins__"}
+_IDENT_KIND = {
+    LOAD: "name_load",
+    STORE: "name_store",
+    DEL: "name_del",
+    PARAM: "parameter",
+    NONAME: "identifier",
+    AUG: "name_store",
+    CASE: "name_load",
+    IMPORT: "identifier",
+}
+_BUILTIN_NAMES = frozenset(dir(builtins)) | {
+    "__file__",
+    "__name__",
+    "__doc__",
+    "__spec__",
+    "__path__",
+    "__package__",
+    "__loader__",
+    "__builtins__",
+}
 
 _FIELD_CTX: dict[tuple[str, str], int] = {
     ("assignment", "left"): STORE,
@@ -56,14 +72,30 @@ _FIELD_CTX: dict[tuple[str, str], int] = {
     ("aliased_import", "alias"): STORE,
     ("type_alias_statement", "left"): STORE,
 }
-_PROPAGATE = frozenset({
-    "pattern_list", "tuple_pattern", "list_pattern", "tuple", "list", "parenthesized_expression",
-    "list_splat_pattern", "dictionary_splat_pattern", "as_pattern_target", "list_splat",
-    "expression_list", "type", "generic_type",
-})
+_PROPAGATE = frozenset(
+    {
+        "pattern_list",
+        "tuple_pattern",
+        "list_pattern",
+        "tuple",
+        "list",
+        "parenthesized_expression",
+        "list_splat_pattern",
+        "dictionary_splat_pattern",
+        "as_pattern_target",
+        "list_splat",
+        "expression_list",
+        "type",
+        "generic_type",
+    }
+)
 _PARAM_LISTS = frozenset({"parameters", "lambda_parameters"})
-_COMPREHENSIONS = {"list_comprehension": "<listcomp>", "set_comprehension": "<setcomp>",
-                   "dictionary_comprehension": "<dictcomp>", "generator_expression": "<genexpr>"}
+_COMPREHENSIONS = {
+    "list_comprehension": "<listcomp>",
+    "set_comprehension": "<setcomp>",
+    "dictionary_comprehension": "<dictcomp>",
+    "generator_expression": "<genexpr>",
+}
 _ATTR_OWNER_KINDS = (ScopeKind.FUNCTION,)
 
 
@@ -75,14 +107,14 @@ class ScopeTables:
     scope_of: list[int]
     scopes: list[Scope] = field(default_factory=list)
     bindings: dict[tuple[int, str], list[int]] = field(default_factory=dict)
-    loads: list[tuple[int, int, str]] = field(default_factory=list)   # (node, scope, name)
+    loads: list[tuple[int, int, str]] = field(default_factory=list)  # (node, scope, name)
     declared: dict[tuple[int, str], str] = field(default_factory=dict)  # -> 'global'/'nonlocal'
     imports: list[ImportBinding] = field(default_factory=list)
     attribute_stores: list[tuple[int, int, str, str]] = field(default_factory=list)  # node, scope, base, attr
     attribute_loads: list[tuple[int, int, str, str]] = field(default_factory=list)
     symbols: list[Symbol] = field(default_factory=list)
     symbol_of: dict[int, int] = field(default_factory=dict)
-    resolved: dict[int, int] = field(default_factory=dict)   # load node -> symbol id
+    resolved: dict[int, int] = field(default_factory=dict)  # load node -> symbol id
 
 
 def _child_ctx(kinds, fields, ctx, names, children, parent: int, child: int) -> int:
@@ -114,8 +146,11 @@ def _child_ctx(kinds, fields, ctx, names, children, parent: int, child: int) -> 
         if pctx == CASE and len(children[parent]) == 1:
             return NONAME if names.get(child) == "_" else STORE
         return LOAD if first else NONAME
-    if ck == "identifier" and f is None and (
-            (pk == "as_pattern" and children[parent][0] != child) or pk == "splat_pattern"):
+    if (
+        ck == "identifier"
+        and f is None
+        and ((pk == "as_pattern" and children[parent][0] != child) or pk == "splat_pattern")
+    ):
         return NONAME if names.get(child) == "_" else STORE
     if pk == "class_pattern" and ck == "dotted_name":
         return LOAD
@@ -180,7 +215,7 @@ class ScopeBuilder:
             parent = parents[node]
             pk = kinds[parent]
             if ctx[parent] == LOAD and pk not in special_ctx:
-                c = LOAD   # the common case: an expression inside an expression
+                c = LOAD  # the common case: an expression inside an expression
             else:
                 ctx[node] = c = _child_ctx(kinds, fields, ctx, names, children, parent, node)
             if parent in inner or pk in special_scope:
@@ -307,7 +342,7 @@ class ScopeBuilder:
         t = self.t
         self._import_nodes = {imp.node for imp in t.imports}
         index: dict[tuple[int, str], int] = {}
-        drafts: list[list] = []   # [name, scope, kind, defs, uses, is_global_decl]
+        drafts: list[list] = []  # [name, scope, kind, defs, uses, is_global_decl]
         for (scope, name), defs in t.bindings.items():
             if (scope, name) not in t.declared:
                 index[(scope, name)] = len(drafts)
@@ -423,9 +458,23 @@ class ScopeBuilder:
 
 
 _SPECIAL_CTX_PARENTS = frozenset(
-    {pk for pk, _ in _FIELD_CTX} | _PARAM_LISTS | {
-        "default_parameter", "typed_default_parameter", "typed_parameter", "delete_statement",
-        "global_statement", "nonlocal_statement", "keyword_pattern", "import_from_statement",
-        "dotted_name", "as_pattern", "splat_pattern", "class_pattern", "case_pattern"})
+    {pk for pk, _ in _FIELD_CTX}
+    | _PARAM_LISTS
+    | {
+        "default_parameter",
+        "typed_default_parameter",
+        "typed_parameter",
+        "delete_statement",
+        "global_statement",
+        "nonlocal_statement",
+        "keyword_pattern",
+        "import_from_statement",
+        "dotted_name",
+        "as_pattern",
+        "splat_pattern",
+        "class_pattern",
+        "case_pattern",
+    }
+)
 _SPECIAL_SCOPE_PARENTS = frozenset({"default_parameter", "typed_default_parameter", "typed_parameter", "for_in_clause"})
 _SCOPE_MAKERS = frozenset({"function_definition", "class_definition", "lambda", *_COMPREHENSIONS})

@@ -32,16 +32,17 @@ logger = logging.getLogger(__name__)
 class SliceItem:
     """One node of a usage slice."""
 
-    file: int           # index into the project graph's files
+    file: int  # index into the project graph's files
     node: int
-    role: str           # def, use, param, param-use, return, arg
+    role: str  # def, use, param, param-use, return, arg
     kind: str
     text: str
     span: Span
 
 
-def slice_of(graph: ProgramGraph | ProjectGraph, symbol: Symbol, *, file: int = 0, depth: int = 1,
-             max_items: int = 512) -> tuple[SliceItem, ...]:
+def slice_of(
+    graph: ProgramGraph | ProjectGraph, symbol: Symbol, *, file: int = 0, depth: int = 1, max_items: int = 512
+) -> tuple[SliceItem, ...]:
     """The usage slice of ``symbol`` (defined in ``file`` of a project graph)."""
     if depth < 0:
         raise ValueError(f"depth={depth!r} must be >= 0; 0 keeps the symbol's own nodes only")
@@ -160,7 +161,9 @@ def argument_site(g: ProgramGraph, node: int) -> tuple[int, int | None, str | No
         return None
     if keyword is not None:
         return call, None, keyword
-    positional = [c for c in g.children(parent) if g.kinds[c] not in ("keyword_argument", "list_splat", "dictionary_splat")]
+    positional = [
+        c for c in g.children(parent) if g.kinds[c] not in ("keyword_argument", "list_splat", "dictionary_splat")
+    ]
     return (call, positional.index(node), None) if node in positional else None
 
 
@@ -191,7 +194,9 @@ def parameter_nodes(g: ProgramGraph, function: int) -> list[tuple[int, bool]]:
     return found
 
 
-def parameter_for(g: ProgramGraph, function: int, position: int | None, keyword: str | None, *, skip_self: bool) -> int | None:
+def parameter_for(
+    g: ProgramGraph, function: int, position: int | None, keyword: str | None, *, skip_self: bool
+) -> int | None:
     params = [p for p, variadic in parameter_nodes(g, function) if not variadic]
     if keyword is not None:
         return next((p for p in params if g.names.get(p) == keyword), None)
@@ -234,6 +239,10 @@ def _binds_self(call_graph: ProgramGraph, call: int, g: ProgramGraph, function: 
     if scope.kind is not ScopeKind.CLASS:
         return False
     decorated = g.parents[function]
-    if decorated >= 0 and g.kinds[decorated] == "decorated_definition" and "staticmethod" in g.text(decorated).split("def", 1)[0]:
+    if (
+        decorated >= 0
+        and g.kinds[decorated] == "decorated_definition"
+        and "staticmethod" in g.text(decorated).split("def", 1)[0]
+    ):
         return False
     return True

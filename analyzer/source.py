@@ -137,10 +137,12 @@ def source_from_bytes(raw: bytes, path: str = "<memory>", *, max_bytes: int = DE
         problem = f"the {encoding!r} codec fails on this file"
         encoding = "utf-8"
         decoded = _decode(raw, encoding)
-        assert decoded is not None     # utf-8 with replacement always decodes
+        assert decoded is not None  # utf-8 with replacement always decodes
     text, bad = decoded
     if problem is not None:
-        diagnostics.append(Diagnostic.build("decode-error", codes.BAD_ENCODING.format(reason=problem), Span.empty(), path))
+        diagnostics.append(
+            Diagnostic.build("decode-error", codes.BAD_ENCODING.format(reason=problem), Span.empty(), path)
+        )
     if text.startswith("\ufeff"):
         text = text[1:]
     if bad:
@@ -163,8 +165,13 @@ def source_from_text(text: str, path: str = "<memory>") -> Source:
     return Source(path, text.encode("utf-8", errors="surrogatepass"), text, "utf-8", False, diagnostics)
 
 
-_FILE_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
-               (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 
 def not_regular_reason(mode: int) -> str | None:
@@ -250,8 +257,14 @@ def source_from_path(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES, di
     if size > max_bytes and not src.is_binary:
         # The message must name the real size, not the size of what was read.
         fixed = tuple(
-            Diagnostic.build("file-too-large", codes.FILE_TOO_LARGE.format(size=size, limit=max_bytes, kept=len(src.data)), d.span, name)
-            if d.code == "file-too-large" else d
+            Diagnostic.build(
+                "file-too-large",
+                codes.FILE_TOO_LARGE.format(size=size, limit=max_bytes, kept=len(src.data)),
+                d.span,
+                name,
+            )
+            if d.code == "file-too-large"
+            else d
             for d in src.diagnostics
         )
         src = Source(src.path, src.data, src.text, src.encoding, src.is_binary, fixed)

@@ -32,16 +32,25 @@ _IS_NAMED: list[bool] = [PYTHON.node_kind_is_named(i) for i in range(PYTHON.node
 FIELD_NAMES: list[str | None] = [None, *(PYTHON.field_name_for_id(i) for i in range(1, PYTHON.field_count + 1))]
 
 # Named node types that carry nothing for analysis.
-_DROPPED = frozenset({
-    "comment", "string_start", "string_content", "string_end", "escape_sequence",
-    "escape_interpolation", "line_continuation", "keyword_separator",
-    "positional_separator", "type_conversion", "format_specifier", "import_prefix",
-})
-_KEEP: list[bool] = [
-    _IS_NAMED[i] and KIND_NAMES[i] not in _DROPPED for i in range(PYTHON.node_kind_count)
-]
+_DROPPED = frozenset(
+    {
+        "comment",
+        "string_start",
+        "string_content",
+        "string_end",
+        "escape_sequence",
+        "escape_interpolation",
+        "line_continuation",
+        "keyword_separator",
+        "positional_separator",
+        "type_conversion",
+        "format_specifier",
+        "import_prefix",
+    }
+)
+_KEEP: list[bool] = [_IS_NAMED[i] and KIND_NAMES[i] not in _DROPPED for i in range(PYTHON.node_kind_count)]
 _IDENTIFIER_ID = PYTHON.id_for_node_kind("identifier", True)
-_LEAF: list[int] = []   # shared by every leaf; never appended to (see walk_tree)
+_LEAF: list[int] = []  # shared by every leaf; never appended to (see walk_tree)
 
 
 @dataclass(slots=True)
@@ -61,7 +70,7 @@ class SyntaxArrays:
 
 def _error_diagnostic(data: bytes, node, path: str) -> Diagnostic:
     start, end = node.start_byte, node.end_byte
-    snippet = data[start:min(end, start + 20)].decode("utf-8", "replace").split("\n")[0]
+    snippet = data[start : min(end, start + 20)].decode("utf-8", "replace").split("\n")[0]
     return Diagnostic.build("syntax-error", codes.SYNTAX_ERROR.format(snippet=snippet), _span_of(node), path)
 
 
@@ -69,25 +78,37 @@ def walk_tree(tree: Tree, data: bytes, path: str = "") -> SyntaxArrays:
     """Flatten ``tree`` (parsed from ``data``) into :class:`SyntaxArrays`."""
     out = SyntaxArrays()
     kinds, starts, ends, parents, fields, children = (
-        out.kinds, out.start_bytes, out.end_bytes, out.parents, out.fields, out.children)
+        out.kinds,
+        out.start_bytes,
+        out.end_bytes,
+        out.parents,
+        out.fields,
+        out.children,
+    )
     names, keep, kind_names, field_names = out.names, _KEEP, KIND_NAMES, FIELD_NAMES
-    check_errors = tree.root_node.has_error   # MISSING and ERROR nodes exist only then
+    check_errors = tree.root_node.has_error  # MISSING and ERROR nodes exist only then
     n_kinds = len(keep)
     cursor = tree.walk()
-    stack: list[int] = []   # graph id of the nearest kept ancestor, per cursor depth
+    stack: list[int] = []  # graph id of the nearest kept ancestor, per cursor depth
     owner = -1
-    if tree.root_node.kind_id == _ERROR_KIND_ID:   # keep a module root above it
+    if tree.root_node.kind_id == _ERROR_KIND_ID:  # keep a module root above it
         owner = _append(out, "module", 0, len(data), -1, None)
     while True:
         node = cursor.node
-        assert node is not None     # a cursor always stands on a node
+        assert node is not None  # a cursor always stands on a node
         kid = node.kind_id
         descend = True
         current = owner
         if check_errors and (kid == _ERROR_KIND_ID or node.is_missing):
             if kid == _ERROR_KIND_ID:
-                current = _append(out, "ERROR", node.start_byte, node.end_byte, owner,
-                                  field_names[cursor.field_id or 0] if owner >= 0 else None)
+                current = _append(
+                    out,
+                    "ERROR",
+                    node.start_byte,
+                    node.end_byte,
+                    owner,
+                    field_names[cursor.field_id or 0] if owner >= 0 else None,
+                )
                 out.diagnostics.append(_error_diagnostic(data, node, path))
             else:
                 out.diagnostics.append(_missing_diagnostic(node, path))
@@ -99,7 +120,7 @@ def walk_tree(tree: Tree, data: bytes, path: str = "") -> SyntaxArrays:
             if kid == _IDENTIFIER_ID:
                 names[current] = data[start:end].decode("utf-8", "replace")
             elif kid == _STRING_ID and not _has_interpolation(data, start):
-                descend = False   # only an f-string's pieces matter
+                descend = False  # only an f-string's pieces matter
             starts.append(start)
             ends.append(end)
             parents.append(owner)
@@ -155,8 +176,8 @@ _STRING_ID = PYTHON.id_for_node_kind("string", True)
 
 def _has_interpolation(data: bytes, start: int) -> bool:
     """Whether the string literal starting at ``start`` has an f/t prefix."""
-    if data[start] in (34, 39):   # a quote: no prefix at all
+    if data[start] in (34, 39):  # a quote: no prefix at all
         return False
-    prefix = data[start:start + 3]
+    prefix = data[start : start + 3]
     quote = min((i for i in (prefix.find(b"'"), prefix.find(b'"')) if i >= 0), default=len(prefix))
     return any(c in b"fFtT" for c in prefix[:quote])

@@ -51,7 +51,7 @@ def version_test(g: ProgramGraph, condition: int | None) -> bool | None:
         left, right = g.child_by_field(condition, "left"), g.child_by_field(condition, "right")
         if left is None or right is None:
             return None
-        operator = g.source.data[g.end_bytes[left]:g.start_bytes[right]].strip()
+        operator = g.source.data[g.end_bytes[left] : g.start_bytes[right]].strip()
         a, b = version_test(g, left), version_test(g, right)
         if operator == b"and":
             return False if a is False or b is False else (True if a and b else None)
@@ -60,8 +60,9 @@ def version_test(g: ProgramGraph, condition: int | None) -> bool | None:
     found = _VERSION_TEST.fullmatch(text)
     if found is not None:
         current, wanted = sys.version_info[:2], (int(found.group(2)), int(found.group(3)))
-        return {">=": current >= wanted, "<=": current <= wanted, ">": current > wanted,
-                "<": current < wanted}[found.group(1)]
+        return {">=": current >= wanted, "<=": current <= wanted, ">": current > wanted, "<": current < wanted}[
+            found.group(1)
+        ]
     found = _PLATFORM_TEST.fullmatch(text)
     if found is not None:
         return (sys.platform == found.group(3)) == (found.group(1) == "==")
@@ -81,13 +82,15 @@ def version_excluded(g: ProgramGraph, node: int, stop: int) -> bool:
             if version_test(g, g.child_by_field(parent, "condition")) is False:
                 return True
         if kind in ("elif_clause", "else_clause"):
-            chain = g.parents[parent]            # the if_statement
+            chain = g.parents[parent]  # the if_statement
             for earlier in [chain, *g.children(chain)]:
                 if earlier == parent:
                     break
-                if g.kinds[earlier] in ("if_statement", "elif_clause") and version_test(
-                        g, g.child_by_field(earlier, "condition")) is True:
-                    return True                  # an earlier branch is taken
+                if (
+                    g.kinds[earlier] in ("if_statement", "elif_clause")
+                    and version_test(g, g.child_by_field(earlier, "condition")) is True
+                ):
+                    return True  # an earlier branch is taken
         current = parent
     return False
 

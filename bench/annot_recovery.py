@@ -42,7 +42,7 @@ class Fact:
     file: str
     scope: str
     name: str
-    kind: str          # parameter / return
+    kind: str  # parameter / return
     truth: str
 
 
@@ -110,14 +110,19 @@ def run_pyright(pyright: str, root: Path, facts: list[Fact]) -> tuple[dict, floa
         path = root / file
         # Module-level reveal_type calls: pyright reads them (unreachable code it would skip);
         # nothing ever runs this copy.
-        lines = [""] + [f"reveal_type({s})" for s in sorted(scopes) if "<" not in s
-                        and not any(part[0].isdigit() for part in s.split("."))]
+        lines = [""] + [
+            f"reveal_type({s})"
+            for s in sorted(scopes)
+            if "<" not in s and not any(part[0].isdigit() for part in s.split("."))
+        ]
         with path.open("a", encoding="utf-8") as fh:
             fh.write("\n".join(lines) + "\n")
     (root / "pyrightconfig.json").write_text(json.dumps({"typeCheckingMode": "basic", "pythonVersion": "3.11"}))
     started = time.perf_counter()
     try:
-        run = subprocess.run([pyright, "--outputjson", str(root)], capture_output=True, text=True, timeout=1200, cwd=root)
+        run = subprocess.run(
+            [pyright, "--outputjson", str(root)], capture_output=True, text=True, timeout=1200, cwd=root
+        )
     except (OSError, subprocess.TimeoutExpired) as err:
         print(f"pyright did not run: {err}")
         return None
@@ -147,7 +152,7 @@ def _parse_signature(answers: dict, file: str, scope: str, sig: str) -> None:
             split = i
     if split < 0 or not sig.startswith("("):
         return
-    params, ret = sig[1:split - 1], sig[split + 4:]
+    params, ret = sig[1 : split - 1], sig[split + 4 :]
     if "Unknown" not in ret:
         answers[(file, scope, scope.rsplit(".", 1)[-1], "return")] = normalise(ret)
     for part in _split_top(params):
@@ -176,7 +181,9 @@ def score(facts: list[Fact], answers: dict, file_prefix: str = "") -> dict:
     for kind in ("parameter", "return"):
         chosen = [f for f in facts if f.kind == kind]
         exact = sum(1 for f in chosen if answers.get((f.file, f.scope, f.name, kind)) == f.truth)
-        based = sum(1 for f in chosen if (a := answers.get((f.file, f.scope, f.name, kind))) and base(a) == base(f.truth))
+        based = sum(
+            1 for f in chosen if (a := answers.get((f.file, f.scope, f.name, kind))) and base(a) == base(f.truth)
+        )
         out[kind] = (len(chosen), exact, based)
     return out
 
@@ -199,12 +206,14 @@ def main() -> None:
         facts_all += strip_package(src, work)
         names.append(name)
     functions = len({(f.file, f.scope) for f in facts_all})
-    print(f"packages: {', '.join(names)}; {functions} functions, {len(facts_all)} stripped annotations "
-          f"({sum(f.kind == 'return' for f in facts_all)} returns)")
+    print(
+        f"packages: {', '.join(names)}; {functions} functions, {len(facts_all)} stripped annotations "
+        f"({sum(f.kind == 'return' for f in facts_all)} returns)"
+    )
     ours, ours_s = run_typelens(work, args.jobs)
     rows = [(f"typelens (jobs={args.jobs})", score(facts_all, ours), ours_s)]
     if args.pyright:
-        found = shutil.which(args.pyright)     # pyright runs in the stripped copy: a relative path must not break
+        found = shutil.which(args.pyright)  # pyright runs in the stripped copy: a relative path must not break
         theirs = run_pyright(str(Path(found).resolve()) if found else args.pyright, work, facts_all)
         if theirs is not None:
             rows.append(("pyright", score(facts_all, theirs[0]), theirs[1]))
@@ -213,12 +222,16 @@ def main() -> None:
     for label, s, seconds in rows:
         for kind in ("return", "parameter"):
             total, exact, based = s[kind]
-            print(f"{label:<18} {kind:<9} exact {exact / max(total, 1):6.1%}  base {based / max(total, 1):6.1%}  (n={total})")
+            print(
+                f"{label:<18} {kind:<9} exact {exact / max(total, 1):6.1%}  base {based / max(total, 1):6.1%}  (n={total})"
+            )
         print(f"{label:<18} {seconds:7.2f} s  {functions / seconds:8.1f} functions/s")
     if len(rows) == 2:
         ours_ret, theirs_ret = rows[0][1]["return"][1], rows[1][1]["return"][1]
-        print(f"returns exact: typelens {ours_ret} vs pyright {theirs_ret}; "
-              f"throughput ratio {rows[1][2] / rows[0][2]:.2f}x (typelens / pyright functions per second)")
+        print(
+            f"returns exact: typelens {ours_ret} vs pyright {theirs_ret}; "
+            f"throughput ratio {rows[1][2] / rows[0][2]:.2f}x (typelens / pyright functions per second)"
+        )
     shutil.rmtree(work, ignore_errors=True)
 
 

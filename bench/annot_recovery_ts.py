@@ -53,8 +53,13 @@ from typelens.typeinfer.typescript.targets import script_targets
 from typelens.typeinfer.typescript.types import Named, TypeVar, base_name, render
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_PACKAGES = ["immer@11.2.14", "redux@5.0.1", "@tanstack/query-core@5.108.4", "mobx@7.1.3",
-                    "@preact/signals-core@1.14.5"]
+DEFAULT_PACKAGES = [
+    "immer@11.2.14",
+    "redux@5.0.1",
+    "@tanstack/query-core@5.108.4",
+    "mobx@7.1.3",
+    "@preact/signals-core@1.14.5",
+]
 CACHE = ROOT / "build" / "bench_ts"
 _SKIP = re.compile(r"(__tests__|\.test\.|\.spec\.|/test/|/tests/|\.d\.ts$)")
 _IMPORT_QUALIFIER = re.compile(r'import\("[^"]*"\)\.')
@@ -66,11 +71,11 @@ class Fact:
     file: str
     scope: str
     name: str
-    kind: str                # parameter / return
-    truth: str               # canonical
+    kind: str  # parameter / return
+    truth: str  # canonical
     user_defined: bool
     ordinal: int = 0
-    query: int = -1          # the UTF-16 offset tsc is asked at, in the stripped file
+    query: int = -1  # the UTF-16 offset tsc is asked at, in the stripped file
 
 
 # -- packages -------------------------------------------------------------------------------
@@ -155,15 +160,25 @@ def strip(package: str, src_root: Path, work: Path, canon: Canon) -> list[Fact]:
                 continue
             annotation = target.annotation
             if g.kinds[annotation] != "type_annotation":
-                continue                      # type predicates and asserts stay
+                continue  # type predicates and asserts stay
             truth_text = g.text(annotation)[1:].strip()
             truth = canon.text(truth_text)
             if truth is None:
                 continue
             key = (rel, target.scope, target.name, target.kind)
             seen[key] = seen.get(key, -1) + 1
-            facts.append(Fact(package, rel, target.scope, target.name, target.kind, truth,
-                              canon.user_defined(truth_text), seen[key]))
+            facts.append(
+                Fact(
+                    package,
+                    rel,
+                    target.scope,
+                    target.name,
+                    target.kind,
+                    truth,
+                    canon.user_defined(truth_text),
+                    seen[key],
+                )
+            )
             cuts.append((g.start_bytes[annotation], g.end_bytes[annotation]))
         data = g.source.data
         for start, end in sorted(cuts, reverse=True):
@@ -188,7 +203,7 @@ def locate(work: Path, facts: list[Fact]) -> None:
             if fact is None:
                 continue
             node = target.function if target.kind == "return" else target.anchor
-            fact.query = len(g.source.data[:g.start_bytes[node]].decode("utf-8").encode("utf-16-le")) // 2
+            fact.query = len(g.source.data[: g.start_bytes[node]].decode("utf-8").encode("utf-16-le")) // 2
 
 
 # -- the tools ------------------------------------------------------------------------------
@@ -253,8 +268,9 @@ def run_tsc(typescript: Path, work: Path, facts: list[Fact]) -> tuple[list[str |
         job.write_text(json.dumps({"files": files, "queries": queries}), encoding="utf-8")
         started = time.perf_counter()
         try:
-            run = subprocess.run(["node", str(script), str(typescript), str(job)], capture_output=True, text=True,
-                                 timeout=1800)
+            run = subprocess.run(
+                ["node", str(script), str(typescript), str(job)], capture_output=True, text=True, timeout=1800
+            )
         except (OSError, subprocess.TimeoutExpired) as err:
             print(f"tsc did not run: {err}")
             return None
@@ -280,8 +296,12 @@ def score(facts: list[Fact], answers: list[str | None], canon: Canon) -> dict:
 
 
 def typelens_answers(facts: list[Fact], answers: dict) -> list[str | None]:
-    return [(answers.get((f.file, f.scope, f.name, f.kind)) or [None] * (f.ordinal + 1))[f.ordinal]
-            if f.ordinal < len(answers.get((f.file, f.scope, f.name, f.kind), [])) else None for f in facts]
+    return [
+        (answers.get((f.file, f.scope, f.name, f.kind)) or [None] * (f.ordinal + 1))[f.ordinal]
+        if f.ordinal < len(answers.get((f.file, f.scope, f.name, f.kind), []))
+        else None
+        for f in facts
+    ]
 
 
 def show_misses(label: str, facts: list[Fact], answers: list[str | None], canon: Canon, count: int) -> None:
@@ -296,8 +316,10 @@ def report(rows: list[tuple[str, dict, float]], functions: int) -> None:
         for kind in ("return", "parameter"):
             for group in ("all", "library", "user-defined"):
                 total, exact, based = table.get((kind, group), [0, 0, 0])
-                print(f"{label:<22} {kind:<9} {group:<12} {total:5d} {exact / max(total, 1):7.1%} "
-                      f"{based / max(total, 1):7.1%}")
+                print(
+                    f"{label:<22} {kind:<9} {group:<12} {total:5d} {exact / max(total, 1):7.1%} "
+                    f"{based / max(total, 1):7.1%}"
+                )
     for label, _, seconds in rows:
         print(f"{label:<22} {seconds:8.2f} s   {functions / max(seconds, 1e-9):8.1f} functions/s")
     tsc = next((r for r in rows if r[0] == "tsc"), None)
@@ -307,22 +329,28 @@ def report(rows: list[tuple[str, dict, float]], functions: int) -> None:
                 continue
             ours = table.get(("return", "all"), [0, 0, 0])[1]
             theirs = tsc[1].get(("return", "all"), [0, 0, 0])[1]
-            print(f"returns exact: {label} {ours} vs tsc {theirs} ({ours / max(theirs, 1):.2f}x); "
-                  f"time ratio {seconds / max(tsc[2], 1e-9):.2f}x ({label} / tsc)")
+            print(
+                f"returns exact: {label} {ours} vs tsc {theirs} ({ours / max(theirs, 1):.2f}x); "
+                f"time ratio {seconds / max(tsc[2], 1e-9):.2f}x ({label} / tsc)"
+            )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--packages", default=",".join(DEFAULT_PACKAGES), help="npm specs, name@version")
     parser.add_argument("--modes", default="static", help="typelens modes to score (static, hybrid, neural)")
-    parser.add_argument("--typescript", default=str(Path(sys.prefix) / "typescript" / "node_modules" / "typescript"),
-                        help="the typescript package folder (tsc's inference, the baseline)")
+    parser.add_argument(
+        "--typescript",
+        default=str(Path(sys.prefix) / "typescript" / "node_modules" / "typescript"),
+        help="the typescript package folder (tsc's inference, the baseline)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the stripped copies (printed)")
     parser.add_argument("--show", type=int, default=0, help="print this many misses of each tool (truth, answer)")
     args = parser.parse_args()
     from typelens.typeinfer.typescript.engine import ScriptEngine
     from typelens.typeinfer.typescript.session import library_for
     from typelens.analyzer.typescript.project import ScriptIndex
+
     work_root = Path(tempfile.mkdtemp(prefix="annot-recovery-ts-"))
     canon = Canon(ScriptEngine(ScriptIndex(work_root), library_for(work_root)))
     facts: list[Fact] = []
@@ -337,8 +365,10 @@ def main() -> None:
         packages.append(spec)
     locate(work_root, facts)
     functions = len({(f.file, f.scope) for f in facts})
-    print(f"packages: {', '.join(packages)}; {functions} functions, {len(facts)} stripped annotations "
-          f"({sum(f.kind == 'return' for f in facts)} returns, {sum(f.user_defined for f in facts)} user-defined)")
+    print(
+        f"packages: {', '.join(packages)}; {functions} functions, {len(facts)} stripped annotations "
+        f"({sum(f.kind == 'return' for f in facts)} returns, {sum(f.user_defined for f in facts)} user-defined)"
+    )
     rows = []
     for mode in filter(None, args.modes.split(",")):
         answers, seconds = {}, 0.0

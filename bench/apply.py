@@ -31,10 +31,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 GROUP = 40
-_REPORTS = (("refused", re.compile(r"typelens infer: refusing \S+: (.*)")),
-            ("skipped", re.compile(r"typelens infer: \S+: skipped: (.*)")),
-            ("left out", re.compile(r"typelens infer: \S+:\d+: left out '.*?': (.*)")),
-            ("other", re.compile(r"typelens infer: \S+: (.*)")))
+_REPORTS = (
+    ("refused", re.compile(r"typelens infer: refusing \S+: (.*)")),
+    ("skipped", re.compile(r"typelens infer: \S+: skipped: (.*)")),
+    ("left out", re.compile(r"typelens infer: \S+:\d+: left out '.*?': (.*)")),
+    ("other", re.compile(r"typelens infer: \S+: (.*)")),
+)
 _DETAIL = re.compile(r" \(.*\)$")
 
 
@@ -46,13 +48,14 @@ class Outcome:
     annotated: int = 0
     changed_again: list[str] = field(default_factory=list)
     not_insertions: list[str] = field(default_factory=list)
-    reasons: Counter = field(default_factory=Counter)     # ("refused"|"skipped"|"left out"|..., reason) -> count
+    reasons: Counter = field(default_factory=Counter)  # ("refused"|"skipped"|"left out"|..., reason) -> count
     failed: str | None = None
 
 
 def projects(root: Path, limit: int | None) -> list[tuple[str, list[Path]]]:
     """(name, files) of each project the library is cut into."""
     from typelens.analyzer import iter_python_files
+
     files = [p for p in iter_python_files(root) if p.suffix == ".py"]
     if limit:
         files = files[:limit]
@@ -64,8 +67,8 @@ def projects(root: Path, limit: int | None) -> list[tuple[str, list[Path]]]:
             modules.append(path)
         else:
             packages.setdefault(rel.parts[0], []).append(path)
-    cut = [(f"modules-{i // GROUP + 1}", modules[i:i + GROUP]) for i in range(0, len(modules), GROUP)]
-    return cut + sorted(packages.items(), key=lambda item: len(item[1]))     # the largest (test/) last
+    cut = [(f"modules-{i // GROUP + 1}", modules[i : i + GROUP]) for i in range(0, len(modules), GROUP)]
+    return cut + sorted(packages.items(), key=lambda item: len(item[1]))  # the largest (test/) last
 
 
 def run_project(name: str, files: list[Path], root: Path, mode: str, workdir: Path) -> Outcome:
@@ -78,13 +81,20 @@ def run_project(name: str, files: list[Path], root: Path, mode: str, workdir: Pa
     folder = project / files[0].relative_to(root).parts[0] if not name.startswith("modules-") else project
     original = read_all(project)
     try:
-        for step, extra in (("infer", ["--format", "json", "--no-cache"]), ("apply", ["--apply"]),
-                            ("again", ["--apply"])):
+        for step, extra in (
+            ("infer", ["--format", "json", "--no-cache"]),
+            ("apply", ["--apply"]),
+            ("again", ["--apply"]),
+        ):
             started = time.perf_counter()
             # -P: the folder holds copies named like the library (typing.py, json/): never import them
-            done = subprocess.run([sys.executable, "-P", "-m", "typelens.cli", "infer", str(folder), "--mode", mode,
-                                   *extra],
-                                  cwd=project, capture_output=True, text=True, timeout=6 * 3600)
+            done = subprocess.run(
+                [sys.executable, "-P", "-m", "typelens.cli", "infer", str(folder), "--mode", mode, *extra],
+                cwd=project,
+                capture_output=True,
+                text=True,
+                timeout=6 * 3600,
+            )
             outcome.seconds[step] = time.perf_counter() - started
             if done.returncode not in (0, 2) or "Traceback" in done.stderr:
                 outcome.failed = f"{step}: exit {done.returncode}: {done.stderr[-2000:]}"
@@ -130,8 +140,10 @@ def report(outcomes: list[Outcome], mode: str, wall: float) -> None:
     print(f"\nstdlib files: {files} in {len(outcomes)} projects, mode {mode}, {wall:.0f} s wall")
     print(f"annotated by the first --apply: {sum(o.annotated for o in outcomes)} files")
     print(f"changed by the second --apply:  {len(again)} files  (target 0) {again[:10]}")
-    print(f"not only insertions:            {sum(len(o.not_insertions) for o in outcomes)} files "
-          f"{[f'{o.name}/{n}' for o in outcomes for n in o.not_insertions][:10]}")
+    print(
+        f"not only insertions:            {sum(len(o.not_insertions) for o in outcomes)} files "
+        f"{[f'{o.name}/{n}' for o in outcomes for n in o.not_insertions][:10]}"
+    )
     reasons = Counter()
     for o in outcomes:
         reasons.update(o.reasons)
@@ -141,8 +153,10 @@ def report(outcomes: list[Outcome], mode: str, wall: float) -> None:
         if o.failed:
             print(f"FAILED {o.name}: {o.failed}")
     base = total["infer"] or 1.0
-    print(f"time: infer (baseline) {total['infer']:.1f} s; first --apply {total['apply']:.1f} s "
-          f"({total['apply'] / base:.2f}x); second --apply {total['again']:.1f} s ({total['again'] / base:.2f}x)")
+    print(
+        f"time: infer (baseline) {total['infer']:.1f} s; first --apply {total['apply']:.1f} s "
+        f"({total['apply'] / base:.2f}x); second --apply {total['again']:.1f} s ({total['again'] / base:.2f}x)"
+    )
 
 
 def main() -> None:
@@ -160,10 +174,13 @@ def main() -> None:
         for future in futures:
             outcome = future.result()
             outcomes.append(outcome)
-            print(f"{outcome.name}: {outcome.files} files, annotated {outcome.annotated}, "
-                  f"changed again {len(outcome.changed_again)}, "
-                  + ", ".join(f"{k} {v:.1f} s" for k, v in outcome.seconds.items())
-                  + (f" FAILED {outcome.failed[:200]}" if outcome.failed else ""), flush=True)
+            print(
+                f"{outcome.name}: {outcome.files} files, annotated {outcome.annotated}, "
+                f"changed again {len(outcome.changed_again)}, "
+                + ", ".join(f"{k} {v:.1f} s" for k, v in outcome.seconds.items())
+                + (f" FAILED {outcome.failed[:200]}" if outcome.failed else ""),
+                flush=True,
+            )
     report(outcomes, args.mode, time.perf_counter() - started)
 
 

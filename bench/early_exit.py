@@ -67,7 +67,7 @@ def prompts(roots: list[Path], count: int, rng: random.Random, lm, size: int) ->
             indent = len(line) - len(line.lstrip())
             cut = rng.randrange(indent + 1, len(line) - 4)
             before = "\n".join(lines[:i]) + "\n" + line[:cut]
-            found.append((lm.encode(before[-size * 16:])[-min(size, lm.context - 24):], line[cut:]))
+            found.append((lm.encode(before[-size * 16 :])[-min(size, lm.context - 24) :], line[cut:]))
         if len(found) >= count:
             break
     return found[:count]
@@ -76,12 +76,14 @@ def prompts(roots: list[Path], count: int, rng: random.Random, lm, size: int) ->
 def run_all(lm, cases, exits, configs: list[tuple[float, bool]]) -> list[dict]:
     """Decode every case under every (threshold, stop policy) configuration, the
     configurations interleaved case by case so that machine drift hits all alike."""
-    results = [{"outputs": [], "layers": [], "tokens": 0, "seconds": 0.0, "cpu": 0.0, "stops": 0, "right_stops": 0}
-               for _ in configs]
+    results = [
+        {"outputs": [], "layers": [], "tokens": 0, "seconds": 0.0, "cpu": 0.0, "stops": 0, "right_stops": 0}
+        for _ in configs
+    ]
     options = [DecodeOptions(max_new_tokens=16, exit_threshold=t, use_stop_policy=stop) for t, stop in configs]
     cache = PromptCache()
     for ids, truth in cases:
-        decode(lm, ids, options=DecodeOptions(max_new_tokens=1), cache=cache)     # the prompt, once, untimed
+        decode(lm, ids, options=DecodeOptions(max_new_tokens=1), cache=cache)  # the prompt, once, untimed
         for result, option in zip(results, options):
             started, cpu = time.perf_counter(), time.process_time()
             out = decode(lm, ids, exits=exits, options=option, cache=cache)
@@ -121,6 +123,7 @@ def main() -> None:
     if args.exits:
         from typelens.monitors.early_exit import load_exits
         from typelens.monitors.layered import layered_for
+
         net = layered_for(lm.model)
         exits = load_exits(Path(args.exits), net.layers, net.dim, lm.device, next(lm.model.parameters()).dtype)
     else:
@@ -129,12 +132,14 @@ def main() -> None:
         sys.exit(f"{lm.path} has no exits; run `typelens train exits --model {lm.path} --stdlib`")
     cases = prompts(roots, args.limit, random.Random(args.seed), lm, args.prompt_tokens)
     truths = [t for _, t in cases]
-    print(f"{len(cases)} line completions from {', '.join(r.name for r in roots)} (held out); model {lm.path.name}, "
-          f"{exits.meta['layers']} layers, exits after layers {[i + 1 for i in exits.adapters.active]}; one thread; "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(
+        f"{len(cases)} line completions from {', '.join(r.name for r in roots)} (held out); model {lm.path.name}, "
+        f"{exits.meta['layers']} layers, exits after layers {[i + 1 for i in exits.adapters.active]}; one thread; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
     thresholds = [float(t) for t in args.thresholds.split(",")]
     configs = [(1.0, False)] + [(t, False) for t in thresholds] + ([(1.0, True)] if exits.stop is not None else [])
-    run_all(lm, cases[:2], exits, configs)       # warm-up: every code path once
+    run_all(lm, cases[:2], exits, configs)  # warm-up: every code path once
     results = run_all(lm, cases, exits, configs)
     full = results[0]
 
@@ -143,25 +148,31 @@ def main() -> None:
         return exact, sum(rouge_l(o, r) for o, r in zip(outputs, refs)) / len(refs)
 
     full_exact, full_rouge = quality(full["outputs"], truths)
-    print(f"full depth      layers {full['layers']:.2f}  {full['tokens_per_cpu_s']:.1f} tokens per CPU s "
-          f"({full['tokens_per_s']:.1f} per wall s)  "
-          f"vs truth: exact {full_exact:.1%} ROUGE-L {full_rouge:.3f}")
+    print(
+        f"full depth      layers {full['layers']:.2f}  {full['tokens_per_cpu_s']:.1f} tokens per CPU s "
+        f"({full['tokens_per_s']:.1f} per wall s)  "
+        f"vs truth: exact {full_exact:.1%} ROUGE-L {full_rouge:.3f}"
+    )
     for threshold, r in zip(thresholds, results[1:]):
         same_exact, same_rouge = quality(r["outputs"], full["outputs"])
         exact, rouge = quality(r["outputs"], truths)
         loss = (full_rouge - rouge) / full_rouge if full_rouge else 0.0
-        print(f"threshold {threshold:.2f}  layers {r['layers']:.2f}  {r['tokens_per_cpu_s']:.1f} tokens per CPU s "
-              f"({r['tokens_per_cpu_s'] / full['tokens_per_cpu_s']:.2f}x full depth; wall "
-              f"{r['tokens_per_s'] / full['tokens_per_s']:.2f}x)  vs full depth: exact {same_exact:.1%} "
-              f"ROUGE-L {same_rouge:.3f}  vs truth: exact {exact:.1%} ROUGE-L {rouge:.3f} "
-              f"(ROUGE-L loss {loss:+.1%}, exact-match loss {full_exact - exact:+.1%} points)")
+        print(
+            f"threshold {threshold:.2f}  layers {r['layers']:.2f}  {r['tokens_per_cpu_s']:.1f} tokens per CPU s "
+            f"({r['tokens_per_cpu_s'] / full['tokens_per_cpu_s']:.2f}x full depth; wall "
+            f"{r['tokens_per_s'] / full['tokens_per_s']:.2f}x)  vs full depth: exact {same_exact:.1%} "
+            f"ROUGE-L {same_rouge:.3f}  vs truth: exact {exact:.1%} ROUGE-L {rouge:.3f} "
+            f"(ROUGE-L loss {loss:+.1%}, exact-match loss {full_exact - exact:+.1%} points)"
+        )
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
     if exits.stop is not None:
         r = results[-1]
         exact, rouge = quality(r["outputs"], truths)
         precision = f"{r['stop_precision']:.1%}" if r["stop_precision"] is not None else "n/a"
-        print(f"stop policy (threshold {exits.stop.threshold:.3f}, fitted precision {exits.stop.precision:.1%}): "
-              f"{r['stops']} stops, precision on this set {precision}; ROUGE-L of what was kept {rouge:.3f}")
+        print(
+            f"stop policy (threshold {exits.stop.threshold:.3f}, fitted precision {exits.stop.precision:.1%}): "
+            f"{r['stops']} stops, precision on this set {precision}; ROUGE-L of what was kept {rouge:.3f}"
+        )
 
 
 if __name__ == "__main__":

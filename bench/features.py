@@ -100,8 +100,13 @@ def run(target: Path, pythonpath: str | None, labels: bool, timeout: float) -> d
     if pythonpath:
         env["PYTHONPATH"] = pythonpath
     try:
-        done = subprocess.run([sys.executable, "-c", RUNNER, str(target), "1" if labels else "0"], env=env,
-                              capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(
+            [sys.executable, "-c", RUNNER, str(target), "1" if labels else "0"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
     except subprocess.TimeoutExpired:
         return None
     if done.returncode != 0:
@@ -124,8 +129,10 @@ def hostile(folder: Path) -> list[Path]:
         "chain30000.py": "x0 = 1\n" + "".join(f"x{i} = x{i - 1} + 1\n" for i in range(1, 30000)),
         "or1000.py": "a = 1\nb = " + " or ".join(["a"] * 1000) + "\n",
         "nested1000.py": "d = " + "[" * 1000 + "1" + "]" * 1000 + "\n",
-        "ring80.py": "".join(f"def f{i}(n):\n    if n:\n        return f{(i + 1) % 80}(n - 1)\n    return {i}.5\n\n"
-                             for i in range(80)) + "start = f0(3)\n",
+        "ring80.py": "".join(
+            f"def f{i}(n):\n    if n:\n        return f{(i + 1) % 80}(n - 1)\n    return {i}.5\n\n" for i in range(80)
+        )
+        + "start = f0(3)\n",
     }
     paths = []
     for name, text in sources.items():
@@ -156,8 +163,9 @@ def typelens_rows(files: list[Path], pythonpath: str | None, timeout: float) -> 
     if pythonpath:
         env["PYTHONPATH"] = pythonpath
     try:
-        done = subprocess.run([sys.executable, "-c", SCORER, *map(str, files)], env=env, capture_output=True,
-                              text=True, timeout=timeout)
+        done = subprocess.run(
+            [sys.executable, "-c", SCORER, *map(str, files)], env=env, capture_output=True, text=True, timeout=timeout
+        )
     except subprocess.TimeoutExpired:
         return None
     if done.returncode != 0:
@@ -173,6 +181,7 @@ def typelens_rows(files: list[Path], pythonpath: str | None, timeout: float) -> 
 def name_column(line_text: str, name: str, is_return: bool) -> int | None:
     """The 0-based column of ``name`` on its line (a def's name for a return)."""
     import re
+
     pattern = r"def\s+(\w+)" if is_return else r"(?<![\w])(" + re.escape(name) + r")(?!\w)"
     m = re.search(pattern, line_text)
     return m.start(1) if m else None
@@ -182,6 +191,7 @@ def score_peers(files: list[Path], pyright: str | None, base: str, timeout: floa
     sys.path.insert(0, str(ROOT))
     from peers import PyrightServer, jedi_answer, pyright_type
     from tests.infer_expectations import type_expectations
+
     tools = {"base": typelens_rows(files, base, timeout), "typelens": typelens_rows(files, None, timeout)}
     have_jedi = importlib.util.find_spec("jedi") is not None
     columns = ["base", "typelens"] + (["jedi"] if have_jedi else []) + (["pyright"] if pyright else [])
@@ -212,12 +222,16 @@ def score_peers(files: list[Path], pyright: str | None, base: str, timeout: floa
                     if have_jedi:
                         answers["jedi"] = jedi_answer(source, copy, exp.target_line, column, is_return)
                     if server is not None:
-                        answers["pyright"] = pyright_type(server.hover(copy, source, exp.target_line, column), is_return)
+                        answers["pyright"] = pyright_type(
+                            server.hover(copy, source, exp.target_line, column), is_return
+                        )
                     for tool, answer in answers.items():
                         right[tool] += answer == expected
                     if show:
-                        print(f"    {path.name}:{exp.target_line} {exp.name}: {exp.type}  "
-                              + "  ".join(f"{k}={v}" for k, v in answers.items()))
+                        print(
+                            f"    {path.name}:{exp.target_line} {exp.name}: {exp.type}  "
+                            + "  ".join(f"{k}={v}" for k, v in answers.items())
+                        )
                 count += len(expectations)
                 for c in columns:
                     totals[c] += right[c]
@@ -239,8 +253,11 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per run")
     parser.add_argument("--show", type=int, default=0, help="print this many changed answers per target")
     parser.add_argument("--score", action="store_true", help="score tests/data/infer expectations, with peers")
-    parser.add_argument("--pyright", default=shutil.which("pyright-langserver") or "",
-                        help="pyright-langserver executable (npm install pyright)")
+    parser.add_argument(
+        "--pyright",
+        default=shutil.which("pyright-langserver") or "",
+        help="pyright-langserver executable (npm install pyright)",
+    )
     parser.add_argument("--files", default="", help="--score: comma-separated expectation files (all by default)")
     args = parser.parse_args()
     if args.score:
@@ -258,31 +275,39 @@ def main() -> None:
             copies = []
             for t in targets:
                 dst = work / "copies" / t.name
-                shutil.copytree(t, dst) if t.is_dir() else (dst.parent.mkdir(parents=True, exist_ok=True),
-                                                           shutil.copy(t, dst))
+                shutil.copytree(t, dst) if t.is_dir() else (
+                    dst.parent.mkdir(parents=True, exist_ok=True),
+                    shutil.copy(t, dst),
+                )
                 copies.append(dst)
             targets = copies
         if args.hostile:
             targets += hostile(work / "hostile")
         print(f"baseline {args.baseline} vs working tree; static inference, no cache")
-        print(f"{'target':<22}{'base s':>9}{'new s':>9}{'ratio':>7}{'cpu':>7}{'base MB':>9}{'new MB':>8}{'ratio':>7}"
-              f"{'answers':>9}{'changed':>8}{'gained':>7}{'lost':>6}")
+        print(
+            f"{'target':<22}{'base s':>9}{'new s':>9}{'ratio':>7}{'cpu':>7}{'base MB':>9}{'new MB':>8}{'ratio':>7}"
+            f"{'answers':>9}{'changed':>8}{'gained':>7}{'lost':>6}"
+        )
         for target in targets:
             before = run(target, str(base), args.labels, args.timeout)
             after = run(target, None, args.labels, args.timeout)
             name = target.name
             if before is None or after is None:
-                print(f"{name:<22} baseline {'ok' if before else 'failed or timed out'}, "
-                      f"working tree {'ok' if after else 'failed or timed out'}")
+                print(
+                    f"{name:<22} baseline {'ok' if before else 'failed or timed out'}, "
+                    f"working tree {'ok' if after else 'failed or timed out'}"
+                )
                 continue
             total, changed, gained, lost = compare(before, after, "answers")
-            print(f"{name:<22}{before['seconds']:9.2f}{after['seconds']:9.2f}{after['seconds'] / before['seconds']:7.2f}"
-                  f"{after['cpu'] / before['cpu']:7.2f}{before['peak_mb']:9.0f}{after['peak_mb']:8.0f}{after['peak_mb'] / before['peak_mb']:7.2f}"
-                  f"{total:9d}{changed:8d}{gained:7d}{lost:6d}")
+            print(
+                f"{name:<22}{before['seconds']:9.2f}{after['seconds']:9.2f}{after['seconds'] / before['seconds']:7.2f}"
+                f"{after['cpu'] / before['cpu']:7.2f}{before['peak_mb']:9.0f}{after['peak_mb']:8.0f}{after['peak_mb'] / before['peak_mb']:7.2f}"
+                f"{total:9d}{changed:8d}{gained:7d}{lost:6d}"
+            )
             if args.labels:
                 total, changed, gained, lost = compare(before, after, "labels")
                 print(f"{'  static labels':<22}{'':>65}{total:9d}{changed:8d}{gained:7d}{lost:6d}")
-            for key, old, new in differences(before, after, "answers")[:args.show]:
+            for key, old, new in differences(before, after, "answers")[: args.show]:
                 print(f"    {key}: {old} -> {new}")
 
 

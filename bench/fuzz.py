@@ -27,7 +27,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.fuzz_cases import (  # noqa: E402
-    JOBS_LEG, LARGE, LEGS, TREE_CASES, Limits, Outcome, content_cases,
+    JOBS_LEG,
+    LARGE,
+    LEGS,
+    TREE_CASES,
+    Limits,
+    Outcome,
+    content_cases,
 )
 
 LARGE_SIZES = {"functions": 60_000, "elifs": 20_000, "chained_assignments": 30_000}
@@ -38,7 +44,9 @@ def full_cases(quick: bool) -> dict[str, bytes]:
     scale = 10 if quick else 1
     cases = content_cases(depth=600, defs=50_000 // scale, chain=10_000 // scale)
     cases.update({f"large_{name}": LARGE[name](size // scale) for name, size in LARGE_SIZES.items()})
-    cases["deep_if_string_5000"] = content_cases(depth=5000, defs=1, chain=1, kinds=("if",), strings=(True,))["deep_if_string"]
+    cases["deep_if_string_5000"] = content_cases(depth=5000, defs=1, chain=1, kinds=("if",), strings=(True,))[
+        "deep_if_string"
+    ]
     return cases
 
 
@@ -68,12 +76,20 @@ def report(name: str, outcomes: list[Outcome], baseline: dict[str, float]) -> li
     biggest = max(outcomes, key=lambda o: o.max_rss_mb)
     problems = [f"{o.leg}: {p}" for o in outcomes for p in o.problems()]
     if name.startswith("large_"):
-        problems += [f"{o.leg}: {o.cpu_seconds:.1f} s CPU > {TARGET_SECONDS:.0f} s" for o in outcomes
-                     if o.cpu_seconds > TARGET_SECONDS]
-        problems += [f"{o.leg}: {o.max_rss_mb:.0f} MB > {TARGET_MB:.0f} MB" for o in outcomes if o.max_rss_mb > TARGET_MB]
+        problems += [
+            f"{o.leg}: {o.cpu_seconds:.1f} s CPU > {TARGET_SECONDS:.0f} s"
+            for o in outcomes
+            if o.cpu_seconds > TARGET_SECONDS
+        ]
+        problems += [
+            f"{o.leg}: {o.max_rss_mb:.0f} MB > {TARGET_MB:.0f} MB" for o in outcomes if o.max_rss_mb > TARGET_MB
+        ]
     ratio = worst.seconds / baseline.get(worst.leg, worst.seconds)
-    print(f"{name:<34} {worst.seconds:7.2f} s ({worst.leg:<8}) cpu {worst.cpu_seconds:6.2f} s  x{ratio:5.1f}  "
-          f"{biggest.max_rss_mb:6.0f} MB ({biggest.leg})  {'; '.join(problems) or 'ok'}", flush=True)
+    print(
+        f"{name:<34} {worst.seconds:7.2f} s ({worst.leg:<8}) cpu {worst.cpu_seconds:6.2f} s  x{ratio:5.1f}  "
+        f"{biggest.max_rss_mb:6.0f} MB ({biggest.leg})  {'; '.join(problems) or 'ok'}",
+        flush=True,
+    )
     return problems
 
 
@@ -82,6 +98,7 @@ def scaling(quick: bool) -> None:
     import gc
     import time
     from typelens.analyzer import build_graph
+
     for name, make in LARGE.items():
         size = LARGE_SIZES.get(name, 50_000) // (20 if quick else 2)
         seconds = []
@@ -91,8 +108,10 @@ def scaling(quick: bool) -> None:
             started = time.process_time()
             build_graph(data)
             seconds.append(time.process_time() - started)
-        print(f"{name:<22} n={size:<6} {seconds[0]:6.2f} s   2n {seconds[1]:6.2f} s   ratio {seconds[1] / seconds[0]:4.2f}",
-              flush=True)
+        print(
+            f"{name:<22} n={size:<6} {seconds[0]:6.2f} s   2n {seconds[1]:6.2f} s   ratio {seconds[1] / seconds[0]:4.2f}",
+            flush=True,
+        )
 
 
 def main() -> int:
@@ -125,8 +144,10 @@ def main() -> int:
     if all_outcomes:
         slow = max(all_outcomes, key=lambda o: o.seconds)
         big = max(all_outcomes, key=lambda o: o.max_rss_mb)
-        print(f"worst time: {slow.seconds:.2f} s ({slow.leg} on {slow.target}); "
-              f"worst memory: {big.max_rss_mb:.0f} MB ({big.leg} on {big.target}); {failed} case(s) with problems")
+        print(
+            f"worst time: {slow.seconds:.2f} s ({slow.leg} on {slow.target}); "
+            f"worst memory: {big.max_rss_mb:.0f} MB ({big.leg} on {big.target}); {failed} case(s) with problems"
+        )
     return 1 if failed else 0
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 def corpus(root: Path, limit: int | None) -> list[tuple[str, bytes]]:
     from typelens.analyzer import iter_python_files
+
     files = [p for p in iter_python_files(root) if p.suffix == ".py"]
     if limit:
         files = files[:limit]
@@ -33,6 +34,7 @@ def corpus(root: Path, limit: int | None) -> list[tuple[str, bytes]]:
 
 def run_typelens(items: list[tuple[str, bytes]]) -> dict:
     from typelens.analyzer import build_graph, source_from_bytes
+
     nodes = edges = 0
     started = time.perf_counter()
     for path, data in items:
@@ -86,13 +88,19 @@ def main() -> None:
     base, ours = results["baseline"], results["typelens"]
     print(f"corpus: {ours['files']} files, {ours['megabytes']:.1f} MB under {args.root}")
     for name, r in (("ast.parse+walk (baseline)", base), ("typelens graph", ours)):
-        print(f"{name:<27} {r['seconds']:7.2f} s  {r['files'] / r['seconds']:7.1f} files/s  "
-              f"{r['megabytes'] / r['seconds']:6.2f} MB/s  peak RSS {r['peak_rss_mb']:7.1f} MB")
-    print(f"typelens: {ours['nodes']:,} nodes, {ours['edges']:,} edges; baseline: {base['nodes']:,} AST nodes"
-          f" ({base.get('unparsable', 0)} files ast.parse rejects)")
+        print(
+            f"{name:<27} {r['seconds']:7.2f} s  {r['files'] / r['seconds']:7.1f} files/s  "
+            f"{r['megabytes'] / r['seconds']:6.2f} MB/s  peak RSS {r['peak_rss_mb']:7.1f} MB"
+        )
+    print(
+        f"typelens: {ours['nodes']:,} nodes, {ours['edges']:,} edges; baseline: {base['nodes']:,} AST nodes"
+        f" ({base.get('unparsable', 0)} files ast.parse rejects)"
+    )
     ratio = ours["seconds"] / base["seconds"]
-    print(f"time ratio typelens / baseline: {ratio:.2f}x (target <= 2.00x); "
-          f"peak RSS {ours['peak_rss_mb']:.0f} MB (target < 1024 MB)")
+    print(
+        f"time ratio typelens / baseline: {ratio:.2f}x (target <= 2.00x); "
+        f"peak RSS {ours['peak_rss_mb']:.0f} MB (target < 1024 MB)"
+    )
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ def run(lm, cases, max_tokens: int) -> dict:
     options = DecodeOptions(max_new_tokens=max_tokens, stop_at_newline=False)
     cache = PromptCache()
     for ids, _ in cases:
-        decode(lm, ids, options=DecodeOptions(max_new_tokens=1), cache=cache)     # the prompt, once, untimed
+        decode(lm, ids, options=DecodeOptions(max_new_tokens=1), cache=cache)  # the prompt, once, untimed
         cpu, wall = time.process_time(), time.perf_counter()
         result = decode(lm, ids, options=options, cache=cache)
         out["cpu"] += time.process_time() - cpu
@@ -67,18 +67,22 @@ def main() -> None:
     for dtype in ("fp32", "int8"):
         lm = load_lm(args.model, device="cpu", dtype=dtype)
         cases = prompts(roots, args.limit, random.Random(args.seed), lm, args.prompt_tokens)
-        run(lm, cases[:2], args.max_tokens)                                       # warm-up
+        run(lm, cases[:2], args.max_tokens)  # warm-up
         load = os.getloadavg()[0]
         results[dtype] = run(lm, cases, args.max_tokens)
         results[dtype]["load"] = (load, os.getloadavg()[0])
         del lm
     base, quant = results["fp32"], results["int8"]
-    print(f"{len(base['texts'])} prompts from {', '.join(r.name for r in roots)}, {args.max_tokens} greedy tokens at "
-          f"full depth, one thread, {os.cpu_count()} cores")
+    print(
+        f"{len(base['texts'])} prompts from {', '.join(r.name for r in roots)}, {args.max_tokens} greedy tokens at "
+        f"full depth, one thread, {os.cpu_count()} cores"
+    )
     for name, r in results.items():
         per_cpu, per_wall = r["cpu"] / max(1, r["tokens"]), r["wall"] / max(1, r["tokens"])
-        line = (f"{name}: {per_cpu * 1e3:.1f} ms CPU per token, {per_wall * 1e3:.1f} ms wall "
-                f"(load average {r['load'][0]:.1f} -> {r['load'][1]:.1f})")
+        line = (
+            f"{name}: {per_cpu * 1e3:.1f} ms CPU per token, {per_wall * 1e3:.1f} ms wall "
+            f"(load average {r['load'][0]:.1f} -> {r['load'][1]:.1f})"
+        )
         if r is quant:
             same = sum(a == b for a, b in zip(quant["texts"], base["texts"])) / len(base["texts"])
             first = sum(a == b for a, b in zip(quant["firsts"], base["firsts"])) / len(base["firsts"])

@@ -46,7 +46,7 @@ SERVERS = {
     "jedi-language-server": [str(BIN / "jedi-language-server")],
 }
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
-SETTLE_SECONDS = (20.0, 90.0)    # background indexing and model preloads settle: at least, at most
+SETTLE_SECONDS = (20.0, 90.0)  # background indexing and model preloads settle: at least, at most
 
 USER_MODULE = '''\
 """A module of the benchmark project that uses the logging package."""
@@ -64,7 +64,7 @@ class ListHandler(Handler):
         self.records.append(self.format(record))
 
 '''
-USER_FUNCTION = '''
+USER_FUNCTION = """
 def job_{i}(name, level=logging.INFO):
     logger = getLogger(name)
     handler = ListHandler(level)
@@ -74,7 +74,7 @@ def job_{i}(name, level=logging.INFO):
     logger.handle(record)
     rotating = logging.handlers.RotatingFileHandler
     return handler.records, rotating
-'''
+"""
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -92,7 +92,7 @@ async def start(command: list[str], root: Path) -> LanguageClient:
     client = LanguageClient("bench", "1")
 
     @client.feature(types.WINDOW_WORK_DONE_PROGRESS_CREATE)
-    def _progress_create(params):   # every server may ask; a real editor says yes
+    def _progress_create(params):  # every server may ask; a real editor says yes
         return None
 
     @client.feature(types.WORKSPACE_CONFIGURATION)
@@ -112,9 +112,13 @@ async def start(command: list[str], root: Path) -> LanguageClient:
         return None
 
     await client.start_io(command[0], *command[1:])
-    await client.initialize_async(types.InitializeParams(
-        capabilities=types.ClientCapabilities(), root_uri=root.as_uri(),
-        workspace_folders=[types.WorkspaceFolder(root.as_uri(), root.name)]))
+    await client.initialize_async(
+        types.InitializeParams(
+            capabilities=types.ClientCapabilities(),
+            root_uri=root.as_uri(),
+            workspace_folders=[types.WorkspaceFolder(root.as_uri(), root.name)],
+        )
+    )
     client.initialized(types.InitializedParams())
     return client
 
@@ -124,15 +128,16 @@ async def stop(client: LanguageClient) -> None:
         await asyncio.wait_for(client.shutdown_async(None), 10)
         client.exit(None)
         await asyncio.wait_for(client.stop(), 10)
-    except (asyncio.TimeoutError, Exception):   # a server that will not stop is killed
+    except (asyncio.TimeoutError, Exception):  # a server that will not stop is killed
         if getattr(client, "_server", None) is not None and client._server.returncode is None:
             client._server.kill()
 
 
 def open_file(client: LanguageClient, path: Path) -> tuple[types.TextDocumentIdentifier, str]:
     text = path.read_text()
-    client.text_document_did_open(types.DidOpenTextDocumentParams(
-        types.TextDocumentItem(path.as_uri(), "python", 1, text)))
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(path.as_uri(), "python", 1, text))
+    )
     return types.TextDocumentIdentifier(path.as_uri()), text
 
 
@@ -142,8 +147,9 @@ async def settle(client: LanguageClient, doc, position: tuple[int, int]) -> None
     within 50 ms after at least the minimum wait."""
     started = time.perf_counter()
     quick = 0
-    while (quick < 3 or time.perf_counter() < started + SETTLE_SECONDS[0]) and \
-            time.perf_counter() < started + SETTLE_SECONDS[1]:
+    while (
+        quick < 3 or time.perf_counter() < started + SETTLE_SECONDS[0]
+    ) and time.perf_counter() < started + SETTLE_SECONDS[1]:
         ms, _ = await timed(client.text_document_hover_async(types.HoverParams(doc, types.Position(*position))))
         quick = quick + 1 if ms < 50 else 0
         await asyncio.sleep(1.0)
@@ -165,26 +171,49 @@ async def measure_file(command: list[str], path: Path, hovers: int, completions:
     client = await start(command, path.parent)
     doc, text = open_file(client, path)
     lines = text.splitlines()
-    positions = [(i, m.start()) for i, line in enumerate(lines) for m in re.finditer(r"\b[a-z_]\w{2,}\b", line)
-                 if not line.lstrip().startswith("#")]
-    sample = positions[::max(1, len(positions) // hovers)][:hovers]
+    positions = [
+        (i, m.start())
+        for i, line in enumerate(lines)
+        for m in re.finditer(r"\b[a-z_]\w{2,}\b", line)
+        if not line.lstrip().startswith("#")
+    ]
+    sample = positions[:: max(1, len(positions) // hovers)][:hovers]
     # warm-up: the first request pays for start-up and indexing in every server,
     # the first completion for typelens's code LM
     await client.text_document_hover_async(types.HoverParams(doc, types.Position(*sample[0])))
     await client.text_document_completion_async(types.CompletionParams(doc, types.Position(*sample[0])))
     await settle(client, doc, sample[0])
     results: dict[str, list[float]] = {}
-    await repeat(results, "hover", [lambda p=p: client.text_document_hover_async(
-        types.HoverParams(doc, types.Position(*p))) for p in sample])
+    await repeat(
+        results,
+        "hover",
+        [lambda p=p: client.text_document_hover_async(types.HoverParams(doc, types.Position(*p))) for p in sample],
+    )
     whole = types.Range(types.Position(0, 0), types.Position(len(lines), 0))
-    await repeat(results, "inlay hints", [lambda: client.text_document_inlay_hint_async(
-        types.InlayHintParams(doc, whole))] * 10)
-    calls = [(i, m.end()) for i, line in enumerate(lines) for m in re.finditer(r"\b[a-z_]\w+\(", line)
-             if not line.lstrip().startswith(("#", "def "))]
-    await repeat(results, "signature help", [lambda p=p: client.text_document_signature_help_async(
-        types.SignatureHelpParams(text_document=doc, position=types.Position(*p))) for p in calls[::max(1, len(calls) // 30)][:30]])
-    await repeat(results, "semantic tokens", [lambda: client.text_document_semantic_tokens_full_async(
-        types.SemanticTokensParams(text_document=doc))] * 10)
+    await repeat(
+        results, "inlay hints", [lambda: client.text_document_inlay_hint_async(types.InlayHintParams(doc, whole))] * 10
+    )
+    calls = [
+        (i, m.end())
+        for i, line in enumerate(lines)
+        for m in re.finditer(r"\b[a-z_]\w+\(", line)
+        if not line.lstrip().startswith(("#", "def "))
+    ]
+    await repeat(
+        results,
+        "signature help",
+        [
+            lambda p=p: client.text_document_signature_help_async(
+                types.SignatureHelpParams(text_document=doc, position=types.Position(*p))
+            )
+            for p in calls[:: max(1, len(calls) // 30)][:30]
+        ],
+    )
+    await repeat(
+        results,
+        "semantic tokens",
+        [lambda: client.text_document_semantic_tokens_full_async(types.SemanticTokensParams(text_document=doc))] * 10,
+    )
     results["completion after edit"] = await _completions(client, doc, lines, completions)
     await stop(client)
     return results
@@ -193,21 +222,28 @@ async def measure_file(command: list[str], path: Path, hovers: int, completions:
 async def _completions(client: LanguageClient, doc, lines: list[str], count: int) -> list[float]:
     methods = [i for i, line in enumerate(lines) if re.match(r"\s+def \w+\(self", line)]
     version, found = 1, []
-    for index in methods[::max(1, len(methods) // count)][:count]:
+    for index in methods[:: max(1, len(methods) // count)][:count]:
         body = index + 1
         indent = re.match(r"\s*", lines[body]).group(0) if body < len(lines) else "        "
         version += 1
         at = types.Position(body, 0)
-        client.text_document_did_change(types.DidChangeTextDocumentParams(
-            types.VersionedTextDocumentIdentifier(version=version, uri=doc.uri),
-            [types.TextDocumentContentChangePartial(range=types.Range(at, at), text=f"{indent}self.\n")]))
-        ms, _ = await timed(client.text_document_completion_async(types.CompletionParams(
-            doc, types.Position(body, len(indent) + 5))))
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                types.VersionedTextDocumentIdentifier(version=version, uri=doc.uri),
+                [types.TextDocumentContentChangePartial(range=types.Range(at, at), text=f"{indent}self.\n")],
+            )
+        )
+        ms, _ = await timed(
+            client.text_document_completion_async(types.CompletionParams(doc, types.Position(body, len(indent) + 5)))
+        )
         found.append(ms)
         version += 1
-        client.text_document_did_change(types.DidChangeTextDocumentParams(
-            types.VersionedTextDocumentIdentifier(version=version, uri=doc.uri),
-            [types.TextDocumentContentChangePartial(range=types.Range(at, types.Position(body + 1, 0)), text="")]))
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                types.VersionedTextDocumentIdentifier(version=version, uri=doc.uri),
+                [types.TextDocumentContentChangePartial(range=types.Range(at, types.Position(body + 1, 0)), text="")],
+            )
+        )
     return found
 
 
@@ -225,22 +261,45 @@ async def measure_project(command: list[str], root: Path, count: int) -> dict:
     main = root / "logging" / "__init__.py"
     doc, text = open_file(client, main)
     lines = text.splitlines()
-    names = [(i, m.start(1)) for i, line in enumerate(lines)
-             for m in [re.match(r"(?:class|def) (\w+)", line)] if m]
-    sample = names[::max(1, len(names) // count)][:count]
+    names = [(i, m.start(1)) for i, line in enumerate(lines) for m in [re.match(r"(?:class|def) (\w+)", line)] if m]
+    sample = names[:: max(1, len(names) // count)][:count]
     await client.text_document_hover_async(types.HoverParams(doc, types.Position(*sample[0])))
     await settle(client, doc, sample[0])
     # the first references request pays for reading the project in every server
-    await timed(client.text_document_references_async(types.ReferenceParams(
-        text_document=doc, position=types.Position(*sample[0]),
-        context=types.ReferenceContext(include_declaration=True))))
+    await timed(
+        client.text_document_references_async(
+            types.ReferenceParams(
+                text_document=doc,
+                position=types.Position(*sample[0]),
+                context=types.ReferenceContext(include_declaration=True),
+            )
+        )
+    )
     results: dict[str, list[float]] = {}
-    await repeat(results, "references (5k lines)", [lambda p=p: client.text_document_references_async(
-        types.ReferenceParams(text_document=doc, position=types.Position(*p),
-                              context=types.ReferenceContext(include_declaration=True))) for p in sample])
-    await repeat(results, "rename (5k lines)", [lambda p=p: client.text_document_rename_async(
-        types.RenameParams(text_document=doc, position=types.Position(*p), new_name="renamed_symbol"))
-        for p in sample])
+    await repeat(
+        results,
+        "references (5k lines)",
+        [
+            lambda p=p: client.text_document_references_async(
+                types.ReferenceParams(
+                    text_document=doc,
+                    position=types.Position(*p),
+                    context=types.ReferenceContext(include_declaration=True),
+                )
+            )
+            for p in sample
+        ],
+    )
+    await repeat(
+        results,
+        "rename (5k lines)",
+        [
+            lambda p=p: client.text_document_rename_async(
+                types.RenameParams(text_document=doc, position=types.Position(*p), new_name="renamed_symbol")
+            )
+            for p in sample
+        ],
+    )
     await stop(client)
     return results
 
@@ -257,8 +316,10 @@ def report(table: dict[str, dict[str, list[float]]]) -> None:
             ratio = ""
             if name != "typelens" and base.get(feature):
                 ratio = f"  {percentile(values, 0.95) / percentile(base[feature], 0.95):5.1f}x typelens's p95"
-            print(f"{name:<22} {feature:<24} p50 {statistics.median(values):7.1f} ms  "
-                  f"p95 {percentile(values, 0.95):7.1f} ms  (n={len(values)}){ratio}")
+            print(
+                f"{name:<22} {feature:<24} p50 {statistics.median(values):7.1f} ms  "
+                f"p95 {percentile(values, 0.95):7.1f} ms  (n={len(values)}){ratio}"
+            )
 
 
 def main() -> None:
@@ -275,8 +336,10 @@ def main() -> None:
     shutil.copy(args.file, target)
     project = build_project(work)
     project_lines = sum(len(p.read_text().splitlines()) for p in project.rglob("*.py"))
-    print(f"file: {args.file} ({len(target.read_text().splitlines())} lines); project: logging + app.py "
-          f"({project_lines} lines)")
+    print(
+        f"file: {args.file} ({len(target.read_text().splitlines())} lines); project: logging + app.py "
+        f"({project_lines} lines)"
+    )
     table: dict[str, dict[str, list[float]]] = {}
     for name, command in SERVERS.items():
         if name not in args.servers.split(","):

@@ -95,15 +95,23 @@ class Clock:
 
 def hover_text(message: dict) -> str | None:
     result = message.get("result")
-    return None if not result else result["contents"]["value"] if isinstance(result["contents"], dict) else str(
-        result["contents"])
+    return (
+        None
+        if not result
+        else result["contents"]["value"]
+        if isinstance(result["contents"], dict)
+        else str(result["contents"])
+    )
 
 
 def targets(text: str, first: int, stop: int, count: int) -> list[tuple[int, int, bool]]:
     """Names outside lines ``[first, stop)``: (line, character, after the block)."""
     lines = text.splitlines()
-    found = [(p["line"], p["character"], p["line"] >= stop) for p in identifier_positions(text)
-             if not first <= p["line"] < stop and not lines[p["line"]].lstrip().startswith("#")]
+    found = [
+        (p["line"], p["character"], p["line"] >= stop)
+        for p in identifier_positions(text)
+        if not first <= p["line"] < stop and not lines[p["line"]].lstrip().startswith("#")
+    ]
     step = max(1, len(found) // count)
     return found[::step][:count]
 
@@ -125,34 +133,42 @@ def latency(command: list[str], source: Path, lines: int, interval: float, hover
         rid = srv.request("initialize", {"processId": None, "rootUri": work.as_uri(), "capabilities": {}})
         clock.wait([rid], 120)
         srv.notify("initialized", {})
-        srv.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1,
-                                                             "text": opened}})
-        warm = srv.request("textDocument/hover", {"textDocument": {"uri": uri},
-                                                  "position": {"line": names[0][0], "character": names[0][1]}})
+        srv.notify(
+            "textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": opened}}
+        )
+        warm = srv.request(
+            "textDocument/hover",
+            {"textDocument": {"uri": uri}, "position": {"line": names[0][0], "character": names[0][1]}},
+        )
         clock.wait([warm], 300)
-        time.sleep(5.0)              # indexing and model loading settle first, in both servers
+        time.sleep(5.0)  # indexing and model loading settle first, in both servers
         sent: dict[int, tuple[float, int]] = {}
         pace = random.Random(5)
         due = time.perf_counter()
         for n, step in enumerate(steps):
             due += interval * pace.lognormvariate(0.0, 0.7)
             time.sleep(max(0.0, due - time.perf_counter()))
-            srv.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": n + 2},
-                                                  "contentChanges": step.changes})
+            srv.notify(
+                "textDocument/didChange",
+                {"textDocument": {"uri": uri, "version": n + 2}, "contentChanges": step.changes},
+            )
             if n % hover_every == 0:
                 k = (n // hover_every) % len(names)
                 line, character, after = names[k]
                 at = {"line": line + (step.lines - total if after else 0), "character": character}
                 sent[srv.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": at})] = (
-                    time.perf_counter(), k)
+                    time.perf_counter(),
+                    k,
+                )
         clock.wait(list(sent))
         typing = [1000 * (clock.answers[i][0] - t) for i, (t, _) in sent.items()]
         time.sleep(3.0)
         rest, settled = [], {}
         for k, (line, character, _) in enumerate(names):
             t = time.perf_counter()
-            rid = srv.request("textDocument/hover", {"textDocument": {"uri": uri},
-                                                     "position": {"line": line, "character": character}})
+            rid = srv.request(
+                "textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": line, "character": character}}
+            )
             clock.wait([rid])
             rest.append(1000 * (clock.answers[rid][0] - t))
             settled[k] = hover_text(clock.answers[rid][1])
@@ -167,8 +183,10 @@ def latency(command: list[str], source: Path, lines: int, interval: float, hover
 def final_answers(srv: RawServer, uri: str, text: str) -> list:
     whole = {"start": {"line": 0, "character": 0}, "end": {"line": text.count("\n") + 1, "character": 0}}
     ids = [srv.request("textDocument/inlayHint", {"textDocument": {"uri": uri}, "range": whole})]
-    ids += [srv.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": at})
-            for at in identifier_positions(text)]
+    ids += [
+        srv.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": at})
+        for at in identifier_positions(text)
+    ]
     found = gather(srv, ids, timeout=600)
     return [found[i].get("result", found[i].get("error")) for i in ids]
 
@@ -184,21 +202,29 @@ def agreement(command: list[str], source: Path) -> tuple[int, int, int, float]:
     typed_server, fresh_server = RawServer(command=command), RawServer(command=command)
     try:
         typed_server.initialize(work.as_uri())
-        typed_server.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python",
-                                                                      "version": 1, "text": opened}})
+        typed_server.notify(
+            "textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": opened}}
+        )
         started, during = time.perf_counter(), []
         for version, step in enumerate(steps, 2):
-            typed_server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
-                                                           "contentChanges": step.changes})
+            typed_server.notify(
+                "textDocument/didChange",
+                {"textDocument": {"uri": uri, "version": version}, "contentChanges": step.changes},
+            )
             if version % 40 == 0:
-                during.append(typed_server.request("textDocument/hover", {
-                    "textDocument": {"uri": uri}, "position": step.changes[0]["range"]["start"]}))
+                during.append(
+                    typed_server.request(
+                        "textDocument/hover",
+                        {"textDocument": {"uri": uri}, "position": step.changes[0]["range"]["start"]},
+                    )
+                )
         gather(typed_server, during, timeout=600)
         seconds = time.perf_counter() - started
         typed = final_answers(typed_server, uri, final)
         fresh_server.initialize(work.as_uri())
-        fresh_server.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python",
-                                                                      "version": 1, "text": final}})
+        fresh_server.notify(
+            "textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": final}}
+        )
         fresh = final_answers(fresh_server, uri, final)
     finally:
         typed_server.close(), fresh_server.close()
@@ -217,8 +243,10 @@ def main() -> None:
     parser.add_argument("--skip-agreement", action="store_true")
     args = parser.parse_args()
     print(f"before: {load()}")
-    print(f"part 1: {args.file} ({len(args.file.read_text().splitlines())} lines), {args.lines} lines typed, "
-          f"a step every {args.interval * 1000:.0f} ms (median), a hover every {args.hover_every} steps")
+    print(
+        f"part 1: {args.file} ({len(args.file.read_text().splitlines())} lines), {args.lines} lines typed, "
+        f"a step every {args.interval * 1000:.0f} ms (median), a hover every {args.hover_every} steps"
+    )
     table = {}
     for name, command in SERVERS.items():
         if name not in args.servers.split(",") or not Path(command[0]).exists():
@@ -227,19 +255,27 @@ def main() -> None:
         table[name] = latency(command, args.file, args.lines, args.interval, args.hover_every)
     for name, r in table.items():
         t, s = r["typing"], r["rest"]
-        print(f"{name:<22} while typing p50 {statistics.median(t):7.1f} ms  p95 {percentile(t, 0.95):7.1f} ms  "
-              f"max {max(t):7.1f} ms (n={len(t)}, {r['steps']} steps)")
-        print(f"{'':<22} at rest      p50 {statistics.median(s):7.1f} ms  p95 {percentile(s, 0.95):7.1f} ms  "
-              f"max {max(s):7.1f} ms (n={len(s)});  typing/rest p95 {percentile(t, .95) / percentile(s, .95):.2f}x;"
-              f"  answers while typing equal to those at rest: {100 * r['same']:.1f}%")
+        print(
+            f"{name:<22} while typing p50 {statistics.median(t):7.1f} ms  p95 {percentile(t, 0.95):7.1f} ms  "
+            f"max {max(t):7.1f} ms (n={len(t)}, {r['steps']} steps)"
+        )
+        print(
+            f"{'':<22} at rest      p50 {statistics.median(s):7.1f} ms  p95 {percentile(s, 0.95):7.1f} ms  "
+            f"max {max(s):7.1f} ms (n={len(s)});  typing/rest p95 {percentile(t, 0.95) / percentile(s, 0.95):.2f}x;"
+            f"  answers while typing equal to those at rest: {100 * r['same']:.1f}%"
+        )
     if "typelens" in table and "jedi-language-server" in table:
         a, b = table["typelens"], table["jedi-language-server"]
-        print(f"typelens/jedi-language-server: p95 while typing {percentile(a['typing'], .95) / percentile(b['typing'], .95):.2f}x,"
-              f" p50 while typing {statistics.median(a['typing']) / statistics.median(b['typing']):.2f}x")
+        print(
+            f"typelens/jedi-language-server: p95 while typing {percentile(a['typing'], 0.95) / percentile(b['typing'], 0.95):.2f}x,"
+            f" p50 while typing {statistics.median(a['typing']) / statistics.median(b['typing']):.2f}x"
+        )
     if not args.skip_agreement:
         differ, compared, steps, seconds = agreement(SERVERS["typelens"], args.replay_file)
-        print(f"part 2: {args.replay_file.name} typed in {steps} steps ({seconds:.1f} s): "
-              f"{differ} of {compared} answers differ from a fresh open (inlay hints + hovers)")
+        print(
+            f"part 2: {args.replay_file.name} typed in {steps} steps ({seconds:.1f} s): "
+            f"{differ} of {compared} answers differ from a fresh open (inlay hints + hovers)"
+        )
     print(f"after: {load()}")
 
 

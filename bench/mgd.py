@@ -57,7 +57,7 @@ def dot_cases(package: Path, per_file: int, rng: random.Random) -> list[tuple[Pa
             if name_node is None:
                 continue
             start = graph.start_bytes[name_node]
-            if data[start - 1:start] == b".":
+            if data[start - 1 : start] == b".":
                 dots.append((start - 1, graph.text(name_node)))
         rng.shuffle(dots)
         kept = 0
@@ -65,7 +65,7 @@ def dot_cases(package: Path, per_file: int, rng: random.Random) -> list[tuple[Pa
             if kept >= per_file:
                 break
             line_end = data.find(b"\n", dot)
-            cut = data[:dot + 1] + b"\n" + (data[line_end + 1:] if line_end >= 0 else b"")
+            cut = data[: dot + 1] + b"\n" + (data[line_end + 1 :] if line_end >= 0 else b"")
             facts = members_at(engine, str(path), cut, dot)
             if facts is None or not facts.is_complete or truth not in facts.names:
                 continue
@@ -85,11 +85,19 @@ def index_like_an_editor(root: Path) -> ProjectIndex:
     return index
 
 
-MODES = {"unguided": (False, False), "guided": (True, True), "one-shot": (True, False)}   # (monitor, editor)
+MODES = {"unguided": (False, False), "guided": (True, True), "one-shot": (True, False)}  # (monitor, editor)
 
 
-def run(lm, cases, root_of, indexes: dict[Path, ProjectIndex], modes=tuple(MODES), *, max_tokens: int = 16,
-        prompt_tokens: int = 512) -> dict[str, dict]:
+def run(
+    lm,
+    cases,
+    root_of,
+    indexes: dict[Path, ProjectIndex],
+    modes=tuple(MODES),
+    *,
+    max_tokens: int = 16,
+    prompt_tokens: int = 512,
+) -> dict[str, dict]:
     """Each case is completed as typed (the source is cut right after ``expr.``,
     the file after the cut's line kept) in every mode, one after the other, so
     that the machine's drift touches all modes alike; the heap is collected
@@ -97,15 +105,26 @@ def run(lm, cases, root_of, indexes: dict[Path, ProjectIndex], modes=tuple(MODES
     analysis is built before the completion starts, as a language server keeps
     it per edit for hover and diagnostics (its time is reported apart);
     ``one-shot``: the completion analyses the source itself (the CLI)."""
-    stats = {m: {"exact": 0, "valid": 0, "produced": 0, "unfinished": 0, "tokens": 0, "seconds": 0.0,
-                 "analysis": 0.0, "document": 0.0} for m in modes}
-    sessions: dict[tuple[Path, str], AnalysisSession] = {}   # per mode: what an editor session keeps about library code
+    stats = {
+        m: {
+            "exact": 0,
+            "valid": 0,
+            "produced": 0,
+            "unfinished": 0,
+            "tokens": 0,
+            "seconds": 0.0,
+            "analysis": 0.0,
+            "document": 0.0,
+        }
+        for m in modes
+    }
+    sessions: dict[tuple[Path, str], AnalysisSession] = {}  # per mode: what an editor session keeps about library code
     for path, data, dot, truth, names in cases:
         root = root_of(path)
         if root not in indexes:
             indexes[root] = index_like_an_editor(root)
         line_end = data.find(b"\n", dot)
-        source = data[:dot + 1] + b"\n" + (data[line_end + 1:] if line_end >= 0 else b"")
+        source = data[: dot + 1] + b"\n" + (data[line_end + 1 :] if line_end >= 0 else b"")
         # the prompt, encoded once untimed: every mode then times its decoding (the
         # prompt cache hands each the same keys and values) rather than the first paying
         complete(source, dot + 1, path=str(path), lm=lm, max_tokens=1, monitor=False, prompt_tokens=prompt_tokens)
@@ -120,16 +139,25 @@ def run(lm, cases, root_of, indexes: dict[Path, ProjectIndex], modes=tuple(MODES
                 started = time.perf_counter()
                 document = Analysed.of(session.engine(), str(path), source)
                 r["document"] += time.perf_counter() - started
-            gc.collect()     # untimed: each completion pays for collecting its own garbage only
+            gc.collect()  # untimed: each completion pays for collecting its own garbage only
             started = time.perf_counter()
-            result = complete(source, dot + 1, path=str(path), lm=lm, session=session, max_tokens=max_tokens,
-                              monitor=guided, document=document, prompt_tokens=prompt_tokens)
+            result = complete(
+                source,
+                dot + 1,
+                path=str(path),
+                lm=lm,
+                session=session,
+                max_tokens=max_tokens,
+                monitor=guided,
+                document=document,
+                prompt_tokens=prompt_tokens,
+            )
             r["seconds"] += time.perf_counter() - started
             r["analysis"] += result.analysis_seconds
             r["tokens"] += len(result.generation.tokens)
             name = IDENT.match(result.text)
             if name and name.end() == len(result.text) and result.generation.stopped == "max-tokens":
-                r["unfinished"] += 1             # still spelling the name when the budget ran out
+                r["unfinished"] += 1  # still spelling the name when the budget ran out
             elif name:
                 r["produced"] += 1
                 r["valid"] += name.group() in names
@@ -159,41 +187,60 @@ def latency(lm, cases, root_of, indexes: dict[Path, ProjectIndex], *, prompt_tok
     for path, data, dot, _, _ in big:
         session = AnalysisSession(index=indexes[root_of(path)])
         line_end = data.find(b"\n", dot)
-        source = data[:dot + 1] + b"\n" + (data[line_end + 1:] if line_end >= 0 else b"")
-        typed = data[:dot] + b"\n" + (data[line_end + 1:] if line_end >= 0 else b"")
-        complete(typed, dot, path=str(path), lm=lm, session=session, max_tokens=8, monitor=False,
-                 prompt_tokens=prompt_tokens)                          # the keystroke before
+        source = data[: dot + 1] + b"\n" + (data[line_end + 1 :] if line_end >= 0 else b"")
+        typed = data[:dot] + b"\n" + (data[line_end + 1 :] if line_end >= 0 else b"")
+        complete(
+            typed, dot, path=str(path), lm=lm, session=session, max_tokens=8, monitor=False, prompt_tokens=prompt_tokens
+        )  # the keystroke before
         document = Analysed.of(session.engine(), str(path), source)
         gc.collect()
         wall, cpu = time.perf_counter(), time.process_time()
-        result = complete(source, dot + 1, path=str(path), lm=lm, session=session, max_tokens=8,
-                          document=document, prompt_tokens=prompt_tokens, multiline=True)
+        result = complete(
+            source,
+            dot + 1,
+            path=str(path),
+            lm=lm,
+            session=session,
+            max_tokens=8,
+            document=document,
+            prompt_tokens=prompt_tokens,
+            multiline=True,
+        )
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
         reused.append(result.generation.reused_tokens / max(1, result.generation.prompt_tokens))
     load_after = os.getloadavg()[0]
-    print(f"latency, 8 guided tokens after '.' in {len(big)} files of >= 1,000 lines, warm prompt cache "
-          f"({sum(reused) / len(reused):.1%} of the prompt reused), {torch.get_num_threads()} thread(s), "
-          f"load average {load_before:.1f} -> {load_after:.1f} on {os.cpu_count()} cores: "
-          f"wall p50 {percentile(walls, 0.5):.2f} s p95 {percentile(walls, 0.95):.2f} s; "
-          f"CPU time p50 {percentile(cpus, 0.5):.2f} s p95 {percentile(cpus, 0.95):.2f} s (target p95 <= 1 s)")
+    print(
+        f"latency, 8 guided tokens after '.' in {len(big)} files of >= 1,000 lines, warm prompt cache "
+        f"({sum(reused) / len(reused):.1%} of the prompt reused), {torch.get_num_threads()} thread(s), "
+        f"load average {load_before:.1f} -> {load_after:.1f} on {os.cpu_count()} cores: "
+        f"wall p50 {percentile(walls, 0.5):.2f} s p95 {percentile(walls, 0.95):.2f} s; "
+        f"CPU time p50 {percentile(cpus, 0.5):.2f} s p95 {percentile(cpus, 0.95):.2f} s (target p95 <= 1 s)"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default=None, help="a folder, a GGUF file, tiny or smollm2 (default: the default LM)")
+    parser.add_argument(
+        "--model", default=None, help="a folder, a GGUF file, tiny or smollm2 (default: the default LM)"
+    )
     parser.add_argument("--dtype", default="auto", help="auto, fp32, bf16 or int8")
     parser.add_argument("--max-tokens", type=int, default=16)
     parser.add_argument("--prompt-tokens", type=int, default=512)
     parser.add_argument("--latency", type=int, default=20, help="sites for the latency measurement (0: skip)")
-    parser.add_argument("--threads", type=int, default=0, help="intra-op threads (0: typelens's choice for the machine)")
+    parser.add_argument(
+        "--threads", type=int, default=0, help="intra-op threads (0: typelens's choice for the machine)"
+    )
     parser.add_argument("--packages", default=",".join(HELD_OUT))
     parser.add_argument("--per-file", type=int, default=4)
     parser.add_argument("--limit", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--timing-size", default="",
-                        help="also time a random-weight GPT-2 of DIMxLAYERS with the same tokenizer (GPT-2 small: "
-                             "768x12) to see the overhead at a realistic model cost; '' to skip")
+    parser.add_argument(
+        "--timing-size",
+        default="",
+        help="also time a random-weight GPT-2 of DIMxLAYERS with the same tokenizer (GPT-2 small: "
+        "768x12) to see the overhead at a realistic model cost; '' to skip",
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed)
     site = site_packages_root()
@@ -202,50 +249,66 @@ def main() -> None:
         sys.exit(f"none of {args.packages} is installed in {site}")
     cases = [c for root in roots for c in dot_cases(root, args.per_file, rng)]
     rng.shuffle(cases)
-    cases = cases[:args.limit]
+    cases = cases[: args.limit]
     lm = load_lm(args.model, device="cpu", dtype=args.dtype)
     torch.set_num_threads(args.threads or recommended_threads(lm.parameters))
     lm.token_index  # built once, like an editor session would
-    print(f"{len(cases)} dot completions from {', '.join(r.name for r in roots)} (held out of typelens's training); "
-          f"model {lm.path.name} ({args.dtype}), {lm.parameters / 1e6:.1f}M parameters, "
-          f"{torch.get_num_threads()} thread(s), prompt <= {args.prompt_tokens} tokens, load average "
-          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(
+        f"{len(cases)} dot completions from {', '.join(r.name for r in roots)} (held out of typelens's training); "
+        f"model {lm.path.name} ({args.dtype}), {lm.parameters / 1e6:.1f}M parameters, "
+        f"{torch.get_num_threads()} thread(s), prompt <= {args.prompt_tokens} tokens, load average "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
 
     def root_of(path: Path) -> Path:
         return next(r for r in roots if path.is_relative_to(r))
 
-    indexes: dict[Path, ProjectIndex] = {}   # one project index per package, kept like an editor keeps it
+    indexes: dict[Path, ProjectIndex] = {}  # one project index per package, kept like an editor keeps it
     started = time.perf_counter()
     for root in roots:
         indexes[root] = index_like_an_editor(root)
-    print(f"background indexing (project files, then the stubs they import): "
-          f"{time.perf_counter() - started:.1f} s for {len(roots)} projects")
+    print(
+        f"background indexing (project files, then the stubs they import): "
+        f"{time.perf_counter() - started:.1f} s for {len(roots)} projects"
+    )
     options = {"max_tokens": args.max_tokens, "prompt_tokens": args.prompt_tokens}
-    run(lm, cases[:3], root_of, indexes, **options)   # warm-up (mask cache, the model's first calls) for all modes alike
+    run(lm, cases[:3], root_of, indexes, **options)  # warm-up (mask cache, the model's first calls) for all modes alike
     results = run(lm, cases, root_of, indexes, **options)
     unguided, guided, cold = results["unguided"], results["guided"], results["one-shot"]
     for label, r in (("unguided", unguided), ("guided", guided)):
-        print(f"{label:9s} next-identifier exact {r['exact']:.1%}  valid identifiers {r['valid']:.1%} "
-              f"({r['produced']} finished, {r['unfinished']} unfinished at {args.max_tokens} tokens)  {r['tokens_per_s']:.0f} tokens/s "
-              f"({r['tokens']} tokens, {r['seconds']:.1f} s)")
+        print(
+            f"{label:9s} next-identifier exact {r['exact']:.1%}  valid identifiers {r['valid']:.1%} "
+            f"({r['produced']} finished, {r['unfinished']} unfinished at {args.max_tokens} tokens)  {r['tokens_per_s']:.0f} tokens/s "
+            f"({r['tokens']} tokens, {r['seconds']:.1f} s)"
+        )
     ratio = guided["exact"] / unguided["exact"] if unguided["exact"] else float("inf")
-    print(f"guided/unguided exact match: {ratio:.2f}x (target >= 1.2x); valid identifiers {guided['valid']:.1%} "
-          f"(target >= 98%)")
+    print(
+        f"guided/unguided exact match: {ratio:.2f}x (target >= 1.2x); valid identifiers {guided['valid']:.1%} "
+        f"(target >= 98%)"
+    )
     base = unguided["seconds"] / max(1, unguided["tokens"])
     per_token = guided["seconds"] / max(1, guided["tokens"])
     in_loop = (guided["seconds"] - guided["analysis"]) / max(1, guided["tokens"])
-    print(f"time per token: unguided {base * 1e3:.2f} ms, guided {per_token * 1e3:.2f} ms "
-          f"(monitor overhead {per_token / base - 1:+.1%}, target <= 10%), with the source's analysis kept by the "
-          f"editor ({guided['document'] / len(cases) * 1e3:.1f} ms per edit, shared with hover and diagnostics)")
-    print(f"  of which static-analysis queries at triggers: {guided['analysis'] / len(cases) * 1e3:.1f} ms per "
-          f"completion; monitor work in the token loop (state, masks): {in_loop * 1e3:.2f} ms per token "
-          f"({in_loop / base - 1:+.1%} vs unguided)")
+    print(
+        f"time per token: unguided {base * 1e3:.2f} ms, guided {per_token * 1e3:.2f} ms "
+        f"(monitor overhead {per_token / base - 1:+.1%}, target <= 10%), with the source's analysis kept by the "
+        f"editor ({guided['document'] / len(cases) * 1e3:.1f} ms per edit, shared with hover and diagnostics)"
+    )
+    print(
+        f"  of which static-analysis queries at triggers: {guided['analysis'] / len(cases) * 1e3:.1f} ms per "
+        f"completion; monitor work in the token loop (state, masks): {in_loop * 1e3:.2f} ms per token "
+        f"({in_loop / base - 1:+.1%} vs unguided)"
+    )
     cold_per_token = cold["seconds"] / max(1, cold["tokens"])
-    print(f"one-shot (`typelens complete`: the completion analyses the source itself): guided {cold_per_token * 1e3:.2f} "
-          f"ms per token ({cold_per_token / base - 1:+.1%} all included; static analysis {cold['analysis'] / len(cases) * 1e3:.1f} "
-          f"ms per completion); same answers: {cold['exact'] == guided['exact'] and cold['valid'] == guided['valid']}")
-    print(f"prompt cache: {lm.prompt_cache.hits} hits, {lm.prompt_cache.misses} misses, "
-          f"{lm.prompt_cache.reused_tokens} prompt tokens reused")
+    print(
+        f"one-shot (`typelens complete`: the completion analyses the source itself): guided {cold_per_token * 1e3:.2f} "
+        f"ms per token ({cold_per_token / base - 1:+.1%} all included; static analysis {cold['analysis'] / len(cases) * 1e3:.1f} "
+        f"ms per completion); same answers: {cold['exact'] == guided['exact'] and cold['valid'] == guided['valid']}"
+    )
+    print(
+        f"prompt cache: {lm.prompt_cache.hits} hits, {lm.prompt_cache.misses} misses, "
+        f"{lm.prompt_cache.reused_tokens} prompt tokens reused"
+    )
     if args.latency:
         latency(lm, cases, root_of, indexes, prompt_tokens=args.prompt_tokens, count=args.latency)
     if args.timing_size:
@@ -258,11 +321,19 @@ def time_larger(lm, cases, size: str, root_of, indexes: dict[Path, ProjectIndex]
     import tempfile
     import torch
     from transformers import GPT2Config, GPT2LMHeadModel
+
     dim, layers = (int(x) for x in size.lower().split("x"))
     with tempfile.TemporaryDirectory() as folder:
         torch.manual_seed(0)
-        GPT2LMHeadModel(GPT2Config(vocab_size=len(lm.tokenizer), n_positions=lm.context, n_embd=dim, n_layer=layers,
-                                   n_head=max(1, dim // 64))).save_pretrained(folder)
+        GPT2LMHeadModel(
+            GPT2Config(
+                vocab_size=len(lm.tokenizer),
+                n_positions=lm.context,
+                n_embd=dim,
+                n_layer=layers,
+                n_head=max(1, dim // 64),
+            )
+        ).save_pretrained(folder)
         lm.tokenizer.save_pretrained(folder)
         big = load_lm(Path(folder), device="cpu")
         big.token_index
@@ -271,9 +342,11 @@ def time_larger(lm, cases, size: str, root_of, indexes: dict[Path, ProjectIndex]
         unguided, guided = results["unguided"], results["guided"]
     base = unguided["seconds"] / max(1, unguided["tokens"])
     with_monitor = guided["seconds"] / max(1, guided["tokens"])
-    print(f"timing with a random-weight {dim}x{layers} GPT-2 ({len(cases)} completions): unguided {base * 1e3:.1f} ms "
-          f"per token, guided {with_monitor * 1e3:.1f} ms (monitor overhead {with_monitor / base - 1:+.1%}, the source's "
-          f"analysis kept by the editor)")
+    print(
+        f"timing with a random-weight {dim}x{layers} GPT-2 ({len(cases)} completions): unguided {base * 1e3:.1f} ms "
+        f"per token, guided {with_monitor * 1e3:.1f} ms (monitor overhead {with_monitor / base - 1:+.1%}, the source's "
+        f"analysis kept by the editor)"
+    )
 
 
 if __name__ == "__main__":

@@ -28,12 +28,13 @@ _LITERAL = re.compile(r"Literal\[([^\]]*)\]")
 def jedi_answer(source: str, path: Path, line: int, column: int, is_return: bool) -> str | None:
     """jedi's type at 1-based ``line``, 0-based ``column``; a def's return if ``is_return``."""
     import jedi
+
     try:
         names = jedi.Script(source, path=str(path)).infer(line, column)
         if is_return:
             names = [r for n in names if n.type == "function" for r in n.execute()]
         hints = {_jedi_hint(n) for n in names}
-    except Exception as err:       # a peer's crash is its answer missing, not the benchmark's end
+    except Exception as err:  # a peer's crash is its answer missing, not the benchmark's end
         print(f"jedi failed at {path.name}:{line}: {err!r}")
         return None
     hints.discard(None)
@@ -43,7 +44,7 @@ def jedi_answer(source: str, path: Path, line: int, column: int, is_return: bool
 def _jedi_hint(name) -> str | None:
     try:
         hint = name.get_type_hint()
-    except Exception:       # jedi raises on some values it cannot describe
+    except Exception:  # jedi raises on some values it cannot describe
         hint = ""
     if name.type == "function" and not hint.startswith("Callable"):
         return "Callable"
@@ -55,12 +56,19 @@ class PyrightServer:
     """A pyright language server over stdio, for hovers (``with`` closes it)."""
 
     def __init__(self, executable: str, root: Path) -> None:
-        self.process = subprocess.Popen([executable, "--stdio"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.DEVNULL, cwd=root)
+        self.process = subprocess.Popen(
+            [executable, "--stdio"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=root
+        )
         self._id = 0
-        self.request("initialize", {"processId": None, "rootUri": root.resolve().as_uri(),
-                                    "capabilities": {"textDocument": {"hover": {"contentFormat": ["plaintext"]}}},
-                                    "workspaceFolders": [{"uri": root.resolve().as_uri(), "name": "bench"}]})
+        self.request(
+            "initialize",
+            {
+                "processId": None,
+                "rootUri": root.resolve().as_uri(),
+                "capabilities": {"textDocument": {"hover": {"contentFormat": ["plaintext"]}}},
+                "workspaceFolders": [{"uri": root.resolve().as_uri(), "name": "bench"}],
+            },
+        )
         self.notify("initialized", {})
         self._opened: set[str] = set()
 
@@ -78,11 +86,14 @@ class PyrightServer:
     def hover(self, path: Path, source: str, line: int, column: int) -> str | None:
         uri = path.resolve().as_uri()
         if uri not in self._opened:
-            self.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1,
-                                                                  "text": source}})
+            self.notify(
+                "textDocument/didOpen",
+                {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": source}},
+            )
             self._opened.add(uri)
-        result = self.request("textDocument/hover", {"textDocument": {"uri": uri},
-                                                     "position": {"line": line - 1, "character": column}})
+        result = self.request(
+            "textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": line - 1, "character": column}}
+        )
         if not result:
             return None
         contents = result.get("contents")
@@ -102,9 +113,12 @@ class PyrightServer:
             message = self._read()
             if message.get("id") == wanted and "method" not in message:
                 return message.get("result")
-            if "method" in message and "id" in message:     # the server asks: configuration, progress...
-                answer = [{}] * len(message.get("params", {}).get("items", [])) \
-                    if message["method"] == "workspace/configuration" else None
+            if "method" in message and "id" in message:  # the server asks: configuration, progress...
+                answer = (
+                    [{}] * len(message.get("params", {}).get("items", []))
+                    if message["method"] == "workspace/configuration"
+                    else None
+                )
                 self._send({"jsonrpc": "2.0", "id": message["id"], "result": answer})
 
     def _send(self, message: dict) -> None:
@@ -130,10 +144,10 @@ def pyright_type(hover: str | None, is_return: bool) -> str | None:
     if not hover:
         return None
     text = hover.strip().removeprefix("```python").removesuffix("```").strip()
-    text = re.sub(r"^\([a-z ]+\)\s*", "", text)      # (variable), (parameter), (function)...
+    text = re.sub(r"^\([a-z ]+\)\s*", "", text)  # (variable), (parameter), (function)...
     if text.startswith(("def ", "async def ")) or is_return:
         signature = text.split("def ", 1)[-1]
-        signature = signature[signature.find("("):] if "(" in signature else signature
+        signature = signature[signature.find("(") :] if "(" in signature else signature
         return _callable(signature, is_return)
     name, sep, annotation = text.partition(": ")
     if not sep:
@@ -151,11 +165,11 @@ def _callable(signature: str, is_return: bool) -> str | None:
             break
     if arrow < 0:
         return None
-    ret = _clean(signature[arrow + 4:])
+    ret = _clean(signature[arrow + 4 :])
     if is_return:
         return ret
     params = []
-    for part in split_top(signature[1:arrow - 1], ","):
+    for part in split_top(signature[1 : arrow - 1], ","):
         part = part.strip()
         if not part or part in ("/", "*") or part.startswith("*"):
             return f"Callable[..., {ret or 'Any'}]"

@@ -67,8 +67,11 @@ def held_out_files(packages: list[str], count: int) -> list[Path]:
 
 def functions(tree: ast.Module, lines: int) -> list[ast.FunctionDef]:
     """Functions and methods with at least 40 lines of the file below them."""
-    found = [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-             and node.end_lineno < lines - 40]
+    found = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno < lines - 40
+    ]
     return sorted(found, key=lambda node: node.lineno)
 
 
@@ -79,14 +82,14 @@ def spread(items: list, count: int) -> list:
 
 def offset(lines: list[bytes], row: int, col: int) -> int:
     """Byte offset of 1-based ``row`` and byte column ``col``."""
-    return sum(len(line) for line in lines[:row - 1]) + col
+    return sum(len(line) for line in lines[: row - 1]) + col
 
 
 def header_tokens(data: bytes, fn: ast.FunctionDef) -> list[tokenize.TokenInfo]:
     """The tokens of ``fn``'s header, ``def`` to the colon."""
     lines = data.splitlines(keepends=True)
     body = fn.body[0].lineno
-    text = b"".join(lines[fn.lineno - 1:body]).decode("utf-8")
+    text = b"".join(lines[fn.lineno - 1 : body]).decode("utf-8")
     tokens = []
     for token in tokenize.generate_tokens(io.StringIO(text).readline):
         tokens.append(token)
@@ -110,7 +113,7 @@ def delete_at(data: bytes, fn: ast.FunctionDef, row: int, col: int) -> bytes:
     lines = data.splitlines(keepends=True)
     line = lines[fn.lineno - 1 + row - 1]
     at = offset(lines, fn.lineno + row - 1, len(line.decode("utf-8")[:col].encode("utf-8")))
-    return data[:at] + data[at + 1:]
+    return data[:at] + data[at + 1 :]
 
 
 def break_signature(data: bytes, fn: ast.FunctionDef) -> bytes | None:
@@ -137,19 +140,23 @@ def break_call(data: bytes, fn: ast.FunctionDef) -> bytes | None:
     for node in ast.walk(fn):
         if isinstance(node, ast.Call) and node.lineno == node.end_lineno and node.lineno > fn.body[0].lineno - 1:
             at = offset(lines, node.end_lineno, node.end_col_offset) - 1
-            if data[at:at + 1] == b")":
-                return data[:at] + data[at + 1:]
+            if data[at : at + 1] == b")":
+                return data[:at] + data[at + 1 :]
     return None
 
 
 def break_string(data: bytes, fn: ast.FunctionDef) -> bytes | None:
     lines = data.splitlines(keepends=True)
     for node in ast.walk(fn):
-        if (isinstance(node, ast.Constant) and isinstance(node.value, str) and node.lineno == node.end_lineno
-                and node.lineno >= fn.body[0].lineno):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and node.lineno == node.end_lineno
+            and node.lineno >= fn.body[0].lineno
+        ):
             at = offset(lines, node.end_lineno, node.end_col_offset) - 1
-            if data[at:at + 1] in (b"'", b'"'):
-                return data[:at] + data[at + 1:]
+            if data[at : at + 1] in (b"'", b'"'):
+                return data[:at] + data[at + 1 :]
     return None
 
 
@@ -161,8 +168,9 @@ def answers(folder: Path, data: bytes) -> dict[tuple, str]:
     path = folder / "module.py"
     path.write_bytes(data)
     result = infer_paths([path], InferOptions(mode="static", use_cache=False))
-    return {(p.span.start_row, p.span.start_col, p.kind, p.name): p.type for p in result.predictions
-            if p.type is not None}
+    return {
+        (p.span.start_row, p.span.start_col, p.kind, p.name): p.type for p in result.predictions if p.type is not None
+    }
 
 
 def with_recovery(enabled: bool):
@@ -179,8 +187,11 @@ def measure(files: list[Path], per_file: int, show_losses: bool = False) -> dict
             with_recovery(True)
             intact = answers(folder, data)
             chosen = spread(functions(ast.parse(data), len(data.splitlines())), per_file)
-            print(f"{file.relative_to(file.parents[1])}: {len(intact)} answers, {len(chosen)} functions",
-                  file=sys.stderr, flush=True)
+            print(
+                f"{file.relative_to(file.parents[1])}: {len(intact)} answers, {len(chosen)} functions",
+                file=sys.stderr,
+                flush=True,
+            )
             for fn in chosen:
                 below = {key: t for key, t in intact.items() if key[0] >= fn.end_lineno}
                 for kind, slip in BREAKS.items():
@@ -194,8 +205,12 @@ def measure(files: list[Path], per_file: int, show_losses: bool = False) -> dict
                         kept = sum(got.get(key) == t for key, t in below.items())
                         if show_losses and mode == "recovered" and kept < len(below):
                             lost = [(key, t, got.get(key)) for key, t in below.items() if got.get(key) != t]
-                            print(f"  lost {len(below) - kept}/{len(below)}: {kind} in {fn.name} "
-                                  f"(line {fn.lineno}), e.g. {lost[:3]}", file=sys.stderr, flush=True)
+                            print(
+                                f"  lost {len(below) - kept}/{len(below)}: {kind} in {fn.name} "
+                                f"(line {fn.lineno}), e.g. {lost[:3]}",
+                                file=sys.stderr,
+                                flush=True,
+                            )
                         table[kind][mode][0] += kept
                         table[kind][mode][1] += len(below)
     finally:
@@ -224,7 +239,11 @@ def bad_inputs() -> dict[str, str]:
     return {
         "5,000 '(' on one line": "x = " + "(" * 5000 + "\n" + "def f(a):\n    return a\n" * 50,
         "3,000 lines each opening '('": "".join(f"x{i} = foo(\n" for i in range(3000)),
-        "5,000-deep blocks": "x = 1\n" + "\n".join(" " * i + "if x:" for i in range(5000)) + "\n" + " " * 5000 + "y = 1\n",
+        "5,000-deep blocks": "x = 1\n"
+        + "\n".join(" " * i + "if x:" for i in range(5000))
+        + "\n"
+        + " " * 5000
+        + "y = 1\n",
         "5,000-deep list, one ']' short": "x = " + "[" * 5000 + "]" * 4999 + "\n",
         "one unterminated triple-quoted string": '"""' + "word " * 200000 + "\n" * 1000,
         "unterminated string before 20,000 defs": '"""\n' + "def f(x):\n    return x\n" * 20000,
@@ -247,9 +266,11 @@ def time_bad_inputs() -> None:
             peak[mode] = tracemalloc.get_traced_memory()[1] / 1e6
             tracemalloc.stop()
         with_recovery(True)
-        print(f"{name:<40} {seconds['recovered']:>9.2f}s {seconds['baseline']:>8.2f}s "
-              f"{seconds['recovered'] / seconds['baseline']:>6.2f} {peak['recovered']:>8.1f} {peak['baseline']:>9.1f}",
-              flush=True)
+        print(
+            f"{name:<40} {seconds['recovered']:>9.2f}s {seconds['baseline']:>8.2f}s "
+            f"{seconds['recovered'] / seconds['baseline']:>6.2f} {peak['recovered']:>8.1f} {peak['baseline']:>9.1f}",
+            flush=True,
+        )
 
 
 def main() -> None:

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PEERS = ("ty", "pyrefly")
-_OK_CODES = (0, 1)        # a checker that found problems exits 1
+_OK_CODES = (0, 1)  # a checker that found problems exits 1
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,12 @@ def measure(cmd: list[str], cwd: Path, env: dict[str, str]) -> Sample:
 
 
 def median(samples: list[Sample]) -> Sample:
-    return Sample(statistics.median(s.wall for s in samples), statistics.median(s.cpu for s in samples),
-                  max(s.rss_mb for s in samples), all(s.ok for s in samples))
+    return Sample(
+        statistics.median(s.wall for s in samples),
+        statistics.median(s.cpu for s in samples),
+        max(s.rss_mb for s in samples),
+        all(s.ok for s in samples),
+    )
 
 
 # -- set-up ---------------------------------------------------------------------------------
@@ -101,7 +105,7 @@ class Bench:
     runs: int
     python: Path
     work: Path
-    typelens: dict[str, list[str]]       # label -> command prefix
+    typelens: dict[str, list[str]]  # label -> command prefix
     peers: list[str]
 
     def env(self, cache: Path) -> dict[str, str]:
@@ -130,7 +134,7 @@ class Bench:
         return median(samples)
 
     def _edited(self, cmd: list[str], tree: Path, cache: Path) -> Sample:
-        self._run(cmd, tree, cache)              # caches filled for the unedited tree
+        self._run(cmd, tree, cache)  # caches filled for the unedited tree
         target = largest_file(tree)
         original = target.read_bytes()
         samples = []
@@ -144,10 +148,11 @@ class Bench:
 
     def peer_rows(self, tree: Path) -> list[tuple[str, Sample]]:
         bin_dir, rows = self.python.parent, []
-        commands = {"ty": [str(bin_dir / "ty"), "check", "--python", str(self.python), str(tree)],
-                    "pyrefly": [str(bin_dir / "pyrefly"), "check", "--python-interpreter-path", str(self.python),
-                                str(tree)],
-                    "pyright": [str(bin_dir / "pyright"), "--pythonpath", str(self.python), str(tree)]}
+        commands = {
+            "ty": [str(bin_dir / "ty"), "check", "--python", str(self.python), str(tree)],
+            "pyrefly": [str(bin_dir / "pyrefly"), "check", "--python-interpreter-path", str(self.python), str(tree)],
+            "pyright": [str(bin_dir / "pyright"), "--pythonpath", str(self.python), str(tree)],
+        }
         for peer in self.peers:
             samples = [self._run(commands[peer], tree, self.work / "cache-peer") for _ in range(self.runs)]
             rows.append((f"{peer} check", median(samples)))
@@ -178,8 +183,14 @@ def main() -> None:
     work = args.keep or Path(tempfile.mkdtemp(prefix="typelens-speed-"))
     packages = [p for p in args.packages.split(",") if p]
     python, peers = bench_env(work / "venv", packages, PEERS + (("pyright",) if args.pyright else ()))
-    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                               capture_output=True, text=True, check=True).stdout.strip())
+    site = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
     trees = {name: site / name for name in packages}
     if not args.no_stdlib:
         trees["asyncio"] = Path(sysconfig.get_paths()["stdlib"]) / "asyncio"
@@ -187,8 +198,10 @@ def main() -> None:
     if args.baseline:
         typelens["baseline"] = [args.baseline]
     bench = Bench(args.runs, python, work, typelens, peers)
-    print(f"# load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} cores; "
-          f"median of {args.runs} runs; peers: {', '.join(peers) or 'none'}")
+    print(
+        f"# load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} cores; "
+        f"median of {args.runs} runs; peers: {', '.join(peers) or 'none'}"
+    )
     for name, source in trees.items():
         tree = copy_tree(source, work / "trees" / name)
         rows = bench.peer_rows(tree)

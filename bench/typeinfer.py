@@ -51,15 +51,21 @@ def accuracy(model: Path, data: Path, label_source: str | None = None, split: st
     print(f"{split} split: {report['overall']['n']} samples labelled by {label_source or 'any source'}")
     for key in sorted(k for k in report if isinstance(report[k], dict) and "n" in report[k]):
         r = report[key]
-        print(f"  {key:<22} n={r['n']:>6}  top1 {r['top1_exact']:6.1%}  top5 {r['top5_exact']:6.1%}  "
-              f"base1 {r['top1_base']:6.1%}  base5 {r['top5_base']:6.1%}")
+        print(
+            f"  {key:<22} n={r['n']:>6}  top1 {r['top1_exact']:6.1%}  top5 {r['top5_exact']:6.1%}  "
+            f"base1 {r['top1_base']:6.1%}  base5 {r['top5_base']:6.1%}"
+        )
     c = report["calibration"]
-    print(f"  calibration: expected calibration error {c['ece']:.1%}; over the {c['answers']} rows answered with a type "
-          f"{c['ece_answers']:.1%}")
+    print(
+        f"  calibration: expected calibration error {c['ece']:.1%}; over the {c['answers']} rows answered with a type "
+        f"{c['ece_answers']:.1%}"
+    )
     projects = report["basic11_closed_by_project"]
     if projects:
-        print("  basic-11 closed by project: " + ", ".join(f"{p} {r['top1_exact']:.1%} (n={r['n']})"
-                                                          for p, r in projects.items()))
+        print(
+            "  basic-11 closed by project: "
+            + ", ".join(f"{p} {r['top1_exact']:.1%} (n={r['n']})" for p, r in projects.items())
+        )
     shutil.rmtree(out, ignore_errors=True)
 
 
@@ -76,16 +82,22 @@ def modes(model: Path, packages: list[str], slice_dir: Path | None = None) -> No
         runs += [("neural", True), ("hybrid", True)]
     for mode, use_slice in runs:
         started = time.perf_counter()
-        result = infer_paths([work], InferOptions(mode=mode, model_dir=model, slice_dir=slice_dir, use_slice=use_slice,
-                                                  use_cache=False))
+        result = infer_paths(
+            [work], InferOptions(mode=mode, model_dir=model, slice_dir=slice_dir, use_slice=use_slice, use_cache=False)
+        )
         seconds = time.perf_counter() - started
-        answers = {(p.file, p.scope, p.name, p.kind): normalise(p.type) for p in result.predictions
-                   if p.kind in ("parameter", "return") and p.type is not None}
+        answers = {
+            (p.file, p.scope, p.name, p.kind): normalise(p.type)
+            for p in result.predictions
+            if p.kind in ("parameter", "return") and p.type is not None
+        }
         s = annot_recovery.score(facts, answers)
         label = mode + ("+slice" if use_slice else "")
-        print(f"  {label:<12} returns exact {s['return'][1] / s['return'][0]:6.1%} base {s['return'][2] / s['return'][0]:6.1%}"
-              f" | params exact {s['parameter'][1] / s['parameter'][0]:6.1%} base {s['parameter'][2] / s['parameter'][0]:6.1%}"
-              f" | {seconds:5.1f} s")
+        print(
+            f"  {label:<12} returns exact {s['return'][1] / s['return'][0]:6.1%} base {s['return'][2] / s['return'][0]:6.1%}"
+            f" | params exact {s['parameter'][1] / s['parameter'][0]:6.1%} base {s['parameter'][2] / s['parameter'][0]:6.1%}"
+            f" | {seconds:5.1f} s"
+        )
     shutil.rmtree(work, ignore_errors=True)
 
 
@@ -96,9 +108,10 @@ def _warm_allocator() -> None:
     depending on what the process did before); onnxruntime has its own arena."""
     try:
         import ctypes
+
         libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(-3, 1 << 28)   # M_MMAP_THRESHOLD
-        libc.mallopt(-1, 1 << 30)   # M_TRIM_THRESHOLD
+        libc.mallopt(-3, 1 << 28)  # M_MMAP_THRESHOLD
+        libc.mallopt(-1, 1 << 30)  # M_TRIM_THRESHOLD
     except (OSError, AttributeError):
         pass
 
@@ -110,16 +123,16 @@ def throughput(model: Path, data: Path, batch: int = 256) -> None:
     torch_model, config = load_torch_model(model)
     folded = Calibrated(torch_model, config["temperature"])
     with torch.no_grad():
-        parts = folded.folded(config["encoder"]["window_len"])    # once, as onnxruntime does at load
-    torch.set_num_threads(1)   # both sides on one thread: the per-core figure
+        parts = folded.folded(config["encoder"]["window_len"])  # once, as onnxruntime does at load
+    torch.set_num_threads(1)  # both sides on one thread: the per-core figure
     inputs = runtime.encoder.encode_many(rows)
     tensors = {key: torch.from_numpy(value) for key, value in inputs.items()}
     n = len(inputs["name"])
 
     def part(i: int) -> dict:
-        return {key: value[i:i + batch] for key, value in tensors.items()}
+        return {key: value[i : i + batch] for key, value in tensors.items()}
 
-    cores = {"onnx": [], "torch": [], "folded": []}   # CPU time over wall time: both sides must stay on one core
+    cores = {"onnx": [], "torch": [], "folded": []}  # CPU time over wall time: both sides must stay on one core
 
     def timed(side: str, body) -> float:
         wall, cpu = time.perf_counter(), time.process_time()
@@ -130,7 +143,7 @@ def throughput(model: Path, data: Path, batch: int = 256) -> None:
 
     def onnx_pass() -> None:
         for i in range(0, n, batch):
-            runtime.session.run(None, {key: value[i:i + batch] for key, value in inputs.items()})
+            runtime.session.run(None, {key: value[i : i + batch] for key, value in inputs.items()})
 
     def torch_pass() -> None:
         with torch.no_grad():
@@ -141,9 +154,11 @@ def throughput(model: Path, data: Path, batch: int = 256) -> None:
         with torch.no_grad():
             for i in range(0, n, batch):
                 x = part(i)
-                torch.softmax(folded.logits(x["windows"], x["name"], parts, subs=x.get("subs")) / folded.temperature, -1)
+                torch.softmax(
+                    folded.logits(x["windows"], x["name"], parts, subs=x.get("subs")) / folded.temperature, -1
+                )
 
-    if batch == 256:    # the same answers: top-1 of onnxruntime against torch on every row timed
+    if batch == 256:  # the same answers: top-1 of onnxruntime against torch on every row timed
         with torch.no_grad():
             ours = runtime.probabilities(rows).argmax(1)
             theirs = torch.cat([torch_model(**part(i)) for i in range(0, n, batch)]).argmax(1).numpy()
@@ -154,10 +169,12 @@ def throughput(model: Path, data: Path, batch: int = 256) -> None:
     for _ in range(3):
         onnx_s, torch_s = min(onnx_s, timed("onnx", onnx_pass)), min(torch_s, timed("torch", torch_pass))
         folded_s = min(folded_s, timed("folded", folded_pass))
-    print(f"throughput on {n} test samples, batch {batch}: onnxruntime {n / onnx_s:,.0f}/s, torch eager {n / torch_s:,.0f}/s, "
-          f"ratio {torch_s / onnx_s:.2f}x (cores busy: onnxruntime {max(cores['onnx']):.2f}, "
-          f"torch {max(cores['torch']):.2f}); torch eager on the exported (folded) graph {n / folded_s:,.0f}/s, "
-          f"onnxruntime {folded_s / onnx_s:.2f}x that")
+    print(
+        f"throughput on {n} test samples, batch {batch}: onnxruntime {n / onnx_s:,.0f}/s, torch eager {n / torch_s:,.0f}/s, "
+        f"ratio {torch_s / onnx_s:.2f}x (cores busy: onnxruntime {max(cores['onnx']):.2f}, "
+        f"torch {max(cores['torch']):.2f}); torch eager on the exported (folded) graph {n / folded_s:,.0f}/s, "
+        f"onnxruntime {folded_s / onnx_s:.2f}x that"
+    )
 
 
 def main() -> None:
@@ -167,20 +184,25 @@ def main() -> None:
     parser.add_argument("--packages", default="packaging,typeshed_client,pluggy,typer")
     parser.add_argument("--slice", type=Path, default=None, help="A slice-model folder (default: the shipped one)")
     parser.add_argument("--only", choices=["accuracy", "modes", "throughput"], default=None)
-    parser.add_argument("--split", default="test",
-                        help="The split the accuracy part reads (valid: held out of training too, fits only the temperature)")
+    parser.add_argument(
+        "--split",
+        default="test",
+        help="The split the accuracy part reads (valid: held out of training too, fits only the temperature)",
+    )
     args = parser.parse_args()
     if args.only in (None, "accuracy"):
         accuracy(args.model, args.data, split=args.split)
-        sources = set(pq.read_table(args.data / f"{args.split}.parquet", columns=["label_source"]).column(0).to_pylist())
-        if "static" in sources:     # a --static-labels dataset: human-written labels, then PYInfer's protocol
+        sources = set(
+            pq.read_table(args.data / f"{args.split}.parquet", columns=["label_source"]).column(0).to_pylist()
+        )
+        if "static" in sources:  # a --static-labels dataset: human-written labels, then PYInfer's protocol
             accuracy(args.model, args.data, "annotation,stub", args.split)
             accuracy(args.model, args.data, "static", args.split)
     if args.only in (None, "modes"):
         modes(args.model, args.packages.split(","), args.slice)
     if args.only in (None, "throughput"):
-        throughput(args.model, args.data)          # batch throughput (datasets, whole projects)
-        throughput(args.model, args.data, batch=16)   # a file's symbols at a time (the editor, one file)
+        throughput(args.model, args.data)  # batch throughput (datasets, whole projects)
+        throughput(args.model, args.data, batch=16)  # a file's symbols at a time (the editor, one file)
 
 
 if __name__ == "__main__":

@@ -61,7 +61,10 @@ SERVERS = {
 # as an editor that asks for inlay hints again when told (VS Code, Neovim): a server
 # may then answer from its last analysis while a new one is built
 CAPABILITIES = types.ClientCapabilities(
-    workspace=types.WorkspaceClientCapabilities(inlay_hint=types.InlayHintWorkspaceClientCapabilities(refresh_support=True)))
+    workspace=types.WorkspaceClientCapabilities(
+        inlay_hint=types.InlayHintWorkspaceClientCapabilities(refresh_support=True)
+    )
+)
 DEFAULT_FILE = Path(sysconfig.get_paths()["purelib"]) / "typer" / "main.py"
 
 
@@ -81,7 +84,7 @@ class Typed:
     name: str
     first: int
     stop: int
-    text: str          # the rows, without the last line break
+    text: str  # the rows, without the last line break
 
     def cuts(self, steps: int, header_steps: int) -> list[int]:
         """How many characters are typed at each step (the last: all of them)."""
@@ -93,7 +96,7 @@ class Typed:
 
 @dataclass
 class Tally:
-    kept: list[float] = field(default_factory=list)          # per step: share of answers kept
+    kept: list[float] = field(default_factory=list)  # per step: share of answers kept
     kept_by: dict[str, list[int]] = field(default_factory=lambda: {"hover": [0, 0], "inlay": [0, 0]})
     show_losses: bool = False
     hover_ms: list[float] = field(default_factory=list)
@@ -110,11 +113,11 @@ def functions_to_type(text: str, count: int) -> list[Typed]:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno < len(lines) - 20:
             first = min([node.lineno] + [d.lineno for d in node.decorator_list]) - 1
             if node.end_lineno - first >= 4:
-                found.append(Typed(node.name, first, node.end_lineno, "\n".join(lines[first:node.end_lineno])))
+                found.append(Typed(node.name, first, node.end_lineno, "\n".join(lines[first : node.end_lineno])))
     found.sort(key=lambda t: t.first)
     outermost = [t for t in found if not any(o.first < t.first and t.stop <= o.stop for o in found)]
     step = max(1, len(outermost) // count)
-    return outermost[step // 2::step][:count]
+    return outermost[step // 2 :: step][:count]
 
 
 def hover_points(text: str, typed: list[Typed], count: int) -> list[tuple[int, int]]:
@@ -124,10 +127,11 @@ def hover_points(text: str, typed: list[Typed], count: int) -> list[tuple[int, i
     for row, line in enumerate(text.split("\n")):
         if row in inside or line.lstrip().startswith("#") or not line.isascii():
             continue
-        points.extend((row, m.start()) for m in re.finditer(r"\b[A-Za-z_]\w{2,}\b", line)
-                      if not keyword.iskeyword(m.group()))
+        points.extend(
+            (row, m.start()) for m in re.finditer(r"\b[A-Za-z_]\w{2,}\b", line) if not keyword.iskeyword(m.group())
+        )
     step = max(1, len(points) // count)
-    return points[step // 2::step][:count]
+    return points[step // 2 :: step][:count]
 
 
 def moved(row: int, t: Typed, typed_rows: int) -> int:
@@ -172,29 +176,39 @@ class Session:
 
         @client.feature(types.WORKSPACE_INLAY_HINT_REFRESH)
         def _inlay_refresh(params):
-            return None         # the replay asks for hints after every step anyway
+            return None  # the replay asks for hints after every step anyway
 
     async def start(self, text: str) -> None:
         await self.client.start_io(self.command[0], *self.command[1:])
-        await self.client.initialize_async(types.InitializeParams(
-            capabilities=CAPABILITIES, root_uri=self.path.parent.as_uri(),
-            initialization_options=self.options,
-            workspace_folders=[types.WorkspaceFolder(self.path.parent.as_uri(), "bench")]))
+        await self.client.initialize_async(
+            types.InitializeParams(
+                capabilities=CAPABILITIES,
+                root_uri=self.path.parent.as_uri(),
+                initialization_options=self.options,
+                workspace_folders=[types.WorkspaceFolder(self.path.parent.as_uri(), "bench")],
+            )
+        )
         self.client.initialized(types.InitializedParams())
-        self.client.text_document_did_open(types.DidOpenTextDocumentParams(
-            types.TextDocumentItem(self.uri, "python", self.version, text)))
+        self.client.text_document_did_open(
+            types.DidOpenTextDocumentParams(types.TextDocumentItem(self.uri, "python", self.version, text))
+        )
 
     def replace(self, start: tuple[int, int], end: tuple[int, int], text: str) -> None:
         self.version += 1
         change = types.TextDocumentContentChangePartial(
-            range=types.Range(types.Position(*start), types.Position(*end)), text=text)
-        self.client.text_document_did_change(types.DidChangeTextDocumentParams(
-            types.VersionedTextDocumentIdentifier(version=self.version, uri=self.uri), [change]))
+            range=types.Range(types.Position(*start), types.Position(*end)), text=text
+        )
+        self.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                types.VersionedTextDocumentIdentifier(version=self.version, uri=self.uri), [change]
+            )
+        )
 
     async def hover(self, row: int, column: int) -> tuple[float, str | None]:
         started = time.perf_counter()
-        result = await asyncio.wait_for(self.client.text_document_hover_async(
-            types.HoverParams(self.doc, types.Position(row, column))), 120)
+        result = await asyncio.wait_for(
+            self.client.text_document_hover_async(types.HoverParams(self.doc, types.Position(row, column))), 120
+        )
         ms = (time.perf_counter() - started) * 1000
         if result is None:
             return ms, None
@@ -204,11 +218,15 @@ class Session:
     async def inlay(self, rows: int) -> tuple[float, list | None]:
         started = time.perf_counter()
         try:
-            result = await asyncio.wait_for(self.client.text_document_inlay_hint_async(types.InlayHintParams(
-                self.doc, types.Range(types.Position(0, 0), types.Position(rows + 1, 0)))), 120)
+            result = await asyncio.wait_for(
+                self.client.text_document_inlay_hint_async(
+                    types.InlayHintParams(self.doc, types.Range(types.Position(0, 0), types.Position(rows + 1, 0)))
+                ),
+                120,
+            )
         except asyncio.TimeoutError:
             raise
-        except Exception:       # the server does not offer inlay hints
+        except Exception:  # the server does not offer inlay hints
             return (time.perf_counter() - started) * 1000, None
         ms = (time.perf_counter() - started) * 1000
         hints = []
@@ -222,7 +240,7 @@ class Session:
             await asyncio.wait_for(self.client.shutdown_async(None), 10)
             self.client.exit(None)
             await asyncio.wait_for(self.client.stop(), 10)
-        except (asyncio.TimeoutError, Exception):   # a server that will not stop is killed
+        except (asyncio.TimeoutError, Exception):  # a server that will not stop is killed
             server = getattr(self.client, "_server", None)
             if server is not None and server.returncode is None:
                 server.kill()
@@ -245,14 +263,18 @@ async def replay(name: str, command: list[str], path: Path, typed: list[Typed], 
     options = {"typelens": {"modelPath": str(path.parent / "no-model")}} if name == "typelens" and args.static else None
     session = Session(name, command, path, options)
     await session.start(text)
-    await session.hover(*points[0])                # start-up and indexing, then let background work settle
+    await session.hover(*points[0])  # start-up and indexing, then let background work settle
     await asyncio.sleep(args.settle)
     hovers, hints = await finished_answers(session, points, rows)
     tally.inlay_supported = hints is not None
-    print(f"{name}: {len(hovers)} hover answers, {len(hints) if hints is not None else 'no'} inlay hints "
-          f"in the finished file", file=sys.stderr, flush=True)
+    print(
+        f"{name}: {len(hovers)} hover answers, {len(hints) if hints is not None else 'no'} inlay hints "
+        f"in the finished file",
+        file=sys.stderr,
+        flush=True,
+    )
     for t in typed:
-        session.replace((t.first, 0), (t.stop, 0), "\n")      # the function deleted: an empty line to type into
+        session.replace((t.first, 0), (t.stop, 0), "\n")  # the function deleted: an empty line to type into
         cursor, done = (t.first, 0), 0
         outside_hovers = {p: a for p, a in hovers.items() if not t.first <= p[0] < t.stop}
         outside_hints = {h for h in hints or () if not t.first <= h[0] < t.stop}
@@ -265,15 +287,19 @@ async def replay(name: str, command: list[str], path: Path, typed: list[Typed], 
             typed_rows = t.text[:done].count("\n") + 1
             rows_now = rows - (t.stop - t.first) + typed_rows
             await measure_step(session, tally, t, typed_rows, outside_hovers, outside_hints, rows_now, step % 2 == 0)
-        print(f"{name}: typed {t.name} ({t.stop - t.first} lines) in {len(t.cuts(args.steps, args.header_steps))} "
-              f"steps; kept so far: mean {statistics.mean(tally.kept):.1%}, worst {min(tally.kept):.1%}",
-              file=sys.stderr, flush=True)
+        print(
+            f"{name}: typed {t.name} ({t.stop - t.first} lines) in {len(t.cuts(args.steps, args.header_steps))} "
+            f"steps; kept so far: mean {statistics.mean(tally.kept):.1%}, worst {min(tally.kept):.1%}",
+            file=sys.stderr,
+            flush=True,
+        )
     await session.stop()
     return tally
 
 
-async def measure_step(session: Session, tally: Tally, t: Typed, typed_rows: int, hovers: dict, hints: set,
-                       rows: int, hover_first: bool) -> None:
+async def measure_step(
+    session: Session, tally: Tally, t: Typed, typed_rows: int, hovers: dict, hints: set, rows: int, hover_first: bool
+) -> None:
     """One step's requests: hovers outside the function and inlay hints, alternating
     which comes first after the edit."""
     kept = total = 0
@@ -296,15 +322,19 @@ async def measure_step(session: Session, tally: Tally, t: Typed, typed_rows: int
             tally.inlay_ms.append(ms)
             if i == 0:
                 tally.first_ms["inlay"].append(ms)
-            back = {(row if row < t.first + typed_rows else row + (t.stop - t.first) - typed_rows, column, label)
-                    for row, column, label in now or ()}
+            back = {
+                (row if row < t.first + typed_rows else row + (t.stop - t.first) - typed_rows, column, label)
+                for row, column, label in now or ()
+            }
             kept += len(hints & back)
             total += len(hints)
             tally.kept_by["inlay"][0] += len(hints & back)
             tally.kept_by["inlay"][1] += len(hints)
             if tally.show_losses and hints - back:
-                print(f"  lost {len(hints - back)} inlay hints typing {t.name}, e.g. {sorted(hints - back)[:3]}",
-                      file=sys.stderr)
+                print(
+                    f"  lost {len(hints - back)} inlay hints typing {t.name}, e.g. {sorted(hints - back)[:3]}",
+                    file=sys.stderr,
+                )
     tally.kept.append(kept / total if total else 1.0)
 
 
@@ -312,20 +342,32 @@ def report(results: dict[str, Tally]) -> None:
     for name, tally in results.items():
         shares = ", ".join(f"{what} {k / n:.1%} of {n}" for what, (k, n) in tally.kept_by.items() if n)
         print(f"{name}: answers kept over all steps: {shares}")
-    print(f"{'server':<10} {'kept mean':>9} {'worst':>7} {'steps>=98%':>10} | "
-          f"{'hover p50':>9} {'p95':>7} {'first p95':>9} | {'inlay p50':>9} {'p95':>7} {'first p95':>9}")
+    print(
+        f"{'server':<10} {'kept mean':>9} {'worst':>7} {'steps>=98%':>10} | "
+        f"{'hover p50':>9} {'p95':>7} {'first p95':>9} | {'inlay p50':>9} {'p95':>7} {'first p95':>9}"
+    )
     for name, tally in results.items():
         good = sum(k >= 0.98 for k in tally.kept) / len(tally.kept)
-        inlay = (f"{statistics.median(tally.inlay_ms):>9.1f} {percentile(tally.inlay_ms, 0.95):>7.1f} "
-                 f"{percentile(tally.first_ms['inlay'], 0.95):>9.1f}") if tally.inlay_ms else f"{'not offered':>27}"
-        print(f"{name:<10} {statistics.mean(tally.kept):>9.1%} {min(tally.kept):>7.1%} {good:>10.1%} | "
-              f"{statistics.median(tally.hover_ms):>9.1f} {percentile(tally.hover_ms, 0.95):>7.1f} "
-              f"{percentile(tally.first_ms['hover'], 0.95):>9.1f} | {inlay}")
+        inlay = (
+            (
+                f"{statistics.median(tally.inlay_ms):>9.1f} {percentile(tally.inlay_ms, 0.95):>7.1f} "
+                f"{percentile(tally.first_ms['inlay'], 0.95):>9.1f}"
+            )
+            if tally.inlay_ms
+            else f"{'not offered':>27}"
+        )
+        print(
+            f"{name:<10} {statistics.mean(tally.kept):>9.1%} {min(tally.kept):>7.1%} {good:>10.1%} | "
+            f"{statistics.median(tally.hover_ms):>9.1f} {percentile(tally.hover_ms, 0.95):>7.1f} "
+            f"{percentile(tally.first_ms['hover'], 0.95):>9.1f} | {inlay}"
+        )
     if "typelens" in results and "pyright" in results:
         ours, theirs = results["typelens"], results["pyright"]
-        print(f"typelens/pyright: kept {statistics.mean(ours.kept) / statistics.mean(theirs.kept):.2f}, "
-              f"hover p95 {percentile(ours.hover_ms, 0.95) / percentile(theirs.hover_ms, 0.95):.2f}, "
-              f"first hover p95 {percentile(ours.first_ms['hover'], 0.95) / percentile(theirs.first_ms['hover'], 0.95):.2f}")
+        print(
+            f"typelens/pyright: kept {statistics.mean(ours.kept) / statistics.mean(theirs.kept):.2f}, "
+            f"hover p95 {percentile(ours.hover_ms, 0.95) / percentile(theirs.hover_ms, 0.95):.2f}, "
+            f"first hover p95 {percentile(ours.first_ms['hover'], 0.95) / percentile(theirs.first_ms['hover'], 0.95):.2f}"
+        )
     print("(latencies in ms; 'first': the first request after each edit)")
 
 
@@ -339,9 +381,12 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=8.0, help="seconds for background indexing after start")
     parser.add_argument("--servers", default=",".join(SERVERS))
     parser.add_argument("--show-losses", action="store_true", help="print each answer lost")
-    parser.add_argument("--static", action="store_true",
-                        help="typelens without its classifier (which it skips while the file has a syntax error), "
-                             "so that the answers compared come from one engine")
+    parser.add_argument(
+        "--static",
+        action="store_true",
+        help="typelens without its classifier (which it skips while the file has a syntax error), "
+        "so that the answers compared come from one engine",
+    )
     args = parser.parse_args()
     if not args.file.exists():
         sys.exit(f"{args.file} does not exist; pass --file PATH")

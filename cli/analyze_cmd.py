@@ -42,20 +42,47 @@ class Colour(str, enum.Enum):
 
 def analyze_command(
     paths: list[Path] = typer.Argument(..., help="Files or directories to check."),
-    fmt: AnalyzeFormat = typer.Option(AnalyzeFormat.text, "--output-format", "--format", "-f",
-                                      help="Output format (github: workflow annotations)."),
-    select: str = typer.Option(None, "--select", help="Comma list of rule codes to report (replaces the file's `select`)."),
+    fmt: AnalyzeFormat = typer.Option(
+        AnalyzeFormat.text, "--output-format", "--format", "-f", help="Output format (github: workflow annotations)."
+    ),
+    select: str = typer.Option(
+        None, "--select", help="Comma list of rule codes to report (replaces the file's `select`)."
+    ),
     ignore: str = typer.Option(None, "--ignore", help="Comma list of rule codes to leave out."),
-    extend_select: str = typer.Option(None, "--extend-select", help="Comma list of rule codes to add (e.g. unused-ignore)."),
-    python: str = typer.Option(None, "--python", help="The project's Python environment or interpreter (default: the python setting, the site-packages holding the path, $VIRTUAL_ENV, .venv upwards, python on PATH)."),
+    extend_select: str = typer.Option(
+        None, "--extend-select", help="Comma list of rule codes to add (e.g. unused-ignore)."
+    ),
+    python: str = typer.Option(
+        None,
+        "--python",
+        help="The project's Python environment or interpreter (default: the python setting, the site-packages holding the path, $VIRTUAL_ENV, .venv upwards, python on PATH).",
+    ),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
     baseline: Path | None = typer.Option(None, "--baseline", help="Report only findings not in this baseline file."),
-    write: bool = typer.Option(False, "--write-baseline", help=f"Write the findings to the --baseline file (default {DEFAULT_BASELINE}) and exit 0."),
+    write: bool = typer.Option(
+        False,
+        "--write-baseline",
+        help=f"Write the findings to the --baseline file (default {DEFAULT_BASELINE}) and exit 0.",
+    ),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when there are findings."),
-    statistics: bool = typer.Option(False, "--statistics", help="Text format: counts per rule instead of each finding."),
-    colour: Colour = typer.Option(Colour.auto, "--color", help="Colour the text output (auto: on a terminal, unless NO_COLOR is set)."),
-    force_exclude: bool = typer.Option(None, "--force-exclude", help="Apply `exclude` and .gitignore to files named here too (pre-commit).", show_default=False),
-    respect_gitignore: bool = typer.Option(None, "--respect-gitignore/--no-respect-gitignore", help="Leave out what .gitignore files leave out (default: yes).", show_default=False),
+    statistics: bool = typer.Option(
+        False, "--statistics", help="Text format: counts per rule instead of each finding."
+    ),
+    colour: Colour = typer.Option(
+        Colour.auto, "--color", help="Colour the text output (auto: on a terminal, unless NO_COLOR is set)."
+    ),
+    force_exclude: bool = typer.Option(
+        None,
+        "--force-exclude",
+        help="Apply `exclude` and .gitignore to files named here too (pre-commit).",
+        show_default=False,
+    ),
+    respect_gitignore: bool = typer.Option(
+        None,
+        "--respect-gitignore/--no-respect-gitignore",
+        help="Leave out what .gitignore files leave out (default: yes).",
+        show_default=False,
+    ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the on-disk graph cache."),
 ) -> None:
     """Report problems found from inferred types (exit 1 when there are findings)."""
@@ -66,10 +93,26 @@ def analyze_command(
     from typelens.typeinfer.settings import SettingsTree
 
     from .baseline import split_new, write_baseline
-    from .findings import build_findings, by_code, render_github, render_json, render_statistics, render_text, use_colour
+    from .findings import (
+        build_findings,
+        by_code,
+        render_github,
+        render_json,
+        render_statistics,
+        render_text,
+        use_colour,
+    )
     from .sarif import sarif_document
-    cli = {"select": select, "ignore": ignore, "extend-select": extend_select, "python": python,
-           "force-exclude": force_exclude, "respect-gitignore": respect_gitignore, "cache": False if no_cache else None}
+
+    cli = {
+        "select": select,
+        "ignore": ignore,
+        "extend-select": extend_select,
+        "python": python,
+        "force-exclude": force_exclude,
+        "respect-gitignore": respect_gitignore,
+        "cache": False if no_cache else None,
+    }
     try:
         discovery = Discovery(SettingsTree(Path.cwd(), cli=cli))
         diagnostics, stats = check_paths(paths, InferOptions(settings=discovery.settings, discovery=discovery))
@@ -85,12 +128,16 @@ def analyze_command(
     except (InputError, ValueError) as err:
         typer.echo(f"typelens analyze: {err}", err=True)
         raise typer.Exit(2) from None
-    summary = f"{len(findings)} finding(s) in {stats['files']} file(s)" + (f" ({known} in the baseline)" if known else "")
+    summary = f"{len(findings)} finding(s) in {stats['files']} file(s)" + (
+        f" ({known} in the baseline)" if known else ""
+    )
     is_tty = output is None and sys.stdout.isatty()
     if fmt is AnalyzeFormat.sarif:
         text = json.dumps(sarif_document(findings), indent=1, ensure_ascii=False) + "\n"
     elif fmt is AnalyzeFormat.json:
-        text = render_json(findings, {**stats, "findings": len(findings), "baselined": known, "by_code": by_code(findings)})
+        text = render_json(
+            findings, {**stats, "findings": len(findings), "baselined": known, "by_code": by_code(findings)}
+        )
     elif fmt is AnalyzeFormat.github:
         text = render_github(findings)
     elif statistics:

@@ -54,8 +54,9 @@ UNSETTLED = "annotations still changing after {rounds} rounds; another --apply m
 _LINES = re.compile(rb"[^\n]*\n|[^\n]+")
 
 
-def apply_predictions(result, paths: list[Path], *, min_confidence: float, diff_only: bool,
-                      options: InferOptions) -> int:
+def apply_predictions(
+    result, paths: list[Path], *, min_confidence: float, diff_only: bool, options: InferOptions
+) -> int:
     """Write (or, with ``diff_only``, print) the annotations of ``result``'s files;
     ``options`` are those ``result`` was inferred with, which the rounds of
     analysis share (a hybrid run annotated by static rounds would not be final)."""
@@ -163,7 +164,7 @@ def _write(outcome: Annotated) -> str | None:
     except BaseException:
         _remove(tmp)
         raise
-    _remove(tmp)     # ours when refused, the old file after an exchange, nothing after os.replace
+    _remove(tmp)  # ours when refused, the old file after an exchange, nothing after os.replace
     if reason is None:
         _sync_folder(path.parent)
     return reason
@@ -273,8 +274,9 @@ def _print_diff(outcome: Annotated) -> None:
 def unified_diff(old: bytes, new: bytes, name: bytes) -> bytes:
     """A ``git apply``-able diff of two byte strings: lines end at LF only (as
     git's do), any other byte is kept, and a last line without LF is marked."""
-    lines = difflib.diff_bytes(difflib.unified_diff, _LINES.findall(old), _LINES.findall(new),
-                               b"a/" + name, b"b/" + name, lineterm=b"\n")
+    lines = difflib.diff_bytes(
+        difflib.unified_diff, _LINES.findall(old), _LINES.findall(new), b"a/" + name, b"b/" + name, lineterm=b"\n"
+    )
     out = bytearray()
     for line in lines:
         out += line

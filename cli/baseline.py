@@ -53,8 +53,11 @@ def _key(f: Finding, folder: Path) -> tuple[str, str, str]:
 def write_baseline(path: Path, findings: list[Finding]) -> None:
     """Write ``findings`` to ``path`` (through a temporary file: never half a baseline)."""
     folder = path.resolve().parent
-    rows = [{"file": file, "code": code, "hash": digest, "line": f.line, "message": f.message}
-            for f in findings for file, code, digest in [_key(f, folder)]]
+    rows = [
+        {"file": file, "code": code, "hash": digest, "line": f.line, "message": f.message}
+        for f in findings
+        for file, code, digest in [_key(f, folder)]
+    ]
     rows.sort(key=lambda r: (r["file"], r["line"], r["code"]))
     text = json.dumps({"version": VERSION, "tool": "typelens", "findings": rows}, indent=1, ensure_ascii=False)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -75,7 +78,9 @@ def read_baseline(path: Path) -> Counter:
             raise ValueError(f"version {doc.get('version')!r}, expected {VERSION}")
         return Counter((r["file"], r["code"], r["hash"]) for r in doc["findings"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
-        raise InputError(f"baseline {str(path)!r} cannot be read: {err}; write it again with --write-baseline") from None
+        raise InputError(
+            f"baseline {str(path)!r} cannot be read: {err}; write it again with --write-baseline"
+        ) from None
 
 
 def split_new(findings: list[Finding], path: Path) -> tuple[list[Finding], int]:

@@ -20,11 +20,18 @@ def build_command(
     jobs: int = typer.Option(1, "--jobs", "-j", help="Extraction processes (the local engine)."),
     exclude: str = typer.Option("", "--exclude", help="Comma list of project names to leave out (held-out code)."),
     engine: str = typer.Option("local", "--engine", help="local (process pool) or dask (a Dask cluster)."),
-    scheduler: str = typer.Option(None, "--scheduler", help="With --engine dask: a scheduler address (default: start a local cluster)."),
-    static_labels: bool = typer.Option(False, "--static-labels", help="Also label what is unannotated with the static engine's certain answers (label_source static; PYInfer's protocol)."),
+    scheduler: str = typer.Option(
+        None, "--scheduler", help="With --engine dask: a scheduler address (default: start a local cluster)."
+    ),
+    static_labels: bool = typer.Option(
+        False,
+        "--static-labels",
+        help="Also label what is unannotated with the static engine's certain answers (label_source static; PYInfer's protocol).",
+    ),
 ) -> None:
     """Walk, deduplicate, split by project, extract samples, write JSONL + Parquet + manifest."""
     from typelens.datasets import BuildOptions, build_dataset, site_packages_root, stdlib_root
+
     corpus = list(roots or [])
     if stdlib:
         corpus.append(stdlib_root())
@@ -35,11 +42,23 @@ def build_command(
         raise typer.Exit(2)
     try:
         left_out = frozenset(e.strip() for e in exclude.split(",") if e.strip())
-        manifest = build_dataset(corpus, out, BuildOptions(seed=seed, jobs=jobs, exclude=left_out, engine=engine,
-                                                           scheduler=scheduler, static_labels=static_labels))
+        manifest = build_dataset(
+            corpus,
+            out,
+            BuildOptions(
+                seed=seed, jobs=jobs, exclude=left_out, engine=engine, scheduler=scheduler, static_labels=static_labels
+            ),
+        )
     except ValueError as err:
         typer.echo(f"typelens dataset build: {err}", err=True)
         raise typer.Exit(2) from None
     summary = {split: info["samples"] for split, info in manifest["splits"].items()}
-    typer.echo(json.dumps({"samples": summary, "label_sources": manifest["label_sources"],
-                           "duplicates_removed": manifest["duplicates_removed"]}))
+    typer.echo(
+        json.dumps(
+            {
+                "samples": summary,
+                "label_sources": manifest["label_sources"],
+                "duplicates_removed": manifest["duplicates_removed"],
+            }
+        )
+    )

@@ -30,8 +30,8 @@ from .positions import human_position
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    path: str           # absolute
-    file: str           # for display: relative to the working folder, else absolute
+    path: str  # absolute
+    file: str  # for display: relative to the working folder, else absolute
     line: int
     col: int
     end_line: int
@@ -48,14 +48,15 @@ def build_findings(diagnostics: list[Diagnostic]) -> list[Finding]:
     found = []
     for d in diagnostics:
         if d.path not in sources:
-            sources[d.path] = file_prefix(d.path)   # b"" for a FIFO or device reported as unreadable
+            sources[d.path] = file_prefix(d.path)  # b"" for a FIFO or device reported as unreadable
         data = sources[d.path]
         line, col = human_position(data, d.span.start_row, d.span.start_col)
         end_line, end_col = human_position(data, d.span.end_row, d.span.end_col)
         lines = data.split(b"\n", d.span.start_row + 1)
         text = lines[d.span.start_row].decode("utf-8", "replace") if d.span.start_row < len(lines) else ""
-        found.append(Finding(d.path, display_path(d.path), line, col, end_line, end_col, d.code, d.severity,
-                             d.message, text))
+        found.append(
+            Finding(d.path, display_path(d.path), line, col, end_line, end_col, d.code, d.severity, d.message, text)
+        )
     found.sort(key=lambda f: (f.file, f.line, f.col, f.code))
     return found
 
@@ -77,14 +78,28 @@ def _paint(text: str, style: str, colour: bool) -> str:
 
 # -- formats --------------------------------------------------------------------------------
 def render_text(findings: list[Finding], summary: str, colour: bool = False) -> str:
-    lines = [f"{_paint(f.file, 'path', colour)}:{f.line}:{f.col}: {_paint(f.severity, f.severity, colour)} "
-             f"{_paint(f'[{f.code}]', 'code', colour)} {f.message}" for f in findings]
+    lines = [
+        f"{_paint(f.file, 'path', colour)}:{f.line}:{f.col}: {_paint(f.severity, f.severity, colour)} "
+        f"{_paint(f'[{f.code}]', 'code', colour)} {f.message}"
+        for f in findings
+    ]
     return "\n".join([*lines, summary]) + "\n"
 
 
 def render_json(findings: list[Finding], stats: dict) -> str:
-    rows = [{"file": f.file, "line": f.line, "col": f.col, "end_line": f.end_line, "end_col": f.end_col,
-             "code": f.code, "severity": f.severity, "message": f.message} for f in findings]
+    rows = [
+        {
+            "file": f.file,
+            "line": f.line,
+            "col": f.col,
+            "end_line": f.end_line,
+            "end_col": f.end_col,
+            "code": f.code,
+            "severity": f.severity,
+            "message": f.message,
+        }
+        for f in findings
+    ]
     return json.dumps({"diagnostics": rows, "stats": stats}, indent=1, ensure_ascii=False) + "\n"
 
 
@@ -125,6 +140,8 @@ def render_statistics(findings: list[Finding], summary: str, colour: bool = Fals
         known = CODES.get(code)
         severity = known.severity.value if known else "warning"
         description = known.description if known else ""
-        rows.append(f"{count:6d}  {_paint(code.ljust(width), 'code', colour)}  "
-                    f"{_paint(severity.ljust(7), severity, colour)}  {description}")
+        rows.append(
+            f"{count:6d}  {_paint(code.ljust(width), 'code', colour)}  "
+            f"{_paint(severity.ljust(7), severity, colour)}  {description}"
+        )
     return "\n".join([*rows, summary]) + "\n"

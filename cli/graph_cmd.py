@@ -36,6 +36,7 @@ def load_project_graph(path: Path, config: GraphConfig) -> ProjectGraph:
     from typelens.analyzer import InputError, ProjectGraph, ProjectIndex, build_graph_safely, build_project_graph
     from typelens.analyzer.typescript import build_script_graph_safely, is_script
     from typelens.analyzer.typescript.project_graph import with_scripts
+
     if not path.exists():
         raise InputError(f"path {str(path)!r} does not exist")
     if path.is_dir():
@@ -47,6 +48,7 @@ def load_project_graph(path: Path, config: GraphConfig) -> ProjectGraph:
 
 def render_text(pg: ProjectGraph) -> str:
     from .positions import human_position
+
     lines: list[str] = []
     total_edges: Counter[str] = Counter()
     for name, g in zip(pg.files, pg.graphs):
@@ -54,8 +56,10 @@ def render_text(pg: ProjectGraph) -> str:
         total_edges.update(edges)
         functions = sum(1 for s in g.scopes if s.kind.value == "function")
         classes = sum(1 for s in g.scopes if s.kind.value == "class")
-        lines.append(f"{name}: {len(g)} nodes, {sum(edges.values())} edges, "
-                     f"{functions} functions, {classes} classes, {len(g.symbols)} symbols")
+        lines.append(
+            f"{name}: {len(g)} nodes, {sum(edges.values())} edges, "
+            f"{functions} functions, {classes} classes, {len(g.symbols)} symbols"
+        )
         for d in g.diagnostics:
             line, col = human_position(g.source.data, d.span.start_row, d.span.start_col)
             lines.append(f"  {name}:{line}:{col}: {d.severity} [{d.code}] {d.message}")
@@ -67,22 +71,32 @@ def render_text(pg: ProjectGraph) -> str:
 
 
 def _default_max_bytes() -> int:
-    from typelens.analyzer import GraphConfig   # a default computed only when the command runs
+    from typelens.analyzer import GraphConfig  # a default computed only when the command runs
+
     return GraphConfig().max_bytes
 
 
 def graph_command(
     path: Path = typer.Argument(..., help="A Python, TypeScript or JavaScript file, or a project directory."),
     fmt: GraphFormat = typer.Option(GraphFormat.json, "--format", "-f", help="Output format."),
-    edges: str = typer.Option("", "--edges", help="Comma list of edge kinds (ast, cfg, dfg, call, return, import, cfg_next, ...); all by default."),
+    edges: str = typer.Option(
+        "",
+        "--edges",
+        help="Comma list of edge kinds (ast, cfg, dfg, call, return, import, cfg_next, ...); all by default.",
+    ),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
-    max_bytes: int = typer.Option(..., "--max-bytes", default_factory=_default_max_bytes,
-                                  show_default="the analyzer's file-size limit",
-                                  help="Analyse at most this many bytes of a file."),
+    max_bytes: int = typer.Option(
+        ...,
+        "--max-bytes",
+        default_factory=_default_max_bytes,
+        show_default="the analyzer's file-size limit",
+        help="Analyse at most this many bytes of a file.",
+    ),
 ) -> None:
     """Print the heterogeneous program graph of PATH."""
     from typelens.analyzer import EdgeKind, GraphConfig, InputError, to_dot, to_graphml
     from typelens.analyzer.export import ALL_EDGES, iter_graph_json
+
     try:
         kinds = EdgeKind.parse_list(edges) if edges else ALL_EDGES
         pg = load_project_graph(path, GraphConfig(max_bytes=max_bytes))

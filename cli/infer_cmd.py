@@ -40,8 +40,10 @@ class Mode(str, enum.Enum):
 def prediction_position(p, sources: dict[str, bytes]) -> tuple[int, int]:
     """1-based position of a prediction; ``sources`` caches file bytes for one rendering."""
     from .positions import human_position
+
     if p.path not in sources:
         from typelens.analyzer.source import file_prefix
+
         sources[p.path] = file_prefix(p.path)
     return human_position(sources[p.path], p.span.start_row, p.span.start_col)
 
@@ -62,52 +64,90 @@ def render_text(result, min_confidence: float = 0.8) -> str:
         line, col = prediction_position(p, sources)
         where = p.scope if p.kind == "return" else (f"{p.scope}.{p.name}" if p.scope else p.name)
         if p.is_guess(min_confidence):
-            lines.append(f"{display_path(p.path)}:{line}:{col}: {p.kind} {where}: ? ({p.type} {p.confidence:.2f})"
-                         f"  ({p.source} guess)")
+            lines.append(
+                f"{display_path(p.path)}:{line}:{col}: {p.kind} {where}: ? ({p.type} {p.confidence:.2f})"
+                f"  ({p.source} guess)"
+            )
             continue
         shown = p.type if p.type is not None else "?"
-        lines.append(f"{display_path(p.path)}:{line}:{col}: {p.kind} {where}: {shown}  ({p.source}, {p.confidence:.2f})")
+        lines.append(
+            f"{display_path(p.path)}:{line}:{col}: {p.kind} {where}: {shown}  ({p.source}, {p.confidence:.2f})"
+        )
     s = result.stats
-    lines.append(f"{s['predictions']} predictions in {s['files']} files, {s['unknown']} unknown, {s['seconds']:.2f} s"
-                 + (" (cached)" if s.get("cache_hits") else ""))
+    lines.append(
+        f"{s['predictions']} predictions in {s['files']} files, {s['unknown']} unknown, {s['seconds']:.2f} s"
+        + (" (cached)" if s.get("cache_hits") else "")
+    )
     return "\n".join(lines) + "\n"
 
 
 def infer_command(
     paths: list[Path] = typer.Argument(..., help="Files or directories to analyse."),
     fmt: InferFormat = typer.Option(InferFormat.text, "--format", "-f", help="Output format."),
-    mode: Mode = typer.Option(Mode.hybrid, "--mode", help="Inference engine (hybrid: static first, the classifier where static is unsure)."),
-    model: Path = typer.Option(None, "--model", help="A classifier model folder (default: the one shipped with typelens)."),
-    slice_model: Path = typer.Option(None, "--slice-model", help="A slice-model folder with its ONNX export (default: typeinfer/models/slice when `make slice` has built it; none ships)."),
+    mode: Mode = typer.Option(
+        Mode.hybrid, "--mode", help="Inference engine (hybrid: static first, the classifier where static is unsure)."
+    ),
+    model: Path = typer.Option(
+        None, "--model", help="A classifier model folder (default: the one shipped with typelens)."
+    ),
+    slice_model: Path = typer.Option(
+        None,
+        "--slice-model",
+        help="A slice-model folder with its ONNX export (default: typeinfer/models/slice when `make slice` has built it; none ships).",
+    ),
     no_slice: bool = typer.Option(False, "--no-slice", help="Neural and hybrid modes: the classifier alone."),
     apply: bool = typer.Option(False, "--apply", help="Write the annotations into the files."),
     diff: bool = typer.Option(False, "--diff", help="With --apply: print a unified diff, write nothing."),
-    min_confidence: float = typer.Option(None, "--min-confidence", help="With --apply: skip less certain predictions (default: min-confidence in pyproject.toml's tool.typelens table, else 0.8)."),
-    python: str = typer.Option(None, "--python", help="The project's Python environment or interpreter (default: the python setting, the site-packages holding the path, $VIRTUAL_ENV, .venv upwards, python on PATH)."),
+    min_confidence: float = typer.Option(
+        None,
+        "--min-confidence",
+        help="With --apply: skip less certain predictions (default: min-confidence in pyproject.toml's tool.typelens table, else 0.8).",
+    ),
+    python: str = typer.Option(
+        None,
+        "--python",
+        help="The project's Python environment or interpreter (default: the python setting, the site-packages holding the path, $VIRTUAL_ENV, .venv upwards, python on PATH).",
+    ),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Build graphs in N processes."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the result cache and the on-disk graph cache."),
+    no_cache: bool = typer.Option(
+        False, "--no-cache", help="Neither read nor write the result cache and the on-disk graph cache."
+    ),
 ) -> None:
     """Infer the types of parameters, returns, variables and attributes."""
     from typelens.analyzer import InputError, ModelError
     from typelens.typeinfer.discovery import Discovery
     from typelens.typeinfer.run import InferOptions, infer_paths
     from typelens.typeinfer.settings import SettingsTree
+
     try:
-        tree = SettingsTree(Path.cwd(), cli={"python": python, "min-confidence": min_confidence,
-                                             "model-path": str(model) if model else None,
-                                             "cache": False if no_cache else None})
-        settings = tree.for_path(Path(os.path.realpath(paths[0])))   # a link loop is file_sets' one-line error
-        options = InferOptions(mode=mode.value, jobs=jobs, use_cache=not no_cache and not apply,
-                               model_dir=settings.model_path, slice_dir=slice_model, use_slice=not no_slice,
-                               settings=settings, discovery=Discovery(tree))
+        tree = SettingsTree(
+            Path.cwd(),
+            cli={
+                "python": python,
+                "min-confidence": min_confidence,
+                "model-path": str(model) if model else None,
+                "cache": False if no_cache else None,
+            },
+        )
+        settings = tree.for_path(Path(os.path.realpath(paths[0])))  # a link loop is file_sets' one-line error
+        options = InferOptions(
+            mode=mode.value,
+            jobs=jobs,
+            use_cache=not no_cache and not apply,
+            model_dir=settings.model_path,
+            slice_dir=slice_model,
+            use_slice=not no_slice,
+            settings=settings,
+            discovery=Discovery(tree),
+        )
         result = infer_paths(paths, options)
     except (InputError, ValueError, ModelError) as err:
         typer.echo(f"typelens infer: {err}", err=True)
         raise typer.Exit(2) from None
     if apply or diff:
         from .apply_cmd import apply_predictions
-        code = apply_predictions(result, paths, min_confidence=settings.min_confidence, diff_only=diff,
-                                 options=options)
+
+        code = apply_predictions(result, paths, min_confidence=settings.min_confidence, diff_only=diff, options=options)
         raise typer.Exit(code)
     is_json = fmt is InferFormat.json
     text = render_json(result) if is_json else render_text(result, settings.min_confidence)

@@ -34,9 +34,17 @@ logger = logging.getLogger(__name__)
 # The top-level modules of the optional dependencies, and the extra (pyproject.toml)
 # that installs each.
 EXTRA_OF_MODULE = {
-    "torch": "ml", "transformers": "ml", "safetensors": "ml", "tokenizers": "ml", "onnx": "ml",
-    "onnxscript": "ml", "matplotlib": "ml",
-    "pyarrow": "datasets", "datasketch": "datasets", "dask": "datasets", "distributed": "datasets",
+    "torch": "ml",
+    "transformers": "ml",
+    "safetensors": "ml",
+    "tokenizers": "ml",
+    "onnx": "ml",
+    "onnxscript": "ml",
+    "matplotlib": "ml",
+    "pyarrow": "datasets",
+    "datasketch": "datasets",
+    "dask": "datasets",
+    "distributed": "datasets",
     "tqdm": "datasets",
 }
 _GROUPS = frozenset({"dataset", "train"})
@@ -59,9 +67,12 @@ app.command("export")(export_command)
 
 
 @app.command("lsp")
-def lsp_command(tcp: int = typer.Option(None, "--tcp", help="Listen on 127.0.0.1:PORT instead of stdio (debugging).")) -> None:
+def lsp_command(
+    tcp: int = typer.Option(None, "--tcp", help="Listen on 127.0.0.1:PORT instead of stdio (debugging)."),
+) -> None:
     """Run the language server (stdio by default)."""
     from typelens.lsp.server import main as serve
+
     serve(tcp)
 
 
@@ -74,10 +85,13 @@ def _print_version(wanted: bool) -> None:
 @app.callback()
 def _root(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress to stderr."),
-    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
-                                 help="Print the version and exit."),
+    version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+    ),
 ) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
 
 
 def missing_extra(err: ModuleNotFoundError) -> str | None:
@@ -90,7 +104,7 @@ def command_name(argv: list[str]) -> str:
     """``typelens complete`` or ``typelens train lm``: the command that ``argv`` runs
     (no root option takes a value, so the first words that are not options name it)."""
     words = [arg for arg in argv if not arg.startswith("-")]
-    return " ".join(["typelens", *words[:2 if words[:1] and words[0] in _GROUPS else 1]])
+    return " ".join(["typelens", *words[: 2 if words[:1] and words[0] in _GROUPS else 1]])
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ train_app = typer.Typer(help="Train models.", no_args_is_help=True)
 def one_line_errors(command: str) -> Iterator[None]:
     """Bad data or a bad model folder: one line on stderr and exit code 2, no traceback."""
     from typelens.analyzer import ModelError
+
     try:
         yield
     except (ValueError, ModelError) as err:
@@ -26,7 +27,8 @@ def one_line_errors(command: str) -> Iterator[None]:
 
 
 def _default_value_shapes() -> int:
-    from typelens.typeinfer.features import VALUE_SHAPES   # computed only when the command runs
+    from typelens.typeinfer.features import VALUE_SHAPES  # computed only when the command runs
+
     return VALUE_SHAPES
 
 
@@ -41,19 +43,40 @@ def train_classifier_command(
     hidden: int = typer.Option(192, "--hidden", help="Width of the MLP head."),
     layers: int = typer.Option(1, "--layers", help="Stacked convolutions over each window (dilations 1, 2, 4...)."),
     buckets: int = typer.Option(1 << 14, "--buckets", help="Hashed token ids."),
-    subtokens: bool = typer.Option(False, "--subtokens/--no-subtokens",
-                                   help="Also give each identifier in a window its last word (n_points -> points)."),
-    values: int = typer.Option(..., "--values", min=0, max=16, default_factory=_default_value_shapes,
-                               show_default="the inference default",
-                               help="How many shapes of the expressions a symbol is bound to the model reads "
-                                    "(x = a < b: §comparison_operator:<); 0: none."),
+    subtokens: bool = typer.Option(
+        False,
+        "--subtokens/--no-subtokens",
+        help="Also give each identifier in a window its last word (n_points -> points).",
+    ),
+    values: int = typer.Option(
+        ...,
+        "--values",
+        min=0,
+        max=16,
+        default_factory=_default_value_shapes,
+        show_default="the inference default",
+        help="How many shapes of the expressions a symbol is bound to the model reads "
+        "(x = a < b: §comparison_operator:<); 0: none.",
+    ),
 ) -> None:
     """Train the PYInfer-style token-window classifier, calibrate it, export ONNX."""
     from typelens.typeinfer.neural.train import train_classifier
+
     logging.getLogger("typelens").setLevel(logging.WARNING)
     with one_line_errors("typelens train"):
-        config = train_classifier(data, out, top=top, epochs=epochs, seed=seed, dim=dim, hidden=hidden,
-                                  layers=layers, buckets=buckets, subtokens=subtokens, values=values)
+        config = train_classifier(
+            data,
+            out,
+            top=top,
+            epochs=epochs,
+            seed=seed,
+            dim=dim,
+            hidden=hidden,
+            layers=layers,
+            buckets=buckets,
+            subtokens=subtokens,
+            values=values,
+        )
     typer.echo(json.dumps({k: config[k] for k in ("train_samples", "valid_samples", "temperature", "seconds")}))
 
 
@@ -67,6 +90,7 @@ def train_slice_command(
 ) -> None:
     """Train the CodeTIDAL5-style slice model (a small T5 from scratch) that generates type strings."""
     from typelens.typeinfer.neural.slice_model import train_slice_model
+
     with one_line_errors("typelens train"):
         settings = train_slice_model(data, out, epochs=epochs, limit=limit, seed=seed)
     typer.echo(json.dumps(settings))
@@ -74,6 +98,7 @@ def train_slice_command(
 
 def _roots(command: str, corpus: list[Path], stdlib: bool, site_packages: bool) -> list[Path]:
     from typelens.datasets.corpus import site_packages_root, stdlib_root
+
     roots = list(corpus) + ([stdlib_root()] if stdlib else []) + ([site_packages_root()] if site_packages else [])
     if not roots:
         typer.echo(f"typelens train {command}: no corpus; pass --corpus DIR, --stdlib or --site-packages", err=True)
@@ -83,6 +108,7 @@ def _roots(command: str, corpus: list[Path], stdlib: bool, site_packages: bool) 
 
 def _texts(roots: list[Path], exclude: str, max_mb: float, seed: int) -> list[str]:
     from typelens.monitors.corpus_text import corpus_texts
+
     return corpus_texts(roots, exclude={e for e in exclude.split(",") if e}, max_bytes=int(max_mb * 1e6), seed=seed)
 
 
@@ -102,6 +128,7 @@ def train_lm_command(
 ) -> None:
     """Train the default code LM: byte-level BPE tokenizer and a small GPT-2 from scratch."""
     from typelens.monitors.train_lm import LMConfig, train_lm
+
     roots = _roots("lm", corpus, stdlib, site_packages)
     with one_line_errors("typelens train"):
         texts = _texts(roots, exclude, max_mb, seed)
@@ -123,8 +150,11 @@ def _exit_layers(spec: str) -> tuple[int, ...] | None:
 
 @train_app.command("exits")
 def train_exits_command(
-    model: str = typer.Option(None, "--model", help="A GPT-2 or Llama-architecture LM: a folder, a GGUF file, "
-                                                    "tiny or smollm2 (default: the default LM)."),
+    model: str = typer.Option(
+        None,
+        "--model",
+        help="A GPT-2 or Llama-architecture LM: a folder, a GGUF file, tiny or smollm2 (default: the default LM).",
+    ),
     out: Path = typer.Option(None, "--out", help="Where to write the exits (default: MODEL/exits)."),
     corpus: list[Path] = typer.Option([], "--corpus", help="A corpus root (repeatable)."),
     stdlib: bool = typer.Option(False, "--stdlib", help="Add this Python's standard library."),
@@ -133,20 +163,26 @@ def train_exits_command(
     max_mb: float = typer.Option(4.0, "--max-mb", help="Read at most this many MB of source."),
     steps: int = typer.Option(1200, "--steps", help="Optimiser steps (per exit layer for a large vocabulary)."),
     tokens: int = typer.Option(24000, "--tokens", help="Training positions collected once (large vocabularies)."),
-    layers: str = typer.Option("", "--layers", help="Comma-separated 1-based layers to exit after "
-                                                    "(default: all of a small model, every other of a deep one's upper half)."),
+    layers: str = typer.Option(
+        "",
+        "--layers",
+        help="Comma-separated 1-based layers to exit after "
+        "(default: all of a small model, every other of a deep one's upper half).",
+    ),
     seed: int = typer.Option(13, "--seed"),
 ) -> None:
     """Train early-exit adapters (KL to the full model), their probes and the stop policy for an LM."""
     from typelens.monitors.early_exit import train_exits
     from typelens.monitors.lm import load_lm
+
     roots = _roots("exits", corpus, stdlib, site_packages)
     with one_line_errors("typelens train"):
         lm = load_lm(model, device="cpu", dtype="fp32")
         texts = _texts(roots, exclude, max_mb, seed + 1)
         exit_layers = _exit_layers(layers)
-        report = train_exits(lm, texts, out or lm.path / "exits", steps=steps, seed=seed, tokens=tokens,
-                             exit_layers=exit_layers)
+        report = train_exits(
+            lm, texts, out or lm.path / "exits", steps=steps, seed=seed, tokens=tokens, exit_layers=exit_layers
+        )
     typer.echo(json.dumps(report))
 
 
@@ -154,11 +190,16 @@ def evaluate_command(
     model: Path = typer.Option(..., "--model", help="A model folder."),
     data: Path = typer.Option(..., "--data", help="A dataset folder."),
     split: str = typer.Option("test", "--split"),
-    out: Path = typer.Option(None, "--out", help="Where to write report.json and the plots (default: the model folder)."),
-    label_source: str = typer.Option(None, "--label-source", help="Only samples labelled this way: annotation, stub, static, or a comma list."),
+    out: Path = typer.Option(
+        None, "--out", help="Where to write report.json and the plots (default: the model folder)."
+    ),
+    label_source: str = typer.Option(
+        None, "--label-source", help="Only samples labelled this way: annotation, stub, static, or a comma list."
+    ),
 ) -> None:
     """Top-1/top-5 exact and base-type accuracy by kind and frequency bucket."""
     from typelens.typeinfer.neural.evaluate import evaluate
+
     with one_line_errors("typelens evaluate"):
         report = evaluate(model, data, split, out or model, label_source=label_source)
     typer.echo(json.dumps(report["overall"], indent=1))
@@ -172,9 +213,11 @@ def export_command(
     model: encoder.onnx + decoder.onnx)."""
     from typelens.analyzer import ModelError
     from typelens.typeinfer.neural.export import export_onnx
+
     try:
         if (model / "slice.json").is_file():
             from typelens.typeinfer.neural.slice_onnx import export_slice_onnx
+
             path = " ".join(str(p) for p in export_slice_onnx(model)) if onnx else None
         else:
             path = export_onnx(model) if onnx else None

@@ -35,6 +35,7 @@ def _escaped(backslash: str):
     def replace(match: re.Match) -> str:
         code = ord(match.group())
         return f"{backslash}x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else "\ufffd"
+
     return replace
 
 
@@ -69,7 +70,7 @@ def write_output(text: str | Iterable[str], output: Path | None, *, command: str
         _write_stream(_encoded(chunks, is_json), command)
         return
     if isinstance(text, str):
-        chunks = [b"".join(_encoded(chunks, is_json))]   # all encoded before the file is emptied
+        chunks = [b"".join(_encoded(chunks, is_json))]  # all encoded before the file is emptied
     else:
         chunks = _encoded(chunks, is_json)
     try:
@@ -81,7 +82,7 @@ def write_output(text: str | Iterable[str], output: Path | None, *, command: str
 
 
 def _write_stream(chunks: Iterable[bytes], command: str) -> None:
-    binary = getattr(sys.stdout, "buffer", None)   # a test runner's stdout may hold text only
+    binary = getattr(sys.stdout, "buffer", None)  # a test runner's stdout may hold text only
     try:
         sys.stdout.flush()
         for data in chunks:

@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 from urllib.parse import quote
 
-DEFAULT_BASELINE = Path("typelens-baseline.json")    # where ``analyze --write-baseline`` writes by default
+DEFAULT_BASELINE = Path("typelens-baseline.json")  # where ``analyze --write-baseline`` writes by default
 
 SRCROOT = "%SRCROOT%"
 

@@ -48,9 +48,13 @@ def docs_uri() -> str | None:
 def _rules(docs: str | None) -> list[dict]:
     rules = []
     for code in CODES.values():
-        rule = {"id": code.name, "name": code.name, "shortDescription": {"text": code.description},
-                "help": {"text": code.description},
-                "defaultConfiguration": {"level": _LEVEL[code.severity.value], "enabled": code.is_default}}
+        rule = {
+            "id": code.name,
+            "name": code.name,
+            "shortDescription": {"text": code.description},
+            "help": {"text": code.description},
+            "defaultConfiguration": {"level": _LEVEL[code.severity.value], "enabled": code.is_default},
+        }
         if docs is not None:
             rule["helpUri"] = f"{docs}/rules.md#{code.name}"
         rules.append(rule)
@@ -66,9 +70,13 @@ def sarif_document(findings: list[Finding]) -> dict:
         region = {"startLine": f.line, "startColumn": f.col}
         if (f.end_line, f.end_col) > (f.line, f.col):
             region.update({"endLine": f.end_line, "endColumn": f.end_col})
-        result = {"ruleId": f.code, "level": _LEVEL.get(f.severity, "warning"), "message": {"text": f.message},
-                  "locations": [{"physicalLocation": {"artifactLocation": sarif_location(f.path), "region": region}}],
-                  "partialFingerprints": {"typelensLineHash/v1": f"{f.code}:{line_hash(f.line_text)}"}}
+        result = {
+            "ruleId": f.code,
+            "level": _LEVEL.get(f.severity, "warning"),
+            "message": {"text": f.message},
+            "locations": [{"physicalLocation": {"artifactLocation": sarif_location(f.path), "region": region}}],
+            "partialFingerprints": {"typelensLineHash/v1": f"{f.code}:{line_hash(f.line_text)}"},
+        }
         if f.code in index:
             result["ruleIndex"] = index[f.code]
         results.append(result)
@@ -76,8 +84,14 @@ def sarif_document(findings: list[Finding]) -> dict:
     if docs is not None:
         driver["informationUri"] = f"{docs}/rules.md"
     return {
-        "$schema": SARIF_SCHEMA, "version": "2.1.0",
-        "runs": [{"tool": {"driver": driver},
-                  "originalUriBaseIds": {SRCROOT: {"uri": srcroot_uri()}},
-                  "results": results, "columnKind": "unicodeCodePoints"}],
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": driver},
+                "originalUriBaseIds": {SRCROOT: {"uri": srcroot_uri()}},
+                "results": results,
+                "columnKind": "unicodeCodePoints",
+            }
+        ],
     }

@@ -17,5 +17,14 @@ from .corpus import Project, site_packages_root, stdlib_root, walk_corpus
 from .dedup import deduplicate
 from .samples import file_samples
 
-__all__ = ["BuildOptions", "Project", "build_dataset", "deduplicate", "file_samples", "site_packages_root",
-           "split_of", "stdlib_root", "walk_corpus"]
+__all__ = [
+    "BuildOptions",
+    "Project",
+    "build_dataset",
+    "deduplicate",
+    "file_samples",
+    "site_packages_root",
+    "split_of",
+    "stdlib_root",
+    "walk_corpus",
+]

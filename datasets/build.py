@@ -37,7 +37,7 @@ from .samples import file_samples
 
 logger = logging.getLogger(__name__)
 
-VERSION = "typelens-dataset-4"   # 2: operators as one token, static labels by a step budget; 3: value shapes; 4: declared types among the value shapes
+VERSION = "typelens-dataset-4"  # 2: operators as one token, static labels by a step budget; 3: value shapes; 4: declared types among the value shapes
 SPLITS = ("train", "valid", "test")
 
 
@@ -49,15 +49,16 @@ class BuildOptions:
     dedup_threshold: float = 0.85
     jobs: int = 1
     progress: bool = True
-    exclude: frozenset[str] = frozenset()   # project names left out (held-out benchmarks)
-    engine: str = "local"                   # local or dask (see engines.py)
-    scheduler: str | None = None            # a Dask scheduler address; None starts a local cluster
-    static_labels: bool = False             # also label with the static engine's certain answers
+    exclude: frozenset[str] = frozenset()  # project names left out (held-out benchmarks)
+    engine: str = "local"  # local or dask (see engines.py)
+    scheduler: str | None = None  # a Dask scheduler address; None starts a local cluster
+    static_labels: bool = False  # also label with the static engine's certain answers
 
     def __post_init__(self) -> None:
         if not 0 <= self.valid_share < 1 or not 0 <= self.test_share < 1 or self.valid_share + self.test_share >= 1:
-            raise ValueError(f"valid_share={self.valid_share!r}, test_share={self.test_share!r}: "
-                             "each in [0, 1) and together below 1")
+            raise ValueError(
+                f"valid_share={self.valid_share!r}, test_share={self.test_share!r}: each in [0, 1) and together below 1"
+            )
         if self.jobs < 1:
             raise ValueError(f"jobs={self.jobs!r} must be at least 1")
 
@@ -65,7 +66,7 @@ class BuildOptions:
 def split_of(project: str, options: BuildOptions) -> str:
     """A project's split, fixed by the seed: never depends on file order."""
     h = int.from_bytes(hashlib.blake2b(f"{options.seed}:{project}".encode(), digest_size=8).digest(), "big")
-    u = h / 2 ** 64
+    u = h / 2**64
     if u < options.test_share:
         return "test"
     if u < options.test_share + options.valid_share:
@@ -97,7 +98,9 @@ def build_dataset(roots: list[Path], out_dir: Path, options: BuildOptions = Buil
         raise ValueError("the corpus is empty: no Python files under " + ", ".join(str(r) for r in roots))
     out_dir.mkdir(parents=True, exist_ok=True)
     _check_stamp(out_dir, options)
-    files = [(f"{p.name}/{f.relative_to(p.root) if p.root.is_dir() else f.name}", f, p) for p in projects for f in p.files]
+    files = [
+        (f"{p.name}/{f.relative_to(p.root) if p.root.is_dir() else f.name}", f, p) for p in projects for f in p.files
+    ]
     items = []
     for key, path, _ in files:
         try:
@@ -115,7 +118,8 @@ def build_dataset(roots: list[Path], out_dir: Path, options: BuildOptions = Buil
         if parts and parts[-1] == "__init__":
             parts.pop()
         jobs_by_project.setdefault(project.name, []).append(
-            (str(path), project.name, key, ".".join(parts), str(module_root), options.static_labels))
+            (str(path), project.name, key, ".".join(parts), str(module_root), options.static_labels)
+        )
     counts = {split: Counter() for split in SPLITS}
     labels = {split: Counter() for split in SPLITS}
     sources = Counter()
@@ -123,7 +127,7 @@ def build_dataset(roots: list[Path], out_dir: Path, options: BuildOptions = Buil
     for name, jobs in sorted(jobs_by_project.items()):
         split = split_of(name, options)
         shard = out_dir / split / f"{_safe(name)}.jsonl"
-        if shard.exists():   # resumable: this project was written by an earlier run
+        if shard.exists():  # resumable: this project was written by an earlier run
             continue
         todo.append((name, split, shard, jobs))
     with engine_for(options.engine, workers=options.jobs, address=options.scheduler) as run:
@@ -145,9 +149,14 @@ def build_dataset(roots: list[Path], out_dir: Path, options: BuildOptions = Buil
 def _check_stamp(out_dir: Path, options: BuildOptions) -> None:
     """A resumed build reuses the shards already written, so they must come from
     this version with the same settings; ``build.json`` records both."""
-    stamp = {"version": VERSION, "seed": options.seed, "valid_share": options.valid_share,
-             "test_share": options.test_share, "dedup_threshold": options.dedup_threshold,
-             "static_labels": options.static_labels}
+    stamp = {
+        "version": VERSION,
+        "seed": options.seed,
+        "valid_share": options.valid_share,
+        "test_share": options.test_share,
+        "dedup_threshold": options.dedup_threshold,
+        "static_labels": options.static_labels,
+    }
     path = out_dir / "build.json"
     if path.is_file():
         try:
@@ -155,15 +164,18 @@ def _check_stamp(out_dir: Path, options: BuildOptions) -> None:
         except (OSError, ValueError):
             found = None
         if found != stamp:
-            raise ValueError(f"{out_dir} holds a dataset built by another version or with other settings "
-                             f"({found}); remove it or choose another --out")
+            raise ValueError(
+                f"{out_dir} holds a dataset built by another version or with other settings "
+                f"({found}); remove it or choose another --out"
+            )
     elif any(next((out_dir / split).glob("*.jsonl"), None) for split in SPLITS):
         raise ValueError(f"{out_dir} holds shards of an unknown build; remove it or choose another --out")
     path.write_text(json.dumps(stamp, indent=1), encoding="utf-8")
 
 
-def _finish(out_dir: Path, options: BuildOptions, projects: list[Project], duplicates: dict, counts, labels,
-            sources) -> dict:
+def _finish(
+    out_dir: Path, options: BuildOptions, projects: list[Project], duplicates: dict, counts, labels, sources
+) -> dict:
     split_projects: dict[str, list[str]] = {s: [] for s in SPLITS}
     for split in SPLITS:
         rows = []
@@ -188,12 +200,21 @@ def _finish(out_dir: Path, options: BuildOptions, projects: list[Project], dupli
                 continue
         hashes[p.name] = h.hexdigest()
     manifest = {
-        "version": VERSION, "seed": options.seed,
-        "splits": {s: {"samples": sum(counts[s].values()), "by_kind": dict(counts[s]),
-                       "projects": len(split_projects[s]), "labels": dict(labels[s].most_common(50))}
-                   for s in SPLITS},
-        "label_sources": dict(sources), "duplicates_removed": len(duplicates),
-        "projects": len(projects), "corpus_hashes": hashes,
+        "version": VERSION,
+        "seed": options.seed,
+        "splits": {
+            s: {
+                "samples": sum(counts[s].values()),
+                "by_kind": dict(counts[s]),
+                "projects": len(split_projects[s]),
+                "labels": dict(labels[s].most_common(50)),
+            }
+            for s in SPLITS
+        },
+        "label_sources": dict(sources),
+        "duplicates_removed": len(duplicates),
+        "projects": len(projects),
+        "corpus_hashes": hashes,
     }
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     return manifest

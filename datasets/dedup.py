@@ -26,7 +26,7 @@ NUM_PERM = 64
 def _minhash(data: bytes) -> MinHash:
     tokens = _WORD.findall(data)
     m = MinHash(num_perm=NUM_PERM, seed=1)
-    shingles = {b" ".join(tokens[i:i + 5]) for i in range(max(1, len(tokens) - 4))}
+    shingles = {b" ".join(tokens[i : i + 5]) for i in range(max(1, len(tokens) - 4))}
     m.update_batch(list(shingles))
     return m
 

@@ -47,20 +47,23 @@ def engine_for(name: str, *, workers: int = 1, address: str | None = None) -> It
             # one item at a time: a chunk would put slow files behind one worker
             yield lambda fn, items: pool.map(fn, items, chunksize=1)
         except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)    # not the whole corpus's queue first
+            pool.shutdown(wait=False, cancel_futures=True)  # not the whole corpus's queue first
             raise
         pool.shutdown()
         return
     from dask.distributed import Client, LocalCluster
+
     cluster = None
     if address is None:
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
         address = cluster.scheduler_address
     client = Client(address)
     try:
+
         def run(fn, items):
             for future in client.map(fn, items, pure=False):
                 yield future.result()
+
         yield run
     finally:
         client.close()

@@ -61,6 +61,7 @@ def static_labels(index: ProjectIndex, path: Path, g: ProgramGraph) -> dict[tupl
     from typelens.typeinfer.engine import OutOfTime
     from typelens.typeinfer.predictions import FilePredictor
     from typelens.typeinfer.session import AnalysisSession
+
     resolved = str(Path(path).resolve())
     engine = AnalysisSession(index=index).engine({resolved: g}, share_library=False)
     engine.step_limit = STATIC_STEPS
@@ -69,17 +70,26 @@ def static_labels(index: ProjectIndex, path: Path, g: ProgramGraph) -> dict[tupl
     try:
         found = predictor.run(functions=False)
     except OutOfTime:
-        found = predictor.out          # each answer given before the budget ran out is whole: keep them
+        found = predictor.out  # each answer given before the budget ran out is whole: keep them
     except (RecursionError, ValueError, KeyError, IndexError, TypeError, AttributeError) as err:
         logger.warning("no static labels for %s: %s", path, type(err).__name__)
         return {}
-    labels = {(p.scope, p.name, p.kind): normalise(p.type) for p in found
-              if p.source == "static" and p.type is not None and p.confidence >= STATIC_CERTAIN}
+    labels = {
+        (p.scope, p.name, p.kind): normalise(p.type)
+        for p in found
+        if p.source == "static" and p.type is not None and p.confidence >= STATIC_CERTAIN
+    }
     return {key: label for key, label in labels.items() if "Any" not in label and "Unknown" not in label}
 
 
-def file_samples(path: Path, project: str, display: str, module: str | None = None,
-                 index: ProjectIndex | None = None, static: bool = False) -> list[dict]:
+def file_samples(
+    path: Path,
+    project: str,
+    display: str,
+    module: str | None = None,
+    index: ProjectIndex | None = None,
+    static: bool = False,
+) -> list[dict]:
     """Every labelled sample of one file (unlabelled targets are left out)."""
     g = build_graph_safely(path)
     if g.source.is_binary or not g.source.data:
@@ -101,9 +111,18 @@ def file_samples(path: Path, project: str, display: str, module: str | None = No
             label, source = from_static.get((target.scope, target.name, target.kind)), "static"
         if label is None:
             continue
-        out.append({
-            "project": project, "file": display, "scope": target.scope, "name": target.name, "kind": target.kind,
-            "label": label, "label_source": source, "windows": windows(stream, target),
-            "slice": slice_tokens(g, target, stream), "values": list(target.values),
-        })
+        out.append(
+            {
+                "project": project,
+                "file": display,
+                "scope": target.scope,
+                "name": target.name,
+                "kind": target.kind,
+                "label": label,
+                "label_source": source,
+                "windows": windows(stream, target),
+                "slice": slice_tokens(g, target, stream),
+                "values": list(target.values),
+            }
+        )
     return out

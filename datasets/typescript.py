@@ -43,12 +43,26 @@ logger = logging.getLogger(__name__)
 
 VERSION = "typelens-script-dataset-1"
 TRAIN_PACKAGES = (
-    "rxjs@7.8.2", "@reduxjs/toolkit@2.16.0", "@trpc/server@11.25.2", "zod@4.6.7", "@tanstack/store@0.11.3",
-    "@tanstack/virtual-core@3.19.13", "@tanstack/form-core@1.33.5", "@tanstack/router-core@1.171.39",
-    "@tanstack/history@1.162.5", "ajv@8.20.0", "msw@2.15.0", "tiny-invariant@1.3.3", "openai@6.49.0",
-    "@anthropic-ai/sdk@1.17.0", "groq-sdk@1.6.0", "wonka@6.3.6", "@effect/platform@0.97.2", "effect@4.1.5",
+    "rxjs@7.8.2",
+    "@reduxjs/toolkit@2.16.0",
+    "@trpc/server@11.25.2",
+    "zod@4.6.7",
+    "@tanstack/store@0.11.3",
+    "@tanstack/virtual-core@3.19.13",
+    "@tanstack/form-core@1.33.5",
+    "@tanstack/router-core@1.171.39",
+    "@tanstack/history@1.162.5",
+    "ajv@8.20.0",
+    "msw@2.15.0",
+    "tiny-invariant@1.3.3",
+    "openai@6.49.0",
+    "@anthropic-ai/sdk@1.17.0",
+    "groq-sdk@1.6.0",
+    "wonka@6.3.6",
+    "@effect/platform@0.97.2",
+    "effect@4.1.5",
 )
-MAX_FILES = 300          # per package (the first, by path): effect alone would outweigh the rest
+MAX_FILES = 300  # per package (the first, by path): effect alone would outweigh the rest
 EVAL_PACKAGES = ("immer", "redux", "@tanstack/query-core", "mobx", "@preact/signals-core")
 _SKIP = re.compile(r"(__tests__|\.test\.|\.spec\.|/test/|/tests/|/dist/|/build/|/esm/|/cjs/|\.d\.ts$)")
 
@@ -65,8 +79,12 @@ def fetch(spec: str, cache: Path) -> Path:
     if (folder / "package").is_dir():
         return folder / "package"
     folder.mkdir(parents=True, exist_ok=True)
-    run = subprocess.run(["npm", "pack", "--silent", spec, "--pack-destination", str(folder)],
-                         capture_output=True, text=True, timeout=600)
+    run = subprocess.run(
+        ["npm", "pack", "--silent", spec, "--pack-destination", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     tarballs = sorted(folder.glob("*.tgz"))
     if run.returncode != 0 or not tarballs:
         raise ValueError(f"npm pack {spec} failed: {run.stderr.strip()[:300]}")
@@ -79,8 +97,11 @@ def script_sources(package: Path) -> list[Path]:
     """A package's own TypeScript sources (``src``/``lib`` when it has them)."""
     for sub in ("src", "lib"):
         root = package / sub
-        found = [p for p in iter_script_files(root) if p.suffix in (".ts", ".tsx")
-                 and not _SKIP.search(p.as_posix())] if root.is_dir() else []
+        found = (
+            [p for p in iter_script_files(root) if p.suffix in (".ts", ".tsx") and not _SKIP.search(p.as_posix())]
+            if root.is_dir()
+            else []
+        )
         if found:
             return found
     return [p for p in iter_script_files(package) if p.suffix in (".ts", ".tsx") and not _SKIP.search(p.as_posix())]
@@ -103,8 +124,9 @@ def file_samples(path: Path, project: str, display: str) -> list[dict]:
     return out
 
 
-def build_script_dataset(specs: list[str], out_dir: Path, options: BuildOptions | None = None,
-                         cache: Path | None = None) -> dict:
+def build_script_dataset(
+    specs: list[str], out_dir: Path, options: BuildOptions | None = None, cache: Path | None = None
+) -> dict:
     """Fetch, deduplicate, split by project, extract and write (see the module docstring)."""
     options = options or BuildOptions()
     cache = cache or out_dir.parent / "npm_cache"
@@ -132,8 +154,12 @@ def build_script_dataset(specs: list[str], out_dir: Path, options: BuildOptions 
         shard = out_dir / split / f"{_safe(p.name)}.jsonl"
         if shard.exists():
             continue
-        rows = [row for f in p.files if f"{p.name}/{f.relative_to(p.root)}" in kept
-                for row in file_samples(f, p.name, f"{p.name}/{f.relative_to(p.root)}")]
+        rows = [
+            row
+            for f in p.files
+            if f"{p.name}/{f.relative_to(p.root)}" in kept
+            for row in file_samples(f, p.name, f"{p.name}/{f.relative_to(p.root)}")
+        ]
         shard.parent.mkdir(parents=True, exist_ok=True)
         tmp = shard.with_suffix(".tmp")
         with tmp.open("w", encoding="utf-8") as fh:

@@ -63,11 +63,11 @@ __all__ = ["Analysed", "Builds", "EditLog", "HOVER_BUDGET", "QUIET", "Track"]
 
 T = TypeVar("T")
 
-HOVER_BUDGET = 0.03          # seconds a hover waits for the current revision's build
-QUIET = 0.15                 # the builder starts once the document had no edit for this long
-_SOON = -1                   # ``Track.building``: the builder will build the newest revision
-_WAIT_LIMIT = 300.0          # a request never waits longer for a build (then it fails, logged)
-_MAX_LOGGED_EDITS = 4096     # more edits than this since the last build: no carrying across
+HOVER_BUDGET = 0.03  # seconds a hover waits for the current revision's build
+QUIET = 0.15  # the builder starts once the document had no edit for this long
+_SOON = -1  # ``Track.building``: the builder will build the newest revision
+_WAIT_LIMIT = 300.0  # a request never waits longer for a build (then it fails, logged)
+_MAX_LOGGED_EDITS = 4096  # more edits than this since the last build: no carrying across
 
 
 @dataclass(slots=True)
@@ -76,13 +76,13 @@ class Analysed:
 
     revision: int
     graph: ProgramGraph
-    seconds: float                  # what building it took
-    answering: FileAnalysis         # hover, inlay hints, completion, definition, code actions
+    seconds: float  # what building it took
+    answering: FileAnalysis  # hover, inlay hints, completion, definition, code actions
     make_checking: Callable[[], FileAnalysis]
     lock: threading.Lock = field(default_factory=threading.Lock)
     checking: FileAnalysis | None = None
     check_lock: threading.Lock = field(default_factory=threading.Lock)
-    epoch: int = 0                  # the track's epoch it was built in (see ``Track.epoch``)
+    epoch: int = 0  # the track's epoch it was built in (see ``Track.epoch``)
 
     def ask(self, question: Callable[[FileAnalysis], T], timeout: float = -1) -> T:
         """``question(answering engine)``, alone on that engine."""
@@ -105,8 +105,8 @@ class EditLog:
     """A document's last byte edits, to carry ranges between its revisions."""
 
     def __init__(self, limit: int = _MAX_LOGGED_EDITS) -> None:
-        self._edits: deque[tuple[int, int, int, int]] = deque(maxlen=limit)   # (revision, start, old end, new end)
-        self._floor = 0         # carrying reaches no revision before this (its edits were dropped)
+        self._edits: deque[tuple[int, int, int, int]] = deque(maxlen=limit)  # (revision, start, old end, new end)
+        self._floor = 0  # carrying reaches no revision before this (its edits were dropped)
 
     def record(self, revision: int, start: int, old_end: int, new_end: int) -> None:
         """Revision ``revision`` replaced bytes ``[start, old_end)`` by ``[start, new_end)``."""
@@ -120,16 +120,17 @@ class EditLog:
         a name makes another name) or the log does not reach back that far."""
         return self.carry_many([(start, end)], source, target)[0]
 
-    def carry_many(self, ranges: list[tuple[int, int]], source: int,
-                   target: int) -> list[tuple[int, int] | None]:
+    def carry_many(self, ranges: list[tuple[int, int]], source: int, target: int) -> list[tuple[int, int] | None]:
         """:meth:`carry` for each of ``ranges`` (the edits between are read once)."""
         if min(source, target) < self._floor:
             return [None] * len(ranges)
         forward = source <= target
         low, high = min(source, target), max(source, target)
         edits = [e for e in self._edits if low < e[0] <= high]
-        steps = [(e_start, old_end, new_end) if forward else (e_start, new_end, old_end)
-                 for _, e_start, old_end, new_end in (edits if forward else reversed(edits))]
+        steps = [
+            (e_start, old_end, new_end) if forward else (e_start, new_end, old_end)
+            for _, e_start, old_end, new_end in (edits if forward else reversed(edits))
+        ]
         return [_carried(start, end, steps) for start, end in ranges]
 
 
@@ -149,17 +150,17 @@ class Track:
 
     uri: str
     revision: int = 0
-    epoch: int = 0                        # bumped when what the document's answers read changed
-                                          # elsewhere (another open file, the settings, the project)
-    analysed: Analysed | None = None      # the newest revision built (maybe older than ``revision``)
+    epoch: int = 0  # bumped when what the document's answers read changed
+    # elsewhere (another open file, the settings, the project)
+    analysed: Analysed | None = None  # the newest revision built (maybe older than ``revision``)
     failure: tuple[int, Exception] | None = None
-    building: int | None = None           # the revision the background builder is on, or _SOON
+    building: int | None = None  # the revision the background builder is on, or _SOON
     edits: EditLog = field(default_factory=EditLog)
-    requested: dict[tuple[int, int], Future] = field(default_factory=dict)   # (revision, epoch) built for requests
-    wanted: int = -1                      # the newest revision a request waits for
-    edited_at: float = 0.0                # time.monotonic() of the last edit
-    build_started: float = 0.0            # time.monotonic() the builder started on ``building``
-    durations: deque = field(default_factory=lambda: deque(maxlen=8))   # the builder's last build times
+    requested: dict[tuple[int, int], Future] = field(default_factory=dict)  # (revision, epoch) built for requests
+    wanted: int = -1  # the newest revision a request waits for
+    edited_at: float = 0.0  # time.monotonic() of the last edit
+    build_started: float = 0.0  # time.monotonic() the builder started on ``building``
+    durations: deque = field(default_factory=lambda: deque(maxlen=8))  # the builder's last build times
 
     def build_seconds(self) -> float:
         """What a build of this document takes (the longest of the last few: a broken
@@ -172,8 +173,7 @@ class Track:
         self.edits.record(self.revision, start, old_end, new_end)
 
     def has(self, revision: int) -> bool:
-        return (self.analysed is not None and self.analysed.revision == revision
-                and self.analysed.epoch == self.epoch)
+        return self.analysed is not None and self.analysed.revision == revision and self.analysed.epoch == self.epoch
 
     def builder_will_build(self, revision: int) -> bool:
         """Whether the background builder is on ``revision`` or will be next."""
@@ -182,8 +182,9 @@ class Track:
     def keep(self, analysed: Analysed) -> bool:
         """Keep ``analysed`` if it is of this epoch and newer than what is kept."""
         kept = self.analysed
-        if analysed.epoch != self.epoch or (kept is not None and kept.epoch == self.epoch
-                                            and kept.revision >= analysed.revision):
+        if analysed.epoch != self.epoch or (
+            kept is not None and kept.epoch == self.epoch and kept.revision >= analysed.revision
+        ):
             return False
         self.analysed, self.failure = analysed, None
         return True
@@ -226,16 +227,22 @@ class Builds:
         self._ready.notify_all()
 
     def closed(self) -> None:
-        self._ready.notify_all()          # whoever waits on a closed document stops
+        self._ready.notify_all()  # whoever waits on a closed document stops
 
     def at(self, track: Track, revision: int, build: Callable[[bool], Analysed]) -> Analysed:
         """The analysis of ``revision`` (``build(warm)`` builds that revision's text)."""
         with self._lock:
-            def settled() -> bool:      # kept, failed, or the builder will not build it
-                return (not self._is_open(track) or track.has(revision) or not track.builder_will_build(revision)
-                        or (track.failure is not None and track.failure[0] == revision))
+
+            def settled() -> bool:  # kept, failed, or the builder will not build it
+                return (
+                    not self._is_open(track)
+                    or track.has(revision)
+                    or not track.builder_will_build(revision)
+                    or (track.failure is not None and track.failure[0] == revision)
+                )
+
             track.wanted = max(track.wanted, revision)
-            self._ready.notify_all()            # a builder waiting for quiet starts now
+            self._ready.notify_all()  # a builder waiting for quiet starts now
             self._ready.wait_for(settled, _WAIT_LIMIT)
             if not self._is_open(track):
                 raise KeyError(f"{track.uri} was closed")
@@ -256,8 +263,9 @@ class Builds:
             if kept is None or track.has(revision) or seconds <= budget:
                 return None
             if track.building == revision and track.build_started + seconds - time.monotonic() <= budget:
-                self._ready.wait_for(lambda: track.has(revision) or track.building != revision
-                                     or not self._is_open(track), budget)
+                self._ready.wait_for(
+                    lambda: track.has(revision) or track.building != revision or not self._is_open(track), budget
+                )
             return None if track.analysed is None or track.has(revision) else track.analysed
 
     def carry(self, track: Track, start: int, end: int, source: int, target: int) -> tuple[int, int] | None:
@@ -265,8 +273,9 @@ class Builds:
         with self._lock:
             return track.edits.carry(start, end, source, target)
 
-    def carry_many(self, track: Track, ranges: list[tuple[int, int]], source: int,
-                   target: int) -> list[tuple[int, int] | None]:
+    def carry_many(
+        self, track: Track, ranges: list[tuple[int, int]], source: int, target: int
+    ) -> list[tuple[int, int] | None]:
         """``EditLog.carry_many`` on the track's log."""
         with self._lock:
             return track.edits.carry_many(ranges, source, target)
@@ -277,8 +286,9 @@ class Builds:
         newest revision is built.  A client told that carried answers are old asks
         again after this."""
         with self._lock:
-            self._ready.wait_for(lambda: not self._is_open(track) or track.has(track.revision)
-                                 or track.building is None, timeout)
+            self._ready.wait_for(
+                lambda: not self._is_open(track) or track.has(track.revision) or track.building is None, timeout
+            )
             return self._is_open(track) and track.has(track.revision)
 
     def _build_here(self, track: Track, revision: int, epoch: int, build: Callable[[bool], Analysed]) -> Analysed:
@@ -290,7 +300,7 @@ class Builds:
             mine = future is None
             if mine:
                 future = track.requested[(revision, epoch)] = Future()
-        if not mine:                    # another request is building it: share
+        if not mine:  # another request is building it: share
             return future.result(timeout=_WAIT_LIMIT)
         try:
             analysed = _timed(lambda: build(False))
@@ -337,7 +347,6 @@ class Builds:
                     self._ready.notify_all()
                     return
                 self._ready.notify_all()
-
 
     def _wait_for_quiet(self, track: Track) -> None:
         # a burst of keystrokes is built once, after it; a request does not wait for that

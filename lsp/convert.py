@@ -19,16 +19,30 @@ from lsprotocol import types
 from .positions import Encoding, LineIndex
 from .workspace import Place
 
-SYMBOL_KIND = {"class": types.SymbolKind.Class, "function": types.SymbolKind.Function,
-               "method": types.SymbolKind.Method, "property": types.SymbolKind.Property,
-               "variable": types.SymbolKind.Variable, "constant": types.SymbolKind.Constant,
-               "field": types.SymbolKind.Field, "interface": types.SymbolKind.Interface,
-               "type": types.SymbolKind.TypeParameter, "enum": types.SymbolKind.Enum}
-COMPLETION_KIND = {"method": types.CompletionItemKind.Method, "function": types.CompletionItemKind.Function,
-                   "property": types.CompletionItemKind.Property, "field": types.CompletionItemKind.Field,
-                   "variable": types.CompletionItemKind.Variable, "class": types.CompletionItemKind.Class,
-                   "module": types.CompletionItemKind.Module, "module-member": types.CompletionItemKind.Reference,
-                   "keyword-argument": types.CompletionItemKind.Variable, "guided": types.CompletionItemKind.Snippet}
+SYMBOL_KIND = {
+    "class": types.SymbolKind.Class,
+    "function": types.SymbolKind.Function,
+    "method": types.SymbolKind.Method,
+    "property": types.SymbolKind.Property,
+    "variable": types.SymbolKind.Variable,
+    "constant": types.SymbolKind.Constant,
+    "field": types.SymbolKind.Field,
+    "interface": types.SymbolKind.Interface,
+    "type": types.SymbolKind.TypeParameter,
+    "enum": types.SymbolKind.Enum,
+}
+COMPLETION_KIND = {
+    "method": types.CompletionItemKind.Method,
+    "function": types.CompletionItemKind.Function,
+    "property": types.CompletionItemKind.Property,
+    "field": types.CompletionItemKind.Field,
+    "variable": types.CompletionItemKind.Variable,
+    "class": types.CompletionItemKind.Class,
+    "module": types.CompletionItemKind.Module,
+    "module-member": types.CompletionItemKind.Reference,
+    "keyword-argument": types.CompletionItemKind.Variable,
+    "guided": types.CompletionItemKind.Snippet,
+}
 
 
 def lsp_position(lines: LineIndex, offset: int, encoding: Encoding) -> types.Position:
@@ -55,8 +69,8 @@ def text_document_edit(place: Place, encoding: Encoding) -> types.TextDocumentEd
     """The edits of ``place`` (``(start, end, new text)``) for the version they were computed on."""
     edits = [types.TextEdit(lsp_range(place.lines, start, end, encoding), text) for start, end, text in place.ranges]
     return types.TextDocumentEdit(
-        text_document=types.OptionalVersionedTextDocumentIdentifier(uri=place.uri, version=place.version),
-        edits=edits)
+        text_document=types.OptionalVersionedTextDocumentIdentifier(uri=place.uri, version=place.version), edits=edits
+    )
 
 
 def hover_markdown(info) -> str:
@@ -74,8 +88,10 @@ def hover_markdown(info) -> str:
     if info.source == "annotation":
         parts.append("*declared (annotation)*")
     elif info.kind not in ("class", "module") and (info.type or info.signatures):
-        parts.append(f"*inferred ({info.source}), confidence {info.confidence:.2f}"
-                     + (f"; {info.evidence}*" if getattr(info, "evidence", "") else "*"))
+        parts.append(
+            f"*inferred ({info.source}), confidence {info.confidence:.2f}"
+            + (f"; {info.evidence}*" if getattr(info, "evidence", "") else "*")
+        )
     if info.doc:
         parts.append(info.doc)
     return "\n\n".join(parts)

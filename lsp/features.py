@@ -36,8 +36,10 @@ _TYPE_INDEX = {name: i for i, name in enumerate(TOKEN_TYPES)}
 _MODIFIER_BIT = {name: 1 << i for i, name in enumerate(TOKEN_MODIFIERS)}
 
 
-@server.feature(types.TEXT_DOCUMENT_SIGNATURE_HELP,
-                types.SignatureHelpOptions(trigger_characters=["(", ","], retrigger_characters=[","]))
+@server.feature(
+    types.TEXT_DOCUMENT_SIGNATURE_HELP,
+    types.SignatureHelpOptions(trigger_characters=["(", ","], retrigger_characters=[","]),
+)
 async def signature_help(ls: TypelensServer, params: types.SignatureHelpParams) -> types.SignatureHelp | None:
     at = request_at(ls, params)
     if at is None:
@@ -46,12 +48,16 @@ async def signature_help(ls: TypelensServer, params: types.SignatureHelpParams) 
     found = await ls.run_interactive(ls.ws.signature_help, snap.uri, offset, snap)
     if found is None:
         return None
-    signatures = [types.SignatureInformation(
-        label=s.label, parameters=[types.ParameterInformation(label=p) for p in s.parameters],
-        documentation=types.MarkupContent(kind=types.MarkupKind.Markdown, value=s.doc) if s.doc else None)
-        for s in found.signatures]
+    signatures = [
+        types.SignatureInformation(
+            label=s.label,
+            parameters=[types.ParameterInformation(label=p) for p in s.parameters],
+            documentation=types.MarkupContent(kind=types.MarkupKind.Markdown, value=s.doc) if s.doc else None,
+        )
+        for s in found.signatures
+    ]
     active = found.active_parameter
-    if active is None:      # past every parameter: an index out of range highlights none
+    if active is None:  # past every parameter: an index out of range highlights none
         active = len(found.signatures[found.active_signature].parameters)
     return types.SignatureHelp(signatures=signatures, active_signature=found.active_signature, active_parameter=active)
 
@@ -67,16 +73,21 @@ async def references(ls: TypelensServer, params: types.ReferenceParams) -> list[
 
 
 @server.feature(types.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT)
-async def document_highlight(ls: TypelensServer,
-                             params: types.DocumentHighlightParams) -> list[types.DocumentHighlight] | None:
+async def document_highlight(
+    ls: TypelensServer, params: types.DocumentHighlightParams
+) -> list[types.DocumentHighlight] | None:
     at = request_at(ls, params)
     if at is None:
         return None
     snap, offset = at
     found = await ls.run_blocking(ls.ws.highlights, snap.uri, offset, snap)
-    return [types.DocumentHighlight(lsp_range(snap.lines, r.start, r.end, ls.ws.encoding),
-                                    types.DocumentHighlightKind.Write if r.is_write else types.DocumentHighlightKind.Read)
-            for r in found]
+    return [
+        types.DocumentHighlight(
+            lsp_range(snap.lines, r.start, r.end, ls.ws.encoding),
+            types.DocumentHighlightKind.Write if r.is_write else types.DocumentHighlightKind.Read,
+        )
+        for r in found
+    ]
 
 
 @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
@@ -106,8 +117,7 @@ async def rename(ls: TypelensServer, params: types.RenameParams) -> types.Worksp
 
 
 @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
-async def document_symbols(ls: TypelensServer,
-                           params: types.DocumentSymbolParams) -> list[types.DocumentSymbol] | None:
+async def document_symbols(ls: TypelensServer, params: types.DocumentSymbolParams) -> list[types.DocumentSymbol] | None:
     snap = snapshot_of(ls, params.text_document.uri)
     if snap is None:
         return None
@@ -122,21 +132,30 @@ async def document_symbols(ls: TypelensServer,
     built: dict[int, types.DocumentSymbol] = {}
     for item, _ in reversed(order):
         built[id(item)] = types.DocumentSymbol(
-            name=item.name, kind=SYMBOL_KIND.get(item.kind, types.SymbolKind.Variable),
+            name=item.name,
+            kind=SYMBOL_KIND.get(item.kind, types.SymbolKind.Variable),
             range=lsp_range(snap.lines, item.start, item.end, encoding),
             selection_range=lsp_range(snap.lines, item.name_start, item.name_end, encoding),
-            children=[built[id(child)] for child in item.children] or None)
+            children=[built[id(child)] for child in item.children] or None,
+        )
     return [built[id(item)] for item in items]
 
 
 @server.feature(types.WORKSPACE_SYMBOL)
-async def workspace_symbols(ls: TypelensServer,
-                            params: types.WorkspaceSymbolParams) -> list[types.SymbolInformation] | None:
+async def workspace_symbols(
+    ls: TypelensServer, params: types.WorkspaceSymbolParams
+) -> list[types.SymbolInformation] | None:
     found = await ls.run_blocking(ls.ws.workspace_symbols, params.query)
     encoding = ls.ws.encoding
-    return [types.SymbolInformation(name=info.name, kind=SYMBOL_KIND.get(info.kind, types.SymbolKind.Variable),
-                                    location=locations(place, encoding)[0], container_name=info.container or None)
-            for info, place in found]
+    return [
+        types.SymbolInformation(
+            name=info.name,
+            kind=SYMBOL_KIND.get(info.kind, types.SymbolKind.Variable),
+            location=locations(place, encoding)[0],
+            container_name=info.container or None,
+        )
+        for info, place in found
+    ]
 
 
 @server.feature(types.TEXT_DOCUMENT_TYPE_DEFINITION)
@@ -159,8 +178,9 @@ async def semantic_tokens_full(ls: TypelensServer, params: types.SemanticTokensP
 
 
 @server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_RANGE, LEGEND)
-async def semantic_tokens_range(ls: TypelensServer,
-                                params: types.SemanticTokensRangeParams) -> types.SemanticTokens | None:
+async def semantic_tokens_range(
+    ls: TypelensServer, params: types.SemanticTokensRangeParams
+) -> types.SemanticTokens | None:
     snap = snapshot_of(ls, params.text_document.uri)
     if snap is None:
         return None
@@ -179,7 +199,7 @@ def encode_tokens(ls: TypelensServer, lines, tokens) -> list[int]:
     for token in tokens:
         (line, column), (end_line, end_column) = lines.range(token.start, token.end, encoding)
         if end_line != line:
-            continue        # a token never spans lines
+            continue  # a token never spans lines
         delta_column = column - previous_column if line == previous_line else column
         bits = sum(_MODIFIER_BIT[m] for m in token.modifiers)
         data += [line - previous_line, delta_column, end_column - column, _TYPE_INDEX[token.type], bits]

@@ -41,15 +41,19 @@ logger = logging.getLogger(__name__)
 __all__ = ["DEFAULT_MAX_BODY", "FrameDecoder", "Frame", "Junk", "Misframed"]
 
 DEFAULT_MAX_BODY = 64 * 1024 * 1024
-_MAX_DIGITS = 12            # more than a terabyte: refused without converting it
-_KEEP = 1024                # bytes kept when skipping: a header may straddle two reads
+_MAX_DIGITS = 12  # more than a terabyte: refused without converting it
+_KEEP = 1024  # bytes kept when skipping: a header may straddle two reads
 # ``Content-Length`` then any other header lines, then the empty line
-_HEADER = re.compile(rb"Content-Length[ \t]*:[ \t]*([0-9]+)[ \t]*\r\n(?:[!-9;-~]+[ \t]*:[^\r\n]*\r\n)*\r\n",
-                     re.IGNORECASE)
+_HEADER = re.compile(
+    rb"Content-Length[ \t]*:[ \t]*([0-9]+)[ \t]*\r\n(?:[!-9;-~]+[ \t]*:[^\r\n]*\r\n)*\r\n", re.IGNORECASE
+)
 _HEADER_LINES = re.compile(rb"(?:[!-9;-~]+[ \t]*:[^\r\n]*\r\n)*")
 # the start of a header, cut off by the end of the bytes read so far (no JSON text ends so)
-_HEADER_START = re.compile(rb"c(?:o(?:n(?:t(?:e(?:n(?:t(?:-(?:l(?:e(?:n(?:g(?:t(?:h[ \t]*(?::[ \t]*[0-9]*[ \t]*"
-                           rb"(?:\r(?:\n(?:[^\r\n]*\r\n)*[^\r\n]*\r?)?)?)?)?)?)?)?)?)?)?)?)?)?)?)?)?\Z", re.IGNORECASE)
+_HEADER_START = re.compile(
+    rb"c(?:o(?:n(?:t(?:e(?:n(?:t(?:-(?:l(?:e(?:n(?:g(?:t(?:h[ \t]*(?::[ \t]*[0-9]*[ \t]*"
+    rb"(?:\r(?:\n(?:[^\r\n]*\r\n)*[^\r\n]*\r?)?)?)?)?)?)?)?)?)?)?)?)?)?)?)?)?\Z",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,11 +91,11 @@ class FrameDecoder:
             raise ValueError(f"max_body={max_body!r} must be positive; pass the largest message to accept in bytes")
         self.max_body = max_body
         self._buf = bytearray()
-        self._length: int | None = None   # the announced size of the body being read (its header consumed)
-        self._scanned = 0       # how much of that body was searched for a header
-        self._junk = 0          # junk bytes dropped and not reported yet
-        self._head = b""        # the first of them
-        self._refused = ""      # why the body now skipped as junk was refused
+        self._length: int | None = None  # the announced size of the body being read (its header consumed)
+        self._scanned = 0  # how much of that body was searched for a header
+        self._junk = 0  # junk bytes dropped and not reported yet
+        self._head = b""  # the first of them
+        self._refused = ""  # why the body now skipped as junk was refused
 
     @property
     def buffered(self) -> int:
@@ -117,12 +121,14 @@ class FrameDecoder:
         if self._junk or self._refused or (header.start() and not _HEADER_LINES.fullmatch(buf, 0, header.start())):
             return self._end_junk(header.start())
         digits = header.group(1)
-        del buf[:header.end()]
+        del buf[: header.end()]
         length = int(digits) if len(digits) <= _MAX_DIGITS else None
         if length is None or length > self.max_body:
             # the body is skipped as junk, never held; its first bytes name the request
-            self._refused = (f"Content-Length {digits[:20].decode()} is over the limit of {self.max_body} bytes: "
-                             "refused, its body skipped")
+            self._refused = (
+                f"Content-Length {digits[:20].decode()} is over the limit of {self.max_body} bytes: "
+                "refused, its body skipped"
+            )
             return self._next()
         self._length, self._scanned = length, 0
         return self._body(length)
@@ -138,10 +144,13 @@ class FrameDecoder:
             return None
         self._length = None
         if found is not None:
-            body = bytes(buf[:found.start()])
-            del buf[:found.start()]
-            return Misframed(body, f"the body ends after {len(body)} of the {length} bytes its Content-Length "
-                                   "announced: the next header starts there")
+            body = bytes(buf[: found.start()])
+            del buf[: found.start()]
+            return Misframed(
+                body,
+                f"the body ends after {len(body)} of the {length} bytes its Content-Length "
+                "announced: the next header starts there",
+            )
         body = bytes(buf[:length])
         del buf[:length]
         return Frame(body)
@@ -162,6 +171,6 @@ class FrameDecoder:
         if count <= 0:
             return
         if len(self._head) < _KEEP:
-            self._head += bytes(self._buf[:min(count, _KEEP - len(self._head))])
+            self._head += bytes(self._buf[: min(count, _KEEP - len(self._head))])
         self._junk += count
         del self._buf[:count]

@@ -33,9 +33,9 @@ from itertools import accumulate
 class Encoding(str, enum.Enum):
     """What a column counts (LSP's ``PositionEncodingKind``)."""
 
-    UTF8 = "utf-8"        # bytes
-    UTF16 = "utf-16"      # UTF-16 code units (LSP's default)
-    UTF32 = "utf-32"      # code points (characters)
+    UTF8 = "utf-8"  # bytes
+    UTF16 = "utf-16"  # UTF-16 code units (LSP's default)
+    UTF32 = "utf-32"  # code points (characters)
 
     @classmethod
     def of(cls, name: str | None) -> "Encoding":
@@ -75,7 +75,7 @@ class LineIndex:
             return len(self.data), len(self.data)
         start = self.starts[max(line, 0)]
         end = self.starts[line + 1] - 1 if line + 1 < len(self.starts) else len(self.data)
-        if end > start and self.data[end - 1:end] == b"\r" and end < len(self.data):
+        if end > start and self.data[end - 1 : end] == b"\r" and end < len(self.data):
             end -= 1
         return start, end
 
@@ -93,9 +93,9 @@ class LineIndex:
         if self.is_ascii or encoding is Encoding.UTF8 or text.isascii():
             return _boundary(self.data, start + min(column, len(text)), start)
         codec, width = _CODEC[encoding]
-        units = _decode(text).encode(codec, "surrogatepass")[:column * width]
+        units = _decode(text).encode(codec, "surrogatepass")[: column * width]
         if encoding is Encoding.UTF16 and len(units) >= 2 and 0xD8 <= units[-1] <= 0xDB:
-            units = units[:-2]      # inside a surrogate pair: the character's start
+            units = units[:-2]  # inside a surrogate pair: the character's start
         return start + len(_encode(units.decode(codec, "surrogatepass")))
 
     def position(self, offset: int, encoding: Encoding = Encoding.UTF16) -> tuple[int, int]:
@@ -110,7 +110,9 @@ class LineIndex:
         codec, width = _CODEC[encoding]
         return line, len(_decode(prefix).encode(codec, "surrogatepass")) // width
 
-    def range(self, start: int, end: int, encoding: Encoding = Encoding.UTF16) -> tuple[tuple[int, int], tuple[int, int]]:
+    def range(
+        self, start: int, end: int, encoding: Encoding = Encoding.UTF16
+    ) -> tuple[tuple[int, int], tuple[int, int]]:
         return self.position(start, encoding), self.position(max(start, end), encoding)
 
 

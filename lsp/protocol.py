@@ -73,11 +73,11 @@ INVALID_REQUEST = -32600
 INVALID_PARAMS = -32602
 SERVER_NOT_INITIALIZED = -32002
 _READ_SIZE = 65536
-_QUEUED_READS = 64          # chunks read ahead of the event loop (back-pressure beyond)
+_QUEUED_READS = 64  # chunks read ahead of the event loop (back-pressure beyond)
 _SWITCH_INTERVAL = 0.001
-_IDLE = 0.5                 # seconds without input before a full garbage collection
-_YOUNG_COLLECTIONS = 200    # ... or after this many middle-generation ones
-_GC_YOUNG, _GC_MIDDLE, _GC_NEVER = 700, 10, 10**9    # Python's first two; no full collections on its own
+_IDLE = 0.5  # seconds without input before a full garbage collection
+_YOUNG_COLLECTIONS = 200  # ... or after this many middle-generation ones
+_GC_YOUNG, _GC_MIDDLE, _GC_NEVER = 700, 10, 10**9  # Python's first two; no full collections on its own
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
@@ -224,7 +224,7 @@ class TypelensProtocol(LanguageServerProtocol):
 
     def _structure(self, data: dict) -> Any:
         kind = self.get_message_type(data["method"])
-        if kind is None:       # a method lsprotocol does not know: pygls's generic messages
+        if kind is None:  # a method lsprotocol does not know: pygls's generic messages
             return self.structure_message(data)
         return self._converter.structure(data, kind)
 
@@ -234,8 +234,11 @@ class TypelensProtocol(LanguageServerProtocol):
             message = self.structure_message(data)
         except Exception as err:  # the JSON-RPC boundary: the waiting request gets the error
             logger.exception("malformed response to request %r", data.get("id"))
-            self._handle_response(data.get("id"), None, types.ResponseError(
-                code=types.ErrorCodes.InternalError, message=f"malformed response: {err}"))
+            self._handle_response(
+                data.get("id"),
+                None,
+                types.ResponseError(code=types.ErrorCodes.InternalError, message=f"malformed response: {err}"),
+            )
             return
         self.handle_message(message)
 
@@ -270,7 +273,7 @@ def _validation_messages(err: Exception) -> list[str]:
 
 def _describe(err: BaseException, kind: Any) -> str:
     if isinstance(err, (ValueError, TypeError)) and str(err) and not isinstance(err, BaseValidationError):
-        return str(err)         # lsprotocol's range checks and ours name the value
+        return str(err)  # lsprotocol's range checks and ours name the value
     return format_exception(err, kind)
 
 
@@ -289,6 +292,7 @@ def _exactly(kind: type) -> Callable[[Any, Any], Any]:
         if type(value) is not kind:
             raise TypeError(f"expected {kind.__name__}, got {type(value).__name__} {value!r:.60}")
         return value
+
     return structure
 
 
@@ -319,9 +323,11 @@ class RobustIO:
             async def client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
                 self.protocol.set_writer(writer)
                 await self._serve(lambda: reader.read(_READ_SIZE))
+
             server = await asyncio.start_server(client, host, port)
             async with server:
                 await server.serve_forever()
+
         self._run_until_done(serve)
 
     def _run_until_done(self, main: Callable[[], Awaitable[None]]) -> None:
@@ -331,7 +337,7 @@ class RobustIO:
             asyncio.run(main())
         except BrokenPipeError:
             logger.error("the client went away: stopping")
-        except SystemExit as stop:      # pygls's exit handler: 0 after shutdown, 1 without
+        except SystemExit as stop:  # pygls's exit handler: 0 after shutdown, 1 without
             code = stop.code if isinstance(stop.code, int) else 1
         except KeyboardInterrupt:
             code = 130
@@ -384,7 +390,7 @@ def _serving_settings() -> None:
     # pygls logs every message it sends at INFO: whole inlay-hint and diagnostic
     # lists formatted on the event loop, per request
     logging.getLogger("pygls.protocol.json_rpc").setLevel(logging.WARNING)
-    gc.set_threshold(_GC_YOUNG, _GC_MIDDLE, _GC_NEVER)      # full collections: RobustIO._collect_when_idle
+    gc.set_threshold(_GC_YOUNG, _GC_MIDDLE, _GC_NEVER)  # full collections: RobustIO._collect_when_idle
     # a background build holds the interpreter in slices of this length, and the
     # event loop waits up to one at each hand-over (Python's 5 ms made a hover
     # while typing wait 40 ms at the median, 1 ms 23 ms: bench/lsp_typing.py)
@@ -397,12 +403,12 @@ def _pump(stdin, loop: asyncio.AbstractEventLoop, chunks: asyncio.Queue) -> None
     while True:
         try:
             chunk = read(_READ_SIZE)
-        except (OSError, ValueError) as err:     # closed under us: as the end of input
+        except (OSError, ValueError) as err:  # closed under us: as the end of input
             logger.info("stdin: %s", err)
             chunk = b""
         try:
             asyncio.run_coroutine_threadsafe(chunks.put(chunk), loop).result()
-        except (RuntimeError, CancelledError):        # the loop has stopped
+        except (RuntimeError, CancelledError):  # the loop has stopped
             return
         if not chunk:
             return

@@ -42,20 +42,28 @@ from .workspace import MAX_DOCUMENT_BYTES, Place, Snapshot, Workspace, path_of_u
 logger = logging.getLogger(__name__)
 
 DEBOUNCE_SECONDS = 0.3
-_SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.DiagnosticSeverity.Warning,
-             "info": types.DiagnosticSeverity.Information}
+_SEVERITY = {
+    "error": types.DiagnosticSeverity.Error,
+    "warning": types.DiagnosticSeverity.Warning,
+    "info": types.DiagnosticSeverity.Information,
+}
 
 
 class TypelensServer(RobustIO, LanguageServer):
     def __init__(self) -> None:
-        super().__init__("typelens", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
-                         protocol_cls=TypelensProtocol, converter_factory=strict_converter)
+        super().__init__(
+            "typelens",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=TypelensProtocol,
+            converter_factory=strict_converter,
+        )
         self.ws = Workspace(None)
         self._pending: dict[str, asyncio.Task] = {}
-        self._interactive = 0     # completions in flight: background diagnostics wait for them
-        self.pulls_diagnostics = False        # the client asks (textDocument/diagnostic): nothing is published
-        self.refreshes_diagnostics = False    # ... and can be told to ask again (workspace/diagnostic/refresh)
-        self.refreshes_inlay_hints = False    # the client asks again when told (workspace/inlayHint/refresh)
+        self._interactive = 0  # completions in flight: background diagnostics wait for them
+        self.pulls_diagnostics = False  # the client asks (textDocument/diagnostic): nothing is published
+        self.refreshes_diagnostics = False  # ... and can be told to ask again (workspace/diagnostic/refresh)
+        self.refreshes_inlay_hints = False  # the client asks again when told (workspace/inlayHint/refresh)
         self._inlay_refresh: set[str] = set()  # documents whose carried hints a refresh will replace
 
     async def run_blocking(self, fn, *args):
@@ -127,8 +135,10 @@ async def _index_workspace(ls: TypelensServer) -> None:
     for i, path in enumerate(files, 1):
         await ls.run_blocking(ls.ws.index_one, path)
         if token and (i % 10 == 0 or i == len(files)):
-            ls.work_done_progress.report(token, types.WorkDoneProgressReport(
-                message=f"{i}/{len(files)} files", percentage=int(100 * i / len(files))))
+            ls.work_done_progress.report(
+                token,
+                types.WorkDoneProgressReport(message=f"{i}/{len(files)} files", percentage=int(100 * i / len(files))),
+            )
     await ls.run_blocking(ls.ws.finish_indexing)
     # then the stubs and packages the project imports, so that the first hover or
     # completion on a library type does not pay for parsing its stub
@@ -136,7 +146,7 @@ async def _index_workspace(ls: TypelensServer) -> None:
         await ls.run_blocking(ls.ws.index_one, path)
     if token:
         ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=f"indexed {len(files)} files"))
-    await ls.run_blocking(ls.ws.code_lm)     # load the completion ranker now, not on the first completion
+    await ls.run_blocking(ls.ws.code_lm)  # load the completion ranker now, not on the first completion
     _diagnostics_changed(ls)
 
 
@@ -208,7 +218,7 @@ def _schedule_diagnostics(ls: TypelensServer, uri: str, delay: float = DEBOUNCE_
 
 async def _publish_later(ls: TypelensServer, uri: str, delay: float) -> None:
     await asyncio.sleep(delay)
-    for _ in range(100):            # at most 5 s behind the completions the user waits for
+    for _ in range(100):  # at most 5 s behind the completions the user waits for
         if not ls._interactive:
             break
         await asyncio.sleep(0.05)
@@ -217,14 +227,18 @@ async def _publish_later(ls: TypelensServer, uri: str, delay: float) -> None:
     snap = ls.ws.snapshot(uri)
     found = await ls.run_blocking(ls.ws.diagnostics, uri, snap)
     if not ls.ws.is_open(uri) or ls.ws.version(uri) != snap.version:
-        return   # a newer edit has its own run scheduled
-    ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-        uri=uri, version=snap.version, diagnostics=[_diagnostic(ls, snap, d) for d in found]))
+        return  # a newer edit has its own run scheduled
+    ls.text_document_publish_diagnostics(
+        types.PublishDiagnosticsParams(
+            uri=uri, version=snap.version, diagnostics=[_diagnostic(ls, snap, d) for d in found]
+        )
+    )
 
 
-@server.feature(types.TEXT_DOCUMENT_DIAGNOSTIC,
-                types.DiagnosticOptions(identifier="typelens", inter_file_dependencies=True,
-                                        workspace_diagnostics=False))
+@server.feature(
+    types.TEXT_DOCUMENT_DIAGNOSTIC,
+    types.DiagnosticOptions(identifier="typelens", inter_file_dependencies=True, workspace_diagnostics=False),
+)
 async def pull_diagnostics(ls: TypelensServer, params: types.DocumentDiagnosticParams):
     """``textDocument/diagnostic``: the findings of the document's current version
     (unchanged since ``previous_result_id`` when that names this version)."""
@@ -235,14 +249,19 @@ async def pull_diagnostics(ls: TypelensServer, params: types.DocumentDiagnosticP
     if params.previous_result_id == result_id:
         return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
     found = await ls.run_blocking(ls.ws.diagnostics, snap.uri, snap)
-    return types.RelatedFullDocumentDiagnosticReport(items=[_diagnostic(ls, snap, d) for d in found],
-                                                     result_id=result_id)
+    return types.RelatedFullDocumentDiagnosticReport(
+        items=[_diagnostic(ls, snap, d) for d in found], result_id=result_id
+    )
 
 
 def _diagnostic(ls: TypelensServer, snap: Snapshot, d) -> types.Diagnostic:
-    return types.Diagnostic(range=lsp_range(snap.lines, d.span.start_byte, d.span.end_byte, ls.ws.encoding),
-                            message=d.message, severity=_SEVERITY.get(d.severity, types.DiagnosticSeverity.Warning),
-                            code=d.code, source="typelens")
+    return types.Diagnostic(
+        range=lsp_range(snap.lines, d.span.start_byte, d.span.end_byte, ls.ws.encoding),
+        message=d.message,
+        severity=_SEVERITY.get(d.severity, types.DiagnosticSeverity.Warning),
+        code=d.code,
+        source="typelens",
+    )
 
 
 def snapshot_of(ls: TypelensServer, uri: str) -> Snapshot | None:
@@ -275,8 +294,10 @@ async def hover(ls: TypelensServer, params: types.HoverParams) -> types.Hover | 
     info = await ls.run_blocking(ls.ws.hover, snap.uri, offset, snap)
     if info is None:
         return None
-    return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=hover_markdown(info)),
-                       range=lsp_range(snap.lines, info.start, info.end, ls.ws.encoding))
+    return types.Hover(
+        contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=hover_markdown(info)),
+        range=lsp_range(snap.lines, info.start, info.end, ls.ws.encoding),
+    )
 
 
 @server.feature(types.TEXT_DOCUMENT_INLAY_HINT)
@@ -293,10 +314,16 @@ async def inlay_hints(ls: TypelensServer, params: types.InlayHintParams) -> list
             _refresh_inlay_hints_later(ls, snap.uri)
     else:
         hints = await ls.run_blocking(ls.ws.inlay_hints, snap.uri, start, end, snap)
-    return [types.InlayHint(position=lsp_position(snap.lines, h.offset, encoding), label=h.label,
-                            kind=types.InlayHintKind.Type, padding_left=False,
-                            text_edits=[types.TextEdit(lsp_range(snap.lines, h.edit[0], h.edit[1], encoding), h.edit[2])])
-            for h in hints]
+    return [
+        types.InlayHint(
+            position=lsp_position(snap.lines, h.offset, encoding),
+            label=h.label,
+            kind=types.InlayHintKind.Type,
+            padding_left=False,
+            text_edits=[types.TextEdit(lsp_range(snap.lines, h.edit[0], h.edit[1], encoding), h.edit[2])],
+        )
+        for h in hints
+    ]
 
 
 def _refresh_inlay_hints_later(ls: TypelensServer, uri: str) -> None:
@@ -312,19 +339,24 @@ def _refresh_inlay_hints_later(ls: TypelensServer, uri: str) -> None:
                 ls.workspace_inlay_hint_refresh(None)
         finally:
             ls._inlay_refresh.discard(uri)
+
     asyncio.get_running_loop().create_task(refresh())
 
 
-@server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
-                types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.Source]))
+@server.feature(
+    types.TEXT_DOCUMENT_CODE_ACTION,
+    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.Source]),
+)
 async def code_actions(ls: TypelensServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
     snap = snapshot_of(ls, params.text_document.uri)
     if snap is None:
         return None
     offset = byte_offset(snap.lines, params.range.start, ls.ws.encoding)
     actions = []
-    for title, kind, where in (("Add type annotation", types.CodeActionKind.QuickFix, offset),
-                               ("Annotate all in file", types.CodeActionKind.Source, None)):
+    for title, kind, where in (
+        ("Add type annotation", types.CodeActionKind.QuickFix, offset),
+        ("Annotate all in file", types.CodeActionKind.Source, None),
+    ):
         edits = await ls.run_blocking(ls.ws.annotate, snap.uri, where, snap)
         if not edits:
             continue
@@ -333,8 +365,9 @@ async def code_actions(ls: TypelensServer, params: types.CodeActionParams) -> li
     return actions
 
 
-@server.feature(types.TEXT_DOCUMENT_COMPLETION,
-                types.CompletionOptions(trigger_characters=[".", "(", ","], resolve_provider=True))
+@server.feature(
+    types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[".", "(", ","], resolve_provider=True)
+)
 async def completion(ls: TypelensServer, params: types.CompletionParams) -> types.CompletionList | None:
     at = request_at(ls, params)
     if at is None:
@@ -345,10 +378,16 @@ async def completion(ls: TypelensServer, params: types.CompletionParams) -> type
         guided = await ls.run_interactive(ls.ws.guided_completion, snap.uri, offset)
         if guided is not None:
             entries = [guided] + entries
-    items = [types.CompletionItem(label=e.label, kind=COMPLETION_KIND.get(e.kind), detail=e.detail or None,
-                                  sort_text=f"{i:05d}",
-                                  data={"uri": snap.uri, "ref": list(e.ref)} if e.ref is not None else None)
-             for i, e in enumerate(entries)]
+    items = [
+        types.CompletionItem(
+            label=e.label,
+            kind=COMPLETION_KIND.get(e.kind),
+            detail=e.detail or None,
+            sort_text=f"{i:05d}",
+            data={"uri": snap.uri, "ref": list(e.ref)} if e.ref is not None else None,
+        )
+        for i, e in enumerate(entries)
+    ]
     return types.CompletionList(is_incomplete=False, items=items)
 
 

@@ -94,18 +94,18 @@ class Place:
     uri: str
     version: int | None
     lines: LineIndex
-    ranges: tuple[tuple[int, int, str], ...]     # (start, end, new text or a tag)
+    ranges: tuple[tuple[int, int, str], ...]  # (start, end, new text or a tag)
 
 
 @dataclass(slots=True)
 class OpenDocument:
     uri: str
     path: Path
-    version: int            # the client's; answers follow ``track.revision``, which only grows
+    version: int  # the client's; answers follow ``track.revision``, which only grows
     document: Document
     lines: LineIndex | None = None
-    graph: tuple[int, ProgramGraph] | None = None   # (revision, its graph), once built
-    hints: tuple | None = None            # ((analysis, minimum confidence), every hint of that analysis)
+    graph: tuple[int, ProgramGraph] | None = None  # (revision, its graph), once built
+    hints: tuple | None = None  # ((analysis, minimum confidence), every hint of that analysis)
     track: Track = field(init=False)
 
     def __post_init__(self) -> None:
@@ -120,20 +120,21 @@ class OpenDocument:
 class Workspace:
     """Open documents plus the analysis sessions they belong to."""
 
-    def __init__(self, root: Path | None, settings: Settings | None = None,
-                 encoding: Encoding = Encoding.UTF16) -> None:
+    def __init__(
+        self, root: Path | None, settings: Settings | None = None, encoding: Encoding = Encoding.UTF16
+    ) -> None:
         self.root = root.resolve() if root is not None and root.exists() else None
         self.settings = settings or Settings()
-        self.editor_options: dict = {}       # the editor's own configuration, laid over nested projects' files too
+        self.editor_options: dict = {}  # the editor's own configuration, laid over nested projects' files too
         self._discovery = Discovery(SettingsTree(self.root)) if self.root is not None else None
         self._nested: dict[Path | None, Settings] = {}
         self.encoding = encoding
         self.session = AnalysisSession(self.root, self.settings, config=_CONFIG) if self.root else None
-        self._loose: dict[Path, AnalysisSession] = {}     # single-file mode: a session per project root
+        self._loose: dict[Path, AnalysisSession] = {}  # single-file mode: a session per project root
         self._docs: dict[str, OpenDocument] = {}
         self._lock = threading.RLock()
-        self._lm_use = threading.Lock()   # fast tokenizers are not safe to share between threads
-        self.generation = 0       # bumped whenever any answer may have changed (pulled diagnostics' ids)
+        self._lm_use = threading.Lock()  # fast tokenizers are not safe to share between threads
+        self.generation = 0  # bumped whenever any answer may have changed (pulled diagnostics' ids)
         self._builds = Builds(self._lock, self._is_open_track)
         self.hover_budget = HOVER_BUDGET
 
@@ -169,8 +170,9 @@ class Workspace:
             doc.version = version
             self._forget_analyses(edited=doc)
 
-    def change_at(self, uri: str, version: int,
-                  changes: list[tuple[tuple[tuple[int, int], tuple[int, int]] | None, str]]) -> None:
+    def change_at(
+        self, uri: str, version: int, changes: list[tuple[tuple[tuple[int, int], tuple[int, int]] | None, str]]
+    ) -> None:
         """Apply editor changes: ``(((line, col), (line, col)) or None, text)`` in the
         negotiated encoding, each against the text the ones before it left."""
         with self._lock:
@@ -270,15 +272,18 @@ class Workspace:
         session = self.session_for(doc.path)
         moved_on = snapshot is not None and snapshot.revision != doc.track.revision
         revision = snapshot.revision if moved_on else doc.track.revision
-        wanted = [(d, d.track.revision, d.document.source, d.document.tree, d.graph)
-                  for d in self._docs.values() if d is doc or self.session_for(d.path) is session]
+        wanted = [
+            (d, d.track.revision, d.document.source, d.document.tree, d.graph)
+            for d in self._docs.values()
+            if d is doc or self.session_for(d.path) is session
+        ]
         # graphs are built outside the lock (edits keep arriving) from the trees taken
         # here, which later edits do not move (``Document`` edits a copy)
 
         def build(warm: bool) -> Analysed:
             buffers, built = {}, []
             for d, r, source, tree, graph in wanted:
-                if d is doc and moved_on:        # the document moved on while the request waited
+                if d is doc and moved_on:  # the document moved on while the request waited
                     graph = (r, AnalysisSession.buffer_graph(doc.path, snapshot.data.decode("utf-8", "surrogatepass")))
                 elif graph is None or graph[0] != r:
                     graph = (r, _graph_of(d, source, tree))
@@ -292,11 +297,17 @@ class Workspace:
             graph = buffers[path]
             # the classifier refines only what parses: a broken buffer's windows mislead it
             mode = "static" if graph.has_syntax_errors() else "hybrid"
-            analysed = Analysed(revision, graph, 0.0, _analysis(session, path, doc.path.name, graph, buffers, mode),
-                                lambda: _analysis(session, path, doc.path.name, graph, buffers, mode))
-            if warm:       # every answer of the file, so that the requests after it find them
+            analysed = Analysed(
+                revision,
+                graph,
+                0.0,
+                _analysis(session, path, doc.path.name, graph, buffers, mode),
+                lambda: _analysis(session, path, doc.path.name, graph, buffers, mode),
+            )
+            if warm:  # every answer of the file, so that the requests after it find them
                 analysed.answering.predictions()
             return analysed
+
         return build
 
     def _analysed(self, uri: str, snapshot: Snapshot | None = None) -> Analysed:
@@ -395,7 +406,7 @@ class Workspace:
             info = kept.ask(lambda a: a.hover(at[0]), timeout=self.hover_budget)
         except TimeoutError:
             return _NOT_CARRIED
-        if info is None:       # no answer there then: nor now, unless typing next to it made a name
+        if info is None:  # no answer there then: nor now, unless typing next to it made a name
             data = kept.graph.source.data
             start = _NAME_BEFORE.search(data, max(0, at[0] - 256), at[0]).start()
             end = _NAME_AFTER.match(data, at[0]).end()
@@ -408,8 +419,9 @@ class Workspace:
         and minimum confidence (an editor asks again on every scroll)."""
         return [h for h in self._all_hints(uri, self._analysed(uri, snapshot)) if start <= h.offset <= end]
 
-    def inlay_hints_while_typing(self, uri: str, start: int, end: int,
-                                 snapshot: Snapshot | None = None) -> tuple[list[Hint], bool]:
+    def inlay_hints_while_typing(
+        self, uri: str, start: int, end: int, snapshot: Snapshot | None = None
+    ) -> tuple[list[Hint], bool]:
         """:meth:`inlay_hints`, or, while a document slow to build is typed in (as for
         hovers), the hints of the newest revision built that no edit since wrote
         into or next to, moved to where they are now.  ``True`` with carried hints:
@@ -427,8 +439,11 @@ class Workspace:
             if found is not None:
                 ranges = [r for h in found for r in ((h.offset, h.offset), h.edit[:2])]
                 moved = self._builds.carry_many(track, ranges, kept.revision, revision)
-                hints = [dataclasses.replace(h, offset=at[0], edit=(span[0], span[1], h.edit[2]))
-                         for h, at, span in zip(found, moved[::2], moved[1::2]) if at is not None and span is not None]
+                hints = [
+                    dataclasses.replace(h, offset=at[0], edit=(span[0], span[1], h.edit[2]))
+                    for h, at, span in zip(found, moved[::2], moved[1::2])
+                    if at is not None and span is not None
+                ]
                 return [h for h in hints if start <= h.offset <= end], True
         return self.inlay_hints(uri, start, end, snapshot), False
 
@@ -451,7 +466,9 @@ class Workspace:
                 doc.hints = (key, found)
         return found
 
-    def annotate(self, uri: str, offset: int | None, snapshot: Snapshot | None = None) -> list[tuple[int, int, str]] | None:
+    def annotate(
+        self, uri: str, offset: int | None, snapshot: Snapshot | None = None
+    ) -> list[tuple[int, int, str]] | None:
         """Byte edits annotating one symbol (the identifier at ``offset``) or the whole file."""
         return self._ask(uri, snapshot, lambda a: a.annotate(offset))
 
@@ -461,21 +478,29 @@ class Workspace:
     def definition_place(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> Place | None:
         def question(analysis: FileAnalysis) -> Place | None:
             found = analysis.definition(offset)
-            return self.place(analysis, str(found[0].resolve()), [(found[1], found[2], "")], snapshot) if found else None
+            return (
+                self.place(analysis, str(found[0].resolve()), [(found[1], found[2], "")], snapshot) if found else None
+            )
+
         return self._ask(uri, snapshot, question)
 
     def type_definition(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> list[Place]:
         def question(analysis: FileAnalysis) -> list[Place]:
-            places = [self.place(analysis, str(path.resolve()), [(start, end, "")], snapshot)
-                      for path, start, end in analysis.type_definition(offset)]
+            places = [
+                self.place(analysis, str(path.resolve()), [(start, end, "")], snapshot)
+                for path, start, end in analysis.type_definition(offset)
+            ]
             return [p for p in places if p is not None]
+
         return self._ask(uri, snapshot, question)
 
-    def references(self, uri: str, offset: int, include_declaration: bool = True,
-                   snapshot: Snapshot | None = None) -> list[Place]:
+    def references(
+        self, uri: str, offset: int, include_declaration: bool = True, snapshot: Snapshot | None = None
+    ) -> list[Place]:
         def question(analysis: FileAnalysis) -> list[Place]:
             found = analysis.references(offset, include_declaration)
             return self._places(analysis, [(r.path, r.start, r.end, "") for r in found], snapshot)
+
         return self._ask(uri, snapshot, question)
 
     def highlights(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> list[ide.Reference]:
@@ -488,10 +513,13 @@ class Workspace:
     def rename(self, uri: str, offset: int, new_name: str, snapshot: Snapshot | None = None) -> list[Place]:
         """The edits per file renaming the symbol at ``offset``; ``RenameRefused``
         when it cannot be renamed, or a file to edit changed on disk since it was read."""
+
         def question(analysis: FileAnalysis) -> list[Place]:
             edits = analysis.rename(offset, new_name)
-            return self._places(analysis, [(path, s, e, text) for path, found in edits.items()
-                                           for s, e, text in found], snapshot)
+            return self._places(
+                analysis, [(path, s, e, text) for path, found in edits.items() for s, e, text in found], snapshot
+            )
+
         places = self._ask(uri, snapshot, question)
         for place in places:
             path = path_of_uri(place.uri)
@@ -499,8 +527,9 @@ class Workspace:
                 raise ide.RenameRefused(f"{path.name} changed on disk since it was analysed; save or reopen it first")
         return places
 
-    def _places(self, analysis: FileAnalysis, found: list[tuple[str, int, int, str]],
-                snapshot: Snapshot | None = None) -> list[Place]:
+    def _places(
+        self, analysis: FileAnalysis, found: list[tuple[str, int, int, str]], snapshot: Snapshot | None = None
+    ) -> list[Place]:
         by_file: dict[str, list[tuple[int, int, str]]] = {}
         for path, start, end, text in found:
             by_file.setdefault(path, []).append((start, end, text))
@@ -513,8 +542,9 @@ class Workspace:
     def document_symbols(self, uri: str, snapshot: Snapshot | None = None) -> list[ide.OutlineItem]:
         return self._ask(uri, snapshot, lambda a: a.document_symbols())
 
-    def semantic_tokens(self, uri: str, start: int = 0, end: int | None = None,
-                        snapshot: Snapshot | None = None) -> list[ide.Token]:
+    def semantic_tokens(
+        self, uri: str, start: int = 0, end: int | None = None, snapshot: Snapshot | None = None
+    ) -> list[ide.Token]:
         return self._ask(uri, snapshot, lambda a: a.semantic_tokens(start, end))
 
     def resolve_completion(self, uri: str, ref: tuple[str, int, bool]) -> tuple[str | None, str | None]:
@@ -529,23 +559,36 @@ class Workspace:
         if lm is None:
             return entries
         from typelens.monitors.ranking import rank_entries
+
         with self._lm_use:
-            return rank_entries(lm, analysis.graph.source.data[:dot + 1].decode("utf-8", "replace"), entries)
+            return rank_entries(lm, analysis.graph.source.data[: dot + 1].decode("utf-8", "replace"), entries)
 
     def workspace_symbols(self, query: str) -> list[tuple[ide.SymbolInfo, Place]]:
         """Classes, functions, methods and variables of the project (or of the open
         files' projects in single-file mode) whose names hold ``query``'s letters in order."""
         with self._lock:
             sessions = [self.session] if self.session is not None else []
-            sessions += [s for s in {id(s): s for s in map(self.session_for, (d.path for d in self._docs.values()))}.values()
-                         if s is not self.session]
+            sessions += [
+                s
+                for s in {id(s): s for s in map(self.session_for, (d.path for d in self._docs.values()))}.values()
+                if s is not self.session
+            ]
         found = []
         for session in sessions:
             for info in ide.workspace_symbols(session, query):
                 graph = session.index.graph_of(Path(info.path))
                 if graph is not None:
-                    found.append((info, Place(Path(info.path).as_uri(), None, LineIndex.of(graph.source.data),
-                                              ((info.start, info.end, ""),))))
+                    found.append(
+                        (
+                            info,
+                            Place(
+                                Path(info.path).as_uri(),
+                                None,
+                                LineIndex.of(graph.source.data),
+                                ((info.start, info.end, ""),),
+                            ),
+                        )
+                    )
         return found
 
     # -- the code LM ------------------------------------------------------------------------
@@ -569,6 +612,7 @@ class Workspace:
             # beside it); a pretrained one gets the cores that are not busy
             torch.set_num_threads(recommended_threads(lm.parameters))
             return lm
+
         return session.model("code-lm", load)
 
     def guided_completion(self, uri: str, offset: int, max_tokens: int = 16) -> CompletionEntry | None:
@@ -580,21 +624,31 @@ class Workspace:
             return None
         from typelens.monitors.complete import complete
         from typelens.typeinfer.queries import Analysed as AnalysedGraph
+
         analysed = self._analysed(uri)
         data = analysed.graph.source.data
         if not 0 < offset <= len(data):
-            return None             # nothing analysed here (an empty or over-large document)
-        typed = _WORD_BEFORE.search(data[max(0, offset - 256):offset].decode("utf-8", "replace")).group()
+            return None  # nothing analysed here (an empty or over-large document)
+        typed = _WORD_BEFORE.search(data[max(0, offset - 256) : offset].decode("utf-8", "replace")).group()
 
         def guided(a: FileAnalysis):
             with self._lm_use:
-                return complete(data, offset, path=a.path, lm=lm, max_tokens=max_tokens, session=a.session,
-                                document=AnalysedGraph(a.engine, a.graph))
+                return complete(
+                    data,
+                    offset,
+                    path=a.path,
+                    lm=lm,
+                    max_tokens=max_tokens,
+                    session=a.session,
+                    document=AnalysedGraph(a.engine, a.graph),
+                )
+
         result = analysed.ask(guided)
         if not result.text.strip():
             return None
-        return CompletionEntry(typed + result.text, "guided",
-                               f"typelens guided completion ({len(result.generation.tokens)} tokens)")
+        return CompletionEntry(
+            typed + result.text, "guided", f"typelens guided completion ({len(result.generation.tokens)} tokens)"
+        )
 
 
 _NOT_CARRIED = object()
@@ -607,13 +661,14 @@ def _graph_of(doc: OpenDocument, source, tree) -> ProgramGraph:
     little more than what it changed."""
     if len(source.data) > MAX_DOCUMENT_BYTES:
         return AnalysisSession.buffer_graph(doc.path, "")
-    if not isinstance(doc.document, Document):      # a script: its own graph builder
+    if not isinstance(doc.document, Document):  # a script: its own graph builder
         return AnalysisSession.buffer_graph(doc.path, source, tree)
     return build_graph(source, str(doc.path), recovery=doc.document.recover(source, tree))
 
 
-def _analysis(session: AnalysisSession, path: str, display: str, graph: ProgramGraph,
-              buffers: dict[str, ProgramGraph], mode: str) -> FileAnalysis:
+def _analysis(
+    session: AnalysisSession, path: str, display: str, graph: ProgramGraph, buffers: dict[str, ProgramGraph], mode: str
+) -> FileAnalysis:
     """A file analysis on an engine of its own, which shares no answers with the
     session's other engines: what one engine memoised about a library file while
     a cycle was open differs from what a fresh engine finds (5 of 8,542 hovers on

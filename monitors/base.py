@@ -41,7 +41,7 @@ class Intervention:
     step: int
     row: int
     monitor: str
-    kind: str                # masked, lifted
+    kind: str  # masked, lifted
     detail: str
 
 
@@ -83,12 +83,12 @@ def apply_masks(monitor: Monitor, masks: list[torch.Tensor | None], scores: torc
             continue
         width = min(mask.shape[0], scores.shape[1])
         if bool(mask[int(scores[row, :width].argmax())] == 0.0):
-            continue                     # the model's own choice is already valid
+            continue  # the model's own choice is already valid
         if out is scores:
             out = scores.clone()
         out[row, :width] = scores[row, :width] + mask[:width]
         if width < scores.shape[1]:
-            out[row, width:] = float("-inf")    # padding ids beyond the tokenizer
+            out[row, width:] = float("-inf")  # padding ids beyond the tokenizer
         monitor.record(row, "masked", "")
     return out
 

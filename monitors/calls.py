@@ -53,7 +53,7 @@ class ArgScanner:
     positional: int = 0
     keywords: set[str] = field(default_factory=set)
     unpacked: bool = False
-    current: str = ""          # the current argument's text at the call's level
+    current: str = ""  # the current argument's text at the call's level
     closed: bool = False
 
     def feed(self, text: str) -> None:
@@ -87,7 +87,7 @@ class ArgScanner:
         if not arg:
             return
         head = _ident_prefix(arg)
-        rest = arg[len(head):].lstrip()
+        rest = arg[len(head) :].lstrip()
         if head and rest.startswith("=") and not rest.startswith("=="):
             self.keywords.add(head)
         elif arg.startswith("*"):
@@ -122,12 +122,12 @@ def open_call(text: str, window: int = 4000) -> int | None:
             while end > 0 and text[end - 1] == "\\":
                 end = text.find(ch, end + 1)
             if end < 0:
-                return None          # the cursor is inside a string
+                return None  # the cursor is inside a string
             i = end
         elif ch == "#":
             end = text.find("\n", i)
             if end < 0:
-                return None          # the cursor is inside a comment
+                return None  # the cursor is inside a comment
             i = end
         elif ch in _OPEN:
             stack.append(i)
@@ -164,9 +164,16 @@ class CallTokens:
 class CallMonitor(Monitor):
     name = "call"
 
-    def __init__(self, index: TokenIndex, vocabulary: list[str], call_of: Callable[[str], object],
-                 decode: Callable[[list[int]], str], *, tokens: "CallTokens | None" = None,
-                 masks: MaskCache | None = None) -> None:
+    def __init__(
+        self,
+        index: TokenIndex,
+        vocabulary: list[str],
+        call_of: Callable[[str], object],
+        decode: Callable[[list[int]], str],
+        *,
+        tokens: "CallTokens | None" = None,
+        masks: MaskCache | None = None,
+    ) -> None:
         super().__init__()
         if not callable(call_of):
             raise ValueError(f"call_of={call_of!r} is not callable; pass text -> CallFacts (or None)")
@@ -186,7 +193,7 @@ class CallMonitor(Monitor):
             self._enter_open_call(st)
             new = ""
         else:
-            new = self.decode(ids[st.seen:]) if len(ids) > st.seen else ""
+            new = self.decode(ids[st.seen :]) if len(ids) > st.seen else ""
             st.seen = len(ids)
             st.text += new
         if st.state is CallState.IN_CALL and new:
@@ -202,12 +209,12 @@ class CallMonitor(Monitor):
     def _enter_open_call(self, st: CallRow) -> None:
         """The prompt may end inside a call (the cursor is in its arguments)."""
         start = open_call(st.text)
-        if start is None or not is_call_paren(st.text[:start + 1]):
+        if start is None or not is_call_paren(st.text[: start + 1]):
             return
-        facts = self.call_of(st.text[:start + 1])
+        facts = self.call_of(st.text[: start + 1])
         if facts is not None:
             st.state, st.facts, st.scanner = CallState.IN_CALL, facts, ArgScanner()
-            st.scanner.feed(st.text[start + 1:])
+            st.scanner.feed(st.text[start + 1 :])
             if st.scanner.closed:
                 st.state, st.facts, st.scanner = CallState.OUTSIDE, None, None
 
@@ -219,8 +226,11 @@ class CallMonitor(Monitor):
         arg = scan.current.strip()
         head = _ident_prefix(arg)
         unused = frozenset(facts.keywords - scan.keywords)
-        slots_full = (facts.max_positional is not None and scan.positional >= facts.max_positional
-                      and not facts.accepts_any_keyword)
+        slots_full = (
+            facts.max_positional is not None
+            and scan.positional >= facts.max_positional
+            and not facts.accepts_any_keyword
+        )
         if slots_full and (not arg or head == arg):
             may_close = not arg and not self._missing(facts, scan)
             key = ("keyword", unused, arg, may_close)
@@ -242,9 +252,12 @@ class CallMonitor(Monitor):
         if scan.unpacked:
             return False
         positional = [p for p in facts.parameters if p.kind == "positional"]
-        given = {p.name for p in positional[:scan.positional]} | scan.keywords
-        return any(not p.has_default and p.name not in given
-                   for p in facts.parameters if p.kind in ("positional", "keyword_only"))
+        given = {p.name for p in positional[: scan.positional]} | scan.keywords
+        return any(
+            not p.has_default and p.name not in given
+            for p in facts.parameters
+            if p.kind in ("positional", "keyword_only")
+        )
 
     def _keyword_tokens(self, names: frozenset[str], arg: str, may_close: bool) -> list[int]:
         closing = set(self._closing) if may_close else set()
@@ -254,6 +267,6 @@ class CallMonitor(Monitor):
             allowed = set(self.index.allowed(names, "")) | set(self._spaced_index.allowed(names, ""))
             return sorted(allowed | set(self._spaces) | closing)
         allowed = set(self.index.allowed(names, arg))
-        if arg in names:    # the name is complete: only '=' (possibly after spaces) may follow
+        if arg in names:  # the name is complete: only '=' (possibly after spaces) may follow
             allowed = (allowed & set(self._identifier)) | set(self._equals) | set(self._spaces)
         return sorted(allowed)

@@ -32,8 +32,16 @@ from pathlib import Path
 from typelens.analyzer import InputError
 from typelens.typeinfer.engine import TypeEngine
 from typelens.typeinfer.queries import (
-    Analysed, CallFacts, LibraryMembers, call_at, call_facts_of_type, call_in_document, import_names, name_chain_at,
-    receiver_type, trailing_name,
+    Analysed,
+    CallFacts,
+    LibraryMembers,
+    call_at,
+    call_facts_of_type,
+    call_in_document,
+    import_names,
+    name_chain_at,
+    receiver_type,
+    trailing_name,
 )
 from typelens.typeinfer.session import AnalysisSession
 from typelens.typeinfer.types import UNKNOWN, UnknownType
@@ -47,6 +55,7 @@ from .prompt import build_prompt
 
 logger = logging.getLogger(__name__)
 
+
 def _binds(text: str, name: str) -> bool:
     """Whether ``text`` may bind ``name`` (an assignment, ``as``, a comprehension
     or lambda anywhere in it)."""
@@ -56,9 +65,18 @@ def _binds(text: str, name: str) -> bool:
 class StaticFacts:
     """The monitors' query protocol over one file: text so far -> facts."""
 
-    def __init__(self, engine: TypeEngine, path: str, suffix: bytes, head: str = "",
-                 library: LibraryMembers | None = None, source: bytes | None = None, offset: int = -1,
-                 document: Analysed | None = None, header: str = "") -> None:
+    def __init__(
+        self,
+        engine: TypeEngine,
+        path: str,
+        suffix: bytes,
+        head: str = "",
+        library: LibraryMembers | None = None,
+        source: bytes | None = None,
+        offset: int = -1,
+        document: Analysed | None = None,
+        header: str = "",
+    ) -> None:
         # head: the file's text before the prompt's window; header: the text the
         # prompt starts with before the window (imports, enclosing headers), which
         # the monitors' texts begin with and the file does not have there
@@ -71,9 +89,9 @@ class StaticFacts:
         self.source, self.offset, self.document = source, offset, document
         self._members: dict[str, frozenset[str] | None] = {}
         self._calls: dict[str, CallFacts | None] = {}
-        self._receivers: dict[str, tuple[TypeEngine, object]] = {}   # text ending in "." -> receiver type
+        self._receivers: dict[str, tuple[TypeEngine, object]] = {}  # text ending in "." -> receiver type
         self.queries = 0
-        self.seconds = 0.0        # time spent in the static analysis
+        self.seconds = 0.0  # time spent in the static analysis
 
     def _data(self, text: str) -> bytes:
         """The patched copy: the text so far, then the file after the cursor's line."""
@@ -86,7 +104,7 @@ class StaticFacts:
             known = self._chained(text[:-1])
             if known is None:
                 known = self._from_document(text)
-            if known is None:           # analyse the file once for this receiver
+            if known is None:  # analyse the file once for this receiver
                 known = receiver_type(self.engine, self.path, self._data(text), len(self._data_prefix(text)) - 1)
             engine, receiver = known
             facts = None
@@ -102,7 +120,7 @@ class StaticFacts:
         """The file's text for a monitor's ``text`` (the prompt's decoded text and
         what was generated): the head, then ``text`` without the prompt's header."""
         if self.header and text.startswith(self.header):
-            text = text[len(self.header):]
+            text = text[len(self.header) :]
         return self.head + text
 
     def _data_prefix(self, text: str) -> bytes:
@@ -123,15 +141,15 @@ class StaticFacts:
         if len(prefix) == self.offset:
             document = self._document()
             return receiver_type(self.engine, self.path, self.source, self.offset - 1, document)
-        generated = prefix[self.offset:].decode("utf-8", "replace")
+        generated = prefix[self.offset :].decode("utf-8", "replace")
         if len(prefix) < self.offset or "\n" in generated:
             return None
         chain = trailing_name(generated[:-1])
         if chain is None or chain.start() == 0:
-            return None             # none, or a member of what the cursor's dot follows
+            return None  # none, or a member of what the cursor's dot follows
         names = chain.group().split(".")
         if _binds(generated, names[0]):
-            return None             # the generated text binds the name itself (a lambda, a comprehension, ``x =``)
+            return None  # the generated text binds the name itself (a lambda, a comprehension, ``x =``)
         document = self._document()
         value = name_chain_at(document, self.path, self.offset, names)
         return (document.engine, value) if value is not None else None
@@ -140,8 +158,8 @@ class StaticFacts:
         """``recv.name`` where ``recv.`` was typed before: the member's type from the
         receiver's type, without analysing the file again (answers cached per type)."""
         dot = text.rfind(".")
-        name = text[dot + 1:]
-        known = self._receivers.get(text[:dot + 1]) if dot >= 0 and name.isidentifier() else None
+        name = text[dot + 1 :]
+        known = self._receivers.get(text[: dot + 1]) if dot >= 0 and name.isidentifier() else None
         if known is None:
             return None
         engine, receiver = known
@@ -158,7 +176,7 @@ class StaticFacts:
                 unknown = isinstance(known[1], UnknownType)
                 self._calls[text] = None if unknown else call_facts_of_type(*known)
                 answered = True
-            elif self.source is not None and end <= self.offset:     # a call open at the cursor
+            elif self.source is not None and end <= self.offset:  # a call open at the cursor
                 answered, self._calls[text] = call_in_document(self._document(), self.path, end - 1)
             if not answered:
                 self._calls[text] = call_at(self.engine, self.path, self._data(text), end)
@@ -169,19 +187,20 @@ class StaticFacts:
         started = time.perf_counter()
         self.queries += 1
         full = self._file_text(text)
-        found = import_names(self.engine, full[self.head.rfind("\n") + 1:])     # the head's last line on
+        found = import_names(self.engine, full[self.head.rfind("\n") + 1 :])  # the head's last line on
         self.seconds += time.perf_counter() - started
         return found
 
 
 def monitors_for(lm: CodeLM, facts: StaticFacts, kinds: tuple[str, ...] = ("dereference", "call", "import")):
     found = []
-    masks = lm.mask_cache      # per vocabulary, so that later completions reuse the masks
+    masks = lm.mask_cache  # per vocabulary, so that later completions reuse the masks
     if "dereference" in kinds:
         found.append(DereferenceMonitor(lm.token_index, facts.members_of, lm.decode, masks=masks))
     if "call" in kinds:
-        found.append(CallMonitor(lm.token_index, lm.vocabulary, facts.call_of, lm.decode, tokens=lm.call_tokens,
-                                 masks=masks))
+        found.append(
+            CallMonitor(lm.token_index, lm.vocabulary, facts.call_of, lm.decode, tokens=lm.call_tokens, masks=masks)
+        )
     if "import" in kinds:
         found.append(ImportMonitor(lm.token_index, facts.imports_after, lm.decode, masks=masks))
     return found
@@ -194,7 +213,7 @@ class Completion:
     generation: Generation
     monitored: bool
     exit_threshold: float
-    analysis_seconds: float = 0.0      # of ``generation.seconds``, the static analysis queries
+    analysis_seconds: float = 0.0  # of ``generation.seconds``, the static analysis queries
     analysis_queries: int = 0
 
     @property
@@ -205,24 +224,50 @@ class Completion:
         g = self.generation
         layers = [t.layer for t in g.tokens]
         return {
-            "path": self.path, "offset": self.offset, "completion": g.text, "stopped": g.stopped,
-            "monitored": self.monitored, "exit_threshold": self.exit_threshold, "model_layers": g.layers,
+            "path": self.path,
+            "offset": self.offset,
+            "completion": g.text,
+            "stopped": g.stopped,
+            "monitored": self.monitored,
+            "exit_threshold": self.exit_threshold,
+            "model_layers": g.layers,
             "average_layers": round(sum(layers) / len(layers), 3) if layers else None,
-            "tokens": [{"text": t.text, "id": t.id, "layer": t.layer, "confidence": t.confidence,
-                        "masked": t.masked} for t in g.tokens],
-            "interventions": [{"step": i.step, "monitor": i.monitor, "kind": i.kind, "detail": i.detail}
-                              for i in g.interventions],
-            "prompt_tokens": g.prompt_tokens, "reused_tokens": g.reused_tokens, "seconds": round(g.seconds, 4),
-            "analysis_seconds": round(self.analysis_seconds, 4), "analysis_queries": self.analysis_queries,
+            "tokens": [
+                {"text": t.text, "id": t.id, "layer": t.layer, "confidence": t.confidence, "masked": t.masked}
+                for t in g.tokens
+            ],
+            "interventions": [
+                {"step": i.step, "monitor": i.monitor, "kind": i.kind, "detail": i.detail} for i in g.interventions
+            ],
+            "prompt_tokens": g.prompt_tokens,
+            "reused_tokens": g.reused_tokens,
+            "seconds": round(g.seconds, 4),
+            "analysis_seconds": round(self.analysis_seconds, 4),
+            "analysis_queries": self.analysis_queries,
         }
 
 
-def complete(source: str | bytes, offset: int, *, path: str = "<memory>.py",
-             root: Path | None = None, lm: CodeLM | None = None, model: Path | None = None, device: str = "auto",
-             dtype: str = "auto", max_tokens: int = 16, monitor: bool = True, exit_threshold: float = 1.0,
-             stop_policy: bool = False, multiline: bool = False, exits: Exits | None = None,
-             session: AnalysisSession | None = None, document: Analysed | None = None,
-             prompt_tokens: int = 512, reuse_cache: bool = True) -> Completion:
+def complete(
+    source: str | bytes,
+    offset: int,
+    *,
+    path: str = "<memory>.py",
+    root: Path | None = None,
+    lm: CodeLM | None = None,
+    model: Path | None = None,
+    device: str = "auto",
+    dtype: str = "auto",
+    max_tokens: int = 16,
+    monitor: bool = True,
+    exit_threshold: float = 1.0,
+    stop_policy: bool = False,
+    multiline: bool = False,
+    exits: Exits | None = None,
+    session: AnalysisSession | None = None,
+    document: Analysed | None = None,
+    prompt_tokens: int = 512,
+    reuse_cache: bool = True,
+) -> Completion:
     """Complete ``source`` at byte ``offset`` (of its UTF-8 encoding).  ``session``
     is the project's analysis session (default: the document's, else one for the
     project of ``path``, or of ``root``): it keeps what is learnt about library
@@ -235,7 +280,7 @@ def complete(source: str | bytes, offset: int, *, path: str = "<memory>.py",
     lm = lm if lm is not None else load_lm(model, device=device, dtype=dtype)
     before = data[:offset].decode("utf-8", "replace")
     line_end = data.find(b"\n", offset)
-    suffix = data[line_end + 1:] if line_end >= 0 else b""
+    suffix = data[line_end + 1 :] if line_end >= 0 else b""
     if prompt_tokens < 8:
         raise ValueError(f"prompt_tokens={prompt_tokens} is too small; give at least 8")
     budget = max(8, min(prompt_tokens, lm.context - 1 - max_tokens))
@@ -247,14 +292,27 @@ def complete(source: str | bytes, offset: int, *, path: str = "<memory>.py",
             session = document.engine.session
         if session is None:
             session = AnalysisSession.for_path(Path(path), root=Path(root) if root else Path(path).resolve().parent)
-        facts = StaticFacts(session.engine(), path, suffix, head, session.library, data, offset, document,
-                            prompt.header)
+        facts = StaticFacts(
+            session.engine(), path, suffix, head, session.library, data, offset, document, prompt.header
+        )
         monitors = monitors_for(lm, facts)
     if exits is None and exit_threshold < 1.0:
         exits = lm.exits
-    options = DecodeOptions(max_new_tokens=max_tokens, exit_threshold=exit_threshold,
-                            stop_at_newline=not multiline, use_stop_policy=stop_policy)
-    generation = decode(lm, prompt.ids, monitors=monitors, exits=exits, options=options,
-                        cache=lm.prompt_cache if reuse_cache else None)
-    return Completion(path, offset, generation, bool(monitor), exit_threshold,
-                      facts.seconds if facts is not None else 0.0, facts.queries if facts is not None else 0)
+    options = DecodeOptions(
+        max_new_tokens=max_tokens,
+        exit_threshold=exit_threshold,
+        stop_at_newline=not multiline,
+        use_stop_policy=stop_policy,
+    )
+    generation = decode(
+        lm, prompt.ids, monitors=monitors, exits=exits, options=options, cache=lm.prompt_cache if reuse_cache else None
+    )
+    return Completion(
+        path,
+        offset,
+        generation,
+        bool(monitor),
+        exit_threshold,
+        facts.seconds if facts is not None else 0.0,
+        facts.queries if facts is not None else 0,
+    )

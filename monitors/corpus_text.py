@@ -19,8 +19,15 @@ from typelens.datasets.corpus import walk_corpus
 logger = logging.getLogger(__name__)
 
 
-def corpus_texts(roots: list[Path], *, exclude: set[str] = frozenset(), max_bytes: int = 40_000_000,
-                 per_project: int = 1_500_000, seed: int = 13, max_file_bytes: int = 200_000) -> list[str]:
+def corpus_texts(
+    roots: list[Path],
+    *,
+    exclude: set[str] = frozenset(),
+    max_bytes: int = 40_000_000,
+    per_project: int = 1_500_000,
+    seed: int = 13,
+    max_file_bytes: int = 200_000,
+) -> list[str]:
     """Texts of Python files under ``roots``; projects named in ``exclude`` are skipped."""
     if max_bytes <= 0:
         raise ValueError(f"max_bytes={max_bytes} must be positive")

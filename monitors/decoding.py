@@ -48,7 +48,7 @@ class DecodeOptions:
     exit_threshold: float = 1.0
     stop_at_newline: bool = True
     use_stop_policy: bool = False
-    exit_measure: str = "classifier"     # classifier (the exits' probes) or max-prob (of the masked exit logits)
+    exit_measure: str = "classifier"  # classifier (the exits' probes) or max-prob (of the masked exit logits)
 
     def __post_init__(self) -> None:
         if self.max_new_tokens < 1:
@@ -63,22 +63,22 @@ class DecodeOptions:
 class TokenStep:
     id: int
     text: str
-    layer: int            # layers used (1-based; the model's depth when it did not exit)
-    confidence: float     # max probability of the emitting (masked) distribution
-    masked: bool          # a monitor changed this token
+    layer: int  # layers used (1-based; the model's depth when it did not exit)
+    confidence: float  # max probability of the emitting (masked) distribution
+    masked: bool  # a monitor changed this token
 
 
 @dataclass(frozen=True, slots=True)
 class Generation:
     text: str
     tokens: tuple[TokenStep, ...]
-    stopped: str          # max-tokens, newline, eos, stop-policy, context
+    stopped: str  # max-tokens, newline, eos, stop-policy, context
     layers: int
     prompt_tokens: int
     seconds: float
     interventions: tuple = field(default=())
-    held_back: int | None = None   # the token the stop policy did not emit
-    reused_tokens: int = 0         # prompt tokens whose keys and values came from the prompt cache
+    held_back: int | None = None  # the token the stop policy did not emit
+    reused_tokens: int = 0  # prompt tokens whose keys and values came from the prompt cache
 
 
 @dataclass(slots=True)
@@ -101,15 +101,22 @@ def _emit(logits: torch.Tensor, mask: torch.Tensor | None) -> tuple[torch.Tensor
 
 
 @torch.no_grad()
-def decode(lm, prompt_ids: list[int], *, monitors: list[Monitor] = (), exits: Exits | None = None,
-           options: DecodeOptions = DecodeOptions(), cache: PromptCache | None = None) -> Generation:
+def decode(
+    lm,
+    prompt_ids: list[int],
+    *,
+    monitors: list[Monitor] = (),
+    exits: Exits | None = None,
+    options: DecodeOptions = DecodeOptions(),
+    cache: PromptCache | None = None,
+) -> Generation:
     """Greedy decoding of up to ``options.max_new_tokens`` after ``prompt_ids``
     (batch 1); ``cache`` reuses the keys and values of earlier prompts."""
     if not prompt_ids:
         raise ValueError("prompt_ids=[] is empty; encode at least one token of context")
     started = time.perf_counter()
     limit = lm.context - 1
-    ids = list(prompt_ids[-max(1, limit - options.max_new_tokens):])
+    ids = list(prompt_ids[-max(1, limit - options.max_new_tokens) :])
     net = layered_for(lm.model)
     depth = net.layers if net is not None else int(getattr(lm.model.config, "num_hidden_layers", 0) or 0)
     use_exits = net is not None and exits is not None and options.exit_threshold < 1.0
@@ -128,7 +135,7 @@ def decode(lm, prompt_ids: list[int], *, monitors: list[Monitor] = (), exits: Ex
             mask = combine(own)
         step = pending(mask)
         logits, token, changed = _emit(step.logits, mask)
-        if changed:     # the monitors whose own mask forbade the model's choice
+        if changed:  # the monitors whose own mask forbade the model's choice
             raw = int(step.logits.argmax())
             for monitor, m in zip(monitors, own):
                 if m is not None and raw < m.shape[0] and bool(m[raw] != 0.0):
@@ -143,7 +150,7 @@ def decode(lm, prompt_ids: list[int], *, monitors: list[Monitor] = (), exits: Ex
             break
         piece = lm.decode([token])
         if options.stop_at_newline and "\n" in piece and (text + piece).strip():
-            text += piece[:piece.index("\n")]
+            text += piece[: piece.index("\n")]
             stopped = "newline"
             break
         ids.append(token)
@@ -154,10 +161,19 @@ def decode(lm, prompt_ids: list[int], *, monitors: list[Monitor] = (), exits: Ex
             break
         pending = stream.advance(token, len(ids) - 1)
     if cache is not None:
-        cache.put(ids[:stream.exact], stream.keep(stream.exact))
+        cache.put(ids[: stream.exact], stream.keep(stream.exact))
     interventions = tuple(i for m in monitors for i in m.interventions)
-    return Generation(text, tuple(steps), stopped, depth, len(prompt_ids), time.perf_counter() - started,
-                      interventions, held_back, reused)
+    return Generation(
+        text,
+        tuple(steps),
+        stopped,
+        depth,
+        len(prompt_ids),
+        time.perf_counter() - started,
+        interventions,
+        held_back,
+        reused,
+    )
 
 
 @torch.no_grad()
@@ -171,7 +187,7 @@ def next_logits(lm, prompt_ids: list[int], cache: PromptCache | None = None) -> 
     state, reused = cache.take(prompt_ids) if cache is not None else (None, 0)
     logits = stream.prefill(prompt_ids, state, reused)(None).logits
     if cache is not None:
-        cache.put(prompt_ids[:stream.exact], stream.keep(stream.exact))
+        cache.put(prompt_ids[: stream.exact], stream.keep(stream.exact))
     return logits.float()
 
 
@@ -183,7 +199,7 @@ class _LayeredStream:
         self.net, self.lm, self.exits, self.threshold = net, lm, exits, options.exit_threshold
         self.by_probe = options.exit_measure == "classifier"
         self.cache = net.new_cache()
-        self.exact = 0          # leading positions whose keys and values are those of full depth
+        self.exact = 0  # leading positions whose keys and values are those of full depth
         self._inexact = False
         self.active = frozenset(exits.adapters.active) if exits is not None else frozenset()
         if exits is not None and self.by_probe:
@@ -235,6 +251,7 @@ class _LayeredStream:
             if not self._inexact:
                 self.exact = position + 1
             return _Step(net.head(h)[0, -1], net.layers)
+
         return run
 
 
@@ -249,8 +266,9 @@ class _FullStream:
         self._argument = "cache" if "cache" in inspect.signature(lm.model.forward).parameters else "past_key_values"
 
     def _forward(self, ids: list[int]):
-        out = self.lm.model(input_ids=torch.tensor([ids], device=self.lm.device), use_cache=True,
-                            **{self._argument: self.past})
+        out = self.lm.model(
+            input_ids=torch.tensor([ids], device=self.lm.device), use_cache=True, **{self._argument: self.past}
+        )
         self.past = getattr(out, "cache", None) or getattr(out, "past_key_values", None)
         self.exact += len(ids)
         logits = out.logits[0, -1].float()

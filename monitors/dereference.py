@@ -47,9 +47,9 @@ class RowState:
     state: State = State.UNCONSTRAINED
     names: frozenset[str] = frozenset()
     prefix: str = ""
-    seen: int = 0            # tokens of the row already accounted for
-    text: str = ""           # the decoded text so far
-    spaced: bool = False     # the name may start after spaces (`import` then ` name`)
+    seen: int = 0  # tokens of the row already accounted for
+    text: str = ""  # the decoded text so far
+    spaced: bool = False  # the name may start after spaces (`import` then ` name`)
 
 
 class NameMonitor(Monitor):
@@ -57,8 +57,14 @@ class NameMonitor(Monitor):
 
     name = "names"
 
-    def __init__(self, index: TokenIndex, names_after: NameQuery, decode: Callable[[list[int]], str], *,
-                 masks: MaskCache | None = None) -> None:
+    def __init__(
+        self,
+        index: TokenIndex,
+        names_after: NameQuery,
+        decode: Callable[[list[int]], str],
+        *,
+        masks: MaskCache | None = None,
+    ) -> None:
         super().__init__()
         if not isinstance(index, TokenIndex):
             raise ValueError(f"index={index!r} is not a TokenIndex; build one with TokenIndex(vocabulary)")
@@ -66,9 +72,9 @@ class NameMonitor(Monitor):
             raise ValueError(f"names_after={names_after!r} is not callable; pass text -> names (or None)")
         self.index, self.names_after, self.decode = index, names_after, decode
         self.rows: dict[int, RowState] = {}
-        self._masks = masks if masks is not None else MaskCache(index.size)   # may be shared per vocabulary
+        self._masks = masks if masks is not None else MaskCache(index.size)  # may be shared per vocabulary
 
-    lead_space = False       # whether the name may follow the trigger after spaces
+    lead_space = False  # whether the name may follow the trigger after spaces
 
     def is_trigger(self, text: str) -> bool:
         return True
@@ -82,11 +88,11 @@ class NameMonitor(Monitor):
 
     def _update(self, row: int, ids: list[int]) -> RowState:
         st = self.rows.get(row)
-        if st is None:                      # the prompt is not "new" text
+        if st is None:  # the prompt is not "new" text
             st = self.rows[row] = RowState(seen=len(ids), text=self.decode(ids))
             new = []
         else:
-            new = ids[st.seen:]
+            new = ids[st.seen :]
             st.seen = len(ids)
         if new:
             piece = self.decode(new)
@@ -97,7 +103,7 @@ class NameMonitor(Monitor):
                     st.spaced = not piece
                 head = _ident_prefix(piece)
                 st.prefix += head
-                if head != piece:           # the identifier ended
+                if head != piece:  # the identifier ended
                     self._release(st)
         if st.state is State.UNCONSTRAINED and self.is_trigger(st.text):
             names = self.names_after(st.text)
@@ -110,8 +116,9 @@ class NameMonitor(Monitor):
         if st.state is not State.CONSTRAINED:
             return None
         spaced = st.spaced and not st.prefix
-        mask = self._masks.get(("names", st.names, st.prefix, spaced), lambda: self._allowed(st.names, st.prefix, spaced),
-                               device)
+        mask = self._masks.get(
+            ("names", st.names, st.prefix, spaced), lambda: self._allowed(st.names, st.prefix, spaced), device
+        )
         if mask is None:
             self.record(row, "lifted", f"no token continues any of {sorted(st.names)[:5]} after {st.prefix!r}")
             self._release(st)
@@ -129,8 +136,14 @@ class DereferenceMonitor(NameMonitor):
 
     name = "dereference"
 
-    def __init__(self, index: TokenIndex, members_of: NameQuery, decode: Callable[[list[int]], str], *,
-                 masks: MaskCache | None = None) -> None:
+    def __init__(
+        self,
+        index: TokenIndex,
+        members_of: NameQuery,
+        decode: Callable[[list[int]], str],
+        *,
+        masks: MaskCache | None = None,
+    ) -> None:
         if not callable(members_of):
             raise ValueError(f"members_of={members_of!r} is not callable; pass text -> member names (or None)")
         super().__init__(index, members_of, decode, masks=masks)
@@ -149,5 +162,5 @@ class ImportMonitor(NameMonitor):
     def is_trigger(self, text: str) -> bool:
         if not text.endswith(("import", " ", ".", ",", "(")):
             return False
-        line = text[text.rfind("\n") + 1:]
+        line = text[text.rfind("\n") + 1 :]
         return "import" in line

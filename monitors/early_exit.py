@@ -47,7 +47,7 @@ from typelens.analyzer import ModelError
 logger = logging.getLogger(__name__)
 
 EXITS_VERSION = "typelens-exits-1"
-DENSE_VOCABULARY = 8192      # above it, exits train on sampled candidates (exit_sampled.py)
+DENSE_VOCABULARY = 8192  # above it, exits train on sampled candidates (exit_sampled.py)
 FEATURES = ("max_prob", "margin", "entropy", "depth")
 
 
@@ -83,8 +83,9 @@ class ExitAdapters(nn.Module):
         that the decoding loop decides with one dot product per layer (an inactive
         layer's bias is ``-inf``: no token leaves there)."""
         weights = torch.stack([p.weight.detach()[0] for p in self.probes])
-        return weights, [float(p.bias.detach()[0]) if i in self.active else -math.inf
-                         for i, p in enumerate(self.probes)]
+        return weights, [
+            float(p.bias.detach()[0]) if i in self.active else -math.inf for i, p in enumerate(self.probes)
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +93,7 @@ class StopPolicy:
     weights: tuple[float, ...]
     bias: float
     threshold: float
-    precision: float          # on the held-out text it was fitted on
+    precision: float  # on the held-out text it was fitted on
     recall: float
 
     def risk(self, features: tuple[float, ...]) -> float:
@@ -121,18 +122,32 @@ class Exits:
 
 def save_exits(folder: Path, adapters: ExitAdapters, stop: StopPolicy | None, meta: dict) -> None:
     from safetensors.torch import save_file
+
     folder.mkdir(parents=True, exist_ok=True)
     save_file({k: v.contiguous() for k, v in adapters.state_dict().items()}, str(folder / "exits.safetensors"))
-    record = dict(meta, version=EXITS_VERSION, rank=adapters.rank, layers=len(adapters.adapters) + 1,
-                  exit_layers=list(adapters.active),
-                  stop=None if stop is None else {"weights": list(stop.weights), "bias": stop.bias,
-                                                  "threshold": stop.threshold, "precision": stop.precision,
-                                                  "recall": stop.recall, "features": list(FEATURES)})
+    record = dict(
+        meta,
+        version=EXITS_VERSION,
+        rank=adapters.rank,
+        layers=len(adapters.adapters) + 1,
+        exit_layers=list(adapters.active),
+        stop=None
+        if stop is None
+        else {
+            "weights": list(stop.weights),
+            "bias": stop.bias,
+            "threshold": stop.threshold,
+            "precision": stop.precision,
+            "recall": stop.recall,
+            "features": list(FEATURES),
+        },
+    )
     (folder / "exits.json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
 
 
-def load_exits(folder: Path, layers: int, dim: int, device: torch.device,
-               dtype: torch.dtype = torch.float32) -> Exits | None:
+def load_exits(
+    folder: Path, layers: int, dim: int, device: torch.device, dtype: torch.dtype = torch.float32
+) -> Exits | None:
     """The exits in ``folder`` for a model of ``layers`` x ``dim``; ``None`` when absent."""
     meta_path, weights = folder / "exits.json", folder / "exits.safetensors"
     if not meta_path.exists() and not weights.exists():
@@ -144,10 +159,13 @@ def load_exits(folder: Path, layers: int, dim: int, device: torch.device,
     if not isinstance(meta, dict) or meta.get("version") != EXITS_VERSION:
         raise ModelError(f"{meta_path}: not typelens exits ({EXITS_VERSION}); retrain with `typelens train exits`")
     if meta.get("layers") != layers or meta.get("dim") != dim:
-        raise ModelError(f"{folder}: exits for {meta.get('layers')} layers x {meta.get('dim')}, the model has "
-                         f"{layers} x {dim}; retrain with `typelens train exits`")
+        raise ModelError(
+            f"{folder}: exits for {meta.get('layers')} layers x {meta.get('dim')}, the model has "
+            f"{layers} x {dim}; retrain with `typelens train exits`"
+        )
     from safetensors import SafetensorError
     from safetensors.torch import load_file
+
     active = meta.get("exit_layers")
     adapters = ExitAdapters(layers, dim, int(meta.get("rank", 0)), tuple(active) if active is not None else None)
     try:
@@ -165,28 +183,44 @@ def load_exits(folder: Path, layers: int, dim: int, device: torch.device,
 # -- training ---------------------------------------------------------------------------------
 def _windows(lm, texts: list[str], context: int, rng: random.Random, count: int) -> list[torch.Tensor]:
     from .train_lm import token_stream
+
     stream = token_stream(lm.tokenizer, texts)
     limit = len(stream) - context
     if limit <= 0:
         raise ValueError(f"the text has {len(stream)} tokens, fewer than one context of {context}")
-    return [stream[s:s + context] for s in (rng.randrange(limit) for _ in range(count))]
+    return [stream[s : s + context] for s in (rng.randrange(limit) for _ in range(count))]
 
 
-def train_exits(lm, texts: list[str], out: Path, *, steps: int = 400, batch: int = 8, rank: int = 32,
-                seed: int = 13, stop_precision: float = 0.9, tokens: int = 24_000,
-                exit_layers: tuple[int, ...] | None = None) -> dict:
+def train_exits(
+    lm,
+    texts: list[str],
+    out: Path,
+    *,
+    steps: int = 400,
+    batch: int = 8,
+    rank: int = 32,
+    seed: int = 13,
+    stop_precision: float = 0.9,
+    tokens: int = 24_000,
+    exit_layers: tuple[int, ...] | None = None,
+) -> dict:
     """Fit exit adapters (KL to the full model) and the stop policy; write ``out``.
     A large vocabulary trains on sampled candidates instead (``tokens`` positions,
     at ``exit_layers``; see :mod:`.exit_sampled`)."""
     from .layered import layered_for
+
     net = layered_for(lm.model)
     if net is None:
-        raise ModelError(f"{lm.path}: early exit needs a GPT-2 or Llama-architecture model "
-                         f"(this one is {lm.model.config.model_type!r})")
+        raise ModelError(
+            f"{lm.path}: early exit needs a GPT-2 or Llama-architecture model "
+            f"(this one is {lm.model.config.model_type!r})"
+        )
     if len(lm.vocabulary) > DENSE_VOCABULARY:
         from .exit_sampled import train_sampled_exits
-        return train_sampled_exits(lm, net, texts, Path(out), steps=steps, rank=rank, seed=seed, tokens=tokens,
-                                   exit_layers=exit_layers)
+
+        return train_sampled_exits(
+            lm, net, texts, Path(out), steps=steps, rank=rank, seed=seed, tokens=tokens, exit_layers=exit_layers
+        )
     torch.manual_seed(seed)
     rng = random.Random(seed)
     context = min(lm.context, 192)
@@ -201,22 +235,30 @@ def train_exits(lm, texts: list[str], out: Path, *, steps: int = 400, batch: int
     started = time.perf_counter()
     windows = _windows(lm, train, context, rng, steps * batch)
     for step in range(steps):
-        ids = torch.stack(windows[step * batch:(step + 1) * batch]).to(lm.device)
+        ids = torch.stack(windows[step * batch : (step + 1) * batch]).to(lm.device)
         hidden, final = _hidden_states(net, ids)
         target = torch.log_softmax(final, dim=-1)
-        loss = sum(torch.nn.functional.kl_div(torch.log_softmax(net.head(adapter(h)), dim=-1), target,
-                                              log_target=True, reduction="batchmean") / ids.shape[1]
-                   for adapter, h in zip(adapters.adapters, hidden))
+        loss = sum(
+            torch.nn.functional.kl_div(
+                torch.log_softmax(net.head(adapter(h)), dim=-1), target, log_target=True, reduction="batchmean"
+            )
+            / ids.shape[1]
+            for adapter, h in zip(adapters.adapters, hidden)
+        )
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
         if step % 100 == 0:
             logger.info("exits step %d loss %.3f", step, loss.item())
     adapters.eval()
-    fit_probes(net, adapters, windows[:min(len(windows), 96)])
+    fit_probes(net, adapters, windows[: min(len(windows), 96)])
     stop, agreement = fit_stop_policy(net, adapters, _windows(lm, held, context, rng, 24), stop_precision)
-    meta = {"dim": net.dim, "steps": steps, "seconds": round(time.perf_counter() - started, 1),
-            "agreement_with_full_depth": agreement}
+    meta = {
+        "dim": net.dim,
+        "steps": steps,
+        "seconds": round(time.perf_counter() - started, 1),
+        "agreement_with_full_depth": agreement,
+    }
     save_exits(Path(out), adapters, stop, meta)
     return dict(meta, stop_precision=stop.precision if stop else None, stop_recall=stop.recall if stop else None)
 
@@ -260,8 +302,9 @@ def fit_probe(probe, h: torch.Tensor, labels: torch.Tensor, steps: int = 300) ->
 
 
 @torch.no_grad()
-def fit_stop_policy(net, adapters: ExitAdapters, windows: list[torch.Tensor],
-                    precision: float) -> tuple[StopPolicy | None, list[float]]:
+def fit_stop_policy(
+    net, adapters: ExitAdapters, windows: list[torch.Tensor], precision: float
+) -> tuple[StopPolicy | None, list[float]]:
     """Logistic regression "the emitted token is wrong" on held-out windows, at every
     layer; the threshold is the lowest risk whose stops are right ``precision`` of the time."""
     rows, labels, agree = [], [], [[] for _ in range(net.layers - 1)]
@@ -289,6 +332,7 @@ def fit_stop_policy(net, adapters: ExitAdapters, windows: list[torch.Tensor],
             loss = torch.nn.functional.binary_cross_entropy_with_logits(x @ w + b, y)
             loss.backward()
             return loss
+
         optimiser.step(closure)
     risk = torch.sigmoid(x @ w.detach() + b.detach())
     order = torch.argsort(risk, descending=True)
@@ -298,6 +342,11 @@ def fit_stop_policy(net, adapters: ExitAdapters, windows: list[torch.Tensor],
     if len(ok) == 0:
         return None, agreement
     k = int(ok[-1])
-    policy = StopPolicy(tuple(float(v) for v in w.detach()), float(b.detach()), float(risk[order[k]]),
-                        round(float(wrong[k] / (k + 1)), 4), round(float(wrong[k] / max(1.0, float(y.sum()))), 4))
+    policy = StopPolicy(
+        tuple(float(v) for v in w.detach()),
+        float(b.detach()),
+        float(risk[order[k]]),
+        round(float(wrong[k] / (k + 1)), 4),
+        round(float(wrong[k] / max(1.0, float(y.sum()))), 4),
+    )
     return policy, agreement

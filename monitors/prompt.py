@@ -34,8 +34,8 @@ _SCOPE = re.compile(r"[ \t]*(?:async[ \t]+)?(?:class|def)[ \t]")
 @dataclass(frozen=True, slots=True)
 class Prompt:
     ids: list[int]
-    head: str          # the file's text before the window (what the monitors prepend)
-    header: str        # the decoded text the prompt starts with before the window ("" when none)
+    head: str  # the file's text before the window (what the monitors prepend)
+    header: str  # the decoded text the prompt starts with before the window ("" when none)
 
 
 def _imports(lines: list[str]) -> list[int]:
@@ -96,14 +96,14 @@ def _window_start(lm, lines: list[str], cursor_line: str, budget: int, stride: i
     starts = [offset[0] for offset in encoded["offset_mapping"]]
     total = len(starts)
     position, begin = 0, first
-    line_tokens: list[int] = []                  # tokens from each line's start to the end
+    line_tokens: list[int] = []  # tokens from each line's start to the end
     k = 0
     for line in tail_lines:
         while k < total and starts[k] < position:
             k += 1
         line_tokens.append(total - k)
         position += len(line)
-    chosen = earliest = len(lines)       # the cursor's line alone when no whole line fits
+    chosen = earliest = len(lines)  # the cursor's line alone when no whole line fits
     for index in range(len(lines) - 1, begin - 1, -1):
         if line_tokens[index - begin] > budget:
             break
@@ -139,14 +139,14 @@ def build_prompt(lm, before: str, *, budget: int, stride: int = 16) -> Prompt:
         cursor_line = lines.pop()
     start = _window_start(lm, lines, cursor_line, budget, stride) if lines else 0
     header_ids = _header(lm, lines, start, cursor_line, budget // 4)
-    if header_ids:          # the header and the window share the budget: the window starts later
+    if header_ids:  # the header and the window share the budget: the window starts later
         start = max(start, _window_start(lm, lines, cursor_line, budget - len(header_ids), stride))
     window = "".join(lines[start:]) + cursor_line
-    window_ids = lm.encode(window)[-(budget - len(header_ids)):]
+    window_ids = lm.encode(window)[-(budget - len(header_ids)) :]
     ids = header_ids + window_ids or [lm.eos_id or 0]
     header = lm.decode(header_ids) if header_ids else ""
     seen = lm.decode(window_ids) if window_ids else ""
     if not before.endswith(seen) or (header_ids and not seen):
         # the tokenizer does not give the text back: the monitors see the window alone
         return Prompt(window_ids or [lm.eos_id or 0], "", "")
-    return Prompt(ids, before[:len(before) - len(seen)], header)
+    return Prompt(ids, before[: len(before) - len(seen)], header)

@@ -39,7 +39,7 @@ class PromptCache:
         if entries < 1:
             raise ValueError(f"entries={entries} must be at least 1")
         self.entries = entries
-        self._items: list[tuple[list[int], object]] = []      # most recent last
+        self._items: list[tuple[list[int], object]] = []  # most recent last
         self._lock = threading.Lock()
         self.hits = self.misses = 0
         self.reused_tokens = 0

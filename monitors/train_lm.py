@@ -36,7 +36,7 @@ class LMConfig:
     batch: int = 8
     lr: float = 2e-3
     seed: int = 13
-    exit_loss: float = 0.3      # weight of the intermediate layers' next-token loss (0: plain LM training)
+    exit_loss: float = 0.3  # weight of the intermediate layers' next-token loss (0: plain LM training)
     exit_sample: float = 0.125  # share of positions that the intermediate losses look at
 
 
@@ -44,10 +44,12 @@ def build_tokenizer(texts: list[str], vocab: int):
     """A byte-level BPE tokenizer trained on ``texts``, wrapped for transformers."""
     from tokenizers import ByteLevelBPETokenizer
     from transformers import PreTrainedTokenizerFast
+
     bpe = ByteLevelBPETokenizer(add_prefix_space=False)
     bpe.train_from_iterator(texts, vocab_size=vocab, min_frequency=2, special_tokens=[EOS], show_progress=False)
-    return PreTrainedTokenizerFast(tokenizer_object=bpe._tokenizer, bos_token=EOS, eos_token=EOS, unk_token=EOS,
-                                   pad_token=EOS)
+    return PreTrainedTokenizerFast(
+        tokenizer_object=bpe._tokenizer, bos_token=EOS, eos_token=EOS, unk_token=EOS, pad_token=EOS
+    )
 
 
 def token_stream(tokenizer, texts: list[str]) -> torch.Tensor:
@@ -66,7 +68,7 @@ def batches(stream: torch.Tensor, context: int, batch: int, rng: random.Random):
         raise ValueError(f"the corpus has {len(stream)} tokens, fewer than one context of {context}")
     while True:
         starts = [rng.randrange(limit) for _ in range(batch)]
-        yield torch.stack([stream[s:s + context] for s in starts])
+        yield torch.stack([stream[s : s + context] for s in starts])
 
 
 def _sample(texts: list[str], limit: int) -> list[str]:
@@ -79,10 +81,17 @@ def _sample(texts: list[str], limit: int) -> list[str]:
     return picked
 
 
-def train_lm(texts: list[str], out_dir: Path, config: LMConfig = LMConfig(), *, held_out: float = 0.02,
-             tokenizer_bytes: int = 6_000_000) -> dict:
+def train_lm(
+    texts: list[str],
+    out_dir: Path,
+    config: LMConfig = LMConfig(),
+    *,
+    held_out: float = 0.02,
+    tokenizer_bytes: int = 6_000_000,
+) -> dict:
     """Train tokenizer and model on ``texts``; write a Hugging Face folder to ``out_dir``."""
     from transformers import GPT2Config, GPT2LMHeadModel
+
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)
     texts = list(texts)
@@ -92,14 +101,26 @@ def train_lm(texts: list[str], out_dir: Path, config: LMConfig = LMConfig(), *, 
     started = time.perf_counter()
     tokenizer = build_tokenizer(_sample(train_texts, tokenizer_bytes), config.vocab)
     train_ids, valid_ids = token_stream(tokenizer, train_texts), token_stream(tokenizer, valid_texts)
-    model = GPT2LMHeadModel(GPT2Config(
-        vocab_size=len(tokenizer), n_positions=config.context, n_embd=config.dim, n_layer=config.layers,
-        n_head=config.heads, bos_token_id=tokenizer.eos_token_id, eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.eos_token_id, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0))
+    model = GPT2LMHeadModel(
+        GPT2Config(
+            vocab_size=len(tokenizer),
+            n_positions=config.context,
+            n_embd=config.dim,
+            n_layer=config.layers,
+            n_head=config.heads,
+            bos_token_id=tokenizer.eos_token_id,
+            eos_token_id=tokenizer.eos_token_id,
+            pad_token_id=tokenizer.eos_token_id,
+            resid_pdrop=0.0,
+            embd_pdrop=0.0,
+            attn_pdrop=0.0,
+        )
+    )
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.01, betas=(0.9, 0.95))
     warmup = max(1, config.steps // 20)
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (
-        1 + math.cos(math.pi * min(1.0, s / config.steps))))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(1.0, s / config.steps)))
+    )
     model.train()
     source = batches(train_ids, config.context, config.batch, rng)
     for step in range(config.steps):
@@ -118,9 +139,15 @@ def train_lm(texts: list[str], out_dir: Path, config: LMConfig = LMConfig(), *, 
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out_dir, safe_serialization=True)
     tokenizer.save_pretrained(out_dir)
-    report = {"train_tokens": len(train_ids), "valid_tokens": len(valid_ids), "valid_loss": round(valid_loss, 4),
-              "valid_perplexity": round(math.exp(valid_loss), 2), "parameters": model.num_parameters(),
-              "seconds": round(time.perf_counter() - started, 1), "config": asdict(config)}
+    report = {
+        "train_tokens": len(train_ids),
+        "valid_tokens": len(valid_ids),
+        "valid_loss": round(valid_loss, 4),
+        "valid_perplexity": round(math.exp(valid_loss), 2),
+        "parameters": model.num_parameters(),
+        "seconds": round(time.perf_counter() - started, 1),
+        "config": asdict(config),
+    }
     (out_dir / "training.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     return report
 
@@ -138,9 +165,11 @@ def _loss(model, window: torch.Tensor, config: LMConfig) -> torch.Tensor:
     if not bool(keep.any()):
         return out.loss
     chosen = targets[keep]
-    hidden = out.hidden_states[1:-1]          # after each block but the last (the last has the final norm)
-    extra = sum(torch.nn.functional.cross_entropy(
-        model.lm_head(model.transformer.ln_f(h[:, :-1][keep])), chosen) for h in hidden) / max(1, len(hidden))
+    hidden = out.hidden_states[1:-1]  # after each block but the last (the last has the final norm)
+    extra = sum(
+        torch.nn.functional.cross_entropy(model.lm_head(model.transformer.ln_f(h[:, :-1][keep])), chosen)
+        for h in hidden
+    ) / max(1, len(hidden))
     return out.loss + config.exit_loss * extra
 
 
@@ -148,7 +177,7 @@ def _loss(model, window: torch.Tensor, config: LMConfig) -> torch.Tensor:
 def evaluate_loss(model, ids: torch.Tensor, context: int, limit: int = 64) -> float:
     losses = []
     for start in range(0, max(1, len(ids) - 1), context):
-        window = ids[start:start + context]
+        window = ids[start : start + context]
         if len(window) < 2:
             break
         losses.append(model(input_ids=window[None], labels=window[None]).loss.item())

@@ -34,11 +34,11 @@ class TokenIndex:
         if not tokens:
             raise ValueError("tokens=[] is empty; pass the tokenizer's vocabulary as decoded strings")
         self.size = len(tokens)
-        self._whole: dict[str, list[int]] = defaultdict(list)      # token is identifier characters only
+        self._whole: dict[str, list[int]] = defaultdict(list)  # token is identifier characters only
         self._finishing: dict[str, list[int]] = defaultdict(list)  # identifier part, then other text
-        self._non_identifier: list[int] = []                        # starts with another character
-        self._spaced: dict[str, list[int]] = defaultdict(list)     # spaces, then identifier characters
-        self.spaces: list[int] = []                                 # spaces only
+        self._non_identifier: list[int] = []  # starts with another character
+        self._spaced: dict[str, list[int]] = defaultdict(list)  # spaces, then identifier characters
+        self.spaces: list[int] = []  # spaces only
         for token_id, text in enumerate(tokens):
             head = _ident_prefix(text)
             if not text:
@@ -69,11 +69,11 @@ class TokenIndex:
         for name in names:
             if not name.startswith(prefix):
                 continue
-            rest = name[len(prefix):]
+            rest = name[len(prefix) :]
             for k in range(1, len(rest) + 1):
                 found.update(self._whole.get(rest[:k], ()))
             if rest:
                 found.update(self._finishing.get(rest, ()))
             else:
-                found.update(self._non_identifier)   # the name is complete: anything else may follow
+                found.update(self._non_identifier)  # the name is complete: anything else may follow
         return sorted(found)

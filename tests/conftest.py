@@ -25,6 +25,7 @@ if sys.prefix != sys.base_prefix:
 # cache (converting it again would cost every run minutes).
 if "TYPELENS_CACHE_DIR" not in os.environ:
     from typelens.analyzer.cache import cache_root
+
     _USER_CACHE = cache_root()
     _SUITE_CACHE = Path(tempfile.mkdtemp(prefix="typelens-suite-cache-"))
     atexit.register(shutil.rmtree, _SUITE_CACHE, True)

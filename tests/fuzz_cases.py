@@ -39,11 +39,22 @@ from typing import Callable
 
 # -- content cases -----------------------------------------------------------------------
 BLOCK_HEADERS = {
-    "if": "if x:", "elif": "if x:\n{pad}    pass\n{pad}elif y:", "else": "if x:\n{pad}    pass\n{pad}else:",
-    "for": "for a in b:", "async_for": "async for a in b:", "while": "while x:", "try": "try:",
-    "except": "try:\n{pad}    pass\n{pad}except E:", "finally": "try:\n{pad}    pass\n{pad}finally:",
-    "with": "with a as b:", "async_with": "async with a:", "def": "def f{i}(a):", "async_def": "async def f{i}():",
-    "class": "class C{i}:", "decorated": "@d\n{pad}def f{i}():", "match": "match v:\n{pad}    case {i}:",
+    "if": "if x:",
+    "elif": "if x:\n{pad}    pass\n{pad}elif y:",
+    "else": "if x:\n{pad}    pass\n{pad}else:",
+    "for": "for a in b:",
+    "async_for": "async for a in b:",
+    "while": "while x:",
+    "try": "try:",
+    "except": "try:\n{pad}    pass\n{pad}except E:",
+    "finally": "try:\n{pad}    pass\n{pad}finally:",
+    "with": "with a as b:",
+    "async_with": "async with a:",
+    "def": "def f{i}(a):",
+    "async_def": "async def f{i}():",
+    "class": "class C{i}:",
+    "decorated": "@d\n{pad}def f{i}():",
+    "match": "match v:\n{pad}    case {i}:",
 }
 
 
@@ -63,7 +74,7 @@ def _defs(template: str, head: str = "", tail: str = "") -> Callable[[int], byte
     return lambda n: (head + "".join(template.format(i=i, j=i - 1) for i in range(1, n + 1)) + tail).encode()
 
 
-LARGE = {   # the generated large files: each within 10 s and 1 GB at 10^4-10^5 (issue 26)
+LARGE = {  # the generated large files: each within 10 s and 1 GB at 10^4-10^5 (issue 26)
     "functions": _defs("def f{i}(a):\n    return a + {i}\n"),
     "elifs": _defs("elif x == {i}:\n    y = {i}\n", "x = int(input())\nif x == 0:\n    y = 0\n", "print(y)\n"),
     "chained_assignments": _defs("x{i} = x{j} + 1\n", "x0 = 1\n"),
@@ -86,18 +97,35 @@ def _nested(open_: str, close: str) -> Callable[[int], bytes]:
 
 
 EXPRESSIONS = {
-    "or_chain": _chain("or"), "and_chain": _chain("and"), "plus_chain": _chain("+"), "compare_chain": _chain("<"),
-    "parens": _nested("(", ")"), "lists": lambda n: ("x = " + "[" * n + "]" * n + "\n").encode(),
-    "calls": _nested("f(", ")"), "subscripts": lambda n: ("x = a" + "[0]" * n + "\n").encode(),
-    "attributes": lambda n: ("x = a" + ".b" * n + "\n").encode(), "unary": lambda n: ("x = " + "-" * n + "1\n").encode(),
-    "nots": lambda n: ("x = " + "not " * n + "a\n").encode(), "lambdas": lambda n: ("f = " + "lambda: " * n + "1\n").encode(),
+    "or_chain": _chain("or"),
+    "and_chain": _chain("and"),
+    "plus_chain": _chain("+"),
+    "compare_chain": _chain("<"),
+    "parens": _nested("(", ")"),
+    "lists": lambda n: ("x = " + "[" * n + "]" * n + "\n").encode(),
+    "calls": _nested("f(", ")"),
+    "subscripts": lambda n: ("x = a" + "[0]" * n + "\n").encode(),
+    "attributes": lambda n: ("x = a" + ".b" * n + "\n").encode(),
+    "unary": lambda n: ("x = " + "-" * n + "1\n").encode(),
+    "nots": lambda n: ("x = " + "not " * n + "a\n").encode(),
+    "lambdas": lambda n: ("f = " + "lambda: " * n + "1\n").encode(),
     "fstrings": lambda n: ("x = " + "f'{" * min(n, 150) + "1" + "}'" * min(n, 150) + "\n").encode(),
     "dicts": lambda n: ("x = " + "{1: " * n + "1" + "}" * n + "\n").encode(),
 }
 
 _UTF8_BAD = [b"\xff", b"\xc3", b"\xe2\x82", b"\xc0\xaf", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\x80"]
-_PLACES = ["{b}x = 1\n", "x{b}y = 1\n", "x = '{b}'\n", "# {b}\nx = 1\n", "  {b}\nx = 1\n", "x = 1 \\{b}\n",
-           "def f({b}):\n    pass\n", "x = b'{b}'\n", "x = f'{{a}}{b}'\n", "x = 1\n{b}"]
+_PLACES = [
+    "{b}x = 1\n",
+    "x{b}y = 1\n",
+    "x = '{b}'\n",
+    "# {b}\nx = 1\n",
+    "  {b}\nx = 1\n",
+    "x = 1 \\{b}\n",
+    "def f({b}):\n    pass\n",
+    "x = b'{b}'\n",
+    "x = f'{{a}}{b}'\n",
+    "x = 1\n{b}",
+]
 
 
 def invalid_utf8_cases() -> dict[str, bytes]:
@@ -112,19 +140,30 @@ def invalid_utf8_cases() -> dict[str, bytes]:
 
 
 ODD = {
-    "cookie_hex": b"# coding: hex\nx = 1\n", "cookie_rot13": b"# coding: rot13\nx = 1\n",
-    "cookie_utf16": b"# coding: utf-16\nx = 1\n", "cookie_idna": b"# coding: idna\nx = 1\n",
-    "cookie_undefined": b"# coding: undefined\nx = 1\n", "cookie_unknown": b"# coding: klingon\nx = 1\n",
-    "cookie_punycode": b"# coding: punycode\nx = '\xe9'\n", "cookie_bom_latin1": b"\xef\xbb\xbf# coding: latin-1\nx = 1\n",
+    "cookie_hex": b"# coding: hex\nx = 1\n",
+    "cookie_rot13": b"# coding: rot13\nx = 1\n",
+    "cookie_utf16": b"# coding: utf-16\nx = 1\n",
+    "cookie_idna": b"# coding: idna\nx = 1\n",
+    "cookie_undefined": b"# coding: undefined\nx = 1\n",
+    "cookie_unknown": b"# coding: klingon\nx = 1\n",
+    "cookie_punycode": b"# coding: punycode\nx = '\xe9'\n",
+    "cookie_bom_latin1": b"\xef\xbb\xbf# coding: latin-1\nx = 1\n",
     "cookie_zlib_2nd_line": b"#!/usr/bin/env python\n# -*- coding: zlib -*-\nx = 1\n",
     "cr_only": b"def f(a):\r    return a\r\rx = f(1)\r# comment\ry = x\r",
     "mixed_line_ends": b"def f(a):\r\n    b = a\r    return b\n\rx = f(1)\r\n",
     "form_feeds": b"\x0cdef f():\n\x0c    return 1\n\x0c\nx = f()\n",
-    "nul_start": b"\x00x = 1\n", "nul_string": b"x = 'a\x00b'\ny = x\n", "nul_many": b"x = 1\n" + b"\x00" * 500,
+    "nul_start": b"\x00x = 1\n",
+    "nul_string": b"x = 'a\x00b'\ny = x\n",
+    "nul_many": b"x = 1\n" + b"\x00" * 500,
     "nul_indent": b"if x:\n\x00   y = 1\n",
-    "unterminated_triple": b"x = '''abc\n" * 3, "unterminated_string": b"x = 'abc\ny = 2\n",
-    "lone_backslash_eof": b"x = 1 \\", "only_backslashes": b"\\\n" * 20000, "empty": b"",
-    "only_newlines": b"\n" * 100000, "only_spaces": b" " * 100000, "only_comments": b"# c\n" * 20000,
+    "unterminated_triple": b"x = '''abc\n" * 3,
+    "unterminated_string": b"x = 'abc\ny = 2\n",
+    "lone_backslash_eof": b"x = 1 \\",
+    "only_backslashes": b"\\\n" * 20000,
+    "empty": b"",
+    "only_newlines": b"\n" * 100000,
+    "only_spaces": b" " * 100000,
+    "only_comments": b"# c\n" * 20000,
     "tabs_and_spaces": b"if x:\n\ty = 1\n        z = 2\n",
     "wide_indent_staircase": b"".join(b" " * i + b") ) 'a' :\n" for i in range(700)),
     "wrapped_indent_widths": b"".join(b"\t" * 8192 + b"if x:\n" for _ in range(300)) + b"'s'\n",
@@ -140,12 +179,18 @@ def huge_string(n: int) -> bytes:
     return b"x = '" + b"a" * n + b"'\ny = x\n"
 
 
-SAMPLE_KINDS = ("if", "elif", "def", "class", "try", "match")   # the fast sample's deep cases (all have a string)
-ENGINE_RECURSION = ("expr_or_chain", "expr_and_chain")   # infer: RecursionError in the type engine (issue 26)
+SAMPLE_KINDS = ("if", "elif", "def", "class", "try", "match")  # the fast sample's deep cases (all have a string)
+ENGINE_RECURSION = ("expr_or_chain", "expr_and_chain")  # infer: RecursionError in the type engine (issue 26)
 
 
-def content_cases(*, depth: int, defs: int, chain: int, kinds: tuple[str, ...] = tuple(BLOCK_HEADERS),
-                  strings: tuple[bool, ...] = (True, False)) -> dict[str, bytes]:
+def content_cases(
+    *,
+    depth: int,
+    defs: int,
+    chain: int,
+    kinds: tuple[str, ...] = tuple(BLOCK_HEADERS),
+    strings: tuple[bool, ...] = (True, False),
+) -> dict[str, bytes]:
     """Every content case, at the given sizes (nesting depth, definitions, chain
     length), nesting every block kind of ``kinds`` with and without a string."""
     cases: dict[str, bytes] = {}
@@ -183,7 +228,7 @@ def _loop(path: Path) -> None:
     other.symlink_to(path.name)
 
 
-TREE_CASES: dict[str, Callable[[Path], None]] = {   # each makes the entry ``path`` (a name ending in .py)
+TREE_CASES: dict[str, Callable[[Path], None]] = {  # each makes the entry ``path`` (a name ending in .py)
     "fifo": _fifo,
     "dev_zero_link": lambda p: p.symlink_to("/dev/zero"),
     "dev_null_link": lambda p: p.symlink_to("/dev/null"),
@@ -213,7 +258,7 @@ def build_tree(root: Path, contents: dict[str, bytes], trees: tuple[str, ...] = 
 @dataclass(frozen=True)
 class Limits:
     seconds: float = 120.0
-    memory_bytes: int = 3 << 30     # address space: a blow-up dies with MemoryError, not the machine
+    memory_bytes: int = 3 << 30  # address space: a blow-up dies with MemoryError, not the machine
 
 
 @dataclass(frozen=True)
@@ -221,14 +266,14 @@ class Outcome:
     leg: str
     target: str
     returncode: int
-    seconds: float                  # wall clock
-    cpu_seconds: float              # user + system, the command and the children it waited for
+    seconds: float  # wall clock
+    cpu_seconds: float  # user + system, the command and the children it waited for
     max_rss_mb: float
     timed_out: bool
     stdout: bytes = field(repr=False)
     stderr: bytes = field(repr=False)
     is_json: bool = False
-    may_refuse: bool = False        # a one-line refusal (exit 2) is a right answer
+    may_refuse: bool = False  # a one-line refusal (exit 2) is a right answer
 
     def problems(self) -> list[str]:
         """What went wrong: a crash, a hang, a traceback, broken output, an internal error."""
@@ -278,22 +323,49 @@ def typelens_command() -> list[str]:
 def _bounded(limits: Limits) -> Callable[[], None]:
     def apply() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+
     return apply
 
 
-def run_command(argv: list[str], *, leg: str, target: str, limits: Limits, cwd: Path, is_json: bool = False,
-                may_refuse: bool = False) -> Outcome:
+def run_command(
+    argv: list[str],
+    *,
+    leg: str,
+    target: str,
+    limits: Limits,
+    cwd: Path,
+    is_json: bool = False,
+    may_refuse: bool = False,
+) -> Outcome:
     """Run ``argv`` in its own process group under ``limits``; its peak RSS comes from ``wait4``."""
     out, err = cwd / f".{leg}.out", cwd / f".{leg}.err"
     with open(out, "wb") as stdout, open(err, "wb") as stderr:
         started = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
-                                preexec_fn=_bounded(limits), start_new_session=True)
+        proc = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=stderr,
+            preexec_fn=_bounded(limits),
+            start_new_session=True,
+        )
         status, usage, timed_out = _wait(proc.pid, started + limits.seconds)
         proc.returncode = os.waitstatus_to_exitcode(status)
         seconds = time.perf_counter() - started
-    outcome = Outcome(leg, target, proc.returncode, seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024,
-                      timed_out, out.read_bytes(), err.read_bytes(), is_json, may_refuse)
+    outcome = Outcome(
+        leg,
+        target,
+        proc.returncode,
+        seconds,
+        usage.ru_utime + usage.ru_stime,
+        usage.ru_maxrss / 1024,
+        timed_out,
+        out.read_bytes(),
+        err.read_bytes(),
+        is_json,
+        may_refuse,
+    )
     out.unlink()
     err.unlink()
     return outcome
@@ -324,10 +396,13 @@ class Leg:
 
 def cli_leg(name: str, *args: str, is_json: bool = True) -> Leg:
     """``typelens <args> PATH`` as a leg (``PATH`` is appended after ``args[0]``)."""
+
     def run(path: Path, scratch: Path, limits: Limits, may_refuse: bool = False) -> Outcome:
         argv = typelens_command() + [args[0], str(path), *args[1:]]
-        return run_command(argv, leg=name, target=path.name, limits=limits, cwd=scratch, is_json=is_json,
-                           may_refuse=may_refuse)
+        return run_command(
+            argv, leg=name, target=path.name, limits=limits, cwd=scratch, is_json=is_json, may_refuse=may_refuse
+        )
+
     return Leg(name, run)
 
 

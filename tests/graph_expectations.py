@@ -68,8 +68,12 @@ def check(g: ProgramGraph, exp: Expectation) -> None:
     m = SYMBOL.match(exp.text)
     if m:
         name, scope, kind, defs, uses = m.groups()
-        candidates = [s for s in g.symbols if s.name == name and (
-            (scope == "<none>" and s.scope < 0) or (s.scope >= 0 and g.scopes[s.scope].qualname == scope))]
+        candidates = [
+            s
+            for s in g.symbols
+            if s.name == name
+            and ((scope == "<none>" and s.scope < 0) or (s.scope >= 0 and g.scopes[s.scope].qualname == scope))
+        ]
         assert candidates, f"no symbol {name} in scope {scope!r}"
         got = [(s.kind.value, len(s.definitions), len(s.uses)) for s in candidates]
         assert (kind, int(defs), int(uses)) in got, f"symbol {name}: got {got}"
@@ -77,5 +81,6 @@ def check(g: ProgramGraph, exp: Expectation) -> None:
     m = SCOPE.match(exp.text)
     assert m, exp.text
     qualname, kind = m.groups()
-    assert any(s.qualname == qualname and s.kind.value == kind for s in g.scopes), \
+    assert any(s.qualname == qualname and s.kind.value == kind for s in g.scopes), (
         f"no {kind} scope {qualname}; have {[s.qualname for s in g.scopes]}"
+    )

@@ -17,8 +17,8 @@ EXPECT = re.compile(r"^\s*#\s*\?\s*([\w]+)\s*:\s*(.+?)\s*$")
 
 @dataclass(frozen=True)
 class TypeExpectation:
-    comment_line: int      # 1-based
-    target_line: int       # 1-based
+    comment_line: int  # 1-based
+    target_line: int  # 1-based
     name: str
     type: str
 
@@ -28,8 +28,10 @@ def type_expectations(path: Path, pattern: re.Pattern = EXPECT, passes=None) -> 
     whether a line between it and its target is stepped over (default: another
     expectation or a decorator; the script tests pass their own ``// ?`` form)."""
     if passes is None:
+
         def passes(line: str) -> bool:
             return bool(EXPECT.match(line)) or line.strip().startswith("@")
+
     lines = path.read_text(encoding="utf-8").splitlines()
     found = []
     for i, line in enumerate(lines):

@@ -16,7 +16,7 @@ import random
 import re
 from typing import NamedTuple
 
-TYPOS = ["x", "((", "é", "\U0001F600", ":", "\n", "  ", "'"]
+TYPOS = ["x", "((", "é", "\U0001f600", ":", "\n", "  ", "'"]
 
 
 def utf16_units(text: str) -> int:
@@ -43,8 +43,7 @@ class _Typist:
         self.steps: list[Step] = []
 
     def change(self, start: int, end: int, new: str) -> dict:
-        change = {"range": {"start": lsp_position(self.text, start), "end": lsp_position(self.text, end)},
-                  "text": new}
+        change = {"range": {"start": lsp_position(self.text, start), "end": lsp_position(self.text, end)}, "text": new}
         self.text = self.text[:start] + new + self.text[end:]
         return change
 
@@ -52,8 +51,15 @@ class _Typist:
         self.steps.append(Step(list(changes), self.text.count("\n") + 1))
 
 
-def typing_session(final: str, *, seed: int = 0, lines: tuple[int, int] | None = None, block_lines: int = 30,
-                   typo_rate: float = 0.05, longest: int = 8) -> tuple[str, list[Step]]:
+def typing_session(
+    final: str,
+    *,
+    seed: int = 0,
+    lines: tuple[int, int] | None = None,
+    block_lines: int = 30,
+    typo_rate: float = 0.05,
+    longest: int = 8,
+) -> tuple[str, list[Step]]:
     """The text to open and the ``didChange`` steps that type ``final``'s ``lines``
     (``(first, stop)``, default: all of them) back into it: blocks of
     ``block_lines`` lines in a shuffled order (so most edits land with text after
@@ -63,7 +69,7 @@ def typing_session(final: str, *, seed: int = 0, lines: tuple[int, int] | None =
     all_lines = final.splitlines(keepends=True)
     first, stop = lines or (0, len(all_lines))
     head, tail = "".join(all_lines[:first]), "".join(all_lines[stop:])
-    blocks = ["".join(all_lines[i:min(i + block_lines, stop)]) for i in range(first, stop, block_lines)]
+    blocks = ["".join(all_lines[i : min(i + block_lines, stop)]) for i in range(first, stop, block_lines)]
     order = list(range(len(blocks)))
     rng.shuffle(order)
     typed = [False] * len(blocks)
@@ -80,7 +86,7 @@ def typing_session(final: str, *, seed: int = 0, lines: tuple[int, int] | None =
                 else:
                     typist.send(insert)
                     typist.send(typist.change(at + i, at + i + len(typo), ""))
-            piece = text[i:i + rng.randint(1, longest)]
+            piece = text[i : i + rng.randint(1, longest)]
             typist.send(typist.change(at + i, at + i, piece))
             i += len(piece)
         typed[b] = True
@@ -90,8 +96,9 @@ def typing_session(final: str, *, seed: int = 0, lines: tuple[int, int] | None =
 
 def identifier_positions(text: str) -> list[dict]:
     """The LSP position of every name's first character (keywords left out)."""
-    return [lsp_position(text, m.start()) for m in re.finditer(r"\b[^\W\d]\w*", text)
-            if not keyword.iskeyword(m.group())]
+    return [
+        lsp_position(text, m.start()) for m in re.finditer(r"\b[^\W\d]\w*", text) if not keyword.iskeyword(m.group())
+    ]
 
 
 def gather(server, ids: list[int], timeout: float = 120) -> dict[int, dict]:

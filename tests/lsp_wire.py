@@ -12,14 +12,16 @@ import queue
 
 
 class RawServer:
-    def __init__(self, *args: str, command: list[str] | None = None, cwd: str | None = None,
-                 env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, *args: str, command: list[str] | None = None, cwd: str | None = None, env: dict[str, str] | None = None
+    ) -> None:
         """``command`` starts the server (default: this Python's ``-m typelens.cli lsp``);
         ``TYPELENS_TEST_STDERR=1`` shows its stderr."""
         command = command or [sys.executable, "-m", "typelens.cli", "lsp"]
         stderr = None if os.environ.get("TYPELENS_TEST_STDERR") else subprocess.DEVNULL
-        self.proc = subprocess.Popen([*command, *args], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=stderr, cwd=cwd, env=env)
+        self.proc = subprocess.Popen(
+            [*command, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, cwd=cwd, env=env
+        )
         self.messages: "queue.Queue[dict]" = queue.Queue()
         self._next_id = 0
         threading.Thread(target=self._read, daemon=True).start()

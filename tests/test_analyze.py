@@ -16,15 +16,20 @@ from typelens.cli.main import app
 from .conftest import ROOT
 
 CASES = {
-    "attr.py": ("class Box:\n    def __init__(self):\n        self.size = 1\n\nb = Box()\nprint(b.sise)\n", "attr-defined"),
+    "attr.py": (
+        "class Box:\n    def __init__(self):\n        self.size = 1\n\nb = Box()\nprint(b.sise)\n",
+        "attr-defined",
+    ),
     "arity.py": ("def add(a, b):\n    return a + b\n\nadd(1)\nadd(1, 2, 3)\nadd(1, c=2)\n", "call-arg"),
     "optional.py": ("import re\nm = re.match('a', 'b')\nprint(m.group(0))\n", "optional-member-access"),
     "imports.py": ("import surely_not_a_module_xyz\n", "unresolved-import"),
     "syntax.py": ("x = = 1\n", "syntax-error"),
 }
-CLEAN = ("import re\n\n\ndef ok(text: str) -> str:\n    m = re.match('a', text)\n    if m is None:\n"
-         "        return ''\n    return m.group(0)\n\n\ntry:\n    import not_installed_optional\nexcept ImportError:\n"
-         "    not_installed_optional = None\n")
+CLEAN = (
+    "import re\n\n\ndef ok(text: str) -> str:\n    m = re.match('a', text)\n    if m is None:\n"
+    "        return ''\n    return m.group(0)\n\n\ntry:\n    import not_installed_optional\nexcept ImportError:\n"
+    "    not_installed_optional = None\n"
+)
 
 
 def run(*args: str):
@@ -103,7 +108,7 @@ def test_sarif_validates_against_the_official_schema(project: Path) -> None:
 
 
 def test_example_project_findings(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT / "examples")       # paths are shown relative to the working folder
+    monkeypatch.chdir(ROOT / "examples")  # paths are shown relative to the working folder
     rows = json.loads(run("shop", "--format", "json").stdout)["diagnostics"]
     found = {(r["file"], r["code"]) for r in rows}
     assert ("shop/shop/service.py", "attr-defined") in found

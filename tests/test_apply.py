@@ -14,23 +14,23 @@ from typelens.cli.main import app
 
 TRICKY = {
     "comments.py": "# header comment\nimport os  # trailing\n\n\ndef join(a, b='x'):  # keep me\n    # inside\n"
-                   "    result = os.path.join(a, b)\n    return result\n\n\nvalue = join('p')\n",
+    "    result = os.path.join(a, b)\n    return result\n\n\nvalue = join('p')\n",
     "decorators.py": "import functools\n\n\ndef deco(fn):\n    @functools.wraps(fn)\n    def inner(*a, **k):\n"
-                     "        return fn(*a, **k)\n    return inner\n\n\n@deco\ndef half(n=4):\n    return n / 2\n",
+    "        return fn(*a, **k)\n    return inner\n\n\n@deco\ndef half(n=4):\n    return n / 2\n",
     "nested.py": "def outer(items=(1, 2)):\n    total = 0\n\n    def inner(k=3):\n        return k * 2\n"
-                 "    for i in items:\n        total += inner()\n    return total\n",
+    "    for i in items:\n        total += inner()\n    return total\n",
     "overloads.py": "from typing import overload\n\n\n@overload\ndef conv(x: int) -> int: ...\n@overload\n"
-                    "def conv(x: str) -> str: ...\ndef conv(x):\n    return x\n\n\ncount = conv(1)\n",
+    "def conv(x: str) -> str: ...\ndef conv(x):\n    return x\n\n\ncount = conv(1)\n",
     "asyncs.py": "import asyncio\n\n\nasync def wait(delay=0.0):\n    await asyncio.sleep(delay)\n    return 'done'\n",
     "partial.py": "def area(w: float, h=2.0) -> float:\n    return w * h\n\n\ndef label(name, suffix='!'):\n"
-                  "    return name + suffix\n\n\nlabel('a')\n",
+    "    return name + suffix\n\n\nlabel('a')\n",
     "crlf.py": "def ratio(a=1, b=2):\r\n    return a / b\r\n\r\n\r\nscale = ratio()\r\n",
     "tabs.py": "class Gauge:\n\tdef __init__(self):\n\t\tself.level = 0\n\n\tdef bump(self, by=1):\n"
-               "\t\tself.level += by\n\t\treturn self.level\n",
+    "\t\tself.level += by\n\t\treturn self.level\n",
     "unicode_names.py": "def größe(breite=1.5, höhe=2):\n    fläche = breite * höhe\n    return fläche\n\n\n"
-                        "maß = größe()\n",
+    "maß = größe()\n",
     "classes_ref.py": "class Node:\n    def __init__(self, value=0):\n        self.value = value\n\n\n"
-                      "def make(v=1):\n    return Node(v)\n\n\nroot = make()\n",
+    "def make(v=1):\n    return Node(v)\n\n\nroot = make()\n",
 }
 
 
@@ -66,7 +66,7 @@ def test_apply_keeps_comments_line_endings_and_tabs(tricky: Path) -> None:
     infer(str(tricky), "--apply", "--min-confidence", "0.5")
     comments = (tricky / "comments.py").read_text()
     assert "# header comment" in comments and "# trailing" in comments and "# keep me" in comments
-    assert "def join(a: str, b: str = 'x') -> str:  # keep me" in comments   # a: from join('p')
+    assert "def join(a: str, b: str = 'x') -> str:  # keep me" in comments  # a: from join('p')
     crlf = (tricky / "crlf.py").read_bytes()
     assert b"def ratio(a: int = 1, b: int = 2) -> float:\r\n" in crlf and b"\n" not in crlf.replace(b"\r\n", b"")
     tabs = (tricky / "tabs.py").read_text()
@@ -77,7 +77,7 @@ def test_apply_keeps_comments_line_endings_and_tabs(tricky: Path) -> None:
     assert "def area(w: float, h: float = 2.0) -> float:" in partial
     assert "def label(name: str, suffix: str = '!') -> str:" in partial
     classes = (tricky / "classes_ref.py").read_text()
-    assert "def make(v: int = 1) -> \"Node\":" in classes
+    assert 'def make(v: int = 1) -> "Node":' in classes
 
 
 def test_diff_writes_nothing(tricky: Path) -> None:
@@ -98,6 +98,7 @@ def test_only_the_given_paths_are_written(tricky: Path) -> None:
 def test_refuses_a_file_changed_on_disk(tricky: Path, monkeypatch) -> None:
     """Changed between the read the edits are planned on and the write."""
     from typelens.typeinfer import apply_rounds
+
     original = apply_rounds.plan_edits
 
     def edit_behind_our_back(graph, *args, **kwargs):

@@ -22,45 +22,63 @@ STATIC = ("--mode", "static", "--min-confidence", "0.5")
 
 # name -> (the file, the file as --apply must leave it)
 HOSTILE: dict[str, tuple[bytes, bytes]] = {
-    "bad_utf8.py": (b"# caf\xe9 \xff\xfe\ndef f(a=1):\n    return a\n",
-                    b"# caf\xe9 \xff\xfe\ndef f(a: int = 1) -> int:\n    return a\n"),
-    "bad_after_edit.py": (b"def f(a=1):  # \xff\n    return a\ns = '\xc3'; t = 1\n",
-                          b"def f(a: int = 1) -> int:  # \xff\n    return a\ns: str = '\xc3'; t: int = 1\n"),
-    "nul.py": (b"# a \x00 b\ndef f(a=1):\n    return a\n",
-               b"# a \x00 b\ndef f(a: int = 1) -> int:\n    return a\n"),
-    "bom_crlf.py": (b"\xef\xbb\xbf# \xc3\xa9\r\ndef f(a=1):\r\n    return a\r\n",
-                    b"\xef\xbb\xbf# \xc3\xa9\r\ndef f(a: int = 1) -> int:\r\n    return a\r\n"),
-    "latin1.py": (b"# -*- coding: latin-1 -*-\n# caf\xe9\ndef f(a=1):\n    s = '\xe9t\xe9'\n    return s\n",
-                  b"# -*- coding: latin-1 -*-\n# caf\xe9\ndef f(a: int = 1) -> str:\n    s: str = '\xe9t\xe9'\n"
-                  b"    return s\n"),
-    "shift_jis.py": (b"# coding: shift_jis\ndef f(a=1):  # \x83e\x83X\x83g\n    return a\nn = '\x83e'; m = 2\n",
-                     b"# coding: shift_jis\ndef f(a: int = 1) -> int:  # \x83e\x83X\x83g\n    return a\n"
-                     b"n: str = '\x83e'; m: int = 2\n"),
-    "cr_only.py": (b"def g(a=1):\r    # a comment\r    return a + 1\r\rx = g()\r",
-                   b"def g(a: int = 1) -> int:\r    # a comment\r    return a + 1\r\rx: int = g()\r"),
-    "mixed_ends.py": (b"def f(a=1):\r\n    return a\nx = f()\ry = 'b'\r\n",
-                      b"def f(a: int = 1) -> int:\r\n    return a\nx: int = f()\ry: str = 'b'\r\n"),
-    "no_final_newline.py": (b"def f(a=1):\n    return a",
-                            b"def f(a: int = 1) -> int:\n    return a"),
-    "chained.py": (b"def f(a=1):\n    return a\n\n\nx = y = 0\np = q = r = []\nn = 0\nn += 1\nm = f()\n",
-                   b"def f(a: int = 1) -> int:\n    return a\n\n\nx = y = 0\np = q = r = []\nn: int = 0\nn += 1\n"
-                   b"m: int = f()\n"),
-    "comment_at_equals.py": (b"def f(a  # the start\n      =1):\n    return a\n",
-                             b"def f(a: int  # the start\n      =1) -> int:\n    return a\n"),
-    "type_comments.py": (b"def f(a=1):\n    # type: (int) -> int\n    return a\nv = 2  # type: int\nw = 3\n",
-                         b"def f(a=1):\n    # type: (int) -> int\n    return a\nv = 2  # type: int\nw: int = 3\n"),
-    "shadowed.py": (b"class Box:\n    def str(self):\n        return 'box'\n\n    def name(self, k=1):\n"
-                    b"        return 'n' * k\n",
-                    b"class Box:\n    def str(self):\n        return 'box'\n\n    def name(self, k: int = 1):\n"
-                    b"        return 'n' * k\n"),
+    "bad_utf8.py": (
+        b"# caf\xe9 \xff\xfe\ndef f(a=1):\n    return a\n",
+        b"# caf\xe9 \xff\xfe\ndef f(a: int = 1) -> int:\n    return a\n",
+    ),
+    "bad_after_edit.py": (
+        b"def f(a=1):  # \xff\n    return a\ns = '\xc3'; t = 1\n",
+        b"def f(a: int = 1) -> int:  # \xff\n    return a\ns: str = '\xc3'; t: int = 1\n",
+    ),
+    "nul.py": (b"# a \x00 b\ndef f(a=1):\n    return a\n", b"# a \x00 b\ndef f(a: int = 1) -> int:\n    return a\n"),
+    "bom_crlf.py": (
+        b"\xef\xbb\xbf# \xc3\xa9\r\ndef f(a=1):\r\n    return a\r\n",
+        b"\xef\xbb\xbf# \xc3\xa9\r\ndef f(a: int = 1) -> int:\r\n    return a\r\n",
+    ),
+    "latin1.py": (
+        b"# -*- coding: latin-1 -*-\n# caf\xe9\ndef f(a=1):\n    s = '\xe9t\xe9'\n    return s\n",
+        b"# -*- coding: latin-1 -*-\n# caf\xe9\ndef f(a: int = 1) -> str:\n    s: str = '\xe9t\xe9'\n    return s\n",
+    ),
+    "shift_jis.py": (
+        b"# coding: shift_jis\ndef f(a=1):  # \x83e\x83X\x83g\n    return a\nn = '\x83e'; m = 2\n",
+        b"# coding: shift_jis\ndef f(a: int = 1) -> int:  # \x83e\x83X\x83g\n    return a\n"
+        b"n: str = '\x83e'; m: int = 2\n",
+    ),
+    "cr_only.py": (
+        b"def g(a=1):\r    # a comment\r    return a + 1\r\rx = g()\r",
+        b"def g(a: int = 1) -> int:\r    # a comment\r    return a + 1\r\rx: int = g()\r",
+    ),
+    "mixed_ends.py": (
+        b"def f(a=1):\r\n    return a\nx = f()\ry = 'b'\r\n",
+        b"def f(a: int = 1) -> int:\r\n    return a\nx: int = f()\ry: str = 'b'\r\n",
+    ),
+    "no_final_newline.py": (b"def f(a=1):\n    return a", b"def f(a: int = 1) -> int:\n    return a"),
+    "chained.py": (
+        b"def f(a=1):\n    return a\n\n\nx = y = 0\np = q = r = []\nn = 0\nn += 1\nm = f()\n",
+        b"def f(a: int = 1) -> int:\n    return a\n\n\nx = y = 0\np = q = r = []\nn: int = 0\nn += 1\nm: int = f()\n",
+    ),
+    "comment_at_equals.py": (
+        b"def f(a  # the start\n      =1):\n    return a\n",
+        b"def f(a: int  # the start\n      =1) -> int:\n    return a\n",
+    ),
+    "type_comments.py": (
+        b"def f(a=1):\n    # type: (int) -> int\n    return a\nv = 2  # type: int\nw = 3\n",
+        b"def f(a=1):\n    # type: (int) -> int\n    return a\nv = 2  # type: int\nw: int = 3\n",
+    ),
+    "shadowed.py": (
+        b"class Box:\n    def str(self):\n        return 'box'\n\n    def name(self, k=1):\n        return 'n' * k\n",
+        b"class Box:\n    def str(self):\n        return 'box'\n\n    def name(self, k: int = 1):\n"
+        b"        return 'n' * k\n",
+    ),
 }
 
 
 def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess:
     """The CLI run from ``cwd``, which is not put on ``sys.path`` (``-P``): the
     folders hold copies of standard modules that must not shadow the real ones."""
-    return subprocess.run([sys.executable, "-P", "-m", "typelens.cli", "infer", *args], cwd=cwd,
-                          capture_output=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-P", "-m", "typelens.cli", "infer", *args], cwd=cwd, capture_output=True, timeout=600
+    )
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -150,9 +168,8 @@ def test_read_only_file_and_folder_are_refused_in_one_line(tmp_path: Path) -> No
     assert result.returncode == 2
     lines = result.stderr.decode().splitlines()
     assert "typelens infer: refusing pkg/frozen.py: the file is read-only" in lines
-    assert any(line.startswith("typelens infer: refusing locked/inside.py: its folder is read-only")
-               for line in lines)
-    assert b"Traceback" not in result.stderr and len(lines) == 3, lines    # two refusals and the summary
+    assert any(line.startswith("typelens infer: refusing locked/inside.py: its folder is read-only") for line in lines)
+    assert b"Traceback" not in result.stderr and len(lines) == 3, lines  # two refusals and the summary
     assert after["pkg/frozen.py"] == after["locked/inside.py"] == b"def f(a=1):\n    return a\n"
     assert after["pkg/free.py"] == b"def f(a: int = 1) -> int:\n    return a\n"
     assert stat.S_IMODE(frozen.stat().st_mode) == 0o444
@@ -169,7 +186,9 @@ def test_hard_links_and_bad_options_are_refused_in_one_line(tmp_path: Path) -> N
     assert (tmp_path / "twin.py").read_bytes() == b"def f(a=1):\n    return a\n"
     result = cli(tmp_path, "twin.py", "--apply", "--mode", "static", "--min-confidence", "1.5")
     assert result.returncode == 2 and b"Traceback" not in result.stderr
-    assert result.stderr.decode().splitlines() == ["typelens infer: --min-confidence 1.5 must be a number between 0 and 1"]
+    assert result.stderr.decode().splitlines() == [
+        "typelens infer: --min-confidence 1.5 must be a number between 0 and 1"
+    ]
 
 
 def test_mode_is_kept_and_no_temporary_file_is_left(tmp_path: Path) -> None:
@@ -263,9 +282,13 @@ def git(cwd: Path, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_diff_applies_with_git_from_the_working_directory(tmp_path: Path) -> None:
-    files = {"bank/main.py": HOSTILE["mixed_ends.py"][0], "bank/ledger.py": HOSTILE["latin1.py"][0],
-             "bank/tail.py": HOSTILE["no_final_newline.py"][0], "bank/cr.py": HOSTILE["cr_only.py"][0],
-             "bank/odd.py": HOSTILE["bad_utf8.py"][0]}
+    files = {
+        "bank/main.py": HOSTILE["mixed_ends.py"][0],
+        "bank/ledger.py": HOSTILE["latin1.py"][0],
+        "bank/tail.py": HOSTILE["no_final_newline.py"][0],
+        "bank/cr.py": HOSTILE["cr_only.py"][0],
+        "bank/odd.py": HOSTILE["bad_utf8.py"][0],
+    }
     repo, applied = tmp_path / "repo", tmp_path / "applied"
     for root in (repo, applied):
         for name, raw in files.items():
@@ -274,7 +297,7 @@ def test_diff_applies_with_git_from_the_working_directory(tmp_path: Path) -> Non
     assert git(repo, "init", "-q").returncode == 0
     diff = cli(repo, "bank", "--apply", "--diff", *STATIC)
     assert diff.returncode == 0, diff.stderr.decode()
-    assert snapshot(repo / "bank") == {n.removeprefix("bank/"): raw for n, raw in files.items()}   # nothing written
+    assert snapshot(repo / "bank") == {n.removeprefix("bank/"): raw for n, raw in files.items()}  # nothing written
     assert b"--- a/bank/main.py\n+++ b/bank/main.py\n" in diff.stdout
     (tmp_path / "annotations.patch").write_bytes(diff.stdout)
     check = git(repo, "apply", "--check", "-v", str(tmp_path / "annotations.patch"))
@@ -286,9 +309,23 @@ def test_diff_applies_with_git_from_the_working_directory(tmp_path: Path) -> Non
 
 
 # a spread of the standard library: classes, closures, generators, decorators, CRLF-free text
-STDLIB_SAMPLE = ("textwrap.py", "shlex.py", "fractions.py", "base64.py", "colorsys.py", "bisect.py",
-                 "heapq.py", "calendar.py", "difflib.py", "glob.py", "fnmatch.py", "getopt.py",
-                 "json/decoder.py", "json/encoder.py", "email/quoprimime.py")
+STDLIB_SAMPLE = (
+    "textwrap.py",
+    "shlex.py",
+    "fractions.py",
+    "base64.py",
+    "colorsys.py",
+    "bisect.py",
+    "heapq.py",
+    "calendar.py",
+    "difflib.py",
+    "glob.py",
+    "fnmatch.py",
+    "getopt.py",
+    "json/decoder.py",
+    "json/encoder.py",
+    "email/quoprimime.py",
+)
 
 
 def is_subsequence(small: bytes, big: bytes) -> bool:
@@ -315,7 +352,7 @@ def test_apply_is_idempotent_on_a_stdlib_sample(tmp_path: Path) -> None:
     assert not changed, (changed, second.stderr.decode())
     for name, raw in after.items():
         compile(raw, name, "exec", dont_inherit=True)
-        assert is_subsequence(before[name], raw), name      # only insertions (and '=' respaced)
+        assert is_subsequence(before[name], raw), name  # only insertions (and '=' respaced)
 
 
 # -- the raw-bytes map under the CLI --------------------------------------------------------
@@ -329,12 +366,12 @@ def test_an_insertion_anywhere_keeps_every_other_byte(name: str) -> None:
     boundaries = sorted({len(text[:i].encode("utf-8")) for i in range(len(text) + 1)})
     cookie_line = rf.source.data.index(b"\n") if b"coding" in raw.split(b"\n")[0] else -1
     for at in boundaries:
-        if rf.source.data[at - 1:at + 1] == b"\r\n":
-            continue        # inside a CRLF there is no place for a byte
+        if rf.source.data[at - 1 : at + 1] == b"\r\n":
+            continue  # inside a CRLF there is no place for a byte
         try:
             new = rf.splice([(at, at, "Z")])
         except RawBytesError:
-            assert at <= cookie_line, (name, at)    # "Z# coding: ..." is another encoding: refused
+            assert at <= cookie_line, (name, at)  # "Z# coding: ..." is another encoding: refused
             continue
         assert new.count(b"Z") == 1 and new.replace(b"Z", b"") == raw, (name, at, new)
 

@@ -14,7 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from typelens.analyzer import (
-    Document, EdgeKind, GraphConfig, build_graph, build_graph_safely, source_from_bytes, source_from_path,
+    Document,
+    EdgeKind,
+    GraphConfig,
+    build_graph,
+    build_graph_safely,
+    source_from_bytes,
+    source_from_path,
 )
 
 
@@ -28,7 +34,7 @@ def test_syntax_error_keeps_the_rest_of_the_file() -> None:
     assert g.has_syntax_errors()
     assert {s.qualname for s in g.scopes} >= {"good", "Fine"}
     diag = next(d for d in g.diagnostics if d.code in ("syntax-error", "missing-token"))
-    assert diag.span.start_row == 3   # 0-based row of `def bad(:`
+    assert diag.span.start_row == 3  # 0-based row of `def bad(:`
     call = next(n for n in g.nodes_of_kind("call") if g.text(n) == "good(1)")
     assert g.successors(call, EdgeKind.CALL)
 
@@ -82,7 +88,7 @@ def test_nul_bytes_become_spaces() -> None:
 def test_empty_file() -> None:
     g = build_graph("")
     assert g.kinds[0] == "module" and g.diagnostics == ()
-    assert g.edges(EdgeKind.CFG_NEXT)   # entry -> exit
+    assert g.edges(EdgeKind.CFG_NEXT)  # entry -> exit
 
 
 def test_unreadable_path_gives_a_diagnostic(tmp_path) -> None:
@@ -178,14 +184,37 @@ def test_source_from_path_reads_real_file(tmp_path) -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(min_value=0), st.integers(min_value=0), st.sampled_from(
-    ["x", "def f(a):\n", "    return a\n", "(", ")", "\x00", "é", "\U0001F600", "\ud800", "'", "\n", "  ", "#"])),
-    max_size=40))
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=0),
+            st.integers(min_value=0),
+            st.sampled_from(
+                [
+                    "x",
+                    "def f(a):\n",
+                    "    return a\n",
+                    "(",
+                    ")",
+                    "\x00",
+                    "é",
+                    "\U0001f600",
+                    "\ud800",
+                    "'",
+                    "\n",
+                    "  ",
+                    "#",
+                ]
+            ),
+        ),
+        max_size=40,
+    )
+)
 def test_edited_documents_equal_documents_opened_whole(edits) -> None:
     """After any edits (NUL bytes and lone surrogates among them), the buffer, its
     bytes and its tree are those of the same text opened whole."""
     doc = Document.from_text("class A:\n    x = 1\n")
-    client = doc.source.data            # the editor's copy of the bytes
+    client = doc.source.data  # the editor's copy of the bytes
     for a, b, text in edits:
         size = len(doc.source.data)
         start, end = sorted((a % (size + 1), b % (size + 1)))
@@ -214,13 +243,16 @@ def _at_char_boundary(data: bytes, at: int) -> bool:
 def test_streamed_graph_json_is_byte_for_byte_json_dumps(tmp_path) -> None:
     from typelens.analyzer import ProjectIndex, build_project_graph, graph_to_dict
     from typelens.analyzer.export import iter_graph_json
+
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "__init__.py").write_text("from .m import f\n")
     (tmp_path / "pkg" / "m.py").write_bytes('def f(é, b="\\"q\\\\"):\n    return é\nx = f(1) +\n'.encode())
     pg = build_project_graph(ProjectIndex(tmp_path))
     for kinds in (list(EdgeKind), [EdgeKind.DFG, EdgeKind.CALL]):
         for batch in (1, 3, 4096):
-            assert "".join(iter_graph_json(pg, kinds, batch=batch)) == json.dumps(graph_to_dict(pg, kinds), ensure_ascii=False)
+            assert "".join(iter_graph_json(pg, kinds, batch=batch)) == json.dumps(
+                graph_to_dict(pg, kinds), ensure_ascii=False
+            )
 
 
 # -- the parser guard -------------------------------------------------------------------------
@@ -234,22 +266,25 @@ def test_blocks_511_deep_around_a_string_do_not_crash_the_parser() -> None:
         "from typelens.analyzer import build_graph\n"
         "src = ''.join(' ' * i + 'if x:\\n' for i in range(600)) + ' ' * 600 + \"'s'\\n\" + 'y = 1\\n'\n"
         "g = build_graph(src)\n"
-        "print(sorted({d.code for d in g.diagnostics}), len(g.nodes_of_kind('if_statement')), bool(g.find_symbol('y')))")
+        "print(sorted({d.code for d in g.diagnostics}), len(g.nodes_of_kind('if_statement')), bool(g.find_symbol('y')))"
+    )
     assert run.returncode == 0, run.stderr[-500:]
     assert run.stdout.split() == ["['nesting-too-deep',", "'parser-limit']", "101", "True"]
 
 
 def test_the_guard_leaves_ordinary_and_valid_deep_files_alone() -> None:
     from typelens.analyzer.parse_guard import guard_input
+
     for path in Path(__file__).parent.parent.joinpath("analyzer").glob("*.py"):
         data = path.read_bytes()
         assert guard_input(data).data is data
     valid = "".join("    " * i + f"if x{i}:\n" for i in range(99)) + "    " * 99 + "'s'\n"
-    assert not guard_input(valid.encode()).is_changed      # CPython takes 99 levels; so do we
+    assert not guard_input(valid.encode()).is_changed  # CPython takes 99 levels; so do we
 
 
 def test_indentation_widths_past_16_bits_are_flattened() -> None:
     from typelens.analyzer.parse_guard import guard_input, is_safe
+
     data = b"".join(b"\t" * 8192 + b"if x:\n" for _ in range(10)) + b"'s'\n"
     guard = guard_input(data)
     assert not is_safe(data) and guard.flattened and is_safe(guard.data) and len(guard.data) == len(data)
@@ -264,6 +299,7 @@ def test_thousands_of_empty_continuation_lines_are_left_out() -> None:
 
 def test_a_guarded_tree_is_not_reused_by_an_incremental_parse() -> None:
     from typelens.analyzer.parsing import parse_bytes
+
     deep = ("".join(" " * i + "if x:\n" for i in range(300)) + "z = 1\n").encode()
     fixed = b"y = 2\n" + b" " * (len(deep) - 12) + b"\nz = 1\n"
     old = parse_bytes(deep)
@@ -277,14 +313,16 @@ def test_statement_nesting_is_built_without_recursion() -> None:
         "src = ''.join(' ' * i + ('for a in b:\\n' if i % 2 else 'while c:\\n') for i in range(250)) + ' ' * 250 + 'y = 1\\n'\n"
         "sys.setrecursionlimit(200)\n"
         "g = build_graph(src, config=GraphConfig(max_statement_depth=500))\n"
-        "print(len(g.edges(EdgeKind.CFG_LOOP_BACK)), [d.code for d in g.diagnostics])")
+        "print(len(g.edges(EdgeKind.CFG_LOOP_BACK)), [d.code for d in g.diagnostics])"
+    )
     assert run.returncode == 0, run.stderr[-500:]
     assert run.stdout.split() == ["250", "[]"]
 
 
 def test_a_chain_of_10000_subclasses_resolves_every_constructor() -> None:
     src = "class C0:\n    def __init__(self): pass\n" + "".join(
-        f"class C{i}(C{i - 1}):\n    pass\nC{i}()\n" for i in range(1, 10_000))
+        f"class C{i}(C{i - 1}):\n    pass\nC{i}()\n" for i in range(1, 10_000)
+    )
     g = build_graph(src)
     init = g.parents[next(n for n in g.nodes_of_kind("name_store") if g.names[n] == "__init__")]
     calls = [n for n in g.nodes_of_kind("call")]
@@ -293,8 +331,12 @@ def test_a_chain_of_10000_subclasses_resolves_every_constructor() -> None:
 
 def test_a_slice_follows_a_call_chain_deeper_than_the_recursion_limit() -> None:
     from typelens.analyzer import slice_of
+
     n = 1_500
-    src = "".join(f"def f{i}(a{i}):\n    return f{i + 1}(a{i})\n" for i in range(n)) + f"def f{n}(a):\n    return a\nv = f0(1)\n"
+    src = (
+        "".join(f"def f{i}(a{i}):\n    return f{i + 1}(a{i})\n" for i in range(n))
+        + f"def f{n}(a):\n    return a\nv = f0(1)\n"
+    )
     g = build_graph(src)
     items = slice_of(g, g.find_symbol("a0", "f0"), depth=n + 5, max_items=10_000)
     assert {it.text for it in items if it.role == "param"} == {f"a{i}" for i in range(1, n)} | {"a"}
@@ -311,21 +353,28 @@ def test_an_unusable_coding_cookie_is_read_as_utf8_with_a_diagnostic(cookie: str
 def test_only_regular_files_are_read(tmp_path) -> None:
     import os
     from typelens.analyzer import InputError
+
     os.mkfifo(tmp_path / "fifo.py")
     (tmp_path / "zero.py").symlink_to("/dev/zero")
     (tmp_path / "loop.py").symlink_to("loop.py")
-    expected = {"fifo.py": "is a FIFO", "zero.py": "is a character device", "loop.py": "symbolic links", ".": "is a directory"}
+    expected = {
+        "fifo.py": "is a FIFO",
+        "zero.py": "is a character device",
+        "loop.py": "symbolic links",
+        ".": "is a directory",
+    }
     for name, reason in expected.items():
         with pytest.raises(InputError, match=reason):
-            source_from_path(tmp_path / name)           # a FIFO would block, /dev/zero never end
+            source_from_path(tmp_path / name)  # a FIFO would block, /dev/zero never end
     assert codes(build_graph_safely(tmp_path / "fifo.py")) == ["unreadable-file"]
     with pytest.raises(InputError, match="Input/output error"):
-        source_from_path("/proc/self/mem")              # a regular file even root cannot read
+        source_from_path("/proc/self/mem")  # a regular file even root cannot read
 
 
 def test_a_folder_walk_lists_regular_files_and_says_why_it_left_others_out(tmp_path) -> None:
     import os
     from typelens.analyzer import iter_python_files
+
     (tmp_path / "a.py").write_text("x = 1\n")
     (tmp_path / "inside.py").symlink_to("a.py")
     (tmp_path / "outside.py").symlink_to(Path(__file__))
@@ -343,6 +392,7 @@ def test_a_folder_walk_lists_regular_files_and_says_why_it_left_others_out(tmp_p
 @pytest.fixture
 def model_copy(tmp_path) -> Path:
     from typelens.typeinfer.hybrid import DEFAULT_MODEL
+
     folder = tmp_path / "model"
     folder.mkdir()
     for name in ("config.json", "model.safetensors"):
@@ -350,12 +400,21 @@ def model_copy(tmp_path) -> Path:
     return folder
 
 
-@pytest.mark.parametrize(("key", "value", "says"), [
-    ("dim", "64", "'dim' is '64'"), ("hidden", 10 ** 9, "from 1 to 65536"), ("classes", "int", "'classes'"),
-    ("encoder", [1], "'encoder' must be an object"), ("temperature", -1, "'temperature'"), ("layers", True, "'layers'")])
+@pytest.mark.parametrize(
+    ("key", "value", "says"),
+    [
+        ("dim", "64", "'dim' is '64'"),
+        ("hidden", 10**9, "from 1 to 65536"),
+        ("classes", "int", "'classes'"),
+        ("encoder", [1], "'encoder' must be an object"),
+        ("temperature", -1, "'temperature'"),
+        ("layers", True, "'layers'"),
+    ],
+)
 def test_a_config_of_wrong_types_is_one_model_error(model_copy: Path, key: str, value, says: str) -> None:
     from typelens.analyzer import ModelError
     from typelens.typeinfer.neural.store import read_config
+
     config = json.loads((model_copy / "config.json").read_text())
     read_config(model_copy)
     config[key] = value
@@ -369,19 +428,20 @@ def test_damaged_weights_are_refused(model_copy: Path, damage: str) -> None:
     import struct
     from typelens.analyzer import ModelError
     from typelens.typeinfer.neural.store import check_safetensors
+
     weights = model_copy / "model.safetensors"
     data = weights.read_bytes()
     (length,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + length])
+    header = json.loads(data[8 : 8 + length])
     if damage == "truncated":
-        data = data[:len(data) // 2]
+        data = data[: len(data) // 2]
     elif damage == "header":
-        data = data[:8] + b"{" * length + data[8 + length:]
+        data = data[:8] + b"{" * length + data[8 + length :]
     elif damage == "offsets":
         name = next(k for k in header if k != "__metadata__")
         header[name]["data_offsets"][1] += 4
         text = json.dumps(header).encode()
-        data = struct.pack("<Q", len(text)) + text + data[8 + length:]
+        data = struct.pack("<Q", len(text)) + text + data[8 + length :]
     else:
         data = b""
     weights.write_bytes(data)

@@ -30,7 +30,7 @@ def test_shared_library_answers_are_dropped_past_their_limit(tmp_path: Path, mon
     session = AnalysisSession(root, Settings(cache=False))
     session.analyse(root / "m1.py", engine=session.engine()).predictions()
     learned = len(session.library.answers)
-    assert learned > 0                       # os's stub answered once, for every engine
+    assert learned > 0  # os's stub answered once, for every engine
     monkeypatch.setattr(session_module, "LIBRARY_ANSWERS_LIMIT", learned - 1)
     session.engine()
     assert session.library.answers == {}

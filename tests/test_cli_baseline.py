@@ -22,12 +22,14 @@ def project(tmp_path: Path) -> Path:
 
 def test_a_baseline_keeps_old_findings_quiet_and_new_ones_loud(project: Path) -> None:
     written = cli("analyze", "app", "--write-baseline", "--baseline", "ci/baseline.json", cwd=project)
-    assert written.returncode == 2 and "ci/baseline.json" in written.stderr     # its folder must exist
+    assert written.returncode == 2 and "ci/baseline.json" in written.stderr  # its folder must exist
     written = cli("analyze", "app", "--write-baseline", cwd=project)
     assert written.returncode == 0, written.stderr
     doc = json.loads((project / "typelens-baseline.json").read_text())
     assert sorted((r["file"], r["code"], r["line"]) for r in doc["findings"]) == [
-        ("app/arith.py", "call-arg", 5), ("app/box.py", "attr-defined", 6)]
+        ("app/arith.py", "call-arg", 5),
+        ("app/box.py", "attr-defined", 6),
+    ]
     quiet = cli("analyze", "app", "--baseline", "typelens-baseline.json", cwd=project)
     assert quiet.returncode == 0, quiet.stdout
     assert "0 finding(s) in 2 file(s) (2 in the baseline)" in quiet.stdout
@@ -40,7 +42,9 @@ def test_a_baseline_keeps_old_findings_quiet_and_new_ones_loud(project: Path) ->
     assert loud.returncode == 1
     out = json.loads(loud.stdout)
     assert sorted((r["file"], r["line"], r["code"]) for r in out["diagnostics"]) == [
-        ("arith.py", 7, "call-arg"), ("arith.py", 8, "call-arg")]
+        ("arith.py", 7, "call-arg"),
+        ("arith.py", 8, "call-arg"),
+    ]
     assert out["stats"]["baselined"] == 2 and out["stats"]["findings"] == 2
 
 
@@ -68,8 +72,9 @@ def test_exit_zero_statistics_and_colour(project: Path) -> None:
 
 def test_colour_auto_follows_the_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     from typelens.cli.findings import use_colour
+
     monkeypatch.delenv("NO_COLOR", raising=False)
     assert use_colour("auto", True) and not use_colour("auto", False) and use_colour("always", False)
     assert not use_colour("never", True)
-    monkeypatch.setenv("NO_COLOR", "")          # empty: as if unset (no-color.org)
+    monkeypatch.setenv("NO_COLOR", "")  # empty: as if unset (no-color.org)
     assert use_colour("auto", True)

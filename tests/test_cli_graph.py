@@ -32,7 +32,12 @@ def test_json_schema_of_a_project() -> None:
     doc = json.loads(run.stdout)
     assert doc["schema"] == "typelens.graph/1"
     assert {f["path"] for f in doc["files"]} == {
-        "shop/__init__.py", "shop/models.py", "shop/pricing.py", "shop/service.py", "shop/report.py"}
+        "shop/__init__.py",
+        "shop/models.py",
+        "shop/pricing.py",
+        "shop/service.py",
+        "shop/report.py",
+    }
     ids = {n["id"] for n in doc["nodes"]}
     assert len(ids) == len(doc["nodes"])
     for edge in doc["edges"]:
@@ -69,11 +74,14 @@ def test_text_format_lists_diagnostics_with_1_based_positions() -> None:
     assert "shop/report.py:9:" in run.stdout and "[syntax-error]" in run.stdout
 
 
-@pytest.mark.parametrize("args,message", [
-    (["graph", "does/not/exist.py"], "does not exist"),
-    (["graph", ".", "--edges", "nonsense"], "not an edge kind"),
-    (["graph", ".", "--format", "yaml"], "yaml"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["graph", "does/not/exist.py"], "does not exist"),
+        (["graph", ".", "--edges", "nonsense"], "not an edge kind"),
+        (["graph", ".", "--format", "yaml"], "yaml"),
+    ],
+)
 def test_usage_errors_exit_2(args: list[str], message: str) -> None:
     run = typelens(*args, cwd=ROOT)
     assert run.returncode == 2

@@ -24,8 +24,9 @@ def cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.
     """``python -m typelens.cli ARGS`` in ``cwd`` (no colour unless asked)."""
     environ = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
     environ.update(env or {})
-    return subprocess.run([sys.executable, "-m", "typelens.cli", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300, env=environ)
+    return subprocess.run(
+        [sys.executable, "-m", "typelens.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300, env=environ
+    )
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
@@ -38,8 +39,10 @@ def write(root: Path, files: dict[str, str]) -> Path:
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """Two util.py in different folders, and a file whose name needs percent-encoding."""
-    return write(tmp_path / "repo", {"src/shop/util.py": MISTAKE, "src/billing/util.py": "\n" + MISTAKE,
-                                     "sub dir/my file é.py": MISTAKE})
+    return write(
+        tmp_path / "repo",
+        {"src/shop/util.py": MISTAKE, "src/billing/util.py": "\n" + MISTAKE, "sub dir/my file é.py": MISTAKE},
+    )
 
 
 def test_text_and_json_paths_are_relative_to_the_working_folder(repo: Path) -> None:
@@ -78,7 +81,7 @@ def test_sarif_uris_are_relative_to_srcroot_and_percent_encoded(repo: Path) -> N
     assert {loc["uriBaseId"] for loc in locations} == {"%SRCROOT%"}
     uris = sorted(loc["uri"] for loc in locations)
     assert uris == ["src/billing/util.py", "src/shop/util.py", "sub%20dir/my%20file%20%C3%A9.py"]
-    for uri in uris:      # each resolves against the base to the real file
+    for uri in uris:  # each resolves against the base to the real file
         assert (repo / unquote(uri)).is_file()
     driver = run["tool"]["driver"]
     assert "example.invalid" not in json.dumps(driver)
@@ -105,6 +108,7 @@ def test_rules_page_lists_every_registered_rule() -> None:
     from typelens.analyzer.codes import CODES
 
     from .conftest import ROOT
+
     page = (ROOT / "docs" / "rules.md").read_text()
     for code in CODES.values():
         first = code.description.split(";")[0].rstrip(".").replace("`", "")

@@ -21,13 +21,13 @@ BOX = "class Box:\n    def __init__(self):\n        self.size = 1\n\n\nb = Box()
 LINES = {
     7: ("b.sise  # type: ignore", False),
     8: ("b.sise  # type: ignore[attr-defined]", False),
-    9: ("b.sise  # type: ignore[call-arg]", True),                  # another rule
-    10: ("b.sise  # type: ignore[assignment]", True),               # mypy's code: not ours
+    9: ("b.sise  # type: ignore[call-arg]", True),  # another rule
+    10: ("b.sise  # type: ignore[assignment]", True),  # mypy's code: not ours
     11: ("b.sise  # typelens: ignore[attr-defined, call-arg]", False),
     12: ("b.sise  # typelens: ignore", False),
     13: ("b.sise  # noqa: E501  # type:ignore[attr-defined]  # why", False),
-    14: ('b.sise, "# type: ignore"', True),                          # inside a string: text
-    15: ("b.sise  # type: ignored", True),                          # not the directive
+    14: ('b.sise, "# type: ignore"', True),  # inside a string: text
+    15: ("b.sise  # type: ignored", True),  # not the directive
     16: ('x = "#"; b.sise  # typelens: ignore[attr-defined]', False),
 }
 SOURCE = BOX + "".join(text + "\n" for text, _ in LINES.values())
@@ -50,14 +50,16 @@ def test_unused_ignore_is_off_by_default_and_names_what_is_unused(tmp_path: Path
     assert {d.code for d in _analysis(tmp_path, text).diagnostics()} == set()
     found = _analysis(tmp_path, text, Settings(extend_select=frozenset({"unused-ignore"}))).diagnostics()
     messages = sorted((d.span.start_row + 1, d.message) for d in found)
-    assert messages == [(7, "unused suppression: call-arg in '# type: ignore[attr-defined, call-arg, assignment]'"),
-                        (8, "unused suppression: '# typelens: ignore' suppresses nothing")]
+    assert messages == [
+        (7, "unused suppression: call-arg in '# type: ignore[attr-defined, call-arg, assignment]'"),
+        (8, "unused suppression: '# typelens: ignore' suppresses nothing"),
+    ]
 
 
 def test_file_level_forms_belong_to_the_first_comment_block() -> None:
-    header = b"#!/usr/bin/env python\n# typelens: ignore-file[call-arg]\n\"\"\"Doc.\"\"\"\n# typelens: ignore-file\nx = 1\n"
+    header = b'#!/usr/bin/env python\n# typelens: ignore-file[call-arg]\n"""Doc."""\n# typelens: ignore-file\nx = 1\n'
     found = suppressions_of(header)
-    assert [(s.row, s.codes) for s in found] == [(-1, frozenset({"call-arg"}))]      # the late one is not honoured
+    assert [(s.row, s.codes) for s in found] == [(-1, frozenset({"call-arg"}))]  # the late one is not honoured
     assert [(s.row, s.codes) for s in suppressions_of(b"# type: ignore\nimport os\n")] == [(-1, None)]
     assert [s.row for s in suppressions_of(b"import os\n# type: ignore\n")] == [1]
     assert suppressions_of(b"x = 1\n") == [] and suppressions_of(b"s = '''\n# type: ignore\n'''\n") == []
@@ -71,12 +73,15 @@ def test_internal_errors_are_never_suppressed() -> None:
 
 @pytest.mark.e2e
 def test_suppressions_in_the_real_cli(tmp_path: Path) -> None:
-    write(tmp_path, {
-        "lines.py": SOURCE,
-        "whole.py": "# Generated code.\n# typelens: ignore-file\n" + BOX + "b.sise\nb.colour\n",
-        "some.py": "# typelens: ignore-file[call-arg]\n" + BOX + "b.sise\nlen(1, 2)\n",
-        "mypy_style.py": "# type: ignore\n" + BOX + "b.sise\n",
-    })
+    write(
+        tmp_path,
+        {
+            "lines.py": SOURCE,
+            "whole.py": "# Generated code.\n# typelens: ignore-file\n" + BOX + "b.sise\nb.colour\n",
+            "some.py": "# typelens: ignore-file[call-arg]\n" + BOX + "b.sise\nlen(1, 2)\n",
+            "mypy_style.py": "# type: ignore\n" + BOX + "b.sise\n",
+        },
+    )
     done = cli("analyze", ".", "--format", "json", cwd=tmp_path)
     assert done.returncode == 1, done.stderr
     rows = json.loads(done.stdout)["diagnostics"]
@@ -86,6 +91,6 @@ def test_suppressions_in_the_real_cli(tmp_path: Path) -> None:
     # unused ones, on request, in the same files
     loud = cli("analyze", "lines.py", "--format", "json", "--extend-select", "unused-ignore", cwd=tmp_path)
     unused = sorted(r["line"] for r in json.loads(loud.stdout)["diagnostics"] if r["code"] == "unused-ignore")
-    assert unused == [9, 11]                # call-arg named, none there; [assignment] is mypy's
+    assert unused == [9, 11]  # call-arg named, none there; [assignment] is mypy's
     # every suppressed file clean: exit 0
     assert cli("analyze", "whole.py", "mypy_style.py", cwd=tmp_path).returncode == 0

@@ -39,11 +39,22 @@ def texts() -> list[str]:
 @pytest.fixture(scope="module")
 def tiny_lm(tmp_path_factory, texts):
     from transformers import GPT2Config, GPT2LMHeadModel
+
     folder = tmp_path_factory.mktemp("tiny-lm")
     tokenizer = build_tokenizer(texts, 400)
     torch.manual_seed(3)
-    model = GPT2LMHeadModel(GPT2Config(vocab_size=len(tokenizer), n_positions=256, n_embd=32, n_layer=3, n_head=4,
-                                       bos_token_id=0, eos_token_id=0, pad_token_id=0))
+    model = GPT2LMHeadModel(
+        GPT2Config(
+            vocab_size=len(tokenizer),
+            n_positions=256,
+            n_embd=32,
+            n_layer=3,
+            n_head=4,
+            bos_token_id=0,
+            eos_token_id=0,
+            pad_token_id=0,
+        )
+    )
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     lm = load_lm(folder, device="cpu")
@@ -79,18 +90,23 @@ def test_threshold_one_is_full_depth_greedy(tiny_lm, prompt: str) -> None:
     ids = tiny_lm.encode(prompt)
     options = DecodeOptions(max_new_tokens=12, exit_threshold=1.0, stop_at_newline=False)
     ours = decode(tiny_lm, ids, exits=exits, options=options)
-    generated = tiny_lm.model.generate(torch.tensor([ids]), max_new_tokens=12, do_sample=False,
-                                       pad_token_id=0, eos_token_id=None)[0, len(ids):].tolist()
-    assert [t.id for t in ours.tokens] == generated[:len(ours.tokens)]
+    generated = tiny_lm.model.generate(
+        torch.tensor([ids]), max_new_tokens=12, do_sample=False, pad_token_id=0, eos_token_id=None
+    )[0, len(ids) :].tolist()
+    assert [t.id for t in ours.tokens] == generated[: len(ours.tokens)]
     assert all(t.layer == 3 for t in ours.tokens)
 
 
 def test_low_threshold_exits_early_and_keeps_decoding(tiny_lm) -> None:
     exits = load_exits(tiny_lm.path / "exits", 3, 32, tiny_lm.device)
-    result = decode(tiny_lm, tiny_lm.encode("def f(x):\n    "), exits=exits,
-                    options=DecodeOptions(max_new_tokens=10, exit_threshold=1e-6, stop_at_newline=False))
+    result = decode(
+        tiny_lm,
+        tiny_lm.encode("def f(x):\n    "),
+        exits=exits,
+        options=DecodeOptions(max_new_tokens=10, exit_threshold=1e-6, stop_at_newline=False),
+    )
     layers = [t.layer for t in result.tokens]
-    assert layers and layers[0] == 3 and all(layer == 1 for layer in layers[1:])   # the first comes from the prefill
+    assert layers and layers[0] == 3 and all(layer == 1 for layer in layers[1:])  # the first comes from the prefill
 
 
 def test_dereference_monitor_only_emits_members(tiny_lm) -> None:
@@ -106,8 +122,7 @@ def test_dereference_monitor_only_emits_members(tiny_lm) -> None:
         if facts is None or not facts.is_complete:
             continue
         for guided in (True, False):
-            result = complete(data, dot + 1, path=str(path), lm=tiny_lm, session=session, max_tokens=6,
-                              monitor=guided)
+            result = complete(data, dot + 1, path=str(path), lm=tiny_lm, session=session, max_tokens=6, monitor=guided)
             name = IDENT.match(result.text)
             if guided:
                 assert name is not None and any(m.startswith(name.group()) for m in facts.names), (path.name, dot)
@@ -123,14 +138,20 @@ def test_dereference_monitor_only_emits_members(tiny_lm) -> None:
 def test_monitor_and_early_exit_compose(tiny_lm) -> None:
     """With every token leaving at the first exit, the mask still applies there."""
     from typelens.monitors.dereference import DereferenceMonitor
+
     members = {"append", "extend", "pop"}
     exits = load_exits(tiny_lm.path / "exits", 3, 32, tiny_lm.device)
     for measure in ("classifier", "max-prob"):
-        monitor = DereferenceMonitor(tiny_lm.token_index, lambda text: members if text.endswith("xs.") else None,
-                                     tiny_lm.decode)
-        result = decode(tiny_lm, tiny_lm.encode("xs = []\nfor x in range(3):\n    xs.") , monitors=[monitor],
-                        exits=exits, options=DecodeOptions(max_new_tokens=6, exit_threshold=1e-6,
-                                                           exit_measure=measure))
+        monitor = DereferenceMonitor(
+            tiny_lm.token_index, lambda text: members if text.endswith("xs.") else None, tiny_lm.decode
+        )
+        result = decode(
+            tiny_lm,
+            tiny_lm.encode("xs = []\nfor x in range(3):\n    xs."),
+            monitors=[monitor],
+            exits=exits,
+            options=DecodeOptions(max_new_tokens=6, exit_threshold=1e-6, exit_measure=measure),
+        )
         name = IDENT.match(result.text)
         assert name and any(m.startswith(name.group()) for m in members), result.text
         assert all(t.layer == 1 for t in result.tokens[1:])
@@ -140,13 +161,20 @@ def test_generate_composes_with_the_monitor(tiny_lm) -> None:
     from transformers import LogitsProcessorList
 
     from typelens.monitors.dereference import DereferenceMonitor
+
     members = {"append", "extend", "pop"}
-    monitor = DereferenceMonitor(tiny_lm.token_index, lambda text: members if text.endswith("xs.") else None,
-                                 tiny_lm.decode)
+    monitor = DereferenceMonitor(
+        tiny_lm.token_index, lambda text: members if text.endswith("xs.") else None, tiny_lm.decode
+    )
     ids = tiny_lm.encode("xs = []\nxs.")
-    out = tiny_lm.model.generate(torch.tensor([ids]), max_new_tokens=4, do_sample=False, pad_token_id=0,
-                                 logits_processor=LogitsProcessorList([monitor]))
-    text = tiny_lm.decode(out[0, len(ids):].tolist())
+    out = tiny_lm.model.generate(
+        torch.tensor([ids]),
+        max_new_tokens=4,
+        do_sample=False,
+        pad_token_id=0,
+        logits_processor=LogitsProcessorList([monitor]),
+    )
+    text = tiny_lm.decode(out[0, len(ids) :].tolist())
     assert any(m.startswith(IDENT.match(text).group()) for m in members), text
 
 
@@ -155,49 +183,103 @@ def test_other_architectures_decode_with_monitors(tmp_path: Path, tiny_lm, famil
     """Llama-family, GPT-NeoX, CodeGen and StarCoder (GPTBigCode) folders load and
     decode at full depth (their own forward with a cache), the monitor applied;
     asking for early exit falls back."""
-    from transformers import (CodeGenConfig, CodeGenForCausalLM, GPTBigCodeConfig, GPTBigCodeForCausalLM,
-                              GPTNeoXConfig, GPTNeoXForCausalLM, LlamaConfig, LlamaForCausalLM)
+    from transformers import (
+        CodeGenConfig,
+        CodeGenForCausalLM,
+        GPTBigCodeConfig,
+        GPTBigCodeForCausalLM,
+        GPTNeoXConfig,
+        GPTNeoXForCausalLM,
+        LlamaConfig,
+        LlamaForCausalLM,
+    )
+
     size = len(tiny_lm.tokenizer)
     torch.manual_seed(5)
     if family == "codegen":
-        model = CodeGenForCausalLM(CodeGenConfig(vocab_size=size, n_embd=32, n_layer=2, n_head=4, rotary_dim=4,
-                                                 n_positions=256, n_ctx=256, bos_token_id=0, eos_token_id=0))
+        model = CodeGenForCausalLM(
+            CodeGenConfig(
+                vocab_size=size,
+                n_embd=32,
+                n_layer=2,
+                n_head=4,
+                rotary_dim=4,
+                n_positions=256,
+                n_ctx=256,
+                bos_token_id=0,
+                eos_token_id=0,
+            )
+        )
     elif family == "gpt_bigcode":
-        model = GPTBigCodeForCausalLM(GPTBigCodeConfig(vocab_size=size, n_embd=32, n_layer=2, n_head=4,
-                                                       n_positions=256, multi_query=True, bos_token_id=0,
-                                                       eos_token_id=0))
+        model = GPTBigCodeForCausalLM(
+            GPTBigCodeConfig(
+                vocab_size=size,
+                n_embd=32,
+                n_layer=2,
+                n_head=4,
+                n_positions=256,
+                multi_query=True,
+                bos_token_id=0,
+                eos_token_id=0,
+            )
+        )
     elif family == "llama":
-        model = LlamaForCausalLM(LlamaConfig(vocab_size=size, hidden_size=32, intermediate_size=64,
-                                             num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
-                                             max_position_embeddings=256, bos_token_id=0, eos_token_id=0))
+        model = LlamaForCausalLM(
+            LlamaConfig(
+                vocab_size=size,
+                hidden_size=32,
+                intermediate_size=64,
+                num_hidden_layers=2,
+                num_attention_heads=4,
+                num_key_value_heads=2,
+                max_position_embeddings=256,
+                bos_token_id=0,
+                eos_token_id=0,
+            )
+        )
     else:
-        model = GPTNeoXForCausalLM(GPTNeoXConfig(vocab_size=size, hidden_size=32, intermediate_size=64,
-                                                 num_hidden_layers=2, num_attention_heads=4,
-                                                 max_position_embeddings=256, bos_token_id=0, eos_token_id=0))
+        model = GPTNeoXForCausalLM(
+            GPTNeoXConfig(
+                vocab_size=size,
+                hidden_size=32,
+                intermediate_size=64,
+                num_hidden_layers=2,
+                num_attention_heads=4,
+                max_position_embeddings=256,
+                bos_token_id=0,
+                eos_token_id=0,
+            )
+        )
     model.save_pretrained(tmp_path)
     tiny_lm.tokenizer.save_pretrained(tmp_path)
     lm = load_lm(tmp_path, device="cpu")
     path = ROOT / "examples" / "shop" / "shop" / "service.py"
     data = path.read_bytes()
     dot = data.index(b"path.write_text") + 4
-    result = complete(data, dot + 1, path=str(path), lm=lm, root=ROOT / "examples" / "shop", max_tokens=8,
-                      exit_threshold=0.5)
+    result = complete(
+        data, dot + 1, path=str(path), lm=lm, root=ROOT / "examples" / "shop", max_tokens=8, exit_threshold=0.5
+    )
     name = IDENT.match(result.text)
     assert name and any(m.startswith(name.group()) for m in dir(Path)), result.text
     assert all(t.layer == 2 for t in result.generation.tokens)
     ids = lm.encode("def f(x):\n    return x")
     ours = decode(lm, ids, options=DecodeOptions(max_new_tokens=6, stop_at_newline=False))
-    reference = lm.model.generate(torch.tensor([ids]), max_new_tokens=6, do_sample=False, pad_token_id=0,
-                                  eos_token_id=None)[0, len(ids):].tolist()
-    assert [t.id for t in ours.tokens] == reference[:len(ours.tokens)]
+    reference = lm.model.generate(
+        torch.tensor([ids]), max_new_tokens=6, do_sample=False, pad_token_id=0, eos_token_id=None
+    )[0, len(ids) :].tolist()
+    assert [t.id for t in ours.tokens] == reference[: len(ours.tokens)]
 
 
 def test_bf16_loads_and_decodes() -> None:
     lm = load_lm("tiny", device="cpu", dtype="bf16")
     assert next(lm.model.parameters()).dtype == torch.bfloat16
     for threshold in (1.0, 0.5):
-        result = decode(lm, lm.encode("import os\nos."), exits=lm.exits,
-                        options=DecodeOptions(max_new_tokens=4, exit_threshold=threshold))
+        result = decode(
+            lm,
+            lm.encode("import os\nos."),
+            exits=lm.exits,
+            options=DecodeOptions(max_new_tokens=4, exit_threshold=threshold),
+        )
         assert result.tokens
 
 
@@ -205,8 +287,9 @@ def test_shipped_lm_completes_members_with_json_report() -> None:
     path = ROOT / "examples" / "shop" / "shop" / "service.py"
     data = path.read_bytes()
     dot = data.index(b"path.write_text") + 4
-    result = complete(data, dot + 1, path=str(path), root=ROOT / "examples" / "shop", max_tokens=6,
-                      exit_threshold=0.9, model=TINY_LM)
+    result = complete(
+        data, dot + 1, path=str(path), root=ROOT / "examples" / "shop", max_tokens=6, exit_threshold=0.9, model=TINY_LM
+    )
     report = result.to_json()
     name = IDENT.match(report["completion"]).group()
     assert any(m.startswith(name) for m in dir(Path)), name
@@ -242,23 +325,43 @@ def test_cli_complete_json_and_errors(tmp_path: Path) -> None:
     target = ROOT / "examples" / "shop" / "shop" / "service.py"
     line = next(i for i, text in enumerate(target.read_text().splitlines(), 1) if "path.write_text" in text)
     column = target.read_text().splitlines()[line - 1].index("path.") + 6
-    cmd = [sys.executable, "-m", "typelens.cli", "complete", f"{target}:{line}:{column}", "--format", "json",
-           "--max-tokens", "4", "--model", "tiny"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "typelens.cli",
+        "complete",
+        f"{target}:{line}:{column}",
+        "--format",
+        "json",
+        "--max-tokens",
+        "4",
+        "--model",
+        "tiny",
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert {"completion", "tokens", "interventions", "average_layers"} <= set(report)
-    bad = subprocess.run([sys.executable, "-m", "typelens.cli", "complete", f"{target}:{line}:{column}",
-                          "--model", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    bad = subprocess.run(
+        [sys.executable, "-m", "typelens.cli", "complete", f"{target}:{line}:{column}", "--model", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "model error" in bad.stderr
-    outside = subprocess.run([sys.executable, "-m", "typelens.cli", "complete", f"{target}:9999:1", "--model", "tiny"],
-                             capture_output=True, text=True, timeout=120)
+    outside = subprocess.run(
+        [sys.executable, "-m", "typelens.cli", "complete", f"{target}:9999:1", "--model", "tiny"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert outside.returncode == 2 and "outside" in outside.stderr
 
 
 def test_workspace_guided_completion_on_small_and_over_large_documents() -> None:
     from typelens.lsp.workspace import MAX_DOCUMENT_BYTES, Workspace
     from typelens.typeinfer.settings import Settings
+
     ws = Workspace(None, Settings(lm_path=TINY_LM))
     small = "xs = []\nxs."
     ws.open("file:///tmp/typelens-small.py", small, 1)
@@ -274,6 +377,7 @@ def test_workspace_guided_completion_reuses_the_previous_keystroke() -> None:
     cache hands the previous prompt's keys and values to the next completion."""
     from typelens.lsp.workspace import Workspace
     from typelens.typeinfer.settings import Settings
+
     ws = Workspace(None, Settings(lm_path=TINY_LM))
     uri = "file:///tmp/typelens-typing.py"
     text = "import os\n\n\ndef main(paths):\n    for name in paths:\n        print(os.path.join(name, 'x'))\n    os"
@@ -285,6 +389,7 @@ def test_workspace_guided_completion_reuses_the_previous_keystroke() -> None:
     entry = ws.guided_completion(uri, len(text) + 1, max_tokens=4)
     assert cache.reused_tokens - before >= len(ws.code_lm(uri).encode(text)) - 3
     import os
+
     name = IDENT.match(entry.label).group()
     assert any(member.startswith(name) for member in dir(os)), entry.label
 

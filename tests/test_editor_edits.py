@@ -44,9 +44,16 @@ DOCUMENTS = st.lists(statements(), min_size=1, max_size=6).map("\n".join).map(la
 
 
 def as_dicts(edits) -> list[dict]:
-    return [{"range": {"start": {"line": e.range.start.line, "character": e.range.start.character},
-                       "end": {"line": e.range.end.line, "character": e.range.end.character}},
-             "newText": e.new_text} for e in edits]
+    return [
+        {
+            "range": {
+                "start": {"line": e.range.start.line, "character": e.range.start.character},
+                "end": {"line": e.range.end.line, "character": e.range.end.character},
+            },
+            "newText": e.new_text,
+        }
+        for e in edits
+    ]
 
 
 def check_edits(ws: Workspace, uri: str, text: str, edits: list[tuple[int, int, str]], encoding: Encoding) -> str:
@@ -63,8 +70,9 @@ def check_edits(ws: Workspace, uri: str, text: str, edits: list[tuple[int, int, 
     return by_client
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(DOCUMENTS, st.sampled_from(list(Encoding)))
 def test_annotate_all_and_quick_fixes_never_corrupt(tmp_path, text: str, encoding: Encoding) -> None:
     path = tmp_path / "doc.py"
@@ -76,14 +84,16 @@ def test_annotate_all_and_quick_fixes_never_corrupt(tmp_path, text: str, encodin
     edits = ws.annotate(uri, None, snap)
     if edits:
         annotated = check_edits(ws, uri, text, edits, encoding)
-        ws.change_at(uri, 2, [(None, annotated)])         # the client's didChange: re-parsed, still valid
+        ws.change_at(uri, 2, [(None, annotated)])  # the client's didChange: re-parsed, still valid
         assert not ws.analysis(uri).graph.has_syntax_errors()
         ws.change_at(uri, 3, [(None, text)])
     data = text.encode("utf-8")
     for hint in ws.inlay_hints(uri, 0, len(data), ws.snapshot(uri)):
         check_edits(ws, uri, text, [hint.edit], encoding)
-        assert snap.lines.range(hint.offset, hint.offset, encoding)[0] == \
-            snap.lines.range(hint.edit[0], hint.edit[0], encoding)[0]
+        assert (
+            snap.lines.range(hint.offset, hint.offset, encoding)[0]
+            == snap.lines.range(hint.edit[0], hint.edit[0], encoding)[0]
+        )
     for at in range(0, len(data), 7):
         fix = ws.annotate(uri, at, ws.snapshot(uri))
         if fix:
@@ -131,7 +141,7 @@ def check_edits_on(pinned, uri, text, edits) -> str:
 
 
 def test_a_rename_computed_on_a_pinned_version_names_that_version(tmp_path) -> None:
-    text = 'def tötal(x):\n    return x\n\n\nv = tötal(1)  # 😀\n'
+    text = "def tötal(x):\n    return x\n\n\nv = tötal(1)  # 😀\n"
     path = tmp_path / "pinned.py"
     path.write_text(text, encoding="utf-8")
     ws = Workspace(None, encoding=Encoding.UTF16)
@@ -140,7 +150,7 @@ def test_a_rename_computed_on_a_pinned_version_names_that_version(tmp_path) -> N
     pinned = ws.snapshot(uri)
     ws.change_at(uri, 2, [(((0, 0), (0, 0)), "# 🎉\n")])
     places = ws.rename(uri, pinned.data.index(b"t\xc3\xb6tal(1)"), "summe", pinned)
-    assert [(p.uri, p.version) for p in places] == [(uri, 1)]     # the client rejects it if it moved on
+    assert [(p.uri, p.version) for p in places] == [(uri, 1)]  # the client rejects it if it moved on
     change = text_document_edit(places[0], Encoding.UTF16)
     renamed = apply_text_edits(text, as_dicts(change.edits), "utf-16")
     assert renamed == text.replace("tötal", "summe")

@@ -47,7 +47,7 @@ def run(names):
 total = run(["a", "b"])
 '''
 
-USE = '''\
+USE = """\
 import os
 from accounts import Account, Savings, run as go
 import accounts
@@ -66,7 +66,7 @@ def report():
     chosen = choose(True)
     print(chosen.balance, accounts.run(["q"]), go([]), os.path.join("a", "b"))
     return chosen
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +92,7 @@ def test_hover_shows_the_kind_and_full_signature(project) -> None:
     assert info.kind == "function" and info.signature == "def run(names: list[str]) -> float"
     info = ws.hover(*at(root, "accounts.py", "deposit(self"))
     assert info.kind == "method" and info.signature == "def deposit(self, amount: float) -> float"
-    assert info.doc == "Put money in.\n\nReturns the new balance."         # PEP 257 trimming
+    assert info.doc == "Put money in.\n\nReturns the new balance."  # PEP 257 trimming
     info = ws.hover(*at(root, "accounts.py", "Account:"))
     assert info.kind == "class" and info.doc == "An account.\n\nHolds money; continuation lines are not code."
 
@@ -124,12 +124,12 @@ def test_completion_lists_module_members_with_kinds_and_signatures(project) -> N
         entries = {e.label: e for e in ws.completions(uri, len(text.encode()))}
         assert len(entries) > 30 and {"join", "dirname", "exists"} <= set(entries)
         assert entries["join"].kind == "function" and entries["join"].detail.startswith("def join(")
-        assert entries["join"].detail.endswith(") -> LiteralString")        # a stub's declared types
+        assert entries["join"].detail.endswith(") -> LiteralString")  # a stub's declared types
     text = USE + "choose(True)."
     ws.open(uri, text, 3)
     entries = {e.label: e for e in ws.completions(uri, len(text.encode()))}
     assert entries["deposit"].kind == "method" and entries["deposit"].detail == "def deposit(amount)"
-    assert entries["rate"].kind == "field"           # Savings' own member, beside Account's
+    assert entries["rate"].kind == "field"  # Savings' own member, beside Account's
     assert entries["label"].kind == "property" and entries["label"].detail == "str"
     detail, doc = ws.resolve_completion(uri, entries["deposit"].ref)
     assert detail.startswith("def deposit(amount") and doc.startswith("Put money in.")
@@ -148,14 +148,17 @@ def test_module_functions_keep_their_signature_past_the_detail_budget(project, m
     ws.open(uri, text, 2)
     entries = {e.label: e for e in ws.completions(uri, len(text.encode()))}
     assert entries["join"].detail.startswith("def join(") and entries["sep"].detail == ""
-    assert entries["sep"].ref is not None          # typed when the editor resolves it
+    assert entries["sep"].ref is not None  # typed when the editor resolves it
 
 
 def test_signature_help_tracks_the_active_parameter(project) -> None:
     ws, root = project
     uri = (root / "use.py").as_uri()
-    cases = {"Account(": (0, "Account(owner: str)"), 'os.path.join("a", ': (1, None),
-             "choose(flag=": (0, "choose(flag: bool) -> Account | Savings")}
+    cases = {
+        "Account(": (0, "Account(owner: str)"),
+        'os.path.join("a", ': (1, None),
+        "choose(flag=": (0, "choose(flag: bool) -> Account | Savings"),
+    }
     for call, (active, label) in cases.items():
         text = USE + call
         ws.open(uri, text, 4)
@@ -171,8 +174,12 @@ def test_document_and_workspace_symbols(project) -> None:
     outline = ws.document_symbols((root / "accounts.py").as_uri())
     account = next(item for item in outline if item.name == "Account")
     assert account.kind == "class"
-    assert {(c.name, c.kind) for c in account.children} >= {("deposit", "method"), ("label", "property"),
-                                                             ("balance", "field"), ("owner", "field")}
+    assert {(c.name, c.kind) for c in account.children} >= {
+        ("deposit", "method"),
+        ("label", "property"),
+        ("balance", "field"),
+        ("owner", "field"),
+    }
     assert ("total", "variable") in {(i.name, i.kind) for i in outline}
     found = ws.workspace_symbols("dep")
     assert [(info.name, info.container) for info, _ in found] == [("deposit", "Account")]
@@ -183,13 +190,13 @@ def test_references_and_rename_across_the_project(project) -> None:
     places = ws.references(*at(root, "accounts.py", "run(names"))
     texts = {(Path(p.uri).name, p.lines.data[s:e].decode()) for p in places for s, e, _ in p.ranges}
     assert texts == {("accounts.py", "run"), ("use.py", "run")}
-    assert sum(len(p.ranges) for p in places) == 4        # def, call; the import's name, accounts.run
+    assert sum(len(p.ranges) for p in places) == 4  # def, call; the import's name, accounts.run
     places = ws.rename(*at(root, "use.py", "balance,"), "funds")
     edited = {Path(p.uri).name: len(p.ranges) for p in places}
     assert edited == {"accounts.py": 3, "use.py": 1}
-    assert all(p.version == 1 for p in places)           # open documents: the version edited
+    assert all(p.version == 1 for p in places)  # open documents: the version edited
     with pytest.raises(RenameRefused):
-        ws.rename(*at(root, "use.py", "join("), "glue")        # a library function
+        ws.rename(*at(root, "use.py", "join("), "glue")  # a library function
     with pytest.raises(RenameRefused):
         ws.rename(*at(root, "use.py", "flag)"), "not valid")
     highlights = ws.highlights(*at(root, "use.py", "obj.deposit"))
@@ -205,15 +212,23 @@ def test_a_local_is_renamed_in_its_scope_only(project) -> None:
 def test_type_definition_and_semantic_tokens(project) -> None:
     ws, root = project
     places = ws.type_definition(*at(root, "use.py", "chosen = "))
-    assert sorted(p.lines.data[p.ranges[0][0]:p.ranges[0][1]].decode().split("(")[0].split(":")[0]
-                  for p in places) == ["class Account", "class Savings"]
+    assert sorted(
+        p.lines.data[p.ranges[0][0] : p.ranges[0][1]].decode().split("(")[0].split(":")[0] for p in places
+    ) == ["class Account", "class Savings"]
     uri = (root / "use.py").as_uri()
     data = (root / "use.py").read_bytes()
-    tokens = {(data[t.start:t.end].decode(), t.type, tuple(sorted(t.modifiers))) for t in ws.semantic_tokens(uri)}
-    assert {("os", "namespace", ("declaration",)), ("choose", "function", ("declaration",)),
-            ("flag", "parameter", ("declaration",)), ("Account", "class", ()), ("deposit", "method", ()),
-            ("balance", "property", ()), ("join", "function", ()), ("print", "function", ("defaultLibrary",)),
-            ("obj", "variable", ("declaration",))} <= tokens
+    tokens = {(data[t.start : t.end].decode(), t.type, tuple(sorted(t.modifiers))) for t in ws.semantic_tokens(uri)}
+    assert {
+        ("os", "namespace", ("declaration",)),
+        ("choose", "function", ("declaration",)),
+        ("flag", "parameter", ("declaration",)),
+        ("Account", "class", ()),
+        ("deposit", "method", ()),
+        ("balance", "property", ()),
+        ("join", "function", ()),
+        ("print", "function", ("defaultLibrary",)),
+        ("obj", "variable", ("declaration",)),
+    } <= tokens
 
 
 def test_unions_of_imported_classes_get_hints_and_quick_fixes(project) -> None:
@@ -226,12 +241,15 @@ def test_unions_of_imported_classes_get_hints_and_quick_fixes(project) -> None:
 
 def test_a_loose_file_is_served_without_a_root(tmp_path) -> None:
     path = tmp_path / "loose.py"
-    path.write_text(textwrap.dedent('''\
+    path.write_text(
+        textwrap.dedent("""\
         def twice(x):
             return x * 2
 
         y = twice(2.5)
-    '''), encoding="utf-8")
+    """),
+        encoding="utf-8",
+    )
     ws = Workspace(None)
     ws.open(path.as_uri(), path.read_text(encoding="utf-8"), 1)
     info = ws.hover(path.as_uri(), path.read_bytes().index(b"twice(x"))
@@ -247,8 +265,11 @@ def test_diagnostics_follow_each_files_own_configuration(tmp_path: Path) -> None
     mistake = "class A:\n    x = 1\n\n\ndef f(a):\n    return a\n\n\nA().nope\nf(1, 2)\n"
     files = {
         "pyproject.toml": '[tool.typelens]\nexclude = ["gen/"]\nper-file-ignores = {"tests/*" = ["attr-defined"]}\n',
-        "app.py": mistake, "tests/test_app.py": mistake, "gen/made.py": mistake,
-        "vendored/pyproject.toml": '[tool.typelens]\nignore = ["call-arg"]\n', "vendored/lib.py": mistake,
+        "app.py": mistake,
+        "tests/test_app.py": mistake,
+        "gen/made.py": mistake,
+        "vendored/pyproject.toml": '[tool.typelens]\nignore = ["call-arg"]\n',
+        "vendored/lib.py": mistake,
     }
     for name, text in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
@@ -267,4 +288,4 @@ def test_diagnostics_follow_each_files_own_configuration(tmp_path: Path) -> None
     assert codes("gen/made.py") == set()
     assert codes("vendored/lib.py") == {"attr-defined"}
     ws.set_settings(ws.settings, editor={"typelens": {"ignore": ["attr-defined"]}})
-    assert codes("vendored/lib.py") == set()          # the editor's configuration lies over the nested table
+    assert codes("vendored/lib.py") == set()  # the editor's configuration lies over the nested table

@@ -64,11 +64,21 @@ def neovim_run(tmp_path_factory) -> dict:
     path = folder / "loose.py"
     path.write_text(SOURCE, encoding="utf-8")
     out = folder / "report.json"
-    env = {**os.environ, "XDG_CONFIG_HOME": str(folder / "config"), "XDG_DATA_HOME": str(folder / "data"),
-           "XDG_STATE_HOME": str(folder / "state"), "XDG_CACHE_HOME": str(folder / "cache")}
-    completed = subprocess.run([nvim, "--headless", "--clean", "-l", str(DATA / "nvim" / "drive.lua"),
-                                sys.executable, str(path), str(out)], capture_output=True, text=True,
-                               timeout=400, env=env, cwd=folder)
+    env = {
+        **os.environ,
+        "XDG_CONFIG_HOME": str(folder / "config"),
+        "XDG_DATA_HOME": str(folder / "data"),
+        "XDG_STATE_HOME": str(folder / "state"),
+        "XDG_CACHE_HOME": str(folder / "cache"),
+    }
+    completed = subprocess.run(
+        [nvim, "--headless", "--clean", "-l", str(DATA / "nvim" / "drive.lua"), sys.executable, str(path), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=400,
+        env=env,
+        cwd=folder,
+    )
     assert out.exists(), completed.stderr[-4000:]
     report = json.loads(out.read_text(encoding="utf-8"))
     assert report["ok"], report.get("error")
@@ -77,7 +87,7 @@ def neovim_run(tmp_path_factory) -> dict:
 
 
 def test_neovim_negotiates_utf8_and_hovers(neovim_run: dict) -> None:
-    assert neovim_run["encoding"] == "utf-8" and neovim_run["root_dir"] is None     # no project: one file
+    assert neovim_run["encoding"] == "utf-8" and neovim_run["root_dir"] is None  # no project: one file
     assert "(function) def twice(x: float) -> float" in neovim_run["hover"]
     assert "Double it." in neovim_run["hover"]
 

@@ -28,17 +28,18 @@ def units(text: str, encoding: Encoding) -> int:
 
 def reference_lines(text: str) -> list[str]:
     """Lines as LSP clients split on ``\\n`` (a ``\\r`` before it is the line end)."""
-    return [line[:-1] if line.endswith("\r") and i < text.count("\n") else line
-            for i, line in enumerate(text.split("\n"))]
+    return [
+        line[:-1] if line.endswith("\r") and i < text.count("\n") else line for i, line in enumerate(text.split("\n"))
+    ]
 
 
 def reference_position(text: str, index: int, encoding: Encoding) -> tuple[int, int]:
     """``(line, column)`` of character index ``index`` of ``text``."""
     before = text[:index]
     line = before.count("\n")
-    column_text = before[before.rfind("\n") + 1:]
+    column_text = before[before.rfind("\n") + 1 :]
     line_text = reference_lines(text)[line]
-    return line, units(column_text[:len(line_text)], encoding)
+    return line, units(column_text[: len(line_text)], encoding)
 
 
 @settings(max_examples=150, deadline=None)
@@ -47,8 +48,8 @@ def test_positions_match_the_reference_at_every_character(text: str, encoding: E
     data = text.encode("utf-8")
     index = LineIndex(data)
     for i in range(len(text) + 1):
-        if text[i - 1:i + 1] == "\r\n":
-            continue            # between \r and \n: not a position a client can name
+        if text[i - 1 : i + 1] == "\r\n":
+            continue  # between \r and \n: not a position a client can name
         offset = len(text[:i].encode("utf-8"))
         expected = reference_position(text, i, encoding)
         assert index.position(offset, encoding) == expected, (text, i)
@@ -62,7 +63,7 @@ def test_offsets_clamp_onto_character_boundaries(text: str, encoding: Encoding, 
     index = LineIndex(data)
     offset = index.offset(line, column, encoding)
     assert 0 <= offset <= len(data)
-    data[:offset].decode("utf-8")            # never inside a character
+    data[:offset].decode("utf-8")  # never inside a character
     lines = reference_lines(text)
     if line < len(lines):
         start = len("\n".join(text.split("\n")[:line]).encode("utf-8")) + (1 if line else 0)
@@ -78,9 +79,9 @@ def test_a_column_inside_a_surrogate_pair_or_a_utf8_sequence_is_the_characters_s
     data = "s = '😀é'\n".encode()
     index = LineIndex(data)
     emoji = data.index("😀".encode())
-    assert index.offset(0, 6, Encoding.UTF16) == emoji           # between the two surrogates
+    assert index.offset(0, 6, Encoding.UTF16) == emoji  # between the two surrogates
     assert index.offset(0, 7, Encoding.UTF16) == emoji + 4
-    assert index.offset(0, emoji + 2, Encoding.UTF8) == emoji     # inside the 4 UTF-8 bytes
+    assert index.offset(0, emoji + 2, Encoding.UTF8) == emoji  # inside the 4 UTF-8 bytes
     assert index.position(emoji + 2, Encoding.UTF16) == (0, 5)
     assert index.position(emoji + 4, Encoding.UTF32) == (0, 6)
 
@@ -104,9 +105,21 @@ def test_the_cli_columns_count_characters() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(TEXTS, st.lists(st.tuples(st.integers(0, 6), st.integers(0, 30), st.integers(0, 6), st.integers(0, 30),
-                                 st.lists(ALPHABET, max_size=5).map("".join)), min_size=1, max_size=5),
-       st.sampled_from(ENCODINGS))
+@given(
+    TEXTS,
+    st.lists(
+        st.tuples(
+            st.integers(0, 6),
+            st.integers(0, 30),
+            st.integers(0, 6),
+            st.integers(0, 30),
+            st.lists(ALPHABET, max_size=5).map("".join),
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+    st.sampled_from(ENCODINGS),
+)
 def test_incremental_changes_in_every_encoding_match_the_client(tmp_path_factory, text, changes, encoding) -> None:
     """The editor's view (Python strings, positions in ``encoding``) and the
     workspace's bytes stay equal through any sequence of range edits."""
@@ -116,8 +129,9 @@ def test_incremental_changes_in_every_encoding_match_the_client(tmp_path_factory
     client = text
     batch = []
     for sl, sc, el, ec, new in changes:
-        ends = sorted([(_client_index(client, sl, sc, encoding), (sl, sc)),
-                       (_client_index(client, el, ec, encoding), (el, ec))])
+        ends = sorted(
+            [(_client_index(client, sl, sc, encoding), (sl, sc)), (_client_index(client, el, ec, encoding), (el, ec))]
+        )
         (start, begin), (end, finish) = ends
         client = client[:start] + new + client[end:]
         batch.append(((begin, finish), new))

@@ -34,8 +34,10 @@ def make_venv(prefix: Path, packages: dict[str, str], *, pth: str = "") -> Path:
     site.mkdir(parents=True)
     (prefix / "bin").mkdir()
     (prefix / "bin" / "python").symlink_to(sys.executable)
-    (prefix / "pyvenv.cfg").write_text(f"home = {Path(sys.base_prefix) / 'bin'}\n"
-                                       f"include-system-site-packages = false\nversion = {sys.version.split()[0]}\n")
+    (prefix / "pyvenv.cfg").write_text(
+        f"home = {Path(sys.base_prefix) / 'bin'}\n"
+        f"include-system-site-packages = false\nversion = {sys.version.split()[0]}\n"
+    )
     for name, text in packages.items():
         (site / name).mkdir(parents=True)
         (site / name / "__init__.py").write_text(text)
@@ -52,18 +54,22 @@ def plant(project: Path, marker: Path) -> None:
     pkg = project / "app"
     pkg.mkdir()
     (pkg / "__init__.py").write_text(run + "import os\nimport json\n")
-    (pkg / "main.py").write_text("import json\nimport requestsish\n\n\ndef load(path):\n"
-                                 "    with open(path) as f:\n        return json.load(f)\n\n\n"
-                                 "def size(xs):\n    return len(xs) + requestsish.LIMIT\n")
-    make_venv(project / ".venv", {"requestsish": "LIMIT = 3\n"},
-              pth=f"import os; open({str(marker)!r}, 'a').write('pth\\n')\n")
+    (pkg / "main.py").write_text(
+        "import json\nimport requestsish\n\n\ndef load(path):\n"
+        "    with open(path) as f:\n        return json.load(f)\n\n\n"
+        "def size(xs):\n    return len(xs) + requestsish.LIMIT\n"
+    )
+    make_venv(
+        project / ".venv",
+        {"requestsish": "LIMIT = 3\n"},
+        pth=f"import os; open({str(marker)!r}, 'a').write('pth\\n')\n",
+    )
 
 
 def cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "CONDA_PREFIX")}
     environ.update(env or {})
-    return subprocess.run([TYPELENS, *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300, env=environ)
+    return subprocess.run([TYPELENS, *args], cwd=cwd, capture_output=True, text=True, timeout=300, env=environ)
 
 
 @pytest.mark.e2e
@@ -71,8 +77,13 @@ def test_no_edge_runs_code_from_the_analysed_project(tmp_path: Path) -> None:
     project, marker = tmp_path / "project", tmp_path / "MARKER"
     project.mkdir()
     plant(project, marker)
-    for args in (("graph", "."), ("infer", ".", "--no-cache"), ("infer", "app/main.py", "--mode", "static"),
-                 ("analyze", "."), ("analyze", "app/main.py")):
+    for args in (
+        ("graph", "."),
+        ("infer", ".", "--no-cache"),
+        ("infer", "app/main.py", "--mode", "static"),
+        ("analyze", "."),
+        ("analyze", "app/main.py"),
+    ):
         done = cli(*args, cwd=project)
         assert done.returncode in (0, 1), (args, done.stderr[-2000:])
         assert "Traceback" not in done.stderr, (args, done.stderr[-2000:])
@@ -84,10 +95,23 @@ def test_no_edge_runs_code_from_the_analysed_project(tmp_path: Path) -> None:
     try:
         uri = (project / "app" / "main.py").as_uri()
         server.initialize(project.as_uri())
-        server.notify("textDocument/didOpen", {"textDocument": {
-            "uri": uri, "languageId": "python", "version": 1, "text": (project / "app" / "main.py").read_text()}})
-        hover = server.response(server.request("textDocument/hover", {
-            "textDocument": {"uri": uri}, "position": {"line": 4, "character": 5}}), timeout=120)
+        server.notify(
+            "textDocument/didOpen",
+            {
+                "textDocument": {
+                    "uri": uri,
+                    "languageId": "python",
+                    "version": 1,
+                    "text": (project / "app" / "main.py").read_text(),
+                }
+            },
+        )
+        hover = server.response(
+            server.request(
+                "textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 4, "character": 5}}
+            ),
+            timeout=120,
+        )
         assert "error" not in hover and hover["result"] is not None
         server.response(server.request("shutdown", None))
     finally:
@@ -117,10 +141,14 @@ def test_discovery_order(tmp_path: Path) -> None:
     chosen = make_venv(tmp_path / "chosen", {"chosenpkg": ""})
     no_path = {"PATH": "/nonexistent"}
     assert discover_environment(project, environ=no_path).site_packages == (local,)
-    assert discover_environment(project, environ={**no_path, "VIRTUAL_ENV": str(tmp_path / "active")}
-                                ).site_packages == (active,)
-    explicit = discover_environment(project, python=tmp_path / "chosen" / "bin" / "python",
-                                    environ={**no_path, "VIRTUAL_ENV": str(tmp_path / "active")})
+    assert discover_environment(
+        project, environ={**no_path, "VIRTUAL_ENV": str(tmp_path / "active")}
+    ).site_packages == (active,)
+    explicit = discover_environment(
+        project,
+        python=tmp_path / "chosen" / "bin" / "python",
+        environ={**no_path, "VIRTUAL_ENV": str(tmp_path / "active")},
+    )
     assert (explicit.origin, explicit.site_packages) == ("python", (chosen,))
     assert discover_environment(project, python=tmp_path / "chosen", environ=no_path).site_packages == (chosen,)
     # an installed package analysed in place uses the environment it is installed in

@@ -24,4 +24,4 @@ def test_example_project_has_no_internal_errors() -> None:
     pg = build_project_graph(ProjectIndex(ROOT / "examples" / "shop"))
     assert len(pg.files) == 5
     codes = [d.code for g in pg.graphs for d in g.diagnostics]
-    assert codes == ["syntax-error"]   # only the deliberate one in report.py
+    assert codes == ["syntax-error"]  # only the deliberate one in report.py

@@ -13,8 +13,18 @@ from pathlib import Path
 import pytest
 
 from .fuzz_cases import (
-    ENGINE_RECURSION, JOBS_LEG, LEGS, SAMPLE_KINDS, SKIPPED_ENTRIES, TREE_CASES, Limits, Outcome, build_tree,
-    content_cases, run_command, typelens_command,
+    ENGINE_RECURSION,
+    JOBS_LEG,
+    LEGS,
+    SAMPLE_KINDS,
+    SKIPPED_ENTRIES,
+    TREE_CASES,
+    Limits,
+    Outcome,
+    build_tree,
+    content_cases,
+    run_command,
+    typelens_command,
 )
 
 pytestmark = pytest.mark.e2e
@@ -40,12 +50,12 @@ def test_entries_that_are_no_regular_files_are_reported_not_read(tree_outcomes: 
     doc = json.loads(tree_outcomes["analyze"].stdout)
     unreadable = {Path(d["file"]).name for d in doc["diagnostics"] if d["code"] == "unreadable-file"}
     expected = {f"{name}.py" for name in SKIPPED_ENTRIES} | {"link_loop_other.py"}
-    if os.geteuid() != 0:   # root reads a file of mode 000
+    if os.geteuid() != 0:  # root reads a file of mode 000
         expected.add("unreadable.py")
     assert unreadable == expected
     guarded = {Path(d["file"]).name for d in doc["diagnostics"] if d["code"] == "parser-limit"}
     assert {f"deep_{kind}_string.py" for kind in SAMPLE_KINDS} | {"only_backslashes.py"} <= guarded
-    assert "deep_if_4_spaces_99.py" not in guarded      # valid Python: 99 levels parse as they are
+    assert "deep_if_4_spaces_99.py" not in guarded  # valid Python: 99 levels parse as they are
 
 
 def _chains(tmp_path: Path) -> Path:
@@ -76,8 +86,10 @@ def test_an_entry_given_as_the_argument_is_a_result_or_one_line(case: str, tmp_p
         assert outcome.problems() == [], (leg.name, outcome.stderr[-2000:])
 
 
-@pytest.mark.parametrize(("command", "target"), [("graph", "missing/out.json"), ("graph", "a_folder"),
-                                                 ("graph", "/dev/full"), ("analyze", "/dev/full")])
+@pytest.mark.parametrize(
+    ("command", "target"),
+    [("graph", "missing/out.json"), ("graph", "a_folder"), ("graph", "/dev/full"), ("analyze", "/dev/full")],
+)
 def test_an_impossible_output_file_is_one_line(command: str, target: str, tmp_path: Path) -> None:
     source = tmp_path / "m.py"
     source.write_bytes(b"x = 1\n")

@@ -18,8 +18,20 @@ from typelens.analyzer.cache import GraphCache, cache_root, content_digest, grap
 
 ROOT = Path(__file__).resolve().parent.parent
 STDLIB = Path(os.__file__).parent
-_ATTRS = ("kinds", "start_bytes", "end_bytes", "parents", "fields", "names", "scope_of", "scopes", "symbols",
-          "symbol_of", "imports", "diagnostics")
+_ATTRS = (
+    "kinds",
+    "start_bytes",
+    "end_bytes",
+    "parents",
+    "fields",
+    "names",
+    "scope_of",
+    "scopes",
+    "symbols",
+    "symbol_of",
+    "imports",
+    "diagnostics",
+)
 
 
 def assert_same_graph(a: ProgramGraph, b: ProgramGraph) -> None:
@@ -31,8 +43,13 @@ def assert_same_graph(a: ProgramGraph, b: ProgramGraph) -> None:
     assert [a.children(n) for n in range(len(a))] == [b.children(n) for n in range(len(b))]
 
 
-SAMPLES = [STDLIB / "asyncio" / "base_events.py", STDLIB / "typing.py", STDLIB / "argparse.py",
-           ROOT / "examples" / "shop" / "shop" / "models.py", ROOT / "analyzer" / "cache.py"]
+SAMPLES = [
+    STDLIB / "asyncio" / "base_events.py",
+    STDLIB / "typing.py",
+    STDLIB / "argparse.py",
+    ROOT / "examples" / "shop" / "shop" / "models.py",
+    ROOT / "analyzer" / "cache.py",
+]
 
 
 @pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)
@@ -41,10 +58,16 @@ def test_a_graph_comes_back_from_its_entry_exactly(path: Path) -> None:
     assert_same_graph(graph_from_bytes(graph_to_bytes(built)), build_graph_from_path(path))
 
 
-@pytest.mark.parametrize("code", [
-    b"", b"\xff\xfe binary \x00\x00\x00" * 50, "x = 'caf\u00e9'\r\ndef f(:\n  pass\n".encode(),
-    b"# -*- coding: latin-1 -*-\ns = '\xe9'\n", b"class A:\n    def f(self): return self.x\n" * 3,
-])
+@pytest.mark.parametrize(
+    "code",
+    [
+        b"",
+        b"\xff\xfe binary \x00\x00\x00" * 50,
+        "x = 'caf\u00e9'\r\ndef f(:\n  pass\n".encode(),
+        b"# -*- coding: latin-1 -*-\ns = '\xe9'\n",
+        b"class A:\n    def f(self): return self.x\n" * 3,
+    ],
+)
 def test_odd_sources_round_trip(code: bytes) -> None:
     built = build_graph(code, "odd.py")
     assert_same_graph(graph_from_bytes(graph_to_bytes(built)), build_graph(code, "odd.py"))
@@ -82,9 +105,14 @@ def test_a_damaged_entry_is_ignored_and_rewritten(tmp_path: Path, damage: str) -
     cache, key = _stored(tmp_path)
     entry = next((tmp_path / "graphs").rglob("*.tlg"))
     blob = entry.read_bytes()
-    entry.write_bytes({"truncate": blob[:len(blob) // 2], "empty": b"",
-                       "flip": blob[:40] + bytes([blob[40] ^ 1]) + blob[41:],
-                       "foreign": b"TLGRAPH0" + blob[8:]}[damage])
+    entry.write_bytes(
+        {
+            "truncate": blob[: len(blob) // 2],
+            "empty": b"",
+            "flip": blob[:40] + bytes([blob[40] ^ 1]) + blob[41:],
+            "foreign": b"TLGRAPH0" + blob[8:],
+        }[damage]
+    )
     assert cache.load(key) is None and cache.rejected == 1
     index = ProjectIndex(_project(tmp_path, b"def f(x):\n    return x + 1\n"), graph_cache=cache)
     assert index.graph_of(index.root / "m.py") is not None
@@ -163,8 +191,9 @@ def test_the_cache_folder_follows_the_environment(monkeypatch, tmp_path: Path) -
 # -- the command line ----------------------------------------------------------------------
 def _cli(cwd: Path, cache: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "TYPELENS_CACHE_DIR": str(cache)}
-    return subprocess.run([sys.executable, "-m", "typelens.cli", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "typelens.cli", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def _entries(folder: Path) -> list[Path]:
@@ -180,7 +209,7 @@ def test_the_cli_fills_the_cache_and_no_cache_leaves_it_alone(tmp_path: Path) ->
     assert _entries(cache) == []
     cold = _cli(root, cache, "analyze", ".", "--format", "json", "--exit-zero")
     stored = _entries(cache / "graphs")
-    assert any(p.name for p in stored) and len(stored) > 1      # the project file and the stubs it reads
+    assert any(p.name for p in stored) and len(stored) > 1  # the project file and the stubs it reads
     warm = _cli(root, cache, "analyze", ".", "--format", "json", "--exit-zero")
     assert _entries(cache / "graphs") == stored
     assert cold.stdout.split('"seconds"')[0] == warm.stdout.split('"seconds"')[0]
@@ -222,8 +251,8 @@ def test_prune_keeps_the_most_recently_used_entries_within_the_limit(tmp_path: P
         keys.append(cache.key(content_digest(data), "m.py", GraphConfig()))
         cache.store(keys[-1], build_graph(data, "m.py"))
         entry = next((tmp_path / "graphs").rglob(f"{keys[-1]}.tlg"))
-        os.utime(entry, ns=(i * 10**9, i * 10**9))            # stored one after the other
-    assert cache.load(keys[0]) is not None                      # used now: the newest
+        os.utime(entry, ns=(i * 10**9, i * 10**9))  # stored one after the other
+    assert cache.load(keys[0]) is not None  # used now: the newest
     size = next((tmp_path / "graphs").rglob(f"{keys[0]}.tlg")).stat().st_size
     small = GraphCache(tmp_path / "graphs", version="v1", limit=2 * size + size // 2)
     assert small.prune() == 2
@@ -233,6 +262,7 @@ def test_prune_keeps_the_most_recently_used_entries_within_the_limit(tmp_path: P
 def test_jobs_store_their_graphs_and_a_warm_run_loads_them(tmp_path: Path) -> None:
     from typelens.typeinfer.run import InferOptions, infer_paths
     from typelens.typeinfer.settings import Settings
+
     root = tmp_path / "proj"
     root.mkdir()
     for i in range(4):
@@ -253,6 +283,7 @@ def test_an_edited_library_file_invalidates_the_cached_answers(tmp_path: Path) -
     """Editing a file inside site-packages changes no folder's time: the result
     caches check every file the answer read."""
     import venv
+
     env = tmp_path / "env"
     venv.create(env, with_pip=False)
     site = next(env.glob("lib/python3*/site-packages"))

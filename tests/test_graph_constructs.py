@@ -32,6 +32,7 @@ def test_expectation(path: Path, exp) -> None:
 
 def describe(g) -> str:
     """A stable, readable listing of every non-AST edge."""
+
     def label(n: int) -> str:
         kind = g.kinds[n]
         if kind in ("entry", "exit"):
@@ -39,6 +40,7 @@ def describe(g) -> str:
             return f"{kind}:{scope.qualname}"
         name = g.names.get(n, "")
         return f"{kind}{':' + name if name else ''}@{g.span(n).start_row + 1}:{g.span(n).start_col}"
+
     lines = sorted(f"{k.value} {label(a)} -> {label(b)}" for k, a, b in g.iter_edges() if k.value != "ast")
     return "\n".join(lines) + "\n"
 

@@ -16,7 +16,9 @@ from .conftest import DATA, check_golden
 from .infer_expectations import type_expectations
 
 CASES = sorted((DATA / "infer").glob("*.py"))
-PARAMS = [pytest.param(path, exp, id=f"{path.name}:{exp.comment_line}") for path in CASES for exp in type_expectations(path)]
+PARAMS = [
+    pytest.param(path, exp, id=f"{path.name}:{exp.comment_line}") for path in CASES for exp in type_expectations(path)
+]
 _RESULTS: dict[Path, list] = {}
 
 
@@ -28,8 +30,12 @@ def predictions_of(path: Path):
 
 @pytest.mark.parametrize("path,exp", PARAMS)
 def test_expected_type(path: Path, exp) -> None:
-    rows = [p for p in predictions_of(path) if p.span.start_row + 1 == exp.target_line
-            and (p.name == exp.name and p.kind != "return" or exp.name == "return" and p.kind == "return")]
+    rows = [
+        p
+        for p in predictions_of(path)
+        if p.span.start_row + 1 == exp.target_line
+        and (p.name == exp.name and p.kind != "return" or exp.name == "return" and p.kind == "return")
+    ]
     assert rows, f"no prediction for {exp.name} on line {exp.target_line}"
     got = [p.type or "?" for p in rows]
     assert exp.type in got, f"{exp.name}: expected {exp.type}, got {got}"
@@ -40,14 +46,24 @@ def test_golden_json(path: Path, update_golden: bool, monkeypatch: pytest.Monkey
     from typer.testing import CliRunner
 
     from typelens.cli.main import app
-    monkeypatch.chdir(path.parent)          # `file` is relative to the working folder
+
+    monkeypatch.chdir(path.parent)  # `file` is relative to the working folder
     run = CliRunner().invoke(app, ["infer", str(path), "--format", "json", "--no-cache", "--mode", "static"])
     assert run.exit_code == 0, run.output
     doc = json.loads(run.stdout)
     doc["stats"].pop("seconds")
     for row in doc["predictions"]:
-        assert set(row) - {"evidence", "candidates"} == {"file", "scope", "name", "kind", "type", "confidence",
-                                                         "line", "col", "source"}
+        assert set(row) - {"evidence", "candidates"} == {
+            "file",
+            "scope",
+            "name",
+            "kind",
+            "type",
+            "confidence",
+            "line",
+            "col",
+            "source",
+        }
         assert "evidence" not in row or row["type"] is not None and all(isinstance(e, str) for e in row["evidence"])
         assert row["line"] >= 1 and row["col"] >= 1 and row["file"] == path.name
     check_golden(path.with_suffix(".json"), json.dumps(doc, indent=1, sort_keys=True) + "\n", update_golden)
@@ -72,6 +88,7 @@ def test_cache_makes_the_second_run_a_read(tmp_path: Path) -> None:
 
 def test_a_model_retrained_in_place_is_not_answered_from_the_cache(tmp_path: Path) -> None:
     from typelens.typeinfer.run import _digest
+
     (tmp_path / "m.py").write_text("x = 1\n")
     model = tmp_path / "model"
     model.mkdir()
@@ -80,7 +97,7 @@ def test_a_model_retrained_in_place_is_not_answered_from_the_cache(tmp_path: Pat
     before = _digest([tmp_path / "m.py"], options, tmp_path)
     (model / "model.onnx").write_bytes(b"second, retrained")
     assert _digest([tmp_path / "m.py"], options, tmp_path) != before
-    static = InferOptions(mode="static", model_dir=model)      # static answers do not read the model
+    static = InferOptions(mode="static", model_dir=model)  # static answers do not read the model
     assert _digest([tmp_path / "m.py"], static, tmp_path) == _digest([tmp_path / "m.py"], static, tmp_path)
 
 
@@ -102,14 +119,15 @@ def test_a_broken_file_does_not_stop_the_run(tmp_path: Path) -> None:
 
 
 def test_a_loose_file_brings_the_modules_it_imports_not_its_neighbours(tmp_path: Path) -> None:
-    (tmp_path / "main.py").write_text("from helper import area\nfrom pkg.units import scale\n\nsize = area(2.0)\n"
-                                      "factor = scale()\n")
+    (tmp_path / "main.py").write_text(
+        "from helper import area\nfrom pkg.units import scale\n\nsize = area(2.0)\nfactor = scale()\n"
+    )
     (tmp_path / "helper.py").write_text("import shapes\n\n\ndef area(r):\n    return shapes.PI * r * r\n")
     (tmp_path / "shapes.py").write_text("PI = 3.14159\n")
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "__init__.py").write_text("")
     (tmp_path / "pkg" / "units.py").write_text("def scale():\n    return 10\n")
-    for i in range(30):      # files beside it that it never imports are not analysed
+    for i in range(30):  # files beside it that it never imports are not analysed
         (tmp_path / f"other{i}.py").write_text(f"def f{i}(a=1):\n    return a\n")
     result = infer_paths([tmp_path / "main.py"], InferOptions(use_cache=False))
     types = {p.name: p.type for p in result.predictions}
@@ -123,12 +141,13 @@ def test_a_loose_file_brings_the_modules_it_imports_not_its_neighbours(tmp_path:
 
 def test_unions_widen_to_object_only_when_joining_grows_them() -> None:
     from typelens.typeinfer.types import _MAX_UNION, OBJECT, ClassType, UnionType, make_union
+
     classes = [ClassType(f"C{i}") for i in range(_MAX_UNION + 4)]
-    assert make_union(classes) == OBJECT                          # grown by joining: object
-    written = make_union(classes, widen=False)                    # as an annotation writes it
+    assert make_union(classes) == OBJECT  # grown by joining: object
+    written = make_union(classes, widen=False)  # as an annotation writes it
     assert isinstance(written, UnionType) and len(written.items) == _MAX_UNION + 4
-    assert make_union([written]) == written                       # later joins keep it
-    assert make_union([written, ClassType("Extra")]) == OBJECT    # and widen what grows past it
+    assert make_union([written]) == written  # later joins keep it
+    assert make_union([written, ClassType("Extra")]) == OBJECT  # and widen what grows past it
 
 
 def test_an_installed_package_is_its_own_project(tmp_path: Path) -> None:
@@ -162,7 +181,8 @@ def test_a_base_that_names_the_class_through_a_subclass_is_answered(tmp_path: Pa
         "class Memoized(Manifests):\n"
         "    class entry(NamedTuple):\n        mtime: float\n\n"
         "    def stamp(self, path: str):\n        return self.load(path).mtime\n\n"
-        "def size(n: int):\n    return n * 2.0\n")
+        "def size(n: int):\n    return n * 2.0\n"
+    )
     result = infer_paths([tmp_path / "zips.py"], InferOptions(mode="static", use_cache=False))
     assert not [d for d in result.diagnostics if d.code == "internal-error"]
     found = {(p.scope, p.name): p.type for p in result.predictions}
@@ -172,6 +192,7 @@ def test_a_base_that_names_the_class_through_a_subclass_is_answered(tmp_path: Pa
 
 def test_a_function_whose_analysis_recurses_too_deep_loses_only_its_answers(tmp_path: Path, monkeypatch) -> None:
     from typelens.typeinfer.engine import TypeEngine
+
     (tmp_path / "two.py").write_text("def deep(a):\n    return a\n\ndef fine(n: int):\n    return n * 2.0\n")
     original = TypeEngine.return_type
 
@@ -179,6 +200,7 @@ def test_a_function_whose_analysis_recurses_too_deep_loses_only_its_answers(tmp_
         if self.graph(path).text(self.graph(path).child_by_field(function, "name")) == "deep":
             raise RecursionError("maximum recursion depth exceeded")
         return original(self, path, function)
+
     monkeypatch.setattr(TypeEngine, "return_type", return_type)
     result = infer_paths([tmp_path / "two.py"], InferOptions(mode="static", use_cache=False))
     assert not [d for d in result.diagnostics if d.code == "internal-error"]
@@ -202,11 +224,12 @@ def test_deep_input_keeps_its_answers(tmp_path: Path) -> None:
         "a = 1\nb = " + " or ".join(["a"] * 1000) + "\n"
         "while " + " and ".join(["a"] * 1000) + ":\n    c = a\n    break\n"
         "d = " + "[" * 1000 + "1.5" + "]" * 1000 + "\n"
-        "x0 = 1\n" + chain)
+        "x0 = 1\n" + chain
+    )
     found = _static(tmp_path / "deep.py")
     assert found[("last", "last")] == "int" and found[("", "x2999")] == "int"
     assert found[("", "b")] == "int" and found[("", "c")] == "int"
-    assert found[("", "d")] == "list[list[list]]"       # a class nested in itself past 3 levels is cut
+    assert found[("", "d")] == "list[list[list]]"  # a class nested in itself past 3 levels is cut
 
 
 def test_a_cycle_longer_than_one_stack_is_iterated_whole(tmp_path: Path) -> None:
@@ -215,9 +238,11 @@ def test_a_cycle_longer_than_one_stack_is_iterated_whole(tmp_path: Path) -> None
     import random
 
     from typelens.typeinfer.session import AnalysisSession
+
     ring = 80
-    source = "".join(f"def f{i}(n):\n    if n:\n        return f{(i + 1) % ring}(n - 1)\n    return {i}.5\n\n"
-                     for i in range(ring))
+    source = "".join(
+        f"def f{i}(n):\n    if n:\n        return f{(i + 1) % ring}(n - 1)\n    return {i}.5\n\n" for i in range(ring)
+    )
     (tmp_path / "ring.py").write_text(source + "start = f0(3)\n")
     found = _static(tmp_path / "ring.py")
     assert found[("f0", "f0")] == "float" and found[("f41", "f41")] == "float" and found[("", "start")] == "float"
@@ -238,7 +263,8 @@ def test_growing_types_in_a_cycle_end(tmp_path: Path) -> None:
     (tmp_path / "grow.py").write_text(
         "def wrap(items):\n    x = 1\n    for _ in items:\n        x = [x]\n    return x\n\n"
         "def nest(v, n):\n    if n:\n        return nest([v], n - 1)\n    return v\n\n"
-        "deep = nest(1, 5)\n")
+        "deep = nest(1, 5)\n"
+    )
     found = _static(tmp_path / "grow.py")
     assert "int" in found[("wrap", "wrap")].split(" | ") and "list[int]" in found[("wrap", "wrap")]
     assert "int" in (found[("", "deep")] or "").split(" | ")
@@ -246,6 +272,7 @@ def test_growing_types_in_a_cycle_end(tmp_path: Path) -> None:
 
 def test_a_call_site_evaluation_out_of_budget_keeps_the_context_free_answer(tmp_path: Path, monkeypatch) -> None:
     from typelens.typeinfer import callsites
+
     (tmp_path / "calls.py").write_text("def add(a, b):\n    return a + b\n\nr1 = add(1, 2)\nr2 = add('a', 'b')\n")
     assert _static(tmp_path / "calls.py")[("", "r1")] == "int"
     monkeypatch.setattr(callsites, "_CONTEXT_STEPS", 2)

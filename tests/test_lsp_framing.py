@@ -13,10 +13,15 @@ from hypothesis import strategies as st
 from typelens.lsp import framing
 from typelens.lsp.framing import Frame, FrameDecoder, Junk, Misframed
 
-bodies = st.lists(st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(alphabet=st.characters(codec="utf-8")),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
-    max_leaves=12), min_size=1, max_size=6).map(lambda values: [json.dumps(v).encode() for v in values])
+bodies = st.lists(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(alphabet=st.characters(codec="utf-8")),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+        max_leaves=12,
+    ),
+    min_size=1,
+    max_size=6,
+).map(lambda values: [json.dumps(v).encode() for v in values])
 
 
 def framed(body: bytes, delta: int = 0, extra: bytes = b"") -> bytes:
@@ -40,19 +45,23 @@ def test_well_framed_streams_decode_exactly_however_they_are_cut(messages, cuts,
 
 
 @settings(max_examples=150, deadline=None)
-@given(bodies, bodies, st.integers(min_value=-30, max_value=30).filter(bool), st.lists(st.integers(min_value=0),
-                                                                                          max_size=8))
+@given(
+    bodies,
+    bodies,
+    st.integers(min_value=-30, max_value=30).filter(bool),
+    st.lists(st.integers(min_value=0), max_size=8),
+)
 def test_after_a_lying_header_the_next_messages_come_out_intact(before, after, delta, cuts) -> None:
     bad = b'{"jsonrpc": "2.0", "id": 5, "method": "textDocument/hover", "params": {}}'
     stream = b"".join(framed(m) for m in before) + framed(bad, delta) + b"".join(framed(m) for m in after)
     events = feed_in_pieces(FrameDecoder(), stream, cuts)
-    assert events[:len(before)] == [Frame(m) for m in before]
-    rest = events[len(before):]
-    if delta > 0:        # too long: runs into the next header, which ends it
+    assert events[: len(before)] == [Frame(m) for m in before]
+    rest = events[len(before) :]
+    if delta > 0:  # too long: runs into the next header, which ends it
         assert rest[0] == Misframed(bad, rest[0].reason) and "next header" in rest[0].reason
         rest = rest[1:]
-    else:                # too short: framed as announced, the rest skipped
-        assert rest[0] == Frame(bad[:len(bad) + delta]) and rest[1] == Junk(-delta, bad[delta:])
+    else:  # too short: framed as announced, the rest skipped
+        assert rest[0] == Frame(bad[: len(bad) + delta]) and rest[1] == Junk(-delta, bad[delta:])
         rest = rest[2:]
     assert rest == [Frame(m) for m in after]
 
@@ -61,7 +70,7 @@ def test_a_huge_content_length_is_refused_and_memory_stays_bounded() -> None:
     decoder = FrameDecoder(max_body=1024 * 1024)
     events = decoder.feed(b'Content-Length: 1099511627776\r\n\r\n{"jsonrpc": "2.0", "id": 9, "method"')
     high = 0
-    for _ in range(40):              # 40 MiB of the refused body, never held
+    for _ in range(40):  # 40 MiB of the refused body, never held
         events += decoder.feed(b"x" * 1024 * 1024)
         high = max(high, decoder.buffered)
     events += decoder.feed(framed(b"{}"))

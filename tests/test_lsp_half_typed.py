@@ -23,7 +23,7 @@ from typelens.lsp.workspace import Workspace
 from .lsp_replay import gather, identifier_positions, lsp_position
 from .lsp_wire import RawServer
 
-SHOP = '''def first(a):
+SHOP = """def first(a):
     return a + 1
 
 
@@ -48,11 +48,11 @@ class Below:
 def use():
     b = Below(3)
     return b.double(), b.label()
-'''
-AFTER = SHOP.index("\n", SHOP.index("return total"))     # the end of the line typed after
+"""
+AFTER = SHOP.index("\n", SHOP.index("return total"))  # the end of the line typed after
 ENTER, TYPED = "\n\n", "def broken(x:"
 HALF = SHOP[:AFTER] + ENTER + TYPED + SHOP[AFTER:]
-FINISHED = SHOP[:AFTER] + ENTER + "def broken(x): return x" + SHOP[AFTER:]     # as many lines
+FINISHED = SHOP[:AFTER] + ENTER + "def broken(x): return x" + SHOP[AFTER:]  # as many lines
 
 
 def keystrokes() -> list[tuple[str, dict]]:
@@ -72,8 +72,11 @@ def answers_below(srv: RawServer, uri: str, text: str) -> list:
     below = lsp_position(text, text.index("class Below"))
     whole = {"start": {"line": 0, "character": 0}, "end": {"line": text.count("\n") + 1, "character": 0}}
     ids = [srv.request("textDocument/inlayHint", {"textDocument": {"uri": uri}, "range": whole})]
-    ids += [srv.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": at})
-            for at in identifier_positions(text) if at["line"] >= below["line"]]
+    ids += [
+        srv.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": at})
+        for at in identifier_positions(text)
+        if at["line"] >= below["line"]
+    ]
     found = gather(srv, ids)
     hints = [h for h in found[ids[0]]["result"] if h["position"]["line"] >= below["line"]]
     return [hints] + [found[i].get("result", found[i].get("error")) for i in ids[1:]]
@@ -93,18 +96,22 @@ def test_answers_below_a_half_typed_signature_equal_the_finished_files(tmp_path:
     typed_server, fresh_server = RawServer(), RawServer()
     try:
         typed_server.initialize(tmp_path.as_uri())
-        typed_server.notify("textDocument/didOpen", {"textDocument": {
-            "uri": uri, "languageId": "python", "version": 1, "text": SHOP}})
+        typed_server.notify(
+            "textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": SHOP}}
+        )
         during = []
         for version, (text, change) in enumerate(keystrokes(), 2):
-            typed_server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
-                                                           "contentChanges": [change]})
-            during.append(hover_request(typed_server, uri, text))     # pipelined with the typing
+            typed_server.notify(
+                "textDocument/didChange", {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}
+            )
+            during.append(hover_request(typed_server, uri, text))  # pipelined with the typing
         hovers_while_typing = gather(typed_server, during)
         typed = answers_below(typed_server, uri, HALF)
         fresh_server.initialize(tmp_path.as_uri())
-        fresh_server.notify("textDocument/didOpen", {"textDocument": {
-            "uri": uri, "languageId": "python", "version": 1, "text": FINISHED}})
+        fresh_server.notify(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": FINISHED}},
+        )
         finished = answers_below(fresh_server, uri, FINISHED)
         finished_double = fresh_server.response(hover_request(fresh_server, uri, FINISHED))["result"]
     finally:
@@ -134,13 +141,16 @@ def test_each_keystroke_recovers_from_the_last_recovery(tmp_path: Path, monkeypa
     ws = Workspace(tmp_path)
     ws.open(path.as_uri(), SHOP, 1)
     for version, (text, change) in enumerate(keystrokes(), 2):
-        ws.change_at(path.as_uri(), version, [(((change["range"]["start"]["line"], change["range"]["start"]["character"]),) * 2,
-                                               change["text"])])
+        ws.change_at(
+            path.as_uri(),
+            version,
+            [(((change["range"]["start"]["line"], change["range"]["start"]["character"]),) * 2, change["text"])],
+        )
         graph = ws.analysis(path.as_uri()).graph
         assert graph.source.data == text.encode()
         assert graph.find_symbol("double", "Below") is not None and graph.find_symbol("use") is not None
     assert graph.has_syntax_errors()
-    assert len(keystrokes()) <= len(calls) <= len(keystrokes()) + 1      # one recovery a revision
+    assert len(keystrokes()) <= len(calls) <= len(keystrokes()) + 1  # one recovery a revision
     assert all(c["previous"] is not None for c in calls[1:])
     assert len({id(c["known_valid"]) for c in calls}) == 1
 
@@ -156,17 +166,36 @@ def test_hints_answered_while_typing_are_refreshed_once_built(tmp_path: Path) ->
     uri = path.as_uri()
     srv = RawServer()
     try:
-        srv.response(srv.request("initialize", {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {
-            "workspace": {"inlayHint": {"refreshSupport": True}}}}))
+        srv.response(
+            srv.request(
+                "initialize",
+                {
+                    "processId": None,
+                    "rootUri": tmp_path.as_uri(),
+                    "capabilities": {"workspace": {"inlayHint": {"refreshSupport": True}}},
+                },
+            )
+        )
         srv.notify("initialized", {})
-        srv.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1,
-                                                             "text": text}})
+        srv.notify(
+            "textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}}
+        )
         whole = {"start": {"line": 0, "character": 0}, "end": {"line": text.count("\n") + 9, "character": 0}}
         ask = {"textDocument": {"uri": uri}, "range": whole}
         built = srv.response(srv.request("textDocument/inlayHint", ask))["result"]
-        for version in range(2, 6):        # four lines typed at the top
-            srv.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version}, "contentChanges": [
-                {"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "text": "#\n"}]})
+        for version in range(2, 6):  # four lines typed at the top
+            srv.notify(
+                "textDocument/didChange",
+                {
+                    "textDocument": {"uri": uri, "version": version},
+                    "contentChanges": [
+                        {
+                            "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+                            "text": "#\n",
+                        }
+                    ],
+                },
+            )
         carried = srv.response(srv.request("textDocument/inlayHint", ask))["result"]
         refresh = srv.messages.get(timeout=120)
         while refresh.get("method") != "workspace/inlayHint/refresh":

@@ -30,7 +30,9 @@ def server():
 
 
 def hover(srv: RawServer, uri: str, line: int, character: int) -> dict:
-    rid = srv.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": line, "character": character}})
+    rid = srv.request(
+        "textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": line, "character": character}}
+    )
     return srv.response(rid)
 
 
@@ -41,8 +43,17 @@ def test_malformed_messages_do_not_stop_the_server(server: RawServer) -> None:
     unknown = server.response(100)
     assert unknown["error"]["code"] == -32601
     uri = (SHOP / "shop" / "pricing.py").as_uri()
-    server.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1,
-                                                            "text": (SHOP / "shop" / "pricing.py").read_text()}})
+    server.notify(
+        "textDocument/didOpen",
+        {
+            "textDocument": {
+                "uri": uri,
+                "languageId": "python",
+                "version": 1,
+                "text": (SHOP / "shop" / "pricing.py").read_text(),
+            }
+        },
+    )
     answer = hover(server, uri, 8, 5)
     assert "result" in answer and server.proc.poll() is None, answer
 
@@ -52,7 +63,9 @@ def test_unopened_and_huge_documents(server: RawServer) -> None:
     assert hover(server, missing, 0, 0)["result"] is None
     huge = "x = 1\n" * 600_000
     uri = (SHOP / "huge.py").as_uri()
-    server.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": huge}})
+    server.notify(
+        "textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": huge}}
+    )
     answer = hover(server, uri, 0, 0)
     assert "result" in answer and server.proc.poll() is None
 
@@ -61,17 +74,27 @@ def test_memory_stays_bounded_over_1000_edits(server: RawServer) -> None:
     path = SHOP / "shop" / "pricing.py"
     uri = path.as_uri()
     text = path.read_text()
-    server.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}})
+    server.notify(
+        "textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}}
+    )
     process = psutil.Process(server.proc.pid)
     samples = []
     for version in range(2, 1002):
         # type a character at the end, then delete it: a burst of real incremental edits
         line = text.count("\n")
         if version % 2 == 0:
-            change = {"range": {"start": {"line": line, "character": 0}, "end": {"line": line, "character": 0}}, "text": "#"}
+            change = {
+                "range": {"start": {"line": line, "character": 0}, "end": {"line": line, "character": 0}},
+                "text": "#",
+            }
         else:
-            change = {"range": {"start": {"line": line, "character": 0}, "end": {"line": line, "character": 1}}, "text": ""}
-        server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]})
+            change = {
+                "range": {"start": {"line": line, "character": 0}, "end": {"line": line, "character": 1}},
+                "text": "",
+            }
+        server.notify(
+            "textDocument/didChange", {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}
+        )
         if version % 100 == 0:
             assert "result" in hover(server, uri, 8, 5)
             samples.append(process.memory_info().rss)
@@ -98,14 +121,23 @@ def test_exits_when_the_client_goes_away() -> None:
 def test_configuration_changes_take_effect(server: RawServer) -> None:
     path = SHOP / "shop" / "pricing.py"
     uri = path.as_uri()
-    server.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1,
-                                                            "text": path.read_text()}})
+    server.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": path.read_text()}},
+    )
+
     def hints() -> list:
-        rid = server.request("textDocument/inlayHint", {"textDocument": {"uri": uri}, "range": {
-            "start": {"line": 0, "character": 0}, "end": {"line": 100, "character": 0}}})
+        rid = server.request(
+            "textDocument/inlayHint",
+            {
+                "textDocument": {"uri": uri},
+                "range": {"start": {"line": 0, "character": 0}, "end": {"line": 100, "character": 0}},
+            },
+        )
         answer = server.response(rid)
         assert "result" in answer, answer
         return answer["result"]
+
     server.notify("workspace/didChangeConfiguration", {"settings": {"typelens": {"minConfidence": 0.99}}})
     strict = hints()
     server.notify("workspace/didChangeConfiguration", {"settings": {"typelens": {"minConfidence": 0.5}}})
@@ -119,8 +151,10 @@ PRICING = SHOP / "shop" / "pricing.py"
 
 def open_pricing(srv: RawServer) -> str:
     uri = PRICING.as_uri()
-    srv.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1,
-                                                         "text": PRICING.read_text()}})
+    srv.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": PRICING.read_text()}},
+    )
     return uri
 
 
@@ -130,21 +164,31 @@ def frame(message: dict, delta: int = 0) -> bytes:
 
 
 def hover_request(rid, uri: str, position) -> dict:
-    return {"jsonrpc": "2.0", "id": rid, "method": "textDocument/hover",
-            "params": {"textDocument": {"uri": uri}, "position": position}}
+    return {
+        "jsonrpc": "2.0",
+        "id": rid,
+        "method": "textDocument/hover",
+        "params": {"textDocument": {"uri": uri}, "position": position},
+    }
 
 
 def still_answers(srv: RawServer, uri: str) -> None:
-    answer = hover(srv, uri, 7, 5)        # ``total_price`` in its def line
+    answer = hover(srv, uri, 7, 5)  # ``total_price`` in its def line
     assert "total_price" in answer["result"]["contents"]["value"]
     assert srv.proc.poll() is None
 
 
-BAD_POSITIONS = [({"line": -1, "character": 0}, "line"), ({"line": 0, "character": -5}, "character"),
-                 ({"line": 2**31, "character": 0}, "line"), ({"line": 0, "character": 2**63}, "character"),
-                 ({"line": 1.5, "character": 0}, "line"), ({"line": "3", "character": 0}, "line"),
-                 ({"line": None, "character": 0}, "line"), ({"line": 3}, "character"),
-                 ({"line": True, "character": 0}, "line")]
+BAD_POSITIONS = [
+    ({"line": -1, "character": 0}, "line"),
+    ({"line": 0, "character": -5}, "character"),
+    ({"line": 2**31, "character": 0}, "line"),
+    ({"line": 0, "character": 2**63}, "character"),
+    ({"line": 1.5, "character": 0}, "line"),
+    ({"line": "3", "character": 0}, "line"),
+    ({"line": None, "character": 0}, "line"),
+    ({"line": 3}, "character"),
+    ({"line": True, "character": 0}, "line"),
+]
 
 
 def test_invalid_positions_get_invalid_params(server: RawServer) -> None:
@@ -178,15 +222,27 @@ def test_missing_and_wrong_fields_get_invalid_params(server: RawServer) -> None:
 
 def test_bad_envelopes_get_invalid_request(server: RawServer) -> None:
     uri = open_pricing(server)
-    bad = [({"jsonrpc": "2.0", "id": 60, "method": 12}, 60), ({"jsonrpc": "1.0", "id": 61, "method": "shutdown"}, 61),
-           ({"jsonrpc": "2.0", "id": 62, "method": "textDocument/hover", "params": "x"}, 62),
-           ({"jsonrpc": "2.0", "id": 63, "method": "textDocument/didOpen", "params": {"textDocument": {
-               "uri": uri, "languageId": "python", "version": 2, "text": ""}}}, 63),
-           ({"jsonrpc": "2.0", "id": 1.5, "method": "shutdown"}, None), ([1, 2], None), ("hello", None)]
+    bad = [
+        ({"jsonrpc": "2.0", "id": 60, "method": 12}, 60),
+        ({"jsonrpc": "1.0", "id": 61, "method": "shutdown"}, 61),
+        ({"jsonrpc": "2.0", "id": 62, "method": "textDocument/hover", "params": "x"}, 62),
+        (
+            {
+                "jsonrpc": "2.0",
+                "id": 63,
+                "method": "textDocument/didOpen",
+                "params": {"textDocument": {"uri": uri, "languageId": "python", "version": 2, "text": ""}},
+            },
+            63,
+        ),
+        ({"jsonrpc": "2.0", "id": 1.5, "method": "shutdown"}, None),
+        ([1, 2], None),
+        ("hello", None),
+    ]
     for message, rid in bad:
         server.send_raw(frame(message))
         assert server.response(rid)["error"]["code"] == -32600, message
-    still_answers(server, uri)          # the didOpen sent as a request did not replace the text
+    still_answers(server, uri)  # the didOpen sent as a request did not replace the text
 
 
 def test_bodies_that_are_not_json_get_parse_errors(server: RawServer) -> None:
@@ -222,7 +278,7 @@ def test_wrong_content_length_resynchronises(server: RawServer) -> None:
 
 def test_huge_content_length_is_refused_without_allocating(server: RawServer) -> None:
     uri = open_pricing(server)
-    still_answers(server, uri)           # the analysis's own memory is in place before measuring
+    still_answers(server, uri)  # the analysis's own memory is in place before measuring
     process = psutil.Process(server.proc.pid)
     before = process.memory_info().rss
     for length in (2**40, 10**30, 100 * 1024 * 1024):
@@ -238,10 +294,12 @@ def test_huge_content_length_is_refused_without_allocating(server: RawServer) ->
 def test_junk_between_messages_is_skipped(server: RawServer) -> None:
     uri = open_pricing(server)
     server.send_raw(b"garbage without a header\r\n\r\n" + b"\x00\xff" * 5000)
-    server.send_raw(b"Content-Type: application/vscode-jsonrpc; charset=utf-8\r\n" + frame(hover_request(
-        95, uri, {"line": 7, "character": 5})))
+    server.send_raw(
+        b"Content-Type: application/vscode-jsonrpc; charset=utf-8\r\n"
+        + frame(hover_request(95, uri, {"line": 7, "character": 5}))
+    )
     assert "total_price" in server.response(95)["result"]["contents"]["value"]
-    server.send_raw(b"Content-Length: 12\r\n")              # a header cut off, then a whole message
+    server.send_raw(b"Content-Length: 12\r\n")  # a header cut off, then a whole message
     server.send_raw(b"\r\n" + frame(hover_request(96, uri, {"line": 7, "character": 5}))[:12])
     server.send_raw(frame(hover_request(97, uri, {"line": 7, "character": 5})))
     assert "total_price" in server.response(97)["result"]["contents"]["value"]
@@ -254,8 +312,9 @@ def test_requests_after_shutdown_get_invalid_request(server: RawServer) -> None:
     error = hover(server, uri, 7, 5)["error"]
     assert error["code"] == -32600 and "shutdown" in error["message"]
     assert server.response(server.request("shutdown", None))["error"]["code"] == -32600
-    server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [
-        {"text": "x = 1\n"}]})
+    server.notify(
+        "textDocument/didChange", {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": "x = 1\n"}]}
+    )
     assert server.response(server.request("no/suchMethod", {}))["error"]["code"] == -32600
     server.notify("exit", None)
     assert server.proc.wait(timeout=30) == 0
@@ -264,12 +323,13 @@ def test_requests_after_shutdown_get_invalid_request(server: RawServer) -> None:
 def test_requests_before_initialize_and_exit_without_shutdown() -> None:
     srv = RawServer()
     try:
-        rid = srv.request("textDocument/hover", {"textDocument": {"uri": PRICING.as_uri()},
-                                                 "position": {"line": 0, "character": 0}})
+        rid = srv.request(
+            "textDocument/hover", {"textDocument": {"uri": PRICING.as_uri()}, "position": {"line": 0, "character": 0}}
+        )
         assert srv.response(rid)["error"]["code"] == -32002
         srv.initialize(SHOP.as_uri())
         srv.notify("exit", None)
-        assert srv.proc.wait(timeout=30) == 1       # LSP: exit without shutdown is an error
+        assert srv.proc.wait(timeout=30) == 1  # LSP: exit without shutdown is an error
     finally:
         if srv.proc.poll() is None:
             srv.proc.kill()
@@ -283,23 +343,39 @@ def hover_at(srv: RawServer, uri: str, line: int, character: int) -> tuple[str, 
 
 def test_lone_surrogates_become_replacement_characters(server: RawServer) -> None:
     uri = (SHOP / "shop" / "scratch.py").as_uri()
-    server.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1,
-                                                            "text": "s = 'ab'\nvalue = 1.5\n"}})
+    server.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": "s = 'ab'\nvalue = 1.5\n"}},
+    )
     # JSON can carry a lone surrogate (UTF-8 cannot): the edit is applied, with U+FFFD
-    body = ('{"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {"textDocument": {"uri": "%s", '
-            '"version": 2}, "contentChanges": [{"range": {"start": {"line": 0, "character": 7}, "end": {"line": 0, '
-            '"character": 7}}, "text": "\\ud800\\udc00\\udfff x"}]}}' % uri).encode()
+    body = (
+        '{"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {"textDocument": {"uri": "%s", '
+        '"version": 2}, "contentChanges": [{"range": {"start": {"line": 0, "character": 7}, "end": {"line": 0, '
+        '"character": 7}}, "text": "\\ud800\\udc00\\udfff x"}]}}' % uri
+    ).encode()
     server.send_raw(b"Content-Length: %d\r\n\r\n" % len(body) + body)
     # "s = 'ab\U00010000\udfff x'": the pair is one character (2 units), the lone one 1 unit,
     # so the closing quote is at 12 and "n" at 16
-    server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 3}, "contentChanges": [
-        {"range": {"start": {"line": 0, "character": 12}, "end": {"line": 0, "character": 13}}, "text": "y'; n = 2"},
-        {"range": {"start": {"line": 1, "character": 0}, "end": {"line": 1, "character": 5}}, "text": "count"}]})
+    server.notify(
+        "textDocument/didChange",
+        {
+            "textDocument": {"uri": uri, "version": 3},
+            "contentChanges": [
+                {
+                    "range": {"start": {"line": 0, "character": 12}, "end": {"line": 0, "character": 13}},
+                    "text": "y'; n = 2",
+                },
+                {"range": {"start": {"line": 1, "character": 0}, "end": {"line": 1, "character": 5}}, "text": "count"},
+            ],
+        },
+    )
     final = "s = 'ab\U00010000\ufffd xy'; n = 2\ncount = 1.5\n"
     typed = [hover_at(server, uri, 0, c) for c in (0, 16, 20)] + [hover_at(server, uri, 1, 2)]
     fresh_uri = (SHOP / "shop" / "scratch2.py").as_uri()
-    server.notify("textDocument/didOpen", {"textDocument": {"uri": fresh_uri, "languageId": "python", "version": 1,
-                                                            "text": final}})
+    server.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": fresh_uri, "languageId": "python", "version": 1, "text": final}},
+    )
     fresh = [hover_at(server, fresh_uri, 0, c) for c in (0, 16, 20)] + [hover_at(server, fresh_uri, 1, 2)]
     assert typed == fresh
     assert typed[1][0] == "(variable) n: int" and typed[1][1]["start"] == {"line": 0, "character": 16}
@@ -308,10 +384,12 @@ def test_lone_surrogates_become_replacement_characters(server: RawServer) -> Non
 
 def test_invalid_utf8_in_a_body_is_decoded_not_dropped(server: RawServer) -> None:
     uri = (SHOP / "shop" / "scratch.py").as_uri()
-    body = ('{"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": "%s", '
-            '"languageId": "python", "version": 1, "text": "s = \'\xff\xfe\'; n = 2\\n"}}}' % uri).encode("latin-1")
+    body = (
+        '{"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": "%s", '
+        '"languageId": "python", "version": 1, "text": "s = \'\xff\xfe\'; n = 2\\n"}}}' % uri
+    ).encode("latin-1")
     server.send_raw(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-    found = hover_at(server, uri, 0, 10)       # after two U+FFFD, one unit each
+    found = hover_at(server, uri, 0, 10)  # after two U+FFFD, one unit each
     assert found is not None and found[0] == "(variable) n: int"
 
 
@@ -323,8 +401,10 @@ def final_answers(srv: RawServer, uri: str, text: str) -> list:
     """Inlay hints over the whole file, then a hover at every identifier."""
     whole = {"start": {"line": 0, "character": 0}, "end": {"line": text.count("\n") + 1, "character": 0}}
     ids = [srv.request("textDocument/inlayHint", {"textDocument": {"uri": uri}, "range": whole})]
-    ids += [srv.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": at})
-            for at in identifier_positions(text)]
+    ids += [
+        srv.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": at})
+        for at in identifier_positions(text)
+    ]
     found = gather(srv, ids)
     return [found[i].get("result", found[i].get("error")) for i in ids]
 
@@ -339,20 +419,28 @@ def test_answers_after_typing_a_real_file_equal_a_fresh_open(tmp_path: Path) -> 
     typed_server, fresh_server = RawServer(), RawServer()
     try:
         typed_server.initialize(tmp_path.as_uri())
-        typed_server.notify("textDocument/didOpen", {"textDocument": {
-            "uri": uri, "languageId": "python", "version": 1, "text": ""}})
+        typed_server.notify(
+            "textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": ""}}
+        )
         during = []
         for version, step in enumerate(session, 2):
-            typed_server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
-                                                           "contentChanges": step.changes})
-            if version % 40 == 0:       # questions while typing, pipelined with the edits
-                during.append(typed_server.request("textDocument/hover", {
-                    "textDocument": {"uri": uri}, "position": step.changes[0]["range"]["start"]}))
+            typed_server.notify(
+                "textDocument/didChange",
+                {"textDocument": {"uri": uri, "version": version}, "contentChanges": step.changes},
+            )
+            if version % 40 == 0:  # questions while typing, pipelined with the edits
+                during.append(
+                    typed_server.request(
+                        "textDocument/hover",
+                        {"textDocument": {"uri": uri}, "position": step.changes[0]["range"]["start"]},
+                    )
+                )
         assert all("result" in m for m in gather(typed_server, during).values())
         typed = final_answers(typed_server, uri, final)
         fresh_server.initialize(tmp_path.as_uri())
-        fresh_server.notify("textDocument/didOpen", {"textDocument": {
-            "uri": uri, "languageId": "python", "version": 1, "text": final}})
+        fresh_server.notify(
+            "textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": final}}
+        )
         fresh = final_answers(fresh_server, uri, final)
     finally:
         typed_server.close(), fresh_server.close()

@@ -21,7 +21,7 @@ from typelens.typeinfer.neural.runtime import ClassifierRuntime
 from typelens.typeinfer.neural.train import load_split, train_classifier
 from typelens.typeinfer.run import InferOptions, infer_paths
 
-TEMPLATE = '''def read_{i}(path: str, retries: int = 3) -> bytes:
+TEMPLATE = """def read_{i}(path: str, retries: int = 3) -> bytes:
     data: bytes = b""
     for attempt in range(retries):
         data = open(path, "rb").read()
@@ -36,7 +36,7 @@ def names_{i}(items: list[str], sep: str = ",") -> str:
 def ratio_{i}(total: float, count: int) -> float:
     share: float = total / max(count, 1)
     return share
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +75,7 @@ def test_onnx_gives_the_same_top1_as_torch(trained) -> None:
 
 def test_a_model_reading_words_exports_with_the_same_top1(trained, tmp_path: Path) -> None:
     data, _ = trained
-    config = train_classifier(data, tmp_path, top=20, epochs=3, dim=16, buckets=1 << 10, subtokens=True,
-                              progress=False)
+    config = train_classifier(data, tmp_path, top=20, epochs=3, dim=16, buckets=1 << 10, subtokens=True, progress=False)
     assert config["encoder"]["subtokens"] is True
     runtime = ClassifierRuntime(tmp_path)
     assert [i.name for i in runtime.session.get_inputs()] == ["windows", "name", "subs"]
@@ -91,6 +90,7 @@ def test_a_model_reading_words_exports_with_the_same_top1(trained, tmp_path: Pat
 
 def test_words_of_identifiers() -> None:
     from typelens.typeinfer.neural.encoding import Encoder, EncoderConfig
+
     enc = Encoder(EncoderConfig(subtokens=True))
     assert enc.sub_id("n_points") == enc.sub_id("numPoints") == enc.name_ids("points")[0] != 0
     assert enc.sub_id("off2") == enc.sub_id("off") != 0
@@ -100,11 +100,14 @@ def test_words_of_identifiers() -> None:
 def test_value_shapes_say_what_a_symbol_is_bound_to() -> None:
     from typelens.analyzer import build_graph
     from typelens.typeinfer.features import targets
-    code = ("import numpy as np\nTOL = 2e-12\n"
-            "def f(a, b=0, c=None, *, d='x'):\n"
-            "    i_z = (a < 0)\n    n = len(a)\n    m = np.zeros(3)\n    x, y = 1, 2\n"
-            "    k = 0\n    k += 1.5\n    ok = not a\n    t = a ** b if a else None\n"
-            "    for q in a:\n        pass\n    if a:\n        return True\n    return\n")
+
+    code = (
+        "import numpy as np\nTOL = 2e-12\n"
+        "def f(a, b=0, c=None, *, d='x'):\n"
+        "    i_z = (a < 0)\n    n = len(a)\n    m = np.zeros(3)\n    x, y = 1, 2\n"
+        "    k = 0\n    k += 1.5\n    ok = not a\n    t = a ** b if a else None\n"
+        "    for q in a:\n        pass\n    if a:\n        return True\n    return\n"
+    )
     shapes = {(t.kind, t.name): t.values for t in targets(build_graph(code))}
     assert shapes[("return", "f")] == ("§true", "§bare_return")
     assert shapes[("parameter", "a")] == () and shapes[("parameter", "b")] == ("§integer",)
@@ -118,7 +121,7 @@ def test_value_shapes_say_what_a_symbol_is_bound_to() -> None:
     assert shapes[("variable", "t")] == ("§conditional:§binary_operator:**",)
     assert shapes[("variable", "q")] == ("§for_statement", "§in:name_load")
     deep = "a"
-    for _ in range(3000):            # nesting deeper than Python's recursion limit
+    for _ in range(3000):  # nesting deeper than Python's recursion limit
         deep = f"({deep} if b else c)"
     nested = {t.name: t.values for t in targets(build_graph(f"x = {deep}\ny = ((a < 1) if b else 2) if c else 3\n"))}
     assert nested["y"] == ("§conditional:§conditional:§comparison_operator:<",)
@@ -134,24 +137,28 @@ def test_value_shapes_read_what_the_code_declares(tmp_path) -> None:
     from typelens.analyzer import ProjectIndex, build_graph_safely
     from typelens.typeinfer.features import targets
     from typelens.typeinfer.declared import Declared
-    (tmp_path / "geo.py").write_text("def area(w, h) -> float:\n    return w * h\n"
-                                     "def corners(r) -> tuple[int, str]:\n    return 4, 'x'\n")
+
+    (tmp_path / "geo.py").write_text(
+        "def area(w, h) -> float:\n    return w * h\ndef corners(r) -> tuple[int, str]:\n    return 4, 'x'\n"
+    )
     main = tmp_path / "main.py"
-    main.write_text("from geo import area, corners\n"
-                    "class Box:\n    def size(self) -> int:\n        return 1\n"
-                    "    def use(self):\n        s = self.size()\n        return s\n"
-                    "def fact(n) -> int:\n    return fact(n - 1)\n"
-                    "a = area(1, 2)\nn = len('ab')\nb = Box()\nk, label = corners(1)\nlo, hi = 0, a\n"
-                    "m = max(1, 2)\nu = unknown()\n"
-                    "class Pt:\n    x: float\n"
-                    "def walk(d: dict[str, float], names: list[str], p: Pt | None):\n"
-                    "    for key, val in d.items():\n        pass\n"
-                    "    for i, name in enumerate(names):\n        pass\n"
-                    "    for j in range(3):\n        pass\n"
-                    "    first = names[0]\n    px = p.x\n    alias = d\n"
-                    "def helper(x):\n    if x:\n        return x, True\n    return None, False\n"
-                    "res, ok = helper(1)\nhalf = 0.5 * a\n"
-                    "count: int = 0\ncount = count * 2.5\n")
+    main.write_text(
+        "from geo import area, corners\n"
+        "class Box:\n    def size(self) -> int:\n        return 1\n"
+        "    def use(self):\n        s = self.size()\n        return s\n"
+        "def fact(n) -> int:\n    return fact(n - 1)\n"
+        "a = area(1, 2)\nn = len('ab')\nb = Box()\nk, label = corners(1)\nlo, hi = 0, a\n"
+        "m = max(1, 2)\nu = unknown()\n"
+        "class Pt:\n    x: float\n"
+        "def walk(d: dict[str, float], names: list[str], p: Pt | None):\n"
+        "    for key, val in d.items():\n        pass\n"
+        "    for i, name in enumerate(names):\n        pass\n"
+        "    for j in range(3):\n        pass\n"
+        "    first = names[0]\n    px = p.x\n    alias = d\n"
+        "def helper(x):\n    if x:\n        return x, True\n    return None, False\n"
+        "res, ok = helper(1)\nhalf = 0.5 * a\n"
+        "count: int = 0\ncount = count * 2.5\n"
+    )
     g = build_graph_safely(main)
     shapes = {(t.kind, t.name): t.values for t in targets(g, Declared(g, ProjectIndex(tmp_path)))}
     assert shapes[("variable", "a")] == ("§call:area", "§declared:float")
@@ -162,8 +169,8 @@ def test_value_shapes_read_what_the_code_declares(tmp_path) -> None:
     assert shapes[("variable", "label")] == ("§unpacked", "§call:corners", "§declared:str")
     assert shapes[("variable", "lo")] == ("§unpacked", "§integer")
     assert shapes[("variable", "hi")] == ("§unpacked", "§name_load")
-    assert shapes[("return", "fact")] == ("§call:fact",)         # not `§declared:int`: its own label
-    assert shapes[("variable", "m")] == ("§call:max",)           # `-> SupportsRichComparisonT`: a type variable
+    assert shapes[("return", "fact")] == ("§call:fact",)  # not `§declared:int`: its own label
+    assert shapes[("variable", "m")] == ("§call:max",)  # `-> SupportsRichComparisonT`: a type variable
     assert shapes[("variable", "u")] == ("§call:unknown",)
     assert shapes[("variable", "key")] == ("§unpacked", "§in:call:items", "§declared:str")
     assert shapes[("variable", "val")] == ("§unpacked", "§in:call:items", "§declared:float")
@@ -184,6 +191,7 @@ def test_value_shapes_read_what_the_code_declares(tmp_path) -> None:
 
 def test_value_shapes_follow_the_name_in_its_input() -> None:
     from typelens.typeinfer.neural.encoding import Encoder, EncoderConfig
+
     enc = Encoder(EncoderConfig(values=2))
     name = enc.encode([["x"]], "max_retries", "variable", ["§integer", "§call:len", "§float"])["name"]
     assert name.shape == (8,) and name[6] == enc.token_id("§integer") and name[7] == enc.token_id("§call:len")
@@ -194,31 +202,35 @@ def test_value_shapes_follow_the_name_in_its_input() -> None:
     names = torch.randint(1, 50, (2, 8))
     other = names.clone()
     other[:, 6:] = torch.randint(1, 50, (2, 2))
-    with torch.no_grad():       # the shapes change the answer, and fold into the exported graph unchanged
+    with torch.no_grad():  # the shapes change the answer, and fold into the exported graph unchanged
         assert not torch.allclose(model(windows, names), model(windows, other), atol=1e-4)
         assert torch.allclose(Calibrated(model, 1.0).logits(windows, names), model(windows, names), atol=1e-5)
 
 
 @pytest.mark.parametrize("layers,subtokens", [(1, False), (2, False), (1, True)])
-def test_the_exported_graph_folds_the_first_convolution_without_changing_the_function(layers: int,
-                                                                                     subtokens: bool) -> None:
+def test_the_exported_graph_folds_the_first_convolution_without_changing_the_function(
+    layers: int, subtokens: bool
+) -> None:
     torch.manual_seed(layers)
     model = WindowClassifier(buckets=50, classes=7, dim=8, hidden=16, window_len=9, layers=layers).eval()
     windows = torch.randint(1, 50, (5, 3, 9))
-    windows[0, :, :4] = 0          # padding at the start of every window of a row
-    windows[1, :, 6:] = 0          # and at the end
-    windows[2, 1:] = 0             # rows with empty windows
-    windows[3, 0, 4] = 0           # a hole in the middle
+    windows[0, :, :4] = 0  # padding at the start of every window of a row
+    windows[1, :, 6:] = 0  # and at the end
+    windows[2, 1:] = 0  # rows with empty windows
+    windows[3, 0, 4] = 0  # a hole in the middle
     name = torch.randint(0, 50, (5, 4))
     # words: on some tokens only, never on padding
-    subs = torch.where((windows > 0) & (torch.rand(windows.shape) < 0.5), torch.randint(1, 50, windows.shape), 0) \
-        if subtokens else None
+    subs = (
+        torch.where((windows > 0) & (torch.rand(windows.shape) < 0.5), torch.randint(1, 50, windows.shape), 0)
+        if subtokens
+        else None
+    )
     with torch.no_grad():
         expected = model(windows, name, subs)
         folded = Calibrated(model, 1.0)
         assert torch.allclose(folded.logits(windows, name, subs=subs), expected, atol=1e-5)
         assert torch.allclose(folded.logits(windows, name, folded.folded(9), subs=subs), expected, atol=1e-5)
-        if subtokens:       # the words change the answer
+        if subtokens:  # the words change the answer
             assert not torch.allclose(model(windows, name), expected, atol=1e-3)
 
 
@@ -234,21 +246,30 @@ def test_the_tiny_model_learns(trained, tmp_path: Path) -> None:
 
 def test_expected_calibration_error() -> None:
     from typelens.typeinfer.neural.evaluate import expected_calibration_error
+
     confidence = np.array([0.95] * 20 + [0.55] * 20)
-    right = np.array([True] * 19 + [False] + [True] * 11 + [False] * 9)   # 95% and 55% right
+    right = np.array([True] * 19 + [False] + [True] * 11 + [False] * 9)  # 95% and 55% right
     assert expected_calibration_error(confidence, right) == 0.0
     assert expected_calibration_error(confidence, np.ones(40, dtype=bool)) == round((0.05 + 0.45) / 2, 4)
 
 
 def test_closed_basic11_is_also_given_per_project() -> None:
     from typelens.typeinfer.neural.evaluate import _by_project, _closed_sets
+
     classes = ["int", "float", "Path", "<other>"]
-    rows = [{"project": "big", "label": "float"}] * 150 + [{"project": "small", "label": "int"}] * 20 \
+    rows = (
+        [{"project": "big", "label": "float"}] * 150
+        + [{"project": "small", "label": "int"}] * 20
         + [{"project": "big", "label": "Path"}] * 5
-    probs = np.array([[0.2, 0.1, 0.6, 0.1]] * 100 + [[0.1, 0.5, 0.3, 0.1]] * 50      # big: 50 of 150 right
-                     + [[0.9, 0.05, 0.0, 0.05]] * 20 + [[0.0, 0.0, 1.0, 0.0]] * 5)
+    )
+    probs = np.array(
+        [[0.2, 0.1, 0.6, 0.1]] * 100
+        + [[0.1, 0.5, 0.3, 0.1]] * 50  # big: 50 of 150 right
+        + [[0.9, 0.05, 0.0, 0.05]] * 20
+        + [[0.0, 0.0, 1.0, 0.0]] * 5
+    )
     picked, records = _closed_sets(probs, classes, rows, {"basic11": {"int", "float"}})["pyinfer:basic11-closed"]
-    assert len(picked) == 170                                   # the Path rows are outside the set
+    assert len(picked) == 170  # the Path rows are outside the set
     assert _by_project(rows, picked, records) == {"big": {"n": 150, "top1_exact": round(50 / 150, 4)}}
 
 
@@ -269,11 +290,18 @@ def test_a_call_site_subclass_gives_way_to_its_confident_base(tmp_path: Path) ->
     (tmp_path / "m.py").write_text(
         "from enum import Enum\n\n\nclass Shells(str, Enum):\n    bash = 'bash'\n\n\n"
         "def install(prog_name, shell):\n    return prog_name.upper() + shell.title()\n\n\n"
-        "def run(flag):\n    return not flag\n\n\ninstall(Shells.bash, Shells.bash)\nrun(True)\n")
-    static = {p.name: p for p in infer_paths([tmp_path], InferOptions(mode="static", use_cache=False)).predictions
-              if p.kind == "parameter"}
-    hybrid = {p.name: p for p in infer_paths([tmp_path], InferOptions(mode="hybrid", use_cache=False)).predictions
-              if p.kind == "parameter"}
+        "def run(flag):\n    return not flag\n\n\ninstall(Shells.bash, Shells.bash)\nrun(True)\n"
+    )
+    static = {
+        p.name: p
+        for p in infer_paths([tmp_path], InferOptions(mode="static", use_cache=False)).predictions
+        if p.kind == "parameter"
+    }
+    hybrid = {
+        p.name: p
+        for p in infer_paths([tmp_path], InferOptions(mode="hybrid", use_cache=False)).predictions
+        if p.kind == "parameter"
+    }
     assert static["prog_name"].type == "Shells" and static["flag"].type == "bool"
     assert (hybrid["prog_name"].type, hybrid["prog_name"].source) == ("str", "hybrid")
     assert (hybrid["flag"].type, hybrid["flag"].source) == ("bool", "static")
@@ -305,7 +333,7 @@ def test_damaged_models_give_one_clear_line(trained, tmp_path: Path, damage: str
     assert "Traceback" not in run.output and len(run.output.strip().splitlines()) == 1
 
 
-WIDGET = '''
+WIDGET = """
 
 class Widget{i}:
     size: int = 0
@@ -315,12 +343,13 @@ def make_{i}(count: int) -> int:
     made: Widget{i} = Widget{i}()
     made.size = count
     return made.size
-'''
+"""
 
 
 @pytest.mark.slow
 def test_slice_model_generates_types(tmp_path: Path) -> None:
     from typelens.typeinfer.neural.slice_model import SliceRuntime, train_slice_model
+
     corpus = tmp_path / "corpus"
     for i in range(30):
         pkg = corpus / f"proj{i}" / f"pkg{i}"
@@ -339,6 +368,7 @@ def test_slice_model_generates_types(tmp_path: Path) -> None:
     assert all(abs(sum(p for _, p in cands) - 1) < 1e-3 for cands in ranked if cands)
     # onnxruntime (what the CLI and the server use) gives the same top-1 as torch
     from typelens.typeinfer.neural.slice_onnx import SliceOnnxRuntime, export_slice_onnx
+
     export_slice_onnx(model)
     onnx_ranked = SliceOnnxRuntime(model).predict(rows)
     same = sum(1 for a, b in zip(ranked, onnx_ranked) if a and b and a[0][0] == b[0][0]) / len(rows)
@@ -364,16 +394,18 @@ def test_slice_model_generates_types(tmp_path: Path) -> None:
 
 def test_mixing_the_two_models_rankings() -> None:
     from typelens.typeinfer.hybrid import mix
+
     ranked = mix([("str", 0.6), ("<other>", 0.3), ("int", 0.1)], [("Path", 0.7), ("str", 0.3)])
     assert [label for label, _ in ranked] == ["str", "Path", "int"]
-    assert abs(sum(p for _, p in ranked) - 0.85) < 1e-9      # the classifier's <other> mass is dropped
+    assert abs(sum(p for _, p in ranked) - 0.85) < 1e-9  # the classifier's <other> mass is dropped
 
 
 def test_slice_calibration_counts_the_rows_no_beam_names() -> None:
     from typelens.typeinfer.neural.slice_model import calibrated, fit_calibration
+
     texts = [["int", "str", "float", "bytes", "bool"]] * 100
     scores = np.tile(np.array([0.0, -1.0, -2.0, -3.0, -4.0]), (100, 1))
-    labels = ["int"] * 30 + ["Widget"] * 70           # the best beam is right 30 times in 100
+    labels = ["int"] * 30 + ["Widget"] * 70  # the best beam is right 30 times in 100
     temperature, other = fit_calibration(texts, scores, labels)
     top = calibrated(texts[0], scores[0], temperature, other)[0]
     assert top[0] == "int" and abs(top[1] - 0.3) < 0.03

@@ -45,16 +45,56 @@ from .lsp_wire import RawServer
 
 SHOP = ROOT / "examples" / "shop"
 # The optional dependencies and the heavy base ones: none may load for --help.
-HEAVY = ("torch", "transformers", "onnxruntime", "numpy", "pyarrow", "datasketch", "dask", "networkx",
-         "tree_sitter", "pygls", "lsprotocol", "typelens.analyzer", "typelens.typeinfer", "typelens.monitors",
-         "typelens.datasets", "typelens.lsp")
-EXTRAS_ONLY = ("torch", "transformers", "safetensors", "onnx", "onnxscript", "matplotlib", "pyarrow",
-               "datasketch", "dask", "tqdm")
-MODELS = ("typeinfer/models/classifier/config.json", "typeinfer/models/classifier/model.onnx",
-          "monitors/models/lm/config.json", "monitors/models/lm/model.safetensors",
-          "monitors/models/lm/tokenizer.json", "monitors/models/lm/exits/exits.safetensors")
-_COPY_IGNORE = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache",
-                                      ".hypothesis", ".typelens-cache", "out")
+HEAVY = (
+    "torch",
+    "transformers",
+    "onnxruntime",
+    "numpy",
+    "pyarrow",
+    "datasketch",
+    "dask",
+    "networkx",
+    "tree_sitter",
+    "pygls",
+    "lsprotocol",
+    "typelens.analyzer",
+    "typelens.typeinfer",
+    "typelens.monitors",
+    "typelens.datasets",
+    "typelens.lsp",
+)
+EXTRAS_ONLY = (
+    "torch",
+    "transformers",
+    "safetensors",
+    "onnx",
+    "onnxscript",
+    "matplotlib",
+    "pyarrow",
+    "datasketch",
+    "dask",
+    "tqdm",
+)
+MODELS = (
+    "typeinfer/models/classifier/config.json",
+    "typeinfer/models/classifier/model.onnx",
+    "monitors/models/lm/config.json",
+    "monitors/models/lm/model.safetensors",
+    "monitors/models/lm/tokenizer.json",
+    "monitors/models/lm/exits/exits.safetensors",
+)
+_COPY_IGNORE = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    ".pytest_cache",
+    ".hypothesis",
+    ".typelens-cache",
+    "out",
+)
 
 
 def _clean_env() -> dict[str, str]:
@@ -71,6 +111,7 @@ def _source_modules() -> list[Path]:
 
 
 # -- fast: laziness and the missing-extra line, in this environment -----------------------------
+
 
 def _modules_after(argv: list[str], blocked: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
     """Run ``typelens ARGV`` through ``main()`` in a fresh Python with ``blocked``
@@ -89,7 +130,8 @@ def _modules_after(argv: list[str], blocked: tuple[str, ...] = ()) -> subprocess
         "    code = 0\n"
         f"heavy = sorted(m for m in sys.modules if sys.modules[m] is not None and m.startswith({HEAVY!r}))\n"
         "print(json.dumps(heavy))\n"
-        "sys.exit(code)\n")
+        "sys.exit(code)\n"
+    )
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT)
 
 
@@ -97,8 +139,17 @@ def _heavy(run: subprocess.CompletedProcess) -> list[str]:
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["analyze", "--help"], ["graph", "--help"],
-                                  ["train", "classifier", "--help"], ["dataset", "build", "--help"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        ["--version"],
+        ["analyze", "--help"],
+        ["graph", "--help"],
+        ["train", "classifier", "--help"],
+        ["dataset", "build", "--help"],
+    ],
+)
 def test_help_and_version_import_nothing_heavy(argv: list[str]) -> None:
     run = _modules_after(argv)
     assert run.returncode == 0, run.stderr
@@ -120,11 +171,14 @@ def test_analyze_and_infer_need_no_extra() -> None:
     assert "onnxruntime" in _heavy(infer)
 
 
-@pytest.mark.parametrize("argv, blocked, extra", [
-    (["complete", f"{SHOP / 'shop' / 'service.py'}:34:14"], ("torch",), "ml"),
-    (["-v", "train", "lm", "--out", "unused", "--stdlib"], ("torch",), "ml"),
-    (["dataset", "build", str(SHOP), "--out", "unused"], ("pyarrow",), "datasets"),
-])
+@pytest.mark.parametrize(
+    "argv, blocked, extra",
+    [
+        (["complete", f"{SHOP / 'shop' / 'service.py'}:34:14"], ("torch",), "ml"),
+        (["-v", "train", "lm", "--out", "unused", "--stdlib"], ("torch",), "ml"),
+        (["dataset", "build", str(SHOP), "--out", "unused"], ("pyarrow",), "datasets"),
+    ],
+)
 def test_missing_extra_is_one_line(argv: list[str], blocked: tuple[str, ...], extra: str) -> None:
     run = _modules_after(argv, blocked)
     words = command_name(argv)
@@ -134,8 +188,7 @@ def test_missing_extra_is_one_line(argv: list[str], blocked: tuple[str, ...], ex
 
 def test_a_missing_module_of_typelens_keeps_its_traceback() -> None:
     """A package left out of the wheel is a broken install, not a missing extra."""
-    run = _modules_after(["infer", str(SHOP), "--no-cache", "--mode", "neural"],
-                         blocked=("typelens.typeinfer.neural",))
+    run = _modules_after(["infer", str(SHOP), "--no-cache", "--mode", "neural"], blocked=("typelens.typeinfer.neural",))
     assert run.returncode == 1 and "Traceback" in run.stderr and "needs the" not in run.stderr
 
 
@@ -147,18 +200,25 @@ def test_command_name() -> None:
 
 # -- slow: the wheel, and a fresh venv with nothing but the wheel ----------------------------
 
+
 @dataclass(frozen=True)
 class FreshVenv:
     root: Path
-    work: Path          # a folder outside the checkout, with a copy of examples/shop
+    work: Path  # a folder outside the checkout, with a copy of examples/shop
 
     @property
     def python(self) -> Path:
         return self.root / "bin" / "python"
 
     def typelens(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([str(self.root / "bin" / "typelens"), *args], capture_output=True, text=True,
-                              cwd=self.work, env=_clean_env(), timeout=300)
+        return subprocess.run(
+            [str(self.root / "bin" / "typelens"), *args],
+            capture_output=True,
+            text=True,
+            cwd=self.work,
+            env=_clean_env(),
+            timeout=300,
+        )
 
 
 @pytest.fixture(scope="module")
@@ -166,8 +226,13 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("wheel")
     tree = base / "src"
     shutil.copytree(ROOT, tree, ignore=_COPY_IGNORE)
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(base / "dist"),
-                            str(tree)], capture_output=True, text=True, timeout=600, env=_clean_env())
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(base / "dist"), str(tree)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=_clean_env(),
+    )
     assert built.returncode == 0, built.stderr[-3000:]
     (found,) = (base / "dist").glob("typelens-*.whl")
     return found
@@ -177,9 +242,22 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("venv")
     subprocess.run([sys.executable, "-m", "venv", str(root)], check=True, timeout=300)
-    installed = subprocess.run([str(root / "bin" / "python"), "-m", "pip", "install", "-q", "--no-compile",
-                                "--disable-pip-version-check", str(wheel)],
-                               capture_output=True, text=True, timeout=600, env=_clean_env())
+    installed = subprocess.run(
+        [
+            str(root / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-compile",
+            "--disable-pip-version-check",
+            str(wheel),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=_clean_env(),
+    )
     assert installed.returncode == 0, installed.stderr[-3000:]
     work = tmp_path_factory.mktemp("work")
     shutil.copytree(SHOP, work / "shop", ignore=_COPY_IGNORE)
@@ -217,8 +295,14 @@ def test_wheel_metadata_keeps_heavy_dependencies_in_extras(wheel: Path) -> None:
 
 @pytest.mark.slow
 def test_fresh_venv_runs_graph_infer_analyze(venv: FreshVenv) -> None:
-    where = subprocess.run([str(venv.python), "-c", "import typelens.cli.main as m; print(m.__file__)"],
-                           capture_output=True, text=True, cwd=venv.work, env=_clean_env(), timeout=120)
+    where = subprocess.run(
+        [str(venv.python), "-c", "import typelens.cli.main as m; print(m.__file__)"],
+        capture_output=True,
+        text=True,
+        cwd=venv.work,
+        env=_clean_env(),
+        timeout=120,
+    )
     assert Path(where.stdout.strip()).is_relative_to(venv.root), where.stdout + where.stderr
     assert venv.typelens("--version").stdout == f"typelens {__version__}\n"
     graph = venv.typelens("graph", "shop", "--format", "text")
@@ -226,7 +310,7 @@ def test_fresh_venv_runs_graph_infer_analyze(venv: FreshVenv) -> None:
     infer = venv.typelens("infer", "shop", "--no-cache", "--format", "json")
     assert infer.returncode == 0, infer.stderr
     sources = {p["source"] for p in json.loads(infer.stdout)["predictions"]}
-    assert sources & {"neural", "hybrid"}, sources        # the shipped classifier ran
+    assert sources & {"neural", "hybrid"}, sources  # the shipped classifier ran
     analyze = venv.typelens("analyze", "shop/shop/service.py", "--format", "json")
     assert analyze.returncode == 1, analyze.stderr
     assert "optional-member-access" in {d["code"] for d in json.loads(analyze.stdout)["diagnostics"]}
@@ -240,15 +324,19 @@ def test_fresh_venv_language_server(venv: FreshVenv) -> None:
     line, character = text.count("\n", 0, at), at - (text.rfind("\n", 0, at) + 1)
     server = RawServer(command=[str(venv.root / "bin" / "typelens"), "lsp"])
     try:
-        rid = server.request("initialize", {"processId": None, "rootUri": (venv.work / "shop").as_uri(),
-                                            "capabilities": {}})
-        assert server.response(rid, timeout=120)["result"]["serverInfo"] == {"name": "typelens",
-                                                                             "version": __version__}
+        rid = server.request(
+            "initialize", {"processId": None, "rootUri": (venv.work / "shop").as_uri(), "capabilities": {}}
+        )
+        assert server.response(rid, timeout=120)["result"]["serverInfo"] == {"name": "typelens", "version": __version__}
         server.notify("initialized", {})
-        server.notify("textDocument/didOpen", {"textDocument": {"uri": service.as_uri(), "languageId": "python",
-                                                                "version": 1, "text": text}})
-        rid = server.request("textDocument/hover", {"textDocument": {"uri": service.as_uri()},
-                                                    "position": {"line": line, "character": character}})
+        server.notify(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": service.as_uri(), "languageId": "python", "version": 1, "text": text}},
+        )
+        rid = server.request(
+            "textDocument/hover",
+            {"textDocument": {"uri": service.as_uri()}, "position": {"line": line, "character": character}},
+        )
         hover = server.response(rid, timeout=120)["result"]
         assert "order: Order" in hover["contents"]["value"]
         rid = server.request("shutdown", None)
@@ -278,21 +366,26 @@ def test_fresh_venv_complete_without_and_with_the_ml_extra(venv: FreshVenv) -> N
     column = service.read_text().splitlines()[line - 1].index("path.") + 6
     target = f"{service}:{line}:{column}"
     bare = venv.typelens("complete", target)
-    assert bare.returncode == 2 and bare.stderr == "typelens complete needs the 'ml' extra: pip install 'typelens[ml]'\n"
+    assert (
+        bare.returncode == 2 and bare.stderr == "typelens complete needs the 'ml' extra: pip install 'typelens[ml]'\n"
+    )
     folders = _ml_folders()
     if not folders:
         pytest.skip("torch or transformers is not installed here (make test installs them)")
     # no typelens there: the appended folders cannot add to the wheel's namespace package
     # (this environment's editable install is a .pth hook, which sys.path entries do not run)
     assert not any((Path(f) / "typelens").exists() for f in folders)
-    code = ("import sys\n"
-            f"sys.path.extend({folders!r})\n"
-            "import typelens.cli.main as cli, typelens.monitors.lm as lm\n"
-            f"assert cli.__file__.startswith({str(venv.root)!r}) and lm.__file__.startswith({str(venv.root)!r})\n"
-            f"sys.argv = ['typelens', 'complete', {target!r}, '--format', 'json', '--max-tokens', '4']\n"
-            "cli.main()\n")
-    done = subprocess.run([str(venv.python), "-c", code], capture_output=True, text=True, cwd=venv.work,
-                          env=_clean_env(), timeout=300)
+    code = (
+        "import sys\n"
+        f"sys.path.extend({folders!r})\n"
+        "import typelens.cli.main as cli, typelens.monitors.lm as lm\n"
+        f"assert cli.__file__.startswith({str(venv.root)!r}) and lm.__file__.startswith({str(venv.root)!r})\n"
+        f"sys.argv = ['typelens', 'complete', {target!r}, '--format', 'json', '--max-tokens', '4']\n"
+        "cli.main()\n"
+    )
+    done = subprocess.run(
+        [str(venv.python), "-c", code], capture_output=True, text=True, cwd=venv.work, env=_clean_env(), timeout=300
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout)
     assert {"completion", "tokens", "interventions", "average_layers"} <= set(report) and report["tokens"]

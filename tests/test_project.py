@@ -8,18 +8,24 @@ from pathlib import Path
 import pytest
 
 from typelens.analyzer import (
-    Definition, EdgeKind, InputError, ModuleLocation, ProjectIndex, build_project_graph, slice_of,
+    Definition,
+    EdgeKind,
+    InputError,
+    ModuleLocation,
+    ProjectIndex,
+    build_project_graph,
+    slice_of,
 )
 
 FILES = {
     "app/__init__.py": "from .core import Engine, make\nfrom .util import *\n__all__ = ['Engine', 'make', 'helper']\n",
     "app/core.py": "from .util import helper\n\nclass Engine:\n    def __init__(self, speed):\n        self.speed = speed\n\n"
-                   "def make(speed):\n    return Engine(helper(speed))\n",
+    "def make(speed):\n    return Engine(helper(speed))\n",
     "app/util.py": "__all__ = ['helper']\n\ndef helper(value):\n    return value * 2\n\ndef _private():\n    pass\n",
     "app/sub/__init__.py": "",
     "app/sub/deep.py": "from ..core import make as build\nfrom ... import nothing\n\ndef run(n):\n    return build(n)\n",
     "main.py": "import app\nfrom app import make, Engine\nimport os.path\nimport typer\nimport not_a_module\n\n"
-               "engine = make(3)\nother = app.make(4)\n",
+    "engine = make(3)\nother = app.make(4)\n",
 }
 
 
@@ -78,16 +84,19 @@ def test_star_chain_reads_only_modules_that_can_answer(tmp_path: Path, monkeypat
     (pkg / "m33.py").write_text("from .deep import *\n")
     (pkg / "deep.py").write_text("if False:\n    pass\nclass Wanted:\n    pass\n")
     import typelens.analyzer.project as project_module
+
     built: list[str] = []
     real = project_module.build_graph_safely
-    monkeypatch.setattr(project_module, "build_graph_safely", lambda path, **kw: built.append(Path(path).name) or real(path, **kw))
+    monkeypatch.setattr(
+        project_module, "build_graph_safely", lambda path, **kw: built.append(Path(path).name) or real(path, **kw)
+    )
     index = ProjectIndex(tmp_path, cache_size=1)
     found = index.resolve_name("lib", "Wanted")
     assert isinstance(found, Definition) and found.path.name == "deep.py" and found.kind.value == "class"
     assert sorted(built) == ["__init__.py", "deep.py", "m33.py"]
     assert index.resolve_name("lib", "f7") is not None and index.resolve_name("lib", "Missing") is None
     built.clear()
-    assert index.resolve_name("lib", "Missing") is None and built == []     # names tables, not graphs
+    assert index.resolve_name("lib", "Missing") is None and built == []  # names tables, not graphs
     (pkg / "deep.py").write_text("class Other:\n    pass\n")
     assert index.resolve_name("lib", "Wanted") is None
     assert index.resolve_module("lib.deep").origin == "project"
@@ -132,7 +141,7 @@ def test_cross_file_edges(project: Path) -> None:
     main = pg.file_index("main.py")
     g = pg.graphs[main]
     calls = {g.text(c): pg.cross_targets(EdgeKind.CALL, main, c) for c in g.nodes_of_kind("call")}
-    (core, make_def), = calls["make(3)"]
+    ((core, make_def),) = calls["make(3)"]
     assert pg.files[core] == "app/core.py" and pg.graphs[core].kinds[make_def] == "function_definition"
     assert calls["app.make(4)"] == calls["make(3)"]
     assert pg.cross_sources(EdgeKind.CALL, core, make_def)
@@ -153,8 +162,8 @@ def test_slice_follows_calls_across_files(project: Path) -> None:
     items = slice_of(pg, speed, file=core, depth=2)
     roles = {(pg.files[i.file], i.role, i.text) for i in items}
     assert ("app/core.py", "def", "speed") in roles
-    assert ("app/util.py", "param", "value") in roles           # helper(speed) -> value
-    assert ("main.py", "arg", "3") in roles                     # callers pass 3
+    assert ("app/util.py", "param", "value") in roles  # helper(speed) -> value
+    assert ("main.py", "arg", "3") in roles  # callers pass 3
     assert [i.file for i in items][0] == core
 
 

@@ -19,10 +19,35 @@ from typelens.typeinfer.types import render
 
 from .conftest import DATA, ROOT
 
-CORPUS = [p.read_bytes() for p in sorted((ROOT / "analyzer").glob("*.py"))[:8]] + \
-         [p.read_bytes() for p in sorted((ROOT / "examples").rglob("*.py"))]
-TOKENS = [b"(", b")", b":", b"\n", b"    ", b"def ", b"class ", b"lambda", b"=", b"'", b'"""', b"\\",
-          b"\x00", b"\xff", b"match ", b"case ", b"async ", b"await ", b"[", b"]", b"{", b"}", b"*", b":="]
+CORPUS = [p.read_bytes() for p in sorted((ROOT / "analyzer").glob("*.py"))[:8]] + [
+    p.read_bytes() for p in sorted((ROOT / "examples").rglob("*.py"))
+]
+TOKENS = [
+    b"(",
+    b")",
+    b":",
+    b"\n",
+    b"    ",
+    b"def ",
+    b"class ",
+    b"lambda",
+    b"=",
+    b"'",
+    b'"""',
+    b"\\",
+    b"\x00",
+    b"\xff",
+    b"match ",
+    b"case ",
+    b"async ",
+    b"await ",
+    b"[",
+    b"]",
+    b"{",
+    b"}",
+    b"*",
+    b":=",
+]
 
 
 @st.composite
@@ -35,9 +60,9 @@ def mutated(draw) -> bytes:
         if op == "insert":
             data[at:at] = chunk
         elif op == "delete":
-            del data[at:at + draw(st.integers(1, 64))]
+            del data[at : at + draw(st.integers(1, 64))]
         else:
-            data[at:at + len(chunk)] = chunk
+            data[at : at + len(chunk)] = chunk
     return bytes(data)
 
 
@@ -63,14 +88,18 @@ def test_mutations_never_crash(data: bytes) -> None:
 # -- static answers do not depend on the order of the questions ---------------------------
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 _SHOP = sorted((ROOT / "examples" / "shop").rglob("*.py"))
-ORDER_CASES = [(ROOT / "examples" / "shop", tuple(_SHOP), p) for p in _SHOP] + \
-              [(ROOT / "examples", (ROOT / "examples" / "graph_api.py",), ROOT / "examples" / "graph_api.py")] + \
-              [(DATA / "infer", (p,), p) for p in sorted((DATA / "infer").glob("*.py"))] + \
-              [(STDLIB, (STDLIB / m,), STDLIB / m) for m in
-               ("textwrap.py", "shlex.py", "heapq.py", "json/decoder.py", "email/_header_value_parser.py")]
+ORDER_CASES = (
+    [(ROOT / "examples" / "shop", tuple(_SHOP), p) for p in _SHOP]
+    + [(ROOT / "examples", (ROOT / "examples" / "graph_api.py",), ROOT / "examples" / "graph_api.py")]
+    + [(DATA / "infer", (p,), p) for p in sorted((DATA / "infer").glob("*.py"))]
+    + [
+        (STDLIB, (STDLIB / m,), STDLIB / m)
+        for m in ("textwrap.py", "shlex.py", "heapq.py", "json/decoder.py", "email/_header_value_parser.py")
+    ]
+)
 _QUESTION_KINDS = frozenset({"name_load", "call", "attribute", "binary_operator", "subscript"})
 _IN_ORDER: dict[Path, dict] = {}
-_INDEXES: dict[Path, ProjectIndex] = {}     # graphs are read-only: engines may share them
+_INDEXES: dict[Path, ProjectIndex] = {}  # graphs are read-only: engines may share them
 
 
 def _questions(engine: TypeEngine, path: str) -> list[tuple[str, int]]:
@@ -90,10 +119,14 @@ def _questions(engine: TypeEngine, path: str) -> list[tuple[str, int]]:
 def _answers(root: Path, files: tuple[Path, ...], path: Path, order=None) -> tuple[dict, TypeEngine]:
     session = AnalysisSession(index=_INDEXES.setdefault(root, ProjectIndex(root)))
     session.build_project(list(files))
-    engine = session.engine(share_library=False)       # every answer worked out afresh
+    engine = session.engine(share_library=False)  # every answer worked out afresh
     where = str(path.resolve())
-    ask = {"return": engine.return_type, "param": engine.parameter_type, "symbol": engine.symbol_type,
-           "expr": engine.exprs.type_of}
+    ask = {
+        "return": engine.return_type,
+        "param": engine.parameter_type,
+        "symbol": engine.symbol_type,
+        "expr": engine.exprs.type_of,
+    }
     questions = _questions(engine, where) if order is None else order
     return {q: render(ask[q[0]](where, q[1])) for q in questions}, engine
 
@@ -109,8 +142,9 @@ def _in_order(root: Path, files: tuple[Path, ...], path: Path) -> dict:
 @pytest.mark.parametrize("root,files,path", ORDER_CASES, ids=[c[2].name for c in ORDER_CASES])
 @settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1))
-def test_static_answers_do_not_depend_on_the_order_of_questions(root: Path, files: tuple[Path, ...], path: Path,
-                                                                 seed: int) -> None:
+def test_static_answers_do_not_depend_on_the_order_of_questions(
+    root: Path, files: tuple[Path, ...], path: Path, seed: int
+) -> None:
     expected = _in_order(root, files, path)
     order = list(expected)
     random.Random(seed).shuffle(order)

@@ -41,14 +41,23 @@ def engine(tmp_path: Path) -> TypeEngine:
     return AnalysisSession(tmp_path).engine()
 
 
-@pytest.mark.parametrize("source, at, receiver, names", [
-    (SOURCE, b"b.\n", "Basket", {"items", "where", "add"}),
-    # tree-sitter swallows ``return q.`` into an error: the dot is read as a space
-    (b"import pathlib\n\n\ndef f(p: pathlib.Path) -> int:\n    q = p\n    return q.\n\n\ndef g() -> None:\n    pass\n",
-     b"q.\n", "Path", {"name", "parent", "exists"}),
-], ids=["end-of-line", "swallowed"])
-def test_document_answers_at_the_end_of_a_line_without_a_new_build(tmp_path: Path, monkeypatch, source: bytes,
-                                                                   at: bytes, receiver: str, names: set) -> None:
+@pytest.mark.parametrize(
+    "source, at, receiver, names",
+    [
+        (SOURCE, b"b.\n", "Basket", {"items", "where", "add"}),
+        # tree-sitter swallows ``return q.`` into an error: the dot is read as a space
+        (
+            b"import pathlib\n\n\ndef f(p: pathlib.Path) -> int:\n    q = p\n    return q.\n\n\ndef g() -> None:\n    pass\n",
+            b"q.\n",
+            "Path",
+            {"name", "parent", "exists"},
+        ),
+    ],
+    ids=["end-of-line", "swallowed"],
+)
+def test_document_answers_at_the_end_of_a_line_without_a_new_build(
+    tmp_path: Path, monkeypatch, source: bytes, at: bytes, receiver: str, names: set
+) -> None:
     (tmp_path / "shop.py").write_bytes(source)
     engine = AnalysisSession(tmp_path).engine()
     path = str(tmp_path / "shop.py")
@@ -58,6 +67,7 @@ def test_document_answers_at_the_end_of_a_line_without_a_new_build(tmp_path: Pat
 
     def no_build(*_args):
         raise AssertionError("the patched copy was analysed")
+
     monkeypatch.setattr(queries, "_patched_engine", no_build)
     used, found = receiver_type(engine, path, source, dot, document)
     assert used is document.engine and render(found) == receiver
@@ -86,7 +96,7 @@ def test_document_is_not_used_where_it_could_differ(engine) -> None:
     # read in the scope (what text generated after the cursor names), only flow-free answers
     assert render(name_chain_at(document, path, dot + 1, ["b", "items"])) == "list[str]"
     assert name_chain_at(document, path, dot + 1, ["c"]) is None
-    assert render(name_chain_at(document, path, dot + 1, ["len"])) != "Any"          # builtins
+    assert render(name_chain_at(document, path, dot + 1, ["len"])) != "Any"  # builtins
     assert isinstance(name_chain_at(document, path, dot + 1, ["undefined_name"]), UnknownType)
 
 
@@ -103,7 +113,7 @@ def test_session_engines_share_library_answers_only(tmp_path: Path) -> None:
         answers.append(render(receiver))
         facts = library.get(used, receiver)
         assert facts is not None and facts.is_complete
-    assert answers == ["Path", "str", "Path"]       # the project file's answers are never shared
+    assert answers == ["Path", "str", "Path"]  # the project file's answers are never shared
     assert library.answers and all(not str(key[1]).startswith(str(tmp_path)) for key in library.answers)
 
 
@@ -134,6 +144,7 @@ g.
     path_source = b"from pathlib import Path\np = Path('x')\np.\n"
     path_facts = members_at(engine, str(tmp_path / "p.py"), path_source, path_source.rindex(b"."))
     import pathlib
+
     assert {n for n in path_facts.names if not n.startswith("__")} <= set(dir(pathlib.Path))
 
 
@@ -146,13 +157,15 @@ def test_an_answer_another_engine_is_computing_is_worked_out_alone(tmp_path: Pat
     key = ("probe", "/usr/lib/python3/somewhere.pyi", 1)
     seen = []
     assert first.memo(key, lambda: seen.append(second.memo(key, lambda: 5)) or 7) == 7
-    assert seen == [5]                                 # not Never
+    assert seen == [5]  # not Never
     assert shared[key] == 7 and second._memo[key] == 5
-    assert first.memo(key, lambda: 9) == 7             # answered once
+    assert first.memo(key, lambda: 9) == 7  # answered once
     # the engine's own recursion still reads as a cycle
     third = session.engine()
     inner = []
-    third.memo(("loop", "/usr/lib/x.pyi", 2), lambda: inner.append(third.memo(("loop", "/usr/lib/x.pyi", 2), lambda: 1)))
+    third.memo(
+        ("loop", "/usr/lib/x.pyi", 2), lambda: inner.append(third.memo(("loop", "/usr/lib/x.pyi", 2), lambda: 1))
+    )
     assert inner[0] is NEVER
 
 
@@ -164,7 +177,8 @@ def test_module_names_follow_the_running_pythons_version_and_platform_gates(tmp_
         "if sys.platform != 'nowhere' and sys.version_info >= (3, 0):\n    def both() -> int: ...\n"
         "if sys.version_info >= (3, 0):\n    value = 1\nelse:\n    value = ''\n"
         "__all__ = ['here', 'both', 'value']\n"
-        "if sys.version_info >= (3, 99):\n    __all__ += ['future']\n")
+        "if sys.version_info >= (3, 99):\n    __all__ += ['future']\n"
+    )
     index = ProjectIndex(tmp_path)
     assert index.exported_names("gated") == ["here", "both", "value"]
     engine = AnalysisSession(index=index).engine()
@@ -173,14 +187,16 @@ def test_module_names_follow_the_running_pythons_version_and_platform_gates(tmp_
     assert {"here", "both", "value"} <= facts.names and not {"future", "elsewhere"} & facts.names
     source = b"import gated\nx = gated.value\nx.\n"
     _, receiver = receiver_type(engine, str(tmp_path / "v.py"), source, source.rindex(b"."))
-    assert render(receiver) == "int"                    # the branch taken, not the last one written
+    assert render(receiver) == "int"  # the branch taken, not the last one written
 
 
 def test_the_receiver_of_a_dot_being_typed_flows_nowhere(tmp_path: Path) -> None:
     # ``self.munge(self.`` is read as ``self.munge(self)`` so that the statement keeps
     # its graph; ``self`` is the receiver asked about, not an argument of ``munge``
-    source = (b"class W:\n    def munge(self, text):\n        return text.upper()\n\n"
-              b"    def split(self, text: str):\n        text = self.munge(self.\n        return text\n")
+    source = (
+        b"class W:\n    def munge(self, text):\n        return text.upper()\n\n"
+        b"    def split(self, text: str):\n        text = self.munge(self.\n        return text\n"
+    )
     path = str(tmp_path / "w.py")
     document = Analysed.of(AnalysisSession(tmp_path).engine(), path, source)
     g = document.graph

@@ -23,7 +23,7 @@ from typelens.typeinfer.run import InferOptions, infer_paths
 from .conftest import DATA
 
 SERVICE = (DATA / "recovery" / "service.py").read_bytes()
-AFTER = b"    def after_method"                  # where the definitions after the broken one start
+AFTER = b"    def after_method"  # where the definitions after the broken one start
 HEADER = b"    def target(self, name: str, count: int = 1) -> str:\n"
 
 # (what the finished method has, what the buffer has mid-edit)
@@ -75,8 +75,11 @@ def answers_after(folder: Path, data: bytes) -> dict[tuple, str | None]:
     path.write_bytes(data)
     boundary = data.index(AFTER)
     result = infer_paths([path], InferOptions(mode="static", use_cache=False))
-    return {(p.scope, p.name, p.kind, p.span.start_byte - boundary): p.type
-            for p in result.predictions if p.span.start_byte >= boundary}
+    return {
+        (p.scope, p.name, p.kind, p.span.start_byte - boundary): p.type
+        for p in result.predictions
+        if p.span.start_byte >= boundary
+    }
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +100,7 @@ def test_definitions_after_a_broken_one_read_as_in_the_finished_file(case: str, 
 def test_the_broken_statement_is_reported_inside_the_method(case: str) -> None:
     data = broken(case)
     g = build_graph(data)
-    assert g.source.data == data                              # the source's own bytes
+    assert g.source.data == data  # the source's own bytes
     errors = [d for d in g.diagnostics if d.code in ("syntax-error", "missing-token")]
     assert errors, case
     start, end = data.index(b"class Service"), data.index(AFTER)
@@ -110,14 +113,16 @@ def test_every_node_spans_the_source_s_own_text(case: str) -> None:
     g = build_graph(data)
     assert all(0 <= g.start_bytes[n] <= g.end_bytes[n] <= len(data) for n in range(len(g)))
     for node, name in g.names.items():
-        assert data[g.start_bytes[node]:g.end_bytes[node]].decode() == name
+        assert data[g.start_bytes[node] : g.end_bytes[node]].decode() == name
 
 
 def test_the_issue_example_keeps_fine_and_what_the_broken_signature_says() -> None:
-    data = (b"def ok(a, b):\n    return a + b\n\n"
-            b"def broken(x:            # signature not closed yet\n    if x > 1\n"
-            b"        return os.path.join(\"a\", x)\n\n"
-            b"class Fine:\n    def m(self):\n        return 42\n")
+    data = (
+        b"def ok(a, b):\n    return a + b\n\n"
+        b"def broken(x:            # signature not closed yet\n    if x > 1\n"
+        b'        return os.path.join("a", x)\n\n'
+        b"class Fine:\n    def m(self):\n        return 42\n"
+    )
     g = build_graph(data)
     assert {s.qualname for s in g.scopes} >= {"ok", "broken", "Fine", "Fine.m"}
     assert g.find_symbol("x", "broken") is not None and g.find_symbol("x", "broken").kind.value == "parameter"
@@ -128,22 +133,41 @@ def test_the_issue_example_keeps_fine_and_what_the_broken_signature_says() -> No
 def test_a_signature_being_typed_keeps_its_name_and_parameters_so_far() -> None:
     g = build_graph(broken("signature-open-bracket-multiline"))
     assert g.scope_named("Service.target") is not None
-    params = {s.name for s in g.symbols if s.kind.value == "parameter" and s.scope == g.scope_named("Service.target").id}
+    params = {
+        s.name for s in g.symbols if s.kind.value == "parameter" and s.scope == g.scope_named("Service.target").id
+    }
     assert params == {"self", "name"}
 
 
 def test_the_cli_sees_the_class_after_a_broken_signature(tmp_path) -> None:
     path = tmp_path / "typing.py"
     path.write_bytes(broken("signature-open-bracket"))
-    run = subprocess.run([sys.executable, "-m", "typelens.cli", "infer", str(path), "--mode", "static",
-                          "--format", "json", "--no-cache"], capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "typelens.cli",
+            "infer",
+            str(path),
+            "--mode",
+            "static",
+            "--format",
+            "json",
+            "--no-cache",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stderr
     rows = {(p["scope"], p["name"], p["kind"]): p["type"] for p in json.loads(run.stdout)["predictions"]}
     assert rows[("Fine.ratio", "ratio", "return")] == "float"
     assert rows[("Service.after_method", "after_method", "return")] == "str"
 
 
-@pytest.mark.parametrize("path", [DATA / "recovery" / "service.py", *sorted((DATA.parent.parent / "analyzer").glob("*.py"))])
+@pytest.mark.parametrize(
+    "path", [DATA / "recovery" / "service.py", *sorted((DATA.parent.parent / "analyzer").glob("*.py"))]
+)
 def test_valid_code_is_never_touched(path: Path) -> None:
     data = path.read_bytes()
     tree = parse_bytes(data)
@@ -152,11 +176,14 @@ def test_valid_code_is_never_touched(path: Path) -> None:
     assert not misaligned_statements(tree, data)
 
 
-@pytest.mark.parametrize("data", [
-    b"x = 1; y = 2\nif x: z = 3\n",                             # statements after ';' and a colon
-    b"def f():\n    pass\n\n\n# comment at the margin\n    # indented comment\nx = 1\n",
-    b"x = [\n1,\n  2]\ny = 3\n",                                  # continuation lines anywhere
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"x = 1; y = 2\nif x: z = 3\n",  # statements after ';' and a colon
+        b"def f():\n    pass\n\n\n# comment at the margin\n    # indented comment\nx = 1\n",
+        b"x = [\n1,\n  2]\ny = 3\n",  # continuation lines anywhere
+    ],
+)
 def test_statements_sharing_a_line_or_continuing_one_are_not_misaligned(data: bytes) -> None:
     assert not misaligned_statements(parse_bytes(data), data)
 
@@ -164,7 +191,7 @@ def test_statements_sharing_a_line_or_continuing_one_are_not_misaligned(data: by
 def test_a_split_bracket_at_the_margin_is_joined_again() -> None:
     data = b"x = foo(\n1)\ny = (\n"
     recovery = recover_tree(data, parse_bytes(data))
-    assert recovery.patched.startswith(b"x = foo(\n1)\n")      # valid, kept as written
+    assert recovery.patched.startswith(b"x = foo(\n1)\n")  # valid, kept as written
     first = recovery.tree.root_node.children[0]
     assert first.type == "expression_statement" and first.text == b"x = foo(\n1)"
 
@@ -178,7 +205,7 @@ def test_an_error_tree_sitter_keeps_inside_its_statement_is_left_to_it() -> None
 
 
 def test_a_leaking_error_left_to_tree_sitter_is_rewritten() -> None:
-    data = b"def f(a):\n    x = a)\n    y = 2\n    return y\n"      # tree-sitter reads ``x = y = 2``
+    data = b"def f(a):\n    x = a)\n    y = 2\n    return y\n"  # tree-sitter reads ``x = y = 2``
     g = build_graph(data)
     assert g.find_symbol("y", "f") is not None and g.find_symbol("y", "f").kind.value == "variable"
     assert g.has_syntax_errors()
@@ -188,9 +215,9 @@ def test_document_recovery_follows_incremental_edits() -> None:
     doc = Document.from_text(SERVICE.decode())
     assert doc.recovery.tree is doc.tree
     at = SERVICE.index(b") -> str:\n")
-    doc.apply_edit(at, at + len(b") -> str:"), "")                 # the signature loses its end
+    doc.apply_edit(at, at + len(b") -> str:"), "")  # the signature loses its end
     first = doc.recovery
-    assert first is doc.recovery                                   # one per version
+    assert first is doc.recovery  # one per version
     assert first.patched == recover_tree(doc.source.data, parse_bytes(doc.source.data)).patched
     assert first.is_broken_at(at) and not first.is_broken_at(doc.source.data.index(b"class Fine"))
     g = build_graph(doc.source, recovery=doc.recovery)
@@ -209,21 +236,24 @@ def test_known_statements_are_not_parsed_again() -> None:
     data = broken("call-open-bracket")
     cache = ValidityCache()
     first = recover_tree(data, parse_bytes(data), known_valid=cache)
-    tiny = RecoveryLimits(work_factor=0, min_work=0)               # no budget: only the cache can answer
+    tiny = RecoveryLimits(work_factor=0, min_work=0)  # no budget: only the cache can answer
     again = recover_tree(data, parse_bytes(data), limits=tiny, known_valid=cache)
     assert len(again.broken) >= 1 and again.broken[0] == first.broken[0]
 
 
-@pytest.mark.parametrize("text", [
-    "x = " + "(" * 5000 + "\n" + "def f(a):\n    return a\n" * 20,
-    "".join(f"x{i} = foo(\n" for i in range(500)),
-    "x = " + "[" * 5000 + "]" * 4999 + "\n",
-    '"""' + "word " * 20000 + "\n" * 100,
-    '"""\n' + "def f(x):\n    return x\n" * 200,
-    "x = 1\n" + "\n".join(" " * i + "if x:" for i in range(600)) + "\n",
-    "'''" * 7,
-    "\n".join(" " * i + f"def f{i}(:" for i in range(300)) + "\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = " + "(" * 5000 + "\n" + "def f(a):\n    return a\n" * 20,
+        "".join(f"x{i} = foo(\n" for i in range(500)),
+        "x = " + "[" * 5000 + "]" * 4999 + "\n",
+        '"""' + "word " * 20000 + "\n" * 100,
+        '"""\n' + "def f(x):\n    return x\n" * 200,
+        "x = 1\n" + "\n".join(" " * i + "if x:" for i in range(600)) + "\n",
+        "'''" * 7,
+        "\n".join(" " * i + f"def f{i}(:" for i in range(300)) + "\n",
+    ],
+)
 def test_pathological_input_gives_a_graph_and_a_syntax_error(text: str) -> None:
     g = build_graph(text)
     # the parse guard blanks the lines nested past the parser's limit and says so
@@ -243,12 +273,12 @@ def test_typing_a_method_keeps_what_follows_at_every_keystroke() -> None:
     closing brackets): at every step the incremental recovery equals a fresh one
     and the graph after the method is the finished file's."""
     start, end = SERVICE.index(b"    def target"), SERVICE.index(AFTER)
-    method = SERVICE[start:end - 1].decode()
-    doc = Document.from_text((SERVICE[:start] + SERVICE[end - 1:]).decode())     # an empty line to type into
+    method = SERVICE[start : end - 1].decode()
+    doc = Document.from_text((SERVICE[:start] + SERVICE[end - 1 :]).decode())  # an empty line to type into
     expected = symbols_after(SERVICE)
     cursor = start
     for i in range(0, len(method), 3):
-        chunk = method[i:i + 3]
+        chunk = method[i : i + 3]
         doc.apply_edit(cursor, cursor, chunk)
         cursor += len(chunk.encode())
         data = doc.source.data
@@ -259,10 +289,13 @@ def test_typing_a_method_keeps_what_follows_at_every_keystroke() -> None:
     assert doc.source.data == SERVICE and doc.recovery.tree is doc.tree
 
 
-@pytest.mark.parametrize("data", [
-    b"def f(a):\n    )\n\ndef g():\n    pass\n",                  # a body of closers only
-    b"class A:\n    def m(self):\n        x = foo(\n      1 2)\n        z = 2\n\n    def n(self):\n        pass\n",
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"def f(a):\n    )\n\ndef g():\n    pass\n",  # a body of closers only
+        b"class A:\n    def m(self):\n        x = foo(\n      1 2)\n        z = 2\n\n    def n(self):\n        pass\n",
+    ],
+)
 def test_odd_blocks_give_a_graph_with_what_follows(data: bytes) -> None:
     g = build_graph(data)
     assert g.has_syntax_errors() and {"g", "A.n"} & {s.qualname for s in g.scopes}
@@ -272,7 +305,7 @@ def test_every_prefix_and_every_deleted_character_gives_a_recovered_tree() -> No
     """The file typed top to bottom, and each of its characters deleted in turn:
     recovery never fails, and what it rewrites keeps the length and line breaks."""
     variants = [SERVICE[:k] for k in range(0, len(SERVICE), 2)]
-    variants += [SERVICE[:k] + SERVICE[k + 1:] for k in range(0, len(SERVICE), 3)]
+    variants += [SERVICE[:k] + SERVICE[k + 1 :] for k in range(0, len(SERVICE), 3)]
     for data in variants:
         recovery = recover_tree(data, parse_bytes(data))
         assert len(recovery.patched) == len(data)

@@ -25,20 +25,23 @@ def test_a_dangling_dot_reads_as_the_expression_before_it(data: bytes) -> None:
     dot = data.rindex(b".")
     g = build_graph(data)
     assert is_repaired_dot(g.diagnostics, dot)
-    assert g.source.data == data                      # the source's own bytes, spans unchanged
+    assert g.source.data == data  # the source's own bytes, spans unchanged
     node = expression_ending_at(g, dot)
     assert node is not None and g.text(node) in ("spec", "contextlib", "self")
     reported = [d for d in g.diagnostics if d.span.start_byte == dot]
     assert [d.code for d in reported] == ["missing-token"] and "after '.'" in reported[0].message
 
 
-@pytest.mark.parametrize("data", [
-    b"x = 1.\ny = (\n",                 # a float, and an error elsewhere
-    b"xs = (a.\n      b)\nz = (\n",      # a valid attribute split over lines
-    b"s = 'a.'\nz = (\n",               # a dot in a string
-    b"z = (\n# see x.\n",               # a dot in a comment
-    b"from . import x\nfrom .. import (\n",
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"x = 1.\ny = (\n",  # a float, and an error elsewhere
+        b"xs = (a.\n      b)\nz = (\n",  # a valid attribute split over lines
+        b"s = 'a.'\nz = (\n",  # a dot in a string
+        b"z = (\n# see x.\n",  # a dot in a comment
+        b"from . import x\nfrom .. import (\n",
+    ],
+)
 def test_valid_dots_are_left_alone(data: bytes) -> None:
     tree = parse_bytes(data)
     assert tree.root_node.has_error
@@ -52,13 +55,16 @@ def test_valid_code_is_never_reparsed() -> None:
     assert not g.diagnostics and "attribute" in g.kinds
 
 
-@pytest.mark.parametrize("data, reads", [
-    (b"def f(x):\n    foo(x.\n    y = 2\n", b"foo(x)"),             # no editor closed the bracket
-    (b"def f(x):\n    if x.\n        y = 2\n", b"if x:"),           # a header lacking its colon
-    (b"def f(x):\n    for a in x.\n        y = 2\n", b"for a in x:"),
-    (b"def g() -> t.\n    pass\n", b"def g() -> t:"),
-    (b"def f(x):\n    foo(x.)\n", b"foo(x )"),                       # the editor closed it
-])
+@pytest.mark.parametrize(
+    "data, reads",
+    [
+        (b"def f(x):\n    foo(x.\n    y = 2\n", b"foo(x)"),  # no editor closed the bracket
+        (b"def f(x):\n    if x.\n        y = 2\n", b"if x:"),  # a header lacking its colon
+        (b"def f(x):\n    for a in x.\n        y = 2\n", b"for a in x:"),
+        (b"def g() -> t.\n    pass\n", b"def g() -> t:"),
+        (b"def f(x):\n    foo(x.)\n", b"foo(x )"),  # the editor closed it
+    ],
+)
 def test_a_dangling_dot_at_the_end_of_a_line_stands_in_for_what_is_missing(data: bytes, reads: bytes) -> None:
     tree, dots = repair_dangling_dots(data, parse_bytes(data))
     assert not tree.root_node.has_error and len(dots) == 1
@@ -66,8 +72,10 @@ def test_a_dangling_dot_at_the_end_of_a_line_stands_in_for_what_is_missing(data:
 
 
 def test_the_scope_at_a_broken_statement_is_trusted_only_where_the_text_agrees() -> None:
-    data = (b"class A:\n    def m(\n        self, x: int\n    ) -> None:\n        y = 1\n        print(self.\n"
-            b"            x,\n        )\n        return y\n")
+    data = (
+        b"class A:\n    def m(\n        self, x: int\n    ) -> None:\n        y = 1\n        print(self.\n"
+        b"            x,\n        )\n        return y\n"
+    )
     g = build_graph(data)
     scope = scope_at(g, data.index(b"self.\n") + 5)
     assert scope is not None and g.scopes[scope].name == "m"

@@ -40,7 +40,7 @@ def test_each_layer_overrides_the_one_below(project: Path) -> None:
     assert from_file.min_confidence == 0.6 and from_file.device == "cpu"
     assert from_file.python == project / "envs/py" and from_file.model_path == project / "models/clf"
     assert from_file.is_enabled("attr-defined") and not from_file.is_enabled("optional-member-access")
-    assert not from_file.is_enabled("unresolved-import")          # not selected
+    assert not from_file.is_enabled("unresolved-import")  # not selected
     editor = load_settings(project, editor={"typelens": {"minConfidence": 0.7, "python": "/opt/env"}}, root=project)
     assert editor.min_confidence == 0.7 and editor.python == Path("/opt/env") and editor.device == "cpu"
     cli = load_settings(project, editor={"minConfidence": 0.7}, cli={"min-confidence": 0.9, "select": None})
@@ -78,14 +78,17 @@ def test_unknown_keys_are_warnings_naming_the_key(project: Path, caplog) -> None
     assert "'selct'" in caplog.text and "'minConfidnce'" in caplog.text
 
 
-@pytest.mark.parametrize("line, message", [
-    ('min-confidence = 2', "between 0 and 1"),
-    ('min-confidence = true', "between 0 and 1"),
-    ('select = ["bogus"]', "unknown rule 'bogus'"),
-    ('device = "tpu"', "auto, cpu or cuda"),
-    ('guided-completion = "yes"', "true or false"),
-    ('python = 3', "path string"),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("min-confidence = 2", "between 0 and 1"),
+        ("min-confidence = true", "between 0 and 1"),
+        ('select = ["bogus"]', "unknown rule 'bogus'"),
+        ('device = "tpu"', "auto, cpu or cuda"),
+        ('guided-completion = "yes"', "true or false"),
+        ("python = 3", "path string"),
+    ],
+)
 def test_wrong_values_in_the_file_are_errors(project: Path, line: str, message: str) -> None:
     (project / "pyproject.toml").write_text(f"[tool.typelens]\n{line}\n")
     with pytest.raises(InputError, match=message):
@@ -122,8 +125,9 @@ def test_the_command_line_select_wins_over_the_file_ignore(tmp_path: Path) -> No
     run = [sys.executable, "-m", "typelens.cli", "analyze", "a.py", "--format", "json"]
     quiet = subprocess.run(run, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert json.loads(quiet.stdout)["diagnostics"] == []
-    loud = subprocess.run(run + ["--select", "unresolved-import"], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=120)
+    loud = subprocess.run(
+        run + ["--select", "unresolved-import"], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
     assert [d["code"] for d in json.loads(loud.stdout)["diagnostics"]] == ["unresolved-import"]
 
 
@@ -144,7 +148,8 @@ def test_rules_off_by_default_need_selecting(project: Path) -> None:
 def test_discovery_keys_are_read_and_checked(project: Path) -> None:
     (project / "pyproject.toml").write_text(
         '[tool.typelens]\nexclude = ["build/", "**/*_pb2.py"]\nrespect-gitignore = false\nforce-exclude = true\n'
-        'per-file-ignores = { "tests/**" = ["attr-defined", "call-arg"] }\n')
+        'per-file-ignores = { "tests/**" = ["attr-defined", "call-arg"] }\n'
+    )
     settings = load_settings(project)
     assert settings.exclude == ("build/", "**/*_pb2.py") and settings.base == project.resolve()
     assert not settings.respect_gitignore and settings.force_exclude
@@ -152,13 +157,16 @@ def test_discovery_keys_are_read_and_checked(project: Path) -> None:
     assert settings.ignoring(frozenset({"call-arg"})).ignore == frozenset({"call-arg"})
 
 
-@pytest.mark.parametrize("line, message", [
-    ('per-file-ignores = ["tests/**"]', "table of glob"),
-    ('per-file-ignores = { "tests/**" = ["bogus"] }', "unknown rule 'bogus'"),
-    ('exclude = [3]', "list of strings"),
-    ('respect-gitignore = "no"', "true or false"),
-    ('extend-select = ["nope"]', "unknown rule 'nope'"),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ('per-file-ignores = ["tests/**"]', "table of glob"),
+        ('per-file-ignores = { "tests/**" = ["bogus"] }', "unknown rule 'bogus'"),
+        ("exclude = [3]", "list of strings"),
+        ('respect-gitignore = "no"', "true or false"),
+        ('extend-select = ["nope"]', "unknown rule 'nope'"),
+    ],
+)
 def test_wrong_discovery_values_are_errors(project: Path, line: str, message: str) -> None:
     (project / "pyproject.toml").write_text(f"[tool.typelens]\n{line}\n")
     with pytest.raises(InputError, match=message):
@@ -167,23 +175,26 @@ def test_wrong_discovery_values_are_errors(project: Path, line: str, message: st
 
 def test_each_file_gets_its_nearest_configuration(tmp_path: Path) -> None:
     from typelens.typeinfer.settings import SettingsTree
+
     (tmp_path / "pyproject.toml").write_text('[tool.typelens]\nignore = ["call-arg"]\n')
     nested = tmp_path / "vendored" / "lib"
     nested.mkdir(parents=True)
     (nested / "pyproject.toml").write_text('[tool.typelens]\nignore = ["attr-defined"]\n')
     plain = tmp_path / "plain"
     plain.mkdir()
-    (plain / "pyproject.toml").write_text("[project]\nname = 'p'\n")     # no table: not a project of ours
+    (plain / "pyproject.toml").write_text("[project]\nname = 'p'\n")  # no table: not a project of ours
     outside = tmp_path.parent / f"{tmp_path.name}-outside"
     outside.mkdir()
     tree = SettingsTree(tmp_path, cli={"ignore": "unresolved-import"})
     assert tree.for_path(nested / "deep" / "x.py").source == nested / "pyproject.toml"
     assert tree.for_path(plain / "y.py").source == tmp_path / "pyproject.toml"
-    assert tree.for_path(outside / "z.py") is tree.default          # nothing above it: the working folder's
+    assert tree.for_path(outside / "z.py") is tree.default  # nothing above it: the working folder's
     inner, top = tree.for_path(nested / "x.py"), tree.for_path(tmp_path / "x.py")
-    assert not inner.is_enabled("attr-defined") and inner.is_enabled("call-arg")   # its own, not the parent's
+    assert not inner.is_enabled("attr-defined") and inner.is_enabled("call-arg")  # its own, not the parent's
     assert top.is_enabled("attr-defined") and not top.is_enabled("call-arg")
-    assert not inner.is_enabled("unresolved-import") and not top.is_enabled("unresolved-import")   # the command line on top
+    assert not inner.is_enabled("unresolved-import") and not top.is_enabled(
+        "unresolved-import"
+    )  # the command line on top
     assert not SettingsTree(tmp_path, cli={"select": "attr-defined"}).for_path(nested / "x.py").is_enabled("call-arg")
 
 
@@ -194,6 +205,7 @@ def test_the_json_schema_matches_the_keys(update_golden: bool) -> None:
     from typelens.typeinfer.settings import json_schema
 
     from .conftest import ROOT, check_golden
+
     schema = json_schema()
     check_golden(ROOT / "docs" / "typelens.schema.json", json.dumps(schema, indent=2) + "\n", update_golden)
     assert set(schema["properties"]) == {k.name for k in KEYS}

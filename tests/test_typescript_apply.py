@@ -64,7 +64,9 @@ def test_apply_writes_typescript_annotations_and_jsdoc(tmp_path: Path) -> None:
     for name, text in (("calc.ts", ts), ("words.js", js)):
         assert not build_script_graph(text, name).has_syntax_errors()
     again = typelens("infer", str(tmp_path), "--apply", "--no-cache", "--min-confidence", "0.7")
-    assert again.returncode == 0 and (tmp_path / "calc.ts").read_text() == ts and (tmp_path / "words.js").read_text() == js
+    assert (
+        again.returncode == 0 and (tmp_path / "calc.ts").read_text() == ts and (tmp_path / "words.js").read_text() == js
+    )
 
 
 def test_diff_leaves_the_file_and_shows_the_edit(tmp_path: Path) -> None:
@@ -78,12 +80,13 @@ def test_diff_leaves_the_file_and_shows_the_edit(tmp_path: Path) -> None:
 def test_types_that_need_an_import_are_not_written(tmp_path: Path) -> None:
     src = Path(__file__).parent / "data" / "typescript" / "project"
     shutil.copytree(src, tmp_path / "p")
-    run = typelens("infer", str(tmp_path / "p" / "src" / "shapes.ts"), "--apply", "--no-cache",
-                   "--min-confidence", "0.5")
+    run = typelens(
+        "infer", str(tmp_path / "p" / "src" / "shapes.ts"), "--apply", "--no-cache", "--min-confidence", "0.5"
+    )
     assert run.returncode == 0, run.stderr
     text = (tmp_path / "p" / "src" / "shapes.ts").read_text()
     assert "const size: number = width * height;" in text
-    assert "const owner = account.owner;" in text      # User is not imported in shapes.ts
+    assert "const owner = account.owner;" in text  # User is not imported in shapes.ts
 
 
 def test_scripts_get_the_safe_writers_refusals(tmp_path: Path) -> None:
@@ -102,7 +105,7 @@ def test_scripts_get_the_safe_writers_refusals(tmp_path: Path) -> None:
 
 
 def test_a_script_diff_is_taken_by_git_apply(tmp_path: Path) -> None:
-    (tmp_path / "calc.ts").write_bytes(TS.replace("\n", "\r\n").encode())     # CRLF kept byte for byte
+    (tmp_path / "calc.ts").write_bytes(TS.replace("\n", "\r\n").encode())  # CRLF kept byte for byte
     (tmp_path / "words.js").write_text(JS)
     args = ["infer", ".", "--apply", "--diff", "--no-cache", "--min-confidence", "0.7"]
     exe = shutil.which("typelens", path=str(Path(sys.executable).parent))
@@ -119,17 +122,21 @@ def test_a_script_diff_is_taken_by_git_apply(tmp_path: Path) -> None:
     assert again.returncode == 0 and again.stdout == b""
 
 
-@pytest.mark.parametrize(("edit", "expected"), [
-    (Edit(1, 1, "x"), Edit(1, 1, "x")),                       # before every earlier edit
-    (Edit(12, 12, "y"), Edit(8, 8, "y")),                     # after one: shifted back
-    (Edit(4, 4, "<"), Edit(4, 4, "<: T>")),                   # at an inserted text's edge: amends it
-    (Edit(7, 7, " U"), Edit(4, 4, ": T U>")),                 # inside it
-    (Edit(8, 8, "z"), Edit(4, 4, ": T>z")),                   # at its far edge
-    (Edit(3, 5, "?"), None),                                  # across its start: refused
-    (Edit(20, 22, "ok"), Edit(16, 18, "ok")),                 # a replacement of text as read
-])
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (Edit(1, 1, "x"), Edit(1, 1, "x")),  # before every earlier edit
+        (Edit(12, 12, "y"), Edit(8, 8, "y")),  # after one: shifted back
+        (Edit(4, 4, "<"), Edit(4, 4, "<: T>")),  # at an inserted text's edge: amends it
+        (Edit(7, 7, " U"), Edit(4, 4, ": T U>")),  # inside it
+        (Edit(8, 8, "z"), Edit(4, 4, ": T>z")),  # at its far edge
+        (Edit(3, 5, "?"), None),  # across its start: refused
+        (Edit(20, 22, "ok"), Edit(16, 18, "ok")),  # a replacement of text as read
+    ],
+)
 def test_an_edit_planned_on_a_later_round_lands_on_the_text_as_read(edit, expected) -> None:
     from typelens.typeinfer.typescript.apply_rounds import onto_original
+
     assert onto_original([(4, 4, ": T>")], edit) == expected
 
 
@@ -137,6 +144,7 @@ def test_a_round_edit_that_would_not_parse_is_left_out_with_a_note(tmp_path: Pat
     from typelens.analyzer.rawbytes import raw_file
     from typelens.typeinfer.apply_rounds import Snapshot
     from typelens.typeinfer.typescript.apply_rounds import ScriptFileRounds
+
     path = tmp_path / "a.ts"
     path.write_text("let a = 1;\nlet b = 2;\n")
     snapshot = Snapshot.read(path)
@@ -152,21 +160,34 @@ def test_a_round_edit_that_would_not_parse_is_left_out_with_a_note(tmp_path: Pat
 def test_jsdoc_tags_without_a_type_get_one_in_place(tmp_path: Path) -> None:
     """``@param a - text`` becomes ``@param {number} a - text`` (no second tag), the
     block's own line style is kept, and a second run adds nothing."""
-    source = ("/**\n* Adds.\n* @param a - the first\n* @param {number} b - the second\n* @returns the sum\n*/\n"
-              "function add(a, b) {\n  return a + b;\n}\nadd(1, 2);\n")
+    source = (
+        "/**\n* Adds.\n* @param a - the first\n* @param {number} b - the second\n* @returns the sum\n*/\n"
+        "function add(a, b) {\n  return a + b;\n}\nadd(1, 2);\n"
+    )
     (tmp_path / "add.js").write_text(source)
-    run = typelens("infer", str(tmp_path / "add.js"), "--apply", "--no-cache", "--mode", "static",
-                   "--min-confidence", "0.8")
+    run = typelens(
+        "infer", str(tmp_path / "add.js"), "--apply", "--no-cache", "--mode", "static", "--min-confidence", "0.8"
+    )
     assert run.returncode == 0, run.stderr
     text = (tmp_path / "add.js").read_text()
     assert text == source.replace("@param a", "@param {number} a").replace("@returns the", "@returns {number} the")
-    again = typelens("infer", str(tmp_path / "add.js"), "--apply", "--diff", "--no-cache", "--mode", "static",
-                     "--min-confidence", "0.8")
+    again = typelens(
+        "infer",
+        str(tmp_path / "add.js"),
+        "--apply",
+        "--diff",
+        "--no-cache",
+        "--mode",
+        "static",
+        "--min-confidence",
+        "0.8",
+    )
     assert again.returncode == 0 and again.stdout == ""
 
 
 def test_an_optional_parameter_before_a_required_one_is_written_as_a_union() -> None:
     from typelens.typeinfer.typescript.types import Func, Param, Prim, render
+
     number, text = Prim("number"), Prim("string")
     f = Func((Param("state", number, True), Param("action", text), Param("extra", number, True)), text)
     assert render(f) == "(state: number | undefined, action: string, extra?: number) => string"

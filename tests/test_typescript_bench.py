@@ -30,7 +30,7 @@ export const is = (v: unknown): v is Point => typeof v === "object";
 def _bench():
     spec = importlib.util.spec_from_file_location("annot_recovery_ts", ROOT / "bench" / "annot_recovery_ts.py")
     module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module          # its dataclasses look their module up
+    sys.modules[spec.name] = module  # its dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 
@@ -43,13 +43,17 @@ def test_strip_score_and_report(tmp_path: Path, capsys) -> None:
     from typelens.analyzer.typescript.project import ScriptIndex
     from typelens.typeinfer.typescript.engine import ScriptEngine
     from typelens.typeinfer.typescript.session import library_for
+
     canon = bench.Canon(ScriptEngine(ScriptIndex(tmp_path), library_for(tmp_path)))
     work = tmp_path / "work"
     facts = bench.strip("pkg", package, work, canon)
     assert {(f.name, f.kind, f.truth, f.user_defined) for f in facts} == {
-        ("norm", "return", "number", False), ("p", "parameter", "Point", True),
-        ("label", "return", "string", False), ("name", "parameter", "string", False),
-        ("v", "parameter", "unknown", False)}
+        ("norm", "return", "number", False),
+        ("p", "parameter", "Point", True),
+        ("label", "return", "string", False),
+        ("name", "parameter", "string", False),
+        ("v", "parameter", "unknown", False),
+    }
     stripped = (work / "src" / "geo.ts").read_text()
     assert "export function norm(p) {" in stripped and "(v): v is Point =>" in stripped
     assert not build_script_graph(stripped, "geo.ts").has_syntax_errors()
@@ -57,7 +61,7 @@ def test_strip_score_and_report(tmp_path: Path, capsys) -> None:
     assert all(f.query >= 0 for f in facts)
     answers, _ = bench.run_typelens(work, "static")
     table = bench.score(facts, bench.typelens_answers(facts, answers), canon)
-    assert table[("return", "all")] == [2, 2, 2]          # both returns recovered exactly
+    assert table[("return", "all")] == [2, 2, 2]  # both returns recovered exactly
     assert table[("parameter", "all")][0] == 3 and table[("parameter", "user-defined")][0] == 1
     bench.report([("typelens (static)", table, 1.0)], 3)
     assert "user-defined" in capsys.readouterr().out

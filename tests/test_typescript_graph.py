@@ -60,8 +60,9 @@ def test_every_case_checks_something() -> None:
 
 
 def test_dialects_by_suffix() -> None:
-    assert [dialect_of(f"a{s}") for s in (".ts", ".mts", ".cts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".py")] == \
-        ["typescript"] * 3 + ["tsx"] + ["javascript"] * 4 + [None]
+    assert [dialect_of(f"a{s}") for s in (".ts", ".mts", ".cts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".py")] == [
+        "typescript"
+    ] * 3 + ["tsx"] + ["javascript"] * 4 + [None]
     assert is_declaration_file("types/index.d.ts") and not is_declaration_file("index.ts")
 
 
@@ -137,12 +138,21 @@ def test_analyze_reports_script_syntax_and_unresolved_imports(tmp_path: Path) ->
     assert found == {("bad.ts", "unresolved-import"), ("bad.ts", "syntax-error")}
 
 
-@pytest.mark.parametrize("module", ["typelens.analyzer.typescript", "typelens.analyzer.typescript.parsing",
-                                    "typelens.analyzer.typescript.syntax", "typelens.analyzer.typescript.builder",
-                                    "typelens.typeinfer.typescript", "typelens.typeinfer.typescript.types",
-                                    "typelens.typeinfer.typescript.apply_rounds"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "typelens.analyzer.typescript",
+        "typelens.analyzer.typescript.parsing",
+        "typelens.analyzer.typescript.syntax",
+        "typelens.analyzer.typescript.builder",
+        "typelens.typeinfer.typescript",
+        "typelens.typeinfer.typescript.types",
+        "typelens.typeinfer.typescript.apply_rounds",
+    ],
+)
 def test_module_examples(module: str) -> None:
     import doctest
     import importlib
+
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted and not result.failed

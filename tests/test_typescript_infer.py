@@ -28,8 +28,12 @@ def script_expectations(path: Path) -> list[TypeExpectation]:
 
 
 LIBS = ("installed", "builtin")
-PARAMS = [pytest.param(path, exp, lib, id=f"{lib}:{path.name}:{exp.comment_line}") for lib in LIBS for path in CASES
-          for exp in script_expectations(path)]
+PARAMS = [
+    pytest.param(path, exp, lib, id=f"{lib}:{path.name}:{exp.comment_line}")
+    for lib in LIBS
+    for path in CASES
+    for exp in script_expectations(path)
+]
 _RESULTS: dict[tuple[Path, str], list] = {}
 
 
@@ -46,8 +50,12 @@ def predictions_of(path: Path, lib: str, monkeypatch: pytest.MonkeyPatch):
 
 @pytest.mark.parametrize("path,exp,lib", PARAMS)
 def test_expected_type(path: Path, exp: TypeExpectation, lib: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    rows = [p for p in predictions_of(path, lib, monkeypatch) if p.span.start_row + 1 == exp.target_line
-            and (p.name == exp.name and p.kind != "return" or exp.name == "return" and p.kind == "return")]
+    rows = [
+        p
+        for p in predictions_of(path, lib, monkeypatch)
+        if p.span.start_row + 1 == exp.target_line
+        and (p.name == exp.name and p.kind != "return" or exp.name == "return" and p.kind == "return")
+    ]
     assert rows, f"no prediction for {exp.name} on line {exp.target_line}"
     got = [p.type or "?" for p in rows]
     assert exp.type in got, f"{exp.name}: expected {exp.type}, got {got}"
@@ -61,6 +69,7 @@ def test_every_case_has_expectations() -> None:
 
 def test_the_fallback_library_is_small_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     from typelens.typeinfer.typescript.lib import FALLBACK, LibDeclarations
+
     monkeypatch.setenv("TYPELENS_TYPESCRIPT_LIB", "builtin")
     assert find_typescript_lib(Path.cwd()) is None
     lib = LibDeclarations(None)

@@ -26,65 +26,91 @@ SHAPES = PROJECT / "src" / "shapes.ts"
 LEGACY = PROJECT / "src" / "legacy.js"
 
 
-@pytest_lsp.fixture(scope="module", config=ClientServerConfig(server_command=[sys.executable, "-m", "typelens.cli", "lsp"]))
+@pytest_lsp.fixture(
+    scope="module", config=ClientServerConfig(server_command=[sys.executable, "-m", "typelens.cli", "lsp"])
+)
 async def client(lsp_client: LanguageClient):
-    await lsp_client.initialize_session(types.InitializeParams(
-        capabilities=client_capabilities("visual-studio-code"), root_uri=PROJECT.as_uri(),
-        initialization_options={"typelens": {"minConfidence": 0.7}}))
+    await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=client_capabilities("visual-studio-code"),
+            root_uri=PROJECT.as_uri(),
+            initialization_options={"typelens": {"minConfidence": 0.7}},
+        )
+    )
     yield
     await lsp_client.shutdown_session()
 
 
 def open_script(client: LanguageClient, path, language: str, text: str | None = None) -> str:
     text = path.read_text() if text is None else text
-    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(
-        uri=path.as_uri(), language_id=language, version=1, text=text)))
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            types.TextDocumentItem(uri=path.as_uri(), language_id=language, version=1, text=text)
+        )
+    )
     return text
 
 
 def offset_range(text: str, edit: types.TextEdit) -> tuple[int, int]:
     lines = text.splitlines(keepends=True)
-    start = sum(len(l) for l in lines[:edit.range.start.line]) + edit.range.start.character
-    end = sum(len(l) for l in lines[:edit.range.end.line]) + edit.range.end.character
+    start = sum(len(l) for l in lines[: edit.range.start.line]) + edit.range.start.character
+    end = sum(len(l) for l in lines[: edit.range.end.line]) + edit.range.end.character
     return start, end
 
 
 async def test_hover_on_a_typescript_variable(client: LanguageClient) -> None:
     text = open_script(client, SHAPES, "typescript")
-    hover = await client.text_document_hover_async(types.HoverParams(
-        text_document=types.TextDocumentIdentifier(SHAPES.as_uri()), position=position_of(text, "size =")))
+    hover = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(SHAPES.as_uri()), position=position_of(text, "size =")
+        )
+    )
     assert hover is not None and "size: number" in hover.contents.value and "static" in hover.contents.value
-    hover = await client.text_document_hover_async(types.HoverParams(
-        text_document=types.TextDocumentIdentifier(SHAPES.as_uri()), position=position_of(text, "owner.name")))
+    hover = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(SHAPES.as_uri()), position=position_of(text, "owner.name")
+        )
+    )
     assert "owner: User" in hover.contents.value
 
 
 async def test_inlay_hints_are_typescript_annotations(client: LanguageClient) -> None:
     text = SHAPES.read_text()
-    hints = await client.text_document_inlay_hint_async(types.InlayHintParams(
-        text_document=types.TextDocumentIdentifier(SHAPES.as_uri()),
-        range=types.Range(types.Position(0, 0), types.Position(len(text.splitlines()) + 1, 0))))
+    hints = await client.text_document_inlay_hint_async(
+        types.InlayHintParams(
+            text_document=types.TextDocumentIdentifier(SHAPES.as_uri()),
+            range=types.Range(types.Position(0, 0), types.Position(len(text.splitlines()) + 1, 0)),
+        )
+    )
     labels = {(h.position.line, h.label) for h in hints}
-    assert (2, ": number") in labels            # the return of area, after its `)`
-    assert (3, ": number") in labels            # size
-    assert (7, ": string") in labels            # the return of describe
+    assert (2, ": number") in labels  # the return of area, after its `)`
+    assert (3, ": number") in labels  # size
+    assert (7, ": string") in labels  # the return of describe
     assert all(h.text_edits and h.text_edits[0].new_text == h.label for h in hints)
 
 
 async def test_add_type_annotation_action(client: LanguageClient) -> None:
     text = SHAPES.read_text()
     here = position_of(text, "size = width")
-    actions = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(SHAPES.as_uri()), range=types.Range(here, here),
-        context=types.CodeActionContext(diagnostics=[])))
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(SHAPES.as_uri()),
+            range=types.Range(here, here),
+            context=types.CodeActionContext(diagnostics=[]),
+        )
+    )
     action = next(a for a in actions if a.title == "Add type annotation")
     edit = action.edit.document_changes[0].edits[0]
     start, end = offset_range(text, edit)
     assert (text[:start] + edit.new_text + text[end:]).count("const size: number = width * height;") == 1
-    owner = position_of(text, "owner = account")          # User is not imported here: nothing to write
-    actions = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(SHAPES.as_uri()), range=types.Range(owner, owner),
-        context=types.CodeActionContext(diagnostics=[])))
+    owner = position_of(text, "owner = account")  # User is not imported here: nothing to write
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(SHAPES.as_uri()),
+            range=types.Range(owner, owner),
+            context=types.CodeActionContext(diagnostics=[]),
+        )
+    )
     assert "Add type annotation" not in [a.title for a in actions or []]
 
 
@@ -92,12 +118,19 @@ async def test_completion_after_a_dot_on_a_half_typed_line(client: LanguageClien
     uri = SHAPES.as_uri()
     text = SHAPES.read_text()
     at = position_of(text, "owner.name", len("owner."))
-    client.text_document_did_change(types.DidChangeTextDocumentParams(
-        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
-        content_changes=[types.TextDocumentContentChangePartial(
-            range=types.Range(at, types.Position(at.line, at.character + len("name"))), text="")]))
-    result = await client.text_document_completion_async(types.CompletionParams(
-        text_document=types.TextDocumentIdentifier(uri), position=at))
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[
+                types.TextDocumentContentChangePartial(
+                    range=types.Range(at, types.Position(at.line, at.character + len("name"))), text=""
+                )
+            ],
+        )
+    )
+    result = await client.text_document_completion_async(
+        types.CompletionParams(text_document=types.TextDocumentIdentifier(uri), position=at)
+    )
     labels = [i.label for i in result.items]
     assert labels[:2] == ["age", "name"]
     detail = {i.label: i.detail for i in result.items}
@@ -106,8 +139,11 @@ async def test_completion_after_a_dot_on_a_half_typed_line(client: LanguageClien
 
 async def test_definition_through_an_import(client: LanguageClient) -> None:
     text = SHAPES.read_text()
-    found = await client.text_document_definition_async(types.DefinitionParams(
-        text_document=types.TextDocumentIdentifier(SHAPES.as_uri()), position=position_of(text, "Account }")))
+    found = await client.text_document_definition_async(
+        types.DefinitionParams(
+            text_document=types.TextDocumentIdentifier(SHAPES.as_uri()), position=position_of(text, "Account }")
+        )
+    )
     assert found is not None and found.uri.endswith("src/models/index.ts")
 
 
@@ -118,21 +154,34 @@ async def test_javascript_document_gets_hover_and_diagnostics(client: LanguageCl
         assert asyncio.get_running_loop().time() < deadline, "no diagnostics for legacy.js"
         await asyncio.wait_for(client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), timeout=30)
     assert "syntax-error" in {d.code for d in client.diagnostics[LEGACY.as_uri()]}
-    hover = await client.text_document_hover_async(types.HoverParams(
-        text_document=types.TextDocumentIdentifier(LEGACY.as_uri()), position=position_of(text, "add(a")))
+    hover = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(LEGACY.as_uri()), position=position_of(text, "add(a")
+        )
+    )
     assert hover is not None and "add" in hover.contents.value
 
 
 async def test_outline_highlights_and_rename_of_a_typescript_file(client: LanguageClient) -> None:
     models = PROJECT / "src" / "models" / "index.ts"
     text = open_script(client, models, "typescript")
-    outline = await client.text_document_document_symbol_async(types.DocumentSymbolParams(
-        text_document=types.TextDocumentIdentifier(models.as_uri())))
+    outline = await client.text_document_document_symbol_async(
+        types.DocumentSymbolParams(text_document=types.TextDocumentIdentifier(models.as_uri()))
+    )
     shown = {s.name: (s.kind, [c.name for c in s.children or []]) for s in outline}
-    assert shown == {"User": (types.SymbolKind.Interface, []), "Account": (types.SymbolKind.Class, ["constructor", "balance"])}
-    marks = await client.text_document_document_highlight_async(types.DocumentHighlightParams(
-        text_document=types.TextDocumentIdentifier(models.as_uri()), position=position_of(text, "User, private")))
-    assert len(marks) == 2        # the interface's name and its use in the constructor
+    assert shown == {
+        "User": (types.SymbolKind.Interface, []),
+        "Account": (types.SymbolKind.Class, ["constructor", "balance"]),
+    }
+    marks = await client.text_document_document_highlight_async(
+        types.DocumentHighlightParams(
+            text_document=types.TextDocumentIdentifier(models.as_uri()), position=position_of(text, "User, private")
+        )
+    )
+    assert len(marks) == 2  # the interface's name and its use in the constructor
     with pytest.raises(JsonRpcException, match="renaming is not supported in TypeScript"):
-        await client.text_document_prepare_rename_async(types.PrepareRenameParams(
-            text_document=types.TextDocumentIdentifier(models.as_uri()), position=position_of(text, "Account {")))
+        await client.text_document_prepare_rename_async(
+            types.PrepareRenameParams(
+                text_document=types.TextDocumentIdentifier(models.as_uri()), position=position_of(text, "Account {")
+            )
+        )

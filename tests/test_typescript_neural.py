@@ -53,19 +53,30 @@ def _local_package(root: Path, name: str, code: str) -> Path:
 def test_dataset_from_local_packages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cache = tmp_path / "cache"
     code = "export function area(w: number, h: number): number {\n  const s: number = w * h;\n  return s;\n}\n"
-    for spec, extra in (("alpha@1.0.0", ""), ("beta@1.0.0", "export const label: string = 'b';\n"),
-                        ("gamma@1.0.0", ""), ("immer@1.0.0", "")):
+    for spec, extra in (
+        ("alpha@1.0.0", ""),
+        ("beta@1.0.0", "export const label: string = 'b';\n"),
+        ("gamma@1.0.0", ""),
+        ("immer@1.0.0", ""),
+    ):
         _local_package(cache, spec.replace("@", "@"), code + extra)
     monkeypatch.setattr(corpus, "fetch", lambda spec, cache_dir: cache / spec / "package")
-    manifest = corpus.build_script_dataset(["alpha@1.0.0", "beta@1.0.0", "gamma@1.0.0", "immer@1.0.0"], tmp_path / "out",
-                                           BuildOptions(valid_share=0.0, test_share=0.0, progress=False), cache=cache)
+    manifest = corpus.build_script_dataset(
+        ["alpha@1.0.0", "beta@1.0.0", "gamma@1.0.0", "immer@1.0.0"],
+        tmp_path / "out",
+        BuildOptions(valid_share=0.0, test_share=0.0, progress=False),
+        cache=cache,
+    )
     assert "immer" in manifest["held_out"] and manifest["version"] == corpus.VERSION
     rows = [json.loads(line) for line in (tmp_path / "out" / "train" / "alpha.jsonl").read_text().splitlines()]
     assert {(r["kind"], r["name"], r["label"]) for r in rows} == {
-        ("parameter", "w", "number"), ("parameter", "h", "number"), ("return", "area", "number"),
-        ("variable", "s", "number")}
+        ("parameter", "w", "number"),
+        ("parameter", "h", "number"),
+        ("return", "area", "number"),
+        ("variable", "s", "number"),
+    }
     assert not (tmp_path / "out" / "train" / "immer.jsonl").exists()
-    assert manifest["duplicates_removed"] == 1         # gamma's file is alpha's; test files are never read
+    assert manifest["duplicates_removed"] == 1  # gamma's file is alpha's; test files are never read
     assert (tmp_path / "out" / "train.parquet").is_file()
 
 
@@ -118,11 +129,11 @@ def _hybrid_answers(tmp_path: Path, use_model: bool) -> dict[str, str | None]:
 
 def test_hybrid_names_the_files_own_types_without_a_model(tmp_path: Path) -> None:
     found = _hybrid_answers(tmp_path, False)
-    assert found["parameter scope"] == "ImmerScope"       # name and members agree
-    assert found["parameter patches"] == "Patch[]"        # plural: an array of it
-    assert found["parameter value"] == "T"                # the unused type parameter
-    assert found["parameter state"] == "MapState"         # `size` is a member of MapState
-    assert found["parameter x"] == "any"                  # nothing said: what TypeScript reads
+    assert found["parameter scope"] == "ImmerScope"  # name and members agree
+    assert found["parameter patches"] == "Patch[]"  # plural: an array of it
+    assert found["parameter value"] == "T"  # the unused type parameter
+    assert found["parameter state"] == "MapState"  # `size` is a member of MapState
+    assert found["parameter x"] == "any"  # nothing said: what TypeScript reads
 
 
 def test_hybrid_names_a_union_by_its_alias(tmp_path: Path) -> None:
@@ -132,8 +143,9 @@ def test_hybrid_names_a_union_by_its_alias(tmp_path: Path) -> None:
     analysis = session.analyse(tmp_path / "m.ts")
     returns = {p.name: p.type for p in analysis.predictions("hybrid") if p.kind == "return"}
     assert returns["pick"] == "AnyState"
-    assert {p.name: p.type for p in analysis.predictions("static") if p.kind == "return"}["pick"] == \
-        "MapState | SetState"
+    assert {p.name: p.type for p in analysis.predictions("static") if p.kind == "return"}[
+        "pick"
+    ] == "MapState | SetState"
 
 
 @pytest.mark.skipif(not (DEFAULT_MODEL / "model.onnx").is_file(), reason="no shipped script classifier")

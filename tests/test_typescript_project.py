@@ -26,18 +26,20 @@ def bindings(index: ScriptIndex, rel: str) -> dict[str, object]:
 
 def test_imports_of_the_fixture_project_resolve() -> None:
     found = bindings(ScriptIndex(PROJECT), "src/app.ts")
-    names = {bound: (Path(t.path).relative_to(PROJECT.resolve()).as_posix() if getattr(t, "path", None) else None)
-             for bound, t in found.items()}
+    names = {
+        bound: (Path(t.path).relative_to(PROJECT.resolve()).as_posix() if getattr(t, "path", None) else None)
+        for bound, t in found.items()
+    }
     assert names == {
-        "hello": "src/util.ts",                                  # re-exported under another name
-        "Account": "src/models/index.ts",                        # through `export *` of a folder's index
-        "greet": "src/util.ts",                                  # tsconfig paths, from the extended config
-        "_": "node_modules/@types/lodash/index.d.ts",            # the package is untyped: @types
+        "hello": "src/util.ts",  # re-exported under another name
+        "Account": "src/models/index.ts",  # through `export *` of a folder's index
+        "greet": "src/util.ts",  # tsconfig paths, from the extended config
+        "_": "node_modules/@types/lodash/index.d.ts",  # the package is untyped: @types
         "chunk": "node_modules/@types/lodash/index.d.ts",
-        "path": "node_modules/@types/node/path.d.ts",            # node:path, an ambient module
-        "parse": "node_modules/exported/types/main.d.ts",        # package.json exports, types condition
-        "helper": "node_modules/@scope/tool/lib/index.d.ts",     # a scoped package's types
-        "legacy": "src/legacy.js",                               # CommonJS require
+        "path": "node_modules/@types/node/path.d.ts",  # node:path, an ambient module
+        "parse": "node_modules/exported/types/main.d.ts",  # package.json exports, types condition
+        "helper": "node_modules/@scope/tool/lib/index.d.ts",  # a scoped package's types
+        "legacy": "src/legacy.js",  # CommonJS require
     }
     assert isinstance(found["legacy"], ScriptModule) and isinstance(found["greet"], Definition)
 
@@ -65,13 +67,15 @@ def test_index_files_js_to_ts_and_cycles(tmp_path: Path) -> None:
     (tmp_path / "lib").mkdir()
     (tmp_path / "lib" / "index.ts").write_text('export * from "./a";\nexport * from "../b.js";\n')
     (tmp_path / "lib" / "a.ts").write_text('export * from "./index";\nexport const one = 1;\n')
-    (tmp_path / "b.ts").write_text('export function two() { return 2 }\n')
+    (tmp_path / "b.ts").write_text("export function two() { return 2 }\n")
     (tmp_path / "main.ts").write_text('import { one, two, nowhere } from "./lib";\n')
     index = ScriptIndex(tmp_path)
-    found = {b.bound: index.resolve_binding(index.graph_of(tmp_path / "main.ts"), b)
-             for b in index.graph_of(tmp_path / "main.ts").imports}
+    found = {
+        b.bound: index.resolve_binding(index.graph_of(tmp_path / "main.ts"), b)
+        for b in index.graph_of(tmp_path / "main.ts").imports
+    }
     assert found["one"].path.name == "a.ts" and found["two"].path.name == "b.ts"
-    assert found["nowhere"] is None                   # the export cycle ends, no answer
+    assert found["nowhere"] is None  # the export cycle ends, no answer
 
 
 def test_tsconfig_with_comments_and_base_url(tmp_path: Path) -> None:
@@ -81,8 +85,10 @@ def test_tsconfig_with_comments_and_base_url(tmp_path: Path) -> None:
     resolver = ScriptResolver(tmp_path)
     assert resolver.resolve("core/x", tmp_path / "src" / "app.ts").path.name == "x.tsx"
     assert resolver.resolve("./missing", tmp_path / "src" / "app.ts") is None
-    assert json.loads(strip_json_comments('{"a": "//not a comment", /* b */ "c": [1,],}')) == \
-        {"a": "//not a comment", "c": [1]}
+    assert json.loads(strip_json_comments('{"a": "//not a comment", /* b */ "c": [1,],}')) == {
+        "a": "//not a comment",
+        "c": [1],
+    }
 
 
 def test_node_builtins_without_types(tmp_path: Path) -> None:

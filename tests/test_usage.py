@@ -27,9 +27,11 @@ def _params(paths: list[Path], mode: str = "static") -> dict[tuple[str, str], ob
 
 def test_the_example_parameters_follow_from_their_uses() -> None:
     found = _params([SHOP])
-    expected = {("OrderService.create", "customer"): "call:Order.__init__.customer",
-                ("OrderService.checkout", "customer"): "call:dict.get.key",
-                ("OrderService.save", "customer"): "key:self.orders"}
+    expected = {
+        ("OrderService.create", "customer"): "call:Order.__init__.customer",
+        ("OrderService.checkout", "customer"): "call:dict.get.key",
+        ("OrderService.save", "customer"): "key:self.orders",
+    }
     for key, label in expected.items():
         p = found[key]
         assert (p.type, p.source) == ("str", "static"), key
@@ -38,8 +40,10 @@ def test_the_example_parameters_follow_from_their_uses() -> None:
 
 
 def test_greet_and_lookup_are_certain_without_a_model(tmp_path: Path) -> None:
-    (tmp_path / "m.py").write_text("def greet(name):\n    return 'hi ' + name\n\n\n"
-                                   "def lookup(table: dict[str, int], key):\n    return table[key]\n")
+    (tmp_path / "m.py").write_text(
+        "def greet(name):\n    return 'hi ' + name\n\n\n"
+        "def lookup(table: dict[str, int], key):\n    return table[key]\n"
+    )
     found = _params([tmp_path / "m.py"])
     assert (found[("greet", "name")].type, found[("greet", "name")].evidence) == ("str", ("operand:str+",))
     assert (found[("lookup", "key")].type, found[("lookup", "key")].evidence) == ("str", ("key:table",))
@@ -56,6 +60,7 @@ def test_the_json_names_the_evidence(monkeypatch) -> None:
 
 def test_hover_shows_the_evidence_in_one_line() -> None:
     from typelens.lsp.convert import hover_markdown
+
     session = AnalysisSession(SHOP)
     session.build_project()
     analysis = session.analyse(SHOP / "shop" / "service.py")
@@ -68,9 +73,12 @@ def test_hover_shows_the_evidence_in_one_line() -> None:
 
 def test_usage_drops_and_reorders_the_classifiers_candidates(tmp_path: Path) -> None:
     from typelens.typeinfer.usage import rerank
-    (tmp_path / "m.py").write_text("class Shop:\n    def __init__(self):\n        self.orders: dict[str, int] = {}\n\n"
-                                   "    def save(self, customer):\n        return self.orders[customer]\n\n"
-                                   "    def each(self, items):\n        for item in items:\n            print(item)\n")
+
+    (tmp_path / "m.py").write_text(
+        "class Shop:\n    def __init__(self):\n        self.orders: dict[str, int] = {}\n\n"
+        "    def save(self, customer):\n        return self.orders[customer]\n\n"
+        "    def each(self, items):\n        for item in items:\n            print(item)\n"
+    )
     session = AnalysisSession(tmp_path)
     engine = session.engine()
     path = str((tmp_path / "m.py").resolve())
@@ -79,22 +87,29 @@ def test_usage_drops_and_reorders_the_classifiers_candidates(tmp_path: Path) -> 
     items = next(n for n, k in enumerate(g.kinds) if k == "parameter" and g.text(n) == "items")
     ranked = rerank(engine, path, customer, [("int", 0.6), ("bool", 0.2), ("str", 0.15), ("str | None", 0.05)])
     assert [label for label, _ in ranked] == ["str", "str | None"]
-    assert rerank(engine, path, customer, [("str", 0.15)]) == [("str", 0.15)]         # probabilities kept
+    assert rerank(engine, path, customer, [("str", 0.15)]) == [("str", 0.15)]  # probabilities kept
     # iterated: a class that cannot be iterated goes, the unknown element type says nothing more
-    assert [label for label, _ in rerank(engine, path, items, [("int", 0.5), ("list", 0.3), ("str", 0.2)])] \
-        == ["list", "str"]
+    assert [label for label, _ in rerank(engine, path, items, [("int", 0.5), ("list", 0.3), ("str", 0.2)])] == [
+        "list",
+        "str",
+    ]
 
 
 class _Guessing:
     """An assistant whose answer for ``sku`` is a classifier's low-confidence guess."""
 
     def refine(self, engine, path, predictions, mode):
-        return [replace(p, type="bool", confidence=0.24, source="neural", candidates=(("bool", 0.24), ("int", 0.14)))
-                if p.kind == "parameter" and p.name == "sku" else p for p in predictions]
+        return [
+            replace(p, type="bool", confidence=0.24, source="neural", candidates=(("bool", 0.24), ("int", 0.14)))
+            if p.kind == "parameter" and p.name == "sku"
+            else p
+            for p in predictions
+        ]
 
 
 def test_a_low_confidence_classifier_answer_is_a_guess() -> None:
     from typelens.cli.infer_cmd import render_json, render_text
+
     session = AnalysisSession(SHOP)
     session.build_project()
     analysis = session.analyse(SHOP / "shop" / "models.py", mode="hybrid")
@@ -103,23 +118,30 @@ def test_a_low_confidence_classifier_answer_is_a_guess() -> None:
     assert sku.is_guess(0.8) and not sku.is_guess(0.2)
     data = analysis.graph.source.data
     offset = data.index(b"def find(self, sku") + len(b"def find(self, ")
-    assert analysis.hover(offset).type != "bool"                     # hover leaves the guess out
-    assert not [h for h in analysis.inlay_hints(0, len(data)) if "bool" in h.label and h.offset > offset - 20
-                and h.offset < offset + 10]
+    assert analysis.hover(offset).type != "bool"  # hover leaves the guess out
+    assert not [
+        h
+        for h in analysis.inlay_hints(0, len(data))
+        if "bool" in h.label and h.offset > offset - 20 and h.offset < offset + 10
+    ]
 
     class Result:
         stats = {"predictions": len(predictions), "files": 1, "unknown": 0, "seconds": 0.0}
+
     Result.predictions = predictions
     text = render_text(Result(), 0.8)
     line = next(t for t in text.splitlines() if "Order.find.sku" in t)
     assert ": ? (bool 0.24)" in line and "guess" in line
     assert "Order.find.sku: ? (bool" not in render_text(Result(), 0.2)
-    row = next(r for r in json.loads(render_json(Result()))["predictions"] if r["name"] == "sku" and r["kind"] == "parameter")
+    row = next(
+        r for r in json.loads(render_json(Result()))["predictions"] if r["name"] == "sku" and r["kind"] == "parameter"
+    )
     assert (row["type"], row["confidence"], row["candidates"]) == ("bool", 0.24, [["bool", 0.24], ["int", 0.14]])
 
 
 def test_apply_never_writes_a_guess(tmp_path: Path) -> None:
     from typelens.typeinfer.apply import plan_edits
+
     source = tmp_path / "m.py"
     source.write_text("def find(items, sku):\n    return [i for i in items if i == sku]\n")
     session = AnalysisSession(tmp_path)

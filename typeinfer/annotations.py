@@ -19,7 +19,16 @@ from typing import TYPE_CHECKING
 from typelens.analyzer import ProgramGraph, build_graph
 
 from .types import (
-    NONE, UNKNOWN, CallableType, ClassType, Type, TypeOfClass, TypeVarType, make_union, substitute, type_vars,
+    NONE,
+    UNKNOWN,
+    CallableType,
+    ClassType,
+    Type,
+    TypeOfClass,
+    TypeVarType,
+    make_union,
+    substitute,
+    type_vars,
 )
 
 if TYPE_CHECKING:
@@ -28,9 +37,18 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ALIASES = {
-    "List": "list", "Dict": "dict", "Set": "set", "FrozenSet": "frozenset", "Tuple": "tuple",
-    "Type": "type", "DefaultDict": "defaultdict", "Deque": "deque", "Text": "str",
-    "OrderedDict": "OrderedDict", "Counter": "Counter", "ChainMap": "ChainMap",
+    "List": "list",
+    "Dict": "dict",
+    "Set": "set",
+    "FrozenSet": "frozenset",
+    "Tuple": "tuple",
+    "Type": "type",
+    "DefaultDict": "defaultdict",
+    "Deque": "deque",
+    "Text": "str",
+    "OrderedDict": "OrderedDict",
+    "Counter": "Counter",
+    "ChainMap": "ChainMap",
 }
 _TRANSPARENT = {"Final", "ClassVar", "Annotated", "Required", "NotRequired", "ReadOnly", "TypeGuard", "TypeIs"}
 _ANY = {"Any", "object_", "Incomplete", "Unknown"}
@@ -89,7 +107,11 @@ class AnnotationEvaluator:
         if name == "Union":
             return make_union((self._eval(path, g, a, depth + 1) for a in arg_nodes), widen=False)
         if name == "Literal":
-            return make_union((self.engine.exprs.literal_type(path, a) for a in arg_nodes), widen=False) if arg_nodes else UNKNOWN
+            return (
+                make_union((self.engine.exprs.literal_type(path, a) for a in arg_nodes), widen=False)
+                if arg_nodes
+                else UNKNOWN
+            )
         if name == "Callable":
             return self._callable(path, g, arg_nodes, depth)
         if name in ("Self",):
@@ -107,7 +129,7 @@ class AnnotationEvaluator:
             if base.name == "type" and args and isinstance(args[0], ClassType):
                 return TypeOfClass(args[0])
             params = type_vars(base)
-            if params:   # a generic alias: NDArray[float64] is ndarray[tuple[Any, ...], dtype[float64]]
+            if params:  # a generic alias: NDArray[float64] is ndarray[tuple[Any, ...], dtype[float64]]
                 return substitute(base, dict(zip(params, args)))
             if base.name == "tuple" and len(args) == 2 and g.kinds[_unwrap(g, arg_nodes[1])] == "ellipsis":
                 return ClassType("tuple", (args[0], ClassType("...")))
@@ -121,11 +143,13 @@ class AnnotationEvaluator:
         alias = names.alias_of(path, g, head)
         if alias is not None:
             alias_path, rhs = alias
-            return self.engine.memo(("alias", alias_path, rhs), lambda: self._eval(
-                alias_path, self.engine.require_graph(alias_path), rhs, 0))
+            return self.engine.memo(
+                ("alias", alias_path, rhs),
+                lambda: self._eval(alias_path, self.engine.require_graph(alias_path), rhs, 0),
+            )
         if g is self.engine.graph(path):
             resolved = names.value_of_reference(path, head)
-        else:   # a parsed string annotation: resolve its text in the module
+        else:  # a parsed string annotation: resolve its text in the module
             resolved = names.value_of_dotted(path, g.text(head))
         if isinstance(resolved, TypeOfClass):
             return resolved.cls

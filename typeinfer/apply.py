@@ -33,12 +33,45 @@ from .predictions import Prediction
 
 logger = logging.getLogger(__name__)
 
-_BUILTIN_NAMES = frozenset({
-    "int", "float", "complex", "str", "bytes", "bool", "None", "list", "dict", "set", "frozenset", "tuple",
-    "object", "type", "bytearray", "memoryview", "range", "slice", "...",
-})
-_ABC_NAMES = frozenset({"Iterator", "Iterable", "Generator", "AsyncIterator", "AsyncIterable", "AsyncGenerator",
-                        "Callable", "Coroutine", "Awaitable", "Sequence", "Mapping", "MutableMapping"})
+_BUILTIN_NAMES = frozenset(
+    {
+        "int",
+        "float",
+        "complex",
+        "str",
+        "bytes",
+        "bool",
+        "None",
+        "list",
+        "dict",
+        "set",
+        "frozenset",
+        "tuple",
+        "object",
+        "type",
+        "bytearray",
+        "memoryview",
+        "range",
+        "slice",
+        "...",
+    }
+)
+_ABC_NAMES = frozenset(
+    {
+        "Iterator",
+        "Iterable",
+        "Generator",
+        "AsyncIterator",
+        "AsyncIterable",
+        "AsyncGenerator",
+        "Callable",
+        "Coroutine",
+        "Awaitable",
+        "Sequence",
+        "Mapping",
+        "MutableMapping",
+    }
+)
 _TYPE_COMMENT = re.compile(rb"#[ \t]*type[ \t]*:(?![ \t]*ignore\b)")
 _SIMPLE_EQUALS = re.compile(rb"[ \t]*=[ \t]*")
 _IMPORT_KINDS = ("import_statement", "import_from_statement", "future_import_statement")
@@ -49,24 +82,28 @@ class Edit:
     start: int
     end: int
     text: str
-    imports: tuple[str, ...] = ()     # the "from m import C" lines the annotation needs
+    imports: tuple[str, ...] = ()  # the "from m import C" lines the annotation needs
 
 
 @dataclass(frozen=True, slots=True)
 class FileEdits:
     edits: tuple[Edit, ...]
-    imports: tuple[str, ...]      # "from m import C" lines for the TYPE_CHECKING block
+    imports: tuple[str, ...]  # "from m import C" lines for the TYPE_CHECKING block
 
 
-def plan_edits(g: ProgramGraph, predictions: list[Prediction], module_classes: dict[str, str],
-               min_confidence: float) -> FileEdits:
+def plan_edits(
+    g: ProgramGraph, predictions: list[Prediction], module_classes: dict[str, str], min_confidence: float
+) -> FileEdits:
     """The edits for one file.  ``module_classes`` maps each class short name that
     the types use to the module defining it ('' for this file)."""
     edits: list[Edit] = []
     names = _ModuleNames(g, module_classes, has_import_place=import_edit(g, ("import x",)) is not None)
     sites = _sites(g)
-    by_position = {(p.span.start_byte, p.kind): p for p in predictions
-                   if p.type is not None and p.source != "annotation" and p.confidence >= min_confidence}
+    by_position = {
+        (p.span.start_byte, p.kind): p
+        for p in predictions
+        if p.type is not None and p.source != "annotation" and p.confidence >= min_confidence
+    }
     for (start, kind), p in sorted(by_position.items()):
         node = sites.get((start, _SITE_KINDS.get(kind, "")))
         if node is None or p.type is None:
@@ -107,8 +144,11 @@ class _ModuleNames:
         for sym in g.symbols:
             if sym.scope >= 0:
                 self.bound.setdefault(sym.scope, set()).add(sym.name)
-        self.imported = {(b.module, b.name) for b in g.imports
-                         if b.level == 0 and b.name and b.bound == b.name and g.scope_of[b.node] == 0}
+        self.imported = {
+            (b.module, b.name)
+            for b in g.imports
+            if b.level == 0 and b.name and b.bound == b.name and g.scope_of[b.node] == 0
+        }
         self.has_import_place = has_import_place
 
     def annotation_text(self, type_text: str, site: int) -> tuple[str | None, set[str]]:
@@ -174,7 +214,7 @@ def _parameter_edit(g: ProgramGraph, node: int, annotation: str) -> Edit | None:
     value = g.child_by_field(parent, "value")
     if value is None:
         return None
-    between = g.source.data[g.end_bytes[node]:g.start_bytes[value]]
+    between = g.source.data[g.end_bytes[node] : g.start_bytes[value]]
     if _SIMPLE_EQUALS.fullmatch(between):
         return Edit(g.end_bytes[node], g.start_bytes[value], f": {annotation} = ")
     # a comment or a line break around '=' stays: only the annotation goes in
@@ -216,7 +256,7 @@ def module_classes(engine, path: str) -> dict[str, str]:
         short = qualname.rsplit(".", 1)[-1]
         module = "" if def_path == path else engine.module_name(def_path)
         if "." in qualname.removeprefix(module + ".") if module else "." in qualname.removeprefix(own + "."):
-            continue   # nested classes are not importable by their short name
+            continue  # nested classes are not importable by their short name
         if def_path.endswith(".pyi") and module in ("builtins",):
             continue
         mapping.setdefault(short, module)
@@ -235,14 +275,18 @@ def import_edit(g: ProgramGraph, imports: tuple[str, ...], newline: str = "\n") 
     if existing is not None:
         at, indent = existing
         lines = [indent + line for line in imports]
-        prefix = "" if at == 0 or g.source.data[at - 1:at] == b"\n" else newline
+        prefix = "" if at == 0 or g.source.data[at - 1 : at] == b"\n" else newline
         return Edit(at, at, prefix + newline.join(lines) + newline)
     at = _import_anchor(g)
     if at is None:
         return None
-    block = newline.join(["from typing import TYPE_CHECKING", "", "if TYPE_CHECKING:"]
-                         + ["    " + line for line in imports]) + newline
-    prefix = newline if at > 0 and g.source.data[at - 1:at] != b"\n" else ""
+    block = (
+        newline.join(
+            ["from typing import TYPE_CHECKING", "", "if TYPE_CHECKING:"] + ["    " + line for line in imports]
+        )
+        + newline
+    )
+    prefix = newline if at > 0 and g.source.data[at - 1 : at] != b"\n" else ""
     return Edit(at, at, prefix + block)
 
 
@@ -261,7 +305,7 @@ def _type_checking_block(g: ProgramGraph) -> tuple[int, str] | None:
         if not body or any(g.kinds[s] not in _IMPORT_KINDS for s in body):
             continue
         line_start = data.rfind(b"\n", 0, g.start_bytes[body[0]]) + 1
-        indent = data[line_start:g.start_bytes[body[0]]]
+        indent = data[line_start : g.start_bytes[body[0]]]
         if not indent or indent.strip(b" \t"):
             continue
         line_end = data.find(b"\n", g.end_bytes[body[-1]])
@@ -277,8 +321,12 @@ def _import_anchor(g: ProgramGraph) -> int | None:
     anchor, last = 0, None
     for stmt in g.children(0):
         kind = g.kinds[stmt]
-        is_docstring = (kind == "expression_statement" and anchor == 0 and g.children(stmt)
-                        and g.kinds[g.children(stmt)[0]] == "string")
+        is_docstring = (
+            kind == "expression_statement"
+            and anchor == 0
+            and g.children(stmt)
+            and g.kinds[g.children(stmt)[0]] == "string"
+        )
         if kind not in _IMPORT_KINDS and not is_docstring:
             break
         nl = g.source.data.find(b"\n", g.end_bytes[stmt])
@@ -302,7 +350,7 @@ def apply_edits(data: bytes, plan: FileEdits, g: ProgramGraph) -> bytes:
         edits.append(block)
     out = data
     for edit in sorted(edits, key=lambda e: e.start, reverse=True):
-        out = out[:edit.start] + edit.text.encode("utf-8") + out[edit.end:]
+        out = out[: edit.start] + edit.text.encode("utf-8") + out[edit.end :]
     return out
 
 

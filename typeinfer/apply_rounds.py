@@ -61,7 +61,7 @@ class Snapshot:
 
     path: Path
     raw: bytes
-    identity: tuple[int, int, int, int]      # st_dev, st_ino, st_mtime_ns, st_size
+    identity: tuple[int, int, int, int]  # st_dev, st_ino, st_mtime_ns, st_size
 
     @classmethod
     def read(cls, path: Path) -> "Snapshot":
@@ -103,9 +103,9 @@ class _FileRounds:
     rf: RawFile | None
     graph: ProgramGraph | None = None
     edits: dict[tuple[int, int], Edit] = field(default_factory=dict)
-    banned: set[tuple] = field(default_factory=set)     # edits left out: (start, end); a script's (start, end, text)
+    banned: set[tuple] = field(default_factory=set)  # edits left out: (start, end); a script's (start, end, text)
     notes: list[Note] = field(default_factory=list)
-    current: bytes = b""          # the bytes as they would be written now
+    current: bytes = b""  # the bytes as they would be written now
 
     def __post_init__(self) -> None:
         self.current = self.snapshot.raw
@@ -201,7 +201,7 @@ class _FileRounds:
             if error is None:
                 return
             on_line = [e for e in fresh if _new_line(edits, e.start, self.rf.source.data) == error.lineno]
-            for edit in on_line or fresh:      # not on the error's line: all of this round's edits go
+            for edit in on_line or fresh:  # not on the error's line: all of this round's edits go
                 del self.edits[(edit.start, edit.end)]
                 self._ban(edit, f"the file would not compile ({error.msg})")
             fresh = [e for e in fresh if (e.start, e.end) in self.edits]
@@ -247,9 +247,15 @@ def _new_line(edits: list[tuple[int, int, str]], start: int, data: bytes) -> int
     return newlines + 1
 
 
-def annotate_files(paths: list[Path], snapshots: list[Snapshot], options: InferOptions, *,
-                   min_confidence: float, first: InferResult | None = None,
-                   max_rounds: int = MAX_ROUNDS) -> list[Annotated]:
+def annotate_files(
+    paths: list[Path],
+    snapshots: list[Snapshot],
+    options: InferOptions,
+    *,
+    min_confidence: float,
+    first: InferResult | None = None,
+    max_rounds: int = MAX_ROUNDS,
+) -> list[Annotated]:
     """The annotated bytes of each snapshot's file (analysed as ``paths`` are by
     ``infer_paths``).  ``first``: that run's result, reused as the first round
     when it read the same bytes."""
@@ -259,7 +265,9 @@ def annotate_files(paths: list[Path], snapshots: list[Snapshot], options: InferO
         raise ValueError(f"max_rounds={max_rounds!r} must be at least 1")
     works: dict[str, _FileRounds] = {}
     for snap in snapshots:
-        works[str(snap.path)] = _new_work(snap, options.max_bytes, script_rounds() if is_script(snap.path) else _FileRounds)
+        works[str(snap.path)] = _new_work(
+            snap, options.max_bytes, script_rounds() if is_script(snap.path) else _FileRounds
+        )
     runner = _Rounds(options, min_confidence, max_rounds)
     sets = file_sets(paths)
     roots = Counter(str(fs.root) for fs in sets)
@@ -274,6 +282,7 @@ def annotate_files(paths: list[Path], snapshots: list[Snapshot], options: InferO
 
 def script_rounds() -> type[_FileRounds]:
     from .typescript.apply_rounds import ScriptFileRounds
+
     return ScriptFileRounds
 
 
@@ -292,11 +301,13 @@ class _Rounds:
     def __init__(self, options: InferOptions, min_confidence: float, max_rounds: int):
         self.options, self.min_confidence, self.max_rounds = options, min_confidence, max_rounds
         self._assistant = None
-        self._scripts: dict[Path, bytes] = {}     # the scripts as they would be written (their index's overlay)
+        self._scripts: dict[Path, bytes] = {}  # the scripts as they would be written (their index's overlay)
 
     def run(self, fs: FileSet, works: dict[str, _FileRounds], first: InferResult | None) -> dict[str, Annotated]:
-        index: ProjectIndex | None = None      # built only when a round must analyse
-        self._scripts = {Path(k): lf_normalised(w.current) for k, w in works.items() if w.rf is not None and is_script(k)}
+        index: ProjectIndex | None = None  # built only when a round must analyse
+        self._scripts = {
+            Path(k): lf_normalised(w.current) for k, w in works.items() if w.rf is not None and is_script(k)
+        }
         answers = _reused(first, fs, works)
         if answers is None:
             index = self._index(fs, works)
@@ -329,8 +340,14 @@ class _Rounds:
         (see :func:`_reused`), in the environment of the first run."""
         overlay = {Path(k): lf_normalised(w.current) for k, w in works.items() if w.rf is not None and not is_script(k)}
         environment = discover_environment(fs.root, self.options.settings.python)
-        return ProjectIndex(fs.root, overlay=overlay, config=GraphConfig(max_bytes=self.options.max_bytes),
-                            scope=fs.scope, cache_size=sys.maxsize, environment=environment)
+        return ProjectIndex(
+            fs.root,
+            overlay=overlay,
+            config=GraphConfig(max_bytes=self.options.max_bytes),
+            scope=fs.scope,
+            cache_size=sys.maxsize,
+            environment=environment,
+        )
 
     def _add(self, work: _FileRounds, engine: TypeEngine, predictions: dict[str, list[Prediction]]) -> bool:
         try:
@@ -345,6 +362,7 @@ class _Rounds:
         session = AnalysisSession(index=index, settings=self.options.settings)
         if self._scripts:
             from .typescript.session import ScriptSide
+
             session.scripts = ScriptSide(session, overlay=dict(self._scripts), max_graphs=sys.maxsize)
         session.build_project(project_files(index, fs))
         engine = session.engine(share_library=False)
@@ -353,7 +371,9 @@ class _Rounds:
         for path in fs.files:
             display = path.name if fs.single else str(path.relative_to(fs.base))
             try:
-                answers = session.analyse(path, display=display, engine=engine).predictions(self.options.mode, assistant)
+                answers = session.analyse(path, display=display, engine=engine).predictions(
+                    self.options.mode, assistant
+                )
             except Exception:  # the per-file boundary: the file gets no answers this round, the rest go on
                 logger.exception("inference failed on %s", path)
                 continue
@@ -366,8 +386,10 @@ class _Rounds:
             return None
         if self._assistant is None:
             from .hybrid import NeuralAssistant
-            self._assistant = NeuralAssistant(self.options.model_dir, self.options.slice_dir,
-                                              use_slice=self.options.use_slice)
+
+            self._assistant = NeuralAssistant(
+                self.options.model_dir, self.options.slice_dir, use_slice=self.options.use_slice
+            )
         return self._assistant
 
 

@@ -30,8 +30,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-STAR = "*"            # kwargs key: the element type of a ``*iterable`` of unknown length
-DOUBLE_STAR = "**"    # kwargs key: the value type of a ``**mapping``
+STAR = "*"  # kwargs key: the element type of a ``*iterable`` of unknown length
+DOUBLE_STAR = "**"  # kwargs key: the value type of a ``**mapping``
 _SPREAD = (STAR, DOUBLE_STAR)
 ELLIPSIS = ClassType("...")
 
@@ -70,7 +70,7 @@ def bind(params: Sequence["Param"], args: Sequence[Type], kwargs: dict[str, Type
             if given is not None:
                 pairs.append((p, given))
         elif p.kind == "var_positional":
-            extra = [*args[len(positional):], *([star] if star is not None else [])]
+            extra = [*args[len(positional) :], *([star] if star is not None else [])]
             if extra:
                 pairs.append((p, _variadic("tuple", make_union(extra))))
         elif p.kind == "var_keyword":
@@ -91,4 +91,6 @@ def element_of_bound(param: "Param", value: Type) -> Type:
 def _variadic(name: str, element: Type) -> Type:
     if element == NEVER:
         return NEVER
-    return ClassType("tuple", (element, ELLIPSIS)) if name == "tuple" else ClassType("dict", (ClassType("str"), element))
+    return (
+        ClassType("tuple", (element, ELLIPSIS)) if name == "tuple" else ClassType("dict", (ClassType("str"), element))
+    )

@@ -34,8 +34,24 @@ from typelens.analyzer.slices import argument_for
 from .binding import DOUBLE_STAR, STAR, bind, element_of_bound, has_spread, named_keywords, spread_tuple
 from .classes import decorator_names
 from .types import (
-    NEVER, NONE, UNKNOWN, CallableType, ClassType, FunctionRef, NeverType, Type, TypeOfClass, TypeVarType, UnionType,
-    each, is_known, is_partly_unknown, known_part, make_union, members, substitute,
+    NEVER,
+    NONE,
+    UNKNOWN,
+    CallableType,
+    ClassType,
+    FunctionRef,
+    NeverType,
+    Type,
+    TypeOfClass,
+    TypeVarType,
+    UnionType,
+    each,
+    is_known,
+    is_partly_unknown,
+    known_part,
+    make_union,
+    members,
+    substitute,
 )
 
 if TYPE_CHECKING:
@@ -43,21 +59,36 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_ITERABLES = frozenset({"Iterable", "Iterator", "Sequence", "Collection", "Reversible", "AbstractSet",
-                        "MutableSequence", "Container", "KeysView", "ValuesView", "Generator", "list", "set",
-                        "frozenset"})
+_ITERABLES = frozenset(
+    {
+        "Iterable",
+        "Iterator",
+        "Sequence",
+        "Collection",
+        "Reversible",
+        "AbstractSet",
+        "MutableSequence",
+        "Container",
+        "KeysView",
+        "ValuesView",
+        "Generator",
+        "list",
+        "set",
+        "frozenset",
+    }
+)
 _MAPPINGS = frozenset({"Mapping", "MutableMapping", "SupportsKeysAndGetItem", "dict"})
 _USAGE_CANDIDATES = ("str", "list", "dict", "set", "bytes", "int", "float", "tuple")
 
 
 @dataclass(frozen=True, slots=True)
 class Param:
-    node: int                 # the parameter identifier
+    node: int  # the parameter identifier
     name: str
-    kind: str                 # positional, keyword_only, var_positional, var_keyword
+    kind: str  # positional, keyword_only, var_positional, var_keyword
     has_default: bool
-    annotation: int | None    # the annotation node
-    default: int | None       # the default value node
+    annotation: int | None  # the annotation node
+    default: int | None  # the default value node
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +97,7 @@ class ParamEvidence:
     default: Type | None
     call_sites: Type | None
     usage: Type | None
-    implicit: Type | None     # self / cls
+    implicit: Type | None  # self / cls
 
 
 def signature(g: ProgramGraph, function: int) -> list[Param]:
@@ -78,7 +109,9 @@ def signature(g: ProgramGraph, function: int) -> list[Param]:
         kind = g.kinds[item]
         text = g.text(item)
         if kind == "parameter":
-            found.append(Param(item, g.names.get(item, ""), "keyword_only" if keyword_only else "positional", False, None, None))
+            found.append(
+                Param(item, g.names.get(item, ""), "keyword_only" if keyword_only else "positional", False, None, None)
+            )
             continue
         if text == "*" or kind == "keyword_separator":
             keyword_only = True
@@ -87,7 +120,11 @@ def signature(g: ProgramGraph, function: int) -> list[Param]:
         default = g.child_by_field(item, "value")
         name_node = g.child_by_field(item, "name")
         if name_node is None:
-            inner = [c for c in g.children(item) if g.kinds[c] in ("parameter", "list_splat_pattern", "dictionary_splat_pattern")]
+            inner = [
+                c
+                for c in g.children(item)
+                if g.kinds[c] in ("parameter", "list_splat_pattern", "dictionary_splat_pattern")
+            ]
             name_node = inner[0] if inner else None
             if kind in ("list_splat_pattern", "dictionary_splat_pattern"):
                 name_node = item
@@ -100,11 +137,27 @@ def signature(g: ProgramGraph, function: int) -> list[Param]:
                 continue
             if splat == "list_splat_pattern":
                 keyword_only = True
-            found.append(Param(ident, g.names.get(ident, ""), "var_positional" if splat == "list_splat_pattern"
-                               else "var_keyword", False, annotation, None))
+            found.append(
+                Param(
+                    ident,
+                    g.names.get(ident, ""),
+                    "var_positional" if splat == "list_splat_pattern" else "var_keyword",
+                    False,
+                    annotation,
+                    None,
+                )
+            )
             continue
-        found.append(Param(name_node, g.names.get(name_node, ""), "keyword_only" if keyword_only else "positional",
-                           default is not None, annotation, default))
+        found.append(
+            Param(
+                name_node,
+                g.names.get(name_node, ""),
+                "keyword_only" if keyword_only else "positional",
+                default is not None,
+                annotation,
+                default,
+            )
+        )
     return found
 
 
@@ -185,11 +238,11 @@ class CallModel:
             return self.function_result(m, args, kwargs)
         if isinstance(m, TypeOfClass):
             return self.construct(m.cls, args, kwargs)
-        if isinstance(m, CallableType) and m.origin is not None:     # a lambda: its body for these arguments
+        if isinstance(m, CallableType) and m.origin is not None:  # a lambda: its body for these arguments
             return self.function_result(FunctionRef(*m.origin), args, kwargs)
         if isinstance(m, CallableType):
             return m.ret
-        if isinstance(m, ClassType) and depth < 4:     # an instance whose __call__ is an instance...
+        if isinstance(m, ClassType) and depth < 4:  # an instance whose __call__ is an instance...
             method = self.engine.classes.member_of(m, "__call__", "", -1)
             return self.call_value(method, args, kwargs, depth + 1) if is_known(method) else UNKNOWN
         return UNKNOWN
@@ -201,9 +254,14 @@ class CallModel:
         node = self._choose_overload(fn, g, args, kwargs)
         mapping = self._receiver_mapping(fn, g, node)
         name_node = g.child_by_field(node, "name")
-        if fn.bound is None and args and isinstance(args[0], TypeOfClass) and name_node is not None \
-                and g.names.get(name_node) == "__new__":
-            mapping["Self"] = args[0].cls         # C.__new__(C): an implicit static method given its class
+        if (
+            fn.bound is None
+            and args
+            and isinstance(args[0], TypeOfClass)
+            and name_node is not None
+            and g.names.get(name_node) == "__new__"
+        ):
+            mapping["Self"] = args[0].cls  # C.__new__(C): an implicit static method given its class
         self._bind_arguments(fn.path, g, node, fn.bound is not None, args, kwargs, mapping)
         context = self.engine.callsites.context_for(fn, g, node, args, kwargs)
         if isinstance(context, NeverType):
@@ -251,16 +309,28 @@ class CallModel:
                         mapping.update(self.engine.classes.mapping(view, info))
                         break
             params = self.signature(fn.path, g, node)
-            if params and params[0].kind == "positional" and params[0].annotation is not None \
-                    and not _is_static(g, node):
+            if (
+                params
+                and params[0].kind == "positional"
+                and params[0].annotation is not None
+                and not _is_static(g, node)
+            ):
                 # ``def __rmul__(self: NDArray[_NumberT], ...)``: the receiver binds _NumberT
                 unify(self.engine.annotations.evaluate(fn.path, params[0].annotation), bound, mapping, self.engine)
         elif isinstance(bound, TypeOfClass):
             mapping["Self"] = bound.cls
         return mapping
 
-    def _bind_arguments(self, path: str, g: ProgramGraph, node: int, skip_first: bool, args: list[Type],
-                        kwargs: dict[str, Type], mapping: dict[str, Type]) -> None:
+    def _bind_arguments(
+        self,
+        path: str,
+        g: ProgramGraph,
+        node: int,
+        skip_first: bool,
+        args: list[Type],
+        kwargs: dict[str, Type],
+        mapping: dict[str, Type],
+    ) -> None:
         params = self.signature(path, g, node)
         if skip_first and params and params[0].kind == "positional" and not _is_static(g, node):
             params = params[1:]
@@ -288,8 +358,9 @@ class CallModel:
         defs = [g.parents[d] for d in sym.definitions if g.kinds[g.parents[d]] == "function_definition"]
         return [d for d in defs if "overload" in decorator_names(g, d)]
 
-    def _accepts(self, path: str, g: ProgramGraph, node: int, skip_first: bool, args: list[Type],
-                 kwargs: dict[str, Type]) -> bool:
+    def _accepts(
+        self, path: str, g: ProgramGraph, node: int, skip_first: bool, args: list[Type], kwargs: dict[str, Type]
+    ) -> bool:
         params = self.signature(path, g, node)
         if skip_first and params and params[0].kind == "positional" and not _is_static(g, node):
             params = params[1:]
@@ -297,15 +368,16 @@ class CallModel:
         has_var = any(p.kind == "var_positional" for p in params)
         if len(args) > len(positional) and not has_var:
             return False
-        required = [p for p in positional[len(args):] if not p.has_default and p.name not in kwargs]
+        required = [p for p in positional[len(args) :] if not p.has_default and p.name not in kwargs]
         if required and not has_spread(kwargs):
             return False
         names = {p.name for p in params}
         if any(k not in names for k in named_keywords(kwargs)) and not any(p.kind == "var_keyword" for p in params):
             return False
         for param, value in bind(params, args, kwargs):
-            if param.annotation is not None and not self.compatible(self.engine.annotations.evaluate(path, param.annotation),
-                                                                    element_of_bound(param, value)):
+            if param.annotation is not None and not self.compatible(
+                self.engine.annotations.evaluate(path, param.annotation), element_of_bound(param, value)
+            ):
                 return False
         return True
 
@@ -326,7 +398,9 @@ class CallModel:
         for a in members(actual):
             if not isinstance(a, ClassType):
                 continue
-            if not any(all(classes.has_member(a, m) is not False for m in classes.protocol_members(p)) for p in protocols):
+            if not any(
+                all(classes.has_member(a, m) is not False for m in classes.protocol_members(p)) for p in protocols
+            ):
                 return False
         return True
 
@@ -373,9 +447,12 @@ class CallModel:
         if is_async(g, fn.node) and not is_generator(g, fn.node):
             ret = ClassType("Coroutine", (UNKNOWN, UNKNOWN, ret))
         types = tuple(self.parameter_type(fn.path, p.node) for p in params if p.kind == "positional")
-        if len(types) != len(params) or not all(is_known(t) for t in (*types, ret)) \
-                or any(is_partly_unknown(t) for t in (*types, ret)):
-            return CallableType(None, UNKNOWN)       # what is not known of it is not shown
+        if (
+            len(types) != len(params)
+            or not all(is_known(t) for t in (*types, ret))
+            or any(is_partly_unknown(t) for t in (*types, ret))
+        ):
+            return CallableType(None, UNKNOWN)  # what is not known of it is not shown
         return CallableType(types, ret)
 
     # -- returns --------------------------------------------------------------------------
@@ -395,7 +472,7 @@ class CallModel:
             return UNKNOWN
         inferred = self.inferred_return(path, function)
         if self.engine.context is None and not is_known(known_part(inferred)):
-            joined = self.engine.callsites.returns_at_call_sites(path, function)    # nothing said in general
+            joined = self.engine.callsites.returns_at_call_sites(path, function)  # nothing said in general
             if is_known(known_part(joined)):
                 return joined
         return inferred
@@ -454,7 +531,7 @@ class CallModel:
             if joined == NONE and evidence.usage is not None:
                 return make_union([evidence.usage, NONE])
             if joined == NONE:
-                return make_union([UNKNOWN, NONE])   # only None seen: the rest is unknown
+                return make_union([UNKNOWN, NONE])  # only None seen: the rest is unknown
             return joined
         return evidence.usage if evidence.usage is not None else UNKNOWN
 
@@ -482,8 +559,12 @@ class CallModel:
         default = self.engine.exprs.type_of(path, spec.default) if spec.default is not None else None
         sites = self._call_site_types(path, g, function, params, spec)
         if sites is not None and known_part(sites) in (UNKNOWN, NONE):
-            sites = NONE if NONE in members(sites) else None   # a partly unknown join says little
-        usage = self.engine.usage.parameter_type(path, param) if (sites in (None, NONE) and default in (None, NONE)) else None
+            sites = NONE if NONE in members(sites) else None  # a partly unknown join says little
+        usage = (
+            self.engine.usage.parameter_type(path, param)
+            if (sites in (None, NONE) and default in (None, NONE))
+            else None
+        )
         return ParamEvidence(None, default, sites, usage, None)
 
     def implicit(self, path: str, g: ProgramGraph, function: int, params: list[Param], spec: Param) -> Type | None:
@@ -501,12 +582,13 @@ class CallModel:
             return TypeOfClass(cls)
         return cls
 
-    def _call_site_types(self, path: str, g: ProgramGraph, function: int, params: list[Param],
-                         spec: Param) -> Type | None:
+    def _call_site_types(
+        self, path: str, g: ProgramGraph, function: int, params: list[Param], spec: Param
+    ) -> Type | None:
         sites = self.engine.callsites.linked(path, function)
         start, end = g.start_bytes[function], g.end_bytes[function]
         if all(p == path and start <= g.start_bytes[call] < end for p, call in sites):
-            return None         # no calls, or only its own: what they pass comes from the parameter itself
+            return None  # no calls, or only its own: what they pass comes from the parameter itself
         positional = [p for p in params if p.kind == "positional"]
         offset = 1 if self.implicit(path, g, function, params, params[0] if params else spec) is not None else 0
         position = positional.index(spec) - offset if spec in positional else None
@@ -545,9 +627,11 @@ class CallModel:
         candidates = {}
         for c in classes.project_classes():
             if all(classes.has_member(c, a) for a in used):
-                general = [view for view, _ in classes.mro(c)
-                           if view.name not in ("builtins.object", "object")
-                           and all(classes.has_member(view, a) for a in used)]
+                general = [
+                    view
+                    for view, _ in classes.mro(c)
+                    if view.name not in ("builtins.object", "object") and all(classes.has_member(view, a) for a in used)
+                ]
                 top = general[-1] if general else c
                 candidates[top.name] = ClassType(top.name) if top.args else top
         if len(candidates) == 1:
@@ -564,7 +648,9 @@ def unify(expected: Type, actual: Type, mapping: dict[str, Type], engine: "Engin
         return
     if isinstance(expected, TypeVarType):
         if expected.name != "Self":
-            mapping[expected.name] = make_union([mapping[expected.name], actual]) if expected.name in mapping else actual
+            mapping[expected.name] = (
+                make_union([mapping[expected.name], actual]) if expected.name in mapping else actual
+            )
         return
     if isinstance(expected, CallableType):
         _unify_callable(expected, actual, mapping, engine, depth)
@@ -588,16 +674,21 @@ def unify(expected: Type, actual: Type, mapping: dict[str, Type], engine: "Engin
                 unify(e, x, mapping, engine, depth + 1)
         elif expected.short in _ITERABLES and len(expected.args) == 1:
             unify(expected.args[0], engine.exprs.element_type(a), mapping, engine, depth + 1)
-        elif expected.short in _MAPPINGS and len(expected.args) == 2 and a.name in ("dict", "defaultdict", "OrderedDict") \
-                and len(a.args) == 2:
+        elif (
+            expected.short in _MAPPINGS
+            and len(expected.args) == 2
+            and a.name in ("dict", "defaultdict", "OrderedDict")
+            and len(a.args) == 2
+        ):
             unify(expected.args[0], a.args[0], mapping, engine, depth + 1)
             unify(expected.args[1], a.args[1], mapping, engine, depth + 1)
         elif engine.classes.is_protocol(expected):
             _unify_protocol(expected, a, mapping, engine, depth)
 
 
-def _unify_callable(expected: CallableType, actual: Type, mapping: dict[str, Type], engine: "Engine",
-                    depth: int) -> None:
+def _unify_callable(
+    expected: CallableType, actual: Type, mapping: dict[str, Type], engine: "Engine", depth: int
+) -> None:
     """``Callable[..., T]`` against a function, a lambda or a class: ``T`` is what
     calling it returns (``functools.partial(f)``, ``map(int, xs)``)."""
     returns = []
@@ -614,8 +705,9 @@ def _unify_callable(expected: CallableType, actual: Type, mapping: dict[str, Typ
         unify(expected.ret, make_union(returns), mapping, engine, depth + 1)
 
 
-def _unify_protocol(expected: ClassType, actual: ClassType, mapping: dict[str, Type], engine: "Engine",
-                    depth: int) -> None:
+def _unify_protocol(
+    expected: ClassType, actual: ClassType, mapping: dict[str, Type], engine: "Engine", depth: int
+) -> None:
     """``SupportsAbs[T]`` against ``float``: call the protocol's one method on the
     argument and bind what the protocol says that method returns."""
     classes = engine.classes
@@ -652,7 +744,14 @@ def compatible(expected: Type, actual: Type) -> bool:
                 continue
             if a.short == "int" and names & {"float", "complex", "SupportsIndex", "SupportsInt"}:
                 continue
-            if a.short in ("str", "bytes", "int", "float", "bool") and names <= {"str", "bytes", "int", "float", "bool", "None"}:
+            if a.short in ("str", "bytes", "int", "float", "bool") and names <= {
+                "str",
+                "bytes",
+                "int",
+                "float",
+                "bool",
+                "None",
+            }:
                 return False
     return True
 
@@ -696,7 +795,7 @@ def _has_typevars(t: Type) -> bool:
 
 
 def is_async(g: ProgramGraph, function: int) -> bool:
-    return g.source.data[g.start_bytes[function]:g.start_bytes[function] + 5] == b"async"
+    return g.source.data[g.start_bytes[function] : g.start_bytes[function] + 5] == b"async"
 
 
 def _is_static(g: ProgramGraph, function: int) -> bool:

@@ -59,9 +59,9 @@ class CallContext:
 
     path: str
     function: int
-    start: int            # the function's bytes: the nodes the context applies to
+    start: int  # the function's bytes: the nodes the context applies to
     end: int
-    arguments: tuple[tuple[int, Type], ...]    # (parameter node, argument type)
+    arguments: tuple[tuple[int, Type], ...]  # (parameter node, argument type)
     depth: int
 
     def argument(self, param: int) -> Type | None:
@@ -83,8 +83,8 @@ class _OverBudget(Exception):
 class CallSites:
     def __init__(self, engine: "Engine", memo: "Memo") -> None:
         self.engine = engine
-        self._memo = memo         # its ``context`` is the context questions are asked in
-        self._budget: tuple[int, CallContext] | None = None    # (last step allowed, its context)
+        self._memo = memo  # its ``context`` is the context questions are asked in
+        self._budget: tuple[int, CallContext] | None = None  # (last step allowed, its context)
         self._exhausted: set[CallContext] = set()
         self.contexts = 0
         self.exhausted = 0
@@ -96,12 +96,16 @@ class CallSites:
 
     def is_candidate(self, path: str, g: ProgramGraph, node: int) -> bool:
         """Whether calls of the function at ``node`` are evaluated for their arguments."""
-        return not self.engine.is_stub(path) and g.kinds[node] in ("function_definition", "lambda") \
-            and g.child_by_field(node, "return_type") is None \
+        return (
+            not self.engine.is_stub(path)
+            and g.kinds[node] in ("function_definition", "lambda")
+            and g.child_by_field(node, "return_type") is None
             and g.end_bytes[node] - g.start_bytes[node] <= _MAX_FUNCTION_BYTES
+        )
 
-    def context_for(self, fn: FunctionRef, g: ProgramGraph, node: int, args: list[Type],
-                    kwargs: dict[str, Type]) -> CallContext | NeverType | None:
+    def context_for(
+        self, fn: FunctionRef, g: ProgramGraph, node: int, args: list[Type], kwargs: dict[str, Type]
+    ) -> CallContext | NeverType | None:
         """The context to evaluate ``fn`` (at ``node``) in for this call, None for the
         context-free answer, or ``Never`` when an argument has no value yet (a cycle's
         first pass: the call has none either, rather than a wider answer that the
@@ -116,14 +120,15 @@ class CallSites:
             return None
         caller = engine.context
         if caller is not None and (caller.path, caller.function, caller.arguments) == (fn.path, node, arguments):
-            return caller                     # recursion with the same argument types
+            return caller  # recursion with the same argument types
         depth = caller.depth + 1 if caller is not None else 1
         if depth > _MAX_DEPTH:
             return None
         return CallContext(fn.path, node, g.start_bytes[node], g.end_bytes[node], arguments, depth)
 
-    def _arguments(self, fn: FunctionRef, g: ProgramGraph, node: int, args: list[Type],
-                   kwargs: dict[str, Type]) -> tuple[tuple[int, Type], ...] | NeverType:
+    def _arguments(
+        self, fn: FunctionRef, g: ProgramGraph, node: int, args: list[Type], kwargs: dict[str, Type]
+    ) -> tuple[tuple[int, Type], ...] | NeverType:
         calls = self.engine.calls
         params = calls.signature(fn.path, g, node)
         implicit = bool(params) and calls.implicit(fn.path, g, node, params, params[0]) is not None
@@ -175,7 +180,6 @@ class CallSites:
             return compute()
         finally:
             solver.context = saved
-
 
     # -- the calls the graphs link to a function --------------------------------------------
     def linked(self, path: str, function: int) -> list[tuple[str, int]]:

@@ -75,7 +75,9 @@ class FileChecker:
         while node >= 0:
             if g.kinds[node] == "try_statement":
                 for clause in g.children(node):
-                    if g.kinds[clause] == "except_clause" and any(e in g.text(clause).split(":")[0] for e in _IMPORT_ERRORS):
+                    if g.kinds[clause] == "except_clause" and any(
+                        e in g.text(clause).split(":")[0] for e in _IMPORT_ERRORS
+                    ):
                         return True
                     if g.kinds[clause] == "except_clause" and g.text(clause).split(":")[0].strip() == "except":
                         return True
@@ -97,7 +99,9 @@ class FileChecker:
         if NONE in items and len(items) > 1 and g.kinds[obj] in ("name_load", "attribute") and not self._guessed(obj):
             rest = [m for m in items if m != NONE and is_known(m)]
             shown = render(receiver) if rest else "unknown or None"
-            self._report("optional-member-access", codes.OPTIONAL_MEMBER.format(expr=g.text(obj), type=shown, attr=name), obj)
+            self._report(
+                "optional-member-access", codes.OPTIONAL_MEMBER.format(expr=g.text(obj), type=shown, attr=name), obj
+            )
             items = frozenset(rest)
             receiver = next(iter(items)) if len(items) == 1 else receiver
         if len(items) != 1 or not isinstance(receiver, ClassType):
@@ -135,7 +139,13 @@ class FileChecker:
         if isinstance(callee, TypeOfClass):
             init = engine.classes.lookup(callee.cls, "__init__")
             info = engine.classes.info_of(callee.cls)
-            if init is None or init[2].kind != "method" or info is None or info.is_dataclass or init[1].path.endswith(".pyi"):
+            if (
+                init is None
+                or init[2].kind != "method"
+                or info is None
+                or info.is_dataclass
+                or init[1].path.endswith(".pyi")
+            ):
                 return
             target = FunctionRef(init[2].path, init[2].nodes[-1], callee.cls)
         elif isinstance(callee, FunctionRef):
@@ -145,7 +155,9 @@ class FileChecker:
         if target.path.endswith(".pyi"):
             return
         tg = engine.require_graph(target.path)
-        if engine.calls.overloads(tg, target.node) or (decorator_names(tg, target.node) - {"staticmethod", "classmethod"}):
+        if engine.calls.overloads(tg, target.node) or (
+            decorator_names(tg, target.node) - {"staticmethod", "classmethod"}
+        ):
             return
         params = signature(tg, target.node)
         if target.bound is not None and params and "staticmethod" not in decorator_names(tg, target.node):
@@ -157,17 +169,23 @@ class FileChecker:
         if any(p.kind in ("var_positional", "var_keyword") for p in params):
             return
         positional = [a for a in g.children(args) if g.kinds[a] != "keyword_argument"]
-        keywords = [g.names.get(g.child_by_field(a, "name") or -1, "") for a in g.children(args) if g.kinds[a] == "keyword_argument"]
+        keywords = [
+            g.names.get(g.child_by_field(a, "name") or -1, "")
+            for a in g.children(args)
+            if g.kinds[a] == "keyword_argument"
+        ]
         slots = [p for p in params if p.kind == "positional"]
         if len(positional) > len(slots):
-            self._report("call-arg", codes.CALL_TOO_MANY.format(callee=callee, maximum=len(slots), given=len(positional)), call)
+            self._report(
+                "call-arg", codes.CALL_TOO_MANY.format(callee=callee, maximum=len(slots), given=len(positional)), call
+            )
             return
         names = {p.name for p in params}
         for keyword in keywords:
             if keyword not in names:
                 self._report("call-arg", codes.CALL_KEYWORD.format(callee=callee, name=keyword), call)
                 return
-        filled = {p.name for p in slots[:len(positional)]} | set(keywords)
+        filled = {p.name for p in slots[: len(positional)]} | set(keywords)
         missing = [p.name for p in params if not p.has_default and p.name not in filled]
         if missing:
             self._report("call-arg", codes.CALL_MISSING.format(callee=callee, names=", ".join(missing)), call)

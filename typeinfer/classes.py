@@ -25,7 +25,18 @@ from typelens.analyzer import Definition, ModuleLocation, ProgramGraph, ScopeKin
 from typelens.analyzer.version_gates import live_definitions
 
 from .types import (
-    NEVER, NONE, UNKNOWN, ClassType, FunctionRef, ModuleType, Type, TypeOfClass, TypeVarType, make_union, members, substitute,
+    NEVER,
+    NONE,
+    UNKNOWN,
+    ClassType,
+    FunctionRef,
+    ModuleType,
+    Type,
+    TypeOfClass,
+    TypeVarType,
+    make_union,
+    members,
+    substitute,
 )
 
 if TYPE_CHECKING:
@@ -33,16 +44,36 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_TYPING_CLASSES = frozenset({
-    "Iterator", "Iterable", "Generator", "AsyncIterator", "AsyncIterable", "AsyncGenerator", "Coroutine",
-    "Awaitable", "Sequence", "MutableSequence", "Mapping", "MutableMapping", "Collection", "Container",
-    "AbstractSet", "MutableSet", "Reversible", "SupportsInt", "SupportsFloat", "Sized", "Hashable",
-})
+_TYPING_CLASSES = frozenset(
+    {
+        "Iterator",
+        "Iterable",
+        "Generator",
+        "AsyncIterator",
+        "AsyncIterable",
+        "AsyncGenerator",
+        "Coroutine",
+        "Awaitable",
+        "Sequence",
+        "MutableSequence",
+        "Mapping",
+        "MutableMapping",
+        "Collection",
+        "Container",
+        "AbstractSet",
+        "MutableSet",
+        "Reversible",
+        "SupportsInt",
+        "SupportsFloat",
+        "Sized",
+        "Hashable",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Member:
-    kind: str            # method, variable, attribute, class
+    kind: str  # method, variable, attribute, class
     path: str
     nodes: tuple[int, ...]
     decorators: frozenset[str] = frozenset()
@@ -85,7 +116,7 @@ class ClassModel:
     def _class_type(self, path: str, node: int) -> ClassType:
         g = self.engine.require_graph(path)
         scope = g.scope_defined_by(node)
-        if scope is None:   # a stale node id: never guess a class for it
+        if scope is None:  # a stale node id: never guess a class for it
             return ClassType("object")
         module = self.engine.module_name(path)
         name = scope.qualname if module in ("builtins", "") else f"{module}.{scope.qualname}"
@@ -108,7 +139,7 @@ class ClassModel:
         else:
             module, _, name = cls.name.rpartition(".")
             target = self.engine.resolve_name(module, name)
-            while target is None and "." in module:   # nested class: Outer.Inner
+            while target is None and "." in module:  # nested class: Outer.Inner
                 module, _, outer = module.rpartition(".")
                 target = self.engine.resolve_name(module, outer)
         if isinstance(target, Definition) and self.engine.graph(str(target.path)) is not None:
@@ -128,7 +159,9 @@ class ClassModel:
             return self._build_info(path, node, with_bases=False)
         if found is None:
             # a library class's members are the same for every engine of a session
-            shared = self.engine.shared if self.engine.shared is not None and self.engine.is_library_file(path) else None
+            shared = (
+                self.engine.shared if self.engine.shared is not None and self.engine.is_library_file(path) else None
+            )
             found = shared.get(("class-info", path, node)) if shared is not None else None
             if found is None:
                 self._building.add(key)
@@ -155,13 +188,13 @@ class ClassModel:
                 continue
             live = live_definitions(g, sym.definitions, node)
             if not live:
-                continue            # defined only for other Python versions (typeshed's ``sys.version_info`` gates)
+                continue  # defined only for other Python versions (typeshed's ``sys.version_info`` gates)
             if len(live) != len(sym.definitions):
                 sym = replace(sym, definitions=live)
             if sym.kind is SymbolKind.FUNCTION:
                 defs = tuple(g.parents[d] for d in sym.definitions)
                 decorators = decorator_names(g, defs[-1])
-                if "property" in decorator_names(g, defs[0]):    # a getter, then its setter and deleter
+                if "property" in decorator_names(g, defs[0]):  # a getter, then its setter and deleter
                     decorators |= {"property"}
                 info.members[sym.name] = Member("method", path, defs, decorators)
             elif sym.kind is SymbolKind.CLASS:
@@ -182,7 +215,7 @@ class ClassModel:
                 for m in members(arg):
                     if isinstance(m, TypeVarType) and m.name not in params:
                         params.append(m.name)
-        for declared in info.bases:    # Generic[...] / Protocol[...] says the order (dict_values[_KT, _VT])
+        for declared in info.bases:  # Generic[...] / Protocol[...] says the order (dict_values[_KT, _VT])
             if isinstance(declared, ClassType) and declared.short in ("Generic", "Protocol"):
                 named = [a.name for a in declared.args if isinstance(a, TypeVarType)]
                 if named and len(named) == len(declared.args):
@@ -197,7 +230,7 @@ class ClassModel:
         found = self._mros.get(cls)
         if found is None:
             found = self._mro(cls)
-            if not self._building:       # one read while a class is half built is not kept
+            if not self._building:  # one read while a class is half built is not kept
                 self._mros[cls] = found
         return found
 
@@ -261,14 +294,18 @@ class ClassModel:
         known_bases = {view.name for view, _ in chain}
         for _, info in chain:
             for base in info.bases:
-                if isinstance(base, ClassType) and base.name not in known_bases and base.short not in ("Generic", "Protocol"):
+                if (
+                    isinstance(base, ClassType)
+                    and base.name not in known_bases
+                    and base.short not in ("Generic", "Protocol")
+                ):
                     return None
         return False
 
     def member_of(self, receiver: Type, name: str, path: str, node: int) -> Type:
         if not name:
             return UNKNOWN
-        if receiver == NEVER:       # no value yet (a cycle's first pass): nothing to read
+        if receiver == NEVER:  # no value yet (a cycle's first pass): nothing to read
             return NEVER
         results = []
         for m in members(receiver):

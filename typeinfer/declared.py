@@ -46,9 +46,27 @@ _NAMES = ("name_load", "identifier")
 _FAILURES = (OSError, ValueError, RecursionError, KeyError, IndexError)
 
 
-_ITEMS = {"list", "set", "frozenset", "Sequence", "MutableSequence", "Iterable", "Iterator", "Collection",
-          "AbstractSet", "MutableSet", "Generator", "AsyncIterator", "AsyncIterable", "deque", "KeysView",
-          "ValuesView", "Reversible", "Container", "Set"}
+_ITEMS = {
+    "list",
+    "set",
+    "frozenset",
+    "Sequence",
+    "MutableSequence",
+    "Iterable",
+    "Iterator",
+    "Collection",
+    "AbstractSet",
+    "MutableSet",
+    "Generator",
+    "AsyncIterator",
+    "AsyncIterable",
+    "deque",
+    "KeysView",
+    "ValuesView",
+    "Reversible",
+    "Container",
+    "Set",
+}
 _MAPPINGS = {"dict", "Mapping", "MutableMapping", "defaultdict", "OrderedDict", "ChainMap"}
 _PASS_THROUGH = {"sorted", "reversed", "list", "set", "tuple", "frozenset", "iter"}
 _DEPTH = 4
@@ -88,7 +106,7 @@ class Declared:
     def _guarded(self, read, node: int) -> str | None:
         try:
             return _useful(read(node, 0))
-        except _FAILURES as err:        # an unreadable module, a broken re-export chain: nothing
+        except _FAILURES as err:  # an unreadable module, a broken re-export chain: nothing
             logger.debug("nothing declared for %s: %s", self.g.text(node)[:40], err)
             return None
 
@@ -215,8 +233,12 @@ class Declared:
         if found is None:
             return None
         graph, node = found
-        if graph.kinds[node] != "function_definition" or is_async(graph, node) or is_generator(graph, node) \
-                or graph.child_by_field(node, "return_type") is not None:
+        if (
+            graph.kinds[node] != "function_definition"
+            or is_async(graph, node)
+            or is_generator(graph, node)
+            or graph.child_by_field(node, "return_type") is not None
+        ):
             return None
         statements = [r for r in graph.predecessors(node, EdgeKind.RETURN) if graph.kinds[r] == "return_statement"]
         return graph, [graph.children(r)[0] for r in statements if graph.children(r)]
@@ -324,7 +346,8 @@ def _annotation(g: ProgramGraph, sym) -> str | None:
         parent = g.parents[d]
         kind = g.kinds[parent] if parent >= 0 else ""
         if kind in ("typed_parameter", "typed_default_parameter") or (
-                kind == "assignment" and g.child_by_field(parent, "left") == d):
+            kind == "assignment" and g.child_by_field(parent, "left") == d
+        ):
             annotation = g.child_by_field(parent, "type")
             if annotation is not None:
                 return normalise(g.text(annotation))

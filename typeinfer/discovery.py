@@ -87,7 +87,8 @@ class Discovery:
         if not settings.per_file_ignores:
             return settings
         if settings not in self._per_file:
-            self._per_file[settings] = [(GlobSet(settings.base, [glob]), codes)
-                                        for glob, codes in settings.per_file_ignores]
+            self._per_file[settings] = [
+                (GlobSet(settings.base, [glob]), codes) for glob, codes in settings.per_file_ignores
+            ]
         ignored = frozenset().union(*(codes for globs, codes in self._per_file[settings] if globs.matches(path)))
         return settings.ignoring(ignored)

@@ -25,8 +25,16 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, TypeVar, cast
 
-from typelens.analyzer import (Definition, ImportBinding, InputError, ModuleLocation, ProgramGraph, ProjectGraph,
-                               ProjectIndex, SymbolKind)
+from typelens.analyzer import (
+    Definition,
+    ImportBinding,
+    InputError,
+    ModuleLocation,
+    ProgramGraph,
+    ProjectGraph,
+    ProjectIndex,
+    SymbolKind,
+)
 
 from .annotations import AnnotationEvaluator
 from .callables import CallModel
@@ -63,17 +71,18 @@ class GraphUnavailable(InputError):
 class TypeEngine:
     """Static inference over a project (see the module docstring)."""
 
-    def __init__(self, index: ProjectIndex, project: ProjectGraph | None = None,
-                 shared: dict[tuple, object] | None = None) -> None:
+    def __init__(
+        self, index: ProjectIndex, project: ProjectGraph | None = None, shared: dict[tuple, object] | None = None
+    ) -> None:
         self.index = index
         self.project = project
-        self.session: AnalysisSession | None = None     # set by the session that built it
+        self.session: AnalysisSession | None = None  # set by the session that built it
         self._memo: dict[tuple, object] = {}
         # answers about library files (outside the project root), shared by the
         # engines of one session: those files do not change while it runs
         self.shared = shared
         self._library_path: dict[str, bool] = {}
-        self.deadline: float | None = None     # time.monotonic() past which questions raise OutOfTime
+        self.deadline: float | None = None  # time.monotonic() past which questions raise OutOfTime
         # at most this many questions (memo lookups, hits included), then OutOfTime:
         # a budget that, unlike the deadline, ends at the same place on every machine
         self.step_limit: int | None = None
@@ -101,7 +110,7 @@ class TypeEngine:
         self.records = Records(self)
         self.patterns = Patterns(self)
         self.callsites = CallSites(self, self._solver)
-        self.usage = UsageModel(self)         # parameters from their uses (:mod:`.usage`)
+        self.usage = UsageModel(self)  # parameters from their uses (:mod:`.usage`)
 
     # -- files ----------------------------------------------------------------------
     def graph(self, path: str) -> ProgramGraph | None:
@@ -114,8 +123,10 @@ class TypeEngine:
         node's file, a resolved definition's file) and cannot answer without it."""
         g = self.graph(path)
         if g is None:
-            raise GraphUnavailable(f"cannot read {path}: the file was reached by the analysis "
-                                   "but could not be read or parsed (deleted or unreadable?)")
+            raise GraphUnavailable(
+                f"cannot read {path}: the file was reached by the analysis "
+                "but could not be read or parsed (deleted or unreadable?)"
+            )
         return g
 
     def use_graph(self, path: str, graph: ProgramGraph) -> None:
@@ -128,8 +139,10 @@ class TypeEngine:
         """A fresh engine of the same session answering for ``buffers``' files from
         those graphs (a patched copy of an editor buffer)."""
         if self.session is None:
-            raise RuntimeError("this engine was built outside an AnalysisSession and cannot fork; "
-                               "build engines with AnalysisSession.engine()")
+            raise RuntimeError(
+                "this engine was built outside an AnalysisSession and cannot fork; "
+                "build engines with AnalysisSession.engine()"
+            )
         return self.session.engine(buffers)
 
     def path_of(self, path: str | Path) -> str:
@@ -162,12 +175,12 @@ class TypeEngine:
                 return Definition(target.module, target.path, parent if is_def else node, target.name, sym.kind)
         return target
 
-    def resolve_binding(self, path: str, g: ProgramGraph,
-                        binding: ImportBinding) -> Definition | ModuleLocation | None:
+    def resolve_binding(self, path: str, g: ProgramGraph, binding: ImportBinding) -> Definition | ModuleLocation | None:
         return self.memo(("binding", path, binding.node), lambda: self._resolve_binding(path, g, binding))
 
-    def _resolve_binding(self, path: str, g: ProgramGraph,
-                         binding: ImportBinding) -> Definition | ModuleLocation | None:
+    def _resolve_binding(
+        self, path: str, g: ProgramGraph, binding: ImportBinding
+    ) -> Definition | ModuleLocation | None:
         return self.index.resolve_import(path, binding, self.resolve_name)
 
     # -- memo -----------------------------------------------------------------------
@@ -178,7 +191,8 @@ class TypeEngine:
         if library is None:
             root = self.index.root
             library = self._library_path[path] = path not in self._graphs_given and not (
-                root is not None and Path(path).is_relative_to(root))
+                root is not None and Path(path).is_relative_to(root)
+            )
         return library
 
     def _store(self, key: tuple) -> dict[tuple, object]:
@@ -195,7 +209,7 @@ class TypeEngine:
         """``compute()`` once per key (and call-site context); a cycle is iterated
         until its answers settle (:mod:`.fixpoint`).  Threads sharing the engine
         take turns (:meth:`.fixpoint.Memo.held`)."""
-        if self._solver.owner == threading.get_ident():     # the common case: no lock to take
+        if self._solver.owner == threading.get_ident():  # the common case: no lock to take
             return cast(T, self._memo_in_turn(key, compute))
         with self._solver.held():
             return cast(T, self._memo_in_turn(key, compute))

@@ -20,8 +20,25 @@ from typing import TYPE_CHECKING
 from typelens.analyzer.repair import repaired_dots
 
 from .types import (
-    BOOL, BYTES, COMPLEX, FLOAT, INT, NEVER, NONE, STR, UNKNOWN, CallableType, ClassType, FunctionRef, Type, TypeOfClass,
-    each, is_known, make_union, members, numeric_result,
+    BOOL,
+    BYTES,
+    COMPLEX,
+    FLOAT,
+    INT,
+    NEVER,
+    NONE,
+    STR,
+    UNKNOWN,
+    CallableType,
+    ClassType,
+    FunctionRef,
+    Type,
+    TypeOfClass,
+    each,
+    is_known,
+    make_union,
+    members,
+    numeric_result,
 )
 
 if TYPE_CHECKING:
@@ -30,9 +47,21 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _COMPARISON = BOOL
-_DUNDER = {"+": "__add__", "-": "__sub__", "*": "__mul__", "/": "__truediv__", "//": "__floordiv__",
-           "%": "__mod__", "**": "__pow__", "@": "__matmul__", "&": "__and__", "|": "__or__",
-           "^": "__xor__", "<<": "__lshift__", ">>": "__rshift__"}
+_DUNDER = {
+    "+": "__add__",
+    "-": "__sub__",
+    "*": "__mul__",
+    "/": "__truediv__",
+    "//": "__floordiv__",
+    "%": "__mod__",
+    "**": "__pow__",
+    "@": "__matmul__",
+    "&": "__and__",
+    "|": "__or__",
+    "^": "__xor__",
+    "<<": "__lshift__",
+    ">>": "__rshift__",
+}
 _SEQUENCES = frozenset({"str", "bytes", "list", "tuple", "bytearray"})
 _COMPARE = {"<": "__lt__", "<=": "__le__", ">": "__gt__", ">=": "__ge__", "==": "__eq__", "!=": "__ne__"}
 _SCALARS = frozenset({"int", "float", "complex", "bool", "str", "bytes"})
@@ -47,8 +76,9 @@ class ExpressionTyper:
     def type_of(self, path: str, node: int | None) -> Type:
         if node is None:
             return UNKNOWN
-        return self.engine.memo(("expr", path, node),
-                                lambda: UNKNOWN if self._is_unfinished(path, node) else self._visit(path, node))
+        return self.engine.memo(
+            ("expr", path, node), lambda: UNKNOWN if self._is_unfinished(path, node) else self._visit(path, node)
+        )
 
     def receiver_type_of(self, path: str, node: int) -> Type:
         """The type of ``node`` itself where it is the receiver of a dot being
@@ -155,8 +185,10 @@ class ExpressionTyper:
         pair = g.child_by_field(node, "body")
         if pair is None:
             return ClassType("dict")
-        return _display("dict", (self.type_of(path, g.child_by_field(pair, "key")),
-                                 self.type_of(path, g.child_by_field(pair, "value"))))
+        return _display(
+            "dict",
+            (self.type_of(path, g.child_by_field(pair, "key")), self.type_of(path, g.child_by_field(pair, "value"))),
+        )
 
     # -- names and attributes ---------------------------------------------------------
     def visit_name_load(self, path, g, node) -> Type:
@@ -175,6 +207,7 @@ class ExpressionTyper:
         sym = g.symbol_at(node)
         if sym is not None and sym.kind.value == "attribute":
             from typelens.analyzer import EdgeKind
+
             stores = [d for d in g.predecessors(node, EdgeKind.DFG) if d in sym.definitions]
             if stores and all(g.scope_of[d] == g.scope_of[node] for d in stores):
                 value = make_union(self.engine.classes.attribute_store_type(path, d) for d in stores)
@@ -199,14 +232,24 @@ class ExpressionTyper:
             if item is not None:
                 return item
         m = records.as_tuple(m)
-        if isinstance(m, ClassType) and m.name == "tuple" and m.args and index_node is not None \
-                and g.kinds[index_node] == "integer":
+        if (
+            isinstance(m, ClassType)
+            and m.name == "tuple"
+            and m.args
+            and index_node is not None
+            and g.kinds[index_node] == "integer"
+        ):
             position = _integer(g.text(index_node))
             if position is not None and m.args[-1] != ClassType("...") and -len(m.args) <= position < len(m.args):
                 return m.args[position]
         if isinstance(m, TypeOfClass):
             return TypeOfClass(ClassType(m.cls.name, (index,)))
-        if index_node is not None and g.kinds[index_node] == "slice" and isinstance(m, ClassType) and m.name in _SEQUENCES:
+        if (
+            index_node is not None
+            and g.kinds[index_node] == "slice"
+            and isinstance(m, ClassType)
+            and m.name in _SEQUENCES
+        ):
             return m
         return self.call_method(m, "__getitem__", path, [index])
 
@@ -218,8 +261,12 @@ class ExpressionTyper:
     def visit_binary_operator(self, path, g, node) -> Type:
         left = self.type_of(path, g.child_by_field(node, "left"))
         right = self.type_of(path, g.child_by_field(node, "right"))
-        op = g.text(node)[g.end_bytes[g.child_by_field(node, "left")] - g.start_bytes[node]:
-                          g.start_bytes[g.child_by_field(node, "right")] - g.start_bytes[node]].strip()
+        op = g.text(node)[
+            g.end_bytes[g.child_by_field(node, "left")] - g.start_bytes[node] : g.start_bytes[
+                g.child_by_field(node, "right")
+            ]
+            - g.start_bytes[node]
+        ].strip()
         return self.binary(op, left, right, path)
 
     def binary(self, op: str, left: Type, right: Type, path: str) -> Type:
@@ -247,21 +294,34 @@ class ExpressionTyper:
             if op == "+" and a.name == b.name and a.name in _SEQUENCES:
                 if a.name == "tuple" and a.args and b.args and ClassType("...") not in (a.args[-1], b.args[-1]):
                     return ClassType("tuple", a.args + b.args)
-                return a if a.args == b.args or not b.args else ClassType(a.name, (make_union([*a.args, *b.args]),)) \
-                    if a.name == "list" else a
+                return (
+                    a
+                    if a.args == b.args or not b.args
+                    else ClassType(a.name, (make_union([*a.args, *b.args]),))
+                    if a.name == "list"
+                    else a
+                )
             if op == "*" and a.name in _SEQUENCES and b.name in ("int", "bool"):
                 return a
             if op == "*" and b.name in _SEQUENCES and a.name in ("int", "bool"):
                 return b
-        if isinstance(a, ClassType) and isinstance(b, ClassType) and op == "|" and a.name in ("dict", "set", "frozenset") \
-                and a.name == b.name:
+        if (
+            isinstance(a, ClassType)
+            and isinstance(b, ClassType)
+            and op == "|"
+            and a.name in ("dict", "set", "frozenset")
+            and a.name == b.name
+        ):
             return a
         method = _DUNDER.get(op)
         if method is None:
             return UNKNOWN
         reflected = "__r" + method[2:]
-        if self._rejects_operand(a, method, b, path) and isinstance(b, ClassType) \
-                and self.engine.classes.has_member(b, reflected):
+        if (
+            self._rejects_operand(a, method, b, path)
+            and isinstance(b, ClassType)
+            and self.engine.classes.has_member(b, reflected)
+        ):
             # ``2 * arr``: int.__mul__ takes an int, so Python asks ndarray.__rmul__
             return _operator_result(self.call_method(b, reflected, path, [a]))
         return _operator_result(self.call_method(a, method, path, [b]))
@@ -288,8 +348,9 @@ class ExpressionTyper:
                 if not params or params[0].annotation is None:
                     return False
                 accepted = members(self.engine.annotations.evaluate(fn.path, params[0].annotation))
-                if not all(isinstance(t, ClassType) and t.short in _BUILTIN_OPERANDS for t in accepted) \
-                        or bases & {t.short for t in accepted if isinstance(t, ClassType)}:
+                if not all(isinstance(t, ClassType) and t.short in _BUILTIN_OPERANDS for t in accepted) or bases & {
+                    t.short for t in accepted if isinstance(t, ClassType)
+                }:
                     return False
                 found = True
         return found
@@ -308,7 +369,9 @@ class ExpressionTyper:
         kids = g.children(node)
         if len(kids) != 2:
             return _COMPARISON
-        op = g.text(node)[g.end_bytes[kids[0]] - g.start_bytes[node]:g.start_bytes[kids[1]] - g.start_bytes[node]].strip()
+        op = g.text(node)[
+            g.end_bytes[kids[0]] - g.start_bytes[node] : g.start_bytes[kids[1]] - g.start_bytes[node]
+        ].strip()
         method = _COMPARE.get(op)
         left = self.type_of(path, kids[0])
         if method is None or not isinstance(left, ClassType) or left.short in _BUILTIN_OPERANDS:
@@ -347,12 +410,15 @@ class ExpressionTyper:
     def augmented(self, path: str, statement: int) -> Type:
         g = self.engine.require_graph(path)
         target = g.child_by_field(statement, "left")
-        if target is None:     # a broken statement: no target to read
+        if target is None:  # a broken statement: no target to read
             return UNKNOWN
         right = self.type_of(path, g.child_by_field(statement, "right"))
-        before = self.engine.names.reaching_value(path, target) if g.kinds[target] == "name_store" else \
-            self.type_of(path, target)
-        op = g.text(statement)[g.end_bytes[target] - g.start_bytes[statement]:].strip().split("=")[0].strip()
+        before = (
+            self.engine.names.reaching_value(path, target)
+            if g.kinds[target] == "name_store"
+            else self.type_of(path, target)
+        )
+        op = g.text(statement)[g.end_bytes[target] - g.start_bytes[statement] :].strip().split("=")[0].strip()
         return self.binary(op, before, right, path)
 
     def unpack(self, value: Type, index: int, starred: bool) -> Type:
@@ -360,8 +426,14 @@ class ExpressionTyper:
 
     def _unpack_one(self, m: Type, index: int, starred: bool) -> Type:
         m = self.engine.records.as_tuple(m)
-        if isinstance(m, ClassType) and m.name == "tuple" and m.args and m.args[-1] != ClassType("...") \
-                and not starred and 0 <= index < len(m.args):
+        if (
+            isinstance(m, ClassType)
+            and m.name == "tuple"
+            and m.args
+            and m.args[-1] != ClassType("...")
+            and not starred
+            and 0 <= index < len(m.args)
+        ):
             return m.args[index]
         element = self.element_type(m)
         return ClassType("list", (element,)) if starred else element
@@ -382,7 +454,7 @@ class ExpressionTyper:
             return STR
         iterator = self.call_method(m, "__iter__", "")
         if not is_known(iterator) and isinstance(m, ClassType) and self.engine.classes.lookup(m, "__iter__") is None:
-            return self.call_method(m, "__getitem__", "", [INT])     # the old protocol: items 0, 1, 2...
+            return self.call_method(m, "__getitem__", "", [INT])  # the old protocol: items 0, 1, 2...
         return self.call_method(iterator, "__next__", "") if is_known(iterator) else UNKNOWN
 
     def awaited(self, value: Type) -> Type:
@@ -417,7 +489,7 @@ def _display(name: str, args: tuple[Type, ...]) -> Type:
 def _integer(text: str) -> int | None:
     try:
         return int(text, 0)
-    except ValueError:      # 1_000 is fine; 0777 or a huge literal is not worth an answer
+    except ValueError:  # 1_000 is fine; 0777 or a huge literal is not worth an answer
         return None
 
 
@@ -432,5 +504,9 @@ def _instance_of_one(m: Type) -> Type:
 def _operator_result(t: Type) -> Type:
     """An operator's value: a dunder that returns ``NotImplemented`` hands over to the
     other operand (or raises), so the expression itself never has that type."""
-    kept = [m for m in members(t) if not (isinstance(m, ClassType) and m.short in ("NotImplementedType", "_NotImplementedType"))]
+    kept = [
+        m
+        for m in members(t)
+        if not (isinstance(m, ClassType) and m.short in ("NotImplementedType", "_NotImplementedType"))
+    ]
     return make_union(kept) if kept else UNKNOWN

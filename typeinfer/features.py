@@ -28,10 +28,16 @@ from .normalize import normalise
 # operators of two or three characters are one token each, as Python's tokenizer
 # gives them: `a == b` is not `a = = b` (a window would cut it after the first `=`)
 _OPERATORS = rb"\*\*=|//=|>>=|<<=|->|:=|\*\*|//|<<|>>|[-+*/%&|^@<>=!]="
-_TOKEN = re.compile(rb"#[^\n]*|" + _OPERATORS + rb"|[A-Za-z_][A-Za-z0-9_]*"
-                    rb"|0[xXoObB][0-9a-fA-F_]+|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?[jJ]?|\S")
-_ANNOTATION_FIELDS = {("assignment", "type"), ("typed_parameter", "type"), ("typed_default_parameter", "type"),
-                      ("function_definition", "return_type")}
+_TOKEN = re.compile(
+    rb"#[^\n]*|" + _OPERATORS + rb"|[A-Za-z_][A-Za-z0-9_]*"
+    rb"|0[xXoObB][0-9a-fA-F_]+|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?[jJ]?|\S"
+)
+_ANNOTATION_FIELDS = {
+    ("assignment", "type"),
+    ("typed_parameter", "type"),
+    ("typed_default_parameter", "type"),
+    ("function_definition", "return_type"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,27 +46,37 @@ class Target:
 
     scope: str
     name: str
-    kind: str                  # parameter, return, variable, attribute
-    node: int                  # the identifier
-    label: str | None          # normalised annotation text, if written
-    occurrences: tuple[int, ...]   # byte offsets of its definitions and uses
+    kind: str  # parameter, return, variable, attribute
+    node: int  # the identifier
+    label: str | None  # normalised annotation text, if written
+    occurrences: tuple[int, ...]  # byte offsets of its definitions and uses
     symbol: int | None
     returns: tuple[int, ...] = ()  # for a return target: its return statements
-    values: tuple[str, ...] = ()   # value_shapes(): what gives it its values, read off the syntax
+    values: tuple[str, ...] = ()  # value_shapes(): what gives it its values, read off the syntax
 
 
 class TokenStream:
     """The file's tokens without annotations, comments or string contents."""
 
     def __init__(self, g: ProgramGraph) -> None:
-        hidden = [(g.start_bytes[n], g.end_bytes[n]) for n in range(len(g.kinds))
-                  if (g.kinds[g.parents[n]] if g.parents[n] >= 0 else "", g.fields[n]) in _ANNOTATION_FIELDS]
+        hidden = [
+            (g.start_bytes[n], g.end_bytes[n])
+            for n in range(len(g.kinds))
+            if (g.kinds[g.parents[n]] if g.parents[n] >= 0 else "", g.fields[n]) in _ANNOTATION_FIELDS
+        ]
         strings = [(g.start_bytes[n], g.end_bytes[n]) for n, k in enumerate(g.kinds) if k == "string"]
         # drop the `:` of `x: T` and the `->` before a cut annotation
         self._scan(g.source.data, _TOKEN, sorted(hidden), sorted(strings), (b"#",), (":", "->"))
 
-    def _scan(self, data: bytes, pattern: re.Pattern, hidden: list[tuple[int, int]], strings: list[tuple[int, int]],
-              comments: tuple[bytes, ...], dropped: tuple[str, ...]) -> None:
+    def _scan(
+        self,
+        data: bytes,
+        pattern: re.Pattern,
+        hidden: list[tuple[int, int]],
+        strings: list[tuple[int, int]],
+        comments: tuple[bytes, ...],
+        dropped: tuple[str, ...],
+    ) -> None:
         """Tokenise ``data`` with ``pattern``: tokens starting with ``comments`` are
         skipped, each ``hidden`` span is cut (and a token of ``dropped`` right
         before it), each ``strings`` span becomes one ``<str>`` token."""
@@ -90,11 +106,11 @@ class TokenStream:
 
     def window(self, byte: int, size: int) -> list[str]:
         at = bisect.bisect_left(self.starts, byte)
-        return self.tokens[max(0, at - size):at + size + 1]
+        return self.tokens[max(0, at - size) : at + size + 1]
 
     def between(self, start: int, end: int) -> list[str]:
         """The tokens that start in ``[start, end)``."""
-        return self.tokens[bisect.bisect_left(self.starts, start):bisect.bisect_left(self.starts, end)]
+        return self.tokens[bisect.bisect_left(self.starts, start) : bisect.bisect_left(self.starts, end)]
 
     def line(self, byte: int, limit: int) -> list[str]:
         """The tokens of the line holding ``byte``, at most ``limit`` of them around it."""
@@ -131,14 +147,23 @@ def targets(g: ProgramGraph, declared: Declared | None = None) -> list[Target]:
         function = scope.node
         ret = g.child_by_field(function, "return_type")
         name = g.child_by_field(function, "name")
-        if name is None:     # a recovered ``def`` without a name: no place to label
+        if name is None:  # a recovered ``def`` without a name: no place to label
             continue
         returns = tuple(r for r in returns_by_scope.get(scope.id, ()))
         own = declared.excluding(function=scope.name) if declared is not None else None
-        found.append(Target(scope.qualname, scope.name, "return", name,
-                            normalise(g.text(ret)) if ret is not None else None,
-                            (g.start_bytes[name], *(g.start_bytes[r] for r in returns)), None, returns,
-                            value_shapes(g, [_returned(g, r) for r in returns], declared=own)))
+        found.append(
+            Target(
+                scope.qualname,
+                scope.name,
+                "return",
+                name,
+                normalise(g.text(ret)) if ret is not None else None,
+                (g.start_bytes[name], *(g.start_bytes[r] for r in returns)),
+                None,
+                returns,
+                value_shapes(g, [_returned(g, r) for r in returns], declared=own),
+            )
+        )
         params = signature(g, function)
         in_class = scope.parent >= 0 and g.scopes[scope.parent].kind is ScopeKind.CLASS
         for i, p in enumerate(params):
@@ -147,8 +172,19 @@ def targets(g: ProgramGraph, declared: Declared | None = None) -> list[Target]:
             sym = g.symbol_at(p.node)
             occurrences = (g.start_bytes[p.node], *(g.start_bytes[u] for u in (sym.uses if sym else ())))
             label = normalise(g.text(p.annotation)) if p.annotation is not None else None
-            found.append(Target(scope.qualname, p.name, "parameter", p.node, label, occurrences,
-                                sym.id if sym else None, (), value_shapes(g, [p.default], declared=declared)))
+            found.append(
+                Target(
+                    scope.qualname,
+                    p.name,
+                    "parameter",
+                    p.node,
+                    label,
+                    occurrences,
+                    sym.id if sym else None,
+                    (),
+                    value_shapes(g, [p.default], declared=declared),
+                )
+            )
     for sym in g.symbols:
         if sym.scope < 0 or not sym.definitions or sym.kind is not SymbolKind.VARIABLE:
             continue
@@ -164,14 +200,30 @@ def targets(g: ProgramGraph, declared: Declared | None = None) -> list[Target]:
                 break
         kind = "attribute" if scope.kind is ScopeKind.CLASS else "variable"
         occurrences = tuple(g.start_bytes[n] for n in (*sym.definitions, *sym.uses))
-        found.append(Target(scope.qualname, sym.name, kind, sym.definitions[0], label, occurrences, sym.id, (),
-                            value_shapes(g, [_assigned(g, d) for d in sym.definitions],
-                                         declared=declared.excluding(symbol=sym.id) if declared is not None else None)))
+        found.append(
+            Target(
+                scope.qualname,
+                sym.name,
+                kind,
+                sym.definitions[0],
+                label,
+                occurrences,
+                sym.id,
+                (),
+                value_shapes(
+                    g,
+                    [_assigned(g, d) for d in sym.definitions],
+                    declared=declared.excluding(symbol=sym.id) if declared is not None else None,
+                ),
+            )
+        )
     return found
 
 
 VALUE_SHAPES = 4
-_OPERATOR_KINDS = frozenset({"binary_operator", "comparison_operator", "boolean_operator", "unary_operator", "not_operator"})
+_OPERATOR_KINDS = frozenset(
+    {"binary_operator", "comparison_operator", "boolean_operator", "unary_operator", "not_operator"}
+)
 _SEQUENCES = ("expression_list", "tuple", "list", "pattern_list", "tuple_pattern", "list_pattern")
 
 
@@ -187,8 +239,12 @@ class _Element:
     loop: bool = False
 
 
-def value_shapes(g: ProgramGraph, values: list[int | str | _Element | None], limit: int = VALUE_SHAPES,
-                 declared: Declared | None = None) -> tuple[str, ...]:
+def value_shapes(
+    g: ProgramGraph,
+    values: list[int | str | _Element | None],
+    limit: int = VALUE_SHAPES,
+    declared: Declared | None = None,
+) -> tuple[str, ...]:
     """The syntactic shape of the first ``limit`` distinct expressions that give a
     symbol its values (assigned right-hand sides, a parameter's default, returned
     expressions): ``§comparison_operator:<``, ``§call:zeros``, ``§float``,
@@ -234,9 +290,22 @@ def _shapes_of(g: ProgramGraph, value: int | str | _Element | None, declared: De
     return [shape]
 
 
-_LITERALS = {"integer": "int", "float": "float", "string": "str", "concatenated_string": "str", "true": "bool",
-             "false": "bool", "none": "None", "list": "list", "list_comprehension": "list", "dictionary": "dict",
-             "dictionary_comprehension": "dict", "set": "set", "set_comprehension": "set", "tuple": "tuple"}
+_LITERALS = {
+    "integer": "int",
+    "float": "float",
+    "string": "str",
+    "concatenated_string": "str",
+    "true": "bool",
+    "false": "bool",
+    "none": "None",
+    "list": "list",
+    "list_comprehension": "list",
+    "dictionary": "dict",
+    "dictionary_comprehension": "dict",
+    "set": "set",
+    "set_comprehension": "set",
+    "tuple": "tuple",
+}
 
 
 def _operand_shapes(g: ProgramGraph, node: int, declared: Declared) -> list[str]:
@@ -291,8 +360,9 @@ def _element_shapes(g: ProgramGraph, element: _Element, declared: Declared | Non
         head = ["§unpacked"]
         if g.kinds[node] in _SEQUENCES:
             items = g.children(node)
-            if len(items) == element.count and not any(g.kinds[i] in ("list_splat", "parenthesized_list_splat")
-                                                       for i in items):
+            if len(items) == element.count and not any(
+                g.kinds[i] in ("list_splat", "parenthesized_list_splat") for i in items
+            ):
                 return head + _shapes_of(g, items[element.position], declared)
             return head
         head.append(_shape(g, node))
@@ -321,7 +391,7 @@ def _shape(g: ProgramGraph, node: int) -> str:
     kind = g.kinds[node]
     while kind in ("parenthesized_expression", "conditional_expression") and g.children(node):
         if kind == "conditional_expression" and len(prefix) < 4 * len("§conditional:"):
-            prefix += "§conditional:"          # once per level, four at most (a loop: any depth)
+            prefix += "§conditional:"  # once per level, four at most (a loop: any depth)
         node = g.children(node)[0]
         kind = g.kinds[node]
     if kind in _OPERATOR_KINDS:
@@ -340,9 +410,9 @@ def _operator(g: ProgramGraph, node: int) -> str:
     kids = g.children(node)
     data = g.source.data
     if g.kinds[node] in ("unary_operator", "not_operator"):
-        text = data[g.start_bytes[node]:g.start_bytes[kids[0]]] if kids else b""
+        text = data[g.start_bytes[node] : g.start_bytes[kids[0]]] if kids else b""
     elif len(kids) >= 2:
-        text = data[g.end_bytes[kids[0]]:g.start_bytes[kids[1]]]
+        text = data[g.end_bytes[kids[0]] : g.start_bytes[kids[1]]]
     else:
         return ""
     words = text.decode("utf-8", "replace").replace("(", " ").replace(")", " ").split()
@@ -400,8 +470,9 @@ def windows(stream: TokenStream, target: Target, size: int = 8, limit: int = 8) 
     return [stream.window(b, size) for b in target.occurrences[:limit]]
 
 
-def slice_tokens(g: ProgramGraph, target: Target, stream: TokenStream | None = None, limit: int = 256,
-                 per_line: int = 20) -> list[str]:
+def slice_tokens(
+    g: ProgramGraph, target: Target, stream: TokenStream | None = None, limit: int = 256, per_line: int = 20
+) -> list[str]:
     """The linearised usage slice: for each line the slice touches (definitions,
     uses, the parameters a value flows into, the returns it comes from), a
     ``<role>`` marker and the line's tokens as the windows read them (annotations

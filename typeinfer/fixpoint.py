@@ -62,14 +62,14 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_JOIN_AFTER = 10       # passes after which a cycle's answers only grow (the caps end growth before)
-_MAX_PASSES = 16       # passes after which a cycle is closed as it stands
+_JOIN_AFTER = 10  # passes after which a cycle's answers only grow (the caps end growth before)
+_MAX_PASSES = 16  # passes after which a cycle is closed as it stands
 _FRAMES_PER_LEVEL = 12  # Python frames one question level may take (the longest paths)
-_HEADROOM = 120        # frames left free below Python's recursion limit
+_HEADROOM = 120  # frames left free below Python's recursion limit
 _MIN_LEVELS = 4
-_MAX_THREADS = 12      # stacks one question may span before the deepest unwinds
-_THREAD_FRAMES = 16    # frames a new thread's stack holds before its first question
-IN_PROGRESS = object()   # the marker a shared store holds while an engine computes a key
+_MAX_THREADS = 12  # stacks one question may span before the deepest unwinds
+_THREAD_FRAMES = 16  # frames a new thread's stack holds before its first question
+IN_PROGRESS = object()  # the marker a shared store holds while an engine computes a key
 _MISSING = object()
 
 
@@ -88,22 +88,43 @@ _Read = tuple[tuple, object, Callable[[], object], dict, "CallContext | None"]
 
 class _Frame:
     """A question on the stack."""
-    __slots__ = ("key", "index", "low", "start", "reentered", "changed", "members", "context", "store", "passes",
-                 "compute", "reads")
 
-    def __init__(self, key: tuple, index: int, compute: Callable[[], object], store: dict, context: CallContext | None,
-                 start: object) -> None:
+    __slots__ = (
+        "key",
+        "index",
+        "low",
+        "start",
+        "reentered",
+        "changed",
+        "members",
+        "context",
+        "store",
+        "passes",
+        "compute",
+        "reads",
+    )
+
+    def __init__(
+        self,
+        key: tuple,
+        index: int,
+        compute: Callable[[], object],
+        store: dict,
+        context: CallContext | None,
+        start: object,
+    ) -> None:
         self.key, self.index, self.low = key, index, index
         self.compute, self.store, self.context, self.start = compute, store, context, start
         self.reentered = self.changed = False
-        self.members: dict[tuple, None] = {}     # provisional answers this frame owns
+        self.members: dict[tuple, None] = {}  # provisional answers this frame owns
         self.passes = 0
-        self.reads: list[_Read] = []             # the unfinished answers it read
+        self.reads: list[_Read] = []  # the unfinished answers it read
 
 
 class _Entry:
     """A provisional answer: valid in the current pass of its owner's cycle, or
     stale (from an earlier pass) with the reads that decide whether it still holds."""
+
     __slots__ = ("value", "owner", "valid", "store", "compute", "context", "reads")
 
     def __init__(self, frame: _Frame, value: object, owner: _Frame, valid: bool, reads: tuple | None) -> None:
@@ -118,18 +139,18 @@ class Memo:
 
     def __init__(self, shared: dict | None) -> None:
         self.shared = shared
-        self.context: CallContext | None = None        # the call-site context questions are asked in
+        self.context: CallContext | None = None  # the call-site context questions are asked in
         self.unconverged = 0
         self.cut = 0
         self._stack: list[_Frame] = []
         self._open: dict[tuple, _Frame] = {}
         self._provisional: dict[tuple, _Entry] = {}
         self._cuts: set[tuple] = set()
-        self._max_level = _MIN_LEVELS       # stack length at which this thread's stack is full
+        self._max_level = _MIN_LEVELS  # stack length at which this thread's stack is full
         self._frames_per_level = _FRAMES_PER_LEVEL
         self._threads = 0
-        self._lock = threading.Lock()       # held by the thread whose questions are open
-        self.owner: int | None = None       # that thread (or the one its stack went on in)
+        self._lock = threading.Lock()  # held by the thread whose questions are open
+        self.owner: int | None = None  # that thread (or the one its stack went on in)
 
     def is_open(self, key: tuple) -> bool:
         return key in self._open
@@ -152,13 +173,13 @@ class Memo:
 
     def ask(self, key: tuple, compute: Callable[[], object], store: dict, context: CallContext | None):
         frame = self._open.get(key)
-        if frame is not None:                    # asked again while being answered: a cycle
+        if frame is not None:  # asked again while being answered: a cycle
             frame.reentered = True
             self._depend(frame.index)
             self._stack[-1].reads.append((key, frame.start, frame.compute, frame.store, frame.context))
             return frame.start
         entry = self._provisional.get(key)
-        if entry is not None and entry.valid:    # answered in this pass of its cycle
+        if entry is not None and entry.valid:  # answered in this pass of its cycle
             self._depend(entry.owner.index)
             self._stack[-1].reads.append((key, entry.value, entry.compute, entry.store, entry.context))
             return entry.value
@@ -181,10 +202,10 @@ class Memo:
         outcome: dict[str, Any] = {}
 
         def run() -> None:
-            self.owner = threading.get_ident()    # the asking thread waits for this one
+            self.owner = threading.get_ident()  # the asking thread waits for this one
             try:
                 outcome["value"] = self._solve(key, compute, store, context)
-            except BaseException as err:   # handed to the waiting thread, which raises it
+            except BaseException as err:  # handed to the waiting thread, which raises it
                 outcome["error"] = err
 
         saved = self._max_level
@@ -213,7 +234,7 @@ class Memo:
                 try:
                     value = self._solve(k, c, s, ctx)
                 except Deeper as deeper:
-                    if deeper.key in waiting:    # a cycle longer than the stack has room for
+                    if deeper.key in waiting:  # a cycle longer than the stack has room for
                         self._cuts.add(deeper.key)
                         self.cut += 1
                     else:
@@ -254,7 +275,7 @@ class Memo:
     def _passes(self, frame: _Frame, stale: _Entry | None):
         while True:
             if stale is not None and stale.reads is not None and self._unchanged(stale.reads):
-                value = stale.value          # nothing it read has changed: its answer stands
+                value = stale.value  # nothing it read has changed: its answer stands
             else:
                 frame.reads = []
                 value = frame.compute()

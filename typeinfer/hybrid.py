@@ -45,14 +45,36 @@ logger = logging.getLogger(__name__)
 
 CERTAIN = 0.85
 MIN_PROBABILITY = 0.15
-WIDEN_PROBABILITY = 0.5   # a call-site type gives way only to a candidate this probable
+WIDEN_PROBABILITY = 0.5  # a call-site type gives way only to a candidate this probable
 _USELESS = frozenset({"Any", "object", "Self", "<other>"})
-_GENERIC_NAMES = frozenset({"None", "str", "int", "float", "bool", "bytes", "complex", "list", "dict", "set", "tuple",
-                            "frozenset", "type", "bytearray", "Callable", "Iterator", "Iterable", "Generator",
-                            "Sequence", "Mapping", "Literal"})
+_GENERIC_NAMES = frozenset(
+    {
+        "None",
+        "str",
+        "int",
+        "float",
+        "bool",
+        "bytes",
+        "complex",
+        "list",
+        "dict",
+        "set",
+        "tuple",
+        "frozenset",
+        "type",
+        "bytearray",
+        "Callable",
+        "Iterator",
+        "Iterable",
+        "Generator",
+        "Sequence",
+        "Mapping",
+        "Literal",
+    }
+)
 DEFAULT_MODEL = Path(__file__).parent / "models" / "classifier"
 DEFAULT_SLICE = Path(__file__).parent / "models" / "slice"
-SLICE_WEIGHT = 0.5       # the slice model's share when its candidates are mixed with the classifier's
+SLICE_WEIGHT = 0.5  # the slice model's share when its candidates are mixed with the classifier's
 
 
 class NeuralAssistant:
@@ -61,18 +83,23 @@ class NeuralAssistant:
 
     def __init__(self, model_dir: Path | None = None, slice_dir: Path | None = None, *, use_slice: bool = True) -> None:
         from .neural.runtime import ClassifierRuntime
+
         self.runtime = ClassifierRuntime(model_dir or DEFAULT_MODEL)
         self.slice = None
         folder = slice_dir or (DEFAULT_SLICE if (DEFAULT_SLICE / "decoder.onnx").is_file() else None)
         folder = folder if use_slice else None
         if folder is not None:
             from .neural.slice_onnx import SliceOnnxRuntime
+
             self.slice = SliceOnnxRuntime(folder)
 
     def refine(self, engine: TypeEngine, path: str, predictions: list[Prediction], mode: str) -> list[Prediction]:
-        wanted = [p for p in predictions if p.source != "annotation" and (mode == "neural" or p.type is None
-                                                                            or p.confidence < CERTAIN
-                                                                            or p.kind == "parameter")]
+        wanted = [
+            p
+            for p in predictions
+            if p.source != "annotation"
+            and (mode == "neural" or p.type is None or p.confidence < CERTAIN or p.kind == "parameter")
+        ]
         if not wanted:
             return predictions
         g = engine.require_graph(path)
@@ -82,8 +109,9 @@ class NeuralAssistant:
         for p in wanted:
             target = by_key.get((p.scope, p.name, p.kind))
             if target is not None:
-                samples.append({"windows": windows(stream, target), "name": p.name, "kind": p.kind,
-                                "values": list(target.values)})
+                samples.append(
+                    {"windows": windows(stream, target), "name": p.name, "kind": p.kind, "values": list(target.values)}
+                )
                 keys.append((p, target))
         if not samples:
             return predictions
@@ -99,7 +127,9 @@ class NeuralAssistant:
         if self.slice is not None and undecided:
             # the slice model is asked only where no classifier candidate fits: it can
             # name the parametric and user-defined types outside the classifier's classes
-            rows = [{"kind": p.kind, "name": p.name, "slice": slice_tokens(g, target, stream)} for p, target, _ in undecided]
+            rows = [
+                {"kind": p.kind, "name": p.name, "slice": slice_tokens(g, target, stream)} for p, target, _ in undecided
+            ]
             for (p, target, candidates), extra in zip(undecided, self.slice.predict(rows, k=5)):
                 choice = self._choose(engine, path, g, p, target, mix(candidates, extra), mode)
                 if choice is not None:
@@ -112,7 +142,7 @@ class NeuralAssistant:
         static_bases = set() if p.type is None else {b.strip() for b in base(p.type).split("|")}
         used = _used_attributes(g, target)
         ranked = list(candidates)
-        if p.kind in ("parameter", "variable"):     # the uses drop candidates and favour agreeing ones
+        if p.kind in ("parameter", "variable"):  # the uses drop candidates and favour agreeing ones
             ranked = rerank(engine, path, target.node, ranked)
         shown = tuple((label, prob) for label, prob in candidates[:5])
         for label, prob in ranked:
@@ -149,10 +179,11 @@ def _widened(engine: TypeEngine, path: str, p: Prediction, target, candidates) -
     if label in _USELESS or "|" in label or "[" in label:
         return None
     passed = [m for m in members(engine.parameter_type(path, target.node))]
-    if not passed or not all(isinstance(m, ClassType) and not m.name.startswith("builtins.") and "." in m.name
-                             for m in passed):
+    if not passed or not all(
+        isinstance(m, ClassType) and not m.name.startswith("builtins.") and "." in m.name for m in passed
+    ):
         return None
-    classes = [m for m in passed if isinstance(m, ClassType)]    # all of them (checked above)
+    classes = [m for m in passed if isinstance(m, ClassType)]  # all of them (checked above)
     wanted = {c.name for c in _classes_named(engine, path, label)}
     if not wanted or any(m.name in wanted for m in classes):
         return None

@@ -37,13 +37,17 @@ _SEQUENCES = frozenset({"list", "set", "deque"})
 _MAPPINGS = frozenset({"dict"})
 _ADD_ONE = frozenset({"append", "appendleft", "add"})
 _ADD_MANY = frozenset({"extend", "extendleft", "update"})
-_MAX_USES = 200      # uses of one name read for mutations (a longer function keeps what they said)
+_MAX_USES = 200  # uses of one name read for mutations (a longer function keeps what they said)
 
 
 def is_empty_container(t: Type) -> TypeGuard[ClassType]:
     """``list[Unknown]``, ``dict[Unknown, Unknown]``...: a literal with no elements."""
-    return isinstance(t, ClassType) and t.name in _SEQUENCES | _MAPPINGS and bool(t.args) \
+    return (
+        isinstance(t, ClassType)
+        and t.name in _SEQUENCES | _MAPPINGS
+        and bool(t.args)
         and not any(is_known(a) for a in t.args)
+    )
 
 
 class Mutations:
@@ -77,8 +81,9 @@ class Mutations:
         self._added_at(path, self.engine.require_graph(path), node, value, keys, items)
         return _filled(value, keys, items)
 
-    def _added_at(self, path: str, g: ProgramGraph, receiver: int, value: ClassType, keys: list[Type],
-                  items: list[Type]) -> None:
+    def _added_at(
+        self, path: str, g: ProgramGraph, receiver: int, value: ClassType, keys: list[Type], items: list[Type]
+    ) -> None:
         """What the statement around ``receiver`` adds to it: keys (a dict's) and items."""
         parent = g.parents[receiver]
         kind = g.kinds[parent] if parent >= 0 else ""
@@ -110,8 +115,16 @@ class Mutations:
         elif method in _ADD_MANY and len(args) == 1:
             items.append(self.engine.exprs.element_type(args[0]))
 
-    def _added_to_mapping(self, path: str, call: int, method: str, args: list[Type], kwargs: dict[str, Type],
-                          keys: list[Type], items: list[Type]) -> None:
+    def _added_to_mapping(
+        self,
+        path: str,
+        call: int,
+        method: str,
+        args: list[Type],
+        kwargs: dict[str, Type],
+        keys: list[Type],
+        items: list[Type],
+    ) -> None:
         if method == "setdefault" and len(args) == 2:
             keys.append(args[0])
             items.append(self.refine_expression(path, call, args[1]))
@@ -127,7 +140,7 @@ class Mutations:
 
 def _filled(value: ClassType, keys: list[Type], items: list[Type]) -> Type:
     item = make_union(items)
-    if item == NEVER:          # nothing added, or only what a cycle has no value for yet
+    if item == NEVER:  # nothing added, or only what a cycle has no value for yet
         return value
     if value.name in _MAPPINGS:
         return ClassType(value.name, (make_union(keys), item))

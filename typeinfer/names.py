@@ -23,7 +23,14 @@ from typelens.analyzer.version_gates import live_definitions
 
 from .callables import is_async
 from .types import (
-    NONE, UNKNOWN, FunctionRef, ModuleType, Type, TypeOfClass, TypeVarType, make_union,
+    NONE,
+    UNKNOWN,
+    FunctionRef,
+    ModuleType,
+    Type,
+    TypeOfClass,
+    TypeVarType,
+    make_union,
 )
 
 if TYPE_CHECKING:
@@ -32,8 +39,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _TYPING_MODULES = frozenset({"typing", "typing_extensions", "collections.abc", "builtins"})
-_UNPACK_PARENTS = frozenset({"pattern_list", "tuple_pattern", "list_pattern", "tuple", "list",
-                             "parenthesized_expression", "expression_list"})
+_UNPACK_PARENTS = frozenset(
+    {"pattern_list", "tuple_pattern", "list_pattern", "tuple", "list", "parenthesized_expression", "expression_list"}
+)
 
 
 class NameResolver:
@@ -44,7 +52,7 @@ class NameResolver:
     # -- references -----------------------------------------------------------------
     def value_of_reference(self, path: str, node: int) -> Type:
         g = self.engine.require_graph(path)
-        attributes = []                  # a.b.c: the dots from the outside in
+        attributes = []  # a.b.c: the dots from the outside in
         while g.kinds[node] == "attribute":
             attributes.append(node)
             node = g.children(node)[0]
@@ -193,8 +201,11 @@ class NameResolver:
         else:
             declared = self.declared_type(path, live)
             narrowing = self.engine.narrowing
-            value = declared if declared is not None else make_union(
-                narrowing.narrow_definition(path, use, d, self.definition_type(path, d)) for d in defs)
+            value = (
+                declared
+                if declared is not None
+                else make_union(narrowing.narrow_definition(path, use, d, self.definition_type(path, d)) for d in defs)
+            )
         return self.engine.narrowing.narrow(path, use, value)
 
     # -- definitions ----------------------------------------------------------------
@@ -221,7 +232,7 @@ class NameResolver:
     def bound_value(self, path: str, g: ProgramGraph, node: int) -> Type:
         """Walk up from the bound name to the construct that gives it a value,
         remembering the unpacking path (index per level)."""
-        steps: list[tuple[int, bool]] = []   # (index, starred) from the inside out
+        steps: list[tuple[int, bool]] = []  # (index, starred) from the inside out
         child, parent = node, g.parents[node]
         while parent >= 0 and g.kinds[parent] in _UNPACK_PARENTS | {"list_splat_pattern", "list_splat"}:
             if g.kinds[parent] in ("list_splat_pattern", "list_splat"):
@@ -246,8 +257,11 @@ class NameResolver:
                 return self.engine.annotations.evaluate(path, annotation)
             right = g.child_by_field(owner, "right")
             value = exprs.type_of(path, right) if right is not None else UNKNOWN
-            return self.engine.mutations.refine_binding(path, target, value) if target == g.child_by_field(
-                owner, "left") and g.kinds[target] in ("name_store", "attribute_store") else value
+            return (
+                self.engine.mutations.refine_binding(path, target, value)
+                if target == g.child_by_field(owner, "left") and g.kinds[target] in ("name_store", "attribute_store")
+                else value
+            )
         if kind == "augmented_assignment":
             return exprs.augmented(path, owner)
         if kind in ("for_statement", "for_in_clause"):
@@ -306,8 +320,11 @@ def _is_typevar(g: ProgramGraph, name_node: int) -> bool:
     if g.kinds[parent] != "assignment":
         return False
     right = g.child_by_field(parent, "right")
-    return right is not None and g.kinds[right] == "call" and g.text(right).split("(")[0].split(".")[-1] in (
-        "TypeVar", "ParamSpec", "TypeVarTuple")
+    return (
+        right is not None
+        and g.kinds[right] == "call"
+        and g.text(right).split("(")[0].split(".")[-1] in ("TypeVar", "ParamSpec", "TypeVarTuple")
+    )
 
 
 def _live(g: ProgramGraph, definitions: tuple[int, ...]) -> tuple[int, ...]:

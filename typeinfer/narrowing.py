@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_MAX_CONDITIONS = 64    # conditions read per narrowed use (`a or a or ...` would make it quadratic)
+_MAX_CONDITIONS = 64  # conditions read per narrowed use (`a or a or ...` would make it quadratic)
 _EXITS = frozenset({"return_statement", "raise_statement", "continue_statement", "break_statement"})
 
 
@@ -71,10 +71,11 @@ class Narrower:
         facts = [(cond, False) for if_start, cond in self._reassigning_ifs(path, g, use) if start < if_start]
         return self._narrow_by(path, g, facts, (use, definition), value) if facts else value
 
-    def _narrow_by(self, path: str, g: ProgramGraph, facts: list[tuple[int, bool]], target: tuple[int, int | None],
-                   value: Type) -> Type:
+    def _narrow_by(
+        self, path: str, g: ProgramGraph, facts: list[tuple[int, bool]], target: tuple[int, int | None], value: Type
+    ) -> Type:
         todo = list(reversed(facts))
-        for _ in range(_MAX_CONDITIONS):     # the nearest conditions first, left to right
+        for _ in range(_MAX_CONDITIONS):  # the nearest conditions first, left to right
             if not todo:
                 break
             cond, truth = todo.pop()
@@ -104,8 +105,9 @@ class Narrower:
             child, parent = parent, g.parents[parent]
         return [(c, t) for c, t in facts if c is not None]
 
-    def _earlier_exits(self, path: str, g: ProgramGraph, block: int, statement: int,
-                       use: int) -> list[tuple[int, bool]]:
+    def _earlier_exits(
+        self, path: str, g: ProgramGraph, block: int, statement: int, use: int
+    ) -> list[tuple[int, bool]]:
         """The asserts and exiting ifs before ``statement`` in ``block`` whose condition
         mentions what ``use`` names (indexed once per block: a module of 30,000
         statements must not scan the ones before each use)."""
@@ -135,8 +137,9 @@ class Narrower:
         return found
 
     # -- what a condition says -----------------------------------------------------------
-    def _apply(self, path: str, g: ProgramGraph, cond: int, truth: bool, target: tuple[int, int | None],
-               value: Type) -> Type:
+    def _apply(
+        self, path: str, g: ProgramGraph, cond: int, truth: bool, target: tuple[int, int | None], value: Type
+    ) -> Type:
         """Narrow ``value`` by one condition (not ``and``, ``or``, ``not``: :func:`_split`
         takes those apart, so that a 1,000-term chain is data, not recursion)."""
         kind = g.kinds[cond]
@@ -157,14 +160,19 @@ class Narrower:
         if subject is None or pattern is None or not self._same_target(g, subject, target):
             return value
         matched = patterns.matched(path, g, pattern)
-        return _instances(value, [m for m in members(matched) if isinstance(m, ClassType)], True) \
-            if matched is not None else value
+        return (
+            _instances(value, [m for m in members(matched) if isinstance(m, ClassType)], True)
+            if matched is not None
+            else value
+        )
 
     def _comparison(self, g: ProgramGraph, cond: int, truth: bool, target: tuple[int, int | None], value: Type) -> Type:
         kids = g.children(cond)
         if len(kids) != 2 or g.kinds[kids[1]] != "none" or not self._same_target(g, kids[0], target):
             return value
-        between = g.text(cond)[g.end_bytes[kids[0]] - g.start_bytes[cond]:g.start_bytes[kids[1]] - g.start_bytes[cond]]
+        between = g.text(cond)[
+            g.end_bytes[kids[0]] - g.start_bytes[cond] : g.start_bytes[kids[1]] - g.start_bytes[cond]
+        ]
         op = " ".join(between.split())
         if op in ("is", "=="):
             is_none = truth
@@ -176,8 +184,9 @@ class Narrower:
             return NONE if NONE in members(value) or not is_known(value) else value
         return without_none(value)
 
-    def _isinstance(self, path: str, g: ProgramGraph, cond: int, truth: bool, target: tuple[int, int | None],
-                    value: Type) -> Type:
+    def _isinstance(
+        self, path: str, g: ProgramGraph, cond: int, truth: bool, target: tuple[int, int | None], value: Type
+    ) -> Type:
         function = g.child_by_field(cond, "function")
         args = g.child_by_field(cond, "arguments")
         if function is None or args is None or g.text(function) != "isinstance":
@@ -203,6 +212,7 @@ class Narrower:
             return False
         reaching = set(g.predecessors(expr, EdgeKind.DFG))
         return definition in reaching if definition is not None else reaching == set(g.predecessors(use, EdgeKind.DFG))
+
 
 def _instances(value: Type, wanted: list[ClassType], truth: bool) -> Type:
     """``value`` where it is (``truth``) or is not an instance of one of ``wanted``."""
@@ -235,7 +245,7 @@ def _split(g: ProgramGraph, cond: int, truth: bool) -> list[tuple[int, bool]] | 
         left, right = g.child_by_field(cond, "left"), g.child_by_field(cond, "right")
         if left is None or right is None:
             return []
-        is_and = b"and" in g.source.data[g.end_bytes[left]:g.start_bytes[right]].split()
+        is_and = b"and" in g.source.data[g.end_bytes[left] : g.start_bytes[right]].split()
         # `a and b` true, or `a or b` false: both hold; otherwise neither is known
         return [(left, truth), (right, truth)] if is_and == truth else []
     return None
@@ -311,11 +321,17 @@ def _in_boolean(g: ProgramGraph, node: int, child: int) -> list[tuple[int | None
     left = g.child_by_field(node, "left")
     if left is None:
         return []
-    return [(left, g.source.data[g.end_bytes[left]:g.start_bytes[child]].strip() != b"or")]
+    return [(left, g.source.data[g.end_bytes[left] : g.start_bytes[child]].strip() != b"or")]
 
 
-_FACTS = {"if_statement": _in_if, "elif_clause": _in_branch, "while_statement": _in_branch,
-          "conditional_expression": _in_conditional, "boolean_operator": _in_boolean, "case_clause": _in_case}
+_FACTS = {
+    "if_statement": _in_if,
+    "elif_clause": _in_branch,
+    "while_statement": _in_branch,
+    "conditional_expression": _in_conditional,
+    "boolean_operator": _in_boolean,
+    "case_clause": _in_case,
+}
 _SCOPES = frozenset({"function_definition", "lambda", "class_definition"})
 
 

@@ -16,8 +16,17 @@ from __future__ import annotations
 
 import ast
 
-_ALIASES = {"List": "list", "Dict": "dict", "Set": "set", "FrozenSet": "frozenset", "Tuple": "tuple", "Type": "type",
-            "Text": "str", "DefaultDict": "defaultdict", "Deque": "deque"}
+_ALIASES = {
+    "List": "list",
+    "Dict": "dict",
+    "Set": "set",
+    "FrozenSet": "frozenset",
+    "Tuple": "tuple",
+    "Type": "type",
+    "Text": "str",
+    "DefaultDict": "defaultdict",
+    "Deque": "deque",
+}
 
 
 def normalise(text: str) -> str:
@@ -45,8 +54,12 @@ def _norm(node: ast.AST) -> str:
             return _union(parts + ["None"])
         if head == "Union":
             return _union(parts)
-        if head == "ndarray" and len(args) == 2 and isinstance(args[1], ast.Subscript) \
-                and _norm(args[1].value) == "dtype":
+        if (
+            head == "ndarray"
+            and len(args) == 2
+            and isinstance(args[1], ast.Subscript)
+            and _norm(args[1].value) == "dtype"
+        ):
             # numpy's own alias, as people write it: the shape is left out
             return f"NDArray[{_norm(args[1].slice)}]"
         return f"{head}[{', '.join(parts)}]"

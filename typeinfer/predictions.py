@@ -32,21 +32,30 @@ KINDS = ("parameter", "return", "variable", "attribute")
 class Prediction:
     """One inferred (or declared) type.  ``type`` is ``None`` when nothing is known."""
 
-    file: str          # as shown to the user (relative to the directory given)
-    path: str          # absolute
+    file: str  # as shown to the user (relative to the directory given)
+    path: str  # absolute
     scope: str
     name: str
     kind: str
     type: str | None
     confidence: float
-    span: Span         # of the identifier
-    source: str        # annotation, static, neural, hybrid
-    evidence: tuple[str, ...] = ()     # the usage constraints behind it (:mod:`.usage`)
-    candidates: tuple[tuple[str, float], ...] = ()   # the classifier's ranking (neural, hybrid)
+    span: Span  # of the identifier
+    source: str  # annotation, static, neural, hybrid
+    evidence: tuple[str, ...] = ()  # the usage constraints behind it (:mod:`.usage`)
+    candidates: tuple[tuple[str, float], ...] = ()  # the classifier's ranking (neural, hybrid)
 
     def to_dict(self, line: int, col: int) -> dict:
-        row: dict[str, object] = {"file": self.file, "scope": self.scope, "name": self.name, "kind": self.kind, "type": self.type,
-               "confidence": round(self.confidence, 3), "line": line, "col": col, "source": self.source}
+        row: dict[str, object] = {
+            "file": self.file,
+            "scope": self.scope,
+            "name": self.name,
+            "kind": self.kind,
+            "type": self.type,
+            "confidence": round(self.confidence, 3),
+            "line": line,
+            "col": col,
+            "source": self.source,
+        }
         if self.evidence:
             row["evidence"] = list(self.evidence)
         if self.candidates:
@@ -60,7 +69,7 @@ class Prediction:
 
 
 def _confidence(t: Type, base: float) -> tuple[str | None, float]:
-    if t in (UNKNOWN, NEVER):       # Never: no value reaches it (a cycle that nothing enters)
+    if t in (UNKNOWN, NEVER):  # Never: no value reaches it (a cycle that nothing enters)
         return None, 0.0
     if is_partly_unknown(t):
         known = known_part(t)
@@ -85,34 +94,58 @@ class FilePredictor:
             if functions and scope.kind is ScopeKind.FUNCTION:
                 try:
                     self._function(scope)
-                except RecursionError:      # one function's answers lost, not the file's
-                    logger.warning("%s: %s: the analysis recursed too deep; its answers are left out",
-                                   self.display, scope.qualname)
+                except RecursionError:  # one function's answers lost, not the file's
+                    logger.warning(
+                        "%s: %s: the analysis recursed too deep; its answers are left out", self.display, scope.qualname
+                    )
         self._variables()
         if functions:
             self._reassignments()
         return sorted(self.out, key=lambda p: (p.span.start_byte, KINDS.index(p.kind)))
 
-    def _add(self, scope: str, name: str, kind: str, node: int, t: Type, source: str, confidence: float,
-             evidence: tuple[str, ...] = ()) -> None:
+    def _add(
+        self,
+        scope: str,
+        name: str,
+        kind: str,
+        node: int,
+        t: Type,
+        source: str,
+        confidence: float,
+        evidence: tuple[str, ...] = (),
+    ) -> None:
         if source == "annotation":
             text, conf = (render(t) if is_known(t) or t == NONE else None), 1.0
         else:
             text, conf = _confidence(self.engine.calls.as_callable(t), confidence)
-        self.out.append(Prediction(self.display, self.path, scope, name, kind, text, conf, self.g.span(node), source,
-                                   evidence if text is not None else ()))
+        self.out.append(
+            Prediction(
+                self.display,
+                self.path,
+                scope,
+                name,
+                kind,
+                text,
+                conf,
+                self.g.span(node),
+                source,
+                evidence if text is not None else (),
+            )
+        )
 
     def _function(self, scope) -> None:
         g, engine = self.g, self.engine
         function = scope.node
         name_node = g.child_by_field(function, "name")
-        if name_node is None:     # a recovered ``def`` without a name (scopes call it <anonymous>)
+        if name_node is None:  # a recovered ``def`` without a name (scopes call it <anonymous>)
             return
         declared = engine.calls.declared_return(self.path, function)
         if declared is not None:
             self._add(scope.qualname, scope.name, "return", name_node, declared, "annotation", 1.0)
         else:
-            self._add(scope.qualname, scope.name, "return", name_node, engine.return_type(self.path, function), "static", 0.9)
+            self._add(
+                scope.qualname, scope.name, "return", name_node, engine.return_type(self.path, function), "static", 0.9
+            )
         for param in signature(g, function):
             evidence = engine.calls.evidence(self.path, param.node)
             if evidence.implicit is not None:
@@ -120,18 +153,33 @@ class FilePredictor:
             if evidence.annotation is not None:
                 self._add(scope.qualname, param.name, "parameter", param.node, evidence.annotation, "annotation", 1.0)
                 continue
-            confidence = 0.85 if evidence.call_sites is not None else 0.75 if evidence.default not in (None, NONE) else 0.55
+            confidence = (
+                0.85 if evidence.call_sites is not None else 0.75 if evidence.default not in (None, NONE) else 0.55
+            )
             t = engine.parameter_type(self.path, param.node)
             used = engine.usage.answer(self.path, param.node) if evidence.usage is not None else None
             if used is not None and used.type is not None and evidence.call_sites in (None, NONE):
-                confidence = used.confidence     # the parameter's type is what its uses say
-            self._add(scope.qualname, param.name, "parameter", param.node, t, "static", confidence,
-                      used.evidence if used is not None else ())
+                confidence = used.confidence  # the parameter's type is what its uses say
+            self._add(
+                scope.qualname,
+                param.name,
+                "parameter",
+                param.node,
+                t,
+                "static",
+                confidence,
+                used.evidence if used is not None else (),
+            )
 
     def _variables(self) -> None:
         g, engine = self.g, self.engine
         for sym in g.symbols:
-            if sym.scope < 0 or not sym.definitions or sym.name == "_" or (sym.name.startswith("__") and sym.name.endswith("__")):
+            if (
+                sym.scope < 0
+                or not sym.definitions
+                or sym.name == "_"
+                or (sym.name.startswith("__") and sym.name.endswith("__"))
+            ):
                 continue
             scope = g.scopes[sym.scope]
             if sym.kind is SymbolKind.ATTRIBUTE:
@@ -145,21 +193,28 @@ class FilePredictor:
             first = sym.definitions[0]
             if sym.kind is SymbolKind.ATTRIBUTE:
                 declared = self._declared_attribute(sym)
-                t = declared if declared is not None else engine.classes.data_member(
-                    engine.classes.info(self.path, scope.node).members[sym.name]) \
-                    if sym.name in engine.classes.info(self.path, scope.node).members else UNKNOWN
+                t = (
+                    declared
+                    if declared is not None
+                    else engine.classes.data_member(engine.classes.info(self.path, scope.node).members[sym.name])
+                    if sym.name in engine.classes.info(self.path, scope.node).members
+                    else UNKNOWN
+                )
                 anchor = g.children(first)[-1] if g.children(first) else first
             else:
                 declared = engine.names.declared_type(self.path, sym.definitions)
                 t = declared if declared is not None else engine.symbol_type(self.path, sym.id)
                 anchor = first
             if declared is None and t == UNKNOWN and len(sym.definitions) == 1 and kind == "variable":
-                used = engine.usage.answer(self.path, first)      # nothing flows in: what its uses say
+                used = engine.usage.answer(self.path, first)  # nothing flows in: what its uses say
                 if used is not None and used.type is not None:
-                    self._add(scope.qualname, sym.name, kind, anchor, used.type, "static", used.confidence,
-                              used.evidence)
+                    self._add(
+                        scope.qualname, sym.name, kind, anchor, used.type, "static", used.confidence, used.evidence
+                    )
                     continue
-            self._add(scope.qualname, sym.name, kind, anchor, t, "annotation" if declared is not None else "static", 0.9)
+            self._add(
+                scope.qualname, sym.name, kind, anchor, t, "annotation" if declared is not None else "static", 0.9
+            )
 
     def _reassignments(self) -> None:
         """Each later assignment of a variable, with its own type (as an editor shows
@@ -171,8 +226,10 @@ class FilePredictor:
             if sym.kind is not SymbolKind.VARIABLE or sym.scope < 0 or len(sym.definitions) < 2 or sym.name == "_":
                 continue
             scope = g.scopes[sym.scope]
-            if scope.kind not in (ScopeKind.MODULE, ScopeKind.FUNCTION) or \
-                    engine.names.declared_type(self.path, sym.definitions) is not None:
+            if (
+                scope.kind not in (ScopeKind.MODULE, ScopeKind.FUNCTION)
+                or engine.names.declared_type(self.path, sym.definitions) is not None
+            ):
                 continue
             for node in sym.definitions[1:]:
                 if g.kinds[node] != "name_store":

@@ -36,11 +36,31 @@ from .types import NONE, ClassType, FunctionRef, ModuleType, Type, TypeOfClass, 
 
 logger = logging.getLogger(__name__)
 
-_EXPRESSIONS = frozenset({
-    "name_load", "attribute", "call", "subscript", "parenthesized_expression", "string", "concatenated_string",
-    "list", "dictionary", "set", "tuple", "integer", "float", "true", "false", "none", "list_comprehension",
-    "dictionary_comprehension", "set_comprehension", "generator_expression", "await",
-})
+_EXPRESSIONS = frozenset(
+    {
+        "name_load",
+        "attribute",
+        "call",
+        "subscript",
+        "parenthesized_expression",
+        "string",
+        "concatenated_string",
+        "list",
+        "dictionary",
+        "set",
+        "tuple",
+        "integer",
+        "float",
+        "true",
+        "false",
+        "none",
+        "list_comprehension",
+        "dictionary_comprehension",
+        "set_comprehension",
+        "generator_expression",
+        "await",
+    }
+)
 _FROM_IMPORT = re.compile(r"(?:^|\n)[ \t]*from[ \t]+([\w.]+)[ \t]+import(?:[ \t]*\(\s*|[ \t]+)?(?:[\w \t]+,\s*)*$")
 _NAME_CHAIN = re.compile(r"(?<![\w.)\]}'\"])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*\Z")
 _IMPORT_DOTTED = re.compile(r"(?:^|\n)[ \t]*import[ \t]+(?:[\w.]+[ \t]*,[ \t]*)*([\w.]+)\.$")
@@ -49,15 +69,15 @@ _IMPORT_DOTTED = re.compile(r"(?:^|\n)[ \t]*import[ \t]+(?:[\w.]+[ \t]*,[ \t]*)*
 @dataclass(frozen=True, slots=True)
 class Member:
     name: str
-    kind: str              # method, field, class, module-member
-    detail: str            # the member's type, rendered
+    kind: str  # method, field, class, module-member
+    detail: str  # the member's type, rendered
 
 
 @dataclass(frozen=True, slots=True)
 class MemberFacts:
-    receiver: str          # the receiver's type, rendered
+    receiver: str  # the receiver's type, rendered
     members: tuple[Member, ...]
-    is_complete: bool      # every member of the type is listed
+    is_complete: bool  # every member of the type is listed
 
     @property
     def names(self) -> frozenset[str]:
@@ -67,7 +87,7 @@ class MemberFacts:
 @dataclass(frozen=True, slots=True)
 class ParameterFacts:
     name: str
-    kind: str              # positional, keyword_only, var_positional, var_keyword
+    kind: str  # positional, keyword_only, var_positional, var_keyword
     has_default: bool
     type: str
 
@@ -103,7 +123,7 @@ def expression_ending_at(g: ProgramGraph, end: int) -> int | None:
     ends, node = g.end_bytes, -1
     while True:
         try:
-            node = ends.index(end, node + 1)        # a scan in C: this runs at every completion
+            node = ends.index(end, node + 1)  # a scan in C: this runs at every completion
         except ValueError:
             return best
         if g.kinds[node] in _EXPRESSIONS and (best is None or g.start_bytes[node] < g.start_bytes[best]):
@@ -120,6 +140,7 @@ class Analysed:
     """A source's program graph and the engine that answers from it: the analysis
     an editor keeps for the current version of a buffer.  Queries at a cursor in
     that very source try it before analysing a patched copy."""
+
     engine: TypeEngine
     graph: ProgramGraph
 
@@ -137,24 +158,26 @@ def _document_answers(g: ProgramGraph, dot: int) -> int | None:
     parses as an attribute with a missing name), so the flow around the cursor
     is the code's own."""
     data = g.source.data
-    if data[dot:dot + 1] != b".":
+    if data[dot : dot + 1] != b".":
         return None
     if is_repaired_dot(g.diagnostics, dot):
         return expression_ending_at(g, dot)
     line_start = data.rfind(b"\n", 0, dot) + 1
     line_end = data.find(b"\n", dot)
     line_end = len(data) if line_end < 0 else line_end
-    if data[dot + 1:line_end].strip():
-        return None         # the rest of the line could define what the patched copy would not see
+    if data[dot + 1 : line_end].strip():
+        return None  # the rest of the line could define what the patched copy would not see
     for d in g.diagnostics:
         if d.code in ("syntax-error", "missing-token") and not (
-                line_start <= d.span.start_byte and d.span.end_byte <= line_end + 1):
+            line_start <= d.span.start_byte and d.span.end_byte <= line_end + 1
+        ):
             return None
     return expression_ending_at(g, dot)
 
 
-def receiver_type(engine: TypeEngine, path: str, data: bytes, dot: int,
-                  document: Analysed | None = None) -> tuple[TypeEngine, Type | None]:
+def receiver_type(
+    engine: TypeEngine, path: str, data: bytes, dot: int, document: Analysed | None = None
+) -> tuple[TypeEngine, Type | None]:
     """The type of the expression ending at byte ``dot`` (where ``data[dot] == '.'``),
     from ``document`` (the analysis of ``data`` itself) when it can answer, else
     from a patched copy with the rest of the line cut."""
@@ -162,13 +185,13 @@ def receiver_type(engine: TypeEngine, path: str, data: bytes, dot: int,
         node = _document_answers(document.graph, dot)
         if node is not None:
             return document.engine, document.engine.exprs.receiver_type_of(path, node)
-        chain = trailing_name(data[data.rfind(b"\n", 0, dot) + 1:dot].decode("utf-8", "replace"))
-        if chain is not None:       # the statement is broken around the dot: read the name in its scope
+        chain = trailing_name(data[data.rfind(b"\n", 0, dot) + 1 : dot].decode("utf-8", "replace"))
+        if chain is not None:  # the statement is broken around the dot: read the name in its scope
             value = name_chain_at(document, path, dot, chain.group().split("."))
             if value is not None:
                 return document.engine, value
     line_end = data.find(b"\n", dot)
-    patched = data[:dot] + b"\n" + (data[line_end + 1:] if line_end >= 0 else b"")
+    patched = data[:dot] + b"\n" + (data[line_end + 1 :] if line_end >= 0 else b"")
     fresh, graph = _patched_engine(engine, path, patched)
     node = expression_ending_at(graph, dot)
     if node is None:
@@ -192,8 +215,8 @@ def name_chain_at(document: Analysed, path: str, offset: int, chain: list[str]) 
     doubt."""
     g = document.graph
     line_end = g.source.data.find(b"\n", offset)
-    if g.source.data[offset:None if line_end < 0 else line_end].strip(b" \t\r.)]}"):
-        return None                 # the rest of the line could define what the patched copy would not see
+    if g.source.data[offset : None if line_end < 0 else line_end].strip(b" \t\r.)]}"):
+        return None  # the rest of the line could define what the patched copy would not see
     scope = scope_at(g, offset)
     if scope is None or not chain:
         return None
@@ -214,8 +237,11 @@ def _name_in_scope(engine: TypeEngine, path: str, g: ProgramGraph, scope: int, n
         here = g.scopes[scope]
         sym = g.find_symbol(name, here.qualname) if (scope == start or here.kind is not ScopeKind.CLASS) else None
         if sym is not None and sym.definitions:
-            flow_free = (sym.kind is not SymbolKind.VARIABLE or len(engine.names.live(path, sym.id)) == 1
-                         or engine.names.declared_type(path, sym.definitions) is not None)
+            flow_free = (
+                sym.kind is not SymbolKind.VARIABLE
+                or len(engine.names.live(path, sym.id)) == 1
+                or engine.names.declared_type(path, sym.definitions) is not None
+            )
             return engine.names.symbol_value(path, sym.id) if flow_free else None
         scope = here.parent
     return engine.names.builtin(name)
@@ -225,7 +251,7 @@ def call_in_document(document: Analysed, path: str, paren: int) -> tuple[bool, C
     """``(answered, facts)`` for the call whose ``(`` is at byte ``paren`` of the
     source ``document`` analysed (the cursor inside its arguments)."""
     g = document.graph
-    if g.source.data[paren:paren + 1] != b"(":
+    if g.source.data[paren : paren + 1] != b"(":
         return False, None
     arguments = g.enclosing(g.node_at(paren), "argument_list")
     if arguments is None or g.start_bytes[arguments] != paren or g.kinds[g.parents[arguments]] != "call":
@@ -237,12 +263,13 @@ def call_in_document(document: Analysed, path: str, paren: int) -> tuple[bool, C
     return True, call_facts_of_type(document.engine, callee)
 
 
-def members_at(engine: TypeEngine, path: str, data: bytes, dot: int, *, details: bool = True,
-               document: Analysed | None = None) -> MemberFacts | None:
+def members_at(
+    engine: TypeEngine, path: str, data: bytes, dot: int, *, details: bool = True, document: Analysed | None = None
+) -> MemberFacts | None:
     """Members of the expression before the dot at byte ``dot``; ``None`` when its
     type is unknown.  ``details=False`` skips typing each member (names only);
     ``document`` is the analysis of ``data`` when the caller keeps one."""
-    if not 0 <= dot < len(data) or data[dot:dot + 1] != b".":
+    if not 0 <= dot < len(data) or data[dot : dot + 1] != b".":
         raise ValueError(f"dot={dot} is not the offset of a '.' in the source; pass the byte offset of the dot")
     fresh, receiver = receiver_type(engine, path, data, dot, document)
     if receiver is None or isinstance(receiver, UnknownType):
@@ -268,7 +295,7 @@ class LibraryMembers:
         self.answers: dict[tuple, object] = {}
 
     def get(self, engine: TypeEngine, receiver: Type) -> MemberFacts | None:
-        known = self._facts.get(receiver, _UNKNOWN)     # one read: another request may clear it
+        known = self._facts.get(receiver, _UNKNOWN)  # one read: another request may clear it
         if known is not _UNKNOWN:
             return cast("MemberFacts | None", known)
         facts = members_of_type(engine, receiver, details=False)
@@ -361,7 +388,7 @@ def _is_closed(engine: TypeEngine, chain) -> bool:
 def call_at(engine: TypeEngine, path: str, data: bytes, offset: int) -> CallFacts | None:
     """The parameters of the innermost call open at byte ``offset``."""
     line_end = data.find(b"\n", offset)
-    patched = data[:offset] + b")\n" + (data[line_end + 1:] if line_end >= 0 else b"")
+    patched = data[:offset] + b")\n" + (data[line_end + 1 :] if line_end >= 0 else b"")
     fresh, g = _patched_engine(engine, path, patched)
     call = g.enclosing(g.node_at(max(offset - 1, 0)), "call")
     if call is None:
@@ -383,9 +410,13 @@ def call_facts_of_type(engine: TypeEngine, callee: Type) -> CallFacts | None:
             params = signature(engine.require_graph(target.path), target.node)
             if target.bound is not None and params:
                 params = params[1:]
-            return CallFacts(render(callee), tuple(
-                ParameterFacts(p.name, p.kind, p.has_default, render(engine.parameter_type(target.path, p.node)))
-                for p in params))
+            return CallFacts(
+                render(callee),
+                tuple(
+                    ParameterFacts(p.name, p.kind, p.has_default, render(engine.parameter_type(target.path, p.node)))
+                    for p in params
+                ),
+            )
     return None
 
 
@@ -415,7 +446,8 @@ def submodules(engine: TypeEngine, module: str) -> frozenset[str]:
         stem = child.name.split(".", 1)[0]
         if not stem.isidentifier() or stem == "__init__":
             continue
-        if child.suffix in (".py", ".pyi") or (child.is_dir() and any(
-                (child / f"__init__{ext}").exists() for ext in (".py", ".pyi"))):
+        if child.suffix in (".py", ".pyi") or (
+            child.is_dir() and any((child / f"__init__{ext}").exists() for ext in (".py", ".pyi"))
+        ):
             names.add(stem)
     return frozenset(names)

@@ -54,12 +54,17 @@ class Records:
             if view.short in _ENUM_BASES:
                 break
             if name in info.members:
-                return None           # the enum's own ``value`` (a property, a field)
+                return None  # the enum's own ``value`` (a property, a field)
         if name in ("name", "_name_"):
             return ClassType("str")
         classes = self.engine.classes
-        values = [classes.data_member(member) for _, info in chain if not info.path.endswith(".pyi")
-                  for n, member in info.members.items() if member.kind == "variable" and not n.startswith("_")]
+        values = [
+            classes.data_member(member)
+            for _, info in chain
+            if not info.path.endswith(".pyi")
+            for n, member in info.members.items()
+            if member.kind == "variable" and not n.startswith("_")
+        ]
         return make_union(values) if values else None
 
     def fields(self, cls: ClassType) -> tuple[Type, ...] | None:
@@ -70,8 +75,11 @@ class Records:
         classes = self.engine.classes
         for _view, info in chain:
             if not info.path.endswith(".pyi"):
-                found = [classes.data_member(m) for m in info.members.values()
-                         if m.kind == "variable" and self._is_annotated(info.path, m.nodes)]
+                found = [
+                    classes.data_member(m)
+                    for m in info.members.values()
+                    if m.kind == "variable" and self._is_annotated(info.path, m.nodes)
+                ]
                 if found:
                     return tuple(found)
         return None
@@ -103,12 +111,14 @@ class Records:
             if g is None:
                 continue
             supers = g.child_by_field(info.node, "superclasses")
-            if supers is not None and any(g.text(b).split(".")[-1].split("[")[0] == "TypedDict"
-                                          for b in g.children(supers)):
+            if supers is not None and any(
+                g.text(b).split(".")[-1].split("[")[0] == "TypedDict" for b in g.children(supers)
+            ):
                 return True
         return False
 
     def _is_annotated(self, path: str, nodes: tuple[int, ...]) -> bool:
         g = self.engine.require_graph(path)
-        return any(g.kinds[g.parents[n]] == "assignment" and g.child_by_field(g.parents[n], "type") is not None
-                   for n in nodes)
+        return any(
+            g.kinds[g.parents[n]] == "assignment" and g.child_by_field(g.parents[n], "type") is not None for n in nodes
+        )

@@ -30,7 +30,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from typelens.analyzer import (
-    Diagnostic, GraphConfig, InputError, ProjectIndex, Span, build_graph_safely, iter_python_files, project_scope,
+    Diagnostic,
+    GraphConfig,
+    InputError,
+    ProjectIndex,
+    Span,
+    build_graph_safely,
+    iter_python_files,
+    project_scope,
 )
 from typelens.analyzer.cache import cache_root, code_fingerprint, content_digest
 from typelens.analyzer.codes import CODES
@@ -47,21 +54,21 @@ from .settings import Settings
 
 logger = logging.getLogger(__name__)
 
-CACHE_VERSION = "typelens-infer-3"     # 3: predictions keep evidence and candidates; 2: scripts (.ts, .js ...)
+CACHE_VERSION = "typelens-infer-3"  # 3: predictions keep evidence and candidates; 2: scripts (.ts, .js ...)
 
 
 @dataclass(frozen=True, slots=True)
 class InferOptions:
     mode: str = "static"
     model_dir: Path | None = None
-    slice_dir: Path | None = None    # a slice-model folder (default: the shipped one, when there is one)
+    slice_dir: Path | None = None  # a slice-model folder (default: the shipped one, when there is one)
     use_slice: bool = True
     jobs: int = 1
     use_cache: bool = True
     cache_dir: Path | None = None
     max_bytes: int = GraphConfig().max_bytes
     settings: Settings = Settings()
-    discovery: Discovery | None = None    # the command line's file selection and per-file settings
+    discovery: Discovery | None = None  # the command line's file selection and per-file settings
 
     def __post_init__(self) -> None:
         if self.mode not in ("static", "neural", "hybrid"):
@@ -74,11 +81,11 @@ class InferOptions:
 class FileSet:
     """The files of one path argument, and how to show them."""
 
-    root: Path                      # project root for imports
-    base: Path                      # what `file` is relative to
+    root: Path  # project root for imports
+    base: Path  # what `file` is relative to
     files: list[Path]
     single: bool
-    skipped: list[SkippedFile] = field(default_factory=list)   # FIFOs, dangling links, ... (iter_python_files)
+    skipped: list[SkippedFile] = field(default_factory=list)  # FIFOs, dangling links, ... (iter_python_files)
 
     @property
     def scope(self) -> Path:
@@ -91,8 +98,8 @@ class InferResult:
     predictions: list[Prediction] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     stats: dict = field(default_factory=dict)
-    sessions: dict = field(default_factory=dict)   # root -> AnalysisSession (not for the cache)
-    engines: dict = field(default_factory=dict)    # root -> the session's engine that answered
+    sessions: dict = field(default_factory=dict)  # root -> AnalysisSession (not for the cache)
+    engines: dict = field(default_factory=dict)  # root -> the session's engine that answered
 
 
 def file_sets(paths: list[Path], discovery: Discovery | None = None) -> list[FileSet]:
@@ -112,8 +119,15 @@ def file_sets(paths: list[Path], discovery: Discovery | None = None) -> list[Fil
                 top = discovery.top_for(path, named=True)
                 files = [f for f in files if not discovery.is_excluded(f, top)]
                 skipped = [s for s in skipped if not discovery.is_excluded(s.path, top)]
-            sets.append(FileSet(project_root_of(path) if (path / "__init__.py").exists() else path, path, files, False,
-                                [s for s in skipped if s.path.suffix == ".py" or is_script(s.path)]))
+            sets.append(
+                FileSet(
+                    project_root_of(path) if (path / "__init__.py").exists() else path,
+                    path,
+                    files,
+                    False,
+                    [s for s in skipped if s.path.suffix == ".py" or is_script(s.path)],
+                )
+            )
             continue
         problem = listed_file_problem(path, None)
         if problem is not None:
@@ -123,15 +137,24 @@ def file_sets(paths: list[Path], discovery: Discovery | None = None) -> list[Fil
     return sets
 
 
-def _digest(files: list[Path], options: InferOptions, root: Path, scope: Path | None = None, *,
-            settings: Settings | None = None, extra: str = "") -> str:
+def _digest(
+    files: list[Path],
+    options: InferOptions,
+    root: Path,
+    scope: Path | None = None,
+    *,
+    settings: Settings | None = None,
+    extra: str = "",
+) -> str:
     """What a cached answer of ``files`` depends on: the options, typelens's code, the
     environment, every file of the project, and ``extra`` (the caller's settings)."""
     scope = scope or root
     settings = settings or options.settings
     h = hashlib.blake2b(digest_size=20)
-    h.update(f"{CACHE_VERSION}|{code_fingerprint(('analyzer', 'typeinfer'))}|{options.mode}|{options.model_dir}|"
-             f"{options.slice_dir}|{options.use_slice}|{options.max_bytes}|{root}|{extra}".encode("utf-8", "surrogateescape"))
+    h.update(
+        f"{CACHE_VERSION}|{code_fingerprint(('analyzer', 'typeinfer'))}|{options.mode}|{options.model_dir}|"
+        f"{options.slice_dir}|{options.use_slice}|{options.max_bytes}|{root}|{extra}".encode("utf-8", "surrogateescape")
+    )
     # the environment imports resolve in: which one, and its folders' times (a package installed or removed)
     environment = discover_environment(root, settings.python)
     for folder in environment.search_paths:
@@ -142,13 +165,14 @@ def _digest(files: list[Path], options: InferOptions, root: Path, scope: Path | 
     if options.mode != "static":
         # a model retrained in the same folder changes the answers: its files' sizes and times
         from .hybrid import DEFAULT_MODEL, DEFAULT_SLICE
+
         for folder in {Path(options.model_dir or DEFAULT_MODEL), Path(options.slice_dir or DEFAULT_SLICE)}:
             for item in sorted(folder.glob("*")) if folder.is_dir() else []:
                 stat = item.stat()
                 h.update(f"{item}|{stat.st_size}|{stat.st_mtime_ns}".encode("utf-8", "surrogateescape"))
     for path in sorted(iter_python_files(scope, skipped=[]) + iter_script_files(scope, declarations=True, skipped=[])):
         try:
-            data, size = read_regular_file(path, options.max_bytes)   # bounded: what the analysis reads
+            data, size = read_regular_file(path, options.max_bytes)  # bounded: what the analysis reads
             h.update(os.fsencode(path) + b"\0" + hashlib.blake2b(data, digest_size=16).digest() + b"%d" % size)
         except InputError:
             h.update(os.fsencode(path) + b"\0unreadable")
@@ -220,7 +244,7 @@ def open_session(fs: FileSet, options: InferOptions) -> AnalysisSession:
     settings = discovery.tree.for_path(fs.base) if discovery is not None else options.settings
     session = AnalysisSession(fs.root, settings, scope=fs.scope, config=GraphConfig(max_bytes=options.max_bytes))
     todo = [f for f in fs.files if not session.index.has_cached_graph(f)] if options.jobs > 1 else []
-    if len(todo) > 1:      # the others load from the graph cache faster than a worker builds them
+    if len(todo) > 1:  # the others load from the graph cache faster than a worker builds them
         with ProcessPoolExecutor(max_workers=options.jobs) as pool:
             jobs = [(str(f), options.max_bytes) for f in todo if not is_script(f)]
             for path, graph in pool.map(_build_one, jobs, chunksize=4):
@@ -241,10 +265,11 @@ def _infer_set(fs: FileSet, options: InferOptions):
     assistant = None
     if options.mode != "static":
         from .hybrid import NeuralAssistant
+
         # before any analysis: a bad model folder is a clear one-line error at once (ModelError propagates)
         assistant = NeuralAssistant(options.model_dir, options.slice_dir, use_slice=options.use_slice)
     session = open_session(fs, options)
-    engine = session.engine(share_library=False)      # one engine for the whole set: its answers are shared
+    engine = session.engine(share_library=False)  # one engine for the whole set: its answers are shared
     predictions: list[Prediction] = []
     diagnostics: list[Diagnostic] = skipped_diagnostics(fs)
     for path in fs.files:
@@ -282,8 +307,14 @@ def check_paths(paths: list[Path], options: InferOptions) -> tuple[list[Diagnost
         found, index = _check_set(fs, options)
         diagnostics.extend(found)
         if where is not None and not any(d.code == "internal-error" for d in found):
-            _write_json(where, {"version": CACHE_VERSION, "diagnostics": [_diagnostic_row(d) for d in found],
-                                "reads": _reads_of(index)})
+            _write_json(
+                where,
+                {
+                    "version": CACHE_VERSION,
+                    "diagnostics": [_diagnostic_row(d) for d in found],
+                    "reads": _reads_of(index),
+                },
+            )
     return diagnostics, {"files": files, "seconds": round(time.perf_counter() - started, 3), "cache_hits": hits}
 
 
@@ -293,8 +324,7 @@ def _check_set(fs: FileSet, options: InferOptions) -> tuple[list[Diagnostic], Pr
     diagnostics: list[Diagnostic] = []
     for path in fs.files:
         try:
-            analysis = session.analyse(path, display=str(path), engine=engine,
-                                       settings=_file_settings(path, options))
+            analysis = session.analyse(path, display=str(path), engine=engine, settings=_file_settings(path, options))
             diagnostics.extend(analysis.diagnostics())
         except Exception as err:  # the per-file boundary: report it, go on with the rest
             logger.exception("analysis failed on %s", path)
@@ -306,8 +336,15 @@ def _check_set(fs: FileSet, options: InferOptions) -> tuple[list[Diagnostic], Pr
 def skipped_diagnostics(fs: FileSet, *, relative: bool = True) -> list[Diagnostic]:
     """An ``unreadable-file`` diagnostic for each file the folder walk left out, named
     relative to the folder (``infer``) or by its full path (``analyze``)."""
-    return [Diagnostic.build("unreadable-file", codes.UNREADABLE_FILE.format(reason=s.reason), Span.empty(),
-                             os.path.relpath(s.path, fs.base) if relative else str(s.path)) for s in fs.skipped]
+    return [
+        Diagnostic.build(
+            "unreadable-file",
+            codes.UNREADABLE_FILE.format(reason=s.reason),
+            Span.empty(),
+            os.path.relpath(s.path, fs.base) if relative else str(s.path),
+        )
+        for s in fs.skipped
+    ]
 
 
 def _with_path(d: Diagnostic, display: str) -> Diagnostic:
@@ -324,9 +361,15 @@ def _stats(result: InferResult, seconds: float, cache_hits: int) -> dict:
             unknown += 1
         else:
             by_source[p.source] = by_source.get(p.source, 0) + 1
-    return {"files": len({p.file for p in result.predictions}), "predictions": len(result.predictions),
-            "unknown": unknown, "by_kind": by_kind, "by_source": by_source, "seconds": round(seconds, 3),
-            "cache_hits": cache_hits}
+    return {
+        "files": len({p.file for p in result.predictions}),
+        "predictions": len(result.predictions),
+        "unknown": unknown,
+        "by_kind": by_kind,
+        "by_source": by_source,
+        "seconds": round(seconds, 3),
+        "cache_hits": cache_hits,
+    }
 
 
 # -- the cache ---------------------------------------------------------------------------
@@ -341,12 +384,25 @@ def _read_cache(fs: FileSet, options: InferOptions):
     path = _cache_path(fs, options)
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-        predictions = [Prediction(p["file"], p["path"], p["scope"], p["name"], p["kind"], p["type"],
-                                  p["confidence"], Span(*p["span"]), p["source"], tuple(p.get("evidence", ())),
-                                  tuple((str(c[0]), float(c[1])) for c in p.get("candidates", ())))
-                       for p in doc["predictions"]]
-        diagnostics = [Diagnostic(d["code"], d["message"], Span(*d["span"]), d["severity"], d["path"])
-                       for d in doc["diagnostics"]]
+        predictions = [
+            Prediction(
+                p["file"],
+                p["path"],
+                p["scope"],
+                p["name"],
+                p["kind"],
+                p["type"],
+                p["confidence"],
+                Span(*p["span"]),
+                p["source"],
+                tuple(p.get("evidence", ())),
+                tuple((str(c[0]), float(c[1])) for c in p.get("candidates", ())),
+            )
+            for p in doc["predictions"]
+        ]
+        diagnostics = [
+            Diagnostic(d["code"], d["message"], Span(*d["span"]), d["severity"], d["path"]) for d in doc["diagnostics"]
+        ]
         if not _reads_unchanged(doc["reads"]):
             return None
     except (OSError, ValueError, KeyError, TypeError):
@@ -354,19 +410,39 @@ def _read_cache(fs: FileSet, options: InferOptions):
     return predictions, diagnostics
 
 
-def _write_cache(fs: FileSet, options: InferOptions, predictions: list[Prediction], diagnostics: list[Diagnostic],
-                 index: ProjectIndex) -> None:
+def _write_cache(
+    fs: FileSet,
+    options: InferOptions,
+    predictions: list[Prediction],
+    diagnostics: list[Diagnostic],
+    index: ProjectIndex,
+) -> None:
     if not options.use_cache or any(d.code == "internal-error" for d in diagnostics):
         return
-    _write_json(_cache_path(fs, options), {
-        "version": CACHE_VERSION,
-        "predictions": [{"file": p.file, "path": p.path, "scope": p.scope, "name": p.name, "kind": p.kind,
-                         "type": p.type, "confidence": p.confidence, "span": _span_list(p.span),
-                         "source": p.source, "evidence": list(p.evidence),
-                         "candidates": [list(c) for c in p.candidates]} for p in predictions],
-        "diagnostics": [_diagnostic_row(d) for d in diagnostics],
-        "reads": _reads_of(index),
-    })
+    _write_json(
+        _cache_path(fs, options),
+        {
+            "version": CACHE_VERSION,
+            "predictions": [
+                {
+                    "file": p.file,
+                    "path": p.path,
+                    "scope": p.scope,
+                    "name": p.name,
+                    "kind": p.kind,
+                    "type": p.type,
+                    "confidence": p.confidence,
+                    "span": _span_list(p.span),
+                    "source": p.source,
+                    "evidence": list(p.evidence),
+                    "candidates": [list(c) for c in p.candidates],
+                }
+                for p in predictions
+            ],
+            "diagnostics": [_diagnostic_row(d) for d in diagnostics],
+            "reads": _reads_of(index),
+        },
+    )
 
 
 def _write_json(path: Path, doc: dict) -> None:
@@ -427,8 +503,9 @@ def _read_diagnostics(path: Path) -> list[Diagnostic] | None:
         doc = json.loads(path.read_text(encoding="utf-8"))
         if doc["version"] != CACHE_VERSION or not _reads_unchanged(doc["reads"]):
             return None
-        return [Diagnostic(d["code"], d["message"], Span(*d["span"]), d["severity"], d["path"])
-                for d in doc["diagnostics"]]
+        return [
+            Diagnostic(d["code"], d["message"], Span(*d["span"]), d["severity"], d["path"]) for d in doc["diagnostics"]
+        ]
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

@@ -27,8 +27,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from typelens.analyzer import (
-    Diagnostic, Document, GraphConfig, ProgramGraph, ProjectGraph, ProjectIndex, TypelensError, build_graph,
-    build_graph_safely, build_project_graph, project_scope,
+    Diagnostic,
+    Document,
+    GraphConfig,
+    ProgramGraph,
+    ProjectGraph,
+    ProjectIndex,
+    TypelensError,
+    build_graph,
+    build_graph_safely,
+    build_project_graph,
+    project_scope,
 )
 from typelens.analyzer.cache import GraphCache, cache_root
 from typelens.analyzer.environment import PythonEnvironment, discover_environment
@@ -76,9 +85,16 @@ class AnalysisSession:
     site-packages folder); ``index`` an existing index to analyse over (the
     dataset builder keeps one per corpus project)."""
 
-    def __init__(self, root: Path | None = None, settings: Settings | None = None, *,
-                 scope: Path | None = None, config: GraphConfig | None = None,
-                 index: ProjectIndex | None = None, environment: PythonEnvironment | None = None) -> None:
+    def __init__(
+        self,
+        root: Path | None = None,
+        settings: Settings | None = None,
+        *,
+        scope: Path | None = None,
+        config: GraphConfig | None = None,
+        index: ProjectIndex | None = None,
+        environment: PythonEnvironment | None = None,
+    ) -> None:
         self.settings = settings if settings is not None else Settings()
         if index is None:
             if root is None:
@@ -87,21 +103,34 @@ class AnalysisSession:
             if environment is None:
                 environment = discover_environment(root, self.settings.python)
             logger.info("%s: %s", root, environment.describe())
-            index = ProjectIndex(root, config=config or GraphConfig(), scope=scope, environment=environment,
-                                 graph_cache=graph_cache_for(self.settings))
+            index = ProjectIndex(
+                root,
+                config=config or GraphConfig(),
+                scope=scope,
+                environment=environment,
+                graph_cache=graph_cache_for(self.settings),
+            )
         self.index = index
         self.root = index.root
         self.environment = index.environment
         self.project: ProjectGraph | None = None
-        self.library = LibraryMembers()          # library types' members and the engines' answers about them
-        self.scripts: ScriptSide | None = None   # the TypeScript/JavaScript side, built on first use (typescript.session)
+        self.library = LibraryMembers()  # library types' members and the engines' answers about them
+        self.scripts: ScriptSide | None = (
+            None  # the TypeScript/JavaScript side, built on first use (typescript.session)
+        )
         self._models: dict[str, object] = {}
-        self._model_lock = threading.Lock()                 # guards the dict below
-        self._loading: dict[str, threading.Lock] = {}       # a lock per model: one loading holds no other up
+        self._model_lock = threading.Lock()  # guards the dict below
+        self._loading: dict[str, threading.Lock] = {}  # a lock per model: one loading holds no other up
 
     @classmethod
-    def for_path(cls, path: Path, settings: Settings | None = None, *, root: Path | None = None,
-                 config: GraphConfig | None = None) -> "AnalysisSession":
+    def for_path(
+        cls,
+        path: Path,
+        settings: Settings | None = None,
+        *,
+        root: Path | None = None,
+        config: GraphConfig | None = None,
+    ) -> "AnalysisSession":
         """The session of the project ``path`` belongs to (its import root found upwards)."""
         path = Path(path).resolve()
         root = Path(root).resolve() if root is not None else project_root_of(path)
@@ -128,9 +157,16 @@ class AnalysisSession:
         return self.project
 
     # -- files --------------------------------------------------------------------------
-    def analyse(self, path: Path, *, graph: ProgramGraph | None = None, display: str | None = None,
-                engine: TypeEngine | None = None, mode: str = "static",
-                settings: Settings | None = None) -> FileAnalysis | ScriptAnalysis:
+    def analyse(
+        self,
+        path: Path,
+        *,
+        graph: ProgramGraph | None = None,
+        display: str | None = None,
+        engine: TypeEngine | None = None,
+        mode: str = "static",
+        settings: Settings | None = None,
+    ) -> FileAnalysis | ScriptAnalysis:
         """The analysis of ``path``: from ``graph`` (an editor buffer) or the disk;
         ``engine`` shares one engine's answers across the files of a batch run;
         ``settings`` the file's own rule settings (a nested project's, its
@@ -138,13 +174,14 @@ class AnalysisSession:
         is analysed by the script side (``typeinfer.typescript``)."""
         if is_script(path):
             from .typescript.session import analyse_script
-            script_graph: Any = graph          # a ScriptGraph: scripts' buffers come from buffer_graph
+
+            script_graph: Any = graph  # a ScriptGraph: scripts' buffers come from buffer_graph
             return analyse_script(self, Path(path), graph=script_graph, display=display, mode=mode, settings=settings)
         resolved = str(Path(path).resolve())
         if graph is None:
             engine = engine or self.engine()
             graph = engine.graph(resolved)
-            if graph is None:       # unreadable: an empty graph carrying the reason
+            if graph is None:  # unreadable: an empty graph carrying the reason
                 graph = build_graph_safely(Path(resolved), config=self.index.config, display=display)
                 engine.use_graph(resolved, graph)
         else:
@@ -157,6 +194,7 @@ class AnalysisSession:
         """The analysis of ``data`` as the contents of ``path``."""
         if is_script(path):
             from .typescript.session import analyse_script_text
+
             return analyse_script_text(self, Path(path), data, mode)
         graph = build_graph(data.decode("utf-8", "replace"), str(Path(path).resolve()))
         return self.analyse(path, graph=graph, mode=mode)
@@ -168,6 +206,7 @@ class AnalysisSession:
         a script document), its tree re-parsed incrementally on each edit."""
         if is_script(path):
             from typelens.analyzer.typescript import ScriptDocument
+
             return ScriptDocument.from_text(text, str(path))
         return Document.from_text(text, str(path))
 
@@ -177,11 +216,13 @@ class AnalysisSession:
         text; ``tree``: the document's tree of that text, when there is one)."""
         if is_script(path):
             from typelens.analyzer.typescript import build_script_graph
+
             return build_script_graph(source, str(path), tree=tree)
         return build_graph(source, str(path), tree=tree)
 
-    def analyse_buffers(self, path: Path, buffers: dict[str, ProgramGraph],
-                        mode: str = "static") -> FileAnalysis | ScriptAnalysis:
+    def analyse_buffers(
+        self, path: Path, buffers: dict[str, ProgramGraph], mode: str = "static"
+    ) -> FileAnalysis | ScriptAnalysis:
         """The analysis of the buffer of ``path`` in ``buffers`` (the session's open
         documents by resolved path), whose engine reads the other buffers of the
         same language instead of their files."""
@@ -190,7 +231,8 @@ class AnalysisSession:
         mine = {key: graph for key, graph in buffers.items() if is_script(key) == script}
         if script:
             from .typescript.session import analyse_script
-            scripts: Any = mine                # ScriptGraphs: scripts' buffers come from buffer_graph
+
+            scripts: Any = mine  # ScriptGraphs: scripts' buffers come from buffer_graph
             return analyse_script(self, Path(resolved), graph=scripts[resolved], mode=mode, buffers=scripts)
         return FileAnalysis(self, resolved, Path(path).name, mine[resolved], self.engine(mine), mode)
 
@@ -212,11 +254,12 @@ class AnalysisSession:
                     logger.warning("%s unavailable: %s", key, err)
                     found = _FAILED
                 self._models[key] = found
-        return None if found is _FAILED else found   # type: ignore[return-value]
+        return None if found is _FAILED else found  # type: ignore[return-value]
 
     def neural(self):
         """The classifier (and slice model) for hybrid answers, or ``None``."""
         from .hybrid import NeuralAssistant
+
         return self.model("classifier", lambda: NeuralAssistant(self.settings.model_path))
 
     def update_settings(self, settings: Settings) -> None:
@@ -233,14 +276,21 @@ class FileAnalysis:
 
     language = "python"
 
-    def __init__(self, session: AnalysisSession, path: str, display: str, graph: ProgramGraph,
-                 engine: TypeEngine, mode: str = "static") -> None:
+    def __init__(
+        self,
+        session: AnalysisSession,
+        path: str,
+        display: str,
+        graph: ProgramGraph,
+        engine: TypeEngine,
+        mode: str = "static",
+    ) -> None:
         self.session, self.path, self.display = session, path, display
         self.graph, self.engine = graph, engine
-        self.mode = mode          # what predictions() answers by default: static, neural or hybrid
+        self.mode = mode  # what predictions() answers by default: static, neural or hybrid
         self._predictions: dict[str, list[Prediction]] = {}
         self._diagnostics: list[Diagnostic] | None = None
-        self.settings: Settings | None = None    # the file's rule settings, when not the session's
+        self.settings: Settings | None = None  # the file's rule settings, when not the session's
 
     def predictions(self, mode: str | None = None, assistant=None) -> list[Prediction]:
         """Every parameter, return, variable and attribute of the file (``mode``
@@ -263,6 +313,7 @@ class FileAnalysis:
         if self._diagnostics is None:
             from .checks import FileChecker
             from .suppressions import apply_suppressions
+
             found = FileChecker(self.engine, self.path, self.display).run()
             self._diagnostics = apply_suppressions(found, self.graph.source.data, self.display)
         chosen = settings or self.settings or self.session.settings
@@ -270,8 +321,10 @@ class FileAnalysis:
 
     def members_at(self, dot: int) -> MemberFacts | None:
         from .queries import Analysed
-        return members_at(self.engine, self.path, self.graph.source.data, dot,
-                          document=Analysed(self.engine, self.graph))
+
+        return members_at(
+            self.engine, self.path, self.graph.source.data, dot, document=Analysed(self.engine, self.graph)
+        )
 
     def call_at(self, offset: int) -> CallFacts | None:
         return call_at(self.engine, self.path, self.graph.source.data, offset)
@@ -279,56 +332,70 @@ class FileAnalysis:
     # the editor's questions live in typelens.typeinfer.ide, one module each
     def hover(self, offset: int):
         from .ide.hover import hover
+
         return hover(self, offset)
 
     def definition(self, offset: int):
         from .ide.navigation import definition
+
         return definition(self, offset)
 
     def inlay_hints(self, start: int, end: int, min_confidence: float | None = None):
         from .ide.annotate import inlay_hints
+
         return inlay_hints(self, start, end, min_confidence)
 
     def annotate(self, offset: int | None):
         from .ide.annotate import annotate
+
         return annotate(self, offset)
 
     def completions(self, offset: int):
         from .ide.completion import completions
+
         return completions(self, offset)
 
     def resolve_completion(self, ref: tuple[str, int, bool]):
         from .ide.completion import resolve
+
         return resolve(self, ref)
 
     def type_definition(self, offset: int):
         from .ide.navigation import type_definition
+
         return type_definition(self, offset)
 
     def signature_help(self, offset: int):
         from .ide.signature_help import signature_help
+
         return signature_help(self, offset)
 
     def document_symbols(self):
         from .ide.symbols import document_symbols
+
         return document_symbols(self)
 
     def references(self, offset: int, include_declaration: bool = True):
         from .ide.references import references
+
         return references(self, offset, include_declaration)
 
     def highlights(self, offset: int):
         from .ide.references import highlights
+
         return highlights(self, offset)
 
     def prepare_rename(self, offset: int):
         from .ide.references import prepare_rename
+
         return prepare_rename(self, offset)
 
     def rename(self, offset: int, new_name: str):
         from .ide.references import rename
+
         return rename(self, offset, new_name)
 
     def semantic_tokens(self, start: int = 0, end: int | None = None):
         from .ide.semantic_tokens import semantic_tokens
+
         return semantic_tokens(self, start, end)

@@ -62,22 +62,22 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    select: frozenset[str] = frozenset()      # the enabled rules; empty: the default ones
+    select: frozenset[str] = frozenset()  # the enabled rules; empty: the default ones
     ignore: frozenset[str] = frozenset()
-    extend_select: frozenset[str] = frozenset()   # enabled on top of select (rules off by default)
+    extend_select: frozenset[str] = frozenset()  # enabled on top of select (rules off by default)
     min_confidence: float = 0.8
-    exclude: tuple[str, ...] = ()             # gitignore-style globs, relative to base
-    per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()   # (glob, codes)
+    exclude: tuple[str, ...] = ()  # gitignore-style globs, relative to base
+    per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()  # (glob, codes)
     respect_gitignore: bool = True
     force_exclude: bool = False
-    source: Path | None = None                # the pyproject.toml read, if any
+    source: Path | None = None  # the pyproject.toml read, if any
     model_path: Path | None = None
-    lm_path: Path | str | None = None         # a folder or GGUF file, or a model name (LM_NAMES)
+    lm_path: Path | str | None = None  # a folder or GGUF file, or a model name (LM_NAMES)
     device: str = "auto"
     guided_completion: bool = False
-    python: Path | None = None                # the analysed project's environment or interpreter
-    cache: bool = True                        # the on-disk graph cache (--no-cache: off)
-    cache_dir: Path | None = None             # its folder (default: the user cache folder)
+    python: Path | None = None  # the analysed project's environment or interpreter
+    cache: bool = True  # the on-disk graph cache (--no-cache: off)
+    cache_dir: Path | None = None  # its folder (default: the user cache folder)
 
     @property
     def base(self) -> Path:
@@ -130,6 +130,7 @@ def _strings(value) -> tuple[str, ...]:
 def _globs(value) -> tuple[str, ...]:
     patterns = _strings(value)
     from typelens.analyzer.ignores import check_patterns
+
     check_patterns(patterns)
     return patterns
 
@@ -168,17 +169,17 @@ def _boolean(value) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Key:
-    name: str                      # in [tool.typelens] and on the command line (kebab-case)
-    editor: str                    # in the editor's settings (camelCase)
-    field: str                     # the Settings attribute
+    name: str  # in [tool.typelens] and on the command line (kebab-case)
+    editor: str  # in the editor's settings (camelCase)
+    field: str  # the Settings attribute
     parse: Callable[[object], object]
-    schema: dict                   # its JSON schema (without the description)
+    schema: dict  # its JSON schema (without the description)
     description: str
     is_path: bool = False
-    names: tuple[str, ...] = ()    # values that are names, not paths: kept as they are
+    names: tuple[str, ...] = ()  # values that are names, not paths: kept as they are
 
 
-LM_NAMES = ("tiny", "smollm2")     # the code LMs named rather than found by path (monitors.lm.NAMED)
+LM_NAMES = ("tiny", "smollm2")  # the code LMs named rather than found by path (monitors.lm.NAMED)
 
 
 _RULES = {"type": "array", "items": {"type": "string", "enum": sorted(CODES)}, "uniqueItems": True}
@@ -186,42 +187,126 @@ _GLOBS = {"type": "array", "items": {"type": "string"}}
 _PATH = {"type": "string"}
 
 KEYS: tuple[Key, ...] = (
-    Key("select", "select", "select", _codes, _RULES,
-        "The rules to report (replaces the rules enabled below this layer); empty: the default rules."),
+    Key(
+        "select",
+        "select",
+        "select",
+        _codes,
+        _RULES,
+        "The rules to report (replaces the rules enabled below this layer); empty: the default rules.",
+    ),
     Key("ignore", "ignore", "ignore", _codes, _RULES, "Rules to leave out."),
-    Key("extend-select", "extendSelect", "extend_select", _codes, _RULES,
-        "Rules to report on top of `select`, such as `unused-ignore`, which is off by default."),
-    Key("min-confidence", "minConfidence", "min_confidence", _confidence,
+    Key(
+        "extend-select",
+        "extendSelect",
+        "extend_select",
+        _codes,
+        _RULES,
+        "Rules to report on top of `select`, such as `unused-ignore`, which is off by default.",
+    ),
+    Key(
+        "min-confidence",
+        "minConfidence",
+        "min_confidence",
+        _confidence,
         {"type": "number", "minimum": 0, "maximum": 1, "default": 0.8},
-        "`infer --apply` and inlay hints: leave out less certain predictions."),
-    Key("exclude", "exclude", "exclude", _globs, _GLOBS,
-        "Gitignore-style globs of files and folders never analysed, relative to this file's folder."),
-    Key("per-file-ignores", "perFileIgnores", "per_file_ignores", _per_file_ignores,
+        "`infer --apply` and inlay hints: leave out less certain predictions.",
+    ),
+    Key(
+        "exclude",
+        "exclude",
+        "exclude",
+        _globs,
+        _GLOBS,
+        "Gitignore-style globs of files and folders never analysed, relative to this file's folder.",
+    ),
+    Key(
+        "per-file-ignores",
+        "perFileIgnores",
+        "per_file_ignores",
+        _per_file_ignores,
         {"type": "object", "additionalProperties": _RULES},
-        "Rules to leave out in the files a gitignore-style glob matches: { \"tests/**\" = [\"attr-defined\"] }."),
-    Key("respect-gitignore", "respectGitignore", "respect_gitignore", _boolean, {"type": "boolean", "default": True},
-        "Leave out the files that .gitignore files leave out."),
-    Key("force-exclude", "forceExclude", "force_exclude", _boolean, {"type": "boolean", "default": False},
-        "Apply `exclude` and .gitignore to files named on the command line too (pre-commit passes every file)."),
-    Key("python", "python", "python", _path, _PATH,
+        'Rules to leave out in the files a gitignore-style glob matches: { "tests/**" = ["attr-defined"] }.',
+    ),
+    Key(
+        "respect-gitignore",
+        "respectGitignore",
+        "respect_gitignore",
+        _boolean,
+        {"type": "boolean", "default": True},
+        "Leave out the files that .gitignore files leave out.",
+    ),
+    Key(
+        "force-exclude",
+        "forceExclude",
+        "force_exclude",
+        _boolean,
+        {"type": "boolean", "default": False},
+        "Apply `exclude` and .gitignore to files named on the command line too (pre-commit passes every file).",
+    ),
+    Key(
+        "python",
+        "python",
+        "python",
+        _path,
+        _PATH,
         "The analysed project's Python environment or interpreter (default: $VIRTUAL_ENV, .venv, python on PATH).",
-        is_path=True),
-    Key("model-path", "modelPath", "model_path", _path, _PATH,
-        "A classifier model folder (default: the shipped one).", is_path=True),
-    Key("lm-path", "lmPath", "lm_path", _path, _PATH,
+        is_path=True,
+    ),
+    Key(
+        "model-path",
+        "modelPath",
+        "model_path",
+        _path,
+        _PATH,
+        "A classifier model folder (default: the shipped one).",
+        is_path=True,
+    ),
+    Key(
+        "lm-path",
+        "lmPath",
+        "lm_path",
+        _path,
+        _PATH,
         "A causal-LM folder or GGUF file for completion, or tiny / smollm2 by name (default: SmolLM2 when "
-        "typelens[lm] and its weights are installed, else the tiny LM).", is_path=True, names=LM_NAMES),
-    Key("device", "device", "device", _device, {"type": "string", "pattern": "^(auto|cpu|cuda(:[0-9]+)?)$",
-                                                "default": "auto"},
-        "Where models run: auto, cpu or cuda[:N]."),
-    Key("guided-completion", "guidedCompletion", "guided_completion", _boolean, {"type": "boolean", "default": False},
-        "Offer monitor-guided multi-token completions in the editor."),
-    Key("cache", "cache", "cache", _boolean, {"type": "boolean", "default": True},
+        "typelens[lm] and its weights are installed, else the tiny LM).",
+        is_path=True,
+        names=LM_NAMES,
+    ),
+    Key(
+        "device",
+        "device",
+        "device",
+        _device,
+        {"type": "string", "pattern": "^(auto|cpu|cuda(:[0-9]+)?)$", "default": "auto"},
+        "Where models run: auto, cpu or cuda[:N].",
+    ),
+    Key(
+        "guided-completion",
+        "guidedCompletion",
+        "guided_completion",
+        _boolean,
+        {"type": "boolean", "default": False},
+        "Offer monitor-guided multi-token completions in the editor.",
+    ),
+    Key(
+        "cache",
+        "cache",
+        "cache",
+        _boolean,
+        {"type": "boolean", "default": True},
         "Keep the graphs of files read (libraries and the project) in the on-disk cache and read them from it "
-        "(`--no-cache`: neither read nor write it)."),
-    Key("cache-dir", "cacheDir", "cache_dir", _path, _PATH,
+        "(`--no-cache`: neither read nor write it).",
+    ),
+    Key(
+        "cache-dir",
+        "cacheDir",
+        "cache_dir",
+        _path,
+        _PATH,
         "The cache folder (default: $TYPELENS_CACHE_DIR, else $XDG_CACHE_HOME/typelens, else ~/.cache/typelens).",
-        is_path=True),
+        is_path=True,
+    ),
 )
 _BY_NAME = {k.name: k for k in KEYS}
 _BY_EDITOR = {k.editor: k for k in KEYS}
@@ -321,8 +406,9 @@ def merge(layers: list[Layer], source: Path | None = None) -> Settings:
                 value = value if value.is_absolute() or layer.base is None else layer.base / value
             fields[spec.field] = value
     settings = replace(Settings(), **fields, source=source)
-    return replace(settings, select=frozenset(selected or ()), ignore=frozenset(ignored),
-                   extend_select=frozenset(extended))
+    return replace(
+        settings, select=frozenset(selected or ()), ignore=frozenset(ignored), extend_select=frozenset(extended)
+    )
 
 
 def find_pyproject(start: Path) -> Path | None:

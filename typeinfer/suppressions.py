@@ -35,7 +35,8 @@ from typelens.analyzer.parsing import parse_bytes
 logger = logging.getLogger(__name__)
 
 _DIRECTIVE = re.compile(
-    rb"#\s*(?P<tool>type|typelens):\s*(?P<what>ignore-file|ignore)(?:\[(?P<codes>[^\]]*)\])?(?![\w\[-])")
+    rb"#\s*(?P<tool>type|typelens):\s*(?P<what>ignore-file|ignore)(?:\[(?P<codes>[^\]]*)\])?(?![\w\[-])"
+)
 _NEVER_SUPPRESSED = frozenset({"internal-error"})
 
 
@@ -60,25 +61,29 @@ def _directives(data: bytes, start: int, end: int, row: int, is_header: bool, pa
     found = []
     for match in _DIRECTIVE.finditer(data, start, end):
         listed = match["codes"]
-        names = None if listed is None else frozenset(c.strip().decode("utf-8", "replace")
-                                                       for c in listed.split(b",") if c.strip())
+        names = (
+            None
+            if listed is None
+            else frozenset(c.strip().decode("utf-8", "replace") for c in listed.split(b",") if c.strip())
+        )
         is_typelens = match["tool"] == b"typelens"
         if match["what"] == b"ignore-file" and not is_typelens:
-            continue                                   # "# type: ignore-file" is no one's syntax
+            continue  # "# type: ignore-file" is no one's syntax
         if match["what"] == b"ignore-file" and not is_header:
             logger.warning("%s:%d: '# typelens: ignore-file' below the first statement is not honoured", path, row + 1)
             continue
         is_file = match["what"] == b"ignore-file" or (is_header and not is_typelens)
         text = match[0].decode("utf-8", "replace")
-        found.append(Suppression(-1 if is_file else row, names, _span(data, match.start(), match.end(), row),
-                                 text, is_typelens))
+        found.append(
+            Suppression(-1 if is_file else row, names, _span(data, match.start(), match.end(), row), text, is_typelens)
+        )
     return found
 
 
 def suppressions_of(data: bytes, path: str = "") -> list[Suppression]:
     """Every suppression directive in the comments of ``data`` (UTF-8 source)."""
     if _DIRECTIVE.search(data) is None:
-        return []                                      # the common case: no parse at all
+        return []  # the common case: no parse at all
     root = parse_bytes(data).root_node
     header_end = next((child.start_byte for child in root.children if child.type != "comment"), len(data))
     found: list[Suppression] = []

@@ -61,9 +61,9 @@ class UnionType:
 
 @dataclass(frozen=True, slots=True)
 class CallableType:
-    params: tuple["Type", ...] | None   # None: any parameters (``...``)
+    params: tuple["Type", ...] | None  # None: any parameters (``...``)
     ret: "Type"
-    origin: tuple[str, int] | None = None   # (file, lambda node): a call evaluates the lambda's body
+    origin: tuple[str, int] | None = None  # (file, lambda node): a call evaluates the lambda's body
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,19 +94,29 @@ class FunctionRef:
     bound: "Type | None" = None
 
 
-Type = Union[UnknownType, NeverType, ClassType, TypeOfClass, UnionType, CallableType, ModuleType,
-             TypeVarType, FunctionRef]
+Type = Union[
+    UnknownType, NeverType, ClassType, TypeOfClass, UnionType, CallableType, ModuleType, TypeVarType, FunctionRef
+]
 
-_TYPE_CLASSES = (UnknownType, NeverType, ClassType, TypeOfClass, UnionType, CallableType, ModuleType,
-                 TypeVarType, FunctionRef)
-_NESTING = (ClassType, UnionType, TypeOfClass, CallableType, FunctionRef)   # what capped() looks into
+_TYPE_CLASSES = (
+    UnknownType,
+    NeverType,
+    ClassType,
+    TypeOfClass,
+    UnionType,
+    CallableType,
+    ModuleType,
+    TypeVarType,
+    FunctionRef,
+)
+_NESTING = (ClassType, UnionType, TypeOfClass, CallableType, FunctionRef)  # what capped() looks into
 UNKNOWN = UnknownType()
 NEVER = NeverType()
 NONE = ClassType("None")
 INT, FLOAT, COMPLEX = ClassType("int"), ClassType("float"), ClassType("complex")
 STR, BYTES, BOOL = ClassType("str"), ClassType("bytes"), ClassType("bool")
 OBJECT = ClassType("object")
-_MAX_UNION = 32    # an inferred union wider than this is `object` (loops must not grow it forever)
+_MAX_UNION = 32  # an inferred union wider than this is `object` (loops must not grow it forever)
 MAX_TYPE_DEPTH = 8  # type arguments nested deeper than this are Unknown (``x = [x]`` in a loop must end)
 MAX_SELF_NESTING = 3  # list[list[list[int]]] stays; a fourth list inside is Unknown
 _NUMERIC_RANK = {"bool": 0, "int": 1, "float": 2, "complex": 3}
@@ -309,6 +319,7 @@ def type_vars(t: Type) -> list[str]:
         elif isinstance(x, CallableType):
             for a in (x.params or ()) + (x.ret,):
                 walk(a)
+
     walk(t)
     return found
 
@@ -324,7 +335,7 @@ def substitute(t: Type, mapping: dict[str, Type]) -> Type:
         if t.name == "type" and len(args) == 1 and isinstance(args[0], (ClassType, UnionType)):
             classes = [m for m in members(args[0]) if isinstance(m, ClassType)]
             if len(classes) == len(members(args[0])):
-                return make_union(TypeOfClass(m) for m in classes)     # type[Self] with Self bound
+                return make_union(TypeOfClass(m) for m in classes)  # type[Self] with Self bound
         return ClassType(t.name, args)
     if isinstance(t, UnionType):
         return make_union(substitute(m, mapping) for m in t.items)

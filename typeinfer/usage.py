@@ -69,10 +69,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_CONFIDENCE = 0.95
-CONFLICT_FACTOR = 0.6       # a conflict's answer is this much less sure
-_MAX_USES = 64              # uses read per definition
-_MAX_UNION = 3              # a conflict wider than this gives no answer
-_PROBE = ClassType("typelens.usage.Probe")    # a use under isinstance() narrows it to something else
+CONFLICT_FACTOR = 0.6  # a conflict's answer is this much less sure
+_MAX_USES = 64  # uses read per definition
+_MAX_UNION = 3  # a conflict wider than this gives no answer
+_PROBE = ClassType("typelens.usage.Probe")  # a use under isinstance() narrows it to something else
 _GENERAL_BASES = ("Sequence", "Mapping", "AbstractSet", "Collection", "Iterable")
 
 # tiers: 1 declared (a parameter, key, return or target says it), 2 operators,
@@ -108,8 +108,9 @@ class UsageModel:
     def __init__(self, engine: "TypeEngine") -> None:
         self.engine = engine
         from .usage_rules import UseRules
+
         self.rules = UseRules(engine, self)
-        self._tests_types: dict[tuple[str, int], bool] = {}     # (file, scope node): calls isinstance
+        self._tests_types: dict[tuple[str, int], bool] = {}  # (file, scope node): calls isinstance
 
     def answer(self, path: str, definition: int) -> UsageAnswer | None:
         """The usage answer of the parameter or variable defined at ``definition``
@@ -150,8 +151,9 @@ class UsageModel:
         if g.kinds[definition] == "parameter":
             attribute = self.engine.calls._usage_type(path, g, definition)
             if attribute is not None:
-                found.append(Constraint("attr:" + ",".join(sorted(_used_attributes(g, definition))), attribute,
-                                        0.55, OPERATION))
+                found.append(
+                    Constraint("attr:" + ",".join(sorted(_used_attributes(g, definition))), attribute, 0.55, OPERATION)
+                )
         return tuple(found)
 
     def _is_narrowed(self, path: str, use: int) -> bool:
@@ -159,7 +161,7 @@ class UsageModel:
         functions that call ``isinstance`` at all: narrowing a use costs)."""
         g = self.engine.graph(path)
         scope = g.scopes[g.scope_of[use]]
-        while scope.parent >= 0 and scope.kind.value not in ("function", "module"):   # a comprehension, a lambda
+        while scope.parent >= 0 and scope.kind.value not in ("function", "module"):  # a comprehension, a lambda
             scope = g.scopes[scope.parent]
         key = (path, scope.node)
         tests = self._tests_types.get(key)
@@ -191,7 +193,7 @@ def combine(engine: "TypeEngine", found: list[Constraint]) -> UsageAnswer:
     if none_checked and answer != NONE:
         answer = make_union([answer, NONE])
     used = [c for c in found if c in agreeing or c.tier == FILTER or conflict and c in chosen]
-    used.sort(key=lambda c: c.label == "none-check")      # the check that adds None last
+    used.sort(key=lambda c: c.label == "none-check")  # the check that adds None last
     return UsageAnswer(answer, round(confidence, 3), _labels(used), tuple(found), conflict)
 
 
@@ -254,8 +256,12 @@ def _satisfies_one(engine: "TypeEngine", a: Type, e: Type) -> bool:
     if a.short in ("int", "bool") and e.short in ("float", "complex", "int"):
         return True
     if a.short == e.short and a.name == e.name:
-        return not a.args or not e.args or len(a.args) == len(e.args) and all(
-            satisfies(engine, x, y) for x, y in zip(a.args, e.args))
+        return (
+            not a.args
+            or not e.args
+            or len(a.args) == len(e.args)
+            and all(satisfies(engine, x, y) for x, y in zip(a.args, e.args))
+        )
     if a == NONE or e == NONE:
         return False
     for view, _ in engine.classes.mro(a)[1:]:
@@ -284,8 +290,9 @@ def admits(engine: "TypeEngine", path: str, definition: int, names: set[str]) ->
     return True
 
 
-def rerank(engine: "TypeEngine", path: str, definition: int,
-           candidates: list[tuple[str, float]]) -> list[tuple[str, float]]:
+def rerank(
+    engine: "TypeEngine", path: str, definition: int, candidates: list[tuple[str, float]]
+) -> list[tuple[str, float]]:
     """The classifier's ``(label, probability)`` candidates less those that break a
     usage constraint, the ones the usage answer names first (probabilities kept)."""
     answer = engine.usage.answer(path, definition)
@@ -299,6 +306,7 @@ def rerank(engine: "TypeEngine", path: str, definition: int,
 def _label_names(label: str) -> set[str]:
     """``list[str] | None`` -> ``{"list", "None"}``."""
     from .normalize import base
+
     return {b.strip() for b in base(label).split("|") if b.strip()}
 
 
@@ -309,8 +317,13 @@ def _candidate_fits(engine: "TypeEngine", cls: ClassType, c: Constraint) -> bool
     return satisfies(engine, cls, _erased(c.expected))
 
 
-_FILTER_MEMBERS = {"iter": ("__iter__", "__getitem__"), "await": ("__await__",), "called": ("__call__",),
-                   "with": ("__enter__", "__aenter__"), "unpack": ("__iter__", "__getitem__")}
+_FILTER_MEMBERS = {
+    "iter": ("__iter__", "__getitem__"),
+    "await": ("__await__",),
+    "called": ("__call__",),
+    "with": ("__enter__", "__aenter__"),
+    "unpack": ("__iter__", "__getitem__"),
+}
 
 
 def _erased(t: Type) -> Type:

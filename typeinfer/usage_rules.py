@@ -23,8 +23,21 @@ from typing import TYPE_CHECKING, Callable, Iterator
 from typelens.analyzer import ProgramGraph
 
 from .types import (
-    FLOAT, INT, NEVER, NONE, CallableType, ClassType, FunctionRef, Type, TypeOfClass, TypeVarType, UnionType,
-    is_known, members, render, substitute,
+    FLOAT,
+    INT,
+    NEVER,
+    NONE,
+    CallableType,
+    ClassType,
+    FunctionRef,
+    Type,
+    TypeOfClass,
+    TypeVarType,
+    UnionType,
+    is_known,
+    members,
+    render,
+    substitute,
 )
 from .usage import DECLARED, EQUALITY, FILTER, OPERATION, Constraint
 
@@ -42,9 +55,9 @@ _ORDER = frozenset({"<", "<=", ">", ">="})
 _SCALARS = frozenset({"str", "int", "float", "bytes"})
 _VAGUE = frozenset({"object", "Any", "Sized", "Hashable", "Buffer", "ReadableBuffer", "Unknown", "type"})
 _MAX_UNION = 4
-DECLARED_WEIGHT = 0.9      # a declared parameter, key or target (two agreeing: 0.99, capped)
-FOLLOWED_FLOOR = 0.3      # the least weight evidence followed into an unannotated callee keeps
-OVERRIDE_WEIGHT = 0.8      # the same parameter of an overridden or overriding method
+DECLARED_WEIGHT = 0.9  # a declared parameter, key or target (two agreeing: 0.99, capped)
+FOLLOWED_FLOOR = 0.3  # the least weight evidence followed into an unannotated callee keeps
+OVERRIDE_WEIGHT = 0.8  # the same parameter of an overridden or overriding method
 _MAX_RELATED = 24
 _MAX_ATTRIBUTE_USES = 32
 _FLOAT_SPEC = "eEfFgG%"
@@ -59,7 +72,7 @@ class UseRules:
     def __init__(self, engine: "TypeEngine", model: "UsageModel") -> None:
         self.engine, self.model = engine, model
         self._field_lists: dict[ClassType, list[tuple[str, Type]] | None] = {}
-        self._declared: dict[tuple, list[tuple[str, Type, float]]] = {}    # declared parameters, by call shape
+        self._declared: dict[tuple, list[tuple[str, Type, float]]] = {}  # declared parameters, by call shape
 
     def constraints_of(self, path: str, g: ProgramGraph, use: int) -> list[Constraint]:
         parent = g.parents[use]
@@ -72,9 +85,9 @@ class UseRules:
         if call < 0 or g.kinds[call] != "call":
             return
         args = [a for a in g.children(parent) if g.kinds[a] != "comment"]
-        if any(g.kinds[a] in ("list_splat", "dictionary_splat") for a in args[:args.index(use)]):
+        if any(g.kinds[a] in ("list_splat", "dictionary_splat") for a in args[: args.index(use)]):
             return
-        position = sum(1 for a in args[:args.index(use)] if g.kinds[a] != "keyword_argument")
+        position = sum(1 for a in args[: args.index(use)] if g.kinds[a] != "keyword_argument")
         yield from self._call_constraints(path, g, call, position, None)
 
     def _keyword(self, path: str, g: ProgramGraph, use: int, parent: int) -> Iterator[Constraint]:
@@ -86,8 +99,9 @@ class UseRules:
             name = g.child_by_field(parent, "name")
             yield from self._call_constraints(path, g, call, None, g.names.get(name, g.text(name)))
 
-    def _call_constraints(self, path: str, g: ProgramGraph, call: int, position: int | None,
-                          keyword: str | None) -> Iterator[Constraint]:
+    def _call_constraints(
+        self, path: str, g: ProgramGraph, call: int, position: int | None, keyword: str | None
+    ) -> Iterator[Constraint]:
         function = g.child_by_field(call, "function")
         if function is None:
             return
@@ -96,8 +110,9 @@ class UseRules:
         for label, expected, weight in self.expected_arguments(callee, position, keyword, shape):
             yield _typed(label, expected, weight, DECLARED)
 
-    def expected_arguments(self, callee: Type, position: int | None, keyword: str | None,
-                           shape: tuple[int, tuple[str, ...]] | None = None) -> list[tuple[str, Type, float]]:
+    def expected_arguments(
+        self, callee: Type, position: int | None, keyword: str | None, shape: tuple[int, tuple[str, ...]] | None = None
+    ) -> list[tuple[str, Type, float]]:
         """``(label, type, weight)`` of the parameter that takes the argument at
         ``position`` (or named ``keyword``), for each function or class ``callee``
         may be: its annotation, or (unannotated project code) its own uses' answer."""
@@ -107,13 +122,23 @@ class UseRules:
                 found.extend(self._function_parameter(m, position, keyword, None, shape))
             elif isinstance(m, TypeOfClass):
                 found.extend(self._constructor_parameter(m.cls, position, keyword, shape))
-            elif isinstance(m, CallableType) and m.params is not None and position is not None \
-                    and position < len(m.params):
+            elif (
+                isinstance(m, CallableType)
+                and m.params is not None
+                and position is not None
+                and position < len(m.params)
+            ):
                 found.append((f"call:Callable.{position}", m.params[position], DECLARED_WEIGHT))
         return found
 
-    def _function_parameter(self, fn: FunctionRef, position: int | None, keyword: str | None, owner: str | None,
-                            shape: tuple[int, tuple[str, ...]] | None = None) -> list[tuple[str, Type, float]]:
+    def _function_parameter(
+        self,
+        fn: FunctionRef,
+        position: int | None,
+        keyword: str | None,
+        owner: str | None,
+        shape: tuple[int, tuple[str, ...]] | None = None,
+    ) -> list[tuple[str, Type, float]]:
         """The parameter's declared type (kept: annotations do not change while the
         engine runs), else (unannotated project code) its own uses' answer.  What
         its other callers pass is not read: that question and this one feed each
@@ -126,8 +151,9 @@ class UseRules:
                 self._declared[key] = found
         return found
 
-    def _read_function_parameter(self, fn: FunctionRef, position: int | None, keyword: str | None,
-                                 owner: str | None, shape) -> tuple[list[tuple[str, Type, float]], bool]:
+    def _read_function_parameter(
+        self, fn: FunctionRef, position: int | None, keyword: str | None, owner: str | None, shape
+    ) -> tuple[list[tuple[str, Type, float]], bool]:
         engine = self.engine
         g = engine.graph(fn.path)
         if g is None or g.kinds[fn.node] != "function_definition":
@@ -136,8 +162,12 @@ class UseRules:
         types, label, weight, declared_only = [], None, DECLARED_WEIGHT, True
         for node in self._fitting_overloads(fn, g, shape):
             params = calls.signature(fn.path, g, node)
-            if fn.bound is not None and params and params[0].kind == "positional" \
-                    and "staticmethod" not in _decorators(g, node):
+            if (
+                fn.bound is not None
+                and params
+                and params[0].kind == "positional"
+                and "staticmethod" not in _decorators(g, node)
+            ):
                 params = params[1:]
             param = _parameter_for(params, position, keyword)
             if param is None:
@@ -150,7 +180,7 @@ class UseRules:
                 types.append(substitute(declared, mapping) if mapping else declared)
             elif not engine.is_stub(fn.path) and param.kind in ("positional", "keyword_only"):
                 declared_only = False
-                inner = self.model.answer(fn.path, param.node)     # the callee's own uses
+                inner = self.model.answer(fn.path, param.node)  # the callee's own uses
                 if inner is not None and inner.type is not None:
                     types.append(inner.type)
                     # never below a floor: through recursion (copy.deepcopy and _reconstruct pass
@@ -162,16 +192,27 @@ class UseRules:
                 return [], declared_only
         if not types or label is None:
             return [], declared_only
-        return [(label, types[0] if len(set(types)) == 1 else UnionType(frozenset(
-            m for t in types for m in members(t))), weight)], declared_only
+        return [
+            (
+                label,
+                types[0] if len(set(types)) == 1 else UnionType(frozenset(m for t in types for m in members(t))),
+                weight,
+            )
+        ], declared_only
 
-    def _constructor_parameter(self, cls: ClassType, position: int | None,
-                               keyword: str | None, shape=None) -> list[tuple[str, Type, float]]:
+    def _constructor_parameter(
+        self, cls: ClassType, position: int | None, keyword: str | None, shape=None
+    ) -> list[tuple[str, Type, float]]:
         classes = self.engine.classes
         fields = self._fields(cls)
         if fields is not None:
-            chosen = fields[position] if position is not None and position < len(fields) else next(
-                (f for f in fields if f[0] == keyword), None) if keyword is not None else None
+            chosen = (
+                fields[position]
+                if position is not None and position < len(fields)
+                else next((f for f in fields if f[0] == keyword), None)
+                if keyword is not None
+                else None
+            )
             return [(f"call:{cls.short}.__init__.{chosen[0]}", chosen[1], DECLARED_WEIGHT)] if chosen else []
         for method in ("__init__", "__new__"):
             hit = classes.lookup(cls, method)
@@ -179,8 +220,9 @@ class UseRules:
                 continue
             member = hit[2]
             bound = cls if method == "__init__" else TypeOfClass(cls)
-            return self._function_parameter(FunctionRef(member.path, member.nodes[-1], bound), position, keyword,
-                                            f"{cls.short}.{method}", shape)
+            return self._function_parameter(
+                FunctionRef(member.path, member.nodes[-1], bound), position, keyword, f"{cls.short}.{method}", shape
+            )
         return []
 
     def _fitting_overloads(self, fn: FunctionRef, g: ProgramGraph, shape) -> list[int]:
@@ -198,8 +240,12 @@ class UseRules:
                 declared = self.engine.annotations.evaluate(fn.path, params[0].annotation)
                 if isinstance(declared, ClassType) and declared.args and not _fits_receiver(bound, declared):
                     continue
-            if bound is not None and params and params[0].kind == "positional" \
-                    and "staticmethod" not in _decorators(g, node):
+            if (
+                bound is not None
+                and params
+                and params[0].kind == "positional"
+                and "staticmethod" not in _decorators(g, node)
+            ):
                 params = params[1:]
             if shape is None or _arity_fits(params, *shape):
                 kept.append(node)
@@ -252,10 +298,14 @@ class UseRules:
                 continue
             label = f"override:{owner}.{method}.{name}"
             if spec.annotation is not None:
-                found.append(_typed(label, self.engine.annotations.evaluate(other.path, spec.annotation),
-                                    OVERRIDE_WEIGHT, DECLARED))
+                found.append(
+                    _typed(
+                        label, self.engine.annotations.evaluate(other.path, spec.annotation), OVERRIDE_WEIGHT, DECLARED
+                    )
+                )
             elif not self.engine.is_stub(other.path):
                 from .usage import combine
+
                 own = self.model.own_constraints(other.path, spec.node)
                 inner = combine(self.engine, list(own)) if own else None
                 if inner is not None and inner.type is not None and not inner.conflict:
@@ -309,14 +359,14 @@ class UseRules:
         left, right = g.child_by_field(parent, "left"), g.child_by_field(parent, "right")
         if left is None or right is None:
             return
-        op = g.text(parent)[g.end_bytes[left] - g.start_bytes[parent]:g.start_bytes[right] - g.start_bytes[parent]]
+        op = g.text(parent)[g.end_bytes[left] - g.start_bytes[parent] : g.start_bytes[right] - g.start_bytes[parent]]
         yield from self._operand(path, use == right, right if use == left else left, op.strip())
 
     def _augmented(self, path: str, g: ProgramGraph, use: int, parent: int) -> Iterator[Constraint]:
         left = g.child_by_field(parent, "left")
         if left is None or g.child_by_field(parent, "right") != use:
             return
-        op = g.text(parent)[g.end_bytes[left] - g.start_bytes[parent]:].strip().split("=")[0].strip()
+        op = g.text(parent)[g.end_bytes[left] - g.start_bytes[parent] :].strip().split("=")[0].strip()
         yield from self._operand(path, True, left, op)
 
     def _operand(self, path: str, is_right: bool, other: int, op: str) -> Iterator[Constraint]:
@@ -343,16 +393,24 @@ class UseRules:
         if dunder is None:
             return False
         names = (dunder, "__r" + dunder[2:])
-        return self.engine.memo(("usage-operator", dunder), lambda: any(
-            self.engine.classes.lookup(c, n) is not None and self.engine.classes.lookup(c, n)[0].name == c.name
-            for c in self.engine.classes.project_classes() for n in names))
+        return self.engine.memo(
+            ("usage-operator", dunder),
+            lambda: any(
+                self.engine.classes.lookup(c, n) is not None and self.engine.classes.lookup(c, n)[0].name == c.name
+                for c in self.engine.classes.project_classes()
+                for n in names
+            ),
+        )
 
     def _comparison(self, path: str, g: ProgramGraph, use: int, parent: int) -> Iterator[Constraint]:
         kids = g.children(parent)
         if len(kids) != 2:
             return
-        op = " ".join(g.text(parent)[g.end_bytes[kids[0]] - g.start_bytes[parent]:
-                                     g.start_bytes[kids[1]] - g.start_bytes[parent]].split())
+        op = " ".join(
+            g.text(parent)[
+                g.end_bytes[kids[0]] - g.start_bytes[parent] : g.start_bytes[kids[1]] - g.start_bytes[parent]
+            ].split()
+        )
         other = kids[1] if use == kids[0] else kids[0]
         if op in ("is", "is not", "==", "!=") and g.kinds[other] == "none":
             yield Constraint("none-check", NONE, 0.0, FILTER)
@@ -414,6 +472,7 @@ class UseRules:
             return
         declared = self.engine.calls.declared_return(path, function)
         from .callables import is_async, is_generator
+
         if declared is not None and not is_generator(g, function) and not is_async(g, function):
             yield _typed(f"return:{render(declared)}", declared, 0.8, DECLARED)
 
@@ -423,8 +482,9 @@ class UseRules:
         target = g.child_by_field(parent, "left")
         annotation = g.child_by_field(parent, "type")
         if annotation is not None:
-            yield _typed(f"assign:{_short_text(g, target)}", self.engine.annotations.evaluate(path, annotation),
-                         0.9, DECLARED)
+            yield _typed(
+                f"assign:{_short_text(g, target)}", self.engine.annotations.evaluate(path, annotation), 0.9, DECLARED
+            )
         elif g.kinds[target] in ("pattern_list", "tuple_pattern", "list_pattern"):
             yield Constraint("unpack", ClassType("Iterable"), 0.0, FILTER)
         elif g.kinds[target] == "attribute_store":
@@ -434,7 +494,7 @@ class UseRules:
             else:
                 yield from self._attribute_uses(path, g, target)
         elif g.kinds[target] == "name_store":
-            inner = self.model.answer(path, target)       # a local variable's own uses
+            inner = self.model.answer(path, target)  # a local variable's own uses
             if inner is not None and inner.type is not None and not inner.conflict:
                 for label in inner.evidence:
                     if label != "none-check":
@@ -454,6 +514,7 @@ class UseRules:
 
     def _attribute_answer(self, path: str, g: ProgramGraph, sym) -> tuple:
         from .usage import combine
+
         found = []
         for use in sym.uses[:_MAX_ATTRIBUTE_USES]:
             if g.kinds[use] == "attribute" and not self.model._is_narrowed(path, use):
@@ -493,18 +554,28 @@ class UseRules:
                 return
             other = kids[2] if use == kids[0] else kids[0]
         else:
-            if "or" not in g.text(parent)[g.end_bytes[g.child_by_field(parent, "left")] - g.start_bytes[parent]:
-                                          g.start_bytes[g.child_by_field(parent, "right")] - g.start_bytes[parent]]:
+            if (
+                "or"
+                not in g.text(parent)[
+                    g.end_bytes[g.child_by_field(parent, "left")] - g.start_bytes[parent] : g.start_bytes[
+                        g.child_by_field(parent, "right")
+                    ]
+                    - g.start_bytes[parent]
+                ]
+            ):
                 return
-            other = g.child_by_field(parent, "right") if use == g.child_by_field(parent, "left") \
+            other = (
+                g.child_by_field(parent, "right")
+                if use == g.child_by_field(parent, "left")
                 else g.child_by_field(parent, "left")
+            )
         o = self.engine.exprs.type_of(path, other)
         if isinstance(o, ClassType) and o != NONE:
             yield _typed(f"or:{o.short}", o, 0.5, OPERATION)
 
     def _formatted(self, path: str, g: ProgramGraph, use: int, parent: int) -> Iterator[Constraint]:
         # the graph keeps no node for the format specification: read it after the expression
-        rest = g.text(parent)[g.end_bytes[use] - g.start_bytes[parent]:].rstrip("}").strip()
+        rest = g.text(parent)[g.end_bytes[use] - g.start_bytes[parent] :].rstrip("}").strip()
         text = rest[1:].strip() if rest.startswith(":") else ""
         if text and text[-1] in _FLOAT_SPEC:
             yield _typed(f"format:{text}", FLOAT, 0.5, OPERATION)
@@ -512,8 +583,16 @@ class UseRules:
             yield _typed(f"format:{text}", INT, 0.5, OPERATION)
 
 
-_DUNDERS = {"+": "__add__", "-": "__sub__", "*": "__mul__", "/": "__truediv__", "//": "__floordiv__",
-            "%": "__mod__", "**": "__pow__", "@": "__matmul__"}
+_DUNDERS = {
+    "+": "__add__",
+    "-": "__sub__",
+    "*": "__mul__",
+    "/": "__truediv__",
+    "//": "__floordiv__",
+    "%": "__mod__",
+    "**": "__pow__",
+    "@": "__matmul__",
+}
 
 _RULES: dict[str, Rule] = {
     "argument_list": UseRules._argument,
@@ -552,8 +631,11 @@ def _is_concrete(t: Type) -> bool:
     for m in parts:
         if isinstance(m, (TypeVarType, FunctionRef)) or not is_known(m):
             return False
-        if isinstance(m, ClassType) and (m.short in _VAGUE or m.short.startswith(("Supports", "_"))
-                                         or any(not _is_concrete(a) and not isinstance(a, ClassType) for a in m.args)):
+        if isinstance(m, ClassType) and (
+            m.short in _VAGUE
+            or m.short.startswith(("Supports", "_"))
+            or any(not _is_concrete(a) and not isinstance(a, ClassType) for a in m.args)
+        ):
             return False
     return True
 
@@ -567,8 +649,11 @@ def _is_field(g: ProgramGraph, name: int) -> bool:
         return False
     text = g.text(annotation)
     value = g.child_by_field(statement, "value") or g.child_by_field(statement, "right")
-    return "ClassVar" not in text and "KW_ONLY" not in text and not (
-        value is not None and "init=False" in g.text(value).replace(" ", ""))
+    return (
+        "ClassVar" not in text
+        and "KW_ONLY" not in text
+        and not (value is not None and "init=False" in g.text(value).replace(" ", ""))
+    )
 
 
 def _call_shape(g: ProgramGraph, call: int) -> tuple[int, tuple[str, ...]] | None:
@@ -597,14 +682,18 @@ def _fits_receiver(bound: ClassType, declared: ClassType) -> bool:
     """``Pattern[str]`` fits ``self: Pattern[str]``, not ``self: Pattern[bytes]``."""
     if bound.short != declared.short or not bound.args:
         return True
-    return all(not isinstance(b, ClassType) or not isinstance(d, ClassType) or b.short == d.short
-               for b, d in zip(bound.args, declared.args))
+    return all(
+        not isinstance(b, ClassType) or not isinstance(d, ClassType) or b.short == d.short
+        for b, d in zip(bound.args, declared.args)
+    )
 
 
 def _parameter_for(params, position: int | None, keyword: str | None):
     if keyword is not None:
-        return next((p for p in params if p.name == keyword and p.kind in ("positional", "keyword_only")),
-                    next((p for p in params if p.kind == "var_keyword"), None))
+        return next(
+            (p for p in params if p.name == keyword and p.kind in ("positional", "keyword_only")),
+            next((p for p in params if p.kind == "var_keyword"), None),
+        )
     positional = [p for p in params if p.kind == "positional"]
     if position is not None and position < len(positional):
         return positional[position]
@@ -613,6 +702,7 @@ def _parameter_for(params, position: int | None, keyword: str | None):
 
 def _decorators(g: ProgramGraph, node: int) -> frozenset[str]:
     from .classes import decorator_names
+
     return decorator_names(g, node)
 
 

@@ -26,5 +26,13 @@ Nothing here runs the code it reads, nor node.
 from .builder import ScriptGraph, build_script_graph, build_script_graph_safely
 from .parsing import SCRIPT_SUFFIXES, ScriptDocument, dialect_of, is_declaration_file, is_script
 
-__all__ = ["SCRIPT_SUFFIXES", "ScriptDocument", "ScriptGraph", "build_script_graph", "build_script_graph_safely",
-           "dialect_of", "is_declaration_file", "is_script"]
+__all__ = [
+    "SCRIPT_SUFFIXES",
+    "ScriptDocument",
+    "ScriptGraph",
+    "build_script_graph",
+    "build_script_graph_safely",
+    "dialect_of",
+    "is_declaration_file",
+    "is_script",
+]

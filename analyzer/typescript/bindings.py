@@ -26,8 +26,16 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_PATTERNS = frozenset({"object_pattern", "array_pattern", "rest_pattern", "pair_pattern", "assignment_pattern",
-                       "object_assignment_pattern"})
+_PATTERNS = frozenset(
+    {
+        "object_pattern",
+        "array_pattern",
+        "rest_pattern",
+        "pair_pattern",
+        "assignment_pattern",
+        "object_assignment_pattern",
+    }
+)
 _DEFAULTED = frozenset({"assignment_pattern", "object_assignment_pattern"})
 _CLASSES = ("class_declaration", "abstract_class_declaration", "class")
 _VALUE_TYPE = ("value", "type")
@@ -65,7 +73,7 @@ def binding_role(b: "ScriptScopes", node: int) -> str | None:
         b.kinds[node] = "name_store"
         return "declared"
     if field_name == "name" and pk in ("required_parameter", "optional_parameter", "index_signature"):
-        return "noname"            # a tuple member's label, an index signature's key
+        return "noname"  # a tuple member's label, an index signature's key
     imported = _import_role(b, node, parent, pk, field_name)
     if imported is not None:
         return imported
@@ -104,16 +112,19 @@ def _pattern_role(b: "ScriptScopes", node: int) -> str | None:
         return None
     pk, field_name = a.kinds[parent], a.fields[child]
     if pk in ("required_parameter", "optional_parameter") and field_name == "name":
-        return "noname"                # a labelled tuple member
-    if (pk == "variable_declarator" and field_name == "name"):
+        return "noname"  # a labelled tuple member
+    if pk == "variable_declarator" and field_name == "name":
         holder = a.parents[parent]
         is_var = holder >= 0 and a.kinds[holder] == "variable_declaration"
         scope = b.nearest(b.scope_of[node], ScopeKind.FUNCTION, ScopeKind.MODULE) if is_var else b.scope_of[node]
         return _declare_variable(b, node, scope)
-    if (pk in ("required_parameter", "optional_parameter") and field_name == "pattern") \
-            or pk == "formal_parameters" or (pk == "arrow_function" and field_name == "parameter"):
+    if (
+        (pk in ("required_parameter", "optional_parameter") and field_name == "pattern")
+        or pk == "formal_parameters"
+        or (pk == "arrow_function" and field_name == "parameter")
+    ):
         if not _of_function(b, parent):
-            return "noname"        # a signature's parameter (`(x: T) => U`, an overload): no variable
+            return "noname"  # a signature's parameter (`(x: T) => U`, an overload): no variable
         b.define(node, b.scope_of[node], SymbolKind.PARAMETER)
         b.kinds[node] = "parameter"
         _parameter_property(b, node, parent, child)
@@ -121,14 +132,18 @@ def _pattern_role(b: "ScriptScopes", node: int) -> str | None:
     if pk == "catch_clause" and field_name == "parameter":
         return _declare_variable(b, node, b.opened[parent])
     if pk == "for_in_statement" and field_name == "left":
-        keyword = b._data[a.start_bytes[parent]:a.start_bytes[child]].split(b"(")[-1].strip()
+        keyword = b._data[a.start_bytes[parent] : a.start_bytes[child]].split(b"(")[-1].strip()
         if keyword in (b"var", b"let", b"const"):
-            scope = b.nearest(b.scope_of[node], ScopeKind.FUNCTION, ScopeKind.MODULE) if keyword == b"var" \
+            scope = (
+                b.nearest(b.scope_of[node], ScopeKind.FUNCTION, ScopeKind.MODULE)
+                if keyword == b"var"
                 else b.opened.get(parent, b.scope_of[node])
+            )
             return _declare_variable(b, node, scope)
         return "assign"
-    if (pk in ("assignment_expression", "augmented_assignment_expression") and field_name == "left") \
-            or pk == "update_expression":
+    if (
+        pk in ("assignment_expression", "augmented_assignment_expression") and field_name == "left"
+    ) or pk == "update_expression":
         return "assign"
     return None
 
@@ -136,6 +151,7 @@ def _pattern_role(b: "ScriptScopes", node: int) -> str | None:
 def _of_function(b: "ScriptScopes", parameter: int) -> bool:
     """Whether a parameter node belongs to a function with a body (not a signature)."""
     from .scopes import FUNCTION_KINDS
+
     owner = parameter if b.a.kinds[parameter] in ("arrow_function", "formal_parameters") else b.a.parents[parameter]
     if b.a.kinds[owner] == "formal_parameters":
         owner = b.a.parents[owner]
@@ -153,8 +169,9 @@ def _parameter_property(b: "ScriptScopes", node: int, parameter: int, child: int
     a = b.a
     if child != node or a.kinds[parameter] not in ("required_parameter", "optional_parameter"):
         return
-    if not any(a.kinds[c] in ("accessibility_modifier", "override_modifier") for c in a.children[parameter]) \
-            and not b._data[a.start_bytes[parameter]:a.start_bytes[node]].strip().startswith(b"readonly"):
+    if not any(
+        a.kinds[c] in ("accessibility_modifier", "override_modifier") for c in a.children[parameter]
+    ) and not b._data[a.start_bytes[parameter] : a.start_bytes[node]].strip().startswith(b"readonly"):
         return
     function = b.scopes[b.scope_of[node]]
     if function.name != "constructor" or function.parent < 0 or b.scopes[function.parent].kind is not ScopeKind.CLASS:

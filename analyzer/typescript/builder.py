@@ -50,8 +50,14 @@ class ScriptGraph(ProgramGraph):
         return self.dialect != "javascript"
 
 
-def build_script_graph(code: str | bytes | Source, path: str = "<memory>.ts", *, dialect: str | None = None,
-                       config: GraphConfig = DEFAULT_CONFIG, tree: Tree | None = None) -> ScriptGraph:
+def build_script_graph(
+    code: str | bytes | Source,
+    path: str = "<memory>.ts",
+    *,
+    dialect: str | None = None,
+    config: GraphConfig = DEFAULT_CONFIG,
+    tree: Tree | None = None,
+) -> ScriptGraph:
     """The graph of script ``code``; the dialect comes from ``path``'s suffix unless given."""
     source = source_of(code, path, config)
     dialect = dialect or dialect_of(source.path) or dialect_of(path) or "typescript"
@@ -65,9 +71,14 @@ def build_script_graph_safely(path, *, config: GraphConfig = DEFAULT_CONFIG, dis
     """The per-file boundary: always a graph (empty, carrying the reason, when the
     file cannot be read or typelens fails on it)."""
     dialect = dialect_of(path)
-    return graph_safely(path, display, lambda: build_script_graph(
-        source_from_path(path, max_bytes=config.max_bytes, display=display), dialect=dialect, config=config),
-        lambda empty: build_script_graph(empty, dialect=dialect, config=config))
+    return graph_safely(
+        path,
+        display,
+        lambda: build_script_graph(
+            source_from_path(path, max_bytes=config.max_bytes, display=display), dialect=dialect, config=config
+        ),
+        lambda empty: build_script_graph(empty, dialect=dialect, config=config),
+    )
 
 
 def _build(source: Source, tree: Tree, dialect: str, config: GraphConfig) -> ScriptGraph:
@@ -80,18 +91,48 @@ def _build(source: Source, tree: Tree, dialect: str, config: GraphConfig) -> Scr
         arrays.fields.append(None)
         arrays.children.append([])
     tables = ScriptScopes(arrays, source.data).run()
-    starts, ends, parents, fields, children = (arrays.start_bytes, arrays.end_bytes, arrays.parents,
-                                               arrays.fields, arrays.children)
-    cfg = ScriptCfg(tables.kinds, starts, ends, parents, fields, children, tables.scope_of, tables.scopes,
-                    arrays.names, max_depth=config.max_statement_depth, path=source.path).build()
+    starts, ends, parents, fields, children = (
+        arrays.start_bytes,
+        arrays.end_bytes,
+        arrays.parents,
+        arrays.fields,
+        arrays.children,
+    )
+    cfg = ScriptCfg(
+        tables.kinds,
+        starts,
+        ends,
+        parents,
+        fields,
+        children,
+        tables.scope_of,
+        tables.scopes,
+        arrays.names,
+        max_depth=config.max_statement_depth,
+        path=source.path,
+    ).build()
     edges = dict(cfg.edges)
     edges[EdgeKind.DFG] = ScriptDataflow(tables, parents, tables.scopes, cfg.statements, cfg.edges).build()
     edges.update(ScriptCalls(tables, parents, children, fields).build())
     diagnostics = tuple(source.diagnostics) + tuple(arrays.diagnostics) + tuple(cfg.diagnostics)
-    return ScriptGraph(source=source, kinds=tables.kinds, start_bytes=starts, end_bytes=ends, parents=parents,
-                       fields=fields, names=arrays.names, scope_of=tables.scope_of, scopes=tuple(tables.scopes),
-                       symbols=tuple(tables.symbols), symbol_of=tables.symbol_of, imports=tuple(tables.imports),
-                       edges=edges, diagnostics=diagnostics, children=children, dialect=dialect)
+    return ScriptGraph(
+        source=source,
+        kinds=tables.kinds,
+        start_bytes=starts,
+        end_bytes=ends,
+        parents=parents,
+        fields=fields,
+        names=arrays.names,
+        scope_of=tables.scope_of,
+        scopes=tuple(tables.scopes),
+        symbols=tuple(tables.symbols),
+        symbol_of=tables.symbol_of,
+        imports=tuple(tables.imports),
+        edges=edges,
+        diagnostics=diagnostics,
+        children=children,
+        dialect=dialect,
+    )
 
 
 def is_script_graph(graph: ProgramGraph) -> bool:

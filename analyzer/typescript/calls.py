@@ -27,8 +27,9 @@ logger = logging.getLogger(__name__)
 class ScriptCalls:
     """Call, return and import edges (see the module docstring)."""
 
-    def __init__(self, tables: ScriptTables, parents: list[int], children: list[list[int]],
-                 fields: list[str | None]) -> None:
+    def __init__(
+        self, tables: ScriptTables, parents: list[int], children: list[list[int]], fields: list[str | None]
+    ) -> None:
         self.t, self.parents, self._children, self.fields = tables, parents, children, fields
         self.kinds = tables.kinds
 
@@ -112,8 +113,11 @@ def defined_function(g, name: int, *, is_new: bool = False) -> int | None:
     if kinds[holder] == "variable_declarator":
         value = g.child_by_field(holder, "value")
         while value is not None and kinds[value] in ("parenthesized_expression", "as_expression"):
-            value = g.child_by_field(value, "expression") if kinds[value] == "as_expression" else \
-                next(iter(g.children(value)), None)
+            value = (
+                g.child_by_field(value, "expression")
+                if kinds[value] == "as_expression"
+                else next(iter(g.children(value)), None)
+            )
         if value is not None and kinds[value] in FUNCTION_KINDS:
             return value
         if value is not None and kinds[value] in CLASS_KINDS:

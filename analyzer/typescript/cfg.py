@@ -40,7 +40,7 @@ _NOT_STATEMENTS = frozenset({"comment", "ERROR"})
 class _Target:
     """What ``break`` and ``continue`` can leave: a loop, a switch or a labelled block."""
 
-    header: int                 # where `continue` goes (-1: not a loop)
+    header: int  # where `continue` goes (-1: not a loop)
     label: str | None
     is_switch: bool = False
     breaks: list[Pred] = field(default_factory=list)
@@ -49,9 +49,21 @@ class _Target:
 class ScriptCfg:
     """Adds ``entry``/``exit`` nodes to the arrays and builds every region."""
 
-    def __init__(self, kinds: list[str], starts: list[int], ends: list[int], parents: list[int],
-                 fields: list[str | None], children: list[list[int]], scope_of: list[int], scopes: list[Scope],
-                 names: dict[int, str], *, max_depth: int, path: str) -> None:
+    def __init__(
+        self,
+        kinds: list[str],
+        starts: list[int],
+        ends: list[int],
+        parents: list[int],
+        fields: list[str | None],
+        children: list[list[int]],
+        scope_of: list[int],
+        scopes: list[Scope],
+        names: dict[int, str],
+        *,
+        max_depth: int,
+        path: str,
+    ) -> None:
         self.kinds, self.starts, self.ends, self.parents = kinds, starts, ends, parents
         self.fields, self.children, self.scope_of, self.scopes = fields, children, scope_of, scopes
         self.names, self.max_depth, self.path = names, max_depth, path
@@ -113,7 +125,7 @@ class ScriptCfg:
         self.out.statements.update((entry, exit_))
         body = node if scope.kind is ScopeKind.MODULE else self._field(node, "body")
         if body is not None and self.kinds[body] not in ("statement_block", "program"):
-            self.out.statements.add(body)       # an arrow's expression body: it is returned
+            self.out.statements.add(body)  # an arrow's expression body: it is returned
             self._edge(EdgeKind.CFG_NEXT, entry, body)
             self._edge(EdgeKind.CFG_RETURN, body, exit_)
         else:
@@ -211,14 +223,14 @@ class ScriptCfg:
             if text is not None and target.label != text:
                 continue
             if (is_continue or text is None) and target.header < 0 and not (target.is_switch and not is_continue):
-                continue        # unlabelled: the innermost loop (or switch, for break)
+                continue  # unlabelled: the innermost loop (or switch, for break)
             return target
         return None
 
     def _break(self, stmt: int) -> list[Pred]:
         target = self._jump_target(stmt, False)
         if target is None:
-            return [(stmt, EdgeKind.CFG_NEXT)]     # a syntax error: keep the flow going
+            return [(stmt, EdgeKind.CFG_NEXT)]  # a syntax error: keep the flow going
         target.breaks.append((stmt, EdgeKind.CFG_NEXT))
         return []
 
@@ -254,9 +266,16 @@ class ScriptCfg:
 
 
 _HANDLERS = {
-    "if_statement": ScriptCfg._if, "for_statement": ScriptCfg._loop, "for_in_statement": ScriptCfg._loop,
-    "while_statement": ScriptCfg._loop, "do_statement": ScriptCfg._loop, "switch_statement": ScriptCfg._switch,
-    "labeled_statement": ScriptCfg._labeled, "break_statement": ScriptCfg._break,
-    "continue_statement": ScriptCfg._continue, "return_statement": ScriptCfg._return,
-    "throw_statement": ScriptCfg._throw, "try_statement": ScriptCfg._try,
+    "if_statement": ScriptCfg._if,
+    "for_statement": ScriptCfg._loop,
+    "for_in_statement": ScriptCfg._loop,
+    "while_statement": ScriptCfg._loop,
+    "do_statement": ScriptCfg._loop,
+    "switch_statement": ScriptCfg._switch,
+    "labeled_statement": ScriptCfg._labeled,
+    "break_statement": ScriptCfg._break,
+    "continue_statement": ScriptCfg._continue,
+    "return_statement": ScriptCfg._return,
+    "throw_statement": ScriptCfg._throw,
+    "try_statement": ScriptCfg._try,
 }

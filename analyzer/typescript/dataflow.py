@@ -32,8 +32,14 @@ _READ_WRITE = frozenset({"augmented_assignment_expression", "update_expression"}
 class ScriptDataflow:
     """DFG edges of one script from its scope tables and CFG."""
 
-    def __init__(self, tables: ScriptTables, parents: list[int], scopes: list[Scope], statements: set[int],
-                 cfg_edges: dict[EdgeKind, tuple[list[int], list[int]]]) -> None:
+    def __init__(
+        self,
+        tables: ScriptTables,
+        parents: list[int],
+        scopes: list[Scope],
+        statements: set[int],
+        cfg_edges: dict[EdgeKind, tuple[list[int], list[int]]],
+    ) -> None:
         self.t, self.parents, self.scopes = tables, parents, scopes
         self.statements, self.cfg_edges = statements, cfg_edges
         self.edges: set[tuple[int, int]] = set()
@@ -41,8 +47,8 @@ class ScriptDataflow:
     def build(self) -> tuple[list[int], list[int]]:
         stmt_of = statement_of(self.parents, self.statements)
         region = [self._region(s.id) for s in self.scopes]
-        defs: dict[int, list[tuple[int, int]]] = defaultdict(list)    # statement -> (symbol, def node)
-        uses: dict[int, list[tuple[int, int]]] = defaultdict(list)    # statement -> (symbol, use node)
+        defs: dict[int, list[tuple[int, int]]] = defaultdict(list)  # statement -> (symbol, def node)
+        uses: dict[int, list[tuple[int, int]]] = defaultdict(list)  # statement -> (symbol, use node)
         loose_defs: dict[int, list[int]] = defaultdict(list)
         loose_uses: list[tuple[int, int]] = []
         kinds, scope_of = self.t.kinds, self.t.scope_of

@@ -27,9 +27,19 @@ from ..graph import ProgramGraph, SymbolKind
 
 logger = logging.getLogger(__name__)
 
-DECLARATIONS = frozenset({"function_declaration", "generator_function_declaration", "class_declaration",
-                          "abstract_class_declaration", "interface_declaration", "type_alias_declaration",
-                          "enum_declaration", "internal_module", "function_signature"})
+DECLARATIONS = frozenset(
+    {
+        "function_declaration",
+        "generator_function_declaration",
+        "class_declaration",
+        "abstract_class_declaration",
+        "interface_declaration",
+        "type_alias_declaration",
+        "enum_declaration",
+        "internal_module",
+        "function_signature",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +57,7 @@ class Export:
 class ModuleExports:
     names: dict[str, Export] = field(default_factory=dict)
     stars: tuple[str, ...] = ()
-    ambient: dict[str, int] = field(default_factory=dict)     # declared module name -> its body node
+    ambient: dict[str, int] = field(default_factory=dict)  # declared module name -> its body node
 
 
 def definition_node(g: ProgramGraph, store: int) -> int:
@@ -86,7 +96,7 @@ def module_exports(g: ProgramGraph, body: int = 0) -> ModuleExports:
         elif kind == "expression_statement":
             _commonjs(g, statement, names)
         elif body != 0 and kind in DECLARATIONS | {"lexical_declaration", "variable_declaration"}:
-            _declared(g, statement, names)     # inside `declare module "x" {}` everything is exported
+            _declared(g, statement, names)  # inside `declare module "x" {}` everything is exported
     return ModuleExports(names, tuple(stars), ambient)
 
 
@@ -94,7 +104,7 @@ def _export_statement(g: ProgramGraph, statement: int, names: dict[str, Export],
     source = _string(g, g.child_by_field(statement, "source"))
     declaration = g.child_by_field(statement, "declaration")
     value = g.child_by_field(statement, "value")
-    text = g.source.data[g.start_bytes[statement]:g.start_bytes[statement] + 40]
+    text = g.source.data[g.start_bytes[statement] : g.start_bytes[statement] + 40]
     is_default = text.split(b"{")[0].split()[1:2] == [b"default"]
     if declaration is not None:
         if is_default:
@@ -157,8 +167,11 @@ def _declared(g: ProgramGraph, declaration: int, names: dict[str, Export]) -> No
             name = g.child_by_field(declarator, "name")
             if name is None:
                 continue
-            stores = [name] if g.kinds[name] == "name_store" else \
-                [n for n in descendants(g, name) if g.kinds[n] == "name_store"]
+            stores = (
+                [name]
+                if g.kinds[name] == "name_store"
+                else [n for n in descendants(g, name) if g.kinds[n] == "name_store"]
+            )
             for store in stores:
                 names[g.text(store)] = Export(g.text(store), store)
     elif kind == "ambient_declaration":

@@ -123,9 +123,14 @@ class ScriptDocument:
         inserted = new_text.encode("utf-8", errors="surrogatepass")
         new_data = data[:start_byte] + inserted + data[old_end_byte:]
         new_end = start_byte + len(inserted)
-        self._tree.edit(start_byte=start_byte, old_end_byte=old_end_byte, new_end_byte=new_end,
-                        start_point=_point_at(data, start_byte), old_end_point=_point_at(data, old_end_byte),
-                        new_end_point=_point_at(new_data, new_end))
+        self._tree.edit(
+            start_byte=start_byte,
+            old_end_byte=old_end_byte,
+            new_end_byte=new_end,
+            start_point=_point_at(data, start_byte),
+            old_end_point=_point_at(data, old_end_byte),
+            new_end_point=_point_at(new_data, new_end),
+        )
         new_tree = parse_script(new_data, self.dialect, self._tree)
         changed = [(r.start_byte, r.end_byte) for r in self._tree.changed_ranges(new_tree)]
         self._source = source_from_text(new_data.decode("utf-8", errors="replace"), self._source.path)

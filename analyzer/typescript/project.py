@@ -33,27 +33,54 @@ from .resolve import ScriptModule, ScriptResolver
 
 logger = logging.getLogger(__name__)
 
-SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", "dist", "build", "out", "coverage",
-                       ".next", ".nuxt", "__pycache__", ".typelens-cache", ".turbo", ".cache"})
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        ".venv",
+        "venv",
+        "dist",
+        "build",
+        "out",
+        "coverage",
+        ".next",
+        ".nuxt",
+        "__pycache__",
+        ".typelens-cache",
+        ".turbo",
+        ".cache",
+    }
+)
 _MAX_HOPS = 32
 
 
-def iter_script_files(root: Path, *, declarations: bool = False,
-                      skipped: list[SkippedFile] | None = None) -> list[Path]:
+def iter_script_files(
+    root: Path, *, declarations: bool = False, skipped: list[SkippedFile] | None = None
+) -> list[Path]:
     """Every script file below ``root``, sorted, skipping ``node_modules``, build
     output and VCS folders (``.d.ts`` files only with ``declarations``), with the
     guards of :func:`~typelens.analyzer.project.iter_python_files` (regular,
     readable files; the others go to ``skipped``)."""
+
     def wanted(name: str) -> bool:
         return name.lower().endswith(SCRIPT_SUFFIXES) and (declarations or not is_declaration_file(name))
+
     return iter_source_files(root, wanted, SKIP_DIRS, skipped=skipped)
 
 
 class ScriptIndex:
     """Graphs and cross-file names of one project's scripts (see the module docstring)."""
 
-    def __init__(self, root: Path, *, config: GraphConfig = DEFAULT_CONFIG, max_graphs: int = 512,
-                 overlay: dict[Path, bytes] | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        config: GraphConfig = DEFAULT_CONFIG,
+        max_graphs: int = 512,
+        overlay: dict[Path, bytes] | None = None,
+    ) -> None:
         """``overlay``: files read from memory instead of the disk (``--apply``'s
         rounds: each file as it would be written), by resolved path."""
         self.root = Path(root).resolve()
@@ -115,8 +142,11 @@ class ScriptIndex:
         """``declare module "x"`` blocks of the project's and ``@types``' declaration files."""
         if self._ambient is None:
             self._ambient = {}
-            candidates = [p for p in iter_script_files(self.root, declarations=True) if is_declaration_file(p)] \
-                if self.root.is_dir() else []
+            candidates = (
+                [p for p in iter_script_files(self.root, declarations=True) if is_declaration_file(p)]
+                if self.root.is_dir()
+                else []
+            )
             types = self.root / "node_modules" / "@types" / "node"
             if types.is_dir():
                 candidates += sorted(types.glob("*.d.ts"))

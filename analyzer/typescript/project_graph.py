@@ -35,7 +35,7 @@ def build_script_project_graph(index: ScriptIndex, paths: list[Path] | None = No
 
 
 def _link_file(pg: ProjectGraph, index: ScriptIndex, i: int, graph: ProgramGraph, by_path: dict[Path, int]) -> None:
-    bound: dict[int, tuple[int, int]] = {}        # import symbol id -> (file, definition node)
+    bound: dict[int, tuple[int, int]] = {}  # import symbol id -> (file, definition node)
     for binding in graph.imports:
         target = index.resolve_binding(graph, binding)
         if not isinstance(target, Definition):
@@ -74,8 +74,9 @@ def join_project_graphs(first: ProjectGraph, second: ProjectGraph) -> ProjectGra
     edges = {kind: list(pairs) for kind, pairs in first.cross_edges.items()}
     for kind, pairs in second.cross_edges.items():
         edges.setdefault(kind, []).extend((s + shift, d + shift) for s, d in pairs)
-    return ProjectGraph(first.files + second.files, first.graphs + second.graphs, offsets, edges,
-                        first.root or second.root)
+    return ProjectGraph(
+        first.files + second.files, first.graphs + second.graphs, offsets, edges, first.root or second.root
+    )
 
 
 def with_scripts(pg: ProjectGraph, root: Path, config: GraphConfig = DEFAULT_CONFIG) -> ProjectGraph:

@@ -33,16 +33,62 @@ from pathlib import Path
 logger = logging.getLogger(__name__)
 
 EXTENSIONS = (".ts", ".tsx", ".d.ts", ".mts", ".d.mts", ".cts", ".d.cts", ".js", ".jsx", ".mjs", ".cjs")
-_JS_TO_TS = {".js": (".ts", ".tsx", ".d.ts"), ".jsx": (".tsx", ".d.ts"), ".mjs": (".mts", ".d.mts"),
-             ".cjs": (".cts", ".d.cts")}
+_JS_TO_TS = {
+    ".js": (".ts", ".tsx", ".d.ts"),
+    ".jsx": (".tsx", ".d.ts"),
+    ".mjs": (".mts", ".d.mts"),
+    ".cjs": (".cts", ".d.cts"),
+}
 _CONDITIONS = ("types", "typings", "import", "require", "node", "default")
-NODE_BUILTINS = frozenset({
-    "assert", "async_hooks", "buffer", "child_process", "cluster", "console", "constants", "crypto", "dgram",
-    "diagnostics_channel", "dns", "domain", "events", "fs", "fs/promises", "http", "http2", "https", "inspector",
-    "module", "net", "os", "path", "perf_hooks", "process", "punycode", "querystring", "readline", "repl",
-    "stream", "stream/promises", "string_decoder", "sys", "timers", "tls", "trace_events", "tty", "url", "util",
-    "v8", "vm", "wasi", "worker_threads", "zlib", "test",
-})
+NODE_BUILTINS = frozenset(
+    {
+        "assert",
+        "async_hooks",
+        "buffer",
+        "child_process",
+        "cluster",
+        "console",
+        "constants",
+        "crypto",
+        "dgram",
+        "diagnostics_channel",
+        "dns",
+        "domain",
+        "events",
+        "fs",
+        "fs/promises",
+        "http",
+        "http2",
+        "https",
+        "inspector",
+        "module",
+        "net",
+        "os",
+        "path",
+        "perf_hooks",
+        "process",
+        "punycode",
+        "querystring",
+        "readline",
+        "repl",
+        "stream",
+        "stream/promises",
+        "string_decoder",
+        "sys",
+        "timers",
+        "tls",
+        "trace_events",
+        "tty",
+        "url",
+        "util",
+        "v8",
+        "vm",
+        "wasi",
+        "worker_threads",
+        "zlib",
+        "test",
+    }
+)
 _MAX_EXTENDS = 8
 
 
@@ -60,7 +106,7 @@ class ScriptModule:
 class PathsConfig:
     """What a ``tsconfig.json`` says about resolution."""
 
-    base: Path                                  # where `paths` targets are relative to
+    base: Path  # where `paths` targets are relative to
     paths: tuple[tuple[str, tuple[str, ...]], ...]
     has_base_url: bool
 
@@ -74,7 +120,7 @@ def strip_json_comments(text: str) -> str:
             j = i + 1
             while j < n and text[j] != '"':
                 j += 2 if text[j] == "\\" else 1
-            out.append(text[i:j + 1])
+            out.append(text[i : j + 1])
             i = j + 1
         elif text.startswith("//", i):
             i = text.find("\n", i) if text.find("\n", i) >= 0 else n
@@ -209,13 +255,15 @@ class ScriptResolver:
         base_url: Path | None = None
         paths: dict = {}
         paths_dir = path.parent
-        for where, doc in reversed(chain):            # the extending file overrides
+        for where, doc in reversed(chain):  # the extending file overrides
             options = doc.get("compilerOptions") or {}
             if isinstance(options.get("baseUrl"), str):
                 base_url = (where.parent / options["baseUrl"]).resolve()
             if isinstance(options.get("paths"), dict):
                 paths, paths_dir = options["paths"], where.parent
-        entries = tuple((k, tuple(v for v in vs if isinstance(v, str))) for k, vs in paths.items() if isinstance(vs, list))
+        entries = tuple(
+            (k, tuple(v for v in vs if isinstance(v, str))) for k, vs in paths.items() if isinstance(vs, list)
+        )
         if base_url is None and not entries:
             return None
         return PathsConfig(base_url or paths_dir.resolve(), entries, base_url is not None)
@@ -305,7 +353,7 @@ def _match(pattern: str, specifier: str) -> str | None:
         return "" if pattern == specifier else None
     head, tail = pattern.split("*", 1)
     if specifier.startswith(head) and specifier.endswith(tail) and len(specifier) >= len(head) + len(tail):
-        return specifier[len(head):len(specifier) - len(tail)]
+        return specifier[len(head) : len(specifier) - len(tail)]
     return None
 
 
@@ -319,7 +367,7 @@ def _exports_entry(exports, key: str) -> str | None:
         return next((e for e in (_exports_entry(x, key) for x in exports) if e), None)
     if not isinstance(exports, dict):
         return None
-    if all(not k.startswith(".") for k in exports):      # conditions at the top: the "." entry
+    if all(not k.startswith(".") for k in exports):  # conditions at the top: the "." entry
         return _condition(exports) if key == "." else None
     for pattern, target in exports.items():
         star = _match(pattern, key)

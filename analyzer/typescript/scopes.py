@@ -39,17 +39,44 @@ from .bindings import binding_role, import_bindings, require_bindings
 
 logger = logging.getLogger(__name__)
 
-FUNCTION_KINDS = frozenset({"function_declaration", "generator_function_declaration", "function_expression",
-                            "function", "generator_function", "arrow_function", "method_definition"})
+FUNCTION_KINDS = frozenset(
+    {
+        "function_declaration",
+        "generator_function_declaration",
+        "function_expression",
+        "function",
+        "generator_function",
+        "arrow_function",
+        "method_definition",
+    }
+)
 CLASS_KINDS = frozenset({"class_declaration", "abstract_class_declaration", "class"})
 _TYPE_HOLDERS = frozenset({"interface_declaration", "type_alias_declaration"})
-_BLOCK_OPENERS = frozenset({"statement_block", "for_statement", "for_in_statement", "catch_clause", "switch_body",
-                            "class_static_block", "internal_module", "module"})
+_BLOCK_OPENERS = frozenset(
+    {
+        "statement_block",
+        "for_statement",
+        "for_in_statement",
+        "catch_clause",
+        "switch_body",
+        "class_static_block",
+        "internal_module",
+        "module",
+    }
+)
 _NOT_BLOCK_PARENTS = FUNCTION_KINDS | {"catch_clause", "class_static_block"}
 # which children of a scope-opening node stay in the enclosing scope
 _OUTER_FIELDS = {"name", "decorator"}
-_MEMBER_DEFINITIONS = frozenset({"public_field_definition", "field_definition", "method_definition",
-                                 "abstract_method_signature", "method_signature", "property_signature"})
+_MEMBER_DEFINITIONS = frozenset(
+    {
+        "public_field_definition",
+        "field_definition",
+        "method_definition",
+        "abstract_method_signature",
+        "method_signature",
+        "property_signature",
+    }
+)
 
 VALUE, TYPE = "value", "type"
 
@@ -64,8 +91,8 @@ class ScriptTables:
     symbols: list[Symbol] = field(default_factory=list)
     symbol_of: dict[int, int] = field(default_factory=dict)
     imports: list[ImportBinding] = field(default_factory=list)
-    loads: list[tuple[int, int]] = field(default_factory=list)     # (name_load node, symbol id)
-    this_class: dict[int, int] = field(default_factory=dict)      # `this` node -> class scope id
+    loads: list[tuple[int, int]] = field(default_factory=list)  # (name_load node, symbol id)
+    this_class: dict[int, int] = field(default_factory=dict)  # `this` node -> class scope id
 
 
 @dataclass(slots=True)
@@ -87,10 +114,10 @@ class ScriptScopes:
         self.scope_of = [-1] * len(arrays.kinds)
         self.scopes: list[Scope] = []
         self.drafts: list[_SymbolDraft] = []
-        self.bindings: dict[tuple[int, str, str], int] = {}   # (scope, namespace, name) -> draft
-        self.members: dict[tuple[int, str], int] = {}         # (class scope, member) -> draft
+        self.bindings: dict[tuple[int, str, str], int] = {}  # (scope, namespace, name) -> draft
+        self.members: dict[tuple[int, str], int] = {}  # (class scope, member) -> draft
         self.symbol_of: dict[int, int] = {}
-        self.opened: dict[int, int] = {}                       # scope-opening node -> scope id
+        self.opened: dict[int, int] = {}  # scope-opening node -> scope id
         self.tables = ScriptTables(self.kinds, self.scope_of)
 
     def run(self) -> ScriptTables:
@@ -99,8 +126,9 @@ class ScriptScopes:
         self._resolve(pending)
         t = self.tables
         t.scopes = self.scopes
-        t.symbols = [Symbol(i, d.name, d.scope, d.kind, tuple(d.definitions), tuple(d.uses))
-                     for i, d in enumerate(self.drafts)]
+        t.symbols = [
+            Symbol(i, d.name, d.scope, d.kind, tuple(d.definitions), tuple(d.uses)) for i, d in enumerate(self.drafts)
+        ]
         t.symbol_of = self.symbol_of
         return t
 
@@ -145,7 +173,7 @@ class ScriptScopes:
         return None
 
     def _text(self, node: int) -> str:
-        return self._data[self.a.start_bytes[node]:self.a.end_bytes[node]].decode("utf-8", "replace")
+        return self._data[self.a.start_bytes[node] : self.a.end_bytes[node]].decode("utf-8", "replace")
 
     def _field(self, node: int, name: str) -> int | None:
         for child in self.a.children[node]:
@@ -169,8 +197,9 @@ class ScriptScopes:
         if kind == "variable_declarator":
             return self._name_text(self._field(parent, "name"))
         if kind in ("pair", "public_field_definition", "field_definition"):
-            return self._name_text(self._field(parent, "key") or self._field(parent, "name")
-                                   or self._field(parent, "property"))
+            return self._name_text(
+                self._field(parent, "key") or self._field(parent, "name") or self._field(parent, "property")
+            )
         if kind == "assignment_expression":
             left = self._field(parent, "left")
             if left is not None and self.a.children[left]:
@@ -216,8 +245,12 @@ class ScriptScopes:
         a, kinds = self.a, self.kinds
         pending: list[tuple[int, str]] = []
         for node, kind in enumerate(a.kinds):
-            if kind in ("identifier", "shorthand_property_identifier", "shorthand_property_identifier_pattern",
-                        "type_identifier"):
+            if kind in (
+                "identifier",
+                "shorthand_property_identifier",
+                "shorthand_property_identifier_pattern",
+                "type_identifier",
+            ):
                 role = binding_role(self, node)
                 if role is None:
                     if kind == "type_identifier":
@@ -308,7 +341,7 @@ class ScriptScopes:
                 parent = self.scopes[s.parent] if s.parent >= 0 else None
                 return parent.id if parent is not None and parent.kind is ScopeKind.CLASS else None
             if s.kind is ScopeKind.CLASS:
-                return s.id            # a field initialiser
+                return s.id  # a field initialiser
             scope = s.parent
         return None
 
@@ -319,5 +352,8 @@ def _is_target(builder: ScriptScopes, node: int) -> bool:
     parent = a.parents[node]
     pk = a.kinds[parent] if parent >= 0 else ""
     field_name = a.fields[node]
-    return ((pk in ("assignment_expression", "augmented_assignment_expression") and field_name == "left")
-            or (pk == "update_expression") or (pk == "for_in_statement" and field_name == "left"))
+    return (
+        (pk in ("assignment_expression", "augmented_assignment_expression") and field_name == "left")
+        or (pk == "update_expression")
+        or (pk == "for_in_statement" and field_name == "left")
+    )

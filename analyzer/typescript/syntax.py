@@ -31,12 +31,32 @@ logger = logging.getLogger(__name__)
 
 _ERROR_KIND_ID = 65535
 # named nodes that carry nothing for analysis
-_DROPPED = frozenset({"comment", "string_fragment", "escape_sequence", "hash_bang_line", "html_comment",
-                      "regex_pattern", "regex_flags", "jsx_text", "html_character_reference"})
+_DROPPED = frozenset(
+    {
+        "comment",
+        "string_fragment",
+        "escape_sequence",
+        "hash_bang_line",
+        "html_comment",
+        "regex_pattern",
+        "regex_flags",
+        "jsx_text",
+        "html_character_reference",
+    }
+)
 # nodes whose text is their name
-NAMED_KINDS = frozenset({"identifier", "property_identifier", "shorthand_property_identifier",
-                         "shorthand_property_identifier_pattern", "type_identifier", "private_property_identifier",
-                         "statement_identifier", "nested_identifier"})
+NAMED_KINDS = frozenset(
+    {
+        "identifier",
+        "property_identifier",
+        "shorthand_property_identifier",
+        "shorthand_property_identifier_pattern",
+        "type_identifier",
+        "private_property_identifier",
+        "statement_identifier",
+        "nested_identifier",
+    }
+)
 # leaves: nothing inside them matters (a plain string's fragments, a regex's pattern)
 _LEAVES = frozenset({"string", "regex", "number", "predefined_type", "literal_type"})
 
@@ -55,9 +75,13 @@ def _tables(language: Language) -> _Tables:
     names = [language.node_kind_for_id(i) or "" for i in range(count)]
     is_named = [language.node_kind_is_named(i) for i in range(count)]
     fields = [None] + [language.field_name_for_id(i) for i in range(1, language.field_count + 1)]
-    return _Tables(names, [is_named[i] and names[i] not in _DROPPED for i in range(count)], fields,
-                   [is_named[i] and names[i] in NAMED_KINDS for i in range(count)],
-                   [is_named[i] and names[i] in _LEAVES for i in range(count)])
+    return _Tables(
+        names,
+        [is_named[i] and names[i] not in _DROPPED for i in range(count)],
+        fields,
+        [is_named[i] and names[i] in NAMED_KINDS for i in range(count)],
+        [is_named[i] and names[i] in _LEAVES for i in range(count)],
+    )
 
 
 TABLES: dict[str, _Tables] = {dialect: _tables(language) for dialect, language in LANGUAGES.items()}
@@ -68,8 +92,13 @@ def walk_script(tree: Tree, data: bytes, dialect: str, path: str = "") -> Syntax
     tables = TABLES[dialect]
     out = SyntaxArrays()
     names = out.names
-    keep, kind_names, field_names, named, leaf = (tables.keep, tables.kind_names, tables.field_names,
-                                                  tables.named, tables.leaf)
+    keep, kind_names, field_names, named, leaf = (
+        tables.keep,
+        tables.kind_names,
+        tables.field_names,
+        tables.named,
+        tables.leaf,
+    )
     check_errors = tree.root_node.has_error
     n_kinds = len(keep)
     cursor = tree.walk()
@@ -79,7 +108,7 @@ def walk_script(tree: Tree, data: bytes, dialect: str, path: str = "") -> Syntax
         owner = _append(out, "program", 0, len(data), -1, None)
     while True:
         node = cursor.node
-        assert node is not None     # a cursor always stands on a node
+        assert node is not None  # a cursor always stands on a node
         kid = node.kind_id
         descend = True
         current = owner
@@ -94,7 +123,7 @@ def walk_script(tree: Tree, data: bytes, dialect: str, path: str = "") -> Syntax
         elif kid < n_kinds and keep[kid]:
             current = _append(out, kind_names[kid], node.start_byte, node.end_byte, owner, field)
             if named[kid]:
-                names[current] = data[node.start_byte:node.end_byte].decode("utf-8", "replace")
+                names[current] = data[node.start_byte : node.end_byte].decode("utf-8", "replace")
             elif leaf[kid]:
                 descend = False
         if descend and cursor.goto_first_child():
@@ -114,7 +143,7 @@ def _span_of(node) -> Span:
 
 def _error_diagnostic(data: bytes, node, path: str) -> Diagnostic:
     start, end = node.start_byte, node.end_byte
-    snippet = data[start:min(end, start + 20)].decode("utf-8", "replace").split("\n")[0]
+    snippet = data[start : min(end, start + 20)].decode("utf-8", "replace").split("\n")[0]
     return Diagnostic.build("syntax-error", codes.SYNTAX_ERROR.format(snippet=snippet), _span_of(node), path)
 
 

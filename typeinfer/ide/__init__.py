@@ -30,8 +30,32 @@ from .semantic_tokens import TOKEN_MODIFIERS, TOKEN_TYPES, Token, semantic_token
 from .signature_help import SignatureHelp, SignatureLabel, signature_help
 from .symbols import OutlineItem, SymbolInfo, document_symbols, workspace_symbols
 
-__all__ = ["CompletionEntry", "Hint", "HoverInfo", "OutlineItem", "Reference", "RenameRefused", "SignatureHelp",
-           "SignatureLabel", "SymbolInfo", "TOKEN_MODIFIERS", "TOKEN_TYPES", "Token", "annotate", "completions",
-           "definition", "document_symbols", "highlights", "hover", "inlay_hints",
-           "prepare_rename", "references", "rename", "resolve", "semantic_tokens", "signature_help", "type_definition",
-           "workspace_symbols"]
+__all__ = [
+    "CompletionEntry",
+    "Hint",
+    "HoverInfo",
+    "OutlineItem",
+    "Reference",
+    "RenameRefused",
+    "SignatureHelp",
+    "SignatureLabel",
+    "SymbolInfo",
+    "TOKEN_MODIFIERS",
+    "TOKEN_TYPES",
+    "Token",
+    "annotate",
+    "completions",
+    "definition",
+    "document_symbols",
+    "highlights",
+    "hover",
+    "inlay_hints",
+    "prepare_rename",
+    "references",
+    "rename",
+    "resolve",
+    "semantic_tokens",
+    "signature_help",
+    "type_definition",
+    "workspace_symbols",
+]

@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class Hint:
-    offset: int            # where the label goes
-    label: str             # ": int" or " -> str"
+    offset: int  # where the label goes
+    label: str  # ": int" or " -> str"
     edit: tuple[int, int, str]
 
 
@@ -86,8 +86,11 @@ def usable_classes(analysis: "FileAnalysis") -> dict[str, str]:
         if sym is None or sym.scope != 0:
             continue
         resolved = engine.resolve_binding(analysis.path, g, binding)
-        if (isinstance(resolved, Definition) and resolved.kind is SymbolKind.CLASS
-                and engine.module_name(str(resolved.path)) == mapping[binding.name]):
+        if (
+            isinstance(resolved, Definition)
+            and resolved.kind is SymbolKind.CLASS
+            and engine.module_name(str(resolved.path)) == mapping[binding.name]
+        ):
             mapping[binding.name] = ""
     return mapping
 
@@ -104,5 +107,5 @@ def minimal_edits(old: bytes, new: bytes) -> list[tuple[int, int, str]]:
     while suffix < limit - prefix and a[len(a) - 1 - suffix] == b[len(b) - 1 - suffix]:
         suffix += 1
     start = len(a[:prefix].encode("utf-8"))
-    end = len(a[:len(a) - suffix].encode("utf-8"))
-    return [(start, end, b[prefix:len(b) - suffix])]
+    end = len(a[: len(a) - suffix].encode("utf-8"))
+    return [(start, end, b[prefix : len(b) - suffix])]

@@ -40,16 +40,16 @@ if TYPE_CHECKING:
 
 _NAME_BYTES = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789"
 _WORD_AT_END = re.compile(r"\w*$")
-DETAIL_BUDGET_SECONDS = 0.05     # data members typed for the list; the rest when resolved
-_MAX_DETAILED = 200        # members past this many show their kind only (a huge module)
+DETAIL_BUDGET_SECONDS = 0.05  # data members typed for the list; the rest when resolved
+_MAX_DETAILED = 200  # members past this many show their kind only (a huge module)
 
 
 @dataclass(frozen=True, slots=True)
 class CompletionEntry:
     label: str
-    kind: str              # method, function, property, field, class, module, module-member, keyword-argument, guided
+    kind: str  # method, function, property, field, class, module, module-member, keyword-argument, guided
     detail: str
-    ref: tuple[str, int, bool] | None = None     # its definition (file, node, bound): resolved on demand
+    ref: tuple[str, int, bool] | None = None  # its definition (file, node, bound): resolved on demand
 
 
 def completions(analysis: "FileAnalysis", offset: int) -> list[CompletionEntry]:
@@ -73,27 +73,34 @@ def member_dot(data: bytes, offset: int) -> int | None:
 
 def member_completions(analysis: "FileAnalysis", dot: int) -> list[CompletionEntry]:
     data = analysis.graph.source.data
-    engine, receiver = receiver_type(analysis.engine, analysis.path, data, dot,
-                                     Analysed(analysis.engine, analysis.graph))
+    engine, receiver = receiver_type(
+        analysis.engine, analysis.path, data, dot, Analysed(analysis.engine, analysis.graph)
+    )
     if receiver is None or isinstance(receiver, UnknownType):
         return []
     facts = members_of_type(engine, receiver, details=False)
     if facts is None:
         return []
     deadline = time.monotonic() + DETAIL_BUDGET_SECONDS
-    entries = [_entry(engine, receiver, m.name, m.kind, detailed=i < _MAX_DETAILED, deadline=deadline)
-               for i, m in enumerate(facts.members)]
+    entries = [
+        _entry(engine, receiver, m.name, m.kind, detailed=i < _MAX_DETAILED, deadline=deadline)
+        for i, m in enumerate(facts.members)
+    ]
     return sorted(entries, key=lambda e: (e.label.startswith("_"), e.label))
 
 
-def _entry(engine: "TypeEngine", receiver, name: str, kind: str, *, detailed: bool,
-           deadline: float = float("inf")) -> CompletionEntry:
+def _entry(
+    engine: "TypeEngine", receiver, name: str, kind: str, *, detailed: bool, deadline: float = float("inf")
+) -> CompletionEntry:
     if not detailed:
         return CompletionEntry(name, kind, "")
     lookup = _lookup(engine, receiver, name)
     is_property = lookup is not None and any(d.endswith("property") for d in lookup.decorators)
-    if (kind in ("field", "module-member") or is_property) and time.monotonic() > deadline \
-            and not (kind == "module-member" and _defined_by_def(engine, receiver, name)):
+    if (
+        (kind in ("field", "module-member") or is_property)
+        and time.monotonic() > deadline
+        and not (kind == "module-member" and _defined_by_def(engine, receiver, name))
+    ):
         # a data member's type may need the whole class inferred: past the budget
         # it is worked out when the editor resolves the item
         shown = "property" if is_property else "field" if kind == "field" else "variable"
@@ -107,7 +114,7 @@ def _entry(engine: "TypeEngine", receiver, name: str, kind: str, *, detailed: bo
         return CompletionEntry(name, described, signatures[0], ref)
     if described == "module":
         return CompletionEntry(name, "module", f"module {_module_name(value)}", ref)
-    if kind == "method":        # a method read as a value: a property
+    if kind == "method":  # a method read as a value: a property
         return CompletionEntry(name, "property", render(value), _member_ref(engine, receiver, name))
     return CompletionEntry(name, "field" if kind != "module-member" else "variable", render(value), ref)
 
@@ -176,8 +183,9 @@ def import_completions(analysis: "FileAnalysis", line: bytes, names: frozenset[s
         if module is None:
             entries.append(CompletionEntry(name, "module", "module"))
             continue
-        entries.append(_entry(engine, ModuleType(_absolute(analysis, module)), name, "module-member",
-                              detailed=i < _MAX_DETAILED))
+        entries.append(
+            _entry(engine, ModuleType(_absolute(analysis, module)), name, "module-member", detailed=i < _MAX_DETAILED)
+        )
     return entries
 
 
@@ -185,8 +193,12 @@ def _absolute(analysis: "FileAnalysis", module: str) -> str:
     if not module.startswith("."):
         return module
     level = len(module) - len(module.lstrip("."))
-    return analysis.engine.index.absolute_module(analysis.engine.module_name(analysis.path), module.lstrip("."),
-                                                 level, importer_is_package=analysis.path.endswith("__init__.py"))
+    return analysis.engine.index.absolute_module(
+        analysis.engine.module_name(analysis.path),
+        module.lstrip("."),
+        level,
+        importer_is_package=analysis.path.endswith("__init__.py"),
+    )
 
 
 def keyword_completions(analysis: "FileAnalysis", offset: int) -> list[CompletionEntry]:
@@ -194,8 +206,11 @@ def keyword_completions(analysis: "FileAnalysis", offset: int) -> list[Completio
     facts = analysis.call_at(offset)
     if facts is None:
         return []
-    return [CompletionEntry(f"{p.name}=", "keyword-argument", p.type) for p in facts.parameters
-            if p.kind in ("positional", "keyword_only")]
+    return [
+        CompletionEntry(f"{p.name}=", "keyword-argument", p.type)
+        for p in facts.parameters
+        if p.kind in ("positional", "keyword_only")
+    ]
 
 
 def resolve(analysis: "FileAnalysis", ref: tuple[str, int, bool]) -> tuple[str | None, str | None]:

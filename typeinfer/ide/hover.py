@@ -35,22 +35,22 @@ if TYPE_CHECKING:
 
 # how sure a static type read off an expression is, when no prediction names it
 STATIC_CONFIDENCE = 0.9
-_MAX_SIGNATURES = 4        # a union's methods: at most this many distinct definitions
+_MAX_SIGNATURES = 4  # a union's methods: at most this many distinct definitions
 
 
 @dataclass(frozen=True, slots=True)
 class HoverInfo:
     name: str
-    kind: str              # variable, parameter, function, method, property, class, module
+    kind: str  # variable, parameter, function, method, property, class, module
     type: str | None
-    source: str            # annotation, static, neural, hybrid
+    source: str  # annotation, static, neural, hybrid
     confidence: float
-    signatures: tuple[str, ...]    # ``def run(names: list[str]) -> float``, ``class Order(Base)``
+    signatures: tuple[str, ...]  # ``def run(names: list[str]) -> float``, ``class Order(Base)``
     doc: str | None
-    start: int             # the identifier's byte range
+    start: int  # the identifier's byte range
     end: int
-    language: str = "python"       # the code block's language (``typescript`` for scripts)
-    evidence: str = ""     # one short line: the usage constraints behind the type
+    language: str = "python"  # the code block's language (``typescript`` for scripts)
+    evidence: str = ""  # one short line: the usage constraints behind the type
 
     @property
     def signature(self) -> str | None:
@@ -66,17 +66,33 @@ def hover(analysis: "FileAnalysis", offset: int) -> HoverInfo | None:
     predictions = predictions_by_place(analysis)
     start = g.start_bytes[node]
     # a def's name carries its return's prediction: how sure the signature's return is
-    prediction = next((predictions[(start, k)] for k in ("parameter", "variable", "attribute", "return")
-                       if (start, k) in predictions), None)
+    prediction = next(
+        (
+            predictions[(start, k)]
+            for k in ("parameter", "variable", "attribute", "return")
+            if (start, k) in predictions
+        ),
+        None,
+    )
     value = value_at(analysis.engine, path, g, target)
     signatures, doc, kind = describe(analysis.engine, value, predictions, path)
     kind = kind or _plain_kind(analysis, node, target)
     evidence = ""
     if prediction is not None and prediction.kind == "return":
-        type_text, source, confidence = render(value) if value is not None else None, prediction.source, prediction.confidence
-    elif prediction is not None and prediction.kind == "variable" and prediction.source == "static" \
-            and g.kinds[target] == "name_store" and value is not None and is_known(value) \
-            and not is_partly_unknown(value):
+        type_text, source, confidence = (
+            render(value) if value is not None else None,
+            prediction.source,
+            prediction.confidence,
+        )
+    elif (
+        prediction is not None
+        and prediction.kind == "variable"
+        and prediction.source == "static"
+        and g.kinds[target] == "name_store"
+        and value is not None
+        and is_known(value)
+        and not is_partly_unknown(value)
+    ):
         # this assignment's own type, as at this line (``x = 1`` before ``x = "one"``:
         # int); the prediction is the variable's inferred declaration, the join --apply writes
         type_text, source, confidence = render(value), "static", prediction.confidence
@@ -86,8 +102,18 @@ def hover(analysis: "FileAnalysis", offset: int) -> HoverInfo | None:
     else:
         type_text = render(value) if value is not None else None
         source, confidence = "static", (STATIC_CONFIDENCE if type_text and type_text != "Any" else 0.0)
-    return HoverInfo(g.names.get(node, g.text(node)), kind, type_text, source, confidence, signatures, doc,
-                     start, g.end_bytes[node], evidence=evidence)
+    return HoverInfo(
+        g.names.get(node, g.text(node)),
+        kind,
+        type_text,
+        source,
+        confidence,
+        signatures,
+        doc,
+        start,
+        g.end_bytes[node],
+        evidence=evidence,
+    )
 
 
 def identifier_at(g: ProgramGraph, offset: int) -> int | None:
@@ -111,8 +137,9 @@ def predictions_by_place(analysis: "FileAnalysis") -> dict[tuple[int, str], Pred
     """The file's predictions with an answer, less the classifier's guesses (under
     the minimum confidence): hover and signatures do not show those."""
     minimum = analysis.session.settings.min_confidence
-    return {(p.span.start_byte, p.kind): p for p in analysis.predictions()
-            if p.type is not None and not p.is_guess(minimum)}
+    return {
+        (p.span.start_byte, p.kind): p for p in analysis.predictions() if p.type is not None and not p.is_guess(minimum)
+    }
 
 
 def value_at(engine: "TypeEngine", path: str, g: ProgramGraph, node: int):
@@ -127,8 +154,15 @@ def value_at(engine: "TypeEngine", path: str, g: ProgramGraph, node: int):
     return None
 
 
-def describe(engine: "TypeEngine", value, predictions: dict | None = None, path: str | None = None, *,
-             with_docs: bool = True, infer: bool = True) -> tuple[tuple[str, ...], str | None, str | None]:
+def describe(
+    engine: "TypeEngine",
+    value,
+    predictions: dict | None = None,
+    path: str | None = None,
+    *,
+    with_docs: bool = True,
+    infer: bool = True,
+) -> tuple[tuple[str, ...], str | None, str | None]:
     """The signatures (each distinct definition once), docstring and kind of the
     functions, classes or module that ``value`` names (``path``: the file whose
     ``predictions`` are given; ``infer=False``: declared types only)."""
@@ -141,15 +175,18 @@ def describe(engine: "TypeEngine", value, predictions: dict | None = None, path:
                 if (fn.path, fn.node) in seen:
                     continue
                 seen.add((fn.path, fn.node))
-                sig = signature_of(engine, fn, predictions if fn.path == path else None, with_doc=with_docs,
-                                   infer=infer)
+                sig = signature_of(
+                    engine, fn, predictions if fn.path == path else None, with_doc=with_docs, infer=infer
+                )
                 if sig is None:
                     continue
                 text = sig.text(bound=fn.bound is not None)
-                if text not in signatures:          # a union's members sharing one method
+                if text not in signatures:  # a union's members sharing one method
                     signatures.append(text)
                 doc = doc or sig.doc
-                kind = kind or ("property" if _is_property_def(engine, fn) else "method" if sig.is_method else "function")
+                kind = kind or (
+                    "property" if _is_property_def(engine, fn) else "method" if sig.is_method else "function"
+                )
         elif isinstance(m, TypeOfClass):
             where = engine.classes.definition(m.cls)
             if where is not None and where not in seen:

@@ -51,15 +51,15 @@ class Reference:
     path: str
     start: int
     end: int
-    is_write: bool          # a definition or assignment rather than a read
+    is_write: bool  # a definition or assignment rather than a read
 
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    kind: str               # local, module, member, builtin, module-file
+    kind: str  # local, module, member, builtin, module-file
     name: str
-    path: str               # the file defining it ('' when unknown)
-    key: tuple              # what identifies it: (symbol id,) / (module,) / (class path, class node)
+    path: str  # the file defining it ('' when unknown)
+    key: tuple  # what identifies it: (symbol id,) / (module,) / (class path, class node)
     is_library: bool
 
 
@@ -189,9 +189,12 @@ def _module_places(engine: "TypeEngine", path: str, g: ProgramGraph, target: Tar
         if binding.bound == binding.name:
             sym = g.symbol_at(binding.node)
             places += _symbol_places(g, path, sym.id) if sym is not None else []
-        else:           # ``import name as alias``: the alias's uses keep their name
-            places += [Reference(path, g.start_bytes[n], g.end_bytes[n], False)
-                       for n in _names_in(g, binding.statement, target.name) if n != binding.node]
+        else:  # ``import name as alias``: the alias's uses keep their name
+            places += [
+                Reference(path, g.start_bytes[n], g.end_bytes[n], False)
+                for n in _names_in(g, binding.statement, target.name)
+                if n != binding.node
+            ]
     for attribute in _attributes_named(g, target.name):
         receiver = engine.exprs.type_of(path, g.children(attribute)[0])
         for m in members(receiver):
@@ -258,8 +261,11 @@ def prepare_rename(analysis: "FileAnalysis", offset: int) -> tuple[int, int, str
 def rename(analysis: "FileAnalysis", offset: int, new_name: str) -> dict[str, list[tuple[int, int, str]]]:
     """Byte edits per file renaming the symbol at ``offset`` to ``new_name``."""
     if not new_name.isidentifier() or keyword.iskeyword(new_name):
-        raise RenameRefused(f"{new_name!r} is not a Python identifier; pass a name such as {new_name.strip() or 'x'!r}"
-                            if new_name.strip().isidentifier() else f"{new_name!r} is not a Python identifier")
+        raise RenameRefused(
+            f"{new_name!r} is not a Python identifier; pass a name such as {new_name.strip() or 'x'!r}"
+            if new_name.strip().isidentifier()
+            else f"{new_name!r} is not a Python identifier"
+        )
     hit = target_at(analysis, offset)
     if hit is None:
         raise RenameRefused("there is no symbol to rename here")

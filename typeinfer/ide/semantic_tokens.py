@@ -31,16 +31,20 @@ if TYPE_CHECKING:
 
 TOKEN_TYPES = ("namespace", "class", "function", "method", "property", "variable", "parameter")
 TOKEN_MODIFIERS = ("declaration", "readonly", "defaultLibrary")
-_BY_KIND = {SymbolKind.PARAMETER: "parameter", SymbolKind.CLASS: "class", SymbolKind.ATTRIBUTE: "property",
-            SymbolKind.VARIABLE: "variable"}
+_BY_KIND = {
+    SymbolKind.PARAMETER: "parameter",
+    SymbolKind.CLASS: "class",
+    SymbolKind.ATTRIBUTE: "property",
+    SymbolKind.VARIABLE: "variable",
+}
 _DEFINITION_KIND = {SymbolKind.FUNCTION: "function", SymbolKind.CLASS: "class", SymbolKind.VARIABLE: "variable"}
 
 
 @dataclass(frozen=True, slots=True)
 class Token:
-    start: int             # byte range of the identifier (on one line)
+    start: int  # byte range of the identifier (on one line)
     end: int
-    type: str              # one of TOKEN_TYPES
+    type: str  # one of TOKEN_TYPES
     modifiers: frozenset[str] = frozenset()
 
 

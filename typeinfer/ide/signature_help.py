@@ -34,13 +34,13 @@ if TYPE_CHECKING:
 
 _KEYWORD = re.compile(r"\s*([A-Za-z_]\w*)\s*=(?!=)")
 _CLOSE = {")": "(", "]": "[", "}": "{"}
-_MAX_SCAN = 4096            # bytes before the cursor searched for the open parenthesis
+_MAX_SCAN = 4096  # bytes before the cursor searched for the open parenthesis
 
 
 @dataclass(frozen=True, slots=True)
 class SignatureLabel:
     label: str
-    parameters: tuple[str, ...]     # each a substring of ``label``
+    parameters: tuple[str, ...]  # each a substring of ``label``
     doc: str | None
 
 
@@ -48,7 +48,7 @@ class SignatureLabel:
 class SignatureHelp:
     signatures: tuple[SignatureLabel, ...]
     active_signature: int
-    active_parameter: int | None    # None: the cursor is past every parameter
+    active_parameter: int | None  # None: the cursor is past every parameter
 
 
 def signature_help(analysis: "FileAnalysis", offset: int) -> SignatureHelp | None:
@@ -63,15 +63,18 @@ def signature_help(analysis: "FileAnalysis", offset: int) -> SignatureHelp | Non
     found = _signatures(engine, value)
     if not found:
         return None
-    argument_text = data[paren + 1:offset].decode("utf-8", "replace")
+    argument_text = data[paren + 1 : offset].decode("utf-8", "replace")
     index, keyword = active_argument(argument_text)
     labels, positions = [], []
     for sig, bound, name in found:
         params = sig.callable_parameters(bound=bound)
         shown = [p for p in params if p.kind != "separator"]
         returns = f" -> {sig.returns}" if sig.returns and name == sig.name else ""
-        labels.append(SignatureLabel(f"{name}({', '.join(p.text for p in params)}){returns}",
-                                     tuple(p.text for p in shown), sig.doc))
+        labels.append(
+            SignatureLabel(
+                f"{name}({', '.join(p.text for p in params)}){returns}", tuple(p.text for p in shown), sig.doc
+            )
+        )
         positions.append(_parameter_index(shown, index, keyword))
     # the first signature the arguments typed so far fit
     active = next((i for i, p in enumerate(positions) if p is not None), 0)
@@ -96,7 +99,7 @@ def open_paren(data: bytes, offset: int) -> int | None:
                 i += len(quote) - 1
                 quote = None
         elif ch in "'\"":
-            quote = text[i:i + 3] if text[i:i + 3] in ('"""', "'''") else ch
+            quote = text[i : i + 3] if text[i : i + 3] in ('"""', "'''") else ch
             i += len(quote) - 1
         elif ch == "#":
             newline = text.find("\n", i)
@@ -110,7 +113,7 @@ def open_paren(data: bytes, offset: int) -> int | None:
         i += 1
     if not depth or depth[-1] != "(" or quote:
         return None
-    return start + len(text[:positions[-1]].encode("utf-8"))
+    return start + len(text[: positions[-1]].encode("utf-8"))
 
 
 def active_argument(text: str) -> tuple[int, str | None]:
@@ -135,8 +138,10 @@ def active_argument(text: str) -> tuple[int, str | None]:
 
 def _parameter_index(params, index: int, keyword: str | None) -> int | None:
     if keyword is not None:
-        return next((i for i, p in enumerate(params) if p.name == keyword and p.kind != "var_positional"),
-                    next((i for i, p in enumerate(params) if p.kind == "var_keyword"), None))
+        return next(
+            (i for i, p in enumerate(params) if p.name == keyword and p.kind != "var_positional"),
+            next((i for i, p in enumerate(params) if p.kind == "var_keyword"), None),
+        )
     for i, p in enumerate(params):
         if p.kind == "var_positional":
             return i if index >= i else index
@@ -154,7 +159,7 @@ def _callee(analysis: "FileAnalysis", paren: int, offset: int):
         return analysis.engine, analysis.engine.exprs.type_of(path, function)
     data = g.source.data
     line_end = data.find(b"\n", offset)
-    patched = data[:offset] + b")\n" + (data[line_end + 1:] if line_end >= 0 else b"")
+    patched = data[:offset] + b")\n" + (data[line_end + 1 :] if line_end >= 0 else b"")
     copy = Analysed.of(analysis.engine, path, patched)
     function = _function_before(copy.graph, paren)
     return (copy.engine, copy.engine.exprs.type_of(path, function)) if function is not None else None
@@ -186,4 +191,3 @@ def _signatures(engine: "TypeEngine", value) -> list[tuple[Signature, bool, str]
                 if sig is not None:
                     found.append((sig, fn.bound is not None, sig.name))
     return found[:8]
-

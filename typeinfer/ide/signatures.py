@@ -28,15 +28,15 @@ if TYPE_CHECKING:
     from ..engine import TypeEngine
     from ..predictions import Prediction
 
-_MAX_DEFAULT = 24          # longer default values show as ``...``
+_MAX_DEFAULT = 24  # longer default values show as ``...``
 _SEPARATORS = {"keyword_separator": "*", "positional_separator": "/"}
 
 
 @dataclass(frozen=True, slots=True)
 class ParameterLabel:
-    name: str              # '' for the ``/`` and ``*`` separators
-    text: str              # ``names: list[str]``, ``*args``, ``k: int = 2``, ``/``
-    kind: str              # positional, keyword_only, var_positional, var_keyword, separator
+    name: str  # '' for the ``/`` and ``*`` separators
+    text: str  # ``names: list[str]``, ``*args``, ``k: int = 2``, ``/``
+    kind: str  # positional, keyword_only, var_positional, var_keyword, separator
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +45,9 @@ class Signature:
     parameters: tuple[ParameterLabel, ...]
     returns: str | None
     is_async: bool
-    is_method: bool        # defined in a class body (its first parameter is the receiver)
+    is_method: bool  # defined in a class body (its first parameter is the receiver)
     doc: str | None
-    path: str              # where it is defined
+    path: str  # where it is defined
     node: int
 
     def text(self, *, bound: bool = False) -> str:
@@ -62,9 +62,14 @@ class Signature:
         return self.parameters
 
 
-def signature_of(engine: "TypeEngine", fn: FunctionRef,
-                 predictions: dict[tuple[int, str], "Prediction"] | None = None, *,
-                 with_doc: bool = True, infer: bool = True) -> Signature | None:
+def signature_of(
+    engine: "TypeEngine",
+    fn: FunctionRef,
+    predictions: dict[tuple[int, str], "Prediction"] | None = None,
+    *,
+    with_doc: bool = True,
+    infer: bool = True,
+) -> Signature | None:
     """The signature of the function ``fn`` names (``predictions`` of its file,
     keyed by ``(start byte, kind)``, take precedence over the engine's types);
     ``infer=False`` shows declared types only (no inference: a completion list
@@ -76,11 +81,16 @@ def signature_of(engine: "TypeEngine", fn: FunctionRef,
     name_node = g.child_by_field(fn.node, "name")
     is_method = _is_method(g, fn.node)
     labels = _parameter_labels(engine, fn.path, g, fn.node, predictions, is_method, infer)
-    return Signature(g.text(name_node) if name_node is not None else "", labels,
-                     _returns(engine, fn.path, g, fn.node, name_node, predictions, infer),
-                     is_async(g, fn.node), is_method,
-                     docstring(g, g.child_by_field(fn.node, "body")) if with_doc else None,
-                     fn.path, fn.node)
+    return Signature(
+        g.text(name_node) if name_node is not None else "",
+        labels,
+        _returns(engine, fn.path, g, fn.node, name_node, predictions, infer),
+        is_async(g, fn.node),
+        is_method,
+        docstring(g, g.child_by_field(fn.node, "body")) if with_doc else None,
+        fn.path,
+        fn.node,
+    )
 
 
 def _is_method(g: ProgramGraph, function: int) -> bool:
@@ -90,8 +100,9 @@ def _is_method(g: ProgramGraph, function: int) -> bool:
     return g.kinds[parent] == "block" and g.kinds[g.parents[parent]] == "class_definition"
 
 
-def _parameter_labels(engine: "TypeEngine", path: str, g: ProgramGraph, function: int,
-                      predictions: dict, is_method: bool, infer: bool) -> tuple[ParameterLabel, ...]:
+def _parameter_labels(
+    engine: "TypeEngine", path: str, g: ProgramGraph, function: int, predictions: dict, is_method: bool, infer: bool
+) -> tuple[ParameterLabel, ...]:
     params = signature(g, function)
     holder = g.child_by_field(function, "parameters")
     labels: list[ParameterLabel] = []
@@ -109,8 +120,9 @@ def _parameter_labels(engine: "TypeEngine", path: str, g: ProgramGraph, function
     return tuple(labels)
 
 
-def _parameter_text(engine: "TypeEngine", path: str, g: ProgramGraph, param, predictions: dict,
-                    declared_only: bool) -> str:
+def _parameter_text(
+    engine: "TypeEngine", path: str, g: ProgramGraph, param, predictions: dict, declared_only: bool
+) -> str:
     star = {"var_positional": "*", "var_keyword": "**"}.get(param.kind, "")
     text = star + param.name
     if param.annotation is not None:
@@ -127,8 +139,15 @@ def _parameter_text(engine: "TypeEngine", path: str, g: ProgramGraph, param, pre
     return text
 
 
-def _returns(engine: "TypeEngine", path: str, g: ProgramGraph, function: int, name_node: int | None,
-             predictions: dict, infer: bool) -> str | None:
+def _returns(
+    engine: "TypeEngine",
+    path: str,
+    g: ProgramGraph,
+    function: int,
+    name_node: int | None,
+    predictions: dict,
+    infer: bool,
+) -> str | None:
     annotation = g.child_by_field(function, "return_type")
     if annotation is not None:
         return g.text(annotation)
@@ -147,7 +166,7 @@ def _known(t) -> str | None:
 def class_header(g: ProgramGraph, node: int) -> str:
     """``class Order(Base)``: the class statement up to its colon."""
     body = g.child_by_field(node, "body")
-    header = g.source.data[g.start_bytes[node]:g.start_bytes[body] if body is not None else g.end_bytes[node]]
+    header = g.source.data[g.start_bytes[node] : g.start_bytes[body] if body is not None else g.end_bytes[node]]
     return " ".join(header.decode("utf-8", "replace").split()).rstrip(":").rstrip()
 
 
@@ -162,7 +181,7 @@ def docstring(g: ProgramGraph, body: int | None) -> str | None:
         return None
     text = g.text(kids[0])
     try:
-        value = ast.literal_eval(text)      # a literal only: nothing runs
+        value = ast.literal_eval(text)  # a literal only: nothing runs
     except (ValueError, SyntaxError):
         value = text.lstrip("rbuRBUfF").strip("'\"")
     if isinstance(value, bytes):

@@ -32,10 +32,10 @@ MAX_WORKSPACE_SYMBOLS = 500
 @dataclass(frozen=True, slots=True)
 class OutlineItem:
     name: str
-    kind: str              # class, function, method, property, variable, constant, field
-    start: int             # the whole definition
+    kind: str  # class, function, method, property, variable, constant, field
+    start: int  # the whole definition
     end: int
-    name_start: int        # its name
+    name_start: int  # its name
     name_end: int
     children: tuple["OutlineItem", ...] = ()
 
@@ -45,9 +45,9 @@ class SymbolInfo:
     name: str
     kind: str
     path: str
-    start: int             # its name's byte range in ``path``
+    start: int  # its name's byte range in ``path``
     end: int
-    container: str         # the enclosing class or function ('' at module level)
+    container: str  # the enclosing class or function ('' at module level)
 
 
 def document_symbols(analysis: "FileAnalysis") -> list[OutlineItem]:
@@ -56,7 +56,7 @@ def document_symbols(analysis: "FileAnalysis") -> list[OutlineItem]:
 
 def outline(g: ProgramGraph) -> list[OutlineItem]:
     """The outline of one file (see the module docstring)."""
-    children: dict[int, list[tuple[int, OutlineItem, int]]] = {}    # scope id -> (start, item, own scope)
+    children: dict[int, list[tuple[int, OutlineItem, int]]] = {}  # scope id -> (start, item, own scope)
     for scope in g.scopes:
         if scope.kind not in (ScopeKind.CLASS, ScopeKind.FUNCTION) or scope.parent < 0:
             continue
@@ -80,8 +80,9 @@ def _assemble(children: dict[int, list[tuple[int, OutlineItem, int]]], scope_id:
         items = []
         for _, item, own in sorted(children.get(current, ()), key=lambda c: c[0]):
             nested = built.get(own, []) if own >= 0 else []
-            items.append(OutlineItem(item.name, item.kind, item.start, item.end, item.name_start, item.name_end,
-                                     tuple(nested)))
+            items.append(
+                OutlineItem(item.name, item.kind, item.start, item.end, item.name_start, item.name_end, tuple(nested))
+            )
         built[current] = items
     return built.get(scope_id, [])
 
@@ -102,10 +103,12 @@ def _definition_item(g: ProgramGraph, scope) -> OutlineItem | None:
     if scope.kind is ScopeKind.CLASS:
         kind = "class"
     elif g.scopes[_container(g, scope.parent)].kind is ScopeKind.CLASS:
-        kind = "property" if "@property" in g.text(whole)[:g.start_bytes[node] - g.start_bytes[whole]] else "method"
+        kind = "property" if "@property" in g.text(whole)[: g.start_bytes[node] - g.start_bytes[whole]] else "method"
     else:
         kind = "function"
-    return OutlineItem(g.text(name), kind, g.start_bytes[whole], g.end_bytes[whole], g.start_bytes[name], g.end_bytes[name])
+    return OutlineItem(
+        g.text(name), kind, g.start_bytes[whole], g.end_bytes[whole], g.start_bytes[name], g.end_bytes[name]
+    )
 
 
 def _variable_items(g: ProgramGraph) -> list[tuple[OutlineItem, int]]:
@@ -124,13 +127,23 @@ def _variable_items(g: ProgramGraph) -> list[tuple[OutlineItem, int]]:
         statement = g.enclosing(name, "expression_statement", "for_statement", "with_statement") or name
         if sym.kind is SymbolKind.ATTRIBUTE:
             statement = name
-        found.append((OutlineItem(sym.name, kind, g.start_bytes[statement], g.end_bytes[statement],
-                                  g.start_bytes[name], g.end_bytes[name]), sym.scope))
+        found.append(
+            (
+                OutlineItem(
+                    sym.name,
+                    kind,
+                    g.start_bytes[statement],
+                    g.end_bytes[statement],
+                    g.start_bytes[name],
+                    g.end_bytes[name],
+                ),
+                sym.scope,
+            )
+        )
     return found
 
 
-def workspace_symbols(session: "AnalysisSession", query: str,
-                      limit: int = MAX_WORKSPACE_SYMBOLS) -> list[SymbolInfo]:
+def workspace_symbols(session: "AnalysisSession", query: str, limit: int = MAX_WORKSPACE_SYMBOLS) -> list[SymbolInfo]:
     """Definitions of the session's project modules whose names match ``query``."""
     found: list[SymbolInfo] = []
     for path in sorted(set(session.index.modules.values())):
@@ -139,8 +152,11 @@ def workspace_symbols(session: "AnalysisSession", query: str,
             continue
         for item, container in _flatten(outline(g)):
             if matches(query, item.name):
-                found.append(SymbolInfo(item.name, item.kind, str(Path(path).resolve()), item.name_start,
-                                        item.name_end, container))
+                found.append(
+                    SymbolInfo(
+                        item.name, item.kind, str(Path(path).resolve()), item.name_start, item.name_end, container
+                    )
+                )
                 if len(found) >= limit:
                     return found
     return found

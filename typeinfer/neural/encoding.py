@@ -55,7 +55,7 @@ class EncoderConfig:
     window_len: int = 17
     name_len: int = 6
     subtokens: bool = False
-    values: int = 0          # slots after the name for the value shapes (features.value_shapes)
+    values: int = 0  # slots after the name for the value shapes (features.value_shapes)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -91,7 +91,9 @@ class Encoder:
                 self._cache[key] = hit
         return hit
 
-    def encode(self, windows: list[list[str]], name: str, kind: str, values: Sequence[str] = ()) -> dict[str, np.ndarray]:
+    def encode(
+        self, windows: list[list[str]], name: str, kind: str, values: Sequence[str] = ()
+    ) -> dict[str, np.ndarray]:
         c = self.config
         w = np.zeros((c.windows, c.window_len), dtype=np.int64)
         subs = np.zeros((c.windows, c.window_len), dtype=np.int64) if c.subtokens else None
@@ -101,10 +103,10 @@ class Encoder:
             if subs is not None:
                 subs[i, : len(tokens)] = [self.sub_id(t) for t in tokens]
         n = np.zeros(c.name_len + c.values, dtype=np.int64)
-        n[:c.name_len] = self.name_ids(name)
+        n[: c.name_len] = self.name_ids(name)
         n[c.name_len - 1] = self.token_id("§kind:" + kind)
-        shapes = list(values)[:c.values]
-        n[c.name_len:c.name_len + len(shapes)] = [self.token_id(v) for v in shapes]
+        shapes = list(values)[: c.values]
+        n[c.name_len : c.name_len + len(shapes)] = [self.token_id(v) for v in shapes]
         out = {"windows": w, "name": n}
         if subs is not None:
             out["subs"] = subs
@@ -114,6 +116,6 @@ class Encoder:
         """The model's inputs by name (``windows``, ``name``, with ``subtokens`` also
         ``subs``), one row per sample: what the ONNX graph and the torch module take."""
         encoded = [self.encode(s["windows"], s["name"], s["kind"], s.get("values") or ()) for s in samples]
-        if not encoded:        # no rows, each input in its own shape
+        if not encoded:  # no rows, each input in its own shape
             return {key: np.zeros((0, *value.shape), value.dtype) for key, value in self.encode([], "", "").items()}
         return {key: np.stack([e[key] for e in encoded]) for key in encoded[0]}

@@ -29,8 +29,21 @@ from .runtime import ClassifierRuntime
 
 UBIQUITOUS = frozenset({"str", "int", "list", "bool", "float", "None", "dict"})
 BASIC11 = frozenset({"str", "int", "bool", "float", "None", "list", "dict", "tuple", "set", "bytes", "object"})
-_KNOWN_BASES = frozenset(dir(builtins)) | {"None", "Any", "Callable", "Iterator", "Iterable", "Generator", "Sequence",
-                                           "Mapping", "Optional", "Union", "Literal", "Type", "Self"}
+_KNOWN_BASES = frozenset(dir(builtins)) | {
+    "None",
+    "Any",
+    "Callable",
+    "Iterator",
+    "Iterable",
+    "Generator",
+    "Sequence",
+    "Mapping",
+    "Optional",
+    "Union",
+    "Literal",
+    "Type",
+    "Self",
+}
 
 
 def bucket_of(label: str, common: set[str]) -> str:
@@ -50,8 +63,10 @@ def _ranked(model_dir: Path, rows: list[dict]) -> tuple[list[list[tuple[str, flo
     if (Path(model_dir) / "slice.json").is_file():
         if (Path(model_dir) / "decoder.onnx").is_file():
             from .slice_onnx import SliceOnnxRuntime
+
             return SliceOnnxRuntime(model_dir).predict(rows, k=5), None, []
         from .slice_model import SliceRuntime
+
         return SliceRuntime(model_dir).predict(rows, k=5), None, []
     runtime = ClassifierRuntime(model_dir)
     probs = runtime.probabilities(rows)
@@ -61,20 +76,33 @@ def _ranked(model_dir: Path, rows: list[dict]) -> tuple[list[list[tuple[str, flo
 def _record(label: str, top: list[str]) -> tuple[bool, bool, bool, bool]:
     """(top-1 exact, top-5 exact, top-1 base, top-5 base) of ranked type names."""
     top = top or ["<other>"]
-    return (top[0] == label, label in top, top[0] != "<other>" and base(top[0]) == base(label),
-            any(t != "<other>" and base(t) == base(label) for t in top))
+    return (
+        top[0] == label,
+        label in top,
+        top[0] != "<other>" and base(top[0]) == base(label),
+        any(t != "<other>" and base(t) == base(label) for t in top),
+    )
 
 
-def evaluate(model_dir: Path, data_dir: Path, split: str, out_dir: Path, limit: int | None = None,
-             label_source: str | None = None) -> dict:
+def evaluate(
+    model_dir: Path,
+    data_dir: Path,
+    split: str,
+    out_dir: Path,
+    limit: int | None = None,
+    label_source: str | None = None,
+) -> dict:
     """The report of ``model_dir`` on ``split``; ``label_source`` keeps only the
     samples labelled that way (``annotation``, ``stub``, ``static``, or a comma list)."""
     path = Path(data_dir) / f"{split}.parquet"
     train_path = Path(data_dir) / "train.parquet"
     if not path.is_file() or not train_path.is_file():
         raise ValueError(f"{data_dir} has no {split}.parquet / train.parquet; build it with `typelens dataset build`")
-    rows = [r for r in pq.read_table(path).to_pylist()
-            if r.get("label") and (label_source is None or r.get("label_source") in label_source.split(","))][:limit]
+    rows = [
+        r
+        for r in pq.read_table(path).to_pylist()
+        if r.get("label") and (label_source is None or r.get("label_source") in label_source.split(","))
+    ][:limit]
     if not rows:
         raise ValueError(f"{path} holds no labelled samples" + (f" from {label_source}" if label_source else ""))
     train_counts = Counter(pq.read_table(train_path, columns=["label"]).column("label").to_pylist())
@@ -118,9 +146,11 @@ def evaluate(model_dir: Path, data_dir: Path, split: str, out_dir: Path, limit: 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     confidence, hit, answers = np.array(confidences), np.array(correct, dtype=bool), np.array(answered, dtype=bool)
-    report["calibration"] = {"ece": expected_calibration_error(confidence, hit),
-                             "ece_answers": expected_calibration_error(confidence[answers], hit[answers]),
-                             "answers": int(answers.sum())}
+    report["calibration"] = {
+        "ece": expected_calibration_error(confidence, hit),
+        "ece_answers": expected_calibration_error(confidence[answers], hit[answers]),
+        "answers": int(answers.sum()),
+    }
     report["plots"] = _plots(confidence, hit, out_dir)
     (out_dir / "report.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
     return report
@@ -130,12 +160,16 @@ def _by_project(rows: list[dict], picked: list[int], records: list[tuple]) -> di
     hits: dict[str, list[bool]] = defaultdict(list)
     for i, record in zip(picked, records):
         hits[rows[i]["project"]].append(record[0])
-    return {project: {"n": len(h), "top1_exact": _mean(h)}
-            for project, h in sorted(hits.items(), key=lambda item: -len(item[1])) if len(h) >= 100}
+    return {
+        project: {"n": len(h), "top1_exact": _mean(h)}
+        for project, h in sorted(hits.items(), key=lambda item: -len(item[1]))
+        if len(h) >= 100
+    }
 
 
-def _closed_sets(probs: np.ndarray, classes: list[str], rows: list[dict],
-                 sets: dict[str, frozenset[str] | set[str]]) -> dict[str, tuple[list[int], list[tuple]]]:
+def _closed_sets(
+    probs: np.ndarray, classes: list[str], rows: list[dict], sets: dict[str, frozenset[str] | set[str]]
+) -> dict[str, tuple[list[int], list[tuple]]]:
     """PYInfer's protocol: a model over N types answers among those N for the
     samples labelled with one of them (``pyinfer:<set>-closed``).  The classifier's
     probabilities restricted to the set's classes stand in for a model trained on
@@ -147,8 +181,10 @@ def _closed_sets(probs: np.ndarray, classes: list[str], rows: list[dict],
         if not len(cols) or not picked:
             continue
         order = np.argsort(-probs[np.ix_(np.array(picked), cols)], axis=1)[:, :5]
-        out[f"pyinfer:{name}-closed"] = (picked, [_record(rows[i]["label"], [classes[cols[j]] for j in top])
-                                                  for i, top in zip(picked, order)])
+        out[f"pyinfer:{name}-closed"] = (
+            picked,
+            [_record(rows[i]["label"], [classes[cols[j]] for j in top]) for i, top in zip(picked, order)],
+        )
     return out
 
 
@@ -158,16 +194,24 @@ def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins
     if not len(confidence):
         return 0.0
     which = np.clip((confidence * bins).astype(int), 0, bins - 1)
-    gap = sum(abs(confidence[which == b].mean() - correct[which == b].mean()) * (which == b).mean()
-              for b in range(bins) if (which == b).any())
+    gap = sum(
+        abs(confidence[which == b].mean() - correct[which == b].mean()) * (which == b).mean()
+        for b in range(bins)
+        if (which == b).any()
+    )
     return round(float(gap), 4)
 
 
 def _summary(records: list[tuple[bool, bool, bool, bool]]) -> dict:
     n = len(records)
     cols = list(zip(*records)) if records else [(), (), (), ()]
-    return {"n": n, "top1_exact": _mean(cols[0]), "top5_exact": _mean(cols[1]),
-            "top1_base": _mean(cols[2]), "top5_base": _mean(cols[3])}
+    return {
+        "n": n,
+        "top1_exact": _mean(cols[0]),
+        "top5_exact": _mean(cols[1]),
+        "top1_base": _mean(cols[2]),
+        "top5_base": _mean(cols[3]),
+    }
 
 
 def _mean(values) -> float:
@@ -177,6 +221,7 @@ def _mean(values) -> float:
 def _plots(confidence: np.ndarray, correct: np.ndarray, out_dir: Path) -> list[str]:
     try:
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:

@@ -44,9 +44,13 @@ class Calibrated(torch.nn.Module):
         positions = conv(model.position.weight[:length].T.unsqueeze(0))[0].T
         return tables, positions
 
-    def logits(self, windows: torch.Tensor, name: torch.Tensor,
-               folded: tuple[list[torch.Tensor], torch.Tensor] | None = None,
-               subs: torch.Tensor | None = None) -> torch.Tensor:
+    def logits(
+        self,
+        windows: torch.Tensor,
+        name: torch.Tensor,
+        folded: tuple[list[torch.Tensor], torch.Tensor] | None = None,
+        subs: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         """``WindowClassifier.forward`` with its first convolution folded into lookups
         (``folded``: the parts, computed once, as onnxruntime does at load).  The
         words of ``subs`` are added to their tokens' embeddings, so they go through
@@ -57,11 +61,11 @@ class Calibrated(torch.nn.Module):
         flat = windows.reshape(b * w, l)
         x = positions
         for ids in (flat, subs.reshape(b * w, l)) if subs is not None else (flat,):
-            before = F.pad(ids[:, :-1], (1, 0))      # the token before each position (0: none, an all-zero row)
-            after = F.pad(ids[:, 1:], (0, 1))        # the token after it
+            before = F.pad(ids[:, :-1], (1, 0))  # the token before each position (0: none, an all-zero row)
+            after = F.pad(ids[:, 1:], (0, 1))  # the token after it
             x = x + F.embedding(before, tables[0]) + F.embedding(ids, tables[1]) + F.embedding(after, tables[2])
-        x = torch.relu(x)                                                          # [BW, L, D]
-        mask = (flat > 0).unsqueeze(-1).float()                                    # [BW, L, 1]
+        x = torch.relu(x)  # [BW, L, D]
+        mask = (flat > 0).unsqueeze(-1).float()  # [BW, L, 1]
         if len(model.convs) > 1:
             return model.tail(x.transpose(1, 2), mask.transpose(1, 2), windows, name)
         return model.head_of(windows, name, (x * mask).max(dim=1).values)
@@ -70,8 +74,15 @@ class Calibrated(torch.nn.Module):
 def load_torch_model(model_dir: Path) -> tuple[WindowClassifier, dict]:
     config = read_config(model_dir)
     weights = Path(model_dir) / "model.safetensors"
-    model = WindowClassifier(config["encoder"]["buckets"], len(config["classes"]), config["dim"], config["hidden"],
-                             config["encoder"]["window_len"], config["layers"], config["encoder"].get("values", 0))
+    model = WindowClassifier(
+        config["encoder"]["buckets"],
+        len(config["classes"]),
+        config["dim"],
+        config["hidden"],
+        config["encoder"]["window_len"],
+        config["layers"],
+        config["encoder"].get("values", 0),
+    )
     try:
         model.load_state_dict(load_file(str(weights)))
     except Exception as err:  # safetensors raises several kinds for damaged files
@@ -90,11 +101,17 @@ def export_onnx(model_dir: Path) -> Path:
     if enc.get("subtokens"):
         inputs, names = (windows, name, torch.zeros_like(windows)), names + ["subs"]
     out = Path(model_dir) / "model.onnx"
-    with warnings.catch_warnings():     # the exporter's notes on tracing, not the user's business
+    with warnings.catch_warnings():  # the exporter's notes on tracing, not the user's business
         warnings.simplefilter("ignore", UserWarning)
-        torch.onnx.export(Calibrated(model, config["temperature"]), inputs, str(out),
-                          input_names=names, output_names=["probabilities"],
-                          dynamic_axes={**{n: {0: "batch"} for n in names}, "probabilities": {0: "batch"}},
-                          opset_version=17, dynamo=False,
-                          do_constant_folding=False)   # keep the tables factored in the file (see above)
+        torch.onnx.export(
+            Calibrated(model, config["temperature"]),
+            inputs,
+            str(out),
+            input_names=names,
+            output_names=["probabilities"],
+            dynamic_axes={**{n: {0: "batch"} for n in names}, "probabilities": {0: "batch"}},
+            opset_version=17,
+            dynamo=False,
+            do_constant_folding=False,
+        )  # keep the tables factored in the file (see above)
     return out

@@ -16,27 +16,38 @@ from torch import nn
 
 
 class WindowClassifier(nn.Module):
-    def __init__(self, buckets: int, classes: int, dim: int = 64, hidden: int = 192, window_len: int = 17,
-                 layers: int = 2, values: int = 0) -> None:
+    def __init__(
+        self,
+        buckets: int,
+        classes: int,
+        dim: int = 64,
+        hidden: int = 192,
+        window_len: int = 17,
+        layers: int = 2,
+        values: int = 0,
+    ) -> None:
         super().__init__()
         self.values = values
         self.embed = nn.Embedding(buckets, dim, padding_idx=0)
         self.position = nn.Embedding(window_len, dim)
-        self.convs = nn.ModuleList(nn.Conv1d(dim, dim, kernel_size=3, padding=2 ** i, dilation=2 ** i)
-                                   for i in range(layers))
-        pooled = 4 if values else 3        # windows' mean, first window, name (, value shapes)
-        self.head = nn.Sequential(nn.Linear(pooled * dim, hidden), nn.ReLU(), nn.Dropout(0.1), nn.Linear(hidden, classes))
+        self.convs = nn.ModuleList(
+            nn.Conv1d(dim, dim, kernel_size=3, padding=2**i, dilation=2**i) for i in range(layers)
+        )
+        pooled = 4 if values else 3  # windows' mean, first window, name (, value shapes)
+        self.head = nn.Sequential(
+            nn.Linear(pooled * dim, hidden), nn.ReLU(), nn.Dropout(0.1), nn.Linear(hidden, classes)
+        )
 
     def forward(self, windows: torch.Tensor, name: torch.Tensor, subs: torch.Tensor | None = None) -> torch.Tensor:
         """``windows``: [B, W, L] token ids, ``name``: [B, S] -> logits [B, C];
         ``subs`` [B, W, L]: each identifier's last word (0: none), added to its token."""
         b, w, l = windows.shape
         flat = windows.reshape(b * w, l)
-        mask = (flat > 0).unsqueeze(1).float()                                # [BW, 1, L]
+        mask = (flat > 0).unsqueeze(1).float()  # [BW, 1, L]
         x = self.embed(flat) + self.position.weight[:l].unsqueeze(0)
         if subs is not None:
             x = x + self.embed(subs.reshape(b * w, l))
-        x = x.transpose(1, 2)                                                 # [BW, D, L]
+        x = x.transpose(1, 2)  # [BW, D, L]
         x = torch.relu(self.convs[0](x))
         return self.tail(x, mask, windows, name)
 
@@ -51,8 +62,8 @@ class WindowClassifier(nn.Module):
     def head_of(self, windows: torch.Tensor, name: torch.Tensor, per_window: torch.Tensor) -> torch.Tensor:
         """From each window's pooled vector ``per_window`` [BW, D] to the logits."""
         b, w, _ = windows.shape
-        per_window = per_window.reshape(b, w, -1)                            # [B, W, D]
-        present = (windows.sum(dim=2) > 0).unsqueeze(-1).float()             # [B, W, 1]
+        per_window = per_window.reshape(b, w, -1)  # [B, W, D]
+        present = (windows.sum(dim=2) > 0).unsqueeze(-1).float()  # [B, W, 1]
         pooled = (per_window * present).sum(1) / present.sum(1).clamp(min=1.0)
         first = per_window[:, 0] * present[:, 0]
         parts = [pooled, first]

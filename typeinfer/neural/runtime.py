@@ -21,6 +21,7 @@ from .store import read_config
 class ClassifierRuntime:
     def __init__(self, model_dir: Path, *, threads: int = 1) -> None:
         import onnxruntime as ort
+
         self.config = read_config(model_dir)
         onnx_path = Path(model_dir) / "model.onnx"
         if not onnx_path.is_file():
@@ -40,8 +41,10 @@ class ClassifierRuntime:
     def probabilities(self, samples: list[dict], batch: int = 256) -> np.ndarray:
         inputs = self.encoder.encode_many(samples)
         rows = len(inputs["name"])
-        out = [self.session.run(None, {key: value[i:i + batch] for key, value in inputs.items()})[0]
-               for i in range(0, rows, batch)]
+        out = [
+            self.session.run(None, {key: value[i : i + batch] for key, value in inputs.items()})[0]
+            for i in range(0, rows, batch)
+        ]
         return np.concatenate(out) if out else np.zeros((0, len(self.classes)), np.float32)
 
     def predict(self, samples: list[dict], k: int = 5) -> list[list[tuple[str, float]]]:

@@ -35,7 +35,9 @@ from .train import _holdout, load_split
 
 logger = logging.getLogger(__name__)
 
-SLICE_VERSION = "typelens-slice-3"   # 2: identifiers outside the vocabulary copied through placeholders; 3: operators as one token
+SLICE_VERSION = (
+    "typelens-slice-3"  # 2: identifiers outside the vocabulary copied through placeholders; 3: operators as one token
+)
 _TYPE_TOKEN = re.compile(r"[A-Za-z_]\w*|\.\.\.|[\[\],|.]|'[^']*'|\S")
 _IDENT = re.compile(r"[A-Za-z_]\w*")
 PAD, EOS, UNK = 0, 1, 2
@@ -166,9 +168,20 @@ def _batch(vocab: SliceVocab, rows: list[dict], with_labels: bool):
     return batch, [names for _, names in encoded]
 
 
-def train_slice_model(data_dir: Path, out_dir: Path, *, epochs: int = 2, batch: int = 64, limit: int = 60000,
-                      vocab_size: int = 8000, d_model: int = 128, seed: int = 13, progress: bool = True) -> dict:
+def train_slice_model(
+    data_dir: Path,
+    out_dir: Path,
+    *,
+    epochs: int = 2,
+    batch: int = 64,
+    limit: int = 60000,
+    vocab_size: int = 8000,
+    d_model: int = 128,
+    seed: int = 13,
+    progress: bool = True,
+) -> dict:
     from transformers import T5Config, T5ForConditionalGeneration
+
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     rows = [r for r in load_split(data_dir, "train") if r.get("slice")]
@@ -181,9 +194,19 @@ def train_slice_model(data_dir: Path, out_dir: Path, *, epochs: int = 2, batch: 
         rows = [rows[i] for i in rng.choice(len(rows), limit, replace=False)]
     vocab = SliceVocab.build(rows, vocab_size)
     # decoder_start_token_id is a PretrainedConfig keyword that T5Config's signature does not list
-    config = T5Config(vocab_size=len(vocab.tokens), d_model=d_model, d_kv=32, d_ff=2 * d_model, num_layers=2,  # type: ignore[call-arg]
-                      num_decoder_layers=2, num_heads=4, decoder_start_token_id=PAD, pad_token_id=PAD,
-                      eos_token_id=EOS, dropout_rate=0.1)
+    config = T5Config(
+        vocab_size=len(vocab.tokens),
+        d_model=d_model,
+        d_kv=32,
+        d_ff=2 * d_model,
+        num_layers=2,  # type: ignore[call-arg]
+        num_decoder_layers=2,
+        num_heads=4,
+        decoder_start_token_id=PAD,
+        pad_token_id=PAD,
+        eos_token_id=EOS,
+        dropout_rate=0.1,
+    )
     model = T5ForConditionalGeneration(config)
     optimiser = torch.optim.AdamW(model.parameters(), lr=1e-3)
     started = time.perf_counter()
@@ -192,7 +215,7 @@ def train_slice_model(data_dir: Path, out_dir: Path, *, epochs: int = 2, batch: 
         order = rng.permutation(len(rows))
         total = 0.0
         for start in range(0, len(order), batch):
-            chunk = [rows[i] for i in order[start:start + batch]]
+            chunk = [rows[i] for i in order[start : start + batch]]
             loss = model(**_batch(vocab, chunk, True)[0]).loss
             optimiser.zero_grad()
             loss.backward()
@@ -204,8 +227,13 @@ def train_slice_model(data_dir: Path, out_dir: Path, *, epochs: int = 2, batch: 
     (out_dir / "hf").mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out_dir / "hf", safe_serialization=True)
     (out_dir / "vocab.json").write_text(json.dumps(vocab.tokens), encoding="utf-8")
-    settings = {"version": SLICE_VERSION, "temperature": 1.0, "train_samples": len(rows),
-                "seconds": round(time.perf_counter() - started, 1), "data": str(data_dir)}
+    settings = {
+        "version": SLICE_VERSION,
+        "temperature": 1.0,
+        "train_samples": len(rows),
+        "seconds": round(time.perf_counter() - started, 1),
+        "data": str(data_dir),
+    }
     (out_dir / "slice.json").write_text(json.dumps(settings, indent=1), encoding="utf-8")
     runtime = SliceRuntime(out_dir)
     settings["temperature"], settings["other"] = runtime.fit_calibration(valid[:500])
@@ -223,8 +251,11 @@ def read_slice_folder(model_dir: Path) -> tuple[dict, list[str]]:
     if not isinstance(settings, dict) or settings.get("version") != SLICE_VERSION:
         found = settings.get("version") if isinstance(settings, dict) else None
         raise ModelError(f"{model_dir}: slice model version {found!r}, expected {SLICE_VERSION!r}")
-    if not isinstance(settings.get("temperature", 1.0), (int, float)) or settings.get("temperature", 1.0) <= 0 \
-            or not isinstance(settings.get("other", 0.0), (int, float)):
+    if (
+        not isinstance(settings.get("temperature", 1.0), (int, float))
+        or settings.get("temperature", 1.0) <= 0
+        or not isinstance(settings.get("other", 0.0), (int, float))
+    ):
         raise ModelError(f"{model_dir}: slice.json has a bad temperature or other score")
     if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
         raise ModelError(f"{model_dir}: vocab.json is not a list of tokens")
@@ -252,13 +283,15 @@ class SliceRuntime:
 
     def __init__(self, model_dir: Path) -> None:
         from transformers import T5ForConditionalGeneration
+
         model_dir = Path(model_dir)
         settings, tokens = read_slice_folder(model_dir)
         if not (model_dir / "hf" / "model.safetensors").is_file():
             raise ModelError(f"{model_dir}: hf/model.safetensors is missing (pickled weights are never loaded)")
         try:
-            self.model = T5ForConditionalGeneration.from_pretrained(model_dir / "hf", use_safetensors=True,
-                                                                    local_files_only=True)
+            self.model = T5ForConditionalGeneration.from_pretrained(
+                model_dir / "hf", use_safetensors=True, local_files_only=True
+            )
         except Exception as err:  # transformers raises many kinds for damaged folders
             raise ModelError(f"{model_dir}: cannot load the slice model ({type(err).__name__})") from None
         self.model.eval()
@@ -269,19 +302,25 @@ class SliceRuntime:
     def _beams(self, rows: list[dict], k: int):
         batch, names = _batch(self.vocab, rows, False)
         with torch.no_grad():
-            out = self.model.generate(**batch, num_beams=k, num_return_sequences=k, max_new_tokens=MAX_OUT,
-                                      output_scores=True, return_dict_in_generate=True)
+            out = self.model.generate(
+                **batch,
+                num_beams=k,
+                num_return_sequences=k,
+                max_new_tokens=MAX_OUT,
+                output_scores=True,
+                return_dict_in_generate=True,
+            )
         texts = [decode_text(self.vocab, seq[1:], names[i // k]) for i, seq in enumerate(out.sequences)]
         if k > 1:
             scores = out.sequences_scores.reshape(len(rows), k).numpy()
-        else:   # greedy: transformers reports no sequence scores, and one candidate needs none
+        else:  # greedy: transformers reports no sequence scores, and one candidate needs none
             scores = np.zeros((len(rows), 1))
-        return [texts[i * k:(i + 1) * k] for i in range(len(rows))], scores
+        return [texts[i * k : (i + 1) * k] for i in range(len(rows))], scores
 
     def predict(self, rows: list[dict], k: int = 5, batch: int = 64) -> list[list[tuple[str, float]]]:
         results: list[list[tuple[str, float]]] = []
         for start in range(0, len(rows), batch):
-            texts, scores = self._beams(rows[start:start + batch], k)
+            texts, scores = self._beams(rows[start : start + batch], k)
             results.extend(calibrated(cand, score, self.temperature, self.other) for cand, score in zip(texts, scores))
         return results
 
@@ -289,11 +328,12 @@ class SliceRuntime:
         """``(temperature, other)`` for :func:`calibrated`, fitted on ``rows``."""
         texts, scores = [], []
         for start in range(0, len(rows), 64):
-            t, s = self._beams(rows[start:start + 64], 5)
+            t, s = self._beams(rows[start : start + 64], 5)
             texts += t
             scores.append(s)
-        return fit_calibration(texts, np.concatenate(scores) if scores else np.zeros((0, 5)),
-                               [r["label"] for r in rows])
+        return fit_calibration(
+            texts, np.concatenate(scores) if scores else np.zeros((0, 5)), [r["label"] for r in rows]
+        )
 
 
 def fit_calibration(texts: list[list[str]], scores: np.ndarray, labels: list[str]) -> tuple[float, float]:

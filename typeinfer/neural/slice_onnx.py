@@ -35,6 +35,7 @@ def export_slice_onnx(model_dir: Path) -> list[Path]:
     import torch
 
     from .slice_model import SliceRuntime
+
     model_dir = Path(model_dir)
     model = SliceRuntime(model_dir).model
     # eager attention keeps the padding mask as a tensor in the graph (the default
@@ -55,31 +56,53 @@ def export_slice_onnx(model_dir: Path) -> list[Path]:
             self.model = model
 
         def forward(self, decoder_input_ids, encoder_hidden, attention_mask):
-            out = self.model(encoder_outputs=(encoder_hidden,), attention_mask=attention_mask,
-                             decoder_input_ids=decoder_input_ids, use_cache=False)
+            out = self.model(
+                encoder_outputs=(encoder_hidden,),
+                attention_mask=attention_mask,
+                decoder_input_ids=decoder_input_ids,
+                use_cache=False,
+            )
             return torch.log_softmax(out.logits[:, -1], dim=-1)
 
     ids = torch.ones(2, 7, dtype=torch.long)
     mask = torch.ones(2, 7, dtype=torch.long)
-    ids[1, 5:], mask[1, 5:] = PAD, 0        # a padded row, so no tracing branch assumes "no padding"
+    ids[1, 5:], mask[1, 5:] = PAD, 0  # a padded row, so no tracing branch assumes "no padding"
     encoder_path, decoder_path = model_dir / "encoder.onnx", model_dir / "decoder.onnx"
     # the exporter's notes on tracing are not the user's business: parity with torch
     # is what counts, and tests/test_neural.py checks it
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         hidden = Encoder()(ids, mask)
-        torch.onnx.export(Encoder(), (ids, mask), str(encoder_path), input_names=["input_ids", "attention_mask"],
-                          output_names=["hidden"], dynamic_axes={"input_ids": {0: "b", 1: "t"},
-                                                                 "attention_mask": {0: "b", 1: "t"},
-                                                                 "hidden": {0: "b", 1: "t"}},
-                          opset_version=17, dynamo=False)
+        torch.onnx.export(
+            Encoder(),
+            (ids, mask),
+            str(encoder_path),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["hidden"],
+            dynamic_axes={
+                "input_ids": {0: "b", 1: "t"},
+                "attention_mask": {0: "b", 1: "t"},
+                "hidden": {0: "b", 1: "t"},
+            },
+            opset_version=17,
+            dynamo=False,
+        )
         start = torch.zeros(2, 3, dtype=torch.long)
-        torch.onnx.export(Decoder(), (start, hidden, mask), str(decoder_path),
-                          input_names=["decoder_input_ids", "encoder_hidden", "attention_mask"],
-                          output_names=["logprobs"],
-                          dynamic_axes={"decoder_input_ids": {0: "b", 1: "s"}, "encoder_hidden": {0: "b", 1: "t"},
-                                        "attention_mask": {0: "b", 1: "t"}, "logprobs": {0: "b"}},
-                          opset_version=17, dynamo=False)
+        torch.onnx.export(
+            Decoder(),
+            (start, hidden, mask),
+            str(decoder_path),
+            input_names=["decoder_input_ids", "encoder_hidden", "attention_mask"],
+            output_names=["logprobs"],
+            dynamic_axes={
+                "decoder_input_ids": {0: "b", 1: "s"},
+                "encoder_hidden": {0: "b", 1: "t"},
+                "attention_mask": {0: "b", 1: "t"},
+                "logprobs": {0: "b"},
+            },
+            opset_version=17,
+            dynamo=False,
+        )
     return [encoder_path, decoder_path]
 
 
@@ -88,6 +111,7 @@ class SliceOnnxRuntime:
 
     def __init__(self, model_dir: Path, *, threads: int = 1) -> None:
         import onnxruntime as ort
+
         model_dir = Path(model_dir)
         settings, tokens = read_slice_folder(model_dir)
         options = ort.SessionOptions()
@@ -126,8 +150,9 @@ class SliceOnnxRuntime:
             if not owners:
                 break
             prefixes = np.array([seq for beams in alive for seq, _ in beams], dtype=np.int64)
-            logprobs = self.decoder.run(None, {"decoder_input_ids": prefixes, "encoder_hidden": hidden[owners],
-                                               "attention_mask": mask[owners]})[0]
+            logprobs = self.decoder.run(
+                None, {"decoder_input_ids": prefixes, "encoder_hidden": hidden[owners], "attention_mask": mask[owners]}
+            )[0]
             top = np.argsort(-logprobs, axis=1)[:, :k]
             position = 0
             for r, beams in enumerate(alive):
@@ -158,7 +183,7 @@ class SliceOnnxRuntime:
     def predict(self, rows: list[dict], k: int = 5, batch: int = 64) -> list[list[tuple[str, float]]]:
         """Top-``k`` type strings per row with temperature-calibrated probabilities."""
         out = []
-        found_all = [f for start in range(0, len(rows), batch) for f in self.beams(rows[start:start + batch], k)]
+        found_all = [f for start in range(0, len(rows), batch) for f in self.beams(rows[start : start + batch], k)]
         for row, found in zip(rows, found_all):
             names = self.vocab.encode_row(row)[1]
             texts = [decode_text(self.vocab, seq[1:], names) for seq, _ in found]

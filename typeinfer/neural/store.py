@@ -24,16 +24,36 @@ from pathlib import Path
 from typelens.analyzer import InputError, ModelError
 from typelens.analyzer.source import read_regular_file
 
-MODEL_VERSION = "typelens-classifier-6"   # 2: position embeddings, first window apart; 3: number literals by kind, optional stacked convolutions; 4: operators as one token; 5: value shapes; 6: declared types among them
+MODEL_VERSION = "typelens-classifier-6"  # 2: position embeddings, first window apart; 3: number literals by kind, optional stacked convolutions; 4: operators as one token; 5: value shapes; 6: declared types among them
 
 _MAX_CONFIG_BYTES = 16 * 1024 * 1024
 _MAX_HEADER_BYTES = 64 * 1024 * 1024
 # (key, smallest, largest): generous bounds that keep a hostile config from allocating without end
 _SIZES = (("dim", 1, 4096), ("hidden", 1, 65536), ("layers", 1, 64))
-_ENCODER_SIZES = (("buckets", 2, 1 << 24), ("windows", 1, 256), ("window_len", 1, 4096), ("name_len", 1, 256),
-                  ("values", 0, 256))
-_DTYPE_BYTES = {"BOOL": 1, "U8": 1, "I8": 1, "F8_E5M2": 1, "F8_E4M3": 1, "I16": 2, "U16": 2, "F16": 2, "BF16": 2,
-                "I32": 4, "U32": 4, "F32": 4, "I64": 8, "U64": 8, "F64": 8}
+_ENCODER_SIZES = (
+    ("buckets", 2, 1 << 24),
+    ("windows", 1, 256),
+    ("window_len", 1, 4096),
+    ("name_len", 1, 256),
+    ("values", 0, 256),
+)
+_DTYPE_BYTES = {
+    "BOOL": 1,
+    "U8": 1,
+    "I8": 1,
+    "F8_E5M2": 1,
+    "F8_E4M3": 1,
+    "I16": 2,
+    "U16": 2,
+    "F16": 2,
+    "BF16": 2,
+    "I32": 4,
+    "U32": 4,
+    "F32": 4,
+    "I64": 8,
+    "U64": 8,
+    "F64": 8,
+}
 
 
 def read_config(model_dir: Path) -> dict:
@@ -68,8 +88,12 @@ def _check_config(config: dict, path: Path) -> None:
     for key, low, high in _SIZES:
         _check_int(config, key, low, high, path)
     temperature = config["temperature"]
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) \
-            or not math.isfinite(temperature) or temperature <= 0:
+    if (
+        isinstance(temperature, bool)
+        or not isinstance(temperature, (int, float))
+        or not math.isfinite(temperature)
+        or temperature <= 0
+    ):
         raise ModelError(f"{path}: 'temperature' is {temperature!r}, not a positive number; the file is damaged")
     encoder = config["encoder"]
     if not isinstance(encoder, dict):
@@ -102,7 +126,7 @@ def check_safetensors(path: Path) -> None:
         if not 2 <= length <= min(_MAX_HEADER_BYTES, size - 8):
             raise ModelError(f"{path}: damaged weights (header of {length} bytes in a file of {size})")
         raw, _ = read_regular_file(path, 8 + length)
-        header = json.loads(raw[8:8 + length].decode("utf-8"))
+        header = json.loads(raw[8 : 8 + length].decode("utf-8"))
     except (InputError, ValueError) as err:
         raise ModelError(f"{path}: damaged weights ({err})") from None
     _check_tensors(header, size - 8 - length, path)

@@ -42,15 +42,29 @@ def load_split(data_dir: Path, split: str) -> list[dict]:
 
 def _holdout(rows: list[dict], share: float = 0.1) -> tuple[list[dict], list[dict]]:
     def bucket(project: str) -> float:
-        return int.from_bytes(hashlib.blake2b(project.encode(), digest_size=8).digest(), "big") / 2 ** 64
+        return int.from_bytes(hashlib.blake2b(project.encode(), digest_size=8).digest(), "big") / 2**64
+
     train = [r for r in rows if bucket(r["project"]) >= share]
     held = [r for r in rows if bucket(r["project"]) < share]
     return (train, held) if held and train else (rows, rows[: max(1, len(rows) // 10)])
 
 
-def train_classifier(data_dir: Path, out_dir: Path, *, top: int = 500, epochs: int = 6, batch: int = 256,
-                     dim: int = 48, hidden: int = 192, layers: int = 1, buckets: int = 1 << 14, seed: int = 13,
-                     subtokens: bool = False, values: int = VALUE_SHAPES, progress: bool = True) -> dict:
+def train_classifier(
+    data_dir: Path,
+    out_dir: Path,
+    *,
+    top: int = 500,
+    epochs: int = 6,
+    batch: int = 256,
+    dim: int = 48,
+    hidden: int = 192,
+    layers: int = 1,
+    buckets: int = 1 << 14,
+    seed: int = 13,
+    subtokens: bool = False,
+    values: int = VALUE_SHAPES,
+    progress: bool = True,
+) -> dict:
     torch.manual_seed(seed)
     np.random.seed(seed)
     train_rows = load_split(data_dir, "train")
@@ -65,7 +79,9 @@ def train_classifier(data_dir: Path, out_dir: Path, *, top: int = 500, epochs: i
     encoder = Encoder(EncoderConfig(buckets=buckets, subtokens=subtokens, values=values))
     inputs = {key: torch.from_numpy(value) for key, value in encoder.encode_many(train_rows).items()}
     y = np.array([index.get(r["label"], len(classes) - 1) for r in train_rows])
-    model = WindowClassifier(encoder.config.buckets, len(classes), dim, hidden, encoder.config.window_len, layers, values)
+    model = WindowClassifier(
+        encoder.config.buckets, len(classes), dim, hidden, encoder.config.window_len, layers, values
+    )
     optimiser = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=0.05)
     ty = torch.from_numpy(y)
@@ -78,7 +94,7 @@ def train_classifier(data_dir: Path, out_dir: Path, *, top: int = 500, epochs: i
         order = torch.randperm(len(ty))
         total = 0.0
         for start in range(0, len(order), batch):
-            idx = order[start:start + batch]
+            idx = order[start : start + batch]
             optimiser.zero_grad()
             loss = loss_fn(model(**{key: value[idx] for key, value in inputs.items()}), ty[idx])
             loss.backward()
@@ -91,12 +107,24 @@ def train_classifier(data_dir: Path, out_dir: Path, *, top: int = 500, epochs: i
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(out_dir / "model.safetensors"))
-    config = {"version": MODEL_VERSION, "classes": classes, "encoder": encoder.config.to_dict(), "dim": dim,
-              "hidden": hidden, "layers": layers, "temperature": temperature, "seed": seed, "epochs": epochs,
-              "train_samples": len(train_rows), "valid_samples": len(valid_rows),
-              "seconds": round(time.perf_counter() - started, 1), "data": str(data_dir)}
+    config = {
+        "version": MODEL_VERSION,
+        "classes": classes,
+        "encoder": encoder.config.to_dict(),
+        "dim": dim,
+        "hidden": hidden,
+        "layers": layers,
+        "temperature": temperature,
+        "seed": seed,
+        "epochs": epochs,
+        "train_samples": len(train_rows),
+        "valid_samples": len(valid_rows),
+        "seconds": round(time.perf_counter() - started, 1),
+        "data": str(data_dir),
+    }
     (out_dir / "config.json").write_text(json.dumps(config, indent=1), encoding="utf-8")
     from .export import export_onnx
+
     export_onnx(out_dir)
     return config
 

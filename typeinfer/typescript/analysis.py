@@ -57,13 +57,29 @@ _PLACEHOLDER = "__typelens_member__"
 
 
 _OUTLINE = {
-    "function_declaration": "function", "generator_function_declaration": "function", "method_definition": "method",
-    "class_declaration": "class", "abstract_class_declaration": "class", "interface_declaration": "interface",
-    "type_alias_declaration": "type", "enum_declaration": "enum", "public_field_definition": "field",
-    "field_definition": "field", "variable_declarator": "variable",
+    "function_declaration": "function",
+    "generator_function_declaration": "function",
+    "method_definition": "method",
+    "class_declaration": "class",
+    "abstract_class_declaration": "class",
+    "interface_declaration": "interface",
+    "type_alias_declaration": "type",
+    "enum_declaration": "enum",
+    "public_field_definition": "field",
+    "field_definition": "field",
+    "variable_declarator": "variable",
 }
-_OUTLINE_INSIDE = frozenset({"program", "export_statement", "class_body", "lexical_declaration",
-                             "variable_declaration", "ambient_declaration", "statement_block"})
+_OUTLINE_INSIDE = frozenset(
+    {
+        "program",
+        "export_statement",
+        "class_body",
+        "lexical_declaration",
+        "variable_declaration",
+        "ambient_declaration",
+        "statement_block",
+    }
+)
 
 
 class ScriptAnalysis:
@@ -71,8 +87,15 @@ class ScriptAnalysis:
 
     language = "script"
 
-    def __init__(self, session: "AnalysisSession", path: str, display: str, graph: ScriptGraph,
-                 engine: "ScriptEngine", mode: str = "static") -> None:
+    def __init__(
+        self,
+        session: "AnalysisSession",
+        path: str,
+        display: str,
+        graph: ScriptGraph,
+        engine: "ScriptEngine",
+        mode: str = "static",
+    ) -> None:
         self.session, self.path, self.display = session, path, display
         self.graph, self.engine, self.mode = graph, engine, mode
         self.settings = None
@@ -86,6 +109,7 @@ class ScriptAnalysis:
             found = ScriptPredictor(self.engine, self.path, self.display).run()
             if mode != "static":
                 from .neural import script_assistant
+
                 helper = script_assistant(self.session)
                 if helper is not None:
                     found = helper.refine(self.engine, self.path, found, mode)
@@ -135,8 +159,18 @@ class ScriptAnalysis:
             source, confidence = "static", STATIC_CONFIDENCE if text else 0.0
         if text is None and isinstance(value, (Func, Overloads, ClassOf)):
             text = render(value)
-        return HoverInfo(g.names.get(node, g.text(node)), _hover_kind(g, node, value), text, source, confidence, (),
-                         None, g.start_bytes[node], g.end_bytes[node], "typescript")
+        return HoverInfo(
+            g.names.get(node, g.text(node)),
+            _hover_kind(g, node, value),
+            text,
+            source,
+            confidence,
+            (),
+            None,
+            g.start_bytes[node],
+            g.end_bytes[node],
+            "typescript",
+        )
 
     def value_at(self, node: int):
         """The static type of the identifier ``node`` (or of the member it names)."""
@@ -175,8 +209,11 @@ class ScriptAnalysis:
         parent = g.parents[node]
         if g.kinds[node] == "property_identifier" and g.kinds[parent] in ("attribute", "attribute_store"):
             obj = g.child_by_field(parent, "object")
-            member = self.engine.members.members_of(self.engine.value_of(self.path, obj)).get(g.text(node)) \
-                if obj is not None else None
+            member = (
+                self.engine.members.members_of(self.engine.value_of(self.path, obj)).get(g.text(node))
+                if obj is not None
+                else None
+            )
             if member is not None and member.where is not None:
                 tg = self.engine.graph(member.where[0])
                 if tg is not None:
@@ -187,9 +224,14 @@ class ScriptAnalysis:
     def inlay_hints(self, start: int, end: int, min_confidence: float | None = None) -> list[Hint]:
         minimum = self.session.settings.min_confidence if min_confidence is None else min_confidence
         if not self.graph.is_typescript:
-            return [Hint(p.span.end_byte, f": {p.type}", (p.span.end_byte, p.span.end_byte, f": {p.type}"))
-                    for p in self.predictions() if p.type is not None and p.source != "annotation"
-                    and p.confidence >= minimum and start <= p.span.end_byte <= end]
+            return [
+                Hint(p.span.end_byte, f": {p.type}", (p.span.end_byte, p.span.end_byte, f": {p.type}"))
+                for p in self.predictions()
+                if p.type is not None
+                and p.source != "annotation"
+                and p.confidence >= minimum
+                and start <= p.span.end_byte <= end
+            ]
         plan = plan_script_edits(self.engine, self.path, self.predictions(), minimum)
         return [Hint(e.start, e.text, (e.start, e.end, e.text)) for e in plan.edits if start <= e.start <= end]
 
@@ -225,7 +267,7 @@ class ScriptAnalysis:
         node = _member_at(g, dot)
         if node is None:
             data = g.source.data
-            patched = data[:dot + 1] + _PLACEHOLDER.encode() + data[offset:]
+            patched = data[: dot + 1] + _PLACEHOLDER.encode() + data[offset:]
             g = build_script_graph(patched.decode("utf-8", "replace"), path)
             engine = self.session_engine({path: g})
             node = _member_at(g, dot)
@@ -236,6 +278,7 @@ class ScriptAnalysis:
 
     def session_engine(self, overlays: dict[str, ScriptGraph]) -> "ScriptEngine":
         from .session import script_side
+
         return script_side(self.session).engine(overlays)
 
     # -- the outline and the other editor requests --------------------------------------------
@@ -245,7 +288,7 @@ class ScriptAnalysis:
         bodies); walked with an explicit stack."""
         g = self.graph
         children_of: dict[int, list[OutlineItem]] = {-1: []}
-        order: list[tuple[int, int]] = []          # (node, the outline item it belongs under)
+        order: list[tuple[int, int]] = []  # (node, the outline item it belongs under)
         stack = [(0, -1)]
         while stack:
             node, owner = stack.pop()
@@ -257,14 +300,24 @@ class ScriptAnalysis:
                 owner = node
                 if g.kinds[node] not in ("class_declaration", "abstract_class_declaration"):
                     continue
-            stack.extend((c, owner) for c in reversed(g.children(node)) if g.kinds[c] in _OUTLINE_INSIDE
-                         or g.kinds[c] in _OUTLINE)
+            stack.extend(
+                (c, owner)
+                for c in reversed(g.children(node))
+                if g.kinds[c] in _OUTLINE_INSIDE or g.kinds[c] in _OUTLINE
+            )
         for node, owner in reversed(order):
             name = g.child_by_field(node, "name")
-            assert name is not None     # order holds named declarations only
+            assert name is not None  # order holds named declarations only
             kind = _OUTLINE[g.kinds[node]]
-            item = OutlineItem(g.text(name), kind, g.start_bytes[node], g.end_bytes[node], g.start_bytes[name],
-                               g.end_bytes[name], tuple(children_of.pop(node)))
+            item = OutlineItem(
+                g.text(name),
+                kind,
+                g.start_bytes[node],
+                g.end_bytes[node],
+                g.start_bytes[name],
+                g.end_bytes[name],
+                tuple(children_of.pop(node)),
+            )
             children_of[owner].insert(0, item)
         return children_of[-1]
 
@@ -276,8 +329,10 @@ class ScriptAnalysis:
         if sym is None or sym.scope < 0:
             return []
         found = {(n, True) for n in sym.definitions} | {(n, False) for n in sym.uses}
-        return sorted((Reference(self.path, g.start_bytes[n], g.end_bytes[n], write) for n, write in found),
-                      key=lambda r: (r.start, r.end))
+        return sorted(
+            (Reference(self.path, g.start_bytes[n], g.end_bytes[n], write) for n, write in found),
+            key=lambda r: (r.start, r.end),
+        )
 
     def references(self, offset: int, include_declaration: bool = True) -> list[Reference]:
         """The uses in this file (scripts are not searched across files yet)."""
@@ -302,7 +357,7 @@ class ScriptAnalysis:
         return []
 
     def members_at(self, dot: int):
-        return None                    # the decoding monitors read Python only
+        return None  # the decoding monitors read Python only
 
     def call_at(self, offset: int):
         return None

@@ -59,7 +59,7 @@ class ScriptFileRounds(_FileRounds):
             return False
         base = self._data_edits()
         fresh: dict[tuple[int, int], Edit] = {}
-        parts: dict[tuple[int, int], list[str]] = {}      # the planned texts each fresh edit is made of
+        parts: dict[tuple[int, int], list[str]] = {}  # the planned texts each fresh edit is made of
         for planned in plan_script_edits(scripts, self.key, predictions, min_confidence).edits:
             moved = onto_original(base, planned)
             if moved is None or (moved.start, moved.end, planned.text) in self.banned:
@@ -69,7 +69,7 @@ class ScriptFileRounds(_FileRounds):
                 self._leave_out(key, [planned.text], f"{self.rf.codec} cannot write it")
             elif key not in fresh:
                 fresh[key], parts[key] = moved, [planned.text]
-            elif key not in self.edits:       # two insertions at one place: both, in the planner's order
+            elif key not in self.edits:  # two insertions at one place: both, in the planner's order
                 fresh[key] = Edit(key[0], key[1], fresh[key].text + planned.text)
                 parts[key].append(planned.text)
             # a second amendment of one earlier edit waits for the next round (it is planned again)

@@ -31,8 +31,26 @@ from typelens.analyzer.typescript import ScriptGraph
 
 from .declared import type_parameters
 from .types import (
-    ANY, UNKNOWN, UNKNOWN_TS, VOID, ArrayOf, ClassOf, Func, ModuleRef, Named, Overloads, Param, Shape, TsType,
-    Tuple, TypeVar, Union, join, members, substitute, widen,
+    ANY,
+    UNKNOWN,
+    UNKNOWN_TS,
+    VOID,
+    ArrayOf,
+    ClassOf,
+    Func,
+    ModuleRef,
+    Named,
+    Overloads,
+    Param,
+    Shape,
+    TsType,
+    Tuple,
+    TypeVar,
+    Union,
+    join,
+    members,
+    substitute,
+    widen,
 )
 
 if TYPE_CHECKING:
@@ -83,13 +101,13 @@ class CallTyper:
 
     def _constructors(self, instance: Named) -> list[Func]:
         if instance.where is None:
-            return self._interface_signatures(Named(instance.name + "Constructor"), True) or \
-                [Func((), instance)]
+            return self._interface_signatures(Named(instance.name + "Constructor"), True) or [Func((), instance)]
         path, node = instance.where
         g = self.engine.graph(path)
         if g is None:
             return [Func((), instance)]
         from typelens.analyzer.typescript.calls import constructor
+
         ctor = constructor(g, node) if g.kinds[node] != "enum_declaration" else node
         type_params = tuple(type_parameters(g, node))
         if ctor == node:
@@ -166,8 +184,9 @@ class CallTyper:
         args = g.child_by_field(call, "arguments")
         return [a for a in g.children(args)] if args is not None else []
 
-    def select(self, path: str, g: ScriptGraph, call: int, funcs: list[Func],
-               skip: int | None = None) -> tuple[Func, dict[str, TsType]]:
+    def select(
+        self, path: str, g: ScriptGraph, call: int, funcs: list[Func], skip: int | None = None
+    ) -> tuple[Func, dict[str, TsType]]:
         """The signature a call takes and the type parameters its arguments bind;
         ``skip``: an argument not to type (the function being typed from context)."""
         args = self.arguments(g, call)
@@ -212,7 +231,11 @@ class CallTyper:
             param = _parameter_at(func, index)
             if param is None:
                 continue
-            t = param if not func.params[min(index, len(func.params) - 1)].rest else self.engine.members.item_type(param)
+            t = (
+                param
+                if not func.params[min(index, len(func.params) - 1)].rest
+                else self.engine.members.item_type(param)
+            )
             return _no_free_variables(t)
         return UNKNOWN
 
@@ -249,8 +272,11 @@ class CallTyper:
             for clause in g.children(heritage):
                 for item in g.children(clause):
                     if g.kinds[item] in ("type_identifier", "generic_type", "name_load"):
-                        base = self.engine.declared(path, item) if g.kinds[item] != "name_load" else \
-                            self.engine.value_of(path, item)
+                        base = (
+                            self.engine.declared(path, item)
+                            if g.kinds[item] != "name_load"
+                            else self.engine.value_of(path, item)
+                        )
                         base = base.instance if isinstance(base, ClassOf) else base
                         found = self.engine.members.member_type(base, g.text(name))
                         if found is not UNKNOWN:
@@ -279,9 +305,13 @@ def _accepts(expected: TsType | None, actual: TsType) -> bool:
     if any(isinstance(w, (TypeVar, Union)) or w is UNKNOWN for w in wanted):
         return True
     from .types import base_name
+
     names = {base_name(w) for w in wanted}
-    return all(base_name(a) in names or isinstance(a, Func) and "Function" in names for a in members(actual)) \
-        or any(isinstance(w, (Shape, Func)) for w in wanted) or "object" in names
+    return (
+        all(base_name(a) in names or isinstance(a, Func) and "Function" in names for a in members(actual))
+        or any(isinstance(w, (Shape, Func)) for w in wanted)
+        or "object" in names
+    )
 
 
 def unify(param: TsType, arg: TsType, bindings: dict[str, TsType], names: set[str], depth: int) -> None:
@@ -322,8 +352,11 @@ def _unify_union(param: Union, arg: TsType, bindings: dict[str, TsType], names: 
     structured = [m for m in param.items if not isinstance(m, TypeVar)]
     bare = [m for m in param.items if isinstance(m, TypeVar) and m.name in names]
     for m in structured:
-        if isinstance(m, (Named, ArrayOf, Func)) and type(m) is type(arg) and \
-                (not isinstance(m, Named) or m.name == getattr(arg, "name", None)):
+        if (
+            isinstance(m, (Named, ArrayOf, Func))
+            and type(m) is type(arg)
+            and (not isinstance(m, Named) or m.name == getattr(arg, "name", None))
+        ):
             unify(m, arg, bindings, names, depth)
             return
     kept = join(*(a for a in members(arg) if a not in param.items))
@@ -333,12 +366,13 @@ def _unify_union(param: Union, arg: TsType, bindings: dict[str, TsType], names: 
 
 def _mentions_unknown(t: TsType) -> bool:
     from .types import is_known
+
     return not is_known(t)
 
 
 def _no_free_variables(t: TsType) -> TsType:
     """``UNKNOWN`` for a type still holding an unbound type variable."""
     from .types import render
+
     text = render(t)
-    return UNKNOWN if any(isinstance(m, TypeVar) and m.name != "this" for m in members(t)) or text == "unknown" \
-        else t
+    return UNKNOWN if any(isinstance(m, TypeVar) and m.name != "this" for m in members(t)) or text == "unknown" else t

@@ -46,8 +46,9 @@ if TYPE_CHECKING:
 class Types(Protocol):
     """What written types mean: annotations, JSDoc types, aliases opened."""
 
-    def read(self, path: str, g: ScriptGraph, node: int | None, depth: int = 0,
-             scope_of: tuple | None = None) -> TsType: ...
+    def read(
+        self, path: str, g: ScriptGraph, node: int | None, depth: int = 0, scope_of: tuple | None = None
+    ) -> TsType: ...
     def expand(self, t: TsType, depth: int = 0) -> TsType: ...
     def jsdoc(self, text: str, path: str, g: ScriptGraph) -> TsType: ...
 
@@ -63,7 +64,7 @@ class Members(Protocol):
     def index_type(self, t: TsType) -> TsType: ...
     def awaited(self, t: TsType) -> TsType: ...
     def pushed(self, path: str, g: ScriptGraph, store: int) -> TsType: ...
-    def _extends(self, path: str, g: ScriptGraph, node: int) -> list[TsType]: ...   # CallTyper's constructors
+    def _extends(self, path: str, g: ScriptGraph, node: int) -> list[TsType]: ...  # CallTyper's constructors
 
 
 class Calls(Protocol):
@@ -106,8 +107,8 @@ class ScriptContract(Protocol):
     calls: Calls
     functions: Functions
     narrowing: Narrowing
-    _cycles: int                 # the memo's cycle count and open questions: MemberTable
-    _open: set[tuple]            # keeps its member tables incomplete the same way
+    _cycles: int  # the memo's cycle count and open questions: MemberTable
+    _open: set[tuple]  # keeps its member tables incomplete the same way
 
     def graph(self, path: str) -> ScriptGraph | None: ...
     def require_graph(self, path: str) -> ScriptGraph: ...

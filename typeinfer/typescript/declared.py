@@ -30,8 +30,26 @@ from typelens.analyzer import Definition, Symbol, SymbolKind
 from typelens.analyzer.typescript import ScriptGraph, build_script_graph
 
 from .types import (
-    ANY, BOOLEAN, NULL, SYMBOL, UNDEFINED, UNKNOWN, VOID, ArrayOf, Field, Func, Literal, Named, Opaque, Param, Prim,
-    Shape, Tuple, TsType, TypeVar, join,
+    ANY,
+    BOOLEAN,
+    NULL,
+    SYMBOL,
+    UNDEFINED,
+    UNKNOWN,
+    VOID,
+    ArrayOf,
+    Field,
+    Func,
+    Literal,
+    Named,
+    Opaque,
+    Param,
+    Prim,
+    Shape,
+    Tuple,
+    TsType,
+    TypeVar,
+    join,
 )
 
 if TYPE_CHECKING:
@@ -40,8 +58,13 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _MAX_DEPTH = 24
-_DECLARATIONS = ("interface_declaration", "class_declaration", "abstract_class_declaration", "enum_declaration",
-                 "type_alias_declaration")
+_DECLARATIONS = (
+    "interface_declaration",
+    "class_declaration",
+    "abstract_class_declaration",
+    "enum_declaration",
+    "type_alias_declaration",
+)
 
 
 class TypeReader:
@@ -50,7 +73,9 @@ class TypeReader:
     def __init__(self, engine: "ScriptContract") -> None:
         self.engine = engine
 
-    def read(self, path: str, g: ScriptGraph, node: int | None, depth: int = 0, scope_of: tuple | None = None) -> TsType:
+    def read(
+        self, path: str, g: ScriptGraph, node: int | None, depth: int = 0, scope_of: tuple | None = None
+    ) -> TsType:
         """The type ``node`` declares; ``scope_of`` = ``(path, graph)`` whose module
         scope names resolve in when ``g`` is a JSDoc fragment."""
         if node is None:
@@ -69,14 +94,18 @@ class TypeReader:
         if scope_of is not None and (sym is None or sym.scope < 0):
             path, g = scope_of
             sym = g.find_symbol(name, "")
-            sym = sym if sym is not None and sym.kind in (SymbolKind.TYPE, SymbolKind.CLASS, SymbolKind.IMPORT) else None
+            sym = (
+                sym if sym is not None and sym.kind in (SymbolKind.TYPE, SymbolKind.CLASS, SymbolKind.IMPORT) else None
+            )
         if sym is not None and sym.scope >= 0 and sym.definitions:
             found = self._declared_name(path, g, sym, name, args)
             if found is not None:
                 return found
         return self.library(name, args)
 
-    def _declared_name(self, path: str, g: ScriptGraph, sym: Symbol, name: str, args: tuple[TsType, ...]) -> TsType | None:
+    def _declared_name(
+        self, path: str, g: ScriptGraph, sym: Symbol, name: str, args: tuple[TsType, ...]
+    ) -> TsType | None:
         store = sym.definitions[0]
         holder = g.parents[store]
         if sym.kind is SymbolKind.IMPORT:
@@ -86,12 +115,14 @@ class TypeReader:
                 tg = self.engine.graph(str(target.path))
                 if tg is not None and tg.kinds[target.node] in _DECLARATIONS:
                     own = tg.child_by_field(target.node, "name")
-                    return self._normal(tg.text(own) if own is not None else name, args, (str(target.path), target.node))
+                    return self._normal(
+                        tg.text(own) if own is not None else name, args, (str(target.path), target.node)
+                    )
             return Named(name, args) if target is not None else None
         if g.kinds[holder] == "type_parameter":
             return TypeVar(name, (path, holder))
         if path in self.engine.lib.graphs:
-            return self.library(name, args)         # library declarations merge across files: by name
+            return self.library(name, args)  # library declarations merge across files: by name
         if g.kinds[holder] in _DECLARATIONS:
             return Named(name, args, (path, holder))
         return None
@@ -120,6 +151,7 @@ class TypeReader:
 
     def _alias(self, t: Named) -> TsType | None:
         from .types import substitute
+
         if t.where is None:
             where = self.engine.lib.aliases.get(t.name)
             if where is None:
@@ -166,14 +198,20 @@ def _from_jsdoc(text: str) -> str:
     text = text.strip()
     text = re.sub(r"\.<", "<", text)
     text = re.sub(r"(?<![\w\]>])\*(?!\w)", "any", text)
-    text = _JSDOC_FUNCTION.sub(lambda m: "(" + ", ".join(f"a{i}: {p.strip() or 'any'}" for i, p in
-                                                          enumerate(filter(None, m.group(1).split(","))))
-                               + ") => " + (m.group(2) or "void"), text)
+    text = _JSDOC_FUNCTION.sub(
+        lambda m: (
+            "("
+            + ", ".join(f"a{i}: {p.strip() or 'any'}" for i, p in enumerate(filter(None, m.group(1).split(","))))
+            + ") => "
+            + (m.group(2) or "void")
+        ),
+        text,
+    )
     if text.startswith("?") and len(text) > 1:
         text = f"{text[1:]} | null"
     if text.startswith("!"):
         text = text[1:]
-    if text.endswith("=") and len(text) > 1:         # an optional parameter's type
+    if text.endswith("=") and len(text) > 1:  # an optional parameter's type
         text = text[:-1]
     return text or "any"
 
@@ -209,7 +247,9 @@ def _name(reader: TypeReader, path: str, g: ScriptGraph, node: int, depth: int, 
 def _generic(reader: TypeReader, path: str, g: ScriptGraph, node: int, depth: int, scope_of: tuple | None) -> TsType:
     name = g.child_by_field(node, "name")
     args_node = g.child_by_field(node, "type_arguments")
-    args = tuple(reader.read(path, g, a, depth, scope_of) for a in g.children(args_node)) if args_node is not None else ()
+    args = (
+        tuple(reader.read(path, g, a, depth, scope_of) for a in g.children(args_node)) if args_node is not None else ()
+    )
     if name is None:
         return Opaque(g.text(node))
     if g.kinds[name] == "nested_type_identifier":
@@ -241,7 +281,9 @@ def _union(reader: TypeReader, path: str, g: ScriptGraph, node: int, depth: int,
     return join(*(reader.read(path, g, c, depth, scope_of) for c in g.children(node)))
 
 
-def _intersection(reader: TypeReader, path: str, g: ScriptGraph, node: int, depth: int, scope_of: tuple | None) -> TsType:
+def _intersection(
+    reader: TypeReader, path: str, g: ScriptGraph, node: int, depth: int, scope_of: tuple | None
+) -> TsType:
     parts = [reader.read(path, g, c, depth, scope_of) for c in g.children(node)]
     if all(isinstance(p, Shape) for p in parts):
         return Shape(tuple(f for p in parts if isinstance(p, Shape) for f in p.fields))
@@ -254,8 +296,9 @@ def _function(reader: TypeReader, path: str, g: ScriptGraph, node: int, depth: i
     return Func(params, ret, tuple(type_parameters(g, node)))
 
 
-def parameters_of(reader: Types, path: str, g: ScriptGraph, params: int | None, depth: int = 0,
-                  scope_of=None) -> tuple[Param, ...]:
+def parameters_of(
+    reader: Types, path: str, g: ScriptGraph, params: int | None, depth: int = 0, scope_of=None
+) -> tuple[Param, ...]:
     """The declared parameters of a signature (``any`` where a type is missing)."""
     out = []
     for item in g.children(params) if params is not None else ():
@@ -282,10 +325,12 @@ def _object(reader: TypeReader, path: str, g: ScriptGraph, node: int, depth: int
         name = g.child_by_field(member, "name")
         if kind == "property_signature" and name is not None:
             t = reader.read(path, g, g.child_by_field(member, "type"), depth, scope_of)
-            optional = b"?" in g.source.data[g.end_bytes[name]:g.end_bytes[name] + 2]
+            optional = b"?" in g.source.data[g.end_bytes[name] : g.end_bytes[name] + 2]
             fields.append(Field(g.text(name).strip("'\""), t if t is not UNKNOWN else ANY, optional, (path, member)))
         elif kind == "method_signature" and name is not None:
-            fields.append(Field(g.text(name), _function(reader, path, g, member, depth, scope_of), False, (path, member)))
+            fields.append(
+                Field(g.text(name), _function(reader, path, g, member, depth, scope_of), False, (path, member))
+            )
         elif kind == "index_signature":
             if any(g.kinds[c] == "mapped_type_clause" for c in g.children(member)):
                 return Opaque(" ".join(g.text(node).split()))
@@ -317,11 +362,26 @@ def _void(reader: TypeReader, path: str, g: ScriptGraph, node: int, depth: int, 
 
 
 _READERS = {
-    "type_annotation": _first, "opting_type_annotation": _first, "omitting_type_annotation": _first,
-    "parenthesized_type": _first, "predefined_type": _predefined, "literal_type": _literal,
-    "type_identifier": _name, "generic_type": _generic, "array_type": _array, "readonly_type": _readonly,
-    "tuple_type": _tuple, "union_type": _union, "intersection_type": _intersection, "function_type": _function,
-    "object_type": _object, "type_query": _query, "this_type": _this,
-    "type_predicate_annotation": _boolean, "type_predicate": _boolean, "asserts_annotation": _void,
-    "optional_type": _first, "rest_type": _array,
+    "type_annotation": _first,
+    "opting_type_annotation": _first,
+    "omitting_type_annotation": _first,
+    "parenthesized_type": _first,
+    "predefined_type": _predefined,
+    "literal_type": _literal,
+    "type_identifier": _name,
+    "generic_type": _generic,
+    "array_type": _array,
+    "readonly_type": _readonly,
+    "tuple_type": _tuple,
+    "union_type": _union,
+    "intersection_type": _intersection,
+    "function_type": _function,
+    "object_type": _object,
+    "type_query": _query,
+    "this_type": _this,
+    "type_predicate_annotation": _boolean,
+    "type_predicate": _boolean,
+    "asserts_annotation": _void,
+    "optional_type": _first,
+    "rest_type": _array,
 }

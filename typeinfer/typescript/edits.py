@@ -50,14 +50,18 @@ class ScriptEdits:
     edits: tuple[Edit, ...]
 
 
-def plan_script_edits(engine: "ScriptEngine", path: str, predictions: list[Prediction], min_confidence: float,
-                      only: int | None = None) -> ScriptEdits:
+def plan_script_edits(
+    engine: "ScriptEngine", path: str, predictions: list[Prediction], min_confidence: float, only: int | None = None
+) -> ScriptEdits:
     """The edits annotating ``path`` from its predictions (``only``: the target anchored at that byte)."""
     g = engine.graph(path)
     if g is None or g.has_syntax_errors():
         return ScriptEdits(())
-    by_anchor = {(p.span.start_byte, p.kind): p for p in predictions
-                 if p.type is not None and p.source != "annotation" and p.confidence >= min_confidence}
+    by_anchor = {
+        (p.span.start_byte, p.kind): p
+        for p in predictions
+        if p.type is not None and p.source != "annotation" and p.confidence >= min_confidence
+    }
     wanted: list[tuple[ScriptTarget, Prediction]] = []
     for target in script_targets(g):
         p = by_anchor.get((g.start_bytes[target.anchor], target.kind))
@@ -74,6 +78,7 @@ def plan_script_edits(engine: "ScriptEngine", path: str, predictions: list[Predi
 
 def _typed(engine: "ScriptEngine", path: str, target: ScriptTarget) -> TsType:
     from .predictions import ScriptPredictor
+
     predictor = ScriptPredictor(engine, path, path)
     return predictor.answer(target)[0]
 
@@ -94,8 +99,9 @@ def writable(engine: "ScriptEngine", path: str, g: ScriptGraph, t: TsType, depth
             return False
         if isinstance(m, Shape) and not all(writable(engine, path, g, f.type, d) for f in m.fields):
             return False
-        if isinstance(m, Func) and not (writable(engine, path, g, m.ret, d)
-                                        and all(writable(engine, path, g, p.type, d) for p in m.params)):
+        if isinstance(m, Func) and not (
+            writable(engine, path, g, m.ret, d) and all(writable(engine, path, g, p.type, d) for p in m.params)
+        ):
             return False
         if isinstance(m, Named) and not _visible(engine, path, g, m):
             return False
@@ -127,7 +133,7 @@ def _ts_edit(g: ScriptGraph, target: ScriptTarget, p: Prediction) -> Edit | None
             return None
         params = g.child_by_field(target.function, "parameters") if target.function is not None else None
         if params is None:
-            return None                       # `x => ...`: no parentheses to write after
+            return None  # `x => ...`: no parentheses to write after
         return Edit(g.end_bytes[params], g.end_bytes[params], text)
     if target.kind == "parameter":
         holder = target.holder
@@ -135,9 +141,9 @@ def _ts_edit(g: ScriptGraph, target: ScriptTarget, p: Prediction) -> Edit | None
             return None
         pattern = g.child_by_field(holder, "pattern")
         if pattern is None:
-            return None                       # the grammar requires it; only error-free files get here
+            return None  # the grammar requires it; only error-free files get here
         at = g.end_bytes[pattern]
-        if data[at:at + 1] == b"?":
+        if data[at : at + 1] == b"?":
             at += 1
         return Edit(at, at, text)
     if target.annotation is not None:
@@ -147,7 +153,7 @@ def _ts_edit(g: ScriptGraph, target: ScriptTarget, p: Prediction) -> Edit | None
         holder = g.parents[target.anchor]
         if g.kinds[holder] not in ("public_field_definition", "field_definition"):
             return None
-        if data[at:at + 1] in (b"?", b"!"):
+        if data[at : at + 1] in (b"?", b"!"):
             at += 1
     return Edit(at, at, text)
 
@@ -157,13 +163,15 @@ def _jsdoc_edits(g: ScriptGraph, wanted: list[tuple[ScriptTarget, Prediction]]) 
     by_function: dict[int, list[tuple[ScriptTarget, Prediction]]] = {}
     edits: list[Edit] = []
     for target, p in wanted:
-        if target.kind in ("parameter", "return") and target.function is not None:     # set for both kinds
+        if target.kind in ("parameter", "return") and target.function is not None:  # set for both kinds
             by_function.setdefault(target.function, []).append((target, p))
         elif target.kind == "variable":
             declarator = g.parents[target.anchor]
             statement = g.parents[declarator]
-            if len([c for c in g.children(statement) if g.kinds[c] == "variable_declarator"]) == 1 \
-                    and comment_before(g, target.anchor) is None:
+            if (
+                len([c for c in g.children(statement) if g.kinds[c] == "variable_declarator"]) == 1
+                and comment_before(g, target.anchor) is None
+            ):
                 edits.append(_line_before(g, _outer_statement(g, statement), f"/** @type {{{p.type}}} */"))
         elif target.kind == "attribute":
             holder = g.parents[target.anchor]
@@ -199,7 +207,9 @@ def _function_doc(g: ScriptGraph, function: int, items: list[tuple[ScriptTarget,
     statement = _function_statement(g, function)
     if statement is None:
         return []
-    existing = jsdoc_of(g, function if g.kinds[function] not in ("arrow_function", "function_expression") else statement)
+    existing = jsdoc_of(
+        g, function if g.kinds[function] not in ("arrow_function", "function_expression") else statement
+    )
     lines, typed = [], []
     order = sorted(items, key=lambda item: (item[0].kind == "return", g.start_bytes[item[0].anchor]))
     for target, p in order:
@@ -215,10 +225,12 @@ def _function_doc(g: ScriptGraph, function: int, items: list[tuple[ScriptTarget,
     indent = _indent(g, statement)
     if existing.start >= 0:
         close = existing.end - 2
-        head = g.source.data[existing.start:close]
-        if b"\n" not in head:                  # a one-line block: open it up (it has no untyped tag to fill)
+        head = g.source.data[existing.start : close]
+        if b"\n" not in head:  # a one-line block: open it up (it has no untyped tag to fill)
             body = head[3:].decode("utf-8", "replace").strip()
-            text = "/**\n" + "".join(f"{indent} * {line}\n" for line in ([body] if body else []) + lines) + f"{indent} */"
+            text = (
+                "/**\n" + "".join(f"{indent} * {line}\n" for line in ([body] if body else []) + lines) + f"{indent} */"
+            )
             return [Edit(existing.start, existing.end, text)]
         star = _star_prefix(g.source.data, existing.start, close, indent)
         return typed + [Edit(close, close, "".join(f"* {line}\n{star}" for line in lines))]
@@ -242,7 +254,7 @@ def _line_before(g: ScriptGraph, node: int, text: str) -> Edit:
 def _indent(g: ScriptGraph, node: int) -> str:
     data = g.source.data
     start = data.rfind(b"\n", 0, g.start_bytes[node]) + 1
-    prefix = data[start:g.start_bytes[node]]
+    prefix = data[start : g.start_bytes[node]]
     return prefix.decode("utf-8", "replace") if not prefix.strip() else ""
 
 
@@ -253,7 +265,7 @@ def apply_script_edits(data: bytes, plan: ScriptEdits) -> bytes:
     last = len(data) + 1
     for edit in sorted(plan.edits, key=lambda e: (e.start, e.end), reverse=True):
         if edit.end > last:
-            continue                            # overlapping edits: keep the later one only
-        out = out[:edit.start] + edit.text.encode("utf-8") + out[edit.end:]
+            continue  # overlapping edits: keep the later one only
+        out = out[: edit.start] + edit.text.encode("utf-8") + out[edit.end :]
         last = edit.start
     return out

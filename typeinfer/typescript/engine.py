@@ -37,20 +37,32 @@ from .contract import Calls, Functions, Members, Narrowing, Types
 from .declared import TypeReader
 from .lib import LibDeclarations
 from .types import (
-    ANY, UNDEFINED, UNKNOWN, ClassOf, ModuleRef, Named, Overloads, Prim, TsType, join, widen,
+    ANY,
+    UNDEFINED,
+    UNKNOWN,
+    ClassOf,
+    ModuleRef,
+    Named,
+    Overloads,
+    Prim,
+    TsType,
+    join,
+    widen,
 )
 
 logger = logging.getLogger(__name__)
 
 MAX_DEPTH = 120
-MAX_STEPS = 50_000           # questions one outermost question may ask
+MAX_STEPS = 50_000  # questions one outermost question may ask
 _GLOBAL_VALUES = {"undefined": UNDEFINED, "NaN": Prim("number"), "Infinity": Prim("number")}
 
 
 class ScriptEngine:
     """Types of one project's scripts (see the module docstring)."""
 
-    def __init__(self, index: ScriptIndex, lib: LibDeclarations, overlays: dict[str, ScriptGraph] | None = None) -> None:
+    def __init__(
+        self, index: ScriptIndex, lib: LibDeclarations, overlays: dict[str, ScriptGraph] | None = None
+    ) -> None:
         self.index = index
         self.lib = lib
         self.overlays: dict[str, ScriptGraph] = dict(overlays or {})
@@ -67,6 +79,7 @@ class ScriptEngine:
         from .functions import FunctionTyper
         from .members import MemberTable
         from .narrowing import Narrower
+
         self.members: Members = MemberTable(self)
         self.calls: Calls = CallTyper(self)
         self.functions: Functions = FunctionTyper(self)
@@ -88,8 +101,10 @@ class ScriptEngine:
         a resolved declaration's file) that cannot answer without it."""
         g = self.graph(path)
         if g is None:
-            raise GraphUnavailable(f"cannot read {path}: the script was reached by the analysis "
-                                   "but could not be read or parsed (deleted or unreadable?)")
+            raise GraphUnavailable(
+                f"cannot read {path}: the script was reached by the analysis "
+                "but could not be read or parsed (deleted or unreadable?)"
+            )
         return g
 
     def use_graph(self, path: str, graph: ScriptGraph) -> None:
@@ -108,7 +123,7 @@ class ScriptEngine:
             return hit
         hit = self._incomplete.get(key)
         if hit is not None:
-            self._cycles += 1                  # an incomplete answer: what uses it is incomplete too
+            self._cycles += 1  # an incomplete answer: what uses it is incomplete too
             return hit
         if key in self._open or len(self._open) > MAX_DEPTH or self._budget <= 0:
             self._cycles += 1
@@ -128,7 +143,7 @@ class ScriptEngine:
         elif self._open:
             self._incomplete[key] = result
         else:
-            self._memo[key] = result          # the outermost question: its cycles have settled
+            self._memo[key] = result  # the outermost question: its cycles have settled
             self._incomplete.clear()
         return result
 
@@ -136,6 +151,7 @@ class ScriptEngine:
     def value_of(self, path: str, node: int) -> TsType:
         """The type of the expression (or name, parameter, declaration) ``node``."""
         from .expressions import infer_expression
+
         return self.memo(("expr", path, node), lambda: infer_expression(self, path, node))
 
     def declared(self, path: str, type_node: int | None) -> TsType:
@@ -162,6 +178,7 @@ class ScriptEngine:
     def definition_type(self, path: str, node: int) -> TsType:
         """The value a defining node (``name_store``, ``parameter``, declaration) binds."""
         from .expressions import defined_value
+
         return self.memo(("def", path, node), lambda: defined_value(self, path, node))
 
     def name_type(self, path: str, node: int) -> TsType:
@@ -180,7 +197,9 @@ class ScriptEngine:
             base = declared
         else:
             sources = [d for d in g.predecessors(node, EdgeKind.DFG) if g.kinds[d] in ("name_store", "parameter")]
-            base = join(*(self.definition_type(path, d) for d in sources)) if sources else self.symbol_type(path, sym.id)
+            base = (
+                join(*(self.definition_type(path, d) for d in sources)) if sources else self.symbol_type(path, sym.id)
+            )
         return self.narrowing.narrow(path, g, node, sym, base)
 
     def global_value(self, name: str) -> TsType:
@@ -213,8 +232,11 @@ class ScriptEngine:
         return self.definition_type(str(target.path), target.node)
 
     def export_value(self, module: ModuleRef, name: str) -> TsType:
-        target = self.index.resolve_export(Path(module.path), name, module.specifier
-                                           if self.index.module_body(Path(module.path), module.specifier) else "")
+        target = self.index.resolve_export(
+            Path(module.path),
+            name,
+            module.specifier if self.index.module_body(Path(module.path), module.specifier) else "",
+        )
         if isinstance(target, ScriptModule):
             return ModuleRef(str(target.path), target.specifier) if target.path is not None else UNKNOWN
         if isinstance(target, Definition):
@@ -225,6 +247,7 @@ class ScriptEngine:
         name = g.child_by_field(declaration, "name")
         from .declared import type_parameters
         from .types import TypeVar
+
         params = tuple(TypeVar(p, (path, declaration)) for p in type_parameters(g, declaration))
         return Named(g.text(name) if name is not None else _bound_name(g, declaration), params, (path, declaration))
 

@@ -34,8 +34,29 @@ from typelens.analyzer.typescript import ScriptGraph
 from typelens.analyzer.typescript.scopes import CLASS_KINDS, FUNCTION_KINDS
 
 from .types import (
-    ANY, BIGINT, BOOLEAN, NULL, NUMBER, STRING, UNDEFINED, UNKNOWN, UNKNOWN_TS, VOID, ArrayOf, ClassOf, Field, Literal,
-    Named, Shape, TsType, Tuple, join, known_part, members, widen, without_nullish,
+    ANY,
+    BIGINT,
+    BOOLEAN,
+    NULL,
+    NUMBER,
+    STRING,
+    UNDEFINED,
+    UNKNOWN,
+    UNKNOWN_TS,
+    VOID,
+    ArrayOf,
+    ClassOf,
+    Field,
+    Literal,
+    Named,
+    Shape,
+    TsType,
+    Tuple,
+    join,
+    known_part,
+    members,
+    widen,
+    without_nullish,
 )
 
 if TYPE_CHECKING:
@@ -67,11 +88,11 @@ def operator(g: ScriptGraph, node: int) -> str:
     kids = g.children(node)
     data = g.source.data
     if len(kids) >= 2:
-        text = data[g.end_bytes[kids[0]]:g.start_bytes[kids[1]]]
+        text = data[g.end_bytes[kids[0]] : g.start_bytes[kids[1]]]
     elif kids and g.start_bytes[kids[0]] > g.start_bytes[node]:
-        text = data[g.start_bytes[node]:g.start_bytes[kids[0]]]
+        text = data[g.start_bytes[node] : g.start_bytes[kids[0]]]
     elif kids:
-        text = data[g.end_bytes[kids[0]]:g.end_bytes[node]]
+        text = data[g.end_bytes[kids[0]] : g.end_bytes[node]]
     else:
         return ""
     return text.decode("utf-8", "replace").replace("(", " ").replace(")", " ").strip()
@@ -195,7 +216,7 @@ def _augmented(engine: "ScriptEngine", path: str, g: ScriptGraph, node: int) -> 
     if op != "+":
         return NUMBER
     lt = known_part(_before(engine, path, g, left))
-    if lt is UNKNOWN:            # `x += 1` inside a loop: the earlier value is still being asked for
+    if lt is UNKNOWN:  # `x += 1` inside a loop: the earlier value is still being asked for
         return widen(rt) if widen(rt) in (NUMBER, STRING) else UNKNOWN
     return _plus(widen(lt), widen(rt))
 
@@ -207,6 +228,7 @@ def _before(engine, path, g, left: int | None) -> TsType:
     if g.kinds[left] != "name_store":
         return engine.value_of(path, left)
     from typelens.analyzer import EdgeKind
+
     sources = [d for d in g.predecessors(left, EdgeKind.DFG) if d != left]
     return join(*(engine.definition_type(path, d) for d in sources)) if sources else UNKNOWN
 
@@ -289,6 +311,7 @@ def _new(engine: "ScriptEngine", path: str, g: ScriptGraph, node: int) -> TsType
 
 def _this(engine: "ScriptEngine", path: str, g: ScriptGraph, node: int) -> TsType:
     from .members import this_class
+
     cls = this_class(g, node)
     return engine.class_instance(path, g, cls) if cls is not None else UNKNOWN
 
@@ -298,17 +321,41 @@ def _jsx(engine: "ScriptEngine", path: str, g: ScriptGraph, node: int) -> TsType
 
 
 _RULES: dict[str, Rule] = {
-    "number": _number, "string": _constant(STRING), "template_string": _constant(STRING),
-    "true": _constant(BOOLEAN), "false": _constant(BOOLEAN), "null": _constant(NULL),
-    "undefined": _constant(UNDEFINED), "regex": _constant(Named("RegExp")), "array": _array, "object": _object,
-    "binary_expression": _binary, "unary_expression": _unary, "update_expression": _constant(NUMBER),
-    "assignment_expression": _assignment, "augmented_assignment_expression": _augmented,
-    "ternary_expression": _ternary, "parenthesized_expression": _passthrough, "sequence_expression": _last,
-    "non_null_expression": _non_null, "as_expression": _as, "satisfies_expression": _passthrough,
-    "type_assertion": _assertion, "await_expression": _await, "name_load": _name, "attribute": _member,
-    "attribute_store": _member, "subscript_expression": _subscript, "call": _call, "new_expression": _new,
-    "this": _this, "jsx_element": _jsx, "jsx_self_closing_element": _jsx, "jsx_fragment": _jsx,
-    "expression_statement": _passthrough, "yield_expression": _constant(UNKNOWN),
+    "number": _number,
+    "string": _constant(STRING),
+    "template_string": _constant(STRING),
+    "true": _constant(BOOLEAN),
+    "false": _constant(BOOLEAN),
+    "null": _constant(NULL),
+    "undefined": _constant(UNDEFINED),
+    "regex": _constant(Named("RegExp")),
+    "array": _array,
+    "object": _object,
+    "binary_expression": _binary,
+    "unary_expression": _unary,
+    "update_expression": _constant(NUMBER),
+    "assignment_expression": _assignment,
+    "augmented_assignment_expression": _augmented,
+    "ternary_expression": _ternary,
+    "parenthesized_expression": _passthrough,
+    "sequence_expression": _last,
+    "non_null_expression": _non_null,
+    "as_expression": _as,
+    "satisfies_expression": _passthrough,
+    "type_assertion": _assertion,
+    "await_expression": _await,
+    "name_load": _name,
+    "attribute": _member,
+    "attribute_store": _member,
+    "subscript_expression": _subscript,
+    "call": _call,
+    "new_expression": _new,
+    "this": _this,
+    "jsx_element": _jsx,
+    "jsx_self_closing_element": _jsx,
+    "jsx_fragment": _jsx,
+    "expression_statement": _passthrough,
+    "yield_expression": _constant(UNKNOWN),
 }
 
 
@@ -325,24 +372,41 @@ def defined_value(engine: "ScriptEngine", path: str, node: int) -> TsType:
         return engine.functions.signature(path, node)
     if kind == "parameter":
         return engine.functions.parameter_type(path, node)
-    if kind == "property_identifier":                    # a class member's name
+    if kind == "property_identifier":  # a class member's name
         return engine.members.member_definition(path, g, node)
     if kind not in ("name_store", "attribute_store"):
         return engine.value_of(path, node)
     sym = g.symbol_at(node)
     from typelens.analyzer import SymbolKind
+
     if sym is not None and sym.kind is SymbolKind.IMPORT:
         return engine.imported(path, g, node)
     holder = g.parents[node]
-    if holder >= 0 and g.kinds[holder] in ("function_declaration", "generator_function_declaration",
-                                            "class_declaration", "abstract_class_declaration", "enum_declaration",
-                                            "function_signature") and g.fields[node] == "name":
+    if (
+        holder >= 0
+        and g.kinds[holder]
+        in (
+            "function_declaration",
+            "generator_function_declaration",
+            "class_declaration",
+            "abstract_class_declaration",
+            "enum_declaration",
+            "function_signature",
+        )
+        and g.fields[node] == "name"
+    ):
         return defined_value(engine, path, holder)
     return _bound(engine, path, g, node)
 
 
-_PATTERNS = ("object_pattern", "array_pattern", "pair_pattern", "assignment_pattern", "object_assignment_pattern",
-             "rest_pattern")
+_PATTERNS = (
+    "object_pattern",
+    "array_pattern",
+    "pair_pattern",
+    "assignment_pattern",
+    "object_assignment_pattern",
+    "rest_pattern",
+)
 
 
 def pattern_steps(g: ScriptGraph, node: int) -> tuple[list[tuple[str, int]], int, int]:
@@ -377,9 +441,12 @@ def _bound(engine: "ScriptEngine", path: str, g: ScriptGraph, node: int) -> TsTy
         source = NUMBER
     elif kind == "for_in_statement":
         right = g.child_by_field(parent, "right")
-        is_of = b" of " in g.source.data[g.end_bytes[child]:g.start_bytes[right]] if right is not None else False
-        source = (engine.members.item_type(engine.value_of(path, right)) if is_of else STRING) \
-            if right is not None else UNKNOWN
+        is_of = b" of " in g.source.data[g.end_bytes[child] : g.start_bytes[right]] if right is not None else False
+        source = (
+            (engine.members.item_type(engine.value_of(path, right)) if is_of else STRING)
+            if right is not None
+            else UNKNOWN
+        )
     elif kind == "catch_clause":
         return UNKNOWN_TS
     else:
@@ -423,5 +490,3 @@ def destructure(engine, path, g, source: TsType, steps: list[tuple[str, int]]) -
             if default is not None:
                 t = join(without_nullish(t) if t is not UNKNOWN else t, widen(engine.value_of(path, default)))
     return widen(t)
-
-

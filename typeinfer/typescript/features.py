@@ -29,11 +29,14 @@ from typelens.analyzer.typescript import ScriptGraph, build_script_graph
 from ..features import TokenStream, symbol_slice_tokens
 from .targets import ScriptTarget
 
-_TOKEN = re.compile(rb"//[^\n]*|/\*.*?\*/|===|!==|\*\*=|>>>=|\.\.\.|\?\?=|=>|\?\.|\?\?|&&|\|\||[-+*/%&|^<>=!]=|\+\+|--|<<|>>"
-                    rb"|[A-Za-z_$][A-Za-z0-9_$]*|0[xXoObB][0-9a-fA-F_]+n?|\d[\d_]*(?:\.[\d_]*)?(?:[eE][+-]?\d+)?n?|\S",
-                    re.S)
-_HIDDEN = frozenset({"type_annotation", "type_arguments", "type_parameters", "type_predicate_annotation",
-                     "asserts_annotation"})
+_TOKEN = re.compile(
+    rb"//[^\n]*|/\*.*?\*/|===|!==|\*\*=|>>>=|\.\.\.|\?\?=|=>|\?\.|\?\?|&&|\|\||[-+*/%&|^<>=!]=|\+\+|--|<<|>>"
+    rb"|[A-Za-z_$][A-Za-z0-9_$]*|0[xXoObB][0-9a-fA-F_]+n?|\d[\d_]*(?:\.[\d_]*)?(?:[eE][+-]?\d+)?n?|\S",
+    re.S,
+)
+_HIDDEN = frozenset(
+    {"type_annotation", "type_arguments", "type_parameters", "type_predicate_annotation", "asserts_annotation"}
+)
 _STRINGS = frozenset({"string", "template_string", "regex"})
 
 
@@ -50,31 +53,39 @@ class ScriptTokens(TokenStream):
 def occurrences(g: ScriptGraph, target: ScriptTarget) -> list[int]:
     """Byte offsets where the target shows: its name, then its uses (a return: its ``return`` statements)."""
     out = [g.start_bytes[target.anchor]]
-    if target.kind == "return" and target.function is not None:     # script_targets sets it for returns
-        out += [g.start_bytes[r] for r in g.predecessors(target.function, EdgeKind.RETURN)
-                if g.kinds[r] == "return_statement"]
+    if target.kind == "return" and target.function is not None:  # script_targets sets it for returns
+        out += [
+            g.start_bytes[r]
+            for r in g.predecessors(target.function, EdgeKind.RETURN)
+            if g.kinds[r] == "return_statement"
+        ]
     elif target.symbol is not None:
         out += [g.start_bytes[u] for u in g.symbols[target.symbol].uses]
     return out
 
 
-def windows(stream: ScriptTokens, g: ScriptGraph, target: ScriptTarget, size: int = 8, limit: int = 8) -> list[list[str]]:
+def windows(
+    stream: ScriptTokens, g: ScriptGraph, target: ScriptTarget, size: int = 8, limit: int = 8
+) -> list[list[str]]:
     return [stream.window(b, size) for b in occurrences(g, target)[:limit]]
 
 
 def value_shapes(g: ScriptGraph, target: ScriptTarget, limit: int = 4) -> list[str]:
     values: list[int] = []
     extra: list[str] = []
-    if target.kind == "return" and target.function is not None:     # script_targets sets it for returns
+    if target.kind == "return" and target.function is not None:  # script_targets sets it for returns
         function = target.function
-        head = g.source.data[g.start_bytes[function]:g.start_bytes[function] + 12]
+        head = g.source.data[g.start_bytes[function] : g.start_bytes[function] + 12]
         if head.startswith(b"async") or b"async " in head:
             extra.append("§async")
         body = g.child_by_field(function, "body")
         if body is not None and g.kinds[body] != "statement_block":
             values.append(body)
-        values += [g.children(r)[0] for r in g.predecessors(function, EdgeKind.RETURN)
-                   if g.kinds[r] == "return_statement" and g.children(r)]
+        values += [
+            g.children(r)[0]
+            for r in g.predecessors(function, EdgeKind.RETURN)
+            if g.kinds[r] == "return_statement" and g.children(r)
+        ]
         if not values:
             extra.append("§no_return")
     elif target.kind == "parameter" and target.holder is not None:
@@ -114,6 +125,7 @@ def shape_of(g: ScriptGraph, node: int) -> str:
         return "§attribute:" + _last_name(g, node)
     if kind in ("binary_expression", "unary_expression"):
         from .expressions import operator
+
         return f"§{kind}:{operator(g, node)}"
     return "§" + kind
 
@@ -126,8 +138,9 @@ def _last_name(g: ScriptGraph, node: int) -> str:
     return text if text.replace("$", "_").isidentifier() else "?"
 
 
-def slice_tokens(g: ScriptGraph, target: ScriptTarget, stream: ScriptTokens, limit: int = 256,
-                 per_line: int = 20) -> list[str]:
+def slice_tokens(
+    g: ScriptGraph, target: ScriptTarget, stream: ScriptTokens, limit: int = 256, per_line: int = 20
+) -> list[str]:
     """The linearised usage slice (a return: its ``return`` statements)."""
     out: list[str] = []
     if target.symbol is None:
@@ -142,9 +155,14 @@ def slice_tokens(g: ScriptGraph, target: ScriptTarget, stream: ScriptTokens, lim
 
 def sample(g: ScriptGraph, target: ScriptTarget, stream: ScriptTokens) -> dict:
     """The model inputs of one target (no label)."""
-    return {"scope": target.scope, "name": target.name, "kind": target.kind,
-            "windows": windows(stream, g, target), "values": value_shapes(g, target),
-            "slice": slice_tokens(g, target, stream)}
+    return {
+        "scope": target.scope,
+        "name": target.name,
+        "kind": target.kind,
+        "windows": windows(stream, g, target),
+        "values": value_shapes(g, target),
+        "slice": slice_tokens(g, target, stream),
+    }
 
 
 # -- labels ---------------------------------------------------------------------------------
@@ -152,6 +170,7 @@ def sample(g: ScriptGraph, target: ScriptTarget, stream: ScriptTokens) -> dict:
 def canonical(text: str) -> str | None:
     """A type written in TypeScript, printed canonically (``None`` when it does not parse)."""
     from .types import render
+
     found = _read(text)
     return render(found) if found is not None else None
 
@@ -174,6 +193,7 @@ def _reader():
 
     from .engine import ScriptEngine
     from .lib import FALLBACK, LibDeclarations
+
     engine = ScriptEngine(ScriptIndex(Path(FALLBACK).parent), LibDeclarations(None))
     return engine.types
 

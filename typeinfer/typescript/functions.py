@@ -32,7 +32,20 @@ from .declared import parameters_of, type_parameters
 from .expressions import destructure, pattern_steps
 from .jsdoc import jsdoc_of
 from .types import (
-    ANY, UNDEFINED, UNKNOWN, VOID, Func, Named, Overloads, Param, Prim, TsType, TypeVar, join, members, substitute,
+    ANY,
+    UNDEFINED,
+    UNKNOWN,
+    VOID,
+    Func,
+    Named,
+    Overloads,
+    Param,
+    Prim,
+    TsType,
+    TypeVar,
+    join,
+    members,
+    substitute,
     widen,
 )
 
@@ -59,8 +72,12 @@ class FunctionTyper:
         ret = g.child_by_field(node, "return_type")
         if ret is None and g.kinds[node] == "construct_signature":
             ret = g.child_by_field(node, "type")
-        return Func(params, self.engine.declared(path, ret) if ret is not None else ANY,
-                    tuple(type_parameters(g, node)), (path, node))
+        return Func(
+            params,
+            self.engine.declared(path, ret) if ret is not None else ANY,
+            tuple(type_parameters(g, node)),
+            (path, node),
+        )
 
     def function_value(self, path: str, node: int) -> TsType:
         """The type of a function, arrow or method: its parameters and return."""
@@ -108,7 +125,7 @@ class FunctionTyper:
         body = g.child_by_field(node, "body")
         if body is None:
             return UNKNOWN
-        head = g.source.data[g.start_bytes[node]:g.start_bytes[body]]
+        head = g.source.data[g.start_bytes[node] : g.start_bytes[body]]
         is_async = head.lstrip().startswith(b"async") or b" async " in head[:40]
         is_generator = "generator" in g.kinds[node] or head.lstrip().startswith(b"*") or b"function*" in head
         if g.kinds[body] != "statement_block":
@@ -123,15 +140,23 @@ class FunctionTyper:
     def _returned(self, path: str, g: ScriptGraph, node: int) -> TsType:
         values = []
         returned = [r for r in g.predecessors(node, EdgeKind.RETURN) if g.kinds[r] == "return_statement"]
-        if returned and all(g.children(r) and g.kinds[g.children(r)[0]] == "this" for r in returned) \
-                and g.kinds[node] == "method_definition":
-            return TypeVar("this")                      # `return this`: the receiver's own type
+        if (
+            returned
+            and all(g.children(r) and g.kinds[g.children(r)[0]] == "this" for r in returned)
+            and g.kinds[node] == "method_definition"
+        ):
+            return TypeVar("this")  # `return this`: the receiver's own type
         for ret in returned:
             kids = g.children(ret)
             values.append(widen(self.engine.value_of(path, kids[0])) if kids else VOID)
         scope = g.scope_defined_by(node)
-        falls_through = scope is not None and scope.exit >= 0 and any(
-            g.predecessors(scope.exit, kind) for kind in (EdgeKind.CFG_NEXT, EdgeKind.CFG_TRUE, EdgeKind.CFG_FALSE))
+        falls_through = (
+            scope is not None
+            and scope.exit >= 0
+            and any(
+                g.predecessors(scope.exit, kind) for kind in (EdgeKind.CFG_NEXT, EdgeKind.CFG_TRUE, EdgeKind.CFG_FALSE)
+            )
+        )
         if not values:
             return VOID
         if falls_through and any(v is not VOID for v in values):
@@ -161,8 +186,16 @@ class FunctionTyper:
             return destructure(self.engine, path, g, self.engine.declared(path, annotation), steps)
         if g.dialect == "javascript" and not steps:
             function = enclosing_function(g, node)
-            doc = jsdoc_of(g, function if g.kinds[function] not in ("arrow_function", "function_expression")
-                           else g.parents[function]) if function is not None else None
+            doc = (
+                jsdoc_of(
+                    g,
+                    function
+                    if g.kinds[function] not in ("arrow_function", "function_expression")
+                    else g.parents[function],
+                )
+                if function is not None
+                else None
+            )
             text = doc.params.get(g.text(node)) if doc is not None else None
             if text is not None:
                 return self.engine.types.jsdoc(text, path, g)
@@ -199,16 +232,18 @@ class FunctionTyper:
             except ValueError:
                 i = -1
             if i >= 0:
-                sites += [(str(project.root / project.files[j]) if project.root is not None else project.files[j], c)
-                          for j, c in project.cross_sources(EdgeKind.CALL, i, function)]
+                sites += [
+                    (str(project.root / project.files[j]) if project.root is not None else project.files[j], c)
+                    for j, c in project.cross_sources(EdgeKind.CALL, i, function)
+                ]
         found = []
         for site_path, call in sites[:MAX_CALL_SITES]:
             sg = self.engine.graph(site_path)
-            if sg is None:                       # gone since the project graph: no argument, not `undefined`
+            if sg is None:  # gone since the project graph: no argument, not `undefined`
                 continue
             args = sg.child_by_field(call, "arguments")
             kids = [a for a in sg.children(args)] if args is not None else []
-            if any(sg.kinds[a] == "spread_element" for a in kids[:index + 1]):
+            if any(sg.kinds[a] == "spread_element" for a in kids[: index + 1]):
                 continue
             found.append(widen(self.engine.value_of(site_path, kids[index])) if index < len(kids) else UNDEFINED)
         if not found:
@@ -284,7 +319,7 @@ def parameter_position(g: ScriptGraph, node: int) -> tuple[list[tuple[str, int]]
     steps, holder, binder = pattern_steps(g, node)
     top = binder if g.kinds[binder] in _PARAMETER_HOLDERS else holder
     if g.kinds[top] == "assignment_pattern" and steps and steps[-1][1] == g.child_by_field(top, "left"):
-        steps = steps[:-1]                 # JavaScript's `x = 1`: the default belongs to the parameter
+        steps = steps[:-1]  # JavaScript's `x = 1`: the default belongs to the parameter
     return steps, top
 
 

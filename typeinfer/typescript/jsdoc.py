@@ -29,8 +29,9 @@ from typelens.analyzer.typescript import ScriptGraph
 logger = logging.getLogger(__name__)
 
 _TAG = re.compile(r"@(param|arg|argument|returns?|type)\b")
-_STATEMENT_HOLDERS = frozenset({"export_statement", "lexical_declaration", "variable_declaration",
-                                "expression_statement", "ambient_declaration"})
+_STATEMENT_HOLDERS = frozenset(
+    {"export_statement", "lexical_declaration", "variable_declaration", "expression_statement", "ambient_declaration"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,9 +39,9 @@ class JsDoc:
     params: dict[str, str] = field(default_factory=dict)
     returns: str | None = None
     type: str | None = None
-    start: int = -1           # the comment's byte range in the source (-1: none)
+    start: int = -1  # the comment's byte range in the source (-1: none)
     end: int = -1
-    untyped: dict[str, int] = field(default_factory=dict)   # param name or "@returns" -> after the tag word
+    untyped: dict[str, int] = field(default_factory=dict)  # param name or "@returns" -> after the tag word
 
 
 def comment_before(g: ScriptGraph, node: int) -> tuple[int, int] | None:
@@ -54,10 +55,10 @@ def comment_before(g: ScriptGraph, node: int) -> tuple[int, int] | None:
     siblings = g.children(parent) if parent >= 0 else []
     before = [s for s in siblings if g.end_bytes[s] <= g.start_bytes[statement]]
     floor = g.end_bytes[before[-1]] if before else (g.start_bytes[parent] if parent >= 0 else 0)
-    text = g.source.data[floor:g.start_bytes[statement]]
+    text = g.source.data[floor : g.start_bytes[statement]]
     end = text.rfind(b"*/")
     start = text.rfind(b"/**", 0, end if end >= 0 else 0)
-    if start < 0 or end < 0 or text[end + 2:].strip():
+    if start < 0 or end < 0 or text[end + 2 :].strip():
         return None
     return floor + start, floor + end + 2
 
@@ -67,7 +68,7 @@ def jsdoc_of(g: ScriptGraph, node: int) -> JsDoc:
     where = comment_before(g, node)
     if where is None:
         return JsDoc()
-    return parse_jsdoc(g.source.data[where[0]:where[1]].decode("utf-8", "replace"), where)
+    return parse_jsdoc(g.source.data[where[0] : where[1]].decode("utf-8", "replace"), where)
 
 
 def parse_jsdoc(text: str, where: tuple[int, int] = (-1, -1)) -> JsDoc:
@@ -76,11 +77,11 @@ def parse_jsdoc(text: str, where: tuple[int, int] = (-1, -1)) -> JsDoc:
     returns = declared = None
     for match in _TAG.finditer(text):
         tag = match.group(1)
-        rest = text[match.end():]
+        rest = text[match.end() :]
         typed = _braced(rest)
         if typed is None:
             if where[0] >= 0 and rest[:1] in (" ", "\t"):
-                at = where[0] + len(text[:match.end()].encode("utf-8"))
+                at = where[0] + len(text[: match.end()].encode("utf-8"))
                 key = "@returns" if tag in ("returns", "return") else _param_name(rest)
                 if key and tag != "type":
                     untyped.setdefault(key, at)
@@ -114,5 +115,5 @@ def _braced(text: str) -> tuple[str, str] | None:
         depth += 1 if c == "{" else -1 if c == "}" else 0
         if depth == 0:
             body = " ".join(re.sub(r"\n\s*\*(?!/)", " ", stripped[1:i]).split())
-            return body, stripped[i + 1:]
+            return body, stripped[i + 1 :]
     return None

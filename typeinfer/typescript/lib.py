@@ -36,15 +36,53 @@ logger = logging.getLogger(__name__)
 
 FALLBACK = Path(__file__).parent / "lib" / "builtins.d.ts"
 DEFAULT_TARGET = "es2023"
-TS_VERSION = "5.9.3"           # the version `make` installs (Makefile TS_VERSION)
+TS_VERSION = "5.9.3"  # the version `make` installs (Makefile TS_VERSION)
 _REFERENCE = re.compile(rb'///\s*<reference\s+lib="([^"]+)"')
 _GLOBAL_FOLDERS = ("/usr/lib/node_modules", "/usr/local/lib/node_modules", "/opt/homebrew/lib/node_modules")
-_DOM_ONLY = frozenset({"document", "window", "fetch", "navigator", "localStorage", "HTMLElement", "Element",
-                       "Event", "Response", "Request", "Headers", "URL", "URLSearchParams", "setTimeout",
-                       "setInterval", "clearTimeout", "clearInterval", "console", "Console", "AbortController",
-                       "TextEncoder", "TextDecoder", "Blob", "FormData", "WebSocket", "performance", "queueMicrotask",
-                       "structuredClone", "atob", "btoa", "crypto", "location", "history", "alert", "Node",
-                       "KeyboardEvent", "MouseEvent", "HTMLInputElement", "CustomEvent", "EventTarget"})
+_DOM_ONLY = frozenset(
+    {
+        "document",
+        "window",
+        "fetch",
+        "navigator",
+        "localStorage",
+        "HTMLElement",
+        "Element",
+        "Event",
+        "Response",
+        "Request",
+        "Headers",
+        "URL",
+        "URLSearchParams",
+        "setTimeout",
+        "setInterval",
+        "clearTimeout",
+        "clearInterval",
+        "console",
+        "Console",
+        "AbortController",
+        "TextEncoder",
+        "TextDecoder",
+        "Blob",
+        "FormData",
+        "WebSocket",
+        "performance",
+        "queueMicrotask",
+        "structuredClone",
+        "atob",
+        "btoa",
+        "crypto",
+        "location",
+        "history",
+        "alert",
+        "Node",
+        "KeyboardEvent",
+        "MouseEvent",
+        "HTMLInputElement",
+        "CustomEvent",
+        "EventTarget",
+    }
+)
 
 Where = tuple[str, int]
 
@@ -54,7 +92,7 @@ def find_typescript_lib(root: Path | None = None) -> Path | None:
     ``TYPELENS_TYPESCRIPT_LIB=builtin`` asks for the shipped fallback."""
     candidates: list[Path] = []
     if os.environ.get("TYPELENS_TYPESCRIPT_LIB") == "builtin":
-        return None                      # the shipped builtins.d.ts only (tests, reproducible runs)
+        return None  # the shipped builtins.d.ts only (tests, reproducible runs)
     if os.environ.get("TYPELENS_TYPESCRIPT_LIB"):
         candidates.append(Path(os.environ["TYPELENS_TYPESCRIPT_LIB"]))
     if root is not None:
@@ -142,7 +180,7 @@ class LibDeclarations:
 
     def ensure_dom(self, name: str) -> None:
         """Read ``lib.dom.d.ts`` the first time a DOM global is asked for."""
-        if self._dom_loaded or self.folder is None or name not in _DOM_ONLY:     # the fallback has no DOM
+        if self._dom_loaded or self.folder is None or name not in _DOM_ONLY:  # the fallback has no DOM
             return
         with self._lock:
             if not self._dom_loaded:

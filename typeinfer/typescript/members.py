@@ -35,8 +35,27 @@ from typelens.analyzer.typescript import ScriptGraph
 
 from .declared import type_parameters
 from .types import (
-    ANY, STRING, UNDEFINED, UNKNOWN, ArrayOf, ClassOf, Func, Literal, ModuleRef, Named, Overloads, Prim, Shape,
-    TsType, Tuple, TypeVar, awaited, join, members, substitute, widen,
+    ANY,
+    STRING,
+    UNDEFINED,
+    UNKNOWN,
+    ArrayOf,
+    ClassOf,
+    Func,
+    Literal,
+    ModuleRef,
+    Named,
+    Overloads,
+    Prim,
+    Shape,
+    TsType,
+    Tuple,
+    TypeVar,
+    awaited,
+    join,
+    members,
+    substitute,
+    widen,
 )
 
 if TYPE_CHECKING:
@@ -44,16 +63,28 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_PRIMITIVE_INTERFACES = {"string": "String", "number": "Number", "boolean": "Boolean", "bigint": "BigInt",
-                         "symbol": "Symbol", "object": "Object"}
-_MEMBER_KINDS = ("public_field_definition", "field_definition", "method_definition", "abstract_method_signature",
-                 "method_signature", "property_signature")
+_PRIMITIVE_INTERFACES = {
+    "string": "String",
+    "number": "Number",
+    "boolean": "Boolean",
+    "bigint": "BigInt",
+    "symbol": "Symbol",
+    "object": "Object",
+}
+_MEMBER_KINDS = (
+    "public_field_definition",
+    "field_definition",
+    "method_definition",
+    "abstract_method_signature",
+    "method_signature",
+    "property_signature",
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Member:
     name: str
-    kind: str                        # method or field
+    kind: str  # method or field
     type: TsType
     where: tuple[str, int] | None = None
 
@@ -108,7 +139,7 @@ class MemberTable:
             return hit
         engine = self.engine
         if t in self._computing:
-            engine._cycles += 1                 # a type whose members mention itself: see none while reading
+            engine._cycles += 1  # a type whose members mention itself: see none while reading
             return {}
         if len(self._tables) > 4096:
             self._tables.clear()
@@ -119,7 +150,7 @@ class MemberTable:
         finally:
             self._computing.discard(t)
         if engine._cycles == before or not (engine._open or self._computing):
-            self._tables[t] = found             # complete answers only (see ScriptEngine.memo)
+            self._tables[t] = found  # complete answers only (see ScriptEngine.memo)
         return found
 
     def _compute(self, t: TsType) -> dict[str, Member]:
@@ -135,8 +166,14 @@ class MemberTable:
             return self.library_members("Function", ())
         if isinstance(t, Shape):
             table = dict(self.library_members("Object", ()))
-            table.update({f.name: Member(f.name, "method" if isinstance(f.type, (Func, Overloads)) else "field",
-                                         f.type, f.where) for f in t.fields})
+            table.update(
+                {
+                    f.name: Member(
+                        f.name, "method" if isinstance(f.type, (Func, Overloads)) else "field", f.type, f.where
+                    )
+                    for f in t.fields
+                }
+            )
             return table
         if isinstance(t, ClassOf):
             return self._static(t.instance)
@@ -146,16 +183,19 @@ class MemberTable:
             return self._named(t)
         if isinstance(t, TypeVar) and t.where is not None:
             return self._constraint(t)
-        if hasattr(t, "items"):             # a union: the members every member has
+        if hasattr(t, "items"):  # a union: the members every member has
             tables = [self.members_of(m) for m in members(t)]
             common = set(tables[0]).intersection(*tables[1:]) if tables else set()
-            return {name: Member(name, tables[0][name].kind, join(*(tb[name].type for tb in tables)))
-                    for name in sorted(common)}
+            return {
+                name: Member(name, tables[0][name].kind, join(*(tb[name].type for tb in tables)))
+                for name in sorted(common)
+            }
         return {}
 
     # -- library interfaces ---------------------------------------------------------------
-    def library_members(self, name: str, args: tuple[TsType, ...], receiver: TsType | None = None,
-                        depth: int = 0) -> dict[str, Member]:
+    def library_members(
+        self, name: str, args: tuple[TsType, ...], receiver: TsType | None = None, depth: int = 0
+    ) -> dict[str, Member]:
         lib = self.engine.lib
         lib.ensure_dom(name)
         table: dict[str, Member] = {}
@@ -192,7 +232,7 @@ class MemberTable:
                 table[name] = Member(name, "method", funcs[0] if len(funcs) == 1 else Overloads(funcs), (path, member))
             else:
                 declared = self.engine.declared(path, g.child_by_field(member, "type"))
-                optional = b"?" in g.source.data[g.end_bytes[name_node]:g.end_bytes[name_node] + 2]
+                optional = b"?" in g.source.data[g.end_bytes[name_node] : g.end_bytes[name_node] + 2]
                 t = substitute(declared, bindings)
                 table[name] = Member(name, "field", join(t, UNDEFINED) if optional else t, (path, member))
 
@@ -207,7 +247,7 @@ class MemberTable:
                     if g.kinds[h] == "extends_clause":
                         items += g.children(h)
                     elif g.kinds[h] != "implements_clause":
-                        items.append(h)            # JavaScript: the base class expression itself
+                        items.append(h)  # JavaScript: the base class expression itself
         out: list[TsType] = []
         for item in items:
             kind = g.kinds[item]
@@ -250,8 +290,11 @@ class MemberTable:
         if scope is None:
             return
         for sym in g.symbols:
-            if sym.scope != scope.id or sym.kind not in (SymbolKind.ATTRIBUTE, SymbolKind.FUNCTION) \
-                    or not sym.definitions:         # `this.x` only read here: a base class's member
+            if (
+                sym.scope != scope.id
+                or sym.kind not in (SymbolKind.ATTRIBUTE, SymbolKind.FUNCTION)
+                or not sym.definitions
+            ):  # `this.x` only read here: a base class's member
                 continue
             if sym.name == "constructor" or self._is_static(g, sym):
                 continue
@@ -262,13 +305,16 @@ class MemberTable:
     def _is_static(self, g: ScriptGraph, sym: Symbol) -> bool:
         for d in sym.definitions[:1]:
             holder = g.parents[d]
-            if g.kinds[holder] in _MEMBER_KINDS and b"static" in g.source.data[g.start_bytes[holder]:g.start_bytes[d]].split():
+            if (
+                g.kinds[holder] in _MEMBER_KINDS
+                and b"static" in g.source.data[g.start_bytes[holder] : g.start_bytes[d]].split()
+            ):
                 return True
         return False
 
     def _is_accessor(self, g: ScriptGraph, sym: Symbol) -> bool:
         holder = g.parents[sym.definitions[0]] if sym.definitions else -1
-        head = g.source.data[g.start_bytes[holder]:g.start_bytes[sym.definitions[0]]] if holder >= 0 else b""
+        head = g.source.data[g.start_bytes[holder] : g.start_bytes[sym.definitions[0]]] if holder >= 0 else b""
         return b"get " in head or b"set " in head
 
     def _static(self, instance: Named) -> dict[str, Member]:
@@ -290,13 +336,18 @@ class MemberTable:
         for sym in g.symbols:
             if scope is not None and sym.scope == scope.id and sym.definitions and self._is_static(g, sym):
                 kind = "method" if sym.kind is SymbolKind.FUNCTION else "field"
-                table[sym.name] = Member(sym.name, kind, self.engine.symbol_type(path, sym.id), (path, sym.definitions[0]))
+                table[sym.name] = Member(
+                    sym.name, kind, self.engine.symbol_type(path, sym.id), (path, sym.definitions[0])
+                )
         return table
 
     def _module(self, module: ModuleRef) -> dict[str, Member]:
         from pathlib import Path
-        found = self.engine.index.exports_at(Path(module.path), module.specifier
-                                             if self.engine.index.module_body(Path(module.path), module.specifier) else "")
+
+        found = self.engine.index.exports_at(
+            Path(module.path),
+            module.specifier if self.engine.index.module_body(Path(module.path), module.specifier) else "",
+        )
         if found is None:
             return {}
         table = {}
@@ -320,7 +371,7 @@ class MemberTable:
         holder = g.parents[name]
         kind = g.kinds[holder]
         if kind in ("method_definition", "abstract_method_signature", "method_signature"):
-            head = g.source.data[g.start_bytes[holder]:g.start_bytes[name]]
+            head = g.source.data[g.start_bytes[holder] : g.start_bytes[name]]
             if b"get " in head:
                 return self.engine.functions.return_type(path, holder)
             return self.engine.functions.function_value(path, holder)
@@ -329,12 +380,26 @@ class MemberTable:
             return self.engine.declared(path, declared)
         value = g.child_by_field(holder, "value")
         sym = g.symbol_at(name)
-        stores = [d for d in sym.definitions if d != name and not (
-            g.kinds[g.parents[d]] in ("augmented_assignment_expression", "update_expression") and value is not None)] \
-            if sym is not None else []
+        stores = (
+            [
+                d
+                for d in sym.definitions
+                if d != name
+                and not (
+                    g.kinds[g.parents[d]] in ("augmented_assignment_expression", "update_expression")
+                    and value is not None
+                )
+            ]
+            if sym is not None
+            else []
+        )
         values = [widen(self.engine.value_of(path, value))] if value is not None else []
-        values += [self.engine.definition_type(path, d) if g.kinds[d] == "parameter" else
-                   widen(self.engine.value_of(path, g.parents[d])) for d in stores]
+        values += [
+            self.engine.definition_type(path, d)
+            if g.kinds[d] == "parameter"
+            else widen(self.engine.value_of(path, g.parents[d]))
+            for d in stores
+        ]
         return join(*values) if values else UNKNOWN
 
     # -- items, indexes, promises ---------------------------------------------------------
@@ -350,9 +415,23 @@ class MemberTable:
                 out.append(STRING)
             elif isinstance(m, Named) and m.name == "Map" and len(m.args) == 2:
                 out.append(Tuple(m.args))
-            elif isinstance(m, Named) and m.args and m.name in ("Set", "ReadonlySet", "Iterable", "IterableIterator",
-                                                                "Iterator", "Generator", "AsyncIterable",
-                                                                "ArrayLike", "MapIterator", "SetIterator"):
+            elif (
+                isinstance(m, Named)
+                and m.args
+                and m.name
+                in (
+                    "Set",
+                    "ReadonlySet",
+                    "Iterable",
+                    "IterableIterator",
+                    "Iterator",
+                    "Generator",
+                    "AsyncIterable",
+                    "ArrayLike",
+                    "MapIterator",
+                    "SetIterator",
+                )
+            ):
                 out.append(m.args[0])
             elif m is ANY:
                 out.append(ANY)
@@ -391,6 +470,9 @@ class MemberTable:
             if prop is None or g.text(prop) not in ("push", "unshift"):
                 continue
             args = g.child_by_field(call, "arguments")
-            found += [widen(self.engine.value_of(path, a)) for a in (g.children(args) if args is not None else ())
-                      if g.kinds[a] != "spread_element"]
+            found += [
+                widen(self.engine.value_of(path, a))
+                for a in (g.children(args) if args is not None else ())
+                if g.kinds[a] != "spread_element"
+            ]
         return join(*found) if found else UNKNOWN

@@ -36,8 +36,28 @@ from typelens.analyzer.typescript.scopes import FUNCTION_KINDS
 
 from .expressions import operator
 from .types import (
-    ANY, BIGINT, BOOLEAN, NULL, NUMBER, STRING, SYMBOL, UNDEFINED, UNKNOWN, UNKNOWN_TS, VOID, ArrayOf, ClassOf,
-    Func, Literal, Named, Overloads, Shape, TsType, Tuple, join, members,
+    ANY,
+    BIGINT,
+    BOOLEAN,
+    NULL,
+    NUMBER,
+    STRING,
+    SYMBOL,
+    UNDEFINED,
+    UNKNOWN,
+    UNKNOWN_TS,
+    VOID,
+    ArrayOf,
+    ClassOf,
+    Func,
+    Literal,
+    Named,
+    Overloads,
+    Shape,
+    TsType,
+    Tuple,
+    join,
+    members,
 )
 
 if TYPE_CHECKING:
@@ -46,8 +66,14 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _EXITS = frozenset({"return_statement", "throw_statement", "break_statement", "continue_statement"})
-_TAGS = {"string": STRING, "number": NUMBER, "boolean": BOOLEAN, "bigint": BIGINT, "symbol": SYMBOL,
-         "undefined": UNDEFINED}
+_TAGS = {
+    "string": STRING,
+    "number": NUMBER,
+    "boolean": BOOLEAN,
+    "bigint": BIGINT,
+    "symbol": SYMBOL,
+    "undefined": UNDEFINED,
+}
 _MAX_CLIMB = 64
 
 
@@ -125,7 +151,9 @@ class Narrower:
     def _apply_text(self, path, g, test, positive, text, t) -> TsType:
         return self._apply(path, g, test, positive, lambda n: g.kinds[n] == "attribute" and g.text(n) == text, t)
 
-    def _apply(self, path: str, g: ScriptGraph, test: int, positive: bool, is_subject: Callable[[int], bool], t: TsType) -> TsType:
+    def _apply(
+        self, path: str, g: ScriptGraph, test: int, positive: bool, is_subject: Callable[[int], bool], t: TsType
+    ) -> TsType:
         kind = g.kinds[test]
         if kind == "parenthesized_expression" and g.children(test):
             return self._apply(path, g, g.children(test)[0], positive, is_subject, t)
@@ -134,19 +162,24 @@ class Narrower:
         if kind == "unary_expression" and operator(g, test) == "!" and g.children(test):
             return self._apply(path, g, g.children(test)[0], not positive, is_subject, t)
         if kind in ("binary_expression", "call"):
-            opened = self.engine.members.expand(t)       # an alias's members are what narrowing sees
-            found = self._binary(path, g, test, positive, is_subject, opened) if kind == "binary_expression" \
+            opened = self.engine.members.expand(t)  # an alias's members are what narrowing sees
+            found = (
+                self._binary(path, g, test, positive, is_subject, opened)
+                if kind == "binary_expression"
                 else self._call(g, test, positive, is_subject, opened)
+            )
             return t if found == opened else found
         return t
 
-    def _binary(self, path: str, g: ScriptGraph, test: int, positive: bool, is_subject: Callable[[int], bool], t: TsType) -> TsType:
+    def _binary(
+        self, path: str, g: ScriptGraph, test: int, positive: bool, is_subject: Callable[[int], bool], t: TsType
+    ) -> TsType:
         op = operator(g, test)
         left, right = g.child_by_field(test, "left"), g.child_by_field(test, "right")
         if left is None or right is None:
             return t
         if op in ("&&", "||"):
-            if (op == "&&") == positive:        # both sides hold (&& true) or both fail (|| false)
+            if (op == "&&") == positive:  # both sides hold (&& true) or both fail (|| false)
                 t = self._apply(path, g, left, positive, is_subject, t)
                 return self._apply(path, g, right, positive, is_subject, t)
             return t
@@ -168,9 +201,16 @@ class Narrower:
             return join(*kept) if kept else t
         return t
 
-    def _equality(self, path, g, a: int, b: int, holds: bool, loose: bool, is_subject: Callable[[int], bool], t: TsType) -> TsType | None:
-        if g.kinds[a] == "unary_expression" and operator(g, a) == "typeof" and g.children(a) \
-                and is_subject(g.children(a)[0]) and g.kinds[b] == "string":
+    def _equality(
+        self, path, g, a: int, b: int, holds: bool, loose: bool, is_subject: Callable[[int], bool], t: TsType
+    ) -> TsType | None:
+        if (
+            g.kinds[a] == "unary_expression"
+            and operator(g, a) == "typeof"
+            and g.children(a)
+            and is_subject(g.children(a)[0])
+            and g.kinds[b] == "string"
+        ):
             return _by_tag(t, g.text(b)[1:-1], holds)
         if is_subject(a) and g.kinds[b] in ("null", "undefined") or is_subject(a) and g.text(b) == "undefined":
             values = {NULL, UNDEFINED, VOID} if loose else ({NULL} if g.kinds[b] == "null" else {UNDEFINED, VOID})
@@ -181,7 +221,9 @@ class Narrower:
         obj = g.child_by_field(a, "object") if g.kinds[a] == "attribute" else None
         if obj is not None and is_subject(obj) and g.kinds[b] == "string":
             prop = g.child_by_field(a, "property")
-            return self._discriminated(t, g.text(prop), '"' + g.text(b)[1:-1] + '"', holds) if prop is not None else None
+            return (
+                self._discriminated(t, g.text(prop), '"' + g.text(b)[1:-1] + '"', holds) if prop is not None else None
+            )
         return None
 
     def _discriminated(self, t: TsType, key: str, literal: str, holds: bool) -> TsType:
@@ -251,6 +293,7 @@ def _by_tag(t: TsType, tag: str, holds: bool) -> TsType:
 def _instances(engine: "ScriptContract", t: TsType, instance: Named, positive: bool) -> TsType:
     def is_instance(m: TsType) -> bool:
         return isinstance(m, Named) and (m.name == instance.name and m.where == instance.where)
+
     kept = [m for m in members(t) if is_instance(m) == positive]
     if positive and not kept:
         return instance if not instance.args else Named(instance.name, (), instance.where)

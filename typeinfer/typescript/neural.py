@@ -46,14 +46,19 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL = Path(__file__).parent / "models" / "classifier"
-DEFAULT_SLICE = Path(__file__).parent / "models" / "slice"        # optional: `make slice-ts` trains one
+DEFAULT_SLICE = Path(__file__).parent / "models" / "slice"  # optional: `make slice-ts` trains one
 SLICE_WEIGHT = 0.5
 CERTAIN = 0.85
 MIN_PROBABILITY = 0.2
-NAME_MATCH = 0.5            # the least name similarity that makes a file's type a candidate
+NAME_MATCH = 0.5  # the least name similarity that makes a file's type a candidate
 _WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
-_DECLARED = ("interface_declaration", "class_declaration", "abstract_class_declaration", "type_alias_declaration",
-             "enum_declaration")
+_DECLARED = (
+    "interface_declaration",
+    "class_declaration",
+    "abstract_class_declaration",
+    "type_alias_declaration",
+    "enum_declaration",
+)
 _USELESS = frozenset({"<other>"})
 
 
@@ -67,11 +72,13 @@ class ScriptAssistant:
         self.runtime = None
         if use_model and (model_dir is not None or (folder / "model.onnx").is_file()):
             from ..neural.runtime import ClassifierRuntime
+
             self.runtime = ClassifierRuntime(folder)
         slice_dir = Path(os.environ.get("TYPELENS_SCRIPT_SLICE", DEFAULT_SLICE))
         self.slice = None
         if use_model and (slice_dir / "decoder.onnx").is_file():
             from ..neural.slice_onnx import SliceOnnxRuntime
+
             self.slice = SliceOnnxRuntime(slice_dir)
 
     def refine(self, engine: "ScriptEngine", path: str, predictions: list[Prediction], mode: str) -> list[Prediction]:
@@ -80,8 +87,11 @@ class ScriptAssistant:
         if mode == "hybrid":
             predictions = [context.named_union(p) for p in predictions]
         by_anchor = {(g.start_bytes[t.anchor], t.kind): t for t in script_targets(g)}
-        looked_up = [(p, by_anchor.get((p.span.start_byte, p.kind))) for p in predictions
-                  if p.source != "annotation" and (mode == "neural" or p.type is None or p.confidence < CERTAIN)]
+        looked_up = [
+            (p, by_anchor.get((p.span.start_byte, p.kind)))
+            for p in predictions
+            if p.source != "annotation" and (mode == "neural" or p.type is None or p.confidence < CERTAIN)
+        ]
         wanted = [(p, t) for p, t in looked_up if t is not None]
         if not wanted:
             return predictions
@@ -93,8 +103,11 @@ class ScriptAssistant:
             ranked = [_mix(c, s) for c, s in zip(ranked, self.slice.predict(rows, k=5))]
         replaced = {}
         for (p, target), candidates in zip(wanted, ranked):
-            choice = self._neural(p, candidates, context) if mode == "neural" else \
-                self._hybrid(p, target, candidates, context)
+            choice = (
+                self._neural(p, candidates, context)
+                if mode == "neural"
+                else self._hybrid(p, target, candidates, context)
+            )
             if choice is not None:
                 replaced[id(p)] = choice
         return [replaced.get(id(p), p) for p in predictions]
@@ -120,7 +133,7 @@ class ScriptAssistant:
                 continue
             if not context.has_members(label, used):
                 continue
-            if label == p.type:                  # the model agrees with the static answer
+            if label == p.type:  # the model agrees with the static answer
                 return replace(p, confidence=max(p.confidence, round(prob, 3)))
             return replace(p, type=label, confidence=round(prob, 3), source="hybrid")
         if p.type is None and target.kind == "parameter":
@@ -141,6 +154,7 @@ def _mix(classifier: list[tuple[str, float]], slices: list[tuple[str, float]]) -
 
 def _members_of(t: TsType):
     from .types import members
+
     return members(t)
 
 
@@ -163,8 +177,11 @@ class FileTypes:
         self.types: dict[str, Named] = {}
         data = self.g.source.data
         for sym in self.g.symbols:
-            if sym.scope != 0 or not sym.definitions or sym.kind not in (SymbolKind.TYPE, SymbolKind.CLASS,
-                                                                         SymbolKind.IMPORT):
+            if (
+                sym.scope != 0
+                or not sym.definitions
+                or sym.kind not in (SymbolKind.TYPE, SymbolKind.CLASS, SymbolKind.IMPORT)
+            ):
                 continue
             found = self._declared(sym)
             if found is not None:
@@ -188,9 +205,25 @@ class FileTypes:
         """Whether every name in ``label`` is a library type or one this file can name."""
         for name in re.findall(r"[A-Za-z_$][\w$.]*", label):
             head = name.split(".")[0]
-            if head in self.types or head in ("string", "number", "boolean", "any", "unknown", "void", "null",
-                                                "undefined", "never", "object", "bigint", "symbol", "true", "false",
-                                                "readonly", "keyof", "typeof"):
+            if head in self.types or head in (
+                "string",
+                "number",
+                "boolean",
+                "any",
+                "unknown",
+                "void",
+                "null",
+                "undefined",
+                "never",
+                "object",
+                "bigint",
+                "symbol",
+                "true",
+                "false",
+                "readonly",
+                "keyof",
+                "typeof",
+            ):
                 continue
             if not self.engine.lib.knows(head):
                 return False
@@ -199,8 +232,11 @@ class FileTypes:
     def by_name(self, target: ScriptTarget) -> list[tuple[str, float]]:
         """The file's types whose names match the target's (see the module docstring)."""
         own = words(target.name)
-        if target.kind == "return" and own and own[0] in ("get", "create", "make", "new", "to", "build", "read",
-                                                          "load", "parse", "find"):
+        if (
+            target.kind == "return"
+            and own
+            and own[0] in ("get", "create", "make", "new", "to", "build", "read", "load", "parse", "find")
+        ):
             own = own[1:] or own
         plural = own[-1].endswith("s") and len(own[-1]) > 3
         singular = {own[-1][:-1], own[-1][:-2] if own[-1].endswith("es") else ""} - {""} if plural else set()
@@ -225,8 +261,7 @@ class FileTypes:
         target (HiTyper-style structural matching), when few do."""
         if not used:
             return []
-        fitting = [name for name, t in self.types.items()
-                   if used <= set(self.engine.members.members_of(t))]
+        fitting = [name for name, t in self.types.items() if used <= set(self.engine.members.members_of(t))]
         if not fitting or len(fitting) > 3:
             return []
         fitting.sort(key=lambda n: -self.mentions.get(n, 0))
@@ -237,6 +272,7 @@ class FileTypes:
         """A generic type's name with its parameters: the same-named type parameters
         in scope where there are, ``any`` elsewhere (``Mutation<TData, any>``)."""
         from .declared import type_parameters
+
         where = t.where
         g = self.engine.graph(where[0]) if where is not None else None
         params = type_parameters(g, where[1]) if g is not None and where is not None else []
@@ -246,6 +282,7 @@ class FileTypes:
 
     def _scope_type_parameters(self, target: ScriptTarget) -> set[str]:
         from .declared import type_parameters
+
         g, node, found = self.g, target.function if target.function is not None else target.anchor, set()
         while node is not None and node >= 0:
             if g.child_by_field(node, "type_parameters") is not None:
@@ -262,9 +299,11 @@ class FileTypes:
             return []
         names = [g.text(n) for p in g.children(holder) if (n := g.child_by_field(p, "name")) is not None]
         body = g.child_by_field(function, "body")
-        signature = g.source.data[g.end_bytes[holder]:g.start_bytes[body] if body is not None else g.end_bytes[function]]
+        signature = g.source.data[
+            g.end_bytes[holder] : g.start_bytes[body] if body is not None else g.end_bytes[function]
+        ]
         unused = [n for n in names if not re.search(rb"\b" + re.escape(n.encode()) + rb"\b", signature)]
-        return [(n, 0.6) for n in unused[:1]]     # a declared type parameter no annotation left uses
+        return [(n, 0.6) for n in unused[:1]]  # a declared type parameter no annotation left uses
 
     def named_union(self, p: Prediction) -> Prediction:
         """A static union of the file's types, named by the alias that covers it
@@ -304,6 +343,7 @@ class FileTypes:
         t = self.types.get(label.removesuffix("[]")) if not label.endswith("[]") else None
         if t is None:
             from .features import _read
+
             t = _read(label) if canonical(label) else None
             if t is None or isinstance(t, (TypeVar,)) or t == ANY:
                 return True

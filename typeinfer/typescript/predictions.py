@@ -45,8 +45,9 @@ class ScriptPredictor:
             try:
                 t, source, confidence = self.answer(target)
             except RecursionError:
-                logger.warning("%s: %s: the analysis recursed too deep; its answer is left out", self.display,
-                               target.scope)
+                logger.warning(
+                    "%s: %s: the analysis recursed too deep; its answer is left out", self.display, target.scope
+                )
                 t, source, confidence = UNKNOWN, "static", 0.0
             out.append(self._prediction(target, t, source, confidence))
         return sorted(out, key=lambda p: (p.span.start_byte, KINDS.index(p.kind)))
@@ -65,8 +66,9 @@ class ScriptPredictor:
             if declared is not None:
                 return declared, "annotation", 1.0
             holder = target.holder
-            has_default = holder is not None and (g.child_by_field(holder, "value") is not None
-                                                  or g.child_by_field(holder, "right") is not None)
+            has_default = holder is not None and (
+                g.child_by_field(holder, "value") is not None or g.child_by_field(holder, "right") is not None
+            )
             return engine.functions.parameter_type(path, target.anchor), "static", 0.75 if has_default else 0.85
         assert target.symbol is not None, "script_targets gives variable and attribute targets their symbol"
         sym = g.symbols[target.symbol]
@@ -82,8 +84,17 @@ class ScriptPredictor:
 
     def _prediction(self, target: ScriptTarget, t: TsType, source: str, confidence: float) -> Prediction:
         text, confidence = answer_text(t, source, confidence)
-        return Prediction(self.display, self.path, target.scope, target.name, target.kind, text, confidence,
-                          self.g.span(target.anchor), source)
+        return Prediction(
+            self.display,
+            self.path,
+            target.scope,
+            target.name,
+            target.kind,
+            text,
+            confidence,
+            self.g.span(target.anchor),
+            source,
+        )
 
 
 def answer_text(t: TsType, source: str, confidence: float) -> tuple[str | None, float]:

@@ -67,8 +67,9 @@ def script_root(start: Path, levels: int = 12) -> Path:
 class ScriptSide:
     """What the scripts of one session share (see the module docstring)."""
 
-    def __init__(self, session: "AnalysisSession", overlay: dict[Path, bytes] | None = None,
-                 max_graphs: int = 512) -> None:
+    def __init__(
+        self, session: "AnalysisSession", overlay: dict[Path, bytes] | None = None, max_graphs: int = 512
+    ) -> None:
         """``overlay``: files read from memory (``ScriptIndex``); ``max_graphs``
         bounds the index's graph cache."""
         self.session = session
@@ -105,12 +106,20 @@ def script_side(session: "AnalysisSession") -> ScriptSide:
     return side
 
 
-def analyse_script(session: "AnalysisSession", path: Path, *, graph: ScriptGraph | None = None,
-                   display: str | None = None, mode: str = "static", settings=None,
-                   buffers: dict[str, ScriptGraph] | None = None) -> "ScriptAnalysis":
+def analyse_script(
+    session: "AnalysisSession",
+    path: Path,
+    *,
+    graph: ScriptGraph | None = None,
+    display: str | None = None,
+    mode: str = "static",
+    settings=None,
+    buffers: dict[str, ScriptGraph] | None = None,
+) -> "ScriptAnalysis":
     """The analysis of script ``path``: from ``graph`` (an editor buffer; ``buffers``:
     every open script of the session, read instead of their files) or the disk."""
     from .analysis import ScriptAnalysis
+
     side = script_side(session)
     resolved = str(Path(path).resolve())
     if graph is None:

@@ -38,7 +38,7 @@ class ScriptTarget:
 
     scope: str
     name: str
-    kind: str                    # parameter, return, variable, attribute
+    kind: str  # parameter, return, variable, attribute
     anchor: int
     annotation: int | None
     symbol: int | None = None
@@ -76,18 +76,23 @@ def script_targets(g: ScriptGraph) -> list[ScriptTarget]:
         if scope.kind is ScopeKind.FUNCTION and not is_callback(g, scope.node):
             out.extend(_function_targets(g, scope))
     out.extend(_variable_targets(g))
-    return sorted(out, key=lambda t: (g.start_bytes[t.anchor], ("parameter", "return", "variable", "attribute").index(t.kind)))
+    return sorted(
+        out, key=lambda t: (g.start_bytes[t.anchor], ("parameter", "return", "variable", "attribute").index(t.kind))
+    )
 
 
 def _function_targets(g: ScriptGraph, scope) -> list[ScriptTarget]:
     function = scope.node
     name = function_name(g, function)
     out = []
-    head = g.source.data[g.start_bytes[function]:g.start_bytes[name]] if name is not None else b""
+    head = g.source.data[g.start_bytes[function] : g.start_bytes[name]] if name is not None else b""
     is_setter = g.kinds[function] == "method_definition" and b"set" in head.split()
     if name is not None and scope.name != "constructor" and not is_setter:
-        out.append(ScriptTarget(scope.qualname, scope.name, "return", name, g.child_by_field(function, "return_type"),
-                                None, function))
+        out.append(
+            ScriptTarget(
+                scope.qualname, scope.name, "return", name, g.child_by_field(function, "return_type"), None, function
+            )
+        )
     params = g.child_by_field(function, "parameters")
     single = g.child_by_field(function, "parameter")
     items = g.children(params) if params is not None else ([single] if single is not None else [])
@@ -106,8 +111,16 @@ def _parameter_target(g: ScriptGraph, qualname: str, function: int, item: int) -
             pattern = g.children(pattern)[0]
         if pattern is None or g.kinds[pattern] != "parameter":
             return None
-        return ScriptTarget(qualname, g.text(pattern), "parameter", pattern, g.child_by_field(item, "type"),
-                            g.symbol_of.get(pattern), function, item)
+        return ScriptTarget(
+            qualname,
+            g.text(pattern),
+            "parameter",
+            pattern,
+            g.child_by_field(item, "type"),
+            g.symbol_of.get(pattern),
+            function,
+            item,
+        )
     if kind == "assignment_pattern":
         left = g.child_by_field(item, "left")
         if left is not None and g.kinds[left] == "parameter":
@@ -129,19 +142,31 @@ def _variable_targets(g: ScriptGraph) -> list[ScriptTarget]:
         scope = g.scopes[sym.scope]
         if sym.kind is SymbolKind.VARIABLE and scope.kind is not ScopeKind.CLASS:
             declarator = g.parents[sym.definitions[0]]
-            if g.kinds[declarator] != "variable_declarator" or g.child_by_field(declarator, "name") != sym.definitions[0]:
+            if (
+                g.kinds[declarator] != "variable_declarator"
+                or g.child_by_field(declarator, "name") != sym.definitions[0]
+            ):
                 continue
             value = g.child_by_field(declarator, "value")
-            if value is not None and (g.kinds[value] in FUNCTION_KINDS or g.kinds[value] in CLASS_KINDS
-                                      or _is_require(g, value)):
+            if value is not None and (
+                g.kinds[value] in FUNCTION_KINDS or g.kinds[value] in CLASS_KINDS or _is_require(g, value)
+            ):
                 continue
-            out.append(ScriptTarget(scope.qualname, sym.name, "variable", sym.definitions[0],
-                                    g.child_by_field(declarator, "type"), sym.id))
+            out.append(
+                ScriptTarget(
+                    scope.qualname,
+                    sym.name,
+                    "variable",
+                    sym.definitions[0],
+                    g.child_by_field(declarator, "type"),
+                    sym.id,
+                )
+            )
         elif sym.kind is SymbolKind.ATTRIBUTE and scope.kind is ScopeKind.CLASS:
             first = sym.definitions[0]
             holder = g.parents[first]
             if g.kinds[first] == "parameter":
-                continue                          # a parameter property: typed as the parameter
+                continue  # a parameter property: typed as the parameter
             if g.kinds[first] == "attribute_store":
                 anchor, annotation = g.child_by_field(first, "property") or first, None
             else:

@@ -54,8 +54,8 @@ class Prim(TsType):
 
 @dataclass(frozen=True, slots=True)
 class Literal(TsType):
-    text: str               # as written: "a", 1, true
-    base: str               # string, number, boolean, bigint
+    text: str  # as written: "a", 1, true
+    base: str  # string, number, boolean, bigint
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,13 +74,13 @@ class Field:
     name: str
     type: TsType
     optional: bool = False
-    where: tuple[str, int] | None = field(default=None, compare=False)   # (path, node) of its declaration
+    where: tuple[str, int] | None = field(default=None, compare=False)  # (path, node) of its declaration
 
 
 @dataclass(frozen=True, slots=True)
 class Shape(TsType):
     fields: tuple[Field, ...]
-    index: TsType | None = None          # `[key: string]: T`
+    index: TsType | None = None  # `[key: string]: T`
 
     def get(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -110,7 +110,7 @@ class Func(TsType):
 class Named(TsType):
     name: str
     args: tuple[TsType, ...] = ()
-    where: tuple[str, int] | None = None     # (path, declaration node); None: a library type
+    where: tuple[str, int] | None = None  # (path, declaration node); None: a library type
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,9 +159,24 @@ class _Unknown(TsType):
 UNKNOWN = _Unknown()
 NUMBER, STRING, BOOLEAN, BIGINT, SYMBOL = (Prim(n) for n in ("number", "string", "boolean", "bigint", "symbol"))
 NULL, UNDEFINED, VOID, NEVER, ANY, UNKNOWN_TS, OBJECT = (
-    Prim(n) for n in ("null", "undefined", "void", "never", "any", "unknown", "object"))
-PRIMITIVES = frozenset({"number", "string", "boolean", "bigint", "symbol", "null", "undefined", "void", "never",
-                        "any", "unknown", "object"})
+    Prim(n) for n in ("null", "undefined", "void", "never", "any", "unknown", "object")
+)
+PRIMITIVES = frozenset(
+    {
+        "number",
+        "string",
+        "boolean",
+        "bigint",
+        "symbol",
+        "null",
+        "undefined",
+        "void",
+        "never",
+        "any",
+        "unknown",
+        "object",
+    }
+)
 NULLISH = frozenset({NULL, UNDEFINED, VOID})
 
 
@@ -245,19 +260,30 @@ def substitute(t: TsType, bindings: Mapping[str, TsType], depth: int = 0) -> TsT
         if not t.args:
             return t
         args = tuple(substitute(a, bindings, d) for a in t.args)
-        if t.name == "Awaited" and len(args) == 1 and t.where is None and is_known(args[0]) \
-                and not isinstance(args[0], TypeVar):
+        if (
+            t.name == "Awaited"
+            and len(args) == 1
+            and t.where is None
+            and is_known(args[0])
+            and not isinstance(args[0], TypeVar)
+        ):
             return awaited(args[0])
         return Named(t.name, args, t.where)
     if isinstance(t, Union):
         return join(*(substitute(m, bindings, d) for m in t.items))
     if isinstance(t, Shape):
-        return Shape(tuple(Field(f.name, substitute(f.type, bindings, d), f.optional, f.where) for f in t.fields),
-                     substitute(t.index, bindings, d) if t.index is not None else None)
+        return Shape(
+            tuple(Field(f.name, substitute(f.type, bindings, d), f.optional, f.where) for f in t.fields),
+            substitute(t.index, bindings, d) if t.index is not None else None,
+        )
     if isinstance(t, Func):
         inner = {k: v for k, v in bindings.items() if k not in t.type_params}
-        return Func(tuple(Param(p.name, substitute(p.type, inner, d), p.optional, p.rest) for p in t.params),
-                    substitute(t.ret, inner, d), t.type_params, t.where)
+        return Func(
+            tuple(Param(p.name, substitute(p.type, inner, d), p.optional, p.rest) for p in t.params),
+            substitute(t.ret, inner, d),
+            t.type_params,
+            t.where,
+        )
     return t
 
 
@@ -289,7 +315,7 @@ def _render_param(p: "Param", at: int, params: tuple["Param", ...], d: int) -> s
     """One parameter of a function type: ``n?: T`` only where no required one
     follows (TypeScript's rule), else ``n: T | undefined``."""
     text = _render(p.type, d)
-    if p.optional and any(not q.optional and not q.rest for q in params[at + 1:]):
+    if p.optional and any(not q.optional and not q.rest for q in params[at + 1 :]):
         text = f"({text})" if isinstance(p.type, Func) else text
         return f"{p.name}: {text} | undefined" if "undefined" not in text.split(" | ") else f"{p.name}: {text}"
     return ("..." if p.rest else "") + p.name + ("?" if p.optional else "") + ": " + text
@@ -323,8 +349,10 @@ def _render(t: TsType, depth: int) -> str:
     if isinstance(t, TypeVar):
         return t.name
     if isinstance(t, Union):
-        texts = sorted({_render(m, d) if not isinstance(m, Func) else f"({_render(m, d)})" for m in t.items},
-                       key=lambda s: (_ORDER.get(s, 5), s))
+        texts = sorted(
+            {_render(m, d) if not isinstance(m, Func) else f"({_render(m, d)})" for m in t.items},
+            key=lambda s: (_ORDER.get(s, 5), s),
+        )
         return " | ".join(texts)
     if isinstance(t, Opaque):
         return t.text
