@@ -102,28 +102,23 @@ class GitIgnores:
 
     def is_ignored(self, path: Path, top: Path) -> bool:
         """Whether the ``.gitignore`` files from ``top`` down to ``path``'s folder leave ``path`` out."""
-        folders = [f for f in (path.parent, *path.parent.parents) if f == top or top in f.parents]
-        ignored = False
-        for folder in reversed(folders):
-            spec = self._spec(folder, folder == top)
-            if spec is None:
-                continue
-            found = spec.check_file(path.relative_to(folder).as_posix())
-            if found.include is not None:
-                ignored = bool(found.include)
-        return ignored
+        return self._verdict(path, top, "")
 
     def is_ignored_folder(self, folder: Path, top: Path) -> bool:
         """Whether the ``.gitignore`` files from ``top`` down leave out the folder
         ``folder`` itself (a folder below ``top``, or ``top``: never)."""
         if folder == top or top not in folder.parents:
             return False
+        return self._verdict(folder, top, "/")
+
+    def _verdict(self, path: Path, top: Path, suffix: str) -> bool:
+        """The last verdict of the ignore files above ``path`` (``suffix`` "/": a folder)."""
         ignored = False
-        for spec_folder in reversed([f for f in folder.parents if f == top or top in f.parents]):
-            spec = self._spec(spec_folder, spec_folder == top)
+        for folder in reversed([f for f in path.parents if f == top or top in f.parents]):
+            spec = self._spec(folder, folder == top)
             if spec is None:
                 continue
-            found = spec.check_file(folder.relative_to(spec_folder).as_posix() + "/")
+            found = spec.check_file(path.relative_to(folder).as_posix() + suffix)
             if found.include is not None:
                 ignored = bool(found.include)
         return ignored

@@ -33,9 +33,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .codes import BAD_ENCODING
 from .errors import TypelensError
-from .source import DEFAULT_MAX_BYTES, Source, source_from_bytes
+from .source import DEFAULT_MAX_BYTES, Source, detect_encoding, source_from_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -144,21 +143,12 @@ def raw_file(raw: bytes, path: str = "<memory>", *, max_bytes: int = DEFAULT_MAX
         raise RawBytesError(f"{path}: the file looks binary")
     if any(d.code == "file-too-large" for d in source.diagnostics):
         raise RawBytesError(f"{path}: the file is larger than the analysis limit of {max_bytes} bytes")
-    declared = _unusable_declared_encoding(source)
-    if declared is not None:  # written back as UTF-8, the file would contradict its own cookie
-        raise RawBytesError(f"{path}: {declared}")
+    _, unusable = detect_encoding(analysed)
+    if unusable is not None:  # written back as UTF-8, the file would contradict its own cookie
+        raise RawBytesError(f"{path}: the declared encoding cannot be used ({unusable})")
     if not is_ascii_compatible(source.encoding):
         raise RawBytesError(f"{path}: its encoding {source.encoding} is not ASCII-compatible")
     return RawFile(path, raw, analysed, source, dominant_newline(raw), _insert_codec(source.encoding))
-
-
-def _unusable_declared_encoding(source: Source) -> str | None:
-    """Why the file's declared encoding was not used to read it, if it was not."""
-    prefix = BAD_ENCODING.split("{", 1)[0]
-    for d in source.diagnostics:
-        if d.code == "decode-error" and d.message.startswith(prefix):
-            return d.message.removesuffix("; read as UTF-8")
-    return None
 
 
 def apply_data_edits(data: bytes, edits: Iterable[DataEdit]) -> bytes:

@@ -74,7 +74,7 @@ _COOKIE = re.compile(rb"^(?:\xef\xbb\xbf)?[ \t\f]*#.*?coding[:=]", re.MULTILINE)
 _PRINTABLE_ASCII = bytes(range(32, 127)) + b"\t\n"
 
 
-def _detect_encoding(raw: bytes) -> tuple[str, str | None]:
+def detect_encoding(raw: bytes) -> tuple[str, str | None]:
     """The PEP 263 encoding of ``raw`` (BOM or coding cookie), and why it was not
     usable when UTF-8 is read instead: an unknown name, a bytes-to-bytes codec
     (``# coding: hex``) or one that is not ASCII-compatible (``utf-16``), which
@@ -131,7 +131,7 @@ def source_from_bytes(raw: bytes, path: str = "<memory>", *, max_bytes: int = DE
         message = codes.FILE_TOO_LARGE.format(size=len(raw), limit=max_bytes, kept=len(kept))
         diagnostics.append(Diagnostic.build("file-too-large", message, Span.empty(), path))
         raw = kept
-    encoding, problem = _detect_encoding(raw)
+    encoding, problem = detect_encoding(raw)
     decoded = _decode(raw, encoding)
     if decoded is None:
         problem = f"the {encoding!r} codec fails on this file"

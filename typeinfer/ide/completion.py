@@ -147,25 +147,28 @@ def _lookup(engine: "TypeEngine", receiver, name: str):
     return None
 
 
-def _defined_by_def(engine: "TypeEngine", receiver, name: str) -> bool:
-    """Whether a module member is a ``def`` or ``class`` (its declared signature is
-    cheap; only a variable's type may need inference)."""
+def _module_definition(engine: "TypeEngine", receiver, name: str) -> Definition | None:
+    """Where the module member ``name`` of ``receiver`` (a module) is defined."""
     for m in members(receiver):
         target = engine.resolve_name(m.name, name) if isinstance(m, ModuleType) else None
         if isinstance(target, Definition):
-            return target.kind in (SymbolKind.FUNCTION, SymbolKind.CLASS)
-    return False
+            return target
+    return None
+
+
+def _defined_by_def(engine: "TypeEngine", receiver, name: str) -> bool:
+    """Whether a module member is a ``def`` or ``class`` (its declared signature is
+    cheap; only a variable's type may need inference)."""
+    target = _module_definition(engine, receiver, name)
+    return target is not None and target.kind in (SymbolKind.FUNCTION, SymbolKind.CLASS)
 
 
 def _lazy_ref(engine: "TypeEngine", receiver, name: str, member) -> tuple[str, int, bool] | None:
     """Where a member whose type is left to :func:`resolve` is defined."""
     if member is not None:
         return member.path, member.nodes[0], False
-    for m in members(receiver):
-        target = engine.resolve_name(m.name, name) if isinstance(m, ModuleType) else None
-        if isinstance(target, Definition):
-            return str(target.path), target.node, False
-    return None
+    target = _module_definition(engine, receiver, name)
+    return (str(target.path), target.node, False) if target is not None else None
 
 
 def _module_name(value) -> str:
