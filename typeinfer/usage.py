@@ -141,7 +141,7 @@ class UsageModel:
         return found if isinstance(found, tuple) else ()
 
     def _own(self, path: str, definition: int) -> tuple[Constraint, ...]:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         found: list[Constraint] = []
         for use in g.successors(definition, EdgeKind.DFG)[:_MAX_USES]:
             if g.kinds[use] != "name_load" or self._is_narrowed(path, use):
@@ -157,7 +157,7 @@ class UsageModel:
     def _is_narrowed(self, path: str, use: int) -> bool:
         """Whether ``use`` sits under an ``isinstance`` test of the name (read only in
         functions that call ``isinstance`` at all: narrowing a use costs)."""
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         scope = g.scopes[g.scope_of[use]]
         while scope.parent >= 0 and scope.kind.value not in ("function", "module"):   # a comprehension, a lambda
             scope = g.scopes[scope.parent]
@@ -228,12 +228,13 @@ def _meet(engine: "TypeEngine", expected: list[Type]) -> tuple[Type | None, bool
 def _common_base(engine: "TypeEngine", types: list[Type]) -> Type | None:
     """``list[str]`` and ``tuple[str, ...]``: ``Sequence[str]`` (the first of
     :data:`_GENERAL_BASES` all of them derive from, with their common arguments)."""
-    if not all(isinstance(t, ClassType) for t in types):
+    classes = [t for t in types if isinstance(t, ClassType)]
+    if len(classes) != len(types):
         return None
-    views = [{view.short: view for view, _ in engine.classes.mro(t)} for t in types]
+    views = [{view.short: view for view, _ in engine.classes.mro(t)} for t in classes]
     for name in _GENERAL_BASES:
-        found = [v.get(name) for v in views]
-        if all(f is not None for f in found):
+        found = [v[name] for v in views if name in v]
+        if len(found) == len(views):
             args = {f.args for f in found}
             return found[0] if len(args) == 1 and all(is_known(a) for a in found[0].args) else ClassType(name)
     return None
@@ -276,10 +277,10 @@ def admits(engine: "TypeEngine", path: str, definition: int, names: set[str]) ->
     classes = [c for n in names if (c := _class_named(engine, path, n)) is not None]
     if len(classes) != len(names):
         return True
-    for c in found:
-        if c.label == "none-check":
+    for constraint in found:
+        if constraint.label == "none-check":
             continue
-        if not any(_candidate_fits(engine, cls, c) for cls in classes):
+        if not any(_candidate_fits(engine, cls, constraint) for cls in classes):
             return False
     return True
 

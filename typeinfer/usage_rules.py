@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 from typelens.analyzer import ProgramGraph
 
 from .types import (
-    FLOAT, INT, NEVER, NONE, CallableType, ClassType, FunctionRef, Type, TypeOfClass, TypeVarType, UnionType,
+    FLOAT, INT, NEVER, NONE, UNKNOWN, CallableType, ClassType, FunctionRef, Type, TypeOfClass, TypeVarType, UnionType,
     is_known, members, render, substitute,
 )
 from .usage import DECLARED, EQUALITY, FILTER, OPERATION, Constraint
@@ -81,8 +81,8 @@ class UseRules:
             return
         arg_list = g.parents[parent]
         call = g.parents[arg_list] if arg_list >= 0 else -1
-        if call >= 0 and g.kinds[call] == "call":
-            name = g.child_by_field(parent, "name")
+        name = g.child_by_field(parent, "name")
+        if call >= 0 and g.kinds[call] == "call" and name is not None:
             yield from self._call_constraints(path, g, call, None, g.names.get(name, g.text(name)))
 
     def _call_constraints(self, path: str, g: ProgramGraph, call: int, position: int | None,
@@ -222,10 +222,10 @@ class UseRules:
             if not (base.is_dataclass or base is info):
                 continue
             variables = [(m.nodes[0], name, m) for name, m in base.members.items() if m.kind == "variable"]
-            bg = self.engine.graph(base.path)
+            bg = self.engine.require_graph(base.path)
             for _, name, member in sorted(variables):
-                if _is_field(bg, member.nodes[0]):
-                    fields[name] = self.engine.names.declared_type(base.path, member.nodes)
+                if _is_field(bg, member.nodes[0]):     # annotated: declared_type gives a type
+                    fields[name] = self.engine.names.declared_type(base.path, member.nodes) or UNKNOWN
         return list(fields.items())
 
     # -- overrides -------------------------------------------------------------------------
@@ -235,15 +235,15 @@ class UseRules:
         function = g.enclosing(param, "function_definition")
         scope = g.scopes[g.scope_of[function]] if function is not None else None
         name = g.names.get(param, "")
-        if scope is None or scope.kind.value != "class" or not name:
+        if function is None or scope is None or scope.kind.value != "class" or not name:
             return []
-        method = g.names.get(g.child_by_field(function, "name"), "")
+        method = _name_of(g, function)
         cls = self.engine.classes.class_type(path, scope.node)
         found = []
         for other, owner in self._related_methods(cls, method):
             if (other.path, other.node) == (path, function):
                 continue
-            og = self.engine.graph(other.path)
+            og = self.engine.require_graph(other.path)
             spec = next((p for p in self.engine.calls.signature(other.path, og, other.node) if p.name == name), None)
             if spec is None or spec.kind not in ("positional", "keyword_only"):
                 continue
@@ -341,7 +341,7 @@ class UseRules:
             return False
         names = (dunder, "__r" + dunder[2:])
         return self.engine.memo(("usage-operator", dunder), lambda: any(
-            self.engine.classes.lookup(c, n) is not None and self.engine.classes.lookup(c, n)[0].name == c.name
+            (hit := self.engine.classes.lookup(c, n)) is not None and hit[0].name == c.name
             for c in self.engine.classes.project_classes() for n in names))
 
     def _comparison(self, path: str, g: ProgramGraph, use: int, parent: int) -> Iterator[Constraint]:
@@ -415,9 +415,9 @@ class UseRules:
             yield _typed(f"return:{render(declared)}", declared, 0.8, DECLARED)
 
     def _assigned(self, path: str, g: ProgramGraph, use: int, parent: int) -> Iterator[Constraint]:
-        if g.child_by_field(parent, "right") != use:
-            return
         target = g.child_by_field(parent, "left")
+        if target is None or g.child_by_field(parent, "right") != use:
+            return
         annotation = g.child_by_field(parent, "type")
         if annotation is not None:
             yield _typed(f"assign:{_short_text(g, target)}", self.engine.annotations.evaluate(path, annotation),
@@ -474,11 +474,11 @@ class UseRules:
             if member.kind == "variable":
                 return self.engine.names.declared_type(member.path, member.nodes)
             if member.kind == "attribute":
-                mg = self.engine.graph(member.path)
+                mg = self.engine.require_graph(member.path)
                 for node in member.nodes:
                     owner = mg.parents[node]
-                    if mg.kinds[owner] == "assignment" and mg.child_by_field(owner, "type") is not None:
-                        return self.engine.annotations.evaluate(member.path, mg.child_by_field(owner, "type"))
+                    if mg.kinds[owner] == "assignment" and (annotation := mg.child_by_field(owner, "type")) is not None:
+                        return self.engine.annotations.evaluate(member.path, annotation)
         return None
 
     def _alternative(self, path: str, g: ProgramGraph, use: int, parent: int) -> Iterator[Constraint]:
@@ -490,11 +490,11 @@ class UseRules:
                 return
             other = kids[2] if use == kids[0] else kids[0]
         else:
-            if "or" not in g.text(parent)[g.end_bytes[g.child_by_field(parent, "left")] - g.start_bytes[parent]:
-                                          g.start_bytes[g.child_by_field(parent, "right")] - g.start_bytes[parent]]:
+            left, right = g.child_by_field(parent, "left"), g.child_by_field(parent, "right")
+            if left is None or right is None or "or" not in g.text(parent)[
+                    g.end_bytes[left] - g.start_bytes[parent]:g.start_bytes[right] - g.start_bytes[parent]]:
                 return
-            other = g.child_by_field(parent, "right") if use == g.child_by_field(parent, "left") \
-                else g.child_by_field(parent, "left")
+            other = right if use == left else left
         o = self.engine.exprs.type_of(path, other)
         if isinstance(o, ClassType) and o != NONE:
             yield _typed(f"or:{o.short}", o, 0.5, OPERATION)
@@ -574,7 +574,7 @@ def _call_shape(g: ProgramGraph, call: int) -> tuple[int, tuple[str, ...]] | Non
     args = g.children(arg_list) if arg_list is not None else []
     if any(g.kinds[a] in ("list_splat", "dictionary_splat") for a in args):
         return None
-    names = tuple(g.names.get(g.child_by_field(a, "name"), "") for a in args if g.kinds[a] == "keyword_argument")
+    names = tuple(_name_of(g, a) for a in args if g.kinds[a] == "keyword_argument")
     return sum(1 for a in args if g.kinds[a] not in ("keyword_argument", "comment")), names
 
 
@@ -606,6 +606,12 @@ def _parameter_for(params, position: int | None, keyword: str | None):
     if position is not None and position < len(positional):
         return positional[position]
     return next((p for p in params if p.kind == "var_positional"), None)
+
+
+def _name_of(g: ProgramGraph, node: int) -> str:
+    """The identifier in ``node``'s ``name`` field (a function, a keyword argument), else ""."""
+    name = g.child_by_field(node, "name")
+    return g.names.get(name, "") if name is not None else ""
 
 
 def _decorators(g: ProgramGraph, node: int) -> frozenset[str]:
