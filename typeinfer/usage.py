@@ -64,7 +64,7 @@ from typelens.analyzer import EdgeKind
 from .types import NONE, ClassType, Type, TypeOfClass, is_known, make_union, members, render
 
 if TYPE_CHECKING:
-    from .engine import TypeEngine
+    from .contract import Engine
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ class UsageAnswer:
 class UsageModel:
     """Usage constraints of the engine's definitions (see the module docstring)."""
 
-    def __init__(self, engine: "TypeEngine") -> None:
+    def __init__(self, engine: "Engine") -> None:
         self.engine = engine
         from .usage_rules import UseRules
         self.rules = UseRules(engine, self)
@@ -148,7 +148,7 @@ class UsageModel:
                 continue
             found.extend(self.rules.constraints_of(path, g, use))
         if g.kinds[definition] == "parameter":
-            attribute = self.engine.calls._usage_type(path, g, definition)
+            attribute = self.engine.calls.usage_type(path, g, definition)
             if attribute is not None:
                 found.append(Constraint("attr:" + ",".join(sorted(_used_attributes(g, definition))), attribute,
                                         0.55, OPERATION))
@@ -169,7 +169,7 @@ class UsageModel:
         return tests and self.engine.narrowing.narrow(path, use, _PROBE) != _PROBE
 
 
-def combine(engine: "TypeEngine", found: list[Constraint]) -> UsageAnswer:
+def combine(engine: "Engine", found: list[Constraint]) -> UsageAnswer:
     """One answer from the constraints (see the module docstring)."""
     found = _deduplicated(found)
     none_checked = any(c.label == "none-check" for c in found)
@@ -211,7 +211,7 @@ def _is_vague(t: Type) -> bool:
     return any(not is_known(m) or isinstance(m, ClassType) and m.short in ("object", "Any") for m in members(t))
 
 
-def _meet(engine: "TypeEngine", expected: list[Type]) -> tuple[Type | None, bool]:
+def _meet(engine: "Engine", expected: list[Type]) -> tuple[Type | None, bool]:
     """The most specific of ``expected`` satisfying all of them; else (a conflict) the
     most general type satisfying all: a common base, or their union."""
     distinct = list(dict.fromkeys(expected))
@@ -225,7 +225,7 @@ def _meet(engine: "TypeEngine", expected: list[Type]) -> tuple[Type | None, bool
     return (union, True) if len(members(union)) <= _MAX_UNION else (None, True)
 
 
-def _common_base(engine: "TypeEngine", types: list[Type]) -> Type | None:
+def _common_base(engine: "Engine", types: list[Type]) -> Type | None:
     """``list[str]`` and ``tuple[str, ...]``: ``Sequence[str]`` (the first of
     :data:`_GENERAL_BASES` all of them derive from, with their common arguments)."""
     classes = [t for t in types if isinstance(t, ClassType)]
@@ -240,14 +240,14 @@ def _common_base(engine: "TypeEngine", types: list[Type]) -> Type | None:
     return None
 
 
-def satisfies(engine: "TypeEngine", actual: Type, expected: Type) -> bool:
+def satisfies(engine: "Engine", actual: Type, expected: Type) -> bool:
     """Whether every value of ``actual`` is one ``expected`` accepts (classes by their
     bases, ``int`` for ``float``, type arguments where both give them)."""
     wanted = members(expected)
     return all(any(_satisfies_one(engine, a, e) for e in wanted) for a in members(actual))
 
 
-def _satisfies_one(engine: "TypeEngine", a: Type, e: Type) -> bool:
+def _satisfies_one(engine: "Engine", a: Type, e: Type) -> bool:
     if a == e or not is_known(e) or isinstance(e, ClassType) and e.short in ("object", "Any"):
         return True
     if not isinstance(a, ClassType) or not isinstance(e, ClassType):
@@ -267,7 +267,7 @@ def _satisfies_one(engine: "TypeEngine", a: Type, e: Type) -> bool:
     return False
 
 
-def admits(engine: "TypeEngine", path: str, definition: int, names: set[str]) -> bool:
+def admits(engine: "Engine", path: str, definition: int, names: set[str]) -> bool:
     """Whether a candidate made of the classes ``names`` (a classifier's label,
     ``{"str", "None"}``) breaks none of the definition's usage constraints: one
     class of the candidate must satisfy each constraint.  Unknown names pass."""
@@ -285,7 +285,7 @@ def admits(engine: "TypeEngine", path: str, definition: int, names: set[str]) ->
     return True
 
 
-def rerank(engine: "TypeEngine", path: str, definition: int,
+def rerank(engine: "Engine", path: str, definition: int,
            candidates: list[tuple[str, float]]) -> list[tuple[str, float]]:
     """The classifier's ``(label, probability)`` candidates less those that break a
     usage constraint, the ones the usage answer names first (probabilities kept)."""
@@ -303,7 +303,7 @@ def _label_names(label: str) -> set[str]:
     return {b.strip() for b in base(label).split("|") if b.strip()}
 
 
-def _candidate_fits(engine: "TypeEngine", cls: ClassType, c: Constraint) -> bool:
+def _candidate_fits(engine: "Engine", cls: ClassType, c: Constraint) -> bool:
     if c.tier == FILTER:
         needed = _FILTER_MEMBERS.get(c.label.split(":")[0])
         return needed is None or any(engine.classes.has_member(cls, m) is not False for m in needed)
@@ -319,7 +319,7 @@ def _erased(t: Type) -> Type:
     return make_union([ClassType(m.name) if isinstance(m, ClassType) else m for m in members(t)])
 
 
-def _class_named(engine: "TypeEngine", path: str, name: str) -> ClassType | None:
+def _class_named(engine: "Engine", path: str, name: str) -> ClassType | None:
     if name == "None":
         return NONE
     for m in members(engine.names.module_value(path, name)):

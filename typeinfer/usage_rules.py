@@ -29,7 +29,7 @@ from .types import (
 from .usage import DECLARED, EQUALITY, FILTER, OPERATION, Constraint
 
 if TYPE_CHECKING:
-    from .engine import TypeEngine
+    from .contract import Engine
     from .usage import UsageModel
 
 logger = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ Rule = Callable[["UseRules", str, ProgramGraph, int, int], Iterator[Constraint]]
 class UseRules:
     """The rules, asked through :meth:`constraints_of` (see the module docstring)."""
 
-    def __init__(self, engine: "TypeEngine", model: "UsageModel") -> None:
+    def __init__(self, engine: "Engine", model: "UsageModel") -> None:
         self.engine, self.model = engine, model
         self._field_lists: dict[ClassType, list[tuple[str, Type]] | None] = {}
         self._declared: dict[tuple, list[tuple[str, Type, float]]] = {}    # declared parameters, by call shape
@@ -145,7 +145,7 @@ class UseRules:
             label = f"call:{owner or (scope.qualname if scope is not None else '?')}.{param.name}"
             if param.annotation is not None:
                 declared = engine.annotations.evaluate(fn.path, param.annotation)
-                mapping = calls._receiver_mapping(fn, g, node)
+                mapping = calls.receiver_mapping(fn, g, node)
                 types.append(substitute(declared, mapping) if mapping else declared)
             elif not engine.is_stub(fn.path) and param.kind in ("positional", "keyword_only"):
                 declared_only = False
@@ -359,7 +359,7 @@ class UseRules:
                 yield from self._membership(path, g, other)
             return
         o = self.engine.exprs.type_of(path, other)
-        if not isinstance(o, ClassType) or o.short not in _SCALARS and not self.engine.classes._is_enum(o):
+        if not isinstance(o, ClassType) or o.short not in _SCALARS and not self.engine.records.is_enum(o):
             return
         if op in ("==", "!="):
             yield _typed(f"eq:{o.short}", o, 0.3, EQUALITY)
