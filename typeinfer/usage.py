@@ -59,7 +59,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from typelens.analyzer import EdgeKind
+from typelens.analyzer import EdgeKind, ProgramGraph
 
 from .types import NONE, ClassType, Type, TypeOfClass, is_known, make_union, members, render
 
@@ -144,7 +144,7 @@ class UsageModel:
         g = self.engine.require_graph(path)
         found: list[Constraint] = []
         for use in g.successors(definition, EdgeKind.DFG)[:_MAX_USES]:
-            if g.kinds[use] != "name_load" or self._is_narrowed(path, use):
+            if g.kinds[use] != "name_load" or self.is_narrowed(path, use):
                 continue
             found.extend(self.rules.constraints_of(path, g, use))
         if g.kinds[definition] == "parameter":
@@ -154,7 +154,7 @@ class UsageModel:
                                         0.55, OPERATION))
         return tuple(found)
 
-    def _is_narrowed(self, path: str, use: int) -> bool:
+    def is_narrowed(self, path: str, use: int) -> bool:
         """Whether ``use`` sits under an ``isinstance`` test of the name (read only in
         functions that call ``isinstance`` at all: narrowing a use costs)."""
         g = self.engine.require_graph(path)
@@ -332,7 +332,7 @@ def _class_named(engine: "Engine", path: str, name: str) -> ClassType | None:
     return None
 
 
-def _used_attributes(g, definition: int) -> set[str]:
+def _used_attributes(g: ProgramGraph, definition: int) -> set[str]:
     sym = g.symbol_at(definition)
     used = set()
     for use in sym.uses if sym is not None else ():

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Callable, Iterator
 
-from typelens.analyzer import ProgramGraph
+from typelens.analyzer import ProgramGraph, Symbol
 
 from .types import (
     FLOAT, INT, NEVER, NONE, UNKNOWN, CallableType, ClassType, FunctionRef, Type, TypeOfClass, TypeVarType, UnionType,
@@ -29,6 +29,7 @@ from .types import (
 from .usage import DECLARED, EQUALITY, FILTER, OPERATION, Constraint
 
 if TYPE_CHECKING:
+    from .callables import Param
     from .contract import Engine
     from .usage import UsageModel
 
@@ -50,6 +51,7 @@ _FLOAT_SPEC = "eEfFgG%"
 _INT_SPEC = "bcdoxXn"
 
 Rule = Callable[["UseRules", str, ProgramGraph, int, int], Iterator[Constraint]]
+Shape = tuple[int, tuple[str, ...]]      # a call's positional count and keywords (:func:`_call_shape`)
 
 
 class UseRules:
@@ -96,7 +98,7 @@ class UseRules:
             yield _typed(label, expected, weight, DECLARED)
 
     def expected_arguments(self, callee: Type, position: int | None, keyword: str | None,
-                           shape: tuple[int, tuple[str, ...]] | None = None) -> list[tuple[str, Type, float]]:
+                           shape: Shape | None = None) -> list[tuple[str, Type, float]]:
         """``(label, type, weight)`` of the parameter that takes the argument at
         ``position`` (or named ``keyword``), for each function or class ``callee``
         may be: its annotation, or (unannotated project code) its own uses' answer."""
@@ -112,7 +114,7 @@ class UseRules:
         return found
 
     def _function_parameter(self, fn: FunctionRef, position: int | None, keyword: str | None, owner: str | None,
-                            shape: tuple[int, tuple[str, ...]] | None = None) -> list[tuple[str, Type, float]]:
+                            shape: Shape | None = None) -> list[tuple[str, Type, float]]:
         """The parameter's declared type (kept: annotations do not change while the
         engine runs), else (unannotated project code) its own uses' answer.  What
         its other callers pass is not read: that question and this one feed each
@@ -126,13 +128,14 @@ class UseRules:
         return found
 
     def _read_function_parameter(self, fn: FunctionRef, position: int | None, keyword: str | None,
-                                 owner: str | None, shape) -> tuple[list[tuple[str, Type, float]], bool]:
+                                 owner: str | None, shape: Shape | None) -> tuple[list[tuple[str, Type, float]], bool]:
         engine = self.engine
         g = engine.graph(fn.path)
         if g is None or g.kinds[fn.node] != "function_definition":
             return [], True
         calls = engine.calls
-        types, label, weight, declared_only = [], None, DECLARED_WEIGHT, True
+        types: list[Type] = []
+        label, weight, declared_only = None, DECLARED_WEIGHT, True
         for node in self._fitting_overloads(fn, g, shape):
             params = calls.signature(fn.path, g, node)
             if fn.bound is not None and params and params[0].kind == "positional" \
@@ -163,7 +166,7 @@ class UseRules:
             m for t in types for m in members(t))), weight)], declared_only
 
     def _constructor_parameter(self, cls: ClassType, position: int | None,
-                               keyword: str | None, shape=None) -> list[tuple[str, Type, float]]:
+                               keyword: str | None, shape: Shape | None = None) -> list[tuple[str, Type, float]]:
         classes = self.engine.classes
         fields = self._fields(cls)
         if fields is not None:
@@ -180,7 +183,7 @@ class UseRules:
                                             f"{cls.short}.{method}", shape)
         return []
 
-    def _fitting_overloads(self, fn: FunctionRef, g: ProgramGraph, shape) -> list[int]:
+    def _fitting_overloads(self, fn: FunctionRef, g: ProgramGraph, shape: Shape | None) -> list[int]:
         """``fn``'s overloads that take the call's number of arguments and whose
         ``self`` annotation fits the receiver (``Pattern[str].sub``, not the bytes one)."""
         calls = self.engine.calls
@@ -449,11 +452,11 @@ class UseRules:
             answer, confidence = found
             yield _typed(f"attr-use:{_short_text(g, store)}", answer, confidence * 0.8, DECLARED)
 
-    def _attribute_answer(self, path: str, g: ProgramGraph, sym) -> tuple:
+    def _attribute_answer(self, path: str, g: ProgramGraph, sym: Symbol) -> tuple[Type, float] | tuple[()]:
         from .usage import combine
-        found = []
+        found: list[Constraint] = []
         for use in sym.uses[:_MAX_ATTRIBUTE_USES]:
-            if g.kinds[use] == "attribute" and not self.model._is_narrowed(path, use):
+            if g.kinds[use] == "attribute" and not self.model.is_narrowed(path, use):
                 found.extend(self.constraints_of(path, g, use))
         inner = combine(self.engine, found) if found else None
         if inner is None or inner.type is None or inner.conflict:
@@ -578,7 +581,7 @@ def _call_shape(g: ProgramGraph, call: int) -> tuple[int, tuple[str, ...]] | Non
     return sum(1 for a in args if g.kinds[a] not in ("keyword_argument", "comment")), names
 
 
-def _arity_fits(params, count: int, names: tuple[str, ...]) -> bool:
+def _arity_fits(params: list[Param], count: int, names: tuple[str, ...]) -> bool:
     """Whether a signature takes ``count`` positional arguments and the keywords
     ``names`` (the arity alone: reading every annotation of every overload costs)."""
     positional = [p for p in params if p.kind == "positional"]
@@ -598,7 +601,7 @@ def _fits_receiver(bound: ClassType, declared: ClassType) -> bool:
                for b, d in zip(bound.args, declared.args))
 
 
-def _parameter_for(params, position: int | None, keyword: str | None):
+def _parameter_for(params: list[Param], position: int | None, keyword: str | None) -> Param | None:
     if keyword is not None:
         return next((p for p in params if p.name == keyword and p.kind in ("positional", "keyword_only")),
                     next((p for p in params if p.kind == "var_keyword"), None))
