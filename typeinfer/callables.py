@@ -252,7 +252,7 @@ class CallModel:
         if g is None:
             return UNKNOWN
         node = self._choose_overload(fn, g, args, kwargs)
-        mapping = self._receiver_mapping(fn, g, node)
+        mapping = self.receiver_mapping(fn, g, node)
         name_node = g.child_by_field(node, "name")
         if (
             fn.bound is None
@@ -296,7 +296,8 @@ class CallModel:
         return ClassType(cls.name, tuple(mapping.get(p, UNKNOWN) for p in info.type_params))
 
     # -- binding type variables -----------------------------------------------------------
-    def _receiver_mapping(self, fn: FunctionRef, g: ProgramGraph, node: int) -> dict[str, Type]:
+    def receiver_mapping(self, fn: FunctionRef, g: ProgramGraph, node: int) -> dict[str, Type]:
+        """What ``fn``'s receiver binds: ``Self``, the owner class's type parameters, a ``self: C[T]``'s T."""
         mapping: dict[str, Type] = {}
         bound = fn.bound
         if isinstance(bound, ClassType):
@@ -603,7 +604,7 @@ class CallModel:
                 found.extend(value for p, value in bind(params[offset:], args, kwargs) if p.node == spec.node)
         return make_union(found) if found else None
 
-    def _usage_type(self, path: str, g: ProgramGraph, param: int) -> Type | None:
+    def usage_type(self, path: str, g: ProgramGraph, param: int) -> Type | None:
         """The one candidate class having every attribute the function uses on the parameter."""
         sym = g.symbol_at(param)
         if sym is None:

@@ -59,12 +59,12 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from typelens.analyzer import EdgeKind
+from typelens.analyzer import EdgeKind, ProgramGraph
 
 from .types import NONE, ClassType, Type, TypeOfClass, is_known, make_union, members, render
 
 if TYPE_CHECKING:
-    from .engine import TypeEngine
+    from .contract import Engine
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ class UsageAnswer:
 class UsageModel:
     """Usage constraints of the engine's definitions (see the module docstring)."""
 
-    def __init__(self, engine: "TypeEngine") -> None:
+    def __init__(self, engine: "Engine") -> None:
         self.engine = engine
         from .usage_rules import UseRules
 
@@ -142,24 +142,24 @@ class UsageModel:
         return found if isinstance(found, tuple) else ()
 
     def _own(self, path: str, definition: int) -> tuple[Constraint, ...]:
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         found: list[Constraint] = []
         for use in g.successors(definition, EdgeKind.DFG)[:_MAX_USES]:
-            if g.kinds[use] != "name_load" or self._is_narrowed(path, use):
+            if g.kinds[use] != "name_load" or self.is_narrowed(path, use):
                 continue
             found.extend(self.rules.constraints_of(path, g, use))
         if g.kinds[definition] == "parameter":
-            attribute = self.engine.calls._usage_type(path, g, definition)
+            attribute = self.engine.calls.usage_type(path, g, definition)
             if attribute is not None:
                 found.append(
                     Constraint("attr:" + ",".join(sorted(_used_attributes(g, definition))), attribute, 0.55, OPERATION)
                 )
         return tuple(found)
 
-    def _is_narrowed(self, path: str, use: int) -> bool:
+    def is_narrowed(self, path: str, use: int) -> bool:
         """Whether ``use`` sits under an ``isinstance`` test of the name (read only in
         functions that call ``isinstance`` at all: narrowing a use costs)."""
-        g = self.engine.graph(path)
+        g = self.engine.require_graph(path)
         scope = g.scopes[g.scope_of[use]]
         while scope.parent >= 0 and scope.kind.value not in ("function", "module"):  # a comprehension, a lambda
             scope = g.scopes[scope.parent]
@@ -171,7 +171,7 @@ class UsageModel:
         return tests and self.engine.narrowing.narrow(path, use, _PROBE) != _PROBE
 
 
-def combine(engine: "TypeEngine", found: list[Constraint]) -> UsageAnswer:
+def combine(engine: "Engine", found: list[Constraint]) -> UsageAnswer:
     """One answer from the constraints (see the module docstring)."""
     found = _deduplicated(found)
     none_checked = any(c.label == "none-check" for c in found)
@@ -213,7 +213,7 @@ def _is_vague(t: Type) -> bool:
     return any(not is_known(m) or isinstance(m, ClassType) and m.short in ("object", "Any") for m in members(t))
 
 
-def _meet(engine: "TypeEngine", expected: list[Type]) -> tuple[Type | None, bool]:
+def _meet(engine: "Engine", expected: list[Type]) -> tuple[Type | None, bool]:
     """The most specific of ``expected`` satisfying all of them; else (a conflict) the
     most general type satisfying all: a common base, or their union."""
     distinct = list(dict.fromkeys(expected))
@@ -227,28 +227,29 @@ def _meet(engine: "TypeEngine", expected: list[Type]) -> tuple[Type | None, bool
     return (union, True) if len(members(union)) <= _MAX_UNION else (None, True)
 
 
-def _common_base(engine: "TypeEngine", types: list[Type]) -> Type | None:
+def _common_base(engine: "Engine", types: list[Type]) -> Type | None:
     """``list[str]`` and ``tuple[str, ...]``: ``Sequence[str]`` (the first of
     :data:`_GENERAL_BASES` all of them derive from, with their common arguments)."""
-    if not all(isinstance(t, ClassType) for t in types):
+    classes = [t for t in types if isinstance(t, ClassType)]
+    if len(classes) != len(types):
         return None
-    views = [{view.short: view for view, _ in engine.classes.mro(t)} for t in types]
+    views = [{view.short: view for view, _ in engine.classes.mro(t)} for t in classes]
     for name in _GENERAL_BASES:
-        found = [v.get(name) for v in views]
-        if all(f is not None for f in found):
+        found = [v[name] for v in views if name in v]
+        if len(found) == len(views):
             args = {f.args for f in found}
             return found[0] if len(args) == 1 and all(is_known(a) for a in found[0].args) else ClassType(name)
     return None
 
 
-def satisfies(engine: "TypeEngine", actual: Type, expected: Type) -> bool:
+def satisfies(engine: "Engine", actual: Type, expected: Type) -> bool:
     """Whether every value of ``actual`` is one ``expected`` accepts (classes by their
     bases, ``int`` for ``float``, type arguments where both give them)."""
     wanted = members(expected)
     return all(any(_satisfies_one(engine, a, e) for e in wanted) for a in members(actual))
 
 
-def _satisfies_one(engine: "TypeEngine", a: Type, e: Type) -> bool:
+def _satisfies_one(engine: "Engine", a: Type, e: Type) -> bool:
     if a == e or not is_known(e) or isinstance(e, ClassType) and e.short in ("object", "Any"):
         return True
     if not isinstance(a, ClassType) or not isinstance(e, ClassType):
@@ -272,7 +273,7 @@ def _satisfies_one(engine: "TypeEngine", a: Type, e: Type) -> bool:
     return False
 
 
-def admits(engine: "TypeEngine", path: str, definition: int, names: set[str]) -> bool:
+def admits(engine: "Engine", path: str, definition: int, names: set[str]) -> bool:
     """Whether a candidate made of the classes ``names`` (a classifier's label,
     ``{"str", "None"}``) breaks none of the definition's usage constraints: one
     class of the candidate must satisfy each constraint.  Unknown names pass."""
@@ -282,16 +283,16 @@ def admits(engine: "TypeEngine", path: str, definition: int, names: set[str]) ->
     classes = [c for n in names if (c := _class_named(engine, path, n)) is not None]
     if len(classes) != len(names):
         return True
-    for c in found:
-        if c.label == "none-check":
+    for constraint in found:
+        if constraint.label == "none-check":
             continue
-        if not any(_candidate_fits(engine, cls, c) for cls in classes):
+        if not any(_candidate_fits(engine, cls, constraint) for cls in classes):
             return False
     return True
 
 
 def rerank(
-    engine: "TypeEngine", path: str, definition: int, candidates: list[tuple[str, float]]
+    engine: "Engine", path: str, definition: int, candidates: list[tuple[str, float]]
 ) -> list[tuple[str, float]]:
     """The classifier's ``(label, probability)`` candidates less those that break a
     usage constraint, the ones the usage answer names first (probabilities kept)."""
@@ -310,7 +311,7 @@ def _label_names(label: str) -> set[str]:
     return {b.strip() for b in base(label).split("|") if b.strip()}
 
 
-def _candidate_fits(engine: "TypeEngine", cls: ClassType, c: Constraint) -> bool:
+def _candidate_fits(engine: "Engine", cls: ClassType, c: Constraint) -> bool:
     if c.tier == FILTER:
         needed = _FILTER_MEMBERS.get(c.label.split(":")[0])
         return needed is None or any(engine.classes.has_member(cls, m) is not False for m in needed)
@@ -331,7 +332,7 @@ def _erased(t: Type) -> Type:
     return make_union([ClassType(m.name) if isinstance(m, ClassType) else m for m in members(t)])
 
 
-def _class_named(engine: "TypeEngine", path: str, name: str) -> ClassType | None:
+def _class_named(engine: "Engine", path: str, name: str) -> ClassType | None:
     if name == "None":
         return NONE
     for m in members(engine.names.module_value(path, name)):
@@ -344,7 +345,7 @@ def _class_named(engine: "TypeEngine", path: str, name: str) -> ClassType | None
     return None
 
 
-def _used_attributes(g, definition: int) -> set[str]:
+def _used_attributes(g: ProgramGraph, definition: int) -> set[str]:
     sym = g.symbol_at(definition)
     used = set()
     for use in sym.uses if sym is not None else ():

@@ -20,13 +20,14 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Callable, Iterator
 
-from typelens.analyzer import ProgramGraph
+from typelens.analyzer import ProgramGraph, Symbol
 
 from .types import (
     FLOAT,
     INT,
     NEVER,
     NONE,
+    UNKNOWN,
     CallableType,
     ClassType,
     FunctionRef,
@@ -42,7 +43,8 @@ from .types import (
 from .usage import DECLARED, EQUALITY, FILTER, OPERATION, Constraint
 
 if TYPE_CHECKING:
-    from .engine import TypeEngine
+    from .callables import Param
+    from .contract import Engine
     from .usage import UsageModel
 
 logger = logging.getLogger(__name__)
@@ -64,12 +66,13 @@ _FLOAT_SPEC = "eEfFgG%"
 _INT_SPEC = "bcdoxXn"
 
 Rule = Callable[["UseRules", str, ProgramGraph, int, int], Iterator[Constraint]]
+Shape = tuple[int, tuple[str, ...]]  # a call's positional count and keywords (:func:`_call_shape`)
 
 
 class UseRules:
     """The rules, asked through :meth:`constraints_of` (see the module docstring)."""
 
-    def __init__(self, engine: "TypeEngine", model: "UsageModel") -> None:
+    def __init__(self, engine: "Engine", model: "UsageModel") -> None:
         self.engine, self.model = engine, model
         self._field_lists: dict[ClassType, list[tuple[str, Type]] | None] = {}
         self._declared: dict[tuple, list[tuple[str, Type, float]]] = {}  # declared parameters, by call shape
@@ -95,8 +98,8 @@ class UseRules:
             return
         arg_list = g.parents[parent]
         call = g.parents[arg_list] if arg_list >= 0 else -1
-        if call >= 0 and g.kinds[call] == "call":
-            name = g.child_by_field(parent, "name")
+        name = g.child_by_field(parent, "name")
+        if call >= 0 and g.kinds[call] == "call" and name is not None:
             yield from self._call_constraints(path, g, call, None, g.names.get(name, g.text(name)))
 
     def _call_constraints(
@@ -111,7 +114,7 @@ class UseRules:
             yield _typed(label, expected, weight, DECLARED)
 
     def expected_arguments(
-        self, callee: Type, position: int | None, keyword: str | None, shape: tuple[int, tuple[str, ...]] | None = None
+        self, callee: Type, position: int | None, keyword: str | None, shape: Shape | None = None
     ) -> list[tuple[str, Type, float]]:
         """``(label, type, weight)`` of the parameter that takes the argument at
         ``position`` (or named ``keyword``), for each function or class ``callee``
@@ -132,12 +135,7 @@ class UseRules:
         return found
 
     def _function_parameter(
-        self,
-        fn: FunctionRef,
-        position: int | None,
-        keyword: str | None,
-        owner: str | None,
-        shape: tuple[int, tuple[str, ...]] | None = None,
+        self, fn: FunctionRef, position: int | None, keyword: str | None, owner: str | None, shape: Shape | None = None
     ) -> list[tuple[str, Type, float]]:
         """The parameter's declared type (kept: annotations do not change while the
         engine runs), else (unannotated project code) its own uses' answer.  What
@@ -152,14 +150,15 @@ class UseRules:
         return found
 
     def _read_function_parameter(
-        self, fn: FunctionRef, position: int | None, keyword: str | None, owner: str | None, shape
+        self, fn: FunctionRef, position: int | None, keyword: str | None, owner: str | None, shape: Shape | None
     ) -> tuple[list[tuple[str, Type, float]], bool]:
         engine = self.engine
         g = engine.graph(fn.path)
         if g is None or g.kinds[fn.node] != "function_definition":
             return [], True
         calls = engine.calls
-        types, label, weight, declared_only = [], None, DECLARED_WEIGHT, True
+        types: list[Type] = []
+        label, weight, declared_only = None, DECLARED_WEIGHT, True
         for node in self._fitting_overloads(fn, g, shape):
             params = calls.signature(fn.path, g, node)
             if (
@@ -176,7 +175,7 @@ class UseRules:
             label = f"call:{owner or (scope.qualname if scope is not None else '?')}.{param.name}"
             if param.annotation is not None:
                 declared = engine.annotations.evaluate(fn.path, param.annotation)
-                mapping = calls._receiver_mapping(fn, g, node)
+                mapping = calls.receiver_mapping(fn, g, node)
                 types.append(substitute(declared, mapping) if mapping else declared)
             elif not engine.is_stub(fn.path) and param.kind in ("positional", "keyword_only"):
                 declared_only = False
@@ -201,7 +200,7 @@ class UseRules:
         ], declared_only
 
     def _constructor_parameter(
-        self, cls: ClassType, position: int | None, keyword: str | None, shape=None
+        self, cls: ClassType, position: int | None, keyword: str | None, shape: Shape | None = None
     ) -> list[tuple[str, Type, float]]:
         classes = self.engine.classes
         fields = self._fields(cls)
@@ -225,7 +224,7 @@ class UseRules:
             )
         return []
 
-    def _fitting_overloads(self, fn: FunctionRef, g: ProgramGraph, shape) -> list[int]:
+    def _fitting_overloads(self, fn: FunctionRef, g: ProgramGraph, shape: Shape | None) -> list[int]:
         """``fn``'s overloads that take the call's number of arguments and whose
         ``self`` annotation fits the receiver (``Pattern[str].sub``, not the bytes one)."""
         calls = self.engine.calls
@@ -271,10 +270,10 @@ class UseRules:
             if not (base.is_dataclass or base is info):
                 continue
             variables = [(m.nodes[0], name, m) for name, m in base.members.items() if m.kind == "variable"]
-            bg = self.engine.graph(base.path)
+            bg = self.engine.require_graph(base.path)
             for _, name, member in sorted(variables):
-                if _is_field(bg, member.nodes[0]):
-                    fields[name] = self.engine.names.declared_type(base.path, member.nodes)
+                if _is_field(bg, member.nodes[0]):  # annotated: declared_type gives a type
+                    fields[name] = self.engine.names.declared_type(base.path, member.nodes) or UNKNOWN
         return list(fields.items())
 
     # -- overrides -------------------------------------------------------------------------
@@ -284,15 +283,15 @@ class UseRules:
         function = g.enclosing(param, "function_definition")
         scope = g.scopes[g.scope_of[function]] if function is not None else None
         name = g.names.get(param, "")
-        if scope is None or scope.kind.value != "class" or not name:
+        if function is None or scope is None or scope.kind.value != "class" or not name:
             return []
-        method = g.names.get(g.child_by_field(function, "name"), "")
+        method = _name_of(g, function)
         cls = self.engine.classes.class_type(path, scope.node)
         found = []
         for other, owner in self._related_methods(cls, method):
             if (other.path, other.node) == (path, function):
                 continue
-            og = self.engine.graph(other.path)
+            og = self.engine.require_graph(other.path)
             spec = next((p for p in self.engine.calls.signature(other.path, og, other.node) if p.name == name), None)
             if spec is None or spec.kind not in ("positional", "keyword_only"):
                 continue
@@ -396,7 +395,7 @@ class UseRules:
         return self.engine.memo(
             ("usage-operator", dunder),
             lambda: any(
-                self.engine.classes.lookup(c, n) is not None and self.engine.classes.lookup(c, n)[0].name == c.name
+                (hit := self.engine.classes.lookup(c, n)) is not None and hit[0].name == c.name
                 for c in self.engine.classes.project_classes()
                 for n in names
             ),
@@ -420,7 +419,7 @@ class UseRules:
                 yield from self._membership(path, g, other)
             return
         o = self.engine.exprs.type_of(path, other)
-        if not isinstance(o, ClassType) or o.short not in _SCALARS and not self.engine.classes._is_enum(o):
+        if not isinstance(o, ClassType) or o.short not in _SCALARS and not self.engine.records.is_enum(o):
             return
         if op in ("==", "!="):
             yield _typed(f"eq:{o.short}", o, 0.3, EQUALITY)
@@ -477,9 +476,9 @@ class UseRules:
             yield _typed(f"return:{render(declared)}", declared, 0.8, DECLARED)
 
     def _assigned(self, path: str, g: ProgramGraph, use: int, parent: int) -> Iterator[Constraint]:
-        if g.child_by_field(parent, "right") != use:
-            return
         target = g.child_by_field(parent, "left")
+        if target is None or g.child_by_field(parent, "right") != use:
+            return
         annotation = g.child_by_field(parent, "type")
         if annotation is not None:
             yield _typed(
@@ -512,12 +511,12 @@ class UseRules:
             answer, confidence = found
             yield _typed(f"attr-use:{_short_text(g, store)}", answer, confidence * 0.8, DECLARED)
 
-    def _attribute_answer(self, path: str, g: ProgramGraph, sym) -> tuple:
+    def _attribute_answer(self, path: str, g: ProgramGraph, sym: Symbol) -> tuple[Type, float] | tuple[()]:
         from .usage import combine
 
-        found = []
+        found: list[Constraint] = []
         for use in sym.uses[:_MAX_ATTRIBUTE_USES]:
-            if g.kinds[use] == "attribute" and not self.model._is_narrowed(path, use):
+            if g.kinds[use] == "attribute" and not self.model.is_narrowed(path, use):
                 found.extend(self.constraints_of(path, g, use))
         inner = combine(self.engine, found) if found else None
         if inner is None or inner.type is None or inner.conflict:
@@ -538,11 +537,11 @@ class UseRules:
             if member.kind == "variable":
                 return self.engine.names.declared_type(member.path, member.nodes)
             if member.kind == "attribute":
-                mg = self.engine.graph(member.path)
+                mg = self.engine.require_graph(member.path)
                 for node in member.nodes:
                     owner = mg.parents[node]
-                    if mg.kinds[owner] == "assignment" and mg.child_by_field(owner, "type") is not None:
-                        return self.engine.annotations.evaluate(member.path, mg.child_by_field(owner, "type"))
+                    if mg.kinds[owner] == "assignment" and (annotation := mg.child_by_field(owner, "type")) is not None:
+                        return self.engine.annotations.evaluate(member.path, annotation)
         return None
 
     def _alternative(self, path: str, g: ProgramGraph, use: int, parent: int) -> Iterator[Constraint]:
@@ -554,21 +553,17 @@ class UseRules:
                 return
             other = kids[2] if use == kids[0] else kids[0]
         else:
+            left, right = g.child_by_field(parent, "left"), g.child_by_field(parent, "right")
             if (
-                "or"
+                left is None
+                or right is None
+                or "or"
                 not in g.text(parent)[
-                    g.end_bytes[g.child_by_field(parent, "left")] - g.start_bytes[parent] : g.start_bytes[
-                        g.child_by_field(parent, "right")
-                    ]
-                    - g.start_bytes[parent]
+                    g.end_bytes[left] - g.start_bytes[parent] : g.start_bytes[right] - g.start_bytes[parent]
                 ]
             ):
                 return
-            other = (
-                g.child_by_field(parent, "right")
-                if use == g.child_by_field(parent, "left")
-                else g.child_by_field(parent, "left")
-            )
+            other = right if use == left else left
         o = self.engine.exprs.type_of(path, other)
         if isinstance(o, ClassType) and o != NONE:
             yield _typed(f"or:{o.short}", o, 0.5, OPERATION)
@@ -662,11 +657,11 @@ def _call_shape(g: ProgramGraph, call: int) -> tuple[int, tuple[str, ...]] | Non
     args = g.children(arg_list) if arg_list is not None else []
     if any(g.kinds[a] in ("list_splat", "dictionary_splat") for a in args):
         return None
-    names = tuple(g.names.get(g.child_by_field(a, "name"), "") for a in args if g.kinds[a] == "keyword_argument")
+    names = tuple(_name_of(g, a) for a in args if g.kinds[a] == "keyword_argument")
     return sum(1 for a in args if g.kinds[a] not in ("keyword_argument", "comment")), names
 
 
-def _arity_fits(params, count: int, names: tuple[str, ...]) -> bool:
+def _arity_fits(params: list[Param], count: int, names: tuple[str, ...]) -> bool:
     """Whether a signature takes ``count`` positional arguments and the keywords
     ``names`` (the arity alone: reading every annotation of every overload costs)."""
     positional = [p for p in params if p.kind == "positional"]
@@ -688,7 +683,7 @@ def _fits_receiver(bound: ClassType, declared: ClassType) -> bool:
     )
 
 
-def _parameter_for(params, position: int | None, keyword: str | None):
+def _parameter_for(params: list[Param], position: int | None, keyword: str | None) -> Param | None:
     if keyword is not None:
         return next(
             (p for p in params if p.name == keyword and p.kind in ("positional", "keyword_only")),
@@ -698,6 +693,12 @@ def _parameter_for(params, position: int | None, keyword: str | None):
     if position is not None and position < len(positional):
         return positional[position]
     return next((p for p in params if p.kind == "var_positional"), None)
+
+
+def _name_of(g: ProgramGraph, node: int) -> str:
+    """The identifier in ``node``'s ``name`` field (a function, a keyword argument), else ""."""
+    name = g.child_by_field(node, "name")
+    return g.names.get(name, "") if name is not None else ""
 
 
 def _decorators(g: ProgramGraph, node: int) -> frozenset[str]:
