@@ -54,6 +54,16 @@ _TRANSPARENT = {"Final", "ClassVar", "Annotated", "Required", "NotRequired", "Re
 _ANY = {"Any", "object_", "Incomplete", "Unknown"}
 
 
+def declared_annotation(g: ProgramGraph, assignment: int) -> int | None:
+    """The annotation node of ``assignment`` (``x: T = v``) when it names a type:
+    a bare qualifier (``x: Final = v``, ``x: ClassVar = v``) declares none, so
+    the value's type is the variable's, as in pyright."""
+    annotation = g.child_by_field(assignment, "type")
+    if annotation is not None and g.text(annotation).strip().split(".")[-1] in ("Final", "ClassVar"):
+        return None
+    return annotation
+
+
 class AnnotationEvaluator:
     """Turns annotation nodes of any graph (project file, package or stub) into types."""
 

@@ -185,6 +185,10 @@ class CallModel:
         if g.kinds[function] == "name_load" and g.names.get(function) == "super":
             return self._super(path, g, call)
         callee = self.engine.exprs.type_of(path, function)
+        if _is_typing_function(self.engine, callee, "cast"):
+            first = _first_argument(g, call)
+            if first is not None:  # cast(list[int], x), cast("Node", x): the type expression itself
+                return self.engine.annotations.evaluate(path, first)
         args, kwargs = self.arguments(path, g, call)
         if g.kinds[function] == "name_load" and g.names.get(function) == "round" and args:
             # round(x) is an int; round(x, n) keeps x's type (typeshed says it with protocols)
@@ -667,6 +671,11 @@ def unify(expected: Type, actual: Type, mapping: dict[str, Type], engine: "Engin
         return
     if not isinstance(expected, ClassType) or not expected.args:
         return
+    if expected.short in ("type", "Type") and len(expected.args) == 1:
+        # ``cls: type[T]`` given the class itself: T is that class (``cast(int, x)``)
+        for a in members(actual):
+            if isinstance(a, TypeOfClass):
+                unify(expected.args[0], a.cls, mapping, engine, depth + 1)
     for a in members(actual):
         if not isinstance(a, ClassType):
             continue
@@ -768,6 +777,24 @@ def _decorator_expressions(g: ProgramGraph, function: int) -> list[int]:
         if kids and g.kinds[kids[0]] in ("name_load", "attribute"):
             found.append(kids[0])
     return found
+
+
+def _is_typing_function(engine: "Engine", callee: Type, name: str) -> bool:
+    """Whether ``callee`` is ``typing.<name>`` (or typing_extensions')."""
+    if not isinstance(callee, FunctionRef) or not callee.path.endswith(("/typing.pyi", "/typing_extensions.pyi")):
+        return False
+    g = engine.graph(callee.path)
+    name_node = g.child_by_field(callee.node, "name") if g is not None else None
+    return name_node is not None and g is not None and g.names.get(name_node) == name
+
+
+def _first_argument(g: ProgramGraph, call: int) -> int | None:
+    """The node of a call's first positional argument, unless it is spread."""
+    arg_list = g.child_by_field(call, "arguments")
+    first = next(iter(g.children(arg_list)), None) if arg_list is not None else None
+    if first is None or g.kinds[first] in ("keyword_argument", "list_splat", "dictionary_splat"):
+        return None
+    return first
 
 
 def _has_splat(g: ProgramGraph, call: int) -> bool:

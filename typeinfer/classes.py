@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from typelens.analyzer import Definition, ModuleLocation, ProgramGraph, ScopeKind, SymbolKind
 from typelens.analyzer.version_gates import live_definitions
 
+from .annotations import declared_annotation
 from .types import (
     NEVER,
     NONE,
@@ -395,7 +396,7 @@ class ClassModel:
         g = self.engine.require_graph(path)
         parent = g.parents[store]
         if g.kinds[parent] == "assignment" and g.child_by_field(parent, "left") == store:
-            annotation = g.child_by_field(parent, "type")
+            annotation = declared_annotation(g, parent)
             if annotation is not None:
                 return self.engine.annotations.evaluate(path, annotation)
             value = self.engine.exprs.type_of(path, g.child_by_field(parent, "right"))

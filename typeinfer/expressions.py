@@ -242,8 +242,13 @@ class ExpressionTyper:
             position = _integer(g.text(index_node))
             if position is not None and m.args[-1] != ClassType("...") and -len(m.args) <= position < len(m.args):
                 return m.args[position]
-        if isinstance(m, TypeOfClass):
-            return TypeOfClass(ClassType(m.cls.name, (index,)))
+        if isinstance(m, TypeOfClass):  # list[Version] at run time: the class, read as a type
+            evaluated = (
+                self.engine.annotations.evaluate(path, g.parents[index_node]) if index_node is not None else None
+            )
+            if isinstance(evaluated, ClassType) and evaluated.name == m.cls.name:
+                return TypeOfClass(evaluated)
+            return TypeOfClass(ClassType(m.cls.name, (index.cls if isinstance(index, TypeOfClass) else index,)))
         if (
             index_node is not None
             and g.kinds[index_node] == "slice"
@@ -279,6 +284,8 @@ class ExpressionTyper:
     def _binary_pair(self, op: str, a: Type, b: Type, path: str) -> Type:
         if not is_known(a):
             return UNKNOWN
+        if op == "|" and (isinstance(a, TypeOfClass) or a == NONE) and (isinstance(b, TypeOfClass) or b == NONE):
+            return ClassType("types.UnionType")  # ``Version | None`` at run time
         numeric = numeric_result(a, b)
         if numeric is not None:
             if op == "/":

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from typelens.analyzer import Definition, EdgeKind, ModuleLocation, ProgramGraph, SymbolKind
 from typelens.analyzer.version_gates import live_definitions
 
+from .annotations import declared_annotation
 from .callables import is_async
 from .types import (
     NONE,
@@ -96,7 +97,8 @@ class NameResolver:
 
     def alias_of(self, path: str, g: ProgramGraph, head: int) -> tuple[str, int] | None:
         """``(file, right-hand side)`` when ``head`` names a type alias:
-        ``X: TypeAlias = ...``, or in a stub ``X = A | B`` / ``X = A[...]``."""
+        ``X: TypeAlias = ...``, or ``X = A | B`` / ``X = A[...]`` (in a .py file
+        only when ``X`` is bound once)."""
         if g is not self.engine.graph(path) or g.kinds[head] != "name_load":
             return None
         sid = g.symbol_of.get(head)
@@ -129,7 +131,11 @@ class NameResolver:
             return None
         if annotation is not None and tg.text(annotation).split(".")[-1] == "TypeAlias":
             return target_path, rhs
-        if target_path.endswith(".pyi") and annotation is None and tg.kinds[rhs] in ("subscript", "binary_operator"):
+        if annotation is not None or tg.kinds[rhs] not in ("subscript", "binary_operator"):
+            return None
+        if target_path.endswith(".pyi") or len(definitions) == 1 and _is_union_or_subscript(tg, rhs):
+            # ``X = A | B`` / ``X = Optional[A]`` named in an annotation: an implicit alias
+            # (in a .py file only when bound once: a name used in an annotation is a type)
             return target_path, rhs
         return None
 
@@ -179,7 +185,7 @@ class NameResolver:
         for d in definitions:
             parent = g.parents[d]
             if parent >= 0 and g.kinds[parent] == "assignment" and g.child_by_field(parent, "left") == d:
-                annotation = g.child_by_field(parent, "type")
+                annotation = declared_annotation(g, parent)
                 if annotation is not None:
                     return self.engine.annotations.evaluate(path, annotation)
         return None
@@ -252,7 +258,7 @@ class NameResolver:
         kind = g.kinds[owner]
         exprs = self.engine.exprs
         if kind == "assignment":
-            annotation = g.child_by_field(owner, "type")
+            annotation = declared_annotation(g, owner)
             if annotation is not None:
                 return self.engine.annotations.evaluate(path, annotation)
             right = g.child_by_field(owner, "right")
@@ -331,3 +337,13 @@ def _live(g: ProgramGraph, definitions: tuple[int, ...]) -> tuple[int, ...]:
     """The definitions the running Python sees (``sys.version_info`` / ``sys.platform``
     gates); all of them when none is (the name then exists only elsewhere)."""
     return live_definitions(g, definitions) or definitions
+
+
+def _is_union_or_subscript(g: ProgramGraph, rhs: int) -> bool:
+    """``A | B`` (an ``|`` of names, attributes, subscripts and ``None``) or ``A[...]``."""
+    if g.kinds[rhs] == "subscript":
+        return True
+    left, right = g.child_by_field(rhs, "left"), g.child_by_field(rhs, "right")
+    if left is None or right is None:
+        return False
+    return g.source.data[g.end_bytes[left] : g.start_bytes[right]].strip(b" \t\\\r\n()") == b"|"

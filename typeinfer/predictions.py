@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from typelens.analyzer import ProgramGraph, ScopeKind, Span, SymbolKind
 
+from .annotations import declared_annotation
 from .callables import signature
 from .engine import TypeEngine
 from .types import NEVER, NONE, UNKNOWN, Type, is_known, is_partly_unknown, known_part, render
@@ -242,6 +243,7 @@ class FilePredictor:
         g = self.g
         for store in sym.definitions:
             parent = g.parents[store]
-            if g.kinds[parent] == "assignment" and g.child_by_field(parent, "type") is not None:
-                return self.engine.annotations.evaluate(self.path, g.child_by_field(parent, "type"))
+            annotation = declared_annotation(g, parent) if g.kinds[parent] == "assignment" else None
+            if annotation is not None:
+                return self.engine.annotations.evaluate(self.path, annotation)
         return None
