@@ -1,4 +1,5 @@
-"""Typeshed's ``sys.version_info`` and ``sys.platform`` gates, read for the running Python.
+"""Typeshed's ``sys.version_info`` and ``sys.platform`` gates, read for the running Python
+(and ``if TYPE_CHECKING:``, taken, as every type checker reads it).
 
 Stubs describe every supported Python and platform at once::
 
@@ -37,7 +38,7 @@ _PLATFORM_TEST = re.compile(r"sys\.platform(==|!=)(['\"])(\w+)\2")
 def version_test(g: ProgramGraph, condition: int | None) -> bool | None:
     """Whether the running Python takes ``if <condition>:`` when the condition
     compares ``sys.version_info`` with ``(major, minor)`` or ``sys.platform`` with a
-    string, or joins such tests with ``and`` / ``or`` / ``not``; ``None`` for any
+    string, is ``TYPE_CHECKING`` (true), or joins such tests with ``and`` / ``or`` / ``not``; ``None`` for any
     other condition (both branches may then hold)."""
     if condition is None:
         return None
@@ -58,6 +59,8 @@ def version_test(g: ProgramGraph, condition: int | None) -> bool | None:
             return False if a is False or b is False else (True if a and b else None)
         return True if a is True or b is True else (False if a is False and b is False else None)
     text = "".join(g.text(condition).split())
+    if text in ("TYPE_CHECKING", "typing.TYPE_CHECKING", "t.TYPE_CHECKING"):
+        return True  # what a type checker reads: the other branch only runs
     found = _VERSION_TEST.fullmatch(text)
     if found is not None:
         current, wanted = sys.version_info[:2], (int(found.group(2)), int(found.group(3)))

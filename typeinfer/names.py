@@ -117,7 +117,7 @@ class NameResolver:
             tg = found
             definitions: tuple[int, ...] = (target.node,)
         elif sym.kind is SymbolKind.VARIABLE:
-            definitions = sym.definitions
+            definitions = self.live(path, sid)  # ``if TYPE_CHECKING: X = A[int] else: X = A``
         else:
             return None
         if not definitions:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import types
 import typing as t
 from typing import TYPE_CHECKING, Callable, ClassVar, Final, TypeVar, cast
@@ -74,3 +75,16 @@ def casts(function: Callable[..., object], value: object, bound: Bound, relay: R
     # ? limit: int
     limit = Relay.retries
     return None
+
+
+if TYPE_CHECKING:
+    Entry = os.DirEntry[str]
+else:
+    Entry = os.DirEntry
+
+
+# ? entry: DirEntry[str]
+def entry_name(entry: Entry) -> str:
+    # ? name: str
+    name = entry.name
+    return name
