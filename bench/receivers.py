@@ -18,7 +18,7 @@ hover can ask pyright about: its hover on the receiver's last name gives
 pyright's type, ``engine.exprs.receiver_type_of`` gives typelens's.
 
 A type is *known* when it has no unknown part: for pyright, a hover whose text
-does not say ``Unknown``; for typelens, ``types.is_known``.  Printed per
+does not say ``Unknown`` and whose type is not ``Any``; for typelens, ``types.is_known``.  Printed per
 package and in total: sites, pyright known, typelens known, typelens known
 among those pyright knows (the target), and the other way round.  With
 ``--show N``, N sites pyright knows and typelens does not, to read.
@@ -31,6 +31,7 @@ import argparse
 import importlib.util
 import json
 import random
+import re
 import shutil
 import sys
 import tempfile
@@ -110,8 +111,8 @@ def ask_pyright(pyright: str, root: Path, sites: list[Site]) -> None:
             hover = server.hover(site.path, source, site.line, site.column) or ""
             text = hover.strip().removeprefix("```python").removesuffix("```").strip()
             site.theirs_said = text.splitlines()[0] if text else ""
-            if text and "Unknown" not in text:
-                site.theirs = site.theirs_said
+            if text and "Unknown" not in text and not re.search(r":\s*Any\s*$", site.theirs_said):
+                site.theirs = site.theirs_said  # ``Any`` names no members either
 
 
 def copy_package(name: str, work: Path) -> Path | None:

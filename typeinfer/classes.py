@@ -29,6 +29,7 @@ from .types import (
     NEVER,
     NONE,
     UNKNOWN,
+    CallableType,
     ClassType,
     FunctionRef,
     ModuleType,
@@ -327,6 +328,10 @@ class ClassModel:
             return self._instance_member(receiver, name)
         if isinstance(receiver, TypeOfClass):
             return self._class_member(receiver.cls, name)
+        if isinstance(receiver, FunctionRef | CallableType) and name.startswith("__"):
+            # ``f.__name__``, ``f.__code__``: what every function object has
+            method = isinstance(receiver, FunctionRef) and receiver.bound is not None
+            return self._instance_member(ClassType("types.MethodType" if method else "types.FunctionType"), name)
         return UNKNOWN
 
     def _instance_member(self, cls: ClassType, name: str) -> Type:

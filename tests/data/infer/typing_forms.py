@@ -88,3 +88,12 @@ def entry_name(entry: Entry) -> str:
     # ? name: str
     name = entry.name
     return name
+
+
+def function_objects(callback: Callable[..., int]) -> None:
+    # ? label: str
+    label = callback.__name__
+    # ? own: str
+    own = entry_name.__qualname__
+    # ? method: str
+    method = Bound(None, None, []).lower.__name__
