@@ -99,6 +99,11 @@ class ExpressionTyper:
         visitor = getattr(self, "visit_" + g.kinds[node], None)
         return visitor(path, g, node) if visitor is not None else UNKNOWN
 
+    def visit_assignment(self, path, g, node) -> Type:
+        """``b = 0`` read as the value of ``a = b = 0``: a chained assignment binds
+        every target to the one value."""
+        return self.type_of(path, g.child_by_field(node, "right"))
+
     # -- literals ---------------------------------------------------------------------
     def literal_type(self, path: str, node: int) -> Type:
         g = self.engine.require_graph(path)
