@@ -1,6 +1,7 @@
 """Dynamic early exit against full-depth decoding of the same model, in one run.
 
     python bench/early_exit.py [--model PATH|tiny|smollm2] [--exits DIR] [--limit 200] [--thresholds 0.9,0.8,0.6]
+                               [--speculate 3,5] [--draft-layer N]
 
 The model is the default LM (SmolLM2-135M with the exits `make lm-real` trains,
 when installed; else the tiny LM).  Prompts (the last ``--prompt-tokens`` tokens)
@@ -14,6 +15,8 @@ machine the wall time mostly measures the other processes) and per wall second
 against full depth, exact match and
 ROUGE-L against the full-depth output and against the ground truth, and, with the
 stop policy on, how often its stops were right (the token it held back was wrong).
+``--speculate`` adds self-speculative decoding: drafts of that many tokens from one
+exit, verified by one pass of the layers above it (its output is full depth's).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from pathlib import Path
 import torch
 
 from typelens.datasets.corpus import project_files, site_packages_root
-from typelens.monitors.decoding import DecodeOptions, decode
+from typelens.monitors.decoding import DecodeOptions, decode, draft_layer
 from typelens.monitors.lm import load_lm
 from typelens.monitors.prompt_cache import PromptCache
 
@@ -73,14 +76,13 @@ def prompts(roots: list[Path], count: int, rng: random.Random, lm, size: int) ->
     return found[:count]
 
 
-def run_all(lm, cases, exits, configs: list[tuple[float, bool]]) -> list[dict]:
-    """Decode every case under every (threshold, stop policy) configuration, the
-    configurations interleaved case by case so that machine drift hits all alike."""
+def run_all(lm, cases, exits, options: list[DecodeOptions]) -> list[dict]:
+    """Decode every case under every configuration, the configurations interleaved
+    case by case so that machine drift hits all alike."""
     results = [
         {"outputs": [], "layers": [], "tokens": 0, "seconds": 0.0, "cpu": 0.0, "stops": 0, "right_stops": 0}
-        for _ in configs
+        for _ in options
     ]
-    options = [DecodeOptions(max_new_tokens=16, exit_threshold=t, use_stop_policy=stop) for t, stop in configs]
     cache = PromptCache()
     for ids, truth in cases:
         decode(lm, ids, options=DecodeOptions(max_new_tokens=1), cache=cache)  # the prompt, once, untimed
@@ -111,6 +113,10 @@ def main() -> None:
     parser.add_argument("--packages", default=",".join(HELD_OUT))
     parser.add_argument("--limit", type=int, default=200)
     parser.add_argument("--thresholds", default="0.95,0.9,0.8,0.7")
+    parser.add_argument("--speculate", default="3,5", help="draft lengths of self-speculative decoding ('' for none)")
+    parser.add_argument(
+        "--draft-layer", type=int, default=-1, help="the exit drafts come from (-1: nearest half depth)"
+    )
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--exits", default=None, help="an exits folder (default: MODEL/exits)")
     args = parser.parse_args()
@@ -137,10 +143,20 @@ def main() -> None:
         f"{exits.meta['layers']} layers, exits after layers {[i + 1 for i in exits.adapters.active]}; one thread; "
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
-    thresholds = [float(t) for t in args.thresholds.split(",")]
-    configs = [(1.0, False)] + [(t, False) for t in thresholds] + ([(1.0, True)] if exits.stop is not None else [])
-    run_all(lm, cases[:2], exits, configs)  # warm-up: every code path once
-    results = run_all(lm, cases, exits, configs)
+    thresholds = [float(t) for t in args.thresholds.split(",") if t]
+    drafts = [int(k) for k in args.speculate.split(",") if k]
+    options = (
+        [DecodeOptions(max_new_tokens=16)]
+        + [DecodeOptions(max_new_tokens=16, exit_threshold=t) for t in thresholds]
+        + [DecodeOptions(max_new_tokens=16, speculate=k, draft_layer=args.draft_layer) for k in drafts]
+        + ([DecodeOptions(max_new_tokens=16, use_stop_policy=True)] if exits.stop is not None else [])
+    )
+    labels = [f"threshold {t:.2f}" for t in thresholds] + [
+        f"speculate {k} (drafts from exit {draft_layer(exits, exits.meta['layers'], args.draft_layer) + 1})"
+        for k in drafts
+    ]
+    run_all(lm, cases[:2], exits, options)  # warm-up: every code path once
+    results = run_all(lm, cases, exits, options)
     full = results[0]
 
     def quality(outputs: list[str], refs: list[str]) -> tuple[float, float]:
@@ -153,12 +169,12 @@ def main() -> None:
         f"({full['tokens_per_s']:.1f} per wall s)  "
         f"vs truth: exact {full_exact:.1%} ROUGE-L {full_rouge:.3f}"
     )
-    for threshold, r in zip(thresholds, results[1:]):
+    for label, r in zip(labels, results[1:]):
         same_exact, same_rouge = quality(r["outputs"], full["outputs"])
         exact, rouge = quality(r["outputs"], truths)
         loss = (full_rouge - rouge) / full_rouge if full_rouge else 0.0
         print(
-            f"threshold {threshold:.2f}  layers {r['layers']:.2f}  {r['tokens_per_cpu_s']:.1f} tokens per CPU s "
+            f"{label}  layers {r['layers']:.2f}  {r['tokens_per_cpu_s']:.1f} tokens per CPU s "
             f"({r['tokens_per_cpu_s'] / full['tokens_per_cpu_s']:.2f}x full depth; wall "
             f"{r['tokens_per_s'] / full['tokens_per_s']:.2f}x)  vs full depth: exact {same_exact:.1%} "
             f"ROUGE-L {same_rouge:.3f}  vs truth: exact {exact:.1%} ROUGE-L {rouge:.3f} "

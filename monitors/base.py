@@ -23,6 +23,7 @@ Example::
 
 from __future__ import annotations
 
+import copy
 import logging
 from dataclasses import dataclass
 
@@ -66,6 +67,16 @@ class Monitor(_Base):
         sequence as a list already (no tensor to build and convert back per step)."""
         self._step += 1
         return self.row_mask(0, ids, device)
+
+    def fork(self) -> "Monitor":
+        """A copy whose rows' state moves on its own (speculative drafts are masked by
+        a fork, so the monitor itself only ever sees the tokens that are kept)."""
+        clone = copy.copy(self)
+        clone.interventions = []
+        rows = getattr(self, "rows", None)
+        if rows is not None:
+            clone.rows = copy.deepcopy(rows)
+        return clone
 
     def record(self, row: int, kind: str, detail: str) -> None:
         self.interventions.append(Intervention(self._step, row, self.name, kind, detail))

@@ -30,7 +30,7 @@ import inspect
 import logging
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import torch
 
@@ -49,8 +49,12 @@ class DecodeOptions:
     stop_at_newline: bool = True
     use_stop_policy: bool = False
     exit_measure: str = "classifier"  # classifier (the exits' probes) or max-prob (of the masked exit logits)
+    speculate: int = 0  # draft this many tokens at an exit, then verify them in one full-depth pass (0: off)
+    draft_layer: int = -1  # the exit the drafts come from (-1: the active exit nearest half the depth)
 
     def __post_init__(self) -> None:
+        if self.speculate < 0:
+            raise ValueError(f"speculate={self.speculate} must be 0 (off) or a number of draft tokens")
         if self.max_new_tokens < 1:
             raise ValueError(f"max_new_tokens={self.max_new_tokens} must be at least 1")
         if not 0.0 < self.exit_threshold:
@@ -121,59 +125,155 @@ def decode(
     depth = net.layers if net is not None else int(getattr(lm.model.config, "num_hidden_layers", 0) or 0)
     use_exits = net is not None and exits is not None and options.exit_threshold < 1.0
     stream = _LayeredStream(net, lm, exits if use_exits else None, options) if net is not None else _FullStream(lm)
-    steps: list[TokenStep] = []
-    stopped = "max-tokens"
-    held_back = None
-    text = ""
     state, reused = cache.take(ids) if cache is not None else (None, 0)
+    if options.speculate and net is not None and exits is not None:
+        generation = _decode_speculative(lm, net, exits, ids, list(monitors), options, cache, (state, reused))
+        return replace(generation, prompt_tokens=len(prompt_ids), seconds=time.perf_counter() - started)
     pending = stream.prefill(ids, state, reused)
-    eos = lm.eos_id
-    for _ in range(options.max_new_tokens):
-        mask, own = None, []
-        if monitors:
-            own = [m.step_mask(ids, lm.device) for m in monitors]
-            mask = combine(own)
-        step = pending(mask)
+    out = _Output(lm, ids, list(monitors), options, exits, depth)
+    going = True
+    while going:
+        mask, own = out.masks()
+        token, going = out.take(pending(mask), mask, own)
+        if going:
+            pending = stream.advance(token, len(ids) - 1)
+    if cache is not None:
+        cache.put(ids[: stream.exact], stream.keep(stream.exact))
+    return out.result(len(prompt_ids), time.perf_counter() - started, reused)
+
+
+class _Output:
+    """The text decoded so far and why it stopped: each emitted token goes through
+    :meth:`take`, which applies the stop rules of :func:`decode`."""
+
+    def __init__(self, lm, ids: list[int], monitors: list[Monitor], options: DecodeOptions, exits, depth: int) -> None:
+        self.lm, self.ids, self.monitors, self.options, self.exits, self.depth = (
+            lm,
+            ids,
+            monitors,
+            options,
+            exits,
+            depth,
+        )
+        self.steps: list[TokenStep] = []
+        self.text = ""
+        self.stopped = "max-tokens"
+        self.held_back: int | None = None
+
+    def masks(self) -> tuple[torch.Tensor | None, list]:
+        own = [m.step_mask(self.ids, self.lm.device) for m in self.monitors] if self.monitors else []
+        return (combine(own) if own else None), own
+
+    def result(self, prompt_tokens: int, seconds: float, reused: int) -> Generation:
+        interventions = tuple(i for m in self.monitors for i in m.interventions)
+        return Generation(
+            self.text,
+            tuple(self.steps),
+            self.stopped,
+            self.depth,
+            prompt_tokens,
+            seconds,
+            interventions,
+            self.held_back,
+            reused,
+        )
+
+    def take(self, step: _Step, mask: torch.Tensor | None, own: list) -> tuple[int, bool]:
+        """Emit the (masked) choice of ``step``; its token and whether decoding goes on."""
+        lm, options = self.lm, self.options
         logits, token, changed = _emit(step.logits, mask)
         if changed:  # the monitors whose own mask forbade the model's choice
             raw = int(step.logits.argmax())
-            for monitor, m in zip(monitors, own):
+            for monitor, m in zip(self.monitors, own):
                 if m is not None and raw < m.shape[0] and bool(m[raw] != 0.0):
                     monitor.record(0, "masked", f"{lm.decode([raw])!r} -> {lm.decode([token])!r}")
         confidence = float(torch.softmax(logits.float(), dim=-1).max())
+        exits = self.exits
         if options.use_stop_policy and exits is not None and exits.stop is not None:
-            if exits.stop.risk(features_of(logits, step.layer - 1, max(depth, 1))) > exits.stop.threshold:
-                stopped, held_back = "stop-policy", token
-                break
-        if token == eos:
-            stopped = "eos"
-            break
+            if exits.stop.risk(features_of(logits, step.layer - 1, max(self.depth, 1))) > exits.stop.threshold:
+                self.stopped, self.held_back = "stop-policy", token
+                return token, False
+        if token == lm.eos_id:
+            self.stopped = "eos"
+            return token, False
         piece = lm.decode([token])
-        if options.stop_at_newline and "\n" in piece and (text + piece).strip():
-            text += piece[: piece.index("\n")]
-            stopped = "newline"
-            break
-        ids.append(token)
-        text += piece
-        steps.append(TokenStep(token, piece, step.layer, round(confidence, 4), changed))
-        if len(ids) >= lm.context:
-            stopped = "context"
-            break
-        pending = stream.advance(token, len(ids) - 1)
+        if options.stop_at_newline and "\n" in piece and (self.text + piece).strip():
+            self.text += piece[: piece.index("\n")]
+            self.stopped = "newline"
+            return token, False
+        self.ids.append(token)
+        self.text += piece
+        self.steps.append(TokenStep(token, piece, step.layer, round(confidence, 4), changed))
+        if len(self.ids) >= lm.context:
+            self.stopped = "context"
+            return token, False
+        return token, len(self.steps) < options.max_new_tokens
+
+
+def draft_layer(exits: Exits, layers: int, wanted: int = -1) -> int:
+    """The exit speculative decoding drafts from: ``wanted`` when it is an active exit,
+    else the active exit nearest half the model's depth."""
+    active = exits.adapters.active
+    if not active:
+        raise ValueError("these exits have no active layer to draft from")
+    if wanted in active:
+        return wanted
+    return min(active, key=lambda i: (abs(i + 1 - layers / 2), i))
+
+
+def _decode_speculative(lm, net, exits: Exits, ids, monitors, options, cache, taken) -> Generation:
+    """Self-speculative greedy decoding: ``options.speculate`` tokens are drafted
+    through the layers up to an exit (its adapter and the LM head), then the layers
+    above it run once over all the drafts together; the drafts are kept up to the
+    first one the full-depth (masked) choice disagrees with, which replaces it.
+    Every emitted token is the full-depth choice, so the output is the one of
+    ``exit_threshold=1.0``; the monitors see only the kept tokens (the drafts
+    are masked by forks of them)."""
+    state, reused = taken
+    stream = _LayeredStream(net, lm, None, options)
+    first = stream.prefill(ids, state, reused)
+    out = _Output(lm, ids, monitors, options, exits, net.layers)
+    top = draft_layer(exits, net.layers, options.draft_layer)
+    mask, own = out.masks()
+    token, going = out.take(first(mask), mask, own)
+    while going:
+        position = len(ids) - 1  # of ``token``: emitted, not yet through the layers
+        budget = min(options.speculate, options.max_new_tokens - len(out.steps), lm.context - len(ids))
+        drafts, states = _draft(
+            net, exits, stream.cache, top, token, position, [m.fork() for m in monitors], ids, budget
+        )
+        hidden = torch.cat(states, dim=1)
+        for i in range(top + 1, net.layers):
+            hidden = net.block(i, hidden, stream.cache)
+        full = net.head(hidden)[0]
+        verified = 0
+        for j, draft in enumerate(drafts):
+            mask, own = out.masks()
+            verified = j + 1
+            token, going = out.take(_Step(full[j], net.layers), mask, own)
+            if not going or token != draft:
+                break
+        stream.cache.truncate(position + verified)
+    stream.exact = min(len(ids), stream.cache.length(0))
     if cache is not None:
         cache.put(ids[: stream.exact], stream.keep(stream.exact))
-    interventions = tuple(i for m in monitors for i in m.interventions)
-    return Generation(
-        text,
-        tuple(steps),
-        stopped,
-        depth,
-        len(prompt_ids),
-        time.perf_counter() - started,
-        interventions,
-        held_back,
-        reused,
-    )
+    return out.result(0, 0.0, reused if state is not None else 0)
+
+
+def _draft(net, exits: Exits, cache, top: int, token: int, position: int, forks, ids, budget: int):
+    """Up to ``budget`` draft tokens after ``token`` (at ``position``), each from the
+    exit after layer ``top``; the hidden states there, one per token fed."""
+    drafts: list[int] = []
+    states: list[torch.Tensor] = []
+    for j in range(max(1, budget)):
+        h = net.embed_one(token, position + j)
+        for i in range(top + 1):
+            h = net.block(i, h, cache)
+        states.append(h)
+        own = [m.step_mask(ids + drafts, h.device) for m in forks]
+        _, token, _ = _emit(exits.logits(net, top, h)[0, -1], combine(own) if own else None)
+        drafts.append(token)
+    return drafts, states
 
 
 @torch.no_grad()

@@ -415,3 +415,41 @@ def test_cli_complete_reads_lm_path_and_device_from_the_settings_and_options_win
     assert both_given.returncode == 0, both_given.stderr
     name = IDENT.match(both_given.stdout).group()
     assert any(member.startswith(name) for member in dir(list)), both_given.stdout
+
+
+@pytest.mark.parametrize("speculate,layer", [(1, 0), (3, 0), (4, 1), (8, -1)])
+def test_speculative_decoding_equals_full_depth_greedy(tiny_lm, speculate: int, layer: int) -> None:
+    """Drafts from an exit, verified at full depth: the same tokens as threshold 1.0,
+    monitors included (they only see the kept tokens), through the prompt cache too."""
+    from typelens.monitors.dereference import DereferenceMonitor
+    from typelens.monitors.prompt_cache import PromptCache
+
+    exits = load_exits(tiny_lm.path / "exits", 3, 32, tiny_lm.device)
+    prompts = ["import os\nos.", "class A:\n    def f(self):\n        return self.", "xs = []\nxs.", "x = [1]\n"]
+
+    def monitor():
+        members = {"append", "extend", "pop", "path", "getcwd"}
+        return DereferenceMonitor(
+            tiny_lm.token_index, lambda text: members if text.endswith((".", "xs.")) else None, tiny_lm.decode
+        )
+
+    cache = PromptCache()
+    for prompt in prompts:
+        ids = tiny_lm.encode(prompt)
+        for guided in (False, True):
+            full = decode(
+                tiny_lm,
+                ids,
+                monitors=[monitor()] if guided else [],
+                exits=exits,
+                options=DecodeOptions(max_new_tokens=10, stop_at_newline=False),
+            )
+            options = DecodeOptions(max_new_tokens=10, stop_at_newline=False, speculate=speculate, draft_layer=layer)
+            ours = decode(tiny_lm, ids, monitors=[monitor()] if guided else [], exits=exits, options=options)
+            again = decode(
+                tiny_lm, ids, monitors=[monitor()] if guided else [], exits=exits, options=options, cache=cache
+            )
+            assert [t.id for t in ours.tokens] == [t.id for t in full.tokens], (prompt, guided)
+            assert [t.id for t in again.tokens] == [t.id for t in full.tokens], (prompt, guided)
+            assert ours.stopped == full.stopped and ours.text == full.text
+            assert all(t.layer == 3 for t in ours.tokens)
