@@ -356,3 +356,21 @@ def test_the_cli_s_hybrid_answers_below_a_half_typed_line_are_the_finished_file_
     name = ("typing", "name", "variable", 5)  # in ``name = lookup(path, mode``
     assert (rows["finished"][name]["type"], rows["finished"][name]["source"]) == ("str", "neural")
     assert (rows["call"][name]["type"], rows["call"][name]["source"]) == (None, "static")
+
+
+def test_the_classifier_reads_the_recovered_text_also_of_a_cached_graph() -> None:
+    """A graph keeps the text its tree was parsed from while the buffer is broken;
+    one loaded from the graph cache (which does not keep it) recovers it again."""
+    from typelens.analyzer.cache import graph_from_bytes, graph_to_bytes
+    from typelens.typeinfer.hybrid import readable_tokens
+
+    data = broken("call-open-bracket")
+    graph = build_graph(data)
+    assert graph.recovered is not None and graph.recovered[0] != data and len(graph.recovered[0]) == len(data)
+    start, end = graph.recovered[1][0]
+    assert data[start:end].strip() == b"return os.path.join(self.root, name"
+    loaded = graph_from_bytes(graph_to_bytes(graph))
+    assert loaded.recovered is None
+    fresh, cached = readable_tokens(graph), readable_tokens(loaded)
+    assert (fresh[0].tokens, fresh[0].starts, fresh[1]) == (cached[0].tokens, cached[0].starts, cached[1])
+    assert build_graph(SERVICE).recovered is None  # valid code: nothing recovered

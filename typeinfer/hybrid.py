@@ -176,8 +176,10 @@ def readable_tokens(g: ProgramGraph) -> tuple[TokenStream, tuple[tuple[int, int]
     offsets are the buffer's own.  Answers inside a broken statement stay static."""
     if not g.has_syntax_errors():
         return TokenStream(g), ()
-    recovered = recover_text(g.source.data)
-    return TokenStream(g, recovered.patched), recovered.innermost()
+    if g.recovered is None:  # a graph from the cache: recovered again
+        recovery = recover_text(g.source.data)
+        return TokenStream(g, recovery.patched), recovery.innermost()
+    return TokenStream(g, g.recovered[0]), g.recovered[1]
 
 
 def _inside(ranges: tuple[tuple[int, int], ...], offset: int) -> bool:
