@@ -374,3 +374,14 @@ def test_the_classifier_reads_the_recovered_text_also_of_a_cached_graph() -> Non
     fresh, cached = readable_tokens(graph), readable_tokens(loaded)
     assert (fresh[0].tokens, fresh[0].starts, fresh[1]) == (cached[0].tokens, cached[0].starts, cached[1])
     assert build_graph(SERVICE).recovered is None  # valid code: nothing recovered
+
+
+def test_a_header_without_its_colon_loses_its_return_annotation_not_part_of_it(tmp_path) -> None:
+    """No room for the colon: the header is cut before ``->`` (the body says what
+    returns), never inside the annotation, which would name a narrower type."""
+    data = b"def get(name) -> int | None\n    return None if name else 1\n\n\nx = get('a')\n"
+    rec = recover_tree(data, parse_bytes(data))
+    assert rec.patched.split(b"\n")[0].rstrip() == b"def get(name):"
+    (tmp_path / "m.py").write_bytes(data)
+    answers = infer_paths([tmp_path / "m.py"], InferOptions(mode="static", use_cache=False)).predictions
+    assert {p.name: p.type for p in answers if p.kind == "variable"}["x"] == "int | None"
