@@ -19,6 +19,10 @@ builtin such as ``bool``), a confident candidate that is a base class of each
 ``source`` says who decided: ``neural`` (nothing static was known), ``hybrid`` (the
 static facts filtered or completed the candidates).
 
+While a buffer has a syntax error, the models read its recovered text (the graph's
+``recovered``, see :func:`readable_tokens`), so the code outside the statement being
+typed gets the finished file's answers; inside that statement answers stay static.
+
 Example::
 
     def greet(name):              static: nothing; classifier: str 0.81, bytes 0.06
