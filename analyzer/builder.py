@@ -199,4 +199,5 @@ def _build(
         edges=edges,
         diagnostics=diagnostics,
         children=children,
+        recovered=(recovery.patched, recovery.innermost()) if recovery.broken or recovery.dots else None,
     )

@@ -169,6 +169,7 @@ class ProgramGraph:
         "_children",
         "_symbol_index",
         "_scope_by_node",
+        "recovered",
     )
 
     def __init__(
@@ -188,6 +189,7 @@ class ProgramGraph:
         edges: dict[EdgeKind, tuple[list[int], list[int]]],
         diagnostics: tuple[Diagnostic, ...],
         children: list[list[int]] | None = None,
+        recovered: tuple[bytes, tuple[tuple[int, int], ...]] | None = None,
     ) -> None:
         self.source = source
         self.kinds = kinds
@@ -208,6 +210,10 @@ class ProgramGraph:
         self._children: list[list[int]] | None = children
         self._symbol_index: dict[tuple[str, str], Symbol] | None = None
         self._scope_by_node: dict[int, Scope] | None = None
+        # a buffer with syntax errors: the text its tree was parsed from (same length and
+        # line breaks) and the statements that broke; the graph cache does not keep it
+        # (``analyzer.recovery.recover_text`` computes it again)
+        self.recovered = recovered
 
     # -- nodes ---------------------------------------------------------------
     def __len__(self) -> int:

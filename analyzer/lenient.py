@@ -219,6 +219,7 @@ class Logical:
     end: int  # the line break ending it, or where reading stopped
     complete: bool = False  # ended by a line break with no bracket or string open
     colon: int = -1  # the first ``:`` outside brackets (a block header's end)
+    arrow: int = -1  # the first ``->`` outside brackets (a return annotation's start)
     last: int = -1  # the end of its last significant token
     open_string: bool = False  # a string literal on it is never closed
     in_brackets: bool = False  # reading stopped inside brackets
@@ -252,6 +253,8 @@ def logical_line(data: bytes | bytearray, start: int, stop: int) -> Logical:
                 top = top.below
             elif byte == 0x3A and top is None and line.colon < 0 and not data.startswith(b"=", pos):
                 line.colon = token.start()
+            elif byte == 0x2D and top is None and line.arrow < 0 and data.startswith(b">", pos):
+                line.arrow = token.start()
             line.last = pos
             if byte in _ENDS_OPERAND or byte in _OPENERS:
                 cuts.append(Cut(pos, top))

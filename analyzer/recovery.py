@@ -51,7 +51,8 @@ from dataclasses import dataclass
 from tree_sitter import Point, Tree
 
 from . import codes
-from .parsing import parse_bytes
+from .parse_guard import guard_input
+from .parsing import parse_bytes, parse_guarded
 from .repair import read_dots, repair_dangling_dots
 from .rewrite import (
     DEFAULT_LIMITS,
@@ -71,6 +72,7 @@ __all__ = [
     "SyntaxProblem",
     "ValidityCache",
     "misaligned_statements",
+    "recover_text",
     "recover_tree",
     "recovery_diagnostics",
 ]
@@ -101,6 +103,14 @@ class Recovery:
     def is_broken_at(self, offset: int) -> bool:
         """Whether byte ``offset`` lies in a statement that did not parse."""
         return any(start <= offset < end for start, end in self.broken)
+
+    def innermost(self) -> tuple[tuple[int, int], ...]:
+        """The broken ranges holding no other, in order: the statements that broke
+        (``y = foo(x``), not the blocks around them that did parse once recovered.
+        Broken ranges nest or are apart, so sorted by start (longest first) a range
+        is innermost when the next one starts at or after its end."""
+        ranges = sorted(set(self.broken), key=lambda r: (r[0], -r[1]))
+        return tuple(r for r, after in zip(ranges, ranges[1:] + [(len(self.patched), 0)]) if after[0] >= r[1])
 
 
 def recover_tree(
@@ -140,6 +150,13 @@ def recover_tree(
         tree = _reparse(fixer, previous)
     patched = bytes(fixer.buf) if fixer.changed else data
     return Recovery(tree, patched, dots, tuple(fixer.broken), tuple(fixer.problems))
+
+
+def recover_text(data: bytes) -> Recovery:
+    """The recovery of ``data`` parsed afresh, as :func:`~.builder.build_graph` reads
+    it: for readers of a graph that need the text its tree was parsed from (the
+    classifier's token windows), which a graph does not keep."""
+    return recover_tree(data, parse_guarded(guard_input(data)))
 
 
 def recovery_diagnostics(recovery: Recovery, data: bytes, path: str = "") -> tuple[Diagnostic, ...]:

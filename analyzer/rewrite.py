@@ -449,6 +449,10 @@ class Fixer:
                     candidate[cut.at - start : cut.at - start + len(text)] = text
                     yield candidate
         for cut in reversed(line.cuts):
+            if 0 <= line.arrow < cut.at:
+                # a return annotation cut short names another type (``-> int | str``
+                # of ``-> int | str | None``); cut before it, the body says what returns
+                continue
             size = (cut.open.depth if cut.open is not None else 0) + len(suffix)
             place = self._place(cut, size, end)
             if place is None:

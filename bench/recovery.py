@@ -164,7 +164,11 @@ BREAKS = {"call": break_call, "signature": break_signature, "colon": break_colon
 
 
 def answers(folder: Path, data: bytes) -> dict[tuple, str]:
-    """The typed static answers of ``data`` (copied alone into ``folder``), by position."""
+    """The typed static answers of ``data`` (copied alone into ``folder``), by position.
+    Each mode has a folder of its own: the graph cache keys a graph by the file's path
+    and bytes, not by how it was recovered, so one folder would give the baseline
+    the recovered graph of the same broken bytes."""
+    folder.mkdir(exist_ok=True)
     path = folder / "module.py"
     path.write_bytes(data)
     result = infer_paths([path], InferOptions(mode="static", use_cache=False))
@@ -185,7 +189,7 @@ def measure(files: list[Path], per_file: int, show_losses: bool = False) -> dict
         for file in files:
             data = file.read_bytes()
             with_recovery(True)
-            intact = answers(folder, data)
+            intact = answers(folder / "recovered", data)
             chosen = spread(functions(ast.parse(data), len(data.splitlines())), per_file)
             print(
                 f"{file.relative_to(file.parents[1])}: {len(intact)} answers, {len(chosen)} functions",
@@ -201,7 +205,7 @@ def measure(files: list[Path], per_file: int, show_losses: bool = False) -> dict
                     assert broken.count(b"\n") == data.count(b"\n")
                     for mode in ("recovered", "baseline"):
                         with_recovery(mode == "recovered")
-                        got = answers(folder, broken)
+                        got = answers(folder / mode, broken)
                         kept = sum(got.get(key) == t for key, t in below.items())
                         if show_losses and mode == "recovered" and kept < len(below):
                             lost = [(key, t, got.get(key)) for key, t in below.items() if got.get(key) != t]

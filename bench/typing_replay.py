@@ -24,9 +24,9 @@ After each step (a ``didChange`` inserting the next characters):
 * the latency of each request; the first request after an edit pays for analysing
   the new version, so it is shown separately.
 
-``--static`` runs typelens without its classifier: the server refines its static
-answers with the classifier only while the file has no syntax error, so by default
-an answer can change while typing for that reason alone.
+``--static`` runs typelens without its classifier (which reads a broken buffer's
+recovered text, so its answers outside the function typed stay those of the
+finished file), to compare the static engine alone.
 
 Printed per server: the share of answers kept (mean over steps, the worst step,
 the share of steps keeping >= 98%), latency p50/p95, and typelens/pyright ratios.
@@ -384,8 +384,7 @@ def main() -> None:
     parser.add_argument(
         "--static",
         action="store_true",
-        help="typelens without its classifier (which it skips while the file has a syntax error), "
-        "so that the answers compared come from one engine",
+        help="typelens without its classifier: the static engine alone",
     )
     args = parser.parse_args()
     if not args.file.exists():

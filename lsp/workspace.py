@@ -295,8 +295,8 @@ class Workspace:
                         d.graph = graph
             path = str(doc.path.resolve())
             graph = buffers[path]
-            # the classifier refines only what parses: a broken buffer's windows mislead it
-            mode = "static" if graph.has_syntax_errors() else "hybrid"
+            # a broken buffer too: the classifier reads its recovered text (typeinfer.hybrid)
+            mode = "hybrid"
             analysed = Analysed(
                 revision,
                 graph,

@@ -67,9 +67,9 @@ def keystrokes() -> list[tuple[str, dict]]:
     return steps
 
 
-def answers_below(srv: RawServer, uri: str, text: str) -> list:
-    """The inlay hints from ``class Below`` on, then a hover at every name from there."""
-    below = lsp_position(text, text.index("class Below"))
+def answers_below(srv: RawServer, uri: str, text: str, first: str = "class Below") -> list:
+    """The inlay hints from ``first`` on, then a hover at every name from there."""
+    below = lsp_position(text, text.index(first))
     whole = {"start": {"line": 0, "character": 0}, "end": {"line": text.count("\n") + 1, "character": 0}}
     ids = [srv.request("textDocument/inlayHint", {"textDocument": {"uri": uri}, "range": whole})]
     ids += [
@@ -122,6 +122,60 @@ def test_answers_below_a_half_typed_signature_equal_the_finished_files(tmp_path:
     assert len(typed) == len(finished) and not differ, f"{len(differ)} answers differ, first: {differ[:2]}"
     # every keystroke after Enter leaves ``use()`` where it is in the finished file
     assert [hovers_while_typing[i]["result"] for i in during[1:]] == [finished_double] * len(TYPED)
+
+
+SHOP_UNTYPED = """import os
+
+
+def first(a):
+    return a + 1
+
+
+def middle(n):
+    return n
+
+
+class Shop:
+    def __init__(self, owner, rate):
+        self.owner = owner.strip()
+        self.rate = rate * 2.0
+
+    def greet(self, name, times):
+        return name.title() * times
+
+
+def install(prog_name, shell):
+    return prog_name.upper() + shell.title()
+"""
+
+
+@pytest.mark.e2e
+def test_classifier_answers_below_a_half_typed_line_equal_the_finished_files(tmp_path: Path) -> None:
+    """The parameters below are untyped: the classifier (the shipped model) answers
+    them.  While ``def broken(x:`` is typed above them, the server still asks it,
+    reading the recovered text, and answers as for the finished file."""
+    after = SHOP_UNTYPED.index("\n", SHOP_UNTYPED.index("return n"))
+    half = SHOP_UNTYPED[:after] + ENTER + TYPED + SHOP_UNTYPED[after:]
+    finished = SHOP_UNTYPED[:after] + ENTER + "def broken(x): return x" + SHOP_UNTYPED[after:]
+    path = tmp_path / "shop.py"
+    answers = []
+    for text in (half, finished):
+        path.write_text(text, encoding="utf-8")
+        srv = RawServer()
+        try:
+            srv.initialize(tmp_path.as_uri())
+            srv.notify(
+                "textDocument/didOpen",
+                {"textDocument": {"uri": path.as_uri(), "languageId": "python", "version": 1, "text": text}},
+            )
+            answers.append(answers_below(srv, path.as_uri(), text, "class Shop"))
+        finally:
+            srv.close()
+    typed, done = answers
+    guessed = [a for a in done[1:] if a is not None and "inferred (hybrid)" in a["contents"]["value"]]
+    assert len(guessed) >= 3, done  # the classifier does answer below
+    differ = [(i, a, b) for i, (a, b) in enumerate(zip(typed, done)) if a != b]
+    assert len(typed) == len(done) and not differ, f"{len(differ)} answers differ, first: {differ[:2]}"
 
 
 def test_each_keystroke_recovers_from_the_last_recovery(tmp_path: Path, monkeypatch) -> None:

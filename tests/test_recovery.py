@@ -310,3 +310,78 @@ def test_every_prefix_and_every_deleted_character_gives_a_recovered_tree() -> No
         recovery = recover_tree(data, parse_bytes(data))
         assert len(recovery.patched) == len(data)
         assert [i for i, c in enumerate(recovery.patched) if c == 10] == [i for i, c in enumerate(data) if c == 10]
+
+
+UNTYPED_BELOW = b"""
+
+class Shop:
+    def __init__(self, owner, rate):
+        self.owner = owner.strip()
+        self.rate = rate * 2.0
+
+    def greet(self, name, times):
+        return name.title() * times
+
+
+def install(prog_name, shell):
+    return prog_name.upper() + shell.title()
+"""
+TYPING = b'def typing(path, mode):\n    name = lookup(path, mode)\n    return os.path.join("a", path)\n'
+HALF_TYPED = {  # the four slips of bench/recovery.py, in the function above the untyped ones
+    "call": TYPING.replace(b"mode)\n", b"mode\n"),
+    "signature": TYPING.replace(b"mode)", b"mode"),
+    "colon": TYPING.replace(b"):", b")"),
+    "string": TYPING.replace(b'"a"', b'"a'),
+}
+
+
+def test_the_cli_s_hybrid_answers_below_a_half_typed_line_are_the_finished_file_s(tmp_path) -> None:
+    """The classifier (the shipped model) answers the untyped parameters below a
+    half-typed function as in the finished file: it reads the recovered text.  Inside
+    the statement that broke, answers stay static."""
+    head = b"import os\n\n\n"
+    for name, typing in {"finished": TYPING, **HALF_TYPED}.items():
+        (tmp_path / f"{name}.py").write_bytes(head + typing + UNTYPED_BELOW)
+    command = [sys.executable, "-m", "typelens.cli", "infer", str(tmp_path), "--mode", "hybrid"]
+    run = subprocess.run(command + ["--format", "json", "--no-cache"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    rows: dict[str, dict] = {}
+    for p in json.loads(run.stdout)["predictions"]:
+        rows.setdefault(Path(p["file"]).stem, {})[(p["scope"], p["name"], p["kind"], p["line"])] = p
+    below = {key: (p["type"], p["source"]) for key, p in rows["finished"].items() if key[3] > 7}
+    assert sum(source in ("hybrid", "neural") for _, source in below.values()) >= 4  # the classifier answers
+    for kind in HALF_TYPED:
+        got = {key: (p["type"], p["source"]) for key, p in rows[kind].items() if key[3] > 7}
+        assert got == below, kind
+    name = ("typing", "name", "variable", 5)  # in ``name = lookup(path, mode``
+    assert (rows["finished"][name]["type"], rows["finished"][name]["source"]) == ("str", "neural")
+    assert (rows["call"][name]["type"], rows["call"][name]["source"]) == (None, "static")
+
+
+def test_the_classifier_reads_the_recovered_text_also_of_a_cached_graph() -> None:
+    """A graph keeps the text its tree was parsed from while the buffer is broken;
+    one loaded from the graph cache (which does not keep it) recovers it again."""
+    from typelens.analyzer.cache import graph_from_bytes, graph_to_bytes
+    from typelens.typeinfer.hybrid import readable_tokens
+
+    data = broken("call-open-bracket")
+    graph = build_graph(data)
+    assert graph.recovered is not None and graph.recovered[0] != data and len(graph.recovered[0]) == len(data)
+    start, end = graph.recovered[1][0]
+    assert data[start:end].strip() == b"return os.path.join(self.root, name"
+    loaded = graph_from_bytes(graph_to_bytes(graph))
+    assert loaded.recovered is None
+    fresh, cached = readable_tokens(graph), readable_tokens(loaded)
+    assert (fresh[0].tokens, fresh[0].starts, fresh[1]) == (cached[0].tokens, cached[0].starts, cached[1])
+    assert build_graph(SERVICE).recovered is None  # valid code: nothing recovered
+
+
+def test_a_header_without_its_colon_loses_its_return_annotation_not_part_of_it(tmp_path) -> None:
+    """No room for the colon: the header is cut before ``->`` (the body says what
+    returns), never inside the annotation, which would name a narrower type."""
+    data = b"def get(name) -> int | None\n    return None if name else 1\n\n\nx = get('a')\n"
+    rec = recover_tree(data, parse_bytes(data))
+    assert rec.patched.split(b"\n")[0].rstrip() == b"def get(name):"
+    (tmp_path / "m.py").write_bytes(data)
+    answers = infer_paths([tmp_path / "m.py"], InferOptions(mode="static", use_cache=False)).predictions
+    assert {p.name: p.type for p in answers if p.kind == "variable"}["x"] == "int | None"

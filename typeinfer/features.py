@@ -56,9 +56,11 @@ class Target:
 
 
 class TokenStream:
-    """The file's tokens without annotations, comments or string contents."""
+    """The file's tokens without annotations, comments or string contents; ``data``:
+    the text ``g``'s tree was parsed from where that is not its source (a recovered
+    buffer, same length and line breaks), so the tokens agree with its nodes."""
 
-    def __init__(self, g: ProgramGraph) -> None:
+    def __init__(self, g: ProgramGraph, data: bytes | None = None) -> None:
         hidden = [
             (g.start_bytes[n], g.end_bytes[n])
             for n in range(len(g.kinds))
@@ -66,7 +68,8 @@ class TokenStream:
         ]
         strings = [(g.start_bytes[n], g.end_bytes[n]) for n, k in enumerate(g.kinds) if k == "string"]
         # drop the `:` of `x: T` and the `->` before a cut annotation
-        self._scan(g.source.data, _TOKEN, sorted(hidden), sorted(strings), (b"#",), (":", "->"))
+        text = g.source.data if data is None else data
+        self._scan(text, _TOKEN, sorted(hidden), sorted(strings), (b"#",), (":", "->"))
 
     def _scan(
         self,

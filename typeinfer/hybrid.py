@@ -19,6 +19,10 @@ builtin such as ``bool``), a confident candidate that is a base class of each
 ``source`` says who decided: ``neural`` (nothing static was known), ``hybrid`` (the
 static facts filtered or completed the candidates).
 
+While a buffer has a syntax error, the models read its recovered text (the graph's
+``recovered``, see :func:`readable_tokens`), so the code outside the statement being
+typed gets the finished file's answers; inside that statement answers stay static.
+
 Example::
 
     def greet(name):              static: nothing; classifier: str 0.81, bytes 0.06
@@ -27,11 +31,13 @@ Example::
 
 from __future__ import annotations
 
+import bisect
 import logging
 from dataclasses import replace
 from pathlib import Path
 
 from typelens.analyzer import ProgramGraph
+from typelens.analyzer.recovery import recover_text
 
 from .declared import Declared
 from .engine import TypeEngine
@@ -103,7 +109,8 @@ class NeuralAssistant:
         if not wanted:
             return predictions
         g = engine.require_graph(path)
-        stream = TokenStream(g)
+        stream, broken = readable_tokens(g)
+        wanted = [p for p in wanted if not _inside(broken, p.span.start_byte)]
         by_key = {(t.scope, t.name, t.kind): t for t in targets(g, Declared(g, engine.index))}
         samples, keys = [], []
         for p in wanted:
@@ -161,6 +168,28 @@ class NeuralAssistant:
             source = "hybrid" if (static_bases or used or p.evidence) else "neural"
             return replace(p, type=text, confidence=_agreeing(p, bases, prob), source=source, candidates=shown)
         return None
+
+
+def readable_tokens(g: ProgramGraph) -> tuple[TokenStream, tuple[tuple[int, int], ...]]:
+    """The tokens the models read, and the byte ranges of the statements that broke.
+
+    A buffer with a syntax error was analysed from its recovered text (each broken
+    statement closed or blanked in place, same length and line breaks, see
+    :mod:`typelens.analyzer.recovery`): the windows and slices come from that text,
+    so those of the code below a half-typed line are the finished file's, and its
+    offsets are the buffer's own.  Answers inside a broken statement stay static."""
+    if not g.has_syntax_errors():
+        return TokenStream(g), ()
+    if g.recovered is None:  # a graph from the cache: recovered again
+        recovery = recover_text(g.source.data)
+        return TokenStream(g, recovery.patched), recovery.innermost()
+    return TokenStream(g, g.recovered[0]), g.recovered[1]
+
+
+def _inside(ranges: tuple[tuple[int, int], ...], offset: int) -> bool:
+    """Whether ``offset`` lies in one of ``ranges`` (sorted, apart)."""
+    at = bisect.bisect_right(ranges, offset, key=lambda r: r[0]) - 1
+    return at >= 0 and ranges[at][0] <= offset < ranges[at][1]
 
 
 def _agreeing(p: Prediction, bases: set[str], prob: float) -> float:
