@@ -113,9 +113,11 @@ def _source_modules() -> list[Path]:
 # -- fast: laziness and the missing-extra line, in this environment -----------------------------
 
 
-def _modules_after(argv: list[str], blocked: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+def _modules_after(
+    argv: list[str], blocked: tuple[str, ...] = (), watched: tuple[str, ...] = HEAVY
+) -> subprocess.CompletedProcess:
     """Run ``typelens ARGV`` through ``main()`` in a fresh Python with ``blocked``
-    modules unimportable; stdout ends with the heavy modules it imported, as JSON."""
+    modules unimportable; stdout ends with the ``watched`` modules it imported, as JSON."""
     code = (
         "import json, sys\n"
         f"for name in {list(blocked)!r}:\n"
@@ -128,7 +130,7 @@ def _modules_after(argv: list[str], blocked: tuple[str, ...] = ()) -> subprocess
         "    code = stop.code\n"
         "else:\n"
         "    code = 0\n"
-        f"heavy = sorted(m for m in sys.modules if sys.modules[m] is not None and m.startswith({HEAVY!r}))\n"
+        f"heavy = sorted(m for m in sys.modules if sys.modules[m] is not None and m.startswith({watched!r}))\n"
         "print(json.dumps(heavy))\n"
         "sys.exit(code)\n"
     )
@@ -158,6 +160,19 @@ def test_help_and_version_import_nothing_heavy(argv: list[str]) -> None:
         assert run.stdout.splitlines()[0] == f"typelens {__version__}"
     else:
         assert "Usage" in run.stdout
+
+
+def test_version_skips_typer_and_usage_errors_skip_rich_and_pydantic() -> None:
+    """``--version`` is answered before typer loads; help and argument errors use
+    click's plain formatter (no rich) and typer without pydantic (before 0.29)."""
+    version = _modules_after(["-v", "--version"], watched=("typer", "click", "rich", "pydantic", "logging"))
+    assert version.returncode == 0 and version.stdout.splitlines()[0] == f"typelens {__version__}"
+    assert _heavy(version) == []
+    for argv in (["--help"], ["analyze", "--help"], ["infer", "--bogus"], ["analyze"]):
+        run = _modules_after(argv, watched=("rich", "pydantic"))
+        assert run.returncode == (0 if "--help" in argv else 2), run.stderr
+        assert "Usage: typelens" in run.stdout + run.stderr
+        assert _heavy(run) == [], argv
 
 
 def test_analyze_and_infer_need_no_extra() -> None:
