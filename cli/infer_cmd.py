@@ -100,7 +100,7 @@ def infer_command(
     min_confidence: float = typer.Option(
         None,
         "--min-confidence",
-        help="With --apply: skip less certain predictions (default: min-confidence in pyproject.toml's tool.typelens table, else 0.8).",
+        help="With --apply: skip less certain predictions (default: min-confidence in the working folder's pyproject.toml tool.typelens table, else 0.8).",
     ),
     python: str = typer.Option(
         None,
