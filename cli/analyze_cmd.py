@@ -90,7 +90,6 @@ def analyze_command(
     from typelens.analyzer import InputError
     from typelens.typeinfer.discovery import Discovery
     from typelens.typeinfer.run import InferOptions, check_paths
-    from typelens.typeinfer.settings import SettingsTree
 
     from .baseline import split_new, write_baseline
     from .findings import (
@@ -102,6 +101,7 @@ def analyze_command(
         render_text,
         use_colour,
     )
+    from .run_settings import ANALYZE_RUN_WIDE, run_tree
     from .sarif import sarif_document
 
     cli = {
@@ -114,7 +114,7 @@ def analyze_command(
         "cache": False if no_cache else None,
     }
     try:
-        discovery = Discovery(SettingsTree(Path.cwd(), cli=cli))
+        discovery = Discovery(run_tree(cli, ANALYZE_RUN_WIDE))
         diagnostics, stats = check_paths(paths, InferOptions(settings=discovery.settings, discovery=discovery))
         findings = build_findings(diagnostics)
         if write:

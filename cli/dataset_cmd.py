@@ -7,7 +7,9 @@ from pathlib import Path
 
 import typer
 
-app = typer.Typer(help="Build training datasets from corpora of Python code.", no_args_is_help=True)
+app = typer.Typer(
+    help="Build training datasets from corpora of Python code.", no_args_is_help=True, rich_markup_mode=None
+)
 
 
 @app.command("build")

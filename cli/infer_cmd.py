@@ -15,7 +15,6 @@ from __future__ import annotations
 import enum
 import json
 import logging
-import os
 from pathlib import Path
 
 import typer
@@ -101,7 +100,7 @@ def infer_command(
     min_confidence: float = typer.Option(
         None,
         "--min-confidence",
-        help="With --apply: skip less certain predictions (default: min-confidence in pyproject.toml's tool.typelens table, else 0.8).",
+        help="With --apply: skip less certain predictions (default: min-confidence in the working folder's pyproject.toml tool.typelens table, else 0.8).",
     ),
     python: str = typer.Option(
         None,
@@ -117,19 +116,18 @@ def infer_command(
     from typelens.analyzer import InputError, ModelError
     from typelens.typeinfer.discovery import Discovery
     from typelens.typeinfer.run import InferOptions, infer_paths
-    from typelens.typeinfer.settings import SettingsTree
+
+    from .run_settings import INFER_RUN_WIDE, run_tree
 
     try:
-        tree = SettingsTree(
-            Path.cwd(),
-            cli={
-                "python": python,
-                "min-confidence": min_confidence,
-                "model-path": str(model) if model else None,
-                "cache": False if no_cache else None,
-            },
-        )
-        settings = tree.for_path(Path(os.path.realpath(paths[0])))  # a link loop is file_sets' one-line error
+        cli = {
+            "python": python,
+            "min-confidence": min_confidence,
+            "model-path": str(model) if model else None,
+            "cache": False if no_cache else None,
+        }
+        tree = run_tree(cli, INFER_RUN_WIDE)
+        settings = tree.default  # run-wide: the command line over the working folder's table
         options = InferOptions(
             mode=mode.value,
             jobs=jobs,

@@ -3,9 +3,13 @@
 Exit codes: 0 success, 1 findings (``analyze``), 2 usage or internal error, or an
 optional dependency that is not installed (one line names the extra to install).
 
-Heavy imports (the analyzer, onnxruntime, torch, pyarrow) happen inside the
-commands, so that ``--help``, ``--version`` and a command's argument errors cost
-only the start of Python and typer.
+This module is the console script's entry point and imports nothing but
+``sys``: ``typelens --version`` is answered here, without typer; any other
+command line imports the command tree (``cli/app.py``: typer, click's plain
+help), and the heavy imports (the analyzer, onnxruntime, torch, pyarrow) happen
+inside the commands, so that ``--help`` and a command's argument errors cost
+only the start of Python and typer.  (No module logger here: ``logging`` is
+imported by ``cli/app.py`` when a command runs.)
 
 Example::
 
@@ -16,20 +20,7 @@ Example::
 
 from __future__ import annotations
 
-import logging
 import sys
-
-import typer
-
-from .analyze_cmd import analyze_command
-from .complete_cmd import complete_command
-from .dataset_cmd import app as dataset_app
-from .graph_cmd import graph_command
-from .model_cmds import evaluate_command, export_command, train_app
-from .infer_cmd import infer_command
-from .version import __version__
-
-logger = logging.getLogger(__name__)
 
 # The top-level modules of the optional dependencies, and the extra (pyproject.toml)
 # that installs each.
@@ -48,50 +39,17 @@ EXTRA_OF_MODULE = {
     "tqdm": "datasets",
 }
 _GROUPS = frozenset({"dataset", "train"})
-
-app = typer.Typer(
-    name="typelens",
-    help="Static analysis and code intelligence for Python: program graphs, type inference, guided decoding.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-app.command("graph")(graph_command)
-app.command("infer")(infer_command)
-app.command("analyze")(analyze_command)
-app.command("complete")(complete_command)
-app.add_typer(dataset_app, name="dataset")
-app.add_typer(train_app, name="train")
-app.command("evaluate")(evaluate_command)
-app.command("export")(export_command)
+# The root options that `--version` may come with and still skip typer.
+_VERSION_ONLY = frozenset({"--version", "--verbose", "-v"})
 
 
-@app.command("lsp")
-def lsp_command(
-    tcp: int = typer.Option(None, "--tcp", help="Listen on 127.0.0.1:PORT instead of stdio (debugging)."),
-) -> None:
-    """Run the language server (stdio by default)."""
-    from typelens.lsp.server import main as serve
+def __getattr__(name: str):
+    """``from typelens.cli.main import app``: the typer app, built on first use."""
+    if name == "app":
+        from .app import app
 
-    serve(tcp)
-
-
-def _print_version(wanted: bool) -> None:
-    if wanted:
-        typer.echo(f"typelens {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress to stderr."),
-    version: bool = typer.Option(
-        False, "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
-    ),
-) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
-    )
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def missing_extra(err: ModuleNotFoundError) -> str | None:
@@ -107,9 +65,22 @@ def command_name(argv: list[str]) -> str:
     return " ".join(["typelens", *words[: 2 if words[:1] and words[0] in _GROUPS else 1]])
 
 
+def is_version_only(argv: list[str]) -> bool:
+    """Whether ``argv`` only asks for the version (``--version``, maybe with ``-v``):
+    what typer would answer with its eager ``--version`` callback, answered sooner."""
+    return "--version" in argv and set(argv) <= _VERSION_ONLY
+
+
 def main() -> None:
     """Console-script entry point."""
+    if is_version_only(sys.argv[1:]):
+        from .version import __version__
+
+        sys.stdout.write(f"typelens {__version__}\n")
+        return
     try:
+        from .app import app
+
         app()
     except BrokenPipeError:
         sys.stderr.close()

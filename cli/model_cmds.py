@@ -11,7 +11,7 @@ from typing import Iterator
 
 import typer
 
-train_app = typer.Typer(help="Train models.", no_args_is_help=True)
+train_app = typer.Typer(help="Train models.", no_args_is_help=True, rich_markup_mode=None)
 
 
 @contextmanager

@@ -113,9 +113,11 @@ def _source_modules() -> list[Path]:
 # -- fast: laziness and the missing-extra line, in this environment -----------------------------
 
 
-def _modules_after(argv: list[str], blocked: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+def _modules_after(
+    argv: list[str], blocked: tuple[str, ...] = (), watched: tuple[str, ...] = HEAVY
+) -> subprocess.CompletedProcess:
     """Run ``typelens ARGV`` through ``main()`` in a fresh Python with ``blocked``
-    modules unimportable; stdout ends with the heavy modules it imported, as JSON."""
+    modules unimportable; stdout ends with the ``watched`` modules it imported, as JSON."""
     code = (
         "import json, sys\n"
         f"for name in {list(blocked)!r}:\n"
@@ -128,7 +130,7 @@ def _modules_after(argv: list[str], blocked: tuple[str, ...] = ()) -> subprocess
         "    code = stop.code\n"
         "else:\n"
         "    code = 0\n"
-        f"heavy = sorted(m for m in sys.modules if sys.modules[m] is not None and m.startswith({HEAVY!r}))\n"
+        f"heavy = sorted(m for m in sys.modules if sys.modules[m] is not None and m.startswith({watched!r}))\n"
         "print(json.dumps(heavy))\n"
         "sys.exit(code)\n"
     )
@@ -158,6 +160,19 @@ def test_help_and_version_import_nothing_heavy(argv: list[str]) -> None:
         assert run.stdout.splitlines()[0] == f"typelens {__version__}"
     else:
         assert "Usage" in run.stdout
+
+
+def test_version_skips_typer_and_usage_errors_skip_rich_and_pydantic() -> None:
+    """``--version`` is answered before typer loads; help and argument errors use
+    click's plain formatter (no rich) and typer without pydantic (before 0.29)."""
+    version = _modules_after(["-v", "--version"], watched=("typer", "click", "rich", "pydantic", "logging"))
+    assert version.returncode == 0 and version.stdout.splitlines()[0] == f"typelens {__version__}"
+    assert _heavy(version) == []
+    for argv in (["--help"], ["analyze", "--help"], ["infer", "--bogus"], ["analyze"]):
+        run = _modules_after(argv, watched=("rich", "pydantic"))
+        assert run.returncode == (0 if "--help" in argv else 2), run.stderr
+        assert "Usage: typelens" in run.stdout + run.stderr
+        assert _heavy(run) == [], argv
 
 
 def test_analyze_and_infer_need_no_extra() -> None:
@@ -221,44 +236,71 @@ class FreshVenv:
         )
 
 
+@dataclass(frozen=True)
+class Build:
+    wheel: Path
+    tree: Path  # the copy of this checkout it was built from (a git repository: a clone for pre-commit)
+
+
+_BUILT: dict[str, Build] = {}  # one build per session, for every module that asks (test_cli_install.py too)
+
+
+def build_once(factory: pytest.TempPathFactory) -> Build:
+    """The wheel of a copy of this tree (``pip wheel``, build isolation), built once
+    per session; the copy becomes a git repository with one commit on ``main``."""
+    if "build" not in _BUILT:
+        base = factory.mktemp("wheel")
+        tree = base / "src"
+        shutil.copytree(ROOT, tree, ignore=_COPY_IGNORE)
+        built = subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(base / "dist"), str(tree)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env=_clean_env(),
+        )
+        assert built.returncode == 0, built.stderr[-3000:]
+        (found,) = (base / "dist").glob("typelens-*.whl")
+        git = ["git", "-c", "user.name=typelens tests", "-c", "user.email=tests@typelens.invalid"]
+        for step in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "snapshot"]):
+            subprocess.run([*git, *step], cwd=tree, check=True, capture_output=True, timeout=300)
+        _BUILT["build"] = Build(found, tree)
+    return _BUILT["build"]
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    base = tmp_path_factory.mktemp("wheel")
-    tree = base / "src"
-    shutil.copytree(ROOT, tree, ignore=_COPY_IGNORE)
-    built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(base / "dist"), str(tree)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=_clean_env(),
-    )
-    assert built.returncode == 0, built.stderr[-3000:]
-    (found,) = (base / "dist").glob("typelens-*.whl")
-    return found
+    return build_once(tmp_path_factory).wheel
+
+
+def snippet_env(extra_path: list[Path] | None = None) -> dict[str, str]:
+    """The clean environment a documented snippet runs in: ``python`` on ``PATH`` is
+    this interpreter's base Python (as ``actions/setup-python`` gives one), and pip
+    skips compiling ``.pyc`` files (half the files to write; nothing else changes)."""
+    bin_dir = Path(os.path.realpath(sys.executable)).parent
+    path = [str(p) for p in (extra_path or [])] + [str(bin_dir), os.environ.get("PATH", "")]
+    env = {k: v for k, v in _clean_env().items() if k != "VIRTUAL_ENV"}
+    return {**env, "PATH": os.pathsep.join(path), "PIP_NO_COMPILE": "1"}
 
 
 @pytest.fixture(scope="module")
 def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("venv")
-    subprocess.run([sys.executable, "-m", "venv", str(root)], check=True, timeout=300)
+    """A venv made by the plain install of docs/install.md, as written, with the
+    wheel for ``.`` (what pip would build from the clone's root)."""
+    from .test_cli_install import install_command, snippet_commands
+
+    (command,) = [c for c in snippet_commands("sh", ".venv/bin/pip install") if "python -m venv" in c]
+    here = tmp_path_factory.mktemp("pip-install")
     installed = subprocess.run(
-        [
-            str(root / "bin" / "python"),
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "--no-compile",
-            "--disable-pip-version-check",
-            str(wheel),
-        ],
+        ["bash", "-eo", "pipefail", "-c", install_command(command, wheel)],
         capture_output=True,
         text=True,
         timeout=600,
-        env=_clean_env(),
+        cwd=here,
+        env=snippet_env(),
     )
     assert installed.returncode == 0, installed.stderr[-3000:]
+    root = here / ".venv"
     work = tmp_path_factory.mktemp("work")
     shutil.copytree(SHOP, work / "shop", ignore=_COPY_IGNORE)
     yield FreshVenv(root, work)
