@@ -241,7 +241,7 @@ def open_session(fs: FileSet, options: InferOptions) -> AnalysisSession:
     """The session of one path argument, its project graph built (graphs in
     ``options.jobs`` processes) of the modules the discovery does not leave out."""
     discovery = options.discovery
-    settings = discovery.tree.for_path(fs.base) if discovery is not None else options.settings
+    settings = _project_settings(fs, options)
     session = AnalysisSession(fs.root, settings, scope=fs.scope, config=GraphConfig(max_bytes=options.max_bytes))
     todo = [f for f in fs.files if not session.index.has_cached_graph(f)] if options.jobs > 1 else []
     if len(todo) > 1:  # the others load from the graph cache faster than a worker builds them
@@ -373,9 +373,14 @@ def _stats(result: InferResult, seconds: float, cache_hits: int) -> dict:
 
 
 # -- the cache ---------------------------------------------------------------------------
+def _project_settings(fs: FileSet, options: InferOptions) -> Settings:
+    """The settings of the project ``fs`` belongs to (its own ``python``, rules...)."""
+    return options.discovery.tree.for_path(fs.base) if options.discovery is not None else options.settings
+
+
 def _cache_path(fs: FileSet, options: InferOptions) -> Path:
     base = options.cache_dir if options.cache_dir is not None else fs.scope / ".typelens-cache"
-    return base / f"infer-{_digest(fs.files, options, fs.root, fs.scope)}.json"
+    return base / f"infer-{_digest(fs.files, options, fs.root, fs.scope, settings=_project_settings(fs, options))}.json"
 
 
 def _read_cache(fs: FileSet, options: InferOptions):
@@ -486,7 +491,7 @@ def _analyze_cache_path(fs: FileSet, options: InferOptions) -> Path | None:
     """Where ``analyze`` caches the diagnostics of ``fs``: the user cache folder's
     ``results``, keyed by the project, the environment, typelens's code and each
     file's enabled rules; ``None`` when the settings switch the cache off."""
-    settings = options.discovery.tree.for_path(fs.base) if options.discovery is not None else options.settings
+    settings = _project_settings(fs, options)
     if not settings.cache:
         return None
     rules = []
