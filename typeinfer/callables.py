@@ -59,6 +59,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+NO_RETURN = ClassType("NoReturn")
+
 _ITERABLES = frozenset(
     {
         "Iterable",
@@ -78,6 +80,8 @@ _ITERABLES = frozenset(
     }
 )
 _MAPPINGS = frozenset({"Mapping", "MutableMapping", "SupportsKeysAndGetItem", "dict"})
+# methods whose overrides are free to take other parameters and return other things
+_NOT_INHERITED = frozenset({"__init__", "__new__", "__init_subclass__", "__class_getitem__", "__call__"})
 _USAGE_CANDIDATES = ("str", "list", "dict", "set", "bytes", "int", "float", "tuple")
 
 
@@ -476,6 +480,10 @@ class CallModel:
             joined = self.engine.callsites.returns_at_call_sites(path, function)  # nothing said in general
             if is_known(known_part(joined)):
                 return joined
+        if not is_known(known_part(inferred)) or is_partly_unknown(inferred):
+            inherited = self.inherited_return(path, function)  # an override that says nothing itself
+            if inherited is not None:
+                return inherited
         return inferred
 
     def inferred_return(self, path: str, function: int) -> Type:
@@ -493,8 +501,8 @@ class CallModel:
             values.append(self.engine.exprs.type_of(path, kids[0]) if kids else NONE)
         if _falls_through(g, scope.exit):
             values.append(NONE)
-        if _is_abstract(g, function):
-            return UNKNOWN
+        if _is_abstract(g, function) or (not values and _raises_not_implemented(g, function)):
+            return UNKNOWN  # a method meant to be overridden says nothing of what overrides return
         if is_generator(g, function):
             yielded = [self._yield_value(path, g, y) for y in _yields(g, scope.id)]
             element = make_union(yielded) if yielded else UNKNOWN
@@ -503,7 +511,7 @@ class CallModel:
             if returned not in (NONE, NEVER) and is_known(returned):
                 return ClassType("Generator", (element, NONE, returned))
             return ClassType(name, (element,))
-        return make_union(values) if values else NONE
+        return _returned(values)
 
     def _yield_value(self, path: str, g: ProgramGraph, node: int) -> Type:
         kids = g.children(node)
@@ -526,6 +534,15 @@ class CallModel:
         for choice in (evidence.annotation, evidence.implicit):
             if choice is not None:
                 return choice
+        base = self.inherited_parameter(path, param)
+        if base is not None and base[1]:
+            return base[0]  # the overridden method declares it: pyright's rule
+        own = self._evidenced(evidence)
+        if base is not None and (not is_known(known_part(own)) or is_partly_unknown(own)):
+            return make_union([base[0], *(m for m in members(own) if m == NONE)])
+        return own
+
+    def _evidenced(self, evidence: ParamEvidence) -> Type:
         found = [t for t in (evidence.default, evidence.call_sites) if t is not None]
         if found:
             joined = make_union(found)
@@ -567,6 +584,67 @@ class CallModel:
             else None
         )
         return ParamEvidence(None, default, sites, usage, None)
+
+    # -- overrides ------------------------------------------------------------------------
+    def overridden(self, path: str, function: int) -> FunctionRef | None:
+        """The method that the method ``function`` overrides: the nearest class in its
+        MRO, past its own, with a plain method of that name (one definition, not
+        overloads or a property)."""
+        g = self.engine.require_graph(path)
+        scope = g.scopes[g.scope_of[function]]
+        own = g.scope_defined_by(function)
+        name = own.name if own is not None else None
+        if scope.kind is not ScopeKind.CLASS or not name or name in _NOT_INHERITED:
+            return None
+        classes = self.engine.classes
+        for view, info in classes.mro(classes.class_type(path, scope.node))[1:]:
+            member = info.members.get(name)
+            if member is None:
+                continue
+            if member.kind != "method" or len(member.nodes) != 1 or "property" in member.decorators:
+                return None
+            return FunctionRef(member.path, member.nodes[0], view)
+        return None
+
+    def inherited_parameter(self, path: str, param: int) -> tuple[Type, bool] | None:
+        """The type of the parameter at the same place of the overridden method (same
+        kind, and same name unless the base's is a stub's positional-only one), with
+        whether the base declares it.  Type variables of the base are bound by the
+        subclass's view of it (``Mapping[str, int]``'s ``_KT`` is ``str``)."""
+        g = self.engine.require_graph(path)
+        function = g.enclosing(param, "function_definition")
+        base = self.overridden(path, function) if function is not None else None
+        if base is None or function is None:
+            return None
+        own = self.signature(path, g, function)
+        bg = self.engine.require_graph(base.path)
+        theirs = self.signature(base.path, bg, base.node)
+        index = next((i for i, p in enumerate(own) if p.node == param), None)
+        if index is None or index >= len(theirs) or own[index].kind != theirs[index].kind:
+            return None
+        if own[index].name != theirs[index].name and not self.engine.is_stub(base.path):
+            return None
+        info = self.engine.classes.info_of(base.bound) if isinstance(base.bound, ClassType) else None
+        found = self.parameter_type(base.path, theirs[index].node)
+        if info is not None and isinstance(base.bound, ClassType):
+            found = substitute(found, self.engine.classes.mapping(base.bound, info))
+        if not is_known(known_part(found)) or _has_typevars(found):
+            return None
+        return found, theirs[index].annotation is not None
+
+    def inherited_return(self, path: str, function: int) -> Type | None:
+        """What the overridden method returns (declared or inferred), its type
+        variables bound by the subclass's view of the base."""
+        base = self.overridden(path, function)
+        if base is None:
+            return None
+        found = self.declared_or_inferred_return(base.path, base.node)
+        info = self.engine.classes.info_of(base.bound) if isinstance(base.bound, ClassType) else None
+        if info is not None and isinstance(base.bound, ClassType):
+            found = substitute(found, self.engine.classes.mapping(base.bound, info))
+        if not is_known(known_part(found)) or _has_typevars(found) or is_partly_unknown(found):
+            return None
+        return found
 
     def implicit(self, path: str, g: ProgramGraph, function: int, params: list[Param], spec: Param) -> Type | None:
         """The type of ``self`` / ``cls`` when ``spec`` is that parameter of a method."""
@@ -803,6 +881,22 @@ def _is_static(g: ProgramGraph, function: int) -> bool:
     return "staticmethod" in decorator_names(g, function)
 
 
+def _returned(values: list[Type]) -> Type:
+    """The join of what the ``return`` statements return; none at all, with no way
+    to fall off the end, is ``NoReturn`` (every path raises).  ``NotImplemented``
+    (a binary dunder handing over to the other operand) and the ``NoReturn`` of a
+    call that never comes back are left out when something else is returned, as
+    pyright does: ``__eq__`` that returns ``NotImplemented`` or a ``bool`` is ``bool``."""
+    if not values:
+        return NO_RETURN
+    kept = [m for v in values for m in members(v) if not _never_a_value(m)]
+    return make_union(kept) if kept else make_union(values)
+
+
+def _never_a_value(t: Type) -> bool:
+    return isinstance(t, ClassType) and t.short in ("NotImplementedType", "_NotImplementedType", "NoReturn", "Never")
+
+
 def _falls_through(g: ProgramGraph, exit_node: int) -> bool:
     kinds = (EdgeKind.CFG_NEXT, EdgeKind.CFG_TRUE, EdgeKind.CFG_FALSE, EdgeKind.CFG_LOOP_BACK)
     return any(g.predecessors(exit_node, k) for k in kinds)
@@ -820,6 +914,10 @@ def is_generator(g: ProgramGraph, function: int) -> bool:
     if b"yield" not in g.source.data[start:end]:
         return False
     return bool(_yields(g, scope.id))
+
+
+def _raises_not_implemented(g: ProgramGraph, function: int) -> bool:
+    return b"NotImplementedError" in g.source.data[g.start_bytes[function] : g.end_bytes[function]]
 
 
 def _is_abstract(g: ProgramGraph, function: int) -> bool:
