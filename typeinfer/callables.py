@@ -583,7 +583,20 @@ class CallModel:
             if (sites in (None, NONE) and default in (None, NONE))
             else None
         )
+        if usage is None and default == NONE and sites in (None, NONE):
+            usage = self._replaced_none(path, g, param)
         return ParamEvidence(None, default, sites, usage, None)
+
+    def _replaced_none(self, path: str, g: ProgramGraph, param: int) -> Type | None:
+        """For ``def f(x=None)`` whose body assigns ``x`` again (``if x is None: x =
+        []``), what it assigns: the value the parameter stands for when one is passed."""
+        sym = g.symbol_at(param)
+        if sym is None:
+            return None
+        found = [self.engine.names.definition_type(path, d) for d in sym.definitions if d != param]
+        kept = [m for t in found for m in members(t) if m != NONE]
+        joined = make_union(kept) if kept else UNKNOWN
+        return joined if is_known(joined) and not is_partly_unknown(joined) else None
 
     # -- overrides ------------------------------------------------------------------------
     def overridden(self, path: str, function: int) -> FunctionRef | None:
