@@ -198,7 +198,11 @@ def write_misses(out: Path, facts: list[Fact], answers: dict) -> None:
         answer = answers.get((f.file, f.scope, f.name, f.kind))
         if answer != f.truth:
             package = f.file.split("/", 1)[0]
-            rows.append(dict(package=package, kind=f.kind, file=f.file, scope=f.scope, name=f.name, truth=f.truth, answer=answer))
+            rows.append(
+                dict(
+                    package=package, kind=f.kind, file=f.file, scope=f.scope, name=f.name, truth=f.truth, answer=answer
+                )
+            )
     rows.sort(key=lambda r: (r["package"], r["kind"], r["file"], r["scope"], r["name"]))
     out.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     print(f"{len(rows)} misses written to {out}")

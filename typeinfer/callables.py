@@ -432,7 +432,13 @@ class CallModel:
         value: Type = fn
         for decorator in reversed(_decorator_expressions(g, function)):
             target = self.engine.exprs.type_of(path, decorator)
-            if not isinstance(target, FunctionRef) or self.engine.is_stub(target.path):
+            if isinstance(target, FunctionRef) and self.engine.is_stub(target.path):
+                declared = self._stub_decorated(target, value)  # @contextlib.contextmanager
+                if declared is None:
+                    return fn if value is fn else value
+                value = declared
+                continue
+            if not isinstance(target, FunctionRef):
                 return fn if value is fn else value
             result = self.call_value(target, [value], {})
             returned = self.call_value(result, [], {}) if isinstance(result, (FunctionRef, CallableType)) else result
@@ -440,6 +446,22 @@ class CallModel:
                 return value
             value = result
         return value
+
+    def _stub_decorated(self, decorator: FunctionRef, value: Type) -> Type | None:
+        """What a decorator a stub declares (``contextmanager(func: Callable[_P,
+        Iterator[_T]]) -> Callable[_P, _GeneratorContextManager[_T]]``) makes of
+        ``value``, when the stub says it all: a callable whose return is known."""
+        g = self.engine.graph(decorator.path)
+        if g is None or g.kinds[decorator.node] != "function_definition":
+            return None
+        result = self.call_value(decorator, [value], {})
+        if result == value or result == self.as_callable(value):
+            return value  # ``@abstractmethod``, ``@final``, ``@overload``: the function as it is
+        if not isinstance(result, CallableType) or not is_known(result.ret) or is_partly_unknown(result.ret):
+            return None
+        if _has_typevars(result.ret):
+            return None
+        return result
 
     def _callable_of(self, fn: FunctionRef) -> Type:
         g = self.engine.graph(fn.path)
@@ -765,6 +787,9 @@ def unify(expected: Type, actual: Type, mapping: dict[str, Type], engine: "Engin
             for e, x in zip(expected.args, a.args):
                 unify(e, x, mapping, engine, depth + 1)
         elif expected.short in _ITERABLES and len(expected.args) == 1:
+            unify(expected.args[0], engine.exprs.element_type(a), mapping, engine, depth + 1)
+        elif expected.short in ("Generator", "AsyncGenerator") and a.short in _ITERABLES | {"AsyncIterator"}:
+            # an iterator given where a generator is expected: it yields its element
             unify(expected.args[0], engine.exprs.element_type(a), mapping, engine, depth + 1)
         elif (
             expected.short in _MAPPINGS

@@ -1,6 +1,7 @@
 """Usage constraints from where a value goes: iterated, returned where the return
 is declared, assigned to a declared target; awaited, called and entered values
 only filter (no answer); agreeing and conflicting evidence."""
+
 from typing import Iterable
 
 
@@ -111,4 +112,3 @@ class Greeter:
 
     def greet(self) -> str:
         return shout(self.name)
-

@@ -1,0 +1,78 @@
+class Abort(Exception):
+    pass
+
+
+class Context:
+    def __init__(self, name: str):
+        self.name = name
+
+    # ? return: NoReturn
+    def abort(self):
+        raise Abort(self.name)
+
+    # ? return: bool
+    # ? other: object
+    def __eq__(self, other):
+        if not isinstance(other, Context):
+            return NotImplemented
+        return self.name == other.name
+
+    # ? return: int
+    def __hash__(self):
+        return hash(self.name)
+
+
+class Command:
+    # ? return: ?
+    def invoke(self, ctx: Context):
+        raise NotImplementedError
+
+    # ? return: str
+    def usage(self, ctx: Context, width=80):
+        return ctx.name[:width]
+
+
+class Group(Command):
+    # ? ctx: Context
+    # ? return: str
+    def usage(self, ctx, width=80):
+        return "group"
+
+    # ? ctx: Context
+    def invoke(self, ctx):
+        print(ctx)
+
+
+class Formatter:
+    # ? return: str
+    def render(self, text):
+        return text.upper()
+
+
+class Plain(Formatter):
+    # ? text: str
+    # ? return: str
+    def render(self, text):
+        raise NotImplementedError
+
+
+# ? return: NoReturn
+def fail(message: str):
+    raise ValueError(message)
+
+
+# ? return: int
+def checked(value: int):
+    if value < 0:
+        fail("negative")
+    return value
+
+
+# ? items: list | None
+# ? limit: int | None
+def take(items=None, limit=None):
+    if items is None:
+        items = []
+    if limit is None:
+        limit = len(items)
+    return items[:limit]
