@@ -31,7 +31,6 @@ doubled = run(lambda x: x * 2)
 def make_adder(k: int):
     def adder(x: int) -> int:
         return x + k
-
     return adder
 
 
@@ -43,7 +42,6 @@ seven = add3(4)
 def logged(func):
     def wrapper(*args, **kwargs):
         return func(*args, **kwargs)
-
     return wrapper
 
 
@@ -57,7 +55,7 @@ greeting = greet("bob")
 
 
 def power(base: float, exp: int) -> float:
-    return base**exp
+    return base ** exp
 
 
 square = functools.partial(power, exp=2)
@@ -77,7 +75,6 @@ called = fns[0](1)
 def stringify(func):
     def wrapper(*args, **kwargs):
         return str(func(*args, **kwargs))
-
     return wrapper
 
 

@@ -43,7 +43,7 @@ class Point:
 
     # ? return: float
     def norm(self):
-        return (self.x**2 + self.y**2) ** 0.5
+        return (self.x ** 2 + self.y ** 2) ** 0.5
 
 
 # ? acct: Account

@@ -36,7 +36,6 @@ def logged(fn):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         return fn(*args, **kwargs)
-
     return wrapper
 
 

@@ -1,7 +1,6 @@
 """Usage constraints from calls: a parameter passed as an argument takes the type
 the callee declares for it (functions, stubs, dataclass and NamedTuple fields,
 __init__, keywords, and unannotated project functions through their own uses)."""
-
 import os
 from dataclasses import dataclass, field
 from typing import NamedTuple

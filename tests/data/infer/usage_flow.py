@@ -1,7 +1,6 @@
 """Usage constraints from where a value goes: iterated, returned where the return
 is declared, assigned to a declared target; awaited, called and entered values
 only filter (no answer); agreeing and conflicting evidence."""
-
 from typing import Iterable
 
 
@@ -112,3 +111,4 @@ class Greeter:
 
     def greet(self) -> str:
         return shout(self.name)
+

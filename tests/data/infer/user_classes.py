@@ -103,7 +103,7 @@ class Square(Shape):
 
     # ? return: float
     def area(self):
-        return self.size**2
+        return self.size ** 2
 
 
 # ? corners: int

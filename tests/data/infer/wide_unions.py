@@ -8,26 +8,12 @@ class Tensor:
 
 
 class BFLOAT16(Tensor): ...
-
-
 class BOOL(Tensor): ...
-
-
 class DOUBLE(Tensor): ...
-
-
 class FLOAT(Tensor): ...
-
-
 class FLOAT16(Tensor): ...
-
-
 class INT16(Tensor): ...
-
-
 class INT32(Tensor): ...
-
-
 class INT64(Tensor): ...
 
 
