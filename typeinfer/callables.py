@@ -532,6 +532,13 @@ class CallModel:
             name = "AsyncIterator" if is_async(g, function) else "Iterator"
             if returned not in (NONE, NEVER) and is_known(returned):
                 return ClassType("Generator", (element, NONE, returned))
+            if decorator_names(g, function) & {"contextmanager", "asynccontextmanager"}:
+                # the stubs take a Generator here (an Iterator annotation is deprecated there)
+                return (
+                    ClassType("AsyncGenerator", (element, NONE))
+                    if name == "AsyncIterator"
+                    else (ClassType("Generator", (element, NONE, NONE)))
+                )
             return ClassType(name, (element,))
         return _returned(values)
 

@@ -12,7 +12,7 @@ def fib(n: int) -> int:
 
 
 @contextlib.contextmanager
-# ? return: Iterator[int]
+# ? return: Generator[int, None, None]
 def opened(path: str):
     yield len(path)
 
