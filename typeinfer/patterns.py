@@ -103,7 +103,7 @@ class Patterns:
         if matched is None:
             return None
         index = [c for c in g.children(cls_pattern) if g.kinds[c] == "case_pattern"].index(sub)
-        found = []
+        found: list[Type] = []
         for cls in members(matched):
             if not isinstance(cls, ClassType):
                 return None
