@@ -722,7 +722,7 @@ class CallModel:
             elif spec.kind in ("var_positional", "var_keyword") or _has_splat(sg, call):
                 args, kwargs = self.arguments(site_path, sg, call)
                 found.extend(value for p, value in bind(params[offset:], args, kwargs) if p.node == spec.node)
-        return make_union(found) if found else None
+        return self.engine.classes.common_base(make_union(found)) if found else None
 
     def usage_type(self, path: str, g: ProgramGraph, param: int) -> Type | None:
         """The one candidate class having every attribute the function uses on the parameter."""

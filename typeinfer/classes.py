@@ -404,6 +404,26 @@ class ClassModel:
             return self.engine.exprs.augmented(path, parent)
         return self.engine.names.bound_value(path, g, store)
 
+    def common_base(self, t: Type) -> Type:
+        """A union of project classes as the nearest project class they all derive from
+        (``Group | Command`` -> ``Command``; ``Option | Argument`` -> ``Parameter``),
+        ``None`` kept; anything else as it is.  What a parameter receives from its call
+        sites is read this way: code written against the base is passed subclasses."""
+        parts = [m for m in members(t) if m != NONE]
+        if len(parts) < 2 or not all(isinstance(m, ClassType) and not m.args for m in parts):
+            return t
+        chains = [[view.name for view, info in self.mro(m) if not info.path.endswith(".pyi")] for m in parts]
+        if any(not chain for chain in chains):
+            return t
+        shared = next((name for name in chains[0] if all(name in chain for chain in chains[1:])), None)
+        if shared is None:
+            return t
+        base = ClassType(shared)
+        info = self.info_of(base)
+        if info is None or info.type_params or self.engine.project_file(info.path) is None:
+            return t
+        return make_union([base, *(m for m in members(t) if m == NONE)])
+
     # -- the classes a project defines (for usage-based parameter inference) -----------
     def project_classes(self) -> list[ClassType]:
         if self._project_classes is None:

@@ -76,3 +76,33 @@ def take(items=None, limit=None):
     if limit is None:
         limit = len(items)
     return items[:limit]
+
+
+class Shape:
+    pass
+
+
+class Circle(Shape):
+    pass
+
+
+class Box(Shape):
+    pass
+
+
+# ? shape: Shape
+def draw(shape):
+    return shape
+
+
+draw(Circle())
+draw(Box())
+
+
+# ? item: Shape
+def keep(item):
+    return item
+
+
+keep(Shape())
+keep(Circle())
