@@ -506,7 +506,22 @@ class CallModel:
             inherited = self.inherited_return(path, function)  # an override that says nothing itself
             if inherited is not None:
                 return inherited
+        if _bare_container(inferred):  # ``return []``: the base or the overrides say of what
+            for said in (self.inherited_return(path, function), self._overriding_return(path, function)):
+                if isinstance(said, ClassType) and said.name == inferred.name and not _bare_container(said):
+                    return said
         return inferred
+
+    def _overriding_return(self, path: str, function: int) -> Type | None:
+        """The join of what the project's overrides of the method return, if known."""
+        g = self.engine.require_graph(path)
+        scope, own = g.scopes[g.scope_of[function]], g.scope_defined_by(function)
+        if scope.kind is not ScopeKind.CLASS or own is None:
+            return None
+        cls = self.engine.classes.class_type(path, scope.node)
+        found = [self.declared_or_inferred_return(p, node) for p, node in self.engine.classes.overrides(cls, own.name)]
+        joined = make_union([t for t in found if not _bare_container(t)]) if found else UNKNOWN
+        return joined if is_known(joined) and not is_partly_unknown(joined) else None
 
     def inferred_return(self, path: str, function: int) -> Type:
         g = self.engine.require_graph(path)
@@ -924,6 +939,15 @@ def is_async(g: ProgramGraph, function: int) -> bool:
 
 def _is_static(g: ProgramGraph, function: int) -> bool:
     return "staticmethod" in decorator_names(g, function)
+
+
+def _bare_container(t: Type) -> bool:
+    """``list`` / ``dict[Unknown, Unknown]``: a builtin container of unknown items."""
+    return (
+        isinstance(t, ClassType)
+        and t.name in ("list", "dict", "set", "frozenset", "tuple")
+        and (not t.args or not any(is_known(a) for a in t.args))
+    )
 
 
 def _returned(values: list[Type]) -> Type:

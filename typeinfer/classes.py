@@ -104,6 +104,7 @@ class ClassModel:
         self._mros: dict[ClassType, list[tuple[ClassType, ClassInfo]]] = {}
         self._class_types: dict[tuple[str, int], ClassType] = {}
         self._project_classes: list[ClassType] | None = None
+        self._overrides: dict[tuple[str, str], list[tuple[str, int]]] | None = None
 
     # -- identity ---------------------------------------------------------------------
     def class_type(self, path: str, node: int) -> ClassType:
@@ -423,6 +424,24 @@ class ClassModel:
         if info is None or info.type_params or self.engine.project_file(info.path) is None:
             return t
         return make_union([base, *(m for m in members(t) if m == NONE)])
+
+    def overrides(self, cls: ClassType, name: str) -> list[tuple[str, int]]:
+        """The ``(path, def node)`` of each project method that overrides ``cls.name``
+        (defined in a project class that has ``cls`` among its bases)."""
+        if self._overrides is None:
+            index: dict[tuple[str, str], list[tuple[str, int]]] = {}
+            for sub in self.project_classes():
+                chain = self.mro(sub)
+                if len(chain) < 2:
+                    continue
+                own = chain[0][1]
+                for method, member in own.members.items():
+                    if member.kind != "method" or len(member.nodes) != 1:
+                        continue
+                    for view, _info in chain[1:]:
+                        index.setdefault((view.name, method), []).append((member.path, member.nodes[0]))
+            self._overrides = index
+        return self._overrides.get((cls.name, name), [])
 
     # -- the classes a project defines (for usage-based parameter inference) -----------
     def project_classes(self) -> list[ClassType]:

@@ -106,3 +106,22 @@ def keep(item):
 
 keep(Shape())
 keep(Circle())
+
+
+class Piece:
+    # ? return: list[str]
+    def usage_pieces(self):
+        return []
+
+    # ? return: list[str]
+    def names(self):
+        return ["a"]
+
+
+class Flag(Piece):
+    def usage_pieces(self):
+        return ["--flag"]
+
+    # ? return: list[str]
+    def names(self):
+        return []
