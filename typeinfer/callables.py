@@ -28,7 +28,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from typelens.analyzer import EdgeKind, ProgramGraph, ScopeKind
+from typelens.analyzer import Definition, EdgeKind, ProgramGraph, ScopeKind, SymbolKind
 from typelens.analyzer.slices import argument_for
 
 from .binding import DOUBLE_STAR, STAR, bind, element_of_bound, has_spread, named_keywords, spread_tuple
@@ -82,6 +82,19 @@ _ITERABLES = frozenset(
 _MAPPINGS = frozenset({"Mapping", "MutableMapping", "SupportsKeysAndGetItem", "dict"})
 # methods whose overrides are free to take other parameters and return other things
 _NOT_INHERITED = frozenset({"__init__", "__new__", "__init_subclass__", "__class_getitem__", "__call__"})
+# dunders whose signature a typeshed protocol declares, for classes that implement
+# the protocol without naming it among their bases
+_DUNDER_PROTOCOLS = {
+    "__exit__": ("contextlib", "AbstractContextManager"),
+    "__aexit__": ("contextlib", "AbstractAsyncContextManager"),
+    "__len__": ("typing", "Sized"),
+    "__contains__": ("typing", "Container"),
+    "__int__": ("typing", "SupportsInt"),
+    "__float__": ("typing", "SupportsFloat"),
+    "__index__": ("typing", "SupportsIndex"),
+    "__bytes__": ("typing", "SupportsBytes"),
+    "__complex__": ("typing", "SupportsComplex"),
+}
 _USAGE_CANDIDATES = ("str", "list", "dict", "set", "bytes", "int", "float", "tuple")
 
 
@@ -506,7 +519,7 @@ class CallModel:
             inherited = self.inherited_return(path, function)  # an override that says nothing itself
             if inherited is not None:
                 return inherited
-        if _bare_container(inferred):  # ``return []``: the base or the overrides say of what
+        if isinstance(inferred, ClassType) and _bare_container(inferred):  # ``return []``: of what, say others
             for said in (self.inherited_return(path, function), self._overriding_return(path, function)):
                 if isinstance(said, ClassType) and said.name == inferred.name and not _bare_container(said):
                     return said
@@ -661,7 +674,21 @@ class CallModel:
             if member.kind != "method" or len(member.nodes) != 1 or "property" in member.decorators:
                 return None
             return FunctionRef(member.path, member.nodes[0], view)
-        return None
+        return self._protocol_method(name)
+
+    def _protocol_method(self, name: str) -> FunctionRef | None:
+        """The typeshed protocol method a dunder implements when no base defines it
+        (``__exit__``: ``contextlib.AbstractContextManager.__exit__``)."""
+        protocol = _DUNDER_PROTOCOLS.get(name)
+        target = self.engine.resolve_name(*protocol) if protocol is not None else None
+        if not isinstance(target, Definition) or target.kind is not SymbolKind.CLASS:
+            return None
+        path = str(target.path)
+        info = self.engine.classes.info(path, target.node)
+        member = info.members.get(name)
+        if member is None or member.kind != "method" or len(member.nodes) != 1:
+            return None
+        return FunctionRef(member.path, member.nodes[0], self.engine.classes.class_type(path, target.node))
 
     def inherited_parameter(self, path: str, param: int) -> tuple[Type, bool] | None:
         """The type of the parameter at the same place of the overridden method (same

@@ -410,8 +410,8 @@ class ClassModel:
         (``Group | Command`` -> ``Command``; ``Option | Argument`` -> ``Parameter``),
         ``None`` kept; anything else as it is.  What a parameter receives from its call
         sites is read this way: code written against the base is passed subclasses."""
-        parts = [m for m in members(t) if m != NONE]
-        if len(parts) < 2 or not all(isinstance(m, ClassType) and not m.args for m in parts):
+        parts = [m for m in members(t) if isinstance(m, ClassType) and m != NONE and not m.args]
+        if len(parts) < 2 or len(parts) != len([m for m in members(t) if m != NONE]):
             return t
         chains = [[view.name for view, info in self.mro(m) if not info.path.endswith(".pyi")] for m in parts]
         if any(not chain for chain in chains):

@@ -125,3 +125,17 @@ class Flag(Piece):
     # ? return: list[str]
     def names(self):
         return []
+
+
+class Resource:
+    def __enter__(self):
+        return self
+
+    # ? exc_type: type[BaseException] | None
+    # ? exc_value: BaseException | None
+    # ? tb: TracebackType | None
+    def __exit__(self, exc_type, exc_value, tb):
+        self.close()
+
+    def close(self):
+        pass
