@@ -1,6 +1,6 @@
 """Benchmark: recover stripped annotations of typed packages, typelens against pyright.
 
-    python bench/annot_recovery.py [--packages packaging,typer,...] [--pyright PATH]
+    python bench/annot_recovery.py [--packages packaging,typer,...] [--pyright PATH] [--misses FILE]
 
 For each package (installed in this environment, fully annotated): copy it, strip
 every parameter and return annotation (exact byte edits; everything else stays),
@@ -10,7 +10,10 @@ run ``typelens infer`` on the copy, and score against the stripped annotations:
   ``Optional[X]`` -> ``X | None``, union members sorted, module prefixes dropped);
 * base match: the outermost constructor is equal (``list[str]`` ~ ``list[int]``).
 
-Every stripped annotation counts: no answer is a wrong answer.  The baseline is
+Every stripped annotation counts: no answer is a wrong answer.  ``--misses FILE``
+writes typelens's misses, one JSON object a line (package, kind, file, scope,
+name, truth, answer: null when it gave none), grouped by package and kind, to read
+which categories of annotation the engine gets wrong.  The baseline is
 pyright on the same stripped copy: a ``reveal_type(f)`` line per function reports
 its inferred signature.  Both tools' throughput (functions/s) is printed.
 """
@@ -188,11 +191,29 @@ def score(facts: list[Fact], answers: dict, file_prefix: str = "") -> dict:
     return out
 
 
+def write_misses(out: Path, facts: list[Fact], answers: dict) -> None:
+    """Each fact answered wrongly or not at all, as JSON lines sorted by package and kind."""
+    rows = []
+    for f in facts:
+        answer = answers.get((f.file, f.scope, f.name, f.kind))
+        if answer != f.truth:
+            package = f.file.split("/", 1)[0]
+            rows.append(
+                dict(
+                    package=package, kind=f.kind, file=f.file, scope=f.scope, name=f.name, truth=f.truth, answer=answer
+                )
+            )
+    rows.sort(key=lambda r: (r["package"], r["kind"], r["file"], r["scope"], r["name"]))
+    out.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    print(f"{len(rows)} misses written to {out}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--packages", default=",".join(DEFAULT_PACKAGES))
     parser.add_argument("--pyright", default=shutil.which("pyright") or "", help="pyright executable (baseline)")
     parser.add_argument("--jobs", type=int, default=1, help="typelens --jobs (graph building processes)")
+    parser.add_argument("--misses", type=Path, help="write typelens's misses here (JSON lines)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="annot-recovery-"))
     facts_all: list[Fact] = []
@@ -211,6 +232,8 @@ def main() -> None:
         f"({sum(f.kind == 'return' for f in facts_all)} returns)"
     )
     ours, ours_s = run_typelens(work, args.jobs)
+    if args.misses:
+        write_misses(args.misses, facts_all, ours)
     rows = [(f"typelens (jobs={args.jobs})", score(facts_all, ours), ours_s)]
     if args.pyright:
         found = shutil.which(args.pyright)  # pyright runs in the stripped copy: a relative path must not break

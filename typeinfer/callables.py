@@ -28,7 +28,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from typelens.analyzer import EdgeKind, ProgramGraph, ScopeKind
+from typelens.analyzer import Definition, EdgeKind, ProgramGraph, ScopeKind, SymbolKind
 from typelens.analyzer.slices import argument_for
 
 from .binding import DOUBLE_STAR, STAR, bind, element_of_bound, has_spread, named_keywords, spread_tuple
@@ -59,6 +59,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+NO_RETURN = ClassType("NoReturn")
+
 _ITERABLES = frozenset(
     {
         "Iterable",
@@ -78,6 +80,21 @@ _ITERABLES = frozenset(
     }
 )
 _MAPPINGS = frozenset({"Mapping", "MutableMapping", "SupportsKeysAndGetItem", "dict"})
+# methods whose overrides are free to take other parameters and return other things
+_NOT_INHERITED = frozenset({"__init__", "__new__", "__init_subclass__", "__class_getitem__", "__call__"})
+# dunders whose signature a typeshed protocol declares, for classes that implement
+# the protocol without naming it among their bases
+_DUNDER_PROTOCOLS = {
+    "__exit__": ("contextlib", "AbstractContextManager"),
+    "__aexit__": ("contextlib", "AbstractAsyncContextManager"),
+    "__len__": ("typing", "Sized"),
+    "__contains__": ("typing", "Container"),
+    "__int__": ("typing", "SupportsInt"),
+    "__float__": ("typing", "SupportsFloat"),
+    "__index__": ("typing", "SupportsIndex"),
+    "__bytes__": ("typing", "SupportsBytes"),
+    "__complex__": ("typing", "SupportsComplex"),
+}
 _USAGE_CANDIDATES = ("str", "list", "dict", "set", "bytes", "int", "float", "tuple")
 
 
@@ -432,7 +449,13 @@ class CallModel:
         value: Type = fn
         for decorator in reversed(_decorator_expressions(g, function)):
             target = self.engine.exprs.type_of(path, decorator)
-            if not isinstance(target, FunctionRef) or self.engine.is_stub(target.path):
+            if isinstance(target, FunctionRef) and self.engine.is_stub(target.path):
+                declared = self._stub_decorated(target, value)  # @contextlib.contextmanager
+                if declared is None:
+                    return fn if value is fn else value
+                value = declared
+                continue
+            if not isinstance(target, FunctionRef):
                 return fn if value is fn else value
             result = self.call_value(target, [value], {})
             returned = self.call_value(result, [], {}) if isinstance(result, (FunctionRef, CallableType)) else result
@@ -440,6 +463,22 @@ class CallModel:
                 return value
             value = result
         return value
+
+    def _stub_decorated(self, decorator: FunctionRef, value: Type) -> Type | None:
+        """What a decorator a stub declares (``contextmanager(func: Callable[_P,
+        Iterator[_T]]) -> Callable[_P, _GeneratorContextManager[_T]]``) makes of
+        ``value``, when the stub says it all: a callable whose return is known."""
+        g = self.engine.graph(decorator.path)
+        if g is None or g.kinds[decorator.node] != "function_definition":
+            return None
+        result = self.call_value(decorator, [value], {})
+        if result == value or result == self.as_callable(value):
+            return value  # ``@abstractmethod``, ``@final``, ``@overload``: the function as it is
+        if not isinstance(result, CallableType) or not is_known(result.ret) or is_partly_unknown(result.ret):
+            return None
+        if _has_typevars(result.ret):
+            return None
+        return result
 
     def _callable_of(self, fn: FunctionRef) -> Type:
         g = self.engine.graph(fn.path)
@@ -480,7 +519,26 @@ class CallModel:
             joined = self.engine.callsites.returns_at_call_sites(path, function)  # nothing said in general
             if is_known(known_part(joined)):
                 return joined
+        if not is_known(known_part(inferred)) or is_partly_unknown(inferred):
+            inherited = self.inherited_return(path, function)  # an override that says nothing itself
+            if inherited is not None:
+                return inherited
+        if isinstance(inferred, ClassType) and _bare_container(inferred):  # ``return []``: of what, say others
+            for said in (self.inherited_return(path, function), self._overriding_return(path, function)):
+                if isinstance(said, ClassType) and said.name == inferred.name and not _bare_container(said):
+                    return said
         return inferred
+
+    def _overriding_return(self, path: str, function: int) -> Type | None:
+        """The join of what the project's overrides of the method return, if known."""
+        g = self.engine.require_graph(path)
+        scope, own = g.scopes[g.scope_of[function]], g.scope_defined_by(function)
+        if scope.kind is not ScopeKind.CLASS or own is None:
+            return None
+        cls = self.engine.classes.class_type(path, scope.node)
+        found = [self.declared_or_inferred_return(p, node) for p, node in self.engine.classes.overrides(cls, own.name)]
+        joined = make_union([t for t in found if not _bare_container(t)]) if found else UNKNOWN
+        return joined if is_known(joined) and not is_partly_unknown(joined) else None
 
     def inferred_return(self, path: str, function: int) -> Type:
         g = self.engine.require_graph(path)
@@ -497,8 +555,8 @@ class CallModel:
             values.append(self.engine.exprs.type_of(path, kids[0]) if kids else NONE)
         if _falls_through(g, scope.exit):
             values.append(NONE)
-        if _is_abstract(g, function):
-            return UNKNOWN
+        if _is_abstract(g, function) or (not values and _raises_not_implemented(g, function)):
+            return UNKNOWN  # a method meant to be overridden says nothing of what overrides return
         if is_generator(g, function):
             yielded = [self._yield_value(path, g, y) for y in _yields(g, scope.id)]
             element = make_union(yielded) if yielded else UNKNOWN
@@ -506,8 +564,15 @@ class CallModel:
             name = "AsyncIterator" if is_async(g, function) else "Iterator"
             if returned not in (NONE, NEVER) and is_known(returned):
                 return ClassType("Generator", (element, NONE, returned))
+            if decorator_names(g, function) & {"contextmanager", "asynccontextmanager"}:
+                # the stubs take a Generator here (an Iterator annotation is deprecated there)
+                return (
+                    ClassType("AsyncGenerator", (element, NONE))
+                    if name == "AsyncIterator"
+                    else (ClassType("Generator", (element, NONE, NONE)))
+                )
             return ClassType(name, (element,))
-        return make_union(values) if values else NONE
+        return _returned(values)
 
     def _yield_value(self, path: str, g: ProgramGraph, node: int) -> Type:
         kids = g.children(node)
@@ -530,6 +595,15 @@ class CallModel:
         for choice in (evidence.annotation, evidence.implicit):
             if choice is not None:
                 return choice
+        base = self.inherited_parameter(path, param)
+        if base is not None and base[1]:
+            return base[0]  # the overridden method declares it: pyright's rule
+        own = self._evidenced(evidence)
+        if base is not None and (not is_known(known_part(own)) or is_partly_unknown(own)):
+            return make_union([base[0], *(m for m in members(own) if m == NONE)])
+        return own
+
+    def _evidenced(self, evidence: ParamEvidence) -> Type:
         found = [t for t in (evidence.default, evidence.call_sites) if t is not None]
         if found:
             joined = make_union(found)
@@ -570,7 +644,95 @@ class CallModel:
             if (sites in (None, NONE) and default in (None, NONE))
             else None
         )
+        if usage is None and default == NONE and sites in (None, NONE):
+            usage = self._replaced_none(path, g, param)
         return ParamEvidence(None, default, sites, usage, None)
+
+    def _replaced_none(self, path: str, g: ProgramGraph, param: int) -> Type | None:
+        """For ``def f(x=None)`` whose body assigns ``x`` again (``if x is None: x =
+        []``), what it assigns: the value the parameter stands for when one is passed."""
+        sym = g.symbol_at(param)
+        if sym is None:
+            return None
+        found = [self.engine.names.definition_type(path, d) for d in sym.definitions if d != param]
+        kept = [m for t in found for m in members(t) if m != NONE]
+        joined = make_union(kept) if kept else UNKNOWN
+        return joined if is_known(joined) and not is_partly_unknown(joined) else None
+
+    # -- overrides ------------------------------------------------------------------------
+    def overridden(self, path: str, function: int) -> FunctionRef | None:
+        """The method that the method ``function`` overrides: the nearest class in its
+        MRO, past its own, with a plain method of that name (one definition, not
+        overloads or a property)."""
+        g = self.engine.require_graph(path)
+        scope = g.scopes[g.scope_of[function]]
+        own = g.scope_defined_by(function)
+        name = own.name if own is not None else None
+        if scope.kind is not ScopeKind.CLASS or not name or name in _NOT_INHERITED:
+            return None
+        classes = self.engine.classes
+        for view, info in classes.mro(classes.class_type(path, scope.node))[1:]:
+            member = info.members.get(name)
+            if member is None:
+                continue
+            if member.kind != "method" or len(member.nodes) != 1 or "property" in member.decorators:
+                return None
+            return FunctionRef(member.path, member.nodes[0], view)
+        return self._protocol_method(name)
+
+    def _protocol_method(self, name: str) -> FunctionRef | None:
+        """The typeshed protocol method a dunder implements when no base defines it
+        (``__exit__``: ``contextlib.AbstractContextManager.__exit__``)."""
+        protocol = _DUNDER_PROTOCOLS.get(name)
+        target = self.engine.resolve_name(*protocol) if protocol is not None else None
+        if not isinstance(target, Definition) or target.kind is not SymbolKind.CLASS:
+            return None
+        path = str(target.path)
+        info = self.engine.classes.info(path, target.node)
+        member = info.members.get(name)
+        if member is None or member.kind != "method" or len(member.nodes) != 1:
+            return None
+        return FunctionRef(member.path, member.nodes[0], self.engine.classes.class_type(path, target.node))
+
+    def inherited_parameter(self, path: str, param: int) -> tuple[Type, bool] | None:
+        """The type of the parameter at the same place of the overridden method (same
+        kind, and same name unless the base's is a stub's positional-only one), with
+        whether the base declares it.  Type variables of the base are bound by the
+        subclass's view of it (``Mapping[str, int]``'s ``_KT`` is ``str``)."""
+        g = self.engine.require_graph(path)
+        function = g.enclosing(param, "function_definition")
+        base = self.overridden(path, function) if function is not None else None
+        if base is None or function is None:
+            return None
+        own = self.signature(path, g, function)
+        bg = self.engine.require_graph(base.path)
+        theirs = self.signature(base.path, bg, base.node)
+        index = next((i for i, p in enumerate(own) if p.node == param), None)
+        if index is None or index >= len(theirs) or own[index].kind != theirs[index].kind:
+            return None
+        if own[index].name != theirs[index].name and not self.engine.is_stub(base.path):
+            return None
+        info = self.engine.classes.info_of(base.bound) if isinstance(base.bound, ClassType) else None
+        found = self.parameter_type(base.path, theirs[index].node)
+        if info is not None and isinstance(base.bound, ClassType):
+            found = substitute(found, self.engine.classes.mapping(base.bound, info))
+        if not is_known(known_part(found)) or _has_typevars(found):
+            return None
+        return found, theirs[index].annotation is not None
+
+    def inherited_return(self, path: str, function: int) -> Type | None:
+        """What the overridden method returns (declared or inferred), its type
+        variables bound by the subclass's view of the base."""
+        base = self.overridden(path, function)
+        if base is None:
+            return None
+        found = self.declared_or_inferred_return(base.path, base.node)
+        info = self.engine.classes.info_of(base.bound) if isinstance(base.bound, ClassType) else None
+        if info is not None and isinstance(base.bound, ClassType):
+            found = substitute(found, self.engine.classes.mapping(base.bound, info))
+        if not is_known(known_part(found)) or _has_typevars(found) or is_partly_unknown(found):
+            return None
+        return found
 
     def implicit(self, path: str, g: ProgramGraph, function: int, params: list[Param], spec: Param) -> Type | None:
         """The type of ``self`` / ``cls`` when ``spec`` is that parameter of a method."""
@@ -606,7 +768,7 @@ class CallModel:
             elif spec.kind in ("var_positional", "var_keyword") or _has_splat(sg, call):
                 args, kwargs = self.arguments(site_path, sg, call)
                 found.extend(value for p, value in bind(params[offset:], args, kwargs) if p.node == spec.node)
-        return make_union(found) if found else None
+        return self.engine.classes.common_base(make_union(found)) if found else None
 
     def usage_type(self, path: str, g: ProgramGraph, param: int) -> Type | None:
         """The one candidate class having every attribute the function uses on the parameter."""
@@ -683,6 +845,9 @@ def unify(expected: Type, actual: Type, mapping: dict[str, Type], engine: "Engin
             for e, x in zip(expected.args, a.args):
                 unify(e, x, mapping, engine, depth + 1)
         elif expected.short in _ITERABLES and len(expected.args) == 1:
+            unify(expected.args[0], engine.exprs.element_type(a), mapping, engine, depth + 1)
+        elif expected.short in ("Generator", "AsyncGenerator") and a.short in _ITERABLES | {"AsyncIterator"}:
+            # an iterator given where a generator is expected: it yields its element
             unify(expected.args[0], engine.exprs.element_type(a), mapping, engine, depth + 1)
         elif (
             expected.short in _MAPPINGS
@@ -830,6 +995,31 @@ def _is_static(g: ProgramGraph, function: int) -> bool:
     return "staticmethod" in decorator_names(g, function)
 
 
+def _bare_container(t: Type) -> bool:
+    """``list`` / ``dict[Unknown, Unknown]``: a builtin container of unknown items."""
+    return (
+        isinstance(t, ClassType)
+        and t.name in ("list", "dict", "set", "frozenset", "tuple")
+        and (not t.args or not any(is_known(a) for a in t.args))
+    )
+
+
+def _returned(values: list[Type]) -> Type:
+    """The join of what the ``return`` statements return; none at all, with no way
+    to fall off the end, is ``NoReturn`` (every path raises).  ``NotImplemented``
+    (a binary dunder handing over to the other operand) and the ``NoReturn`` of a
+    call that never comes back are left out when something else is returned, as
+    pyright does: ``__eq__`` that returns ``NotImplemented`` or a ``bool`` is ``bool``."""
+    if not values:
+        return NO_RETURN
+    kept = [m for v in values for m in members(v) if not _never_a_value(m)]
+    return make_union(kept) if kept else make_union(values)
+
+
+def _never_a_value(t: Type) -> bool:
+    return isinstance(t, ClassType) and t.short in ("NotImplementedType", "_NotImplementedType", "NoReturn", "Never")
+
+
 def _falls_through(g: ProgramGraph, exit_node: int) -> bool:
     kinds = (EdgeKind.CFG_NEXT, EdgeKind.CFG_TRUE, EdgeKind.CFG_FALSE, EdgeKind.CFG_LOOP_BACK)
     return any(g.predecessors(exit_node, k) for k in kinds)
@@ -847,6 +1037,10 @@ def is_generator(g: ProgramGraph, function: int) -> bool:
     if b"yield" not in g.source.data[start:end]:
         return False
     return bool(_yields(g, scope.id))
+
+
+def _raises_not_implemented(g: ProgramGraph, function: int) -> bool:
+    return b"NotImplementedError" in g.source.data[g.start_bytes[function] : g.end_bytes[function]]
 
 
 def _is_abstract(g: ProgramGraph, function: int) -> bool:

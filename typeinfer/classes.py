@@ -106,6 +106,7 @@ class ClassModel:
         self._mros: dict[ClassType, list[tuple[ClassType, ClassInfo]]] = {}
         self._class_types: dict[tuple[str, int], ClassType] = {}
         self._project_classes: list[ClassType] | None = None
+        self._overrides: dict[tuple[str, str], list[tuple[str, int]]] | None = None
 
     # -- identity ---------------------------------------------------------------------
     def class_type(self, path: str, node: int) -> ClassType:
@@ -409,6 +410,44 @@ class ClassModel:
         if g.kinds[parent] == "augmented_assignment":
             return self.engine.exprs.augmented(path, parent)
         return self.engine.names.bound_value(path, g, store)
+
+    def common_base(self, t: Type) -> Type:
+        """A union of project classes as the nearest project class they all derive from
+        (``Group | Command`` -> ``Command``; ``Option | Argument`` -> ``Parameter``),
+        ``None`` kept; anything else as it is.  What a parameter receives from its call
+        sites is read this way: code written against the base is passed subclasses."""
+        parts = [m for m in members(t) if isinstance(m, ClassType) and m != NONE and not m.args]
+        if len(parts) < 2 or len(parts) != len([m for m in members(t) if m != NONE]):
+            return t
+        chains = [[view.name for view, info in self.mro(m) if not info.path.endswith(".pyi")] for m in parts]
+        if any(not chain for chain in chains):
+            return t
+        shared = next((name for name in chains[0] if all(name in chain for chain in chains[1:])), None)
+        if shared is None:
+            return t
+        base = ClassType(shared)
+        info = self.info_of(base)
+        if info is None or info.type_params or self.engine.project_file(info.path) is None:
+            return t
+        return make_union([base, *(m for m in members(t) if m == NONE)])
+
+    def overrides(self, cls: ClassType, name: str) -> list[tuple[str, int]]:
+        """The ``(path, def node)`` of each project method that overrides ``cls.name``
+        (defined in a project class that has ``cls`` among its bases)."""
+        if self._overrides is None:
+            index: dict[tuple[str, str], list[tuple[str, int]]] = {}
+            for sub in self.project_classes():
+                chain = self.mro(sub)
+                if len(chain) < 2:
+                    continue
+                own = chain[0][1]
+                for method, member in own.members.items():
+                    if member.kind != "method" or len(member.nodes) != 1:
+                        continue
+                    for view, _info in chain[1:]:
+                        index.setdefault((view.name, method), []).append((member.path, member.nodes[0]))
+            self._overrides = index
+        return self._overrides.get((cls.name, name), [])
 
     # -- the classes a project defines (for usage-based parameter inference) -----------
     def project_classes(self) -> list[ClassType]:

@@ -10,6 +10,7 @@ Example (the type we infer on the right)::
     n / 2                      float
     "%d" % n                   str
     await fetch()              T                (async def fetch() -> T)
+    movie.get("year")          int | None       (a TypedDict's ``year: int``)
 """
 
 from __future__ import annotations
@@ -416,7 +417,29 @@ class ExpressionTyper:
         return CallableType((UNKNOWN,) * count, self.type_of(path, g.child_by_field(node, "body")), (path, node))
 
     def visit_call(self, path, g, node) -> Type:
-        return self.engine.calls.call_type(path, node)
+        got = self._typed_dict_get(path, g, node)
+        return got if got is not None else self.engine.calls.call_type(path, node)
+
+    def _typed_dict_get(self, path: str, g, call: int) -> Type | None:
+        """``movie.get("year")`` on a ``TypedDict`` whose ``year`` is an ``int``:
+        ``int | None``; ``movie.get("year", 0)``: the key's type joined with the
+        default's.  None when the receiver is not a ``TypedDict`` with that key."""
+        function = g.child_by_field(call, "function")
+        if function is None or g.kinds[function] != "attribute" or g.text(g.children(function)[-1]) != "get":
+            return None
+        arguments = g.child_by_field(call, "arguments")
+        args = [c for c in g.children(arguments) if g.kinds[c] not in ("(", ")", ",")] if arguments is not None else []
+        if not 1 <= len(args) <= 2 or g.kinds[args[0]] != "string" or g.kinds[args[-1]] == "keyword_argument":
+            return None
+        receiver = self.type_of(path, g.children(function)[0])
+        found = []
+        for m in members(receiver):
+            item = self.engine.records.typed_dict_item(m, g.text(args[0])[1:-1]) if isinstance(m, ClassType) else None
+            if item is None:
+                return None
+            found.append(item)
+        fallback = self.type_of(path, args[1]) if len(args) == 2 else NONE
+        return make_union([*found, fallback]) if found else None
 
     # -- helpers the other parts share --------------------------------------------------
     def augmented(self, path: str, statement: int) -> Type:

@@ -8,6 +8,8 @@ Example::
 
     >>> normalise("Optional[Dict[str, typing.List[int]]]")
     'dict[str, list[int]] | None'
+    >>> normalise("Generator[int, None, None]")
+    'Generator[int]'
     >>> base("list[int] | None")
     'None | list'
 """
@@ -27,6 +29,11 @@ _ALIASES = {
     "DefaultDict": "defaultdict",
     "Deque": "deque",
 }
+
+
+# trailing type arguments whose default (PEP 696, typeshed) is None: ``Generator[int,
+# None, None]`` and ``Generator[int]`` are one type
+_DEFAULTS = {"Generator": 2, "AsyncGenerator": 1}
 
 
 def normalise(text: str) -> str:
@@ -62,6 +69,9 @@ def _norm(node: ast.AST) -> str:
         ):
             # numpy's own alias, as people write it: the shape is left out
             return f"NDArray[{_norm(args[1].slice)}]"
+        defaults = _DEFAULTS.get(head, 0)
+        while defaults and len(parts) > 1 and parts[-1] == "None":  # PEP 696: the same type
+            parts, defaults = parts[:-1], defaults - 1
         return f"{head}[{', '.join(parts)}]"
     if isinstance(node, (ast.List, ast.Tuple)):
         return "[" + ", ".join(_norm(e) for e in node.elts) + "]"

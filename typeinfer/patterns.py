@@ -3,7 +3,10 @@
 * Inside a case whose pattern is a class pattern (``case Circle(...)``), a union
   of them (``case int() | str()``) or one of those ``as`` a name, the subject
   (a name or attribute) is an instance of those classes.
-* ``case Circle(radius=r)`` binds ``r`` to the class's ``radius``;
+* ``case Circle(radius=r)`` binds ``r`` to the class's ``radius``; ``case
+  Point(a, b)`` binds ``a`` and ``b`` to the attributes ``Point.__match_args__``
+  names (a dataclass's or ``NamedTuple``'s fields in order); ``case int(n)``
+  binds ``n`` to the ``int`` itself;
   ``case P() as v`` binds ``v`` to ``P``, and ``case x`` (a capture) or any other
   pattern ``as v`` to the subject's type.
 
@@ -24,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from typelens.analyzer import ProgramGraph
 
-from .types import Type, TypeOfClass, make_union, members
+from .types import ClassType, Type, TypeOfClass, make_union, members
 
 if TYPE_CHECKING:
     from .contract import Engine
@@ -32,6 +35,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _WRAPPERS = frozenset({"case_pattern", "as_pattern"})
+# builtins whose class pattern matches one positional sub-pattern against the subject itself
+_SELF_MATCHING = frozenset(
+    {"bool", "bytearray", "bytes", "dict", "float", "frozenset", "int", "list", "set", "str", "tuple"}
+)
 
 
 class Patterns:
@@ -71,8 +78,12 @@ class Patterns:
             cls_pattern = g.enclosing(keyword, "class_pattern")
             cls = self.matched(path, g, cls_pattern) if cls_pattern is not None else None
             return self.engine.classes.member_of(cls, attribute, path, owner) if cls is not None else None
+        if g.kinds[owner] == "dotted_name" and g.kinds[g.parents[owner]] == "case_pattern":
+            owner = g.parents[owner]  # a capture: ``case x`` or the ``x`` of ``case C(x)``
         if g.kinds[owner] not in ("as_pattern", "case_pattern"):
             return None
+        if g.kinds[owner] == "case_pattern" and g.kinds[g.parents[owner]] == "class_pattern":
+            return self._positional(path, g, g.parents[owner], owner)
         case = g.enclosing(owner, "case_clause")
         subject = self.case_of(g, case)[0] if case is not None else None
         if g.kinds[owner] == "as_pattern":
@@ -82,6 +93,30 @@ class Patterns:
         if subject is None or g.enclosing(owner, "class_pattern", "keyword_pattern") is not None:
             return None
         return exprs.type_of(path, subject)
+
+    def _positional(self, path: str, g: ProgramGraph, cls_pattern: int, sub: int) -> Type | None:
+        """What the ``i``-th positional sub-pattern of ``case C(a, b)`` captures: the
+        attribute ``C.__match_args__[i]`` names, or the subject itself for the
+        builtins that match their one positional sub-pattern against themselves
+        (``case int(n)``)."""
+        matched = self.matched(path, g, cls_pattern)
+        if matched is None:
+            return None
+        index = [c for c in g.children(cls_pattern) if g.kinds[c] == "case_pattern"].index(sub)
+        found: list[Type] = []
+        for cls in members(matched):
+            if not isinstance(cls, ClassType):
+                return None
+            if cls.short in _SELF_MATCHING and "." not in cls.name:
+                if index != 0:
+                    return None
+                found.append(cls)
+                continue
+            names = self.engine.records.match_args(cls)
+            if names is None or index >= len(names):
+                return None
+            found.append(self.engine.classes.member_of(cls, names[index], path, sub))
+        return make_union(found)
 
 
 def _class_value(engine: "Engine", path: str, g: ProgramGraph, class_pattern: int) -> Type:

@@ -161,6 +161,9 @@ class FilePredictor:
             used = engine.usage.answer(self.path, param.node) if evidence.usage is not None else None
             if used is not None and used.type is not None and evidence.call_sites in (None, NONE):
                 confidence = used.confidence  # the parameter's type is what its uses say
+            inherited = engine.calls.inherited_parameter(self.path, param.node)
+            if inherited is not None and inherited[1]:
+                confidence = 0.95  # the overridden method declares it
             self._add(
                 scope.qualname,
                 param.name,

@@ -84,6 +84,39 @@ class Records:
                     return tuple(found)
         return None
 
+    def match_args(self, cls: ClassType) -> list[str] | None:
+        """The attributes a class pattern's positional sub-patterns match, in order:
+        ``__match_args__`` written in the class (a tuple of string literals), else the
+        fields of a dataclass or a ``NamedTuple`` (both generate it)."""
+        classes = self.engine.classes
+        chain = classes.mro(cls)
+        for _view, info in chain:
+            member = info.members.get("__match_args__")
+            if member is not None and member.kind == "variable" and not info.path.endswith(".pyi"):
+                return self._strings_assigned(info.path, member.nodes[-1])
+        record = any(view.short == "NamedTuple" for view, _ in chain)
+        for _view, info in chain:
+            if info.path.endswith(".pyi") or not (record or info.is_dataclass):
+                continue
+            names = [
+                name
+                for name, m in info.members.items()
+                if m.kind == "variable" and self._is_annotated(info.path, m.nodes) and not name.startswith("__")
+            ]
+            if names:
+                return names
+        return None
+
+    def _strings_assigned(self, path: str, name: int) -> list[str] | None:
+        g = self.engine.require_graph(path)
+        value = g.child_by_field(g.parents[name], "right") if g.kinds[g.parents[name]] == "assignment" else None
+        if value is None or g.kinds[value] not in ("tuple", "list", "parenthesized_expression"):
+            return None
+        items = [c for c in g.children(value) if g.kinds[c] not in ("(", ")", ",")]
+        if not all(g.kinds[c] == "string" for c in items):
+            return None
+        return [g.text(c).strip("'\"") for c in items]
+
     def as_tuple(self, t: Type) -> Type:
         """A ``NamedTuple`` instance as the tuple of its fields, anything else as it is."""
         if isinstance(t, ClassType) and not t.args and "." in t.name:

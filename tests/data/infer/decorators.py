@@ -1,0 +1,57 @@
+import contextlib
+import functools
+from typing import Callable, ParamSpec, TypeVar
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@functools.lru_cache(maxsize=32)
+def fib(n: int) -> int:
+    return n if n < 2 else fib(n - 1) + fib(n - 2)
+
+
+@contextlib.contextmanager
+# ? return: Generator[int, None, None]
+def opened(path: str):
+    yield len(path)
+
+
+def logged(fn: Callable[P, R]) -> Callable[P, R]:
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def retry(times: int):
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            return fn(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+@logged
+def area(w: float, h: float) -> float:
+    return w * h
+
+
+@retry(3)
+def name_of(x: int) -> str:
+    return str(x)
+
+
+# ? f1: int
+f1 = fib(3)
+# ? a1: float
+a1 = area(1.0, 2.0)
+# ? n1: str
+n1 = name_of(1)
+with opened("x") as size:
+    # ? doubled: int
+    doubled = size * 2

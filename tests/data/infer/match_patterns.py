@@ -1,0 +1,45 @@
+from dataclasses import dataclass
+from typing import NamedTuple
+
+
+@dataclass
+class Point:
+    x: int
+    y: str
+
+
+class Pair:
+    __match_args__ = ("left", "right")
+
+    def __init__(self, left: float, right: bytes):
+        self.left = left
+        self.right = right
+
+
+class Size(NamedTuple):
+    width: int
+    label: str
+
+
+def describe(shape: Point | Pair | Size | int | str):
+    match shape:
+        # ? a: int
+        # ? b: str
+        case Point(a, b):
+            return b
+        # ? low: float
+        # ? high: bytes
+        case Pair(low, right=high):
+            return high
+        # ? w: int
+        case Size(w):
+            return w
+        # ? n: int
+        case int(n):
+            return n
+        # ? s: str
+        case str(s):
+            return s
+        # ? z: ?
+        case Point(_, _, z):
+            return z
