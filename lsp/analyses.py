@@ -59,11 +59,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Analysed", "Builds", "EditLog", "HOVER_BUDGET", "QUIET", "Track"]
+__all__ = ["Analysed", "Builds", "COMPLETION_BUDGET", "EditLog", "HOVER_BUDGET", "QUIET", "Track"]
 
 T = TypeVar("T")
 
 HOVER_BUDGET = 0.03  # seconds a hover waits for the current revision's build
+COMPLETION_BUDGET = 0.05  # ... and a completion, before the newest revision built answers it
 QUIET = 0.15  # the builder starts once the document had no edit for this long
 _SOON = -1  # ``Track.building``: the builder will build the newest revision
 _WAIT_LIMIT = 300.0  # a request never waits longer for a build (then it fails, logged)
