@@ -3,20 +3,27 @@ basedpyright-langserver and jedi-language-server, with the same client (pygls)
 on the same files, in one run.
 
     python bench/lsp.py [--file PATH] [--hovers 60] [--completions 20] [--servers typelens,basedpyright]
+                        [--typelens-from OTHER_CHECKOUT]
 
 Two workspaces, copied into fresh folders that every server sees as its root:
 
 - one file (CPython's ``subprocess.py`` by default, ~2,200 lines): hover at
   identifiers spread over the file, inlay hints over the whole file,
-  completion right after an edit that types ``self.`` inside a method,
-  signature help right after the ``(`` of calls, semantic tokens of the whole
+  completion right after an edit that types ``self.`` inside a method
+  (``completion after edit``) and again at the same place 2 s later
+  (``completion (settled)``), signature help right after the ``(`` of calls, semantic tokens of the whole
   file;
 - a project of ~5,000 lines (CPython's ``logging`` package and a module using
   it): references and rename (not applied) at the names its classes and
   functions are defined with.
 
-Prints p50 and p95 in milliseconds per server and request, and each p95 as a
-ratio to typelens's (``x2.0``: that server is twice as slow).  Targets: p95
+Prints p50 and p95 in milliseconds per server and request, each p95 as a
+ratio to typelens's (``x2.0``: that server is twice as slow), and the CPU time
+the server's processes used per request (for the completions: per edit, its
+background analysis and both requests included), which a shared machine's load
+changes less than the wall-clock times.  ``--typelens-from DIR`` measures the
+typelens of another source tree too (``git archive BASE | tar -x -C DIR``), as
+``typelens@DIR``: a before/after comparison in one run.  Targets: p95
 hover <= 50 ms, inlay hints <= 200 ms, completion <= 150 ms,
 references/rename <= 500 ms, each faster than basedpyright-langserver.
 basedpyright is installed by ``make bench`` (``pip install basedpyright``);
@@ -78,6 +85,18 @@ def job_{i}(name, level=logging.INFO):
     rotating = logging.handlers.RotatingFileHandler
     return handler.records, rotating
 """
+
+
+def typelens_from(tree: Path) -> list[str]:
+    """The command starting the language server of the typelens source tree ``tree``
+    (imported as ``typelens`` through a link beside it), with this environment."""
+    package = Path(tempfile.mkdtemp(prefix="typelens-from-"))
+    (package / "typelens").symlink_to(tree.resolve(), target_is_directory=True)
+    run = (
+        f"import runpy, sys; sys.path.insert(0, {str(package)!r}); sys.argv = ['typelens', 'lsp']; "
+        "runpy.run_module('typelens.cli', run_name='__main__')"
+    )
+    return [sys.executable, "-c", run]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -225,7 +244,9 @@ async def measure_file(command: list[str], path: Path, hovers: int, completions:
     whole = types.Range(types.Position(0, 0), types.Position(len(lines), 0))
     await repeat(
         client,
-        results, "inlay hints", [lambda: client.text_document_inlay_hint_async(types.InlayHintParams(doc, whole))] * 10
+        results,
+        "inlay hints",
+        [lambda: client.text_document_inlay_hint_async(types.InlayHintParams(doc, whole))] * 10,
     )
     calls = [
         (i, m.end())
@@ -260,9 +281,7 @@ async def measure_file(command: list[str], path: Path, hovers: int, completions:
     return results
 
 
-async def _completions(
-    client: LanguageClient, doc, lines: list[str], count: int
-) -> tuple[list[float], list[float]]:
+async def _completions(client: LanguageClient, doc, lines: list[str], count: int) -> tuple[list[float], list[float]]:
     """Type ``self.`` on a new line of a method and ask for completions at once
     (``after edit``), then again after a pause of SETTLED_SECONDS (``settled``:
     the edited text analysed by then, unless the machine is slow), then undo."""
@@ -384,7 +403,15 @@ def main() -> None:
     parser.add_argument("--completions", type=int, default=20)
     parser.add_argument("--references", type=int, default=20)
     parser.add_argument("--servers", default=",".join(SERVERS), help="comma list of servers to measure")
+    parser.add_argument(
+        "--typelens-from",
+        type=Path,
+        help="also measure the typelens of this source tree (another checkout, e.g. `git archive` of a base commit)",
+    )
     args = parser.parse_args()
+    if args.typelens_from is not None:
+        SERVERS[f"typelens@{args.typelens_from.name}"] = typelens_from(args.typelens_from)
+        args.servers += f",typelens@{args.typelens_from.name}"
     work = Path(tempfile.mkdtemp(prefix="lsp-bench-"))
     (work / "file").mkdir()
     target = work / "file" / args.file.name

@@ -54,7 +54,16 @@ from .positions import Encoding, LineIndex
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CompletionEntry", "Completions", "Hint", "HoverInfo", "MAX_DOCUMENT_BYTES", "Snapshot", "Workspace", "path_of_uri"]
+__all__ = [
+    "CompletionEntry",
+    "Completions",
+    "Hint",
+    "HoverInfo",
+    "MAX_DOCUMENT_BYTES",
+    "Snapshot",
+    "Workspace",
+    "path_of_uri",
+]
 
 _WORD_BEFORE = re.compile(r"\w*$")
 # a name's bytes, non-ASCII letters included (any byte of a multi-byte character)

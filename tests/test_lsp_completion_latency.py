@@ -15,7 +15,7 @@ from typelens.lsp.workspace import Workspace
 
 from .lsp_wire import RawServer
 
-CART = '''import os
+CART = """import os
 
 
 class Cart:
@@ -33,7 +33,7 @@ class Cart:
 
 def checkout(cart):
     return cart.total()
-'''
+"""
 
 
 def _open(tmp_path: Path, text: str) -> tuple[Workspace, str]:
