@@ -655,16 +655,21 @@ class Workspace:
         self, track: Track, kept: Analysed, snapshot: Snapshot, receiver: tuple[int, int, tuple[str, ...]]
     ) -> bool:
         """Whether no edit between ``kept`` and ``snapshot`` wrote into or next to a
-        name of the receiver (other than the receiver itself): neither an occurrence
-        in ``kept``'s text nor one in ``snapshot``'s (``self.total = 0`` typed in
-        adds a member to ``self``)."""
+        name of the receiver (other than the receiver itself) on a line that may bind
+        something (:data:`_BINDS`), in ``kept``'s text or in ``snapshot``'s:
+        ``self.total = 0`` typed in adds a member to ``self``, while a ``self.``
+        typed and deleted again binds nothing."""
         start, dot, names = receiver
         pattern = re.compile(rb"(?<![\w\x80-\xff])(?:%s)(?![\w\x80-\xff])" % b"|".join(n.encode() for n in set(names)))
-        now = [m.span() for m in pattern.finditer(snapshot.data) if not start <= m.start() < dot]
-        then = [m.span() for m in pattern.finditer(kept.graph.source.data)]
-        back = self._builds.carry_many(track, now, snapshot.revision, kept.revision)
-        forth = self._builds.carry_many(track, then, kept.revision, snapshot.revision)
-        return None not in back and None not in forth
+        for data, source, target, skip in (
+            (snapshot.data, snapshot.revision, kept.revision, (start, dot)),
+            (kept.graph.source.data, kept.revision, snapshot.revision, (0, 0)),
+        ):
+            found = [m.span() for m in pattern.finditer(data) if not skip[0] <= m.start() < skip[1]]
+            moved = self._builds.carry_many(track, found, source, target)
+            if any(at is None and _binds(data, span[0]) for span, at in zip(found, moved)):
+                return False
+        return True
 
     def workspace_symbols(self, query: str) -> list[tuple[ide.SymbolInfo, Place]]:
         """Classes, functions, methods and variables of the project (or of the open
@@ -755,6 +760,19 @@ class Workspace:
 
 
 _NOT_CARRIED = object()
+# what may bind a name on a line: an assignment (augmented, annotated, keyword
+# argument and walrus included), a def, class, import, for, with, except or del
+_BINDS = re.compile(
+    rb"(?<![=!<>])=(?!=)|^[ \t]*(?:async[ \t]+)?(?:def|class|import|from|for|with|global|nonlocal|del|except)\b|\bas\b",
+    re.MULTILINE,
+)
+
+
+def _binds(data: bytes, at: int) -> bool:
+    """Whether the line of byte ``at`` may bind a name (see :data:`_BINDS`)."""
+    start = data.rfind(b"\n", 0, at) + 1
+    end = data.find(b"\n", at)
+    return _BINDS.search(data, start, len(data) if end < 0 else end) is not None
 
 
 def _graph_of(doc: OpenDocument, source, tree) -> ProgramGraph:
