@@ -116,49 +116,32 @@ def _completion(srv: RawServer, uri: str, line: int, character: int) -> dict:
     return srv.response(srv.request("textDocument/completion", ask), timeout=120)["result"]
 
 
-def _items(result: dict) -> list[tuple]:
-    return [(i["label"], i.get("kind"), i.get("sortText")) for i in result["items"]]
-
-
 def _same_items(one: dict, other: dict) -> bool:
-    """The same labels, kinds and order, and the same details where both have one
-    (a data member past the detail budget gets its type when resolved)."""
-    details = [(a.get("detail"), b.get("detail")) for a, b in zip(one["items"], other["items"])]
-    return _items(one) == _items(other) and all(a == b for a, b in details if a and b)
-
-
-def _served(root: Path, uri: str, text: str, edit: tuple[int, str] | None, at: tuple[int, int]) -> dict:
-    """A server on ``root`` with ``text`` open (analysed), then ``edit`` (a line
-    inserted before line ``edit[0]``) and a completion at ``at`` right after it."""
-    srv = RawServer()
-    try:
-        srv.initialize(root.as_uri())
-        srv.notify(
-            "textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}}
+    """The same labels in the same order, and the same kinds and details where both
+    have a detail (a data member typed past the detail budget, see
+    ``completion.DETAIL_BUDGET_SECONDS``, gets them when resolved)."""
+    pairs = list(zip(one["items"], other["items"]))
+    return (
+        len(one["items"]) == len(other["items"])
+        and all((a["label"], a.get("sortText")) == (b["label"], b.get("sortText")) for a, b in pairs)
+        and all(
+            (a.get("kind"), a["detail"]) == (b.get("kind"), b["detail"])
+            for a, b in pairs
+            if a.get("detail") and b.get("detail")
         )
-        _completion(srv, uri, *at)  # the opened text analysed
-        if edit is not None:
-            start = {"line": edit[0], "character": 0}
-            srv.notify(
-                "textDocument/didChange",
-                {
-                    "textDocument": {"uri": uri, "version": 2},
-                    "contentChanges": [{"range": {"start": start, "end": start}, "text": edit[1]}],
-                },
-            )
-        result = _completion(srv, uri, *at)
-        if edit is not None:  # once the edited text is analysed (its outline waits for it): the same list
-            srv.response(srv.request("textDocument/documentSymbol", {"textDocument": {"uri": uri}}), 120)
-            again = _completion(srv, uri, *at)
-            assert _same_items(again, result) and not again["isIncomplete"]
-        return result
-    finally:
-        srv.close()
+    )
 
 
-def test_completion_right_after_an_edit_over_stdio_equals_a_fresh_servers(tmp_path: Path) -> None:
+def _open_over_stdio(srv: RawServer, uri: str, text: str) -> None:
+    srv.notify(
+        "textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}}
+    )
+
+
+def test_completion_right_after_an_edit_over_stdio_equals_a_fresh_opens(tmp_path: Path) -> None:
     """Over stdio: ``self.`` typed on a new line of a method of a file slow to
-    analyse; the list equals the one a fresh server gives for the edited text."""
+    analyse; the list equals the one the server gives for a fresh document of
+    the edited text, and the one it gives once the edited text is analysed."""
     text = Path(graphlib.__file__).read_text(encoding="utf-8")
     lines = text.splitlines(keepends=True)
     done = next(i for i, line in enumerate(lines) if line.lstrip().startswith("def done(self"))
@@ -167,12 +150,27 @@ def test_completion_right_after_an_edit_over_stdio_equals_a_fresh_servers(tmp_pa
     typed = f"{indent}self.\n"
     edited = "".join(lines[:body]) + typed + "".join(lines[body:])
     at = (body, len(indent) + 5)
-    path = tmp_path / "edited" / "graph.py"
-    path.parent.mkdir()
-    path.write_text(text, encoding="utf-8")
-    after_edit = _served(path.parent, path.as_uri(), text, (body, typed), at)
-    fresh_path = tmp_path / "fresh" / "graph.py"
-    fresh_path.parent.mkdir()
-    fresh_path.write_text(edited, encoding="utf-8")
-    fresh = _served(fresh_path.parent, fresh_path.as_uri(), edited, None, at)
-    assert len(fresh["items"]) > 5 and _same_items(after_edit, fresh)
+    edited_uri, fresh_uri = (tmp_path / "graph.py").as_uri(), (tmp_path / "fresh_graph.py").as_uri()
+    srv = RawServer()
+    try:
+        srv.initialize(tmp_path.as_uri())
+        _open_over_stdio(srv, edited_uri, text)
+        _completion(srv, edited_uri, *at)  # the opened text analysed
+        start = {"line": body, "character": 0}
+        srv.notify(
+            "textDocument/didChange",
+            {
+                "textDocument": {"uri": edited_uri, "version": 2},
+                "contentChanges": [{"range": {"start": start, "end": start}, "text": typed}],
+            },
+        )
+        after_edit = _completion(srv, edited_uri, *at)
+        _open_over_stdio(srv, fresh_uri, edited)
+        fresh = _completion(srv, fresh_uri, *at)
+        # once the edited text is analysed (its outline waits for that): the same list, complete
+        srv.response(srv.request("textDocument/documentSymbol", {"textDocument": {"uri": edited_uri}}), 120)
+        settled = _completion(srv, edited_uri, *at)
+    finally:
+        srv.close()
+    assert len(fresh["items"]) > 5 and {"done", "get_ready", "_node2info"} <= {i["label"] for i in fresh["items"]}
+    assert _same_items(after_edit, fresh) and _same_items(settled, fresh) and not settled["isIncomplete"]
