@@ -31,7 +31,10 @@ of the same text, and its hovers fast while the user types:
   back across the edits in between (:class:`EditLog`), unless an edit wrote into
   or next to the name.  Such an answer is at most one build old; once typing
   pauses, every answer is the current revision's.  Inlay hints are carried the
-  same way for a client that can be told to ask again (``caught_up`` says when).
+  same way for a client that can be told to ask again (``caught_up`` says when),
+  and completions beyond :data:`COMPLETION_BUDGET`: the receiver is read from
+  the current text, its type from the newest revision built, and the list is
+  marked incomplete so that the client asks again (``Workspace.completion_list``).
 
 Example::
 
