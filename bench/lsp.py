@@ -3,20 +3,27 @@ basedpyright-langserver and jedi-language-server, with the same client (pygls)
 on the same files, in one run.
 
     python bench/lsp.py [--file PATH] [--hovers 60] [--completions 20] [--servers typelens,basedpyright]
+                        [--typelens-from OTHER_CHECKOUT]
 
 Two workspaces, copied into fresh folders that every server sees as its root:
 
 - one file (CPython's ``subprocess.py`` by default, ~2,200 lines): hover at
   identifiers spread over the file, inlay hints over the whole file,
-  completion right after an edit that types ``self.`` inside a method,
-  signature help right after the ``(`` of calls, semantic tokens of the whole
+  completion right after an edit that types ``self.`` inside a method
+  (``completion after edit``) and again at the same place 2 s later
+  (``completion (settled)``), signature help right after the ``(`` of calls, semantic tokens of the whole
   file;
 - a project of ~5,000 lines (CPython's ``logging`` package and a module using
   it): references and rename (not applied) at the names its classes and
   functions are defined with.
 
-Prints p50 and p95 in milliseconds per server and request, and each p95 as a
-ratio to typelens's (``x2.0``: that server is twice as slow).  Targets: p95
+Prints p50 and p95 in milliseconds per server and request, each p95 as a
+ratio to typelens's (``x2.0``: that server is twice as slow), and the CPU time
+the server's processes used per request (for the completions: per edit, its
+background analysis and both requests included), which a shared machine's load
+changes less than the wall-clock times.  ``--typelens-from DIR`` measures the
+typelens of another source tree too (``git archive BASE | tar -x -C DIR``), as
+``typelens@DIR``: a before/after comparison in one run.  Targets: p95
 hover <= 50 ms, inlay hints <= 200 ms, completion <= 150 ms,
 references/rename <= 500 ms, each faster than basedpyright-langserver.
 basedpyright is installed by ``make bench`` (``pip install basedpyright``);
@@ -27,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import shutil
 import statistics
@@ -40,6 +48,7 @@ from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
 BIN = Path(sys.executable).parent
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 SERVERS = {
     "typelens": [sys.executable, "-m", "typelens.cli", "lsp"],
     "basedpyright": [str(BIN / "basedpyright-langserver"), "--stdio"],
@@ -47,6 +56,7 @@ SERVERS = {
 }
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 SETTLE_SECONDS = (20.0, 90.0)  # background indexing and model preloads settle: at least, at most
+SETTLED_SECONDS = 2.0  # the pause before asking for completions again after an edit
 
 USER_MODULE = '''\
 """A module of the benchmark project that uses the logging package."""
@@ -75,6 +85,18 @@ def job_{i}(name, level=logging.INFO):
     rotating = logging.handlers.RotatingFileHandler
     return handler.records, rotating
 """
+
+
+def typelens_from(tree: Path) -> list[str]:
+    """The command starting the language server of the typelens source tree ``tree``
+    (imported as ``typelens`` through a link beside it), with this environment."""
+    package = Path(tempfile.mkdtemp(prefix="typelens-from-"))
+    (package / "typelens").symlink_to(tree.resolve(), target_is_directory=True)
+    run = (
+        f"import runpy, sys; sys.path.insert(0, {str(package)!r}); sys.argv = ['typelens', 'lsp']; "
+        "runpy.run_module('typelens.cli', run_name='__main__')"
+    )
+    return [sys.executable, "-c", run]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -155,9 +177,37 @@ async def settle(client: LanguageClient, doc, position: tuple[int, int]) -> None
         await asyncio.sleep(1.0)
 
 
-async def repeat(results: dict, name: str, requests) -> None:
-    """Time each request; a server that does not support one gets no figures."""
+def server_cpu(client: LanguageClient) -> float:
+    """CPU seconds the server's processes (its children included: a wrapper may
+    start node) have used so far, from /proc; 0 where there is none."""
+    proc = getattr(client, "_server", None)
+    if proc is None or not Path("/proc/self/stat").exists():
+        return 0.0
+    parents, used = {}, {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields[1])
+        used[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    tree, grown = {proc.pid}, True
+    while grown:  # the descendants, to a fixed point
+        grown = False
+        for pid, parent in parents.items():
+            if parent in tree and pid not in tree:
+                tree.add(pid)
+                grown = True
+    return sum(used.get(pid, 0.0) for pid in tree)
+
+
+async def repeat(client: LanguageClient, results: dict, name: str, requests) -> None:
+    """Time each request; a server that does not support one gets no figures.
+    ``cpu:<name>``: the server's CPU milliseconds per request meanwhile (what a
+    shared machine's load does not change much)."""
     results[name] = []
+    cpu = server_cpu(client)
     for make in requests:
         try:
             ms, _ = await timed(make())
@@ -165,6 +215,7 @@ async def repeat(results: dict, name: str, requests) -> None:
             results[name] = []
             return
         results[name].append(ms)
+    results[f"cpu:{name}"] = [(server_cpu(client) - cpu) * 1000 / max(1, len(requests))]
 
 
 async def measure_file(command: list[str], path: Path, hovers: int, completions: int) -> dict:
@@ -185,13 +236,17 @@ async def measure_file(command: list[str], path: Path, hovers: int, completions:
     await settle(client, doc, sample[0])
     results: dict[str, list[float]] = {}
     await repeat(
+        client,
         results,
         "hover",
         [lambda p=p: client.text_document_hover_async(types.HoverParams(doc, types.Position(*p))) for p in sample],
     )
     whole = types.Range(types.Position(0, 0), types.Position(len(lines), 0))
     await repeat(
-        results, "inlay hints", [lambda: client.text_document_inlay_hint_async(types.InlayHintParams(doc, whole))] * 10
+        client,
+        results,
+        "inlay hints",
+        [lambda: client.text_document_inlay_hint_async(types.InlayHintParams(doc, whole))] * 10,
     )
     calls = [
         (i, m.end())
@@ -200,6 +255,7 @@ async def measure_file(command: list[str], path: Path, hovers: int, completions:
         if not line.lstrip().startswith(("#", "def "))
     ]
     await repeat(
+        client,
         results,
         "signature help",
         [
@@ -210,18 +266,27 @@ async def measure_file(command: list[str], path: Path, hovers: int, completions:
         ],
     )
     await repeat(
+        client,
         results,
         "semantic tokens",
         [lambda: client.text_document_semantic_tokens_full_async(types.SemanticTokensParams(text_document=doc))] * 10,
     )
-    results["completion after edit"] = await _completions(client, doc, lines, completions)
+    cpu = server_cpu(client)
+    after_edit, settled = await _completions(client, doc, lines, completions)
+    results["completion after edit"] = after_edit
+    results["completion (settled)"] = settled
+    # the edits' background analyses included: per edit, both requests together
+    results["cpu:completion after edit"] = [(server_cpu(client) - cpu) * 1000 / max(1, len(after_edit))]
     await stop(client)
     return results
 
 
-async def _completions(client: LanguageClient, doc, lines: list[str], count: int) -> list[float]:
+async def _completions(client: LanguageClient, doc, lines: list[str], count: int) -> tuple[list[float], list[float]]:
+    """Type ``self.`` on a new line of a method and ask for completions at once
+    (``after edit``), then again after a pause of SETTLED_SECONDS (``settled``:
+    the edited text analysed by then, unless the machine is slow), then undo."""
     methods = [i for i, line in enumerate(lines) if re.match(r"\s+def \w+\(self", line)]
-    version, found = 1, []
+    version, found, settled = 1, [], []
     for index in methods[:: max(1, len(methods) // count)][:count]:
         body = index + 1
         indent = re.match(r"\s*", lines[body]).group(0) if body < len(lines) else "        "
@@ -237,6 +302,11 @@ async def _completions(client: LanguageClient, doc, lines: list[str], count: int
             client.text_document_completion_async(types.CompletionParams(doc, types.Position(body, len(indent) + 5)))
         )
         found.append(ms)
+        await asyncio.sleep(SETTLED_SECONDS)
+        ms, _ = await timed(
+            client.text_document_completion_async(types.CompletionParams(doc, types.Position(body, len(indent) + 5)))
+        )
+        settled.append(ms)
         version += 1
         client.text_document_did_change(
             types.DidChangeTextDocumentParams(
@@ -244,7 +314,7 @@ async def _completions(client: LanguageClient, doc, lines: list[str], count: int
                 [types.TextDocumentContentChangePartial(range=types.Range(at, types.Position(body + 1, 0)), text="")],
             )
         )
-    return found
+    return found, settled
 
 
 def build_project(work: Path) -> Path:
@@ -277,6 +347,7 @@ async def measure_project(command: list[str], root: Path, count: int) -> dict:
     )
     results: dict[str, list[float]] = {}
     await repeat(
+        client,
         results,
         "references (5k lines)",
         [
@@ -291,6 +362,7 @@ async def measure_project(command: list[str], root: Path, count: int) -> dict:
         ],
     )
     await repeat(
+        client,
         results,
         "rename (5k lines)",
         [
@@ -305,7 +377,7 @@ async def measure_project(command: list[str], root: Path, count: int) -> dict:
 
 
 def report(table: dict[str, dict[str, list[float]]]) -> None:
-    features = list(dict.fromkeys(f for results in table.values() for f in results))
+    features = list(dict.fromkeys(f for results in table.values() for f in results if not f.startswith("cpu:")))
     base = table.get("typelens", {})
     for feature in features:
         for name, results in table.items():
@@ -316,9 +388,11 @@ def report(table: dict[str, dict[str, list[float]]]) -> None:
             ratio = ""
             if name != "typelens" and base.get(feature):
                 ratio = f"  {percentile(values, 0.95) / percentile(base[feature], 0.95):5.1f}x typelens's p95"
+            cpu = results.get(f"cpu:{feature}")
             print(
                 f"{name:<22} {feature:<24} p50 {statistics.median(values):7.1f} ms  "
                 f"p95 {percentile(values, 0.95):7.1f} ms  (n={len(values)}){ratio}"
+                + (f"  server CPU {cpu[0]:7.1f} ms/request" if cpu else "")
             )
 
 
@@ -329,7 +403,15 @@ def main() -> None:
     parser.add_argument("--completions", type=int, default=20)
     parser.add_argument("--references", type=int, default=20)
     parser.add_argument("--servers", default=",".join(SERVERS), help="comma list of servers to measure")
+    parser.add_argument(
+        "--typelens-from",
+        type=Path,
+        help="also measure the typelens of this source tree (another checkout, e.g. `git archive` of a base commit)",
+    )
     args = parser.parse_args()
+    if args.typelens_from is not None:
+        SERVERS[f"typelens@{args.typelens_from.name}"] = typelens_from(args.typelens_from)
+        args.servers += f",typelens@{args.typelens_from.name}"
     work = Path(tempfile.mkdtemp(prefix="lsp-bench-"))
     (work / "file").mkdir()
     target = work / "file" / args.file.name

@@ -31,7 +31,10 @@ of the same text, and its hovers fast while the user types:
   back across the edits in between (:class:`EditLog`), unless an edit wrote into
   or next to the name.  Such an answer is at most one build old; once typing
   pauses, every answer is the current revision's.  Inlay hints are carried the
-  same way for a client that can be told to ask again (``caught_up`` says when).
+  same way for a client that can be told to ask again (``caught_up`` says when),
+  and completions beyond :data:`COMPLETION_BUDGET`: the receiver is read from
+  the current text, its type from the newest revision built, and the list is
+  marked incomplete so that the client asks again (``Workspace.completion_list``).
 
 Example::
 
@@ -59,11 +62,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Analysed", "Builds", "EditLog", "HOVER_BUDGET", "QUIET", "Track"]
+__all__ = ["Analysed", "Builds", "COMPLETION_BUDGET", "EditLog", "HOVER_BUDGET", "QUIET", "Track"]
 
 T = TypeVar("T")
 
 HOVER_BUDGET = 0.03  # seconds a hover waits for the current revision's build
+COMPLETION_BUDGET = 0.05  # ... and a completion, before the newest revision built answers it
 QUIET = 0.15  # the builder starts once the document had no edit for this long
 _SOON = -1  # ``Track.building``: the builder will build the newest revision
 _WAIT_LIMIT = 300.0  # a request never waits longer for a build (then it fails, logged)

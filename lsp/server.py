@@ -373,7 +373,8 @@ async def completion(ls: TypelensServer, params: types.CompletionParams) -> type
     if at is None:
         return None
     snap, offset = at
-    entries = await ls.run_interactive(ls.ws.completions, snap.uri, offset, snap)
+    found = await ls.run_interactive(ls.ws.completion_list, snap.uri, offset, snap)
+    entries = found.entries
     if ls.ws.settings.guided_completion:
         guided = await ls.run_interactive(ls.ws.guided_completion, snap.uri, offset)
         if guided is not None:
@@ -384,11 +385,12 @@ async def completion(ls: TypelensServer, params: types.CompletionParams) -> type
             kind=COMPLETION_KIND.get(e.kind),
             detail=e.detail or None,
             sort_text=f"{i:05d}",
-            data={"uri": snap.uri, "ref": list(e.ref)} if e.ref is not None else None,
+            data={"uri": snap.uri, "ref": list(e.ref), "revision": found.revision} if e.ref is not None else None,
         )
         for i, e in enumerate(entries)
     ]
-    return types.CompletionList(is_incomplete=False, items=items)
+    # a list carried from an older revision may lack what the edits since made: asked again as the user types
+    return types.CompletionList(is_incomplete=found.carried, items=items)
 
 
 @server.feature(types.COMPLETION_ITEM_RESOLVE)
@@ -396,9 +398,14 @@ async def completion_resolve(ls: TypelensServer, item: types.CompletionItem) -> 
     """The full signature and docstring of a completion item, worked out only
     when the editor shows it."""
     data = item.data if isinstance(item.data, dict) else {}
-    ref, uri = data.get("ref"), data.get("uri")
+    ref, uri, revision = data.get("ref"), data.get("uri"), data.get("revision")
     if isinstance(ref, list) and len(ref) == 3 and isinstance(uri, str) and ls.ws.is_open(uri):
-        detail, doc = await ls.run_blocking(ls.ws.resolve_completion, uri, (str(ref[0]), int(ref[1]), bool(ref[2])))
+        detail, doc = await ls.run_blocking(
+            ls.ws.resolve_completion,
+            uri,
+            (str(ref[0]), int(ref[1]), bool(ref[2])),
+            revision if isinstance(revision, int) else None,
+        )
         item.detail = detail or item.detail
         if doc:
             item.documentation = types.MarkupContent(kind=types.MarkupKind.Markdown, value=doc)

@@ -38,26 +38,38 @@ from typing import Callable, TypeVar
 from urllib.parse import unquote, urlparse
 
 from typelens.analyzer import Diagnostic, Document, GraphConfig, ModelError, ProgramGraph, build_graph
+from typelens.analyzer.repair import _enclosing_def_line as enclosing_def_line
 from typelens.analyzer.typescript import is_script
 from typelens.typeinfer import ide
 from typelens.typeinfer.ide import CompletionEntry, Hint, HoverInfo
+from typelens.typeinfer.ide import completion as ide_completion
 from typelens.typeinfer.ide.completion import member_dot
 from typelens.typeinfer.predictions import Prediction
 from typelens.typeinfer.session import AnalysisSession, FileAnalysis, project_root_of
 from typelens.typeinfer.discovery import Discovery
 from typelens.typeinfer.settings import Settings, SettingsTree, with_editor
 
-from .analyses import HOVER_BUDGET, Analysed, Builds, Track
+from .analyses import COMPLETION_BUDGET, HOVER_BUDGET, Analysed, Builds, Track
 from .positions import Encoding, LineIndex
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CompletionEntry", "Hint", "HoverInfo", "MAX_DOCUMENT_BYTES", "Snapshot", "Workspace", "path_of_uri"]
+__all__ = [
+    "CompletionEntry",
+    "Completions",
+    "Hint",
+    "HoverInfo",
+    "MAX_DOCUMENT_BYTES",
+    "Snapshot",
+    "Workspace",
+    "path_of_uri",
+]
 
 _WORD_BEFORE = re.compile(r"\w*$")
 # a name's bytes, non-ASCII letters included (any byte of a multi-byte character)
 _NAME_BEFORE = re.compile(rb"[\w\x80-\xff]*\Z")
 _NAME_AFTER = re.compile(rb"[\w\x80-\xff]*")
+_INDENT = re.compile(rb"[ \t]*")
 T = TypeVar("T")
 
 MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
@@ -84,6 +96,17 @@ class Snapshot:
     @property
     def data(self) -> bytes:
         return self.lines.data
+
+
+@dataclass(frozen=True, slots=True)
+class Completions:
+    """A completion list and the revision it was worked out on; ``carried``: by an
+    older revision than the request's (see :meth:`Workspace.completions`), so
+    the client should ask again as the user types on."""
+
+    entries: list[CompletionEntry]
+    revision: int
+    carried: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +160,7 @@ class Workspace:
         self.generation = 0  # bumped whenever any answer may have changed (pulled diagnostics' ids)
         self._builds = Builds(self._lock, self._is_open_track)
         self.hover_budget = HOVER_BUDGET
+        self.completion_budget = COMPLETION_BUDGET
 
     # -- documents -----------------------------------------------------------------------
     def open(self, uri: str, text: str, version: int) -> None:
@@ -547,21 +571,105 @@ class Workspace:
     ) -> list[ide.Token]:
         return self._ask(uri, snapshot, lambda a: a.semantic_tokens(start, end))
 
-    def resolve_completion(self, uri: str, ref: tuple[str, int, bool]) -> tuple[str | None, str | None]:
-        """A completion item's full signature and docstring."""
+    def resolve_completion(
+        self, uri: str, ref: tuple[str, int, bool], revision: int | None = None
+    ) -> tuple[str | None, str | None]:
+        """A completion item's full signature and docstring (``revision``: the one the
+        item was listed from; its graph's node ids are the ones ``ref`` names, so it
+        answers while it is the newest built)."""
+        with self._lock:
+            kept = self._docs[uri].track.analysed
+        if revision is not None and kept is not None and kept.revision == revision:
+            return kept.ask(lambda a: a.resolve_completion(ref))
         return self._ask(uri, None, lambda a: a.resolve_completion(ref))
 
     def completions(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> list[CompletionEntry]:
+        return self.completion_list(uri, offset, snapshot).entries
+
+    def completion_list(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> Completions:
+        """The completions at ``offset``; while a document slow to build is typed in,
+        maybe answered by the newest revision built (see :meth:`_carried_completions`)."""
+        with self._lock:
+            doc = self._docs[uri]
+            snapshot = snapshot or doc.snapshot()
+            track = doc.track
+        kept = self._builds.carrier(track, snapshot.revision, self.completion_budget)
+        carried = self._carried_completions(track, kept, snapshot, offset) if kept is not None else None
+        if carried is not None and kept is not None:
+            return Completions(self._ranked(uri, snapshot.data, offset, carried, kept), kept.revision, True)
         analysis = self._analysed(uri, snapshot)
         entries = analysis.ask(lambda a: a.completions(offset))
-        dot = member_dot(analysis.graph.source.data, offset)
+        return Completions(self._ranked(uri, analysis.graph.source.data, offset, entries, analysis), analysis.revision)
+
+    def _ranked(
+        self, uri: str, data: bytes, offset: int, entries: list[CompletionEntry], analysis: Analysed
+    ) -> list[CompletionEntry]:
+        """Member completions ordered by the code LM reading ``data`` up to the dot."""
+        dot = member_dot(data, offset)
         lm = self.code_lm(uri) if dot is not None and entries and analysis.answering.language == "python" else None
         if lm is None:
             return entries
         from typelens.monitors.ranking import rank_entries
 
         with self._lm_use:
-            return rank_entries(lm, analysis.graph.source.data[: dot + 1].decode("utf-8", "replace"), entries)
+            return rank_entries(lm, data[: dot + 1].decode("utf-8", "replace"), entries)
+
+    def _carried_completions(
+        self, track: Track, kept: Analysed, snapshot: Snapshot, offset: int
+    ) -> list[CompletionEntry] | None:
+        """The completions at ``offset`` of ``snapshot`` answered by the ``kept`` revision
+        (built before the edits since): what the text at the cursor asks for is read
+        from ``snapshot``'s text, the names' types from ``kept``, in the scope whose
+        ``def`` line no edit touched.  ``None`` (ask ``snapshot``'s own revision) when
+        ``kept`` cannot tell, its engine is busy, or an edit in between wrote into or
+        next to a name of the receiver (its type or members may have changed)."""
+        data = snapshot.data
+        found = ide_completion.receiver_chain(data, offset)
+        scope = None
+        if found is not None:
+            if not self._names_untouched(track, kept, snapshot, found):
+                return None
+            scope = self._carried_scope(track, kept, snapshot, found[0])
+        try:
+            return kept.ask(
+                lambda a: ide_completion.carried_completions(a, data, offset, scope), timeout=self.completion_budget
+            )
+        except TimeoutError:
+            return None
+
+    def _carried_scope(self, track: Track, kept: Analysed, snapshot: Snapshot, at: int) -> int | None:
+        """The scope of ``kept``'s graph that byte ``at`` of ``snapshot`` lies in, by
+        indentation: the innermost ``def``/``class`` line above it, carried across
+        the edits since (``None`` when an edit wrote into that line's keyword)."""
+        def_line = enclosing_def_line(snapshot.data, at)
+        if def_line is None:
+            return ide_completion.scope_of_def_line(kept.graph, None)
+        keyword = def_line + len(_INDENT.match(snapshot.data, def_line).group())
+        moved = self._builds.carry(track, keyword, keyword + 3, snapshot.revision, kept.revision)
+        if moved is None:
+            return None
+        data = kept.graph.source.data
+        return ide_completion.scope_of_def_line(kept.graph, data.rfind(b"\n", 0, moved[0]) + 1)
+
+    def _names_untouched(
+        self, track: Track, kept: Analysed, snapshot: Snapshot, receiver: tuple[int, int, tuple[str, ...]]
+    ) -> bool:
+        """Whether no edit between ``kept`` and ``snapshot`` wrote into or next to a
+        name of the receiver (other than the receiver itself) on a line that may bind
+        something (:data:`_BINDS`), in ``kept``'s text or in ``snapshot``'s:
+        ``self.total = 0`` typed in adds a member to ``self``, while a ``self.``
+        typed and deleted again binds nothing."""
+        start, dot, names = receiver
+        pattern = re.compile(rb"(?<![\w\x80-\xff])(?:%s)(?![\w\x80-\xff])" % b"|".join(n.encode() for n in set(names)))
+        for data, source, target, skip in (
+            (snapshot.data, snapshot.revision, kept.revision, (start, dot)),
+            (kept.graph.source.data, kept.revision, snapshot.revision, (0, 0)),
+        ):
+            found = [m.span() for m in pattern.finditer(data) if not skip[0] <= m.start() < skip[1]]
+            moved = self._builds.carry_many(track, found, source, target)
+            if any(at is None and _binds(data, span[0]) for span, at in zip(found, moved)):
+                return False
+        return True
 
     def workspace_symbols(self, query: str) -> list[tuple[ide.SymbolInfo, Place]]:
         """Classes, functions, methods and variables of the project (or of the open
@@ -652,6 +760,19 @@ class Workspace:
 
 
 _NOT_CARRIED = object()
+# what may bind a name on a line: an assignment (augmented, annotated, keyword
+# argument and walrus included), a def, class, import, for, with, except or del
+_BINDS = re.compile(
+    rb"(?<![=!<>])=(?!=)|^[ \t]*(?:async[ \t]+)?(?:def|class|import|from|for|with|global|nonlocal|del|except)\b|\bas\b",
+    re.MULTILINE,
+)
+
+
+def _binds(data: bytes, at: int) -> bool:
+    """Whether the line of byte ``at`` may bind a name (see :data:`_BINDS`)."""
+    start = data.rfind(b"\n", 0, at) + 1
+    end = data.find(b"\n", at)
+    return _BINDS.search(data, start, len(data) if end < 0 else end) is not None
 
 
 def _graph_of(doc: OpenDocument, source, tree) -> ProgramGraph:

@@ -26,11 +26,12 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from typelens.analyzer import Definition, SymbolKind
+from typelens.analyzer import Definition, ProgramGraph, ScopeKind, SymbolKind
 
 from ..classes import decorator_names
-from ..queries import Analysed, import_names, members_of_type, receiver_type
-from ..types import ClassType, FunctionRef, ModuleType, TypeOfClass, UnknownType, members, render
+from ..queries import Analysed, import_names, members_of_type, receiver_type, trailing_name
+from ..queries import _name_in_scope as name_in_scope
+from ..types import ClassType, FunctionRef, ModuleType, Type, TypeOfClass, UnknownType, members, render
 from .hover import describe, predictions_by_place
 from .signatures import class_header, docstring, signature_of
 
@@ -65,6 +66,76 @@ def completions(analysis: "FileAnalysis", offset: int) -> list[CompletionEntry]:
     return keyword_completions(analysis, offset)
 
 
+def carried_completions(
+    analysis: "FileAnalysis", data: bytes, offset: int, scope: int | None
+) -> list[CompletionEntry] | None:
+    """Completions at ``offset`` of ``data``, a newer text of the file than
+    ``analysis`` read, answered by ``analysis`` (an editor's last analysed
+    revision while the newest is built): the names after ``from m import`` and
+    ``import m.``, which the text alone decides, and the members of a dotted
+    name (:func:`receiver_chain`) read in ``scope``, the scope of the analysed
+    graph that the cursor's line belongs to.  ``None`` where the older analysis
+    cannot tell: no such name, one it does not know, or a union (the flow at the
+    cursor may narrow it)."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    typed = _WORD_AT_END.sub("", data[line_start:offset].decode("utf-8", "replace"))
+    names = import_names(analysis.engine, typed)
+    if names is not None:
+        return import_completions(analysis, data[line_start:offset], names)
+    found = receiver_chain(data, offset)
+    if found is None or scope is None:
+        return None
+    receiver = name_chain_in_scope(analysis.engine, analysis.path, analysis.graph, scope, found[2])
+    if receiver is None or isinstance(receiver, UnknownType) or len(members(receiver)) != 1:
+        return None
+    return member_entries(analysis.engine, receiver)
+
+
+def receiver_chain(data: bytes, offset: int) -> tuple[int, int, tuple[str, ...]] | None:
+    """``(start, dot, names)`` of the dotted name before the dot that the name
+    typed at ``offset`` follows (``self.items.|`` gives the bytes of
+    ``self.items``, the dot's offset and ``("self", "items")``), when only
+    closing brackets follow the cursor on its line; ``None`` otherwise (no dot,
+    a call's result or a subscript before it)."""
+    dot = member_dot(data, offset)
+    if dot is None:
+        return None
+    line_end = data.find(b"\n", offset)
+    if data[offset : None if line_end < 0 else line_end].strip(b" \t\r)]}"):
+        return None
+    head = data[data.rfind(b"\n", 0, dot) + 1 : dot]
+    chain = trailing_name(head.decode("utf-8", "replace"))
+    if chain is None or not chain.group().isascii():
+        return None
+    return dot - len(chain.group()), dot, tuple(chain.group().split("."))
+
+
+def name_chain_in_scope(engine: "TypeEngine", path: str, g: ProgramGraph, scope: int, chain: tuple[str, ...]):
+    """The type of the dotted name ``chain`` read in ``scope`` of ``g`` (``None``
+    where the flow decides it, see :func:`~typelens.typeinfer.queries.name_chain_at`)."""
+    value = name_in_scope(engine, path, g, scope, chain[0])
+    for part in chain[1:]:
+        if value is None or isinstance(value, UnknownType):
+            return value
+        value = engine.classes.member_of(value, part, "", -1)
+    return value
+
+
+def scope_of_def_line(g: ProgramGraph, line_start: int | None) -> int | None:
+    """The id of the function or class scope of ``g`` whose ``def``/``class``
+    starts on the line at byte ``line_start`` (the module's for ``None``)."""
+    if line_start is None:
+        return next((s.id for s in g.scopes if s.kind is ScopeKind.MODULE), None)
+    data = g.source.data
+    found = [
+        s
+        for s in g.scopes
+        if s.kind in (ScopeKind.FUNCTION, ScopeKind.CLASS)
+        and data.rfind(b"\n", 0, g.start_bytes[s.node]) + 1 == line_start
+    ]
+    return max(found, key=lambda s: g.start_bytes[s.node]).id if found else None
+
+
 def member_dot(data: bytes, offset: int) -> int | None:
     """The byte offset of the dot that the name being typed at ``offset`` follows."""
     stripped = data[:offset].rstrip(_NAME_BYTES)
@@ -78,6 +149,11 @@ def member_completions(analysis: "FileAnalysis", dot: int) -> list[CompletionEnt
     )
     if receiver is None or isinstance(receiver, UnknownType):
         return []
+    return member_entries(engine, receiver)
+
+
+def member_entries(engine: "TypeEngine", receiver: Type) -> list[CompletionEntry]:
+    """The members of a value of type ``receiver``, public names first."""
     facts = members_of_type(engine, receiver, details=False)
     if facts is None:
         return []

@@ -1,0 +1,176 @@
+"""Completion right after an edit (issue 22): while the edited text is analysed
+in the background, the language server answers from the last analysed revision
+(the receiver read from the current text, its type from that revision, in the
+scope whose ``def`` line no edit touched), marks the list incomplete so that
+the client asks again as it types, and gives the items a fresh server gives for
+the same final text.  An edit that writes a name of the receiver (a new
+``self.total = 0``) sends the request to the edited revision itself."""
+
+from __future__ import annotations
+
+import graphlib
+from pathlib import Path
+
+from typelens.lsp.workspace import Workspace
+
+from .lsp_wire import RawServer
+
+CART = """import os
+
+
+class Cart:
+    def __init__(self, owner):
+        self.owner = owner
+        self.items = []
+
+    def add(self, item):
+        self.items.append(item)
+        return len(self.items)
+
+    def total(self):
+        return sum(self.items)
+
+
+def checkout(cart):
+    return cart.total()
+"""
+
+
+def _open(tmp_path: Path, text: str) -> tuple[Workspace, str]:
+    path = tmp_path / "cart.py"
+    path.write_text(text, encoding="utf-8")
+    ws = Workspace(tmp_path)
+    ws.open(path.as_uri(), text, 1)
+    return ws, path.as_uri()
+
+
+def _insert(ws: Workspace, uri: str, text: str, after: str, typed: str) -> tuple[str, int]:
+    """Type ``typed`` at the start of the line after ``after``; the new text and the cursor (after ``typed``)."""
+    at = text.index(after) + len(after)
+    ws.change(uri, 2, [(len(text[:at].encode()), len(text[:at].encode()), typed)])
+    new = text[:at] + typed + text[at:]
+    return new, len((text[:at] + typed).encode())
+
+
+def _fresh(tmp_path: Path, text: str, offset: int) -> list[tuple[str, str, str]]:
+    """The completions a fresh workspace gives at ``offset`` of ``text``, as :func:`_shown`."""
+    fresh_dir = tmp_path / "fresh"
+    fresh_dir.mkdir()
+    ws, uri = _open(fresh_dir, text)
+    return _shown(ws.completion_list(uri, offset).entries)
+
+
+def _shown(entries: list) -> list[tuple[str, str, str]]:
+    """What the editor shows of each entry, in order (their refs name other files' nodes)."""
+    return [(e.label, e.kind, e.detail) for e in entries]
+
+
+def test_members_after_an_edit_come_from_the_last_analysis_as_a_fresh_one_gives(tmp_path: Path) -> None:
+    ws, uri = _open(tmp_path, CART)
+    ws.completion_budget = 0.0  # every build is slow: carry whenever the revision is not built
+    ws.completion_list(uri, CART.index("self.items.append") + 5)  # revision 0 analysed
+    text, cursor = _insert(ws, uri, CART, "def total(self):\n", "        self.\n")
+    cursor -= 1  # before the newline
+    found = ws.completion_list(uri, cursor)
+    assert found.carried and found.revision == 0
+    assert {"owner", "items", "add", "total"} <= {e.label for e in found.entries}
+    assert _shown(found.entries) == _fresh(tmp_path, text, cursor)
+    # the item's details come from the revision it was listed from
+    add = next(e for e in found.entries if e.label == "add")
+    detail, _ = ws.resolve_completion(uri, add.ref, found.revision)
+    assert detail is not None and "def add(" in detail
+
+
+def test_module_members_and_import_names_are_carried(tmp_path: Path) -> None:
+    ws, uri = _open(tmp_path, CART)
+    ws.completion_budget = 0.0
+    ws.completion_list(uri, 0)
+    text, cursor = _insert(ws, uri, CART, "return sum(self.items)\n", "        os.path.\n")
+    found = ws.completion_list(uri, cursor - 1)
+    assert found.carried and "join" in {e.label for e in found.entries}
+    # labels, kinds and order (a module variable past the detail budget is typed when resolved)
+    assert [e.label for e in found.entries] == [shown[0] for shown in _fresh(tmp_path, text, cursor - 1)]
+
+
+def test_an_edit_writing_the_receivers_name_waits_for_its_own_analysis(tmp_path: Path) -> None:
+    ws, uri = _open(tmp_path, CART)
+    ws.completion_budget = 0.0
+    ws.completion_list(uri, 0)
+    text, cursor = _insert(ws, uri, CART, "def total(self):\n", "        self.discount = 0\n        self.\n")
+    found = ws.completion_list(uri, cursor - 1)
+    assert not found.carried and "discount" in {e.label for e in found.entries}
+    assert _shown(found.entries) == _fresh(tmp_path, text, cursor - 1)
+
+
+def test_a_name_the_edit_introduced_is_not_read_from_the_old_analysis(tmp_path: Path) -> None:
+    ws, uri = _open(tmp_path, CART)
+    ws.completion_budget = 0.0
+    ws.completion_list(uri, 0)
+    text, cursor = _insert(ws, uri, CART, "return cart.total()\n", "basket = Cart('me')\nbasket.\n")
+    found = ws.completion_list(uri, cursor - 1)
+    assert not found.carried and "add" in {e.label for e in found.entries}
+
+
+def _completion(srv: RawServer, uri: str, line: int, character: int) -> dict:
+    ask = {"textDocument": {"uri": uri}, "position": {"line": line, "character": character}}
+    return srv.response(srv.request("textDocument/completion", ask), timeout=120)["result"]
+
+
+def _same_items(one: dict, other: dict) -> bool:
+    """The same labels in the same order, and the same kinds and details where both
+    have a detail (a data member typed past the detail budget, see
+    ``completion.DETAIL_BUDGET_SECONDS``, gets them when resolved)."""
+    pairs = list(zip(one["items"], other["items"]))
+    return (
+        len(one["items"]) == len(other["items"])
+        and all((a["label"], a.get("sortText")) == (b["label"], b.get("sortText")) for a, b in pairs)
+        and all(
+            (a.get("kind"), a["detail"]) == (b.get("kind"), b["detail"])
+            for a, b in pairs
+            if a.get("detail") and b.get("detail")
+        )
+    )
+
+
+def _open_over_stdio(srv: RawServer, uri: str, text: str) -> None:
+    srv.notify(
+        "textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}}
+    )
+
+
+def test_completion_right_after_an_edit_over_stdio_equals_a_fresh_opens(tmp_path: Path) -> None:
+    """Over stdio: ``self.`` typed on a new line of a method of a file slow to
+    analyse; the list equals the one the server gives for a fresh document of
+    the edited text, and the one it gives once the edited text is analysed."""
+    text = Path(graphlib.__file__).read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    done = next(i for i, line in enumerate(lines) if line.lstrip().startswith("def done(self"))
+    body = next(i for i in range(done, len(lines)) if lines[i].strip() == "if self._ready_nodes is None:")
+    indent = lines[body][: len(lines[body]) - len(lines[body].lstrip())]
+    typed = f"{indent}self.\n"
+    edited = "".join(lines[:body]) + typed + "".join(lines[body:])
+    at = (body, len(indent) + 5)
+    edited_uri, fresh_uri = (tmp_path / "graph.py").as_uri(), (tmp_path / "fresh_graph.py").as_uri()
+    srv = RawServer()
+    try:
+        srv.initialize(tmp_path.as_uri())
+        _open_over_stdio(srv, edited_uri, text)
+        _completion(srv, edited_uri, *at)  # the opened text analysed
+        start = {"line": body, "character": 0}
+        srv.notify(
+            "textDocument/didChange",
+            {
+                "textDocument": {"uri": edited_uri, "version": 2},
+                "contentChanges": [{"range": {"start": start, "end": start}, "text": typed}],
+            },
+        )
+        after_edit = _completion(srv, edited_uri, *at)
+        _open_over_stdio(srv, fresh_uri, edited)
+        fresh = _completion(srv, fresh_uri, *at)
+        # once the edited text is analysed (its outline waits for that): the same list, complete
+        srv.response(srv.request("textDocument/documentSymbol", {"textDocument": {"uri": edited_uri}}), 120)
+        settled = _completion(srv, edited_uri, *at)
+    finally:
+        srv.close()
+    assert len(fresh["items"]) > 5 and {"done", "get_ready", "_node2info"} <= {i["label"] for i in fresh["items"]}
+    assert _same_items(after_edit, fresh) and _same_items(settled, fresh) and not settled["isIncomplete"]
