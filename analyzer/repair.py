@@ -185,14 +185,14 @@ def scope_at(g: ProgramGraph, offset: int) -> int | None:
             best = scope.id
             if scope.kind in (ScopeKind.FUNCTION, ScopeKind.CLASS):
                 best_def = scope.id
-    textual = _enclosing_def_line(data, offset)
+    textual = enclosing_def_line(data, offset)
     graph_def = g.start_bytes[g.scopes[best_def].node] if best_def else None
     if graph_def is not None:
         graph_def = data.rfind(b"\n", 0, graph_def) + 1  # the line the ``def`` (or its decorator) starts
     return best if textual == graph_def else None
 
 
-def _enclosing_def_line(data: bytes, offset: int) -> int | None:
+def enclosing_def_line(data: bytes, offset: int) -> int | None:
     """The start of the line of the innermost ``def``/``class`` enclosing ``offset``
     by indentation, or ``None`` at module level."""
     line_start = data.rfind(b"\n", 0, offset) + 1

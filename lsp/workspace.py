@@ -38,7 +38,7 @@ from typing import Callable, TypeVar
 from urllib.parse import unquote, urlparse
 
 from typelens.analyzer import Diagnostic, Document, GraphConfig, ModelError, ProgramGraph, build_graph
-from typelens.analyzer.repair import _enclosing_def_line as enclosing_def_line
+from typelens.analyzer.repair import enclosing_def_line
 from typelens.analyzer.typescript import is_script
 from typelens.typeinfer import ide
 from typelens.typeinfer.ide import CompletionEntry, Hint, HoverInfo

@@ -221,7 +221,7 @@ def name_chain_at(document: Analysed, path: str, offset: int, chain: list[str]) 
     if scope is None or not chain:
         return None
     engine = document.engine
-    value = _name_in_scope(engine, path, g, scope, chain[0])
+    value = name_in_scope(engine, path, g, scope, chain[0])
     for part in chain[1:]:
         if value is None or isinstance(value, UnknownType):
             return value
@@ -229,7 +229,7 @@ def name_chain_at(document: Analysed, path: str, offset: int, chain: list[str]) 
     return value
 
 
-def _name_in_scope(engine: TypeEngine, path: str, g: ProgramGraph, scope: int, name: str) -> Type | None:
+def name_in_scope(engine: TypeEngine, path: str, g: ProgramGraph, scope: int, name: str) -> Type | None:
     """``name`` by the LEGB rule from ``scope`` (class bodies seen only from
     themselves), typed flow-insensitively where that is exact."""
     start = scope

@@ -30,7 +30,7 @@ from typelens.analyzer import Definition, ProgramGraph, ScopeKind, SymbolKind
 
 from ..classes import decorator_names
 from ..queries import Analysed, import_names, members_of_type, receiver_type, trailing_name
-from ..queries import _name_in_scope as name_in_scope
+from ..queries import name_in_scope
 from ..types import ClassType, FunctionRef, ModuleType, Type, TypeOfClass, UnknownType, members, render
 from .hover import describe, predictions_by_place
 from .signatures import class_header, docstring, signature_of
