@@ -16,6 +16,7 @@ Example::
 from __future__ import annotations
 
 import logging
+import weakref
 
 import torch
 
@@ -34,13 +35,29 @@ def name_scores(lm, text: str, names: list[str], context: int = 512) -> list[flo
     size = max(8, min(context, lm.context - 1))
     prompt = build_prompt(lm, text, budget=size)
     logprobs = torch.log_softmax(next_logits(lm, prompt.ids, lm.prompt_cache), dim=-1)
+    known = _FIRST_TOKENS.setdefault(lm, {})
+    if len(known) > _FIRST_TOKENS_LIMIT:
+        known.clear()
+    lead = text[-1:]
     scores = []
     for name in names:
-        # encode with the text's last character so the split matches how the name would follow it
-        joined = lm.encode(text[-1:] + name) if text else lm.encode(name)
-        first = joined[1] if text and len(joined) > 1 else (joined[0] if joined else None)
+        first = known.get((lead, name), _MISSING)
+        if first is _MISSING:
+            first = known[(lead, name)] = _first_token(lm, lead, name)
         scores.append(float(logprobs[first]) if first is not None and first < logprobs.shape[0] else float("-inf"))
     return scores
+
+
+_MISSING = object()
+_FIRST_TOKENS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # lm -> {(lead, name): token}
+_FIRST_TOKENS_LIMIT = 65536  # a type's members repeat keystroke after keystroke; this bounds them
+
+
+def _first_token(lm, lead: str, name: str) -> int | None:
+    """The first token of ``name`` as it follows the character ``lead`` (encoded
+    together, so the split matches how the name would follow the text)."""
+    joined = lm.encode(lead + name) if lead else lm.encode(name)
+    return joined[1] if lead and len(joined) > 1 else (joined[0] if joined else None)
 
 
 def rank_entries(lm, text: str, entries: list):
