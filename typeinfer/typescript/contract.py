@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from .lib import LibDeclarations
     from .members import Member
     from .types import Func, ModuleRef, Named, TsType
+    from .usage import ScriptUsage
 
 
 class Types(Protocol):
@@ -73,6 +74,10 @@ class Calls(Protocol):
     def call_type(self, path: str, g: ScriptGraph, call: int) -> TsType: ...
     def new_type(self, path: str, g: ScriptGraph, node: int) -> TsType: ...
     def contextual_parameter(self, path: str, g: ScriptGraph, function: int, index: int) -> TsType: ...
+    def signatures(self, t: TsType, construct: bool = False) -> list[Func]: ...
+    def select(
+        self, path: str, g: ScriptGraph, call: int, funcs: list[Func], skip: int | None = None
+    ) -> tuple[Func, dict[str, TsType]]: ...
 
 
 class Functions(Protocol):
@@ -87,6 +92,8 @@ class Functions(Protocol):
     def declared_parameter(self, path: str, node: int) -> TsType | None: ...
     def declared_variable(self, path: str, sym: Symbol) -> TsType | None: ...
     def overloads_of(self, t: TsType) -> list[Func]: ...
+
+    by_usage: set[tuple[str, int]]
 
 
 class Narrowing(Protocol):
@@ -107,6 +114,7 @@ class ScriptContract(Protocol):
     calls: Calls
     functions: Functions
     narrowing: Narrowing
+    usage: ScriptUsage
     _cycles: int  # the memo's cycle count and open questions: MemberTable
     _open: set[tuple]  # keeps its member tables incomplete the same way
 

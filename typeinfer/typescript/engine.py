@@ -79,11 +79,13 @@ class ScriptEngine:
         from .functions import FunctionTyper
         from .members import MemberTable
         from .narrowing import Narrower
+        from .usage import ScriptUsage
 
         self.members: Members = MemberTable(self)
         self.calls: Calls = CallTyper(self)
         self.functions: Functions = FunctionTyper(self)
         self.narrowing: Narrowing = Narrower(self)
+        self.usage = ScriptUsage(self)
 
     # -- graphs ---------------------------------------------------------------------------
     def graph(self, path: str) -> ScriptGraph | None:
@@ -169,11 +171,21 @@ class ScriptEngine:
         sym = g.symbols[sid]
         if sym.kind is SymbolKind.BUILTIN:
             return self.global_value(sym.name)
+        if sym.kind is SymbolKind.ATTRIBUTE:
+            written = next((h for d in sym.definitions if (h := self._field_annotation(g, d)) is not None), None)
+            if written is not None:  # `total: number` wins over what `this.total = x` assigns
+                return self.declared(path, written)
         found = [self.definition_type(path, d) for d in sym.definitions]
         declared = self.functions.declared_variable(path, sym)
         if declared is not None:
             return declared
         return join(*found) if found else UNKNOWN
+
+    def _field_annotation(self, g: ScriptGraph, definition: int) -> int | None:
+        holder = g.parents[definition]
+        if g.kinds[holder] not in ("public_field_definition", "property_signature"):
+            return None
+        return g.child_by_field(holder, "type")
 
     def definition_type(self, path: str, node: int) -> TsType:
         """The value a defining node (``name_store``, ``parameter``, declaration) binds."""

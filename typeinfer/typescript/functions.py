@@ -11,7 +11,8 @@ parameter is a pattern); JSDoc's ``@param``; the default value; the context a
 function expression sits in (a callback's parameter gets the callee's
 parameter type: ``xs.map(x => ...)``; a function assigned to a variable
 declared with a function type; a method of a class that ``implements`` or
-``extends`` a type declaring it); then what callers pass at this position.
+``extends`` a type declaring it); then what callers pass at this position;
+then what the body does with it (:mod:`.usage`).
 
 Example::
 
@@ -63,6 +64,7 @@ class FunctionTyper:
 
     def __init__(self, engine: "ScriptContract") -> None:
         self.engine = engine
+        self.by_usage: set[tuple[str, int]] = set()  # parameters typed by their uses alone
 
     # -- signatures -----------------------------------------------------------------------
     def signature(self, path: str, node: int) -> Func:
@@ -219,7 +221,14 @@ class FunctionTyper:
             return destructure(self.engine, path, g, contextual, steps)
         if steps or index is None:
             return UNKNOWN
-        return self.from_call_sites(path, g, function, index)
+        passed = self.from_call_sites(path, g, function, index)
+        if passed is not UNKNOWN:
+            return passed
+        used = self.engine.usage.answer(path, node)
+        if used is None or used.type is UNKNOWN:
+            return UNKNOWN
+        self.by_usage.add((path, node))
+        return used.type
 
     def from_call_sites(self, path: str, g: ScriptGraph, function: int, index: int) -> TsType:
         """The join of what callers pass at ``index`` (in this file and, with a
