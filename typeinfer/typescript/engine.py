@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Callable
 
 from typelens.analyzer import Definition, EdgeKind, ProjectGraph, SymbolKind
+from typelens.analyzer.graph import ImportBinding
 from typelens.analyzer.typescript import ScriptGraph
 from typelens.analyzer.typescript.exports import definition_node
 from typelens.analyzer.typescript.project import ScriptIndex
@@ -71,6 +72,7 @@ class ScriptEngine:
         self._memo: dict[tuple, TsType] = {}
         self._incomplete: dict[tuple, TsType] = {}
         self._graphs: dict[str, ScriptGraph | None] = {}
+        self._resolved: dict[tuple, Definition | ScriptModule | None] = {}
         self._budget = MAX_STEPS
         self._open: set[tuple] = set()
         self._cycles = 0
@@ -236,19 +238,30 @@ class ScriptEngine:
         binding = next((b for b in g.imports if b.node == store), None)
         if binding is None:
             return UNKNOWN
-        target = self.index.resolve_binding(g, binding)
+        target = self.resolve_binding(g, binding)
         if isinstance(target, ScriptModule):
             return ModuleRef(str(target.path), binding.module) if target.path is not None else UNKNOWN
         if not isinstance(target, Definition):
             return UNKNOWN
         return self.definition_type(str(target.path), target.node)
 
+    def resolve_binding(self, g: ScriptGraph, binding: ImportBinding) -> Definition | ScriptModule | None:
+        """The index's :meth:`~ScriptIndex.resolve_binding`, once per engine (an engine
+        answers about one version of the files; the file system is asked once)."""
+        key = ("binding", g.path, binding.node)
+        if key not in self._resolved:
+            self._resolved[key] = self.index.resolve_binding(g, binding)
+        return self._resolved[key]
+
     def export_value(self, module: ModuleRef, name: str) -> TsType:
-        target = self.index.resolve_export(
-            Path(module.path),
-            name,
-            module.specifier if self.index.module_body(Path(module.path), module.specifier) else "",
-        )
+        key = ("export", module.path, module.specifier, name)
+        if key not in self._resolved:
+            self._resolved[key] = self.index.resolve_export(
+                Path(module.path),
+                name,
+                module.specifier if self.index.module_body(Path(module.path), module.specifier) else "",
+            )
+        target = self._resolved[key]
         if isinstance(target, ScriptModule):
             return ModuleRef(str(target.path), target.specifier) if target.path is not None else UNKNOWN
         if isinstance(target, Definition):

@@ -11,8 +11,9 @@ parameter is a pattern); JSDoc's ``@param``; the default value; the context a
 function expression sits in (a callback's parameter gets the callee's
 parameter type: ``xs.map(x => ...)``; a function assigned to a variable
 declared with a function type; a method of a class that ``implements`` or
-``extends`` a type declaring it); then what callers pass at this position;
-then what the body does with it (:mod:`.usage`).
+``extends`` a type declaring it); then what callers pass at this position,
+or what the body does with it (:mod:`.usage`) where a declared type it is
+passed on to decides or callers pass nothing.
 
 Example::
 
@@ -222,11 +223,13 @@ class FunctionTyper:
         if steps or index is None:
             return UNKNOWN
         passed = self.from_call_sites(path, g, function, index)
-        if passed is not UNKNOWN:
-            return passed
         used = self.engine.usage.answer(path, node)
         if used is None or used.type is UNKNOWN:
-            return UNKNOWN
+            return passed
+        # what callers pass is an instance of what the function accepts: a declared
+        # parameter the value goes on to decides, as do uses where callers pass nothing
+        if passed is not UNKNOWN and passed != UNDEFINED and not used.is_declared:
+            return passed
         self.by_usage.add((path, node))
         return used.type
 

@@ -218,7 +218,7 @@ class FileTypes:
         if sym.kind is not SymbolKind.IMPORT:
             return Named(sym.name, (), (self.path, holder)) if g.kinds[holder] in _DECLARED else None
         binding = next((b for b in g.imports if b.node == store), None)
-        target = self.engine.index.resolve_binding(g, binding) if binding is not None else None
+        target = self.engine.resolve_binding(g, binding) if binding is not None else None
         if isinstance(target, Definition):
             tg = self.engine.graph(str(target.path))
             if tg is not None and tg.kinds[target.node] in _DECLARED:

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Callable, cast
 
 from .types import (
     ANY,
@@ -96,6 +96,12 @@ class UsageAnswer:
     evidence: tuple[str, ...]
     constraints: tuple[Constraint, ...]
     conflict: bool = False
+    tier: int = FILTER  # the tier that decided
+
+    @property
+    def is_declared(self) -> bool:
+        """Whether declared types (a parameter, a return, a member) decided, without conflict."""
+        return self.type is not UNKNOWN and self.tier == DECLARED and not self.conflict
 
 
 class ScriptUsage:
@@ -128,11 +134,34 @@ class ScriptUsage:
         attribute = self.rules.member_constraint(path, g, list(sym.uses[:MAX_USES]))
         if attribute is not None:
             found.append(attribute)
-        return combine(found) if found else UNKNOWN
+        return combine(found, self.ancestors) if found else UNKNOWN
+
+    def ancestors(self, t: Named) -> frozenset[str]:
+        """The names ``t``'s declaration extends, transitively (project types only)."""
+        out: set[str] = set()
+        todo, steps = [t], 0
+        while todo and steps < 32:
+            item, steps = todo.pop(), steps + 1
+            g = self.engine.graph(item.where[0]) if item.where is not None else None
+            if g is None or item.where is None:
+                continue
+            for base in self.engine.members._extends(item.where[0], g, item.where[1]):
+                if isinstance(base, Named) and base.name not in out:
+                    out.add(base.name)
+                    todo.append(base)
+        return frozenset(out)
 
 
-def combine(found: list[Constraint]) -> UsageAnswer:
-    """One answer from the constraints (see the module docstring)."""
+Ancestors = Callable[[Named], frozenset[str]]
+
+
+def _no_ancestors(t: Named) -> frozenset[str]:
+    return frozenset()
+
+
+def combine(found: list[Constraint], ancestors: Ancestors = _no_ancestors) -> UsageAnswer:
+    """One answer from the constraints (see the module docstring); ``ancestors``:
+    the names a project class or interface extends (``SignalNode`` is a ``ReactiveNode``)."""
     found = list({(c.label, c.expected): c for c in found}.values())
     typed = [c for c in found if c.tier != FILTER]
     tiers = sorted({c.tier for c in typed})
@@ -141,41 +170,41 @@ def combine(found: list[Constraint]) -> UsageAnswer:
     chosen = [c for c in typed if c.tier == tiers[0]]
     if tiers[0] == EQUALITY and len({c.expected for c in chosen}) > 1:
         return UsageAnswer(UNKNOWN, 0.0, _labels(found), tuple(found))
-    answer, conflict = _meet([c.expected for c in chosen])
+    answer, conflict = _meet([c.expected for c in chosen], ancestors)
     if answer is UNKNOWN:
         return UsageAnswer(UNKNOWN, 0.0, _labels(found), tuple(found), True)
-    agreeing = chosen if conflict else [c for c in typed if satisfies(answer, c.expected)]
+    agreeing = chosen if conflict else [c for c in typed if satisfies(answer, c.expected, ancestors)]
     doubt = 1.0
     for c in agreeing:
         doubt *= 1.0 - c.weight
     confidence = min(MAX_CONFIDENCE, 1.0 - doubt) * (CONFLICT_FACTOR if conflict else 1.0)
     used = [c for c in found if c in agreeing or c.tier == FILTER]
-    return UsageAnswer(answer, round(confidence, 3), _labels(used), tuple(found), conflict)
+    return UsageAnswer(answer, round(confidence, 3), _labels(used), tuple(found), conflict, tiers[0])
 
 
 def _labels(found: list[Constraint]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(c.label for c in found))
 
 
-def _meet(expected: list[TsType]) -> tuple[TsType, bool]:
+def _meet(expected: list[TsType], ancestors: Ancestors) -> tuple[TsType, bool]:
     """The most specific of ``expected`` satisfying all; else (a conflict) their union."""
     distinct = list(dict.fromkeys(expected))
     for t in distinct:
-        if all(satisfies(t, other) for other in distinct):
+        if all(satisfies(t, other, ancestors) for other in distinct):
             return t, False
     union = join(*distinct)
     return (union, True) if len(members(union)) <= _MAX_UNION else (UNKNOWN, True)
 
 
-def satisfies(actual: TsType, expected: TsType) -> bool:
+def satisfies(actual: TsType, expected: TsType, ancestors: Ancestors = _no_ancestors) -> bool:
     """Whether every value of ``actual`` is one ``expected`` accepts (a loose,
-    structural-by-name check: literals by their base, arrays by their items,
-    named types by name and arguments where both give them)."""
+    by-name check: literals by their base, arrays by their items, named types by
+    name and arguments where both give them, or by what they extend)."""
     wanted = members(expected)
-    return all(any(_satisfies_one(a, e) for e in wanted) for a in members(actual))
+    return all(any(_satisfies_one(a, e, ancestors) for e in wanted) for a in members(actual))
 
 
-def _satisfies_one(a: TsType, e: TsType) -> bool:
+def _satisfies_one(a: TsType, e: TsType, ancestors: Ancestors) -> bool:
     if a == e or e in (ANY, UNKNOWN_TS, UNKNOWN) or isinstance(e, TypeVar):
         return True
     if isinstance(a, Literal):
@@ -186,6 +215,8 @@ def _satisfies_one(a: TsType, e: TsType) -> bool:
         return all(satisfies(m, e.item) for m in a.items)
     if isinstance(a, Named) and isinstance(e, Named) and a.name == e.name:
         return not a.args or not e.args or all(satisfies(x, y) for x, y in zip(a.args, e.args))
+    if isinstance(a, Named) and isinstance(e, Named):
+        return e.name in ancestors(a)
     return isinstance(e, Prim) and e.name == "object" and not isinstance(a, (Prim, Literal))
 
 

@@ -42,6 +42,7 @@ from .types import (
     render,
     substitute,
     widen,
+    without_nullish,
 )
 from .usage import DECLARED, EQUALITY, FILTER, OPERATION, Constraint
 
@@ -66,6 +67,7 @@ _LIBRARY_SHAPES: tuple[TsType, ...] = (
     Named("Date"),
     Named("RegExp"),
 )
+_VAGUE = frozenset({"Object", "WeakKey", "PropertyKey"})
 _MAX_FITTING = 1  # members decide only when one type has them all
 
 
@@ -146,7 +148,7 @@ class UseRules:
         if callee is None or g.kinds[callee] == "super" or g.text(callee) == "require":
             return None
         calls = self.engine.calls
-        funcs = calls.signatures(self.engine.value_of(path, callee), construct=construct)
+        funcs = calls.signatures(without_nullish(self.engine.value_of(path, callee)), construct=construct)
         if not funcs:
             return None
         position = g.children(args).index(node)
@@ -368,8 +370,12 @@ def _is_declaration(engine: "ScriptContract", func: Func, index: int) -> bool:
 
 
 def _is_answer(t: TsType) -> bool:
+    """A type worth proposing: known, not ``any``, nor as vague as ``{}`` or ``object``."""
     return (
         t is not UNKNOWN
+        and not (isinstance(t, Shape) and not t.fields and t.index is None)
+        and t != Prim("object")
+        and not (isinstance(t, Named) and t.name in _VAGUE)
         and is_known(t)
         and t not in (ANY, UNKNOWN_TS, Prim("never"), Prim("undefined"), Prim("void"))
         and not isinstance(t, TypeVar)

@@ -87,3 +87,27 @@ function shift(delta, seed = 0) {
 function pad(width): string {
   return "x".repeat(width);
 }
+
+interface Base {
+  id: number;
+}
+interface Leaf extends Base {
+  value: string;
+}
+function visit(node: Base): number {
+  return node.id;
+}
+function valueOf(leaf: Leaf): string {
+  return leaf.value;
+}
+
+// ? x: Leaf
+function both(x) {
+  visit(x);
+  return valueOf(x);
+}
+
+// ? obj: ?
+function keysOf(obj) {
+  return Object.keys(obj);
+}
