@@ -185,3 +185,51 @@ async def test_outline_highlights_and_rename_of_a_typescript_file(client: Langua
                 text_document=types.TextDocumentIdentifier(models.as_uri()), position=position_of(text, "Account {")
             )
         )
+
+
+async def test_signature_help_in_an_unclosed_typescript_call(client: LanguageClient) -> None:
+    scratch = PROJECT / "src" / "scratch_calls.ts"  # an editor buffer only: never written to disk
+    text = open_script(
+        client,
+        scratch,
+        "typescript",
+        'import { area } from "./shapes";\nconst m = new Map<string, number>();\narea(3, ',
+    )
+    end = types.Position(2, len("area(3, "))
+    found = await client.text_document_signature_help_async(
+        types.SignatureHelpParams(text_document=types.TextDocumentIdentifier(scratch.as_uri()), position=end)
+    )
+    assert found is not None and found.active_parameter == 1
+    assert found.signatures[0].label == "area(width: number, height?: number): number"
+    assert text.endswith("area(3, ")
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=scratch.as_uri(), version=2),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text.replace("area(3, ", "m.set("))],
+        )
+    )
+    found = await client.text_document_signature_help_async(
+        types.SignatureHelpParams(
+            text_document=types.TextDocumentIdentifier(scratch.as_uri()), position=types.Position(2, len("m.set("))
+        )
+    )
+    assert found is not None and found.active_parameter == 0
+    assert found.signatures[0].label.startswith("set(key: string, value: number)")
+
+
+async def test_semantic_tokens_of_a_typescript_file(client: LanguageClient) -> None:
+    from typelens.typeinfer.ide.semantic_tokens import TOKEN_TYPES
+
+    text = open_script(client, SHAPES, "typescript")
+    found = await client.text_document_semantic_tokens_full_async(
+        types.SemanticTokensParams(text_document=types.TextDocumentIdentifier(SHAPES.as_uri()))
+    )
+    assert found is not None and found.data
+    decoded, line, column = {}, 0, 0
+    lines = text.splitlines()
+    for i in range(0, len(found.data), 5):
+        dl, dc, length, kind, _ = found.data[i : i + 5]
+        line, column = line + dl, (column + dc if dl == 0 else dc)
+        decoded.setdefault(lines[line][column : column + length], set()).add(TOKEN_TYPES[kind])
+    assert decoded["area"] == {"function"} and decoded["width"] == {"parameter"}
+    assert decoded["Account"] == {"class"} and decoded["owner"] >= {"variable", "property"}

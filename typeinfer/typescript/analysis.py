@@ -13,8 +13,9 @@ no script-specific code.
   ``obj.`` is completed on a patched copy of the buffer);
 * :meth:`definition`: where a name, an import or a member is declared;
 * :meth:`document_symbols` (the outline) and :meth:`highlights` (a name's
-  uses in the file); the other editor requests (references across files,
-  rename, signature help, semantic tokens) answer nothing yet for scripts.
+  uses in the file); :meth:`signature_help` (:mod:`.signatures`) and
+  :meth:`semantic_tokens` (:mod:`.semantic`); the other editor requests
+  (references across files, rename) answer nothing yet for scripts.
 
 Example::
 
@@ -351,10 +352,16 @@ class ScriptAnalysis:
         return []
 
     def signature_help(self, offset: int):
-        return None
+        """The signatures of the call open at ``offset`` (:mod:`.signatures`)."""
+        from .signatures import script_signature_help
+
+        return script_signature_help(self, offset)
 
     def semantic_tokens(self, start: int = 0, end: int | None = None) -> list:
-        return []
+        """The names' tokens for the editor's colours (:mod:`.semantic`)."""
+        from .semantic import script_semantic_tokens
+
+        return script_semantic_tokens(self, start, end)
 
     def members_at(self, dot: int):
         return None  # the decoding monitors read Python only

@@ -34,13 +34,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable, Protocol
 
 if TYPE_CHECKING:
-    from typelens.analyzer import ProjectGraph, Symbol
+    from typelens.analyzer import Definition, ProjectGraph, Symbol
+    from typelens.analyzer.graph import ImportBinding
     from typelens.analyzer.typescript import ScriptGraph
     from typelens.analyzer.typescript.project import ScriptIndex
+    from typelens.analyzer.typescript.resolve import ScriptModule
 
     from .lib import LibDeclarations
     from .members import Member
     from .types import Func, ModuleRef, Named, TsType
+    from .usage import ScriptUsage
 
 
 class Types(Protocol):
@@ -73,6 +76,10 @@ class Calls(Protocol):
     def call_type(self, path: str, g: ScriptGraph, call: int) -> TsType: ...
     def new_type(self, path: str, g: ScriptGraph, node: int) -> TsType: ...
     def contextual_parameter(self, path: str, g: ScriptGraph, function: int, index: int) -> TsType: ...
+    def signatures(self, t: TsType, construct: bool = False) -> list[Func]: ...
+    def select(
+        self, path: str, g: ScriptGraph, call: int, funcs: list[Func], skip: int | None = None
+    ) -> tuple[Func, dict[str, TsType]]: ...
 
 
 class Functions(Protocol):
@@ -87,6 +94,8 @@ class Functions(Protocol):
     def declared_parameter(self, path: str, node: int) -> TsType | None: ...
     def declared_variable(self, path: str, sym: Symbol) -> TsType | None: ...
     def overloads_of(self, t: TsType) -> list[Func]: ...
+
+    by_usage: set[tuple[str, int]]
 
 
 class Narrowing(Protocol):
@@ -107,6 +116,7 @@ class ScriptContract(Protocol):
     calls: Calls
     functions: Functions
     narrowing: Narrowing
+    usage: ScriptUsage
     _cycles: int  # the memo's cycle count and open questions: MemberTable
     _open: set[tuple]  # keeps its member tables incomplete the same way
 
@@ -120,6 +130,7 @@ class ScriptContract(Protocol):
     def name_type(self, path: str, node: int) -> TsType: ...
     def global_value(self, name: str) -> TsType: ...
     def imported(self, path: str, g: ScriptGraph, store: int) -> TsType: ...
+    def resolve_binding(self, g: ScriptGraph, binding: ImportBinding) -> Definition | ScriptModule | None: ...
     def export_value(self, module: ModuleRef, name: str) -> TsType: ...
     def class_instance(self, path: str, g: ScriptGraph, declaration: int) -> Named: ...
     def declaration_value(self, path: str, g: ScriptGraph, declaration: int) -> TsType: ...

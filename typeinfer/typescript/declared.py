@@ -110,7 +110,7 @@ class TypeReader:
         holder = g.parents[store]
         if sym.kind is SymbolKind.IMPORT:
             binding = next((b for b in g.imports if b.node == store), None)
-            target = self.engine.index.resolve_binding(g, binding) if binding is not None else None
+            target = self.engine.resolve_binding(g, binding) if binding is not None else None
             if isinstance(target, Definition):
                 tg = self.engine.graph(str(target.path))
                 if tg is not None and tg.kinds[target.node] in _DECLARATIONS:

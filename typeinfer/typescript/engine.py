@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Callable
 
 from typelens.analyzer import Definition, EdgeKind, ProjectGraph, SymbolKind
+from typelens.analyzer.graph import ImportBinding
 from typelens.analyzer.typescript import ScriptGraph
 from typelens.analyzer.typescript.exports import definition_node
 from typelens.analyzer.typescript.project import ScriptIndex
@@ -71,6 +72,7 @@ class ScriptEngine:
         self._memo: dict[tuple, TsType] = {}
         self._incomplete: dict[tuple, TsType] = {}
         self._graphs: dict[str, ScriptGraph | None] = {}
+        self._resolved: dict[tuple, Definition | ScriptModule | None] = {}
         self._budget = MAX_STEPS
         self._open: set[tuple] = set()
         self._cycles = 0
@@ -79,11 +81,13 @@ class ScriptEngine:
         from .functions import FunctionTyper
         from .members import MemberTable
         from .narrowing import Narrower
+        from .usage import ScriptUsage
 
         self.members: Members = MemberTable(self)
         self.calls: Calls = CallTyper(self)
         self.functions: Functions = FunctionTyper(self)
         self.narrowing: Narrowing = Narrower(self)
+        self.usage = ScriptUsage(self)
 
     # -- graphs ---------------------------------------------------------------------------
     def graph(self, path: str) -> ScriptGraph | None:
@@ -169,11 +173,21 @@ class ScriptEngine:
         sym = g.symbols[sid]
         if sym.kind is SymbolKind.BUILTIN:
             return self.global_value(sym.name)
+        if sym.kind is SymbolKind.ATTRIBUTE:
+            written = next((h for d in sym.definitions if (h := self._field_annotation(g, d)) is not None), None)
+            if written is not None:  # `total: number` wins over what `this.total = x` assigns
+                return self.declared(path, written)
         found = [self.definition_type(path, d) for d in sym.definitions]
         declared = self.functions.declared_variable(path, sym)
         if declared is not None:
             return declared
         return join(*found) if found else UNKNOWN
+
+    def _field_annotation(self, g: ScriptGraph, definition: int) -> int | None:
+        holder = g.parents[definition]
+        if g.kinds[holder] not in ("public_field_definition", "property_signature"):
+            return None
+        return g.child_by_field(holder, "type")
 
     def definition_type(self, path: str, node: int) -> TsType:
         """The value a defining node (``name_store``, ``parameter``, declaration) binds."""
@@ -224,19 +238,30 @@ class ScriptEngine:
         binding = next((b for b in g.imports if b.node == store), None)
         if binding is None:
             return UNKNOWN
-        target = self.index.resolve_binding(g, binding)
+        target = self.resolve_binding(g, binding)
         if isinstance(target, ScriptModule):
             return ModuleRef(str(target.path), binding.module) if target.path is not None else UNKNOWN
         if not isinstance(target, Definition):
             return UNKNOWN
         return self.definition_type(str(target.path), target.node)
 
+    def resolve_binding(self, g: ScriptGraph, binding: ImportBinding) -> Definition | ScriptModule | None:
+        """The index's :meth:`~ScriptIndex.resolve_binding`, once per engine (an engine
+        answers about one version of the files; the file system is asked once)."""
+        key = ("binding", g.path, binding.node)
+        if key not in self._resolved:
+            self._resolved[key] = self.index.resolve_binding(g, binding)
+        return self._resolved[key]
+
     def export_value(self, module: ModuleRef, name: str) -> TsType:
-        target = self.index.resolve_export(
-            Path(module.path),
-            name,
-            module.specifier if self.index.module_body(Path(module.path), module.specifier) else "",
-        )
+        key = ("export", module.path, module.specifier, name)
+        if key not in self._resolved:
+            self._resolved[key] = self.index.resolve_export(
+                Path(module.path),
+                name,
+                module.specifier if self.index.module_body(Path(module.path), module.specifier) else "",
+            )
+        target = self._resolved[key]
         if isinstance(target, ScriptModule):
             return ModuleRef(str(target.path), target.specifier) if target.path is not None else UNKNOWN
         if isinstance(target, Definition):

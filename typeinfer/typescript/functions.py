@@ -11,7 +11,9 @@ parameter is a pattern); JSDoc's ``@param``; the default value; the context a
 function expression sits in (a callback's parameter gets the callee's
 parameter type: ``xs.map(x => ...)``; a function assigned to a variable
 declared with a function type; a method of a class that ``implements`` or
-``extends`` a type declaring it); then what callers pass at this position.
+``extends`` a type declaring it); then what callers pass at this position,
+or what the body does with it (:mod:`.usage`) where a declared type it is
+passed on to decides or callers pass nothing.
 
 Example::
 
@@ -63,6 +65,7 @@ class FunctionTyper:
 
     def __init__(self, engine: "ScriptContract") -> None:
         self.engine = engine
+        self.by_usage: set[tuple[str, int]] = set()  # parameters typed by their uses alone
 
     # -- signatures -----------------------------------------------------------------------
     def signature(self, path: str, node: int) -> Func:
@@ -219,7 +222,16 @@ class FunctionTyper:
             return destructure(self.engine, path, g, contextual, steps)
         if steps or index is None:
             return UNKNOWN
-        return self.from_call_sites(path, g, function, index)
+        passed = self.from_call_sites(path, g, function, index)
+        used = self.engine.usage.answer(path, node)
+        if used is None or used.type is UNKNOWN:
+            return passed
+        # what callers pass is an instance of what the function accepts: a declared
+        # parameter the value goes on to decides, as do uses where callers pass nothing
+        if passed is not UNKNOWN and passed != UNDEFINED and not used.is_declared:
+            return passed
+        self.by_usage.add((path, node))
+        return used.type
 
     def from_call_sites(self, path: str, g: ScriptGraph, function: int, index: int) -> TsType:
         """The join of what callers pass at ``index`` (in this file and, with a

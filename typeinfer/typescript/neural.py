@@ -16,6 +16,9 @@ code says (HiTyper's idea, as on the Python side):
   candidate for its parameters (``function castDraft<T>(value)``);
 * every member the code reads on the target must exist on a candidate whose
   members are known; a static answer's known part must be in the candidate;
+* a parameter's usage constraints (:mod:`.usage`) drop the candidates that break
+  them (``count * 2`` drops ``string``); its usage answer is a candidate too, at
+  its own confidence, raised where the classifier agrees;
 * a parameter nothing says anything about is ``any``, as TypeScript reads it.
 
 Example::
@@ -39,6 +42,7 @@ from ..predictions import Prediction
 from .features import ScriptTokens, canonical, sample
 from .targets import ScriptTarget, script_targets
 from .types import ANY, ArrayOf, Named, TsType, TypeVar, render
+from .usage import Constraint, admits
 
 if TYPE_CHECKING:
     from .engine import ScriptEngine
@@ -119,19 +123,21 @@ class ScriptAssistant:
         return None
 
     def _hybrid(self, p: Prediction, target: ScriptTarget, candidates, context: "FileTypes") -> Prediction | None:
-        static = p.type if p.type not in (None, "any", "unknown") else None
+        # a type read from the parameter's uses is one more candidate, not a filter
+        static = p.type if p.type not in (None, "any", "unknown") and not p.evidence else None
         used = context.used_members(target)
         options: list[tuple[str, float]] = []
         options += [(label, prob) for label, prob in candidates if label not in _USELESS and context.can_name(label)]
         options += context.by_name(target)
         options += context.by_members(used)
-        options.sort(key=lambda item: -item[1])
+        constraints = context.usage(target)
+        options = usage_ranked(options, p)
         for label, prob in options:
             if prob < MIN_PROBABILITY:
                 break
             if static is not None and not _agrees(static, label):
                 continue
-            if not context.has_members(label, used):
+            if not context.has_members(label, used) or not context.admits(label, constraints):
                 continue
             if label == p.type:  # the model agrees with the static answer
                 return replace(p, confidence=max(p.confidence, round(prob, 3)))
@@ -139,6 +145,24 @@ class ScriptAssistant:
         if p.type is None and target.kind == "parameter":
             return replace(p, type="any", confidence=0.1, source="hybrid")
         return None
+
+
+def usage_ranked(options: list[tuple[str, float]], p: Prediction) -> list[tuple[str, float]]:
+    """The options by probability, the usage answer (``p`` when its uses typed it)
+    among them, raised where a candidate agrees with it (``1 - (1-a)(1-b)``)."""
+    if p.evidence and p.type is not None:
+        options = [*options, (p.type, p.confidence)]
+    answer = p.type if p.evidence else None
+    merged: dict[str, float] = {}
+    for label, prob in options:
+        merged[label] = max(merged.get(label, 0.0), prob)
+    if answer is not None and answer in merged:
+        others = [prob for label, prob in options if label == answer]
+        doubt = 1.0
+        for prob in others:
+            doubt *= 1.0 - prob
+        merged[answer] = min(0.95, 1.0 - doubt)
+    return sorted(merged.items(), key=lambda item: -item[1])
 
 
 def _mix(classifier: list[tuple[str, float]], slices: list[tuple[str, float]]) -> list[tuple[str, float]]:
@@ -194,7 +218,7 @@ class FileTypes:
         if sym.kind is not SymbolKind.IMPORT:
             return Named(sym.name, (), (self.path, holder)) if g.kinds[holder] in _DECLARED else None
         binding = next((b for b in g.imports if b.node == store), None)
-        target = self.engine.index.resolve_binding(g, binding) if binding is not None else None
+        target = self.engine.resolve_binding(g, binding) if binding is not None else None
         if isinstance(target, Definition):
             tg = self.engine.graph(str(target.path))
             if tg is not None and tg.kinds[target.node] in _DECLARED:
@@ -335,6 +359,23 @@ class FileTypes:
                 if prop is not None:
                     used.add(g.text(prop))
         return used
+
+    def usage(self, target: ScriptTarget) -> tuple[Constraint, ...]:
+        """The usage constraints of a parameter target (:mod:`.usage`)."""
+        if target.kind != "parameter":
+            return ()
+        return self.engine.usage.constraints(self.path, target.anchor)
+
+    def admits(self, label: str, constraints: tuple[Constraint, ...]) -> bool:
+        """False only when the label reads as a type that breaks a usage constraint."""
+        if not constraints:
+            return True
+        from .features import _read
+
+        t = _read(label) if canonical(label) else None
+        if t is None or t == ANY or isinstance(t, TypeVar):
+            return True
+        return admits(constraints, t)
 
     def has_members(self, label: str, used: set[str]) -> bool:
         """False only when the type's members are known and lack one the code reads."""

@@ -7,7 +7,8 @@ annotation, a JSDoc tag in a ``.js`` file) and ``static`` when the engine
 inferred it.  Confidence of a static answer: 0.9 for returns, variables and
 fields; for a parameter 0.85 from its context or call sites, 0.75 from its
 default; half that where part of the type is unknown (the known part is
-given); ``any`` and ``unknown`` inferred count as no answer.
+given); for one typed by its uses alone (:mod:`.usage`) theirs, with their
+labels as ``evidence``; ``any`` and ``unknown`` inferred count as no answer.
 
 Example::
 
@@ -18,6 +19,7 @@ Example::
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from typelens.analyzer import SymbolKind
@@ -49,7 +51,7 @@ class ScriptPredictor:
                     "%s: %s: the analysis recursed too deep; its answer is left out", self.display, target.scope
                 )
                 t, source, confidence = UNKNOWN, "static", 0.0
-            out.append(self._prediction(target, t, source, confidence))
+            out.append(self._with_evidence(target, self._prediction(target, t, source, confidence)))
         return sorted(out, key=lambda p: (p.span.start_byte, KINDS.index(p.kind)))
 
     def answer(self, target: ScriptTarget) -> tuple[TsType, str, float]:
@@ -81,6 +83,19 @@ class ScriptPredictor:
             return engine.declared(path, target.annotation), "annotation", 1.0
         assert sym.kind is SymbolKind.ATTRIBUTE
         return widen(engine.symbol_type(path, sym.id)), "static", 0.9
+
+    def _with_evidence(self, target: ScriptTarget, p: Prediction) -> Prediction:
+        """A parameter typed by its uses (:mod:`.usage`): their confidence and labels."""
+        if (
+            target.kind != "parameter"
+            or p.source != "static"
+            or (self.path, target.anchor) not in self.engine.functions.by_usage
+        ):
+            return p
+        used = self.engine.usage.answer(self.path, target.anchor)
+        if used is None or used.type is UNKNOWN or render(used.type) != p.type:
+            return p
+        return replace(p, confidence=used.confidence, evidence=used.evidence)
 
     def _prediction(self, target: ScriptTarget, t: TsType, source: str, confidence: float) -> Prediction:
         text, confidence = answer_text(t, source, confidence)

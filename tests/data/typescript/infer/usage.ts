@@ -1,0 +1,113 @@
+// Parameters typed by what their functions do with them (typeinfer/typescript/usage.py).
+interface Item {
+  sku: string;
+  price: number;
+}
+
+interface Store {
+  items: Map<string, Item>;
+  owner: string;
+}
+
+class Cart {
+  total: number = 0;
+  lines: Item[] = [];
+
+  // ? amount: number
+  add(amount) {
+    this.total = amount;
+  }
+}
+
+function label(item: Item, currency: string): string {
+  return currency + item.sku;
+}
+
+// ? n: number
+function double(n) {
+  return n * 2;
+}
+
+// ? cost: number
+function expensive(cost) {
+  return cost > 100;
+}
+
+// ? store: Store
+// ? sku: string
+function lookup(store, sku) {
+  return store.items.get(sku);
+}
+
+// ? item: Item
+// ? code: string
+function show(item, code) {
+  return label(item, code);
+}
+
+// ? prices: Record<string, number>
+// ? key: string
+function priceOf(prices: Record<string, number>, key) {
+  return prices[key];
+}
+
+// ? mode: string
+function isStrict(mode) {
+  return mode === "strict";
+}
+
+// ? item: Item
+function describe(item) {
+  const { sku, price } = item;
+  return `${sku}: ${price}`;
+}
+
+// ? item: Item
+function wrap(item) {
+  return { lines: [item] } as Cart;
+}
+
+// ? xs: ?
+function size(xs) {
+  return xs.length;
+}
+
+// ? when: Date
+function year(when) {
+  return when.getFullYear();
+}
+
+// ? delta: number
+// ? seed: number
+function shift(delta, seed = 0) {
+  return -delta + seed;
+}
+
+// ? width: number
+function pad(width): string {
+  return "x".repeat(width);
+}
+
+interface Base {
+  id: number;
+}
+interface Leaf extends Base {
+  value: string;
+}
+function visit(node: Base): number {
+  return node.id;
+}
+function valueOf(leaf: Leaf): string {
+  return leaf.value;
+}
+
+// ? x: Leaf
+function both(x) {
+  visit(x);
+  return valueOf(x);
+}
+
+// ? obj: ?
+function keysOf(obj) {
+  return Object.keys(obj);
+}

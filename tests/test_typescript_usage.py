@@ -1,0 +1,106 @@
+"""Usage constraints of script parameters (typeinfer/typescript/usage.py): the
+combination rules on synthetic constraints, the evidence labels a real file's
+predictions carry, and the hybrid filter that drops candidates breaking them.
+The per-parameter expectations live in tests/data/typescript/infer/usage.ts."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from typelens.typeinfer.predictions import Prediction
+from typelens.typeinfer.run import InferOptions, infer_paths
+from typelens.typeinfer.typescript.neural import usage_ranked
+from typelens.typeinfer.typescript.types import NUMBER, STRING, ArrayOf, Literal, Named, render
+from typelens.typeinfer.typescript.usage import (
+    DECLARED,
+    EQUALITY,
+    OPERATION,
+    Constraint,
+    admits,
+    combine,
+    satisfies,
+)
+
+from .conftest import DATA
+
+
+def _parameters(path: Path) -> dict[str, Prediction]:
+    found = infer_paths([path], InferOptions(use_cache=False)).predictions
+    return {f"{p.scope}.{p.name}": p for p in found if p.kind == "parameter"}
+
+
+def test_agreeing_evidence_raises_the_confidence() -> None:
+    one = combine([Constraint("operand:number", NUMBER, 0.7, OPERATION)])
+    two = combine(
+        [Constraint("operand:number", NUMBER, 0.7, OPERATION), Constraint("compare:number", NUMBER, 0.6, OPERATION)]
+    )
+    assert one.type == NUMBER and two.type == NUMBER
+    assert two.confidence > one.confidence
+    assert two.evidence == ("operand:number", "compare:number")
+
+
+def test_the_strongest_tier_decides_and_equality_comes_last() -> None:
+    found = combine(
+        [Constraint("call:f.x", STRING, 0.8, DECLARED), Constraint("operand:number+", NUMBER, 0.5, OPERATION)]
+    )
+    assert found.type == STRING and found.evidence == ("call:f.x",)
+    assert combine([Constraint("eq:string", STRING, 0.4, EQUALITY)]).type == STRING
+    split = combine([Constraint("eq:string", STRING, 0.4, EQUALITY), Constraint("eq:number", NUMBER, 0.4, EQUALITY)])
+    assert split.confidence == 0.0 and not split.evidence == ()
+
+
+def test_a_conflict_gives_the_union_less_sure() -> None:
+    found = combine([Constraint("call:f.x", STRING, 0.8, DECLARED), Constraint("call:g.y", NUMBER, 0.8, DECLARED)])
+    assert found.conflict and render(found.type) in ("string | number", "number | string")
+    assert found.confidence < 0.8
+
+
+def test_satisfies_reads_literals_arrays_and_names() -> None:
+    assert satisfies(Literal('"a"', "string"), STRING)
+    assert not satisfies(STRING, NUMBER)
+    assert satisfies(ArrayOf(NUMBER), ArrayOf(NUMBER)) and not satisfies(ArrayOf(STRING), ArrayOf(NUMBER))
+    assert satisfies(Named("Map", (STRING, NUMBER)), Named("Map"))
+    assert admits((Constraint("call:f.x", Named("Map", (STRING, NUMBER)), 0.8, DECLARED),), Named("Map"))
+    assert not admits((Constraint("operand:number", NUMBER, 0.7, OPERATION),), STRING)
+
+
+def test_predictions_carry_the_evidence() -> None:
+    found = _parameters(DATA / "typescript" / "infer" / "usage.ts")
+    assert found["lookup.sku"].evidence == ("call:store.items.get.key",)
+    assert found["Cart.add.amount"].evidence == ("assign:this.total",)
+    assert found["double.n"].type == "number" and found["double.n"].evidence == ("operand:number",)
+    assert found["size.xs"].type is None  # `length`: a string's or an array's
+    assert found["shift.seed"].evidence == ()  # its default decides, not its uses
+    assert 0 < found["isStrict.mode"].confidence < found["lookup.sku"].confidence
+
+
+def test_call_sites_come_before_uses(tmp_path: Path) -> None:
+    path = tmp_path / "a.ts"
+    path.write_text(
+        "function twice(n) { return n * 2; }\ntwice(3);\nfunction echo(s) { return s + 1; }\necho('x');\n",
+        encoding="utf-8",
+    )
+    found = _parameters(path)
+    assert found["twice.n"].type == "number"
+    assert found["echo.s"].type == "string" and found["echo.s"].evidence == ()
+
+
+def test_a_usage_answer_is_a_candidate_raised_by_the_classifier() -> None:
+    from typelens.analyzer import Span
+
+    p = Prediction("a.ts", "/a.ts", "f", "n", "parameter", "number", 0.6, Span(0, 1, 0, 0, 0, 1), "static", ("x",))
+    ranked = usage_ranked([("string", 0.7), ("number", 0.5)], p)
+    assert ranked[0][0] == "number" and ranked[0][1] > 0.7
+    plain = usage_ranked([("string", 0.7), ("number", 0.5)], replace(p, evidence=()))
+    assert plain[0] == ("string", 0.7)
+
+
+def test_hybrid_drops_candidates_the_uses_rule_out(tmp_path: Path) -> None:
+    from typelens.typeinfer.session import AnalysisSession
+
+    path = tmp_path / "b.ts"
+    path.write_text("export function scale(factor) {\n  return factor * 2;\n}\n", encoding="utf-8")
+    analysis = AnalysisSession(tmp_path).analyse(path)
+    hybrid = {p.name: p for p in analysis.predictions("hybrid") if p.kind == "parameter"}
+    assert hybrid["factor"].type == "number"

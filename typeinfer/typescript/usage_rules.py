@@ -1,0 +1,411 @@
+"""The rules of :mod:`.usage`: one constraint per use of a script parameter.
+
+Each rule reads the syntax around one load of the parameter and asks the engine
+for the types it needs (the callee's signature, the other operand, the declared
+return).  What is *expected* of an expression comes from where it sits
+(:meth:`UseRules.expected`): an argument, a returned value, the right side of an
+assignment to a declared member or variable, and, one level in, a member of an
+object literal or an item of an array literal sitting in one of those places.
+
+Example::
+
+    function paint(shape, scale) {
+        ctx.fillRect(shape.x, 0, scale * 2, 1);   // scale: number  operand:number
+        draw({ shape, scale });                   // shape: Shape   call:draw.opts.shape
+    }                                             //   (draw(opts: { shape: Shape; scale: number }))
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from typelens.analyzer.typescript import ScriptGraph
+
+from .types import (
+    ANY,
+    BOOLEAN,
+    NUMBER,
+    STRING,
+    UNKNOWN,
+    UNKNOWN_TS,
+    ArrayOf,
+    Func,
+    Named,
+    Prim,
+    Shape,
+    TsType,
+    Tuple,
+    TypeVar,
+    is_known,
+    members,
+    render,
+    substitute,
+    widen,
+    without_nullish,
+)
+from .usage import DECLARED, EQUALITY, FILTER, OPERATION, Constraint
+
+if TYPE_CHECKING:
+    from .contract import ScriptContract
+
+logger = logging.getLogger(__name__)
+
+_ARITHMETIC = frozenset({"-", "*", "/", "%", "**", "&", "|", "^", "<<", ">>", ">>>"})
+_ORDER = frozenset({"<", ">", "<=", ">="})
+_EQUALITY = frozenset({"===", "!==", "==", "!="})
+_TRANSPARENT = ("parenthesized_expression", "non_null_expression", "as_expression", "satisfies_expression")
+# the library types a parameter's members are matched against (with the file's own types)
+_LIBRARY_SHAPES: tuple[TsType, ...] = (
+    STRING,
+    NUMBER,
+    BOOLEAN,
+    ArrayOf(ANY),
+    Named("Map", (ANY, ANY)),
+    Named("Set", (ANY,)),
+    Named("Promise", (ANY,)),
+    Named("Date"),
+    Named("RegExp"),
+)
+_VAGUE = frozenset({"Object", "WeakKey", "PropertyKey"})
+_MAX_FITTING = 1  # members decide only when one type has them all
+
+
+class UseRules:
+    """The rules (see the module docstring); each returns a list of constraints."""
+
+    def __init__(self, engine: "ScriptContract") -> None:
+        self.engine = engine
+        self._file_shapes: dict[str, tuple[ScriptGraph, list[TsType]]] = {}
+
+    def constraints_of(self, path: str, g: ScriptGraph, use: int) -> list[Constraint]:
+        node, parent = _climb(g, use)
+        if parent < 0:
+            return []
+        kind = g.kinds[parent]
+        if kind == "binary_expression":
+            return self._binary(path, g, node, parent)
+        if kind == "unary_expression" and g.source.data[g.start_bytes[parent] : g.start_bytes[node]].strip() in (
+            b"-",
+            b"~",
+        ):
+            return [Constraint("operand:number", NUMBER, 0.6, OPERATION)]
+        if kind == "update_expression":
+            return [Constraint("operand:number", NUMBER, 0.7, OPERATION)]
+        if kind == "augmented_assignment_expression":
+            return self._augmented(path, g, node, parent)
+        if kind == "subscript_expression":
+            return self._subscript(path, g, node, parent)
+        if kind == "call" and g.child_by_field(parent, "function") == node:
+            return [Constraint("called", Func((), ANY), 0.0, FILTER)]
+        if kind == "await_expression":
+            return [Constraint("await", ANY, 0.0, FILTER)]
+        expected = self.expected(path, g, node)
+        if expected is None:
+            return []
+        label, t, weight = expected
+        return [Constraint(label, t, weight, DECLARED)] if _is_answer(t) else []
+
+    # -- what the place of an expression expects --------------------------------------------
+    def expected(self, path: str, g: ScriptGraph, node: int, depth: int = 0) -> tuple[str, TsType, float] | None:
+        """``(label, type, weight)`` that the place of ``node`` declares, if any."""
+        parent = g.parents[node]
+        kind = g.kinds[parent] if parent >= 0 else ""
+        if depth > 3 or not kind:
+            return None
+        if kind == "arguments":
+            return self._argument(path, g, node, parent)
+        if kind == "return_statement" or kind == "arrow_function" and g.child_by_field(parent, "body") == node:
+            return self._returned(path, g, parent)
+        if kind == "variable_declarator" and g.child_by_field(parent, "value") == node:
+            declared = g.child_by_field(parent, "type")
+            if declared is not None:
+                return (
+                    f"assign:{g.text(g.child_by_field(parent, 'name') or parent)}",
+                    self._declared(path, declared),
+                    0.8,
+                )
+            return None
+        if kind == "assignment_expression" and g.child_by_field(parent, "right") == node:
+            return self._assigned(path, g, parent)
+        if kind in ("pair", "object") and depth < 2:
+            return self._member_of_object(path, g, node, parent, depth)
+        if kind == "array" and depth < 2:
+            outer = self.expected(path, g, parent, depth + 1)
+            item = self.engine.members.item_type(outer[1]) if outer is not None else UNKNOWN
+            return (outer[0] + "[]", item, outer[2] * 0.9) if outer is not None and item is not UNKNOWN else None
+        if kind in ("as_expression", "satisfies_expression") and len(g.children(parent)) == 2:
+            written = g.children(parent)[1]
+            return f"as:{_short(g.text(written))}", self._declared(path, written), 0.7
+        if kind in _TRANSPARENT or kind == "ternary_expression" and g.child_by_field(parent, "condition") != node:
+            return self.expected(path, g, parent, depth + 1)
+        return None
+
+    def _argument(self, path: str, g: ScriptGraph, node: int, args: int) -> tuple[str, TsType, float] | None:
+        call = g.parents[args]
+        construct = g.kinds[call] == "new_expression"
+        callee = g.child_by_field(call, "constructor" if construct else "function")
+        if callee is None or g.kinds[callee] == "super" or g.text(callee) == "require":
+            return None
+        calls = self.engine.calls
+        funcs = calls.signatures(without_nullish(self.engine.value_of(path, callee)), construct=construct)
+        if not funcs:
+            return None
+        position = g.children(args).index(node)
+        if any(g.kinds[a] == "spread_element" for a in g.children(args)[:position]):
+            return None
+        chosen, bindings = calls.select(path, g, call, funcs, skip=node)
+        param = _parameter(chosen, position)
+        if param is None:
+            return None
+        name, t = param
+        t = substitute(t, bindings) if bindings else t
+        if _has_free_variables(t):
+            return None
+        return (
+            f"call:{_short(g.text(callee))}.{name}",
+            t,
+            0.8 if _is_declaration(self.engine, chosen, position) else 0.6,
+        )
+
+    def _returned(self, path: str, g: ScriptGraph, holder: int) -> tuple[str, TsType, float] | None:
+        from .functions import enclosing_function
+
+        function = holder if g.kinds[holder] == "arrow_function" else enclosing_function(g, holder)
+        if function is None:
+            return None
+        declared = self.engine.functions.declared_return(path, function)
+        if declared is None:
+            return None
+        declared = self.engine.members.awaited(declared) if g.text(function).startswith("async") else declared
+        return f"return:{render(declared)}", declared, 0.75
+
+    def _assigned(self, path: str, g: ScriptGraph, assignment: int) -> tuple[str, TsType, float] | None:
+        left = g.child_by_field(assignment, "left")
+        if left is None or g.kinds[left] != "attribute_store":
+            return None
+        obj, prop = g.child_by_field(left, "object"), g.child_by_field(left, "property")
+        if obj is None or prop is None:
+            return None
+        t = self.engine.members.member_type(self.engine.value_of(path, obj), g.text(prop))
+        return f"assign:{_short(g.text(left))}", widen(t), 0.75
+
+    def _member_of_object(
+        self, path: str, g: ScriptGraph, node: int, parent: int, depth: int
+    ) -> tuple[str, TsType, float] | None:
+        if g.kinds[parent] == "pair":
+            if g.child_by_field(parent, "value") != node:
+                return None
+            key = g.child_by_field(parent, "key")
+            name, obj = (g.text(key).strip("'\"") if key is not None else ""), g.parents[parent]
+        else:
+            name, obj = g.text(node), parent  # `{ p }`
+        outer = self.expected(path, g, obj, depth + 1) if name else None
+        if outer is None:
+            return None
+        t = self.engine.members.member_type(outer[1], name)
+        return (f"{outer[0]}.{name}", t, outer[2] * 0.9) if t is not UNKNOWN else None
+
+    def _declared(self, path: str, node: int) -> TsType:
+        return self.engine.declared(path, node)
+
+    # -- operators -------------------------------------------------------------------------
+    def _binary(self, path: str, g: ScriptGraph, node: int, parent: int) -> list[Constraint]:
+        left, right = g.child_by_field(parent, "left"), g.child_by_field(parent, "right")
+        if left is None or right is None:
+            return []
+        other = right if left == node else left
+        operator = g.source.data[g.end_bytes[left] : g.start_bytes[right]].decode("utf-8", "replace").strip()
+        other_type = self._operand(path, g, other)
+        if operator in _ARITHMETIC:
+            bigint = other_type == Prim("bigint")
+            return [
+                Constraint(
+                    "operand:bigint" if bigint else "operand:number", other_type if bigint else NUMBER, 0.7, OPERATION
+                )
+            ]
+        if operator == "+":
+            if other_type in (STRING, NUMBER):
+                return [Constraint(f"operand:{render(other_type)}+", other_type, 0.5, OPERATION)]
+            return []
+        if operator in _ORDER and other_type in (STRING, NUMBER, Prim("bigint")):
+            return [Constraint(f"compare:{render(other_type)}", other_type, 0.6, OPERATION)]
+        if operator in _EQUALITY and g.kinds[other] in ("string", "number", "true", "false", "template_string"):
+            return [Constraint(f"eq:{render(other_type)}", other_type, 0.4, EQUALITY)]
+        if operator in ("??", "||") and left == node and g.kinds[other] in ("string", "number", "array", "object"):
+            return [Constraint(f"fallback:{render(other_type)}", other_type, 0.45, OPERATION)]
+        if operator == "instanceof" and left == node:
+            return [Constraint("instanceof", ANY, 0.0, FILTER)]
+        return []
+
+    def _operand(self, path: str, g: ScriptGraph, node: int) -> TsType:
+        t = widen(self.engine.value_of(path, node))
+        return t if is_known(t) and t not in (ANY, UNKNOWN_TS) else UNKNOWN
+
+    def _augmented(self, path: str, g: ScriptGraph, node: int, parent: int) -> list[Constraint]:
+        right = g.child_by_field(parent, "right")
+        if g.child_by_field(parent, "left") != node or right is None:
+            return []
+        other = self._operand(path, g, right)
+        if other in (STRING, NUMBER):
+            return [Constraint(f"operand:{render(other)}", other, 0.6, OPERATION)]
+        return []
+
+    def _subscript(self, path: str, g: ScriptGraph, node: int, parent: int) -> list[Constraint]:
+        obj, index = g.child_by_field(parent, "object"), g.child_by_field(parent, "index")
+        if obj is None or index is None:
+            return []
+        if obj == node:
+            return [Constraint("indexed", ANY, 0.0, FILTER)]
+        key = self._key_type(self.engine.value_of(path, obj))
+        return [Constraint(f"key:{_short(g.text(obj))}", key, 0.7, DECLARED)] if key is not UNKNOWN else []
+
+    def _key_type(self, t: TsType) -> TsType:
+        """What indexes a value of ``t``: a number for arrays and tuples, the key of a
+        ``Record<K, V>``, ``string`` for a shape with a string index."""
+        keys = []
+        for m in members(t):
+            if isinstance(m, Named) and m.name == "Record" and m.args and is_known(m.args[0]):
+                keys.append(m.args[0])  # before it opens into its mapped type
+                continue
+            m = self.engine.members.expand(m)
+            if isinstance(m, (ArrayOf, Tuple)):
+                keys.append(NUMBER)
+            elif isinstance(m, Shape) and m.index is not None:
+                keys.append(STRING)
+            else:
+                return UNKNOWN
+        return keys[0] if keys and all(k == keys[0] for k in keys) else UNKNOWN
+
+    # -- members ---------------------------------------------------------------------------
+    def member_constraint(self, path: str, g: ScriptGraph, uses: list[int]) -> Constraint | None:
+        """The one type (of the library's common ones and the file's own) that has
+        every member the code reads on the parameter (``p.x``, ``const {x} = p``)."""
+        used = used_members(g, uses)
+        if not used:
+            return None
+        fitting = [t for t in self._shapes(path) if used <= set(self.engine.members.members_of(t))]
+        if not fitting or len(fitting) > _MAX_FITTING:
+            return None
+        weight = 0.5 + 0.1 * min(len(used), 3)
+        return Constraint("attr:" + ",".join(sorted(used)[:3]), fitting[0], weight, OPERATION)
+
+    def _shapes(self, path: str) -> list[TsType]:
+        """The library's common types and the file's own (kept while the file's graph is)."""
+        g = self.engine.require_graph(path)
+        cached = self._file_shapes.get(path)
+        if cached is None or cached[0] is not g:
+            from .neural import FileTypes
+
+            own = FileTypes(self.engine, path)  # type: ignore[arg-type]  # the engine the contract describes
+            cached = self._file_shapes[path] = (g, [*_LIBRARY_SHAPES, *own.types.values()])
+        return cached[1]
+
+
+def used_members(g: ScriptGraph, uses: list[int]) -> set[str]:
+    """The member names read on the loads ``uses``: ``p.x``, ``p.m()``, ``const {x} = p``."""
+    used: set[str] = set()
+    for use in uses:
+        node, parent = _climb(g, use)
+        kind = g.kinds[parent] if parent >= 0 else ""
+        if kind in ("attribute", "attribute_store") and g.child_by_field(parent, "object") == node:
+            prop = g.child_by_field(parent, "property")
+            if prop is not None and g.kinds[prop] != "private_property_identifier":
+                used.add(g.text(prop))
+        elif kind == "variable_declarator" and g.child_by_field(parent, "value") == node:
+            pattern = g.child_by_field(parent, "name")
+            if pattern is not None and g.kinds[pattern] == "object_pattern":
+                used.update(_pattern_keys(g, pattern))
+    return used
+
+
+def _pattern_keys(g: ScriptGraph, pattern: int) -> set[str]:
+    keys = set()
+    for item in g.children(pattern):
+        kind = g.kinds[item]
+        if kind in ("name_store", "shorthand_property_identifier_pattern"):
+            keys.add(g.text(item))
+        elif kind in ("pair_pattern", "object_assignment_pattern"):
+            key = g.child_by_field(item, "key") or g.child_by_field(item, "left")
+            if key is not None and g.kinds[key] in (
+                "property_identifier",
+                "name_store",
+                "shorthand_property_identifier_pattern",
+            ):
+                keys.add(g.text(key))
+    return keys
+
+
+def _climb(g: ScriptGraph, node: int) -> tuple[int, int]:
+    """``(node, parent)`` above the parentheses and ``!``/``as`` around ``node``."""
+    parent = g.parents[node]
+    while parent >= 0 and g.kinds[parent] in _TRANSPARENT:
+        node, parent = parent, g.parents[parent]
+    return node, parent
+
+
+def _parameter(func: Func, index: int) -> tuple[str, TsType] | None:
+    if index < len(func.params) and not func.params[index].rest:
+        return func.params[index].name, func.params[index].type
+    if func.params and func.params[-1].rest and index >= len(func.params) - 1:
+        rest = func.params[-1]
+        item = rest.type.item if isinstance(rest.type, ArrayOf) else UNKNOWN
+        return (rest.name, item) if item is not UNKNOWN else None
+    return None
+
+
+def _is_declaration(engine: "ScriptContract", func: Func, index: int) -> bool:
+    """Whether parameter ``index`` of the signature is declared (a library's, a
+    ``.d.ts``'s, an annotation) rather than inferred from a project function's body."""
+    if func.where is None:
+        return True
+    g = engine.graph(func.where[0])
+    if g is None or g.child_by_field(func.where[1], "body") is None:
+        return True
+    from .functions import parameter_holders
+
+    holders = parameter_holders(g, func.where[1])
+    holder = holders[min(index, len(holders) - 1)][0] if holders else -1
+    return holder >= 0 and g.child_by_field(holder, "type") is not None
+
+
+def _is_answer(t: TsType) -> bool:
+    """A type worth proposing: known, not ``any``, nor as vague as ``{}`` or ``object``."""
+    return (
+        t is not UNKNOWN
+        and not (isinstance(t, Shape) and not t.fields and t.index is None)
+        and t != Prim("object")
+        and not (isinstance(t, Named) and t.name in _VAGUE)
+        and is_known(t)
+        and t not in (ANY, UNKNOWN_TS, Prim("never"), Prim("undefined"), Prim("void"))
+        and not isinstance(t, TypeVar)
+        and not _has_free_variables(t)
+    )
+
+
+def _has_free_variables(t: TsType) -> bool:
+    todo, seen = [t], 0
+    while todo and seen < 200:
+        item, seen = todo.pop(), seen + 1
+        if isinstance(item, TypeVar) and item.name != "this":
+            return True
+        if isinstance(item, Named):
+            todo.extend(item.args)
+        elif isinstance(item, ArrayOf):
+            todo.append(item.item)
+        elif isinstance(item, Tuple):
+            todo.extend(item.items)
+        elif isinstance(item, Func):
+            todo.append(item.ret)
+            todo.extend(p.type for p in item.params)
+        else:
+            todo.extend(m for m in members(item) if m is not item)
+    return False
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= 32 else text[:29] + "..."
+
+
+__all__ = ["UseRules", "used_members"]
