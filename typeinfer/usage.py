@@ -61,6 +61,7 @@ from typing import TYPE_CHECKING
 
 from typelens.analyzer import EdgeKind, ProgramGraph
 
+from .normalize import base
 from .types import NONE, ClassType, Type, TypeOfClass, is_known, make_union, members, render
 
 if TYPE_CHECKING:
@@ -277,10 +278,27 @@ def admits(engine: "Engine", path: str, definition: int, names: set[str]) -> boo
     """Whether a candidate made of the classes ``names`` (a classifier's label,
     ``{"str", "None"}``) breaks none of the definition's usage constraints: one
     class of the candidate must satisfy each constraint.  Unknown names pass."""
-    found = engine.usage.constraints(path, definition)
+    return _admitted(engine, path, engine.usage.constraints(path, definition), names, {})
+
+
+def _admitted(
+    engine: "Engine",
+    path: str,
+    found: tuple[Constraint, ...],
+    names: set[str],
+    known: dict[str, ClassType | None],
+) -> bool:
+    """:func:`admits` against ``found``, the definition's constraints; ``known``
+    holds the classes already looked up by name (one ranking asks for each name
+    once)."""
     if not found:
         return True
-    classes = [c for n in names if (c := _class_named(engine, path, n)) is not None]
+    classes = []
+    for n in names:
+        if n not in known:
+            known[n] = _class_named(engine, path, n)
+        if known[n] is not None:
+            classes.append(known[n])
     if len(classes) != len(names):
         return True
     for constraint in found:
@@ -300,14 +318,18 @@ def rerank(
     if answer is None:
         return candidates
     named = _label_names(render(answer.type)) if answer.type is not None else set()
-    kept = [(label, prob) for label, prob in candidates if admits(engine, path, definition, _label_names(label))]
-    return sorted(kept, key=lambda c: (_label_names(c[0]) != named or not named, -c[1]))
+    names_of = {label: _label_names(label) for label, _ in candidates}
+    known: dict[str, ClassType | None] = {}
+    kept = [
+        (label, prob)
+        for label, prob in candidates
+        if _admitted(engine, path, answer.constraints, names_of[label], known)
+    ]
+    return sorted(kept, key=lambda c: (names_of[c[0]] != named or not named, -c[1]))
 
 
 def _label_names(label: str) -> set[str]:
     """``list[str] | None`` -> ``{"list", "None"}``."""
-    from .normalize import base
-
     return {b.strip() for b in base(label).split("|") if b.strip()}
 
 
@@ -333,6 +355,14 @@ def _erased(t: Type) -> Type:
 
 
 def _class_named(engine: "Engine", path: str, name: str) -> ClassType | None:
+    """The class ``name`` stands for in ``path``: one question per name and file
+    (a file's rankings ask for the same few hundred labels again and again)."""
+    if name == "None":
+        return NONE
+    return engine.memo(("class-named", path, name), lambda: _look_up_class(engine, path, name))
+
+
+def _look_up_class(engine: "Engine", path: str, name: str) -> ClassType | None:
     if name == "None":
         return NONE
     for m in members(engine.names.module_value(path, name)):
