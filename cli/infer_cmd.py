@@ -52,9 +52,10 @@ def prediction_position(p, sources: dict[str, bytes]) -> tuple[int, int]:
 
 def render_json(result) -> str:
     rows, sources = [], {}
+    cwd = Path.cwd()  # once: each row's file is shown relative to it
     for p in result.predictions:
         line, col = prediction_position(p, sources)
-        rows.append({**p.to_dict(line, col), "file": display_path(p.path)})
+        rows.append({**p.to_dict(line, col), "file": display_path(p.path, cwd)})
     return json_indented({"predictions": rows, "stats": result.stats}) + "\n"
 
 

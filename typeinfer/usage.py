@@ -73,6 +73,7 @@ MAX_CONFIDENCE = 0.95
 CONFLICT_FACTOR = 0.6  # a conflict's answer is this much less sure
 _MAX_USES = 64  # uses read per definition
 _MAX_UNION = 3  # a conflict wider than this gives no answer
+_MAX_RANKING_CACHE = 50_000  # entries each of UsageModel.rerank's tables holds
 _PROBE = ClassType("typelens.usage.Probe")  # a use under isinstance() narrows it to something else
 _GENERAL_BASES = ("Sequence", "Mapping", "AbstractSet", "Collection", "Iterable")
 
@@ -112,6 +113,9 @@ class UsageModel:
 
         self.rules = UseRules(engine, self)
         self._tests_types: dict[tuple[str, int], bool] = {}  # (file, scope node): calls isinstance
+        # what rankings looked up (:meth:`rerank`): read after the analysis, from settled answers
+        self._classes: dict[tuple[str, str], ClassType | None] = {}  # (file, name): its class
+        self._fits: dict[tuple[ClassType, Constraint], bool] = {}  # (class, constraint): it satisfies it
 
     def answer(self, path: str, definition: int) -> UsageAnswer | None:
         """The usage answer of the parameter or variable defined at ``definition``
@@ -127,6 +131,50 @@ class UsageModel:
     def constraints(self, path: str, definition: int) -> tuple[Constraint, ...]:
         found = self.answer(path, definition)
         return found.constraints if found is not None else ()
+
+    def rerank(self, path: str, definition: int, candidates: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        """:func:`rerank`, asked after the analysis (the hybrid mode): each (file,
+        name) class and each (class, constraint) check is looked up once per engine
+        (a file of 50,000 functions ranks 250,000 candidates, naming a few hundred
+        classes); the tables are cleared past :data:`_MAX_RANKING_CACHE` entries."""
+        answer = self.answer(path, definition)
+        if answer is None:
+            return candidates
+        if len(self._classes) > _MAX_RANKING_CACHE or len(self._fits) > _MAX_RANKING_CACHE:
+            self._classes.clear()
+            self._fits.clear()
+        named = _label_names(render(answer.type)) if answer.type is not None else set()
+        names_of = {label: _label_names(label) for label, _ in candidates}
+        kept = [
+            (label, prob) for label, prob in candidates if self._admitted(path, answer.constraints, names_of[label])
+        ]
+        return sorted(kept, key=lambda c: (names_of[c[0]] != named or not named, -c[1]))
+
+    def _admitted(self, path: str, found: tuple[Constraint, ...], names: set[str]) -> bool:
+        """:func:`admits` against ``found``, the definition's constraints."""
+        if not found:
+            return True
+        classes = []
+        for n in names:
+            key = (path, n)
+            if key not in self._classes:
+                self._classes[key] = _class_named(self.engine, path, n)
+            if self._classes[key] is not None:
+                classes.append(self._classes[key])
+        if len(classes) != len(names):
+            return True
+        return all(
+            any(self._fits_one(cls, constraint) for cls in classes)
+            for constraint in found
+            if constraint.label != "none-check"
+        )
+
+    def _fits_one(self, cls: ClassType, constraint: Constraint) -> bool:
+        key = (cls, constraint)
+        found = self._fits.get(key)
+        if found is None:
+            found = self._fits[key] = _candidate_fits(self.engine, cls, constraint)
+        return found
 
     def _answer(self, path: str, definition: int) -> UsageAnswer | None:
         g = self.engine.graph(path)
@@ -278,27 +326,10 @@ def admits(engine: "Engine", path: str, definition: int, names: set[str]) -> boo
     """Whether a candidate made of the classes ``names`` (a classifier's label,
     ``{"str", "None"}``) breaks none of the definition's usage constraints: one
     class of the candidate must satisfy each constraint.  Unknown names pass."""
-    return _admitted(engine, path, engine.usage.constraints(path, definition), names, {})
-
-
-def _admitted(
-    engine: "Engine",
-    path: str,
-    found: tuple[Constraint, ...],
-    names: set[str],
-    known: dict[str, ClassType | None],
-) -> bool:
-    """:func:`admits` against ``found``, the definition's constraints; ``known``
-    holds the classes already looked up by name (one ranking asks for each name
-    once)."""
+    found = engine.usage.constraints(path, definition)
     if not found:
         return True
-    classes = []
-    for n in names:
-        if n not in known:
-            known[n] = _class_named(engine, path, n)
-        if known[n] is not None:
-            classes.append(known[n])
+    classes = [c for n in names if (c := _class_named(engine, path, n)) is not None]
     if len(classes) != len(names):
         return True
     for constraint in found:
@@ -313,19 +344,9 @@ def rerank(
     engine: "Engine", path: str, definition: int, candidates: list[tuple[str, float]]
 ) -> list[tuple[str, float]]:
     """The classifier's ``(label, probability)`` candidates less those that break a
-    usage constraint, the ones the usage answer names first (probabilities kept)."""
-    answer = engine.usage.answer(path, definition)
-    if answer is None:
-        return candidates
-    named = _label_names(render(answer.type)) if answer.type is not None else set()
-    names_of = {label: _label_names(label) for label, _ in candidates}
-    known: dict[str, ClassType | None] = {}
-    kept = [
-        (label, prob)
-        for label, prob in candidates
-        if _admitted(engine, path, answer.constraints, names_of[label], known)
-    ]
-    return sorted(kept, key=lambda c: (names_of[c[0]] != named or not named, -c[1]))
+    usage constraint (:func:`admits`), the ones the usage answer names first
+    (probabilities kept)."""
+    return engine.usage.rerank(path, definition, candidates)
 
 
 def _label_names(label: str) -> set[str]:
@@ -355,14 +376,6 @@ def _erased(t: Type) -> Type:
 
 
 def _class_named(engine: "Engine", path: str, name: str) -> ClassType | None:
-    """The class ``name`` stands for in ``path``: one question per name and file
-    (a file's rankings ask for the same few hundred labels again and again)."""
-    if name == "None":
-        return NONE
-    return engine.memo(("class-named", path, name), lambda: _look_up_class(engine, path, name))
-
-
-def _look_up_class(engine: "Engine", path: str, name: str) -> ClassType | None:
     if name == "None":
         return NONE
     for m in members(engine.names.module_value(path, name)):
