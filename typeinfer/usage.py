@@ -57,7 +57,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from typelens.analyzer import EdgeKind, ProgramGraph
 
@@ -151,23 +151,13 @@ class UsageModel:
         return sorted(kept, key=lambda c: (names_of[c[0]] != named or not named, -c[1]))
 
     def _admitted(self, path: str, found: tuple[Constraint, ...], names: set[str]) -> bool:
-        """:func:`admits` against ``found``, the definition's constraints."""
-        if not found:
-            return True
-        classes = []
-        for n in names:
-            key = (path, n)
-            if key not in self._classes:
-                self._classes[key] = _class_named(self.engine, path, n)
-            if self._classes[key] is not None:
-                classes.append(self._classes[key])
-        if len(classes) != len(names):
-            return True
-        return all(
-            any(self._fits_one(cls, constraint) for cls in classes)
-            for constraint in found
-            if constraint.label != "none-check"
-        )
+        return _admitted(found, names, lambda n: self._class_of(path, n), self._fits_one)
+
+    def _class_of(self, path: str, name: str) -> ClassType | None:
+        key = (path, name)
+        if key not in self._classes:
+            self._classes[key] = _class_named(self.engine, path, name)
+        return self._classes[key]
 
     def _fits_one(self, cls: ClassType, constraint: Constraint) -> bool:
         key = (cls, constraint)
@@ -326,18 +316,27 @@ def admits(engine: "Engine", path: str, definition: int, names: set[str]) -> boo
     """Whether a candidate made of the classes ``names`` (a classifier's label,
     ``{"str", "None"}``) breaks none of the definition's usage constraints: one
     class of the candidate must satisfy each constraint.  Unknown names pass."""
-    found = engine.usage.constraints(path, definition)
+    return _admitted(
+        engine.usage.constraints(path, definition),
+        names,
+        lambda n: _class_named(engine, path, n),
+        lambda cls, c: _candidate_fits(engine, cls, c),
+    )
+
+
+def _admitted(
+    found: tuple[Constraint, ...],
+    names: set[str],
+    class_of: Callable[[str], ClassType | None],
+    fits: Callable[[ClassType, Constraint], bool],
+) -> bool:
+    """:func:`admits` against ``found``, with ``class_of`` and ``fits`` looking up."""
     if not found:
         return True
-    classes = [c for n in names if (c := _class_named(engine, path, n)) is not None]
+    classes = [c for n in names if (c := class_of(n)) is not None]
     if len(classes) != len(names):
         return True
-    for constraint in found:
-        if constraint.label == "none-check":
-            continue
-        if not any(_candidate_fits(engine, cls, constraint) for cls in classes):
-            return False
-    return True
+    return all(any(fits(cls, c) for cls in classes) for c in found if c.label != "none-check")
 
 
 def rerank(
