@@ -73,6 +73,14 @@ def test_onnx_gives_the_same_top1_as_torch(trained) -> None:
     assert np.array_equal(torch_top, onnx_top)
 
 
+def test_predicting_in_batches_ranks_as_the_whole_table(trained) -> None:
+    data, model = trained
+    rows = (load_split(data, "test") or load_split(data, "train"))[:7]
+    runtime = ClassifierRuntime(model)
+    assert runtime.predict(rows, k=3, batch=2) == runtime.ranked(runtime.probabilities(rows, batch=2), 3)
+    assert len(runtime.predict(rows, k=3, batch=2)) == len(rows) and runtime.predict([], k=3) == []
+
+
 def test_a_model_reading_words_exports_with_the_same_top1(trained, tmp_path: Path) -> None:
     data, _ = trained
     config = train_classifier(data, tmp_path, top=20, epochs=3, dim=16, buckets=1 << 10, subtokens=True, progress=False)

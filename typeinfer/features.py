@@ -87,24 +87,26 @@ class TokenStream:
         self.starts: list[int] = []
         self.data = data
         skip_until = 0
+        in_hidden, in_string = _Covering(hidden), _Covering(strings)
         for m in pattern.finditer(data):
             start = m.start()
-            if start < skip_until or m.group().startswith(comments):
+            text = m.group()
+            if start < skip_until or text.startswith(comments):
                 continue
-            span = _covering(hidden, start)
-            if span is not None:
-                skip_until = span[1]
+            end = in_hidden.end_at(start)
+            if end is not None:
+                skip_until = end
                 if self.tokens and self.tokens[-1] in dropped:
                     self.tokens.pop()
                     self.starts.pop()
                 continue
-            span = _covering(strings, start)
-            if span is not None:
-                skip_until = span[1]
+            end = in_string.end_at(start)
+            if end is not None:
+                skip_until = end
                 self.tokens.append("<str>")
                 self.starts.append(start)
                 continue
-            self.tokens.append(m.group().decode("utf-8", "replace"))
+            self.tokens.append(text.decode("utf-8", "replace"))
             self.starts.append(start)
 
     def window(self, byte: int, size: int) -> list[str]:
@@ -128,11 +130,23 @@ class TokenStream:
         return self.tokens[lo:hi]
 
 
-def _covering(spans: list[tuple[int, int]], offset: int) -> tuple[int, int] | None:
-    i = bisect.bisect_right(spans, (offset, float("inf"))) - 1
-    if i >= 0 and spans[i][0] <= offset < spans[i][1]:
-        return spans[i]
-    return None
+class _Covering:
+    """The sorted ``(start, end)`` spans, asked for offsets that never decrease (a
+    scan's tokens): the end of the last span starting at or before the offset, when
+    it covers the offset.  One pass over the spans for the whole scan, where a
+    bisection per token took longer than the scan itself."""
+
+    __slots__ = ("spans", "at")
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self.spans, self.at = spans, -1
+
+    def end_at(self, offset: int) -> int | None:
+        spans, at = self.spans, self.at
+        while at + 1 < len(spans) and spans[at + 1][0] <= offset:
+            at += 1
+        self.at = at
+        return spans[at][1] if at >= 0 and offset < spans[at][1] else None
 
 
 def targets(g: ProgramGraph, declared: Declared | None = None) -> list[Target]:

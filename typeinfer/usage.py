@@ -57,10 +57,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from typelens.analyzer import EdgeKind, ProgramGraph
 
+from .normalize import base
 from .types import NONE, ClassType, Type, TypeOfClass, is_known, make_union, members, render
 
 if TYPE_CHECKING:
@@ -72,6 +73,7 @@ MAX_CONFIDENCE = 0.95
 CONFLICT_FACTOR = 0.6  # a conflict's answer is this much less sure
 _MAX_USES = 64  # uses read per definition
 _MAX_UNION = 3  # a conflict wider than this gives no answer
+_MAX_RANKING_CACHE = 50_000  # entries each of UsageModel.rerank's tables holds
 _PROBE = ClassType("typelens.usage.Probe")  # a use under isinstance() narrows it to something else
 _GENERAL_BASES = ("Sequence", "Mapping", "AbstractSet", "Collection", "Iterable")
 
@@ -111,6 +113,9 @@ class UsageModel:
 
         self.rules = UseRules(engine, self)
         self._tests_types: dict[tuple[str, int], bool] = {}  # (file, scope node): calls isinstance
+        # what rankings looked up (:meth:`rerank`): read after the analysis, from settled answers
+        self._classes: dict[tuple[str, str], ClassType | None] = {}  # (file, name): its class
+        self._fits: dict[tuple[ClassType, Constraint], bool] = {}  # (class, constraint): it satisfies it
 
     def answer(self, path: str, definition: int) -> UsageAnswer | None:
         """The usage answer of the parameter or variable defined at ``definition``
@@ -126,6 +131,40 @@ class UsageModel:
     def constraints(self, path: str, definition: int) -> tuple[Constraint, ...]:
         found = self.answer(path, definition)
         return found.constraints if found is not None else ()
+
+    def rerank(self, path: str, definition: int, candidates: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        """:func:`rerank`, asked after the analysis (the hybrid mode): each (file,
+        name) class and each (class, constraint) check is looked up once per engine
+        (a file of 50,000 functions ranks 250,000 candidates, naming a few hundred
+        classes); the tables are cleared past :data:`_MAX_RANKING_CACHE` entries."""
+        answer = self.answer(path, definition)
+        if answer is None:
+            return candidates
+        if len(self._classes) > _MAX_RANKING_CACHE or len(self._fits) > _MAX_RANKING_CACHE:
+            self._classes.clear()
+            self._fits.clear()
+        named = _label_names(render(answer.type)) if answer.type is not None else set()
+        names_of = {label: _label_names(label) for label, _ in candidates}
+        kept = [
+            (label, prob) for label, prob in candidates if self._admitted(path, answer.constraints, names_of[label])
+        ]
+        return sorted(kept, key=lambda c: (names_of[c[0]] != named or not named, -c[1]))
+
+    def _admitted(self, path: str, found: tuple[Constraint, ...], names: set[str]) -> bool:
+        return _admitted(found, names, lambda n: self._class_of(path, n), self._fits_one)
+
+    def _class_of(self, path: str, name: str) -> ClassType | None:
+        key = (path, name)
+        if key not in self._classes:
+            self._classes[key] = _class_named(self.engine, path, name)
+        return self._classes[key]
+
+    def _fits_one(self, cls: ClassType, constraint: Constraint) -> bool:
+        key = (cls, constraint)
+        found = self._fits.get(key)
+        if found is None:
+            found = self._fits[key] = _candidate_fits(self.engine, cls, constraint)
+        return found
 
     def _answer(self, path: str, definition: int) -> UsageAnswer | None:
         g = self.engine.graph(path)
@@ -277,37 +316,40 @@ def admits(engine: "Engine", path: str, definition: int, names: set[str]) -> boo
     """Whether a candidate made of the classes ``names`` (a classifier's label,
     ``{"str", "None"}``) breaks none of the definition's usage constraints: one
     class of the candidate must satisfy each constraint.  Unknown names pass."""
-    found = engine.usage.constraints(path, definition)
+    return _admitted(
+        engine.usage.constraints(path, definition),
+        names,
+        lambda n: _class_named(engine, path, n),
+        lambda cls, c: _candidate_fits(engine, cls, c),
+    )
+
+
+def _admitted(
+    found: tuple[Constraint, ...],
+    names: set[str],
+    class_of: Callable[[str], ClassType | None],
+    fits: Callable[[ClassType, Constraint], bool],
+) -> bool:
+    """:func:`admits` against ``found``, with ``class_of`` and ``fits`` looking up."""
     if not found:
         return True
-    classes = [c for n in names if (c := _class_named(engine, path, n)) is not None]
+    classes = [c for n in names if (c := class_of(n)) is not None]
     if len(classes) != len(names):
         return True
-    for constraint in found:
-        if constraint.label == "none-check":
-            continue
-        if not any(_candidate_fits(engine, cls, constraint) for cls in classes):
-            return False
-    return True
+    return all(any(fits(cls, c) for cls in classes) for c in found if c.label != "none-check")
 
 
 def rerank(
     engine: "Engine", path: str, definition: int, candidates: list[tuple[str, float]]
 ) -> list[tuple[str, float]]:
     """The classifier's ``(label, probability)`` candidates less those that break a
-    usage constraint, the ones the usage answer names first (probabilities kept)."""
-    answer = engine.usage.answer(path, definition)
-    if answer is None:
-        return candidates
-    named = _label_names(render(answer.type)) if answer.type is not None else set()
-    kept = [(label, prob) for label, prob in candidates if admits(engine, path, definition, _label_names(label))]
-    return sorted(kept, key=lambda c: (_label_names(c[0]) != named or not named, -c[1]))
+    usage constraint (:func:`admits`), the ones the usage answer names first
+    (probabilities kept)."""
+    return engine.usage.rerank(path, definition, candidates)
 
 
 def _label_names(label: str) -> set[str]:
     """``list[str] | None`` -> ``{"list", "None"}``."""
-    from .normalize import base
-
     return {b.strip() for b in base(label).split("|") if b.strip()}
 
 

@@ -39,16 +39,20 @@ class ClassifierRuntime:
         self.encoder = Encoder(EncoderConfig(**self.config["encoder"]))
 
     def probabilities(self, samples: list[dict], batch: int = 256) -> np.ndarray:
-        inputs = self.encoder.encode_many(samples)
-        rows = len(inputs["name"])
-        out = [
-            self.session.run(None, {key: value[i : i + batch] for key, value in inputs.items()})[0]
-            for i in range(0, rows, batch)
-        ]
+        out = [self._run(samples[i : i + batch]) for i in range(0, len(samples), batch)]
         return np.concatenate(out) if out else np.zeros((0, len(self.classes)), np.float32)
 
-    def predict(self, samples: list[dict], k: int = 5) -> list[list[tuple[str, float]]]:
-        return self.ranked(self.probabilities(samples), k)
+    def predict(self, samples: list[dict], k: int = 5, batch: int = 256) -> list[list[tuple[str, float]]]:
+        """:meth:`ranked` of :meth:`probabilities`, a batch at a time: a file of
+        50,000 functions never holds all its rows' inputs and probabilities at once."""
+        found: list[list[tuple[str, float]]] = []
+        for i in range(0, len(samples), batch):
+            found.extend(self.ranked(self._run(samples[i : i + batch]), k))
+        return found
+
+    def _run(self, samples: list[dict]) -> np.ndarray:
+        """The probabilities of one batch (its inputs encoded here, batch by batch)."""
+        return self.session.run(None, self.encoder.encode_many(samples))[0]
 
     def ranked(self, probs: np.ndarray, k: int = 5) -> list[list[tuple[str, float]]]:
         """The top ``k`` ``(type, probability)`` of each row of ``probabilities()``."""
