@@ -232,7 +232,9 @@ def combine(engine: "Engine", found: list[Constraint]) -> UsageAnswer:
     if none_checked and answer != NONE:
         answer = make_union([answer, NONE])
     used = [c for c in found if c in agreeing or c.tier == FILTER or conflict and c in chosen]
-    used.sort(key=lambda c: c.label == "none-check")  # the check that adds None last
+    # the strongest evidence first, the check that adds None last; ties by label, so the
+    # order never follows the order constraints were met in (that can vary run to run)
+    used.sort(key=lambda c: (c.label == "none-check", -c.weight, c.label))
     return UsageAnswer(answer, round(confidence, 3), _labels(used), tuple(found), conflict)
 
 
