@@ -181,16 +181,16 @@ def _is_dunder_positional(leading: list) -> bool:
 def _separators(g: ProgramGraph, params: int, items: list[int]) -> tuple[int, int]:
     """How many parameters come before a bare ``/`` and before a bare ``*`` (the
     graph keeps the parameters, not the separators: they are read from the text
-    between them); ``len(items)`` when there is none."""
-    slash = star = len(items)
+    between them); no ``/``: 0, no ``*``: ``len(items)``."""
+    slash, star = 0, len(items)
     bounds = [g.start_bytes[params]] + [b for c in items for b in (g.start_bytes[c], g.end_bytes[c])]
     bounds.append(g.end_bytes[params])
     data = g.source.data
     for i in range(len(items) + 1):
         gap = data[bounds[2 * i] : bounds[2 * i + 1]]
         code = b"".join(line.split(b"#")[0] for line in gap.splitlines())
-        if b"/" in code:
-            slash = min(slash, i)
+        if b"/" in code and not slash:
+            slash = i
         if b"*" in code:
             star = min(star, i)
     return slash, star
@@ -264,6 +264,15 @@ def _class_is_plain(engine: TypeEngine, cls: ClassType) -> bool:
         ):
             return False
     return bool(chain)
+
+
+def is_decorated(engine: TypeEngine, cls: ClassType) -> bool:
+    """Some class of the MRO has a decorator that may replace or extend it."""
+    for _view, info in engine.classes.mro(cls):
+        g = engine.graph(info.path)
+        if g is None or not _signature_kept(g, info.node):
+            return True
+    return False
 
 
 def _metaclass(g: ProgramGraph, node: int) -> str | None:

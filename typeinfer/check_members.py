@@ -21,8 +21,11 @@ from __future__ import annotations
 
 import logging
 
+from typelens.analyzer import ProgramGraph, SymbolKind
+
+from .check_arity import is_decorated, signatures_of_function
 from .engine import TypeEngine
-from .types import NONE, ClassType, Type, members
+from .types import NONE, ClassType, FunctionRef, Type, members
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +44,7 @@ def union_lacking(engine: TypeEngine, receiver: Type, name: str) -> list[ClassTy
         answer = engine.classes.has_member(item, name)
         if answer is None:
             return []
-        if answer is False:
+        if answer is False and not declared_anywhere(engine, item, name) and not is_decorated(engine, item):
             lacking.append(item)
     return lacking
 
@@ -57,9 +60,53 @@ def module_lacks(engine: TypeEngine, module: str, name: str) -> bool:
     if location is None or location.path is None:
         return False
     path = str(location.path)
+    if name.startswith("_") and path.endswith(".pyi"):
+        return False  # stubs leave most private names out
     g = engine.graph(path)
     if g is None or g.find_symbol(name) is not None or g.find_symbol("__getattr__") is not None:
         return False
     if any(binding.bound == "*" for binding in g.imports):
         return False
     return path.endswith(".pyi") or not any(marker in g.source.data for marker in _DYNAMIC_NAMESPACE)
+
+
+def declared_anywhere(engine: TypeEngine, cls: ClassType, name: str) -> bool:
+    """Whether some class of the MRO binds ``name`` in its body under any condition
+    (``if sys.platform == "win32":`` in a stub, which the live view leaves out)."""
+    for _view, info in engine.classes.mro(cls):
+        g = engine.graph(info.path)
+        scope = g.scope_defined_by(info.node) if g is not None else None
+        if scope is not None and g is not None and g.find_symbol(name, scope.qualname) is not None:
+            return True
+    return False
+
+
+def is_declared(engine: TypeEngine, path: str, g: ProgramGraph, node: int) -> bool:
+    """Whether the type of ``node`` is declared rather than inferred: a call of a
+    function with a return annotation, an annotated parameter, or a variable
+    every assignment of which is annotated or such a call."""
+    kind = g.kinds[node]
+    if kind == "call":
+        return _declares_return(engine, engine.exprs.type_of(path, g.child_by_field(node, "function")))
+    sym = g.symbol_at(node) if kind == "name_load" else None
+    if sym is None or not sym.definitions:
+        return False
+    if sym.kind is SymbolKind.PARAMETER:
+        return all(g.kinds[g.parents[d]] in ("typed_parameter", "typed_default_parameter") for d in sym.definitions)
+    if sym.kind is not SymbolKind.VARIABLE:
+        return False
+    for definition in sym.definitions:
+        parent = g.parents[definition]
+        if g.kinds[parent] != "assignment" or g.child_by_field(parent, "left") != definition:
+            return False
+        right = g.child_by_field(parent, "right")
+        if g.child_by_field(parent, "type") is None and (right is None or not is_declared(engine, path, g, right)):
+            return False
+    return True
+
+
+def _declares_return(engine: TypeEngine, callee: Type) -> bool:
+    if not isinstance(callee, FunctionRef):
+        return False
+    ways = signatures_of_function(engine, callee)
+    return ways is not None and len(ways) == 1 and engine.calls.declared_return(callee.path, callee.node) is not None

@@ -139,6 +139,8 @@ def accepts(expected: Type, actual: str) -> bool | None:
         if not isinstance(m, ClassType) or m.name not in PLAIN:
             return None
         names.append(m.name)
+    if actual == "int" and "bool" in names:
+        return None  # allow_none=1: a truth value spelled as an int
     for name in names:
         if name == actual or name in _RANK and actual in _RANK and _RANK[actual] <= _RANK[name]:
             return True

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 
-from typelens.analyzer import Diagnostic, ProgramGraph, SymbolKind
+from typelens.analyzer import Diagnostic, ProgramGraph, ScopeKind, SymbolKind
 from typelens.analyzer import codes
 
 from .callables import signature
@@ -27,18 +27,20 @@ from .engine import TypeEngine
 from .types import NONE, ClassType, FunctionRef, ModuleType, is_known, members, render
 from .check_arity import (
     bound_arguments,
+    is_decorated,
     call_problem,
     call_shape,
     is_super_call,
     is_unbinding_read,
     signatures_of_function,
 )
-from .check_members import module_lacks, union_lacking
+from .check_members import declared_anywhere, is_declared, module_lacks, union_lacking
 from .check_values import accepts, certain_class, is_none_value, operator_problem
 
 logger = logging.getLogger(__name__)
 
 _IMPORT_ERRORS = ("ImportError", "ModuleNotFoundError", "Exception", "BaseException")
+_GUARD_WORDS = ("hasattr(", "getattr(", "sys.platform", "os.name", "version_info", "platform.")
 _ATTRIBUTE_ERRORS = ("AttributeError", "Exception", "BaseException")
 
 
@@ -110,6 +112,8 @@ class FileChecker:
             return
         receiver = engine.exprs.type_of(self.path, obj)
         items = members(receiver)
+        if self._is_guarded_read(node):
+            return
         if NONE in items and len(items) > 1 and g.kinds[obj] in ("name_load", "attribute") and not self._guessed(obj):
             rest = [m for m in items if m != NONE and is_known(m)]
             shown = render(receiver) if rest else "unknown or None"
@@ -120,14 +124,39 @@ class FileChecker:
             receiver = next(iter(items)) if len(items) == 1 else receiver
         if isinstance(receiver, ModuleType):
             self._module_attribute(node, receiver, name, attr)
-        elif len(items) > 1:
+        elif len(items) > 1 and is_declared(engine, self.path, g, obj):
             self._union_attribute(receiver, name, attr)
-        elif isinstance(receiver, ClassType):
-            if engine.classes.has_member(receiver, name) is False and not self._assigned_elsewhere(name):
+        elif (
+            isinstance(receiver, ClassType)
+            and not self._is_stub_private(receiver, name)
+            and "super(" not in g.text(obj)
+        ):
+            if self._lacks(receiver, name) and not self._assigned_elsewhere(name):
                 self._report("attr-defined", codes.ATTR_DEFINED.format(type=render(receiver), attr=name), attr)
+
+    def _lacks(self, cls: ClassType, name: str) -> bool:
+        """``cls`` certainly has no ``name``: not under any condition, not through a
+        class decorator, not in a subclass of this file (a base calling what its
+        subclasses define)."""
+        engine = self.engine
+        if cls == NONE or engine.classes.has_member(cls, name) is not False:
+            return False
+        return not (declared_anywhere(engine, cls, name) or is_decorated(engine, cls) or self._in_subclass(cls, name))
+
+    def _in_subclass(self, cls: ClassType, name: str) -> bool:
+        classes = self.engine.classes
+        for scope in self.g.scopes:
+            if scope.kind is ScopeKind.CLASS:
+                sub = classes.class_type(self.path, scope.node)
+                if sub != cls and any(view.name == cls.name for view, _ in classes.mro(sub)):
+                    if classes.has_member(sub, name) is not False:
+                        return True
+        return False
 
     def _union_attribute(self, receiver, name: str, attr: int) -> None:
         lacking = union_lacking(self.engine, receiver, name)
+        if any(self._is_stub_private(m, name) for m in lacking):
+            return
         if lacking and not self._stored_on(name, lacking):
             shown = ", ".join(sorted(repr(render(m)) for m in lacking))
             self._report("union-attr", codes.UNION_ATTR.format(members=shown, type=render(receiver), attr=name), attr)
@@ -135,9 +164,35 @@ class FileChecker:
     def _module_attribute(self, node: int, receiver: ModuleType, name: str, attr: int) -> None:
         if self.g.kinds[self.g.parents[node]] == "attribute_store" or self._assigned_elsewhere(name):
             return
-        if self._guarded(node, _ATTRIBUTE_ERRORS) or not module_lacks(self.engine, receiver.name, name):
+        if not module_lacks(self.engine, receiver.name, name):
             return
         self._report("module-attr", codes.MODULE_ATTR.format(module=receiver.name, attr=name), attr)
+
+    def _is_guarded_read(self, node: int) -> bool:
+        """Inside ``try: ... except AttributeError``, or under a condition that tests
+        the attribute, the platform or the version (``if hasattr(os, "fork")``)."""
+        g = self.g
+        if self._guarded(node, _ATTRIBUTE_ERRORS):
+            return True
+        while node >= 0:
+            kind = g.kinds[node]
+            if kind in ("if_statement", "elif_clause", "while_statement"):
+                test = g.child_by_field(node, "condition")
+                if test is not None and any(word in g.text(test) for word in _GUARD_WORDS):
+                    return True
+            elif kind in ("conditional_expression", "boolean_operator"):
+                if any(word in g.text(node) for word in _GUARD_WORDS):
+                    return True
+            node = g.parents[node]
+        return False
+
+    def _is_stub_private(self, cls: ClassType, name: str) -> bool:
+        """A ``_private`` name and a class with a stub in its MRO: stubs leave most
+        private names out."""
+        if not name.startswith("_") or name.endswith("__"):
+            return False
+        chain = self.engine.classes.mro(cls)
+        return not chain or any(info.path.endswith(".pyi") and view.name != "object" for view, info in chain)
 
     def _guessed(self, obj: int) -> bool:
         """A parameter whose None comes from a guess (call sites), not from its
