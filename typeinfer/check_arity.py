@@ -58,6 +58,7 @@ _SAFE_DECORATORS = frozenset(
 )
 _SYNTHESISED_BASES = frozenset({"NamedTuple", "TypedDict", "Protocol"})
 _PLAIN_METACLASSES = frozenset({"ABCMeta", "abc.ABCMeta", "type"})
+_IMPLICIT_CLASSMETHODS = ("__init_subclass__", "__class_getitem__")
 _SEPARATORS = ("positional_separator", "keyword_separator")
 
 
@@ -232,7 +233,8 @@ def signatures_of_function(engine: TypeEngine, fn: FunctionRef) -> list[Signatur
         static = "staticmethod" in decorator_names(g, node)
         if fn.bound is not None and not _is_method(g, node):
             return None  # a plain function stored on a class: bound or not is unclear
-        slots = slots_of(g, node, drop_first=fn.bound is not None and not static)
+        implicit = _is_method(g, node) and g.text(g.child_by_field(node, "name") or node) in _IMPLICIT_CLASSMETHODS
+        slots = slots_of(g, node, drop_first=(fn.bound is not None or implicit) and not static)
         if slots is None:
             return None
         found.append(Signature(fn.path, node, slots))
