@@ -58,6 +58,11 @@ _SAFE_DECORATORS = frozenset(
 )
 _SYNTHESISED_BASES = frozenset({"NamedTuple", "TypedDict", "Protocol"})
 _PLAIN_METACLASSES = frozenset({"ABCMeta", "abc.ABCMeta", "type"})
+# class decorators that add only the members the class body declares
+_FIELD_DECORATORS = frozenset(
+    {"dataclass", "dataclasses", "dataclasses.dataclass", "unique", "enum.unique", "functools.total_ordering"}
+    | {"s", "attr.s", "attrs", "attr.attrs", "define", "attr.define", "attrs.define", "frozen", "attrs.frozen"}
+)
 _IMPLICIT_CLASSMETHODS = ("__init_subclass__", "__class_getitem__")
 _SEPARATORS = ("positional_separator", "keyword_separator")
 
@@ -269,10 +274,11 @@ def _class_is_plain(engine: TypeEngine, cls: ClassType) -> bool:
 
 
 def is_decorated(engine: TypeEngine, cls: ClassType) -> bool:
-    """Some class of the MRO has a decorator that may replace or extend it."""
+    """Some class of the MRO has a decorator that may replace it or add members
+    (``@dataclass`` and ``attrs`` add only what the body declares)."""
     for _view, info in engine.classes.mro(cls):
         g = engine.graph(info.path)
-        if g is None or not _signature_kept(g, info.node):
+        if g is None or decorator_names(g, info.node) - _SAFE_DECORATORS - _FIELD_DECORATORS:
             return True
     return False
 
