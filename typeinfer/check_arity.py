@@ -30,7 +30,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from typelens.analyzer import ProgramGraph, ScopeKind
+from typelens.analyzer import ProgramGraph, ScopeKind, SymbolKind
 from typelens.analyzer import codes
 
 from .callables import signature
@@ -238,7 +238,7 @@ def signatures_of_function(engine: TypeEngine, fn: FunctionRef) -> list[Signatur
         static = "staticmethod" in decorator_names(g, node)
         if fn.bound is not None and not _is_method(g, node):
             return None  # a plain function stored on a class: bound or not is unclear
-        implicit = _is_method(g, node) and g.text(g.child_by_field(node, "name") or node) in _IMPLICIT_CLASSMETHODS
+        implicit = _is_method(g, node) and _name(g, node) in _IMPLICIT_CLASSMETHODS
         slots = slots_of(g, node, drop_first=(fn.bound is not None or implicit) and not static)
         if slots is None:
             return None
@@ -264,6 +264,8 @@ def _class_is_plain(engine: TypeEngine, cls: ClassType) -> bool:
             if not isinstance(base, ClassType) or base.name not in names and base.short not in ("Generic", "Protocol"):
                 return False
         g = engine.graph(info.path)
+        if g is None or not _bases_named(g, info.node, info.bases):
+            return False
         if (
             g is None
             or not _signature_kept(g, info.node)
@@ -271,6 +273,16 @@ def _class_is_plain(engine: TypeEngine, cls: ClassType) -> bool:
         ):
             return False
     return bool(chain)
+
+
+def _bases_named(g: ProgramGraph, node: int, bases: list[Type]) -> bool:
+    """Each base is written as the class it is (``class R(_Base)`` with
+    ``_Base = namedtuple(...)`` evaluates to ``tuple``: its constructor is not R's)."""
+    supers = g.child_by_field(node, "superclasses")
+    written = [b for b in g.children(supers) if g.kinds[b] != "keyword_argument"] if supers is not None else []
+    if len(written) != len(bases):
+        return False
+    return all(isinstance(t, ClassType) and _last_name(g.text(b)) == t.short for b, t in zip(written, bases))
 
 
 def is_decorated(engine: TypeEngine, cls: ClassType) -> bool:
@@ -339,22 +351,62 @@ def _first_problem(ways: list[Signature], shape: CallShape) -> Problem | None:
     return problems[0]
 
 
-def is_unbinding_read(engine: TypeEngine, path: str, g: ProgramGraph, function: int, callee: Type) -> bool:
-    """``obj.f`` where ``f`` is a plain function (bound None) read from an instance:
-    a class attribute holding a function binds ``self``, an instance attribute does
-    not, and the type does not say which."""
-    if g.kinds[function] != "attribute" or not isinstance(callee, FunctionRef) or callee.bound is not None:
+def is_uncertain_callee(engine: TypeEngine, path: str, g: ProgramGraph, function: int, callee: Type) -> bool:
+    """Whether the callee's type may not be what runs: a class object reached
+    through a value (``namedtuple(...)`` is a ``type[tuple]``), a method read
+    unbound from something other than a class named in the code (a class
+    attribute aliasing a method, a metaclass's ``cls``), a function stored on
+    an instance or class (bound or not: the type does not say), or a method of a
+    receiver whose type was guessed (an unannotated parameter)."""
+    if isinstance(callee, TypeOfClass):
+        return _last_name(g.text(function)) != callee.cls.short
+    if not isinstance(callee, FunctionRef):
         return False
-    receiver = engine.exprs.type_of(path, g.children(function)[0])
-    return not isinstance(receiver, (ModuleType, TypeOfClass))
+    receiver = g.children(function)[0] if g.kinds[function] == "attribute" else None
+    fg = engine.graph(callee.path)
+    if fg is None or g.kinds[function] not in ("attribute", "name_load"):
+        return True
+    if callee.bound is None:
+        if fg.kinds[callee.node] != "function_definition" or not _is_method(fg, callee.node):
+            return receiver is not None and not isinstance(engine.exprs.type_of(path, receiver), ModuleType)
+        static = "staticmethod" in decorator_names(fg, callee.node) or _name(fg, callee.node) == "__new__"
+        return not static and (receiver is None or not _is_class_reference(engine, path, g, receiver))
+    return receiver is not None and _is_guessed(g, receiver)
+
+
+def _is_class_reference(engine: TypeEngine, path: str, g: ProgramGraph, node: int) -> bool:
+    """``Base`` or ``module.Base``: a class named in the code, not a value holding one."""
+    if g.kinds[node] == "attribute":
+        return isinstance(engine.exprs.type_of(path, g.children(node)[0]), ModuleType)
+    sym = g.symbol_at(node) if g.kinds[node] == "name_load" else None
+    return sym is not None and sym.kind in (SymbolKind.CLASS, SymbolKind.IMPORT)
+
+
+def _is_guessed(g: ProgramGraph, node: int) -> bool:
+    """An unannotated parameter: its type comes from call sites or uses."""
+    sym = g.symbol_at(node) if g.kinds[node] == "name_load" else None
+    if sym is None or sym.kind is not SymbolKind.PARAMETER or sym.name in ("self", "cls"):
+        return False
+    return not all(g.kinds[g.parents[d]] in ("typed_parameter", "typed_default_parameter") for d in sym.definitions)
+
+
+def _last_name(text: str) -> str:
+    return text.split("[")[0].rsplit(".", 1)[-1].strip()
+
+
+def _name(g: ProgramGraph, function: int) -> str:
+    name = g.child_by_field(function, "name")
+    return g.names.get(name, "") if name is not None else ""
 
 
 def is_super_call(g: ProgramGraph, function: int) -> bool:
-    """``super().m(...)``: the next class of the MRO may be a sibling mixin."""
+    """``super().m(...)`` (or an alias such as mock's ``_safe_super``): the next
+    class of the MRO may be a sibling mixin."""
     if g.kinds[function] != "attribute":
         return False
     receiver = g.children(function)[0]
-    return g.kinds[receiver] == "call" and g.text(receiver).replace(" ", "").startswith("super(")
+    callee = g.child_by_field(receiver, "function") if g.kinds[receiver] == "call" else None
+    return callee is not None and "super" in g.text(callee)
 
 
 def bound_arguments(g: ProgramGraph, call: int, slots: tuple[Slot, ...]) -> list[tuple[int, int]]:

@@ -20,6 +20,9 @@ Example::
 from __future__ import annotations
 
 import logging
+import re
+import sysconfig
+from pathlib import Path
 
 from typelens.analyzer import ProgramGraph, SymbolKind
 
@@ -29,6 +32,7 @@ from .types import NONE, ClassType, FunctionRef, Type, members
 
 logger = logging.getLogger(__name__)
 
+_STAR_IMPORT = re.compile(rb"^\s*from\s+([\w.]+)\s+import\s+\*", re.MULTILINE)
 _DYNAMIC_NAMESPACE = (b"globals()", b"sys.modules", b"setattr(", b"exec(", b"vars()", b"__getattr__", b"__dict__")
 
 
@@ -67,7 +71,27 @@ def module_lacks(engine: TypeEngine, module: str, name: str) -> bool:
         return False
     if any(binding.bound == "*" for binding in g.imports):
         return False
-    return path.endswith(".pyi") or not any(marker in g.source.data for marker in _DYNAMIC_NAMESPACE)
+    if path.endswith(".pyi"):
+        return not _runtime_may_define(engine, module, name)
+    return not any(marker in g.source.data for marker in _DYNAMIC_NAMESPACE)
+
+
+def _runtime_may_define(engine: TypeEngine, module: str, name: str) -> bool:
+    """Whether a stdlib stub's module source may define ``name`` all the same: it
+    mentions the name, or star-imports a module that defines it (``tty.py`` does
+    ``from termios import *``, which its stub leaves out)."""
+    root = Path(sysconfig.get_paths()["stdlib"])
+    relative = Path(*module.split("."))
+    for candidate in (root / relative.with_suffix(".py"), root / relative / "__init__.py"):
+        try:
+            data = candidate.read_bytes()
+        except OSError:
+            continue
+        if re.search(rb"\b%s\b" % re.escape(name.encode()), data) is not None:
+            return True
+        starred = _STAR_IMPORT.findall(data)
+        return any(engine.resolve_name(m.decode(), name) is not None for m in starred if m.decode() != module)
+    return False
 
 
 def declared_anywhere(engine: TypeEngine, cls: ClassType, name: str) -> bool:

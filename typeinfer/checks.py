@@ -31,7 +31,7 @@ from .check_arity import (
     call_problem,
     call_shape,
     is_super_call,
-    is_unbinding_read,
+    is_uncertain_callee,
     signatures_of_function,
 )
 from .check_members import declared_anywhere, is_declared, module_lacks, union_lacking
@@ -237,13 +237,20 @@ class FileChecker:
         if shape is None or is_super_call(g, function):
             return
         callee = engine.exprs.type_of(self.path, function)
-        if is_unbinding_read(engine, self.path, g, function, callee):
+        if is_uncertain_callee(engine, self.path, g, function, callee):
             return
         problem = call_problem(engine, callee, shape)
         if problem is not None:
             self._report("call-arg", problem.message(_callee_text(g, function)), call)
-        elif isinstance(callee, FunctionRef):
+        elif isinstance(callee, FunctionRef) and (callee.bound is None or self._is_certain_receiver(function)):
             self._argument_types(call, function, callee)
+
+    def _is_certain_receiver(self, function: int) -> bool:
+        g = self.g
+        return (
+            g.kinds[function] == "attribute"
+            and certain_class(self.engine, self.path, g, g.children(function)[0]) is not None
+        )
 
     def _argument_types(self, call: int, function: int, callee: FunctionRef) -> None:
         g, engine = self.g, self.engine
