@@ -264,18 +264,14 @@ def _class_is_plain(engine: TypeEngine, cls: ClassType) -> bool:
             if not isinstance(base, ClassType) or base.name not in names and base.short not in ("Generic", "Protocol"):
                 return False
         g = engine.graph(info.path)
-        if g is None or not _bases_named(g, info.node, info.bases):
+        if g is None or not bases_named(g, info.node, info.bases):
             return False
-        if (
-            g is None
-            or not _signature_kept(g, info.node)
-            or _metaclass(g, info.node) not in (None, *_PLAIN_METACLASSES)
-        ):
+        if g is None or not _signature_kept(g, info.node) or not has_plain_metaclass(g, info.node):
             return False
     return bool(chain)
 
 
-def _bases_named(g: ProgramGraph, node: int, bases: list[Type]) -> bool:
+def bases_named(g: ProgramGraph, node: int, bases: list[Type]) -> bool:
     """Each base is written as the class it is (``class R(_Base)`` with
     ``_Base = namedtuple(...)`` evaluates to ``tuple``: its constructor is not R's)."""
     supers = g.child_by_field(node, "superclasses")
@@ -293,6 +289,12 @@ def is_decorated(engine: TypeEngine, cls: ClassType) -> bool:
         if g is None or decorator_names(g, info.node) - _SAFE_DECORATORS - _FIELD_DECORATORS:
             return True
     return False
+
+
+def has_plain_metaclass(g: ProgramGraph, node: int) -> bool:
+    """No ``metaclass=`` keyword, or ``ABCMeta``: nothing builds the class's instances
+    or members behind its back."""
+    return _metaclass(g, node) in (None, *_PLAIN_METACLASSES)
 
 
 def _metaclass(g: ProgramGraph, node: int) -> str | None:
@@ -371,7 +373,7 @@ def is_uncertain_callee(engine: TypeEngine, path: str, g: ProgramGraph, function
             return receiver is not None and not isinstance(engine.exprs.type_of(path, receiver), ModuleType)
         static = "staticmethod" in decorator_names(fg, callee.node) or _name(fg, callee.node) == "__new__"
         return not static and (receiver is None or not _is_class_reference(engine, path, g, receiver))
-    return receiver is not None and _is_guessed(g, receiver)
+    return receiver is not None and is_guessed(g, receiver)
 
 
 def _is_class_reference(engine: TypeEngine, path: str, g: ProgramGraph, node: int) -> bool:
@@ -382,7 +384,7 @@ def _is_class_reference(engine: TypeEngine, path: str, g: ProgramGraph, node: in
     return sym is not None and sym.kind in (SymbolKind.CLASS, SymbolKind.IMPORT)
 
 
-def _is_guessed(g: ProgramGraph, node: int) -> bool:
+def is_guessed(g: ProgramGraph, node: int) -> bool:
     """An unannotated parameter: its type comes from call sites or uses."""
     sym = g.symbol_at(node) if g.kinds[node] == "name_load" else None
     if sym is None or sym.kind is not SymbolKind.PARAMETER or sym.name in ("self", "cls"):

@@ -26,13 +26,14 @@ from pathlib import Path
 
 from typelens.analyzer import ProgramGraph, SymbolKind
 
-from .check_arity import is_decorated, signatures_of_function
+from .check_arity import bases_named, has_plain_metaclass, is_decorated, signatures_of_function
 from .engine import TypeEngine
 from .types import NONE, ClassType, FunctionRef, Type, members
 
 logger = logging.getLogger(__name__)
 
 _STAR_IMPORT = re.compile(rb"^\s*from\s+([\w.]+)\s+import\s+\*", re.MULTILINE)
+_DYNAMIC_SELF = (b"setattr(self", b"self.__dict__", b"vars(self)", b"setattr(cls", b"cls.__dict__")
 _DYNAMIC_NAMESPACE = (b"globals()", b"sys.modules", b"setattr(", b"exec(", b"vars()", b"__getattr__", b"__dict__")
 
 
@@ -48,7 +49,7 @@ def union_lacking(engine: TypeEngine, receiver: Type, name: str) -> list[ClassTy
         answer = engine.classes.has_member(item, name)
         if answer is None:
             return []
-        if answer is False and not declared_anywhere(engine, item, name) and not is_decorated(engine, item):
+        if answer is False and not is_open_class(engine, item, name):
             lacking.append(item)
     return lacking
 
@@ -91,6 +92,33 @@ def _runtime_may_define(engine: TypeEngine, module: str, name: str) -> bool:
             return True
         starred = _STAR_IMPORT.findall(data)
         return any(engine.resolve_name(m.decode(), name) is not None for m in starred if m.decode() != module)
+    return False
+
+
+def is_open_class(engine: TypeEngine, cls: ClassType, name: str) -> bool:
+    """Whether ``cls`` may have ``name`` although no class body declares it: bound
+    under some condition, added by a decorator or a metaclass, a base written as
+    an alias (``class T(_Base)``, ``_Base = namedtuple(...)``), attributes set
+    through ``setattr(self, ...)``/``self.__dict__``, or ``C.name = ...`` stored in
+    the file of a class of the MRO (``Logger.manager = Manager(...)``)."""
+    if cls.name == "tuple" or declared_anywhere(engine, cls, name) or is_decorated(engine, cls):
+        return True
+    for _view, info in engine.classes.mro(cls):
+        g = engine.graph(info.path)
+        if g is None or not bases_named(g, info.node, info.bases) or not has_plain_metaclass(g, info.node):
+            return True
+        body = g.source.data[g.start_bytes[info.node] : g.end_bytes[info.node]]
+        if any(marker in body for marker in _DYNAMIC_SELF) or _stores(g, name):
+            return True
+    return False
+
+
+def _stores(g: ProgramGraph, name: str) -> bool:
+    """``X.name = ...`` with ``X`` not ``self``/``cls`` (those belong to their class)."""
+    for n, k in enumerate(g.kinds):
+        if k == "attribute_store" and g.names.get(g.children(n)[-1]) == name:
+            if g.text(g.children(n)[0]) not in ("self", "cls"):
+                return True
     return False
 
 

@@ -27,14 +27,14 @@ from .engine import TypeEngine
 from .types import NONE, ClassType, FunctionRef, ModuleType, is_known, members, render
 from .check_arity import (
     bound_arguments,
-    is_decorated,
+    is_guessed,
     call_problem,
     call_shape,
     is_super_call,
     is_uncertain_callee,
     signatures_of_function,
 )
-from .check_members import declared_anywhere, is_declared, module_lacks, union_lacking
+from .check_members import is_declared, is_open_class, module_lacks, union_lacking
 from .check_values import accepts, certain_class, is_none_value, operator_problem
 
 logger = logging.getLogger(__name__)
@@ -134,6 +134,11 @@ class FileChecker:
             if self._lacks(receiver, name) and not self._assigned_elsewhere(name):
                 self._report("attr-defined", codes.ATTR_DEFINED.format(type=render(receiver), attr=name), attr)
 
+    def _is_vague(self, obj: int) -> bool:
+        """A receiver whose type was guessed (an unannotated parameter) or read
+        through ``super(...)``."""
+        return "super(" in self.g.text(obj) or is_guessed(self.g, obj)
+
     def _lacks(self, cls: ClassType, name: str) -> bool:
         """``cls`` certainly has no ``name``: not under any condition, not through a
         class decorator, not in a subclass of this file (a base calling what its
@@ -141,7 +146,14 @@ class FileChecker:
         engine = self.engine
         if cls == NONE or engine.classes.has_member(cls, name) is not False:
             return False
-        return not (declared_anywhere(engine, cls, name) or is_decorated(engine, cls) or self._in_subclass(cls, name))
+        if name.startswith("__") and not name.endswith("__"):
+            return False  # mangled to _Class__name
+        return not (is_open_class(engine, cls, name) or self._in_subclass(cls, name) or self._tested(name))
+
+    def _tested(self, name: str) -> bool:
+        """``hasattr(x, "name")`` somewhere in the file: the code knows it may be missing."""
+        data = self.g.source.data
+        return b"hasattr(" in data and (f'"{name}"'.encode() in data or f"'{name}'".encode() in data)
 
     def _in_subclass(self, cls: ClassType, name: str) -> bool:
         classes = self.engine.classes
