@@ -217,6 +217,17 @@ def _variants(g: ProgramGraph, function: int) -> list[int] | None:
     return overloads or defs
 
 
+def _is_placeholder(g: ProgramGraph, function: int) -> bool:
+    body = g.child_by_field(function, "body")
+    statements = [
+        c
+        for c in (g.children(body) if body is not None else ())
+        if g.kinds[c] not in ("comment", "pass_statement") and not g.text(c).startswith(('"', "'"))
+    ]
+    decorators = decorator_names(g, function)
+    return "abstractmethod" in decorators or all(g.text(c).startswith("raise NotImplementedError") for c in statements)
+
+
 def _signature_kept(g: ProgramGraph, function: int) -> bool:
     return not (decorator_names(g, function) - _SAFE_DECORATORS - {f"typing.{d}" for d in _SAFE_DECORATORS})
 
@@ -233,6 +244,8 @@ def signatures_of_function(engine: TypeEngine, fn: FunctionRef) -> list[Signatur
     variants = _variants(g, fn.node)
     if not variants or not all(_signature_kept(g, v) for v in variants):
         return None
+    if not fn.path.endswith(".pyi") and any(_is_placeholder(g, v) for v in variants):
+        return None  # ``raise NotImplementedError``: subclasses override it with their own parameters
     found = []
     for node in variants:
         static = "staticmethod" in decorator_names(g, node)
@@ -368,12 +381,22 @@ def is_uncertain_callee(engine: TypeEngine, path: str, g: ProgramGraph, function
     fg = engine.graph(callee.path)
     if fg is None or g.kinds[function] not in ("attribute", "name_load"):
         return True
+    if fg.kinds[callee.node] == "function_definition" and _is_metaclass_method(engine, callee.path, fg, callee.node):
+        return True  # a metaclass's ``cls`` is a class made by it, not the metaclass
     if callee.bound is None:
         if fg.kinds[callee.node] != "function_definition" or not _is_method(fg, callee.node):
             return receiver is not None and not isinstance(engine.exprs.type_of(path, receiver), ModuleType)
-        static = "staticmethod" in decorator_names(fg, callee.node) or _name(fg, callee.node) == "__new__"
+        static = "staticmethod" in decorator_names(fg, callee.node)
         return not static and (receiver is None or not _is_class_reference(engine, path, g, receiver))
     return receiver is not None and is_guessed(g, receiver)
+
+
+def _is_metaclass_method(engine: TypeEngine, path: str, g: ProgramGraph, function: int) -> bool:
+    scope = g.scopes[g.scope_of[function]]
+    if scope.kind is not ScopeKind.CLASS:
+        return False
+    owner = engine.classes.class_type(path, scope.node)
+    return any(view.name == "type" for view, _ in engine.classes.mro(owner))
 
 
 def _is_class_reference(engine: TypeEngine, path: str, g: ProgramGraph, node: int) -> bool:

@@ -3,16 +3,24 @@
 =========================  ============================================================
 ``attr-defined``           ``order.customr`` where ``order: Order`` and neither Order
                            nor any of its (all known) bases has ``customr``
-``call-arg``               ``make(1, 2)`` where ``def make(a)``; missing arguments;
-                           unknown keywords (plain functions and methods, no ``*args``)
+``union-attr``             ``acct.rate`` where ``acct: Checking | Savings`` (declared)
+                           and ``Checking`` has no ``rate`` (:mod:`.check_members`)
+``module-attr``            ``json.lods`` (:mod:`.check_members`)
+``call-arg``               ``len(xs, 1)``, ``Box(1, 2)`` where ``def __init__(self, a)``:
+                           every declared callable, overloads, ``/`` and ``*``
+                           (:mod:`.check_arity`)
+``call-none``              ``cb = None; cb()`` (:mod:`.check_values`)
+``operator``               ``"a" + 1`` with both operands certain (:mod:`.check_values`)
+``arg-type``               ``pad("x", "3")`` where ``width: int`` (:mod:`.check_values`)
 ``optional-member-access`` ``m.group()`` where ``m = re.match(...)`` may be None
 ``unresolved-import``      a module neither in the project, the stubs nor installed
                            (imports guarded by ``except ImportError`` are skipped)
 ``syntax-error`` ...       everything the parser and the file reader reported
 =========================  ============================================================
 
-Rules only fire on types we are sure of: a partly unknown type never gives
-``attr-defined``.
+Rules only fire on types we are sure of: a partly unknown type, a receiver whose
+type was guessed from call sites, or a class that may gain members at run time
+(metaclass, decorator, ``setattr(self, ...)``) never gives a finding.
 """
 
 from __future__ import annotations
