@@ -134,11 +134,7 @@ class FileChecker:
             self._module_attribute(node, receiver, name, attr)
         elif len(items) > 1 and is_declared(engine, self.path, g, obj):
             self._union_attribute(receiver, name, attr)
-        elif (
-            isinstance(receiver, ClassType)
-            and not self._is_stub_private(receiver, name)
-            and "super(" not in g.text(obj)
-        ):
+        elif isinstance(receiver, ClassType) and not (self._is_stub_private(receiver, name) or self._is_vague(obj)):
             if self._lacks(receiver, name) and not self._assigned_elsewhere(name):
                 self._report("attr-defined", codes.ATTR_DEFINED.format(type=render(receiver), attr=name), attr)
 
@@ -169,7 +165,7 @@ class FileChecker:
             if scope.kind is ScopeKind.CLASS:
                 sub = classes.class_type(self.path, scope.node)
                 if sub != cls and any(view.name == cls.name for view, _ in classes.mro(sub)):
-                    if classes.has_member(sub, name) is not False:
+                    if classes.has_member(sub, name) is not False or is_open_class(self.engine, sub, name):
                         return True
         return False
 
