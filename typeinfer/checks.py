@@ -132,11 +132,23 @@ class FileChecker:
             receiver = next(iter(items)) if len(items) == 1 else receiver
         if isinstance(receiver, ModuleType):
             self._module_attribute(node, receiver, name, attr)
-        elif len(items) > 1 and is_declared(engine, self.path, g, obj):
+        elif len(items) > 1 and is_declared(engine, self.path, g, obj) and not self._is_captured(obj):
             self._union_attribute(receiver, name, attr)
         elif isinstance(receiver, ClassType) and not (self._is_stub_private(receiver, name) or self._is_vague(obj)):
             if self._lacks(receiver, name) and not self._assigned_elsewhere(name):
                 self._report("attr-defined", codes.ATTR_DEFINED.format(type=render(receiver), attr=name), attr)
+
+    def _is_captured(self, obj: int) -> bool:
+        """A name read in a comprehension, lambda or nested function: the narrowing
+        of the scope that binds it (``if isinstance(x, str):``) may not reach here."""
+        sym = self.g.symbol_at(obj)
+        if sym is not None and sym.scope != self.g.scope_of[obj]:
+            return True
+        # a type test on it: narrowing we may have missed (``isinstance(x, str) and x.split()``)
+        g, text = self.g, self.g.text(obj)
+        scope = g.scopes[g.scope_of[obj]]
+        body = g.source.data[g.start_bytes[scope.node] : g.end_bytes[scope.node]]
+        return any(f"{test}({text}".encode() in body for test in ("isinstance", "type", "issubclass", "callable"))
 
     def _is_vague(self, obj: int) -> bool:
         """A receiver whose type was guessed (an unannotated parameter) or read
@@ -148,7 +160,7 @@ class FileChecker:
         class decorator, not in a subclass of this file (a base calling what its
         subclasses define)."""
         engine = self.engine
-        if cls == NONE or engine.classes.has_member(cls, name) is not False:
+        if cls == NONE or cls.short == "type" or engine.classes.has_member(cls, name) is not False:
             return False
         if name.startswith("__") and not name.endswith("__"):
             return False  # mangled to _Class__name

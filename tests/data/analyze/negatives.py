@@ -147,3 +147,24 @@ class Widget(Mixin, Known):
 Widget("w")
 print("a" * 3, 3 * [1], [1] + [2], "%s" % [1], 1 / 2.5, {1} | {2}, {"a": 1} | {"b": 2}, True + 1)
 print(int("3"), int("ff", 16), str(b"x", "ascii"), dict(a=1), type("T", (), {}), sorted([2, 1], key=None))
+
+
+def split_all(specs: str | list[str]) -> list[str]:
+    if isinstance(specs, str):
+        return [part.strip() for part in specs.split(",") if part]
+    return specs
+
+
+def size_of(kind: type[Known]) -> int:
+    return kind.size
+
+
+def cached(flag: bool) -> None:
+    table = {} if flag else None
+    if table is None:
+        return
+    handler = None
+    if flag:
+        handler = print
+    if handler:
+        handler()
