@@ -65,7 +65,25 @@ _ALL = (
         "The imported module could not be found in the project, installed packages or stubs.",
     ),
     Code("attr-defined", Severity.ERROR, "The attribute does not exist on the (fully known) type of the object."),
-    Code("call-arg", Severity.ERROR, "Wrong number of arguments, or an unknown keyword, for a known callable."),
+    Code(
+        "call-arg",
+        Severity.ERROR,
+        "Wrong number of arguments, or an unknown keyword, for a declared callable (project code, "
+        "installed packages, builtins and stubs).",
+    ),
+    Code(
+        "union-attr",
+        Severity.ERROR,
+        "The attribute does not exist on some member of the (fully known) union type of the object.",
+    ),
+    Code("module-attr", Severity.ERROR, "The module defines no such attribute, under any condition."),
+    Code("call-none", Severity.ERROR, "A value that is None on every path is called."),
+    Code("operator", Severity.ERROR, "A binary operator is applied to two builtin values that do not support it."),
+    Code(
+        "arg-type",
+        Severity.ERROR,
+        "A value of a certain builtin type is passed where a parameter declares other builtin types.",
+    ),
     Code("optional-member-access", Severity.WARNING, "An attribute is read on a value that may be None."),
     Code(
         "unused-ignore",
@@ -102,6 +120,14 @@ OPTIONAL_MEMBER = "{expr!r} may be None here ({type}); reading {attr!r} would fa
 CALL_TOO_MANY = "{callee}() takes at most {maximum} positional argument(s), {given} given"
 CALL_MISSING = "{callee}() is missing argument(s): {names}"
 CALL_KEYWORD = "{callee}() has no parameter named {name!r}"
+CALL_POSITIONAL_ONLY = "{callee}() takes {name!r} by position only"
+CALL_TWICE = "{callee}() got multiple values for argument {name!r}"
+CALL_NO_OVERLOAD = "no overload of {callee}() accepts these arguments ({count} overloads)"
+UNION_ATTR = "{members} (of {type}) has no attribute {attr!r}"
+MODULE_ATTR = "module {module!r} has no attribute {attr!r}"
+CALL_NONE = "{expr!r} is None here; calling it would fail"
+OPERATOR = "unsupported operand types for {op}: {left!r} and {right!r}"
+ARG_TYPE = "{callee}() argument {name!r} expects {expected}, got {actual!r}"
 UNUSED_IGNORE = "unused suppression: {what}"
 
 

@@ -3,33 +3,53 @@
 =========================  ============================================================
 ``attr-defined``           ``order.customr`` where ``order: Order`` and neither Order
                            nor any of its (all known) bases has ``customr``
-``call-arg``               ``make(1, 2)`` where ``def make(a)``; missing arguments;
-                           unknown keywords (plain functions and methods, no ``*args``)
+``union-attr``             ``acct.rate`` where ``acct: Checking | Savings`` (declared)
+                           and ``Checking`` has no ``rate`` (:mod:`.check_members`)
+``module-attr``            ``json.lods`` (:mod:`.check_members`)
+``call-arg``               ``len(xs, 1)``, ``Box(1, 2)`` where ``def __init__(self, a)``:
+                           every declared callable, overloads, ``/`` and ``*``
+                           (:mod:`.check_arity`)
+``call-none``              ``cb = None; cb()`` (:mod:`.check_values`)
+``operator``               ``"a" + 1`` with both operands certain (:mod:`.check_values`)
+``arg-type``               ``pad("x", "3")`` where ``width: int`` (:mod:`.check_values`)
 ``optional-member-access`` ``m.group()`` where ``m = re.match(...)`` may be None
 ``unresolved-import``      a module neither in the project, the stubs nor installed
                            (imports guarded by ``except ImportError`` are skipped)
 ``syntax-error`` ...       everything the parser and the file reader reported
 =========================  ============================================================
 
-Rules only fire on types we are sure of: a partly unknown type never gives
-``attr-defined``.
+Rules only fire on types we are sure of: a partly unknown type, a receiver whose
+type was guessed from call sites, or a class that may gain members at run time
+(metaclass, decorator, ``setattr(self, ...)``) never gives a finding.
 """
 
 from __future__ import annotations
 
 import logging
 
-from typelens.analyzer import Diagnostic, ProgramGraph, SymbolKind
+from typelens.analyzer import Diagnostic, ProgramGraph, ScopeKind, SymbolKind
 from typelens.analyzer import codes
 
 from .callables import signature
-from .classes import decorator_names
 from .engine import TypeEngine
-from .types import NONE, ClassType, FunctionRef, TypeOfClass, is_known, members, render
+from .types import NONE, ClassType, FunctionRef, ModuleType, is_known, members, render
+from .check_arity import (
+    bound_arguments,
+    is_guessed,
+    call_problem,
+    call_shape,
+    is_super_call,
+    is_uncertain_callee,
+    signatures_of_function,
+)
+from .check_members import is_declared, is_open_class, module_lacks, union_lacking
+from .check_values import accepts, certain_class, is_none_value, operator_problem
 
 logger = logging.getLogger(__name__)
 
 _IMPORT_ERRORS = ("ImportError", "ModuleNotFoundError", "Exception", "BaseException")
+_GUARD_WORDS = ("hasattr(", "getattr(", "sys.platform", "os.name", "version_info", "platform.")
+_ATTRIBUTE_ERRORS = ("AttributeError", "Exception", "BaseException")
 
 
 class FileChecker:
@@ -48,6 +68,8 @@ class FileChecker:
                 self._attribute(node)
             elif kind == "call":
                 self._call(node)
+            elif kind == "binary_operator":
+                self._operator(node)
         return sorted(self.out, key=lambda d: (d.span.start_byte, d.code))
 
     def _report(self, code: str, message: str, node: int) -> None:
@@ -58,7 +80,11 @@ class FileChecker:
         g, engine = self.g, self.engine
         seen: set[int] = set()
         for binding in g.imports:
-            if binding.statement in seen or binding.module == "__future__" or self._guarded(binding.statement):
+            if (
+                binding.statement in seen
+                or binding.module == "__future__"
+                or self._guarded(binding.statement, _IMPORT_ERRORS)
+            ):
                 continue
             module = engine.index.imported_module(self.path, binding)
             if module and engine.index.resolve_module(module) is not None:
@@ -69,15 +95,13 @@ class FileChecker:
             shown = "." * binding.level + binding.module
             self._report("unresolved-import", codes.UNRESOLVED_IMPORT.format(module=shown), binding.statement)
 
-    def _guarded(self, statement: int) -> bool:
+    def _guarded(self, statement: int, errors: tuple[str, ...]) -> bool:
         g = self.g
         node = g.parents[statement]
         while node >= 0:
             if g.kinds[node] == "try_statement":
                 for clause in g.children(node):
-                    if g.kinds[clause] == "except_clause" and any(
-                        e in g.text(clause).split(":")[0] for e in _IMPORT_ERRORS
-                    ):
+                    if g.kinds[clause] == "except_clause" and any(e in g.text(clause).split(":")[0] for e in errors):
                         return True
                     if g.kinds[clause] == "except_clause" and g.text(clause).split(":")[0].strip() == "except":
                         return True
@@ -96,6 +120,8 @@ class FileChecker:
             return
         receiver = engine.exprs.type_of(self.path, obj)
         items = members(receiver)
+        if self._is_guarded_read(node):
+            return
         if NONE in items and len(items) > 1 and g.kinds[obj] in ("name_load", "attribute") and not self._guessed(obj):
             rest = [m for m in items if m != NONE and is_known(m)]
             shown = render(receiver) if rest else "unknown or None"
@@ -104,10 +130,97 @@ class FileChecker:
             )
             items = frozenset(rest)
             receiver = next(iter(items)) if len(items) == 1 else receiver
-        if len(items) != 1 or not isinstance(receiver, ClassType):
+        if isinstance(receiver, ModuleType):
+            self._module_attribute(node, receiver, name, attr)
+        elif len(items) > 1 and is_declared(engine, self.path, g, obj) and not self._is_captured(obj):
+            self._union_attribute(receiver, name, attr)
+        elif isinstance(receiver, ClassType) and not (self._is_stub_private(receiver, name) or self._is_vague(obj)):
+            if self._lacks(receiver, name) and not self._assigned_elsewhere(name):
+                self._report("attr-defined", codes.ATTR_DEFINED.format(type=render(receiver), attr=name), attr)
+
+    def _is_captured(self, obj: int) -> bool:
+        """A name read in a comprehension, lambda or nested function: the narrowing
+        of the scope that binds it (``if isinstance(x, str):``) may not reach here."""
+        sym = self.g.symbol_at(obj)
+        if sym is not None and sym.scope != self.g.scope_of[obj]:
+            return True
+        # a type test on it: narrowing we may have missed (``isinstance(x, str) and x.split()``)
+        g, text = self.g, self.g.text(obj)
+        scope = g.scopes[g.scope_of[obj]]
+        body = g.source.data[g.start_bytes[scope.node] : g.end_bytes[scope.node]]
+        return any(f"{test}({text}".encode() in body for test in ("isinstance", "type", "issubclass", "callable"))
+
+    def _is_vague(self, obj: int) -> bool:
+        """A receiver whose type was guessed (an unannotated parameter) or read
+        through ``super(...)``."""
+        return "super(" in self.g.text(obj) or is_guessed(self.g, obj)
+
+    def _lacks(self, cls: ClassType, name: str) -> bool:
+        """``cls`` certainly has no ``name``: not under any condition, not through a
+        class decorator, not in a subclass of this file (a base calling what its
+        subclasses define)."""
+        engine = self.engine
+        if cls == NONE or cls.short == "type" or engine.classes.has_member(cls, name) is not False:
+            return False
+        if name.startswith("__") and not name.endswith("__"):
+            return False  # mangled to _Class__name
+        return not (is_open_class(engine, cls, name) or self._in_subclass(cls, name) or self._tested(name))
+
+    def _tested(self, name: str) -> bool:
+        """``hasattr(x, "name")`` somewhere in the file: the code knows it may be missing."""
+        data = self.g.source.data
+        return b"hasattr(" in data and (f'"{name}"'.encode() in data or f"'{name}'".encode() in data)
+
+    def _in_subclass(self, cls: ClassType, name: str) -> bool:
+        classes = self.engine.classes
+        for scope in self.g.scopes:
+            if scope.kind is ScopeKind.CLASS:
+                sub = classes.class_type(self.path, scope.node)
+                if sub != cls and any(view.name == cls.name for view, _ in classes.mro(sub)):
+                    if classes.has_member(sub, name) is not False or is_open_class(self.engine, sub, name):
+                        return True
+        return False
+
+    def _union_attribute(self, receiver, name: str, attr: int) -> None:
+        lacking = union_lacking(self.engine, receiver, name)
+        if any(self._is_stub_private(m, name) for m in lacking):
             return
-        if engine.classes.has_member(receiver, name) is False and not self._assigned_elsewhere(receiver, name):
-            self._report("attr-defined", codes.ATTR_DEFINED.format(type=render(receiver), attr=name), attr)
+        if lacking and not self._stored_on(name, lacking):
+            shown = ", ".join(sorted(repr(render(m)) for m in lacking))
+            self._report("union-attr", codes.UNION_ATTR.format(members=shown, type=render(receiver), attr=name), attr)
+
+    def _module_attribute(self, node: int, receiver: ModuleType, name: str, attr: int) -> None:
+        if self.g.kinds[self.g.parents[node]] == "attribute_store" or self._assigned_elsewhere(name):
+            return
+        if not module_lacks(self.engine, receiver.name, name):
+            return
+        self._report("module-attr", codes.MODULE_ATTR.format(module=receiver.name, attr=name), attr)
+
+    def _is_guarded_read(self, node: int) -> bool:
+        """Inside ``try: ... except AttributeError``, or under a condition that tests
+        the attribute, the platform or the version (``if hasattr(os, "fork")``)."""
+        g = self.g
+        if self._guarded(node, _ATTRIBUTE_ERRORS):
+            return True
+        while node >= 0:
+            kind = g.kinds[node]
+            if kind in ("if_statement", "elif_clause", "while_statement"):
+                test = g.child_by_field(node, "condition")
+                if test is not None and any(word in g.text(test) for word in _GUARD_WORDS):
+                    return True
+            elif kind in ("conditional_expression", "boolean_operator"):
+                if any(word in g.text(node) for word in _GUARD_WORDS):
+                    return True
+            node = g.parents[node]
+        return False
+
+    def _is_stub_private(self, cls: ClassType, name: str) -> bool:
+        """A ``_private`` name and a class with a stub in its MRO: stubs leave most
+        private names out."""
+        if not name.startswith("_") or name.endswith("__"):
+            return False
+        chain = self.engine.classes.mro(cls)
+        return not chain or any(info.path.endswith(".pyi") and view.name != "object" for view, info in chain)
 
     def _guessed(self, obj: int) -> bool:
         """A parameter whose None comes from a guess (call sites), not from its
@@ -119,73 +232,82 @@ class FileChecker:
         evidence = self.engine.calls.evidence(self.path, sym.definitions[0])
         return evidence.annotation is None and evidence.default != NONE
 
-    def _assigned_elsewhere(self, cls: ClassType, name: str) -> bool:
+    def _assigned_elsewhere(self, name: str) -> bool:
         """``obj.name = ...`` anywhere in this file counts as defining it (monkey-patching)."""
         if self._stored is None:
             g = self.g
             self._stored = {g.names.get(g.children(n)[-1], "") for n, k in enumerate(g.kinds) if k == "attribute_store"}
         return name in self._stored
 
+    def _stored_on(self, name: str, classes: list[ClassType]) -> bool:
+        """``x.name = ...`` in this file where ``x`` may be one of ``classes`` (or is not
+        known): the attribute may be set from outside."""
+        g = self.g
+        for store in (n for n, k in enumerate(g.kinds) if k == "attribute_store"):
+            kids = g.children(store)
+            if g.names.get(kids[-1]) != name:
+                continue
+            owner = self.engine.exprs.type_of(self.path, kids[0])
+            if not isinstance(owner, ClassType) or owner in classes:
+                return True
+        return False
+
     # -- calls --------------------------------------------------------------------------
     def _call(self, call: int) -> None:
         g, engine = self.g, self.engine
         function = g.child_by_field(call, "function")
-        args = g.child_by_field(call, "arguments")
-        if function is None or args is None or g.kinds[args] != "argument_list":
+        if function is None:
             return
-        if any(g.kinds[a] in ("list_splat", "dictionary_splat") for a in g.children(args)):
+        if is_none_value(engine, self.path, g, function):
+            self._report("call-none", codes.CALL_NONE.format(expr=g.text(function)), function)
+            return
+        shape = call_shape(g, call)
+        if shape is None or is_super_call(g, function):
             return
         callee = engine.exprs.type_of(self.path, function)
-        if isinstance(callee, TypeOfClass):
-            init = engine.classes.lookup(callee.cls, "__init__")
-            info = engine.classes.info_of(callee.cls)
-            if (
-                init is None
-                or init[2].kind != "method"
-                or info is None
-                or info.is_dataclass
-                or init[1].path.endswith(".pyi")
-            ):
-                return
-            target = FunctionRef(init[2].path, init[2].nodes[-1], callee.cls)
-        elif isinstance(callee, FunctionRef):
-            target = callee
-        else:
+        if is_uncertain_callee(engine, self.path, g, function, callee):
             return
-        if target.path.endswith(".pyi"):
-            return
-        tg = engine.require_graph(target.path)
-        if engine.calls.overloads(tg, target.node) or (
-            decorator_names(tg, target.node) - {"staticmethod", "classmethod"}
-        ):
-            return
-        params = signature(tg, target.node)
-        if target.bound is not None and params and "staticmethod" not in decorator_names(tg, target.node):
-            params = params[1:]
-        self._check_arguments(call, args, g.text(function), params)
+        problem = call_problem(engine, callee, shape)
+        if problem is not None:
+            self._report("call-arg", problem.message(_callee_text(g, function)), call)
+        elif isinstance(callee, FunctionRef) and (callee.bound is None or self._is_certain_receiver(function)):
+            self._argument_types(call, function, callee)
 
-    def _check_arguments(self, call: int, args: int, callee: str, params) -> None:
+    def _is_certain_receiver(self, function: int) -> bool:
         g = self.g
-        if any(p.kind in ("var_positional", "var_keyword") for p in params):
+        return (
+            g.kinds[function] == "attribute"
+            and certain_class(self.engine, self.path, g, g.children(function)[0]) is not None
+        )
+
+    def _argument_types(self, call: int, function: int, callee: FunctionRef) -> None:
+        g, engine = self.g, self.engine
+        ways = signatures_of_function(engine, callee)
+        if not ways or len(ways) != 1:
             return
-        positional = [a for a in g.children(args) if g.kinds[a] != "keyword_argument"]
-        keywords = [
-            g.names.get(g.child_by_field(a, "name") or -1, "")
-            for a in g.children(args)
-            if g.kinds[a] == "keyword_argument"
-        ]
-        slots = [p for p in params if p.kind == "positional"]
-        if len(positional) > len(slots):
-            self._report(
-                "call-arg", codes.CALL_TOO_MANY.format(callee=callee, maximum=len(slots), given=len(positional)), call
-            )
-            return
-        names = {p.name for p in params}
-        for keyword in keywords:
-            if keyword not in names:
-                self._report("call-arg", codes.CALL_KEYWORD.format(callee=callee, name=keyword), call)
-                return
-        filled = {p.name for p in slots[: len(positional)]} | set(keywords)
-        missing = [p.name for p in params if not p.has_default and p.name not in filled]
-        if missing:
-            self._report("call-arg", codes.CALL_MISSING.format(callee=callee, names=", ".join(missing)), call)
+        way = ways[0]
+        tg = engine.require_graph(way.path)
+        params = signature(tg, way.node)
+        params = params[len(params) - len(way.slots) :]
+        for arg, index in bound_arguments(g, call, way.slots):
+            actual = certain_class(engine, self.path, g, arg)
+            annotation = params[index].annotation
+            if actual in (None, "None") or annotation is None:
+                continue
+            expected = engine.annotations.evaluate(way.path, annotation)
+            if accepts(expected, actual) is False:
+                message = codes.ARG_TYPE.format(
+                    callee=_callee_text(g, function), name=params[index].name, expected=render(expected), actual=actual
+                )
+                self._report("arg-type", message, arg)
+
+    def _operator(self, node: int) -> None:
+        found = operator_problem(self.engine, self.path, self.g, node)
+        if found is not None:
+            op, left, right = found
+            self._report("operator", codes.OPERATOR.format(op=op, left=left, right=right), node)
+
+
+def _callee_text(g: ProgramGraph, function: int) -> str:
+    text = " ".join(g.text(function).split())
+    return text if len(text) <= 60 else "..." + text[-57:]
