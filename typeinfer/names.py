@@ -31,7 +31,10 @@ from .types import (
     Type,
     TypeOfClass,
     TypeVarType,
+    is_known,
+    is_partly_unknown,
     make_union,
+    members,
 )
 
 if TYPE_CHECKING:
@@ -208,11 +211,23 @@ class NameResolver:
             declared = self.declared_type(path, live)
             narrowing = self.engine.narrowing
             value = (
-                declared
+                make_union(
+                    narrowing.narrow_definition(path, use, d, _assigned_into(declared, self._assigned(path, g, d)))
+                    for d in defs
+                )
                 if declared is not None
                 else make_union(narrowing.narrow_definition(path, use, d, self.definition_type(path, d)) for d in defs)
             )
         return self.engine.narrowing.narrow(path, use, value)
+
+    def _assigned(self, path: str, g: ProgramGraph, definition: int) -> Type:
+        """What ``definition`` assigns: the right side of ``x: T = v`` or ``x = v``
+        (not the declared ``T``); unknown for other bindings."""
+        owner = g.parents[definition]
+        if owner < 0 or g.kinds[owner] != "assignment" or g.child_by_field(owner, "left") != definition:
+            return UNKNOWN
+        right = g.child_by_field(owner, "right")
+        return self.engine.exprs.type_of(path, right) if right is not None else UNKNOWN
 
     # -- definitions ----------------------------------------------------------------
     def definition_type(self, path: str, node: int) -> Type:
@@ -347,3 +362,19 @@ def _is_union_or_subscript(g: ProgramGraph, rhs: int) -> bool:
     if left is None or right is None:
         return False
     return g.source.data[g.end_bytes[left] : g.start_bytes[right]].strip(b" \t\\\r\n()") == b"|"
+
+
+def _assigned_into(declared: Type, value: Type) -> Type:
+    """A declared variable's type after an assignment of ``value`` (pyright's
+    narrowing on assignment): the value's own type when each of its members is
+    one of the declared ones; the declared type less ``None`` when the value is
+    known and never None; else the declared type."""
+    if not is_known(value) or is_partly_unknown(value):
+        return declared
+    allowed = set(members(declared))
+    given = members(value)
+    if all(m in allowed for m in given):
+        return value
+    if NONE in allowed and NONE not in given and len(allowed) > 1:
+        return make_union([m for m in allowed if m != NONE])
+    return declared

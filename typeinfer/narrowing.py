@@ -69,7 +69,32 @@ class Narrower:
             return value
         start = g.start_bytes[definition]
         facts = [(cond, False) for if_start, cond in self._reassigning_ifs(path, g, use) if start < if_start]
+        facts.extend((cond, False) for cond in self._reassigning_ifs_after(path, g, definition, use))
         return self._narrow_by(path, g, facts, (use, definition), value) if facts else value
+
+    def _reassigning_ifs_after(self, path: str, g: ProgramGraph, definition: int, use: int) -> list[int]:
+        """The conditions of the ifs without else that follow ``definition`` in its own
+        blocks (not those around ``use``: :meth:`_reassigning_ifs` reads them), end
+        before ``use`` and assign the name again: ``ctx = find()`` then ``if ctx is
+        None: ctx = make()`` leaves ``find()``'s value only through the false branch."""
+        found: list[int] = []
+        if g.kinds[definition] != "name_store":
+            return found
+        name, start, at = g.text(definition), g.start_bytes[definition], g.start_bytes[use]
+        parent = g.parents[definition]
+        while parent >= 0 and g.kinds[parent] not in _SCOPES:
+            if g.start_bytes[parent] <= at < g.end_bytes[parent]:
+                break  # a block around the use too
+            if g.kinds[parent] in ("block", "module"):
+                index = self._reassigns.get((path, parent))
+                if index is None or index[0] is not g:
+                    index = self._reassigns[(path, parent)] = (g, _block_reassigns(g, parent))
+                for if_start, cond in (*index[1].get(name, ()), *index[1].get("", ())):
+                    statement = g.parents[cond]
+                    if start < if_start and statement >= 0 and g.end_bytes[statement] <= at:
+                        found.append(cond)
+            parent = g.parents[parent]
+        return found
 
     def _narrow_by(
         self, path: str, g: ProgramGraph, facts: list[tuple[int, bool]], target: tuple[int, int | None], value: Type
@@ -132,7 +157,11 @@ class Narrower:
                 if index is None or index[0] is not g:
                     index = self._reassigns[(path, parent)] = (g, _block_reassigns(g, parent))
                 position = g.start_bytes[child]
-                found.extend((start, cond) for start, cond in index[1].get(name, ()) if start < position)
+                found.extend(
+                    (start, cond)
+                    for start, cond in (*index[1].get(name, ()), *index[1].get("", ()))
+                    if start < position
+                )
             child, parent = parent, g.parents[parent]
         return found
 
@@ -337,7 +366,8 @@ _SCOPES = frozenset({"function_definition", "lambda", "class_definition"})
 
 def _block_reassigns(g: ProgramGraph, block: int) -> dict[str, list[tuple[int, int]]]:
     """name -> (if statement start, condition) for each if without else in ``block``
-    whose body assigns the name in a statement of its own (``x = ...``)."""
+    whose body assigns the name in a statement of its own (``x = ...``); under the
+    name ``""`` the ifs whose body ends by leaving (``return``, ``raise``...)."""
     found: dict[str, list[tuple[int, int]]] = {}
     for statement in g.children(block):
         if g.kinds[statement] != "if_statement" or any(g.fields[c] == "alternative" for c in g.children(statement)):
@@ -345,9 +375,16 @@ def _block_reassigns(g: ProgramGraph, block: int) -> dict[str, list[tuple[int, i
         cond, body = g.child_by_field(statement, "condition"), g.child_by_field(statement, "consequence")
         if cond is None or body is None:
             continue
-        for inner in g.children(body):
+        inners = g.children(body)
+        if inners and g.kinds[inners[-1]] in _EXITS:  # only the false branch goes on, whatever the name
+            found.setdefault("", []).append((g.start_bytes[statement], cond))
+            continue
+        for inner in inners:
             kids = g.children(inner) if g.kinds[inner] == "expression_statement" else []
             left = g.child_by_field(kids[0], "left") if kids and g.kinds[kids[0]] == "assignment" else None
             if left is not None and g.kinds[left] == "name_store":
                 found.setdefault(g.text(left), []).append((g.start_bytes[statement], cond))
     return found
+
+
+_EXITS = frozenset({"return_statement", "raise_statement", "continue_statement", "break_statement"})
