@@ -180,3 +180,42 @@ def test_argument_acceptance() -> None:
     assert accepts(UnionType(frozenset({STR, NONE})), "int") is False
     assert accepts(ClassType("pkg.Base"), "str") is None  # not a plain builtin: no opinion
     assert accepts(ClassType("bool"), "int") is None  # a truth value spelled as an int
+
+
+def test_optional_member_access_follows_every_path_that_rebinds_or_leaves(tmp_path: Path) -> None:
+    """Past ``if file is None:`` whose every branch rebinds ``file`` or leaves, the
+    name is not None; with one branch that does neither it may still be."""
+    path = tmp_path / "streams.py"
+    path.write_text(
+        "import io\n"
+        "\n"
+        "def stream_or_none() -> io.StringIO | None:\n"
+        "    return None\n"
+        "\n"
+        "def both(file: io.StringIO | None = None, err: bool = False) -> None:\n"
+        "    if file is None:\n"
+        "        if err:\n"
+        "            file = stream_or_none()\n"
+        "        else:\n"
+        "            file = stream_or_none()\n"
+        "        if file is None:\n"
+        "            return\n"
+        "    file.flush()\n"
+        "\n"
+        "def one(file: io.StringIO | None = None, err: bool = False) -> None:\n"
+        "    if file is None:\n"
+        "        if err:\n"
+        "            file = stream_or_none()\n"
+        "        else:\n"
+        '            print("no stream")\n'
+        "    file.flush()\n"
+        "\n"
+        "def declared(env: dict[str, str] | None) -> None:\n"
+        "    environ: dict[str, str] | None = None\n"
+        "    if env:\n"
+        "        environ = dict(env)\n"
+        "        environ.update(env)\n",
+        encoding="utf-8",
+    )
+    rows = analyze(path, select=("optional-member-access",))
+    assert [(r["line"], r["code"]) for r in rows] == [(22, "optional-member-access")]

@@ -375,16 +375,56 @@ def _block_reassigns(g: ProgramGraph, block: int) -> dict[str, list[tuple[int, i
         cond, body = g.child_by_field(statement, "condition"), g.child_by_field(statement, "consequence")
         if cond is None or body is None:
             continue
-        inners = g.children(body)
-        if inners and g.kinds[inners[-1]] in _EXITS:  # only the false branch goes on, whatever the name
+        names, leaves = _rebinds(g, body)
+        if leaves:  # only the false branch goes on, whatever the name
             found.setdefault("", []).append((g.start_bytes[statement], cond))
             continue
-        for inner in inners:
-            kids = g.children(inner) if g.kinds[inner] == "expression_statement" else []
-            left = g.child_by_field(kids[0], "left") if kids and g.kinds[kids[0]] == "assignment" else None
-            if left is not None and g.kinds[left] == "name_store":
-                found.setdefault(g.text(left), []).append((g.start_bytes[statement], cond))
+        for name in names:
+            found.setdefault(name, []).append((g.start_bytes[statement], cond))
     return found
 
 
 _EXITS = frozenset({"return_statement", "raise_statement", "continue_statement", "break_statement"})
+_REBIND_DEPTH = 8  # if/else chains looked into (deeper ones count as rebinding nothing)
+
+
+def _rebinds(g: ProgramGraph, body: int, depth: int = 0) -> tuple[set[str], bool]:
+    """The names every path through the block ``body`` assigns (``x = ...`` as a
+    statement of its own, or in every branch of an if/elif/else), and whether every
+    path leaves it (``return``, ``raise``, ``continue``, ``break``)."""
+    names: set[str] = set()
+    for statement in g.children(body):
+        kind = g.kinds[statement]
+        if kind in _EXITS:
+            return names, True
+        if kind == "expression_statement":
+            kids = g.children(statement)
+            left = g.child_by_field(kids[0], "left") if kids and g.kinds[kids[0]] == "assignment" else None
+            if left is not None and g.kinds[left] == "name_store":
+                names.add(g.text(left))
+        elif kind == "if_statement" and depth < _REBIND_DEPTH:
+            branches = _branches(g, statement)
+            if branches is None:
+                continue
+            results = [_rebinds(g, branch, depth + 1) for branch in branches]
+            staying = [found for found, leaves in results if not leaves]
+            if not staying:
+                return names, True
+            names |= set.intersection(*staying)
+    return names, False
+
+
+def _branches(g: ProgramGraph, statement: int) -> list[int] | None:
+    """The blocks of an if/elif/else chain; ``None`` without an ``else`` (then a path
+    passes none of them)."""
+    blocks = [g.child_by_field(statement, "consequence")]
+    closed = False
+    for clause in g.children(statement):
+        if g.kinds[clause] == "elif_clause":
+            blocks.append(g.child_by_field(clause, "consequence"))
+        elif g.kinds[clause] == "else_clause":
+            blocks.append(g.child_by_field(clause, "body"))
+            closed = True
+    if not closed or any(b is None for b in blocks):
+        return None
+    return [b for b in blocks if b is not None]

@@ -1,6 +1,7 @@
 """Calls and attributes that look wrong but are not: none of these may fire."""
 
 import enum
+import typing as t
 import os
 import xml
 from dataclasses import dataclass
@@ -168,3 +169,26 @@ def cached(flag: bool) -> None:
         handler = print
     if handler:
         handler()
+
+
+def default_stream() -> t.TextIO | None:
+    return None
+
+
+def echo(file: t.IO[str] | None = None, err: bool = False) -> None:
+    """Every path past ``if file is None`` rebinds ``file`` or leaves."""
+    if file is None:
+        if err:
+            file = default_stream()
+        else:
+            file = default_stream()
+        if file is None:
+            return
+    file.flush()
+
+
+def editor(env: dict[str, str] | None) -> None:
+    environ: dict[str, str] | None = None
+    if env:
+        environ = dict(env)
+        environ.update(env)
