@@ -27,6 +27,7 @@ import logging
 from typelens.analyzer import ProgramGraph, SymbolKind
 
 from .engine import TypeEngine
+from .features import LITERAL_CLASSES
 from .types import NONE, ClassType, Type, members
 
 logger = logging.getLogger(__name__)
@@ -36,20 +37,6 @@ _NUMERIC = frozenset({"bool", "int", "float", "complex"})
 _INTEGRAL = frozenset({"bool", "int"})
 _RANK = {"bool": 0, "int": 1, "float": 2, "complex": 3}
 _SEQUENCES = frozenset({"str", "bytes", "list", "tuple"})
-_LITERALS = {
-    "integer": "int",
-    "float": "float",
-    "true": "bool",
-    "false": "bool",
-    "none": "None",
-    "list": "list",
-    "list_comprehension": "list",
-    "dictionary": "dict",
-    "dictionary_comprehension": "dict",
-    "set": "set",
-    "set_comprehension": "set",
-    "tuple": "tuple",
-}
 _ASSIGNMENTS = ("assignment",)
 
 
@@ -67,7 +54,7 @@ def literal_class(g: ProgramGraph, node: int) -> str | None:
         return "complex"
     if kind == "integer" and g.text(node).lower().endswith("j"):
         return "complex"
-    return _LITERALS.get(kind)
+    return LITERAL_CLASSES.get(kind)
 
 
 def certain_class(engine: TypeEngine, path: str, g: ProgramGraph, node: int) -> str | None:

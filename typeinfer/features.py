@@ -307,7 +307,7 @@ def _shapes_of(g: ProgramGraph, value: int | str | _Element | None, declared: De
     return [shape]
 
 
-_LITERALS = {
+LITERAL_CLASSES = {  # a literal's node kind -> the class of its value (bytes strings aside)
     "integer": "int",
     "float": "float",
     "string": "str",
@@ -334,8 +334,8 @@ def _operand_shapes(g: ProgramGraph, node: int, declared: Declared) -> list[str]
         if operand is None:
             continue
         operand = unwrapped(g, operand)
-        if g.kinds[operand] in _LITERALS:
-            out.append("§operand:" + _LITERALS[g.kinds[operand]])
+        if g.kinds[operand] in LITERAL_CLASSES:
+            out.append("§operand:" + LITERAL_CLASSES[g.kinds[operand]])
         else:
             known = declared.value(operand)
             if known is not None:

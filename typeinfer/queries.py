@@ -220,7 +220,14 @@ def name_chain_at(document: Analysed, path: str, offset: int, chain: list[str]) 
     scope = scope_at(g, offset)
     if scope is None or not chain:
         return None
-    engine = document.engine
+    return name_chain_in_scope(document.engine, path, g, scope, tuple(chain))
+
+
+def name_chain_in_scope(
+    engine: TypeEngine, path: str, g: ProgramGraph, scope: int, chain: tuple[str, ...]
+) -> Type | None:
+    """The type of the dotted name ``chain`` read in ``scope`` of ``g`` (``None``
+    where the flow decides it, see :func:`name_chain_at`)."""
     value = name_in_scope(engine, path, g, scope, chain[0])
     for part in chain[1:]:
         if value is None or isinstance(value, UnknownType):

@@ -30,7 +30,7 @@ from typelens.analyzer import Definition, ProgramGraph, ScopeKind, SymbolKind
 
 from ..classes import decorator_names
 from ..queries import Analysed, import_names, members_of_type, receiver_type, trailing_name
-from ..queries import name_in_scope
+from ..queries import name_chain_in_scope
 from ..types import ClassType, FunctionRef, ModuleType, Type, TypeOfClass, UnknownType, members, render
 from .hover import describe, predictions_by_place
 from .signatures import class_header, docstring, signature_of
@@ -108,17 +108,6 @@ def receiver_chain(data: bytes, offset: int) -> tuple[int, int, tuple[str, ...]]
     if chain is None or not chain.group().isascii():
         return None
     return dot - len(chain.group()), dot, tuple(chain.group().split("."))
-
-
-def name_chain_in_scope(engine: "TypeEngine", path: str, g: ProgramGraph, scope: int, chain: tuple[str, ...]):
-    """The type of the dotted name ``chain`` read in ``scope`` of ``g`` (``None``
-    where the flow decides it, see :func:`~typelens.typeinfer.queries.name_chain_at`)."""
-    value = name_in_scope(engine, path, g, scope, chain[0])
-    for part in chain[1:]:
-        if value is None or isinstance(value, UnknownType):
-            return value
-        value = engine.classes.member_of(value, part, "", -1)
-    return value
 
 
 def scope_of_def_line(g: ProgramGraph, line_start: int | None) -> int | None:
