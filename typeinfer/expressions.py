@@ -40,6 +40,7 @@ from .types import (
     make_union,
     members,
     numeric_result,
+    without_none,
 )
 
 if TYPE_CHECKING:
@@ -369,8 +370,15 @@ class ExpressionTyper:
         return found
 
     def visit_boolean_operator(self, path, g, node) -> Type:
-        left = self.type_of(path, g.child_by_field(node, "left"))
-        right = self.type_of(path, g.child_by_field(node, "right"))
+        """``a or b`` is ``a`` when it is true, so never ``a``'s ``None``; ``a and b``
+        either operand."""
+        left_node, right_node = g.child_by_field(node, "left"), g.child_by_field(node, "right")
+        left = self.type_of(path, left_node)
+        right = self.type_of(path, right_node)
+        if left_node is not None and right_node is not None:
+            operator = g.source.data[g.end_bytes[left_node] : g.start_bytes[right_node]].strip(b" \t\r\n\\()")
+            if operator == b"or" and NONE in members(left):
+                left = without_none(left)
         return make_union([left, right])
 
     def visit_not_operator(self, path, g, node) -> Type:

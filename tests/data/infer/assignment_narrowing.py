@@ -47,3 +47,15 @@ def echo(file: t.IO[str] | None = None) -> None:
     # ? out: IO[str] | TextIO
     out = file
     out.flush()
+
+
+class Spec:
+    cached: int | None = None
+
+    def compute(self) -> int:
+        return 1
+
+    def value(self) -> int:
+        # ? found: int
+        found = self.cached or self.compute()
+        return found
