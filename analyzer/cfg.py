@@ -59,8 +59,9 @@ class _Loop:
     breaks: list[Pred] = field(default_factory=list)
 
 
-class CfgBuilder:
-    """Adds ``entry``/``exit`` nodes to the node lists and builds every CFG region."""
+class CfgArrays:
+    """The node arrays a control-flow builder appends ``entry``/``exit`` nodes to,
+    and the edges it records (shared by the Python and the script builders)."""
 
     def __init__(
         self,
@@ -80,20 +81,11 @@ class CfgBuilder:
         self.fields, self.children, self.scope_of, self.scopes = fields, children, scope_of, scopes
         self.max_depth, self.path = max_depth, path
         self.out = CfgResult()
-        self._loops: list[_Loop] = []
         self._handlers: list[int] = []
         self._exit = -1
         self._depth = 0
-        self._reported_depth = False
 
-    def build(self) -> CfgResult:
-        for index, scope in enumerate(self.scopes):
-            if scope.kind in (ScopeKind.MODULE, ScopeKind.CLASS, ScopeKind.FUNCTION):
-                self.scopes[index] = self._region(scope)
-        return self.out
-
-    # -- helpers ---------------------------------------------------------------
-    def _synthetic(self, kind: str, at: int, owner: int, scope: int) -> int:
+    def _synthetic(self, kind: str, at: int, scope: int) -> int:
         node = len(self.kinds)
         self.kinds.append(kind)
         self.starts.append(at)
@@ -113,11 +105,41 @@ class CfgBuilder:
         for src, kind in preds:
             self._edge(kind, src, target)
 
-    def _field(self, node: int, name: str) -> int | None:
-        for child in self.children[node]:
+    def _field(self, node: int | None, name: str) -> int | None:
+        for child in self.children[node] if node is not None else ():
             if self.fields[child] == name:
                 return child
         return None
+
+
+class CfgBuilder(CfgArrays):
+    """Adds ``entry``/``exit`` nodes to the node lists and builds every CFG region."""
+
+    def __init__(
+        self,
+        kinds: list[str],
+        starts: list[int],
+        ends: list[int],
+        parents: list[int],
+        fields: list[str | None],
+        children: list[list[int]],
+        scope_of: list[int],
+        scopes: list[Scope],
+        *,
+        max_depth: int,
+        path: str,
+    ) -> None:
+        super().__init__(
+            kinds, starts, ends, parents, fields, children, scope_of, scopes, max_depth=max_depth, path=path
+        )
+        self._loops: list[_Loop] = []
+        self._reported_depth = False
+
+    def build(self) -> CfgResult:
+        for index, scope in enumerate(self.scopes):
+            if scope.kind in (ScopeKind.MODULE, ScopeKind.CLASS, ScopeKind.FUNCTION):
+                self.scopes[index] = self._region(scope)
+        return self.out
 
     def _statements(self, block: int | None) -> list[int]:
         if block is None:
@@ -127,8 +149,8 @@ class CfgBuilder:
     # -- regions ---------------------------------------------------------------
     def _region(self, scope: Scope) -> Scope:
         node = scope.node
-        entry = self._synthetic("entry", self.starts[node], node, scope.id)
-        exit_ = self._synthetic("exit", self.ends[node], node, scope.id)
+        entry = self._synthetic("entry", self.starts[node], scope.id)
+        exit_ = self._synthetic("exit", self.ends[node], scope.id)
         body = node if scope.kind is ScopeKind.MODULE else self._field(node, _BODY_FIELDS[self.kinds[node]])
         saved = (self._loops, self._handlers, self._exit, self._depth)
         self._loops, self._handlers, self._exit, self._depth = [], [], exit_, 0

@@ -80,6 +80,31 @@ def _point_at(data: bytes, offset: int) -> Point:
     return Point(row, offset - line_start)
 
 
+def edited(tree: Tree, data: bytes, start_byte: int, old_end_byte: int, new_text: str) -> tuple[bytes, Tree]:
+    """``data`` with bytes ``[start_byte, old_end_byte)`` replaced by ``new_text``, and
+    a copy of ``tree`` told of the edit, to re-parse from (the tree handed out for
+    the last version, to a graph being built or the last recovery, stays that
+    version's).  Shared by the Python and the script documents."""
+    if not 0 <= start_byte <= old_end_byte <= len(data):
+        raise ValueError(
+            f"edit range ({start_byte!r}, {old_end_byte!r}) is outside the document of {len(data)} bytes; "
+            "pass byte offsets with 0 <= start <= end <= length"
+        )
+    inserted = new_text.encode("utf-8", errors="surrogatepass")
+    new_data = data[:start_byte] + inserted + data[old_end_byte:]
+    new_end_byte = start_byte + len(inserted)
+    old = tree.copy()
+    old.edit(
+        start_byte=start_byte,
+        old_end_byte=old_end_byte,
+        new_end_byte=new_end_byte,
+        start_point=_point_at(data, start_byte),
+        old_end_point=_point_at(data, old_end_byte),
+        new_end_point=_point_at(new_data, new_end_byte),
+    )
+    return new_data, old
+
+
 class Document:
     """An editable buffer whose tree is kept up to date incrementally."""
 
@@ -141,26 +166,7 @@ class Document:
 
         Returns the byte ranges whose syntax changed (tree-sitter's ``changed_ranges``).
         """
-        data = self._source.data
-        if not 0 <= start_byte <= old_end_byte <= len(data):
-            raise ValueError(
-                f"edit range ({start_byte!r}, {old_end_byte!r}) is outside the document of {len(data)} bytes; "
-                "pass byte offsets with 0 <= start <= end <= length"
-            )
-        inserted = new_text.encode("utf-8", errors="surrogatepass")
-        new_data = data[:start_byte] + inserted + data[old_end_byte:]
-        new_end_byte = start_byte + len(inserted)
-        # edit a copy: the tree handed out for the last version (to a graph being
-        # built, to the last recovery) stays the tree of that version
-        old = self._tree.copy()
-        old.edit(
-            start_byte=start_byte,
-            old_end_byte=old_end_byte,
-            new_end_byte=new_end_byte,
-            start_point=_point_at(data, start_byte),
-            old_end_point=_point_at(data, old_end_byte),
-            new_end_point=_point_at(new_data, new_end_byte),
-        )
+        new_data, old = edited(self._tree, self._source.data, start_byte, old_end_byte, new_text)
         # the source first, and its bytes parsed (NUL read as a space, as when
         # opened whole); "surrogatepass" both ways keeps them the bytes edited above
         source = source_from_text(new_data.decode("utf-8", errors="surrogatepass"), self._source.path)

@@ -25,7 +25,7 @@ import logging
 from dataclasses import dataclass, field
 
 from .. import codes
-from ..cfg import CfgResult
+from ..cfg import CfgArrays, CfgResult
 from ..graph import EdgeKind, Scope, ScopeKind
 from ..spans import Diagnostic, Span
 
@@ -46,7 +46,7 @@ class _Target:
     breaks: list[Pred] = field(default_factory=list)
 
 
-class ScriptCfg:
+class ScriptCfg(CfgArrays):
     """Adds ``entry``/``exit`` nodes to the arrays and builds every region."""
 
     def __init__(
@@ -64,14 +64,11 @@ class ScriptCfg:
         max_depth: int,
         path: str,
     ) -> None:
-        self.kinds, self.starts, self.ends, self.parents = kinds, starts, ends, parents
-        self.fields, self.children, self.scope_of, self.scopes = fields, children, scope_of, scopes
-        self.names, self.max_depth, self.path = names, max_depth, path
-        self.out = CfgResult()
+        super().__init__(
+            kinds, starts, ends, parents, fields, children, scope_of, scopes, max_depth=max_depth, path=path
+        )
+        self.names = names
         self._targets: list[_Target] = []
-        self._handlers: list[int] = []
-        self._exit = -1
-        self._depth = 0
         self._label: str | None = None
 
     def build(self) -> CfgResult:
@@ -79,33 +76,6 @@ class ScriptCfg:
             if scope.kind in (ScopeKind.MODULE, ScopeKind.FUNCTION):
                 self.scopes[index] = self._region(scope)
         return self.out
-
-    # -- helpers ------------------------------------------------------------------------
-    def _synthetic(self, kind: str, at: int, scope: int) -> int:
-        node = len(self.kinds)
-        self.kinds.append(kind)
-        self.starts.append(at)
-        self.ends.append(at)
-        self.parents.append(-1)
-        self.fields.append(None)
-        self.children.append([])
-        self.scope_of.append(scope)
-        return node
-
-    def _edge(self, kind: EdgeKind, src: int, dst: int) -> None:
-        srcs, dsts = self.out.edges.setdefault(kind, ([], []))
-        srcs.append(src)
-        dsts.append(dst)
-
-    def _link(self, preds: list[Pred], target: int) -> None:
-        for src, kind in preds:
-            self._edge(kind, src, target)
-
-    def _field(self, node: int | None, name: str) -> int | None:
-        for child in self.children[node] if node is not None else ():
-            if self.fields[child] == name:
-                return child
-        return None
 
     def _statements(self, node: int | None) -> list[int]:
         """The statements a body holds: a block's children, or the one statement."""

@@ -28,7 +28,7 @@ import tree_sitter_javascript
 import tree_sitter_typescript
 from tree_sitter import Language, Parser, Tree
 
-from ..parsing import _point_at
+from ..parsing import edited
 from ..source import Source, source_from_text
 
 logger = logging.getLogger(__name__)
@@ -114,25 +114,9 @@ class ScriptDocument:
     def apply_edit(self, start_byte: int, old_end_byte: int, new_text: str) -> list[tuple[int, int]]:
         """Replace bytes ``[start_byte, old_end_byte)`` by ``new_text`` and re-parse;
         returns the byte ranges whose syntax changed."""
-        data = self._source.data
-        if not 0 <= start_byte <= old_end_byte <= len(data):
-            raise ValueError(
-                f"edit range ({start_byte!r}, {old_end_byte!r}) is outside the document of {len(data)} bytes; "
-                "pass byte offsets with 0 <= start <= end <= length"
-            )
-        inserted = new_text.encode("utf-8", errors="surrogatepass")
-        new_data = data[:start_byte] + inserted + data[old_end_byte:]
-        new_end = start_byte + len(inserted)
-        self._tree.edit(
-            start_byte=start_byte,
-            old_end_byte=old_end_byte,
-            new_end_byte=new_end,
-            start_point=_point_at(data, start_byte),
-            old_end_point=_point_at(data, old_end_byte),
-            new_end_point=_point_at(new_data, new_end),
-        )
-        new_tree = parse_script(new_data, self.dialect, self._tree)
-        changed = [(r.start_byte, r.end_byte) for r in self._tree.changed_ranges(new_tree)]
+        new_data, old = edited(self._tree, self._source.data, start_byte, old_end_byte, new_text)
+        new_tree = parse_script(new_data, self.dialect, old)
+        changed = [(r.start_byte, r.end_byte) for r in old.changed_ranges(new_tree)]
         self._source = source_from_text(new_data.decode("utf-8", errors="replace"), self._source.path)
         self._tree = new_tree
         return changed
