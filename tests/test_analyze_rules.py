@@ -219,3 +219,25 @@ def test_optional_member_access_follows_every_path_that_rebinds_or_leaves(tmp_pa
     )
     rows = analyze(path, select=("optional-member-access",))
     assert [(r["line"], r["code"]) for r in rows] == [(22, "optional-member-access")]
+
+
+def test_optional_member_access_reads_the_conditions_of_and_around_a_comprehension(tmp_path: Path) -> None:
+    """A comprehension's ``if`` clauses hold for its element, and the conditions
+    around it hold inside it (it runs where it is written), except for a name its
+    own ``for`` binds again."""
+    path = tmp_path / "comprehensions.py"
+    path.write_text(
+        "class Item:\n"
+        '    name: str = ""\n'
+        "\n"
+        "def f(x: Item | None, xs: list[Item | None]) -> None:\n"
+        "    if x is not None:\n"
+        "        print([x.name for _ in xs])\n"
+        "        print([x.name for x in xs])\n"
+        "    print([y.name for y in xs if y is not None])\n"
+        "    print({y.name: y for y in xs if y})\n"
+        "    print(any(y.name for y in xs if y is None or y.name))\n",
+        encoding="utf-8",
+    )
+    rows = analyze(path, select=("optional-member-access",))
+    assert [(r["line"], r["col"]) for r in rows] == [(7, 16), (10, 15)]

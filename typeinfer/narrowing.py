@@ -118,9 +118,23 @@ class Narrower:
         facts: list[tuple[int, bool]] = []
         child, parent = use, g.parents[use]
         scope = g.scope_of[use]
-        while parent >= 0 and (g.scope_of[parent] == scope or g.kinds[parent] == "block"):
+        while parent >= 0:
             kind = g.kinds[parent]
             if kind in _SCOPES:
+                break
+            if kind in _CLAUSES:
+                child, parent = parent, g.parents[parent]
+                continue
+            if kind in _COMPREHENSIONS:
+                # runs at once, where it is written: the conditions around it hold inside
+                # it too, for the names its own `for` clauses do not bind
+                facts.extend(_in_comprehension(g, parent, child))
+                if scope != g.scope_of[parent] and g.text(use) in _comprehension_targets(g, parent):
+                    break
+                scope = g.scope_of[parent]
+                child, parent = parent, g.parents[parent]
+                continue
+            if g.scope_of[parent] != scope and kind != "block":
                 break
             reader = _FACTS.get(kind)
             if reader is not None:
@@ -362,6 +376,34 @@ _FACTS = {
     "case_clause": _in_case,
 }
 _SCOPES = frozenset({"function_definition", "lambda", "class_definition"})
+_COMPREHENSIONS = frozenset(
+    {"list_comprehension", "set_comprehension", "dictionary_comprehension", "generator_expression"}
+)
+_CLAUSES = frozenset({"for_in_clause", "if_clause"})
+
+
+def _in_comprehension(g: ProgramGraph, node: int, child: int) -> list[tuple[int, bool]]:
+    """The ``if`` clauses of a comprehension that run before ``child``: all of them for
+    its element (``[y.name for y in ys if y is not None]``), the earlier ones for a
+    later clause."""
+    kids = g.children(node)
+    before = kids if child == kids[0] else kids[: kids.index(child)] if child in kids else []
+    return [(c, True) for k in before if g.kinds[k] == "if_clause" for c in g.children(k)[:1]]
+
+
+def _comprehension_targets(g: ProgramGraph, node: int) -> set[str]:
+    """The names the ``for`` clauses of comprehension ``node`` bind."""
+    names: set[str] = set()
+    for clause in g.children(node):
+        if g.kinds[clause] == "for_in_clause":
+            left = g.child_by_field(clause, "left")
+            todo = [left] if left is not None else []
+            while todo:
+                n = todo.pop()
+                if g.kinds[n] == "name_store":
+                    names.add(g.text(n))
+                todo.extend(g.children(n))
+    return names
 
 
 def _block_reassigns(g: ProgramGraph, block: int) -> dict[str, list[tuple[int, int]]]:

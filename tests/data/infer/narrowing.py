@@ -59,3 +59,29 @@ def maybe(n: int | None, flag: bool):
         if flag:
             n = 2
     return n
+
+
+class Named:
+    name: str = ""
+
+
+# ? return: list[Named]
+def present(items: list[Named | None]):
+    # a comprehension's `if` clauses hold for its element
+    return [item for item in items if item is not None]
+
+
+# ? return: list[Named]
+def repeated(one: Named | None):
+    if one is not None:
+        # a comprehension runs where it is written: the conditions around it hold inside it
+        return [one for _ in range(2)]
+    return []
+
+
+# ? return: list[Named | None]
+def shadowed(one: Named | None, items: list[Named | None]):
+    if one is not None:
+        # its own `for` binds `one` again: the outer condition says nothing of it
+        return [one for one in items]
+    return []
