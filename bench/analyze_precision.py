@@ -193,7 +193,8 @@ def main() -> None:
     if use_pyright and pyright_command() is None:
         print("basedpyright is not installed (`.venv/bin/pip install basedpyright`): typelens alone")
         use_pyright = False
-    report_counts("stdlib sample", stdlib_sample(args.files), use_pyright, args.show)
+    if args.files > 0:  # --files 0: the packages and planted bugs alone
+        report_counts("stdlib sample", stdlib_sample(args.files), use_pyright, args.show)
     names = [n for n in args.packages.split(",") if n]
     if names:
         report_counts("packages " + ", ".join(names), package_files(names), use_pyright, args.show)

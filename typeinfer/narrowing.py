@@ -30,6 +30,7 @@ assigns the name again went through its false branch::
 
 from __future__ import annotations
 
+import bisect
 import logging
 from typing import TYPE_CHECKING
 
@@ -53,6 +54,9 @@ class Narrower:
         self._exits: dict[tuple[str, int], tuple[ProgramGraph, dict[str, list[tuple[int, int, bool]]]]] = {}
         # (file, block) -> (graph, {name: [(if statement start, condition)]})
         self._reassigns: dict[tuple[str, int], tuple[ProgramGraph, dict[str, list[tuple[int, int]]]]] = {}
+        # (file, block) -> (graph, {name: [(start, if statement)]}): the if/elif/else chains
+        # with a branch that assigns the name on every path (under "": that leaves)
+        self._chains: dict[tuple[str, int], tuple[ProgramGraph, dict[str, list[tuple[int, int]]]]] = {}
 
     def narrow(self, path: str, use: int, value: Type) -> Type:
         if value in (UNKNOWN, NEVER):
@@ -63,14 +67,43 @@ class Narrower:
     def narrow_definition(self, path: str, use: int, definition: int, value: Type) -> Type:
         """``definition``'s value where it reaches ``use`` past earlier ifs whose body
         assigns the name again: only through their false branch (after ``if ctx is
-        None: ctx = make()`` the parameter's ``ctx`` is not None)."""
+        None: ctx = make()`` the parameter's ``ctx`` is not None), narrowed by the
+        conditions around ``use`` that read it."""
         g = self.engine.require_graph(path)
         if value in (UNKNOWN, NEVER) or g.kinds[use] != "name_load":
             return value
         start = g.start_bytes[definition]
         facts = [(cond, False) for if_start, cond in self._reassigning_ifs(path, g, use) if start < if_start]
         facts.extend((cond, False) for cond in self._reassigning_ifs_after(path, g, definition, use))
-        return self._narrow_by(path, g, facts, (use, definition), value) if facts else value
+        # the conditions around the use hold for the value they tested, also where another
+        # definition joins it (`if t is not None:` then `if w: t += "!"`: `t` is a str)
+        facts.extend(self._facts(path, g, use))
+        if facts:
+            value = self._narrow_by(path, g, facts, (use, definition), value)
+        for statement in self._chains_between(path, g, definition, use):
+            ways = _passing_branches(g, statement, g.text(use))
+            if ways is not None:
+                value = make_union(self._narrow_by(path, g, way, (use, definition), value) for way in ways)
+        return value
+
+    def _chains_between(self, path: str, g: ProgramGraph, definition: int, use: int) -> list[int]:
+        """The if/elif/else chains after ``definition`` and before ``use``'s statement,
+        in the blocks around ``use`` (the nearest ``_MAX_CHAINS``), with a branch that
+        leaves or assigns the name again: ``definition`` goes on only through the others."""
+        found: list[int] = []
+        name, start = g.text(use), g.start_bytes[definition]
+        child, parent = use, g.parents[use]
+        while parent >= 0 and g.kinds[parent] not in _SCOPES and len(found) < _MAX_CHAINS:
+            if g.kinds[parent] in ("block", "module"):
+                index = self._chains.get((path, parent))
+                if index is None or index[0] is not g:
+                    index = self._chains[(path, parent)] = (g, _block_chains(g, parent))
+                position = g.start_bytes[child]
+                for rows in (index[1].get(name, ()), index[1].get("", ())):
+                    end = bisect.bisect_left(rows, (position, -1))
+                    found.extend(st for at, st in rows[max(0, end - _MAX_CHAINS) : end] if start < at)
+            child, parent = parent, g.parents[parent]
+        return sorted(set(found), reverse=True)[:_MAX_CHAINS]
 
     def _reassigning_ifs_after(self, path: str, g: ProgramGraph, definition: int, use: int) -> list[int]:
         """The conditions of the ifs without else that follow ``definition`` in its own
@@ -426,6 +459,58 @@ def _block_reassigns(g: ProgramGraph, block: int) -> dict[str, list[tuple[int, i
     return found
 
 
+def _block_chains(g: ProgramGraph, block: int) -> dict[str, list[tuple[int, int]]]:
+    """name -> (start, statement) for each if/elif/else chain of ``block`` (with an
+    ``else`` or an ``elif``) one of whose branches assigns the name on every path;
+    under ``""`` the chains one of whose branches always leaves."""
+    found: dict[str, list[tuple[int, int]]] = {}
+    for statement in g.children(block):
+        if g.kinds[statement] != "if_statement" or not any(g.fields[c] == "alternative" for c in g.children(statement)):
+            continue
+        for body in _branches(g, statement) or _open_branches(g, statement):
+            names, leaves = _rebinds(g, body)
+            for name in {""} if leaves else names:
+                rows = found.setdefault(name, [])
+                if not rows or rows[-1][1] != statement:
+                    rows.append((g.start_bytes[statement], statement))
+    return found
+
+
+def _open_branches(g: ProgramGraph, statement: int) -> list[int]:
+    """The blocks of an if/elif chain without ``else``."""
+    blocks = [g.child_by_field(statement, "consequence")]
+    blocks += [g.child_by_field(c, "consequence") for c in g.children(statement) if g.kinds[c] == "elif_clause"]
+    return [b for b in blocks if b is not None]
+
+
+def _passing_branches(g: ProgramGraph, statement: int, name: str) -> list[list[tuple[int, bool]]] | None:
+    """For each branch of the if/elif/else chain ``statement`` through which a value of
+    ``name`` from before it goes on (one that neither leaves nor assigns the name on
+    every path), the conditions that hold there; ``None`` when every branch passes
+    (nothing is learnt) or none does."""
+    conds = [g.child_by_field(statement, "condition")]
+    conds += [g.child_by_field(c, "condition") for c in g.children(statement) if g.kinds[c] == "elif_clause"]
+    bodies = _branches(g, statement)
+    closed = bodies is not None
+    if bodies is None:
+        bodies = _open_branches(g, statement)
+    if any(c is None for c in conds) or len(bodies) != len(conds) + closed:
+        return None
+    ways: list[list[tuple[int, bool]]] = []
+    for k, body in enumerate(bodies):
+        names, leaves = _rebinds(g, body)
+        if leaves or name in names:
+            continue
+        facts = [(c, False) for c in conds[:k] if c is not None]
+        if k < len(conds) and conds[k] is not None:
+            facts.append((conds[k], True))  # type: ignore[arg-type]
+        ways.append(facts)
+    if not closed:  # no branch taken: every condition was false
+        ways.append([(c, False) for c in conds if c is not None])
+    return ways if 0 < len(ways) < len(bodies) + (not closed) else None
+
+
+_MAX_CHAINS = 16  # if/elif/else chains read per definition and use (a module of 10,000 must not be quadratic)
 _EXITS = frozenset({"return_statement", "raise_statement", "continue_statement", "break_statement"})
 _REBIND_DEPTH = 8  # if/else chains looked into (deeper ones count as rebinding nothing)
 

@@ -85,3 +85,55 @@ def shadowed(one: Named | None, items: list[Named | None]):
         # its own `for` binds `one` again: the outer condition says nothing of it
         return [one for one in items]
     return []
+
+
+# ? return: str
+def encoded(text: str | None, loud: bool):
+    if text is not None:
+        if loud:
+            text += "!"
+        # the condition holds for the value it tested, joined by the new one
+        return text
+    return ""
+
+
+# ? return: str | None
+def mixed(text: str | None, other: str | None, flag: bool):
+    if text is not None:
+        if flag:
+            text = other
+        # `other` was never tested
+        return text
+    return ""
+
+
+class Leaf:
+    label: str = ""
+
+
+class Branch:
+    child: Leaf | None = None
+
+
+# ? return: Leaf
+def leaf_of(node: Leaf | Branch | None, strict: bool):
+    if isinstance(node, Branch):
+        if node.child is None:
+            raise ValueError("empty")
+        node = node.child
+    elif isinstance(node, Leaf) and strict:
+        pass
+    else:
+        raise ValueError("no leaf")
+    # the parameter's value went on only through the `elif`
+    return node
+
+
+# ? return: Leaf | None
+def maybe_leaf(node: Leaf | Branch | None, strict: bool):
+    if strict:
+        pass
+    elif isinstance(node, Branch):
+        return None
+    # through the `if`, `node` was not tested
+    return node if not isinstance(node, Branch) else None
