@@ -152,9 +152,30 @@ class DataflowBuilder:
             entry = in_states.get(leader, 0).to_bytes(nbytes, "little")
             overlay: dict = {}
             for stmt in members:
+                walrus = [(k, d) for k, d in defs.get(stmt, ()) if self.t.kinds[self.parents[d]] == "named_expression"]
                 for key, use in uses.get(stmt, ()):
                     self._link_use(key, use, overlay, entry, table)
+                    for k, d in walrus:
+                        if k == key and self._runs_before(d, use):
+                            self.srcs.append(d)
+                            self.dsts.append(use)
                 table.apply(stmt, overlay)
+
+    def _runs_before(self, store: int, use: int) -> bool:
+        """Whether the walrus ``(store := ...)`` has run when ``use``, in the same
+        statement, reads the name: ``use`` is after the whole walrus, or in the element of
+        a comprehension whose clauses hold it (``[m[0] for s in xs if (m := f(s))]``)."""
+        walrus = self.parents[store]
+        if use > _last_descendant(self.children, walrus):
+            return True
+        child, node = walrus, self.parents[walrus]
+        while node >= 0 and node not in self.statements:
+            kids = self.children[node]
+            if self.t.kinds[node] in _COMPREHENSIONS and kids and child != kids[0]:
+                if kids[0] <= use <= _last_descendant(self.children, kids[0]):
+                    return True
+            child, node = node, self.parents[node]
+        return False
 
     def _link_use(self, key, use: int, overlay: dict, entry: bytes, table: "_DefTable") -> None:
         local = overlay.get(key, _MISSING)
@@ -191,6 +212,18 @@ class DataflowBuilder:
 
 
 _MISSING = object()
+_COMPREHENSIONS = frozenset(
+    {"list_comprehension", "set_comprehension", "dictionary_comprehension", "generator_expression"}
+)
+
+
+def _last_descendant(children: list[list[int]], node: int) -> int:
+    """The highest node id under ``node`` (ids are in preorder)."""
+    while children[node]:
+        node = children[node][-1]
+    return node
+
+
 _MAX_STATE_BITS = 500_000_000  # blocks x definitions kept as bit vectors (62 MB a state map, 4 maps)
 _SHARED_MASK_DEFS = 32  # keys with more definitions share one kill mask
 

@@ -241,3 +241,24 @@ def test_optional_member_access_reads_the_conditions_of_and_around_a_comprehensi
     )
     rows = analyze(path, select=("optional-member-access",))
     assert [(r["line"], r["col"]) for r in rows] == [(7, 16), (10, 15)]
+
+
+def test_optional_member_access_reads_what_a_walrus_tested(tmp_path: Path) -> None:
+    """``(m := f()) is None`` and ``if m := f():`` test the value they bind, also for
+    a read later in the same statement or in a comprehension's element."""
+    path = tmp_path / "walrus.py"
+    path.write_text(
+        "import re\n"
+        "\n"
+        "def f(s: str, items: list[str]) -> None:\n"
+        '    print([m.group(0) for x in items if (m := re.match("a", x)) is not None])\n'
+        '    if (n := re.match("a", s)) is None or not n.group(0):\n'
+        "        return\n"
+        "    print(n.group(0))\n"
+        '    if k := re.match("a", s):\n'
+        "        print(k.group(0))\n"
+        "    print(k.group(0))\n",
+        encoding="utf-8",
+    )
+    rows = analyze(path, select=("optional-member-access",))
+    assert [(r["line"], r["col"]) for r in rows] == [(10, 11)]

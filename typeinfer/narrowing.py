@@ -281,6 +281,13 @@ class Narrower:
         """Whether ``expr`` names what the use names, with the same definitions (or,
         given a definition, one that ``expr`` reads)."""
         use, definition = target
+        while g.kinds[expr] == "parenthesized_expression" and g.children(expr):
+            expr = g.children(expr)[0]
+        if g.kinds[expr] == "named_expression":  # `(m := f()) is None` tests what it binds
+            store = g.child_by_field(expr, "name")
+            if store is None or g.kinds[use] != "name_load" or g.text(store) != g.text(use):
+                return False
+            return definition == store if definition is not None else set(g.predecessors(use, EdgeKind.DFG)) == {store}
         kind = g.kinds[expr]
         if kind != g.kinds[use] and not (kind == "attribute" and g.kinds[use] in ("attribute", "attribute_store")):
             return False
