@@ -53,6 +53,7 @@ from .types import (
     members,
     substitute,
 )
+from .usage_rules import is_none_check
 
 if TYPE_CHECKING:
     from .contract import Engine
@@ -639,6 +640,8 @@ class CallModel:
         sites = self._call_site_types(path, g, function, params, spec)
         if sites is not None and known_part(sites) in (UNKNOWN, NONE):
             sites = NONE if NONE in members(sites) else None  # a partly unknown join says little
+        if sites is not None and NONE not in members(sites) and _none_checked(g, param):
+            sites = make_union([sites, NONE])  # the body tests it for None: a caller may pass None
         usage = (
             self.engine.usage.parameter_type(path, param)
             if (sites in (None, NONE) and default in (None, NONE))
@@ -993,6 +996,11 @@ def is_async(g: ProgramGraph, function: int) -> bool:
 
 def _is_static(g: ProgramGraph, function: int) -> bool:
     return "staticmethod" in decorator_names(g, function)
+
+
+def _none_checked(g: ProgramGraph, param: int) -> bool:
+    """Whether a use the parameter's definition reaches compares it with ``None``."""
+    return any(is_none_check(g, use) for use in g.successors(param, EdgeKind.DFG))
 
 
 def _bare_container(t: Type) -> bool:

@@ -405,13 +405,9 @@ class UseRules:
         kids = g.children(parent)
         if len(kids) != 2:
             return
-        op = " ".join(
-            g.text(parent)[
-                g.end_bytes[kids[0]] - g.start_bytes[parent] : g.start_bytes[kids[1]] - g.start_bytes[parent]
-            ].split()
-        )
+        op = _operator(g, parent)
         other = kids[1] if use == kids[0] else kids[0]
-        if op in ("is", "is not", "==", "!=") and g.kinds[other] == "none":
+        if is_none_check(g, use):
             yield Constraint("none-check", NONE, 0.0, FILTER)
             return
         if op in ("in", "not in"):
@@ -710,3 +706,25 @@ def _decorators(g: ProgramGraph, node: int) -> frozenset[str]:
 def _short_text(g: ProgramGraph, node: int | None) -> str:
     text = " ".join(g.text(node).split()) if node is not None else "?"
     return text if len(text) <= 30 else text[:27] + "..."
+
+
+def _operator(g: ProgramGraph, comparison: int) -> str:
+    """The operator of a two-operand comparison (``is not``, ``==``, ``in``)."""
+    kids = g.children(comparison)
+    return " ".join(
+        g.text(comparison)[
+            g.end_bytes[kids[0]] - g.start_bytes[comparison] : g.start_bytes[kids[1]] - g.start_bytes[comparison]
+        ].split()
+    )
+
+
+def is_none_check(g: ProgramGraph, use: int) -> bool:
+    """Whether the name ``use`` is compared with ``None`` (``x is None``, ``x != None``)."""
+    parent = g.parents[use]
+    if parent < 0 or g.kinds[parent] != "comparison_operator":
+        return False
+    kids = g.children(parent)
+    if len(kids) != 2 or use not in kids:
+        return False
+    other = kids[1] if use == kids[0] else kids[0]
+    return g.kinds[other] == "none" and _operator(g, parent) in ("is", "is not", "==", "!=")

@@ -69,3 +69,15 @@ def count(n):
 
 # ? depth: int
 depth = count(3)
+
+
+# the body tests the parameter for None: a caller may pass None, though these pass str
+# ? errors: str | None
+def decode(data: bytes, errors):
+    if errors is None:
+        errors = "strict"
+    return data.decode("utf-8", errors)
+
+
+decode(b"a", "replace")
+decode(b"b", "ignore")
