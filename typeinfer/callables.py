@@ -33,6 +33,7 @@ from typelens.analyzer.slices import argument_for
 
 from .binding import DOUBLE_STAR, STAR, bind, element_of_bound, has_spread, named_keywords, spread_tuple
 from .classes import decorator_names
+from .reach import ImportReach
 from .types import (
     NEVER,
     NONE,
@@ -183,6 +184,7 @@ class CallModel:
     def __init__(self, engine: "Engine") -> None:
         self.engine = engine
         self._signatures: dict[tuple[str, int], list[Param]] = {}
+        self._reach = ImportReach(engine)
 
     def signature(self, path: str, g: ProgramGraph, function: int) -> list[Param]:
         """:func:`signature`, cached (overload choice asks for it many times).  Not
@@ -787,12 +789,19 @@ class CallModel:
         used.discard("")
         if not used:
             return None
-        return self.engine.memo(("usage", frozenset(used)), lambda: self._class_with(used))
+        found = self.engine.memo(("usage", frozenset(used)), lambda: self._class_with(used))
+        if not isinstance(found, tuple):
+            return found
+        # several project classes: the ones this file's imports reach (:mod:`.reach`)
+        places = [self.engine.classes.definition(c) for c in found]
+        visible = [c for c, at in zip(found, places) if at is None or self._reach.reaches(path, at[0])]
+        return visible[0] if len(visible) == 1 else None
 
-    def _class_with(self, used: set[str]) -> Type | None:
+    def _class_with(self, used: set[str]) -> Type | tuple[ClassType, ...] | None:
         """Each project class with every attribute stands for its most general base
         that still has them all (``class Shells(str, Enum)`` for ``.lower()`` is
-        ``str``; a subclass and its base are one candidate, the base)."""
+        ``str``; a subclass and its base are one candidate, the base).  Several
+        candidates are all returned, for :meth:`usage_type` to choose by imports."""
         classes = self.engine.classes
         candidates = {}
         for c in classes.project_classes():
@@ -807,7 +816,7 @@ class CallModel:
         if len(candidates) == 1:
             return next(iter(candidates.values()))
         if candidates:
-            return None
+            return tuple(candidates[name] for name in sorted(candidates))
         builtin = [ClassType(n) for n in _USAGE_CANDIDATES if all(classes.has_member(ClassType(n), a) for a in used)]
         return builtin[0] if builtin else None
 
