@@ -39,6 +39,7 @@ from .types import (
     members,
     render,
     substitute,
+    without_none,
 )
 from .usage import DECLARED, EQUALITY, FILTER, OPERATION, Constraint
 
@@ -181,7 +182,9 @@ class UseRules:
                 declared_only = False
                 inner = self.model.answer(fn.path, param.node)  # the callee's own uses
                 if inner is not None and inner.type is not None:
-                    types.append(inner.type)
+                    # the callee's own None test says it takes None, not that callers pass it
+                    checked = any(c.label == "none-check" for c in inner.constraints)
+                    types.append(without_none(inner.type) if checked and inner.type != NONE else inner.type)
                     # never below a floor: through recursion (copy.deepcopy and _reconstruct pass
                     # memo to each other) the weight would shrink on every pass of the cycle
                     weight = min(weight, max(FOLLOWED_FLOOR, inner.confidence * DECLARED_WEIGHT))
