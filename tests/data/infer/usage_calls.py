@@ -79,3 +79,10 @@ def titled(text, prefix=None):
 # ? name: str
 def heading(name):
     return titled("intro", name)
+
+
+# startswith takes str | tuple[str, ...]; .lower() leaves the str
+# ? prefix: str
+def starts(text: str, prefix):
+    folded = prefix.lower()
+    return text.startswith(prefix) or text.startswith(folded)
