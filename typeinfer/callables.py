@@ -54,6 +54,7 @@ from .types import (
     members,
     substitute,
 )
+from .usage import satisfies
 from .usage_rules import is_none_check
 
 if TYPE_CHECKING:
@@ -644,6 +645,8 @@ class CallModel:
             sites = NONE if NONE in members(sites) else None  # a partly unknown join says little
         if sites is not None and NONE not in members(sites) and _none_checked(g, param):
             sites = make_union([sites, NONE])  # the body tests it for None: a caller may pass None
+        if sites is not None and len([m for m in members(sites) if m != NONE]) > 1:
+            sites = self._sites_the_uses_accept(path, param, sites)
         usage = (
             self.engine.usage.parameter_type(path, param)
             if (sites in (None, NONE) and default in (None, NONE))
@@ -652,6 +655,16 @@ class CallModel:
         if usage is None and default == NONE and sites in (None, NONE):
             usage = self._replaced_none(path, g, param)
         return ParamEvidence(None, default, sites, usage, None)
+
+    def _sites_the_uses_accept(self, path: str, param: int, sites: Type) -> Type:
+        """The members of the call sites' union that the parameter's uses accept
+        (``None`` aside): called with ``Version | str`` and used as ``v.epoch``, the
+        parameter is a ``Version`` (a ``str`` passed there would fail)."""
+        used = self.engine.usage.answer(path, param)
+        if used is None or used.type is None or used.conflict:
+            return sites
+        kept = [m for m in members(sites) if m == NONE or satisfies(self.engine, m, used.type)]
+        return make_union(kept) if any(m != NONE for m in kept) else sites
 
     def _replaced_none(self, path: str, g: ProgramGraph, param: int) -> Type | None:
         """For ``def f(x=None)`` whose body assigns ``x`` again (``if x is None: x =

@@ -81,3 +81,23 @@ def decode(data: bytes, errors):
 
 decode(b"a", "replace")
 decode(b"b", "ignore")
+
+
+class Release:
+    def __init__(self, text: str):
+        self.text = text
+        self.epoch = 0
+
+
+def latest(found: bool):
+    return Release("1.0") if found else "unknown"
+
+
+# a caller's union, less what the uses cannot take: a str has no epoch
+# ? release: Release
+def epoch_of(release):
+    return release.epoch
+
+
+epoch_of(latest(True))
+epoch_of(Release("2.0"))
