@@ -803,14 +803,26 @@ class CallModel:
         if not used:
             return None
         found = self.engine.memo(("usage", frozenset(used)), lambda: self._class_with(used))
-        if not isinstance(found, tuple):
-            return found
-        # several project classes: the ones this file's imports reach (:mod:`.reach`)
+        if isinstance(found, tuple):  # several project classes: the ones this file's imports reach
+            found = self._reached(path, found)
+        return self._unless_a_library_guess(found, used)
+
+    def _reached(self, path: str, found: tuple[ClassType, ...]) -> ClassType | None:
+        """The one of ``found`` that ``path``'s imports reach (:mod:`.reach`), if one."""
         places = [self.engine.classes.definition(c) for c in found]
         visible = [c for c, at in zip(found, places) if at is None or self._reach.reaches(path, at[0])]
         return visible[0] if len(visible) == 1 else None
 
-    def _class_with(self, used: set[str]) -> Type | tuple[ClassType, ...] | None:
+    def _unless_a_library_guess(self, cls: ClassType | None, used: set[str]) -> ClassType | None:
+        """``cls``, unless it is defined outside the project and a common builtin has
+        the attributes too (email's ``Message`` for ``.get`` is no likelier than a dict)."""
+        at = self.engine.classes.definition(cls) if cls is not None else None
+        if at is None or self.engine.project_file(at[0]) is not None:
+            return cls
+        builtin = self._builtin_with(used)
+        return cls if builtin is None or builtin == cls else None
+
+    def _class_with(self, used: set[str]) -> ClassType | tuple[ClassType, ...] | None:
         """Each project class with every attribute stands for its most general base
         that still has them all (``class Shells(str, Enum)`` for ``.lower()`` is
         ``str``; a subclass and its base are one candidate, the base).  Several
@@ -830,8 +842,12 @@ class CallModel:
             return next(iter(candidates.values()))
         if candidates:
             return tuple(candidates[name] for name in sorted(candidates))
-        builtin = [ClassType(n) for n in _USAGE_CANDIDATES if all(classes.has_member(ClassType(n), a) for a in used)]
-        return builtin[0] if builtin else None
+        return self._builtin_with(used)
+
+    def _builtin_with(self, used: set[str]) -> ClassType | None:
+        """The first of the common builtin classes having every attribute in ``used``."""
+        has = self.engine.classes.has_member
+        return next((ClassType(n) for n in _USAGE_CANDIDATES if all(has(ClassType(n), a) for a in used)), None)
 
 
 def unify(expected: Type, actual: Type, mapping: dict[str, Type], engine: "Engine", depth: int = 0) -> None:
