@@ -33,6 +33,7 @@ from typelens.analyzer.slices import argument_for
 
 from .binding import DOUBLE_STAR, STAR, bind, element_of_bound, has_spread, named_keywords, spread_tuple
 from .classes import decorator_names
+from .normalize import normalise
 from .reach import ImportReach
 from .types import (
     NEVER,
@@ -55,7 +56,7 @@ from .types import (
     substitute,
 )
 from .usage import satisfies
-from .usage_rules import is_none_check
+from .usage_rules import _arity_fits, _call_shape, is_none_check
 
 if TYPE_CHECKING:
     from .contract import Engine
@@ -578,6 +579,42 @@ class CallModel:
             return ClassType(name, (element,))
         return _returned(values)
 
+    def returns_declared_any(self, path: str, function: int) -> bool:
+        """Whether every value the function returns is a call whose callee declares
+        ``-> Any`` (``return getattr(self._file, name)``): ``Any`` is then what the
+        code says, not a gap in the analysis (the engine reads ``Any`` as Unknown)."""
+        g = self.engine.require_graph(path)
+        scope = g.scope_defined_by(function)
+        if scope is None or g.kinds[function] != "function_definition" or is_generator(g, function):
+            return False
+        returns = [r for r in g.predecessors(function, EdgeKind.RETURN) if g.kinds[r] == "return_statement"]
+        if not returns or _falls_through(g, scope.exit):
+            return False
+        for ret in returns:
+            kids = g.children(ret)
+            if not kids or g.kinds[kids[0]] != "call" or not self._declares_any(path, g, kids[0]):
+                return False
+        return True
+
+    def _declares_any(self, path: str, g: ProgramGraph, call: int) -> bool:
+        """Whether each function the call may reach declares ``-> Any`` in every
+        overload that takes the call's arguments."""
+        function = g.child_by_field(call, "function")
+        callees = members(self.engine.exprs.type_of(path, function)) if function is not None else ()
+        shape = _call_shape(g, call)
+        if not callees or shape is None:
+            return False
+        for callee in callees:
+            fg = self.engine.graph(callee.path) if isinstance(callee, FunctionRef) else None
+            if not isinstance(callee, FunctionRef) or fg is None:
+                return False
+            skip = 1 if callee.bound is not None and not _is_static(fg, callee.node) else 0
+            nodes = self.overloads(fg, callee.node) or [callee.node]
+            fitting = [n for n in nodes if _arity_fits(self.signature(callee.path, fg, n)[skip:], *shape)]
+            if not fitting or not all(_declared_text(fg, n) == "Any" for n in fitting):
+                return False
+        return True
+
     def _yield_value(self, path: str, g: ProgramGraph, node: int) -> Type:
         kids = g.children(node)
         if not kids:
@@ -1034,6 +1071,12 @@ def is_async(g: ProgramGraph, function: int) -> bool:
 
 def _is_static(g: ProgramGraph, function: int) -> bool:
     return "staticmethod" in decorator_names(g, function)
+
+
+def _declared_text(g: ProgramGraph, function: int) -> str | None:
+    """The normalised return annotation of a ``def``, if it has one."""
+    annotation = g.child_by_field(function, "return_type")
+    return normalise(g.text(annotation)) if annotation is not None else None
 
 
 def _none_checked(g: ProgramGraph, param: int) -> bool:

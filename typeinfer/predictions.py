@@ -41,6 +41,7 @@ from .types import (
 logger = logging.getLogger(__name__)
 
 KINDS = ("parameter", "return", "variable", "attribute")
+ANY = ClassType("Any")  # a declared Any, as the answer shows it (the engine reads it as Unknown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,9 +161,10 @@ class FilePredictor:
         if declared is not None:
             self._add(scope.qualname, scope.name, "return", name_node, declared, "annotation", 1.0)
         else:
-            self._add(
-                scope.qualname, scope.name, "return", name_node, engine.return_type(self.path, function), "static", 0.9
-            )
+            returned = engine.return_type(self.path, function)
+            if not is_known(known_part(returned)) and engine.calls.returns_declared_any(self.path, function):
+                returned = ANY  # ``return getattr(obj, name)``: what the callee declares
+            self._add(scope.qualname, scope.name, "return", name_node, returned, "static", 0.9)
         for param in signature(g, function):
             evidence = engine.calls.evidence(self.path, param.node)
             if evidence.implicit is not None:
