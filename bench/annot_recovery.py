@@ -1,6 +1,7 @@
 """Benchmark: recover stripped annotations of typed packages, typelens against pyright.
 
     python bench/annot_recovery.py [--packages packaging,typer,...] [--pyright PATH] [--misses FILE]
+                                   [--per-package]
 
 For each package (installed in this environment, fully annotated): copy it, strip
 every parameter and return annotation (exact byte edits; everything else stays),
@@ -13,7 +14,8 @@ run ``typelens infer`` on the copy, and score against the stripped annotations:
 Every stripped annotation counts: no answer is a wrong answer.  ``--misses FILE``
 writes typelens's misses, one JSON object a line (package, kind, file, scope,
 name, truth, answer: null when it gave none), grouped by package and kind, to read
-which categories of annotation the engine gets wrong.  The baseline is
+which categories of annotation the engine gets wrong.  ``--per-package`` also times
+typelens on each stripped package alone (CPU seconds), to compare packages across changes.  The baseline is
 pyright on the same stripped copy: a ``reveal_type(f)`` line per function reports
 its inferred signature.  Both tools' throughput (functions/s) is printed.
 """
@@ -98,6 +100,14 @@ def run_typelens(root: Path, jobs: int = 1) -> tuple[dict, float]:
         if p.kind in ("parameter", "return") and p.type is not None:
             answers[(p.file, p.scope, p.name, p.kind)] = normalise(p.type)
     return answers, seconds
+
+
+def time_packages(root: Path, names: list[str]) -> None:
+    """CPU seconds of typelens on each stripped package alone (one process, no cache)."""
+    for name in names:
+        cpu = _cpu_seconds()
+        infer_paths([root / name], InferOptions(use_cache=False, jobs=1))
+        print(f"typelens CPU {name:<18} {_cpu_seconds() - cpu:6.2f} s")
 
 
 def _cpu_seconds() -> float:
@@ -214,6 +224,7 @@ def main() -> None:
     parser.add_argument("--pyright", default=shutil.which("pyright") or "", help="pyright executable (baseline)")
     parser.add_argument("--jobs", type=int, default=1, help="typelens --jobs (graph building processes)")
     parser.add_argument("--misses", type=Path, help="write typelens's misses here (JSON lines)")
+    parser.add_argument("--per-package", action="store_true", help="also time typelens on each package alone")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="annot-recovery-"))
     facts_all: list[Fact] = []
@@ -232,6 +243,8 @@ def main() -> None:
         f"({sum(f.kind == 'return' for f in facts_all)} returns)"
     )
     ours, ours_s = run_typelens(work, args.jobs)
+    if args.per_package:
+        time_packages(work, names)
     if args.misses:
         write_misses(args.misses, facts_all, ours)
     rows = [(f"typelens (jobs={args.jobs})", score(facts_all, ours), ours_s)]

@@ -33,6 +33,8 @@ from typelens.analyzer.slices import argument_for
 
 from .binding import DOUBLE_STAR, STAR, bind, element_of_bound, has_spread, named_keywords, spread_tuple
 from .classes import decorator_names
+from .normalize import normalise
+from .reach import ImportReach
 from .types import (
     NEVER,
     NONE,
@@ -53,6 +55,8 @@ from .types import (
     members,
     substitute,
 )
+from .usage import satisfies
+from .usage_rules import _arity_fits, _call_shape, is_none_check
 
 if TYPE_CHECKING:
     from .contract import Engine
@@ -182,6 +186,7 @@ class CallModel:
     def __init__(self, engine: "Engine") -> None:
         self.engine = engine
         self._signatures: dict[tuple[str, int], list[Param]] = {}
+        self._reach = ImportReach(engine)
 
     def signature(self, path: str, g: ProgramGraph, function: int) -> list[Param]:
         """:func:`signature`, cached (overload choice asks for it many times).  Not
@@ -574,6 +579,42 @@ class CallModel:
             return ClassType(name, (element,))
         return _returned(values)
 
+    def returns_declared_any(self, path: str, function: int) -> bool:
+        """Whether every value the function returns is a call whose callee declares
+        ``-> Any`` (``return getattr(self._file, name)``): ``Any`` is then what the
+        code says, not a gap in the analysis (the engine reads ``Any`` as Unknown)."""
+        g = self.engine.require_graph(path)
+        scope = g.scope_defined_by(function)
+        if scope is None or g.kinds[function] != "function_definition" or is_generator(g, function):
+            return False
+        returns = [r for r in g.predecessors(function, EdgeKind.RETURN) if g.kinds[r] == "return_statement"]
+        if not returns or _falls_through(g, scope.exit):
+            return False
+        for ret in returns:
+            kids = g.children(ret)
+            if not kids or g.kinds[kids[0]] != "call" or not self._declares_any(path, g, kids[0]):
+                return False
+        return True
+
+    def _declares_any(self, path: str, g: ProgramGraph, call: int) -> bool:
+        """Whether each function the call may reach declares ``-> Any`` in every
+        overload that takes the call's arguments."""
+        function = g.child_by_field(call, "function")
+        callees = members(self.engine.exprs.type_of(path, function)) if function is not None else ()
+        shape = _call_shape(g, call)
+        if not callees or shape is None:
+            return False
+        for callee in callees:
+            fg = self.engine.graph(callee.path) if isinstance(callee, FunctionRef) else None
+            if not isinstance(callee, FunctionRef) or fg is None:
+                return False
+            skip = 1 if callee.bound is not None and not _is_static(fg, callee.node) else 0
+            nodes = self.overloads(fg, callee.node) or [callee.node]
+            fitting = [n for n in nodes if _arity_fits(self.signature(callee.path, fg, n)[skip:], *shape)]
+            if not fitting or not all(_declared_text(fg, n) == "Any" for n in fitting):
+                return False
+        return True
+
     def _yield_value(self, path: str, g: ProgramGraph, node: int) -> Type:
         kids = g.children(node)
         if not kids:
@@ -639,6 +680,10 @@ class CallModel:
         sites = self._call_site_types(path, g, function, params, spec)
         if sites is not None and known_part(sites) in (UNKNOWN, NONE):
             sites = NONE if NONE in members(sites) else None  # a partly unknown join says little
+        if sites is not None and NONE not in members(sites) and _none_checked(g, param):
+            sites = make_union([sites, NONE])  # the body tests it for None: a caller may pass None
+        if sites is not None and len([m for m in members(sites) if m != NONE]) > 1:
+            sites = self._sites_the_uses_accept(path, param, sites)
         usage = (
             self.engine.usage.parameter_type(path, param)
             if (sites in (None, NONE) and default in (None, NONE))
@@ -647,6 +692,16 @@ class CallModel:
         if usage is None and default == NONE and sites in (None, NONE):
             usage = self._replaced_none(path, g, param)
         return ParamEvidence(None, default, sites, usage, None)
+
+    def _sites_the_uses_accept(self, path: str, param: int, sites: Type) -> Type:
+        """The members of the call sites' union that the parameter's uses accept
+        (``None`` aside): called with ``Version | str`` and used as ``v.epoch``, the
+        parameter is a ``Version`` (a ``str`` passed there would fail)."""
+        used = self.engine.usage.answer(path, param)
+        if used is None or used.type is None or used.conflict:
+            return sites
+        kept = [m for m in members(sites) if m == NONE or satisfies(self.engine, m, used.type)]
+        return make_union(kept) if any(m != NONE for m in kept) else sites
 
     def _replaced_none(self, path: str, g: ProgramGraph, param: int) -> Type | None:
         """For ``def f(x=None)`` whose body assigns ``x`` again (``if x is None: x =
@@ -784,12 +839,31 @@ class CallModel:
         used.discard("")
         if not used:
             return None
-        return self.engine.memo(("usage", frozenset(used)), lambda: self._class_with(used))
+        found = self.engine.memo(("usage", frozenset(used)), lambda: self._class_with(used))
+        if isinstance(found, tuple):  # several project classes: the ones this file's imports reach
+            found = self._reached(path, found)
+        return self._unless_a_library_guess(found, used)
 
-    def _class_with(self, used: set[str]) -> Type | None:
+    def _reached(self, path: str, found: tuple[ClassType, ...]) -> ClassType | None:
+        """The one of ``found`` that ``path``'s imports reach (:mod:`.reach`), if one."""
+        places = [self.engine.classes.definition(c) for c in found]
+        visible = [c for c, at in zip(found, places) if at is None or self._reach.reaches(path, at[0])]
+        return visible[0] if len(visible) == 1 else None
+
+    def _unless_a_library_guess(self, cls: ClassType | None, used: set[str]) -> ClassType | None:
+        """``cls``, unless it is defined outside the project and a common builtin has
+        the attributes too (email's ``Message`` for ``.get`` is no likelier than a dict)."""
+        at = self.engine.classes.definition(cls) if cls is not None else None
+        if at is None or self.engine.project_file(at[0]) is not None:
+            return cls
+        builtin = self._builtin_with(used)
+        return cls if builtin is None or builtin == cls else None
+
+    def _class_with(self, used: set[str]) -> ClassType | tuple[ClassType, ...] | None:
         """Each project class with every attribute stands for its most general base
         that still has them all (``class Shells(str, Enum)`` for ``.lower()`` is
-        ``str``; a subclass and its base are one candidate, the base)."""
+        ``str``; a subclass and its base are one candidate, the base).  Several
+        candidates are all returned, for :meth:`usage_type` to choose by imports."""
         classes = self.engine.classes
         candidates = {}
         for c in classes.project_classes():
@@ -804,9 +878,13 @@ class CallModel:
         if len(candidates) == 1:
             return next(iter(candidates.values()))
         if candidates:
-            return None
-        builtin = [ClassType(n) for n in _USAGE_CANDIDATES if all(classes.has_member(ClassType(n), a) for a in used)]
-        return builtin[0] if builtin else None
+            return tuple(candidates[name] for name in sorted(candidates))
+        return self._builtin_with(used)
+
+    def _builtin_with(self, used: set[str]) -> ClassType | None:
+        """The first of the common builtin classes having every attribute in ``used``."""
+        has = self.engine.classes.has_member
+        return next((ClassType(n) for n in _USAGE_CANDIDATES if all(has(ClassType(n), a) for a in used)), None)
 
 
 def unify(expected: Type, actual: Type, mapping: dict[str, Type], engine: "Engine", depth: int = 0) -> None:
@@ -993,6 +1071,17 @@ def is_async(g: ProgramGraph, function: int) -> bool:
 
 def _is_static(g: ProgramGraph, function: int) -> bool:
     return "staticmethod" in decorator_names(g, function)
+
+
+def _declared_text(g: ProgramGraph, function: int) -> str | None:
+    """The normalised return annotation of a ``def``, if it has one."""
+    annotation = g.child_by_field(function, "return_type")
+    return normalise(g.text(annotation)) if annotation is not None else None
+
+
+def _none_checked(g: ProgramGraph, param: int) -> bool:
+    """Whether a use the parameter's definition reaches compares it with ``None``."""
+    return any(is_none_check(g, use) for use in g.successors(param, EdgeKind.DFG))
 
 
 def _bare_container(t: Type) -> bool:

@@ -10,6 +10,8 @@ Example::
     'dict[str, list[int]] | None'
     >>> normalise("Generator[int, None, None]")
     'Generator[int]'
+    >>> normalise("Annotated[Optional['Context'], Doc('the context')]")
+    'Context | None'
     >>> base("list[int] | None")
     'None | list'
 """
@@ -46,6 +48,8 @@ def normalise(text: str) -> str:
 
 def _norm(node: ast.AST) -> str:
     if isinstance(node, ast.Constant):
+        if isinstance(node.value, str):  # a forward reference: the type it names
+            return _forward(node.value)
         return "None" if node.value is None else "..." if node.value is Ellipsis else repr(node.value)
     if isinstance(node, ast.Name):
         return _ALIASES.get(node.id, node.id)
@@ -56,6 +60,10 @@ def _norm(node: ast.AST) -> str:
     if isinstance(node, ast.Subscript):
         head = _norm(node.value)
         args = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        if head == "Literal":  # its strings are values, not forward references
+            return f"Literal[{', '.join(ast.unparse(a) for a in args)}]"
+        if head == "Annotated":  # the metadata does not change the type
+            return _norm(args[0])
         parts = [_norm(a) for a in args]
         if head == "Optional":
             return _union(parts + ["None"])
@@ -76,6 +84,14 @@ def _norm(node: ast.AST) -> str:
     if isinstance(node, (ast.List, ast.Tuple)):
         return "[" + ", ".join(_norm(e) for e in node.elts) + "]"
     return ast.unparse(node)
+
+
+def _forward(text: str) -> str:
+    try:
+        tree = ast.parse(text.strip(), mode="eval").body
+    except (SyntaxError, ValueError):
+        return repr(text)
+    return _norm(tree)
 
 
 def _union(parts: list[str]) -> str:

@@ -22,11 +22,26 @@ from typelens.analyzer import ProgramGraph, ScopeKind, Span, SymbolKind
 from .annotations import declared_annotation
 from .callables import signature
 from .engine import TypeEngine
-from .types import NEVER, NONE, UNKNOWN, Type, is_known, is_partly_unknown, known_part, render
+from .types import (
+    BYTES,
+    NEVER,
+    NONE,
+    STR,
+    UNKNOWN,
+    ClassType,
+    Type,
+    is_known,
+    is_partly_unknown,
+    known_part,
+    make_union,
+    members,
+    render,
+)
 
 logger = logging.getLogger(__name__)
 
 KINDS = ("parameter", "return", "variable", "attribute")
+ANY = ClassType("Any")  # a declared Any, as the answer shows it (the engine reads it as Unknown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +133,8 @@ class FilePredictor:
         if source == "annotation":
             text, conf = (render(t) if is_known(t) or t == NONE else None), 1.0
         else:
+            if kind in ("parameter", "return"):
+                t = without_subclasses(self.engine, t)
             text, conf = _confidence(self.engine.calls.as_callable(t), confidence)
         self.out.append(
             Prediction(
@@ -144,9 +161,10 @@ class FilePredictor:
         if declared is not None:
             self._add(scope.qualname, scope.name, "return", name_node, declared, "annotation", 1.0)
         else:
-            self._add(
-                scope.qualname, scope.name, "return", name_node, engine.return_type(self.path, function), "static", 0.9
-            )
+            returned = engine.return_type(self.path, function)
+            if not is_known(known_part(returned)) and engine.calls.returns_declared_any(self.path, function):
+                returned = ANY  # ``return getattr(obj, name)``: what the callee declares
+            self._add(scope.qualname, scope.name, "return", name_node, returned, "static", 0.9)
         for param in signature(g, function):
             evidence = engine.calls.evidence(self.path, param.node)
             if evidence.implicit is not None:
@@ -250,3 +268,29 @@ class FilePredictor:
             if annotation is not None:
                 return self.engine.annotations.evaluate(self.path, annotation)
         return None
+
+
+def without_subclasses(engine: TypeEngine, t: Type) -> Type:
+    """``t`` less the union members that derive from another member: the same set of
+    values, written as an annotation would be (``TextIO | _NonClosingTextIOWrapper``
+    is ``TextIO``, a ``_NonClosingTextIOWrapper`` being a ``TextIOWrapper``, a
+    ``TextIO``).  Only bases named in the classes' own MROs: ``int`` stays beside
+    ``float``; and ``str``/``bytes`` beside ``Sequence[str]`` (code that takes both
+    treats a string apart, and its annotation says so)."""
+    parts = members(t)
+    if len(parts) < 2 or not is_known(t) or is_partly_unknown(t):
+        return t
+    classes = [m for m in parts if isinstance(m, ClassType) and m != NONE]
+    kept = [
+        m
+        for m in parts
+        if m in (STR, BYTES) or not (m in classes and any(_derives(engine, m, o) for o in classes if o != m))
+    ]
+    return make_union(kept) if len(kept) < len(parts) else t
+
+
+def _derives(engine: TypeEngine, cls: ClassType, base: ClassType) -> bool:
+    """Whether ``base`` (with its type arguments, where it has them) is a proper base of ``cls``."""
+    return any(
+        view.name == base.name and (not base.args or view.args == base.args) for view, _ in engine.classes.mro(cls)[1:]
+    )

@@ -224,6 +224,8 @@ def combine(engine: "Engine", found: list[Constraint]) -> UsageAnswer:
     answer, conflict = _meet(engine, [c.expected for c in chosen])
     if answer is None:
         return UsageAnswer(None, 0.0, _labels(found), tuple(found), True)
+    if not conflict:
+        answer = _narrowed_by_weaker(engine, answer, [c for c in typed if c.tier not in (tiers[0], EQUALITY)])
     agreeing = chosen if conflict else [c for c in typed if satisfies(engine, answer, c.expected)]
     confidence = 1.0
     for c in agreeing:
@@ -236,6 +238,17 @@ def combine(engine: "Engine", found: list[Constraint]) -> UsageAnswer:
     # order never follows the order constraints were met in (that can vary run to run)
     used.sort(key=lambda c: (c.label == "none-check", -c.weight, c.label))
     return UsageAnswer(answer, round(confidence, 3), _labels(used), tuple(found), conflict)
+
+
+def _narrowed_by_weaker(engine: "Engine", answer: Type, weaker: list[Constraint]) -> Type:
+    """The members of a union answer that the weaker tiers' uses also accept: ``p``
+    passed to ``str.startswith(prefix: str | tuple[str, ...])`` and used as
+    ``p.lower()`` is a ``str`` (a tuple has no ``lower``)."""
+    parts = members(answer)
+    if len(parts) < 2 or not weaker:
+        return answer
+    kept = [m for m in parts if all(satisfies(engine, m, c.expected) for c in weaker)]
+    return make_union(kept) if kept and len(kept) < len(parts) else answer
 
 
 def _deduplicated(found: list[Constraint]) -> list[Constraint]:

@@ -39,6 +39,7 @@ from .types import (
     members,
     render,
     substitute,
+    without_none,
 )
 from .usage import DECLARED, EQUALITY, FILTER, OPERATION, Constraint
 
@@ -181,7 +182,9 @@ class UseRules:
                 declared_only = False
                 inner = self.model.answer(fn.path, param.node)  # the callee's own uses
                 if inner is not None and inner.type is not None:
-                    types.append(inner.type)
+                    # the callee's own None test says it takes None, not that callers pass it
+                    checked = any(c.label == "none-check" for c in inner.constraints)
+                    types.append(without_none(inner.type) if checked and inner.type != NONE else inner.type)
                     # never below a floor: through recursion (copy.deepcopy and _reconstruct pass
                     # memo to each other) the weight would shrink on every pass of the cycle
                     weight = min(weight, max(FOLLOWED_FLOOR, inner.confidence * DECLARED_WEIGHT))
@@ -405,13 +408,9 @@ class UseRules:
         kids = g.children(parent)
         if len(kids) != 2:
             return
-        op = " ".join(
-            g.text(parent)[
-                g.end_bytes[kids[0]] - g.start_bytes[parent] : g.start_bytes[kids[1]] - g.start_bytes[parent]
-            ].split()
-        )
+        op = _operator(g, parent)
         other = kids[1] if use == kids[0] else kids[0]
-        if op in ("is", "is not", "==", "!=") and g.kinds[other] == "none":
+        if is_none_check(g, use):
             yield Constraint("none-check", NONE, 0.0, FILTER)
             return
         if op in ("in", "not in"):
@@ -710,3 +709,25 @@ def _decorators(g: ProgramGraph, node: int) -> frozenset[str]:
 def _short_text(g: ProgramGraph, node: int | None) -> str:
     text = " ".join(g.text(node).split()) if node is not None else "?"
     return text if len(text) <= 30 else text[:27] + "..."
+
+
+def _operator(g: ProgramGraph, comparison: int) -> str:
+    """The operator of a two-operand comparison (``is not``, ``==``, ``in``)."""
+    kids = g.children(comparison)
+    return " ".join(
+        g.text(comparison)[
+            g.end_bytes[kids[0]] - g.start_bytes[comparison] : g.start_bytes[kids[1]] - g.start_bytes[comparison]
+        ].split()
+    )
+
+
+def is_none_check(g: ProgramGraph, use: int) -> bool:
+    """Whether the name ``use`` is compared with ``None`` (``x is None``, ``x != None``)."""
+    parent = g.parents[use]
+    if parent < 0 or g.kinds[parent] != "comparison_operator":
+        return False
+    kids = g.children(parent)
+    if len(kids) != 2 or use not in kids:
+        return False
+    other = kids[1] if use == kids[0] else kids[0]
+    return g.kinds[other] == "none" and _operator(g, parent) in ("is", "is not", "==", "!=")

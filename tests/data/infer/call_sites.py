@@ -69,3 +69,35 @@ def count(n):
 
 # ? depth: int
 depth = count(3)
+
+
+# the body tests the parameter for None: a caller may pass None, though these pass str
+# ? errors: str | None
+def decode(data: bytes, errors):
+    if errors is None:
+        errors = "strict"
+    return data.decode("utf-8", errors)
+
+
+decode(b"a", "replace")
+decode(b"b", "ignore")
+
+
+class Release:
+    def __init__(self, text: str):
+        self.text = text
+        self.epoch = 0
+
+
+def latest(found: bool):
+    return Release("1.0") if found else "unknown"
+
+
+# a caller's union, less what the uses cannot take: a str has no epoch
+# ? release: Release
+def epoch_of(release):
+    return release.epoch
+
+
+epoch_of(latest(True))
+epoch_of(Release("2.0"))

@@ -23,3 +23,18 @@ exists = cfg.exists()
 with open("data.txt") as handle:
     # ? first: str
     first = handle.readline()
+
+
+class Proxy:
+    def __init__(self, target: object) -> None:
+        self._target = target
+
+    # getattr(o, name) declares -> Any: Any is what the code says
+    # ? return: Any
+    def __getattr__(self, name: str):
+        return getattr(self._target, name)
+
+
+# ? return: Any
+def parsed(text: str):
+    return json.loads(text)

@@ -66,3 +66,23 @@ def relay(message):
 # ? message: str
 def relay_twice(message):
     return relay(message) + relay(message)
+
+
+
+def titled(text, prefix=None):
+    if prefix is None:
+        return text.title()
+    return prefix + text.title()
+
+
+# the callee tests its own parameter for None: it takes None, callers need not pass it
+# ? name: str
+def heading(name):
+    return titled("intro", name)
+
+
+# startswith takes str | tuple[str, ...]; .lower() leaves the str
+# ? prefix: str
+def starts(text: str, prefix):
+    folded = prefix.lower()
+    return text.startswith(prefix) or text.startswith(folded)

@@ -1,6 +1,8 @@
 """Usage constraints from containers: a key or index of a declared container,
 and membership (``p in names``)."""
 
+import email.message
+
 
 class Shop:
     def __init__(self) -> None:
@@ -32,3 +34,13 @@ def lookup(table: dict[str, int], key):
 # ? key: str
 def store(table: dict[str, float], key, value: float) -> None:
     table[key] = value
+
+
+class Letter(email.message.EmailMessage):
+    pass
+
+
+# .get fits a dict as well as Letter's library base (email's Message): no answer
+# ? table: ?
+def lookup_header(table, key: str):
+    return table.get(key)

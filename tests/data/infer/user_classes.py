@@ -2,7 +2,7 @@
 enums, NamedTuple, TypedDict, typing.Self."""
 
 import enum
-from typing import NamedTuple, Self, TypedDict
+from typing import NamedTuple, Self, Sequence, TypedDict
 
 
 class Base:
@@ -114,3 +114,26 @@ class Version:
     # ? return: Version
     def copy(self):
         return self.__class__.__new__(self.__class__)
+
+
+class Stream:
+    def read(self) -> str:
+        return ""
+
+
+class BufferedStream(Stream):
+    pass
+
+
+# a union whose member derives from another member is that other member: the same values
+# ? return: Stream
+def open_stream(buffered: bool):
+    if buffered:
+        return BufferedStream()
+    return Stream()
+
+
+# a str is a Sequence[str], but an annotation names it apart
+# ? return: str | Sequence[str]
+def names_or_one(many: bool, items: Sequence[str]):
+    return items if many else "one"
