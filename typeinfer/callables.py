@@ -33,6 +33,7 @@ from typelens.analyzer.slices import argument_for
 
 from .binding import DOUBLE_STAR, STAR, bind, element_of_bound, has_spread, named_keywords, spread_tuple
 from .classes import decorator_names
+from .lambdas import lambda_calls
 from .types import (
     NEVER,
     NONE,
@@ -617,8 +618,10 @@ class CallModel:
     def evidence(self, path: str, param: int) -> ParamEvidence:
         g = self.engine.require_graph(path)
         function = g.enclosing(param, "function_definition", "lambda")
-        if function is None or g.kinds[function] == "lambda":
+        if function is None:
             return ParamEvidence(None, None, None, None, None)
+        if g.kinds[function] == "lambda":
+            return self._lambda_evidence(path, g, function, param)
         params = self.signature(path, g, function)
         spec = next((p for p in params if p.node == param), None)
         if spec is None:
@@ -647,6 +650,18 @@ class CallModel:
         if usage is None and default == NONE and sites in (None, NONE):
             usage = self._replaced_none(path, g, param)
         return ParamEvidence(None, default, sites, usage, None)
+
+    def _lambda_evidence(self, path: str, g: ProgramGraph, function: int, param: int) -> ParamEvidence:
+        """A lambda's parameter: its default and what the calls that reach it pass
+        (:mod:`.lambdas`)."""
+        params = self.signature(path, g, function)
+        spec = next((p for p in params if p.node == param), None)
+        if spec is None or spec.kind not in ("positional", "keyword_only"):
+            return ParamEvidence(None, None, None, None, None)
+        default = self.engine.exprs.type_of(path, spec.default) if spec.default is not None else None
+        sites = [(path, call) for call in lambda_calls(self.engine, path, function)]
+        found = self._call_site_types(path, g, function, params, spec, sites) if sites else None
+        return ParamEvidence(None, default, found, None, None)
 
     def _replaced_none(self, path: str, g: ProgramGraph, param: int) -> Type | None:
         """For ``def f(x=None)`` whose body assigns ``x`` again (``if x is None: x =
@@ -750,9 +765,15 @@ class CallModel:
         return cls
 
     def _call_site_types(
-        self, path: str, g: ProgramGraph, function: int, params: list[Param], spec: Param
+        self,
+        path: str,
+        g: ProgramGraph,
+        function: int,
+        params: list[Param],
+        spec: Param,
+        sites: list[tuple[str, int]] | None = None,
     ) -> Type | None:
-        sites = self.engine.callsites.linked(path, function)
+        sites = self.engine.callsites.linked(path, function) if sites is None else sites
         start, end = g.start_bytes[function], g.end_bytes[function]
         if all(p == path and start <= g.start_bytes[call] < end for p, call in sites):
             return None  # no calls, or only its own: what they pass comes from the parameter itself
