@@ -21,7 +21,8 @@ own, as its own project: ``typelens infer --mode static --no-cache`` (the same
 the fact's line: ``infer`` reports a variable assigned several times with the
 join of its assignments on the first one, and each later assignment's own type on
 its line; here the first one gets its own type as well (what the name holds after
-that line).
+that line), and so does a comprehension's variable (``infer`` reports none: an
+editor shows it on hover).
 
 Scoring follows TypeEvalPy's ``result_analyzer/analysis_utils.py``: exact match
 of the tool's set of types against the fact's set after its normalisation (a
@@ -67,7 +68,7 @@ SHORT = {"function_returns": "ret", "function_parameters": "par", "local_variabl
 RUNNER = r"""
 import json, sys
 from pathlib import Path
-from typelens.analyzer import SymbolKind
+from typelens.analyzer import ScopeKind, SymbolKind
 from typelens.cli.infer_cmd import prediction_position
 from typelens.cli.positions import human_position
 from typelens.typeinfer.run import InferOptions, infer_paths
@@ -76,7 +77,9 @@ from typelens.typeinfer.types import is_known, is_partly_unknown, render
 def assignments(engine, path, data):
     g, rows = engine.require_graph(path), []
     for sym in g.symbols:
-        if sym.kind not in (SymbolKind.VARIABLE, SymbolKind.ATTRIBUTE) or len(sym.definitions) < 2:
+        if sym.kind not in (SymbolKind.VARIABLE, SymbolKind.ATTRIBUTE) or sym.scope < 0:
+            continue
+        if len(sym.definitions) < 2 and g.scopes[sym.scope].kind is not ScopeKind.COMPREHENSION:
             continue
         for node in sym.definitions:
             anchor = g.children(node)[-1] if sym.kind is SymbolKind.ATTRIBUTE and g.children(node) else node
@@ -150,7 +153,11 @@ def _subscript_dropped(s: str) -> str:
     if "[" in s:
         s = re.sub(r"\[.*\]", "", s)
         s = s[:1].lower() + s[1:]
-    return "Nonetype" if s == "None" else s
+    return "Nonetype" if s == "None" else _FUNCTION_CLASSES.get(s, s)
+
+
+# the classes of functions (jedi names a function in a list ``FunctionType``) are callables
+_FUNCTION_CLASSES = dict.fromkeys(("functiontype", "lambdatype", "methodtype", "builtinfunctiontype"), "callable")
 
 
 def answer_types(answer: str | None) -> frozenset[str]:
@@ -162,7 +169,7 @@ def answer_types(answer: str | None) -> frozenset[str]:
 
 def element(answer: str | None, index: str) -> str | None:
     """The type of ``xs[index]`` given the type of ``xs`` (``list[int]``, ``tuple[int, str]``)."""
-    if not answer or "|" in answer.replace("| None", ""):
+    if not answer or len(split_union(answer)) > 1:
         return None
     m = re.fullmatch(r"(\w+)\[(.*)\]", answer.strip())
     if m is None:
@@ -218,11 +225,12 @@ def typelens_at(found: dict, fact: Fact) -> str | None:
     if fact.category == "function_parameters":
         return next((r[5] for r in rows if r[3] == "parameter" and r[4] == fact.name), None)
     name, index = _variable(fact.name)
-    here = [r for r in found["assignments"].get(fact.file, []) if r[0] == fact.line and r[2] == name]
-    answer = min(here, key=lambda r: abs(r[1] - fact.col))[3] if here else None
+    column = fact.col + len(fact.name.split("[")[0]) - len(name)  # self.n: the fact is at self, the name at n
+    here = [r for r in found["assignments"].get(fact.file, []) if r[:3] == [fact.line, column, name]]
+    answer = here[0][3] if here else None
     if answer is None:
         rows = [r for r in rows if r[3] in ("variable", "attribute") and r[4] == name]
-        answer = min(rows, key=lambda r: abs(r[2] - fact.col))[5] if rows else None
+        answer = min(rows, key=lambda r: abs(r[2] - column))[5] if rows else None
     return element(answer, index) if index is not None else answer
 
 
