@@ -33,7 +33,7 @@ from typelens.analyzer.slices import argument_for
 
 from .binding import DOUBLE_STAR, STAR, bind, element_of_bound, has_spread, named_keywords, spread_tuple
 from .classes import decorator_names
-from .lambdas import lambda_calls
+from .function_values import value_calls
 from .types import (
     NEVER,
     NONE,
@@ -653,13 +653,13 @@ class CallModel:
 
     def _lambda_evidence(self, path: str, g: ProgramGraph, function: int, param: int) -> ParamEvidence:
         """A lambda's parameter: its default and what the calls that reach it pass
-        (:mod:`.lambdas`)."""
+        (:mod:`.function_values`)."""
         params = self.signature(path, g, function)
         spec = next((p for p in params if p.node == param), None)
         if spec is None or spec.kind not in ("positional", "keyword_only"):
             return ParamEvidence(None, None, None, None, None)
         default = self.engine.exprs.type_of(path, spec.default) if spec.default is not None else None
-        sites = [(path, call) for call in lambda_calls(self.engine, path, function)]
+        sites = [(path, call) for call in value_calls(self.engine, path, function)]
         found = self._call_site_types(path, g, function, params, spec, sites) if sites else None
         return ParamEvidence(None, default, found, None, None)
 
@@ -773,7 +773,10 @@ class CallModel:
         spec: Param,
         sites: list[tuple[str, int]] | None = None,
     ) -> Type | None:
-        sites = self.engine.callsites.linked(path, function) if sites is None else sites
+        if sites is None:
+            sites = self.engine.callsites.linked(path, function)
+            if g.scopes[g.scope_of[function]].kind is not ScopeKind.CLASS:  # a plain def: its calls through values too
+                sites = sites + [(path, c) for c in value_calls(self.engine, path, function) if (path, c) not in sites]
         start, end = g.start_bytes[function], g.end_bytes[function]
         if all(p == path and start <= g.start_bytes[call] < end for p, call in sites):
             return None  # no calls, or only its own: what they pass comes from the parameter itself

@@ -179,7 +179,7 @@ class FilePredictor:
 
     def _lambda(self, scope) -> None:
         """A lambda's parameters (no return: Python has no place to write one), from
-        its default and the calls that reach it (:mod:`.lambdas`)."""
+        its default and the calls that reach it (:mod:`.function_values`)."""
         for param in signature(self.g, scope.node):
             evidence = self.engine.calls.evidence(self.path, param.node)
             t = self.engine.parameter_type(self.path, param.node)
