@@ -33,7 +33,7 @@ from typelens.analyzer.slices import argument_for
 
 from .binding import DOUBLE_STAR, STAR, bind, element_of_bound, has_spread, named_keywords, spread_tuple
 from .classes import decorator_names
-from .function_values import value_calls
+from .function_values import decorated_by, value_calls
 from .types import (
     NEVER,
     NONE,
@@ -777,13 +777,13 @@ class CallModel:
             sites = self.engine.callsites.linked(path, function)
             if g.scopes[g.scope_of[function]].kind is not ScopeKind.CLASS:  # a plain def: its calls through values too
                 sites = sites + [(path, c) for c in value_calls(self.engine, path, function) if (path, c) not in sites]
-        start, end = g.start_bytes[function], g.end_bytes[function]
-        if all(p == path and start <= g.start_bytes[call] < end for p, call in sites):
-            return None  # no calls, or only its own: what they pass comes from the parameter itself
         positional = [p for p in params if p.kind == "positional"]
         offset = 1 if self.implicit(path, g, function, params, params[0] if params else spec) is not None else 0
         position = positional.index(spec) - offset if spec in positional else None
-        found = []
+        found = self._decorated_values(path, g, function) if position == 0 else []
+        start, end = g.start_bytes[function], g.end_bytes[function]
+        if not found and all(p == path and start <= g.start_bytes[call] < end for p, call in sites):
+            return None  # no calls, or only its own: what they pass comes from the parameter itself
         for site_path, call in sites:
             sg = self.engine.require_graph(site_path)
             arg = argument_for(sg, call, position, spec.name) if spec.kind in ("positional", "keyword_only") else None
@@ -793,6 +793,19 @@ class CallModel:
                 args, kwargs = self.arguments(site_path, sg, call)
                 found.extend(value for p, value in bind(params[offset:], args, kwargs) if p.node == spec.node)
         return self.engine.classes.common_base(make_union(found)) if found else None
+
+    def _decorated_values(self, path: str, g: ProgramGraph, function: int) -> list[Type]:
+        """What a plain decorator's first parameter receives: each function or class
+        it decorates (``@log`` over ``def greet``: ``greet`` itself)."""
+        if g.scopes[g.scope_of[function]].kind is ScopeKind.CLASS:
+            return []
+        return [
+            FunctionRef(path, d)
+            if g.kinds[d] == "function_definition"
+            else TypeOfClass(self.engine.classes.class_type(path, d))
+            for d in decorated_by(g, function)
+            if g.kinds[d] in ("function_definition", "class_definition")
+        ]
 
     def usage_type(self, path: str, g: ProgramGraph, param: int) -> Type | None:
         """The one candidate class having every attribute the function uses on the parameter."""

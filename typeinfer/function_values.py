@@ -107,6 +107,21 @@ def _def_values(engine: "TypeEngine", path: str, g: ProgramGraph, function: int)
     return [u for u in uses if not (g.kinds[g.parents[u]] == "call" and g.fields[u] == "function")]
 
 
+def decorated_by(g: ProgramGraph, function: int) -> list[int]:
+    """The defs and classes that ``@function`` (by its name, the innermost
+    decorator) decorates: each is what the decorator's first parameter receives."""
+    found = []
+    for use in _uses(g, g.child_by_field(function, "name")):
+        holder = g.parents[use]
+        if g.kinds[holder] != "decorator" or g.kinds[g.parents[holder]] != "decorated_definition":
+            continue
+        decorators = [c for c in g.children(g.parents[holder]) if g.kinds[c] == "decorator"]
+        decorated = g.child_by_field(g.parents[holder], "definition")
+        if decorators[-1] == holder and decorated is not None:
+            found.append(decorated)
+    return found
+
+
 def _results(engine: "TypeEngine", path: str, g: ProgramGraph, function: int) -> list[int]:
     """The expressions holding what ``function`` returns: its calls, and the names
     of the defs it decorates (``@function``)."""

@@ -34,6 +34,7 @@ def pick():
 picked = pick()("there")
 
 
+# ? fn: Callable[[str], str]
 def logged(fn):
     # ? x: str
     def wrapper(x):
@@ -55,3 +56,13 @@ greeting = greet("world")
 # ? method_arg: ?
 def unused(method_arg):
     return method_arg
+
+
+# ? cls: type[Plugin]
+def register(cls):
+    return cls
+
+
+@register
+class Plugin:
+    pass
