@@ -43,7 +43,7 @@ from typelens.analyzer import ProgramGraph
 from .types import FunctionRef
 
 if TYPE_CHECKING:
-    from .engine import TypeEngine
+    from .contract import Engine
 
 logger = logging.getLogger(__name__)
 
@@ -51,12 +51,13 @@ _MAX_STEPS = 64  # values followed from one lambda
 _MAX_SITES = 32  # calls kept
 
 
-def value_calls(engine: "TypeEngine", path: str, function: int) -> list[int]:
+def value_calls(engine: "Engine", path: str, function: int) -> list[int]:
     """The calls (in ``path``) that reach the lambda or plain def ``function``
     through values (a def's calls by name are the call graph's), the first ``_MAX_SITES``."""
     g = engine.require_graph(path)
     start = [function] if g.kinds[function] == "lambda" else _def_values(engine, path, g, function)
-    todo, seen, calls = list(start), set(start), []
+    todo, seen = list(start), set(start)
+    calls: list[int] = []
     steps = 0
     while todo and steps < _MAX_STEPS and len(calls) < _MAX_SITES:
         steps += 1
@@ -81,7 +82,7 @@ def _outermost(g: ProgramGraph, node: int) -> int:
     return node
 
 
-def _next_values(engine: "TypeEngine", path: str, g: ProgramGraph, value: int, parent: int) -> list[int]:
+def _next_values(engine: "Engine", path: str, g: ProgramGraph, value: int, parent: int) -> list[int]:
     """The expressions that hold ``value`` one step on (names' uses, calls' results)."""
     kind = g.kinds[parent]
     if kind == "assignment" and g.fields[value] == "right":
@@ -96,7 +97,7 @@ def _next_values(engine: "TypeEngine", path: str, g: ProgramGraph, value: int, p
     return []
 
 
-def _def_values(engine: "TypeEngine", path: str, g: ProgramGraph, function: int) -> list[int]:
+def _def_values(engine: "Engine", path: str, g: ProgramGraph, function: int) -> list[int]:
     """Where a plain def is a value: its name read other than as a direct call, or,
     when one decorator wraps it, that decorator's parameter (which receives it)."""
     decorators = [c for c in g.children(g.parents[function]) if g.kinds[c] == "decorator"]
@@ -122,7 +123,7 @@ def decorated_by(g: ProgramGraph, function: int) -> list[int]:
     return found
 
 
-def _results(engine: "TypeEngine", path: str, g: ProgramGraph, function: int) -> list[int]:
+def _results(engine: "Engine", path: str, g: ProgramGraph, function: int) -> list[int]:
     """The expressions holding what ``function`` returns: its calls, and the names
     of the defs it decorates (``@function``)."""
     found = [call for site, call in engine.callsites.linked(path, function) if site == path]
@@ -143,7 +144,7 @@ def _uses(g: ProgramGraph, target: int | None) -> list[int]:
     return list(sym.uses) if sym is not None else []
 
 
-def _passed(engine: "TypeEngine", path: str, g: ProgramGraph, value: int, parent: int) -> list[int]:
+def _passed(engine: "Engine", path: str, g: ProgramGraph, value: int, parent: int) -> list[int]:
     """``run(value)`` for a ``def run(f)`` of this file: the uses of ``f``."""
     holder = parent if g.kinds[parent] == "argument_list" else g.parents[parent]
     call = g.parents[holder]
@@ -159,7 +160,7 @@ def _passed(engine: "TypeEngine", path: str, g: ProgramGraph, value: int, parent
 
 
 def _parameter_uses(
-    engine: "TypeEngine", path: str, g: ProgramGraph, callee: int, index: int | None, name: str | None
+    engine: "Engine", path: str, g: ProgramGraph, callee: int, index: int | None, name: str | None
 ) -> list[int]:
     """The uses of the parameter (by position, else by name) of the plain def of
     this file that ``callee`` names."""
