@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from .callables import Param, ParamEvidence
     from .callsites import CallContext
     from .classes import ClassInfo, Member
+    from .literal_items import LiteralItems
     from .types import ClassType, FunctionRef, NeverType, Type
     from .usage import Constraint, UsageAnswer
 
@@ -80,6 +81,8 @@ class Expressions(Protocol):
     def call_method(self, receiver: Type, name: str, path: str, args: list[Type] | None = None) -> Type: ...
     def awaited(self, value: Type) -> Type: ...
     def instance_of(self, value: Type) -> Type: ...
+    @property
+    def literal_items(self) -> LiteralItems: ...
 
 
 class Classes(Protocol):

@@ -75,7 +75,7 @@ class ExpressionTyper:
     def __init__(self, engine: "Engine") -> None:
         self.engine = engine
         self._unfinished: dict[str, tuple[object, frozenset[int]]] = {}
-        self._literal_items = LiteralItems(engine)
+        self.literal_items = LiteralItems(engine)
 
     def type_of(self, path: str, node: int | None) -> Type:
         if node is None:
@@ -228,7 +228,7 @@ class ExpressionTyper:
     visit_attribute_store = visit_attribute
 
     def visit_subscript(self, path, g, node) -> Type:
-        item = self._literal_items.item_node(path, g, node)
+        item = self.literal_items.item_node(path, g, node)
         if item is not None:  # xs[0] of an unchanged literal: the element written there
             return self.type_of(path, item)
         value = self.type_of(path, g.child_by_field(node, "value"))

@@ -1,13 +1,14 @@
 """Items of a literal that nothing changes: ``xs[0]`` is the display's first element.
 
 A name bound once to a list, tuple or dict display, and only ever read through a
-subscript (never stored into, deleted from, passed on, iterated or given to a
-method that could change it), holds that display's elements where they were
+subscript or unpacked (never stored into, deleted from, passed on, iterated or
+given to a method that could change it), holds that display's elements where they were
 written, as Python evaluates them.  ``xs[k]`` for an integer literal ``k``
 is then the ``k``-th element's own type (from the end when negative), and
 ``d[key]`` for a literal key the value of the last pair with that key; any
 other question, or a display with a ``*``/``**`` unpacking, falls back to the
-container's element type.
+container's element type.  Unpacking it into as many plain targets gives each
+target its own element (a display unpacked where it is written too).
 
 Example::
 
@@ -16,6 +17,7 @@ Example::
     handlers[-1]                        # str
     table = {"a": 1, 2: "b"}
     table["a"]                          # int
+    first, second, third = handlers     # second: Callable[[], str]
 """
 
 from __future__ import annotations
@@ -60,6 +62,21 @@ class LiteralItems:
             return _value_for(g, display, key)
         return _element_at(g, display, key)
 
+    def unpacked_node(self, path: str, g: ProgramGraph, right: int, index: int, count: int) -> int | None:
+        """The element the ``index``-th of ``count`` plain targets receives from
+        ``right``: a list or tuple display, or a name bound to an unchanged one
+        (``b, c = xs`` after ``xs = [1, "x"]``: ``b`` is the ``1``)."""
+        display: int | None = right
+        if g.kinds[right] == "name_load":
+            sym = g.symbol_at(right)
+            display = self._display_of(path, g, sym.id) if sym is not None else None
+        if display is None or g.kinds[display] not in ("list", "tuple"):
+            return None
+        items = [c for c in g.children(display) if g.kinds[c] != "comment"]
+        if len(items) != count or any(g.kinds[c] in ("list_splat", "parenthesized_list_splat") for c in items):
+            return None
+        return items[index]
+
     def _display_of(self, path: str, g: ProgramGraph, sid: int) -> int | None:
         key = (path, sid)
         if key not in self._displays:
@@ -89,8 +106,11 @@ def _unchanged_display(g: ProgramGraph, sid: int) -> int | None:
 
 
 def _is_read(g: ProgramGraph, use: int) -> bool:
-    """``use[...]`` read, not stored into or deleted."""
+    """``use[...]`` read, not stored into or deleted; or unpacked (``a, b = use``)."""
     sub = g.parents[use]
+    if sub >= 0 and g.kinds[sub] == "assignment" and g.fields[use] == "right":
+        left = g.child_by_field(sub, "left")
+        return left is not None and g.kinds[left] in ("pattern_list", "tuple_pattern", "list_pattern")
     if sub < 0 or g.kinds[sub] != "subscript" or g.fields[use] != "value":
         return False
     holder = g.parents[sub]

@@ -290,6 +290,16 @@ class NameResolver:
             child, parent = parent, g.parents[parent]
         if parent < 0:
             return UNKNOWN
+        if len(steps) == 1 and g.kinds[parent] == "assignment" and g.fields[child] == "left" and not steps[0][1]:
+            targets = g.children(child)
+            right = g.child_by_field(parent, "right")
+            item = (
+                self.engine.exprs.literal_items.unpacked_node(path, g, right, steps[0][0], len(targets))
+                if right is not None and not any(g.kinds[t] == "list_splat_pattern" for t in targets)
+                else None
+            )
+            if item is not None and declared_annotation(g, parent) is None:
+                return self.engine.exprs.type_of(path, item)
         value = self._source_value(path, g, parent, child)
         for index, starred in reversed(steps):
             value = self.engine.exprs.unpack(value, index, starred)

@@ -45,3 +45,13 @@ def index_of(i):
     # ? at: int | str
     at = values[i]
     return at
+
+
+mixed = [1, 2.5, "three"]
+# ? one: int
+# ? two: float
+# ? three: str
+one, two, three = mixed
+# ? left: int
+# ? right: str
+left, right = [0, "zero"]
