@@ -77,7 +77,7 @@ from typelens.typeinfer.types import is_known, is_partly_unknown, render
 def assignments(engine, path, data):
     g, rows = engine.require_graph(path), []
     for sym in g.symbols:
-        if sym.kind not in (SymbolKind.VARIABLE, SymbolKind.ATTRIBUTE) or sym.scope < 0:
+        if sym.kind not in (SymbolKind.VARIABLE, SymbolKind.PARAMETER, SymbolKind.ATTRIBUTE) or sym.scope < 0:
             continue
         if len(sym.definitions) < 2 and g.scopes[sym.scope].kind is not ScopeKind.COMPREHENSION:
             continue
