@@ -440,11 +440,11 @@ class CallModel:
         return t
 
     def decorated(self, path: str, function: int) -> Type:
-        """The function as its decorators leave it.  A plain ``@name`` decorator
-        defined in source (not a stub) applies when what it returns, called, says
-        something (``def wrapper(*a): return str(f(*a))``); one whose wrapper
-        returns only what the function would (no ``functools.wraps``, ``return
-        f(*a)``: Unknown here) leaves the function as it is, as pyright does."""
+        """The function as its decorators leave it.  A decorator defined in source
+        (not a stub), named (``@log``) or made by a call (``@retry(3)``: what the
+        call returns), applies when what it returns, called, says something
+        (``def wrapper(*a): return str(f(*a))``); one whose wrapper's return is not
+        known leaves the function as it is."""
         g = self.engine.require_graph(path)
         fn = FunctionRef(path, function)
         value: Type = fn
@@ -969,14 +969,15 @@ def compatible(expected: Type, actual: Type) -> bool:
 
 
 def _decorator_expressions(g: ProgramGraph, function: int) -> list[int]:
-    """The expressions of a def's ``@name`` / ``@a.b`` decorators, outermost first."""
+    """The expressions of a def's ``@name`` / ``@a.b`` / ``@factory(...)``
+    decorators, outermost first."""
     parent = g.parents[function]
     if parent < 0 or g.kinds[parent] != "decorated_definition":
         return []
     found = []
     for child in g.children(parent):
         kids = g.children(child) if g.kinds[child] == "decorator" else []
-        if kids and g.kinds[kids[0]] in ("name_load", "attribute"):
+        if kids and g.kinds[kids[0]] in ("name_load", "attribute", "call"):
             found.append(kids[0])
     return found
 

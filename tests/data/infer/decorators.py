@@ -55,3 +55,23 @@ n1 = name_of(1)
 with opened("x") as size:
     # ? doubled: int
     doubled = size * 2
+
+
+def tagged(tag):
+    def decorate(fn):
+        def wrapper(*args):
+            return tag + ":" + str(fn(*args))
+
+        return wrapper
+
+    return decorate
+
+
+@tagged("id")
+def ident(x: int) -> int:
+    return x
+
+
+# ? label: str
+label = ident(3)
+
