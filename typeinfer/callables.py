@@ -465,6 +465,23 @@ class CallModel:
             value = result
         return value
 
+    def decorated_class(self, path: str, node: int) -> Type:
+        """A class as its decorators leave it: ``@d class C`` is ``C = d(C)``.  A
+        decorator of the project (not a library's: ``@dataclass`` keeps the class)
+        whose call returns a class (a subclass it builds) replaces it; any other
+        answer keeps the class."""
+        g = self.engine.require_graph(path)
+        value: Type = TypeOfClass(self.engine.classes.class_type(path, node))
+        for decorator in reversed(_decorator_expressions(g, node)):
+            target = self.engine.exprs.type_of(path, decorator)
+            if not isinstance(target, FunctionRef) or self.engine.is_library_file(target.path):
+                return value
+            result = self.call_value(target, [value], {})
+            if not isinstance(result, TypeOfClass):
+                return value
+            value = result
+        return value
+
     def _stub_decorated(self, decorator: FunctionRef, value: Type) -> Type | None:
         """What a decorator a stub declares (``contextmanager(func: Callable[_P,
         Iterator[_T]]) -> Callable[_P, _GeneratorContextManager[_T]]``) makes of
@@ -969,8 +986,8 @@ def compatible(expected: Type, actual: Type) -> bool:
 
 
 def _decorator_expressions(g: ProgramGraph, function: int) -> list[int]:
-    """The expressions of a def's ``@name`` / ``@a.b`` / ``@factory(...)``
-    decorators, outermost first."""
+    """The expressions of a def's (or class's) ``@name`` / ``@a.b`` /
+    ``@factory(...)`` decorators, outermost first."""
     parent = g.parents[function]
     if parent < 0 or g.kinds[parent] != "decorated_definition":
         return []

@@ -270,7 +270,7 @@ class NameResolver:
         if pkind == "function_definition" and field == "name":
             return self.engine.calls.decorated(path, parent)
         if pkind == "class_definition" and field == "name":
-            return TypeOfClass(self.engine.classes.class_type(path, parent))
+            return self.engine.calls.decorated_class(path, parent)
         binding = next((b for b in g.imports if b.node == node), None)
         if binding is not None:
             return self.import_value(path, binding)

@@ -75,3 +75,32 @@ def ident(x: int) -> int:
 # ? label: str
 label = ident(3)
 
+
+def with_greeting(cls):
+    class Greeting(cls):
+        def greet(self):
+            return "hello"
+
+    return Greeting
+
+
+def registered(cls):
+    return cls
+
+
+@with_greeting
+class Plain:
+    def greet(self):
+        return 0
+
+
+@registered
+class Kept:
+    def size(self):
+        return 1.5
+
+
+# ? greeting: str
+greeting = Plain().greet()
+# ? kept: float
+kept = Kept().size()
