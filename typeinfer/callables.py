@@ -654,7 +654,10 @@ class CallModel:
         if implicit is not None:
             return ParamEvidence(None, None, None, None, implicit)
         if spec.kind in ("var_positional", "var_keyword"):
-            return ParamEvidence(None, None, self._call_site_types(path, g, function, params, spec), None, None)
+            sites = self._call_site_types(path, g, function, params, spec)
+            if sites is None:
+                sites = self._flowing_call_types(path, g, function, params, spec)
+            return ParamEvidence(None, None, sites, None, None)
         default = self.engine.exprs.type_of(path, spec.default) if spec.default is not None else None
         sites = self._call_site_types(path, g, function, params, spec)
         if sites is not None and known_part(sites) in (UNKNOWN, NONE):
@@ -666,7 +669,20 @@ class CallModel:
         )
         if usage is None and default == NONE and sites in (None, NONE):
             usage = self._replaced_none(path, g, param)
+        if sites is None and usage is None and default is None:
+            sites = self._flowing_call_types(path, g, function, params, spec)
         return ParamEvidence(None, default, sites, usage, None)
+
+    def _flowing_call_types(
+        self, path: str, g: ProgramGraph, function: int, params: list[Param], spec: Param
+    ) -> Type | None:
+        """A plain def that no call names and no use of its parameter explains: what
+        the calls its values reach pass (:mod:`.function_values`; they pass what the
+        def they are made in passes, less precise than a caller's own arguments)."""
+        if g.scopes[g.scope_of[function]].kind is ScopeKind.CLASS:
+            return None
+        flowing = [(path, call) for call in value_calls(self.engine, path, function)]
+        return self._call_site_types(path, g, function, params, spec, flowing) if flowing else None
 
     def _lambda_evidence(self, path: str, g: ProgramGraph, function: int, param: int) -> ParamEvidence:
         """A lambda's parameter: its default and what the calls that reach it pass
@@ -790,10 +806,7 @@ class CallModel:
         spec: Param,
         sites: list[tuple[str, int]] | None = None,
     ) -> Type | None:
-        if sites is None:
-            sites = self.engine.callsites.linked(path, function)
-            if g.scopes[g.scope_of[function]].kind is not ScopeKind.CLASS:  # a plain def: its calls through values too
-                sites = sites + [(path, c) for c in value_calls(self.engine, path, function) if (path, c) not in sites]
+        sites = self.engine.callsites.linked(path, function) if sites is None else sites
         positional = [p for p in params if p.kind == "positional"]
         offset = 1 if self.implicit(path, g, function, params, params[0] if params else spec) is not None else 0
         position = positional.index(spec) - offset if spec in positional else None

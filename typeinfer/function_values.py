@@ -8,8 +8,11 @@ it, to a name it is assigned to (that name's uses), to a def it is passed to
 parameter), and out of a def that returns it (that def's calls, and the uses of
 the names the def decorates).  Each step is syntactic (no type is asked but the
 callee's of a call it is passed to); at most ``_MAX_STEPS`` values are followed
-and ``_MAX_SITES`` calls kept.  A parameter is then the join of what those calls
-pass (:meth:`CallModel.evidence`), as over the calls that name the function.
+and ``_MAX_SITES`` calls kept.  A lambda's parameter, and a def's that nothing
+else explains (no call names the def, no default, no use of the parameter says
+what it is), is then the join of what those calls pass (:meth:`CallModel.evidence`):
+they pass what the def they are made in passes, less precise than a caller's own
+arguments.
 
 Example::
 
