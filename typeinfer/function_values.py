@@ -115,7 +115,7 @@ def decorated_by(g: ProgramGraph, function: int) -> list[int]:
     """The defs and classes that ``@function`` (by its name, the innermost
     decorator) decorates: each is what the decorator's first parameter receives."""
     found = []
-    for use in _uses(g, g.child_by_field(function, "name")):
+    for use in _name_uses(g, function):
         holder = g.parents[use]
         if g.kinds[holder] != "decorator" or g.kinds[g.parents[holder]] != "decorated_definition":
             continue
@@ -130,13 +130,27 @@ def _results(engine: "Engine", path: str, g: ProgramGraph, function: int) -> lis
     """The expressions holding what ``function`` returns: its calls, and the names
     of the defs it decorates (``@function``)."""
     found = [call for site, call in engine.callsites.linked(path, function) if site == path]
-    for use in _uses(g, g.child_by_field(function, "name")):
+    for use in _name_uses(g, function):
         holder = g.parents[use]
         if g.kinds[holder] == "decorator" and g.kinds[g.parents[holder]] == "decorated_definition":
             decorated = g.child_by_field(g.parents[holder], "definition")
             if decorated is not None and g.kinds[decorated] == "function_definition":
                 found.extend(_uses(g, g.child_by_field(decorated, "name")))
     return found
+
+
+def _name_uses(g: ProgramGraph, function: int) -> list[int]:
+    """Where the def's name is read, and the names it is assigned to once
+    (``log = logged`` then ``@log``), one step."""
+    uses = _uses(g, g.child_by_field(function, "name"))
+    for use in list(uses):
+        parent = g.parents[use]
+        if g.kinds[parent] == "assignment" and g.fields[use] == "right":
+            alias = g.child_by_field(parent, "left")
+            sym = g.symbol_at(alias) if alias is not None and g.kinds[alias] == "name_store" else None
+            if sym is not None and len(sym.definitions) == 1:
+                uses.extend(sym.uses)
+    return uses
 
 
 def _uses(g: ProgramGraph, target: int | None) -> list[int]:

@@ -66,3 +66,24 @@ def register(cls):
 @register
 class Plugin:
     pass
+
+
+# ? fn: Callable[[float], float]
+def timed(fn):
+    # ? y: float
+    def wrapper(y):
+        return fn(y)
+
+    return wrapper
+
+
+timing = timed
+
+
+@timing
+def half(v):
+    return v / 2
+
+
+# ? halved: float
+halved = half(3.0)
