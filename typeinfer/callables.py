@@ -446,9 +446,13 @@ class CallModel:
         (``def wrapper(*a): return str(f(*a))``); one whose wrapper's return is not
         known leaves the function as it is."""
         g = self.engine.require_graph(path)
+        return self._decorated_by(path, function, _decorator_expressions(g, function))
+
+    def _decorated_by(self, path: str, function: int, decorators: list[int]) -> Type:
+        """The function as ``decorators`` (outermost first) leave it (:meth:`decorated`)."""
         fn = FunctionRef(path, function)
         value: Type = fn
-        for decorator in reversed(_decorator_expressions(g, function)):
+        for decorator in reversed(decorators):
             target = self.engine.exprs.type_of(path, decorator)
             if isinstance(target, FunctionRef) and self.engine.is_stub(target.path):
                 declared = self._stub_decorated(target, value)  # @contextlib.contextmanager
@@ -826,16 +830,17 @@ class CallModel:
 
     def _decorated_values(self, path: str, g: ProgramGraph, function: int) -> list[Type]:
         """What a plain decorator's first parameter receives: each function or class
-        it decorates (``@log`` over ``def greet``: ``greet`` itself)."""
+        it decorates (``@log`` over ``def greet``: ``greet`` itself; over another
+        decorator, the function as the decorators below leave it)."""
         if g.scopes[g.scope_of[function]].kind is ScopeKind.CLASS:
             return []
-        return [
-            FunctionRef(path, d)
-            if g.kinds[d] == "function_definition"
-            else TypeOfClass(self.engine.classes.class_type(path, d))
-            for d in decorated_by(g, function)
-            if g.kinds[d] in ("function_definition", "class_definition")
-        ]
+        found: list[Type] = []
+        for d, below in decorated_by(g, function):
+            if g.kinds[d] == "class_definition" and not below:
+                found.append(TypeOfClass(self.engine.classes.class_type(path, d)))
+            elif g.kinds[d] == "function_definition":
+                found.append(self._decorated_by(path, d, below) if below else FunctionRef(path, d))
+        return found
 
     def usage_type(self, path: str, g: ProgramGraph, param: int) -> Type | None:
         """The one candidate class having every attribute the function uses on the parameter."""

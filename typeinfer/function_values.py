@@ -111,9 +111,10 @@ def _def_values(engine: "Engine", path: str, g: ProgramGraph, function: int) -> 
     return [u for u in uses if not (g.kinds[g.parents[u]] == "call" and g.fields[u] == "function")]
 
 
-def decorated_by(g: ProgramGraph, function: int) -> list[int]:
-    """The defs and classes that ``@function`` (by its name, the innermost
-    decorator) decorates: each is what the decorator's first parameter receives."""
+def decorated_by(g: ProgramGraph, function: int) -> list[tuple[int, list[int]]]:
+    """The defs and classes that ``@function`` (by its name) decorates, each with
+    the expressions of the decorators below it (outermost first): the decorator's
+    first parameter receives the definition as those leave it."""
     found = []
     for use in _name_uses(g, function):
         holder = g.parents[use]
@@ -121,8 +122,9 @@ def decorated_by(g: ProgramGraph, function: int) -> list[int]:
             continue
         decorators = [c for c in g.children(g.parents[holder]) if g.kinds[c] == "decorator"]
         decorated = g.child_by_field(g.parents[holder], "definition")
-        if decorators[-1] == holder and decorated is not None:
-            found.append(decorated)
+        below = [g.children(c)[0] for c in decorators[decorators.index(holder) + 1 :] if g.children(c)]
+        if decorated is not None:
+            found.append((decorated, below))
     return found
 
 

@@ -104,3 +104,28 @@ class Kept:
 greeting = Plain().greet()
 # ? kept: float
 kept = Kept().size()
+
+
+# ? fn: Callable[[], str]
+def exclaim(fn):
+    def inner():
+        return fn() + "!"
+
+    return inner
+
+
+def answer(fn):
+    def inner():
+        return "42"
+
+    return inner
+
+
+@exclaim
+@answer
+def question():
+    return 0
+
+
+# ? shouted: str
+shouted = question()
