@@ -35,6 +35,7 @@ from .binding import DOUBLE_STAR, STAR, bind, element_of_bound, has_spread, name
 from .classes import decorator_names
 from .normalize import normalise
 from .reach import ImportReach
+from .function_values import decorated_by, value_calls
 from .types import (
     NEVER,
     NONE,
@@ -444,15 +445,19 @@ class CallModel:
         return t
 
     def decorated(self, path: str, function: int) -> Type:
-        """The function as its decorators leave it.  A plain ``@name`` decorator
-        defined in source (not a stub) applies when what it returns, called, says
-        something (``def wrapper(*a): return str(f(*a))``); one whose wrapper
-        returns only what the function would (no ``functools.wraps``, ``return
-        f(*a)``: Unknown here) leaves the function as it is, as pyright does."""
+        """The function as its decorators leave it.  A decorator defined in source
+        (not a stub), named (``@log``) or made by a call (``@retry(3)``: what the
+        call returns), applies when what it returns, called, says something
+        (``def wrapper(*a): return str(f(*a))``); one whose wrapper's return is not
+        known leaves the function as it is."""
         g = self.engine.require_graph(path)
+        return self._decorated_by(path, function, _decorator_expressions(g, function))
+
+    def _decorated_by(self, path: str, function: int, decorators: list[int]) -> Type:
+        """The function as ``decorators`` (outermost first) leave it (:meth:`decorated`)."""
         fn = FunctionRef(path, function)
         value: Type = fn
-        for decorator in reversed(_decorator_expressions(g, function)):
+        for decorator in reversed(decorators):
             target = self.engine.exprs.type_of(path, decorator)
             if isinstance(target, FunctionRef) and self.engine.is_stub(target.path):
                 declared = self._stub_decorated(target, value)  # @contextlib.contextmanager
@@ -465,6 +470,23 @@ class CallModel:
             result = self.call_value(target, [value], {})
             returned = self.call_value(result, [], {}) if isinstance(result, (FunctionRef, CallableType)) else result
             if not is_known(known_part(returned)) or returned != known_part(returned):
+                return value
+            value = result
+        return value
+
+    def decorated_class(self, path: str, node: int) -> Type:
+        """A class as its decorators leave it: ``@d class C`` is ``C = d(C)``.  A
+        decorator of the project (not a library's: ``@dataclass`` keeps the class)
+        whose call returns a class (a subclass it builds) replaces it; any other
+        answer keeps the class."""
+        g = self.engine.require_graph(path)
+        value: Type = TypeOfClass(self.engine.classes.class_type(path, node))
+        for decorator in reversed(_decorator_expressions(g, node)):
+            target = self.engine.exprs.type_of(path, decorator)
+            if not isinstance(target, FunctionRef) or self.engine.is_library_file(target.path):
+                return value
+            result = self.call_value(target, [value], {})
+            if not isinstance(result, TypeOfClass):
                 return value
             value = result
         return value
@@ -658,8 +680,10 @@ class CallModel:
     def evidence(self, path: str, param: int) -> ParamEvidence:
         g = self.engine.require_graph(path)
         function = g.enclosing(param, "function_definition", "lambda")
-        if function is None or g.kinds[function] == "lambda":
+        if function is None:
             return ParamEvidence(None, None, None, None, None)
+        if g.kinds[function] == "lambda":
+            return self._lambda_evidence(path, g, function, param)
         params = self.signature(path, g, function)
         spec = next((p for p in params if p.node == param), None)
         if spec is None:
@@ -675,7 +699,10 @@ class CallModel:
         if implicit is not None:
             return ParamEvidence(None, None, None, None, implicit)
         if spec.kind in ("var_positional", "var_keyword"):
-            return ParamEvidence(None, None, self._call_site_types(path, g, function, params, spec), None, None)
+            sites = self._call_site_types(path, g, function, params, spec)
+            if sites is None:
+                sites = self._flowing_call_types(path, g, function, params, spec)
+            return ParamEvidence(None, None, sites, None, None)
         default = self.engine.exprs.type_of(path, spec.default) if spec.default is not None else None
         sites = self._call_site_types(path, g, function, params, spec)
         if sites is not None and known_part(sites) in (UNKNOWN, NONE):
@@ -691,6 +718,8 @@ class CallModel:
         )
         if usage is None and default == NONE and sites in (None, NONE):
             usage = self._replaced_none(path, g, param)
+        if sites is None and usage is None and default is None:
+            sites = self._flowing_call_types(path, g, function, params, spec)
         return ParamEvidence(None, default, sites, usage, None)
 
     def _sites_the_uses_accept(self, path: str, param: int, sites: Type) -> Type:
@@ -702,6 +731,29 @@ class CallModel:
             return sites
         kept = [m for m in members(sites) if m == NONE or satisfies(self.engine, m, used.type)]
         return make_union(kept) if any(m != NONE for m in kept) else sites
+
+    def _flowing_call_types(
+        self, path: str, g: ProgramGraph, function: int, params: list[Param], spec: Param
+    ) -> Type | None:
+        """A plain def that no call names and no use of its parameter explains: what
+        the calls its values reach pass (:mod:`.function_values`; they pass what the
+        def they are made in passes, less precise than a caller's own arguments)."""
+        if g.scopes[g.scope_of[function]].kind is ScopeKind.CLASS:
+            return None
+        flowing = [(path, call) for call in value_calls(self.engine, path, function)]
+        return self._call_site_types(path, g, function, params, spec, flowing) if flowing else None
+
+    def _lambda_evidence(self, path: str, g: ProgramGraph, function: int, param: int) -> ParamEvidence:
+        """A lambda's parameter: its default and what the calls that reach it pass
+        (:mod:`.function_values`)."""
+        params = self.signature(path, g, function)
+        spec = next((p for p in params if p.node == param), None)
+        if spec is None or spec.kind not in ("positional", "keyword_only"):
+            return ParamEvidence(None, None, None, None, None)
+        default = self.engine.exprs.type_of(path, spec.default) if spec.default is not None else None
+        sites = [(path, call) for call in value_calls(self.engine, path, function)]
+        found = self._call_site_types(path, g, function, params, spec, sites) if sites else None
+        return ParamEvidence(None, default, found, None, None)
 
     def _replaced_none(self, path: str, g: ProgramGraph, param: int) -> Type | None:
         """For ``def f(x=None)`` whose body assigns ``x`` again (``if x is None: x =
@@ -805,16 +857,22 @@ class CallModel:
         return cls
 
     def _call_site_types(
-        self, path: str, g: ProgramGraph, function: int, params: list[Param], spec: Param
+        self,
+        path: str,
+        g: ProgramGraph,
+        function: int,
+        params: list[Param],
+        spec: Param,
+        sites: list[tuple[str, int]] | None = None,
     ) -> Type | None:
-        sites = self.engine.callsites.linked(path, function)
-        start, end = g.start_bytes[function], g.end_bytes[function]
-        if all(p == path and start <= g.start_bytes[call] < end for p, call in sites):
-            return None  # no calls, or only its own: what they pass comes from the parameter itself
+        sites = self.engine.callsites.linked(path, function) if sites is None else sites
         positional = [p for p in params if p.kind == "positional"]
         offset = 1 if self.implicit(path, g, function, params, params[0] if params else spec) is not None else 0
         position = positional.index(spec) - offset if spec in positional else None
-        found = []
+        found = self._decorated_values(path, g, function) if position == 0 else []
+        start, end = g.start_bytes[function], g.end_bytes[function]
+        if not found and all(p == path and start <= g.start_bytes[call] < end for p, call in sites):
+            return None  # no calls, or only its own: what they pass comes from the parameter itself
         for site_path, call in sites:
             sg = self.engine.require_graph(site_path)
             arg = argument_for(sg, call, position, spec.name) if spec.kind in ("positional", "keyword_only") else None
@@ -824,6 +882,20 @@ class CallModel:
                 args, kwargs = self.arguments(site_path, sg, call)
                 found.extend(value for p, value in bind(params[offset:], args, kwargs) if p.node == spec.node)
         return self.engine.classes.common_base(make_union(found)) if found else None
+
+    def _decorated_values(self, path: str, g: ProgramGraph, function: int) -> list[Type]:
+        """What a plain decorator's first parameter receives: each function or class
+        it decorates (``@log`` over ``def greet``: ``greet`` itself; over another
+        decorator, the function as the decorators below leave it)."""
+        if g.scopes[g.scope_of[function]].kind is ScopeKind.CLASS:
+            return []
+        found: list[Type] = []
+        for d, below in decorated_by(g, function):
+            if g.kinds[d] == "class_definition" and not below:
+                found.append(TypeOfClass(self.engine.classes.class_type(path, d)))
+            elif g.kinds[d] == "function_definition":
+                found.append(self._decorated_by(path, d, below) if below else FunctionRef(path, d))
+        return found
 
     def usage_type(self, path: str, g: ProgramGraph, param: int) -> Type | None:
         """The one candidate class having every attribute the function uses on the parameter."""
@@ -1010,14 +1082,15 @@ def compatible(expected: Type, actual: Type) -> bool:
 
 
 def _decorator_expressions(g: ProgramGraph, function: int) -> list[int]:
-    """The expressions of a def's ``@name`` / ``@a.b`` decorators, outermost first."""
+    """The expressions of a def's (or class's) ``@name`` / ``@a.b`` /
+    ``@factory(...)`` decorators, outermost first."""
     parent = g.parents[function]
     if parent < 0 or g.kinds[parent] != "decorated_definition":
         return []
     found = []
     for child in g.children(parent):
         kids = g.children(child) if g.kinds[child] == "decorator" else []
-        if kids and g.kinds[kids[0]] in ("name_load", "attribute"):
+        if kids and g.kinds[kids[0]] in ("name_load", "attribute", "call"):
             found.append(kids[0])
     return found
 

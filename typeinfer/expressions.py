@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from typelens.analyzer.repair import repaired_dots
 
+from .literal_items import LiteralItems
 from .types import (
     BOOL,
     BYTES,
@@ -74,6 +75,7 @@ class ExpressionTyper:
     def __init__(self, engine: "Engine") -> None:
         self.engine = engine
         self._unfinished: dict[str, tuple[object, frozenset[int]]] = {}
+        self.literal_items = LiteralItems(engine)
 
     def type_of(self, path: str, node: int | None) -> Type:
         if node is None:
@@ -226,6 +228,9 @@ class ExpressionTyper:
     visit_attribute_store = visit_attribute
 
     def visit_subscript(self, path, g, node) -> Type:
+        item = self.literal_items.item_node(path, g, node)
+        if item is not None:  # xs[0] of an unchanged literal: the element written there
+            return self.type_of(path, item)
         value = self.type_of(path, g.child_by_field(node, "value"))
         index_nodes = [c for c in g.children(node) if g.fields[c] == "subscript"]
         index_node = index_nodes[0] if index_nodes else None

@@ -84,7 +84,30 @@ class NameResolver:
         sym = g.find_symbol(name) if g is not None else None
         if sym is not None and sym.definitions:
             return self.symbol_value(path, sym.id)
-        return self.builtin(name)
+        starred = self.star_imported(path, g, name) if g is not None else None
+        return starred if starred is not None else self.builtin(name)
+
+    def star_imported(self, path: str, g: ProgramGraph, name: str) -> Type | None:
+        """``name`` as a ``from m import *`` of the module binds it (the last such
+        import that does: the one Python runs last); ``None`` when none does."""
+        for binding in reversed([b for b in g.imports if b.name == "*"]):
+            module = self.engine.index.imported_module(path, binding)
+            target = self.engine.resolve_name(module, name) if module and self._exports(module, name) else None
+            if isinstance(target, Definition):
+                return self.definition_value(target)
+            if isinstance(target, ModuleLocation):
+                return ModuleType(target.name)
+        return None
+
+    def _exports(self, module: str, name: str) -> bool:
+        """Whether ``from module import *`` binds ``name``: listed in its ``__all__``,
+        else any name not starting with an underscore."""
+        index = self.engine.index
+        location = index.resolve_module(module)
+        graph = index.graph_of(location.path) if location is not None and location.path is not None else None
+        if graph is not None and graph.find_symbol("__all__") is not None:
+            return name in index.exported_names(module)
+        return not name.startswith("_")
 
     def builtin(self, name: str) -> Type:
         if name == "None":
@@ -160,6 +183,9 @@ class NameResolver:
         g = self.engine.require_graph(path)
         sym = g.symbols[sid]
         if sym.scope < 0:
+            starred = self.star_imported(path, g, sym.name)  # it shadows a builtin of that name
+            if starred is not None:
+                return starred
             return self.builtin(sym.name) if sym.kind is SymbolKind.BUILTIN else UNKNOWN
         if sym.kind is SymbolKind.VARIABLE and sym.definitions and _is_typevar(g, sym.definitions[0]):
             return TypeVarType(sym.name)
@@ -244,7 +270,7 @@ class NameResolver:
         if pkind == "function_definition" and field == "name":
             return self.engine.calls.decorated(path, parent)
         if pkind == "class_definition" and field == "name":
-            return TypeOfClass(self.engine.classes.class_type(path, parent))
+            return self.engine.calls.decorated_class(path, parent)
         binding = next((b for b in g.imports if b.node == node), None)
         if binding is not None:
             return self.import_value(path, binding)
@@ -264,6 +290,16 @@ class NameResolver:
             child, parent = parent, g.parents[parent]
         if parent < 0:
             return UNKNOWN
+        if len(steps) == 1 and g.kinds[parent] == "assignment" and g.fields[child] == "left" and not steps[0][1]:
+            targets = g.children(child)
+            right = g.child_by_field(parent, "right")
+            item = (
+                self.engine.exprs.literal_items.unpacked_node(path, g, right, steps[0][0], len(targets))
+                if right is not None and not any(g.kinds[t] == "list_splat_pattern" for t in targets)
+                else None
+            )
+            if item is not None and declared_annotation(g, parent) is None:
+                return self.engine.exprs.type_of(path, item)
         value = self._source_value(path, g, parent, child)
         for index, starred in reversed(steps):
             value = self.engine.exprs.unpack(value, index, starred)

@@ -280,7 +280,8 @@ def render(t: Type) -> str:
             return "tuple"
         return t.short
     if isinstance(t, UnionType):
-        parts = sorted((render(m) for m in t.items if m != NONE and is_known(m)), key=_order)
+        # two members alike on the page (lambdas of one signature) show once
+        parts = sorted({render(m) for m in t.items if m != NONE and is_known(m)}, key=_order)
         if NONE in t.items:
             parts.append("None")
         return " | ".join(parts)

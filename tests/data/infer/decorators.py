@@ -55,3 +55,77 @@ n1 = name_of(1)
 with opened("x") as size:
     # ? doubled: int
     doubled = size * 2
+
+
+def tagged(tag):
+    def decorate(fn):
+        def wrapper(*args):
+            return tag + ":" + str(fn(*args))
+
+        return wrapper
+
+    return decorate
+
+
+@tagged("id")
+def ident(x: int) -> int:
+    return x
+
+
+# ? label: str
+label = ident(3)
+
+
+def with_greeting(cls):
+    class Greeting(cls):
+        def greet(self):
+            return "hello"
+
+    return Greeting
+
+
+def registered(cls):
+    return cls
+
+
+@with_greeting
+class Plain:
+    def greet(self):
+        return 0
+
+
+@registered
+class Kept:
+    def size(self):
+        return 1.5
+
+
+# ? greeting: str
+greeting = Plain().greet()
+# ? kept: float
+kept = Kept().size()
+
+
+# ? fn: Callable[[], str]
+def exclaim(fn):
+    def inner():
+        return fn() + "!"
+
+    return inner
+
+
+def answer(fn):
+    def inner():
+        return "42"
+
+    return inner
+
+
+@exclaim
+@answer
+def question():
+    return 0
+
+
+# ? shouted: str
+shouted = question()
