@@ -193,16 +193,36 @@ _STAR_IMPORT = re.compile(rb"\bimport[\s\\(]*\*")
 INSTALLED_ROOTS = ("site-packages", "dist-packages")
 
 
+# files or folders that make a folder a project's root: without one, a folder
+# holding packages (/tmp, a home or downloads folder) is no project of its own
+PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git", ".hg")
+
+
 def project_scope(root: Path, path: Path) -> Path:
     """What of ``root`` is the project of ``path`` (``ProjectIndex(scope=...)``): all
     of it, except in a library folder (site-packages, or the standard library
-    itself), where it is the outermost package holding ``path``: every module of
-    a whole site-packages or stdlib would be an analysis of hours and gigabytes,
-    and their other modules are libraries to the package, found through the
-    search paths and stubs."""
-    if not is_library_root(root) or not path.is_relative_to(root) or path == root:
+    itself) or in a folder with no project marker (:data:`PROJECT_MARKERS`: a
+    package copied into ``/tmp``), where it is the outermost package holding
+    ``path`` (or ``path`` itself, a module beside no ``__init__.py``).  Every
+    module of a whole site-packages or stdlib would be an analysis of hours and
+    gigabytes, and a scratch folder's other files are no part of the package;
+    a library's other modules are found through the search paths and stubs, a
+    scratch folder's when they are imported (:class:`ProjectIndex`).
+
+    Example: ``project_scope(Path("/tmp/x"), Path("/tmp/x/json_copy/decoder.py"))``
+    is ``/tmp/x/json_copy``; with ``/tmp/x/pyproject.toml`` it is ``/tmp/x``."""
+    if not path.is_relative_to(root) or path == root:
         return root
-    return root / path.relative_to(root).parts[0]
+    if is_library_root(root) or not has_project_marker(root):
+        return root / path.relative_to(root).parts[0]
+    return root
+
+
+def has_project_marker(root: Path) -> bool:
+    """Whether ``root`` (or, for a ``src`` folder, the folder above it) holds one of
+    :data:`PROJECT_MARKERS`."""
+    folders = (root, root.parent) if root.name == "src" else (root,)
+    return any(os.path.exists(folder / marker) for folder in folders for marker in PROJECT_MARKERS)
 
 
 def is_library_root(root: Path) -> bool:
@@ -265,6 +285,10 @@ class ProjectIndex:
         self._hashes: dict[Path, tuple[tuple[int, int], str]] = {}
         self._outside: set[Path] = set()  # files outside the root, hashed once
         self.scope = scope.resolve() if scope is not None else self.root
+        # a scratch folder's other modules, beside a narrower scope: found when imported, never listed
+        # (a library root's are libraries, found through the search paths and stubs)
+        beside = self.scope != self.root and not is_library_root(self.root)
+        self._beside = sorted(self.source_roots, key=lambda r: -len(r.parts)) if beside else []
         self.evictions = 0  # graphs dropped from the bounded cache so far
         self._overlay: dict[Path, bytes] = {}
         for path, data in (overlay or {}).items():
@@ -379,22 +403,42 @@ class ProjectIndex:
             self._packages = frozenset(m.rsplit(".", i)[0] for m in self.modules for i in range(1, m.count(".") + 1))
         if name in self._packages:
             return ModuleLocation(name, None, "project", True)  # namespace package
+        beside = self._beside_scope(name) if self._beside else None
+        if beside is not None:
+            return beside
         if self._stub_context is not None:
             stub = typeshed_client.get_stub_file(name, search_context=self._stub_context)
             if stub is not None:
                 return ModuleLocation(name, Path(stub), "stub", stub.name == "__init__.pyi")
         rel = Path(*name.split("."))
         for base in self.search_paths:
-            for candidate, is_pkg in (
-                (base / rel / "__init__.pyi", True),
-                (base / rel / "__init__.py", True),
-                (base / rel.with_suffix(".pyi"), False),
-                (base / rel.with_suffix(".py"), False),
-            ):
+            for candidate, is_pkg in _module_files(base, rel):
                 if candidate.is_file():
                     return ModuleLocation(name, candidate, "installed", is_pkg)
         if name in sys.builtin_module_names:
             return ModuleLocation(name, None, "builtin")
+        return None
+
+    def _beside_scope(self, name: str) -> ModuleLocation | None:
+        """Module ``name`` in the root outside the scope (a sibling of a package in a
+        scratch folder), looked up as :attr:`modules` would list it (no virtualenv
+        or build folder, no link out of the root), a namespace package when a
+        folder of that name holds Python files."""
+        rel = Path(*name.split("."))
+        if any(part in _SKIP_DIRS or part.endswith(".egg-info") for part in rel.parts[:-1]):
+            return None
+        for base in self._beside:
+            inside = Path(os.path.realpath(base))
+            for candidate, is_pkg in _module_files(base, rel):
+                if (is_pkg and rel.name in _SKIP_DIRS) or candidate.is_relative_to(self.scope):
+                    continue
+                if os.path.isfile(candidate) and listed_file_problem(candidate, inside) is None:
+                    return ModuleLocation(name, candidate, "project", is_pkg)
+        for base in self._beside:
+            folder = base / rel
+            if rel.name not in _SKIP_DIRS and not folder.is_relative_to(self.scope) and folder.is_dir():
+                if iter_python_files(folder, skipped=[]):
+                    return ModuleLocation(name, None, "project", True)  # namespace package
         return None
 
     def stub_of(self, name: str) -> Path | None:
@@ -636,6 +680,17 @@ class ProjectIndex:
                 if s.scope == 0 and not s.name.startswith("_") and live_definitions(graph, s.definitions)
             }
         )
+
+
+def _module_files(base: Path, rel: Path) -> tuple[tuple[Path, bool], ...]:
+    """The files module ``rel`` (``a/b`` for ``a.b``) could be in below ``base``, in
+    the import system's order, each with whether it is a package."""
+    return (
+        (base / rel / "__init__.pyi", True),
+        (base / rel / "__init__.py", True),
+        (base / rel.with_suffix(".pyi"), False),
+        (base / rel.with_suffix(".py"), False),
+    )
 
 
 def dunder_all(graph: ProgramGraph) -> list[str] | None:
