@@ -25,7 +25,6 @@ import json
 import logging
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -266,6 +265,8 @@ def open_session(fs: FileSet, options: InferOptions) -> AnalysisSession:
     session = AnalysisSession(fs.root, settings, scope=fs.scope, config=GraphConfig(max_bytes=options.max_bytes))
     todo = [f for f in fs.files if not session.index.has_cached_graph(f)] if options.jobs > 1 else []
     if len(todo) > 1:  # the others load from the graph cache faster than a worker builds them
+        from concurrent.futures import ProcessPoolExecutor  # here: multiprocessing is a twentieth of a second
+
         with ProcessPoolExecutor(max_workers=options.jobs) as pool:
             jobs = [(str(f), options.max_bytes) for f in todo if not is_script(f)]
             for path, graph in pool.map(_build_one, jobs, chunksize=4):
