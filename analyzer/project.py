@@ -218,6 +218,14 @@ def project_scope(root: Path, path: Path) -> Path:
     return root
 
 
+def project_root_of(path: Path) -> Path:
+    """The folder above the outermost package holding ``path`` (the import root)."""
+    current = path if path.is_dir() else path.parent
+    while (current / "__init__.py").exists() and current.parent != current:
+        current = current.parent
+    return current
+
+
 def has_project_marker(root: Path) -> bool:
     """Whether ``root`` (or, for a ``src`` folder, the folder above it) holds one of
     :data:`PROJECT_MARKERS`."""

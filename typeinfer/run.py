@@ -27,6 +27,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from typelens.analyzer import (
     Diagnostic,
@@ -38,7 +39,7 @@ from typelens.analyzer import (
     iter_python_files,
     project_scope,
 )
-from typelens.analyzer.project import is_library_root
+from typelens.analyzer.project import is_library_root, project_root_of
 from typelens.analyzer.cache import cache_root, code_fingerprint, content_digest
 from typelens.analyzer.codes import CODES
 from typelens.analyzer.source import SkippedFile, listed_file_problem, read_regular_file
@@ -47,10 +48,12 @@ from typelens.analyzer.environment import discover_environment
 from typelens.analyzer.typescript import is_script
 from typelens.analyzer.typescript.project import iter_script_files
 
-from .discovery import Discovery
-from .predictions import Prediction
-from .session import AnalysisSession, project_root_of
 from .settings import Settings
+
+if TYPE_CHECKING:  # imported where used: a run answered from the result cache needs no engine
+    from .discovery import Discovery
+    from .predictions import Prediction
+    from .session import AnalysisSession
 
 logger = logging.getLogger(__name__)
 
@@ -260,6 +263,8 @@ def project_files(index: ProjectIndex, fs: FileSet, limit: int = 256) -> list[Pa
 def open_session(fs: FileSet, options: InferOptions) -> AnalysisSession:
     """The session of one path argument, its project graph built (graphs in
     ``options.jobs`` processes) of the modules the discovery does not leave out."""
+    from .session import AnalysisSession
+
     discovery = options.discovery
     settings = _project_settings(fs, options)
     session = AnalysisSession(fs.root, settings, scope=fs.scope, config=GraphConfig(max_bytes=options.max_bytes))
@@ -407,6 +412,8 @@ def _cache_path(fs: FileSet, options: InferOptions) -> Path:
 
 
 def _read_cache(fs: FileSet, options: InferOptions):
+    from .predictions import Prediction
+
     if not options.use_cache:
         return None
     path = _cache_path(fs, options)
