@@ -37,32 +37,20 @@ from .cache import GraphCache, content_digest
 from .environment import PythonEnvironment, discover_environment
 from .errors import InputError
 from .graph import ImportBinding, ProgramGraph, SymbolKind
-from .source import SkippedFile, listed_file_problem
+from .layout import (
+    PYTHON_SKIP_DIRS,
+    holds_python_files,
+    module_files,
+    is_library_root,
+    iter_python_files,
+    module_name_for,
+)
+from .layout import iter_source_files as iter_source_files  # re-exported (analyzer.typescript lists scripts)
+from .layout import project_scope as project_scope  # re-exported (typelens.analyzer)
+from .source import listed_file_problem
 from .version_gates import live_definitions
 
 logger = logging.getLogger(__name__)
-
-_SKIP_DIRS = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        ".venv",
-        "venv",
-        "env",
-        ".env",
-        "__pycache__",
-        "node_modules",
-        ".tox",
-        ".nox",
-        ".mypy_cache",
-        ".pytest_cache",
-        "site-packages",
-        "build",
-        "dist",
-        ".eggs",
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,84 +83,6 @@ class _Exports:
     stars: tuple[tuple[str, int], ...]
 
 
-def iter_python_files(
-    root: Path, *, follow_symlinks: bool = False, skipped: list[SkippedFile] | None = None
-) -> list[Path]:
-    """Every ``.py``/``.pyi`` file below ``root``, sorted, skipping virtualenvs,
-    VCS and build folders.
-
-    Only readable regular files are listed: FIFOs, devices, sockets, dangling
-    links, link loops, unreadable folders and symbolic links that lead outside
-    ``root`` are left out, each added to ``skipped`` with its reason (or logged
-    when ``skipped`` is ``None``).  ``follow_symlinks`` walks linked folders too
-    (each real folder once) and accepts links that leave ``root``."""
-    return iter_source_files(
-        root, lambda name: name.endswith((".py", ".pyi")), _SKIP_DIRS, follow_symlinks=follow_symlinks, skipped=skipped
-    )
-
-
-def iter_source_files(
-    root: Path,
-    wanted,
-    skip_dirs: frozenset[str],
-    *,
-    follow_symlinks: bool = False,
-    skipped: list[SkippedFile] | None = None,
-) -> list[Path]:
-    """The files below ``root`` whose name ``wanted(name)`` accepts, as
-    :func:`iter_python_files` lists them (the same guards), leaving out the folders
-    named in ``skip_dirs`` (and ``*.egg-info``)."""
-    report = skipped if skipped is not None else _LoggedSkips()
-    if os.path.isfile(root):
-        return [root]
-    if not os.path.isdir(root):
-        report.append(SkippedFile(root, listed_file_problem(root, None) or "is not a folder"))
-        return []
-    inside = None if follow_symlinks else Path(os.path.realpath(root))
-    found: list[Path] = []
-    seen: set[tuple[int, int]] = set()
-    walk = os.walk(
-        root,
-        followlinks=follow_symlinks,
-        onerror=lambda err: report.append(SkippedFile(Path(err.filename or root), err.strerror or str(err))),
-    )
-    for dirpath, dirnames, filenames in walk:
-        try:
-            st = os.stat(dirpath)
-        except OSError:
-            dirnames[:] = []
-            continue
-        if (st.st_dev, st.st_ino) in seen:
-            dirnames[:] = []
-            continue
-        seen.add((st.st_dev, st.st_ino))
-        dirnames[:] = sorted(d for d in dirnames if d not in skip_dirs and not d.endswith(".egg-info"))
-        for name in sorted(f for f in filenames if wanted(f)):
-            path = Path(dirpath, name)
-            problem = listed_file_problem(path, inside)
-            if problem is None:
-                found.append(path)
-            else:
-                report.append(SkippedFile(path, problem))
-    return found
-
-
-class _LoggedSkips(list):
-    """``skipped`` for callers that do not report skipped files themselves."""
-
-    def append(self, item: SkippedFile) -> None:
-        logger.warning("skipped %s: %s", item.path, item.reason)
-
-
-def module_name_for(path: Path, root: Path) -> str:
-    """The dotted module name of ``path`` under source root ``root``."""
-    rel = path.relative_to(root).with_suffix("")
-    parts = list(rel.parts)
-    if parts and parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts)
-
-
 def _content_key(path: Path) -> str:
     return content_digest(path.read_bytes())
 
@@ -189,56 +99,6 @@ def _stamp_of(path: Path) -> tuple[int, int] | None:
 
 
 _STAR_IMPORT = re.compile(rb"\bimport[\s\\(]*\*")
-
-INSTALLED_ROOTS = ("site-packages", "dist-packages")
-
-
-# files or folders that make a folder a project's root: without one, a folder
-# holding packages (/tmp, a home or downloads folder) is no project of its own
-PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git", ".hg")
-
-
-def project_scope(root: Path, path: Path) -> Path:
-    """What of ``root`` is the project of ``path`` (``ProjectIndex(scope=...)``): all
-    of it, except in a library folder (site-packages, or the standard library
-    itself) or in a folder with no project marker (:data:`PROJECT_MARKERS`: a
-    package copied into ``/tmp``), where it is the outermost package holding
-    ``path`` (or ``path`` itself, a module beside no ``__init__.py``).  Every
-    module of a whole site-packages or stdlib would be an analysis of hours and
-    gigabytes, and a scratch folder's other files are no part of the package;
-    a library's other modules are found through the search paths and stubs, a
-    scratch folder's when they are imported (:class:`ProjectIndex`).
-
-    Example: ``project_scope(Path("/tmp/x"), Path("/tmp/x/json_copy/decoder.py"))``
-    is ``/tmp/x/json_copy``; with ``/tmp/x/pyproject.toml`` it is ``/tmp/x``."""
-    if not path.is_relative_to(root) or path == root:
-        return root
-    if is_library_root(root) or not has_project_marker(root):
-        return root / path.relative_to(root).parts[0]
-    return root
-
-
-def project_root_of(path: Path) -> Path:
-    """The folder above the outermost package holding ``path`` (the import root)."""
-    current = path if path.is_dir() else path.parent
-    while (current / "__init__.py").exists() and current.parent != current:
-        current = current.parent
-    return current
-
-
-def has_project_marker(root: Path) -> bool:
-    """Whether ``root`` (or, for a ``src`` folder, the folder above it) holds one of
-    :data:`PROJECT_MARKERS`."""
-    folders = (root, root.parent) if root.name == "src" else (root,)
-    return any(os.path.exists(folder / marker) for folder in folders for marker in PROJECT_MARKERS)
-
-
-def is_library_root(root: Path) -> bool:
-    """Whether ``root`` is an installed-packages folder or a standard library folder
-    (``os.py`` and ``importlib/`` side by side)."""
-    return root.name in INSTALLED_ROOTS or (
-        (root / "os.py").is_file() and (root / "importlib" / "__init__.py").is_file()
-    )
 
 
 class ProjectIndex:
@@ -420,7 +280,7 @@ class ProjectIndex:
                 return ModuleLocation(name, Path(stub), "stub", stub.name == "__init__.pyi")
         rel = Path(*name.split("."))
         for base in self.search_paths:
-            for candidate, is_pkg in _module_files(base, rel):
+            for candidate, is_pkg in module_files(base, rel):
                 if candidate.is_file():
                     return ModuleLocation(name, candidate, "installed", is_pkg)
         if name in sys.builtin_module_names:
@@ -433,19 +293,19 @@ class ProjectIndex:
         or build folder, no link out of the root), a namespace package when a
         folder of that name holds Python files."""
         rel = Path(*name.split("."))
-        if any(part in _SKIP_DIRS or part.endswith(".egg-info") for part in rel.parts[:-1]):
+        if any(part in PYTHON_SKIP_DIRS or part.endswith(".egg-info") for part in rel.parts[:-1]):
             return None
         for base in self._beside:
             inside = Path(os.path.realpath(base))
-            for candidate, is_pkg in _module_files(base, rel):
-                if (is_pkg and rel.name in _SKIP_DIRS) or candidate.is_relative_to(self.scope):
+            for candidate, is_pkg in module_files(base, rel):
+                if (is_pkg and rel.name in PYTHON_SKIP_DIRS) or candidate.is_relative_to(self.scope):
                     continue
                 if os.path.isfile(candidate) and listed_file_problem(candidate, inside) is None:
                     return ModuleLocation(name, candidate, "project", is_pkg)
         for base in self._beside:
             folder = base / rel
-            if rel.name not in _SKIP_DIRS and not folder.is_relative_to(self.scope) and folder.is_dir():
-                if iter_python_files(folder, skipped=[]):
+            if rel.name not in PYTHON_SKIP_DIRS and not folder.is_relative_to(self.scope) and folder.is_dir():
+                if holds_python_files(folder, Path(os.path.realpath(base))):
                     return ModuleLocation(name, None, "project", True)  # namespace package
         return None
 
@@ -688,17 +548,6 @@ class ProjectIndex:
                 if s.scope == 0 and not s.name.startswith("_") and live_definitions(graph, s.definitions)
             }
         )
-
-
-def _module_files(base: Path, rel: Path) -> tuple[tuple[Path, bool], ...]:
-    """The files module ``rel`` (``a/b`` for ``a.b``) could be in below ``base``, in
-    the import system's order, each with whether it is a package."""
-    return (
-        (base / rel / "__init__.pyi", True),
-        (base / rel / "__init__.py", True),
-        (base / rel.with_suffix(".pyi"), False),
-        (base / rel.with_suffix(".py"), False),
-    )
 
 
 def dunder_all(graph: ProgramGraph) -> list[str] | None:

@@ -28,12 +28,14 @@ PACKAGE = {
     "mypkg/__init__.py": "from mypkg.core import Box\nimport mypkg.core\n",
     "mypkg/core.py": "class Box:\n    def __init__(self):\n        self.size = 1\n",
     "mypkg/use.py": (
-        "from mypkg import Box\nimport mypkg.core\nfrom helper import twice\nimport sibling.tools\nimport nowhere\n\n"
-        "a = Box().size\nb = mypkg.core.Box()\nc = twice(2)\nd = sibling.tools.name()\nBox().sise\n"
+        "from mypkg import Box\nimport mypkg.core\nfrom helper import twice\nimport sibling.tools\nimport nowhere\n"
+        "from spare import extra\n\n"
+        "a = Box().size\nb = mypkg.core.Box()\nc = twice(2)\nd = sibling.tools.name()\ne = extra.ratio()\nBox().sise\n"
     ),
     "helper.py": "def twice(n: int):\n    return [n, n]\n",
     "sibling/__init__.py": "",
     "sibling/tools.py": "def name():\n    return 'x'\n",
+    "spare/extra.py": "def ratio():\n    return 0.5\n",  # a namespace package (no __init__.py)
 }
 
 
@@ -71,7 +73,7 @@ def test_a_package_in_a_scratch_folder_is_its_own_project(scratch: Path) -> None
     rows = json.loads(run.stdout)["diagnostics"]
     # its imports of itself and of the modules beside it resolve; only the missing one does not
     assert sorted((r["file"], r["code"], r["line"]) for r in rows) == [
-        ("mypkg/use.py", "attr-defined", 11),
+        ("mypkg/use.py", "attr-defined", 13),
         ("mypkg/use.py", "unresolved-import", 5),
     ]
     infer = cli("infer", "mypkg", "--format", "json", cwd=scratch)
@@ -79,7 +81,7 @@ def test_a_package_in_a_scratch_folder_is_its_own_project(scratch: Path) -> None
     predictions = json.loads(infer.stdout)["predictions"]
     assert {p["file"] for p in predictions} == {"mypkg/core.py", "mypkg/use.py"}
     types = {p["name"]: p["type"] for p in predictions if p["file"] == "mypkg/use.py"}
-    assert types == {"a": "int", "b": "Box", "c": "list[int]", "d": "str"}
+    assert types == {"a": "int", "b": "Box", "c": "list[int]", "d": "str", "e": "float"}
 
 
 def test_with_a_project_marker_the_folder_is_the_project(scratch: Path) -> None:

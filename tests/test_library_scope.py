@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from typelens.analyzer import project_scope
-from typelens.analyzer.project import is_library_root
+from typelens.analyzer.layout import is_library_root
 from typelens.typeinfer.run import InferOptions, infer_paths
 
 STDLIB = Path(os.__file__).parent

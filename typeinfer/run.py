@@ -39,7 +39,7 @@ from typelens.analyzer import (
     iter_python_files,
     project_scope,
 )
-from typelens.analyzer.project import is_library_root, project_root_of
+from typelens.analyzer.layout import is_library_root, project_root_of
 from typelens.analyzer.cache import cache_root, code_fingerprint, content_digest
 from typelens.analyzer.codes import CODES
 from typelens.analyzer.source import SkippedFile, listed_file_problem, read_regular_file

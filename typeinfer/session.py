@@ -41,7 +41,7 @@ from typelens.analyzer import (
 )
 from typelens.analyzer.cache import GraphCache, cache_root
 from typelens.analyzer.environment import PythonEnvironment, discover_environment
-from typelens.analyzer.project import project_root_of  # re-exported: the edges ask the session module
+from typelens.analyzer.layout import project_root_of  # re-exported: the edges ask the session module
 from typelens.analyzer.typescript import is_script
 
 from .engine import TypeEngine
