@@ -19,7 +19,6 @@ import logging
 import re
 from bisect import bisect_right
 from typing import TYPE_CHECKING, Iterable, Iterator
-from xml.sax.saxutils import escape
 
 from .graph import EdgeKind, ProgramGraph
 from .project_graph import ProjectGraph
@@ -267,6 +266,8 @@ _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]
 
 def _xml_text(value: object) -> str:
     """``value`` as XML character data: escaped, characters XML cannot hold as U+FFFD."""
+    from xml.sax.saxutils import escape  # here: it imports urllib, http and email, a tenth of a second
+
     return _XML_INVALID.sub("\ufffd", escape(str(value), {'"': "&quot;"}))
 
 

@@ -37,32 +37,20 @@ from .cache import GraphCache, content_digest
 from .environment import PythonEnvironment, discover_environment
 from .errors import InputError
 from .graph import ImportBinding, ProgramGraph, SymbolKind
-from .source import SkippedFile, listed_file_problem
+from .layout import (
+    PYTHON_SKIP_DIRS,
+    holds_python_files,
+    module_files,
+    is_library_root,
+    iter_python_files,
+    module_name_for,
+)
+from .layout import iter_source_files as iter_source_files  # re-exported (analyzer.typescript lists scripts)
+from .layout import project_scope as project_scope  # re-exported (typelens.analyzer)
+from .source import listed_file_problem
 from .version_gates import live_definitions
 
 logger = logging.getLogger(__name__)
-
-_SKIP_DIRS = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        ".venv",
-        "venv",
-        "env",
-        ".env",
-        "__pycache__",
-        "node_modules",
-        ".tox",
-        ".nox",
-        ".mypy_cache",
-        ".pytest_cache",
-        "site-packages",
-        "build",
-        "dist",
-        ".eggs",
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,84 +83,6 @@ class _Exports:
     stars: tuple[tuple[str, int], ...]
 
 
-def iter_python_files(
-    root: Path, *, follow_symlinks: bool = False, skipped: list[SkippedFile] | None = None
-) -> list[Path]:
-    """Every ``.py``/``.pyi`` file below ``root``, sorted, skipping virtualenvs,
-    VCS and build folders.
-
-    Only readable regular files are listed: FIFOs, devices, sockets, dangling
-    links, link loops, unreadable folders and symbolic links that lead outside
-    ``root`` are left out, each added to ``skipped`` with its reason (or logged
-    when ``skipped`` is ``None``).  ``follow_symlinks`` walks linked folders too
-    (each real folder once) and accepts links that leave ``root``."""
-    return iter_source_files(
-        root, lambda name: name.endswith((".py", ".pyi")), _SKIP_DIRS, follow_symlinks=follow_symlinks, skipped=skipped
-    )
-
-
-def iter_source_files(
-    root: Path,
-    wanted,
-    skip_dirs: frozenset[str],
-    *,
-    follow_symlinks: bool = False,
-    skipped: list[SkippedFile] | None = None,
-) -> list[Path]:
-    """The files below ``root`` whose name ``wanted(name)`` accepts, as
-    :func:`iter_python_files` lists them (the same guards), leaving out the folders
-    named in ``skip_dirs`` (and ``*.egg-info``)."""
-    report = skipped if skipped is not None else _LoggedSkips()
-    if os.path.isfile(root):
-        return [root]
-    if not os.path.isdir(root):
-        report.append(SkippedFile(root, listed_file_problem(root, None) or "is not a folder"))
-        return []
-    inside = None if follow_symlinks else Path(os.path.realpath(root))
-    found: list[Path] = []
-    seen: set[tuple[int, int]] = set()
-    walk = os.walk(
-        root,
-        followlinks=follow_symlinks,
-        onerror=lambda err: report.append(SkippedFile(Path(err.filename or root), err.strerror or str(err))),
-    )
-    for dirpath, dirnames, filenames in walk:
-        try:
-            st = os.stat(dirpath)
-        except OSError:
-            dirnames[:] = []
-            continue
-        if (st.st_dev, st.st_ino) in seen:
-            dirnames[:] = []
-            continue
-        seen.add((st.st_dev, st.st_ino))
-        dirnames[:] = sorted(d for d in dirnames if d not in skip_dirs and not d.endswith(".egg-info"))
-        for name in sorted(f for f in filenames if wanted(f)):
-            path = Path(dirpath, name)
-            problem = listed_file_problem(path, inside)
-            if problem is None:
-                found.append(path)
-            else:
-                report.append(SkippedFile(path, problem))
-    return found
-
-
-class _LoggedSkips(list):
-    """``skipped`` for callers that do not report skipped files themselves."""
-
-    def append(self, item: SkippedFile) -> None:
-        logger.warning("skipped %s: %s", item.path, item.reason)
-
-
-def module_name_for(path: Path, root: Path) -> str:
-    """The dotted module name of ``path`` under source root ``root``."""
-    rel = path.relative_to(root).with_suffix("")
-    parts = list(rel.parts)
-    if parts and parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts)
-
-
 def _content_key(path: Path) -> str:
     return content_digest(path.read_bytes())
 
@@ -189,28 +99,6 @@ def _stamp_of(path: Path) -> tuple[int, int] | None:
 
 
 _STAR_IMPORT = re.compile(rb"\bimport[\s\\(]*\*")
-
-INSTALLED_ROOTS = ("site-packages", "dist-packages")
-
-
-def project_scope(root: Path, path: Path) -> Path:
-    """What of ``root`` is the project of ``path`` (``ProjectIndex(scope=...)``): all
-    of it, except in a library folder (site-packages, or the standard library
-    itself), where it is the outermost package holding ``path``: every module of
-    a whole site-packages or stdlib would be an analysis of hours and gigabytes,
-    and their other modules are libraries to the package, found through the
-    search paths and stubs."""
-    if not is_library_root(root) or not path.is_relative_to(root) or path == root:
-        return root
-    return root / path.relative_to(root).parts[0]
-
-
-def is_library_root(root: Path) -> bool:
-    """Whether ``root`` is an installed-packages folder or a standard library folder
-    (``os.py`` and ``importlib/`` side by side)."""
-    return root.name in INSTALLED_ROOTS or (
-        (root / "os.py").is_file() and (root / "importlib" / "__init__.py").is_file()
-    )
 
 
 class ProjectIndex:
@@ -265,6 +153,10 @@ class ProjectIndex:
         self._hashes: dict[Path, tuple[tuple[int, int], str]] = {}
         self._outside: set[Path] = set()  # files outside the root, hashed once
         self.scope = scope.resolve() if scope is not None else self.root
+        # a scratch folder's other modules, beside a narrower scope: found when imported, never listed
+        # (a library root's are libraries, found through the search paths and stubs)
+        beside = self.scope != self.root and not is_library_root(self.root)
+        self._beside = sorted(self.source_roots, key=lambda r: -len(r.parts)) if beside else []
         self.evictions = 0  # graphs dropped from the bounded cache so far
         self._overlay: dict[Path, bytes] = {}
         for path, data in (overlay or {}).items():
@@ -379,22 +271,42 @@ class ProjectIndex:
             self._packages = frozenset(m.rsplit(".", i)[0] for m in self.modules for i in range(1, m.count(".") + 1))
         if name in self._packages:
             return ModuleLocation(name, None, "project", True)  # namespace package
+        beside = self._beside_scope(name) if self._beside else None
+        if beside is not None:
+            return beside
         if self._stub_context is not None:
             stub = typeshed_client.get_stub_file(name, search_context=self._stub_context)
             if stub is not None:
                 return ModuleLocation(name, Path(stub), "stub", stub.name == "__init__.pyi")
         rel = Path(*name.split("."))
         for base in self.search_paths:
-            for candidate, is_pkg in (
-                (base / rel / "__init__.pyi", True),
-                (base / rel / "__init__.py", True),
-                (base / rel.with_suffix(".pyi"), False),
-                (base / rel.with_suffix(".py"), False),
-            ):
+            for candidate, is_pkg in module_files(base, rel):
                 if candidate.is_file():
                     return ModuleLocation(name, candidate, "installed", is_pkg)
         if name in sys.builtin_module_names:
             return ModuleLocation(name, None, "builtin")
+        return None
+
+    def _beside_scope(self, name: str) -> ModuleLocation | None:
+        """Module ``name`` in the root outside the scope (a sibling of a package in a
+        scratch folder), looked up as :attr:`modules` would list it (no virtualenv
+        or build folder, no link out of the root), a namespace package when a
+        folder of that name holds Python files."""
+        rel = Path(*name.split("."))
+        if any(part in PYTHON_SKIP_DIRS or part.endswith(".egg-info") for part in rel.parts[:-1]):
+            return None
+        for base in self._beside:
+            inside = Path(os.path.realpath(base))
+            for candidate, is_pkg in module_files(base, rel):
+                if (is_pkg and rel.name in PYTHON_SKIP_DIRS) or candidate.is_relative_to(self.scope):
+                    continue
+                if os.path.isfile(candidate) and listed_file_problem(candidate, inside) is None:
+                    return ModuleLocation(name, candidate, "project", is_pkg)
+        for base in self._beside:
+            folder = base / rel
+            if rel.name not in PYTHON_SKIP_DIRS and not folder.is_relative_to(self.scope) and folder.is_dir():
+                if holds_python_files(folder, Path(os.path.realpath(base))):
+                    return ModuleLocation(name, None, "project", True)  # namespace package
         return None
 
     def stub_of(self, name: str) -> Path | None:

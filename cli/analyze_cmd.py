@@ -102,7 +102,6 @@ def analyze_command(
         use_colour,
     )
     from .run_settings import ANALYZE_RUN_WIDE, run_tree
-    from .sarif import sarif_document
 
     cli = {
         "select": select,
@@ -133,6 +132,8 @@ def analyze_command(
     )
     is_tty = output is None and sys.stdout.isatty()
     if fmt is AnalyzeFormat.sarif:
+        from .sarif import sarif_document  # here: importlib.metadata (the version) costs a hundredth of a second
+
         text = json.dumps(sarif_document(findings), indent=1, ensure_ascii=False) + "\n"
     elif fmt is AnalyzeFormat.json:
         text = render_json(

@@ -134,7 +134,11 @@ def test_a_loose_file_brings_the_modules_it_imports_not_its_neighbours(tmp_path:
     assert types["size"] == "float" and types["factor"] == "int"
     names = set(result.engines[str(tmp_path)].project.files)
     assert names == {"main.py", "helper.py", "shapes.py", "pkg/units.py"}, names
-    # a file inside a package still gets its whole project (call sites across files)
+    # a file inside a package of a scratch folder gets its package, not the folder
+    inside = infer_paths([tmp_path / "pkg" / "units.py"], InferOptions(use_cache=False))
+    assert inside.engines[str(tmp_path)].project.files == ["pkg/__init__.py", "pkg/units.py"]
+    # in a project (a marker beside it) the whole project (call sites across files)
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
     inside = infer_paths([tmp_path / "pkg" / "units.py"], InferOptions(use_cache=False))
     assert len(inside.engines[str(tmp_path)].project.files) > 30
 

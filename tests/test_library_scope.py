@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from typelens.analyzer import project_scope
-from typelens.analyzer.project import is_library_root
+from typelens.analyzer.layout import is_library_root
 from typelens.typeinfer.run import InferOptions, infer_paths
 
 STDLIB = Path(os.__file__).parent
@@ -19,7 +19,18 @@ def test_the_stdlib_and_site_packages_are_library_roots(tmp_path: Path) -> None:
     assert project_scope(STDLIB, STDLIB / "asyncio" / "events.py") == STDLIB / "asyncio"
     assert project_scope(STDLIB, STDLIB / "json") == STDLIB / "json"
     assert not is_library_root(tmp_path)
-    assert project_scope(tmp_path, tmp_path / "pkg" / "m.py") == tmp_path
+    # a scratch folder (no project marker) is no project: the package is
+    assert project_scope(tmp_path, tmp_path / "pkg" / "m.py") == tmp_path / "pkg"
+    assert project_scope(tmp_path, tmp_path / "loose.py") == tmp_path / "loose.py"
+    for marker in ("pyproject.toml", "setup.py", ".git"):
+        project = tmp_path / marker.strip(".")
+        (project / "pkg").mkdir(parents=True)
+        (project / marker).write_text("")
+        assert project_scope(project, project / "pkg" / "m.py") == project, marker
+    src = tmp_path / "layout" / "src"
+    src.mkdir(parents=True)
+    (src.parent / "setup.cfg").write_text("")
+    assert project_scope(src, src / "pkg" / "m.py") == src
 
 
 def test_a_stdlib_like_folder_analyses_only_the_package_asked_for(tmp_path: Path) -> None:

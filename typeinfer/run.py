@@ -25,9 +25,9 @@ import json
 import logging
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from typelens.analyzer import (
     Diagnostic,
@@ -39,6 +39,7 @@ from typelens.analyzer import (
     iter_python_files,
     project_scope,
 )
+from typelens.analyzer.layout import is_library_root, project_root_of
 from typelens.analyzer.cache import cache_root, code_fingerprint, content_digest
 from typelens.analyzer.codes import CODES
 from typelens.analyzer.source import SkippedFile, listed_file_problem, read_regular_file
@@ -47,10 +48,12 @@ from typelens.analyzer.environment import discover_environment
 from typelens.analyzer.typescript import is_script
 from typelens.analyzer.typescript.project import iter_script_files
 
-from .discovery import Discovery
-from .predictions import Prediction
-from .session import AnalysisSession, project_root_of
 from .settings import Settings
+
+if TYPE_CHECKING:  # imported where used: a run answered from the result cache needs no engine
+    from .discovery import Discovery
+    from .predictions import Prediction
+    from .session import AnalysisSession
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +92,10 @@ class FileSet:
 
     @property
     def scope(self) -> Path:
-        """The folder whose modules are the project (see ``project_scope``)."""
+        """The folder whose modules are the project (see ``project_scope``): a folder
+        named on the command line that is no package is a project of its own."""
+        if not self.single and self.base == self.root and not is_library_root(self.root):
+            return self.root
         return project_scope(self.root, self.files[0] if self.files else self.base)
 
 
@@ -170,6 +176,9 @@ def _digest(
             for item in sorted(folder.glob("*")) if folder.is_dir() else []:
                 stat = item.stat()
                 h.update(f"{item}|{stat.st_size}|{stat.st_mtime_ns}".encode("utf-8", "surrogateescape"))
+    if scope != root and not is_library_root(root):  # the root's other modules are read when imported:
+        for folder in (root, root / "src"):  # one added there can change the answer
+            h.update(os.fsencode(folder) + b"\0" + b"\0".join(_module_entries(folder)))
     for path in sorted(iter_python_files(scope, skipped=[]) + iter_script_files(scope, declarations=True, skipped=[])):
         try:
             data, size = read_regular_file(path, options.max_bytes)  # bounded: what the analysis reads
@@ -178,6 +187,21 @@ def _digest(
             h.update(os.fsencode(path) + b"\0unreadable")
     h.update(b"|".join(sorted(os.fsencode(f) for f in files)))
     return h.hexdigest()
+
+
+def _module_entries(folder: Path) -> list[bytes]:
+    """The names in ``folder`` that can be modules (``.py``/``.pyi`` files and
+    folders, not hidden ones: a cache or an editor's swap file is none), sorted."""
+    try:
+        with os.scandir(folder) as entries:
+            names = [
+                os.fsencode(e.name)
+                for e in entries
+                if not e.name.startswith(".") and (e.name.endswith((".py", ".pyi")) or e.is_dir())
+            ]
+    except OSError:
+        return []
+    return sorted(names)
 
 
 def _build_one(args: tuple[str, int]):
@@ -215,7 +239,6 @@ def project_files(index: ProjectIndex, fs: FileSet, limit: int = 256) -> list[Pa
     modules it imports, transitively (at most ``limit`` files)."""
     if not fs.single or (fs.files[0].parent / "__init__.py").exists():
         return None
-    project = {p.resolve() for p in index.modules.values()}
     order: list[Path] = []
     seen: set[Path] = set()
     todo = [fs.files[0].resolve()] if not is_script(fs.files[0]) else []
@@ -232,7 +255,7 @@ def project_files(index: ProjectIndex, fs: FileSet, limit: int = 256) -> list[Pa
             module = index.imported_module(path, binding)
             for name in (module, f"{module}.{binding.name}" if binding.name else ""):
                 found = index.resolve_module(name)
-                if found is not None and found.path is not None and found.path.resolve() in project:
+                if found is not None and found.origin == "project" and found.path is not None:
                     todo.append(found.path.resolve())
     return order
 
@@ -240,11 +263,15 @@ def project_files(index: ProjectIndex, fs: FileSet, limit: int = 256) -> list[Pa
 def open_session(fs: FileSet, options: InferOptions) -> AnalysisSession:
     """The session of one path argument, its project graph built (graphs in
     ``options.jobs`` processes) of the modules the discovery does not leave out."""
+    from .session import AnalysisSession
+
     discovery = options.discovery
     settings = _project_settings(fs, options)
     session = AnalysisSession(fs.root, settings, scope=fs.scope, config=GraphConfig(max_bytes=options.max_bytes))
     todo = [f for f in fs.files if not session.index.has_cached_graph(f)] if options.jobs > 1 else []
     if len(todo) > 1:  # the others load from the graph cache faster than a worker builds them
+        from concurrent.futures import ProcessPoolExecutor  # here: multiprocessing is a twentieth of a second
+
         with ProcessPoolExecutor(max_workers=options.jobs) as pool:
             jobs = [(str(f), options.max_bytes) for f in todo if not is_script(f)]
             for path, graph in pool.map(_build_one, jobs, chunksize=4):
@@ -379,11 +406,14 @@ def _project_settings(fs: FileSet, options: InferOptions) -> Settings:
 
 
 def _cache_path(fs: FileSet, options: InferOptions) -> Path:
-    base = options.cache_dir if options.cache_dir is not None else fs.scope / ".typelens-cache"
+    scope = fs.scope if fs.scope.is_dir() else fs.scope.parent  # a loose module's scope is the file
+    base = options.cache_dir if options.cache_dir is not None else scope / ".typelens-cache"
     return base / f"infer-{_digest(fs.files, options, fs.root, fs.scope, settings=_project_settings(fs, options))}.json"
 
 
 def _read_cache(fs: FileSet, options: InferOptions):
+    from .predictions import Prediction
+
     if not options.use_cache:
         return None
     path = _cache_path(fs, options)

@@ -41,6 +41,7 @@ from typelens.analyzer import (
 )
 from typelens.analyzer.cache import GraphCache, cache_root
 from typelens.analyzer.environment import PythonEnvironment, discover_environment
+from typelens.analyzer.layout import project_root_of  # re-exported: the edges ask the session module
 from typelens.analyzer.typescript import is_script
 
 from .engine import TypeEngine
@@ -59,14 +60,6 @@ _FAILED = object()
 # most this many memo entries (types; tens of megabytes), dropped all at once when
 # a new engine would start over more (an editor session asks for ever more names)
 LIBRARY_ANSWERS_LIMIT = 100_000
-
-
-def project_root_of(path: Path) -> Path:
-    """The folder above the outermost package holding ``path`` (the import root)."""
-    current = path if path.is_dir() else path.parent
-    while (current / "__init__.py").exists() and current.parent != current:
-        current = current.parent
-    return current
 
 
 def graph_cache_for(settings: Settings) -> GraphCache | None:

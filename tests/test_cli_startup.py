@@ -1,0 +1,106 @@
+"""``typelens analyze`` on one file starts without what it does not use: the real
+command line, run in a fresh Python (a cold run, then one answered from the result
+cache), imports none of the models' runtimes, the dataset or language-server code,
+rich or pydantic, nor the standard modules only other commands need
+(multiprocessing for ``--jobs``, ``xml.sax`` for GraphML, ``http`` behind it).
+Each of these cost tens of milliseconds of a start that should stay well under half
+a second; how long it takes is measured in the report, not asserted here."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.e2e
+
+NOT_FOR_ANALYZE = (
+    "numpy",
+    "onnxruntime",
+    "torch",
+    "transformers",
+    "pyarrow",
+    "datasketch",
+    "dask",
+    "networkx",
+    "rich",
+    "pydantic",
+    "pygls",
+    "lsprotocol",
+    "typelens.datasets",
+    "typelens.monitors",
+    "typelens.typeinfer.neural",
+    "typelens.typeinfer.hybrid",
+    "typelens.lsp.server",
+    "multiprocessing",
+    "concurrent.futures.process",
+    "xml.sax",
+    "urllib.request",
+    "http",
+)
+
+DRIVER = """
+import json, sys
+from typelens.cli.main import main
+sys.argv = ["typelens", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as stop:
+    code = stop.code
+else:
+    code = 0
+watched = tuple(json.loads(sys.stdin.read()))
+print(json.dumps(sorted(m for m in sys.modules if sys.modules[m] is not None and m.startswith(watched))))
+sys.exit(code)
+"""
+
+
+def _imports_of(argv: list[str], cwd: Path, cache: Path) -> tuple[int, str, list[str]]:
+    """Run ``typelens ARGV`` in a fresh Python; its exit status, output and the
+    watched modules it imported."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONSTARTUP")}
+    env["TYPELENS_CACHE_DIR"] = str(cache)
+    run = subprocess.run(
+        [sys.executable, "-c", DRIVER, *argv],
+        input=json.dumps(NOT_FOR_ANALYZE),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
+        env=env,
+    )
+    lines = run.stdout.strip().splitlines()
+    assert lines, run.stderr
+    return run.returncode, "\n".join(lines[:-1]), json.loads(lines[-1])
+
+
+def test_analyze_on_one_file_imports_nothing_it_does_not_use(tmp_path: Path) -> None:
+    source = (ROOT / "examples" / "shop" / "shop" / "service.py").read_text(encoding="utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "service.py").write_text(source, encoding="utf-8")
+    runs = {
+        "cold": ["analyze", "service.py", "--no-cache"],
+        "cache written": ["analyze", "service.py"],
+        "from the cache": ["analyze", "service.py", "--format", "json"],
+    }
+    for what, argv in runs.items():
+        code, out, heavy = _imports_of(argv, work, tmp_path / "cache")
+        assert code == 1, (what, out)
+        assert heavy == [], what
+    assert json.loads(out)["stats"]["cache_hits"] == 1
+    assert {row["code"] for row in json.loads(out)["diagnostics"]} >= {"optional-member-access"}
+
+
+def test_the_watch_list_sees_a_module_that_is_imported(tmp_path: Path) -> None:
+    """The driver itself works: ``graph --format graphml`` does need ``xml.sax``."""
+    (tmp_path / "m.py").write_text("x = 1\n", encoding="utf-8")
+    code, _, heavy = _imports_of(["graph", "m.py", "--format", "graphml"], tmp_path, tmp_path / "cache")
+    assert code == 0
+    assert any(m.startswith("xml.sax") for m in heavy), heavy
