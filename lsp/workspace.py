@@ -28,6 +28,7 @@ Example::
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 import re
 import threading
@@ -157,6 +158,7 @@ class Workspace:
         self._docs: dict[str, OpenDocument] = {}
         self._lock = threading.RLock()
         self._lm_use = threading.Lock()  # fast tokenizers are not safe to share between threads
+        self._rankings = RankMemo()  # under ``_lm_use``
         self.generation = 0  # bumped whenever any answer may have changed (pulled diagnostics' ids)
         self._builds = Builds(self._lock, self._is_open_track)
         self.hover_budget = HOVER_BUDGET
@@ -330,6 +332,7 @@ class Workspace:
             )
             if warm:  # every answer of the file, so that the requests after it find them
                 analysed.answering.predictions()
+                self._warm_completion(doc.track, analysed)
             return analysed
 
         return build
@@ -596,23 +599,50 @@ class Workspace:
         kept = self._builds.carrier(track, snapshot.revision, self.completion_budget)
         carried = self._carried_completions(track, kept, snapshot, offset) if kept is not None else None
         if carried is not None and kept is not None:
+            dot = ide_completion.members_dot(snapshot.data, offset) if kept.answering.language == "python" else None
+            if dot is not None:
+                with self._lock:
+                    track.carried_dot = (snapshot.revision, dot)
             return Completions(self._ranked(uri, snapshot.data, offset, carried, kept), kept.revision, True)
         analysis = self._analysed(uri, snapshot)
-        entries = analysis.ask(lambda a: a.completions(offset))
-        return Completions(self._ranked(uri, analysis.graph.source.data, offset, entries, analysis), analysis.revision)
+        data = analysis.graph.source.data
+        dot = ide_completion.members_dot(data, offset) if analysis.answering.language == "python" else None
+        if dot is None:
+            entries = analysis.ask(lambda a: a.completions(offset))
+        else:  # the same list at every offset of the name typed after the dot
+            entries = analysis.ask_kept(("members", dot), lambda a: a.completions(offset))
+        return Completions(self._ranked(uri, data, offset, entries, analysis), analysis.revision)
+
+    def _warm_completion(self, track: Track, analysed: Analysed) -> None:
+        """List the members a completion carried from an older revision listed (the
+        client asks again there), on ``analysed``, the revision the builder built,
+        when no edit since wrote into or next to that dot."""
+        with self._lock:
+            asked = track.carried_dot
+            at = track.edits.carry(asked[1], asked[1], asked[0], analysed.revision) if asked else None
+        if at is None:
+            return
+        dot = at[0]
+        if ide_completion.members_dot(analysed.graph.source.data, dot + 1) == dot:
+            analysed.ask_kept(("members", dot), lambda a: a.completions(dot + 1))
 
     def _ranked(
         self, uri: str, data: bytes, offset: int, entries: list[CompletionEntry], analysis: Analysed
     ) -> list[CompletionEntry]:
-        """Member completions ordered by the code LM reading ``data`` up to the dot."""
+        """Member completions ordered by the code LM reading ``data`` up to the dot
+        (the order of a list already ranked after the same text is reused, see
+        :class:`RankMemo`)."""
         dot = member_dot(data, offset)
         lm = self.code_lm(uri) if dot is not None and entries and analysis.answering.language == "python" else None
-        if lm is None:
+        if lm is None or dot is None:
             return entries
         from typelens.monitors.ranking import rank_entries
 
+        before = data[: dot + 1]
         with self._lm_use:
-            return rank_entries(lm, data[: dot + 1].decode("utf-8", "replace"), entries)
+            return self._rankings.ranked(
+                lm, before, entries, lambda: rank_entries(lm, before.decode("utf-8", "replace"), entries)
+            )
 
     def _carried_completions(
         self, track: Track, kept: Analysed, snapshot: Snapshot, offset: int
@@ -624,7 +654,8 @@ class Workspace:
         ``kept`` cannot tell, its engine is busy, or an edit in between wrote into or
         next to a name of the receiver (its type or members may have changed)."""
         data = snapshot.data
-        found = ide_completion.receiver_chain(data, offset)
+        python = kept.answering.language == "python"
+        found = (ide_completion.carried_chain if python else ide_completion.receiver_chain)(data, offset)
         scope = None
         if found is not None:
             if not self._names_untouched(track, kept, snapshot, found):
@@ -757,6 +788,41 @@ class Workspace:
         return CompletionEntry(
             typed + result.text, "guided", f"typelens guided completion ({len(result.generation.tokens)} tokens)"
         )
+
+
+class RankMemo:
+    """The code LM's order of the last few completion lists, by the text before
+    the dot and the labels listed.  The client asks again at the same dot as the
+    user types the member's name (an incomplete list, or a client that filters
+    on the server), and once the edited text is analysed: the same text before
+    the dot and the same labels rank the same, so the LM is run once for them.
+    Not thread-safe: the workspace uses it under its LM lock.
+
+    Example::
+
+        memo = RankMemo()
+        memo.ranked(lm, b"self.", entries, rank)   # rank() called: its order kept
+        memo.ranked(lm, b"self.", entries, rank)   # the same order, rank() not called
+    """
+
+    def __init__(self, limit: int = 16) -> None:
+        self.limit = limit
+        self._orders: dict[tuple, tuple[int, ...]] = {}  # oldest first
+
+    def ranked(
+        self, lm, before: bytes, entries: list[CompletionEntry], rank: Callable[[], list[CompletionEntry]]
+    ) -> list[CompletionEntry]:
+        """``entries`` in the order ``rank()`` gives them after the text ``before``."""
+        key = (id(lm), hashlib.blake2b(before, digest_size=16).digest(), tuple(e.label for e in entries))
+        order = self._orders.pop(key, None)
+        if order is None:
+            ranked = rank()
+            where = {id(e): i for i, e in enumerate(entries)}
+            order = tuple(where[id(e)] for e in ranked)
+        self._orders[key] = order
+        if len(self._orders) > self.limit:
+            del self._orders[next(iter(self._orders))]
+        return [entries[i] for i in order]
 
 
 _NOT_CARRIED = object()

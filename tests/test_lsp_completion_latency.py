@@ -174,3 +174,132 @@ def test_completion_right_after_an_edit_over_stdio_equals_a_fresh_opens(tmp_path
         srv.close()
     assert len(fresh["items"]) > 5 and {"done", "get_ready", "_node2info"} <= {i["label"] for i in fresh["items"]}
     assert _same_items(after_edit, fresh) and _same_items(settled, fresh) and not settled["isIncomplete"]
+
+
+def _offset(text: str, needle: str, extra: int = 0) -> int:
+    return len(text[: text.index(needle) + len(needle) + extra].encode())
+
+
+def test_keyword_names_after_an_edit_come_from_the_last_analysis(tmp_path: Path) -> None:
+    """``cart.add(`` typed while the edited text is not analysed yet: the keyword
+    names of ``Cart.add`` from the last analysed revision, as a fresh open of the
+    edited text lists them."""
+    text = CART.replace("    return cart.total()\n", "    return cart.total()\n\n\ndef fill(cart: Cart):\n    pass\n")
+    ws, uri = _open(tmp_path, text)
+    ws.completion_budget = 0.0
+    ws.completion_list(uri, 0)  # revision 0 analysed
+    edited, cursor = _insert(ws, uri, text, "def fill(cart: Cart):\n", "    cart.add(\n")
+    found = ws.completion_list(uri, cursor - 1)
+    assert found.carried and found.revision == 0
+    assert [e.label for e in found.entries] == ["item="]
+    assert _shown(found.entries) == _fresh(tmp_path, edited, cursor - 1)
+
+
+def test_keyword_names_are_read_from_the_analysed_file_not_a_patched_copy(tmp_path: Path, monkeypatch) -> None:
+    """Inside a call's arguments, typed or half typed, the callee is read from the
+    analysed revision itself (its graph, else the name in its scope): no copy of
+    the document is parsed for the request."""
+    text = CART + "\n\ndef fill(cart: Cart, shelf):\n    cart.add(shelf, \n    return Cart(\n"
+    ws, uri = _open(tmp_path, text)
+    ws.completion_list(uri, 0)  # analysed before copies are forbidden
+
+    def no_copy(*args, **kwargs):
+        raise AssertionError("a patched copy of the document was analysed")
+
+    monkeypatch.setattr("typelens.typeinfer.queries.build_graph", no_copy)
+    assert [e.label for e in ws.completions(uri, _offset(text, "cart.add(shelf, "))] == ["item="]
+    assert [e.label for e in ws.completions(uri, _offset(text, "return Cart("))] == ["owner="]
+    assert ws.completions(uri, _offset(text, "def fill(cart")) == []  # parameters, not a call
+
+
+def test_a_revision_lists_a_dots_members_once(tmp_path: Path, monkeypatch) -> None:
+    """The members after a dot are worked out once per analysed revision: asked
+    again at the same dot (the name typed on after it) the list is the kept one;
+    a completion carried from an older revision has the builder list them on the
+    revision it builds, which the client's next request then finds."""
+    from typelens.typeinfer.ide import completion as ide_completion
+
+    text = CART.replace("        return sum(self.items)\n", "        return sum(self.items)\n        self.it\n")
+    ws, uri = _open(tmp_path, text)
+    worked_out = []
+    real = ide_completion.completions
+    monkeypatch.setattr(ide_completion, "completions", lambda a, o: worked_out.append(o) or real(a, o))
+    dot = _offset(text, "        self.it\n", -4)
+    first = ws.completion_list(uri, dot + 1)
+    again = ws.completion_list(uri, dot + 3)  # ``self.it|``: the same dot
+    assert len(worked_out) == 1 and again.entries == first.entries and {"items", "owner"} <= set(_labels(first))
+    # carried after an edit: the builder lists the dot's members on the new revision
+    ws.completion_budget = 0.0
+    edited, cursor = _insert(ws, uri, text, "def add(self, item):\n", "        self.\n")
+    carried = ws.completion_list(uri, cursor - 1)
+    assert carried.carried
+    assert ws.caught_up(uri)
+    worked_out.clear()
+    settled = ws.completion_list(uri, cursor - 1)
+    assert not settled.carried and worked_out == [] and _shown(settled.entries) == _fresh(tmp_path, edited, cursor - 1)
+
+
+def _labels(found) -> list[str]:
+    return [e.label for e in found.entries]
+
+
+def test_the_lm_ranks_a_text_and_its_labels_once() -> None:
+    """``RankMemo``: the same text before the dot and the same labels reuse the
+    order the LM gave; other labels or another text are ranked again."""
+    from typelens.lsp.workspace import RankMemo
+    from typelens.typeinfer.ide import CompletionEntry
+
+    memo, calls, lm = RankMemo(limit=2), [], object()
+    entries = [CompletionEntry(name, "field", "") for name in ("alpha", "beta", "gamma")]
+
+    def rank(given):
+        calls.append([e.label for e in given])
+        return list(reversed(given))
+
+    assert _order(memo.ranked(lm, b"x.", entries, lambda: rank(entries))) == ["gamma", "beta", "alpha"]
+    fresh = [CompletionEntry(name, "field", "detail") for name in ("alpha", "beta", "gamma")]
+    assert memo.ranked(lm, b"x.", fresh, lambda: rank(fresh)) == list(reversed(fresh)) and len(calls) == 1
+    memo.ranked(lm, b"y.", entries, lambda: rank(entries))
+    memo.ranked(lm, b"x.", entries[:2], lambda: rank(entries[:2]))
+    assert len(calls) == 3
+    memo.ranked(lm, b"x.", entries, lambda: rank(entries))  # pushed out by the two since (limit 2)
+    assert len(calls) == 4
+
+
+def _order(entries) -> list[str]:
+    return [e.label for e in entries]
+
+
+def test_keyword_names_right_after_an_edit_over_stdio_equal_a_fresh_opens(tmp_path: Path) -> None:
+    """Over stdio: ``self._node2info.get(`` and ``self.static_order(`` typed on a
+    new line of a method of a file slow to analyse: the keyword names equal
+    those a fresh open of the edited text gives."""
+    text = Path(graphlib.__file__).read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    done = next(i for i, line in enumerate(lines) if line.lstrip().startswith("def done(self"))
+    body = next(i for i in range(done, len(lines)) if lines[i].strip() == "if self._ready_nodes is None:")
+    indent = lines[body][: len(lines[body]) - len(lines[body].lstrip())]
+    srv = RawServer()
+    try:
+        srv.initialize(tmp_path.as_uri())
+        for n, typed in enumerate(("self.add(", "self.static_order(")):
+            edited_uri, fresh_uri = (tmp_path / f"graph{n}.py").as_uri(), (tmp_path / f"fresh{n}.py").as_uri()
+            at = (body, len(indent) + len(typed))
+            _open_over_stdio(srv, edited_uri, text)
+            _completion(srv, edited_uri, *at)  # the opened text analysed
+            start = {"line": body, "character": 0}
+            srv.notify(
+                "textDocument/didChange",
+                {
+                    "textDocument": {"uri": edited_uri, "version": 2},
+                    "contentChanges": [{"range": {"start": start, "end": start}, "text": f"{indent}{typed}\n"}],
+                },
+            )
+            after_edit = _completion(srv, edited_uri, *at)
+            _open_over_stdio(srv, fresh_uri, "".join(lines[:body]) + f"{indent}{typed}\n" + "".join(lines[body:]))
+            fresh = _completion(srv, fresh_uri, *at)
+            assert _same_items(after_edit, fresh)
+            labels = [i["label"] for i in fresh["items"]]
+            assert labels == (["node="] if typed == "self.add(" else [])
+    finally:
+        srv.close()

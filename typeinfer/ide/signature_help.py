@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from typelens.analyzer import ProgramGraph
+from typelens.analyzer.repair import scope_at
 
-from ..queries import Analysed
+from ..queries import Analysed, name_chain_in_scope, trailing_name
 from ..types import FunctionRef, TypeOfClass, members
 from .hover import overloads_of
 from .signatures import Signature, signature_of
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 _KEYWORD = re.compile(r"\s*([A-Za-z_]\w*)\s*=(?!=)")
 _CLOSE = {")": "(", "]": "[", "}": "{"}
 _MAX_SCAN = 4096  # bytes before the cursor searched for the open parenthesis
+_DEFINES = re.compile(rb"(?:^|[\s;:])(?:def|class)[ \t]+\w+\Z")  # ``def f`` / ``class C`` before a ``(``
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +58,7 @@ def signature_help(analysis: "FileAnalysis", offset: int) -> SignatureHelp | Non
     paren = open_paren(data, offset)
     if paren is None:
         return None
-    callee = _callee(analysis, paren, offset)
+    callee = callee_at(analysis, paren, offset)
     if callee is None:
         return None
     engine, value = callee
@@ -150,19 +152,45 @@ def _parameter_index(params, index: int, keyword: str | None) -> int | None:
     return index if index < len(params) else None
 
 
-def _callee(analysis: "FileAnalysis", paren: int, offset: int):
-    """``(engine, type)`` of the function called at ``paren``: from the file's
-    graph, or from a copy with the call closed at the cursor."""
+def callee_at(analysis: "FileAnalysis", paren: int, offset: int):
+    """``(engine, type)`` of the function called at ``paren`` (the cursor at
+    ``offset`` in its arguments): from the file's graph where it holds that
+    call, else the dotted name before the ``(`` read in the scope there (as
+    completion reads a receiver, :func:`~typelens.typeinfer.queries.name_chain_in_scope`).
+    Only where the flow decides that name's type, or a call's result or a
+    subscript is called, is a copy with the call closed at the cursor analysed.
+    ``None`` where no function is called there (a ``def``'s parameters, a
+    tuple)."""
     g, path = analysis.graph, analysis.path
     function = _function_before(g, paren)
     if function is not None:
         return analysis.engine, analysis.engine.exprs.type_of(path, function)
     data = g.source.data
+    head = data[data.rfind(b"\n", 0, paren) + 1 : paren].rstrip()
+    chain = callee_chain(data, paren)
+    if _DEFINES.search(head) or (chain is None and not head.endswith((b")", b"]"))):
+        return None
+    scope = scope_at(g, paren) if chain is not None else None
+    if chain is not None and scope is not None:
+        value = name_chain_in_scope(analysis.engine, path, g, scope, chain[2])
+        if value is not None:
+            return analysis.engine, value
     line_end = data.find(b"\n", offset)
     patched = data[:offset] + b")\n" + (data[line_end + 1 :] if line_end >= 0 else b"")
     copy = Analysed.of(analysis.engine, path, patched)
     function = _function_before(copy.graph, paren)
     return (copy.engine, copy.engine.exprs.type_of(path, function)) if function is not None else None
+
+
+def callee_chain(data: bytes, paren: int) -> tuple[int, int, tuple[str, ...]] | None:
+    """``(start, paren, names)`` of the dotted name right before the ``(`` at byte
+    ``paren`` (``self.items.append(`` gives ``("self", "items", "append")``);
+    ``None`` when something else is called (a call's result, a subscript)."""
+    head = data[data.rfind(b"\n", 0, paren) + 1 : paren]
+    chain = trailing_name(head.decode("utf-8", "replace"))
+    if chain is None or not chain.group().isascii():
+        return None
+    return paren - len(chain.group()), paren, tuple(chain.group().split("."))
 
 
 def _function_before(g: ProgramGraph, paren: int) -> int | None:
