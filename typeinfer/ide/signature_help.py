@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from typelens.analyzer import ProgramGraph
-from typelens.analyzer.repair import scope_at
+from typelens.analyzer.repair import enclosing_def_line, scope_at
 
 from ..queries import Analysed, name_chain_in_scope, trailing_name
 from ..types import FunctionRef, TypeOfClass, members
@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 
 _KEYWORD = re.compile(r"\s*([A-Za-z_]\w*)\s*=(?!=)")
 _CLOSE = {")": "(", "]": "[", "}": "{"}
-_MAX_SCAN = 4096  # bytes before the cursor searched for the open parenthesis
+_MAX_SCAN = 4096  # bytes before the cursor searched for the open parenthesis (at module level)
+_MAX_DEF_SCAN = 16384  # ... or from the enclosing ``def``/``class`` line, when that is closer
 _DEFINES = re.compile(rb"(?:^|[\s;:])(?:def|class)[ \t]+\w+\Z")  # ``def f`` / ``class C`` before a ``(``
 
 
@@ -85,8 +86,10 @@ def signature_help(analysis: "FileAnalysis", offset: int) -> SignatureHelp | Non
 
 def open_paren(data: bytes, offset: int) -> int | None:
     """The byte offset of the ``(`` of the innermost call still open at ``offset``
-    (brackets and strings on the way skipped); ``None`` outside any call."""
-    start = max(0, offset - _MAX_SCAN)
+    (brackets and strings on the way skipped, from the line of the ``def`` or
+    ``class`` enclosing it, which no string holds); ``None`` outside any call."""
+    def_line = enclosing_def_line(data, offset)
+    start = def_line if def_line is not None and offset - def_line <= _MAX_DEF_SCAN else max(0, offset - _MAX_SCAN)
     text = data[start:offset].decode("utf-8", "replace")
     depth: list[str] = []
     quote = None
