@@ -32,10 +32,11 @@ import hashlib
 import logging
 import re
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import Callable, TypeVar, cast
 from urllib.parse import unquote, urlparse
 
 from typelens.analyzer import Diagnostic, Document, GraphConfig, ModelError, ProgramGraph, build_graph
@@ -158,7 +159,8 @@ class Workspace:
         self._docs: dict[str, OpenDocument] = {}
         self._lock = threading.RLock()
         self._lm_use = threading.Lock()  # fast tokenizers are not safe to share between threads
-        self._rankings = RankMemo()  # under ``_lm_use``
+        self._logprobs = LogprobMemo()  # under ``_lm_use``
+        self._lm_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="typelens-lm")
         self.generation = 0  # bumped whenever any answer may have changed (pulled diagnostics' ids)
         self._builds = Builds(self._lock, self._is_open_track)
         self.hover_budget = HOVER_BUDGET
@@ -596,22 +598,24 @@ class Workspace:
             doc = self._docs[uri]
             snapshot = snapshot or doc.snapshot()
             track = doc.track
+            python = not is_script(str(doc.path))
+        data = snapshot.data
+        ranking = self._rank_ahead(uri, data, offset) if python else None
         kept = self._builds.carrier(track, snapshot.revision, self.completion_budget)
         carried = self._carried_completions(track, kept, snapshot, offset) if kept is not None else None
         if carried is not None and kept is not None:
-            dot = ide_completion.members_dot(snapshot.data, offset) if kept.answering.language == "python" else None
+            dot = ide_completion.members_dot(data, offset) if python else None
             if dot is not None:
                 with self._lock:
                     track.carried_dot = (snapshot.revision, dot)
-            return Completions(self._ranked(uri, snapshot.data, offset, carried, kept), kept.revision, True)
+            return Completions(self._ranked(ranking, data, offset, carried), kept.revision, True)
         analysis = self._analysed(uri, snapshot)
-        data = analysis.graph.source.data
-        dot = ide_completion.members_dot(data, offset) if analysis.answering.language == "python" else None
+        dot = ide_completion.members_dot(data, offset) if python else None
         if dot is None:
             entries = analysis.ask(lambda a: a.completions(offset))
         else:  # the same list at every offset of the name typed after the dot
             entries = analysis.ask_kept(("members", dot), lambda a: a.completions(offset))
-        return Completions(self._ranked(uri, data, offset, entries, analysis), analysis.revision)
+        return Completions(self._ranked(ranking, data, offset, entries), analysis.revision)
 
     def _warm_completion(self, track: Track, analysed: Analysed) -> None:
         """List the members a completion carried from an older revision listed (the
@@ -626,23 +630,37 @@ class Workspace:
         if ide_completion.members_dot(analysed.graph.source.data, dot + 1) == dot:
             analysed.ask_kept(("members", dot), lambda a: a.completions(dot + 1))
 
-    def _ranked(
-        self, uri: str, data: bytes, offset: int, entries: list[CompletionEntry], analysis: Analysed
-    ) -> list[CompletionEntry]:
-        """Member completions ordered by the code LM reading ``data`` up to the dot
-        (the order of a list already ranked after the same text is reused, see
-        :class:`RankMemo`)."""
+    def _rank_ahead(self, uri: str, data: bytes, offset: int) -> Future | None:
+        """The code LM reading ``data`` up to the dot before ``offset`` (``None``: no
+        dot), started in the LM's own thread while the members are listed: it
+        spends its time in the tokenizer and torch, which let the listing run."""
         dot = member_dot(data, offset)
-        lm = self.code_lm(uri) if dot is not None and entries and analysis.answering.language == "python" else None
-        if lm is None or dot is None:
+        return self._lm_pool.submit(self._next_logprobs, uri, data[: dot + 1]) if dot is not None else None
+
+    def _next_logprobs(self, uri: str, before: bytes):
+        """``(lm, next-token log-probabilities after before)``, or ``None`` without an LM."""
+        lm = self.code_lm(uri)
+        if lm is None:
+            return None
+        from typelens.monitors.ranking import next_logprobs
+
+        with self._lm_use:
+            return lm, self._logprobs.get(lm, before, lambda: next_logprobs(lm, before.decode("utf-8", "replace")))
+
+    def _ranked(
+        self, ranking: Future | None, data: bytes, offset: int, entries: list[CompletionEntry]
+    ) -> list[CompletionEntry]:
+        """Member completions ordered by the code LM (``ranking``: its reading of
+        ``data`` up to the dot, :meth:`_rank_ahead`)."""
+        found = ranking.result() if ranking is not None and entries else None
+        dot = member_dot(data, offset)
+        if found is None or dot is None:
             return entries
         from typelens.monitors.ranking import rank_entries
 
-        before = data[: dot + 1]
-        with self._lm_use:
-            return self._rankings.ranked(
-                lm, before, entries, lambda: rank_entries(lm, before.decode("utf-8", "replace"), entries)
-            )
+        lm, logprobs = found
+        with self._lm_use:  # the names' first tokens use the tokenizer
+            return rank_entries(lm, data[: dot + 1].decode("utf-8", "replace"), entries, logprobs)
 
     def _carried_completions(
         self, track: Track, kept: Analysed, snapshot: Snapshot, offset: int
@@ -790,39 +808,32 @@ class Workspace:
         )
 
 
-class RankMemo:
-    """The code LM's order of the last few completion lists, by the text before
-    the dot and the labels listed.  The client asks again at the same dot as the
-    user types the member's name (an incomplete list, or a client that filters
-    on the server), and once the edited text is analysed: the same text before
-    the dot and the same labels rank the same, so the LM is run once for them.
-    Not thread-safe: the workspace uses it under its LM lock.
+class LogprobMemo:
+    """The code LM's next-token log-probabilities after the last few texts
+    before a dot.  The client asks again at the same dot as the user types the
+    member's name (an incomplete list, or a client that filters on the server),
+    and once the edited text is analysed: the text before the dot is the same,
+    so the LM reads it once.  Not thread-safe: the workspace uses it under its
+    LM lock.
 
     Example::
 
-        memo = RankMemo()
-        memo.ranked(lm, b"self.", entries, rank)   # rank() called: its order kept
-        memo.ranked(lm, b"self.", entries, rank)   # the same order, rank() not called
+        memo = LogprobMemo()
+        memo.get(lm, b"self.", read)   # read() called: its answer kept
+        memo.get(lm, b"self.", read)   # the same answer, read() not called
     """
 
-    def __init__(self, limit: int = 16) -> None:
+    def __init__(self, limit: int = 8) -> None:
         self.limit = limit
-        self._orders: dict[tuple, tuple[int, ...]] = {}  # oldest first
+        self._found: dict[tuple, object] = {}  # oldest first
 
-    def ranked(
-        self, lm, before: bytes, entries: list[CompletionEntry], rank: Callable[[], list[CompletionEntry]]
-    ) -> list[CompletionEntry]:
-        """``entries`` in the order ``rank()`` gives them after the text ``before``."""
-        key = (id(lm), hashlib.blake2b(before, digest_size=16).digest(), tuple(e.label for e in entries))
-        order = self._orders.pop(key, None)
-        if order is None:
-            ranked = rank()
-            where = {id(e): i for i, e in enumerate(entries)}
-            order = tuple(where[id(e)] for e in ranked)
-        self._orders[key] = order
-        if len(self._orders) > self.limit:
-            del self._orders[next(iter(self._orders))]
-        return [entries[i] for i in order]
+    def get(self, lm, before: bytes, read: Callable[[], T]) -> T:
+        key = (id(lm), hashlib.blake2b(before, digest_size=16).digest())
+        found = self._found.pop(key) if key in self._found else read()
+        self._found[key] = found
+        if len(self._found) > self.limit:
+            del self._found[next(iter(self._found))]
+        return cast(T, found)
 
 
 _NOT_CARRIED = object()

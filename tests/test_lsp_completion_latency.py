@@ -210,6 +210,16 @@ def test_keyword_names_are_read_from_the_analysed_file_not_a_patched_copy(tmp_pa
     assert [e.label for e in ws.completions(uri, _offset(text, "cart.add(shelf, "))] == ["item="]
     assert [e.label for e in ws.completions(uri, _offset(text, "return Cart("))] == ["owner="]
     assert ws.completions(uri, _offset(text, "def fill(cart")) == []  # parameters, not a call
+    assert ws.completions(uri, _offset(text, "self.items = [")) == []
+
+
+def test_keyword_names_of_a_call_to_a_non_ascii_name(tmp_path: Path) -> None:
+    """A callee named with non-ASCII letters, half typed at module level: its
+    keyword names (byte offsets, not characters, locate the name)."""
+    text = "def crée(x, *, échelle=1.0):\n    return x\n\n\nr = crée(2, \n"
+    ws, uri = _open(tmp_path, text)
+    assert [e.label for e in ws.completions(uri, _offset(text, "r = crée(2, "))] == ["x=", "échelle="]
+    assert ws.completions(uri, _offset(text, "def crée(x")) == []
 
 
 def test_a_revision_lists_a_dots_members_once(tmp_path: Path, monkeypatch) -> None:
@@ -243,35 +253,47 @@ def _labels(found) -> list[str]:
     return [e.label for e in found.entries]
 
 
-def test_the_lm_ranks_a_text_and_its_labels_once() -> None:
-    """``RankMemo``: the same text before the dot and the same labels reuse the
-    order the LM gave; other labels or another text are ranked again."""
-    from typelens.lsp.workspace import RankMemo
-    from typelens.typeinfer.ide import CompletionEntry
+def test_members_are_ranked_by_what_the_lm_read_ahead(tmp_path: Path) -> None:
+    """The LM reads the text before the dot while the members are listed; the
+    list comes in the order ranking the listed members after that text gives."""
+    from typelens.monitors.ranking import rank_entries
 
-    memo, calls, lm = RankMemo(limit=2), [], object()
-    entries = [CompletionEntry(name, "field", "") for name in ("alpha", "beta", "gamma")]
-
-    def rank(given):
-        calls.append([e.label for e in given])
-        return list(reversed(given))
-
-    assert _order(memo.ranked(lm, b"x.", entries, lambda: rank(entries))) == ["gamma", "beta", "alpha"]
-    fresh = [CompletionEntry(name, "field", "detail") for name in ("alpha", "beta", "gamma")]
-    assert memo.ranked(lm, b"x.", fresh, lambda: rank(fresh)) == list(reversed(fresh)) and len(calls) == 1
-    memo.ranked(lm, b"y.", entries, lambda: rank(entries))
-    memo.ranked(lm, b"x.", entries[:2], lambda: rank(entries[:2]))
-    assert len(calls) == 3
-    memo.ranked(lm, b"x.", entries, lambda: rank(entries))  # pushed out by the two since (limit 2)
-    assert len(calls) == 4
+    ws, uri = _open(tmp_path, CART)
+    lm = ws.code_lm(uri)
+    assert lm is not None, "the shipped code LM did not load"
+    dot = _offset(CART, "self.items.append", -len("items.append")) - 1
+    listed = ws.analysis(uri).completions(dot + 1)
+    ranked = ws.completion_list(uri, dot + 1).entries
+    assert _shown(ranked) == _shown(rank_entries(lm, CART[: CART.index("self.items.append") + 5], listed))
+    assert sorted(_shown(ranked)) == sorted(_shown(listed)) and {"items", "owner", "add"} <= set(_order(ranked))
 
 
 def _order(entries) -> list[str]:
     return [e.label for e in entries]
 
 
+def test_the_lm_reads_a_text_before_a_dot_once() -> None:
+    """``LogprobMemo``: the same text before the dot reuses what the LM read;
+    another text (or another LM) is read again, and the oldest is let go."""
+    from typelens.lsp.workspace import LogprobMemo
+
+    memo, reads, lm, other = LogprobMemo(limit=2), [], object(), object()
+
+    def read(text: bytes):
+        reads.append(text)
+        return [len(reads)]
+
+    first = memo.get(lm, b"x.", lambda: read(b"x."))
+    assert memo.get(lm, b"x.", lambda: read(b"x.")) is first and reads == [b"x."]
+    memo.get(lm, b"y.", lambda: read(b"y."))
+    memo.get(other, b"x.", lambda: read(b"x."))
+    assert len(reads) == 3
+    memo.get(lm, b"x.", lambda: read(b"x."))  # pushed out by the two since (limit 2)
+    assert len(reads) == 4
+
+
 def test_keyword_names_right_after_an_edit_over_stdio_equal_a_fresh_opens(tmp_path: Path) -> None:
-    """Over stdio: ``self._node2info.get(`` and ``self.static_order(`` typed on a
+    """Over stdio: ``self.add(`` and ``self.static_order(`` typed on a
     new line of a method of a file slow to analyse: the keyword names equal
     those a fresh open of the edited text gives."""
     text = Path(graphlib.__file__).read_text(encoding="utf-8")

@@ -37,7 +37,9 @@ _KEYWORD = re.compile(r"\s*([A-Za-z_]\w*)\s*=(?!=)")
 _CLOSE = {")": "(", "]": "[", "}": "{"}
 _MAX_SCAN = 4096  # bytes before the cursor searched for the open parenthesis (at module level)
 _MAX_DEF_SCAN = 16384  # ... or from the enclosing ``def``/``class`` line, when that is closer
-_DEFINES = re.compile(rb"(?:^|[\s;:])(?:def|class)[ \t]+\w+\Z")  # ``def f`` / ``class C`` before a ``(``
+# what a called expression can end with: a name (non-ASCII letters included), a call or a subscript
+_CALLABLE_END = re.compile(rb"[\w)\]\x80-\xff]\Z")
+_DEFINES = re.compile(rb"(?:^|[\s;:])(?:def|class)[ \t]+[\w\x80-\xff]+\Z")  # ``def f`` / ``class C`` before a ``(``
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +173,7 @@ def callee_at(analysis: "FileAnalysis", paren: int, offset: int):
     data = g.source.data
     head = data[data.rfind(b"\n", 0, paren) + 1 : paren].rstrip()
     chain = callee_chain(data, paren)
-    if _DEFINES.search(head) or (chain is None and not head.endswith((b")", b"]"))):
+    if _DEFINES.search(head) or (chain is None and not _CALLABLE_END.search(head)):
         return None
     scope = scope_at(g, paren) if chain is not None else None
     if chain is not None and scope is not None:
@@ -191,9 +193,9 @@ def callee_chain(data: bytes, paren: int) -> tuple[int, int, tuple[str, ...]] | 
     ``None`` when something else is called (a call's result, a subscript)."""
     head = data[data.rfind(b"\n", 0, paren) + 1 : paren]
     chain = trailing_name(head.decode("utf-8", "replace"))
-    if chain is None or not chain.group().isascii():
+    if chain is None:
         return None
-    return paren - len(chain.group()), paren, tuple(chain.group().split("."))
+    return paren - len(chain.group().encode("utf-8")), paren, tuple(chain.group().split("."))
 
 
 def _function_before(g: ProgramGraph, paren: int) -> int | None:
