@@ -35,6 +35,9 @@ of the same text, and its hovers fast while the user types:
   and completions beyond :data:`COMPLETION_BUDGET`: the receiver is read from
   the current text, its type from the newest revision built, and the list is
   marked incomplete so that the client asks again (``Workspace.completion_list``).
+  The builder then lists that dot's members on the revision it builds, and the
+  revision keeps them (``Analysed.ask_kept``): the client's next request there
+  finds them.
 
 Example::
 
