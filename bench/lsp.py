@@ -404,7 +404,7 @@ def report(table: dict[str, dict[str, list[float]]]) -> None:
                 continue
             ratio = ""
             if name != "typelens" and base.get(feature):
-                ratio = f"  {percentile(values, 0.95) / percentile(base[feature], 0.95):5.1f}x typelens's p95"
+                ratio = f"  {percentile(values, 0.95) / percentile(base[feature], 0.95):6.3g}x typelens's p95"
             cpu = results.get(f"cpu:{feature}")
             print(
                 f"{name:<22} {feature:<32} p50 {statistics.median(values):7.1f} ms  "
