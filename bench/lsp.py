@@ -11,8 +11,11 @@ Two workspaces, copied into fresh folders that every server sees as its root:
   identifiers spread over the file, inlay hints over the whole file,
   completion right after an edit that types ``self.`` inside a method
   (``completion after edit``) and again at the same place 2 s later
-  (``completion (settled)``), signature help right after the ``(`` of calls, semantic tokens of the whole
-  file;
+  (``completion (settled)``: the edited text analysed by then, the client
+  asking again as it would for an incomplete list), and, in another method,
+  ``self.`` typed and asked for only 2 s later (``completion (settled, first
+  ask)``: nothing of that place worked out before), signature help right
+  after the ``(`` of calls, semantic tokens of the whole file;
 - a project of ~5,000 lines (CPython's ``logging`` package and a module using
   it): references and rename (not applied) at the names its classes and
   functions are defined with.
@@ -272,49 +275,63 @@ async def measure_file(command: list[str], path: Path, hovers: int, completions:
         [lambda: client.text_document_semantic_tokens_full_async(types.SemanticTokensParams(text_document=doc))] * 10,
     )
     cpu = server_cpu(client)
-    after_edit, settled = await _completions(client, doc, lines, completions)
+    after_edit, settled, first = await _completions(client, doc, lines, completions)
     results["completion after edit"] = after_edit
     results["completion (settled)"] = settled
-    # the edits' background analyses included: per edit, both requests together
+    results["completion (settled, first ask)"] = first
+    # the edits' background analyses included: per pair of edits, the three requests together
     results["cpu:completion after edit"] = [(server_cpu(client) - cpu) * 1000 / max(1, len(after_edit))]
     await stop(client)
     return results
 
 
-async def _completions(client: LanguageClient, doc, lines: list[str], count: int) -> tuple[list[float], list[float]]:
-    """Type ``self.`` on a new line of a method and ask for completions at once
-    (``after edit``), then again after a pause of SETTLED_SECONDS (``settled``:
-    the edited text analysed by then, unless the machine is slow), then undo."""
+async def _completions(
+    client: LanguageClient, doc, lines: list[str], count: int
+) -> tuple[list[float], list[float], list[float]]:
+    """At each of ``count`` methods: type ``self.`` on a new line and ask for
+    completions at once (``after edit``), then again after a pause of
+    SETTLED_SECONDS (``settled``: the edited text analysed by then, unless the
+    machine is slow), then undo; and in the method after it, type ``self.``
+    and ask only after the pause (``first ask``), then undo."""
     methods = [i for i, line in enumerate(lines) if re.match(r"\s+def \w+\(self", line)]
-    version, found, settled = 1, [], []
-    for index in methods[:: max(1, len(methods) // count)][:count]:
-        body = index + 1
-        indent = re.match(r"\s*", lines[body]).group(0) if body < len(lines) else "        "
-        version += 1
-        at = types.Position(body, 0)
-        client.text_document_did_change(
-            types.DidChangeTextDocumentParams(
-                types.VersionedTextDocumentIdentifier(version=version, uri=doc.uri),
-                [types.TextDocumentContentChangePartial(range=types.Range(at, at), text=f"{indent}self.\n")],
+    found: list[float] = []
+    settled: list[float] = []
+    first: list[float] = []
+    version = 1
+    picked = [i for i in methods[:: max(1, len(methods) // count)][:count]]
+    for index in picked:
+        later = next((m for m in methods if m > index + 1), None)
+        for method, times in ((index, (found, settled)), (later, (first,))):
+            if method is None:
+                continue
+            body = method + 1
+            indent = re.match(r"\s*", lines[body]).group(0) if body < len(lines) else "        "
+            at = types.Position(body, 0)
+            version += 1
+            client.text_document_did_change(
+                types.DidChangeTextDocumentParams(
+                    types.VersionedTextDocumentIdentifier(version=version, uri=doc.uri),
+                    [types.TextDocumentContentChangePartial(range=types.Range(at, at), text=f"{indent}self.\n")],
+                )
             )
-        )
-        ms, _ = await timed(
-            client.text_document_completion_async(types.CompletionParams(doc, types.Position(body, len(indent) + 5)))
-        )
-        found.append(ms)
-        await asyncio.sleep(SETTLED_SECONDS)
-        ms, _ = await timed(
-            client.text_document_completion_async(types.CompletionParams(doc, types.Position(body, len(indent) + 5)))
-        )
-        settled.append(ms)
-        version += 1
-        client.text_document_did_change(
-            types.DidChangeTextDocumentParams(
-                types.VersionedTextDocumentIdentifier(version=version, uri=doc.uri),
-                [types.TextDocumentContentChangePartial(range=types.Range(at, types.Position(body + 1, 0)), text="")],
+            ask = types.CompletionParams(doc, types.Position(body, len(indent) + 5))
+            for n, into in enumerate(times):
+                if n or len(times) == 1:
+                    await asyncio.sleep(SETTLED_SECONDS)
+                ms, _ = await timed(client.text_document_completion_async(ask))
+                into.append(ms)
+            version += 1
+            client.text_document_did_change(
+                types.DidChangeTextDocumentParams(
+                    types.VersionedTextDocumentIdentifier(version=version, uri=doc.uri),
+                    [
+                        types.TextDocumentContentChangePartial(
+                            range=types.Range(at, types.Position(body + 1, 0)), text=""
+                        )
+                    ],
+                )
             )
-        )
-    return found, settled
+    return found, settled, first
 
 
 def build_project(work: Path) -> Path:
@@ -383,17 +400,22 @@ def report(table: dict[str, dict[str, list[float]]]) -> None:
         for name, results in table.items():
             values = results.get(feature) or []
             if not values:
-                print(f"{name:<22} {feature:<24} not supported")
+                print(f"{name:<22} {feature:<32} not supported")
                 continue
             ratio = ""
             if name != "typelens" and base.get(feature):
-                ratio = f"  {percentile(values, 0.95) / percentile(base[feature], 0.95):5.1f}x typelens's p95"
+                ratio = f"  {percentile(values, 0.95) / percentile(base[feature], 0.95):6.3g}x typelens's p95"
             cpu = results.get(f"cpu:{feature}")
             print(
-                f"{name:<22} {feature:<24} p50 {statistics.median(values):7.1f} ms  "
+                f"{name:<22} {feature:<32} p50 {statistics.median(values):7.1f} ms  "
                 f"p95 {percentile(values, 0.95):7.1f} ms  (n={len(values)}){ratio}"
                 + (f"  server CPU {cpu[0]:7.1f} ms/request" if cpu else "")
             )
+
+
+def _load() -> str:
+    """The 1, 5 and 15 minute load averages (a shared machine's figures need them)."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "unknown"
 
 
 def main() -> None:
@@ -429,10 +451,11 @@ def main() -> None:
         if not Path(command[0]).exists():
             print(f"{name}: not installed ({command[0]})")
             continue
-        print(f"measuring {name} ...", file=sys.stderr)
+        print(f"measuring {name} ... (load average {_load()})", file=sys.stderr, flush=True)
         results = asyncio.run(measure_file(command, target, args.hovers, args.completions))
         results.update(asyncio.run(measure_project(command, project, args.references)))
         table[name] = results
+        print(f"measured {name} (load average {_load()})", file=sys.stderr, flush=True)
     report(table)
     shutil.rmtree(work, ignore_errors=True)
 

@@ -35,6 +35,9 @@ of the same text, and its hovers fast while the user types:
   and completions beyond :data:`COMPLETION_BUDGET`: the receiver is read from
   the current text, its type from the newest revision built, and the list is
   marked incomplete so that the client asks again (``Workspace.completion_list``).
+  The builder then lists that dot's members on the revision it builds, and the
+  revision keeps them (``Analysed.ask_kept``): the client's next request there
+  finds them.
 
 Example::
 
@@ -72,6 +75,7 @@ QUIET = 0.15  # the builder starts once the document had no edit for this long
 _SOON = -1  # ``Track.building``: the builder will build the newest revision
 _WAIT_LIMIT = 300.0  # a request never waits longer for a build (then it fails, logged)
 _MAX_LOGGED_EDITS = 4096  # more edits than this since the last build: no carrying across
+KEPT_ANSWERS = 32  # answers an analysed revision keeps (``Analysed.ask_kept``)
 
 
 @dataclass(slots=True)
@@ -87,6 +91,7 @@ class Analysed:
     checking: FileAnalysis | None = None
     check_lock: threading.Lock = field(default_factory=threading.Lock)
     epoch: int = 0  # the track's epoch it was built in (see ``Track.epoch``)
+    answers: dict = field(default_factory=dict)  # ``ask_kept``'s answers by key, oldest first
 
     def ask(self, question: Callable[[FileAnalysis], T], timeout: float = -1) -> T:
         """``question(answering engine)``, alone on that engine."""
@@ -94,6 +99,21 @@ class Analysed:
             raise TimeoutError("the answering engine stayed busy")
         try:
             return question(self.answering)
+        finally:
+            self.lock.release()
+
+    def ask_kept(self, key: object, question: Callable[[FileAnalysis], T], timeout: float = -1) -> T:
+        """:meth:`ask`, the answer kept for the next question with the same ``key``
+        (one that names all the answer depends on besides this revision, e.g. the
+        dot whose receiver's members are listed); the last :data:`KEPT_ANSWERS`."""
+        if not self.lock.acquire(timeout=timeout):
+            raise TimeoutError("the answering engine stayed busy")
+        try:
+            if key not in self.answers:
+                self.answers[key] = question(self.answering)
+                if len(self.answers) > KEPT_ANSWERS:
+                    del self.answers[next(iter(self.answers))]
+            return self.answers[key]
         finally:
             self.lock.release()
 
@@ -165,6 +185,9 @@ class Track:
     edited_at: float = 0.0  # time.monotonic() of the last edit
     build_started: float = 0.0  # time.monotonic() the builder started on ``building``
     durations: deque = field(default_factory=lambda: deque(maxlen=8))  # the builder's last build times
+    # (revision, dot) of the last member completion an older revision answered: the
+    # client asks again there, so the builder lists them on the revision it builds
+    carried_dot: tuple[int, int] | None = None
 
     def build_seconds(self) -> float:
         """What a build of this document takes (the longest of the last few: a broken

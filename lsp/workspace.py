@@ -28,13 +28,15 @@ Example::
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 import re
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import Callable, TypeVar, cast
 from urllib.parse import unquote, urlparse
 
 from typelens.analyzer import Diagnostic, Document, GraphConfig, ModelError, ProgramGraph, build_graph
@@ -157,6 +159,8 @@ class Workspace:
         self._docs: dict[str, OpenDocument] = {}
         self._lock = threading.RLock()
         self._lm_use = threading.Lock()  # fast tokenizers are not safe to share between threads
+        self._logprobs = LogprobMemo()  # under ``_lm_use``
+        self._lm_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="typelens-lm")
         self.generation = 0  # bumped whenever any answer may have changed (pulled diagnostics' ids)
         self._builds = Builds(self._lock, self._is_open_track)
         self.hover_budget = HOVER_BUDGET
@@ -330,6 +334,7 @@ class Workspace:
             )
             if warm:  # every answer of the file, so that the requests after it find them
                 analysed.answering.predictions()
+                self._warm_completion(doc.track, analysed)
             return analysed
 
         return build
@@ -593,26 +598,69 @@ class Workspace:
             doc = self._docs[uri]
             snapshot = snapshot or doc.snapshot()
             track = doc.track
+            python = not is_script(str(doc.path))
+        data = snapshot.data
+        ranking = self._rank_ahead(uri, data, offset) if python else None
         kept = self._builds.carrier(track, snapshot.revision, self.completion_budget)
         carried = self._carried_completions(track, kept, snapshot, offset) if kept is not None else None
         if carried is not None and kept is not None:
-            return Completions(self._ranked(uri, snapshot.data, offset, carried, kept), kept.revision, True)
+            dot = ide_completion.members_dot(data, offset) if python else None
+            if dot is not None:
+                with self._lock:
+                    track.carried_dot = (snapshot.revision, dot)
+            return Completions(self._ranked(ranking, data, offset, carried), kept.revision, True)
         analysis = self._analysed(uri, snapshot)
-        entries = analysis.ask(lambda a: a.completions(offset))
-        return Completions(self._ranked(uri, analysis.graph.source.data, offset, entries, analysis), analysis.revision)
+        dot = ide_completion.members_dot(data, offset) if python else None
+        if dot is None:
+            entries = analysis.ask(lambda a: a.completions(offset))
+        else:  # the same list at every offset of the name typed after the dot
+            entries = analysis.ask_kept(("members", dot), lambda a: a.completions(offset))
+        return Completions(self._ranked(ranking, data, offset, entries), analysis.revision)
+
+    def _warm_completion(self, track: Track, analysed: Analysed) -> None:
+        """List the members a completion carried from an older revision listed (the
+        client asks again there), on ``analysed``, the revision the builder built,
+        when no edit since wrote into or next to that dot."""
+        with self._lock:
+            asked = track.carried_dot
+            at = track.edits.carry(asked[1], asked[1], asked[0], analysed.revision) if asked else None
+        if at is None:
+            return
+        dot = at[0]
+        if ide_completion.members_dot(analysed.graph.source.data, dot + 1) == dot:
+            analysed.ask_kept(("members", dot), lambda a: a.completions(dot + 1))
+
+    def _rank_ahead(self, uri: str, data: bytes, offset: int) -> Future | None:
+        """The code LM reading ``data`` up to the dot before ``offset`` (``None``: no
+        dot), started in the LM's own thread while the members are listed: it
+        spends its time in the tokenizer and torch, which let the listing run."""
+        dot = member_dot(data, offset)
+        return self._lm_pool.submit(self._next_logprobs, uri, data[: dot + 1]) if dot is not None else None
+
+    def _next_logprobs(self, uri: str, before: bytes):
+        """``(lm, next-token log-probabilities after before)``, or ``None`` without an LM."""
+        lm = self.code_lm(uri)
+        if lm is None:
+            return None
+        from typelens.monitors.ranking import next_logprobs
+
+        with self._lm_use:
+            return lm, self._logprobs.get(lm, before, lambda: next_logprobs(lm, before.decode("utf-8", "replace")))
 
     def _ranked(
-        self, uri: str, data: bytes, offset: int, entries: list[CompletionEntry], analysis: Analysed
+        self, ranking: Future | None, data: bytes, offset: int, entries: list[CompletionEntry]
     ) -> list[CompletionEntry]:
-        """Member completions ordered by the code LM reading ``data`` up to the dot."""
+        """Member completions ordered by the code LM (``ranking``: its reading of
+        ``data`` up to the dot, :meth:`_rank_ahead`)."""
+        found = ranking.result() if ranking is not None and entries else None
         dot = member_dot(data, offset)
-        lm = self.code_lm(uri) if dot is not None and entries and analysis.answering.language == "python" else None
-        if lm is None:
+        if found is None or dot is None:
             return entries
         from typelens.monitors.ranking import rank_entries
 
-        with self._lm_use:
-            return rank_entries(lm, data[: dot + 1].decode("utf-8", "replace"), entries)
+        lm, logprobs = found
+        with self._lm_use:  # the names' first tokens use the tokenizer
+            return rank_entries(lm, data[: dot + 1].decode("utf-8", "replace"), entries, logprobs)
 
     def _carried_completions(
         self, track: Track, kept: Analysed, snapshot: Snapshot, offset: int
@@ -624,7 +672,8 @@ class Workspace:
         ``kept`` cannot tell, its engine is busy, or an edit in between wrote into or
         next to a name of the receiver (its type or members may have changed)."""
         data = snapshot.data
-        found = ide_completion.receiver_chain(data, offset)
+        python = kept.answering.language == "python"
+        found = (ide_completion.carried_chain if python else ide_completion.receiver_chain)(data, offset)
         scope = None
         if found is not None:
             if not self._names_untouched(track, kept, snapshot, found):
@@ -757,6 +806,34 @@ class Workspace:
         return CompletionEntry(
             typed + result.text, "guided", f"typelens guided completion ({len(result.generation.tokens)} tokens)"
         )
+
+
+class LogprobMemo:
+    """The code LM's next-token log-probabilities after the last few texts
+    before a dot.  The client asks again at the same dot as the user types the
+    member's name (an incomplete list, or a client that filters on the server),
+    and once the edited text is analysed: the text before the dot is the same,
+    so the LM reads it once.  Not thread-safe: the workspace uses it under its
+    LM lock.
+
+    Example::
+
+        memo = LogprobMemo()
+        memo.get(lm, b"self.", read)   # read() called: its answer kept
+        memo.get(lm, b"self.", read)   # the same answer, read() not called
+    """
+
+    def __init__(self, limit: int = 8) -> None:
+        self.limit = limit
+        self._found: dict[tuple, object] = {}  # oldest first
+
+    def get(self, lm, before: bytes, read: Callable[[], T]) -> T:
+        key = (id(lm), hashlib.blake2b(before, digest_size=16).digest())
+        found = self._found.pop(key) if key in self._found else read()
+        self._found[key] = found
+        if len(self._found) > self.limit:
+            del self._found[next(iter(self._found))]
+        return cast(T, found)
 
 
 _NOT_CARRIED = object()

@@ -3,7 +3,8 @@
 One forward pass over the text before the cursor gives the next-token
 distribution; each name scores the log-probability of its first token (the
 tokenizer's split of the name as it would follow the text), so ranking costs one
-pass however many members the type has.  The prompt is the one guided
+pass however many members the type has (:func:`next_logprobs`, which an
+editor starts while it lists the members).  The prompt is the one guided
 completion builds (:mod:`.prompt`) and goes through the model's prompt cache, so
 consecutive keystrokes re-encode only their new tokens.  Names that share a
 first token keep their given order.
@@ -32,9 +33,20 @@ def name_scores(lm, text: str, names: list[str], context: int = 512) -> list[flo
     most ``context`` tokens, see :func:`~.prompt.build_prompt`)."""
     if not names:
         return []
+    return scores_after(lm, next_logprobs(lm, text, context), text, names)
+
+
+@torch.no_grad()
+def next_logprobs(lm, text: str, context: int = 512) -> torch.Tensor:
+    """The next token's log-probabilities after ``text`` (what :func:`scores_after`
+    reads; an editor works it out while it lists the names)."""
     size = max(8, min(context, lm.context - 1))
     prompt = build_prompt(lm, text, budget=size)
-    logprobs = torch.log_softmax(next_logits(lm, prompt.ids, lm.prompt_cache), dim=-1)
+    return torch.log_softmax(next_logits(lm, prompt.ids, lm.prompt_cache), dim=-1)
+
+
+def scores_after(lm, logprobs: torch.Tensor, text: str, names: list[str]) -> list[float]:
+    """:func:`name_scores` from the ``logprobs`` :func:`next_logprobs` gave for ``text``."""
     known = _FIRST_TOKENS.setdefault(lm, {})
     if len(known) > _FIRST_TOKENS_LIMIT:
         known.clear()
@@ -60,9 +72,11 @@ def _first_token(lm, lead: str, name: str) -> int | None:
     return joined[1] if lead and len(joined) > 1 else (joined[0] if joined else None)
 
 
-def rank_entries(lm, text: str, entries: list):
+def rank_entries(lm, text: str, entries: list, logprobs: torch.Tensor | None = None):
     """Completion entries (anything with a ``label``) reordered by the LM after
-    ``text``: public names first, then by :func:`name_scores`."""
-    scores = name_scores(lm, text, [e.label for e in entries])
+    ``text``: public names first, then by :func:`name_scores` (from ``logprobs``,
+    :func:`next_logprobs` of ``text``, when given)."""
+    labels = [e.label for e in entries]
+    scores = name_scores(lm, text, labels) if logprobs is None else scores_after(lm, logprobs, text, labels)
     order = sorted(range(len(entries)), key=lambda i: (entries[i].label.startswith("_"), -scores[i]))
     return [entries[i] for i in order]

@@ -174,3 +174,154 @@ def test_completion_right_after_an_edit_over_stdio_equals_a_fresh_opens(tmp_path
         srv.close()
     assert len(fresh["items"]) > 5 and {"done", "get_ready", "_node2info"} <= {i["label"] for i in fresh["items"]}
     assert _same_items(after_edit, fresh) and _same_items(settled, fresh) and not settled["isIncomplete"]
+
+
+def _offset(text: str, needle: str, extra: int = 0) -> int:
+    return len(text[: text.index(needle) + len(needle) + extra].encode())
+
+
+def test_keyword_names_after_an_edit_come_from_the_last_analysis(tmp_path: Path) -> None:
+    """``cart.add(`` typed while the edited text is not analysed yet: the keyword
+    names of ``Cart.add`` from the last analysed revision, as a fresh open of the
+    edited text lists them."""
+    text = CART.replace("    return cart.total()\n", "    return cart.total()\n\n\ndef fill(cart: Cart):\n    pass\n")
+    ws, uri = _open(tmp_path, text)
+    ws.completion_budget = 0.0
+    ws.completion_list(uri, 0)  # revision 0 analysed
+    edited, cursor = _insert(ws, uri, text, "def fill(cart: Cart):\n", "    cart.add(\n")
+    found = ws.completion_list(uri, cursor - 1)
+    assert found.carried and found.revision == 0
+    assert [e.label for e in found.entries] == ["item="]
+    assert _shown(found.entries) == _fresh(tmp_path, edited, cursor - 1)
+
+
+def test_keyword_names_are_read_from_the_analysed_file_not_a_patched_copy(tmp_path: Path, monkeypatch) -> None:
+    """Inside a call's arguments, typed or half typed, the callee is read from the
+    analysed revision itself (its graph, else the name in its scope): no copy of
+    the document is parsed for the request."""
+    text = CART + "\n\ndef fill(cart: Cart, shelf):\n    cart.add(shelf, \n    return Cart(\n"
+    ws, uri = _open(tmp_path, text)
+    ws.completion_list(uri, 0)  # analysed before copies are forbidden
+
+    def no_copy(*args, **kwargs):
+        raise AssertionError("a patched copy of the document was analysed")
+
+    monkeypatch.setattr("typelens.typeinfer.queries.build_graph", no_copy)
+    assert [e.label for e in ws.completions(uri, _offset(text, "cart.add(shelf, "))] == ["item="]
+    assert [e.label for e in ws.completions(uri, _offset(text, "return Cart("))] == ["owner="]
+    assert ws.completions(uri, _offset(text, "def fill(cart")) == []  # parameters, not a call
+    assert ws.completions(uri, _offset(text, "self.items = [")) == []
+
+
+def test_keyword_names_of_a_call_to_a_non_ascii_name(tmp_path: Path) -> None:
+    """A callee named with non-ASCII letters, half typed at module level: its
+    keyword names (byte offsets, not characters, locate the name)."""
+    text = "def crée(x, *, échelle=1.0):\n    return x\n\n\nr = crée(2, \n"
+    ws, uri = _open(tmp_path, text)
+    assert [e.label for e in ws.completions(uri, _offset(text, "r = crée(2, "))] == ["x=", "échelle="]
+    assert ws.completions(uri, _offset(text, "def crée(x")) == []
+
+
+def test_a_revision_lists_a_dots_members_once(tmp_path: Path, monkeypatch) -> None:
+    """The members after a dot are worked out once per analysed revision: asked
+    again at the same dot (the name typed on after it) the list is the kept one;
+    a completion carried from an older revision has the builder list them on the
+    revision it builds, which the client's next request then finds."""
+    from typelens.typeinfer.ide import completion as ide_completion
+
+    text = CART.replace("        return sum(self.items)\n", "        return sum(self.items)\n        self.it\n")
+    ws, uri = _open(tmp_path, text)
+    worked_out = []
+    real = ide_completion.completions
+    monkeypatch.setattr(ide_completion, "completions", lambda a, o: worked_out.append(o) or real(a, o))
+    dot = _offset(text, "        self.it\n", -4)
+    first = ws.completion_list(uri, dot + 1)
+    again = ws.completion_list(uri, dot + 3)  # ``self.it|``: the same dot
+    assert len(worked_out) == 1 and again.entries == first.entries and {"items", "owner"} <= set(_labels(first))
+    # carried after an edit: the builder lists the dot's members on the new revision
+    ws.completion_budget = 0.0
+    edited, cursor = _insert(ws, uri, text, "def add(self, item):\n", "        self.\n")
+    carried = ws.completion_list(uri, cursor - 1)
+    assert carried.carried
+    assert ws.caught_up(uri)
+    worked_out.clear()
+    settled = ws.completion_list(uri, cursor - 1)
+    assert not settled.carried and worked_out == [] and _shown(settled.entries) == _fresh(tmp_path, edited, cursor - 1)
+
+
+def _labels(found) -> list[str]:
+    return [e.label for e in found.entries]
+
+
+def test_members_are_ranked_by_what_the_lm_read_ahead(tmp_path: Path) -> None:
+    """The LM reads the text before the dot while the members are listed; the
+    list comes in the order ranking the listed members after that text gives."""
+    from typelens.monitors.ranking import rank_entries
+
+    ws, uri = _open(tmp_path, CART)
+    lm = ws.code_lm(uri)
+    assert lm is not None, "the shipped code LM did not load"
+    dot = _offset(CART, "self.items.append", -len("items.append")) - 1
+    listed = ws.analysis(uri).completions(dot + 1)
+    ranked = ws.completion_list(uri, dot + 1).entries
+    assert _shown(ranked) == _shown(rank_entries(lm, CART[: CART.index("self.items.append") + 5], listed))
+    assert sorted(_shown(ranked)) == sorted(_shown(listed)) and {"items", "owner", "add"} <= set(_order(ranked))
+
+
+def _order(entries) -> list[str]:
+    return [e.label for e in entries]
+
+
+def test_the_lm_reads_a_text_before_a_dot_once() -> None:
+    """``LogprobMemo``: the same text before the dot reuses what the LM read;
+    another text (or another LM) is read again, and the oldest is let go."""
+    from typelens.lsp.workspace import LogprobMemo
+
+    memo, reads, lm, other = LogprobMemo(limit=2), [], object(), object()
+
+    def read(text: bytes):
+        reads.append(text)
+        return [len(reads)]
+
+    first = memo.get(lm, b"x.", lambda: read(b"x."))
+    assert memo.get(lm, b"x.", lambda: read(b"x.")) is first and reads == [b"x."]
+    memo.get(lm, b"y.", lambda: read(b"y."))
+    memo.get(other, b"x.", lambda: read(b"x."))
+    assert len(reads) == 3
+    memo.get(lm, b"x.", lambda: read(b"x."))  # pushed out by the two since (limit 2)
+    assert len(reads) == 4
+
+
+def test_keyword_names_right_after_an_edit_over_stdio_equal_a_fresh_opens(tmp_path: Path) -> None:
+    """Over stdio: ``self.add(`` and ``self.static_order(`` typed on a
+    new line of a method of a file slow to analyse: the keyword names equal
+    those a fresh open of the edited text gives."""
+    text = Path(graphlib.__file__).read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    done = next(i for i, line in enumerate(lines) if line.lstrip().startswith("def done(self"))
+    body = next(i for i in range(done, len(lines)) if lines[i].strip() == "if self._ready_nodes is None:")
+    indent = lines[body][: len(lines[body]) - len(lines[body].lstrip())]
+    srv = RawServer()
+    try:
+        srv.initialize(tmp_path.as_uri())
+        for n, typed in enumerate(("self.add(", "self.static_order(")):
+            edited_uri, fresh_uri = (tmp_path / f"graph{n}.py").as_uri(), (tmp_path / f"fresh{n}.py").as_uri()
+            at = (body, len(indent) + len(typed))
+            _open_over_stdio(srv, edited_uri, text)
+            _completion(srv, edited_uri, *at)  # the opened text analysed
+            start = {"line": body, "character": 0}
+            srv.notify(
+                "textDocument/didChange",
+                {
+                    "textDocument": {"uri": edited_uri, "version": 2},
+                    "contentChanges": [{"range": {"start": start, "end": start}, "text": f"{indent}{typed}\n"}],
+                },
+            )
+            after_edit = _completion(srv, edited_uri, *at)
+            _open_over_stdio(srv, fresh_uri, "".join(lines[:body]) + f"{indent}{typed}\n" + "".join(lines[body:]))
+            fresh = _completion(srv, fresh_uri, *at)
+            assert _same_items(after_edit, fresh)
+            labels = [i["label"] for i in fresh["items"]]
+            assert labels == (["node="] if typed == "self.add(" else [])
+    finally:
+        srv.close()

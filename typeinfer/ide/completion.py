@@ -29,10 +29,11 @@ from typing import TYPE_CHECKING
 from typelens.analyzer import Definition, ProgramGraph, ScopeKind, SymbolKind
 
 from ..classes import decorator_names
-from ..queries import Analysed, import_names, members_of_type, receiver_type, trailing_name
+from ..queries import Analysed, call_facts_of_type, import_names, members_of_type, receiver_type, trailing_name
 from ..queries import name_chain_in_scope
 from ..types import ClassType, FunctionRef, ModuleType, Type, TypeOfClass, UnknownType, members, render
 from .hover import describe, predictions_by_place
+from .signature_help import callee_at, callee_chain, open_paren
 from .signatures import class_header, docstring, signature_of
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 
 _NAME_BYTES = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789"
 _WORD_AT_END = re.compile(r"\w*$")
+_IMPORT_WORD = re.compile(rb"\b(?:import|from)\b")
 DETAIL_BUDGET_SECONDS = 0.05  # data members typed for the list; the rest when resolved
 _MAX_DETAILED = 200  # members past this many show their kind only (a huge module)
 
@@ -72,23 +74,37 @@ def carried_completions(
     """Completions at ``offset`` of ``data``, a newer text of the file than
     ``analysis`` read, answered by ``analysis`` (an editor's last analysed
     revision while the newest is built): the names after ``from m import`` and
-    ``import m.``, which the text alone decides, and the members of a dotted
-    name (:func:`receiver_chain`) read in ``scope``, the scope of the analysed
-    graph that the cursor's line belongs to.  ``None`` where the older analysis
-    cannot tell: no such name, one it does not know, or a union (the flow at the
-    cursor may narrow it)."""
+    ``import m.``, which the text alone decides, the members of a dotted
+    name (:func:`receiver_chain`) and the keyword names of a call to one
+    (:func:`carried_chain`), the name read in ``scope``, the scope of the
+    analysed graph that the cursor's line belongs to.  ``None`` where the older
+    analysis cannot tell: no such name, one it does not know, or a union (the
+    flow at the cursor may narrow it)."""
     line_start = data.rfind(b"\n", 0, offset) + 1
     typed = _WORD_AT_END.sub("", data[line_start:offset].decode("utf-8", "replace"))
     names = import_names(analysis.engine, typed)
     if names is not None:
         return import_completions(analysis, data[line_start:offset], names)
-    found = receiver_chain(data, offset)
+    found = carried_chain(data, offset) if analysis.language == "python" else receiver_chain(data, offset)
     if found is None or scope is None:
         return None
-    receiver = name_chain_in_scope(analysis.engine, analysis.path, analysis.graph, scope, found[2])
-    if receiver is None or isinstance(receiver, UnknownType) or len(members(receiver)) != 1:
+    value = name_chain_in_scope(analysis.engine, analysis.path, analysis.graph, scope, found[2])
+    if value is None or isinstance(value, UnknownType) or len(members(value)) != 1:
         return None
-    return member_entries(analysis.engine, receiver)
+    if member_dot(data, offset) is None:
+        return keyword_entries(analysis.engine, value)
+    return member_entries(analysis.engine, value)
+
+
+def carried_chain(data: bytes, offset: int) -> tuple[int, int, tuple[str, ...]] | None:
+    """The dotted name whose type the completions at ``offset`` list from:
+    the receiver before the dot (:func:`receiver_chain`), or, inside a call's
+    arguments, the function called (``(start, paren, names)``, see
+    :func:`.signature_help.callee_chain`); ``None`` for anything else."""
+    if member_dot(data, offset) is not None:
+        return receiver_chain(data, offset)
+    paren = open_paren(data, offset)
+    return callee_chain(data, paren) if paren is not None else None
 
 
 def receiver_chain(data: bytes, offset: int) -> tuple[int, int, tuple[str, ...]] | None:
@@ -129,6 +145,18 @@ def member_dot(data: bytes, offset: int) -> int | None:
     """The byte offset of the dot that the name being typed at ``offset`` follows."""
     stripped = data[:offset].rstrip(_NAME_BYTES)
     return len(stripped) - 1 if stripped.endswith(b".") else None
+
+
+def members_dot(data: bytes, offset: int) -> int | None:
+    """The dot whose receiver's members :func:`completions` lists at ``offset``
+    of ``data``: the list is the same at every offset of the name typed after
+    it, so an analysed revision keeps it by the dot.  ``None`` elsewhere, and on
+    a line that may be an import (``import os.``, ``from . import``: what those
+    list is read from the line)."""
+    dot = member_dot(data, offset)
+    if dot is None or _IMPORT_WORD.search(data, data.rfind(b"\n", 0, dot) + 1, dot):
+        return None
+    return dot
 
 
 def member_completions(analysis: "FileAnalysis", dot: int) -> list[CompletionEntry]:
@@ -270,8 +298,18 @@ def _absolute(analysis: "FileAnalysis", module: str) -> str:
 
 
 def keyword_completions(analysis: "FileAnalysis", offset: int) -> list[CompletionEntry]:
-    """Keyword names of the call open at ``offset``."""
-    facts = analysis.call_at(offset)
+    """Keyword names of the call open at ``offset``, its callee read from the
+    analysed file as signature help reads it (:func:`.signature_help.callee_at`)."""
+    paren = open_paren(analysis.graph.source.data, offset)
+    callee = callee_at(analysis, paren, offset) if paren is not None else None
+    if callee is None:
+        return []
+    return keyword_entries(callee[0], callee[1])
+
+
+def keyword_entries(engine: "TypeEngine", callee: Type) -> list[CompletionEntry]:
+    """``name=`` for each parameter of calling ``callee`` that a keyword can pass."""
+    facts = call_facts_of_type(engine, callee)
     if facts is None:
         return []
     return [

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from typelens.analyzer import ProgramGraph
+from typelens.analyzer.repair import enclosing_def_line, scope_at
 
-from ..queries import Analysed
+from ..queries import Analysed, name_chain_in_scope, trailing_name
 from ..types import FunctionRef, TypeOfClass, members
 from .hover import overloads_of
 from .signatures import Signature, signature_of
@@ -34,7 +35,11 @@ if TYPE_CHECKING:
 
 _KEYWORD = re.compile(r"\s*([A-Za-z_]\w*)\s*=(?!=)")
 _CLOSE = {")": "(", "]": "[", "}": "{"}
-_MAX_SCAN = 4096  # bytes before the cursor searched for the open parenthesis
+_MAX_SCAN = 4096  # bytes before the cursor searched for the open parenthesis (at module level)
+_MAX_DEF_SCAN = 16384  # ... or from the enclosing ``def``/``class`` line, when that is closer
+# what a called expression can end with: a name (non-ASCII letters included), a call or a subscript
+_CALLABLE_END = re.compile(rb"[\w)\]\x80-\xff]\Z")
+_DEFINES = re.compile(rb"(?:^|[\s;:])(?:def|class)[ \t]+[\w\x80-\xff]+\Z")  # ``def f`` / ``class C`` before a ``(``
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +61,7 @@ def signature_help(analysis: "FileAnalysis", offset: int) -> SignatureHelp | Non
     paren = open_paren(data, offset)
     if paren is None:
         return None
-    callee = _callee(analysis, paren, offset)
+    callee = callee_at(analysis, paren, offset)
     if callee is None:
         return None
     engine, value = callee
@@ -83,8 +88,10 @@ def signature_help(analysis: "FileAnalysis", offset: int) -> SignatureHelp | Non
 
 def open_paren(data: bytes, offset: int) -> int | None:
     """The byte offset of the ``(`` of the innermost call still open at ``offset``
-    (brackets and strings on the way skipped); ``None`` outside any call."""
-    start = max(0, offset - _MAX_SCAN)
+    (brackets and strings on the way skipped, from the line of the ``def`` or
+    ``class`` enclosing it, which no string holds); ``None`` outside any call."""
+    def_line = enclosing_def_line(data, offset)
+    start = def_line if def_line is not None and offset - def_line <= _MAX_DEF_SCAN else max(0, offset - _MAX_SCAN)
     text = data[start:offset].decode("utf-8", "replace")
     depth: list[str] = []
     quote = None
@@ -150,19 +157,45 @@ def _parameter_index(params, index: int, keyword: str | None) -> int | None:
     return index if index < len(params) else None
 
 
-def _callee(analysis: "FileAnalysis", paren: int, offset: int):
-    """``(engine, type)`` of the function called at ``paren``: from the file's
-    graph, or from a copy with the call closed at the cursor."""
+def callee_at(analysis: "FileAnalysis", paren: int, offset: int):
+    """``(engine, type)`` of the function called at ``paren`` (the cursor at
+    ``offset`` in its arguments): from the file's graph where it holds that
+    call, else the dotted name before the ``(`` read in the scope there (as
+    completion reads a receiver, :func:`~typelens.typeinfer.queries.name_chain_in_scope`).
+    Only where the flow decides that name's type, or a call's result or a
+    subscript is called, is a copy with the call closed at the cursor analysed.
+    ``None`` where no function is called there (a ``def``'s parameters, a
+    tuple)."""
     g, path = analysis.graph, analysis.path
     function = _function_before(g, paren)
     if function is not None:
         return analysis.engine, analysis.engine.exprs.type_of(path, function)
     data = g.source.data
+    head = data[data.rfind(b"\n", 0, paren) + 1 : paren].rstrip()
+    chain = callee_chain(data, paren)
+    if _DEFINES.search(head) or (chain is None and not _CALLABLE_END.search(head)):
+        return None
+    scope = scope_at(g, paren) if chain is not None else None
+    if chain is not None and scope is not None:
+        value = name_chain_in_scope(analysis.engine, path, g, scope, chain[2])
+        if value is not None:
+            return analysis.engine, value
     line_end = data.find(b"\n", offset)
     patched = data[:offset] + b")\n" + (data[line_end + 1 :] if line_end >= 0 else b"")
     copy = Analysed.of(analysis.engine, path, patched)
     function = _function_before(copy.graph, paren)
     return (copy.engine, copy.engine.exprs.type_of(path, function)) if function is not None else None
+
+
+def callee_chain(data: bytes, paren: int) -> tuple[int, int, tuple[str, ...]] | None:
+    """``(start, paren, names)`` of the dotted name right before the ``(`` at byte
+    ``paren`` (``self.items.append(`` gives ``("self", "items", "append")``);
+    ``None`` when something else is called (a call's result, a subscript)."""
+    head = data[data.rfind(b"\n", 0, paren) + 1 : paren]
+    chain = trailing_name(head.decode("utf-8", "replace"))
+    if chain is None:
+        return None
+    return paren - len(chain.group().encode("utf-8")), paren, tuple(chain.group().split("."))
 
 
 def _function_before(g: ProgramGraph, paren: int) -> int | None:
