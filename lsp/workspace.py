@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Callable, TypeVar, cast
 from urllib.parse import unquote, urlparse
 
-from typelens.analyzer import Diagnostic, Document, GraphConfig, ModelError, ProgramGraph, build_graph
+from typelens.analyzer import Diagnostic, Document, GraphConfig, ModelError, ProgramGraph, build_graph, project_scope
 from typelens.analyzer.repair import enclosing_def_line
 from typelens.analyzer.typescript import is_script
 from typelens.typeinfer import ide
@@ -155,7 +155,7 @@ class Workspace:
         self._nested: dict[Path | None, Settings] = {}
         self.encoding = encoding
         self.session = AnalysisSession(self.root, self.settings, config=_CONFIG) if self.root else None
-        self._loose: dict[Path, AnalysisSession] = {}  # single-file mode: a session per project root
+        self._loose: dict[Path, AnalysisSession] = {}  # single-file mode: a session per project scope
         self._docs: dict[str, OpenDocument] = {}
         self._lock = threading.RLock()
         self._lm_use = threading.Lock()  # fast tokenizers are not safe to share between threads
@@ -264,10 +264,11 @@ class Workspace:
         if self.session is not None and resolved.is_relative_to(self.root):
             return self.session
         root = project_root_of(resolved)
+        scope = project_scope(root, resolved)  # two packages of one marker-less folder are two projects
         with self._lock:
-            session = self._loose.get(root)
+            session = self._loose.get(scope)
             if session is None:
-                session = self._loose[root] = AnalysisSession.for_path(resolved, self.settings, config=_CONFIG)
+                session = self._loose[scope] = AnalysisSession.for_path(resolved, self.settings, config=_CONFIG)
         return session
 
     # -- the project, indexed in the background ------------------------------------------

@@ -257,6 +257,27 @@ def test_a_loose_file_is_served_without_a_root(tmp_path) -> None:
     assert [info.name for info, _ in ws.workspace_symbols("twi")] == ["twice"]
 
 
+def test_two_packages_of_a_folder_without_a_marker_are_two_projects(tmp_path) -> None:
+    """Without a root, each package of a marker-less folder is a project of its own
+    (as ``typelens infer`` sees it), not a part of the first one opened."""
+    files = {
+        "first/__init__.py": "",
+        "first/core.py": "def half(x):\n    return x / 2\n",
+        "second/__init__.py": "",
+        "second/core.py": "from first.core import half\n\n\ndef twice(x):\n    return half(x) * 4\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    ws = Workspace(None)
+    for name in ("first/core.py", "second/core.py"):
+        ws.open((tmp_path / name).as_uri(), files[name], 1)
+    sessions = {name: ws.session_for(tmp_path / name) for name in ("first/core.py", "second/core.py")}
+    assert [s.index.scope for s in sessions.values()] == [tmp_path / "first", tmp_path / "second"]
+    info = ws.hover((tmp_path / "second/core.py").as_uri(), files["second/core.py"].index("half(x)"))
+    assert info.signature.startswith("def half(x")  # the sibling package still resolves
+
+
 def test_diagnostics_follow_each_files_own_configuration(tmp_path: Path) -> None:
     """As ``analyze`` does: a nested project's table, ``per-file-ignores`` and
     ``exclude`` count per file, with the editor's configuration on top."""
