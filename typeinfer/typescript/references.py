@@ -36,7 +36,6 @@ Example::
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -66,7 +65,6 @@ _NAMED = DECLARATIONS | {
     "variable_declarator",
     "class",
 }
-_IDENTIFIER = re.compile(r"#?[A-Za-z_$\u00c0-\uffff][\w$\u00c0-\uffff]*\Z")
 RESERVED = frozenset(
     "break case catch class const continue debugger default delete do else enum export extends false finally "
     "for function if import in instanceof new null return super switch this throw true try typeof var void "
@@ -282,10 +280,12 @@ def _import_places(engine: "ScriptEngine", path: str, g: ScriptGraph, target: Sc
         if binding.name != target.name or not _is_target(engine.index.resolve_binding(g, binding), target):
             continue
         imported = _imported_name(g, binding.node)
-        if imported is not None:
-            found.add(_place(g, path, imported, True))
+        if imported is not None:  # names the export: a read, as TypeScript lists it
+            found.add(_place(g, path, imported, False))
         if imported == binding.node and binding.node in g.symbol_of:
-            found |= _symbol_places(g, path, g.symbol_of[binding.node])
+            sym = g.symbols[g.symbol_of[binding.node]]
+            found |= {_place(g, path, n, True) for n in sym.definitions if n != binding.node}
+            found |= {_place(g, path, n, False) for n in sym.uses}
     for spec, source in _reexports(g):
         if g.text(spec).strip("'\"") != target.name:
             continue
@@ -372,11 +372,7 @@ def prepare_rename(analysis: "ScriptAnalysis", offset: int) -> tuple[int, int, s
 def rename(analysis: "ScriptAnalysis", offset: int, new_name: str) -> dict[str, list[tuple[int, int, str]]]:
     """The byte edits per file renaming the symbol at ``offset`` to ``new_name``."""
     target, _ = _owned_target(analysis, offset)
-    if (
-        not _IDENTIFIER.match(new_name)
-        or new_name in RESERVED
-        or new_name.startswith("#") != target.name.startswith("#")
-    ):
+    if not is_identifier(new_name) or new_name in RESERVED or new_name.startswith("#") != target.name.startswith("#"):
         raise RenameRefused(f"{new_name!r} is not a valid name for {target.name!r}")
     edits: dict[str, list[tuple[int, int, str]]] = {}
     engine = analysis.engine
@@ -414,6 +410,12 @@ def _new_text(g: ScriptGraph, start: int, target: ScriptTarget, new: str) -> str
     if value is not None and any(b.statement == holder for b in g.imports):
         return new
     return f"{target.name}: {new}"
+
+
+def is_identifier(name: str) -> bool:
+    """A JavaScript identifier (Unicode ID_Start/ID_Continue as Python's, and ``$``),
+    or a private name ``#x``."""
+    return name.removeprefix("#").replace("$", "_").isidentifier()
 
 
 def _owned_target(analysis: "ScriptAnalysis", offset: int) -> tuple[ScriptTarget, int]:
