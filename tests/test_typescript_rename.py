@@ -71,7 +71,8 @@ def session(request, tmp_path_factory):
         "textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "typescript", "version": 1, "text": MAIN}}
     )
     yield srv, root, request.param
-    srv.close()
+    srv.proc.stdin.close()  # the end of the input stops the server, once its last build is done
+    assert srv.proc.wait(timeout=180) == 0
 
 
 def position(text: str, needle: str, encoding: str, extra: int = 0) -> dict:
