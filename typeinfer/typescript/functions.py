@@ -52,6 +52,7 @@ from .types import (
 )
 
 if TYPE_CHECKING:
+    from typelens.analyzer import ProjectGraph
     from .contract import ScriptContract
 
 logger = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ class FunctionTyper:
         self.engine = engine
         self.by_usage: set[tuple[str, int]] = set()  # parameters typed by their uses alone
         # the project graph, its file count, its files' paths and each path's index
-        self._files: tuple[object, int, list[str], dict[str, int]] | None = None
+        self._files: tuple[ProjectGraph, int, list[str], dict[str, int]] | None = None
 
     # -- signatures -----------------------------------------------------------------------
     def signature(self, path: str, node: int) -> Func:
@@ -235,7 +236,7 @@ class FunctionTyper:
         self.by_usage.add((path, node))
         return used.type
 
-    def _project_files(self, project) -> tuple[list[str], dict[str, int]]:
+    def _project_files(self, project: ProjectGraph) -> tuple[list[str], dict[str, int]]:
         """The project graph's file paths, and each one's index (as ``file_index``
         finds it, by name or under the root), built once per graph and file count:
         asked once per parameter, the search made a path per file each time."""
