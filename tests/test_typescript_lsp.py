@@ -3,12 +3,15 @@ typelens.cli lsp`` as a subprocess driven over stdio by a real LSP client
 (pytest-lsp), on ``tests/data/typescript/project``: hover, inlay hints,
 completion after ``.`` (also on a half-typed line), "Add type annotation",
 definitions through imports, diagnostics of a ``.js`` file, the outline and
-highlights, and rename refused with its reason."""
+highlights, references and rename across files (the edits applied and the
+result re-parsed and resolved), and rename refused with its reason."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import pytest
 import pytest_lsp
@@ -179,12 +182,12 @@ async def test_outline_highlights_and_rename_of_a_typescript_file(client: Langua
         )
     )
     assert len(marks) == 2  # the interface's name and its use in the constructor
-    with pytest.raises(JsonRpcException, match="renaming is not supported in TypeScript"):
-        await client.text_document_prepare_rename_async(
-            types.PrepareRenameParams(
-                text_document=types.TextDocumentIdentifier(models.as_uri()), position=position_of(text, "Account {")
-            )
+    ready = await client.text_document_prepare_rename_async(
+        types.PrepareRenameParams(
+            text_document=types.TextDocumentIdentifier(models.as_uri()), position=position_of(text, "Account {")
         )
+    )
+    assert ready is not None and ready.placeholder == "Account"
 
 
 async def test_signature_help_in_an_unclosed_typescript_call(client: LanguageClient) -> None:
@@ -233,3 +236,73 @@ async def test_semantic_tokens_of_a_typescript_file(client: LanguageClient) -> N
         decoded.setdefault(lines[line][column : column + length], set()).add(TOKEN_TYPES[kind])
     assert decoded["area"] == {"function"} and decoded["width"] == {"parameter"}
     assert decoded["Account"] == {"class"} and decoded["owner"] >= {"variable", "property"}
+
+
+def relative(uri: str) -> str:
+    return Path(unquote(urlparse(uri).path)).relative_to(PROJECT.resolve()).as_posix()
+
+
+def applied(text: str, edits: list[types.TextEdit]) -> str:
+    for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+        start, end = offset_range(text, edit)
+        text = text[:start] + edit.new_text + text[end:]
+    return text
+
+
+async def test_references_and_rename_across_files(client: LanguageClient) -> None:
+    from typelens.analyzer import Definition
+    from typelens.analyzer.typescript import build_script_graph
+    from typelens.analyzer.typescript.project import ScriptIndex
+
+    app = PROJECT / "src" / "app.ts"
+    disk = {relative(p.as_uri()): p.read_text() for p in (app, SHAPES, PROJECT / "src" / "models" / "index.ts")}
+    client.text_document_did_change(  # shapes.ts as on disk again (an earlier test typed into it)
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=SHAPES.as_uri(), version=50),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=disk["src/shapes.ts"])],
+        )
+    )
+    text = open_script(client, app, "typescript")
+    where = types.TextDocumentIdentifier(app.as_uri())
+    found = await client.text_document_references_async(
+        types.ReferenceParams(
+            text_document=where,
+            position=position_of(text, "Account({"),
+            context=types.ReferenceContext(include_declaration=False),
+        )
+    )
+    # the import and the `new` here, the import and the parameter type in shapes.ts (through
+    # `export *` in src/index.ts); the class declaration itself left out
+    assert sorted((relative(r.uri), r.range.start.line) for r in found) == [
+        ("src/app.ts", 0),
+        ("src/app.ts", 8),
+        ("src/shapes.ts", 0),
+        ("src/shapes.ts", 7),
+    ]
+    edit = await client.text_document_rename_async(
+        types.RenameParams(text_document=where, position=position_of(text, "Account({"), new_name="Ledger")
+    )
+    assert edit is not None and edit.document_changes
+    texts = dict(disk)
+    for change in edit.document_changes:
+        name = relative(change.text_document.uri)
+        texts[name] = applied(texts[name], change.edits)
+    assert sorted(texts) == sorted(disk)  # no other file names the class
+    assert "export class Ledger {" in texts["src/models/index.ts"]
+    assert 'import { hello, Ledger } from "./index";' in texts["src/app.ts"]
+    assert "new Ledger({" in texts["src/app.ts"] and "account: Ledger)" in texts["src/shapes.ts"]
+    assert "Account" not in "".join(texts.values())
+    overlay = {PROJECT / name: t.encode() for name, t in texts.items()}
+    index = ScriptIndex(PROJECT, overlay=overlay)
+    for name in texts:
+        graph = build_script_graph(texts[name], str(PROJECT / name))
+        assert not graph.has_syntax_errors(), name
+    graph = index.graph_of(app)
+    binding = next(b for b in graph.imports if b.name == "Ledger")
+    target = index.resolve_binding(graph, binding)
+    assert isinstance(target, Definition) and target.path.name == "index.ts" and target.name == "Ledger"
+    for needle, reason in (("chunk(", "outside the project"), ("hello(", "exported under another name")):
+        with pytest.raises(JsonRpcException, match=reason):
+            await client.text_document_rename_async(
+                types.RenameParams(text_document=where, position=position_of(text, needle), new_name="renamed")
+            )

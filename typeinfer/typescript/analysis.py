@@ -14,8 +14,8 @@ no script-specific code.
 * :meth:`definition`: where a name, an import or a member is declared;
 * :meth:`document_symbols` (the outline) and :meth:`highlights` (a name's
   uses in the file); :meth:`signature_help` (:mod:`.signatures`) and
-  :meth:`semantic_tokens` (:mod:`.semantic`); the other editor requests
-  (references across files, rename) answer nothing yet for scripts.
+  :meth:`semantic_tokens` (:mod:`.semantic`); :meth:`references` and
+  :meth:`rename` across the project's files (:mod:`.references`).
 
 Example::
 
@@ -37,7 +37,7 @@ from typelens.analyzer.typescript.resolve import ScriptModule
 from ..ide.annotate import Hint, minimal_edits
 from ..ide.completion import CompletionEntry
 from ..ide.hover import HoverInfo
-from ..ide.references import Reference, RenameRefused
+from ..ide.references import Reference
 from ..ide.symbols import OutlineItem
 from ..predictions import Prediction
 from .edits import apply_script_edits, plan_script_edits
@@ -336,14 +336,25 @@ class ScriptAnalysis:
         )
 
     def references(self, offset: int, include_declaration: bool = True) -> list[Reference]:
-        """The uses in this file (scripts are not searched across files yet)."""
-        return [r for r in self.highlights(offset) if include_declaration or not r.is_write]
+        """The places naming the symbol at ``offset`` in the project (:mod:`.references`)."""
+        from .references import find_references, target_at
 
-    def prepare_rename(self, offset: int):
-        raise RenameRefused("renaming is not supported in TypeScript/JavaScript files yet")
+        found = target_at(self, offset)
+        if found is None or (found[0].kind != "local" and found[0].node < 0):
+            places = self.highlights(offset)  # a global: its uses in this file
+        else:
+            places = find_references(self, found[0])
+        return [r for r in places if include_declaration or not r.is_write]
 
-    def rename(self, offset: int, new_name: str):
-        raise RenameRefused("renaming is not supported in TypeScript/JavaScript files yet")
+    def prepare_rename(self, offset: int) -> tuple[int, int, str]:
+        from .references import prepare_rename
+
+        return prepare_rename(self, offset)
+
+    def rename(self, offset: int, new_name: str) -> dict[str, list[tuple[int, int, str]]]:
+        from .references import rename
+
+        return rename(self, offset, new_name)
 
     def resolve_completion(self, ref: tuple[str, int, bool]) -> tuple[str | None, str | None]:
         return None, None

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from typelens.analyzer import Definition, Symbol, SymbolKind
 from typelens.analyzer.typescript import ScriptGraph, build_script_graph
+from typelens.analyzer.typescript.exports import descendants
 
 from .types import (
     ANY,
@@ -72,6 +73,10 @@ class TypeReader:
 
     def __init__(self, engine: "ScriptContract") -> None:
         self.engine = engine
+        # opened aliases whose value asks no ``typeof``: read from the syntax alone,
+        # so kept (an alias is opened for each member lookup on it)
+        self._aliases: dict[Named, tuple[ScriptGraph | None, TsType | None]] = {}
+        self._pure: dict[tuple[str, int], bool] = {}
 
     def read(
         self, path: str, g: ScriptGraph, node: int | None, depth: int = 0, scope_of: tuple | None = None
@@ -150,21 +155,38 @@ class TypeReader:
         return t
 
     def _alias(self, t: Named) -> TsType | None:
+        where = t.where or self.engine.lib.aliases.get(t.name)
+        g = self.engine.graph(where[0]) if where is not None else None
+        hit = self._aliases.get(t)
+        if hit is not None and hit[0] is g:  # the same version of the file
+            return hit[1]
+        found, pure = self._open_alias(t)
+        if pure:
+            if len(self._aliases) > 4096:
+                self._aliases.clear()
+            self._aliases[t] = (g, found)
+        return found
+
+    def _open_alias(self, t: Named) -> tuple[TsType | None, bool]:
+        """The alias ``t`` opened, and whether that read asked no value (``typeof``)."""
         from .types import substitute
 
         if t.where is None:
             where = self.engine.lib.aliases.get(t.name)
             if where is None:
-                return None
+                return None, True
         else:
             where = t.where
         g = self.engine.graph(where[0])
         if g is None or g.kinds[where[1]] != "type_alias_declaration":
-            return None
+            return None, g is not None
         value = g.child_by_field(where[1], "value")
         params = type_parameters(g, where[1])
         bindings = {p: (t.args[i] if i < len(t.args) else ANY) for i, p in enumerate(params)}
-        return substitute(self.read(where[0], g, value), bindings)
+        pure = self._pure.get(where)
+        if pure is None:
+            pure = self._pure[where] = all(g.kinds[n] != "type_query" for n in descendants(g, where[1]))
+        return substitute(self.read(where[0], g, value), bindings), pure
 
     # -- JSDoc ----------------------------------------------------------------------------
     def jsdoc(self, text: str, path: str, g: ScriptGraph) -> TsType:

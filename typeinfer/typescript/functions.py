@@ -52,6 +52,7 @@ from .types import (
 )
 
 if TYPE_CHECKING:
+    from typelens.analyzer import ProjectGraph
     from .contract import ScriptContract
 
 logger = logging.getLogger(__name__)
@@ -66,6 +67,8 @@ class FunctionTyper:
     def __init__(self, engine: "ScriptContract") -> None:
         self.engine = engine
         self.by_usage: set[tuple[str, int]] = set()  # parameters typed by their uses alone
+        # the project graph, its file count, its files' paths and each path's index
+        self._files: tuple[ProjectGraph, int, list[str], dict[str, int]] | None = None
 
     # -- signatures -----------------------------------------------------------------------
     def signature(self, path: str, node: int) -> Func:
@@ -233,21 +236,30 @@ class FunctionTyper:
         self.by_usage.add((path, node))
         return used.type
 
+    def _project_files(self, project: ProjectGraph) -> tuple[list[str], dict[str, int]]:
+        """The project graph's file paths, and each one's index (as ``file_index``
+        finds it, by name or under the root), built once per graph and file count:
+        asked once per parameter, the search made a path per file each time."""
+        cached = self._files
+        if cached is None or cached[0] is not project or cached[1] != len(project.files):
+            paths = [str(project.root / f) if project.root is not None else f for f in project.files]
+            by_path: dict[str, int] = {}
+            for i, name in enumerate(project.files):
+                by_path.setdefault(name, i)
+                by_path.setdefault(paths[i], i)
+            cached = self._files = (project, len(project.files), paths, by_path)
+        return cached[2], cached[3]
+
     def from_call_sites(self, path: str, g: ScriptGraph, function: int, index: int) -> TsType:
         """The join of what callers pass at ``index`` (in this file and, with a
         project graph, in the others)."""
         sites = [(path, c) for c in g.successors(function, EdgeKind.RETURN) if g.kinds[c] in ("call", "new_expression")]
         project = self.engine.project
         if project is not None:
-            try:
-                i = project.file_index(path)
-            except ValueError:
-                i = -1
+            files = self._project_files(project)
+            i = files[1].get(path, -1)
             if i >= 0:
-                sites += [
-                    (str(project.root / project.files[j]) if project.root is not None else project.files[j], c)
-                    for j, c in project.cross_sources(EdgeKind.CALL, i, function)
-                ]
+                sites += [(files[0][j], c) for j, c in project.cross_sources(EdgeKind.CALL, i, function)]
         found = []
         for site_path, call in sites[:MAX_CALL_SITES]:
             sg = self.engine.graph(site_path)
