@@ -53,6 +53,7 @@ class NameResolver:
     def __init__(self, engine: "Engine") -> None:
         self.engine = engine
         self._live: dict[tuple[str, int], tuple[int, ...]] = {}
+        self._live_sets: dict[tuple[str, int], frozenset[int]] = {}
         self._annotated: dict[tuple[str, int], tuple[tuple[int, ...], int | None]] = {}
 
     # -- references -----------------------------------------------------------------
@@ -184,6 +185,13 @@ class NameResolver:
             found = self._live[(path, sid)] = _live(g, g.symbols[sid].definitions)
         return found
 
+    def _live_set(self, path: str, sid: int) -> frozenset[int]:
+        """:meth:`live` as a set, for the symbols with many definitions."""
+        found = self._live_sets.get((path, sid))
+        if found is None:
+            found = self._live_sets[(path, sid)] = frozenset(self.live(path, sid))
+        return found
+
     def declared_type(self, path: str, definitions: tuple[int, ...]) -> Type | None:
         """The annotation of the first annotated definition, if any."""
         annotation = self._first_annotation(path, definitions)
@@ -219,7 +227,8 @@ class NameResolver:
             return UNKNOWN
         sym = g.symbols[sid]
         live = self.live(path, sid)
-        defs = [d for d in g.predecessors(use, EdgeKind.DFG) if d in live]
+        among = self._live_set(path, sid) if len(live) > _SCAN_ONCE else live
+        defs = [d for d in g.predecessors(use, EdgeKind.DFG) if d in among]
         if sym.kind in (SymbolKind.FUNCTION, SymbolKind.CLASS, SymbolKind.IMPORT) or not defs:
             value = self.symbol_value(path, sid)
         else:
