@@ -21,6 +21,7 @@ large family at n and 2n: a ratio near 2 is linear, near 4 quadratic.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import tempfile
 from pathlib import Path
@@ -90,7 +91,16 @@ def report(name: str, outcomes: list[Outcome], baseline: dict[str, float]) -> li
         f"{biggest.max_rss_mb:6.0f} MB ({biggest.leg})  {'; '.join(problems) or 'ok'}",
         flush=True,
     )
+    if name.startswith("large_"):  # each leg against the target: CPU seconds and peak memory
+        print("    " + ", ".join(f"{o.leg} {o.cpu_seconds:.1f} s {o.max_rss_mb:.0f} MB" for o in outcomes), flush=True)
     return problems
+
+
+def slim(outcomes: list[Outcome]) -> list[Outcome]:
+    """``outcomes`` without their output: kept, a run's JSON (hundreds of MB for the
+    large files' graphs) would grow this process, and a child forked from it starts
+    with its pages, so the later cases' peak memory would be this process's."""
+    return [dataclasses.replace(o, stdout=b"", stderr=b"") for o in outcomes]
 
 
 def scaling(quick: bool) -> None:
@@ -135,11 +145,13 @@ def main() -> int:
             if args.only in name:
                 outcomes = run_file(name, data, base, limits)
                 failed += bool(report(name, outcomes, baseline))
+                outcomes = slim(outcomes)  # the output dropped before the next case forks
                 all_outcomes += outcomes
         for name in TREE_CASES:
             if args.only in f"tree_{name}":
                 outcomes = run_tree(name, base, limits)
                 failed += bool(report(f"tree_{name}", outcomes, baseline))
+                outcomes = slim(outcomes)
                 all_outcomes += outcomes
     if all_outcomes:
         slow = max(all_outcomes, key=lambda o: o.seconds)

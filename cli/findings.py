@@ -45,14 +45,16 @@ class Finding:
 def build_findings(diagnostics: list[Diagnostic]) -> list[Finding]:
     """``diagnostics`` (with absolute paths) placed for output, in file and line order."""
     sources: dict[str, bytes] = {}
+    split: dict[str, list[bytes]] = {}  # each file's lines, split once (not once a finding)
     found = []
     for d in diagnostics:
         if d.path not in sources:
             sources[d.path] = file_prefix(d.path)  # b"" for a FIFO or device reported as unreadable
+            split[d.path] = sources[d.path].split(b"\n")
         data = sources[d.path]
         line, col = human_position(data, d.span.start_row, d.span.start_col)
         end_line, end_col = human_position(data, d.span.end_row, d.span.end_col)
-        lines = data.split(b"\n", d.span.start_row + 1)
+        lines = split[d.path]
         text = lines[d.span.start_row].decode("utf-8", "replace") if d.span.start_row < len(lines) else ""
         found.append(
             Finding(d.path, display_path(d.path), line, col, end_line, end_col, d.code, d.severity, d.message, text)

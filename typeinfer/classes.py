@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from typelens.analyzer import Definition, ModuleLocation, ProgramGraph, ScopeKind, SymbolKind
+from typelens.analyzer import Definition, ModuleLocation, ProgramGraph, ScopeKind, Symbol, SymbolKind
 from typelens.analyzer.version_gates import live_definitions
 
 from .annotations import declared_annotation
@@ -102,6 +102,7 @@ class ClassModel:
         self.engine = engine
         self._defs: dict[str, tuple[str, int]] = {}
         self._infos: dict[tuple[str, int], ClassInfo] = {}
+        self._by_scope: dict[str, tuple[ProgramGraph, dict[int, list[Symbol]]]] = {}  # path: (graph, scope: symbols)
         self._building: set[tuple[str, int]] = set()
         self._mros: dict[ClassType, list[tuple[ClassType, ClassInfo]]] = {}
         self._class_types: dict[tuple[str, int], ClassType] = {}
@@ -186,8 +187,8 @@ class ClassModel:
         scope = g.scope_defined_by(node)
         assert scope is not None, f"node {node} of {path} defines no class scope"
         info = ClassInfo(path, node, scope.qualname, decorators=decorator_names(g, node))
-        for sym in g.symbols:
-            if sym.scope != scope.id or not sym.definitions:
+        for sym in self._symbols_of(path, g, scope.id):
+            if not sym.definitions:
                 continue
             live = live_definitions(g, sym.definitions, node)
             if not live:
@@ -225,6 +226,17 @@ class ClassModel:
                     params = named + [p for p in params if p not in named]
         info.type_params = params
         return info
+
+    def _symbols_of(self, path: str, g: ProgramGraph, scope: int) -> list[Symbol]:
+        """The symbols of ``scope``, in the graph's order: one pass over the file's
+        symbols for all its classes (not one a class: 50,000 classes in a file)."""
+        found = self._by_scope.get(path)
+        if found is None or found[0] is not g:
+            table: dict[int, list[Symbol]] = {}
+            for sym in g.symbols:
+                table.setdefault(sym.scope, []).append(sym)
+            found = self._by_scope[path] = (g, table)
+        return found[1].get(scope, [])
 
     # -- lookup -----------------------------------------------------------------------
     def mro(self, cls: ClassType) -> list[tuple[ClassType, ClassInfo]]:

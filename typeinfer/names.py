@@ -46,12 +46,15 @@ _TYPING_MODULES = frozenset({"typing", "typing_extensions", "collections.abc", "
 _UNPACK_PARENTS = frozenset(
     {"pattern_list", "tuple_pattern", "list_pattern", "tuple", "list", "parenthesized_expression", "expression_list"}
 )
+_SCAN_ONCE = 16  # definitions past which a symbol's first annotation is looked up once
 
 
 class NameResolver:
     def __init__(self, engine: "Engine") -> None:
         self.engine = engine
         self._live: dict[tuple[str, int], tuple[int, ...]] = {}
+        self._live_sets: dict[tuple[str, int], frozenset[int]] = {}
+        self._annotated: dict[tuple[str, int], tuple[tuple[int, ...], int | None]] = {}
 
     # -- references -----------------------------------------------------------------
     def value_of_reference(self, path: str, node: int) -> Type:
@@ -208,16 +211,36 @@ class NameResolver:
             found = self._live[(path, sid)] = _live(g, g.symbols[sid].definitions)
         return found
 
+    def _live_set(self, path: str, sid: int) -> frozenset[int]:
+        """:meth:`live` as a set, for the symbols with many definitions."""
+        found = self._live_sets.get((path, sid))
+        if found is None:
+            found = self._live_sets[(path, sid)] = frozenset(self.live(path, sid))
+        return found
+
     def declared_type(self, path: str, definitions: tuple[int, ...]) -> Type | None:
         """The annotation of the first annotated definition, if any."""
+        annotation = self._first_annotation(path, definitions)
+        return self.engine.annotations.evaluate(path, annotation) if annotation is not None else None
+
+    def _first_annotation(self, path: str, definitions: tuple[int, ...]) -> int | None:
+        """The annotation node of the first annotated definition; searched once per
+        long tuple (every read of a name rebound 50,000 times asks: not 50,000 each)."""
+        key = (path, id(definitions))
+        found = self._annotated.get(key) if len(definitions) > _SCAN_ONCE else None
+        if found is not None and found[0] is definitions:
+            return found[1]
         g = self.engine.require_graph(path)
+        annotation = None
         for d in definitions:
             parent = g.parents[d]
             if parent >= 0 and g.kinds[parent] == "assignment" and g.child_by_field(parent, "left") == d:
                 annotation = declared_annotation(g, parent)
                 if annotation is not None:
-                    return self.engine.annotations.evaluate(path, annotation)
-        return None
+                    break
+        if len(definitions) > _SCAN_ONCE:
+            self._annotated[key] = (definitions, annotation)  # the tuple kept: its id stays its own
+        return annotation
 
     def reaching_value(self, path: str, use: int) -> Type:
         """The type of a name read at ``use``: its reaching definitions, narrowed."""
@@ -230,7 +253,8 @@ class NameResolver:
             return UNKNOWN
         sym = g.symbols[sid]
         live = self.live(path, sid)
-        defs = [d for d in g.predecessors(use, EdgeKind.DFG) if d in live]
+        among = self._live_set(path, sid) if len(live) > _SCAN_ONCE else live
+        defs = [d for d in g.predecessors(use, EdgeKind.DFG) if d in among]
         if sym.kind in (SymbolKind.FUNCTION, SymbolKind.CLASS, SymbolKind.IMPORT) or not defs:
             value = self.symbol_value(path, sid)
         else:
