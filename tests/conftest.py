@@ -47,6 +47,14 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
 
 
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    """``files`` (relative name -> text) written under ``root``, folders made; ``root``."""
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
 def check_golden(golden: Path, text: str, update: bool) -> None:
     """Compare ``text`` with the golden file; ``--update-golden`` (or a missing
     file, which then fails once for review) rewrites it."""

@@ -15,6 +15,8 @@ from urllib.parse import unquote
 import jsonschema
 import pytest
 
+from .conftest import write_tree as write
+
 pytestmark = pytest.mark.e2e
 
 MISTAKE = "class Box:\n    def __init__(self):\n        self.size = 1\n\n\nBox().sise\n"
@@ -27,13 +29,6 @@ def cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.
     return subprocess.run(
         [sys.executable, "-m", "typelens.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300, env=environ
     )
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text, encoding="utf-8")
-    return root
 
 
 @pytest.fixture

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import write_tree as write
+
 pytestmark = pytest.mark.e2e
 
 STDLIB_JSON = Path(json.__file__).parent
@@ -50,13 +52,6 @@ def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
         timeout=300,
         env=environ,
     )
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text, encoding="utf-8")
-    return root
 
 
 @pytest.fixture

@@ -12,6 +12,8 @@ import pytest
 from typelens.lsp.workspace import Workspace
 from typelens.typeinfer.ide import RenameRefused
 
+from .conftest import write_tree
+
 ACCOUNTS = '''\
 class Account:
     """An account.
@@ -266,9 +268,7 @@ def test_two_packages_of_a_folder_without_a_marker_are_two_projects(tmp_path) ->
         "second/__init__.py": "",
         "second/core.py": "from first.core import half\n\n\ndef twice(x):\n    return half(x) * 4\n",
     }
-    for name, text in files.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text, encoding="utf-8")
+    write_tree(tmp_path, files)
     ws = Workspace(None)
     for name in ("first/core.py", "second/core.py"):
         ws.open((tmp_path / name).as_uri(), files[name], 1)
