@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 
 from typelens.analyzer import Definition, EdgeKind
+from typelens.analyzer.typescript.builder import build_script_graph
+from typelens.analyzer.typescript.exports import module_exports
 from typelens.analyzer.typescript.project import ScriptIndex, iter_script_files
 from typelens.analyzer.typescript.project_graph import build_script_project_graph
 from typelens.analyzer.typescript.resolve import ScriptModule, ScriptResolver, strip_json_comments
@@ -94,3 +96,13 @@ def test_tsconfig_with_comments_and_base_url(tmp_path: Path) -> None:
 def test_node_builtins_without_types(tmp_path: Path) -> None:
     found = ScriptResolver(tmp_path).resolve("node:fs", tmp_path / "a.ts")
     assert found is not None and found.origin == "builtin" and found.path is None
+
+
+def test_exports_are_read_from_the_graph_asked_about_not_a_freed_one_at_its_address() -> None:
+    """A graph freed and another one built in its place (often at the same address)
+    gets its own exports, not the freed graph's."""
+    index = ScriptIndex(PROJECT)
+    for n in range(40):
+        graph = build_script_graph(f"export const value{n} = {n};\n", f"m{n}.ts")
+        assert index.exports_of(graph) == module_exports(graph)
+        del graph

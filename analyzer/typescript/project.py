@@ -89,7 +89,7 @@ class ScriptIndex:
         self.resolver = ScriptResolver(self.root)
         self.max_graphs = max_graphs
         self._graphs: OrderedDict[Path, tuple[str, ScriptGraph]] = OrderedDict()
-        self._exports: dict[int, ModuleExports] = {}
+        self._exports: dict[int, tuple[ProgramGraph, ModuleExports]] = {}
         self._files: list[Path] | None = None
         self._ambient: dict[str, tuple[Path, int]] | None = None
 
@@ -122,12 +122,14 @@ class ScriptIndex:
         return graph
 
     def exports_of(self, graph: ProgramGraph) -> ModuleExports:
+        # keyed by identity, the graph kept beside its answer: a freed graph's address
+        # may be reused by another one, whose exports must not be this one's
         found = self._exports.get(id(graph))
-        if found is None:
+        if found is None or found[0] is not graph:
             if len(self._exports) > 4 * self.max_graphs:
                 self._exports.clear()
-            found = self._exports[id(graph)] = module_exports(graph)
-        return found
+            found = self._exports[id(graph)] = (graph, module_exports(graph))
+        return found[1]
 
     # -- resolution -----------------------------------------------------------------------
     def resolve(self, specifier: str, importer: Path | str) -> ScriptModule | None:
