@@ -11,7 +11,7 @@ from pathlib import Path
 from typelens.typeinfer.predictions import Prediction
 from typelens.typeinfer.run import InferOptions, infer_paths
 from typelens.typeinfer.typescript.neural import usage_ranked
-from typelens.typeinfer.typescript.types import NUMBER, STRING, ArrayOf, Literal, Named, render
+from typelens.typeinfer.typescript.types import NUMBER, STRING, ArrayOf, Literal, Named, join, members, render
 from typelens.typeinfer.typescript.usage import (
     DECLARED,
     EQUALITY,
@@ -104,3 +104,15 @@ def test_hybrid_drops_candidates_the_uses_rule_out(tmp_path: Path) -> None:
     analysis = AnalysisSession(tmp_path).analyse(path)
     hybrid = {p.name: p for p in analysis.predictions("hybrid") if p.kind == "parameter"}
     assert hybrid["factor"].type == "number"
+
+
+def test_a_union_s_members_come_in_the_order_they_were_joined() -> None:
+    """What iterates a union goes by the order of the join, not by the set's hash order
+    (str hashes differ per process; on Python 3.11 so does hash(None), in every
+    library type's ``where``), so that the engine asks its questions in one order."""
+    names = [Named(f"T{n}") for n in range(12)]
+    for order in (names, names[::-1], names[3:] + names[:3]):
+        union = join(*order)
+        assert members(union) == tuple(order)
+        assert union == join(*names)  # equality stays the set's
+    assert members(join(join(names[2], names[0]), names[1])) == (names[2], names[0], names[1])

@@ -349,8 +349,8 @@ def unify(param: TsType, arg: TsType, bindings: dict[str, TsType], names: set[st
 
 def _unify_union(param: Union, arg: TsType, bindings: dict[str, TsType], names: set[str], depth: int) -> None:
     """``T | PromiseLike<T>``, ``T | undefined``: structure first, a bare variable last."""
-    structured = [m for m in param.items if not isinstance(m, TypeVar)]
-    bare = [m for m in param.items if isinstance(m, TypeVar) and m.name in names]
+    structured = [m for m in members(param) if not isinstance(m, TypeVar)]
+    bare = [m for m in members(param) if isinstance(m, TypeVar) and m.name in names]
     for m in structured:
         if (
             isinstance(m, (Named, ArrayOf, Func))

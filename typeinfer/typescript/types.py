@@ -122,6 +122,10 @@ class TypeVar(TsType):
 @dataclass(frozen=True, slots=True)
 class Union(TsType):
     items: frozenset[TsType]
+    # the members in the order they were joined: what iterates a union goes by this, not
+    # by the set, whose order follows hashes (str hashes differ per process, and on
+    # Python 3.11 hash(None), in every `where=None`, follows the address of None)
+    order: tuple[TsType, ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +186,7 @@ NULLISH = frozenset({NULL, UNDEFINED, VOID})
 
 def members(t: TsType) -> tuple[TsType, ...]:
     """The union's members, or ``(t,)``."""
-    return tuple(t.items) if isinstance(t, Union) else (t,)
+    return (t.order or tuple(t.items)) if isinstance(t, Union) else (t,)
 
 
 def join(*types: TsType) -> TsType:
@@ -196,7 +200,7 @@ def join(*types: TsType) -> TsType:
         return NEVER if types else UNKNOWN
     if ANY in flat:
         return ANY
-    return flat[0] if len(flat) == 1 else Union(frozenset(flat))
+    return flat[0] if len(flat) == 1 else Union(frozenset(flat), tuple(flat))
 
 
 def join_all(types: Iterable[TsType]) -> TsType:
@@ -208,7 +212,7 @@ def widen(t: TsType) -> TsType:
     if isinstance(t, Literal):
         return Prim(t.base)
     if isinstance(t, Union):
-        return join(*(widen(m) for m in t.items))
+        return join(*(widen(m) for m in members(t)))
     return t
 
 
@@ -270,7 +274,7 @@ def substitute(t: TsType, bindings: Mapping[str, TsType], depth: int = 0) -> TsT
             return awaited(args[0])
         return Named(t.name, args, t.where)
     if isinstance(t, Union):
-        return join(*(substitute(m, bindings, d) for m in t.items))
+        return join(*(substitute(m, bindings, d) for m in members(t)))
     if isinstance(t, Shape):
         return Shape(
             tuple(Field(f.name, substitute(f.type, bindings, d), f.optional, f.where) for f in t.fields),
