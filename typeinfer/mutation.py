@@ -92,8 +92,12 @@ class Mutations:
             if g.kinds[store] == "assignment" and g.child_by_field(store, "left") == parent:
                 index = [c for c in g.children(parent) if g.fields[c] == "subscript"]
                 exprs = self.engine.exprs
+                assigned = exprs.type_of(path, g.child_by_field(store, "right"))
+                if index and g.kinds[index[0]] == "slice":  # `xs[i:] = [x]` puts the value's items
+                    items.append(exprs.element_type(assigned))
+                    return
                 keys.append(exprs.type_of(path, index[0]) if index else UNKNOWN)
-                items.append(exprs.type_of(path, g.child_by_field(store, "right")))
+                items.append(assigned)
             return
         if kind != "attribute" or g.children(parent)[0] != receiver:
             return

@@ -62,3 +62,19 @@ def collected():
     out = []
     out.append("x")
     return out
+
+
+class Step:
+    pass
+
+
+class History:
+    def __init__(self) -> None:
+        # ? steps: list[Step]
+        self.steps = []
+        self.at = 0
+
+    def push(self, step: Step) -> None:
+        # a slice assignment puts the items of its value, not the value
+        self.steps[self.at :] = [step]
+        self.at += 1
