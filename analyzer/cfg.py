@@ -113,29 +113,14 @@ class CfgArrays:
 
 
 class CfgBuilder(CfgArrays):
-    """Adds ``entry``/``exit`` nodes to the node lists and builds every CFG region."""
+    """Adds ``entry``/``exit`` nodes to the node lists and builds every CFG region
+    (constructed as :class:`CfgArrays`)."""
 
-    def __init__(
-        self,
-        kinds: list[str],
-        starts: list[int],
-        ends: list[int],
-        parents: list[int],
-        fields: list[str | None],
-        children: list[list[int]],
-        scope_of: list[int],
-        scopes: list[Scope],
-        *,
-        max_depth: int,
-        path: str,
-    ) -> None:
-        super().__init__(
-            kinds, starts, ends, parents, fields, children, scope_of, scopes, max_depth=max_depth, path=path
-        )
-        self._loops: list[_Loop] = []
-        self._reported_depth = False
+    _loops: list[_Loop]
+    _reported_depth: bool
 
     def build(self) -> CfgResult:
+        self._loops, self._reported_depth = [], False
         for index, scope in enumerate(self.scopes):
             if scope.kind in (ScopeKind.MODULE, ScopeKind.CLASS, ScopeKind.FUNCTION):
                 self.scopes[index] = self._region(scope)

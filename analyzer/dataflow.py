@@ -133,6 +133,13 @@ class DataflowBuilder:
         for stmt in self.statements:
             by_region[self.t.scope_of[stmt]].append(stmt)
         self._resolved_attr: set[int] = set()
+        kinds, parents = self.t.kinds, self.parents
+        # statement -> its walrus definitions (most files have none: one pass, not one per statement)
+        self._walrus: dict[int, list[tuple[Key, int]]] = {}
+        for stmt, found in defs.items():
+            for key, d in found:
+                if kinds[parents[d]] == "named_expression":
+                    self._walrus.setdefault(stmt, []).append((key, d))
         for statements in by_region.values():
             statements.sort()
             self._region(cfg, statements, uses, defs)
@@ -152,7 +159,7 @@ class DataflowBuilder:
             entry = in_states.get(leader, 0).to_bytes(nbytes, "little")
             overlay: dict = {}
             for stmt in members:
-                walrus = [(k, d) for k, d in defs.get(stmt, ()) if self.t.kinds[self.parents[d]] == "named_expression"]
+                walrus = self._walrus.get(stmt, ())
                 for key, use in uses.get(stmt, ()):
                     self._link_use(key, use, overlay, entry, table)
                     for k, d in walrus:
