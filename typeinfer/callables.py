@@ -39,6 +39,7 @@ from .function_values import decorated_by, value_calls
 from .types import (
     NEVER,
     NONE,
+    OBJECT,
     UNKNOWN,
     CallableType,
     ClassType,
@@ -56,7 +57,7 @@ from .types import (
     members,
     substitute,
 )
-from .usage import satisfies
+from .usage import satisfies, used_attributes
 from .usage_rules import _arity_fits, _call_shape, is_none_check
 
 if TYPE_CHECKING:
@@ -899,22 +900,20 @@ class CallModel:
 
     def usage_type(self, path: str, g: ProgramGraph, param: int) -> Type | None:
         """The one candidate class having every attribute the function uses on the parameter."""
-        sym = g.symbol_at(param)
-        if sym is None:
-            return None
-        used = set()
-        for use in sym.uses:
-            parent = g.parents[use]
-            if g.kinds[parent] in ("attribute", "attribute_store") and g.children(parent)[0] == use:
-                attr = g.children(parent)[-1]
-                used.add(g.names.get(attr, ""))
-        used.discard("")
+        used = self.telling_attributes(g, param)
         if not used:
             return None
         found = self.engine.memo(("usage", frozenset(used)), lambda: self._class_with(used))
         if isinstance(found, tuple):  # several project classes: the ones this file's imports reach
             found = self._reached(path, found)
         return self._unless_a_library_guess(found, used)
+
+    def telling_attributes(self, g: ProgramGraph, definition: int) -> set[str]:
+        """The attributes used on the symbol ``definition`` binds that say something of
+        its class: not those every object has (``p.__class__.__name__``)."""
+        sym = g.symbol_at(definition)
+        has = self.engine.classes.has_member
+        return {a for a in used_attributes(g, sym.id if sym is not None else None) if not has(OBJECT, a)}
 
     def _reached(self, path: str, found: tuple[ClassType, ...]) -> ClassType | None:
         """The one of ``found`` that ``path``'s imports reach (:mod:`.reach`), if one."""
