@@ -35,7 +35,7 @@ from .binding import DOUBLE_STAR, STAR, bind, element_of_bound, has_spread, name
 from .classes import decorator_names
 from .normalize import normalise
 from .reach import ImportReach
-from .function_values import decorated_by, value_calls
+from .function_values import argument_sites, decorated_by, value_calls
 from .types import (
     NEVER,
     NONE,
@@ -101,6 +101,7 @@ _DUNDER_PROTOCOLS = {
     "__bytes__": ("typing", "SupportsBytes"),
     "__complex__": ("typing", "SupportsComplex"),
 }
+_HOLE = CallableType(None, UNKNOWN, ("<argument left out>", -1))  # see CallModel._bind_arguments
 _USAGE_CANDIDATES = ("str", "list", "dict", "set", "bytes", "int", "float", "tuple")
 
 
@@ -359,15 +360,31 @@ class CallModel:
         args: list[Type],
         kwargs: dict[str, Type],
         mapping: dict[str, Type],
-    ) -> None:
+        hole: Type | None = None,
+    ) -> Param | None:
+        """Bind the type variables of ``node``'s annotations to the arguments into
+        ``mapping``; the arguments for callable parameters last (``map(f, xs)``: what
+        ``xs`` binds says what ``f`` is called with).  The parameter that receives
+        ``hole`` (an argument left out of the binding) is returned."""
         params = self.signature(path, g, node)
         if skip_first and params and params[0].kind == "positional" and not _is_static(g, node):
             params = params[1:]
+        later: list[tuple[Type, Type]] = []
+        held = None
         for param, value in bind(params, args, kwargs):
+            if hole is not None and value == hole:
+                held = param
+                continue
             if param.annotation is None:
                 continue
             expected = self.engine.annotations.evaluate(path, param.annotation)
-            unify(expected, element_of_bound(param, value), mapping, self.engine)
+            if isinstance(expected, CallableType):
+                later.append((expected, element_of_bound(param, value)))
+            else:
+                unify(expected, element_of_bound(param, value), mapping, self.engine)
+        for expected, value in later:
+            unify(expected, value, mapping, self.engine)
+        return held
 
     def _choose_overload(self, fn: FunctionRef, g: ProgramGraph, args: list[Type], kwargs: dict[str, Type]) -> int:
         overloads = self.overloads(g, fn.node)
@@ -721,6 +738,8 @@ class CallModel:
             usage = self._replaced_none(path, g, param)
         if sites is None and usage is None and default is None:
             sites = self._flowing_call_types(path, g, function, params, spec)
+        if sites is None and default is None and g.scopes[g.scope_of[function]].kind is not ScopeKind.CLASS:
+            sites = self._contextual_type(path, g, function, params, spec)
         return ParamEvidence(None, default, sites, usage, None)
 
     def _sites_the_uses_accept(self, path: str, param: int, sites: Type) -> Type:
@@ -754,7 +773,86 @@ class CallModel:
         default = self.engine.exprs.type_of(path, spec.default) if spec.default is not None else None
         sites = [(path, call) for call in value_calls(self.engine, path, function)]
         found = self._call_site_types(path, g, function, params, spec, sites) if sites else None
+        if found is None:
+            found = self._contextual_type(path, g, function, params, spec)
         return ParamEvidence(None, default, found, None, None)
+
+    def _contextual_type(
+        self, path: str, g: ProgramGraph, function: int, params: list[Param], spec: Param
+    ) -> Type | None:
+        """What the callees ``function`` is passed to declare they call it with: the
+        parameter's place in the ``Callable[[...], R]`` that receives it, the
+        callee's type variables bound by the other arguments (``map(f, [1, 2])``:
+        ``f``'s first parameter is an ``int``; ``sorted(people, key=lambda p: ...)``:
+        ``p`` is a person), as pyright types a lambda from where it is passed."""
+        positional = [p for p in params if p.kind == "positional"]
+        if spec not in positional:
+            return None
+        index = positional.index(spec)
+        found = []
+        for value, call in argument_sites(self.engine, path, function):
+            for declared in members(self._declared_argument(path, g, call, value)):
+                if isinstance(declared, CallableType) and declared.params is not None and index < len(declared.params):
+                    given = declared.params[index]
+                    if is_known(given) and not is_partly_unknown(given):
+                        found.append(given)
+        return make_union(found) if found else None
+
+    def _declared_argument(self, path: str, g: ProgramGraph, call: int, value: int) -> Type:
+        """The declared type of the parameter that ``value`` (an argument of ``call``)
+        is passed to, the callee's type variables bound by the other arguments:
+        the first overload whose parameter there takes a callable."""
+        holder = g.child_by_field(call, "arguments")
+        function = g.child_by_field(call, "function")
+        if holder is None or function is None:
+            return UNKNOWN
+        exprs = self.engine.exprs
+        args: list[Type] = []
+        kwargs: dict[str, Type] = {}
+        for c in g.children(holder):
+            if g.kinds[c] == "keyword_argument":
+                name, given = g.child_by_field(c, "name"), g.child_by_field(c, "value")
+                if name is not None and given is not None:
+                    kwargs[g.names.get(name, "")] = _HOLE if given == value else exprs.type_of(path, given)
+            elif g.kinds[c] != "comment":
+                args.append(_HOLE if c == value else exprs.type_of(path, c))
+        found = []
+        for target in members(exprs.type_of(path, function)):
+            built = None  # ``weakref.ref(obj, callback)``: Self is the ``ref[T]`` the call builds
+            if isinstance(target, TypeOfClass):
+                others = {k: v for k, v in kwargs.items() if v != _HOLE}
+                built = self.construct(target.cls, [UNKNOWN if a == _HOLE else a for a in args], others)
+            for fn in self._signatures_of(target):
+                fg = self.engine.graph(fn.path)
+                if fg is None:
+                    continue
+                for node in self.overloads(fg, fn.node) or [fn.node]:
+                    if not self._accepts(fn.path, fg, node, fn.bound is not None, args, kwargs):
+                        continue
+                    mapping = self.receiver_mapping(fn, fg, node)
+                    if isinstance(built, ClassType):
+                        mapping["Self"] = built
+                    held = self._bind_arguments(fn.path, fg, node, fn.bound is not None, args, kwargs, mapping, _HOLE)
+                    if held is None or held.annotation is None:
+                        continue
+                    declared = substitute(self.engine.annotations.evaluate(fn.path, held.annotation), mapping)
+                    if any(isinstance(m, CallableType) for m in members(declared)):
+                        found.append(declared)
+                        break
+        return make_union(found) if found else UNKNOWN
+
+    def _signatures_of(self, target: Type) -> list[FunctionRef]:
+        """The function a callee type runs: itself, or a class's ``__init__`` or
+        ``__new__`` (bound to the class)."""
+        if isinstance(target, FunctionRef):
+            return [target]
+        if not isinstance(target, TypeOfClass):
+            return []
+        for method in ("__init__", "__new__"):
+            hit = self.engine.classes.lookup(ClassType(target.cls.name), method)
+            if hit is not None and not (hit[1].path.endswith("builtins.pyi") and hit[1].qualname == "object"):
+                return [FunctionRef(hit[2].path, hit[2].nodes[-1], target.cls)]
+        return []
 
     def _replaced_none(self, path: str, g: ProgramGraph, param: int) -> Type | None:
         """For ``def f(x=None)`` whose body assigns ``x`` again (``if x is None: x =
@@ -1016,8 +1114,12 @@ def _unify_callable(
     """``Callable[..., T]`` against a function, a lambda or a class: ``T`` is what
     calling it returns (``functools.partial(f)``, ``map(int, xs)``)."""
     returns = []
+    given = [substitute(p, mapping) for p in expected.params or ()]
+    called = bool(given) and all(is_known(t) and not is_partly_unknown(t) for t in given)
     for a in members(actual):
-        if isinstance(a, FunctionRef):
+        if called and (isinstance(a, FunctionRef) or isinstance(a, CallableType) and a.origin is not None):
+            returns.append(engine.calls.call_value(a, given, {}))  # its body for what it is called with
+        elif isinstance(a, FunctionRef):
             g = engine.graph(a.path)
             if g is not None and g.kinds[a.node] == "function_definition" and not engine.calls.overloads(g, a.node):
                 returns.append(engine.calls.declared_or_inferred_return(a.path, a.node))

@@ -78,6 +78,24 @@ def value_calls(engine: "Engine", path: str, function: int) -> list[int]:
     return calls
 
 
+def argument_sites(engine: "Engine", path: str, function: int) -> list[tuple[int, int]]:
+    """Where the lambda or plain def ``function`` is passed, as it is written, to a
+    call (``map(f, xs)``, ``sorted(xs, key=f)``): ``(argument node, call)``; a call
+    with ``*``/``**`` arguments is left out."""
+    g = engine.require_graph(path)
+    values = [function] if g.kinds[function] == "lambda" else _def_values(engine, path, g, function)
+    found = []
+    for value in values[:_MAX_SITES]:
+        value = _outermost(g, value)
+        parent = g.parents[value]
+        holder = g.parents[parent] if g.kinds[parent] == "keyword_argument" and g.fields[value] == "value" else parent
+        if holder < 0 or g.kinds[holder] != "argument_list" or g.kinds[g.parents[holder]] != "call":
+            continue
+        if not any(g.kinds[c] in ("list_splat", "dictionary_splat") for c in g.children(holder)):
+            found.append((value, g.parents[holder]))
+    return found
+
+
 def _outermost(g: ProgramGraph, node: int) -> int:
     """``node`` with the parentheses around it (``(lambda x: x)``)."""
     while g.parents[node] >= 0 and g.kinds[g.parents[node]] == "parenthesized_expression":

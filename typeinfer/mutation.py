@@ -63,7 +63,7 @@ class Mutations:
         """``value``, bound at ``store`` (a name or attribute store), with the element
         types that the uses this binding reaches add to it."""
         empty = is_empty_container(value)
-        if not empty and not _displayed_container(value):
+        if not isinstance(value, ClassType) or not empty and not _displayed_container(value):
             return value
         g = self.engine.require_graph(path)
         if not empty and not _bound_to_display(g, store):
