@@ -738,7 +738,7 @@ class CallModel:
             usage = self._replaced_none(path, g, param)
         if sites is None and usage is None and default is None:
             sites = self._flowing_call_types(path, g, function, params, spec)
-        if sites is None and default is None and g.scopes[g.scope_of[function]].kind is not ScopeKind.CLASS:
+        if sites is None and default is None:
             sites = self._contextual_type(path, g, function, params, spec)
         return ParamEvidence(None, default, sites, usage, None)
 
@@ -786,6 +786,8 @@ class CallModel:
         ``f``'s first parameter is an ``int``; ``sorted(people, key=lambda p: ...)``:
         ``p`` is a person), as pyright types a lambda from where it is passed."""
         positional = [p for p in params if p.kind == "positional"]
+        if g.kinds[function] == "function_definition" and g.scopes[g.scope_of[function]].kind is ScopeKind.CLASS:
+            positional = positional if _is_static(g, function) else positional[1:]  # bound: self is given
         if spec not in positional:
             return None
         index = positional.index(spec)

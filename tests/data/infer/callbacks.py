@@ -79,3 +79,30 @@ def forget(wr):
 
 
 watch = weakref.ref(people[0], forget)
+
+
+class Server:
+    def __init__(self) -> None:
+        signal.signal(signal.SIGTERM, self._stop)
+        self.pattern = re.compile("a")
+
+    # a method passed on bound: its parameters after self
+    # ? signum: int
+    # ? frame: FrameType | None
+    def _stop(self, signum, frame):
+        return None
+
+    def serve(self):
+        return self.pattern.sub(self._sub, "abc")
+
+    # ? m: Match[str]
+    def _sub(self, m):
+        return m.group(0)
+
+    # ? item: str
+    @staticmethod
+    def key(item):
+        return item
+
+    def ordered(self, items: list[str]):
+        return sorted(items, key=self.key)
