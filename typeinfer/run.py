@@ -29,30 +29,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from typelens.analyzer import (
-    Diagnostic,
-    GraphConfig,
-    InputError,
-    ProjectIndex,
-    Span,
-    build_graph_safely,
-    iter_python_files,
-    project_scope,
-)
-from typelens.analyzer.layout import is_library_root, project_root_of
+# Light modules only: a run answered from the result cache loads no parser, graph builder or engine.
+from typelens.analyzer import codes
 from typelens.analyzer.cache import cache_root, code_fingerprint, content_digest
 from typelens.analyzer.codes import CODES
-from typelens.analyzer.source import SkippedFile, listed_file_problem, read_regular_file
-from typelens.analyzer import codes
 from typelens.analyzer.environment import discover_environment
-from typelens.analyzer.typescript import is_script
-from typelens.analyzer.typescript.project import iter_script_files
+from typelens.analyzer.errors import InputError
+from typelens.analyzer.layout import (
+    is_library_root,
+    is_script,
+    iter_python_files,
+    iter_script_files,
+    project_root_of,
+    project_scope,
+)
+from typelens.analyzer.source import DEFAULT_MAX_BYTES, SkippedFile, listed_file_problem, read_regular_file
+from typelens.analyzer.spans import Diagnostic, Span
 
-from .settings import Settings
+from .settings import DEFAULT_MODEL, DEFAULT_SLICE, Settings
 
 if TYPE_CHECKING:  # imported where used: a run answered from the result cache needs no engine
+    from typelens.analyzer import ProjectIndex
+
     from .discovery import Discovery
-    from .predictions import Prediction
+    from .predicted import Prediction
     from .session import AnalysisSession
 
 logger = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ class InferOptions:
     jobs: int = 1
     use_cache: bool = True
     cache_dir: Path | None = None
-    max_bytes: int = GraphConfig().max_bytes
+    max_bytes: int = DEFAULT_MAX_BYTES  # GraphConfig's default
     settings: Settings = Settings()
     discovery: Discovery | None = None  # the command line's file selection and per-file settings
 
@@ -170,8 +170,6 @@ def _digest(
             h.update(f"{folder}|missing".encode("utf-8", "surrogateescape"))
     if options.mode != "static":
         # a model retrained in the same folder changes the answers: its files' sizes and times
-        from .hybrid import DEFAULT_MODEL, DEFAULT_SLICE
-
         for folder in {Path(options.model_dir or DEFAULT_MODEL), Path(options.slice_dir or DEFAULT_SLICE)}:
             for item in sorted(folder.glob("*")) if folder.is_dir() else []:
                 stat = item.stat()
@@ -205,6 +203,8 @@ def _module_entries(folder: Path) -> list[bytes]:
 
 
 def _build_one(args: tuple[str, int]):
+    from typelens.analyzer.builder import GraphConfig, build_graph_safely
+
     path, max_bytes = args
     return path, build_graph_safely(Path(path), config=GraphConfig(max_bytes=max_bytes))
 
@@ -263,6 +263,8 @@ def project_files(index: ProjectIndex, fs: FileSet, limit: int = 256) -> list[Pa
 def open_session(fs: FileSet, options: InferOptions) -> AnalysisSession:
     """The session of one path argument, its project graph built (graphs in
     ``options.jobs`` processes) of the modules the discovery does not leave out."""
+    from typelens.analyzer.builder import GraphConfig
+
     from .session import AnalysisSession
 
     discovery = options.discovery
@@ -412,7 +414,7 @@ def _cache_path(fs: FileSet, options: InferOptions) -> Path:
 
 
 def _read_cache(fs: FileSet, options: InferOptions):
-    from .predictions import Prediction
+    from .predicted import Prediction
 
     if not options.use_cache:
         return None
