@@ -87,7 +87,7 @@ def test_cache_makes_the_second_run_a_read(tmp_path: Path) -> None:
 
 
 def test_a_model_retrained_in_place_is_not_answered_from_the_cache(tmp_path: Path) -> None:
-    from typelens.typeinfer.run import _digest
+    from typelens.typeinfer.result_cache import answer_key as _digest
 
     (tmp_path / "m.py").write_text("x = 1\n")
     model = tmp_path / "model"
