@@ -42,11 +42,14 @@ import sys
 import tempfile
 from array import array
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .builder import GraphConfig
 from .graph import EdgeKind, ImportBinding, ProgramGraph, Scope, ScopeKind, Symbol, SymbolKind
 from .source import Source
 from .spans import Diagnostic, Span
+
+if TYPE_CHECKING:  # not at run time: the result cache's fingerprints need no parser
+    from .builder import GraphConfig
 
 logger = logging.getLogger(__name__)
 

@@ -44,6 +44,8 @@ from .engine import TypeEngine
 from .features import TokenStream, slice_tokens, targets, windows
 from .normalize import base
 from .predictions import Prediction
+from .settings import DEFAULT_MODEL as DEFAULT_MODEL  # re-exported: defined where the cache key reads it
+from .settings import DEFAULT_SLICE as DEFAULT_SLICE
 from .types import ClassType, TypeOfClass, members
 from .usage import rerank, used_attributes
 
@@ -78,8 +80,6 @@ _GENERIC_NAMES = frozenset(
         "Literal",
     }
 )
-DEFAULT_MODEL = Path(__file__).parent / "models" / "classifier"
-DEFAULT_SLICE = Path(__file__).parent / "models" / "slice"
 SLICE_WEIGHT = 0.5  # the slice model's share when its candidates are mixed with the classifier's
 
 

@@ -15,13 +15,13 @@ Example::
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
-from typelens.analyzer import ProgramGraph, ScopeKind, Span, SymbolKind
+from typelens.analyzer import ProgramGraph, ScopeKind, SymbolKind
 
 from .annotations import declared_annotation
 from .callables import signature
 from .engine import TypeEngine
+from .predicted import Prediction as Prediction  # re-exported: the record is defined apart from the engine
 from .types import (
     BYTES,
     NEVER,
@@ -42,46 +42,6 @@ logger = logging.getLogger(__name__)
 
 KINDS = ("parameter", "return", "variable", "attribute")
 ANY = ClassType("Any")  # a declared Any, as the answer shows it (the engine reads it as Unknown)
-
-
-@dataclass(frozen=True, slots=True)
-class Prediction:
-    """One inferred (or declared) type.  ``type`` is ``None`` when nothing is known."""
-
-    file: str  # as shown to the user (relative to the directory given)
-    path: str  # absolute
-    scope: str
-    name: str
-    kind: str
-    type: str | None
-    confidence: float
-    span: Span  # of the identifier
-    source: str  # annotation, static, neural, hybrid
-    evidence: tuple[str, ...] = ()  # the usage constraints behind it (:mod:`.usage`)
-    candidates: tuple[tuple[str, float], ...] = ()  # the classifier's ranking (neural, hybrid)
-
-    def to_dict(self, line: int, col: int) -> dict:
-        row: dict[str, object] = {
-            "file": self.file,
-            "scope": self.scope,
-            "name": self.name,
-            "kind": self.kind,
-            "type": self.type,
-            "confidence": round(self.confidence, 3),
-            "line": line,
-            "col": col,
-            "source": self.source,
-        }
-        if self.evidence:
-            row["evidence"] = list(self.evidence)
-        if self.candidates:
-            row["candidates"] = [[label, round(prob, 3)] for label, prob in self.candidates]
-        return row
-
-    def is_guess(self, min_confidence: float) -> bool:
-        """A classifier's answer under the minimum confidence: shown as a guess,
-        never hinted, hovered or written."""
-        return self.type is not None and self.source in ("neural", "hybrid") and self.confidence < min_confidence
 
 
 def _confidence(t: Type, base: float) -> tuple[str | None, float]:
