@@ -61,14 +61,16 @@ sys.exit(code)
 """
 
 
-def _imports_of(argv: list[str], cwd: Path, cache: Path) -> tuple[int, str, list[str]]:
+def _imports_of(
+    argv: list[str], cwd: Path, cache: Path, watched: list[str] | None = None
+) -> tuple[int, str, list[str]]:
     """Run ``typelens ARGV`` in a fresh Python; its exit status, output and the
-    watched modules it imported."""
+    ``watched`` modules (default: those ``analyze`` must not load) it imported."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONSTARTUP")}
     env["TYPELENS_CACHE_DIR"] = str(cache)
     run = subprocess.run(
         [sys.executable, "-c", DRIVER, *argv],
-        input=json.dumps(NOT_FOR_ANALYZE),
+        input=json.dumps(NOT_FOR_ANALYZE if watched is None else watched),
         capture_output=True,
         text=True,
         timeout=300,
@@ -139,20 +141,7 @@ def test_a_run_answered_from_the_result_cache_loads_no_parser_nor_engine(tmp_pat
         env={**os.environ, "TYPELENS_CACHE_DIR": str(tmp_path / "cache")},
         timeout=300,
     )
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONSTARTUP")}
-    env["TYPELENS_CACHE_DIR"] = str(tmp_path / "cache")
-    run = subprocess.run(
-        [sys.executable, "-c", DRIVER, *argv],
-        input=json.dumps(NOT_FOR_A_CACHED_RUN),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=work,
-        env=env,
-    )
-    lines = run.stdout.strip().splitlines()
-    assert lines, run.stderr
-    out, loaded = "\n".join(lines[:-1]), json.loads(lines[-1])
+    _, out, loaded = _imports_of(argv, work, tmp_path / "cache", NOT_FOR_A_CACHED_RUN)
     cached, fresh = json.loads(out), json.loads(first.stdout)
     assert cached["stats"]["cache_hits"] == 1 and fresh["stats"]["cache_hits"] == 0
     rows = "diagnostics" if argv[0] == "analyze" else "predictions"
