@@ -22,6 +22,7 @@ from typelens.analyzer import ProgramGraph, ScopeKind, Span, SymbolKind
 from .annotations import declared_annotation
 from .callables import signature
 from .engine import TypeEngine
+from .self_type import as_annotated
 from .types import (
     BYTES,
     NEVER,
@@ -166,6 +167,7 @@ class FilePredictor:
             returned = engine.return_type(self.path, function)
             if not is_known(known_part(returned)) and engine.calls.returns_declared_any(self.path, function):
                 returned = ANY  # ``return getattr(obj, name)``: what the callee declares
+            returned = as_annotated(engine, self.path, function, returned)
             self._add(scope.qualname, scope.name, "return", name_node, returned, "static", 0.9)
         for param in signature(g, function):
             evidence = engine.calls.evidence(self.path, param.node)
