@@ -550,6 +550,10 @@ class CallModel:
             inherited = self.inherited_return(path, function)  # an override that says nothing itself
             if inherited is not None:
                 return inherited
+        if inferred == UNKNOWN and _is_placeholder(self.engine.require_graph(path), function):
+            overriding = self._overriding_return(path, function)  # what a call dispatches to
+            if overriding is not None:
+                return overriding
         if isinstance(inferred, ClassType) and _bare_container(inferred):  # ``return []``: of what, say others
             for said in (self.inherited_return(path, function), self._overriding_return(path, function)):
                 if isinstance(said, ClassType) and said.name == inferred.name and not _bare_container(said):
@@ -1203,6 +1207,15 @@ def is_generator(g: ProgramGraph, function: int) -> bool:
 
 def _raises_not_implemented(g: ProgramGraph, function: int) -> bool:
     return b"NotImplementedError" in g.source.data[g.start_bytes[function] : g.end_bytes[function]]
+
+
+def _is_placeholder(g: ProgramGraph, function: int) -> bool:
+    """An abstract method, or one that only raises ``NotImplementedError``: its
+    overrides say what a call returns (an ``@overload`` signature is not one)."""
+    if "overload" in decorator_names(g, function):
+        return False
+    returns = [r for r in g.predecessors(function, EdgeKind.RETURN) if g.kinds[r] == "return_statement"]
+    return _is_abstract(g, function) or (not returns and _raises_not_implemented(g, function))
 
 
 def _is_abstract(g: ProgramGraph, function: int) -> bool:
