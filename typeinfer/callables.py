@@ -320,6 +320,9 @@ class CallModel:
             self._bind_arguments(member.path, g, node, True, args, kwargs, mapping)
             if mapping:
                 break
+        if cls.name == "tuple":  # its one parameter is the item type: ``tuple(xs)`` is ``tuple[X, ...]``
+            item = mapping.get(info.type_params[0], UNKNOWN)
+            return ClassType("tuple", (item, ClassType("..."))) if is_known(item) else ClassType("tuple")
         return ClassType(cls.name, tuple(mapping.get(p, UNKNOWN) for p in info.type_params))
 
     # -- binding type variables -----------------------------------------------------------

@@ -131,8 +131,10 @@ class NameResolver:
         if g is not self.engine.graph(path) or g.kinds[head] != "name_load":
             return None
         sid = g.symbol_of.get(head)
-        if sid is None:
-            return None
+        return self.alias_of_symbol(path, g, sid) if sid is not None else None
+
+    def alias_of_symbol(self, path: str, g: ProgramGraph, sid: int) -> tuple[str, int] | None:
+        """:meth:`alias_of` for the symbol ``sid`` of ``g`` (the graph of ``path``)."""
         sym = g.symbols[sid]
         target_path, tg = path, g
         if sym.kind is SymbolKind.IMPORT:

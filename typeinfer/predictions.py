@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from typelens.analyzer import ProgramGraph, ScopeKind, Span, SymbolKind
 
+from .annotation_form import as_written
 from .annotations import declared_annotation
 from .callables import signature
 from .engine import TypeEngine
@@ -137,7 +138,7 @@ class FilePredictor:
             text, conf = (render(t) if is_known(t) or t == NONE else None), 1.0
         else:
             if kind in ("parameter", "return"):
-                t = without_subclasses(self.engine, t)
+                t = as_written(self.engine, self.path, without_subclasses(self.engine, t))
             text, conf = _confidence(self.engine.calls.as_callable(t), confidence)
         self.out.append(
             Prediction(
