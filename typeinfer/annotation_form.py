@@ -32,12 +32,14 @@ from typing import TYPE_CHECKING
 from typelens.analyzer import SymbolKind
 
 from .types import (
+    UNKNOWN,
     CallableType,
     ClassType,
     Type,
     UnionType,
     is_known,
     is_partly_unknown,
+    known_part,
     make_union,
     members,
     type_vars,
@@ -53,7 +55,10 @@ Aliases = tuple[tuple[Type, str], ...]
 
 def as_written(engine: TypeEngine, path: str, t: Type) -> Type:
     """``t`` in the form an annotation in the module ``path`` writes it (see the module docstring)."""
-    if not is_known(t) or is_partly_unknown(t):
+    if is_partly_unknown(t):  # what is known of it, as the answer shows it
+        shown = known_part(t)
+        return make_union([as_written(engine, path, shown), UNKNOWN]) if is_known(shown) else t
+    if not is_known(t):
         return t
     aliases = engine.memo(("type aliases", path), lambda: module_aliases(engine, path))
     return _rewrite(t, aliases, 0)

@@ -554,16 +554,16 @@ class CallModel:
             if inherited is not None:
                 return inherited
         if inferred == UNKNOWN and _is_placeholder(self.engine.require_graph(path), function):
-            overriding = self._overriding_return(path, function)  # what a call dispatches to
+            overriding = self.overriding_return(path, function)  # what a call dispatches to
             if overriding is not None:
                 return overriding
         if isinstance(inferred, ClassType) and _bare_container(inferred):  # ``return []``: of what, say others
-            for said in (self.inherited_return(path, function), self._overriding_return(path, function)):
+            for said in (self.inherited_return(path, function), self.overriding_return(path, function)):
                 if isinstance(said, ClassType) and said.name == inferred.name and not _bare_container(said):
                     return said
         return inferred
 
-    def _overriding_return(self, path: str, function: int) -> Type | None:
+    def overriding_return(self, path: str, function: int) -> Type | None:
         """The join of what the project's overrides of the method return, if known."""
         g = self.engine.require_graph(path)
         scope, own = g.scopes[g.scope_of[function]], g.scope_defined_by(function)

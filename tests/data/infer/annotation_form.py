@@ -84,3 +84,21 @@ def some(xs: list[str], other):
     if xs:
         return tuple(xs)
     return tuple(other)
+
+
+class Stream:
+    pass
+
+
+class FileStream(Stream):
+    pass
+
+
+# what is known of a partly known union is written without its subclasses
+# ? return: Stream
+def stream(kind: int, other):
+    if kind == 1:
+        return Stream()
+    if kind == 2:
+        return FileStream()
+    return other.stream

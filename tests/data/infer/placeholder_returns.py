@@ -35,3 +35,23 @@ class Bash(Shell):
 class Zsh(Shell):
     def format(self, item):
         return item.upper()
+
+
+class ParamType:
+    # a default that overrides replace: its annotation covers what they return
+    # ? return: str | None
+    def metavar(self):
+        return None
+
+    # overrides that return None too: None
+    # ? return: None
+    def check(self):
+        pass
+
+
+class Choice(ParamType):
+    def metavar(self):
+        return "[a|b]"
+
+    def check(self):
+        print("checked")
