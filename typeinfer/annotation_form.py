@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 from typelens.analyzer import SymbolKind
 
 from .types import (
+    NONE,
     UNKNOWN,
     CallableType,
     ClassType,
@@ -42,6 +43,7 @@ from .types import (
     known_part,
     make_union,
     members,
+    render,
     type_vars,
 )
 
@@ -50,18 +52,35 @@ if TYPE_CHECKING:
 
 ELLIPSIS = ClassType("...")
 _MAX_DEPTH = 8
+_MANY = 3  # a union of this many types besides None is written Any
+ANY = ClassType("Any")
 Aliases = tuple[tuple[Type, str], ...]
 
 
-def as_written(engine: TypeEngine, path: str, t: Type) -> Type:
-    """``t`` in the form an annotation in the module ``path`` writes it (see the module docstring)."""
+def as_written(engine: TypeEngine, path: str, t: Type, kind: str = "return") -> Type:
+    """``t`` in the form an annotation in the module ``path`` writes it for a
+    ``kind`` (``return`` or ``parameter``; see the module docstring)."""
     if is_partly_unknown(t):  # what is known of it, as the answer shows it
         shown = known_part(t)
-        return make_union([as_written(engine, path, shown), UNKNOWN]) if is_known(shown) else t
+        return make_union([as_written(engine, path, shown, kind), UNKNOWN]) if is_known(shown) else t
     if not is_known(t):
         return t
     aliases = engine.memo(("type aliases", path), lambda: module_aliases(engine, path))
-    return _rewrite(t, aliases, 0)
+    written = _rewrite(t, (), 0)  # members counted as written, before aliases name some
+    wide = _as_any(engine, written, kind)
+    return wide if wide != written else _rewrite(t, aliases, 0)
+
+
+def _as_any(engine: TypeEngine, t: Type, kind: str) -> Type:
+    """A union of many types as the project class they all derive from, else as
+    ``Any`` (they have nothing in common); a parameter keeps its ``None``."""
+    values = {render(m) for m in members(t) if m != NONE}  # as many as the page shows
+    if len(values) < _MANY:
+        return t
+    base = engine.classes.common_base(t)
+    if base != t:
+        return base
+    return make_union([ANY, NONE]) if kind == "parameter" and NONE in members(t) else ANY
 
 
 def module_aliases(engine: TypeEngine, path: str) -> Aliases:

@@ -138,7 +138,7 @@ class FilePredictor:
             text, conf = (render(t) if is_known(t) or t == NONE else None), 1.0
         else:
             if kind in ("parameter", "return"):
-                t = as_written(self.engine, self.path, without_subclasses(self.engine, t))
+                t = as_written(self.engine, self.path, without_subclasses(self.engine, t), kind)
             text, conf = _confidence(self.engine.calls.as_callable(t), confidence)
         self.out.append(
             Prediction(

@@ -102,3 +102,4 @@ def stream(kind: int, other):
     if kind == 2:
         return FileStream()
     return other.stream
+
