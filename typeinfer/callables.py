@@ -1027,8 +1027,14 @@ def _unify_callable(
     for a in members(actual):
         if isinstance(a, FunctionRef):
             g = engine.graph(a.path)
-            if g is not None and g.kinds[a.node] == "function_definition" and not engine.calls.overloads(g, a.node):
+            if g is None or g.kinds[a.node] != "function_definition":
+                continue
+            # an overloaded one (``str.lower``): what all its signatures may return
+            said = [engine.calls.declared_or_inferred_return(a.path, n) for n in engine.calls.overloads(g, a.node)]
+            if not said:
                 returns.append(engine.calls.declared_or_inferred_return(a.path, a.node))
+            elif all(is_known(t) and not _has_typevars(t) for t in said):
+                returns.append(make_union(said))
         elif isinstance(a, CallableType):
             returns.append(a.ret)
         elif isinstance(a, TypeOfClass):
