@@ -66,16 +66,13 @@ def as_written(engine: TypeEngine, path: str, t: Type, kind: str = "return") -> 
     if not is_known(t):
         return t
     aliases = engine.memo(("type aliases", path), lambda: module_aliases(engine, path))
-    written = _rewrite(t, (), 0)  # members counted as written, before aliases name some
-    wide = _as_any(engine, written, kind)
-    return wide if wide != written else _rewrite(t, aliases, 0)
+    return _as_any(engine, _rewrite(t, aliases, 0), kind)  # members counted as written
 
 
 def _as_any(engine: TypeEngine, t: Type, kind: str) -> Type:
     """A union of many types as the project class they all derive from, else as
     ``Any`` (they have nothing in common); a parameter keeps its ``None``."""
-    values = {render(m) for m in members(t) if m != NONE}  # as many as the page shows
-    if len(values) < _MANY:
+    if _count(t) < _MANY:
         return t
     base = engine.classes.common_base(t)
     if base != t:
@@ -113,6 +110,11 @@ def _is_alias_worthy(t: Type) -> bool:
     if isinstance(t, ClassType):
         return bool(t.args) and all(is_known(a) for a in t.args)
     return isinstance(t, (UnionType, CallableType))
+
+
+def _count(t: Type) -> int:
+    """How many members the page shows, None aside."""
+    return len({render(m) for m in members(t) if m != NONE})
 
 
 def _rewrite(t: Type, aliases: Aliases, depth: int) -> Type:
