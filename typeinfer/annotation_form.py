@@ -11,6 +11,13 @@ or return takes (the engine keeps the type it inferred, for everything else).
   ``tuple[Command | Parameter, str]``).
 * **Containers of unknown items** beside the same container of known ones are left
   out (``tuple | tuple[str, ...]`` is ``tuple[str, ...]``).
+* **Many types.**  A union that shows three or more members besides ``None`` is
+  the project class they all derive from, else ``Any``: what an annotation says
+  of a value that may be anything (a parameter keeps its ``| None``).  A return
+  that is partly unknown counts the unknown part as one more member (it is most
+  often a callee's declared ``Any``, which the engine reads as Unknown), ``None``
+  too: ``int | None`` and an unknown value is ``Any``, at the lower confidence of
+  a partly known answer.
 
 Example::
 
@@ -61,8 +68,11 @@ def as_written(engine: TypeEngine, path: str, t: Type, kind: str = "return") -> 
     """``t`` in the form an annotation in the module ``path`` writes it for a
     ``kind`` (``return`` or ``parameter``; see the module docstring)."""
     if is_partly_unknown(t):  # what is known of it, as the answer shows it
-        shown = known_part(t)
-        return make_union([as_written(engine, path, shown, kind), UNKNOWN]) if is_known(shown) else t
+        shown = as_written(engine, path, known_part(t), kind) if is_known(known_part(t)) else t
+        if kind == "return" and shown != t and _count(shown) + (NONE in members(shown)) + 1 >= _MANY:
+            # and one more value it does not know (most often a callee's declared Any): still partly unknown
+            return make_union([ANY, UNKNOWN])
+        return make_union([shown, UNKNOWN]) if shown != t else t
     if not is_known(t):
         return t
     aliases = engine.memo(("type aliases", path), lambda: module_aliases(engine, path))

@@ -49,3 +49,25 @@ def make(kind: int):
     if kind == 2:
         return Square()
     return Line()
+
+
+def untyped(x):
+    return x.load()
+
+
+# a known value, None and one the analysis does not know: Any
+# ? return: Any
+def loaded(source, flag: int):
+    if flag == 1:
+        return untyped(source)
+    if flag == 2:
+        return 0
+    return None
+
+
+# a known value and one it does not know: what is known (as before)
+# ? return: int
+def counted(source, flag: bool):
+    if flag:
+        return untyped(source)
+    return 0
