@@ -322,6 +322,9 @@ class CallModel:
             self._bind_arguments(member.path, g, node, True, args, kwargs, mapping)
             if mapping:
                 break
+        if cls.name == "tuple":  # its one parameter is the item type: ``tuple(xs)`` is ``tuple[X, ...]``
+            item = mapping.get(info.type_params[0], UNKNOWN)
+            return ClassType("tuple", (item, ClassType("..."))) if is_known(item) else ClassType("tuple")
         return ClassType(cls.name, tuple(mapping.get(p, UNKNOWN) for p in info.type_params))
 
     # -- binding type variables -----------------------------------------------------------
@@ -568,13 +571,17 @@ class CallModel:
             inherited = self.inherited_return(path, function)  # an override that says nothing itself
             if inherited is not None:
                 return inherited
+        if inferred == UNKNOWN and _is_placeholder(self.engine.require_graph(path), function):
+            overriding = self.overriding_return(path, function)  # what a call dispatches to
+            if overriding is not None:
+                return overriding
         if isinstance(inferred, ClassType) and _bare_container(inferred):  # ``return []``: of what, say others
-            for said in (self.inherited_return(path, function), self._overriding_return(path, function)):
+            for said in (self.inherited_return(path, function), self.overriding_return(path, function)):
                 if isinstance(said, ClassType) and said.name == inferred.name and not _bare_container(said):
                     return said
         return inferred
 
-    def _overriding_return(self, path: str, function: int) -> Type | None:
+    def overriding_return(self, path: str, function: int) -> Type | None:
         """The join of what the project's overrides of the method return, if known."""
         g = self.engine.require_graph(path)
         scope, own = g.scopes[g.scope_of[function]], g.scope_defined_by(function)
@@ -1123,8 +1130,14 @@ def _unify_callable(
             returns.append(engine.calls.call_value(a, given, {}))  # its body for what it is called with
         elif isinstance(a, FunctionRef):
             g = engine.graph(a.path)
-            if g is not None and g.kinds[a.node] == "function_definition" and not engine.calls.overloads(g, a.node):
+            if g is None or g.kinds[a.node] != "function_definition":
+                continue
+            # an overloaded one (``str.lower``): what all its signatures may return
+            said = [engine.calls.declared_or_inferred_return(a.path, n) for n in engine.calls.overloads(g, a.node)]
+            if not said:
                 returns.append(engine.calls.declared_or_inferred_return(a.path, a.node))
+            elif all(is_known(t) and not _has_typevars(t) for t in said):
+                returns.append(make_union(said))
         elif isinstance(a, CallableType):
             returns.append(a.ret)
         elif isinstance(a, TypeOfClass):
@@ -1306,6 +1319,15 @@ def is_generator(g: ProgramGraph, function: int) -> bool:
 
 def _raises_not_implemented(g: ProgramGraph, function: int) -> bool:
     return b"NotImplementedError" in g.source.data[g.start_bytes[function] : g.end_bytes[function]]
+
+
+def _is_placeholder(g: ProgramGraph, function: int) -> bool:
+    """An abstract method, or one that only raises ``NotImplementedError``: its
+    overrides say what a call returns (an ``@overload`` signature is not one)."""
+    if "overload" in decorator_names(g, function):
+        return False
+    returns = [r for r in g.predecessors(function, EdgeKind.RETURN) if g.kinds[r] == "return_statement"]
+    return _is_abstract(g, function) or (not returns and _raises_not_implemented(g, function))
 
 
 def _is_abstract(g: ProgramGraph, function: int) -> bool:

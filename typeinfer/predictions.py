@@ -18,10 +18,12 @@ import logging
 
 from typelens.analyzer import ProgramGraph, ScopeKind, SymbolKind
 
+from .annotation_form import as_written
 from .annotations import declared_annotation
 from .callables import signature
 from .engine import TypeEngine
 from .predicted import Prediction as Prediction  # re-exported: the record is defined apart from the engine
+from .self_type import as_annotated
 from .types import (
     BYTES,
     NEVER,
@@ -96,7 +98,7 @@ class FilePredictor:
             text, conf = (render(t) if is_known(t) or t == NONE else None), 1.0
         else:
             if kind in ("parameter", "return"):
-                t = without_subclasses(self.engine, t)
+                t = as_written(self.engine, self.path, without_subclasses(self.engine, t), kind)
             text, conf = _confidence(self.engine.calls.as_callable(t), confidence)
         self.out.append(
             Prediction(
@@ -126,6 +128,10 @@ class FilePredictor:
             returned = engine.return_type(self.path, function)
             if not is_known(known_part(returned)) and engine.calls.returns_declared_any(self.path, function):
                 returned = ANY  # ``return getattr(obj, name)``: what the callee declares
+            returned = as_annotated(engine, self.path, function, returned)
+            if returned == NONE:  # a default its overrides replace: its annotation covers theirs
+                overriding = engine.calls.overriding_return(self.path, function)
+                returned = make_union([overriding, NONE]) if overriding is not None else returned
             self._add(scope.qualname, scope.name, "return", name_node, returned, "static", 0.9)
         for param in signature(g, function):
             evidence = engine.calls.evidence(self.path, param.node)
@@ -248,8 +254,11 @@ def without_subclasses(engine: TypeEngine, t: Type) -> Type:
     ``TextIO``).  Only bases named in the classes' own MROs: ``int`` stays beside
     ``float``; and ``str``/``bytes`` beside ``Sequence[str]`` (code that takes both
     treats a string apart, and its annotation says so)."""
+    if is_partly_unknown(t):  # what is known of it, as the answer shows it
+        shown = known_part(t)
+        return make_union([without_subclasses(engine, shown), UNKNOWN]) if is_known(shown) else t
     parts = members(t)
-    if len(parts) < 2 or not is_known(t) or is_partly_unknown(t):
+    if len(parts) < 2 or not is_known(t):
         return t
     classes = [m for m in parts if isinstance(m, ClassType) and m != NONE]
     kept = [
