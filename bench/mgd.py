@@ -85,7 +85,13 @@ def index_like_an_editor(root: Path) -> ProjectIndex:
     return index
 
 
-MODES = {"unguided": (False, False), "guided": (True, True), "one-shot": (True, False)}  # (monitor, editor)
+# (monitor, editor, names tried where a member starts; 0: greedy first token)
+MODES = {
+    "unguided": (False, False, 0),
+    "guided": (True, True, 6),
+    "one-shot": (True, False, 6),
+    "guided-greedy": (True, True, 0),
+}
 
 
 def run(
@@ -93,7 +99,7 @@ def run(
     cases,
     root_of,
     indexes: dict[Path, ProjectIndex],
-    modes=tuple(MODES),
+    modes=("unguided", "guided", "one-shot"),
     *,
     max_tokens: int = 16,
     prompt_tokens: int = 512,
@@ -115,6 +121,7 @@ def run(
             "seconds": 0.0,
             "analysis": 0.0,
             "document": 0.0,
+            "answers": [],
         }
         for m in modes
     }
@@ -129,7 +136,7 @@ def run(
         # prompt cache hands each the same keys and values) rather than the first paying
         complete(source, dot + 1, path=str(path), lm=lm, max_tokens=1, monitor=False, prompt_tokens=prompt_tokens)
         for mode in modes:
-            guided, editor = MODES[mode]
+            guided, editor, search = MODES[mode]
             r = stats[mode]
             session = sessions.get((root, mode))
             if session is None:
@@ -151,11 +158,13 @@ def run(
                 monitor=guided,
                 document=document,
                 prompt_tokens=prompt_tokens,
+                name_search=search,
             )
             r["seconds"] += time.perf_counter() - started
             r["analysis"] += result.analysis_seconds
             r["tokens"] += len(result.generation.tokens)
             name = IDENT.match(result.text)
+            r["answers"].append(result.text)
             if name and name.end() == len(result.text) and result.generation.stopped == "max-tokens":
                 r["unfinished"] += 1  # still spelling the name when the budget ran out
             elif name:
@@ -236,6 +245,12 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
+        "--greedy-names",
+        action="store_true",
+        help="also run guided decoding with the greedy first-token choice of members (no whole-name search)",
+    )
+    parser.add_argument("--show", action="store_true", help="print every site: the truth and each mode's answer")
+    parser.add_argument(
         "--timing-size",
         default="",
         help="also time a random-weight GPT-2 of DIMxLAYERS with the same tokenizer (GPT-2 small: "
@@ -272,10 +287,16 @@ def main() -> None:
         f"{time.perf_counter() - started:.1f} s for {len(roots)} projects"
     )
     options = {"max_tokens": args.max_tokens, "prompt_tokens": args.prompt_tokens}
-    run(lm, cases[:3], root_of, indexes, **options)  # warm-up (mask cache, the model's first calls) for all modes alike
-    results = run(lm, cases, root_of, indexes, **options)
+    modes = ("unguided", "guided", "one-shot") + (("guided-greedy",) if args.greedy_names else ())
+    run(lm, cases[:3], root_of, indexes, modes, **options)  # warm-up (mask cache, first calls) for all modes alike
+    results = run(lm, cases, root_of, indexes, modes, **options)
     unguided, guided, cold = results["unguided"], results["guided"], results["one-shot"]
-    for label, r in (("unguided", unguided), ("guided", guided)):
+    if args.show:
+        for i, (path, data, dot, truth, _) in enumerate(cases):
+            line = data[data.rfind(b"\n", 0, dot) + 1 : dot + 1].decode("utf-8", "replace").strip()
+            said = "  ".join(f"{m} {results[m]['answers'][i]!r}" for m in modes if m != "one-shot")
+            print(f"  {path.name}: {line[-40:]!s:40s} truth {truth!r:24s} {said}")
+    for label, r in [(m, results[m]) for m in modes if m != "one-shot"]:
         print(
             f"{label:9s} next-identifier exact {r['exact']:.1%}  valid identifiers {r['valid']:.1%} "
             f"({r['produced']} finished, {r['unfinished']} unfinished at {args.max_tokens} tokens)  {r['tokens_per_s']:.0f} tokens/s "

@@ -68,6 +68,15 @@ class Monitor(_Base):
         self._step += 1
         return self.row_mask(0, ids, device)
 
+    def name_start(self, row: int) -> frozenset[str] | None:
+        """The names one of which must be written from the next token on, when a
+        name constraint has just started on ``row`` (else ``None``)."""
+        return None
+
+    def narrow(self, row: int, name: str, device: torch.device) -> torch.Tensor | None:
+        """Keep only ``name`` of the names :meth:`name_start` gave; the row's new mask."""
+        raise NotImplementedError(f"{type(self).__name__} has no name constraint to narrow")
+
     def fork(self) -> "Monitor":
         """A copy whose rows' state moves on its own (speculative drafts are masked by
         a fork, so the monitor itself only ever sees the tokens that are kept)."""

@@ -267,13 +267,16 @@ def complete(
     document: Analysed | None = None,
     prompt_tokens: int = 512,
     reuse_cache: bool = True,
+    name_search: int = 6,
 ) -> Completion:
     """Complete ``source`` at byte ``offset`` (of its UTF-8 encoding).  ``session``
     is the project's analysis session (default: the document's, else one for the
     project of ``path``, or of ``root``): it keeps what is learnt about library
     code across calls; ``document`` is the analysis of ``source`` an editor
     already keeps.  ``prompt_tokens`` bounds the prompt; ``reuse_cache`` lets the
-    model's prompt cache skip the prefix it computed before."""
+    model's prompt cache skip the prefix it computed before; ``name_search``: where a
+    member or import name starts, up to this many whole names are scored and the
+    likeliest taken (:mod:`.name_search`; 0: the likeliest first token, greedily)."""
     data = source.encode("utf-8") if isinstance(source, str) else bytes(source)
     if not 0 <= offset <= len(data):
         raise InputError(f"offset {offset} is outside the source (0..{len(data)})")
@@ -303,6 +306,7 @@ def complete(
         exit_threshold=exit_threshold,
         stop_at_newline=not multiline,
         use_stop_policy=stop_policy,
+        name_search=name_search,
     )
     generation = decode(
         lm, prompt.ids, monitors=monitors, exits=exits, options=options, cache=lm.prompt_cache if reuse_cache else None

@@ -124,6 +124,19 @@ class NameMonitor(Monitor):
             self._release(st)
         return mask
 
+    def name_start(self, row: int) -> frozenset[str] | None:
+        st = self.rows.get(row)
+        if st is None or st.state is not State.CONSTRAINED or st.prefix or st.spaced:
+            return None
+        return st.names
+
+    def narrow(self, row: int, name: str, device: torch.device) -> torch.Tensor | None:
+        st = self.rows[row]
+        if name not in st.names:
+            raise ValueError(f"name={name!r} is not one of the row's allowed names")
+        st.names = frozenset((name,))
+        return self._masks.get(("names", st.names, st.prefix, False), lambda: self._allowed(st.names, "", False), device)
+
     def _allowed(self, names: frozenset[str], prefix: str, spaced: bool) -> list[int]:
         allowed = self.index.allowed(names, prefix)
         if spaced:
