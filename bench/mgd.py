@@ -85,12 +85,13 @@ def index_like_an_editor(root: Path) -> ProjectIndex:
     return index
 
 
-# (monitor, editor, names tried where a member starts; 0: greedy first token)
+# mode -> (monitor, editor, options of complete()); "guided" is complete()'s default
 MODES = {
-    "unguided": (False, False, 0),
-    "guided": (True, True, 6),
-    "one-shot": (True, False, 6),
-    "guided-greedy": (True, True, 0),
+    "unguided": (False, False, {}),
+    "guided": (True, True, {}),
+    "one-shot": (True, False, {}),
+    "guided-plain": (True, True, {"favour_used": 0.0, "name_search": 0}),
+    "guided-search": (True, True, {"name_search": 6}),
 }
 
 
@@ -136,7 +137,7 @@ def run(
         # prompt cache hands each the same keys and values) rather than the first paying
         complete(source, dot + 1, path=str(path), lm=lm, max_tokens=1, monitor=False, prompt_tokens=prompt_tokens)
         for mode in modes:
-            guided, editor, search = MODES[mode]
+            guided, editor, extra = MODES[mode]
             r = stats[mode]
             session = sessions.get((root, mode))
             if session is None:
@@ -158,7 +159,7 @@ def run(
                 monitor=guided,
                 document=document,
                 prompt_tokens=prompt_tokens,
-                name_search=search,
+                **extra,
             )
             r["seconds"] += time.perf_counter() - started
             r["analysis"] += result.analysis_seconds
@@ -245,9 +246,10 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
-        "--greedy-names",
+        "--ablations",
         action="store_true",
-        help="also run guided decoding with the greedy first-token choice of members (no whole-name search)",
+        help="also run guided decoding without favouring the file's members (guided-plain) and with the "
+        "whole-name search (guided-search)",
     )
     parser.add_argument("--show", action="store_true", help="print every site: the truth and each mode's answer")
     parser.add_argument(
@@ -287,7 +289,7 @@ def main() -> None:
         f"{time.perf_counter() - started:.1f} s for {len(roots)} projects"
     )
     options = {"max_tokens": args.max_tokens, "prompt_tokens": args.prompt_tokens}
-    modes = ("unguided", "guided", "one-shot") + (("guided-greedy",) if args.greedy_names else ())
+    modes = ("unguided", "guided", "one-shot") + (("guided-plain", "guided-search") if args.ablations else ())
     run(lm, cases[:3], root_of, indexes, modes, **options)  # warm-up (mask cache, first calls) for all modes alike
     results = run(lm, cases, root_of, indexes, modes, **options)
     unguided, guided, cold = results["unguided"], results["guided"], results["one-shot"]

@@ -102,8 +102,8 @@ def apply_masks(monitor: Monitor, masks: list[torch.Tensor | None], scores: torc
         if mask is None:
             continue
         width = min(mask.shape[0], scores.shape[1])
-        if bool(mask[int(scores[row, :width].argmax())] == 0.0):
-            continue  # the model's own choice is already valid
+        if bool(mask[int(scores[row, :width].argmax())] == mask.max()):
+            continue  # the model's own choice is already valid (and among the favoured, if any)
         if out is scores:
             out = scores.clone()
         out[row, :width] = scores[row, :width] + mask[:width]
@@ -137,8 +137,9 @@ class MaskCache:
     def __len__(self) -> int:
         return len(self._masks)
 
-    def get(self, key: tuple, allowed, device: torch.device) -> torch.Tensor | None:
-        """The mask for ``key``; ``allowed()`` gives the allowed ids when it is new."""
+    def get(self, key: tuple, allowed, device: torch.device, favoured=None, bonus: float = 0.0) -> torch.Tensor | None:
+        """The mask for ``key``; ``allowed()`` gives the allowed ids when it is new,
+        ``favoured()`` (optional) those of them that get ``bonus`` added instead of 0."""
         full = key + (device,)
         mask = self._masks.get(full)
         if mask is None:
@@ -149,5 +150,8 @@ class MaskCache:
                 self._masks.clear()
             mask = torch.full((self.size,), float("-inf"), device=device)
             mask[torch.as_tensor(ids, device=device)] = 0.0
+            extra = favoured() if favoured is not None and bonus else []
+            if extra:
+                mask[torch.as_tensor(extra, device=device)] = bonus
             self._masks[full] = mask
         return mask

@@ -233,7 +233,9 @@ def _choose_name(lm, net, stream: "_LayeredStream", out: _Output, step: _Step, m
             break
         own = list(own)
         own[k] = monitor.narrow(0, choice.name, lm.device)
-        monitor.record(0, "chosen", f"{choice.name!r}: whole-name log P {choice.log_probability:.2f}, {choice.tried} tried")
+        monitor.record(
+            0, "chosen", f"{choice.name!r}: whole-name log P {choice.log_probability:.2f}, {choice.tried} tried"
+        )
         return combine(own), own
     return mask, own
 

@@ -11,6 +11,7 @@ import re
 import pytest
 import torch
 
+from typelens.monitors.complete import complete
 from typelens.monitors.decoding import DecodeOptions, decode
 from typelens.monitors.dereference import DereferenceMonitor
 from typelens.monitors.layered import layered_for
@@ -137,3 +138,87 @@ def test_greedy_is_unchanged_without_the_search(lm) -> None:
 def test_options_refuse_a_negative_budget() -> None:
     with pytest.raises(ValueError, match="name_search"):
         DecodeOptions(name_search=-1)
+
+
+def test_biased_masks_add_the_bonus_to_favoured_tokens_only() -> None:
+    from typelens.monitors.base import MaskCache
+
+    mask = MaskCache(6).get(("k",), lambda: [1, 2, 4], torch.device("cpu"), lambda: [2], 3.0)
+    assert mask.tolist() == [float("-inf"), 0.0, 3.0, float("-inf"), 0.0, float("-inf")]
+    plain = MaskCache(6).get(("k",), lambda: [1, 2, 4], torch.device("cpu"), lambda: [2], 0.0)
+    assert plain.tolist() == [float("-inf"), 0.0, 0.0, float("-inf"), 0.0, float("-inf")]
+
+
+def _favouring(lm, favoured, bonus: float):
+    return DereferenceMonitor(
+        lm.token_index,
+        lambda t: NAMES if t.endswith("item.") else None,
+        lm.decode,
+        favoured=lambda: favoured,
+        bonus=bonus,
+    )
+
+
+@pytest.mark.parametrize("favoured", [frozenset({"discount"}), frozenset({"quantity", "get_name", "elsewhere"})])
+def test_a_large_bonus_writes_a_favoured_member(lm, favoured) -> None:
+    monitor = _favouring(lm, favoured, 1e4)
+    options = DecodeOptions(max_new_tokens=8, stop_at_newline=False)
+    result = decode(lm, lm.encode(PROMPT), monitors=[monitor], options=options)
+    assert IDENT.match(result.text).group() in favoured & NAMES
+
+
+def test_no_bonus_or_every_name_favoured_is_plain_greedy(lm) -> None:
+    options = DecodeOptions(max_new_tokens=8, stop_at_newline=False)
+    plain, _ = _decode(lm, NAMES, 0)
+    for favoured, bonus in ((frozenset({"discount"}), 0.0), (NAMES, 5.0)):
+        result = decode(lm, lm.encode(PROMPT), monitors=[_favouring(lm, favoured, bonus)], options=options)
+        assert [t.id for t in result.tokens] == [t.id for t in plain.tokens]
+
+
+def test_generate_composes_with_a_favouring_monitor(lm) -> None:
+    from transformers import LogitsProcessorList
+
+    ids = lm.encode(PROMPT)
+    out = lm.model.generate(
+        torch.tensor([ids]),
+        max_new_tokens=6,
+        do_sample=False,
+        pad_token_id=0,
+        logits_processor=LogitsProcessorList([_favouring(lm, frozenset({"discount"}), 1e4)]),
+    )
+    assert IDENT.match(lm.decode(out[0, len(ids) :].tolist())).group() == "discount"
+
+
+def test_used_members_reads_names_after_dots() -> None:
+    from typelens.monitors.complete import used_members
+
+    text = "xs.append(1)\nself. width = os.path.join(a, b)\nx = 1.5\n"
+    assert used_members(text) == {"append", "width", "path", "join"}
+
+
+BOX = """class Box:
+    def __init__(self):
+        self.width = 1
+
+    def area(self):
+        return self.
+
+    def grow(self):
+        self.height = 2
+"""
+
+
+def test_complete_favours_the_members_the_file_writes(lm, tmp_path) -> None:
+    """Only names the file writes after a dot are favoured: with ``before`` only the
+    text before the cursor counts (``width``), with ``file`` the lines after it too."""
+    path = tmp_path / "box.py"
+    path.write_text(BOX, encoding="utf-8")
+    offset = BOX.index("return self.") + len("return self.")
+    said = {}
+    for scope in ("before", "file"):
+        result = complete(BOX, offset, path=str(path), lm=lm, max_tokens=6, favour_used=1e4, favour_scope=scope)
+        said[scope] = IDENT.match(result.text).group()
+    assert said["before"] == "width"
+    assert said["file"] in {"width", "height"}
+    with pytest.raises(ValueError, match="favour_scope"):
+        complete(BOX, offset, path=str(path), lm=lm, favour_scope="project")
