@@ -251,6 +251,7 @@ def main() -> None:
         help="also run guided decoding without favouring the file's members (guided-plain) and with the "
         "whole-name search (guided-search)",
     )
+    parser.add_argument("--no-one-shot", action="store_true", help="skip the one-shot (CLI) mode")
     parser.add_argument("--show", action="store_true", help="print every site: the truth and each mode's answer")
     parser.add_argument(
         "--timing-size",
@@ -271,7 +272,8 @@ def main() -> None:
     torch.set_num_threads(args.threads or recommended_threads(lm.parameters))
     lm.token_index  # built once, like an editor session would
     print(
-        f"{len(cases)} dot completions from {', '.join(r.name for r in roots)} (held out of typelens's training); "
+        f"{len(cases)} dot completions from {', '.join(r.name for r in roots)} "
+        f"({'held out of' if set(r.name for r in roots) <= set(HELD_OUT) else 'not all held out of'} typelens's training); "
         f"model {lm.path.name} ({args.dtype}), {lm.parameters / 1e6:.1f}M parameters, "
         f"{torch.get_num_threads()} thread(s), prompt <= {args.prompt_tokens} tokens, load average "
         f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
@@ -289,10 +291,11 @@ def main() -> None:
         f"{time.perf_counter() - started:.1f} s for {len(roots)} projects"
     )
     options = {"max_tokens": args.max_tokens, "prompt_tokens": args.prompt_tokens}
-    modes = ("unguided", "guided", "one-shot") + (("guided-plain", "guided-search") if args.ablations else ())
+    modes = ("unguided", "guided") + (() if args.no_one_shot else ("one-shot",))
+    modes += ("guided-plain", "guided-search") if args.ablations else ()
     run(lm, cases[:3], root_of, indexes, modes, **options)  # warm-up (mask cache, first calls) for all modes alike
     results = run(lm, cases, root_of, indexes, modes, **options)
-    unguided, guided, cold = results["unguided"], results["guided"], results["one-shot"]
+    unguided, guided, cold = results["unguided"], results["guided"], results.get("one-shot")
     if args.show:
         for i, (path, data, dot, truth, _) in enumerate(cases):
             line = data[data.rfind(b"\n", 0, dot) + 1 : dot + 1].decode("utf-8", "replace").strip()
@@ -322,12 +325,8 @@ def main() -> None:
         f"completion; monitor work in the token loop (state, masks): {in_loop * 1e3:.2f} ms per token "
         f"({in_loop / base - 1:+.1%} vs unguided)"
     )
-    cold_per_token = cold["seconds"] / max(1, cold["tokens"])
-    print(
-        f"one-shot (`typelens complete`: the completion analyses the source itself): guided {cold_per_token * 1e3:.2f} "
-        f"ms per token ({cold_per_token / base - 1:+.1%} all included; static analysis {cold['analysis'] / len(cases) * 1e3:.1f} "
-        f"ms per completion); same answers: {cold['exact'] == guided['exact'] and cold['valid'] == guided['valid']}"
-    )
+    if cold is not None:
+        one_shot(cold, guided, base, len(cases))
     print(
         f"prompt cache: {lm.prompt_cache.hits} hits, {lm.prompt_cache.misses} misses, "
         f"{lm.prompt_cache.reused_tokens} prompt tokens reused"
@@ -336,6 +335,15 @@ def main() -> None:
         latency(lm, cases, root_of, indexes, prompt_tokens=args.prompt_tokens, count=args.latency)
     if args.timing_size:
         time_larger(lm, cases[:60], args.timing_size, root_of, indexes)
+
+
+def one_shot(cold: dict, guided: dict, base: float, count: int) -> None:
+    cold_per_token = cold["seconds"] / max(1, cold["tokens"])
+    print(
+        f"one-shot (`typelens complete`: the completion analyses the source itself): guided {cold_per_token * 1e3:.2f} "
+        f"ms per token ({cold_per_token / base - 1:+.1%} all included; static analysis {cold['analysis'] / count * 1e3:.1f} "
+        f"ms per completion); same answers: {cold['exact'] == guided['exact'] and cold['valid'] == guided['valid']}"
+    )
 
 
 def time_larger(lm, cases, size: str, root_of, indexes: dict[Path, ProjectIndex]) -> None:
