@@ -104,6 +104,7 @@ def run(
     *,
     max_tokens: int = 16,
     prompt_tokens: int = 512,
+    show: bool = False,
 ) -> dict[str, dict]:
     """Each case is completed as typed (the source is cut right after ``expr.``,
     the file after the cut's line kept) in every mode, one after the other, so
@@ -123,11 +124,14 @@ def run(
             "analysis": 0.0,
             "document": 0.0,
             "answers": [],
+            "right": 0,
         }
         for m in modes
     }
     sessions: dict[tuple[Path, str], AnalysisSession] = {}  # per mode: what an editor session keeps about library code
-    for path, data, dot, truth, names in cases:
+    for done, (path, data, dot, truth, names) in enumerate(cases, 1):
+        if show and done > 1:
+            _show(cases[done - 2], stats, done - 1)
         root = root_of(path)
         if root not in indexes:
             indexes[root] = index_like_an_editor(root)
@@ -166,17 +170,28 @@ def run(
             r["tokens"] += len(result.generation.tokens)
             name = IDENT.match(result.text)
             r["answers"].append(result.text)
+            r["right"] += bool(name and name.group() == truth)
             if name and name.end() == len(result.text) and result.generation.stopped == "max-tokens":
                 r["unfinished"] += 1  # still spelling the name when the budget ran out
             elif name:
                 r["produced"] += 1
                 r["valid"] += name.group() in names
                 r["exact"] += name.group() == truth
+    if show and cases:
+        _show(cases[-1], stats, len(cases))
     for r in stats.values():
         r["exact"] /= len(cases)
         r["valid"] /= max(1, r["produced"])
         r["tokens_per_s"] = r["tokens"] / r["seconds"]
     return stats
+
+
+def _show(case, stats: dict[str, dict], done: int) -> None:
+    """One site as it is done: the truth, each mode's answer and its running exact match."""
+    path, data, dot, truth = case[:4]
+    line = data[data.rfind(b"\n", 0, dot) + 1 : dot + 1].decode("utf-8", "replace").strip()
+    said = "  ".join(f"{m} {r['answers'][-1][:24]!r} ({r['right']}/{done})" for m, r in stats.items())
+    print(f"  {path.name}: {line[-32:]!s:32s} truth {truth!r:20s} {said}", flush=True)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -251,8 +266,13 @@ def main() -> None:
         help="also run guided decoding without favouring the file's members (guided-plain) and with the "
         "whole-name search (guided-search)",
     )
+    parser.add_argument(
+        "--favour", default="", help="also guided modes with these bonuses for the file's own members (1,2,4)"
+    )
     parser.add_argument("--no-one-shot", action="store_true", help="skip the one-shot (CLI) mode")
-    parser.add_argument("--show", action="store_true", help="print every site: the truth and each mode's answer")
+    parser.add_argument(
+        "--show", action="store_true", help="print every site as it is done: the truth, each mode's answer"
+    )
     parser.add_argument(
         "--timing-size",
         default="",
@@ -293,14 +313,12 @@ def main() -> None:
     options = {"max_tokens": args.max_tokens, "prompt_tokens": args.prompt_tokens}
     modes = ("unguided", "guided") + (() if args.no_one_shot else ("one-shot",))
     modes += ("guided-plain", "guided-search") if args.ablations else ()
+    for bonus in [float(b) for b in args.favour.split(",") if b]:
+        MODES[f"favour-{bonus:g}"] = (True, True, {"favour_used": bonus})
+        modes += (f"favour-{bonus:g}",)
     run(lm, cases[:3], root_of, indexes, modes, **options)  # warm-up (mask cache, first calls) for all modes alike
-    results = run(lm, cases, root_of, indexes, modes, **options)
+    results = run(lm, cases, root_of, indexes, modes, show=args.show, **options)
     unguided, guided, cold = results["unguided"], results["guided"], results.get("one-shot")
-    if args.show:
-        for i, (path, data, dot, truth, _) in enumerate(cases):
-            line = data[data.rfind(b"\n", 0, dot) + 1 : dot + 1].decode("utf-8", "replace").strip()
-            said = "  ".join(f"{m} {results[m]['answers'][i]!r}" for m in modes if m != "one-shot")
-            print(f"  {path.name}: {line[-40:]!s:40s} truth {truth!r:24s} {said}")
     for label, r in [(m, results[m]) for m in modes if m != "one-shot"]:
         print(
             f"{label:9s} next-identifier exact {r['exact']:.1%}  valid identifiers {r['valid']:.1%} "
