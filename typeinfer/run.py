@@ -45,6 +45,7 @@ from typelens.analyzer.codes import CODES
 from typelens.analyzer.source import SkippedFile, listed_file_problem, read_regular_file
 from typelens.analyzer import codes
 from typelens.analyzer.environment import discover_environment
+from typelens.analyzer.heap import batch_heap
 from typelens.analyzer.typescript import is_script
 from typelens.analyzer.typescript.project import iter_script_files
 
@@ -295,7 +296,13 @@ def _infer_set(fs: FileSet, options: InferOptions):
 
         # before any analysis: a bad model folder is a clear one-line error at once (ModelError propagates)
         assistant = NeuralAssistant(options.model_dir, options.slice_dir, use_slice=options.use_slice)
-    session = open_session(fs, options)
+    with batch_heap() as settle:
+        session = open_session(fs, options)
+        settle()  # the graphs: later collections skip them
+        return _predict_set(fs, options, session, assistant)
+
+
+def _predict_set(fs: FileSet, options: InferOptions, session: AnalysisSession, assistant):
     engine = session.engine(share_library=False)  # one engine for the whole set: its answers are shared
     predictions: list[Prediction] = []
     diagnostics: list[Diagnostic] = skipped_diagnostics(fs)
@@ -346,7 +353,13 @@ def check_paths(paths: list[Path], options: InferOptions) -> tuple[list[Diagnost
 
 
 def _check_set(fs: FileSet, options: InferOptions) -> tuple[list[Diagnostic], ProjectIndex]:
-    session = open_session(fs, options)
+    with batch_heap() as settle:
+        session = open_session(fs, options)
+        settle()  # the graphs: later collections skip them
+        return _check_files(fs, options, session)
+
+
+def _check_files(fs: FileSet, options: InferOptions, session: AnalysisSession) -> tuple[list[Diagnostic], ProjectIndex]:
     engine = session.engine(share_library=False)
     diagnostics: list[Diagnostic] = []
     for path in fs.files:
