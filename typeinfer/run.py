@@ -303,6 +303,8 @@ def _infer_set(fs: FileSet, options: InferOptions):
 
 
 def _predict_set(fs: FileSet, options: InferOptions, session: AnalysisSession, assistant):
+    from .engine import FILE_STEPS
+
     engine = session.engine(share_library=False)  # one engine for the whole set: its answers are shared
     predictions: list[Prediction] = []
     diagnostics: list[Diagnostic] = skipped_diagnostics(fs)
@@ -312,6 +314,9 @@ def _predict_set(fs: FileSet, options: InferOptions, session: AnalysisSession, a
             analysis = session.analyse(path, display=display, engine=engine)
             diagnostics.extend(_with_path(d, display) for d in analysis.graph.diagnostics)
             predictions.extend(analysis.predictions(options.mode, assistant))
+            if analysis.partial:
+                message = codes.ANALYSIS_BUDGET.format(steps=FILE_STEPS, what="inference")
+                diagnostics.append(Diagnostic.build("analysis-budget", message, Span.empty(), display))
         except Exception as err:  # the per-file boundary: report it, go on with the rest
             logger.exception("inference failed on %s", path)
             message = codes.INTERNAL_ERROR.format(reason=f"{type(err).__name__}: {err}")
