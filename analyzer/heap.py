@@ -11,7 +11,8 @@ with the collector on and 0.7 s with it paused.  Two tools:
 * :func:`batch_heap` around a command-line run: what the run has built so far is
   frozen when it calls the handle it gets (``gc.freeze``: the graphs, once the
   project is joined), so later collections scan only newer objects, and full
-  collections come after ten times as many young ones.  Everything is unfrozen and
+  collections come after a hundred times as many young ones (still bounded: cyclic
+  garbage that outlives two young collections waits at most that long).  Everything is unfrozen and
   the thresholds restored when the run ends, so a long-lived process (the test
   suite, a benchmark) keeps collecting the run's garbage.
 
@@ -31,7 +32,7 @@ from typing import Callable, Iterator
 
 logger = logging.getLogger(__name__)
 
-_FULL_EVERY = 100  # middle-generation collections between full ones in a batch run (CPython's default: 10)
+_FULL_EVERY = 1000  # middle-generation collections between full ones in a batch run (CPython's default: 10)
 
 
 @contextlib.contextmanager
