@@ -314,7 +314,7 @@ def _predict_set(fs: FileSet, options: InferOptions, session: AnalysisSession, a
             analysis = session.analyse(path, display=display, engine=engine)
             diagnostics.extend(_with_path(d, display) for d in analysis.graph.diagnostics)
             predictions.extend(analysis.predictions(options.mode, assistant))
-            if analysis.partial:
+            if getattr(analysis, "partial", False):  # a script's analysis has no budget
                 message = codes.ANALYSIS_BUDGET.format(steps=FILE_STEPS, what="inference")
                 diagnostics.append(Diagnostic.build("analysis-budget", message, Span.empty(), display))
         except Exception as err:  # the per-file boundary: report it, go on with the rest
