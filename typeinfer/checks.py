@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import logging
 
-from typelens.analyzer import Diagnostic, ProgramGraph, ScopeKind, SymbolKind
+from typelens.analyzer import Diagnostic, ProgramGraph, ScopeKind, Span, SymbolKind
 from typelens.analyzer import codes
 
 from .callables import signature
-from .engine import TypeEngine
+from .engine import FILE_STEPS, BudgetSpent, TypeEngine
 from .types import NONE, ClassType, FunctionRef, ModuleType, is_known, members, render
 from .check_arity import (
     bound_arguments,
@@ -62,15 +62,23 @@ class FileChecker:
     def run(self) -> list[Diagnostic]:
         g = self.g
         self.out.extend(Diagnostic(d.code, d.message, d.span, d.severity, self.display) for d in g.diagnostics)
-        self._imports()
-        for node, kind in enumerate(g.kinds):
+        try:
+            with self.engine.file_budget():  # past it, the findings so far and one saying so
+                self._imports()
+                self._nodes()
+        except BudgetSpent:
+            message = codes.ANALYSIS_BUDGET.format(steps=FILE_STEPS, what="checks")
+            self.out.append(Diagnostic.build("analysis-budget", message, Span.empty(), self.display))
+        return sorted(self.out, key=lambda d: (d.span.start_byte, d.code))
+
+    def _nodes(self) -> None:
+        for node, kind in enumerate(self.g.kinds):
             if kind == "attribute":
                 self._attribute(node)
             elif kind == "call":
                 self._call(node)
             elif kind == "binary_operator":
                 self._operator(node)
-        return sorted(self.out, key=lambda d: (d.span.start_byte, d.code))
 
     def _report(self, code: str, message: str, node: int) -> None:
         self.out.append(Diagnostic.build(code, message, self.g.span(node), self.display))

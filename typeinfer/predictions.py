@@ -21,7 +21,7 @@ from typelens.analyzer import ProgramGraph, ScopeKind, SymbolKind
 from .annotation_form import as_written
 from .annotations import declared_annotation
 from .callables import signature
-from .engine import TypeEngine
+from .engine import BudgetSpent, TypeEngine
 from .predicted import Prediction as Prediction  # re-exported: the record is defined apart from the engine
 from .self_type import as_annotated
 from .types import (
@@ -63,11 +63,22 @@ class FilePredictor:
         self.engine, self.path, self.display = engine, path, display
         self.g: ProgramGraph = engine.require_graph(path)
         self.out: list[Prediction] = []
+        self.partial = False  # the file's budget ran out: answers past that point are left out
 
     def run(self, functions: bool = True) -> list[Prediction]:
         """Every prediction of the file; ``functions=False``: variables and attributes
         only, one answer per name (the dataset's labels), without the later
-        assignments' own answers."""
+        assignments' own answers.  Within the engine's per-file budget
+        (:meth:`TypeEngine.file_budget`): past it, the answers given so far."""
+        try:
+            with self.engine.file_budget():
+                self._collect(functions)
+        except BudgetSpent:
+            self.partial = True
+            logger.warning("%s: the analysis ran past the file's budget; later answers are left out", self.display)
+        return sorted(self.out, key=lambda p: (p.span.start_byte, KINDS.index(p.kind)))
+
+    def _collect(self, functions: bool) -> None:
         for scope in self.g.scopes:
             if functions and scope.kind is ScopeKind.FUNCTION:
                 try:
@@ -81,7 +92,6 @@ class FilePredictor:
         self._variables()
         if functions:
             self._reassignments()
-        return sorted(self.out, key=lambda p: (p.span.start_byte, KINDS.index(p.kind)))
 
     def _add(
         self,

@@ -39,6 +39,7 @@ from typelens.analyzer.layout import (
     project_root_of,
     project_scope,
 )
+from typelens.analyzer.heap import batch_heap
 from typelens.analyzer.source import DEFAULT_MAX_BYTES, SkippedFile, listed_file_problem
 from typelens.analyzer.spans import Diagnostic, Span
 
@@ -248,7 +249,15 @@ def _infer_set(fs: FileSet, options: InferOptions):
 
         # before any analysis: a bad model folder is a clear one-line error at once (ModelError propagates)
         assistant = NeuralAssistant(options.model_dir, options.slice_dir, use_slice=options.use_slice)
-    session = open_session(fs, options)
+    with batch_heap() as settle:
+        session = open_session(fs, options)
+        settle()  # the graphs: later collections skip them
+        return _predict_set(fs, options, session, assistant)
+
+
+def _predict_set(fs: FileSet, options: InferOptions, session: AnalysisSession, assistant):
+    from .engine import FILE_STEPS
+
     engine = session.engine(share_library=False)  # one engine for the whole set: its answers are shared
     predictions: list[Prediction] = []
     diagnostics: list[Diagnostic] = skipped_diagnostics(fs)
@@ -258,6 +267,9 @@ def _infer_set(fs: FileSet, options: InferOptions):
             analysis = session.analyse(path, display=display, engine=engine)
             diagnostics.extend(_with_path(d, display) for d in analysis.graph.diagnostics)
             predictions.extend(analysis.predictions(options.mode, assistant))
+            if getattr(analysis, "partial", False):  # a script's analysis has no budget
+                message = codes.ANALYSIS_BUDGET.format(steps=FILE_STEPS, what="inference")
+                diagnostics.append(Diagnostic.build("analysis-budget", message, Span.empty(), display))
         except Exception as err:  # the per-file boundary: report it, go on with the rest
             logger.exception("inference failed on %s", path)
             message = codes.INTERNAL_ERROR.format(reason=f"{type(err).__name__}: {err}")
@@ -292,7 +304,13 @@ def check_paths(paths: list[Path], options: InferOptions) -> tuple[list[Diagnost
 
 
 def _check_set(fs: FileSet, options: InferOptions) -> tuple[list[Diagnostic], ProjectIndex]:
-    session = open_session(fs, options)
+    with batch_heap() as settle:
+        session = open_session(fs, options)
+        settle()  # the graphs: later collections skip them
+        return _check_files(fs, options, session)
+
+
+def _check_files(fs: FileSet, options: InferOptions, session: AnalysisSession) -> tuple[list[Diagnostic], ProjectIndex]:
     engine = session.engine(share_library=False)
     diagnostics: list[Diagnostic] = []
     for path in fs.files:

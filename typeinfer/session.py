@@ -283,6 +283,7 @@ class FileAnalysis:
         self.mode = mode  # what predictions() answers by default: static, neural or hybrid
         self._predictions: dict[str, list[Prediction]] = {}
         self._diagnostics: list[Diagnostic] | None = None
+        self.partial = False  # the predictions ran past the file's budget (TypeEngine.file_budget)
         self.settings: Settings | None = None  # the file's rule settings, when not the session's
 
     def predictions(self, mode: str | None = None, assistant=None) -> list[Prediction]:
@@ -291,7 +292,9 @@ class FileAnalysis:
         (default: the session's classifier; static alone when it cannot load)."""
         mode = mode or self.mode
         if mode not in self._predictions:
-            found = FilePredictor(self.engine, self.path, self.display).run()
+            predictor = FilePredictor(self.engine, self.path, self.display)
+            found = predictor.run()
+            self.partial = self.partial or predictor.partial
             if mode != "static":
                 assistant = assistant if assistant is not None else self.session.neural()
                 if assistant is not None:
