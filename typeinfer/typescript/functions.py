@@ -58,6 +58,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_CALL_SITES = 24
+MAX_RECEIVERS = 48  # member calls of one name whose receivers are typed, per method
 _PARAMETER_HOLDERS = ("required_parameter", "optional_parameter")
 
 
@@ -69,6 +70,8 @@ class FunctionTyper:
         self.by_usage: set[tuple[str, int]] = set()  # parameters typed by their uses alone
         # the project graph, its file count, its files' paths and each path's index
         self._files: tuple[ProjectGraph, int, list[str], dict[str, int]] | None = None
+        # the member calls of the project by method name, and what they were built for
+        self._member_calls: tuple[tuple[object, int], dict[str, list[tuple[str, int, int]]]] | None = None
 
     # -- signatures -----------------------------------------------------------------------
     def signature(self, path: str, node: int) -> Func:
@@ -260,6 +263,7 @@ class FunctionTyper:
             i = files[1].get(path, -1)
             if i >= 0:
                 sites += [(files[0][j], c) for j, c in project.cross_sources(EdgeKind.CALL, i, function)]
+        sites += [s for s in self._member_call_sites(path, g, function) if s not in sites]
         found = []
         for site_path, call in sites[:MAX_CALL_SITES]:
             sg = self.engine.graph(site_path)
@@ -274,6 +278,46 @@ class FunctionTyper:
             return UNKNOWN
         known = [t for t in found if t is not UNKNOWN]
         return join(*known) if known else UNKNOWN
+
+    def _member_call_sites(self, path: str, g: ScriptGraph, method: int) -> list[tuple[str, int]]:
+        """Calls ``o.m(...)`` of the method ``method`` through a receiver whose type has
+        it (``box.put(x)`` with ``box: Box``, ``this.box.put(x)``, a subclass's
+        instance): the calls named ``m`` anywhere in the project whose receiver's
+        member ``m`` is this very declaration."""
+        name = g.child_by_field(method, "name") if g.kinds[method] == "method_definition" else None
+        if name is None or g.kinds[g.parents[method]] != "class_body" or g.text(name) == "constructor":
+            return []
+        out = []
+        for site_path, call, receiver in self._calls_named(path).get(g.text(name), [])[:MAX_RECEIVERS]:
+            member = self.engine.members.members_of(self.engine.value_of(site_path, receiver)).get(g.text(name))
+            if member is not None and member.where == (path, name):
+                out.append((site_path, call))
+        return out
+
+    def _calls_named(self, path: str) -> dict[str, list[tuple[str, int, int]]]:
+        """``method name -> [(file, call, receiver)]`` of the member calls in the
+        project's files (or ``path``'s alone, without a project graph), built once
+        per project graph."""
+        project = self.engine.project
+        key: tuple[object, int] = (project, len(project.files)) if project is not None else (path, 0)
+        cached = self._member_calls
+        if cached is not None and cached[0][1] == key[1] and (
+            cached[0][0] is key[0] if project is not None else cached[0][0] == key[0]
+        ):
+            return cached[1]
+        paths = self._project_files(project)[0] if project is not None else [path]
+        index: dict[str, list[tuple[str, int, int]]] = {}
+        for site_path in paths:
+            sg = self.engine.graph(site_path)
+            for call, kind in enumerate(sg.kinds) if sg is not None else ():
+                callee = sg.child_by_field(call, "function") if kind == "call" else None
+                if callee is None or sg.kinds[callee] != "attribute":
+                    continue
+                receiver, prop = sg.child_by_field(callee, "object"), sg.child_by_field(callee, "property")
+                if receiver is not None and prop is not None and sg.kinds[receiver] != "this":
+                    index.setdefault(sg.text(prop), []).append((site_path, call, receiver))
+        self._member_calls = (key, index)
+        return index
 
     # -- variables ------------------------------------------------------------------------
     def declared_variable(self, path: str, sym: Symbol) -> TsType | None:

@@ -103,6 +103,27 @@ def this_class(g: ScriptGraph, node: int) -> int | None:
     return None
 
 
+def this_parameter(g: ScriptGraph, node: int) -> int | None:
+    """The type written on the ``this`` parameter of the function ``this`` means at
+    ``node`` (``function f(this: Window, ev) {...}``: ``Window``), if one is written."""
+    scope = g.scope_of[node]
+    while scope >= 0 and not (
+        g.scopes[scope].kind is ScopeKind.FUNCTION and g.kinds[g.scopes[scope].node] != "arrow_function"
+    ):
+        scope = g.scopes[scope].parent
+    return written_this(g, g.scopes[scope].node) if scope >= 0 else None
+
+
+def written_this(g: ScriptGraph, function: int) -> int | None:
+    """The type node of ``function``'s ``this`` parameter, if it has one."""
+    params = g.child_by_field(function, "parameters")
+    for item in g.children(params) if params is not None else ():
+        pattern = g.child_by_field(item, "pattern")
+        if pattern is not None and g.kinds[pattern] == "this":
+            return g.child_by_field(item, "type")
+    return None
+
+
 class MemberTable:
     """Members of types (see the module docstring)."""
 

@@ -126,6 +126,12 @@ class UseRules:
                     0.8,
                 )
             return None
+        if kind == "public_field_definition" and g.child_by_field(parent, "value") == node:
+            declared = g.child_by_field(parent, "type")
+            name = g.child_by_field(parent, "name")
+            if declared is not None and name is not None:
+                return f"assign:this.{g.text(name)}", self._declared(path, declared), 0.8
+            return None
         if kind == "assignment_expression" and g.child_by_field(parent, "right") == node:
             return self._assigned(path, g, parent)
         if kind in ("pair", "object") and depth < 2:
@@ -198,6 +204,9 @@ class UseRules:
                 return None
             key = g.child_by_field(parent, "key")
             name, obj = (g.text(key).strip("'\"") if key is not None else ""), g.parents[parent]
+        elif g.kinds[node] == "method_definition":  # `{ onEvent(e) {...} }`
+            key = g.child_by_field(node, "name")
+            name, obj = (g.text(key).strip("'\"") if key is not None else ""), parent
         else:
             name, obj = g.text(node), parent  # `{ p }`
         outer = self.expected(path, g, obj, depth + 1) if name else None
