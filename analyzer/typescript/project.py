@@ -53,7 +53,9 @@ SKIP_DIRS = frozenset(
         ".cache",
     }
 )
-_MAX_HOPS = 32
+# modules one export lookup visits: a barrel file re-exports dozens (mobx's `internal.ts`:
+# 50 `export *`), each visited once; the bound only stops a pathological project
+_MAX_HOPS = 1024
 
 
 def iter_script_files(
