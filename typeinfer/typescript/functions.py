@@ -301,8 +301,10 @@ class FunctionTyper:
         project = self.engine.project
         key: tuple[object, int] = (project, len(project.files)) if project is not None else (path, 0)
         cached = self._member_calls
-        if cached is not None and cached[0][1] == key[1] and (
-            cached[0][0] is key[0] if project is not None else cached[0][0] == key[0]
+        if (
+            cached is not None
+            and cached[0][1] == key[1]
+            and (cached[0][0] is key[0] if project is not None else cached[0][0] == key[0])
         ):
             return cached[1]
         paths = self._project_files(project)[0] if project is not None else [path]
