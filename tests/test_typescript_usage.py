@@ -116,3 +116,13 @@ def test_a_union_s_members_come_in_the_order_they_were_joined() -> None:
         assert members(union) == tuple(order)
         assert union == join(*names)  # equality stays the set's
     assert members(join(join(names[2], names[0]), names[1])) == (names[2], names[0], names[1])
+
+
+def test_operators_narrow_a_declared_property_key() -> None:
+    key = Named("PropertyKey")
+    declared = Constraint("call:o.get_.key", key, 0.8, DECLARED)
+    assert combine([declared]).type == key
+    narrowed = combine([declared, Constraint("attr:startsWith", STRING, 0.6, OPERATION)])
+    assert narrowed.type == STRING and narrowed.evidence == ("call:o.get_.key", "attr:startsWith")
+    assert combine([declared, Constraint("operand:number", ArrayOf(NUMBER), 0.6, OPERATION)]).type == key
+    assert satisfies(NUMBER, key) and satisfies(Literal('"a"', "string"), key) and not satisfies(ArrayOf(NUMBER), key)

@@ -67,7 +67,7 @@ _LIBRARY_SHAPES: tuple[TsType, ...] = (
     Named("Date"),
     Named("RegExp"),
 )
-_VAGUE = frozenset({"Object", "WeakKey", "PropertyKey"})
+_VAGUE = frozenset({"Object", "WeakKey"})
 _MAX_FITTING = 1  # members decide only when one type has them all
 
 
