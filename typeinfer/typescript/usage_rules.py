@@ -293,8 +293,13 @@ class UseRules:
         used = used_members(g, uses)
         if not used:
             return None
-        fitting = [t for t in self._shapes(path) if used <= set(self.engine.members.members_of(t))]
-        if not fitting or len(fitting) > _MAX_FITTING:
+        fitting: list[TsType] = []
+        for t in self._shapes(path):
+            if used <= self.engine.members.members_of(t).keys():
+                fitting.append(t)
+                if len(fitting) > _MAX_FITTING:
+                    return None  # the types after it cannot make one fit
+        if not fitting:
             return None
         weight = 0.5 + 0.1 * min(len(used), 3)
         return Constraint("attr:" + ",".join(sorted(used)[:3]), fitting[0], weight, OPERATION)
