@@ -10,10 +10,14 @@ Parameters, in order of evidence: the annotation (destructured where the
 parameter is a pattern); JSDoc's ``@param``; the default value; the context a
 function expression sits in (a callback's parameter gets the callee's
 parameter type: ``xs.map(x => ...)``; a function assigned to a variable
-declared with a function type; a method of a class that ``implements`` or
-``extends`` a type declaring it); then what callers pass at this position,
-or what the body does with it (:mod:`.usage`) where a declared type it is
-passed on to decides or callers pass nothing.
+declared with a function type; a member of an object literal whose type is
+expected where it sits, or of a typed field; a method of a class that
+``implements`` or ``extends`` a type declaring it; a function declaring
+``this: T``, T's member of its name); then what callers pass at this position
+(direct calls, imported functions, ``this.m(x)`` and ``o.m(x)`` through any
+receiver whose member ``m`` is this method), or what the body does with it
+(:mod:`.usage`) where a declared type it is passed on to decides or callers
+pass nothing.  An empty ``{}`` or ``[]`` default is the last resort.
 
 Example::
 
@@ -217,8 +221,18 @@ class FunctionTyper:
         g = self.engine.require_graph(path)
         steps, top = parameter_position(g, node)
         default = _default_of(g, top) if not steps else None
-        if default is not None:
-            return widen(self.engine.value_of(path, default))
+        if default is None:
+            return self._inferred_parameter(path, g, node)
+        value = widen(self.engine.value_of(path, default))
+        if g.kinds[default] not in ("object", "array") or g.children(default):
+            return value
+        # `options = {}`, `items = []`: the context, callers and uses say more
+        found = self._inferred_parameter(path, g, node)
+        return found if found is not UNKNOWN and found != UNDEFINED else value
+
+    def _inferred_parameter(self, path: str, g: ScriptGraph, node: int) -> TsType:
+        """A parameter's type from its context, its callers or its uses."""
+        steps, top = parameter_position(g, node)
         function = enclosing_function(g, node)
         if function is None:
             return UNKNOWN
@@ -229,6 +243,8 @@ class FunctionTyper:
         if steps or index is None:
             return UNKNOWN
         passed = self.from_call_sites(path, g, function, index)
+        if _default_of(g, top) is not None:  # an omitted argument takes the default
+            passed = join(*(m for m in members(passed) if m != UNDEFINED)) if passed is not UNKNOWN else passed
         used = self.engine.usage.answer(path, node)
         if used is None or used.type is UNKNOWN:
             return passed

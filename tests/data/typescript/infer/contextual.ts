@@ -85,3 +85,20 @@ class Shelf {
 function stock(b: Box) {
   b.put("second");
 }
+
+// an empty `{}` / `[]` default says little: the uses and the callers decide
+class Cache {
+  handler: Handler;
+  // ? handler: Handler
+  constructor(handler = {}) {
+    this.handler = handler;
+  }
+}
+
+// ? names: string[]
+// ? limit: number
+function firstNames(names = [], limit = 3) {
+  return names.slice(0, limit);
+}
+firstNames(["ada"]);
+firstNames();
