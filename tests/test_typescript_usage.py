@@ -126,3 +126,19 @@ def test_operators_narrow_a_declared_property_key() -> None:
     assert narrowed.type == STRING and narrowed.evidence == ("call:o.get_.key", "attr:startsWith")
     assert combine([declared, Constraint("operand:number", ArrayOf(NUMBER), 0.6, OPERATION)]).type == key
     assert satisfies(NUMBER, key) and satisfies(Literal('"a"', "string"), key) and not satisfies(ArrayOf(NUMBER), key)
+
+
+def test_hybrid_reads_an_unknown_rest_parameter_as_any_array(tmp_path: Path) -> None:
+    from typelens.analyzer.typescript.project import ScriptIndex
+    from typelens.typeinfer.typescript.engine import ScriptEngine
+    from typelens.typeinfer.typescript.neural import ScriptAssistant
+    from typelens.typeinfer.typescript.predictions import ScriptPredictor
+    from typelens.typeinfer.typescript.session import library_for
+
+    path = tmp_path / "c.ts"
+    path.write_text("export function keep(first, ...rest) {}\n", encoding="utf-8")
+    engine = ScriptEngine(ScriptIndex(tmp_path), library_for(tmp_path))
+    found = ScriptPredictor(engine, str(path), "c.ts").run()
+    hybrid = ScriptAssistant(use_model=False).refine(engine, str(path), found, "hybrid")
+    by_name = {p.name: p.type for p in hybrid if p.kind == "parameter"}
+    assert by_name == {"first": "any", "rest": "any[]"}

@@ -42,6 +42,7 @@ from .types import (
     UNDEFINED,
     UNKNOWN,
     VOID,
+    ArrayOf,
     Func,
     Named,
     Overloads,
@@ -108,7 +109,7 @@ class FunctionTyper:
                 declared = g.child_by_field(holder, "type")
                 t = self.engine.declared(path, declared) if declared is not None else UNKNOWN
             optional = g.kinds[holder] == "optional_parameter" or _default_of(g, holder) is not None
-            rest = g.kinds[holder] == "rest_pattern" or any(g.kinds[c] == "rest_pattern" for c in g.children(holder))
+            rest = is_rest(g, holder)
             params.append(Param(g.text(name).lstrip("."), t, optional, rest))
         return Func(tuple(params), self.return_type(path, node), tuple(type_parameters(g, node)), (path, node))
 
@@ -240,6 +241,8 @@ class FunctionTyper:
         contextual = self.engine.calls.contextual_parameter(path, g, function, index) if index is not None else UNKNOWN
         if contextual is not UNKNOWN:
             return destructure(self.engine, path, g, contextual, steps)
+        if len(steps) == 1 and steps[0][0] == "rest_pattern" and is_rest(g, top):
+            steps = []  # `...items` itself: its callers' arguments and its uses
         if steps or index is None:
             return UNKNOWN
         passed = self.from_call_sites(path, g, function, index)
@@ -271,7 +274,10 @@ class FunctionTyper:
 
     def from_call_sites(self, path: str, g: ScriptGraph, function: int, index: int) -> TsType:
         """The join of what callers pass at ``index`` (in this file and, with a
-        project graph, in the others)."""
+        project graph, in the others); for a rest parameter, arrays of what they
+        pass from ``index`` on."""
+        holders = parameter_holders(g, function)
+        rest = index < len(holders) and is_rest(g, holders[index][0])
         sites = [(path, c) for c in g.successors(function, EdgeKind.RETURN) if g.kinds[c] in ("call", "new_expression")]
         project = self.engine.project
         if project is not None:
@@ -288,6 +294,10 @@ class FunctionTyper:
             args = sg.child_by_field(call, "arguments")
             kids = [a for a in sg.children(args)] if args is not None else []
             if any(sg.kinds[a] == "spread_element" for a in kids[: index + 1]):
+                continue
+            if rest:  # `...items`: the array of the arguments from here on
+                if index < len(kids):
+                    found.append(ArrayOf(join(*(widen(self.engine.value_of(site_path, a)) for a in kids[index:]))))
                 continue
             found.append(widen(self.engine.value_of(site_path, kids[index])) if index < len(kids) else UNDEFINED)
         if not found:
@@ -399,6 +409,11 @@ def parameter_holders(g: ScriptGraph, function: int) -> list[tuple[int, int]]:
     return out
 
 
+def is_rest(g: ScriptGraph, holder: int) -> bool:
+    """Whether a parameter holder (:func:`parameter_holders`) is ``...name``."""
+    return g.kinds[holder] == "rest_pattern" or any(g.kinds[c] == "rest_pattern" for c in g.children(holder))
+
+
 def parameter_position(g: ScriptGraph, node: int) -> tuple[list[tuple[str, int]], int]:
     """``(pattern steps, holder)`` of a parameter name: the holder is the node
     :func:`parameter_holders` lists for it; the steps lead from it to ``node``."""
@@ -424,4 +439,4 @@ def _default_of(g: ScriptGraph, holder: int) -> int | None:
     return None
 
 
-__all__ = ["FunctionTyper", "enclosing_function", "parameter_holders", "substitute"]
+__all__ = ["FunctionTyper", "enclosing_function", "is_rest", "parameter_holders", "substitute"]

@@ -102,3 +102,11 @@ function firstNames(names = [], limit = 3) {
 }
 firstNames(["ada"]);
 firstNames();
+
+// a rest parameter: the arrays of what its callers pass from its position on
+// ? parts: number[]
+function total(label, ...parts) {
+  return label + parts.length;
+}
+total("a", 1, 2);
+total("b", 3);
