@@ -50,6 +50,7 @@ from .types import (
     Prim,
     TsType,
     TypeVar,
+    is_known,
     join,
     members,
     substitute,
@@ -253,8 +254,10 @@ class FunctionTyper:
             return passed
         # what callers pass is an instance of what the function accepts: a declared
         # parameter the value goes on to decides, as do uses where callers pass nothing
+        # or what they pass is partly unknown (an object literal of unknown members)
         if passed is not UNKNOWN and passed != UNDEFINED and not used.is_declared:
-            return passed
+            if is_known(passed) or not is_known(used.type):
+                return passed
         self.by_usage.add((path, node))
         return used.type
 

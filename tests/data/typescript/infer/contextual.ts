@@ -110,3 +110,20 @@ function total(label, ...parts) {
 }
 total("a", 1, 2);
 total("b", 3);
+
+// callers pass an object literal with a member of unknown type: the uses decide
+interface Session {
+  id: string;
+  open: boolean;
+  owner: Point;
+}
+declare const mystery: any;
+function openSession(id) {
+  return { id, open: true, owner: mystery.owner() };
+}
+// ? s: Session
+function closeSession(s) {
+  s.open = false;
+  return s.owner;
+}
+closeSession(openSession("a"));
