@@ -142,3 +142,21 @@ def test_hybrid_reads_an_unknown_rest_parameter_as_any_array(tmp_path: Path) -> 
     hybrid = ScriptAssistant(use_model=False).refine(engine, str(path), found, "hybrid")
     by_name = {p.name: p.type for p in hybrid if p.kind == "parameter"}
     assert by_name == {"first": "any", "rest": "any[]"}
+
+
+def test_members_find_the_one_type_declared_anywhere_in_the_project(tmp_path: Path) -> None:
+    """No type the file names has every member read: the one project type that has them."""
+    from .conftest import write_tree
+
+    write_tree(
+        tmp_path,
+        {
+            "types.ts": "export interface Scope { drafts_: number[]; parent_?: Scope; frozen_: boolean }\n"
+            "export interface Other { drafts_: string }\n",
+            "use.ts": "export function leave(scope) { return scope.frozen_ ? scope.parent_ : scope.drafts_; }\n"
+            "export function one(x) { return x.drafts_; }\n",
+        },
+    )
+    found = {p.name: p for p in infer_paths([tmp_path], InferOptions(use_cache=False, mode="static")).predictions}
+    assert found["scope"].type == "Scope" and found["scope"].evidence == ("attr:drafts_,frozen_,parent_",)
+    assert found["x"].type is None  # one member, two types have it

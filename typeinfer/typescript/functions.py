@@ -289,7 +289,7 @@ class FunctionTyper:
             if i >= 0:
                 sites += [(files[0][j], c) for j, c in project.cross_sources(EdgeKind.CALL, i, function)]
         sites += [s for s in self._member_call_sites(path, g, function) if s not in sites]
-        found = []
+        found: list[TsType] = []
         for site_path, call in sites[:MAX_CALL_SITES]:
             sg = self.engine.graph(site_path)
             if sg is None:  # gone since the project graph: no argument, not `undefined`
@@ -340,7 +340,9 @@ class FunctionTyper:
         index: dict[str, list[tuple[str, int, int]]] = {}
         for site_path in paths:
             sg = self.engine.graph(site_path)
-            for call, kind in enumerate(sg.kinds) if sg is not None else ():
+            if sg is None:
+                continue
+            for call, kind in enumerate(sg.kinds):
                 callee = sg.child_by_field(call, "function") if kind == "call" else None
                 if callee is None or sg.kinds[callee] != "attribute":
                     continue

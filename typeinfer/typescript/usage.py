@@ -28,6 +28,8 @@ object is expected to have a type
 ``p < 3``                          the other side's type            ``compare:number``
 ``p === "a"``                      only when nothing else           ``eq:string``
 ``p.x``, ``const {x} = p``         the one type with all of them    ``attr:x``
+                                   (the file's; else, for two or
+                                   more members, the project's)
 ``p()``, ``await p``, ``p[0]``     filters only                     ``called``
 =================================  ===============================  ====================
 
