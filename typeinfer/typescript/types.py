@@ -191,14 +191,11 @@ def members(t: TsType) -> tuple[TsType, ...]:
 
 def join(*types: TsType) -> TsType:
     """The union of ``types`` (``UNKNOWN`` kept as a member, ``never`` dropped)."""
-    if len(types) == 1 and not isinstance(types[0], Union):
-        return types[0]  # a lone ``never`` stays ``never``, as below
-    seen: dict[TsType, None] = {}  # in first-seen order, compared by hash first
+    flat: list[TsType] = []
     for t in types:
         for m in members(t):
-            if m != NEVER:
-                seen[m] = None
-    flat = list(seen)
+            if m != NEVER and m not in flat:
+                flat.append(m)
     if not flat:
         return NEVER if types else UNKNOWN
     if ANY in flat:
