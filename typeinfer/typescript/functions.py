@@ -318,8 +318,7 @@ class FunctionTyper:
             return []
         out = []
         for site_path, call, receiver in self._calls_named(path).get(g.text(name), [])[:MAX_RECEIVERS]:
-            member = self.engine.members.members_of(self.engine.value_of(site_path, receiver)).get(g.text(name))
-            if member is not None and member.where == (path, name):
+            if self.engine.members.member_where(self.engine.value_of(site_path, receiver), g.text(name)) == (path, name):
                 out.append((site_path, call))
         return out
 

@@ -71,6 +71,7 @@ _PRIMITIVE_INTERFACES = {
     "symbol": "Symbol",
     "object": "Object",
 }
+_CLASS_KINDS = ("class_declaration", "abstract_class_declaration", "class")
 _MEMBER_KINDS = (
     "public_field_definition",
     "field_definition",
@@ -172,6 +173,48 @@ class MemberTable:
             self._computing.discard(t)
         if engine._cycles == before or not (engine._open or self._computing):
             self._tables[t] = found  # complete answers only (see ScriptEngine.memo)
+        return found
+
+    def member_where(self, t: TsType, name: str) -> tuple[str, int] | None:
+        """Where ``t``'s member ``name`` is declared, as :meth:`members_of` says, without
+        typing a declared class's other members (a method's member call sites ask this
+        of every receiver of its name: ``members_of`` would type whole classes)."""
+        t = self.expand(t)
+        seen: set[TsType] = set()
+        while isinstance(t, Named) and t.where is not None and t not in seen:
+            seen.add(t)
+            path, node = t.where
+            g = self.engine.graph(path)
+            if g is None or g.kinds[node] not in _CLASS_KINDS:
+                break
+            hit = self._class_member_where(g, node, name)
+            if hit is not None:
+                return (path, hit)
+            bases = self._extends(path, g, node)
+            if not bases:
+                return None
+            t = self.expand(bases[0])
+        if hasattr(t, "items"):
+            return None  # a union's members are joined, declared nowhere
+        member = self.members_of(t).get(name)
+        return member.where if member is not None else None
+
+    def _class_member_where(self, g: ScriptGraph, node: int, name: str) -> int | None:
+        """The definition :meth:`_class_body` gives the instance member ``name``."""
+        scope = g.scope_defined_by(node)
+        if scope is None:
+            return None
+        found = None
+        for sym in g.symbols:
+            if (
+                sym.scope == scope.id
+                and sym.name == name
+                and sym.kind in (SymbolKind.ATTRIBUTE, SymbolKind.FUNCTION)
+                and sym.definitions
+                and name != "constructor"
+                and not self._is_static(g, sym)
+            ):
+                found = sym.definitions[0]
         return found
 
     def _compute(self, t: TsType) -> dict[str, Member]:
