@@ -72,6 +72,7 @@ _PRIMITIVE_INTERFACES = {
     "object": "Object",
 }
 _CLASS_KINDS = ("class_declaration", "abstract_class_declaration", "class")
+_DECLARED_KINDS = (*_CLASS_KINDS, "interface_declaration")
 _MEMBER_KINDS = (
     "public_field_definition",
     "field_definition",
@@ -201,21 +202,53 @@ class MemberTable:
 
     def _class_member_where(self, g: ScriptGraph, node: int, name: str) -> int | None:
         """The definition :meth:`_class_body` gives the instance member ``name``."""
-        scope = g.scope_defined_by(node)
-        if scope is None:
-            return None
         found = None
-        for sym in g.symbols:
-            if (
-                sym.scope == scope.id
-                and sym.name == name
-                and sym.kind in (SymbolKind.ATTRIBUTE, SymbolKind.FUNCTION)
-                and sym.definitions
-                and name != "constructor"
-                and not self._is_static(g, sym)
-            ):
+        for sym in self._instance_symbols(g, node):
+            if sym.name == name:
                 found = sym.definitions[0]
         return found
+
+    def _instance_symbols(self, g: ScriptGraph, node: int) -> list[Symbol]:
+        """The symbols :meth:`_class_body` makes instance members of the class ``node``."""
+        scope = g.scope_defined_by(node)
+        if scope is None:
+            return []
+        return [
+            sym
+            for sym in g.symbols
+            if sym.scope == scope.id
+            and sym.kind in (SymbolKind.ATTRIBUTE, SymbolKind.FUNCTION)
+            and sym.definitions
+            and sym.name != "constructor"
+            and not self._is_static(g, sym)
+        ]
+
+    def member_names(self, t: TsType) -> set[str]:
+        """The names of :meth:`members_of`, without typing the members of declared
+        classes and interfaces (usage rules ask which types have every member used)."""
+        names: set[str] = set()
+        todo, seen = [t], set()
+        while todo:
+            t = self.expand(todo.pop())
+            if t in seen:
+                continue
+            seen.add(t)
+            g = self.engine.graph(t.where[0]) if isinstance(t, Named) and t.where is not None else None
+            kind = g.kinds[t.where[1]] if g is not None and isinstance(t, Named) and t.where is not None else ""
+            if g is None or not isinstance(t, Named) or t.where is None or kind not in _DECLARED_KINDS:
+                names.update(self.members_of(t))
+                continue
+            path, node = t.where
+            if kind == "interface_declaration":
+                body = g.child_by_field(node, "body")
+                for member in g.children(body) if body is not None else ():
+                    name = g.child_by_field(member, "name")
+                    if name is not None and g.kinds[member] in ("property_signature", "method_signature"):
+                        names.add(g.text(name))
+            else:
+                names.update(sym.name for sym in self._instance_symbols(g, node))
+            todo += self._extends(path, g, node)
+        return names
 
     def _compute(self, t: TsType) -> dict[str, Member]:
         if isinstance(t, Prim):

@@ -308,7 +308,7 @@ class UseRules:
         """The one type of ``shapes`` that has every member of ``used``, if exactly one has."""
         # every type's members are read, even past a second fitting one: stopping there
         # asks the engine fewer questions, which moves its cycle cuts (mobx's answers)
-        fitting = [t for t in shapes if used <= set(self.engine.members.members_of(t))]
+        fitting = [t for t in shapes if used <= self.engine.members.member_names(t)]
         return fitting[0] if fitting and len(fitting) <= _MAX_FITTING else None
 
     def _project_shapes(self, path: str) -> list[Named]:
