@@ -318,7 +318,8 @@ class FunctionTyper:
             return []
         out = []
         for site_path, call, receiver in self._calls_named(path).get(g.text(name), [])[:MAX_RECEIVERS]:
-            if self.engine.members.member_where(self.engine.value_of(site_path, receiver), g.text(name)) == (path, name):
+            where = self.engine.members.member_where(self.engine.value_of(site_path, receiver), g.text(name))
+            if where == (path, name):
                 out.append((site_path, call))
         return out
 
