@@ -133,6 +133,7 @@ class MemberTable:
         self.engine = engine
         self._tables: dict[TsType, dict[str, Member]] = {}
         self._computing: set[TsType] = set()
+        self._by_scope: dict[int, tuple[ScriptGraph, dict[int, list[Symbol]]]] = {}
 
     def expand(self, t: TsType) -> TsType:
         return self.engine.types.expand(t)
@@ -209,19 +210,22 @@ class MemberTable:
         return found
 
     def _instance_symbols(self, g: ScriptGraph, node: int) -> list[Symbol]:
-        """The symbols :meth:`_class_body` makes instance members of the class ``node``."""
+        """The symbols :meth:`_class_body` makes instance members of the class ``node``
+        (in symbol order; one scan of the graph's symbols per graph, not per class)."""
+        cached = self._by_scope.get(id(g))
+        if cached is None or cached[0] is not g:
+            if len(self._by_scope) > 1024:
+                self._by_scope.clear()
+            index: dict[int, list[Symbol]] = {}
+            for sym in g.symbols:
+                if sym.kind in (SymbolKind.ATTRIBUTE, SymbolKind.FUNCTION) and sym.definitions:
+                    index.setdefault(sym.scope, []).append(sym)
+            cached = self._by_scope[id(g)] = (g, index)
         scope = g.scope_defined_by(node)
         if scope is None:
             return []
-        return [
-            sym
-            for sym in g.symbols
-            if sym.scope == scope.id
-            and sym.kind in (SymbolKind.ATTRIBUTE, SymbolKind.FUNCTION)
-            and sym.definitions
-            and sym.name != "constructor"
-            and not self._is_static(g, sym)
-        ]
+        syms = cached[1].get(scope.id, [])
+        return [sym for sym in syms if sym.name != "constructor" and not self._is_static(g, sym)]
 
     def member_names(self, t: TsType) -> set[str]:
         """The names of :meth:`members_of`, without typing the members of declared
@@ -383,18 +387,7 @@ class MemberTable:
         return table
 
     def _class_body(self, path: str, g: ScriptGraph, node: int, bindings: dict, table: dict[str, Member]) -> None:
-        scope = g.scope_defined_by(node)
-        if scope is None:
-            return
-        for sym in g.symbols:
-            if (
-                sym.scope != scope.id
-                or sym.kind not in (SymbolKind.ATTRIBUTE, SymbolKind.FUNCTION)
-                or not sym.definitions
-            ):  # `this.x` only read here: a base class's member
-                continue
-            if sym.name == "constructor" or self._is_static(g, sym):
-                continue
+        for sym in self._instance_symbols(g, node):  # `this.x` only read: a base's member
             t = substitute(self.engine.symbol_type(path, sym.id), bindings)
             kind = "method" if sym.kind is SymbolKind.FUNCTION and not self._is_accessor(g, sym) else "field"
             table[sym.name] = Member(sym.name, kind, t, (path, sym.definitions[0]) if sym.definitions else None)
