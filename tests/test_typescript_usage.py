@@ -160,3 +160,19 @@ def test_members_find_the_one_type_declared_anywhere_in_the_project(tmp_path: Pa
     found = {p.name: p for p in infer_paths([tmp_path], InferOptions(use_cache=False, mode="static")).predictions}
     assert found["scope"].type == "Scope" and found["scope"].evidence == ("attr:drafts_,frozen_,parent_",)
     assert found["x"].type is None  # one member, two types have it
+
+
+def test_members_found_by_name_and_place_through_a_base_class(tmp_path: Path) -> None:
+    # member fitting reads names (a base's count), member call sites the member's place
+    (tmp_path / "box.ts").write_text(
+        "class Base {\n  put(item) { return item; }\n  static make() { return 1; }\n}\n"
+        "class Box extends Base {\n  take(key) { return key; }\n}\n"
+        "function use(b) {\n  b.put(1);\n  b.take('k');\n  return b;\n}\n"
+        "const box: Box = new Box();\nbox.put(3);\nbox.take('a');\n"
+        "function other(o) {\n  o.make();\n  o.take('x');\n}\n"
+    )
+    found = _parameters(tmp_path)
+    assert found["use.b"].type == "Box"
+    assert found["Base.put.item"].type == "number"
+    assert found["Box.take.key"].type == "string"
+    assert found["other.o"].type != "Box"  # `make` is static
