@@ -33,7 +33,9 @@ from .resolve import ScriptModule, ScriptResolver
 
 logger = logging.getLogger(__name__)
 
-_MAX_HOPS = 32
+# modules one export lookup visits: a barrel file re-exports dozens (mobx's `internal.ts`:
+# 50 `export *`), each visited once; the bound only stops a pathological project
+_MAX_HOPS = 1024
 
 
 class ScriptIndex:
