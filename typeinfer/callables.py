@@ -459,6 +459,8 @@ class CallModel:
         level: a function in those parameters or that return stays a reference)."""
         if isinstance(t, FunctionRef):
             return self._callable_of(t)
+        if isinstance(t, CallableType) and t.origin is not None:
+            return self._lambda_callable(t)
         if isinstance(t, UnionType):
             return make_union((self.as_callable(m, depth) for m in t.items), widen=False)
         if isinstance(t, ClassType) and t.args and depth < 4:
@@ -527,6 +529,19 @@ class CallModel:
         if _has_typevars(result.ret):
             return None
         return result
+
+    def _lambda_callable(self, t: CallableType) -> Type:
+        """A lambda's callable with its parameters' types (what the calls that reach
+        it pass, :mod:`.function_values`), where all are known."""
+        path, node = t.origin or ("", -1)
+        g = self.engine.graph(path) if node >= 0 else None
+        if g is None or g.kinds[node] != "lambda":
+            return t
+        params = self.signature(path, g, node)
+        types = tuple(self.parameter_type(path, p.node) for p in params if p.kind == "positional")
+        if len(types) != len(params) or not all(is_known(x) and not is_partly_unknown(x) for x in types):
+            return t
+        return CallableType(types, t.ret, t.origin)
 
     def _callable_of(self, fn: FunctionRef) -> Type:
         g = self.engine.graph(fn.path)

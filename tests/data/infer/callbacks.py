@@ -106,3 +106,17 @@ class Server:
 
     def ordered(self, items: list[str]):
         return sorted(items, key=self.key)
+
+
+# a lambda is shown with the parameter types the calls that reach it give
+# ? f: Callable[[int], str]
+def run(f):
+    return f(1)
+
+
+def show(n: int) -> str:
+    return str(n)
+
+
+run(show)
+run(lambda x: str(x))
