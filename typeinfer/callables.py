@@ -311,15 +311,10 @@ class CallModel:
         if info is None or not info.type_params or cls.args:
             return cls
         mapping: dict[str, Type] = {}
-        for method in ("__init__", "__new__"):
-            hit = classes.lookup(ClassType(cls.name), method)
-            if hit is None or hit[1].path.endswith("builtins.pyi") and hit[1].qualname == "object":
-                continue
-            member = hit[2]
-            g = self.engine.require_graph(member.path)
-            fn = FunctionRef(member.path, member.nodes[-1], cls)
+        for fn in self.constructors(cls):
+            g = self.engine.require_graph(fn.path)
             node = self._choose_overload(fn, g, args, kwargs)
-            self._bind_arguments(member.path, g, node, True, args, kwargs, mapping)
+            self._bind_arguments(fn.path, g, node, True, args, kwargs, mapping)
             if mapping:
                 break
         if cls.name == "tuple":  # its one parameter is the item type: ``tuple(xs)`` is ``tuple[X, ...]``
@@ -866,17 +861,20 @@ class CallModel:
         return make_union(found) if found else UNKNOWN
 
     def _signatures_of(self, target: Type) -> list[FunctionRef]:
-        """The function a callee type runs: itself, or a class's ``__init__`` or
-        ``__new__`` (bound to the class)."""
+        """The function a callee type runs: itself, or a class's first constructor."""
         if isinstance(target, FunctionRef):
             return [target]
-        if not isinstance(target, TypeOfClass):
-            return []
+        return self.constructors(target.cls)[:1] if isinstance(target, TypeOfClass) else []
+
+    def constructors(self, cls: ClassType) -> list[FunctionRef]:
+        """The class's ``__init__`` and ``__new__`` (bound to ``cls``), in that order,
+        leaving out ``object``'s."""
+        found = []
         for method in ("__init__", "__new__"):
-            hit = self.engine.classes.lookup(ClassType(target.cls.name), method)
+            hit = self.engine.classes.lookup(ClassType(cls.name), method)
             if hit is not None and not (hit[1].path.endswith("builtins.pyi") and hit[1].qualname == "object"):
-                return [FunctionRef(hit[2].path, hit[2].nodes[-1], target.cls)]
-        return []
+                found.append(FunctionRef(hit[2].path, hit[2].nodes[-1], cls))
+        return found
 
     def _replaced_none(self, path: str, g: ProgramGraph, param: int) -> Type | None:
         """For ``def f(x=None)`` whose body assigns ``x`` again (``if x is None: x =

@@ -111,7 +111,7 @@ class Mutations:
         if call < 0 or g.kinds[call] != "call" or g.child_by_field(call, "function") != parent:
             return
         method = g.names.get(g.children(parent)[-1], "")
-        if method not in _MAPPING_ADDERS if value.name in _MAPPINGS else method not in _SEQUENCE_ADDERS:
+        if method not in (_MAPPING_ADDERS if value.name in _MAPPINGS else _SEQUENCE_ADDERS):
             return
         args, kwargs = self.engine.calls.arguments(path, g, call)
         if value.name in _MAPPINGS:
