@@ -76,11 +76,13 @@ class Definition:
 
 @dataclass(frozen=True, slots=True)
 class _Exports:
-    """A module's top-level names (live under the running Python) and its
-    star imports as ``(module, level)``."""
+    """A module's top-level names (live under the running Python), its star
+    imports as ``(module, level)``, and the names a ``from <it> import *``
+    binds (``starred``)."""
 
     names: frozenset[str]
     stars: tuple[tuple[str, int], ...]
+    starred: frozenset[str]
 
 
 def _content_key(path: Path) -> str:
@@ -510,6 +512,8 @@ class ProjectIndex:
                 return Definition(module, location.path, parent if is_def else node, name, sym.kind)
         for star_module, level in exports.stars if exports is not None else ():
             target = self.absolute_module(module, star_module, level, importer_is_package=location.is_package)
+            if not self._star_binds(target, name):
+                continue
             found = self.resolve_name(target, name, seen)
             if found is not None:
                 return found
@@ -541,14 +545,27 @@ class ProjectIndex:
         graph = self.graph_of(path)
         if graph is None:
             return None
+        names = frozenset(s.name for s in graph.symbols if s.scope == 0 and live_definitions(graph, s.definitions))
         exports = _Exports(
-            frozenset(s.name for s in graph.symbols if s.scope == 0 and live_definitions(graph, s.definitions)),
-            tuple((b.module, b.level) for b in graph.imports if b.name == "*"),
+            names, tuple((b.module, b.level) for b in graph.imports if b.name == "*"), _starred(graph, path, names)
         )
         self._tables[key] = exports
         if len(self._tables) > self._cache_size * 64:
             self._tables.popitem(last=False)
         return exports
+
+    def _star_binds(self, module: str, name: str) -> bool:
+        """Whether ``from module import *`` binds ``name``: its ``__all__``, else
+        its public names (in a stub, not those it merely imports); names it
+        star-imports in turn, and modules that cannot be read, are given the
+        benefit of the doubt."""
+        location = self.resolve_module(module)
+        if location is None or location.path is None or location.path.suffix not in (".py", ".pyi"):
+            return True
+        exports = self._exports(location.path, name)
+        if exports is None or name not in exports.names:
+            return True
+        return name in exports.starred
 
     def _follow(
         self,
@@ -586,6 +603,29 @@ class ProjectIndex:
                 if s.scope == 0 and not s.name.startswith("_") and live_definitions(graph, s.definitions)
             }
         )
+
+
+def _starred(graph: ProgramGraph, path: Path, names: frozenset[str]) -> frozenset[str]:
+    """The names ``from <module> import *`` binds: ``__all__`` when the module
+    defines it, else its public names; in a stub, a name only imported there is
+    not re-exported unless written ``import a as a`` / ``from m import a as a``
+    (or ``from . import a``), as PEP 484 says."""
+    declared = dunder_all(graph)
+    if declared is not None:
+        return frozenset(declared)
+    public = {name for name in names if not name.startswith("_")}
+    if path.suffix != ".pyi":
+        return frozenset(public)
+    imported = {b.node for b in graph.imports}
+    for binding in graph.imports:
+        if binding.name == "*" or binding.bound not in public or (binding.level > 0 and not binding.module):
+            continue
+        if re.search(rf"\bas\s+{re.escape(binding.bound)}\b", graph.text(binding.statement)):
+            continue
+        sym = graph.find_symbol(binding.bound)
+        if sym is not None and all(n in imported for n in live_definitions(graph, sym.definitions)):
+            public.discard(binding.bound)
+    return frozenset(public)
 
 
 def dunder_all(graph: ProgramGraph) -> list[str] | None:
