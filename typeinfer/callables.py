@@ -25,6 +25,7 @@ Example::
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -609,14 +610,16 @@ class CallModel:
         scope = g.scope_defined_by(function)
         if scope is None:
             return UNKNOWN
-        values = []
+        values, disowned = [], []
         for ret in g.predecessors(function, EdgeKind.RETURN):
             if g.kinds[ret] != "return_statement":
                 continue
             kids = g.children(ret)
-            values.append(self.engine.exprs.type_of(path, kids[0]) if kids else NONE)
+            value = self.engine.exprs.type_of(path, kids[0]) if kids else NONE
+            (disowned if _return_disowned(g, ret) else values).append(value)
         if _falls_through(g, scope.exit):
             values.append(NONE)
+        values += [d for d in disowned if not self._only_a_base_of(d, values)]
         if _is_abstract(g, function) or (not values and _raises_not_implemented(g, function)):
             return UNKNOWN  # a method meant to be overridden says nothing of what overrides return
         if is_generator(g, function):
@@ -635,6 +638,23 @@ class CallModel:
                 )
             return ClassType(name, (element,))
         return _returned(values)
+
+    def _only_a_base_of(self, disowned: Type, values: list[Type]) -> bool:
+        """Whether a ``return`` marked as not fitting (:func:`_return_disowned`) gives
+        a base class of everything the other returns give: ``int.__add__(self, o)``
+        passed on where the others return the ``int`` subclass itself, the
+        ``NotImplemented`` case the mark is there for."""
+        others = [m for v in values for m in members(v) if m != NONE]
+        bases = members(disowned)
+        if not others or not all(isinstance(b, ClassType) for b in bases):
+            return False
+        for other in others:
+            if not isinstance(other, ClassType) or other in bases:
+                return False
+            ancestors = {view.name for view, _ in self.engine.classes.mro(other)[1:]}
+            if not any(b.name in ancestors for b in bases):
+                return False
+        return True
 
     def returns_declared_any(self, path: str, function: int) -> bool:
         """Whether every value the function returns is a call whose callee declares
@@ -733,12 +753,19 @@ class CallModel:
         implicit = self.implicit(path, g, function, params, spec)
         if implicit is not None:
             return ParamEvidence(None, None, None, None, implicit)
+        implemented = self._implementation_parameter(path, g, function, spec)
+        if implemented is not None:
+            return ParamEvidence(None, None, implemented, None, None)  # what the implementation is passed
         if spec.kind in ("var_positional", "var_keyword"):
             sites = self._call_site_types(path, g, function, params, spec)
             if sites is None:
                 sites = self._flowing_call_types(path, g, function, params, spec)
             return ParamEvidence(None, None, sites, None, None)
-        default = self.engine.exprs.type_of(path, spec.default) if spec.default is not None else None
+        default = (
+            self.engine.exprs.type_of(path, spec.default)
+            if spec.default is not None and g.kinds[spec.default] != "ellipsis"
+            else None
+        )
         sites = self._call_site_types(path, g, function, params, spec)
         if sites is not None and known_part(sites) in (UNKNOWN, NONE):
             sites = NONE if NONE in members(sites) else None  # a partly unknown join says little
@@ -758,6 +785,26 @@ class CallModel:
         if sites is None and default is None:
             sites = self._contextual_type(path, g, function, params, spec)
         return ParamEvidence(None, default, sites, usage, None)
+
+    def _implementation_parameter(self, path: str, g: ProgramGraph, function: int, spec: Param) -> Type | None:
+        """An ``@overload`` item's parameter: the implementation's parameter of the same
+        name (the items are never called themselves, and their ``= ...`` defaults
+        are placeholders)."""
+        if "overload" not in decorator_names(g, function):
+            return None
+        name = g.child_by_field(function, "name")
+        sym = g.symbol_at(name) if name is not None else None
+        if sym is None:
+            return None
+        defs = [g.parents[d] for d in sym.definitions if g.kinds[g.parents[d]] == "function_definition"]
+        implementation = next((d for d in reversed(defs) if "overload" not in decorator_names(g, d)), None)
+        if implementation is None:
+            return None
+        same = next((p for p in self.signature(path, g, implementation) if p.name == spec.name), None)
+        if same is None or same.kind != spec.kind:
+            return None
+        found = self.parameter_type(path, same.node)
+        return found if is_known(known_part(found)) else None
 
     def _sites_the_uses_accept(self, path: str, param: int, sites: Type) -> Type:
         """The members of the call sites' union that the parameter's uses accept
@@ -1293,6 +1340,29 @@ def _bare_container(t: Type) -> bool:
         and t.name in ("list", "dict", "set", "frozenset", "tuple")
         and (not t.args or not any(is_known(a) for a in t.args))
     )
+
+
+_RETURN_IGNORED = re.compile(
+    rb"#\s*(?:type:\s*ignore(?:\[(?P<codes>[^\]]*)\])?|pyright:\s*ignore\[(?P<rules>[^\]]*)\])"
+)
+
+
+def _return_disowned(g: ProgramGraph, ret: int) -> bool:
+    """Whether the code says this ``return`` does not fit the function's return type:
+    ``return result  # type: ignore[return-value]`` (or a bare ``# type: ignore``,
+    or pyright's ``reportReturnType``).  Such a value (a ``NotImplemented`` passed
+    on) may not be part of what the function is meant to return (see
+    :meth:`CallModel._only_a_base_of`)."""
+    data = g.source.data
+    end = g.end_bytes[ret]
+    line_end = data.find(b"\n", end)
+    found = _RETURN_IGNORED.search(data, end, len(data) if line_end < 0 else line_end)
+    if found is None:
+        return False
+    if found.group("rules") is not None:
+        return b"reportReturnType" in found.group("rules")
+    codes = found.group("codes")
+    return codes is None or b"return-value" in codes
 
 
 def _returned(values: list[Type]) -> Type:

@@ -183,8 +183,8 @@ class UsageModel:
     def _own(self, path: str, definition: int) -> tuple[Constraint, ...]:
         g = self.engine.require_graph(path)
         found: list[Constraint] = []
-        for use in g.successors(definition, EdgeKind.DFG)[:_MAX_USES]:
-            if g.kinds[use] != "name_load" or self.is_narrowed(path, use):
+        for use in _uses(g, definition):
+            if self.is_narrowed(path, use):
                 continue
             found.extend(self.rules.constraints_of(path, g, use))
         if g.kinds[definition] == "parameter":
@@ -213,6 +213,28 @@ class UsageModel:
             start, end = (g.start_bytes[scope.node], g.end_bytes[scope.node]) if scope.node >= 0 else (0, -1)
             tests = self._tests_types[key] = b"isinstance" in g.source.data[start:end]
         return tests and self.engine.narrowing.narrow(path, use, _PROBE) != _PROBE
+
+
+def _uses(g: ProgramGraph, definition: int) -> list[int]:
+    """The reads of the value bound at ``definition``, and of the values an
+    augmented assignment of the same name makes from it (``pos -= 1`` in a loop
+    keeps ``pos`` an ``int``, so ``text[pos]`` after it tells what ``pos`` is),
+    at most :data:`_MAX_USES`."""
+    uses: list[int] = []
+    seen, pending = {definition}, [definition]
+    while pending and len(uses) < _MAX_USES:
+        for use in g.successors(pending.pop(), EdgeKind.DFG):
+            if g.kinds[use] == "name_load":
+                uses.append(use)
+            elif use not in seen and g.kinds[use] == "name_store" and _is_augmented_target(g, use):
+                seen.add(use)
+                pending.append(use)
+    return list(dict.fromkeys(uses))[:_MAX_USES]
+
+
+def _is_augmented_target(g: ProgramGraph, node: int) -> bool:
+    parent = g.parents[node]
+    return g.kinds[parent] == "augmented_assignment" and g.child_by_field(parent, "left") == node
 
 
 def combine(engine: "Engine", found: list[Constraint]) -> UsageAnswer:

@@ -112,3 +112,18 @@ class Greeter:
     def greet(self) -> str:
         return shout(self.name)
 
+
+
+class Scanner:
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    # what ``pos`` is read as after ``pos -= 1`` tells what it was
+    # ? pos: int
+    def skip_back(self, pos, stop):
+        while pos > stop:
+            pos -= 1
+            if self.text[pos] != " ":
+                return pos + 1
+        return pos
+
