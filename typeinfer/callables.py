@@ -1033,7 +1033,8 @@ class CallModel:
         spec: Param,
         sites: list[tuple[str, int]] | None = None,
     ) -> Type | None:
-        sites = self.engine.callsites.linked(path, function) if sites is None else sites
+        if sites is None:
+            sites = self.engine.callsites.linked(path, function) or self._constructor_calls(path, g, function)
         positional = [p for p in params if p.kind == "positional"]
         offset = 1 if self.implicit(path, g, function, params, params[0] if params else spec) is not None else 0
         position = positional.index(spec) - offset if spec in positional else None
@@ -1050,6 +1051,23 @@ class CallModel:
                 args, kwargs = self.arguments(site_path, sg, call)
                 found.extend(value for p, value in bind(params[offset:], args, kwargs) if p.node == spec.node)
         return self.engine.classes.common_base(make_union(found)) if found else None
+
+    def _constructor_calls(self, path: str, g: ProgramGraph, function: int) -> list[tuple[str, int]]:
+        """A ``__new__``'s calls: those of its class (``Date(2024, 1, 2)``), which the
+        call graph links to the class's ``__init__``, or to the class without one."""
+        name = g.child_by_field(function, "name")
+        scope = g.scopes[g.scope_of[function]]
+        if name is None or g.text(name) != "__new__" or scope.kind is not ScopeKind.CLASS:
+            return []
+        init = next(
+            (
+                g.parents[s.definitions[-1]]
+                for s in g.symbols
+                if s.scope == scope.id and s.name == "__init__" and s.kind is SymbolKind.FUNCTION and s.definitions
+            ),
+            None,
+        )
+        return self.engine.callsites.linked(path, init if init is not None else scope.node)
 
     def _decorated_values(self, path: str, g: ProgramGraph, function: int) -> list[Type]:
         """What a plain decorator's first parameter receives: each function or class

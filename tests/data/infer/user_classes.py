@@ -137,3 +137,27 @@ def open_stream(buffered: bool):
 # ? return: str | Sequence[str]
 def names_or_one(many: bool, items: Sequence[str]):
     return items if many else "one"
+
+
+class Money(int):
+    # a ``__new__`` is passed what the class is called with
+    # ? value: int
+    # ? currency: str
+    def __new__(cls, value, currency):
+        made = int.__new__(cls, value)
+        made.currency = currency
+        return made
+
+
+class Stamp:
+    # ? day: int
+    def __new__(cls, day):
+        return super().__new__(cls)
+
+    # ? day: int
+    def __init__(self, day):
+        self.day = day
+
+
+wage = Money(12, "EUR")
+stamp = Stamp(3)
