@@ -29,6 +29,7 @@ import re
 import resource
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -38,6 +39,12 @@ from typelens.analyzer import build_graph, iter_python_files, source_from_path
 from typelens.typeinfer.callables import signature
 from typelens.typeinfer.normalize import base, normalise
 from typelens.typeinfer.run import InferOptions, infer_paths
+from typelens.typeinfer.settings import Settings
+
+# The packages are installed in this interpreter's environment, beside their own
+# dependencies (``typer`` imports ``click``, ``markdown_it`` imports ``mdurl``): both
+# tools read third-party imports from it, not from the ``python`` on PATH.
+ENVIRONMENT = Path(sys.executable)
 
 DEFAULT_PACKAGES = ["packaging", "typeshed_client", "pluggy", "typer", "click"]
 
@@ -91,7 +98,7 @@ def strip_package(src: Path, dst: Path) -> list[Fact]:
 # -- running the tools ------------------------------------------------------------------
 def run_typelens(root: Path, jobs: int = 1) -> tuple[dict, float]:
     started, cpu = time.perf_counter(), _cpu_seconds()
-    result = infer_paths([root], InferOptions(use_cache=False, jobs=jobs))
+    result = infer_paths([root], InferOptions(use_cache=False, jobs=jobs, settings=Settings(python=ENVIRONMENT)))
     seconds = time.perf_counter() - started
     # CPU seconds, this process's and its workers': steadier than wall time on a shared machine
     print(f"typelens CPU {_cpu_seconds() - cpu:.2f} s")
@@ -106,7 +113,7 @@ def time_packages(root: Path, names: list[str]) -> None:
     """CPU seconds of typelens on each stripped package alone (one process, no cache)."""
     for name in names:
         cpu = _cpu_seconds()
-        infer_paths([root / name], InferOptions(use_cache=False, jobs=1))
+        infer_paths([root / name], InferOptions(use_cache=False, jobs=1, settings=Settings(python=ENVIRONMENT)))
         print(f"typelens CPU {name:<18} {_cpu_seconds() - cpu:6.2f} s")
 
 
@@ -134,7 +141,11 @@ def run_pyright(pyright: str, root: Path, facts: list[Fact]) -> tuple[dict, floa
     started = time.perf_counter()
     try:
         run = subprocess.run(
-            [pyright, "--outputjson", str(root)], capture_output=True, text=True, timeout=1200, cwd=root
+            [pyright, "--outputjson", "--pythonpath", str(ENVIRONMENT), str(root)],
+            capture_output=True,
+            text=True,
+            timeout=1200,
+            cwd=root,
         )
     except (OSError, subprocess.TimeoutExpired) as err:
         print(f"pyright did not run: {err}")
