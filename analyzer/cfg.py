@@ -236,7 +236,16 @@ class CfgBuilder(CfgArrays):
             out = yield self._statements(self._field(alternative, "body")), [(stmt, EdgeKind.CFG_FALSE)]
         else:
             out = [(stmt, EdgeKind.CFG_FALSE)]
+        if self._endless(stmt):
+            out = []  # ``while True:`` is left by a break (or a return, a raise) only
         return out + loop.breaks
+
+    def _endless(self, stmt: int) -> bool:
+        """Whether ``stmt`` is a ``while True:``."""
+        if self.kinds[stmt] != "while_statement":
+            return False
+        condition = self._field(stmt, "condition")
+        return condition is not None and self.kinds[condition] == "true"
 
     def _break(self, stmt: int) -> list[Pred]:
         if self._loops:

@@ -73,7 +73,11 @@ class Narrower:
         if value in (UNKNOWN, NEVER) or g.kinds[use] != "name_load":
             return value
         start = g.start_bytes[definition]
-        facts = [(cond, False) for if_start, cond in self._reassigning_ifs(path, g, use) if start < if_start]
+        facts = [
+            (cond, False)
+            for if_start, cond in self._reassigning_ifs(path, g, use)
+            if start < if_start or _binds_in(g, cond, start)
+        ]
         facts.extend((cond, False) for cond in self._reassigning_ifs_after(path, g, definition, use))
         # the conditions around the use hold for the value they tested, also where another
         # definition joins it (`if t is not None:` then `if w: t += "!"`: `t` is a str)
@@ -124,7 +128,11 @@ class Narrower:
                     index = self._reassigns[(path, parent)] = (g, _block_reassigns(g, parent))
                 for if_start, cond in (*index[1].get(name, ()), *index[1].get("", ())):
                     statement = g.parents[cond]
-                    if start < if_start and statement >= 0 and g.end_bytes[statement] <= at:
+                    if (
+                        (start < if_start or _binds_in(g, cond, start))
+                        and statement >= 0
+                        and g.end_bytes[statement] <= at
+                    ):
                         found.append(cond)
             parent = g.parents[parent]
         return found
@@ -295,6 +303,13 @@ class Narrower:
             return False
         reaching = set(g.predecessors(expr, EdgeKind.DFG))
         return definition in reaching if definition is not None else reaching == set(g.predecessors(use, EdgeKind.DFG))
+
+
+def _binds_in(g: ProgramGraph, cond: int, start: int) -> bool:
+    """Whether the definition starting at byte ``start`` is made inside the condition
+    ``cond`` (``if (claim := find()) is None: claim = make()``): the if's false
+    branch then narrows it too."""
+    return g.start_bytes[cond] <= start < g.end_bytes[cond]
 
 
 def _instances(value: Type, wanted: list[ClassType], truth: bool) -> Type:

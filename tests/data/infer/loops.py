@@ -85,3 +85,28 @@ class Meter:
 
     def bump(self):
         self.level = self.level + 0.5
+
+
+# a ``while True:`` is left by its return only: nothing falls off the end
+# ? return: bytes
+def read_exactly(buffer: bytearray, size: int):
+    while True:
+        if len(buffer) >= size:
+            return bytes(buffer[:size])
+        try:
+            buffer.extend(b"-")
+        except MemoryError:
+            raise ValueError(size) from None
+
+
+# ? return: int | None
+def first_even(numbers: list[int]):
+    found = None
+    while True:
+        if not numbers:
+            break
+        value = numbers.pop()
+        if value % 2 == 0:
+            found = value
+            break
+    return found

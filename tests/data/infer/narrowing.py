@@ -137,3 +137,19 @@ def maybe_leaf(node: Leaf | Branch | None, strict: bool):
         return None
     # through the `if`, `node` was not tested
     return node if not isinstance(node, Branch) else None
+
+
+class Claim:
+    pass
+
+
+class Holder:
+    claim: Claim | None = None
+
+
+# an assignment expression in the condition is narrowed on the branch that skips the body
+# ? return: Claim
+def claim_of(holder: Holder):
+    if (claim := holder.claim) is None:
+        claim = holder.claim = Claim()
+    return claim
