@@ -297,7 +297,10 @@ class CfgBuilder(CfgArrays):
             else:
                 self._edge(EdgeKind.CFG_EXCEPTION, handler, self._handlers[-1] if self._handlers else self._exit)
         if finally_stmts:
-            out = yield finally_stmts, out
+            after = yield finally_stmts, out
+            # after an exception or a return the finally block re-raises or returns:
+            # only a normal completion of the rest goes on past it
+            out = after if out else []
         return out
 
     def _block_of(self, clause: int) -> int | None:

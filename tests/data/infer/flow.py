@@ -38,3 +38,21 @@ for item in ["a", "b"]:
     label = item
     # ? label: bytes
     label = label.encode()
+
+
+# a ``finally`` block goes on only where the ``try`` completed normally
+# ? return: int
+def guarded(n: int):
+    try:
+        return n * 2
+    finally:
+        print("done")
+
+
+# ? return: str | None
+def maybe_label(n: int):
+    try:
+        if n:
+            return str(n)
+    finally:
+        print("done")
