@@ -548,9 +548,13 @@ def _rebinds(g: ProgramGraph, body: int, depth: int = 0) -> tuple[set[str], bool
             return names, True
         if kind == "expression_statement":
             kids = g.children(statement)
-            left = g.child_by_field(kids[0], "left") if kids and g.kinds[kids[0]] == "assignment" else None
-            if left is not None and g.kinds[left] == "name_store":
-                names.add(g.text(left))
+            assignment = kids[0] if kids and g.kinds[kids[0]] == "assignment" else None
+            while assignment is not None:  # ``a[k] = x = make()`` assigns ``x`` too
+                left = g.child_by_field(assignment, "left")
+                if left is not None and g.kinds[left] == "name_store":
+                    names.add(g.text(left))
+                right = g.child_by_field(assignment, "right")
+                assignment = right if right is not None and g.kinds[right] == "assignment" else None
         elif kind == "if_statement" and depth < _REBIND_DEPTH:
             branches = _branches(g, statement)
             if branches is None:

@@ -153,3 +153,22 @@ def claim_of(holder: Holder):
     if (claim := holder.claim) is None:
         claim = holder.claim = Claim()
     return claim
+
+
+class Registry:
+    def __init__(self) -> None:
+        self._claims: dict[str, Claim] = {}
+
+    # a chained assignment in the if's body assigns the name too
+    # ? return: Claim
+    def get(self, key: str):
+        if (claim := self._claims.get(key)) is None:
+            self._claims[key] = claim = Claim()
+        return claim
+
+    # ? return: Claim
+    def get_plain(self, key: str):
+        claim = self._claims.get(key)
+        if claim is None:
+            self._claims[key] = claim = Claim()
+        return claim
