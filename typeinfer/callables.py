@@ -754,6 +754,8 @@ class CallModel:
         if implicit is not None:
             return ParamEvidence(None, None, None, None, implicit)
         implemented = self._implementation_parameter(path, g, function, spec)
+        if implemented is None:
+            implemented = self._setter_value(path, g, function, params, spec)
         if implemented is not None:
             return ParamEvidence(None, None, implemented, None, None)  # what the implementation is passed
         if spec.kind in ("var_positional", "var_keyword"):
@@ -805,6 +807,26 @@ class CallModel:
             return None
         found = self.parameter_type(path, same.node)
         return found if is_known(known_part(found)) else None
+
+    def _setter_value(self, path: str, g: ProgramGraph, function: int, params: list[Param], spec: Param) -> Type | None:
+        """A property setter's value (``@name.setter def name(self, value)``): what the
+        getter of ``name`` returns, declared or inferred (its known part: the setter's
+        value flows back into it); ``obj.name = x`` is no call
+        the call graph links."""
+        name_node = g.child_by_field(function, "name")
+        name = g.text(name_node) if name_node is not None else ""
+        if len(params) != 2 or spec is not params[1] or f"{name}.setter" not in decorator_names(g, function):
+            return None
+        sym = g.symbol_at(name_node) if name_node is not None else None
+        getters = [
+            g.parents[d]
+            for d in (sym.definitions if sym is not None else ())
+            if g.kinds[g.parents[d]] == "function_definition" and "property" in decorator_names(g, g.parents[d])
+        ]
+        if not getters:
+            return None
+        found = known_part(self.declared_or_inferred_return(path, getters[-1]))
+        return found if is_known(found) and found != NONE else None
 
     def _sites_the_uses_accept(self, path: str, param: int, sites: Type) -> Type:
         """The members of the call sites' union that the parameter's uses accept

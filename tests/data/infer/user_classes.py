@@ -161,3 +161,28 @@ class Stamp:
 
 wage = Money(12, "EUR")
 stamp = Stamp(3)
+
+
+class Options:
+    def __init__(self) -> None:
+        self._html = False
+        self._title: str | None = None
+
+    @property
+    def html(self):
+        return self._html
+
+    # a property setter's value is what its getter gives
+    # ? value: bool
+    @html.setter
+    def html(self, value):
+        self._html = value
+
+    @property
+    def title(self) -> str | None:
+        return self._title
+
+    # ? value: str | None
+    @title.setter
+    def title(self, value):
+        self._title = value
