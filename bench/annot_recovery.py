@@ -56,6 +56,13 @@ class Fact:
     name: str
     kind: str  # parameter / return
     truth: str
+    occurrence: int = 0  # the n-th def of this scope name in the file (overloads, property setters)
+
+    def answer(self, answers: dict) -> str | None:
+        """The tool's answer for this fact: by occurrence when the tool tells the defs
+        of one name apart (typelens), else the one answer of the name (pyright)."""
+        key = (self.file, self.scope, self.name, self.kind)
+        return answers.get((*key, self.occurrence), answers.get(key))
 
 
 # -- stripping ------------------------------------------------------------------------------
@@ -92,6 +99,17 @@ def strip_package(src: Path, dst: Path) -> list[Fact]:
             replacement = b"=" if data[start:end].rstrip().endswith(b"=") else b""
             out = out[:start] + replacement + out[end:]
         target.write_bytes(out)
+    return _numbered(facts)
+
+
+def _numbered(facts: list[Fact]) -> list[Fact]:
+    """Each fact with its occurrence: a getter and its setter, or an ``@overload``
+    item and its implementation, share a scope name but are different facts."""
+    seen: dict[tuple[str, str, str, str], int] = {}
+    for f in facts:
+        key = (f.file, f.scope, f.name, f.kind)
+        f.occurrence = seen.get(key, 0)
+        seen[key] = f.occurrence + 1
     return facts
 
 
@@ -102,10 +120,15 @@ def run_typelens(root: Path, jobs: int = 1) -> tuple[dict, float]:
     seconds = time.perf_counter() - started
     # CPU seconds, this process's and its workers': steadier than wall time on a shared machine
     print(f"typelens CPU {_cpu_seconds() - cpu:.2f} s")
-    answers = {}
-    for p in result.predictions:
-        if p.kind in ("parameter", "return") and p.type is not None:
-            answers[(p.file, p.scope, p.name, p.kind)] = normalise(p.type)
+    answers: dict = {}
+    seen: dict[tuple[str, str, str, str], int] = {}
+    for p in sorted(result.predictions, key=lambda p: (p.file, p.span.start_byte)):
+        if p.kind not in ("parameter", "return"):
+            continue
+        key = (p.file, p.scope, p.name, p.kind)
+        occurrence = seen[key] = seen.get(key, -1) + 1
+        if p.type is not None:
+            answers[(*key, occurrence)] = answers[key] = normalise(p.type)
     return answers, seconds
 
 
@@ -204,10 +227,8 @@ def score(facts: list[Fact], answers: dict, file_prefix: str = "") -> dict:
     out = {}
     for kind in ("parameter", "return"):
         chosen = [f for f in facts if f.kind == kind]
-        exact = sum(1 for f in chosen if answers.get((f.file, f.scope, f.name, kind)) == f.truth)
-        based = sum(
-            1 for f in chosen if (a := answers.get((f.file, f.scope, f.name, kind))) and base(a) == base(f.truth)
-        )
+        exact = sum(1 for f in chosen if f.answer(answers) == f.truth)
+        based = sum(1 for f in chosen if (a := f.answer(answers)) and base(a) == base(f.truth))
         out[kind] = (len(chosen), exact, based)
     return out
 
@@ -216,7 +237,7 @@ def write_misses(out: Path, facts: list[Fact], answers: dict) -> None:
     """Each fact answered wrongly or not at all, as JSON lines sorted by package and kind."""
     rows = []
     for f in facts:
-        answer = answers.get((f.file, f.scope, f.name, f.kind))
+        answer = f.answer(answers)
         if answer != f.truth:
             package = f.file.split("/", 1)[0]
             rows.append(
