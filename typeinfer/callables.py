@@ -610,7 +610,8 @@ class CallModel:
         scope = g.scope_defined_by(function)
         if scope is None:
             return UNKNOWN
-        values, disowned = [], []
+        values: list[Type] = []
+        disowned: list[Type] = []
         for ret in g.predecessors(function, EdgeKind.RETURN):
             if g.kinds[ret] != "return_statement":
                 continue
@@ -645,8 +646,8 @@ class CallModel:
         passed on where the others return the ``int`` subclass itself, the
         ``NotImplemented`` case the mark is there for."""
         others = [m for v in values for m in members(v) if m != NONE]
-        bases = members(disowned)
-        if not others or not all(isinstance(b, ClassType) for b in bases):
+        bases = [b for b in members(disowned) if isinstance(b, ClassType)]
+        if not others or len(bases) != len(members(disowned)):
             return False
         for other in others:
             if not isinstance(other, ClassType) or other in bases:
