@@ -812,8 +812,7 @@ class CallModel:
     def _setter_value(self, path: str, g: ProgramGraph, function: int, params: list[Param], spec: Param) -> Type | None:
         """A property setter's value (``@name.setter def name(self, value)``): what the
         getter of ``name`` returns, declared or inferred (its known part: the setter's
-        value flows back into it); ``obj.name = x`` is no call
-        the call graph links."""
+        value flows back into it); ``obj.name = x`` is no call the call graph links."""
         name_node = g.child_by_field(function, "name")
         name = g.text(name_node) if name_node is not None else ""
         if len(params) != 2 or spec is not params[1] or f"{name}.setter" not in decorator_names(g, function):
