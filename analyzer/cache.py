@@ -5,7 +5,11 @@ files a run reads are libraries (typeshed stubs, the stdlib, installed
 packages) that change only when something is installed.  :class:`GraphCache`
 keeps each graph in a file of its own under the user's cache folder
 (``$TYPELENS_CACHE_DIR``, else ``$XDG_CACHE_HOME/typelens``, else
-``~/.cache/typelens``), in ``graphs/<2 hex>/<key>.tlg``.
+``~/.cache/typelens``), in ``graphs/<2 hex>/<key>.tlg`` for a project's own files
+and ``library/graphs/<2 hex>/<key>.tlg`` for everything else a run reads
+(typeshed stubs, the stdlib, installed packages): the machine's library cache,
+which every project on the machine shares and which clearing one project's
+caches (``graphs/``, ``results/``) leaves alone.
 
 The key is a hash of everything a graph depends on: the file's path and bytes,
 the :class:`GraphConfig`, and the ``version`` of the code that builds graphs
@@ -24,11 +28,12 @@ entry; two runs building the same graph write the same bytes.
 
 Example::
 
-    cache = GraphCache(Path("/tmp/graphs"))
+    cache = GraphCache(Path("/tmp/graphs"), library_folder=Path("/tmp/library/graphs"))
     key = cache.key(content_digest(data), "m.py", DEFAULT_CONFIG)
     cache.load(key)                                                      # None: a miss
     cache.store(key, build_graph(data, "m.py"))
     cache.load(key).kinds == build_graph(data, "m.py").kinds            # True
+    cache.load(key, library=True)                                        # None: the other folder
 """
 
 from __future__ import annotations
@@ -160,13 +165,23 @@ class GraphCache:
     ``version`` replaces the code fingerprint (tests; a build that knows better).
     ``limit``: the entries' total size the folder is brought back under, least
     recently used first, every 256 stores of a process (a hit marks an entry
-    used).  Counters ``hits``, ``misses``, ``stores`` and ``rejected`` (entries
-    found but unreadable) say what one run did."""
+    used), each folder on its own.  ``library_folder``: where the graphs of
+    library files go (``library=True`` below; default ``folder`` itself).
+    Counters ``hits``, ``misses``, ``stores`` and ``rejected`` (entries found
+    but unreadable) say what one run did."""
 
-    def __init__(self, folder: Path | None = None, *, version: str | None = None, limit: int = DEFAULT_LIMIT) -> None:
+    def __init__(
+        self,
+        folder: Path | None = None,
+        *,
+        library_folder: Path | None = None,
+        version: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+    ) -> None:
         if limit < 1:
             raise ValueError(f"limit={limit!r} must be a positive number of bytes")
         self.folder = Path(folder) if folder is not None else cache_root() / "graphs"
+        self.library_folder = Path(library_folder) if library_folder is not None else self.folder
         self.version = version if version is not None else code_fingerprint()
         self.limit = limit
         self.hits = self.misses = self.stores = self.rejected = 0
@@ -180,17 +195,19 @@ class GraphCache:
         h.update(os.fsencode(path))
         return h.hexdigest()
 
-    def _path(self, key: str) -> Path:
-        return self.folder / key[:2] / f"{key}.tlg"
+    def _path(self, key: str, library: bool = False) -> Path:
+        return (self.library_folder if library else self.folder) / key[:2] / f"{key}.tlg"
 
-    def has(self, key: str) -> bool:
+    def has(self, key: str, *, library: bool = False) -> bool:
         """Whether an entry is stored under ``key`` (it may still prove damaged)."""
-        return self._path(key).is_file()
+        return self._path(key, library).is_file()
 
-    def load(self, key: str) -> ProgramGraph | None:
-        """The graph stored under ``key``, or ``None`` (absent, truncated, corrupt)."""
+    def load(self, key: str, *, library: bool = False) -> ProgramGraph | None:
+        """The graph stored under ``key`` (in the library folder with ``library``),
+        or ``None`` (absent, truncated, corrupt)."""
+        path = self._path(key, library)
         try:
-            blob = self._path(key).read_bytes()
+            blob = path.read_bytes()
         except OSError:
             self.misses += 1
             return None
@@ -198,23 +215,23 @@ class GraphCache:
             with paused_gc():  # the graph's arrays and lists: see .heap
                 graph = graph_from_bytes(blob)
         except (ValueError, KeyError, TypeError, IndexError, struct.error, UnicodeDecodeError) as err:
-            logger.info("ignoring the damaged cache entry %s: %s", self._path(key), err)
+            logger.info("ignoring the damaged cache entry %s: %s", path, err)
             self.rejected += 1
             self.misses += 1
             return None
         self.hits += 1
         try:
-            os.utime(self._path(key))  # used: the last entry pruned
+            os.utime(path)  # used: the last entry pruned
         except OSError as err:
-            logger.debug("cannot mark %s used: %s", self._path(key), err)
+            logger.debug("cannot mark %s used: %s", path, err)
         return graph
 
-    def store(self, key: str, graph: ProgramGraph) -> None:
+    def store(self, key: str, graph: ProgramGraph, *, library: bool = False) -> None:
         """Write ``graph`` under ``key`` atomically; a cache that cannot be written
         is logged once and left alone for the rest of the run."""
         if not self._writable:
             return
-        target = self._path(key)
+        target = self._path(key, library)
         try:
             blob = graph_to_bytes(graph)
         except (ValueError, TypeError, OverflowError) as err:  # a value the format cannot hold
@@ -239,11 +256,15 @@ class GraphCache:
             self.prune()
 
     def prune(self) -> int:
-        """Delete the least recently used entries until the rest fit in ``limit``
-        bytes; how many were deleted.  Entries another run deletes meanwhile are
-        skipped."""
+        """Delete the least recently used entries of each folder until the rest
+        fit in ``limit`` bytes; how many were deleted.  Entries another run
+        deletes meanwhile are skipped."""
+        folders = dict.fromkeys((self.folder, self.library_folder))
+        return sum(self._prune(folder) for folder in folders)
+
+    def _prune(self, folder: Path) -> int:
         entries = []
-        for path in self.folder.glob("*/*.tlg"):
+        for path in folder.glob("*/*.tlg"):
             try:
                 st = path.stat()
             except OSError:
@@ -261,7 +282,7 @@ class GraphCache:
             total -= size
             removed += 1
         if removed:
-            logger.info("graph cache %s: %d old entries removed", self.folder, removed)
+            logger.info("graph cache %s: %d old entries removed", folder, removed)
         return removed
 
 

@@ -408,14 +408,19 @@ class ProjectIndex:
         cache = self.graph_cache
         if cache is None:
             return build_graph_safely(path, config=self.config)
-        key = cache.key(digest, str(path), self.config)
-        graph = cache.load(key)
+        key, library = cache.key(digest, str(path), self.config), self.is_library_file(path)
+        graph = cache.load(key, library=library)
         if graph is None:
             stamp = self._hashes[path][0]
             graph = build_graph_safely(path, config=self.config)
             if not any(d.code in _NOT_CACHED for d in graph.diagnostics) and _stamp_of(path) == stamp:
-                cache.store(key, graph)
+                cache.store(key, graph, library=library)
         return graph
+
+    def is_library_file(self, path: Path) -> bool:
+        """Whether ``path`` is outside the project's modules (a stub, the stdlib, an
+        installed package): its graph goes to the machine's library cache."""
+        return not path.is_relative_to(self.scope)
 
     def _remember(self, key: tuple[Path, str], graph: ProgramGraph) -> None:
         self._graphs[key] = graph
@@ -449,7 +454,7 @@ class ProjectIndex:
             and path not in self._overlay
             and not any(d.code in _NOT_CACHED for d in graph.diagnostics)
         ):
-            cache.store(cache.key(key[1], str(path), self.config), graph)
+            cache.store(cache.key(key[1], str(path), self.config), graph, library=self.is_library_file(path))
 
     def has_cached_graph(self, path: Path) -> bool:
         """Whether the graph of ``path`` as it is now is in the on-disk graph cache
@@ -460,7 +465,8 @@ class ProjectIndex:
             digest = self._key(path)[1]
         except OSError:
             return False
-        return self.graph_cache.has(self.graph_cache.key(digest, str(path), self.config))
+        key = self.graph_cache.key(digest, str(path), self.config)
+        return self.graph_cache.has(key, library=self.is_library_file(path))
 
     def library_files(self, limit: int = 64) -> list[Path]:
         """The stubs and installed modules the project imports by absolute name,

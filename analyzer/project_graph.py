@@ -5,16 +5,24 @@ edges are ``import`` (the bound name -> the definition it names), ``call`` (call
 site -> the imported function, or the imported class's ``__init__``) and
 ``return`` (that callee -> the call site).
 
+The cross-file edges are linked on first use: reading ``cross_edges`` (or
+asking :meth:`ProjectGraph.cross_sources`) links every file then, in file order,
+exactly as an eager build would.  A question that never needs them -- the
+checks of one file asked for by ``typelens analyze FILE``, which read the
+other files' graphs only through the names they import -- does not pay for
+resolving every import and call of the whole project.
+
 Example::
 
-    pg = build_project_graph(ProjectIndex("examples/shop"))
-    pg.cross_edges[EdgeKind.CALL]      # [(global call id, global def id), ...]
+    pg = build_project_graph(ProjectIndex("examples/shop"))   # graphs read, nothing linked yet
+    pg.cross_edges[EdgeKind.CALL]      # [(global call id, global def id), ...] (linked now)
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from .graph import EdgeKind, ProgramGraph, ScopeKind, SymbolKind
@@ -23,17 +31,45 @@ from .project import Definition, ProjectIndex
 logger = logging.getLogger(__name__)
 
 
-@dataclass(slots=True)
 class ProjectGraph:
-    """Per-file graphs and the edges between them."""
+    """Per-file graphs and the edges between them.  ``linker``: called once with
+    the graph, the first time its cross-file edges are read, to add them (see the
+    module docstring); threads reading them meanwhile wait for it."""
 
-    files: list[str]
-    graphs: list[ProgramGraph]
-    offsets: list[int]
-    cross_edges: dict[EdgeKind, list[tuple[int, int]]] = field(default_factory=dict)
-    root: Path | None = None
-    _indexes: dict = field(default_factory=dict)
-    _indexed_sizes: dict = field(default_factory=dict)
+    __slots__ = ("files", "graphs", "offsets", "root", "_cross_edges", "_linker", "_linking", "_lock", "_indexes")
+
+    def __init__(
+        self,
+        files: list[str],
+        graphs: list[ProgramGraph],
+        offsets: list[int],
+        cross_edges: dict[EdgeKind, list[tuple[int, int]]] | None = None,
+        root: Path | None = None,
+        *,
+        linker: Callable[[ProjectGraph], None] | None = None,
+    ) -> None:
+        self.files = files
+        self.graphs = graphs
+        self.offsets = offsets
+        self.root = root
+        self._cross_edges = cross_edges if cross_edges is not None else {}
+        self._linker = linker
+        self._linking = False
+        self._lock = threading.RLock()
+        self._indexes: dict[tuple[EdgeKind, bool], tuple[int, dict[int, list[int]]]] = {}
+
+    @property
+    def cross_edges(self) -> dict[EdgeKind, list[tuple[int, int]]]:
+        """``kind -> [(global source id, global target id), ...]``, linked on first use."""
+        if self._linker is not None:
+            with self._lock:  # re-entrant: the linker itself appends through this property
+                if self._linker is not None and not self._linking:
+                    self._linking = True
+                    try:
+                        self._linker(self)
+                    finally:
+                        self._linker, self._linking = None, False
+        return self._cross_edges
 
     @classmethod
     def single(cls, graph: ProgramGraph) -> "ProjectGraph":
@@ -62,14 +98,15 @@ class ProjectGraph:
 
     def _cross_index(self, kind: EdgeKind, forward: bool) -> dict[int, list[int]]:
         key = (kind, forward)
-        if self._indexes.get(key) is None or self._indexed_sizes.get(key) != len(self.cross_edges.get(kind, ())):
+        pairs = self.cross_edges.get(kind, ())
+        known = self._indexes.get(key)
+        if known is None or known[0] != len(pairs):
             table: dict[int, list[int]] = {}
-            for src, dst in self.cross_edges.get(kind, ()):
+            for src, dst in pairs:
                 a, b = (src, dst) if forward else (dst, src)
                 table.setdefault(a, []).append(b)
-            self._indexes[key] = table
-            self._indexed_sizes[key] = len(self.cross_edges.get(kind, ()))
-        return self._indexes[key]
+            known = self._indexes[key] = (len(pairs), table)
+        return known[1]
 
     def cross_targets(self, kind: EdgeKind, file_index: int, node: int) -> list[tuple[int, int]]:
         gid = self.global_id(file_index, node)
@@ -92,7 +129,8 @@ def build_project_graph(index: ProjectIndex, paths: list[Path] | None = None) ->
 def join_files(index, files: list[Path], link_file) -> ProjectGraph:
     """The graphs of ``files`` that ``index.graph_of`` reads, named relative to
     ``index.root``, in one project graph; ``link_file(pg, index, i, graph,
-    by_path)`` adds file ``i``'s cross-file edges (the scripts' own linker too)."""
+    by_path)`` adds file ``i``'s cross-file edges (the scripts' own linker too),
+    file after file, when the edges are first read."""
     graphs: list[ProgramGraph] = []
     names: list[str] = []
     for path in files:
@@ -105,11 +143,14 @@ def join_files(index, files: list[Path], link_file) -> ProjectGraph:
     for graph in graphs:
         offsets.append(total)
         total += len(graph)
-    pg = ProjectGraph(names, graphs, offsets, {EdgeKind.IMPORT: [], EdgeKind.CALL: [], EdgeKind.RETURN: []}, index.root)
-    by_path = {Path(index.root / name).resolve(): i for i, name in enumerate(names)}
-    for i, graph in enumerate(graphs):
-        link_file(pg, index, i, graph, by_path)
-    return pg
+
+    def link(pg: ProjectGraph) -> None:
+        by_path = {Path(index.root / name).resolve(): i for i, name in enumerate(names)}
+        for i, graph in enumerate(graphs):
+            link_file(pg, index, i, graph, by_path)
+
+    edges: dict[EdgeKind, list[tuple[int, int]]] = {EdgeKind.IMPORT: [], EdgeKind.CALL: [], EdgeKind.RETURN: []}
+    return ProjectGraph(names, graphs, offsets, edges, index.root, linker=link)
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -10,10 +10,16 @@ infer`` against ``ty check`` and ``pyrefly check`` on the same trees, in one scr
 2. Each package is copied out of the bench environment into a folder of its own
    (the stdlib's ``asyncio`` too, so that nothing installed is ever edited) and
    analysed with ``--python`` set to the bench environment.
-3. typelens runs three ways, each ``--runs`` times (median): **cold** (empty cache
-   folder, no result cache), **warm** (the same tree again, caches kept) and
-   **edit** (one line appended to the package's largest file, caches kept).  The
-   peers have no persistent cache: one cold row each.  ``--baseline`` adds the same
+3. typelens runs four ways, each ``--runs`` times (median): **first** (empty
+   cache folder: what the first run on a machine pays), **cold** (the project's
+   caches emptied -- ``graphs/``, ``results/``, ``.typelens-cache`` -- but the
+   machine's library cache ``library/`` kept, filled by one untimed run: a
+   project analysed for the first time on a machine where typelens has run
+   before), **warm** (the same tree again, caches kept) and **edit** (one line
+   appended to the package's largest file, caches kept).  A build without a
+   library cache (``--baseline`` of older code) keeps its library graphs in
+   ``graphs/`` with the project's, so its cold row equals its first row.  The
+   peers have no persistent cache: one row each.  ``--baseline`` adds the same
    rows for another typelens build (the code before a change).
 4. Printed per run: wall seconds, CPU seconds (user + system of the child and its
    children, from ``wait4``), peak RSS of the child, and the ratio of typelens's
@@ -95,6 +101,19 @@ def copy_tree(source: Path, into: Path) -> Path:
     return target
 
 
+def clear_caches(cache: Path, tree: Path, *, keep_library: bool) -> None:
+    """Empty the cache folder (all but ``library/`` with ``keep_library``) and the
+    result caches beside the tree."""
+    if keep_library and cache.is_dir():
+        for entry in cache.iterdir():
+            if entry.name != "library":
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+    else:
+        shutil.rmtree(cache, ignore_errors=True)
+    for results in tree.parent.rglob(".typelens-cache"):
+        shutil.rmtree(results, ignore_errors=True)
+
+
 def largest_file(tree: Path) -> Path:
     return max(tree.rglob("*.py"), key=lambda p: p.stat().st_size)
 
@@ -116,7 +135,8 @@ class Bench:
         rows = []
         for command, extra in (("analyze", ["--exit-zero"]), ("infer", [])):
             cmd = prefix + [command, str(tree), "--format", "json", "--python", str(self.python), *extra]
-            rows.append((f"{label} {command} cold", self._cold(cmd, tree, cache)))
+            rows.append((f"{label} {command} first", self._cold(cmd, tree, cache, keep_library=False)))
+            rows.append((f"{label} {command} cold", self._cold(cmd, tree, cache, keep_library=True)))
             rows.append((f"{label} {command} warm", median([self._run(cmd, tree, cache) for _ in range(self.runs)])))
             rows.append((f"{label} {command} edit", self._edited(cmd, tree, cache)))
         return rows
@@ -124,12 +144,14 @@ class Bench:
     def _run(self, cmd: list[str], tree: Path, cache: Path) -> Sample:
         return measure(cmd, tree.parent, self.env(cache))
 
-    def _cold(self, cmd: list[str], tree: Path, cache: Path) -> Sample:
+    def _cold(self, cmd: list[str], tree: Path, cache: Path, *, keep_library: bool) -> Sample:
+        """Runs after emptying the cache folder (``keep_library``: all of it but the
+        machine's library cache, which one untimed run fills first)."""
+        if keep_library:
+            self._run(cmd, tree, cache)
         samples = []
         for _ in range(self.runs):
-            shutil.rmtree(cache, ignore_errors=True)
-            for results in tree.parent.rglob(".typelens-cache"):
-                shutil.rmtree(results, ignore_errors=True)
+            clear_caches(cache, tree, keep_library=keep_library)
             samples.append(self._run(cmd, tree, cache))
         return median(samples)
 

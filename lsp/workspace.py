@@ -285,7 +285,9 @@ class Workspace:
 
     def finish_indexing(self) -> None:
         if self.session is not None:
-            self.session.build_project()
+            # linked now, not on first use: the disk may change while the server runs,
+            # and the edges must name the nodes of the graphs read here
+            _ = self.session.build_project().cross_edges
             with self._lock:
                 self._forget_analyses(rebuild=True)
 

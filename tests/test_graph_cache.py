@@ -208,10 +208,10 @@ def test_the_cli_fills_the_cache_and_no_cache_leaves_it_alone(tmp_path: Path) ->
         assert run.returncode == 0, run.stderr
     assert _entries(cache) == []
     cold = _cli(root, cache, "analyze", ".", "--format", "json", "--exit-zero")
-    stored = _entries(cache / "graphs")
-    assert any(p.name for p in stored) and len(stored) > 1  # the project file and the stubs it reads
+    stored, library = _entries(cache / "graphs"), _entries(cache / "library" / "graphs")
+    assert len(stored) == 1 and len(library) > 1  # the project file; the stubs it reads
     warm = _cli(root, cache, "analyze", ".", "--format", "json", "--exit-zero")
-    assert _entries(cache / "graphs") == stored
+    assert _entries(cache / "graphs") == stored and _entries(cache / "library" / "graphs") == library
     assert cold.stdout.split('"seconds"')[0] == warm.stdout.split('"seconds"')[0]
 
 
@@ -304,3 +304,48 @@ def test_an_edited_library_file_invalidates_the_cached_answers(tmp_path: Path) -
     assert inferred["stats"]["cache_hits"] == 0
     assert {p["name"]: p["type"] for p in inferred["predictions"]}["value"] == "float"
     assert run("analyze", "--exit-zero")["stats"]["cache_hits"] == 1
+
+
+# -- the machine's library cache -------------------------------------------------------------
+def _library_setup(tmp_path: Path) -> tuple[Path, Path]:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "libmod.py").write_bytes(b"def helper(x):\n    return x\n")
+    return _project(tmp_path, b"import libmod\n\nv = libmod.helper(1)\n"), site
+
+
+def _library_index(tmp_path: Path, root: Path, site: Path) -> tuple[ProjectIndex, GraphCache]:
+    cache = GraphCache(tmp_path / "graphs", library_folder=tmp_path / "library", version="v1")
+    return ProjectIndex(root, search_paths=[site], graph_cache=cache, use_stubs=False), cache
+
+
+def test_library_graphs_go_to_the_library_folder_and_outlive_the_projects(tmp_path: Path) -> None:
+    import shutil
+
+    root, site = _library_setup(tmp_path)
+    index, cache = _library_index(tmp_path, root, site)
+    assert index.is_library_file(site / "libmod.py") and not index.is_library_file(root / "m.py")
+    for path in (root / "m.py", site / "libmod.py"):
+        assert index.graph_of(path) is not None
+    assert len(_entries(tmp_path / "graphs")) == 1 and len(_entries(tmp_path / "library")) == 1
+    shutil.rmtree(tmp_path / "graphs")  # a project's caches cleared: the library's stay
+    index, cache = _library_index(tmp_path, root, site)
+    index.graph_of(site / "libmod.py")
+    index.graph_of(root / "m.py")
+    assert (cache.hits, cache.stores) == (1, 1)
+
+
+def test_a_changed_or_damaged_library_entry_is_a_miss(tmp_path: Path) -> None:
+    root, site = _library_setup(tmp_path)
+    _library_index(tmp_path, root, site)[0].graph_of(site / "libmod.py")
+    (site / "libmod.py").write_bytes(b"def helper(x, y):\n    return x\n")  # an upgraded package
+    index, cache = _library_index(tmp_path, root, site)
+    changed = index.graph_of(site / "libmod.py")
+    assert (cache.hits, cache.stores) == (0, 1)
+    assert changed is not None and [s.name for s in changed.symbols if s.scope == 1] == ["x", "y"]
+    for entry in _entries(tmp_path / "library"):
+        entry.write_bytes(entry.read_bytes()[:100])
+    index, cache = _library_index(tmp_path, root, site)
+    again = index.graph_of(site / "libmod.py")
+    assert (cache.hits, cache.rejected, cache.stores) == (0, 1, 1)
+    assert again is not None and [s.name for s in again.symbols if s.scope == 1] == ["x", "y"]

@@ -173,3 +173,38 @@ def test_unreadable_file_in_project_is_reported_not_fatal(project: Path) -> None
     pg = build_project_graph(ProjectIndex(project))
     g = pg.graphs[pg.file_index("app/bad.py")]
     assert [d.code for d in g.diagnostics] == ["binary-file"]
+
+
+def test_cross_file_edges_are_linked_once_on_first_use(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Building the project graph reads the graphs; the imports and calls of every
+    file are resolved the first time an edge is read, once, in file order."""
+    import threading
+    import time
+
+    index = ProjectIndex(project)
+    reference = {kind: list(pairs) for kind, pairs in build_project_graph(index).cross_edges.items()}
+    assert reference[EdgeKind.CALL] and reference[EdgeKind.IMPORT]
+    resolved: list[str] = []
+    original = ProjectIndex.resolve_binding
+
+    def counted(self: ProjectIndex, graph, binding):  # slow enough for the readers to overlap
+        resolved.append(graph.path)
+        time.sleep(0.01)
+        return original(self, graph, binding)
+
+    monkeypatch.setattr(ProjectIndex, "resolve_binding", counted)
+    pg = build_project_graph(index)
+    assert resolved == []
+    seen: list[dict] = []
+    readers = [
+        threading.Thread(target=lambda: seen.append({k: list(v) for k, v in pg.cross_edges.items()})) for _ in range(4)
+    ]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join()
+    assert seen == [reference] * 4
+    count = len(resolved)
+    main = pg.file_index("main.py")
+    assert pg.cross_targets(EdgeKind.CALL, main, pg.graphs[main].nodes_of_kind("call")[0]) is not None
+    assert len(resolved) == count and resolved == sorted(resolved, key=lambda p: pg.file_index(Path(p)))

@@ -63,11 +63,13 @@ LIBRARY_ANSWERS_LIMIT = 100_000
 
 
 def graph_cache_for(settings: Settings) -> GraphCache | None:
-    """The on-disk graph cache ``settings`` ask for: ``<cache-dir>/graphs`` (default
+    """The on-disk graph cache ``settings`` ask for: ``<cache-dir>/graphs`` for the
+    project's files and ``<cache-dir>/library/graphs`` for library files (default
     the user cache folder), ``None`` with ``cache = false`` (``--no-cache``)."""
     if not settings.cache:
         return None
-    return GraphCache((Path(settings.cache_dir) if settings.cache_dir is not None else cache_root()) / "graphs")
+    folder = Path(settings.cache_dir) if settings.cache_dir is not None else cache_root()
+    return GraphCache(folder / "graphs", library_folder=folder / "library" / "graphs")
 
 
 class AnalysisSession:
