@@ -165,7 +165,16 @@ def run_all(lm, cases, exits, options: list[DecodeOptions]) -> list[dict]:
     """Decode every case under every configuration, the configurations interleaved
     case by case so that machine drift hits all alike."""
     results = [
-        {"outputs": [], "layers": [], "tokens": 0, "seconds": 0.0, "cpu": 0.0, "stops": 0, "right_stops": 0, "accepted": 0}
+        {
+            "outputs": [],
+            "layers": [],
+            "tokens": 0,
+            "seconds": 0.0,
+            "cpu": 0.0,
+            "stops": 0,
+            "right_stops": 0,
+            "accepted": 0,
+        }
         for _ in options
     ]
     cache = PromptCache()
@@ -249,10 +258,14 @@ def main() -> None:
         + [DecodeOptions(max_new_tokens=16, speculate=k, drafts="lookup") for k in lookups]
         + ([DecodeOptions(max_new_tokens=16, use_stop_policy=True)] if exits.stop is not None else [])
     )
-    labels = [f"threshold {t:.2f}" for t in thresholds] + [
-        f"speculate {k} (drafts from exit {draft_layer(exits, exits.meta['layers'], args.draft_layer) + 1})"
-        for k in drafts
-    ] + [f"lookup {k}" for k in lookups]
+    labels = (
+        [f"threshold {t:.2f}" for t in thresholds]
+        + [
+            f"speculate {k} (drafts from exit {draft_layer(exits, exits.meta['layers'], args.draft_layer) + 1})"
+            for k in drafts
+        ]
+        + [f"lookup {k}" for k in lookups]
+    )
     run_all(lm, cases[:2], exits, options)  # warm-up: every code path once
     results = run_all(lm, cases, exits, options)
     full = results[0]

@@ -37,7 +37,7 @@ import torch
 from .base import Monitor, combine
 from .early_exit import Exits, features_of
 from .layered import layered_for
-from .name_search import best_name, searchable
+from .name_search import best_name, closest_member, intended_name, searchable
 from .prompt_cache import PromptCache
 
 logger = logging.getLogger(__name__)
@@ -54,6 +54,7 @@ class DecodeOptions:
     drafts: str = "exit"  # where drafts come from: exit (an early exit) or lookup (copied from the text so far)
     draft_layer: int = -1  # the exit the drafts come from (-1: the active exit nearest half the depth)
     name_search: int = 0  # where a name constraint starts, try up to this many whole names (0: greedy)
+    name_repair: bool = False  # where the model starts a name not allowed, take the allowed one it likely meant
 
     def __post_init__(self) -> None:
         if self.name_search < 0:
@@ -145,6 +146,8 @@ def decode(
         step = pending(mask)
         if options.name_search and net is not None:
             mask, own = _choose_name(lm, net, stream, out, step, (mask, own), options.name_search)
+        elif options.name_repair and net is not None:
+            mask, own = _repair_name(lm, net, stream, out, step, (mask, own))
         token, going = out.take(step, mask, own)
         if going:
             pending = stream.advance(token, len(ids) - 1)
@@ -242,6 +245,30 @@ def _choose_name(lm, net, stream: "_LayeredStream", out: _Output, step: _Step, m
         monitor.record(
             0, "chosen", f"{choice.name!r}: whole-name log P {choice.log_probability:.2f}, {choice.tried} tried"
         )
+        return combine(own), own
+    return mask, own
+
+
+def _repair_name(lm, net, stream: "_LayeredStream", out: _Output, step: _Step, masks):
+    """Where a monitor's name constraint starts and the model's own first token is
+    not allowed, read the name it would write unguided (:func:`~.name_search.intended_name`);
+    when one allowed name plainly means it (:func:`~.name_search.closest_member`),
+    narrow the constraint to that name.  Otherwise the masks are unchanged."""
+    mask, own = masks
+    raw = int(step.logits.argmax())
+    for k, monitor in enumerate(out.monitors):
+        names = monitor.name_start(0)
+        if names is None or own[k] is None or raw >= own[k].shape[0] or bool(own[k][raw] == 0.0):
+            continue
+        if not searchable(stream.cache, len(out.ids)):
+            break
+        word = intended_name(lm, net, stream.cache, len(out.ids), step.logits)
+        choice = closest_member(word, names)
+        if choice is None:
+            break
+        own = list(own)
+        own[k] = monitor.narrow(0, choice, lm.device)
+        monitor.record(0, "repaired", f"{word!r} -> {choice!r}")
         return combine(own), own
     return mask, own
 

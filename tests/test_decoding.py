@@ -484,7 +484,9 @@ def test_lookup_speculation_equals_full_depth_greedy(tiny_lm, speculate: int) ->
 
     def monitor():
         members = {"append", "extend", "pop", "path", "getcwd", "f"}
-        return DereferenceMonitor(tiny_lm.token_index, lambda text: members if text.endswith(".") else None, tiny_lm.decode)
+        return DereferenceMonitor(
+            tiny_lm.token_index, lambda text: members if text.endswith(".") else None, tiny_lm.decode
+        )
 
     cache, accepted = PromptCache(), 0
     for prompt in prompts:
