@@ -502,3 +502,47 @@ def test_lookup_speculation_equals_full_depth_greedy(tiny_lm, speculate: int) ->
                 assert all(t.layer == 3 for t in ours.tokens)
                 accepted += ours.accepted_drafts
     assert (accepted > 0) == (speculate > 1)
+
+
+def test_closest_member_reads_private_and_longer_names() -> None:
+    from typelens.monitors.name_search import closest_member
+
+    assert closest_member("build", {"_build", "full"}) == "_build"
+    assert closest_member("show_locals", {"pretty_exceptions_show_locals", "show"}) == "pretty_exceptions_show_locals"
+    assert closest_member("build", {"_build", "__build"}) is None  # two fit: no guess
+    assert closest_member("full", {"full", "_full"}) is None  # already allowed
+    assert closest_member("", {"_"}) is None and closest_member("get", {"items"}) is None
+
+
+def test_name_repair_takes_the_allowed_name_the_model_meant(tiny_lm) -> None:
+    """The model (random weights) starts a name that is not a member; with repair on,
+    the guided answer is that name with a leading underscore, the member offered;
+    the repair is recorded, and without it the guide does not find that name."""
+    from typelens.monitors.dereference import DereferenceMonitor
+
+    repaired = 0
+    prompts = (
+        "import os\nos.",
+        "x = y.",
+        "def f(a):\n    return a.",
+        "class A:\n    b = c.",
+        "items.",
+        "self.",
+        "z = q.r.",
+    )
+    for prompt in prompts:
+        ids = tiny_lm.encode(prompt)
+        free = decode(tiny_lm, ids, options=DecodeOptions(max_new_tokens=6, stop_at_newline=False))
+        word = IDENT.match(free.text)
+        if word is None or word.group().startswith(("_", "z")):
+            continue
+        members = {"_" + word.group(), "zz_other"}
+        monitor = DereferenceMonitor(
+            tiny_lm.token_index, lambda text: members if text.endswith(".") else None, tiny_lm.decode
+        )
+        options = DecodeOptions(max_new_tokens=8, stop_at_newline=False, name_repair=True)
+        out = decode(tiny_lm, ids, monitors=[monitor], options=options)
+        assert IDENT.match(out.text).group() == "_" + word.group(), (prompt, free.text, out.text)
+        assert any(i.kind == "repaired" for i in out.interventions)
+        repaired += 1
+    assert repaired >= 1
