@@ -485,7 +485,7 @@ def test_lookup_speculation_equals_full_depth_greedy(tiny_lm, speculate: int) ->
     def monitor():
         members = {"append", "extend", "pop", "path", "getcwd", "f"}
         return DereferenceMonitor(
-            tiny_lm.token_index, lambda text: members if text.endswith(".") else None, tiny_lm.decode
+            tiny_lm.token_index, lambda text, m=frozenset(members): m if text.endswith(".") else None, tiny_lm.decode
         )
 
     cache, accepted = PromptCache(), 0
@@ -538,7 +538,7 @@ def test_name_repair_takes_the_allowed_name_the_model_meant(tiny_lm) -> None:
             continue
         members = {"_" + word.group(), "zz_other"}
         monitor = DereferenceMonitor(
-            tiny_lm.token_index, lambda text: members if text.endswith(".") else None, tiny_lm.decode
+            tiny_lm.token_index, lambda text, m=frozenset(members): m if text.endswith(".") else None, tiny_lm.decode
         )
         options = DecodeOptions(max_new_tokens=8, stop_at_newline=False, name_repair=True)
         out = decode(tiny_lm, ids, monitors=[monitor], options=options)
