@@ -14,6 +14,10 @@ generation ("the model is about to go wrong").
 Models without a layer-by-layer view (:func:`~.layered.layered_for`) decode at
 full depth through their own forward with a key/value cache, monitors included.
 
+``speculate=k`` drafts up to ``k`` tokens (from an exit, or copied from the text
+so far: ``drafts="lookup"``) and verifies them in one full-depth pass; the
+output is full depth's (:func:`_decode_speculative`).
+
 With a :class:`~.prompt_cache.PromptCache` the keys and values of the longest
 cached prefix of the prompt are reused and only the rest is encoded; afterwards
 the cache gets back the keys and values computed at full depth.

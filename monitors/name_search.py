@@ -17,6 +17,11 @@ the model in one pass over the cached context and cuts the cache back after, so
 it costs about one decoding step.  The decoding loop then narrows the monitor to
 the chosen name (:meth:`~.dereference.NameMonitor.narrow`).
 
+Name repair (:func:`intended_name`, :func:`closest_member`) is the cheap
+variant used where the model's own first token is not allowed: read the name it
+would write unguided and take the one allowed name that plainly means it
+(``build`` -> ``_build``), if there is one.
+
 Example::
 
     choice = best_name(lm, net, cache, position=len(ids), logits=step_logits,
