@@ -1,7 +1,7 @@
 """Dynamic early exit against full-depth decoding of the same model, in one run.
 
     python bench/early_exit.py [--model PATH|tiny|smollm2] [--exits DIR] [--limit 200] [--thresholds 0.9,0.8,0.6]
-                               [--speculate 3,5] [--draft-layer N] [--oracle WINDOWS]
+                               [--speculate 3,5] [--draft-layer N] [--lookup 4,8] [--oracle WINDOWS]
 
 The model is the default LM (SmolLM2-135M with the exits `make lm-real` trains,
 when installed; else the tiny LM).  Prompts (the last ``--prompt-tokens`` tokens)
@@ -16,7 +16,10 @@ against full depth, exact match and
 ROUGE-L against the full-depth output and against the ground truth, and, with the
 stop policy on, how often its stops were right (the token it held back was wrong).
 ``--speculate`` adds self-speculative decoding: drafts of that many tokens from one
-exit, verified by one pass of the layers above it (its output is full depth's).
+exit, verified by one pass of the layers above it (its output is full depth's);
+``--lookup`` the same with drafts copied from what followed the last earlier
+occurrence of the text's last tokens (prompt lookup decoding), verified by one
+full-depth pass.
 ``--oracle N`` prints instead what perfect probes could give with these exits
 (on N windows of training packages, never the held-out ones): each exit's
 agreement with full depth and the speed-up bound that follows.
@@ -162,7 +165,16 @@ def run_all(lm, cases, exits, options: list[DecodeOptions]) -> list[dict]:
     """Decode every case under every configuration, the configurations interleaved
     case by case so that machine drift hits all alike."""
     results = [
-        {"outputs": [], "layers": [], "tokens": 0, "seconds": 0.0, "cpu": 0.0, "stops": 0, "right_stops": 0}
+        {
+            "outputs": [],
+            "layers": [],
+            "tokens": 0,
+            "seconds": 0.0,
+            "cpu": 0.0,
+            "stops": 0,
+            "right_stops": 0,
+            "accepted": 0,
+        }
         for _ in options
     ]
     cache = PromptCache()
@@ -176,6 +188,7 @@ def run_all(lm, cases, exits, options: list[DecodeOptions]) -> list[dict]:
             result["outputs"].append(out.text)
             result["layers"].extend(t.layer for t in out.tokens)
             result["tokens"] += len(out.tokens)
+            result["accepted"] += out.accepted_drafts
             if out.stopped == "stop-policy" and out.held_back is not None:
                 result["stops"] += 1
                 result["right_stops"] += not truth.startswith(out.text + lm.decode([out.held_back]))
@@ -196,6 +209,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=200)
     parser.add_argument("--thresholds", default="0.95,0.9,0.8,0.7")
     parser.add_argument("--speculate", default="3,5", help="draft lengths of self-speculative decoding ('' for none)")
+    parser.add_argument("--lookup", default="4,8", help="draft lengths of prompt lookup decoding ('' for none)")
     parser.add_argument(
         "--draft-layer", type=int, default=-1, help="the exit drafts come from (-1: nearest half depth)"
     )
@@ -236,16 +250,22 @@ def main() -> None:
     )
     thresholds = [float(t) for t in args.thresholds.split(",") if t]
     drafts = [int(k) for k in args.speculate.split(",") if k]
+    lookups = [int(k) for k in args.lookup.split(",") if k]
     options = (
         [DecodeOptions(max_new_tokens=16)]
         + [DecodeOptions(max_new_tokens=16, exit_threshold=t) for t in thresholds]
         + [DecodeOptions(max_new_tokens=16, speculate=k, draft_layer=args.draft_layer) for k in drafts]
+        + [DecodeOptions(max_new_tokens=16, speculate=k, drafts="lookup") for k in lookups]
         + ([DecodeOptions(max_new_tokens=16, use_stop_policy=True)] if exits.stop is not None else [])
     )
-    labels = [f"threshold {t:.2f}" for t in thresholds] + [
-        f"speculate {k} (drafts from exit {draft_layer(exits, exits.meta['layers'], args.draft_layer) + 1})"
-        for k in drafts
-    ]
+    labels = (
+        [f"threshold {t:.2f}" for t in thresholds]
+        + [
+            f"speculate {k} (drafts from exit {draft_layer(exits, exits.meta['layers'], args.draft_layer) + 1})"
+            for k in drafts
+        ]
+        + [f"lookup {k}" for k in lookups]
+    )
     run_all(lm, cases[:2], exits, options)  # warm-up: every code path once
     results = run_all(lm, cases, exits, options)
     full = results[0]
@@ -270,6 +290,7 @@ def main() -> None:
             f"{r['tokens_per_s'] / full['tokens_per_s']:.2f}x)  vs full depth: exact {same_exact:.1%} "
             f"ROUGE-L {same_rouge:.3f}  vs truth: exact {exact:.1%} ROUGE-L {rouge:.3f} "
             f"(ROUGE-L loss {loss:+.1%}, exact-match loss {full_exact - exact:+.1%} points)"
+            + (f"; {r['accepted'] / max(1, r['tokens']):.0%} of tokens from confirmed drafts" if r["accepted"] else "")
         )
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
     if exits.stop is not None:

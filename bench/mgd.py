@@ -92,6 +92,7 @@ MODES = {
     "one-shot": (True, False, {}),
     "guided-plain": (True, True, {"favour_used": 0.0, "name_search": 0}),
     "guided-search": (True, True, {"name_search": 6}),
+    "guided-repair": (True, True, {"name_repair": True}),
 }
 
 
@@ -270,6 +271,7 @@ def main() -> None:
         "--favour", default="", help="also guided modes with these bonuses for the file's own members (1,2,4)"
     )
     parser.add_argument("--no-one-shot", action="store_true", help="skip the one-shot (CLI) mode")
+    parser.add_argument("--repair", action="store_true", help="also guided decoding with name repair (guided-repair)")
     parser.add_argument(
         "--show", action="store_true", help="print every site as it is done: the truth, each mode's answer"
     )
@@ -313,6 +315,7 @@ def main() -> None:
     options = {"max_tokens": args.max_tokens, "prompt_tokens": args.prompt_tokens}
     modes = ("unguided", "guided") + (() if args.no_one_shot else ("one-shot",))
     modes += ("guided-plain", "guided-search") if args.ablations else ()
+    modes += ("guided-repair",) if args.repair else ()
     for bonus in [float(b) for b in args.favour.split(",") if b]:
         MODES[f"favour-{bonus:g}"] = (True, True, {"favour_used": bonus})
         modes += (f"favour-{bonus:g}",)

@@ -289,6 +289,7 @@ def complete(
     prompt_tokens: int = 512,
     reuse_cache: bool = True,
     name_search: int = 0,
+    name_repair: bool = False,
     favour_used: float = 0.0,
     favour_scope: str = "file",
 ) -> Completion:
@@ -300,6 +301,8 @@ def complete(
     model's prompt cache skip the prefix it computed before; ``name_search``: where a
     member or import name starts, up to this many whole names are scored and the
     likeliest taken (:mod:`.name_search`; 0: the likeliest first token, greedily);
+    ``name_repair``: where the model starts a name that is not allowed, the one
+    allowed name it plainly meant (``build`` -> ``_build``) is taken;
     ``favour_used``: a bonus added to the logits of member tokens that keep a name
     the file writes after a dot possible (``favour_scope``: ``file``, the text
     before the cursor and the lines after the cursor's; ``before``: the text before
@@ -340,6 +343,7 @@ def complete(
         stop_at_newline=not multiline,
         use_stop_policy=stop_policy,
         name_search=name_search,
+        name_repair=name_repair,
     )
     generation = decode(
         lm, prompt.ids, monitors=monitors, exits=exits, options=options, cache=lm.prompt_cache if reuse_cache else None

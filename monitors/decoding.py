@@ -14,6 +14,10 @@ generation ("the model is about to go wrong").
 Models without a layer-by-layer view (:func:`~.layered.layered_for`) decode at
 full depth through their own forward with a key/value cache, monitors included.
 
+``speculate=k`` drafts up to ``k`` tokens (from an exit, or copied from the text
+so far: ``drafts="lookup"``) and verifies them in one full-depth pass; the
+output is full depth's (:func:`_decode_speculative`).
+
 With a :class:`~.prompt_cache.PromptCache` the keys and values of the longest
 cached prefix of the prompt are reused and only the rest is encoded; afterwards
 the cache gets back the keys and values computed at full depth.
@@ -37,7 +41,7 @@ import torch
 from .base import Monitor, combine
 from .early_exit import Exits, features_of
 from .layered import layered_for
-from .name_search import best_name, searchable
+from .name_search import best_name, closest_member, intended_name, searchable
 from .prompt_cache import PromptCache
 
 logger = logging.getLogger(__name__)
@@ -50,9 +54,11 @@ class DecodeOptions:
     stop_at_newline: bool = True
     use_stop_policy: bool = False
     exit_measure: str = "classifier"  # classifier (the exits' probes) or max-prob (of the masked exit logits)
-    speculate: int = 0  # draft this many tokens at an exit, then verify them in one full-depth pass (0: off)
+    speculate: int = 0  # draft up to this many tokens, then verify them in one full-depth pass (0: off)
+    drafts: str = "exit"  # where drafts come from: exit (an early exit) or lookup (copied from the text so far)
     draft_layer: int = -1  # the exit the drafts come from (-1: the active exit nearest half the depth)
     name_search: int = 0  # where a name constraint starts, try up to this many whole names (0: greedy)
+    name_repair: bool = False  # where the model starts a name not allowed, take the allowed one it likely meant
 
     def __post_init__(self) -> None:
         if self.name_search < 0:
@@ -63,6 +69,8 @@ class DecodeOptions:
             raise ValueError(f"max_new_tokens={self.max_new_tokens} must be at least 1")
         if not 0.0 < self.exit_threshold:
             raise ValueError(f"exit_threshold={self.exit_threshold} must be above 0 (1.0 disables early exit)")
+        if self.drafts not in ("exit", "lookup"):
+            raise ValueError(f"drafts={self.drafts!r} must be 'exit' or 'lookup'")
         if self.exit_measure not in ("classifier", "max-prob"):
             raise ValueError(f"exit_measure={self.exit_measure!r} must be 'classifier' or 'max-prob'")
 
@@ -87,6 +95,7 @@ class Generation:
     interventions: tuple = field(default=())
     held_back: int | None = None  # the token the stop policy did not emit
     reused_tokens: int = 0  # prompt tokens whose keys and values came from the prompt cache
+    accepted_drafts: int = 0  # speculative decoding: draft tokens the full-depth pass confirmed
 
 
 @dataclass(slots=True)
@@ -130,7 +139,7 @@ def decode(
     use_exits = net is not None and exits is not None and options.exit_threshold < 1.0
     stream = _LayeredStream(net, lm, exits if use_exits else None, options) if net is not None else _FullStream(lm)
     state, reused = cache.take(ids) if cache is not None else (None, 0)
-    if options.speculate and net is not None and exits is not None:
+    if options.speculate and net is not None and (exits is not None or options.drafts == "lookup"):
         generation = _decode_speculative(lm, net, exits, ids, list(monitors), options, cache, (state, reused))
         return replace(generation, prompt_tokens=len(prompt_ids), seconds=time.perf_counter() - started)
     pending = stream.prefill(ids, state, reused)
@@ -141,6 +150,8 @@ def decode(
         step = pending(mask)
         if options.name_search and net is not None:
             mask, own = _choose_name(lm, net, stream, out, step, (mask, own), options.name_search)
+        elif options.name_repair and net is not None:
+            mask, own = _repair_name(lm, net, stream, out, step, (mask, own))
         token, going = out.take(step, mask, own)
         if going:
             pending = stream.advance(token, len(ids) - 1)
@@ -166,6 +177,7 @@ class _Output:
         self.text = ""
         self.stopped = "max-tokens"
         self.held_back: int | None = None
+        self.accepted = 0  # drafts confirmed (speculative decoding)
 
     def masks(self) -> tuple[torch.Tensor | None, list]:
         own = [m.step_mask(self.ids, self.lm.device) for m in self.monitors] if self.monitors else []
@@ -183,6 +195,7 @@ class _Output:
             interventions,
             self.held_back,
             reused,
+            self.accepted,
         )
 
     def take(self, step: _Step, mask: torch.Tensor | None, own: list) -> tuple[int, bool]:
@@ -240,6 +253,30 @@ def _choose_name(lm, net, stream: "_LayeredStream", out: _Output, step: _Step, m
     return mask, own
 
 
+def _repair_name(lm, net, stream: "_LayeredStream", out: _Output, step: _Step, masks):
+    """Where a monitor's name constraint starts and the model's own first token is
+    not allowed, read the name it would write unguided (:func:`~.name_search.intended_name`);
+    when one allowed name plainly means it (:func:`~.name_search.closest_member`),
+    narrow the constraint to that name.  Otherwise the masks are unchanged."""
+    mask, own = masks
+    raw = int(step.logits.argmax())
+    for k, monitor in enumerate(out.monitors):
+        names = monitor.name_start(0)
+        if names is None or own[k] is None or raw >= own[k].shape[0] or bool(own[k][raw] == 0.0):
+            continue
+        if not searchable(stream.cache, len(out.ids)):
+            break
+        word = intended_name(lm, net, stream.cache, len(out.ids), step.logits)
+        choice = closest_member(word, names)
+        if choice is None:
+            break
+        own = list(own)
+        own[k] = monitor.narrow(0, choice, lm.device)
+        monitor.record(0, "repaired", f"{word!r} -> {choice!r}")
+        return combine(own), own
+    return mask, own
+
+
 def draft_layer(exits: Exits, layers: int, wanted: int = -1) -> int:
     """The exit speculative decoding drafts from: ``wanted`` when it is an active exit,
     else the active exit nearest half the model's depth."""
@@ -251,43 +288,85 @@ def draft_layer(exits: Exits, layers: int, wanted: int = -1) -> int:
     return min(active, key=lambda i: (abs(i + 1 - layers / 2), i))
 
 
-def _decode_speculative(lm, net, exits: Exits, ids, monitors, options, cache, taken) -> Generation:
-    """Self-speculative greedy decoding: ``options.speculate`` tokens are drafted
-    through the layers up to an exit (its adapter and the LM head), then the layers
-    above it run once over all the drafts together; the drafts are kept up to the
-    first one the full-depth (masked) choice disagrees with, which replaces it.
-    Every emitted token is the full-depth choice, so the output is the one of
-    ``exit_threshold=1.0``; the monitors see only the kept tokens (the drafts
+def _decode_speculative(lm, net, exits: Exits | None, ids, monitors, options, cache, taken) -> Generation:
+    """Self-speculative greedy decoding: up to ``options.speculate`` draft tokens,
+    either from an exit (``drafts="exit"``: the layers up to it, its adapter and
+    the LM head) or copied from what followed the last earlier occurrence of the
+    text's last tokens (``drafts="lookup"``, prompt lookup decoding: free to
+    draft, and code repeats itself); then the layers above the draft's run once
+    over all of them together, and the drafts are kept up to the first one the
+    full-depth (masked) choice disagrees with, which replaces it.  Every emitted
+    token is the full-depth choice, so the output is the one of
+    ``exit_threshold=1.0``; the monitors see only the kept tokens (exit drafts
     are masked by forks of them)."""
     state, reused = taken
     stream = _LayeredStream(net, lm, None, options)
     first = stream.prefill(ids, state, reused)
     out = _Output(lm, ids, monitors, options, exits, net.layers)
-    top = draft_layer(exits, net.layers, options.draft_layer)
+    lookup = options.drafts == "lookup"
+    top = -1 if lookup else draft_layer(exits, net.layers, options.draft_layer)
     mask, own = out.masks()
     token, going = out.take(first(mask), mask, own)
     while going:
         position = len(ids) - 1  # of ``token``: emitted, not yet through the layers
         budget = min(options.speculate, options.max_new_tokens - len(out.steps), lm.context - len(ids))
-        drafts, states = _draft(
-            net, exits, stream.cache, top, token, position, [m.fork() for m in monitors], ids, budget
-        )
-        hidden = torch.cat(states, dim=1)
+        if lookup:
+            drafts = lookup_drafts(ids, budget - 1, lm.decode if options.stop_at_newline else None)
+            hidden = net.embed(torch.tensor([[token] + drafts], device=lm.device), position)
+        else:
+            drafts, states = _draft(
+                net, exits, stream.cache, top, token, position, [m.fork() for m in monitors], ids, budget
+            )
+            hidden = torch.cat(states, dim=1)
         for i in range(top + 1, net.layers):
             hidden = net.block(i, hidden, stream.cache)
         full = net.head(hidden)[0]
         verified = 0
-        for j, draft in enumerate(drafts):
+        for j in range(full.shape[0]):
             mask, own = out.masks()
             verified = j + 1
             token, going = out.take(_Step(full[j], net.layers), mask, own)
-            if not going or token != draft:
+            confirmed = j < len(drafts) and token == drafts[j]
+            out.accepted += confirmed
+            if not going or not confirmed:
                 break
         stream.cache.truncate(position + verified)
     stream.exact = min(len(ids), stream.cache.length(0))
     if cache is not None:
         cache.put(ids[: stream.exact], stream.keep(stream.exact))
     return out.result(0, 0.0, reused if state is not None else 0)
+
+
+LOOKUP_NGRAM = 3  # the longest suffix lookup drafting matches
+
+
+def lookup_drafts(ids: list[int], budget: int, decode=None, shortest: int = 1) -> list[int]:
+    """Up to ``budget`` tokens that followed the latest earlier occurrence of the
+    longest suffix of ``ids`` (``LOOKUP_NGRAM`` tokens down to ``shortest``) that
+    occurred before; cut after the first token whose text (``decode``) holds a
+    newline when given.  ``[]`` when none occurred.
+
+    >>> lookup_drafts([5, 6, 7, 9, 5, 6], 2)
+    [7, 9]
+    """
+    if budget < 1:
+        return []
+    end = len(ids)
+    for n in range(min(LOOKUP_NGRAM, end - 1), shortest - 1, -1):
+        tail = ids[end - n :]
+        first = tail[0]
+        for start in range(end - n - 1, -1, -1):
+            if ids[start] == first and ids[start : start + n] == tail:
+                drafts = ids[start + n : start + n + budget]
+                return drafts if decode is None else _to_newline(drafts, decode)
+    return []
+
+
+def _to_newline(drafts: list[int], decode) -> list[int]:
+    for j, token in enumerate(drafts):
+        if "\n" in decode([token]):
+            return drafts[: j + 1]
+    return drafts
 
 
 def _draft(net, exits: Exits, cache, top: int, token: int, position: int, forks, ids, budget: int):

@@ -17,6 +17,11 @@ the model in one pass over the cached context and cuts the cache back after, so
 it costs about one decoding step.  The decoding loop then narrows the monitor to
 the chosen name (:meth:`~.dereference.NameMonitor.narrow`).
 
+Name repair (:func:`intended_name`, :func:`closest_member`) is the cheap
+variant used where the model's own first token is not allowed: read the name it
+would write unguided and take the one allowed name that plainly means it
+(``build`` -> ``_build``), if there is one.
+
 Example::
 
     choice = best_name(lm, net, cache, position=len(ids), logits=step_logits,
@@ -84,3 +89,48 @@ def best_name(
         if best is None or score > best[0]:
             best = (score, name)
     return NameChoice(best[1], best[0], tried) if best is not None else None
+
+
+@torch.no_grad()
+def intended_name(lm, net, cache, position: int, logits: torch.Tensor, limit: int = 6) -> str:
+    """The identifier the model writes unguided from here: greedy tokens (the
+    first from ``logits``) while they go on with identifier characters, at most
+    ``limit``; the cache is cut back to ``position`` after."""
+    token = int(logits.argmax())
+    text = lm.decode([token])
+    try:
+        for j in range(limit - 1):
+            if not text.isidentifier() or not lm.decode([token]).isidentifier():
+                break
+            h = net.embed_one(token, position + j)
+            for i in range(net.layers):
+                h = net.block(i, h, cache)
+            token = int(net.head(h)[0, -1].argmax())
+            text += lm.decode([token])
+    finally:
+        cache.truncate(position)
+    word = text.lstrip(" ")
+    end = 0
+    while end < len(word) and (word[end].isalnum() or word[end] == "_"):
+        end += 1
+    return word[:end]
+
+
+def closest_member(word: str, names) -> str | None:
+    """The one allowed name ``word`` (a name the model wrote, not allowed) most
+    plausibly meant: the same name with leading underscores (``build`` ->
+    ``_build``, a private member), else the one name ending with ``_word``
+    (``show_locals`` -> ``pretty_exceptions_show_locals``); ``None`` when no
+    name, or more than one, fits.
+
+    >>> closest_member("build", {"_build", "full"})
+    '_build'
+    """
+    bare = word.lstrip("_").lower()
+    if not bare or word in names:
+        return None
+    for fits in (lambda n: n.lstrip("_").lower() == bare, lambda n: n.lower().endswith("_" + bare)):
+        found = [n for n in names if fits(n)]
+        if found:
+            return found[0] if len(found) == 1 else None
+    return None

@@ -7,6 +7,7 @@ greedy decoding; damaged model folders fail with one clear line."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 import re
 import subprocess
 import sys
@@ -453,3 +454,95 @@ def test_speculative_decoding_equals_full_depth_greedy(tiny_lm, speculate: int, 
             assert [t.id for t in again.tokens] == [t.id for t in full.tokens], (prompt, guided)
             assert ours.stopped == full.stopped and ours.text == full.text
             assert all(t.layer == 3 for t in ours.tokens)
+
+
+def test_lookup_drafts_copy_what_followed_the_longest_earlier_suffix() -> None:
+    from typelens.monitors.decoding import lookup_drafts
+
+    assert lookup_drafts([5, 6, 7, 9, 5, 6], 2) == [7, 9]
+    # the 2-token suffix [1, 2] outranks the later 1-token match of [2]
+    assert lookup_drafts([1, 2, 3, 4, 2, 8, 1, 2], 3) == [3, 4, 2]
+    assert lookup_drafts([1, 2, 3, 4, 2, 8, 1, 2], 3, shortest=3) == []
+    assert lookup_drafts([1, 2, 3], 4) == [] and lookup_drafts([4, 4], 0) == []
+    assert lookup_drafts([7, 8, 9, 7], 5, decode=lambda ids: "\n" if ids == [9] else "x") == [8, 9]
+
+
+@pytest.mark.parametrize("speculate", [1, 2, 4, 8])
+def test_lookup_speculation_equals_full_depth_greedy(tiny_lm, speculate: int) -> None:
+    """Drafts copied from the text, verified at full depth in one pass: the same
+    tokens and stop as plain greedy decoding, guided or not, through the prompt
+    cache; with drafts of more than one token some of them are confirmed."""
+    from typelens.monitors.dereference import DereferenceMonitor
+    from typelens.monitors.prompt_cache import PromptCache
+
+    prompts = [
+        "import os\nos.",
+        "class A:\n    def f(self):\n        return self.f(self.f(self.",
+        "xs = []\nxs.append(xs)\nxs.append(xs)\nxs.",
+        "x = [1]\n",
+    ]
+
+    def monitor():
+        members = {"append", "extend", "pop", "path", "getcwd", "f"}
+        return DereferenceMonitor(
+            tiny_lm.token_index, lambda text, m=frozenset(members): m if text.endswith(".") else None, tiny_lm.decode
+        )
+
+    cache, accepted = PromptCache(), 0
+    for prompt in prompts:
+        ids = tiny_lm.encode(prompt)
+        for guided, newline in ((False, False), (True, False), (True, True)):
+            plain = DecodeOptions(max_new_tokens=12, stop_at_newline=newline)
+            full = decode(tiny_lm, ids, monitors=[monitor()] if guided else [], options=plain)
+            options = replace(plain, speculate=speculate, drafts="lookup")
+            for store in (None, cache, cache):
+                ours = decode(tiny_lm, ids, monitors=[monitor()] if guided else [], options=options, cache=store)
+                assert [t.id for t in ours.tokens] == [t.id for t in full.tokens], (prompt, guided, newline)
+                assert (ours.text, ours.stopped) == (full.text, full.stopped)
+                assert all(t.layer == 3 for t in ours.tokens)
+                accepted += ours.accepted_drafts
+    assert (accepted > 0) == (speculate > 1)
+
+
+def test_closest_member_reads_private_and_longer_names() -> None:
+    from typelens.monitors.name_search import closest_member
+
+    assert closest_member("build", {"_build", "full"}) == "_build"
+    assert closest_member("show_locals", {"pretty_exceptions_show_locals", "show"}) == "pretty_exceptions_show_locals"
+    assert closest_member("build", {"_build", "__build"}) is None  # two fit: no guess
+    assert closest_member("full", {"full", "_full"}) is None  # already allowed
+    assert closest_member("", {"_"}) is None and closest_member("get", {"items"}) is None
+
+
+def test_name_repair_takes_the_allowed_name_the_model_meant(tiny_lm) -> None:
+    """The model (random weights) starts a name that is not a member; with repair on,
+    the guided answer is that name with a leading underscore, the member offered;
+    the repair is recorded, and without it the guide does not find that name."""
+    from typelens.monitors.dereference import DereferenceMonitor
+
+    repaired = 0
+    prompts = (
+        "import os\nos.",
+        "x = y.",
+        "def f(a):\n    return a.",
+        "class A:\n    b = c.",
+        "items.",
+        "self.",
+        "z = q.r.",
+    )
+    for prompt in prompts:
+        ids = tiny_lm.encode(prompt)
+        free = decode(tiny_lm, ids, options=DecodeOptions(max_new_tokens=6, stop_at_newline=False))
+        word = IDENT.match(free.text)
+        if word is None or word.group().startswith(("_", "z")):
+            continue
+        members = {"_" + word.group(), "zz_other"}
+        monitor = DereferenceMonitor(
+            tiny_lm.token_index, lambda text, m=frozenset(members): m if text.endswith(".") else None, tiny_lm.decode
+        )
+        options = DecodeOptions(max_new_tokens=8, stop_at_newline=False, name_repair=True)
+        out = decode(tiny_lm, ids, monitors=[monitor], options=options)
+        assert IDENT.match(out.text).group() == "_" + word.group(), (prompt, free.text, out.text)
+        assert any(i.kind == "repaired" for i in out.interventions)
+        repaired += 1
+    assert repaired >= 1

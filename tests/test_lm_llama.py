@@ -91,6 +91,24 @@ def test_threshold_one_is_full_depth_greedy_on_llama(llama, prompt: str) -> None
     assert all(t.layer == 4 for t in ours.tokens)
 
 
+@pytest.mark.parametrize("drafts,speculate", [("lookup", 3), ("lookup", 6), ("exit", 3)])
+def test_speculative_decoding_equals_full_depth_greedy_on_llama(llama, drafts: str, speculate: int) -> None:
+    """Drafts (copied from the text, or from an exit) verified by one full-depth
+    pass over them, rotary positions and grouped-query attention included: the
+    tokens of ``generate()``'s greedy decoding, through the prompt cache too."""
+    cache = PromptCache()
+    for prompt in ("import os\nos.", "x = x + x + x + x + x", "def f(self):\n    return self.f(self."):
+        ids = llama.encode(prompt)
+        generated = llama.model.generate(
+            torch.tensor([ids]), max_new_tokens=12, do_sample=False, pad_token_id=0, eos_token_id=None
+        )[0, len(ids) :].tolist()
+        options = DecodeOptions(max_new_tokens=12, stop_at_newline=False, speculate=speculate, drafts=drafts)
+        for store in (None, cache):
+            ours = decode(llama, ids, exits=llama.exits, options=options, cache=store)
+            assert [t.id for t in ours.tokens] == generated[: len(ours.tokens)], (prompt, drafts)
+            assert len(ours.tokens) == 12 or ours.stopped == "eos"
+
+
 def test_llama_exits_leave_early_and_keep_the_cache_whole(llama) -> None:
     """Every token leaves at the first exit; the skipped layers' keys and values are
     filled from the exit states when the next token passes (CALM), so each layer's
