@@ -117,7 +117,9 @@ TOO_WIDE_TO_PARSE = "{count} indentation(s) of {limit} columns or more read as n
 TOO_MANY_CONTINUATIONS = (
     "{count} run(s) of more than {limit} empty continuation lines left out (the parser would stall)"
 )
-ANALYSIS_BUDGET = "the {what} of this file ran past its budget of {steps} engine questions; later answers are left out"
+ANALYSIS_BUDGET = (
+    "the {what} of this file ran past its budget of {steps} engine questions; answers past it are left out"
+)
 UNREADABLE_FILE = "cannot read file: {reason}"
 INTERNAL_ERROR = "internal error while analysing this file: {reason}"
 UNRESOLVED_IMPORT = "cannot resolve import {module!r}"

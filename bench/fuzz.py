@@ -11,8 +11,9 @@ case's ratio is its worst wall time over that leg's baseline.  The generated
 large files (``large_*``: 60,000 functions, 20,000 ``elif`` branches, 30,000
 chained assignments, 50,000 of the others) are held to the target of issue 26:
 each leg within 10 s of CPU time (user + system: wall time on a shared machine
-says more about the neighbours) and 1 GB.  Exit code 1 when any case has a
-problem.
+says more about the neighbours) and 1 GB; an ``infer`` leg also shows how many
+answers it gave, and ``partial`` when a file ran past its analysis budget.  Exit
+code 1 when any case has a problem.
 
 ``--scaling`` times graph building alone (``build_graph`` in this process) on each
 large family at n and 2n: a ratio near 2 is linear, near 4 quadratic.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -92,8 +94,24 @@ def report(name: str, outcomes: list[Outcome], baseline: dict[str, float]) -> li
         flush=True,
     )
     if name.startswith("large_"):  # each leg against the target: CPU seconds and peak memory
-        print("    " + ", ".join(f"{o.leg} {o.cpu_seconds:.1f} s {o.max_rss_mb:.0f} MB" for o in outcomes), flush=True)
+        print(
+            "    " + ", ".join(f"{o.leg} {o.cpu_seconds:.1f} s {o.max_rss_mb:.0f} MB{_answers(o)}" for o in outcomes),
+            flush=True,
+        )
     return problems
+
+
+def _answers(outcome: Outcome) -> str:
+    """An ``infer`` run's answers, and whether its files ran past their budget
+    (``analysis-budget`` in the JSON's diagnostics: some answers left out)."""
+    if not outcome.leg.startswith("infer") or outcome.returncode != 0:
+        return ""
+    try:
+        doc = json.loads(outcome.stdout)
+    except ValueError:
+        return ""
+    partial = any(d.get("code") == "analysis-budget" for d in doc.get("diagnostics", []))
+    return f" ({len(doc.get('predictions', []))} answers{', partial' if partial else ''})"
 
 
 def slim(outcomes: list[Outcome]) -> list[Outcome]:

@@ -88,20 +88,22 @@ def render_text(findings: list[Finding], summary: str, colour: bool = False) -> 
     return "\n".join([*lines, summary]) + "\n"
 
 
+def finding_row(f: Finding) -> dict:
+    """A finding as a JSON row (``analyze``'s diagnostics, ``infer``'s)."""
+    return {
+        "file": f.file,
+        "line": f.line,
+        "col": f.col,
+        "end_line": f.end_line,
+        "end_col": f.end_col,
+        "code": f.code,
+        "severity": f.severity,
+        "message": f.message,
+    }
+
+
 def render_json(findings: list[Finding], stats: dict) -> str:
-    rows = [
-        {
-            "file": f.file,
-            "line": f.line,
-            "col": f.col,
-            "end_line": f.end_line,
-            "end_col": f.end_col,
-            "code": f.code,
-            "severity": f.severity,
-            "message": f.message,
-        }
-        for f in findings
-    ]
+    rows = [finding_row(f) for f in findings]
     return json.dumps({"diagnostics": rows, "stats": stats}, indent=1, ensure_ascii=False) + "\n"
 
 

@@ -2,7 +2,8 @@
 variable and attribute, as text or JSON; ``--apply`` writes annotations.
 
 JSON: ``{"predictions": [{"file", "scope", "name", "kind", "type", "confidence",
-"line", "col", "source"}], "stats": {...}}`` with 1-based ``line``/``col`` and
+"line", "col", "source"}], "stats": {...}, "diagnostics": [{"file", "line", "col",
+"end_line", "end_col", "code", "severity", "message"}]}`` with 1-based ``line``/``col`` and
 ``file`` relative to the working folder (absolute outside it); a row also has
 ``evidence`` (the usage constraints behind a parameter's type, ``["call:Order.__init__.customer"]``)
 and ``candidates`` (the classifier's ``[label, probability]`` ranking) when there are any.
@@ -50,16 +51,28 @@ def prediction_position(p, sources: dict[str, bytes]) -> tuple[int, int]:
 
 
 def render_json(result) -> str:
-    """``json_indented({"predictions": rows, "stats": stats})`` of each prediction's
-    ``to_dict`` row with its ``file`` shown relative to the working folder: the same
-    text, each row written straight from its dict (no walk over the document)."""
+    """``json_indented({"predictions": rows, "stats": stats, "diagnostics": found})`` of
+    each prediction's ``to_dict`` row with its ``file`` shown relative to the working
+    folder (the same text, each row written straight from its dict: no walk over the
+    document), and the run's diagnostics as ``analyze --format json`` writes them."""
     rows, sources = [], {}
     cwd = Path.cwd()  # once: each row's file is shown relative to it
     for p in result.predictions:
         line, col = prediction_position(p, sources)
         rows.append(_row_text({**p.to_dict(line, col), "file": display_path(p.path, cwd)}))
     body = "[\n  " + ",\n  ".join(rows) + "\n ]" if rows else "[]"
-    return '{\n "predictions": ' + body + ',\n "stats": ' + json_indented_at(result.stats, 1) + "\n}\n"
+    from .findings import build_findings, finding_row
+
+    diagnostics = [finding_row(f) for f in build_findings(result.diagnostics)]
+    return (
+        '{\n "predictions": '
+        + body
+        + ',\n "stats": '
+        + json_indented_at(result.stats, 1)
+        + ',\n "diagnostics": '
+        + json_indented_at(diagnostics, 1)
+        + "\n}\n"
+    )
 
 
 def _row_text(row: dict) -> str:

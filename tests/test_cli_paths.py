@@ -64,6 +64,31 @@ def test_infer_paths_are_relative_to_the_working_folder(repo: Path) -> None:
     assert text.splitlines()[0].startswith("src/shop/util.py:")
 
 
+def test_infer_json_lists_the_runs_diagnostics_as_analyze_does(repo: Path) -> None:
+    # a syntax error and a file the folder walk leaves out (a dangling link): rows of
+    # analyze's shape beside the predictions, the predictions' keys unchanged
+    (repo / "src" / "shop" / "broken.py").write_text("def f(:\n    return 1\n")
+    (repo / "src" / "shop" / "gone.py").symlink_to(repo / "missing.py")
+    done = cli("infer", "src", "--format", "json", "--no-cache", "--mode", "static", cwd=repo)
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert list(doc) == ["predictions", "stats", "diagnostics"]
+    rows = {(r["file"], r["code"]): r for r in doc["diagnostics"]}
+    assert rows["src/shop/broken.py", "missing-token"]["line"] == 1  # the missing ')'
+    assert set(rows["src/shop/gone.py", "unreadable-file"]) == {
+        "file",
+        "line",
+        "col",
+        "end_line",
+        "end_col",
+        "code",
+        "severity",
+        "message",
+    }
+    clean = json.loads(cli("infer", "src/billing", "-f", "json", "--no-cache", "--mode", "static", cwd=repo).stdout)
+    assert clean["diagnostics"] == [] and clean["predictions"]
+
+
 def test_sarif_uris_are_relative_to_srcroot_and_percent_encoded(repo: Path) -> None:
     done = cli("analyze", ".", "--format", "sarif", cwd=repo)
     assert done.returncode == 1, done.stderr

@@ -317,7 +317,8 @@ def test_the_json_report_is_json_dumps_of_its_rows(tmp_path: Path, monkeypatch: 
     """``render_json`` writes each row straight from its dict: the text is still
     ``json.dumps(indent=1, ensure_ascii=False)`` of the document, for rows with and
     without evidence and candidates, unknown types, odd file names and an empty run."""
-    from typelens.analyzer.spans import Span
+    from typelens.analyzer.spans import Diagnostic, Span
+    from typelens.cli.findings import build_findings, finding_row
     from typelens.cli.infer_cmd import render_json
     from typelens.cli.paths import display_path
     from typelens.cli.positions import human_position
@@ -344,8 +345,9 @@ def test_the_json_report_is_json_dumps_of_its_rows(tmp_path: Path, monkeypatch: 
             (("int", 0.6666), ("str", 1.0)),
         ),
     ]
-    for rows in (predictions, []):
-        result = InferResult(predictions=rows, stats={"files": 1, "by_kind": {"variable": 1}, "seconds": 0.5})
+    budget = Diagnostic.build("analysis-budget", "past its budget", Span.empty(), path)
+    for rows, found in ((predictions, [budget]), ([], [])):
+        result = InferResult(rows, found, stats={"files": 1, "by_kind": {"variable": 1}, "seconds": 0.5})
         data = (tmp_path / 'd\u00e9j\u00e0 "vu".py').read_bytes()
         expected = {
             "predictions": [
@@ -353,5 +355,6 @@ def test_the_json_report_is_json_dumps_of_its_rows(tmp_path: Path, monkeypatch: 
                 for p in rows
             ],
             "stats": result.stats,
+            "diagnostics": [finding_row(f) for f in build_findings(found)],
         }
         assert render_json(result) == json.dumps(expected, indent=1, ensure_ascii=False) + "\n"

@@ -114,3 +114,43 @@ def test_checks_past_the_file_budget_say_so(tmp_path: Path) -> None:
     kept = [d for d in partial if d.code != "analysis-budget"]
     assert len(kept) < len([d for d in whole if d.code == "call-arg"])
     assert all(d in whole for d in kept)
+
+
+def _answers(path: Path, budget: int | None = None) -> tuple[dict[tuple[str, str, str, int], str | None], bool]:
+    """Each answer of the file by (scope, name, kind, line), and whether it was partial."""
+    engine = _analysed(path)
+    predictor = FilePredictor(engine, str(path.resolve()), path.name)
+    if budget is None:
+        found = predictor.run()
+    else:
+        with engine.file_budget(budget):
+            found = predictor.run()
+    return {(p.scope, p.name, p.kind, p.span.start_row): p.type for p in found}, predictor.partial
+
+
+def test_a_rebinding_chain_is_asked_from_its_start(tmp_path: Path) -> None:
+    # asked from the return at its end, the chain is one question 2,000 deep (about
+    # 11 questions a link); from its first rebinding on, one link a question (about 7)
+    path = _rebinding(tmp_path / "chain.py", 2000)
+    everything, partial = _answers(path)
+    assert not partial and len(everything) == 2002
+    kept, partial = _answers(path, budget=17_000)
+    assert not partial and kept == everything
+
+
+def test_a_function_past_its_own_budget_loses_only_its_answers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `top` asks the whole chain of calls below it at once; each `h` after it asks one link
+    lines = ["def top():", "    return h299()"]
+    lines += ["def h0():", "    return 1"]
+    lines += [f"def h{i}():\n    return h{i - 1}() + 1" for i in range(1, 300)]
+    lines += ["def after(a):", "    return [a]", "after('s')", ""]
+    path = tmp_path / "calls.py"
+    path.write_text("\n".join(lines))
+    everything, partial = _answers(path)
+    assert not partial and everything["top", "top", "return", 0] == "int"
+    monkeypatch.setattr("typelens.typeinfer.predictions.ITEM_STEPS", 1_000, raising=False)
+    kept, partial = _answers(path)
+    assert partial
+    assert set(everything) - set(kept) == {("top", "top", "return", 0)}
+    assert all(everything[key] == t for key, t in kept.items())
+    assert kept["after", "a", "parameter", 602] == "str"

@@ -127,6 +127,7 @@ def test_a_low_confidence_classifier_answer_is_a_guess() -> None:
 
     class Result:
         stats = {"predictions": len(predictions), "files": 1, "unknown": 0, "seconds": 0.0}
+        diagnostics: list = []
 
     Result.predictions = predictions
     text = render_text(Result(), 0.8)

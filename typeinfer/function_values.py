@@ -154,7 +154,12 @@ def _next_values(engine: "Engine", path: str, g: ProgramGraph, value: int, paren
 def _def_values(engine: "Engine", path: str, g: ProgramGraph, function: int) -> list[int]:
     """Where a plain def is a value: its name read other than as a direct call, or,
     when one decorator wraps it, that decorator's parameter (which receives it)."""
-    decorators = [c for c in g.children(g.parents[function]) if g.kinds[c] == "decorator"]
+    holder = g.parents[function]  # a module's or class's children are not its decorators: not read
+    decorators = (
+        [c for c in g.children(holder) if g.kinds[c] == "decorator"]
+        if holder >= 0 and g.kinds[holder] == "decorated_definition"
+        else []
+    )
     if decorators:
         inner = g.children(decorators[-1])
         return _parameter_uses(engine, path, g, inner[0], 0, None) if len(decorators) == 1 and inner else []

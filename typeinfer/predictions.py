@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import logging
 
-from typelens.analyzer import ProgramGraph, ScopeKind, SymbolKind
+from typing import Callable
+
+from typelens.analyzer import ProgramGraph, Scope, ScopeKind, Symbol, SymbolKind
 
 from .annotation_form import as_written
 from .annotations import declared_annotation
@@ -43,6 +45,10 @@ from .types import (
 logger = logging.getLogger(__name__)
 
 KINDS = ("parameter", "return", "variable", "attribute")
+# engine questions one function's or one name's answers may ask within the file's
+# budget: past them its answers are left out, not every later one (a rebinding chain
+# asked from its end, a function whose return starts a long chain)
+ITEM_STEPS = 50_000
 ANY = ClassType("Any")  # a declared Any, as the answer shows it (the engine reads it as Unknown)
 
 
@@ -69,7 +75,9 @@ class FilePredictor:
         """Every prediction of the file; ``functions=False``: variables and attributes
         only, one answer per name (the dataset's labels), without the later
         assignments' own answers.  Within the engine's per-file budget
-        (:meth:`TypeEngine.file_budget`): past it, the answers given so far."""
+        (:meth:`TypeEngine.file_budget`), each name or function within
+        :data:`ITEM_STEPS` of it: past an item's, that item's answers are left out,
+        past the file's, every later one."""
         try:
             with self.engine.file_budget():
                 self._collect(functions)
@@ -79,19 +87,43 @@ class FilePredictor:
         return sorted(self.out, key=lambda p: (p.span.start_byte, KINDS.index(p.kind)))
 
     def _collect(self, functions: bool) -> None:
-        for scope in self.g.scopes:
-            if functions and scope.kind is ScopeKind.FUNCTION:
-                try:
-                    self._function(scope)
-                except RecursionError:  # one function's answers lost, not the file's
-                    logger.warning(
-                        "%s: %s: the analysis recursed too deep; its answers are left out", self.display, scope.qualname
-                    )
-            elif functions and scope.kind is ScopeKind.LAMBDA:
-                self._lambda(scope)
-        self._variables()
+        """Each rebinding in the order of the file first, then the variables and
+        attributes, then the functions: a long chain of rebindings asked from its
+        start adds one link a question (asked from a ``return`` at its end, the
+        whole chain at once), and a variable's answer joins its rebindings'."""
+        g = self.g
         if functions:
-            self._reassignments()
+            for sym in g.symbols:
+                for node in self._rebindings(sym):
+                    self._item(sym, self._rebinding, sym, node)
+        for sym in g.symbols:
+            self._item(sym, self._variable, sym)
+        if not functions:
+            return
+        for scope in g.scopes:
+            if scope.kind is ScopeKind.FUNCTION:
+                self._item(scope, self._function, scope)
+            elif scope.kind is ScopeKind.LAMBDA:
+                self._item(scope, self._lambda, scope)
+
+    def _item(self, item: Scope | Symbol, ask: Callable[..., None], *args: object) -> None:
+        """``ask(*args)``, answers of ``item``, within :data:`ITEM_STEPS` questions:
+        past them, or past its stack's depth, the answers it has not given are left
+        out and the next item goes on (past the file's budget, :class:`BudgetSpent`
+        ends them all)."""
+        file_end = self.engine.budget_end
+        try:
+            with self.engine.file_budget(ITEM_STEPS):
+                ask(*args)
+        except BudgetSpent:
+            if file_end is not None and self.engine.steps > file_end:
+                raise
+            self.partial = True
+            logger.warning("%s: %s ran past its budget; its answers are left out", self.display, _named(self.g, item))
+        except RecursionError:  # one item's answers lost, not the file's
+            logger.warning(
+                "%s: %s: the analysis recursed too deep; its answers are left out", self.display, _named(self.g, item)
+            )
 
     def _add(
         self,
@@ -180,72 +212,66 @@ class FilePredictor:
             confidence = 0.85 if evidence.call_sites is not None else 0.75
             self._add(scope.qualname, param.name, "parameter", param.node, t, "static", confidence)
 
-    def _variables(self) -> None:
+    def _variable(self, sym: Symbol) -> None:
+        """The answer of a variable or attribute (the join of its assignments)."""
         g, engine = self.g, self.engine
-        for sym in g.symbols:
-            if (
-                sym.scope < 0
-                or not sym.definitions
-                or sym.name == "_"
-                or (sym.name.startswith("__") and sym.name.endswith("__"))
-            ):
-                continue
-            scope = g.scopes[sym.scope]
-            if sym.kind is SymbolKind.ATTRIBUTE:
-                kind = "attribute"
-            elif sym.kind is SymbolKind.VARIABLE and scope.kind is ScopeKind.CLASS:
-                kind = "attribute"
-            elif sym.kind is SymbolKind.VARIABLE and scope.kind in (ScopeKind.MODULE, ScopeKind.FUNCTION):
-                kind = "variable"
-            else:
-                continue
-            first = sym.definitions[0]
-            if sym.kind is SymbolKind.ATTRIBUTE:
-                declared = self._declared_attribute(sym)
-                t = (
-                    declared
-                    if declared is not None
-                    else engine.classes.data_member(engine.classes.info(self.path, scope.node).members[sym.name])
-                    if sym.name in engine.classes.info(self.path, scope.node).members
-                    else UNKNOWN
-                )
-                anchor = g.children(first)[-1] if g.children(first) else first
-            else:
-                declared = engine.names.declared_type(self.path, sym.definitions)
-                t = declared if declared is not None else engine.symbol_type(self.path, sym.id)
-                anchor = first
-            if declared is None and t == UNKNOWN and len(sym.definitions) == 1 and kind == "variable":
-                used = engine.usage.answer(self.path, first)  # nothing flows in: what its uses say
-                if used is not None and used.type is not None:
-                    self._add(
-                        scope.qualname, sym.name, kind, anchor, used.type, "static", used.confidence, used.evidence
-                    )
-                    continue
-            self._add(
-                scope.qualname, sym.name, kind, anchor, t, "annotation" if declared is not None else "static", 0.9
+        if (
+            sym.scope < 0
+            or not sym.definitions
+            or sym.name == "_"
+            or (sym.name.startswith("__") and sym.name.endswith("__"))
+        ):
+            return
+        scope = g.scopes[sym.scope]
+        if sym.kind is SymbolKind.ATTRIBUTE:
+            kind = "attribute"
+        elif sym.kind is SymbolKind.VARIABLE and scope.kind is ScopeKind.CLASS:
+            kind = "attribute"
+        elif sym.kind is SymbolKind.VARIABLE and scope.kind in (ScopeKind.MODULE, ScopeKind.FUNCTION):
+            kind = "variable"
+        else:
+            return
+        first = sym.definitions[0]
+        if sym.kind is SymbolKind.ATTRIBUTE:
+            declared = self._declared_attribute(sym)
+            t = (
+                declared
+                if declared is not None
+                else engine.classes.data_member(engine.classes.info(self.path, scope.node).members[sym.name])
+                if sym.name in engine.classes.info(self.path, scope.node).members
+                else UNKNOWN
             )
+            anchor = g.children(first)[-1] if g.children(first) else first
+        else:
+            declared = engine.names.declared_type(self.path, sym.definitions)
+            t = declared if declared is not None else engine.symbol_type(self.path, sym.id)
+            anchor = first
+        if declared is None and t == UNKNOWN and len(sym.definitions) == 1 and kind == "variable":
+            used = engine.usage.answer(self.path, first)  # nothing flows in: what its uses say
+            if used is not None and used.type is not None:
+                self._add(scope.qualname, sym.name, kind, anchor, used.type, "static", used.confidence, used.evidence)
+                return
+        self._add(scope.qualname, sym.name, kind, anchor, t, "annotation" if declared is not None else "static", 0.9)
 
-    def _reassignments(self) -> None:
-        """Each later assignment of a variable, with its own type (as an editor shows
-        it on that line: ``x = 1`` then ``x = "one"`` is a ``str`` there).  The first
-        one keeps the variable's answer, the join of all of them: the type a
-        declaration needs (what ``--apply`` writes).  Only fully known types."""
-        g, engine = self.g, self.engine
-        for sym in g.symbols:
-            if sym.kind is not SymbolKind.VARIABLE or sym.scope < 0 or len(sym.definitions) < 2 or sym.name == "_":
-                continue
-            scope = g.scopes[sym.scope]
-            if (
-                scope.kind not in (ScopeKind.MODULE, ScopeKind.FUNCTION)
-                or engine.names.declared_type(self.path, sym.definitions) is not None
-            ):
-                continue
-            for node in sym.definitions[1:]:
-                if g.kinds[node] != "name_store":
-                    continue
-                t = engine.calls.as_callable(engine.names.definition_type(self.path, node))
-                if is_known(t) and not is_partly_unknown(t):
-                    self._add(scope.qualname, sym.name, "variable", node, t, "static", 0.9)
+    def _rebindings(self, sym: Symbol) -> list[int]:
+        """The later assignments of a variable that get an answer of their own (as an
+        editor shows it on that line: ``x = 1`` then ``x = "one"`` is a ``str``
+        there).  The first one keeps the variable's answer, the join of all of
+        them: the type a declaration needs (what ``--apply`` writes)."""
+        g = self.g
+        if sym.kind is not SymbolKind.VARIABLE or sym.scope < 0 or len(sym.definitions) < 2 or sym.name == "_":
+            return []
+        if g.scopes[sym.scope].kind not in (ScopeKind.MODULE, ScopeKind.FUNCTION):
+            return []
+        if self.engine.names.declared_type(self.path, sym.definitions) is not None:
+            return []
+        return [node for node in sym.definitions[1:] if g.kinds[node] == "name_store"]
+
+    def _rebinding(self, sym: Symbol, node: int) -> None:
+        """The answer of one later assignment: only a fully known type."""
+        t = self.engine.calls.as_callable(self.engine.names.definition_type(self.path, node))
+        if is_known(t) and not is_partly_unknown(t):
+            self._add(self.g.scopes[sym.scope].qualname, sym.name, "variable", node, t, "static", 0.9)
 
     def _declared_attribute(self, sym) -> Type | None:
         g = self.g
@@ -255,6 +281,14 @@ class FilePredictor:
             if annotation is not None:
                 return self.engine.annotations.evaluate(self.path, annotation)
         return None
+
+
+def _named(g: ProgramGraph, item: Scope | Symbol) -> str:
+    """How a warning names a function or a variable."""
+    if isinstance(item, Scope):
+        return item.qualname
+    scope = g.scopes[item.scope].qualname if item.scope >= 0 else ""
+    return f"{scope}.{item.name}" if scope else item.name
 
 
 def without_subclasses(engine: TypeEngine, t: Type) -> Type:

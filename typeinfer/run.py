@@ -263,17 +263,18 @@ def _predict_set(fs: FileSet, options: InferOptions, session: AnalysisSession, a
     diagnostics: list[Diagnostic] = skipped_diagnostics(fs)
     for path in fs.files:
         display = path.name if fs.single else str(path.relative_to(fs.base))
+        where = str(path)  # diagnostics name their file as ``analyze``'s do: by its full path
         try:
             analysis = session.analyse(path, display=display, engine=engine)
-            diagnostics.extend(_with_path(d, display) for d in analysis.graph.diagnostics)
+            diagnostics.extend(_with_path(d, where) for d in analysis.graph.diagnostics)
             predictions.extend(analysis.predictions(options.mode, assistant))
             if getattr(analysis, "partial", False):  # a script's analysis has no budget
                 message = codes.ANALYSIS_BUDGET.format(steps=FILE_STEPS, what="inference")
-                diagnostics.append(Diagnostic.build("analysis-budget", message, Span.empty(), display))
+                diagnostics.append(Diagnostic.build("analysis-budget", message, Span.empty(), where))
         except Exception as err:  # the per-file boundary: report it, go on with the rest
             logger.exception("inference failed on %s", path)
             message = codes.INTERNAL_ERROR.format(reason=f"{type(err).__name__}: {err}")
-            diagnostics.append(Diagnostic.build("internal-error", message, Span.empty(), display))
+            diagnostics.append(Diagnostic.build("internal-error", message, Span.empty(), where))
     return predictions, diagnostics, engine
 
 
@@ -286,7 +287,7 @@ def check_paths(paths: list[Path], options: InferOptions) -> tuple[list[Diagnost
     diagnostics: list[Diagnostic] = []
     files = hits = 0
     for fs in file_sets(paths, options.discovery):
-        diagnostics.extend(skipped_diagnostics(fs, relative=False))
+        diagnostics.extend(skipped_diagnostics(fs))
         if not fs.files:
             continue
         files += len(fs.files)
@@ -324,16 +325,10 @@ def _check_files(fs: FileSet, options: InferOptions, session: AnalysisSession) -
     return diagnostics, session.index
 
 
-def skipped_diagnostics(fs: FileSet, *, relative: bool = True) -> list[Diagnostic]:
-    """An ``unreadable-file`` diagnostic for each file the folder walk left out, named
-    relative to the folder (``infer``) or by its full path (``analyze``)."""
+def skipped_diagnostics(fs: FileSet) -> list[Diagnostic]:
+    """An ``unreadable-file`` diagnostic, named by its full path, for each file the folder walk left out."""
     return [
-        Diagnostic.build(
-            "unreadable-file",
-            codes.UNREADABLE_FILE.format(reason=s.reason),
-            Span.empty(),
-            os.path.relpath(s.path, fs.base) if relative else str(s.path),
-        )
+        Diagnostic.build("unreadable-file", codes.UNREADABLE_FILE.format(reason=s.reason), Span.empty(), str(s.path))
         for s in fs.skipped
     ]
 

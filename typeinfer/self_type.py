@@ -132,8 +132,18 @@ def _sibling_method(g: ProgramGraph, node: int, name: str) -> int | None:
     scope = g.scopes[g.scope_of[node]]
     while scope.kind is not ScopeKind.CLASS and scope.parent >= 0:
         scope = g.scopes[scope.parent]
-    found = [s.node for s in g.scopes if s.parent == scope.id and s.kind is ScopeKind.FUNCTION and s.name == name]
-    return found[0] if scope.kind is ScopeKind.CLASS and len(found) == 1 else None
+    if scope.kind is not ScopeKind.CLASS:
+        return None
+    sym = g.find_symbol(name, scope.qualname)  # the class's defs of that name, not every scope of the file
+    if sym is None:
+        return None
+    if sym.scope == scope.id:
+        defined = (g.scope_defined_by(g.parents[d]) for d in sym.definitions)
+        scopes = [s for s in defined if s is not None]
+    else:  # another class of the same qualified name (``if``/``else`` branches) came first
+        scopes = list(g.scopes)
+    found = [s.node for s in scopes if s.parent == scope.id and s.kind is ScopeKind.FUNCTION and s.name == name]
+    return found[0] if len(found) == 1 else None
 
 
 def _single_assigned_value(g: ProgramGraph, use: int) -> int | None:
