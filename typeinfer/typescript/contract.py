@@ -98,6 +98,7 @@ class Functions(Protocol):
     def overloads_of(self, t: TsType) -> list[Func]: ...
 
     by_usage: set[tuple[str, int]]
+    wide: dict[tuple[str, int], str]
 
 
 class Narrowing(Protocol):

@@ -37,6 +37,7 @@ from typelens.analyzer.typescript.scopes import FUNCTION_KINDS
 from .declared import parameters_of, type_parameters
 from .expressions import destructure, pattern_steps
 from .jsdoc import jsdoc_of
+from .settle import MIXED, PASSED_ANY, TESTED, predicate_of, settle, single, tested
 from .types import (
     ANY,
     UNDEFINED,
@@ -74,6 +75,7 @@ class FunctionTyper:
     def __init__(self, engine: "ScriptContract") -> None:
         self.engine = engine
         self.by_usage: set[tuple[str, int]] = set()  # parameters typed by their uses alone
+        self.wide: dict[tuple[str, int], str] = {}  # parameters settled as `any`, and the rule that said so
         # the project graph, its file count, its files' paths and each path's index
         self._files: tuple[ProjectGraph, int, list[str], dict[str, int]] | None = None
         # the member calls of the project by method name, and what they were built for
@@ -251,15 +253,33 @@ class FunctionTyper:
             passed = join(*(m for m in members(passed) if m != UNDEFINED)) if passed is not UNKNOWN else passed
         used = self.engine.usage.answer(path, node)
         if used is None or used.type is UNKNOWN:
-            return passed
+            return self._settled(path, g, function, top, node, passed)
         # what callers pass is an instance of what the function accepts: a declared
         # parameter the value goes on to decides, as do uses where callers pass nothing
         # or what they pass is partly unknown (an object literal of unknown members)
         if passed is not UNKNOWN and passed != UNDEFINED and not used.is_declared:
             if is_known(passed) or not is_known(used.type):
-                return passed
+                return self._settled(path, g, function, top, node, passed)
         self.by_usage.add((path, node))
-        return used.type
+        return self._settled(path, g, function, top, node, used.type)
+
+    def _settled(self, path: str, g: ScriptGraph, function: int, holder: int, node: int, t: TsType) -> TsType:
+        """``t`` as an author declares it (:mod:`.settle`); ``any`` where it is mixed or
+        the body tests the parameter's type (recorded in :attr:`wide` with the rule)."""
+        settled = settle(self.engine, path, g, function, holder, t)
+        if settled is ANY:
+            self.wide[(path, node)] = MIXED if t is not ANY else PASSED_ANY
+            return ANY
+        sym = g.symbol_at(node)
+        if (
+            single(settled)
+            and not is_rest(g, holder)
+            and sym is not None
+            and (tested(g, list(sym.uses)) or predicate_of(g, function, g.text(node)))
+        ):
+            self.wide[(path, node)] = TESTED
+            return ANY
+        return settled
 
     def _project_files(self, project: ProjectGraph) -> tuple[list[str], dict[str, int]]:
         """The project graph's file paths, and each one's index (as ``file_index``

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+WIDE_CONFIDENCE = 0.85  # a parameter settled as `any` (the hybrid mode keeps it)
+
 
 class ScriptPredictor:
     """The predictions of one script file."""
@@ -85,7 +87,11 @@ class ScriptPredictor:
         return widen(engine.symbol_type(path, sym.id)), "static", 0.9
 
     def _with_evidence(self, target: ScriptTarget, p: Prediction) -> Prediction:
-        """A parameter typed by its uses (:mod:`.usage`): their confidence and labels."""
+        """A parameter typed by its uses (:mod:`.usage`): their confidence and labels;
+        one settled as ``any`` (:mod:`.settle`): ``any``, with the rule's label."""
+        wide = self.engine.functions.wide.get((self.path, target.anchor)) if target.kind == "parameter" else None
+        if wide is not None and p.source == "static" and p.type is None:
+            return replace(p, type="any", confidence=WIDE_CONFIDENCE, evidence=(wide,))
         if (
             target.kind != "parameter"
             or p.source != "static"
