@@ -75,7 +75,8 @@ class FunctionTyper:
     def __init__(self, engine: "ScriptContract") -> None:
         self.engine = engine
         self.by_usage: set[tuple[str, int]] = set()  # parameters typed by their uses alone
-        self.wide: dict[tuple[str, int], str] = {}  # parameters settled as `any`, and the rule that said so
+        # parameter -> (inferred type, as declared, the rule that made it `any`)
+        self._settled_of: dict[tuple[str, int], tuple[TsType, TsType, str | None]] = {}
         # the project graph, its file count, its files' paths and each path's index
         self._files: tuple[ProjectGraph, int, list[str], dict[str, int]] | None = None
         # the member calls of the project by method name, and what they were built for
@@ -264,22 +265,32 @@ class FunctionTyper:
         return self._settled(path, g, function, top, node, used.type)
 
     def _settled(self, path: str, g: ScriptGraph, function: int, holder: int, node: int, t: TsType) -> TsType:
-        """``t`` as an author declares it (:mod:`.settle`); ``any`` where it is mixed or
-        the body tests the parameter's type (recorded in :attr:`wide` with the rule)."""
-        settled = settle(self.engine, path, g, function, holder, t)
+        """``t``, recorded with the type an author would declare (:mod:`.settle`) for
+        :meth:`reported_parameter`: ``any`` where it is mixed or the body tests the
+        parameter's type, with the rule.  What flows on (returns, callees) is ``t``."""
+        settled, rule = settle(self.engine, path, g, function, holder, t), None
         if settled is ANY:
-            self.wide[(path, node)] = MIXED if t is not ANY else PASSED_ANY
-            return ANY
-        sym = g.symbol_at(node)
-        if (
-            single(settled)
-            and not is_rest(g, holder)
-            and sym is not None
-            and (tested(g, list(sym.uses)) or predicate_of(g, function, g.text(node)))
-        ):
-            self.wide[(path, node)] = TESTED
-            return ANY
-        return settled
+            rule = MIXED if t is not ANY else PASSED_ANY
+        else:
+            sym = g.symbol_at(node)
+            if (
+                single(settled)
+                and not is_rest(g, holder)
+                and sym is not None
+                and (tested(g, list(sym.uses)) or predicate_of(g, function, g.text(node)))
+            ):
+                settled, rule = ANY, TESTED
+        self._settled_of[(path, node)] = (t, settled, rule)
+        return t
+
+    def reported_parameter(self, path: str, node: int) -> tuple[TsType, str | None]:
+        """The parameter's type as a declaration would say it, and the rule that made
+        it ``any`` (:mod:`.settle`), if one did."""
+        t = self.parameter_type(path, node)
+        found = self._settled_of.get((path, node))
+        if found is None or found[0] != t:
+            return t, None
+        return found[1], found[2]
 
     def _project_files(self, project: ProjectGraph) -> tuple[list[str], dict[str, int]]:
         """The project graph's file paths, and each one's index (as ``file_index``

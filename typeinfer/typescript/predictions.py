@@ -73,7 +73,7 @@ class ScriptPredictor:
             has_default = holder is not None and (
                 g.child_by_field(holder, "value") is not None or g.child_by_field(holder, "right") is not None
             )
-            return engine.functions.parameter_type(path, target.anchor), "static", 0.75 if has_default else 0.85
+            return engine.functions.reported_parameter(path, target.anchor)[0], "static", 0.75 if has_default else 0.85
         assert target.symbol is not None, "script_targets gives variable and attribute targets their symbol"
         sym = g.symbols[target.symbol]
         if target.kind == "variable":
@@ -89,7 +89,11 @@ class ScriptPredictor:
     def _with_evidence(self, target: ScriptTarget, p: Prediction) -> Prediction:
         """A parameter typed by its uses (:mod:`.usage`): their confidence and labels;
         one settled as ``any`` (:mod:`.settle`): ``any``, with the rule's label."""
-        wide = self.engine.functions.wide.get((self.path, target.anchor)) if target.kind == "parameter" else None
+        wide = (
+            self.engine.functions.reported_parameter(self.path, target.anchor)[1]
+            if target.kind == "parameter"
+            else None
+        )
         if wide is not None and p.source == "static" and p.type is None:
             return replace(p, type="any", confidence=WIDE_CONFIDENCE, evidence=(wide,))
         if (

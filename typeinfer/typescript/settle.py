@@ -84,7 +84,7 @@ def settle(engine: "ScriptContract", path: str, g: ScriptGraph, function: int, h
         return t
     if g.kinds[holder] == "optional_parameter" and len(members(t)) > 1:
         t = join(*(m for m in members(t) if m != UNDEFINED))
-    t = _foreign_variables(g, path, function, t)
+    t = _foreign_variables(g, function, t)
     t = _keys(engine, t)
     kept = [m for m in members(t) if m not in NULLISH]
     if len(kept) >= 3 and any(_primitive(m) for m in kept) and any(_object(m) for m in kept):
@@ -100,20 +100,18 @@ def _object(t: TsType) -> bool:
     return isinstance(t, (ArrayOf, Tuple, Shape, Func)) or isinstance(t, Named) and t != PROPERTY_KEY
 
 
-def _foreign_variables(g: ScriptGraph, path: str, function: int, t: TsType) -> TsType:
-    """Type arguments that are another function's type parameters as ``any``; a bare
+def _foreign_variables(g: ScriptGraph, function: int, t: TsType) -> TsType:
+    """Type arguments that are type parameters of no declaration around ``function``
+    (a caller's, named differently) as ``any``; a bare
     generic name dropped where the same name with arguments is joined too."""
-    scopes = set()
+    in_scope = {"this"}
     node = function
     while node >= 0:
-        if type_parameters(g, node):
-            scopes.add((path, node))
+        in_scope.update(type_parameters(g, node))
         node = g.parents[node]
 
     def local(arg: TsType) -> TsType:
-        if isinstance(arg, TypeVar) and arg.where is not None and arg.where not in scopes and arg.name != "this":
-            return ANY
-        return arg
+        return ANY if isinstance(arg, TypeVar) and arg.name not in in_scope else arg
 
     out: list[TsType] = []
     for m in members(t):
