@@ -37,7 +37,7 @@ from typelens.analyzer.typescript.scopes import FUNCTION_KINDS
 from .declared import parameters_of, type_parameters
 from .expressions import destructure, pattern_steps
 from .jsdoc import jsdoc_of
-from .settle import MIXED, PASSED_ANY, TESTED, predicate_of, settle, single, tested
+from .settle import CONTEXT_ANY, MIXED, PASSED_ANY, TESTED, predicate_of, settle, single, tested
 from .types import (
     ANY,
     UNDEFINED,
@@ -243,6 +243,8 @@ class FunctionTyper:
             return UNKNOWN
         index = _index_of(g, function, top)
         contextual = self.engine.calls.contextual_parameter(path, g, function, index) if index is not None else UNKNOWN
+        if contextual is ANY and not steps:
+            self._settled_of[(path, node)] = (ANY, ANY, CONTEXT_ANY)  # as TypeScript reads it
         if contextual is not UNKNOWN:
             return destructure(self.engine, path, g, contextual, steps)
         if len(steps) == 1 and steps[0][0] == "rest_pattern" and is_rest(g, top):

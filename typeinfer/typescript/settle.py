@@ -14,8 +14,8 @@ type parameter of the caller               means nothing here; the bare name joi
 symbol``, ``PropertyKey | string``         absorbs its members)
 ``string | Method`` (``Method``: an alias   ``string``
 of string literals)
-``Signal | Computed`` (``Computed``        ``Signal``
-extends ``Signal``)
+``Signal | Computed`` (``Computed``        ``Signal``; else the one nearest type all
+extends ``Signal``)                        the classes extend or implement
 three or more members, primitives and      ``any`` (no type but ``any`` or
 objects mixed: ``string | number | Map``   ``unknown`` accepts them all)
 no answer, or one type, where the body     ``any``: the test says the parameter can
@@ -27,7 +27,9 @@ Map<K, V>``)
 =========================================  ==========================================
 
 The last two give ``any`` with a label (:data:`MIXED`, :data:`TESTED`), as does
-``any`` passed by the callers (:data:`PASSED_ANY`): the predictions print it,
+``any`` passed by the callers (:data:`PASSED_ANY`) and a function expression's
+context whose signatures disagree (:data:`CONTEXT_ANY`, ``produce: IProduce =
+(base, recipe) => ...`` with ``IProduce``'s overloads): the predictions print it,
 where an ``any`` inferred otherwise counts as no answer.
 
 Example::
@@ -71,6 +73,7 @@ logger = logging.getLogger(__name__)
 MIXED = "mixed:callers"
 TESTED = "tested:type"
 PASSED_ANY = "callers:any"
+CONTEXT_ANY = "context:any"  # a function expression whose context's signatures disagree
 PROPERTY_KEY = Named("PropertyKey")
 _KEYS = frozenset({"string", "number", "symbol"})
 _PRIMITIVES = frozenset({"string", "number", "boolean", "bigint", "symbol"})
@@ -84,12 +87,12 @@ def settle(engine: "ScriptContract", path: str, g: ScriptGraph, function: int, h
         return t
     if g.kinds[holder] == "optional_parameter" and len(members(t)) > 1:
         t = join(*(m for m in members(t) if m != UNDEFINED))
-    t = _foreign_variables(g, function, t)
+    t = _foreign_variables(g, function, _common_base(engine, t))
     t = _keys(engine, t)
     kept = [m for m in members(t) if m not in NULLISH]
     if len(kept) >= 3 and any(_primitive(m) for m in kept) and any(_object(m) for m in kept):
         return ANY
-    return _common_base(engine, t)
+    return t
 
 
 def _primitive(t: TsType) -> bool:
@@ -140,31 +143,47 @@ def _keys(engine: "ScriptContract", t: TsType) -> TsType:
 
 
 def _common_base(engine: "ScriptContract", t: TsType) -> TsType:
-    """The member of a union of project classes that all the others extend."""
-    kept = [m for m in members(t) if m not in NULLISH]
-    if len(kept) < 2 or not all(isinstance(m, Named) and m.where is not None for m in kept):
+    """A union of project classes as the one type they all are: a member that all
+    the others extend, else the one nearest class or interface they all extend or
+    implement (``ComputedValue | Reaction``: ``IDerivation``)."""
+    kept = [m for m in members(t) if isinstance(m, Named) and m.where is not None]
+    nullish = [x for x in members(t) if x in NULLISH]
+    if len(kept) < 2 or len(kept) + len(nullish) != len(members(t)):
         return t
+    above = [_supertypes(engine, m) for m in kept]
     for m in kept:
-        assert isinstance(m, Named)
-        if all(o is m or m.name in _ancestors(engine, o) for o in kept):
-            return join(m, *(x for x in members(t) if x in NULLISH))
-    return t
+        if all(o is m or m.name in sup for o, sup in zip(kept, above)):
+            return join(m, *nullish)
+    common = set(above[0]).intersection(*above[1:])
+    supers = {c: set(_supertypes(engine, above[0][c])) for c in common}
+    nearest = [c for c in common if not any(c in supers[o] for o in common if o != c)]
+    return join(above[0][nearest[0]], *nullish) if len(nearest) == 1 else t
 
 
-def _ancestors(engine: "ScriptContract", t: TsType) -> set[str]:
-    """The names a project class or interface extends, transitively."""
-    out: set[str] = set()
+def _supertypes(engine: "ScriptContract", t: Named) -> dict[str, Named]:
+    """The project classes and interfaces ``t`` extends or implements, transitively,
+    by name (their type arguments as the nearest clause writes them)."""
+    out: dict[str, Named] = {}
     todo, steps = [t], 0
     while todo and steps < 32:
         item, steps = todo.pop(), steps + 1
-        where = item.where if isinstance(item, Named) else None
+        where = item.where
         g = engine.graph(where[0]) if where is not None else None
         if g is None or where is None:
             continue
-        for base in engine.members._extends(where[0], g, where[1]):
-            if isinstance(base, Named) and base.name not in out:
-                out.add(base.name)
+        for base in [*engine.members._extends(where[0], g, where[1]), *_implemented(engine, where[0], g, where[1])]:
+            if isinstance(base, Named) and base.where is not None and base.name not in out:
+                out[base.name] = base
                 todo.append(base)
+    return out
+
+
+def _implemented(engine: "ScriptContract", path: str, g: ScriptGraph, node: int) -> list[TsType]:
+    """The types a class's ``implements`` clause names."""
+    out = []
+    for heritage in (c for c in g.children(node) if g.kinds[c] == "class_heritage"):
+        for clause in (c for c in g.children(heritage) if g.kinds[c] == "implements_clause"):
+            out += [engine.declared(path, item) for item in g.children(clause) if g.kinds[item] != "type_arguments"]
     return out
 
 
@@ -228,4 +247,4 @@ def single(t: TsType) -> bool:
     return t is UNKNOWN or len([m for m in members(t) if m not in NULLISH]) <= 1
 
 
-__all__ = ["MIXED", "PASSED_ANY", "TESTED", "predicate_of", "settle", "single", "tested"]
+__all__ = ["CONTEXT_ANY", "MIXED", "PASSED_ANY", "TESTED", "predicate_of", "settle", "single", "tested"]

@@ -102,3 +102,37 @@ function unbox(box) {
 function wrap<U>(item: U, other: Box<number>) {
   unbox(new Box<U>(item));
 }
+
+// a function expression whose context has several signatures that disagree: any
+interface Produce {
+  (base: string, recipe: number): string;
+  (base: number): number;
+}
+class Maker {
+  // ? base: any
+  produce: Produce = (base, recipe?) => base;
+}
+// one call signature is the context
+interface OnText {
+  (value: string): void;
+}
+// ? value: string
+const onText: OnText = (value) => {};
+
+// classes that implement one interface: the interface
+interface Derivation {
+  run(): void;
+}
+class Computation implements Derivation {
+  run() {}
+}
+class Effect implements Derivation {
+  run() {}
+  stop() {}
+}
+// ? derivation: Derivation
+function schedule(derivation) {
+  derivation.run();
+}
+schedule(new Computation());
+schedule(new Effect());
