@@ -28,6 +28,7 @@ Example::
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING
 
 from typelens.analyzer import EdgeKind, Symbol, SymbolKind
@@ -279,9 +280,11 @@ class FunctionTyper:
                 single(settled)
                 and not is_rest(g, holder)
                 and sym is not None
-                and (tested(g, list(sym.uses)) or predicate_of(g, function, g.text(node)))
+                and (tested(g, list(sym.uses), probes=t is UNKNOWN) or predicate_of(g, function, g.text(node)))
             ):
                 settled, rule = ANY, TESTED
+        if rule is not None and unused_type_parameters(g, function):
+            settled, rule = UNKNOWN, None  # `function f<T>(value)`: more likely `T` than `any`
         self._settled_of[(path, node)] = (t, settled, rule)
         return t
 
@@ -331,6 +334,8 @@ class FunctionTyper:
             kids = [a for a in sg.children(args)] if args is not None else []
             if any(sg.kinds[a] == "spread_element" for a in kids[: index + 1]):
                 continue
+            if index < len(kids) and _cast_to_any(sg, kids[index]):
+                continue  # `f(x as any)`: the caller's value did not fit, it says nothing
             if rest:  # `...items`: the array of the arguments from here on
                 if index < len(kids):
                     found.append(ArrayOf(join(*(widen(self.engine.value_of(site_path, a)) for a in kids[index:]))))
@@ -460,6 +465,23 @@ def parameter_position(g: ScriptGraph, node: int) -> tuple[list[tuple[str, int]]
     if g.kinds[top] == "assignment_pattern" and steps and steps[-1][1] == g.child_by_field(top, "left"):
         steps = steps[:-1]  # JavaScript's `x = 1`: the default belongs to the parameter
     return steps, top
+
+
+def _cast_to_any(g: ScriptGraph, node: int) -> bool:
+    kids = g.children(node) if g.kinds[node] == "as_expression" else []
+    return len(kids) == 2 and g.text(kids[1]) == "any"
+
+
+def unused_type_parameters(g: ScriptGraph, function: int) -> list[str]:
+    """The type parameters of ``function`` that no annotation of its signature uses
+    (``function castDraft<T>(value)``: ``T``)."""
+    holder = g.child_by_field(function, "type_parameters")
+    if holder is None:
+        return []
+    names = [g.text(n) for p in g.children(holder) if (n := g.child_by_field(p, "name")) is not None]
+    body = g.child_by_field(function, "body")
+    signature = g.source.data[g.end_bytes[holder] : g.start_bytes[body] if body is not None else g.end_bytes[function]]
+    return [n for n in names if not re.search(rb"\b" + re.escape(n.encode()) + rb"\b", signature)]
 
 
 def _index_of(g: ScriptGraph, function: int, holder: int) -> int | None:

@@ -188,9 +188,10 @@ def _implemented(engine: "ScriptContract", path: str, g: ScriptGraph, node: int)
 
 
 # -- type tests -------------------------------------------------------------------------
-def tested(g: ScriptGraph, uses: list[int]) -> bool:
+def tested(g: ScriptGraph, uses: list[int], probes: bool = True) -> bool:
     """Whether the body tests the parameter's own type (``typeof p``, ``p instanceof
-    C``, ``Array.isArray(p)``) other than to throw when the test fails."""
+    C``, ``Array.isArray(p)``; with ``probes``, ``typeof p.x`` too) other than to
+    reject an argument (:func:`_checks_argument`)."""
     for use in uses:
         node, parent = use, g.parents[use]
         while parent >= 0 and g.kinds[parent] in ("parenthesized_expression", "non_null_expression"):
@@ -198,7 +199,7 @@ def tested(g: ScriptGraph, uses: list[int]) -> bool:
         if parent < 0:
             continue
         kind, test = g.kinds[parent], -1
-        if kind == "attribute" and g.child_by_field(parent, "object") == node and g.parents[parent] >= 0:
+        if probes and kind == "attribute" and g.child_by_field(parent, "object") == node and g.parents[parent] >= 0:
             node, parent = parent, g.parents[parent]  # `typeof p.then === "function"`: a probe
             kind = g.kinds[parent]
         if kind == "unary_expression" and g.source.data[g.start_bytes[parent] :].startswith(b"typeof"):
@@ -227,11 +228,19 @@ def predicate_of(g: ScriptGraph, function: int, name: str) -> bool:
 
 
 def _checks_argument(g: ScriptGraph, test: int) -> bool:
-    """Whether the test is the condition of an ``if`` that throws (``if (typeof f !==
-    "function") throw new Error(...)``)."""
-    node = test
+    """Whether the test rejects an argument: the condition of an ``if`` that throws
+    (``if (typeof f !== "function") throw new Error(...)``), or that calls a function
+    (``die(...)``) when the test fails (``!==``, ``!(p instanceof C)``)."""
+    node, negated = test, False
     while g.parents[node] >= 0 and g.kinds[g.parents[node]] in _CONDITIONS:
-        node = g.parents[node]
+        parent = g.parents[node]
+        if g.kinds[parent] == "binary_expression" and g.child_by_field(parent, "left") == node:
+            right = g.child_by_field(parent, "right")
+            operator = g.source.data[g.end_bytes[node] : g.start_bytes[right]] if right is not None else b""
+            negated = negated or operator.strip() in (b"!==", b"!=")
+        elif g.kinds[parent] == "unary_expression" and g.text(parent).startswith("!"):
+            negated = not negated
+        node = parent
     statement = g.parents[node]
     if statement < 0 or g.kinds[statement] != "if_statement":
         return False
@@ -239,7 +248,10 @@ def _checks_argument(g: ScriptGraph, test: int) -> bool:
     if then is None:
         return False
     first = g.children(then)[0] if g.kinds[then] == "statement_block" and g.children(then) else then
-    return g.kinds[first] == "throw_statement"
+    if g.kinds[first] == "throw_statement":
+        return True
+    called = g.children(first)[0] if g.kinds[first] == "expression_statement" and g.children(first) else first
+    return negated and g.kinds[called] == "call"
 
 
 def single(t: TsType) -> bool:

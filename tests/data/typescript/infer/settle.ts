@@ -136,3 +136,31 @@ function schedule(derivation) {
 }
 schedule(new Computation());
 schedule(new Effect());
+
+// an argument check that calls a failing function is not a test of a union either
+declare function die(message: string): never;
+// ? label: string
+function named(label) {
+  if (typeof label !== "string" || !label) {
+    die("a label is a non-empty string");
+  }
+  return label;
+}
+named("x");
+
+// a value cast to `any` by its caller says nothing of the parameter
+class Node2 {
+  id = 1;
+}
+// ? node: Node2
+function nodeId(node) {
+  return node.id;
+}
+nodeId(new Node2());
+nodeId({ id: 2 } as any);
+
+// a generic function's unused type parameter is likelier than `any`: no answer
+// ? value: ?
+function castValue<T>(value) {
+  return value instanceof Map ? value : value;
+}
