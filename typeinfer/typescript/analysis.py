@@ -211,7 +211,7 @@ class ScriptAnalysis:
         if g.kinds[node] == "property_identifier" and g.kinds[parent] in ("attribute", "attribute_store"):
             obj = g.child_by_field(parent, "object")
             member = (
-                self.engine.members.member(self.engine.value_of(self.path, obj), g.text(node))
+                self.engine.members.members_of(self.engine.value_of(self.path, obj)).get(g.text(node))
                 if obj is not None
                 else None
             )

@@ -133,7 +133,6 @@ class MemberTable:
         self.engine = engine
         self._tables: dict[TsType, dict[str, Member]] = {}
         self._computing: set[TsType] = set()
-        self._members: dict[tuple[TsType, str], Member | None] = {}  # single members of classes
         self._by_scope: dict[int, tuple[ScriptGraph, dict[int, list[Symbol]]]] = {}
 
     def expand(self, t: TsType) -> TsType:
@@ -145,63 +144,12 @@ class MemberTable:
         for m in members(self.expand(t)):
             if m is ANY:
                 return ANY
-            hit = self.member(m, name)
+            hit = self.members_of(m).get(name)
             if hit is not None:
                 found.append(hit.type)
             elif isinstance(m, Shape) and m.index is not None:
                 found.append(m.index)
         return join(*found) if found else UNKNOWN
-
-    def member(self, t: TsType, name: str) -> Member | None:
-        """``members_of(t).get(name)``, typing only that member of a declared class
-        (and of its bases, until one has it): a class's other members are typed when
-        they are asked for."""
-        t = self.expand(t)
-        if not isinstance(t, Named) or t.where is None:
-            return self.members_of(t).get(name)
-        table = self._tables.get(t)
-        if table is not None:
-            return table.get(name)
-        g = self.engine.graph(t.where[0])
-        if g is None or g.kinds[t.where[1]] not in _CLASS_KINDS:
-            return self.members_of(t).get(name)
-        key = (t, name)
-        if key in self._members:
-            return self._members[key]
-        engine = self.engine
-        if t in self._computing:
-            engine._cycles += 1  # as members_of: a class being read has no members yet
-            return None
-        if len(self._members) > 16384:
-            self._members.clear()
-        self._computing.add(t)
-        before = engine._cycles
-        try:
-            found = self._class_member(t, g, name)
-        finally:
-            self._computing.discard(t)
-        if engine._cycles == before or not (engine._open or self._computing):
-            self._members[key] = found
-        return found
-
-    def _class_member(self, t: Named, g: ScriptGraph, name: str) -> Member | None:
-        """The member ``name`` as :meth:`_named` builds it for a class: the last of the
-        body's symbols of that name, else the first base's that has it."""
-        assert t.where is not None
-        path, node = t.where
-        bindings = {p: (t.args[i] if i < len(t.args) else ANY) for i, p in enumerate(type_parameters(g, node))}
-        bindings["this"] = t
-        sym = None
-        for candidate in self._instance_symbols(g, node):
-            if candidate.name == name:
-                sym = candidate
-        if sym is not None:
-            return self._class_symbol(path, g, sym, bindings)
-        for base in self._extends(path, g, node):
-            hit = self.member(substitute(base, bindings), name)
-            if hit is not None:
-                return hit
-        return None
 
     def members_of(self, t: TsType) -> dict[str, Member]:
         """Every member of ``t`` by name (a union: the members all of its types have)."""
@@ -440,12 +388,9 @@ class MemberTable:
 
     def _class_body(self, path: str, g: ScriptGraph, node: int, bindings: dict, table: dict[str, Member]) -> None:
         for sym in self._instance_symbols(g, node):  # `this.x` only read: a base's member
-            table[sym.name] = self._class_symbol(path, g, sym, bindings)
-
-    def _class_symbol(self, path: str, g: ScriptGraph, sym: Symbol, bindings: dict) -> Member:
-        t = substitute(self.engine.symbol_type(path, sym.id), bindings)
-        kind = "method" if sym.kind is SymbolKind.FUNCTION and not self._is_accessor(g, sym) else "field"
-        return Member(sym.name, kind, t, (path, sym.definitions[0]) if sym.definitions else None)
+            t = substitute(self.engine.symbol_type(path, sym.id), bindings)
+            kind = "method" if sym.kind is SymbolKind.FUNCTION and not self._is_accessor(g, sym) else "field"
+            table[sym.name] = Member(sym.name, kind, t, (path, sym.definitions[0]) if sym.definitions else None)
 
     def _is_static(self, g: ScriptGraph, sym: Symbol) -> bool:
         for d in sym.definitions[:1]:

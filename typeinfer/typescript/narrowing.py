@@ -197,7 +197,7 @@ class Narrower:
                 return _instances(self.engine, t, cls.instance, positive)
         if op == "in" and is_subject(right) and g.kinds[left] == "string":
             key = g.text(left)[1:-1]
-            kept = [m for m in members(t) if (self.engine.members.member(m, key) is not None) == positive]
+            kept = [m for m in members(t) if (key in self.engine.members.members_of(m)) == positive]
             return join(*kept) if kept else t
         return t
 
@@ -229,7 +229,7 @@ class Narrower:
     def _discriminated(self, t: TsType, key: str, literal: str, holds: bool) -> TsType:
         kept = []
         for m in members(t):
-            field = self.engine.members.member(m, key)
+            field = self.engine.members.members_of(m).get(key)
             tags = {x.text for x in members(field.type) if isinstance(x, Literal)} if field is not None else set()
             if not tags:
                 kept.append(m)

@@ -132,7 +132,7 @@ def _attribute_target(
         if found is None:
             return ScriptTarget("export", name, value.path, -1, True)
         return ScriptTarget("export", name, str(found.path), found.node, is_library(engine, str(found.path)))
-    member = engine.members.member(value, name)
+    member = engine.members.members_of(value).get(name)
     if member is None:
         return None
     if member.where is None:
