@@ -38,7 +38,7 @@ from typelens.analyzer.typescript.scopes import FUNCTION_KINDS
 from .declared import parameters_of, type_parameters
 from .expressions import destructure, pattern_steps
 from .jsdoc import jsdoc_of
-from .settle import CONTEXT_ANY, MIXED, PASSED_ANY, TESTED, predicate_of, settle, single, tested
+from .settle import CONTEXT_ANY, MIXED, TESTED, predicate_of, settle, single, tested
 from .types import (
     ANY,
     UNDEFINED,
@@ -271,9 +271,9 @@ class FunctionTyper:
         """``t``, recorded with the type an author would declare (:mod:`.settle`) for
         :meth:`reported_parameter`: ``any`` where it is mixed or the body tests the
         parameter's type, with the rule.  What flows on (returns, callees) is ``t``."""
-        settled, rule = settle(self.engine, path, g, function, holder, t), None
-        if settled is ANY:
-            rule = MIXED if t is not ANY else PASSED_ANY
+        settled, rule = settle(self.engine, g, function, holder, t), None
+        if settled is ANY and t is not ANY:
+            rule = MIXED  # (callers passing `any` may pass anything: no rule, no answer)
         else:
             sym = g.symbol_at(node)
             if (

@@ -27,8 +27,7 @@ Map<K, V>``)
 =========================================  ==========================================
 
 The last two give ``any`` with a label (:data:`MIXED`, :data:`TESTED`), as does
-``any`` passed by the callers (:data:`PASSED_ANY`) and a function expression's
-context whose signatures disagree (:data:`CONTEXT_ANY`, ``produce: IProduce =
+a function expression's context whose signatures disagree (:data:`CONTEXT_ANY`, ``produce: IProduce =
 (base, recipe) => ...`` with ``IProduce``'s overloads): the predictions print it,
 where an ``any`` inferred otherwise counts as no answer.
 
@@ -72,7 +71,6 @@ logger = logging.getLogger(__name__)
 
 MIXED = "mixed:callers"
 TESTED = "tested:type"
-PASSED_ANY = "callers:any"
 CONTEXT_ANY = "context:any"  # a function expression whose context's signatures disagree
 PROPERTY_KEY = Named("PropertyKey")
 _KEYS = frozenset({"string", "number", "symbol"})
@@ -80,7 +78,7 @@ _PRIMITIVES = frozenset({"string", "number", "boolean", "bigint", "symbol"})
 _CONDITIONS = ("parenthesized_expression", "binary_expression", "unary_expression")
 
 
-def settle(engine: "ScriptContract", path: str, g: ScriptGraph, function: int, holder: int, t: TsType) -> TsType:
+def settle(engine: "ScriptContract", g: ScriptGraph, function: int, holder: int, t: TsType) -> TsType:
     """``t`` (what callers pass, or what the uses say) as a declared parameter type
     (the rules of the module docstring, less :func:`tested`)."""
     if t is UNKNOWN or t is ANY:
@@ -105,8 +103,9 @@ def _object(t: TsType) -> bool:
 
 def _foreign_variables(g: ScriptGraph, function: int, t: TsType) -> TsType:
     """Type arguments that are type parameters of no declaration around ``function``
-    (a caller's, named differently) as ``any``; a bare
-    generic name dropped where the same name with arguments is joined too."""
+    (a caller's, named differently) as ``any``; a bare generic name dropped where
+    the same name with arguments is joined too, and all of a name's where it is
+    joined with ``any`` arguments (``Entry<any> | Entry<string>``: ``Entry<any>``)."""
     in_scope = {"this"}
     node = function
     while node >= 0:
@@ -122,7 +121,18 @@ def _foreign_variables(g: ScriptGraph, function: int, t: TsType) -> TsType:
             m = Named(m.name, tuple(local(a) for a in m.args), m.where)
         out.append(m)
     with_args = {m.name for m in out if isinstance(m, Named) and m.args}
-    return join(*(m for m in out if not (isinstance(m, Named) and not m.args and m.name in with_args)))
+    all_any = {m.name for m in out if isinstance(m, Named) and m.args and all(a is ANY for a in m.args)}
+    return join(
+        *(
+            m
+            for m in out
+            if not isinstance(m, Named)
+            or m.args
+            and (m.name not in all_any or all(a is ANY for a in m.args))
+            or not m.args
+            and m.name not in with_args
+        )
+    )
 
 
 def _keys(engine: "ScriptContract", t: TsType) -> TsType:
@@ -150,9 +160,11 @@ def _common_base(engine: "ScriptContract", t: TsType) -> TsType:
     nullish = [x for x in members(t) if x in NULLISH]
     if len(kept) < 2 or len(kept) + len(nullish) != len(members(t)):
         return t
+    if len({m.name for m in kept}) < 2:
+        return t  # one generic type with several arguments: see _foreign_variables
     above = [_supertypes(engine, m) for m in kept]
     for m in kept:
-        if all(o is m or m.name in sup for o, sup in zip(kept, above)):
+        if all(o.name == m.name or m.name in sup for o, sup in zip(kept, above)):
             return join(m, *nullish)
     common = set(above[0]).intersection(*above[1:])
     supers = {c: set(_supertypes(engine, above[0][c])) for c in common}
@@ -259,4 +271,4 @@ def single(t: TsType) -> bool:
     return t is UNKNOWN or len([m for m in members(t) if m not in NULLISH]) <= 1
 
 
-__all__ = ["CONTEXT_ANY", "MIXED", "PASSED_ANY", "TESTED", "predicate_of", "settle", "single", "tested"]
+__all__ = ["CONTEXT_ANY", "MIXED", "TESTED", "predicate_of", "settle", "single", "tested"]

@@ -70,8 +70,8 @@ function greet(name) {
 }
 greet("ada");
 
-// callers passing `any` pass it on
-// ? raw: any
+// callers passing `any` say nothing of the type
+// ? raw: ?
 function forward(raw) {
   return kind(raw);
 }
@@ -163,4 +163,17 @@ nodeId({ id: 2 } as any);
 // ? value: ?
 function castValue<T>(value) {
   return value instanceof Map ? value : value;
+}
+
+// one generic class with several arguments is not a class hierarchy
+class Entry<T> {
+  constructor(public value: T) {}
+}
+// ? entry: Entry<any>
+function evict(entry) {
+  return entry;
+}
+function track<V>(value: V) {
+  evict(new Entry<V>(value));
+  evict(new Entry<string>("a"));
 }
