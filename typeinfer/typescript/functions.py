@@ -17,7 +17,10 @@ expected where it sits, or of a typed field; a method of a class that
 (direct calls, imported functions, ``this.m(x)`` and ``o.m(x)`` through any
 receiver whose member ``m`` is this method), or what the body does with it
 (:mod:`.usage`) where a declared type it is passed on to decides or callers
-pass nothing.  An empty ``{}`` or ``[]`` default is the last resort.
+pass nothing.  An empty ``{}`` or ``[]`` default is the last resort.  What is
+inferred from callers or uses is reported as an author would declare it
+(:mod:`.settle`: ``string | symbol`` as ``PropertyKey``, ``any`` for a parameter
+whose type the body tests ...); the inferred type itself flows on.
 
 Example::
 

@@ -8,7 +8,10 @@ inferred it.  Confidence of a static answer: 0.9 for returns, variables and
 fields; for a parameter 0.85 from its context or call sites, 0.75 from its
 default; half that where part of the type is unknown (the known part is
 given); for one typed by its uses alone (:mod:`.usage`) theirs, with their
-labels as ``evidence``; ``any`` and ``unknown`` inferred count as no answer.
+labels as ``evidence``; ``any`` and ``unknown`` inferred count as no answer,
+except a parameter's ``any`` that a rule of :mod:`.settle` gives (0.85, the
+rule's label as ``evidence``).  A parameter's type is the one :mod:`.settle`
+says an author would declare.
 
 Example::
 
