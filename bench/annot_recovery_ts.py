@@ -310,6 +310,16 @@ def show_misses(label: str, facts: list[Fact], answers: list[str | None], canon:
         print(f"  miss {label}: {fact.file} {fact.scope} {fact.kind} {fact.name}: {fact.truth!r} <- {answer!r}")
 
 
+def dump(out: Path, facts: list[Fact], given_by: dict[str, list[str | None]], canon: Canon) -> None:
+    """One JSON line per fact: where it is, the truth, and each tool's canonical answer."""
+    with out.open("w", encoding="utf-8") as f:
+        for i, fact in enumerate(facts):
+            row = {k: getattr(fact, k) for k in ("package", "file", "scope", "name", "kind", "truth", "user_defined")}
+            row["answers"] = {tool: canon.text(given[i]) if given[i] else None for tool, given in given_by.items()}
+            f.write(json.dumps(row) + "\n")
+    print(f"facts and answers: {out}")
+
+
 def report(rows: list[tuple[str, dict, float]], functions: int) -> None:
     print(f"{'tool':<22} {'kind':<9} {'types':<12} {'n':>5} {'exact':>7} {'base':>7}")
     for label, table, _ in rows:
@@ -346,6 +356,9 @@ def main() -> None:
     )
     parser.add_argument("--keep", action="store_true", help="keep the stripped copies (printed)")
     parser.add_argument("--show", type=int, default=0, help="print this many misses of each tool (truth, answer)")
+    parser.add_argument(
+        "--dump", type=Path, default=None, help="write every fact with each tool's answer to this JSON-lines file"
+    )
     args = parser.parse_args()
     from typelens.typeinfer.typescript.engine import ScriptEngine
     from typelens.typeinfer.typescript.session import library_for
@@ -370,13 +383,14 @@ def main() -> None:
         f"({sum(f.kind == 'return' for f in facts)} returns, {sum(f.user_defined for f in facts)} user-defined)"
     )
     rows = []
+    given_by: dict[str, list[str | None]] = {}
     for mode in filter(None, args.modes.split(",")):
         answers, seconds = {}, 0.0
         for folder in sorted({Path(f.file).parts[0] for f in facts}):
             found, spent = run_typelens(work_root / folder, mode)
             answers.update({(str(Path(folder) / k[0]), *k[1:]): v for k, v in found.items()})
             seconds += spent
-        given = typelens_answers(facts, answers)
+        given = given_by[mode] = typelens_answers(facts, answers)
         rows.append((f"typelens ({mode})", score(facts, given, canon), seconds))
         show_misses(f"typelens ({mode})", facts, given, canon, args.show)
     typescript = Path(args.typescript)
@@ -384,10 +398,13 @@ def main() -> None:
         theirs = run_tsc(typescript, work_root, facts)
         if theirs is not None:
             rows.append(("tsc", score(facts, theirs[0], canon), theirs[1]))
+            given_by["tsc"] = theirs[0]
             show_misses("tsc", facts, theirs[0], canon, args.show)
     else:
         print(f"no TypeScript at {typescript} (or no node): `make venv` installs it; the baseline is left out")
     report(rows, functions)
+    if args.dump is not None:
+        dump(args.dump, facts, given_by, canon)
     if args.keep:
         print(f"stripped copies: {work_root}")
     else:

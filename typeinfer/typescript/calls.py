@@ -228,7 +228,14 @@ class CallTyper:
     def contextual_parameter(self, path: str, g: ScriptGraph, function: int, index: int) -> TsType:
         """The type the context gives parameter ``index`` of a function expression."""
         expected = self.expected_function(path, g, function)
-        for func in self.engine.functions.overloads_of(expected):
+        if expected is ANY or expected is UNKNOWN:
+            return UNKNOWN
+        funcs = [f for f in self.signatures(expected) if _parameter_at(f, index) is not None]
+        required = _required(g, function)
+        applicable = [f for f in funcs if len(f.params) >= required or f.params and f.params[-1].rest]
+        if len({_parameter_at(f, index) for f in applicable}) > 1:
+            return ANY  # signatures that disagree give no context: TypeScript reads `any`
+        for func in applicable or funcs:
             param = _parameter_at(func, index)
             if param is None:
                 continue
@@ -301,6 +308,17 @@ class CallTyper:
 def _fits(func: Func, count: int) -> bool:
     has_rest = any(p.rest for p in func.params)
     return func.required <= count and (has_rest or count <= len(func.params))
+
+
+def _required(g: ScriptGraph, function: int) -> int:
+    """How many parameters a function expression requires (no ``?``, default or ``...``)."""
+    from .functions import is_rest, parameter_holders
+
+    count = 0
+    for holder, _ in parameter_holders(g, function):
+        optional = g.kinds[holder] in ("optional_parameter", "assignment_pattern") or is_rest(g, holder)
+        count += not optional and g.child_by_field(holder, "value") is None
+    return count
 
 
 def _parameter_at(func: Func, index: int) -> TsType | None:

@@ -17,7 +17,10 @@ expected where it sits, or of a typed field; a method of a class that
 (direct calls, imported functions, ``this.m(x)`` and ``o.m(x)`` through any
 receiver whose member ``m`` is this method), or what the body does with it
 (:mod:`.usage`) where a declared type it is passed on to decides or callers
-pass nothing.  An empty ``{}`` or ``[]`` default is the last resort.
+pass nothing.  An empty ``{}`` or ``[]`` default is the last resort.  What is
+inferred from callers or uses is reported as an author would declare it
+(:mod:`.settle`: ``string | symbol`` as ``PropertyKey``, ``any`` for a parameter
+whose type the body tests ...); the inferred type itself flows on.
 
 Example::
 
@@ -28,6 +31,7 @@ Example::
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING
 
 from typelens.analyzer import EdgeKind, Symbol, SymbolKind
@@ -37,6 +41,7 @@ from typelens.analyzer.typescript.scopes import FUNCTION_KINDS
 from .declared import parameters_of, type_parameters
 from .expressions import destructure, pattern_steps
 from .jsdoc import jsdoc_of
+from .settle import CONTEXT_ANY, MIXED, TESTED, predicate_of, settle, single, tested
 from .types import (
     ANY,
     UNDEFINED,
@@ -74,6 +79,8 @@ class FunctionTyper:
     def __init__(self, engine: "ScriptContract") -> None:
         self.engine = engine
         self.by_usage: set[tuple[str, int]] = set()  # parameters typed by their uses alone
+        # parameter -> (inferred type, as declared, the rule that made it `any`)
+        self._settled_of: dict[tuple[str, int], tuple[TsType, TsType, str | None]] = {}
         # the project graph, its file count, its files' paths and each path's index
         self._files: tuple[ProjectGraph, int, list[str], dict[str, int]] | None = None
         # the member calls of the project by method name, and what they were built for
@@ -240,6 +247,8 @@ class FunctionTyper:
             return UNKNOWN
         index = _index_of(g, function, top)
         contextual = self.engine.calls.contextual_parameter(path, g, function, index) if index is not None else UNKNOWN
+        if contextual is ANY and not steps:
+            self._settled_of[(path, node)] = (ANY, ANY, CONTEXT_ANY)  # as TypeScript reads it
         if contextual is not UNKNOWN:
             return destructure(self.engine, path, g, contextual, steps)
         if len(steps) == 1 and steps[0][0] == "rest_pattern" and is_rest(g, top):
@@ -251,15 +260,45 @@ class FunctionTyper:
             passed = join(*(m for m in members(passed) if m != UNDEFINED)) if passed is not UNKNOWN else passed
         used = self.engine.usage.answer(path, node)
         if used is None or used.type is UNKNOWN:
-            return passed
+            return self._settled(path, g, function, top, node, passed)
         # what callers pass is an instance of what the function accepts: a declared
         # parameter the value goes on to decides, as do uses where callers pass nothing
         # or what they pass is partly unknown (an object literal of unknown members)
         if passed is not UNKNOWN and passed != UNDEFINED and not used.is_declared:
             if is_known(passed) or not is_known(used.type):
-                return passed
+                return self._settled(path, g, function, top, node, passed)
         self.by_usage.add((path, node))
-        return used.type
+        return self._settled(path, g, function, top, node, used.type)
+
+    def _settled(self, path: str, g: ScriptGraph, function: int, holder: int, node: int, t: TsType) -> TsType:
+        """``t``, recorded with the type an author would declare (:mod:`.settle`) for
+        :meth:`reported_parameter`: ``any`` where it is mixed or the body tests the
+        parameter's type, with the rule.  What flows on (returns, callees) is ``t``."""
+        settled, rule = settle(self.engine, g, function, holder, t), None
+        if settled is ANY and t is not ANY:
+            rule = MIXED  # (callers passing `any` may pass anything: no rule, no answer)
+        else:
+            sym = g.symbol_at(node)
+            if (
+                single(settled)
+                and not is_rest(g, holder)
+                and sym is not None
+                and (tested(g, list(sym.uses), probes=t is UNKNOWN) or predicate_of(g, function, g.text(node)))
+            ):
+                settled, rule = ANY, TESTED
+        if rule is not None and unused_type_parameters(g, function):
+            settled, rule = UNKNOWN, None  # `function f<T>(value)`: more likely `T` than `any`
+        self._settled_of[(path, node)] = (t, settled, rule)
+        return t
+
+    def reported_parameter(self, path: str, node: int) -> tuple[TsType, str | None]:
+        """The parameter's type as a declaration would say it, and the rule that made
+        it ``any`` (:mod:`.settle`), if one did."""
+        t = self.parameter_type(path, node)
+        found = self._settled_of.get((path, node))
+        if found is None or found[0] != t:
+            return t, None
+        return found[1], found[2]
 
     def _project_files(self, project: ProjectGraph) -> tuple[list[str], dict[str, int]]:
         """The project graph's file paths, and each one's index (as ``file_index``
@@ -298,6 +337,8 @@ class FunctionTyper:
             kids = [a for a in sg.children(args)] if args is not None else []
             if any(sg.kinds[a] == "spread_element" for a in kids[: index + 1]):
                 continue
+            if index < len(kids) and _cast_to_any(sg, kids[index]):
+                continue  # `f(x as any)`: the caller's value did not fit, it says nothing
             if rest:  # `...items`: the array of the arguments from here on
                 if index < len(kids):
                     found.append(ArrayOf(join(*(widen(self.engine.value_of(site_path, a)) for a in kids[index:]))))
@@ -427,6 +468,23 @@ def parameter_position(g: ScriptGraph, node: int) -> tuple[list[tuple[str, int]]
     if g.kinds[top] == "assignment_pattern" and steps and steps[-1][1] == g.child_by_field(top, "left"):
         steps = steps[:-1]  # JavaScript's `x = 1`: the default belongs to the parameter
     return steps, top
+
+
+def _cast_to_any(g: ScriptGraph, node: int) -> bool:
+    kids = g.children(node) if g.kinds[node] == "as_expression" else []
+    return len(kids) == 2 and g.text(kids[1]) == "any"
+
+
+def unused_type_parameters(g: ScriptGraph, function: int) -> list[str]:
+    """The type parameters of ``function`` that no annotation of its signature uses
+    (``function castDraft<T>(value)``: ``T``)."""
+    holder = g.child_by_field(function, "type_parameters")
+    if holder is None:
+        return []
+    names = [g.text(n) for p in g.children(holder) if (n := g.child_by_field(p, "name")) is not None]
+    body = g.child_by_field(function, "body")
+    signature = g.source.data[g.end_bytes[holder] : g.start_bytes[body] if body is not None else g.end_bytes[function]]
+    return [n for n in names if not re.search(rb"\b" + re.escape(n.encode()) + rb"\b", signature)]
 
 
 def _index_of(g: ScriptGraph, function: int, holder: int) -> int | None:

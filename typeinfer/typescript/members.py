@@ -133,7 +133,8 @@ class MemberTable:
         self.engine = engine
         self._tables: dict[TsType, dict[str, Member]] = {}
         self._computing: set[TsType] = set()
-        self._by_scope: dict[int, tuple[ScriptGraph, dict[int, list[Symbol]]]] = {}
+        # per graph: its member symbols by scope, and each class's instance symbols
+        self._by_scope: dict[int, tuple[ScriptGraph, dict[int, list[Symbol]], dict[int, list[Symbol]]]] = {}
 
     def expand(self, t: TsType) -> TsType:
         return self.engine.types.expand(t)
@@ -220,12 +221,13 @@ class MemberTable:
             for sym in g.symbols:
                 if sym.kind in (SymbolKind.ATTRIBUTE, SymbolKind.FUNCTION) and sym.definitions:
                     index.setdefault(sym.scope, []).append(sym)
-            cached = self._by_scope[id(g)] = (g, index)
-        scope = g.scope_defined_by(node)
-        if scope is None:
-            return []
-        syms = cached[1].get(scope.id, [])
-        return [sym for sym in syms if sym.name != "constructor" and not self._is_static(g, sym)]
+            cached = self._by_scope[id(g)] = (g, index, {})
+        found = cached[2].get(node)  # a class's instance symbols, read once per graph
+        if found is None:
+            scope = g.scope_defined_by(node)
+            syms = cached[1].get(scope.id, []) if scope is not None else []
+            found = cached[2][node] = [s for s in syms if s.name != "constructor" and not self._is_static(g, s)]
+        return found
 
     def member_names(self, t: TsType) -> set[str]:
         """The names of :meth:`members_of`, without typing the members of declared

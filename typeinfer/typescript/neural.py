@@ -41,7 +41,7 @@ from typelens.analyzer import Definition, Symbol, SymbolKind
 
 from ..predictions import Prediction
 from .features import ScriptTokens, canonical, sample
-from .functions import is_rest
+from .functions import is_rest, unused_type_parameters
 from .targets import ScriptTarget, script_targets
 from .types import ANY, ArrayOf, Named, TsType, TypeVar, render
 from .usage import Constraint, admits
@@ -319,17 +319,9 @@ class FileTypes:
 
     def _type_parameters(self, target: ScriptTarget) -> list[tuple[str, float]]:
         """``function f<T>(value)``: T, when no annotation left in the signature uses it."""
-        g = self.g
-        function = target.function
-        holder = g.child_by_field(function, "type_parameters") if function is not None else None
-        if holder is None or function is None or target.kind not in ("parameter", "return"):
+        if target.function is None or target.kind not in ("parameter", "return"):
             return []
-        names = [g.text(n) for p in g.children(holder) if (n := g.child_by_field(p, "name")) is not None]
-        body = g.child_by_field(function, "body")
-        signature = g.source.data[
-            g.end_bytes[holder] : g.start_bytes[body] if body is not None else g.end_bytes[function]
-        ]
-        unused = [n for n in names if not re.search(rb"\b" + re.escape(n.encode()) + rb"\b", signature)]
+        unused = unused_type_parameters(self.g, target.function)
         return [(n, 0.6) for n in unused[:1]]  # a declared type parameter no annotation left uses
 
     def named_union(self, p: Prediction) -> Prediction:

@@ -8,7 +8,10 @@ inferred it.  Confidence of a static answer: 0.9 for returns, variables and
 fields; for a parameter 0.85 from its context or call sites, 0.75 from its
 default; half that where part of the type is unknown (the known part is
 given); for one typed by its uses alone (:mod:`.usage`) theirs, with their
-labels as ``evidence``; ``any`` and ``unknown`` inferred count as no answer.
+labels as ``evidence``; ``any`` and ``unknown`` inferred count as no answer,
+except a parameter's ``any`` that a rule of :mod:`.settle` gives (0.85, the
+rule's label as ``evidence``).  A parameter's type is the one :mod:`.settle`
+says an author would declare.
 
 Example::
 
@@ -32,6 +35,8 @@ if TYPE_CHECKING:
     from .engine import ScriptEngine
 
 logger = logging.getLogger(__name__)
+
+WIDE_CONFIDENCE = 0.85  # a parameter settled as `any` (the hybrid mode keeps it)
 
 
 class ScriptPredictor:
@@ -71,7 +76,7 @@ class ScriptPredictor:
             has_default = holder is not None and (
                 g.child_by_field(holder, "value") is not None or g.child_by_field(holder, "right") is not None
             )
-            return engine.functions.parameter_type(path, target.anchor), "static", 0.75 if has_default else 0.85
+            return engine.functions.reported_parameter(path, target.anchor)[0], "static", 0.75 if has_default else 0.85
         assert target.symbol is not None, "script_targets gives variable and attribute targets their symbol"
         sym = g.symbols[target.symbol]
         if target.kind == "variable":
@@ -85,7 +90,15 @@ class ScriptPredictor:
         return widen(engine.symbol_type(path, sym.id)), "static", 0.9
 
     def _with_evidence(self, target: ScriptTarget, p: Prediction) -> Prediction:
-        """A parameter typed by its uses (:mod:`.usage`): their confidence and labels."""
+        """A parameter typed by its uses (:mod:`.usage`): their confidence and labels;
+        one settled as ``any`` (:mod:`.settle`): ``any``, with the rule's label."""
+        wide = (
+            self.engine.functions.reported_parameter(self.path, target.anchor)[1]
+            if target.kind == "parameter"
+            else None
+        )
+        if wide is not None and p.source == "static" and p.type is None:
+            return replace(p, type="any", confidence=WIDE_CONFIDENCE, evidence=(wide,))
         if (
             target.kind != "parameter"
             or p.source != "static"

@@ -352,13 +352,20 @@ def used_members(g: ScriptGraph, uses: list[int]) -> set[str]:
         kind = g.kinds[parent] if parent >= 0 else ""
         if kind in ("attribute", "attribute_store") and g.child_by_field(parent, "object") == node:
             prop = g.child_by_field(parent, "property")
-            if prop is not None and g.kinds[prop] != "private_property_identifier":
+            if prop is not None and g.kinds[prop] != "private_property_identifier" and not _probed(g, parent):
                 used.add(g.text(prop))
         elif kind == "variable_declarator" and g.child_by_field(parent, "value") == node:
             pattern = g.child_by_field(parent, "name")
             if pattern is not None and g.kinds[pattern] == "object_pattern":
                 used.update(_pattern_keys(g, pattern))
     return used
+
+
+def _probed(g: ScriptGraph, member: int) -> bool:
+    """Whether ``p.x`` is only asked its type (``typeof p.x === "function"``): the code
+    checks that the member exists, so it does not rely on a type that has it."""
+    parent = g.parents[member]
+    return parent >= 0 and g.kinds[parent] == "unary_expression" and g.text(parent).startswith("typeof")
 
 
 def _pattern_keys(g: ScriptGraph, pattern: int) -> set[str]:

@@ -1,0 +1,274 @@
+"""Settling an inferred parameter type into one a TypeScript author would write.
+
+What callers pass and what the body does give a parameter a join of values; a
+declared parameter type is written differently.  :func:`settle` reads the join
+as TypeScript would, in this order:
+
+=========================================  ==========================================
+the join, or the parameter                 settles as
+=========================================  ==========================================
+``p?`` (optional): ``T | undefined``       ``T`` (the ``?`` says ``undefined``)
+``Query<TData> | Query``, ``TData`` a      ``Query<any>`` (a caller's type parameter
+type parameter of the caller               means nothing here; the bare name joins it)
+``string | symbol``, ``string | number |   ``PropertyKey`` (keys; ``PropertyKey``
+symbol``, ``PropertyKey | string``         absorbs its members)
+``string | Method`` (``Method``: an alias   ``string``
+of string literals)
+``Signal | Computed`` (``Computed``        ``Signal``; else the one nearest type all
+extends ``Signal``)                        the classes extend or implement
+three or more members, primitives and      ``any`` (no type but ``any`` or
+objects mixed: ``string | number | Map``   ``unknown`` accepts them all)
+no answer, or one type, where the body     ``any``: the test says the parameter can
+tests the parameter's own type             be of several types (``typeof p ===
+(``typeof p``, ``typeof p.x``, ``p         "string"``), unless the failing branch
+instanceof C``, ``Array.isArray(p)``) or   throws (argument checking)
+a type predicate names it (``(p): p is
+Map<K, V>``)
+=========================================  ==========================================
+
+The last two give ``any`` with a label (:data:`MIXED`, :data:`TESTED`), as does
+a function expression's context whose signatures disagree (:data:`CONTEXT_ANY`, ``produce: IProduce =
+(base, recipe) => ...`` with ``IProduce``'s overloads): the predictions print it,
+where an ``any`` inferred otherwise counts as no answer.
+
+Example::
+
+    function isMap(target) { return target instanceof Map }      # target: any
+    function key(k) {}; key("a"); key(Symbol())                    # k: PropertyKey
+    function open(parent?) {}; open(); open(new Dir())             # parent: Dir
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from typelens.analyzer.typescript import ScriptGraph
+
+from .declared import type_parameters
+from .types import (
+    ANY,
+    NULLISH,
+    UNDEFINED,
+    UNKNOWN,
+    ArrayOf,
+    Func,
+    Literal,
+    Named,
+    Prim,
+    Shape,
+    TsType,
+    Tuple,
+    TypeVar,
+    join,
+    members,
+)
+
+if TYPE_CHECKING:
+    from .contract import ScriptContract
+
+logger = logging.getLogger(__name__)
+
+MIXED = "mixed:callers"
+TESTED = "tested:type"
+CONTEXT_ANY = "context:any"  # a function expression whose context's signatures disagree
+PROPERTY_KEY = Named("PropertyKey")
+_KEYS = frozenset({"string", "number", "symbol"})
+_PRIMITIVES = frozenset({"string", "number", "boolean", "bigint", "symbol"})
+_CONDITIONS = ("parenthesized_expression", "binary_expression", "unary_expression")
+
+
+def settle(engine: "ScriptContract", g: ScriptGraph, function: int, holder: int, t: TsType) -> TsType:
+    """``t`` (what callers pass, or what the uses say) as a declared parameter type
+    (the rules of the module docstring, less :func:`tested`)."""
+    if t is UNKNOWN or t is ANY:
+        return t
+    if g.kinds[holder] == "optional_parameter" and len(members(t)) > 1:
+        t = join(*(m for m in members(t) if m != UNDEFINED))
+    t = _foreign_variables(g, function, _common_base(engine, t))
+    t = _keys(engine, t)
+    kept = [m for m in members(t) if m not in NULLISH]
+    if len(kept) >= 3 and any(_primitive(m) for m in kept) and any(_object(m) for m in kept):
+        return ANY
+    return t
+
+
+def _primitive(t: TsType) -> bool:
+    return isinstance(t, Literal) or isinstance(t, Prim) and t.name in _PRIMITIVES or t == PROPERTY_KEY
+
+
+def _object(t: TsType) -> bool:
+    return isinstance(t, (ArrayOf, Tuple, Shape, Func)) or isinstance(t, Named) and t != PROPERTY_KEY
+
+
+def _foreign_variables(g: ScriptGraph, function: int, t: TsType) -> TsType:
+    """Type arguments that are type parameters of no declaration around ``function``
+    (a caller's, named differently) as ``any``; a bare generic name dropped where
+    the same name with arguments is joined too, and all of a name's where it is
+    joined with ``any`` arguments (``Entry<any> | Entry<string>``: ``Entry<any>``)."""
+    in_scope = {"this"}
+    node = function
+    while node >= 0:
+        in_scope.update(type_parameters(g, node))
+        node = g.parents[node]
+
+    def local(arg: TsType) -> TsType:
+        return ANY if isinstance(arg, TypeVar) and arg.name not in in_scope else arg
+
+    out: list[TsType] = []
+    for m in members(t):
+        if isinstance(m, Named) and m.where is not None and m.args:
+            m = Named(m.name, tuple(local(a) for a in m.args), m.where)
+        out.append(m)
+    with_args = {m.name for m in out if isinstance(m, Named) and m.args}
+    all_any = {m.name for m in out if isinstance(m, Named) and m.args and all(a is ANY for a in m.args)}
+    return join(
+        *(
+            m
+            for m in out
+            if not isinstance(m, Named)
+            or m.args
+            and (m.name not in all_any or all(a is ANY for a in m.args))
+            or not m.args
+            and m.name not in with_args
+        )
+    )
+
+
+def _keys(engine: "ScriptContract", t: TsType) -> TsType:
+    """Keys as ``PropertyKey``; a primitive absorbs its literals' aliases."""
+    items = members(t)
+    names = {m.name for m in items if isinstance(m, Prim)}
+    has_key = PROPERTY_KEY in items or "symbol" in names and "string" in names
+    if has_key and all(m in NULLISH or m == PROPERTY_KEY or isinstance(m, Prim) and m.name in _KEYS for m in items):
+        return join(PROPERTY_KEY, *(m for m in items if m in NULLISH))
+    out = []
+    for m in items:
+        if isinstance(m, Named) and m.where is not None:
+            opened = members(engine.types.expand(m))
+            if all(isinstance(x, Literal) and x.base in names for x in opened):
+                continue  # `string | MutatingMethod`: the string says it
+        out.append(m)
+    return join(*out) if len(out) != len(items) else t
+
+
+def _common_base(engine: "ScriptContract", t: TsType) -> TsType:
+    """A union of project classes as the one type they all are: a member that all
+    the others extend, else the one nearest class or interface they all extend or
+    implement (``ComputedValue | Reaction``: ``IDerivation``)."""
+    kept = [m for m in members(t) if isinstance(m, Named) and m.where is not None]
+    nullish = [x for x in members(t) if x in NULLISH]
+    if len(kept) < 2 or len(kept) + len(nullish) != len(members(t)):
+        return t
+    if len({m.name for m in kept}) < 2:
+        return t  # one generic type with several arguments: see _foreign_variables
+    above = [_supertypes(engine, m) for m in kept]
+    for m in kept:
+        if all(o.name == m.name or m.name in sup for o, sup in zip(kept, above)):
+            return join(m, *nullish)
+    common = set(above[0]).intersection(*above[1:])
+    supers = {c: set(_supertypes(engine, above[0][c])) for c in common}
+    nearest = [c for c in common if not any(c in supers[o] for o in common if o != c)]
+    return join(above[0][nearest[0]], *nullish) if len(nearest) == 1 else t
+
+
+def _supertypes(engine: "ScriptContract", t: Named) -> dict[str, Named]:
+    """The project classes and interfaces ``t`` extends or implements, transitively,
+    by name (their type arguments as the nearest clause writes them)."""
+    out: dict[str, Named] = {}
+    todo, steps = [t], 0
+    while todo and steps < 32:
+        item, steps = todo.pop(), steps + 1
+        where = item.where
+        g = engine.graph(where[0]) if where is not None else None
+        if g is None or where is None:
+            continue
+        for base in [*engine.members._extends(where[0], g, where[1]), *_implemented(engine, where[0], g, where[1])]:
+            if isinstance(base, Named) and base.where is not None and base.name not in out:
+                out[base.name] = base
+                todo.append(base)
+    return out
+
+
+def _implemented(engine: "ScriptContract", path: str, g: ScriptGraph, node: int) -> list[TsType]:
+    """The types a class's ``implements`` clause names."""
+    out = []
+    for heritage in (c for c in g.children(node) if g.kinds[c] == "class_heritage"):
+        for clause in (c for c in g.children(heritage) if g.kinds[c] == "implements_clause"):
+            out += [engine.declared(path, item) for item in g.children(clause) if g.kinds[item] != "type_arguments"]
+    return out
+
+
+# -- type tests -------------------------------------------------------------------------
+def tested(g: ScriptGraph, uses: list[int], probes: bool = True) -> bool:
+    """Whether the body tests the parameter's own type (``typeof p``, ``p instanceof
+    C``, ``Array.isArray(p)``; with ``probes``, ``typeof p.x`` too) other than to
+    reject an argument (:func:`_checks_argument`)."""
+    for use in uses:
+        node, parent = use, g.parents[use]
+        while parent >= 0 and g.kinds[parent] in ("parenthesized_expression", "non_null_expression"):
+            node, parent = parent, g.parents[parent]
+        if parent < 0:
+            continue
+        kind, test = g.kinds[parent], -1
+        if probes and kind == "attribute" and g.child_by_field(parent, "object") == node and g.parents[parent] >= 0:
+            node, parent = parent, g.parents[parent]  # `typeof p.then === "function"`: a probe
+            kind = g.kinds[parent]
+        if kind == "unary_expression" and g.source.data[g.start_bytes[parent] :].startswith(b"typeof"):
+            test = parent
+        elif kind == "binary_expression" and g.child_by_field(parent, "left") == node:
+            right = g.child_by_field(parent, "right")
+            operator = g.source.data[g.end_bytes[node] : g.start_bytes[right]] if right is not None else b""
+            test = parent if operator.strip() == b"instanceof" else -1
+        elif kind == "arguments" and g.kinds[g.parents[parent]] == "call":
+            callee = g.child_by_field(g.parents[parent], "function")
+            test = g.parents[parent] if callee is not None and g.text(callee) == "Array.isArray" else -1
+        if test >= 0 and not _checks_argument(g, test):
+            return True
+    return False
+
+
+def predicate_of(g: ScriptGraph, function: int, name: str) -> bool:
+    """Whether ``function`` returns a type predicate on ``name`` (``name is T``,
+    ``asserts name is T``): its parameter is wider than ``T``."""
+    written = g.child_by_field(function, "return_type")
+    if written is None or g.kinds[written] not in ("type_predicate_annotation", "asserts_annotation"):
+        return False
+    words = g.text(written).lstrip(":").split()
+    words = words[1:] if words[:1] == ["asserts"] else words
+    return words[:2] == [name, "is"]
+
+
+def _checks_argument(g: ScriptGraph, test: int) -> bool:
+    """Whether the test rejects an argument: the condition of an ``if`` that throws
+    (``if (typeof f !== "function") throw new Error(...)``), or that calls a function
+    (``die(...)``) when the test fails (``!==``, ``!(p instanceof C)``)."""
+    node, negated = test, False
+    while g.parents[node] >= 0 and g.kinds[g.parents[node]] in _CONDITIONS:
+        parent = g.parents[node]
+        if g.kinds[parent] == "binary_expression" and g.child_by_field(parent, "left") == node:
+            right = g.child_by_field(parent, "right")
+            operator = g.source.data[g.end_bytes[node] : g.start_bytes[right]] if right is not None else b""
+            negated = negated or operator.strip() in (b"!==", b"!=")
+        elif g.kinds[parent] == "unary_expression" and g.text(parent).startswith("!"):
+            negated = not negated
+        node = parent
+    statement = g.parents[node]
+    if statement < 0 or g.kinds[statement] != "if_statement":
+        return False
+    then = g.child_by_field(statement, "consequence")
+    if then is None:
+        return False
+    first = g.children(then)[0] if g.kinds[then] == "statement_block" and g.children(then) else then
+    if g.kinds[first] == "throw_statement":
+        return True
+    called = g.children(first)[0] if g.kinds[first] == "expression_statement" and g.children(first) else first
+    return negated and g.kinds[called] == "call"
+
+
+def single(t: TsType) -> bool:
+    """Whether ``t`` is one type (or none), ``null`` and ``undefined`` aside."""
+    return t is UNKNOWN or len([m for m in members(t) if m not in NULLISH]) <= 1
+
+
+__all__ = ["CONTEXT_ANY", "MIXED", "TESTED", "predicate_of", "settle", "single", "tested"]
