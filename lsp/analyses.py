@@ -50,14 +50,14 @@ Example::
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, TypeVar
+from typing import TYPE_CHECKING, Callable, Iterator, TypeVar
 
 if TYPE_CHECKING:
     from typelens.analyzer import ProgramGraph
@@ -65,64 +65,149 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Analysed", "Builds", "COMPLETION_BUDGET", "EditLog", "HOVER_BUDGET", "QUIET", "Track"]
+__all__ = [
+    "Analysed",
+    "Builds",
+    "COMPLETION_BUDGET",
+    "EditLog",
+    "HOVER_BUDGET",
+    "Priority",
+    "QUIET",
+    "STEP_WAIT",
+    "Stale",
+    "Track",
+]
 
 T = TypeVar("T")
 
 HOVER_BUDGET = 0.03  # seconds a hover waits for the current revision's build
 COMPLETION_BUDGET = 0.05  # ... and a completion, before the newest revision built answers it
 QUIET = 0.15  # the builder starts once the document had no edit for this long
+# seconds a carried answer waits for the older revision's engine (busy with a
+# step of its warm-up, or another request) before it asks the current revision
+STEP_WAIT = 0.25
 _SOON = -1  # ``Track.building``: the builder will build the newest revision
 _WAIT_LIMIT = 300.0  # a request never waits longer for a build (then it fails, logged)
 _MAX_LOGGED_EDITS = 4096  # more edits than this since the last build: no carrying across
 KEPT_ANSWERS = 32  # answers an analysed revision keeps (``Analysed.ask_kept``)
+_DONE = object()
+_POLL = 0.02  # seconds between looks at whether a request is still in flight
+
+
+class Stale(Exception):
+    """The revision asked about is no longer the document's newest (``Builds.at``)."""
+
+
+class Priority:
+    """Requests before background work: the requests in flight, counted
+    (:meth:`asking`), and background work waiting between its steps until
+    there are none (:meth:`wait_idle`).  A step waiting holds neither an engine
+    nor the interpreter's lock, so a request runs as if alone.
+
+    Example::
+
+        priority = Priority()
+        with priority.asking():      # a hover
+            ...
+        priority.wait_idle(lambda: False)   # returns at once: nothing in flight
+    """
+
+    def __init__(self) -> None:
+        self._idle = threading.Condition(threading.Lock())
+        self._asking = 0
+
+    @contextmanager
+    def asking(self) -> Iterator[None]:
+        with self._idle:
+            self._asking += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._asking -= 1
+                if not self._asking:
+                    self._idle.notify_all()
+
+    def busy(self) -> bool:
+        return self._asking > 0
+
+    def wait_idle(self, cancelled: Callable[[], bool], poll: float = 0.05) -> bool:
+        """Wait until no request is in flight; ``False`` as soon as ``cancelled()``."""
+        with self._idle:
+            while self._asking:
+                if cancelled():
+                    return False
+                self._idle.wait(poll)
+        return not cancelled()
 
 
 @dataclass(slots=True)
 class Analysed:
-    """One revision of a document, analysed: its graph and the engines answering about it."""
+    """One revision of a document, analysed: its graph and the engine answering about it."""
 
     revision: int
     graph: ProgramGraph
     seconds: float  # what building it took
-    answering: FileAnalysis  # hover, inlay hints, completion, definition, code actions
-    make_checking: Callable[[], FileAnalysis]
+    answering: FileAnalysis  # every question: hover, completion, ..., and the diagnostics
+    # the steps that work out every answer of the file (``Builds`` runs them after the build)
+    warm: Callable[[Analysed], Iterator[None]] | None = None
+    priority: Priority = field(default_factory=Priority)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    checking: FileAnalysis | None = None
-    check_lock: threading.Lock = field(default_factory=threading.Lock)
     epoch: int = 0  # the track's epoch it was built in (see ``Track.epoch``)
     answers: dict = field(default_factory=dict)  # ``ask_kept``'s answers by key, oldest first
+    answers_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def ask(self, question: Callable[[FileAnalysis], T], timeout: float = -1) -> T:
         """``question(answering engine)``, alone on that engine."""
-        if not self.lock.acquire(timeout=timeout):
-            raise TimeoutError("the answering engine stayed busy")
-        try:
-            return question(self.answering)
-        finally:
-            self.lock.release()
+        with self.priority.asking():
+            if not self.lock.acquire(timeout=timeout):
+                raise TimeoutError("the answering engine stayed busy")
+            try:
+                return question(self.answering)
+            finally:
+                self.lock.release()
 
     def ask_kept(self, key: object, question: Callable[[FileAnalysis], T], timeout: float = -1) -> T:
         """:meth:`ask`, the answer kept for the next question with the same ``key``
         (one that names all the answer depends on besides this revision, e.g. the
-        dot whose receiver's members are listed); the last :data:`KEPT_ANSWERS`."""
-        if not self.lock.acquire(timeout=timeout):
-            raise TimeoutError("the answering engine stayed busy")
-        try:
-            if key not in self.answers:
-                self.answers[key] = question(self.answering)
-                if len(self.answers) > KEPT_ANSWERS:
-                    del self.answers[next(iter(self.answers))]
-            return self.answers[key]
-        finally:
-            self.lock.release()
+        dot whose receiver's members are listed); the last :data:`KEPT_ANSWERS`.
+        A kept answer is read without waiting for the engine."""
+        found = self.kept(key)
+        if found is not None:
+            return found
+        with self.priority.asking():
+            if not self.lock.acquire(timeout=timeout):
+                raise TimeoutError("the answering engine stayed busy")
+            try:
+                found = self.kept(key)
+                if found is None:
+                    found = question(self.answering)
+                    self.keep(key, found)
+                return found
+            finally:
+                self.lock.release()
 
-    def check(self, question: Callable[[FileAnalysis], T]) -> T:
-        """``question(checking engine)``: the diagnostics' engine, alone on it."""
-        with self.check_lock:
-            if self.checking is None:
-                self.checking = self.make_checking()
-            return question(self.checking)
+    def kept(self, key: object):
+        """The answer :meth:`ask_kept` kept for ``key``, or ``None``."""
+        with self.answers_lock:
+            return self.answers.get(key)
+
+    def keep(self, key: object, answer: object) -> None:
+        """Keep ``answer`` for :meth:`ask_kept`'s ``key`` (worked out on this engine, alone on it)."""
+        with self.answers_lock:
+            self.answers[key] = answer
+            if len(self.answers) > KEPT_ANSWERS:
+                del self.answers[next(iter(self.answers))]
+
+    def work(self, steps: Iterator[None], cancelled: Callable[[], bool]) -> bool:
+        """Background work: each of ``steps`` alone on the engine, once no request
+        is in flight (:class:`Priority`); whether it ran to its end (``False``:
+        ``cancelled()`` said stop first; the rest of ``steps`` is left to run)."""
+        while self.priority.wait_idle(cancelled):
+            with self.lock:
+                if next(steps, _DONE) is _DONE:
+                    return True
+        return False
 
 
 class EditLog:
@@ -228,21 +313,24 @@ class Builds:
     expect ``lock`` held, ``at`` and ``older`` expect it free (they wait, and
     ``at`` may build)."""
 
-    def __init__(self, lock: threading.RLock, is_open: Callable[[Track], bool]) -> None:
+    def __init__(self, lock: threading.RLock, is_open: Callable[[Track], bool], priority: Priority) -> None:
         self._ready = threading.Condition(lock)
         self._lock = lock
         self._is_open = is_open
+        self.priority = priority
+        self._waiting = 0  # requests waiting in ``at`` for a build
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="typelens-analyse")
 
-    def soon(self, track: Track, build: Callable[[], Callable[[bool], Analysed]]) -> None:
+    def soon(self, track: Track, build: Callable[[], Callable[[], Analysed]]) -> None:
         """Build the track's newest revision once the builder is free; ``build()``,
-        called under the lock, reads the newest text and returns its builder
-        (``builder(warm)``; the background builds warm their engine)."""
+        called under the lock, reads the newest text and returns its builder;
+        the revision built is then warmed (``Analysed.warm``) while no request
+        is in flight and no newer revision is wanted)."""
         if track.building is None and not track.has(track.revision) and self._is_open(track):
             track.building = _SOON
             self._pool.submit(self._build_newest, track, build)
 
-    def forget(self, tracks: list[tuple[Track, Callable[[], Callable[[bool], Analysed]] | None]]) -> None:
+    def forget(self, tracks: list[tuple[Track, Callable[[], Callable[[], Analysed]] | None]]) -> None:
         """What these tracks' answers read changed elsewhere: their analyses are out
         of date (each stays a carrier for hovers); those given a ``build`` factory are
         built again now, the others when asked."""
@@ -256,8 +344,15 @@ class Builds:
     def closed(self) -> None:
         self._ready.notify_all()  # whoever waits on a closed document stops
 
-    def at(self, track: Track, revision: int, build: Callable[[bool], Analysed]) -> Analysed:
-        """The analysis of ``revision`` (``build(warm)`` builds that revision's text)."""
+    def stop(self) -> None:
+        """No more builds or warm-ups (the documents are closed: the one running stops)."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self.closed()
+
+    def at(self, track: Track, revision: int, build: Callable[[], Analysed], newest_only: bool = False) -> Analysed:
+        """The analysis of ``revision`` (``build()`` builds that revision's text);
+        with ``newest_only``, :class:`Stale` rather than a build of a revision
+        that edits made old meanwhile."""
         with self._lock:
 
             def settled() -> bool:  # kept, failed, or the builder will not build it
@@ -270,13 +365,20 @@ class Builds:
 
             track.wanted = max(track.wanted, revision)
             self._ready.notify_all()  # a builder waiting for quiet starts now
-            self._ready.wait_for(settled, _WAIT_LIMIT)
+            if not settled():
+                self._waiting += 1  # a warm-up on the builder gives way
+                try:
+                    self._ready.wait_for(settled, _WAIT_LIMIT)
+                finally:
+                    self._waiting -= 1
             if not self._is_open(track):
                 raise KeyError(f"{track.uri} was closed")
             if track.has(revision):
                 return track.analysed
             if track.failure is not None and track.failure[0] == revision:
                 raise track.failure[1]
+            if newest_only and revision != track.revision:
+                raise Stale(f"{track.uri} was edited since revision {revision}")
             epoch = track.epoch
         return self._build_here(track, revision, epoch, build)
 
@@ -318,7 +420,7 @@ class Builds:
             )
             return self._is_open(track) and track.has(track.revision)
 
-    def _build_here(self, track: Track, revision: int, epoch: int, build: Callable[[bool], Analysed]) -> Analysed:
+    def _build_here(self, track: Track, revision: int, epoch: int, build: Callable[[], Analysed]) -> Analysed:
         """``revision`` built for the requests that want it, the builder being past it
         or not on it (kept when it is still the current one; not warmed: these
         requests ask little)."""
@@ -330,7 +432,7 @@ class Builds:
         if not mine:  # another request is building it: share
             return future.result(timeout=_WAIT_LIMIT)
         try:
-            analysed = _timed(lambda: build(False))
+            analysed = _timed(build)
             analysed.epoch = epoch
         except Exception as err:  # the per-file boundary: the request gets the error, the server goes on
             logger.exception("analysing %s failed", track.uri)
@@ -345,7 +447,7 @@ class Builds:
         future.set_result(analysed)
         return analysed
 
-    def _build_newest(self, track: Track, build: Callable[[], Callable[[bool], Analysed]]) -> None:
+    def _build_newest(self, track: Track, build: Callable[[], Callable[[], Analysed]]) -> None:
         while True:
             with self._lock:
                 self._wait_for_quiet(track)
@@ -357,31 +459,56 @@ class Builds:
                 track.building, track.build_started = revision, time.monotonic()
                 builder = build()
             try:
-                analysed, failure = _timed(functools.partial(builder, True)), None
+                analysed, failure = _timed(builder), None
                 analysed.epoch = epoch
             except Exception as err:  # the per-file boundary: its requests get the error, the server goes on
                 logger.exception("analysing %s failed", track.uri)
                 analysed, failure = None, err
             with self._lock:
+                kept = False
                 if epoch == track.epoch:
                     if analysed is not None:
                         track.durations.append(analysed.seconds)
-                        track.keep(analysed)
+                        kept = track.keep(analysed)
                     else:
                         track.failure = (revision, failure)
+                self._ready.notify_all()  # the requests waiting for it go on while it warms
+            if kept and analysed is not None:
+                self._warm(track, analysed)
+            with self._lock:
                 if track.revision == revision and epoch == track.epoch or not self._is_open(track):
                     track.building = None
                     self._ready.notify_all()
                     return
-                self._ready.notify_all()
+
+    def _warm(self, track: Track, analysed: Analysed, steps: Iterator[None] | None = None) -> None:
+        """Work out every answer of ``analysed`` (``Analysed.warm``) a step at a time,
+        while no request is in flight; stopped for good by an edit (a newer revision
+        is built and warmed instead), and put off behind the builds that requests
+        wait for."""
+        if steps is None and analysed.warm is None:
+            return
+
+        def stale() -> bool:
+            return track.revision != analysed.revision or track.epoch != analysed.epoch or not self._is_open(track)
+
+        steps = steps if steps is not None else analysed.warm(analysed)
+        try:
+            done = analysed.work(steps, lambda: stale() or self._waiting > 0)
+        except Exception:  # the per-file boundary: what the warm-up did not do, requests do
+            logger.exception("warming the analysis of %s failed", track.uri)
+            return
+        if not done and not stale():  # a build was wanted elsewhere: warmed after it
+            self._pool.submit(self._warm, track, analysed, steps)
 
     def _wait_for_quiet(self, track: Track) -> None:
         # a burst of keystrokes is built once, after it; a request does not wait for that
+        # nor while a request is answered: it would share the interpreter with the build
         while self._is_open(track) and track.wanted < track.revision:
             left = QUIET - (time.monotonic() - track.edited_at)
-            if left <= 0:
+            if left <= 0 and not self.priority.busy():
                 return
-            self._ready.wait(left)
+            self._ready.wait(max(left, _POLL))
 
 
 def _timed(build: Callable[[], Analysed]) -> Analysed:

@@ -32,11 +32,11 @@ import hashlib
 import logging
 import re
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Callable, TypeVar, cast
+from typing import Callable, Iterator, TypeVar, cast
 from urllib.parse import unquote, urlparse
 
 from typelens.analyzer import Diagnostic, Document, GraphConfig, ModelError, ProgramGraph, build_graph, project_scope
@@ -51,7 +51,7 @@ from typelens.typeinfer.session import AnalysisSession, FileAnalysis, project_ro
 from typelens.typeinfer.discovery import Discovery
 from typelens.typeinfer.settings import Settings, SettingsTree, with_editor
 
-from .analyses import COMPLETION_BUDGET, HOVER_BUDGET, Analysed, Builds, Track
+from .analyses import COMPLETION_BUDGET, HOVER_BUDGET, STEP_WAIT, Analysed, Builds, Priority, Stale, Track
 from .positions import Encoding, LineIndex
 
 logger = logging.getLogger(__name__)
@@ -160,9 +160,9 @@ class Workspace:
         self._lock = threading.RLock()
         self._lm_use = threading.Lock()  # fast tokenizers are not safe to share between threads
         self._logprobs = LogprobMemo()  # under ``_lm_use``
-        self._lm_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="typelens-lm")
         self.generation = 0  # bumped whenever any answer may have changed (pulled diagnostics' ids)
-        self._builds = Builds(self._lock, self._is_open_track)
+        self._priority = Priority()  # requests before warm-ups and diagnostics
+        self._builds = Builds(self._lock, self._is_open_track, self._priority)
         self.hover_budget = HOVER_BUDGET
         self.completion_budget = COMPLETION_BUDGET
 
@@ -179,6 +179,13 @@ class Workspace:
             if self._docs.pop(uri, None) is not None:
                 self._forget_analyses()
             self._builds.closed()
+
+    def stop(self) -> None:
+        """The server is stopping: every document closed, the background work left
+        undone (what is running ends at its next step)."""
+        with self._lock:
+            self._docs.clear()
+            self._builds.stop()
 
     def change(self, uri: str, version: int, edits: list[tuple[int, int, str] | str]) -> None:
         """Apply ``(start_byte, end_byte, new_text)`` edits in order, or whole texts."""
@@ -294,7 +301,7 @@ class Workspace:
         doc = self._docs.get(track.uri)
         return doc is not None and doc.track is track
 
-    def _prepare(self, doc: OpenDocument, snapshot: Snapshot | None = None) -> Callable[[bool], Analysed]:
+    def _prepare(self, doc: OpenDocument, snapshot: Snapshot | None = None) -> Callable[[], Analysed]:
         """What builds the analysis of ``snapshot`` (default: the current revision),
         its engine reading the other open documents of its session from their
         buffers.  Called under the lock: it takes the texts and trees it needs."""
@@ -309,7 +316,7 @@ class Workspace:
         # graphs are built outside the lock (edits keep arriving) from the trees taken
         # here, which later edits do not move (``Document`` edits a copy)
 
-        def build(warm: bool) -> Analysed:
+        def build() -> Analysed:
             buffers, built = {}, []
             for d, r, source, tree, graph in wanted:
                 if d is doc and moved_on:  # the document moved on while the request waited
@@ -331,22 +338,22 @@ class Workspace:
                 graph,
                 0.0,
                 _analysis(session, path, doc.path.name, graph, buffers, mode),
-                lambda: _analysis(session, path, doc.path.name, graph, buffers, mode),
+                warm=partial(self._warm_steps, doc.track),
+                priority=self._priority,
             )
-            if warm:  # every answer of the file, so that the requests after it find them
-                analysed.answering.predictions()
-                self._warm_completion(doc.track, analysed)
+            self._list_carried_dot(doc.track, analysed)
             return analysed
 
         return build
 
-    def _analysed(self, uri: str, snapshot: Snapshot | None = None) -> Analysed:
-        """The analysed revision ``snapshot`` pins (default: the current one)."""
+    def _analysed(self, uri: str, snapshot: Snapshot | None = None, newest_only: bool = False) -> Analysed:
+        """The analysed revision ``snapshot`` pins (default: the current one;
+        ``newest_only``: see ``Builds.at``)."""
         with self._lock:
             doc = self._docs[uri]
             revision = doc.track.revision if snapshot is None else snapshot.revision
             track, build = doc.track, self._prepare(doc, snapshot)
-        return self._builds.at(track, revision, build)
+        return self._builds.at(track, revision, build, newest_only)
 
     def _ask(self, uri: str, snapshot: Snapshot | None, question: Callable[[FileAnalysis], T]) -> T:
         """``question`` put to the answering engine of ``snapshot``'s revision, alone on it."""
@@ -382,15 +389,40 @@ class Workspace:
         return self._ask(uri, None, lambda a: a.predictions())
 
     def diagnostics(self, uri: str, snapshot: Snapshot | None = None) -> list[Diagnostic]:
-        """On an engine of their own: a long run never holds an editor request up.
-        The file's own rule settings count (:meth:`file_settings`); an excluded
-        file has none."""
+        """Worked out on the revision's own engine, after its warm-up (whose answers
+        they read) and a step at a time, each while no request is in flight: a
+        long run never holds an editor request up.  The file's own rule settings
+        count (:meth:`file_settings`); an excluded file has none."""
+        found = self.latest_diagnostics(uri, snapshot, latest=False)
+        return found if found is not None else []
+
+    def latest_diagnostics(
+        self, uri: str, snapshot: Snapshot | None = None, latest: bool = True
+    ) -> list[Diagnostic] | None:
+        """:meth:`diagnostics`; with ``latest``, ``None`` as soon as ``snapshot`` is not the
+        document's newest revision (diagnostics about to be published: an edit
+        since has its own run coming, so no work is spent on the older text)."""
         with self._lock:
-            path = self._docs[uri].path
+            doc = self._docs[uri]
+            track, path = doc.track, doc.path
+            revision = track.revision if snapshot is None else snapshot.revision
         settings = self.file_settings(path)
         if settings is None:
             return []
-        return self._analysed(uri, snapshot).check(lambda a: a.diagnostics(settings))
+
+        def stale() -> bool:
+            return latest and (track.revision != revision or not self._is_open_track(track))
+
+        if stale():
+            return None
+        try:
+            analysed = self._analysed(uri, snapshot, newest_only=latest)
+        except Stale:
+            return None
+        steps = getattr(analysed.answering, "diagnostic_steps", None)
+        if steps is not None and not analysed.work(steps(), stale):
+            return None
+        return analysed.ask(lambda a: a.diagnostics(settings))
 
     def file_settings(self, path: Path) -> Settings | None:
         """The rule settings of ``path`` as ``analyze`` reads them (its nearest
@@ -433,7 +465,7 @@ class Workspace:
         if at is None:
             return _NOT_CARRIED
         try:
-            info = kept.ask(lambda a: a.hover(at[0]), timeout=self.hover_budget)
+            info = kept.ask(lambda a: a.hover(at[0]), timeout=STEP_WAIT)
         except TimeoutError:
             return _NOT_CARRIED
         if info is None:  # no answer there then: nor now, unless typing next to it made a name
@@ -463,7 +495,7 @@ class Workspace:
         kept = self._builds.carrier(track, revision, self.hover_budget)
         if kept is not None:
             try:
-                found = self._all_hints(uri, kept, timeout=self.hover_budget)
+                found = self._all_hints(uri, kept, timeout=STEP_WAIT)
             except TimeoutError:
                 found = None
             if found is not None:
@@ -618,25 +650,37 @@ class Workspace:
             entries = analysis.ask_kept(("members", dot), lambda a: a.completions(offset))
         return Completions(self._ranked(ranking, data, offset, entries), analysis.revision)
 
-    def _warm_completion(self, track: Track, analysed: Analysed) -> None:
+    def _list_carried_dot(self, track: Track, analysed: Analysed) -> None:
         """List the members a completion carried from an older revision listed (the
-        client asks again there), on ``analysed``, the revision the builder built,
-        when no edit since wrote into or next to that dot."""
+        client asks again there) on ``analysed``, a revision just built (no other
+        thread has it yet), when no edit since wrote into or next to that dot."""
         with self._lock:
             asked = track.carried_dot
             at = track.edits.carry(asked[1], asked[1], asked[0], analysed.revision) if asked else None
-        if at is None:
+        dot = at[0] if at is not None else None
+        if dot is not None and ide_completion.members_dot(analysed.graph.source.data, dot + 1) == dot:
+            analysed.keep(("members", dot), analysed.answering.completions(dot + 1))
+
+    def _warm_steps(self, track: Track, analysed: Analysed) -> Iterator[None]:
+        """What the builder works out on a revision it built, a step at a time, so
+        that the requests after it find their answers: every prediction of the
+        file (hovers and inlay hints read them), then the diagnostics
+        (:meth:`diagnostics` reads them)."""
+        steps = getattr(analysed.answering, "prediction_steps", None)  # a script's analysis: in one step
+        yield from steps() if steps is not None else _one_step(analysed.answering.predictions)
+        with self._lock:
+            doc = self._docs.get(track.uri)
+        if doc is None or self.file_settings(doc.path) is None:  # closed, or excluded: no diagnostics
             return
-        dot = at[0]
-        if ide_completion.members_dot(analysed.graph.source.data, dot + 1) == dot:
-            analysed.ask_kept(("members", dot), lambda a: a.completions(dot + 1))
+        steps = getattr(analysed.answering, "diagnostic_steps", None)
+        yield from steps() if steps is not None else _one_step(analysed.answering.diagnostics)
 
     def _rank_ahead(self, uri: str, data: bytes, offset: int) -> Future | None:
         """The code LM reading ``data`` up to the dot before ``offset`` (``None``: no
         dot), started in the LM's own thread while the members are listed: it
         spends its time in the tokenizer and torch, which let the listing run."""
         dot = member_dot(data, offset)
-        return self._lm_pool.submit(self._next_logprobs, uri, data[: dot + 1]) if dot is not None else None
+        return in_daemon(self._next_logprobs, uri, data[: dot + 1]) if dot is not None else None
 
     def _next_logprobs(self, uri: str, before: bytes):
         """``(lm, next-token log-probabilities after before)``, or ``None`` without an LM."""
@@ -681,9 +725,7 @@ class Workspace:
                 return None
             scope = self._carried_scope(track, kept, snapshot, found[0])
         try:
-            return kept.ask(
-                lambda a: ide_completion.carried_completions(a, data, offset, scope), timeout=self.completion_budget
-            )
+            return kept.ask(lambda a: ide_completion.carried_completions(a, data, offset, scope), timeout=STEP_WAIT)
         except TimeoutError:
             return None
 
@@ -809,6 +851,23 @@ class Workspace:
         )
 
 
+def in_daemon(work: Callable[..., T], *args) -> Future[T]:
+    """``work(*args)`` in a thread of its own that does not hold the process's exit
+    up: loading the code LM takes a minute on a loaded machine, and a server told
+    to exit meanwhile exits."""
+    future: Future[T] = Future()
+
+    def run() -> None:
+        if future.set_running_or_notify_cancel():
+            try:
+                future.set_result(work(*args))
+            except BaseException as err:  # handed to whoever waits for it
+                future.set_exception(err)
+
+    threading.Thread(target=run, name="typelens-lm", daemon=True).start()
+    return future
+
+
 class LogprobMemo:
     """The code LM's next-token log-probabilities after the last few texts
     before a dot.  The client asks again at the same dot as the user types the
@@ -851,6 +910,11 @@ def _binds(data: bytes, at: int) -> bool:
     start = data.rfind(b"\n", 0, at) + 1
     end = data.find(b"\n", at)
     return _BINDS.search(data, start, len(data) if end < 0 else end) is not None
+
+
+def _one_step(work: Callable[[], object]) -> Iterator[None]:
+    work()
+    yield
 
 
 def _graph_of(doc: OpenDocument, source, tree) -> ProgramGraph:

@@ -11,7 +11,11 @@ from __future__ import annotations
 import graphlib
 from pathlib import Path
 
+import pytest
+
+from typelens.lsp import analyses
 from typelens.lsp.workspace import Workspace
+from typelens.typeinfer.ide import completion as ide_completion_module
 
 from .lsp_wire import RawServer
 
@@ -34,6 +38,18 @@ class Cart:
 def checkout(cart):
     return cart.total()
 """
+
+
+@pytest.fixture(autouse=True)
+def _not_by_the_clock(monkeypatch) -> None:
+    """What these in-process tests see does not depend on the machine's speed:
+    every member is typed for the list (past the detail budget a data member's
+    type waits for ``completionItem/resolve``, so a list worked out on a cold
+    engine, a fresh open answered before its warm-up, and one on a warm engine
+    would differ), and the builder waits long enough after an edit for the
+    request the test makes next to come first."""
+    monkeypatch.setattr(ide_completion_module, "DETAIL_BUDGET_SECONDS", 600.0)
+    monkeypatch.setattr(analyses, "QUIET", 2.0)
 
 
 def _open(tmp_path: Path, text: str) -> tuple[Workspace, str]:

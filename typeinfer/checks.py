@@ -26,6 +26,7 @@ type was guessed from call sites, or a class that may gain members at run time
 from __future__ import annotations
 
 import logging
+from typing import Iterator
 
 from typelens.analyzer import Diagnostic, ProgramGraph, ScopeKind, SymbolKind
 from typelens.analyzer import codes
@@ -50,6 +51,7 @@ logger = logging.getLogger(__name__)
 _IMPORT_ERRORS = ("ImportError", "ModuleNotFoundError", "Exception", "BaseException")
 _GUARD_WORDS = ("hasattr(", "getattr(", "sys.platform", "os.name", "version_info", "platform.")
 _ATTRIBUTE_ERRORS = ("AttributeError", "Exception", "BaseException")
+_STEP_NODES = 32  # checked nodes per step of ``FileChecker.steps``
 
 
 class FileChecker:
@@ -60,9 +62,17 @@ class FileChecker:
         self._stored: set[str] | None = None
 
     def run(self) -> list[Diagnostic]:
+        for _ in self.steps():
+            pass
+        return self.found()
+
+    def steps(self, size: int = _STEP_NODES) -> Iterator[None]:
+        """:meth:`run` in steps of ``size`` checked nodes, each a complete question of
+        the engine (the editor answers requests between them); then :meth:`found`."""
         g = self.g
         self.out.extend(Diagnostic(d.code, d.message, d.span, d.severity, self.display) for d in g.diagnostics)
         self._imports()
+        checked = 0
         for node, kind in enumerate(g.kinds):
             if kind == "attribute":
                 self._attribute(node)
@@ -70,6 +80,14 @@ class FileChecker:
                 self._call(node)
             elif kind == "binary_operator":
                 self._operator(node)
+            else:
+                continue
+            checked += 1
+            if checked % size == 0:
+                yield
+
+    def found(self) -> list[Diagnostic]:
+        """The findings :meth:`steps` made, in file order."""
         return sorted(self.out, key=lambda d: (d.span.start_byte, d.code))
 
     def _report(self, code: str, message: str, node: int) -> None:

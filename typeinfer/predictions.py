@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Iterator
 
 from typelens.analyzer import ProgramGraph, ScopeKind, Span, SymbolKind
 
@@ -106,6 +107,13 @@ class FilePredictor:
         """Every prediction of the file; ``functions=False``: variables and attributes
         only, one answer per name (the dataset's labels), without the later
         assignments' own answers."""
+        for _ in self.steps(functions):
+            pass
+        return self.found()
+
+    def steps(self, functions: bool = True) -> Iterator[None]:
+        """:meth:`run` in steps: one after each function, each a complete question
+        of the engine (the editor answers requests between them); then :meth:`found`."""
         for scope in self.g.scopes:
             if functions and scope.kind is ScopeKind.FUNCTION:
                 try:
@@ -114,11 +122,16 @@ class FilePredictor:
                     logger.warning(
                         "%s: %s: the analysis recursed too deep; its answers are left out", self.display, scope.qualname
                     )
+                yield
             elif functions and scope.kind is ScopeKind.LAMBDA:
                 self._lambda(scope)
         self._variables()
+        yield
         if functions:
             self._reassignments()
+
+    def found(self) -> list[Prediction]:
+        """The predictions :meth:`steps` made, in file order."""
         return sorted(self.out, key=lambda p: (p.span.start_byte, KINDS.index(p.kind)))
 
     def _add(
