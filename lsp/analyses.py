@@ -4,22 +4,33 @@ question at a time, and carried across the edits made since.
 The rules that keep the language server's answers equal to those of a fresh open
 of the same text, and its hovers fast while the user types:
 
-* **One question at a time per engine.**  A ``TypeEngine`` memoises every answer
-  and reads a question still being computed as a cycle.  Asked from two threads at
-  once (a hover beside the debounced diagnostics, two pipelined hovers), it took
-  another thread's unfinished question for a cycle and kept what it derived from
-  it: answers differed from run to run and from a fresh open.  So each
-  :class:`Analysed` revision has a lock for its answering engine, and diagnostics
-  get an engine of their own (``checking``): a long run of checks holds no hover
-  up.  (The workspace also gives each engine its own library answers: see
-  ``workspace._analysis``.)
+* **One question at a time per engine, and one engine per revision.**  A
+  ``TypeEngine`` memoises every answer and reads a question still being computed
+  as a cycle.  Asked from two threads at once (a hover beside the debounced
+  diagnostics, two pipelined hovers), it took another thread's unfinished
+  question for a cycle and kept what it derived from it: answers differed from
+  run to run and from a fresh open.  So each :class:`Analysed` revision has a
+  lock for its engine, and every question, the diagnostics' included, is asked
+  alone on it.  (The workspace also gives each engine its own library answers:
+  see ``workspace._analysis``.)
 * **Revisions, not client versions.**  Each edit bumps a private counter; a client
   that sends one version number twice cannot pass an analysis of the older text
   off as the newer one's.
-* **Heavy work off the request path.**  After an edit, one background thread
-  builds the document's newest revision once the document has been quiet for
-  :data:`QUIET` (a request does not wait for that): the graph, the engines, and
-  every answer of the file (the warm-up that makes the requests after it cheap).
+* **Heavy work off the request path, and after it.**  After an edit, one
+  background thread builds the document's newest revision once the document has
+  been quiet for :data:`QUIET` and no request is in flight (a request that waits
+  for the build does not wait for that): the graph and the engine.  The
+  revision answers requests from then on.  The builder then warms it: every
+  prediction of the file, then its diagnostics (``Analysed.warm``), a step at a
+  time (one function's answers, a few dozen checks), each a complete question of
+  the engine, so that the memo holds no half-asked question between steps.  A
+  step starts only while no request is in flight (:class:`Priority`): a request
+  waits at most for the step under way, and then runs as if alone.  An edit
+  stops the warm-up for good (the newer revision is warmed instead); a build
+  that a request waits for, of another document, goes first, and the warm-up
+  goes on after it.  The diagnostics are the same steps, asked for by the
+  publisher or the client: what the warm-up did is not done twice, and those
+  about to be published for a revision edited since are not worked out at all.
   Builds coalesce: a burst of keystrokes costs one build after another, never a
   queue.  A request asks for the revision current when it came, and waits for the
   builder's build of it, or, when edits came since and the builder went on to a
@@ -35,9 +46,10 @@ of the same text, and its hovers fast while the user types:
   and completions beyond :data:`COMPLETION_BUDGET`: the receiver is read from
   the current text, its type from the newest revision built, and the list is
   marked incomplete so that the client asks again (``Workspace.completion_list``).
-  The builder then lists that dot's members on the revision it builds, and the
-  revision keeps them (``Analysed.ask_kept``): the client's next request there
-  finds them.
+  The builder then lists that dot's members on the revision it builds, before
+  that revision answers anything, and the revision keeps them
+  (``Analysed.ask_kept``, read without waiting for the engine): the client's
+  next request there finds them.
 
 Example::
 

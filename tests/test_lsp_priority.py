@@ -1,0 +1,194 @@
+"""Requests before background work (issue 22): a revision answers as soon as
+its graph and engine are built; its warm-up (every prediction, then the
+diagnostics) runs a step at a time while no request is in flight, on the one
+engine the requests ask, and the diagnostics read what it worked out.  The
+answers after edits stay those of a fresh open of the same text."""
+
+from __future__ import annotations
+
+import asyncio
+import graphlib
+import sys
+import threading
+from pathlib import Path
+
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from typelens.lsp.analyses import Analysed, Priority
+from typelens.lsp.workspace import Workspace
+
+BUGGY = """
+
+def _broken(sorter: TopologicalSorter, count: int):
+    sorter.nope()
+    return count
+"""
+
+
+def _analysed(priority: Priority) -> Analysed:
+    # what the engine answers does not matter here: only who asks it when
+    return Analysed(0, None, 0.0, None, priority=priority)  # type: ignore[arg-type]
+
+
+def test_background_steps_wait_while_a_request_is_in_flight() -> None:
+    priority = Priority()
+    analysed = _analysed(priority)
+    order: list[str] = []
+    first_started = threading.Event()
+    askers: list[threading.Thread] = []
+
+    def steps():
+        for n in range(3):
+            if n == 0:
+                first_started.set()
+            order.append(f"step {n}")
+            if n == 1:  # a request comes while this step runs: it goes before the next
+                askers.append(threading.Thread(target=analysed.ask, args=(lambda _: order.append("request"),)))
+                askers[0].start()
+                while not priority.busy():
+                    threading.Event().wait(0.001)
+            yield
+
+    with priority.asking():  # a request in flight: no step starts
+        worker = threading.Thread(target=analysed.work, args=(steps(), lambda: False))
+        worker.start()
+        assert not first_started.wait(0.3)
+    worker.join(60)
+    askers[0].join(60)
+    assert order == ["step 0", "step 1", "request", "step 2"]
+
+
+def test_cancelled_work_stops_between_steps_and_resumes_where_it_stopped() -> None:
+    analysed = _analysed(Priority())
+    done: list[int] = []
+    stop = threading.Event()
+
+    def steps():
+        for n in range(4):
+            done.append(n)
+            if n == 1:
+                stop.set()
+            yield
+
+    steps_left = steps()
+    assert not analysed.work(steps_left, stop.is_set)
+    assert done == [0, 1]
+    assert analysed.work(steps_left, lambda: False) and done == [0, 1, 2, 3]
+
+
+def test_a_kept_answer_is_read_while_the_engine_is_busy() -> None:
+    analysed = _analysed(Priority())
+    assert analysed.ask_kept("members", lambda _: ["a", "b"]) == ["a", "b"]
+    found: list = []
+    with analysed.lock:  # a warm-up step (or another request) on the engine
+        reader = threading.Thread(target=lambda: found.append(analysed.ask_kept("members", lambda _: ["other"])))
+        reader.start()
+        reader.join(60)
+        assert not reader.is_alive()
+    assert found == [["a", "b"]]
+
+
+def _open(root: Path, text: str) -> tuple[Workspace, str]:
+    path = root / "graph.py"
+    path.write_text(text, encoding="utf-8")
+    ws = Workspace(root)
+    ws.open(path.as_uri(), text, 1)
+    return ws, path.as_uri()
+
+
+def test_diagnostics_of_an_edited_revision_are_not_worked_out_for_publishing(tmp_path: Path) -> None:
+    text = Path(graphlib.__file__).read_text(encoding="utf-8") + BUGGY
+    ws, uri = _open(tmp_path, text)
+    before = ws.snapshot(uri)
+    ws.change(uri, 2, [(0, 0, "import os\n")])
+    assert ws.latest_diagnostics(uri, before) is None  # about to be published: an edit since, so not worked out
+    pulled = ws.diagnostics(uri, before)  # asked for that revision: its own
+    assert "attr-defined" in {d.code for d in pulled}
+    now = ws.latest_diagnostics(uri, ws.snapshot(uri))
+    fresh_dir = tmp_path / "fresh"
+    fresh_dir.mkdir()
+    fresh, fresh_uri = _open(fresh_dir, "import os\n" + text)
+    assert now is not None and [(d.code, d.message, d.span.start_byte) for d in now] == [
+        (d.code, d.message, d.span.start_byte) for d in fresh.diagnostics(fresh_uri)
+    ]
+    assert [(d.code, d.span.start_byte) for d in now] == [(d.code, d.span.start_byte + 10) for d in pulled]
+
+
+# -- over stdio ------------------------------------------------------------------------------
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "typelens.cli", "lsp"]))
+async def client(lsp_client: LanguageClient, tmp_path: Path):
+    # no pull capability: the server publishes its diagnostics
+    await lsp_client.initialize_session(
+        types.InitializeParams(capabilities=types.ClientCapabilities(), root_uri=tmp_path.as_uri())
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+def _position(text: str, needle: str, extra: int = 0) -> types.Position:
+    at = text.index(needle) + extra
+    return types.Position(line=text.count("\n", 0, at), character=at - (text.rfind("\n", 0, at) + 1))
+
+
+async def _published_until(client: LanguageClient, uri: str, done) -> list:
+    """The diagnostics last published for ``uri`` once ``done(them)``; waits for
+    each publication (a minute at most between two)."""
+    while True:
+        found = client.diagnostics.get(uri)
+        shown = [(d.code, d.message, d.range) for d in found] if found is not None else None
+        if shown is not None and done(shown):
+            return shown
+        await asyncio.wait_for(client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 120)
+
+
+async def _answers(client: LanguageClient, uri: str, text: str, names: list[tuple[str, int]]) -> list:
+    """Hovers at the names (a needle and the name's offset in it), and the members after ``sorter.``."""
+    doc = types.TextDocumentIdentifier(uri)
+    hovers = [
+        await client.text_document_hover_async(types.HoverParams(doc, _position(text, needle, at)))
+        for needle, at in names
+    ]
+    listed = await client.text_document_completion_async(
+        types.CompletionParams(doc, _position(text, "sorter.nope()", len("sorter.")))
+    )
+    items = [(i.label, i.kind) for i in listed.items] if listed is not None else []
+    return [(h.contents.value, h.range) if h is not None else None for h in hovers] + [items]
+
+
+async def test_answers_after_a_burst_of_edits_equal_a_fresh_opens(client: LanguageClient, tmp_path: Path) -> None:
+    """Requests right after each of a burst of edits (each while the last
+    revision is warmed), then the published diagnostics of the last version:
+    the same as those of a fresh document of the final text."""
+    text = Path(graphlib.__file__).read_text(encoding="utf-8") + BUGGY
+    uri, fresh_uri = (tmp_path / "graph.py").as_uri(), (tmp_path / "fresh.py").as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, text)))
+    names = [
+        ("class TopologicalSorter", 6),
+        ("self._node2info = ", 5),
+        ("def get_ready", 4),
+        ("sorter.nope()", 0),
+        ("return count", 7),
+    ]
+    await _answers(client, uri, text, names)
+    for version in range(2, 7):  # a line typed above the class, in five keystrokes' worth of edits
+        at = types.Position(text[: text.index("class TopologicalSorter")].count("\n"), 0)
+        typed = f"_seen{version} = {version}\n"
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                types.VersionedTextDocumentIdentifier(version=version, uri=uri),
+                [types.TextDocumentContentChangePartial(range=types.Range(at, at), text=typed)],
+            )
+        )
+        cut = text.index("class TopologicalSorter")
+        text = text[:cut] + typed + text[cut:]
+        edited = await _answers(client, uri, text, names)
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(fresh_uri, "python", 1, text)))
+    fresh = await _answers(client, fresh_uri, text, names)
+    assert edited == fresh and all(a is not None for a in fresh[:-1]) and ("nope", None) not in fresh[-1]
+    # the last version's, published once it is checked: the fresh document's (the
+    # lines typed above moved every range, so no older version's list equals it)
+    expected = await _published_until(client, fresh_uri, lambda shown: True)
+    assert "attr-defined" in {code for code, _, _ in expected}
+    assert await _published_until(client, uri, lambda shown: shown == expected) == expected
