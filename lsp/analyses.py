@@ -166,6 +166,7 @@ class Analysed:
     priority: Priority = field(default_factory=Priority)
     lock: threading.Lock = field(default_factory=threading.Lock)
     epoch: int = 0  # the track's epoch it was built in (see ``Track.epoch``)
+    warmed: bool = False  # its warm-up ran to its end
     answers: dict = field(default_factory=dict)  # ``ask_kept``'s answers by key, oldest first
     answers_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -198,6 +199,11 @@ class Analysed:
                 return found
             finally:
                 self.lock.release()
+
+    def listed_members(self) -> bool:
+        """Whether it kept a member list (its engine has worked out a receiver's members)."""
+        with self.answers_lock:
+            return any(isinstance(key, tuple) and key[0] == "members" for key in self.answers)
 
     def kept(self, key: object):
         """The answer :meth:`ask_kept` kept for ``key``, or ``None``."""
@@ -274,6 +280,7 @@ class Track:
     epoch: int = 0  # bumped when what the document's answers read changed
     # elsewhere (another open file, the settings, the project)
     analysed: Analysed | None = None  # the newest revision built (maybe older than ``revision``)
+    previous: Analysed | None = None  # the one kept before it (see ``Workspace.completion_list``)
     failure: tuple[int, Exception] | None = None
     building: int | None = None  # the revision the background builder is on, or _SOON
     edits: EditLog = field(default_factory=EditLog)
@@ -310,8 +317,16 @@ class Track:
             kept is not None and kept.epoch == self.epoch and kept.revision >= analysed.revision
         ):
             return False
-        self.analysed, self.failure = analysed, None
+        same = kept is not None and kept.epoch == self.epoch
+        self.analysed, self.failure, self.previous = analysed, None, kept if same else None
         return True
+
+    def built(self, revision: int) -> Analysed | None:
+        """The kept analysis of ``revision`` (the newest built, or the warmed one before it)."""
+        for analysed in (self.analysed, self.previous):
+            if analysed is not None and analysed.revision == revision and analysed.epoch == self.epoch:
+                return analysed
+        return None
 
 
 class Builds:
@@ -510,6 +525,7 @@ class Builds:
         except Exception:  # the per-file boundary: what the warm-up did not do, requests do
             logger.exception("warming the analysis of %s failed", track.uri)
             return
+        analysed.warmed = done
         if not done and not stale():  # a build was wanted elsewhere: warmed after it
             self._pool.submit(self._warm, track, analysed, steps)
 

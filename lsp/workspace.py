@@ -446,7 +446,12 @@ class Workspace:
 
     def hover(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> HoverInfo | None:
         """The hover at ``offset``; while a large file is typed in, maybe from the
-        newest revision already analysed (see :mod:`.analyses`)."""
+        newest revision already analysed (see :mod:`.analyses`).  No build or
+        warm-up step starts while it is worked out."""
+        with self._priority.asking():
+            return self._hover(uri, offset, snapshot)
+
+    def _hover(self, uri: str, offset: int, snapshot: Snapshot | None) -> HoverInfo | None:
         with self._lock:
             track = self._docs[uri].track
             revision = track.revision if snapshot is None else snapshot.revision
@@ -616,8 +621,8 @@ class Workspace:
         item was listed from; its graph's node ids are the ones ``ref`` names, so it
         answers while it is the newest built)."""
         with self._lock:
-            kept = self._docs[uri].track.analysed
-        if revision is not None and kept is not None and kept.revision == revision:
+            kept = self._docs[uri].track.built(revision) if revision is not None else None
+        if kept is not None:
             return kept.ask(lambda a: a.resolve_completion(ref))
         return self._ask(uri, None, lambda a: a.resolve_completion(ref))
 
@@ -626,7 +631,13 @@ class Workspace:
 
     def completion_list(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> Completions:
         """The completions at ``offset``; while a document slow to build is typed in,
-        maybe answered by the newest revision built (see :meth:`_carried_completions`)."""
+        or its newest revision is still being warmed, maybe answered by an older
+        revision built (see :meth:`_carried_completions`).  No build or warm-up
+        step starts while it is worked out (:class:`~.analyses.Priority`)."""
+        with self._priority.asking():
+            return self._completion_list(uri, offset, snapshot)
+
+    def _completion_list(self, uri: str, offset: int, snapshot: Snapshot | None) -> Completions:
         with self._lock:
             doc = self._docs[uri]
             snapshot = snapshot or doc.snapshot()
@@ -634,21 +645,39 @@ class Workspace:
             python = not is_script(str(doc.path))
         data = snapshot.data
         ranking = self._rank_ahead(uri, data, offset) if python else None
+        dot = ide_completion.members_dot(data, offset) if python else None
         kept = self._builds.carrier(track, snapshot.revision, self.completion_budget)
-        carried = self._carried_completions(track, kept, snapshot, offset) if kept is not None else None
-        if carried is not None and kept is not None:
-            dot = ide_completion.members_dot(data, offset) if python else None
-            if dot is not None:
+        analysis = None
+        if kept is None:
+            analysis = self._analysed(uri, snapshot)
+            kept = self._earlier(track, analysis, dot) if dot is not None else None
+        if kept is not None:
+            if dot is not None:  # the client asks again there: the revision built or warmed next lists it
                 with self._lock:
                     track.carried_dot = (snapshot.revision, dot)
-            return Completions(self._ranked(ranking, data, offset, carried), kept.revision, True)
-        analysis = self._analysed(uri, snapshot)
-        dot = ide_completion.members_dot(data, offset) if python else None
+            carried = self._carried_completions(track, kept, snapshot, offset)
+            if carried is not None:
+                return Completions(self._ranked(ranking, data, offset, carried), kept.revision, True)
+        analysis = analysis or self._analysed(uri, snapshot)
         if dot is None:
             entries = analysis.ask(lambda a: a.completions(offset))
         else:  # the same list at every offset of the name typed after the dot
             entries = analysis.ask_kept(("members", dot), lambda a: a.completions(offset))
         return Completions(self._ranked(ranking, data, offset, entries), analysis.revision)
+
+    def _earlier(self, track: Track, analysis: Analysed, dot: int) -> Analysed | None:
+        """The revision kept before ``analysis``, when ``analysis`` is still being
+        warmed and has not listed ``dot``'s members, and the earlier one was warmed
+        or listed members: the members are read from it, as while the newer one is
+        built (:meth:`_carried_completions`), and the newer one's warm-up lists
+        them next."""
+        if analysis.warmed or analysis.kept(("members", dot)) is not None:
+            return None
+        with self._lock:
+            earlier = track.previous if track.analysed is analysis else None
+        if earlier is None or earlier.revision >= analysis.revision:
+            return None
+        return earlier if earlier.warmed or earlier.listed_members() else None
 
     def _list_carried_dot(self, track: Track, analysed: Analysed) -> None:
         """List the members a completion carried from an older revision listed (the
@@ -658,14 +687,25 @@ class Workspace:
             asked = track.carried_dot
             at = track.edits.carry(asked[1], asked[1], asked[0], analysed.revision) if asked else None
         dot = at[0] if at is not None else None
-        if dot is not None and ide_completion.members_dot(analysed.graph.source.data, dot + 1) == dot:
+        if (
+            dot is not None
+            and ide_completion.members_dot(analysed.graph.source.data, dot + 1) == dot
+            and analysed.kept(("members", dot)) is None
+        ):
             analysed.keep(("members", dot), analysed.answering.completions(dot + 1))
 
     def _warm_steps(self, track: Track, analysed: Analysed) -> Iterator[None]:
         """What the builder works out on a revision it built, a step at a time, so
         that the requests after it find their answers: every prediction of the
         file (hovers and inlay hints read them), then the diagnostics
-        (:meth:`diagnostics` reads them)."""
+        (:meth:`diagnostics` reads them); and first, at each step, the members of
+        a dot that a completion carried from an older revision meanwhile (the
+        client asks again there)."""
+        for _ in self._every_answer(track, analysed):
+            self._list_carried_dot(track, analysed)
+            yield
+
+    def _every_answer(self, track: Track, analysed: Analysed) -> Iterator[None]:
         steps = getattr(analysed.answering, "prediction_steps", None)  # a script's analysis: in one step
         yield from steps() if steps is not None else _one_step(analysed.answering.predictions)
         with self._lock:

@@ -341,3 +341,39 @@ def test_keyword_names_right_after_an_edit_over_stdio_equal_a_fresh_opens(tmp_pa
             assert labels == (["node="] if typed == "self.add(" else [])
     finally:
         srv.close()
+
+
+def test_members_asked_while_the_new_revision_is_warmed_come_from_the_one_before(tmp_path: Path, monkeypatch) -> None:
+    """The edited text is built but still being warmed: the members of a dot it has
+    not listed are read from the revision before (whose engine listed members),
+    marked incomplete, their items resolved on that revision; the warm-up then
+    lists the dot, and the client's next request there is the new revision's own.
+    Each list equals a fresh open's."""
+    import threading
+
+    release = threading.Event()
+
+    def warming(self, track, analysed):  # a warm-up that lasts until released
+        while not release.is_set():
+            release.wait(0.01)
+            yield
+
+    monkeypatch.setattr(Workspace, "_every_answer", warming)
+    ws, uri = _open(tmp_path, CART)
+    ws.completion_list(uri, CART.index("self.items.append") + 5)  # revision 0 lists members
+    text, cursor = _insert(ws, uri, CART, "def total(self):\n", "        self.\n")
+    cursor -= 1
+    assert ws.caught_up(uri)  # revision 1 built, its warm-up under way
+    found = ws.completion_list(uri, cursor)
+    assert found.carried and found.revision == 0
+    assert _shown(found.entries) == _fresh(tmp_path, text, cursor)
+    add = next(e for e in found.entries if e.label == "add")
+    detail, _ = ws.resolve_completion(uri, add.ref, found.revision)
+    assert detail is not None and "def add(" in detail
+    release.set()
+    for _ in range(6000):  # the warm-up's next step lists it
+        if ws._docs[uri].track.analysed.kept(("members", cursor - 1)) is not None:
+            break
+        release.wait(0.01)
+    again = ws.completion_list(uri, cursor)
+    assert not again.carried and again.revision == 1 and _shown(again.entries) == _shown(found.entries)
