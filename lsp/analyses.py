@@ -322,7 +322,7 @@ class Track:
         return True
 
     def built(self, revision: int) -> Analysed | None:
-        """The kept analysis of ``revision`` (the newest built, or the warmed one before it)."""
+        """The kept analysis of ``revision`` (the newest built, or the one before it)."""
         for analysed in (self.analysed, self.previous):
             if analysed is not None and analysed.revision == revision and analysed.epoch == self.epoch:
                 return analysed
@@ -352,7 +352,7 @@ class Builds:
         """Build the track's newest revision once the builder is free; ``build()``,
         called under the lock, reads the newest text and returns its builder;
         the revision built is then warmed (``Analysed.warm``) while no request
-        is in flight and no newer revision is wanted)."""
+        is in flight and no newer revision is wanted."""
         if track.building is None and not track.has(track.revision) and self._is_open(track):
             track.building = _SOON
             self._pool.submit(self._build_newest, track, build)
