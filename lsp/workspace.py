@@ -619,7 +619,7 @@ class Workspace:
     ) -> tuple[str | None, str | None]:
         """A completion item's full signature and docstring (``revision``: the one the
         item was listed from; its graph's node ids are the ones ``ref`` names, so it
-        answers while it is the newest built)."""
+        answers while it is the newest built or the one before it)."""
         with self._lock:
             kept = self._docs[uri].track.built(revision) if revision is not None else None
         if kept is not None:
