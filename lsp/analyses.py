@@ -167,6 +167,7 @@ class Analysed:
     lock: threading.Lock = field(default_factory=threading.Lock)
     epoch: int = 0  # the track's epoch it was built in (see ``Track.epoch``)
     warmed: bool = False  # its warm-up ran to its end
+    warm_seconds: float = 0.0  # what its background steps took (``work``)
     answers: dict = field(default_factory=dict)  # ``ask_kept``'s answers by key, oldest first
     answers_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -223,7 +224,10 @@ class Analysed:
         ``cancelled()`` said stop first; the rest of ``steps`` is left to run)."""
         while self.priority.wait_idle(cancelled):
             with self.lock:
-                if next(steps, _DONE) is _DONE:
+                started = time.perf_counter()
+                step = next(steps, _DONE)
+                self.warm_seconds += time.perf_counter() - started
+                if step is _DONE:
                     return True
         return False
 
@@ -281,6 +285,7 @@ class Track:
     # elsewhere (another open file, the settings, the project)
     analysed: Analysed | None = None  # the newest revision built (maybe older than ``revision``)
     previous: Analysed | None = None  # the one kept before it (see ``Workspace.completion_list``)
+    warming: int | None = None  # the revision whose warm-up is under way or put off
     failure: tuple[int, Exception] | None = None
     building: int | None = None  # the revision the background builder is on, or _SOON
     edits: EditLog = field(default_factory=EditLog)
@@ -288,7 +293,7 @@ class Track:
     wanted: int = -1  # the newest revision a request waits for
     edited_at: float = 0.0  # time.monotonic() of the last edit
     build_started: float = 0.0  # time.monotonic() the builder started on ``building``
-    durations: deque = field(default_factory=lambda: deque(maxlen=8))  # the builder's last build times
+    durations: deque = field(default_factory=lambda: deque(maxlen=8))  # the builder's last build (and warm-up) times
     # (revision, dot) of the last member completion an older revision answered: the
     # client asks again there, so the builder lists them on the revision it builds
     carried_dot: tuple[int, int] | None = None
@@ -409,14 +414,21 @@ class Builds:
             epoch = track.epoch
         return self._build_here(track, revision, epoch, build)
 
-    def carrier(self, track: Track, revision: int, budget: float) -> Analysed | None:
+    def carrier(self, track: Track, revision: int, budget: float, warmed: bool = False) -> Analysed | None:
         """The kept analysis to answer a question about ``revision`` from, carrying
         positions across the edits between them: when the document is slow to build
-        (over ``budget``) and ``revision`` is not kept, nor expected within ``budget``.
-        ``None``: ask ``revision`` itself (``at``)."""
+        and warm (over ``budget``) and ``revision`` is not kept, nor expected within
+        ``budget``; with ``warmed`` (a question that reads every answer of the file:
+        hover, inlay hints), also while ``revision`` is kept but being warmed, the
+        warmed revision before it.  ``None``: ask ``revision`` itself (``at``)."""
         with self._lock:
             kept, seconds = track.analysed, track.build_seconds()
-            if kept is None or track.has(revision) or seconds <= budget:
+            if kept is None or seconds <= budget:
+                return None
+            if track.has(revision):
+                previous = track.previous
+                if warmed and track.warming == revision and previous is not None and previous.warmed:
+                    return previous
                 return None
             if track.building == revision and track.build_started + seconds - time.monotonic() <= budget:
                 self._ready.wait_for(
@@ -437,13 +449,20 @@ class Builds:
             return track.edits.carry_many(ranges, source, target)
 
     def caught_up(self, track: Track, timeout: float = _WAIT_LIMIT) -> bool:
-        """Wait until the builder has built the track's newest revision, or stopped
+        """Wait until the builder has built and warmed the track's newest revision, or stopped
         (the document closed, or a build failed or was not asked for); whether the
         newest revision is built.  A client told that carried answers are old asks
         again after this."""
         with self._lock:
             self._ready.wait_for(
-                lambda: not self._is_open(track) or track.has(track.revision) or track.building is None, timeout
+                lambda: (
+                    not self._is_open(track)
+                    or track.has(track.revision)
+                    and track.warming != track.revision
+                    or track.building is None
+                    and track.warming is None
+                ),
+                timeout,
             )
             return self._is_open(track) and track.has(track.revision)
 
@@ -495,8 +514,10 @@ class Builds:
                 kept = False
                 if epoch == track.epoch:
                     if analysed is not None:
-                        track.durations.append(analysed.seconds)
+                        track.durations.append(analysed.seconds)  # and once warmed, with its warm-up
                         kept = track.keep(analysed)
+                        if kept:
+                            track.warming = revision
                     else:
                         track.failure = (revision, failure)
                 self._ready.notify_all()  # the requests waiting for it go on while it warms
@@ -513,21 +534,35 @@ class Builds:
         while no request is in flight; stopped for good by an edit (a newer revision
         is built and warmed instead), and put off behind the builds that requests
         wait for."""
-        if steps is None and analysed.warm is None:
-            return
 
         def stale() -> bool:
             return track.revision != analysed.revision or track.epoch != analysed.epoch or not self._is_open(track)
 
-        steps = steps if steps is not None else analysed.warm(analysed)
+        done = steps is None and analysed.warm is None  # nothing to warm
+        if not done:
+            steps = steps if steps is not None else analysed.warm(analysed)
+            try:
+                done = analysed.work(steps, lambda: stale() or self._waiting > 0)
+            except Exception:  # the per-file boundary: what the warm-up did not do, requests do
+                logger.exception("warming the analysis of %s failed", track.uri)
+            else:
+                if not done and not stale() and self._later(self._warm, track, analysed, steps):
+                    return  # a build was wanted elsewhere: warmed after it
+        with self._lock:
+            analysed.warmed = done
+            if done:  # what a build takes, warm-up included (``carrier``)
+                track.durations.append(analysed.seconds + analysed.warm_seconds)
+            if track.warming == analysed.revision:
+                track.warming = None
+            self._ready.notify_all()
+
+    def _later(self, work: Callable[..., None], *args) -> bool:
+        """``work(*args)`` queued on the builder; ``False`` once the builder stopped."""
         try:
-            done = analysed.work(steps, lambda: stale() or self._waiting > 0)
-        except Exception:  # the per-file boundary: what the warm-up did not do, requests do
-            logger.exception("warming the analysis of %s failed", track.uri)
-            return
-        analysed.warmed = done
-        if not done and not stale():  # a build was wanted elsewhere: warmed after it
-            self._pool.submit(self._warm, track, analysed, steps)
+            self._pool.submit(work, *args)
+        except RuntimeError:  # shut down (``stop``)
+            return False
+        return True
 
     def _wait_for_quiet(self, track: Track) -> None:
         # a burst of keystrokes is built once, after it; a request does not wait for that

@@ -455,7 +455,7 @@ class Workspace:
         with self._lock:
             track = self._docs[uri].track
             revision = track.revision if snapshot is None else snapshot.revision
-        kept = self._builds.carrier(track, revision, self.hover_budget)
+        kept = self._builds.carrier(track, revision, self.hover_budget, warmed=True)
         if kept is not None:
             found = self._carried_hover(track, kept, revision, offset)
             if found is not _NOT_CARRIED:
@@ -497,7 +497,7 @@ class Workspace:
         with self._lock:
             track = self._docs[uri].track
             revision = track.revision if snapshot is None else snapshot.revision
-        kept = self._builds.carrier(track, revision, self.hover_budget)
+        kept = self._builds.carrier(track, revision, self.hover_budget, warmed=True)
         if kept is not None:
             try:
                 found = self._all_hints(uri, kept, timeout=STEP_WAIT)
