@@ -652,6 +652,7 @@ class Workspace:
             analysis = self._analysed(uri, snapshot)
             kept = self._earlier(track, analysis, dot) if dot is not None else None
         if kept is not None:
+            kept = self._warmest(track, kept)
             if dot is not None:  # the client asks again there: the revision built or warmed next lists it
                 with self._lock:
                     track.carried_dot = (snapshot.revision, dot)
@@ -664,6 +665,15 @@ class Workspace:
         else:  # the same list at every offset of the name typed after the dot
             entries = analysis.ask_kept(("members", dot), lambda a: a.completions(offset))
         return Completions(self._ranked(ranking, data, offset, entries), analysis.revision)
+
+    def _warmest(self, track: Track, kept: Analysed) -> Analysed:
+        """``kept``, or, when it was neither warmed nor listed members (its engine
+        knows little yet) and the revision before it was or did, that one."""
+        if kept.warmed or kept.listed_members():
+            return kept
+        with self._lock:
+            previous = track.previous if track.analysed is kept else None
+        return previous if previous is not None and (previous.warmed or previous.listed_members()) else kept
 
     def _earlier(self, track: Track, analysis: Analysed, dot: int) -> Analysed | None:
         """The revision kept before ``analysis``, when ``analysis`` is still being
