@@ -192,3 +192,57 @@ async def test_answers_after_a_burst_of_edits_equal_a_fresh_opens(client: Langua
     expected = await _published_until(client, fresh_uri, lambda shown: True)
     assert "attr-defined" in {code for code, _, _ in expected}
     assert await _published_until(client, uri, lambda shown: shown == expected) == expected
+
+
+CART = """class Cart:
+    def __init__(self, owner):
+        self.owner = owner
+        self.items = []
+
+    def add(self, item):
+        self.items.append(item)
+        return len(self.items)
+
+
+def checkout(cart: Cart):
+    return cart.add(1)
+"""
+
+
+def test_a_hover_while_the_newest_revision_is_warmed_comes_from_the_warmed_one(tmp_path: Path, monkeypatch) -> None:
+    """A hover reads every prediction of the file: on a revision built but still
+    being warmed it is answered by the warmed revision before, its range moved
+    past the edits (the newer revision works out nothing for it), and, once the
+    newer one is warmed, by that one, alike (and alike a fresh open's)."""
+    release = threading.Event()
+    every_answer = Workspace._every_answer
+
+    def warming(self, track, analysed):  # revision 0 warms; the later ones once released
+        while analysed.revision > 0 and not release.is_set():
+            release.wait(0.01)
+            yield
+        yield from every_answer(self, track, analysed)
+
+    monkeypatch.setattr(Workspace, "_every_answer", warming)
+    ws, uri = _open(tmp_path, CART)
+    ws.hover_budget = 0.0  # every build is slow: carry whenever the revision asked is not warm
+    at = len(CART[: CART.index("def checkout(cart") + len("def checkout(")].encode())
+    before = ws.hover(uri, at)
+    assert ws.caught_up(uri)  # revision 0 warmed
+    ws.change(uri, 2, [(0, 0, "# a note\n")])
+    track = ws._docs[uri].track
+    for _ in range(6000):  # revision 1 built, its warm-up held
+        if track.analysed.revision == 1:
+            break
+        release.wait(0.01)
+    carried = ws.hover(uri, at + 9)
+    assert not track.analysed.answering._predictions  # revision 1 worked out nothing
+    release.set()
+    assert ws.caught_up(uri)
+    own = ws.hover(uri, at + 9)
+    fresh_dir = tmp_path / "fresh"
+    fresh_dir.mkdir()
+    fresh, fresh_uri = _open(fresh_dir, "# a note\n" + CART)
+    assert before is not None and carried is not None
+    assert carried == own == fresh.hover(fresh_uri, at + 9)
+    assert (carried.start, carried.end) == (before.start + 9, before.end + 9)
