@@ -201,6 +201,11 @@ class Analysed:
             finally:
                 self.lock.release()
 
+    def predicted(self) -> bool:
+        """Whether every prediction of the file is worked out (what hovers and inlay hints read)."""
+        predicted = getattr(self.answering, "predicted", None)  # a script's analysis: once warmed
+        return self.warmed or (predicted is not None and predicted())
+
     def listed_members(self) -> bool:
         """Whether it kept a member list (its engine has worked out a receiver's members)."""
         with self.answers_lock:
@@ -427,7 +432,7 @@ class Builds:
                 return None
             if track.has(revision):
                 previous = track.previous
-                if warmed and track.warming == revision and previous is not None and previous.warmed:
+                if warmed and track.warming == revision and previous is not None and previous.predicted():
                     return previous
                 return None
             if track.building == revision and track.build_started + seconds - time.monotonic() <= budget:

@@ -153,7 +153,8 @@ async def _answers(client: LanguageClient, uri: str, text: str, names: list[tupl
     listed = await client.text_document_completion_async(
         types.CompletionParams(doc, _position(text, "sorter.nope()", len("sorter.")))
     )
-    items = [(i.label, i.kind) for i in listed.items] if listed is not None else []
+    # labels in order (a data member's kind and type past the detail budget wait for resolve)
+    items = [i.label for i in listed.items] if listed is not None else []
     return [(h.contents.value, h.range) if h is not None else None for h in hovers] + [items]
 
 
@@ -186,7 +187,7 @@ async def test_answers_after_a_burst_of_edits_equal_a_fresh_opens(client: Langua
         edited = await _answers(client, uri, text, names)
     client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(fresh_uri, "python", 1, text)))
     fresh = await _answers(client, fresh_uri, text, names)
-    assert edited == fresh and all(a is not None for a in fresh[:-1]) and ("nope", None) not in fresh[-1]
+    assert edited == fresh and all(a is not None for a in fresh[:-1]) and "nope" not in fresh[-1]
     # the last version's, published once it is checked: the fresh document's (the
     # lines typed above moved every range, so no older version's list equals it)
     expected = await _published_until(client, fresh_uri, lambda shown: True)

@@ -296,6 +296,10 @@ class FileAnalysis:
             self._predictions[mode] = self._refined(found, mode, assistant)
         return self._predictions[mode]
 
+    def predicted(self) -> bool:
+        """Whether :meth:`predictions` is worked out (in the analysis's own mode)."""
+        return self.mode in self._predictions
+
     def _refined(self, found: list[Prediction], mode: str, assistant=None) -> list[Prediction]:
         if mode != "static":
             assistant = assistant if assistant is not None else self.session.neural()
