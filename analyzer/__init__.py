@@ -21,20 +21,28 @@ Example::
     ['def', 'use', 'arg']
 
 Nothing here imports torch, transformers or pygls, and nothing executes the code
-it reads.
+it reads.  The names above are loaded on first use (PEP 562): ``from
+typelens.analyzer import InputError`` imports ``.errors`` alone, not the parser,
+so that a command answered from the result cache starts without tree-sitter.
 """
 
-from .builder import GraphConfig, build_graph, build_graph_from_path, build_graph_safely
-from .codes import CODES, Severity
-from .errors import InputError, ModelError, ResolutionError, TypelensError
-from .export import graph_to_dict, to_dot, to_graphml, to_networkx
-from .graph import EdgeKind, ImportBinding, ProgramGraph, Scope, ScopeKind, Symbol, SymbolKind
-from .parsing import Document
-from .project import Definition, ModuleLocation, ProjectIndex, iter_python_files, project_scope
-from .project_graph import ProjectGraph, build_project_graph
-from .slices import SliceItem, slice_of
-from .source import Source, source_from_bytes, source_from_path, source_from_text
-from .spans import Diagnostic, Span
+from typing import TYPE_CHECKING
+
+from .lazy import lazy_attributes
+
+if TYPE_CHECKING:  # what the names are; at run time __getattr__ imports each module on first use
+    from .builder import GraphConfig, build_graph, build_graph_from_path, build_graph_safely
+    from .codes import CODES, Severity
+    from .errors import InputError, ModelError, ResolutionError, TypelensError
+    from .export import graph_to_dict, to_dot, to_graphml, to_networkx
+    from .graph import EdgeKind, ImportBinding, ProgramGraph, Scope, ScopeKind, Symbol, SymbolKind
+    from .layout import iter_python_files, project_scope
+    from .parsing import Document
+    from .project import Definition, ModuleLocation, ProjectIndex
+    from .project_graph import ProjectGraph, build_project_graph
+    from .slices import SliceItem, slice_of
+    from .source import Source, source_from_bytes, source_from_path, source_from_text
+    from .spans import Diagnostic, Span
 
 __all__ = [
     "CODES",
@@ -75,3 +83,23 @@ __all__ = [
     "to_graphml",
     "to_networkx",
 ]
+
+# the module each name of __all__ comes from
+_HOMES = {
+    **dict.fromkeys(("GraphConfig", "build_graph", "build_graph_from_path", "build_graph_safely"), ".builder"),
+    **dict.fromkeys(("CODES", "Severity"), ".codes"),
+    **dict.fromkeys(("InputError", "ModelError", "ResolutionError", "TypelensError"), ".errors"),
+    **dict.fromkeys(("graph_to_dict", "to_dot", "to_graphml", "to_networkx"), ".export"),
+    **dict.fromkeys(
+        ("EdgeKind", "ImportBinding", "ProgramGraph", "Scope", "ScopeKind", "Symbol", "SymbolKind"), ".graph"
+    ),
+    **dict.fromkeys(("iter_python_files", "project_scope"), ".layout"),
+    "Document": ".parsing",
+    **dict.fromkeys(("Definition", "ModuleLocation", "ProjectIndex"), ".project"),
+    **dict.fromkeys(("ProjectGraph", "build_project_graph"), ".project_graph"),
+    **dict.fromkeys(("SliceItem", "slice_of"), ".slices"),
+    **dict.fromkeys(("Source", "source_from_bytes", "source_from_path", "source_from_text"), ".source"),
+    **dict.fromkeys(("Diagnostic", "Span"), ".spans"),
+}
+
+__getattr__, __dir__ = lazy_attributes(__name__, globals(), _HOMES)

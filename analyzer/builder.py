@@ -15,8 +15,6 @@ Example::
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import logging
 from dataclasses import dataclass
 
@@ -28,6 +26,7 @@ from .cfg import CfgBuilder
 from .dataflow import DataflowBuilder
 from .errors import InputError
 from .graph import EdgeKind, ProgramGraph
+from .heap import paused_gc
 from .parse_guard import guard_diagnostics, guard_input
 from .parsing import parse_guarded
 from .recovery import Recovery, recover_tree, recovery_diagnostics
@@ -92,21 +91,8 @@ def build_graph(
             f"recovery of {len(recovery.patched)} bytes does not match the source of "
             f"{len(source.data)} bytes; pass the recovery of this very text"
         )
-    with _no_gc():
+    with paused_gc():  # millions of small acyclic objects: see .heap
         return _build(source, recovery, config, guard_diagnostics(guard, source.path))
-
-
-@contextlib.contextmanager
-def _no_gc():
-    """Graph building allocates millions of small acyclic objects; the cyclic
-    collector would scan them again and again (a third of the time on the stdlib)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def build_graph_from_path(path, *, config: GraphConfig = DEFAULT_CONFIG, display: str | None = None) -> ProgramGraph:

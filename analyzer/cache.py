@@ -42,11 +42,15 @@ import sys
 import tempfile
 from array import array
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .builder import GraphConfig
+from .heap import paused_gc
 from .graph import EdgeKind, ImportBinding, ProgramGraph, Scope, ScopeKind, Symbol, SymbolKind
 from .source import Source
 from .spans import Diagnostic, Span
+
+if TYPE_CHECKING:  # not at run time: the result cache's fingerprints need no parser
+    from .builder import GraphConfig
 
 logger = logging.getLogger(__name__)
 
@@ -191,7 +195,8 @@ class GraphCache:
             self.misses += 1
             return None
         try:
-            graph = graph_from_bytes(blob)
+            with paused_gc():  # the graph's arrays and lists: see .heap
+                graph = graph_from_bytes(blob)
         except (ValueError, KeyError, TypeError, IndexError, struct.error, UnicodeDecodeError) as err:
             logger.info("ignoring the damaged cache entry %s: %s", self._path(key), err)
             self.rejected += 1

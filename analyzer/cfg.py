@@ -310,8 +310,28 @@ class CfgBuilder(CfgArrays):
                 self._edge(EdgeKind.CFG_TRUE, case, guard)
                 previous.append((guard, EdgeKind.CFG_FALSE))
                 test = guard
+            elif self._irrefutable(case):  # ``case _:``, ``case other:``: no value gets past it
+                previous = []
             out += yield self._statements(self._field(case, "consequence")), [(test, EdgeKind.CFG_TRUE)]
         return out + previous
+
+    def _irrefutable(self, case: int) -> bool:
+        """Whether the case's pattern matches every value: the wildcard ``_``, a
+        capture name, ``P as name`` or an or-pattern with such a ``P``."""
+        patterns = [c for c in self.children[case] if self.kinds[c] == "case_pattern"]
+        stack = patterns if len(patterns) == 1 else []  # ``case a, b:`` is a sequence
+        while stack:
+            node = stack.pop()
+            kind, children = self.kinds[node], self.children[node]
+            if kind == "case_pattern" and not children and self.ends[node] - self.starts[node] == 1:
+                return True  # ``_`` (the only childless one-character pattern)
+            if kind == "dotted_name" and len(children) == 1:
+                return True  # a capture (``Color.RED`` is a value pattern)
+            if kind in ("case_pattern", "union_pattern"):
+                stack.extend(children)
+            elif kind == "as_pattern" and children:
+                stack.append(children[0])
+        return False
 
 
 _HANDLERS: dict[str, Callable[[CfgBuilder, int], list[Pred] | Block]] = {

@@ -57,6 +57,11 @@ _ALL = (
         "Input that would crash or stall the parser was left out; blocks nested deeper than CPython's 100 "
         "levels, too many indentation widths, thousands of empty continuation lines.",
     ),
+    Code(
+        "analysis-budget",
+        Severity.WARNING,
+        "The file needs more analysis than one file's budget; answers past it were left out.",
+    ),
     Code("unreadable-file", Severity.ERROR, "The file could not be read, or is not a regular file."),
     Code("internal-error", Severity.ERROR, "typelens failed on this file; the rest of the run went on."),
     Code(
@@ -112,6 +117,7 @@ TOO_WIDE_TO_PARSE = "{count} indentation(s) of {limit} columns or more read as n
 TOO_MANY_CONTINUATIONS = (
     "{count} run(s) of more than {limit} empty continuation lines left out (the parser would stall)"
 )
+ANALYSIS_BUDGET = "the {what} of this file ran past its budget of {steps} engine questions; later answers are left out"
 UNREADABLE_FILE = "cannot read file: {reason}"
 INTERNAL_ERROR = "internal error while analysing this file: {reason}"
 UNRESOLVED_IMPORT = "cannot resolve import {module!r}"

@@ -37,6 +37,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
+from .heap import paused_gc
 from .source import Source
 from .spans import Diagnostic, Span
 
@@ -250,10 +251,11 @@ class ProgramGraph:
 
     def children(self, node: int) -> list[int]:
         if self._children is None:
-            kids: list[list[int]] = [[] for _ in self.kinds]
-            for child, parent in enumerate(self.parents):
-                if parent >= 0:
-                    kids[parent].append(child)
+            with paused_gc():  # a list per node: see .heap
+                kids: list[list[int]] = [[] for _ in self.kinds]
+                for child, parent in enumerate(self.parents):
+                    if parent >= 0:
+                        kids[parent].append(child)
             self._children = kids
         return self._children[node]
 

@@ -22,9 +22,10 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-from pathspec import GitIgnoreSpec
+if TYPE_CHECKING:  # imported where patterns are compiled: a run with none skips pathspec's import
+    from pathspec import GitIgnoreSpec
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,8 @@ logger = logging.getLogger(__name__)
 def compile_patterns(lines: list[str]) -> GitIgnoreSpec:
     """The spec of gitignore ``lines``; ``ValueError`` when one is not a valid glob
     (``pathspec`` builds some regular expressions only at the first match)."""
+    from pathspec import GitIgnoreSpec
+
     try:
         spec = GitIgnoreSpec.from_lines(lines)
         spec.match_file("x")

@@ -6,7 +6,10 @@ the project's root and scope) does not load the parser, the graph builder or
 typeshed.  Nothing here reads a file's contents.
 
 * :func:`iter_python_files` lists a folder's ``.py``/``.pyi`` files (no
-  virtualenv, VCS or build folder; FIFOs and links out of the folder skipped);
+  virtualenv, VCS or build folder; FIFOs and links out of the folder skipped),
+  :func:`iter_script_files` its TypeScript and JavaScript files, which
+  :func:`is_script` and :func:`dialect_of` tell by their suffix (here, not in
+  :mod:`.typescript`, whose package loads the TypeScript grammars);
 * :func:`project_root_of` is the import root of a path (the folder above its
   outermost package), :func:`project_scope` which of that root is the project:
   all of it in a project (:data:`PROJECT_MARKERS`), the package in a library
@@ -23,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import os
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from .source import SkippedFile, listed_file_problem
 
@@ -116,6 +119,68 @@ def iter_source_files(
             else:
                 report.append(SkippedFile(path, problem))
     return found
+
+
+TS_SUFFIXES = (".ts", ".mts", ".cts")
+JS_SUFFIXES = (".js", ".jsx", ".mjs", ".cjs")
+SCRIPT_SUFFIXES = (*TS_SUFFIXES, ".tsx", *JS_SUFFIXES)
+SCRIPT_SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        ".venv",
+        "venv",
+        "dist",
+        "build",
+        "out",
+        "coverage",
+        ".next",
+        ".nuxt",
+        "__pycache__",
+        ".typelens-cache",
+        ".turbo",
+        ".cache",
+    }
+)
+
+
+def dialect_of(path: str | PurePath) -> str | None:
+    """``typescript``, ``tsx`` or ``javascript`` for a script file, ``None`` otherwise."""
+    suffix = PurePath(str(path)).suffix.lower()
+    if suffix in TS_SUFFIXES:
+        return "typescript"
+    if suffix == ".tsx":
+        return "tsx"
+    if suffix in JS_SUFFIXES:
+        return "javascript"
+    return None
+
+
+def is_script(path: str | PurePath) -> bool:
+    """Whether ``path`` names a TypeScript or JavaScript file (by its suffix)."""
+    return dialect_of(path) is not None
+
+
+def is_declaration_file(path: str | PurePath) -> bool:
+    """``.d.ts`` (and ``.d.mts``, ``.d.cts``): declarations only, no code."""
+    name = PurePath(str(path)).name.lower()
+    return name.endswith((".d.ts", ".d.mts", ".d.cts"))
+
+
+def iter_script_files(
+    root: Path, *, declarations: bool = False, skipped: list[SkippedFile] | None = None
+) -> list[Path]:
+    """Every script file below ``root``, sorted, skipping ``node_modules``, build
+    output and VCS folders (``.d.ts`` files only with ``declarations``), with the
+    guards of :func:`iter_python_files` (regular, readable files; the others go
+    to ``skipped``)."""
+
+    def wanted(name: str) -> bool:
+        return name.lower().endswith(SCRIPT_SUFFIXES) and (declarations or not is_declaration_file(name))
+
+    return iter_source_files(root, wanted, SCRIPT_SKIP_DIRS, skipped=skipped)
 
 
 class _LoggedSkips(list):

@@ -150,6 +150,7 @@ class ProjectIndex:
         self._cache_size = cache_size
         self.graph_cache = graph_cache
         self._located: dict[str, ModuleLocation | None] = {}
+        self._local: dict[tuple[str, str], str] = {}  # (folder, absolute import) -> the module found there
         self._hashes: dict[Path, tuple[tuple[int, int], str]] = {}
         self._outside: set[Path] = set()  # files outside the root, hashed once
         self.scope = scope.resolve() if scope is not None else self.root
@@ -216,9 +217,41 @@ class ProjectIndex:
         """The absolute name of the module an import statement in ``path`` names
         (``pkg.sub`` for ``from .sub import x`` in ``pkg/mod.py``)."""
         importer = self.module_name(path)
+        if binding.level == 0:
+            return self.local_module(path, binding.module)
         return self.absolute_module(
             importer, binding.module, binding.level, importer_is_package=Path(path).stem == "__init__"
         )
+
+    def local_module(self, path: str | Path, module: str) -> str:
+        """``module`` as the absolute import in ``path`` finds it: its own name when
+        the project, the stubs or the environment have it, else the project's
+        name for the module of that name in the importing file's folder or the
+        nearest folder above it inside the root, as pyright falls back to (a
+        script's folder is on ``sys.path`` when it runs: ``import helpers`` beside
+        ``main.py`` in a package folder), else ``module`` unchanged."""
+        first = module.split(".")[0]
+        if not first or self.resolve_module(first) is not None:
+            return module
+        folder = Path(path).parent
+        key = (str(folder), module)
+        found = self._local.get(key)
+        if found is None:
+            found = self._local[key] = self._find_local(folder, module)
+        return found
+
+    def _find_local(self, folder: Path, module: str) -> str:
+        first, _, rest = module.partition(".")
+        while folder.is_relative_to(self.root):
+            here = folder / first
+            if here.is_dir() or any(c.is_file() for c, _ in module_files(folder, Path(first))):
+                name = self.module_name(here / "__init__.py")
+                if name.rpartition(".")[2] == first and self.resolve_module(name) is not None:
+                    return f"{name}.{rest}" if rest else name
+            if folder == self.root:
+                break
+            folder = folder.parent
+        return module
 
     def resolve_import(
         self, path: str | Path, binding: ImportBinding, resolve_name=None
@@ -232,8 +265,8 @@ class ProjectIndex:
         answering from editor buffers)."""
         module = self.imported_module(path, binding)
         if binding.name is None:
-            first = module.split(".")[0]
-            return self.resolve_module(first if binding.bound == first else module)
+            first = binding.module.split(".")[0]
+            return self.resolve_module(self.local_module(path, first) if binding.bound == first else module)
         if not module:
             return None
         submodule = f"{module}.{binding.name}"
@@ -525,7 +558,12 @@ class ProjectIndex:
         binding: ImportBinding,
         seen: frozenset[tuple[str, str]],
     ) -> Definition | ModuleLocation | None:
-        target = self.absolute_module(module, binding.module, binding.level, importer_is_package=location.is_package)
+        if binding.level == 0 and location.path is not None:
+            target = self.local_module(location.path, binding.module)
+        else:
+            target = self.absolute_module(
+                module, binding.module, binding.level, importer_is_package=location.is_package
+            )
         if binding.name is None:
             return self.resolve_module(target)
         return self.resolve_name(target, binding.name, seen)

@@ -1,7 +1,7 @@
 """Dynamic early exit against full-depth decoding of the same model, in one run.
 
     python bench/early_exit.py [--model PATH|tiny|smollm2] [--exits DIR] [--limit 200] [--thresholds 0.9,0.8,0.6]
-                               [--speculate 3,5] [--draft-layer N]
+                               [--speculate 3,5] [--draft-layer N] [--oracle WINDOWS]
 
 The model is the default LM (SmolLM2-135M with the exits `make lm-real` trains,
 when installed; else the tiny LM).  Prompts (the last ``--prompt-tokens`` tokens)
@@ -17,6 +17,9 @@ ROUGE-L against the full-depth output and against the ground truth, and, with th
 stop policy on, how often its stops were right (the token it held back was wrong).
 ``--speculate`` adds self-speculative decoding: drafts of that many tokens from one
 exit, verified by one pass of the layers above it (its output is full depth's).
+``--oracle N`` prints instead what perfect probes could give with these exits
+(on N windows of training packages, never the held-out ones): each exit's
+agreement with full depth and the speed-up bound that follows.
 """
 
 from __future__ import annotations
@@ -76,6 +79,85 @@ def prompts(roots: list[Path], count: int, rng: random.Random, lm, size: int) ->
     return found[:count]
 
 
+TRAINING = ["jinja2", "rich", "attr"]  # packages the exits trained on: the oracle reads these, never the held-out
+
+
+@torch.no_grad()
+def oracle(lm, exits, roots: list[Path], windows: int, rng: random.Random, size: int = 256) -> None:
+    """What perfect probes could give with these exits, on training code: per exit,
+    how often its best token is full depth's (and the bare final norm and LM head's,
+    the "logit lens"), then the mean layers if every token left at the first exit
+    that agrees, and the speed-up that bounds, with a layer's and the LM head's
+    CPU time measured here (it ignores the damage an early token does to the
+    keys and values later tokens read, so it is an upper bound)."""
+    from typelens.monitors.layered import layered_for
+
+    net = layered_for(lm.model)
+    files = [p for root in roots for p in project_files(root)]
+    rng.shuffle(files)
+    texts = []
+    for path in files:
+        ids = lm.encode(path.read_text(encoding="utf-8", errors="replace"))
+        if len(ids) > size + 1:
+            start = rng.randrange(0, len(ids) - size)
+            texts.append(ids[start : start + size])
+        if len(texts) >= windows:
+            break
+    active = list(exits.adapters.active)
+    agree = {i: [] for i in active}
+    lens = {i: [] for i in active}
+    for ids in texts:
+        cache = net.new_cache()
+        h = net.embed(torch.tensor([ids], device=lm.device), 0)
+        states = {}
+        for i in range(net.layers):
+            h = net.block(i, h, cache)
+            states[i] = h
+        final = net.head(h)[0].argmax(-1)
+        for i in active:
+            agree[i].append(exits.logits(net, i, states[i])[0].argmax(-1) == final)
+            lens[i].append(net.head(states[i])[0].argmax(-1) == final)
+    agree = {i: torch.cat(v) for i, v in agree.items()}
+    lens = {i: torch.cat(v) for i, v in lens.items()}
+    first = torch.full_like(next(iter(agree.values())), net.layers, dtype=torch.float)
+    for i in reversed(active):
+        first = torch.where(agree[i], torch.tensor(float(i + 1)), first)
+    layer_s, head_s = _costs(net, lm)
+    mean = float(first.mean())
+    bound = (net.layers * layer_s + head_s) / (mean * layer_s + head_s)
+    print(
+        f"oracle on {len(first)} positions of {', '.join(r.name for r in roots)} (training code): agreement "
+        f"with full depth per exit (adapter / logit lens): "
+        + ", ".join(
+            f"{i + 1}: {float(agree[i].float().mean()):.1%} / {float(lens[i].float().mean()):.1%}" for i in active
+        )
+    )
+    print(
+        f"perfect probes would leave at layer {mean:.2f} on average; a layer costs {layer_s * 1e3:.2f} ms and the "
+        f"LM head {head_s * 1e3:.2f} ms of CPU here, so the speed-up is at most {bound:.2f}x (target 1.3x)"
+    )
+
+
+@torch.no_grad()
+def _costs(net, lm, repeats: int = 20) -> tuple[float, float]:
+    """CPU seconds of one layer (one token over a 384-token cache) and of the LM head."""
+    cache = net.new_cache()
+    h = net.embed(torch.tensor([[1] * 384], device=lm.device), 0)
+    for i in range(net.layers):
+        h = net.block(i, h, cache)
+    one = h[:, -1:]
+    started = time.process_time()
+    for _ in range(repeats):
+        cache.truncate(384)
+        for i in range(net.layers):
+            net.block(i, one, cache)
+    layer = (time.process_time() - started) / repeats / net.layers
+    started = time.process_time()
+    for _ in range(repeats):
+        net.head(one)
+    return layer, (time.process_time() - started) / repeats
+
+
 def run_all(lm, cases, exits, options: list[DecodeOptions]) -> list[dict]:
     """Decode every case under every configuration, the configurations interleaved
     case by case so that machine drift hits all alike."""
@@ -119,6 +201,12 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--exits", default=None, help="an exits folder (default: MODEL/exits)")
+    parser.add_argument(
+        "--oracle",
+        type=int,
+        default=0,
+        help="only the bound perfect probes give, on this many 256-token windows of training packages",
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     site = site_packages_root()
@@ -136,6 +224,9 @@ def main() -> None:
         exits = lm.exits
     if exits is None:
         sys.exit(f"{lm.path} has no exits; run `typelens train exits --model {lm.path} --stdlib`")
+    if args.oracle:
+        oracle(lm, exits, [site / n for n in TRAINING if (site / n).is_dir()], args.oracle, random.Random(args.seed))
+        return
     cases = prompts(roots, args.limit, random.Random(args.seed), lm, args.prompt_tokens)
     truths = [t for _, t in cases]
     print(

@@ -85,7 +85,14 @@ def index_like_an_editor(root: Path) -> ProjectIndex:
     return index
 
 
-MODES = {"unguided": (False, False), "guided": (True, True), "one-shot": (True, False)}  # (monitor, editor)
+# mode -> (monitor, editor, options of complete()); "guided" is complete()'s default
+MODES = {
+    "unguided": (False, False, {}),
+    "guided": (True, True, {}),
+    "one-shot": (True, False, {}),
+    "guided-plain": (True, True, {"favour_used": 0.0, "name_search": 0}),
+    "guided-search": (True, True, {"name_search": 6}),
+}
 
 
 def run(
@@ -93,10 +100,11 @@ def run(
     cases,
     root_of,
     indexes: dict[Path, ProjectIndex],
-    modes=tuple(MODES),
+    modes=("unguided", "guided", "one-shot"),
     *,
     max_tokens: int = 16,
     prompt_tokens: int = 512,
+    show: bool = False,
 ) -> dict[str, dict]:
     """Each case is completed as typed (the source is cut right after ``expr.``,
     the file after the cut's line kept) in every mode, one after the other, so
@@ -115,11 +123,15 @@ def run(
             "seconds": 0.0,
             "analysis": 0.0,
             "document": 0.0,
+            "answers": [],
+            "right": 0,
         }
         for m in modes
     }
     sessions: dict[tuple[Path, str], AnalysisSession] = {}  # per mode: what an editor session keeps about library code
-    for path, data, dot, truth, names in cases:
+    for done, (path, data, dot, truth, names) in enumerate(cases, 1):
+        if show and done > 1:
+            _show(cases[done - 2], stats, done - 1)
         root = root_of(path)
         if root not in indexes:
             indexes[root] = index_like_an_editor(root)
@@ -129,7 +141,7 @@ def run(
         # prompt cache hands each the same keys and values) rather than the first paying
         complete(source, dot + 1, path=str(path), lm=lm, max_tokens=1, monitor=False, prompt_tokens=prompt_tokens)
         for mode in modes:
-            guided, editor = MODES[mode]
+            guided, editor, extra = MODES[mode]
             r = stats[mode]
             session = sessions.get((root, mode))
             if session is None:
@@ -151,22 +163,35 @@ def run(
                 monitor=guided,
                 document=document,
                 prompt_tokens=prompt_tokens,
+                **extra,
             )
             r["seconds"] += time.perf_counter() - started
             r["analysis"] += result.analysis_seconds
             r["tokens"] += len(result.generation.tokens)
             name = IDENT.match(result.text)
+            r["answers"].append(result.text)
+            r["right"] += bool(name and name.group() == truth)
             if name and name.end() == len(result.text) and result.generation.stopped == "max-tokens":
                 r["unfinished"] += 1  # still spelling the name when the budget ran out
             elif name:
                 r["produced"] += 1
                 r["valid"] += name.group() in names
                 r["exact"] += name.group() == truth
+    if show and cases:
+        _show(cases[-1], stats, len(cases))
     for r in stats.values():
         r["exact"] /= len(cases)
         r["valid"] /= max(1, r["produced"])
         r["tokens_per_s"] = r["tokens"] / r["seconds"]
     return stats
+
+
+def _show(case, stats: dict[str, dict], done: int) -> None:
+    """One site as it is done: the truth, each mode's answer and its running exact match."""
+    path, data, dot, truth = case[:4]
+    line = data[data.rfind(b"\n", 0, dot) + 1 : dot + 1].decode("utf-8", "replace").strip()
+    said = "  ".join(f"{m} {r['answers'][-1][:24]!r} ({r['right']}/{done})" for m, r in stats.items())
+    print(f"  {path.name}: {line[-32:]!s:32s} truth {truth!r:20s} {said}", flush=True)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -236,6 +261,19 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
+        "--ablations",
+        action="store_true",
+        help="also run guided decoding without favouring the file's members (guided-plain) and with the "
+        "whole-name search (guided-search)",
+    )
+    parser.add_argument(
+        "--favour", default="", help="also guided modes with these bonuses for the file's own members (1,2,4)"
+    )
+    parser.add_argument("--no-one-shot", action="store_true", help="skip the one-shot (CLI) mode")
+    parser.add_argument(
+        "--show", action="store_true", help="print every site as it is done: the truth, each mode's answer"
+    )
+    parser.add_argument(
         "--timing-size",
         default="",
         help="also time a random-weight GPT-2 of DIMxLAYERS with the same tokenizer (GPT-2 small: "
@@ -254,7 +292,8 @@ def main() -> None:
     torch.set_num_threads(args.threads or recommended_threads(lm.parameters))
     lm.token_index  # built once, like an editor session would
     print(
-        f"{len(cases)} dot completions from {', '.join(r.name for r in roots)} (held out of typelens's training); "
+        f"{len(cases)} dot completions from {', '.join(r.name for r in roots)} "
+        f"({'held out of' if set(r.name for r in roots) <= set(HELD_OUT) else 'not all held out of'} typelens's training); "
         f"model {lm.path.name} ({args.dtype}), {lm.parameters / 1e6:.1f}M parameters, "
         f"{torch.get_num_threads()} thread(s), prompt <= {args.prompt_tokens} tokens, load average "
         f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
@@ -272,10 +311,15 @@ def main() -> None:
         f"{time.perf_counter() - started:.1f} s for {len(roots)} projects"
     )
     options = {"max_tokens": args.max_tokens, "prompt_tokens": args.prompt_tokens}
-    run(lm, cases[:3], root_of, indexes, **options)  # warm-up (mask cache, the model's first calls) for all modes alike
-    results = run(lm, cases, root_of, indexes, **options)
-    unguided, guided, cold = results["unguided"], results["guided"], results["one-shot"]
-    for label, r in (("unguided", unguided), ("guided", guided)):
+    modes = ("unguided", "guided") + (() if args.no_one_shot else ("one-shot",))
+    modes += ("guided-plain", "guided-search") if args.ablations else ()
+    for bonus in [float(b) for b in args.favour.split(",") if b]:
+        MODES[f"favour-{bonus:g}"] = (True, True, {"favour_used": bonus})
+        modes += (f"favour-{bonus:g}",)
+    run(lm, cases[:3], root_of, indexes, modes, **options)  # warm-up (mask cache, first calls) for all modes alike
+    results = run(lm, cases, root_of, indexes, modes, show=args.show, **options)
+    unguided, guided, cold = results["unguided"], results["guided"], results.get("one-shot")
+    for label, r in [(m, results[m]) for m in modes if m != "one-shot"]:
         print(
             f"{label:9s} next-identifier exact {r['exact']:.1%}  valid identifiers {r['valid']:.1%} "
             f"({r['produced']} finished, {r['unfinished']} unfinished at {args.max_tokens} tokens)  {r['tokens_per_s']:.0f} tokens/s "
@@ -299,12 +343,8 @@ def main() -> None:
         f"completion; monitor work in the token loop (state, masks): {in_loop * 1e3:.2f} ms per token "
         f"({in_loop / base - 1:+.1%} vs unguided)"
     )
-    cold_per_token = cold["seconds"] / max(1, cold["tokens"])
-    print(
-        f"one-shot (`typelens complete`: the completion analyses the source itself): guided {cold_per_token * 1e3:.2f} "
-        f"ms per token ({cold_per_token / base - 1:+.1%} all included; static analysis {cold['analysis'] / len(cases) * 1e3:.1f} "
-        f"ms per completion); same answers: {cold['exact'] == guided['exact'] and cold['valid'] == guided['valid']}"
-    )
+    if cold is not None:
+        one_shot(cold, guided, base, len(cases))
     print(
         f"prompt cache: {lm.prompt_cache.hits} hits, {lm.prompt_cache.misses} misses, "
         f"{lm.prompt_cache.reused_tokens} prompt tokens reused"
@@ -313,6 +353,15 @@ def main() -> None:
         latency(lm, cases, root_of, indexes, prompt_tokens=args.prompt_tokens, count=args.latency)
     if args.timing_size:
         time_larger(lm, cases[:60], args.timing_size, root_of, indexes)
+
+
+def one_shot(cold: dict, guided: dict, base: float, count: int) -> None:
+    cold_per_token = cold["seconds"] / max(1, cold["tokens"])
+    print(
+        f"one-shot (`typelens complete`: the completion analyses the source itself): guided {cold_per_token * 1e3:.2f} "
+        f"ms per token ({cold_per_token / base - 1:+.1%} all included; static analysis {cold['analysis'] / count * 1e3:.1f} "
+        f"ms per completion); same answers: {cold['exact'] == guided['exact'] and cold['valid'] == guided['valid']}"
+    )
 
 
 def time_larger(lm, cases, size: str, root_of, indexes: dict[Path, ProjectIndex]) -> None:

@@ -194,7 +194,9 @@ def main() -> None:
     trees = {name: site / name for name in packages}
     if not args.no_stdlib:
         trees["asyncio"] = Path(sysconfig.get_paths()["stdlib"]) / "asyncio"
-    typelens = {"typelens": [sys.executable, "-m", "typelens.cli"]}
+    # -P (3.11+): the working folder, a copied package's parent, is not put on sys.path,
+    # so that typelens's own imports (json, asyncio...) never load the copy
+    typelens = {"typelens": [sys.executable, *(["-P"] if sys.version_info >= (3, 11) else []), "-m", "typelens.cli"]}
     if args.baseline:
         typelens["baseline"] = [args.baseline]
     bench = Bench(args.runs, python, work, typelens, peers)

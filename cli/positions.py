@@ -20,6 +20,10 @@ from typelens.lsp.positions import Encoding, LineIndex
 def human_position(data: bytes, row: int, byte_col: int) -> tuple[int, int]:
     """1-based ``(line, column)``; the column counts characters, not bytes."""
     lines = LineIndex.of(data)
+    if lines.is_ascii and 0 <= row < lines.line_count and byte_col >= 0:
+        start, end = lines.line_bounds(row)
+        if start + byte_col <= end:  # on its line, where a byte is a character: what position() gives
+            return row + 1, byte_col + 1
     start = lines.starts[min(row, lines.line_count - 1)]
     _, column = lines.position(start + byte_col, Encoding.UTF32)
     return row + 1, column + 1

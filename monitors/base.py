@@ -68,6 +68,15 @@ class Monitor(_Base):
         self._step += 1
         return self.row_mask(0, ids, device)
 
+    def name_start(self, row: int) -> frozenset[str] | None:
+        """The names one of which must be written from the next token on, when a
+        name constraint has just started on ``row`` (else ``None``)."""
+        return None
+
+    def narrow(self, row: int, name: str, device: torch.device) -> torch.Tensor | None:
+        """Keep only ``name`` of the names :meth:`name_start` gave; the row's new mask."""
+        raise NotImplementedError(f"{type(self).__name__} has no name constraint to narrow")
+
     def fork(self) -> "Monitor":
         """A copy whose rows' state moves on its own (speculative drafts are masked by
         a fork, so the monitor itself only ever sees the tokens that are kept)."""
@@ -93,8 +102,8 @@ def apply_masks(monitor: Monitor, masks: list[torch.Tensor | None], scores: torc
         if mask is None:
             continue
         width = min(mask.shape[0], scores.shape[1])
-        if bool(mask[int(scores[row, :width].argmax())] == 0.0):
-            continue  # the model's own choice is already valid
+        if bool(mask[int(scores[row, :width].argmax())] == mask.max()):
+            continue  # the model's own choice is already valid (and among the favoured, if any)
         if out is scores:
             out = scores.clone()
         out[row, :width] = scores[row, :width] + mask[:width]
@@ -128,8 +137,9 @@ class MaskCache:
     def __len__(self) -> int:
         return len(self._masks)
 
-    def get(self, key: tuple, allowed, device: torch.device) -> torch.Tensor | None:
-        """The mask for ``key``; ``allowed()`` gives the allowed ids when it is new."""
+    def get(self, key: tuple, allowed, device: torch.device, favoured=None, bonus: float = 0.0) -> torch.Tensor | None:
+        """The mask for ``key``; ``allowed()`` gives the allowed ids when it is new,
+        ``favoured()`` (optional) those of them that get ``bonus`` added instead of 0."""
         full = key + (device,)
         mask = self._masks.get(full)
         if mask is None:
@@ -140,5 +150,8 @@ class MaskCache:
                 self._masks.clear()
             mask = torch.full((self.size,), float("-inf"), device=device)
             mask[torch.as_tensor(ids, device=device)] = 0.0
+            extra = favoured() if favoured is not None and bonus else []
+            if extra:
+                mask[torch.as_tensor(extra, device=device)] = bonus
             self._masks[full] = mask
         return mask

@@ -37,6 +37,7 @@ import torch
 from .base import Monitor, combine
 from .early_exit import Exits, features_of
 from .layered import layered_for
+from .name_search import best_name, searchable
 from .prompt_cache import PromptCache
 
 logger = logging.getLogger(__name__)
@@ -51,8 +52,11 @@ class DecodeOptions:
     exit_measure: str = "classifier"  # classifier (the exits' probes) or max-prob (of the masked exit logits)
     speculate: int = 0  # draft this many tokens at an exit, then verify them in one full-depth pass (0: off)
     draft_layer: int = -1  # the exit the drafts come from (-1: the active exit nearest half the depth)
+    name_search: int = 0  # where a name constraint starts, try up to this many whole names (0: greedy)
 
     def __post_init__(self) -> None:
+        if self.name_search < 0:
+            raise ValueError(f"name_search={self.name_search} must be 0 (greedy) or a number of names to try")
         if self.speculate < 0:
             raise ValueError(f"speculate={self.speculate} must be 0 (off) or a number of draft tokens")
         if self.max_new_tokens < 1:
@@ -134,7 +138,10 @@ def decode(
     going = True
     while going:
         mask, own = out.masks()
-        token, going = out.take(pending(mask), mask, own)
+        step = pending(mask)
+        if options.name_search and net is not None:
+            mask, own = _choose_name(lm, net, stream, out, step, (mask, own), options.name_search)
+        token, going = out.take(step, mask, own)
         if going:
             pending = stream.advance(token, len(ids) - 1)
     if cache is not None:
@@ -208,6 +215,29 @@ class _Output:
             self.stopped = "context"
             return token, False
         return token, len(self.steps) < options.max_new_tokens
+
+
+def _choose_name(lm, net, stream: "_LayeredStream", out: _Output, step: _Step, masks, budget: int):
+    """Where a monitor's name constraint starts, narrow it to the likeliest whole
+    name (:func:`~.name_search.best_name`); the step's masks, narrowed or not."""
+    mask, own = masks
+    position = len(out.ids)
+    for k, monitor in enumerate(out.monitors):
+        names = monitor.name_start(0)
+        if names is None or len(names) < 2 or own[k] is None:
+            continue
+        if not searchable(stream.cache, position):
+            break  # an early exit left keys and values to compute: greedy
+        choice = best_name(lm, net, stream.cache, position, step.logits, names, mask, budget)
+        if choice is None:
+            break
+        own = list(own)
+        own[k] = monitor.narrow(0, choice.name, lm.device)
+        monitor.record(
+            0, "chosen", f"{choice.name!r}: whole-name log P {choice.log_probability:.2f}, {choice.tried} tried"
+        )
+        return combine(own), own
+    return mask, own
 
 
 def draft_layer(exits: Exits, layers: int, wanted: int = -1) -> int:

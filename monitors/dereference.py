@@ -50,6 +50,7 @@ class RowState:
     seen: int = 0  # tokens of the row already accounted for
     text: str = ""  # the decoded text so far
     spaced: bool = False  # the name may start after spaces (`import` then ` name`)
+    favoured: frozenset[str] = frozenset()  # of ``names``, those the file itself uses
 
 
 class NameMonitor(Monitor):
@@ -64,6 +65,8 @@ class NameMonitor(Monitor):
         decode: Callable[[list[int]], str],
         *,
         masks: MaskCache | None = None,
+        favoured: Callable[[], "frozenset[str]"] | None = None,
+        bonus: float = 0.0,
     ) -> None:
         super().__init__()
         if not isinstance(index, TokenIndex):
@@ -72,6 +75,9 @@ class NameMonitor(Monitor):
             raise ValueError(f"names_after={names_after!r} is not callable; pass text -> names (or None)")
         self.index, self.names_after, self.decode = index, names_after, decode
         self.rows: dict[int, RowState] = {}
+        # names to favour (``favoured()``: e.g. those the file uses after a dot): the
+        # tokens that keep one of them possible get ``bonus`` added to their logits
+        self.favoured, self.bonus = favoured, bonus
         self._masks = masks if masks is not None else MaskCache(index.size)  # may be shared per vocabulary
 
     lead_space = False  # whether the name may follow the trigger after spaces
@@ -82,9 +88,13 @@ class NameMonitor(Monitor):
     def _constrain(self, st: RowState, names) -> None:
         st.state, st.names, st.prefix = State.CONSTRAINED, frozenset(names), ""
         st.spaced = self.lead_space
+        st.favoured = st.names & self.favoured() if self.favoured is not None and self.bonus else frozenset()
+        if st.favoured == st.names:
+            st.favoured = frozenset()  # favouring all is favouring none
 
     def _release(self, st: RowState) -> None:
         st.state, st.names, st.prefix, st.spaced = State.UNCONSTRAINED, frozenset(), "", False
+        st.favoured = frozenset()
 
     def _update(self, row: int, ids: list[int]) -> RowState:
         st = self.rows.get(row)
@@ -116,13 +126,35 @@ class NameMonitor(Monitor):
         if st.state is not State.CONSTRAINED:
             return None
         spaced = st.spaced and not st.prefix
+        favoured = st.favoured if self.bonus else frozenset()
         mask = self._masks.get(
-            ("names", st.names, st.prefix, spaced), lambda: self._allowed(st.names, st.prefix, spaced), device
+            ("names", st.names, st.prefix, spaced, favoured, self.bonus),
+            lambda: self._allowed(st.names, st.prefix, spaced),
+            device,
+            lambda: self._allowed(favoured, st.prefix, spaced),
+            self.bonus,
         )
         if mask is None:
             self.record(row, "lifted", f"no token continues any of {sorted(st.names)[:5]} after {st.prefix!r}")
             self._release(st)
         return mask
+
+    def name_start(self, row: int) -> frozenset[str] | None:
+        st = self.rows.get(row)
+        if st is None or st.state is not State.CONSTRAINED or st.prefix or st.spaced:
+            return None
+        return st.names
+
+    def narrow(self, row: int, name: str, device: torch.device) -> torch.Tensor | None:
+        st = self.rows[row]
+        if name not in st.names:
+            raise ValueError(f"name={name!r} is not one of the row's allowed names")
+        st.names, st.favoured = frozenset((name,)), frozenset()
+        return self._masks.get(
+            ("names", st.names, st.prefix, False, st.favoured, self.bonus),
+            lambda: self._allowed(st.names, "", False),
+            device,
+        )
 
     def _allowed(self, names: frozenset[str], prefix: str, spaced: bool) -> list[int]:
         allowed = self.index.allowed(names, prefix)
@@ -143,10 +175,12 @@ class DereferenceMonitor(NameMonitor):
         decode: Callable[[list[int]], str],
         *,
         masks: MaskCache | None = None,
+        favoured: Callable[[], "frozenset[str]"] | None = None,
+        bonus: float = 0.0,
     ) -> None:
         if not callable(members_of):
             raise ValueError(f"members_of={members_of!r} is not callable; pass text -> member names (or None)")
-        super().__init__(index, members_of, decode, masks=masks)
+        super().__init__(index, members_of, decode, masks=masks, favoured=favoured, bonus=bonus)
 
     def is_trigger(self, text: str) -> bool:
         return text.endswith(".") and not text.endswith("..")

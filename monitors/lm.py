@@ -141,6 +141,7 @@ class CodeLM:
     device: torch.device
     path: Path
     _vocabulary: list[str] | None = field(default=None, repr=False)
+    _names: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
 
     @property
     def vocabulary(self) -> list[str]:
@@ -153,6 +154,23 @@ class CodeLM:
     @cached_property
     def token_index(self) -> TokenIndex:
         return TokenIndex(self.vocabulary)
+
+    @cached_property
+    def identifier_ends(self) -> torch.Tensor:
+        """[vocabulary] bool: the tokens that end an identifier being written (their
+        text starts with a character that is not a letter, digit or ``_``)."""
+        ends = torch.zeros(len(self.vocabulary), dtype=torch.bool, device=self.device)
+        ends[torch.as_tensor(self.token_index.non_identifier, dtype=torch.long, device=self.device)] = True
+        return ends
+
+    def name_tokens(self, name: str) -> tuple[int, ...]:
+        """The tokens of identifier ``name`` written after a ``.`` (kept per name)."""
+        found = self._names.get(name)
+        if found is None:
+            if len(self._names) >= 65536:
+                self._names.clear()
+            found = self._names[name] = tuple(self.encode(name))
+        return found
 
     @cached_property
     def call_tokens(self):

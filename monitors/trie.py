@@ -55,6 +55,11 @@ class TokenIndex:
             else:
                 self._non_identifier.append(token_id)
 
+    @property
+    def non_identifier(self) -> list[int]:
+        """Tokens whose text starts with a character that is not an identifier's."""
+        return self._non_identifier
+
     def allowed_after_spaces(self, names: frozenset[str]) -> list[int]:
         """Tokens that are spaces, or spaces and then the start of a name (`` name``)."""
         found: set[int] = set(self.spaces)

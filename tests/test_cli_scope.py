@@ -104,3 +104,31 @@ def test_a_stdlib_package_copy_infers_as_in_a_folder_of_its_own(tmp_path: Path, 
     assert beside.returncode == alone.returncode == 0, beside.stderr + alone.stderr
     assert json.loads(beside.stdout)["predictions"] == json.loads(alone.stdout)["predictions"]
     assert len(json.loads(alone.stdout)["predictions"]) > 100
+
+
+def test_absolute_imports_of_a_scripts_own_folder_resolve(tmp_path: Path) -> None:
+    """A folder of scripts run as ``python main.py`` imports its neighbours by their
+    bare names (the script's folder is on ``sys.path``), even inside a package:
+    the import falls back to the importing file's folder and those above it, as
+    pyright's does, and the neighbours' answers flow through."""
+    root = write(
+        tmp_path / "tool",
+        {
+            "__init__.py": "",
+            "main.py": (
+                "from nested import loader\nimport nested.loader\nimport missing_module\n\n"
+                "a = loader.load()\nb = loader.config.limit()\nc = nested.loader.load()\n"
+            ),
+            "nested/__init__.py": "",
+            "nested/loader.py": "import config\nfrom parts import piece\n\ndef load():\n    return piece()\n",
+            "nested/parts.py": "def piece():\n    return 2.5\n",
+            "config.py": "def limit():\n    return 10\n",
+        },
+    )
+    run = cli("analyze", ".", "--format", "json", cwd=root)
+    rows = json.loads(run.stdout)["diagnostics"]
+    assert [(r["file"], r["code"], r["line"]) for r in rows] == [("main.py", "unresolved-import", 3)], run.stderr
+    infer = cli("infer", ".", "--format", "json", cwd=root)
+    assert infer.returncode == 0, infer.stderr
+    types = {p["name"]: p["type"] for p in json.loads(infer.stdout)["predictions"] if p["file"] == "main.py"}
+    assert types == {"a": "float", "b": "int", "c": "float"}

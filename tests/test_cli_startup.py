@@ -61,14 +61,16 @@ sys.exit(code)
 """
 
 
-def _imports_of(argv: list[str], cwd: Path, cache: Path) -> tuple[int, str, list[str]]:
+def _imports_of(
+    argv: list[str], cwd: Path, cache: Path, watched: list[str] | None = None
+) -> tuple[int, str, list[str]]:
     """Run ``typelens ARGV`` in a fresh Python; its exit status, output and the
-    watched modules it imported."""
+    ``watched`` modules (default: those ``analyze`` must not load) it imported."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONSTARTUP")}
     env["TYPELENS_CACHE_DIR"] = str(cache)
     run = subprocess.run(
         [sys.executable, "-c", DRIVER, *argv],
-        input=json.dumps(NOT_FOR_ANALYZE),
+        input=json.dumps(NOT_FOR_ANALYZE if watched is None else watched),
         capture_output=True,
         text=True,
         timeout=300,
@@ -104,3 +106,62 @@ def test_the_watch_list_sees_a_module_that_is_imported(tmp_path: Path) -> None:
     code, _, heavy = _imports_of(["graph", "m.py", "--format", "graphml"], tmp_path, tmp_path / "cache")
     assert code == 0
     assert any(m.startswith("xml.sax") for m in heavy), heavy
+
+
+# What a run answered from the result cache never needs: the parser, the graph builder
+# and the engine (it reads answers; nothing is parsed or inferred).
+NOT_FOR_A_CACHED_RUN = (
+    "tree_sitter",
+    "tree_sitter_python",
+    "tree_sitter_typescript",
+    "typeshed_client",
+    "typelens.analyzer.builder",
+    "typelens.analyzer.project",
+    "typelens.analyzer.typescript.",
+    "typelens.typeinfer.engine",
+    "typelens.typeinfer.session",
+    "typelens.typeinfer.predictions",
+    "onnxruntime",
+)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["analyze", "service.py", "--format", "json"], ["infer", "service.py", "--format", "json"]],
+    ids=["analyze", "infer"],
+)
+def test_a_run_answered_from_the_result_cache_loads_no_parser_nor_engine(tmp_path: Path, argv: list[str]) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "service.py").write_bytes((ROOT / "examples" / "shop" / "shop" / "service.py").read_bytes())
+    first = subprocess.run(
+        [sys.executable, "-m", "typelens.cli", *argv],
+        capture_output=True,
+        cwd=work,
+        env={**os.environ, "TYPELENS_CACHE_DIR": str(tmp_path / "cache")},
+        timeout=300,
+    )
+    _, out, loaded = _imports_of(argv, work, tmp_path / "cache", NOT_FOR_A_CACHED_RUN)
+    cached, fresh = json.loads(out), json.loads(first.stdout)
+    assert cached["stats"]["cache_hits"] == 1 and fresh["stats"]["cache_hits"] == 0
+    rows = "diagnostics" if argv[0] == "analyze" else "predictions"
+    assert cached[rows] == fresh[rows] and cached[rows]
+    assert loaded == [], loaded
+
+
+@pytest.mark.parametrize("package", ["typelens.analyzer", "typelens.analyzer.typescript"])
+def test_a_lazy_package_gives_every_name_it_lists(package: str) -> None:
+    """Each name of the package's ``__all__`` loads from its module on first use (and
+    is the module's own object); a name it does not list is an AttributeError."""
+    code = (
+        f"import importlib, sys; p = importlib.import_module({package!r}); "
+        "before = sorted(m for m in sys.modules if m.startswith('tree_sitter')); "
+        "values = {n: getattr(p, n) for n in p.__all__}; "
+        "assert set(p.__all__) == set(p._HOMES) and set(p.__all__) <= set(dir(p)); "
+        "assert all(getattr(importlib.import_module(h, p.__name__), n) is values[n] for n, h in p._HOMES.items()); "
+        "missing = not hasattr(p, 'no_such_name'); "
+        "print(before, missing)"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["[]", "True"]

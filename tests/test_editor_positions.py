@@ -150,3 +150,19 @@ def _client_index(text: str, line: int, column: int, encoding: Encoding) -> int:
     line_text = lines[line]
     fit = max(k for k in range(len(line_text) + 1) if units(line_text[:k], encoding) <= column)
     return start + fit
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(list("ab =_(\t") + ["\n", "\r\n", "\r"]), max_size=40).map("".join),
+    st.integers(-1, 12),
+    st.integers(-1, 45),
+)
+def test_the_cli_position_of_ascii_text_is_the_codecs(text: str, row: int, byte_col: int) -> None:
+    """ASCII text takes a shortcut (a byte is a character): the same answer as the
+    codec's, also past a line's end, at a CR, on a row past the last line."""
+    data = text.encode()
+    lines = LineIndex.of(data)
+    start = lines.starts[min(row, lines.line_count - 1)]
+    _, column = lines.position(start + byte_col, Encoding.UTF32)
+    assert human_position(data, row, byte_col) == (row + 1, column + 1)

@@ -87,7 +87,7 @@ def test_cache_makes_the_second_run_a_read(tmp_path: Path) -> None:
 
 
 def test_a_model_retrained_in_place_is_not_answered_from_the_cache(tmp_path: Path) -> None:
-    from typelens.typeinfer.run import _digest
+    from typelens.typeinfer.result_cache import answer_key as _digest
 
     (tmp_path / "m.py").write_text("x = 1\n")
     model = tmp_path / "model"
@@ -311,3 +311,47 @@ def test_the_json_writer_gives_json_dumps_text() -> None:
     ]
     for doc in docs:
         assert json_indented(doc) == json.dumps(doc, indent=1, ensure_ascii=False)
+
+
+def test_the_json_report_is_json_dumps_of_its_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``render_json`` writes each row straight from its dict: the text is still
+    ``json.dumps(indent=1, ensure_ascii=False)`` of the document, for rows with and
+    without evidence and candidates, unknown types, odd file names and an empty run."""
+    from typelens.analyzer.spans import Span
+    from typelens.cli.infer_cmd import render_json
+    from typelens.cli.paths import display_path
+    from typelens.cli.positions import human_position
+    from typelens.typeinfer.predicted import Prediction
+    from typelens.typeinfer.run import InferResult
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / 'd\u00e9j\u00e0 "vu".py').write_text("caf\u00e9 = 1\nx = None\n", encoding="utf-8")
+    path = str(tmp_path / 'd\u00e9j\u00e0 "vu".py')
+    predictions = [
+        Prediction("a.py", path, "", "caf\u00e9", "variable", "int", 1.0, Span(0, 5, 0, 0, 0, 5), "static"),
+        Prediction("a.py", path, "f", "x", "parameter", None, 0.0, Span(11, 12, 1, 0, 1, 1), "static"),
+        Prediction(
+            "a.py",
+            path,
+            "f",
+            "x",
+            "parameter",
+            "int | None",
+            0.12345,
+            Span(11, 12, 1, 0, 1, 1),
+            "hybrid",
+            ("call:f.x", "attr:\u00e9\\n"),
+            (("int", 0.6666), ("str", 1.0)),
+        ),
+    ]
+    for rows in (predictions, []):
+        result = InferResult(predictions=rows, stats={"files": 1, "by_kind": {"variable": 1}, "seconds": 0.5})
+        data = (tmp_path / 'd\u00e9j\u00e0 "vu".py').read_bytes()
+        expected = {
+            "predictions": [
+                {**p.to_dict(*human_position(data, p.span.start_row, p.span.start_col)), "file": display_path(p.path)}
+                for p in rows
+            ],
+            "stats": result.stats,
+        }
+        assert render_json(result) == json.dumps(expected, indent=1, ensure_ascii=False) + "\n"

@@ -172,14 +172,7 @@ def test_completion_right_after_an_edit_over_stdio_equals_a_fresh_opens(tmp_path
         srv.initialize(tmp_path.as_uri())
         _open_over_stdio(srv, edited_uri, text)
         _completion(srv, edited_uri, *at)  # the opened text analysed
-        start = {"line": body, "character": 0}
-        srv.notify(
-            "textDocument/didChange",
-            {
-                "textDocument": {"uri": edited_uri, "version": 2},
-                "contentChanges": [{"range": {"start": start, "end": start}, "text": typed}],
-            },
-        )
+        _type_line(srv, edited_uri, body, typed)
         after_edit = _completion(srv, edited_uri, *at)
         _open_over_stdio(srv, fresh_uri, edited)
         fresh = _completion(srv, fresh_uri, *at)
@@ -190,6 +183,18 @@ def test_completion_right_after_an_edit_over_stdio_equals_a_fresh_opens(tmp_path
         srv.close()
     assert len(fresh["items"]) > 5 and {"done", "get_ready", "_node2info"} <= {i["label"] for i in fresh["items"]}
     assert _same_items(after_edit, fresh) and _same_items(settled, fresh) and not settled["isIncomplete"]
+
+
+def _type_line(srv: RawServer, uri: str, line: int, typed: str) -> None:
+    """The document's second version: ``typed`` inserted at the start of ``line``."""
+    start = {"line": line, "character": 0}
+    srv.notify(
+        "textDocument/didChange",
+        {
+            "textDocument": {"uri": uri, "version": 2},
+            "contentChanges": [{"range": {"start": start, "end": start}, "text": typed}],
+        },
+    )
 
 
 def _offset(text: str, needle: str, extra: int = 0) -> int:
@@ -325,14 +330,7 @@ def test_keyword_names_right_after_an_edit_over_stdio_equal_a_fresh_opens(tmp_pa
             at = (body, len(indent) + len(typed))
             _open_over_stdio(srv, edited_uri, text)
             _completion(srv, edited_uri, *at)  # the opened text analysed
-            start = {"line": body, "character": 0}
-            srv.notify(
-                "textDocument/didChange",
-                {
-                    "textDocument": {"uri": edited_uri, "version": 2},
-                    "contentChanges": [{"range": {"start": start, "end": start}, "text": f"{indent}{typed}\n"}],
-                },
-            )
+            _type_line(srv, edited_uri, body, f"{indent}{typed}\n")
             after_edit = _completion(srv, edited_uri, *at)
             _open_over_stdio(srv, fresh_uri, "".join(lines[:body]) + f"{indent}{typed}\n" + "".join(lines[body:]))
             fresh = _completion(srv, fresh_uri, *at)

@@ -1,15 +1,20 @@
 """Large inputs answered by the paths that keep them linear give the answers the
 short inputs get: a name rebound past the once-searched threshold, many classes
-in one file, a finding on every line (no timing here: ``bench/fuzz.py`` times them)."""
+in one file, a finding on every line (no timing here: ``bench/fuzz.py`` times them);
+a chain deeper than a stack leaves no garbage cycles; past a file's work budget
+the answers given are kept whole."""
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
 
 from typelens.cli.findings import build_findings
-from typelens.typeinfer.run import InferOptions, check_paths, infer_paths
+from typelens.typeinfer.checks import FileChecker
+from typelens.typeinfer.predictions import FilePredictor
+from typelens.typeinfer.run import InferOptions, check_paths, file_sets, infer_paths, open_session
 
 
 def _returns(path: Path) -> dict[str, str | None]:
@@ -46,3 +51,66 @@ def test_each_finding_gets_its_own_line(tmp_path: Path) -> None:
     findings = [f for f in build_findings(diagnostics) if f.code == "unresolved-import"]
     assert len(findings) == 60
     assert all(f.line_text == f"import missing_module_{f.line - 1}" for f in findings)
+
+
+def _rebinding(path: Path, rebinds: int) -> Path:
+    lines = ["def g():", "    x = 0"] + [f"    x = x + {i}" for i in range(rebinds)] + ["    return x", ""]
+    path.write_text("\n".join(lines))
+    return path
+
+
+def _garbage_of_a_run(path: Path) -> tuple[dict[str, str | None], int]:
+    """The run's returns, and the objects the cyclic collector then finds unreachable
+    (the run's result held: its engine is not garbage yet)."""
+    gc.collect()
+    gc.disable()
+    try:
+        result = infer_paths([path], InferOptions(mode="static", use_cache=False))
+        garbage = gc.collect()
+    finally:
+        gc.enable()
+    return {p.scope: p.type for p in result.predictions if p.kind == "return"}, garbage
+
+
+def test_a_chain_deeper_than_a_stack_leaves_no_garbage_cycles(tmp_path: Path) -> None:
+    # thousands of nested questions go on in new threads: an error handed back from
+    # one kept its whole stack in a cycle (about 120 objects a rebinding, so the
+    # collector's work grew with the chain times the heap)
+    small, small_garbage = _garbage_of_a_run(_rebinding(tmp_path / "small.py", 500))
+    large, large_garbage = _garbage_of_a_run(_rebinding(tmp_path / "large.py", 4000))
+    assert small["g"] == large["g"] == "int"
+    assert large_garbage < 1_000, (small_garbage, large_garbage)
+
+
+def _analysed(path: Path):
+    session = open_session(file_sets([path])[0], InferOptions(mode="static", use_cache=False))
+    return session.engine(share_library=False)
+
+
+def test_past_the_file_budget_the_answers_given_are_kept_whole(tmp_path: Path) -> None:
+    path = tmp_path / "many.py"
+    path.write_text("".join(f"def f{i}(a):\n    return a + {i}\n" for i in range(300)))
+    whole = FilePredictor(_analysed(path), str(path.resolve()), "many.py")
+    everything = {(p.scope, p.kind): p.type for p in whole.run()}
+    engine = _analysed(path)
+    budgeted = FilePredictor(engine, str(path.resolve()), "many.py")
+    with engine.file_budget(600):  # the tighter of two budgets holds
+        found = budgeted.run()
+    assert not whole.partial and budgeted.partial
+    assert 0 < len(found) < len(everything)
+    assert all(everything[(p.scope, p.kind)] == p.type for p in found)
+
+
+def test_checks_past_the_file_budget_say_so(tmp_path: Path) -> None:
+    path = tmp_path / "calls.py"
+    path.write_text("".join(f"class C{i}:\n    pass\nC{i}(1)\n" for i in range(40)))
+    engine = _analysed(path)
+    whole = FileChecker(engine, str(path.resolve()), "calls.py").run()
+    engine = _analysed(path)
+    with engine.file_budget(100):
+        partial = FileChecker(engine, str(path.resolve()), "calls.py").run()
+    assert "analysis-budget" not in {d.code for d in whole}
+    assert [d.code for d in partial].count("analysis-budget") == 1
+    kept = [d for d in partial if d.code != "analysis-budget"]
+    assert len(kept) < len([d for d in whole if d.code == "call-arg"])
+    assert all(d in whole for d in kept)

@@ -16,7 +16,7 @@ from typelens.analyzer.typescript.project import ScriptIndex, iter_script_files
 from typelens.analyzer.typescript.project_graph import build_script_project_graph
 from typelens.analyzer.typescript.resolve import ScriptModule, ScriptResolver, strip_json_comments
 
-from .conftest import DATA
+from .conftest import DATA, write_tree
 
 PROJECT = DATA / "typescript" / "project"
 
@@ -106,3 +106,19 @@ def test_exports_are_read_from_the_graph_asked_about_not_a_freed_one_at_its_addr
         graph = build_script_graph(f"export const value{n} = {n};\n", f"m{n}.ts")
         assert index.exports_of(graph) == module_exports(graph)
         del graph
+
+
+def test_a_barrel_of_many_star_exports_resolves_its_last_module(tmp_path: Path) -> None:
+    """A barrel that re-exports 60 modules (mobx's ``internal.ts`` has 50): names of the
+    last ones resolve, to their declarations, and their calls get cross-file edges."""
+    files = {f"src/m{i}.ts": f"export function f{i}(x: number) {{ return x; }}\n" for i in range(60)}
+    files["src/internal.ts"] = "".join(f'export * from "./m{i}";\n' for i in range(60))
+    files["src/use.ts"] = 'import { f0, f59 } from "./internal";\nexport const a = f0(1) + f59(2);\n'
+    write_tree(tmp_path, files)
+    index = ScriptIndex(tmp_path)
+    g = index.graph_of(tmp_path / "src" / "use.ts")
+    found = {b.bound: index.resolve_binding(g, b) for b in g.imports}
+    assert isinstance(found["f59"], Definition) and Path(found["f59"].path).name == "m59.ts"
+    assert isinstance(found["f0"], Definition)
+    pg = build_script_project_graph(index)
+    assert len(pg.cross_edges[EdgeKind.CALL]) == 2

@@ -159,27 +159,15 @@ def test_rename_a_member_and_a_local(session) -> None:
 
 def test_a_library_symbol_is_not_renamed(session) -> None:
     srv, root, encoding = session
-    refused = srv.response(
-        srv.request(
-            "textDocument/rename",
-            {
-                "textDocument": {"uri": (root / "main.ts").as_uri()},
-                "position": position(MAIN, "chunk([s]", encoding),
-                "newName": "split",
-            },
-        ),
-        timeout=120,
-    )
-    assert refused["error"]["code"] == -32803 and "outside the project" in refused["error"]["message"]
-    refused = srv.response(
-        srv.request(
-            "textDocument/rename",
-            {
-                "textDocument": {"uri": (root / "main.ts").as_uri()},
-                "position": position(MAIN, "aire(2)", encoding),
-                "newName": "2d",
-            },
-        ),
-        timeout=120,
-    )
-    assert "not a valid name" in refused["error"]["message"]
+
+    def refused(needle: str, name: str) -> dict:
+        params = {
+            "textDocument": {"uri": (root / "main.ts").as_uri()},
+            "position": position(MAIN, needle, encoding),
+            "newName": name,
+        }
+        return srv.response(srv.request("textDocument/rename", params), timeout=120)["error"]
+
+    library = refused("chunk([s]", "split")
+    assert library["code"] == -32803 and "outside the project" in library["message"]
+    assert "not a valid name" in refused("aire(2)", "2d")["message"]

@@ -116,3 +116,63 @@ def test_a_union_s_members_come_in_the_order_they_were_joined() -> None:
         assert members(union) == tuple(order)
         assert union == join(*names)  # equality stays the set's
     assert members(join(join(names[2], names[0]), names[1])) == (names[2], names[0], names[1])
+
+
+def test_operators_narrow_a_declared_property_key() -> None:
+    key = Named("PropertyKey")
+    declared = Constraint("call:o.get_.key", key, 0.8, DECLARED)
+    assert combine([declared]).type == key
+    narrowed = combine([declared, Constraint("attr:startsWith", STRING, 0.6, OPERATION)])
+    assert narrowed.type == STRING and narrowed.evidence == ("call:o.get_.key", "attr:startsWith")
+    assert combine([declared, Constraint("operand:number", ArrayOf(NUMBER), 0.6, OPERATION)]).type == key
+    assert satisfies(NUMBER, key) and satisfies(Literal('"a"', "string"), key) and not satisfies(ArrayOf(NUMBER), key)
+
+
+def test_hybrid_reads_an_unknown_rest_parameter_as_any_array(tmp_path: Path) -> None:
+    from typelens.analyzer.typescript.project import ScriptIndex
+    from typelens.typeinfer.typescript.engine import ScriptEngine
+    from typelens.typeinfer.typescript.neural import ScriptAssistant
+    from typelens.typeinfer.typescript.predictions import ScriptPredictor
+    from typelens.typeinfer.typescript.session import library_for
+
+    path = tmp_path / "c.ts"
+    path.write_text("export function keep(first, ...rest) {}\n", encoding="utf-8")
+    engine = ScriptEngine(ScriptIndex(tmp_path), library_for(tmp_path))
+    found = ScriptPredictor(engine, str(path), "c.ts").run()
+    hybrid = ScriptAssistant(use_model=False).refine(engine, str(path), found, "hybrid")
+    by_name = {p.name: p.type for p in hybrid if p.kind == "parameter"}
+    assert by_name == {"first": "any", "rest": "any[]"}
+
+
+def test_members_find_the_one_type_declared_anywhere_in_the_project(tmp_path: Path) -> None:
+    """No type the file names has every member read: the one project type that has them."""
+    from .conftest import write_tree
+
+    write_tree(
+        tmp_path,
+        {
+            "types.ts": "export interface Scope { drafts_: number[]; parent_?: Scope; frozen_: boolean }\n"
+            "export interface Other { drafts_: string }\n",
+            "use.ts": "export function leave(scope) { return scope.frozen_ ? scope.parent_ : scope.drafts_; }\n"
+            "export function one(x) { return x.drafts_; }\n",
+        },
+    )
+    found = {p.name: p for p in infer_paths([tmp_path], InferOptions(use_cache=False, mode="static")).predictions}
+    assert found["scope"].type == "Scope" and found["scope"].evidence == ("attr:drafts_,frozen_,parent_",)
+    assert found["x"].type is None  # one member, two types have it
+
+
+def test_members_found_by_name_and_place_through_a_base_class(tmp_path: Path) -> None:
+    # member fitting reads names (a base's count), member call sites the member's place
+    (tmp_path / "box.ts").write_text(
+        "class Base {\n  put(item) { return item; }\n  static make() { return 1; }\n}\n"
+        "class Box extends Base {\n  take(key) { return key; }\n}\n"
+        "function use(b) {\n  b.put(1);\n  b.take('k');\n  return b;\n}\n"
+        "const box: Box = new Box();\nbox.put(3);\nbox.take('a');\n"
+        "function other(o) {\n  o.make();\n  o.take('x');\n}\n"
+    )
+    found = _parameters(tmp_path)
+    assert found["use.b"].type == "Box"
+    assert found["Base.put.item"].type == "number"
+    assert found["Box.take.key"].type == "string"
+    assert found["other.o"].type != "Box"  # `make` is static

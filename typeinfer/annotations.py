@@ -193,6 +193,19 @@ class AnnotationEvaluator:
         return self._eval(path, fragment, fragment.children(statement)[0], depth + 1)
 
 
+def new_type_base(g: ProgramGraph, name_node: int) -> int | None:
+    """The base type's node of ``N = NewType("N", base)`` when ``name_node`` is its ``N``."""
+    parent = g.parents[name_node]
+    if parent < 0 or g.kinds[parent] != "assignment" or g.child_by_field(parent, "left") != name_node:
+        return None
+    right = g.child_by_field(parent, "right")
+    if right is None or g.kinds[right] != "call" or g.text(right).split("(")[0].split(".")[-1] != "NewType":
+        return None
+    arguments = g.child_by_field(right, "arguments")
+    args = [a for a in g.children(arguments) if g.kinds[a] not in ("keyword_argument", "comment")] if arguments else []
+    return args[1] if len(args) == 2 else None
+
+
 def _unwrap(g: ProgramGraph, node: int) -> int:
     while g.kinds[node] == "type" and g.children(node):
         node = g.children(node)[0]

@@ -35,10 +35,11 @@ from .binding import DOUBLE_STAR, STAR, bind, element_of_bound, has_spread, name
 from .classes import decorator_names
 from .normalize import normalise
 from .reach import ImportReach
-from .function_values import decorated_by, value_calls
+from .function_values import argument_sites, decorated_by, value_calls
 from .types import (
     NEVER,
     NONE,
+    OBJECT,
     UNKNOWN,
     CallableType,
     ClassType,
@@ -56,7 +57,7 @@ from .types import (
     members,
     substitute,
 )
-from .usage import satisfies
+from .usage import satisfies, used_attributes
 from .usage_rules import _arity_fits, _call_shape, is_none_check
 
 if TYPE_CHECKING:
@@ -100,6 +101,7 @@ _DUNDER_PROTOCOLS = {
     "__bytes__": ("typing", "SupportsBytes"),
     "__complex__": ("typing", "SupportsComplex"),
 }
+_HOLE = CallableType(None, UNKNOWN, ("<argument left out>", -1))  # see CallModel._bind_arguments
 _USAGE_CANDIDATES = ("str", "list", "dict", "set", "bytes", "int", "float", "tuple")
 
 
@@ -309,17 +311,15 @@ class CallModel:
         if info is None or not info.type_params or cls.args:
             return cls
         mapping: dict[str, Type] = {}
-        for method in ("__init__", "__new__"):
-            hit = classes.lookup(ClassType(cls.name), method)
-            if hit is None or hit[1].path.endswith("builtins.pyi") and hit[1].qualname == "object":
-                continue
-            member = hit[2]
-            g = self.engine.require_graph(member.path)
-            fn = FunctionRef(member.path, member.nodes[-1], cls)
+        for fn in self.constructors(cls):
+            g = self.engine.require_graph(fn.path)
             node = self._choose_overload(fn, g, args, kwargs)
-            self._bind_arguments(member.path, g, node, True, args, kwargs, mapping)
+            self._bind_arguments(fn.path, g, node, True, args, kwargs, mapping)
             if mapping:
                 break
+        if cls.name == "tuple":  # its one parameter is the item type: ``tuple(xs)`` is ``tuple[X, ...]``
+            item = mapping.get(info.type_params[0], UNKNOWN)
+            return ClassType("tuple", (item, ClassType("..."))) if is_known(item) else ClassType("tuple")
         return ClassType(cls.name, tuple(mapping.get(p, UNKNOWN) for p in info.type_params))
 
     # -- binding type variables -----------------------------------------------------------
@@ -358,15 +358,31 @@ class CallModel:
         args: list[Type],
         kwargs: dict[str, Type],
         mapping: dict[str, Type],
-    ) -> None:
+        hole: Type | None = None,
+    ) -> Param | None:
+        """Bind the type variables of ``node``'s annotations to the arguments into
+        ``mapping``; the arguments for callable parameters last (``map(f, xs)``: what
+        ``xs`` binds says what ``f`` is called with).  The parameter that receives
+        ``hole`` (an argument left out of the binding) is returned."""
         params = self.signature(path, g, node)
         if skip_first and params and params[0].kind == "positional" and not _is_static(g, node):
             params = params[1:]
+        later: list[tuple[Type, Type]] = []
+        held = None
         for param, value in bind(params, args, kwargs):
+            if hole is not None and value == hole:
+                held = param
+                continue
             if param.annotation is None:
                 continue
             expected = self.engine.annotations.evaluate(path, param.annotation)
-            unify(expected, element_of_bound(param, value), mapping, self.engine)
+            if isinstance(expected, CallableType):
+                later.append((expected, element_of_bound(param, value)))
+            else:
+                unify(expected, element_of_bound(param, value), mapping, self.engine)
+        for expected, value in later:
+            unify(expected, value, mapping, self.engine)
+        return held
 
     def _choose_overload(self, fn: FunctionRef, g: ProgramGraph, args: list[Type], kwargs: dict[str, Type]) -> int:
         overloads = self.overloads(g, fn.node)
@@ -438,6 +454,8 @@ class CallModel:
         level: a function in those parameters or that return stays a reference)."""
         if isinstance(t, FunctionRef):
             return self._callable_of(t)
+        if isinstance(t, CallableType) and t.origin is not None:
+            return self._lambda_callable(t)
         if isinstance(t, UnionType):
             return make_union((self.as_callable(m, depth) for m in t.items), widen=False)
         if isinstance(t, ClassType) and t.args and depth < 4:
@@ -507,6 +525,19 @@ class CallModel:
             return None
         return result
 
+    def _lambda_callable(self, t: CallableType) -> Type:
+        """A lambda's callable with its parameters' types (what the calls that reach
+        it pass, :mod:`.function_values`), where all are known."""
+        path, node = t.origin or ("", -1)
+        g = self.engine.graph(path) if node >= 0 else None
+        if g is None or g.kinds[node] != "lambda":
+            return t
+        params = self.signature(path, g, node)
+        types = tuple(self.parameter_type(path, p.node) for p in params if p.kind == "positional")
+        if len(types) != len(params) or not all(is_known(x) and not is_partly_unknown(x) for x in types):
+            return t
+        return CallableType(types, t.ret, t.origin)
+
     def _callable_of(self, fn: FunctionRef) -> Type:
         g = self.engine.graph(fn.path)
         if g is None or g.kinds[fn.node] != "function_definition" or self.overloads(g, fn.node):
@@ -550,13 +581,17 @@ class CallModel:
             inherited = self.inherited_return(path, function)  # an override that says nothing itself
             if inherited is not None:
                 return inherited
+        if inferred == UNKNOWN and _is_placeholder(self.engine.require_graph(path), function):
+            overriding = self.overriding_return(path, function)  # what a call dispatches to
+            if overriding is not None:
+                return overriding
         if isinstance(inferred, ClassType) and _bare_container(inferred):  # ``return []``: of what, say others
-            for said in (self.inherited_return(path, function), self._overriding_return(path, function)):
+            for said in (self.inherited_return(path, function), self.overriding_return(path, function)):
                 if isinstance(said, ClassType) and said.name == inferred.name and not _bare_container(said):
                     return said
         return inferred
 
-    def _overriding_return(self, path: str, function: int) -> Type | None:
+    def overriding_return(self, path: str, function: int) -> Type | None:
         """The join of what the project's overrides of the method return, if known."""
         g = self.engine.require_graph(path)
         scope, own = g.scopes[g.scope_of[function]], g.scope_defined_by(function)
@@ -720,6 +755,8 @@ class CallModel:
             usage = self._replaced_none(path, g, param)
         if sites is None and usage is None and default is None:
             sites = self._flowing_call_types(path, g, function, params, spec)
+        if sites is None and default is None:
+            sites = self._contextual_type(path, g, function, params, spec)
         return ParamEvidence(None, default, sites, usage, None)
 
     def _sites_the_uses_accept(self, path: str, param: int, sites: Type) -> Type:
@@ -753,7 +790,91 @@ class CallModel:
         default = self.engine.exprs.type_of(path, spec.default) if spec.default is not None else None
         sites = [(path, call) for call in value_calls(self.engine, path, function)]
         found = self._call_site_types(path, g, function, params, spec, sites) if sites else None
+        if found is None:
+            found = self._contextual_type(path, g, function, params, spec)
         return ParamEvidence(None, default, found, None, None)
+
+    def _contextual_type(
+        self, path: str, g: ProgramGraph, function: int, params: list[Param], spec: Param
+    ) -> Type | None:
+        """What the callees ``function`` is passed to declare they call it with: the
+        parameter's place in the ``Callable[[...], R]`` that receives it, the
+        callee's type variables bound by the other arguments (``map(f, [1, 2])``:
+        ``f``'s first parameter is an ``int``; ``sorted(people, key=lambda p: ...)``:
+        ``p`` is a person), as pyright types a lambda from where it is passed."""
+        positional = [p for p in params if p.kind == "positional"]
+        if g.kinds[function] == "function_definition" and g.scopes[g.scope_of[function]].kind is ScopeKind.CLASS:
+            positional = positional if _is_static(g, function) else positional[1:]  # bound: self is given
+        if spec not in positional:
+            return None
+        index = positional.index(spec)
+        found = []
+        for value, call in argument_sites(self.engine, path, function):
+            for declared in members(self._declared_argument(path, g, call, value)):
+                if isinstance(declared, CallableType) and declared.params is not None and index < len(declared.params):
+                    given = declared.params[index]
+                    if is_known(given) and not is_partly_unknown(given):
+                        found.append(given)
+        return make_union(found) if found else None
+
+    def _declared_argument(self, path: str, g: ProgramGraph, call: int, value: int) -> Type:
+        """The declared type of the parameter that ``value`` (an argument of ``call``)
+        is passed to, the callee's type variables bound by the other arguments:
+        the first overload whose parameter there takes a callable."""
+        holder = g.child_by_field(call, "arguments")
+        function = g.child_by_field(call, "function")
+        if holder is None or function is None:
+            return UNKNOWN
+        exprs = self.engine.exprs
+        args: list[Type] = []
+        kwargs: dict[str, Type] = {}
+        for c in g.children(holder):
+            if g.kinds[c] == "keyword_argument":
+                name, given = g.child_by_field(c, "name"), g.child_by_field(c, "value")
+                if name is not None and given is not None:
+                    kwargs[g.names.get(name, "")] = _HOLE if given == value else exprs.type_of(path, given)
+            elif g.kinds[c] != "comment":
+                args.append(_HOLE if c == value else exprs.type_of(path, c))
+        found = []
+        for target in members(exprs.type_of(path, function)):
+            built = None  # ``weakref.ref(obj, callback)``: Self is the ``ref[T]`` the call builds
+            if isinstance(target, TypeOfClass):
+                others = {k: v for k, v in kwargs.items() if v != _HOLE}
+                built = self.construct(target.cls, [UNKNOWN if a == _HOLE else a for a in args], others)
+            for fn in self._signatures_of(target):
+                fg = self.engine.graph(fn.path)
+                if fg is None:
+                    continue
+                for node in self.overloads(fg, fn.node) or [fn.node]:
+                    if not self._accepts(fn.path, fg, node, fn.bound is not None, args, kwargs):
+                        continue
+                    mapping = self.receiver_mapping(fn, fg, node)
+                    if isinstance(built, ClassType):
+                        mapping["Self"] = built
+                    held = self._bind_arguments(fn.path, fg, node, fn.bound is not None, args, kwargs, mapping, _HOLE)
+                    if held is None or held.annotation is None:
+                        continue
+                    declared = substitute(self.engine.annotations.evaluate(fn.path, held.annotation), mapping)
+                    if any(isinstance(m, CallableType) for m in members(declared)):
+                        found.append(declared)
+                        break
+        return make_union(found) if found else UNKNOWN
+
+    def _signatures_of(self, target: Type) -> list[FunctionRef]:
+        """The function a callee type runs: itself, or a class's first constructor."""
+        if isinstance(target, FunctionRef):
+            return [target]
+        return self.constructors(target.cls)[:1] if isinstance(target, TypeOfClass) else []
+
+    def constructors(self, cls: ClassType) -> list[FunctionRef]:
+        """The class's ``__init__`` and ``__new__`` (bound to ``cls``), in that order,
+        leaving out ``object``'s."""
+        found = []
+        for method in ("__init__", "__new__"):
+            hit = self.engine.classes.lookup(ClassType(cls.name), method)
+            if hit is not None and not (hit[1].path.endswith("builtins.pyi") and hit[1].qualname == "object"):
+                found.append(FunctionRef(hit[2].path, hit[2].nodes[-1], cls))
+        return found
 
     def _replaced_none(self, path: str, g: ProgramGraph, param: int) -> Type | None:
         """For ``def f(x=None)`` whose body assigns ``x`` again (``if x is None: x =
@@ -899,22 +1020,20 @@ class CallModel:
 
     def usage_type(self, path: str, g: ProgramGraph, param: int) -> Type | None:
         """The one candidate class having every attribute the function uses on the parameter."""
-        sym = g.symbol_at(param)
-        if sym is None:
-            return None
-        used = set()
-        for use in sym.uses:
-            parent = g.parents[use]
-            if g.kinds[parent] in ("attribute", "attribute_store") and g.children(parent)[0] == use:
-                attr = g.children(parent)[-1]
-                used.add(g.names.get(attr, ""))
-        used.discard("")
+        used = self.telling_attributes(g, param)
         if not used:
             return None
         found = self.engine.memo(("usage", frozenset(used)), lambda: self._class_with(used))
         if isinstance(found, tuple):  # several project classes: the ones this file's imports reach
             found = self._reached(path, found)
         return self._unless_a_library_guess(found, used)
+
+    def telling_attributes(self, g: ProgramGraph, definition: int) -> set[str]:
+        """The attributes used on the symbol ``definition`` binds that say something of
+        its class: not those every object has (``p.__class__.__name__``)."""
+        sym = g.symbol_at(definition)
+        has = self.engine.classes.has_member
+        return {a for a in used_attributes(g, sym.id if sym is not None else None) if not has(OBJECT, a)}
 
     def _reached(self, path: str, found: tuple[ClassType, ...]) -> ClassType | None:
         """The one of ``found`` that ``path``'s imports reach (:mod:`.reach`), if one."""
@@ -1017,11 +1136,21 @@ def _unify_callable(
     """``Callable[..., T]`` against a function, a lambda or a class: ``T`` is what
     calling it returns (``functools.partial(f)``, ``map(int, xs)``)."""
     returns = []
+    given = [substitute(p, mapping) for p in expected.params or ()]
+    called = bool(given) and all(is_known(t) and not is_partly_unknown(t) for t in given)
     for a in members(actual):
-        if isinstance(a, FunctionRef):
+        if called and (isinstance(a, FunctionRef) or isinstance(a, CallableType) and a.origin is not None):
+            returns.append(engine.calls.call_value(a, given, {}))  # its body for what it is called with
+        elif isinstance(a, FunctionRef):
             g = engine.graph(a.path)
-            if g is not None and g.kinds[a.node] == "function_definition" and not engine.calls.overloads(g, a.node):
+            if g is None or g.kinds[a.node] != "function_definition":
+                continue
+            # an overloaded one (``str.lower``): what all its signatures may return
+            said = [engine.calls.declared_or_inferred_return(a.path, n) for n in engine.calls.overloads(g, a.node)]
+            if not said:
                 returns.append(engine.calls.declared_or_inferred_return(a.path, a.node))
+            elif all(is_known(t) and not _has_typevars(t) for t in said):
+                returns.append(make_union(said))
         elif isinstance(a, CallableType):
             returns.append(a.ret)
         elif isinstance(a, TypeOfClass):
@@ -1203,6 +1332,15 @@ def is_generator(g: ProgramGraph, function: int) -> bool:
 
 def _raises_not_implemented(g: ProgramGraph, function: int) -> bool:
     return b"NotImplementedError" in g.source.data[g.start_bytes[function] : g.end_bytes[function]]
+
+
+def _is_placeholder(g: ProgramGraph, function: int) -> bool:
+    """An abstract method, or one that only raises ``NotImplementedError``: its
+    overrides say what a call returns (an ``@overload`` signature is not one)."""
+    if "overload" in decorator_names(g, function):
+        return False
+    returns = [r for r in g.predecessors(function, EdgeKind.RETURN) if g.kinds[r] == "return_statement"]
+    return _is_abstract(g, function) or (not returns and _raises_not_implemented(g, function))
 
 
 def _is_abstract(g: ProgramGraph, function: int) -> bool:

@@ -28,13 +28,14 @@ Example::
 from __future__ import annotations
 
 import logging
+from functools import partial
 from dataclasses import dataclass
 
 from typelens.analyzer import ProgramGraph, ScopeKind, SymbolKind
 from typelens.analyzer import codes
 
 from .callables import signature
-from .classes import decorator_names
+from .classes import ClassInfo, decorator_names
 from .engine import TypeEngine
 from .types import ClassType, FunctionRef, ModuleType, Type, TypeOfClass
 
@@ -276,12 +277,22 @@ def _class_is_plain(engine: TypeEngine, cls: ClassType) -> bool:
         for base in info.bases:
             if not isinstance(base, ClassType) or base.name not in names and base.short not in ("Generic", "Protocol"):
                 return False
-        g = engine.graph(info.path)
-        if g is None or not bases_named(g, info.node, info.bases):
-            return False
-        if g is None or not _signature_kept(g, info.node) or not has_plain_metaclass(g, info.node):
+        if not engine.memo(("plain-definition", info.path, info.node), partial(_definition_is_plain, engine, info)):
             return False
     return bool(chain)
+
+
+def _definition_is_plain(engine: TypeEngine, info: ClassInfo) -> bool:
+    """The class statement itself: bases written as the classes they are, no
+    signature-changing decorator, a plain metaclass (once per statement: every
+    subclass's check reads it)."""
+    g = engine.graph(info.path)
+    return (
+        g is not None
+        and bases_named(g, info.node, info.bases)
+        and _signature_kept(g, info.node)
+        and has_plain_metaclass(g, info.node)
+    )
 
 
 def bases_named(g: ProgramGraph, node: int, bases: list[Type]) -> bool:

@@ -28,11 +28,12 @@ from __future__ import annotations
 import logging
 from typing import Iterator
 
-from typelens.analyzer import Diagnostic, ProgramGraph, ScopeKind, SymbolKind
+from typelens.analyzer import Diagnostic, ProgramGraph, ScopeKind, Span, SymbolKind
 from typelens.analyzer import codes
 
 from .callables import signature
-from .engine import TypeEngine
+from .engine import FILE_STEPS, BudgetSpent, TypeEngine
+from .stepped import budgeted
 from .types import NONE, ClassType, FunctionRef, ModuleType, is_known, members, render
 from .check_arity import (
     bound_arguments,
@@ -71,9 +72,17 @@ class FileChecker:
         the engine (the editor answers requests between them); then :meth:`found`."""
         g = self.g
         self.out.extend(Diagnostic(d.code, d.message, d.span, d.severity, self.display) for d in g.diagnostics)
+        try:
+            yield from budgeted(self.engine, self._checked(size))
+        except BudgetSpent:  # past it, the findings so far and one saying so
+            message = codes.ANALYSIS_BUDGET.format(steps=FILE_STEPS, what="checks")
+            self.out.append(Diagnostic.build("analysis-budget", message, Span.empty(), self.display))
+
+    def _checked(self, size: int) -> Iterator[None]:
         self._imports()
+        yield
         checked = 0
-        for node, kind in enumerate(g.kinds):
+        for node, kind in enumerate(self.g.kinds):
             if kind == "attribute":
                 self._attribute(node)
             elif kind == "call":

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from typelens.analyzer import Definition, ModuleLocation, ProgramGraph, ScopeKind, Symbol, SymbolKind
 from typelens.analyzer.version_gates import live_definitions
 
-from .annotations import declared_annotation
+from .annotations import declared_annotation, new_type_base
 from .types import (
     NEVER,
     NONE,
@@ -148,7 +148,7 @@ class ClassModel:
                 target = self.engine.resolve_name(module, outer)
         if isinstance(target, Definition) and self.engine.graph(str(target.path)) is not None:
             tg = self.engine.require_graph(str(target.path))
-            if tg.kinds[target.node] == "class_definition":
+            if tg.kinds[target.node] == "class_definition" or new_type_base(tg, target.node) is not None:
                 self._defs[cls.name] = (str(target.path), target.node)
                 return self._defs[cls.name]
         return None
@@ -184,6 +184,10 @@ class ClassModel:
 
     def _build_info(self, path: str, node: int, with_bases: bool = True) -> ClassInfo:
         g = self.engine.require_graph(path)
+        base = new_type_base(g, node)
+        if base is not None:  # ``N = NewType("N", str)``: a subclass of its base with nothing of its own
+            bases = [self.engine.annotations.evaluate(path, base)] if with_bases else []
+            return ClassInfo(path, node, g.text(node), bases=bases)
         scope = g.scope_defined_by(node)
         assert scope is not None, f"node {node} of {path} defines no class scope"
         info = ClassInfo(path, node, scope.qualname, decorators=decorator_names(g, node))

@@ -219,8 +219,15 @@ class Memo:
             self.owner = threading.get_ident()
             self._threads -= 1
             self._max_level = saved
-        if "error" in outcome:
-            raise outcome["error"]
+        error = outcome.pop("error", None)
+        if error is not None:
+            # nothing may keep the error once it is raised: its traceback holds the
+            # worker's frames, and a cycle through them leaves whole stacks to the
+            # cyclic collector (a full collection per stack on a long chain)
+            try:
+                raise error
+            finally:
+                error = None
         return outcome["value"]
 
     # -- the outermost question: where too deep a stack starts again ------------------------

@@ -41,7 +41,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from typelens.analyzer import ProgramGraph
+from typelens.analyzer import ProgramGraph, ScopeKind
 
 from .types import FunctionRef
 
@@ -76,6 +76,57 @@ def value_calls(engine: "Engine", path: str, function: int) -> list[int]:
                 seen.add(nxt)
                 todo.append(nxt)
     return calls
+
+
+def argument_sites(engine: "Engine", path: str, function: int) -> list[tuple[int, int]]:
+    """Where the lambda or plain def ``function`` is passed, as it is written, to a
+    call (``map(f, xs)``, ``sorted(xs, key=f)``): ``(argument node, call)``; a call
+    with ``*``/``**`` arguments is left out."""
+    g = engine.require_graph(path)
+    if g.kinds[function] == "lambda":
+        values = [function]
+    elif g.scopes[g.scope_of[function]].kind is ScopeKind.CLASS:
+        values = _method_values(engine, path, g, function)
+    else:
+        values = _def_values(engine, path, g, function)
+    found = []
+    for value in values[:_MAX_SITES]:
+        value = _outermost(g, value)
+        parent = g.parents[value]
+        holder = g.parents[parent] if g.kinds[parent] == "keyword_argument" and g.fields[value] == "value" else parent
+        if holder < 0 or g.kinds[holder] != "argument_list" or g.kinds[g.parents[holder]] != "call":
+            continue
+        if not any(g.kinds[c] in ("list_splat", "dictionary_splat") for c in g.children(holder)):
+            found.append((value, g.parents[holder]))
+    return found
+
+
+def _method_values(engine: "Engine", path: str, g: ProgramGraph, function: int) -> list[int]:
+    """Where a method is read as a bound method in its own class (``self.on_click``
+    passed on, not called)."""
+    scope = g.scopes[g.scope_of[function]]
+    name = g.names.get(g.child_by_field(function, "name") or -1, "")
+    reads = engine.memo(("bound-method-reads", path), lambda: _bound_reads(g))
+    uses = reads.get((scope.node, name), []) if isinstance(reads, dict) else []
+    return [u for u in uses if not (g.kinds[g.parents[u]] == "call" and g.fields[u] == "function")]
+
+
+def _bound_reads(g: ProgramGraph) -> dict[tuple[int, str], list[int]]:
+    """``self.name`` and ``cls.name`` reads of the file, by (class node, name): one
+    pass over the file however many methods ask."""
+    found: dict[tuple[int, str], list[int]] = {}
+    for node, kind in enumerate(g.kinds):
+        if kind != "attribute":
+            continue
+        children = g.children(node)
+        if len(children) != 2 or g.kinds[children[0]] != "name_load" or g.text(children[0]) not in ("self", "cls"):
+            continue
+        scope = g.scopes[g.scope_of[node]]
+        while scope.parent >= 0 and scope.kind is not ScopeKind.CLASS:
+            scope = g.scopes[scope.parent]
+        if scope.kind is ScopeKind.CLASS:
+            found.setdefault((scope.node, g.names.get(children[1], "")), []).append(node)
+    return found
 
 
 def _outermost(g: ProgramGraph, node: int) -> int:

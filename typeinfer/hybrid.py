@@ -44,8 +44,10 @@ from .engine import TypeEngine
 from .features import TokenStream, slice_tokens, targets, windows
 from .normalize import base
 from .predictions import Prediction
+from .settings import DEFAULT_MODEL as DEFAULT_MODEL  # re-exported: defined where the cache key reads it
+from .settings import DEFAULT_SLICE as DEFAULT_SLICE
 from .types import ClassType, TypeOfClass, members
-from .usage import rerank
+from .usage import rerank, used_attributes
 
 logger = logging.getLogger(__name__)
 
@@ -78,8 +80,6 @@ _GENERIC_NAMES = frozenset(
         "Literal",
     }
 )
-DEFAULT_MODEL = Path(__file__).parent / "models" / "classifier"
-DEFAULT_SLICE = Path(__file__).parent / "models" / "slice"
 SLICE_WEIGHT = 0.5  # the slice model's share when its candidates are mixed with the classifier's
 
 
@@ -147,7 +147,7 @@ class NeuralAssistant:
         if mode != "neural" and p.type is not None and p.confidence >= CERTAIN:
             return _widened(engine, path, p, target, candidates)
         static_bases = set() if p.type is None else {b.strip() for b in base(p.type).split("|")}
-        used = _used_attributes(g, target)
+        used = used_attributes(g, target.symbol, stores=False)
         ranked = list(candidates)
         if p.kind in ("parameter", "variable"):  # the uses drop candidates and favour agreeing ones
             ranked = rerank(engine, path, target.node, ranked)
@@ -236,18 +236,6 @@ def mix(classifier: list[tuple[str, float]], slices: list[tuple[str, float]]) ->
     for label, prob in slices:
         merged[label] = merged.get(label, 0.0) + SLICE_WEIGHT * prob
     return sorted(merged.items(), key=lambda item: -item[1])
-
-
-def _used_attributes(g: ProgramGraph, target) -> set[str]:
-    if target.symbol is None:
-        return set()
-    used = set()
-    for node in g.symbols[target.symbol].uses:
-        parent = g.parents[node]
-        if g.kinds[parent] == "attribute" and g.children(parent)[0] == node:
-            used.add(g.names.get(g.children(parent)[-1], ""))
-    used.discard("")
-    return used
 
 
 def _in_scope(engine: TypeEngine, path: str, name: str) -> bool:

@@ -37,6 +37,9 @@ _SEQUENCES = frozenset({"list", "set", "deque"})
 _MAPPINGS = frozenset({"dict"})
 _ADD_ONE = frozenset({"append", "appendleft", "add"})
 _ADD_MANY = frozenset({"extend", "extendleft", "update"})
+_SEQUENCE_ADDERS = _ADD_ONE | _ADD_MANY | {"insert"}
+_MAPPING_ADDERS = frozenset({"setdefault", "update"})
+_DISPLAYS = frozenset({"list", "set", "dictionary"})
 _MAX_USES = 200  # uses of one name read for mutations (a longer function keeps what they said)
 
 
@@ -59,9 +62,12 @@ class Mutations:
     def refine_binding(self, path: str, store: int, value: Type) -> Type:
         """``value``, bound at ``store`` (a name or attribute store), with the element
         types that the uses this binding reaches add to it."""
-        if not is_empty_container(value):
+        empty = is_empty_container(value)
+        if not isinstance(value, ClassType) or not empty and not _displayed_container(value):
             return value
         g = self.engine.require_graph(path)
+        if not empty and not _bound_to_display(g, store):
+            return value  # what a call returns keeps its declared elements
         sym = g.symbol_at(store)
         if sym is None:
             return value
@@ -70,7 +76,7 @@ class Mutations:
         for use in sym.uses[:_MAX_USES]:
             if store in g.predecessors(use, EdgeKind.DFG):
                 self._added_at(path, g, use, value, keys, items)
-        return _filled(value, keys, items)
+        return _filled(value, keys, items) if empty else _widened(value, keys, items)
 
     def refine_expression(self, path: str, node: int, value: Type) -> Type:
         """``value`` of the expression at ``node`` with what is added to it right there."""
@@ -105,6 +111,8 @@ class Mutations:
         if call < 0 or g.kinds[call] != "call" or g.child_by_field(call, "function") != parent:
             return
         method = g.names.get(g.children(parent)[-1], "")
+        if method not in (_MAPPING_ADDERS if value.name in _MAPPINGS else _SEQUENCE_ADDERS):
+            return
         args, kwargs = self.engine.calls.arguments(path, g, call)
         if value.name in _MAPPINGS:
             self._added_to_mapping(path, call, method, args, kwargs, keys, items)
@@ -140,6 +148,31 @@ class Mutations:
             if kwargs:
                 keys.append(ClassType("str"))
                 items.extend(kwargs.values())
+
+
+def _displayed_container(value: Type) -> TypeGuard[ClassType]:
+    """A list, set or dict type with its elements known (what a display gives)."""
+    return isinstance(value, ClassType) and value.name in _SEQUENCES | _MAPPINGS and bool(value.args)
+
+
+def _bound_to_display(g: ProgramGraph, store: int) -> bool:
+    """Whether ``store`` is the target of an assignment of a list, set or dict display."""
+    parent = g.parents[store]
+    right = g.child_by_field(parent, "right") if g.kinds[parent] == "assignment" else None
+    return right is not None and g.kinds[right] in _DISPLAYS
+
+
+def _widened(value: ClassType, keys: list[Type], items: list[Type]) -> Type:
+    """A display's type joined with the known types added to it later (``xs = [1]``
+    then ``xs.append("a")``: ``list[int | str]``, as the list then holds)."""
+    added = [t for t in items if is_known(t)]
+    if not added:
+        return value
+    item = make_union([value.args[-1], *added])
+    if value.name in _MAPPINGS and len(value.args) == 2:
+        key = make_union([value.args[0], *(k for k in keys if is_known(k))])
+        return ClassType(value.name, (key, item))
+    return ClassType(value.name, (*value.args[:-1], item))
 
 
 def _filled(value: ClassType, keys: list[Type], items: list[Type]) -> Type:

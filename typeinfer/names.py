@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING
 from typelens.analyzer import Definition, EdgeKind, ModuleLocation, ProgramGraph, SymbolKind
 from typelens.analyzer.version_gates import live_definitions
 
-from .annotations import declared_annotation
+from .annotations import declared_annotation, new_type_base
 from .callables import is_async
 from .types import (
     NONE,
     UNKNOWN,
+    ClassType,
     FunctionRef,
     ModuleType,
     Type,
@@ -131,8 +132,10 @@ class NameResolver:
         if g is not self.engine.graph(path) or g.kinds[head] != "name_load":
             return None
         sid = g.symbol_of.get(head)
-        if sid is None:
-            return None
+        return self.alias_of_symbol(path, g, sid) if sid is not None else None
+
+    def alias_of_symbol(self, path: str, g: ProgramGraph, sid: int) -> tuple[str, int] | None:
+        """:meth:`alias_of` for the symbol ``sid`` of ``g`` (the graph of ``path``)."""
         sym = g.symbols[sid]
         target_path, tg = path, g
         if sym.kind is SymbolKind.IMPORT:
@@ -298,6 +301,8 @@ class NameResolver:
         binding = next((b for b in g.imports if b.node == node), None)
         if binding is not None:
             return self.import_value(path, binding)
+        if g.scope_of[node] == 0 and new_type_base(g, node) is not None:  # ``N = NewType("N", str)``: a class
+            return TypeOfClass(ClassType(f"{self.engine.module_name(path)}.{g.text(node)}"))
         return self.bound_value(path, g, node)
 
     def bound_value(self, path: str, g: ProgramGraph, node: int) -> Type:

@@ -15,14 +15,17 @@ Example::
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Iterator
 
-from typelens.analyzer import ProgramGraph, ScopeKind, Span, SymbolKind
+from typelens.analyzer import ProgramGraph, ScopeKind, SymbolKind
 
+from .annotation_form import as_written
 from .annotations import declared_annotation
 from .callables import signature
-from .engine import TypeEngine
+from .engine import BudgetSpent, TypeEngine
+from .predicted import Prediction as Prediction  # re-exported: the record is defined apart from the engine
+from .self_type import as_annotated
+from .stepped import budgeted
 from .types import (
     BYTES,
     NEVER,
@@ -45,46 +48,6 @@ KINDS = ("parameter", "return", "variable", "attribute")
 ANY = ClassType("Any")  # a declared Any, as the answer shows it (the engine reads it as Unknown)
 
 
-@dataclass(frozen=True, slots=True)
-class Prediction:
-    """One inferred (or declared) type.  ``type`` is ``None`` when nothing is known."""
-
-    file: str  # as shown to the user (relative to the directory given)
-    path: str  # absolute
-    scope: str
-    name: str
-    kind: str
-    type: str | None
-    confidence: float
-    span: Span  # of the identifier
-    source: str  # annotation, static, neural, hybrid
-    evidence: tuple[str, ...] = ()  # the usage constraints behind it (:mod:`.usage`)
-    candidates: tuple[tuple[str, float], ...] = ()  # the classifier's ranking (neural, hybrid)
-
-    def to_dict(self, line: int, col: int) -> dict:
-        row: dict[str, object] = {
-            "file": self.file,
-            "scope": self.scope,
-            "name": self.name,
-            "kind": self.kind,
-            "type": self.type,
-            "confidence": round(self.confidence, 3),
-            "line": line,
-            "col": col,
-            "source": self.source,
-        }
-        if self.evidence:
-            row["evidence"] = list(self.evidence)
-        if self.candidates:
-            row["candidates"] = [[label, round(prob, 3)] for label, prob in self.candidates]
-        return row
-
-    def is_guess(self, min_confidence: float) -> bool:
-        """A classifier's answer under the minimum confidence: shown as a guess,
-        never hinted, hovered or written."""
-        return self.type is not None and self.source in ("neural", "hybrid") and self.confidence < min_confidence
-
-
 def _confidence(t: Type, base: float) -> tuple[str | None, float]:
     if t in (UNKNOWN, NEVER):  # Never: no value reaches it (a cycle that nothing enters)
         return None, 0.0
@@ -102,11 +65,13 @@ class FilePredictor:
         self.engine, self.path, self.display = engine, path, display
         self.g: ProgramGraph = engine.require_graph(path)
         self.out: list[Prediction] = []
+        self.partial = False  # the file's budget ran out: answers past that point are left out
 
     def run(self, functions: bool = True) -> list[Prediction]:
         """Every prediction of the file; ``functions=False``: variables and attributes
         only, one answer per name (the dataset's labels), without the later
-        assignments' own answers."""
+        assignments' own answers.  Within the engine's per-file budget
+        (:meth:`TypeEngine.file_budget`): past it, the answers given so far."""
         for _ in self.steps(functions):
             pass
         return self.found()
@@ -114,6 +79,13 @@ class FilePredictor:
     def steps(self, functions: bool = True) -> Iterator[None]:
         """:meth:`run` in steps: one after each function, each a complete question
         of the engine (the editor answers requests between them); then :meth:`found`."""
+        try:
+            yield from budgeted(self.engine, self._collect(functions))
+        except BudgetSpent:
+            self.partial = True
+            logger.warning("%s: the analysis ran past the file's budget; later answers are left out", self.display)
+
+    def _collect(self, functions: bool) -> Iterator[None]:
         for scope in self.g.scopes:
             if functions and scope.kind is ScopeKind.FUNCTION:
                 try:
@@ -149,7 +121,7 @@ class FilePredictor:
             text, conf = (render(t) if is_known(t) or t == NONE else None), 1.0
         else:
             if kind in ("parameter", "return"):
-                t = without_subclasses(self.engine, t)
+                t = as_written(self.engine, self.path, without_subclasses(self.engine, t), kind)
             text, conf = _confidence(self.engine.calls.as_callable(t), confidence)
         self.out.append(
             Prediction(
@@ -179,6 +151,10 @@ class FilePredictor:
             returned = engine.return_type(self.path, function)
             if not is_known(known_part(returned)) and engine.calls.returns_declared_any(self.path, function):
                 returned = ANY  # ``return getattr(obj, name)``: what the callee declares
+            returned = as_annotated(engine, self.path, function, returned)
+            if returned == NONE:  # a default its overrides replace: its annotation covers theirs
+                overriding = engine.calls.overriding_return(self.path, function)
+                returned = make_union([overriding, NONE]) if overriding is not None else returned
             self._add(scope.qualname, scope.name, "return", name_node, returned, "static", 0.9)
         for param in signature(g, function):
             evidence = engine.calls.evidence(self.path, param.node)
@@ -301,8 +277,11 @@ def without_subclasses(engine: TypeEngine, t: Type) -> Type:
     ``TextIO``).  Only bases named in the classes' own MROs: ``int`` stays beside
     ``float``; and ``str``/``bytes`` beside ``Sequence[str]`` (code that takes both
     treats a string apart, and its annotation says so)."""
+    if is_partly_unknown(t):  # what is known of it, as the answer shows it
+        shown = known_part(t)
+        return make_union([without_subclasses(engine, shown), UNKNOWN]) if is_known(shown) else t
     parts = members(t)
-    if len(parts) < 2 or not is_known(t) or is_partly_unknown(t):
+    if len(parts) < 2 or not is_known(t):
         return t
     classes = [m for m in parts if isinstance(m, ClassType) and m != NONE]
     kept = [

@@ -5,8 +5,8 @@ It finds the project root of each path, opens one
 ``jobs > 1``; for a loose file, one outside any package, only the file and the
 project modules it imports, not every file beside it: a script in ``/tmp`` or a
 home folder), asks it for every prediction, and caches the whole answer by
-the content hash of every file of the project, so that a re-run on an unchanged
-tree reads one JSON file.  A file that fails is reported and the run goes on.
+the content hash of every file of the project (:mod:`.result_cache`), so that a
+re-run on an unchanged tree reads one JSON file.  A file that fails is reported and the run goes on.
 With a :class:`~typelens.typeinfer.discovery.Discovery` in the options, files
 are chosen as the command line does: ``exclude`` globs and ``.gitignore`` files
 leave files out before anything parses them, and each file is checked with its
@@ -20,8 +20,6 @@ Example::
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
 import time
@@ -29,30 +27,37 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from typelens.analyzer import (
-    Diagnostic,
-    GraphConfig,
-    InputError,
-    ProjectIndex,
-    Span,
-    build_graph_safely,
+# Light modules only: a run answered from the result cache loads no parser, graph builder or engine.
+from typelens.analyzer import codes
+from typelens.analyzer.codes import CODES
+from typelens.analyzer.errors import InputError
+from typelens.analyzer.layout import (
+    is_library_root,
+    is_script,
     iter_python_files,
+    iter_script_files,
+    project_root_of,
     project_scope,
 )
-from typelens.analyzer.layout import is_library_root, project_root_of
-from typelens.analyzer.cache import cache_root, code_fingerprint, content_digest
-from typelens.analyzer.codes import CODES
-from typelens.analyzer.source import SkippedFile, listed_file_problem, read_regular_file
-from typelens.analyzer import codes
-from typelens.analyzer.environment import discover_environment
-from typelens.analyzer.typescript import is_script
-from typelens.analyzer.typescript.project import iter_script_files
+from typelens.analyzer.heap import batch_heap
+from typelens.analyzer.source import DEFAULT_MAX_BYTES, SkippedFile, listed_file_problem
+from typelens.analyzer.spans import Diagnostic, Span
 
+from .result_cache import (
+    analyze_entry,
+    infer_entry,
+    read_answers,
+    read_diagnostics,
+    write_answers,
+    write_diagnostics,
+)
 from .settings import Settings
 
 if TYPE_CHECKING:  # imported where used: a run answered from the result cache needs no engine
+    from typelens.analyzer import ProjectIndex
+
     from .discovery import Discovery
-    from .predictions import Prediction
+    from .predicted import Prediction
     from .session import AnalysisSession
 
 logger = logging.getLogger(__name__)
@@ -69,7 +74,7 @@ class InferOptions:
     jobs: int = 1
     use_cache: bool = True
     cache_dir: Path | None = None
-    max_bytes: int = GraphConfig().max_bytes
+    max_bytes: int = DEFAULT_MAX_BYTES  # GraphConfig's default
     settings: Settings = Settings()
     discovery: Discovery | None = None  # the command line's file selection and per-file settings
 
@@ -143,68 +148,9 @@ def file_sets(paths: list[Path], discovery: Discovery | None = None) -> list[Fil
     return sets
 
 
-def _digest(
-    files: list[Path],
-    options: InferOptions,
-    root: Path,
-    scope: Path | None = None,
-    *,
-    settings: Settings | None = None,
-    extra: str = "",
-) -> str:
-    """What a cached answer of ``files`` depends on: the options, typelens's code, the
-    environment, every file of the project, and ``extra`` (the caller's settings)."""
-    scope = scope or root
-    settings = settings or options.settings
-    h = hashlib.blake2b(digest_size=20)
-    h.update(
-        f"{CACHE_VERSION}|{code_fingerprint(('analyzer', 'typeinfer'))}|{options.mode}|{options.model_dir}|"
-        f"{options.slice_dir}|{options.use_slice}|{options.max_bytes}|{root}|{extra}".encode("utf-8", "surrogateescape")
-    )
-    # the environment imports resolve in: which one, and its folders' times (a package installed or removed)
-    environment = discover_environment(root, settings.python)
-    for folder in environment.search_paths:
-        try:
-            h.update(f"{folder}|{folder.stat().st_mtime_ns}".encode("utf-8", "surrogateescape"))
-        except OSError:
-            h.update(f"{folder}|missing".encode("utf-8", "surrogateescape"))
-    if options.mode != "static":
-        # a model retrained in the same folder changes the answers: its files' sizes and times
-        from .hybrid import DEFAULT_MODEL, DEFAULT_SLICE
-
-        for folder in {Path(options.model_dir or DEFAULT_MODEL), Path(options.slice_dir or DEFAULT_SLICE)}:
-            for item in sorted(folder.glob("*")) if folder.is_dir() else []:
-                stat = item.stat()
-                h.update(f"{item}|{stat.st_size}|{stat.st_mtime_ns}".encode("utf-8", "surrogateescape"))
-    if scope != root and not is_library_root(root):  # the root's other modules are read when imported:
-        for folder in (root, root / "src"):  # one added there can change the answer
-            h.update(os.fsencode(folder) + b"\0" + b"\0".join(_module_entries(folder)))
-    for path in sorted(iter_python_files(scope, skipped=[]) + iter_script_files(scope, declarations=True, skipped=[])):
-        try:
-            data, size = read_regular_file(path, options.max_bytes)  # bounded: what the analysis reads
-            h.update(os.fsencode(path) + b"\0" + hashlib.blake2b(data, digest_size=16).digest() + b"%d" % size)
-        except InputError:
-            h.update(os.fsencode(path) + b"\0unreadable")
-    h.update(b"|".join(sorted(os.fsencode(f) for f in files)))
-    return h.hexdigest()
-
-
-def _module_entries(folder: Path) -> list[bytes]:
-    """The names in ``folder`` that can be modules (``.py``/``.pyi`` files and
-    folders, not hidden ones: a cache or an editor's swap file is none), sorted."""
-    try:
-        with os.scandir(folder) as entries:
-            names = [
-                os.fsencode(e.name)
-                for e in entries
-                if not e.name.startswith(".") and (e.name.endswith((".py", ".pyi")) or e.is_dir())
-            ]
-    except OSError:
-        return []
-    return sorted(names)
-
-
 def _build_one(args: tuple[str, int]):
+    from typelens.analyzer.builder import GraphConfig, build_graph_safely
+
     path, max_bytes = args
     return path, build_graph_safely(Path(path), config=GraphConfig(max_bytes=max_bytes))
 
@@ -217,7 +163,12 @@ def infer_paths(paths: list[Path], options: InferOptions) -> InferResult:
     for fs in file_sets(paths, options.discovery):
         if not fs.files:
             continue
-        cached = _read_cache(fs, options)
+        where = (
+            infer_entry(fs.files, options, fs.root, fs.scope, _project_settings(fs, options))
+            if options.use_cache
+            else None
+        )
+        cached = read_answers(where) if where is not None else None
         if cached is not None:
             result.predictions.extend(cached[0])
             result.diagnostics.extend(cached[1])
@@ -228,7 +179,8 @@ def infer_paths(paths: list[Path], options: InferOptions) -> InferResult:
         result.engines[str(fs.root)] = engine
         result.predictions.extend(predictions)
         result.diagnostics.extend(diagnostics)
-        _write_cache(fs, options, predictions, diagnostics, engine.index)
+        if where is not None and not any(d.code == "internal-error" for d in diagnostics):
+            write_answers(where, predictions, diagnostics, engine.index.files_read())
     result.stats = _stats(result, time.perf_counter() - started, cache_hits)
     return result
 
@@ -263,6 +215,8 @@ def project_files(index: ProjectIndex, fs: FileSet, limit: int = 256) -> list[Pa
 def open_session(fs: FileSet, options: InferOptions) -> AnalysisSession:
     """The session of one path argument, its project graph built (graphs in
     ``options.jobs`` processes) of the modules the discovery does not leave out."""
+    from typelens.analyzer.builder import GraphConfig
+
     from .session import AnalysisSession
 
     discovery = options.discovery
@@ -295,7 +249,15 @@ def _infer_set(fs: FileSet, options: InferOptions):
 
         # before any analysis: a bad model folder is a clear one-line error at once (ModelError propagates)
         assistant = NeuralAssistant(options.model_dir, options.slice_dir, use_slice=options.use_slice)
-    session = open_session(fs, options)
+    with batch_heap() as settle:
+        session = open_session(fs, options)
+        settle()  # the graphs: later collections skip them
+        return _predict_set(fs, options, session, assistant)
+
+
+def _predict_set(fs: FileSet, options: InferOptions, session: AnalysisSession, assistant):
+    from .engine import FILE_STEPS
+
     engine = session.engine(share_library=False)  # one engine for the whole set: its answers are shared
     predictions: list[Prediction] = []
     diagnostics: list[Diagnostic] = skipped_diagnostics(fs)
@@ -305,6 +267,9 @@ def _infer_set(fs: FileSet, options: InferOptions):
             analysis = session.analyse(path, display=display, engine=engine)
             diagnostics.extend(_with_path(d, display) for d in analysis.graph.diagnostics)
             predictions.extend(analysis.predictions(options.mode, assistant))
+            if getattr(analysis, "partial", False):  # a script's analysis has no budget
+                message = codes.ANALYSIS_BUDGET.format(steps=FILE_STEPS, what="inference")
+                diagnostics.append(Diagnostic.build("analysis-budget", message, Span.empty(), display))
         except Exception as err:  # the per-file boundary: report it, go on with the rest
             logger.exception("inference failed on %s", path)
             message = codes.INTERNAL_ERROR.format(reason=f"{type(err).__name__}: {err}")
@@ -325,8 +290,8 @@ def check_paths(paths: list[Path], options: InferOptions) -> tuple[list[Diagnost
         if not fs.files:
             continue
         files += len(fs.files)
-        where = _analyze_cache_path(fs, options)
-        cached = _read_diagnostics(where) if where is not None else None
+        where = _analyze_entry(fs, options)
+        cached = read_diagnostics(where) if where is not None else None
         if cached is not None:
             diagnostics.extend(cached)
             hits += 1
@@ -334,19 +299,18 @@ def check_paths(paths: list[Path], options: InferOptions) -> tuple[list[Diagnost
         found, index = _check_set(fs, options)
         diagnostics.extend(found)
         if where is not None and not any(d.code == "internal-error" for d in found):
-            _write_json(
-                where,
-                {
-                    "version": CACHE_VERSION,
-                    "diagnostics": [_diagnostic_row(d) for d in found],
-                    "reads": _reads_of(index),
-                },
-            )
+            write_diagnostics(where, found, index.files_read())
     return diagnostics, {"files": files, "seconds": round(time.perf_counter() - started, 3), "cache_hits": hits}
 
 
 def _check_set(fs: FileSet, options: InferOptions) -> tuple[list[Diagnostic], ProjectIndex]:
-    session = open_session(fs, options)
+    with batch_heap() as settle:
+        session = open_session(fs, options)
+        settle()  # the graphs: later collections skip them
+        return _check_files(fs, options, session)
+
+
+def _check_files(fs: FileSet, options: InferOptions, session: AnalysisSession) -> tuple[list[Diagnostic], ProjectIndex]:
     engine = session.engine(share_library=False)
     diagnostics: list[Diagnostic] = []
     for path in fs.files:
@@ -399,151 +363,17 @@ def _stats(result: InferResult, seconds: float, cache_hits: int) -> dict:
     }
 
 
-# -- the cache ---------------------------------------------------------------------------
 def _project_settings(fs: FileSet, options: InferOptions) -> Settings:
     """The settings of the project ``fs`` belongs to (its own ``python``, rules...)."""
     return options.discovery.tree.for_path(fs.base) if options.discovery is not None else options.settings
 
 
-def _cache_path(fs: FileSet, options: InferOptions) -> Path:
-    scope = fs.scope if fs.scope.is_dir() else fs.scope.parent  # a loose module's scope is the file
-    base = options.cache_dir if options.cache_dir is not None else scope / ".typelens-cache"
-    return base / f"infer-{_digest(fs.files, options, fs.root, fs.scope, settings=_project_settings(fs, options))}.json"
-
-
-def _read_cache(fs: FileSet, options: InferOptions):
-    from .predictions import Prediction
-
-    if not options.use_cache:
-        return None
-    path = _cache_path(fs, options)
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        predictions = [
-            Prediction(
-                p["file"],
-                p["path"],
-                p["scope"],
-                p["name"],
-                p["kind"],
-                p["type"],
-                p["confidence"],
-                Span(*p["span"]),
-                p["source"],
-                tuple(p.get("evidence", ())),
-                tuple((str(c[0]), float(c[1])) for c in p.get("candidates", ())),
-            )
-            for p in doc["predictions"]
-        ]
-        diagnostics = [
-            Diagnostic(d["code"], d["message"], Span(*d["span"]), d["severity"], d["path"]) for d in doc["diagnostics"]
-        ]
-        if not _reads_unchanged(doc["reads"]):
-            return None
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return predictions, diagnostics
-
-
-def _write_cache(
-    fs: FileSet,
-    options: InferOptions,
-    predictions: list[Prediction],
-    diagnostics: list[Diagnostic],
-    index: ProjectIndex,
-) -> None:
-    if not options.use_cache or any(d.code == "internal-error" for d in diagnostics):
-        return
-    _write_json(
-        _cache_path(fs, options),
-        {
-            "version": CACHE_VERSION,
-            "predictions": [
-                {
-                    "file": p.file,
-                    "path": p.path,
-                    "scope": p.scope,
-                    "name": p.name,
-                    "kind": p.kind,
-                    "type": p.type,
-                    "confidence": p.confidence,
-                    "span": _span_list(p.span),
-                    "source": p.source,
-                    "evidence": list(p.evidence),
-                    "candidates": [list(c) for c in p.candidates],
-                }
-                for p in predictions
-            ],
-            "diagnostics": [_diagnostic_row(d) for d in diagnostics],
-            "reads": _reads_of(index),
-        },
-    )
-
-
-def _write_json(path: Path, doc: dict) -> None:
-    """``doc`` written to ``path`` atomically, with a ``.gitignore`` beside it."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(doc), encoding="utf-8")
-        os.replace(tmp, path)
-        gitignore = path.parent / ".gitignore"
-        if not gitignore.exists():
-            gitignore.write_text("*\n", encoding="utf-8")
-    except OSError as err:
-        logger.warning("cannot write the cache %s: %s", path, err)
-
-
-def _reads_of(index: ProjectIndex) -> list[list]:
-    """The files an answer read (stubs and libraries included), to check on reuse:
-    the digest's folder times miss an edited file of a library."""
-    return [[str(path), stamp[0], stamp[1], digest] for path, (stamp, digest) in index.files_read().items()]
-
-
-def _reads_unchanged(rows: list[list]) -> bool:
-    """Whether every file of :func:`_reads_of` still has its content (its size and
-    time, else its hash)."""
-    for path, mtime, size, digest in rows:
-        try:
-            st = os.stat(path)
-            if (st.st_mtime_ns, st.st_size) != (mtime, size) and content_digest(Path(path).read_bytes()) != digest:
-                return False
-        except OSError:
-            return False
-    return True
-
-
-def _diagnostic_row(d: Diagnostic) -> dict:
-    return {"code": d.code, "message": d.message, "span": _span_list(d.span), "severity": d.severity, "path": d.path}
-
-
-def _analyze_cache_path(fs: FileSet, options: InferOptions) -> Path | None:
-    """Where ``analyze`` caches the diagnostics of ``fs``: the user cache folder's
-    ``results``, keyed by the project, the environment, typelens's code and each
-    file's enabled rules; ``None`` when the settings switch the cache off."""
+def _analyze_entry(fs: FileSet, options: InferOptions) -> Path | None:
+    """Where ``analyze`` caches the diagnostics of ``fs`` (:func:`.result_cache.analyze_entry`),
+    keyed by each file's enabled rules too."""
     settings = _project_settings(fs, options)
-    if not settings.cache:
-        return None
     rules = []
     for path in fs.files:
         enabled = _file_settings(path, options) or settings
         rules.append(",".join(sorted(code for code in CODES if enabled.is_enabled(code))))
-    digest = _digest(fs.files, options, fs.root, fs.scope, settings=settings, extra="analyze|" + "|".join(rules))
-    base = Path(settings.cache_dir) if settings.cache_dir is not None else cache_root()
-    return base / "results" / f"analyze-{digest}.json"
-
-
-def _read_diagnostics(path: Path) -> list[Diagnostic] | None:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        if doc["version"] != CACHE_VERSION or not _reads_unchanged(doc["reads"]):
-            return None
-        return [
-            Diagnostic(d["code"], d["message"], Span(*d["span"]), d["severity"], d["path"]) for d in doc["diagnostics"]
-        ]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def _span_list(span: Span) -> list[int]:
-    return [span.start_byte, span.end_byte, span.start_row, span.start_col, span.end_row, span.end_col]
+    return analyze_entry(fs.files, options, fs.root, fs.scope, settings, rules)

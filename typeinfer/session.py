@@ -284,6 +284,7 @@ class FileAnalysis:
         self._predictions: dict[str, list[Prediction]] = {}
         self._diagnostics: list[Diagnostic] | None = None
         self._checking: Iterator[None] | None = None  # ``diagnostic_steps``' run, once started
+        self.partial = False  # the predictions ran past the file's budget (TypeEngine.file_budget)
         self.settings: Settings | None = None  # the file's rule settings, when not the session's
 
     def predictions(self, mode: str | None = None, assistant=None) -> list[Prediction]:
@@ -292,7 +293,9 @@ class FileAnalysis:
         (default: the session's classifier; static alone when it cannot load)."""
         mode = mode or self.mode
         if mode not in self._predictions:
-            found = FilePredictor(self.engine, self.path, self.display).run()
+            predictor = FilePredictor(self.engine, self.path, self.display)
+            found = predictor.run()
+            self.partial = self.partial or predictor.partial
             self._predictions[mode] = self._refined(found, mode, assistant)
         return self._predictions[mode]
 
@@ -318,6 +321,7 @@ class FileAnalysis:
                 return
             yield
         if mode not in self._predictions:
+            self.partial = self.partial or predictor.partial
             self._predictions[mode] = self._refined(predictor.found(), mode)
 
     def diagnostic_steps(self) -> Iterator[None]:

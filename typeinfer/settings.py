@@ -59,6 +59,10 @@ from typelens.analyzer.codes import CODES
 
 logger = logging.getLogger(__name__)
 
+# the shipped classifier (``model-path``'s default) and the slice model `make slice` adds
+DEFAULT_MODEL = Path(__file__).parent / "models" / "classifier"
+DEFAULT_SLICE = Path(__file__).parent / "models" / "slice"
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:

@@ -191,7 +191,12 @@ class UsageModel:
             attribute = self.engine.calls.usage_type(path, g, definition)
             if attribute is not None:
                 found.append(
-                    Constraint("attr:" + ",".join(sorted(_used_attributes(g, definition))), attribute, 0.55, OPERATION)
+                    Constraint(
+                        "attr:" + ",".join(sorted(self.engine.calls.telling_attributes(g, definition))),
+                        attribute,
+                        0.55,
+                        OPERATION,
+                    )
                 )
         return tuple(found)
 
@@ -402,12 +407,14 @@ def _class_named(engine: "Engine", path: str, name: str) -> ClassType | None:
     return None
 
 
-def _used_attributes(g: ProgramGraph, definition: int) -> set[str]:
-    sym = g.symbol_at(definition)
+def used_attributes(g: ProgramGraph, symbol: int | None, *, stores: bool = True) -> set[str]:
+    """The attributes read (and, with ``stores``, assigned) on the uses of symbol
+    ``symbol`` (its id): ``p.title()``, ``p.size = 1``."""
+    kinds = ("attribute", "attribute_store") if stores else ("attribute",)
     used = set()
-    for use in sym.uses if sym is not None else ():
+    for use in g.symbols[symbol].uses if symbol is not None else ():
         parent = g.parents[use]
-        if g.kinds[parent] in ("attribute", "attribute_store") and g.children(parent)[0] == use:
+        if g.kinds[parent] in kinds and g.children(parent)[0] == use:
             used.add(g.names.get(g.children(parent)[-1], ""))
     used.discard("")
     return used

@@ -20,11 +20,18 @@ Example::
     >>> [g.kinds[n] for n in g.symbols[0].definitions]
     ['name_store']
 
-Nothing here runs the code it reads, nor node.
+Nothing here runs the code it reads, nor node.  The names above load on first
+use (:mod:`typelens.analyzer.lazy`): ``is_script`` needs no grammar.
 """
 
-from .builder import ScriptGraph, build_script_graph, build_script_graph_safely
-from .parsing import SCRIPT_SUFFIXES, ScriptDocument, dialect_of, is_declaration_file, is_script
+from typing import TYPE_CHECKING
+
+from ..lazy import lazy_attributes
+
+if TYPE_CHECKING:  # what the names are; at run time __getattr__ imports each module on first use
+    from ..layout import SCRIPT_SUFFIXES, dialect_of, is_declaration_file, is_script
+    from .builder import ScriptGraph, build_script_graph, build_script_graph_safely
+    from .parsing import ScriptDocument
 
 __all__ = [
     "SCRIPT_SUFFIXES",
@@ -36,3 +43,10 @@ __all__ = [
     "is_declaration_file",
     "is_script",
 ]
+
+_HOMES = {
+    **dict.fromkeys(("ScriptGraph", "build_script_graph", "build_script_graph_safely"), ".builder"),
+    "ScriptDocument": ".parsing",
+    **dict.fromkeys(("SCRIPT_SUFFIXES", "dialect_of", "is_declaration_file", "is_script"), "..layout"),
+}
+__getattr__, __dir__ = lazy_attributes(__name__, globals(), _HOMES)

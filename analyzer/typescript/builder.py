@@ -23,7 +23,8 @@ from pathlib import Path
 
 from tree_sitter import Tree
 
-from ..builder import DEFAULT_CONFIG, GraphConfig, _no_gc, graph_safely, source_of
+from ..builder import DEFAULT_CONFIG, GraphConfig, graph_safely, source_of
+from ..heap import paused_gc
 from ..graph import EdgeKind, ProgramGraph
 from ..source import Source, source_from_path
 from .calls import ScriptCalls
@@ -63,7 +64,7 @@ def build_script_graph(
     dialect = dialect or dialect_of(source.path) or dialect_of(path) or "typescript"
     if tree is None:
         tree = parse_script(source.data, dialect)
-    with _no_gc():
+    with paused_gc():
         return _build(source, tree, dialect, config)
 
 

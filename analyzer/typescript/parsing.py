@@ -22,12 +22,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from pathlib import PurePath
 
 import tree_sitter_javascript
 import tree_sitter_typescript
 from tree_sitter import Language, Parser, Tree
 
+from ..layout import JS_SUFFIXES as JS_SUFFIXES  # re-exported: moved to the light layout module
+from ..layout import SCRIPT_SUFFIXES as SCRIPT_SUFFIXES
+from ..layout import TS_SUFFIXES as TS_SUFFIXES
+from ..layout import dialect_of as dialect_of
+from ..layout import is_declaration_file as is_declaration_file
+from ..layout import is_script as is_script
 from ..parsing import edited
 from ..source import Source, source_from_text
 
@@ -39,33 +44,7 @@ LANGUAGES: dict[str, Language] = {
     "javascript": Language(tree_sitter_javascript.language()),
 }
 
-TS_SUFFIXES = (".ts", ".mts", ".cts")
-JS_SUFFIXES = (".js", ".jsx", ".mjs", ".cjs")
-SCRIPT_SUFFIXES = (*TS_SUFFIXES, ".tsx", *JS_SUFFIXES)
 _local = threading.local()
-
-
-def dialect_of(path: str | PurePath) -> str | None:
-    """``typescript``, ``tsx`` or ``javascript`` for a script file, ``None`` otherwise."""
-    suffix = PurePath(str(path)).suffix.lower()
-    if suffix in TS_SUFFIXES:
-        return "typescript"
-    if suffix == ".tsx":
-        return "tsx"
-    if suffix in JS_SUFFIXES:
-        return "javascript"
-    return None
-
-
-def is_script(path: str | PurePath) -> bool:
-    """Whether ``path`` names a TypeScript or JavaScript file (by its suffix)."""
-    return dialect_of(path) is not None
-
-
-def is_declaration_file(path: str | PurePath) -> bool:
-    """``.d.ts`` (and ``.d.mts``, ``.d.cts``): declarations only, no code."""
-    name = PurePath(str(path)).name.lower()
-    return name.endswith((".d.ts", ".d.mts", ".d.cts"))
 
 
 def script_parser(dialect: str) -> Parser:

@@ -24,50 +24,18 @@ from pathlib import Path
 
 from ..builder import DEFAULT_CONFIG, GraphConfig
 from ..graph import ImportBinding, ProgramGraph, SymbolKind
-from ..project import Definition, iter_source_files
-from ..source import SkippedFile
+from ..layout import iter_script_files as iter_script_files  # re-exported: moved to the light layout module
+from ..project import Definition
 from .builder import ScriptGraph, build_script_graph, build_script_graph_safely
 from .exports import DECLARATIONS, ModuleExports, module_exports
-from .parsing import SCRIPT_SUFFIXES, is_declaration_file
+from .parsing import is_declaration_file
 from .resolve import ScriptModule, ScriptResolver
 
 logger = logging.getLogger(__name__)
 
-SKIP_DIRS = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        "node_modules",
-        ".venv",
-        "venv",
-        "dist",
-        "build",
-        "out",
-        "coverage",
-        ".next",
-        ".nuxt",
-        "__pycache__",
-        ".typelens-cache",
-        ".turbo",
-        ".cache",
-    }
-)
-_MAX_HOPS = 32
-
-
-def iter_script_files(
-    root: Path, *, declarations: bool = False, skipped: list[SkippedFile] | None = None
-) -> list[Path]:
-    """Every script file below ``root``, sorted, skipping ``node_modules``, build
-    output and VCS folders (``.d.ts`` files only with ``declarations``), with the
-    guards of :func:`~typelens.analyzer.project.iter_python_files` (regular,
-    readable files; the others go to ``skipped``)."""
-
-    def wanted(name: str) -> bool:
-        return name.lower().endswith(SCRIPT_SUFFIXES) and (declarations or not is_declaration_file(name))
-
-    return iter_source_files(root, wanted, SKIP_DIRS, skipped=skipped)
+# modules one export lookup visits: a barrel file re-exports dozens (mobx's `internal.ts`:
+# 50 `export *`), each visited once; the bound only stops a pathological project
+_MAX_HOPS = 1024
 
 
 class ScriptIndex:

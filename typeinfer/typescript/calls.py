@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from typelens.analyzer.typescript import ScriptGraph
 
 from .declared import type_parameters
+from .members import written_this
 from .types import (
     ANY,
     UNKNOWN,
@@ -257,14 +258,27 @@ class CallTyper:
             return substitute(param, bindings) if param is not None else UNKNOWN
         if kind == "variable_declarator" and g.child_by_field(parent, "type") is not None:
             return self.engine.declared(path, g.child_by_field(parent, "type"))
-        if kind in ("method_definition",) or g.kinds[function] == "method_definition":
-            return self._inherited(path, g, function)
-        return UNKNOWN
+        if g.kinds[function] == "method_definition" and kind != "object" or kind == "public_field_definition":
+            found = self._inherited(path, g, function)
+            if found is not UNKNOWN:
+                return found
+        written = written_this(g, function)
+        name = g.child_by_field(function, "name")
+        if written is not None and name is not None:  # `function make_(this: Annotation, adm)`
+            found = self.engine.members.member_type(self.engine.declared(path, written), g.text(name))
+            if found is not UNKNOWN:
+                return found
+        # where the function sits declares it: a member of an object literal whose type is
+        # expected, a declared return, an assignment to a typed member or field
+        expected = self.engine.usage.rules.expected(path, g, function)
+        return expected[1] if expected is not None else UNKNOWN
 
     def _inherited(self, path: str, g: ScriptGraph, method: int) -> TsType:
-        """A method's signature in the types its class implements or extends."""
-        name = g.child_by_field(method, "name")
-        cls_body = g.parents[method]
+        """A method's signature in the types its class implements or extends (or the
+        type of the field a function is the value of: ``onClick = (e) => {}``)."""
+        holder = g.parents[method] if g.kinds[method] != "method_definition" else method
+        name = g.child_by_field(holder, "name")
+        cls_body = g.parents[holder]
         cls = g.parents[cls_body] if cls_body >= 0 else -1
         if name is None or cls < 0:
             return UNKNOWN

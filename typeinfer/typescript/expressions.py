@@ -310,8 +310,11 @@ def _new(engine: "ScriptEngine", path: str, g: ScriptGraph, node: int) -> TsType
 
 
 def _this(engine: "ScriptEngine", path: str, g: ScriptGraph, node: int) -> TsType:
-    from .members import this_class
+    from .members import this_class, this_parameter
 
+    written = this_parameter(g, node)
+    if written is not None:  # `function make_(this: Annotation, ...)`
+        return engine.declared(path, written)
     cls = this_class(g, node)
     return engine.class_instance(path, g, cls) if cls is not None else UNKNOWN
 

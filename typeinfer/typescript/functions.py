@@ -10,10 +10,14 @@ Parameters, in order of evidence: the annotation (destructured where the
 parameter is a pattern); JSDoc's ``@param``; the default value; the context a
 function expression sits in (a callback's parameter gets the callee's
 parameter type: ``xs.map(x => ...)``; a function assigned to a variable
-declared with a function type; a method of a class that ``implements`` or
-``extends`` a type declaring it); then what callers pass at this position,
-or what the body does with it (:mod:`.usage`) where a declared type it is
-passed on to decides or callers pass nothing.
+declared with a function type; a member of an object literal whose type is
+expected where it sits, or of a typed field; a method of a class that
+``implements`` or ``extends`` a type declaring it; a function declaring
+``this: T``, T's member of its name); then what callers pass at this position
+(direct calls, imported functions, ``this.m(x)`` and ``o.m(x)`` through any
+receiver whose member ``m`` is this method), or what the body does with it
+(:mod:`.usage`) where a declared type it is passed on to decides or callers
+pass nothing.  An empty ``{}`` or ``[]`` default is the last resort.
 
 Example::
 
@@ -38,6 +42,7 @@ from .types import (
     UNDEFINED,
     UNKNOWN,
     VOID,
+    ArrayOf,
     Func,
     Named,
     Overloads,
@@ -45,6 +50,7 @@ from .types import (
     Prim,
     TsType,
     TypeVar,
+    is_known,
     join,
     members,
     substitute,
@@ -58,6 +64,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_CALL_SITES = 24
+MAX_RECEIVERS = 48  # member calls of one name whose receivers are typed, per method
 _PARAMETER_HOLDERS = ("required_parameter", "optional_parameter")
 
 
@@ -69,6 +76,8 @@ class FunctionTyper:
         self.by_usage: set[tuple[str, int]] = set()  # parameters typed by their uses alone
         # the project graph, its file count, its files' paths and each path's index
         self._files: tuple[ProjectGraph, int, list[str], dict[str, int]] | None = None
+        # the member calls of the project by method name, and what they were built for
+        self._member_calls: tuple[tuple[object, int], dict[str, list[tuple[str, int, int]]]] | None = None
 
     # -- signatures -----------------------------------------------------------------------
     def signature(self, path: str, node: int) -> Func:
@@ -101,7 +110,7 @@ class FunctionTyper:
                 declared = g.child_by_field(holder, "type")
                 t = self.engine.declared(path, declared) if declared is not None else UNKNOWN
             optional = g.kinds[holder] == "optional_parameter" or _default_of(g, holder) is not None
-            rest = g.kinds[holder] == "rest_pattern" or any(g.kinds[c] == "rest_pattern" for c in g.children(holder))
+            rest = is_rest(g, holder)
             params.append(Param(g.text(name).lstrip("."), t, optional, rest))
         return Func(tuple(params), self.return_type(path, node), tuple(type_parameters(g, node)), (path, node))
 
@@ -214,8 +223,18 @@ class FunctionTyper:
         g = self.engine.require_graph(path)
         steps, top = parameter_position(g, node)
         default = _default_of(g, top) if not steps else None
-        if default is not None:
-            return widen(self.engine.value_of(path, default))
+        if default is None:
+            return self._inferred_parameter(path, g, node)
+        value = widen(self.engine.value_of(path, default))
+        if g.kinds[default] not in ("object", "array") or g.children(default):
+            return value
+        # `options = {}`, `items = []`: the context, callers and uses say more
+        found = self._inferred_parameter(path, g, node)
+        return found if found is not UNKNOWN and found != UNDEFINED else value
+
+    def _inferred_parameter(self, path: str, g: ScriptGraph, node: int) -> TsType:
+        """A parameter's type from its context, its callers or its uses."""
+        steps, top = parameter_position(g, node)
         function = enclosing_function(g, node)
         if function is None:
             return UNKNOWN
@@ -223,16 +242,22 @@ class FunctionTyper:
         contextual = self.engine.calls.contextual_parameter(path, g, function, index) if index is not None else UNKNOWN
         if contextual is not UNKNOWN:
             return destructure(self.engine, path, g, contextual, steps)
+        if len(steps) == 1 and steps[0][0] == "rest_pattern" and is_rest(g, top):
+            steps = []  # `...items` itself: its callers' arguments and its uses
         if steps or index is None:
             return UNKNOWN
         passed = self.from_call_sites(path, g, function, index)
+        if _default_of(g, top) is not None:  # an omitted argument takes the default
+            passed = join(*(m for m in members(passed) if m != UNDEFINED)) if passed is not UNKNOWN else passed
         used = self.engine.usage.answer(path, node)
         if used is None or used.type is UNKNOWN:
             return passed
         # what callers pass is an instance of what the function accepts: a declared
         # parameter the value goes on to decides, as do uses where callers pass nothing
+        # or what they pass is partly unknown (an object literal of unknown members)
         if passed is not UNKNOWN and passed != UNDEFINED and not used.is_declared:
-            return passed
+            if is_known(passed) or not is_known(used.type):
+                return passed
         self.by_usage.add((path, node))
         return used.type
 
@@ -252,7 +277,10 @@ class FunctionTyper:
 
     def from_call_sites(self, path: str, g: ScriptGraph, function: int, index: int) -> TsType:
         """The join of what callers pass at ``index`` (in this file and, with a
-        project graph, in the others)."""
+        project graph, in the others); for a rest parameter, arrays of what they
+        pass from ``index`` on."""
+        holders = parameter_holders(g, function)
+        rest = index < len(holders) and is_rest(g, holders[index][0])
         sites = [(path, c) for c in g.successors(function, EdgeKind.RETURN) if g.kinds[c] in ("call", "new_expression")]
         project = self.engine.project
         if project is not None:
@@ -260,7 +288,8 @@ class FunctionTyper:
             i = files[1].get(path, -1)
             if i >= 0:
                 sites += [(files[0][j], c) for j, c in project.cross_sources(EdgeKind.CALL, i, function)]
-        found = []
+        sites += [s for s in self._member_call_sites(path, g, function) if s not in sites]
+        found: list[TsType] = []
         for site_path, call in sites[:MAX_CALL_SITES]:
             sg = self.engine.graph(site_path)
             if sg is None:  # gone since the project graph: no argument, not `undefined`
@@ -269,11 +298,59 @@ class FunctionTyper:
             kids = [a for a in sg.children(args)] if args is not None else []
             if any(sg.kinds[a] == "spread_element" for a in kids[: index + 1]):
                 continue
+            if rest:  # `...items`: the array of the arguments from here on
+                if index < len(kids):
+                    found.append(ArrayOf(join(*(widen(self.engine.value_of(site_path, a)) for a in kids[index:]))))
+                continue
             found.append(widen(self.engine.value_of(site_path, kids[index])) if index < len(kids) else UNDEFINED)
         if not found:
             return UNKNOWN
         known = [t for t in found if t is not UNKNOWN]
         return join(*known) if known else UNKNOWN
+
+    def _member_call_sites(self, path: str, g: ScriptGraph, method: int) -> list[tuple[str, int]]:
+        """Calls ``o.m(...)`` of the method ``method`` through a receiver whose type has
+        it (``box.put(x)`` with ``box: Box``, ``this.box.put(x)``, a subclass's
+        instance): the calls named ``m`` anywhere in the project whose receiver's
+        member ``m`` is this very declaration."""
+        name = g.child_by_field(method, "name") if g.kinds[method] == "method_definition" else None
+        if name is None or g.kinds[g.parents[method]] != "class_body" or g.text(name) == "constructor":
+            return []
+        out = []
+        for site_path, call, receiver in self._calls_named(path).get(g.text(name), [])[:MAX_RECEIVERS]:
+            where = self.engine.members.member_where(self.engine.value_of(site_path, receiver), g.text(name))
+            if where == (path, name):
+                out.append((site_path, call))
+        return out
+
+    def _calls_named(self, path: str) -> dict[str, list[tuple[str, int, int]]]:
+        """``method name -> [(file, call, receiver)]`` of the member calls in the
+        project's files (or ``path``'s alone, without a project graph), built once
+        per project graph."""
+        project = self.engine.project
+        key: tuple[object, int] = (project, len(project.files)) if project is not None else (path, 0)
+        cached = self._member_calls
+        if (
+            cached is not None
+            and cached[0][1] == key[1]
+            and (cached[0][0] is key[0] if project is not None else cached[0][0] == key[0])
+        ):
+            return cached[1]
+        paths = self._project_files(project)[0] if project is not None else [path]
+        index: dict[str, list[tuple[str, int, int]]] = {}
+        for site_path in paths:
+            sg = self.engine.graph(site_path)
+            if sg is None:
+                continue
+            for call, kind in enumerate(sg.kinds):
+                callee = sg.child_by_field(call, "function") if kind == "call" else None
+                if callee is None or sg.kinds[callee] != "attribute":
+                    continue
+                receiver, prop = sg.child_by_field(callee, "object"), sg.child_by_field(callee, "property")
+                if receiver is not None and prop is not None and sg.kinds[receiver] != "this":
+                    index.setdefault(sg.text(prop), []).append((site_path, call, receiver))
+        self._member_calls = (key, index)
+        return index
 
     # -- variables ------------------------------------------------------------------------
     def declared_variable(self, path: str, sym: Symbol) -> TsType | None:
@@ -337,6 +414,11 @@ def parameter_holders(g: ScriptGraph, function: int) -> list[tuple[int, int]]:
     return out
 
 
+def is_rest(g: ScriptGraph, holder: int) -> bool:
+    """Whether a parameter holder (:func:`parameter_holders`) is ``...name``."""
+    return g.kinds[holder] == "rest_pattern" or any(g.kinds[c] == "rest_pattern" for c in g.children(holder))
+
+
 def parameter_position(g: ScriptGraph, node: int) -> tuple[list[tuple[str, int]], int]:
     """``(pattern steps, holder)`` of a parameter name: the holder is the node
     :func:`parameter_holders` lists for it; the steps lead from it to ``node``."""
@@ -362,4 +444,4 @@ def _default_of(g: ScriptGraph, holder: int) -> int | None:
     return None
 
 
-__all__ = ["FunctionTyper", "enclosing_function", "parameter_holders", "substitute"]
+__all__ = ["FunctionTyper", "enclosing_function", "is_rest", "parameter_holders", "substitute"]

@@ -71,6 +71,8 @@ _PRIMITIVE_INTERFACES = {
     "symbol": "Symbol",
     "object": "Object",
 }
+_CLASS_KINDS = ("class_declaration", "abstract_class_declaration", "class")
+_DECLARED_KINDS = (*_CLASS_KINDS, "interface_declaration")
 _MEMBER_KINDS = (
     "public_field_definition",
     "field_definition",
@@ -103,6 +105,27 @@ def this_class(g: ScriptGraph, node: int) -> int | None:
     return None
 
 
+def this_parameter(g: ScriptGraph, node: int) -> int | None:
+    """The type written on the ``this`` parameter of the function ``this`` means at
+    ``node`` (``function f(this: Window, ev) {...}``: ``Window``), if one is written."""
+    scope = g.scope_of[node]
+    while scope >= 0 and not (
+        g.scopes[scope].kind is ScopeKind.FUNCTION and g.kinds[g.scopes[scope].node] != "arrow_function"
+    ):
+        scope = g.scopes[scope].parent
+    return written_this(g, g.scopes[scope].node) if scope >= 0 else None
+
+
+def written_this(g: ScriptGraph, function: int) -> int | None:
+    """The type node of ``function``'s ``this`` parameter, if it has one."""
+    params = g.child_by_field(function, "parameters")
+    for item in g.children(params) if params is not None else ():
+        pattern = g.child_by_field(item, "pattern")
+        if pattern is not None and g.kinds[pattern] == "this":
+            return g.child_by_field(item, "type")
+    return None
+
+
 class MemberTable:
     """Members of types (see the module docstring)."""
 
@@ -110,6 +133,7 @@ class MemberTable:
         self.engine = engine
         self._tables: dict[TsType, dict[str, Member]] = {}
         self._computing: set[TsType] = set()
+        self._by_scope: dict[int, tuple[ScriptGraph, dict[int, list[Symbol]]]] = {}
 
     def expand(self, t: TsType) -> TsType:
         return self.engine.types.expand(t)
@@ -152,6 +176,83 @@ class MemberTable:
         if engine._cycles == before or not (engine._open or self._computing):
             self._tables[t] = found  # complete answers only (see ScriptEngine.memo)
         return found
+
+    def member_where(self, t: TsType, name: str) -> tuple[str, int] | None:
+        """Where ``t``'s member ``name`` is declared, as :meth:`members_of` says, without
+        typing a declared class's other members (a method's member call sites ask this
+        of every receiver of its name: ``members_of`` would type whole classes)."""
+        t = self.expand(t)
+        seen: set[TsType] = set()
+        while isinstance(t, Named) and t.where is not None and t not in seen:
+            seen.add(t)
+            path, node = t.where
+            g = self.engine.graph(path)
+            if g is None or g.kinds[node] not in _CLASS_KINDS:
+                break
+            hit = self._class_member_where(g, node, name)
+            if hit is not None:
+                return (path, hit)
+            bases = self._extends(path, g, node)
+            if not bases:
+                return None
+            t = self.expand(bases[0])
+        if hasattr(t, "items"):
+            return None  # a union's members are joined, declared nowhere
+        member = self.members_of(t).get(name)
+        return member.where if member is not None else None
+
+    def _class_member_where(self, g: ScriptGraph, node: int, name: str) -> int | None:
+        """The definition :meth:`_class_body` gives the instance member ``name``."""
+        found = None
+        for sym in self._instance_symbols(g, node):
+            if sym.name == name:
+                found = sym.definitions[0]
+        return found
+
+    def _instance_symbols(self, g: ScriptGraph, node: int) -> list[Symbol]:
+        """The symbols :meth:`_class_body` makes instance members of the class ``node``
+        (in symbol order; one scan of the graph's symbols per graph, not per class)."""
+        cached = self._by_scope.get(id(g))
+        if cached is None or cached[0] is not g:
+            if len(self._by_scope) > 1024:
+                self._by_scope.clear()
+            index: dict[int, list[Symbol]] = {}
+            for sym in g.symbols:
+                if sym.kind in (SymbolKind.ATTRIBUTE, SymbolKind.FUNCTION) and sym.definitions:
+                    index.setdefault(sym.scope, []).append(sym)
+            cached = self._by_scope[id(g)] = (g, index)
+        scope = g.scope_defined_by(node)
+        if scope is None:
+            return []
+        syms = cached[1].get(scope.id, [])
+        return [sym for sym in syms if sym.name != "constructor" and not self._is_static(g, sym)]
+
+    def member_names(self, t: TsType) -> set[str]:
+        """The names of :meth:`members_of`, without typing the members of declared
+        classes and interfaces (usage rules ask which types have every member used)."""
+        names: set[str] = set()
+        todo, seen = [t], set()
+        while todo:
+            t = self.expand(todo.pop())
+            if t in seen:
+                continue
+            seen.add(t)
+            g = self.engine.graph(t.where[0]) if isinstance(t, Named) and t.where is not None else None
+            kind = g.kinds[t.where[1]] if g is not None and isinstance(t, Named) and t.where is not None else ""
+            if g is None or not isinstance(t, Named) or t.where is None or kind not in _DECLARED_KINDS:
+                names.update(self.members_of(t))
+                continue
+            path, node = t.where
+            if kind == "interface_declaration":
+                body = g.child_by_field(node, "body")
+                for member in g.children(body) if body is not None else ():
+                    name = g.child_by_field(member, "name")
+                    if name is not None and g.kinds[member] in ("property_signature", "method_signature"):
+                        names.add(g.text(name))
+            else:
+                names.update(sym.name for sym in self._instance_symbols(g, node))
+            todo += self._extends(path, g, node)
+        return names
 
     def _compute(self, t: TsType) -> dict[str, Member]:
         if isinstance(t, Prim):
@@ -286,18 +387,7 @@ class MemberTable:
         return table
 
     def _class_body(self, path: str, g: ScriptGraph, node: int, bindings: dict, table: dict[str, Member]) -> None:
-        scope = g.scope_defined_by(node)
-        if scope is None:
-            return
-        for sym in g.symbols:
-            if (
-                sym.scope != scope.id
-                or sym.kind not in (SymbolKind.ATTRIBUTE, SymbolKind.FUNCTION)
-                or not sym.definitions
-            ):  # `this.x` only read here: a base class's member
-                continue
-            if sym.name == "constructor" or self._is_static(g, sym):
-                continue
+        for sym in self._instance_symbols(g, node):  # `this.x` only read: a base's member
             t = substitute(self.engine.symbol_type(path, sym.id), bindings)
             kind = "method" if sym.kind is SymbolKind.FUNCTION and not self._is_accessor(g, sym) else "field"
             table[sym.name] = Member(sym.name, kind, t, (path, sym.definitions[0]) if sym.definitions else None)

@@ -19,7 +19,8 @@ code says (HiTyper's idea, as on the Python side):
 * a parameter's usage constraints (:mod:`.usage`) drop the candidates that break
   them (``count * 2`` drops ``string``); its usage answer is a candidate too, at
   its own confidence, raised where the classifier agrees;
-* a parameter nothing says anything about is ``any``, as TypeScript reads it.
+* a parameter nothing says anything about is ``any`` (``any[]`` for ``...rest``),
+  as TypeScript reads it.
 
 Example::
 
@@ -40,6 +41,7 @@ from typelens.analyzer import Definition, Symbol, SymbolKind
 
 from ..predictions import Prediction
 from .features import ScriptTokens, canonical, sample
+from .functions import is_rest
 from .targets import ScriptTarget, script_targets
 from .types import ANY, ArrayOf, Named, TsType, TypeVar, render
 from .usage import Constraint, admits
@@ -143,7 +145,8 @@ class ScriptAssistant:
                 return replace(p, confidence=max(p.confidence, round(prob, 3)))
             return replace(p, type=label, confidence=round(prob, 3), source="hybrid")
         if p.type is None and target.kind == "parameter":
-            return replace(p, type="any", confidence=0.1, source="hybrid")
+            rest = target.holder is not None and target.function is not None and is_rest(context.g, target.holder)
+            return replace(p, type="any[]" if rest else "any", confidence=0.1, source="hybrid")
         return None
 
 

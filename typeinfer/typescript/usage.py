@@ -28,6 +28,8 @@ object is expected to have a type
 ``p < 3``                          the other side's type            ``compare:number``
 ``p === "a"``                      only when nothing else           ``eq:string``
 ``p.x``, ``const {x} = p``         the one type with all of them    ``attr:x``
+                                   (the file's; else, for two or
+                                   more members, the project's)
 ``p()``, ``await p``, ``p[0]``     filters only                     ``called``
 =================================  ===============================  ====================
 
@@ -35,7 +37,10 @@ Combining them (as on the Python side): the constraints that can stand as an
 answer are met, strongest tier first (declared types; then operators,
 comparisons and members; ``===`` last).  The most specific expected type that
 satisfies all of a tier is the answer; where none does, their union (at most
-three members) at a lower confidence.  Agreeing evidence raises the
+three members) at a lower confidence.  Where declared types decide, what the
+operators and members agree on narrows the answer when it fits in it
+(``o.get_(p)`` with ``get_(key: PropertyKey)`` and ``p.startsWith("_")``:
+``string``).  Agreeing evidence raises the
 confidence: ``1 - prod(1 - weight)``.  ``length``, ``slice``, ``indexOf``... are
 both a string's and an array's: alone they decide nothing.
 """
@@ -71,6 +76,7 @@ MAX_CONFIDENCE = 0.9
 CONFLICT_FACTOR = 0.6
 MAX_USES = 48
 _MAX_UNION = 3
+_KEYS = frozenset({"string", "number", "symbol"})  # what the library's `PropertyKey` stands for
 # tiers: 1 declared (a parameter, return, member or key says it), 2 operators,
 # comparisons and members, 3 ``===`` with a literal (read only when nothing else is known)
 DECLARED, OPERATION, EQUALITY, FILTER = 1, 2, 3, 9
@@ -173,6 +179,12 @@ def combine(found: list[Constraint], ancestors: Ancestors = _no_ancestors) -> Us
     answer, conflict = _meet([c.expected for c in chosen], ancestors)
     if answer is UNKNOWN:
         return UsageAnswer(UNKNOWN, 0.0, _labels(found), tuple(found), True)
+    if not conflict and tiers[0] == DECLARED and OPERATION in tiers:
+        # operators and members narrow what a declared place accepts: `p.startsWith()`
+        # and `o.get_(p)` with `get_(key: PropertyKey)` give a string
+        narrower, split = _meet([c.expected for c in typed if c.tier == OPERATION], ancestors)
+        if not split and narrower is not UNKNOWN and satisfies(narrower, answer, ancestors):
+            answer = narrower
     agreeing = chosen if conflict else [c for c in typed if satisfies(answer, c.expected, ancestors)]
     doubt = 1.0
     for c in agreeing:
@@ -207,6 +219,8 @@ def satisfies(actual: TsType, expected: TsType, ancestors: Ancestors = _no_ances
 def _satisfies_one(a: TsType, e: TsType, ancestors: Ancestors) -> bool:
     if a == e or e in (ANY, UNKNOWN_TS, UNKNOWN) or isinstance(e, TypeVar):
         return True
+    if isinstance(e, Named) and e.name == "PropertyKey" and not e.args:  # `string | number | symbol`
+        return isinstance(a, Prim) and a.name in _KEYS or isinstance(a, Literal) and a.base in _KEYS
     if isinstance(a, Literal):
         return isinstance(e, Prim) and e.name == a.base or isinstance(e, Literal) and e == a
     if isinstance(a, ArrayOf) and isinstance(e, ArrayOf):

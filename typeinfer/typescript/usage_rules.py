@@ -18,7 +18,7 @@ Example::
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 from typelens.analyzer.typescript import ScriptGraph
 
@@ -67,8 +67,9 @@ _LIBRARY_SHAPES: tuple[TsType, ...] = (
     Named("Date"),
     Named("RegExp"),
 )
-_VAGUE = frozenset({"Object", "WeakKey", "PropertyKey"})
+_VAGUE = frozenset({"Object", "WeakKey"})
 _MAX_FITTING = 1  # members decide only when one type has them all
+_PROJECT_MEMBERS = 2  # members it takes to look for the type among the whole project's
 
 
 class UseRules:
@@ -77,6 +78,7 @@ class UseRules:
     def __init__(self, engine: "ScriptContract") -> None:
         self.engine = engine
         self._file_shapes: dict[str, tuple[ScriptGraph, list[TsType]]] = {}
+        self._project_types: tuple[object, int, list[Named]] | None = None
 
     def constraints_of(self, path: str, g: ScriptGraph, use: int) -> list[Constraint]:
         node, parent = _climb(g, use)
@@ -125,6 +127,12 @@ class UseRules:
                     self._declared(path, declared),
                     0.8,
                 )
+            return None
+        if kind == "public_field_definition" and g.child_by_field(parent, "value") == node:
+            declared = g.child_by_field(parent, "type")
+            name = g.child_by_field(parent, "name")
+            if declared is not None and name is not None:
+                return f"assign:this.{g.text(name)}", self._declared(path, declared), 0.8
             return None
         if kind == "assignment_expression" and g.child_by_field(parent, "right") == node:
             return self._assigned(path, g, parent)
@@ -198,6 +206,9 @@ class UseRules:
                 return None
             key = g.child_by_field(parent, "key")
             name, obj = (g.text(key).strip("'\"") if key is not None else ""), g.parents[parent]
+        elif g.kinds[node] == "method_definition":  # `{ onEvent(e) {...} }`
+            key = g.child_by_field(node, "name")
+            name, obj = (g.text(key).strip("'\"") if key is not None else ""), parent
         else:
             name, obj = g.text(node), parent  # `{ p }`
         outer = self.expected(path, g, obj, depth + 1) if name else None
@@ -284,11 +295,42 @@ class UseRules:
         used = used_members(g, uses)
         if not used:
             return None
-        fitting = [t for t in self._shapes(path) if used <= set(self.engine.members.members_of(t))]
-        if not fitting or len(fitting) > _MAX_FITTING:
-            return None
+        fitting = self._fitting(used, self._shapes(path))
         weight = 0.5 + 0.1 * min(len(used), 3)
-        return Constraint("attr:" + ",".join(sorted(used)[:3]), fitting[0], weight, OPERATION)
+        if fitting is None and len(used) >= _PROJECT_MEMBERS:
+            # no type the file names has them all: one declared elsewhere in the project
+            fitting, weight = self._fitting(used, self._project_shapes(path)), 0.4 + 0.1 * min(len(used), 3)
+        if fitting is None:
+            return None
+        return Constraint("attr:" + ",".join(sorted(used)[:3]), fitting, weight, OPERATION)
+
+    def _fitting(self, used: set[str], shapes: Sequence[TsType]) -> TsType | None:
+        """The one type of ``shapes`` that has every member of ``used``, if exactly one has."""
+        # every type's members are read, even past a second fitting one: stopping there
+        # asks the engine fewer questions, which moves its cycle cuts (mobx's answers)
+        fitting = [t for t in shapes if used <= self.engine.members.member_names(t)]
+        return fitting[0] if fitting and len(fitting) <= _MAX_FITTING else None
+
+    def _project_shapes(self, path: str) -> list[Named]:
+        """The classes and interfaces declared in the project's other files (built once
+        per project graph)."""
+        project = self.engine.project
+        if project is None:
+            return []
+        cached = self._project_types
+        if cached is None or cached[0] is not project or cached[1] != len(project.files):
+            from .neural import FileTypes
+
+            found: dict[tuple[str, int], Named] = {}
+            for name in project.files:
+                other = str(project.root / name) if project.root is not None else name
+                if self.engine.graph(other) is None:
+                    continue
+                for t in FileTypes(self.engine, other).types.values():  # type: ignore[arg-type]
+                    if t.where is not None and t.where[0] == other and t.where not in found:
+                        found[t.where] = t
+            cached = self._project_types = (project, len(project.files), list(found.values()))
+        return [t for t in cached[2] if t.where is not None and t.where[0] != path]
 
     def _shapes(self, path: str) -> list[TsType]:
         """The library's common types and the file's own (kept while the file's graph is)."""

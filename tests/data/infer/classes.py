@@ -24,7 +24,8 @@ class Account:
         return 2
 
     @classmethod
-    # ? return: Account
+    # ``cls(...)``: the class it is called on, a subclass's too (PEP 673)
+    # ? return: Self
     def empty(cls, owner: str):
         return cls(owner)
 

@@ -43,3 +43,40 @@ def describe(shape: Point | Pair | Size | int | str):
         # ? z: ?
         case Point(_, _, z):
             return z
+
+
+# a wildcard or capture case matches every value: no None falls out of the match
+# ? return: int | str
+def switch(value):
+    match value:
+        case "case1":
+            return 42
+        case _:
+            return "unknown"
+
+
+# ? return: int | str
+def named_rest(value):
+    match value:
+        case 1:
+            return 1
+        case other:
+            return str(other)
+
+
+# ? return: float | None
+def guarded_rest(value):
+    match value:
+        case 1 | 2:
+            return 2.5
+        case other if other:
+            return 1.5
+
+
+# ? return: float
+def aliased_rest(value):
+    match value:
+        case 1 | 2:
+            return 2.5
+        case _ as rest:
+            return float(rest)

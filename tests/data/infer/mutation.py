@@ -78,3 +78,18 @@ class History:
         # a slice assignment puts the items of its value, not the value
         self.steps[self.at :] = [step]
         self.at += 1
+
+
+# a display filled later holds what it was written with and what was added
+# ? mixed: list[int | str]
+mixed = [1, 2]
+mixed.append("three")
+# ? same: list[int]
+same = [1]
+same.insert(0, 2)
+# ? handlers: dict[str, int | str]
+handlers = {"a": "x"}
+handlers["b"] = 2
+# ? tags: set[str | bytes]
+tags = {"a"}
+tags.update({b"b"})

@@ -23,7 +23,8 @@ class Context:
 
 
 class Command:
-    # ? return: ?
+    # raises only: what its override returns (a call on a Command reaches Group.invoke)
+    # ? return: None
     def invoke(self, ctx: Context):
         raise NotImplementedError
 

@@ -38,3 +38,9 @@ class Proxy:
 # ? return: Any
 def parsed(text: str):
     return json.loads(text)
+
+
+# an overloaded function as a value (``str.lower``): what its signatures return
+# ? return: list[str]
+def lowered(value: list[str]):
+    return list(map(str.lower, value))

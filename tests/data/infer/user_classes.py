@@ -111,7 +111,7 @@ corners = Square(2.0).sides
 
 
 class Version:
-    # ? return: Version
+    # ? return: Self
     def copy(self):
         return self.__class__.__new__(self.__class__)
 

@@ -111,3 +111,19 @@ function both(x) {
 function keysOf(obj) {
   return Object.keys(obj);
 }
+
+interface Admin {
+  get_(key: PropertyKey): unknown;
+}
+
+// a declared `PropertyKey` is an answer; a string's member narrows it
+// ? key: PropertyKey
+function readKey(adm: Admin, key) {
+  return adm.get_(key);
+}
+
+// ? name: string
+function readName(adm: Admin, name) {
+  if (name.startsWith("_")) return;
+  return adm.get_(name);
+}

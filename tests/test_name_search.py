@@ -1,0 +1,224 @@
+"""Whole-name choice where a member starts (:mod:`typelens.monitors.name_search`),
+on a random-weight GPT-2 and a random-weight Llama with a BPE tokenizer trained
+here: the search's answer is the brute-force likeliest whole name (the full
+model's own forward over each name, its end included), the cache is left as it
+was, and decoding after the choice equals decoding with only that name allowed."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import torch
+
+from typelens.monitors.complete import complete
+from typelens.monitors.decoding import DecodeOptions, decode
+from typelens.monitors.dereference import DereferenceMonitor
+from typelens.monitors.layered import layered_for
+from typelens.monitors.lm import load_lm
+from typelens.monitors.name_search import best_name
+from typelens.monitors.train_lm import build_tokenizer
+
+from .conftest import ROOT
+
+PROMPT = "items = load()\nfor item in items:\n    total = item."
+NAMES = frozenset({"price", "quantity", "name", "get_price", "get_name", "names", "discount", "total"})
+SPECIAL = {"bos_token_id": 0, "eos_token_id": 0, "pad_token_id": 0}
+IDENT = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
+
+
+def _model(family: str, vocabulary: int):
+    if family == "gpt2":
+        from transformers import GPT2Config, GPT2LMHeadModel
+
+        config = GPT2Config(vocab_size=vocabulary, n_positions=256, n_embd=32, n_layer=3, n_head=4, **SPECIAL)
+        return GPT2LMHeadModel(config)
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    config = LlamaConfig(
+        vocab_size=vocabulary,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=3,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=256,
+        **SPECIAL,
+    )
+    return LlamaForCausalLM(config)
+
+
+@pytest.fixture(scope="module", params=["gpt2", "llama"])
+def lm(request, tmp_path_factory):
+    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "examples" / "shop").rglob("*.py"))]
+    folder = tmp_path_factory.mktemp(f"names-{request.param}")
+    tokenizer = build_tokenizer(texts + [PROMPT + " ".join(NAMES)], 400)
+    torch.manual_seed(5)
+    _model(request.param, len(tokenizer)).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return load_lm(folder, device="cpu")
+
+
+@torch.no_grad()
+def brute_force(lm, prompt: list[int], names) -> dict[str, float]:
+    """log P(name, then a token that ends the identifier) from the model's own forward."""
+    scores = {}
+    for name in names:
+        tokens = list(lm.name_tokens(name))
+        logp = torch.log_softmax(lm.model(torch.tensor([prompt + tokens])).logits[0].float(), dim=-1)
+        at = len(prompt) - 1
+        inner = sum(float(logp[at + j, t]) for j, t in enumerate(tokens))
+        scores[name] = inner + float(torch.logsumexp(logp[at + len(tokens)][lm.identifier_ends], dim=0))
+    return scores
+
+
+@torch.no_grad()
+def prefilled(lm, prompt: list[int]):
+    net = layered_for(lm.model)
+    cache = net.new_cache()
+    h = net.embed(torch.tensor([prompt]), 0)
+    for i in range(net.layers):
+        h = net.block(i, h, cache)
+    return net, cache, net.head(h)[0, -1]
+
+
+@pytest.mark.parametrize("names", [NAMES, frozenset({"name", "names"}), frozenset({"get_price", "get_name", "total"})])
+def test_search_finds_the_likeliest_whole_name(lm, names) -> None:
+    prompt = lm.encode(PROMPT)
+    expected = brute_force(lm, prompt, names)
+    net, cache, logits = prefilled(lm, prompt)
+    with torch.no_grad():
+        choice = best_name(lm, net, cache, len(prompt), logits, names, None, budget=len(names))
+    assert choice.name == max(expected, key=expected.get)
+    assert choice.log_probability == pytest.approx(expected[choice.name], abs=1e-3)
+    assert 1 <= choice.tried <= len(names)
+    assert cache.lengths == [len(prompt)] * net.layers  # every try was cut back
+
+
+def test_a_budget_of_one_takes_the_likeliest_first_token(lm) -> None:
+    prompt = lm.encode(PROMPT)
+    net, cache, logits = prefilled(lm, prompt)
+    first = torch.log_softmax(logits, dim=-1)
+    with torch.no_grad():
+        choice = best_name(lm, net, cache, len(prompt), logits, NAMES, None, budget=1)
+    assert choice.tried == 1
+    assert choice.name == max(sorted(NAMES), key=lambda n: float(first[lm.name_tokens(n)[0]]))
+
+
+def test_a_mask_that_allows_no_first_token_gives_no_choice(lm) -> None:
+    prompt = lm.encode(PROMPT)
+    net, cache, logits = prefilled(lm, prompt)
+    mask = torch.full((len(lm.vocabulary),), float("-inf"))
+    assert best_name(lm, net, cache, len(prompt), logits, NAMES, mask, budget=4) is None
+
+
+def _decode(lm, members, search: int):
+    monitor = DereferenceMonitor(lm.token_index, lambda t: members if t.endswith("item.") else None, lm.decode)
+    options = DecodeOptions(max_new_tokens=8, stop_at_newline=False, name_search=search)
+    return decode(lm, lm.encode(PROMPT), monitors=[monitor], options=options), monitor
+
+
+def test_decoding_after_the_choice_equals_decoding_with_that_name_only(lm) -> None:
+    expected = brute_force(lm, lm.encode(PROMPT), NAMES)
+    best = max(expected, key=expected.get)
+    searched, monitor = _decode(lm, NAMES, len(NAMES))
+    alone, _ = _decode(lm, frozenset({best}), 0)
+    assert IDENT.match(searched.text).group() == best
+    assert [t.id for t in searched.tokens] == [t.id for t in alone.tokens]
+    assert [i.kind for i in monitor.interventions].count("chosen") == 1
+
+
+def test_greedy_is_unchanged_without_the_search(lm) -> None:
+    greedy, monitor = _decode(lm, NAMES, 0)
+    name = IDENT.match(greedy.text)
+    assert name is not None and any(m.startswith(name.group()) for m in NAMES)
+    assert "chosen" not in [i.kind for i in monitor.interventions]
+
+
+def test_options_refuse_a_negative_budget() -> None:
+    with pytest.raises(ValueError, match="name_search"):
+        DecodeOptions(name_search=-1)
+
+
+def test_biased_masks_add_the_bonus_to_favoured_tokens_only() -> None:
+    from typelens.monitors.base import MaskCache
+
+    mask = MaskCache(6).get(("k",), lambda: [1, 2, 4], torch.device("cpu"), lambda: [2], 3.0)
+    assert mask.tolist() == [float("-inf"), 0.0, 3.0, float("-inf"), 0.0, float("-inf")]
+    plain = MaskCache(6).get(("k",), lambda: [1, 2, 4], torch.device("cpu"), lambda: [2], 0.0)
+    assert plain.tolist() == [float("-inf"), 0.0, 0.0, float("-inf"), 0.0, float("-inf")]
+
+
+def _favouring(lm, favoured, bonus: float):
+    return DereferenceMonitor(
+        lm.token_index,
+        lambda t: NAMES if t.endswith("item.") else None,
+        lm.decode,
+        favoured=lambda: favoured,
+        bonus=bonus,
+    )
+
+
+@pytest.mark.parametrize("favoured", [frozenset({"discount"}), frozenset({"quantity", "get_name", "elsewhere"})])
+def test_a_large_bonus_writes_a_favoured_member(lm, favoured) -> None:
+    monitor = _favouring(lm, favoured, 1e4)
+    options = DecodeOptions(max_new_tokens=8, stop_at_newline=False)
+    result = decode(lm, lm.encode(PROMPT), monitors=[monitor], options=options)
+    assert IDENT.match(result.text).group() in favoured & NAMES
+
+
+def test_no_bonus_or_every_name_favoured_is_plain_greedy(lm) -> None:
+    options = DecodeOptions(max_new_tokens=8, stop_at_newline=False)
+    plain, _ = _decode(lm, NAMES, 0)
+    for favoured, bonus in ((frozenset({"discount"}), 0.0), (NAMES, 5.0)):
+        result = decode(lm, lm.encode(PROMPT), monitors=[_favouring(lm, favoured, bonus)], options=options)
+        assert [t.id for t in result.tokens] == [t.id for t in plain.tokens]
+
+
+def test_generate_composes_with_a_favouring_monitor(lm) -> None:
+    from transformers import LogitsProcessorList
+
+    ids = lm.encode(PROMPT)
+    out = lm.model.generate(
+        torch.tensor([ids]),
+        max_new_tokens=6,
+        do_sample=False,
+        pad_token_id=0,
+        logits_processor=LogitsProcessorList([_favouring(lm, frozenset({"discount"}), 1e4)]),
+    )
+    assert IDENT.match(lm.decode(out[0, len(ids) :].tolist())).group() == "discount"
+
+
+def test_used_members_reads_names_after_dots() -> None:
+    from typelens.monitors.complete import used_members
+
+    text = "xs.append(1)\nself. width = os.path.join(a, b)\nx = 1.5\n"
+    assert used_members(text) == {"append", "width", "path", "join"}
+
+
+BOX = """class Box:
+    def __init__(self):
+        self.width = 1
+
+    def area(self):
+        return self.
+
+    def grow(self):
+        self.height = 2
+"""
+
+
+def test_complete_favours_the_members_the_file_writes(lm, tmp_path) -> None:
+    """Only names the file writes after a dot are favoured: with ``before`` only the
+    text before the cursor counts (``width``), with ``file`` the lines after it too."""
+    path = tmp_path / "box.py"
+    path.write_text(BOX, encoding="utf-8")
+    offset = BOX.index("return self.") + len("return self.")
+    said = {}
+    for scope in ("before", "file"):
+        result = complete(BOX, offset, path=str(path), lm=lm, max_tokens=6, favour_used=1e4, favour_scope=scope)
+        said[scope] = IDENT.match(result.text).group()
+    assert said["before"] == "width"
+    assert said["file"] in {"width", "height"}
+    with pytest.raises(ValueError, match="favour_scope"):
+        complete(BOX, offset, path=str(path), lm=lm, favour_scope="project")
