@@ -247,3 +247,82 @@ def test_a_hover_while_the_newest_revision_is_warmed_comes_from_the_warmed_one(t
     assert before is not None and carried is not None
     assert carried == own == fresh.hover(fresh_uri, at + 9)
     assert (carried.start, carried.end) == (before.start + 9, before.end + 9)
+
+
+def _stdlib_analysis(tmp_path: Path, name: str):
+    """A fresh analysis (hybrid mode: the shipped classifier) of a copy of a stdlib module."""
+    from typelens.typeinfer.session import AnalysisSession
+
+    path = tmp_path / name
+    path.write_text((Path(graphlib.__file__).parent / name).read_text(encoding="utf-8"), encoding="utf-8")
+    return AnalysisSession(tmp_path).analyse(path, mode="hybrid")
+
+
+def test_the_classifier_runs_in_small_steps_with_the_answers_of_one_run(tmp_path: Path) -> None:
+    """The warm-up's last part, the classifier's, is steps of a few rows (a request
+    waits at most for one), and gives what one run of it gives."""
+    analysis = _stdlib_analysis(tmp_path, "graphlib.py")
+    static = analysis.predictions("static")
+    assistant = analysis.session.neural()
+    assert assistant is not None, "the shipped classifier did not load"
+    stepped, small = _drained(assistant.refine_steps(analysis.engine, analysis.path, static, "hybrid", rows=4))
+    _, large = _drained(assistant.refine_steps(analysis.engine, analysis.path, static, "hybrid", rows=len(static)))
+    whole = assistant.refine(analysis.engine, analysis.path, static, "hybrid")
+    shown = [(p.name, p.kind, p.type, p.confidence, p.source) for p in whole]
+    assert [(p.name, p.kind, p.type, p.confidence, p.source) for p in stepped] == shown
+    assert large <= 3 and small >= large + 4 and any(p.source in ("hybrid", "neural") for p in whole)
+
+
+def _drained(steps) -> tuple[object, int]:
+    """What a generator of steps returns, and how many steps it took."""
+    count = 0
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value, count
+        count += 1
+
+
+def test_predictions_in_steps_equal_those_worked_out_at_once(tmp_path: Path) -> None:
+    """``FileAnalysis.prediction_steps`` (the editor's warm-up) and ``predictions``
+    (the CLI's) give the same answers, the classifier's included."""
+    stepped = _stdlib_analysis(tmp_path, "graphlib.py")
+    count = sum(1 for _ in stepped.prediction_steps())
+    assert stepped.predicted() and count > 5
+    (tmp_path / "fresh").mkdir()
+    once = _stdlib_analysis(tmp_path / "fresh", "graphlib.py").predictions()
+    assert [(p.name, p.type, p.source) for p in stepped.predictions()] == [(p.name, p.type, p.source) for p in once]
+
+
+def test_a_files_budget_counts_its_steps_alone(tmp_path: Path) -> None:
+    """``stepped.budgeted``: the per-file budget is set only while a step runs (a
+    hover between steps runs without it) and counts only the steps' questions;
+    past it the step that spent it raises ``BudgetSpent``."""
+    from typelens.typeinfer.engine import BudgetSpent
+    from typelens.typeinfer.stepped import budgeted
+
+    engine = _stdlib_analysis(tmp_path, "graphlib.py").engine
+    ends: list[int | None] = []
+
+    def asking(questions: int, steps: int):
+        for step in range(steps):
+            ends.append(engine.budget_end)
+            for i in range(questions):
+                engine.memo(("budget-probe", step, i), lambda: 0)
+            yield
+
+    work = budgeted(engine, asking(10, 3), steps=35)
+    for _ in work:
+        assert engine.budget_end is None  # between steps: no budget
+        for i in range(100):  # a request's questions between two steps
+            engine.memo(("between", engine.steps, i), lambda: 0)
+    assert len(ends) == 3 and all(end is not None for end in ends)
+    try:
+        for _ in budgeted(engine, asking(10, 5), steps=35):
+            pass
+    except BudgetSpent:
+        pass
+    else:
+        raise AssertionError("five steps of ten questions ran within a budget of 35")
+    assert engine.budget_end is None

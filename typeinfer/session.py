@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Generator, Iterator, TypeVar
 
 from typelens.analyzer import (
     Diagnostic,
@@ -312,17 +312,32 @@ class FileAnalysis:
 
     def prediction_steps(self, mode: str | None = None) -> Iterator[None]:
         """:meth:`predictions` worked out in steps, each a complete question of the
-        engine (one function's answers; the classifier's last), so that an editor
-        answers requests between them; ends early when they are known."""
+        engine (one function's answers; then the classifier's, a few rows at a
+        time), so that an editor answers requests between them; ends early when
+        they are known."""
         mode = mode or self.mode
         predictor = FilePredictor(self.engine, self.path, self.display)
         for _ in predictor.steps():
             if mode in self._predictions:
                 return
             yield
-        if mode not in self._predictions:
-            self.partial = self.partial or predictor.partial
-            self._predictions[mode] = self._refined(predictor.found(), mode)
+        refining = self._refining(predictor.found(), mode)
+        while mode not in self._predictions:
+            try:
+                next(refining)
+            except StopIteration as done:
+                self.partial = self.partial or predictor.partial
+                self._predictions[mode] = done.value
+                return
+            yield
+
+    def _refining(self, found: list[Prediction], mode: str) -> Generator[None, None, list[Prediction]]:
+        """:meth:`_refined` in the assistant's steps where it has them (``refine_steps``)."""
+        assistant = self.session.neural() if mode != "static" else None
+        steps = getattr(assistant, "refine_steps", None)
+        if steps is None:
+            return self._refined(found, mode)
+        return (yield from steps(self.engine, self.path, found, mode))
 
     def diagnostic_steps(self) -> Iterator[None]:
         """:meth:`diagnostics` worked out in steps (as :meth:`prediction_steps`); one
