@@ -667,13 +667,18 @@ class Workspace:
         return Completions(self._ranked(ranking, data, offset, entries), analysis.revision)
 
     def _warmest(self, track: Track, kept: Analysed) -> Analysed:
-        """``kept``, or, when it was neither warmed nor listed members (its engine
-        knows little yet) and the revision before it was or did, that one."""
-        if kept.warmed or kept.listed_members():
-            return kept
+        """``kept``, or the revision before it, when that one was warmed or listed
+        members and ``kept`` was neither (its engine knows little yet) or its
+        engine is busy with a step of its warm-up while the one before is free:
+        a carried answer does not wait for a step (up to a second on a large
+        function) that an edit has made useless."""
         with self._lock:
             previous = track.previous if track.analysed is kept else None
-        return previous if previous is not None and (previous.warmed or previous.listed_members()) else kept
+        if previous is None or not (previous.warmed or previous.listed_members()):
+            return kept
+        if not (kept.warmed or kept.listed_members()) or (kept.lock.locked() and not previous.lock.locked()):
+            return previous
+        return kept
 
     def _earlier(self, track: Track, analysis: Analysed, dot: int) -> Analysed | None:
         """The revision kept before ``analysis``, when ``analysis`` is still being

@@ -384,3 +384,30 @@ def test_members_asked_while_the_new_revision_is_warmed_come_from_the_one_before
         release.wait(0.01)
     again = ws.completion_list(uri, cursor)
     assert not again.carried and again.revision == 1 and _agree(again.entries, found.entries)
+
+
+def test_members_carried_past_an_engine_busy_with_a_warm_up_step(tmp_path: Path) -> None:
+    """Right after an edit the newest revision built may be in a step of its
+    warm-up (one function's answers can take a second): a completion carried
+    across the edit reads the revision before it, warmed and free, rather than
+    wait for that step, and gives what a fresh open gives."""
+    ws, uri = _open(tmp_path, CART)
+    ws.completion_list(uri, CART.index("self.items.append") + 5)
+    assert ws.caught_up(uri)
+    commented = CART + "# checked\n"
+    end = len(CART.encode())
+    ws.change(uri, 2, [(end, end, "# checked\n")])
+    ws.hover(uri, 0)  # revision 1 built
+    assert ws.caught_up(uri)
+    track = ws._docs[uri].track
+    assert (track.analysed.revision, track.previous.revision) == (1, 0) and track.previous.warmed
+    ws.completion_budget = 0.0
+    with track.analysed.lock:  # revision 1's engine busy with a step
+        at = commented.index("def total(self):\n") + len("def total(self):\n")
+        typed = "        self.\n"
+        ws.change(uri, 3, [(len(commented[:at].encode()),) * 2 + (typed,)])
+        text, cursor = commented[:at] + typed + commented[at:], len((commented[:at] + typed).encode()) - 1
+        found = ws.completion_list(uri, cursor)
+    assert found.carried and found.revision == 0
+    assert {"owner", "items", "add", "total"} <= set(_labels(found))
+    assert _agree(found.entries, _fresh(tmp_path, text, cursor))
