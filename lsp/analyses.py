@@ -22,8 +22,9 @@ of the same text, and its hovers fast while the user types:
   for the build does not wait for that): the graph and the engine.  The
   revision answers requests from then on.  The builder then warms it: every
   prediction of the file, then its diagnostics (``Analysed.warm``), a step at a
-  time (one function's answers, a few dozen checks), each a complete question of
-  the engine, so that the memo holds no half-asked question between steps.  A
+  time (one function's answers, the classifier's rows 32 at a time, a few dozen
+  checks), each a complete question of the engine, so that the memo holds no
+  half-asked question between steps.  A
   step starts only while no request is in flight (:class:`Priority`): a request
   waits at most for the step under way, and then runs as if alone.  An edit
   stops the warm-up for good (the newer revision is warmed instead); a build
@@ -46,6 +47,9 @@ of the same text, and its hovers fast while the user types:
   and completions beyond :data:`COMPLETION_BUDGET`: the receiver is read from
   the current text, its type from the newest revision built, and the list is
   marked incomplete so that the client asks again (``Workspace.completion_list``).
+  A carried completion reads the revision before the newest built when the
+  newest's engine is busy with a warm-up step an edit has made useless and the
+  one before is free (``Workspace._warmest``).
   The builder then lists that dot's members on the revision it builds, before
   that revision answers anything, and the revision keeps them
   (``Analysed.ask_kept``, read without waiting for the engine): the client's
