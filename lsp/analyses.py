@@ -559,7 +559,7 @@ class Builds:
                     return  # a build was wanted elsewhere: warmed after it
         with self._lock:
             analysed.warmed = done
-            if done:  # what a build takes, warm-up included (``carrier``)
+            if done or analysed.warm_seconds:  # what a build takes, warm-up (so far) included (``carrier``)
                 track.durations.append(analysed.seconds + analysed.warm_seconds)
             if track.warming == analysed.revision:
                 track.warming = None

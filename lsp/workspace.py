@@ -728,7 +728,11 @@ class Workspace:
         if doc is None or self.file_settings(doc.path) is None:  # closed, or excluded: no diagnostics
             return
         steps = getattr(analysed.answering, "diagnostic_steps", None)
-        yield from steps() if steps is not None else _one_step(analysed.answering.diagnostics)
+        # not ``yield from``: a warm-up left undone (an edit came) is let go, and
+        # closing it must not close the diagnostics' run, which the publisher
+        # shares (``diagnostic_steps``) and may be running in its thread
+        for _ in steps() if steps is not None else _one_step(analysed.answering.diagnostics):
+            yield
 
     def _rank_ahead(self, uri: str, data: bytes, offset: int) -> Future | None:
         """The code LM reading ``data`` up to the dot before ``offset`` (``None``: no

@@ -326,3 +326,35 @@ def test_a_files_budget_counts_its_steps_alone(tmp_path: Path) -> None:
     else:
         raise AssertionError("five steps of ten questions ran within a budget of 35")
     assert engine.budget_end is None
+
+
+def test_a_warm_up_let_go_leaves_the_shared_diagnostics_run_to_finish(tmp_path: Path, monkeypatch) -> None:
+    """An edit makes the warm-up of the revision before useless and it is let go
+    (closed) while in the diagnostics, whose run the publisher shares: that run
+    is not closed with it, and whoever asks next finishes it."""
+    monkeypatch.setattr(Workspace, "_warm_steps", lambda self, track, analysed: iter(()))  # the test warms
+    path = tmp_path / "graph.py"
+    path.write_text(Path(graphlib.__file__).read_text(encoding="utf-8"), encoding="utf-8")
+    ws = Workspace(tmp_path)
+    ws.open(path.as_uri(), path.read_text(encoding="utf-8"), 1)
+    analysed = ws._analysed(path.as_uri())
+    answering = analysed.answering
+    warm = ws._every_answer(ws._docs[path.as_uri()].track, analysed)
+    while answering._checking is None:  # into the diagnostics
+        next(warm)
+    next(warm)
+    warm.close()
+    assert answering._diagnostics is None
+    assert analysed.work(answering.diagnostic_steps(), lambda: False)
+    assert answering._diagnostics is not None
+    assert [d.code for d in answering._diagnostics] == [d.code for d in _stdlib_diagnostics(tmp_path / "fresh")]
+    ws.stop()
+
+
+def _stdlib_diagnostics(folder: Path) -> list:
+    folder.mkdir()
+    path = folder / "graph.py"
+    path.write_text(Path(graphlib.__file__).read_text(encoding="utf-8"), encoding="utf-8")
+    from typelens.typeinfer.session import AnalysisSession
+
+    return AnalysisSession(folder).analyse(path, mode="hybrid").diagnostics()
