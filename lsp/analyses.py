@@ -233,6 +233,8 @@ class Analysed:
         ``cancelled()`` said stop first; the rest of ``steps`` is left to run)."""
         while self.priority.wait_idle(cancelled):
             with self.lock:
+                if self.priority.busy():  # a request came while this waited for the engine: it goes first
+                    continue
                 started = time.perf_counter()
                 step = next(steps, _DONE)
                 self.warm_seconds += time.perf_counter() - started

@@ -358,3 +358,30 @@ def _stdlib_diagnostics(folder: Path) -> list:
     from typelens.typeinfer.session import AnalysisSession
 
     return AnalysisSession(folder).analyse(path, mode="hybrid").diagnostics()
+
+
+def test_background_work_that_waited_for_the_engine_lets_a_request_waiting_too_go_first() -> None:
+    """Two background runs on one engine (the warm-up, the publisher's diagnostics):
+    one waits for the engine while the other's step runs, and a request comes
+    meanwhile; when the step ends the request goes first, not the waiting run."""
+    priority = Priority()
+    analysed = _analysed(priority)
+    order: list[str] = []
+
+    def steps(name: str):
+        for n in range(2):
+            order.append(f"{name} {n}")
+            yield
+
+    analysed.lock.acquire()  # the other run's step
+    worker = threading.Thread(target=analysed.work, args=(steps("waited"), lambda: False))
+    worker.start()
+    threading.Event().wait(0.2)  # past wait_idle, waiting for the engine
+    asker = threading.Thread(target=analysed.ask, args=(lambda _: order.append("request"),))
+    asker.start()
+    while not priority.busy():
+        threading.Event().wait(0.001)
+    analysed.lock.release()
+    asker.join(60)
+    worker.join(60)
+    assert order == ["request", "waited 0", "waited 1"]
