@@ -171,7 +171,7 @@ class Analysed:
     lock: threading.Lock = field(default_factory=threading.Lock)
     epoch: int = 0  # the track's epoch it was built in (see ``Track.epoch``)
     warmed: bool = False  # its warm-up ran to its end
-    warm_seconds: float = 0.0  # what its background steps took (``work``)
+    warm_seconds: float = 0.0  # what its background steps and the questions before its warm-up ended took
     answers: dict = field(default_factory=dict)  # ``ask_kept``'s answers by key, oldest first
     answers_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -180,9 +180,12 @@ class Analysed:
         with self.priority.asking():
             if not self.lock.acquire(timeout=timeout):
                 raise TimeoutError("the answering engine stayed busy")
+            started = time.perf_counter()
             try:
                 return question(self.answering)
             finally:
+                if not self.warmed:  # work the warm-up would have done (what a build costs: ``Builds.carrier``)
+                    self.warm_seconds += time.perf_counter() - started
                 self.lock.release()
 
     def ask_kept(self, key: object, question: Callable[[FileAnalysis], T], timeout: float = -1) -> T:
