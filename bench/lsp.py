@@ -3,7 +3,7 @@ basedpyright-langserver and jedi-language-server, with the same client (pygls)
 on the same files, in one run.
 
     python bench/lsp.py [--file PATH] [--hovers 60] [--completions 20] [--servers typelens,basedpyright]
-                        [--typelens-from OTHER_CHECKOUT]
+                        [--typelens-from OTHER_CHECKOUT] [--only completion] [--rounds 3]
 
 Two workspaces, copied into fresh folders that every server sees as its root:
 
@@ -221,7 +221,7 @@ async def repeat(client: LanguageClient, results: dict, name: str, requests) -> 
     results[f"cpu:{name}"] = [(server_cpu(client) - cpu) * 1000 / max(1, len(requests))]
 
 
-async def measure_file(command: list[str], path: Path, hovers: int, completions: int) -> dict:
+async def measure_file(command: list[str], path: Path, hovers: int, completions: int, only: str = "all") -> dict:
     client = await start(command, path.parent)
     doc, text = open_file(client, path)
     lines = text.splitlines()
@@ -238,6 +238,21 @@ async def measure_file(command: list[str], path: Path, hovers: int, completions:
     await client.text_document_completion_async(types.CompletionParams(doc, types.Position(*sample[0])))
     await settle(client, doc, sample[0])
     results: dict[str, list[float]] = {}
+    if only == "all":
+        await _requests(client, doc, lines, sample, results)
+    cpu = server_cpu(client)
+    after_edit, settled, first = await _completions(client, doc, lines, completions)
+    results["completion after edit"] = after_edit
+    results["completion (settled)"] = settled
+    results["completion (settled, first ask)"] = first
+    # the edits' background analyses included: per pair of edits, the three requests together
+    results["cpu:completion after edit"] = [(server_cpu(client) - cpu) * 1000 / max(1, len(after_edit))]
+    await stop(client)
+    return results
+
+
+async def _requests(client: LanguageClient, doc, lines: list[str], sample: list, results: dict) -> None:
+    """Hovers at ``sample``, inlay hints, signature help and semantic tokens of the whole file."""
     await repeat(
         client,
         results,
@@ -274,15 +289,6 @@ async def measure_file(command: list[str], path: Path, hovers: int, completions:
         "semantic tokens",
         [lambda: client.text_document_semantic_tokens_full_async(types.SemanticTokensParams(text_document=doc))] * 10,
     )
-    cpu = server_cpu(client)
-    after_edit, settled, first = await _completions(client, doc, lines, completions)
-    results["completion after edit"] = after_edit
-    results["completion (settled)"] = settled
-    results["completion (settled, first ask)"] = first
-    # the edits' background analyses included: per pair of edits, the three requests together
-    results["cpu:completion after edit"] = [(server_cpu(client) - cpu) * 1000 / max(1, len(after_edit))]
-    await stop(client)
-    return results
 
 
 async def _completions(
@@ -393,14 +399,14 @@ async def measure_project(command: list[str], root: Path, count: int) -> dict:
     return results
 
 
-def report(table: dict[str, dict[str, list[float]]]) -> None:
+def report(table: dict[str, dict[str, list[float]]], out=sys.stdout) -> None:
     features = list(dict.fromkeys(f for results in table.values() for f in results if not f.startswith("cpu:")))
     base = table.get("typelens", {})
     for feature in features:
         for name, results in table.items():
             values = results.get(feature) or []
             if not values:
-                print(f"{name:<22} {feature:<32} not supported")
+                print(f"{name:<22} {feature:<32} not supported", file=out)
                 continue
             ratio = ""
             if name != "typelens" and base.get(feature):
@@ -409,7 +415,8 @@ def report(table: dict[str, dict[str, list[float]]]) -> None:
             print(
                 f"{name:<22} {feature:<32} p50 {statistics.median(values):7.1f} ms  "
                 f"p95 {percentile(values, 0.95):7.1f} ms  (n={len(values)}){ratio}"
-                + (f"  server CPU {cpu[0]:7.1f} ms/request" if cpu else "")
+                + (f"  server CPU {statistics.mean(cpu):7.1f} ms/request" if cpu else ""),
+                file=out,
             )
 
 
@@ -430,6 +437,15 @@ def main() -> None:
         type=Path,
         help="also measure the typelens of this source tree (another checkout, e.g. `git archive` of a base commit)",
     )
+    parser.add_argument(
+        "--only", choices=("all", "completion"), default="all", help="completion: the completions after edits alone"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="measure every server this many times, interleaved (one round: each server once), figures pooled",
+    )
     args = parser.parse_args()
     if args.typelens_from is not None:
         SERVERS[f"typelens@{args.typelens_from.name}"] = typelens_from(args.typelens_from)
@@ -445,17 +461,21 @@ def main() -> None:
         f"({project_lines} lines)"
     )
     table: dict[str, dict[str, list[float]]] = {}
-    for name, command in SERVERS.items():
-        if name not in args.servers.split(","):
-            continue
-        if not Path(command[0]).exists():
-            print(f"{name}: not installed ({command[0]})")
-            continue
-        print(f"measuring {name} ... (load average {_load()})", file=sys.stderr, flush=True)
-        results = asyncio.run(measure_file(command, target, args.hovers, args.completions))
-        results.update(asyncio.run(measure_project(command, project, args.references)))
-        table[name] = results
-        print(f"measured {name} (load average {_load()})", file=sys.stderr, flush=True)
+    wanted = [name for name in SERVERS if name in args.servers.split(",")]
+    for name in [name for name in wanted if not Path(SERVERS[name][0]).exists()]:
+        print(f"{name}: not installed ({SERVERS[name][0]})")
+        wanted.remove(name)
+    for round_ in range(1, args.rounds + 1):
+        for name in wanted:
+            print(f"round {round_}: measuring {name} ... (load average {_load()})", file=sys.stderr, flush=True)
+            results = asyncio.run(measure_file(SERVERS[name], target, args.hovers, args.completions, args.only))
+            if args.only == "all":
+                results.update(asyncio.run(measure_project(SERVERS[name], project, args.references)))
+            print(f"round {round_}: measured {name} (load average {_load()})", file=sys.stderr, flush=True)
+            report({name: results}, out=sys.stderr)
+            pooled = table.setdefault(name, {})
+            for feature, values in results.items():
+                pooled.setdefault(feature, []).extend(values)
     report(table)
     shutil.rmtree(work, ignore_errors=True)
 

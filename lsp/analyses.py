@@ -4,22 +4,34 @@ question at a time, and carried across the edits made since.
 The rules that keep the language server's answers equal to those of a fresh open
 of the same text, and its hovers fast while the user types:
 
-* **One question at a time per engine.**  A ``TypeEngine`` memoises every answer
-  and reads a question still being computed as a cycle.  Asked from two threads at
-  once (a hover beside the debounced diagnostics, two pipelined hovers), it took
-  another thread's unfinished question for a cycle and kept what it derived from
-  it: answers differed from run to run and from a fresh open.  So each
-  :class:`Analysed` revision has a lock for its answering engine, and diagnostics
-  get an engine of their own (``checking``): a long run of checks holds no hover
-  up.  (The workspace also gives each engine its own library answers: see
-  ``workspace._analysis``.)
+* **One question at a time per engine, and one engine per revision.**  A
+  ``TypeEngine`` memoises every answer and reads a question still being computed
+  as a cycle.  Asked from two threads at once (a hover beside the debounced
+  diagnostics, two pipelined hovers), it took another thread's unfinished
+  question for a cycle and kept what it derived from it: answers differed from
+  run to run and from a fresh open.  So each :class:`Analysed` revision has a
+  lock for its engine, and every question, the diagnostics' included, is asked
+  alone on it.  (The workspace also gives each engine its own library answers:
+  see ``workspace._analysis``.)
 * **Revisions, not client versions.**  Each edit bumps a private counter; a client
   that sends one version number twice cannot pass an analysis of the older text
   off as the newer one's.
-* **Heavy work off the request path.**  After an edit, one background thread
-  builds the document's newest revision once the document has been quiet for
-  :data:`QUIET` (a request does not wait for that): the graph, the engines, and
-  every answer of the file (the warm-up that makes the requests after it cheap).
+* **Heavy work off the request path, and after it.**  After an edit, one
+  background thread builds the document's newest revision once the document has
+  been quiet for :data:`QUIET` and no request is in flight (a request that waits
+  for the build does not wait for that): the graph and the engine.  The
+  revision answers requests from then on.  The builder then warms it: every
+  prediction of the file, then its diagnostics (``Analysed.warm``), a step at a
+  time (one function's answers, the classifier's rows 32 at a time, a few dozen
+  checks), each a complete question of the engine, so that the memo holds no
+  half-asked question between steps.  A
+  step starts only while no request is in flight (:class:`Priority`): a request
+  waits at most for the step under way, and then runs as if alone.  An edit
+  stops the warm-up for good (the newer revision is warmed instead); a build
+  that a request waits for, of another document, goes first, and the warm-up
+  goes on after it.  The diagnostics are the same steps, asked for by the
+  publisher or the client: what the warm-up did is not done twice, and those
+  about to be published for a revision edited since are not worked out at all.
   Builds coalesce: a burst of keystrokes costs one build after another, never a
   queue.  A request asks for the revision current when it came, and waits for the
   builder's build of it, or, when edits came since and the builder went on to a
@@ -35,9 +47,13 @@ of the same text, and its hovers fast while the user types:
   and completions beyond :data:`COMPLETION_BUDGET`: the receiver is read from
   the current text, its type from the newest revision built, and the list is
   marked incomplete so that the client asks again (``Workspace.completion_list``).
-  The builder then lists that dot's members on the revision it builds, and the
-  revision keeps them (``Analysed.ask_kept``): the client's next request there
-  finds them.
+  A carried completion reads the revision before the newest built when the
+  newest's engine is busy with a warm-up step an edit has made useless and the
+  one before is free (``Workspace._warmest``).
+  The builder then lists that dot's members on the revision it builds, before
+  that revision answers anything, and the revision keeps them
+  (``Analysed.ask_kept``, read without waiting for the engine): the client's
+  next request there finds them.
 
 Example::
 
@@ -50,14 +66,14 @@ Example::
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, TypeVar
+from typing import TYPE_CHECKING, Callable, Iterator, TypeVar
 
 if TYPE_CHECKING:
     from typelens.analyzer import ProgramGraph
@@ -65,64 +81,169 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Analysed", "Builds", "COMPLETION_BUDGET", "EditLog", "HOVER_BUDGET", "QUIET", "Track"]
+__all__ = [
+    "Analysed",
+    "Builds",
+    "COMPLETION_BUDGET",
+    "EditLog",
+    "HOVER_BUDGET",
+    "Priority",
+    "QUIET",
+    "STEP_WAIT",
+    "Stale",
+    "Track",
+]
 
 T = TypeVar("T")
 
 HOVER_BUDGET = 0.03  # seconds a hover waits for the current revision's build
 COMPLETION_BUDGET = 0.05  # ... and a completion, before the newest revision built answers it
 QUIET = 0.15  # the builder starts once the document had no edit for this long
+# seconds a carried answer waits for the older revision's engine (busy with a
+# step of its warm-up, or another request) before it asks the current revision
+STEP_WAIT = 0.25
 _SOON = -1  # ``Track.building``: the builder will build the newest revision
 _WAIT_LIMIT = 300.0  # a request never waits longer for a build (then it fails, logged)
 _MAX_LOGGED_EDITS = 4096  # more edits than this since the last build: no carrying across
 KEPT_ANSWERS = 32  # answers an analysed revision keeps (``Analysed.ask_kept``)
+_DONE = object()
+_POLL = 0.02  # seconds between looks at whether a request is still in flight
+
+
+class Stale(Exception):
+    """The revision asked about is no longer the document's newest (``Builds.at``)."""
+
+
+class Priority:
+    """Requests before background work: the requests in flight, counted
+    (:meth:`asking`), and background work waiting between its steps until
+    there are none (:meth:`wait_idle`).  A step waiting holds neither an engine
+    nor the interpreter's lock, so a request runs as if alone.
+
+    Example::
+
+        priority = Priority()
+        with priority.asking():      # a hover
+            ...
+        priority.wait_idle(lambda: False)   # returns at once: nothing in flight
+    """
+
+    def __init__(self) -> None:
+        self._idle = threading.Condition(threading.Lock())
+        self._asking = 0
+
+    @contextmanager
+    def asking(self) -> Iterator[None]:
+        with self._idle:
+            self._asking += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._asking -= 1
+                if not self._asking:
+                    self._idle.notify_all()
+
+    def busy(self) -> bool:
+        return self._asking > 0
+
+    def wait_idle(self, cancelled: Callable[[], bool], poll: float = 0.05) -> bool:
+        """Wait until no request is in flight; ``False`` as soon as ``cancelled()``."""
+        with self._idle:
+            while self._asking:
+                if cancelled():
+                    return False
+                self._idle.wait(poll)
+        return not cancelled()
 
 
 @dataclass(slots=True)
 class Analysed:
-    """One revision of a document, analysed: its graph and the engines answering about it."""
+    """One revision of a document, analysed: its graph and the engine answering about it."""
 
     revision: int
     graph: ProgramGraph
     seconds: float  # what building it took
-    answering: FileAnalysis  # hover, inlay hints, completion, definition, code actions
-    make_checking: Callable[[], FileAnalysis]
+    answering: FileAnalysis  # every question: hover, completion, ..., and the diagnostics
+    # the steps that work out every answer of the file (``Builds`` runs them after the build)
+    warm: Callable[[Analysed], Iterator[None]] | None = None
+    priority: Priority = field(default_factory=Priority)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    checking: FileAnalysis | None = None
-    check_lock: threading.Lock = field(default_factory=threading.Lock)
     epoch: int = 0  # the track's epoch it was built in (see ``Track.epoch``)
+    warmed: bool = False  # its warm-up ran to its end
+    warm_seconds: float = 0.0  # what its background steps and the questions before its warm-up ended took
     answers: dict = field(default_factory=dict)  # ``ask_kept``'s answers by key, oldest first
+    answers_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def ask(self, question: Callable[[FileAnalysis], T], timeout: float = -1) -> T:
         """``question(answering engine)``, alone on that engine."""
-        if not self.lock.acquire(timeout=timeout):
-            raise TimeoutError("the answering engine stayed busy")
-        try:
-            return question(self.answering)
-        finally:
-            self.lock.release()
+        with self.priority.asking():
+            if not self.lock.acquire(timeout=timeout):
+                raise TimeoutError("the answering engine stayed busy")
+            started = time.perf_counter()
+            try:
+                return question(self.answering)
+            finally:
+                if not self.warmed:  # work the warm-up would have done (what a build costs: ``Builds.carrier``)
+                    self.warm_seconds += time.perf_counter() - started
+                self.lock.release()
 
     def ask_kept(self, key: object, question: Callable[[FileAnalysis], T], timeout: float = -1) -> T:
         """:meth:`ask`, the answer kept for the next question with the same ``key``
         (one that names all the answer depends on besides this revision, e.g. the
-        dot whose receiver's members are listed); the last :data:`KEPT_ANSWERS`."""
-        if not self.lock.acquire(timeout=timeout):
-            raise TimeoutError("the answering engine stayed busy")
-        try:
-            if key not in self.answers:
-                self.answers[key] = question(self.answering)
-                if len(self.answers) > KEPT_ANSWERS:
-                    del self.answers[next(iter(self.answers))]
-            return self.answers[key]
-        finally:
-            self.lock.release()
+        dot whose receiver's members are listed); the last :data:`KEPT_ANSWERS`.
+        A kept answer is read without waiting for the engine."""
+        found = self.kept(key)
+        if found is not None:
+            return found
+        with self.priority.asking():
+            if not self.lock.acquire(timeout=timeout):
+                raise TimeoutError("the answering engine stayed busy")
+            try:
+                found = self.kept(key)
+                if found is None:
+                    found = question(self.answering)
+                    self.keep(key, found)
+                return found
+            finally:
+                self.lock.release()
 
-    def check(self, question: Callable[[FileAnalysis], T]) -> T:
-        """``question(checking engine)``: the diagnostics' engine, alone on it."""
-        with self.check_lock:
-            if self.checking is None:
-                self.checking = self.make_checking()
-            return question(self.checking)
+    def predicted(self) -> bool:
+        """Whether every prediction of the file is worked out (what hovers and inlay hints read)."""
+        predicted = getattr(self.answering, "predicted", None)  # a script's analysis: once warmed
+        return self.warmed or (predicted is not None and predicted())
+
+    def listed_members(self) -> bool:
+        """Whether it kept a member list (its engine has worked out a receiver's members)."""
+        with self.answers_lock:
+            return any(isinstance(key, tuple) and key[0] == "members" for key in self.answers)
+
+    def kept(self, key: object):
+        """The answer :meth:`ask_kept` kept for ``key``, or ``None``."""
+        with self.answers_lock:
+            return self.answers.get(key)
+
+    def keep(self, key: object, answer: object) -> None:
+        """Keep ``answer`` for :meth:`ask_kept`'s ``key`` (worked out on this engine, alone on it)."""
+        with self.answers_lock:
+            self.answers[key] = answer
+            if len(self.answers) > KEPT_ANSWERS:
+                del self.answers[next(iter(self.answers))]
+
+    def work(self, steps: Iterator[None], cancelled: Callable[[], bool]) -> bool:
+        """Background work: each of ``steps`` alone on the engine, once no request
+        is in flight (:class:`Priority`); whether it ran to its end (``False``:
+        ``cancelled()`` said stop first; the rest of ``steps`` is left to run)."""
+        while self.priority.wait_idle(cancelled):
+            with self.lock:
+                if self.priority.busy():  # a request came while this waited for the engine: it goes first
+                    continue
+                started = time.perf_counter()
+                step = next(steps, _DONE)
+                self.warm_seconds += time.perf_counter() - started
+                if step is _DONE:
+                    return True
+        return False
 
 
 class EditLog:
@@ -177,6 +298,8 @@ class Track:
     epoch: int = 0  # bumped when what the document's answers read changed
     # elsewhere (another open file, the settings, the project)
     analysed: Analysed | None = None  # the newest revision built (maybe older than ``revision``)
+    previous: Analysed | None = None  # the one kept before it (see ``Workspace.completion_list``)
+    warming: int | None = None  # the revision whose warm-up is under way or put off
     failure: tuple[int, Exception] | None = None
     building: int | None = None  # the revision the background builder is on, or _SOON
     edits: EditLog = field(default_factory=EditLog)
@@ -184,7 +307,7 @@ class Track:
     wanted: int = -1  # the newest revision a request waits for
     edited_at: float = 0.0  # time.monotonic() of the last edit
     build_started: float = 0.0  # time.monotonic() the builder started on ``building``
-    durations: deque = field(default_factory=lambda: deque(maxlen=8))  # the builder's last build times
+    durations: deque = field(default_factory=lambda: deque(maxlen=8))  # the builder's last build (and warm-up) times
     # (revision, dot) of the last member completion an older revision answered: the
     # client asks again there, so the builder lists them on the revision it builds
     carried_dot: tuple[int, int] | None = None
@@ -213,8 +336,16 @@ class Track:
             kept is not None and kept.epoch == self.epoch and kept.revision >= analysed.revision
         ):
             return False
-        self.analysed, self.failure = analysed, None
+        same = kept is not None and kept.epoch == self.epoch
+        self.analysed, self.failure, self.previous = analysed, None, kept if same else None
         return True
+
+    def built(self, revision: int) -> Analysed | None:
+        """The kept analysis of ``revision`` (the newest built, or the one before it)."""
+        for analysed in (self.analysed, self.previous):
+            if analysed is not None and analysed.revision == revision and analysed.epoch == self.epoch:
+                return analysed
+        return None
 
 
 class Builds:
@@ -228,21 +359,24 @@ class Builds:
     expect ``lock`` held, ``at`` and ``older`` expect it free (they wait, and
     ``at`` may build)."""
 
-    def __init__(self, lock: threading.RLock, is_open: Callable[[Track], bool]) -> None:
+    def __init__(self, lock: threading.RLock, is_open: Callable[[Track], bool], priority: Priority) -> None:
         self._ready = threading.Condition(lock)
         self._lock = lock
         self._is_open = is_open
+        self.priority = priority
+        self._waiting = 0  # requests waiting in ``at`` for a build
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="typelens-analyse")
 
-    def soon(self, track: Track, build: Callable[[], Callable[[bool], Analysed]]) -> None:
+    def soon(self, track: Track, build: Callable[[], Callable[[], Analysed]]) -> None:
         """Build the track's newest revision once the builder is free; ``build()``,
-        called under the lock, reads the newest text and returns its builder
-        (``builder(warm)``; the background builds warm their engine)."""
+        called under the lock, reads the newest text and returns its builder;
+        the revision built is then warmed (``Analysed.warm``) while no request
+        is in flight and no newer revision is wanted."""
         if track.building is None and not track.has(track.revision) and self._is_open(track):
             track.building = _SOON
             self._pool.submit(self._build_newest, track, build)
 
-    def forget(self, tracks: list[tuple[Track, Callable[[], Callable[[bool], Analysed]] | None]]) -> None:
+    def forget(self, tracks: list[tuple[Track, Callable[[], Callable[[], Analysed]] | None]]) -> None:
         """What these tracks' answers read changed elsewhere: their analyses are out
         of date (each stays a carrier for hovers); those given a ``build`` factory are
         built again now, the others when asked."""
@@ -256,8 +390,15 @@ class Builds:
     def closed(self) -> None:
         self._ready.notify_all()  # whoever waits on a closed document stops
 
-    def at(self, track: Track, revision: int, build: Callable[[bool], Analysed]) -> Analysed:
-        """The analysis of ``revision`` (``build(warm)`` builds that revision's text)."""
+    def stop(self) -> None:
+        """No more builds or warm-ups (the documents are closed: the one running stops)."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self.closed()
+
+    def at(self, track: Track, revision: int, build: Callable[[], Analysed], newest_only: bool = False) -> Analysed:
+        """The analysis of ``revision`` (``build()`` builds that revision's text);
+        with ``newest_only``, :class:`Stale` rather than a build of a revision
+        that edits made old meanwhile."""
         with self._lock:
 
             def settled() -> bool:  # kept, failed, or the builder will not build it
@@ -270,24 +411,38 @@ class Builds:
 
             track.wanted = max(track.wanted, revision)
             self._ready.notify_all()  # a builder waiting for quiet starts now
-            self._ready.wait_for(settled, _WAIT_LIMIT)
+            if not settled():
+                self._waiting += 1  # a warm-up on the builder gives way
+                try:
+                    self._ready.wait_for(settled, _WAIT_LIMIT)
+                finally:
+                    self._waiting -= 1
             if not self._is_open(track):
                 raise KeyError(f"{track.uri} was closed")
             if track.has(revision):
                 return track.analysed
             if track.failure is not None and track.failure[0] == revision:
                 raise track.failure[1]
+            if newest_only and revision != track.revision:
+                raise Stale(f"{track.uri} was edited since revision {revision}")
             epoch = track.epoch
         return self._build_here(track, revision, epoch, build)
 
-    def carrier(self, track: Track, revision: int, budget: float) -> Analysed | None:
+    def carrier(self, track: Track, revision: int, budget: float, warmed: bool = False) -> Analysed | None:
         """The kept analysis to answer a question about ``revision`` from, carrying
         positions across the edits between them: when the document is slow to build
-        (over ``budget``) and ``revision`` is not kept, nor expected within ``budget``.
-        ``None``: ask ``revision`` itself (``at``)."""
+        and warm (over ``budget``) and ``revision`` is not kept, nor expected within
+        ``budget``; with ``warmed`` (a question that reads every answer of the file:
+        hover, inlay hints), also while ``revision`` is kept but being warmed, the
+        warmed revision before it.  ``None``: ask ``revision`` itself (``at``)."""
         with self._lock:
             kept, seconds = track.analysed, track.build_seconds()
-            if kept is None or track.has(revision) or seconds <= budget:
+            if kept is None or seconds <= budget:
+                return None
+            if track.has(revision):
+                previous = track.previous
+                if warmed and track.warming == revision and previous is not None and previous.predicted():
+                    return previous
                 return None
             if track.building == revision and track.build_started + seconds - time.monotonic() <= budget:
                 self._ready.wait_for(
@@ -308,17 +463,24 @@ class Builds:
             return track.edits.carry_many(ranges, source, target)
 
     def caught_up(self, track: Track, timeout: float = _WAIT_LIMIT) -> bool:
-        """Wait until the builder has built the track's newest revision, or stopped
+        """Wait until the builder has built and warmed the track's newest revision, or stopped
         (the document closed, or a build failed or was not asked for); whether the
         newest revision is built.  A client told that carried answers are old asks
         again after this."""
         with self._lock:
             self._ready.wait_for(
-                lambda: not self._is_open(track) or track.has(track.revision) or track.building is None, timeout
+                lambda: (
+                    not self._is_open(track)
+                    or track.has(track.revision)
+                    and track.warming != track.revision
+                    or track.building is None
+                    and track.warming is None
+                ),
+                timeout,
             )
             return self._is_open(track) and track.has(track.revision)
 
-    def _build_here(self, track: Track, revision: int, epoch: int, build: Callable[[bool], Analysed]) -> Analysed:
+    def _build_here(self, track: Track, revision: int, epoch: int, build: Callable[[], Analysed]) -> Analysed:
         """``revision`` built for the requests that want it, the builder being past it
         or not on it (kept when it is still the current one; not warmed: these
         requests ask little)."""
@@ -330,7 +492,7 @@ class Builds:
         if not mine:  # another request is building it: share
             return future.result(timeout=_WAIT_LIMIT)
         try:
-            analysed = _timed(lambda: build(False))
+            analysed = _timed(build)
             analysed.epoch = epoch
         except Exception as err:  # the per-file boundary: the request gets the error, the server goes on
             logger.exception("analysing %s failed", track.uri)
@@ -345,7 +507,7 @@ class Builds:
         future.set_result(analysed)
         return analysed
 
-    def _build_newest(self, track: Track, build: Callable[[], Callable[[bool], Analysed]]) -> None:
+    def _build_newest(self, track: Track, build: Callable[[], Callable[[], Analysed]]) -> None:
         while True:
             with self._lock:
                 self._wait_for_quiet(track)
@@ -357,31 +519,73 @@ class Builds:
                 track.building, track.build_started = revision, time.monotonic()
                 builder = build()
             try:
-                analysed, failure = _timed(functools.partial(builder, True)), None
+                analysed, failure = _timed(builder), None
                 analysed.epoch = epoch
             except Exception as err:  # the per-file boundary: its requests get the error, the server goes on
                 logger.exception("analysing %s failed", track.uri)
                 analysed, failure = None, err
             with self._lock:
+                kept = False
                 if epoch == track.epoch:
                     if analysed is not None:
-                        track.durations.append(analysed.seconds)
-                        track.keep(analysed)
+                        track.durations.append(analysed.seconds)  # and once warmed, with its warm-up
+                        kept = track.keep(analysed)
+                        if kept:
+                            track.warming = revision
                     else:
                         track.failure = (revision, failure)
+                self._ready.notify_all()  # the requests waiting for it go on while it warms
+            if kept and analysed is not None:
+                self._warm(track, analysed)
+            with self._lock:
                 if track.revision == revision and epoch == track.epoch or not self._is_open(track):
                     track.building = None
                     self._ready.notify_all()
                     return
-                self._ready.notify_all()
+
+    def _warm(self, track: Track, analysed: Analysed, steps: Iterator[None] | None = None) -> None:
+        """Work out every answer of ``analysed`` (``Analysed.warm``) a step at a time,
+        while no request is in flight; stopped for good by an edit (a newer revision
+        is built and warmed instead), and put off behind the builds that requests
+        wait for."""
+
+        def stale() -> bool:
+            return track.revision != analysed.revision or track.epoch != analysed.epoch or not self._is_open(track)
+
+        done = steps is None and analysed.warm is None  # nothing to warm
+        if not done:
+            steps = steps if steps is not None else analysed.warm(analysed)
+            try:
+                done = analysed.work(steps, lambda: stale() or self._waiting > 0)
+            except Exception:  # the per-file boundary: what the warm-up did not do, requests do
+                logger.exception("warming the analysis of %s failed", track.uri)
+            else:
+                if not done and not stale() and self._later(self._warm, track, analysed, steps):
+                    return  # a build was wanted elsewhere: warmed after it
+        with self._lock:
+            analysed.warmed = done
+            if done or analysed.warm_seconds:  # what a build takes, warm-up (so far) included (``carrier``)
+                track.durations.append(analysed.seconds + analysed.warm_seconds)
+            if track.warming == analysed.revision:
+                track.warming = None
+            self._ready.notify_all()
+
+    def _later(self, work: Callable[..., None], *args) -> bool:
+        """``work(*args)`` queued on the builder; ``False`` once the builder stopped."""
+        try:
+            self._pool.submit(work, *args)
+        except RuntimeError:  # shut down (``stop``)
+            return False
+        return True
 
     def _wait_for_quiet(self, track: Track) -> None:
         # a burst of keystrokes is built once, after it; a request does not wait for that
+        # nor while a request is answered: it would share the interpreter with the build
         while self._is_open(track) and track.wanted < track.revision:
             left = QUIET - (time.monotonic() - track.edited_at)
-            if left <= 0:
+            if left <= 0 and not self.priority.busy():
                 return
-            self._ready.wait(left)
+            self._ready.wait(max(left, _POLL))
 
 
 def _timed(build: Callable[[], Analysed]) -> Analysed:

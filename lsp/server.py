@@ -38,7 +38,7 @@ from typelens.typeinfer.settings import Settings, load_settings, with_editor
 from .convert import COMPLETION_KIND, byte_offset, hover_markdown, lsp_position, lsp_range, text_document_edit
 from .positions import Encoding
 from .protocol import RobustIO, TypelensProtocol, strict_converter
-from .workspace import MAX_DOCUMENT_BYTES, Place, Snapshot, Workspace, path_of_uri
+from .workspace import MAX_DOCUMENT_BYTES, Place, Snapshot, Workspace, in_daemon, path_of_uri
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +66,10 @@ class TypelensServer(RobustIO, LanguageServer):
         self.refreshes_diagnostics = False  # ... and can be told to ask again (workspace/diagnostic/refresh)
         self.refreshes_inlay_hints = False  # the client asks again when told (workspace/inlayHint/refresh)
         self._inlay_refresh: set[str] = set()  # documents whose carried hints a refresh will replace
+
+    def shutdown(self) -> None:
+        self.ws.stop()  # the background analyses stop at their next step, not at their end
+        super().shutdown()
 
     async def run_blocking(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self.thread_pool, fn, *args)
@@ -123,7 +127,7 @@ async def initialized(ls: TypelensServer, params: types.InitializedParams) -> No
 async def _index_workspace(ls: TypelensServer) -> None:
     files = await ls.run_blocking(ls.ws.index_files)
     if not files:
-        await ls.run_blocking(ls.ws.code_lm)
+        await asyncio.wrap_future(in_daemon(ls.ws.code_lm))
         return
     token = str(uuid.uuid4())
     try:
@@ -147,7 +151,8 @@ async def _index_workspace(ls: TypelensServer) -> None:
         await ls.run_blocking(ls.ws.index_one, path)
     if token:
         ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=f"indexed {len(files)} files"))
-    await ls.run_blocking(ls.ws.code_lm)  # load the completion ranker now, not on the first completion
+    # the completion ranker loaded now, not on the first completion (nor holding an exit up)
+    await asyncio.wrap_future(in_daemon(ls.ws.code_lm))
     _diagnostics_changed(ls)
 
 
@@ -226,8 +231,8 @@ async def _publish_later(ls: TypelensServer, uri: str, delay: float) -> None:
     if not ls.ws.is_open(uri):
         return
     snap = ls.ws.snapshot(uri)
-    found = await ls.run_blocking(ls.ws.diagnostics, uri, snap)
-    if not ls.ws.is_open(uri) or ls.ws.version(uri) != snap.version:
+    found = await ls.run_blocking(ls.ws.latest_diagnostics, uri, snap)
+    if found is None or not ls.ws.is_open(uri) or ls.ws.version(uri) != snap.version:
         return  # a newer edit has its own run scheduled
     ls.text_document_publish_diagnostics(
         types.PublishDiagnosticsParams(

@@ -32,11 +32,11 @@ import hashlib
 import logging
 import re
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Callable, TypeVar, cast
+from typing import Callable, Iterator, TypeVar, cast
 from urllib.parse import unquote, urlparse
 
 from typelens.analyzer import Diagnostic, Document, GraphConfig, ModelError, ProgramGraph, build_graph, project_scope
@@ -51,7 +51,7 @@ from typelens.typeinfer.session import AnalysisSession, FileAnalysis, project_ro
 from typelens.typeinfer.discovery import Discovery
 from typelens.typeinfer.settings import Settings, SettingsTree, with_editor
 
-from .analyses import COMPLETION_BUDGET, HOVER_BUDGET, Analysed, Builds, Track
+from .analyses import COMPLETION_BUDGET, HOVER_BUDGET, STEP_WAIT, Analysed, Builds, Priority, Stale, Track
 from .positions import Encoding, LineIndex
 
 logger = logging.getLogger(__name__)
@@ -160,9 +160,9 @@ class Workspace:
         self._lock = threading.RLock()
         self._lm_use = threading.Lock()  # fast tokenizers are not safe to share between threads
         self._logprobs = LogprobMemo()  # under ``_lm_use``
-        self._lm_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="typelens-lm")
         self.generation = 0  # bumped whenever any answer may have changed (pulled diagnostics' ids)
-        self._builds = Builds(self._lock, self._is_open_track)
+        self._priority = Priority()  # requests before warm-ups and diagnostics
+        self._builds = Builds(self._lock, self._is_open_track, self._priority)
         self.hover_budget = HOVER_BUDGET
         self.completion_budget = COMPLETION_BUDGET
 
@@ -179,6 +179,13 @@ class Workspace:
             if self._docs.pop(uri, None) is not None:
                 self._forget_analyses()
             self._builds.closed()
+
+    def stop(self) -> None:
+        """The server is stopping: every document closed, the background work left
+        undone (what is running ends at its next step)."""
+        with self._lock:
+            self._docs.clear()
+            self._builds.stop()
 
     def change(self, uri: str, version: int, edits: list[tuple[int, int, str] | str]) -> None:
         """Apply ``(start_byte, end_byte, new_text)`` edits in order, or whole texts."""
@@ -296,7 +303,7 @@ class Workspace:
         doc = self._docs.get(track.uri)
         return doc is not None and doc.track is track
 
-    def _prepare(self, doc: OpenDocument, snapshot: Snapshot | None = None) -> Callable[[bool], Analysed]:
+    def _prepare(self, doc: OpenDocument, snapshot: Snapshot | None = None) -> Callable[[], Analysed]:
         """What builds the analysis of ``snapshot`` (default: the current revision),
         its engine reading the other open documents of its session from their
         buffers.  Called under the lock: it takes the texts and trees it needs."""
@@ -311,7 +318,7 @@ class Workspace:
         # graphs are built outside the lock (edits keep arriving) from the trees taken
         # here, which later edits do not move (``Document`` edits a copy)
 
-        def build(warm: bool) -> Analysed:
+        def build() -> Analysed:
             buffers, built = {}, []
             for d, r, source, tree, graph in wanted:
                 if d is doc and moved_on:  # the document moved on while the request waited
@@ -333,22 +340,22 @@ class Workspace:
                 graph,
                 0.0,
                 _analysis(session, path, doc.path.name, graph, buffers, mode),
-                lambda: _analysis(session, path, doc.path.name, graph, buffers, mode),
+                warm=partial(self._warm_steps, doc.track),
+                priority=self._priority,
             )
-            if warm:  # every answer of the file, so that the requests after it find them
-                analysed.answering.predictions()
-                self._warm_completion(doc.track, analysed)
+            self._list_carried_dot(doc.track, analysed)
             return analysed
 
         return build
 
-    def _analysed(self, uri: str, snapshot: Snapshot | None = None) -> Analysed:
-        """The analysed revision ``snapshot`` pins (default: the current one)."""
+    def _analysed(self, uri: str, snapshot: Snapshot | None = None, newest_only: bool = False) -> Analysed:
+        """The analysed revision ``snapshot`` pins (default: the current one;
+        ``newest_only``: see ``Builds.at``)."""
         with self._lock:
             doc = self._docs[uri]
             revision = doc.track.revision if snapshot is None else snapshot.revision
             track, build = doc.track, self._prepare(doc, snapshot)
-        return self._builds.at(track, revision, build)
+        return self._builds.at(track, revision, build, newest_only)
 
     def _ask(self, uri: str, snapshot: Snapshot | None, question: Callable[[FileAnalysis], T]) -> T:
         """``question`` put to the answering engine of ``snapshot``'s revision, alone on it."""
@@ -384,15 +391,40 @@ class Workspace:
         return self._ask(uri, None, lambda a: a.predictions())
 
     def diagnostics(self, uri: str, snapshot: Snapshot | None = None) -> list[Diagnostic]:
-        """On an engine of their own: a long run never holds an editor request up.
-        The file's own rule settings count (:meth:`file_settings`); an excluded
-        file has none."""
+        """Worked out on the revision's own engine, after its warm-up (whose answers
+        they read) and a step at a time, each while no request is in flight: a
+        long run never holds an editor request up.  The file's own rule settings
+        count (:meth:`file_settings`); an excluded file has none."""
+        found = self.latest_diagnostics(uri, snapshot, latest=False)
+        return found if found is not None else []
+
+    def latest_diagnostics(
+        self, uri: str, snapshot: Snapshot | None = None, latest: bool = True
+    ) -> list[Diagnostic] | None:
+        """:meth:`diagnostics`; with ``latest``, ``None`` as soon as ``snapshot`` is not the
+        document's newest revision (diagnostics about to be published: an edit
+        since has its own run coming, so no work is spent on the older text)."""
         with self._lock:
-            path = self._docs[uri].path
+            doc = self._docs[uri]
+            track, path = doc.track, doc.path
+            revision = track.revision if snapshot is None else snapshot.revision
         settings = self.file_settings(path)
         if settings is None:
             return []
-        return self._analysed(uri, snapshot).check(lambda a: a.diagnostics(settings))
+
+        def stale() -> bool:
+            return latest and (track.revision != revision or not self._is_open_track(track))
+
+        if stale():
+            return None
+        try:
+            analysed = self._analysed(uri, snapshot, newest_only=latest)
+        except Stale:
+            return None
+        steps = getattr(analysed.answering, "diagnostic_steps", None)
+        if steps is not None and not analysed.work(steps(), stale):
+            return None
+        return analysed.ask(lambda a: a.diagnostics(settings))
 
     def file_settings(self, path: Path) -> Settings | None:
         """The rule settings of ``path`` as ``analyze`` reads them (its nearest
@@ -416,11 +448,16 @@ class Workspace:
 
     def hover(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> HoverInfo | None:
         """The hover at ``offset``; while a large file is typed in, maybe from the
-        newest revision already analysed (see :mod:`.analyses`)."""
+        newest revision already analysed (see :mod:`.analyses`).  No build or
+        warm-up step starts while it is worked out."""
+        with self._priority.asking():
+            return self._hover(uri, offset, snapshot)
+
+    def _hover(self, uri: str, offset: int, snapshot: Snapshot | None) -> HoverInfo | None:
         with self._lock:
             track = self._docs[uri].track
             revision = track.revision if snapshot is None else snapshot.revision
-        kept = self._builds.carrier(track, revision, self.hover_budget)
+        kept = self._builds.carrier(track, revision, self.hover_budget, warmed=True)
         if kept is not None:
             found = self._carried_hover(track, kept, revision, offset)
             if found is not _NOT_CARRIED:
@@ -435,7 +472,7 @@ class Workspace:
         if at is None:
             return _NOT_CARRIED
         try:
-            info = kept.ask(lambda a: a.hover(at[0]), timeout=self.hover_budget)
+            info = kept.ask(lambda a: a.hover(at[0]), timeout=STEP_WAIT)
         except TimeoutError:
             return _NOT_CARRIED
         if info is None:  # no answer there then: nor now, unless typing next to it made a name
@@ -462,10 +499,10 @@ class Workspace:
         with self._lock:
             track = self._docs[uri].track
             revision = track.revision if snapshot is None else snapshot.revision
-        kept = self._builds.carrier(track, revision, self.hover_budget)
+        kept = self._builds.carrier(track, revision, self.hover_budget, warmed=True)
         if kept is not None:
             try:
-                found = self._all_hints(uri, kept, timeout=self.hover_budget)
+                found = self._all_hints(uri, kept, timeout=STEP_WAIT)
             except TimeoutError:
                 found = None
             if found is not None:
@@ -584,10 +621,10 @@ class Workspace:
     ) -> tuple[str | None, str | None]:
         """A completion item's full signature and docstring (``revision``: the one the
         item was listed from; its graph's node ids are the ones ``ref`` names, so it
-        answers while it is the newest built)."""
+        answers while it is the newest built or the one before it)."""
         with self._lock:
-            kept = self._docs[uri].track.analysed
-        if revision is not None and kept is not None and kept.revision == revision:
+            kept = self._docs[uri].track.built(revision) if revision is not None else None
+        if kept is not None:
             return kept.ask(lambda a: a.resolve_completion(ref))
         return self._ask(uri, None, lambda a: a.resolve_completion(ref))
 
@@ -596,7 +633,13 @@ class Workspace:
 
     def completion_list(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> Completions:
         """The completions at ``offset``; while a document slow to build is typed in,
-        maybe answered by the newest revision built (see :meth:`_carried_completions`)."""
+        or its newest revision is still being warmed, maybe answered by an older
+        revision built (see :meth:`_carried_completions`).  No build or warm-up
+        step starts while it is worked out (:class:`~.analyses.Priority`)."""
+        with self._priority.asking():
+            return self._completion_list(uri, offset, snapshot)
+
+    def _completion_list(self, uri: str, offset: int, snapshot: Snapshot | None) -> Completions:
         with self._lock:
             doc = self._docs[uri]
             snapshot = snapshot or doc.snapshot()
@@ -604,41 +647,101 @@ class Workspace:
             python = not is_script(str(doc.path))
         data = snapshot.data
         ranking = self._rank_ahead(uri, data, offset) if python else None
+        dot = ide_completion.members_dot(data, offset) if python else None
         kept = self._builds.carrier(track, snapshot.revision, self.completion_budget)
-        carried = self._carried_completions(track, kept, snapshot, offset) if kept is not None else None
-        if carried is not None and kept is not None:
-            dot = ide_completion.members_dot(data, offset) if python else None
-            if dot is not None:
+        analysis = None
+        if kept is None:
+            analysis = self._analysed(uri, snapshot)
+            kept = self._earlier(track, analysis, dot) if dot is not None else None
+        if kept is not None:
+            kept = self._warmest(track, kept)
+            if dot is not None:  # the client asks again there: the revision built or warmed next lists it
                 with self._lock:
                     track.carried_dot = (snapshot.revision, dot)
-            return Completions(self._ranked(ranking, data, offset, carried), kept.revision, True)
-        analysis = self._analysed(uri, snapshot)
-        dot = ide_completion.members_dot(data, offset) if python else None
+            carried = self._carried_completions(track, kept, snapshot, offset)
+            if carried is not None:
+                return Completions(self._ranked(ranking, data, offset, carried), kept.revision, True)
+        analysis = analysis or self._analysed(uri, snapshot)
         if dot is None:
             entries = analysis.ask(lambda a: a.completions(offset))
         else:  # the same list at every offset of the name typed after the dot
             entries = analysis.ask_kept(("members", dot), lambda a: a.completions(offset))
         return Completions(self._ranked(ranking, data, offset, entries), analysis.revision)
 
-    def _warm_completion(self, track: Track, analysed: Analysed) -> None:
+    def _warmest(self, track: Track, kept: Analysed) -> Analysed:
+        """``kept``, or the revision before it, when that one was warmed or listed
+        members and ``kept`` was neither (its engine knows little yet) or its
+        engine is busy with a step of its warm-up while the one before is free:
+        a carried answer does not wait for a step (up to a second on a large
+        function) that an edit has made useless."""
+        with self._lock:
+            previous = track.previous if track.analysed is kept else None
+        if previous is None or not (previous.warmed or previous.listed_members()):
+            return kept
+        if not (kept.warmed or kept.listed_members()) or (kept.lock.locked() and not previous.lock.locked()):
+            return previous
+        return kept
+
+    def _earlier(self, track: Track, analysis: Analysed, dot: int) -> Analysed | None:
+        """The revision kept before ``analysis``, when ``analysis`` is still being
+        warmed and has not listed ``dot``'s members, and the earlier one was warmed
+        or listed members: the members are read from it, as while the newer one is
+        built (:meth:`_carried_completions`), and the newer one's warm-up lists
+        them next."""
+        if analysis.warmed or analysis.kept(("members", dot)) is not None:
+            return None
+        with self._lock:
+            earlier = track.previous if track.analysed is analysis else None
+        if earlier is None or earlier.revision >= analysis.revision:
+            return None
+        return earlier if earlier.warmed or earlier.listed_members() else None
+
+    def _list_carried_dot(self, track: Track, analysed: Analysed) -> None:
         """List the members a completion carried from an older revision listed (the
-        client asks again there), on ``analysed``, the revision the builder built,
-        when no edit since wrote into or next to that dot."""
+        client asks again there) on ``analysed``, a revision just built (no other
+        thread has it yet), when no edit since wrote into or next to that dot."""
         with self._lock:
             asked = track.carried_dot
             at = track.edits.carry(asked[1], asked[1], asked[0], analysed.revision) if asked else None
-        if at is None:
+        dot = at[0] if at is not None else None
+        if (
+            dot is not None
+            and ide_completion.members_dot(analysed.graph.source.data, dot + 1) == dot
+            and analysed.kept(("members", dot)) is None
+        ):
+            analysed.keep(("members", dot), analysed.answering.completions(dot + 1))
+
+    def _warm_steps(self, track: Track, analysed: Analysed) -> Iterator[None]:
+        """What the builder works out on a revision it built, a step at a time, so
+        that the requests after it find their answers: every prediction of the
+        file (hovers and inlay hints read them), then the diagnostics
+        (:meth:`diagnostics` reads them); and first, at each step, the members of
+        a dot that a completion carried from an older revision meanwhile (the
+        client asks again there)."""
+        for _ in self._every_answer(track, analysed):
+            self._list_carried_dot(track, analysed)
+            yield
+
+    def _every_answer(self, track: Track, analysed: Analysed) -> Iterator[None]:
+        steps = getattr(analysed.answering, "prediction_steps", None)  # a script's analysis: in one step
+        yield from steps() if steps is not None else _one_step(analysed.answering.predictions)
+        with self._lock:
+            doc = self._docs.get(track.uri)
+        if doc is None or self.file_settings(doc.path) is None:  # closed, or excluded: no diagnostics
             return
-        dot = at[0]
-        if ide_completion.members_dot(analysed.graph.source.data, dot + 1) == dot:
-            analysed.ask_kept(("members", dot), lambda a: a.completions(dot + 1))
+        steps = getattr(analysed.answering, "diagnostic_steps", None)
+        # not ``yield from``: a warm-up left undone (an edit came) is let go, and
+        # closing it must not close the diagnostics' run, which the publisher
+        # shares (``diagnostic_steps``) and may be running in its thread
+        for _ in steps() if steps is not None else _one_step(analysed.answering.diagnostics):
+            yield
 
     def _rank_ahead(self, uri: str, data: bytes, offset: int) -> Future | None:
         """The code LM reading ``data`` up to the dot before ``offset`` (``None``: no
         dot), started in the LM's own thread while the members are listed: it
         spends its time in the tokenizer and torch, which let the listing run."""
         dot = member_dot(data, offset)
-        return self._lm_pool.submit(self._next_logprobs, uri, data[: dot + 1]) if dot is not None else None
+        return in_daemon(self._next_logprobs, uri, data[: dot + 1]) if dot is not None else None
 
     def _next_logprobs(self, uri: str, before: bytes):
         """``(lm, next-token log-probabilities after before)``, or ``None`` without an LM."""
@@ -683,9 +786,7 @@ class Workspace:
                 return None
             scope = self._carried_scope(track, kept, snapshot, found[0])
         try:
-            return kept.ask(
-                lambda a: ide_completion.carried_completions(a, data, offset, scope), timeout=self.completion_budget
-            )
+            return kept.ask(lambda a: ide_completion.carried_completions(a, data, offset, scope), timeout=STEP_WAIT)
         except TimeoutError:
             return None
 
@@ -811,6 +912,23 @@ class Workspace:
         )
 
 
+def in_daemon(work: Callable[..., T], *args) -> Future[T]:
+    """``work(*args)`` in a thread of its own that does not hold the process's exit
+    up: loading the code LM takes a minute on a loaded machine, and a server told
+    to exit meanwhile exits."""
+    future: Future[T] = Future()
+
+    def run() -> None:
+        if future.set_running_or_notify_cancel():
+            try:
+                future.set_result(work(*args))
+            except BaseException as err:  # handed to whoever waits for it
+                future.set_exception(err)
+
+    threading.Thread(target=run, name="typelens-lm", daemon=True).start()
+    return future
+
+
 class LogprobMemo:
     """The code LM's next-token log-probabilities after the last few texts
     before a dot.  The client asks again at the same dot as the user types the
@@ -853,6 +971,11 @@ def _binds(data: bytes, at: int) -> bool:
     start = data.rfind(b"\n", 0, at) + 1
     end = data.find(b"\n", at)
     return _BINDS.search(data, start, len(data) if end < 0 else end) is not None
+
+
+def _one_step(work: Callable[[], object]) -> Iterator[None]:
+    work()
+    yield
 
 
 def _graph_of(doc: OpenDocument, source, tree) -> ProgramGraph:

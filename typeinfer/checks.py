@@ -26,12 +26,14 @@ type was guessed from call sites, or a class that may gain members at run time
 from __future__ import annotations
 
 import logging
+from typing import Iterator
 
 from typelens.analyzer import Diagnostic, ProgramGraph, ScopeKind, Span, SymbolKind
 from typelens.analyzer import codes
 
 from .callables import signature
 from .engine import FILE_STEPS, BudgetSpent, TypeEngine
+from .stepped import budgeted
 from .types import NONE, ClassType, FunctionRef, ModuleType, is_known, members, render
 from .check_arity import (
     bound_arguments,
@@ -50,6 +52,7 @@ logger = logging.getLogger(__name__)
 _IMPORT_ERRORS = ("ImportError", "ModuleNotFoundError", "Exception", "BaseException")
 _GUARD_WORDS = ("hasattr(", "getattr(", "sys.platform", "os.name", "version_info", "platform.")
 _ATTRIBUTE_ERRORS = ("AttributeError", "Exception", "BaseException")
+_STEP_NODES = 32  # checked nodes per step of ``FileChecker.steps``
 
 
 class FileChecker:
@@ -60,18 +63,25 @@ class FileChecker:
         self._stored: set[str] | None = None
 
     def run(self) -> list[Diagnostic]:
+        for _ in self.steps():
+            pass
+        return self.found()
+
+    def steps(self, size: int = _STEP_NODES) -> Iterator[None]:
+        """:meth:`run` in steps of ``size`` checked nodes, each a complete question of
+        the engine (the editor answers requests between them); then :meth:`found`."""
         g = self.g
         self.out.extend(Diagnostic(d.code, d.message, d.span, d.severity, self.display) for d in g.diagnostics)
         try:
-            with self.engine.file_budget():  # past it, the findings so far and one saying so
-                self._imports()
-                self._nodes()
-        except BudgetSpent:
+            yield from budgeted(self.engine, self._checked(size))
+        except BudgetSpent:  # past it, the findings so far and one saying so
             message = codes.ANALYSIS_BUDGET.format(steps=FILE_STEPS, what="checks")
             self.out.append(Diagnostic.build("analysis-budget", message, Span.empty(), self.display))
-        return sorted(self.out, key=lambda d: (d.span.start_byte, d.code))
 
-    def _nodes(self) -> None:
+    def _checked(self, size: int) -> Iterator[None]:
+        self._imports()
+        yield
+        checked = 0
         for node, kind in enumerate(self.g.kinds):
             if kind == "attribute":
                 self._attribute(node)
@@ -79,6 +89,15 @@ class FileChecker:
                 self._call(node)
             elif kind == "binary_operator":
                 self._operator(node)
+            else:
+                continue
+            checked += 1
+            if checked % size == 0:
+                yield
+
+    def found(self) -> list[Diagnostic]:
+        """The findings :meth:`steps` made, in file order."""
+        return sorted(self.out, key=lambda d: (d.span.start_byte, d.code))
 
     def _report(self, code: str, message: str, node: int) -> None:
         self.out.append(Diagnostic.build(code, message, self.g.span(node), self.display))

@@ -35,6 +35,7 @@ import bisect
 import logging
 from dataclasses import replace
 from pathlib import Path
+from typing import Generator, TypeVar
 
 from typelens.analyzer import ProgramGraph
 from typelens.analyzer.recovery import recover_text
@@ -81,6 +82,7 @@ _GENERIC_NAMES = frozenset(
     }
 )
 SLICE_WEIGHT = 0.5  # the slice model's share when its candidates are mixed with the classifier's
+STEP_ROWS = 32  # rows the models read, or candidates checked, per step of ``refine_steps``
 
 
 class NeuralAssistant:
@@ -100,6 +102,17 @@ class NeuralAssistant:
             self.slice = SliceOnnxRuntime(folder)
 
     def refine(self, engine: TypeEngine, path: str, predictions: list[Prediction], mode: str) -> list[Prediction]:
+        """``predictions`` with the classifier's answers where static inference is
+        not certain (see the module docstring)."""
+        return drained(self.refine_steps(engine, path, predictions, mode, rows=len(predictions) + 1))
+
+    def refine_steps(
+        self, engine: TypeEngine, path: str, predictions: list[Prediction], mode: str, rows: int = STEP_ROWS
+    ) -> Generator[None, None, list[Prediction]]:
+        """:meth:`refine` in steps (the samples read; the models run on ``rows``
+        rows at a time; the candidates checked as many at a time), each a complete
+        question of the engine: the editor answers requests between them.
+        Returns what :meth:`refine` returns."""
         wanted = [
             p
             for p in predictions
@@ -122,25 +135,34 @@ class NeuralAssistant:
                 keys.append((p, target))
         if not samples:
             return predictions
-        ranked = self.runtime.predict(samples, k=5)
+        yield
+        ranked = []
+        for i in range(0, len(samples), rows):
+            ranked.extend(self.runtime.predict(samples[i : i + rows], k=5))
+            yield
         replaced: dict[int, Prediction] = {}
         undecided = []
-        for (p, target), candidates in zip(keys, ranked):
+        for n, ((p, target), candidates) in enumerate(zip(keys, ranked), 1):
             choice = self._choose(engine, path, g, p, target, candidates, mode)
             if choice is not None:
                 replaced[id(p)] = choice
             else:
                 undecided.append((p, target, candidates))
+            if n % rows == 0:
+                yield
         if self.slice is not None and undecided:
             # the slice model is asked only where no classifier candidate fits: it can
             # name the parametric and user-defined types outside the classifier's classes
-            rows = [
-                {"kind": p.kind, "name": p.name, "slice": slice_tokens(g, target, stream)} for p, target, _ in undecided
-            ]
-            for (p, target, candidates), extra in zip(undecided, self.slice.predict(rows, k=5)):
-                choice = self._choose(engine, path, g, p, target, mix(candidates, extra), mode)
-                if choice is not None:
-                    replaced[id(p)] = choice
+            for i in range(0, len(undecided), rows):
+                yield
+                chunk = undecided[i : i + rows]
+                read = [
+                    {"kind": p.kind, "name": p.name, "slice": slice_tokens(g, target, stream)} for p, target, _ in chunk
+                ]
+                for (p, target, candidates), extra in zip(chunk, self.slice.predict(read, k=5)):
+                    choice = self._choose(engine, path, g, p, target, mix(candidates, extra), mode)
+                    if choice is not None:
+                        replaced[id(p)] = choice
         return [replaced.get(id(p), p) for p in predictions]
 
     def _choose(self, engine, path, g, p: Prediction, target, candidates, mode: str) -> Prediction | None:
@@ -256,3 +278,15 @@ def _has(engine: TypeEngine, path: str, name: str, attr: str) -> bool:
     if not classes and name in ("str", "int", "float", "bytes", "list", "dict", "set", "tuple", "bool"):
         classes = [ClassType(name)]
     return all(engine.classes.has_member(c, attr) is not False for c in classes)
+
+
+R = TypeVar("R")
+
+
+def drained(steps: Generator[None, None, R]) -> R:
+    """What a generator of steps returns, its steps run at once."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value

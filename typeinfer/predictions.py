@@ -15,8 +15,7 @@ Example::
 from __future__ import annotations
 
 import logging
-
-from typing import Callable
+from typing import Callable, Iterator
 
 from typelens.analyzer import ProgramGraph, Scope, ScopeKind, Symbol, SymbolKind
 
@@ -26,6 +25,7 @@ from .callables import signature
 from .engine import BudgetSpent, TypeEngine
 from .predicted import Prediction as Prediction  # re-exported: the record is defined apart from the engine
 from .self_type import as_annotated
+from .stepped import budgeted
 from .types import (
     BYTES,
     NEVER,
@@ -78,15 +78,21 @@ class FilePredictor:
         (:meth:`TypeEngine.file_budget`), each name or function within
         :data:`ITEM_STEPS` of it: past an item's, that item's answers are left out,
         past the file's, every later one."""
+        for _ in self.steps(functions):
+            pass
+        return self.found()
+
+    def steps(self, functions: bool = True) -> Iterator[None]:
+        """:meth:`run` in steps: one after each item (a rebinding, a name, a function),
+        each a complete question of the engine (the editor answers requests between
+        them); then :meth:`found`."""
         try:
-            with self.engine.file_budget():
-                self._collect(functions)
+            yield from budgeted(self.engine, self._collect(functions))
         except BudgetSpent:
             self.partial = True
             logger.warning("%s: the analysis ran past the file's budget; later answers are left out", self.display)
-        return sorted(self.out, key=lambda p: (p.span.start_byte, KINDS.index(p.kind)))
 
-    def _collect(self, functions: bool) -> None:
+    def _collect(self, functions: bool) -> Iterator[None]:
         """Each rebinding in the order of the file first, then the variables and
         attributes, then the functions: a long chain of rebindings asked from its
         start adds one link a question (asked from a ``return`` at its end, the
@@ -96,15 +102,19 @@ class FilePredictor:
             for sym in g.symbols:
                 for node in self._rebindings(sym):
                     self._item(sym, self._rebinding, sym, node)
+                    yield
         for sym in g.symbols:
             self._item(sym, self._variable, sym)
+            yield
         if not functions:
             return
         for scope in g.scopes:
             if scope.kind is ScopeKind.FUNCTION:
                 self._item(scope, self._function, scope)
+                yield
             elif scope.kind is ScopeKind.LAMBDA:
                 self._item(scope, self._lambda, scope)
+                yield
 
     def _item(self, item: Scope | Symbol, ask: Callable[..., None], *args: object) -> None:
         """``ask(*args)``, answers of ``item``, within :data:`ITEM_STEPS` questions:
@@ -124,6 +134,10 @@ class FilePredictor:
             logger.warning(
                 "%s: %s: the analysis recursed too deep; its answers are left out", self.display, _named(self.g, item)
             )
+
+    def found(self) -> list[Prediction]:
+        """The predictions :meth:`steps` made, in file order."""
+        return sorted(self.out, key=lambda p: (p.span.start_byte, KINDS.index(p.kind)))
 
     def _add(
         self,

@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Generator, Iterator, TypeVar
 
 from typelens.analyzer import (
     Diagnostic,
@@ -285,6 +285,7 @@ class FileAnalysis:
         self.mode = mode  # what predictions() answers by default: static, neural or hybrid
         self._predictions: dict[str, list[Prediction]] = {}
         self._diagnostics: list[Diagnostic] | None = None
+        self._checking: Iterator[None] | None = None  # ``diagnostic_steps``' run, once started
         self.partial = False  # the predictions ran past the file's budget (TypeEngine.file_budget)
         self.settings: Settings | None = None  # the file's rule settings, when not the session's
 
@@ -297,12 +298,67 @@ class FileAnalysis:
             predictor = FilePredictor(self.engine, self.path, self.display)
             found = predictor.run()
             self.partial = self.partial or predictor.partial
-            if mode != "static":
-                assistant = assistant if assistant is not None else self.session.neural()
-                if assistant is not None:
-                    found = assistant.refine(self.engine, self.path, found, mode)
-            self._predictions[mode] = found
+            self._predictions[mode] = self._refined(found, mode, assistant)
         return self._predictions[mode]
+
+    def predicted(self) -> bool:
+        """Whether :meth:`predictions` is worked out (in the analysis's own mode)."""
+        return self.mode in self._predictions
+
+    def _refined(self, found: list[Prediction], mode: str, assistant=None) -> list[Prediction]:
+        if mode != "static":
+            assistant = assistant if assistant is not None else self.session.neural()
+            if assistant is not None:
+                found = assistant.refine(self.engine, self.path, found, mode)
+        return found
+
+    def prediction_steps(self, mode: str | None = None) -> Iterator[None]:
+        """:meth:`predictions` worked out in steps, each a complete question of the
+        engine (one function's answers; then the classifier's, a few rows at a
+        time), so that an editor answers requests between them; ends early when
+        they are known."""
+        mode = mode or self.mode
+        predictor = FilePredictor(self.engine, self.path, self.display)
+        for _ in predictor.steps():
+            if mode in self._predictions:
+                return
+            yield
+        refining = self._refining(predictor.found(), mode)
+        while mode not in self._predictions:
+            try:
+                next(refining)
+            except StopIteration as done:
+                self.partial = self.partial or predictor.partial
+                self._predictions[mode] = done.value
+                return
+            yield
+
+    def _refining(self, found: list[Prediction], mode: str) -> Generator[None, None, list[Prediction]]:
+        """:meth:`_refined` in the assistant's steps where it has them (``refine_steps``)."""
+        assistant = self.session.neural() if mode != "static" else None
+        steps = getattr(assistant, "refine_steps", None)
+        if steps is None:
+            return self._refined(found, mode)
+        return (yield from steps(self.engine, self.path, found, mode))
+
+    def diagnostic_steps(self) -> Iterator[None]:
+        """:meth:`diagnostics` worked out in steps (as :meth:`prediction_steps`); one
+        run per analysis, resumed by whoever asks next when it was left unfinished."""
+        if self._checking is None:
+            self._checking = self._check_in_steps()
+        return self._checking
+
+    def _check_in_steps(self) -> Iterator[None]:
+        from .checks import FileChecker
+        from .suppressions import apply_suppressions
+
+        checker = FileChecker(self.engine, self.path, self.display)
+        for _ in checker.steps():
+            if self._diagnostics is not None:
+                return
+            yield
+        if self._diagnostics is None:
+            self._diagnostics = apply_suppressions(checker.found(), self.graph.source.data, self.display)
 
     def diagnostics(self, settings: Settings | None = None) -> list[Diagnostic]:
         """The ``analyze`` findings the settings enable (syntax problems included),
