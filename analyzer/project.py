@@ -518,7 +518,7 @@ class ProjectIndex:
                 return Definition(module, location.path, parent if is_def else node, name, sym.kind)
         for star_module, level in exports.stars if exports is not None else ():
             target = self.absolute_module(module, star_module, level, importer_is_package=location.is_package)
-            if not self._star_binds(target, name):
+            if not self.star_binds(target, name):
                 continue
             found = self.resolve_name(target, name, seen)
             if found is not None:
@@ -560,18 +560,20 @@ class ProjectIndex:
             self._tables.popitem(last=False)
         return exports
 
-    def _star_binds(self, module: str, name: str) -> bool:
-        """Whether ``from module import *`` binds ``name``: its ``__all__``, else
-        its public names (in a stub, not those it merely imports); names it
-        star-imports in turn, and modules that cannot be read, are given the
-        benefit of the doubt."""
+    def star_binds(self, module: str, name: str) -> bool:
+        """Whether ``from module import *`` binds ``name``: its ``__all__``, else its
+        public names (in a stub, not those it merely imports).  A public name the
+        module does not bind itself (it may star-import it in turn), or of a module
+        that cannot be read, is given the benefit of the doubt."""
         location = self.resolve_module(module)
         if location is None or location.path is None or location.path.suffix not in (".py", ".pyi"):
             return True
         exports = self._exports(location.path, name)
-        if exports is None or name not in exports.names:
-            return True
-        return name in exports.starred
+        if exports is None:  # unreadable, or neither binds nor star-imports ``name``
+            return not name.startswith("_")
+        if name in exports.names:
+            return name in exports.starred
+        return name in exports.starred or not name.startswith("_")
 
     def _follow(
         self,

@@ -704,10 +704,10 @@ class Workspace:
             asked = track.carried_dot
             at = track.edits.carry(asked[1], asked[1], asked[0], analysed.revision) if asked else None
         dot = at[0] if at is not None else None
-        if (
+        if (  # after each warm-up step: the cheap checks first
             dot is not None
-            and ide_completion.members_dot(analysed.graph.source.data, dot + 1) == dot
             and analysed.kept(("members", dot)) is None
+            and ide_completion.members_dot(analysed.graph.source.data, dot + 1) == dot
         ):
             analysed.keep(("members", dot), analysed.answering.completions(dot + 1))
 

@@ -96,22 +96,16 @@ class NameResolver:
         import that does: the one Python runs last); ``None`` when none does."""
         for binding in reversed([b for b in g.imports if b.name == "*"]):
             module = self.engine.index.imported_module(path, binding)
-            target = self.engine.resolve_name(module, name) if module and self._exports(module, name) else None
+            target = (
+                self.engine.resolve_name(module, name)
+                if module and self.engine.index.star_binds(module, name)
+                else None
+            )
             if isinstance(target, Definition):
                 return self.definition_value(target)
             if isinstance(target, ModuleLocation):
                 return ModuleType(target.name)
         return None
-
-    def _exports(self, module: str, name: str) -> bool:
-        """Whether ``from module import *`` binds ``name``: listed in its ``__all__``,
-        else any name not starting with an underscore."""
-        index = self.engine.index
-        location = index.resolve_module(module)
-        graph = index.graph_of(location.path) if location is not None and location.path is not None else None
-        if graph is not None and graph.find_symbol("__all__") is not None:
-            return name in index.exported_names(module)
-        return not name.startswith("_")
 
     def builtin(self, name: str) -> Type:
         if name == "None":

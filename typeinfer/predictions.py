@@ -104,8 +104,10 @@ class FilePredictor:
                     self._item(sym, self._rebinding, sym, node)
                     yield
         for sym in g.symbols:
-            self._item(sym, self._variable, sym)
-            yield
+            kind = self._variable_kind(sym)
+            if kind is not None:
+                self._item(sym, self._variable, sym, kind)
+                yield
         if not functions:
             return
         for scope in g.scopes:
@@ -226,25 +228,29 @@ class FilePredictor:
             confidence = 0.85 if evidence.call_sites is not None else 0.75
             self._add(scope.qualname, param.name, "parameter", param.node, t, "static", confidence)
 
-    def _variable(self, sym: Symbol) -> None:
-        """The answer of a variable or attribute (the join of its assignments)."""
-        g, engine = self.g, self.engine
+    def _variable_kind(self, sym: Symbol) -> str | None:
+        """``variable`` or ``attribute`` for a symbol that gets an answer of its own,
+        else ``None`` (parameters, functions, imports, ``_``, dunders)."""
         if (
             sym.scope < 0
             or not sym.definitions
             or sym.name == "_"
             or (sym.name.startswith("__") and sym.name.endswith("__"))
         ):
-            return
-        scope = g.scopes[sym.scope]
+            return None
+        scope = self.g.scopes[sym.scope]
         if sym.kind is SymbolKind.ATTRIBUTE:
-            kind = "attribute"
-        elif sym.kind is SymbolKind.VARIABLE and scope.kind is ScopeKind.CLASS:
-            kind = "attribute"
-        elif sym.kind is SymbolKind.VARIABLE and scope.kind in (ScopeKind.MODULE, ScopeKind.FUNCTION):
-            kind = "variable"
-        else:
-            return
+            return "attribute"
+        if sym.kind is SymbolKind.VARIABLE and scope.kind is ScopeKind.CLASS:
+            return "attribute"
+        if sym.kind is SymbolKind.VARIABLE and scope.kind in (ScopeKind.MODULE, ScopeKind.FUNCTION):
+            return "variable"
+        return None
+
+    def _variable(self, sym: Symbol, kind: str) -> None:
+        """The answer of a variable or attribute (the join of its assignments)."""
+        g, engine = self.g, self.engine
+        scope = g.scopes[sym.scope]
         first = sym.definitions[0]
         if sym.kind is SymbolKind.ATTRIBUTE:
             declared = self._declared_attribute(sym)
