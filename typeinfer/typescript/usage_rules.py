@@ -18,9 +18,11 @@ Example::
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from typelens.analyzer.typescript import ScriptGraph
+
+from .declared import type_parameters
 
 from .types import (
     ANY,
@@ -106,7 +108,7 @@ class UseRules:
         if expected is None:
             return []
         label, t, weight = expected
-        return [Constraint(label, t, weight, DECLARED)] if _is_answer(t) else []
+        return [Constraint(label, t, weight, DECLARED)] if _is_answer(t, own_variables(path, g, node)) else []
 
     # -- what the place of an expression expects --------------------------------------------
     def expected(self, path: str, g: ScriptGraph, node: int, depth: int = 0) -> tuple[str, TsType, float] | None:
@@ -168,7 +170,7 @@ class UseRules:
             return None
         name, t = param
         t = substitute(t, bindings) if bindings else t
-        if _has_free_variables(t):
+        if _has_free_variables(t, own_variables(path, g, node)):
             return None
         return (
             f"call:{_short(g.text(callee))}.{name}",
@@ -418,8 +420,38 @@ def _is_declaration(engine: "ScriptContract", func: Func, index: int) -> bool:
     return holder >= 0 and g.child_by_field(holder, "type") is not None
 
 
-def _is_answer(t: TsType) -> bool:
-    """A type worth proposing: known, not ``any``, nor as vague as ``{}`` or ``object``."""
+def own_variables(path: str, g: ScriptGraph, node: int) -> Callable[[TypeVar], bool]:
+    """Whether a type variable is a type parameter of a class or function around
+    ``node`` (``K`` in ``class Registry<K, V> { has(key) { this.data.has(key) } }``):
+    there it names a type the parameter can be declared with, where a callee's own
+    (``T`` of ``push(...items: T[])``, unbound) names none."""
+    around: set[int] = set()
+    parent = g.parents[node] if node >= 0 else -1
+    while parent >= 0 and len(around) < 512:
+        around.add(parent)
+        parent = g.parents[parent]
+
+    def owned(t: TypeVar) -> bool:
+        if t.where is None or t.where[0] != path or not 0 <= t.where[1] < len(g.kinds):
+            return False
+        # the type parameter's node, or (a class's instance type) the declaration's
+        declaration = t.where[1]
+        if g.kinds[declaration] == "type_parameter":
+            declaration = g.parents[g.parents[declaration]] if g.parents[declaration] >= 0 else -1
+        return declaration in around and t.name in type_parameters(g, declaration)
+
+    return owned
+
+
+def _no_variables(t: TypeVar) -> bool:
+    return False
+
+
+def _is_answer(t: TsType, owned: Callable[[TypeVar], bool] = _no_variables) -> bool:
+    """A type worth proposing: known, not ``any``, nor as vague as ``{}`` or ``object``;
+    type variables only where ``owned`` says they are the code's own (:func:`own_variables`)."""
+    if isinstance(t, TypeVar):
+        return owned(t)
     return (
         t is not UNKNOWN
         and not (isinstance(t, Shape) and not t.fields and t.index is None)
@@ -427,16 +459,15 @@ def _is_answer(t: TsType) -> bool:
         and not (isinstance(t, Named) and t.name in _VAGUE)
         and is_known(t)
         and t not in (ANY, UNKNOWN_TS, Prim("never"), Prim("undefined"), Prim("void"))
-        and not isinstance(t, TypeVar)
-        and not _has_free_variables(t)
+        and not _has_free_variables(t, owned)
     )
 
 
-def _has_free_variables(t: TsType) -> bool:
+def _has_free_variables(t: TsType, owned: Callable[[TypeVar], bool] = _no_variables) -> bool:
     todo, seen = [t], 0
     while todo and seen < 200:
         item, seen = todo.pop(), seen + 1
-        if isinstance(item, TypeVar) and item.name != "this":
+        if isinstance(item, TypeVar) and item.name != "this" and not owned(item):
             return True
         if isinstance(item, Named):
             todo.extend(item.args)
