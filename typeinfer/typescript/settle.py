@@ -10,6 +10,10 @@ the join, or the parameter                 settles as
 ``p?`` (optional): ``T | undefined``       ``T`` (the ``?`` says ``undefined``)
 ``Query<TData> | Query``, ``TData`` a      ``Query<any>`` (a caller's type parameter
 type parameter of the caller               means nothing here; the bare name joins it)
+``QueryOptions`` or ``QueryOptions<any>``  ``QueryOptions<TData>`` (the type parameters
+in ``class Query<TData>``, the generic      around it that its own share the names of;
+type's parameter named ``TData`` too       the others ``any``, trailing defaulted ones
+                                           left out)
 ``string | symbol``, ``string | number |   ``PropertyKey`` (keys; ``PropertyKey``
 symbol``, ``PropertyKey | string``         absorbs its members)
 ``string | Method`` (``Method``: an alias   ``string``
@@ -86,6 +90,7 @@ def settle(engine: "ScriptContract", g: ScriptGraph, function: int, holder: int,
     if g.kinds[holder] == "optional_parameter" and len(members(t)) > 1:
         t = join(*(m for m in members(t) if m != UNDEFINED))
     t = _foreign_variables(g, function, _common_base(engine, t))
+    t = _own_arguments(engine, g, function, t)
     t = _keys(engine, t)
     kept = [m for m in members(t) if m not in NULLISH]
     if len(kept) >= 3 and any(_primitive(m) for m in kept) and any(_object(m) for m in kept):
@@ -133,6 +138,55 @@ def _foreign_variables(g: ScriptGraph, function: int, t: TsType) -> TsType:
             and m.name not in with_args
         )
     )
+
+
+def _in_scope(g: ScriptGraph, function: int) -> dict[str, TypeVar]:
+    """The type parameters of the declarations around ``function`` (itself
+    included), by name, the nearest first."""
+    out: dict[str, TypeVar] = {}
+    node = function
+    while node >= 0:
+        holder = g.child_by_field(node, "type_parameters")
+        for param in g.children(holder) if holder is not None else ():
+            name = g.child_by_field(param, "name")
+            if name is not None and g.text(name) not in out:
+                out[g.text(name)] = TypeVar(g.text(name), (g.path, param))
+        node = g.parents[node]
+    return out
+
+
+def _own_arguments(engine: "ScriptContract", g: ScriptGraph, function: int, t: TsType) -> TsType:
+    """A project generic type given without arguments, or with ``any`` for all of
+    them, inside a class or function whose type parameters share its parameters'
+    names: those type parameters (``options: QueryOptions`` in ``class
+    Query<TData, TError>``: ``QueryOptions<TData, TError>``); the others ``any``,
+    trailing ones that have a default left out."""
+    scope: dict[str, TypeVar] | None = None
+    out: list[TsType] = []
+    for m in members(t):
+        if isinstance(m, Named) and m.where is not None and all(a is ANY for a in m.args):
+            declared = _type_parameters(engine, m.where)
+            if declared and (not m.args or len(m.args) == len(declared)):
+                scope = _in_scope(g, function) if scope is None else scope
+                if any(name in scope for name, _ in declared):
+                    args: list[TsType] = [scope.get(name, ANY) for name, _ in declared]
+                    while args and args[-1] is ANY and declared[len(args) - 1][1]:
+                        args.pop()
+                    m = Named(m.name, tuple(args), m.where)
+        out.append(m)
+    return join(*out) if scope is not None else t
+
+
+def _type_parameters(engine: "ScriptContract", where: tuple[str, int]) -> list[tuple[str, bool]]:
+    """``(name, has a default)`` of the declaration's type parameters."""
+    g = engine.graph(where[0])
+    holder = g.child_by_field(where[1], "type_parameters") if g is not None else None
+    out = []
+    for param in g.children(holder) if g is not None and holder is not None else ():
+        name = g.child_by_field(param, "name")
+        if name is not None:
+            out.append((g.text(name), any(g.kinds[c] == "default_type" for c in g.children(param))))
+    return out
 
 
 def _keys(engine: "ScriptContract", t: TsType) -> TsType:

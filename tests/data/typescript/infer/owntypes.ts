@@ -29,3 +29,27 @@ function keep<T>(items: T[], item) {
 function append(items: unknown, item) {
   return [item].concat([]);
 }
+
+// a generic type the members name, inside a class whose type parameters share its
+// parameters' names: written with them (a default left out where nothing names it)
+interface Options<TData, TError = Error, TMeta = unknown> {
+  initial?: TData;
+  failure?: TError;
+  retries: number;
+  meta?: TMeta;
+}
+
+class Query<TData, TError> {
+  retries = 0;
+
+  // ? options: Options<TData, TError>
+  setOptions(options) {
+    this.retries = options.retries + (options.initial ? 1 : 0);
+  }
+}
+
+// outside of one, as the members say
+// ? options: Options
+function retriesOf(options) {
+  return options.retries + (options.initial ? 1 : 0);
+}
