@@ -18,6 +18,8 @@ type's parameter named ``TData`` too       the others ``any``, trailing defaulte
 symbol``, ``PropertyKey | string``         absorbs its members)
 ``string | Method`` (``Method``: an alias   ``string``
 of string literals)
+``MapState | ProxyState | SetState``,     ``ImmerState`` (a project alias whose union
+aliases opened                             it is, all of it)
 ``Signal | Computed`` (``Computed``        ``Signal``; else the one nearest type all
 extends ``Signal``)                        the classes extend or implement
 three or more members, primitives and      ``any`` (no type but ``any`` or
@@ -89,7 +91,7 @@ def settle(engine: "ScriptContract", g: ScriptGraph, function: int, holder: int,
         return t
     if g.kinds[holder] == "optional_parameter" and len(members(t)) > 1:
         t = join(*(m for m in members(t) if m != UNDEFINED))
-    t = _foreign_variables(g, function, _common_base(engine, t))
+    t = _foreign_variables(g, function, _common_base(engine, _union_alias(engine, g.path, t)))
     t = _own_arguments(engine, g, function, t)
     t = _keys(engine, t)
     kept = [m for m in members(t) if m not in NULLISH]
@@ -224,6 +226,46 @@ def _common_base(engine: "ScriptContract", t: TsType) -> TsType:
     supers = {c: set(_supertypes(engine, above[0][c])) for c in common}
     nearest = [c for c in common if not any(c in supers[o] for o in common if o != c)]
     return join(above[0][nearest[0]], *nullish) if len(nearest) == 1 else t
+
+
+def _union_alias(engine: "ScriptContract", path: str, t: TsType) -> TsType:
+    """A union of project types that is all of a project alias's union, aliases
+    in it opened (``MapState | ProxyState | SetState`` with ``ProxyState =
+    ProxyObjectState | ProxyArrayState``: ``ImmerState``), as that alias."""
+    kept = [m for m in members(t) if m not in NULLISH]
+    if len(kept) < 2 or not all(isinstance(m, Named) and m.where is not None for m in kept):
+        return t
+    wanted = _alternatives(engine, t)
+    if wanted is None:
+        return t
+    rules = engine.usage.rules
+    found = {
+        a
+        for a in [*rules.file_types(path), *rules.project_types(path)]
+        if isinstance(a, Named) and a.where is not None and _alternatives(engine, a) == wanted
+    }
+    if len(found) != 1:
+        return t
+    return join(found.pop(), *(m for m in members(t) if m in NULLISH))
+
+
+def _alternatives(engine: "ScriptContract", t: TsType) -> frozenset[tuple[str, tuple[str, int]]] | None:
+    """The project types a union of project types and aliases of unions stands
+    for (aliases opened), by name and place; ``None`` where something else is in it."""
+    out: set[tuple[str, tuple[str, int]]] = set()
+    todo, steps = list(members(t)), 0
+    while todo and steps < 64:
+        item, steps = todo.pop(), steps + 1
+        if item in NULLISH:
+            continue
+        if not isinstance(item, Named) or item.where is None or item.args:
+            return None
+        opened = engine.types.expand(item)
+        if opened == item:
+            out.add((item.name, item.where))
+        else:
+            todo.extend(members(opened))
+    return frozenset(out) if len(out) > 1 and not todo else None
 
 
 def _supertypes(engine: "ScriptContract", t: Named) -> dict[str, Named]:

@@ -313,6 +313,14 @@ class UseRules:
         fitting = [t for t in shapes if used <= self.engine.members.member_names(t)]
         return fitting[0] if fitting and len(fitting) <= _MAX_FITTING else None
 
+    def file_types(self, path: str) -> list[Named]:
+        """The project's types the file ``path`` declares or imports."""
+        return [t for t in self._shapes(path) if isinstance(t, Named) and t.where is not None]
+
+    def project_types(self, path: str) -> list[Named]:
+        """The classes, interfaces and aliases the project's other files declare."""
+        return self._project_shapes(path)
+
     def _project_shapes(self, path: str) -> list[Named]:
         """The classes and interfaces declared in the project's other files (built once
         per project graph)."""

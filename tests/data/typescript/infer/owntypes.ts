@@ -53,3 +53,45 @@ class Query<TData, TError> {
 function retriesOf(options) {
   return options.retries + (options.initial ? 1 : 0);
 }
+
+// callers passing all of a union alias's members, or an alias and the rest: the alias
+interface BaseState {
+  scope: number;
+}
+interface ObjectState extends BaseState {
+  kind: "object";
+}
+interface ArrayState extends BaseState {
+  kind: "array";
+}
+interface MapState extends BaseState {
+  kind: "map";
+}
+type ProxyState = ObjectState | ArrayState;
+type AnyState = ObjectState | ArrayState | MapState;
+declare const objectState: ObjectState;
+declare const arrayState: ArrayState;
+declare const proxyState: ProxyState;
+declare const mapState: MapState;
+
+// ? state: AnyState
+function touch(state) {
+  return state.kind;
+}
+touch(proxyState);
+touch(mapState);
+
+// ? state: ProxyState
+function mark(state) {
+  return state.kind;
+}
+mark(objectState);
+mark(arrayState);
+
+// two members of the three name no alias: their common base
+// ? state: BaseState
+function scopeOf(state) {
+  return state.scope;
+}
+scopeOf(objectState);
+scopeOf(mapState);
