@@ -44,6 +44,7 @@ from .jsdoc import jsdoc_of
 from .settle import CONTEXT_ANY, MIXED, TESTED, predicate_of, settle, single, tested
 from .types import (
     ANY,
+    NULL,
     UNDEFINED,
     UNKNOWN,
     VOID,
@@ -53,6 +54,7 @@ from .types import (
     Overloads,
     Param,
     Prim,
+    Shape,
     TsType,
     TypeVar,
     is_known,
@@ -265,10 +267,20 @@ class FunctionTyper:
         # parameter the value goes on to decides, as do uses where callers pass nothing
         # or what they pass is partly unknown (an object literal of unknown members)
         if passed is not UNKNOWN and passed != UNDEFINED and not used.is_declared:
-            if is_known(passed) or not is_known(used.type):
+            if (is_known(passed) or not is_known(used.type)) and not self._literals_of(passed, used.type):
                 return self._settled(path, g, function, top, node, passed)
         self.by_usage.add((path, node))
         return self._settled(path, g, function, top, node, used.type)
+
+    def _literals_of(self, passed: TsType, used: TsType) -> bool:
+        """Whether callers pass object literals only (``{ exact: true }``), each of
+        whose keys is a member of the project type the uses name (``QueryFilters``):
+        instances of it, which its author declares the parameter with."""
+        shapes = [m for m in members(passed) if m not in (UNDEFINED, NULL)]
+        if not shapes or not isinstance(used, Named) or used.where is None:
+            return False
+        names = self.engine.members.member_names(used)
+        return all(isinstance(m, Shape) and m.index is None and {f.name for f in m.fields} <= names for m in shapes)
 
     def _settled(self, path: str, g: ScriptGraph, function: int, holder: int, node: int, t: TsType) -> TsType:
         """``t``, recorded with the type an author would declare (:mod:`.settle`) for

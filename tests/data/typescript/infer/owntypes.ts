@@ -95,3 +95,32 @@ function scopeOf(state) {
 }
 scopeOf(objectState);
 scopeOf(mapState);
+
+// callers passing object literals whose keys are all members of the project type the
+// uses name: instances of it
+interface Filters {
+  exact?: boolean;
+  key?: string;
+  stale?: boolean;
+}
+
+// ? filters: Filters
+function matches(filters, key: string) {
+  const { exact, stale } = filters;
+  return exact ? filters.key === key : !stale;
+}
+
+// ? filters: Filters
+function findAll(filters = {}) {
+  return matches(filters, "a");
+}
+findAll({ exact: true });
+matches({ exact: false }, "b");
+
+// a key the type does not have: the literal's own shape
+// ? options: { exact: boolean; limit: number }
+function limited(options) {
+  const { exact, stale } = options;
+  return exact || stale;
+}
+limited({ exact: true, limit: 1 });
