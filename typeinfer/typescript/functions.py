@@ -257,6 +257,10 @@ class FunctionTyper:
             steps = []  # `...items` itself: its callers' arguments and its uses
         if steps or index is None:
             return UNKNOWN
+        own = _own_result(g, function, node)
+        if own is not None:
+            self._settled_of[(path, node)] = (own, own, None)
+            return own
         passed = self.from_call_sites(path, g, function, index)
         if _default_of(g, top) is not None:  # an omitted argument takes the default
             passed = join(*(m for m in members(passed) if m != UNDEFINED)) if passed is not UNKNOWN else passed
@@ -497,6 +501,34 @@ def unused_type_parameters(g: ScriptGraph, function: int) -> list[str]:
     body = g.child_by_field(function, "body")
     signature = g.source.data[g.end_bytes[holder] : g.start_bytes[body] if body is not None else g.end_bytes[function]]
     return [n for n in names if not re.search(rb"\b" + re.escape(n.encode()) + rb"\b", signature)]
+
+
+def _own_result(g: ScriptGraph, function: int, param: int) -> TsType | None:
+    """``T`` for a parameter that ``function<T>`` returns, ``() => T`` for one whose
+    call it returns (``function batch<T>(fn) { ... return fn() }``), where ``T`` is
+    the one type parameter no annotation left in the signature uses."""
+    unused = unused_type_parameters(g, function)
+    sym = g.symbol_at(param)
+    if len(unused) != 1 or sym is None:
+        return None
+    holder = g.child_by_field(function, "type_parameters")
+    where = next((p for p in g.children(holder) if g.text(g.child_by_field(p, "name") or p) == unused[0]), -1)
+    t = TypeVar(unused[0], (g.path, where) if where >= 0 else None)
+    found: set[TsType] = set()
+    for ret in g.predecessors(function, EdgeKind.RETURN):
+        kids = g.children(ret) if g.kinds[ret] == "return_statement" else []
+        value = kids[0] if kids else -1
+        while value >= 0 and g.kinds[value] in ("parenthesized_expression", "as_expression", "non_null_expression"):
+            value = g.children(value)[0] if g.children(value) else -1
+        if value >= 0 and g.symbol_at(value) is sym:
+            found.add(t)
+        elif value >= 0 and g.kinds[value] == "call":
+            callee = g.child_by_field(value, "function")
+            if callee is not None and g.kinds[callee] == "attribute" and g.text(callee).endswith((".call", ".apply")):
+                callee = g.child_by_field(callee, "object")
+            if callee is not None and g.symbol_at(callee) is sym:
+                found.add(Func((), t))
+    return found.pop() if len(found) == 1 else None
 
 
 def _index_of(g: ScriptGraph, function: int, holder: int) -> int | None:

@@ -124,3 +124,27 @@ function limited(options) {
   return exact || stale;
 }
 limited({ exact: true, limit: 1 });
+
+// a generic function's one type parameter that nothing left in its signature uses:
+// the parameter it returns, or whose call it returns, is declared with it
+// ? fn: () => T
+function batch<T>(fn) {
+  return fn();
+}
+batch(() => {});
+
+// ? action: () => T
+function transaction<T>(action, self = undefined) {
+  return action.apply(self);
+}
+
+// ? value: T
+function castDraft<T>(value) {
+  return value as any;
+}
+
+// returned inside something else: no answer
+// ? value: ?
+function boxed<T>(value) {
+  return [value];
+}
