@@ -14,6 +14,7 @@ type parameter of the caller               means nothing here; the bare name joi
 in ``class Query<TData>``, the generic      around it that its own share the names of;
 type's parameter named ``TData`` too       the others ``any``, trailing defaulted ones
                                            left out)
+``any[] | unknown[]``                       ``any[]`` (it takes every array)
 ``string | symbol``, ``string | number |   ``PropertyKey`` (keys; ``PropertyKey``
 symbol``, ``PropertyKey | string``         absorbs its members)
 ``string | Method`` (``Method``: an alias   ``string``
@@ -94,6 +95,8 @@ def settle(engine: "ScriptContract", g: ScriptGraph, function: int, holder: int,
     t = _foreign_variables(g, function, _common_base(engine, _union_alias(engine, g.path, t)))
     t = _own_arguments(engine, g, function, t)
     t = _keys(engine, t)
+    if ArrayOf(ANY) in members(t):  # `any[] | unknown[]`: `any[]` takes every array
+        t = join(*(m for m in members(t) if not isinstance(m, (ArrayOf, Tuple)) or m == ArrayOf(ANY)))
     kept = [m for m in members(t) if m not in NULLISH]
     if len(kept) >= 3 and any(_primitive(m) for m in kept) and any(_object(m) for m in kept):
         return ANY

@@ -29,6 +29,7 @@ from .types import (
     BOOLEAN,
     NUMBER,
     STRING,
+    UNDEFINED,
     UNKNOWN,
     UNKNOWN_TS,
     ArrayOf,
@@ -40,6 +41,7 @@ from .types import (
     Tuple,
     TypeVar,
     is_known,
+    join,
     members,
     render,
     substitute,
@@ -404,8 +406,12 @@ def _climb(g: ScriptGraph, node: int) -> tuple[int, int]:
 
 
 def _parameter(func: Func, index: int) -> tuple[str, TsType] | None:
+    """The name and type of the parameter an argument at ``index`` fills; an optional
+    one's ``undefined`` left out (the ``?`` says it, not what is passed)."""
     if index < len(func.params) and not func.params[index].rest:
-        return func.params[index].name, func.params[index].type
+        param = func.params[index]
+        kept = [m for m in members(param.type) if m != UNDEFINED] if param.optional else []
+        return param.name, join(*kept) if kept else param.type
     if func.params and func.params[-1].rest and index >= len(func.params) - 1:
         rest = func.params[-1]
         item = rest.type.item if isinstance(rest.type, ArrayOf) else UNKNOWN

@@ -148,3 +148,26 @@ function castDraft<T>(value) {
 function boxed<T>(value) {
   return [value];
 }
+
+// an argument passed to an inferred optional parameter: what it holds, not its `undefined`
+function spliceIn(index: number, count?: number, added?) {
+  return added ? added.length + index : count;
+}
+spliceIn(1);
+spliceIn(1, 2, [1]);
+
+// ? items: number[]
+function replaceAll(items) {
+  return spliceIn(0, 0, items);
+}
+
+// callers passing `any[]` and other arrays: `any[]`
+declare const loose: any[];
+declare const unsure: unknown[];
+
+// ? items: any[]
+function pushAll(items) {
+  return items;
+}
+pushAll(loose);
+pushAll(unsure);
