@@ -270,7 +270,8 @@ class FunctionTyper:
         # what callers pass is an instance of what the function accepts: a declared
         # parameter the value goes on to decides, as do uses where callers pass nothing
         # or what they pass is partly unknown (an object literal of unknown members)
-        if passed is not UNKNOWN and passed != UNDEFINED and not used.is_declared:
+        # (a caller passing `any` says nothing: the uses decide then)
+        if passed is not UNKNOWN and passed != UNDEFINED and ANY not in members(passed) and not used.is_declared:
             if (is_known(passed) or not is_known(used.type)) and not self._literals_of(passed, used.type):
                 return self._settled(path, g, function, top, node, passed)
         self.by_usage.add((path, node))

@@ -171,3 +171,16 @@ function pushAll(items) {
 }
 pushAll(loose);
 pushAll(unsure);
+
+// a caller passing `any` says nothing; the members the body reads decide
+interface Draft {
+  copy_: object | null;
+  base_: object;
+}
+declare const anything: any;
+
+// ? state: Draft
+function latest(state) {
+  return state.copy_ || state.base_;
+}
+latest(anything);
