@@ -113,7 +113,8 @@ def _object(t: TsType) -> bool:
 
 def _foreign_variables(g: ScriptGraph, function: int, t: TsType) -> TsType:
     """Type arguments that are type parameters of no declaration around ``function``
-    (a caller's, named differently) as ``any``; a bare generic name dropped where
+    (a caller's, named differently) as ``any``, and all of ``t`` where one is a
+    member of it (``K | PropertyKey`` from a generic caller: ``any``); a bare generic name dropped where
     the same name with arguments is joined too, and all of a name's where it is
     joined with ``any`` arguments (``Entry<any> | Entry<string>``: ``Entry<any>``)."""
     in_scope = {"this"}
@@ -125,6 +126,8 @@ def _foreign_variables(g: ScriptGraph, function: int, t: TsType) -> TsType:
     def local(arg: TsType) -> TsType:
         return ANY if isinstance(arg, TypeVar) and arg.name not in in_scope else arg
 
+    if any(local(m) is ANY for m in members(t) if isinstance(m, TypeVar)):
+        return ANY  # a caller's own type parameter: it passes values of any type
     out: list[TsType] = []
     for m in members(t):
         if isinstance(m, Named) and m.where is not None and m.args:

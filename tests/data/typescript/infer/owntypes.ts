@@ -184,3 +184,12 @@ function latest(state) {
   return state.copy_ || state.base_;
 }
 latest(anything);
+
+// a generic caller passing values of its own type parameter: any type
+// ? key: any
+function stringifyKey(key) {
+  return String(key);
+}
+function describeKey<K>(key: K) {
+  return stringifyKey(key) + stringifyKey("a");
+}
