@@ -44,6 +44,7 @@ from typelens.analyzer.typescript.scopes import FUNCTION_KINDS
 from .declared import parameters_of, type_parameters
 from .expressions import destructure, pattern_steps
 from .jsdoc import jsdoc_of
+from .usage_rules import used_members
 from .settle import CONTEXT_ANY, MIXED, TESTED, predicate_of, settle, single, tested
 from .types import (
     ANY,
@@ -294,18 +295,18 @@ class FunctionTyper:
         """``t``, recorded with the type an author would declare (:mod:`.settle`) for
         :meth:`reported_parameter`: ``any`` where it is mixed or the body tests the
         parameter's type, with the rule.  What flows on (returns, callees) is ``t``."""
-        settled, rule = settle(self.engine, g, function, holder, t), None
+        sym = g.symbol_at(node)
+        used = frozenset(used_members(g, list(sym.uses))) if sym is not None else frozenset()
+        settled, rule = settle(self.engine, g, function, holder, t, used), None
         if settled is ANY and t is not ANY:
             rule = MIXED  # (callers passing `any` may pass anything: no rule, no answer)
-        else:
-            sym = g.symbol_at(node)
-            if (
-                single(settled)
-                and not is_rest(g, holder)
-                and sym is not None
-                and (tested(g, list(sym.uses), probes=t is UNKNOWN) or predicate_of(g, function, g.text(node)))
-            ):
-                settled, rule = ANY, TESTED
+        elif (
+            single(settled)
+            and not is_rest(g, holder)
+            and sym is not None
+            and (tested(g, list(sym.uses), probes=t is UNKNOWN) or predicate_of(g, function, g.text(node)))
+        ):
+            settled, rule = ANY, TESTED
         if rule is not None and unused_type_parameters(g, function):
             settled, rule = UNKNOWN, None  # `function f<T>(value)`: more likely `T` than `any`
         self._settled_of[(path, node)] = (t, settled, rule)

@@ -85,14 +85,17 @@ _PRIMITIVES = frozenset({"string", "number", "boolean", "bigint", "symbol"})
 _CONDITIONS = ("parenthesized_expression", "binary_expression", "unary_expression")
 
 
-def settle(engine: "ScriptContract", g: ScriptGraph, function: int, holder: int, t: TsType) -> TsType:
+def settle(
+    engine: "ScriptContract", g: ScriptGraph, function: int, holder: int, t: TsType, used: frozenset[str] = frozenset()
+) -> TsType:
     """``t`` (what callers pass, or what the uses say) as a declared parameter type
-    (the rules of the module docstring, less :func:`tested`)."""
+    (the rules of the module docstring, less :func:`tested`); ``used``: the members
+    the body reads on the parameter."""
     if t is UNKNOWN or t is ANY:
         return t
     if g.kinds[holder] == "optional_parameter" and len(members(t)) > 1:
         t = join(*(m for m in members(t) if m != UNDEFINED))
-    t = _foreign_variables(g, function, _common_base(engine, _union_alias(engine, g.path, t)))
+    t = _foreign_variables(g, function, _common_base(engine, _union_alias(engine, g.path, t), used))
     t = _own_arguments(engine, g, function, t)
     t = _keys(engine, t)
     if ArrayOf(ANY) in members(t):  # `any[] | unknown[]`: `any[]` takes every array
@@ -214,10 +217,12 @@ def _keys(engine: "ScriptContract", t: TsType) -> TsType:
     return join(*out) if len(out) != len(items) else t
 
 
-def _common_base(engine: "ScriptContract", t: TsType) -> TsType:
+def _common_base(engine: "ScriptContract", t: TsType, used: frozenset[str] = frozenset()) -> TsType:
     """A union of project classes as the one type they all are: a member that all
     the others extend, else the one nearest class or interface they all extend or
-    implement (``ComputedValue | Reaction``: ``IDerivation``)."""
+    implement (``ComputedValue | Reaction``: ``IDerivation``); of several, the one
+    with every member of ``used`` (those the body reads), its type arguments
+    ``any`` where the classes give it different ones."""
     kept = [m for m in members(t) if isinstance(m, Named) and m.where is not None]
     nullish = [x for x in members(t) if x in NULLISH]
     if len(kept) < 2 or len(kept) + len(nullish) != len(members(t)):
@@ -231,7 +236,14 @@ def _common_base(engine: "ScriptContract", t: TsType) -> TsType:
     common = set(above[0]).intersection(*above[1:])
     supers = {c: set(_supertypes(engine, above[0][c])) for c in common}
     nearest = [c for c in common if not any(c in supers[o] for o in common if o != c)]
-    return join(above[0][nearest[0]], *nullish) if len(nearest) == 1 else t
+    if len(nearest) > 1 and used:  # the one with the members the body reads
+        nearest = [c for c in nearest if used <= engine.members.member_names(above[0][c])]
+    if len(nearest) != 1:
+        return t
+    chosen = above[0][nearest[0]]
+    if any(sup[nearest[0]] != chosen for sup in above[1:]):  # `IInterceptable<X> | IInterceptable<Y>`
+        chosen = Named(chosen.name, tuple(ANY for _ in chosen.args), chosen.where)
+    return join(chosen, *nullish)
 
 
 def _union_alias(engine: "ScriptContract", path: str, t: TsType) -> TsType:

@@ -193,3 +193,34 @@ function stringifyKey(key) {
 function describeKey<K>(key: K) {
   return stringifyKey(key) + stringifyKey("a");
 }
+
+// classes implementing two common interfaces: the one with the members the body
+// reads, its type arguments `any` where the classes give different ones
+interface Interceptable<T> {
+  interceptors: ((change: T) => T)[] | undefined;
+}
+interface Listenable {
+  listeners: (() => void)[] | undefined;
+}
+class BoxValue implements Interceptable<string>, Listenable {
+  interceptors: ((change: string) => string)[] | undefined = undefined;
+  listeners: (() => void)[] | undefined = undefined;
+}
+class ListValue implements Interceptable<number[]>, Listenable {
+  interceptors: ((change: number[]) => number[])[] | undefined = undefined;
+  listeners: (() => void)[] | undefined = undefined;
+}
+
+// ? target: Interceptable<any>
+function hasInterceptors(target) {
+  return target.interceptors !== undefined;
+}
+hasInterceptors(new BoxValue());
+hasInterceptors(new ListValue());
+
+// ? target: Listenable
+function hasListeners(target) {
+  return target.listeners !== undefined;
+}
+hasListeners(new BoxValue());
+hasListeners(new ListValue());
