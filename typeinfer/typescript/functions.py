@@ -514,9 +514,9 @@ def _own_result(g: ScriptGraph, function: int, param: int) -> TsType | None:
     the one type parameter no annotation left in the signature uses."""
     unused = unused_type_parameters(g, function)
     sym = g.symbol_at(param)
-    if len(unused) != 1 or sym is None:
-        return None
     holder = g.child_by_field(function, "type_parameters")
+    if len(unused) != 1 or sym is None or holder is None:
+        return None
     where = next((p for p in g.children(holder) if g.text(g.child_by_field(p, "name") or p) == unused[0]), -1)
     t = TypeVar(unused[0], (g.path, where) if where >= 0 else None)
     found: set[TsType] = set()

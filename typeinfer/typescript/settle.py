@@ -192,8 +192,10 @@ def _type_parameters(engine: "ScriptContract", where: tuple[str, int]) -> list[t
     """``(name, has a default)`` of the declaration's type parameters."""
     g = engine.graph(where[0])
     holder = g.child_by_field(where[1], "type_parameters") if g is not None else None
+    if g is None or holder is None:
+        return []
     out = []
-    for param in g.children(holder) if g is not None and holder is not None else ():
+    for param in g.children(holder):
         name = g.child_by_field(param, "name")
         if name is not None:
             out.append((g.text(name), any(g.kinds[c] == "default_type" for c in g.children(param))))
