@@ -170,17 +170,26 @@ def _own_arguments(engine: "ScriptContract", g: ScriptGraph, function: int, t: T
     """A project generic type given without arguments, or with ``any`` for all of
     them, inside a class or function whose type parameters share its parameters'
     names: those type parameters (``options: QueryOptions`` in ``class
-    Query<TData, TError>``: ``QueryOptions<TData, TError>``); the others ``any``,
-    trailing ones that have a default left out."""
+    Query<TData, TError>``: ``QueryOptions<TData, TError>``); or the one type
+    parameter of ``function`` that nothing left in its signature uses, where it
+    has the same constraint as the generic type's parameter (``removeQueries<TKey
+    extends QueryKey>(filters)``, ``QueryFilters<TQueryKey extends QueryKey>``:
+    ``QueryFilters<TKey>``); the others ``any``, trailing ones that have a default
+    left out."""
     scope: dict[str, TypeVar] | None = None
+    free: tuple[TypeVar, str] | None = None
     out: list[TsType] = []
     for m in members(t):
         if isinstance(m, Named) and m.where is not None and all(a is ANY for a in m.args):
             declared = _type_parameters(engine, m.where)
             if declared and (not m.args or len(m.args) == len(declared)):
-                scope = _in_scope(g, function) if scope is None else scope
-                if any(name in scope for name, _ in declared):
-                    args: list[TsType] = [scope.get(name, ANY) for name, _ in declared]
+                if scope is None:
+                    scope, free = _in_scope(g, function), _free_parameter(g, function)
+                args: list[TsType] = [
+                    scope.get(name, free[0] if free is not None and constraint == free[1] else ANY)
+                    for name, _, constraint in declared
+                ]
+                if any(a is not ANY for a in args):
                     while args and args[-1] is ANY and declared[len(args) - 1][1]:
                         args.pop()
                     m = Named(m.name, tuple(args), m.where)
@@ -188,8 +197,30 @@ def _own_arguments(engine: "ScriptContract", g: ScriptGraph, function: int, t: T
     return join(*out) if scope is not None else t
 
 
-def _type_parameters(engine: "ScriptContract", where: tuple[str, int]) -> list[tuple[str, bool]]:
-    """``(name, has a default)`` of the declaration's type parameters."""
+def _constraint(g: ScriptGraph, param: int) -> str:
+    """A type parameter's ``extends`` clause, whitespace normalised ("" for none)."""
+    found = next((c for c in g.children(param) if g.kinds[c] == "constraint"), None)
+    return " ".join(g.text(found).split()) if found is not None else ""
+
+
+def _free_parameter(g: ScriptGraph, function: int) -> tuple[TypeVar, str] | None:
+    """The one type parameter of ``function`` that no annotation left in its
+    signature uses, with its constraint, if it has one."""
+    from .functions import unused_type_parameters
+
+    unused = unused_type_parameters(g, function)
+    holder = g.child_by_field(function, "type_parameters")
+    if len(unused) != 1 or holder is None:
+        return None
+    for param in g.children(holder):
+        name = g.child_by_field(param, "name")
+        if name is not None and g.text(name) == unused[0] and _constraint(g, param):
+            return TypeVar(unused[0], (g.path, param)), _constraint(g, param)
+    return None
+
+
+def _type_parameters(engine: "ScriptContract", where: tuple[str, int]) -> list[tuple[str, bool, str]]:
+    """``(name, has a default, constraint)`` of the declaration's type parameters."""
     g = engine.graph(where[0])
     holder = g.child_by_field(where[1], "type_parameters") if g is not None else None
     if g is None or holder is None:
@@ -198,7 +229,8 @@ def _type_parameters(engine: "ScriptContract", where: tuple[str, int]) -> list[t
     for param in g.children(holder):
         name = g.child_by_field(param, "name")
         if name is not None:
-            out.append((g.text(name), any(g.kinds[c] == "default_type" for c in g.children(param))))
+            default = any(g.kinds[c] == "default_type" for c in g.children(param))
+            out.append((g.text(name), default, _constraint(g, param)))
     return out
 
 

@@ -224,3 +224,17 @@ function hasListeners(target) {
 }
 hasListeners(new BoxValue());
 hasListeners(new ListValue());
+
+// a generic method's type parameter that nothing left in its signature uses, with the
+// constraint of the generic type's parameter: the argument
+type CacheKey = readonly unknown[];
+interface KeyFilters<TKey extends CacheKey = CacheKey> {
+  cacheKey?: TKey;
+  matchAll?: boolean;
+}
+class Cache {
+  // ? filters: KeyFilters<TTagged>
+  remove<TTagged extends CacheKey = CacheKey>(filters) {
+    return filters.matchAll && filters.cacheKey !== undefined;
+  }
+}
