@@ -14,6 +14,9 @@ type parameter of the caller               means nothing here; the bare name joi
 in ``class Query<TData>``, the generic      around it that its own share the names of;
 type's parameter named ``TData`` too       the others ``any``, trailing defaulted ones
                                            left out)
+``QueryFilters<any>`` in ``m<TKey extends  ``QueryFilters<TKey>`` (the one type
+QueryKey>`` (``QueryFilters<TQueryKey      parameter nothing left in the signature
+extends QueryKey>``); ``QueryKey`` there   uses, of the same constraint); ``TKey``
 ``any[] | unknown[]``                       ``any[]`` (it takes every array)
 ``string | symbol``, ``string | number |   ``PropertyKey`` (keys; ``PropertyKey``
 symbol``, ``PropertyKey | string``         absorbs its members)
@@ -96,7 +99,7 @@ def settle(
     if g.kinds[holder] == "optional_parameter" and len(members(t)) > 1:
         t = join(*(m for m in members(t) if m != UNDEFINED))
     t = _foreign_variables(g, function, _common_base(engine, _union_alias(engine, g.path, t), used))
-    t = _own_arguments(engine, g, function, t)
+    t = _constrained(engine, g, function, _own_arguments(engine, g, function, t))
     t = _keys(engine, t)
     if ArrayOf(ANY) in members(t):  # `any[] | unknown[]`: `any[]` takes every array
         t = join(*(m for m in members(t) if not isinstance(m, (ArrayOf, Tuple)) or m == ArrayOf(ANY)))
@@ -195,6 +198,28 @@ def _own_arguments(engine: "ScriptContract", g: ScriptGraph, function: int, t: T
                     m = Named(m.name, tuple(args), m.where)
         out.append(m)
     return join(*out) if scope is not None else t
+
+
+def _constrained(engine: "ScriptContract", g: ScriptGraph, function: int, t: TsType) -> TsType:
+    """``t`` as the one type parameter of ``function`` that nothing left in its
+    signature uses and that ``t`` is the constraint of (``getQueryData<TData,
+    TKey extends QueryKey>(queryKey)`` with ``queryKey: QueryKey``: ``TKey``)."""
+    kept = [m for m in members(t) if m not in NULLISH]
+    holder = g.child_by_field(function, "type_parameters")
+    if len(kept) != 1 or holder is None or isinstance(kept[0], TypeVar):
+        return t
+    from .functions import unused_type_parameters
+
+    unused = set(unused_type_parameters(g, function))
+    found = []
+    for param in g.children(holder):
+        name = g.child_by_field(param, "name")
+        bound = next((c for c in g.children(param) if g.kinds[c] == "constraint"), None)
+        if name is None or bound is None or g.text(name) not in unused or not g.children(bound):
+            continue
+        if engine.declared(g.path, g.children(bound)[-1]) == kept[0]:
+            found.append(TypeVar(g.text(name), (g.path, param)))
+    return join(found[0], *(m for m in members(t) if m in NULLISH)) if len(found) == 1 else t
 
 
 def _constraint(g: ScriptGraph, param: int) -> str:

@@ -238,3 +238,15 @@ class Cache {
     return filters.matchAll && filters.cacheKey !== undefined;
   }
 }
+
+class KeyedCache {
+  // a value of the constraint of a type parameter nothing else uses: that parameter
+  // ? key: TTagged
+  get<TData, TTagged extends CacheKey = CacheKey>(key) {
+    return this.find(key);
+  }
+
+  find(key: CacheKey) {
+    return key.length;
+  }
+}
