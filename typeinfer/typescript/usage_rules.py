@@ -6,6 +6,10 @@ return).  What is *expected* of an expression comes from where it sits
 (:meth:`UseRules.expected`): an argument, a returned value, the right side of an
 assignment to a declared member or variable, and, one level in, a member of an
 object literal or an item of an array literal sitting in one of those places.
+An expected type may name the type parameters of the class or function around
+the use (``K`` of ``class Registry<K, V>``, from ``this.data.has(key)`` with
+``data: Map<K, V>``): there they are what the parameter is declared with; a
+callee's own type parameter left unbound names nothing.
 
 Example::
 
