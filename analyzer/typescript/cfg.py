@@ -14,7 +14,7 @@ the same conventions: a compound statement is its own header node::
     x => x + 1              entry --next--> the body expression --return--> exit
 
 Approximations: ``finally`` runs after the body and the handler only (not on
-``return``); ``do``-``while`` tests before its body.  Nesting deeper than
+``return``), and ends normally only where one of them does; ``do``-``while`` tests before its body.  Nesting deeper than
 ``max_depth`` is an opaque statement with a ``nesting-too-deep`` diagnostic, so the
 recursion here is bounded.
 """
@@ -231,7 +231,10 @@ class ScriptCfg(CfgArrays):
             out += self._sequence(self._statements(self._field(handler, "body")), [(handler, EdgeKind.CFG_NEXT)])
         finalizer = self._field(stmt, "finalizer")
         if finalizer is not None:
-            out = self._sequence(self._statements(self._field(finalizer, "body")), out)
+            after = self._sequence(self._statements(self._field(finalizer, "body")), out)
+            # where the body and the handler never end normally (they return or throw),
+            # neither does the whole statement once ``finally`` has run
+            out = after if out else []
         return out
 
 

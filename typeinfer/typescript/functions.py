@@ -13,11 +13,14 @@ parameter type: ``xs.map(x => ...)``; a function assigned to a variable
 declared with a function type; a member of an object literal whose type is
 expected where it sits, or of a typed field; a method of a class that
 ``implements`` or ``extends`` a type declaring it; a function declaring
-``this: T``, T's member of its name); then what callers pass at this position
-(direct calls, imported functions, ``this.m(x)`` and ``o.m(x)`` through any
-receiver whose member ``m`` is this method), or what the body does with it
-(:mod:`.usage`) where a declared type it is passed on to decides or callers
-pass nothing.  An empty ``{}`` or ``[]`` default is the last resort.  What is
+``this: T``, T's member of its name); then, in ``function f<T>(p)`` whose
+``T`` nothing left in the signature uses, ``T`` for a ``p`` it returns and
+``() => T`` for one whose call it returns; then what callers pass at this
+position (direct calls, imported functions, ``this.m(x)`` and ``o.m(x)``
+through any receiver whose member ``m`` is this method), or what the body does
+with it (:mod:`.usage`) where a declared type it is passed on to decides,
+callers pass nothing or ``any``, or they pass object literals whose keys are
+all members of the project type the uses name.  An empty ``{}`` or ``[]`` default is the last resort.  What is
 inferred from callers or uses is reported as an author would declare it
 (:mod:`.settle`: ``string | symbol`` as ``PropertyKey``, ``any`` for a parameter
 whose type the body tests ...); the inferred type itself flows on.
@@ -41,9 +44,11 @@ from typelens.analyzer.typescript.scopes import FUNCTION_KINDS
 from .declared import parameters_of, type_parameters
 from .expressions import destructure, pattern_steps
 from .jsdoc import jsdoc_of
+from .usage_rules import used_members
 from .settle import CONTEXT_ANY, MIXED, TESTED, predicate_of, settle, single, tested
 from .types import (
     ANY,
+    NULL,
     UNDEFINED,
     UNKNOWN,
     VOID,
@@ -53,6 +58,7 @@ from .types import (
     Overloads,
     Param,
     Prim,
+    Shape,
     TsType,
     TypeVar,
     is_known,
@@ -255,6 +261,10 @@ class FunctionTyper:
             steps = []  # `...items` itself: its callers' arguments and its uses
         if steps or index is None:
             return UNKNOWN
+        own = _own_result(g, function, node)
+        if own is not None:
+            self._settled_of[(path, node)] = (own, own, None)
+            return own
         passed = self.from_call_sites(path, g, function, index)
         if _default_of(g, top) is not None:  # an omitted argument takes the default
             passed = join(*(m for m in members(passed) if m != UNDEFINED)) if passed is not UNKNOWN else passed
@@ -264,28 +274,39 @@ class FunctionTyper:
         # what callers pass is an instance of what the function accepts: a declared
         # parameter the value goes on to decides, as do uses where callers pass nothing
         # or what they pass is partly unknown (an object literal of unknown members)
-        if passed is not UNKNOWN and passed != UNDEFINED and not used.is_declared:
-            if is_known(passed) or not is_known(used.type):
+        # (a caller passing `any` says nothing: the uses decide then)
+        if passed is not UNKNOWN and passed != UNDEFINED and ANY not in members(passed) and not used.is_declared:
+            if (is_known(passed) or not is_known(used.type)) and not self._literals_of(passed, used.type):
                 return self._settled(path, g, function, top, node, passed)
         self.by_usage.add((path, node))
         return self._settled(path, g, function, top, node, used.type)
+
+    def _literals_of(self, passed: TsType, used: TsType) -> bool:
+        """Whether callers pass object literals only (``{ exact: true }``), each of
+        whose keys is a member of the project type the uses name (``QueryFilters``):
+        instances of it, which its author declares the parameter with."""
+        shapes = [m for m in members(passed) if m not in (UNDEFINED, NULL)]
+        if not shapes or not isinstance(used, Named) or used.where is None:
+            return False
+        names = self.engine.members.member_names(used)
+        return all(isinstance(m, Shape) and m.index is None and {f.name for f in m.fields} <= names for m in shapes)
 
     def _settled(self, path: str, g: ScriptGraph, function: int, holder: int, node: int, t: TsType) -> TsType:
         """``t``, recorded with the type an author would declare (:mod:`.settle`) for
         :meth:`reported_parameter`: ``any`` where it is mixed or the body tests the
         parameter's type, with the rule.  What flows on (returns, callees) is ``t``."""
-        settled, rule = settle(self.engine, g, function, holder, t), None
+        sym = g.symbol_at(node)
+        used = frozenset(used_members(g, list(sym.uses))) if sym is not None else frozenset()
+        settled, rule = settle(self.engine, g, function, holder, t, used), None
         if settled is ANY and t is not ANY:
             rule = MIXED  # (callers passing `any` may pass anything: no rule, no answer)
-        else:
-            sym = g.symbol_at(node)
-            if (
-                single(settled)
-                and not is_rest(g, holder)
-                and sym is not None
-                and (tested(g, list(sym.uses), probes=t is UNKNOWN) or predicate_of(g, function, g.text(node)))
-            ):
-                settled, rule = ANY, TESTED
+        elif (
+            single(settled)
+            and not is_rest(g, holder)
+            and sym is not None
+            and (tested(g, list(sym.uses), probes=t is UNKNOWN) or predicate_of(g, function, g.text(node)))
+        ):
+            settled, rule = ANY, TESTED
         if rule is not None and unused_type_parameters(g, function):
             settled, rule = UNKNOWN, None  # `function f<T>(value)`: more likely `T` than `any`
         self._settled_of[(path, node)] = (t, settled, rule)
@@ -485,6 +506,34 @@ def unused_type_parameters(g: ScriptGraph, function: int) -> list[str]:
     body = g.child_by_field(function, "body")
     signature = g.source.data[g.end_bytes[holder] : g.start_bytes[body] if body is not None else g.end_bytes[function]]
     return [n for n in names if not re.search(rb"\b" + re.escape(n.encode()) + rb"\b", signature)]
+
+
+def _own_result(g: ScriptGraph, function: int, param: int) -> TsType | None:
+    """``T`` for a parameter that ``function<T>`` returns, ``() => T`` for one whose
+    call it returns (``function batch<T>(fn) { ... return fn() }``), where ``T`` is
+    the one type parameter no annotation left in the signature uses."""
+    unused = unused_type_parameters(g, function)
+    sym = g.symbol_at(param)
+    holder = g.child_by_field(function, "type_parameters")
+    if len(unused) != 1 or sym is None or holder is None:
+        return None
+    where = next((p for p in g.children(holder) if g.text(g.child_by_field(p, "name") or p) == unused[0]), -1)
+    t = TypeVar(unused[0], (g.path, where) if where >= 0 else None)
+    found: set[TsType] = set()
+    for ret in g.predecessors(function, EdgeKind.RETURN):
+        kids = g.children(ret) if g.kinds[ret] == "return_statement" else []
+        value = kids[0] if kids else -1
+        while value >= 0 and g.kinds[value] in ("parenthesized_expression", "as_expression", "non_null_expression"):
+            value = g.children(value)[0] if g.children(value) else -1
+        if value >= 0 and g.symbol_at(value) is sym:
+            found.add(t)
+        elif value >= 0 and g.kinds[value] == "call":
+            callee = g.child_by_field(value, "function")
+            if callee is not None and g.kinds[callee] == "attribute" and g.text(callee).endswith((".call", ".apply")):
+                callee = g.child_by_field(callee, "object")
+            if callee is not None and g.symbol_at(callee) is sym:
+                found.add(Func((), t))
+    return found.pop() if len(found) == 1 else None
 
 
 def _index_of(g: ScriptGraph, function: int, holder: int) -> int | None:

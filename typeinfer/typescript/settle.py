@@ -10,10 +10,20 @@ the join, or the parameter                 settles as
 ``p?`` (optional): ``T | undefined``       ``T`` (the ``?`` says ``undefined``)
 ``Query<TData> | Query``, ``TData`` a      ``Query<any>`` (a caller's type parameter
 type parameter of the caller               means nothing here; the bare name joins it)
+``QueryOptions`` or ``QueryOptions<any>``  ``QueryOptions<TData>`` (the type parameters
+in ``class Query<TData>``, the generic      around it that its own share the names of;
+type's parameter named ``TData`` too       the others ``any``, trailing defaulted ones
+                                           left out)
+``QueryFilters<any>`` in ``m<TKey extends  ``QueryFilters<TKey>`` (the one type
+QueryKey>`` (``QueryFilters<TQueryKey      parameter nothing left in the signature
+extends QueryKey>``); ``QueryKey`` there   uses, of the same constraint); ``TKey``
+``any[] | unknown[]``                       ``any[]`` (it takes every array)
 ``string | symbol``, ``string | number |   ``PropertyKey`` (keys; ``PropertyKey``
 symbol``, ``PropertyKey | string``         absorbs its members)
 ``string | Method`` (``Method``: an alias   ``string``
 of string literals)
+``MapState | ProxyState | SetState``,     ``ImmerState`` (a project alias whose union
+aliases opened                             it is, all of it)
 ``Signal | Computed`` (``Computed``        ``Signal``; else the one nearest type all
 extends ``Signal``)                        the classes extend or implement
 three or more members, primitives and      ``any`` (no type but ``any`` or
@@ -78,15 +88,21 @@ _PRIMITIVES = frozenset({"string", "number", "boolean", "bigint", "symbol"})
 _CONDITIONS = ("parenthesized_expression", "binary_expression", "unary_expression")
 
 
-def settle(engine: "ScriptContract", g: ScriptGraph, function: int, holder: int, t: TsType) -> TsType:
+def settle(
+    engine: "ScriptContract", g: ScriptGraph, function: int, holder: int, t: TsType, used: frozenset[str] = frozenset()
+) -> TsType:
     """``t`` (what callers pass, or what the uses say) as a declared parameter type
-    (the rules of the module docstring, less :func:`tested`)."""
+    (the rules of the module docstring, less :func:`tested`); ``used``: the members
+    the body reads on the parameter."""
     if t is UNKNOWN or t is ANY:
         return t
     if g.kinds[holder] == "optional_parameter" and len(members(t)) > 1:
         t = join(*(m for m in members(t) if m != UNDEFINED))
-    t = _foreign_variables(g, function, _common_base(engine, t))
+    t = _foreign_variables(g, function, _common_base(engine, _union_alias(engine, g.path, t), used))
+    t = _constrained(engine, g, function, _own_arguments(engine, g, function, t))
     t = _keys(engine, t)
+    if ArrayOf(ANY) in members(t):  # `any[] | unknown[]`: `any[]` takes every array
+        t = join(*(m for m in members(t) if not isinstance(m, (ArrayOf, Tuple)) or m == ArrayOf(ANY)))
     kept = [m for m in members(t) if m not in NULLISH]
     if len(kept) >= 3 and any(_primitive(m) for m in kept) and any(_object(m) for m in kept):
         return ANY
@@ -103,7 +119,8 @@ def _object(t: TsType) -> bool:
 
 def _foreign_variables(g: ScriptGraph, function: int, t: TsType) -> TsType:
     """Type arguments that are type parameters of no declaration around ``function``
-    (a caller's, named differently) as ``any``; a bare generic name dropped where
+    (a caller's, named differently) as ``any``, and all of ``t`` where one is a
+    member of it (``K | PropertyKey`` from a generic caller: ``any``); a bare generic name dropped where
     the same name with arguments is joined too, and all of a name's where it is
     joined with ``any`` arguments (``Entry<any> | Entry<string>``: ``Entry<any>``)."""
     in_scope = {"this"}
@@ -115,6 +132,8 @@ def _foreign_variables(g: ScriptGraph, function: int, t: TsType) -> TsType:
     def local(arg: TsType) -> TsType:
         return ANY if isinstance(arg, TypeVar) and arg.name not in in_scope else arg
 
+    if any(local(m) is ANY for m in members(t) if isinstance(m, TypeVar)):
+        return ANY  # a caller's own type parameter: it passes values of any type
     out: list[TsType] = []
     for m in members(t):
         if isinstance(m, Named) and m.where is not None and m.args:
@@ -135,6 +154,111 @@ def _foreign_variables(g: ScriptGraph, function: int, t: TsType) -> TsType:
     )
 
 
+def _in_scope(g: ScriptGraph, function: int) -> dict[str, TypeVar]:
+    """The type parameters of the declarations around ``function`` (itself
+    included), by name, the nearest first."""
+    out: dict[str, TypeVar] = {}
+    node = function
+    while node >= 0:
+        holder = g.child_by_field(node, "type_parameters")
+        for param in g.children(holder) if holder is not None else ():
+            name = g.child_by_field(param, "name")
+            if name is not None and g.text(name) not in out:
+                out[g.text(name)] = TypeVar(g.text(name), (g.path, param))
+        node = g.parents[node]
+    return out
+
+
+def _own_arguments(engine: "ScriptContract", g: ScriptGraph, function: int, t: TsType) -> TsType:
+    """A project generic type given without arguments, or with ``any`` for all of
+    them, inside a class or function whose type parameters share its parameters'
+    names: those type parameters (``options: QueryOptions`` in ``class
+    Query<TData, TError>``: ``QueryOptions<TData, TError>``); or the one type
+    parameter of ``function`` that nothing left in its signature uses, where it
+    has the same constraint as the generic type's parameter (``removeQueries<TKey
+    extends QueryKey>(filters)``, ``QueryFilters<TQueryKey extends QueryKey>``:
+    ``QueryFilters<TKey>``); the others ``any``, trailing ones that have a default
+    left out."""
+    scope: dict[str, TypeVar] | None = None
+    free: tuple[TypeVar, str] | None = None
+    out: list[TsType] = []
+    for m in members(t):
+        if isinstance(m, Named) and m.where is not None and all(a is ANY for a in m.args):
+            declared = _type_parameters(engine, m.where)
+            if declared and (not m.args or len(m.args) == len(declared)):
+                if scope is None:
+                    scope, free = _in_scope(g, function), _free_parameter(g, function)
+                args: list[TsType] = [
+                    scope.get(name, free[0] if free is not None and constraint == free[1] else ANY)
+                    for name, _, constraint in declared
+                ]
+                if any(a is not ANY for a in args):
+                    while args and args[-1] is ANY and declared[len(args) - 1][1]:
+                        args.pop()
+                    m = Named(m.name, tuple(args), m.where)
+        out.append(m)
+    return join(*out) if scope is not None else t
+
+
+def _constrained(engine: "ScriptContract", g: ScriptGraph, function: int, t: TsType) -> TsType:
+    """``t`` as the one type parameter of ``function`` that nothing left in its
+    signature uses and that ``t`` is the constraint of (``getQueryData<TData,
+    TKey extends QueryKey>(queryKey)`` with ``queryKey: QueryKey``: ``TKey``)."""
+    kept = [m for m in members(t) if m not in NULLISH]
+    holder = g.child_by_field(function, "type_parameters")
+    if len(kept) != 1 or holder is None or isinstance(kept[0], TypeVar):
+        return t
+    from .functions import unused_type_parameters
+
+    unused = set(unused_type_parameters(g, function))
+    found = []
+    for param in g.children(holder):
+        name = g.child_by_field(param, "name")
+        bound = next((c for c in g.children(param) if g.kinds[c] == "constraint"), None)
+        if name is None or bound is None or g.text(name) not in unused or not g.children(bound):
+            continue
+        if engine.declared(g.path, g.children(bound)[-1]) == kept[0]:
+            found.append(TypeVar(g.text(name), (g.path, param)))
+    return join(found[0], *(m for m in members(t) if m in NULLISH)) if len(found) == 1 else t
+
+
+def _constraint(g: ScriptGraph, param: int) -> str:
+    """A type parameter's ``extends`` clause, whitespace normalised ("" for none)."""
+    found = next((c for c in g.children(param) if g.kinds[c] == "constraint"), None)
+    return " ".join(g.text(found).split()) if found is not None else ""
+
+
+def _free_parameter(g: ScriptGraph, function: int) -> tuple[TypeVar, str] | None:
+    """The one type parameter of ``function`` that no annotation left in its
+    signature uses, with its constraint, if it has one."""
+    from .functions import unused_type_parameters
+
+    unused = unused_type_parameters(g, function)
+    holder = g.child_by_field(function, "type_parameters")
+    if len(unused) != 1 or holder is None:
+        return None
+    for param in g.children(holder):
+        name = g.child_by_field(param, "name")
+        if name is not None and g.text(name) == unused[0] and _constraint(g, param):
+            return TypeVar(unused[0], (g.path, param)), _constraint(g, param)
+    return None
+
+
+def _type_parameters(engine: "ScriptContract", where: tuple[str, int]) -> list[tuple[str, bool, str]]:
+    """``(name, has a default, constraint)`` of the declaration's type parameters."""
+    g = engine.graph(where[0])
+    holder = g.child_by_field(where[1], "type_parameters") if g is not None else None
+    if g is None or holder is None:
+        return []
+    out = []
+    for param in g.children(holder):
+        name = g.child_by_field(param, "name")
+        if name is not None:
+            default = any(g.kinds[c] == "default_type" for c in g.children(param))
+            out.append((g.text(name), default, _constraint(g, param)))
+    return out
+
+
 def _keys(engine: "ScriptContract", t: TsType) -> TsType:
     """Keys as ``PropertyKey``; a primitive absorbs its literals' aliases."""
     items = members(t)
@@ -152,10 +276,12 @@ def _keys(engine: "ScriptContract", t: TsType) -> TsType:
     return join(*out) if len(out) != len(items) else t
 
 
-def _common_base(engine: "ScriptContract", t: TsType) -> TsType:
+def _common_base(engine: "ScriptContract", t: TsType, used: frozenset[str] = frozenset()) -> TsType:
     """A union of project classes as the one type they all are: a member that all
     the others extend, else the one nearest class or interface they all extend or
-    implement (``ComputedValue | Reaction``: ``IDerivation``)."""
+    implement (``ComputedValue | Reaction``: ``IDerivation``); of several, the one
+    with every member of ``used`` (those the body reads), its type arguments
+    ``any`` where the classes give it different ones."""
     kept = [m for m in members(t) if isinstance(m, Named) and m.where is not None]
     nullish = [x for x in members(t) if x in NULLISH]
     if len(kept) < 2 or len(kept) + len(nullish) != len(members(t)):
@@ -169,7 +295,54 @@ def _common_base(engine: "ScriptContract", t: TsType) -> TsType:
     common = set(above[0]).intersection(*above[1:])
     supers = {c: set(_supertypes(engine, above[0][c])) for c in common}
     nearest = [c for c in common if not any(c in supers[o] for o in common if o != c)]
-    return join(above[0][nearest[0]], *nullish) if len(nearest) == 1 else t
+    if len(nearest) > 1 and used:  # the one with the members the body reads
+        nearest = [c for c in nearest if used <= engine.members.member_names(above[0][c])]
+    if len(nearest) != 1:
+        return t
+    chosen = above[0][nearest[0]]
+    if any(sup[nearest[0]] != chosen for sup in above[1:]):  # `IInterceptable<X> | IInterceptable<Y>`
+        chosen = Named(chosen.name, tuple(ANY for _ in chosen.args), chosen.where)
+    return join(chosen, *nullish)
+
+
+def _union_alias(engine: "ScriptContract", path: str, t: TsType) -> TsType:
+    """A union of project types that is all of a project alias's union, aliases
+    in it opened (``MapState | ProxyState | SetState`` with ``ProxyState =
+    ProxyObjectState | ProxyArrayState``: ``ImmerState``), as that alias."""
+    kept = [m for m in members(t) if m not in NULLISH]
+    if len(kept) < 2 or not all(isinstance(m, Named) and m.where is not None for m in kept):
+        return t
+    wanted = _alternatives(engine, t)
+    if wanted is None:
+        return t
+    rules = engine.usage.rules
+    found = {
+        a
+        for a in [*rules.file_types(path), *rules.project_types(path)]
+        if isinstance(a, Named) and a.where is not None and _alternatives(engine, a) == wanted
+    }
+    if len(found) != 1:
+        return t
+    return join(found.pop(), *(m for m in members(t) if m in NULLISH))
+
+
+def _alternatives(engine: "ScriptContract", t: TsType) -> frozenset[tuple[str, tuple[str, int]]] | None:
+    """The project types a union of project types and aliases of unions stands
+    for (aliases opened), by name and place; ``None`` where something else is in it."""
+    out: set[tuple[str, tuple[str, int]]] = set()
+    todo, steps = list(members(t)), 0
+    while todo and steps < 64:
+        item, steps = todo.pop(), steps + 1
+        if item in NULLISH:
+            continue
+        if not isinstance(item, Named) or item.where is None or item.args:
+            return None
+        opened = engine.types.expand(item)
+        if opened == item:
+            out.add((item.name, item.where))
+        else:
+            todo.extend(members(opened))
+    return frozenset(out) if len(out) > 1 and not todo else None
 
 
 def _supertypes(engine: "ScriptContract", t: Named) -> dict[str, Named]:

@@ -6,6 +6,10 @@ return).  What is *expected* of an expression comes from where it sits
 (:meth:`UseRules.expected`): an argument, a returned value, the right side of an
 assignment to a declared member or variable, and, one level in, a member of an
 object literal or an item of an array literal sitting in one of those places.
+An expected type may name the type parameters of the class or function around
+the use (``K`` of ``class Registry<K, V>``, from ``this.data.has(key)`` with
+``data: Map<K, V>``): there they are what the parameter is declared with; a
+callee's own type parameter left unbound names nothing.
 
 Example::
 
@@ -18,15 +22,18 @@ Example::
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from typelens.analyzer.typescript import ScriptGraph
+
+from .declared import type_parameters
 
 from .types import (
     ANY,
     BOOLEAN,
     NUMBER,
     STRING,
+    UNDEFINED,
     UNKNOWN,
     UNKNOWN_TS,
     ArrayOf,
@@ -38,6 +45,7 @@ from .types import (
     Tuple,
     TypeVar,
     is_known,
+    join,
     members,
     render,
     substitute,
@@ -106,7 +114,7 @@ class UseRules:
         if expected is None:
             return []
         label, t, weight = expected
-        return [Constraint(label, t, weight, DECLARED)] if _is_answer(t) else []
+        return [Constraint(label, t, weight, DECLARED)] if _is_answer(t, own_variables(path, g, node)) else []
 
     # -- what the place of an expression expects --------------------------------------------
     def expected(self, path: str, g: ScriptGraph, node: int, depth: int = 0) -> tuple[str, TsType, float] | None:
@@ -168,7 +176,7 @@ class UseRules:
             return None
         name, t = param
         t = substitute(t, bindings) if bindings else t
-        if _has_free_variables(t):
+        if _has_free_variables(t, own_variables(path, g, node)):
             return None
         return (
             f"call:{_short(g.text(callee))}.{name}",
@@ -311,6 +319,14 @@ class UseRules:
         fitting = [t for t in shapes if used <= self.engine.members.member_names(t)]
         return fitting[0] if fitting and len(fitting) <= _MAX_FITTING else None
 
+    def file_types(self, path: str) -> list[Named]:
+        """The project's types the file ``path`` declares or imports."""
+        return [t for t in self._shapes(path) if isinstance(t, Named) and t.where is not None]
+
+    def project_types(self, path: str) -> list[Named]:
+        """The classes, interfaces and aliases the project's other files declare."""
+        return self._project_shapes(path)
+
     def _project_shapes(self, path: str) -> list[Named]:
         """The classes and interfaces declared in the project's other files (built once
         per project graph)."""
@@ -394,8 +410,12 @@ def _climb(g: ScriptGraph, node: int) -> tuple[int, int]:
 
 
 def _parameter(func: Func, index: int) -> tuple[str, TsType] | None:
+    """The name and type of the parameter an argument at ``index`` fills; an optional
+    one's ``undefined`` left out (the ``?`` says it, not what is passed)."""
     if index < len(func.params) and not func.params[index].rest:
-        return func.params[index].name, func.params[index].type
+        param = func.params[index]
+        kept = [m for m in members(param.type) if m != UNDEFINED] if param.optional else []
+        return param.name, join(*kept) if kept else param.type
     if func.params and func.params[-1].rest and index >= len(func.params) - 1:
         rest = func.params[-1]
         item = rest.type.item if isinstance(rest.type, ArrayOf) else UNKNOWN
@@ -418,8 +438,38 @@ def _is_declaration(engine: "ScriptContract", func: Func, index: int) -> bool:
     return holder >= 0 and g.child_by_field(holder, "type") is not None
 
 
-def _is_answer(t: TsType) -> bool:
-    """A type worth proposing: known, not ``any``, nor as vague as ``{}`` or ``object``."""
+def own_variables(path: str, g: ScriptGraph, node: int) -> Callable[[TypeVar], bool]:
+    """Whether a type variable is a type parameter of a class or function around
+    ``node`` (``K`` in ``class Registry<K, V> { has(key) { this.data.has(key) } }``):
+    there it names a type the parameter can be declared with, where a callee's own
+    (``T`` of ``push(...items: T[])``, unbound) names none."""
+    around: set[int] = set()
+    parent = g.parents[node] if node >= 0 else -1
+    while parent >= 0 and len(around) < 512:
+        around.add(parent)
+        parent = g.parents[parent]
+
+    def owned(t: TypeVar) -> bool:
+        if t.where is None or t.where[0] != path or not 0 <= t.where[1] < len(g.kinds):
+            return False
+        # the type parameter's node, or (a class's instance type) the declaration's
+        declaration = t.where[1]
+        if g.kinds[declaration] == "type_parameter":
+            declaration = g.parents[g.parents[declaration]] if g.parents[declaration] >= 0 else -1
+        return declaration in around and t.name in type_parameters(g, declaration)
+
+    return owned
+
+
+def _no_variables(t: TypeVar) -> bool:
+    return False
+
+
+def _is_answer(t: TsType, owned: Callable[[TypeVar], bool] = _no_variables) -> bool:
+    """A type worth proposing: known, not ``any``, nor as vague as ``{}`` or ``object``;
+    type variables only where ``owned`` says they are the code's own (:func:`own_variables`)."""
+    if isinstance(t, TypeVar):
+        return owned(t)
     return (
         t is not UNKNOWN
         and not (isinstance(t, Shape) and not t.fields and t.index is None)
@@ -427,16 +477,15 @@ def _is_answer(t: TsType) -> bool:
         and not (isinstance(t, Named) and t.name in _VAGUE)
         and is_known(t)
         and t not in (ANY, UNKNOWN_TS, Prim("never"), Prim("undefined"), Prim("void"))
-        and not isinstance(t, TypeVar)
-        and not _has_free_variables(t)
+        and not _has_free_variables(t, owned)
     )
 
 
-def _has_free_variables(t: TsType) -> bool:
+def _has_free_variables(t: TsType, owned: Callable[[TypeVar], bool] = _no_variables) -> bool:
     todo, seen = [t], 0
     while todo and seen < 200:
         item, seen = todo.pop(), seen + 1
-        if isinstance(item, TypeVar) and item.name != "this":
+        if isinstance(item, TypeVar) and item.name != "this" and not owned(item):
             return True
         if isinstance(item, Named):
             todo.extend(item.args)

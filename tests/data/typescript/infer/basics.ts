@@ -68,3 +68,15 @@ const empty = [];
 empty.push("s");
 // ? parsed: number
 const parsed = parseInt("12", 10);
+
+// a `try` whose body returns: `finally` runs, then the return completes (no `undefined`)
+let runs = 0;
+// ? return: number
+function counted(fn: () => number) {
+  runs++;
+  try {
+    return fn();
+  } finally {
+    runs--;
+  }
+}
