@@ -29,6 +29,7 @@ import sys
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeGuard
 
 import typeshed_client
 
@@ -101,7 +102,7 @@ class _Exports:
         return _Exports(frozenset(names), tuple(pairs), frozenset(starred))
 
 
-def _strings(values: object) -> bool:
+def _strings(values: object) -> TypeGuard[list[str]]:
     return isinstance(values, list) and all(isinstance(v, str) for v in values)
 
 
