@@ -53,6 +53,7 @@ def test_an_engines_remembered_names_follow_a_buffer_given_later(tmp_path: Path)
 
 
 def test_arity_signatures_are_read_once_per_def_and_binding(tmp_path: Path) -> None:
+    from typelens.analyzer import build_graph
     from typelens.typeinfer.check_arity import signatures_of_function
     from typelens.typeinfer.types import ClassType, FunctionRef
 
@@ -67,3 +68,6 @@ def test_arity_signatures_are_read_once_per_def_and_binding(tmp_path: Path) -> N
     assert bound is not None and [s.name for s in bound[0].slots] == ["a", "b"]
     assert plain is not None and [s.name for s in plain[0].slots] == ["self", "a", "b"]
     assert signatures_of_function(engine, FunctionRef(path, node, ClassType("m.C"))) is bound
+    engine.use_graph(path, build_graph("class C:\n    def f(self, a):\n        return a\n", path))  # a buffer
+    again = signatures_of_function(engine, FunctionRef(path, node, ClassType("m.C")))
+    assert again is not None and [s.name for s in again[0].slots] == ["a"]

@@ -148,6 +148,7 @@ class TypeEngine:
         self._graphs_given.add(path)
         self._library_path.pop(path, None)
         self._resolved.clear()
+        self.calls.ways.clear()
 
     def fork(self, buffers: dict[str, ProgramGraph]) -> TypeEngine:
         """A fresh engine of the same session answering for ``buffers``' files from
