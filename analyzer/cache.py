@@ -60,6 +60,7 @@ if TYPE_CHECKING:  # not at run time: the result cache's fingerprints need no pa
 logger = logging.getLogger(__name__)
 
 FORMAT = b"TLGRAPH2"
+_TABLE = b"TLTABLE1"  # a table worked out from a library graph: magic, JSON, digest
 _DIGEST = 16
 _HEADER = struct.Struct("<8sI")  # magic, header length
 _INT = "i" if array("i").itemsize == 4 else "l"
@@ -226,6 +227,65 @@ class GraphCache:
             logger.debug("cannot mark %s used: %s", path, err)
         return graph
 
+    def table_key(self, key: str, kind: str) -> str:
+        """The key of the table ``kind`` worked out from the graph stored under
+        ``key`` under the running Python (whose version and platform decide a
+        stub's ``sys.version_info`` and ``sys.platform`` branches)."""
+        h = hashlib.blake2b(digest_size=20)
+        h.update(f"{key}|{kind}|{sys.version_info[0]}.{sys.version_info[1]}|{sys.platform}".encode())
+        return h.hexdigest()
+
+    def load_table(self, key: str) -> dict | None:
+        """The JSON object :meth:`store_table` wrote under ``key`` in the library
+        folder, or ``None`` (absent, truncated, corrupt: a miss)."""
+        path = self._table_path(key)
+        try:
+            blob = path.read_bytes()
+        except OSError:
+            return None
+        body, digest = blob[len(_TABLE) : -_DIGEST], blob[-_DIGEST:]
+        try:
+            if not blob.startswith(_TABLE) or hashlib.blake2b(body, digest_size=_DIGEST).digest() != digest:
+                raise ValueError("bad magic or digest")
+            table = json.loads(body)
+            if not isinstance(table, dict):
+                raise ValueError("not an object")
+        except (ValueError, UnicodeDecodeError) as err:
+            logger.info("ignoring the damaged cache entry %s: %s", path, err)
+            self.rejected += 1
+            return None
+        return table
+
+    def store_table(self, key: str, table: dict) -> None:
+        """Write ``table`` (plain JSON values) under ``key`` in the library folder,
+        atomically, beside the graphs it was worked out from (pruned with them)."""
+        body = json.dumps(table, separators=(",", ":")).encode()
+        self._write(self._table_path(key), _TABLE + body + hashlib.blake2b(body, digest_size=_DIGEST).digest())
+
+    def _table_path(self, key: str) -> Path:
+        return self.library_folder / key[:2] / f"{key}.tlt"
+
+    def _write(self, target: Path, blob: bytes) -> bool:
+        """Write ``blob`` to ``target`` atomically; a cache that cannot be written
+        is logged once and left alone for the rest of the run."""
+        if not self._writable:
+            return False
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.stem[:8]}.", suffix=".tmp", dir=target.parent)
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(blob)
+                os.replace(tmp, target)
+            except BaseException:
+                os.unlink(tmp)
+                raise
+        except OSError as err:
+            logger.warning("graph cache %s not written (%s); going on without it", self.folder, err)
+            self._writable = False
+            return False
+        return True
+
     def store(self, key: str, graph: ProgramGraph, *, library: bool = False) -> None:
         """Write ``graph`` under ``key`` atomically; a cache that cannot be written
         is logged once and left alone for the rest of the run."""
@@ -237,19 +297,7 @@ class GraphCache:
         except (ValueError, TypeError, OverflowError) as err:  # a value the format cannot hold
             logger.warning("graph of %s not cached: %s", graph.path, err)
             return
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{key[:8]}.", suffix=".tmp", dir=target.parent)
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(blob)
-                os.replace(tmp, target)
-            except BaseException:
-                os.unlink(tmp)
-                raise
-        except OSError as err:
-            logger.warning("graph cache %s not written (%s); going on without it", self.folder, err)
-            self._writable = False
+        if not self._write(target, blob):
             return
         self.stores += 1
         if self.stores % _PRUNE_EVERY == 0:
@@ -264,7 +312,7 @@ class GraphCache:
 
     def _prune(self, folder: Path) -> int:
         entries = []
-        for path in folder.glob("*/*.tlg"):
+        for path in folder.glob("*/*.tl[gt]"):
             try:
                 st = path.stat()
             except OSError:

@@ -29,6 +29,7 @@ import sys
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeGuard
 
 import typeshed_client
 
@@ -83,6 +84,26 @@ class _Exports:
     names: frozenset[str]
     stars: tuple[tuple[str, int], ...]
     starred: frozenset[str]
+
+    def to_json(self) -> dict:
+        return {"names": sorted(self.names), "stars": [list(s) for s in self.stars], "starred": sorted(self.starred)}
+
+    @staticmethod
+    def from_json(table: dict) -> _Exports | None:
+        """The table :meth:`to_json` wrote; ``None`` when it is not of that shape."""
+        names, stars, starred = table.get("names"), table.get("stars"), table.get("starred")
+        if not (_strings(names) and _strings(starred) and isinstance(stars, list)):
+            return None
+        pairs = []
+        for star in stars:
+            if not (isinstance(star, list) and len(star) == 2 and isinstance(star[0], str) and type(star[1]) is int):
+                return None
+            pairs.append((star[0], star[1]))
+        return _Exports(frozenset(names), tuple(pairs), frozenset(starred))
+
+
+def _strings(values: object) -> TypeGuard[list[str]]:
+    return isinstance(values, list) and all(isinstance(v, str) for v in values)
 
 
 def _content_key(path: Path) -> str:
@@ -548,17 +569,40 @@ class ProjectIndex:
                 return None
             if name.encode("utf-8", "replace") not in data and _STAR_IMPORT.search(data) is None:
                 return None
-        graph = self.graph_of(path)
-        if graph is None:
-            return None
-        names = frozenset(s.name for s in graph.symbols if s.scope == 0 and live_definitions(graph, s.definitions))
-        exports = _Exports(
-            names, tuple((b.module, b.level) for b in graph.imports if b.name == "*"), _starred(graph, path, names)
-        )
+        exports = self._stored_exports(path, key)
+        if exports is None:
+            graph = self.graph_of(path)
+            if graph is None:
+                return None
+            exports = _exports_of(graph, path)
+            self._store_exports(path, key, graph, exports)
         self._tables[key] = exports
         if len(self._tables) > self._cache_size * 64:
             self._tables.popitem(last=False)
         return exports
+
+    def _table_key(self, path: Path, key: tuple[Path, str]) -> str | None:
+        """Where the machine's library cache keeps the export table of ``path``
+        (a library file read from the disk); ``None``: not kept there."""
+        cache = self.graph_cache
+        if cache is None or path in self._overlay or not self.is_library_file(path):
+            return None
+        return cache.table_key(cache.key(key[1], str(path), self.config), "exports")
+
+    def _stored_exports(self, path: Path, key: tuple[Path, str]) -> _Exports | None:
+        """The export table of a library file from the machine's library cache (a
+        stub's table is worked out once per machine, not per run)."""
+        where = self._table_key(path, key)
+        table = self.graph_cache.load_table(where) if where is not None and self.graph_cache is not None else None
+        return _Exports.from_json(table) if table is not None else None
+
+    def _store_exports(self, path: Path, key: tuple[Path, str], graph: ProgramGraph, exports: _Exports) -> None:
+        where = self._table_key(path, key)
+        if where is None or self.graph_cache is None or any(d.code in _NOT_CACHED for d in graph.diagnostics):
+            return
+        known = self._hashes.get(path)
+        if known is not None and _stamp_of(path) == known[0]:  # unchanged since it was hashed
+            self.graph_cache.store_table(where, exports.to_json())
 
     def star_binds(self, module: str, name: str) -> bool:
         """Whether ``from module import *`` binds ``name``: its ``__all__``, else its
@@ -611,6 +655,12 @@ class ProjectIndex:
                 if s.scope == 0 and not s.name.startswith("_") and live_definitions(graph, s.definitions)
             }
         )
+
+
+def _exports_of(graph: ProgramGraph, path: Path) -> _Exports:
+    names = frozenset(s.name for s in graph.symbols if s.scope == 0 and live_definitions(graph, s.definitions))
+    stars = tuple((b.module, b.level) for b in graph.imports if b.name == "*")
+    return _Exports(names, stars, _starred(graph, path, names))
 
 
 def _starred(graph: ProgramGraph, path: Path, names: frozenset[str]) -> frozenset[str]:

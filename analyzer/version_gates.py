@@ -83,7 +83,7 @@ def version_excluded(g: ProgramGraph, node: int, stop: int) -> bool:
             break
         kind, field = g.kinds[parent], g.fields[current]
         if kind in ("if_statement", "elif_clause") and field == "consequence":
-            if version_test(g, g.child_by_field(parent, "condition")) is False:
+            if _clause_test(g, parent) is False:
                 return True
         if kind in ("elif_clause", "else_clause"):
             taken, positions = _chain_of(g, g.parents[parent])  # the if_statement
@@ -93,32 +93,74 @@ def version_excluded(g: ProgramGraph, node: int, stop: int) -> bool:
     return False
 
 
-_CHAINS: OrderedDict[int, tuple[ProgramGraph, dict[int, tuple[int, dict[int, int]]]]] = OrderedDict()
-_CHAIN_GRAPHS = 16  # graphs whose if/elif chains are remembered
+class _Gates:
+    """What one graph's ``if`` statements were found to test, worked out once."""
+
+    __slots__ = ("graph", "chains", "tests")
+
+    def __init__(self, graph: ProgramGraph) -> None:
+        self.graph = graph
+        self.chains: dict[int, tuple[int, dict[int, int]]] = {}  # see _chain_of
+        self.tests: dict[int, bool | None] = {}  # if/elif clause -> version_test of its condition
+
+
+_GATES: OrderedDict[int, _Gates] = OrderedDict()
+_GATE_GRAPHS = 16  # graphs whose if/elif chains are remembered
+
+
+def _gates(g: ProgramGraph) -> _Gates:
+    entry = _GATES.get(id(g))
+    if entry is None or entry.graph is not g:
+        entry = _GATES[id(g)] = _Gates(g)
+        while len(_GATES) > _GATE_GRAPHS:
+            _GATES.popitem(last=False)
+    return entry
+
+
+def _clause_test(g: ProgramGraph, clause: int) -> bool | None:
+    """``version_test`` of an ``if`` / ``elif`` clause's condition, once per clause
+    (every definition in a gated block of a stub asks it)."""
+    tests = _gates(g).tests
+    if clause not in tests:
+        tests[clause] = version_test(g, _first_field(g, clause, "condition"))
+    return tests[clause]
+
+
+def _first_field(g: ProgramGraph, node: int, field: str) -> int | None:
+    """``g.child_by_field(node, field)`` without the graph's table of children (a
+    list per node, for a 24,000-node stub asked about a few clauses): nodes come
+    in pre-order, so ``node``'s descendants follow it, and the first later node
+    whose parent comes before ``node`` has left its subtree.  A clause's
+    condition is its first child."""
+    parents, fields = g.parents, g.fields
+    at = node + 1
+    while at < len(parents):
+        parent = parents[at]
+        if parent < node:
+            return None
+        if parent == node and fields[at] == field:
+            return at
+        at += 1
+    return None
 
 
 def _chain_of(g: ProgramGraph, chain: int) -> tuple[int, dict[int, int]]:
     """Of the ``if`` statement ``chain``: the position of its first branch whose
     version test is true (past the end: none) and each clause's position, worked
     out once (a chain of 20,000 ``elif`` is asked about once per definition in it)."""
-    entry = _CHAINS.get(id(g))
-    if entry is None or entry[0] is not g:
-        entry = _CHAINS[id(g)] = (g, {})
-        while len(_CHAINS) > _CHAIN_GRAPHS:
-            _CHAINS.popitem(last=False)
-    found = entry[1].get(chain)
+    chains = _gates(g).chains
+    found = chains.get(chain)
     if found is None:
         clauses = [chain, *g.children(chain)]
         taken = next(
             (
                 i
                 for i, clause in enumerate(clauses)
-                if g.kinds[clause] in ("if_statement", "elif_clause")
-                and version_test(g, g.child_by_field(clause, "condition")) is True
+                if g.kinds[clause] in ("if_statement", "elif_clause") and _clause_test(g, clause) is True
             ),
             len(clauses),
         )
-        found = entry[1][chain] = (taken, {clause: i for i, clause in enumerate(clauses)})
+        found = chains[chain] = (taken, {clause: i for i, clause in enumerate(clauses)})
     return found
 
 

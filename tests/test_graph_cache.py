@@ -5,6 +5,7 @@ entries ignored, invalidation by content, path, configuration and version, and t
 from __future__ import annotations
 
 import json
+import shutil
 import os
 import subprocess
 import sys
@@ -320,8 +321,6 @@ def _library_index(tmp_path: Path, root: Path, site: Path) -> tuple[ProjectIndex
 
 
 def test_library_graphs_go_to_the_library_folder_and_outlive_the_projects(tmp_path: Path) -> None:
-    import shutil
-
     root, site = _library_setup(tmp_path)
     index, cache = _library_index(tmp_path, root, site)
     assert index.is_library_file(site / "libmod.py") and not index.is_library_file(root / "m.py")
@@ -349,3 +348,95 @@ def test_a_changed_or_damaged_library_entry_is_a_miss(tmp_path: Path) -> None:
     again = index.graph_of(site / "libmod.py")
     assert (cache.hits, cache.rejected, cache.stores) == (0, 1, 1)
     assert again is not None and [s.name for s in again.symbols if s.scope == 1] == ["x", "y"]
+
+
+# -- export tables of library files ------------------------------------------------------------
+_GATED_LIBRARY = b"""import sys
+from os.path import *
+
+__all__ = ["helper", "Shown"]
+
+def helper(x):
+    return x
+
+class Shown: ...
+
+class _Hidden: ...
+
+if sys.version_info >= (99, 0):
+    def future(): ...
+"""
+
+
+def _tables(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*.tlt")) if folder.exists() else []
+
+
+def _export_answers(index: ProjectIndex) -> list:
+    """What the index says about ``libmod``'s names, from its export table."""
+    names = ("helper", "Shown", "_Hidden", "future", "join", "nothing")
+    return [index.star_binds("libmod", n) for n in names] + [
+        (d.name, d.node) if hasattr(d, "node") else d for d in (index.resolve_name("libmod", n) for n in names)
+    ]
+
+
+def test_a_library_files_export_table_is_kept_and_read_back_without_its_graph(tmp_path: Path) -> None:
+    root, site = _library_setup(tmp_path)
+    (site / "libmod.py").write_bytes(_GATED_LIBRARY)
+    index, cache = _library_index(tmp_path, root, site)
+    assert index.star_binds("libmod", "helper") and not index.star_binds("libmod", "_Hidden")
+    first = _export_answers(index)
+    assert first[:4] == [True, True, False, True]  # future: not bound here, the benefit of the doubt
+    assert first[6][0] == "helper" and first[7][0] == "Shown" and first[8][0] == "_Hidden"
+    assert first[9] is None  # future: only in a branch this Python does not take
+    assert len(_tables(tmp_path / "library")) == 1 and not _tables(tmp_path / "graphs")
+    index, cache = _library_index(tmp_path, root, site)
+    assert index.star_binds("libmod", "Shown") and (cache.hits, cache.misses) == (0, 0)  # no graph read
+    assert _export_answers(index) == first
+    assert index.resolve_name("libmod", "later") is None
+    (site / "libmod.py").write_bytes(_GATED_LIBRARY + b"\ndef later(): ...\n")
+    index, cache = _library_index(tmp_path, root, site)  # an upgraded package: a new key
+    assert index.resolve_name("libmod", "later") is not None and len(_tables(tmp_path / "library")) == 2
+
+
+@pytest.mark.parametrize("damage", ["truncated", "flipped", "shape"])
+def test_a_damaged_export_table_is_a_miss_and_rewritten(tmp_path: Path, damage: str) -> None:
+    root, site = _library_setup(tmp_path)
+    (site / "libmod.py").write_bytes(_GATED_LIBRARY)
+    index, cache = _library_index(tmp_path, root, site)
+    first = _export_answers(index)
+    [entry] = _tables(tmp_path / "library")
+    good = entry.read_bytes()
+    if damage == "truncated":
+        entry.write_bytes(good[:-5])
+    elif damage == "flipped":  # still JSON, but not what was written: the digest says so
+        entry.write_bytes(good.replace(b'"helper"', b'"helpex"'))
+    else:  # a sound entry of another shape (another version's table)
+        cache.store_table(entry.stem, {"names": "helper", "stars": [], "starred": []})
+    index, cache = _library_index(tmp_path, root, site)
+    assert _export_answers(index) == first
+    assert cache.rejected == (0 if damage == "shape" else 1) and entry.read_bytes() == good
+
+
+def test_answers_are_the_same_with_and_without_the_library_tables(tmp_path: Path) -> None:
+    root = _project(
+        tmp_path,
+        b"from os.path import *\nimport collections, json\n\n"
+        b"def f(p: str, d):\n    q = join(p, 'x')\n    c = collections.OrderedDict(d)\n"
+        b"    return json.dumps(c) + q.uper()\n",
+    )
+    cache = tmp_path / "cache"
+
+    def answers(*extra: str) -> list[str]:
+        out = []
+        for command in (["analyze", ".", "--exit-zero"], ["infer", ".", "--mode", "static"]):
+            done = _cli(root, cache, *command, "--format", "json", *extra)
+            assert done.returncode == 0, done.stderr
+            out.append(done.stdout.split('"seconds"')[0])
+        return out
+
+    without = answers("--no-cache")
+    assert answers() == without and _tables(cache / "library" / "graphs")  # cold: tables written
+    for folder in ("graphs", "results"):
+        shutil.rmtree(cache / folder, ignore_errors=True)
+    assert answers() == without  # the project's caches cleared, the library tables read

@@ -190,6 +190,8 @@ class CallModel:
     def __init__(self, engine: "Engine") -> None:
         self.engine = engine
         self._signatures: dict[tuple[str, int], list[Param]] = {}
+        # ``check_arity.signatures_of_function``'s answers by (path, def, bound)
+        self.ways: dict[tuple[str, int, bool], object] = {}
         self._reach = ImportReach(engine)
 
     def signature(self, path: str, g: ProgramGraph, function: int) -> list[Param]:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 from functools import partial
 from dataclasses import dataclass
+from typing import cast
 
 from typelens.analyzer import ProgramGraph, ScopeKind, SymbolKind
 from typelens.analyzer import codes
@@ -238,7 +239,20 @@ def _is_method(g: ProgramGraph, function: int) -> bool:
 
 
 def signatures_of_function(engine: TypeEngine, fn: FunctionRef) -> list[Signature] | None:
-    """Each way ``fn`` may be called; None when its parameters are not certain."""
+    """Each way ``fn`` may be called; None when its parameters are not certain.
+    Worked out once per def and engine (a project's calls ask about the same
+    few hundred defs thousands of times); callers must not change the list."""
+    key = (fn.path, fn.node, fn.bound is not None)
+    known = engine.calls.ways.get(key, _UNREAD)
+    if known is _UNREAD:
+        known = engine.calls.ways[key] = _signatures_of_function(engine, fn)
+    return cast("list[Signature] | None", known)
+
+
+_UNREAD = object()
+
+
+def _signatures_of_function(engine: TypeEngine, fn: FunctionRef) -> list[Signature] | None:
     g = engine.graph(fn.path)
     if g is None or not 0 <= fn.node < len(g.kinds) or g.kinds[fn.node] != "function_definition":
         return None

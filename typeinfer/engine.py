@@ -102,6 +102,7 @@ class TypeEngine:
         self._solver = Memo(shared)
         self._graphs: dict[str, ProgramGraph | None] = {}
         self._graphs_given: set[str] = set()
+        self._resolved: dict[tuple[str, str], Definition | ModuleLocation | None] = {}  # see resolve_name
         self._project_files: dict[str, int] = {}
         self.project_paths: list[str] = []
         if project is not None and project.root is not None:
@@ -146,6 +147,8 @@ class TypeEngine:
         self._graphs[path] = graph
         self._graphs_given.add(path)
         self._library_path.pop(path, None)
+        self._resolved.clear()
+        self.calls.ways.clear()
 
     def fork(self, buffers: dict[str, ProgramGraph]) -> TypeEngine:
         """A fresh engine of the same session answering for ``buffers``' files from
@@ -172,7 +175,16 @@ class TypeEngine:
 
     def resolve_name(self, module: str, name: str) -> Definition | ModuleLocation | None:
         """``index.resolve_name``, but answered from this engine's own graph of a
-        file when it has one (an editor buffer newer than the file on disk)."""
+        file when it has one (an editor buffer newer than the file on disk).
+        Once per name and engine: the files an engine reads do not change while
+        it answers (a project's checks ask about ``typing.Any`` hundreds of times)."""
+        key = (module, name)
+        if key in self._resolved:
+            return self._resolved[key]
+        found = self._resolved[key] = self._resolve_name(module, name)
+        return found
+
+    def _resolve_name(self, module: str, name: str) -> Definition | ModuleLocation | None:
         target = self.index.resolve_name(module, name)
         if isinstance(target, Definition):
             path = str(target.path)
