@@ -533,10 +533,7 @@ class ProjectIndex:
                     binding = next((b for b in graph.imports if b.node in live), None)
                     if binding is not None:
                         return self._follow(graph, module, location, binding, seen)
-                node = live[-1]
-                parent = graph.parents[node]
-                is_def = sym.kind in (SymbolKind.FUNCTION, SymbolKind.CLASS)
-                return Definition(module, location.path, parent if is_def else node, name, sym.kind)
+                return definition_at(graph, module, location.path, name, sym.kind, live[-1])
         for star_module, level in exports.stars if exports is not None else ():
             target = self.absolute_module(module, star_module, level, importer_is_package=location.is_package)
             if not self.star_binds(target, name):
@@ -716,3 +713,23 @@ def _stub_context(environment: PythonEnvironment, search_paths: list[Path]) -> t
     stub_paths = [p for p in search_paths if p != environment.stdlib]
     version = environment.version or sys.version_info[:2]
     return typeshed_client.get_search_context(search_path=stub_paths, version=version)
+
+
+_DEFINING = {"class_definition": SymbolKind.CLASS, "function_definition": SymbolKind.FUNCTION}
+
+
+def definition_at(graph: ProgramGraph, module: str, path: Path, name: str, kind: SymbolKind, node: int) -> Definition:
+    """The :class:`Definition` of ``name`` bound by its name node ``node``: the
+    ``class``/``def`` statement when that node names one, else the node itself.
+    The statement decides, not the symbol's kind, which is its first binding's:
+    typeshed's ``typing_extensions.ParamSpec`` is imported from ``typing`` for
+    3.13 and a class before it, and under 3.11 is that class.
+    For example, ``class C: ...`` gives the ``class_definition`` node and
+    ``SymbolKind.CLASS``; ``x = 1`` gives ``x``'s node and ``kind``."""
+    parent = graph.parents[node]
+    defining = _DEFINING.get(graph.kinds[parent]) if parent >= 0 else None
+    if defining is not None:
+        return Definition(module, path, parent, name, defining)
+    if kind in (SymbolKind.FUNCTION, SymbolKind.CLASS):
+        kind = SymbolKind.VARIABLE  # a def under one version gate, an assignment under this one
+    return Definition(module, path, node, name, kind)

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from typelens.analyzer import ProjectIndex
+from typelens.analyzer import ProjectIndex, SymbolKind
 from typelens.typeinfer import queries
 from typelens.typeinfer.engine import TypeEngine
 from typelens.typeinfer.queries import Analysed, members_at, name_chain_at, receiver_type
 from typelens.typeinfer.session import AnalysisSession
-from typelens.typeinfer.types import NEVER, UnknownType, render
+from typelens.typeinfer.types import NEVER, ClassType, UnknownType, render
 
 SOURCE = b"""import pathlib
 
@@ -115,6 +115,40 @@ def test_session_engines_share_library_answers_only(tmp_path: Path) -> None:
         assert facts is not None and facts.is_complete
     assert answers == ["Path", "str", "Path"]  # the project file's answers are never shared
     assert library.answers and all(not str(key[1]).startswith(str(tmp_path)) for key in library.answers)
+
+
+def test_a_later_engine_reads_gated_library_classes_as_the_first_did(tmp_path: Path) -> None:
+    """typeshed's ``typing_extensions.ParamSpec`` is ``from typing import`` under
+    3.13 and a class before: the name resolves to that class whichever engine asks.
+    A second engine of the session, given the first one's library answers, used to
+    find no class behind the name and report ``'ParamSpec' has no attribute 'args'``
+    and a call of ``te.ParamSpec("P")`` with too many arguments."""
+    source = """import typing as t
+
+import typing_extensions as te
+
+P = te.ParamSpec("P")
+
+
+def wrap(f: t.Callable[P, int]) -> t.Callable[P, int]:
+    def inner(*args: P.args, **kwargs: P.kwargs) -> int:
+        return f(*args, **kwargs)
+
+    return inner
+"""
+    (tmp_path / "deco.py").write_text(source, encoding="utf-8")
+    session = AnalysisSession(tmp_path)
+    session.build_project(None)
+    found = [
+        [d.message for d in session.analyse(tmp_path / "deco.py", engine=session.engine()).diagnostics()]
+        for _ in range(3)
+    ]
+    assert session.library.answers
+    assert found == [[], [], []]
+    engine = session.engine()
+    target = engine.resolve_name("typing_extensions", "ParamSpec")
+    assert target is not None and getattr(target, "kind", None) is SymbolKind.CLASS
+    assert engine.classes.has_member(ClassType("typing_extensions.ParamSpec"), "args") is True
 
 
 def test_members_follow_the_running_pythons_version_gates(tmp_path: Path) -> None:

@@ -34,8 +34,9 @@ from typelens.analyzer import (
     ProgramGraph,
     ProjectGraph,
     ProjectIndex,
-    SymbolKind,
 )
+from typelens.analyzer.project import definition_at
+from typelens.analyzer.version_gates import live_definitions
 
 from .annotations import AnnotationEvaluator
 from .callables import CallModel
@@ -191,12 +192,10 @@ class TypeEngine:
             mine = self._graphs.get(path)
             if mine is not None and mine is not self.index.graph_of(target.path):
                 sym = mine.find_symbol(target.name)
-                if sym is None or not sym.definitions:
+                live = live_definitions(mine, sym.definitions) if sym is not None else ()
+                if sym is None or not live:
                     return None
-                node = sym.definitions[-1]
-                parent = mine.parents[node]
-                is_def = sym.kind in (SymbolKind.FUNCTION, SymbolKind.CLASS)
-                return Definition(target.module, target.path, parent if is_def else node, target.name, sym.kind)
+                return definition_at(mine, target.module, target.path, target.name, sym.kind, live[-1])
         return target
 
     def resolve_binding(self, path: str, g: ProgramGraph, binding: ImportBinding) -> Definition | ModuleLocation | None:
