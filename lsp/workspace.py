@@ -478,10 +478,21 @@ class Workspace:
             revision = track.revision if snapshot is None else snapshot.revision
         kept = self._builds.carrier(track, revision, self.hover_budget, warmed=True)
         if kept is not None:
-            found = self._carried_hover(track, kept, revision, offset)
+            found = self._carried_hover(track, self._free_carrier(track, kept), revision, offset)
             if found is not _NOT_CARRIED:
                 return found
         return self._ask(uri, snapshot, lambda a: a.hover(offset))
+
+    def _free_carrier(self, track: Track, kept: Analysed) -> Analysed:
+        """``kept``, or the revision kept before it when ``kept``'s engine is busy
+        (with a step of a warm-up that the edits since made useless: up to a
+        second on a large function) while the one before is free and has every
+        prediction worked out (what a hover reads)."""
+        with self._lock:
+            previous = track.previous if track.analysed is kept else None
+        if previous is not None and kept.lock.locked() and not previous.lock.locked() and previous.predicted():
+            return previous
+        return kept
 
     def _carried_hover(self, track: Track, kept: Analysed, revision: int, offset: int):
         """The hover at ``offset`` of ``revision`` answered by the ``kept`` revision, its
