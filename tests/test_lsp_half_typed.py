@@ -250,7 +250,8 @@ def test_hints_answered_while_typing_are_refreshed_once_built(tmp_path: Path) ->
         )
         whole = {"start": {"line": 0, "character": 0}, "end": {"line": text.count("\n") + 9, "character": 0}}
         ask = {"textDocument": {"uri": uri}, "range": whole}
-        built = srv.response(srv.request("textDocument/inlayHint", ask))["result"]
+        # the first answer builds and warms the whole module: up to a minute on a loaded machine
+        built = srv.response(srv.request("textDocument/inlayHint", ask), 120)["result"]
         for version in range(2, 6):  # four lines typed at the top
             srv.notify(
                 "textDocument/didChange",
@@ -269,7 +270,7 @@ def test_hints_answered_while_typing_are_refreshed_once_built(tmp_path: Path) ->
         while refresh.get("method") != "workspace/inlayHint/refresh":
             refresh = srv.messages.get(timeout=120)
         srv.send({"jsonrpc": "2.0", "id": refresh["id"], "result": None})
-        fresh = srv.response(srv.request("textDocument/inlayHint", ask))["result"]
+        fresh = srv.response(srv.request("textDocument/inlayHint", ask), 120)["result"]
     finally:
         srv.close()
     assert len(built) > 5 and carried == fresh == [_down(hint, 4) for hint in built]
