@@ -67,13 +67,14 @@ Example::
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterator, TypeVar
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping, TypeVar
 
 if TYPE_CHECKING:
     from typelens.analyzer import ProgramGraph
@@ -89,15 +90,22 @@ __all__ = [
     "HOVER_BUDGET",
     "Priority",
     "QUIET",
+    "RANK_BUDGET",
     "STEP_WAIT",
     "Stale",
     "Track",
+    "rank_budget",
 ]
 
 T = TypeVar("T")
 
 HOVER_BUDGET = 0.03  # seconds a hover waits for the current revision's build
 COMPLETION_BUDGET = 0.05  # ... and a completion, before the newest revision built answers it
+# seconds a listed completion waits on for the code LM's reading of the text before
+# the dot (started with the request); past it the list goes in its static order,
+# marked incomplete: the client asks again, and the LM's reading, kept, ranks it then;
+# TYPELENS_RANK_BUDGET (seconds, or "none": always wait) overrides it
+RANK_BUDGET = 0.02
 QUIET = 0.15  # the builder starts once the document had no edit for this long
 # seconds a carried answer waits for the older revision's engine (busy with a
 # step of its warm-up, or another request) before it asks the current revision
@@ -586,6 +594,22 @@ class Builds:
             if left <= 0 and not self.priority.busy():
                 return
             self._ready.wait(max(left, _POLL))
+
+
+def rank_budget(environ: Mapping[str, str] = os.environ) -> float | None:
+    """:data:`RANK_BUDGET`, or ``TYPELENS_RANK_BUDGET`` (seconds; ``none``: a list
+    waits for its ranking, as the test suite's servers do, whose lists are
+    compared in order whatever the machine's speed)."""
+    value = environ.get("TYPELENS_RANK_BUDGET", "").strip().lower()
+    if not value:
+        return RANK_BUDGET
+    if value == "none":
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        logger.warning("TYPELENS_RANK_BUDGET=%r is not a number of seconds; using %s", value, RANK_BUDGET)
+        return RANK_BUDGET
 
 
 def _timed(build: Callable[[], Analysed]) -> Analysed:

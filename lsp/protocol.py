@@ -66,7 +66,7 @@ from .framing import Frame, FrameDecoder, Junk, Misframed
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["RobustIO", "TypelensProtocol", "strict_converter", "without_surrogates"]
+__all__ = ["RobustIO", "TypelensProtocol", "settle_heap", "strict_converter", "without_surrogates"]
 
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
@@ -374,16 +374,35 @@ class RobustIO:
         stubs, each revision's engines) and stops every thread meanwhile: 0.2 to
         0.7 s on a 2,000-line file, 26 times while 60 lines were typed in, each
         holding every hover up.  So Python's own full collections are off
-        (:func:`_serving_settings`), and they run here when the client has sent
-        nothing for :data:`_IDLE` seconds, or anyway after
-        :data:`_YOUNG_COLLECTIONS` young ones (cyclic garbage stays bounded).
+        (:func:`_serving_settings`), and one runs here when the client has sent
+        nothing for :data:`_IDLE` seconds (once per quiet spell: collecting again
+        and again while the builder works through a pause held up the request
+        that ended it, the completion asked two seconds after an edit), or anyway
+        after :data:`_YOUNG_COLLECTIONS` young ones (cyclic garbage stays
+        bounded).  What lives as long as the server is kept out of them
+        (:func:`settle_heap`).
         """
+        collected_after = None  # the input the last quiet collection followed
         while True:
             await asyncio.sleep(_IDLE / 2)
             pending = gc.get_count()[2]
-            idle = time.monotonic() - getattr(self, "_last_input", 0.0) >= _IDLE
-            if pending and (idle or pending >= _YOUNG_COLLECTIONS):
+            last = getattr(self, "_last_input", 0.0)
+            quiet = time.monotonic() - last >= _IDLE and last != collected_after
+            if pending and (quiet or pending >= _YOUNG_COLLECTIONS):
                 gc.collect()
+                collected_after = last
+
+
+def settle_heap() -> None:
+    """Keep what the server built to hold for good (the project's index, the
+    stubs it imports, the code LM: 435,000 objects for CPython's
+    ``subprocess.py``) out of every later full collection (``gc.freeze``): a full
+    collection then walks the revisions' engines alone, 80 ms instead of 450 ms
+    on a loaded machine, and a request that comes meanwhile waits that long.
+    Called once, when indexing ends; what is frozen is still freed when no
+    longer referenced (only a reference cycle among frozen objects would stay)."""
+    gc.collect()
+    gc.freeze()
 
 
 def _serving_settings() -> None:

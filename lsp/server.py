@@ -37,7 +37,7 @@ from typelens.typeinfer.settings import Settings, load_settings, with_editor
 
 from .convert import COMPLETION_KIND, byte_offset, hover_markdown, lsp_position, lsp_range, text_document_edit
 from .positions import Encoding
-from .protocol import RobustIO, TypelensProtocol, strict_converter
+from .protocol import RobustIO, TypelensProtocol, settle_heap, strict_converter
 from .workspace import MAX_DOCUMENT_BYTES, Place, Snapshot, Workspace, in_daemon, path_of_uri
 
 logger = logging.getLogger(__name__)
@@ -127,7 +127,10 @@ async def initialized(ls: TypelensServer, params: types.InitializedParams) -> No
 async def _index_workspace(ls: TypelensServer) -> None:
     files = await ls.run_blocking(ls.ws.index_files)
     if not files:
-        await asyncio.wrap_future(in_daemon(ls.ws.code_lm))
+        try:
+            await asyncio.wrap_future(in_daemon(ls.ws.code_lm))
+        finally:
+            settle_heap()
         return
     token = str(uuid.uuid4())
     try:
@@ -152,7 +155,10 @@ async def _index_workspace(ls: TypelensServer) -> None:
     if token:
         ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=f"indexed {len(files)} files"))
     # the completion ranker loaded now, not on the first completion (nor holding an exit up)
-    await asyncio.wrap_future(in_daemon(ls.ws.code_lm))
+    try:
+        await asyncio.wrap_future(in_daemon(ls.ws.code_lm))
+    finally:
+        settle_heap()  # what is built so far stays: later full collections skip it
     _diagnostics_changed(ls)
 
 
@@ -395,8 +401,9 @@ async def completion(ls: TypelensServer, params: types.CompletionParams) -> type
         )
         for i, e in enumerate(entries)
     ]
-    # a list carried from an older revision may lack what the edits since made: asked again as the user types
-    return types.CompletionList(is_incomplete=found.carried, items=items)
+    # a list carried from an older revision may lack what the edits since made, and
+    # one not ranked yet is ranked next time: asked again as the user types
+    return types.CompletionList(is_incomplete=found.incomplete, items=items)
 
 
 @server.feature(types.COMPLETION_ITEM_RESOLVE)

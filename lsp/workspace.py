@@ -33,6 +33,7 @@ import logging
 import re
 import threading
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -51,7 +52,17 @@ from typelens.typeinfer.session import AnalysisSession, FileAnalysis, project_ro
 from typelens.typeinfer.discovery import Discovery
 from typelens.typeinfer.settings import Settings, SettingsTree, with_editor
 
-from .analyses import COMPLETION_BUDGET, HOVER_BUDGET, STEP_WAIT, Analysed, Builds, Priority, Stale, Track
+from .analyses import (
+    COMPLETION_BUDGET,
+    HOVER_BUDGET,
+    STEP_WAIT,
+    Analysed,
+    Builds,
+    Priority,
+    Stale,
+    Track,
+    rank_budget,
+)
 from .positions import Encoding, LineIndex
 
 logger = logging.getLogger(__name__)
@@ -103,12 +114,19 @@ class Snapshot:
 @dataclass(frozen=True, slots=True)
 class Completions:
     """A completion list and the revision it was worked out on; ``carried``: by an
-    older revision than the request's (see :meth:`Workspace.completions`), so
-    the client should ask again as the user types on."""
+    older revision than the request's (see :meth:`Workspace.completions`), or
+    ``ranked`` false: in its static order, the code LM's reading not ready within
+    :data:`~.analyses.RANK_BUDGET`; either way the client should ask again as
+    the user types on."""
 
     entries: list[CompletionEntry]
     revision: int
     carried: bool = False
+    ranked: bool = True
+
+    @property
+    def incomplete(self) -> bool:
+        return self.carried or not self.ranked
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +183,7 @@ class Workspace:
         self._builds = Builds(self._lock, self._is_open_track, self._priority)
         self.hover_budget = HOVER_BUDGET
         self.completion_budget = COMPLETION_BUDGET
+        self.rank_budget = rank_budget()  # None: a list waits for its ranking
 
     # -- documents -----------------------------------------------------------------------
     def open(self, uri: str, text: str, version: int) -> None:
@@ -459,10 +478,21 @@ class Workspace:
             revision = track.revision if snapshot is None else snapshot.revision
         kept = self._builds.carrier(track, revision, self.hover_budget, warmed=True)
         if kept is not None:
-            found = self._carried_hover(track, kept, revision, offset)
+            found = self._carried_hover(track, self._free_carrier(track, kept), revision, offset)
             if found is not _NOT_CARRIED:
                 return found
         return self._ask(uri, snapshot, lambda a: a.hover(offset))
+
+    def _free_carrier(self, track: Track, kept: Analysed) -> Analysed:
+        """``kept``, or the revision kept before it when ``kept``'s engine is busy
+        (with a step of a warm-up that the edits since made useless: up to a
+        second on a large function) while the one before is free and has every
+        prediction worked out (what a hover reads)."""
+        with self._lock:
+            previous = track.previous if track.analysed is kept else None
+        if previous is not None and kept.lock.locked() and not previous.lock.locked() and previous.predicted():
+            return previous
+        return kept
 
     def _carried_hover(self, track: Track, kept: Analysed, revision: int, offset: int):
         """The hover at ``offset`` of ``revision`` answered by the ``kept`` revision, its
@@ -660,13 +690,15 @@ class Workspace:
                     track.carried_dot = (snapshot.revision, dot)
             carried = self._carried_completions(track, kept, snapshot, offset)
             if carried is not None:
-                return Completions(self._ranked(ranking, data, offset, carried), kept.revision, True)
+                ranked, in_order = self._ranked(ranking, data, offset, carried)
+                return Completions(ranked, kept.revision, True, in_order)
         analysis = analysis or self._analysed(uri, snapshot)
         if dot is None:
             entries = analysis.ask(lambda a: a.completions(offset))
         else:  # the same list at every offset of the name typed after the dot
             entries = analysis.ask_kept(("members", dot), lambda a: a.completions(offset))
-        return Completions(self._ranked(ranking, data, offset, entries), analysis.revision)
+        ranked, in_order = self._ranked(ranking, data, offset, entries)
+        return Completions(ranked, analysis.revision, ranked=in_order)
 
     def _warmest(self, track: Track, kept: Analysed) -> Analysed:
         """``kept``, or the revision before it, when that one was warmed or listed
@@ -755,18 +787,25 @@ class Workspace:
 
     def _ranked(
         self, ranking: Future | None, data: bytes, offset: int, entries: list[CompletionEntry]
-    ) -> list[CompletionEntry]:
+    ) -> tuple[list[CompletionEntry], bool]:
         """Member completions ordered by the code LM (``ranking``: its reading of
-        ``data`` up to the dot, :meth:`_rank_ahead`)."""
-        found = ranking.result() if ranking is not None and entries else None
+        ``data`` up to the dot, :meth:`_rank_ahead`), and whether they are: a
+        reading not ready within :attr:`rank_budget` of the list leaves them in
+        their static order (the reading goes on, and is kept for the next ask)."""
         dot = member_dot(data, offset)
-        if found is None or dot is None:
-            return entries
+        if ranking is None or not entries or dot is None:
+            return entries, True
+        try:
+            found = ranking.result(timeout=self.rank_budget)
+        except FutureTimeout:
+            return entries, False
+        if found is None:  # no LM: the static order is the answer
+            return entries, True
         from typelens.monitors.ranking import rank_entries
 
         lm, logprobs = found
         with self._lm_use:  # the names' first tokens use the tokenizer
-            return rank_entries(lm, data[: dot + 1].decode("utf-8", "replace"), entries, logprobs)
+            return rank_entries(lm, data[: dot + 1].decode("utf-8", "replace"), entries, logprobs), True
 
     def _carried_completions(
         self, track: Track, kept: Analysed, snapshot: Snapshot, offset: int

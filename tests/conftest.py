@@ -36,6 +36,9 @@ if "TYPELENS_CACHE_DIR" not in os.environ:
 # Processes the tests start (the CLI, the language server) decode with the tiny LM
 # even where `make lm-real` installed the pretrained one; its tests name it.
 os.environ.setdefault("TYPELENS_LM", "tiny")
+# ... and wait for the LM's ranking of a completion list, however slow the machine:
+# tests compare lists in order (the budget itself: test_lsp_completion_latency.py)
+os.environ.setdefault("TYPELENS_RANK_BUDGET", "none")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

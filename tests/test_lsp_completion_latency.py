@@ -299,6 +299,39 @@ def _order(entries) -> list[str]:
     return [e.label for e in entries]
 
 
+def test_a_list_does_not_wait_past_its_budget_for_the_lms_ranking(tmp_path: Path) -> None:
+    """The LM reads the text before the dot beside the listing; a reading not ready
+    within the rank budget leaves the list in its static order, marked incomplete
+    (the client asks again), and the reading goes on: the next ask is ranked."""
+    import threading
+
+    ws, uri = _open(tmp_path, CART)
+    dot = _offset(CART, "self.items.append", -len("items.append")) - 1
+    listed = ws.analysis(uri).completions(dot + 1)
+    gate, reads = threading.Event(), []
+
+    def slow_reading(uri: str, before: bytes):  # an LM that takes its time, then says it has nothing
+        reads.append(before)
+        assert gate.wait(60)
+
+    ws._next_logprobs = slow_reading
+    ws.rank_budget = 0.0
+    unranked = ws.completion_list(uri, dot + 1)
+    assert not unranked.ranked and unranked.incomplete and not unranked.carried
+    assert _agree(unranked.entries, listed) and reads == [CART.encode()[: dot + 1]]
+    gate.set()
+    ws.rank_budget = None  # a list waits for its ranking
+    again = ws.completion_list(uri, dot + 1)
+    assert again.ranked and not again.incomplete and _agree(again.entries, listed)
+
+
+def test_the_rank_budget_is_read_from_the_environment() -> None:
+    assert analyses.rank_budget({}) == analyses.RANK_BUDGET
+    assert analyses.rank_budget({"TYPELENS_RANK_BUDGET": "none"}) is None
+    assert analyses.rank_budget({"TYPELENS_RANK_BUDGET": "0.5"}) == 0.5
+    assert analyses.rank_budget({"TYPELENS_RANK_BUDGET": "soon"}) == analyses.RANK_BUDGET
+
+
 def test_the_lm_reads_a_text_before_a_dot_once() -> None:
     """``LogprobMemo``: the same text before the dot reuses what the LM read;
     another text (or another LM) is read again, and the oldest is let go."""

@@ -249,6 +249,38 @@ def test_a_hover_while_the_newest_revision_is_warmed_comes_from_the_warmed_one(t
     assert (carried.start, carried.end) == (before.start + 9, before.end + 9)
 
 
+def test_a_hover_carried_past_an_engine_busy_with_a_warm_up_step(tmp_path: Path, monkeypatch) -> None:
+    """While the user types, the newest revision built may be in a step of its
+    warm-up that the edits made useless (one function's answers can take a
+    second): a hover carried across the edits reads the warmed revision before
+    it, whose engine is free, rather than wait for that step, and answers as a
+    fresh open of the text does (the hover never asks for the edited revision)."""
+    from typelens.lsp import analyses
+
+    monkeypatch.setattr(analyses, "QUIET", 60.0)  # the builder leaves the edited revision to the requests
+    ws, uri = _open(tmp_path, CART)
+    ws.hover_budget = 60.0  # first, every hover is its own revision's
+    at = len(CART[: CART.index("def checkout(cart") + len("def checkout(")].encode())
+    before = ws.hover(uri, at)
+    assert ws.caught_up(uri)
+    ws.change(uri, 2, [(0, 0, "# a note\n")])
+    assert ws.hover(uri, 0) is None and ws.caught_up(uri)  # revision 1 built and warmed
+    track = ws._docs[uri].track
+    assert (track.analysed.revision, track.previous.revision) == (1, 0) and track.previous.predicted()
+    ws.hover_budget = 0.0  # every build is slow: carry whenever the revision asked is not built
+    with track.analysed.lock:  # revision 1's engine busy with a step
+        ws.change(uri, 3, [(0, 0, "#\n")])
+        carried = ws.hover(uri, at + 11)
+        asked = track.wanted
+    fresh_dir = tmp_path / "fresh"
+    fresh_dir.mkdir()
+    fresh, fresh_uri = _open(fresh_dir, "#\n# a note\n" + CART)
+    assert asked < 2 and before is not None and carried is not None
+    assert carried == fresh.hover(fresh_uri, at + 11)
+    assert (carried.start, carried.end) == (before.start + 11, before.end + 11)
+    ws.stop(), fresh.stop()
+
+
 def _stdlib_analysis(tmp_path: Path, name: str):
     """A fresh analysis (hybrid mode: the shipped classifier) of a copy of a stdlib module."""
     from typelens.typeinfer.session import AnalysisSession

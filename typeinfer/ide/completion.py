@@ -22,7 +22,9 @@ Example::
 from __future__ import annotations
 
 import re
+import threading
 import time
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -170,7 +172,27 @@ def member_completions(analysis: "FileAnalysis", dot: int) -> list[CompletionEnt
 
 
 def member_entries(engine: "TypeEngine", receiver: Type) -> list[CompletionEntry]:
-    """The members of a value of type ``receiver``, public names first."""
+    """The members of a value of type ``receiver``, public names first; listed once
+    per engine and type (an editor's revision lists ``self``'s members at the dots
+    of every method of a class, and its answers do not change: an engine reads
+    one version of the files)."""
+    with _LISTED_LOCK:
+        listed = _LISTED.setdefault(engine, {})
+        found = listed.get(receiver)
+    if found is None:
+        found = tuple(_member_entries(engine, receiver))
+        with _LISTED_LOCK:
+            listed[receiver] = found
+    return list(found)
+
+
+# member_entries' lists by engine (an engine answers one thread at a time; the lock
+# guards the mapping itself, which the engines of several revisions share)
+_LISTED: "weakref.WeakKeyDictionary[TypeEngine, dict[Type, tuple[CompletionEntry, ...]]]" = weakref.WeakKeyDictionary()
+_LISTED_LOCK = threading.Lock()
+
+
+def _member_entries(engine: "TypeEngine", receiver: Type) -> list[CompletionEntry]:
     facts = members_of_type(engine, receiver, details=False)
     if facts is None:
         return []
