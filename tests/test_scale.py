@@ -154,3 +154,32 @@ def test_a_function_past_its_own_budget_loses_only_its_answers(tmp_path: Path, m
     assert set(everything) - set(kept) == {("top", "top", "return", 0)}
     assert all(everything[key] == t for key, t in kept.items())
     assert kept["after", "a", "parameter", 602] == "str"
+
+
+def test_many_generators_each_yield_their_own(tmp_path: Path) -> None:
+    # a generator's yields are searched under its own node, not over the file: the
+    # nested function's and the lambda's yields stay theirs
+    lines = [
+        "def outer(a):",
+        "    def inner():",
+        "        yield 's'",
+        "    squares = [x * x for x in range(3)]",
+        "    yield a + 1",
+        "    return squares",
+        "def plain():",
+        "    def inner():",
+        "        yield 1",
+        "    f = lambda: (yield)",
+        "    return 2",
+    ]
+    lines += [f"def g{i}(a):\n    yield {i}" for i in range(300)]
+    path = tmp_path / "generators.py"
+    path.write_text("\n".join(lines) + "\n")
+    returns = _returns(path)
+    assert returns["outer"] == "Generator[int, None, list[int]]"
+    assert (returns["outer.inner"], returns["plain"], returns["plain.inner"]) == (
+        "Iterator[str]",
+        "int",
+        "Iterator[int]",
+    )
+    assert {returns[f"g{i}"] for i in range(300)} == {"Iterator[int]"}
