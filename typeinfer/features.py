@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from typelens.analyzer import ProgramGraph, ScopeKind, SymbolKind, slice_of
@@ -149,17 +150,19 @@ class _Covering:
         return spans[at][1] if at >= 0 and offset < spans[at][1] else None
 
 
-def targets(g: ProgramGraph, declared: Declared | None = None) -> list[Target]:
+def targets(g: ProgramGraph, declared: Declared | None = None, scopes: Collection[str] | None = None) -> list[Target]:
     """Every parameter (not self/cls), return and annotated-or-assigned variable.
     ``declared``: what the code declares about values (``declared.Declared``),
-    read into the value shapes."""
+    read into the value shapes; ``scopes``: only the targets of the scopes of
+    these qualified names (the models' samples of a file's unsure answers are
+    not the whole file's)."""
     found: list[Target] = []
     returns_by_scope: dict[int, list[int]] = {}
     for node, kind in enumerate(g.kinds):
         if kind == "return_statement":
             returns_by_scope.setdefault(g.scope_of[node], []).append(node)
     for scope in g.scopes:
-        if scope.kind is not ScopeKind.FUNCTION:
+        if scope.kind is not ScopeKind.FUNCTION or (scopes is not None and scope.qualname not in scopes):
             continue
         function = scope.node
         ret = g.child_by_field(function, "return_type")
@@ -207,6 +210,8 @@ def targets(g: ProgramGraph, declared: Declared | None = None) -> list[Target]:
             continue
         scope = g.scopes[sym.scope]
         if scope.kind not in (ScopeKind.MODULE, ScopeKind.FUNCTION, ScopeKind.CLASS):
+            continue
+        if scopes is not None and scope.qualname not in scopes:
             continue
         label = None
         for d in sym.definitions:
