@@ -7,10 +7,12 @@ the answers given are kept whole."""
 from __future__ import annotations
 
 import gc
+import os
 from pathlib import Path
 
 import pytest
 
+from typelens.analyzer import ProjectIndex
 from typelens.cli.findings import build_findings
 from typelens.typeinfer.checks import FileChecker
 from typelens.typeinfer.predictions import FilePredictor
@@ -183,3 +185,21 @@ def test_many_generators_each_yield_their_own(tmp_path: Path) -> None:
         "Iterator[int]",
     )
     assert {returns[f"g{i}"] for i in range(300)} == {"Iterator[int]"}
+
+
+@pytest.mark.parametrize("settled", [True, False])
+def test_a_module_added_after_a_missing_one_is_found(tmp_path: Path, settled: bool) -> None:
+    # a search folder's names are listed once for the many missing modules of a file;
+    # a module added later is found (the folder's mtime moved, or it is too recent to trust)
+    (tmp_path / "project").mkdir()
+    lib = tmp_path / "lib"
+    (lib / "pkg").mkdir(parents=True)
+    (lib / "pkg" / "__init__.py").write_text("")
+    if settled:
+        os.utime(lib, ns=(0, 10**18))  # long ago
+    index = ProjectIndex(tmp_path / "project", search_paths=[lib], use_stubs=False)
+    assert [index.resolve_module(f"missing{i}") for i in range(3)] == [None, None, None]
+    assert index.resolve_module("pkg").origin == "installed"
+    (lib / "late.py").write_text("x = 1\n")
+    late = index.resolve_module("late")
+    assert late is not None and late.path == lib / "late.py"
