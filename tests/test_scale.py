@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from typelens.analyzer import ProjectIndex
+from typelens.analyzer import ProjectIndex, build_graph
 from typelens.cli.findings import build_findings
 from typelens.typeinfer.checks import FileChecker
+from typelens.typeinfer.features import TokenStream
 from typelens.typeinfer.predictions import FilePredictor
 from typelens.typeinfer.run import InferOptions, check_paths, file_sets, infer_paths, open_session
 
@@ -203,3 +204,20 @@ def test_a_module_added_after_a_missing_one_is_found(tmp_path: Path, settled: bo
     (lib / "late.py").write_text("x = 1\n")
     late = index.resolve_module("late")
     assert late is not None and late.path == lib / "late.py"
+
+
+def test_a_token_window_asked_early_is_the_whole_scans() -> None:
+    # the models' windows of a file's first functions scan only as far as they need;
+    # an annotation's `:` and `->` cut later must not show in an earlier answer
+    code = "".join(f"def f{i}(a: int, b='s{i}') -> dict[str, int]:  # c\n    return {{b: a}}\n" for i in range(400))
+    g = build_graph(code)
+    whole = TokenStream(g)
+    whole.between(0, len(code) + 1)
+    assert (
+        whole.tokens.count(":") == 800 and "->" not in whole.tokens and "int" not in whole.tokens
+    )  # the defs, the dicts
+    offsets = [g.start_bytes[n] for n, k in enumerate(g.kinds) if k in ("identifier", "string", "return_statement")]
+    for order in (offsets, offsets[::-1]):
+        early = TokenStream(g)
+        assert [early.window(b, 8) for b in order] == [whole.window(b, 8) for b in order]
+        assert [early.line(b, 20) for b in order[:50]] == [whole.line(b, 20) for b in order[:50]]
