@@ -1,10 +1,11 @@
 """Benchmark: every hostile case of the fuzz harness (``tests/fuzz_cases.py``), each
 apart, through every leg (``graph``, ``infer``, ``analyze`` and whatever
-``register_leg`` added; a file case also through ``infer --apply --no-cache``, which
-rewrites it), under a time and memory bound; the worst time and peak memory per
-case, and the problems found.  The run keeps its graph cache in its scratch folder
+``register_leg`` added; a file case also through ``infer --apply``, which rewrites
+it), under a time and memory bound; the worst time and peak memory per case, and
+the problems found.  The run keeps its graph cache in its scratch folder
 (``TYPELENS_CACHE_DIR``), so no earlier run's graphs make it faster: ``graph``
-builds a case's graph cold, ``infer`` and ``analyze`` read it from that cache.
+builds a case's graph cold, the legs after it read it from that cache (``--apply``
+never reads the result cache: it infers again).
 
     python bench/fuzz.py [--quick] [--only SUBSTRING] [--timeout S] [--memory MB]
     python bench/fuzz.py --scaling [--quick]
@@ -46,7 +47,7 @@ from tests.fuzz_cases import (  # noqa: E402
 
 LARGE_SIZES = {"functions": 60_000, "elifs": 20_000, "chained_assignments": 30_000}
 TARGET_SECONDS, TARGET_MB = 10.0, 1024.0
-APPLY_LEG = cli_leg("apply", "infer", "--apply", "--no-cache", is_json=False)  # last: it rewrites the file
+APPLY_LEG = cli_leg("apply", "infer", "--apply", is_json=False)  # last: it rewrites the file
 
 
 def full_cases(quick: bool) -> dict[str, bytes]:
