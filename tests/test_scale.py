@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import gc
 import os
+import random
 from pathlib import Path
 
 import pytest
 
 from typelens.analyzer import ProjectIndex, build_graph
 from typelens.cli.findings import build_findings
+from typelens.typeinfer.apply_rounds import _OffsetMap
 from typelens.typeinfer.checks import FileChecker
 from typelens.typeinfer.features import TokenStream
 from typelens.typeinfer.predictions import FilePredictor
@@ -221,3 +223,30 @@ def test_a_token_window_asked_early_is_the_whole_scans() -> None:
         early = TokenStream(g)
         assert [early.window(b, 8) for b in order] == [whole.window(b, 8) for b in order]
         assert [early.line(b, 20) for b in order[:50]] == [whole.line(b, 20) for b in order[:50]]
+
+
+def _walked_back(edits: list[tuple[int, int, int]], offset: int) -> int | None:
+    """The place before ``edits`` of ``offset``, by walking every edit before it."""
+    shift = 0
+    for start, end, length in edits:
+        if offset < start + shift:
+            break
+        if offset < start + shift + length:
+            return None
+        shift += length - (end - start)
+    return offset - shift
+
+
+def test_answers_map_back_through_many_edits() -> None:
+    # --apply's later rounds map every answer back through the edits made so far
+    # by a bisection: the same places as walking the edits one by one
+    rng = random.Random(26)
+    for _ in range(300):
+        at, edits = 0, []
+        for _ in range(rng.randrange(12)):
+            at += rng.choice([0, 0, 1, 3, 10])
+            end = at + rng.choice([0, 0, 1, 4])
+            edits.append((at, end, rng.choice([0, 1, 2, 5])))
+            at = end
+        moved = _OffsetMap(edits)
+        assert [moved.original(o) for o in range(at + 30)] == [_walked_back(edits, o) for o in range(at + 30)]

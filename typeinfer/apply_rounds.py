@@ -31,6 +31,7 @@ Example::
 
 from __future__ import annotations
 
+import bisect
 import logging
 import os
 import sys
@@ -217,27 +218,40 @@ class _FileRounds:
         (those inside an inserted text are dropped)."""
         if not self.edits:
             return predictions
-        edits = [(s, e, len(t.encode("utf-8"))) for s, e, t in self._data_edits()]
+        moved = _OffsetMap([(s, e, len(t.encode("utf-8"))) for s, e, t in self._data_edits()])
         out = []
         for p in predictions:
-            start = _original_offset(edits, p.span.start_byte)
+            start = moved.original(p.span.start_byte)
             if start is not None:
                 out.append(replace(p, span=replace(p.span, start_byte=start, end_byte=start)))
         return out
 
 
-def _original_offset(edits: list[tuple[int, int, int]], offset: int) -> int | None:
-    """``offset`` in the edited text -> the same place before ``edits`` (sorted
-    (start, end, inserted length)); ``None`` inside an inserted text."""
-    shift = 0
-    for start, end, length in edits:
-        new_start = start + shift
-        if offset < new_start:
-            break
-        if offset < new_start + length:
+class _OffsetMap:
+    """Offsets in the edited text -> the same places before ``edits`` (sorted
+    ``(start, end, inserted length)``, apart): a bisection over where each edit's
+    text lands, so mapping a round's answers back is not their number times the
+    edits' (12,000 answers of 6,000 functions took 55 s)."""
+
+    def __init__(self, edits: list[tuple[int, int, int]]) -> None:
+        self.lands: list[int] = []  # where each edit's text starts in the edited text
+        self.ends: list[int] = []  # where it ends there
+        self.shifts: list[int] = []  # edited minus original offsets after it
+        shift = 0
+        for start, end, length in edits:
+            self.lands.append(start + shift)
+            self.ends.append(start + shift + length)
+            shift += length - (end - start)
+            self.shifts.append(shift)
+
+    def original(self, offset: int) -> int | None:
+        """``offset``'s place in the text as read; ``None`` inside an inserted text."""
+        at = bisect.bisect_right(self.lands, offset) - 1
+        if at < 0:
+            return offset
+        if offset < self.ends[at]:
             return None
-        shift += length - (end - start)
-    return offset - shift
+        return offset - self.shifts[at]
 
 
 def _new_line(edits: list[tuple[int, int, str]], start: int, data: bytes) -> int:
