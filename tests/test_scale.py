@@ -15,11 +15,12 @@ import pytest
 
 from typelens.analyzer import ProjectIndex, build_graph
 from typelens.cli.findings import build_findings
-from typelens.typeinfer.apply_rounds import _OffsetMap
+from typelens.typeinfer.apply_rounds import BUDGET_NOTE, Snapshot, _OffsetMap, annotate_files
 from typelens.typeinfer.checks import FileChecker
 from typelens.typeinfer.features import TokenStream
 from typelens.typeinfer.predictions import FilePredictor
 from typelens.typeinfer.run import InferOptions, check_paths, file_sets, infer_paths, open_session
+from typelens.typeinfer.stepped import budgeted
 
 
 def _returns(path: Path) -> dict[str, str | None]:
@@ -250,3 +251,25 @@ def test_answers_map_back_through_many_edits() -> None:
             at = end
         moved = _OffsetMap(edits)
         assert [moved.original(o) for o in range(at + 30)] == [_walked_back(edits, o) for o in range(at + 30)]
+
+
+def _annotated(path: Path):
+    [done] = annotate_files([path], [Snapshot.read(path)], InferOptions(mode="static"), min_confidence=0.8)
+    return done
+
+
+def test_apply_annotates_a_file_past_its_budget_in_one_round(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # each round would reach a little further into such a file and analyse it all
+    # again: its first round's answers are written, and it says so
+    path = tmp_path / "many.py"
+    path.write_text("".join(f"def f{i}(a):\n    return a + {i}\n" for i in range(300)) + "f0(1)\n")
+    whole = _annotated(path)
+    assert whole.settled and BUDGET_NOTE not in [n.text for n in whole.notes] and whole.new_raw is not None
+    monkeypatch.setattr(
+        "typelens.typeinfer.predictions.budgeted", lambda engine, steps_of: budgeted(engine, steps_of, steps=3_000)
+    )
+    cut = _annotated(path)
+    assert (cut.rounds, cut.settled, [n.text for n in cut.notes]) == (0, False, [BUDGET_NOTE])
+    assert cut.new_raw is not None and whole.new_raw is not None
+    written = [line for line in cut.new_raw.decode().splitlines() if "->" in line]
+    assert 0 < len(written) < 300 and set(written) <= set(whole.new_raw.decode().splitlines())
