@@ -259,6 +259,14 @@ class ProgramGraph:
             self._children = kids
         return self._children[node]
 
+    def last_descendant(self, node: int) -> int:
+        """The highest node id under ``node`` (``node`` itself for a leaf): syntax
+        nodes come in pre-order, so ``node``'s descendants are the ids after it up to
+        this one, and a search under a node need not read the file."""
+        while self.children(node):
+            node = self.children(node)[-1]
+        return node
+
     def child_by_field(self, node: int, field: str) -> int | None:
         for child in self.children(node):
             if self.fields[child] == field:

@@ -26,6 +26,7 @@ import logging
 import os
 import re
 import sys
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,6 +122,7 @@ def _stamp_of(path: Path) -> tuple[int, int] | None:
     return st.st_mtime_ns, st.st_size
 
 
+_SETTLED_NS = 1_000_000_000  # a folder's listing is kept once its mtime is this old
 _STAR_IMPORT = re.compile(rb"\bimport[\s\\(]*\*")
 
 
@@ -174,6 +176,7 @@ class ProjectIndex:
         self.graph_cache = graph_cache
         self._located: dict[str, ModuleLocation | None] = {}
         self._local: dict[tuple[str, str], str] = {}  # (folder, absolute import) -> the module found there
+        self._listings: dict[str, tuple[int, frozenset[str]]] = {}  # folder -> (its mtime, its entries)
         self._hashes: dict[Path, tuple[tuple[int, int], str]] = {}
         self._outside: set[Path] = set()  # files outside the root, hashed once
         self.scope = scope.resolve() if scope is not None else self.root
@@ -267,7 +270,9 @@ class ProjectIndex:
         first, _, rest = module.partition(".")
         while folder.is_relative_to(self.root):
             here = folder / first
-            if here.is_dir() or any(c.is_file() for c, _ in module_files(folder, Path(first))):
+            if self._may_hold(folder, first) and (
+                here.is_dir() or any(c.is_file() for c, _ in module_files(folder, Path(first)))
+            ):
                 name = self.module_name(here / "__init__.py")
                 if name.rpartition(".")[2] == first and self.resolve_module(name) is not None:
                     return f"{name}.{rest}" if rest else name
@@ -336,12 +341,35 @@ class ProjectIndex:
                 return ModuleLocation(name, Path(stub), "stub", stub.name == "__init__.pyi")
         rel = Path(*name.split("."))
         for base in self.search_paths:
+            if not self._may_hold(base, rel.parts[0]):
+                continue
             for candidate, is_pkg in module_files(base, rel):
                 if candidate.is_file():
                     return ModuleLocation(name, candidate, "installed", is_pkg)
         if name in sys.builtin_module_names:
             return ModuleLocation(name, None, "builtin")
         return None
+
+    def _may_hold(self, folder: Path, first: str) -> bool:
+        """Whether ``folder`` has an entry module ``first`` (a top-level name) could be:
+        ``first``, ``first.py`` or ``first.pyi``.  The folder's names are listed once
+        and listed again when its mtime changes, as the import system's own finder
+        does: 50,000 missing modules cost a ``stat`` each per folder, not the five
+        of the files each could be.  A folder changed within the last second is
+        listed afresh each time (a file added in the same clock tick leaves the
+        mtime as it was).  An unreadable folder may hold anything."""
+        key = str(folder)
+        try:
+            stamp = os.stat(key).st_mtime_ns
+            listed = self._listings.get(key)
+            if listed is None or listed[0] != stamp:
+                listed = (stamp, frozenset(os.listdir(key)))
+                if time.time_ns() - stamp > _SETTLED_NS:
+                    self._listings[key] = listed
+        except OSError:
+            return True
+        names = listed[1]
+        return first in names or f"{first}.py" in names or f"{first}.pyi" in names
 
     def _beside_scope(self, name: str) -> ModuleLocation | None:
         """Module ``name`` in the root outside the scope (a sibling of a package in a
@@ -351,14 +379,15 @@ class ProjectIndex:
         rel = Path(*name.split("."))
         if any(part in PYTHON_SKIP_DIRS or part.endswith(".egg-info") for part in rel.parts[:-1]):
             return None
-        for base in self._beside:
+        bases = [base for base in self._beside if self._may_hold(base, rel.parts[0])]
+        for base in bases:
             inside = Path(os.path.realpath(base))
             for candidate, is_pkg in module_files(base, rel):
                 if (is_pkg and rel.name in PYTHON_SKIP_DIRS) or candidate.is_relative_to(self.scope):
                     continue
                 if os.path.isfile(candidate) and listed_file_problem(candidate, inside) is None:
                     return ModuleLocation(name, candidate, "project", is_pkg)
-        for base in self._beside:
+        for base in bases:
             folder = base / rel
             if rel.name not in PYTHON_SKIP_DIRS and not folder.is_relative_to(self.scope) and folder.is_dir():
                 if holds_python_files(folder, Path(os.path.realpath(base))):

@@ -1,7 +1,11 @@
 """Benchmark: every hostile case of the fuzz harness (``tests/fuzz_cases.py``), each
 apart, through every leg (``graph``, ``infer``, ``analyze`` and whatever
-``register_leg`` added), under a time and memory bound; the worst time and peak
-memory per case, and the problems found.
+``register_leg`` added; a file case also through ``infer --apply``, which rewrites
+it), under a time and memory bound; the worst time and peak memory per case, and
+the problems found.  The run keeps its graph cache in its scratch folder
+(``TYPELENS_CACHE_DIR``), so no earlier run's graphs make it faster: ``graph``
+builds a case's graph cold, the legs after it read it from that cache (``--apply``
+never reads the result cache: it infers again).
 
     python bench/fuzz.py [--quick] [--only SUBSTRING] [--timeout S] [--memory MB]
     python bench/fuzz.py --scaling [--quick]
@@ -9,11 +13,11 @@ memory per case, and the problems found.
 The baseline, run first in the same script, is each leg on a one-line file: a
 case's ratio is its worst wall time over that leg's baseline.  The generated
 large files (``large_*``: 60,000 functions, 20,000 ``elif`` branches, 30,000
-chained assignments, 50,000 of the others) are held to the target of issue 26:
-each leg within 10 s of CPU time (user + system: wall time on a shared machine
-says more about the neighbours) and 1 GB; an ``infer`` leg also shows how many
-answers it gave, and ``partial`` when a file ran past its analysis budget.  Exit
-code 1 when any case has a problem.
+chained assignments, 50,000 of the others, generators among them) are held to
+the target of issue 26: each leg within 10 s of CPU time (user + system: wall
+time on a shared machine says more about the neighbours) and 1 GB; an ``infer``
+leg also shows how many answers it gave, and ``partial`` when a file ran past
+its analysis budget.  Exit code 1 when any case has a problem.
 
 ``--scaling`` times graph building alone (``build_graph`` in this process) on each
 large family at n and 2n: a ratio near 2 is linear, near 4 quadratic.
@@ -24,6 +28,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -36,11 +41,13 @@ from tests.fuzz_cases import (  # noqa: E402
     TREE_CASES,
     Limits,
     Outcome,
+    cli_leg,
     content_cases,
 )
 
 LARGE_SIZES = {"functions": 60_000, "elifs": 20_000, "chained_assignments": 30_000}
 TARGET_SECONDS, TARGET_MB = 10.0, 1024.0
+APPLY_LEG = cli_leg("apply", "infer", "--apply", is_json=False)  # last: it rewrites the file
 
 
 def full_cases(quick: bool) -> dict[str, bytes]:
@@ -58,7 +65,7 @@ def run_file(name: str, data: bytes, base: Path, limits: Limits) -> list[Outcome
     folder.mkdir()
     path = folder / f"{name}.py"
     path.write_bytes(data)
-    return [leg.run(path, folder, limits) for leg in LEGS]
+    return [leg.run(path, folder, limits) for leg in LEGS + [APPLY_LEG]]
 
 
 def run_tree(name: str, base: Path, limits: Limits) -> list[Outcome]:
@@ -156,6 +163,7 @@ def main() -> int:
     limits = Limits(seconds=args.timeout, memory_bytes=args.memory << 20)
     with tempfile.TemporaryDirectory(prefix="typelens-fuzz-") as tmp:
         base = Path(tmp)
+        os.environ["TYPELENS_CACHE_DIR"] = str(base / "cache")  # the legs' children inherit it
         baseline = {o.leg: o.seconds for o in run_file("baseline", b"x = 1\n", base, limits)}
         print("baseline (one-line file): " + ", ".join(f"{leg} {s:.2f} s" for leg, s in baseline.items()))
         all_outcomes, failed = [], 0

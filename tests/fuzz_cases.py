@@ -85,6 +85,7 @@ LARGE = {  # the generated large files: each within 10 s and 1 GB at 10^4-10^5 (
     "rebinding": _defs("    x = x + {i}\n", "def g():\n    x = 0\n", "    return x\n"),
     "imports": _defs("import mod{i}\n"),
     "dict_literal": _defs("    'k{i}': {i},\n", "d = {\n", "}\n"),
+    "generators": _defs("def g{i}(a):\n    yield a + {i}\n"),
 }
 
 

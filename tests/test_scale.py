@@ -7,14 +7,20 @@ the answers given are kept whole."""
 from __future__ import annotations
 
 import gc
+import os
+import random
 from pathlib import Path
 
 import pytest
 
+from typelens.analyzer import ProjectIndex, build_graph
 from typelens.cli.findings import build_findings
+from typelens.typeinfer.apply_rounds import BUDGET_NOTE, Snapshot, _OffsetMap, annotate_files
 from typelens.typeinfer.checks import FileChecker
+from typelens.typeinfer.features import TokenStream
 from typelens.typeinfer.predictions import FilePredictor
 from typelens.typeinfer.run import InferOptions, check_paths, file_sets, infer_paths, open_session
+from typelens.typeinfer.stepped import budgeted
 
 
 def _returns(path: Path) -> dict[str, str | None]:
@@ -154,3 +160,116 @@ def test_a_function_past_its_own_budget_loses_only_its_answers(tmp_path: Path, m
     assert set(everything) - set(kept) == {("top", "top", "return", 0)}
     assert all(everything[key] == t for key, t in kept.items())
     assert kept["after", "a", "parameter", 602] == "str"
+
+
+def test_many_generators_each_yield_their_own(tmp_path: Path) -> None:
+    # a generator's yields are searched under its own node, not over the file: the
+    # nested function's and the lambda's yields stay theirs
+    lines = [
+        "def outer(a):",
+        "    def inner():",
+        "        yield 's'",
+        "    squares = [x * x for x in range(3)]",
+        "    yield a + 1",
+        "    return squares",
+        "def plain():",
+        "    def inner():",
+        "        yield 1",
+        "    f = lambda: (yield)",
+        "    return 2",
+    ]
+    lines += [f"def g{i}(a):\n    yield {i}" for i in range(300)]
+    path = tmp_path / "generators.py"
+    path.write_text("\n".join(lines) + "\n")
+    returns = _returns(path)
+    assert returns["outer"] == "Generator[int, None, list[int]]"
+    assert (returns["outer.inner"], returns["plain"], returns["plain.inner"]) == (
+        "Iterator[str]",
+        "int",
+        "Iterator[int]",
+    )
+    assert {returns[f"g{i}"] for i in range(300)} == {"Iterator[int]"}
+
+
+@pytest.mark.parametrize("settled", [True, False])
+def test_a_module_added_after_a_missing_one_is_found(tmp_path: Path, settled: bool) -> None:
+    # a search folder's names are listed once for the many missing modules of a file;
+    # a module added later is found (the folder's mtime moved, or it is too recent to trust)
+    (tmp_path / "project").mkdir()
+    lib = tmp_path / "lib"
+    (lib / "pkg").mkdir(parents=True)
+    (lib / "pkg" / "__init__.py").write_text("")
+    if settled:
+        os.utime(lib, ns=(0, 10**18))  # long ago
+    index = ProjectIndex(tmp_path / "project", search_paths=[lib], use_stubs=False)
+    assert [index.resolve_module(f"missing{i}") for i in range(3)] == [None, None, None]
+    assert index.resolve_module("pkg").origin == "installed"
+    (lib / "late.py").write_text("x = 1\n")
+    late = index.resolve_module("late")
+    assert late is not None and late.path == lib / "late.py"
+
+
+def test_a_token_window_asked_early_is_the_whole_scans() -> None:
+    # the models' windows of a file's first functions scan only as far as they need;
+    # an annotation's `:` and `->` cut later must not show in an earlier answer
+    code = "".join(f"def f{i}(a: int, b='s{i}') -> dict[str, int]:  # c\n    return {{b: a}}\n" for i in range(400))
+    g = build_graph(code)
+    whole = TokenStream(g)
+    whole.between(0, len(code) + 1)
+    assert (
+        whole.tokens.count(":") == 800 and "->" not in whole.tokens and "int" not in whole.tokens
+    )  # the defs, the dicts
+    offsets = [g.start_bytes[n] for n, k in enumerate(g.kinds) if k in ("identifier", "string", "return_statement")]
+    for order in (offsets, offsets[::-1]):
+        early = TokenStream(g)
+        assert [early.window(b, 8) for b in order] == [whole.window(b, 8) for b in order]
+        assert [early.line(b, 20) for b in order[:50]] == [whole.line(b, 20) for b in order[:50]]
+
+
+def _walked_back(edits: list[tuple[int, int, int]], offset: int) -> int | None:
+    """The place before ``edits`` of ``offset``, by walking every edit before it."""
+    shift = 0
+    for start, end, length in edits:
+        if offset < start + shift:
+            break
+        if offset < start + shift + length:
+            return None
+        shift += length - (end - start)
+    return offset - shift
+
+
+def test_answers_map_back_through_many_edits() -> None:
+    # --apply's later rounds map every answer back through the edits made so far
+    # by a bisection: the same places as walking the edits one by one
+    rng = random.Random(26)
+    for _ in range(300):
+        at, edits = 0, []
+        for _ in range(rng.randrange(12)):
+            at += rng.choice([0, 0, 1, 3, 10])
+            end = at + rng.choice([0, 0, 1, 4])
+            edits.append((at, end, rng.choice([0, 1, 2, 5])))
+            at = end
+        moved = _OffsetMap(edits)
+        assert [moved.original(o) for o in range(at + 30)] == [_walked_back(edits, o) for o in range(at + 30)]
+
+
+def _annotated(path: Path):
+    [done] = annotate_files([path], [Snapshot.read(path)], InferOptions(mode="static"), min_confidence=0.8)
+    return done
+
+
+def test_apply_annotates_a_file_past_its_budget_in_one_round(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # each round would reach a little further into such a file and analyse it all
+    # again: its first round's answers are written, and it says so
+    path = tmp_path / "many.py"
+    path.write_text("".join(f"def f{i}(a):\n    return a + {i}\n" for i in range(300)) + "f0(1)\n")
+    whole = _annotated(path)
+    assert whole.settled and BUDGET_NOTE not in [n.text for n in whole.notes] and whole.new_raw is not None
+    monkeypatch.setattr(
+        "typelens.typeinfer.predictions.budgeted", lambda engine, steps_of: budgeted(engine, steps_of, steps=3_000)
+    )
+    cut = _annotated(path)
+    assert (cut.rounds, cut.settled, [n.text for n in cut.notes]) == (0, False, [BUDGET_NOTE])
+    assert cut.new_raw is not None and whole.new_raw is not None
+    written = [line for line in cut.new_raw.decode().splitlines() if "->" in line]
+    assert 0 < len(written) < 300 and set(written) <= set(whole.new_raw.decode().splitlines())

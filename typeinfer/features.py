@@ -16,7 +16,9 @@ Example::
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 from typelens.analyzer import ProgramGraph, ScopeKind, SymbolKind, slice_of
@@ -82,13 +84,38 @@ class TokenStream:
     ) -> None:
         """Tokenise ``data`` with ``pattern``: tokens starting with ``comments`` are
         skipped, each ``hidden`` span is cut (and a token of ``dropped`` right
-        before it), each ``strings`` span becomes one ``<str>`` token."""
+        before it), each ``strings`` span becomes one ``<str>`` token.
+
+        The scan goes on as far as the questions asked need (:meth:`_reach`): the
+        models may read the first functions of a file only (a file past its
+        analysis budget), and each answer is that of the whole scan."""
         self.tokens: list[str] = []
         self.starts: list[int] = []
         self.data = data
-        skip_until = 0
-        in_hidden, in_string = _Covering(hidden), _Covering(strings)
-        for m in pattern.finditer(data):
+        self._matches: Iterator[re.Match[bytes]] | None = pattern.finditer(data)
+        self._skip_until = 0
+        self._covering = (_Covering(hidden), _Covering(strings))
+        self._marks = (comments, dropped)
+        self._final = 0  # the tokens before this one stay as they are (no later cut drops them)
+
+    def _reach(self, byte: int, count: int = 0) -> None:
+        """Scan on until the tokens starting before ``byte``, and the ``count`` after
+        them, are final."""
+        while self._matches is not None and (
+            not self._final
+            or self.starts[self._final - 1] < byte
+            or self._final - bisect.bisect_left(self.starts, byte, 0, self._final) < count
+        ):
+            self._scan_some(_CHUNK)
+
+    def _scan_some(self, n: int) -> None:
+        tokens, starts, (comments, dropped) = self.tokens, self.starts, self._marks
+        in_hidden, in_string = self._covering
+        skip_until = self._skip_until
+        assert self._matches is not None  # called only while the scan goes on
+        seen = 0
+        for m in itertools.islice(self._matches, n):
+            seen += 1
             start = m.start()
             text = m.group()
             if start < skip_until or text.startswith(comments):
@@ -96,31 +123,42 @@ class TokenStream:
             end = in_hidden.end_at(start)
             if end is not None:
                 skip_until = end
-                if self.tokens and self.tokens[-1] in dropped:
-                    self.tokens.pop()
-                    self.starts.pop()
+                if tokens and tokens[-1] in dropped:
+                    tokens.pop()
+                    starts.pop()
                 continue
             end = in_string.end_at(start)
             if end is not None:
                 skip_until = end
-                self.tokens.append("<str>")
-                self.starts.append(start)
+                tokens.append("<str>")
+                starts.append(start)
+                self._final = len(tokens)
                 continue
-            self.tokens.append(text.decode("utf-8", "replace"))
-            self.starts.append(start)
+            token = text.decode("utf-8", "replace")
+            tokens.append(token)
+            starts.append(start)
+            if token not in dropped:  # a cut drops only a `dropped` token right before it
+                self._final = len(tokens)
+        if seen < n:  # the end of the data: every token is final
+            self._matches = None
+            self._final = len(tokens)
+        self._skip_until = skip_until
 
     def window(self, byte: int, size: int) -> list[str]:
+        self._reach(byte, size + 1)
         at = bisect.bisect_left(self.starts, byte)
         return self.tokens[max(0, at - size) : at + size + 1]
 
     def between(self, start: int, end: int) -> list[str]:
         """The tokens that start in ``[start, end)``."""
+        self._reach(end)
         return self.tokens[bisect.bisect_left(self.starts, start) : bisect.bisect_left(self.starts, end)]
 
     def line(self, byte: int, limit: int) -> list[str]:
         """The tokens of the line holding ``byte``, at most ``limit`` of them around it."""
         first = self.data.rfind(b"\n", 0, byte) + 1
         last = self.data.find(b"\n", byte)
+        self._reach(last if last >= 0 else len(self.data))
         lo = bisect.bisect_left(self.starts, first)
         hi = bisect.bisect_left(self.starts, last if last >= 0 else len(self.data))
         if hi - lo > limit:
@@ -128,6 +166,9 @@ class TokenStream:
             lo = max(lo, min(at - limit // 2, hi - limit))
             hi = lo + limit
         return self.tokens[lo:hi]
+
+
+_CHUNK = 256  # matches scanned between two checks of how far a question needs
 
 
 class _Covering:
@@ -149,17 +190,19 @@ class _Covering:
         return spans[at][1] if at >= 0 and offset < spans[at][1] else None
 
 
-def targets(g: ProgramGraph, declared: Declared | None = None) -> list[Target]:
+def targets(g: ProgramGraph, declared: Declared | None = None, scopes: Collection[str] | None = None) -> list[Target]:
     """Every parameter (not self/cls), return and annotated-or-assigned variable.
     ``declared``: what the code declares about values (``declared.Declared``),
-    read into the value shapes."""
+    read into the value shapes; ``scopes``: only the targets of the scopes of
+    these qualified names (the models' samples of a file's unsure answers are
+    not the whole file's)."""
     found: list[Target] = []
     returns_by_scope: dict[int, list[int]] = {}
     for node, kind in enumerate(g.kinds):
         if kind == "return_statement":
             returns_by_scope.setdefault(g.scope_of[node], []).append(node)
     for scope in g.scopes:
-        if scope.kind is not ScopeKind.FUNCTION:
+        if scope.kind is not ScopeKind.FUNCTION or (scopes is not None and scope.qualname not in scopes):
             continue
         function = scope.node
         ret = g.child_by_field(function, "return_type")
@@ -207,6 +250,8 @@ def targets(g: ProgramGraph, declared: Declared | None = None) -> list[Target]:
             continue
         scope = g.scopes[sym.scope]
         if scope.kind not in (ScopeKind.MODULE, ScopeKind.FUNCTION, ScopeKind.CLASS):
+            continue
+        if scopes is not None and scope.qualname not in scopes:
             continue
         label = None
         for d in sym.definitions:

@@ -124,7 +124,8 @@ class NeuralAssistant:
         g = engine.require_graph(path)
         stream, broken = readable_tokens(g)
         wanted = [p for p in wanted if not _inside(broken, p.span.start_byte)]
-        by_key = {(t.scope, t.name, t.kind): t for t in targets(g, Declared(g, engine.index))}
+        wanted_scopes = {p.scope for p in wanted}
+        by_key = {(t.scope, t.name, t.kind): t for t in targets(g, Declared(g, engine.index), wanted_scopes)}
         samples, keys = [], []
         for p in wanted:
             target = by_key.get((p.scope, p.name, p.kind))
