@@ -134,8 +134,7 @@ async def test_code_action_applies_and_reparses(client: LanguageClient) -> None:
 
 
 async def test_completion_after_dot_and_in_calls(client: LanguageClient) -> None:
-    uri = SERVICE.as_uri()
-    text = SERVICE.read_text()
+    uri, text = SERVICE.as_uri(), open_doc(client, SERVICE)  # opened here too: runs alone (``-k``)
     at = position_of(text, "        return order\n", len("        return order"))
     client.text_document_did_change(
         types.DidChangeTextDocumentParams(
