@@ -292,6 +292,7 @@ def complete(
     name_repair: bool = False,
     favour_used: float = 0.0,
     favour_scope: str = "file",
+    allowed_head: bool = True,
 ) -> Completion:
     """Complete ``source`` at byte ``offset`` (of its UTF-8 encoding).  ``session``
     is the project's analysis session (default: the document's, else one for the
@@ -308,7 +309,9 @@ def complete(
     before the cursor and the lines after the cursor's; ``before``: the text before
     the cursor only).  Both are off by default: ``bench/mgd.py --ablations`` and
     ``--favour 1,2,4`` measure them against greedy, and neither raised next-identifier
-    exact match on the sites tried."""
+    exact match on the sites tried.  ``allowed_head``: where a monitor allows few
+    tokens, only their rows of the LM head are computed (the same completion, the
+    model's unguided choice there is not reported; see :mod:`.decoding`)."""
     if favour_scope not in ("file", "before"):
         raise ValueError(f"favour_scope={favour_scope!r} must be 'file' or 'before'")
     data = source.encode("utf-8") if isinstance(source, str) else bytes(source)
@@ -344,6 +347,7 @@ def complete(
         use_stop_policy=stop_policy,
         name_search=name_search,
         name_repair=name_repair,
+        allowed_head=allowed_head,
     )
     generation = decode(
         lm, prompt.ids, monitors=monitors, exits=exits, options=options, cache=lm.prompt_cache if reuse_cache else None

@@ -18,6 +18,16 @@ full depth through their own forward with a key/value cache, monitors included.
 so far: ``drafts="lookup"``) and verifies them in one full-depth pass; the
 output is full depth's (:func:`_decode_speculative`).
 
+``allowed_head=True``: where the step's mask allows few tokens
+(:func:`allowed_rows`: a member name being written), the full-depth
+logits are computed for those tokens only (:meth:`~.layered.Layered.head_rows`;
+SmolLM2's 49,152-row head is about a sixth of a decoding step on a CPU); the
+masked choice, its confidence and the stop policy's features are the same, the
+forbidden tokens' logits are ``-inf``.  What the model would have chosen
+unguided is then unknown: such a step reports ``masked=False`` and records no
+``masked`` intervention.  Name search and name repair read the whole
+distribution and turn it off.
+
 With a :class:`~.prompt_cache.PromptCache` the keys and values of the longest
 cached prefix of the prompt are reused and only the rest is encoded; afterwards
 the cache gets back the keys and values computed at full depth.
@@ -59,6 +69,7 @@ class DecodeOptions:
     draft_layer: int = -1  # the exit the drafts come from (-1: the active exit nearest half the depth)
     name_search: int = 0  # where a name constraint starts, try up to this many whole names (0: greedy)
     name_repair: bool = False  # where the model starts a name not allowed, take the allowed one it likely meant
+    allowed_head: bool = False  # where a mask allows few tokens, compute only their rows of the LM head
 
     def __post_init__(self) -> None:
         if self.name_search < 0:
@@ -400,6 +411,17 @@ def next_logits(lm, prompt_ids: list[int], cache: PromptCache | None = None) -> 
     return logits.float()
 
 
+ALLOWED_HEAD_LIMIT = 4096  # the most allowed tokens for which the head runs on their rows only
+
+
+def allowed_rows(mask: torch.Tensor, vocabulary: int) -> torch.Tensor | None:
+    """The token ids below ``vocabulary`` that ``mask`` allows (finite entries),
+    when there are at most ``ALLOWED_HEAD_LIMIT`` of them and a quarter of the
+    vocabulary (else gathering the rows costs more than it saves); else ``None``."""
+    rows = torch.isfinite(mask[:vocabulary]).nonzero()[:, 0]
+    return rows if 0 < rows.shape[0] <= min(ALLOWED_HEAD_LIMIT, vocabulary // 4) else None
+
+
 class _LayeredStream:
     """Runs tokens layer by layer; the next distribution is computed lazily once
     the step's mask is known (the max-prob exit test uses the masked distribution)."""
@@ -407,6 +429,10 @@ class _LayeredStream:
     def __init__(self, net, lm, exits: Exits | None, options: DecodeOptions) -> None:
         self.net, self.lm, self.exits, self.threshold = net, lm, exits, options.exit_threshold
         self.by_probe = options.exit_measure == "classifier"
+        # the head's rows when it may run on the allowed ones only (0: never)
+        subset = options.allowed_head and not (options.name_search or options.name_repair)
+        weight = getattr(net.lm_head, "weight", None)  # a method, not a tensor, in an int8-quantized head
+        self.vocabulary = int(weight.shape[0]) if subset and isinstance(weight, torch.Tensor) else 0
         self.cache = net.new_cache()
         self.exact = 0  # leading positions whose keys and values are those of full depth
         self._inexact = False
@@ -426,9 +452,21 @@ class _LayeredStream:
         h = self.net.embed(torch.tensor([ids[reused:]], device=self.lm.device), reused)
         for i in range(self.net.layers):
             h = self.net.block(i, h, self.cache)
-        logits = self.net.head(h[:, -1:])[0, -1]
         self.exact = len(ids)
-        return lambda mask: _Step(logits, self.net.layers)
+        last = h[:, -1:]
+        return lambda mask: _Step(self._head(last, mask), self.net.layers)
+
+    def _head(self, h: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        """Full-depth logits ([vocabulary]) of ``h`` [1, 1, dim]: the whole head, or
+        with ``allowed_head`` and a mask that allows few tokens, those rows only
+        (the others ``-inf``)."""
+        rows = allowed_rows(mask, self.vocabulary) if self.vocabulary and mask is not None else None
+        if rows is None:
+            return self.net.head(h)[0, -1]
+        some = self.net.head_rows(h[0, -1], rows)
+        logits = torch.full((self.vocabulary,), float("-inf"), dtype=some.dtype, device=some.device)
+        logits[rows] = some
+        return logits
 
     def keep(self, length: int):
         """The cache cut to its first ``length`` positions, for the prompt cache."""
@@ -459,7 +497,7 @@ class _LayeredStream:
                     return _Step(logits, i + 1)
             if not self._inexact:
                 self.exact = position + 1
-            return _Step(net.head(h)[0, -1], net.layers)
+            return _Step(self._head(h, mask), net.layers)
 
         return run
 

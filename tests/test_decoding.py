@@ -547,3 +547,52 @@ def test_name_repair_takes_the_allowed_name_the_model_meant(tiny_lm) -> None:
         assert any(i.kind == "repaired" for i in out.interventions)
         repaired += 1
     assert repaired >= 1
+
+
+def test_allowed_head_decodes_like_the_whole_head(tiny_lm) -> None:
+    """Where the member mask allows few tokens, the LM head runs on their rows only:
+    the guided tokens, stops and confidences are those of the whole head (through
+    the prompt cache and early exit too); only steps the mask left unconstrained
+    use the whole head, and an unguided decoding is untouched."""
+    from typelens.monitors.decoding import allowed_rows
+    from typelens.monitors.dereference import DereferenceMonitor
+    from typelens.monitors.prompt_cache import PromptCache
+
+    members = frozenset({"append", "extend", "pop", "path", "getcwd"})
+    exits = load_exits(tiny_lm.path / "exits", 3, 32, tiny_lm.device)
+    calls = []
+    net = layered_for(tiny_lm.model)
+    original = type(net).head_rows
+
+    def counting(self, h, rows):
+        calls.append(int(rows.shape[0]))
+        return original(self, h, rows)
+
+    cache = PromptCache()
+    type(net).head_rows = counting
+    try:
+        for prompt in ("import os\nos.", "xs = []\nxs.append(1)\nxs.", "class A:\n    def f(self):\n        self."):
+            for threshold, store in ((1.0, None), (1.0, cache), (0.5, None)):
+                outs = [
+                    decode(
+                        tiny_lm,
+                        tiny_lm.encode(prompt),
+                        monitors=[DereferenceMonitor(tiny_lm.token_index, lambda t: members, tiny_lm.decode)],
+                        exits=exits,
+                        options=DecodeOptions(max_new_tokens=8, exit_threshold=threshold, allowed_head=subset),
+                        cache=store,
+                    )
+                    for subset in (False, True)
+                ]
+                assert [(t.id, t.layer, t.confidence) for t in outs[0].tokens] == [
+                    (t.id, t.layer, t.confidence) for t in outs[1].tokens
+                ], prompt
+                assert outs[0].text == outs[1].text and outs[0].stopped == outs[1].stopped
+    finally:
+        type(net).head_rows = original
+    assert calls and all(0 < n < tiny_lm.model.lm_head.weight.shape[0] for n in calls)
+    every = torch.zeros(tiny_lm.token_index.size)
+    assert allowed_rows(every, every.shape[0]) is None  # nothing forbidden: the whole head
+    only = torch.full((40,), float("-inf"))
+    only[[2, 7, 30]] = 0.0
+    assert allowed_rows(only, 20).tolist() == [2, 7]  # ids beyond the model's vocabulary left out
