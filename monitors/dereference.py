@@ -50,7 +50,7 @@ class RowState:
     seen: int = 0  # tokens of the row already accounted for
     text: str = ""  # the decoded text so far
     spaced: bool = False  # the name may start after spaces (`import` then ` name`)
-    favoured: frozenset[str] = frozenset()  # of ``names``, those the file itself uses
+    favoured: frozenset[str] = frozenset()  # of ``names``, those to favour (the file uses them)
 
 
 class NameMonitor(Monitor):
@@ -65,7 +65,7 @@ class NameMonitor(Monitor):
         decode: Callable[[list[int]], str],
         *,
         masks: MaskCache | None = None,
-        favoured: Callable[[], "frozenset[str]"] | None = None,
+        favoured: Callable[[str], "frozenset[str]"] | None = None,
         bonus: float = 0.0,
     ) -> None:
         super().__init__()
@@ -75,8 +75,9 @@ class NameMonitor(Monitor):
             raise ValueError(f"names_after={names_after!r} is not callable; pass text -> names (or None)")
         self.index, self.names_after, self.decode = index, names_after, decode
         self.rows: dict[int, RowState] = {}
-        # names to favour (``favoured()``: e.g. those the file uses after a dot): the
-        # tokens that keep one of them possible get ``bonus`` added to their logits
+        # names to favour (``favoured(text)`` at the trigger: e.g. those the file uses
+        # after the same receiver): the tokens that keep one of them possible get
+        # ``bonus`` added to their logits
         self.favoured, self.bonus = favoured, bonus
         self._masks = masks if masks is not None else MaskCache(index.size)  # may be shared per vocabulary
 
@@ -88,7 +89,7 @@ class NameMonitor(Monitor):
     def _constrain(self, st: RowState, names) -> None:
         st.state, st.names, st.prefix = State.CONSTRAINED, frozenset(names), ""
         st.spaced = self.lead_space
-        st.favoured = st.names & self.favoured() if self.favoured is not None and self.bonus else frozenset()
+        st.favoured = st.names & self.favoured(st.text) if self.favoured is not None and self.bonus else frozenset()
         if st.favoured == st.names:
             st.favoured = frozenset()  # favouring all is favouring none
 
@@ -175,7 +176,7 @@ class DereferenceMonitor(NameMonitor):
         decode: Callable[[list[int]], str],
         *,
         masks: MaskCache | None = None,
-        favoured: Callable[[], "frozenset[str]"] | None = None,
+        favoured: Callable[[str], "frozenset[str]"] | None = None,
         bonus: float = 0.0,
     ) -> None:
         if not callable(members_of):

@@ -154,7 +154,7 @@ def _favouring(lm, favoured, bonus: float):
         lm.token_index,
         lambda t: NAMES if t.endswith("item.") else None,
         lm.decode,
-        favoured=lambda: favoured,
+        favoured=lambda text: favoured,
         bonus=bonus,
     )
 
@@ -222,3 +222,39 @@ def test_complete_favours_the_members_the_file_writes(lm, tmp_path) -> None:
     assert said["file"] in {"width", "height"}
     with pytest.raises(ValueError, match="favour_scope"):
         complete(BOX, offset, path=str(path), lm=lm, favour_scope="project")
+
+
+def test_members_by_receiver_reads_each_dotted_receiver() -> None:
+    from typelens.monitors.complete import members_by_receiver, receiver_favours
+
+    text = "self.box.width = os.path.join(a, b)\nf().skip\nself.grow()\nx = 1.5\n"
+    found = members_by_receiver(text)
+    assert found["self"] == {"box", "grow"} and found["self.box"] == {"width"}
+    assert found["os"] == {"path"} and found["os.path"] == {"join"}
+    assert "f" not in found and "1" not in found  # a call's result, a number: no receiver
+    favoured = receiver_favours(text)
+    assert favoured("    return self.") == {"box", "grow"} and favoured("y = self.box.") == {"width"}
+    assert favoured("z = f().") == frozenset() and favoured("box.") == frozenset()  # ``box`` alone is another name
+
+
+RECEIVERS = """class Box:
+    def __init__(self, other):
+        self.width = 1
+        other.grow()
+
+    def area(self):
+        return self.
+
+    def grow(self):
+        pass
+"""
+
+
+def test_complete_favours_the_members_written_after_the_same_receiver(lm, tmp_path) -> None:
+    """``receiver``: only names written after ``self.`` are favoured at ``self.``
+    (``width``), not ``grow``, which the file writes after ``other.``."""
+    path = tmp_path / "box.py"
+    path.write_text(RECEIVERS, encoding="utf-8")
+    offset = RECEIVERS.index("return self.") + len("return self.")
+    result = complete(RECEIVERS, offset, path=str(path), lm=lm, max_tokens=6, favour_used=1e4, favour_scope="receiver")
+    assert IDENT.match(result.text).group() == "width"
