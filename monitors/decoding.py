@@ -25,8 +25,8 @@ SmolLM2's 49,152-row head is about a sixth of a decoding step on a CPU); the
 masked choice, its confidence and the stop policy's features are the same, the
 forbidden tokens' logits are ``-inf``.  What the model would have chosen
 unguided is then unknown: such a step reports ``masked=False`` and records no
-``masked`` intervention.  Name search and name repair read the whole
-distribution and turn it off.
+``masked`` intervention.  Where a name starts, name search and name repair
+read the whole distribution: the whole head runs there.
 
 With a :class:`~.prompt_cache.PromptCache` the keys and values of the longest
 cached prefix of the prompt are reused and only the rest is encoded; afterwards
@@ -156,8 +156,11 @@ def decode(
     pending = stream.prefill(ids, state, reused)
     out = _Output(lm, ids, list(monitors), options, exits, depth)
     going = True
+    searching = bool(options.name_search or options.name_repair) and net is not None
     while going:
         mask, own = out.masks()
+        if searching:
+            stream.whole_head = any(m.name_start(0) is not None for m in out.monitors)
         step = pending(mask)
         if options.name_search and net is not None:
             mask, own = _choose_name(lm, net, stream, out, step, (mask, own), options.name_search)
@@ -430,7 +433,10 @@ class _LayeredStream:
         self.net, self.lm, self.exits, self.threshold = net, lm, exits, options.exit_threshold
         self.by_probe = options.exit_measure == "classifier"
         # the head's rows when it may run on the allowed ones only (0: never)
-        subset = options.allowed_head and not (options.name_search or options.name_repair)
+        subset = options.allowed_head
+        # name search and repair read the whole distribution where a name starts:
+        # the decoding loop sets this for such a step
+        self.whole_head = False
         weight = getattr(net.lm_head, "weight", None)  # a method, not a tensor, in an int8-quantized head
         self.vocabulary = int(weight.shape[0]) if subset and isinstance(weight, torch.Tensor) else 0
         self.cache = net.new_cache()
@@ -460,7 +466,8 @@ class _LayeredStream:
         """Full-depth logits ([vocabulary]) of ``h`` [1, 1, dim]: the whole head, or
         with ``allowed_head`` and a mask that allows few tokens, those rows only
         (the others ``-inf``)."""
-        rows = allowed_rows(mask, self.vocabulary) if self.vocabulary and mask is not None else None
+        subset = self.vocabulary and mask is not None and not self.whole_head
+        rows = allowed_rows(mask, self.vocabulary) if subset else None
         if rows is None:
             return self.net.head(h)[0, -1]
         some = self.net.head_rows(h[0, -1], rows)

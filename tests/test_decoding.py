@@ -552,8 +552,8 @@ def test_name_repair_takes_the_allowed_name_the_model_meant(tiny_lm) -> None:
 def test_allowed_head_decodes_like_the_whole_head(tiny_lm) -> None:
     """Where the member mask allows few tokens, the LM head runs on their rows only:
     the guided tokens, stops and confidences are those of the whole head (through
-    the prompt cache and early exit too); only steps the mask left unconstrained
-    use the whole head, and an unguided decoding is untouched."""
+    the prompt cache, early exit, name repair and name search too); only steps
+    the mask left unconstrained use the whole head."""
     from typelens.monitors.decoding import allowed_rows
     from typelens.monitors.dereference import DereferenceMonitor
     from typelens.monitors.prompt_cache import PromptCache
@@ -572,14 +572,15 @@ def test_allowed_head_decodes_like_the_whole_head(tiny_lm) -> None:
     type(net).head_rows = counting
     try:
         for prompt in ("import os\nos.", "xs = []\nxs.append(1)\nxs.", "class A:\n    def f(self):\n        self."):
-            for threshold, store in ((1.0, None), (1.0, cache), (0.5, None)):
+            runs = ((1.0, None, {}), (1.0, cache, {}), (0.5, None, {}), (1.0, None, {"name_repair": True}))
+            for threshold, store, extra in runs + ((1.0, cache, {"name_search": 3}),):
                 outs = [
                     decode(
                         tiny_lm,
                         tiny_lm.encode(prompt),
                         monitors=[DereferenceMonitor(tiny_lm.token_index, lambda t: members, tiny_lm.decode)],
                         exits=exits,
-                        options=DecodeOptions(max_new_tokens=8, exit_threshold=threshold, allowed_head=subset),
+                        options=DecodeOptions(max_new_tokens=8, exit_threshold=threshold, allowed_head=subset, **extra),
                         cache=store,
                     )
                     for subset in (False, True)
