@@ -57,6 +57,9 @@ from .prompt_cache import PromptCache
 logger = logging.getLogger(__name__)
 
 
+LOOKUP_NGRAM = 3  # the longest suffix lookup drafting matches
+
+
 @dataclass(frozen=True, slots=True)
 class DecodeOptions:
     max_new_tokens: int = 16
@@ -66,6 +69,7 @@ class DecodeOptions:
     exit_measure: str = "classifier"  # classifier (the exits' probes) or max-prob (of the masked exit logits)
     speculate: int = 0  # draft up to this many tokens, then verify them in one full-depth pass (0: off)
     drafts: str = "exit"  # where drafts come from: exit (an early exit) or lookup (copied from the text so far)
+    lookup_min: int = 1  # lookup drafts: the shortest suffix of the text that must have occurred before
     draft_layer: int = -1  # the exit the drafts come from (-1: the active exit nearest half the depth)
     name_search: int = 0  # where a name constraint starts, try up to this many whole names (0: greedy)
     name_repair: bool = False  # where the model starts a name not allowed, take the allowed one it likely meant
@@ -74,6 +78,8 @@ class DecodeOptions:
     def __post_init__(self) -> None:
         if self.name_search < 0:
             raise ValueError(f"name_search={self.name_search} must be 0 (greedy) or a number of names to try")
+        if not 1 <= self.lookup_min <= LOOKUP_NGRAM:
+            raise ValueError(f"lookup_min={self.lookup_min} must be 1 to {LOOKUP_NGRAM} (tokens of the matched suffix)")
         if self.speculate < 0:
             raise ValueError(f"speculate={self.speculate} must be 0 (off) or a number of draft tokens")
         if self.max_new_tokens < 1:
@@ -325,7 +331,7 @@ def _decode_speculative(lm, net, exits: Exits | None, ids, monitors, options, ca
         position = len(ids) - 1  # of ``token``: emitted, not yet through the layers
         budget = min(options.speculate, options.max_new_tokens - len(out.steps), lm.context - len(ids))
         if lookup:
-            drafts = lookup_drafts(ids, budget - 1, lm.decode if options.stop_at_newline else None)
+            drafts = lookup_drafts(ids, budget - 1, lm.decode if options.stop_at_newline else None, options.lookup_min)
             hidden = net.embed(torch.tensor([[token] + drafts], device=lm.device), position)
         else:
             drafts, states = _draft(
@@ -349,9 +355,6 @@ def _decode_speculative(lm, net, exits: Exits | None, ids, monitors, options, ca
     if cache is not None:
         cache.put(ids[: stream.exact], stream.keep(stream.exact))
     return out.result(0, 0.0, reused if state is not None else 0)
-
-
-LOOKUP_NGRAM = 3  # the longest suffix lookup drafting matches
 
 
 def lookup_drafts(ids: list[int], budget: int, decode=None, shortest: int = 1) -> list[int]:

@@ -597,3 +597,18 @@ def test_allowed_head_decodes_like_the_whole_head(tiny_lm) -> None:
     only = torch.full((40,), float("-inf"))
     only[[2, 7, 30]] = 0.0
     assert allowed_rows(only, 20).tolist() == [2, 7]  # ids beyond the model's vocabulary left out
+
+
+def test_lookup_drafts_only_after_a_long_enough_match(tiny_lm) -> None:
+    """``lookup_min=2``: drafts only where the text's last two tokens occurred
+    before; the output is still full depth's; other values are refused."""
+    prompt = "xs = []\nxs.append(xs)\nxs.append(xs)\nxs.append(xs)\nxs.append(xs)\nxs"
+    ids = tiny_lm.encode(prompt)
+    plain = DecodeOptions(max_new_tokens=12, stop_at_newline=False)
+    full = decode(tiny_lm, ids, options=plain)
+    ours = decode(tiny_lm, ids, options=replace(plain, speculate=4, drafts="lookup", lookup_min=2))
+    assert [t.id for t in ours.tokens] == [t.id for t in full.tokens] and ours.stopped == full.stopped
+    with pytest.raises(ValueError, match="lookup_min"):
+        DecodeOptions(lookup_min=0)
+    with pytest.raises(ValueError, match="lookup_min"):
+        DecodeOptions(lookup_min=4)
