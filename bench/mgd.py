@@ -90,7 +90,9 @@ MODES = {
     "unguided": (False, False, {}),
     "guided": (True, True, {}),
     "one-shot": (True, False, {}),
-    "guided-plain": (True, True, {"favour_used": 0.0, "name_search": 0}),
+    "guided-plain": (True, True, {"favour_used": 0.0, "name_search": 0, "dunder_penalty": 0.0}),
+    "guided-no-dunder": (True, True, {"dunder_penalty": 0.0}),
+    "guided-no-receiver": (True, True, {"favour_used": 0.0}),
     "guided-search": (True, True, {"name_search": 6}),
     "guided-repair": (True, True, {"name_repair": True}),
     "guided-full-head": (True, True, {"allowed_head": False}),
@@ -284,6 +286,11 @@ def main() -> None:
         help="also guided decoding with the whole LM head at every step (guided-full-head; guided computes the "
         "allowed tokens' rows only where a member is being written)",
     )
+    parser.add_argument(
+        "--also",
+        default="",
+        help="more modes, comma-separated: " + ", ".join(m for m in MODES if m not in ("unguided", "guided")),
+    )
     parser.add_argument("--no-one-shot", action="store_true", help="skip the one-shot (CLI) mode")
     parser.add_argument("--repair", action="store_true", help="also guided decoding with name repair (guided-repair)")
     parser.add_argument(
@@ -337,6 +344,10 @@ def main() -> None:
         MODES[f"receiver-{bonus:g}"] = (True, True, {"favour_used": bonus, "favour_scope": "receiver"})
         modes += (f"receiver-{bonus:g}",)
     modes += ("guided-full-head",) if args.full_head else ()
+    for mode in [m for m in args.also.split(",") if m]:
+        if mode not in MODES:
+            sys.exit(f"--also {mode}: not one of {', '.join(MODES)}")
+        modes += (mode,) if mode not in modes else ()
     run(lm, cases[:3], root_of, indexes, modes, **options)  # warm-up (mask cache, first calls) for all modes alike
     results = run(lm, cases, root_of, indexes, modes, show=args.show, **options)
     unguided, guided, cold = results["unguided"], results["guided"], results.get("one-shot")

@@ -258,3 +258,29 @@ def test_complete_favours_the_members_written_after_the_same_receiver(lm, tmp_pa
     offset = RECEIVERS.index("return self.") + len("return self.")
     result = complete(RECEIVERS, offset, path=str(path), lm=lm, max_tokens=6, favour_used=1e4, favour_scope="receiver")
     assert IDENT.match(result.text).group() == "width"
+
+
+def test_dunder_penalty_lowers_the_tokens_only_dunders_go_on_with(lm) -> None:
+    """``__`` begins many dunders at once: with a penalty, tokens that keep only
+    dunder names possible get it taken off (a large one writes the other member),
+    tokens shared with other names keep 0, and with only dunders left nothing
+    changes."""
+    from typelens.monitors.base import MaskCache
+    from typelens.monitors.dereference import is_dunder
+
+    assert is_dunder("__len__") and not is_dunder("__private") and not is_dunder("_x_") and not is_dunder("____")
+    mask = MaskCache(6).get(("k",), lambda: [1, 2, 4], torch.device("cpu"), None, 0.0, lambda: [4], 2.0)
+    assert mask.tolist() == [float("-inf"), 0.0, 0.0, float("-inf"), -2.0, float("-inf")]
+    names = frozenset({"__len__", "__iter__", "discount"})
+    options = DecodeOptions(max_new_tokens=8, stop_at_newline=False)
+    for penalty in (0.0, 1e4):
+        monitor = DereferenceMonitor(
+            lm.token_index, lambda t: names if t.endswith("item.") else None, lm.decode, dunder_penalty=penalty
+        )
+        result = decode(lm, lm.encode(PROMPT), monitors=[monitor], options=options)
+        word = IDENT.match(result.text).group()
+        assert word in names or any(n.startswith(word) for n in names)
+        if penalty:
+            assert word == "discount"
+            only = monitor._dunders_only(frozenset({"__len__", "__iter__"}), "", False)
+            assert only == [] and monitor._dunders_only(names, "", False)
