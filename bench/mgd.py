@@ -291,6 +291,9 @@ def main() -> None:
         default="",
         help="more modes, comma-separated: " + ", ".join(m for m in MODES if m not in ("unguided", "guided")),
     )
+    parser.add_argument(
+        "--shard", default="", help="I/N: only every N-th of the sites, from the I-th (1-based): runs side by side"
+    )
     parser.add_argument("--no-one-shot", action="store_true", help="skip the one-shot (CLI) mode")
     parser.add_argument("--repair", action="store_true", help="also guided decoding with name repair (guided-repair)")
     parser.add_argument(
@@ -311,6 +314,9 @@ def main() -> None:
     cases = [c for root in roots for c in dot_cases(root, args.per_file, rng)]
     rng.shuffle(cases)
     cases = cases[: args.limit]
+    if args.shard:
+        part, parts = (int(x) for x in args.shard.split("/"))
+        cases = cases[part - 1 :: parts]  # the same sites as without --shard, split between runs
     lm = load_lm(args.model, device="cpu", dtype=args.dtype)
     torch.set_num_threads(args.threads or recommended_threads(lm.parameters))
     lm.token_index  # built once, like an editor session would
