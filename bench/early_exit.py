@@ -1,7 +1,8 @@
 """Dynamic early exit against full-depth decoding of the same model, in one run.
 
     python bench/early_exit.py [--model PATH|tiny|smollm2] [--exits DIR] [--limit 200] [--thresholds 0.9,0.8,0.6]
-                               [--speculate 3,5] [--draft-layer N] [--lookup 4,8] [--oracle WINDOWS]
+                               [--speculate 3,5] [--draft-layer N] [--lookup 4,8] [--lookup-min 1,2]
+                               [--oracle WINDOWS]
 
 The model is the default LM (SmolLM2-135M with the exits `make lm-real` trains,
 when installed; else the tiny LM).  Prompts (the last ``--prompt-tokens`` tokens)
@@ -19,7 +20,8 @@ stop policy on, how often its stops were right (the token it held back was wrong
 exit, verified by one pass of the layers above it (its output is full depth's);
 ``--lookup`` the same with drafts copied from what followed the last earlier
 occurrence of the text's last tokens (prompt lookup decoding), verified by one
-full-depth pass.
+full-depth pass (``--lookup-min 2``: only where the text's last 2 tokens or
+more occurred before).
 ``--oracle N`` prints instead what perfect probes could give with these exits
 (on N windows of training packages, never the held-out ones): each exit's
 agreement with full depth and the speed-up bound that follows.
@@ -211,6 +213,11 @@ def main() -> None:
     parser.add_argument("--speculate", default="3,5", help="draft lengths of self-speculative decoding ('' for none)")
     parser.add_argument("--lookup", default="4,8", help="draft lengths of prompt lookup decoding ('' for none)")
     parser.add_argument(
+        "--lookup-min",
+        default="1",
+        help="for each lookup draft length, these shortest matched suffixes (tokens; 1,2 runs both)",
+    )
+    parser.add_argument(
         "--draft-layer", type=int, default=-1, help="the exit drafts come from (-1: nearest half depth)"
     )
     parser.add_argument("--seed", type=int, default=11)
@@ -250,12 +257,12 @@ def main() -> None:
     )
     thresholds = [float(t) for t in args.thresholds.split(",") if t]
     drafts = [int(k) for k in args.speculate.split(",") if k]
-    lookups = [int(k) for k in args.lookup.split(",") if k]
+    lookups = [(int(k), int(m)) for k in args.lookup.split(",") if k for m in args.lookup_min.split(",") if m]
     options = (
         [DecodeOptions(max_new_tokens=16)]
         + [DecodeOptions(max_new_tokens=16, exit_threshold=t) for t in thresholds]
         + [DecodeOptions(max_new_tokens=16, speculate=k, draft_layer=args.draft_layer) for k in drafts]
-        + [DecodeOptions(max_new_tokens=16, speculate=k, drafts="lookup") for k in lookups]
+        + [DecodeOptions(max_new_tokens=16, speculate=k, drafts="lookup", lookup_min=m) for k, m in lookups]
         + ([DecodeOptions(max_new_tokens=16, use_stop_policy=True)] if exits.stop is not None else [])
     )
     labels = (
@@ -264,7 +271,7 @@ def main() -> None:
             f"speculate {k} (drafts from exit {draft_layer(exits, exits.meta['layers'], args.draft_layer) + 1})"
             for k in drafts
         ]
-        + [f"lookup {k}" for k in lookups]
+        + [f"lookup {k}" + (f" (suffix >= {m})" if m > 1 else "") for k, m in lookups]
     )
     run_all(lm, cases[:2], exits, options)  # warm-up: every code path once
     results = run_all(lm, cases, exits, options)

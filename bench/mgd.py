@@ -90,9 +90,12 @@ MODES = {
     "unguided": (False, False, {}),
     "guided": (True, True, {}),
     "one-shot": (True, False, {}),
-    "guided-plain": (True, True, {"favour_used": 0.0, "name_search": 0}),
+    "guided-plain": (True, True, {"favour_used": 0.0, "name_search": 0, "dunder_penalty": 0.0}),
+    "guided-no-dunder": (True, True, {"dunder_penalty": 0.0}),
+    "guided-no-receiver": (True, True, {"favour_used": 0.0}),
     "guided-search": (True, True, {"name_search": 6}),
     "guided-repair": (True, True, {"name_repair": True}),
+    "guided-full-head": (True, True, {"allowed_head": False}),
 }
 
 
@@ -122,6 +125,7 @@ def run(
             "unfinished": 0,
             "tokens": 0,
             "seconds": 0.0,
+            "cpu": 0.0,
             "analysis": 0.0,
             "document": 0.0,
             "answers": [],
@@ -153,7 +157,7 @@ def run(
                 document = Analysed.of(session.engine(), str(path), source)
                 r["document"] += time.perf_counter() - started
             gc.collect()  # untimed: each completion pays for collecting its own garbage only
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             result = complete(
                 source,
                 dot + 1,
@@ -167,6 +171,7 @@ def run(
                 **extra,
             )
             r["seconds"] += time.perf_counter() - started
+            r["cpu"] += time.process_time() - cpu
             r["analysis"] += result.analysis_seconds
             r["tokens"] += len(result.generation.tokens)
             name = IDENT.match(result.text)
@@ -270,6 +275,25 @@ def main() -> None:
     parser.add_argument(
         "--favour", default="", help="also guided modes with these bonuses for the file's own members (1,2,4)"
     )
+    parser.add_argument(
+        "--receiver",
+        default="",
+        help="also guided modes with these bonuses for the members the file writes after the same receiver (1,2,4)",
+    )
+    parser.add_argument(
+        "--full-head",
+        action="store_true",
+        help="also guided decoding with the whole LM head at every step (guided-full-head; guided computes the "
+        "allowed tokens' rows only where a member is being written)",
+    )
+    parser.add_argument(
+        "--also",
+        default="",
+        help="more modes, comma-separated: " + ", ".join(m for m in MODES if m not in ("unguided", "guided")),
+    )
+    parser.add_argument(
+        "--shard", default="", help="I/N: only every N-th of the sites, from the I-th (1-based): runs side by side"
+    )
     parser.add_argument("--no-one-shot", action="store_true", help="skip the one-shot (CLI) mode")
     parser.add_argument("--repair", action="store_true", help="also guided decoding with name repair (guided-repair)")
     parser.add_argument(
@@ -290,6 +314,9 @@ def main() -> None:
     cases = [c for root in roots for c in dot_cases(root, args.per_file, rng)]
     rng.shuffle(cases)
     cases = cases[: args.limit]
+    if args.shard:
+        part, parts = (int(x) for x in args.shard.split("/"))
+        cases = cases[part - 1 :: parts]  # the same sites as without --shard, split between runs
     lm = load_lm(args.model, device="cpu", dtype=args.dtype)
     torch.set_num_threads(args.threads or recommended_threads(lm.parameters))
     lm.token_index  # built once, like an editor session would
@@ -319,6 +346,14 @@ def main() -> None:
     for bonus in [float(b) for b in args.favour.split(",") if b]:
         MODES[f"favour-{bonus:g}"] = (True, True, {"favour_used": bonus})
         modes += (f"favour-{bonus:g}",)
+    for bonus in [float(b) for b in args.receiver.split(",") if b]:
+        MODES[f"receiver-{bonus:g}"] = (True, True, {"favour_used": bonus, "favour_scope": "receiver"})
+        modes += (f"receiver-{bonus:g}",)
+    modes += ("guided-full-head",) if args.full_head else ()
+    for mode in [m for m in args.also.split(",") if m]:
+        if mode not in MODES:
+            sys.exit(f"--also {mode}: not one of {', '.join(MODES)}")
+        modes += (mode,) if mode not in modes else ()
     run(lm, cases[:3], root_of, indexes, modes, **options)  # warm-up (mask cache, first calls) for all modes alike
     results = run(lm, cases, root_of, indexes, modes, show=args.show, **options)
     unguided, guided, cold = results["unguided"], results["guided"], results.get("one-shot")
@@ -327,6 +362,15 @@ def main() -> None:
             f"{label:9s} next-identifier exact {r['exact']:.1%}  valid identifiers {r['valid']:.1%} "
             f"({r['produced']} finished, {r['unfinished']} unfinished at {args.max_tokens} tokens)  {r['tokens_per_s']:.0f} tokens/s "
             f"({r['tokens']} tokens, {r['seconds']:.1f} s)"
+        )
+    if "guided-full-head" in results:
+        full = results["guided-full-head"]
+        print(
+            f"LM head on the allowed rows only (guided) vs the whole head (guided-full-head): "
+            f"{(guided['tokens'] / guided['cpu']) / (full['tokens'] / full['cpu']):.2f}x tokens per CPU s "
+            f"({guided['tokens'] / guided['cpu']:.1f} vs {full['tokens'] / full['cpu']:.1f}; wall "
+            f"{guided['tokens_per_s'] / full['tokens_per_s']:.2f}x); same answers at "
+            f"{sum(a == b for a, b in zip(guided['answers'], full['answers']))}/{len(cases)} sites"
         )
     ratio = guided["exact"] / unguided["exact"] if unguided["exact"] else float("inf")
     print(

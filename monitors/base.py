@@ -137,9 +137,19 @@ class MaskCache:
     def __len__(self) -> int:
         return len(self._masks)
 
-    def get(self, key: tuple, allowed, device: torch.device, favoured=None, bonus: float = 0.0) -> torch.Tensor | None:
+    def get(
+        self,
+        key: tuple,
+        allowed,
+        device: torch.device,
+        favoured=None,
+        bonus: float = 0.0,
+        penalised=None,
+        penalty: float = 0.0,
+    ) -> torch.Tensor | None:
         """The mask for ``key``; ``allowed()`` gives the allowed ids when it is new,
-        ``favoured()`` (optional) those of them that get ``bonus`` added instead of 0."""
+        ``favoured()`` (optional) those of them that get ``bonus`` added instead of 0,
+        ``penalised()`` (optional) those that get ``-penalty`` (unless favoured)."""
         full = key + (device,)
         mask = self._masks.get(full)
         if mask is None:
@@ -150,6 +160,9 @@ class MaskCache:
                 self._masks.clear()
             mask = torch.full((self.size,), float("-inf"), device=device)
             mask[torch.as_tensor(ids, device=device)] = 0.0
+            lower = penalised() if penalised is not None and penalty else []
+            if lower:
+                mask[torch.as_tensor(lower, device=device)] = -penalty
             extra = favoured() if favoured is not None and bonus else []
             if extra:
                 mask[torch.as_tensor(extra, device=device)] = bonus

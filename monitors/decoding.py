@@ -18,6 +18,16 @@ full depth through their own forward with a key/value cache, monitors included.
 so far: ``drafts="lookup"``) and verifies them in one full-depth pass; the
 output is full depth's (:func:`_decode_speculative`).
 
+``allowed_head=True``: where the step's mask allows few tokens
+(:func:`allowed_rows`: a member name being written), the full-depth
+logits are computed for those tokens only (:meth:`~.layered.Layered.head_rows`;
+SmolLM2's 49,152-row head is about a sixth of a decoding step on a CPU); the
+masked choice, its confidence and the stop policy's features are the same, the
+forbidden tokens' logits are ``-inf``.  What the model would have chosen
+unguided is then unknown: such a step reports ``masked=False`` and records no
+``masked`` intervention.  Where a name starts, name search and name repair
+read the whole distribution: the whole head runs there.
+
 With a :class:`~.prompt_cache.PromptCache` the keys and values of the longest
 cached prefix of the prompt are reused and only the rest is encoded; afterwards
 the cache gets back the keys and values computed at full depth.
@@ -47,6 +57,9 @@ from .prompt_cache import PromptCache
 logger = logging.getLogger(__name__)
 
 
+LOOKUP_NGRAM = 3  # the longest suffix lookup drafting matches
+
+
 @dataclass(frozen=True, slots=True)
 class DecodeOptions:
     max_new_tokens: int = 16
@@ -56,13 +69,17 @@ class DecodeOptions:
     exit_measure: str = "classifier"  # classifier (the exits' probes) or max-prob (of the masked exit logits)
     speculate: int = 0  # draft up to this many tokens, then verify them in one full-depth pass (0: off)
     drafts: str = "exit"  # where drafts come from: exit (an early exit) or lookup (copied from the text so far)
+    lookup_min: int = 1  # lookup drafts: the shortest suffix of the text that must have occurred before
     draft_layer: int = -1  # the exit the drafts come from (-1: the active exit nearest half the depth)
     name_search: int = 0  # where a name constraint starts, try up to this many whole names (0: greedy)
     name_repair: bool = False  # where the model starts a name not allowed, take the allowed one it likely meant
+    allowed_head: bool = False  # where a mask allows few tokens, compute only their rows of the LM head
 
     def __post_init__(self) -> None:
         if self.name_search < 0:
             raise ValueError(f"name_search={self.name_search} must be 0 (greedy) or a number of names to try")
+        if not 1 <= self.lookup_min <= LOOKUP_NGRAM:
+            raise ValueError(f"lookup_min={self.lookup_min} must be 1 to {LOOKUP_NGRAM} (tokens of the matched suffix)")
         if self.speculate < 0:
             raise ValueError(f"speculate={self.speculate} must be 0 (off) or a number of draft tokens")
         if self.max_new_tokens < 1:
@@ -145,8 +162,11 @@ def decode(
     pending = stream.prefill(ids, state, reused)
     out = _Output(lm, ids, list(monitors), options, exits, depth)
     going = True
+    searching = bool(options.name_search or options.name_repair) and net is not None
     while going:
         mask, own = out.masks()
+        if searching:
+            stream.whole_head = any(m.name_start(0) is not None for m in out.monitors)
         step = pending(mask)
         if options.name_search and net is not None:
             mask, own = _choose_name(lm, net, stream, out, step, (mask, own), options.name_search)
@@ -311,7 +331,7 @@ def _decode_speculative(lm, net, exits: Exits | None, ids, monitors, options, ca
         position = len(ids) - 1  # of ``token``: emitted, not yet through the layers
         budget = min(options.speculate, options.max_new_tokens - len(out.steps), lm.context - len(ids))
         if lookup:
-            drafts = lookup_drafts(ids, budget - 1, lm.decode if options.stop_at_newline else None)
+            drafts = lookup_drafts(ids, budget - 1, lm.decode if options.stop_at_newline else None, options.lookup_min)
             hidden = net.embed(torch.tensor([[token] + drafts], device=lm.device), position)
         else:
             drafts, states = _draft(
@@ -335,9 +355,6 @@ def _decode_speculative(lm, net, exits: Exits | None, ids, monitors, options, ca
     if cache is not None:
         cache.put(ids[: stream.exact], stream.keep(stream.exact))
     return out.result(0, 0.0, reused if state is not None else 0)
-
-
-LOOKUP_NGRAM = 3  # the longest suffix lookup drafting matches
 
 
 def lookup_drafts(ids: list[int], budget: int, decode=None, shortest: int = 1) -> list[int]:
@@ -400,6 +417,17 @@ def next_logits(lm, prompt_ids: list[int], cache: PromptCache | None = None) -> 
     return logits.float()
 
 
+ALLOWED_HEAD_LIMIT = 4096  # the most allowed tokens for which the head runs on their rows only
+
+
+def allowed_rows(mask: torch.Tensor, vocabulary: int) -> torch.Tensor | None:
+    """The token ids below ``vocabulary`` that ``mask`` allows (finite entries),
+    when there are at most ``ALLOWED_HEAD_LIMIT`` of them and a quarter of the
+    vocabulary (else gathering the rows costs more than it saves); else ``None``."""
+    rows = torch.isfinite(mask[:vocabulary]).nonzero()[:, 0]
+    return rows if 0 < rows.shape[0] <= min(ALLOWED_HEAD_LIMIT, vocabulary // 4) else None
+
+
 class _LayeredStream:
     """Runs tokens layer by layer; the next distribution is computed lazily once
     the step's mask is known (the max-prob exit test uses the masked distribution)."""
@@ -407,6 +435,13 @@ class _LayeredStream:
     def __init__(self, net, lm, exits: Exits | None, options: DecodeOptions) -> None:
         self.net, self.lm, self.exits, self.threshold = net, lm, exits, options.exit_threshold
         self.by_probe = options.exit_measure == "classifier"
+        # the head's rows when it may run on the allowed ones only (0: never)
+        subset = options.allowed_head
+        # name search and repair read the whole distribution where a name starts:
+        # the decoding loop sets this for such a step
+        self.whole_head = False
+        weight = getattr(net.lm_head, "weight", None)  # a method, not a tensor, in an int8-quantized head
+        self.vocabulary = int(weight.shape[0]) if subset and isinstance(weight, torch.Tensor) else 0
         self.cache = net.new_cache()
         self.exact = 0  # leading positions whose keys and values are those of full depth
         self._inexact = False
@@ -426,9 +461,22 @@ class _LayeredStream:
         h = self.net.embed(torch.tensor([ids[reused:]], device=self.lm.device), reused)
         for i in range(self.net.layers):
             h = self.net.block(i, h, self.cache)
-        logits = self.net.head(h[:, -1:])[0, -1]
         self.exact = len(ids)
-        return lambda mask: _Step(logits, self.net.layers)
+        last = h[:, -1:]
+        return lambda mask: _Step(self._head(last, mask), self.net.layers)
+
+    def _head(self, h: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        """Full-depth logits ([vocabulary]) of ``h`` [1, 1, dim]: the whole head, or
+        with ``allowed_head`` and a mask that allows few tokens, those rows only
+        (the others ``-inf``)."""
+        subset = self.vocabulary and mask is not None and not self.whole_head
+        rows = allowed_rows(mask, self.vocabulary) if subset else None
+        if rows is None:
+            return self.net.head(h)[0, -1]
+        some = self.net.head_rows(h[0, -1], rows)
+        logits = torch.full((self.vocabulary,), float("-inf"), dtype=some.dtype, device=some.device)
+        logits[rows] = some
+        return logits
 
     def keep(self, length: int):
         """The cache cut to its first ``length`` positions, for the prompt cache."""
@@ -459,7 +507,7 @@ class _LayeredStream:
                     return _Step(logits, i + 1)
             if not self._inexact:
                 self.exact = position + 1
-            return _Step(net.head(h)[0, -1], net.layers)
+            return _Step(self._head(h, mask), net.layers)
 
         return run
 

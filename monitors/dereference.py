@@ -50,7 +50,7 @@ class RowState:
     seen: int = 0  # tokens of the row already accounted for
     text: str = ""  # the decoded text so far
     spaced: bool = False  # the name may start after spaces (`import` then ` name`)
-    favoured: frozenset[str] = frozenset()  # of ``names``, those the file itself uses
+    favoured: frozenset[str] = frozenset()  # of ``names``, those to favour (the file uses them)
 
 
 class NameMonitor(Monitor):
@@ -65,8 +65,9 @@ class NameMonitor(Monitor):
         decode: Callable[[list[int]], str],
         *,
         masks: MaskCache | None = None,
-        favoured: Callable[[], "frozenset[str]"] | None = None,
+        favoured: Callable[[str], "frozenset[str]"] | None = None,
         bonus: float = 0.0,
+        dunder_penalty: float = 0.0,
     ) -> None:
         super().__init__()
         if not isinstance(index, TokenIndex):
@@ -75,9 +76,14 @@ class NameMonitor(Monitor):
             raise ValueError(f"names_after={names_after!r} is not callable; pass text -> names (or None)")
         self.index, self.names_after, self.decode = index, names_after, decode
         self.rows: dict[int, RowState] = {}
-        # names to favour (``favoured()``: e.g. those the file uses after a dot): the
-        # tokens that keep one of them possible get ``bonus`` added to their logits
+        # names to favour (``favoured(text)`` at the trigger: e.g. those the file uses
+        # after the same receiver): the tokens that keep one of them possible get
+        # ``bonus`` added to their logits
         self.favoured, self.bonus = favoured, bonus
+        # tokens that keep only dunder names (``__len__``) possible, where other
+        # names are allowed too, get ``dunder_penalty`` taken off their logits:
+        # ``__`` begins many dunders at once, and code rarely writes them after a dot
+        self.dunder_penalty = dunder_penalty
         self._masks = masks if masks is not None else MaskCache(index.size)  # may be shared per vocabulary
 
     lead_space = False  # whether the name may follow the trigger after spaces
@@ -88,7 +94,7 @@ class NameMonitor(Monitor):
     def _constrain(self, st: RowState, names) -> None:
         st.state, st.names, st.prefix = State.CONSTRAINED, frozenset(names), ""
         st.spaced = self.lead_space
-        st.favoured = st.names & self.favoured() if self.favoured is not None and self.bonus else frozenset()
+        st.favoured = st.names & self.favoured(st.text) if self.favoured is not None and self.bonus else frozenset()
         if st.favoured == st.names:
             st.favoured = frozenset()  # favouring all is favouring none
 
@@ -127,17 +133,29 @@ class NameMonitor(Monitor):
             return None
         spaced = st.spaced and not st.prefix
         favoured = st.favoured if self.bonus else frozenset()
+        penalty = self.dunder_penalty
         mask = self._masks.get(
-            ("names", st.names, st.prefix, spaced, favoured, self.bonus),
+            ("names", st.names, st.prefix, spaced, favoured, self.bonus, penalty),
             lambda: self._allowed(st.names, st.prefix, spaced),
             device,
             lambda: self._allowed(favoured, st.prefix, spaced),
             self.bonus,
+            lambda: self._dunders_only(st.names, st.prefix, spaced),
+            penalty,
         )
         if mask is None:
             self.record(row, "lifted", f"no token continues any of {sorted(st.names)[:5]} after {st.prefix!r}")
             self._release(st)
         return mask
+
+    def _dunders_only(self, names: frozenset[str], prefix: str, spaced: bool) -> list[int]:
+        """The allowed tokens that keep only dunder names possible (none when only
+        dunders, or none, are allowed)."""
+        dunders = frozenset(n for n in names if is_dunder(n) and n.startswith(prefix))
+        others = frozenset(n for n in names if not is_dunder(n) and n.startswith(prefix))
+        if not dunders or not others:
+            return []
+        return sorted(set(self._allowed(dunders, prefix, spaced)) - set(self._allowed(others, prefix, spaced)))
 
     def name_start(self, row: int) -> frozenset[str] | None:
         st = self.rows.get(row)
@@ -163,6 +181,11 @@ class NameMonitor(Monitor):
         return allowed
 
 
+def is_dunder(name: str) -> bool:
+    """``__len__``, not ``__private`` nor ``_x``."""
+    return len(name) > 4 and name.startswith("__") and name.endswith("__")
+
+
 class DereferenceMonitor(NameMonitor):
     """After ``expr.``: only members of ``expr``'s type (``members_of(text)``)."""
 
@@ -175,12 +198,15 @@ class DereferenceMonitor(NameMonitor):
         decode: Callable[[list[int]], str],
         *,
         masks: MaskCache | None = None,
-        favoured: Callable[[], "frozenset[str]"] | None = None,
+        favoured: Callable[[str], "frozenset[str]"] | None = None,
         bonus: float = 0.0,
+        dunder_penalty: float = 0.0,
     ) -> None:
         if not callable(members_of):
             raise ValueError(f"members_of={members_of!r} is not callable; pass text -> member names (or None)")
-        super().__init__(index, members_of, decode, masks=masks, favoured=favoured, bonus=bonus)
+        super().__init__(
+            index, members_of, decode, masks=masks, favoured=favoured, bonus=bonus, dunder_penalty=dunder_penalty
+        )
 
     def is_trigger(self, text: str) -> bool:
         return text.endswith(".") and not text.endswith("..")

@@ -39,6 +39,7 @@ class Layered:
     layers: int
     dim: int
     kv_groups: int = 1  # query heads per key/value head (grouped-query attention)
+    lm_head: torch.nn.Module
 
     def new_cache(self) -> "LayerCache":
         return LayerCache(self.layers)
@@ -76,6 +77,22 @@ class Layered:
             attn = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed, scale=scale, enable_gqa=gqa)
         h = h + self._out(i, attn.transpose(1, 2).reshape(h.shape[0], new, -1))
         return h + self._mlp(i, h)
+
+    def final_norm(self, h: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def head(self, h: torch.Tensor) -> torch.Tensor:
+        """The final norm and the LM head: logits [..., vocabulary]."""
+        return self.lm_head(self.final_norm(h))
+
+    def head_rows(self, h: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+        """The logits of the tokens ``rows`` ([n] ids) only, for ``h`` [..., dim]
+        (the LM head's rows gathered: a few hundred rows cost a fraction of the
+        whole vocabulary); for a head whose ``weight`` is a plain tensor (not an
+        int8-quantized one)."""
+        weight = self.lm_head.weight
+        bias = getattr(self.lm_head, "bias", None)
+        return F.linear(self.final_norm(h), weight[rows], bias[rows] if isinstance(bias, torch.Tensor) else None)
 
     def skip(self, first: int, h: torch.Tensor, cache: "LayerCache") -> None:
         """A token exited before layer ``first``: its exit state ``h`` stands in for
@@ -123,8 +140,8 @@ class LayeredGPT2(Layered):
         block = self.blocks[i]
         return block.mlp(block.ln_2(h))
 
-    def head(self, h: torch.Tensor) -> torch.Tensor:
-        return self.lm_head(self.ln_f(h))
+    def final_norm(self, h: torch.Tensor) -> torch.Tensor:
+        return self.ln_f(h)
 
 
 # rotary variants whose angles depend on the position only (not on the sequence length)
@@ -201,8 +218,8 @@ class LayeredLlama(Layered):
         block = self.blocks[i]
         return block.mlp(block.post_attention_layernorm(h))
 
-    def head(self, h: torch.Tensor) -> torch.Tensor:
-        return self.lm_head(self.norm(h))
+    def final_norm(self, h: torch.Tensor) -> torch.Tensor:
+        return self.norm(h)
 
 
 class LayerCache:

@@ -547,3 +547,68 @@ def test_name_repair_takes_the_allowed_name_the_model_meant(tiny_lm) -> None:
         assert any(i.kind == "repaired" for i in out.interventions)
         repaired += 1
     assert repaired >= 1
+
+
+def test_allowed_head_decodes_like_the_whole_head(tiny_lm) -> None:
+    """Where the member mask allows few tokens, the LM head runs on their rows only:
+    the guided tokens, stops and confidences are those of the whole head (through
+    the prompt cache, early exit, name repair and name search too); only steps
+    the mask left unconstrained use the whole head."""
+    from typelens.monitors.decoding import allowed_rows
+    from typelens.monitors.dereference import DereferenceMonitor
+    from typelens.monitors.prompt_cache import PromptCache
+
+    members = frozenset({"append", "extend", "pop", "path", "getcwd"})
+    exits = load_exits(tiny_lm.path / "exits", 3, 32, tiny_lm.device)
+    calls = []
+    net = layered_for(tiny_lm.model)
+    original = type(net).head_rows
+
+    def counting(self, h, rows):
+        calls.append(int(rows.shape[0]))
+        return original(self, h, rows)
+
+    cache = PromptCache()
+    type(net).head_rows = counting
+    try:
+        for prompt in ("import os\nos.", "xs = []\nxs.append(1)\nxs.", "class A:\n    def f(self):\n        self."):
+            runs = ((1.0, None, {}), (1.0, cache, {}), (0.5, None, {}), (1.0, None, {"name_repair": True}))
+            for threshold, store, extra in runs + ((1.0, cache, {"name_search": 3}),):
+                outs = [
+                    decode(
+                        tiny_lm,
+                        tiny_lm.encode(prompt),
+                        monitors=[DereferenceMonitor(tiny_lm.token_index, lambda t: members, tiny_lm.decode)],
+                        exits=exits,
+                        options=DecodeOptions(max_new_tokens=8, exit_threshold=threshold, allowed_head=subset, **extra),
+                        cache=store,
+                    )
+                    for subset in (False, True)
+                ]
+                assert [(t.id, t.layer, t.confidence) for t in outs[0].tokens] == [
+                    (t.id, t.layer, t.confidence) for t in outs[1].tokens
+                ], prompt
+                assert outs[0].text == outs[1].text and outs[0].stopped == outs[1].stopped
+    finally:
+        type(net).head_rows = original
+    assert calls and all(0 < n < tiny_lm.model.lm_head.weight.shape[0] for n in calls)
+    every = torch.zeros(tiny_lm.token_index.size)
+    assert allowed_rows(every, every.shape[0]) is None  # nothing forbidden: the whole head
+    only = torch.full((40,), float("-inf"))
+    only[[2, 7, 30]] = 0.0
+    assert allowed_rows(only, 20).tolist() == [2, 7]  # ids beyond the model's vocabulary left out
+
+
+def test_lookup_drafts_only_after_a_long_enough_match(tiny_lm) -> None:
+    """``lookup_min=2``: drafts only where the text's last two tokens occurred
+    before; the output is still full depth's; other values are refused."""
+    prompt = "xs = []\nxs.append(xs)\nxs.append(xs)\nxs.append(xs)\nxs.append(xs)\nxs"
+    ids = tiny_lm.encode(prompt)
+    plain = DecodeOptions(max_new_tokens=12, stop_at_newline=False)
+    full = decode(tiny_lm, ids, options=plain)
+    ours = decode(tiny_lm, ids, options=replace(plain, speculate=4, drafts="lookup", lookup_min=2))
+    assert [t.id for t in ours.tokens] == [t.id for t in full.tokens] and ours.stopped == full.stopped
+    with pytest.raises(ValueError, match="lookup_min"):
+        DecodeOptions(lookup_min=0)
+    with pytest.raises(ValueError, match="lookup_min"):
+        DecodeOptions(lookup_min=4)

@@ -217,3 +217,24 @@ def test_smollm2_guided_after_path_names_a_member_and_matches_generate() -> None
     ].tolist()
     assert [t.id for t in ours.tokens] == generated[: len(ours.tokens)]
     assert ours.tokens and all(t.layer == 30 for t in ours.tokens)
+
+
+def test_allowed_head_on_llama_equals_the_whole_head(llama) -> None:
+    """The LM head on the allowed rows only (RMSNorm before it): the same guided
+    tokens and confidences as the whole head, which the unguided steps still use."""
+    from typelens.monitors.dereference import DereferenceMonitor
+
+    members = frozenset({"append", "extend", "pop", "path", "getcwd"})
+    for prompt in ("import os\nos.", "def f(self):\n    return self.f(self."):
+        outs = [
+            decode(
+                llama,
+                llama.encode(prompt),
+                monitors=[DereferenceMonitor(llama.token_index, lambda t: members, llama.decode)],
+                options=DecodeOptions(max_new_tokens=8, stop_at_newline=False, allowed_head=subset),
+            )
+            for subset in (False, True)
+        ]
+        assert [(t.id, t.confidence) for t in outs[0].tokens] == [(t.id, t.confidence) for t in outs[1].tokens]
+        name = IDENT.match(outs[1].text)
+        assert name and any(m.startswith(name.group()) for m in members), outs[1].text

@@ -154,7 +154,7 @@ def _favouring(lm, favoured, bonus: float):
         lm.token_index,
         lambda t: NAMES if t.endswith("item.") else None,
         lm.decode,
-        favoured=lambda: favoured,
+        favoured=lambda text: favoured,
         bonus=bonus,
     )
 
@@ -222,3 +222,65 @@ def test_complete_favours_the_members_the_file_writes(lm, tmp_path) -> None:
     assert said["file"] in {"width", "height"}
     with pytest.raises(ValueError, match="favour_scope"):
         complete(BOX, offset, path=str(path), lm=lm, favour_scope="project")
+
+
+def test_members_by_receiver_reads_each_dotted_receiver() -> None:
+    from typelens.monitors.complete import members_by_receiver, receiver_favours
+
+    text = "self.box.width = os.path.join(a, b)\nf().skip\nself.grow()\nx = 1.5\n"
+    found = members_by_receiver(text)
+    assert found["self"] == {"box", "grow"} and found["self.box"] == {"width"}
+    assert found["os"] == {"path"} and found["os.path"] == {"join"}
+    assert "f" not in found and "1" not in found  # a call's result, a number: no receiver
+    favoured = receiver_favours(text)
+    assert favoured("    return self.") == {"box", "grow"} and favoured("y = self.box.") == {"width"}
+    assert favoured("z = f().") == frozenset() and favoured("box.") == frozenset()  # ``box`` alone is another name
+
+
+RECEIVERS = """class Box:
+    def __init__(self, other):
+        self.width = 1
+        other.grow()
+
+    def area(self):
+        return self.
+
+    def grow(self):
+        pass
+"""
+
+
+def test_complete_favours_the_members_written_after_the_same_receiver(lm, tmp_path) -> None:
+    """``receiver``: only names written after ``self.`` are favoured at ``self.``
+    (``width``), not ``grow``, which the file writes after ``other.``."""
+    path = tmp_path / "box.py"
+    path.write_text(RECEIVERS, encoding="utf-8")
+    offset = RECEIVERS.index("return self.") + len("return self.")
+    result = complete(RECEIVERS, offset, path=str(path), lm=lm, max_tokens=6, favour_used=1e4, favour_scope="receiver")
+    assert IDENT.match(result.text).group() == "width"
+
+
+def test_dunder_penalty_lowers_the_tokens_only_dunders_go_on_with(lm) -> None:
+    """``__`` begins many dunders at once: with a penalty, tokens that keep only
+    dunder names possible get it taken off (a large one writes the other member),
+    tokens shared with other names keep 0, and with only dunders left nothing
+    changes."""
+    from typelens.monitors.base import MaskCache
+    from typelens.monitors.dereference import is_dunder
+
+    assert is_dunder("__len__") and not is_dunder("__private") and not is_dunder("_x_") and not is_dunder("____")
+    mask = MaskCache(6).get(("k",), lambda: [1, 2, 4], torch.device("cpu"), None, 0.0, lambda: [4], 2.0)
+    assert mask.tolist() == [float("-inf"), 0.0, 0.0, float("-inf"), -2.0, float("-inf")]
+    names = frozenset({"__len__", "__iter__", "discount"})
+    options = DecodeOptions(max_new_tokens=8, stop_at_newline=False)
+    for penalty in (0.0, 1e4):
+        monitor = DereferenceMonitor(
+            lm.token_index, lambda t: names if t.endswith("item.") else None, lm.decode, dunder_penalty=penalty
+        )
+        result = decode(lm, lm.encode(PROMPT), monitors=[monitor], options=options)
+        word = IDENT.match(result.text).group()
+        assert word in names or any(n.startswith(word) for n in names)
+        if penalty:
+            assert word == "discount"
+            only = monitor._dunders_only(frozenset({"__len__", "__iter__"}), "", False)
+            assert only == [] and monitor._dunders_only(names, "", False)
