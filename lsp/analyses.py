@@ -588,10 +588,12 @@ class Builds:
 
     def _wait_for_quiet(self, track: Track) -> None:
         # a burst of keystrokes is built once, after it; a request does not wait for that
-        # nor while a request is answered: it would share the interpreter with the build
+        # nor while a request is answered: it would share the interpreter with the build,
+        # unless that request itself waits for a build (of another document, queued
+        # behind this one on the builder: waiting here on it would wait for good)
         while self._is_open(track) and track.wanted < track.revision:
             left = QUIET - (time.monotonic() - track.edited_at)
-            if left <= 0 and not self.priority.busy():
+            if left <= 0 and (self._waiting or not self.priority.busy()):
                 return
             self._ready.wait(max(left, _POLL))
 
