@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 
-from .graph import EdgeKind, Scope, ScopeKind, SymbolKind
+from .graph import EdgeKind, Scope, ScopeKind, SymbolKind, last_descendant
 from .scopes import ScopeTables
 
 logger = logging.getLogger(__name__)
@@ -173,13 +173,13 @@ class DataflowBuilder:
         statement, reads the name: ``use`` is after the whole walrus, or in the element of
         a comprehension whose clauses hold it (``[m[0] for s in xs if (m := f(s))]``)."""
         walrus = self.parents[store]
-        if use > _last_descendant(self.children, walrus):
+        if use > last_descendant(self.children, walrus):
             return True
         child, node = walrus, self.parents[walrus]
         while node >= 0 and node not in self.statements:
             kids = self.children[node]
             if self.t.kinds[node] in _COMPREHENSIONS and kids and child != kids[0]:
-                if kids[0] <= use <= _last_descendant(self.children, kids[0]):
+                if kids[0] <= use <= last_descendant(self.children, kids[0]):
                     return True
             child, node = node, self.parents[node]
         return False
@@ -222,13 +222,6 @@ _MISSING = object()
 _COMPREHENSIONS = frozenset(
     {"list_comprehension", "set_comprehension", "dictionary_comprehension", "generator_expression"}
 )
-
-
-def _last_descendant(children: list[list[int]], node: int) -> int:
-    """The highest node id under ``node`` (ids are in preorder)."""
-    while children[node]:
-        node = children[node][-1]
-    return node
 
 
 _MAX_STATE_BITS = 500_000_000  # blocks x definitions kept as bit vectors (62 MB a state map, 4 maps)

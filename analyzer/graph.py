@@ -147,6 +147,14 @@ class ImportBinding:
     bound: str  # the local name ('*' for star imports)
 
 
+def last_descendant(children: list[list[int]], node: int) -> int:
+    """The highest node id under ``node`` in a table of children (ids in pre-order):
+    ``last_descendant([[1, 2], [], []], 0) == 2``."""
+    while children[node]:
+        node = children[node][-1]
+    return node
+
+
 class ProgramGraph:
     """The program graph of one file.  Build it with :func:`build_graph`."""
 
@@ -263,9 +271,9 @@ class ProgramGraph:
         """The highest node id under ``node`` (``node`` itself for a leaf): syntax
         nodes come in pre-order, so ``node``'s descendants are the ids after it up to
         this one, and a search under a node need not read the file."""
-        while self.children(node):
-            node = self.children(node)[-1]
-        return node
+        self.children(node)  # the table of children, built once
+        assert self._children is not None
+        return last_descendant(self._children, node)
 
     def child_by_field(self, node: int, field: str) -> int | None:
         for child in self.children(node):

@@ -180,9 +180,11 @@ def member_entries(engine: "TypeEngine", receiver: Type) -> list[CompletionEntry
         listed = _LISTED.setdefault(engine, {})
         found = listed.get(receiver)
     if found is None:
-        found = tuple(_member_entries(engine, receiver))
-        with _LISTED_LOCK:
-            listed[receiver] = found
+        entries, whole = _member_entries(engine, receiver)
+        found = tuple(entries)
+        if whole:  # a list past the detail budget is provisional: a warmer ask details it
+            with _LISTED_LOCK:
+                listed[receiver] = found
     return list(found)
 
 
@@ -192,16 +194,18 @@ _LISTED: "weakref.WeakKeyDictionary[TypeEngine, dict[Type, tuple[CompletionEntry
 _LISTED_LOCK = threading.Lock()
 
 
-def _member_entries(engine: "TypeEngine", receiver: Type) -> list[CompletionEntry]:
+def _member_entries(engine: "TypeEngine", receiver: Type) -> tuple[list[CompletionEntry], bool]:
+    """The entries, and whether their details were all worked out within
+    :data:`DETAIL_BUDGET_SECONDS`."""
     facts = members_of_type(engine, receiver, details=False)
     if facts is None:
-        return []
+        return [], True
     deadline = time.monotonic() + DETAIL_BUDGET_SECONDS
     entries = [
         _entry(engine, receiver, m.name, m.kind, detailed=i < _MAX_DETAILED, deadline=deadline)
         for i, m in enumerate(facts.members)
     ]
-    return sorted(entries, key=lambda e: (e.label.startswith("_"), e.label))
+    return sorted(entries, key=lambda e: (e.label.startswith("_"), e.label)), time.monotonic() <= deadline
 
 
 def _entry(
