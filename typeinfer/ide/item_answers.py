@@ -29,7 +29,6 @@ Example::
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -53,9 +52,6 @@ class _Kept:
     symbols_at: dict[int, list[int]]  # symbol ids by where an answer about them may start
     items: dict[tuple[str, int], list["Prediction"]] = field(default_factory=dict)  # ("symbol"|"scope", id)
     tokens: "Tokens | None" = None  # what the classifier reads of the file, read once
-
-
-_KEPT: "weakref.WeakKeyDictionary[FileAnalysis, _Kept]" = weakref.WeakKeyDictionary()
 
 
 def predictions_by_place(analysis: "FileAnalysis") -> Answers:
@@ -101,9 +97,11 @@ def answers_of(analysis: "FileAnalysis", value) -> Answers:
 
 
 def _kept(analysis: "FileAnalysis") -> _Kept:
-    kept = _KEPT.get(analysis)
-    if kept is None:
-        kept = _KEPT[analysis] = _Kept(_symbols_by_anchor(analysis.graph))
+    """What ``analysis`` keeps for its hovers (``FileAnalysis.item_answers``, asked
+    one question at a time as the engine is)."""
+    kept = analysis.item_answers
+    if not isinstance(kept, _Kept):
+        kept = analysis.item_answers = _Kept(_symbols_by_anchor(analysis.graph))
     return kept
 
 
