@@ -2,8 +2,9 @@
 
 The answer names the symbol's kind (variable, parameter, function, method,
 property, class, module) and its type: the file's prediction for it when there
-is one (so hover and the inlay hints agree), else the static type of the
-expression there.  A function or method shows its full signature with every
+is one (so hover and the inlay hints agree; until the file's predictions are
+worked out, those of the name's own items alone, :mod:`.item_answers`), else the
+static type of the expression there.  A function or method shows its full signature with every
 type we know (:mod:`.signatures`); the methods of a union's members show once
 per distinct definition; a class its header; each with its docstring trimmed
 as PEP 257 says.  Library members (stubs, installed packages) answer the same
