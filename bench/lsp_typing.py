@@ -2,7 +2,8 @@
 fresh open, through the language server over stdio (a raw JSON-RPC peer).
 
     python bench/lsp_typing.py [--file PATH] [--lines 60] [--interval 0.15] [--hover-every 3]
-                               [--replay-file PATH] [--servers typelens,jedi-language-server]
+                               [--replay-file PATH] [--servers typelens,basedpyright,jedi-language-server]
+                               [--typelens-from OTHER_CHECKOUT] [--rounds 1] [--skip-agreement]
 
 Part 1, latency.  FILE (CPython's ``subprocess.py`` by default, ~2,200 lines) is
 copied into a fresh folder and opened without ``--lines`` lines from its middle,
@@ -14,8 +15,12 @@ pauses, as people type; seeded).  Every ``--hover-every``-th step a
 hover goes to a name elsewhere in the file, without waiting for the answer, as an
 editor does.  Printed per server: hover p50/p95/max while typing; the same hovers
 once typing stopped ("at rest"); typing/rest ratios; the share of hovers while
-typing whose text equals the one at rest at the same name.  jedi-language-server
-(same client, same steps) is the baseline: typelens/jedi ratios.
+typing whose text equals the one at rest at the same name.  basedpyright-langserver
+and jedi-language-server (same client, same steps) are the baselines: typelens/their
+ratios.  ``--typelens-from DIR`` measures the typelens of another source tree too
+(e.g. ``git archive`` of a base commit), in the same run: typelens/that ratios.
+``--rounds N`` measures every server N times, interleaved, the figures pooled (the
+load of a shared machine then falls on each alike).
 
 Part 2, agreement.  REPLAY_FILE (CPython's ``textwrap.py``, ~490 lines) is typed
 in whole at full speed (a hover every 40 steps), then inlay hints over the file and
@@ -29,6 +34,7 @@ fresh open.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import queue
 import random
@@ -47,10 +53,22 @@ sys.path.insert(0, str(ROOT))
 from tests.lsp_replay import gather, identifier_positions, typing_session  # noqa: E402
 from tests.lsp_wire import RawServer  # noqa: E402
 
+
+def _typelens_from(tree: Path) -> list[str]:
+    """bench/lsp.py's ``typelens_from``: the command starting the language server of ``tree``."""
+    spec = importlib.util.spec_from_file_location("bench_lsp", ROOT / "bench" / "lsp.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.typelens_from(tree)
+
+
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
+BIN = Path(sys.executable).parent
 SERVERS = {
     "typelens": [sys.executable, "-m", "typelens.cli", "lsp"],
-    "jedi-language-server": [str(Path(sys.executable).parent / "jedi-language-server")],
+    "basedpyright": [str(BIN / "basedpyright-langserver"), "--stdio"],
+    "jedi-language-server": [str(BIN / "jedi-language-server")],
 }
 
 
@@ -180,6 +198,11 @@ def latency(command: list[str], source: Path, lines: int, interval: float, hover
         shutil.rmtree(work, ignore_errors=True)
 
 
+def _summary(r: dict) -> str:
+    t = r["typing"]
+    return f"while typing p50 {statistics.median(t):.1f} ms, p95 {percentile(t, 0.95):.1f} ms, max {max(t):.1f} ms"
+
+
 def final_answers(srv: RawServer, uri: str, text: str) -> list:
     whole = {"start": {"line": 0, "character": 0}, "end": {"line": text.count("\n") + 1, "character": 0}}
     ids = [srv.request("textDocument/inlayHint", {"textDocument": {"uri": uri}, "range": whole})]
@@ -241,35 +264,48 @@ def main() -> None:
     parser.add_argument("--replay-file", type=Path, default=STDLIB / "textwrap.py")
     parser.add_argument("--servers", default=",".join(SERVERS))
     parser.add_argument("--skip-agreement", action="store_true")
+    parser.add_argument("--typelens-from", type=Path, help="also measure the typelens of this source tree")
+    parser.add_argument("--rounds", type=int, default=1, help="measure every server this many times, interleaved")
     args = parser.parse_args()
+    if args.typelens_from is not None:
+        SERVERS[f"typelens@{args.typelens_from.name}"] = _typelens_from(args.typelens_from)
+        args.servers += f",typelens@{args.typelens_from.name}"
     print(f"before: {load()}")
     print(
         f"part 1: {args.file} ({len(args.file.read_text().splitlines())} lines), {args.lines} lines typed, "
         f"a step every {args.interval * 1000:.0f} ms (median), a hover every {args.hover_every} steps"
     )
-    table = {}
-    for name, command in SERVERS.items():
-        if name not in args.servers.split(",") or not Path(command[0]).exists():
-            continue
-        print(f"measuring {name} ...", file=sys.stderr)
-        table[name] = latency(command, args.file, args.lines, args.interval, args.hover_every)
+    wanted = [
+        name for name, command in SERVERS.items() if name in args.servers.split(",") and Path(command[0]).exists()
+    ]
+    table: dict[str, dict] = {}
+    for round_ in range(1, args.rounds + 1):
+        for name in wanted:
+            print(f"round {round_}: measuring {name} ... ({load()})", file=sys.stderr, flush=True)
+            r = latency(SERVERS[name], args.file, args.lines, args.interval, args.hover_every)
+            print(f"round {round_}: {name}: {_summary(r)}", file=sys.stderr, flush=True)
+            pooled = table.setdefault(name, {"typing": [], "rest": [], "same": [], "steps": r["steps"]})
+            for key in ("typing", "rest"):
+                pooled[key] += r[key]
+            pooled["same"].append(r["same"])
     for name, r in table.items():
         t, s = r["typing"], r["rest"]
         print(
             f"{name:<22} while typing p50 {statistics.median(t):7.1f} ms  p95 {percentile(t, 0.95):7.1f} ms  "
-            f"max {max(t):7.1f} ms (n={len(t)}, {r['steps']} steps)"
+            f"max {max(t):7.1f} ms (n={len(t)}, {r['steps']} steps x {args.rounds})"
         )
         print(
             f"{'':<22} at rest      p50 {statistics.median(s):7.1f} ms  p95 {percentile(s, 0.95):7.1f} ms  "
             f"max {max(s):7.1f} ms (n={len(s)});  typing/rest p95 {percentile(t, 0.95) / percentile(s, 0.95):.2f}x;"
-            f"  answers while typing equal to those at rest: {100 * r['same']:.1f}%"
+            f"  answers while typing equal to those at rest: {100 * statistics.mean(r['same']):.1f}%"
         )
-    if "typelens" in table and "jedi-language-server" in table:
-        a, b = table["typelens"], table["jedi-language-server"]
-        print(
-            f"typelens/jedi-language-server: p95 while typing {percentile(a['typing'], 0.95) / percentile(b['typing'], 0.95):.2f}x,"
-            f" p50 while typing {statistics.median(a['typing']) / statistics.median(b['typing']):.2f}x"
-        )
+    for other in [name for name in table if name != "typelens"]:
+        if "typelens" in table:
+            a, b = table["typelens"], table[other]
+            print(
+                f"typelens/{other}: p95 while typing {percentile(a['typing'], 0.95) / percentile(b['typing'], 0.95):.2f}x,"
+                f" p50 while typing {statistics.median(a['typing']) / statistics.median(b['typing']):.2f}x"
+            )
     if not args.skip_agreement:
         differ, compared, steps, seconds = agreement(SERVERS["typelens"], args.replay_file)
         print(

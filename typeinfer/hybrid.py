@@ -81,6 +81,8 @@ _GENERIC_NAMES = frozenset(
         "Literal",
     }
 )
+# what the models read of a file, and the byte ranges of its broken statements (``readable_tokens``)
+Tokens = tuple[TokenStream, tuple[tuple[int, int], ...]]
 SLICE_WEIGHT = 0.5  # the slice model's share when its candidates are mixed with the classifier's
 STEP_ROWS = 32  # rows the models read, or candidates checked, per step of ``refine_steps``
 
@@ -101,13 +103,23 @@ class NeuralAssistant:
 
             self.slice = SliceOnnxRuntime(folder)
 
-    def refine(self, engine: TypeEngine, path: str, predictions: list[Prediction], mode: str) -> list[Prediction]:
+    def refine(
+        self, engine: TypeEngine, path: str, predictions: list[Prediction], mode: str, tokens: Tokens | None = None
+    ) -> list[Prediction]:
         """``predictions`` with the classifier's answers where static inference is
-        not certain (see the module docstring)."""
-        return drained(self.refine_steps(engine, path, predictions, mode, rows=len(predictions) + 1))
+        not certain (see the module docstring); ``tokens``: the file's
+        :func:`readable_tokens`, when the caller keeps them (refining a few
+        answers at a time)."""
+        return drained(self.refine_steps(engine, path, predictions, mode, rows=len(predictions) + 1, tokens=tokens))
 
     def refine_steps(
-        self, engine: TypeEngine, path: str, predictions: list[Prediction], mode: str, rows: int = STEP_ROWS
+        self,
+        engine: TypeEngine,
+        path: str,
+        predictions: list[Prediction],
+        mode: str,
+        rows: int = STEP_ROWS,
+        tokens: Tokens | None = None,
     ) -> Generator[None, None, list[Prediction]]:
         """:meth:`refine` in steps (the samples read; the models run on ``rows``
         rows at a time; the candidates checked as many at a time), each a complete
@@ -122,7 +134,7 @@ class NeuralAssistant:
         if not wanted:
             return predictions
         g = engine.require_graph(path)
-        stream, broken = readable_tokens(g)
+        stream, broken = tokens if tokens is not None else readable_tokens(g)
         wanted = [p for p in wanted if not _inside(broken, p.span.start_byte)]
         wanted_scopes = {p.scope for p in wanted}
         by_key = {(t.scope, t.name, t.kind): t for t in targets(g, Declared(g, engine.index), wanted_scopes)}
@@ -193,7 +205,7 @@ class NeuralAssistant:
         return None
 
 
-def readable_tokens(g: ProgramGraph) -> tuple[TokenStream, tuple[tuple[int, int], ...]]:
+def readable_tokens(g: ProgramGraph) -> Tokens:
     """The tokens the models read, and the byte ranges of the statements that broke.
 
     A buffer with a syntax error was analysed from its recovered text (each broken

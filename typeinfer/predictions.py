@@ -15,7 +15,7 @@ Example::
 from __future__ import annotations
 
 import logging
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 from typelens.analyzer import ProgramGraph, Scope, ScopeKind, Symbol, SymbolKind
 
@@ -82,35 +82,44 @@ class FilePredictor:
             pass
         return self.found()
 
-    def steps(self, functions: bool = True) -> Iterator[None]:
+    def run_items(self, symbols: Sequence[Symbol], scopes: Sequence[Scope]) -> list[Prediction]:
+        """The answers of these names and functions alone, as :meth:`run` gives them
+        (in its order, each item within its budget): what an editor's hover reads
+        about the name under the cursor, without the rest of the file's answers."""
+        for _ in self.steps(items=(symbols, scopes)):
+            pass
+        return self.found()
+
+    def steps(
+        self, functions: bool = True, items: tuple[Sequence[Symbol], Sequence[Scope]] | None = None
+    ) -> Iterator[None]:
         """:meth:`run` in steps: one after each item (a rebinding, a name, a function),
         each a complete question of the engine (the editor answers requests between
-        them); then :meth:`found`."""
+        them); then :meth:`found`.  ``items``: only these symbols and scopes."""
         try:
-            yield from budgeted(self.engine, self._collect(functions))
+            yield from budgeted(self.engine, self._collect(functions, *(items or (self.g.symbols, self.g.scopes))))
         except BudgetSpent:
             self.partial = True
             logger.warning("%s: the analysis ran past the file's budget; later answers are left out", self.display)
 
-    def _collect(self, functions: bool) -> Iterator[None]:
+    def _collect(self, functions: bool, symbols: Sequence[Symbol], scopes: Sequence[Scope]) -> Iterator[None]:
         """Each rebinding in the order of the file first, then the variables and
         attributes, then the functions: a long chain of rebindings asked from its
         start adds one link a question (asked from a ``return`` at its end, the
         whole chain at once), and a variable's answer joins its rebindings'."""
-        g = self.g
         if functions:
-            for sym in g.symbols:
+            for sym in symbols:
                 for node in self._rebindings(sym):
                     self._item(sym, self._rebinding, sym, node)
                     yield
-        for sym in g.symbols:
+        for sym in symbols:
             kind = self._variable_kind(sym)
             if kind is not None:
                 self._item(sym, self._variable, sym, kind)
                 yield
         if not functions:
             return
-        for scope in g.scopes:
+        for scope in scopes:
             if scope.kind is ScopeKind.FUNCTION:
                 self._item(scope, self._function, scope)
                 yield

@@ -288,6 +288,7 @@ class FileAnalysis:
         self._checking: Iterator[None] | None = None  # ``diagnostic_steps``' run, once started
         self.partial = False  # the predictions ran past the file's budget (TypeEngine.file_budget)
         self.settings: Settings | None = None  # the file's rule settings, when not the session's
+        self.item_answers: object | None = None  # what hovers worked out before the predictions (ide.item_answers)
 
     def predictions(self, mode: str | None = None, assistant=None) -> list[Prediction]:
         """Every parameter, return, variable and attribute of the file (``mode``

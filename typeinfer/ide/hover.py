@@ -2,8 +2,9 @@
 
 The answer names the symbol's kind (variable, parameter, function, method,
 property, class, module) and its type: the file's prediction for it when there
-is one (so hover and the inlay hints agree), else the static type of the
-expression there.  A function or method shows its full signature with every
+is one (so hover and the inlay hints agree; until the file's predictions are
+worked out, those of the name's own items alone, :mod:`.item_answers`), else the
+static type of the expression there.  A function or method shows its full signature with every
 type we know (:mod:`.signatures`); the methods of a union's members show once
 per distinct definition; a class its header; each with its docstring trimmed
 as PEP 257 says.  Library members (stubs, installed packages) answer the same
@@ -26,11 +27,12 @@ from typelens.analyzer import ProgramGraph, SymbolKind
 from ..types import ClassType, FunctionRef, ModuleType, TypeOfClass, is_known, is_partly_unknown, members, render
 from ..classes import decorator_names
 from ..usage import evidence_line
+from .item_answers import answers_about, answers_of
+from .item_answers import predictions_by_place as predictions_by_place  # re-exported
 from .signatures import class_header, docstring, signature_of
 
 if TYPE_CHECKING:
     from ..engine import TypeEngine
-    from ..predictions import Prediction
     from ..session import FileAnalysis
 
 # how sure a static type read off an expression is, when no prediction names it
@@ -63,8 +65,8 @@ def hover(analysis: "FileAnalysis", offset: int) -> HoverInfo | None:
     if node is None:
         return None
     target = attribute_of(g, node)
-    predictions = predictions_by_place(analysis)
     start = g.start_bytes[node]
+    predictions = answers_about(analysis, node)
     # a def's name carries its return's prediction: how sure the signature's return is
     prediction = next(
         (
@@ -75,6 +77,7 @@ def hover(analysis: "FileAnalysis", offset: int) -> HoverInfo | None:
         None,
     )
     value = value_at(analysis.engine, path, g, target)
+    predictions = {**predictions, **answers_of(analysis, value)}  # the signatures' own answers
     signatures, doc, kind = describe(analysis.engine, value, predictions, path)
     kind = kind or _plain_kind(analysis, node, target)
     evidence = ""
@@ -131,15 +134,6 @@ def attribute_of(g: ProgramGraph, node: int) -> int:
     if parent >= 0 and g.kinds[parent] in ("attribute", "attribute_store") and g.children(parent)[-1] == node:
         return parent
     return node
-
-
-def predictions_by_place(analysis: "FileAnalysis") -> dict[tuple[int, str], Prediction]:
-    """The file's predictions with an answer, less the classifier's guesses (under
-    the minimum confidence): hover and signatures do not show those."""
-    minimum = analysis.session.settings.min_confidence
-    return {
-        (p.span.start_byte, p.kind): p for p in analysis.predictions() if p.type is not None and not p.is_guess(minimum)
-    }
 
 
 def value_at(engine: "TypeEngine", path: str, g: ProgramGraph, node: int):
