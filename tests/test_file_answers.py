@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from typelens.typeinfer.file_answers import FileAnswer
 from typelens.typeinfer.reads import ReadLog
-from typelens.typeinfer.run import InferOptions, check_paths, infer_paths
+from typelens.typeinfer.run import InferOptions, check_paths, infer_paths, is_worth_tracking
 from typelens.typeinfer.settings import Settings
 
 BASE = """\
@@ -66,6 +67,15 @@ def _package(tmp_path: Path) -> Path:
     return root / "pkg"
 
 
+def _primed(pkg: Path, run) -> None:
+    """Run twice, with a harmless edit between: a cold run keeps no answers, only
+    the word that the next run records what its answers read."""
+    run()
+    (pkg / "other.py").write_text(FILES["other.py"] + "# edited\n", encoding="utf-8")
+    run()
+    (pkg / "other.py").write_text(FILES["other.py"], encoding="utf-8")
+
+
 def _answers(result) -> tuple[list, list]:
     return [(p.file, p.scope, p.name, p.kind, p.type, p.source, p.span) for p in result.predictions], result.diagnostics
 
@@ -90,8 +100,8 @@ def test_infer_after_each_edit_equals_a_cold_run(tmp_path: Path, caplog: pytest.
     pkg = _package(tmp_path)
     warm = InferOptions(cache_dir=tmp_path / "results")
     caplog.set_level(logging.INFO, logger="typelens.typeinfer.run")
-    first = infer_paths([pkg], warm)
-    assert _answers(first) == _answers(infer_paths([pkg], InferOptions(use_cache=False)))
+    _primed(pkg, lambda: infer_paths([pkg], warm))
+    assert _answers(infer_paths([pkg], warm)) == _answers(infer_paths([pkg], InferOptions(use_cache=False)))
     kept_any = False
     for name, text, changed in EDITS:
         caplog.clear()
@@ -109,6 +119,7 @@ def test_infer_after_each_edit_equals_a_cold_run(tmp_path: Path, caplog: pytest.
 def test_a_new_call_in_an_unedited_file_types_the_parameter_again(tmp_path: Path) -> None:
     pkg = _package(tmp_path)
     warm = InferOptions(cache_dir=tmp_path / "results")
+    _primed(pkg, lambda: infer_paths([pkg], warm))
     before = infer_paths([pkg], warm)
     params = {p.name: p.type for p in before.predictions if p.file == "base.py" and p.kind == "parameter"}
     (pkg / "other.py").write_text(NEW_CALL, encoding="utf-8")
@@ -124,6 +135,7 @@ def test_analyze_after_each_edit_equals_a_cold_run(tmp_path: Path, caplog: pytes
     warm = InferOptions(settings=Settings(cache_dir=tmp_path / "cache"))
     cold = InferOptions(settings=Settings(cache=False))
     caplog.set_level(logging.INFO, logger="typelens.typeinfer.run")
+    _primed(pkg, lambda: check_paths([pkg], warm))
     assert check_paths([pkg], warm)[0] == check_paths([pkg], cold)[0]
     kept_any = False
     for name, text, _ in EDITS:
@@ -138,7 +150,7 @@ def test_analyze_after_each_edit_equals_a_cold_run(tmp_path: Path, caplog: pytes
 def test_a_damaged_entry_is_a_miss(tmp_path: Path) -> None:
     pkg = _package(tmp_path)
     warm = InferOptions(cache_dir=tmp_path / "results")
-    infer_paths([pkg], warm)
+    _primed(pkg, lambda: infer_paths([pkg], warm))
     (pkg / "base.py").write_text(EDITS[0][1], encoding="utf-8")
     [entry] = (tmp_path / "results").glob("perfile-infer-*.json")
     doc = json.loads(entry.read_text())
@@ -160,7 +172,7 @@ def test_the_command_line_json_after_an_edit_is_a_cold_runs(tmp_path: Path) -> N
         out = subprocess.run(argv, capture_output=True, text=True, env=env, check=True).stdout
         return [line for line in out.splitlines() if '"seconds"' not in line and '"cache_hits"' not in line]
 
-    run()
+    _primed(pkg, run)
     (pkg / "base.py").write_text(EDITS[0][1], encoding="utf-8")
     assert run() == run("--no-cache")
     assert list(pkg.parent.rglob("perfile-infer-*.json"))
@@ -180,3 +192,25 @@ def test_the_log_records_reads_through_memo_hits() -> None:
     assert log.paths_of(log.reads) == ["/p/a.py", "/p/b.py", "/p/c.py"]
     log.read("/p/new.py")  # a project file beyond the listed ones gets the next number
     assert log.paths_of(log.reads)[-1] == "/p/new.py"
+
+
+def test_a_cold_run_keeps_no_answers_and_the_next_run_records_them(tmp_path: Path) -> None:
+    pkg = _package(tmp_path)
+    warm = InferOptions(cache_dir=tmp_path / "results")
+    infer_paths([pkg], warm)
+    [entry] = (tmp_path / "results").glob("perfile-infer-*.json")
+    doc = json.loads(entry.read_text())
+    assert doc["track"] is True and doc["answers"] == []
+    (pkg / "other.py").write_text(FILES["other.py"] + "# edited\n", encoding="utf-8")
+    infer_paths([pkg], warm)
+    doc = json.loads(entry.read_text())
+    assert len(doc["answers"]) == len(FILES) and doc["track"] is True  # other.py: read by itself alone
+
+
+def test_reads_are_not_worth_recording_where_every_file_reads_most_others() -> None:
+    def answer(path: str, reads: tuple[str, ...]) -> FileAnswer:
+        return FileAnswer(path, (), (), reads, ())
+
+    everything = ("/p/a.py", "/p/b.py", "/p/c.py")
+    assert not is_worth_tracking([answer(p, everything) for p in everything])
+    assert is_worth_tracking([answer("/p/a.py", everything), answer("/p/b.py", ("/p/b.py",))])

@@ -89,7 +89,12 @@ def _overrides(engine: TypeEngine, cls: str, name: str) -> list:
 
 
 # the questions about the whole project an answer may ask (see TypeEngine.project_query)
-PROJECT_QUERIES: dict[str, Callable[..., list]] = {"overrides": _overrides}
+PROJECT_QUERIES: dict[str, Callable[..., list]] = {
+    "overrides": _overrides,
+    "class-with": lambda engine, *used: engine.calls.class_with_names(set(used)),
+    "operator": lambda engine, dunder: engine.usage.rules.operator_defined(dunder),
+    "subclasses": lambda engine, name: engine.usage.rules.subclass_names(name),
+}
 
 
 # engine questions one file's predictions or checks may ask (the stdlib's largest files

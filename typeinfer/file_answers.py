@@ -15,7 +15,15 @@ cold run's, as long as no run hit a work budget (whose end depends on what the
 memo held): such a run keeps no entry, and a run that hits one while reusing
 answers starts again from nothing.
 
-An entry is JSON: ``digests`` (path: content hash), ``callers`` (path: hash of
+Recording reads costs a run about a tenth to a quarter more (the engine's
+caches besides the memo start empty for each file), so a run records them only
+when the entry says to: the first run of a project (a cold run) keeps an entry
+with no answers that says to, the next run that answers (after an edit)
+records, and later edits reuse.  A run after which no file is read by at most
+half of the answers (an edit anywhere redoes most files: a package whose
+modules all import each other through its ``__init__``) says not to.
+
+An entry is JSON: ``track`` (whether the next run records reads), ``digests`` (path: content hash), ``callers`` (path: hash of
 the files that call into it and their hashes), ``answers`` (one row a file:
 path, the files read, the files whose callers were read, predictions grouped as
 the result cache groups them, diagnostics), and ``reads``, the library files
@@ -26,7 +34,7 @@ Example (``infer`` after an edit of ``b.py`` that ``a.py`` does not read)::
     store = FileAnswers(entry_path)
     plan = store.plan(session, files)       # {'/p/a.py': FileAnswer(...)}: reused
     ...                                     # b.py worked out again
-    store.write(session, answers)
+    store.write(session, answers, log.queries, track=True)
 """
 
 from __future__ import annotations
@@ -77,6 +85,8 @@ class FileAnswers:
     def __init__(self, where: Path, *, keep: bool = True) -> None:
         self.where = where
         self.keep = keep  # False: reuse nothing (a run that starts again), but write
+        self.found = False  # :meth:`plan` found an entry
+        self.tracking = not keep  # :meth:`plan`: whether this run records what answers read
         self._callers: dict[str, str] | None = None
         self._digests: dict[str, str] = {}
         self._known: dict[Path, tuple[tuple[int, int], str]] | None = None  # the index's hashes
@@ -88,6 +98,8 @@ class FileAnswers:
         if doc is None:
             return {}
         try:
+            self.found = True
+            self.tracking = doc["track"] is True
             wanted = {str(f) for f in files}
             digests, callers = doc["digests"], doc["callers"]
             kept = {}
@@ -97,6 +109,7 @@ class FileAnswers:
                     kept[answer.path] = answer
         except (ValueError, KeyError, TypeError, AttributeError) as err:
             logger.info("ignoring the damaged cache entry %s: %s", self.where, err)
+            self.found = self.tracking = False
             return {}
         return kept
 
@@ -141,15 +154,19 @@ class FileAnswers:
             self._callers = found
         return self._callers
 
-    def write(self, session: AnalysisSession, answers: list[FileAnswer], queries: dict[str, str]) -> None:
+    def write(
+        self, session: AnalysisSession, answers: list[FileAnswer], queries: dict[str, str], *, track: bool
+    ) -> None:
         """Keep ``answers`` with the content hashes of what they read (``queries``:
-        the hashes of the project queries' answers, as the run found them)."""
+        the hashes of the project queries' answers, as the run found them);
+        ``track``: whether the next run that answers records what they read."""
         self._known = session.index.files_read()  # what the files worked out again read too
         self._digests.update(queries)
         read = sorted({p for a in answers for p in a.reads})
         called = sorted({p for a in answers for p in a.calls})
         callers = self.callers(session) if called else {}
         doc = {
+            "track": track,
             "digests": {p: self.digest(session, p) for p in read},
             "callers": {p: callers.get(p, "none") for p in called},
             "answers": [

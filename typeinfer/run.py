@@ -360,7 +360,7 @@ def answer_files(
 
     kept = store.plan(session, fs.files) if store is not None else {}
     engine = session.engine(share_library=False)  # one engine for the whole set: its answers are shared
-    log = engine.track() if store is not None else None
+    log = engine.track() if store is not None and store.tracking else None
     found: dict[Path, FileAnswer] = {}
     for path in dependency_order(engine, fs.files) if log is not None else fs.files:
         kept_answer = kept.get(str(path))
@@ -373,16 +373,28 @@ def answer_files(
     engine.untrack()
     answers = [found[path] for path in fs.files]
     logger.info("%d of %d files' answers kept from the last run", len(kept), len(fs.files))
-    if store is None:
+    if store is None or log is None:
+        if store is not None and not store.found:
+            store.write(session, [], {}, track=True)  # the next run that answers records reads
         return answers, engine
     if is_order_free(engine, answers):
-        store.write(session, answers, log.queries if log is not None else {})
+        store.write(session, answers, log.queries, track=is_worth_tracking(answers))
     elif kept:  # a budget's end depends on what the memo held: start again from nothing
         logger.info("a work budget was reached beside kept answers; answering every file again")
         return answer_files(fs, session, FileAnswers(store.where, keep=False), answer)
     else:
         store.drop()
     return answers, engine
+
+
+def is_worth_tracking(answers: list[FileAnswer]) -> bool:
+    """Whether an edit of some project file would leave at least half of the
+    files' answers to reuse (else recording reads costs more than it saves)."""
+    counts: dict[str, int] = {}
+    for a in answers:
+        for path in a.reads:
+            counts[path] = counts.get(path, 0) + 1
+    return any(2 * count <= len(answers) for path, count in counts.items() if not path.startswith("?"))
 
 
 def dependency_order(engine: TypeEngine, files: list[Path]) -> list[Path]:
