@@ -94,6 +94,7 @@ PROJECT_QUERIES: dict[str, Callable[..., list]] = {
     "class-with": lambda engine, *used: engine.calls.class_with_names(set(used)),
     "operator": lambda engine, dunder: engine.usage.rules.operator_defined(dunder),
     "subclasses": lambda engine, name: engine.usage.rules.subclass_names(name),
+    "defines-class": lambda engine, short: [any(c.short == short for c in engine.classes.project_classes())],
 }
 
 
