@@ -211,6 +211,8 @@ def test_reads_are_not_worth_recording_where_every_file_reads_most_others() -> N
     def answer(path: str, reads: tuple[str, ...]) -> FileAnswer:
         return FileAnswer(path, (), (), reads, ())
 
-    everything = ("/p/a.py", "/p/b.py", "/p/c.py")
+    everything = tuple(f"/p/{name}.py" for name in "abcdef")
     assert not is_worth_tracking([answer(p, everything) for p in everything])
-    assert is_worth_tracking([answer("/p/a.py", everything), answer("/p/b.py", ("/p/b.py",))])
+    # one leaf file read by itself alone does not make it worth it
+    assert not is_worth_tracking([answer(p, everything) for p in everything] + [answer("/p/z.py", ("/p/z.py",))])
+    assert is_worth_tracking([answer(p, (p,)) for p in everything] + [answer("/p/z.py", everything)])

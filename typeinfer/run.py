@@ -388,13 +388,18 @@ def answer_files(
 
 
 def is_worth_tracking(answers: list[FileAnswer]) -> bool:
-    """Whether an edit of some project file would leave at least half of the
-    files' answers to reuse (else recording reads costs more than it saves)."""
+    """Whether an edit of one project file, on average over the files read, would
+    leave at least a third of the files' answers to reuse (else recording reads
+    costs more than it saves: a package whose modules all import each other)."""
     counts: dict[str, int] = {}
     for a in answers:
         for path in a.reads:
-            counts[path] = counts.get(path, 0) + 1
-    return any(2 * count <= len(answers) for path, count in counts.items() if not path.startswith("?"))
+            if not path.startswith("?"):
+                counts[path] = counts.get(path, 0) + 1
+    if not counts:
+        return False
+    kept = sum(len(answers) - count for count in counts.values())
+    return 3 * kept >= len(answers) * len(counts)
 
 
 def dependency_order(engine: TypeEngine, files: list[Path]) -> list[Path]:
