@@ -30,7 +30,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeGuard
+from typing import Callable, TypeGuard
 
 import typeshed_client
 
@@ -186,6 +186,9 @@ class ProjectIndex:
         self._beside = sorted(self.source_roots, key=lambda r: -len(r.parts)) if beside else []
         self.evictions = 0  # graphs dropped from the bounded cache so far
         self._overlay: dict[Path, bytes] = {}
+        # told of every file whose content is read (a graph, an export table): an
+        # engine recording what its answers read (typeinfer.reads) sets it
+        self.on_read: Callable[[Path], None] | None = None
         for path, data in (overlay or {}).items():
             self.set_overlay(path, data)
 
@@ -412,6 +415,8 @@ class ProjectIndex:
         size or modification time changed.  Files outside the project (stubs,
         the stdlib, installed packages) are hashed once: they do not change while
         a session runs, and every query reaches them."""
+        if self.on_read is not None:
+            self.on_read(path)
         data = self._overlay.get(path)
         if data is not None:
             return path, content_digest(data)

@@ -2,7 +2,7 @@
 infer`` against ``ty check`` and ``pyrefly check`` on the same trees, in one script.
 
     python bench/speed.py [--runs 3] [--packages click,packaging,pluggy] [--no-stdlib]
-                          [--baseline /work/main/.venv/bin/typelens] [--pyright] [--keep DIR]
+                          [--baseline /work/main/.venv/bin/typelens | SOURCE_TREE] [--pyright] [--keep DIR]
 
 1. A bench virtual environment (a temporary folder, or ``--keep``) gets the measured
    packages and the peers from the package registry (``pip install``); a peer that
@@ -20,7 +20,9 @@ infer`` against ``ty check`` and ``pyrefly check`` on the same trees, in one scr
    library cache (``--baseline`` of older code) keeps its library graphs in
    ``graphs/`` with the project's, so its cold row equals its first row.  The
    peers have no persistent cache: one row each.  ``--baseline`` adds the same
-   rows for another typelens build (the code before a change).
+   rows for another typelens build (the code before a change): its executable, or
+   a source tree (``git archive <rev> | tar -x -C DIR``), run by this interpreter
+   with the tree's packages first on its path.
 4. Printed per run: wall seconds, CPU seconds (user + system of the child and its
    children, from ``wait4``), peak RSS of the child, and the ratio of typelens's
    CPU and wall time to ``ty check``'s cold run on the same tree.  The machine's
@@ -40,7 +42,7 @@ import sysconfig
 import tempfile
 import time
 import venv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PEERS = ("ty", "pyrefly")
@@ -114,6 +116,19 @@ def clear_caches(cache: Path, tree: Path, *, keep_library: bool) -> None:
         shutil.rmtree(results, ignore_errors=True)
 
 
+def source_links(tree: Path, folder: Path) -> Path:
+    """A folder whose ``typelens/`` links to the packages of the source ``tree``
+    (as the package-dir mapping installs them), to put first on ``PYTHONPATH``."""
+    package = folder / "typelens"
+    package.mkdir(parents=True, exist_ok=True)
+    for name in ("analyzer", "typeinfer", "monitors", "lsp", "datasets", "cli"):
+        link = package / name
+        if link.is_symlink():
+            link.unlink()
+        link.symlink_to(tree.resolve() / name)
+    return folder
+
+
 def largest_file(tree: Path) -> Path:
     return max(tree.rglob("*.py"), key=lambda p: p.stat().st_size)
 
@@ -126,44 +141,51 @@ class Bench:
     work: Path
     typelens: dict[str, list[str]]  # label -> command prefix
     peers: list[str]
+    paths: dict[str, str] = field(default_factory=dict)  # label -> PYTHONPATH (a baseline source tree)
 
-    def env(self, cache: Path) -> dict[str, str]:
-        return {**os.environ, "TYPELENS_CACHE_DIR": str(cache), "VIRTUAL_ENV": str(self.python.parent.parent)}
+    def env(self, cache: Path, label: str = "") -> dict[str, str]:
+        env = {**os.environ, "TYPELENS_CACHE_DIR": str(cache), "VIRTUAL_ENV": str(self.python.parent.parent)}
+        if label in self.paths:
+            env["PYTHONPATH"] = self.paths[label]
+        return env
 
     def typelens_rows(self, label: str, tree: Path) -> list[tuple[str, Sample]]:
         prefix, cache = self.typelens[label], self.work / f"cache-{label}"
         rows = []
         for command, extra in (("analyze", ["--exit-zero"]), ("infer", [])):
             cmd = prefix + [command, str(tree), "--format", "json", "--python", str(self.python), *extra]
-            rows.append((f"{label} {command} first", self._cold(cmd, tree, cache, keep_library=False)))
-            rows.append((f"{label} {command} cold", self._cold(cmd, tree, cache, keep_library=True)))
-            rows.append((f"{label} {command} warm", median([self._run(cmd, tree, cache) for _ in range(self.runs)])))
-            rows.append((f"{label} {command} edit", self._edited(cmd, tree, cache)))
+            rows.append((f"{label} {command} first", self._cold(label, cmd, tree, cache, keep_library=False)))
+            rows.append((f"{label} {command} cold", self._cold(label, cmd, tree, cache, keep_library=True)))
+            warm = [self._run(cmd, tree, cache, label) for _ in range(self.runs)]
+            rows.append((f"{label} {command} warm", median(warm)))
+            rows.append((f"{label} {command} edit", self._edited(label, cmd, tree, cache)))
         return rows
 
-    def _run(self, cmd: list[str], tree: Path, cache: Path) -> Sample:
-        return measure(cmd, tree.parent, self.env(cache))
+    def _run(self, cmd: list[str], tree: Path, cache: Path, label: str = "") -> Sample:
+        return measure(cmd, tree.parent, self.env(cache, label))
 
-    def _cold(self, cmd: list[str], tree: Path, cache: Path, *, keep_library: bool) -> Sample:
+    def _cold(self, label: str, cmd: list[str], tree: Path, cache: Path, *, keep_library: bool) -> Sample:
         """Runs after emptying the cache folder (``keep_library``: all of it but the
         machine's library cache, which one untimed run fills first)."""
         if keep_library:
-            self._run(cmd, tree, cache)
+            self._run(cmd, tree, cache, label)
         samples = []
         for _ in range(self.runs):
             clear_caches(cache, tree, keep_library=keep_library)
-            samples.append(self._run(cmd, tree, cache))
+            samples.append(self._run(cmd, tree, cache, label))
         return median(samples)
 
-    def _edited(self, cmd: list[str], tree: Path, cache: Path) -> Sample:
-        self._run(cmd, tree, cache)  # caches filled for the unedited tree
+    def _edited(self, label: str, cmd: list[str], tree: Path, cache: Path) -> Sample:
+        """Each run after a new one-line edit of the largest file (the caches of
+        the run before it kept: an edit after an edit, as in an editor session)."""
+        self._run(cmd, tree, cache, label)  # caches filled for the unedited tree
         target = largest_file(tree)
         original = target.read_bytes()
         samples = []
         try:
             for i in range(self.runs):
                 target.write_bytes(original + f"\n_bench_edit_{i} = {i}\n".encode())
-                samples.append(self._run(cmd, tree, cache))
+                samples.append(self._run(cmd, tree, cache, label))
         finally:
             target.write_bytes(original)
         return median(samples)
@@ -198,7 +220,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--packages", default="click,packaging,pluggy")
     parser.add_argument("--no-stdlib", action="store_true", help="leave out the stdlib's asyncio")
-    parser.add_argument("--baseline", help="another typelens executable to time beside this one")
+    parser.add_argument("--baseline", help="another typelens executable, or source tree, to time beside this one")
     parser.add_argument("--pyright", action="store_true", help="time pyright too (it fetches node on first use)")
     parser.add_argument("--keep", type=Path, help="keep the bench environment and trees in this folder")
     args = parser.parse_args()
@@ -219,9 +241,13 @@ def main() -> None:
     # -P (3.11+): the working folder, a copied package's parent, is not put on sys.path,
     # so that typelens's own imports (json, asyncio...) never load the copy
     typelens = {"typelens": [sys.executable, *(["-P"] if sys.version_info >= (3, 11) else []), "-m", "typelens.cli"]}
-    if args.baseline:
+    paths = {}
+    if args.baseline and Path(args.baseline).is_dir():
+        typelens["baseline"] = typelens["typelens"]
+        paths["baseline"] = str(source_links(Path(args.baseline), work / "baseline-src"))
+    elif args.baseline:
         typelens["baseline"] = [args.baseline]
-    bench = Bench(args.runs, python, work, typelens, peers)
+    bench = Bench(args.runs, python, work, typelens, peers, paths)
     print(
         f"# load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} cores; "
         f"median of {args.runs} runs; peers: {', '.join(peers) or 'none'}"
@@ -232,6 +258,7 @@ def main() -> None:
         for label in typelens:
             rows += bench.typelens_rows(label, tree)
         report(name, tree, rows)
+        print(f"  # load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"\n# load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.keep is None:
         shutil.rmtree(work, ignore_errors=True)

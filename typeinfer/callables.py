@@ -1143,7 +1143,19 @@ class CallModel:
         """Each project class with every attribute stands for its most general base
         that still has them all (``class Shells(str, Enum)`` for ``.lower()`` is
         ``str``; a subclass and its base are one candidate, the base).  Several
-        candidates are all returned, for :meth:`usage_type` to choose by imports."""
+        candidates are all returned, for :meth:`usage_type` to choose by imports.
+        A question about the whole project (:meth:`.engine.TypeEngine.project_query`)."""
+        names = self.engine.project_query("class-with", *sorted(used))
+        if len(names) == 1:
+            return ClassType(names[0])
+        return tuple(ClassType(name) for name in names) if names else None
+
+    def class_with_names(self, used: set[str]) -> list[str]:
+        """The names of :meth:`_class_with`'s classes."""
+        found = self._class_with_types(used)
+        return [c.name for c in found] if isinstance(found, tuple) else [found.name] if found is not None else []
+
+    def _class_with_types(self, used: set[str]) -> ClassType | tuple[ClassType, ...] | None:
         classes = self.engine.classes
         candidates = {}
         for c in classes.project_classes():
@@ -1154,7 +1166,7 @@ class CallModel:
                     if view.name not in ("builtins.object", "object") and all(classes.has_member(view, a) for a in used)
                 ]
                 top = general[-1] if general else c
-                candidates[top.name] = ClassType(top.name) if top.args else top
+                candidates[top.name] = ClassType(top.name)
         if len(candidates) == 1:
             return next(iter(candidates.values()))
         if candidates:

@@ -190,8 +190,10 @@ class CallSites:
         sites = [(path, c) for c in g.successors(function, EdgeKind.RETURN) if g.kinds[c] == "call"]
         index = engine.project_file(path)
         if engine.project is not None and index is not None:
-            for file_index, call in engine.project.cross_sources(EdgeKind.CALL, index, function):
-                sites.append((engine.project_paths[file_index], call))
+            engine.read_calls_into(path)  # a call added in any file changes them
+            with engine.untracked():  # linking the project reads every file: the line above says what counts
+                sources = engine.project.cross_sources(EdgeKind.CALL, index, function)
+            sites.extend((engine.project_paths[file_index], call) for file_index, call in sources)
         return sites[:_MAX_SITES]
 
     def returns_at_call_sites(self, path: str, function: int) -> Type:

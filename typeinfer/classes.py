@@ -450,6 +450,12 @@ class ClassModel:
     def overrides(self, cls: ClassType, name: str) -> list[tuple[str, int]]:
         """The ``(path, def node)`` of each project method that overrides ``cls.name``
         (defined in a project class that has ``cls`` among its bases)."""
+        found = self.engine.project_query("overrides", cls.name, name)
+        return [(path, node) for path, node in found]
+
+    def overrides_index(self) -> dict[tuple[str, str], list[tuple[str, int]]]:
+        """Every project method that overrides one of a base class, by (base, name):
+        a table of the whole project (see :meth:`.engine.TypeEngine.project_query`)."""
         if self._overrides is None:
             index: dict[tuple[str, str], list[tuple[str, int]]] = {}
             for sub in self.project_classes():
@@ -463,10 +469,11 @@ class ClassModel:
                     for view, _info in chain[1:]:
                         index.setdefault((view.name, method), []).append((member.path, member.nodes[0]))
             self._overrides = index
-        return self._overrides.get((cls.name, name), [])
+        return self._overrides
 
     # -- the classes a project defines (for usage-based parameter inference) -----------
     def project_classes(self) -> list[ClassType]:
+        self.engine.read_project()  # every file's classes
         if self._project_classes is None:
             pg = self.engine.project
             found: list[ClassType] = []

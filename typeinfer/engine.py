@@ -20,6 +20,8 @@ Example::
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import logging
 import threading
 import time
@@ -48,6 +50,7 @@ from .mutation import Mutations
 from .names import NameResolver
 from .narrowing import Narrower
 from .patterns import Patterns
+from .reads import ReadLog
 from .records import Records
 from .types import Type
 from .usage import UsageModel
@@ -59,6 +62,40 @@ logger = logging.getLogger(__name__)
 
 _MISSING = object()
 T = TypeVar("T")
+
+
+def query_name(kind: str, args: tuple[str, ...]) -> str:
+    """How a project query is named among the files an answer read (no path starts so)."""
+    return "?" + "\0".join((kind, *args))
+
+
+def answer_digest(found: object) -> str:
+    """A hash of a project query's answer (JSON values)."""
+    return hashlib.blake2b(
+        json.dumps(found, sort_keys=True).encode("utf-8", "surrogateescape"), digest_size=16
+    ).hexdigest()
+
+
+def query_digest(engine: TypeEngine, name: str) -> str | None:
+    """The hash of the project query ``name`` (:func:`query_name`) answered by
+    ``engine`` now; ``None`` when ``name`` names none."""
+    kind, *args = name[1:].split("\0")
+    ask = PROJECT_QUERIES.get(kind)
+    return answer_digest(ask(engine, *args)) if ask is not None and name.startswith("?") else None
+
+
+def _overrides(engine: TypeEngine, cls: str, name: str) -> list:
+    return engine.classes.overrides_index().get((cls, name), [])
+
+
+# the questions about the whole project an answer may ask (see TypeEngine.project_query)
+PROJECT_QUERIES: dict[str, Callable[..., list]] = {
+    "overrides": _overrides,
+    "class-with": lambda engine, *used: engine.calls.class_with_names(set(used)),
+    "operator": lambda engine, dunder: engine.usage.rules.operator_defined(dunder),
+    "subclasses": lambda engine, name: engine.usage.rules.subclass_names(name),
+    "defines-class": lambda engine, short: [any(c.short == short for c in engine.classes.project_classes())],
+}
 
 
 # engine questions one file's predictions or checks may ask (the stdlib's largest files
@@ -114,6 +151,13 @@ class TypeEngine:
                 self._graphs[resolved] = project.graphs[i]
         builtins = index.resolve_module("builtins")
         self.builtins_path = str(builtins.path) if builtins is not None and builtins.path else None
+        self.log: ReadLog | None = None  # the project files answers read (see track)
+        self._side: TypeEngine | None = None  # answers project queries while reads are recorded
+        self.callsites = CallSites(self, self._solver)
+        self._models()
+
+    def _models(self) -> None:
+        """The parts that answer each kind of question, with their caches."""
         self.annotations = AnnotationEvaluator(self)
         self.names = NameResolver(self)
         self.exprs = ExpressionTyper(self)
@@ -123,11 +167,12 @@ class TypeEngine:
         self.mutations = Mutations(self)
         self.records = Records(self)
         self.patterns = Patterns(self)
-        self.callsites = CallSites(self, self._solver)
         self.usage = UsageModel(self)  # parameters from their uses (:mod:`.usage`)
 
     # -- files ----------------------------------------------------------------------
     def graph(self, path: str) -> ProgramGraph | None:
+        if self.log is not None:
+            self.log.read(path)
         if path not in self._graphs:
             self._graphs[path] = self.index.graph_of(Path(path))
         return self._graphs[path]
@@ -259,9 +304,82 @@ class TypeEngine:
             # in the shared memo: answer alone rather than read its unfinished work
             store = self._memo
             value = store.get(key, _MISSING)
+        log = self.log
         if value is _MISSING or value is IN_PROGRESS:
-            return self._solver.ask(key, compute, store, context)
+            if log is None:
+                return self._solver.ask(key, compute, store, context)
+            log.depth += 1
+            try:
+                return self._solver.ask(key, compute, store, context)
+            finally:
+                log.depth -= 1
+                log.finished(key)
+        if log is not None:
+            log.hit(key)
         return value
+
+    # -- what answers read (an incremental run's dependencies, see .reads) ------------------
+    def track(self) -> ReadLog:
+        """Record from now on which project files each answer reads (the index's
+        reads too); the log is returned and kept in ``log``."""
+        if self.log is None:
+            self.log = ReadLog(self.project_paths, lambda p: self.is_library_file(p))
+            self.index.on_read = self.log.read
+        return self.log
+
+    def untrack(self) -> None:
+        """Stop recording reads (the index is shared with other engines)."""
+        if self.log is not None and self.index.on_read == self.log.read:
+            self.index.on_read = None
+        self.log = None
+
+    def begin_file(self, path: str) -> None:
+        """Start answering for ``path``: its reads start again, and the caches
+        besides the memo, whose hits the log cannot see, are dropped (see .reads)."""
+        if self.log is not None:
+            self.log.begin(path)
+            self._resolved.clear()
+            self._models()
+
+    @contextlib.contextmanager
+    def untracked(self) -> Iterator[None]:
+        """Reads inside are not recorded (a table whose own reads the caller
+        records more precisely)."""
+        if self.log is not None:
+            self.log.paused += 1
+        try:
+            yield
+        finally:
+            if self.log is not None:
+                self.log.paused -= 1
+
+    def project_query(self, kind: str, *args: str) -> list:
+        """The answer of a question about the whole project (:data:`PROJECT_QUERIES`),
+        which a new file or class anywhere can change.  While reads are recorded,
+        it is worked out in a second engine of the session (its reads are every
+        file's) and recorded as read by its answer's hash, which a later run
+        works out again to compare."""
+        if self.log is None or self.session is None:
+            return PROJECT_QUERIES[kind](self, *args)
+        if self._side is None:
+            self._side = self.session.engine(share_library=False)
+        found = PROJECT_QUERIES[kind](self._side, *args)
+        self.log.read_query(query_name(kind, args), answer_digest(found))
+        return found
+
+    def read_calls_into(self, path: str) -> None:
+        """The answer being worked out read the calls other files make into ``path``."""
+        if self.log is not None:
+            self.log.read_calls_into(path)
+
+    def read_project(self, files: int = -1) -> None:
+        """The answer being worked out read the project files of the bit set ``files``
+        (numbered as ``project_paths``; -1: all of them)."""
+        log = self.log
+        if log is not None and files < 0:
+            log.read_all()
+        elif log is not None and not log.paused:
+            log.reads |= files
 
     @contextlib.contextmanager
     def file_budget(self, steps: int = FILE_STEPS) -> Iterator[None]:

@@ -281,7 +281,7 @@ def _in_scope(engine: TypeEngine, path: str, name: str) -> bool:
     value = engine.names.module_value(path, name)
     if any(isinstance(m, TypeOfClass) for m in members(value)):
         return True
-    return name in {c.short for c in engine.classes.project_classes()}
+    return bool(engine.project_query("defines-class", name)[0])  # a question about the whole project
 
 
 def _has(engine: TypeEngine, path: str, name: str, attr: str) -> bool:

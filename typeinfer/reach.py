@@ -40,11 +40,23 @@ class ImportReach:
         """Whether ``path``'s imports reach ``target`` (True for the file itself, and
         for either one outside the project: nothing to tell them apart by)."""
         if self._files is None:
-            self._files, self._reach = self._build()
+            with self.engine.untracked():  # what an answer reads is its file's reach, below
+                self._files, self._reach = self._build()
         source, goal = self._files.get(path), self._files.get(target)
         if source is None or goal is None:
             return True
+        # the files ``path`` reaches decide what it reaches: their imports are read
+        self.engine.read_project(self._reach[source])
         return bool(self._reach[source] >> goal & 1)
+
+    def count(self, path: str) -> int:
+        """How many project files ``path``'s imports reach (itself included; 0 for a
+        file outside the project)."""
+        if self._files is None:
+            with self.engine.untracked():
+                self._files, self._reach = self._build()
+        source = self._files.get(path)
+        return 0 if source is None else self._reach[source].bit_count()
 
     def _build(self) -> tuple[dict[str, int], list[int]]:
         paths = list(self.engine.project_paths)

@@ -64,10 +64,12 @@ def answer_key(
     *,
     settings: Settings | None = None,
     extra: str = "",
+    contents: bool = True,
 ) -> str:
     """The key of an answer of ``files``: what it depends on (the options, typelens's
     code, the environment, every file of the project, and ``extra``, the caller's
-    settings)."""
+    settings).  Without ``contents``, the project's files count by name only (the
+    per-file entry of :mod:`.file_answers`, which checks contents itself)."""
     scope = scope or root
     settings = settings or options.settings
     h = hashlib.blake2b(digest_size=20)
@@ -92,6 +94,9 @@ def answer_key(
         for folder in (root, root / "src"):  # one added there can change the answer
             h.update(os.fsencode(folder) + b"\0" + b"\0".join(module_entries(folder)))
     for path in sorted(iter_python_files(scope, skipped=[]) + iter_script_files(scope, declarations=True, skipped=[])):
+        if not contents:
+            h.update(os.fsencode(path) + b"\0")
+            continue
         try:
             data, size = read_regular_file(path, options.max_bytes)  # bounded: what the analysis reads
             h.update(os.fsencode(path) + b"\0" + hashlib.blake2b(data, digest_size=16).digest() + b"%d" % size)
@@ -117,17 +122,32 @@ def module_entries(folder: Path) -> list[bytes]:
 
 
 def infer_entry(
-    files: list[Path], options: InferOptions, root: Path, scope: Path, settings: Settings | None = None
+    files: list[Path],
+    options: InferOptions,
+    root: Path,
+    scope: Path,
+    settings: Settings | None = None,
+    *,
+    contents: bool = True,
 ) -> Path:
     """Where ``infer`` keeps the answer of ``files`` (``options.cache_dir``, else the
-    project's ``.typelens-cache``)."""
+    project's ``.typelens-cache``); without ``contents``, its per-file answers
+    (:mod:`.file_answers`)."""
     folder = scope if scope.is_dir() else scope.parent  # a loose module's scope is the file
     base = options.cache_dir if options.cache_dir is not None else folder / ".typelens-cache"
-    return base / f"infer-{answer_key(files, options, root, scope, settings=settings)}.json"
+    key = answer_key(files, options, root, scope, settings=settings, contents=contents)
+    return base / f"{'' if contents else 'perfile-'}infer-{key}.json"
 
 
 def analyze_entry(
-    files: list[Path], options: InferOptions, root: Path, scope: Path, settings: Settings, rules: list[str]
+    files: list[Path],
+    options: InferOptions,
+    root: Path,
+    scope: Path,
+    settings: Settings,
+    rules: list[str],
+    *,
+    contents: bool = True,
 ) -> Path | None:
     """Where ``analyze`` keeps the diagnostics of ``files``, whose enabled rules are
     ``rules`` (one comma list a file): the user cache folder's ``results``, or the
@@ -136,54 +156,64 @@ def analyze_entry(
 
     if not settings.cache:
         return None
-    key = answer_key(files, options, root, scope, settings=settings, extra="analyze|" + "|".join(rules))
+    extra = "analyze|" + "|".join(rules)
+    key = answer_key(files, options, root, scope, settings=settings, extra=extra, contents=contents)
     base = Path(settings.cache_dir) if settings.cache_dir is not None else cache_root()
-    return base / "results" / f"analyze-{key}.json"
+    return base / "results" / f"{'' if contents else 'perfile-'}analyze-{key}.json"
 
 
 # -- entries ------------------------------------------------------------------------------------
 def read_answers(path: Path) -> tuple[list[Prediction], list[Diagnostic]] | None:
     """The predictions and diagnostics kept at ``path``; ``None`` for a miss."""
-    from .predicted import Prediction
-
-    doc = _read_entry(path)
+    doc = read_entry(path)
     if doc is None:
         return None
     try:
-        predictions = [
-            Prediction(
-                file,
-                where,
-                scope,
-                name,
-                kind,
-                type_,
-                confidence,
-                Span(*span),
-                source,
-                tuple(evidence),
-                tuple((str(label), float(p)) for label, p in candidates),
-            )
-            for file, where, rows in doc["files"]
-            for scope, name, kind, type_, confidence, span, source, evidence, candidates in rows
-        ]
-        return predictions, _diagnostics_of(doc)
+        return predictions_of(doc["files"]), _diagnostics_of(doc)
     except (ValueError, KeyError, TypeError):
         return None
 
 
-def write_answers(path: Path, predictions: list[Prediction], diagnostics: list[Diagnostic], reads: FileStamps) -> None:
-    """Keep ``predictions`` and ``diagnostics`` at ``path``, with the files they read."""
-    files = [
+def predictions_of(groups: list) -> list[Prediction]:
+    """The predictions of rows grouped by file (:func:`prediction_groups`); a
+    malformed row raises ``ValueError``, ``KeyError`` or ``TypeError``."""
+    from .predicted import Prediction
+
+    return [
+        Prediction(
+            file,
+            where,
+            scope,
+            name,
+            kind,
+            type_,
+            confidence,
+            Span(*span),
+            source,
+            tuple(evidence),
+            tuple((str(label), float(p)) for label, p in candidates),
+        )
+        for file, where, rows in groups
+        for scope, name, kind, type_, confidence, span, source, evidence, candidates in rows
+    ]
+
+
+def prediction_groups(predictions: list[Prediction]) -> list:
+    """``predictions`` as compact rows grouped by file (JSON values)."""
+    return [
         [file, where, [_prediction_row(p) for p in rows]]
         for (file, where), rows in groupby(predictions, key=lambda p: (p.file, p.path))
     ]
-    _write_entry(path, {"files": files, "diagnostics": [_diagnostic_row(d) for d in diagnostics]}, reads)
+
+
+def write_answers(path: Path, predictions: list[Prediction], diagnostics: list[Diagnostic], reads: FileStamps) -> None:
+    """Keep ``predictions`` and ``diagnostics`` at ``path``, with the files they read."""
+    write_entry(path, {"files": prediction_groups(predictions), "diagnostics": diagnostic_rows(diagnostics)}, reads)
 
 
 def read_diagnostics(path: Path) -> list[Diagnostic] | None:
     """The diagnostics kept at ``path``; ``None`` for a miss."""
-    doc = _read_entry(path)
+    doc = read_entry(path)
     try:
         return _diagnostics_of(doc) if doc is not None else None
     except (ValueError, KeyError, TypeError):
@@ -192,10 +222,10 @@ def read_diagnostics(path: Path) -> list[Diagnostic] | None:
 
 def write_diagnostics(path: Path, diagnostics: list[Diagnostic], reads: FileStamps) -> None:
     """Keep ``diagnostics`` at ``path``, with the files they read."""
-    _write_entry(path, {"diagnostics": [_diagnostic_row(d) for d in diagnostics]}, reads)
+    write_entry(path, {"diagnostics": diagnostic_rows(diagnostics)}, reads)
 
 
-def _read_entry(path: Path) -> dict | None:
+def read_entry(path: Path) -> dict | None:
     """The entry at ``path`` when it is of this version and no file it read changed."""
     try:
         doc = json.loads(path.read_bytes())
@@ -206,7 +236,7 @@ def _read_entry(path: Path) -> dict | None:
     return doc if isinstance(doc, dict) else None
 
 
-def _write_entry(path: Path, doc: dict, reads: FileStamps) -> None:
+def write_entry(path: Path, doc: dict, reads: FileStamps) -> None:
     """``doc`` and its reads written to ``path`` atomically, a ``.gitignore`` beside it."""
     rows = [[str(p), stamp[0], stamp[1], digest] for p, (stamp, digest) in reads.items()]
     text = json.dumps({"version": CACHE_VERSION, **doc, "reads": rows}, separators=(",", ":"))
@@ -254,10 +284,17 @@ def _diagnostic_row(d: Diagnostic) -> list:
 
 
 def _diagnostics_of(doc: dict) -> list[Diagnostic]:
-    return [
-        Diagnostic(code, message, Span(*span), severity, path)
-        for code, message, span, severity, path in doc["diagnostics"]
-    ]
+    return diagnostics_of(doc["diagnostics"])
+
+
+def diagnostics_of(rows: list) -> list[Diagnostic]:
+    """The diagnostics of :func:`diagnostic_rows`' rows."""
+    return [Diagnostic(code, message, Span(*span), severity, path) for code, message, span, severity, path in rows]
+
+
+def diagnostic_rows(diagnostics: list[Diagnostic]) -> list:
+    """``diagnostics`` as compact rows (JSON values)."""
+    return [_diagnostic_row(d) for d in diagnostics]
 
 
 def _span_list(span: Span) -> list[int]:

@@ -25,7 +25,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 # Light modules only: a run answered from the result cache loads no parser, graph builder or engine.
 from typelens.analyzer import codes
@@ -55,6 +55,9 @@ from .settings import Settings
 
 if TYPE_CHECKING:  # imported where used: a run answered from the result cache needs no engine
     from typelens.analyzer import ProjectIndex
+
+    from .engine import TypeEngine
+    from .file_answers import FileAnswer, FileAnswers
 
     from .discovery import Discovery
     from .predicted import Prediction
@@ -163,18 +166,20 @@ def infer_paths(paths: list[Path], options: InferOptions) -> InferResult:
     for fs in file_sets(paths, options.discovery):
         if not fs.files:
             continue
-        where = (
-            infer_entry(fs.files, options, fs.root, fs.scope, _project_settings(fs, options))
-            if options.use_cache
-            else None
-        )
+        settings = _project_settings(fs, options)
+        where = infer_entry(fs.files, options, fs.root, fs.scope, settings) if options.use_cache else None
         cached = read_answers(where) if where is not None else None
         if cached is not None:
             result.predictions.extend(cached[0])
             result.diagnostics.extend(cached[1])
             cache_hits += 1
             continue
-        predictions, diagnostics, engine = _infer_set(fs, options)
+        store = (
+            _file_store(fs, options, infer_entry(fs.files, options, fs.root, fs.scope, settings, contents=False))
+            if where is not None
+            else None
+        )
+        predictions, diagnostics, engine = _infer_set(fs, options, store)
         result.sessions[str(fs.root)] = engine.session
         result.engines[str(fs.root)] = engine
         result.predictions.extend(predictions)
@@ -242,7 +247,7 @@ def _file_settings(path: Path, options: InferOptions) -> Settings | None:
     return options.discovery.settings_of(path) if options.discovery is not None else None
 
 
-def _infer_set(fs: FileSet, options: InferOptions):
+def _infer_set(fs: FileSet, options: InferOptions, store: FileAnswers | None = None):
     assistant = None
     if options.mode != "static":
         from .hybrid import NeuralAssistant
@@ -252,30 +257,42 @@ def _infer_set(fs: FileSet, options: InferOptions):
     with batch_heap() as settle:
         session = open_session(fs, options)
         settle()  # the graphs: later collections skip them
-        return _predict_set(fs, options, session, assistant)
+        return _predict_set(fs, options, session, assistant, store)
 
 
-def _predict_set(fs: FileSet, options: InferOptions, session: AnalysisSession, assistant):
+def _predict_set(
+    fs: FileSet, options: InferOptions, session: AnalysisSession, assistant, store: FileAnswers | None = None
+):
+    def predict(engine: TypeEngine, path: Path) -> tuple[list[Prediction], list[Diagnostic]]:
+        return _predict_file(fs, options, session, assistant, engine, path)
+
+    answers, engine = answer_files(fs, session, store, predict)
+    predictions = [p for a in answers for p in a.predictions]
+    return predictions, skipped_diagnostics(fs) + [d for a in answers for d in a.diagnostics], engine
+
+
+def _predict_file(
+    fs: FileSet, options: InferOptions, session: AnalysisSession, assistant, engine: TypeEngine, path: Path
+) -> tuple[list[Prediction], list[Diagnostic]]:
+    """One file's predictions and diagnostics (the per-file boundary)."""
     from .engine import FILE_STEPS
 
-    engine = session.engine(share_library=False)  # one engine for the whole set: its answers are shared
+    display = path.name if fs.single else str(path.relative_to(fs.base))
+    where = str(path)  # diagnostics name their file as ``analyze``'s do: by its full path
     predictions: list[Prediction] = []
-    diagnostics: list[Diagnostic] = skipped_diagnostics(fs)
-    for path in fs.files:
-        display = path.name if fs.single else str(path.relative_to(fs.base))
-        where = str(path)  # diagnostics name their file as ``analyze``'s do: by its full path
-        try:
-            analysis = session.analyse(path, display=display, engine=engine)
-            diagnostics.extend(_with_path(d, where) for d in analysis.graph.diagnostics)
-            predictions.extend(analysis.predictions(options.mode, assistant))
-            if getattr(analysis, "partial", False):  # a script's analysis has no budget
-                message = codes.ANALYSIS_BUDGET.format(steps=FILE_STEPS, what="inference")
-                diagnostics.append(Diagnostic.build("analysis-budget", message, Span.empty(), where))
-        except Exception as err:  # the per-file boundary: report it, go on with the rest
-            logger.exception("inference failed on %s", path)
-            message = codes.INTERNAL_ERROR.format(reason=f"{type(err).__name__}: {err}")
-            diagnostics.append(Diagnostic.build("internal-error", message, Span.empty(), where))
-    return predictions, diagnostics, engine
+    diagnostics: list[Diagnostic] = []
+    try:
+        analysis = session.analyse(path, display=display, engine=engine)
+        diagnostics.extend(_with_path(d, where) for d in analysis.graph.diagnostics)
+        predictions.extend(analysis.predictions(options.mode, assistant))
+        if getattr(analysis, "partial", False):  # a script's analysis has no budget
+            message = codes.ANALYSIS_BUDGET.format(steps=FILE_STEPS, what="inference")
+            diagnostics.append(Diagnostic.build("analysis-budget", message, Span.empty(), where))
+    except Exception as err:  # the per-file boundary: report it, go on with the rest
+        logger.exception("inference failed on %s", path)
+        message = codes.INTERNAL_ERROR.format(reason=f"{type(err).__name__}: {err}")
+        diagnostics.append(Diagnostic.build("internal-error", message, Span.empty(), where))
+    return predictions, diagnostics
 
 
 def check_paths(paths: list[Path], options: InferOptions) -> tuple[list[Diagnostic], dict]:
@@ -297,32 +314,132 @@ def check_paths(paths: list[Path], options: InferOptions) -> tuple[list[Diagnost
             diagnostics.extend(cached)
             hits += 1
             continue
-        found, index = _check_set(fs, options)
+        store = _file_store(fs, options, _analyze_entry(fs, options, contents=False)) if where is not None else None
+        found, index = _check_set(fs, options, store)
         diagnostics.extend(found)
         if where is not None and not any(d.code == "internal-error" for d in found):
             write_diagnostics(where, found, index.files_read())
     return diagnostics, {"files": files, "seconds": round(time.perf_counter() - started, 3), "cache_hits": hits}
 
 
-def _check_set(fs: FileSet, options: InferOptions) -> tuple[list[Diagnostic], ProjectIndex]:
+def _check_set(
+    fs: FileSet, options: InferOptions, store: FileAnswers | None = None
+) -> tuple[list[Diagnostic], ProjectIndex]:
     with batch_heap() as settle:
         session = open_session(fs, options)
         settle()  # the graphs: later collections skip them
-        return _check_files(fs, options, session)
+        return _check_files(fs, options, session, store)
 
 
-def _check_files(fs: FileSet, options: InferOptions, session: AnalysisSession) -> tuple[list[Diagnostic], ProjectIndex]:
-    engine = session.engine(share_library=False)
-    diagnostics: list[Diagnostic] = []
-    for path in fs.files:
+def _check_files(
+    fs: FileSet, options: InferOptions, session: AnalysisSession, store: FileAnswers | None = None
+) -> tuple[list[Diagnostic], ProjectIndex]:
+    def check(engine: TypeEngine, path: Path) -> tuple[list[Prediction], list[Diagnostic]]:
         try:
             analysis = session.analyse(path, display=str(path), engine=engine, settings=_file_settings(path, options))
-            diagnostics.extend(analysis.diagnostics())
+            return [], analysis.diagnostics()
         except Exception as err:  # the per-file boundary: report it, go on with the rest
             logger.exception("analysis failed on %s", path)
             message = codes.INTERNAL_ERROR.format(reason=f"{type(err).__name__}: {err}")
-            diagnostics.append(Diagnostic.build("internal-error", message, Span.empty(), str(path)))
-    return diagnostics, session.index
+            return [], [Diagnostic.build("internal-error", message, Span.empty(), str(path))]
+
+    answers, _ = answer_files(fs, session, store, check)
+    return [d for a in answers for d in a.diagnostics], session.index
+
+
+def answer_files(
+    fs: FileSet,
+    session: AnalysisSession,
+    store: FileAnswers | None,
+    answer: Callable[[TypeEngine, Path], tuple[list[Prediction], list[Diagnostic]]],
+) -> tuple[list[FileAnswer], TypeEngine]:
+    """Each file's answers, in order, from one engine; with a ``store``, the kept
+    answers that still hold are reused, what each new one read is recorded, and
+    the store is brought up to date (:mod:`.file_answers`)."""
+    from .file_answers import FileAnswer, FileAnswers
+
+    kept = store.plan(session, fs.files) if store is not None else {}
+    engine = session.engine(share_library=False)  # one engine for the whole set: its answers are shared
+    log = engine.track() if store is not None and store.tracking else None
+    found: dict[Path, FileAnswer] = {}
+    for path in dependency_order(engine, fs.files) if log is not None else fs.files:
+        kept_answer = kept.get(str(path))
+        if kept_answer is None:
+            engine.begin_file(str(path))
+            predictions, diagnostics = answer(engine, path)
+            reads, calls = (log.paths_of(log.reads), log.paths_of(log.calls)) if log is not None else ([], [])
+            kept_answer = FileAnswer(str(path), tuple(predictions), tuple(diagnostics), tuple(reads), tuple(calls))
+        found[path] = kept_answer
+    engine.untrack()
+    answers = [found[path] for path in fs.files]
+    logger.info("%d of %d files' answers kept from the last run", len(kept), len(fs.files))
+    if store is None or log is None:
+        if store is not None and not store.found:
+            store.write(session, [], {}, track=True)  # the next run that answers records reads
+        return answers, engine
+    if is_order_free(engine, answers):
+        store.write(session, answers, log.queries, track=is_worth_tracking(answers))
+    elif kept:  # a budget's end depends on what the memo held: start again from nothing
+        logger.info("a work budget was reached beside kept answers; answering every file again")
+        return answer_files(fs, session, FileAnswers(store.where, keep=False), answer)
+    else:
+        store.drop()
+    return answers, engine
+
+
+def is_worth_tracking(answers: list[FileAnswer]) -> bool:
+    """Whether an edit of one project file, on average over the files read, would
+    leave at least a third of the files' answers to reuse (else recording reads
+    costs more than it saves: a package whose modules all import each other)."""
+    counts: dict[str, int] = {}
+    for a in answers:
+        for path in a.reads:
+            if not path.startswith("?"):
+                counts[path] = counts.get(path, 0) + 1
+    if not counts:
+        return False
+    kept = sum(len(answers) - count for count in counts.values())
+    return 3 * kept >= len(answers) * len(counts)
+
+
+def dependency_order(engine: TypeEngine, files: list[Path]) -> list[Path]:
+    """``files``, those whose imports reach fewer project files first: a module
+    before the modules that import it, so that the memo answers about it are
+    worked out while its own answers are, and carry its reads, not an
+    importer's (the answers do not depend on the order; what they record as
+    read does)."""
+    from .reach import ImportReach
+
+    reach = ImportReach(engine)
+    with engine.untracked():
+        counts = [reach.count(str(path)) for path in files]
+    return [path for _, _, path in sorted(zip(counts, range(len(files)), files))]
+
+
+def is_order_free(engine: TypeEngine, answers: list[FileAnswer]) -> bool:
+    """Whether the engine's answers are those of any order of its questions: no
+    work budget (the file's, a call-site context's, the engine's contexts) ran
+    out and no cycle was cut, whose ends depend on what the memo already held."""
+    from .callsites import _MAX_CONTEXTS
+
+    sites = engine.callsites
+    if sites.exhausted or sites.contexts >= _MAX_CONTEXTS or engine.unconverged or engine.cut_cycles:
+        return False
+    return not any(d.code in _ORDER_CODES for a in answers for d in a.diagnostics)
+
+
+_ORDER_CODES = frozenset({"analysis-budget", "internal-error"})
+
+
+def _file_store(fs: FileSet, options: InferOptions, where: Path | None) -> FileAnswers | None:
+    """The per-file answers kept at ``where`` (Python files only: what a script's
+    answers read is not tracked).  A model's refinement reads the file's own graph
+    and the engine's answers, and the model's files are in the key."""
+    from .file_answers import FileAnswers
+
+    if where is None or any(is_script(f) for f in fs.files):
+        return None
+    return FileAnswers(where)
 
 
 def skipped_diagnostics(fs: FileSet) -> list[Diagnostic]:
@@ -363,7 +480,7 @@ def _project_settings(fs: FileSet, options: InferOptions) -> Settings:
     return options.discovery.tree.for_path(fs.base) if options.discovery is not None else options.settings
 
 
-def _analyze_entry(fs: FileSet, options: InferOptions) -> Path | None:
+def _analyze_entry(fs: FileSet, options: InferOptions, *, contents: bool = True) -> Path | None:
     """Where ``analyze`` caches the diagnostics of ``fs`` (:func:`.result_cache.analyze_entry`),
     keyed by each file's enabled rules too."""
     settings = _project_settings(fs, options)
@@ -371,4 +488,4 @@ def _analyze_entry(fs: FileSet, options: InferOptions) -> Path | None:
     for path in fs.files:
         enabled = _file_settings(path, options) or settings
         rules.append(",".join(sorted(code for code in CODES if enabled.is_enabled(code))))
-    return analyze_entry(fs.files, options, fs.root, fs.scope, settings, rules)
+    return analyze_entry(fs.files, options, fs.root, fs.scope, settings, rules, contents=contents)

@@ -318,7 +318,7 @@ class UseRules:
         """``method`` as the bases of ``cls`` and the project's subclasses of it define it."""
         classes = self.engine.classes
         related = [view for view, _ in classes.mro(cls)[1:] if view.short != "object"]
-        related += self._subclasses().get(cls.name, [])
+        related += [ClassType(name) for name in self.engine.project_query("subclasses", cls.name)]
         found = []
         for other in related[:_MAX_RELATED]:
             info = classes.info_of(other)
@@ -326,6 +326,10 @@ class UseRules:
             if member is not None and member.kind == "method":
                 found.append((FunctionRef(member.path, member.nodes[-1]), other.short))
         return found
+
+    def subclass_names(self, name: str) -> list[str]:
+        """The project's subclasses of the class ``name``, as a project query's answer."""
+        return [c.name for c in self._subclasses().get(name, [])]
 
     def _subclasses(self) -> dict[str, list[ClassType]]:
         found = self.engine.memo(("usage-subclasses", "", -1), self._build_subclasses)
@@ -394,15 +398,22 @@ class UseRules:
         dunder = _DUNDERS.get(op)
         if dunder is None:
             return False
+        return bool(self.engine.project_query("operator", dunder)[0])
+
+    def operator_defined(self, dunder: str) -> list[bool]:
+        """Whether a project class defines ``dunder`` (or its reflected form), as a
+        project query's answer (:meth:`.engine.TypeEngine.project_query`)."""
         names = (dunder, "__r" + dunder[2:])
-        return self.engine.memo(
-            ("usage-operator", dunder),
-            lambda: any(
-                (hit := self.engine.classes.lookup(c, n)) is not None and hit[0].name == c.name
-                for c in self.engine.classes.project_classes()
-                for n in names
-            ),
-        )
+        return [
+            self.engine.memo(
+                ("usage-operator", dunder),
+                lambda: any(
+                    (hit := self.engine.classes.lookup(c, n)) is not None and hit[0].name == c.name
+                    for c in self.engine.classes.project_classes()
+                    for n in names
+                ),
+            )
+        ]
 
     def _comparison(self, path: str, g: ProgramGraph, use: int, parent: int) -> Iterator[Constraint]:
         kids = g.children(parent)

@@ -1,0 +1,218 @@
+"""Per-file answers kept between runs (``typeinfer/file_answers.py``, ``typeinfer/reads.py``):
+after a one-file edit, a run reuses the answers of the files the edit cannot reach and
+gives exactly what a cold run gives, for edits that change another file's answers: a
+changed return type used by an importer, a new call that types a parameter in a file
+that was not edited, a removed definition, an overriding method that goes away.  These
+tests fail if the engine stops recording what an answer read (the stale answers of the
+importer or callee would be reused)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from typelens.typeinfer.file_answers import FileAnswer
+from typelens.typeinfer.reads import ReadLog
+from typelens.typeinfer.run import InferOptions, check_paths, infer_paths, is_worth_tracking
+from typelens.typeinfer.settings import Settings
+
+BASE = """\
+def make():
+    return 1
+
+
+def helper(x):
+    return x
+"""
+
+FILES = {
+    "__init__.py": "",
+    "base.py": BASE,
+    # user.py reads base.py only through the memo: relay's return, worked out while mid.py was answered
+    "mid.py": "from .base import make\n\n\ndef relay():\n    return make()\n",
+    "user.py": "from .mid import relay\n\n\ndef use():\n    value = relay()\n    return value\n",
+    "caller.py": "from .base import helper\n\n\ndef call():\n    return helper(3)\n",
+    "other.py": "def alone(n: int):\n    return n * 2\n",
+    "shapes.py": "class Shape:\n    def area(self):\n        return None\n",
+    "square.py": "from .shapes import Shape\n\n\nclass Square(Shape):\n    def area(self):\n        return 1.5\n",
+}
+
+NEW_CALL = FILES["other.py"] + "\n\ndef more():\n    from .base import helper\n\n    return helper('s')\n"
+NEW_OVERRIDE = FILES["other.py"] + (
+    "\n\nfrom .shapes import Shape\n\n\nclass Circle(Shape):\n    def area(self):\n        return 'round'\n"
+)
+
+# (file edited, its new text, (file, function, its return type after the edit) in a file not edited)
+EDITS = [
+    ("base.py", BASE.replace("return 1", "return 'one'"), ("user.py", "use", "str")),
+    ("other.py", NEW_CALL, ("base.py", "helper", "int | str")),
+    ("other.py", NEW_OVERRIDE, ("shapes.py", "area", "float | str | None")),
+    ("base.py", BASE.replace("def make():\n    return 1\n", ""), ("mid.py", "relay", None)),
+    ("other.py", FILES["other.py"].replace("n * 2", "n * 3"), ("user.py", "use", None)),
+]
+
+
+def _package(tmp_path: Path) -> Path:
+    root = tmp_path / "proj"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    for name, text in FILES.items():
+        (root / "pkg" / name).write_text(text, encoding="utf-8")
+    return root / "pkg"
+
+
+def _primed(pkg: Path, run) -> None:
+    """Run twice, with a harmless edit between: a cold run keeps no answers, only
+    the word that the next run records what its answers read."""
+    run()
+    (pkg / "other.py").write_text(FILES["other.py"] + "# edited\n", encoding="utf-8")
+    run()
+    (pkg / "other.py").write_text(FILES["other.py"], encoding="utf-8")
+
+
+def _answers(result) -> tuple[list, list]:
+    return [(p.file, p.scope, p.name, p.kind, p.type, p.source, p.span) for p in result.predictions], result.diagnostics
+
+
+def _type_of(result, file: str, name: str) -> str | None:
+    found = [p.type for p in result.predictions if p.file == file and p.name == name and p.kind == "return"]
+    assert found, f"no return prediction for {name} in {file}"
+    return found[0]
+
+
+def _kept(caplog: pytest.LogCaptureFixture) -> list[tuple[int, int]]:
+    counts = []
+    for record in caplog.records:
+        if "answers kept from the last run" in record.getMessage():
+            kept, _, total = record.getMessage().split()[:3]
+            counts.append((int(kept), int(total)))
+    caplog.clear()
+    return counts
+
+
+def test_infer_after_each_edit_equals_a_cold_run(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    pkg = _package(tmp_path)
+    warm = InferOptions(cache_dir=tmp_path / "results")
+    caplog.set_level(logging.INFO, logger="typelens.typeinfer.run")
+    _primed(pkg, lambda: infer_paths([pkg], warm))
+    assert _answers(infer_paths([pkg], warm)) == _answers(infer_paths([pkg], InferOptions(use_cache=False)))
+    kept_any = False
+    for name, text, changed in EDITS:
+        caplog.clear()
+        (pkg / name).write_text(text, encoding="utf-8")
+        again = infer_paths([pkg], warm)
+        counts = _kept(caplog)
+        cold = infer_paths([pkg], InferOptions(use_cache=False))
+        assert _answers(again) == _answers(cold), f"after editing {name}"
+        assert _type_of(again, changed[0], changed[1]) == changed[2], f"after editing {name}"
+        assert counts and counts[0][1] == len(FILES)
+        kept_any = kept_any or counts[0][0] > 0
+    assert kept_any, "no run reused a file's answers: the test would not see a missing dependency"
+
+
+def test_a_new_call_in_an_unedited_file_types_the_parameter_again(tmp_path: Path) -> None:
+    pkg = _package(tmp_path)
+    warm = InferOptions(cache_dir=tmp_path / "results")
+    _primed(pkg, lambda: infer_paths([pkg], warm))
+    before = infer_paths([pkg], warm)
+    params = {p.name: p.type for p in before.predictions if p.file == "base.py" and p.kind == "parameter"}
+    (pkg / "other.py").write_text(NEW_CALL, encoding="utf-8")
+    after = infer_paths([pkg], warm)
+    now = {p.name: p.type for p in after.predictions if p.file == "base.py" and p.kind == "parameter"}
+    assert now["x"] != params["x"]  # base.py was not edited, but a file now calls helper('s')
+    assert _answers(after) == _answers(infer_paths([pkg], InferOptions(use_cache=False)))
+
+
+def test_analyze_after_each_edit_equals_a_cold_run(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    pkg = _package(tmp_path)
+    (pkg / "user.py").write_text(FILES["user.py"] + "\n\ndef bad():\n    return use().upper()\n", encoding="utf-8")
+    warm = InferOptions(settings=Settings(cache_dir=tmp_path / "cache"))
+    cold = InferOptions(settings=Settings(cache=False))
+    caplog.set_level(logging.INFO, logger="typelens.typeinfer.run")
+    _primed(pkg, lambda: check_paths([pkg], warm))
+    assert check_paths([pkg], warm)[0] == check_paths([pkg], cold)[0]
+    kept_any = False
+    for name, text, _ in EDITS:
+        caplog.clear()
+        (pkg / name).write_text(text, encoding="utf-8")
+        found = check_paths([pkg], warm)[0]
+        kept_any = kept_any or any(kept for kept, _ in _kept(caplog))
+        assert found == check_paths([pkg], cold)[0], f"after editing {name}"
+    assert kept_any
+
+
+def test_a_damaged_entry_is_a_miss(tmp_path: Path) -> None:
+    pkg = _package(tmp_path)
+    warm = InferOptions(cache_dir=tmp_path / "results")
+    _primed(pkg, lambda: infer_paths([pkg], warm))
+    (pkg / "base.py").write_text(EDITS[0][1], encoding="utf-8")
+    [entry] = (tmp_path / "results").glob("perfile-infer-*.json")
+    doc = json.loads(entry.read_text())
+    doc["answers"][0][1] = 7  # not a list of paths
+    entry.write_text(json.dumps(doc))
+    assert _answers(infer_paths([pkg], warm)) == _answers(infer_paths([pkg], InferOptions(use_cache=False)))
+    entry.write_bytes(b"\x00garbage")
+    (pkg / "base.py").write_text(BASE, encoding="utf-8")
+    assert _answers(infer_paths([pkg], warm)) == _answers(infer_paths([pkg], InferOptions(use_cache=False)))
+
+
+def test_the_command_line_json_after_an_edit_is_a_cold_runs(tmp_path: Path) -> None:
+    """Byte for byte, but the run's time and cache counts."""
+    pkg = _package(tmp_path)
+    env = {**os.environ, "TYPELENS_CACHE_DIR": str(tmp_path / "cache")}
+
+    def run(*extra: str) -> list[str]:
+        argv = [sys.executable, "-m", "typelens.cli", "infer", str(pkg), "--format", "json", *extra]
+        out = subprocess.run(argv, capture_output=True, text=True, env=env, check=True).stdout
+        return [line for line in out.splitlines() if '"seconds"' not in line and '"cache_hits"' not in line]
+
+    _primed(pkg, run)
+    (pkg / "base.py").write_text(EDITS[0][1], encoding="utf-8")
+    assert run() == run("--no-cache")
+    assert list(pkg.parent.rglob("perfile-infer-*.json"))
+
+
+def test_the_log_records_reads_through_memo_hits() -> None:
+    log = ReadLog(["/p/a.py", "/p/b.py", "/p/c.py"], is_library=lambda p: not p.startswith("/p/"))
+    log.begin("/p/a.py")
+    log.depth += 1
+    log.read("/p/b.py")
+    log.read("/usr/lib/x.pyi")  # a library file: checked by the result cache, not here
+    log.depth -= 1
+    log.finished(("q", "/p/b.py", 1))
+    assert log.paths_of(log.reads) == ["/p/a.py", "/p/b.py"]
+    log.begin("/p/c.py")
+    log.hit(("q", "/p/b.py", 1))  # answered while a.py was: what it read, c.py read
+    assert log.paths_of(log.reads) == ["/p/a.py", "/p/b.py", "/p/c.py"]
+    log.read("/p/new.py")  # a project file beyond the listed ones gets the next number
+    assert log.paths_of(log.reads)[-1] == "/p/new.py"
+
+
+def test_a_cold_run_keeps_no_answers_and_the_next_run_records_them(tmp_path: Path) -> None:
+    pkg = _package(tmp_path)
+    warm = InferOptions(cache_dir=tmp_path / "results")
+    infer_paths([pkg], warm)
+    [entry] = (tmp_path / "results").glob("perfile-infer-*.json")
+    doc = json.loads(entry.read_text())
+    assert doc["track"] is True and doc["answers"] == []
+    (pkg / "other.py").write_text(FILES["other.py"] + "# edited\n", encoding="utf-8")
+    infer_paths([pkg], warm)
+    doc = json.loads(entry.read_text())
+    assert len(doc["answers"]) == len(FILES) and doc["track"] is True  # other.py: read by itself alone
+
+
+def test_reads_are_not_worth_recording_where_every_file_reads_most_others() -> None:
+    def answer(path: str, reads: tuple[str, ...]) -> FileAnswer:
+        return FileAnswer(path, (), (), reads, ())
+
+    everything = tuple(f"/p/{name}.py" for name in "abcdef")
+    assert not is_worth_tracking([answer(p, everything) for p in everything])
+    # one leaf file read by itself alone does not make it worth it
+    assert not is_worth_tracking([answer(p, everything) for p in everything] + [answer("/p/z.py", ("/p/z.py",))])
+    assert is_worth_tracking([answer(p, (p,)) for p in everything] + [answer("/p/z.py", everything)])

@@ -1,0 +1,125 @@
+"""Which project files an engine's answers read: what a one-file edit can change.
+
+A batch run answers file after file with one engine, whose memo lets a later
+file reuse what an earlier one worked out.  To reuse a file's cached answers on
+a later run, we must know every project file whose content went into them,
+through memo hits too.  :class:`ReadLog` keeps that as bit sets over the
+files, one bit a file, in two kinds:
+
+* ``reads``: the file's graph (or a table worked out from it) was read;
+* ``calls``: the calls *into* the file that other files make were read (a
+  parameter typed from its call sites: a new call in any file can change it,
+  so the run checks the list of callers again, not the callers' files alone).
+
+The scheme is deliberately coarse, so that it holds without an audit of every
+cache: the log keeps one set for the file being answered, which only grows
+while that file is answered, and the engine drops its other caches before each
+file (:meth:`~.engine.TypeEngine.begin_file`).  A memo answer finished while
+file F is answered is recorded with F's set at the time its outermost question
+finishes (a superset of what it read, cycles included), and a later memo hit
+adds that set to the asking file's.  Files outside the project (stubs, the
+stdlib, installed packages) are not tracked here: the result cache checks them
+as a whole (:mod:`.result_cache`).
+
+Example::
+
+    log = ReadLog(["/p/a.py", "/p/b.py"], is_library=lambda p: False)
+    log.begin("/p/a.py")            # a reads itself
+    log.read("/p/b.py")
+    log.reads, log.paths_of(log.reads)      # (3, ['/p/a.py', '/p/b.py'])
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable
+
+NOTHING = (0, 0)
+
+
+class ReadLog:
+    """The project files read by the answers of the file being answered, and by
+    each memo answer (see the module docstring).  ``paths`` are numbered first,
+    in order; any other file the engine reads that ``is_library`` rejects gets
+    the next number when first read."""
+
+    def __init__(self, paths: list[str], is_library: Callable[[str], bool]) -> None:
+        self.paths: list[str] = list(paths)
+        self._bits: dict[str, int] = {p: 1 << i for i, p in enumerate(self.paths)}
+        self._seen: dict[object, int] = {}  # a path as the index names it (Path or str) -> its bit, 0: library
+        self._is_library = is_library
+        self.reads = 0
+        self.calls = 0
+        self.deps: dict[tuple, tuple[int, int]] = {}  # memo key -> (reads, calls) when it finished
+        self.pending: list[tuple] = []  # keys finished inside the outermost question being answered
+        self.depth = 0  # memo questions open
+        self.queries: dict[str, str] = {}  # project query (``?kind...``) -> its answer's hash
+        self.paused = 0
+
+    def bit(self, path: object) -> int:
+        """The bit of ``path`` (0 for a library file), numbering a new project file."""
+        found = self._seen.get(path)
+        if found is None:
+            name = os.path.realpath(path) if isinstance(path, (str, Path)) else str(path)
+            found = self._bits.get(name)
+            if found is None:
+                if self._is_library(name):
+                    found = 0
+                else:
+                    found = self._bits[name] = 1 << len(self.paths)
+                    self.paths.append(name)
+            self._seen[path] = found
+        return found
+
+    def read(self, path: object) -> None:
+        """``path``'s content went into the answer being worked out."""
+        if not self.paused:
+            self.reads |= self.bit(path)
+
+    def read_query(self, name: str, digest: str) -> None:
+        """The answer (hash ``digest``) of the project query ``name`` went into the answer."""
+        if self.paused:
+            return
+        bit = self._bits.get(name)
+        if bit is None:
+            bit = self._bits[name] = 1 << len(self.paths)
+            self.paths.append(name)
+        self.queries[name] = digest
+        self.reads |= bit
+
+    def read_calls_into(self, path: str) -> None:
+        """The calls other files make into ``path`` went into the answer."""
+        if not self.paused:
+            self.calls |= self.bit(path)
+
+    def read_all(self) -> None:
+        """Every project file went into the answer (a project-wide table)."""
+        if not self.paused:
+            self.reads |= (1 << len(self.paths)) - 1
+
+    def begin(self, path: str) -> None:
+        """Start the answers of ``path`` (which read ``path`` itself)."""
+        self.reads = self.calls = 0
+        self.read(path)
+
+    def finished(self, key: tuple) -> None:
+        """The memo question ``key`` finished (its answer stored, or given up); at
+        the outermost question, every key finished inside it gets the file's sets."""
+        self.pending.append(key)
+        if self.depth == 0:
+            sets = (self.reads, self.calls)
+            deps = self.deps
+            for k in self.pending:
+                deps[k] = sets
+            self.pending.clear()
+
+    def hit(self, key: tuple) -> None:
+        """The memo answered ``key`` from an earlier question: what that read, this reads."""
+        reads, calls = self.deps.get(key, NOTHING)
+        self.reads |= reads
+        self.calls |= calls
+
+    def paths_of(self, bits: int) -> list[str]:
+        """The files of a bit set, by number."""
+        return [p for i, p in enumerate(self.paths) if bits >> i & 1]
