@@ -3,6 +3,7 @@ against the TypeScript compiler's own inference.
 
     python bench/annot_recovery_ts.py [--packages immer@11.2.14,...] [--modes static,hybrid,neural]
                                       [--typescript .venv/typescript/node_modules/typescript]
+                                      [--by-package]
 
 Each package (an npm tarball that ships its TypeScript sources, fetched with
 ``npm pack`` into ``build/bench_ts`` once) is copied, every parameter and return
@@ -345,6 +346,22 @@ def report(rows: list[tuple[str, dict, float]], functions: int) -> None:
             )
 
 
+def report_packages(facts: list[Fact], given_by: dict[str, list[str | None]], canon: Canon) -> None:
+    """Per package and tool: parameters and returns exact/base, user-defined exact."""
+    print(f"{'package':<24} {'tool':<20} {'params exact/base':>18} {'returns exact/base':>19} {'user-def exact':>15}")
+    for package in dict.fromkeys(f.package for f in facts):
+        chosen = [i for i, f in enumerate(facts) if f.package == package]
+        for tool, given in given_by.items():
+            table = score([facts[i] for i in chosen], [given[i] for i in chosen], canon)
+            cells = []
+            for kind in ("parameter", "return"):
+                total, exact, based = table.get((kind, "all"), [0, 0, 0])
+                cells.append(f"{exact / max(total, 1):6.1%} / {based / max(total, 1):6.1%} ({total})")
+            users = [table.get((k, "user-defined"), [0, 0, 0]) for k in ("parameter", "return")]
+            shown = sum(u[1] for u in users) / max(sum(u[0] for u in users), 1)
+            print(f"{package:<24} {tool:<20} {cells[0]:>18} {cells[1]:>19} {shown:15.1%}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--packages", default=",".join(DEFAULT_PACKAGES), help="npm specs, name@version")
@@ -356,6 +373,7 @@ def main() -> None:
     )
     parser.add_argument("--keep", action="store_true", help="keep the stripped copies (printed)")
     parser.add_argument("--show", type=int, default=0, help="print this many misses of each tool (truth, answer)")
+    parser.add_argument("--by-package", action="store_true", help="also print each package's scores")
     parser.add_argument(
         "--dump", type=Path, default=None, help="write every fact with each tool's answer to this JSON-lines file"
     )
@@ -387,9 +405,12 @@ def main() -> None:
     for mode in filter(None, args.modes.split(",")):
         answers, seconds = {}, 0.0
         for folder in sorted({Path(f.file).parts[0] for f in facts}):
+            cpu = time.process_time()
             found, spent = run_typelens(work_root / folder, mode)
             answers.update({(str(Path(folder) / k[0]), *k[1:]): v for k, v in found.items()})
             seconds += spent
+            if args.by_package:
+                print(f"typelens ({mode}) {folder}: {spent:.1f} s, {time.process_time() - cpu:.1f} s CPU")
         given = given_by[mode] = typelens_answers(facts, answers)
         rows.append((f"typelens ({mode})", score(facts, given, canon), seconds))
         show_misses(f"typelens ({mode})", facts, given, canon, args.show)
@@ -403,6 +424,8 @@ def main() -> None:
     else:
         print(f"no TypeScript at {typescript} (or no node): `make venv` installs it; the baseline is left out")
     report(rows, functions)
+    if args.by_package:
+        report_packages(facts, given_by, canon)
     if args.dump is not None:
         dump(args.dump, facts, given_by, canon)
     if args.keep:

@@ -102,12 +102,15 @@ class ScriptAnalysis:
         self.settings = None
         self._predictions: dict[str, list[Prediction]] = {}
         self._diagnostics: list[Diagnostic] | None = None
+        self.partial = False  # the predictions ran past a budget (ScriptPredictor)
 
     # -- predictions and findings ---------------------------------------------------------
     def predictions(self, mode: str | None = None, assistant=None) -> list[Prediction]:
         mode = mode or self.mode
         if mode not in self._predictions:
-            found = ScriptPredictor(self.engine, self.path, self.display).run()
+            predictor = ScriptPredictor(self.engine, self.path, self.display)
+            found = predictor.run()
+            self.partial = self.partial or predictor.partial
             if mode != "static":
                 from .neural import script_assistant
 

@@ -120,8 +120,12 @@ class ScriptContract(Protocol):
     functions: Functions
     narrowing: Narrowing
     usage: ScriptUsage
-    _cycles: int  # the memo's cycle count and open questions: MemberTable
-    _open: set[tuple]  # keeps its member tables incomplete the same way
+    cycles: int  # reads of open questions or incomplete answers (MemberTable keeps
+    # its member tables incomplete the same way as the memo's answers)
+
+    @property
+    def depth(self) -> int: ...
+    def read_open(self, depth: int) -> None: ...
 
     def graph(self, path: str) -> ScriptGraph | None: ...
     def require_graph(self, path: str) -> ScriptGraph: ...

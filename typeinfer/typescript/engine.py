@@ -11,7 +11,16 @@ TypeScript's ``lib.*.d.ts`` (:mod:`.lib`).
 
 Answers computed while a cycle was open (a recursive function's return, a
 variable defined from itself) are not memoised, as pyright does with its
-incomplete types: the outermost question caches once the cycle has settled.
+incomplete types: the question at the head of the cycle (the lowest open one
+anything read, Tarjan's low link) caches once the cycle has settled, and what
+read it is kept until then.  A question cut (past ``MAX_DEPTH`` open ones or
+``MAX_STEPS`` asked) is incomplete up to the outermost question; an outermost
+question that asked more than ``KEEP_AFTER`` keeps its incomplete answers, so a
+large project's web of call sites is walked once, not once a question, as does
+one begun past :attr:`ScriptEngine.keep_from` (a file that has asked many
+questions already).  Callers bound their work with
+:meth:`ScriptEngine.file_budget` (past it,
+:class:`~typelens.typeinfer.engine.BudgetSpent`), as the Python engine's do.
 
 Example::
 
@@ -22,9 +31,10 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from typelens.analyzer import Definition, EdgeKind, ProjectGraph, SymbolKind
 from typelens.analyzer.graph import ImportBinding
@@ -33,7 +43,7 @@ from typelens.analyzer.typescript.exports import definition_node
 from typelens.analyzer.typescript.project import ScriptIndex
 from typelens.analyzer.typescript.resolve import ScriptModule
 
-from ..engine import GraphUnavailable
+from ..engine import FILE_STEPS, BudgetSpent, GraphUnavailable
 from .contract import Calls, Functions, Members, Narrowing, Types
 from .declared import TypeReader
 from .lib import LibDeclarations
@@ -55,6 +65,11 @@ logger = logging.getLogger(__name__)
 
 MAX_DEPTH = 120
 MAX_STEPS = 50_000  # questions one outermost question may ask
+# an outermost question that asked more than this keeps its incomplete answers: in a
+# large project the call sites of its parameters join most functions into one web of
+# cycles, which every later question would otherwise walk again (the held-out
+# packages' questions ask at most 7,500; @tanstack/db's 15,000 to 50,000)
+KEEP_AFTER = 10_000
 _GLOBAL_VALUES = {"undefined": UNDEFINED, "NaN": Prim("number"), "Infinity": Prim("number")}
 
 
@@ -70,13 +85,20 @@ class ScriptEngine:
         self.types: Types = TypeReader(self)
         self.project: ProjectGraph | None = None  # the session's script project graph (call sites across files)
         self._memo: dict[tuple, TsType] = {}
-        self._incomplete: dict[tuple, TsType] = {}
+        # answers that read an open question (a cycle not yet settled): key ->
+        # (answer, the depth of the deepest open question it read)
+        self._incomplete: dict[tuple, tuple[TsType, int]] = {}
         self._graphs: dict[str, ScriptGraph | None] = {}
         self._resolved: dict[tuple, Definition | ScriptModule | None] = {}
         self._budget = MAX_STEPS
-        self._open: set[tuple] = set()
-        self._cycles = 0
+        self._open: dict[tuple, int] = {}  # the questions being answered, and their depth
+        self._low: list[int] = []  # per open question: the lowest open depth its answer read
+        self._pending: list[list[tuple]] = []  # per depth: the incomplete answers that read it
+        self._started = 0  # the step the outermost question began at
+        self.budget_end: int | None = None  # the step past which questions raise BudgetSpent
+        self.keep_from: int | None = None  # outermost questions begun past this step keep their incomplete answers
         self.steps = 0
+        self.cycles = 0  # reads of open questions or incomplete answers
         from .calls import CallTyper
         from .functions import FunctionTyper
         from .members import MemberTable
@@ -118,38 +140,116 @@ class ScriptEngine:
 
     # -- memo -----------------------------------------------------------------------------
     def memo(self, key: tuple, compute: Callable[[], TsType]) -> TsType:
-        """``compute()`` once per key; a question asked again while it is being
-        answered gets ``UNKNOWN``, and what depends on that is not memoised for
-        good: it is kept only until the outermost question is answered (so one
-        question costs each node once, and ``MAX_STEPS`` at most)."""
+        """``compute()`` once per key.  A question asked again while it is being
+        answered gets ``UNKNOWN``; what read that is incomplete and kept only until
+        the question it read (the head of its cycle) is answered, which is then
+        memoised for good, as the outermost question is: one outermost question
+        costs each node once (``MAX_STEPS`` at most), and the next one does not
+        walk a settled cycle again.  Past ``MAX_DEPTH`` open questions, or past
+        ``MAX_STEPS``, a question gets ``UNKNOWN`` and every open one is incomplete
+        (an outermost question that cost ``KEEP_AFTER``, or began past
+        :attr:`keep_from`, keeps its incomplete answers, see :meth:`_settle`).  Past :attr:`budget_end`, :class:`BudgetSpent`."""
         hit = self._memo.get(key)
         if hit is not None:
             return hit
-        hit = self._incomplete.get(key)
-        if hit is not None:
-            self._cycles += 1  # an incomplete answer: what uses it is incomplete too
-            return hit
-        if key in self._open or len(self._open) > MAX_DEPTH or self._budget <= 0:
-            self._cycles += 1
+        found = self._incomplete.get(key)
+        if found is not None:
+            self._read(found[1])  # an incomplete answer: what uses it is incomplete too
+            return found[0]
+        depth = self._open.get(key)
+        if depth is not None:
+            self._read(depth)
             return UNKNOWN
         if not self._open:
             self._budget = MAX_STEPS
-        self._open.add(key)
-        before = self._cycles
+            self._started = self.steps
+        elif len(self._open) > MAX_DEPTH or self._budget <= 0:
+            self._read(0)  # cut: incomplete up to the outermost question
+            return UNKNOWN
+        if self.budget_end is not None and self.steps >= self.budget_end:
+            raise BudgetSpent(f"the script's analysis ran past its budget at {key[0]}")
+        return self._solve(key, compute)
+
+    def _solve(self, key: tuple, compute: Callable[[], TsType]) -> TsType:
+        depth = len(self._low)
+        self._open[key] = depth
+        self._low.append(depth + 1)  # reads nothing open yet
+        self._pending.append([])
         self.steps += 1
         self._budget -= 1
         try:
             result = compute()
-        finally:
-            self._open.discard(key)
-        if self._cycles == before:
-            self._memo[key] = result
-        elif self._open:
-            self._incomplete[key] = result
-        else:
-            self._memo[key] = result  # the outermost question: its cycles have settled
-            self._incomplete.clear()
+        except BaseException:
+            self._unwind(key)
+            raise
+        self._settle(key, depth, result)
         return result
+
+    @contextlib.contextmanager
+    def file_budget(self, steps: int = FILE_STEPS) -> Iterator[None]:
+        """At most ``steps`` more questions inside (then :class:`BudgetSpent`), as
+        :meth:`TypeEngine.file_budget <typelens.typeinfer.engine.TypeEngine.file_budget>`:
+        one file's or one target's answers degrade to a partial result rather than
+        run long.  Nested budgets keep the tighter end."""
+        saved = self.budget_end
+        end = self.steps + steps
+        self.budget_end = end if saved is None else min(saved, end)
+        try:
+            yield
+        finally:
+            self.budget_end = saved
+
+    @property
+    def depth(self) -> int:
+        """How many questions are open."""
+        return len(self._low)
+
+    def read_open(self, depth: int) -> None:
+        """What is being answered read something incomplete that was begun when
+        ``depth`` questions were open (a member table of a type that mentions
+        itself): incomplete until the question that began it is answered."""
+        self._read(max(depth - 1, 0))
+
+    def _read(self, depth: int) -> None:
+        """The open question answering now read one at ``depth`` (or an answer that did)."""
+        self.cycles += 1
+        if self._low and depth < self._low[-1]:
+            self._low[-1] = depth
+
+    def _settle(self, key: tuple, depth: int, result: TsType) -> None:
+        """Close ``key`` at ``depth``: memoised if it read nothing open below it,
+        else incomplete, and the answers that read it are merged into its cycle."""
+        del self._open[key]
+        low = self._low.pop()
+        inside = self._pending.pop()
+        if low >= depth:  # every cycle it read has settled inside it
+            self._memo[key] = result
+            keep = depth == 0 and (
+                self.steps - self._started > KEEP_AFTER
+                or (self.keep_from is not None and self._started >= self.keep_from)
+            )
+            for k in inside:
+                found = self._incomplete.pop(k, None)
+                if keep and found is not None:
+                    self._memo[k] = found[0]
+            return
+        self._read(low)
+        self._incomplete[key] = (result, low)
+        self._pending[low].append(key)
+        for k in inside:  # they read ``key``: incomplete as long as it is
+            if k in self._incomplete:
+                self._incomplete[k] = (self._incomplete[k][0], low)
+                self._pending[low].append(k)
+
+    def _unwind(self, key: tuple) -> None:
+        """An exception left ``key``'s question: the incomplete answers that read
+        it are dropped with it."""
+        del self._open[key]
+        self._low.pop()
+        for k in self._pending.pop():
+            self._incomplete.pop(k, None)
+        if not self._open:
+            self._incomplete.clear()
 
     # -- the questions --------------------------------------------------------------------
     def value_of(self, path: str, node: int) -> TsType:

@@ -132,7 +132,7 @@ class MemberTable:
     def __init__(self, engine: "ScriptContract") -> None:
         self.engine = engine
         self._tables: dict[TsType, dict[str, Member]] = {}
-        self._computing: set[TsType] = set()
+        self._computing: dict[TsType, int] = {}  # tables being read: the memo's depth then
         # per graph: its member symbols by scope, and each class's instance symbols
         self._by_scope: dict[int, tuple[ScriptGraph, dict[int, list[Symbol]], dict[int, list[Symbol]]]] = {}
 
@@ -164,17 +164,17 @@ class MemberTable:
             return hit
         engine = self.engine
         if t in self._computing:
-            engine._cycles += 1  # a type whose members mention itself: see none while reading
+            engine.read_open(self._computing[t])  # a type whose members mention itself: see none while reading
             return {}
         if len(self._tables) > 4096:
             self._tables.clear()
-        self._computing.add(t)
-        before = engine._cycles
+        self._computing[t] = engine.depth
+        before = engine.cycles
         try:
             found = self._compute(t)
         finally:
-            self._computing.discard(t)
-        if engine._cycles == before or not (engine._open or self._computing):
+            del self._computing[t]
+        if engine.cycles == before or not (engine.depth or self._computing):
             self._tables[t] = found  # complete answers only (see ScriptEngine.memo)
         return found
 

@@ -11,7 +11,10 @@ given); for one typed by its uses alone (:mod:`.usage`) theirs, with their
 labels as ``evidence``; ``any`` and ``unknown`` inferred count as no answer,
 except a parameter's ``any`` that a rule of :mod:`.settle` gives (0.85, the
 rule's label as ``evidence``).  A parameter's type is the one :mod:`.settle`
-says an author would declare.
+says an author would declare.  Budgets as a Python file's: a target's answer
+within ``ITEM_STEPS`` engine questions, the file's within ``FILE_STEPS``; past
+them the answers are left out and the predictor is ``partial`` (``infer`` then
+adds an ``analysis-budget`` diagnostic).
 
 Example::
 
@@ -27,7 +30,8 @@ from typing import TYPE_CHECKING
 
 from typelens.analyzer import SymbolKind
 
-from ..predictions import KINDS, Prediction
+from ..engine import FILE_STEPS, BudgetSpent
+from ..predictions import ITEM_STEPS, KINDS, Prediction
 from .targets import ScriptTarget, script_targets
 from .types import ANY, UNKNOWN, UNKNOWN_TS, TsType, is_known, known_part, members, render, widen
 
@@ -37,27 +41,57 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 WIDE_CONFIDENCE = 0.85  # a parameter settled as `any` (the hybrid mode keeps it)
+# the share of a file's budget after which its questions keep their incomplete answers
+# (the held-out packages' files ask at most about half of FILE_STEPS)
+KEEP_FROM = 0.75
 
 
 class ScriptPredictor:
-    """The predictions of one script file."""
+    """The predictions of one script file, within budgets of engine questions as a
+    Python file's (:class:`~typelens.typeinfer.predictions.FilePredictor`): each
+    target within :data:`ITEM_STEPS` of them (past it, that target's answer is
+    left out), the file within ``file_steps`` (past it, every later one not
+    already known); :attr:`partial` says whether any was left out."""
 
-    def __init__(self, engine: "ScriptEngine", path: str, display: str) -> None:
+    def __init__(self, engine: "ScriptEngine", path: str, display: str, file_steps: int | None = None) -> None:
         self.engine, self.path, self.display = engine, path, display
         self.g = engine.require_graph(path)
+        self.file_steps = FILE_STEPS if file_steps is None else file_steps
+        self.partial = False  # a budget ran out: some answers are left out
+        self._file_spent = False
 
     def run(self) -> list[Prediction]:
-        out = []
-        for target in script_targets(self.g):
-            try:
-                t, source, confidence = self.answer(target)
-            except RecursionError:
-                logger.warning(
-                    "%s: %s: the analysis recursed too deep; its answer is left out", self.display, target.scope
-                )
-                t, source, confidence = UNKNOWN, "static", 0.0
-            out.append(self._with_evidence(target, self._prediction(target, t, source, confidence)))
+        """Every target's prediction; past :data:`KEEP_FROM` of the file's budget
+        the engine keeps its incomplete answers (see :class:`~.engine.ScriptEngine`):
+        the rest of a file whose questions walk the same cycles again and again
+        is answered from the walks made, not cut off by the budget."""
+        saved = self.engine.keep_from
+        self.engine.keep_from = self.engine.steps + int(self.file_steps * KEEP_FROM)
+        try:
+            with self.engine.file_budget(self.file_steps):
+                file_end = self.engine.budget_end
+                out = [self._target(target, file_end) for target in script_targets(self.g)]
+        finally:
+            self.engine.keep_from = saved
         return sorted(out, key=lambda p: (p.span.start_byte, KINDS.index(p.kind)))
+
+    def _target(self, target: ScriptTarget, file_end: int | None) -> Prediction:
+        """One target's prediction within :data:`ITEM_STEPS` questions: past them (or
+        past the file's budget, ``file_end``) without an answer."""
+        try:
+            with self.engine.file_budget(ITEM_STEPS):
+                t, source, confidence = self.answer(target)
+                return self._with_evidence(target, self._prediction(target, t, source, confidence))
+        except BudgetSpent:
+            if file_end is None or self.engine.steps < file_end:
+                logger.warning("%s: %s ran past its budget; its answer is left out", self.display, target.scope)
+            elif not self._file_spent:
+                logger.warning("%s: the analysis ran past the file's budget; later answers are left out", self.display)
+                self._file_spent = True
+            self.partial = True
+        except RecursionError:
+            logger.warning("%s: %s: the analysis recursed too deep; its answer is left out", self.display, target.scope)
+        return self._prediction(target, UNKNOWN, "static", 0.0)
 
     def answer(self, target: ScriptTarget) -> tuple[TsType, str, float]:
         """``(type, source, confidence)`` for one target."""
