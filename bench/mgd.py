@@ -35,6 +35,7 @@ from typelens.monitors.complete import complete
 import torch
 
 from typelens.monitors.lm import load_lm, recommended_threads
+from typelens.monitors.name_search import NameRanking
 from typelens.typeinfer.queries import Analysed, members_at
 from typelens.typeinfer.session import AnalysisSession
 
@@ -96,6 +97,9 @@ MODES = {
     "guided-search": (True, True, {"name_search": 6}),
     "guided-repair": (True, True, {"name_repair": True}),
     "guided-full-head": (True, True, {"allowed_head": False}),
+    # the allowed names scored whole in one batched pass (monitors/name_search.py: NameRanking)
+    "guided-rank": (True, True, {"name_ranking": NameRanking()}),
+    "guided-rank-plain": (True, True, {"name_ranking": NameRanking(favour=0.0, length_power=0.0, calls=False)}),
 }
 
 

@@ -81,6 +81,36 @@ class Layered:
     def final_norm(self, h: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
+    def beside(self, ids: torch.Tensor, cache: "LayerCache", position: int) -> torch.Tensor:
+        """Hidden states [batch, new, dim] of ``batch`` continuations ``ids``
+        [batch, new], each read after the first ``position`` positions of
+        ``cache`` (all layers computed: no exit state pending), in one pass at
+        full depth; ``cache`` is not changed (the rows are alternatives, not text)."""
+        batch, new = ids.shape
+        h = self.embed(ids, position)
+        causal = torch.ones(new, position + new, dtype=torch.bool, device=ids.device).tril(position)
+        for i in range(self.layers):
+            q, k, v = self._qkv(i, h, position)
+            keys, values = self.buffers_of(cache, i, position)
+            k = torch.cat((keys.expand(batch, -1, -1, -1), k), dim=2)
+            v = torch.cat((values.expand(batch, -1, -1, -1), v), dim=2)
+            attn = F.scaled_dot_product_attention(
+                q, k, v, attn_mask=causal, scale=self.scales[i], enable_gqa=self.kv_groups > 1
+            )
+            h = h + self._out(i, attn.transpose(1, 2).reshape(batch, new, -1))
+            h = h + self._mlp(i, h)
+        return h
+
+    @staticmethod
+    def buffers_of(cache: "LayerCache", i: int, position: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Layer ``i``'s keys and values of the first ``position`` positions ([1, heads, position, head_dim])."""
+        if cache.lengths[i] < position or cache.pending[i]:
+            raise ValueError(f"layer {i} holds {cache.lengths[i]} computed positions, not {position}")
+        buffer = cache.buffers[i]
+        if buffer is None:
+            raise ValueError(f"layer {i} holds no keys and values")
+        return buffer[0][:, :, :position], buffer[1][:, :, :position]
+
     def head(self, h: torch.Tensor) -> torch.Tensor:
         """The final norm and the LM head: logits [..., vocabulary]."""
         return self.lm_head(self.final_norm(h))

@@ -91,6 +91,95 @@ def best_name(
     return NameChoice(best[1], best[0], tried) if best is not None else None
 
 
+@dataclass(frozen=True, slots=True)
+class NameRanking:
+    """How :func:`rank_names` scores the allowed names where a member starts:
+    the ``limit`` names with the likeliest first tokens (after the priors) are
+    scored whole in one batched pass; a name's score is its whole-identifier
+    log-probability divided by ``tokens ** length_power``, where a method ends
+    with ``(`` when ``calls`` (``P(name, "(")``) and any other name with any
+    token that ends an identifier, plus ``favour`` for the names the file writes
+    after the same receiver."""
+
+    limit: int = 16
+    favour: float = 2.0
+    length_power: float = 0.5
+    calls: bool = True
+
+    def __post_init__(self) -> None:
+        if self.limit < 1:
+            raise ValueError(f"limit={self.limit} must be at least 1 name to score")
+        if self.length_power < 0:
+            raise ValueError(f"length_power={self.length_power} must be 0 (none) or more")
+
+
+def _batch(candidates: list[tuple[str, tuple[int, ...]]], device) -> torch.Tensor:
+    """The candidates' tokens as rows of one tensor, each padded with its last token
+    (a causal pass never lets the padding reach the positions read)."""
+    width = max(len(tokens) for _, tokens in candidates)
+    return torch.tensor([tokens + (tokens[-1],) * (width - len(tokens)) for _, tokens in candidates], device=device)
+
+
+def whole_scores(lm, net, cache, position: int, candidates, ends: torch.Tensor, calls=frozenset()) -> list[float]:
+    """log P(t2 ... tn, end | context, t1) of each ``(name, tokens)`` of
+    ``candidates``, all run in one pass beside the context in ``cache``
+    (:meth:`~.layered.Layered.beside`; the cache is not changed).  ``end``: for a
+    name in ``calls`` (a method) any token that opens a call (``(``, ``()``), else
+    any token that ends an identifier."""
+    hidden = net.beside(_batch(candidates, ends.device), cache, position)
+    rows = torch.cat([hidden[b, : len(tokens)] for b, (_, tokens) in enumerate(candidates)])
+    logp = torch.log_softmax(net.head(rows).float(), dim=-1)
+    opens = lm.call_opens
+    scores, at = [], 0
+    for name, tokens in candidates:
+        part = logp[at : at + len(tokens)]
+        at += len(tokens)
+        rest = torch.tensor(tokens[1:], dtype=torch.long, device=ends.device)
+        inner = part[torch.arange(len(tokens) - 1, device=ends.device), rest].sum()
+        end = torch.logsumexp(part[-1][opens if name in calls else ends], dim=0)
+        scores.append(float(inner + end))
+    return scores
+
+
+@torch.no_grad()
+def rank_names(
+    lm,
+    net,
+    cache,
+    position: int,
+    logits: torch.Tensor,
+    names,
+    mask: torch.Tensor | None,
+    ranking: NameRanking,
+    favoured=frozenset(),
+    calls=frozenset(),
+) -> NameChoice | None:
+    """The best of ``names`` after the context in ``cache`` (next-token
+    ``logits``) by ``ranking``'s score (see :class:`NameRanking`; ``favoured``:
+    the names given its ``favour``, ``calls``: the methods); ``None`` when no
+    name's first token is allowed by ``mask``."""
+    first = torch.log_softmax(logits.float(), dim=-1)
+    favour = {name: ranking.favour for name in favoured if name in names}
+    candidates = []
+    for name in names:
+        tokens = lm.name_tokens(name)
+        if tokens and (mask is None or (tokens[0] < mask.shape[0] and bool(mask[tokens[0]] == 0.0))):
+            candidates.append((float(first[tokens[0]]) + favour.get(name, 0.0), name, tokens))
+    if not candidates:
+        return None
+    candidates.sort(key=lambda c: (-c[0], c[1]))
+    top = candidates[: ranking.limit]
+    rests = whole_scores(lm, net, cache, position, [(n, t) for _, n, t in top], lm.identifier_ends, calls)
+    best: tuple[float, float, str] | None = None
+    for (bound, name, tokens), rest in zip(top, rests):
+        bonus = favour.get(name, 0.0)
+        log_probability = bound - bonus + rest
+        score = log_probability / len(tokens) ** ranking.length_power + bonus
+        if best is None or score > best[0]:
+            best = (score, log_probability, name)
+    return NameChoice(best[2], best[1], len(top))
+
+
 @torch.no_grad()
 def intended_name(lm, net, cache, position: int, logits: torch.Tensor, limit: int = 6) -> str:
     """The identifier the model writes unguided from here: greedy tokens (the
