@@ -10,7 +10,9 @@ packaging, typeshed_client, pluggy, typer, click; a pretrained LM's training
 data is not ours to choose).  Each file is cut right after ``expr.`` wherever
 ``expr``'s type is fully known to the static analysis (only the text before the
 cut and the file after the cut's line are given to it) and the next identifier
-is one of the type's members.  For unguided and guided greedy decoding it prints
+is one of the type's members.  For unguided and guided decoding (guided ranks
+the allowed names whole where a member starts, complete()'s default;
+``--also guided-greedy`` adds the likeliest-first-token choice) it prints
 next-identifier exact match, the share of generated identifiers that exist on
 the type, tokens/s and the monitor's overhead; then the editor's latency: an
 8-token guided completion right after typing the ``.`` in files of 1,000 lines
@@ -91,15 +93,16 @@ MODES = {
     "unguided": (False, False, {}),
     "guided": (True, True, {}),
     "one-shot": (True, False, {}),
-    "guided-plain": (True, True, {"favour_used": 0.0, "name_search": 0, "dunder_penalty": 0.0}),
-    "guided-no-dunder": (True, True, {"dunder_penalty": 0.0}),
-    "guided-no-receiver": (True, True, {"favour_used": 0.0}),
+    "guided-plain": (True, True, {"favour_used": 0.0, "name_search": 0, "dunder_penalty": 0.0, "name_ranking": None}),
+    "guided-no-dunder": (True, True, {"dunder_penalty": 0.0, "name_ranking": None}),
+    "guided-no-receiver": (True, True, {"favour_used": 0.0, "name_ranking": None}),
     "guided-search": (True, True, {"name_search": 6}),
     "guided-repair": (True, True, {"name_repair": True}),
     "guided-full-head": (True, True, {"allowed_head": False}),
-    # the allowed names scored whole in one batched pass (monitors/name_search.py: NameRanking)
-    "guided-rank": (True, True, {"name_ranking": NameRanking()}),
+    # guided ranks the allowed names whole (NameRanking, complete()'s default); greedy: the likeliest first token
+    "guided-greedy": (True, True, {"name_ranking": None}),
     "guided-rank-plain": (True, True, {"name_ranking": NameRanking(favour=0.0, length_power=0.0, calls=False)}),
+    "guided-rank-all": (True, True, {"name_ranking": NameRanking(margin=float("inf"))}),
 }
 
 
@@ -365,7 +368,7 @@ def main() -> None:
         print(
             f"{label:9s} next-identifier exact {r['exact']:.1%}  valid identifiers {r['valid']:.1%} "
             f"({r['produced']} finished, {r['unfinished']} unfinished at {args.max_tokens} tokens)  {r['tokens_per_s']:.0f} tokens/s "
-            f"({r['tokens']} tokens, {r['seconds']:.1f} s)"
+            f"({r['tokens']} tokens, {r['seconds']:.1f} s; {r['cpu'] / len(cases) * 1e3:.0f} ms CPU per completion)"
         )
     if "guided-full-head" in results:
         full = results["guided-full-head"]

@@ -294,7 +294,7 @@ def test_dunder_penalty_lowers_the_tokens_only_dunders_go_on_with(lm) -> None:
 # was, the priors (favour, length) act as documented, and decoding after the ranked
 # choice equals decoding with only that name allowed.
 
-PLAIN = NameRanking(limit=64, favour=0.0, length_power=0.0, calls=False)
+PLAIN = NameRanking(limit=64, favour=0.0, length_power=0.0, calls=False, margin=math.inf)
 
 
 @torch.no_grad()
@@ -335,7 +335,7 @@ def test_plain_ranking_is_the_likeliest_whole_name(lm, names) -> None:
 def test_methods_end_with_a_call_and_length_divides(lm) -> None:
     calls = frozenset({"get_price", "get_name", "discount"})
     expected = full_forward(lm, lm.encode(PROMPT), NAMES, calls)
-    ranking = NameRanking(limit=64, favour=0.0, length_power=0.5, calls=True)
+    ranking = NameRanking(limit=64, favour=0.0, length_power=0.5, calls=True, margin=math.inf)
     choice = _rank(lm, NAMES, ranking, calls=calls)
     assert choice.name == max(expected, key=lambda n: expected[n][0] / math.sqrt(expected[n][1]))
     assert choice.log_probability == pytest.approx(expected[choice.name][0], abs=1e-3)
@@ -350,13 +350,33 @@ def test_the_limit_scores_the_names_with_the_likeliest_first_tokens(lm) -> None:
     prompt = lm.encode(PROMPT)
     _, _, logits = prefilled(lm, prompt)
     first = torch.log_softmax(logits.float(), dim=-1)
-    choice = _rank(lm, NAMES, NameRanking(limit=1, favour=0.0, length_power=0.0, calls=False))
-    assert choice.tried == 1
-    assert choice.name == max(sorted(NAMES), key=lambda n: float(first[lm.name_tokens(n)[0]]))
+    likeliest = max(sorted(NAMES), key=lambda n: float(first[lm.name_tokens(n)[0]]))
+    choice = _rank(lm, NAMES, NameRanking(limit=1))  # one name left: taken without a pass
+    assert choice.tried == 0 and choice.name == likeliest
+    assert choice.log_probability == pytest.approx(float(first[lm.name_tokens(likeliest)[0]]), abs=1e-4)
+    sharing = {n for n in NAMES if lm.name_tokens(n)[0] == lm.name_tokens(likeliest)[0]}
+    tied = _rank(lm, NAMES, NameRanking(margin=0.0))  # the names that share the likeliest first token
+    assert tied.name in sharing and tied.tried == (len(sharing) if len(sharing) > 1 else 0)
     with pytest.raises(ValueError, match="limit"):
         NameRanking(limit=0)
     with pytest.raises(ValueError, match="length_power"):
         NameRanking(length_power=-1.0)
+    with pytest.raises(ValueError, match="margin"):
+        NameRanking(margin=float("nan"))
+
+
+def test_the_margin_scores_only_the_names_whose_first_token_comes_close(lm) -> None:
+    prompt = lm.encode(PROMPT)
+    _, _, logits = prefilled(lm, prompt)
+    first = torch.log_softmax(logits.float(), dim=-1)
+    lead = {n: float(first[lm.name_tokens(n)[0]]) for n in NAMES}
+    best = max(lead.values())
+    close = {n for n in NAMES if lead[n] >= best - 1.0}
+    expected = full_forward(lm, prompt, close)
+    choice = _rank(lm, NAMES, NameRanking(favour=0.0, length_power=0.0, calls=False, margin=1.0))
+    assert choice.tried == len(close)
+    if len(close) > 1:
+        assert choice.name == max(expected, key=lambda n: expected[n][0])
 
 
 def test_a_mask_that_allows_no_first_token_ranks_nothing(lm) -> None:
