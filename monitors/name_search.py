@@ -156,7 +156,8 @@ def rank_names(
     """The best of ``names`` after the context in ``cache`` (next-token
     ``logits``) by ``ranking``'s score (see :class:`NameRanking`; ``favoured``:
     the names given its ``favour``, ``calls``: the methods); ``None`` when no
-    name's first token is allowed by ``mask``.  A finite non-zero entry of
+    name's first token is allowed by ``mask``, or when the names scored would
+    run past the model's context.  A finite non-zero entry of
     ``mask`` (a monitor's bonus or penalty on the first token) adds to the name's
     prior like ``favour``."""
     first = torch.log_softmax(logits.float(), dim=-1)
@@ -173,6 +174,8 @@ def rank_names(
     top = [c for c in candidates[: ranking.limit] if c[0] >= candidates[0][0] - ranking.margin]
     if len(top) == 1:  # no other name comes close: no pass needed
         return NameChoice(top[0][2], top[0][0] - top[0][1], 0)
+    if position + max(len(c[3]) for c in top) > lm.context:
+        return None  # the names do not fit in the model's positions: greedy
     rests = whole_scores(lm, net, cache, position, [(n, t) for _, _, n, t in top], lm.identifier_ends, calls)
     best: tuple[float, float, str] | None = None
     for (bound, prior, name, tokens), rest in zip(top, rests):

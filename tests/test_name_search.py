@@ -384,6 +384,15 @@ def test_a_mask_that_allows_no_first_token_ranks_nothing(lm) -> None:
     assert _rank(lm, NAMES, PLAIN, mask=mask) is None
 
 
+def test_names_that_would_run_past_the_context_are_not_ranked(lm) -> None:
+    """At the end of the model's positions ranking gives way to greedy decoding
+    (``test_decoding.py::test_dereference_monitor_only_emits_members`` decodes there)."""
+    prompt = lm.encode(PROMPT)
+    net, cache, logits = prefilled(lm, prompt)
+    assert max(len(lm.name_tokens(n)) for n in NAMES) > 1
+    assert rank_names(lm, net, cache, lm.context - 1, logits, NAMES, None, PLAIN) is None
+
+
 @pytest.mark.parametrize("allowed_head", [False, True])
 def test_decoding_after_the_ranked_choice_equals_decoding_with_that_name_only(lm, allowed_head) -> None:
     expected = full_forward(lm, lm.encode(PROMPT), NAMES)
