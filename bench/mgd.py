@@ -10,7 +10,9 @@ packaging, typeshed_client, pluggy, typer, click; a pretrained LM's training
 data is not ours to choose).  Each file is cut right after ``expr.`` wherever
 ``expr``'s type is fully known to the static analysis (only the text before the
 cut and the file after the cut's line are given to it) and the next identifier
-is one of the type's members.  For unguided and guided greedy decoding it prints
+is one of the type's members.  For unguided and guided decoding (guided ranks
+the allowed names whole where a member starts, complete()'s default;
+``--also guided-greedy`` adds the likeliest-first-token choice) it prints
 next-identifier exact match, the share of generated identifiers that exist on
 the type, tokens/s and the monitor's overhead; then the editor's latency: an
 8-token guided completion right after typing the ``.`` in files of 1,000 lines
@@ -35,6 +37,7 @@ from typelens.monitors.complete import complete
 import torch
 
 from typelens.monitors.lm import load_lm, recommended_threads
+from typelens.monitors.name_search import NameRanking
 from typelens.typeinfer.queries import Analysed, members_at
 from typelens.typeinfer.session import AnalysisSession
 
@@ -90,12 +93,16 @@ MODES = {
     "unguided": (False, False, {}),
     "guided": (True, True, {}),
     "one-shot": (True, False, {}),
-    "guided-plain": (True, True, {"favour_used": 0.0, "name_search": 0, "dunder_penalty": 0.0}),
-    "guided-no-dunder": (True, True, {"dunder_penalty": 0.0}),
-    "guided-no-receiver": (True, True, {"favour_used": 0.0}),
+    "guided-plain": (True, True, {"favour_used": 0.0, "name_search": 0, "dunder_penalty": 0.0, "name_ranking": None}),
+    "guided-no-dunder": (True, True, {"dunder_penalty": 0.0, "name_ranking": None}),
+    "guided-no-receiver": (True, True, {"favour_used": 0.0, "name_ranking": None}),
     "guided-search": (True, True, {"name_search": 6}),
     "guided-repair": (True, True, {"name_repair": True}),
     "guided-full-head": (True, True, {"allowed_head": False}),
+    # guided ranks the allowed names whole (NameRanking, complete()'s default); greedy: the likeliest first token
+    "guided-greedy": (True, True, {"name_ranking": None}),
+    "guided-rank-plain": (True, True, {"name_ranking": NameRanking(favour=0.0, length_power=0.0, calls=False)}),
+    "guided-rank-all": (True, True, {"name_ranking": NameRanking(margin=float("inf"))}),
 }
 
 
@@ -205,49 +212,66 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
-def latency(lm, cases, root_of, indexes: dict[Path, ProjectIndex], *, prompt_tokens: int, count: int) -> None:
+def latency(
+    lm, cases, root_of, indexes: dict[Path, ProjectIndex], *, prompt_tokens: int, count: int, modes=("guided",)
+) -> None:
     """8 guided tokens right after typing ``.`` in a file of 1,000 lines or more, as
     an editor asks: the keystroke before (the receiver typed) warmed the prompt
-    cache, the document's analysis is kept by the editor (built untimed)."""
+    cache, the document's analysis is kept by the editor (built untimed).  Each
+    of ``modes`` (guided ones of ``MODES``) completes every file in turn."""
     big = [c for c in cases if c[1].count(b"\n") >= 1000][:count]
     if not big:
         print("latency: no site in a file of 1,000 lines or more")
         return
-    walls, cpus, reused = [], [], []
+    walls: dict[str, list[float]] = {m: [] for m in modes}
+    cpus: dict[str, list[float]] = {m: [] for m in modes}
+    reused = []
     load_before = os.getloadavg()[0]
     for path, data, dot, _, _ in big:
-        session = AnalysisSession(index=indexes[root_of(path)])
         line_end = data.find(b"\n", dot)
         source = data[: dot + 1] + b"\n" + (data[line_end + 1 :] if line_end >= 0 else b"")
         typed = data[:dot] + b"\n" + (data[line_end + 1 :] if line_end >= 0 else b"")
-        complete(
-            typed, dot, path=str(path), lm=lm, session=session, max_tokens=8, monitor=False, prompt_tokens=prompt_tokens
-        )  # the keystroke before
-        document = Analysed.of(session.engine(), str(path), source)
-        gc.collect()
-        wall, cpu = time.perf_counter(), time.process_time()
-        result = complete(
-            source,
-            dot + 1,
-            path=str(path),
-            lm=lm,
-            session=session,
-            max_tokens=8,
-            document=document,
-            prompt_tokens=prompt_tokens,
-            multiline=True,
-        )
-        walls.append(time.perf_counter() - wall)
-        cpus.append(time.process_time() - cpu)
-        reused.append(result.generation.reused_tokens / max(1, result.generation.prompt_tokens))
+        for mode in modes:
+            session = AnalysisSession(index=indexes[root_of(path)])
+            complete(
+                typed,
+                dot,
+                path=str(path),
+                lm=lm,
+                session=session,
+                max_tokens=8,
+                monitor=False,
+                prompt_tokens=prompt_tokens,
+            )  # the keystroke before
+            document = Analysed.of(session.engine(), str(path), source)
+            gc.collect()
+            wall, cpu = time.perf_counter(), time.process_time()
+            result = complete(
+                source,
+                dot + 1,
+                path=str(path),
+                lm=lm,
+                session=session,
+                max_tokens=8,
+                document=document,
+                prompt_tokens=prompt_tokens,
+                multiline=True,
+                **MODES[mode][2],
+            )
+            walls[mode].append(time.perf_counter() - wall)
+            cpus[mode].append(time.process_time() - cpu)
+            reused.append(result.generation.reused_tokens / max(1, result.generation.prompt_tokens))
     load_after = os.getloadavg()[0]
     print(
         f"latency, 8 guided tokens after '.' in {len(big)} files of >= 1,000 lines, warm prompt cache "
         f"({sum(reused) / len(reused):.1%} of the prompt reused), {torch.get_num_threads()} thread(s), "
-        f"load average {load_before:.1f} -> {load_after:.1f} on {os.cpu_count()} cores: "
-        f"wall p50 {percentile(walls, 0.5):.2f} s p95 {percentile(walls, 0.95):.2f} s; "
-        f"CPU time p50 {percentile(cpus, 0.5):.2f} s p95 {percentile(cpus, 0.95):.2f} s (target p95 <= 1 s)"
+        f"load average {load_before:.1f} -> {load_after:.1f} on {os.cpu_count()} cores (target p95 <= 1 s):"
     )
+    for mode in modes:
+        print(
+            f"  {mode}: wall p50 {percentile(walls[mode], 0.5):.2f} s p95 {percentile(walls[mode], 0.95):.2f} s; "
+            f"CPU time p50 {percentile(cpus[mode], 0.5):.2f} s p95 {percentile(cpus[mode], 0.95):.2f} s"
+        )
 
 
 def main() -> None:
@@ -293,6 +317,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--shard", default="", help="I/N: only every N-th of the sites, from the I-th (1-based): runs side by side"
+    )
+    parser.add_argument(
+        "--latency-only", action="store_true", help="only the latency measurement (--latency sites), each guided mode"
     )
     parser.add_argument("--no-one-shot", action="store_true", help="skip the one-shot (CLI) mode")
     parser.add_argument("--repair", action="store_true", help="also guided decoding with name repair (guided-repair)")
@@ -355,13 +382,17 @@ def main() -> None:
             sys.exit(f"--also {mode}: not one of {', '.join(MODES)}")
         modes += (mode,) if mode not in modes else ()
     run(lm, cases[:3], root_of, indexes, modes, **options)  # warm-up (mask cache, first calls) for all modes alike
+    if args.latency_only:
+        timed = ("guided",) + tuple(m for m in modes if m.startswith("guided-"))
+        latency(lm, cases, root_of, indexes, prompt_tokens=args.prompt_tokens, count=args.latency, modes=timed)
+        return
     results = run(lm, cases, root_of, indexes, modes, show=args.show, **options)
     unguided, guided, cold = results["unguided"], results["guided"], results.get("one-shot")
     for label, r in [(m, results[m]) for m in modes if m != "one-shot"]:
         print(
             f"{label:9s} next-identifier exact {r['exact']:.1%}  valid identifiers {r['valid']:.1%} "
             f"({r['produced']} finished, {r['unfinished']} unfinished at {args.max_tokens} tokens)  {r['tokens_per_s']:.0f} tokens/s "
-            f"({r['tokens']} tokens, {r['seconds']:.1f} s)"
+            f"({r['tokens']} tokens, {r['seconds']:.1f} s; {r['cpu'] / len(cases) * 1e3:.0f} ms CPU per completion)"
         )
     if "guided-full-head" in results:
         full = results["guided-full-head"]
@@ -397,7 +428,8 @@ def main() -> None:
         f"{lm.prompt_cache.reused_tokens} prompt tokens reused"
     )
     if args.latency:
-        latency(lm, cases, root_of, indexes, prompt_tokens=args.prompt_tokens, count=args.latency)
+        timed = ("guided",) + tuple(m for m in modes if m.startswith("guided-"))
+        latency(lm, cases, root_of, indexes, prompt_tokens=args.prompt_tokens, count=args.latency, modes=timed)
     if args.timing_size:
         time_larger(lm, cases[:60], args.timing_size, root_of, indexes)
 

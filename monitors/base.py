@@ -73,6 +73,10 @@ class Monitor(_Base):
         name constraint has just started on ``row`` (else ``None``)."""
         return None
 
+    def start_priors(self, row: int) -> tuple[frozenset[str], frozenset[str]]:
+        """Where a name starts: the names favoured and the names that are methods."""
+        return frozenset(), frozenset()
+
     def narrow(self, row: int, name: str, device: torch.device) -> torch.Tensor | None:
         """Keep only ``name`` of the names :meth:`name_start` gave; the row's new mask."""
         raise NotImplementedError(f"{type(self).__name__} has no name constraint to narrow")

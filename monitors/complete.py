@@ -51,6 +51,7 @@ from .decoding import DecodeOptions, Generation, decode
 from .dereference import DereferenceMonitor, ImportMonitor
 from .early_exit import Exits
 from .lm import CodeLM, load_lm
+from .name_search import NameRanking
 from .prompt import build_prompt
 
 logger = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ class StaticFacts:
         # on first use)
         self.source, self.offset, self.document = source, offset, document
         self._members: dict[str, frozenset[str] | None] = {}
+        self._methods: dict[str, frozenset[str]] = {}  # text ending in "." -> the members that are methods
         self._calls: dict[str, CallFacts | None] = {}
         self._receivers: dict[str, tuple[TypeEngine, object]] = {}  # text ending in "." -> receiver type
         self.queries = 0
@@ -112,9 +114,16 @@ class StaticFacts:
             self._receivers[text] = (engine, receiver if receiver is not None else UNKNOWN)
             if receiver is not None and not isinstance(receiver, UnknownType):
                 facts = self.library.get(engine, receiver)
-            self._members[text] = facts.names if facts is not None and facts.is_complete else None
+            known_all = facts is not None and facts.is_complete
+            self._members[text] = facts.names if known_all else None
+            if known_all:
+                self._methods[text] = frozenset(m.name for m in facts.members if m.kind == "method")
             self.seconds += time.perf_counter() - started
         return self._members[text]
+
+    def methods_of(self, text: str) -> frozenset[str]:
+        """The members of :meth:`members_of` ``text`` that are methods (asked after it)."""
+        return self._methods.get(text, frozenset())
 
     def _file_text(self, text: str) -> str:
         """The file's text for a monitor's ``text`` (the prompt's decoded text and
@@ -256,6 +265,7 @@ def monitors_for(
                 favoured=used,
                 bonus=bonus,
                 dunder_penalty=dunder_penalty,
+                calls=facts.methods_of,
             )
         )
     if "call" in kinds:
@@ -273,6 +283,10 @@ def monitors_for(
 # 50 % with the dunder penalty, 52 % with both.
 FAVOUR_USED = 1.0  # members the file writes after the same receiver (opt-in: net zero held out)
 DUNDER_PENALTY = 2.0  # tokens that only dunder names (``__len__``) go on with
+# Where a member starts, the allowed names that come close are scored whole
+# (:class:`~.name_search.NameRanking`'s defaults, chosen on 39 sites of jinja2, attr,
+# rich, tomlkit, parso and markdown_it: greedy 22 right, ranked 26).
+NAME_RANKING = NameRanking()
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,6 +356,7 @@ def complete(
     favour_scope: str = "receiver",
     dunder_penalty: float = DUNDER_PENALTY,
     allowed_head: bool = False,
+    name_ranking: NameRanking | None = NAME_RANKING,
 ) -> Completion:
     """Complete ``source`` at byte ``offset`` (of its UTF-8 encoding).  ``session``
     is the project's analysis session (default: the document's, else one for the
@@ -366,7 +381,12 @@ def complete(
     ``allowed_head``: where a monitor allows few
     tokens, only their rows of the LM head are computed (the same completion, the
     model's unguided choice there is not reported; see :mod:`.decoding`); off by
-    default: no measured gain on CPU, and the report keeps every intervention."""
+    default: no measured gain on CPU, and the report keeps every intervention.
+    ``name_ranking``: where a member or import name starts, the allowed names
+    whose first token comes close are scored whole in one batched pass, with the
+    file's priors (:class:`~.name_search.NameRanking`; ``NAME_RANKING`` by
+    default, ``None``: the likeliest first token, greedily); name search or
+    repair, when asked for, replace it."""
     if favour_scope not in ("file", "before", "receiver"):
         raise ValueError(f"favour_scope={favour_scope!r} must be 'file', 'before' or 'receiver'")
     data = source.encode("utf-8") if isinstance(source, str) else bytes(source)
@@ -408,6 +428,7 @@ def complete(
         name_search=name_search,
         name_repair=name_repair,
         allowed_head=allowed_head,
+        name_ranking=None if name_search or name_repair else name_ranking,
     )
     generation = decode(
         lm, prompt.ids, monitors=monitors, exits=exits, options=options, cache=lm.prompt_cache if reuse_cache else None

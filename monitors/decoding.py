@@ -51,7 +51,7 @@ import torch
 from .base import Monitor, combine
 from .early_exit import Exits, features_of
 from .layered import layered_for
-from .name_search import best_name, closest_member, intended_name, searchable
+from .name_search import NameRanking, best_name, closest_member, intended_name, rank_names, searchable
 from .prompt_cache import PromptCache
 
 logger = logging.getLogger(__name__)
@@ -74,6 +74,8 @@ class DecodeOptions:
     name_search: int = 0  # where a name constraint starts, try up to this many whole names (0: greedy)
     name_repair: bool = False  # where the model starts a name not allowed, take the allowed one it likely meant
     allowed_head: bool = False  # where a mask allows few tokens, compute only their rows of the LM head
+    # where a name constraint starts, score the allowed names whole in one batched pass (None: greedy)
+    name_ranking: NameRanking | None = None
 
     def __post_init__(self) -> None:
         if self.name_search < 0:
@@ -162,13 +164,15 @@ def decode(
     pending = stream.prefill(ids, state, reused)
     out = _Output(lm, ids, list(monitors), options, exits, depth)
     going = True
-    searching = bool(options.name_search or options.name_repair) and net is not None
+    searching = bool(options.name_search or options.name_repair or options.name_ranking) and net is not None
     while going:
         mask, own = out.masks()
         if searching:
             stream.whole_head = any(m.name_start(0) is not None for m in out.monitors)
         step = pending(mask)
-        if options.name_search and net is not None:
+        if options.name_ranking is not None and net is not None:
+            mask, own = _rank_name(lm, net, stream, out, step, (mask, own), options.name_ranking)
+        elif options.name_search and net is not None:
             mask, own = _choose_name(lm, net, stream, out, step, (mask, own), options.name_search)
         elif options.name_repair and net is not None:
             mask, own = _repair_name(lm, net, stream, out, step, (mask, own))
@@ -253,6 +257,39 @@ class _Output:
 def _choose_name(lm, net, stream: "_LayeredStream", out: _Output, step: _Step, masks, budget: int):
     """Where a monitor's name constraint starts, narrow it to the likeliest whole
     name (:func:`~.name_search.best_name`); the step's masks, narrowed or not."""
+    return _narrow_at_start(
+        lm,
+        stream,
+        out,
+        masks,
+        lambda monitor, names, position: best_name(
+            lm, net, stream.cache, position, step.logits, names, masks[0], budget
+        ),
+        ("chosen", "tried"),
+    )
+
+
+def _rank_name(lm, net, stream: "_LayeredStream", out: _Output, step: _Step, masks, ranking: NameRanking):
+    """Where a monitor's name constraint starts, narrow it to the best allowed name
+    by ``ranking`` (:func:`~.name_search.rank_names`: whole names scored in one
+    batched pass, with the monitor's priors); the step's masks, narrowed or not."""
+    return _narrow_at_start(
+        lm,
+        stream,
+        out,
+        masks,
+        lambda monitor, names, position: rank_names(
+            lm, net, stream.cache, position, step.logits, names, masks[0], ranking, *monitor.start_priors(0)
+        ),
+        ("ranked", "scored"),
+    )
+
+
+def _narrow_at_start(lm, stream: "_LayeredStream", out: _Output, masks, choose, words: tuple[str, str]):
+    """The first monitor whose name constraint starts here (two names or more) is
+    narrowed to ``choose(monitor, names, position)``'s name and records it as
+    ``words[0]``; greedy (the masks unchanged) where no name is chosen or an early
+    exit left keys and values to compute."""
     mask, own = masks
     position = len(out.ids)
     for k, monitor in enumerate(out.monitors):
@@ -260,14 +297,15 @@ def _choose_name(lm, net, stream: "_LayeredStream", out: _Output, step: _Step, m
         if names is None or len(names) < 2 or own[k] is None:
             continue
         if not searchable(stream.cache, position):
-            break  # an early exit left keys and values to compute: greedy
-        choice = best_name(lm, net, stream.cache, position, step.logits, names, mask, budget)
+            break
+        choice = choose(monitor, names, position)
         if choice is None:
             break
         own = list(own)
         own[k] = monitor.narrow(0, choice.name, lm.device)
+        kind, count = words
         monitor.record(
-            0, "chosen", f"{choice.name!r}: whole-name log P {choice.log_probability:.2f}, {choice.tried} tried"
+            0, kind, f"{choice.name!r}: whole-name log P {choice.log_probability:.2f}, {choice.tried} {count}"
         )
         return combine(own), own
     return mask, own

@@ -68,6 +68,7 @@ class NameMonitor(Monitor):
         favoured: Callable[[str], "frozenset[str]"] | None = None,
         bonus: float = 0.0,
         dunder_penalty: float = 0.0,
+        calls: Callable[[str], "frozenset[str]"] | None = None,
     ) -> None:
         super().__init__()
         if not isinstance(index, TokenIndex):
@@ -84,6 +85,9 @@ class NameMonitor(Monitor):
         # names are allowed too, get ``dunder_penalty`` taken off their logits:
         # ``__`` begins many dunders at once, and code rarely writes them after a dot
         self.dunder_penalty = dunder_penalty
+        # ``calls(text)`` at the trigger: the allowed names that are methods (whole-name
+        # ranking ends them with ``(``)
+        self.calls = calls
         self._masks = masks if masks is not None else MaskCache(index.size)  # may be shared per vocabulary
 
     lead_space = False  # whether the name may follow the trigger after spaces
@@ -163,6 +167,14 @@ class NameMonitor(Monitor):
             return None
         return st.names
 
+    def start_priors(self, row: int) -> tuple[frozenset[str], frozenset[str]]:
+        """Where a name starts (:meth:`name_start`): the names the file favours after
+        this trigger and the names that are methods (both empty when unknown)."""
+        st = self.rows[row]
+        favoured = self.favoured(st.text) if self.favoured is not None else frozenset()
+        calls = self.calls(st.text) if self.calls is not None else frozenset()
+        return favoured & st.names, (calls or frozenset()) & st.names
+
     def narrow(self, row: int, name: str, device: torch.device) -> torch.Tensor | None:
         st = self.rows[row]
         if name not in st.names:
@@ -201,11 +213,19 @@ class DereferenceMonitor(NameMonitor):
         favoured: Callable[[str], "frozenset[str]"] | None = None,
         bonus: float = 0.0,
         dunder_penalty: float = 0.0,
+        calls: Callable[[str], "frozenset[str]"] | None = None,
     ) -> None:
         if not callable(members_of):
             raise ValueError(f"members_of={members_of!r} is not callable; pass text -> member names (or None)")
         super().__init__(
-            index, members_of, decode, masks=masks, favoured=favoured, bonus=bonus, dunder_penalty=dunder_penalty
+            index,
+            members_of,
+            decode,
+            masks=masks,
+            favoured=favoured,
+            bonus=bonus,
+            dunder_penalty=dunder_penalty,
+            calls=calls,
         )
 
     def is_trigger(self, text: str) -> bool:

@@ -44,7 +44,9 @@ class Layered:
     def new_cache(self) -> "LayerCache":
         return LayerCache(self.layers)
 
-    def _qkv(self, i: int, x: torch.Tensor, start: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def _qkv(
+        self, i: int, x: torch.Tensor, start: "int | torch.Tensor"
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         raise NotImplementedError
 
     def _out(self, i: int, attn: torch.Tensor) -> torch.Tensor:
@@ -81,6 +83,43 @@ class Layered:
     def final_norm(self, h: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
+    def beside(self, rows: list[tuple[int, ...]], cache: "LayerCache", position: int) -> torch.Tensor:
+        """Hidden states [tokens, dim] of the alternative continuations ``rows`` (token
+        tuples), each read after the first ``position`` positions of ``cache`` (all
+        layers computed there: no exit state pending), at full depth in one pass:
+        the rows' tokens run as one sequence, a row's ``j``-th token at position
+        ``position + j`` attending to the context and its own row's earlier tokens
+        only (a tree of continuations, as in tree attention).  ``cache`` is not
+        changed; the states come row after row."""
+        device = self.lm_head.weight.device
+        flat = torch.tensor([[t for row in rows for t in row]], device=device)
+        offsets = torch.tensor([j for row in rows for j in range(len(row))], device=device)
+        groups = torch.tensor([g for g, row in enumerate(rows) for _ in row], device=device)
+        own = (groups[:, None] == groups[None, :]) & (offsets[None, :] <= offsets[:, None])
+        allowed = torch.cat((torch.ones(own.shape[0], position, dtype=torch.bool, device=device), own), dim=1)
+        positions = position + offsets
+        h = self.embed(flat, positions)
+        for i in range(self.layers):
+            q, k, v = self._qkv(i, h, positions)
+            keys, values = self.buffers_of(cache, i, position)
+            k, v = torch.cat((keys, k), dim=2), torch.cat((values, v), dim=2)
+            attn = F.scaled_dot_product_attention(
+                q, k, v, attn_mask=allowed, scale=self.scales[i], enable_gqa=self.kv_groups > 1
+            )
+            h = h + self._out(i, attn.transpose(1, 2).reshape(1, flat.shape[1], -1))
+            h = h + self._mlp(i, h)
+        return h[0]
+
+    @staticmethod
+    def buffers_of(cache: "LayerCache", i: int, position: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Layer ``i``'s keys and values of the first ``position`` positions ([1, heads, position, head_dim])."""
+        if cache.lengths[i] < position or cache.pending[i]:
+            raise ValueError(f"layer {i} holds {cache.lengths[i]} computed positions, not {position}")
+        buffer = cache.buffers[i]
+        if buffer is None:
+            raise ValueError(f"layer {i} holds no keys and values")
+        return buffer[0][:, :, :position], buffer[1][:, :, :position]
+
     def head(self, h: torch.Tensor) -> torch.Tensor:
         """The final norm and the LM head: logits [..., vocabulary]."""
         return self.lm_head(self.final_norm(h))
@@ -116,9 +155,13 @@ class LayeredGPT2(Layered):
         base = self.head_dim**-0.5 if config.scale_attn_weights else 1.0
         self.scales = [base / (i + 1) if config.scale_attn_by_inverse_layer_idx else base for i in range(self.layers)]
 
-    def embed(self, ids: torch.Tensor, start: int) -> torch.Tensor:
-        """``ids`` [batch, new] at positions ``start...`` -> hidden [batch, new, dim]."""
-        positions = torch.arange(start, start + ids.shape[1], device=ids.device)
+    def embed(self, ids: torch.Tensor, start: "int | torch.Tensor") -> torch.Tensor:
+        """``ids`` [batch, new] at positions ``start...`` (or at the ``start`` tensor's
+        [new] positions) -> hidden [batch, new, dim]."""
+        if isinstance(start, int):
+            positions = torch.arange(start, start + ids.shape[1], device=ids.device)
+        else:
+            positions = start
         return self.wte(ids) + self.wpe(positions)[None]
 
     def embed_one(self, token: int, position: int) -> torch.Tensor:
@@ -128,7 +171,9 @@ class LayeredGPT2(Layered):
     def _split(self, x: torch.Tensor) -> torch.Tensor:
         return x.view(x.shape[0], x.shape[1], self.heads, self.head_dim).transpose(1, 2)
 
-    def _qkv(self, i: int, x: torch.Tensor, start: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def _qkv(
+        self, i: int, x: torch.Tensor, start: "int | torch.Tensor"
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         block = self.blocks[i]
         q, k, v = block.attn.c_attn(block.ln_1(x)).split(self.dim, dim=2)
         return self._split(q), self._split(k), self._split(v)
@@ -176,15 +221,20 @@ class LayeredLlama(Layered):
         self.scales = [self.head_dim**-0.5] * self.layers
         self._cos = self._sin = None
 
-    def _rotation(self, start: int, count: int, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """cos and sin [1, 1, count, head_dim] of positions ``start...``, from a
-        table grown by doubling (one call of the model's rotary module each time)."""
-        end = start + count
+    def _rotation(
+        self, start: "int | torch.Tensor", count: int, like: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """cos and sin [1, 1, count, head_dim] of positions ``start...`` (or of the
+        ``start`` tensor's [count] positions), from a table grown by doubling (one
+        call of the model's rotary module each time)."""
+        end = start + count if isinstance(start, int) else int(start.max()) + 1
         if self._cos is None or self._cos.shape[0] < end or self._cos.dtype != like.dtype:
             size = max(1024, 1 << (end - 1).bit_length())
             positions = torch.arange(size, device=like.device)[None]
             cos, sin = self.rotary(like, positions)
             self._cos, self._sin = cos[0], sin[0]
+        if not isinstance(start, int):
+            return self._cos[start][None, None], self._sin[start][None, None]
         return self._cos[start:end][None, None], self._sin[start:end][None, None]
 
     @staticmethod
@@ -193,14 +243,16 @@ class LayeredLlama(Layered):
         turned = torch.cat((-x[..., half:], x[..., :half]), dim=-1)
         return x * cos + turned * sin
 
-    def embed(self, ids: torch.Tensor, start: int) -> torch.Tensor:
+    def embed(self, ids: torch.Tensor, start: "int | torch.Tensor") -> torch.Tensor:
         """``ids`` [batch, new] (positions enter through the rotary angles) -> [batch, new, dim]."""
         return self.embed_tokens(ids)
 
     def embed_one(self, token: int, position: int) -> torch.Tensor:
         return self.embed_tokens.weight[token].view(1, 1, -1)
 
-    def _qkv(self, i: int, x: torch.Tensor, start: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def _qkv(
+        self, i: int, x: torch.Tensor, start: "int | torch.Tensor"
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         block = self.blocks[i]
         attn = block.self_attn
         normed = block.input_layernorm(x)

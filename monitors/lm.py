@@ -163,6 +163,12 @@ class CodeLM:
         ends[torch.as_tensor(self.token_index.non_identifier, dtype=torch.long, device=self.device)] = True
         return ends
 
+    @cached_property
+    def call_opens(self) -> torch.Tensor:
+        """[vocabulary] bool: the tokens that open a call after a name (their text
+        starts with ``(``: ``(``, ``()``, ``((``...)."""
+        return torch.tensor([text.startswith("(") for text in self.vocabulary], dtype=torch.bool, device=self.device)
+
     def name_tokens(self, name: str) -> tuple[int, ...]:
         """The tokens of identifier ``name`` written after a ``.`` (kept per name)."""
         found = self._names.get(name)

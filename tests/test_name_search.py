@@ -2,10 +2,12 @@
 on a random-weight GPT-2 and a random-weight Llama with a BPE tokenizer trained
 here: the search's answer is the brute-force likeliest whole name (the full
 model's own forward over each name, its end included), the cache is left as it
-was, and decoding after the choice equals decoding with only that name allowed."""
+was, and decoding after the choice equals decoding with only that name allowed;
+the same for the batched whole-name ranking (``rank_names``), its priors too."""
 
 from __future__ import annotations
 
+import math
 import re
 
 import pytest
@@ -16,7 +18,7 @@ from typelens.monitors.decoding import DecodeOptions, decode
 from typelens.monitors.dereference import DereferenceMonitor
 from typelens.monitors.layered import layered_for
 from typelens.monitors.lm import load_lm
-from typelens.monitors.name_search import best_name
+from typelens.monitors.name_search import NameRanking, best_name, rank_names
 from typelens.monitors.train_lm import build_tokenizer
 
 from .conftest import ROOT
@@ -284,3 +286,135 @@ def test_dunder_penalty_lowers_the_tokens_only_dunders_go_on_with(lm) -> None:
             assert word == "discount"
             only = monitor._dunders_only(frozenset({"__len__", "__iter__"}), "", False)
             assert only == [] and monitor._dunders_only(names, "", False)
+
+
+# Whole-name ranking (rank_names): the names scored in one batched pass beside the
+# cached context get the scores of the full model's own forward over each name
+# (its end, or a call's opening for a method, included), the cache is left as it
+# was, the priors (favour, length) act as documented, and decoding after the ranked
+# choice equals decoding with only that name allowed.
+
+PLAIN = NameRanking(limit=64, favour=0.0, length_power=0.0, calls=False, margin=math.inf)
+
+
+@torch.no_grad()
+def full_forward(lm, prompt: list[int], names, calls=frozenset()) -> dict[str, tuple[float, int]]:
+    """name -> (log P(name, then its end), tokens) from the model's own forward; the
+    end of a name in ``calls`` is a token that opens a call."""
+    found = {}
+    for name in names:
+        tokens = list(lm.name_tokens(name))
+        logp = torch.log_softmax(lm.model(torch.tensor([prompt + tokens])).logits[0].float(), dim=-1)
+        at = len(prompt) - 1
+        inner = sum(float(logp[at + j, t]) for j, t in enumerate(tokens))
+        ends = lm.call_opens if name in calls else lm.identifier_ends
+        found[name] = (inner + float(torch.logsumexp(logp[at + len(tokens)][ends], dim=0)), len(tokens))
+    return found
+
+
+def _rank(lm, names, ranking: NameRanking, favoured=frozenset(), calls=frozenset(), mask=None):
+    prompt = lm.encode(PROMPT)
+    net, cache, logits = prefilled(lm, prompt)
+    before = [(b[0][:, :, : len(prompt)].clone(), b[1][:, :, : len(prompt)].clone()) for b in cache.buffers]
+    choice = rank_names(lm, net, cache, len(prompt), logits, names, mask, ranking, favoured, calls)
+    assert cache.lengths == [len(prompt)] * net.layers and not any(cache.pending)
+    for (k, v), buffer in zip(before, cache.buffers):  # the context's keys and values are untouched
+        assert torch.equal(k, buffer[0][:, :, : len(prompt)]) and torch.equal(v, buffer[1][:, :, : len(prompt)])
+    return choice
+
+
+@pytest.mark.parametrize("names", [NAMES, frozenset({"name", "names"}), frozenset({"get_price", "get_name", "total"})])
+def test_plain_ranking_is_the_likeliest_whole_name(lm, names) -> None:
+    expected = full_forward(lm, lm.encode(PROMPT), names)
+    choice = _rank(lm, names, PLAIN)
+    assert choice.name == max(expected, key=lambda n: expected[n][0])
+    assert choice.log_probability == pytest.approx(expected[choice.name][0], abs=1e-3)
+    assert choice.tried == len(names)
+
+
+def test_methods_end_with_a_call_and_length_divides(lm) -> None:
+    calls = frozenset({"get_price", "get_name", "discount"})
+    expected = full_forward(lm, lm.encode(PROMPT), NAMES, calls)
+    ranking = NameRanking(limit=64, favour=0.0, length_power=0.5, calls=True, margin=math.inf)
+    choice = _rank(lm, NAMES, ranking, calls=calls)
+    assert choice.name == max(expected, key=lambda n: expected[n][0] / math.sqrt(expected[n][1]))
+    assert choice.log_probability == pytest.approx(expected[choice.name][0], abs=1e-3)
+
+
+@pytest.mark.parametrize("favoured", [frozenset({"discount"}), frozenset({"quantity"})])
+def test_a_large_favour_ranks_a_favoured_name_first(lm, favoured) -> None:
+    assert _rank(lm, NAMES, NameRanking(favour=1e4), favoured).name in favoured
+
+
+def test_the_limit_scores_the_names_with_the_likeliest_first_tokens(lm) -> None:
+    prompt = lm.encode(PROMPT)
+    _, _, logits = prefilled(lm, prompt)
+    first = torch.log_softmax(logits.float(), dim=-1)
+    likeliest = max(sorted(NAMES), key=lambda n: float(first[lm.name_tokens(n)[0]]))
+    choice = _rank(lm, NAMES, NameRanking(limit=1))  # one name left: taken without a pass
+    assert choice.tried == 0 and choice.name == likeliest
+    assert choice.log_probability == pytest.approx(float(first[lm.name_tokens(likeliest)[0]]), abs=1e-4)
+    sharing = {n for n in NAMES if lm.name_tokens(n)[0] == lm.name_tokens(likeliest)[0]}
+    tied = _rank(lm, NAMES, NameRanking(margin=0.0))  # the names that share the likeliest first token
+    assert tied.name in sharing and tied.tried == (len(sharing) if len(sharing) > 1 else 0)
+    with pytest.raises(ValueError, match="limit"):
+        NameRanking(limit=0)
+    with pytest.raises(ValueError, match="length_power"):
+        NameRanking(length_power=-1.0)
+    with pytest.raises(ValueError, match="margin"):
+        NameRanking(margin=float("nan"))
+
+
+def test_the_margin_scores_only_the_names_whose_first_token_comes_close(lm) -> None:
+    prompt = lm.encode(PROMPT)
+    _, _, logits = prefilled(lm, prompt)
+    first = torch.log_softmax(logits.float(), dim=-1)
+    lead = {n: float(first[lm.name_tokens(n)[0]]) for n in NAMES}
+    best = max(lead.values())
+    close = {n for n in NAMES if lead[n] >= best - 1.0}
+    expected = full_forward(lm, prompt, close)
+    choice = _rank(lm, NAMES, NameRanking(favour=0.0, length_power=0.0, calls=False, margin=1.0))
+    assert choice.tried == len(close)
+    if len(close) > 1:
+        assert choice.name == max(expected, key=lambda n: expected[n][0])
+
+
+def test_a_mask_that_allows_no_first_token_ranks_nothing(lm) -> None:
+    mask = torch.full((len(lm.vocabulary),), float("-inf"))
+    assert _rank(lm, NAMES, PLAIN, mask=mask) is None
+
+
+def test_names_that_would_run_past_the_context_are_not_ranked(lm) -> None:
+    """At the end of the model's positions ranking gives way to greedy decoding
+    (``test_decoding.py::test_dereference_monitor_only_emits_members`` decodes there)."""
+    prompt = lm.encode(PROMPT)
+    net, cache, logits = prefilled(lm, prompt)
+    assert max(len(lm.name_tokens(n)) for n in NAMES) > 1
+    assert rank_names(lm, net, cache, lm.context - 1, logits, NAMES, None, PLAIN) is None
+
+
+@pytest.mark.parametrize("allowed_head", [False, True])
+def test_decoding_after_the_ranked_choice_equals_decoding_with_that_name_only(lm, allowed_head) -> None:
+    expected = full_forward(lm, lm.encode(PROMPT), NAMES)
+    best = max(expected, key=lambda n: expected[n][0])
+    monitor = DereferenceMonitor(lm.token_index, lambda t: NAMES if t.endswith("item.") else None, lm.decode)
+    options = DecodeOptions(max_new_tokens=8, stop_at_newline=False, name_ranking=PLAIN, allowed_head=allowed_head)
+    ranked = decode(lm, lm.encode(PROMPT), monitors=[monitor], options=options)
+    alone, _ = _decode(lm, frozenset({best}), 0)
+    assert IDENT.match(ranked.text).group() == best
+    assert [t.id for t in ranked.tokens] == [t.id for t in alone.tokens]
+    assert [i.kind for i in monitor.interventions].count("ranked") == 1
+
+
+def test_complete_ranks_with_the_file_priors(lm, tmp_path) -> None:
+    """complete(): the methods come from the receiver's type, the favoured names
+    from the file (``width`` and ``height``, written after ``self.``): a large
+    favour writes one of them."""
+    path = tmp_path / "box.py"
+    path.write_text(BOX, encoding="utf-8")
+    offset = BOX.index("return self.") + len("return self.")
+    result = complete(BOX, offset, path=str(path), lm=lm, max_tokens=6, name_ranking=NameRanking(favour=1e4))
+    assert IDENT.match(result.text).group() in {"width", "height"}
+    assert any(i.kind == "ranked" for i in result.generation.interventions)
+    plain = complete(BOX, offset, path=str(path), lm=lm, max_tokens=6, name_ranking=PLAIN)
+    assert IDENT.match(plain.text).group() in {"width", "height", "grow", "area"}
