@@ -285,7 +285,7 @@ def _predict_file(
         analysis = session.analyse(path, display=display, engine=engine)
         diagnostics.extend(_with_path(d, where) for d in analysis.graph.diagnostics)
         predictions.extend(analysis.predictions(options.mode, assistant))
-        if getattr(analysis, "partial", False):  # a script's analysis has no budget
+        if getattr(analysis, "partial", False):  # past its budget (both languages)
             message = codes.ANALYSIS_BUDGET.format(steps=FILE_STEPS, what="inference")
             diagnostics.append(Diagnostic.build("analysis-budget", message, Span.empty(), where))
     except Exception as err:  # the per-file boundary: report it, go on with the rest
