@@ -157,7 +157,9 @@ class _ModuleNames:
         inner, module_names = self._names_around(site)
         for name in set(_identifiers(type_text)):
             module = "collections.abc" if name in _ABC_NAMES else self.module_classes.get(name)
-            if name in inner or (name in module_names and module != "" and (module, name) not in self.imported):
+            if any(name in names for names in inner) or (
+                name in module_names and module != "" and (module, name) not in self.imported
+            ):
                 return None, set()
             if name in _BUILTIN_NAMES:
                 continue
@@ -171,12 +173,15 @@ class _ModuleNames:
             needed.add(f"from {module} import {name}")
         return (f'"{type_text}"' if quote else type_text), needed
 
-    def _names_around(self, site: int) -> tuple[set[str], set[str]]:
-        """The names bound in the scopes enclosing ``site`` (module apart)."""
-        inner: set[str] = set()
+    def _names_around(self, site: int) -> tuple[list[set[str]], set[str]]:
+        """The sets of names bound in the scopes enclosing ``site`` (module apart).
+        Each scope's own set, not their union: a class of 50,000 methods would
+        copy its 50,000 names for every site in it (quadratic)."""
+        inner: list[set[str]] = []
         scope = self.g.scope_of[site]
         while scope > 0:
-            inner |= self.bound.get(scope, set())
+            if scope in self.bound:
+                inner.append(self.bound[scope])
             scope = self.g.scopes[scope].parent
         return inner, self.bound.get(0, set())
 
