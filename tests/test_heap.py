@@ -34,3 +34,24 @@ def test_a_graph_built_in_a_batch_run_is_not_scanned_by_the_next_young_collectio
         frozen = gc.get_freeze_count()
         assert frozen > len(g.kinds)  # its node lists and records, at least one per node
         assert gc.get_count()[0] < 100  # the young generation starts empty after the build
+
+
+def test_the_apply_rounds_run_with_the_first_runs_graphs_frozen(tmp_path, monkeypatch) -> None:
+    from typelens.typeinfer import apply_rounds
+    from typelens.typeinfer.run import InferOptions, infer_paths
+
+    path = tmp_path / "m.py"
+    path.write_text("def f(a=1):\n    return a\n")
+    options = InferOptions(mode="static", use_cache=False)
+    first = infer_paths([path], options)
+    seen: list[int] = []
+    run = apply_rounds._Rounds.run
+    monkeypatch.setattr(
+        apply_rounds._Rounds, "run", lambda self, *a: seen.append(gc.get_freeze_count()) or run(self, *a)
+    )
+    [done] = apply_rounds.annotate_files(
+        [path], [apply_rounds.Snapshot.read(path)], options, min_confidence=0.5, first=first
+    )
+    assert done.new_raw == b"def f(a: int = 1) -> int:\n    return a\n"
+    assert seen and seen[0] > 0  # what the first run built is out of the rounds' collections
+    assert gc.get_freeze_count() == 0

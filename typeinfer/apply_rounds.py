@@ -41,6 +41,7 @@ from pathlib import Path
 
 from typelens.analyzer import GraphConfig, ProgramGraph, ProjectIndex
 from typelens.analyzer.environment import discover_environment
+from typelens.analyzer.heap import batch_heap
 from typelens.analyzer.rawbytes import RawBytesError, RawFile, apply_data_edits, lf_normalised, raw_file
 from typelens.analyzer.typescript import is_script
 
@@ -296,11 +297,13 @@ def annotate_files(
     sets = file_sets(paths)
     roots = Counter(str(fs.root) for fs in sets)
     results: dict[str, Annotated] = {}
-    for fs in sets:
-        mine = {str(p): works[str(p)] for p in fs.files if str(p) in works and str(p) not in results}
-        if mine:
-            # infer_paths keeps one engine per root: with two path arguments in one root it is not this set's
-            results.update(runner.run(fs, mine, first if roots[str(fs.root)] == 1 else None))
+    with batch_heap() as settle:
+        settle()  # the first run's graphs and answers, which the rounds read: collections skip them
+        for fs in sets:
+            mine = {str(p): works[str(p)] for p in fs.files if str(p) in works and str(p) not in results}
+            if mine:
+                # infer_paths keeps one engine per root: with two path arguments in one root it is not this set's
+                results.update(runner.run(fs, mine, first if roots[str(fs.root)] == 1 else None))
     return [results.get(key) or works[key].result(True) for key in works]
 
 
