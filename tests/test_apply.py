@@ -136,3 +136,21 @@ def test_the_names_around_a_site_are_each_scopes_own_set() -> None:
     assert "m49" in inner[-1] and "str" in inner[-1]
     assert names.annotation_text("str", b) == (None, set())  # the class's own `str` would be read
     assert names.annotation_text("int", b) == ("int", set())
+
+
+def test_the_check_after_edits_keeps_the_symbol_table_errors_an_annotation_can_make() -> None:
+    """Edits are checked without code generation (the file as read compiled): every
+    error an annotation can cause is the parser's or the symbol table's."""
+    from typelens.typeinfer.apply import compile_error
+
+    made = {
+        b"def f(a=1):\n    global x\n    x: int = a\n": "can't be global",
+        b"def f():\n    x = 1\n    def g():\n        nonlocal x\n        x: int = 2\n": "can't be nonlocal",
+        b"x = y: int = 0\n": "invalid syntax",
+    }
+    for text, message in made.items():
+        error = compile_error(text, codegen=False)
+        assert error is not None and message in error.msg, (text, error)
+    assert compile_error(b"def f(a: int = 1) -> int:\n    return a\n", codegen=False) is None
+    late = b"return 1\n"  # only code generation sees it: the file as read is compiled in full
+    assert compile_error(late, codegen=False) is None and compile_error(late) is not None

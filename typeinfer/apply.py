@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import re
+import symtable
 import warnings
 from dataclasses import dataclass
 
@@ -359,15 +360,21 @@ def apply_edits(data: bytes, plan: FileEdits, g: ProgramGraph) -> bytes:
     return out
 
 
-def compile_error(data: bytes, path: str = "<annotated>") -> SyntaxError | None:
+def compile_error(data: bytes, path: str = "<annotated>", *, codegen: bool = True) -> SyntaxError | None:
     """Why ``data`` (UTF-8 Python) does not compile, or ``None``.  Compiling also
     runs the symbol-table checks ``ast.parse`` skips (an annotated ``global``);
-    nothing runs."""
+    nothing runs.  ``codegen=False``: the parser's and the symbol table's checks
+    only, in half the time (``symtable``), for a text whose unannotated form
+    compiled: an annotation adds no statement, so none of the errors only code
+    generation finds (``return`` outside a function, ``break`` outside a loop)."""
     try:
         text = data.decode("utf-8")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            compile(text, path, "exec", dont_inherit=True)
+            if codegen:
+                compile(text, path, "exec", dont_inherit=True)
+            else:
+                symtable.symtable(text, path, "exec")
     except SyntaxError as err:
         return err
     except (ValueError, UnicodeDecodeError, RecursionError, MemoryError) as err:

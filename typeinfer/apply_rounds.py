@@ -209,7 +209,8 @@ class _FileRounds:
         assert self.rf is not None
         while fresh:
             edits = self._data_edits()
-            error = compile_error(apply_data_edits(self.rf.source.data, edits), self.key)
+            # the file as read compiled (start): the parser's and symbol table's checks are the ones left
+            error = compile_error(apply_data_edits(self.rf.source.data, edits), self.key, codegen=False)
             if error is None:
                 return
             on_line = [e for e in fresh if _new_line(edits, e.start, self.rf.source.data) == error.lineno]
