@@ -154,3 +154,35 @@ def test_the_check_after_edits_keeps_the_symbol_table_errors_an_annotation_can_m
     assert compile_error(b"def f(a: int = 1) -> int:\n    return a\n", codegen=False) is None
     late = b"return 1\n"  # only code generation sees it: the file as read is compiled in full
     assert compile_error(late, codegen=False) is None and compile_error(late) is not None
+
+
+@pytest.mark.parametrize(
+    ("raw", "full_compiles", "written"),
+    [
+        (
+            b"def f(a=1):\n    return a\n",
+            1,
+            True,
+        ),  # the annotated text compiles: the text as read is not compiled apart
+        (b"def f(a=1):\n    x = a\n    global x\n    return x\n", 2, False),  # then the text as read, to say why
+    ],
+)
+def test_a_file_is_compiled_in_full_once_when_its_edits_compile(
+    tmp_path: Path, monkeypatch, raw: bytes, full_compiles: int, written: bool
+) -> None:
+    from typelens.typeinfer import apply_rounds
+    from typelens.typeinfer.run import InferOptions
+
+    path = tmp_path / "m.py"
+    path.write_bytes(raw)
+    calls: list[bool] = []
+    original = apply_rounds.compile_error
+    monkeypatch.setattr(
+        apply_rounds, "compile_error", lambda *a, codegen=True: calls.append(codegen) or original(*a, codegen=codegen)
+    )
+    options = InferOptions(mode="static", use_cache=False)
+    [done] = apply_rounds.annotate_files([path], [apply_rounds.Snapshot.read(path)], options, min_confidence=0.5)
+    assert calls.count(True) == full_compiles
+    assert (done.new_raw is not None) == written
+    if not written:
+        assert any("skipped: it does not compile under Python" in note.text for note in done.notes)
