@@ -82,16 +82,16 @@ def build_graph(
     recovered (``Document.recovery``).  A statement that does not parse is
     confined to itself (see :mod:`.recovery`).
     """
-    source = source_of(code, path, config)
-    guard = guard_input(source.data)
-    if recovery is None:
-        recovery = recover_tree(source.data, tree if tree is not None else parse_guarded(guard))
-    elif len(recovery.patched) != len(source.data):
-        raise ValueError(
-            f"recovery of {len(recovery.patched)} bytes does not match the source of "
-            f"{len(source.data)} bytes; pass the recovery of this very text"
-        )
-    with paused_gc():  # millions of small acyclic objects: see .heap
+    with paused_gc():  # millions of small acyclic objects (the parse's nodes too): see .heap
+        source = source_of(code, path, config)
+        guard = guard_input(source.data)
+        if recovery is None:
+            recovery = recover_tree(source.data, tree if tree is not None else parse_guarded(guard))
+        elif len(recovery.patched) != len(source.data):
+            raise ValueError(
+                f"recovery of {len(recovery.patched)} bytes does not match the source of "
+                f"{len(source.data)} bytes; pass the recovery of this very text"
+            )
         return _build(source, recovery, config, guard_diagnostics(guard, source.path))
 
 

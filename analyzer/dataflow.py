@@ -150,10 +150,12 @@ class DataflowBuilder:
         if len(blocks) * len(table.nodes) > _MAX_STATE_BITS:
             self._too_large(statements, uses, table)
             return
-        gen, kill = {}, {}
-        for leader, members in blocks.items():
-            gen[leader], kill[leader] = table.summary(members)
-        in_states = cfg.solve(blocks, block_of, gen, kill)
+        in_states = self._one_source_states(cfg, blocks, block_of, table)
+        if in_states is None:
+            gen, kill = {}, {}
+            for leader, members in blocks.items():
+                gen[leader], kill[leader] = table.summary(members)
+            in_states = cfg.solve(blocks, block_of, gen, kill)
         nbytes = (len(table.nodes) + 8) // 8
         for leader, members in blocks.items():
             entry = in_states.get(leader, 0).to_bytes(nbytes, "little")
@@ -167,6 +169,34 @@ class DataflowBuilder:
                             self.srcs.append(d)
                             self.dsts.append(use)
                 table.apply(stmt, overlay)
+
+    @staticmethod
+    def _one_source_states(cfg: "_Cfg", blocks, block_of, table: "_DefTable") -> dict[int, int] | None:
+        """The blocks' IN states when every definition of the region is made by one
+        statement that nothing in the region precedes (a function whose only
+        definitions are its parameters, at its entry): all of them where that
+        statement reaches, none elsewhere, as :meth:`_Cfg.solve` finds them but
+        without a state per block.  ``None`` for any other region."""
+        if len(table.events) != 1:
+            return None
+        [source] = table.events
+        if any(p in block_of for p in cfg.preds.get(source, ())) or any(
+            p in block_of for p in cfg.raised.get(source, ())
+        ):
+            return None
+        # a handler gets the IN state of what raised: reached from the source's
+        # normal successors, not from the source itself
+        own_handlers = {h for h in cfg.handlers_of.get(source, ()) if source not in cfg.preds.get(h, ())}
+        seen: set[int] = set()
+        todo = [s for s in cfg.succs.get(source, ()) if s in block_of and s not in own_handlers]
+        while todo:
+            stmt = todo.pop()
+            if stmt in seen:
+                continue
+            seen.add(stmt)
+            todo.extend(s for s in cfg.succs.get(stmt, ()) if s in block_of and s not in seen)
+        every = (1 << len(table.nodes)) - 1
+        return {leader: every for leader in blocks if leader in seen}
 
     def _runs_before(self, store: int, use: int) -> bool:
         """Whether the walrus ``(store := ...)`` has run when ``use``, in the same
@@ -313,6 +343,10 @@ class _Cfg:
                 into[dst].append(src)
                 self.succs[src].append(dst)
         self.raisers = {src for srcs in self.raised.values() for src in srcs}
+        self.handlers_of: dict[int, list[int]] = defaultdict(list)  # statement that may raise -> handlers
+        for handler, srcs in self.raised.items():
+            for src in srcs:
+                self.handlers_of[src].append(handler)
 
     def blocks(self, statements: list[int]) -> tuple[dict[int, list[int]], dict[int, int]]:
         """Basic blocks (leader -> members in order).  A statement that may raise

@@ -35,14 +35,25 @@ logger = logging.getLogger(__name__)
 _FULL_EVERY = 1000  # middle-generation collections between full ones in a batch run (CPython's default: 10)
 
 
+class _Batch:
+    """Whether a :func:`batch_heap` run is open (its builds are frozen as they end)."""
+
+    depth = 0
+
+
 @contextlib.contextmanager
 def paused_gc() -> Iterator[None]:
-    """No cyclic collection inside: for building acyclic structures in one go."""
+    """No cyclic collection inside: for building acyclic structures in one go.
+    Inside a :func:`batch_heap` run what was built is frozen on the way out:
+    else the first young collection after it scans every object it made (0.2 s
+    for a 60,000-function file), which the run freezes a moment later anyway."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if _Batch.depth:
+            gc.freeze()
         if enabled:
             gc.enable()
 
@@ -50,11 +61,15 @@ def paused_gc() -> Iterator[None]:
 @contextlib.contextmanager
 def batch_heap() -> Iterator[Callable[[], None]]:
     """A batch run's collector: the handle freezes what exists (call it once the
-    long-lived structures are built); full collections are rarer until the run ends."""
+    long-lived structures are built; each :func:`paused_gc` build is frozen as it
+    ends); full collections are rarer until the run ends."""
     saved = gc.get_threshold()
     gc.set_threshold(saved[0], saved[1], max(saved[2], _FULL_EVERY))
+    _Batch.depth += 1
     try:
         yield gc.freeze
     finally:
-        gc.unfreeze()
+        _Batch.depth -= 1
+        if not _Batch.depth:
+            gc.unfreeze()
         gc.set_threshold(*saved)

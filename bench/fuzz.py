@@ -4,8 +4,9 @@ apart, through every leg (``graph``, ``infer``, ``analyze`` and whatever
 it), under a time and memory bound; the worst time and peak memory per case, and
 the problems found.  The run keeps its graph cache in its scratch folder
 (``TYPELENS_CACHE_DIR``), so no earlier run's graphs make it faster: ``graph``
-builds a case's graph cold, the legs after it read it from that cache (``--apply``
-never reads the result cache: it infers again).
+builds a case's graph cold (it keeps no cache), ``infer`` builds it again and
+stores it, the legs after it read it from that cache (``--apply`` never reads the
+result cache: it infers again).
 
     python bench/fuzz.py [--quick] [--only SUBSTRING] [--timeout S] [--memory MB]
     python bench/fuzz.py --scaling [--quick]

@@ -117,3 +117,72 @@ def test_files_with_syntax_errors_are_left_alone(tmp_path: Path) -> None:
     path.write_text("def f(a=1):\n    return a\nprint(\n")
     infer(str(path), "--apply", "--min-confidence", "0.1")
     assert path.read_text() == "def f(a=1):\n    return a\nprint(\n"
+
+
+def test_the_names_around_a_site_are_each_scopes_own_set() -> None:
+    """A site deep in a class of many methods reads the class's names where they
+    are kept (no union copied per site: quadratic in a class of 50,000 methods),
+    and a type named like any of them is still not written."""
+    from typelens.analyzer import build_graph
+    from typelens.typeinfer.apply import _ModuleNames
+
+    methods = "".join(f"    def m{i}(self):\n        def inner(b=2):\n            return b\n" for i in range(50))
+    g = build_graph(("class K:\n    def str(self):\n        pass\n" + methods).encode())
+    names = _ModuleNames(g, {}, has_import_place=True)
+    b = next(n for n in range(len(g.kinds)) if g.kinds[n] == "parameter" and g.text(n) == "b")
+    inner, _module = names._names_around(b)
+    assert len(inner) == 3  # inner's, the method's, the class's
+    assert all(any(own is s for own in names.bound.values()) for s in inner)
+    assert "m49" in inner[-1] and "str" in inner[-1]
+    assert names.annotation_text("str", b) == (None, set())  # the class's own `str` would be read
+    assert names.annotation_text("int", b) == ("int", set())
+
+
+def test_the_check_after_edits_keeps_the_symbol_table_errors_an_annotation_can_make() -> None:
+    """Edits are checked without code generation (the file as read compiled): every
+    error an annotation can cause is the parser's or the symbol table's."""
+    from typelens.typeinfer.apply import compile_error
+
+    made = {
+        b"def f(a=1):\n    global x\n    x: int = a\n": "can't be global",
+        b"def f():\n    x = 1\n    def g():\n        nonlocal x\n        x: int = 2\n": "can't be nonlocal",
+        b"x = y: int = 0\n": "invalid syntax",
+    }
+    for text, message in made.items():
+        error = compile_error(text, codegen=False)
+        assert error is not None and message in error.msg, (text, error)
+    assert compile_error(b"def f(a: int = 1) -> int:\n    return a\n", codegen=False) is None
+    late = b"return 1\n"  # only code generation sees it: the file as read is compiled in full
+    assert compile_error(late, codegen=False) is None and compile_error(late) is not None
+
+
+@pytest.mark.parametrize(
+    ("raw", "full_compiles", "written"),
+    [
+        (
+            b"def f(a=1):\n    return a\n",
+            1,
+            True,
+        ),  # the annotated text compiles: the text as read is not compiled apart
+        (b"def f(a=1):\n    x = a\n    global x\n    return x\n", 2, False),  # then the text as read, to say why
+    ],
+)
+def test_a_file_is_compiled_in_full_once_when_its_edits_compile(
+    tmp_path: Path, monkeypatch, raw: bytes, full_compiles: int, written: bool
+) -> None:
+    from typelens.typeinfer import apply_rounds
+    from typelens.typeinfer.run import InferOptions
+
+    path = tmp_path / "m.py"
+    path.write_bytes(raw)
+    calls: list[bool] = []
+    original = apply_rounds.compile_error
+    monkeypatch.setattr(
+        apply_rounds, "compile_error", lambda *a, codegen=True: calls.append(codegen) or original(*a, codegen=codegen)
+    )
+    options = InferOptions(mode="static", use_cache=False)
+    [done] = apply_rounds.annotate_files([path], [apply_rounds.Snapshot.read(path)], options, min_confidence=0.5)
+    assert calls.count(True) == full_compiles
+    assert (done.new_raw is not None) == written
+    if not written:
+        assert any("skipped: it does not compile under Python" in note.text for note in done.notes)

@@ -17,6 +17,7 @@ from typelens.analyzer import ProjectIndex, build_graph
 from typelens.cli.findings import build_findings
 from typelens.typeinfer.apply_rounds import BUDGET_NOTE, Snapshot, _OffsetMap, annotate_files
 from typelens.typeinfer.checks import FileChecker
+from typelens.typeinfer.engine import FILE_STEPS
 from typelens.typeinfer.features import TokenStream
 from typelens.typeinfer.predictions import FilePredictor
 from typelens.typeinfer.run import InferOptions, check_paths, file_sets, infer_paths, open_session
@@ -105,6 +106,27 @@ def test_past_the_file_budget_the_answers_given_are_kept_whole(tmp_path: Path) -
     assert not whole.partial and budgeted.partial
     assert 0 < len(found) < len(everything)
     assert all(everything[(p.scope, p.kind)] == p.type for p in found)
+
+
+def test_the_default_file_budget_bounds_a_generated_file_and_spares_the_stdlib(tmp_path: Path) -> None:
+    """A generated file asks at most :data:`FILE_STEPS` questions (a bound on work,
+    whatever the machine), and the standard library's largest file by questions
+    (``_pydecimal.py``, about 46,000) is answered whole, with room to spare."""
+    path = tmp_path / "many.py"
+    path.write_text("".join(f"def f{i}(a):\n    return a + {i}\n" for i in range(7_000)))  # 16 questions each
+    engine = _analysed(path)
+    predictor = FilePredictor(engine, str(path.resolve()), "many.py")
+    start = engine.steps
+    predictor.run()
+    assert predictor.partial and engine.steps - start == FILE_STEPS + 1
+    stdlib = tmp_path / "std" / "_pydecimal.py"
+    stdlib.parent.mkdir()
+    stdlib.write_bytes((Path(os.__file__).parent / "_pydecimal.py").read_bytes())
+    engine = _analysed(stdlib)
+    predictor = FilePredictor(engine, str(stdlib.resolve()), stdlib.name)
+    start = engine.steps
+    predictor.run()
+    assert not predictor.partial and engine.steps - start < FILE_STEPS * 2 // 3
 
 
 def test_checks_past_the_file_budget_say_so(tmp_path: Path) -> None:

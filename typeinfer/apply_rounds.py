@@ -41,6 +41,7 @@ from pathlib import Path
 
 from typelens.analyzer import GraphConfig, ProgramGraph, ProjectIndex
 from typelens.analyzer.environment import discover_environment
+from typelens.analyzer.heap import batch_heap
 from typelens.analyzer.rawbytes import RawBytesError, RawFile, apply_data_edits, lf_normalised, raw_file
 from typelens.analyzer.typescript import is_script
 
@@ -109,6 +110,7 @@ class _FileRounds:
     notes: list[Note] = field(default_factory=list)
     current: bytes = b""  # the bytes as they would be written now
     cut_short: bool = False  # its analysis ran past the file's budget: no more rounds for it
+    compiles: bool = False  # the file as read is known to compile (checked once, with the first edits)
 
     def __post_init__(self) -> None:
         self.current = self.snapshot.raw
@@ -141,18 +143,13 @@ class _FileRounds:
         return self.add(predictions, module_classes(engine, self.key), min_confidence)
 
     def start(self, graph: ProgramGraph | None) -> None:
-        """Attach the graph of the file as read; skip a file whose edits could not be checked."""
+        """Attach the graph of the file as read; skip a file whose edits could not be
+        checked (one that does not compile is found with its first edits: see
+        :meth:`_drop_what_breaks`)."""
         if self.rf is None or graph is None:
             return
-        reason = None
         if graph.has_syntax_errors():
-            reason = "it has syntax errors"
-        else:
-            error = compile_error(self.rf.source.data, self.key)
-            if error is not None:
-                reason = f"it does not compile under {_PYTHON} ({error.msg}, line {error.lineno})"
-        if reason is not None:
-            self.notes.append(Note(f"skipped: {reason}"))
+            self.notes.append(Note("skipped: it has syntax errors"))
             return
         self.graph = graph
 
@@ -165,7 +162,9 @@ class _FileRounds:
         if not fresh:
             return False
         self.edits.update(((e.start, e.end), e) for e in fresh)
-        self._drop_what_breaks(fresh)
+        error = self._drop_what_breaks(fresh)
+        if error is not None:
+            return self.give_up(f"it does not compile under {_PYTHON} ({error.msg}, line {error.lineno})")
         before = self.current
         try:
             self.current = self.rf.splice(self._data_edits()) if self.edits else self.snapshot.raw
@@ -203,19 +202,33 @@ class _FileRounds:
         self._ban(edit, f"{self.rf.codec} cannot write it")
         return False
 
-    def _drop_what_breaks(self, fresh: list[Edit]) -> None:
-        """Leave out the new edits after which the file would not compile."""
+    def _drop_what_breaks(self, fresh: list[Edit]) -> SyntaxError | None:
+        """Leave out the new edits after which the file would not compile; the
+        error of the file as read when it does not compile itself.
+
+        The first check compiles the annotated text in full: when it compiles,
+        so does the text as read (an annotation repairs nothing), which is then
+        never compiled apart (a second compile of a 2 MB file).  Once the text as
+        read is known to compile, the parser's and the symbol table's checks are
+        the ones an annotation can fail (``codegen=False``)."""
         assert self.rf is not None
         while fresh:
             edits = self._data_edits()
-            error = compile_error(apply_data_edits(self.rf.source.data, edits), self.key)
+            error = compile_error(apply_data_edits(self.rf.source.data, edits), self.key, codegen=not self.compiles)
             if error is None:
-                return
+                self.compiles = True
+                return None
+            if not self.compiles:
+                as_read = compile_error(self.rf.source.data, self.key)
+                if as_read is not None:
+                    return as_read
+                self.compiles = True
             on_line = [e for e in fresh if _new_line(edits, e.start, self.rf.source.data) == error.lineno]
             for edit in on_line or fresh:  # not on the error's line: all of this round's edits go
                 del self.edits[(edit.start, edit.end)]
                 self._ban(edit, f"the file would not compile ({error.msg})")
             fresh = [e for e in fresh if (e.start, e.end) in self.edits]
+        return None
 
     def _ban(self, edit: Edit, why: str) -> None:
         assert self.graph is not None
@@ -296,11 +309,13 @@ def annotate_files(
     sets = file_sets(paths)
     roots = Counter(str(fs.root) for fs in sets)
     results: dict[str, Annotated] = {}
-    for fs in sets:
-        mine = {str(p): works[str(p)] for p in fs.files if str(p) in works and str(p) not in results}
-        if mine:
-            # infer_paths keeps one engine per root: with two path arguments in one root it is not this set's
-            results.update(runner.run(fs, mine, first if roots[str(fs.root)] == 1 else None))
+    with batch_heap() as settle:
+        settle()  # the first run's graphs and answers, which the rounds read: collections skip them
+        for fs in sets:
+            mine = {str(p): works[str(p)] for p in fs.files if str(p) in works and str(p) not in results}
+            if mine:
+                # infer_paths keeps one engine per root: with two path arguments in one root it is not this set's
+                results.update(runner.run(fs, mine, first if roots[str(fs.root)] == 1 else None))
     return [results.get(key) or works[key].result(True) for key in works]
 
 

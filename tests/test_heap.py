@@ -1,0 +1,57 @@
+"""The collector around big builds (``analyzer.heap``): inside a batch run each
+paused build is frozen as it ends (no young collection scans it after), outside
+one nothing is frozen, and the batch's end unfreezes everything."""
+
+from __future__ import annotations
+
+import gc
+
+from typelens.analyzer import build_graph
+from typelens.analyzer.heap import batch_heap, paused_gc
+
+
+def test_a_build_inside_a_batch_run_is_frozen_as_it_ends() -> None:
+    gc.unfreeze()
+    with paused_gc():
+        outside = [[i] for i in range(1000)]
+    assert gc.get_freeze_count() == 0  # no batch: a long-lived process keeps collecting
+    with batch_heap():
+        with paused_gc():
+            inside = [[i] for i in range(1000)]
+        assert gc.get_freeze_count() >= len(inside)
+        with batch_heap():  # nested: the inner end keeps the outer run's frozen objects
+            pass
+        assert gc.get_freeze_count() >= len(inside)
+        assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
+    assert len(outside) == len(inside)
+
+
+def test_a_graph_built_in_a_batch_run_is_not_scanned_by_the_next_young_collection() -> None:
+    source = "".join(f"def f{i}(a):\n    return a + {i}\n" for i in range(200)).encode()
+    with batch_heap():
+        g = build_graph(source)
+        frozen = gc.get_freeze_count()
+        assert frozen > len(g.kinds)  # its node lists and records, at least one per node
+        assert gc.get_count()[0] < 100  # the young generation starts empty after the build
+
+
+def test_the_apply_rounds_run_with_the_first_runs_graphs_frozen(tmp_path, monkeypatch) -> None:
+    from typelens.typeinfer import apply_rounds
+    from typelens.typeinfer.run import InferOptions, infer_paths
+
+    path = tmp_path / "m.py"
+    path.write_text("def f(a=1):\n    return a\n")
+    options = InferOptions(mode="static", use_cache=False)
+    first = infer_paths([path], options)
+    seen: list[int] = []
+    run = apply_rounds._Rounds.run
+    monkeypatch.setattr(
+        apply_rounds._Rounds, "run", lambda self, *a: seen.append(gc.get_freeze_count()) or run(self, *a)
+    )
+    [done] = apply_rounds.annotate_files(
+        [path], [apply_rounds.Snapshot.read(path)], options, min_confidence=0.5, first=first
+    )
+    assert done.new_raw == b"def f(a: int = 1) -> int:\n    return a\n"
+    assert seen and seen[0] > 0  # what the first run built is out of the rounds' collections
+    assert gc.get_freeze_count() == 0
