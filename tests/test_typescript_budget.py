@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from typelens.typeinfer.engine import FILE_STEPS
+from typelens.typeinfer.typescript.engine import FILE_STEPS
 from typelens.typeinfer.run import InferOptions, infer_paths
 from typelens.typeinfer.session import AnalysisSession
 from typelens.typeinfer.typescript.session import analyse_script

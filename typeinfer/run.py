@@ -271,11 +271,18 @@ def _predict_set(
     return predictions, skipped_diagnostics(fs) + [d for a in answers for d in a.diagnostics], engine
 
 
+def _script_file_steps() -> int:
+    from .typescript.engine import FILE_STEPS as SCRIPT_FILE_STEPS
+
+    return SCRIPT_FILE_STEPS
+
+
 def _predict_file(
     fs: FileSet, options: InferOptions, session: AnalysisSession, assistant, engine: TypeEngine, path: Path
 ) -> tuple[list[Prediction], list[Diagnostic]]:
     """One file's predictions and diagnostics (the per-file boundary)."""
     from .engine import FILE_STEPS
+    from .session import FileAnalysis
 
     display = path.name if fs.single else str(path.relative_to(fs.base))
     where = str(path)  # diagnostics name their file as ``analyze``'s do: by its full path
@@ -286,7 +293,8 @@ def _predict_file(
         diagnostics.extend(_with_path(d, where) for d in analysis.graph.diagnostics)
         predictions.extend(analysis.predictions(options.mode, assistant))
         if getattr(analysis, "partial", False):  # past its budget (both languages)
-            message = codes.ANALYSIS_BUDGET.format(steps=FILE_STEPS, what="inference")
+            steps = FILE_STEPS if isinstance(analysis, FileAnalysis) else _script_file_steps()
+            message = codes.ANALYSIS_BUDGET.format(steps=steps, what="inference")
             diagnostics.append(Diagnostic.build("analysis-budget", message, Span.empty(), where))
     except Exception as err:  # the per-file boundary: report it, go on with the rest
         logger.exception("inference failed on %s", path)

@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING
 
 from typelens.analyzer import SymbolKind
 
-from ..engine import FILE_STEPS, BudgetSpent
+from ..engine import BudgetSpent
+from .engine import FILE_STEPS
 from ..predictions import ITEM_STEPS, KINDS, Prediction
 from .targets import ScriptTarget, script_targets
 from .types import ANY, UNKNOWN, UNKNOWN_TS, TsType, is_known, known_part, members, render, widen
