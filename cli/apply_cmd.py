@@ -37,7 +37,7 @@ from pathlib import Path
 
 import typer
 
-from typelens.typeinfer.apply_rounds import Annotated, Snapshot, annotate_files, identity_of
+from typelens.typeinfer.apply_rounds import BUDGET_NOTE, Annotated, Snapshot, annotate_files, identity_of
 from typelens.typeinfer.run import InferOptions
 
 from .paths import display_path
@@ -101,7 +101,7 @@ def _report_notes(outcome: Annotated) -> None:
     for note in outcome.notes:
         where = f"{name}:{note.line}" if note.line is not None else name
         typer.echo(NOTE.format(where=where, text=note.text), err=True)
-    if not outcome.settled:
+    if not outcome.settled and not any(note.text == BUDGET_NOTE for note in outcome.notes):  # that one says it
         typer.echo(NOTE.format(where=name, text=UNSETTLED.format(rounds=outcome.rounds)), err=True)
 
 

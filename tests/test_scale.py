@@ -15,7 +15,7 @@ import pytest
 
 from typelens.analyzer import ProjectIndex, build_graph
 from typelens.cli.findings import build_findings
-from typelens.typeinfer.apply_rounds import BUDGET_NOTE, Snapshot, _OffsetMap, annotate_files
+from typelens.typeinfer.apply_rounds import BUDGET_NOTE, Annotated, Snapshot, _OffsetMap, annotate_files
 from typelens.typeinfer.checks import FileChecker
 from typelens.typeinfer.engine import FILE_STEPS
 from typelens.typeinfer.features import TokenStream
@@ -280,7 +280,9 @@ def _annotated(path: Path):
     return done
 
 
-def test_apply_annotates_a_file_past_its_budget_in_one_round(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_apply_annotates_a_file_past_its_budget_in_one_round(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     # each round would reach a little further into such a file and analyse it all
     # again: its first round's answers are written, and it says so
     path = tmp_path / "many.py"
@@ -295,3 +297,11 @@ def test_apply_annotates_a_file_past_its_budget_in_one_round(tmp_path: Path, mon
     assert cut.new_raw is not None and whole.new_raw is not None
     written = [line for line in cut.new_raw.decode().splitlines() if "->" in line]
     assert 0 < len(written) < 300 and set(written) <= set(whole.new_raw.decode().splitlines())
+    # the CLI says it once, not also "still changing after 0 rounds"
+    from typelens.cli.apply_cmd import UNSETTLED, _report_notes
+
+    _report_notes(cut)
+    said = capsys.readouterr().err.splitlines()
+    assert [line.endswith(BUDGET_NOTE) for line in said] == [True]
+    _report_notes(Annotated(cut.snapshot, cut.new_raw, (), rounds=8, settled=False))
+    assert capsys.readouterr().err.strip().endswith(UNSETTLED.format(rounds=8))

@@ -54,7 +54,9 @@ from .session import AnalysisSession
 logger = logging.getLogger(__name__)
 
 MAX_ROUNDS = 8
-BUDGET_NOTE = "the analysis ran past the file's budget: annotated from one round's answers"
+BUDGET_NOTE = (
+    "the analysis ran past the file's budget: annotated from one round's answers; another --apply may add more"
+)
 _PYTHON = f"Python {sys.version_info.major}.{sys.version_info.minor}"
 
 
