@@ -26,7 +26,7 @@ import logging
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator, TypeVar, cast
+from typing import TYPE_CHECKING, Callable, ClassVar, Iterator, TypeVar, cast
 
 from typelens.analyzer import (
     Definition,
@@ -118,8 +118,34 @@ class GraphUnavailable(InputError):
     cannot be read or parsed into a graph (deleted, unreadable, not a file)."""
 
 
-class TypeEngine:
+class StepBudgets:
+    """The question budgets of an engine that counts its questions in ``steps``
+    and raises :class:`BudgetSpent` past ``budget_end`` (this engine's and the
+    script side's, each with its own ``default_steps``)."""
+
+    default_steps: ClassVar[int]
+    steps: int
+    budget_end: int | None
+
+    @contextlib.contextmanager
+    def file_budget(self, steps: int | None = None) -> Iterator[None]:
+        """At most ``steps`` (default: ``default_steps``) more questions inside (then
+        :class:`BudgetSpent`): one file's or one item's answers degrade to a
+        partial result rather than run long on a generated file.  Nested budgets
+        keep the tighter end."""
+        saved = self.budget_end
+        end = self.steps + (self.default_steps if steps is None else steps)
+        self.budget_end = end if saved is None else min(saved, end)
+        try:
+            yield
+        finally:
+            self.budget_end = saved
+
+
+class TypeEngine(StepBudgets):
     """Static inference over a project (see the module docstring)."""
+
+    default_steps = FILE_STEPS
 
     def __init__(
         self, index: ProjectIndex, project: ProjectGraph | None = None, shared: dict[tuple, object] | None = None
@@ -381,19 +407,6 @@ class TypeEngine:
             log.read_all()
         elif log is not None and not log.paused:
             log.reads |= files
-
-    @contextlib.contextmanager
-    def file_budget(self, steps: int = FILE_STEPS) -> Iterator[None]:
-        """At most ``steps`` more questions inside (then :class:`BudgetSpent`): one
-        file's predictions or checks degrade to a partial answer rather than run
-        long on a generated file.  Nested budgets keep the tighter end."""
-        saved = self.budget_end
-        end = self.steps + steps
-        self.budget_end = end if saved is None else min(saved, end)
-        try:
-            yield
-        finally:
-            self.budget_end = saved
 
     def _is_inside(self, context: CallContext, key: tuple) -> bool:
         """Whether ``key`` asks about a node of the context's function."""

@@ -31,10 +31,9 @@ Example::
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 from typelens.analyzer import Definition, EdgeKind, ProjectGraph, SymbolKind
 from typelens.analyzer.graph import ImportBinding
@@ -43,7 +42,7 @@ from typelens.analyzer.typescript.exports import definition_node
 from typelens.analyzer.typescript.project import ScriptIndex
 from typelens.analyzer.typescript.resolve import ScriptModule
 
-from ..engine import BudgetSpent, GraphUnavailable
+from ..engine import BudgetSpent, GraphUnavailable, StepBudgets
 from .contract import Calls, Functions, Members, Narrowing, Types
 from .declared import TypeReader
 from .lib import LibDeclarations
@@ -76,8 +75,10 @@ KEEP_AFTER = 10_000
 _GLOBAL_VALUES = {"undefined": UNDEFINED, "NaN": Prim("number"), "Infinity": Prim("number")}
 
 
-class ScriptEngine:
+class ScriptEngine(StepBudgets):
     """Types of one project's scripts (see the module docstring)."""
+
+    default_steps = FILE_STEPS
 
     def __init__(
         self, index: ScriptIndex, lib: LibDeclarations, overlays: dict[str, ScriptGraph] | None = None
@@ -187,20 +188,6 @@ class ScriptEngine:
             raise
         self._settle(key, depth, result)
         return result
-
-    @contextlib.contextmanager
-    def file_budget(self, steps: int = FILE_STEPS) -> Iterator[None]:
-        """At most ``steps`` more questions inside (then :class:`BudgetSpent`), as
-        :meth:`TypeEngine.file_budget <typelens.typeinfer.engine.TypeEngine.file_budget>`:
-        one file's or one target's answers degrade to a partial result rather than
-        run long.  Nested budgets keep the tighter end."""
-        saved = self.budget_end
-        end = self.steps + steps
-        self.budget_end = end if saved is None else min(saved, end)
-        try:
-            yield
-        finally:
-            self.budget_end = saved
 
     @property
     def depth(self) -> int:
