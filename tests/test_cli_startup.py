@@ -45,19 +45,17 @@ NOT_FOR_ANALYZE = (
     "http",
 )
 
+# The modules are listed by an atexit handler: batch commands leave through
+# cli.main.hard_exit, which runs such handlers and skips the rest of shutdown.
 DRIVER = """
-import json, sys
+import atexit, json, sys
 from typelens.cli.main import main
 sys.argv = ["typelens", *sys.argv[1:]]
-try:
-    main()
-except SystemExit as stop:
-    code = stop.code
-else:
-    code = 0
 watched = tuple(json.loads(sys.stdin.read()))
-print(json.dumps(sorted(m for m in sys.modules if sys.modules[m] is not None and m.startswith(watched))))
-sys.exit(code)
+atexit.register(
+    lambda: print(json.dumps(sorted(m for m in sys.modules if sys.modules[m] is not None and m.startswith(watched))))
+)
+main()
 """
 
 
