@@ -178,6 +178,7 @@ class ProgramGraph:
         "_children",
         "_symbol_index",
         "_scope_by_node",
+        "_stores",
         "recovered",
     )
 
@@ -219,6 +220,7 @@ class ProgramGraph:
         self._children: list[list[int]] | None = children
         self._symbol_index: dict[tuple[str, str], Symbol] | None = None
         self._scope_by_node: dict[int, Scope] | None = None
+        self._stores: dict[str, tuple[int, ...]] | None = None
         # a buffer with syntax errors: the text its tree was parsed from (same length and
         # line breaks) and the statements that broke; the graph cache does not keep it
         # (``analyzer.recovery.recover_text`` computes it again)
@@ -356,6 +358,17 @@ class ProgramGraph:
         if self._scope_by_node is None:
             self._scope_by_node = {s.node: s for s in self.scopes}
         return self._scope_by_node.get(node)
+
+    def attribute_stores(self) -> dict[str, tuple[int, ...]]:
+        """The ``attribute_store`` nodes (``x.name = ...``) by the name stored, each
+        name's in node order; worked out once (the checks ask per class and name)."""
+        if self._stores is None:
+            found: dict[str, list[int]] = {}
+            for node, kind in enumerate(self.kinds):
+                if kind == "attribute_store":
+                    found.setdefault(self.names.get(self.children(node)[-1], ""), []).append(node)
+            self._stores = {name: tuple(nodes) for name, nodes in found.items()}
+        return self._stores
 
     def scope_named(self, qualname: str) -> Scope | None:
         for scope in self.scopes:
