@@ -134,6 +134,35 @@ class Symbol:
     is_global_decl: bool = False  # declared ``global``/``nonlocal`` somewhere
 
 
+_SYMBOL_SLOTS = tuple(
+    Symbol.__dict__[name].__set__ for name in ("id", "name", "scope", "kind", "definitions", "uses", "is_global_decl")
+)
+
+
+def new_symbol(
+    id: int,
+    name: str,
+    scope: int,
+    kind: SymbolKind,
+    definitions: tuple[int, ...],
+    uses: tuple[int, ...],
+    is_global_decl: bool = False,
+) -> Symbol:
+    """``Symbol(...)`` without the frozen ``__init__``'s ``object.__setattr__`` per
+    field: a graph built or loaded makes thousands (builtins.pyi 5,000), and this
+    costs two fifths of the constructor.  The value is the same frozen Symbol."""
+    sym = object.__new__(Symbol)
+    set_id, set_name, set_scope, set_kind, set_definitions, set_uses, set_global = _SYMBOL_SLOTS
+    set_id(sym, id)
+    set_name(sym, name)
+    set_scope(sym, scope)
+    set_kind(sym, kind)
+    set_definitions(sym, definitions)
+    set_uses(sym, uses)
+    set_global(sym, is_global_decl)
+    return sym
+
+
 @dataclass(frozen=True, slots=True)
 class ImportBinding:
     """A name an import statement binds: ``from ..pkg import x as y`` gives
