@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .heap import paused_gc
-from .graph import EdgeKind, ImportBinding, ProgramGraph, Scope, ScopeKind, Symbol, SymbolKind
+from .graph import EdgeKind, ImportBinding, ProgramGraph, Scope, ScopeKind, SymbolKind, new_symbol
 from .source import Source
 from .spans import Diagnostic, Span
 
@@ -458,7 +458,7 @@ def _assemble(header: dict, data: bytes, c: dict[str, list[int]], edge_columns: 
             Scope(i, _SCOPE_KINDS[k], n, name, q, p, en, ex) for i, k, n, name, q, p, en, ex in header["scopes"]
         ),
         symbols=tuple(
-            Symbol(i, name, scope, _SYMBOL_KINDS[kind], tuple(defs), tuple(uses), is_global)
+            new_symbol(i, name, scope, _SYMBOL_KINDS[kind], tuple(defs), tuple(uses), is_global)
             for i, name, scope, kind, defs, uses, is_global in header["symbols"]
         ),
         symbol_of=dict(zip(c["symbol_nodes"], c["symbol_ids"])),

@@ -134,6 +134,35 @@ class Symbol:
     is_global_decl: bool = False  # declared ``global``/``nonlocal`` somewhere
 
 
+_SYMBOL_SLOTS = tuple(
+    Symbol.__dict__[name].__set__ for name in ("id", "name", "scope", "kind", "definitions", "uses", "is_global_decl")
+)
+
+
+def new_symbol(
+    id: int,
+    name: str,
+    scope: int,
+    kind: SymbolKind,
+    definitions: tuple[int, ...],
+    uses: tuple[int, ...],
+    is_global_decl: bool = False,
+) -> Symbol:
+    """``Symbol(...)`` without the frozen ``__init__``'s ``object.__setattr__`` per
+    field: a graph built or loaded makes thousands (builtins.pyi 5,000), and this
+    costs two fifths of the constructor.  The value is the same frozen Symbol."""
+    sym = object.__new__(Symbol)
+    set_id, set_name, set_scope, set_kind, set_definitions, set_uses, set_global = _SYMBOL_SLOTS
+    set_id(sym, id)
+    set_name(sym, name)
+    set_scope(sym, scope)
+    set_kind(sym, kind)
+    set_definitions(sym, definitions)
+    set_uses(sym, uses)
+    set_global(sym, is_global_decl)
+    return sym
+
+
 @dataclass(frozen=True, slots=True)
 class ImportBinding:
     """A name an import statement binds: ``from ..pkg import x as y`` gives
@@ -178,6 +207,7 @@ class ProgramGraph:
         "_children",
         "_symbol_index",
         "_scope_by_node",
+        "_stores",
         "recovered",
     )
 
@@ -219,6 +249,7 @@ class ProgramGraph:
         self._children: list[list[int]] | None = children
         self._symbol_index: dict[tuple[str, str], Symbol] | None = None
         self._scope_by_node: dict[int, Scope] | None = None
+        self._stores: dict[str, tuple[int, ...]] | None = None
         # a buffer with syntax errors: the text its tree was parsed from (same length and
         # line breaks) and the statements that broke; the graph cache does not keep it
         # (``analyzer.recovery.recover_text`` computes it again)
@@ -356,6 +387,17 @@ class ProgramGraph:
         if self._scope_by_node is None:
             self._scope_by_node = {s.node: s for s in self.scopes}
         return self._scope_by_node.get(node)
+
+    def attribute_stores(self) -> dict[str, tuple[int, ...]]:
+        """The ``attribute_store`` nodes (``x.name = ...``) by the name stored, each
+        name's in node order; worked out once (the checks ask per class and name)."""
+        if self._stores is None:
+            found: dict[str, list[int]] = {}
+            for node, kind in enumerate(self.kinds):
+                if kind == "attribute_store":
+                    found.setdefault(self.names.get(self.children(node)[-1], ""), []).append(node)
+            self._stores = {name: tuple(nodes) for name, nodes in found.items()}
+        return self._stores
 
     def scope_named(self, qualname: str) -> Scope | None:
         for scope in self.scopes:

@@ -26,7 +26,7 @@ import builtins
 import logging
 from dataclasses import dataclass, field
 
-from .graph import ImportBinding, Scope, ScopeKind, Symbol, SymbolKind
+from .graph import ImportBinding, Scope, ScopeKind, Symbol, SymbolKind, new_symbol
 from .syntax import SyntaxArrays
 
 logger = logging.getLogger(__name__)
@@ -360,7 +360,7 @@ class ScopeBuilder:
         self._resolve_loads(index, drafts)
         symbol_of = t.symbol_of
         for sid, (name, scope, kind, defs, uses, is_global) in enumerate(drafts):
-            t.symbols.append(Symbol(sid, name, scope, kind, tuple(defs), tuple(uses), is_global))
+            t.symbols.append(new_symbol(sid, name, scope, kind, tuple(defs), tuple(uses), is_global))
             for d in defs:
                 symbol_of[d] = sid
         for node, sid in t.resolved.items():
@@ -426,7 +426,9 @@ class ScopeBuilder:
                     into.setdefault((owner, attr), []).append(node)
         for key, nodes in defs.items():
             sid = len(t.symbols)
-            t.symbols.append(Symbol(sid, key[1], key[0], SymbolKind.ATTRIBUTE, tuple(nodes), tuple(uses.get(key, ()))))
+            t.symbols.append(
+                new_symbol(sid, key[1], key[0], SymbolKind.ATTRIBUTE, tuple(nodes), tuple(uses.get(key, ())))
+            )
             for node in nodes + uses.get(key, []):
                 t.symbol_of[node] = sid
 

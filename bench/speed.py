@@ -3,6 +3,7 @@ infer`` against ``ty check`` and ``pyrefly check`` on the same trees, in one scr
 
     python bench/speed.py [--runs 3] [--packages click,packaging,pluggy] [--no-stdlib]
                           [--baseline /work/main/.venv/bin/typelens | SOURCE_TREE] [--pyright] [--keep DIR]
+                          [--rows first,cold,warm,edit]
 
 1. A bench virtual environment (a temporary folder, or ``--keep``) gets the measured
    packages and the peers from the package registry (``pip install``); a peer that
@@ -16,7 +17,8 @@ infer`` against ``ty check`` and ``pyrefly check`` on the same trees, in one scr
    machine's library cache ``library/`` kept, filled by one untimed run: a
    project analysed for the first time on a machine where typelens has run
    before), **warm** (the same tree again, caches kept) and **edit** (one line
-   appended to the package's largest file, caches kept).  A build without a
+   appended to the package's largest file, caches kept); ``--rows`` times some of
+   them only.  A build without a
    library cache (``--baseline`` of older code) keeps its library graphs in
    ``graphs/`` with the project's, so its cold row equals its first row.  The
    peers have no persistent cache: one row each.  ``--baseline`` adds the same
@@ -46,6 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PEERS = ("ty", "pyrefly")
+ROWS = ("first", "cold", "warm", "edit")
 _OK_CODES = (0, 1)  # a checker that found problems exits 1
 
 
@@ -142,6 +145,7 @@ class Bench:
     typelens: dict[str, list[str]]  # label -> command prefix
     peers: list[str]
     paths: dict[str, str] = field(default_factory=dict)  # label -> PYTHONPATH (a baseline source tree)
+    kinds: tuple[str, ...] = ROWS  # the typelens rows timed (``--rows``)
 
     def env(self, cache: Path, label: str = "") -> dict[str, str]:
         env = {**os.environ, "TYPELENS_CACHE_DIR": str(cache), "VIRTUAL_ENV": str(self.python.parent.parent)}
@@ -154,12 +158,15 @@ class Bench:
         rows = []
         for command, extra in (("analyze", ["--exit-zero"]), ("infer", [])):
             cmd = prefix + [command, str(tree), "--format", "json", "--python", str(self.python), *extra]
-            rows.append((f"{label} {command} first", self._cold(label, cmd, tree, cache, keep_library=False)))
-            rows.append((f"{label} {command} cold", self._cold(label, cmd, tree, cache, keep_library=True)))
-            warm = [self._run(cmd, tree, cache, label) for _ in range(self.runs)]
-            rows.append((f"{label} {command} warm", median(warm)))
-            rows.append((f"{label} {command} edit", self._edited(label, cmd, tree, cache)))
+            rows.extend((f"{label} {command} {kind}", self._row(kind, label, cmd, tree, cache)) for kind in self.kinds)
         return rows
+
+    def _row(self, kind: str, label: str, cmd: list[str], tree: Path, cache: Path) -> Sample:
+        if kind in ("first", "cold"):
+            return self._cold(label, cmd, tree, cache, keep_library=kind == "cold")
+        if kind == "warm":
+            return median([self._run(cmd, tree, cache, label) for _ in range(self.runs)])
+        return self._edited(label, cmd, tree, cache)
 
     def _run(self, cmd: list[str], tree: Path, cache: Path, label: str = "") -> Sample:
         return measure(cmd, tree.parent, self.env(cache, label))
@@ -223,7 +230,11 @@ def main() -> None:
     parser.add_argument("--baseline", help="another typelens executable, or source tree, to time beside this one")
     parser.add_argument("--pyright", action="store_true", help="time pyright too (it fetches node on first use)")
     parser.add_argument("--keep", type=Path, help="keep the bench environment and trees in this folder")
+    parser.add_argument("--rows", default=",".join(ROWS), help="the typelens rows to time (comma list; default all)")
     args = parser.parse_args()
+    kinds = tuple(k for k in args.rows.split(",") if k)
+    if not kinds or any(k not in ROWS for k in kinds):
+        parser.error(f"--rows={args.rows!r}: give a comma list of {', '.join(ROWS)}")
     work = args.keep or Path(tempfile.mkdtemp(prefix="typelens-speed-"))
     packages = [p for p in args.packages.split(",") if p]
     python, peers = bench_env(work / "venv", packages, PEERS + (("pyright",) if args.pyright else ()))
@@ -247,7 +258,7 @@ def main() -> None:
         paths["baseline"] = str(source_links(Path(args.baseline), work / "baseline-src"))
     elif args.baseline:
         typelens["baseline"] = [args.baseline]
-    bench = Bench(args.runs, python, work, typelens, peers, paths)
+    bench = Bench(args.runs, python, work, typelens, peers, paths, kinds)
     print(
         f"# load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} cores; "
         f"median of {args.runs} runs; peers: {', '.join(peers) or 'none'}"

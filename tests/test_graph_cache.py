@@ -4,6 +4,7 @@ entries ignored, invalidation by content, path, configuration and version, and t
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import os
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from typelens.analyzer import EdgeKind, GraphConfig, ProgramGraph, ProjectIndex, build_graph, build_graph_from_path
+from typelens.analyzer.graph import Symbol, SymbolKind, new_symbol
 from typelens.analyzer.cache import GraphCache, cache_root, content_digest, graph_from_bytes, graph_to_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -440,3 +442,14 @@ def test_answers_are_the_same_with_and_without_the_library_tables(tmp_path: Path
     for folder in ("graphs", "results"):
         shutil.rmtree(cache / folder, ignore_errors=True)
     assert answers() == without  # the project's caches cleared, the library tables read
+
+
+def test_symbols_made_through_their_slots_are_the_constructors_values() -> None:
+    args = (7, "name", 2, SymbolKind.CLASS, (3, 4), (5,), True)
+    made, built = new_symbol(*args), Symbol(*args)
+    assert made == built and hash(made) == hash(built) and repr(made) == repr(built)
+    assert (made.id, made.name, made.scope, made.kind, made.definitions, made.uses, made.is_global_decl) == args
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.name = "other"  # type: ignore[misc]
+    loaded = graph_from_bytes(graph_to_bytes(build_graph_from_path(STDLIB / "argparse.py")))
+    assert all(type(s) is Symbol and isinstance(s.definitions, tuple) for s in loaded.symbols)

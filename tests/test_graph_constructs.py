@@ -53,3 +53,16 @@ def test_golden_edges(path: Path, update_golden: bool) -> None:
 def test_every_construct_file_has_expectations() -> None:
     for path in CASES:
         assert expectations(path), f"{path.name} checks nothing"
+
+
+def test_attribute_stores_are_indexed_by_name_in_node_order() -> None:
+    g = build_graph(
+        "class C:\n    def f(self):\n        self.a = 1\n        C.b = 2\n\nobj.a = 3\nobj.a += 4\nx = obj.a\n"
+    )
+    stores = g.attribute_stores()
+    assert sorted(stores) == ["a", "b"]
+    assert [g.text(n) for n in stores["a"]] == ["self.a", "obj.a", "obj.a"]
+    assert [g.text(n) for n in stores["b"]] == ["C.b"]
+    assert all(g.kinds[n] == "attribute_store" for nodes in stores.values() for n in nodes)
+    assert list(stores["a"]) == sorted(stores["a"])
+    assert g.attribute_stores() is stores  # worked out once

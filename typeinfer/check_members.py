@@ -107,19 +107,15 @@ def is_open_class(engine: TypeEngine, cls: ClassType, name: str) -> bool:
         g = engine.graph(info.path)
         if g is None or not bases_named(g, info.node, info.bases) or not has_plain_metaclass(g, info.node):
             return True
-        body = g.source.data[g.start_bytes[info.node] : g.end_bytes[info.node]]
-        if any(marker in body for marker in _DYNAMIC_SELF) or _stores(g, name):
+        data, start, end = g.source.data, g.start_bytes[info.node], g.end_bytes[info.node]
+        if any(data.find(marker, start, end) >= 0 for marker in _DYNAMIC_SELF) or _stores(g, name):
             return True
     return False
 
 
 def _stores(g: ProgramGraph, name: str) -> bool:
     """``X.name = ...`` with ``X`` not ``self``/``cls`` (those belong to their class)."""
-    for n, k in enumerate(g.kinds):
-        if k == "attribute_store" and g.names.get(g.children(n)[-1]) == name:
-            if g.text(g.children(n)[0]) not in ("self", "cls"):
-                return True
-    return False
+    return any(g.text(g.children(n)[0]) not in ("self", "cls") for n in g.attribute_stores().get(name, ()))
 
 
 def declared_anywhere(engine: TypeEngine, cls: ClassType, name: str) -> bool:

@@ -60,7 +60,6 @@ class FileChecker:
         self.engine, self.path, self.display = engine, path, display
         self.g: ProgramGraph = engine.require_graph(path)
         self.out: list[Diagnostic] = []
-        self._stored: set[str] | None = None
 
     def run(self) -> list[Diagnostic]:
         for _ in self.steps():
@@ -261,20 +260,14 @@ class FileChecker:
 
     def _assigned_elsewhere(self, name: str) -> bool:
         """``obj.name = ...`` anywhere in this file counts as defining it (monkey-patching)."""
-        if self._stored is None:
-            g = self.g
-            self._stored = {g.names.get(g.children(n)[-1], "") for n, k in enumerate(g.kinds) if k == "attribute_store"}
-        return name in self._stored
+        return name in self.g.attribute_stores()
 
     def _stored_on(self, name: str, classes: list[ClassType]) -> bool:
         """``x.name = ...`` in this file where ``x`` may be one of ``classes`` (or is not
         known): the attribute may be set from outside."""
         g = self.g
-        for store in (n for n, k in enumerate(g.kinds) if k == "attribute_store"):
-            kids = g.children(store)
-            if g.names.get(kids[-1]) != name:
-                continue
-            owner = self.engine.exprs.type_of(self.path, kids[0])
+        for store in g.attribute_stores().get(name, ()):
+            owner = self.engine.exprs.type_of(self.path, g.children(store)[0])
             if not isinstance(owner, ClassType) or owner in classes:
                 return True
         return False

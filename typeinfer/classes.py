@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+_UNASKED = object()  # ClassModel.has_member: no answer kept yet
+
 _TYPING_CLASSES = frozenset(
     {
         "Iterator",
@@ -105,6 +107,7 @@ class ClassModel:
         self._by_scope: dict[str, tuple[ProgramGraph, dict[int, list[Symbol]]]] = {}  # path: (graph, scope: symbols)
         self._building: set[tuple[str, int]] = set()
         self._mros: dict[ClassType, list[tuple[ClassType, ClassInfo]]] = {}
+        self._has: dict[tuple[ClassType, str], bool | None] = {}  # see has_member
         self._class_types: dict[tuple[str, int], ClassType] = {}
         self._project_classes: list[ClassType] | None = None
         self._overrides: dict[tuple[str, str], list[tuple[str, int]]] | None = None
@@ -299,7 +302,17 @@ class ClassModel:
         return None
 
     def has_member(self, cls: ClassType, name: str) -> bool | None:
-        """``True``/``False`` when the class and all its bases are known, else ``None``."""
+        """``True``/``False`` when the class and all its bases are known, else ``None``;
+        kept as :meth:`mro` keeps the chain it reads (the checks ask per attribute read)."""
+        key = (cls, name)
+        found = self._has.get(key, _UNASKED)
+        if found is _UNASKED:
+            found = self._has_member(cls, name)
+            if not self._building:
+                self._has[key] = found
+        return found  # type: ignore[return-value]
+
+    def _has_member(self, cls: ClassType, name: str) -> bool | None:
         chain = self.mro(cls)
         if not chain:
             return None

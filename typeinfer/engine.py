@@ -200,14 +200,17 @@ class TypeEngine(StepBudgets):
     def graph(self, path: str) -> ProgramGraph | None:
         if self.log is not None:
             self.log.read(path)
-        if path not in self._graphs:
-            self._graphs[path] = self.index.graph_of(Path(path))
-        return self._graphs[path]
+        g = self._graphs.get(path, _MISSING)
+        if g is _MISSING:
+            g = self._graphs[path] = self.index.graph_of(Path(path))
+        return g  # type: ignore[return-value]
 
     def require_graph(self, path: str) -> ProgramGraph:
         """:meth:`graph`, for callers that were handed ``path`` by the analysis (a
         node's file, a resolved definition's file) and cannot answer without it."""
-        g = self.graph(path)
+        g = self._graphs.get(path) if self.log is None else None  # the common case, without a call
+        if g is None:
+            g = self.graph(path)
         if g is None:
             raise GraphUnavailable(
                 f"cannot read {path}: the file was reached by the analysis "

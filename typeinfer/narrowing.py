@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import bisect
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 from typelens.analyzer import EdgeKind, ProgramGraph
 
@@ -57,6 +57,10 @@ class Narrower:
         # (file, block) -> (graph, {name: [(start, if statement)]}): the if/elif/else chains
         # with a branch that assigns the name on every path (under "": that leaves)
         self._chains: dict[tuple[str, int], tuple[ProgramGraph, dict[str, list[tuple[int, int]]]]] = {}
+        # (file, use) -> (graph, what _facts / _reassigning_ifs found there): asked again
+        # for each definition that reaches the use, and once more for the joined value
+        self._use_facts: dict[tuple[str, int], tuple[ProgramGraph, tuple[tuple[int, bool], ...]]] = {}
+        self._use_ifs: dict[tuple[str, int], tuple[ProgramGraph, tuple[tuple[int, int], ...]]] = {}
 
     def narrow(self, path: str, use: int, value: Type) -> Type:
         if value in (UNKNOWN, NEVER):
@@ -138,7 +142,12 @@ class Narrower:
         return found
 
     def _narrow_by(
-        self, path: str, g: ProgramGraph, facts: list[tuple[int, bool]], target: tuple[int, int | None], value: Type
+        self,
+        path: str,
+        g: ProgramGraph,
+        facts: Sequence[tuple[int, bool]],
+        target: tuple[int, int | None],
+        value: Type,
     ) -> Type:
         todo = list(reversed(facts))
         for _ in range(_MAX_CONDITIONS):  # the nearest conditions first, left to right
@@ -153,9 +162,16 @@ class Narrower:
         return value
 
     # -- where the use sits ------------------------------------------------------------
-    def _facts(self, path: str, g: ProgramGraph, use: int) -> list[tuple[int, bool]]:
+    def _facts(self, path: str, g: ProgramGraph, use: int) -> tuple[tuple[int, bool], ...]:
         """The conditions known to hold at ``use``, the nearest first: one step per
-        enclosing node up to the scope (each step O(1), or a look-up per block)."""
+        enclosing node up to the scope (each step O(1), or a look-up per block);
+        worked out once per use."""
+        known = self._use_facts.get((path, use))
+        if known is None or known[0] is not g:
+            known = self._use_facts[(path, use)] = (g, tuple(self._find_facts(path, g, use)))
+        return known[1]
+
+    def _find_facts(self, path: str, g: ProgramGraph, use: int) -> list[tuple[int, bool]]:
         facts: list[tuple[int, bool]] = []
         child, parent = use, g.parents[use]
         scope = g.scope_of[use]
@@ -200,9 +216,16 @@ class Narrower:
         position = g.start_bytes[statement]
         return [(cond, truth) for start, cond, truth in candidates if start < position]
 
-    def _reassigning_ifs(self, path: str, g: ProgramGraph, use: int) -> list[tuple[int, int]]:
+    def _reassigning_ifs(self, path: str, g: ProgramGraph, use: int) -> tuple[tuple[int, int], ...]:
         """(start, condition) of the ifs without else before ``use``'s statement, in
-        its block and the blocks around it, whose body assigns ``use``'s name."""
+        its block and the blocks around it, whose body assigns ``use``'s name; worked
+        out once per use."""
+        known = self._use_ifs.get((path, use))
+        if known is None or known[0] is not g:
+            known = self._use_ifs[(path, use)] = (g, tuple(self._find_reassigning_ifs(path, g, use)))
+        return known[1]
+
+    def _find_reassigning_ifs(self, path: str, g: ProgramGraph, use: int) -> list[tuple[int, int]]:
         found: list[tuple[int, int]] = []
         name = g.text(use)
         child, parent = use, g.parents[use]
