@@ -267,6 +267,10 @@ class EditLog:
             self._floor = self._edits[0][0]
         self._edits.append((revision, start, old_end, new_end))
 
+    def made(self, revision: int) -> tuple[int, int, int] | None:
+        """The last edit of those that made ``revision``: ``(start, old end, new end)``."""
+        return next(((s, o, n) for r, s, o, n in reversed(self._edits) if r == revision), None)
+
     def carry(self, start: int, end: int, source: int, target: int) -> tuple[int, int] | None:
         """Where bytes ``[start, end]`` of revision ``source`` are in revision ``target``;
         ``None`` when an edit between them wrote into or next to them (typing next to

@@ -749,13 +749,33 @@ class Workspace:
         ):
             analysed.keep(("members", dot), analysed.answering.completions(dot + 1))
 
+    def _list_typed_dot(self, track: Track, analysed: Analysed) -> None:
+        """List the members of the dot that the edit making ``analysed``'s revision
+        ended with (``self.`` typed, or a name after a dot): the user asks for
+        completion there next, and once the revision is built that request
+        reads the list instead of working it out (one receiver's members can
+        take tens of milliseconds to detail)."""
+        with self._lock:
+            edit = track.edits.made(analysed.revision)
+        if edit is None:
+            return
+        data = analysed.graph.source.data
+        start, _, end = edit
+        typed_end = start + len(data[start:end].rstrip())
+        dot = ide_completion.members_dot(data, typed_end) if typed_end > start else None
+        if dot is not None and analysed.kept(("members", dot)) is None:
+            analysed.keep(("members", dot), analysed.answering.completions(dot + 1))
+
     def _warm_steps(self, track: Track, analysed: Analysed) -> Iterator[None]:
         """What the builder works out on a revision it built, a step at a time, so
-        that the requests after it find their answers: every prediction of the
+        that the requests after it find their answers: the members of the dot
+        the last edit typed (:meth:`_list_typed_dot`), every prediction of the
         file (hovers and inlay hints read them), then the diagnostics
         (:meth:`diagnostics` reads them); and first, at each step, the members of
         a dot that a completion carried from an older revision meanwhile (the
         client asks again there)."""
+        self._list_typed_dot(track, analysed)
+        yield
         for _ in self._every_answer(track, analysed):
             self._list_carried_dot(track, analysed)
             yield

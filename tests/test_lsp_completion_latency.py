@@ -276,6 +276,30 @@ def test_a_revision_lists_a_dots_members_once(tmp_path: Path, monkeypatch) -> No
     assert not settled.carried and worked_out == [] and _agree(settled.entries, _fresh(tmp_path, edited, cursor - 1))
 
 
+def test_the_warm_up_lists_the_members_of_the_dot_just_typed(tmp_path: Path, monkeypatch) -> None:
+    """``self.`` typed, and completion asked for there only once the edited text
+    is built and warmed (the user asks later, or the client waits): the
+    warm-up listed that dot's members, so the request reads them instead of
+    working them out, and they are what a fresh open lists.  An edit that does
+    not end at a dot lists nothing."""
+    from typelens.typeinfer.ide import completion as ide_completion
+
+    ws, uri = _open(tmp_path, CART)
+    ws.completion_list(uri, CART.index("self.items.append") + 5)
+    assert ws.caught_up(uri)
+    worked_out: list[int] = []
+    real = ide_completion.completions
+    monkeypatch.setattr(ide_completion, "completions", lambda a, o: worked_out.append(o) or real(a, o))
+    edited, cursor = _insert(ws, uri, CART, "def total(self):\n", "        self.\n")
+    assert ws.caught_up(uri)
+    assert worked_out == [cursor - 1]  # by the warm-up, before any request
+    found = ws.completion_list(uri, cursor - 1)
+    assert found.revision == 1 and not found.carried and worked_out == [cursor - 1]
+    ws.change(uri, 3, [(cursor - 1, cursor - 1, "  # ")])  # ``self.  #``: no dot at the edit's end
+    assert ws.caught_up(uri) and worked_out == [cursor - 1]
+    assert _agree(found.entries, _fresh(tmp_path, edited, cursor - 1))
+
+
 def _labels(found) -> list[str]:
     return [e.label for e in found.entries]
 
@@ -447,6 +471,7 @@ def test_members_asked_while_the_new_revision_is_warmed_come_from_the_one_before
             yield
 
     monkeypatch.setattr(Workspace, "_every_answer", warming)
+    monkeypatch.setattr(Workspace, "_list_typed_dot", lambda self, track, analysed: None)  # a dot it has not listed
     ws, uri = _open(tmp_path, CART)
     ws.completion_list(uri, CART.index("self.items.append") + 5)  # revision 0 lists members
     text, cursor = _insert(ws, uri, CART, "def total(self):\n", "        self.\n")
