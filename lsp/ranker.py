@@ -10,8 +10,10 @@ earlier ask there.  A list with a name not scored yet goes in its static
 order (``ranked`` false: the server marks it incomplete, and the client asks
 again as the user types the member's name), and the :class:`Ranker`'s own
 thread then reads the text and scores the names, once no request is in flight
-(:class:`~.analyses.Priority`), for the next ask at that dot.  Only the newest
-text asked for is read: one asked before it and not started yet is dropped.
+(:class:`~.analyses.Priority`), for the next ask at that dot.  The members
+of a dot just typed are scored ahead, as soon as the warm-up lists them
+(:meth:`Ranker.score_ahead`).  Only the newest text asked for is read: one
+asked before it and not started yet is dropped.
 
 ``wait`` (``TYPELENS_RANK_BUDGET``, see :func:`~.analyses.rank_budget`)
 makes a list wait that long for its reading instead (``None``: until it is
@@ -70,6 +72,7 @@ class Ranker:
         self._next: _Job | None = None  # the newest job not started
         self._running: _Job | None = None
         self._thread: threading.Thread | None = None
+        self._asked = False  # whether a list was asked for
 
     def ranked(
         self, uri: str, before: bytes, entries: list[CompletionEntry], wait: float | None = 0.0
@@ -78,6 +81,7 @@ class Ranker:
         ordered by their kept scores, and whether they are: without a score for
         each, in their given order, and scored behind the answer (``wait``:
         seconds to wait for that instead, ``None``: until done)."""
+        self._asked = True
         if not entries:
             return entries, True
         key = hashlib.blake2b(before, digest_size=16).digest()
@@ -95,6 +99,18 @@ class Ranker:
         from typelens.monitors.ranking import ranked_by
 
         return ranked_by(entries, [found[e.label] for e in entries]), True  # type: ignore[index]
+
+    def score_ahead(self, uri: str, before: bytes, entries: list[CompletionEntry]) -> None:
+        """Have ``entries``' names scored after ``before`` for a list not asked for
+        yet (the members of the dot the user just typed, listed by the warm-up),
+        once a client has asked for a list: a server whose client never does
+        loads no LM for it."""
+        if not entries or not self._asked:
+            return
+        key = hashlib.blake2b(before, digest_size=16).digest()
+        labels = tuple(dict.fromkeys(e.label for e in entries))
+        if self._found(key, labels) is None:
+            self._ask(uri, before, key, labels)
 
     def _found(self, key: bytes, labels: tuple[str, ...]) -> dict[str, float] | object | None:
         with self._lock:

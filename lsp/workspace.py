@@ -763,8 +763,12 @@ class Workspace:
         start, _, end = edit
         typed_end = start + len(data[start:end].rstrip())
         dot = ide_completion.members_dot(data, typed_end) if typed_end > start else None
-        if dot is not None and analysed.kept(("members", dot)) is None:
-            analysed.keep(("members", dot), analysed.answering.completions(dot + 1))
+        if dot is None or analysed.kept(("members", dot)) is not None:
+            return
+        entries = analysed.answering.completions(dot + 1)
+        analysed.keep(("members", dot), entries)
+        if analysed.answering.language == "python":  # the code LM ranks them before they are asked for
+            self._ranker.score_ahead(track.uri, data[: dot + 1], entries)
 
     def _warm_steps(self, track: Track, analysed: Analysed) -> Iterator[None]:
         """What the builder works out on a revision it built, a step at a time, so

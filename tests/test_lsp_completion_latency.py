@@ -280,24 +280,41 @@ def test_the_warm_up_lists_the_members_of_the_dot_just_typed(tmp_path: Path, mon
     """``self.`` typed, and completion asked for there only once the edited text
     is built and warmed (the user asks later, or the client waits): the
     warm-up listed that dot's members, so the request reads them instead of
-    working them out, and they are what a fresh open lists.  An edit that does
-    not end at a dot lists nothing."""
+    working them out, ranked by the code LM's scores worked out behind the
+    warm-up, and they are what a fresh open lists.  An edit that does not end
+    at a dot lists nothing."""
     from typelens.typeinfer.ide import completion as ide_completion
 
+    import threading
+
+    from typelens.lsp.ranker import Ranker
+
     ws, uri = _open(tmp_path, CART)
+    read = threading.Event()
+    ws._ranker = Ranker(
+        lambda uri, before, labels: read.set() or _reverse_alphabetical(uri, before, labels), ws._priority
+    )
     ws.completion_list(uri, CART.index("self.items.append") + 5)
     assert ws.caught_up(uri)
     worked_out: list[int] = []
     real = ide_completion.completions
     monkeypatch.setattr(ide_completion, "completions", lambda a, o: worked_out.append(o) or real(a, o))
+    read.clear()
     edited, cursor = _insert(ws, uri, CART, "def total(self):\n", "        self.\n")
     assert ws.caught_up(uri)
     assert worked_out == [cursor - 1]  # by the warm-up, before any request
+    assert read.wait(60)  # and their names scored by the code LM
+    ws.rank_budget = analyses.RANK_BUDGET
     found = ws.completion_list(uri, cursor - 1)
     assert found.revision == 1 and not found.carried and worked_out == [cursor - 1]
+    assert found.ranked and not found.incomplete
     ws.change(uri, 3, [(cursor - 1, cursor - 1, "  # ")])  # ``self.  #``: no dot at the edit's end
     assert ws.caught_up(uri) and worked_out == [cursor - 1]
-    assert _agree(found.entries, _fresh(tmp_path, edited, cursor - 1))
+    assert _agree(_by_label(found.entries), _by_label(_fresh(tmp_path, edited, cursor - 1)))  # ranked apart
+
+
+def _by_label(entries: list) -> list:
+    return sorted(entries, key=lambda e: e.label)
 
 
 def _labels(found) -> list[str]:
