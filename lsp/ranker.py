@@ -45,7 +45,7 @@ __all__ = ["Ranker"]
 # score(uri, text before the dot, labels): each label's score, or None (no code LM:
 # the static order is the answer)
 Score = Callable[[str, bytes, tuple[str, ...]], "dict[str, float] | None"]
-_NO_LM = object()  # a kept reading: no code LM
+_NO_LM: dict[str, float] = {}  # kept for a text (told apart by identity): no code LM
 
 
 @dataclass(slots=True)
@@ -68,7 +68,7 @@ class Ranker:
         self._priority = priority
         self.limit = limit
         self._lock = threading.Condition(threading.Lock())
-        self._kept: dict[bytes, dict[str, float] | object] = {}  # text key -> scores, oldest first
+        self._kept: dict[bytes, dict[str, float]] = {}  # text key -> scores, oldest first
         self._next: _Job | None = None  # the newest job not started
         self._running: _Job | None = None
         self._thread: threading.Thread | None = None
@@ -98,7 +98,7 @@ class Ranker:
             return entries, True
         from typelens.monitors.ranking import ranked_by
 
-        return ranked_by(entries, [found[e.label] for e in entries]), True  # type: ignore[index]
+        return ranked_by(entries, [found[e.label] for e in entries]), True
 
     def score_ahead(self, uri: str, before: bytes, entries: list[CompletionEntry]) -> None:
         """Have ``entries``' names scored after ``before`` for a list not asked for
@@ -112,10 +112,10 @@ class Ranker:
         if self._found(key, labels) is None:
             self._ask(uri, before, key, labels)
 
-    def _found(self, key: bytes, labels: tuple[str, ...]) -> dict[str, float] | object | None:
+    def _found(self, key: bytes, labels: tuple[str, ...]) -> dict[str, float] | None:
         with self._lock:
             found = self._kept.get(key)
-        if found is _NO_LM or (isinstance(found, dict) and all(label in found for label in labels)):
+        if found is _NO_LM or (found is not None and all(label in found for label in labels)):
             return found
         return None
 
@@ -165,6 +165,6 @@ class Ranker:
             if scores is None:
                 self._kept[job.key] = _NO_LM
             else:
-                self._kept[job.key] = {**kept, **scores} if isinstance(kept, dict) else dict(scores)
+                self._kept[job.key] = {**kept, **scores} if kept is not None and kept is not _NO_LM else dict(scores)
             while len(self._kept) > self.limit:
                 del self._kept[next(iter(self._kept))]
