@@ -101,11 +101,11 @@ T = TypeVar("T")
 
 HOVER_BUDGET = 0.03  # seconds a hover waits for the current revision's build
 COMPLETION_BUDGET = 0.05  # ... and a completion, before the newest revision built answers it
-# seconds a listed completion waits on for the code LM's reading of the text before
-# the dot (started with the request); past it the list goes in its static order,
-# marked incomplete: the client asks again, and the LM's reading, kept, ranks it then;
-# TYPELENS_RANK_BUDGET (seconds, or "none": always wait) overrides it
-RANK_BUDGET = 0.02
+# seconds a listed completion waits for the code LM's scores of its names (worked
+# out behind it, see ``ranker.Ranker``): none, the list goes in its static order,
+# marked incomplete, and the client's next ask there is ranked; TYPELENS_RANK_BUDGET
+# (seconds, or "none": always wait) overrides it
+RANK_BUDGET = 0.0
 QUIET = 0.15  # the builder starts once the document had no edit for this long
 # seconds a carried answer waits for the older revision's engine (busy with a
 # step of its warm-up, or another request) before it asks the current revision
@@ -266,6 +266,10 @@ class EditLog:
         if len(self._edits) == self._edits.maxlen:
             self._floor = self._edits[0][0]
         self._edits.append((revision, start, old_end, new_end))
+
+    def made(self, revision: int) -> tuple[int, int, int] | None:
+        """The last edit of those that made ``revision``: ``(start, old end, new end)``."""
+        return next(((s, o, n) for r, s, o, n in reversed(self._edits) if r == revision), None)
 
     def carry(self, start: int, end: int, source: int, target: int) -> tuple[int, int] | None:
         """Where bytes ``[start, end]`` of revision ``source`` are in revision ``target``;

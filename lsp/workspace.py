@@ -33,7 +33,6 @@ import logging
 import re
 import threading
 from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -64,6 +63,7 @@ from .analyses import (
     rank_budget,
 )
 from .positions import Encoding, LineIndex
+from .ranker import Ranker
 
 logger = logging.getLogger(__name__)
 
@@ -115,8 +115,8 @@ class Snapshot:
 class Completions:
     """A completion list and the revision it was worked out on; ``carried``: by an
     older revision than the request's (see :meth:`Workspace.completions`), or
-    ``ranked`` false: in its static order, the code LM's reading not ready within
-    :data:`~.analyses.RANK_BUDGET`; either way the client should ask again as
+    ``ranked`` false: in its static order, the code LM's scores of its names not
+    ready (:class:`~.ranker.Ranker`); either way the client should ask again as
     the user types on."""
 
     entries: list[CompletionEntry]
@@ -184,6 +184,7 @@ class Workspace:
         self.hover_budget = HOVER_BUDGET
         self.completion_budget = COMPLETION_BUDGET
         self.rank_budget = rank_budget()  # None: a list waits for its ranking
+        self._ranker = Ranker(self._scores, self._priority)
 
     # -- documents -----------------------------------------------------------------------
     def open(self, uri: str, text: str, version: int) -> None:
@@ -665,18 +666,25 @@ class Workspace:
         """The completions at ``offset``; while a document slow to build is typed in,
         or its newest revision is still being warmed, maybe answered by an older
         revision built (see :meth:`_carried_completions`).  No build or warm-up
-        step starts while it is worked out (:class:`~.analyses.Priority`)."""
-        with self._priority.asking():
-            return self._completion_list(uri, offset, snapshot)
-
-    def _completion_list(self, uri: str, offset: int, snapshot: Snapshot | None) -> Completions:
+        step starts while it is worked out (:class:`~.analyses.Priority`).
+        Members are ordered by the code LM when its scores of them after the
+        text before the dot are ready, and scored after the answer otherwise
+        (:class:`~.ranker.Ranker`)."""
         with self._lock:
             doc = self._docs[uri]
             snapshot = snapshot or doc.snapshot()
-            track = doc.track
             python = not is_script(str(doc.path))
+        with self._priority.asking():
+            found = self._completion_list(doc.track, uri, offset, snapshot, python)
+        dot = member_dot(snapshot.data, offset) if python else None
+        if dot is None:
+            return found
+        # outside ``asking``: the ranker's thread starts once no request is in flight
+        entries, ranked = self._ranker.ranked(uri, snapshot.data[: dot + 1], found.entries, self.rank_budget)
+        return dataclasses.replace(found, entries=entries, ranked=ranked)
+
+    def _completion_list(self, track: Track, uri: str, offset: int, snapshot: Snapshot, python: bool) -> Completions:
         data = snapshot.data
-        ranking = self._rank_ahead(uri, data, offset) if python else None
         dot = ide_completion.members_dot(data, offset) if python else None
         kept = self._builds.carrier(track, snapshot.revision, self.completion_budget)
         analysis = None
@@ -690,15 +698,13 @@ class Workspace:
                     track.carried_dot = (snapshot.revision, dot)
             carried = self._carried_completions(track, kept, snapshot, offset)
             if carried is not None:
-                ranked, in_order = self._ranked(ranking, data, offset, carried)
-                return Completions(ranked, kept.revision, True, in_order)
+                return Completions(carried, kept.revision, True)
         analysis = analysis or self._analysed(uri, snapshot)
         if dot is None:
             entries = analysis.ask(lambda a: a.completions(offset))
         else:  # the same list at every offset of the name typed after the dot
             entries = analysis.ask_kept(("members", dot), lambda a: a.completions(offset))
-        ranked, in_order = self._ranked(ranking, data, offset, entries)
-        return Completions(ranked, analysis.revision, ranked=in_order)
+        return Completions(entries, analysis.revision)
 
     def _warmest(self, track: Track, kept: Analysed) -> Analysed:
         """``kept``, or the revision before it, when that one was warmed or listed
@@ -743,13 +749,37 @@ class Workspace:
         ):
             analysed.keep(("members", dot), analysed.answering.completions(dot + 1))
 
+    def _list_typed_dot(self, track: Track, analysed: Analysed) -> None:
+        """List the members of the dot that the edit making ``analysed``'s revision
+        ended with (``self.`` typed, or a name after a dot): the user asks for
+        completion there next, and once the revision is built that request
+        reads the list instead of working it out (one receiver's members can
+        take tens of milliseconds to detail)."""
+        with self._lock:
+            edit = track.edits.made(analysed.revision)
+        if edit is None:
+            return
+        data = analysed.graph.source.data
+        start, _, end = edit
+        typed_end = start + len(data[start:end].rstrip())
+        dot = ide_completion.members_dot(data, typed_end) if typed_end > start else None
+        if dot is None or analysed.kept(("members", dot)) is not None:
+            return
+        entries = analysed.answering.completions(dot + 1)
+        analysed.keep(("members", dot), entries)
+        if analysed.answering.language == "python":  # the code LM ranks them before they are asked for
+            self._ranker.score_ahead(track.uri, data[: dot + 1], entries)
+
     def _warm_steps(self, track: Track, analysed: Analysed) -> Iterator[None]:
         """What the builder works out on a revision it built, a step at a time, so
-        that the requests after it find their answers: every prediction of the
+        that the requests after it find their answers: the members of the dot
+        the last edit typed (:meth:`_list_typed_dot`), every prediction of the
         file (hovers and inlay hints read them), then the diagnostics
         (:meth:`diagnostics` reads them); and first, at each step, the members of
         a dot that a completion carried from an older revision meanwhile (the
         client asks again there)."""
+        self._list_typed_dot(track, analysed)
+        yield
         for _ in self._every_answer(track, analysed):
             self._list_carried_dot(track, analysed)
             yield
@@ -768,44 +798,19 @@ class Workspace:
         for _ in steps() if steps is not None else _one_step(analysed.answering.diagnostics):
             yield
 
-    def _rank_ahead(self, uri: str, data: bytes, offset: int) -> Future | None:
-        """The code LM reading ``data`` up to the dot before ``offset`` (``None``: no
-        dot), started in the LM's own thread while the members are listed: it
-        spends its time in the tokenizer and torch, which let the listing run."""
-        dot = member_dot(data, offset)
-        return in_daemon(self._next_logprobs, uri, data[: dot + 1]) if dot is not None else None
-
-    def _next_logprobs(self, uri: str, before: bytes):
-        """``(lm, next-token log-probabilities after before)``, or ``None`` without an LM."""
+    def _scores(self, uri: str, before: bytes, labels: tuple[str, ...]) -> dict[str, float] | None:
+        """The code LM's score of each of ``labels`` after ``before`` (the text up
+        to the dot), or ``None`` without an LM; the :class:`~.ranker.Ranker`'s
+        thread asks, after the list is answered."""
         lm = self.code_lm(uri)
         if lm is None:
             return None
-        from typelens.monitors.ranking import next_logprobs
+        from typelens.monitors.ranking import next_logprobs, scores_after
 
-        with self._lm_use:
-            return lm, self._logprobs.get(lm, before, lambda: next_logprobs(lm, before.decode("utf-8", "replace")))
-
-    def _ranked(
-        self, ranking: Future | None, data: bytes, offset: int, entries: list[CompletionEntry]
-    ) -> tuple[list[CompletionEntry], bool]:
-        """Member completions ordered by the code LM (``ranking``: its reading of
-        ``data`` up to the dot, :meth:`_rank_ahead`), and whether they are: a
-        reading not ready within :attr:`rank_budget` of the list leaves them in
-        their static order (the reading goes on, and is kept for the next ask)."""
-        dot = member_dot(data, offset)
-        if ranking is None or not entries or dot is None:
-            return entries, True
-        try:
-            found = ranking.result(timeout=self.rank_budget)
-        except FutureTimeout:
-            return entries, False
-        if found is None:  # no LM: the static order is the answer
-            return entries, True
-        from typelens.monitors.ranking import rank_entries
-
-        lm, logprobs = found
-        with self._lm_use:  # the names' first tokens use the tokenizer
-            return rank_entries(lm, data[: dot + 1].decode("utf-8", "replace"), entries, logprobs), True
+        text = before.decode("utf-8", "replace")
+        with self._lm_use:  # the reading and the names' first tokens use the tokenizer
+            logprobs = self._logprobs.get(lm, before, lambda: next_logprobs(lm, text))
+            return dict(zip(labels, scores_after(lm, logprobs, text, list(labels))))
 
     def _carried_completions(
         self, track: Track, kept: Analysed, snapshot: Snapshot, offset: int

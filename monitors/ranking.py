@@ -78,5 +78,14 @@ def rank_entries(lm, text: str, entries: list, logprobs: torch.Tensor | None = N
     :func:`next_logprobs` of ``text``, when given)."""
     labels = [e.label for e in entries]
     scores = name_scores(lm, text, labels) if logprobs is None else scores_after(lm, logprobs, text, labels)
+    return ranked_by(entries, scores)
+
+
+def ranked_by(entries: list, scores: list[float]) -> list:
+    """``entries`` (anything with a ``label``) in :func:`rank_entries`'s order,
+    from their ``scores`` (one each, worked out earlier: an editor scores a list
+    behind its answer and orders the next one at no cost)."""
+    if len(scores) != len(entries):
+        raise ValueError(f"scores has {len(scores)} values for {len(entries)} entries: give one score per entry")
     order = sorted(range(len(entries)), key=lambda i: (entries[i].label.startswith("_"), -scores[i]))
     return [entries[i] for i in order]

@@ -276,6 +276,47 @@ def test_a_revision_lists_a_dots_members_once(tmp_path: Path, monkeypatch) -> No
     assert not settled.carried and worked_out == [] and _agree(settled.entries, _fresh(tmp_path, edited, cursor - 1))
 
 
+def test_the_warm_up_lists_the_members_of_the_dot_just_typed(tmp_path: Path, monkeypatch) -> None:
+    """``self.`` typed, and completion asked for there only once the edited text
+    is built and warmed (the user asks later, or the client waits): the
+    warm-up listed that dot's members, so the request reads them instead of
+    working them out, ranked by the code LM's scores worked out behind the
+    warm-up, and they are what a fresh open lists.  An edit that does not end
+    at a dot lists nothing."""
+    from typelens.typeinfer.ide import completion as ide_completion
+
+    import threading
+
+    from typelens.lsp.ranker import Ranker
+
+    ws, uri = _open(tmp_path, CART)
+    read = threading.Event()
+    ws._ranker = Ranker(
+        lambda uri, before, labels: read.set() or _reverse_alphabetical(uri, before, labels), ws._priority
+    )
+    ws.completion_list(uri, CART.index("self.items.append") + 5)
+    assert ws.caught_up(uri)
+    worked_out: list[int] = []
+    real = ide_completion.completions
+    monkeypatch.setattr(ide_completion, "completions", lambda a, o: worked_out.append(o) or real(a, o))
+    read.clear()
+    edited, cursor = _insert(ws, uri, CART, "def total(self):\n", "        self.\n")
+    assert ws.caught_up(uri)
+    assert worked_out == [cursor - 1]  # by the warm-up, before any request
+    assert read.wait(60)  # and their names scored by the code LM
+    ws.rank_budget = analyses.RANK_BUDGET
+    found = ws.completion_list(uri, cursor - 1)
+    assert found.revision == 1 and not found.carried and worked_out == [cursor - 1]
+    assert found.ranked and not found.incomplete
+    ws.change(uri, 3, [(cursor - 1, cursor - 1, "  # ")])  # ``self.  #``: no dot at the edit's end
+    assert ws.caught_up(uri) and worked_out == [cursor - 1]
+    assert _agree(_by_label(found.entries), _by_label(_fresh(tmp_path, edited, cursor - 1)))  # ranked apart
+
+
+def _by_label(entries: list) -> list:
+    return sorted(entries, key=lambda e: e.label)
+
+
 def _labels(found) -> list[str]:
     return [e.label for e in found.entries]
 
@@ -299,30 +340,81 @@ def _order(entries) -> list[str]:
     return [e.label for e in entries]
 
 
-def test_a_list_does_not_wait_past_its_budget_for_the_lms_ranking(tmp_path: Path) -> None:
-    """The LM reads the text before the dot beside the listing; a reading not ready
-    within the rank budget leaves the list in its static order, marked incomplete
-    (the client asks again), and the reading goes on: the next ask is ranked."""
-    import threading
+def _reverse_alphabetical(uri: str, before: bytes, labels: tuple[str, ...]) -> dict[str, float]:
+    """A code LM's scores that put the names in reverse alphabetical order."""
+    return {label: float(i) for i, label in enumerate(sorted(labels))}
+
+
+def test_a_list_is_answered_before_the_lm_reads_and_ranked_the_next_time(tmp_path: Path) -> None:
+    """A list does not wait for the code LM: in its static order, marked
+    incomplete (the client asks again), its names are scored behind the answer,
+    once no request is in flight (none of that while the members are listed,
+    nor while a hover runs), and the next ask at that dot is ranked by those
+    scores, without another reading."""
+    from typelens.lsp.ranker import Ranker
 
     ws, uri = _open(tmp_path, CART)
     dot = _offset(CART, "self.items.append", -len("items.append")) - 1
     listed = ws.analysis(uri).completions(dot + 1)
-    gate, reads = threading.Event(), []
+    reads: list[tuple[bytes, bool]] = []
 
-    def slow_reading(uri: str, before: bytes):  # an LM that takes its time, then says it has nothing
-        reads.append(before)
-        assert gate.wait(60)
+    def scores(uri: str, before: bytes, labels: tuple[str, ...]) -> dict[str, float]:
+        reads.append((before, ws._priority.busy()))
+        return _reverse_alphabetical(uri, before, labels)
 
-    ws._next_logprobs = slow_reading
-    ws.rank_budget = 0.0
-    unranked = ws.completion_list(uri, dot + 1)
-    assert not unranked.ranked and unranked.incomplete and not unranked.carried
-    assert _agree(unranked.entries, listed) and reads == [CART.encode()[: dot + 1]]
-    gate.set()
-    ws.rank_budget = None  # a list waits for its ranking
+    ws._ranker = Ranker(scores, ws._priority)
+    ws.rank_budget = analyses.RANK_BUDGET
+    with ws._priority.asking():  # a hover in flight the whole time
+        first = ws.completion_list(uri, dot + 1)
+        assert reads == []
+    assert not first.ranked and first.incomplete and not first.carried and _agree(first.entries, listed)
+    ws.rank_budget = None  # waits for the scores asked for by the first list
     again = ws.completion_list(uri, dot + 1)
-    assert again.ranked and not again.incomplete and _agree(again.entries, listed)
+    assert reads == [(CART.encode()[: dot + 1], False)]
+    assert again.ranked and not again.incomplete
+    public = [e.label for e in listed if not e.label.startswith("_")]
+    assert _order(again.entries)[: len(public)] == sorted(public, reverse=True)
+    ws.rank_budget = analyses.RANK_BUDGET
+    assert _order(ws.completion_list(uri, dot + 1).entries) == _order(again.entries) and len(reads) == 1
+
+
+def test_the_ranker_reads_the_newest_text_asked_for() -> None:
+    """Texts asked for while a request is in flight: the newest is read, those
+    before it are dropped (their lists stay unranked); a list waiting for its
+    scores gets them, and a scorer that fails leaves the list unranked and the
+    ranker working."""
+    from typelens.lsp.ranker import Ranker
+    from typelens.typeinfer.ide import CompletionEntry
+
+    priority, reads = analyses.Priority(), []
+
+    def scores(uri: str, before: bytes, labels: tuple[str, ...]) -> dict[str, float]:
+        reads.append(before)
+        if before == b"broken.":
+            raise RuntimeError("the LM failed")
+        return _reverse_alphabetical(uri, before, labels)
+
+    ranker = Ranker(scores, priority)
+    entries = [CompletionEntry(label, "field", "") for label in ("a", "b", "_c")]
+    with priority.asking():
+        assert ranker.ranked("u", b"x.", entries) == (entries, False)
+        assert ranker.ranked("u", b"y.", entries) == (entries, False)
+    found, ranked = ranker.ranked("u", b"y.", entries, wait=None)
+    assert ranked and [e.label for e in found] == ["b", "a", "_c"] and reads == [b"y."]
+    assert ranker.ranked("u", b"x.", entries, wait=None)[1] and reads == [b"y.", b"x."]  # dropped, read now
+    assert ranker.ranked("u", b"broken.", entries, wait=None) == (entries, False)
+    assert ranker.ranked("u", b"w.", entries, wait=None)[1] and reads == [b"y.", b"x.", b"broken.", b"w."]
+    assert ranker.ranked("u", b"z.", [], wait=None) == ([], True) and b"z." not in reads
+
+
+def test_without_a_code_lm_a_list_keeps_its_static_order() -> None:
+    from typelens.lsp.ranker import Ranker
+    from typelens.typeinfer.ide import CompletionEntry
+
+    ranker = Ranker(lambda uri, before, labels: None, analyses.Priority())
+    entries = [CompletionEntry(label, "field", "") for label in ("a", "b")]
+    assert ranker.ranked("u", b"x.", entries, wait=None) == (entries, True)
+    assert ranker.ranked("u", b"x.", entries) == (entries, True)
 
 
 def test_the_rank_budget_is_read_from_the_environment() -> None:
@@ -396,6 +488,7 @@ def test_members_asked_while_the_new_revision_is_warmed_come_from_the_one_before
             yield
 
     monkeypatch.setattr(Workspace, "_every_answer", warming)
+    monkeypatch.setattr(Workspace, "_list_typed_dot", lambda self, track, analysed: None)  # a dot it has not listed
     ws, uri = _open(tmp_path, CART)
     ws.completion_list(uri, CART.index("self.items.append") + 5)  # revision 0 lists members
     text, cursor = _insert(ws, uri, CART, "def total(self):\n", "        self.\n")
