@@ -28,6 +28,11 @@ unguided is then unknown: such a step reports ``masked=False`` and records no
 ``masked`` intervention.  Where a name starts, name search and name repair
 read the whole distribution: the whole head runs there.
 
+``name_commit=True`` (with ``name_ranking``): the ranked name is written as its
+own tokens at once, their keys and values taken from the ranking's batched pass
+(:class:`~.layered.BesidePass`), instead of a decoding step per token
+(:func:`_commit_name`).
+
 With a :class:`~.prompt_cache.PromptCache` the keys and values of the longest
 cached prefix of the prompt are reused and only the rest is encoded; afterwards
 the cache gets back the keys and values computed at full depth.
