@@ -101,6 +101,10 @@ MODES = {
     "guided-full-head": (True, True, {"allowed_head": False}),
     # guided ranks the allowed names whole (NameRanking, complete()'s default); greedy: the likeliest first token
     "guided-greedy": (True, True, {"name_ranking": None}),
+    # guided, the ranked name written token by token (a decoding step each) rather than committed whole
+    "guided-stepwise": (True, True, {"name_commit": False}),
+    # guided with the trained early exits (threshold 0.9; the ranked name itself is chosen at full depth)
+    "guided-exit": (True, True, {"exit_threshold": 0.9}),
     "guided-rank-plain": (True, True, {"name_ranking": NameRanking(favour=0.0, length_power=0.0, calls=False)}),
     "guided-rank-all": (True, True, {"name_ranking": NameRanking(margin=float("inf"))}),
 }

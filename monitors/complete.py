@@ -357,6 +357,7 @@ def complete(
     dunder_penalty: float = DUNDER_PENALTY,
     allowed_head: bool = False,
     name_ranking: NameRanking | None = NAME_RANKING,
+    name_commit: bool = True,
 ) -> Completion:
     """Complete ``source`` at byte ``offset`` (of its UTF-8 encoding).  ``session``
     is the project's analysis session (default: the document's, else one for the
@@ -386,7 +387,10 @@ def complete(
     whose first token comes close are scored whole in one batched pass, with the
     file's priors (:class:`~.name_search.NameRanking`; ``NAME_RANKING`` by
     default, ``None``: the likeliest first token, greedily); name search or
-    repair, when asked for, replace it."""
+    repair, when asked for, replace it.  ``name_commit``: the ranked name is
+    written as the tokens the ranking scored, their keys and values taken from
+    the ranking's pass, instead of one decoding step per token (the same name;
+    see :mod:`.decoding`)."""
     if favour_scope not in ("file", "before", "receiver"):
         raise ValueError(f"favour_scope={favour_scope!r} must be 'file', 'before' or 'receiver'")
     data = source.encode("utf-8") if isinstance(source, str) else bytes(source)
@@ -429,6 +433,7 @@ def complete(
         name_repair=name_repair,
         allowed_head=allowed_head,
         name_ranking=None if name_search or name_repair else name_ranking,
+        name_commit=name_commit,
     )
     generation = decode(
         lm, prompt.ids, monitors=monitors, exits=exits, options=options, cache=lm.prompt_cache if reuse_cache else None

@@ -28,6 +28,11 @@ unguided is then unknown: such a step reports ``masked=False`` and records no
 ``masked`` intervention.  Where a name starts, name search and name repair
 read the whole distribution: the whole head runs there.
 
+``name_commit=True`` (with ``name_ranking``): the ranked name is written as its
+own tokens at once, their keys and values taken from the ranking's batched pass
+(:class:`~.layered.BesidePass`), instead of a decoding step per token
+(:func:`_commit_name`).
+
 With a :class:`~.prompt_cache.PromptCache` the keys and values of the longest
 cached prefix of the prompt are reused and only the rest is encoded; afterwards
 the cache gets back the keys and values computed at full depth.
@@ -50,7 +55,7 @@ import torch
 
 from .base import Monitor, combine
 from .early_exit import Exits, features_of
-from .layered import layered_for
+from .layered import BesidePass, layered_for
 from .name_search import NameRanking, best_name, closest_member, intended_name, rank_names, searchable
 from .prompt_cache import PromptCache
 
@@ -76,6 +81,8 @@ class DecodeOptions:
     allowed_head: bool = False  # where a mask allows few tokens, compute only their rows of the LM head
     # where a name constraint starts, score the allowed names whole in one batched pass (None: greedy)
     name_ranking: NameRanking | None = None
+    # with name_ranking: write the ranked name's own tokens at once, their keys and values from the ranking's pass
+    name_commit: bool = False
 
     def __post_init__(self) -> None:
         if self.name_search < 0:
@@ -171,9 +178,15 @@ def decode(
             stream.whole_head = any(m.name_start(0) is not None for m in out.monitors)
         step = pending(mask)
         if options.name_ranking is not None and net is not None:
-            mask, own = _rank_name(lm, net, stream, out, step, (mask, own), options.name_ranking)
+            view = BesidePass(net) if options.name_commit else net  # keeps the ranking's pass for the commit
+            mask, own, choice = _rank_name(lm, view, stream, out, step, (mask, own), options.name_ranking)
+            commit = choice is not None and options.name_commit
+            committed = _commit_name(lm, view, stream, out, step, (mask, own), choice) if commit else None
+            if committed is not None:
+                going, pending = committed
+                continue
         elif options.name_search and net is not None:
-            mask, own = _choose_name(lm, net, stream, out, step, (mask, own), options.name_search)
+            mask, own, _ = _choose_name(lm, net, stream, out, step, (mask, own), options.name_search)
         elif options.name_repair and net is not None:
             mask, own = _repair_name(lm, net, stream, out, step, (mask, own))
         token, going = out.take(step, mask, own)
@@ -240,18 +253,29 @@ class _Output:
         if token == lm.eos_id:
             self.stopped = "eos"
             return token, False
+        return token, self._write(token, step.layer, confidence, changed)
+
+    def force(self, token: int, layer: int) -> bool:
+        """Emit ``token`` as decided, without a distribution (a ranked name's later
+        tokens: confidence 1.0, not masked); whether decoding goes on."""
+        return self._write(token, layer, 1.0, False)
+
+    def _write(self, token: int, layer: int, confidence: float, changed: bool) -> bool:
+        """Add ``token`` to the text unless it ends the line (the stop rules of
+        :func:`decode`); whether decoding goes on."""
+        lm, options = self.lm, self.options
         piece = lm.decode([token])
         if options.stop_at_newline and "\n" in piece and (self.text + piece).strip():
             self.text += piece[: piece.index("\n")]
             self.stopped = "newline"
-            return token, False
+            return False
         self.ids.append(token)
         self.text += piece
-        self.steps.append(TokenStep(token, piece, step.layer, round(confidence, 4), changed))
+        self.steps.append(TokenStep(token, piece, layer, round(confidence, 4), changed))
         if len(self.ids) >= lm.context:
             self.stopped = "context"
-            return token, False
-        return token, len(self.steps) < options.max_new_tokens
+            return False
+        return len(self.steps) < options.max_new_tokens
 
 
 def _choose_name(lm, net, stream: "_LayeredStream", out: _Output, step: _Step, masks, budget: int):
@@ -289,7 +313,7 @@ def _narrow_at_start(lm, stream: "_LayeredStream", out: _Output, masks, choose, 
     """The first monitor whose name constraint starts here (two names or more) is
     narrowed to ``choose(monitor, names, position)``'s name and records it as
     ``words[0]``; greedy (the masks unchanged) where no name is chosen or an early
-    exit left keys and values to compute."""
+    exit left keys and values to compute.  The masks, and the chosen name or ``None``."""
     mask, own = masks
     position = len(out.ids)
     for k, monitor in enumerate(out.monitors):
@@ -307,8 +331,42 @@ def _narrow_at_start(lm, stream: "_LayeredStream", out: _Output, masks, choose, 
         monitor.record(
             0, kind, f"{choice.name!r}: whole-name log P {choice.log_probability:.2f}, {choice.tried} {count}"
         )
-        return combine(own), own
-    return mask, own
+        return combine(own), own, choice.name
+    return mask, own, None
+
+
+def _commit_name(lm, net, stream: "_LayeredStream", out: _Output, step: _Step, masks, name: str):
+    """Write the ranked ``name`` as its own tokens (:meth:`~.lm.CodeLM.name_tokens`,
+    the tokenization the ranking scored) without a decoding step per token: the
+    first is the step's choice among the name's first token alone, each later one
+    is emitted as decided (confidence 1.0) while the monitors' masks allow it and
+    the budget lasts; the keys and values of the written tokens come from the
+    ranking's pass (:class:`~.layered.BesidePass`), or from one pass over them
+    when the ranking needed none (one name came close).  ``(going, pending)``
+    as the decoding loop keeps them, or ``None`` (nothing written: decode the name
+    token by token) when the mask forbids the first token."""
+    tokens = lm.name_tokens(name)
+    mask, own = masks
+    if not tokens or (mask is not None and not math.isfinite(float(mask[tokens[0]]))):
+        return None
+    only = torch.full_like(step.logits if mask is None else mask, float("-inf"))
+    only[tokens[0]] = 0.0 if mask is None else mask[tokens[0]]
+    position = len(out.ids)
+    _, going = out.take(step, only, own)
+    written = 1
+    while going and written < len(tokens):
+        mask, own = out.masks()
+        if mask is not None and not math.isfinite(float(mask[tokens[written]])):
+            break
+        going = out.force(tokens[written], net.layers)
+        written += 1
+    if not going:
+        return False, None
+    last = net.attach(tokens, written, stream.cache) if isinstance(net, BesidePass) else None
+    if last is None:
+        last = stream.run(list(tokens[:written]), position)
+    stream.settled(position + written)
+    return going, (lambda mask: _Step(stream._head(last, mask), net.layers))
 
 
 def _repair_name(lm, net, stream: "_LayeredStream", out: _Output, step: _Step, masks):
@@ -520,6 +578,20 @@ class _LayeredStream:
         """The cache cut to its first ``length`` positions, for the prompt cache."""
         self.cache.truncate(length)
         return self.cache
+
+    def run(self, tokens: list[int], position: int) -> torch.Tensor:
+        """``tokens`` (from ``position`` on) through every layer in one pass, their
+        keys and values added to the cache; the last one's hidden state [1, 1, dim]."""
+        h = self.net.embed(torch.tensor([tokens], device=self.lm.device), position)
+        for i in range(self.net.layers):
+            h = self.net.block(i, h, self.cache)
+        return h[:, -1:]
+
+    def settled(self, length: int) -> None:
+        """The cache holds the first ``length`` positions at full depth (unless an
+        early exit came before)."""
+        if not self._inexact:
+            self.exact = length
 
     def _exits_here(self, i: int, h: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor | None:
         if self.by_probe:

@@ -83,14 +83,17 @@ class Layered:
     def final_norm(self, h: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
-    def beside(self, rows: list[tuple[int, ...]], cache: "LayerCache", position: int) -> torch.Tensor:
+    def beside(
+        self, rows: list[tuple[int, ...]], cache: "LayerCache", position: int, keep: list | None = None
+    ) -> torch.Tensor:
         """Hidden states [tokens, dim] of the alternative continuations ``rows`` (token
         tuples), each read after the first ``position`` positions of ``cache`` (all
         layers computed there: no exit state pending), at full depth in one pass:
         the rows' tokens run as one sequence, a row's ``j``-th token at position
         ``position + j`` attending to the context and its own row's earlier tokens
         only (a tree of continuations, as in tree attention).  ``cache`` is not
-        changed; the states come row after row."""
+        changed; the states come row after row.  ``keep``: a list that gets each
+        layer's keys and values of the rows' tokens (for :class:`BesidePass`)."""
         device = self.lm_head.weight.device
         flat = torch.tensor([[t for row in rows for t in row]], device=device)
         offsets = torch.tensor([j for row in rows for j in range(len(row))], device=device)
@@ -101,6 +104,8 @@ class Layered:
         h = self.embed(flat, positions)
         for i in range(self.layers):
             q, k, v = self._qkv(i, h, positions)
+            if keep is not None:
+                keep.append((k, v))
             keys, values = self.buffers_of(cache, i, position)
             k, v = torch.cat((keys, k), dim=2), torch.cat((values, v), dim=2)
             attn = F.scaled_dot_product_attention(
@@ -139,6 +144,53 @@ class Layered:
         and values are computed when the next token passes through them."""
         for i in range(first, self.layers):
             cache.pending[i].append(h)
+
+
+class BesidePass:
+    """A view of a :class:`Layered` net whose :meth:`beside` pass keeps the keys,
+    values and hidden states of its rows, so that the continuation a caller then
+    picks (a ranked name) joins the cache without running through the model
+    again (:meth:`attach`).  Everything else is the net's.
+
+    Example::
+
+        view = BesidePass(net)
+        hidden = view.beside([(5, 6), (7,)], cache, position)   # as net.beside
+        last = view.attach((5, 6), 2, cache)                    # cache now holds 5, 6 at position, position + 1
+    """
+
+    def __init__(self, net: Layered) -> None:
+        self.net = net
+        self.rows: list[tuple[int, ...]] = []
+        self.kept: list[tuple[torch.Tensor, torch.Tensor]] = []
+        self.hidden: torch.Tensor | None = None
+
+    def __getattr__(self, name: str):
+        return getattr(self.net, name)
+
+    def beside(self, rows: list[tuple[int, ...]], cache: "LayerCache", position: int) -> torch.Tensor:
+        self.rows, self.kept = [tuple(row) for row in rows], []
+        self.hidden = self.net.beside(rows, cache, position, keep=self.kept)
+        return self.hidden
+
+    def attach(self, tokens: tuple[int, ...], count: int, cache: "LayerCache") -> torch.Tensor | None:
+        """Append the keys and values of the first ``count`` tokens of the kept row
+        ``tokens`` to every layer of ``cache`` (which must hold the positions the
+        pass read, nothing more); the hidden state of the last of them [1, 1, dim]
+        (before the final norm, as :meth:`Layered.head` takes it).  ``None`` when the
+        last pass had no such row."""
+        start = 0
+        for row in self.rows:
+            if row == tuple(tokens):
+                break
+            start += len(row)
+        else:
+            return None
+        if not 1 <= count <= len(tokens) or self.hidden is None:
+            raise ValueError(f"count={count} must be 1 to {len(tokens)} (the row's tokens)")
+        for i, (k, v) in enumerate(self.kept):
+            cache.append(i, k[:, :, start : start + count], v[:, :, start : start + count])
+        return self.hidden[start + count - 1].view(1, 1, -1)
 
 
 class LayeredGPT2(Layered):

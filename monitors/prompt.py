@@ -5,7 +5,11 @@ cursor included) as far back as ``budget`` tokens reach, starting on a line
 whose number is a multiple of ``stride`` so that the window's start stays put
 while the user types (the prompt's tokens then start the same way on every
 keystroke and :class:`~.prompt_cache.PromptCache` re-encodes only the changed
-end).  When the file's imports or the headers of the class and function
+end).  Only the whole lines before the cursor's decide the start, with a reserve
+for the cursor's line that grows in steps of ``CURSOR_QUANTUM`` tokens: typing
+the ``.`` that asks for a completion does not move the window (were the start
+decided by the text up to the cursor, the keystroke that reaches the budget
+would re-encode the whole window).  When the file's imports or the headers of the class and function
 enclosing the cursor lie before the window, they come first, as a header of at
 most ``budget // 4`` tokens: the LM then still knows ``np`` and ``self``.
 
@@ -29,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 _IMPORT = re.compile(r"(?:import|from)\s")
 _SCOPE = re.compile(r"[ \t]*(?:async[ \t]+)?(?:class|def)[ \t]")
+CURSOR_QUANTUM = 32  # the cursor line's reserve grows in steps of this many tokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +88,12 @@ def _enclosing(lines: list[str], cursor_line: str) -> list[int]:
 
 
 def _window_start(lm, lines: list[str], cursor_line: str, budget: int, stride: int) -> int:
-    """The first line of the window: a multiple of ``stride`` from which the text to
-    the cursor fits ``budget`` tokens (counted from one tokenization of the tail)."""
+    """The first line of the window: a multiple of ``stride`` from which the whole
+    lines before the cursor fit ``budget`` tokens less the cursor line's reserve
+    (counted from one tokenization of the tail).  The reserve is the cursor
+    line's tokens rounded up to the next multiple of ``CURSOR_QUANTUM`` (at most a
+    quarter of the budget), so typing within a line moves the start only when the
+    line grows past such a multiple, not on whichever keystroke reaches the budget."""
     first, chars = len(lines), len(cursor_line)
     # a token per line at least, a few characters per token at most: tokenize only that tail
     while first > 0 and len(lines) - first < budget and chars < budget * 16:
@@ -98,14 +107,17 @@ def _window_start(lm, lines: list[str], cursor_line: str, budget: int, stride: i
     position, begin = 0, first
     line_tokens: list[int] = []  # tokens from each line's start to the end
     k = 0
-    for line in tail_lines:
+    for line in tail_lines + [cursor_line]:
         while k < total and starts[k] < position:
             k += 1
         line_tokens.append(total - k)
         position += len(line)
+    quantum = max(1, min(CURSOR_QUANTUM, budget // 4))
+    cursor_tokens = line_tokens.pop()
+    reserve = quantum * (cursor_tokens // quantum + 1)
     chosen = earliest = len(lines)  # the cursor's line alone when no whole line fits
     for index in range(len(lines) - 1, begin - 1, -1):
-        if line_tokens[index - begin] > budget:
+        if line_tokens[index - begin] - cursor_tokens + reserve > budget:
             break
         earliest = index
         if index % stride == 0:

@@ -49,6 +49,21 @@ def test_typing_keeps_the_window_so_the_cache_reuses_the_prompt(lm) -> None:
         assert common_prefix(first.ids, later.ids) >= len(first.ids) - 2
 
 
+def test_typing_within_the_cursor_line_never_moves_the_window(lm) -> None:
+    # whatever budget puts the window's edge within a keystroke, the start stays
+    # where the lines before the cursor put it: each keystroke's prompt extends
+    # the one before (the prompt cache then re-encodes the typed tokens only)
+    before = _long_module()[: -len("return self.")]
+    typed = "return self.total(value) + count"
+    for budget in range(156, 260, 12):
+        heads = {build_prompt(lm, before + typed[:n], budget=budget).head for n in range(len(typed) + 1)}
+        assert len(heads) == 1, budget
+        first = build_prompt(lm, before, budget=budget)
+        last = build_prompt(lm, before + typed, budget=budget)
+        assert len(last.ids) <= budget
+        assert common_prefix(first.ids, last.ids) >= len(first.ids) - 2
+
+
 def test_a_short_file_is_its_own_prompt(lm) -> None:
     before = "import os\nos."
     prompt = build_prompt(lm, before, budget=64)
