@@ -42,7 +42,12 @@ of the same text, and its hovers fast while the user types:
   by the newest revision built, carrying the position there and the answer's range
   back across the edits in between (:class:`EditLog`), unless an edit wrote into
   or next to the name.  Such an answer is at most one build old; once typing
-  pauses, every answer is the current revision's.  Inlay hints are carried the
+  pauses, every answer is the current revision's.  That revision's engine is
+  cold (the next edit cut its warm-up short): a hover in a function (or
+  top-level statement) no edit since wrote into reads instead the newest of the
+  last revisions whose every prediction is worked out (``Track.predicted``), a
+  lookup there; what that function reads of the functions edited since is then
+  as of that revision (``Workspace._predicted_carrier``).  Inlay hints are carried the
   same way for a client that can be told to ask again (``caught_up`` says when),
   and completions beyond :data:`COMPLETION_BUDGET`: the receiver is read from
   the current text, its type from the newest revision built, and the list is
