@@ -47,8 +47,8 @@ of the same text, and its hovers fast while the user types:
   top-level statement) no edit since wrote into reads instead the newest of the
   last revisions whose every prediction is worked out (``Track.predicted``), a
   lookup there; what that function reads of the functions edited since is then
-  as of that revision (``Workspace._predicted_carrier``).  Inlay hints are carried the
-  same way for a client that can be told to ask again (``caught_up`` says when),
+  as of that revision (``Workspace._predicted_carrier``).  Inlay hints are
+  carried the same way for a client that can be told to ask again (``caught_up`` says when),
   and completions beyond :data:`COMPLETION_BUDGET`: the receiver is read from
   the current text, its type from the newest revision built, and the list is
   marked incomplete so that the client asks again (``Workspace.completion_list``).
@@ -337,11 +337,11 @@ class Track:
     carried_dot: tuple[int, int] | None = None
 
     def note_predicted(self, analysed: Analysed) -> None:
-        """``analysed`` has every prediction worked out (kept in ``predicted``)."""
+        """``analysed`` (of the current epoch) has every prediction worked out (kept in ``predicted``)."""
         while self.predicted and self.predicted[-1].revision >= analysed.revision:
             if self.predicted[-1].revision > analysed.revision:
                 return
-            self.predicted.pop()  # the same revision, built again (a newer epoch)
+            self.predicted.pop()  # the same revision, its warm-up resumed
         self.predicted.append(analysed)
 
     def build_seconds(self) -> float:
@@ -410,11 +410,13 @@ class Builds:
 
     def forget(self, tracks: list[tuple[Track, Callable[[], Callable[[], Analysed]] | None]]) -> None:
         """What these tracks' answers read changed elsewhere: their analyses are out
-        of date (each stays a carrier for hovers); those given a ``build`` factory are
-        built again now, the others when asked."""
+        of date (the newest built stays a carrier for hovers, one build old; the
+        predicted revisions, which may be older, are let go); those given a
+        ``build`` factory are built again now, the others when asked."""
         for track, build in tracks:
             track.epoch += 1
             track.failure = None
+            track.predicted.clear()
             if build is not None:
                 self.soon(track, build)
         self._ready.notify_all()
@@ -596,7 +598,7 @@ class Builds:
                     return  # a build was wanted elsewhere: warmed after it
         with self._lock:
             analysed.warmed = done
-            if analysed.predicted():
+            if analysed.predicted() and analysed.epoch == track.epoch:
                 track.note_predicted(analysed)
             if done or analysed.warm_seconds:  # what a build takes, warm-up (so far) included (``carrier``)
                 track.durations.append(analysed.seconds + analysed.warm_seconds)

@@ -469,8 +469,8 @@ class Workspace:
     def hover(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> HoverInfo | None:
         """The hover at ``offset``; while a large file is typed in, maybe from the
         newest revision already analysed, or, in a function no edit since touched,
-        from the newest one whose predictions are worked out (see :mod:`.analyses`).  No build or
-        warm-up step starts while it is worked out."""
+        from the newest one whose predictions are worked out (see :mod:`.analyses`).
+        No build or warm-up step starts while it is worked out."""
         with self._priority.asking():
             return self._hover(uri, offset, snapshot)
 

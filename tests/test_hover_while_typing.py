@@ -132,3 +132,19 @@ def test_the_answering_unit_is_the_outermost_function_or_the_statement_of_a_clas
     assert unit("flag") == "if os.name:\n    flag = True"
     assert unit("os\n") == "import os"
     assert unit("\n\n@") is None  # no identifier there
+
+
+def test_an_edit_in_another_file_lets_the_predicted_revisions_go(tmp_path: Path) -> None:
+    """The predicted revisions may be many edits old: once another open file (or
+    the settings) changes what every answer reads, none of them answers hovers."""
+    ws, uri = _open(tmp_path, SHOP)
+    try:
+        assert ws.hover(uri, _at(SHOP, "name = ")) is not None and ws.caught_up(uri)
+        track = ws._docs[uri].track
+        assert [a.revision for a in track.predicted] == [0]
+        other = tmp_path / "other.py"
+        other.write_text("from shop import label\n", encoding="utf-8")
+        ws.open(other.as_uri(), "from shop import label\n", 1)
+        assert not track.predicted
+    finally:
+        ws.stop()
