@@ -236,16 +236,18 @@ class Workspace:
                 raise KeyError(uri)
             edits: list[tuple[int, int, str] | str] = []
             lines = doc.snapshot().lines
-            for where, text in changes:
+            for n, (where, text) in enumerate(changes, 1):
+                more = n < len(changes)  # the last change's text is indexed once asked (``snapshot``)
                 if where is None:
                     edits.append(text)
-                    lines = LineIndex(text.encode("utf-8", "surrogatepass"))
+                    lines = LineIndex(text.encode("utf-8", "surrogatepass")) if more else lines
                     continue
                 start = lines.offset(*where[0], self.encoding)
                 end = max(start, lines.offset(*where[1], self.encoding))
                 edits.append((start, end, text))
-                data = lines.data
-                lines = LineIndex(data[:start] + text.encode("utf-8", "surrogatepass") + data[end:])
+                if more:
+                    data = lines.data
+                    lines = LineIndex(data[:start] + text.encode("utf-8", "surrogatepass") + data[end:])
             self.change(uri, version, edits)
 
     def _forget_analyses(self, edited: OpenDocument | None = None, rebuild: bool = False) -> None:
