@@ -42,8 +42,13 @@ of the same text, and its hovers fast while the user types:
   by the newest revision built, carrying the position there and the answer's range
   back across the edits in between (:class:`EditLog`), unless an edit wrote into
   or next to the name.  Such an answer is at most one build old; once typing
-  pauses, every answer is the current revision's.  Inlay hints are carried the
-  same way for a client that can be told to ask again (``caught_up`` says when),
+  pauses, every answer is the current revision's.  That revision's engine is
+  cold (the next edit cut its warm-up short): a hover in a function (or
+  top-level statement) no edit since wrote into reads instead the newest of the
+  last revisions whose every prediction is worked out (``Track.predicted``), a
+  lookup there; what that function reads of the functions edited since is then
+  as of that revision (``Workspace._predicted_carrier``).  Inlay hints are
+  carried the same way for a client that can be told to ask again (``caught_up`` says when),
   and completions beyond :data:`COMPLETION_BUDGET`: the receiver is read from
   the current text, its type from the newest revision built, and the list is
   marked incomplete so that the client asks again (``Workspace.completion_list``).
@@ -106,13 +111,19 @@ COMPLETION_BUDGET = 0.05  # ... and a completion, before the newest revision bui
 # marked incomplete, and the client's next ask there is ranked; TYPELENS_RANK_BUDGET
 # (seconds, or "none": always wait) overrides it
 RANK_BUDGET = 0.0
-QUIET = 0.15  # the builder starts once the document had no edit for this long
+# the builder starts once the document had no edit for this long: as long as the
+# published diagnostics' debounce (``server.DEBOUNCE_SECONDS``), which asks for the
+# same build.  A build started in a shorter pause runs into the next keystrokes and
+# shares the interpreter with the hovers sent between them (bench/lsp_typing.py on
+# subprocess.py at load 8: hover p95 while typing 145 ms at 0.15 s, 46 ms at 0.3 s)
+QUIET = 0.3
 # seconds a carried answer waits for the older revision's engine (busy with a
 # step of its warm-up, or another request) before it asks the current revision
 STEP_WAIT = 0.25
 _SOON = -1  # ``Track.building``: the builder will build the newest revision
 _WAIT_LIMIT = 300.0  # a request never waits longer for a build (then it fails, logged)
 _MAX_LOGGED_EDITS = 4096  # more edits than this since the last build: no carrying across
+PREDICTED_KEPT = 3  # revisions with every prediction worked out a document keeps (``Track.predicted``)
 KEPT_ANSWERS = 32  # answers an analysed revision keeps (``Analysed.ask_kept``)
 _DONE = object()
 _POLL = 0.02  # seconds between looks at whether a request is still in flight
@@ -311,6 +322,11 @@ class Track:
     # elsewhere (another open file, the settings, the project)
     analysed: Analysed | None = None  # the newest revision built (maybe older than ``revision``)
     previous: Analysed | None = None  # the one kept before it (see ``Workspace.completion_list``)
+    # the last few revisions whose every prediction was worked out (their warm-ups got
+    # that far), oldest first: while the user types, they answer hovers in functions
+    # no edit since touched (several: a revision whose text an unclosed string
+    # swallowed warms in no time, and knows no name)
+    predicted: deque = field(default_factory=lambda: deque(maxlen=PREDICTED_KEPT))
     warming: int | None = None  # the revision whose warm-up is under way or put off
     failure: tuple[int, Exception] | None = None
     building: int | None = None  # the revision the background builder is on, or _SOON
@@ -323,6 +339,14 @@ class Track:
     # (revision, dot) of the last member completion an older revision answered: the
     # client asks again there, so the builder lists them on the revision it builds
     carried_dot: tuple[int, int] | None = None
+
+    def note_predicted(self, analysed: Analysed) -> None:
+        """``analysed`` (of the current epoch) has every prediction worked out (kept in ``predicted``)."""
+        while self.predicted and self.predicted[-1].revision >= analysed.revision:
+            if self.predicted[-1].revision > analysed.revision:
+                return
+            self.predicted.pop()  # the same revision, its warm-up resumed
+        self.predicted.append(analysed)
 
     def build_seconds(self) -> float:
         """What a build of this document takes (the longest of the last few: a broken
@@ -390,11 +414,13 @@ class Builds:
 
     def forget(self, tracks: list[tuple[Track, Callable[[], Callable[[], Analysed]] | None]]) -> None:
         """What these tracks' answers read changed elsewhere: their analyses are out
-        of date (each stays a carrier for hovers); those given a ``build`` factory are
-        built again now, the others when asked."""
+        of date (the newest built stays a carrier for hovers, one build old; the
+        predicted revisions, which may be older, are let go); those given a
+        ``build`` factory are built again now, the others when asked."""
         for track, build in tracks:
             track.epoch += 1
             track.failure = None
+            track.predicted.clear()
             if build is not None:
                 self.soon(track, build)
         self._ready.notify_all()
@@ -576,6 +602,8 @@ class Builds:
                     return  # a build was wanted elsewhere: warmed after it
         with self._lock:
             analysed.warmed = done
+            if analysed.predicted() and analysed.epoch == track.epoch:
+                track.note_predicted(analysed)
             if done or analysed.warm_seconds:  # what a build takes, warm-up (so far) included (``carrier``)
                 track.durations.append(analysed.seconds + analysed.warm_seconds)
             if track.warming == analysed.revision:

@@ -46,6 +46,7 @@ from typelens.typeinfer import ide
 from typelens.typeinfer.ide import CompletionEntry, Hint, HoverInfo
 from typelens.typeinfer.ide import completion as ide_completion
 from typelens.typeinfer.ide.completion import member_dot
+from typelens.typeinfer.ide.hover import answering_unit, identifier_at
 from typelens.typeinfer.predictions import Prediction
 from typelens.typeinfer.session import AnalysisSession, FileAnalysis, project_root_of
 from typelens.typeinfer.discovery import Discovery
@@ -236,16 +237,18 @@ class Workspace:
                 raise KeyError(uri)
             edits: list[tuple[int, int, str] | str] = []
             lines = doc.snapshot().lines
-            for where, text in changes:
+            for n, (where, text) in enumerate(changes, 1):
+                more = n < len(changes)  # the last change's text is indexed once asked (``snapshot``)
                 if where is None:
                     edits.append(text)
-                    lines = LineIndex(text.encode("utf-8", "surrogatepass"))
+                    lines = LineIndex(text.encode("utf-8", "surrogatepass")) if more else lines
                     continue
                 start = lines.offset(*where[0], self.encoding)
                 end = max(start, lines.offset(*where[1], self.encoding))
                 edits.append((start, end, text))
-                data = lines.data
-                lines = LineIndex(data[:start] + text.encode("utf-8", "surrogatepass") + data[end:])
+                if more:
+                    data = lines.data
+                    lines = LineIndex(data[:start] + text.encode("utf-8", "surrogatepass") + data[end:])
             self.change(uri, version, edits)
 
     def _forget_analyses(self, edited: OpenDocument | None = None, rebuild: bool = False) -> None:
@@ -468,8 +471,9 @@ class Workspace:
 
     def hover(self, uri: str, offset: int, snapshot: Snapshot | None = None) -> HoverInfo | None:
         """The hover at ``offset``; while a large file is typed in, maybe from the
-        newest revision already analysed (see :mod:`.analyses`).  No build or
-        warm-up step starts while it is worked out."""
+        newest revision already analysed, or, in a function no edit since touched,
+        from the newest one whose predictions are worked out (see :mod:`.analyses`).
+        No build or warm-up step starts while it is worked out."""
         with self._priority.asking():
             return self._hover(uri, offset, snapshot)
 
@@ -479,10 +483,31 @@ class Workspace:
             revision = track.revision if snapshot is None else snapshot.revision
         kept = self._builds.carrier(track, revision, self.hover_budget, warmed=True)
         if kept is not None:
-            found = self._carried_hover(track, self._free_carrier(track, kept), revision, offset)
+            kept = self._predicted_carrier(track, self._free_carrier(track, kept), revision, offset)
+            found = self._carried_hover(track, kept, revision, offset)
             if found is not _NOT_CARRIED:
                 return found
-        return self._ask(uri, snapshot, lambda a: a.hover(offset))
+        analysed = self._analysed(uri, snapshot)
+        return analysed.ask(lambda a: a.hover(offset)) if _names_something(analysed, offset) else None
+
+    def _predicted_carrier(self, track: Track, kept: Analysed, revision: int, offset: int) -> Analysed:
+        """``kept``, or, when its predictions are not worked out (its engine is cold:
+        a hover on it works out the name's answers and the expression's type, up to
+        a second on a large file), the newest revision whose predictions are and
+        into whose function (or top-level statement) around the hovered name
+        (``ide.hover.answering_unit``) no edit since wrote: there a hover is a
+        lookup.  What that function reads of the functions edited since is as of
+        that revision; once the typing pauses, hovers are the current revision's."""
+        if kept.predicted() or kept.answering.language != "python":
+            return kept
+        with self._lock:
+            settled = [a for a in reversed(track.predicted) if a is not kept and a.revision < revision]
+        for older in settled:
+            at = self._builds.carry(track, offset, offset, revision, older.revision)
+            unit = answering_unit(older.graph, at[0]) if at is not None else None
+            if unit is not None and self._builds.carry(track, *unit, older.revision, revision) is not None:
+                return older
+        return kept
 
     def _free_carrier(self, track: Track, kept: Analysed) -> Analysed:
         """``kept``, or the revision kept before it when ``kept``'s engine is busy
@@ -503,7 +528,7 @@ class Workspace:
         if at is None:
             return _NOT_CARRIED
         try:
-            info = kept.ask(lambda a: a.hover(at[0]), timeout=STEP_WAIT)
+            info = kept.ask(lambda a: a.hover(at[0]), timeout=STEP_WAIT) if _names_something(kept, at[0]) else None
         except TimeoutError:
             return _NOT_CARRIED
         if info is None:  # no answer there then: nor now, unless typing next to it made a name
@@ -1015,6 +1040,13 @@ def _binds(data: bytes, at: int) -> bool:
     start = data.rfind(b"\n", 0, at) + 1
     end = data.find(b"\n", at)
     return _BINDS.search(data, start, len(data) if end < 0 else end) is not None
+
+
+def _names_something(analysed: Analysed, offset: int) -> bool:
+    """Whether a hover at ``offset`` may have an answer: in Python, an identifier is
+    there (read off the graph, without waiting for the engine: a hover on a
+    comment or a docstring's word answers at once while a warm-up step runs)."""
+    return analysed.answering.language != "python" or identifier_at(analysed.graph, offset) is not None
 
 
 def _one_step(work: Callable[[], object]) -> Iterator[None]:

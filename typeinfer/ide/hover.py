@@ -119,6 +119,36 @@ def hover(analysis: "FileAnalysis", offset: int) -> HoverInfo | None:
     )
 
 
+def answering_unit(g: ProgramGraph, offset: int) -> tuple[int, int] | None:
+    """The byte range of the statement whose text decides most directly what a
+    hover at ``offset`` says: the outermost function around the identifier there
+    (decorators included; a nested function reads its outer function's names), or,
+    outside every function, the statement it is in, of the innermost class body or
+    of the module.  ``None``: no identifier there.
+
+    Example: in ``class C:`` / ``    x = 1`` / ``    def m(self): return self.x``,
+    a hover on ``self`` gets ``def m...``'s range, one on ``x`` ``x = 1``'s."""
+    node = identifier_at(g, offset)
+    if node is None:
+        return None
+    path = [node]
+    while g.parents[path[-1]] >= 0:
+        path.append(g.parents[path[-1]])
+    functions = [i for i, n in enumerate(path) if g.kinds[n] == "function_definition"]
+    if functions:
+        unit = path[functions[-1]]
+        parent = g.parents[unit]
+        unit = parent if parent >= 0 and g.kinds[parent] == "decorated_definition" else unit
+        return g.start_bytes[unit], g.end_bytes[unit]
+    for child, parent in zip(path, path[1:]):
+        grand = g.parents[parent]
+        if g.kinds[parent] == "module" or (
+            g.kinds[parent] == "block" and grand >= 0 and g.kinds[grand] == "class_definition"
+        ):
+            return g.start_bytes[child], g.end_bytes[child]
+    return None
+
+
 def identifier_at(g: ProgramGraph, offset: int) -> int | None:
     """The identifier at byte ``offset`` or just before it (a cursor after a name)."""
     for candidate in (offset, offset - 1):
