@@ -394,6 +394,11 @@ class TypeEngine(StepBudgets):
         self.log.read_query(query_name(kind, args), answer_digest(found))
         return found
 
+    def answered(self, key: tuple) -> tuple[bool, object]:
+        """Whether the memo holds a final answer to ``key``, and that answer."""
+        value = self._store(key).get(key, _MISSING)
+        return (value is not _MISSING and value is not IN_PROGRESS), value
+
     def read_calls_into(self, path: str) -> None:
         """The answer being worked out read the calls other files make into ``path``."""
         if self.log is not None:
@@ -405,8 +410,8 @@ class TypeEngine(StepBudgets):
         log = self.log
         if log is not None and files < 0:
             log.read_all()
-        elif log is not None and not log.paused:
-            log.reads |= files
+        elif log is not None:
+            log.read_bits(files)
 
     def _is_inside(self, context: CallContext, key: tuple) -> bool:
         """Whether ``key`` asks about a node of the context's function."""
