@@ -227,8 +227,9 @@ def test_an_edit_that_changes_no_answer_another_file_read_keeps_its_answers(
 ) -> None:
     """Early cutoff: user.py reads base.py only through relay's return (worked out
     while mid.py is answered); an edit inside make's body that keeps its return
-    type redoes base.py, and mid.py and caller.py, which resolve names in base.py
-    themselves, but keeps user.py's answers after asking relay's return again."""
+    type redoes base.py, and mid.py and caller.py, which read base.py's graph
+    themselves (what they import), but keeps user.py's answers after asking
+    relay's return again."""
     pkg = _package(tmp_path)
     warm = InferOptions(cache_dir=tmp_path / "results")
     caplog.set_level(logging.INFO, logger="typelens.typeinfer.run")

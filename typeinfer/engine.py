@@ -254,7 +254,13 @@ class TypeEngine(StepBudgets):
         key = (module, name)
         if key in self._resolved:
             return self._resolved[key]
-        found = self._resolved[key] = self._resolve_name(module, name)
+        log = self.log
+        if log is None:
+            found = self._resolved[key] = self._resolve_name(module, name)
+        elif not log.paused:  # kept with its answer, which a later run compares, not as the file's reads
+            found = self._resolved[key] = log.resolved(module, name, lambda: self._resolve_name(module, name))
+        else:  # not kept: an answer that used it would record nothing
+            found = self._resolve_name(module, name)
         return found
 
     def _resolve_name(self, module: str, name: str) -> Definition | ModuleLocation | None:

@@ -57,6 +57,7 @@ from typelens.analyzer.spans import Diagnostic
 
 from .cutoff import ASK_AGAIN, NODE_KINDS, SYMBOL_KINDS, NodeMap, NodeOf, fingerprint, key_of, same_node
 from .engine import query_digest
+from .reads import RESOLVE
 from .result_cache import (
     diagnostic_rows,
     diagnostics_of,
@@ -180,22 +181,28 @@ class FileAnswers:
     def _asked_again(self, session: AnalysisSession, engine: TypeEngine, question: Asked) -> Asked | None:
         if question.key is None or question.answer is None or engine.log is None:
             return None
+        log = engine.log
         key = self._key_now(session, engine, question.key)
         if key is None:
             return None
-        found, value = engine.answered(key)
-        if not found and key[0] in ASK_AGAIN and len(key) == 3:
-            ASK_AGAIN[key[0]](engine, key[1], key[2])
+        if key[0] == RESOLVE and len(key) == 3:  # asked outside the memo: resolved again
+            engine.resolve_name(key[1], key[2])
+            kept = log.answers.get(key)
+            if kept is None:
+                return None
+            value, sets = kept
+        else:
             found, value = engine.answered(key)
-        if not found:
-            return None
+            if not found and key[0] in ASK_AGAIN and len(key) == 3:
+                ASK_AGAIN[key[0]](engine, key[1], key[2])
+                found, value = engine.answered(key)
+            sets = log.deps.get(key)
+            if not found or sets is None:
+                return None
         bare = not (isinstance(key[1], str) and self.is_changed(session, key[1]))
         if fingerprint(value, self._to_old(session, engine), bare_numbers=bare) != question.answer:
             return None
-        sets = engine.log.deps.get(key)
-        if sets is None:
-            return None
-        return Asked(key, fingerprint(value, same_node), *engine.log.paths_of_sets(sets))
+        return Asked(key, fingerprint(value, same_node), *log.paths_of_sets(sets))
 
     def _key_now(self, session: AnalysisSession, engine: TypeEngine, key: tuple) -> tuple | None:
         """``key`` in the numbering of the files as they are now (``None``: its node is gone)."""
@@ -372,8 +379,12 @@ def asked_of(engine: TypeEngine) -> tuple[Asked, ...]:
         return ()
     found = []
     for key in log.asked:
-        done, value = engine.answered(key)
-        sets = log.deps.get(key, (log.reads, log.calls))
+        kept = log.answers.get(key)
+        if kept is not None:
+            done, (value, sets) = True, kept
+        else:
+            done, value = engine.answered(key)
+            sets = log.deps.get(key, (log.reads, log.calls))
         reads, calls = log.paths_of_sets(sets)
         answer = fingerprint(value, same_node) if done else None
         found.append(Asked(key if key_of(key) is not None else None, answer, reads, calls))

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Callable
 
 NOTHING = (0, 0)
+RESOLVE = "resolve@"  # the kind of a name's resolution among the questions a file asked (see resolved)
 
 
 class ReadLog:
@@ -66,6 +67,7 @@ class ReadLog:
         self.raw = 0  # what the file's answers read themselves, not through a memo hit
         self.raw_calls = 0
         self.asked: dict[tuple, None] = {}  # memo hits of answers worked out for other files, in order
+        self.answers: dict[tuple, tuple[object, tuple[int, int]]] = {}  # asked outside the memo: (answer, reads)
         self._turn: set[tuple] = set()  # the keys finished while this file is answered
         self._written: dict[int, tuple[str, ...]] = {}  # bit set -> its files (see paths_of_sets)
 
@@ -124,6 +126,7 @@ class ReadLog:
         """Start the answers of ``path`` (which read ``path`` itself)."""
         self.reads = self.calls = self.raw = self.raw_calls = 0
         self.asked = {}
+        self.answers = {}
         self._turn.clear()
         self.read(path)
 
@@ -146,6 +149,22 @@ class ReadLog:
         self.calls |= calls
         if key not in self._turn:
             self.asked[key] = None
+
+    def resolved(self, module: str, name: str, resolve: Callable[[], object]) -> object:
+        """``resolve()``, the resolution of ``name`` in ``module`` the file's answers
+        use: kept in ``answers`` with what it read, which is not the file's own
+        read (``raw``) but the resolution's (a later run resolves it again)."""
+        raw, calls = self.raw, self.raw_calls
+        self.raw = self.raw_calls = 0
+        try:
+            found = resolve()
+        finally:
+            inner, inner_calls = self.raw, self.raw_calls
+            self.raw, self.raw_calls = raw, calls
+        key = (RESOLVE, module, name)
+        self.asked[key] = None
+        self.answers[key] = (found, (inner, inner_calls))
+        return found
 
     def paths_of_sets(self, sets: tuple[int, int]) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The files of a (reads, calls) pair of bit sets, each set written once."""
