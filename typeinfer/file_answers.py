@@ -196,9 +196,10 @@ class FileAnswers:
             if not found and key[0] in ASK_AGAIN and len(key) == 3:
                 ASK_AGAIN[key[0]](engine, key[1], key[2])
                 found, value = engine.answered(key)
-            sets = log.deps.get(key)
-            if not found or sets is None:
+            recorded = log.deps.get(key)
+            if not found or recorded is None:
                 return None
+            sets = recorded
         bare = not (isinstance(key[1], str) and self.is_changed(session, key[1]))
         if fingerprint(value, self._to_old(session, engine), bare_numbers=bare) != question.answer:
             return None

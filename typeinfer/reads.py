@@ -40,9 +40,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TypeVar
 
 NOTHING = (0, 0)
+T = TypeVar("T")
 RESOLVE = "resolve@"  # the kind of a name's resolution among the questions a file asked (see resolved)
 
 
@@ -150,7 +151,7 @@ class ReadLog:
         if key not in self._turn:
             self.asked[key] = None
 
-    def resolved(self, module: str, name: str, resolve: Callable[[], object]) -> object:
+    def resolved(self, module: str, name: str, resolve: Callable[[], T]) -> T:
         """``resolve()``, the resolution of ``name`` in ``module`` the file's answers
         use: kept in ``answers`` with what it read, which is not the file's own
         read (``raw``) but the resolution's (a later run resolves it again)."""
