@@ -103,19 +103,25 @@ class Unwritable(Exception):
     """Internal: a value or key :func:`fingerprint` cannot write down."""
 
 
-def fingerprint(value: object, node_of: NodeOf, *, bare_numbers: bool = True) -> str | None:
+def fingerprint(
+    value: object, node_of: NodeOf, *, bare_numbers: bool = True, is_changed: Callable[[str], bool] | None = None
+) -> str | None:
     """A hash of ``value`` with each (file, node) it names written as ``node_of``
-    gives it; ``None`` when it cannot be written down (``bare_numbers`` False: a
-    number outside a (file, node) pair, which may name a node, cannot)."""
+    gives it; ``None`` when it cannot be written down: with ``bare_numbers``
+    False, a number outside a (file, node) pair (it may name a node); a number
+    beside the file of a value that names a file ``is_changed`` says changed
+    (a call-site context's function, its bytes)."""
     parts: list[str] = []
     try:
-        _write(value, node_of, bare_numbers, parts)
+        _write(value, node_of, bare_numbers, parts, is_changed)
     except Unwritable:
         return None
     return hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
 
 
-def _write(value: object, node_of: NodeOf, bare: bool, out: list[str]) -> None:
+def _write(
+    value: object, node_of: NodeOf, bare: bool, out: list[str], is_changed: Callable[[str], bool] | None = None
+) -> None:
     if value is None or isinstance(value, (bool, str, float)):
         out.append(repr(value))
     elif isinstance(value, int):
@@ -124,20 +130,20 @@ def _write(value: object, node_of: NodeOf, bare: bool, out: list[str]) -> None:
         out.append(str(value))
     elif isinstance(value, FunctionRef):
         out.append(f"F{value.path!r}:{_node(node_of, value.path, value.node)}")
-        _write(value.bound, node_of, bare, out)
+        _write(value.bound, node_of, bare, out, is_changed)
     elif isinstance(value, CallableType):
         out.append("C" if value.origin is None else f"C{value.origin[0]!r}:{_node(node_of, *value.origin)}")
-        _write(value.params, node_of, bare, out)
-        _write(value.ret, node_of, bare, out)
+        _write(value.params, node_of, bare, out, is_changed)
+        _write(value.ret, node_of, bare, out, is_changed)
     elif isinstance(value, (tuple, list)):
         out.append(f"({len(value)}")
         for item in value:
-            _write(item, node_of, bare, out)
+            _write(item, node_of, bare, out, is_changed)
     elif isinstance(value, (frozenset, set)):
         items = []
         for item in value:
             sub: list[str] = []
-            _write(item, node_of, bare, sub)
+            _write(item, node_of, bare, sub, is_changed)
             items.append("\x1f".join(sub))
         out.append(f"{{{len(items)}")
         out.extend(sorted(items))
@@ -146,21 +152,26 @@ def _write(value: object, node_of: NodeOf, bare: bool, out: list[str]) -> None:
     elif isinstance(value, Path):
         out.append(f"P{value}")
     elif is_dataclass(value) and not isinstance(value, type):
-        _write_dataclass(value, node_of, bare, out)
+        _write_dataclass(value, node_of, bare, out, is_changed)
     else:
         raise Unwritable
 
 
-def _write_dataclass(value: object, node_of: NodeOf, bare: bool, out: list[str]) -> None:
+def _write_dataclass(
+    value: object, node_of: NodeOf, bare: bool, out: list[str], is_changed: Callable[[str], bool] | None
+) -> None:
     names = [f.name for f in fields(value)]  # type: ignore[arg-type]
     out.append(f"D{type(value).__name__}")
-    placed = "path" in names and "node" in names  # a node of a file: Definition and its kind
+    path = getattr(value, "path", None) if "path" in names else None
+    placed = path is not None and "node" in names  # a node of a file: Definition and its kind
+    # other numbers beside a changed file may be its nodes or bytes: not comparable
+    exact = bare and not (path is not None and is_changed is not None and is_changed(str(path)))
     for name in names:
         part = getattr(value, name)
         if placed and name == "node" and isinstance(part, int):
-            out.append(str(_node(node_of, str(value.path), part)))  # type: ignore[attr-defined]
+            out.append(str(_node(node_of, str(path), part)))
         else:
-            _write(part, node_of, bare, out)
+            _write(part, node_of, exact, out, is_changed)
 
 
 def _node(node_of: NodeOf, path: str, node: int) -> int:
@@ -192,13 +203,14 @@ class NodeMap:
         def old_start(x: int) -> int | None:
             return x if x < prefix else x - delta if x >= new_edge else None
 
-        def old_end(x: int) -> int | None:
-            return x if x <= prefix else x - delta if x > new_edge else None
+        def old_end(x: int, contains: bool) -> int | None:
+            # a node that ends where the unchanged suffix starts: one the edit is inside of
+            return x if x <= prefix else x - delta if x > new_edge or contains and x == new_edge else None
 
         olds = _by_place(old.kinds, old.start_bytes, old.end_bytes)
         self.to_old: dict[int, int] = {}
         for j, (kind, start, end) in enumerate(zip(new.kinds, new.start_bytes, new.end_bytes)):
-            s, e = old_start(start), old_end(end)
+            s, e = old_start(start), old_end(end, start < prefix)
             i = olds.get((kind, s, e)) if s is not None and e is not None else None
             if i is not None:
                 self.to_old[j] = i

@@ -201,7 +201,10 @@ class FileAnswers:
                 return None
             sets = recorded
         bare = not (isinstance(key[1], str) and self.is_changed(session, key[1]))
-        if fingerprint(value, self._to_old(session, engine), bare_numbers=bare) != question.answer:
+        now = fingerprint(
+            value, self._to_old(session, engine), bare_numbers=bare, is_changed=lambda p: self.is_changed(session, p)
+        )
+        if now != question.answer:
             return None
         return Asked(key, fingerprint(value, same_node), *log.paths_of_sets(sets))
 
@@ -386,6 +389,8 @@ def asked_of(engine: TypeEngine) -> tuple[Asked, ...]:
         else:
             done, value = engine.answered(key)
             sets = log.deps.get(key, (log.reads, log.calls))
+        if not sets[0] and not sets[1]:  # it read no project file: the library files are checked as a whole
+            continue
         reads, calls = log.paths_of_sets(sets)
         answer = fingerprint(value, same_node) if done else None
         found.append(Asked(key if key_of(key) is not None else None, answer, reads, calls))

@@ -429,7 +429,8 @@ def is_worth_tracking(answers: list[FileAnswer]) -> bool:
     costs more than it saves: a package whose modules all import each other)."""
     counts: dict[str, int] = {}
     for a in answers:
-        for path in a.reads:
+        # the files its used answers read too: an edit of one redoes them or asks them again
+        for path in {*a.reads, *(p for q in a.asked for p in q.reads)}:
             if not path.startswith("?"):
                 counts[path] = counts.get(path, 0) + 1
     if not counts:
