@@ -23,7 +23,7 @@ caches besides the memo start empty for each file), so a run records them only
 when the entry says to: the first run of a project (a cold run) keeps an entry
 with no answers that says to, the next run that answers (after an edit)
 records, and later edits reuse.  A run after which an edit of one file would
-on average leave less than a third of the answers to reuse (a package whose
+on average leave less than a quarter of the answers to reuse (a package whose
 modules all import each other through its ``__init__``) says not to.
 
 An entry is JSON: ``track`` (whether the next run records reads), ``digests`` (path: content hash), ``callers`` (path: hash of

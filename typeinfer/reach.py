@@ -35,7 +35,6 @@ class ImportReach:
         self.engine = engine
         self._files: dict[str, int] | None = None
         self._reach: list[int] = []
-        self._importers: list[int] = []
 
     def reaches(self, path: str, target: str) -> bool:
         """Whether ``path``'s imports reach ``target`` (True for the file itself, and
@@ -59,14 +58,6 @@ class ImportReach:
         source = self._files.get(path)
         return 0 if source is None else self._reach[source].bit_count()
 
-    def importers(self, path: str) -> int:
-        """How many project files import ``path`` directly (0 for a file outside the project)."""
-        if self._files is None:
-            with self.engine.untracked():
-                self._files, self._reach = self._build()
-        source = self._files.get(path)
-        return 0 if source is None else self._importers[source]
-
     def _build(self) -> tuple[dict[str, int], list[int]]:
         paths = list(self.engine.project_paths)
         files = {p: i for i, p in enumerate(paths)}
@@ -74,11 +65,6 @@ class ImportReach:
         modules = {name: files.get(str(Path(at).resolve())) for name, at in self.engine.index.modules.items()}
         numbered = {name: i for name, i in modules.items() if i is not None}
         edges = [self._imported(p, numbered) for p in paths]
-        self._importers = [0] * len(paths)
-        for source, targets in enumerate(edges):
-            for target in targets:
-                if target != source:
-                    self._importers[target] += 1
         return files, _closure(edges)
 
     def _imported(self, path: str, modules: dict[str, int]) -> list[int]:

@@ -425,8 +425,10 @@ def _answer_one(
 
 def is_worth_tracking(answers: list[FileAnswer]) -> bool:
     """Whether an edit of one project file, on average over the files read, would
-    leave at least a third of the files' answers to reuse (else recording reads
-    costs more than it saves: a package whose modules all import each other)."""
+    leave at least a quarter of the files' answers to reuse (else recording reads
+    costs more than it saves: a package whose modules all import each other).
+    The files an answer used from another turn read count as read (a bound:
+    early cutoff keeps some of those files, :mod:`.cutoff`)."""
     counts: dict[str, int] = {}
     for a in answers:
         # the files its used answers read too: an edit of one redoes them or asks them again
@@ -436,13 +438,12 @@ def is_worth_tracking(answers: list[FileAnswer]) -> bool:
     if not counts:
         return False
     kept = sum(len(answers) - count for count in counts.values())
-    return 3 * kept >= len(answers) * len(counts)
+    return 4 * kept >= len(answers) * len(counts)
 
 
 def dependency_order(engine: TypeEngine, files: list[Path]) -> list[Path]:
     """``files``, those whose imports reach fewer project files first: a module
-    before the modules that import it (among modules that import each other,
-    the one most files import first), so that the memo answers about it are
+    before the modules that import it, so that the memo answers about it are
     worked out while its own answers are, and carry its reads, not an
     importer's: an importer then finds them in the memo and keeps their
     answers, which a later run compares (:mod:`.cutoff`), not the file's
@@ -452,7 +453,7 @@ def dependency_order(engine: TypeEngine, files: list[Path]) -> list[Path]:
 
     reach = ImportReach(engine)
     with engine.untracked():
-        counts = [(reach.count(str(path)), -reach.importers(str(path))) for path in files]
+        counts = [reach.count(str(path)) for path in files]
     return [path for _, _, path in sorted(zip(counts, range(len(files)), files))]
 
 
