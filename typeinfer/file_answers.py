@@ -56,7 +56,7 @@ from typelens.analyzer.cache import content_digest
 from typelens.analyzer.spans import Diagnostic
 
 from .cutoff import ASK_AGAIN, NODE_KINDS, SYMBOL_KINDS, NodeMap, NodeOf, fingerprint, key_of, same_node
-from .engine import query_digest
+from .engine import BudgetSpent, query_digest
 from .reads import RESOLVE
 from .result_cache import (
     diagnostic_rows,
@@ -171,11 +171,15 @@ class FileAnswers:
         file is answered as before by ``engine`` (which has answered the files
         that changed), with the questions as they are now; else ``None``."""
         asked = []
-        for question in answer.asked:
-            now = self._asked_again(session, engine, question) if self._moved(session, question) else question
-            if now is None:
-                return None
-            asked.append(now)
+        try:
+            with engine.file_budget():  # asking again costs no more than answering the file would
+                for question in answer.asked:
+                    now = self._asked_again(session, engine, question) if self._moved(session, question) else question
+                    if now is None:
+                        return None
+                    asked.append(now)
+        except BudgetSpent:
+            return None
         return FileAnswer(answer.path, answer.predictions, answer.diagnostics, answer.reads, answer.calls, tuple(asked))
 
     def _asked_again(self, session: AnalysisSession, engine: TypeEngine, question: Asked) -> Asked | None:
