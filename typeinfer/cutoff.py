@@ -1,13 +1,16 @@
 """Early cutoff: a kept answer stands when what it asked about edited files is answered the same.
 
-A file's answers read other project files two ways (:mod:`.reads`): through
-its own questions, which read another file's graph directly (its content
-counts: an edit of it redoes the file), and through *boundary questions*,
-memo questions about another file that its own questions ask.  A boundary
-question is kept with a fingerprint of its answer; after an edit, a file whose
-own reads are unchanged is reused when each boundary question whose reads
-changed is answered as before (salsa's backdating, at the granularity of the
-engine's memo questions).
+A file's answers read other project files two ways (:mod:`.reads`): in its
+own turn (its questions and the memo answers worked out while it is
+answered read their graphs: their content counts, an edit of one redoes the
+file), and through the answers it *used* from other turns: memo hits of
+answers worked out while another file was answered, and name resolutions.
+A used answer is kept with a fingerprint; after an edit, a file whose own
+reads are unchanged is kept when each used answer that read a changed file
+is answered as before once the changed files are answered again (salsa's
+backdating, at the grain of the engine's memo).  The engine empties its
+caches besides the memo before each file, so nothing else carries a value
+from one turn to another.
 
 Node numbers change with an edit, so keys and answers that name nodes of an
 edited file are compared through :class:`NodeMap`: the old and new graphs'
@@ -82,7 +85,7 @@ def _binding(engine: TypeEngine, path: str, node: int) -> object:
     return None
 
 
-# boundary questions a later run can ask again by key (the others are found in the memo or not at all)
+# used answers a later run can ask again by key (the others are found in the memo or not at all)
 ASK_AGAIN: dict[str, Callable[[TypeEngine, str, int], object]] = {
     "return": _return,
     "param": _param,

@@ -77,9 +77,10 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Asked:
-    """A boundary question (:mod:`.cutoff`): its memo key (``None``: one that cannot
-    be asked again), its answer's fingerprint (``None``: none kept) and the files
-    it read, and whose callers it read (resolved paths, project queries)."""
+    """An answer a file used from another turn (:mod:`.cutoff`): its key
+    (``None``: one that cannot be asked again), its answer's fingerprint
+    (``None``: none kept), the files it read and those whose callers it read
+    (resolved paths, project queries)."""
 
     key: tuple | None
     answer: str | None
@@ -90,7 +91,7 @@ class Asked:
 @dataclass(frozen=True, slots=True)
 class FileAnswer:
     """One file's answers and what they read (resolved paths): ``reads`` and
-    ``calls`` by its own questions, the rest through the questions ``asked``."""
+    ``calls`` in its own turn, the rest through the answers it used (``asked``)."""
 
     path: str
     predictions: tuple[Prediction, ...]
@@ -119,7 +120,7 @@ class FileAnswers:
 
     def plan(self, session: AnalysisSession, files: list[Path]) -> tuple[dict[str, FileAnswer], dict[str, FileAnswer]]:
         """The kept answers of ``files`` that still hold, by resolved path, and
-        those whose own reads hold but some of whose boundary questions read a
+        those whose own reads hold but some of whose used answers read a
         changed file (:meth:`verify` asks those again)."""
         doc = read_entry(self.where) if self.keep else None
         if doc is None:
@@ -167,7 +168,7 @@ class FileAnswers:
         return recorded is not None and self.digest(session, path) != recorded
 
     def verify(self, session: AnalysisSession, engine: TypeEngine, answer: FileAnswer) -> FileAnswer | None:
-        """``answer`` again if each of its boundary questions that read a changed
+        """``answer`` again if each of its used answers that read a changed
         file is answered as before by ``engine`` (which has answered the files
         that changed), with the questions as they are now; else ``None``."""
         asked = []
@@ -380,7 +381,7 @@ def _answer_of(row: list, groups: list[tuple[str, ...]]) -> FileAnswer:
 
 
 def asked_of(engine: TypeEngine) -> tuple[Asked, ...]:
-    """The boundary questions the file just answered asked (:mod:`.reads`), each
+    """The answers the file just answered used from other turns (:mod:`.reads`), each
     with its answer's fingerprint and what it read."""
     log = engine.log
     if log is None:

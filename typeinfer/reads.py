@@ -23,8 +23,9 @@ as a whole (:mod:`.result_cache`).
 
 Beside the whole sets, ``raw`` and ``raw_calls`` keep what was read while the
 file was answered (its own questions and those worked out in its turn), and
-``asked`` the memo hits of answers worked out in another file's turn: those
-the file used by their answers, which a later run compares (:mod:`.cutoff`).
+``asked`` the answers it used from other turns: memo hits of answers worked
+out while another file was answered, and name resolutions (:meth:`resolved`),
+which a later run compares (:mod:`.cutoff`).
 The caches dropped before each file carry nothing across turns, so the
 answers depend on ``raw``'s content and ``asked``'s answers alone.
 

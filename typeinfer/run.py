@@ -362,8 +362,10 @@ def answer_files(
     answer: Callable[[TypeEngine, Path], tuple[list[Prediction], list[Diagnostic]]],
 ) -> tuple[list[FileAnswer], TypeEngine]:
     """Each file's answers, in order, from one engine; with a ``store``, the kept
-    answers that still hold are reused, what each new one read is recorded, and
-    the store is brought up to date (:mod:`.file_answers`)."""
+    answers that still hold are reused, those whose used answers are the same
+    once the other files are answered are reused too (:mod:`.cutoff`), what
+    each new one read is recorded, and the store is brought up to date
+    (:mod:`.file_answers`)."""
     from .file_answers import FileAnswers
 
     kept, suspects = store.plan(session, fs.files) if store is not None else ({}, {})
