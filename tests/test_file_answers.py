@@ -180,16 +180,20 @@ def test_the_command_line_json_after_an_edit_is_a_cold_runs(tmp_path: Path) -> N
 
 def test_the_log_records_reads_through_memo_hits() -> None:
     log = ReadLog(["/p/a.py", "/p/b.py", "/p/c.py"], is_library=lambda p: not p.startswith("/p/"))
+    about_b = ("q", "/p/b.py", 1)
     log.begin("/p/a.py")
     log.depth += 1
     log.read("/p/b.py")
     log.read("/usr/lib/x.pyi")  # a library file: checked by the result cache, not here
     log.depth -= 1
-    log.finished(("q", "/p/b.py", 1))
-    assert log.paths_of(log.reads) == ["/p/a.py", "/p/b.py"]
+    log.finished(about_b)
+    log.hit(about_b)  # worked out while a.py is answered: its reads are a.py's own
+    assert log.paths_of(log.reads) == log.paths_of(log.raw) == ["/p/a.py", "/p/b.py"]
+    assert not log.asked
     log.begin("/p/c.py")
-    log.hit(("q", "/p/b.py", 1))  # answered while a.py was: what it read, c.py read
+    log.hit(about_b)  # answered while a.py was: what it read, c.py read, through its answer
     assert log.paths_of(log.reads) == ["/p/a.py", "/p/b.py", "/p/c.py"]
+    assert log.paths_of(log.raw) == ["/p/c.py"] and list(log.asked) == [about_b]
     log.read("/p/new.py")  # a project file beyond the listed ones gets the next number
     assert log.paths_of(log.reads)[-1] == "/p/new.py"
 
@@ -216,3 +220,28 @@ def test_reads_are_not_worth_recording_where_every_file_reads_most_others() -> N
     # one leaf file read by itself alone does not make it worth it
     assert not is_worth_tracking([answer(p, everything) for p in everything] + [answer("/p/z.py", ("/p/z.py",))])
     assert is_worth_tracking([answer(p, (p,)) for p in everything] + [answer("/p/z.py", everything)])
+
+
+def test_an_edit_that_changes_no_answer_another_file_read_keeps_its_answers(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Early cutoff: user.py reads base.py only through relay's return (worked out
+    while mid.py is answered); an edit inside make's body that keeps its return
+    type redoes base.py, and mid.py and caller.py, which read base.py's graph
+    themselves (what they import), but keeps user.py's answers after asking
+    relay's return again."""
+    pkg = _package(tmp_path)
+    warm = InferOptions(cache_dir=tmp_path / "results")
+    caplog.set_level(logging.INFO, logger="typelens.typeinfer.run")
+    _primed(pkg, lambda: infer_paths([pkg], warm))
+    # other.py is redone once more: the last run that answered saw it edited
+    redone = [4, 3]
+    for body in ("return 2", "value = 40 + 2\n    return value"):  # the second one moves every node after it
+        caplog.clear()
+        (pkg / "base.py").write_text(BASE.replace("return 1", body), encoding="utf-8")
+        again = infer_paths([pkg], warm)
+        messages = [r.getMessage() for r in caplog.records if "answers kept" in r.getMessage()]
+        assert _answers(again) == _answers(infer_paths([pkg], InferOptions(use_cache=False)))
+        assert _type_of(again, "user.py", "use") == "int"
+        assert messages[0].startswith(f"{len(FILES) - redone.pop(0)} of {len(FILES)} files"), messages
+        assert "(1 of them after asking again" in messages[0], messages

@@ -257,7 +257,13 @@ class TypeEngine(StepBudgets):
         key = (module, name)
         if key in self._resolved:
             return self._resolved[key]
-        found = self._resolved[key] = self._resolve_name(module, name)
+        log = self.log
+        if log is None:
+            found = self._resolved[key] = self._resolve_name(module, name)
+        elif not log.paused:  # kept with its answer, which a later run compares, not as the file's reads
+            found = self._resolved[key] = log.resolved(module, name, lambda: self._resolve_name(module, name))
+        else:  # not kept: an answer that used it would record nothing
+            found = self._resolve_name(module, name)
         return found
 
     def _resolve_name(self, module: str, name: str) -> Definition | ModuleLocation | None:
@@ -397,6 +403,11 @@ class TypeEngine(StepBudgets):
         self.log.read_query(query_name(kind, args), answer_digest(found))
         return found
 
+    def answered(self, key: tuple) -> tuple[bool, object]:
+        """Whether the memo holds a final answer to ``key``, and that answer."""
+        value = self._store(key).get(key, _MISSING)
+        return (value is not _MISSING and value is not IN_PROGRESS), value
+
     def read_calls_into(self, path: str) -> None:
         """The answer being worked out read the calls other files make into ``path``."""
         if self.log is not None:
@@ -408,8 +419,8 @@ class TypeEngine(StepBudgets):
         log = self.log
         if log is not None and files < 0:
             log.read_all()
-        elif log is not None and not log.paused:
-            log.reads |= files
+        elif log is not None:
+            log.read_bits(files)
 
     def _is_inside(self, context: CallContext, key: tuple) -> bool:
         """Whether ``key`` asks about a node of the context's function."""

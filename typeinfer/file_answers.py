@@ -9,7 +9,10 @@ file *names* and everything else the result cache keys by (options, code,
 environment, settings), and holds the content hash each file had.  A later run
 reuses a file's answers iff every file they read still has that hash and every
 file whose callers they read is still called from the same files, unchanged;
-it works out the others in a fresh engine.  The engine's answers do not depend
+it works out the others in a fresh engine.  Early cutoff (:mod:`.cutoff`): a
+file whose own reads hold but whose memo hits (answers worked out in another
+file's turn) read a changed file is kept when, once the changed files are
+answered again, each such hit has the same answer.  The engine's answers do not depend
 on the order of its questions (:mod:`.fixpoint`), so the merged answers equal a
 cold run's, as long as no run hit a work budget (whose end depends on what the
 memo held): such a run keeps no entry, and a run that hits one while reusing
@@ -20,14 +23,16 @@ caches besides the memo start empty for each file), so a run records them only
 when the entry says to: the first run of a project (a cold run) keeps an entry
 with no answers that says to, the next run that answers (after an edit)
 records, and later edits reuse.  A run after which an edit of one file would
-on average leave less than a third of the answers to reuse (a package whose
+on average leave less than a quarter of the answers to reuse (a package whose
 modules all import each other through its ``__init__``) says not to.
 
 An entry is JSON: ``track`` (whether the next run records reads), ``digests`` (path: content hash), ``callers`` (path: hash of
-the files that call into it and their hashes), ``answers`` (one row a file:
-path, the files read, the files whose callers were read, predictions grouped as
-the result cache groups them, diagnostics), and ``reads``, the library files
-read (checked as the result cache checks them).  A damaged entry is a miss.
+the files that call into it and their hashes), ``paths`` and ``sets`` (sets of
+files, numbered), ``answers`` (one row a file: path, the files read in its
+turn, the files whose callers were read, predictions grouped as the result
+cache groups them, diagnostics, and its memo hits: key, answer fingerprint,
+the sets they read), and ``reads``, the library files read (checked as the
+result cache checks them).  A damaged entry is a miss.
 
 Example (``infer`` after an edit of ``b.py`` that ``a.py`` does not read)::
 
@@ -50,7 +55,9 @@ from typelens.analyzer import EdgeKind, ProjectGraph
 from typelens.analyzer.cache import content_digest
 from typelens.analyzer.spans import Diagnostic
 
-from .engine import query_digest
+from .cutoff import ASK_AGAIN, NODE_KINDS, SYMBOL_KINDS, NodeMap, NodeOf, fingerprint, key_of, same_node
+from .engine import BudgetSpent, query_digest
+from .reads import RESOLVE
 from .result_cache import (
     diagnostic_rows,
     diagnostics_of,
@@ -69,14 +76,29 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
+class Asked:
+    """An answer a file used from another turn (:mod:`.cutoff`): its key
+    (``None``: one that cannot be asked again), its answer's fingerprint
+    (``None``: none kept), the files it read and those whose callers it read
+    (resolved paths, project queries)."""
+
+    key: tuple | None
+    answer: str | None
+    reads: tuple[str, ...]
+    calls: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class FileAnswer:
-    """One file's answers and what they read (resolved paths)."""
+    """One file's answers and what they read (resolved paths): ``reads`` and
+    ``calls`` in its own turn, the rest through the answers it used (``asked``)."""
 
     path: str
     predictions: tuple[Prediction, ...]
     diagnostics: tuple[Diagnostic, ...]
     reads: tuple[str, ...]
     calls: tuple[str, ...]
+    asked: tuple[Asked, ...] = ()
 
 
 class FileAnswers:
@@ -91,32 +113,143 @@ class FileAnswers:
         self._digests: dict[str, str] = {}
         self._known: dict[Path, tuple[tuple[int, int], str]] | None = None  # the index's hashes
         self._engine: TypeEngine | None = None  # answers project queries again
+        self._recorded: dict[str, str] = {}  # path -> its hash when the entry was written
+        self._recorded_callers: dict[str, str] = {}
+        self._held: dict[tuple, bool] = {}
+        self._maps: dict[str, NodeMap | None] = {}
 
-    def plan(self, session: AnalysisSession, files: list[Path]) -> dict[str, FileAnswer]:
-        """The kept answers of ``files`` that still hold, by resolved path."""
+    def plan(self, session: AnalysisSession, files: list[Path]) -> tuple[dict[str, FileAnswer], dict[str, FileAnswer]]:
+        """The kept answers of ``files`` that still hold, by resolved path, and
+        those whose own reads hold but some of whose used answers read a
+        changed file (:meth:`verify` asks those again)."""
         doc = read_entry(self.where) if self.keep else None
         if doc is None:
-            return {}
+            return {}, {}
         try:
             self.found = True
             self.tracking = doc["track"] is True
             wanted = {str(f) for f in files}
-            digests, callers = doc["digests"], doc["callers"]
-            kept = {}
+            self._recorded, self._recorded_callers = doc["digests"], doc["callers"]
+            paths, sets = doc["paths"], doc["sets"]
+            groups = [tuple(paths[i] for i in group) for group in sets]
+            kept, suspects = {}, {}
             for row in doc["answers"]:
-                answer = _answer_of(row)
-                if answer.path in wanted and self._holds(session, answer, digests, callers):
+                answer = _answer_of(row, groups)
+                if answer.path not in wanted or not self._holds(session, answer.reads, answer.calls):
+                    continue
+                if any(self._moved(session, a) for a in answer.asked):
+                    suspects[answer.path] = answer
+                else:
                     kept[answer.path] = answer
-        except (ValueError, KeyError, TypeError, AttributeError) as err:
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError) as err:
             logger.info("ignoring the damaged cache entry %s: %s", self.where, err)
             self.found = self.tracking = False
-            return {}
-        return kept
+            return {}, {}
+        return kept, suspects
 
-    def _holds(self, session: AnalysisSession, answer: FileAnswer, digests: dict, callers: dict) -> bool:
-        if any(self.digest(session, p) != digests[p] for p in answer.reads):
-            return False
-        return all(self.callers(session).get(p) == callers[p] for p in answer.calls)
+    def _holds(self, session: AnalysisSession, reads: tuple[str, ...], calls: tuple[str, ...]) -> bool:
+        """Whether ``reads`` have their recorded hashes and ``calls`` their recorded callers."""
+        key = (reads, calls)
+        found = self._held.get(key)
+        if found is None:
+            digests, callers = self._recorded, self._recorded_callers
+            found = all(self.digest(session, p) == digests[p] for p in reads) and all(
+                self.callers(session).get(p) == callers[p] for p in calls
+            )
+            self._held[key] = found
+        return found
+
+    def _moved(self, session: AnalysisSession, asked: Asked) -> bool:
+        return not self._holds(session, asked.reads, asked.calls)
+
+    def is_changed(self, session: AnalysisSession, path: str) -> bool:
+        """Whether the project file ``path`` changed since the entry was written."""
+        recorded = self._recorded.get(path)
+        return recorded is not None and self.digest(session, path) != recorded
+
+    def verify(self, session: AnalysisSession, engine: TypeEngine, answer: FileAnswer) -> FileAnswer | None:
+        """``answer`` again if each of its used answers that read a changed
+        file is answered as before by ``engine`` (which has answered the files
+        that changed), with the questions as they are now; else ``None``."""
+        asked = []
+        try:
+            with engine.file_budget():  # asking again costs no more than answering the file would
+                for question in answer.asked:
+                    now = self._asked_again(session, engine, question) if self._moved(session, question) else question
+                    if now is None:
+                        return None
+                    asked.append(now)
+        except BudgetSpent:
+            return None
+        return FileAnswer(answer.path, answer.predictions, answer.diagnostics, answer.reads, answer.calls, tuple(asked))
+
+    def _asked_again(self, session: AnalysisSession, engine: TypeEngine, question: Asked) -> Asked | None:
+        if question.key is None or question.answer is None or engine.log is None:
+            return None
+        log = engine.log
+        key = self._key_now(session, engine, question.key)
+        if key is None:
+            return None
+        if key[0] == RESOLVE and len(key) == 3:  # asked outside the memo: resolved again
+            engine.resolve_name(key[1], key[2])
+            kept = log.answers.get(key)
+            if kept is None:
+                return None
+            value, sets = kept
+        else:
+            found, value = engine.answered(key)
+            if not found and key[0] in ASK_AGAIN and len(key) == 3:
+                ASK_AGAIN[key[0]](engine, key[1], key[2])
+                found, value = engine.answered(key)
+            recorded = log.deps.get(key)
+            if not found or recorded is None:
+                return None
+            sets = recorded
+        bare = not (isinstance(key[1], str) and self.is_changed(session, key[1]))
+        now = fingerprint(
+            value, self._to_old(session, engine), bare_numbers=bare, is_changed=lambda p: self.is_changed(session, p)
+        )
+        if now != question.answer:
+            return None
+        return Asked(key, fingerprint(value, same_node), *log.paths_of_sets(sets))
+
+    def _key_now(self, session: AnalysisSession, engine: TypeEngine, key: tuple) -> tuple | None:
+        """``key`` in the numbering of the files as they are now (``None``: its node is gone)."""
+        if len(key) != 3 or not isinstance(key[1], str) or not self.is_changed(session, key[1]):
+            return key
+        nodes = self._map(session, engine, key[1])
+        if nodes is None or not isinstance(key[2], int):
+            return None
+        if key[0] in NODE_KINDS:
+            now = nodes.to_new.get(key[2])
+        elif key[0] in SYMBOL_KINDS:
+            now = nodes.symbol_to_new(key[2])
+        else:
+            return None
+        return None if now is None else (key[0], key[1], now)
+
+    def _to_old(self, session: AnalysisSession, engine: TypeEngine) -> NodeOf:
+        def node_of(path: str, node: int) -> int | None:
+            if not self.is_changed(session, path):
+                return node
+            nodes = self._map(session, engine, path)
+            return nodes.to_old.get(node) if nodes is not None else None
+
+        return node_of
+
+    def _map(self, session: AnalysisSession, engine: TypeEngine, path: str) -> NodeMap | None:
+        """The node map of the changed file ``path``: its old graph from the graph cache."""
+        if path not in self._maps:
+            index, nodes = session.index, None
+            cache = index.graph_cache
+            if cache is not None:
+                old = cache.load(cache.key(self._recorded[path], path, index.config))
+                with engine.untracked():
+                    new = engine.graph(path)
+                if old is not None and new is not None:
+                    nodes = NodeMap(old, new)
+            self._maps[path] = nodes
+        return self._maps[path]
 
     def digest(self, session: AnalysisSession, path: str) -> str:
         """The content hash ``path`` has now (``missing`` when it cannot be read)."""
@@ -162,23 +295,40 @@ class FileAnswers:
         ``track``: whether the next run that answers records what they read."""
         self._known = session.index.files_read()  # what the files worked out again read too
         self._digests.update(queries)
-        read = sorted({p for a in answers for p in a.reads})
-        called = sorted({p for a in answers for p in a.calls})
-        callers = self.callers(session) if called else {}
-        doc = {
-            "track": track,
-            "digests": {p: self.digest(session, p) for p in read},
-            "callers": {p: callers.get(p, "none") for p in called},
-            "answers": [
+        table: dict[tuple[str, ...], int] = {}
+        read: set[str] = set()
+        called: set[str] = set()
+        rows = []
+        for a in answers:
+            read.update(a.reads)
+            called.update(a.calls)
+            asked = []
+            for q in a.asked:
+                read.update(q.reads)
+                called.update(q.calls)
+                asked.append(
+                    [key_of(q.key) if q.key is not None else None, q.answer, _set(table, q.reads), _set(table, q.calls)]
+                )
+            rows.append(
                 [
                     a.path,
                     list(a.reads),
                     list(a.calls),
                     prediction_groups(list(a.predictions)),
                     diagnostic_rows(list(a.diagnostics)),
+                    asked,
                 ]
-                for a in answers
-            ],
+            )
+        callers = self.callers(session) if called else {}
+        paths = sorted({p for group in table for p in group})
+        number = {p: i for i, p in enumerate(paths)}
+        doc = {
+            "track": track,
+            "digests": {p: self.digest(session, p) for p in sorted(read)},
+            "callers": {p: callers.get(p, "none") for p in sorted(called)},
+            "paths": paths,
+            "sets": [[number[p] for p in group] for group in table],
+            "answers": rows,
         }
         root = session.index.root
         library = {p: v for p, v in session.index.files_read().items() if root is None or not p.is_relative_to(root)}
@@ -205,10 +355,48 @@ def _calls_between(pg: ProjectGraph) -> tuple[list[str], dict[int, set[int]]]:
     return paths, into
 
 
-def _answer_of(row: list) -> FileAnswer:
-    path, reads, calls, groups, diagnostics = row
+def _set(table: dict[tuple[str, ...], int], paths: tuple[str, ...]) -> int:
+    found = table.get(paths)
+    if found is None:
+        found = table[paths] = len(table)
+    return found
+
+
+def _answer_of(row: list, groups: list[tuple[str, ...]]) -> FileAnswer:
+    path, reads, calls, groups_of_predictions, diagnostics, asked = row
     if not isinstance(path, str) or not all(isinstance(p, str) for p in reads + calls):
         raise ValueError("a malformed row")
-    return FileAnswer(
-        path, tuple(predictions_of(groups)), tuple(diagnostics_of(diagnostics)), tuple(reads), tuple(calls)
+    questions = tuple(
+        Asked(tuple(key) if isinstance(key, list) else None, answer, groups[r], groups[c])
+        for key, answer, r, c in asked
     )
+    return FileAnswer(
+        path,
+        tuple(predictions_of(groups_of_predictions)),
+        tuple(diagnostics_of(diagnostics)),
+        tuple(reads),
+        tuple(calls),
+        questions,
+    )
+
+
+def asked_of(engine: TypeEngine) -> tuple[Asked, ...]:
+    """The answers the file just answered used from other turns (:mod:`.reads`), each
+    with its answer's fingerprint and what it read."""
+    log = engine.log
+    if log is None:
+        return ()
+    found = []
+    for key in log.asked:
+        kept = log.answers.get(key)
+        if kept is not None:
+            done, (value, sets) = True, kept
+        else:
+            done, value = engine.answered(key)
+            sets = log.deps.get(key, (log.reads, log.calls))
+        if not sets[0] and not sets[1]:  # it read no project file: the library files are checked as a whole
+            continue
+        reads, calls = log.paths_of_sets(sets)
+        answer = fingerprint(value, same_node) if done else None
+        found.append(Asked(key if key_of(key) is not None else None, answer, reads, calls))
+    return tuple(found)

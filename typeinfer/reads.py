@@ -21,6 +21,14 @@ adds that set to the asking file's.  Files outside the project (stubs, the
 stdlib, installed packages) are not tracked here: the result cache checks them
 as a whole (:mod:`.result_cache`).
 
+Beside the whole sets, ``raw`` and ``raw_calls`` keep what was read while the
+file was answered (its own questions and those worked out in its turn), and
+``asked`` the answers it used from other turns: memo hits of answers worked
+out while another file was answered, and name resolutions (:meth:`resolved`),
+which a later run compares (:mod:`.cutoff`).
+The caches dropped before each file carry nothing across turns, so the
+answers depend on ``raw``'s content and ``asked``'s answers alone.
+
 Example::
 
     log = ReadLog(["/p/a.py", "/p/b.py"], is_library=lambda p: False)
@@ -33,9 +41,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TypeVar
 
 NOTHING = (0, 0)
+T = TypeVar("T")
+RESOLVE = "resolve@"  # the kind of a name's resolution among the questions a file asked (see resolved)
 
 
 class ReadLog:
@@ -56,6 +66,12 @@ class ReadLog:
         self.depth = 0  # memo questions open
         self.queries: dict[str, str] = {}  # project query (``?kind...``) -> its answer's hash
         self.paused = 0
+        self.raw = 0  # what the file's answers read themselves, not through a memo hit
+        self.raw_calls = 0
+        self.asked: dict[tuple, None] = {}  # memo hits of answers worked out for other files, in order
+        self.answers: dict[tuple, tuple[object, tuple[int, int]]] = {}  # asked outside the memo: (answer, reads)
+        self._turn: set[tuple] = set()  # the keys finished while this file is answered
+        self._written: dict[int, tuple[str, ...]] = {}  # bit set -> its files (see paths_of_sets)
 
     def bit(self, path: object) -> int:
         """The bit of ``path`` (0 for a library file), numbering a new project file."""
@@ -75,7 +91,9 @@ class ReadLog:
     def read(self, path: object) -> None:
         """``path``'s content went into the answer being worked out."""
         if not self.paused:
-            self.reads |= self.bit(path)
+            bit = self.bit(path)
+            self.reads |= bit
+            self.raw |= bit
 
     def read_query(self, name: str, digest: str) -> None:
         """The answer (hash ``digest``) of the project query ``name`` went into the answer."""
@@ -87,26 +105,38 @@ class ReadLog:
             self.paths.append(name)
         self.queries[name] = digest
         self.reads |= bit
+        self.raw |= bit
 
     def read_calls_into(self, path: str) -> None:
         """The calls other files make into ``path`` went into the answer."""
         if not self.paused:
-            self.calls |= self.bit(path)
+            bit = self.bit(path)
+            self.calls |= bit
+            self.raw_calls |= bit
 
     def read_all(self) -> None:
         """Every project file went into the answer (a project-wide table)."""
+        self.read_bits((1 << len(self.paths)) - 1)
+
+    def read_bits(self, bits: int) -> None:
+        """The project files of the bit set ``bits`` went into the answer."""
         if not self.paused:
-            self.reads |= (1 << len(self.paths)) - 1
+            self.reads |= bits
+            self.raw |= bits
 
     def begin(self, path: str) -> None:
         """Start the answers of ``path`` (which read ``path`` itself)."""
-        self.reads = self.calls = 0
+        self.reads = self.calls = self.raw = self.raw_calls = 0
+        self.asked = {}
+        self.answers = {}
+        self._turn.clear()
         self.read(path)
 
     def finished(self, key: tuple) -> None:
         """The memo question ``key`` finished (its answer stored, or given up); at
         the outermost question, every key finished inside it gets the file's sets."""
         self.pending.append(key)
+        self._turn.add(key)
         if self.depth == 0:
             sets = (self.reads, self.calls)
             deps = self.deps
@@ -119,6 +149,34 @@ class ReadLog:
         reads, calls = self.deps.get(key, NOTHING)
         self.reads |= reads
         self.calls |= calls
+        if key not in self._turn:
+            self.asked[key] = None
+
+    def resolved(self, module: str, name: str, resolve: Callable[[], T]) -> T:
+        """``resolve()``, the resolution of ``name`` in ``module`` the file's answers
+        use: kept in ``answers`` with what it read, which is not the file's own
+        read (``raw``) but the resolution's (a later run resolves it again)."""
+        raw, calls = self.raw, self.raw_calls
+        self.raw = self.raw_calls = 0
+        try:
+            found = resolve()
+        finally:
+            inner, inner_calls = self.raw, self.raw_calls
+            self.raw, self.raw_calls = raw, calls
+        key = (RESOLVE, module, name)
+        self.asked[key] = None
+        self.answers[key] = (found, (inner, inner_calls))
+        return found
+
+    def paths_of_sets(self, sets: tuple[int, int]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The files of a (reads, calls) pair of bit sets, each set written once."""
+        return self._paths(sets[0]), self._paths(sets[1])
+
+    def _paths(self, bits: int) -> tuple[str, ...]:
+        found = self._written.get(bits)
+        if found is None:
+            found = self._written[bits] = tuple(self.paths_of(bits))
+        return found
 
     def paths_of(self, bits: int) -> list[str]:
         """The files of a bit set, by number."""

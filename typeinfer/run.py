@@ -362,32 +362,47 @@ def answer_files(
     answer: Callable[[TypeEngine, Path], tuple[list[Prediction], list[Diagnostic]]],
 ) -> tuple[list[FileAnswer], TypeEngine]:
     """Each file's answers, in order, from one engine; with a ``store``, the kept
-    answers that still hold are reused, what each new one read is recorded, and
-    the store is brought up to date (:mod:`.file_answers`)."""
-    from .file_answers import FileAnswer, FileAnswers
+    answers that still hold are reused, those whose used answers are the same
+    once the other files are answered are reused too (:mod:`.cutoff`), what
+    each new one read is recorded, and the store is brought up to date
+    (:mod:`.file_answers`)."""
+    from .file_answers import FileAnswers
 
-    kept = store.plan(session, fs.files) if store is not None else {}
+    kept, suspects = store.plan(session, fs.files) if store is not None else ({}, {})
     engine = session.engine(share_library=False)  # one engine for the whole set: its answers are shared
     log = engine.track() if store is not None and store.tracking else None
     found: dict[Path, FileAnswer] = {}
+    later: list[Path] = []  # their questions about changed files are asked again once those are answered
     for path in dependency_order(engine, fs.files) if log is not None else fs.files:
         kept_answer = kept.get(str(path))
-        if kept_answer is None:
-            engine.begin_file(str(path))
-            predictions, diagnostics = answer(engine, path)
-            reads, calls = (log.paths_of(log.reads), log.paths_of(log.calls)) if log is not None else ([], [])
-            kept_answer = FileAnswer(str(path), tuple(predictions), tuple(diagnostics), tuple(reads), tuple(calls))
-        found[path] = kept_answer
+        if kept_answer is not None:
+            found[path] = kept_answer
+        elif log is not None and str(path) in suspects:
+            later.append(path)
+        else:
+            found[path] = _answer_one(engine, path, answer)
+    verified = 0
+    for path in later:
+        assert store is not None
+        engine.begin_file(str(path))
+        again = store.verify(session, engine, suspects[str(path)])
+        verified += again is not None
+        found[path] = again if again is not None else _answer_one(engine, path, answer)
     engine.untrack()
     answers = [found[path] for path in fs.files]
-    logger.info("%d of %d files' answers kept from the last run", len(kept), len(fs.files))
+    logger.info(
+        "%d of %d files' answers kept from the last run (%d of them after asking again what they asked)",
+        len(kept) + verified,
+        len(fs.files),
+        verified,
+    )
     if store is None or log is None:
         if store is not None and not store.found:
             store.write(session, [], {}, track=True)  # the next run that answers records reads
         return answers, engine
     if is_order_free(engine, answers):
         store.write(session, answers, log.queries, track=is_worth_tracking(answers))
-    elif kept:  # a budget's end depends on what the memo held: start again from nothing
+    elif kept or verified:  # a budget's end depends on what the memo held: start again from nothing
         logger.info("a work budget was reached beside kept answers; answering every file again")
         return answer_files(fs, session, FileAnswers(store.where, keep=False), answer)
     else:
@@ -395,27 +410,47 @@ def answer_files(
     return answers, engine
 
 
+def _answer_one(
+    engine: TypeEngine, path: Path, answer: Callable[[TypeEngine, Path], tuple[list[Prediction], list[Diagnostic]]]
+) -> FileAnswer:
+    """``path``'s answers, with what they read when the engine records it."""
+    from .file_answers import FileAnswer, asked_of
+
+    engine.begin_file(str(path))
+    predictions, diagnostics = answer(engine, path)
+    log = engine.log
+    if log is None:
+        return FileAnswer(str(path), tuple(predictions), tuple(diagnostics), (), ())
+    reads, calls = log.paths_of_sets((log.raw, log.raw_calls))
+    return FileAnswer(str(path), tuple(predictions), tuple(diagnostics), reads, calls, asked_of(engine))
+
+
 def is_worth_tracking(answers: list[FileAnswer]) -> bool:
     """Whether an edit of one project file, on average over the files read, would
-    leave at least a third of the files' answers to reuse (else recording reads
-    costs more than it saves: a package whose modules all import each other)."""
+    leave at least a quarter of the files' answers to reuse (else recording reads
+    costs more than it saves: a package whose modules all import each other).
+    The files an answer used from another turn read count as read (a bound:
+    early cutoff keeps some of those files, :mod:`.cutoff`)."""
     counts: dict[str, int] = {}
     for a in answers:
-        for path in a.reads:
+        # the files its used answers read too: an edit of one redoes them or asks them again
+        for path in {*a.reads, *(p for q in a.asked for p in q.reads)}:
             if not path.startswith("?"):
                 counts[path] = counts.get(path, 0) + 1
     if not counts:
         return False
     kept = sum(len(answers) - count for count in counts.values())
-    return 3 * kept >= len(answers) * len(counts)
+    return 4 * kept >= len(answers) * len(counts)
 
 
 def dependency_order(engine: TypeEngine, files: list[Path]) -> list[Path]:
     """``files``, those whose imports reach fewer project files first: a module
     before the modules that import it, so that the memo answers about it are
     worked out while its own answers are, and carry its reads, not an
-    importer's (the answers do not depend on the order; what they record as
-    read does)."""
+    importer's: an importer then finds them in the memo and keeps their
+    answers, which a later run compares (:mod:`.cutoff`), not the file's
+    content (the answers do not depend on the order; what they record as read
+    does)."""
     from .reach import ImportReach
 
     reach = ImportReach(engine)
