@@ -45,7 +45,7 @@ from .declared import parameters_of, type_parameters
 from .expressions import destructure, pattern_steps
 from .jsdoc import jsdoc_of
 from .usage_rules import used_members
-from .settle import CONTEXT_ANY, MIXED, TESTED, predicate_of, settle, single, tested
+from .settle import CONTEXT_ANY, MIXED, TESTED, predicate_of, settle, settle_contextual, single, tested
 from .types import (
     ANY,
     NULL,
@@ -256,6 +256,8 @@ class FunctionTyper:
         if contextual is ANY and not steps:
             self._settled_of[(path, node)] = (ANY, ANY, CONTEXT_ANY)  # as TypeScript reads it
         if contextual is not UNKNOWN:
+            if not steps:
+                contextual = settle_contextual(self.engine, g, function, contextual)
             return destructure(self.engine, path, g, contextual, steps)
         if len(steps) == 1 and steps[0][0] == "rest_pattern" and is_rest(g, top):
             steps = []  # `...items` itself: its callers' arguments and its uses

@@ -109,6 +109,18 @@ def settle(
     return t
 
 
+def settle_contextual(engine: "ScriptContract", g: ScriptGraph, function: int, t: TsType) -> TsType:
+    """A contextual parameter type ``t`` of a function expression that declares
+    type parameters of its own: a project generic type whose arguments are all
+    ``any`` (the context's defaults: ``createTable?: (table: Table<TData>) => void``
+    of a ``TableFeature`` whose ``TData = any``) takes the function's own type
+    parameters that share its parameters' names (``<TData extends RowData>(table)``:
+    ``Table<TData>``), as :func:`_own_arguments` does for callers' types."""
+    if g.child_by_field(function, "type_parameters") is None or t is UNKNOWN or t is ANY:
+        return t
+    return _own_arguments(engine, g, function, t)
+
+
 def _primitive(t: TsType) -> bool:
     return isinstance(t, Literal) or isinstance(t, Prim) and t.name in _PRIMITIVES or t == PROPERTY_KEY
 

@@ -127,3 +127,22 @@ function closeSession(s) {
   return s.owner;
 }
 closeSession(openSession("a"));
+
+// a generic function expression whose context's type arguments are its defaults (`any`):
+// its own type parameters of those names stand there, as its author declares them
+interface Table<TData> {
+  rows: TData[];
+  name: string;
+}
+interface TableFeature<TData = any> {
+  createTable?: (table: Table<TData>) => void;
+  count?: (n: number, table: Table<TData>) => number;
+}
+export const Sorting: TableFeature = {
+  // ? table: Table<TData>
+  createTable: <TData extends object>(table) => {
+    table.name;
+  },
+  // ? table: Table<any>
+  count: (n, table) => n + table.rows.length,
+};
