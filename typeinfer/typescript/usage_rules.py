@@ -110,6 +110,8 @@ class UseRules:
             return [Constraint("called", Func((), ANY), 0.0, FILTER)]
         if kind == "await_expression":
             return [Constraint("await", ANY, 0.0, FILTER)]
+        if kind == "spread_element" and g.kinds[g.parents[parent]] == "object":
+            return self._spread(path, g, parent)
         expected = self.expected(path, g, node)
         if expected is None:
             return []
@@ -224,6 +226,20 @@ class UseRules:
             return None
         t = self.engine.members.member_type(outer[1], name)
         return (f"{outer[0]}.{name}", t, outer[2] * 0.9) if t is not UNKNOWN else None
+
+    def _spread(self, path: str, g: ScriptGraph, spread: int) -> list[Constraint]:
+        """``{ ...defaults, ...p }`` where the object is expected to be ``T``: ``p`` is a
+        ``T``, or a ``Partial<T>`` where a spread before it is a whole ``T`` already
+        (``this.options = { ...this.options, ...changes }``)."""
+        obj = g.parents[spread]
+        expected = self.expected(path, g, obj)
+        if expected is None or not isinstance(expected[1], Named) or expected[1].name == "Partial":
+            return []
+        label, t, weight = expected
+        before = [c for c in g.children(obj)[: g.children(obj).index(spread)] if g.kinds[c] == "spread_element"]
+        if any(self.engine.value_of(path, g.children(c)[0]) == t for c in before if g.children(c)):
+            t, label = Named("Partial", (t,)), f"{label}.partial"
+        return [Constraint(f"spread:{label}", t, weight, DECLARED)] if _is_answer(t, own_variables(path, g, spread)) else []
 
     def _declared(self, path: str, node: int) -> TsType:
         return self.engine.declared(path, node)
