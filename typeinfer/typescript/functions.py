@@ -45,7 +45,7 @@ from .declared import parameters_of, type_parameters
 from .expressions import destructure, pattern_steps
 from .jsdoc import jsdoc_of
 from .usage_rules import used_members
-from .settle import CONTEXT_ANY, MIXED, TESTED, predicate_of, settle, settle_contextual, single, tested
+from .settle import CONTEXT_ANY, MIXED, OVERLOADS, TESTED, predicate_of, settle, settle_contextual, single, tested
 from .types import (
     ANY,
     NULL,
@@ -267,6 +267,9 @@ class FunctionTyper:
         if own is not None:
             self._settled_of[(path, node)] = (own, own, None)
             return own
+        declared = self._from_overloads(path, g, function, index, node)
+        if declared is not None:
+            return declared
         passed = self.from_call_sites(path, g, function, index)
         if _default_of(g, top) is not None:  # an omitted argument takes the default
             passed = join(*(m for m in members(passed) if m != UNDEFINED)) if passed is not UNKNOWN else passed
@@ -282,6 +285,25 @@ class FunctionTyper:
                 return self._settled(path, g, function, top, node, passed)
         self.by_usage.add((path, node))
         return self._settled(path, g, function, top, node, used.type)
+
+    def _from_overloads(self, path: str, g: ScriptGraph, function: int, index: int, node: int) -> TsType | None:
+        """The implementation of overloads (``function f(a: string): string`` and
+        ``function f(a: number): number`` above ``function f(a) {...}``): the type the
+        overloads agree on at ``index``, else ``any`` (:data:`OVERLOADS`), as its author
+        declares an implementation that must take what each overload takes."""
+        overloads = overload_signatures(g, function)
+        if not overloads:
+            return None
+        found: list[TsType] = []
+        for signature in overloads:
+            params = self.signature(path, signature).params
+            if index >= len(params) or params[index].rest:
+                return None  # arities differ: the implementation's own evidence decides
+            found.append(params[index].type)
+        if all(t == found[0] for t in found):
+            return found[0]
+        self._settled_of[(path, node)] = (ANY, ANY, OVERLOADS)
+        return ANY
 
     def _literals_of(self, passed: TsType, used: TsType) -> bool:
         """Whether callers pass object literals only (``{ exact: true }``), each of
@@ -476,6 +498,27 @@ def parameter_holders(g: ScriptGraph, function: int) -> list[tuple[int, int]]:
         elif kind in ("parameter", "object_pattern", "array_pattern"):
             out.append((item, item))
     return out
+
+
+def overload_signatures(g: ScriptGraph, function: int) -> list[int]:
+    """The overload signatures declared right above the implementation ``function``
+    (``function_signature`` or, in a class, ``method_signature`` nodes of its name)."""
+    kind = g.kinds[function]
+    wanted = {"function_declaration": "function_signature", "method_definition": "method_signature"}.get(kind)
+    name = g.child_by_field(function, "name")
+    if wanted is None or name is None:
+        return []
+    me = g.parents[function] if g.kinds[g.parents[function]] == "export_statement" else function
+    siblings = g.children(g.parents[me])
+    out: list[int] = []
+    for sibling in reversed(siblings[: siblings.index(me)]):
+        if g.kinds[sibling] == "export_statement" and g.children(sibling):
+            sibling = g.children(sibling)[-1]
+        other = g.child_by_field(sibling, "name") if g.kinds[sibling] == wanted else None
+        if other is None or g.text(other) != g.text(name):
+            break
+        out.append(sibling)
+    return out[::-1]
 
 
 def is_rest(g: ScriptGraph, holder: int) -> bool:

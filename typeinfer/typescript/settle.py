@@ -82,6 +82,7 @@ logger = logging.getLogger(__name__)
 MIXED = "mixed:callers"
 TESTED = "tested:type"
 CONTEXT_ANY = "context:any"  # a function expression whose context's signatures disagree
+OVERLOADS = "overloads:mixed"  # an overloads' implementation whose overloads disagree there
 PROPERTY_KEY = Named("PropertyKey")
 _KEYS = frozenset({"string", "number", "symbol"})
 _PRIMITIVES = frozenset({"string", "number", "boolean", "bigint", "symbol"})

@@ -177,3 +177,20 @@ function track<V>(value: V) {
   evict(new Entry<V>(value));
   evict(new Entry<string>("a"));
 }
+
+// an overloads' implementation: what the overloads agree on, else `any`
+export function pick(key: string, count: number): string;
+export function pick(key: number, count: number): number;
+// ? key: any
+// ? count: number
+export function pick(key, count) {
+  return key;
+}
+pick("a", 1);
+class Picker {
+  take(at: string): void;
+  take(at: string[]): void;
+  // ? at: any
+  take(at) {}
+}
+new Picker().take("a");
