@@ -49,6 +49,7 @@ from .settle import CONTEXT_ANY, MIXED, OVERLOADS, TESTED, predicate_of, settle,
 from .types import (
     ANY,
     NULL,
+    NULLISH,
     UNDEFINED,
     UNKNOWN,
     VOID,
@@ -273,6 +274,8 @@ class FunctionTyper:
         passed = self.from_call_sites(path, g, function, index)
         if _default_of(g, top) is not None:  # an omitted argument takes the default
             passed = join(*(m for m in members(passed) if m != UNDEFINED)) if passed is not UNKNOWN else passed
+        if passed is not UNKNOWN and all(m in NULLISH for m in members(passed)):
+            passed = UNKNOWN  # callers omit it or pass `null`: that says nothing of what else it takes
         used = self.engine.usage.answer(path, node)
         if used is None or used.type is UNKNOWN:
             return self._settled(path, g, function, top, node, passed)

@@ -194,3 +194,11 @@ class Picker {
   take(at) {}
 }
 new Picker().take("a");
+
+// callers that omit a parameter or pass `null` say nothing of what else it takes
+// ? term: ?
+function edgeTo(from: number, term?) {
+  return { term, from };
+}
+edgeTo(1);
+edgeTo(2, null);
