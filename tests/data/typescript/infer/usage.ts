@@ -146,3 +146,8 @@ class Limiter {
     this.options = { ...this.options, ...changes };
   }
 }
+
+// a sum that is itself an operand of an arithmetic or bitwise operator adds numbers
+// ? hi: number
+// ? lo: number
+const addHigh = (hi, lo, carry: number) => (hi + lo + carry) | 0;
