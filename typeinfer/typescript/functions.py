@@ -244,7 +244,11 @@ class FunctionTyper:
             return value
         # `options = {}`, `items = []`: the context, callers and uses say more
         found = self._inferred_parameter(path, g, node)
-        return found if found is not UNKNOWN and found != UNDEFINED else value
+        if found is not UNKNOWN and found != UNDEFINED:
+            return found
+        if g.kinds[default] == "object":  # `{}` flows on; no author declares it (an options type)
+            self._settled_of[(path, node)] = (value, UNKNOWN, None)
+        return value
 
     def _inferred_parameter(self, path: str, g: ScriptGraph, node: int) -> TsType:
         """A parameter's type from its context, its callers or its uses."""

@@ -202,3 +202,9 @@ function edgeTo(from: number, term?) {
 }
 edgeTo(1);
 edgeTo(2, null);
+
+// an empty `{}` default and nothing else: no author declares `{}` (an options type)
+// ? opts: ?
+export function digest(msg: string, opts = {}) {
+  return [msg, opts];
+}
