@@ -190,7 +190,8 @@ def members(t: TsType) -> tuple[TsType, ...]:
 
 
 def join(*types: TsType) -> TsType:
-    """The union of ``types`` (``UNKNOWN`` kept as a member, ``never`` dropped)."""
+    """The union of ``types`` (``UNKNOWN`` kept as a member, ``never`` dropped; ``any``
+    or TypeScript's ``unknown`` among them is the union)."""
     flat: list[TsType] = []
     for t in types:
         for m in members(t):
@@ -200,6 +201,8 @@ def join(*types: TsType) -> TsType:
         return NEVER if types else UNKNOWN
     if ANY in flat:
         return ANY
+    if UNKNOWN_TS in flat:  # TypeScript's `unknown` takes every value: `unknown | undefined` is `unknown`
+        return UNKNOWN_TS
     return flat[0] if len(flat) == 1 else Union(frozenset(flat), tuple(flat))
 
 
