@@ -319,7 +319,8 @@ def dump(out: Path, facts: list[Fact], given_by: dict[str, list[str | None]], ca
     with out.open("w", encoding="utf-8") as f:
         for i, fact in enumerate(facts):
             row = {
-                k: getattr(fact, k) for k in ("package", "file", "line", "scope", "name", "kind", "truth", "user_defined")
+                k: getattr(fact, k)
+                for k in ("package", "file", "line", "scope", "name", "kind", "truth", "user_defined")
             }
             row["answers"] = {tool: canon.text(given[i]) if given[i] else None for tool, given in given_by.items()}
             f.write(json.dumps(row) + "\n")
