@@ -15,12 +15,15 @@ expected where it sits, or of a typed field; a method of a class that
 ``implements`` or ``extends`` a type declaring it; a function declaring
 ``this: T``, T's member of its name); then, in ``function f<T>(p)`` whose
 ``T`` nothing left in the signature uses, ``T`` for a ``p`` it returns and
-``() => T`` for one whose call it returns; then what callers pass at this
+``() => T`` for one whose call it returns; an overloads' implementation, the
+type its overloads agree on there, else ``any``; then what callers pass at this
 position (direct calls, imported functions, ``this.m(x)`` and ``o.m(x)``
 through any receiver whose member ``m`` is this method), or what the body does
 with it (:mod:`.usage`) where a declared type it is passed on to decides,
 callers pass nothing or ``any``, or they pass object literals whose keys are
-all members of the project type the uses name.  An empty ``{}`` or ``[]`` default is the last resort.  What is
+all members of the project type the uses name (callers that pass only
+``undefined`` or ``null`` say nothing).  An empty ``{}`` or ``[]`` default is
+the last resort (``{}`` flows on but is reported as no answer).  What is
 inferred from callers or uses is reported as an author would declare it
 (:mod:`.settle`: ``string | symbol`` as ``PropertyKey``, ``any`` for a parameter
 whose type the body tests ...); the inferred type itself flows on.

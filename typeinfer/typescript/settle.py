@@ -38,8 +38,12 @@ Map<K, V>``)
 
 The last two give ``any`` with a label (:data:`MIXED`, :data:`TESTED`), as does
 a function expression's context whose signatures disagree (:data:`CONTEXT_ANY`, ``produce: IProduce =
-(base, recipe) => ...`` with ``IProduce``'s overloads): the predictions print it,
-where an ``any`` inferred otherwise counts as no answer.
+(base, recipe) => ...`` with ``IProduce``'s overloads) and an overloads'
+implementation whose overloads disagree (:data:`OVERLOADS`): the predictions print it,
+where an ``any`` inferred otherwise counts as no answer.  A contextual type is
+settled too where the function expression declares type parameters
+(:func:`settle_contextual`: ``<TData>(table)`` in a ``TableFeature`` whose
+``TData = any``: ``Table<TData>``).
 
 Example::
 
