@@ -65,6 +65,7 @@ from .types import (
     NULLISH,
     UNDEFINED,
     UNKNOWN,
+    UNKNOWN_TS,
     ArrayOf,
     Func,
     Literal,
@@ -120,10 +121,26 @@ def settle_contextual(engine: "ScriptContract", g: ScriptGraph, function: int, t
     ``any`` (the context's defaults: ``createTable?: (table: Table<TData>) => void``
     of a ``TableFeature`` whose ``TData = any``) takes the function's own type
     parameters that share its parameters' names (``<TData extends RowData>(table)``:
-    ``Table<TData>``), as :func:`_own_arguments` does for callers' types."""
+    ``Table<TData>``), as :func:`_own_arguments` does for callers' types; one
+    argument ``any`` or ``unknown`` takes the function's own type parameter of
+    that parameter's name (``column: Column<TData, unknown>`` in the context,
+    ``<TData, TValue>(column)``: ``Column<TData, TValue>``)."""
     if g.child_by_field(function, "type_parameters") is None or t is UNKNOWN or t is ANY:
         return t
-    return _own_arguments(engine, g, function, t)
+    t = _own_arguments(engine, g, function, t)
+    scope = _in_scope(g, function)
+    own = {name: scope[name] for name in type_parameters(g, function)}
+    out: list[TsType] = []
+    for m in members(t):
+        if isinstance(m, Named) and m.where is not None and any(a in (ANY, UNKNOWN_TS) for a in m.args):
+            declared = _type_parameters(engine, m.where)
+            if len(declared) == len(m.args):
+                args = [
+                    own.get(name, a) if a in (ANY, UNKNOWN_TS) else a for a, (name, _, _) in zip(m.args, declared)
+                ]
+                m = Named(m.name, tuple(args), m.where)
+        out.append(m)
+    return join(*out)
 
 
 def _primitive(t: TsType) -> bool:

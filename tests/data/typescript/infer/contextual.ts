@@ -146,3 +146,24 @@ export const Sorting: TableFeature = {
   // ? table: Table<any>
   count: (n, table) => n + table.rows.length,
 };
+// one argument `any` or `unknown` takes the own type parameter of that parameter's name
+interface Column<TData, TValue = unknown> {
+  id: string;
+  data?: TData;
+  value?: TValue;
+}
+interface ColumnFeature<TData = any> {
+  createColumn?: (column: Column<TData, unknown>) => void;
+}
+export const Sizing: ColumnFeature = {
+  // ? column: Column<TData, TValue>
+  createColumn: <TData extends object, TValue>(column) => {
+    column.id;
+  },
+};
+export const Pinning: ColumnFeature = {
+  // ? column: Column<TData, unknown>
+  createColumn: <TData extends object>(column) => {
+    column.id;
+  },
+};
