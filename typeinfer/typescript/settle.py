@@ -135,9 +135,7 @@ def settle_contextual(engine: "ScriptContract", g: ScriptGraph, function: int, t
         if isinstance(m, Named) and m.where is not None and any(a in (ANY, UNKNOWN_TS) for a in m.args):
             declared = _type_parameters(engine, m.where)
             if len(declared) == len(m.args):
-                args = [
-                    own.get(name, a) if a in (ANY, UNKNOWN_TS) else a for a, (name, _, _) in zip(m.args, declared)
-                ]
+                args = [own.get(name, a) if a in (ANY, UNKNOWN_TS) else a for a, (name, _, _) in zip(m.args, declared)]
                 m = Named(m.name, tuple(args), m.where)
         out.append(m)
     return join(*out)
