@@ -275,14 +275,9 @@ class FunctionTyper:
         if own is not None:
             self._settled_of[(path, node)] = (own, own, None)
             return own
-        declared = self._from_overloads(path, g, function, index, node)
-        if declared is not None:
-            return declared
         passed = self.from_call_sites(path, g, function, index)
         if _default_of(g, top) is not None:  # an omitted argument takes the default
             passed = join(*(m for m in members(passed) if m != UNDEFINED)) if passed is not UNKNOWN else passed
-        if passed is not UNKNOWN and all(m in NULLISH for m in members(passed)):
-            passed = UNKNOWN  # callers omit it or pass `null`: that says nothing of what else it takes
         used = self.engine.usage.answer(path, node)
         if used is None or used.type is UNKNOWN:
             return self._settled(path, g, function, top, node, passed)
@@ -296,13 +291,21 @@ class FunctionTyper:
         self.by_usage.add((path, node))
         return self._settled(path, g, function, top, node, used.type)
 
-    def _from_overloads(self, path: str, g: ScriptGraph, function: int, index: int, node: int) -> TsType | None:
-        """The implementation of overloads (``function f(a: string): string`` and
-        ``function f(a: number): number`` above ``function f(a) {...}``): the type the
-        overloads agree on at ``index``, else ``any`` (:data:`OVERLOADS`), as its author
-        declares an implementation that must take what each overload takes."""
+    def _from_overloads(self, path: str, node: int) -> tuple[TsType, str | None] | None:
+        """The undeclared parameter ``node`` of an overloads' implementation
+        (``function f(a: string): string`` and ``function f(a: number): number``
+        above ``function f(a) {...}``) as its author declares it: the type the
+        overloads agree on there, else ``any`` (:data:`OVERLOADS`), as the
+        implementation must take what each overload takes.  Only the report: what
+        flows on is what callers and uses say, as for any parameter."""
+        g = self.engine.require_graph(path)
+        steps, top = parameter_position(g, node)
+        function = enclosing_function(g, node)
+        if steps or function is None or g.kinds[top] not in _PARAMETER_HOLDERS or g.child_by_field(top, "type"):
+            return None
         overloads = overload_signatures(g, function)
-        if not overloads:
+        index = _index_of(g, function, top)
+        if not overloads or index is None:
             return None
         found: list[TsType] = []
         for signature in overloads:
@@ -310,10 +313,7 @@ class FunctionTyper:
             if index >= len(params) or params[index].rest:
                 return None  # arities differ: the implementation's own evidence decides
             found.append(params[index].type)
-        if all(t == found[0] for t in found):
-            return found[0]
-        self._settled_of[(path, node)] = (ANY, ANY, OVERLOADS)
-        return ANY
+        return (found[0], None) if all(t == found[0] for t in found) else (ANY, OVERLOADS)
 
     def _literals_of(self, passed: TsType, used: TsType) -> bool:
         """Whether callers pass object literals only (``{ exact: true }``), each of
@@ -343,6 +343,8 @@ class FunctionTyper:
             settled, rule = ANY, TESTED
         if rule is not None and unused_type_parameters(g, function):
             settled, rule = UNKNOWN, None  # `function f<T>(value)`: more likely `T` than `any`
+        if rule is None and settled is not UNKNOWN and all(m in NULLISH for m in members(settled)):
+            settled = UNKNOWN  # callers omit it or pass `null`: that says nothing of what else it takes
         self._settled_of[(path, node)] = (t, settled, rule)
         return t
 
@@ -350,6 +352,9 @@ class FunctionTyper:
         """The parameter's type as a declaration would say it, and the rule that made
         it ``any`` (:mod:`.settle`), if one did."""
         t = self.parameter_type(path, node)
+        overloaded = self._from_overloads(path, node)
+        if overloaded is not None:
+            return overloaded
         found = self._settled_of.get((path, node))
         if found is None or found[0] != t:
             return t, None
