@@ -190,8 +190,7 @@ def members(t: TsType) -> tuple[TsType, ...]:
 
 
 def join(*types: TsType) -> TsType:
-    """The union of ``types`` (``UNKNOWN`` kept as a member, ``never`` dropped; ``any``
-    or TypeScript's ``unknown`` among them is the union)."""
+    """The union of ``types`` (``UNKNOWN`` kept as a member, ``never`` dropped)."""
     flat: list[TsType] = []
     for t in types:
         for m in members(t):
@@ -201,8 +200,6 @@ def join(*types: TsType) -> TsType:
         return NEVER if types else UNKNOWN
     if ANY in flat:
         return ANY
-    if UNKNOWN_TS in flat:  # TypeScript's `unknown` takes every value: `unknown | undefined` is `unknown`
-        return UNKNOWN_TS
     return flat[0] if len(flat) == 1 else Union(frozenset(flat), tuple(flat))
 
 

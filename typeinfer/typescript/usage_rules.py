@@ -229,7 +229,7 @@ class UseRules:
 
     def _spread(self, path: str, g: ScriptGraph, spread: int) -> list[Constraint]:
         """``{ ...defaults, ...p }`` where the object is expected to be ``T``: ``p`` is a
-        ``T``, or a ``Partial<T>`` where a spread before it is a whole ``T`` already
+        ``T``, or a ``Partial<T>`` where the object updates the value it is assigned to
         (``this.options = { ...this.options, ...changes }``)."""
         obj = g.parents[spread]
         expected = self.expected(path, g, obj)
@@ -237,7 +237,9 @@ class UseRules:
             return []
         label, t, weight = expected
         before = [c for c in g.children(obj)[: g.children(obj).index(spread)] if g.kinds[c] == "spread_element"]
-        if any(self.engine.value_of(path, g.children(c)[0]) == t for c in before if g.children(c)):
+        assignment = g.parents[obj]
+        target = g.child_by_field(assignment, "left") if g.kinds[assignment] == "assignment_expression" else None
+        if target is not None and any(g.children(c) and g.text(g.children(c)[0]) == g.text(target) for c in before):
             t, label = Named("Partial", (t,)), f"{label}.partial"
         return (
             [Constraint(f"spread:{label}", t, weight, DECLARED)]

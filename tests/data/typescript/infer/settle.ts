@@ -208,13 +208,3 @@ edgeTo(2, null);
 export function digest(msg: string, opts = {}) {
   return [msg, opts];
 }
-
-// `unknown` takes every value: joined with `undefined` it stays `unknown` (which,
-// inferred, is no answer)
-declare const raw: unknown;
-// ? value: ?
-function keepRaw(value) {
-  return [value];
-}
-keepRaw(raw);
-keepRaw(undefined);
