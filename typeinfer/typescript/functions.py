@@ -15,8 +15,8 @@ expected where it sits, or of a typed field; a method of a class that
 ``implements`` or ``extends`` a type declaring it; a function declaring
 ``this: T``, T's member of its name); then, in ``function f<T>(p)`` whose
 ``T`` nothing left in the signature uses, ``T`` for a ``p`` it returns and
-``() => T`` for one whose call it returns; an overloads' implementation, the
-type its overloads agree on there, else ``any``; then what callers pass at this
+``() => T`` for one whose call it returns; an overloads' implementation,
+``any`` where its overloads disagree; then what callers pass at this
 position (direct calls, imported functions, ``this.m(x)`` and ``o.m(x)``
 through any receiver whose member ``m`` is this method), or what the body does
 with it (:mod:`.usage`) where a declared type it is passed on to decides,
@@ -294,9 +294,9 @@ class FunctionTyper:
     def _from_overloads(self, path: str, node: int) -> tuple[TsType, str | None] | None:
         """The undeclared parameter ``node`` of an overloads' implementation
         (``function f(a: string): string`` and ``function f(a: number): number``
-        above ``function f(a) {...}``) as its author declares it: the type the
-        overloads agree on there, else ``any`` (:data:`OVERLOADS`), as the
-        implementation must take what each overload takes.  Only the report: what
+        above ``function f(a) {...}``) as its author declares it where the overloads
+        disagree there: ``any`` (:data:`OVERLOADS`), as the implementation must take
+        what each overload takes.  Only the report: what
         flows on is what callers and uses say, as for any parameter."""
         g = self.engine.require_graph(path)
         steps, top = parameter_position(g, node)
@@ -313,7 +313,9 @@ class FunctionTyper:
             if index >= len(params) or params[index].rest:
                 return None  # arities differ: the implementation's own evidence decides
             found.append(params[index].type)
-        return (found[0], None) if all(t == found[0] for t in found) else (ANY, OVERLOADS)
+        # where they agree, the implementation's own evidence decides (its authors
+        # often declare `any` there all the same)
+        return None if all(t == found[0] for t in found) else (ANY, OVERLOADS)
 
     def _literals_of(self, passed: TsType, used: TsType) -> bool:
         """Whether callers pass object literals only (``{ exact: true }``), each of

@@ -178,7 +178,7 @@ function track<V>(value: V) {
   evict(new Entry<string>("a"));
 }
 
-// an overloads' implementation: what the overloads agree on, else `any`
+// an overloads' implementation: `any` where the overloads disagree, else its own evidence
 export function pick(key: string, count: number): string;
 export function pick(key: number, count: number): number;
 // ? key: any
