@@ -184,7 +184,7 @@ export function pick(key: number, count: number): number;
 // ? key: any
 // ? count: number
 export function pick(key, count) {
-  return key;
+  return count * 2 > 0 ? key : key;
 }
 pick("a", 1);
 class Picker {
