@@ -77,6 +77,7 @@ class Fact:
     user_defined: bool
     ordinal: int = 0
     query: int = -1  # the UTF-16 offset tsc is asked at, in the stripped file
+    line: int = 0  # its 1-based line there (the site ``--dump`` gives)
 
 
 # -- packages -------------------------------------------------------------------------------
@@ -205,6 +206,7 @@ def locate(work: Path, facts: list[Fact]) -> None:
                 continue
             node = target.function if target.kind == "return" else target.anchor
             fact.query = len(g.source.data[: g.start_bytes[node]].decode("utf-8").encode("utf-16-le")) // 2
+            fact.line = g.source.data.count(b"\n", 0, g.start_bytes[node]) + 1
 
 
 # -- the tools ------------------------------------------------------------------------------
@@ -312,10 +314,14 @@ def show_misses(label: str, facts: list[Fact], answers: list[str | None], canon:
 
 
 def dump(out: Path, facts: list[Fact], given_by: dict[str, list[str | None]], canon: Canon) -> None:
-    """One JSON line per fact: where it is, the truth, and each tool's canonical answer."""
+    """One JSON line per fact: where it is (the stripped copy's file and line: ``--keep``
+    keeps the copies), the truth, and each tool's canonical answer."""
     with out.open("w", encoding="utf-8") as f:
         for i, fact in enumerate(facts):
-            row = {k: getattr(fact, k) for k in ("package", "file", "scope", "name", "kind", "truth", "user_defined")}
+            row = {
+                k: getattr(fact, k)
+                for k in ("package", "file", "line", "scope", "name", "kind", "truth", "user_defined")
+            }
             row["answers"] = {tool: canon.text(given[i]) if given[i] else None for tool, given in given_by.items()}
             f.write(json.dumps(row) + "\n")
     print(f"facts and answers: {out}")

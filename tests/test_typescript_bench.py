@@ -5,6 +5,7 @@ scores count every fact (no answer is a miss) with user-defined types apart."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
@@ -59,9 +60,17 @@ def test_strip_score_and_report(tmp_path: Path, capsys) -> None:
     assert not build_script_graph(stripped, "geo.ts").has_syntax_errors()
     bench.locate(work, facts)
     assert all(f.query >= 0 for f in facts)
+    assert {(f.name, f.line) for f in facts if f.kind == "parameter"} == {("p", 3), ("name", 7), ("v", 11)}
     answers, _ = bench.run_typelens(work, "static")
     table = bench.score(facts, bench.typelens_answers(facts, answers), canon)
     assert table[("return", "all")] == [2, 2, 2]  # both returns recovered exactly
     assert table[("parameter", "all")][0] == 3 and table[("parameter", "user-defined")][0] == 1
     bench.report([("typelens (static)", table, 1.0)], 3)
     assert "user-defined" in capsys.readouterr().out
+    bench.dump(tmp_path / "facts.jsonl", facts, {"static": bench.typelens_answers(facts, answers)}, canon)
+    rows = [json.loads(line) for line in (tmp_path / "facts.jsonl").read_text().splitlines()]
+    assert {(r["name"], r["line"], r["truth"]) for r in rows if r["kind"] == "parameter"} == {
+        ("p", 3, "Point"),
+        ("name", 7, "string"),
+        ("v", 11, "unknown"),
+    }

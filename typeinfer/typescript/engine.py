@@ -220,7 +220,7 @@ class ScriptEngine(StepBudgets):
             )
             for k in inside:
                 found = self._incomplete.pop(k, None)
-                if keep and found is not None:
+                if keep and found is not None and found[0] is not UNKNOWN:
                     self._memo[k] = found[0]
             return
         self._read(low)

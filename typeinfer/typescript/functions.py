@@ -15,12 +15,15 @@ expected where it sits, or of a typed field; a method of a class that
 ``implements`` or ``extends`` a type declaring it; a function declaring
 ``this: T``, T's member of its name); then, in ``function f<T>(p)`` whose
 ``T`` nothing left in the signature uses, ``T`` for a ``p`` it returns and
-``() => T`` for one whose call it returns; then what callers pass at this
+``() => T`` for one whose call it returns; an overloads' implementation,
+``any`` where its overloads disagree; then what callers pass at this
 position (direct calls, imported functions, ``this.m(x)`` and ``o.m(x)``
 through any receiver whose member ``m`` is this method), or what the body does
 with it (:mod:`.usage`) where a declared type it is passed on to decides,
 callers pass nothing or ``any``, or they pass object literals whose keys are
-all members of the project type the uses name.  An empty ``{}`` or ``[]`` default is the last resort.  What is
+all members of the project type the uses name (callers that pass only
+``undefined`` or ``null`` say nothing).  An empty ``{}`` or ``[]`` default is
+the last resort (``{}`` flows on but is reported as no answer).  What is
 inferred from callers or uses is reported as an author would declare it
 (:mod:`.settle`: ``string | symbol`` as ``PropertyKey``, ``any`` for a parameter
 whose type the body tests ...); the inferred type itself flows on.
@@ -45,10 +48,11 @@ from .declared import parameters_of, type_parameters
 from .expressions import destructure, pattern_steps
 from .jsdoc import jsdoc_of
 from .usage_rules import used_members
-from .settle import CONTEXT_ANY, MIXED, TESTED, predicate_of, settle, single, tested
+from .settle import CONTEXT_ANY, MIXED, OVERLOADS, TESTED, predicate_of, settle, settle_contextual, single, tested
 from .types import (
     ANY,
     NULL,
+    NULLISH,
     UNDEFINED,
     UNKNOWN,
     VOID,
@@ -243,7 +247,11 @@ class FunctionTyper:
             return value
         # `options = {}`, `items = []`: the context, callers and uses say more
         found = self._inferred_parameter(path, g, node)
-        return found if found is not UNKNOWN and found != UNDEFINED else value
+        if found is not UNKNOWN and found != UNDEFINED:
+            return found
+        if g.kinds[default] == "object":  # `{}` flows on; no author declares it (an options type)
+            self._settled_of[(path, node)] = (value, UNKNOWN, None)
+        return value
 
     def _inferred_parameter(self, path: str, g: ScriptGraph, node: int) -> TsType:
         """A parameter's type from its context, its callers or its uses."""
@@ -256,6 +264,8 @@ class FunctionTyper:
         if contextual is ANY and not steps:
             self._settled_of[(path, node)] = (ANY, ANY, CONTEXT_ANY)  # as TypeScript reads it
         if contextual is not UNKNOWN:
+            if not steps:
+                contextual = settle_contextual(self.engine, g, function, contextual)
             return destructure(self.engine, path, g, contextual, steps)
         if len(steps) == 1 and steps[0][0] == "rest_pattern" and is_rest(g, top):
             steps = []  # `...items` itself: its callers' arguments and its uses
@@ -280,6 +290,32 @@ class FunctionTyper:
                 return self._settled(path, g, function, top, node, passed)
         self.by_usage.add((path, node))
         return self._settled(path, g, function, top, node, used.type)
+
+    def _from_overloads(self, path: str, node: int) -> tuple[TsType, str | None] | None:
+        """The undeclared parameter ``node`` of an overloads' implementation
+        (``function f(a: string): string`` and ``function f(a: number): number``
+        above ``function f(a) {...}``) as its author declares it where the overloads
+        disagree there: ``any`` (:data:`OVERLOADS`), as the implementation must take
+        what each overload takes.  Only the report: what
+        flows on is what callers and uses say, as for any parameter."""
+        g = self.engine.require_graph(path)
+        steps, top = parameter_position(g, node)
+        function = enclosing_function(g, node)
+        if steps or function is None or g.kinds[top] not in _PARAMETER_HOLDERS or g.child_by_field(top, "type"):
+            return None
+        overloads = overload_signatures(g, function)
+        index = _index_of(g, function, top)
+        if not overloads or index is None:
+            return None
+        found: list[TsType] = []
+        for signature in overloads:
+            params = self.signature(path, signature).params
+            if index >= len(params) or params[index].rest:
+                return None  # arities differ: the implementation's own evidence decides
+            found.append(params[index].type)
+        # where they agree, the implementation's own evidence decides (its authors
+        # often declare `any` there all the same)
+        return None if all(t == found[0] for t in found) else (ANY, OVERLOADS)
 
     def _literals_of(self, passed: TsType, used: TsType) -> bool:
         """Whether callers pass object literals only (``{ exact: true }``), each of
@@ -309,6 +345,8 @@ class FunctionTyper:
             settled, rule = ANY, TESTED
         if rule is not None and unused_type_parameters(g, function):
             settled, rule = UNKNOWN, None  # `function f<T>(value)`: more likely `T` than `any`
+        if rule is None and settled is not UNKNOWN and all(m in NULLISH for m in members(settled)):
+            settled = UNKNOWN  # callers omit it or pass `null`: that says nothing of what else it takes
         self._settled_of[(path, node)] = (t, settled, rule)
         return t
 
@@ -316,6 +354,9 @@ class FunctionTyper:
         """The parameter's type as a declaration would say it, and the rule that made
         it ``any`` (:mod:`.settle`), if one did."""
         t = self.parameter_type(path, node)
+        overloaded = self._from_overloads(path, node)
+        if overloaded is not None:
+            return overloaded
         found = self._settled_of.get((path, node))
         if found is None or found[0] != t:
             return t, None
@@ -474,6 +515,27 @@ def parameter_holders(g: ScriptGraph, function: int) -> list[tuple[int, int]]:
         elif kind in ("parameter", "object_pattern", "array_pattern"):
             out.append((item, item))
     return out
+
+
+def overload_signatures(g: ScriptGraph, function: int) -> list[int]:
+    """The overload signatures declared right above the implementation ``function``
+    (``function_signature`` or, in a class, ``method_signature`` nodes of its name)."""
+    kind = g.kinds[function]
+    wanted = {"function_declaration": "function_signature", "method_definition": "method_signature"}.get(kind)
+    name = g.child_by_field(function, "name")
+    if wanted is None or name is None:
+        return []
+    me = g.parents[function] if g.kinds[g.parents[function]] == "export_statement" else function
+    siblings = g.children(g.parents[me])
+    out: list[int] = []
+    for sibling in reversed(siblings[: siblings.index(me)]):
+        if g.kinds[sibling] == "export_statement" and g.children(sibling):
+            sibling = g.children(sibling)[-1]
+        other = g.child_by_field(sibling, "name") if g.kinds[sibling] == wanted else None
+        if other is None or g.text(other) != g.text(name):
+            break
+        out.append(sibling)
+    return out[::-1]
 
 
 def is_rest(g: ScriptGraph, holder: int) -> bool:

@@ -38,8 +38,12 @@ Map<K, V>``)
 
 The last two give ``any`` with a label (:data:`MIXED`, :data:`TESTED`), as does
 a function expression's context whose signatures disagree (:data:`CONTEXT_ANY`, ``produce: IProduce =
-(base, recipe) => ...`` with ``IProduce``'s overloads): the predictions print it,
-where an ``any`` inferred otherwise counts as no answer.
+(base, recipe) => ...`` with ``IProduce``'s overloads) and an overloads'
+implementation whose overloads disagree (:data:`OVERLOADS`): the predictions print it,
+where an ``any`` inferred otherwise counts as no answer.  A contextual type is
+settled too where the function expression declares type parameters
+(:func:`settle_contextual`: ``<TData>(table)`` in a ``TableFeature`` whose
+``TData = any``: ``Table<TData>``).
 
 Example::
 
@@ -61,6 +65,7 @@ from .types import (
     NULLISH,
     UNDEFINED,
     UNKNOWN,
+    UNKNOWN_TS,
     ArrayOf,
     Func,
     Literal,
@@ -82,6 +87,7 @@ logger = logging.getLogger(__name__)
 MIXED = "mixed:callers"
 TESTED = "tested:type"
 CONTEXT_ANY = "context:any"  # a function expression whose context's signatures disagree
+OVERLOADS = "overloads:mixed"  # an overloads' implementation whose overloads disagree there
 PROPERTY_KEY = Named("PropertyKey")
 _KEYS = frozenset({"string", "number", "symbol"})
 _PRIMITIVES = frozenset({"string", "number", "boolean", "bigint", "symbol"})
@@ -107,6 +113,32 @@ def settle(
     if len(kept) >= 3 and any(_primitive(m) for m in kept) and any(_object(m) for m in kept):
         return ANY
     return t
+
+
+def settle_contextual(engine: "ScriptContract", g: ScriptGraph, function: int, t: TsType) -> TsType:
+    """A contextual parameter type ``t`` of a function expression that declares
+    type parameters of its own: a project generic type whose arguments are all
+    ``any`` (the context's defaults: ``createTable?: (table: Table<TData>) => void``
+    of a ``TableFeature`` whose ``TData = any``) takes the function's own type
+    parameters that share its parameters' names (``<TData extends RowData>(table)``:
+    ``Table<TData>``), as :func:`_own_arguments` does for callers' types; one
+    argument ``any`` or ``unknown`` takes the function's own type parameter of
+    that parameter's name (``column: Column<TData, unknown>`` in the context,
+    ``<TData, TValue>(column)``: ``Column<TData, TValue>``)."""
+    if g.child_by_field(function, "type_parameters") is None or t is UNKNOWN or t is ANY:
+        return t
+    t = _own_arguments(engine, g, function, t)
+    scope = _in_scope(g, function)
+    own = {name: scope[name] for name in type_parameters(g, function)}
+    out: list[TsType] = []
+    for m in members(t):
+        if isinstance(m, Named) and m.where is not None and any(a in (ANY, UNKNOWN_TS) for a in m.args):
+            declared = _type_parameters(engine, m.where)
+            if len(declared) == len(m.args):
+                args = [own.get(name, a) if a in (ANY, UNKNOWN_TS) else a for a, (name, _, _) in zip(m.args, declared)]
+                m = Named(m.name, tuple(args), m.where)
+        out.append(m)
+    return join(*out)
 
 
 def _primitive(t: TsType) -> bool:

@@ -23,8 +23,11 @@ use                                constraint                       label
 object is expected to have a type
 ``return p`` (declared return)     the return type                  ``return:T``
 ``o.x = p``, ``let v: T = p``      the member's / variable's type   ``assign:o.x``
+``o.x = { ...d, ...p }``           the member's type (``Partial``   ``spread:assign:o.x``
+                                   of it after a whole one)
 ``o[p]``                           the index type of ``o``          ``key:o``
 ``"x" + p``, ``p * 2``, ``-p``     the other operand's / number     ``operand:number``
+``(p + q) | 0``                    number (a sum used as a number)  ``operand:number``
 ``p < 3``                          the other side's type            ``compare:number``
 ``p === "a"``                      only when nothing else           ``eq:string``
 ``p.x``, ``const {x} = p``         the one type with all of them    ``attr:x``

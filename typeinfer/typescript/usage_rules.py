@@ -110,6 +110,8 @@ class UseRules:
             return [Constraint("called", Func((), ANY), 0.0, FILTER)]
         if kind == "await_expression":
             return [Constraint("await", ANY, 0.0, FILTER)]
+        if kind == "spread_element" and g.kinds[g.parents[parent]] == "object":
+            return self._spread(path, g, parent)
         expected = self.expected(path, g, node)
         if expected is None:
             return []
@@ -225,6 +227,26 @@ class UseRules:
         t = self.engine.members.member_type(outer[1], name)
         return (f"{outer[0]}.{name}", t, outer[2] * 0.9) if t is not UNKNOWN else None
 
+    def _spread(self, path: str, g: ScriptGraph, spread: int) -> list[Constraint]:
+        """``{ ...defaults, ...p }`` where the object is expected to be ``T``: ``p`` is a
+        ``T``, or a ``Partial<T>`` where the object updates the value it is assigned to
+        (``this.options = { ...this.options, ...changes }``)."""
+        obj = g.parents[spread]
+        expected = self.expected(path, g, obj)
+        if expected is None or not isinstance(expected[1], Named) or expected[1].name == "Partial":
+            return []
+        label, t, weight = expected
+        before = [c for c in g.children(obj)[: g.children(obj).index(spread)] if g.kinds[c] == "spread_element"]
+        assignment = g.parents[obj]
+        target = g.child_by_field(assignment, "left") if g.kinds[assignment] == "assignment_expression" else None
+        if target is not None and any(g.children(c) and g.text(g.children(c)[0]) == g.text(target) for c in before):
+            t, label = Named("Partial", (t,)), f"{label}.partial"
+        return (
+            [Constraint(f"spread:{label}", t, weight, DECLARED)]
+            if _is_answer(t, own_variables(path, g, spread))
+            else []
+        )
+
     def _declared(self, path: str, node: int) -> TsType:
         return self.engine.declared(path, node)
 
@@ -246,6 +268,8 @@ class UseRules:
         if operator == "+":
             if other_type in (STRING, NUMBER):
                 return [Constraint(f"operand:{render(other_type)}+", other_type, 0.5, OPERATION)]
+            if _summed_as_number(g, parent):
+                return [Constraint("operand:number", NUMBER, 0.6, OPERATION)]
             return []
         if operator in _ORDER and other_type in (STRING, NUMBER, Prim("bigint")):
             return [Constraint(f"compare:{render(other_type)}", other_type, 0.6, OPERATION)]
@@ -399,6 +423,32 @@ def _pattern_keys(g: ScriptGraph, pattern: int) -> set[str]:
             ):
                 keys.add(g.text(key))
     return keys
+
+
+def _operator(g: ScriptGraph, binary: int) -> str:
+    left, right = g.child_by_field(binary, "left"), g.child_by_field(binary, "right")
+    if left is None or right is None:
+        return ""
+    return g.source.data[g.end_bytes[left] : g.start_bytes[right]].decode("utf-8", "replace").strip()
+
+
+def _summed_as_number(g: ScriptGraph, binary: int) -> bool:
+    """Whether the sum ``binary`` (``a + b``, inside further sums and parentheses) is
+    an operand of an arithmetic or bitwise operator: ``(a + b + c) | 0`` adds numbers."""
+    node, parent = binary, g.parents[binary]
+    while parent >= 0 and (
+        g.kinds[parent] == "parenthesized_expression"
+        or g.kinds[parent] == "binary_expression"
+        and _operator(g, parent) == "+"
+    ):
+        node, parent = parent, g.parents[parent]
+    if parent < 0:
+        return False
+    if g.kinds[parent] == "binary_expression":
+        return _operator(g, parent) in _ARITHMETIC
+    return g.kinds[parent] == "unary_expression" and g.source.data[
+        g.start_bytes[parent] : g.start_bytes[node]
+    ].strip() in (b"-", b"~")
 
 
 def _climb(g: ScriptGraph, node: int) -> tuple[int, int]:

@@ -127,3 +127,43 @@ function closeSession(s) {
   return s.owner;
 }
 closeSession(openSession("a"));
+
+// a generic function expression whose context's type arguments are its defaults (`any`):
+// its own type parameters of those names stand there, as its author declares them
+interface Table<TData> {
+  rows: TData[];
+  name: string;
+}
+interface TableFeature<TData = any> {
+  createTable?: (table: Table<TData>) => void;
+  count?: (n: number, table: Table<TData>) => number;
+}
+export const Sorting: TableFeature = {
+  // ? table: Table<TData>
+  createTable: <TData extends object>(table) => {
+    table.name;
+  },
+  // ? table: Table<any>
+  count: (n, table) => n + table.rows.length,
+};
+// one argument `any` or `unknown` takes the own type parameter of that parameter's name
+interface Column<TData, TValue = unknown> {
+  id: string;
+  data?: TData;
+  value?: TValue;
+}
+interface ColumnFeature<TData = any> {
+  createColumn?: (column: Column<TData, unknown>) => void;
+}
+export const Sizing: ColumnFeature = {
+  // ? column: Column<TData, TValue>
+  createColumn: <TData extends object, TValue>(column) => {
+    column.id;
+  },
+};
+export const Pinning: ColumnFeature = {
+  // ? column: Column<TData, unknown>
+  createColumn: <TData extends object>(column) => {
+    column.id;
+  },
+};

@@ -177,3 +177,34 @@ function track<V>(value: V) {
   evict(new Entry<V>(value));
   evict(new Entry<string>("a"));
 }
+
+// an overloads' implementation: `any` where the overloads disagree, else its own evidence
+export function pick(key: string, count: number): string;
+export function pick(key: number, count: number): number;
+// ? key: any
+// ? count: number
+export function pick(key, count) {
+  return count * 2 > 0 ? key : key;
+}
+pick("a", 1);
+class Picker {
+  take(at: string): void;
+  take(at: string[]): void;
+  // ? at: any
+  take(at) {}
+}
+new Picker().take("a");
+
+// callers that omit a parameter or pass `null` say nothing of what else it takes
+// ? term: ?
+function edgeTo(from: number, term?) {
+  return { term, from };
+}
+edgeTo(1);
+edgeTo(2, null);
+
+// an empty `{}` default and nothing else: no author declares `{}` (an options type)
+// ? opts: ?
+export function digest(msg: string, opts = {}) {
+  return [msg, opts];
+}

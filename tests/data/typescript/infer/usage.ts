@@ -127,3 +127,27 @@ function readName(adm: Admin, name) {
   if (name.startsWith("_")) return;
   return adm.get_(name);
 }
+
+// spread into an object expected to be a declared type: that type, or a Partial of it
+// where a spread before it is a whole one already
+interface LimiterOptions {
+  wait: number;
+  key?: string;
+}
+const limiterDefaults = { wait: 1 };
+class Limiter {
+  options: LimiterOptions;
+  // ? initial: LimiterOptions
+  constructor(initial) {
+    this.options = { ...limiterDefaults, ...initial };
+  }
+  // ? changes: Partial<LimiterOptions>
+  setOptions(changes) {
+    this.options = { ...this.options, ...changes };
+  }
+}
+
+// a sum that is itself an operand of an arithmetic or bitwise operator adds numbers
+// ? hi: number
+// ? lo: number
+const addHigh = (hi, lo, carry: number) => (hi + lo + carry) | 0;
