@@ -15,24 +15,14 @@ from typelens.monitors.dereference import DereferenceMonitor
 from typelens.monitors.layered import BesidePass
 from typelens.monitors.name_search import NameRanking
 
-from typelens.monitors.lm import load_lm
-from typelens.monitors.train_lm import build_tokenizer
-
-from .conftest import ROOT
-from .test_name_search import IDENT, NAMES, PROMPT, _model, prefilled
+from .test_name_search import IDENT, NAMES, PROMPT, prefilled, tiny_lm
 
 PLAIN = NameRanking(favour=0.0, length_power=0.0, calls=False)
 
 
 @pytest.fixture(scope="module", params=["gpt2", "llama"])
 def lm(request, tmp_path_factory):
-    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "examples" / "shop").rglob("*.py"))]
-    folder = tmp_path_factory.mktemp(f"commit-{request.param}")
-    tokenizer = build_tokenizer(texts + [PROMPT + " ".join(NAMES)], 400)
-    torch.manual_seed(5)
-    _model(request.param, len(tokenizer)).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return load_lm(folder, device="cpu")
+    return tiny_lm(request.param, tmp_path_factory.mktemp(f"commit-{request.param}"))
 
 
 def test_attach_gives_the_keys_values_and_state_of_running_the_tokens(lm) -> None:

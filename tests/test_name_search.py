@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 
 import pytest
 import torch
@@ -50,15 +51,20 @@ def _model(family: str, vocabulary: int):
     return LlamaForCausalLM(config)
 
 
-@pytest.fixture(scope="module", params=["gpt2", "llama"])
-def lm(request, tmp_path_factory):
+def tiny_lm(kind: str, folder: Path):
+    """A tiny untrained ``kind`` ("gpt2" or "llama") LM saved to ``folder`` and loaded,
+    its tokenizer built on the example project and the test's names."""
     texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "examples" / "shop").rglob("*.py"))]
-    folder = tmp_path_factory.mktemp(f"names-{request.param}")
     tokenizer = build_tokenizer(texts + [PROMPT + " ".join(NAMES)], 400)
     torch.manual_seed(5)
-    _model(request.param, len(tokenizer)).save_pretrained(folder)
+    _model(kind, len(tokenizer)).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return load_lm(folder, device="cpu")
+
+
+@pytest.fixture(scope="module", params=["gpt2", "llama"])
+def lm(request, tmp_path_factory):
+    return tiny_lm(request.param, tmp_path_factory.mktemp(f"names-{request.param}"))
 
 
 @torch.no_grad()
