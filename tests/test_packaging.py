@@ -118,21 +118,19 @@ def _modules_after(
 ) -> subprocess.CompletedProcess:
     """Run ``typelens ARGV`` through ``main()`` in a fresh Python with ``blocked``
     modules unimportable; stdout ends with the ``watched`` modules it imported, as JSON."""
+    # listed by an atexit handler: batch commands leave through cli.main.hard_exit,
+    # which runs such handlers and skips the rest of shutdown
     code = (
-        "import json, sys\n"
+        "import atexit, json, sys\n"
         f"for name in {list(blocked)!r}:\n"
         "    sys.modules[name] = None\n"
         "from typelens.cli.main import main\n"
         f"sys.argv = ['typelens', *{argv!r}]\n"
-        "try:\n"
-        "    main()\n"
-        "except SystemExit as stop:\n"
-        "    code = stop.code\n"
-        "else:\n"
-        "    code = 0\n"
-        f"heavy = sorted(m for m in sys.modules if sys.modules[m] is not None and m.startswith({watched!r}))\n"
-        "print(json.dumps(heavy))\n"
-        "sys.exit(code)\n"
+        "def listed():\n"
+        f"    heavy = sorted(m for m in sys.modules if sys.modules[m] is not None and m.startswith({watched!r}))\n"
+        "    print(json.dumps(heavy))\n"
+        "atexit.register(listed)\n"
+        "main()\n"
     )
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT)
 
