@@ -48,6 +48,11 @@ Score = Callable[[str, bytes, tuple[str, ...]], "dict[str, float] | None"]
 _NO_LM: dict[str, float] = {}  # kept for a text (told apart by identity): no code LM
 
 
+def _asked_for(before: bytes, entries: list[CompletionEntry]) -> tuple[bytes, tuple[str, ...]]:
+    """The key of the text before the dot, and the distinct labels listed after it."""
+    return hashlib.blake2b(before, digest_size=16).digest(), tuple(dict.fromkeys(e.label for e in entries))
+
+
 @dataclass(slots=True)
 class _Job:
     uri: str
@@ -84,8 +89,7 @@ class Ranker:
         self._asked = True
         if not entries:
             return entries, True
-        key = hashlib.blake2b(before, digest_size=16).digest()
-        labels = tuple(dict.fromkeys(e.label for e in entries))
+        key, labels = _asked_for(before, entries)
         found = self._found(key, labels)
         if found is None:
             job = self._ask(uri, before, key, labels)
@@ -107,8 +111,7 @@ class Ranker:
         loads no LM for it."""
         if not entries or not self._asked:
             return
-        key = hashlib.blake2b(before, digest_size=16).digest()
-        labels = tuple(dict.fromkeys(e.label for e in entries))
+        key, labels = _asked_for(before, entries)
         if self._found(key, labels) is None:
             self._ask(uri, before, key, labels)
 

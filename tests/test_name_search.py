@@ -67,17 +67,9 @@ def lm(request, tmp_path_factory):
     return tiny_lm(request.param, tmp_path_factory.mktemp(f"names-{request.param}"))
 
 
-@torch.no_grad()
 def brute_force(lm, prompt: list[int], names) -> dict[str, float]:
     """log P(name, then a token that ends the identifier) from the model's own forward."""
-    scores = {}
-    for name in names:
-        tokens = list(lm.name_tokens(name))
-        logp = torch.log_softmax(lm.model(torch.tensor([prompt + tokens])).logits[0].float(), dim=-1)
-        at = len(prompt) - 1
-        inner = sum(float(logp[at + j, t]) for j, t in enumerate(tokens))
-        scores[name] = inner + float(torch.logsumexp(logp[at + len(tokens)][lm.identifier_ends], dim=0))
-    return scores
+    return {name: score for name, (score, _) in full_forward(lm, prompt, names).items()}
 
 
 @torch.no_grad()

@@ -49,34 +49,6 @@ NODE_KINDS = frozenset(
 SYMBOL_KINDS = frozenset({"symbol", "usage-attribute"})
 
 
-def _return(engine: TypeEngine, path: str, node: int) -> object:
-    return engine.calls.declared_or_inferred_return(path, node)
-
-
-def _param(engine: TypeEngine, path: str, node: int) -> object:
-    return engine.calls.parameter_type(path, node)
-
-
-def _symbol(engine: TypeEngine, path: str, sid: int) -> object:
-    return engine.names.symbol_value(path, sid)
-
-
-def _definition(engine: TypeEngine, path: str, node: int) -> object:
-    return engine.names.definition_type(path, node)
-
-
-def _expression(engine: TypeEngine, path: str, node: int) -> object:
-    return engine.exprs.type_of(path, node)
-
-
-def _use(engine: TypeEngine, path: str, node: int) -> object:
-    return engine.names.reaching_value(path, node)
-
-
-def _store(engine: TypeEngine, path: str, node: int) -> object:
-    return engine.classes.attribute_store_type(path, node)
-
-
 def _binding(engine: TypeEngine, path: str, node: int) -> object:
     g = engine.require_graph(path)
     for binding in g.imports:
@@ -87,13 +59,13 @@ def _binding(engine: TypeEngine, path: str, node: int) -> object:
 
 # used answers a later run can ask again by key (the others are found in the memo or not at all)
 ASK_AGAIN: dict[str, Callable[[TypeEngine, str, int], object]] = {
-    "return": _return,
-    "param": _param,
-    "symbol": _symbol,
-    "def": _definition,
-    "expr": _expression,
-    "use": _use,
-    "store": _store,
+    "return": lambda engine, path, node: engine.calls.declared_or_inferred_return(path, node),
+    "param": lambda engine, path, node: engine.calls.parameter_type(path, node),
+    "symbol": lambda engine, path, sid: engine.names.symbol_value(path, sid),
+    "def": lambda engine, path, node: engine.names.definition_type(path, node),
+    "expr": lambda engine, path, node: engine.exprs.type_of(path, node),
+    "use": lambda engine, path, node: engine.names.reaching_value(path, node),
+    "store": lambda engine, path, node: engine.classes.attribute_store_type(path, node),
     "binding": _binding,
 }
 
