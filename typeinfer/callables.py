@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 from typelens.analyzer import Definition, EdgeKind, ProgramGraph, Scope, ScopeKind, SymbolKind
 from typelens.analyzer.slices import argument_for
@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     from .contract import Engine
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 NO_RETURN = ClassType("NoReturn")
 
@@ -203,6 +204,15 @@ class CallModel:
         if found is None:
             found = self._signatures[key] = signature(g, function)
         return found
+
+    def call_ways(self, fn: FunctionRef, build: Callable[[Engine, FunctionRef], T]) -> T:
+        """``build(engine, fn)``: each way ``fn`` may be called (:mod:`.check_arity`
+        builds them from its def), a question about the def's file
+        (:meth:`~.engine.TypeEngine.about`): a file that calls a def of another
+        keeps its answers while that def's parameters stay the same."""
+        engine = self.engine
+        kind = "ways" if fn.bound is None else "ways-bound"
+        return engine.about((kind, fn.path, fn.node), lambda: build(engine, fn), lambda: build(engine, fn))
 
     # -- calls --------------------------------------------------------------------------
     def call_type(self, path: str, call: int) -> Type:
