@@ -205,14 +205,14 @@ class CallModel:
             found = self._signatures[key] = signature(g, function)
         return found
 
-    def call_ways(self, fn: FunctionRef, build: Callable[[Engine, FunctionRef], T]) -> T:
-        """``build(engine, fn)``: each way ``fn`` may be called (:mod:`.check_arity`
+    def call_ways(self, fn: FunctionRef, build: Callable[[FunctionRef], T]) -> T:
+        """``build(fn)``: each way ``fn`` may be called (:mod:`.check_arity`
         builds them from its def), a question about the def's file
         (:meth:`~.engine.TypeEngine.about`): a file that calls a def of another
         keeps its answers while that def's parameters stay the same."""
         engine = self.engine
         kind = "ways" if fn.bound is None else "ways-bound"
-        return engine.about((kind, fn.path, fn.node), lambda: build(engine, fn), lambda: build(engine, fn))
+        return engine.about((kind, fn.path, fn.node), lambda: build(fn), lambda: build(fn))
 
     # -- calls --------------------------------------------------------------------------
     def call_type(self, path: str, call: int) -> Type:

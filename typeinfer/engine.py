@@ -183,7 +183,18 @@ class TypeEngine(StepBudgets):
         self.callsites = CallSites(self, self._solver)
         self._models()
 
-    _MODELS = ("annotations", "names", "exprs", "classes", "calls", "narrowing", "mutations", "records", "patterns", "usage")
+    _MODELS = (
+        "annotations",
+        "names",
+        "exprs",
+        "classes",
+        "calls",
+        "narrowing",
+        "mutations",
+        "records",
+        "patterns",
+        "usage",
+    )
 
     def _models(self) -> None:
         """The parts that answer each kind of question, with their caches."""

@@ -16,6 +16,7 @@ syntax around it::
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import TYPE_CHECKING
 
 from typelens.analyzer import Definition, EdgeKind, ModuleLocation, ProgramGraph, SymbolKind
@@ -220,7 +221,7 @@ class NameResolver:
         engine = self.engine
         if engine.is_elsewhere(path):  # one question a definition, about the other file
             for d in definitions:
-                found = engine.about(("declared", path, d), lambda d=d: engine.names.declared_at(path, d))
+                found = engine.about(("declared", path, d), partial(_declared_at, engine, path, d))
                 if found is not None:
                     return found
             return None
@@ -415,6 +416,10 @@ class NameResolver:
         if sym.kind is SymbolKind.VARIABLE and _is_typevar(tg, node):
             return TypeVarType(sym.name)  # the name resolved (Definition.name) is its symbol's
         return self.symbol_value(path, sid)
+
+
+def _declared_at(engine: Engine, path: str, definition: int) -> Type | None:
+    return engine.names.declared_at(path, definition)  # the names model of the question's own turn
 
 
 def _is_typevar(g: ProgramGraph, name_node: int) -> bool:
