@@ -70,6 +70,13 @@ def _ways(engine: TypeEngine, path: str, node: int, bound: bool) -> object:
     return signatures_of_function(engine, FunctionRef(path, node, ClassType("object") if bound else None))
 
 
+def _plain_definition(engine: TypeEngine, path: str, node: int) -> object:
+    from .check_arity import _definition_is_plain
+
+    info = engine.classes.info(path, node)
+    return engine.memo(("plain-definition", path, node), lambda: _definition_is_plain(engine, info))
+
+
 # used answers a later run can ask again by key (the others are found in the memo or not at all)
 ASK_AGAIN: dict[str, Callable[[TypeEngine, str, int], object]] = {
     "class-info": lambda engine, path, node: engine.classes.info(path, node),
@@ -88,6 +95,10 @@ ASK_AGAIN: dict[str, Callable[[TypeEngine, str, int], object]] = {
     "use": lambda engine, path, node: engine.names.reaching_value(path, node),
     "store": lambda engine, path, node: engine.classes.attribute_store_type(path, node),
     "binding": _binding,
+    "alias": lambda engine, path, node: engine.memo(
+        ("alias", path, node), lambda: engine.annotations.evaluated(path, node)
+    ),
+    "plain-definition": _plain_definition,
 }
 
 
