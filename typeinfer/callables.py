@@ -572,14 +572,18 @@ class CallModel:
 
     # -- returns --------------------------------------------------------------------------
     def declared_or_inferred_return(self, path: str, function: int) -> Type:
-        return self.engine.memo(("return", path, function), lambda: self._return(path, function))
+        engine = self.engine
+        if engine.is_elsewhere(path):  # what another file's def returns: a question about it
+            return engine.about(("return", path, function), lambda: engine.calls.worked_return(path, function))
+        return engine.memo(("return", path, function), lambda: self.worked_return(path, function))
 
     def declared_return(self, path: str, function: int) -> Type | None:
         g = self.engine.require_graph(path)
         annotation = g.child_by_field(function, "return_type")
         return self.engine.annotations.evaluate(path, annotation) if annotation is not None else None
 
-    def _return(self, path: str, function: int) -> Type:
+    def worked_return(self, path: str, function: int) -> Type:
+        """:meth:`declared_or_inferred_return`, worked out."""
         declared = self.declared_return(path, function)
         if declared is not None:
             return declared

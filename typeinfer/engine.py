@@ -380,8 +380,10 @@ class TypeEngine(StepBudgets):
         if log is None or log.paused or self.is_library_file(key[1]):
             return compute()
         context = self._solver.context
-        if self._solver.is_open(key) or context is not None and self._is_inside(context, key):
-            return (on_cycle or compute)()
+        if self._solver.is_open(key):  # the memo's approximation, unless it is not this kind of answer
+            return on_cycle() if on_cycle is not None else self.memo(key, compute)
+        if context is not None and self._is_inside(context, key):
+            return compute()
         if key[1] == log.owner or self.answered(key)[0]:
             found = self.memo(key, compute)
             # a cycle cut where it would loop answers Never, which is not every question's kind of answer
