@@ -260,6 +260,27 @@ def test_the_log_records_reads_through_memo_hits() -> None:
     assert log.paths_of(log.reads)[-1] == "/p/new.py"
 
 
+def test_a_question_about_another_files_definition_keeps_its_reads_apart() -> None:
+    log = ReadLog(["/p/a.py", "/p/b.py", "/p/c.py"], is_library=lambda p: not p.startswith("/p/"))
+    about_b = ("class-info", "/p/b.py", 3)
+    log.begin("/p/a.py")
+    saved = log.enter("/p/b.py")
+    log.depth += 1
+    log.read("/p/b.py")
+    log.depth -= 1
+    log.finished(about_b)
+    log.leave(saved, about_b)  # a final answer: a.py used it, it read b.py
+    assert log.paths_of(log.raw) == ["/p/a.py"] and list(log.asked) == [about_b]
+    assert log.paths_of(log.deps[about_b][0]) == ["/p/b.py"]
+    assert log.paths_of(log.reads) == ["/p/a.py", "/p/b.py"] and log.owner == "/p/a.py"
+    log.hit(about_b)  # not the turn's own: a hit is a used answer too
+    assert list(log.asked) == [about_b]
+    saved = log.enter("/p/c.py")
+    log.read("/p/c.py")
+    log.leave(saved, None)  # no final answer (it read an open question): c.py is a.py's own read
+    assert log.paths_of(log.raw) == ["/p/a.py", "/p/c.py"]
+
+
 def test_a_cold_run_keeps_no_answers_and_the_next_run_records_them(tmp_path: Path) -> None:
     pkg = _package(tmp_path)
     warm = InferOptions(cache_dir=tmp_path / "results")

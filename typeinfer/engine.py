@@ -375,7 +375,8 @@ class TypeEngine(StepBudgets):
         project file it is worked out as a turn of its own (:meth:`.reads.ReadLog.enter`),
         with caches of its own, so the asking file keeps its answer, which a later
         run compares (:mod:`.cutoff`), not the other file's content.  Asked again
-        while it is worked out: ``on_cycle()`` (default: ``compute()``), outside the memo."""
+        while it is worked out: ``on_cycle()`` (default: the memo's approximation);
+        ``on_cycle`` also stands for a Never (a cut cycle's) where a type is not the answer."""
         log = self.log
         if log is None or log.paused or self.is_library_file(key[1]):
             return compute()
