@@ -73,6 +73,13 @@ class AnnotationEvaluator:
     def evaluate(self, path: str, node: int | None) -> Type:
         if node is None:
             return UNKNOWN
+        engine = self.engine
+        if engine.is_elsewhere(path):  # an annotation another file's answers read
+            return engine.about(("annotation", path, node), lambda: engine.annotations.evaluated(path, node))
+        return self.evaluated(path, node)
+
+    def evaluated(self, path: str, node: int) -> Type:
+        """:meth:`evaluate`, worked out."""
         graph = self.engine.graph(path)
         if graph is None:
             return UNKNOWN

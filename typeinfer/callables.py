@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 from typelens.analyzer import Definition, EdgeKind, ProgramGraph, Scope, ScopeKind, SymbolKind
 from typelens.analyzer.slices import argument_for
@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     from .contract import Engine
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 NO_RETURN = ClassType("NoReturn")
 
@@ -203,6 +204,15 @@ class CallModel:
         if found is None:
             found = self._signatures[key] = signature(g, function)
         return found
+
+    def call_ways(self, fn: FunctionRef, build: Callable[[FunctionRef], T]) -> T:
+        """``build(fn)``: each way ``fn`` may be called (:mod:`.check_arity`
+        builds them from its def), a question about the def's file
+        (:meth:`~.engine.TypeEngine.about`): a file that calls a def of another
+        keeps its answers while that def's parameters stay the same."""
+        engine = self.engine
+        kind = "ways" if fn.bound is None else "ways-bound"
+        return engine.about((kind, fn.path, fn.node), lambda: build(fn), lambda: build(fn))
 
     # -- calls --------------------------------------------------------------------------
     def call_type(self, path: str, call: int) -> Type:
@@ -562,14 +572,18 @@ class CallModel:
 
     # -- returns --------------------------------------------------------------------------
     def declared_or_inferred_return(self, path: str, function: int) -> Type:
-        return self.engine.memo(("return", path, function), lambda: self._return(path, function))
+        engine = self.engine
+        if engine.is_elsewhere(path):  # what another file's def returns: a question about it
+            return engine.about(("return", path, function), lambda: engine.calls.worked_return(path, function))
+        return engine.memo(("return", path, function), lambda: self.worked_return(path, function))
 
     def declared_return(self, path: str, function: int) -> Type | None:
         g = self.engine.require_graph(path)
         annotation = g.child_by_field(function, "return_type")
         return self.engine.annotations.evaluate(path, annotation) if annotation is not None else None
 
-    def _return(self, path: str, function: int) -> Type:
+    def worked_return(self, path: str, function: int) -> Type:
+        """:meth:`declared_or_inferred_return`, worked out."""
         declared = self.declared_return(path, function)
         if declared is not None:
             return declared

@@ -245,7 +245,7 @@ def signatures_of_function(engine: TypeEngine, fn: FunctionRef) -> list[Signatur
     key = (fn.path, fn.node, fn.bound is not None)
     known = engine.calls.ways.get(key, _UNREAD)
     if known is _UNREAD:
-        known = engine.calls.ways[key] = _signatures_of_function(engine, fn)
+        known = engine.calls.ways[key] = engine.calls.call_ways(fn, partial(_signatures_of_function, engine))
     return cast("list[Signature] | None", known)
 
 

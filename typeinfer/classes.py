@@ -117,10 +117,16 @@ class ClassModel:
         key = (path, node)
         found = self._class_types.get(key)
         if found is None:
-            found = self._class_types[key] = self._class_type(path, node)
+            engine = self.engine
+            found = self._class_types[key] = engine.about(
+                ("class-type", path, node), lambda: engine.classes.named_class(path, node)
+            )
+            if found.name != "object":  # worked out elsewhere (another model's), or kept by the memo
+                self._defs.setdefault(found.name, key)
         return found
 
-    def _class_type(self, path: str, node: int) -> ClassType:
+    def named_class(self, path: str, node: int) -> ClassType:
+        """The class that the ``class`` statement ``node`` of ``path`` defines, by its qualified name."""
         g = self.engine.require_graph(path)
         scope = g.scope_defined_by(node)
         if scope is None:  # a stale node id: never guess a class for it
@@ -149,12 +155,15 @@ class ClassModel:
             while target is None and "." in module:  # nested class: Outer.Inner
                 module, _, outer = module.rpartition(".")
                 target = self.engine.resolve_name(module, outer)
-        if isinstance(target, Definition) and self.engine.graph(str(target.path)) is not None:
-            tg = self.engine.require_graph(str(target.path))
-            if tg.kinds[target.node] == "class_definition" or new_type_base(tg, target.node) is not None:
-                self._defs[cls.name] = (str(target.path), target.node)
-                return self._defs[cls.name]
+        if isinstance(target, Definition) and self.is_class_at(str(target.path), target.node):
+            self._defs[cls.name] = (str(target.path), target.node)
+            return self._defs[cls.name]
         return None
+
+    def is_class_at(self, path: str, node: int) -> bool:
+        """Whether ``node`` of ``path`` defines a class (a ``class`` statement or a ``NewType``)."""
+        engine = self.engine
+        return engine.about(("is-class", path, node), lambda: _is_class_at(engine, path, node), lambda: False)
 
     def info(self, path: str, node: int) -> ClassInfo:
         key = (path, node)
@@ -171,15 +180,28 @@ class ClassModel:
             )
             found = shared.get(("class-info", path, node)) if shared is not None else None
             if found is None:
-                self._building.add(key)
-                try:
-                    found = self._build_info(path, node)
-                finally:
-                    self._building.discard(key)
+                engine = self.engine
+                found = engine.about(
+                    ("class-info", path, node),
+                    lambda: engine.classes.built_info(path, node),
+                    lambda: engine.classes.built_info(path, node, with_bases=False),
+                )
                 if shared is not None:
                     shared[("class-info", path, node)] = found
             self._infos[key] = found
         return found
+
+    def built_info(self, path: str, node: int, with_bases: bool = True) -> ClassInfo:
+        """The class's info, built (what :meth:`info` keeps); without its bases
+        when asked again while it is built."""
+        if not with_bases:
+            return self._build_info(path, node, with_bases=False)
+        key = (path, node)
+        self._building.add(key)
+        try:
+            return self._build_info(path, node)
+        finally:
+            self._building.discard(key)
 
     def info_of(self, cls: ClassType) -> ClassInfo | None:
         where = self.definition(cls)
@@ -495,6 +517,11 @@ class ClassModel:
                     found.extend(self.class_type(path, s.node) for s in g.scopes if s.kind is ScopeKind.CLASS)
             self._project_classes = found
         return self._project_classes
+
+
+def _is_class_at(engine: Engine, path: str, node: int) -> bool:
+    g = engine.graph(path)
+    return g is not None and (g.kinds[node] == "class_definition" or new_type_base(g, node) is not None)
 
 
 def decorator_names(g: ProgramGraph, definition: int) -> frozenset[str]:

@@ -33,7 +33,7 @@ from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from .types import CallableType, FunctionRef
+from .types import CallableType, ClassType, FunctionRef
 
 if TYPE_CHECKING:
     from typelens.analyzer import ProgramGraph
@@ -42,9 +42,16 @@ if TYPE_CHECKING:
 
 NodeOf = Callable[[str, int], "int | None"]  # (file, node) -> the node in the other numbering, None: none
 
+# questions about another file's definitions (:meth:`~.engine.TypeEngine.about`), keyed by its node
+DEFINITION_KINDS = frozenset(
+    {"class-info", "class-type", "is-class", "value", "annotation", "declared", "ways", "ways-bound"}
+)
 # memo question kinds whose third key part is a node (symbols: a symbol id)
-NODE_KINDS = frozenset(
-    {"return", "param", "def", "expr", "use", "store", "binding", "alias", "usage", "usage-own", "plain-definition"}
+NODE_KINDS = (
+    frozenset(
+        {"return", "param", "def", "expr", "use", "store", "binding", "alias", "usage", "usage-own", "plain-definition"}
+    )
+    | DEFINITION_KINDS
 )
 SYMBOL_KINDS = frozenset({"symbol", "usage-attribute"})
 
@@ -57,8 +64,29 @@ def _binding(engine: TypeEngine, path: str, node: int) -> object:
     return None
 
 
+def _ways(engine: TypeEngine, path: str, node: int, bound: bool) -> object:
+    from .check_arity import signatures_of_function
+
+    return signatures_of_function(engine, FunctionRef(path, node, ClassType("object") if bound else None))
+
+
+def _plain_definition(engine: TypeEngine, path: str, node: int) -> object:
+    from .check_arity import _definition_is_plain
+
+    info = engine.classes.info(path, node)
+    return engine.memo(("plain-definition", path, node), lambda: _definition_is_plain(engine, info))
+
+
 # used answers a later run can ask again by key (the others are found in the memo or not at all)
 ASK_AGAIN: dict[str, Callable[[TypeEngine, str, int], object]] = {
+    "class-info": lambda engine, path, node: engine.classes.info(path, node),
+    "class-type": lambda engine, path, node: engine.classes.class_type(path, node),
+    "is-class": lambda engine, path, node: engine.classes.is_class_at(path, node),
+    "value": lambda engine, path, node: engine.about(("value", path, node), lambda: engine.names.value_at(path, node)),
+    "annotation": lambda engine, path, node: engine.annotations.evaluate(path, node),
+    "declared": lambda engine, path, node: engine.names.declared_type(path, (node,)),
+    "ways": lambda engine, path, node: _ways(engine, path, node, False),
+    "ways-bound": lambda engine, path, node: _ways(engine, path, node, True),
     "return": lambda engine, path, node: engine.calls.declared_or_inferred_return(path, node),
     "param": lambda engine, path, node: engine.calls.parameter_type(path, node),
     "symbol": lambda engine, path, sid: engine.names.symbol_value(path, sid),
@@ -67,6 +95,10 @@ ASK_AGAIN: dict[str, Callable[[TypeEngine, str, int], object]] = {
     "use": lambda engine, path, node: engine.names.reaching_value(path, node),
     "store": lambda engine, path, node: engine.classes.attribute_store_type(path, node),
     "binding": _binding,
+    "alias": lambda engine, path, node: engine.memo(
+        ("alias", path, node), lambda: engine.annotations.evaluated(path, node)
+    ),
+    "plain-definition": _plain_definition,
 }
 
 
@@ -114,6 +146,11 @@ def _write(
         out.append(f"({len(value)}")
         for item in value:
             _write(item, node_of, bare, out, is_changed)
+    elif isinstance(value, dict):  # in order: a class's members are read in order
+        out.append(f"M{len(value)}")
+        for key, item in value.items():
+            _write(key, node_of, bare, out, is_changed)
+            _write(item, node_of, bare, out, is_changed)
     elif isinstance(value, (frozenset, set)):
         items = []
         for item in value:
@@ -139,13 +176,17 @@ def _write_dataclass(
     names = [f.name for f in fields(value) if f.compare]  # type: ignore[arg-type]
     out.append(f"D{type(value).__name__}")
     path = getattr(value, "path", None) if "path" in names else None
-    placed = path is not None and "node" in names  # a node of a file: Definition and its kind
+    # nodes of a file: Definition, a class's info, a member's definitions, a signature
+    placed = path is not None and ("node" in names or "nodes" in names)
     # other numbers beside a changed file may be its nodes or bytes: not comparable
     exact = bare and not (path is not None and is_changed is not None and is_changed(str(path)))
     for name in names:
         part = getattr(value, name)
         if placed and name == "node" and isinstance(part, int):
             out.append(str(_node(node_of, str(path), part)))
+        elif placed and name == "nodes" and isinstance(part, tuple):
+            out.append(f"N{len(part)}")
+            out.extend(str(_node(node_of, str(path), n)) for n in part)
         else:
             _write(part, node_of, exact, out, is_changed)
 

@@ -52,7 +52,7 @@ from .narrowing import Narrower
 from .patterns import Patterns
 from .reads import ReadLog
 from .records import Records
-from .types import Type
+from .types import NEVER, Type
 from .usage import UsageModel
 
 if TYPE_CHECKING:
@@ -182,6 +182,19 @@ class TypeEngine(StepBudgets):
         self._side: TypeEngine | None = None  # answers project queries while reads are recorded
         self.callsites = CallSites(self, self._solver)
         self._models()
+
+    _MODELS = (
+        "annotations",
+        "names",
+        "exprs",
+        "classes",
+        "calls",
+        "narrowing",
+        "mutations",
+        "records",
+        "patterns",
+        "usage",
+    )
 
     def _models(self) -> None:
         """The parts that answer each kind of question, with their caches."""
@@ -353,6 +366,50 @@ class TypeEngine(StepBudgets):
         if log is not None:
             log.hit(key)
         return value
+
+    def about(self, key: tuple, compute: Callable[[], T], on_cycle: Callable[[], T] | None = None) -> T:
+        """``compute()``, the answer to ``key`` = ``(kind, file, node)``, a question
+        about a definition in ``file`` that other files ask (its class's members,
+        what its name binds, an annotation written there, a def's signatures).
+        While reads are recorded, it is a memo question, and asked by another
+        project file it is worked out as a turn of its own (:meth:`.reads.ReadLog.enter`),
+        with caches of its own, so the asking file keeps its answer, which a later
+        run compares (:mod:`.cutoff`), not the other file's content.  Asked again
+        while it is worked out: ``on_cycle()`` (default: the memo's approximation);
+        ``on_cycle`` also stands for a Never (a cut cycle's) where a type is not the answer."""
+        log = self.log
+        if log is None or log.paused or self.is_library_file(key[1]):
+            return compute()
+        context = self._solver.context
+        if self._solver.is_open(key):  # the memo's approximation, unless it is not this kind of answer
+            return on_cycle() if on_cycle is not None else self.memo(key, compute)
+        if context is not None and self._is_inside(context, key):
+            return compute()
+        if key[1] == log.owner or self.answered(key)[0]:
+            found = self.memo(key, compute)
+            # a cycle cut where it would loop answers Never, which is not every question's kind of answer
+            return on_cycle() if found is NEVER and on_cycle is not None else found
+        models = tuple(getattr(self, name) for name in self._MODELS)
+        resolved = self._resolved
+        self._resolved = {}
+        self._models()
+        saved = log.enter(key[1])
+        done = False
+        try:
+            found = self.memo(key, compute)
+            done = self.answered(key)[0]
+        finally:
+            for name, model in zip(self._MODELS, models):
+                setattr(self, name, model)
+            self._resolved = resolved
+            log.leave(saved, key if done else None)
+        return on_cycle() if found is NEVER and on_cycle is not None else found
+
+    def is_elsewhere(self, path: str) -> bool:
+        """Whether reads are recorded and ``path`` is a project file other than the
+        one being answered: questions about its definitions go through :meth:`about`."""
+        log = self.log
+        return log is not None and not log.paused and path != log.owner and not self.is_library_file(path)
 
     # -- what answers read (an incremental run's dependencies, see .reads) ------------------
     def track(self) -> ReadLog:

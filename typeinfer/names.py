@@ -16,6 +16,7 @@ syntax around it::
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import TYPE_CHECKING
 
 from typelens.analyzer import Definition, EdgeKind, ModuleLocation, ProgramGraph, SymbolKind
@@ -217,7 +218,19 @@ class NameResolver:
 
     def declared_type(self, path: str, definitions: tuple[int, ...]) -> Type | None:
         """The annotation of the first annotated definition, if any."""
+        engine = self.engine
+        if engine.is_elsewhere(path):  # one question a definition, about the other file
+            for d in definitions:
+                found = engine.about(("declared", path, d), partial(_declared_at, engine, path, d))
+                if found is not None:
+                    return found
+            return None
         annotation = self._first_annotation(path, definitions)
+        return engine.annotations.evaluate(path, annotation) if annotation is not None else None
+
+    def declared_at(self, path: str, definition: int) -> Type | None:
+        """The type ``definition`` declares (``x: T = v``), ``None`` when it has no annotation."""
+        annotation = self._first_annotation(path, (definition,))
         return self.engine.annotations.evaluate(path, annotation) if annotation is not None else None
 
     def _first_annotation(self, path: str, definitions: tuple[int, ...]) -> int | None:
@@ -381,18 +394,32 @@ class NameResolver:
         return UNKNOWN
 
     def definition_value(self, target: Definition) -> Type:
-        tpath = str(target.path)
-        tg = self.engine.graph(tpath)
+        """What an importer reads for ``target``'s name (a question about its file's definition)."""
+        tpath, node = str(target.path), target.node
+        engine = self.engine
+        return engine.about(("value", tpath, node), lambda: engine.names.value_at(tpath, node))
+
+    def value_at(self, path: str, node: int) -> Type:
+        """:meth:`definition_value` of the definition ``node`` of ``path`` (a
+        ``def``, a ``class`` or a name bound there)."""
+        tg = self.engine.graph(path)
         if tg is None:
             return UNKNOWN
-        if tg.kinds[target.node] == "function_definition":
-            return FunctionRef(tpath, target.node)
-        if tg.kinds[target.node] == "class_definition":
-            return TypeOfClass(self.engine.classes.class_type(tpath, target.node))
-        sid = tg.symbol_of.get(target.node)
-        if sid is not None and tg.symbols[sid].kind is SymbolKind.VARIABLE and _is_typevar(tg, target.node):
-            return TypeVarType(target.name)
-        return self.symbol_value(tpath, sid) if sid is not None else UNKNOWN
+        if tg.kinds[node] == "function_definition":
+            return FunctionRef(path, node)
+        if tg.kinds[node] == "class_definition":
+            return TypeOfClass(self.engine.classes.class_type(path, node))
+        sid = tg.symbol_of.get(node)
+        if sid is None:
+            return UNKNOWN
+        sym = tg.symbols[sid]
+        if sym.kind is SymbolKind.VARIABLE and _is_typevar(tg, node):
+            return TypeVarType(sym.name)  # the name resolved (Definition.name) is its symbol's
+        return self.symbol_value(path, sid)
+
+
+def _declared_at(engine: Engine, path: str, definition: int) -> Type | None:
+    return engine.names.declared_at(path, definition)  # the names model of the question's own turn
 
 
 def _is_typevar(g: ProgramGraph, name_node: int) -> bool:

@@ -29,6 +29,15 @@ which a later run compares (:mod:`.cutoff`).
 The caches dropped before each file carry nothing across turns, so the
 answers depend on ``raw``'s content and ``asked``'s answers alone.
 
+A question about a definition in another project file (its class's members,
+the value its name binds, an annotation written there, a def's signatures:
+:meth:`~.engine.TypeEngine.about`) is a turn of its own inside the file's:
+:meth:`enter` sets the sets aside, the engine answers it with caches of its
+own, and :meth:`leave` keeps what it read as its answer's (``deps``) and the
+answer among ``asked``, not as the file's own read, so the file is kept
+when the answer is the same after an edit of the other file.  An answer that
+read an unfinished one (a cycle open outside it) is the file's own read.
+
 Example::
 
     log = ReadLog(["/p/a.py", "/p/b.py"], is_library=lambda p: False)
@@ -71,6 +80,9 @@ class ReadLog:
         self.asked: dict[tuple, None] = {}  # memo hits of answers worked out for other files, in order
         self.answers: dict[tuple, tuple[object, tuple[int, int]]] = {}  # asked outside the memo: (answer, reads)
         self._turn: set[tuple] = set()  # the keys finished while this file is answered
+        self.owner: str | None = None  # the file whose turn it is (or whose definition is asked about)
+        self.apart = 0  # questions about another file's definition open (see enter)
+        self._kept: dict[tuple, tuple[int, int]] = {}  # their sets, set as deps at the outermost finish
         self._written: dict[int, tuple[str, ...]] = {}  # bit set -> its files (see paths_of_sets)
 
     def bit(self, path: object) -> int:
@@ -130,19 +142,24 @@ class ReadLog:
         self.asked = {}
         self.answers = {}
         self._turn.clear()
+        self.owner = path
         self.read(path)
 
     def finished(self, key: tuple) -> None:
         """The memo question ``key`` finished (its answer stored, or given up); at
         the outermost question, every key finished inside it gets the file's sets."""
         self.pending.append(key)
-        self._turn.add(key)
+        if not self.apart:  # one finished inside a question about another file is not the turn's
+            self._turn.add(key)
         if self.depth == 0:
             sets = (self.reads, self.calls)
             deps = self.deps
             for k in self.pending:
                 deps[k] = sets
             self.pending.clear()
+            if self._kept:
+                deps.update(self._kept)
+                self._kept.clear()
 
     def hit(self, key: tuple) -> None:
         """The memo answered ``key`` from an earlier question: what that read, this reads."""
@@ -167,6 +184,36 @@ class ReadLog:
         self.asked[key] = None
         self.answers[key] = (found, (inner, inner_calls))
         return found
+
+    def enter(self, owner: str) -> tuple:
+        """Start a question about a definition in ``owner``, another file (see the
+        module docstring): the file's sets are set aside; :meth:`leave` ends it."""
+        saved = (self.reads, self.calls, self.raw, self.raw_calls, self.asked, self.owner)
+        self.reads = self.calls = self.raw = self.raw_calls = 0
+        self.asked = {}
+        self.owner = owner
+        self.apart += 1
+        return saved
+
+    def leave(self, saved: tuple, key: tuple | None) -> None:
+        """End the question :meth:`enter` started: ``key`` (its final answer's) is
+        kept among the answers used, with what it read; with ``None`` (no final
+        answer: it read one still open), what it read is the file's own."""
+        reads, calls, raw, raw_calls, asked, owner = saved
+        inner = (self.reads, self.calls)
+        if key is None:
+            raw |= self.raw
+            raw_calls |= self.raw_calls
+            asked.update(self.asked)
+        else:
+            asked[key] = None
+            if self.depth:
+                self._kept[key] = inner
+            else:
+                self.deps[key] = inner
+        self.reads, self.calls = reads | inner[0], calls | inner[1]
+        self.raw, self.raw_calls, self.asked, self.owner = raw, raw_calls, asked, owner
+        self.apart -= 1
 
     def paths_of_sets(self, sets: tuple[int, int]) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The files of a (reads, calls) pair of bit sets, each set written once."""
