@@ -45,12 +45,13 @@ import os
 import struct
 import sys
 import tempfile
+import zlib
 from array import array
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .heap import paused_gc
-from .graph import EdgeKind, ImportBinding, ProgramGraph, Scope, ScopeKind, SymbolKind, new_symbol
+from .graph import EdgeKind, ImportBinding, ProgramGraph, Scope, ScopeKind, SymbolTable, symbol_table_of
 from .source import Source
 from .spans import Diagnostic, Span
 
@@ -59,13 +60,14 @@ if TYPE_CHECKING:  # not at run time: the result cache's fingerprints need no pa
 
 logger = logging.getLogger(__name__)
 
-FORMAT = b"TLGRAPH2"
+FORMAT = b"TLGRAPH3"
 _TABLE = b"TLTABLE1"  # a table worked out from a library graph: magic, JSON, digest
-_DIGEST = 16
+_DIGEST = 16  # an export table's BLAKE2b digest
+_CHECK = struct.Struct("<I")  # a graph entry's CRC-32 (corruption, not tampering: see graph_to_bytes)
 _HEADER = struct.Struct("<8sI")  # magic, header length
 _INT = "i" if array("i").itemsize == 4 else "l"
-_SCOPE_KINDS = {k.value: k for k in ScopeKind}
-_SYMBOL_KINDS = {k.value: k for k in SymbolKind}
+_SCOPE_KINDS = tuple(ScopeKind)
+_SCOPE_KIND_INDEX = {k: i for i, k in enumerate(_SCOPE_KINDS)}
 _EDGE_KINDS = {k.value: k for k in EdgeKind}
 _ARRAYS = (
     "kinds",
@@ -77,6 +79,24 @@ _ARRAYS = (
     "symbol_nodes",
     "symbol_ids",
     "name_nodes",
+    "name_strings",
+    "scope_ids",
+    "scope_kinds",
+    "scope_nodes",
+    "scope_names",
+    "scope_qualnames",
+    "scope_parents",
+    "scope_entries",
+    "scope_exits",
+    "symbol_names",
+    "symbol_table_ids",
+    "symbol_scopes",
+    "symbol_kinds",
+    "symbol_globals",
+    "symbol_def_ends",
+    "symbol_defs",
+    "symbol_use_ends",
+    "symbol_uses",
 )
 
 
@@ -339,11 +359,15 @@ def graph_to_bytes(graph: ProgramGraph) -> bytes:
     """``graph`` as one cache entry (see the module docstring)."""
     source = graph.source
     kinds, fields = _table(graph.kinds), _table(graph.fields)
+    symbols = graph.symbols if isinstance(graph.symbols, SymbolTable) else symbol_table_of(graph.symbols)
     symbol_nodes = sorted(graph.symbol_of)
     name_nodes = sorted(graph.names)
     edges = [
         (kind.value, list(srcs), list(dsts)) for kind, (srcs, dsts) in graph._edges.items() if kind is not EdgeKind.AST
     ]
+    strings: dict[str, int] = {}  # identifiers, symbol and scope names: one table, each once
+    string_id = strings.setdefault
+    scopes = graph.scopes
     header = {
         "path": source.path,
         "encoding": source.encoding,
@@ -353,11 +377,6 @@ def graph_to_bytes(graph: ProgramGraph) -> bytes:
         "diagnostics": [_diagnostic_row(d) for d in graph.diagnostics],
         "kinds": kinds[0],
         "fields": fields[0],
-        "names": [graph.names[n] for n in name_nodes],
-        "scopes": [[s.id, s.kind.value, s.node, s.name, s.qualname, s.parent, s.entry, s.exit] for s in graph.scopes],
-        "symbols": [
-            [s.id, s.name, s.scope, s.kind.value, s.definitions, s.uses, s.is_global_decl] for s in graph.symbols
-        ],
         "imports": [[b.node, b.statement, b.module, b.level, b.name, b.bound] for b in graph.imports],
         "edges": [[kind, len(srcs)] for kind, srcs, _ in edges],
     }
@@ -371,7 +390,19 @@ def graph_to_bytes(graph: ProgramGraph) -> bytes:
         symbol_nodes,
         [graph.symbol_of[n] for n in symbol_nodes],
         name_nodes,
+        [string_id(graph.names[n], len(strings)) for n in name_nodes],
+        [s.id for s in scopes],
+        [_SCOPE_KIND_INDEX[s.kind] for s in scopes],
+        [s.node for s in scopes],
+        [string_id(s.name, len(strings)) for s in scopes],
+        [string_id(s.qualname, len(strings)) for s in scopes],
+        [s.parent for s in scopes],
+        [s.entry for s in scopes],
+        [s.exit for s in scopes],
+        [string_id(name, len(strings)) for name in symbols.names],
+        *symbols.columns(),
     ]
+    header["strings"] = list(strings)
     header["sizes"] = [len(c) for c in columns] + [len(source.data)]
     for _, srcs, dsts in edges:
         columns.extend((srcs, dsts))
@@ -380,7 +411,7 @@ def graph_to_bytes(graph: ProgramGraph) -> bytes:
     body = b"".join(
         [_HEADER.pack(FORMAT, len(head)), head, source.data] + [array(_INT, column).tobytes() for column in columns]
     )
-    return body + hashlib.blake2b(body, digest_size=_DIGEST).digest()
+    return body + _CHECK.pack(zlib.crc32(body))
 
 
 def _table(values: list) -> tuple[list, list[int]]:
@@ -404,27 +435,26 @@ def _diagnostic_row(d: Diagnostic) -> list:
 def graph_from_bytes(blob: bytes) -> ProgramGraph:
     """The graph of one cache entry; ``ValueError`` (or a decoding error) when the
     entry is truncated, corrupt or of another format."""
-    if len(blob) < _HEADER.size + _DIGEST:
+    if len(blob) < _HEADER.size + _CHECK.size:
         raise ValueError("truncated entry")
-    body, digest = blob[:-_DIGEST], blob[-_DIGEST:]
-    if hashlib.blake2b(body, digest_size=_DIGEST).digest() != digest:
-        raise ValueError("digest mismatch")
+    body = memoryview(blob)[: -_CHECK.size]
+    if zlib.crc32(body) != _CHECK.unpack_from(blob, len(body))[0]:
+        raise ValueError("checksum mismatch")
     magic, head_size = _HEADER.unpack_from(body)
     if magic != FORMAT:
         raise ValueError(f"format {magic!r}, not {FORMAT!r}")
     at = _HEADER.size + head_size
-    header = json.loads(body[_HEADER.size : at].decode("utf-8"))
+    header = json.loads(body[_HEADER.size : at].tobytes())
     sizes = header["sizes"]
-    data = body[at : at + sizes[-1]]
+    data = body[at : at + sizes[-1]].tobytes()
     at += sizes[-1]
     counts = sizes[:-1] + [n for _, n in header["edges"] for _ in (0, 1)]
     columns = []
     for count in counts:
-        column = array(_INT)
-        column.frombytes(body[at : at + 4 * count])
-        if len(column) != count:
+        column = body[at : at + 4 * count]
+        if len(column) != 4 * count:
             raise ValueError("truncated array")
-        columns.append(column.tolist())
+        columns.append(column.cast(_INT).tolist())
         at += 4 * count
     if at != len(body):
         raise ValueError(f"{len(body) - at} bytes left over")
@@ -441,7 +471,7 @@ def _assemble(header: dict, data: bytes, c: dict[str, list[int]], edge_columns: 
         header["is_binary"],
         tuple(_diagnostic(row) for row in header["source_diagnostics"]),
     )
-    kinds, fields = header["kinds"], header["fields"]
+    kinds, fields, string = header["kinds"], header["fields"], header["strings"].__getitem__
     edges = {
         _EDGE_KINDS[kind]: (edge_columns[2 * i], edge_columns[2 * i + 1]) for i, (kind, _) in enumerate(header["edges"])
     }
@@ -452,14 +482,31 @@ def _assemble(header: dict, data: bytes, c: dict[str, list[int]], edge_columns: 
         end_bytes=c["end_bytes"],
         parents=c["parents"],
         fields=list(map(fields.__getitem__, c["fields"])),
-        names=dict(zip(c["name_nodes"], header["names"])),
+        names=dict(zip(c["name_nodes"], map(string, c["name_strings"]))),
         scope_of=c["scope_of"],
         scopes=tuple(
-            Scope(i, _SCOPE_KINDS[k], n, name, q, p, en, ex) for i, k, n, name, q, p, en, ex in header["scopes"]
+            map(
+                Scope,
+                c["scope_ids"],
+                map(_SCOPE_KINDS.__getitem__, c["scope_kinds"]),
+                c["scope_nodes"],
+                map(string, c["scope_names"]),
+                map(string, c["scope_qualnames"]),
+                c["scope_parents"],
+                c["scope_entries"],
+                c["scope_exits"],
+            )
         ),
-        symbols=tuple(
-            new_symbol(i, name, scope, _SYMBOL_KINDS[kind], tuple(defs), tuple(uses), is_global)
-            for i, name, scope, kind, defs, uses, is_global in header["symbols"]
+        symbols=SymbolTable(
+            c["symbol_table_ids"],
+            list(map(string, c["symbol_names"])),
+            c["symbol_scopes"],
+            c["symbol_kinds"],
+            c["symbol_globals"],
+            c["symbol_def_ends"],
+            c["symbol_defs"],
+            c["symbol_use_ends"],
+            c["symbol_uses"],
         ),
         symbol_of=dict(zip(c["symbol_nodes"], c["symbol_ids"])),
         imports=tuple(ImportBinding(*row) for row in header["imports"]),
