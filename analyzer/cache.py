@@ -39,6 +39,7 @@ Example::
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -358,16 +359,22 @@ class GraphCache:
 def graph_to_bytes(graph: ProgramGraph) -> bytes:
     """``graph`` as one cache entry (see the module docstring)."""
     source = graph.source
-    kinds, fields = _table(graph.kinds), _table(graph.fields)
+    kinds, (kind_ids,) = _table(graph.kinds)
+    fields, (field_ids,) = _table(graph.fields)
     symbols = graph.symbols if isinstance(graph.symbols, SymbolTable) else symbol_table_of(graph.symbols)
     symbol_nodes = sorted(graph.symbol_of)
     name_nodes = sorted(graph.names)
     edges = [
         (kind.value, list(srcs), list(dsts)) for kind, (srcs, dsts) in graph._edges.items() if kind is not EdgeKind.AST
     ]
-    strings: dict[str, int] = {}  # identifiers, symbol and scope names: one table, each once
-    string_id = strings.setdefault
     scopes = graph.scopes
+    # identifiers, symbol and scope names: one table, each string once
+    strings, (name_ids, scope_name_ids, qualname_ids, symbol_name_ids) = _table(
+        list(map(graph.names.__getitem__, name_nodes)),
+        [s.name for s in scopes],
+        [s.qualname for s in scopes],
+        symbols.names,
+    )
     header = {
         "path": source.path,
         "encoding": source.encoding,
@@ -375,14 +382,14 @@ def graph_to_bytes(graph: ProgramGraph) -> bytes:
         "text": None if source.text == source.data.decode("utf-8", "surrogateescape") else source.text,
         "source_diagnostics": [_diagnostic_row(d) for d in source.diagnostics],
         "diagnostics": [_diagnostic_row(d) for d in graph.diagnostics],
-        "kinds": kinds[0],
-        "fields": fields[0],
+        "kinds": kinds,
+        "fields": fields,
         "imports": [[b.node, b.statement, b.module, b.level, b.name, b.bound] for b in graph.imports],
         "edges": [[kind, len(srcs)] for kind, srcs, _ in edges],
     }
     columns = [
-        kinds[1],
-        fields[1],
+        kind_ids,
+        field_ids,
         graph.start_bytes,
         graph.end_bytes,
         graph.parents,
@@ -390,19 +397,19 @@ def graph_to_bytes(graph: ProgramGraph) -> bytes:
         symbol_nodes,
         [graph.symbol_of[n] for n in symbol_nodes],
         name_nodes,
-        [string_id(graph.names[n], len(strings)) for n in name_nodes],
+        name_ids,
         [s.id for s in scopes],
         [_SCOPE_KIND_INDEX[s.kind] for s in scopes],
         [s.node for s in scopes],
-        [string_id(s.name, len(strings)) for s in scopes],
-        [string_id(s.qualname, len(strings)) for s in scopes],
+        scope_name_ids,
+        qualname_ids,
         [s.parent for s in scopes],
         [s.entry for s in scopes],
         [s.exit for s in scopes],
-        [string_id(name, len(strings)) for name in symbols.names],
+        symbol_name_ids,
         *symbols.columns(),
     ]
-    header["strings"] = list(strings)
+    header["strings"] = strings
     header["sizes"] = [len(c) for c in columns] + [len(source.data)]
     for _, srcs, dsts in edges:
         columns.extend((srcs, dsts))
@@ -414,11 +421,12 @@ def graph_to_bytes(graph: ProgramGraph) -> bytes:
     return body + _CHECK.pack(zlib.crc32(body))
 
 
-def _table(values: list) -> tuple[list, list[int]]:
-    """Distinct values in first-seen order, and each value's index among them."""
-    index: dict = {}
-    ids = [index.setdefault(v, len(index)) for v in values]
-    return list(index), ids
+def _table(*columns: list) -> tuple[list, list[list[int]]]:
+    """The distinct values of ``columns`` in first-seen order, and each column as
+    indices among them (C loops: a value per node)."""
+    distinct = list(dict.fromkeys(itertools.chain(*columns)))
+    index = {v: i for i, v in enumerate(distinct)}.__getitem__
+    return distinct, [list(map(index, column)) for column in columns]
 
 
 def _diagnostic_row(d: Diagnostic) -> list:
