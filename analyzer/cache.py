@@ -18,13 +18,20 @@ tree-sitter grammar's and the byte order), so an upgrade or an edited builder
 never reads an old entry.  A graph depends on no other file, so the key is the
 whole invalidation story.
 
-An entry is a fixed magic, a JSON header (string tables, scopes, symbols,
-imports, diagnostics) and the per-node arrays and edge lists as raw 32-bit
-integers, followed by a BLAKE2b digest of all of it.  Nothing is unpickled: a
-truncated, corrupted or foreign file fails the digest or the decoding and is
-treated as a miss (and overwritten).  Entries are written to a temporary file
-beside their place and renamed over it, so concurrent runs never read half an
-entry; two runs building the same graph write the same bytes.
+An entry is a fixed magic, a JSON header (one table of the file's strings:
+identifiers, symbol and scope names; the node kinds and fields; imports,
+diagnostics) and every other column as raw 32-bit integers: the per-node
+arrays, the scopes', the symbols' (their definitions and uses as two flat
+lists with end offsets) and the edge lists, followed by a CRC-32 of all of it.
+The check is for corruption, not tampering (whoever can write the folder can
+write a matching digest of any kind), and a CRC-32 costs a fifth of a BLAKE2b.
+Nothing is unpickled: a truncated, corrupted or foreign file fails the check
+or the decoding and is treated as a miss (and overwritten).  The whole entry
+is checked when it is loaded, although a loaded graph makes its symbols only
+when they are first read (:class:`~.graph.SymbolTable`: a run reads a few of
+a stub's thousands).  Entries are written to a temporary file beside their
+place and renamed over it, so concurrent runs never read half an entry; two
+runs building the same graph write the same bytes.
 
 Example::
 
@@ -49,7 +56,7 @@ import tempfile
 import zlib
 from array import array
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from .heap import paused_gc
 from .graph import EdgeKind, ImportBinding, ProgramGraph, Scope, ScopeKind, SymbolTable, symbol_table_of
@@ -66,7 +73,7 @@ _TABLE = b"TLTABLE1"  # a table worked out from a library graph: magic, JSON, di
 _DIGEST = 16  # an export table's BLAKE2b digest
 _CHECK = struct.Struct("<I")  # a graph entry's CRC-32 (corruption, not tampering: see graph_to_bytes)
 _HEADER = struct.Struct("<8sI")  # magic, header length
-_INT = "i" if array("i").itemsize == 4 else "l"
+_INT: Literal["i", "l"] = "i" if array("i").itemsize == 4 else "l"
 _SCOPE_KINDS = tuple(ScopeKind)
 _SCOPE_KIND_INDEX = {k: i for i, k in enumerate(_SCOPE_KINDS)}
 _EDGE_KINDS = {k.value: k for k in EdgeKind}

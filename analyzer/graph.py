@@ -521,8 +521,8 @@ class ProgramGraph:
                 if sym_scope >= 0:
                     index.setdefault((sym_name, qualnames[sym_scope]), position)
             self._symbol_index = index
-        position = self._symbol_index.get((name, scope))
-        return None if position is None else self.symbols[position]
+        found = self._symbol_index.get((name, scope))
+        return None if found is None else self.symbols[found]
 
     def scope_defined_by(self, node: int) -> Scope | None:
         """The scope a module/class/function/lambda/comprehension node opens."""

@@ -208,7 +208,7 @@ class ScopeBuilder:
         kinds, parents, fields, names, children = a.kinds, a.parents, a.fields, a.names, a.children
         ctx = [LOAD] * len(kinds)
         out_kinds, scope_of, loads = t.kinds, t.scope_of, t.loads
-        self._import_statements: list[int] = []
+        self._import_statements = []
         if kinds:
             self._new_scope(0, ScopeKind.MODULE, "", -1)
         special_ctx, special_scope, inner = _SPECIAL_CTX_PARENTS, _SPECIAL_SCOPE_PARENTS, self._inner

@@ -5,7 +5,8 @@ gives back the graph it was given.
     python bench/graph_identity.py compare OLD.json NEW.json
 
 ``dump`` builds the graph of every ``.py`` and ``.pyi`` file under each root
-(default: the running Python's standard library and typeshed-client's stubs)
+(default: the running Python's standard library, its tests included and
+site-packages left out, and typeshed-client's stubs)
 with the typelens found on ``sys.path`` (run it under ``PYTHONPATH=<other
 tree>`` for the code before a change) and writes, per file, a BLAKE2b digest of
 every array and table of the graph: node kinds, spans, parents, fields, names,
@@ -72,7 +73,12 @@ def dump(out: Path, roots: list[Path], limit: int | None) -> None:
     from typelens.analyzer.builder import DEFAULT_CONFIG
     from typelens.analyzer.cache import GraphCache, content_digest
 
-    files = sorted(p for root in roots for p in root.rglob("*") if p.suffix in (".py", ".pyi") and p.is_file())
+    files = sorted(
+        p
+        for root in roots
+        for p in root.rglob("*")
+        if p.suffix in (".py", ".pyi") and "site-packages" not in p.relative_to(root).parts and p.is_file()
+    )
     if limit:
         files = files[:limit]
     result: dict[str, list[str]] = {}
