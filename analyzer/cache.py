@@ -21,8 +21,10 @@ whole invalidation story.
 An entry is a fixed magic, a JSON header (one table of the file's strings:
 identifiers, symbol and scope names; the node kinds and fields; imports,
 diagnostics) and every other column as raw 32-bit integers: the per-node
-arrays, the scopes', the symbols' (their definitions and uses as two flat
-lists with end offsets) and the edge lists, followed by a CRC-32 of all of it.
+arrays (each node's subtree end among them, so that a loaded graph finds a
+node's children without a table of every node's), the scopes', the symbols'
+(their definitions and uses as two flat lists with end offsets) and the edge
+lists, followed by a CRC-32 of all of it.
 The check is for corruption, not tampering (whoever can write the folder can
 write a matching digest of any kind), and a CRC-32 costs a fifth of a BLAKE2b.
 Nothing is unpickled: a truncated, corrupted or foreign file fails the check
@@ -87,6 +89,7 @@ _ARRAYS = (
     "symbol_nodes",
     "symbol_ids",
     "name_nodes",
+    "subtree_ends",
     "name_strings",
     "scope_ids",
     "scope_kinds",
@@ -404,6 +407,7 @@ def graph_to_bytes(graph: ProgramGraph) -> bytes:
         symbol_nodes,
         [graph.symbol_of[n] for n in symbol_nodes],
         name_nodes,
+        graph.subtree_ends() or [],  # none when the nodes are not in pre-order
         name_ids,
         [s.id for s in scopes],
         [_SCOPE_KIND_INDEX[s.kind] for s in scopes],
@@ -490,6 +494,9 @@ def _assemble(header: dict, data: bytes, c: dict[str, list[int]], edge_columns: 
     edges = {
         _EDGE_KINDS[kind]: (edge_columns[2 * i], edge_columns[2 * i + 1]) for i, (kind, _) in enumerate(header["edges"])
     }
+    ends = c["subtree_ends"]
+    if ends and len(ends) != len(c["kinds"]):
+        raise ValueError(f"{len(ends)} subtree ends for {len(c['kinds'])} nodes")
     return ProgramGraph(
         source=source,
         kinds=list(map(kinds.__getitem__, c["kinds"])),
@@ -527,6 +534,7 @@ def _assemble(header: dict, data: bytes, c: dict[str, list[int]], edge_columns: 
         imports=tuple(ImportBinding(*row) for row in header["imports"]),
         edges=edges,
         diagnostics=tuple(_diagnostic(row) for row in header["diagnostics"]),
+        subtree_ends=ends or None,
     )
 
 

@@ -314,6 +314,22 @@ class ImportBinding:
 _LEAF: list[int] = []  # the children of every leaf of a loaded graph (see ProgramGraph.children)
 
 
+def subtree_ends(parents: list[int]) -> list[int] | None:
+    """One past each node's last descendant, from a table of parents whose ids
+    are in pre-order (``None`` when they are not: a node whose parent is not
+    among its open ancestors).  ``subtree_ends([-1, 0, 1, 0]) == [4, 3, 3, 4]``."""
+    count = len(parents)
+    ends = [count] * count
+    open_nodes: list[int] = []  # the ancestors of the node being read, innermost last
+    for node, parent in enumerate(parents):
+        while open_nodes and open_nodes[-1] != parent:
+            ends[open_nodes.pop()] = node
+        if parent >= 0 and not open_nodes:
+            return None
+        open_nodes.append(node)
+    return ends
+
+
 def last_descendant(children: list[list[int]], node: int) -> int:
     """The highest node id under ``node`` in a table of children (ids in pre-order):
     ``last_descendant([[1, 2], [], []], 0) == 2``."""
@@ -343,6 +359,8 @@ class ProgramGraph:
         "_line_starts",
         "_adjacency",
         "_children",
+        "_ends",
+        "_asked",
         "_symbol_index",
         "_scope_by_node",
         "_stores",
@@ -367,6 +385,7 @@ class ProgramGraph:
         diagnostics: tuple[Diagnostic, ...],
         children: list[list[int]] | None = None,
         recovered: tuple[bytes, tuple[tuple[int, int], ...]] | None = None,
+        subtree_ends: list[int] | None = None,
     ) -> None:
         self.source = source
         self.kinds = kinds
@@ -385,6 +404,9 @@ class ProgramGraph:
         self._line_starts: list[int] | None = None
         self._adjacency: dict[tuple[EdgeKind, bool], dict[int, list[int]]] = {}
         self._children: list[list[int]] | None = children
+        # a loaded graph: each node's subtree end, and the children asked so far
+        self._ends = subtree_ends if children is None else None
+        self._asked: dict[int, list[int]] | None = {} if self._ends is not None else None
         self._symbol_index: dict[tuple[str, str], int] | None = None
         self._scope_by_node: dict[int, Scope] | None = None
         self._stores: dict[str, tuple[int, ...]] | None = None
@@ -427,28 +449,66 @@ class ProgramGraph:
         return Span(start, end, sr, sc, er, ec)
 
     def children(self, node: int) -> list[int]:
-        if self._children is None:
-            with paused_gc():  # a list per inner node: see .heap
-                # leaves share one empty list, as the builder's do (half the nodes of a
-                # loaded graph: a sixth of building the table); never appended to
-                kids: list[list[int]] = [_LEAF] * len(self.kinds)
-                for child, parent in enumerate(self.parents):
-                    if parent >= 0:
-                        siblings = kids[parent]
-                        if siblings is _LEAF:
-                            kids[parent] = [child]
-                        else:
-                            siblings.append(child)
-            self._children = kids
-        return self._children[node]
+        kids = self._children
+        if kids is None:
+            if self._ends is not None and self._asked is not None:
+                return self._children_from_ends(node)
+            kids = self._children = self._children_table()
+        return kids[node]
+
+    def _children_table(self) -> list[list[int]]:
+        with paused_gc():  # a list per inner node: see .heap
+            # leaves share one empty list, as the builder's do (half the nodes of a
+            # loaded graph: a sixth of building the table); never appended to
+            kids: list[list[int]] = [_LEAF] * len(self.kinds)
+            for child, parent in enumerate(self.parents):
+                if parent >= 0:
+                    siblings = kids[parent]
+                    if siblings is _LEAF:
+                        kids[parent] = [child]
+                    else:
+                        siblings.append(child)
+        return kids
+
+    def _children_from_ends(self, node: int) -> list[int]:
+        """``node``'s children read off the subtree ends of a loaded graph: each
+        child's subtree ends where the next child starts.  A run asks a library
+        graph about a few of its nodes (click: 5,000 of 160,000), so the table
+        of every node's children is built only once a sixteenth of them are asked."""
+        asked = self._asked
+        assert asked is not None and self._ends is not None
+        found = asked.get(node)
+        if found is None:
+            ends = self._ends
+            end, child = ends[node], node + 1
+            found = []
+            while child < end:
+                found.append(child)
+                child = ends[child]
+            asked[node] = found
+            if len(asked) * 16 > len(ends):
+                self._children = self._children_table()
+                self._asked = None
+        return found
 
     def last_descendant(self, node: int) -> int:
         """The highest node id under ``node`` (``node`` itself for a leaf): syntax
         nodes come in pre-order, so ``node``'s descendants are the ids after it up to
         this one, and a search under a node need not read the file."""
+        if self._children is None and self._ends is not None:
+            return self._ends[node] - 1
         self.children(node)  # the table of children, built once
         assert self._children is not None
         return last_descendant(self._children, node)
+
+    def subtree_ends(self) -> list[int] | None:
+        """Each node's subtree end (one past its last descendant), or ``None``
+        when the nodes are not in pre-order (a graph another builder made):
+        what the graph cache stores so that a loaded graph answers
+        :meth:`children` without a table of every node's children."""
+        if self._ends is not None:
+            return self._ends
+        return subtree_ends(self.parents)
 
     def child_by_field(self, node: int, field: str) -> int | None:
         for child in self.children(node):

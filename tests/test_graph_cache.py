@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from typelens.analyzer import EdgeKind, GraphConfig, ProgramGraph, ProjectIndex, build_graph, build_graph_from_path
-from typelens.analyzer.graph import Symbol, SymbolKind, SymbolTable, new_symbol
+from typelens.analyzer.graph import Symbol, SymbolKind, SymbolTable, new_symbol, subtree_ends
 from typelens.analyzer.cache import GraphCache, cache_root, content_digest, graph_from_bytes, graph_to_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -526,3 +526,27 @@ def test_a_symbol_table_rejects_columns_that_do_not_fit() -> None:
         SymbolTable([0], ["x"], [0], [0], [0], [2], [3], [0], [])
     with pytest.raises(ValueError, match="kind index"):
         SymbolTable([0], ["x"], [0], [99], [0], [1], [3], [0], [])
+
+
+def test_a_loaded_graph_reads_children_off_its_subtree_ends() -> None:
+    built = build_graph_from_path(STDLIB / "argparse.py")
+    loaded = graph_from_bytes(graph_to_bytes(built))
+    scattered = list(range(len(built) - 1, 0, -(len(built) // 40)))  # inner nodes, leaves, entry/exit nodes
+    for node in scattered:
+        assert loaded.children(node) == built.children(node), node
+        assert loaded.last_descendant(node) == built.last_descendant(node), node
+    assert loaded._children is None  # no table of every node's children for 40 questions
+    assert [loaded.children(n) for n in range(len(built))] == [built.children(n) for n in range(len(built))]
+    assert loaded._children is not None  # past a sixteenth of the nodes: the table
+    assert [loaded.last_descendant(n) for n in range(len(built))] == [
+        built.last_descendant(n) for n in range(len(built))
+    ]
+
+
+def test_subtree_ends_need_nodes_in_pre_order() -> None:
+    assert subtree_ends([-1, 0, 1, 0]) == [4, 3, 3, 4]
+    assert subtree_ends([-1, 0, 1, 1, -1]) == [4, 4, 3, 4, 5]  # a synthetic node after the tree
+    assert subtree_ends([-1, 0, 0, 1]) is None  # node 3's parent closed before it
+    built = build_graph(b"def f(x):\n    if x:\n        return [y for y in x]\n", "m.py")
+    ends = built.subtree_ends()
+    assert ends is not None and ends[0] - 1 == built.last_descendant(0)
