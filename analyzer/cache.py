@@ -21,11 +21,10 @@ whole invalidation story.
 An entry is a fixed magic, a JSON header (one table of the file's strings:
 identifiers, symbol and scope names; the node kinds and fields; imports,
 diagnostics) and every other column as raw 32-bit integers: the per-node
-arrays (each node's subtree end among them, so that a loaded graph finds a
-node's children without a table of every node's), the scopes', the symbols'
-(their definitions and uses as two flat lists with end offsets) and the edge
-lists, followed by a CRC-32 of all of it.
-The check is for corruption, not tampering (whoever can write the folder can
+arrays (in a library file's entry each node's subtree end too, so that a
+loaded graph finds a node's children without a table of every node's), the
+scopes', the symbols' (their definitions and uses as two flat lists with end
+offsets) and the edge lists, followed by a CRC-32 of all of it.  The check is for corruption, not tampering (whoever can write the folder can
 write a matching digest of any kind), and a CRC-32 costs a fifth of a BLAKE2b.
 Nothing is unpickled: a truncated, corrupted or foreign file fails the check
 or the decoding and is treated as a miss (and overwritten).  The whole entry
@@ -324,7 +323,7 @@ class GraphCache:
             return
         target = self._path(key, library)
         try:
-            blob = graph_to_bytes(graph)
+            blob = graph_to_bytes(graph, with_ends=library)
         except (ValueError, TypeError, OverflowError) as err:  # a value the format cannot hold
             logger.warning("graph of %s not cached: %s", graph.path, err)
             return
@@ -366,8 +365,12 @@ class GraphCache:
 
 
 # -- the format ------------------------------------------------------------------------------
-def graph_to_bytes(graph: ProgramGraph) -> bytes:
-    """``graph`` as one cache entry (see the module docstring)."""
+def graph_to_bytes(graph: ProgramGraph, *, with_ends: bool = True) -> bytes:
+    """``graph`` as one cache entry (see the module docstring).  ``with_ends``:
+    keep each node's subtree end, for a graph a run reads a few nodes of (a
+    library file's); a project file's graph is read whole, so its loaded graph
+    builds the table of children at once and the ends (0.13 us a node to work
+    out) would go unused."""
     source = graph.source
     kinds, (kind_ids,) = _table(graph.kinds)
     fields, (field_ids,) = _table(graph.fields)
@@ -407,7 +410,7 @@ def graph_to_bytes(graph: ProgramGraph) -> bytes:
         symbol_nodes,
         [graph.symbol_of[n] for n in symbol_nodes],
         name_nodes,
-        graph.subtree_ends() or [],  # none when the nodes are not in pre-order
+        (graph.subtree_ends() if with_ends else None) or [],  # none when not in pre-order
         name_ids,
         [s.id for s in scopes],
         [_SCOPE_KIND_INDEX[s.kind] for s in scopes],

@@ -89,8 +89,8 @@ def dump(out: Path, roots: list[Path], limit: int | None) -> None:
             data = path.read_bytes()
             graph = build_graph(source_from_bytes(data, str(path)))
             key = cache.key(content_digest(data), str(path), DEFAULT_CONFIG)
-            cache.store(key, graph)
-            loaded = cache.load(key)
+            cache.store(key, graph, library=True)  # a library entry: with subtree ends
+            loaded = cache.load(key, library=True)
             result[str(path)] = [graph_digest(graph), _loaded_digest(graph, loaded)]
     out.write_text(json.dumps(result, indent=0, sort_keys=True))
     print(f"{len(result)} files under {', '.join(map(str, roots))}")

@@ -541,6 +541,9 @@ def test_a_loaded_graph_reads_children_off_its_subtree_ends() -> None:
     assert [loaded.last_descendant(n) for n in range(len(built))] == [
         built.last_descendant(n) for n in range(len(built))
     ]
+    plain = graph_from_bytes(graph_to_bytes(built, with_ends=False))  # a project file's entry
+    assert plain.subtree_ends() == built.subtree_ends() and plain.children(5) == built.children(5)
+    assert plain._children is not None  # the table at the first question
 
 
 def test_subtree_ends_need_nodes_in_pre_order() -> None:
