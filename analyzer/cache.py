@@ -18,13 +18,21 @@ tree-sitter grammar's and the byte order), so an upgrade or an edited builder
 never reads an old entry.  A graph depends on no other file, so the key is the
 whole invalidation story.
 
-An entry is a fixed magic, a JSON header (string tables, scopes, symbols,
-imports, diagnostics) and the per-node arrays and edge lists as raw 32-bit
-integers, followed by a BLAKE2b digest of all of it.  Nothing is unpickled: a
-truncated, corrupted or foreign file fails the digest or the decoding and is
-treated as a miss (and overwritten).  Entries are written to a temporary file
-beside their place and renamed over it, so concurrent runs never read half an
-entry; two runs building the same graph write the same bytes.
+An entry is a fixed magic, a JSON header (one table of the file's strings:
+identifiers, symbol and scope names; the node kinds and fields; imports,
+diagnostics) and every other column as raw 32-bit integers: the per-node
+arrays (in a library file's entry each node's subtree end too, so that a
+loaded graph finds a node's children without a table of every node's), the
+scopes', the symbols' (their definitions and uses as two flat lists with end
+offsets) and the edge lists, followed by a CRC-32 of all of it.  The check is for corruption, not tampering (whoever can write the folder can
+write a matching digest of any kind), and a CRC-32 costs a fifth of a BLAKE2b.
+Nothing is unpickled: a truncated, corrupted or foreign file fails the check
+or the decoding and is treated as a miss (and overwritten).  The whole entry
+is checked when it is loaded, although a loaded graph makes its symbols only
+when they are first read (:class:`~.graph.SymbolTable`: a run reads a few of
+a stub's thousands).  Entries are written to a temporary file beside their
+place and renamed over it, so concurrent runs never read half an entry; two
+runs building the same graph write the same bytes.
 
 Example::
 
@@ -39,18 +47,20 @@ Example::
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import os
 import struct
 import sys
 import tempfile
+import zlib
 from array import array
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from .heap import paused_gc
-from .graph import EdgeKind, ImportBinding, ProgramGraph, Scope, ScopeKind, SymbolKind, new_symbol
+from .graph import EdgeKind, ImportBinding, ProgramGraph, Scope, ScopeKind, SymbolTable, symbol_table_of
 from .source import Source
 from .spans import Diagnostic, Span
 
@@ -59,13 +69,14 @@ if TYPE_CHECKING:  # not at run time: the result cache's fingerprints need no pa
 
 logger = logging.getLogger(__name__)
 
-FORMAT = b"TLGRAPH2"
+FORMAT = b"TLGRAPH3"
 _TABLE = b"TLTABLE1"  # a table worked out from a library graph: magic, JSON, digest
-_DIGEST = 16
+_DIGEST = 16  # an export table's BLAKE2b digest
+_CHECK = struct.Struct("<I")  # a graph entry's CRC-32 (corruption, not tampering: see graph_to_bytes)
 _HEADER = struct.Struct("<8sI")  # magic, header length
-_INT = "i" if array("i").itemsize == 4 else "l"
-_SCOPE_KINDS = {k.value: k for k in ScopeKind}
-_SYMBOL_KINDS = {k.value: k for k in SymbolKind}
+_INT: Literal["i", "l"] = "i" if array("i").itemsize == 4 else "l"
+_SCOPE_KINDS = tuple(ScopeKind)
+_SCOPE_KIND_INDEX = {k: i for i, k in enumerate(_SCOPE_KINDS)}
 _EDGE_KINDS = {k.value: k for k in EdgeKind}
 _ARRAYS = (
     "kinds",
@@ -77,6 +88,25 @@ _ARRAYS = (
     "symbol_nodes",
     "symbol_ids",
     "name_nodes",
+    "subtree_ends",
+    "name_strings",
+    "scope_ids",
+    "scope_kinds",
+    "scope_nodes",
+    "scope_names",
+    "scope_qualnames",
+    "scope_parents",
+    "scope_entries",
+    "scope_exits",
+    "symbol_names",
+    "symbol_table_ids",
+    "symbol_scopes",
+    "symbol_kinds",
+    "symbol_globals",
+    "symbol_def_ends",
+    "symbol_defs",
+    "symbol_use_ends",
+    "symbol_uses",
 )
 
 
@@ -293,7 +323,7 @@ class GraphCache:
             return
         target = self._path(key, library)
         try:
-            blob = graph_to_bytes(graph)
+            blob = graph_to_bytes(graph, with_ends=library)
         except (ValueError, TypeError, OverflowError) as err:  # a value the format cannot hold
             logger.warning("graph of %s not cached: %s", graph.path, err)
             return
@@ -335,15 +365,29 @@ class GraphCache:
 
 
 # -- the format ------------------------------------------------------------------------------
-def graph_to_bytes(graph: ProgramGraph) -> bytes:
-    """``graph`` as one cache entry (see the module docstring)."""
+def graph_to_bytes(graph: ProgramGraph, *, with_ends: bool = True) -> bytes:
+    """``graph`` as one cache entry (see the module docstring).  ``with_ends``:
+    keep each node's subtree end, for a graph a run reads a few nodes of (a
+    library file's); a project file's graph is read whole, so its loaded graph
+    builds the table of children at once and the ends (0.13 us a node to work
+    out) would go unused."""
     source = graph.source
-    kinds, fields = _table(graph.kinds), _table(graph.fields)
+    kinds, (kind_ids,) = _table(graph.kinds)
+    fields, (field_ids,) = _table(graph.fields)
+    symbols = graph.symbols if isinstance(graph.symbols, SymbolTable) else symbol_table_of(graph.symbols)
     symbol_nodes = sorted(graph.symbol_of)
     name_nodes = sorted(graph.names)
     edges = [
         (kind.value, list(srcs), list(dsts)) for kind, (srcs, dsts) in graph._edges.items() if kind is not EdgeKind.AST
     ]
+    scopes = graph.scopes
+    # identifiers, symbol and scope names: one table, each string once
+    strings, (name_ids, scope_name_ids, qualname_ids, symbol_name_ids) = _table(
+        list(map(graph.names.__getitem__, name_nodes)),
+        [s.name for s in scopes],
+        [s.qualname for s in scopes],
+        symbols.names,
+    )
     header = {
         "path": source.path,
         "encoding": source.encoding,
@@ -351,19 +395,14 @@ def graph_to_bytes(graph: ProgramGraph) -> bytes:
         "text": None if source.text == source.data.decode("utf-8", "surrogateescape") else source.text,
         "source_diagnostics": [_diagnostic_row(d) for d in source.diagnostics],
         "diagnostics": [_diagnostic_row(d) for d in graph.diagnostics],
-        "kinds": kinds[0],
-        "fields": fields[0],
-        "names": [graph.names[n] for n in name_nodes],
-        "scopes": [[s.id, s.kind.value, s.node, s.name, s.qualname, s.parent, s.entry, s.exit] for s in graph.scopes],
-        "symbols": [
-            [s.id, s.name, s.scope, s.kind.value, s.definitions, s.uses, s.is_global_decl] for s in graph.symbols
-        ],
+        "kinds": kinds,
+        "fields": fields,
         "imports": [[b.node, b.statement, b.module, b.level, b.name, b.bound] for b in graph.imports],
         "edges": [[kind, len(srcs)] for kind, srcs, _ in edges],
     }
     columns = [
-        kinds[1],
-        fields[1],
+        kind_ids,
+        field_ids,
         graph.start_bytes,
         graph.end_bytes,
         graph.parents,
@@ -371,7 +410,20 @@ def graph_to_bytes(graph: ProgramGraph) -> bytes:
         symbol_nodes,
         [graph.symbol_of[n] for n in symbol_nodes],
         name_nodes,
+        (graph.subtree_ends() if with_ends else None) or [],  # none when not in pre-order
+        name_ids,
+        [s.id for s in scopes],
+        [_SCOPE_KIND_INDEX[s.kind] for s in scopes],
+        [s.node for s in scopes],
+        scope_name_ids,
+        qualname_ids,
+        [s.parent for s in scopes],
+        [s.entry for s in scopes],
+        [s.exit for s in scopes],
+        symbol_name_ids,
+        *symbols.columns(),
     ]
+    header["strings"] = strings
     header["sizes"] = [len(c) for c in columns] + [len(source.data)]
     for _, srcs, dsts in edges:
         columns.extend((srcs, dsts))
@@ -380,14 +432,15 @@ def graph_to_bytes(graph: ProgramGraph) -> bytes:
     body = b"".join(
         [_HEADER.pack(FORMAT, len(head)), head, source.data] + [array(_INT, column).tobytes() for column in columns]
     )
-    return body + hashlib.blake2b(body, digest_size=_DIGEST).digest()
+    return body + _CHECK.pack(zlib.crc32(body))
 
 
-def _table(values: list) -> tuple[list, list[int]]:
-    """Distinct values in first-seen order, and each value's index among them."""
-    index: dict = {}
-    ids = [index.setdefault(v, len(index)) for v in values]
-    return list(index), ids
+def _table(*columns: list) -> tuple[list, list[list[int]]]:
+    """The distinct values of ``columns`` in first-seen order, and each column as
+    indices among them (C loops: a value per node)."""
+    distinct = list(dict.fromkeys(itertools.chain(*columns)))
+    index = {v: i for i, v in enumerate(distinct)}.__getitem__
+    return distinct, [list(map(index, column)) for column in columns]
 
 
 def _diagnostic_row(d: Diagnostic) -> list:
@@ -404,27 +457,26 @@ def _diagnostic_row(d: Diagnostic) -> list:
 def graph_from_bytes(blob: bytes) -> ProgramGraph:
     """The graph of one cache entry; ``ValueError`` (or a decoding error) when the
     entry is truncated, corrupt or of another format."""
-    if len(blob) < _HEADER.size + _DIGEST:
+    if len(blob) < _HEADER.size + _CHECK.size:
         raise ValueError("truncated entry")
-    body, digest = blob[:-_DIGEST], blob[-_DIGEST:]
-    if hashlib.blake2b(body, digest_size=_DIGEST).digest() != digest:
-        raise ValueError("digest mismatch")
+    body = memoryview(blob)[: -_CHECK.size]
+    if zlib.crc32(body) != _CHECK.unpack_from(blob, len(body))[0]:
+        raise ValueError("checksum mismatch")
     magic, head_size = _HEADER.unpack_from(body)
     if magic != FORMAT:
         raise ValueError(f"format {magic!r}, not {FORMAT!r}")
     at = _HEADER.size + head_size
-    header = json.loads(body[_HEADER.size : at].decode("utf-8"))
+    header = json.loads(body[_HEADER.size : at].tobytes())
     sizes = header["sizes"]
-    data = body[at : at + sizes[-1]]
+    data = body[at : at + sizes[-1]].tobytes()
     at += sizes[-1]
     counts = sizes[:-1] + [n for _, n in header["edges"] for _ in (0, 1)]
     columns = []
     for count in counts:
-        column = array(_INT)
-        column.frombytes(body[at : at + 4 * count])
-        if len(column) != count:
+        column = body[at : at + 4 * count]
+        if len(column) != 4 * count:
             raise ValueError("truncated array")
-        columns.append(column.tolist())
+        columns.append(column.cast(_INT).tolist())
         at += 4 * count
     if at != len(body):
         raise ValueError(f"{len(body) - at} bytes left over")
@@ -441,10 +493,13 @@ def _assemble(header: dict, data: bytes, c: dict[str, list[int]], edge_columns: 
         header["is_binary"],
         tuple(_diagnostic(row) for row in header["source_diagnostics"]),
     )
-    kinds, fields = header["kinds"], header["fields"]
+    kinds, fields, string = header["kinds"], header["fields"], header["strings"].__getitem__
     edges = {
         _EDGE_KINDS[kind]: (edge_columns[2 * i], edge_columns[2 * i + 1]) for i, (kind, _) in enumerate(header["edges"])
     }
+    ends = c["subtree_ends"]
+    if ends and len(ends) != len(c["kinds"]):
+        raise ValueError(f"{len(ends)} subtree ends for {len(c['kinds'])} nodes")
     return ProgramGraph(
         source=source,
         kinds=list(map(kinds.__getitem__, c["kinds"])),
@@ -452,19 +507,37 @@ def _assemble(header: dict, data: bytes, c: dict[str, list[int]], edge_columns: 
         end_bytes=c["end_bytes"],
         parents=c["parents"],
         fields=list(map(fields.__getitem__, c["fields"])),
-        names=dict(zip(c["name_nodes"], header["names"])),
+        names=dict(zip(c["name_nodes"], map(string, c["name_strings"]))),
         scope_of=c["scope_of"],
         scopes=tuple(
-            Scope(i, _SCOPE_KINDS[k], n, name, q, p, en, ex) for i, k, n, name, q, p, en, ex in header["scopes"]
+            map(
+                Scope,
+                c["scope_ids"],
+                map(_SCOPE_KINDS.__getitem__, c["scope_kinds"]),
+                c["scope_nodes"],
+                map(string, c["scope_names"]),
+                map(string, c["scope_qualnames"]),
+                c["scope_parents"],
+                c["scope_entries"],
+                c["scope_exits"],
+            )
         ),
-        symbols=tuple(
-            new_symbol(i, name, scope, _SYMBOL_KINDS[kind], tuple(defs), tuple(uses), is_global)
-            for i, name, scope, kind, defs, uses, is_global in header["symbols"]
+        symbols=SymbolTable(
+            c["symbol_table_ids"],
+            list(map(string, c["symbol_names"])),
+            c["symbol_scopes"],
+            c["symbol_kinds"],
+            c["symbol_globals"],
+            c["symbol_def_ends"],
+            c["symbol_defs"],
+            c["symbol_use_ends"],
+            c["symbol_uses"],
         ),
         symbol_of=dict(zip(c["symbol_nodes"], c["symbol_ids"])),
         imports=tuple(ImportBinding(*row) for row in header["imports"]),
         edges=edges,
         diagnostics=tuple(_diagnostic(row) for row in header["diagnostics"]),
+        subtree_ends=ends or None,
     )
 
 

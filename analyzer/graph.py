@@ -35,7 +35,7 @@ import enum
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence, overload
 
 from .heap import paused_gc
 from .source import Source
@@ -163,6 +163,141 @@ def new_symbol(
     return sym
 
 
+_SYMBOL_KINDS = tuple(SymbolKind)
+
+
+class SymbolTable(Sequence[Symbol]):
+    """The symbols of a graph read from the graph cache, each made on first use.
+
+    A run reads a library graph for a few of its names (``builtins.pyi``: 3,000
+    symbols, a cold run on click asks for 145), so making every :class:`Symbol`
+    of every entry it loads was a third of the loading.  The table keeps the
+    entry's columns: position ``i``'s id, name, scope, kind (an index into
+    ``SymbolKind``), whether it was declared ``global``, and its definitions and
+    uses as the slices ``defs[def_ends[i - 1]:def_ends[i]]`` (the same for uses)
+    of two flat lists.  Reading a position makes that one symbol, and keeps it;
+    iterating makes them all.  It compares equal to the tuple of the same
+    symbols.  Example::
+
+        table = SymbolTable([0, 1], ["x", "f"], [0, 0], [0, 2], [0, 0], [1, 2], [3, 5], [1, 1], [4])
+        table[1]          # Symbol(id=1, name='f', scope=0, kind=<SymbolKind.FUNCTION...>,
+                          #        definitions=(5,), uses=(), is_global_decl=False)
+        table.made()      # 1
+    """
+
+    __slots__ = ("ids", "names", "scopes", "_kinds", "_globals", "_def_ends", "_defs", "_use_ends", "_uses", "_made")
+
+    def __init__(
+        self,
+        ids: list[int],
+        names: list[str],
+        scopes: list[int],
+        kinds: list[int],
+        globals_: list[int],
+        def_ends: list[int],
+        defs: list[int],
+        use_ends: list[int],
+        uses: list[int],
+    ) -> None:
+        count = len(ids)
+        if not (len(names) == len(scopes) == len(kinds) == len(globals_) == len(def_ends) == len(use_ends) == count):
+            raise ValueError(f"symbol columns of {count} ids have other lengths; pass one row per symbol")
+        if count and (def_ends[-1] != len(defs) or use_ends[-1] != len(uses)):
+            raise ValueError("def_ends/use_ends must end at the lengths of defs/uses")
+        if kinds and not 0 <= min(kinds) <= max(kinds) < len(_SYMBOL_KINDS):
+            raise ValueError("a symbol kind index is out of range")
+        self.ids, self.names, self.scopes = ids, names, scopes
+        self._kinds, self._globals = kinds, globals_
+        self._def_ends, self._defs, self._use_ends, self._uses = def_ends, defs, use_ends, uses
+        self._made: list[Symbol | None] = [None] * count
+
+    def __len__(self) -> int:
+        return len(self._made)
+
+    @overload
+    def __getitem__(self, index: int) -> Symbol: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Symbol, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Symbol | tuple[Symbol, ...]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self._made))))
+        sym = self._made[index]  # IndexError as a tuple's
+        return sym if sym is not None else self._make(index % len(self._made))
+
+    def __iter__(self) -> Iterator[Symbol]:
+        made = self._made
+        for i, sym in enumerate(made):
+            yield sym if sym is not None else self._make(i)
+
+    def _make(self, i: int) -> Symbol:
+        d0 = self._def_ends[i - 1] if i else 0
+        u0 = self._use_ends[i - 1] if i else 0
+        sym = self._made[i] = new_symbol(
+            self.ids[i],
+            self.names[i],
+            self.scopes[i],
+            _SYMBOL_KINDS[self._kinds[i]],
+            tuple(self._defs[d0 : self._def_ends[i]]),
+            tuple(self._uses[u0 : self._use_ends[i]]),
+            bool(self._globals[i]),
+        )
+        return sym
+
+    def columns(self) -> tuple[list[int], ...]:
+        """The integer columns, in :class:`SymbolTable`'s argument order (names left out)."""
+        return (
+            self.ids,
+            self.scopes,
+            self._kinds,
+            self._globals,
+            self._def_ends,
+            self._defs,
+            self._use_ends,
+            self._uses,
+        )
+
+    def made(self) -> int:
+        """How many of the symbols have been made so far."""
+        return sum(1 for sym in self._made if sym is not None)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (SymbolTable, tuple)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"SymbolTable({len(self)} symbols, {self.made()} made)"
+
+
+def symbol_table_of(symbols: Sequence[Symbol]) -> SymbolTable:
+    """The columns of ``symbols`` as a :class:`SymbolTable` (the graph cache's form)."""
+    def_ends: list[int] = []
+    use_ends: list[int] = []
+    defs: list[int] = []
+    uses: list[int] = []
+    for sym in symbols:
+        defs.extend(sym.definitions)
+        uses.extend(sym.uses)
+        def_ends.append(len(defs))
+        use_ends.append(len(uses))
+    kind_index = {k: i for i, k in enumerate(_SYMBOL_KINDS)}
+    return SymbolTable(
+        [s.id for s in symbols],
+        [s.name for s in symbols],
+        [s.scope for s in symbols],
+        [kind_index[s.kind] for s in symbols],
+        [int(s.is_global_decl) for s in symbols],
+        def_ends,
+        defs,
+        use_ends,
+        uses,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class ImportBinding:
     """A name an import statement binds: ``from ..pkg import x as y`` gives
@@ -174,6 +309,25 @@ class ImportBinding:
     level: int
     name: str | None  # None for ``import a.b``
     bound: str  # the local name ('*' for star imports)
+
+
+_LEAF: list[int] = []  # the children of every leaf of a loaded graph (see ProgramGraph.children)
+
+
+def subtree_ends(parents: list[int]) -> list[int] | None:
+    """One past each node's last descendant, from a table of parents whose ids
+    are in pre-order (``None`` when they are not: a node whose parent is not
+    among its open ancestors).  ``subtree_ends([-1, 0, 1, 0]) == [4, 3, 3, 4]``."""
+    count = len(parents)
+    ends = [count] * count
+    open_nodes: list[int] = []  # the ancestors of the node being read, innermost last
+    for node, parent in enumerate(parents):
+        while open_nodes and open_nodes[-1] != parent:
+            ends[open_nodes.pop()] = node
+        if parent >= 0 and not open_nodes:
+            return None
+        open_nodes.append(node)
+    return ends
 
 
 def last_descendant(children: list[list[int]], node: int) -> int:
@@ -205,6 +359,8 @@ class ProgramGraph:
         "_line_starts",
         "_adjacency",
         "_children",
+        "_ends",
+        "_asked",
         "_symbol_index",
         "_scope_by_node",
         "_stores",
@@ -222,13 +378,14 @@ class ProgramGraph:
         names: dict[int, str],
         scope_of: list[int],
         scopes: tuple[Scope, ...],
-        symbols: tuple[Symbol, ...],
+        symbols: Sequence[Symbol],
         symbol_of: dict[int, int],
         imports: tuple[ImportBinding, ...],
         edges: dict[EdgeKind, tuple[list[int], list[int]]],
         diagnostics: tuple[Diagnostic, ...],
         children: list[list[int]] | None = None,
         recovered: tuple[bytes, tuple[tuple[int, int], ...]] | None = None,
+        subtree_ends: list[int] | None = None,
     ) -> None:
         self.source = source
         self.kinds = kinds
@@ -247,7 +404,10 @@ class ProgramGraph:
         self._line_starts: list[int] | None = None
         self._adjacency: dict[tuple[EdgeKind, bool], dict[int, list[int]]] = {}
         self._children: list[list[int]] | None = children
-        self._symbol_index: dict[tuple[str, str], Symbol] | None = None
+        # a loaded graph: each node's subtree end, and the children asked so far
+        self._ends = subtree_ends if children is None else None
+        self._asked: dict[int, list[int]] | None = {} if self._ends is not None else None
+        self._symbol_index: dict[tuple[str, str], int] | None = None
         self._scope_by_node: dict[int, Scope] | None = None
         self._stores: dict[str, tuple[int, ...]] | None = None
         # a buffer with syntax errors: the text its tree was parsed from (same length and
@@ -289,22 +449,66 @@ class ProgramGraph:
         return Span(start, end, sr, sc, er, ec)
 
     def children(self, node: int) -> list[int]:
-        if self._children is None:
-            with paused_gc():  # a list per node: see .heap
-                kids: list[list[int]] = [[] for _ in self.kinds]
-                for child, parent in enumerate(self.parents):
-                    if parent >= 0:
-                        kids[parent].append(child)
-            self._children = kids
-        return self._children[node]
+        kids = self._children
+        if kids is None:
+            if self._ends is not None and self._asked is not None:
+                return self._children_from_ends(node)
+            kids = self._children = self._children_table()
+        return kids[node]
+
+    def _children_table(self) -> list[list[int]]:
+        with paused_gc():  # a list per inner node: see .heap
+            # leaves share one empty list, as the builder's do (half the nodes of a
+            # loaded graph: a sixth of building the table); never appended to
+            kids: list[list[int]] = [_LEAF] * len(self.kinds)
+            for child, parent in enumerate(self.parents):
+                if parent >= 0:
+                    siblings = kids[parent]
+                    if siblings is _LEAF:
+                        kids[parent] = [child]
+                    else:
+                        siblings.append(child)
+        return kids
+
+    def _children_from_ends(self, node: int) -> list[int]:
+        """``node``'s children read off the subtree ends of a loaded graph: each
+        child's subtree ends where the next child starts.  A run asks a library
+        graph about a few of its nodes (click: 5,000 of 160,000), so the table
+        of every node's children is built only once a sixteenth of them are asked."""
+        asked = self._asked
+        assert asked is not None and self._ends is not None
+        found = asked.get(node)
+        if found is None:
+            ends = self._ends
+            end, child = ends[node], node + 1
+            found = []
+            while child < end:
+                found.append(child)
+                child = ends[child]
+            asked[node] = found
+            if len(asked) * 16 > len(ends):
+                self._children = self._children_table()
+                self._asked = None
+        return found
 
     def last_descendant(self, node: int) -> int:
         """The highest node id under ``node`` (``node`` itself for a leaf): syntax
         nodes come in pre-order, so ``node``'s descendants are the ids after it up to
         this one, and a search under a node need not read the file."""
+        if self._children is None and self._ends is not None:
+            return self._ends[node] - 1
         self.children(node)  # the table of children, built once
         assert self._children is not None
         return last_descendant(self._children, node)
+
+    def subtree_ends(self) -> list[int] | None:
+        """Each node's subtree end (one past its last descendant), or ``None``
+        when the nodes are not in pre-order (a graph another builder made):
+        what the graph cache stores so that a loaded graph answers
+        :meth:`children` without a table of every node's children."""
+        if self._ends is not None:
+            return self._ends
+        return subtree_ends(self.parents)
 
     def child_by_field(self, node: int, field: str) -> int | None:
         for child in self.children(node):
@@ -375,12 +579,19 @@ class ProgramGraph:
     def find_symbol(self, name: str, scope: str = "") -> Symbol | None:
         """The symbol ``name`` bound in the scope with qualified name ``scope`` ('' = module)."""
         if self._symbol_index is None:
-            index: dict[tuple[str, str], Symbol] = {}
-            for sym in self.symbols:
-                if sym.scope >= 0:
-                    index.setdefault((sym.name, self.scopes[sym.scope].qualname), sym)
+            symbols = self.symbols
+            if isinstance(symbols, SymbolTable):  # a loaded graph: no symbol made for the index
+                pairs: Iterable[tuple[str, int]] = zip(symbols.names, symbols.scopes)
+            else:
+                pairs = ((sym.name, sym.scope) for sym in symbols)
+            qualnames = [s.qualname for s in self.scopes]
+            index: dict[tuple[str, str], int] = {}
+            for position, (sym_name, sym_scope) in enumerate(pairs):
+                if sym_scope >= 0:
+                    index.setdefault((sym_name, qualnames[sym_scope]), position)
             self._symbol_index = index
-        return self._symbol_index.get((name, scope))
+        found = self._symbol_index.get((name, scope))
+        return None if found is None else self.symbols[found]
 
     def scope_defined_by(self, node: int) -> Scope | None:
         """The scope a module/class/function/lambda/comprehension node opens."""

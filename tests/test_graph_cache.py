@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import struct
 import shutil
 import os
 import subprocess
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from typelens.analyzer import EdgeKind, GraphConfig, ProgramGraph, ProjectIndex, build_graph, build_graph_from_path
-from typelens.analyzer.graph import Symbol, SymbolKind, new_symbol
+from typelens.analyzer.graph import Symbol, SymbolKind, SymbolTable, new_symbol, subtree_ends
 from typelens.analyzer.cache import GraphCache, cache_root, content_digest, graph_from_bytes, graph_to_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -453,3 +454,102 @@ def test_symbols_made_through_their_slots_are_the_constructors_values() -> None:
         made.name = "other"  # type: ignore[misc]
     loaded = graph_from_bytes(graph_to_bytes(build_graph_from_path(STDLIB / "argparse.py")))
     assert all(type(s) is Symbol and isinstance(s.definitions, tuple) for s in loaded.symbols)
+
+
+# -- symbols made on first use ------------------------------------------------------------------
+def test_a_loaded_graphs_symbols_are_made_on_first_use_and_equal_the_built_ones() -> None:
+    built = build_graph_from_path(STDLIB / "argparse.py")
+    loaded = graph_from_bytes(graph_to_bytes(built))
+    table = loaded.symbols
+    assert isinstance(table, SymbolTable) and table.made() == 0 and len(table) == len(built.symbols)
+    parser = loaded.find_symbol("ArgumentParser")  # the index reads the name column, makes one symbol
+    assert parser == built.find_symbol("ArgumentParser") and parser is not None and table.made() == 1
+    assert loaded.find_symbol("add_argument", "_ActionsContainer") == built.find_symbol(
+        "add_argument", "_ActionsContainer"
+    )
+    for sid in (len(built.symbols) - 1, 0, len(built.symbols) // 2, -1, -len(built.symbols)):  # out of order
+        assert table[sid] == built.symbols[sid] and table[sid] is table[sid]
+    assert table.made() == 5
+    node = next(n for n in range(len(built)) if built.symbol_of.get(n) is not None)
+    assert loaded.symbol_at(node) == built.symbol_at(node)
+    assert table[3:9] == built.symbols[3:9]
+    with pytest.raises(IndexError):
+        table[len(built.symbols)]
+    assert table == built.symbols and built.symbols == table and tuple(table) == built.symbols
+    assert table.made() == len(table)
+    again = graph_from_bytes(graph_to_bytes(loaded))  # a loaded graph stores the same entry
+    assert graph_to_bytes(again) == graph_to_bytes(built) and again.symbols == built.symbols
+
+
+def _symbol_column_offset(blob: bytes) -> tuple[int, int]:
+    """Where the flat list of symbol definitions lies in a cache entry (only a
+    symbol made on first use reads it), as (start, length) in bytes."""
+    from typelens.analyzer.cache import _ARRAYS
+
+    magic, head_size = struct.unpack_from("<8sI", blob)
+    header = json.loads(blob[12 : 12 + head_size])
+    sizes = header["sizes"]
+    at = 12 + head_size + sizes[-1]
+    index = _ARRAYS.index("symbol_defs")
+    at += 4 * sum(sizes[:index])
+    return at, 4 * sizes[index]
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate"])
+def test_damage_in_what_is_read_on_first_use_is_caught_at_load(tmp_path: Path, damage: str) -> None:
+    """The check covers the whole entry when it is loaded, not the parts read then:
+    a flipped bit in the symbols' definitions, which no load reads before a symbol
+    is asked for, makes the entry a miss."""
+    data = b"class A:\n    def f(self, x):\n        self.y = x\n        return x\n\nA().f(1)\n"
+    cache, key = _stored(tmp_path, data)
+    entry = next((tmp_path / "graphs").rglob("*.tlg"))
+    blob = entry.read_bytes()
+    start, length = _symbol_column_offset(blob)
+    assert length >= 4
+    damaged = {
+        "flip": blob[: start + 1] + bytes([blob[start + 1] ^ 0x10]) + blob[start + 2 :],
+        "truncate": blob[: start + length // 2],
+    }[damage]
+    with pytest.raises(ValueError):
+        graph_from_bytes(damaged)
+    entry.write_bytes(damaged)
+    assert cache.load(key) is None and cache.rejected == 1
+    entry.write_bytes(blob)
+    loaded = cache.load(key)
+    assert loaded is not None and loaded.symbols == build_graph(data, "m.py").symbols
+
+
+def test_a_symbol_table_rejects_columns_that_do_not_fit() -> None:
+    with pytest.raises(ValueError, match="other lengths"):
+        SymbolTable([0, 1], ["x"], [0, 0], [0, 0], [0, 0], [1, 1], [3], [0, 0], [])
+    with pytest.raises(ValueError, match="lengths of defs/uses"):
+        SymbolTable([0], ["x"], [0], [0], [0], [2], [3], [0], [])
+    with pytest.raises(ValueError, match="kind index"):
+        SymbolTable([0], ["x"], [0], [99], [0], [1], [3], [0], [])
+
+
+def test_a_loaded_graph_reads_children_off_its_subtree_ends() -> None:
+    built = build_graph_from_path(STDLIB / "argparse.py")
+    loaded = graph_from_bytes(graph_to_bytes(built))
+    scattered = list(range(len(built) - 1, 0, -(len(built) // 40)))  # inner nodes, leaves, entry/exit nodes
+    for node in scattered:
+        assert loaded.children(node) == built.children(node), node
+        assert loaded.last_descendant(node) == built.last_descendant(node), node
+    assert loaded._children is None  # no table of every node's children for 40 questions
+    assert [loaded.children(n) for n in range(len(built))] == [built.children(n) for n in range(len(built))]
+    assert loaded._children is not None  # past a sixteenth of the nodes: the table
+    assert [loaded.last_descendant(n) for n in range(len(built))] == [
+        built.last_descendant(n) for n in range(len(built))
+    ]
+    plain = graph_from_bytes(graph_to_bytes(built, with_ends=False))  # a project file's entry
+    assert plain.subtree_ends() == built.subtree_ends() and plain.children(5) == built.children(5)
+    assert plain._children is not None  # the table at the first question
+
+
+def test_subtree_ends_need_nodes_in_pre_order() -> None:
+    assert subtree_ends([-1, 0, 1, 0]) == [4, 3, 3, 4]
+    assert subtree_ends([-1, 0, 1, 1, -1]) == [4, 4, 3, 4, 5]  # a synthetic node after the tree
+    assert subtree_ends([-1, 0, 0, 1]) is None  # node 3's parent closed before it
+    built = build_graph(b"def f(x):\n    if x:\n        return [y for y in x]\n", "m.py")
+    ends = built.subtree_ends()
+    assert ends is not None and ends[0] - 1 == built.last_descendant(0)
