@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from typelens.analyzer import Definition, ModuleLocation, ProgramGraph, ScopeKind, Symbol, SymbolKind
+from typelens.analyzer.graph import SymbolTable
 from typelens.analyzer.version_gates import live_definitions
 
 from .annotations import declared_annotation, new_type_base
@@ -104,7 +105,7 @@ class ClassModel:
         self.engine = engine
         self._defs: dict[str, tuple[str, int]] = {}
         self._infos: dict[tuple[str, int], ClassInfo] = {}
-        self._by_scope: dict[str, tuple[ProgramGraph, dict[int, list[Symbol]]]] = {}  # path: (graph, scope: symbols)
+        self._by_scope: dict[str, tuple[ProgramGraph, dict[int, list[int]]]] = {}  # path: (graph, scope: symbol positions)
         self._building: set[tuple[str, int]] = set()
         self._mros: dict[ClassType, list[tuple[ClassType, ClassInfo]]] = {}
         self._has: dict[tuple[ClassType, str], bool | None] = {}  # see has_member
@@ -261,11 +262,15 @@ class ClassModel:
         symbols for all its classes (not one a class: 50,000 classes in a file)."""
         found = self._by_scope.get(path)
         if found is None or found[0] is not g:
-            table: dict[int, list[Symbol]] = {}
-            for sym in g.symbols:
-                table.setdefault(sym.scope, []).append(sym)
+            table: dict[int, list[int]] = {}
+            # a graph from the cache keeps its symbols' scopes as a column and makes
+            # a Symbol on first use: read the column, make only the asked scope's
+            symbols = g.symbols
+            scopes = symbols.scopes if isinstance(symbols, SymbolTable) else [sym.scope for sym in symbols]
+            for i, owner in enumerate(scopes):
+                table.setdefault(owner, []).append(i)
             found = self._by_scope[path] = (g, table)
-        return found[1].get(scope, [])
+        return [g.symbols[i] for i in found[1].get(scope, ())]
 
     # -- lookup -----------------------------------------------------------------------
     def mro(self, cls: ClassType) -> list[tuple[ClassType, ClassInfo]]:
