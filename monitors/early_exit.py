@@ -12,9 +12,10 @@ every layer too dear for a CPU, so :func:`train_exits` switches to a sampled
 objective there: the frozen model's hidden states at a subset of exit layers
 (every other layer of the upper half) and the final distribution's top tokens
 are collected once, and each adapter learns the final distribution over the
-candidate tokens of its batch; the probes learn whether the exit's best token
-among the final top tokens is the final one.  No stop policy is fitted then
-(its features need whole distributions).
+candidate tokens of its batch (or over the whole vocabulary); the probes learn
+whether the exit's best token is the final one, and each is calibrated (the
+share of right exits above each probe cut, :meth:`Exits.calibrated_cuts`).  No
+stop policy is fitted then (its features need whole distributions).
 
 The stop policy is a logistic model over four features of the emitting
 distribution (max probability, margin to the second, entropy, share of layers

@@ -5,9 +5,12 @@ gradients); what the exits need is kept: the hidden state after each exit layer
 and the final distribution's ``top`` tokens with their probabilities.  Each
 adapter is then fitted on minibatches of positions to the final distribution
 restricted to the minibatch's candidate tokens (the union of their top tokens:
-a few thousand of the vocabulary, so the LM head costs a slice of its rows).
-Each probe learns whether the adapted exit's best token among the position's
-final top tokens is the final one.  Held-out windows give each layer's
+a few thousand of the vocabulary, so the LM head costs a slice of its rows),
+or with ``whole=True`` to it over the whole vocabulary (the other tokens'
+target 0: dearer, and the adapter learns to keep them down).  Each probe
+learns whether the adapted exit's best token over the whole vocabulary is the
+final one, and gets a calibration curve (:func:`~.early_exit.calibration_curve`)
+on other windows of the training text.  Held-out windows give each layer's
 agreement with full depth.
 
     typelens train exits --model smollm2 --stdlib --site-packages --exclude packaging,typer,...
