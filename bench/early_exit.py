@@ -18,6 +18,8 @@ ROUGE-L against the full-depth output and against the ground truth, and, with th
 stop policy on, how often its stops were right (the token it held back was wrong).
 ``--speculate`` adds self-speculative decoding: drafts of that many tokens from one
 exit, verified by one pass of the layers above it (its output is full depth's);
+``--calibrated 0.99`` exits where each exit's probe passes the cut at which that
+exit was right (full depth's token) 99 % of the time on the training text;
 ``--lookup`` the same with drafts copied from what followed the last earlier
 occurrence of the text's last tokens (prompt lookup decoding), verified by one
 full-depth pass (``--lookup-min 2``: only where the text's last 2 tokens or
@@ -210,6 +212,11 @@ def main() -> None:
     parser.add_argument("--packages", default=",".join(HELD_OUT))
     parser.add_argument("--limit", type=int, default=200)
     parser.add_argument("--thresholds", default="0.95,0.9,0.8,0.7")
+    parser.add_argument(
+        "--calibrated",
+        default="",
+        help="precisions each exit must have reached on the training text (the exits' calibration; '' for none)",
+    )
     parser.add_argument("--speculate", default="3,5", help="draft lengths of self-speculative decoding ('' for none)")
     parser.add_argument("--lookup", default="4,8", help="draft lengths of prompt lookup decoding ('' for none)")
     parser.add_argument(
@@ -256,17 +263,20 @@ def main() -> None:
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
     thresholds = [float(t) for t in args.thresholds.split(",") if t]
+    precisions = [float(t) for t in args.calibrated.split(",") if t]
     drafts = [int(k) for k in args.speculate.split(",") if k]
     lookups = [(int(k), int(m)) for k in args.lookup.split(",") if k for m in args.lookup_min.split(",") if m]
     options = (
         [DecodeOptions(max_new_tokens=16)]
         + [DecodeOptions(max_new_tokens=16, exit_threshold=t) for t in thresholds]
+        + [DecodeOptions(max_new_tokens=16, exit_threshold=t, exit_measure="calibrated") for t in precisions]
         + [DecodeOptions(max_new_tokens=16, speculate=k, draft_layer=args.draft_layer) for k in drafts]
         + [DecodeOptions(max_new_tokens=16, speculate=k, drafts="lookup", lookup_min=m) for k, m in lookups]
         + ([DecodeOptions(max_new_tokens=16, use_stop_policy=True)] if exits.stop is not None else [])
     )
     labels = (
         [f"threshold {t:.2f}" for t in thresholds]
+        + [f"calibrated {t:.3f}" for t in precisions]
         + [
             f"speculate {k} (drafts from exit {draft_layer(exits, exits.meta['layers'], args.draft_layer) + 1})"
             for k in drafts

@@ -105,6 +105,8 @@ MODES = {
     "guided-stepwise": (True, True, {"name_commit": False}),
     # guided with the trained early exits (threshold 0.9; the ranked name itself is chosen at full depth)
     "guided-exit": (True, True, {"exit_threshold": 0.9}),
+    # the same, each exit's probe cut where it was right 99 % of the time on training text (calibrated exits)
+    "guided-exit-calibrated": (True, True, {"exit_threshold": 0.99, "exit_measure": "calibrated"}),
     "guided-rank-plain": (True, True, {"name_ranking": NameRanking(favour=0.0, length_power=0.0, calls=False)}),
     "guided-rank-all": (True, True, {"name_ranking": NameRanking(margin=float("inf"))}),
 }
@@ -135,6 +137,7 @@ def run(
             "produced": 0,
             "unfinished": 0,
             "tokens": 0,
+            "layers": 0,
             "seconds": 0.0,
             "cpu": 0.0,
             "analysis": 0.0,
@@ -185,6 +188,7 @@ def run(
             r["cpu"] += time.process_time() - cpu
             r["analysis"] += result.analysis_seconds
             r["tokens"] += len(result.generation.tokens)
+            r["layers"] += sum(t.layer for t in result.generation.tokens)
             name = IDENT.match(result.text)
             r["answers"].append(result.text)
             r["right"] += bool(name and name.group() == truth)
@@ -336,6 +340,7 @@ def main() -> None:
         help="also time a random-weight GPT-2 of DIMxLAYERS with the same tokenizer (GPT-2 small: "
         "768x12) to see the overhead at a realistic model cost; '' to skip",
     )
+    parser.add_argument("--exits", default=None, help="the exits of the exit modes (default: MODEL/exits)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     site = site_packages_root()
@@ -351,6 +356,15 @@ def main() -> None:
     lm = load_lm(args.model, device="cpu", dtype=args.dtype)
     torch.set_num_threads(args.threads or recommended_threads(lm.parameters))
     lm.token_index  # built once, like an editor session would
+    if args.exits:
+        from typelens.monitors.early_exit import load_exits
+        from typelens.monitors.layered import layered_for
+
+        net = layered_for(lm.model)
+        exits = load_exits(Path(args.exits), net.layers, net.dim, lm.device, next(lm.model.parameters()).dtype)
+        for mode, (guided, editor, extra) in list(MODES.items()):
+            if "exit_threshold" in extra:
+                MODES[mode] = (guided, editor, dict(extra, exits=exits))
     print(
         f"{len(cases)} dot completions from {', '.join(r.name for r in roots)} "
         f"({'held out of' if set(r.name for r in roots) <= set(HELD_OUT) else 'not all held out of'} typelens's training); "
@@ -406,6 +420,15 @@ def main() -> None:
             f"({guided['tokens'] / guided['cpu']:.1f} vs {full['tokens'] / full['cpu']:.1f}; wall "
             f"{guided['tokens_per_s'] / full['tokens_per_s']:.2f}x); same answers at "
             f"{sum(a == b for a, b in zip(guided['answers'], full['answers']))}/{len(cases)} sites"
+        )
+    for mode in [m for m in modes if "exit_threshold" in MODES[m][2]]:
+        r = results[mode]
+        layers = r["layers"] / max(1, r["tokens"])
+        print(
+            f"{mode} against guided at full depth: {(r['tokens'] / r['cpu']) / (guided['tokens'] / guided['cpu']):.2f}x "
+            f"tokens per CPU s (wall {r['tokens_per_s'] / guided['tokens_per_s']:.2f}x), {layers:.2f} layers per token; "
+            f"same completion at {sum(a == b for a, b in zip(r['answers'], guided['answers']))}/{len(cases)} sites, "
+            f"next identifier exact {r['exact']:.1%} vs {guided['exact']:.1%}"
         )
     ratio = guided["exact"] / unguided["exact"] if unguided["exact"] else float("inf")
     print(

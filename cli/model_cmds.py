@@ -169,6 +169,12 @@ def train_exits_command(
         help="Comma-separated 1-based layers to exit after "
         "(default: all of a small model, every other of a deep one's upper half).",
     ),
+    whole_vocabulary: bool = typer.Option(
+        False,
+        "--whole-vocabulary",
+        help="Large vocabularies: fit each exit against the whole vocabulary, not the "
+        "sampled candidates (agrees more with full depth; the LM head's cost per step).",
+    ),
     seed: int = typer.Option(13, "--seed"),
 ) -> None:
     """Train early-exit adapters (KL to the full model), their probes and the stop policy for an LM."""
@@ -181,7 +187,14 @@ def train_exits_command(
         texts = _texts(roots, exclude, max_mb, seed + 1)
         exit_layers = _exit_layers(layers)
         report = train_exits(
-            lm, texts, out or lm.path / "exits", steps=steps, seed=seed, tokens=tokens, exit_layers=exit_layers
+            lm,
+            texts,
+            out or lm.path / "exits",
+            steps=steps,
+            seed=seed,
+            tokens=tokens,
+            exit_layers=exit_layers,
+            whole=whole_vocabulary,
         )
     typer.echo(json.dumps(report))
 

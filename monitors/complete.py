@@ -343,6 +343,7 @@ def complete(
     max_tokens: int = 16,
     monitor: bool = True,
     exit_threshold: float = 1.0,
+    exit_measure: str = "classifier",
     stop_policy: bool = False,
     multiline: bool = False,
     exits: Exits | None = None,
@@ -427,6 +428,7 @@ def complete(
     options = DecodeOptions(
         max_new_tokens=max_tokens,
         exit_threshold=exit_threshold,
+        exit_measure=exit_measure,
         stop_at_newline=not multiline,
         use_stop_policy=stop_policy,
         name_search=name_search,

@@ -5,7 +5,10 @@ Per step: the monitors give their masks for the text so far (once), then the las
 token runs through the layers.  After each layer with an exit head the exit's
 confidence is checked: by default its learned probe (a dot product on the hidden
 state), or the max probability of the masked exit distribution
-(``exit_measure="max-prob"``).  When it reaches ``exit_threshold`` the token is
+(``exit_measure="max-prob"``); with ``exit_measure="calibrated"`` the probe's
+cut differs per layer, each the one at which that exit's tokens were full
+depth's ``exit_threshold`` of the time on training text (the exits' stored
+calibration).  When it reaches ``exit_threshold`` the token is
 emitted from that exit (mask applied) and the skipped layers' keys and values come
 from the exit state.  Otherwise the full-depth logits (masked) decide.  ``exit_threshold >= 1`` never exits early, so the output equals plain
 greedy decoding.  Before a token is emitted the stop policy may end the
@@ -71,7 +74,9 @@ class DecodeOptions:
     exit_threshold: float = 1.0
     stop_at_newline: bool = True
     use_stop_policy: bool = False
-    exit_measure: str = "classifier"  # classifier (the exits' probes) or max-prob (of the masked exit logits)
+    # classifier (the exits' probes), calibrated (the probes, exit_threshold read as the precision each exit
+    # reached on the calibration text: a cut per layer) or max-prob (of the masked exit logits)
+    exit_measure: str = "classifier"
     speculate: int = 0  # draft up to this many tokens, then verify them in one full-depth pass (0: off)
     drafts: str = "exit"  # where drafts come from: exit (an early exit) or lookup (copied from the text so far)
     lookup_min: int = 1  # lookup drafts: the shortest suffix of the text that must have occurred before
@@ -97,8 +102,8 @@ class DecodeOptions:
             raise ValueError(f"exit_threshold={self.exit_threshold} must be above 0 (1.0 disables early exit)")
         if self.drafts not in ("exit", "lookup"):
             raise ValueError(f"drafts={self.drafts!r} must be 'exit' or 'lookup'")
-        if self.exit_measure not in ("classifier", "max-prob"):
-            raise ValueError(f"exit_measure={self.exit_measure!r} must be 'classifier' or 'max-prob'")
+        if self.exit_measure not in ("classifier", "calibrated", "max-prob"):
+            raise ValueError(f"exit_measure={self.exit_measure!r} must be 'classifier', 'calibrated' or 'max-prob'")
 
 
 @dataclass(frozen=True, slots=True)
@@ -530,7 +535,7 @@ class _LayeredStream:
 
     def __init__(self, net, lm, exits: Exits | None, options: DecodeOptions) -> None:
         self.net, self.lm, self.exits, self.threshold = net, lm, exits, options.exit_threshold
-        self.by_probe = options.exit_measure == "classifier"
+        self.by_probe = options.exit_measure in ("classifier", "calibrated")
         # the head's rows when it may run on the allowed ones only (0: never)
         subset = options.allowed_head
         # name search and repair read the whole distribution where a name starts:
@@ -545,8 +550,11 @@ class _LayeredStream:
         if exits is not None and self.by_probe:
             # exit when w.h + b >= logit(threshold): the same test as sigmoid(w.h + b) >= threshold
             self.weights, biases = exits.adapters.probe_table()
-            cut = math.log(self.threshold / (1 - self.threshold)) if self.threshold < 1 else math.inf
-            self.cuts = [cut - b for b in biases]
+            if options.exit_measure == "calibrated":  # w.h + b >= that layer's calibrated logit
+                self.cuts = [cut - b for cut, b in zip(exits.calibrated_cuts(self.threshold), biases)]
+            else:
+                cut = math.log(self.threshold / (1 - self.threshold)) if self.threshold < 1 else math.inf
+                self.cuts = [cut - b for b in biases]
 
     def prefill(self, ids: list[int], state=None, reused: int = 0):
         if state is not None:

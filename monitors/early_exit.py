@@ -12,9 +12,10 @@ every layer too dear for a CPU, so :func:`train_exits` switches to a sampled
 objective there: the frozen model's hidden states at a subset of exit layers
 (every other layer of the upper half) and the final distribution's top tokens
 are collected once, and each adapter learns the final distribution over the
-candidate tokens of its batch; the probes learn whether the exit's best token
-among the final top tokens is the final one.  No stop policy is fitted then
-(its features need whole distributions).
+candidate tokens of its batch (or over the whole vocabulary); the probes learn
+whether the exit's best token is the final one, and each is calibrated (the
+share of right exits above each probe cut, :meth:`Exits.calibrated_cuts`).  No
+stop policy is fitted then (its features need whole distributions).
 
 The stop policy is a logistic model over four features of the emitting
 distribution (max probability, margin to the second, entropy, share of layers
@@ -119,6 +120,39 @@ class Exits:
     def logits(self, net, layer: int, h: torch.Tensor) -> torch.Tensor:
         return net.head(self.adapters.adapters[layer](h))
 
+    def calibrated_cuts(self, precision: float) -> list[float]:
+        """Per layer (all but the last), the probe logit at or above which a token
+        leaves so that, on the calibration text, at least ``precision`` of the
+        tokens leaving there get full depth's token (``inf``: none may leave there);
+        from the curves :func:`calibration_curve` stored at training."""
+        curves = self.meta.get("calibration")
+        if not curves:
+            raise ValueError(
+                "these exits carry no calibration; retrain them with `typelens train exits` to exit by precision"
+            )
+        cuts = [math.inf] * len(self.adapters.adapters)
+        for layer in self.adapters.active:
+            reached = [cut for cut, share in curves.get(str(layer), ()) if share >= precision]
+            if reached:
+                cuts[layer] = min(reached)
+        return cuts
+
+
+def calibration_curve(scores: torch.Tensor, agree: torch.Tensor, points: int = 48) -> list[list[float]]:
+    """``[cut, precision]`` pairs of one exit's probe: for the best-scored positions
+    (at least 8, then shares of all positions growing geometrically up to all of
+    them), the lowest probe logit ``cut`` among them and the share ``precision`` of
+    them whose exit token is full depth's (``agree``); positions below a cut come
+    later in the list, so :meth:`Exits.calibrated_cuts` takes the lowest cut whose
+    precision is high enough."""
+    order = torch.argsort(scores, descending=True)
+    hits = agree[order].float().cumsum(0)
+    total = len(order)
+    if total == 0:
+        return []
+    sizes = sorted({min(total, max(8, round(total * 0.001 * 1000 ** (j / (points - 1))))) for j in range(points)})
+    return [[round(float(scores[order[k - 1]]), 4), round(float(hits[k - 1] / k), 4)] for k in sizes]
+
 
 def save_exits(folder: Path, adapters: ExitAdapters, stop: StopPolicy | None, meta: dict) -> None:
     from safetensors.torch import save_file
@@ -203,10 +237,12 @@ def train_exits(
     stop_precision: float = 0.9,
     tokens: int = 24_000,
     exit_layers: tuple[int, ...] | None = None,
+    whole: bool = False,
 ) -> dict:
     """Fit exit adapters (KL to the full model) and the stop policy; write ``out``.
     A large vocabulary trains on sampled candidates instead (``tokens`` positions,
-    at ``exit_layers``; see :mod:`.exit_sampled`)."""
+    at ``exit_layers``, ``whole``: scored over the whole vocabulary; see
+    :mod:`.exit_sampled`)."""
     from .layered import layered_for
 
     net = layered_for(lm.model)
@@ -219,7 +255,16 @@ def train_exits(
         from .exit_sampled import train_sampled_exits
 
         return train_sampled_exits(
-            lm, net, texts, Path(out), steps=steps, rank=rank, seed=seed, tokens=tokens, exit_layers=exit_layers
+            lm,
+            net,
+            texts,
+            Path(out),
+            steps=steps,
+            rank=rank,
+            seed=seed,
+            tokens=tokens,
+            exit_layers=exit_layers,
+            whole=whole,
         )
     torch.manual_seed(seed)
     rng = random.Random(seed)

@@ -5,9 +5,12 @@ gradients); what the exits need is kept: the hidden state after each exit layer
 and the final distribution's ``top`` tokens with their probabilities.  Each
 adapter is then fitted on minibatches of positions to the final distribution
 restricted to the minibatch's candidate tokens (the union of their top tokens:
-a few thousand of the vocabulary, so the LM head costs a slice of its rows).
-Each probe learns whether the adapted exit's best token among the position's
-final top tokens is the final one.  Held-out windows give each layer's
+a few thousand of the vocabulary, so the LM head costs a slice of its rows),
+or with ``whole=True`` to it over the whole vocabulary (the other tokens'
+target 0: dearer, and the adapter learns to keep them down).  Each probe
+learns whether the adapted exit's best token over the whole vocabulary is the
+final one, and gets a calibration curve (:func:`~.early_exit.calibration_curve`)
+on other windows of the training text.  Held-out windows give each layer's
 agreement with full depth.
 
     typelens train exits --model smollm2 --stdlib --site-packages --exclude packaging,typer,...
@@ -75,13 +78,27 @@ def _head_rows(net, h: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
 
 
 def fit_adapter(
-    net, adapter, h: torch.Tensor, data: Collected, steps: int, rng: torch.Generator, batch: int = 256
+    net,
+    adapter,
+    h: torch.Tensor,
+    data: Collected,
+    steps: int,
+    rng: torch.Generator,
+    batch: int = 256,
+    whole: bool = False,
 ) -> None:
+    """Fit ``adapter`` to the final distribution's top tokens: over the batch's
+    candidate rows of the LM head, or with ``whole`` over the whole vocabulary (the
+    other tokens' target 0, so the adapter also learns to keep them down)."""
     optimiser = torch.optim.AdamW(adapter.parameters(), lr=2e-3, weight_decay=0.0)
+    vocabulary = torch.arange(net.lm_head.weight.shape[0])
     for step in range(steps):
         pick = torch.randint(0, h.shape[0], (batch,), generator=rng)
         ids, probs = data.top_ids[pick], data.top_probs[pick]
-        rows, where = torch.unique(ids, return_inverse=True)  # where: [batch, top] -> row in ``rows``
+        if whole:
+            rows, where = vocabulary, ids
+        else:
+            rows, where = torch.unique(ids, return_inverse=True)  # where: [batch, top] -> row in ``rows``
         target = torch.zeros(batch, len(rows))
         target.scatter_add_(1, where, probs)
         target = target / target.sum(-1, keepdim=True)
@@ -96,14 +113,12 @@ def fit_adapter(
 
 @torch.no_grad()
 def agreement(net, adapter, h: torch.Tensor, data: Collected) -> torch.Tensor:
-    """Per position: is the adapted exit's best among the final top tokens the final best?"""
+    """Per position: is the adapted exit's best token (over the whole vocabulary, as
+    decoding reads it) the final best?"""
     found = []
     for start in range(0, h.shape[0], 512):
         part = slice(start, start + 512)
-        normed = net.norm(adapter(h[part])) if hasattr(net, "norm") else net.ln_f(adapter(h[part]))
-        rows = net.lm_head.weight[data.top_ids[part]]  # [n, top, dim]
-        scores = torch.einsum("nd,ntd->nt", normed, rows)
-        found.append(scores.argmax(-1) == 0)
+        found.append(net.head(adapter(h[part])).argmax(-1) == data.top_ids[part, 0])
     return torch.cat(found).float()
 
 
@@ -119,10 +134,14 @@ def train_sampled_exits(
     context: int = 128,
     tokens: int = 24_000,
     exit_layers: tuple[int, ...] | None = None,
+    whole: bool = False,
 ) -> dict:
     """Fit adapters and probes at ``exit_layers`` (default :func:`default_exit_layers`)
-    on about ``tokens`` training positions; write ``out`` (see :func:`~.early_exit.save_exits`)."""
-    from .early_exit import ExitAdapters, _windows, fit_probe, save_exits
+    on about ``tokens`` training positions (``whole``: against the whole vocabulary,
+    see :func:`fit_adapter`), calibrate each probe on other windows of the training
+    text (:func:`~.early_exit.calibration_curve`); write ``out`` (see
+    :func:`~.early_exit.save_exits`)."""
+    from .early_exit import ExitAdapters, _windows, calibration_curve, fit_probe, save_exits
 
     started = time.perf_counter()
     torch.manual_seed(seed)
@@ -141,6 +160,7 @@ def train_sampled_exits(
         p.requires_grad_(False)
     data = collect(net, _windows(lm, train, context, rng, max(1, tokens // context)), exit_layers)
     check = collect(net, _windows(lm, held, context, rng, max(1, tokens // context // 8)), exit_layers)
+    tune = collect(net, _windows(lm, train, context, rng, max(1, tokens // context // 4)), exit_layers)
     logger.info(
         "collected %d positions (%d held out) in %.0f s",
         data.top_ids.shape[0],
@@ -149,20 +169,24 @@ def train_sampled_exits(
     )
     adapters = ExitAdapters(net.layers, net.dim, rank, exit_layers).to(lm.device)
     generator = torch.Generator().manual_seed(seed)
-    agreements = {}
+    agreements, curves = {}, {}
     for layer in exit_layers:
         adapter, probe = adapters.adapters[layer], adapters.probes[layer]
-        fit_adapter(net, adapter, data.hidden[layer], data, steps, generator)
+        fit_adapter(net, adapter, data.hidden[layer], data, steps, generator, whole=whole)
         adapter.requires_grad_(False)
         fit_probe(probe, data.hidden[layer], agreement(net, adapter, data.hidden[layer], data))
+        with torch.no_grad():
+            scores = probe(tune.hidden[layer]).squeeze(-1)
+        curves[str(layer)] = calibration_curve(scores, agreement(net, adapter, tune.hidden[layer], tune))
         agreements[layer] = round(float(agreement(net, adapter, check.hidden[layer], check).mean()), 4)
         logger.info("exit after layer %d: agreement with full depth %.3f", layer + 1, agreements[layer])
     adapters.eval()
     meta = {
         "dim": net.dim,
         "steps": steps,
-        "objective": "sampled",
+        "objective": "whole" if whole else "sampled",
         "positions": int(data.top_ids.shape[0]),
+        "calibration": curves,
         "seconds": round(time.perf_counter() - started, 1),
         "agreement_with_full_depth": [agreements.get(i) for i in range(net.layers - 1)],
     }

@@ -5,6 +5,7 @@ RMSNorm) built here with a BPE tokenizer trained on a few files; and, when the
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -238,3 +239,60 @@ def test_allowed_head_on_llama_equals_the_whole_head(llama) -> None:
         assert [(t.id, t.confidence) for t in outs[0].tokens] == [(t.id, t.confidence) for t in outs[1].tokens]
         name = IDENT.match(outs[1].text)
         assert name and any(m.startswith(name.group()) for m in members), outs[1].text
+
+
+def test_skipped_layers_keys_and_values_are_the_exit_states_projections(llama) -> None:
+    """CALM's state propagation: a token that leaves after layer 1 gets, in layers
+    2 to 4, the keys and values of its exit state (each layer's norm, key and value
+    projections and rotary angle at its own position), computed when the next token
+    passes; the next token's own hidden state is that of attending to them."""
+    net = layered_for(llama.model)
+    ids = llama.encode("def f(x):\n    return x")
+    with torch.no_grad():
+        cache = net.new_cache()
+        _full_depth(net, ids, cache)
+        position = len(ids)
+        h = net.block(0, net.embed_one(ids[-1], position), cache)
+        net.skip(1, h, cache)
+        assert [cache.length(i) for i in range(4)] == [position + 1] + [position] * 3
+        following = net.embed_one(ids[0], position + 1)
+        for i in range(net.layers):
+            following = net.block(i, following, cache)
+        assert [cache.length(i) for i in range(4)] == [position + 2] * 4
+        for i in range(1, net.layers):
+            _, k, v = net._qkv(i, h, position)
+            keys, values = net.buffers_of(cache, i, position + 2)
+            assert torch.allclose(keys[:, :, position], k[:, :, 0], atol=1e-6)
+            assert torch.allclose(values[:, :, position], v[:, :, 0], atol=1e-6)
+
+
+def test_exits_calibrated_to_a_precision_leave_where_the_curve_allows(llama, texts, tmp_path: Path) -> None:
+    """Exits fitted against the whole vocabulary carry a calibration curve per exit;
+    ``exit_measure="calibrated"`` cuts each probe where its curve reaches the asked
+    precision: a curve that never reaches it keeps every token at full depth (the
+    tokens of ``generate()``), one that reaches it at any score lets every token go."""
+    net = layered_for(llama.model)
+    report = train_sampled_exits(
+        llama, net, texts, tmp_path, steps=3, tokens=512, context=64, exit_layers=(1, 2), whole=True
+    )
+    assert report["objective"] == "whole" and set(report["calibration"]) == {"1", "2"}
+    for curve in report["calibration"].values():
+        cuts = [cut for cut, _ in curve]
+        assert curve and cuts == sorted(cuts, reverse=True) and all(0.0 <= share <= 1.0 for _, share in curve)
+    exits = load_exits(tmp_path, 4, 32, llama.device)
+    ids = llama.encode("def f(x):\n    ")
+    options = DecodeOptions(max_new_tokens=6, exit_threshold=0.95, exit_measure="calibrated", stop_at_newline=False)
+    generated = llama.model.generate(
+        torch.tensor([ids]), max_new_tokens=6, do_sample=False, pad_token_id=0, eos_token_id=None
+    )[0, len(ids) :].tolist()
+    exits.meta["calibration"] = {"1": [[5.0, 0.5]], "2": [[-1e9, 0.9]]}  # neither reaches 0.95
+    assert exits.calibrated_cuts(0.95) == [math.inf] * 3
+    kept = decode(llama, ids, exits=exits, options=options)
+    assert [t.id for t in kept.tokens] == generated[: len(kept.tokens)] and all(t.layer == 4 for t in kept.tokens)
+    exits.meta["calibration"] = {"1": [[3.0, 1.0], [-1e9, 0.97], [-2e9, 0.5]], "2": [[0.0, 0.99]]}
+    assert exits.calibrated_cuts(0.95) == [math.inf, -1e9, 0.0]
+    left = decode(llama, ids, exits=exits, options=options)
+    assert all(t.layer == 2 for t in left.tokens[1:])  # the prompt's last token runs at full depth
+    del exits.meta["calibration"]
+    with pytest.raises(ValueError, match="retrain"):
+        decode(llama, ids, exits=exits, options=options)
