@@ -163,3 +163,21 @@ def test_a_lazy_package_gives_every_name_it_lists(package: str) -> None:
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["[]", "True"]
+
+
+@pytest.mark.parametrize(
+    ("source", "loads"),
+    [("x = 1\nNAMES = ['a', 'b']\n", False), ("def twice(n):\n    return n * 2\n", True)],
+    ids=["every-answer-certain", "a-parameter-to-guess"],
+)
+def test_infer_loads_the_classifier_only_when_an_answer_needs_it(tmp_path: Path, source: str, loads: bool) -> None:
+    """``infer`` (hybrid) checks the model folder at once but imports numpy and
+    onnxruntime, and builds the session, only for an answer static inference is
+    not sure of (an unannotated parameter always asks the classifier)."""
+    (tmp_path / "m.py").write_text(source, encoding="utf-8")
+    code, out, loaded = _imports_of(
+        ["infer", "m.py", "--format", "json"], tmp_path, tmp_path / "cache", ["numpy", "onnxruntime"]
+    )
+    assert code == 0 and json.loads(out)["predictions"]
+    assert bool(loaded) == loads, loaded
+    assert any((tmp_path / "cache" / "models").glob("classifier-*.onnx")) == loads

@@ -341,6 +341,57 @@ def test_damaged_models_give_one_clear_line(trained, tmp_path: Path, damage: str
     assert "Traceback" not in run.output and len(run.output.strip().splitlines()) == 1
 
 
+def test_a_damaged_graph_fails_the_run_only_when_an_answer_needs_the_classifier(trained, tmp_path: Path) -> None:
+    """A ``model.onnx`` framed as ONNX but holding no loadable graph passes the
+    folder's check; the session, built for the first answer that needs it, fails
+    the run with one line (not one internal error per file)."""
+    _, model = trained
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for f in model.iterdir():
+        (bad / f.name).write_bytes(f.read_bytes())
+    junk = b"\x01\x02not a graph"
+    (bad / "model.onnx").write_bytes(b"\x08\x07" + b"\x3a" + bytes([len(junk)]) + junk)  # ir_version, graph
+    certain, guessed = tmp_path / "certain.py", tmp_path / "guessed.py"
+    certain.write_text("x = 1\n")
+    guessed.write_text("def twice(n):\n    return n * 2\n")
+    for src, status in ((certain, 0), (guessed, 2)):
+        run = CliRunner().invoke(app, ["infer", str(src), "--mode", "hybrid", "--model", str(bad), "--no-cache"])
+        assert run.exit_code == status, run.output
+    assert "Traceback" not in run.output and len(run.output.strip().splitlines()) == 1
+    assert "cannot load the ONNX model" in run.output
+
+
+def test_a_saved_optimised_graph_gives_the_same_probabilities(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped classifier through its optimised graph in the cache folder
+    (saved by the first session, loaded by the next) ranks real samples with the
+    same probabilities, bit for bit, as a session that optimises afresh; a
+    damaged entry is replaced."""
+    from typelens.typeinfer.hybrid import DEFAULT_MODEL
+    from typelens.typeinfer.neural import runtime
+
+    loaded: list[str] = []
+    session = runtime._session
+    monkeypatch.setattr(
+        runtime, "_session", lambda path, *a, **k: loaded.append(Path(path).name) or session(path, *a, **k)
+    )
+    source = tmp_path / "m.py"
+    source.write_text(TEMPLATE.format(i=0) + "def join(items, sep):\n    return sep.join(items)\n")
+    rows = file_samples(source, "p", "m.py")
+    folder = tmp_path / "models"
+    fresh = ClassifierRuntime(DEFAULT_MODEL).probabilities(rows)
+    assert loaded == ["model.onnx"]
+    first = ClassifierRuntime(DEFAULT_MODEL, optimized_dir=folder)
+    (entry,) = folder.glob("classifier-*.onnx")
+    assert loaded[1:] == ["model.onnx", entry.name]  # optimised and saved, then loaded
+    second = ClassifierRuntime(DEFAULT_MODEL, optimized_dir=folder)
+    assert loaded[3:] == [entry.name]
+    assert np.array_equal(first.probabilities(rows), fresh) and np.array_equal(second.probabilities(rows), fresh)
+    entry.write_bytes(entry.read_bytes()[:1000])
+    again = ClassifierRuntime(DEFAULT_MODEL, optimized_dir=folder)
+    assert np.array_equal(again.probabilities(rows), fresh) and entry.stat().st_size > 1000
+
+
 WIDGET = """
 
 class Widget{i}:

@@ -64,22 +64,22 @@ def test_the_lexical_pass_finds_the_parsers_comments_on_a_corpus() -> None:
 
 
 TRICKY = {
-    "hash in strings": b'a = "# type: ignore"\nb = \'#\'  # type: ignore[attr-defined]\n',
-    "triple quoted": b's = """\n# type: ignore\n"""  # typelens: ignore\nt = \'\'\'x\'\'\'\'\'  # type: ignore\n',
+    "hash in strings": b"a = \"# type: ignore\"\nb = '#'  # type: ignore[attr-defined]\n",
+    "triple quoted": b"s = \"\"\"\n# type: ignore\n\"\"\"  # typelens: ignore\nt = '''x'''''  # type: ignore\n",
     "escaped quotes": b'a = "\\" # type: ignore"\nb = r"\\\\"  # type: ignore\nc = \'\\\\\'  # type: ignore\n',
     "prefixes": b'a = Rb"# type: ignore" + BR\'#\' + u"#"  # type: ignore\nelif_ = 1\nx = 1 if elif_ else"#f{"  # type: ignore\n',
     "f-string text and spec": b'n = 1\ns = f"#{n:#x} {{#}} {n!r:>{n}} # type: ignore"  # type: ignore\n',
     "f-string nested quotes": b"d = {}\ns = f\"{d['#']}\" + f'{d[\"#\"]:#>4}'  # type: ignore\n",
-    "f-string nested f-string": b'n = 1\ns = f"{f\'{n:#}\'} # x"  # typelens: ignore\n',
+    "f-string nested f-string": b"n = 1\ns = f\"{f'{n:#}'} # x\"  # typelens: ignore\n",
     "multi-line f-string": b'n = 1\ns = f"""\n{n\n:#x}\n# type: ignore\n"""  # type: ignore\n',
     "named escape": b'n = 1\ns = f"\\N{NUMBER SIGN}{n}#"  # type: ignore\n',
-    "line continuation": b'x = 1 + \\\n    2  # type: ignore\n',
+    "line continuation": b"x = 1 + \\\n    2  # type: ignore\n",
     "crlf": b'"""Doc."""\r\nx = "#"  # type: ignore\r\ny = 2  # type: ignore[call-arg]\r\n',
-    "header": b'#!/usr/bin/env python\n# type: ignore\n\n# typelens: ignore-file[call-arg]\nimport os\n',
+    "header": b"#!/usr/bin/env python\n# type: ignore\n\n# typelens: ignore-file[call-arg]\nimport os\n",
     "header only comments": b"# typelens: ignore-file\n# type: ignore\n",
     "docstring ends the header": b'"""# type: ignore"""\n# typelens: ignore-file\n',
     "comment in a field": b'n = 1\ns = f"""{n # type: ignore\n}"""  # type: ignore\n',
-    "backslash in a field's string": b's = f"{\'\\n\'.join([])}"  # type: ignore\n',
+    "backslash in a field's string": b"s = f\"{'\\n'.join([])}\"  # type: ignore\n",
     "backslash in a field": b'n = 1\ns = f"""{n \\\n}"""  # type: ignore\n',
     "lone carriage return": b"x = 1  # type: ignore\ry = 2  # type: ignore\n",
 }

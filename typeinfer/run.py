@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Callable
 # Light modules only: a run answered from the result cache loads no parser, graph builder or engine.
 from typelens.analyzer import codes
 from typelens.analyzer.codes import CODES
-from typelens.analyzer.errors import InputError
+from typelens.analyzer.errors import InputError, ModelError
 from typelens.analyzer.layout import (
     is_library_root,
     is_script,
@@ -251,9 +251,17 @@ def _infer_set(fs: FileSet, options: InferOptions, store: FileAnswers | None = N
     assistant = None
     if options.mode != "static":
         from .hybrid import NeuralAssistant
+        from .session import model_cache_for
 
-        # before any analysis: a bad model folder is a clear one-line error at once (ModelError propagates)
-        assistant = NeuralAssistant(options.model_dir, options.slice_dir, use_slice=options.use_slice)
+        # before any analysis: a bad model folder is a clear one-line error at once (ModelError
+        # propagates); onnxruntime and the session load when the first answer needs them
+        assistant = NeuralAssistant(
+            options.model_dir,
+            options.slice_dir,
+            use_slice=options.use_slice,
+            is_lazy=True,
+            optimized_dir=model_cache_for(_project_settings(fs, options)),
+        )
     with batch_heap() as settle:
         session = open_session(fs, options)
         settle()  # the graphs: later collections skip them
@@ -296,6 +304,8 @@ def _predict_file(
             steps = FILE_STEPS if isinstance(analysis, FileAnalysis) else _script_file_steps()
             message = codes.ANALYSIS_BUDGET.format(steps=steps, what="inference")
             diagnostics.append(Diagnostic.build("analysis-budget", message, Span.empty(), where))
+    except ModelError:  # the classifier, loaded on first use, does not load: the run's error
+        raise
     except Exception as err:  # the per-file boundary: report it, go on with the rest
         logger.exception("inference failed on %s", path)
         message = codes.INTERNAL_ERROR.format(reason=f"{type(err).__name__}: {err}")

@@ -72,6 +72,15 @@ def graph_cache_for(settings: Settings) -> GraphCache | None:
     return GraphCache(folder / "graphs", library_folder=folder / "library" / "graphs")
 
 
+def model_cache_for(settings: Settings) -> Path | None:
+    """Where the classifier's optimised graph is kept (``<cache-dir>/models``,
+    :mod:`.neural.runtime`), ``None`` with ``cache = false``."""
+    if not settings.cache:
+        return None
+    folder = Path(settings.cache_dir) if settings.cache_dir is not None else cache_root()
+    return folder / "models"
+
+
 class AnalysisSession:
     """One project's analysis (see the module docstring).
 
@@ -255,7 +264,8 @@ class AnalysisSession:
         """The classifier (and slice model) for hybrid answers, or ``None``."""
         from .hybrid import NeuralAssistant
 
-        return self.model("classifier", lambda: NeuralAssistant(self.settings.model_path))
+        optimized = model_cache_for(self.settings)
+        return self.model("classifier", lambda: NeuralAssistant(self.settings.model_path, optimized_dir=optimized))
 
     def update_settings(self, settings: Settings) -> None:
         """New settings; models whose paths changed load again on next use."""
