@@ -74,7 +74,8 @@ def comment_starts(data: bytes) -> tuple[list[int], int] | None:
     the module docstring)."""
     if b"\0" in data or data.count(b"\r") != data.count(b"\r\n"):
         return None
-    header = _HEADER.match(data).end()
+    blank = _HEADER.match(data)  # white space and comments: it matches the empty text too
+    header = blank.end() if blank is not None else 0
     if header < len(data) and data[header] not in _STATEMENT_START:
         return None
     starts: list[int] = []
@@ -99,10 +100,10 @@ def comment_starts(data: bytes) -> tuple[list[int], int] | None:
             else:
                 return None
         else:
-            end = _string_end(data, at)
-            if end is None:
+            after = _string_end(data, at)
+            if after is None:
                 return None
-            at = end
+            at = after
 
 
 def _string_end(data: bytes, quote_at: int) -> int | None:
