@@ -185,4 +185,4 @@ def test_infer_loads_the_classifier_only_when_an_answer_needs_it(tmp_path: Path,
     )
     assert code == 0 and json.loads(out)["predictions"]
     assert bool(loaded) == loads, loaded
-    assert any((tmp_path / "cache" / "models").glob("classifier-*.onnx")) == loads
+    assert any((tmp_path / "cache" / "library" / "models").glob("classifier-*.onnx")) == loads

@@ -73,12 +73,13 @@ def graph_cache_for(settings: Settings) -> GraphCache | None:
 
 
 def model_cache_for(settings: Settings) -> Path | None:
-    """Where the classifier's optimised graph is kept (``<cache-dir>/models``,
-    :mod:`.neural.runtime`), ``None`` with ``cache = false``."""
+    """Where the classifier's optimised graph is kept (:mod:`.neural.runtime`):
+    ``<cache-dir>/library/models``, beside the library graphs, with the machine's
+    caches that clearing a project's leaves alone; ``None`` with ``cache = false``."""
     if not settings.cache:
         return None
     folder = Path(settings.cache_dir) if settings.cache_dir is not None else cache_root()
-    return folder / "models"
+    return folder / "library" / "models"
 
 
 class AnalysisSession:

@@ -2,7 +2,7 @@
 
 Building the session optimises the graph (constant folding multiplies the
 exported factors into the lookup tables, ``export.py``): two thirds of its cost.
-With ``optimized_dir`` (``<cache-dir>/models``) the graph optimised up to
+With ``optimized_dir`` (``<cache-dir>/library/models``) the graph optimised up to
 onnxruntime's extended level is saved there once, keyed by onnxruntime's
 version, the machine and the model file's identity (path, inode, size, times),
 and every session (the first too) loads it and applies only the hardware-specific
