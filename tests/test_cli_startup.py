@@ -186,3 +186,25 @@ def test_infer_loads_the_classifier_only_when_an_answer_needs_it(tmp_path: Path,
     assert code == 0 and json.loads(out)["predictions"]
     assert bool(loaded) == loads, loaded
     assert any((tmp_path / "cache" / "library" / "models").glob("classifier-*.onnx")) == loads
+
+
+def test_an_edit_run_answers_the_classifiers_batches_of_the_last_run(tmp_path: Path) -> None:
+    """After an edit that leaves a file's samples as they were, ``infer`` gives that
+    file the classifier's answers of the last run (kept by batch in
+    ``.typelens-cache``): no numpy, no onnxruntime, and a cold run's answers."""
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "a.py").write_text("def twice(n):\n    return n * 2\n", encoding="utf-8")
+    b = project / "b.py"
+    b.write_text('def inc(n):\n    return n + 1\n\n\nTABLE = {"a": 1, "b": 2, "c": 3, "d": 4}\n', encoding="utf-8")
+    argv = ["infer", "proj", "--format", "json"]
+    _, cold, loaded = _imports_of(argv, tmp_path, tmp_path / "cache", ["numpy", "onnxruntime"])
+    assert loaded and list((project / ".typelens-cache").glob("classifier-*.json"))
+    for line in ("x = 1\n", "y = 2\n"):  # the second edit is answered file by file
+        b.write_text(b.read_text(encoding="utf-8") + line, encoding="utf-8")
+        code, edited, loaded = _imports_of(argv, tmp_path, tmp_path / "cache", ["numpy", "onnxruntime"])
+    _, fresh, _ = _imports_of([*argv, "--no-cache"], tmp_path, tmp_path / "fresh-cache", [])
+    assert code == 0 and loaded == []
+    rows = json.loads(edited)["predictions"]
+    assert rows == json.loads(fresh)["predictions"]
+    assert any(row["source"] in ("neural", "hybrid") for row in rows)

@@ -51,6 +51,7 @@ from .types import ClassType, TypeOfClass, members
 from .usage import rerank, used_attributes
 
 if TYPE_CHECKING:  # loaded on first use: numpy and onnxruntime come with it
+    from .neural.batch_answers import BatchAnswers
     from .neural.runtime import ClassifierRuntime
 
 logger = logging.getLogger(__name__)
@@ -97,8 +98,10 @@ class NeuralAssistant:
     ``is_lazy``: the classifier's folder is checked at once (a damaged one is a
     :class:`ModelError` before any analysis) but onnxruntime, numpy and the
     session load only when an answer needs the classifier: a run whose every
-    answer is certain (or written) loads none of them.  ``optimized_dir``: where
-    the session's optimised graph is kept (:mod:`.neural.runtime`)."""
+    answer is certain (or written), or whose every batch of samples an earlier
+    run asked (``answers``, :mod:`.neural.batch_answers`), loads none of them.
+    ``optimized_dir``: where the session's optimised graph is kept
+    (:mod:`.neural.runtime`)."""
 
     def __init__(
         self,
@@ -112,6 +115,7 @@ class NeuralAssistant:
         self.model_dir = model_dir or DEFAULT_MODEL
         self.optimized_dir = optimized_dir
         self._runtime: ClassifierRuntime | None = None
+        self.answers: BatchAnswers | None = None  # the classifier's answers of earlier runs, when kept
         if is_lazy:
             from .neural.store import check_model_folder
 
@@ -125,6 +129,16 @@ class NeuralAssistant:
             from .neural.slice_onnx import SliceOnnxRuntime
 
             self.slice = SliceOnnxRuntime(folder)
+
+    def _predict(self, batch: list[dict]) -> list[list[tuple[str, float]]]:
+        """The classifier's top 5 of each sample of ``batch``: from the answers of an
+        earlier run that asked this very batch (``answers``), else from the model."""
+        found = self.answers.get(batch) if self.answers is not None else None
+        if found is None:
+            found = self.runtime.predict(batch, k=5)
+            if self.answers is not None:
+                self.answers.put(batch, found)
+        return found
 
     @property
     def runtime(self) -> ClassifierRuntime:
@@ -185,7 +199,7 @@ class NeuralAssistant:
         yield
         ranked = []
         for i in range(0, len(samples), rows):
-            ranked.extend(self.runtime.predict(samples[i : i + rows], k=5))
+            ranked.extend(self._predict(samples[i : i + rows]))
             yield
         replaced: dict[int, Prediction] = {}
         undecided = []

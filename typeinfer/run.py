@@ -179,7 +179,7 @@ def infer_paths(paths: list[Path], options: InferOptions) -> InferResult:
             if where is not None
             else None
         )
-        predictions, diagnostics, engine = _infer_set(fs, options, store)
+        predictions, diagnostics, engine = _infer_set(fs, options, store, None if where is None else where.parent)
         result.sessions[str(fs.root)] = engine.session
         result.engines[str(fs.root)] = engine
         result.predictions.extend(predictions)
@@ -247,7 +247,9 @@ def _file_settings(path: Path, options: InferOptions) -> Settings | None:
     return options.discovery.settings_of(path) if options.discovery is not None else None
 
 
-def _infer_set(fs: FileSet, options: InferOptions, store: FileAnswers | None = None):
+def _infer_set(fs: FileSet, options: InferOptions, store: FileAnswers | None = None, kept: Path | None = None):
+    """The predictions of one path argument; ``kept``: the folder of its result
+    cache, where the classifier's answers are kept too."""
     assistant = None
     if options.mode != "static":
         from .hybrid import NeuralAssistant
@@ -262,10 +264,17 @@ def _infer_set(fs: FileSet, options: InferOptions, store: FileAnswers | None = N
             is_lazy=True,
             optimized_dir=model_cache_for(_project_settings(fs, options)),
         )
+        if kept is not None:
+            from .neural.batch_answers import BatchAnswers
+
+            assistant.answers = BatchAnswers.for_model(assistant.model_dir, kept)
     with batch_heap() as settle:
         session = open_session(fs, options)
         settle()  # the graphs: later collections skip them
-        return _predict_set(fs, options, session, assistant, store)
+        found = _predict_set(fs, options, session, assistant, store)
+    if assistant is not None and assistant.answers is not None:
+        assistant.answers.save()
+    return found
 
 
 def _predict_set(
