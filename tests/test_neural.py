@@ -4,6 +4,7 @@ evaluate -> hybrid inference; and model files that are damaged or foreign."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -390,6 +391,35 @@ def test_a_saved_optimised_graph_gives_the_same_probabilities(tmp_path: Path, mo
     entry.write_bytes(entry.read_bytes()[:1000])
     again = ClassifierRuntime(DEFAULT_MODEL, optimized_dir=folder)
     assert np.array_equal(again.probabilities(rows), fresh) and entry.stat().st_size > 1000
+
+
+def test_the_classifiers_answers_are_kept_by_whole_batch(tmp_path: Path) -> None:
+    """Kept answers come back for the very batch only; a damaged or foreign file is a
+    miss; rewriting the model's graph (same size) gives another file."""
+    from typelens.typeinfer.hybrid import DEFAULT_MODEL
+    from typelens.typeinfer.neural.batch_answers import BatchAnswers
+
+    a, b = {"name": "x", "windows": [["x", "="]]}, {"name": "y", "windows": [["y", "("]]}
+    ranked = [[("str", 0.75), ("int", 0.125)], [("bytes", 1.0), ("None", 0.0)]]
+    answers = BatchAnswers(tmp_path / "c.json")
+    answers.put([a, b], ranked)
+    answers.save()
+    kept = BatchAnswers(tmp_path / "c.json")
+    assert kept.get([a, b]) == ranked and kept.get([b, a]) is None and kept.get([a]) is None
+    for damaged in ('{"format": "typelens-classifier-answers-1", "batches": {"k": [[["str", "high"]]]}}', "\x00{"):
+        (tmp_path / "c.json").write_text(damaged)
+        assert BatchAnswers(tmp_path / "c.json").get([a, b]) is None
+    model = tmp_path / "model"
+    model.mkdir()
+    for name in ("config.json", "model.onnx"):
+        (model / name).write_bytes((DEFAULT_MODEL / name).read_bytes())
+    first = BatchAnswers.for_model(model, tmp_path).path
+    assert BatchAnswers.for_model(model, tmp_path).path == first
+    graph = model / "model.onnx"
+    graph.write_bytes(graph.read_bytes())
+    written = graph.stat()  # a later time than the copy's, whatever the clock's grain
+    os.utime(graph, ns=(written.st_atime_ns, written.st_mtime_ns + 10**9))
+    assert BatchAnswers.for_model(model, tmp_path).path != first
 
 
 WIDGET = """
