@@ -3,7 +3,7 @@ infer`` against ``ty check`` and ``pyrefly check`` on the same trees, in one scr
 
     python bench/speed.py [--runs 3] [--packages click,packaging,pluggy] [--no-stdlib]
                           [--baseline /work/main/.venv/bin/typelens | SOURCE_TREE] [--pyright] [--keep DIR]
-                          [--rows first,cold,warm,edit]
+                          [--rows first,cold,warm,edit] [--one-line]
 
 1. A bench virtual environment (a temporary folder, or ``--keep``) gets the measured
    packages and the peers from the package registry (``pip install``); a peer that
@@ -18,7 +18,8 @@ infer`` against ``ty check`` and ``pyrefly check`` on the same trees, in one scr
    project analysed for the first time on a machine where typelens has run
    before), **warm** (the same tree again, caches kept) and **edit** (one line
    appended to the package's largest file, caches kept); ``--rows`` times some of
-   them only.  A build without a
+   them only; ``--one-line`` adds a package of one line (``x = 1``): the start-up
+   that every run pays.  A build without a
    library cache (``--baseline`` of older code) keeps its library graphs in
    ``graphs/`` with the project's, so its cold row equals its first row.  The
    peers have no persistent cache: one row each.  ``--baseline`` adds the same
@@ -132,6 +133,14 @@ def source_links(tree: Path, folder: Path) -> Path:
     return folder
 
 
+def one_line_package(folder: Path) -> Path:
+    """A package whose one module is ``x = 1``: what a run costs besides its input."""
+    package = folder / "oneline"
+    package.mkdir(parents=True, exist_ok=True)
+    (package / "__init__.py").write_text("x = 1\n", encoding="utf-8")
+    return package
+
+
 def largest_file(tree: Path) -> Path:
     return max(tree.rglob("*.py"), key=lambda p: p.stat().st_size)
 
@@ -231,6 +240,9 @@ def main() -> None:
     parser.add_argument("--pyright", action="store_true", help="time pyright too (it fetches node on first use)")
     parser.add_argument("--keep", type=Path, help="keep the bench environment and trees in this folder")
     parser.add_argument("--rows", default=",".join(ROWS), help="the typelens rows to time (comma list; default all)")
+    parser.add_argument(
+        "--one-line", action="store_true", help="time a package of one line too: the start-up every run pays"
+    )
     args = parser.parse_args()
     kinds = tuple(k for k in args.rows.split(",") if k)
     if not kinds or any(k not in ROWS for k in kinds):
@@ -249,6 +261,8 @@ def main() -> None:
     trees = {name: site / name for name in packages}
     if not args.no_stdlib:
         trees["asyncio"] = Path(sysconfig.get_paths()["stdlib"]) / "asyncio"
+    if args.one_line:
+        trees["one-line"] = one_line_package(work / "one-line-src")
     # -P (3.11+): the working folder, a copied package's parent, is not put on sys.path,
     # so that typelens's own imports (json, asyncio...) never load the copy
     typelens = {"typelens": [sys.executable, *(["-P"] if sys.version_info >= (3, 11) else []), "-m", "typelens.cli"]}

@@ -3,8 +3,9 @@
 ``cli/main.py`` imports this module only when the command line needs typer: not
 for ``typelens --version``.  Help and usage errors use click's plain formatter
 (``rich_markup_mode=None``): rich's panels cost a third of a second of imports
-on every ``--help`` and every mistyped option.  The analysis itself is imported
-inside each command (``analyze_cmd``, ``infer_cmd``, ...).
+on every ``--help`` and every mistyped option.  A command line that names a
+command builds the app of that command alone (:func:`app_for`); the analysis
+itself is imported inside each command (``analyze_cmd``, ``infer_cmd``, ...).
 
 Example::
 
@@ -17,39 +18,33 @@ Example::
 
 from __future__ import annotations
 
+import importlib
 import logging
+from functools import cache
 
 import typer
 
-from .analyze_cmd import analyze_command
-from .complete_cmd import complete_command
-from .dataset_cmd import app as dataset_app
-from .graph_cmd import graph_command
-from .infer_cmd import infer_command
-from .model_cmds import evaluate_command, export_command, train_app
 from .version import __version__
 
 logger = logging.getLogger(__name__)
 
-app = typer.Typer(
-    name="typelens",
-    help="Static analysis and code intelligence for Python: program graphs, type inference, guided decoding.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
-app.command("graph")(graph_command)
-app.command("infer")(infer_command)
-app.command("analyze")(analyze_command)
-app.command("complete")(complete_command)
-app.add_typer(dataset_app, name="dataset")
-app.add_typer(train_app, name="train")
-app.command("evaluate")(evaluate_command)
-app.command("export")(export_command)
+# Each command and group: (its module, the function or typer app it registers), in
+# the order of ``typelens --help``.  A command line that names one builds the app of
+# that command alone (see build_app).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "graph": (".graph_cmd", "graph_command"),
+    "infer": (".infer_cmd", "infer_command"),
+    "analyze": (".analyze_cmd", "analyze_command"),
+    "complete": (".complete_cmd", "complete_command"),
+    "dataset": (".dataset_cmd", "app"),
+    "train": (".model_cmds", "train_app"),
+    "evaluate": (".model_cmds", "evaluate_command"),
+    "export": (".model_cmds", "export_command"),
+    "lsp": (__name__, "lsp_command"),
+}
+_GROUPS = frozenset({"dataset", "train"})
 
 
-@app.command("lsp")
 def lsp_command(
     tcp: int = typer.Option(None, "--tcp", help="Listen on 127.0.0.1:PORT instead of stdio (debugging)."),
 ) -> None:
@@ -59,13 +54,54 @@ def lsp_command(
     serve(tcp)
 
 
+def build_app(only: str | None = None) -> typer.Typer:
+    """The command tree: every command, or (``only``) the root options and that
+    command alone, so that ``typelens analyze ...`` neither imports the other
+    commands' modules nor builds their parameters (a hundredth of a second)."""
+    app = typer.Typer(
+        name="typelens",
+        help="Static analysis and code intelligence for Python: program graphs, type inference, guided decoding.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+    )
+    for name, (module, attr) in COMMANDS.items():
+        if only is None or name == only:
+            found = getattr(importlib.import_module(module, __package__), attr)
+            if name in _GROUPS:
+                app.add_typer(found, name=name)
+            else:
+                app.command(name)(found)
+    app.callback()(_root)
+    return app
+
+
+def app_for(argv: list[str]) -> typer.Typer:
+    """The app that runs the command line ``argv``: the named command's alone
+    when the first word names one, else every command (help, a mistyped name)."""
+    words = [arg for arg in argv if not arg.startswith("-")]
+    return build_app(words[0] if words and words[0] in COMMANDS else None)
+
+
+@cache
+def _every_command() -> typer.Typer:
+    return build_app()
+
+
+def __getattr__(name: str):
+    """``app``: every command (``typer.testing.CliRunner``, ``cli.main.app``)."""
+    if name == "app":
+        return _every_command()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def _print_version(wanted: bool) -> None:
     if wanted:
         typer.echo(f"typelens {__version__}")
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress to stderr."),
     version: bool = typer.Option(

@@ -115,9 +115,9 @@ def main() -> None:
         sys.stdout.write(f"typelens {__version__}\n")
         return
     try:
-        from .app import app
+        from .app import app_for
 
-        app()
+        app_for(sys.argv[1:])()
     except SystemExit as done:
         if command_name(sys.argv[1:]) in _HARD_EXIT:
             hard_exit(done.code)

@@ -1,7 +1,7 @@
 """``typelens analyze`` on one file starts without what it does not use: the real
 command line, run in a fresh Python (a cold run, then one answered from the result
 cache), imports none of the models' runtimes, the dataset or language-server code,
-rich or pydantic, nor the standard modules only other commands need
+rich or pydantic, the other commands' modules, nor the standard modules only other commands need
 (multiprocessing for ``--jobs``, ``xml.sax`` for GraphML, ``http`` behind it).
 Each of these cost tens of milliseconds of a start that should stay well under half
 a second; how long it takes is measured in the report, not asserted here."""
@@ -38,6 +38,11 @@ NOT_FOR_ANALYZE = (
     "typelens.typeinfer.neural",
     "typelens.typeinfer.hybrid",
     "typelens.lsp.server",
+    "typelens.cli.complete_cmd",  # the other commands: the app of `analyze` alone is built
+    "typelens.cli.dataset_cmd",
+    "typelens.cli.graph_cmd",
+    "typelens.cli.infer_cmd",
+    "typelens.cli.model_cmds",
     "multiprocessing",
     "concurrent.futures.process",
     "xml.sax",
@@ -163,3 +168,43 @@ def test_a_lazy_package_gives_every_name_it_lists(package: str) -> None:
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["[]", "True"]
+
+
+@pytest.mark.parametrize(
+    ("source", "loads"),
+    [("x = 1\nNAMES = ['a', 'b']\n", False), ("def twice(n):\n    return n * 2\n", True)],
+    ids=["every-answer-certain", "a-parameter-to-guess"],
+)
+def test_infer_loads_the_classifier_only_when_an_answer_needs_it(tmp_path: Path, source: str, loads: bool) -> None:
+    """``infer`` (hybrid) checks the model folder at once but imports numpy and
+    onnxruntime, and builds the session, only for an answer static inference is
+    not sure of (an unannotated parameter always asks the classifier)."""
+    (tmp_path / "m.py").write_text(source, encoding="utf-8")
+    code, out, loaded = _imports_of(
+        ["infer", "m.py", "--format", "json"], tmp_path, tmp_path / "cache", ["numpy", "onnxruntime"]
+    )
+    assert code == 0 and json.loads(out)["predictions"]
+    assert bool(loaded) == loads, loaded
+    assert any((tmp_path / "cache" / "library" / "models").glob("classifier-*.onnx")) == loads
+
+
+def test_an_edit_run_answers_the_classifiers_batches_of_the_last_run(tmp_path: Path) -> None:
+    """After an edit that leaves a file's samples as they were, ``infer`` gives that
+    file the classifier's answers of the last run (kept by batch in
+    ``.typelens-cache``): no numpy, no onnxruntime, and a cold run's answers."""
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "a.py").write_text("def twice(n):\n    return n * 2\n", encoding="utf-8")
+    b = project / "b.py"
+    b.write_text('def inc(n):\n    return n + 1\n\n\nTABLE = {"a": 1, "b": 2, "c": 3, "d": 4}\n', encoding="utf-8")
+    argv = ["infer", "proj", "--format", "json"]
+    _, cold, loaded = _imports_of(argv, tmp_path, tmp_path / "cache", ["numpy", "onnxruntime"])
+    assert loaded and list((project / ".typelens-cache").glob("classifier-*.json"))
+    for line in ("x = 1\n", "y = 2\n"):  # the second edit is answered file by file
+        b.write_text(b.read_text(encoding="utf-8") + line, encoding="utf-8")
+        code, edited, loaded = _imports_of(argv, tmp_path, tmp_path / "cache", ["numpy", "onnxruntime"])
+    _, fresh, _ = _imports_of([*argv, "--no-cache"], tmp_path, tmp_path / "fresh-cache", [])
+    assert code == 0 and loaded == []
+    rows = json.loads(edited)["predictions"]
+    assert rows == json.loads(fresh)["predictions"]
+    assert any(row["source"] in ("neural", "hybrid") for row in rows)

@@ -4,6 +4,7 @@ evaluate -> hybrid inference; and model files that are damaged or foreign."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -339,6 +340,86 @@ def test_damaged_models_give_one_clear_line(trained, tmp_path: Path, damage: str
     run = CliRunner().invoke(app, ["infer", str(src), "--mode", "hybrid", "--model", str(bad), "--no-cache"])
     assert run.exit_code == 2
     assert "Traceback" not in run.output and len(run.output.strip().splitlines()) == 1
+
+
+def test_a_damaged_graph_fails_the_run_only_when_an_answer_needs_the_classifier(trained, tmp_path: Path) -> None:
+    """A ``model.onnx`` framed as ONNX but holding no loadable graph passes the
+    folder's check; the session, built for the first answer that needs it, fails
+    the run with one line (not one internal error per file)."""
+    _, model = trained
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for f in model.iterdir():
+        (bad / f.name).write_bytes(f.read_bytes())
+    junk = b"\x01\x02not a graph"
+    (bad / "model.onnx").write_bytes(b"\x08\x07" + b"\x3a" + bytes([len(junk)]) + junk)  # ir_version, graph
+    certain, guessed = tmp_path / "certain.py", tmp_path / "guessed.py"
+    certain.write_text("x = 1\n")
+    guessed.write_text("def twice(n):\n    return n * 2\n")
+    for src, status in ((certain, 0), (guessed, 2)):
+        run = CliRunner().invoke(app, ["infer", str(src), "--mode", "hybrid", "--model", str(bad), "--no-cache"])
+        assert run.exit_code == status, run.output
+    assert "Traceback" not in run.output and len(run.output.strip().splitlines()) == 1
+    assert "cannot load the ONNX model" in run.output
+
+
+def test_a_saved_optimised_graph_gives_the_same_probabilities(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped classifier through its optimised graph in the cache folder
+    (saved by the first session, loaded by the next) ranks real samples with the
+    same probabilities, bit for bit, as a session that optimises afresh; a
+    damaged entry is replaced."""
+    from typelens.typeinfer.hybrid import DEFAULT_MODEL
+    from typelens.typeinfer.neural import runtime
+
+    loaded: list[str] = []
+    session = runtime._session
+    monkeypatch.setattr(
+        runtime, "_session", lambda path, *a, **k: loaded.append(Path(path).name) or session(path, *a, **k)
+    )
+    source = tmp_path / "m.py"
+    source.write_text(TEMPLATE.format(i=0) + "def join(items, sep):\n    return sep.join(items)\n")
+    rows = file_samples(source, "p", "m.py")
+    folder = tmp_path / "models"
+    fresh = ClassifierRuntime(DEFAULT_MODEL).probabilities(rows)
+    assert loaded == ["model.onnx"]
+    first = ClassifierRuntime(DEFAULT_MODEL, optimized_dir=folder)
+    (entry,) = folder.glob("classifier-*.onnx")
+    assert loaded[1:] == ["model.onnx", entry.name]  # optimised and saved, then loaded
+    second = ClassifierRuntime(DEFAULT_MODEL, optimized_dir=folder)
+    assert loaded[3:] == [entry.name]
+    assert np.array_equal(first.probabilities(rows), fresh) and np.array_equal(second.probabilities(rows), fresh)
+    entry.write_bytes(entry.read_bytes()[:1000])
+    again = ClassifierRuntime(DEFAULT_MODEL, optimized_dir=folder)
+    assert np.array_equal(again.probabilities(rows), fresh) and entry.stat().st_size > 1000
+
+
+def test_the_classifiers_answers_are_kept_by_whole_batch(tmp_path: Path) -> None:
+    """Kept answers come back for the very batch only; a damaged or foreign file is a
+    miss; rewriting the model's graph (same size) gives another file."""
+    from typelens.typeinfer.hybrid import DEFAULT_MODEL
+    from typelens.typeinfer.neural.batch_answers import BatchAnswers
+
+    a, b = {"name": "x", "windows": [["x", "="]]}, {"name": "y", "windows": [["y", "("]]}
+    ranked = [[("str", 0.75), ("int", 0.125)], [("bytes", 1.0), ("None", 0.0)]]
+    answers = BatchAnswers(tmp_path / "c.json")
+    answers.put([a, b], ranked)
+    answers.save()
+    kept = BatchAnswers(tmp_path / "c.json")
+    assert kept.get([a, b]) == ranked and kept.get([b, a]) is None and kept.get([a]) is None
+    for damaged in ('{"format": "typelens-classifier-answers-1", "batches": {"k": [[["str", "high"]]]}}', "\x00{"):
+        (tmp_path / "c.json").write_text(damaged)
+        assert BatchAnswers(tmp_path / "c.json").get([a, b]) is None
+    model = tmp_path / "model"
+    model.mkdir()
+    for name in ("config.json", "model.onnx"):
+        (model / name).write_bytes((DEFAULT_MODEL / name).read_bytes())
+    first = BatchAnswers.for_model(model, tmp_path).path
+    assert BatchAnswers.for_model(model, tmp_path).path == first
+    graph = model / "model.onnx"
+    graph.write_bytes(graph.read_bytes())
+    written = graph.stat()  # a later time than the copy's, whatever the clock's grain
+    os.utime(graph, ns=(written.st_atime_ns, written.st_mtime_ns + 10**9))
+    assert BatchAnswers.for_model(model, tmp_path).path != first
 
 
 WIDGET = """

@@ -35,7 +35,7 @@ import bisect
 import logging
 from dataclasses import replace
 from pathlib import Path
-from typing import Generator, TypeVar
+from typing import TYPE_CHECKING, Generator, TypeVar
 
 from typelens.analyzer import ProgramGraph
 from typelens.analyzer.recovery import recover_text
@@ -49,6 +49,10 @@ from .settings import DEFAULT_MODEL as DEFAULT_MODEL  # re-exported: defined whe
 from .settings import DEFAULT_SLICE as DEFAULT_SLICE
 from .types import ClassType, TypeOfClass, members
 from .usage import rerank, used_attributes
+
+if TYPE_CHECKING:  # loaded on first use: numpy and onnxruntime come with it
+    from .neural.batch_answers import BatchAnswers
+    from .neural.runtime import ClassifierRuntime
 
 logger = logging.getLogger(__name__)
 
@@ -89,12 +93,35 @@ STEP_ROWS = 32  # rows the models read, or candidates checked, per step of ``ref
 
 class NeuralAssistant:
     """The classifier, and the slice model when one is installed (``slice_dir`` or
-    the shipped ``models/slice``), both under onnxruntime."""
+    the shipped ``models/slice``), both under onnxruntime.
 
-    def __init__(self, model_dir: Path | None = None, slice_dir: Path | None = None, *, use_slice: bool = True) -> None:
-        from .neural.runtime import ClassifierRuntime
+    ``is_lazy``: the classifier's folder is checked at once (a damaged one is a
+    :class:`ModelError` before any analysis) but onnxruntime, numpy and the
+    session load only when an answer needs the classifier: a run whose every
+    answer is certain (or written), or whose every batch of samples an earlier
+    run asked (``answers``, :mod:`.neural.batch_answers`), loads none of them.
+    ``optimized_dir``: where the session's optimised graph is kept
+    (:mod:`.neural.runtime`)."""
 
-        self.runtime = ClassifierRuntime(model_dir or DEFAULT_MODEL)
+    def __init__(
+        self,
+        model_dir: Path | None = None,
+        slice_dir: Path | None = None,
+        *,
+        use_slice: bool = True,
+        is_lazy: bool = False,
+        optimized_dir: Path | None = None,
+    ) -> None:
+        self.model_dir = model_dir or DEFAULT_MODEL
+        self.optimized_dir = optimized_dir
+        self._runtime: ClassifierRuntime | None = None
+        self.answers: BatchAnswers | None = None  # the classifier's answers of earlier runs, when kept
+        if is_lazy:
+            from .neural.store import check_model_folder
+
+            check_model_folder(self.model_dir)
+        else:
+            self._load()
         self.slice = None
         folder = slice_dir or (DEFAULT_SLICE if (DEFAULT_SLICE / "decoder.onnx").is_file() else None)
         folder = folder if use_slice else None
@@ -102,6 +129,27 @@ class NeuralAssistant:
             from .neural.slice_onnx import SliceOnnxRuntime
 
             self.slice = SliceOnnxRuntime(folder)
+
+    def _predict(self, batch: list[dict]) -> list[list[tuple[str, float]]]:
+        """The classifier's top 5 of each sample of ``batch``: from the answers of an
+        earlier run that asked this very batch (``answers``), else from the model."""
+        found = self.answers.get(batch) if self.answers is not None else None
+        if found is None:
+            found = self.runtime.predict(batch, k=5)
+            if self.answers is not None:
+                self.answers.put(batch, found)
+        return found
+
+    @property
+    def runtime(self) -> ClassifierRuntime:
+        """The classifier under onnxruntime, loaded on first use."""
+        return self._runtime if self._runtime is not None else self._load()
+
+    def _load(self) -> ClassifierRuntime:
+        from .neural.runtime import ClassifierRuntime
+
+        self._runtime = ClassifierRuntime(self.model_dir, optimized_dir=self.optimized_dir)
+        return self._runtime
 
     def refine(
         self, engine: TypeEngine, path: str, predictions: list[Prediction], mode: str, tokens: Tokens | None = None
@@ -151,7 +199,7 @@ class NeuralAssistant:
         yield
         ranked = []
         for i in range(0, len(samples), rows):
-            ranked.extend(self.runtime.predict(samples[i : i + rows], k=5))
+            ranked.extend(self._predict(samples[i : i + rows]))
             yield
         replaced: dict[int, Prediction] = {}
         undecided = []

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Callable
 # Light modules only: a run answered from the result cache loads no parser, graph builder or engine.
 from typelens.analyzer import codes
 from typelens.analyzer.codes import CODES
-from typelens.analyzer.errors import InputError
+from typelens.analyzer.errors import InputError, ModelError
 from typelens.analyzer.layout import (
     is_library_root,
     is_script,
@@ -179,7 +179,7 @@ def infer_paths(paths: list[Path], options: InferOptions) -> InferResult:
             if where is not None
             else None
         )
-        predictions, diagnostics, engine = _infer_set(fs, options, store)
+        predictions, diagnostics, engine = _infer_set(fs, options, store, None if where is None else where.parent)
         result.sessions[str(fs.root)] = engine.session
         result.engines[str(fs.root)] = engine
         result.predictions.extend(predictions)
@@ -247,17 +247,34 @@ def _file_settings(path: Path, options: InferOptions) -> Settings | None:
     return options.discovery.settings_of(path) if options.discovery is not None else None
 
 
-def _infer_set(fs: FileSet, options: InferOptions, store: FileAnswers | None = None):
+def _infer_set(fs: FileSet, options: InferOptions, store: FileAnswers | None = None, kept: Path | None = None):
+    """The predictions of one path argument; ``kept``: the folder of its result
+    cache, where the classifier's answers are kept too."""
     assistant = None
     if options.mode != "static":
         from .hybrid import NeuralAssistant
+        from .session import model_cache_for
 
-        # before any analysis: a bad model folder is a clear one-line error at once (ModelError propagates)
-        assistant = NeuralAssistant(options.model_dir, options.slice_dir, use_slice=options.use_slice)
+        # before any analysis: a bad model folder is a clear one-line error at once (ModelError
+        # propagates); onnxruntime and the session load when the first answer needs them
+        assistant = NeuralAssistant(
+            options.model_dir,
+            options.slice_dir,
+            use_slice=options.use_slice,
+            is_lazy=True,
+            optimized_dir=model_cache_for(_project_settings(fs, options)),
+        )
+        if kept is not None:
+            from .neural.batch_answers import BatchAnswers
+
+            assistant.answers = BatchAnswers.for_model(assistant.model_dir, kept)
     with batch_heap() as settle:
         session = open_session(fs, options)
         settle()  # the graphs: later collections skip them
-        return _predict_set(fs, options, session, assistant, store)
+        found = _predict_set(fs, options, session, assistant, store)
+    if assistant is not None and assistant.answers is not None:
+        assistant.answers.save()
+    return found
 
 
 def _predict_set(
@@ -296,6 +313,8 @@ def _predict_file(
             steps = FILE_STEPS if isinstance(analysis, FileAnalysis) else _script_file_steps()
             message = codes.ANALYSIS_BUDGET.format(steps=steps, what="inference")
             diagnostics.append(Diagnostic.build("analysis-budget", message, Span.empty(), where))
+    except ModelError:  # the classifier, loaded on first use, does not load: the run's error
+        raise
     except Exception as err:  # the per-file boundary: report it, go on with the rest
         logger.exception("inference failed on %s", path)
         message = codes.INTERNAL_ERROR.format(reason=f"{type(err).__name__}: {err}")

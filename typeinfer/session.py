@@ -72,6 +72,16 @@ def graph_cache_for(settings: Settings) -> GraphCache | None:
     return GraphCache(folder / "graphs", library_folder=folder / "library" / "graphs")
 
 
+def model_cache_for(settings: Settings) -> Path | None:
+    """Where the classifier's optimised graph is kept (:mod:`.neural.runtime`):
+    ``<cache-dir>/library/models``, beside the library graphs, with the machine's
+    caches that clearing a project's leaves alone; ``None`` with ``cache = false``."""
+    if not settings.cache:
+        return None
+    folder = Path(settings.cache_dir) if settings.cache_dir is not None else cache_root()
+    return folder / "library" / "models"
+
+
 class AnalysisSession:
     """One project's analysis (see the module docstring).
 
@@ -255,7 +265,8 @@ class AnalysisSession:
         """The classifier (and slice model) for hybrid answers, or ``None``."""
         from .hybrid import NeuralAssistant
 
-        return self.model("classifier", lambda: NeuralAssistant(self.settings.model_path))
+        optimized = model_cache_for(self.settings)
+        return self.model("classifier", lambda: NeuralAssistant(self.settings.model_path, optimized_dir=optimized))
 
     def update_settings(self, settings: Settings) -> None:
         """New settings; models whose paths changed load again on next use."""
@@ -351,7 +362,6 @@ class FileAnalysis:
 
     def _check_in_steps(self) -> Iterator[None]:
         from .checks import FileChecker
-        from .suppressions import apply_suppressions
 
         checker = FileChecker(self.engine, self.path, self.display)
         for _ in checker.steps():
@@ -359,7 +369,7 @@ class FileAnalysis:
                 return
             yield
         if self._diagnostics is None:
-            self._diagnostics = apply_suppressions(checker.found(), self.graph.source.data, self.display)
+            self._diagnostics = self._unsuppressed(checker.found())
 
     def diagnostics(self, settings: Settings | None = None) -> list[Diagnostic]:
         """The ``analyze`` findings the settings enable (syntax problems included),
@@ -367,12 +377,17 @@ class FileAnalysis:
         file's rule settings (default: the analysis's, else the session's)."""
         if self._diagnostics is None:
             from .checks import FileChecker
-            from .suppressions import apply_suppressions
 
-            found = FileChecker(self.engine, self.path, self.display).run()
-            self._diagnostics = apply_suppressions(found, self.graph.source.data, self.display)
+            self._diagnostics = self._unsuppressed(FileChecker(self.engine, self.path, self.display).run())
         chosen = settings or self.settings or self.session.settings
         return [d for d in self._diagnostics if chosen.is_enabled(d.code)]
+
+    def _unsuppressed(self, found: list[Diagnostic]) -> list[Diagnostic]:
+        """``found`` less what the file's suppression comments switch off."""
+        from .suppressions import apply_suppressions, parsed_cleanly
+
+        data, clean = self.graph.source.data, parsed_cleanly(self.graph.diagnostics)
+        return apply_suppressions(found, data, self.display, is_clean=clean)
 
     def members_at(self, dot: int) -> MemberFacts | None:
         from .queries import Analysed

@@ -49,11 +49,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # Python 3.10
-    import tomli as tomllib
-
 from typelens.analyzer import InputError
 from typelens.analyzer.codes import CODES
 
@@ -328,6 +323,10 @@ class Layer:
 
 def file_layer(path: Path) -> Layer:
     """``[tool.typelens]`` of one pyproject.toml; a wrong value is an :class:`InputError`."""
+    if sys.version_info >= (3, 11):  # here: a project without a pyproject.toml never imports it
+        import tomllib
+    else:  # Python 3.10
+        import tomli as tomllib
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:

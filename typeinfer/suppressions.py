@@ -1,7 +1,8 @@
 """Suppression comments: the findings a file's own comments switch off.
 
-Read from the syntax tree, so ``"# type: ignore"`` inside a string literal is
-text, not a suppression.  The forms, as mypy, pyright and ruff spell them:
+Read from the comments as the parser finds them, so ``"# type: ignore"`` inside
+a string literal is text, not a suppression (a file that parsed without an error
+is read by a lexical pass that gives the parser's answer, :mod:`.comments`).  The forms, as mypy, pyright and ruff spell them:
 
 * ``x.size  # type: ignore`` and ``# typelens: ignore``: every finding that starts
   on this line;
@@ -25,12 +26,16 @@ Example::
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 from dataclasses import dataclass
+from typing import Callable, Iterable
 
 from typelens.analyzer import Diagnostic, Span, codes
 from typelens.analyzer.parsing import parse_bytes
+
+from .comments import comment_starts
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +43,8 @@ _DIRECTIVE = re.compile(
     rb"#\s*(?P<tool>type|typelens):\s*(?P<what>ignore-file|ignore)(?:\[(?P<codes>[^\]]*)\])?(?![\w\[-])"
 )
 _NEVER_SUPPRESSED = frozenset({"internal-error"})
+# a graph with one of these was parsed from text the lexical pass may read otherwise
+_PARSE_PROBLEMS = frozenset({"syntax-error", "missing-token", "parser-limit"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,19 +87,32 @@ def _directives(data: bytes, start: int, end: int, row: int, is_header: bool, pa
     return found
 
 
-def suppressions_of(data: bytes, path: str = "") -> list[Suppression]:
-    """Every suppression directive in the comments of ``data`` (UTF-8 source)."""
+def suppressions_of(data: bytes, path: str = "", *, is_clean: bool = False) -> list[Suppression]:
+    """Every suppression directive in the comments of ``data`` (UTF-8 source).
+
+    ``is_clean``: the caller's parse of ``data`` found no syntax error (nor a
+    parser limit); the comments are then found by a lexical pass
+    (:func:`.comments.comment_starts`), which gives the parser's answer, and
+    ``data`` is parsed only where that pass gives up."""
     if _DIRECTIVE.search(data) is None:
         return []  # the common case: no parse at all
-    root = parse_bytes(data).root_node
-    header_end = next((child.start_byte for child in root.children if child.type != "comment"), len(data))
+    lexed = comment_starts(data) if is_clean else None
+    if lexed is None:
+        comment_on_line, header_end = _parsed_comments(data)
+    else:
+        starts, header_end = lexed
+
+        def comment_on_line(line_start: int, before: int) -> int | None:
+            at = bisect.bisect_left(starts, line_start)
+            return starts[at] if at < len(starts) and starts[at] < before else None
+
     found: list[Suppression] = []
     at = data.find(b"ignore")
     while at >= 0:
         line_start = data.rfind(b"\n", 0, at) + 1
         line_end = data.find(b"\n", at)
         line_end = len(data) if line_end < 0 else line_end
-        comment = _comment_on_line(root, data, line_start, line_end)
+        comment = comment_on_line(line_start, line_end)
         if comment is not None:
             row = data.count(b"\n", 0, line_start)
             found.extend(_directives(data, comment, line_end, row, comment < header_end, path))
@@ -100,27 +120,44 @@ def suppressions_of(data: bytes, path: str = "") -> list[Suppression]:
     return found
 
 
-def _comment_on_line(root, data: bytes, line_start: int, before: int) -> int | None:
-    """The start byte of the comment on the line ``data[line_start:before]``, if it
-    has one (a ``#`` in a string starts none)."""
-    hash_at = data.find(b"#", line_start, before)
-    while hash_at >= 0:
-        node = root.descendant_for_byte_range(hash_at, hash_at + 1)
-        if node is not None and node.type == "comment" and node.start_byte == hash_at:
-            return hash_at
-        hash_at = data.find(b"#", hash_at + 1, before)
-    return None
+def _parsed_comments(data: bytes) -> tuple[Callable[[int, int], int | None], int]:
+    """From a parse of ``data``: where the comment of a line starts (if it has
+    one), and where the first statement starts."""
+    root = parse_bytes(data).root_node
+    header_end = next((child.start_byte for child in root.children if child.type != "comment"), len(data))
+
+    def comment_on_line(line_start: int, before: int) -> int | None:
+        """The start byte of the comment on the line ``data[line_start:before]``,
+        if it has one (a ``#`` in a string starts none)."""
+        hash_at = data.find(b"#", line_start, before)
+        while hash_at >= 0:
+            node = root.descendant_for_byte_range(hash_at, hash_at + 1)
+            if node is not None and node.type == "comment" and node.start_byte == hash_at:
+                return hash_at
+            hash_at = data.find(b"#", hash_at + 1, before)
+        return None
+
+    return comment_on_line, header_end
+
+
+def parsed_cleanly(graph_diagnostics: Iterable[Diagnostic]) -> bool:
+    """Whether a graph with these diagnostics was parsed without an error or a
+    parser limit (its text then qualifies for ``is_clean``)."""
+    return not any(d.code in _PARSE_PROBLEMS for d in graph_diagnostics)
 
 
 def _covers(s: Suppression, d: Diagnostic) -> bool:
     return (s.row < 0 or s.row == d.span.start_row) and (s.codes is None or d.code in s.codes)
 
 
-def apply_suppressions(diagnostics: list[Diagnostic], data: bytes, path: str = "") -> list[Diagnostic]:
+def apply_suppressions(
+    diagnostics: list[Diagnostic], data: bytes, path: str = "", *, is_clean: bool = False
+) -> list[Diagnostic]:
     """``diagnostics`` less the suppressed ones, plus an ``unused-ignore`` finding
     for each suppression (or listed code) that suppressed nothing; the caller's
-    settings decide whether those are shown (the rule is off by default)."""
-    found = suppressions_of(data, path)
+    settings decide whether those are shown (the rule is off by default).
+    ``is_clean``: as :func:`suppressions_of`'s."""
+    found = suppressions_of(data, path, is_clean=is_clean)
     if not found:
         return list(diagnostics)
     used: dict[int, set[str]] = {i: set() for i in range(len(found))}

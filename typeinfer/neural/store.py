@@ -7,6 +7,10 @@ billion would otherwise fail deep inside numpy or allocate without end), or when
 ``model.safetensors`` is not a well-formed safetensors file: an 8-byte header
 length, a JSON header whose tensors have known dtypes and shapes, and data
 offsets that tile the rest of the file exactly.  Only the header is read.
+``model.onnx`` is checked as far as its outer framing (:func:`check_onnx`: the
+top-level protobuf fields, a graph among them, tiling the file), so that a
+truncated file is refused before onnxruntime, numpy and the session are loaded
+(which a run does only when some answer needs the classifier).
 
 Example::
 
@@ -18,11 +22,12 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import struct
 from pathlib import Path
 
 from typelens.analyzer import InputError, ModelError
-from typelens.analyzer.source import read_regular_file
+from typelens.analyzer.source import not_regular_reason, read_regular_file
 
 MODEL_VERSION = "typelens-classifier-6"  # 2: position embeddings, first window apart; 3: number literals by kind, optional stacked convolutions; 4: operators as one token; 5: value shapes; 6: declared types among them
 
@@ -79,6 +84,77 @@ def read_config(model_dir: Path) -> dict:
     if weights.exists():
         check_safetensors(weights)
     return config
+
+
+def check_model_folder(model_dir: Path) -> None:
+    """Raise :class:`ModelError` unless ``model_dir`` holds a classifier that
+    :class:`~.runtime.ClassifierRuntime` can be expected to load: its checked
+    config and weights' header (:func:`read_config`) and a framed ``model.onnx``."""
+    read_config(model_dir)
+    onnx_path = Path(model_dir) / "model.onnx"
+    if not onnx_path.is_file():
+        raise ModelError(f"{model_dir}: no model.onnx; run `typelens export --onnx --model {model_dir}`")
+    check_onnx(onnx_path)
+
+
+def check_onnx(path: Path) -> None:
+    """Raise :class:`ModelError` unless ``path`` is a regular file framed as an
+    ONNX ``ModelProto``: top-level protobuf fields of known wire types whose
+    lengths tile the file exactly, one of them the graph (field 7).  Reads the
+    fields' keys and lengths only, not the graph."""
+    try:
+        reason = not_regular_reason(os.stat(path).st_mode)
+        if reason is not None:
+            raise InputError(reason)
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            fields = _onnx_fields(handle, size)
+    except (InputError, OSError) as err:
+        raise ModelError(f"{path}: cannot read the ONNX model ({err})") from None
+    if fields is None or _ONNX_GRAPH not in fields:
+        raise ModelError(f"{path}: cannot load the ONNX model (damaged or not an ONNX file)")
+
+
+_ONNX_GRAPH = 7  # ModelProto.graph
+
+
+def _onnx_fields(handle, size: int) -> set[int] | None:
+    """The field numbers of the top-level message in ``handle`` (``size`` bytes),
+    or ``None`` when its framing is broken."""
+    fields: set[int] = set()
+    at = 0
+    while at < size:
+        key, at = _varint(handle, at)
+        if key is None or key >> 3 == 0:
+            return None
+        wire = key & 7
+        if wire == 0:
+            value, at = _varint(handle, at)
+            if value is None:
+                return None
+        elif wire == 1 or wire == 5:
+            at += 8 if wire == 1 else 4
+        elif wire == 2:
+            length, at = _varint(handle, at)
+            if length is None:
+                return None
+            at += length
+        else:  # groups (3, 4) are not in ONNX's schema; 6 and 7 are no wire types
+            return None
+        fields.add(key >> 3)
+    return fields if at == size else None
+
+
+def _varint(handle, at: int) -> tuple[int | None, int]:
+    """The protobuf varint at byte ``at`` and the byte after it (``None``: broken)."""
+    handle.seek(at)
+    raw = handle.read(10)
+    value = 0
+    for n, byte in enumerate(raw):
+        value |= (byte & 0x7F) << (7 * n)
+        if byte < 0x80:
+            return value, at + n + 1
+    return None, at
 
 
 def _check_config(config: dict, path: Path) -> None:
