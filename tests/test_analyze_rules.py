@@ -19,6 +19,8 @@ from typelens.analyzer import codes
 from typelens.cli.main import app
 from typelens.typeinfer.check_arity import CallShape, Slot, problem_of
 from typelens.typeinfer.check_values import accepts, operator_fits
+from typelens.typeinfer.checks import FileChecker
+from typelens.typeinfer.run import InferOptions, file_sets, open_session
 from typelens.typeinfer.types import FLOAT, INT, NONE, STR, ClassType, UnionType
 
 from .conftest import DATA
@@ -67,7 +69,7 @@ def findings() -> dict[str, list[dict]]:
     return found
 
 
-@pytest.mark.parametrize("name", ["planted_calls.py", "planted_members.py"])
+@pytest.mark.parametrize("name", ["planted_calls.py", "planted_members.py", "planted_repeats.py"])
 def test_planted_bugs_are_found_exactly(findings: dict[str, list[dict]], name: str) -> None:
     expected = planted(CASES / name)
     assert expected, f"{name} plants nothing"
@@ -262,3 +264,48 @@ def test_optional_member_access_reads_what_a_walrus_tested(tmp_path: Path) -> No
     )
     rows = analyze(path, select=("optional-member-access",))
     assert [(r["line"], r["col"]) for r in rows] == [(10, 11)]
+
+
+_UNASKED = (
+    "import sys\n"
+    "\n"
+    "\n"
+    "def relay(handler, *args, **kwargs):\n"
+    "    return handler(*args, **kwargs)\n"
+    "\n"
+    "\n"
+    "def size_of(box):\n"
+    "    try:\n"
+    "        return box.size.bit_length\n"
+    "    except AttributeError:\n"
+    "        return None\n"
+    "\n"
+    "\n"
+    "def native(box):\n"
+    '    if sys.platform == "win32":\n'
+    "        return box.handle\n"
+    "    return None\n"
+)
+
+
+def _questions_of_checks(path: Path) -> int:
+    """The engine questions (worked out or answered from the memo) that checking
+    ``path`` asks, from a fresh engine."""
+    session = open_session(file_sets([path])[0], InferOptions(mode="static", use_cache=False))
+    engine = session.engine(share_library=False)
+    before = engine.steps
+    assert FileChecker(engine, str(path.resolve()), path.name).run() == []
+    return engine.steps - before
+
+
+def test_checks_ask_no_types_their_rules_cannot_use(tmp_path: Path) -> None:
+    """A call with ``*args`` (no count to check) and attribute reads that an
+    ``except AttributeError`` or a platform test guards can give no finding,
+    whatever their types: checking them asks the engine nothing (it asked 110
+    questions when the receivers' and callee's types came first)."""
+    path = tmp_path / "unasked.py"
+    path.write_text(_UNASKED, encoding="utf-8")
+    assert _questions_of_checks(path) == 0
+    bare = tmp_path / "bare.py"  # the same reads unguarded are asked about
+    bare.write_text("def relay(handler, args):\n    return handler(args)\n\n\ndef size_of(box):\n    return box.size\n")
+    assert _questions_of_checks(bare) > 0

@@ -374,11 +374,17 @@ def call_problem(engine: TypeEngine, callee: Type, shape: CallShape) -> Problem 
         ways = signatures_of_function(engine, callee)
         return _first_problem(ways, shape) if ways else None
     if isinstance(callee, TypeOfClass):
-        checks = signatures_of_class(engine, callee.cls)
-        for ways in checks or ():
-            problem = _first_problem(ways, shape)
-            if problem is not None:
-                return problem
+        return constructor_problem(signatures_of_class(engine, callee.cls), shape)
+    return None
+
+
+def constructor_problem(checks: list[list[Signature]] | None, shape: CallShape) -> Problem | None:
+    """Why a class whose constructor's checks are ``checks`` (:func:`signatures_of_class`)
+    cannot be called with ``shape`` (None: it can, or we cannot tell)."""
+    for ways in checks or ():
+        problem = _first_problem(ways, shape)
+        if problem is not None:
+            return problem
     return None
 
 

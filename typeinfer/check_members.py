@@ -59,8 +59,8 @@ def module_lacks(engine: TypeEngine, module: str, name: str) -> bool:
     if name.startswith("__") and name.endswith("__"):
         return False  # __file__, __path__, __spec__ ...: every module's
     index = engine.index
-    if index.resolve_module(f"{module}.{name}") is not None or engine.resolve_name(module, name) is not None:
-        return False
+    if engine.resolve_name(module, name) is not None or index.resolve_module(f"{module}.{name}") is not None:
+        return False  # the module's own names first: one lookup, where a submodule is a search
     location = index.resolve_module(module)
     if location is None or location.path is None:
         return False

@@ -146,10 +146,13 @@ def accepts(expected: Type, actual: str) -> bool | None:
 
 
 def is_none_value(engine: TypeEngine, path: str, g: ProgramGraph, node: int) -> bool:
-    """A local name that is None on every path, with ``x = None`` among its assignments."""
-    if g.kinds[node] != "name_load" or engine.exprs.type_of(path, node) != NONE:
+    """A local name that is None on every path, with ``x = None`` among its assignments
+    (read from the text first: the type is asked only of such a name)."""
+    if g.kinds[node] != "name_load":
         return False
     sym = g.symbol_at(node)
     if sym is None or sym.kind is not SymbolKind.VARIABLE or sym.is_global_decl or g.scope_of[node] != sym.scope:
         return False
-    return any(_assigned_literal(g, d) == "None" for d in sym.definitions)
+    if not any(_assigned_literal(g, d) == "None" for d in sym.definitions):
+        return False
+    return engine.exprs.type_of(path, node) == NONE

@@ -31,17 +31,21 @@ from typing import Iterator
 from typelens.analyzer import Diagnostic, ProgramGraph, ScopeKind, Span, SymbolKind
 from typelens.analyzer import codes
 
-from .callables import signature
 from .engine import FILE_STEPS, BudgetSpent, TypeEngine
 from .stepped import budgeted
-from .types import NONE, ClassType, FunctionRef, ModuleType, is_known, members, render
+from .types import NONE, ClassType, FunctionRef, ModuleType, Type, TypeOfClass, is_known, members, render
 from .check_arity import (
+    CallShape,
+    Problem,
+    Signature,
     bound_arguments,
     is_guessed,
     call_problem,
     call_shape,
+    constructor_problem,
     is_super_call,
     is_uncertain_callee,
+    signatures_of_class,
     signatures_of_function,
 )
 from .check_members import is_declared, is_open_class, module_lacks, union_lacking
@@ -60,6 +64,14 @@ class FileChecker:
         self.engine, self.path, self.display = engine, path, display
         self.g: ProgramGraph = engine.require_graph(path)
         self.out: list[Diagnostic] = []
+        # what the rules of this file ask again and again, worked out once per file
+        # (whether a node's enclosing statements guard attribute reads; whether a
+        # module lacks a name; a class's constructor checks; a parameter's
+        # annotation): a file reads ``t.Optional`` a hundred times
+        self._guards: dict[int, bool] = {}
+        self._module_lacks: dict[tuple[str, str], bool] = {}
+        self._constructors: dict[ClassType, list[list[Signature]] | None] = {}
+        self._annotations: dict[tuple[str, int], Type] = {}
 
     def run(self) -> list[Diagnostic]:
         for _ in self.steps():
@@ -125,13 +137,19 @@ class FileChecker:
         g = self.g
         node = g.parents[statement]
         while node >= 0:
-            if g.kinds[node] == "try_statement":
-                for clause in g.children(node):
-                    if g.kinds[clause] == "except_clause" and any(e in g.text(clause).split(":")[0] for e in errors):
-                        return True
-                    if g.kinds[clause] == "except_clause" and g.text(clause).split(":")[0].strip() == "except":
-                        return True
+            if g.kinds[node] == "try_statement" and self._catches(node, errors):
+                return True
             node = g.parents[node]
+        return False
+
+    def _catches(self, try_statement: int, errors: tuple[str, ...]) -> bool:
+        """An ``except`` clause of ``try_statement`` names one of ``errors``, or is bare."""
+        g = self.g
+        for clause in g.children(try_statement):
+            if g.kinds[clause] == "except_clause":
+                head = g.text(clause).split(":")[0]
+                if any(e in head for e in errors) or head.strip() == "except":
+                    return True
         return False
 
     # -- attributes ----------------------------------------------------------------------
@@ -140,14 +158,13 @@ class FileChecker:
         parent = g.parents[node]
         if g.kinds[parent] == "delete_statement":
             return
-        obj, attr = g.children(node)[0], g.children(node)[-1]
+        kids = g.children(node)
+        obj, attr = kids[0], kids[-1]
         name = g.names.get(attr)
-        if not name:
-            return
+        if not name or self._is_guarded_read(node):
+            return  # read from the text alone: the receiver's type is not asked
         receiver = engine.exprs.type_of(self.path, obj)
         items = members(receiver)
-        if self._is_guarded_read(node):
-            return
         if NONE in items and len(items) > 1 and g.kinds[obj] in ("name_load", "attribute") and not self._guessed(obj):
             rest = [m for m in items if m != NONE and is_known(m)]
             shown = render(receiver) if rest else "unknown or None"
@@ -218,26 +235,46 @@ class FileChecker:
     def _module_attribute(self, node: int, receiver: ModuleType, name: str, attr: int) -> None:
         if self.g.kinds[self.g.parents[node]] == "attribute_store" or self._assigned_elsewhere(name):
             return
-        if not module_lacks(self.engine, receiver.name, name):
+        key = (receiver.name, name)
+        lacks = self._module_lacks.get(key)
+        if lacks is None:
+            lacks = self._module_lacks[key] = module_lacks(self.engine, receiver.name, name)
+        if not lacks:
             return
         self._report("module-attr", codes.MODULE_ATTR.format(module=receiver.name, attr=name), attr)
 
     def _is_guarded_read(self, node: int) -> bool:
         """Inside ``try: ... except AttributeError``, or under a condition that tests
-        the attribute, the platform or the version (``if hasattr(os, "fork")``)."""
-        g = self.g
-        if self._guarded(node, _ATTRIBUTE_ERRORS):
-            return True
+        the attribute, the platform or the version (``if hasattr(os, "fork")``).
+        Each enclosing node's answer is kept: the reads of one body share them."""
+        g, guards = self.g, self._guards
+        chain = []
+        found = False
         while node >= 0:
-            kind = g.kinds[node]
-            if kind in ("if_statement", "elif_clause", "while_statement"):
-                test = g.child_by_field(node, "condition")
-                if test is not None and any(word in g.text(test) for word in _GUARD_WORDS):
-                    return True
-            elif kind in ("conditional_expression", "boolean_operator"):
-                if any(word in g.text(node) for word in _GUARD_WORDS):
-                    return True
+            known = guards.get(node)
+            if known is not None:
+                found = known
+                break
+            chain.append(node)
+            if self._guards_here(node):
+                found = True
+                break
             node = g.parents[node]
+        for seen in chain:
+            guards[seen] = found
+        return found
+
+    def _guards_here(self, node: int) -> bool:
+        """``node`` itself guards the attribute reads below it."""
+        g = self.g
+        kind = g.kinds[node]
+        if kind == "try_statement":
+            return self._catches(node, _ATTRIBUTE_ERRORS)
+        if kind in ("if_statement", "elif_clause", "while_statement"):
+            test = g.child_by_field(node, "condition")
+            return test is not None and any(word in g.text(test) for word in _GUARD_WORDS)
+        if kind in ("conditional_expression", "boolean_operator"):
+            return any(word in g.text(node) for word in _GUARD_WORDS)
         return False
 
     def _is_stub_private(self, cls: ClassType, name: str) -> bool:
@@ -287,11 +324,23 @@ class FileChecker:
         callee = engine.exprs.type_of(self.path, function)
         if is_uncertain_callee(engine, self.path, g, function, callee):
             return
-        problem = call_problem(engine, callee, shape)
+        if isinstance(callee, TypeOfClass):
+            problem = self._constructor_problem(callee.cls, shape)
+        else:
+            problem = call_problem(engine, callee, shape)
         if problem is not None:
             self._report("call-arg", problem.message(_callee_text(g, function)), call)
         elif isinstance(callee, FunctionRef) and (callee.bound is None or self._is_certain_receiver(function)):
             self._argument_types(call, function, callee)
+
+    def _constructor_problem(self, cls: ClassType, shape: CallShape) -> Problem | None:
+        """:func:`.check_arity.call_problem` of a class, its constructor's checks
+        worked out once per class and file."""
+        if cls in self._constructors:
+            checks = self._constructors[cls]
+        else:
+            checks = self._constructors[cls] = signatures_of_class(self.engine, cls)
+        return constructor_problem(checks, shape)
 
     def _is_certain_receiver(self, function: int) -> bool:
         g = self.g
@@ -306,15 +355,19 @@ class FileChecker:
         if not ways or len(ways) != 1:
             return
         way = ways[0]
-        tg = engine.require_graph(way.path)
-        params = signature(tg, way.node)
+        params = engine.calls.signature(way.path, engine.require_graph(way.path), way.node)
         params = params[len(params) - len(way.slots) :]
         for arg, index in bound_arguments(g, call, way.slots):
-            actual = certain_class(engine, self.path, g, arg)
             annotation = params[index].annotation
-            if actual in (None, "None") or annotation is None:
+            if annotation is None:
                 continue
-            expected = engine.annotations.evaluate(way.path, annotation)
+            actual = certain_class(engine, self.path, g, arg)
+            if actual in (None, "None"):
+                continue
+            key = (way.path, annotation)
+            expected = self._annotations.get(key)
+            if expected is None:
+                expected = self._annotations[key] = engine.annotations.evaluate(way.path, annotation)
             if accepts(expected, actual) is False:
                 message = codes.ARG_TYPE.format(
                     callee=_callee_text(g, function), name=params[index].name, expected=render(expected), actual=actual
