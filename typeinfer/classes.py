@@ -105,7 +105,8 @@ class ClassModel:
         self.engine = engine
         self._defs: dict[str, tuple[str, int]] = {}
         self._infos: dict[tuple[str, int], ClassInfo] = {}
-        self._by_scope: dict[str, tuple[ProgramGraph, dict[int, list[int]]]] = {}  # path: (graph, scope: symbol positions)
+        # path: (graph, scope: the positions of its symbols in the graph's table)
+        self._by_scope: dict[str, tuple[ProgramGraph, dict[int, list[int]]]] = {}
         self._building: set[tuple[str, int]] = set()
         self._mros: dict[ClassType, list[tuple[ClassType, ClassInfo]]] = {}
         self._has: dict[tuple[ClassType, str], bool | None] = {}  # see has_member
