@@ -137,16 +137,34 @@ def code_fingerprint(packages: tuple[str, ...] = ("analyzer",)) -> str:
     found = _FINGERPRINTS.get(packages)
     if found is None:
         h = hashlib.blake2b(FORMAT + sys.byteorder.encode(), digest_size=16)
+        for package in (*packages, "cli/version.py"):
+            h.update(_source_digest(package))
+        for package in ("tree-sitter", "tree-sitter-python", "typeshed-client"):
+            h.update(f"{package}={distribution_version(package)}".encode())
+        found = _FINGERPRINTS[packages] = h.hexdigest()
+    return found
+
+
+_SOURCE_DIGESTS: dict[str, bytes] = {}
+
+
+def _source_digest(name: str) -> bytes:
+    """A digest of the sources under ``name`` (a folder of the typelens package, or
+    one file), each file's path and content; read once per process, however many
+    fingerprints include it (the graph cache's and the result caches' both read
+    ``analyzer``)."""
+    found = _SOURCE_DIGESTS.get(name)
+    if found is None:
         top = Path(__file__).resolve().parent.parent
-        files = [p for package in packages for p in sorted((top / package).rglob("*.py"))]
-        for path in files + [top / "cli" / "version.py"]:
+        where = top / name
+        files = [where] if name.endswith(".py") else sorted(where.rglob("*.py"))
+        h = hashlib.blake2b(digest_size=16)
+        for path in files:
             try:
                 h.update(os.fsencode(path.relative_to(top)) + b"\0" + path.read_bytes())
             except OSError:
                 h.update(os.fsencode(path.relative_to(top)) + b"\0missing")
-        for package in ("tree-sitter", "tree-sitter-python", "typeshed-client"):
-            h.update(f"{package}={distribution_version(package)}".encode())
-        found = _FINGERPRINTS[packages] = h.hexdigest()
+        found = _SOURCE_DIGESTS[name] = h.digest()
     return found
 
 
