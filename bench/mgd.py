@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import random
 import re
@@ -120,6 +121,7 @@ def run(
     max_tokens: int = 16,
     prompt_tokens: int = 512,
     show: bool = False,
+    record: Path | None = None,
 ) -> dict[str, dict]:
     """Each case is completed as typed (the source is cut right after ``expr.``,
     the file after the cut's line kept) in every mode, one after the other, so
@@ -127,7 +129,9 @@ def run(
     before each (untimed), so that no mode pays for another's garbage.  ``guided``: the source's
     analysis is built before the completion starts, as a language server keeps
     it per edit for hover and diagnostics (its time is reported apart);
-    ``one-shot``: the completion analyses the source itself (the CLI)."""
+    ``one-shot``: the completion analyses the source itself (the CLI).
+    ``record``: a JSON-lines file that gets each site's truth and answers as it
+    is done (appended: runs of ``--offset`` chunks add up to the whole set)."""
     stats = {
         m: {
             "exact": 0,
@@ -194,6 +198,8 @@ def run(
                 r["produced"] += 1
                 r["valid"] += name.group() in names
                 r["exact"] += name.group() == truth
+        if record is not None:
+            _record(record, path, data, dot, truth, names, {m: stats[m]["answers"][-1] for m in modes})
     if show and cases:
         _show(cases[-1], stats, len(cases))
     for r in stats.values():
@@ -201,6 +207,13 @@ def run(
         r["valid"] /= max(1, r["produced"])
         r["tokens_per_s"] = r["tokens"] / r["seconds"]
     return stats
+
+
+def _record(record: Path, path: Path, data: bytes, dot: int, truth: str, names, answers: dict[str, str]) -> None:
+    line = data[data.rfind(b"\n", 0, dot) + 1 : dot + 1].decode("utf-8", "replace")
+    site = {"path": str(path), "dot": dot, "line": line, "truth": truth, "members": sorted(names)}
+    with record.open("a", encoding="utf-8") as out:
+        out.write(json.dumps({**site, "answers": answers}) + "\n")
 
 
 def _show(case, stats: dict[str, dict], done: int) -> None:
@@ -295,6 +308,10 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
+        "--offset", type=int, default=0, help="skip the first N of the --limit sites (resume a run in chunks)"
+    )
+    parser.add_argument("--record", type=Path, default=None, help="append each site's truth and answers (JSON lines)")
+    parser.add_argument(
         "--ablations",
         action="store_true",
         help="also run guided decoding without favouring the file's members (guided-plain) and with the "
@@ -344,7 +361,7 @@ def main() -> None:
         sys.exit(f"none of {args.packages} is installed in {site}")
     cases = [c for root in roots for c in dot_cases(root, args.per_file, rng)]
     rng.shuffle(cases)
-    cases = cases[: args.limit]
+    cases = cases[args.offset : args.limit]
     if args.shard:
         part, parts = (int(x) for x in args.shard.split("/"))
         cases = cases[part - 1 :: parts]  # the same sites as without --shard, split between runs
@@ -390,7 +407,7 @@ def main() -> None:
         timed = ("guided",) + tuple(m for m in modes if m.startswith("guided-"))
         latency(lm, cases, root_of, indexes, prompt_tokens=args.prompt_tokens, count=args.latency, modes=timed)
         return
-    results = run(lm, cases, root_of, indexes, modes, show=args.show, **options)
+    results = run(lm, cases, root_of, indexes, modes, show=args.show, record=args.record, **options)
     unguided, guided, cold = results["unguided"], results["guided"], results.get("one-shot")
     for label, r in [(m, results[m]) for m in modes if m != "one-shot"]:
         print(
