@@ -78,6 +78,25 @@ def dot_cases(package: Path, per_file: int, rng: random.Random) -> list[tuple[Pa
     return cases
 
 
+def recorded_cases(record: Path, roots: list[Path]) -> list[tuple[Path, bytes, int, str, frozenset]]:
+    """The sites of a ``--record`` file, in its order, their members as listed now
+    (an empty set where the receiver's type is no longer fully known)."""
+    engines = {root: AnalysisSession(root).engine() for root in roots}
+    cases = []
+    for line in record.read_text(encoding="utf-8").splitlines():
+        site = json.loads(line)
+        path = Path(site["path"])
+        data = path.read_bytes()
+        dot, line_end = site["dot"], data.find(b"\n", site["dot"])
+        cut = data[: dot + 1] + b"\n" + (data[line_end + 1 :] if line_end >= 0 else b"")
+        engine = next(e for root, e in engines.items() if path.is_relative_to(root))
+        facts = members_at(engine, str(path), cut, dot)
+        cases.append(
+            (path, data, dot, site["truth"], facts.names if facts is not None and facts.is_complete else frozenset())
+        )
+    return cases
+
+
 def index_like_an_editor(root: Path) -> ProjectIndex:
     """The index a language server holds once its background indexing is done:
     the project's files, then the stubs and packages they import, parsed."""
@@ -312,6 +331,13 @@ def main() -> None:
     )
     parser.add_argument("--record", type=Path, default=None, help="append each site's truth and answers (JSON lines)")
     parser.add_argument(
+        "--sites",
+        type=Path,
+        default=None,
+        help="the sites of a --record file (all its lines, in order) instead of choosing them: the same sites "
+        "for code whose member lists differ",
+    )
+    parser.add_argument(
         "--ablations",
         action="store_true",
         help="also run guided decoding without favouring the file's members (guided-plain) and with the "
@@ -359,9 +385,12 @@ def main() -> None:
     roots = [site / name for name in args.packages.split(",") if (site / name).is_dir()]
     if not roots:
         sys.exit(f"none of {args.packages} is installed in {site}")
-    cases = [c for root in roots for c in dot_cases(root, args.per_file, rng)]
-    rng.shuffle(cases)
-    cases = cases[args.offset : args.limit]
+    if args.sites is not None:
+        cases = recorded_cases(args.sites, roots)[args.offset : args.limit]
+    else:
+        cases = [c for root in roots for c in dot_cases(root, args.per_file, rng)]
+        rng.shuffle(cases)
+        cases = cases[args.offset : args.limit]
     if args.shard:
         part, parts = (int(x) for x in args.shard.split("/"))
         cases = cases[part - 1 :: parts]  # the same sites as without --shard, split between runs
