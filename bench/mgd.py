@@ -46,8 +46,13 @@ HELD_OUT = ["packaging", "typeshed_client", "pluggy", "typer", "click"]
 IDENT = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 
 
-def dot_cases(package: Path, per_file: int, rng: random.Random) -> list[tuple[Path, bytes, int, str, frozenset]]:
-    """(file, source, dot offset, true member, members) for cuts in ``package``."""
+def dot_cases(
+    package: Path, per_file: int, rng: random.Random, *, unknown: bool = False
+) -> list[tuple[Path, bytes, int, str, frozenset]]:
+    """(file, source, dot offset, true member, members) for cuts in ``package``
+    where the receiver's type is fully known and lists the true member; with
+    ``unknown``, those where it is not fully known (members: none, the guide
+    stays off there)."""
     engine = AnalysisSession(package).engine()
     cases = []
     for path in project_files(package):
@@ -71,9 +76,14 @@ def dot_cases(package: Path, per_file: int, rng: random.Random) -> list[tuple[Pa
             line_end = data.find(b"\n", dot)
             cut = data[: dot + 1] + b"\n" + (data[line_end + 1 :] if line_end >= 0 else b"")
             facts = members_at(engine, str(path), cut, dot)
-            if facts is None or not facts.is_complete or truth not in facts.names:
+            names: frozenset = frozenset()
+            if facts is not None and facts.is_complete:
+                if unknown or truth not in facts.names:
+                    continue
+                names = facts.names
+            elif not unknown:
                 continue
-            cases.append((path, data, dot, truth, facts.names))
+            cases.append((path, data, dot, truth, names))
             kept += 1
     return cases
 
@@ -331,6 +341,11 @@ def main() -> None:
     )
     parser.add_argument("--record", type=Path, default=None, help="append each site's truth and answers (JSON lines)")
     parser.add_argument(
+        "--unknown",
+        action="store_true",
+        help="sites whose receiver type typelens does not fully know (the guide stays off; 'valid' means nothing)",
+    )
+    parser.add_argument(
         "--sites",
         type=Path,
         default=None,
@@ -388,7 +403,7 @@ def main() -> None:
     if args.sites is not None:
         cases = recorded_cases(args.sites, roots)[args.offset : args.limit]
     else:
-        cases = [c for root in roots for c in dot_cases(root, args.per_file, rng)]
+        cases = [c for root in roots for c in dot_cases(root, args.per_file, rng, unknown=args.unknown)]
         rng.shuffle(cases)
         cases = cases[args.offset : args.limit]
     if args.shard:
