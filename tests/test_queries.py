@@ -296,3 +296,19 @@ def test_module_members_are_its_attributes_and_a_stubs_imports_are_not(tmp_path:
         assert facts is not None and facts.is_complete
         assert wanted <= facts.names and not unwanted & facts.names, (wanted - facts.names, unwanted & facts.names)
     assert "Any" not in engine.index.exported_names("shim")  # ``from shim import Any`` names nothing either
+
+
+@pytest.mark.parametrize(
+    "source, receiver",
+    [
+        (b"import os\ncword = int(os.\nx = 1\n", "ModuleType"),  # the call ``int(os`` is not closed
+        (b"class A:\n    size = 1\n\n    def r(self):\n        return f'{self.\n", "A"),  # nor the f-string
+    ],
+    ids=["call", "f-string"],
+)
+def test_a_dotted_name_inside_an_unfinished_expression_is_read_in_its_scope(
+    tmp_path: Path, source: bytes, receiver: str
+) -> None:
+    engine = AnalysisSession(tmp_path).engine()
+    facts = members_at(engine, str(tmp_path / "m.py"), source, source.index(b".\n"))
+    assert facts is not None and facts.is_complete and facts.receiver == receiver

@@ -220,7 +220,12 @@ def receiver_type(
     fresh, graph = _patched_engine(engine, path, patched)
     node = expression_ending_at(graph, dot)
     if node is None:
-        return fresh, None
+        # the parser kept no expression ending at the dot (``cword = int(os.``
+        # being typed): the dotted name before it, read in its scope
+        chain = trailing_name(patched[patched.rfind(b"\n", 0, dot) + 1 : dot].decode("utf-8", "replace"))
+        if chain is None:
+            return fresh, None
+        return fresh, name_chain_at(Analysed(fresh, graph), path, dot, chain.group().split("."))
     return fresh, fresh.exprs.type_of(path, node)
 
 
