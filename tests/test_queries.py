@@ -312,3 +312,17 @@ def test_a_dotted_name_inside_an_unfinished_expression_is_read_in_its_scope(
     engine = AnalysisSession(tmp_path).engine()
     facts = members_at(engine, str(tmp_path / "m.py"), source, source.index(b".\n"))
     assert facts is not None and facts.is_complete and facts.receiver == receiver
+
+
+def test_a_name_tested_before_the_cursor_is_not_read_flow_insensitively(tmp_path: Path) -> None:
+    # ``other: object`` narrowed by ``isinstance`` before ``if other.``: its declared
+    # type would allow only ``object``'s members and forbid ``_epoch``
+    head = b"class V:\n    _epoch = 1\n\n    def __eq__(self, other: object) -> bool:\n"
+    engine = AnalysisSession(tmp_path).engine()
+    path = str(tmp_path / "v.py")
+    tail = b"            return True\n        return False\n"
+    narrowed = head + b"        if not isinstance(other, V):\n            return False\n        if other.\n" + tail
+    assert members_at(engine, path, narrowed, narrowed.rindex(b".")) is None
+    plain = head + b"        if other.\n" + tail
+    facts = members_at(engine, path, plain, plain.rindex(b"."))
+    assert facts is not None and facts.receiver == "object"

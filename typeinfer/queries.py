@@ -250,15 +250,16 @@ def name_chain_at(document: Analysed, path: str, offset: int, chain: list[str]) 
     scope = scope_at(g, offset)
     if scope is None or not chain:
         return None
-    return name_chain_in_scope(document.engine, path, g, scope, tuple(chain))
+    return name_chain_in_scope(document.engine, path, g, scope, tuple(chain), before=offset)
 
 
 def name_chain_in_scope(
-    engine: TypeEngine, path: str, g: ProgramGraph, scope: int, chain: tuple[str, ...]
+    engine: TypeEngine, path: str, g: ProgramGraph, scope: int, chain: tuple[str, ...], *, before: int = -1
 ) -> Type | None:
     """The type of the dotted name ``chain`` read in ``scope`` of ``g`` (``None``
-    where the flow decides it, see :func:`name_chain_at`)."""
-    value = name_in_scope(engine, path, g, scope, chain[0])
+    where the flow decides it, see :func:`name_chain_at`; with ``before``, also
+    where the name is tested before that byte, see :func:`name_in_scope`)."""
+    value = name_in_scope(engine, path, g, scope, chain[0], before=before)
     for part in chain[1:]:
         if value is None or isinstance(value, UnknownType):
             return value
@@ -266,9 +267,14 @@ def name_chain_in_scope(
     return value
 
 
-def name_in_scope(engine: TypeEngine, path: str, g: ProgramGraph, scope: int, name: str) -> Type | None:
+def name_in_scope(
+    engine: TypeEngine, path: str, g: ProgramGraph, scope: int, name: str, *, before: int = -1
+) -> Type | None:
     """``name`` by the LEGB rule from ``scope`` (class bodies seen only from
-    themselves), typed flow-insensitively where that is exact."""
+    themselves), typed flow-insensitively where that is exact: not where a test
+    before byte ``before`` may narrow it (``isinstance(other, Version)``,
+    ``x is not None``: ``other._epoch`` after it reads a ``Version``, not the
+    declared ``object``)."""
     start = scope
     while scope >= 0:
         here = g.scopes[scope]
@@ -278,10 +284,29 @@ def name_in_scope(engine: TypeEngine, path: str, g: ProgramGraph, scope: int, na
                 sym.kind is not SymbolKind.VARIABLE
                 or len(engine.names.live(path, sym.id)) == 1
                 or engine.names.declared_type(path, sym.definitions) is not None
-            )
+            ) and not _tested_before(g, sym.uses, before)
             return engine.names.symbol_value(path, sym.id) if flow_free else None
         scope = here.parent
     return engine.names.builtin(name)
+
+
+_NARROWING_CALLS = frozenset({"isinstance", "issubclass", "callable", "hasattr", "type"})
+
+
+def _tested_before(g: ProgramGraph, uses: tuple[int, ...], before: int) -> bool:
+    """Whether a use of a name before byte ``before`` is a test that may narrow
+    it: an operand of a comparison, or the argument of ``isinstance`` and kin."""
+    for use in uses:
+        if not 0 <= g.start_bytes[use] < before:
+            continue
+        parent = g.parents[use]
+        if g.kinds[parent] == "comparison_operator":
+            return True
+        if g.kinds[parent] == "argument_list":
+            function = g.child_by_field(g.parents[parent], "function")
+            if function is not None and g.text(function) in _NARROWING_CALLS:
+                return True
+    return False
 
 
 def call_in_document(document: Analysed, path: str, paren: int) -> tuple[bool, CallFacts | None]:
