@@ -669,7 +669,9 @@ class ProjectIndex:
         return self.resolve_name(target, binding.name, seen)
 
     def exported_names(self, module: str) -> list[str]:
-        """``__all__`` when the module defines it as a literal list, else its public names."""
+        """``__all__`` when the module defines it as a literal list, else its public
+        names (in a stub, less those it only imports: ``from typing import Any``
+        in ``sys.pyi`` makes no ``sys.Any``, see :func:`_starred`)."""
         location = self.resolve_module(module)
         if location is None or location.path is None:
             return []
@@ -679,13 +681,8 @@ class ProjectIndex:
         declared = dunder_all(graph)
         if declared is not None:
             return declared
-        return sorted(
-            {
-                s.name
-                for s in graph.symbols
-                if s.scope == 0 and not s.name.startswith("_") and live_definitions(graph, s.definitions)
-            }
-        )
+        names = frozenset(s.name for s in graph.symbols if s.scope == 0 and live_definitions(graph, s.definitions))
+        return sorted(_starred(graph, location.path, names))
 
 
 def _exports_of(graph: ProgramGraph, path: Path) -> _Exports:

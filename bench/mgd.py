@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import random
 import re
@@ -45,8 +46,13 @@ HELD_OUT = ["packaging", "typeshed_client", "pluggy", "typer", "click"]
 IDENT = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 
 
-def dot_cases(package: Path, per_file: int, rng: random.Random) -> list[tuple[Path, bytes, int, str, frozenset]]:
-    """(file, source, dot offset, true member, members) for cuts in ``package``."""
+def dot_cases(
+    package: Path, per_file: int, rng: random.Random, *, unknown: bool = False
+) -> list[tuple[Path, bytes, int, str, frozenset]]:
+    """(file, source, dot offset, true member, members) for cuts in ``package``
+    where the receiver's type is fully known and lists the true member; with
+    ``unknown``, those where it is not fully known (members: none, the guide
+    stays off there)."""
     engine = AnalysisSession(package).engine()
     cases = []
     for path in project_files(package):
@@ -70,10 +76,34 @@ def dot_cases(package: Path, per_file: int, rng: random.Random) -> list[tuple[Pa
             line_end = data.find(b"\n", dot)
             cut = data[: dot + 1] + b"\n" + (data[line_end + 1 :] if line_end >= 0 else b"")
             facts = members_at(engine, str(path), cut, dot)
-            if facts is None or not facts.is_complete or truth not in facts.names:
+            names: frozenset = frozenset()
+            if facts is not None and facts.is_complete:
+                if unknown or truth not in facts.names:
+                    continue
+                names = facts.names
+            elif not unknown:
                 continue
-            cases.append((path, data, dot, truth, facts.names))
+            cases.append((path, data, dot, truth, names))
             kept += 1
+    return cases
+
+
+def recorded_cases(record: Path, roots: list[Path]) -> list[tuple[Path, bytes, int, str, frozenset]]:
+    """The sites of a ``--record`` file, in its order, their members as listed now
+    (an empty set where the receiver's type is no longer fully known)."""
+    engines = {root: AnalysisSession(root).engine() for root in roots}
+    cases = []
+    for line in record.read_text(encoding="utf-8").splitlines():
+        site = json.loads(line)
+        path = Path(site["path"])
+        data = path.read_bytes()
+        dot, line_end = site["dot"], data.find(b"\n", site["dot"])
+        cut = data[: dot + 1] + b"\n" + (data[line_end + 1 :] if line_end >= 0 else b"")
+        engine = next(e for root, e in engines.items() if path.is_relative_to(root))
+        facts = members_at(engine, str(path), cut, dot)
+        cases.append(
+            (path, data, dot, site["truth"], facts.names if facts is not None and facts.is_complete else frozenset())
+        )
     return cases
 
 
@@ -122,6 +152,7 @@ def run(
     max_tokens: int = 16,
     prompt_tokens: int = 512,
     show: bool = False,
+    record: Path | None = None,
 ) -> dict[str, dict]:
     """Each case is completed as typed (the source is cut right after ``expr.``,
     the file after the cut's line kept) in every mode, one after the other, so
@@ -129,7 +160,9 @@ def run(
     before each (untimed), so that no mode pays for another's garbage.  ``guided``: the source's
     analysis is built before the completion starts, as a language server keeps
     it per edit for hover and diagnostics (its time is reported apart);
-    ``one-shot``: the completion analyses the source itself (the CLI)."""
+    ``one-shot``: the completion analyses the source itself (the CLI).
+    ``record``: a JSON-lines file that gets each site's truth and answers as it
+    is done (appended: runs of ``--offset`` chunks add up to the whole set)."""
     stats = {
         m: {
             "exact": 0,
@@ -198,6 +231,8 @@ def run(
                 r["produced"] += 1
                 r["valid"] += name.group() in names
                 r["exact"] += name.group() == truth
+        if record is not None:
+            _record(record, path, data, dot, truth, names, {m: stats[m]["answers"][-1] for m in modes})
     if show and cases:
         _show(cases[-1], stats, len(cases))
     for r in stats.values():
@@ -205,6 +240,13 @@ def run(
         r["valid"] /= max(1, r["produced"])
         r["tokens_per_s"] = r["tokens"] / r["seconds"]
     return stats
+
+
+def _record(record: Path, path: Path, data: bytes, dot: int, truth: str, names, answers: dict[str, str]) -> None:
+    line = data[data.rfind(b"\n", 0, dot) + 1 : dot + 1].decode("utf-8", "replace")
+    site = {"path": str(path), "dot": dot, "line": line, "truth": truth, "members": sorted(names)}
+    with record.open("a", encoding="utf-8") as out:
+        out.write(json.dumps({**site, "answers": answers}) + "\n")
 
 
 def _show(case, stats: dict[str, dict], done: int) -> None:
@@ -299,6 +341,22 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
+        "--offset", type=int, default=0, help="skip the first N of the --limit sites (resume a run in chunks)"
+    )
+    parser.add_argument("--record", type=Path, default=None, help="append each site's truth and answers (JSON lines)")
+    parser.add_argument(
+        "--unknown",
+        action="store_true",
+        help="sites whose receiver type typelens does not fully know (the guide stays off; 'valid' means nothing)",
+    )
+    parser.add_argument(
+        "--sites",
+        type=Path,
+        default=None,
+        help="the sites of a --record file (all its lines, in order) instead of choosing them: the same sites "
+        "for code whose member lists differ",
+    )
+    parser.add_argument(
         "--ablations",
         action="store_true",
         help="also run guided decoding without favouring the file's members (guided-plain) and with the "
@@ -347,9 +405,12 @@ def main() -> None:
     roots = [site / name for name in args.packages.split(",") if (site / name).is_dir()]
     if not roots:
         sys.exit(f"none of {args.packages} is installed in {site}")
-    cases = [c for root in roots for c in dot_cases(root, args.per_file, rng)]
-    rng.shuffle(cases)
-    cases = cases[: args.limit]
+    if args.sites is not None:
+        cases = recorded_cases(args.sites, roots)[args.offset : args.limit]
+    else:
+        cases = [c for root in roots for c in dot_cases(root, args.per_file, rng, unknown=args.unknown)]
+        rng.shuffle(cases)
+        cases = cases[args.offset : args.limit]
     if args.shard:
         part, parts = (int(x) for x in args.shard.split("/"))
         cases = cases[part - 1 :: parts]  # the same sites as without --shard, split between runs
@@ -404,7 +465,7 @@ def main() -> None:
         timed = ("guided",) + tuple(m for m in modes if m.startswith("guided-"))
         latency(lm, cases, root_of, indexes, prompt_tokens=args.prompt_tokens, count=args.latency, modes=timed)
         return
-    results = run(lm, cases, root_of, indexes, modes, show=args.show, **options)
+    results = run(lm, cases, root_of, indexes, modes, show=args.show, record=args.record, **options)
     unguided, guided, cold = results["unguided"], results["guided"], results.get("one-shot")
     for label, r in [(m, results[m]) for m in modes if m != "one-shot"]:
         print(

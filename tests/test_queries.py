@@ -238,3 +238,91 @@ def test_the_receiver_of_a_dot_being_typed_flows_nowhere(tmp_path: Path) -> None
     assert "W" not in render(document.engine.parameter_type(path, parameter))
     used, receiver = receiver_type(document.engine, path, source, source.rindex(b"self.") + 4, document)
     assert used is document.engine and render(receiver) == "W"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        b"def g(fields):\n    names = [f.\n    return names\n",
+        b"def g(fields):\n    names = {f.\n    return names\n",
+    ],
+    ids=["list", "set"],
+)
+def test_an_unclosed_bracket_is_not_the_receiver(tmp_path: Path, source: bytes) -> None:
+    # ``[f.name for f in fields]`` being typed: the parser closes ``[f`` at the dot
+    # itself, but the receiver is ``f`` (unknown there), not a list
+    engine = AnalysisSession(tmp_path).engine()
+    path, dot = str(tmp_path / "m.py"), source.index(b".")
+    assert members_at(engine, path, source, dot) is None
+    document = Analysed.of(engine, path, source)
+    _, receiver = receiver_type(engine, path, source, dot, document)
+    assert receiver is None or isinstance(receiver, UnknownType)
+    closed = b"def g(fields):\n    names = [1, 2].\n"
+    assert "append" in members_at(engine, path, closed, closed.index(b"].") + 1).names
+
+
+def test_a_class_object_has_its_metaclass_members(tmp_path: Path) -> None:
+    engine = AnalysisSession(tmp_path).engine()
+    path = str(tmp_path / "m.py")
+    source = b"import enum\n\n\nclass Plain:\n    size = 1\n\n\nclass Kind(enum.Enum):\n    A = 1\n\n\n"
+    for receiver, own, meta in [
+        (b"Plain.", {"size"}, {"__name__", "__qualname__", "mro", "__subclasses__"}),
+        (b"type(Plain()).", {"size"}, {"__name__", "mro"}),
+        (b"Kind.", {"A"}, {"__name__", "__members__"}),  # EnumMeta's, through Enum's metaclass=
+    ]:
+        text = source + receiver + b"\n"
+        facts = members_at(engine, path, text, len(text) - 2)
+        assert facts is not None and facts.is_complete, receiver
+        assert own | meta <= facts.names, (receiver, (own | meta) - facts.names)
+    text = source + b"Plain().\n"
+    assert "mro" not in members_at(engine, path, text, len(text) - 2).names  # an instance has no metaclass members
+
+
+def test_module_members_are_its_attributes_and_a_stubs_imports_are_not(tmp_path: Path) -> None:
+    (tmp_path / "util.py").write_text(
+        "import os\n__all__ = ['public']\n\ndef public(): ...\ndef _helper(): ...\n_CACHE = {}\nunlisted = 1\n"
+    )
+    (tmp_path / "shim.pyi").write_text(
+        "from typing import Any, TypeVar, type_check_only\n_T = TypeVar('_T')\n"
+        "def _private() -> None: ...\nclass Real: ...\n@type_check_only\nclass Fake: ...\n"
+    )
+    engine = AnalysisSession(tmp_path).engine()
+    for module, wanted, unwanted in [
+        ("util", {"public", "_helper", "_CACHE", "unlisted", "os", "__name__", "__file__", "__dict__"}, set()),
+        ("shim", {"Real", "_private", "__name__", "__file__"}, {"Any", "TypeVar", "_T", "Fake"}),
+    ]:
+        source = f"import {module}\n{module}.\n".encode()
+        facts = members_at(engine, str(tmp_path / "use.py"), source, source.rindex(b"."))
+        assert facts is not None and facts.is_complete
+        assert wanted <= facts.names and not unwanted & facts.names, (wanted - facts.names, unwanted & facts.names)
+    assert "Any" not in engine.index.exported_names("shim")  # ``from shim import Any`` names nothing either
+
+
+@pytest.mark.parametrize(
+    "source, receiver",
+    [
+        (b"import os\ncword = int(os.\nx = 1\n", "ModuleType"),  # the call ``int(os`` is not closed
+        (b"class A:\n    size = 1\n\n    def r(self):\n        return f'{self.\n", "A"),  # nor the f-string
+    ],
+    ids=["call", "f-string"],
+)
+def test_a_dotted_name_inside_an_unfinished_expression_is_read_in_its_scope(
+    tmp_path: Path, source: bytes, receiver: str
+) -> None:
+    engine = AnalysisSession(tmp_path).engine()
+    facts = members_at(engine, str(tmp_path / "m.py"), source, source.index(b".\n"))
+    assert facts is not None and facts.is_complete and facts.receiver == receiver
+
+
+def test_a_name_tested_before_the_cursor_is_not_read_flow_insensitively(tmp_path: Path) -> None:
+    # ``other: object`` narrowed by ``isinstance`` before ``if other.``: its declared
+    # type would allow only ``object``'s members and forbid ``_epoch``
+    head = b"class V:\n    _epoch = 1\n\n    def __eq__(self, other: object) -> bool:\n"
+    engine = AnalysisSession(tmp_path).engine()
+    path = str(tmp_path / "v.py")
+    tail = b"            return True\n        return False\n"
+    narrowed = head + b"        if not isinstance(other, V):\n            return False\n        if other.\n" + tail
+    assert members_at(engine, path, narrowed, narrowed.rindex(b".")) is None
+    plain = head + b"        if other.\n" + tail
+    facts = members_at(engine, path, plain, plain.rindex(b"."))
+    assert facts is not None and facts.receiver == "object"

@@ -28,9 +28,10 @@ from typing import cast
 
 from typelens.analyzer import ProgramGraph, ScopeKind, SymbolKind, build_graph
 from typelens.analyzer.repair import is_repaired_dot, scope_at
-from typelens.analyzer.version_gates import version_excluded
+from typelens.analyzer.version_gates import live_definitions, version_excluded
 
 from .callables import signature
+from .classes import decorator_names
 from .engine import TypeEngine
 from .types import NONE, ClassType, FunctionRef, ModuleType, Type, TypeOfClass, UnknownType, members, render
 
@@ -117,16 +118,40 @@ class CallFacts:
         return sum(p.kind == "positional" and not p.has_default for p in self.parameters)
 
 
+# the bracket a bracketed expression ends with; a node of these kinds that ends
+# without it is one the parser closed itself (``names = [f.`` being typed: the
+# list ``[f`` ends at the dot, but the receiver is ``f``)
+_CLOSERS = {
+    "list": b"]",
+    "list_comprehension": b"]",
+    "subscript": b"]",
+    "dictionary": b"}",
+    "set": b"}",
+    "dictionary_comprehension": b"}",
+    "set_comprehension": b"}",
+    "call": b")",
+    "parenthesized_expression": b")",
+    "generator_expression": b")",
+}
+
+
 def expression_ending_at(g: ProgramGraph, end: int) -> int | None:
-    """The largest expression ending exactly at byte ``end``."""
+    """The largest expression ending exactly at byte ``end``; a bracketed one
+    counts only where its closing bracket is written (an unclosed ``[f`` is not
+    the receiver of ``[f.``)."""
     best = None
     ends, node = g.end_bytes, -1
+    data = g.source.data
     while True:
         try:
             node = ends.index(end, node + 1)  # a scan in C: this runs at every completion
         except ValueError:
             return best
-        if g.kinds[node] in _EXPRESSIONS and (best is None or g.start_bytes[node] < g.start_bytes[best]):
+        kind = g.kinds[node]
+        if kind not in _EXPRESSIONS or (best is not None and g.start_bytes[node] >= g.start_bytes[best]):
+            continue
+        closer = _CLOSERS.get(kind, b")" if kind == "tuple" and data[g.start_bytes[node]] == ord("(") else b"")
+        if not closer or data[end - 1 : end] == closer:
             best = node
 
 
@@ -195,7 +220,12 @@ def receiver_type(
     fresh, graph = _patched_engine(engine, path, patched)
     node = expression_ending_at(graph, dot)
     if node is None:
-        return fresh, None
+        # the parser kept no expression ending at the dot (``cword = int(os.``
+        # being typed): the dotted name before it, read in its scope
+        chain = trailing_name(patched[patched.rfind(b"\n", 0, dot) + 1 : dot].decode("utf-8", "replace"))
+        if chain is None:
+            return fresh, None
+        return fresh, name_chain_at(Analysed(fresh, graph), path, dot, chain.group().split("."))
     return fresh, fresh.exprs.type_of(path, node)
 
 
@@ -220,15 +250,16 @@ def name_chain_at(document: Analysed, path: str, offset: int, chain: list[str]) 
     scope = scope_at(g, offset)
     if scope is None or not chain:
         return None
-    return name_chain_in_scope(document.engine, path, g, scope, tuple(chain))
+    return name_chain_in_scope(document.engine, path, g, scope, tuple(chain), before=offset)
 
 
 def name_chain_in_scope(
-    engine: TypeEngine, path: str, g: ProgramGraph, scope: int, chain: tuple[str, ...]
+    engine: TypeEngine, path: str, g: ProgramGraph, scope: int, chain: tuple[str, ...], *, before: int = -1
 ) -> Type | None:
     """The type of the dotted name ``chain`` read in ``scope`` of ``g`` (``None``
-    where the flow decides it, see :func:`name_chain_at`)."""
-    value = name_in_scope(engine, path, g, scope, chain[0])
+    where the flow decides it, see :func:`name_chain_at`; with ``before``, also
+    where the name is tested before that byte, see :func:`name_in_scope`)."""
+    value = name_in_scope(engine, path, g, scope, chain[0], before=before)
     for part in chain[1:]:
         if value is None or isinstance(value, UnknownType):
             return value
@@ -236,9 +267,14 @@ def name_chain_in_scope(
     return value
 
 
-def name_in_scope(engine: TypeEngine, path: str, g: ProgramGraph, scope: int, name: str) -> Type | None:
+def name_in_scope(
+    engine: TypeEngine, path: str, g: ProgramGraph, scope: int, name: str, *, before: int = -1
+) -> Type | None:
     """``name`` by the LEGB rule from ``scope`` (class bodies seen only from
-    themselves), typed flow-insensitively where that is exact."""
+    themselves), typed flow-insensitively where that is exact: not where a test
+    before byte ``before`` may narrow it (``isinstance(other, Version)``,
+    ``x is not None``: ``other._epoch`` after it reads a ``Version``, not the
+    declared ``object``)."""
     start = scope
     while scope >= 0:
         here = g.scopes[scope]
@@ -248,10 +284,29 @@ def name_in_scope(engine: TypeEngine, path: str, g: ProgramGraph, scope: int, na
                 sym.kind is not SymbolKind.VARIABLE
                 or len(engine.names.live(path, sym.id)) == 1
                 or engine.names.declared_type(path, sym.definitions) is not None
-            )
+            ) and not _tested_before(g, sym.uses, before)
             return engine.names.symbol_value(path, sym.id) if flow_free else None
         scope = here.parent
     return engine.names.builtin(name)
+
+
+_NARROWING_CALLS = frozenset({"isinstance", "issubclass", "callable", "hasattr", "type"})
+
+
+def _tested_before(g: ProgramGraph, uses: tuple[int, ...], before: int) -> bool:
+    """Whether a use of a name before byte ``before`` is a test that may narrow
+    it: an operand of a comparison, or the argument of ``isinstance`` and kin."""
+    for use in uses:
+        if not 0 <= g.start_bytes[use] < before:
+            continue
+        parent = g.parents[use]
+        if g.kinds[parent] == "comparison_operator":
+            return True
+        if g.kinds[parent] == "argument_list":
+            function = g.child_by_field(g.parents[parent], "function")
+            if function is not None and g.text(function) in _NARROWING_CALLS:
+                return True
+    return False
 
 
 def call_in_document(document: Analysed, path: str, paren: int) -> tuple[bool, CallFacts | None]:
@@ -334,24 +389,84 @@ def members_of_type(engine: TypeEngine, receiver: Type, *, details: bool = True)
     complete = True
     for m in members(receiver):
         if isinstance(m, ModuleType):
-            for name in module_members(engine, m.name):
+            for name in module_attributes(engine, m.name):
                 found.setdefault(name, Member(name, "module-member", m.name))
             complete = complete and engine.index.resolve_module(m.name) is not None
         elif isinstance(m, (ClassType, TypeOfClass)):
             cls = m if isinstance(m, ClassType) else m.cls
             chain = engine.classes.mro(cls)
             complete = complete and bool(chain) and _is_closed(engine, chain)
-            for _view, info in chain:
-                for name, member in info.members.items():
-                    if name not in found:
-                        kind = {"method": "method", "class": "class"}.get(member.kind, "field")
-                        detail = render(engine.classes.member_of(m, name, "", -1)) if details else ""
-                        found[name] = Member(name, kind, detail)
+            _add_members(engine, found, m, chain, details)
+            if isinstance(m, TypeOfClass):  # a class object also has its metaclass's members (``__name__``, ``mro``)
+                meta = _metaclass_mro(engine, chain)
+                complete = complete and meta is not None and _is_closed(engine, meta)
+                if meta:
+                    _add_members(engine, found, meta[0][0], meta, details)
         elif m != NONE:
             complete = False
     if not found:
         return None
     return MemberFacts(render(receiver), tuple(found.values()), complete)
+
+
+def _add_members(engine: TypeEngine, found: dict[str, Member], receiver: Type, chain, details: bool) -> None:
+    """The members ``chain`` (an MRO) defines that ``found`` lacks, read on ``receiver``."""
+    for _view, info in chain:
+        for name, member in info.members.items():
+            if name not in found:
+                kind = {"method": "method", "class": "class"}.get(member.kind, "field")
+                detail = render(engine.classes.member_of(receiver, name, "", -1)) if details else ""
+                found[name] = Member(name, kind, detail)
+
+
+def _metaclass_mro(engine: TypeEngine, chain) -> list | None:
+    """The MRO of the metaclass of the class whose MRO is ``chain``: the first
+    ``metaclass=`` along it (``Enum``'s ``EnumMeta``), else ``type``; ``None``
+    where that keyword names no class the analysis knows."""
+    for _view, info in chain:
+        g = engine.graph(info.path)
+        value = _metaclass_keyword(g, info.node) if g is not None else None
+        if value is not None:
+            meta = engine.exprs.type_of(info.path, value)
+            return (engine.classes.mro(meta.cls) or None) if isinstance(meta, TypeOfClass) else None
+    return engine.classes.mro(ClassType("type")) or None
+
+
+def _metaclass_keyword(g: ProgramGraph, node: int) -> int | None:
+    """The value of the ``metaclass=`` keyword of the class defined at ``node``."""
+    supers = g.child_by_field(node, "superclasses")
+    for arg in g.children(supers) if supers is not None else ():
+        name = g.child_by_field(arg, "name") if g.kinds[arg] == "keyword_argument" else None
+        if name is not None and g.names.get(name) == "metaclass":
+            return g.child_by_field(arg, "value")
+    return None
+
+
+def module_attributes(engine: TypeEngine, module: str) -> list[str]:
+    """What ``module.`` may read: :func:`module_members`, then the names the
+    module binds that they leave out (private ones, ``sys._getframe``, and those
+    ``__all__`` does not list; in a stub no import, and of its private names only
+    functions, as its private variables and classes are often the stub's own
+    helpers, ``_T``, and nothing marked ``@type_check_only``), then
+    what every module object has (``__name__``, ``__file__``, ``__dict__``)."""
+    names = dict.fromkeys(module_members(engine, module))
+    location = engine.index.resolve_module(module)
+    g = engine.graph(str(location.path)) if location is not None and location.path is not None else None
+    if g is not None and location is not None and location.path is not None:
+        stub = location.path.suffix == ".pyi"
+        for symbol in g.symbols:
+            live = live_definitions(g, symbol.definitions) if symbol.scope == 0 else ()
+            if not live:
+                continue
+            if stub and "type_check_only" in decorator_names(g, g.parents[live[-1]]):
+                names.pop(symbol.name, None)
+                continue
+            private = symbol.name.startswith("_") and symbol.kind is not SymbolKind.FUNCTION
+            if not (stub and (symbol.kind is SymbolKind.IMPORT or private)):
+                names.setdefault(symbol.name, None)
+    for _view, info in engine.classes.mro(ClassType("types.ModuleType")):
+        names.update(dict.fromkeys(n for n in info.members if n != "__getattr__"))  # the stub's stand-in for any name
+    return list(names)
 
 
 def module_members(engine: TypeEngine, module: str) -> list[str]:
