@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from typelens.typeinfer.check_arity import is_uncertain_callee
 from typelens.typeinfer.file_answers import FileAnswer
 from typelens.typeinfer.reads import ReadLog
-from typelens.typeinfer.run import InferOptions, check_paths, infer_paths, is_worth_tracking
+from typelens.typeinfer.run import InferOptions, check_paths, file_sets, infer_paths, is_worth_tracking, open_session
 from typelens.typeinfer.settings import Settings
 
 BASE = """\
@@ -207,6 +208,29 @@ def test_an_edit_that_keeps_a_class_keeps_the_files_that_ask_about_it(
         messages = [r.getMessage() for r in caplog.records if "answers kept" in r.getMessage()]
         assert _answers(again) == _answers(infer_paths([pkg], InferOptions(use_cache=False)))
         assert messages[0].startswith(f"{len(FILES) - redone.pop(0)} of {len(FILES)} files"), messages
+
+
+def test_a_call_check_asks_what_the_callee_is_not_its_files_graph(tmp_path: Path) -> None:
+    """Whether a callee may not be what runs (``is_uncertain_callee``: a def, a
+    method, a staticmethod, a metaclass's method) is a question about the def
+    (``callee-shape``), so the calling file keeps that answer, not a read of the
+    callee's file, and an edit there that keeps it does not redo the check."""
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "api.py").write_text("class Box:\n    @staticmethod\n    def make(n):\n        return n\n")
+    (pkg / "client.py").write_text("from .api import Box\n\n\ndef go():\n    return Box.make(1)\n")
+    session = open_session(file_sets([pkg])[0], InferOptions(mode="static", use_cache=False))
+    engine = session.engine(share_library=False)
+    client, api = str((pkg / "client.py").resolve()), str((pkg / "api.py").resolve())
+    g = engine.require_graph(client)
+    function = next(g.children(n)[0] for n in range(len(g.kinds)) if g.kinds[n] == "call")
+    callee = engine.exprs.type_of(client, function)
+    log = engine.track()
+    engine.begin_file(client)
+    assert is_uncertain_callee(engine, client, g, function, callee) is False  # a staticmethod read off its class
+    assert [key for key in log.asked if key[0] == "callee-shape"] == [("callee-shape", api, callee.node)]
+    assert log.paths_of(log.raw) == [client]
 
 
 def test_a_damaged_entry_is_a_miss(tmp_path: Path) -> None:

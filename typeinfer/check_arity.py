@@ -409,17 +409,42 @@ def is_uncertain_callee(engine: TypeEngine, path: str, g: ProgramGraph, function
     if not isinstance(callee, FunctionRef):
         return False
     receiver = g.children(function)[0] if g.kinds[function] == "attribute" else None
-    fg = engine.graph(callee.path)
-    if fg is None or g.kinds[function] not in ("attribute", "name_load"):
+    if g.kinds[function] not in ("attribute", "name_load"):
         return True
-    if fg.kinds[callee.node] == "function_definition" and _is_metaclass_method(engine, callee.path, fg, callee.node):
+    shape = callee_shape(engine, callee.path, callee.node)
+    if shape is None:
+        return True
+    is_def, of_metaclass, is_method, static = shape
+    if of_metaclass:
         return True  # a metaclass's ``cls`` is a class made by it, not the metaclass
     if callee.bound is None:
-        if fg.kinds[callee.node] != "function_definition" or not _is_method(fg, callee.node):
+        if not is_def or not is_method:
             return receiver is not None and not isinstance(engine.exprs.type_of(path, receiver), ModuleType)
-        static = "staticmethod" in decorator_names(fg, callee.node)
         return not static and (receiver is None or not _is_class_reference(engine, path, g, receiver))
     return receiver is not None and is_guessed(g, receiver)
+
+
+def callee_shape(engine: TypeEngine, path: str, node: int) -> tuple[bool, bool, bool, bool] | None:
+    """What a call check reads of the def at ``node`` of ``path``: whether it is a
+    ``def``, a method of a metaclass, a method, a ``staticmethod``; ``None`` when
+    the file has no graph.  Asked as a question about the def
+    (:meth:`~.engine.TypeEngine.about`), so a file calling it keeps the answer,
+    not the other file's graph, and is kept after an edit that leaves it alone."""
+    return engine.about(("callee-shape", path, node), lambda: _callee_shape(engine, path, node), lambda: None)
+
+
+def _callee_shape(engine: TypeEngine, path: str, node: int) -> tuple[bool, bool, bool, bool] | None:
+    fg = engine.graph(path)
+    if fg is None:
+        return None
+    if fg.kinds[node] != "function_definition":
+        return (False, False, False, False)
+    return (
+        True,
+        _is_metaclass_method(engine, path, fg, node),
+        _is_method(fg, node),
+        "staticmethod" in decorator_names(fg, node),
+    )
 
 
 def _is_metaclass_method(engine: TypeEngine, path: str, g: ProgramGraph, function: int) -> bool:

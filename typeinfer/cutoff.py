@@ -44,7 +44,7 @@ NodeOf = Callable[[str, int], "int | None"]  # (file, node) -> the node in the o
 
 # questions about another file's definitions (:meth:`~.engine.TypeEngine.about`), keyed by its node
 DEFINITION_KINDS = frozenset(
-    {"class-info", "class-type", "is-class", "value", "annotation", "declared", "ways", "ways-bound"}
+    {"class-info", "class-type", "is-class", "value", "annotation", "declared", "ways", "ways-bound", "callee-shape"}
 )
 # memo question kinds whose third key part is a node (symbols: a symbol id)
 NODE_KINDS = (
@@ -70,6 +70,12 @@ def _ways(engine: TypeEngine, path: str, node: int, bound: bool) -> object:
     return signatures_of_function(engine, FunctionRef(path, node, ClassType("object") if bound else None))
 
 
+def _callee_shape(engine: TypeEngine, path: str, node: int) -> object:
+    from .check_arity import callee_shape
+
+    return callee_shape(engine, path, node)
+
+
 def _plain_definition(engine: TypeEngine, path: str, node: int) -> object:
     from .check_arity import _definition_is_plain
 
@@ -87,6 +93,7 @@ ASK_AGAIN: dict[str, Callable[[TypeEngine, str, int], object]] = {
     "declared": lambda engine, path, node: engine.names.declared_type(path, (node,)),
     "ways": lambda engine, path, node: _ways(engine, path, node, False),
     "ways-bound": lambda engine, path, node: _ways(engine, path, node, True),
+    "callee-shape": lambda engine, path, node: _callee_shape(engine, path, node),
     "return": lambda engine, path, node: engine.calls.declared_or_inferred_return(path, node),
     "param": lambda engine, path, node: engine.calls.parameter_type(path, node),
     "symbol": lambda engine, path, sid: engine.names.symbol_value(path, sid),
