@@ -36,7 +36,7 @@ from typelens.analyzer import ProgramGraph, ScopeKind, SymbolKind
 from typelens.analyzer import codes
 
 from .callables import signature
-from .classes import ClassInfo, decorator_names
+from .classes import ClassInfo, decorator_names, metaclass_argument
 from .engine import TypeEngine
 from .types import ClassType, FunctionRef, ModuleType, Type, TypeOfClass
 
@@ -336,13 +336,11 @@ def has_plain_metaclass(g: ProgramGraph, node: int) -> bool:
 
 
 def _metaclass(g: ProgramGraph, node: int) -> str | None:
-    supers = g.child_by_field(node, "superclasses")
-    for arg in g.children(supers) if supers is not None else ():
-        name = g.child_by_field(arg, "name") if g.kinds[arg] == "keyword_argument" else None
-        if name is not None and g.names.get(name) == "metaclass":
-            value = g.child_by_field(arg, "value")
-            return g.text(value) if value is not None else "?"
-    return None
+    arg = metaclass_argument(g, node)
+    if arg is None:
+        return None
+    value = g.child_by_field(arg, "value")
+    return g.text(value) if value is not None else "?"
 
 
 def signatures_of_class(engine: TypeEngine, cls: ClassType) -> list[list[Signature]] | None:

@@ -530,6 +530,16 @@ def _is_class_at(engine: Engine, path: str, node: int) -> bool:
     return g is not None and (g.kinds[node] == "class_definition" or new_type_base(g, node) is not None)
 
 
+def metaclass_argument(g: ProgramGraph, node: int) -> int | None:
+    """The ``metaclass=...`` keyword argument of the class defined at ``node``."""
+    supers = g.child_by_field(node, "superclasses")
+    for arg in g.children(supers) if supers is not None else ():
+        name = g.child_by_field(arg, "name") if g.kinds[arg] == "keyword_argument" else None
+        if name is not None and g.names.get(name) == "metaclass":
+            return arg
+    return None
+
+
 def decorator_names(g: ProgramGraph, definition: int) -> frozenset[str]:
     """Decorator names (``functools.wraps(f)`` -> ``functools.wraps``) of a def/class."""
     parent = g.parents[definition]

@@ -31,7 +31,7 @@ from typelens.analyzer.repair import is_repaired_dot, scope_at
 from typelens.analyzer.version_gates import live_definitions, version_excluded
 
 from .callables import signature
-from .classes import decorator_names
+from .classes import decorator_names, metaclass_argument
 from .engine import TypeEngine
 from .types import NONE, ClassType, FunctionRef, ModuleType, Type, TypeOfClass, UnknownType, members, render
 
@@ -425,21 +425,12 @@ def _metaclass_mro(engine: TypeEngine, chain) -> list | None:
     where that keyword names no class the analysis knows."""
     for _view, info in chain:
         g = engine.graph(info.path)
-        value = _metaclass_keyword(g, info.node) if g is not None else None
+        arg = metaclass_argument(g, info.node) if g is not None else None
+        value = g.child_by_field(arg, "value") if g is not None and arg is not None else None
         if value is not None:
             meta = engine.exprs.type_of(info.path, value)
             return (engine.classes.mro(meta.cls) or None) if isinstance(meta, TypeOfClass) else None
     return engine.classes.mro(ClassType("type")) or None
-
-
-def _metaclass_keyword(g: ProgramGraph, node: int) -> int | None:
-    """The value of the ``metaclass=`` keyword of the class defined at ``node``."""
-    supers = g.child_by_field(node, "superclasses")
-    for arg in g.children(supers) if supers is not None else ():
-        name = g.child_by_field(arg, "name") if g.kinds[arg] == "keyword_argument" else None
-        if name is not None and g.names.get(name) == "metaclass":
-            return g.child_by_field(arg, "value")
-    return None
 
 
 def module_attributes(engine: TypeEngine, module: str) -> list[str]:

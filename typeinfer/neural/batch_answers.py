@@ -31,6 +31,8 @@ from pathlib import Path
 
 from typelens.analyzer.cache import distribution_version
 
+from .store import file_identity
+
 logger = logging.getLogger(__name__)
 
 FORMAT = "typelens-classifier-answers-1"
@@ -50,11 +52,7 @@ class BatchAnswers:
         """The answers of the classifier in ``model_dir``, kept in ``folder``."""
         identity: list[object] = [FORMAT, str(Path(model_dir).resolve())]
         for name in ("config.json", "model.onnx"):
-            try:
-                st = os.stat(Path(model_dir) / name)
-                identity += [name, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
-            except OSError:
-                identity += [name, None]
+            identity += [name, file_identity(Path(model_dir) / name)]
         identity += [distribution_version("onnxruntime"), distribution_version("numpy")]
         key = hashlib.blake2b(repr(identity).encode(), digest_size=16).hexdigest()
         return cls(folder / f"classifier-{key}.json")

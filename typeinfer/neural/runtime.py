@@ -30,7 +30,7 @@ import onnxruntime as ort
 from typelens.analyzer import ModelError
 
 from .encoding import Encoder, EncoderConfig
-from .store import read_config
+from .store import file_identity, read_config
 
 logger = logging.getLogger(__name__)
 
@@ -113,20 +113,10 @@ def _session(path: Path, threads: int, save_to: Path | None = None) -> ort.Infer
 def _optimized_path(onnx_path: Path, folder: Path) -> Path | None:
     """Where the optimised graph of ``onnx_path`` is saved: a name that changes
     with onnxruntime, the machine and any write to the model file."""
-    try:
-        st = os.stat(onnx_path)
-    except OSError:
+    stamp = file_identity(onnx_path)
+    if stamp is None:
         return None
-    identity = (
-        ort.__version__,
-        platform.machine(),
-        str(onnx_path.resolve()),
-        st.st_dev,
-        st.st_ino,
-        st.st_size,
-        st.st_mtime_ns,
-        st.st_ctime_ns,
-    )
+    identity = (ort.__version__, platform.machine(), str(onnx_path.resolve()), stamp)
     key = hashlib.blake2b(repr(identity).encode(), digest_size=16).hexdigest()
     return folder / f"classifier-{key}.onnx"
 

@@ -86,6 +86,18 @@ def read_config(model_dir: Path) -> dict:
     return config
 
 
+def file_identity(path: Path) -> tuple[int, int, int, int, int] | None:
+    """What changes with any write to ``path`` (device, inode, size, modification
+    and change times), for keys of what is worked out from a model file
+    (:mod:`.runtime`'s saved optimised graph, :mod:`.batch_answers`); ``None``
+    when it cannot be read."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
+
+
 def check_model_folder(model_dir: Path) -> None:
     """Raise :class:`ModelError` unless ``model_dir`` holds a classifier that
     :class:`~.runtime.ClassifierRuntime` can be expected to load: its checked
