@@ -81,6 +81,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterator, Mapping, TypeVar
 
+from typelens.analyzer.heap import with_frame_room
+
 if TYPE_CHECKING:
     from typelens.analyzer import ProgramGraph
     from typelens.typeinfer.session import FileAnalysis
@@ -410,7 +412,7 @@ class Builds:
         is in flight and no newer revision is wanted."""
         if track.building is None and not track.has(track.revision) and self._is_open(track):
             track.building = _SOON
-            self._pool.submit(self._build_newest, track, build)
+            self._pool.submit(with_frame_room, self._build_newest, track, build)
 
     def forget(self, tracks: list[tuple[Track, Callable[[], Callable[[], Analysed]] | None]]) -> None:
         """What these tracks' answers read changed elsewhere: their analyses are out
@@ -613,7 +615,7 @@ class Builds:
     def _later(self, work: Callable[..., None], *args) -> bool:
         """``work(*args)`` queued on the builder; ``False`` once the builder stopped."""
         try:
-            self._pool.submit(work, *args)
+            self._pool.submit(with_frame_room, work, *args)
         except RuntimeError:  # shut down (``stop``)
             return False
         return True

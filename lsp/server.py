@@ -32,6 +32,7 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from typelens.analyzer import InputError
+from typelens.analyzer.heap import with_frame_room
 from typelens.cli.version import __version__
 from typelens.typeinfer.settings import Settings, load_settings, with_editor
 
@@ -72,7 +73,7 @@ class TypelensServer(RobustIO, LanguageServer):
         super().shutdown()
 
     async def run_blocking(self, fn, *args):
-        return await asyncio.get_running_loop().run_in_executor(self.thread_pool, fn, *args)
+        return await asyncio.get_running_loop().run_in_executor(self.thread_pool, with_frame_room, fn, *args)
 
     async def run_interactive(self, fn, *args):
         """Work the user is waiting for; diagnostics do not start while it runs."""

@@ -55,3 +55,55 @@ def test_the_apply_rounds_run_with_the_first_runs_graphs_frozen(tmp_path, monkey
     assert done.new_raw == b"def f(a: int = 1) -> int:\n    return a\n"
     assert seen and seen[0] > 0  # what the first run built is out of the rounds' collections
     assert gc.get_freeze_count() == 0
+
+
+def _climb(depth: int) -> int:
+    return 0 if depth == 0 else _climb(depth - 1) + 1
+
+
+def _minor_faults(fn) -> int:
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_THREAD).ru_minflt
+    fn()
+    return resource.getrusage(resource.RUSAGE_THREAD).ru_minflt - before
+
+
+def _up_and_down() -> None:
+    for _ in range(300):
+        _climb(600)  # a few hundred frames: several of CPython's 16 KiB frame-stack chunks
+
+
+def test_recursion_in_frame_room_does_not_map_the_frame_stack_again_and_again() -> None:
+    import sys
+
+    import pytest
+
+    if sys.implementation.name != "cpython" or sys.version_info < (3, 11) or not sys.platform.startswith("linux"):
+        pytest.skip("CPython 3.11+'s chunked frame stack; per-thread fault counts on Linux")
+    from typelens.analyzer.heap import with_frame_room
+
+    plain = _minor_faults(_up_and_down)  # each chunk crossed is mapped, touched and unmapped
+    roomy = _minor_faults(lambda: with_frame_room(_up_and_down))
+    assert plain > 1000
+    assert roomy < plain / 10
+
+
+def test_frame_room_passes_arguments_results_and_errors_through() -> None:
+    import threading
+
+    import pytest
+
+    from typelens.analyzer.heap import with_frame_room
+
+    assert with_frame_room(_climb, 900) == 900
+    assert with_frame_room(lambda *a, **k: (a, k), 1, 2, key=3) == ((1, 2), {"key": 3})
+    assert with_frame_room(with_frame_room, _climb, 5) == 5  # nested: the inner call runs directly
+    with pytest.raises(ZeroDivisionError):
+        with_frame_room(lambda: 1 / 0)
+    assert with_frame_room(_climb, 3) == 3  # the error left the thread's state as it was
+    out: list[int] = []
+    worker = threading.Thread(target=with_frame_room, args=(lambda: out.append(_climb(700)),))
+    worker.start()
+    worker.join()
+    assert out == [700]

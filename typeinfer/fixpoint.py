@@ -55,6 +55,7 @@ import threading
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
+from ..analyzer.heap import with_frame_room
 from .types import NEVER, UNKNOWN, capped, is_type, make_union
 
 if TYPE_CHECKING:
@@ -212,7 +213,7 @@ class Memo:
         self._max_level = len(self._stack) + self._levels(_THREAD_FRAMES)
         self._threads += 1
         try:
-            worker = threading.Thread(target=run, name="typelens-question", daemon=True)
+            worker = threading.Thread(target=with_frame_room, args=(run,), name="typelens-question", daemon=True)
             worker.start()
             worker.join()
         finally:
