@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import importlib
 import logging
-from functools import cache
+from functools import cache, wraps
+from typing import Any, Callable
 
 import typer
 
@@ -72,9 +73,23 @@ def build_app(only: str | None = None) -> typer.Typer:
             if name in _GROUPS:
                 app.add_typer(found, name=name)
             else:
-                app.command(name)(found)
+                app.command(name)(_in_frame_room(found))
     app.callback()(_root)
     return app
+
+
+def _in_frame_room(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``command`` run inside ``analyzer.heap.with_frame_room`` (the engine's deep
+    recursion then stops mapping and unmapping frame-stack chunks); imported
+    when the command runs, so that ``--help`` loads no analysis code."""
+
+    @wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        from typelens.analyzer.heap import with_frame_room
+
+        return with_frame_room(command, *args, **kwargs)
+
+    return run
 
 
 def app_for(argv: list[str]) -> typer.Typer:

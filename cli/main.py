@@ -115,10 +115,9 @@ def main() -> None:
         sys.stdout.write(f"typelens {__version__}\n")
         return
     try:
-        from ..analyzer.heap import with_frame_room
         from .app import app_for
 
-        with_frame_room(app_for(sys.argv[1:]))
+        app_for(sys.argv[1:])()
     except SystemExit as done:
         if command_name(sys.argv[1:]) in _HARD_EXIT:
             hard_exit(done.code)
