@@ -261,6 +261,37 @@ def test_a_cycle_longer_than_one_stack_is_iterated_whole(tmp_path: Path) -> None
         assert engine.cut_cycles == 0 and engine.unconverged == 0
 
 
+def test_a_cycle_with_two_fixpoints_settles_in_one_whichever_is_asked_first(tmp_path: Path) -> None:
+    """``set1`` and ``set2`` are typed through each other's uses: ``set1`` as ``set``
+    makes ``set2`` an ``Iterable[object]`` (what ``set.difference`` accepts) and
+    the other way round, two fixpoints of the same equations.  Whichever parameter
+    is asked first, the cycle is solved from the same question (its head: the first
+    in the file) and settles in the same one."""
+    from typelens.typeinfer.callables import signature
+    from typelens.typeinfer.session import AnalysisSession
+
+    (tmp_path / "sets.py").write_text(
+        "class T:\n"
+        "    def check(self, set1, set2):\n"
+        "        difference1 = set1.difference(set2)\n"
+        "        difference2 = set2.difference(set1)\n"
+        "        return difference1, difference2\n"
+    )
+    session = AnalysisSession(tmp_path)
+    path = str((tmp_path / "sets.py").resolve())
+    g = session.engine().graph(path)
+    check = next(s.node for s in g.scopes if s.name == "check")
+    params = {p.name: p.node for p in signature(g, check)}
+    answers = []
+    for first, second in (("set1", "set2"), ("set2", "set1")):
+        engine = session.engine(share_library=False)
+        found = {first: render(engine.parameter_type(path, params[first]))}
+        found[second] = render(engine.parameter_type(path, params[second]))
+        answers.append(found)
+        assert engine.unconverged == 0
+    assert answers[0] == answers[1] == {"set1": "Iterable[object]", "set2": "set"}
+
+
 def test_growing_types_in_a_cycle_end(tmp_path: Path) -> None:
     """``x = [x]`` in a loop and a recursion that wraps its argument: every pass
     grows the type; nesting is cut at 8 levels and the cycle settles."""
