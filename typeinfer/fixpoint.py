@@ -335,9 +335,10 @@ class Memo:
             stale = None
             if is_type(value):
                 value = capped(value)
-                if frame.passes >= _JOIN_AFTER and is_type(frame.start):
-                    value = make_union([frame.start, value])
-            if frame.low < frame.index or not (frame.changed or frame.reentered and value != frame.start):
+            if frame.low < frame.index:
+                return self._widened(frame, value, self._stack[frame.low].passes)
+            value = self._widened(frame, value, frame.passes)
+            if not (frame.changed or frame.reentered and value != frame.start):
                 return value
             frame.passes += 1
             if frame.passes >= _MAX_PASSES:
@@ -345,6 +346,19 @@ class Memo:
                 logger.debug("a cycle at %s did not settle in %d passes", frame.key[0], _MAX_PASSES)
                 return value
             self._next_pass(frame, value)
+
+    @staticmethod
+    def _widened(frame: _Frame, value: object, passes: int) -> object:
+        """Past ``_JOIN_AFTER`` passes of its cycle, an answer only grows: a type is
+        joined with the last pass's, another answer (a usage answer) keeps it.  The
+        members' too: a member whose equation flips between two answers (a
+        usage constraint that holds only while it does not) would keep the
+        cycle changing until it is closed unsettled."""
+        if passes < _JOIN_AFTER or frame.start is NEVER:
+            return value
+        if is_type(value):
+            return make_union([frame.start, value]) if is_type(frame.start) else value
+        return frame.start
 
     def _next_pass(self, frame: _Frame, value: object) -> None:
         frame.start = value
