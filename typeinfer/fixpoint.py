@@ -8,22 +8,32 @@ approximation, ``Never`` at first.  Whatever is built from an approximation is
 lowest question on the stack that anything read early, Tarjan's low link), and the
 root answers again, with the approximations the last pass produced, until no
 approximation that was read differs from the answer it stood for.  Then the root
-and every provisional answer under it become final together.  The answers are the
-fixpoint of the questions' equations, so they do not depend on which question was
-asked first, and no answer built on an unfinished one is ever cached.  ``Never``
-only means "no value yet": a settled answer that no value reached is stored as
-Unknown (questions outside the cycle read only settled answers).
+and every provisional answer under it become final together, and no answer built on
+an unfinished one is ever cached.  ``Never`` only means "no value yet": a settled
+answer that no value reached is stored as Unknown (questions outside the cycle read
+only settled answers).
 
 A provisional answer records the unfinished answers it read.  In the next pass it
 is worked out again only if one of them changed; otherwise its answer stands (the
 red-green check of incremental compilers), so the pass that confirms a cycle of a
 thousand questions reads their inputs instead of redoing them.
 
+Heads: equations that are not monotone can have several fixpoints (two parameters
+typed through each other's uses, ``set1.difference(set2)`` and
+``set2.difference(set1)``: either one typed ``set`` makes the other an
+``Iterable[object]``), and iteration settles in the one its first question leads to.
+So a root that finishes with other questions in its cycle solves the cycle again from
+its head, the first of them by file, node and kind (:func:`_rank`), and every entry
+gets the head's answers.  A root inside another cycle's pass is not re-solved (the
+outer pass's stale answers started it; solved afresh in every pass, it could keep the
+outer cycle changing), so there the answers may still depend on the order.
+
 Widening: types are cut at ``MAX_TYPE_DEPTH`` levels of nesting and where a class
 nests in itself past ``MAX_SELF_NESTING`` (:func:`capped`), unions at 32 members
 (:func:`make_union`); a cycle that still changes after ``_JOIN_AFTER`` passes only
-grows (each pass's answer is joined with the last), and one is closed after
-``_MAX_PASSES`` passes whatever it says (counted in ``unconverged``).  Caveat: a
+grows (each pass's answer, its members' too, is joined with the last; an answer
+that is not a type keeps the last), and one is closed after ``_MAX_PASSES`` passes
+whatever it says (counted in ``unconverged``).  Caveat: a
 value that holds its own earlier value (``self.cur = (t, self.cur)``) grows until
 the caps cut it, and where it is cut can still depend on the order.
 
