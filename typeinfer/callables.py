@@ -245,7 +245,7 @@ class CallModel:
         questions; the answer is the same."""
         if isinstance(callee, NeverType):
             return None
-        found = []
+        found: list[Type] = []
         for m in members(callee):
             if isinstance(m, TypeOfClass):
                 info = self.engine.classes.info_of(m.cls)
