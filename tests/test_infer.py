@@ -261,6 +261,71 @@ def test_a_cycle_longer_than_one_stack_is_iterated_whole(tmp_path: Path) -> None
         assert engine.cut_cycles == 0 and engine.unconverged == 0
 
 
+def test_a_cycle_with_two_fixpoints_settles_in_one_whichever_is_asked_first(tmp_path: Path) -> None:
+    """``set1`` and ``set2`` are typed through each other's uses: ``set1`` as ``set``
+    makes ``set2`` an ``Iterable[object]`` (what ``set.difference`` accepts) and
+    the other way round, two fixpoints of the same equations.  Whichever parameter
+    is asked first, the cycle is solved from the same question (its head: the first
+    in the file) and settles in the same one."""
+    from typelens.typeinfer.callables import signature
+    from typelens.typeinfer.session import AnalysisSession
+
+    (tmp_path / "sets.py").write_text(
+        "class T:\n"
+        "    def check(self, set1, set2):\n"
+        "        difference1 = set1.difference(set2)\n"
+        "        difference2 = set2.difference(set1)\n"
+        "        return difference1, difference2\n"
+    )
+    session = AnalysisSession(tmp_path)
+    path = str((tmp_path / "sets.py").resolve())
+    g = session.engine().graph(path)
+    check = next(s.node for s in g.scopes if s.name == "check")
+    params = {p.name: p.node for p in signature(g, check)}
+    answers = []
+    for first, second in (("set1", "set2"), ("set2", "set1")):
+        engine = session.engine(share_library=False)
+        found = {first: render(engine.parameter_type(path, params[first]))}
+        found[second] = render(engine.parameter_type(path, params[second]))
+        answers.append(found)
+        assert engine.unconverged == 0
+    assert answers[0] == answers[1] == {"set1": "Iterable[object]", "set2": "set"}
+
+
+def test_a_call_is_typed_without_arguments_that_cannot_change_it(tmp_path: Path) -> None:
+    """A non-generic class's constructor and a def whose return names no type
+    variable (no overloads, not evaluated per call site) give their type without
+    the arguments' types being asked; a generic class, a def returning its type
+    variable and a def evaluated per call site ask them."""
+    from typelens.typeinfer.session import AnalysisSession
+
+    (tmp_path / "calls.py").write_text(
+        "from typing import Generic, TypeVar\n"
+        "T = TypeVar('T')\n"
+        "class Plain:\n    def __init__(self, v):\n        self.v = v\n"
+        "class Box(Generic[T]):\n    def __init__(self, v: T) -> None:\n        self.v = v\n"
+        "def count(a) -> int:\n    return 1\n"
+        "def same(a: T) -> T:\n    return a\n"
+        "def per_site(a):\n    return a\n"
+        "p = Plain(1 + 2)\nb = Box(3 + 4)\nc = count(5 + 6)\ns = same(7 + 8)\nq = per_site(9 + 10)\n"
+    )
+    session = AnalysisSession(tmp_path)
+    path = str((tmp_path / "calls.py").resolve())
+    engine = session.engine(share_library=False)
+    g = engine.graph(path)
+    calls = {
+        g.text(n).split("(")[0]: n for n, kind in enumerate(g.kinds) if kind == "call" and "TypeVar" not in g.text(n)
+    }
+    found = {name: render(engine.exprs.type_of(path, node)) for name, node in calls.items()}
+    assert found == {"Plain": "Plain", "Box": "Box[int]", "count": "int", "same": "int", "per_site": "int"}
+    asked = {
+        name: any(k[:3] == ("expr", path, arg) for k in engine._memo)
+        for name, node in calls.items()
+        for arg in g.children(g.child_by_field(node, "arguments"))[:1]
+    }
+    assert asked == {"Plain": False, "Box": True, "count": False, "same": True, "per_site": True}
+
+
 def test_growing_types_in_a_cycle_end(tmp_path: Path) -> None:
     """``x = [x]`` in a loop and a recursion that wraps its argument: every pass
     grows the type; nesting is cut at 8 levels and the cycle settles."""

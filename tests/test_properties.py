@@ -94,7 +94,14 @@ ORDER_CASES = (
     + [(DATA / "infer", (p,), p) for p in sorted((DATA / "infer").glob("*.py"))]
     + [
         (STDLIB, (STDLIB / m,), STDLIB / m)
-        for m in ("textwrap.py", "shlex.py", "heapq.py", "json/decoder.py", "email/_header_value_parser.py")
+        for m in (
+            "textwrap.py",
+            "shlex.py",
+            "heapq.py",
+            "json/decoder.py",
+            "email/_header_value_parser.py",
+            "unittest/case.py",  # parameters typed through each other's uses: cycles with two fixpoints
+        )
     ]
 )
 _QUESTION_KINDS = frozenset({"name_load", "call", "attribute", "binary_operator", "subscript"})

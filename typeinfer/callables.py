@@ -227,11 +227,55 @@ class CallModel:
             first = _first_argument(g, call)
             if first is not None:  # cast(list[int], x), cast("Node", x): the type expression itself
                 return self.engine.annotations.evaluate(path, first)
+        is_round = g.kinds[function] == "name_load" and g.names.get(function) == "round"
+        plain = None if is_round else self._result_without_arguments(callee)
+        if plain is not None:
+            return plain
         args, kwargs = self.arguments(path, g, call)
-        if g.kinds[function] == "name_load" and g.names.get(function) == "round" and args:
+        if is_round and args:
             # round(x) is an int; round(x, n) keeps x's type (typeshed says it with protocols)
             return ClassType("int") if len(args) == 1 and "ndigits" not in kwargs else args[0]
         return self.call_value(callee, args, kwargs)
+
+    def _result_without_arguments(self, callee: Type) -> Type | None:
+        """:meth:`call_value`'s answer where the arguments cannot change it, without
+        asking their types (None where they could): a non-generic class's
+        constructor, a def with no overloads whose calls are not evaluated per call
+        site (:mod:`.callsites`) and whose return names no type variable.  Fewer
+        questions; the answer is the same."""
+        if isinstance(callee, NeverType):
+            return None
+        found: list[Type] = []
+        for m in members(callee):
+            if isinstance(m, TypeOfClass):
+                info = self.engine.classes.info_of(m.cls)
+                if m.cls.name == "type" or info is not None and info.type_params and not m.cls.args:
+                    return None
+                found.append(m.cls)
+            elif isinstance(m, FunctionRef):
+                result = self._plain_function_result(m)
+                if result is None:
+                    return None
+                found.append(result)
+            else:
+                return None
+        return make_union(found) if found else None
+
+    def _plain_function_result(self, fn: FunctionRef) -> Type | None:
+        """:meth:`function_result` where no argument can change it (see above)."""
+        g = self.engine.graph(fn.path)
+        if g is None:
+            return UNKNOWN
+        if self.overloads(g, fn.node) or self.engine.callsites.is_candidate(fn.path, g, fn.node):
+            return None
+        ret = self.declared_or_inferred_return(fn.path, fn.node)
+        if is_async(g, fn.node) and not is_generator(g, fn.node):
+            ret = ClassType("Coroutine", (UNKNOWN, UNKNOWN, ret))
+        # the arguments bind type variables only; with none, substitution changes
+        # nothing but ``type[C]`` (to a class object), whatever the mapping
+        if _names_type_variable(ret) or substitute(ret, _NO_VARIABLES) != ret:
+            return None
+        return ret
 
     def arguments(self, path: str, g: ProgramGraph, call: int) -> tuple[list[Type], dict[str, Type]]:
         """The types of a call's positional and keyword arguments; ``*t`` of a tuple of
@@ -1370,6 +1414,29 @@ def _mapping_value(t: Type) -> Type:
 
 def _erase_typevars(t: Type) -> Type:
     return substitute(t, {"__none__": UNKNOWN}) if _has_typevars(t) else t
+
+
+_NO_VARIABLES: dict[str, Type] = {"__none__": UNKNOWN}  # a mapping that binds no type variable
+
+
+def _names_type_variable(t: Type) -> bool:
+    """Whether a type variable occurs anywhere in ``t`` (callables and class objects too)."""
+    todo = [t]
+    while todo:
+        x = todo.pop()
+        if isinstance(x, TypeVarType):
+            return True
+        if isinstance(x, ClassType):
+            todo.extend(x.args)
+        elif isinstance(x, UnionType):
+            todo.extend(x.items)
+        elif isinstance(x, CallableType):
+            todo.extend((*(x.params or ()), x.ret))
+        elif isinstance(x, TypeOfClass):
+            todo.append(x.cls)
+        elif isinstance(x, FunctionRef) and x.bound is not None:
+            todo.append(x.bound)
+    return False
 
 
 def _has_typevars(t: Type) -> bool:

@@ -8,22 +8,32 @@ approximation, ``Never`` at first.  Whatever is built from an approximation is
 lowest question on the stack that anything read early, Tarjan's low link), and the
 root answers again, with the approximations the last pass produced, until no
 approximation that was read differs from the answer it stood for.  Then the root
-and every provisional answer under it become final together.  The answers are the
-fixpoint of the questions' equations, so they do not depend on which question was
-asked first, and no answer built on an unfinished one is ever cached.  ``Never``
-only means "no value yet": a settled answer that no value reached is stored as
-Unknown (questions outside the cycle read only settled answers).
+and every provisional answer under it become final together, and no answer built on
+an unfinished one is ever cached.  ``Never`` only means "no value yet": a settled
+answer that no value reached is stored as Unknown (questions outside the cycle read
+only settled answers).
 
 A provisional answer records the unfinished answers it read.  In the next pass it
 is worked out again only if one of them changed; otherwise its answer stands (the
 red-green check of incremental compilers), so the pass that confirms a cycle of a
 thousand questions reads their inputs instead of redoing them.
 
+Heads: equations that are not monotone can have several fixpoints (two parameters
+typed through each other's uses, ``set1.difference(set2)`` and
+``set2.difference(set1)``: either one typed ``set`` makes the other an
+``Iterable[object]``), and iteration settles in the one its first question leads to.
+So a root that finishes with other questions in its cycle solves the cycle again from
+its head, the first of them by file, node and kind (:func:`_rank`), and every entry
+gets the head's answers.  A root inside another cycle's pass is not re-solved (the
+outer pass's stale answers started it; solved afresh in every pass, it could keep the
+outer cycle changing), so there the answers may still depend on the order.
+
 Widening: types are cut at ``MAX_TYPE_DEPTH`` levels of nesting and where a class
 nests in itself past ``MAX_SELF_NESTING`` (:func:`capped`), unions at 32 members
 (:func:`make_union`); a cycle that still changes after ``_JOIN_AFTER`` passes only
-grows (each pass's answer is joined with the last), and one is closed after
-``_MAX_PASSES`` passes whatever it says (counted in ``unconverged``).  Caveat: a
+grows (each pass's answer, its members' too, is joined with the last; an answer
+that is not a type keeps the last), and one is closed after ``_MAX_PASSES`` passes
+whatever it says (counted in ``unconverged``).  Caveat: a
 value that holds its own earlier value (``self.cur = (t, self.cur)``) grows until
 the caps cut it, and where it is cut can still depend on the order.
 
@@ -49,6 +59,7 @@ Example (asked ``y`` first: ``y`` is the root, what it reads is provisional)::
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import sys
 import threading
@@ -68,6 +79,7 @@ _MAX_PASSES = 16  # passes after which a cycle is closed as it stands
 _FRAMES_PER_LEVEL = 12  # Python frames one question level may take (the longest paths)
 _HEADROOM = 120  # frames left free below Python's recursion limit
 _MIN_LEVELS = 4
+_MAX_HEADS = 8  # cycles re-solved from their heads inside one another (see Memo._head)
 _MAX_THREADS = 12  # stacks one question may span before the deepest unwinds
 _THREAD_FRAMES = 16  # frames a new thread's stack holds before its first question
 IN_PROGRESS = object()  # the marker a shared store holds while an engine computes a key
@@ -143,6 +155,8 @@ class Memo:
         self.context: CallContext | None = None  # the call-site context questions are asked in
         self.unconverged = 0
         self.cut = 0
+        self.rooted = 0  # cycles entered elsewhere than their head, solved again from it
+        self._heads = 0
         self._stack: list[_Frame] = []
         self._open: dict[tuple, _Frame] = {}
         self._provisional: dict[tuple, _Entry] = {}
@@ -278,7 +292,49 @@ class Memo:
         if frame.low < frame.index:
             self._keep_provisional(frame, value)
             return value
+        head = self._head(frame)
+        if head is not None:
+            return self._from_head(frame, head)
         return self._finalize(frame, value)
+
+    # -- a cycle's head: the same wherever the cycle was entered -------------------------------
+    def _head(self, frame: _Frame) -> tuple | None:
+        """The question a root's cycle is solved from when it is not the root itself:
+        the first of its questions in :func:`_rank`'s order (None: the root is it, or
+        the cycle is the root's alone, or re-solving has gone deep enough)."""
+        if not frame.members or self._heads >= _MAX_HEADS:
+            return None
+        provisional = self._provisional
+        keys = [k for k in frame.members if k in provisional and provisional[k].owner is frame]
+        if not keys or len(provisional) > len(keys) + (frame.key in provisional):
+            # other entries: an outer cycle's pass is under way, whose stale answers
+            # started this one; solved afresh, it could differ in every pass
+            return None
+        first = min(keys, key=_rank)
+        if _rank(first) > _rank(frame.key):
+            return None
+        ties = [k for k in (*keys, frame.key) if _rank(k) == _rank(first)]
+        first = min(ties, key=_spelled) if len(ties) > 1 else first
+        return None if first == frame.key else first
+
+    def _from_head(self, frame: _Frame, head: tuple):
+        """``frame``'s answer with its cycle solved afresh from ``head``: a cycle whose
+        equations have several fixpoints (parameters typed through each other's uses)
+        settles in the one its first question leads to, so every entry leads from the
+        same question.  The answers worked out from ``frame`` are dropped."""
+        entry = self._provisional[head]
+        self._discard(frame)
+        self.rooted += 1
+        self._heads += 1
+        try:
+            self._solve(head, entry.compute, entry.store, entry.context)
+            found = frame.store.get(frame.key, _MISSING)
+            if found is not _MISSING and found is not IN_PROGRESS:
+                return found  # settled as a member of the head's cycle
+            # the head's cycle no longer reaches it: its own, without the head
+            return self._solve(frame.key, frame.compute, frame.store, frame.context)
+        finally:
+            self._heads -= 1
 
     def _passes(self, frame: _Frame, stale: _Entry | None):
         while True:
@@ -290,9 +346,10 @@ class Memo:
             stale = None
             if is_type(value):
                 value = capped(value)
-                if frame.passes >= _JOIN_AFTER and is_type(frame.start):
-                    value = make_union([frame.start, value])
-            if frame.low < frame.index or not (frame.changed or frame.reentered and value != frame.start):
+            if frame.low < frame.index:
+                return self._widened(frame, value, self._stack[frame.low].passes)
+            value = self._widened(frame, value, frame.passes)
+            if not (frame.changed or frame.reentered and value != frame.start):
                 return value
             frame.passes += 1
             if frame.passes >= _MAX_PASSES:
@@ -300,6 +357,19 @@ class Memo:
                 logger.debug("a cycle at %s did not settle in %d passes", frame.key[0], _MAX_PASSES)
                 return value
             self._next_pass(frame, value)
+
+    @staticmethod
+    def _widened(frame: _Frame, value: object, passes: int) -> object:
+        """Past ``_JOIN_AFTER`` passes of its cycle, an answer only grows: a type is
+        joined with the last pass's, another answer (a usage answer) keeps it.  The
+        members' too: a member whose equation flips between two answers (a
+        usage constraint that holds only while it does not) would keep the
+        cycle changing until it is closed unsettled."""
+        if passes < _JOIN_AFTER or frame.start is NEVER:
+            return value
+        if is_type(value):
+            return make_union([frame.start, value]) if is_type(frame.start) else value
+        return frame.start
 
     def _next_pass(self, frame: _Frame, value: object) -> None:
         frame.start = value
@@ -369,6 +439,28 @@ class Memo:
             entry = self._provisional.get(k)
             if entry is not None and entry.owner is frame:
                 del self._provisional[k]
+
+
+def _rank(key: tuple) -> tuple:
+    """The order in which a cycle's questions are candidates for its head: by file,
+    then node, then kind (a question in a call-site context ties with the same
+    question outside it; :func:`_spelled` breaks ties)."""
+    if len(key) >= 3 and isinstance(key[1], str) and isinstance(key[2], int):
+        return (0, key[1], key[2], key[0])
+    return (1, key[0], _spelled(key[1:]))
+
+
+def _spelled(value: object) -> str:
+    """A text of a key or a type that is the same in every process (a frozenset's
+    iteration order depends on string hashing)."""
+    if isinstance(value, (tuple, list)):
+        return "(" + ",".join(_spelled(v) for v in value) + ")"
+    if isinstance(value, (frozenset, set)):
+        return "{" + ",".join(sorted(_spelled(v) for v in value)) + "}"
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        inner = ",".join(_spelled(getattr(value, f.name)) for f in dataclasses.fields(value) if f.compare)
+        return f"{type(value).__name__}({inner})"
+    return repr(value)
 
 
 def _settled(value: object) -> object:
