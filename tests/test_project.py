@@ -208,3 +208,25 @@ def test_cross_file_edges_are_linked_once_on_first_use(project: Path, monkeypatc
     main = pg.file_index("main.py")
     assert pg.cross_targets(EdgeKind.CALL, main, pg.graphs[main].nodes_of_kind("call")[0]) is not None
     assert len(resolved) == count and resolved == sorted(resolved, key=lambda p: pg.file_index(Path(p)))
+
+
+def test_a_still_index_looks_at_each_project_file_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch run's index (``still``) answers for the tree as it first read it;
+    a long-lived one (the language server's) sees a file changed on disk."""
+    (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / "b.py").write_text("from a import *\n")
+    looked: list[Path] = []
+    stat = Path.stat
+    monkeypatch.setattr(Path, "stat", lambda self, **k: looked.append(self) or stat(self, **k))
+    for still in (True, False):
+        (tmp_path / "a.py").write_text("x = 1\n")
+        index = ProjectIndex(tmp_path, search_paths=[])
+        index.still = still
+        first = index.graph_of(tmp_path / "a.py")
+        looked.clear()
+        for _ in range(5):
+            assert index.resolve_name("b", "x") is not None
+        assert (looked.count(tmp_path / "a.py") >= 5) != still  # not at all when still
+        (tmp_path / "a.py").write_text("x = 'one'\ny = 2\n")
+        again = index.graph_of(tmp_path / "a.py")
+        assert (again is first) == still

@@ -227,6 +227,7 @@ def open_session(fs: FileSet, options: InferOptions) -> AnalysisSession:
     discovery = options.discovery
     settings = _project_settings(fs, options)
     session = AnalysisSession(fs.root, settings, scope=fs.scope, config=GraphConfig(max_bytes=options.max_bytes))
+    session.index.still = True  # the run reads each file once: it answers for the tree as it found it
     todo = [f for f in fs.files if not session.index.has_cached_graph(f)] if options.jobs > 1 else []
     if len(todo) > 1:  # the others load from the graph cache faster than a worker builds them
         from concurrent.futures import ProcessPoolExecutor  # here: multiprocessing is a twentieth of a second
