@@ -67,7 +67,8 @@ PROJECT = {
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(workers, "MIN_BYTES", 0)  # workers for a project this small
+    monkeypatch.setattr(workers, "MIN_FILES", 0)  # workers for a project this small
+    monkeypatch.setattr(workers, "MIN_BYTES", 0)
     return write_tree(tmp_path, PROJECT) / "pkg"
 
 

@@ -1,18 +1,25 @@
 """A batch run's files answered in worker processes: ``--jobs N`` of ``analyze`` and ``infer``.
 
-Once the session's project graph is built, :func:`answer_in_workers` forks
-``jobs`` workers (the ``fork`` start method: each inherits the parent's index,
-graphs and loaded library state copy-on-write, and nothing is sent to it).
-Each worker answers its share of the files, in their order, with a fresh
-engine of its own.  A share is a run of consecutive files of about equal size
-in bytes: neighbours (one subpackage's modules) ask about the same
-definitions, which a worker then works out once.  Each file's answers come
+Once the session's project graph is built, the caller answers the first
+files (:func:`warm_files`, a fifth of the bytes) in its own engine: the first
+questions of a run work out what most files ask about (the library's
+classes, the project's call sites: on asyncio the first file answered costs
+a third of the whole run, the last files a few milliseconds each).  Then
+:func:`answer_in_workers` forks ``jobs`` workers (the ``fork`` start method:
+each inherits the parent's index, graphs, loaded library state and that warm
+engine copy-on-write, and nothing is sent to it).  Each worker answers its
+share of the other files, in their order, with its copy of the engine.  A
+share is a run of consecutive files of about equal size in bytes: neighbours
+(one subpackage's modules) ask about the same definitions, which a worker
+then works out once.  Each file's answers come
 back as one JSON message on the worker's pipe, in the rows the result cache
 keeps (:func:`.result_cache.prediction_groups`, :func:`.result_cache.diagnostic_rows`),
 never a pickle; the caller puts them in the files' order.  The engine's answers
-do not depend on the order of its questions (:mod:`.fixpoint`), so they are
-those of one process, except where a work budget ends (the file's steps count
-the memo's hits, which depend on what the worker's engine asked before).
+are meant not to depend on the order of its questions (:mod:`.fixpoint`), so
+they are those of one process, except where a work budget ends (a file's
+steps count the memo's hits, which depend on what its engine asked before)
+and where an answer still depends on that order (a method's return beside
+its overrides, a parameter typed from call sites: see docs/performance.md).
 
 A worker that dies (a signal, the kernel's out-of-memory killer) costs the
 file it was answering an ``internal-error`` diagnostic naming how it ended;
@@ -21,9 +28,9 @@ answers them itself.  Ctrl-C, or any error in the parent, terminates the
 workers and waits for each; workers ignore SIGINT (the parent ends them), and
 one whose parent is gone stops before its next file.
 
-It pays from about :data:`MIN_BYTES` of project source on: below that, the
-answers every worker works out again (the library's, the shared modules')
-cost more than the split saves, and the caller answers in one process.
+It pays from about :data:`MIN_FILES` files on: in a smaller project what
+the files' answers share is most of the run, and the caller answers in one
+process.
 
 Example::
 
@@ -56,8 +63,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# below this much project source (bytes of the files to answer) one process is
-# faster: measured on pluggy (~100 KB, 2 workers slower) and packaging (~230 KB)
+# fewer files to answer than this, or fewer bytes, and one process is as fast: what the
+# workers share is most of such a run (click, 17 files, and packaging, 22, gain
+# nothing; importlib, 24 files, 0.15 s of 2 s; see docs/performance.md)
+MIN_FILES = 24
 MIN_BYTES = 150_000
 WARM_SHARE = 0.2  # the share of the bytes answered before the fork (see warm_files)
 _STOP_WAIT_SECONDS = 5.0  # after SIGTERM, how long a worker gets before SIGKILL
@@ -85,7 +94,9 @@ def can_fork() -> bool:
 
 def is_worth_workers(files: list[Path], jobs: int) -> bool:
     """Whether ``files`` are answered faster by ``jobs`` workers than by one process."""
-    return jobs > 1 and len(files) > 2 and sum(_size(f) for f in files) >= MIN_BYTES and can_fork()
+    if jobs < 2 or len(files) < max(MIN_FILES, 2):
+        return False
+    return sum(_size(f) for f in files) >= MIN_BYTES and can_fork()
 
 
 def shares_of(files: list[Path], jobs: int) -> list[list[Path]]:
@@ -104,13 +115,13 @@ def shares_of(files: list[Path], jobs: int) -> list[list[Path]]:
     return shares
 
 
-def warm_files(order: list[Path]) -> list[Path]:
-    """The first files of ``order`` (fewest imports reached first) up to
-    :data:`WARM_SHARE` of the bytes: answered before the workers start."""
-    total = sum(_size(f) for f in order)
+def warm_files(files: list[Path]) -> list[Path]:
+    """The first of ``files``, up to :data:`WARM_SHARE` of their bytes: the
+    caller answers them before the workers start (see the module docstring)."""
+    total = sum(_size(f) for f in files)
     warm: list[Path] = []
     done = 0
-    for path in order:
+    for path in files:
         if done + _size(path) > total * WARM_SHARE:
             break
         warm.append(path)
@@ -138,8 +149,8 @@ def answer_in_workers(
             writer.close()  # the worker's end: EOF here once the worker exits
             workers[reader] = _Worker(process, share)
         found, left, extras = _gather(workers)
-        for path in files if sidecar is not None else ():
-            if path in extras:
+        if sidecar is not None:
+            for path in (f for f in files if f in extras):
                 sidecar.give(extras[path])
         return found, left
     finally:
