@@ -4,7 +4,8 @@ It finds the project root of each path, opens one
 :class:`~typelens.typeinfer.session.AnalysisSession` for it, builds the project graph (in parallel with
 ``jobs > 1``; for a loose file, one outside any package, only the file and the
 project modules it imports, not every file beside it: a script in ``/tmp`` or a
-home folder), asks it for every prediction, and caches the whole answer by
+home folder), asks it for every prediction (in ``jobs`` forked workers with
+``jobs > 1``, :mod:`.workers`), and caches the whole answer by
 the content hash of every file of the project (:mod:`.result_cache`), so that a
 re-run on an unchanged tree reads one JSON file.  A file that fails is reported and the run goes on.
 With a :class:`~typelens.typeinfer.discovery.Discovery` in the options, files

@@ -143,7 +143,9 @@ def answer_in_workers(
     try:
         for share in shares_of(files, jobs):
             reader, writer = context.Pipe(duplex=False)
-            args = (writer, engine, share, ask, sidecar, os.getpid())
+            # the read ends (its own, the earlier workers'): the worker closes its copies, so
+            # that once the parent is gone a write fails (EPIPE) instead of filling a pipe
+            args = (writer, [*workers, reader], engine, share, ask, sidecar, os.getpid())
             process = context.Process(target=_work, args=args, daemon=True)
             process.start()
             writer.close()  # the worker's end: EOF here once the worker exits
@@ -230,10 +232,18 @@ def _stop(processes: list[BaseProcess]) -> None:
 
 
 def _work(
-    writer: Connection, engine: TypeEngine, share: list[Path], ask: Ask, sidecar: Sidecar | None, parent: int
+    writer: Connection,
+    readers: list[Connection],
+    engine: TypeEngine,
+    share: list[Path],
+    ask: Ask,
+    sidecar: Sidecar | None,
+    parent: int,
 ) -> None:
     """A worker's life: its share's answers, one message a file, in order."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which ends the workers
+    for reader in readers:
+        reader.close()
     if sidecar is not None:
         sidecar.take()  # what the parent learnt before the fork, it keeps
     for path in share:
@@ -241,7 +251,11 @@ def _work(
             return
         answer = ask(engine, path)
         extra = sidecar.take() if sidecar is not None else None
-        writer.send_bytes(json.dumps(_row_of_answer(answer, extra)).encode("utf-8", "surrogateescape"))
+        try:
+            writer.send_bytes(json.dumps(_row_of_answer(answer, extra)).encode("utf-8", "surrogateescape"))
+        except BrokenPipeError:  # the parent died while this file was answered
+            logger.info("the parent of worker %d is gone; stopping", os.getpid())
+            return
     writer.close()
 
 
