@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -205,3 +206,53 @@ def test_a_workers_classifier_batches_reach_the_parents_file(tmp_path: Path) -> 
     parent.add_batches(sent)
     parent.save()
     assert BatchAnswers(tmp_path / "answers.json").get([{"name": "x"}]) == [[("int", 0.75)]]
+
+
+def _session_processes(sid: int) -> list[int]:
+    """The processes of session ``sid`` still running (zombies left out)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):  # not a process, or gone meanwhile
+            continue
+        if int(fields[3]) == sid and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_ctrl_c_on_the_command_line_leaves_no_process(tmp_path: Path) -> None:
+    # above the thresholds (24 files, 150 KB): the command line forks workers
+    body = "".join(
+        f"def f{i}(x, y=1):\n    return g{i}(x) + y\n\ndef g{i}(v):\n    return [v] * {i}\n\n" for i in range(80)
+    )
+    files = {f"big/m{n:02}.py": f"from .m{(n + 1) % 26:02} import f1\n\n{body}f1(2.5)\n" for n in range(26)}
+    project = write_tree(tmp_path, {"big/__init__.py": "", **files}) / "big"
+    # a first run keeps the graphs: the second builds none (no graph pool) and answers in workers
+    env = {**os.environ, "TYPELENS_CACHE_DIR": str(tmp_path / "cache")}
+    command = [sys.executable, "-m", "typelens.cli", "analyze", "--exit-zero", str(project)]
+    subprocess.run(command, env=env, capture_output=True, check=True)
+    shutil.rmtree(tmp_path / "cache" / "results")
+    child = subprocess.Popen(
+        [*command, "--jobs", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and child.poll() is None and len(_session_processes(child.pid)) < 3:
+            time.sleep(0.05)
+        assert child.poll() is None, "the run ended before any worker started"
+        os.killpg(child.pid, signal.SIGINT)  # Ctrl-C: the whole foreground group
+        child.communicate(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+    assert child.returncode != 0
+    time.sleep(1.0)
+    assert _session_processes(child.pid) == []
