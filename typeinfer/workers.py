@@ -26,7 +26,7 @@ file it was answering an ``internal-error`` diagnostic naming how it ended;
 the files of its share it had not begun are handed back to the caller, which
 answers them itself.  Ctrl-C, or any error in the parent, terminates the
 workers and waits for each; workers ignore SIGINT (the parent ends them), and
-one whose parent is gone stops before its next file.
+one whose parent is gone stops (its next write fails, or before its next file).
 
 It pays from about :data:`MIN_FILES` files on: in a smaller project what
 the files' answers share is most of the run, and the caller answers in one
@@ -34,8 +34,11 @@ process.
 
 Example::
 
-    found, left = answer_in_workers(session, files, ask, jobs=2)
-    found[files[0]].diagnostics        # (Diagnostic(code='attr-defined', ...), ...)
+    engine = session.engine(share_library=False)
+    for path in warm_files(files):                   # answered here first: the warm-up
+        answers[path] = ask(engine, path)
+    found, left = answer_in_workers(engine, rest, ask, jobs=2)
+    found[rest[0]].diagnostics         # (Diagnostic(code='attr-defined', ...), ...)
     left                               # []: every worker finished its share
 """
 
