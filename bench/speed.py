@@ -3,7 +3,7 @@ infer`` against ``ty check`` and ``pyrefly check`` on the same trees, in one scr
 
     python bench/speed.py [--runs 3] [--packages click,packaging,pluggy] [--no-stdlib]
                           [--baseline /work/main/.venv/bin/typelens | SOURCE_TREE] [--pyright] [--keep DIR]
-                          [--rows first,cold,warm,edit] [--one-line]
+                          [--rows first,cold,warm,edit] [--one-line] [--jobs 1,2]
 
 1. A bench virtual environment (a temporary folder, or ``--keep``) gets the measured
    packages and the peers from the package registry (``pip install``); a peer that
@@ -19,7 +19,9 @@ infer`` against ``ty check`` and ``pyrefly check`` on the same trees, in one scr
    before), **warm** (the same tree again, caches kept) and **edit** (one line
    appended to the package's largest file, caches kept); ``--rows`` times some of
    them only; ``--one-line`` adds a package of one line (``x = 1``): the start-up
-   that every run pays.  A build without a
+   that every run pays; ``--jobs 1,2`` times each typelens row with each
+   ``--jobs`` value (the runs of one row interleaved: run 1 of each value, then
+   run 2 ...), labelled ``-j N``.  A build without a
    library cache (``--baseline`` of older code) keeps its library graphs in
    ``graphs/`` with the project's, so its cold row equals its first row.  The
    peers have no persistent cache: one row each.  ``--baseline`` adds the same
@@ -155,6 +157,7 @@ class Bench:
     peers: list[str]
     paths: dict[str, str] = field(default_factory=dict)  # label -> PYTHONPATH (a baseline source tree)
     kinds: tuple[str, ...] = ROWS  # the typelens rows timed (``--rows``)
+    jobs: tuple[int, ...] = (1,)  # the --jobs values of each typelens row (``--jobs``)
 
     def env(self, cache: Path, label: str = "") -> dict[str, str]:
         env = {**os.environ, "TYPELENS_CACHE_DIR": str(cache), "VIRTUAL_ENV": str(self.python.parent.parent)}
@@ -167,29 +170,43 @@ class Bench:
         rows = []
         for command, extra in (("analyze", ["--exit-zero"]), ("infer", [])):
             cmd = prefix + [command, str(tree), "--format", "json", "--python", str(self.python), *extra]
-            rows.extend((f"{label} {command} {kind}", self._row(kind, label, cmd, tree, cache)) for kind in self.kinds)
+            cmds = [cmd + (["--jobs", str(j)] if j > 1 else []) for j in self.jobs]
+            names = [f"{label} {command} {{}}" + (f" -j {j}" if len(self.jobs) > 1 else "") for j in self.jobs]
+            for kind in self.kinds:
+                rows.extend((name.format(kind), s) for name, s in zip(names, self._row(kind, label, cmds, tree, cache)))
         return rows
 
-    def _row(self, kind: str, label: str, cmd: list[str], tree: Path, cache: Path) -> Sample:
+    def _row(self, kind: str, label: str, cmds: list[list[str]], tree: Path, cache: Path) -> list[Sample]:
+        """One row's median for each command of ``cmds`` (the same run, its ``--jobs`` values)."""
         if kind in ("first", "cold"):
-            return self._cold(label, cmd, tree, cache, keep_library=kind == "cold")
+            return self._cold(label, cmds, tree, cache, keep_library=kind == "cold")
         if kind == "warm":
-            return median([self._run(cmd, tree, cache, label) for _ in range(self.runs)])
-        return self._edited(label, cmd, tree, cache)
+            self._run(cmds[0], tree, cache, label)  # caches filled for the tree
+            return self._interleaved(cmds, lambda cmd: self._run(cmd, tree, cache, label))
+        return [self._edited(label, cmd, tree, cache) for cmd in cmds]
+
+    def _interleaved(self, cmds: list[list[str]], once) -> list[Sample]:
+        """The median of ``self.runs`` samples of each command, taken in turns."""
+        samples: list[list[Sample]] = [[] for _ in cmds]
+        for _ in range(self.runs):
+            for found, cmd in zip(samples, cmds):
+                found.append(once(cmd))
+        return [median(found) for found in samples]
 
     def _run(self, cmd: list[str], tree: Path, cache: Path, label: str = "") -> Sample:
         return measure(cmd, tree.parent, self.env(cache, label))
 
-    def _cold(self, label: str, cmd: list[str], tree: Path, cache: Path, *, keep_library: bool) -> Sample:
+    def _cold(self, label: str, cmds: list[list[str]], tree: Path, cache: Path, *, keep_library: bool) -> list[Sample]:
         """Runs after emptying the cache folder (``keep_library``: all of it but the
         machine's library cache, which one untimed run fills first)."""
         if keep_library:
-            self._run(cmd, tree, cache, label)
-        samples = []
-        for _ in range(self.runs):
+            self._run(cmds[0], tree, cache, label)
+
+        def once(cmd: list[str]) -> Sample:
             clear_caches(cache, tree, keep_library=keep_library)
-            samples.append(self._run(cmd, tree, cache, label))
-        return median(samples)
+            return self._run(cmd, tree, cache, label)
+
+        return self._interleaved(cmds, once)
 
     def _edited(self, label: str, cmd: list[str], tree: Path, cache: Path) -> Sample:
         """Each run after a new one-line edit of the largest file (the caches of
@@ -243,10 +260,17 @@ def main() -> None:
     parser.add_argument(
         "--one-line", action="store_true", help="time a package of one line too: the start-up every run pays"
     )
+    parser.add_argument("--jobs", default="1", help="the --jobs values of each typelens row (comma list, e.g. 1,2)")
     args = parser.parse_args()
     kinds = tuple(k for k in args.rows.split(",") if k)
     if not kinds or any(k not in ROWS for k in kinds):
         parser.error(f"--rows={args.rows!r}: give a comma list of {', '.join(ROWS)}")
+    try:
+        jobs = tuple(int(j) for j in args.jobs.split(",") if j)
+    except ValueError:
+        jobs = ()
+    if not jobs or min(jobs) < 1:
+        parser.error(f"--jobs={args.jobs!r}: give a comma list of process counts, e.g. 1,2")
     work = args.keep or Path(tempfile.mkdtemp(prefix="typelens-speed-"))
     packages = [p for p in args.packages.split(",") if p]
     python, peers = bench_env(work / "venv", packages, PEERS + (("pyright",) if args.pyright else ()))
@@ -272,7 +296,7 @@ def main() -> None:
         paths["baseline"] = str(source_links(Path(args.baseline), work / "baseline-src"))
     elif args.baseline:
         typelens["baseline"] = [args.baseline]
-    bench = Bench(args.runs, python, work, typelens, peers, paths, kinds)
+    bench = Bench(args.runs, python, work, typelens, peers, paths, kinds, jobs)
     print(
         f"# load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} cores; "
         f"median of {args.runs} runs; peers: {', '.join(peers) or 'none'}"

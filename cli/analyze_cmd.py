@@ -84,6 +84,7 @@ def analyze_command(
         show_default=False,
     ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the on-disk graph cache."),
+    jobs: int = typer.Option(1, "--jobs", "-j", help="Build graphs and check files in N processes."),
 ) -> None:
     """Report problems found from inferred types (exit 1 when there are findings)."""
     # imported here: `typelens --help` and the other commands start without the analyzer
@@ -114,7 +115,9 @@ def analyze_command(
     }
     try:
         discovery = Discovery(run_tree(cli, ANALYZE_RUN_WIDE))
-        diagnostics, stats = check_paths(paths, InferOptions(settings=discovery.settings, discovery=discovery))
+        diagnostics, stats = check_paths(
+            paths, InferOptions(jobs=jobs, settings=discovery.settings, discovery=discovery)
+        )
         findings = build_findings(diagnostics)
         if write:
             target = baseline or DEFAULT_BASELINE

@@ -186,7 +186,7 @@ def infer_command(
         "--python",
         help="The project's Python environment or interpreter (default: the python setting, the site-packages holding the path, $VIRTUAL_ENV, .venv upwards, python on PATH).",
     ),
-    jobs: int = typer.Option(1, "--jobs", "-j", help="Build graphs in N processes."),
+    jobs: int = typer.Option(1, "--jobs", "-j", help="Build graphs and answer files in N processes."),
     no_cache: bool = typer.Option(
         False, "--no-cache", help="Neither read nor write the result cache and the on-disk graph cache."
     ),
@@ -209,7 +209,8 @@ def infer_command(
         settings = tree.default  # run-wide: the command line over the working folder's table
         options = InferOptions(
             mode=mode.value,
-            jobs=jobs,
+            # --apply's rounds go on from the engine that answered every file (typeinfer.apply_rounds)
+            jobs=1 if apply or diff else jobs,
             use_cache=not no_cache and not apply,
             model_dir=settings.model_path,
             slice_dir=slice_model,

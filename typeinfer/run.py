@@ -4,7 +4,8 @@ It finds the project root of each path, opens one
 :class:`~typelens.typeinfer.session.AnalysisSession` for it, builds the project graph (in parallel with
 ``jobs > 1``; for a loose file, one outside any package, only the file and the
 project modules it imports, not every file beside it: a script in ``/tmp`` or a
-home folder), asks it for every prediction, and caches the whole answer by
+home folder), asks it for every prediction (in ``jobs`` forked workers with
+``jobs > 1``, :mod:`.workers`), and caches the whole answer by
 the content hash of every file of the project (:mod:`.result_cache`), so that a
 re-run on an unchanged tree reads one JSON file.  A file that fails is reported and the run goes on.
 With a :class:`~typelens.typeinfer.discovery.Discovery` in the options, files
@@ -62,6 +63,7 @@ if TYPE_CHECKING:  # imported where used: a run answered from the result cache n
     from .discovery import Discovery
     from .predicted import Prediction
     from .session import AnalysisSession
+    from .workers import Sidecar
 
 logger = logging.getLogger(__name__)
 
@@ -284,7 +286,12 @@ def _predict_set(
     def predict(engine: TypeEngine, path: Path) -> tuple[list[Prediction], list[Diagnostic]]:
         return _predict_file(fs, options, session, assistant, engine, path)
 
-    answers, engine = answer_files(fs, session, store, predict)
+    sidecar = None
+    if assistant is not None and assistant.answers is not None:  # the classifier's batches the workers asked
+        from .workers import Sidecar
+
+        sidecar = Sidecar(assistant.answers.new_batches, assistant.answers.add_batches)
+    answers, engine = answer_files(fs, session, store, predict, options.jobs, sidecar)
     predictions = [p for a in answers for p in a.predictions]
     return predictions, skipped_diagnostics(fs) + [d for a in answers for d in a.diagnostics], engine
 
@@ -371,7 +378,7 @@ def _check_files(
             message = codes.INTERNAL_ERROR.format(reason=f"{type(err).__name__}: {err}")
             return [], [Diagnostic.build("internal-error", message, Span.empty(), str(path))]
 
-    answers, _ = answer_files(fs, session, store, check)
+    answers, _ = answer_files(fs, session, store, check, options.jobs)
     return [d for a in answers for d in a.diagnostics], session.index
 
 
@@ -380,12 +387,15 @@ def answer_files(
     session: AnalysisSession,
     store: FileAnswers | None,
     answer: Callable[[TypeEngine, Path], tuple[list[Prediction], list[Diagnostic]]],
+    jobs: int = 1,
+    sidecar: Sidecar | None = None,
 ) -> tuple[list[FileAnswer], TypeEngine]:
-    """Each file's answers, in order, from one engine; with a ``store``, the kept
+    """Each file's answers, in order, from one engine (or ``jobs`` worker
+    processes' engines, :func:`answer_fresh`); with a ``store``, the kept
     answers that still hold are reused, those whose used answers are the same
     once the other files are answered are reused too (:mod:`.cutoff`), what
-    each new one read is recorded, and the store is brought up to date
-    (:mod:`.file_answers`)."""
+    each new one read is recorded (in one process), and the store is brought
+    up to date (:mod:`.file_answers`)."""
     from .file_answers import FileAnswers
 
     kept, suspects = store.plan(session, fs.files) if store is not None else ({}, {})
@@ -393,11 +403,14 @@ def answer_files(
     log = engine.track() if store is not None and store.tracking else None
     found: dict[Path, FileAnswer] = {}
     later: list[Path] = []  # their questions about changed files are asked again once those are answered
-    for path in dependency_order(engine, fs.files) if log is not None else fs.files:
+    if log is None:
+        found = {path: kept[str(path)] for path in fs.files if str(path) in kept}
+        found.update(answer_fresh(engine, [p for p in fs.files if p not in found], answer, jobs, sidecar))
+    for path in dependency_order(engine, fs.files) if log is not None else ():
         kept_answer = kept.get(str(path))
         if kept_answer is not None:
             found[path] = kept_answer
-        elif log is not None and str(path) in suspects:
+        elif str(path) in suspects:
             later.append(path)
         else:
             found[path] = _answer_one(engine, path, answer)
@@ -424,10 +437,39 @@ def answer_files(
         store.write(session, answers, log.queries, track=is_worth_tracking(answers))
     elif kept or verified:  # a budget's end depends on what the memo held: start again from nothing
         logger.info("a work budget was reached beside kept answers; answering every file again")
-        return answer_files(fs, session, FileAnswers(store.where, keep=False), answer)
+        return answer_files(fs, session, FileAnswers(store.where, keep=False), answer, jobs, sidecar)
     else:
         store.drop()
     return answers, engine
+
+
+def answer_fresh(
+    engine: TypeEngine,
+    files: list[Path],
+    answer: Callable[[TypeEngine, Path], tuple[list[Prediction], list[Diagnostic]]],
+    jobs: int,
+    sidecar: Sidecar | None = None,
+) -> dict[Path, FileAnswer]:
+    """The answers of ``files`` (an engine that records no reads): in ``jobs``
+    forked workers where that pays (:mod:`.workers`), else, and for the files
+    of a worker that died before them, from ``engine`` in this process."""
+    from .workers import answer_in_workers, is_worth_workers, warm_files
+
+    found: dict[Path, FileAnswer] = {}
+    left = files
+    if is_worth_workers(files, jobs):
+        warm = warm_files(files)
+        for path in warm:
+            found[path] = _answer_one(engine, path, answer)
+
+        def ask(worker_engine: TypeEngine, path: Path) -> FileAnswer:
+            return _answer_one(worker_engine, path, answer)
+
+        done, left = answer_in_workers(engine, [p for p in files if p not in found], ask, jobs, sidecar)
+        found.update(done)
+    for path in left:
+        found[path] = _answer_one(engine, path, answer)
+    return found
 
 
 def _answer_one(

@@ -46,6 +46,7 @@ class BatchAnswers:
         self.path = path
         self._old: dict[str, Ranked] = _read(path)
         self._used: dict[str, Ranked] = {}
+        self._sent: set[str] = set()  # the keys new_batches gave already
 
     @classmethod
     def for_model(cls, model_dir: Path, folder: Path) -> BatchAnswers:
@@ -66,6 +67,20 @@ class BatchAnswers:
 
     def put(self, samples: list[dict], ranked: Ranked) -> None:
         self._used[_key(samples)] = ranked
+
+    def new_batches(self) -> dict[str, Ranked]:
+        """The batches asked of the model since the last call (a worker process's,
+        :mod:`typelens.typeinfer.workers`, sent to the parent): JSON values."""
+        found = {k: ranked for k, ranked in self._used.items() if k not in self._sent and k not in self._old}
+        self._sent.update(found)
+        return found
+
+    def add_batches(self, batches: object) -> None:
+        """Keep ``batches`` (a worker's :meth:`new_batches`) as asked by this run."""
+        for key, rows in batches.items() if isinstance(batches, dict) else ():
+            ranked = _ranked(rows)
+            if ranked is not None:
+                self._used.setdefault(key, ranked)
 
     def save(self) -> None:
         """Write the batches this run asked, then earlier ones (temporary file, rename)."""
