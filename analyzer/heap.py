@@ -28,7 +28,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
-from typing import Callable, Iterator
+from typing import Callable, ClassVar, Iterator
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ _FULL_EVERY = 1000  # middle-generation collections between full ones in a batch
 class _Batch:
     """Whether a :func:`batch_heap` run is open (its builds are frozen as they end)."""
 
-    depth = 0
+    depth: ClassVar[int] = 0
 
 
 @contextlib.contextmanager
