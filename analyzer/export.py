@@ -261,7 +261,8 @@ _GRAPHML_NODE_KEYS = (
     ("end_col", "long"),
 )
 _GRAPHML_EDGE_KEYS = (("kind", "string"), ("label", "string"))
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# escapes that re reads: mypyc takes no surrogate code points in string literals
+_XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _xml_text(value: object) -> str:

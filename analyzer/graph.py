@@ -134,8 +134,16 @@ class Symbol:
     is_global_decl: bool = False  # declared ``global``/``nonlocal`` somewhere
 
 
-_SYMBOL_SLOTS = tuple(
-    Symbol.__dict__[name].__set__ for name in ("id", "name", "scope", "kind", "definitions", "uses", "is_global_decl")
+# Compiled by mypyc (``make compiled``), this module is an extension module and its
+# classes are native: Symbol's own constructor is then the fast path, and the slot
+# setters below do not exist.
+COMPILED = not __file__.endswith(".py")
+_SYMBOL_SLOTS = (
+    None
+    if COMPILED
+    else tuple(
+        vars(Symbol)[name].__set__ for name in ("id", "name", "scope", "kind", "definitions", "uses", "is_global_decl")
+    )
 )
 
 
@@ -151,6 +159,8 @@ def new_symbol(
     """``Symbol(...)`` without the frozen ``__init__``'s ``object.__setattr__`` per
     field: a graph built or loaded makes thousands (builtins.pyi 5,000), and this
     costs two fifths of the constructor.  The value is the same frozen Symbol."""
+    if _SYMBOL_SLOTS is None:
+        return Symbol(id, name, scope, kind, definitions, uses, is_global_decl)
     sym = object.__new__(Symbol)
     set_id, set_name, set_scope, set_kind, set_definitions, set_uses, set_global = _SYMBOL_SLOTS
     set_id(sym, id)

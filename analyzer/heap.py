@@ -40,7 +40,7 @@ import logging
 import sys
 import threading
 import types
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Callable, ClassVar, Iterator, TypeVar
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ _FULL_EVERY = 1000  # middle-generation collections between full ones in a batch
 class _Batch:
     """Whether a :func:`batch_heap` run is open (its builds are frozen as they end)."""
 
-    depth = 0
+    depth: ClassVar[int] = 0
 
 
 @contextlib.contextmanager
@@ -101,9 +101,9 @@ def _call(fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
 def _roomy(function: Callable[..., Any]) -> Callable[..., Any]:
     """``function`` with a frame that reserves :data:`_ROOM` more value-stack slots
     (CPython 3.11 and later; elsewhere ``function`` itself)."""
-    if sys.implementation.name != "cpython" or sys.version_info < (3, 11):
+    code = getattr(function, "__code__", None)  # none when compiled (tools/mypyc-build): no frames to make room for
+    if code is None or sys.implementation.name != "cpython" or sys.version_info < (3, 11):
         return function
-    code = function.__code__
     return types.FunctionType(code.replace(co_stacksize=code.co_stacksize + _ROOM), function.__globals__, "_roomy_call")
 
 

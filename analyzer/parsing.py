@@ -133,7 +133,7 @@ class Document:
         return self._tree
 
     @property
-    def recovery(self):
+    def recovery(self) -> Recovery:
         """This version's tree with broken statements recovered (a
         :class:`~typelens.analyzer.recovery.Recovery`; its ``tree`` is :attr:`tree`
         itself when nothing is broken).  Pass it to ``build_graph(source,
@@ -142,7 +142,7 @@ class Document:
         one, so a keystroke re-parses little more than what changed."""
         return self.recover(self._source, self._tree)
 
-    def recover(self, source: Source, tree: Tree):
+    def recover(self, source: Source, tree: Tree) -> Recovery:
         """The recovery of one version of this document: ``source`` and ``tree`` as
         read together from :attr:`source` and :attr:`tree` between two edits.  Safe
         from another thread while later edits arrive (a language server builds

@@ -734,11 +734,11 @@ def dunder_all(graph: ProgramGraph) -> list[str] | None:
         for item in graph.children(value):
             if graph.kinds[item] == "string":
                 try:
-                    value = ast.literal_eval(graph.text(item))  # parses a literal, runs nothing
+                    literal = ast.literal_eval(graph.text(item))  # parses a literal, runs nothing
                 except (ValueError, SyntaxError):
                     continue
-                if isinstance(value, str):
-                    names.append(value)
+                if isinstance(literal, str):
+                    names.append(literal)
     return names
 
 

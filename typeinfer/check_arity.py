@@ -332,7 +332,8 @@ def is_decorated(engine: TypeEngine, cls: ClassType) -> bool:
 def has_plain_metaclass(g: ProgramGraph, node: int) -> bool:
     """No ``metaclass=`` keyword, or ``ABCMeta``: nothing builds the class's instances
     or members behind its back."""
-    return _metaclass(g, node) in (None, *_PLAIN_METACLASSES)
+    metaclass = _metaclass(g, node)
+    return metaclass is None or metaclass in _PLAIN_METACLASSES
 
 
 def _metaclass(g: ProgramGraph, node: int) -> str | None:

@@ -83,12 +83,20 @@ def _plain_definition(engine: TypeEngine, path: str, node: int) -> object:
     return engine.memo(("plain-definition", path, node), lambda: _definition_is_plain(engine, info))
 
 
+def _value(engine: TypeEngine, path: str, node: int) -> object:
+    return engine.about(("value", path, node), lambda: engine.names.value_at(path, node))
+
+
+def _alias(engine: TypeEngine, path: str, node: int) -> object:
+    return engine.memo(("alias", path, node), lambda: engine.annotations.evaluated(path, node))
+
+
 # used answers a later run can ask again by key (the others are found in the memo or not at all)
 ASK_AGAIN: dict[str, Callable[[TypeEngine, str, int], object]] = {
     "class-info": lambda engine, path, node: engine.classes.info(path, node),
     "class-type": lambda engine, path, node: engine.classes.class_type(path, node),
     "is-class": lambda engine, path, node: engine.classes.is_class_at(path, node),
-    "value": lambda engine, path, node: engine.about(("value", path, node), lambda: engine.names.value_at(path, node)),
+    "value": _value,
     "annotation": lambda engine, path, node: engine.annotations.evaluate(path, node),
     "declared": lambda engine, path, node: engine.names.declared_type(path, (node,)),
     "ways": lambda engine, path, node: _ways(engine, path, node, False),
@@ -102,9 +110,7 @@ ASK_AGAIN: dict[str, Callable[[TypeEngine, str, int], object]] = {
     "use": lambda engine, path, node: engine.names.reaching_value(path, node),
     "store": lambda engine, path, node: engine.classes.attribute_store_type(path, node),
     "binding": _binding,
-    "alias": lambda engine, path, node: engine.memo(
-        ("alias", path, node), lambda: engine.annotations.evaluated(path, node)
-    ),
+    "alias": _alias,
     "plain-definition": _plain_definition,
 }
 

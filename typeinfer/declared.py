@@ -29,7 +29,6 @@ Example::
 
 from __future__ import annotations
 
-import copy
 import logging
 import re
 from pathlib import Path
@@ -89,7 +88,9 @@ class Declared:
         annotation of ``symbol``: the shapes of a sample must not hold its own
         label (a recursive function's return annotation; ``x: int`` read back
         through ``x = x + 1``)."""
-        other = copy.copy(self)
+        other = Declared(self.g, self.index)  # a shallow copy (copy.copy cannot copy a mypyc class)
+        other._by_definition = self._by_definition
+        other._own = self._own
         if function is not None:
             other._own = (function, f"self.{function}", f"cls.{function}")
         other._own_symbol = symbol

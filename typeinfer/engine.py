@@ -325,7 +325,10 @@ class TypeEngine(StepBudgets):
     def memo(self, key: tuple, compute: Callable[[], T]) -> T:
         """``compute()`` once per key (and call-site context); a cycle is iterated
         until its answers settle (:mod:`.fixpoint`).  Threads sharing the engine
-        take turns (:meth:`.fixpoint.Memo.held`)."""
+        take turns (:meth:`.fixpoint.Memo.held`).  A cycle cut where it would loop
+        answers ``NEVER`` whatever ``T`` is: a caller whose ``compute`` returns no
+        :data:`Type` types it ``-> object`` and tests the answer (compiled by mypyc,
+        a declared ``T`` is checked)."""
         if self._solver.owner == threading.get_ident():  # the common case: no lock to take
             return cast(T, self._memo_in_turn(key, compute))
         with self._solver.held():

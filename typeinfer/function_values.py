@@ -106,7 +106,12 @@ def _method_values(engine: "Engine", path: str, g: ProgramGraph, function: int) 
     passed on, not called)."""
     scope = g.scopes[g.scope_of[function]]
     name = g.names.get(g.child_by_field(function, "name") or -1, "")
-    reads = engine.memo(("bound-method-reads", path), lambda: _bound_reads(g))
+
+    # -> object: a cycle's answer is Never, and compiled code checks what memo returns
+    def compute() -> object:
+        return _bound_reads(g)
+
+    reads = engine.memo(("bound-method-reads", path), compute)
     uses = reads.get((scope.node, name), []) if isinstance(reads, dict) else []
     return [u for u in uses if not (g.kinds[g.parents[u]] == "call" and g.fields[u] == "function")]
 

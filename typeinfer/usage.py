@@ -120,7 +120,12 @@ class UsageModel:
     def answer(self, path: str, definition: int) -> UsageAnswer | None:
         """The usage answer of the parameter or variable defined at ``definition``
         (its identifier node), memoised; a cycle reads no answer until it settles."""
-        found = self.engine.memo(("usage", path, definition), lambda: self._answer(path, definition))
+
+        # -> object: a cycle's answer is Never, and compiled code checks what memo returns
+        def compute() -> object:
+            return self._answer(path, definition)
+
+        found = self.engine.memo(("usage", path, definition), compute)
         return found if isinstance(found, UsageAnswer) else None
 
     def parameter_type(self, path: str, param: int) -> Type | None:
@@ -177,7 +182,12 @@ class UsageModel:
 
     def own_constraints(self, path: str, definition: int) -> tuple[Constraint, ...]:
         """The constraints of the definition's own uses (not its overrides')."""
-        found = self.engine.memo(("usage-own", path, definition), lambda: self._own(path, definition))
+
+        # -> object: a cycle's answer is Never, and compiled code checks what memo returns
+        def compute() -> object:
+            return self._own(path, definition)
+
+        found = self.engine.memo(("usage-own", path, definition), compute)
         return found if isinstance(found, tuple) else ()
 
     def _own(self, path: str, definition: int) -> tuple[Constraint, ...]:

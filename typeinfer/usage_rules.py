@@ -332,7 +332,9 @@ class UseRules:
         return [c.name for c in self._subclasses().get(name, [])]
 
     def _subclasses(self) -> dict[str, list[ClassType]]:
-        found = self.engine.memo(("usage-subclasses", "", -1), self._build_subclasses)
+        # -> object: a cycle's answer is Never, and compiled code checks what memo returns
+        compute: Callable[[], object] = self._build_subclasses
+        found = self.engine.memo(("usage-subclasses", "", -1), compute)
         return found if isinstance(found, dict) else {}
 
     def _build_subclasses(self) -> dict[str, list[ClassType]]:
@@ -516,7 +518,12 @@ class UseRules:
         sym = g.symbol_at(store)
         if sym is None or sym.kind.value != "attribute":
             return
-        found = self.engine.memo(("usage-attribute", path, sym.id), lambda: self._attribute_answer(path, g, sym))
+
+        # -> object: a cycle's answer is Never, and compiled code checks what memo returns
+        def compute() -> object:
+            return self._attribute_answer(path, g, sym)
+
+        found = self.engine.memo(("usage-attribute", path, sym.id), compute)
         if isinstance(found, tuple) and found:
             answer, confidence = found
             yield _typed(f"attr-use:{_short_text(g, store)}", answer, confidence * 0.8, DECLARED)
