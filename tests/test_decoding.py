@@ -710,13 +710,15 @@ def test_a_name_written_with_a_merged_end_is_scored_and_written_that_way(shipped
     lm = shipped_lm
     prompt = lm.encode(PROMPT_INIT)
     names = frozenset({"__init__", "__new__", "setup"})
+    options = DecodeOptions(max_new_tokens=4, name_ranking=NameRanking(favour=1e4), name_commit=True)
+    guided = decode(lm, prompt, monitors=[_names_monitor(lm, names, frozenset({"__init__"}))], options=options)
+    assert guided.text.startswith("__init__") and guided.text[len("__init__")] == "("
     net = layered_for(lm.model)
     cache = net.new_cache()
     h = net.embed(torch.tensor([prompt]), 0)
     for i in range(net.layers):
         h = net.block(i, h, cache)
-    logits = net.head(h)[0, -1]
-    first = torch.log_softmax(logits.float(), dim=-1)
+    first = torch.log_softmax(net.head(h)[0, -1].float(), dim=-1)
     pairs = [(name, lm.name_tokens(name)) for name in sorted(names)]
     read = whole_scores(lm, net, cache, len(prompt), pairs, lm.identifier_ends, frozenset(), first)
     for (name, _), whole in zip(pairs, read):
@@ -724,8 +726,5 @@ def test_a_name_written_with_a_merged_end_is_scored_and_written_that_way(shipped
         assert whole.log_probability == pytest.approx(expected, abs=1e-3), name
         if name == "__init__":  # the merged end carries most of the name's probability here
             assert expected > own_tokens + 0.5 and whole.written == 2
-    options = DecodeOptions(max_new_tokens=4, name_ranking=NameRanking(favour=1e4), name_commit=True)
-    guided = decode(lm, prompt, monitors=[_names_monitor(lm, names, frozenset({"__init__"}))], options=options)
-    assert guided.text.startswith("__init__") and guided.text[len("__init__")] == "("
     ends = [t for t in guided.tokens if "(" in t.text]
     assert ends and ends[0].text.startswith("__")  # the name's end and the call's ( are one token
