@@ -151,6 +151,7 @@ def finishing(lm, rest: str, call: bool) -> list[int]:
     return found
 
 
+@torch.no_grad()
 def whole_scores(
     lm, net, cache, position: int, candidates, ends: torch.Tensor, calls=frozenset(), first: torch.Tensor | None = None
 ) -> list[WholeName]:
