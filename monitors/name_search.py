@@ -256,10 +256,13 @@ def rank_names(
     candidates.sort(key=lambda c: (-c[0], c[2]))
     top = [c for c in candidates[: ranking.limit] if c[0] >= candidates[0][0] - ranking.margin]
     # the names that begin with the model's own likeliest token are scored whatever
-    # the priors: its unguided answer is one of them when it is allowed
-    scored = {c[2] for c in top}
+    # the priors (up to the limit of them): its unguided answer is one of them when
+    # it is allowed
     likeliest = int(first.argmax())
-    top += [c for c in candidates if c[3][0] == likeliest and c[2] not in scored][: ranking.limit]
+    own = [c for c in candidates if c[3][0] == likeliest]
+    scored = {c[2] for c in top}
+    missing = [c for c in own if c[2] not in scored]
+    top += missing[: max(0, ranking.limit - (len(own) - len(missing)))]
     if len(top) == 1:  # no other name comes close: no pass needed
         bound, prior, name, tokens = top[0]
         return NameChoice(name, bound - prior, 0, _written_unread(lm, name, tokens, first))
