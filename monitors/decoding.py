@@ -59,7 +59,7 @@ import torch
 from .base import Monitor, combine
 from .early_exit import Exits, features_of
 from .layered import BesidePass, layered_for
-from .name_search import NameRanking, best_name, closest_member, intended_name, rank_names, searchable
+from .name_search import NameChoice, NameRanking, best_name, closest_member, intended_name, rank_names, searchable
 from .prompt_cache import PromptCache
 
 logger = logging.getLogger(__name__)
@@ -318,7 +318,7 @@ def _narrow_at_start(lm, stream: "_LayeredStream", out: _Output, masks, choose, 
     """The first monitor whose name constraint starts here (two names or more) is
     narrowed to ``choose(monitor, names, position)``'s name and records it as
     ``words[0]``; greedy (the masks unchanged) where no name is chosen or an early
-    exit left keys and values to compute.  The masks, and the chosen name or ``None``."""
+    exit left keys and values to compute.  The masks, and the :class:`~.name_search.NameChoice` or ``None``."""
     mask, own = masks
     position = len(out.ids)
     for k, monitor in enumerate(out.monitors):
@@ -336,30 +336,34 @@ def _narrow_at_start(lm, stream: "_LayeredStream", out: _Output, masks, choose, 
         monitor.record(
             0, kind, f"{choice.name!r}: whole-name log P {choice.log_probability:.2f}, {choice.tried} {count}"
         )
-        return combine(own), own, choice.name
+        return combine(own), own, choice
     return mask, own, None
 
 
-def _commit_name(lm, net, stream: "_LayeredStream", out: _Output, step: _Step, masks, name: str):
-    """Write the ranked ``name`` as its own tokens (:meth:`~.lm.CodeLM.name_tokens`,
-    the tokenization the ranking scored) without a decoding step per token: the
+def _commit_name(lm, net, stream: "_LayeredStream", out: _Output, step: _Step, masks, choice: NameChoice):
+    """Write the ranked name as its own tokens (:meth:`~.lm.CodeLM.name_tokens`,
+    the tokenization the ranking scored), the first ``choice.written`` of them,
+    without a decoding step per token: the
     first is the step's choice among the name's first token alone, each later one
     is emitted as decided (confidence 1.0) while the monitors' masks allow it and
     the budget lasts; the keys and values of the written tokens come from the
     ranking's pass (:class:`~.layered.BesidePass`), or from one pass over them
-    when the ranking needed none (one name came close).  ``(going, pending)``
+    when the ranking needed none (one name came close).  The rest of the name is
+    decoded step by step, under the monitor narrowed to it: where the model
+    would write its end merged with what follows (``__(``), it does.  ``(going, pending)``
     as the decoding loop keeps them, or ``None`` (nothing written: decode the name
-    token by token) when the mask forbids the first token."""
-    tokens = lm.name_tokens(name)
+    token by token) when the mask forbids the first token or none is to be written."""
+    tokens = lm.name_tokens(choice.name)
+    count = len(tokens) if choice.written is None else choice.written
     mask, own = masks
-    if not tokens or (mask is not None and not math.isfinite(float(mask[tokens[0]]))):
+    if not tokens or not count or (mask is not None and not math.isfinite(float(mask[tokens[0]]))):
         return None
     only = torch.full_like(step.logits if mask is None else mask, float("-inf"))
     only[tokens[0]] = 0.0 if mask is None else mask[tokens[0]]
     position = len(out.ids)
     _, going = out.take(step, only, own)
     written = 1
-    while going and written < len(tokens):
+    while going and written < count:
         mask, own = out.masks()
         if mask is not None and not math.isfinite(float(mask[tokens[written]])):
             break

@@ -17,6 +17,13 @@ the model in one pass over the cached context and cuts the cache back after, so
 it costs about one decoding step.  The decoding loop then narrows the monitor to
 the chosen name (:meth:`~.dereference.NameMonitor.narrow`).
 
+:func:`rank_names` (the default in guided completion) scores the names whose
+first token comes close in one batched pass, with the file's priors; a name's
+probability counts the ways the tokenizer writes it with its end (``__init__(``
+is ``__``, ``init``, ``__(``), and where the model's own unguided answer is an
+allowed name, the priors choose only among names the model finds at least as
+likely.
+
 Name repair (:func:`intended_name`, :func:`closest_member`) is the cheap
 variant used where the model's own first token is not allowed: read the name it
 would write unguided and take the one allowed name that plainly means it
@@ -42,6 +49,9 @@ class NameChoice:
     name: str
     log_probability: float  # of the whole identifier, its end included (ranking: the first token's when tried is 0)
     tried: int  # names run through the model
+    # of the name's own tokens, how many to write at once (None: all); the rest is
+    # decoded step by step, where a token that ends the name and goes on (``__(``) may come
+    written: int | None = None
 
 
 def searchable(cache, position: int) -> bool:
@@ -102,7 +112,8 @@ class NameRanking:
     where a method ends with a token that opens a call when ``calls``
     (``P(name, "(")``) and any other name with any token that ends an
     identifier, plus ``favour`` for the names the file writes after the same
-    receiver.  The defaults were chosen on dereference sites of packages the
+    receiver; names the model finds less likely than the one it writes unguided
+    are not chosen (:func:`rank_names`).  The defaults were chosen on dereference sites of packages the
     benchmark does not score (``bench/mgd.py``'s ``guided-greedy`` mode is greedy)."""
 
     limit: int = 16
@@ -120,24 +131,88 @@ class NameRanking:
             raise ValueError(f"length_power={self.length_power} must be 0 (none) or more")
 
 
-def whole_scores(lm, net, cache, position: int, candidates, ends: torch.Tensor, calls=frozenset()) -> list[float]:
-    """log P(t2 ... tn, end | context, t1) of each ``(name, tokens)`` of
-    ``candidates``, all run in one pass beside the context in ``cache``
-    (:meth:`~.layered.Layered.beside`; the cache is not changed).  ``end``: for a
-    name in ``calls`` (a method) any token that opens a call (``(``, ``()``), else
-    any token that ends an identifier."""
+@dataclass(frozen=True, slots=True)
+class WholeName:
+    """One name as :func:`whole_scores` read it from the batched pass."""
+
+    log_probability: float  # of the whole identifier and its end, over the ways the model writes it
+    written: int  # its own leading tokens to write at once (then a token that ends it and goes on is likelier)
+    is_greedy: bool  # the model, unguided, writes this name: its likeliest token at every step
+
+
+def finishing(lm, rest: str, call: bool) -> list[int]:
+    """The tokens that write ``rest``, the end of a name, and go on with other
+    text in one piece (``__(`` after ``__init``: BPE merges the trailing
+    underscores with what follows); for a method (``call``) those that go on
+    with a call's ``(``."""
+    found = lm.token_index.finishing(rest)
+    if call:
+        found = [t for t in found if lm.vocabulary[t][len(rest) :].startswith("(")]
+    return found
+
+
+@torch.no_grad()
+def whole_scores(
+    lm, net, cache, position: int, candidates, ends: torch.Tensor, calls=frozenset(), first: torch.Tensor | None = None
+) -> list[WholeName]:
+    """Each ``(name, tokens)`` of ``candidates`` as the model writes it after the
+    context in ``cache``, all run in one pass beside it
+    (:meth:`~.layered.Layered.beside`; the cache is not changed).  ``first``: the
+    next-token log-probabilities at ``position`` (the name's first token).
+
+    A name's log-probability sums the ways to write it: its own tokens then an
+    end (for a name in ``calls``, a method, any token that opens a call, ``(``
+    or ``()``; else any token that ends an identifier), or its own first ``j``
+    tokens and then one token that writes the rest and goes on (:func:`finishing`:
+    SmolLM2 writes ``x.__init__(`` as ``__``, ``init``, ``__(``, and gives the
+    bare ``__`` after ``__init`` a probability of about 0.6 %).  Without ``first``
+    the first token's log-probability is left out (``log P(t2 ... tn, end | t1)``)."""
     hidden = net.beside([tokens for _, tokens in candidates], cache, position)
     logp = torch.log_softmax(net.head(hidden).float(), dim=-1)
     opens = lm.call_opens
-    scores, at = [], 0
+    scored, at = [], 0
     for name, tokens in candidates:
         part = logp[at : at + len(tokens)]
         at += len(tokens)
-        rest = torch.tensor(tokens[1:], dtype=torch.long, device=ends.device)
-        inner = part[torch.arange(len(tokens) - 1, device=ends.device), rest].sum()
-        end = torch.logsumexp(part[-1][opens if name in calls else ends], dim=0)
-        scores.append(float(inner + end))
-    return scores
+        scored.append(_whole_name_read(lm, name, tokens, part, first, opens if name in calls else ends, name in calls))
+    return scored
+
+
+def _whole_name_read(lm, name: str, tokens, part: torch.Tensor, first, end: torch.Tensor, call: bool) -> WholeName:
+    """:class:`WholeName` of ``name`` from ``part`` ([tokens, vocabulary]: the
+    log-probabilities after each of its ``tokens``) and ``first`` (before them)."""
+    texts = [lm.vocabulary[t] for t in tokens]
+    spelt = "".join(texts) == name  # else its tokens do not spell it piece by piece: no merged ends read
+    before = [first, *part[:-1]]  # the distribution each token is chosen from
+    ways: list[float] = []  # log P of each way to write the name and end it
+    path, written, offset = 0.0, len(tokens), 0
+    for j, token in enumerate(tokens):
+        dist = before[j]
+        if dist is not None and spelt:
+            ending = finishing(lm, name[offset:], call)
+            if ending:
+                ways.append(path + float(torch.logsumexp(dist[ending], dim=0)))
+            merged = lm.token_index.finishing(name[offset:])
+            if j < written and merged and float(dist[merged].max()) > float(dist[token]):
+                written = j  # here a token that ends the name and goes on is likelier than the name's own
+        path += float(dist[token]) if dist is not None else 0.0
+        offset += len(texts[j])
+    ways.append(path + float(torch.logsumexp(part[-1][end], dim=0)))
+    return WholeName(
+        float(torch.logsumexp(torch.tensor(ways), dim=0)), written, _is_greedy(lm, name, tokens, before, part, written)
+    )
+
+
+def _is_greedy(lm, name: str, tokens, before: list, part: torch.Tensor, written: int) -> bool:
+    """Whether the model's likeliest token writes ``name``'s first ``written``
+    tokens one by one and then ends it: with the next token (all written) or
+    with a token that writes the rest and goes on."""
+    if before[0] is None or any(int(before[j].argmax()) != tokens[j] for j in range(written)):
+        return False
+    if written == len(tokens):
+        return bool(lm.identifier_ends[int(part[-1].argmax())])
+    rest = name[len("".join(lm.vocabulary[t] for t in tokens[:written])) :]
+    return int(before[written].argmax()) in lm.token_index.finishing(rest)
 
 
 @torch.no_grad()
@@ -159,7 +234,15 @@ def rank_names(
     name's first token is allowed by ``mask``, or when the names scored would
     run past the model's context.  A finite non-zero entry of
     ``mask`` (a monitor's bonus or penalty on the first token) adds to the name's
-    prior like ``favour``."""
+    prior like ``favour``.
+
+    The priors never override the model: where, of the names scored, the model
+    unguided writes one (its likeliest token at every step, then an end:
+    :attr:`WholeName.is_greedy`), only names at least as likely as that one as a
+    whole are chosen from (the priors and the length still decide among them).
+    So a right name the model would write itself is lost only to a name the
+    model itself finds likelier, never to ``favour``, a dunder penalty or the
+    length alone."""
     first = torch.log_softmax(logits.float(), dim=-1)
     candidates = []  # (first token's log P + prior, prior, name, tokens)
     for name in names:
@@ -172,18 +255,49 @@ def rank_names(
         return None
     candidates.sort(key=lambda c: (-c[0], c[2]))
     top = [c for c in candidates[: ranking.limit] if c[0] >= candidates[0][0] - ranking.margin]
+    # the names that begin with the model's own likeliest token are scored whatever
+    # the priors (up to the limit of them): its unguided answer is one of them when
+    # it is allowed
+    likeliest = int(first.argmax())
+    own = [c for c in candidates if c[3][0] == likeliest]
+    scored = {c[2] for c in top}
+    missing = [c for c in own if c[2] not in scored]
+    top += missing[: max(0, ranking.limit - (len(own) - len(missing)))]
     if len(top) == 1:  # no other name comes close: no pass needed
-        return NameChoice(top[0][2], top[0][0] - top[0][1], 0)
+        bound, prior, name, tokens = top[0]
+        return NameChoice(name, bound - prior, 0, _written_unread(lm, name, tokens, first))
     if position + max(len(c[3]) for c in top) > lm.context:
         return None  # the names do not fit in the model's positions: greedy
-    rests = whole_scores(lm, net, cache, position, [(n, t) for _, _, n, t in top], lm.identifier_ends, calls)
-    best: tuple[float, float, str] | None = None
-    for (bound, prior, name, tokens), rest in zip(top, rests):
-        log_probability = bound - prior + rest
-        score = log_probability / len(tokens) ** ranking.length_power + prior
+    pairs = [(n, t) for _, _, n, t in top]
+    wholes = whole_scores(lm, net, cache, position, pairs, lm.identifier_ends, calls, first)
+    # the model's own answer, where it writes an allowed name: a prior may not
+    # replace it by a name the model finds less likely as a whole
+    floor = max((w.log_probability for w in wholes if w.is_greedy), default=-math.inf)
+    best: tuple[float, WholeName, str] | None = None
+    for (_, prior, name, tokens), whole in zip(top, wholes):
+        if whole.log_probability < floor:
+            continue
+        score = whole.log_probability / len(tokens) ** ranking.length_power + prior
         if best is None or score > best[0]:
-            best = (score, log_probability, name)
-    return NameChoice(best[2], best[1], len(top))
+            best = (score, whole, name)
+    assert best is not None  # the greedy name itself is never below the floor
+    return NameChoice(best[2], best[1].log_probability, len(top), best[1].written)
+
+
+def _written_unread(lm, name: str, tokens, first: torch.Tensor) -> int:
+    """How many of ``name``'s tokens to write at once when no pass read it: up
+    to the first place where a token could write the rest and go on (``__(``),
+    where decoding should choose; none when, at the first token, such a token
+    is likelier than the name's own."""
+    if "".join(lm.vocabulary[t] for t in tokens) != name:
+        return len(tokens)
+    offset = 0
+    for j, token in enumerate(tokens):
+        merged = lm.token_index.finishing(name[offset:])
+        if merged and (j > 0 or float(first[merged].max()) > float(first[token])):
+            return j
+        offset += len(lm.vocabulary[token])
+    return len(tokens)
 
 
 def _bias(mask: torch.Tensor | None, token: int) -> float | None:

@@ -60,6 +60,11 @@ class TokenIndex:
         """Tokens whose text starts with a character that is not an identifier's."""
         return self._non_identifier
 
+    def finishing(self, rest: str) -> list[int]:
+        """Tokens that write exactly ``rest`` (the end of a name) and then go on with
+        other text in the same token (``__(`` for ``__``, ``items(`` for ``items``)."""
+        return self._finishing.get(rest, [])
+
     def allowed_after_spaces(self, names: frozenset[str]) -> list[int]:
         """Tokens that are spaces, or spaces and then the start of a name (`` name``)."""
         found: set[int] = set(self.spaces)

@@ -612,3 +612,119 @@ def test_lookup_drafts_only_after_a_long_enough_match(tiny_lm) -> None:
         DecodeOptions(lookup_min=0)
     with pytest.raises(ValueError, match="lookup_min"):
         DecodeOptions(lookup_min=4)
+
+
+# Guided completion ranks the allowed names whole, with the file's priors.  On the
+# shipped LM: a prior never replaces the member the model writes unguided by a
+# name the model finds less likely, and a name's probability counts the ways its
+# tokenizer writes it (``__init__(`` is ``__``, ``init``, ``__(``).
+
+LIST_MEMBERS = frozenset(
+    {"append", "clear", "copy", "count", "extend", "index", "insert", "pop", "remove", "reverse", "sort"}
+)
+DICT_MEMBERS = frozenset({"clear", "copy", "get", "items", "keys", "pop", "popitem", "setdefault", "update", "values"})
+
+
+@pytest.fixture(scope="module")
+def shipped_lm():
+    return load_lm(TINY_LM, device="cpu")
+
+
+def _names_monitor(lm, names: frozenset[str], favoured: frozenset[str] = frozenset()):
+    from typelens.monitors.dereference import DereferenceMonitor
+
+    return DereferenceMonitor(
+        lm.token_index, lambda text: names if text.endswith(".") else None, lm.decode, favoured=lambda text: favoured
+    )
+
+
+@pytest.mark.parametrize(
+    "prompt, names",
+    [
+        ("stack = []\nstack.append(1)\nstack.", LIST_MEMBERS),
+        ("parts = []\nparts.", LIST_MEMBERS),
+        ("for key, value in self.items.", DICT_MEMBERS),
+    ],
+)
+def test_a_prior_never_overrides_the_member_the_model_writes(shipped_lm, prompt: str, names) -> None:
+    """Where the model, unguided, writes an allowed member, guided completion
+    writes it too, even with every other member favoured beyond any odds (the
+    old ranking wrote a favoured one: ``stack.pop`` became ``stack.append``
+    on held-out code); where that member is not allowed, the favour decides."""
+    from typelens.monitors.name_search import NameRanking
+
+    lm = shipped_lm
+    ids = lm.encode(prompt)
+    options = DecodeOptions(max_new_tokens=6, name_ranking=NameRanking(favour=1e4), name_commit=True)
+    free = decode(lm, ids, options=replace(options, name_ranking=None))
+    own = IDENT.match(free.text).group()
+    assert own in names  # the case this test is about
+    others = names - {own}
+    guided = decode(lm, ids, monitors=[_names_monitor(lm, names, others)], options=options)
+    assert IDENT.match(guided.text).group() == own
+    assert [t.id for t in guided.tokens] == [t.id for t in free.tokens]  # the same tokens, not only the name
+    assert any(i.kind == "ranked" for i in guided.interventions)
+    favoured = frozenset({min(others)})
+    elsewhere = decode(lm, ids, monitors=[_names_monitor(lm, others, favoured)], options=options)
+    assert IDENT.match(elsewhere.text).group() in favoured
+
+
+@torch.no_grad()
+def _ways_to_write(lm, prompt: list[int], name: str) -> tuple[float, float]:
+    """log P(name, then its end) by the model's own forward, summed over the ways
+    to write it: its own tokens and then a token that does not go on with
+    identifier characters, or its first ``j`` tokens and then any one token
+    whose text is the rest of the name and then such characters; and the first
+    way's alone."""
+    tokens = list(lm.name_tokens(name))
+    logp = torch.log_softmax(lm.model(torch.tensor([prompt + tokens])).logits[0].float(), dim=-1)
+    at = len(prompt) - 1
+    ways, path, offset = [], 0.0, 0
+    for j, token in enumerate(tokens):
+        rest = name[offset:]
+        merged = [
+            t
+            for t, text in enumerate(lm.vocabulary)
+            if text.startswith(rest)
+            and len(text) > len(rest)
+            and not (text[len(rest)].isalnum() or text[len(rest)] == "_")
+        ]
+        if merged:
+            ways.append(path + float(torch.logsumexp(logp[at + j][merged], dim=0)))
+        path += float(logp[at + j, token])
+        offset += len(lm.vocabulary[token])
+    ways.append(path + float(torch.logsumexp(logp[at + len(tokens)][lm.identifier_ends], dim=0)))
+    return float(torch.logsumexp(torch.tensor(ways), dim=0)), ways[-1]
+
+
+PROMPT_INIT = "class A(B):\n    def __init__(self, x):\n        super()."
+
+
+def test_a_name_written_with_a_merged_end_is_scored_and_written_that_way(shipped_lm) -> None:
+    """The shipped LM writes ``__init__(`` as ``__``, ``init``, ``__(``: the
+    ranking's whole-name probability of ``__init__`` counts that way (it was
+    the bare ``__`` then an end alone, far less likely), and the ranked name is
+    committed up to the merged token, which decoding then picks."""
+    from typelens.monitors.name_search import NameRanking, whole_scores
+
+    lm = shipped_lm
+    prompt = lm.encode(PROMPT_INIT)
+    names = frozenset({"__init__", "__new__", "setup"})
+    options = DecodeOptions(max_new_tokens=4, name_ranking=NameRanking(favour=1e4), name_commit=True)
+    guided = decode(lm, prompt, monitors=[_names_monitor(lm, names, frozenset({"__init__"}))], options=options)
+    assert guided.text.startswith("__init__") and guided.text[len("__init__")] == "("
+    net = layered_for(lm.model)
+    cache = net.new_cache()
+    h = net.embed(torch.tensor([prompt]), 0)
+    for i in range(net.layers):
+        h = net.block(i, h, cache)
+    first = torch.log_softmax(net.head(h)[0, -1].float(), dim=-1)
+    pairs = [(name, lm.name_tokens(name)) for name in sorted(names)]
+    read = whole_scores(lm, net, cache, len(prompt), pairs, lm.identifier_ends, frozenset(), first)
+    for (name, _), whole in zip(pairs, read):
+        expected, own_tokens = _ways_to_write(lm, prompt, name)
+        assert whole.log_probability == pytest.approx(expected, abs=1e-3), name
+        if name == "__init__":  # the merged end carries most of the name's probability here
+            assert expected > own_tokens + 0.5 and whole.written == 2
+    ends = [t for t in guided.tokens if "(" in t.text]
+    assert ends and ends[0].text.startswith("__")  # the name's end and the call's ( are one token
