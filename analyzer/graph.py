@@ -134,7 +134,7 @@ class Symbol:
     is_global_decl: bool = False  # declared ``global``/``nonlocal`` somewhere
 
 
-# Compiled by mypyc (``make compiled``), this module is an extension module and its
+# Compiled by mypyc (``tools/mypyc-build``), this module is an extension module and its
 # classes are native: Symbol's own constructor is then the fast path, and the slot
 # setters below do not exist.
 COMPILED = not __file__.endswith(".py")

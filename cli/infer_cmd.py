@@ -209,8 +209,8 @@ def infer_command(
         settings = tree.default  # run-wide: the command line over the working folder's table
         options = InferOptions(
             mode=mode.value,
-            # --apply's rounds go on from the engine that answered every file (typeinfer.apply_rounds)
-            jobs=1 if apply or diff else jobs,
+            jobs=jobs,
+            worker_answers=not (apply or diff),
             use_cache=not no_cache and not apply,
             model_dir=settings.model_path,
             slice_dir=slice_model,

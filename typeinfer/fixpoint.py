@@ -310,10 +310,12 @@ class Memo:
             # other entries: an outer cycle's pass is under way, whose stale answers
             # started this one; solved afresh, it could differ in every pass
             return None
-        first = min(keys, key=_rank)
-        if _rank(first) > _rank(frame.key):
+        ranks = {k: _rank(k) for k in (*keys, frame.key)}  # each worked out once (a key may be spelled out)
+        first = min(keys, key=ranks.__getitem__)
+        best = ranks[first]
+        if best > ranks[frame.key]:
             return None
-        ties = [k for k in (*keys, frame.key) if _rank(k) == _rank(first)]
+        ties = [k for k in (*keys, frame.key) if ranks[k] == best]
         first = min(ties, key=_spelled) if len(ties) > 1 else first
         return None if first == frame.key else first
 

@@ -77,6 +77,9 @@ class InferOptions:
     slice_dir: Path | None = None  # a slice-model folder (default: the shipped one, when there is one)
     use_slice: bool = True
     jobs: int = 1
+    # files answered in ``jobs`` forked workers (:mod:`.workers`); off for --apply and --diff,
+    # whose rounds go on from the engine that answered every file (typeinfer.apply_rounds)
+    worker_answers: bool = True
     use_cache: bool = True
     cache_dir: Path | None = None
     max_bytes: int = DEFAULT_MAX_BYTES  # GraphConfig's default
@@ -291,7 +294,7 @@ def _predict_set(
         from .workers import Sidecar
 
         sidecar = Sidecar(assistant.answers.new_batches, assistant.answers.add_batches)
-    answers, engine = answer_files(fs, session, store, predict, options.jobs, sidecar)
+    answers, engine = answer_files(fs, session, store, predict, options.jobs if options.worker_answers else 1, sidecar)
     predictions = [p for a in answers for p in a.predictions]
     return predictions, skipped_diagnostics(fs) + [d for a in answers for d in a.diagnostics], engine
 
