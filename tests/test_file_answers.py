@@ -233,6 +233,40 @@ def test_a_call_check_asks_what_the_callee_is_not_its_files_graph(tmp_path: Path
     assert log.paths_of(log.raw) == [client]
 
 
+def test_another_files_question_puts_back_every_model_it_replaced(tmp_path: Path) -> None:
+    """A question about another file's definition is answered with fresh models
+    (their caches would hide its reads from the asking file); after it, each
+    attribute the turn replaced is the asking file's again.  The replaced ones are
+    found by comparing the engine before and inside the turn, not from the engine's
+    own list (a model is what refers back to the engine), so a model built but not
+    put back fails here."""
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "api.py").write_text("def make(n):\n    return n\n")
+    (pkg / "client.py").write_text("from .api import make\n\n\ndef go():\n    return make(1)\n")
+    session = open_session(file_sets([pkg])[0], InferOptions(mode="static", use_cache=False))
+    engine = session.engine(share_library=False)
+    client, api = str((pkg / "client.py").resolve()), str((pkg / "api.py").resolve())
+    engine.track()
+    engine.begin_file(client)
+    before = dict(vars(engine))
+    inside: dict[str, object] = {}
+
+    def compute() -> int:
+        inside.update(vars(engine))
+        return 7
+
+    assert engine.about(("test-turn", api, 0), compute) == 7
+    replaced = {
+        name
+        for name, value in inside.items()
+        if before.get(name) is not value and getattr(value, "engine", None) is engine
+    }
+    assert {"names", "exprs", "calls", "usage"} <= replaced
+    assert {name for name in replaced if vars(engine)[name] is not before[name]} == set()
+
+
 def test_a_damaged_entry_is_a_miss(tmp_path: Path) -> None:
     pkg = _package(tmp_path)
     warm = InferOptions(cache_dir=tmp_path / "results")
