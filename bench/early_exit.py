@@ -242,16 +242,9 @@ def main() -> None:
     if not roots:
         sys.exit(f"none of {args.packages} is installed in {site}")
     lm = load_lm(args.model, device="cpu", dtype=args.dtype)
-    if args.exits:
-        from typelens.monitors.early_exit import load_exits
-        from typelens.monitors.layered import layered_for
-
-        net = layered_for(lm.model)
-        exits = load_exits(Path(args.exits), net.layers, net.dim, lm.device, next(lm.model.parameters()).dtype)
-    else:
-        exits = lm.exits
+    exits = lm.exits_in(Path(args.exits)) if args.exits else lm.exits  # read as `typelens complete` reads them
     if exits is None:
-        sys.exit(f"{lm.path} has no exits; run `typelens train exits --model {lm.path} --stdlib`")
+        sys.exit(f"{args.exits or lm.path} has no exits; run `typelens train exits --model {lm.path} --stdlib`")
     if args.oracle:
         oracle(lm, exits, [site / n for n in TRAINING if (site / n).is_dir()], args.oracle, random.Random(args.seed))
         return

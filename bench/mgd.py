@@ -418,11 +418,7 @@ def main() -> None:
     torch.set_num_threads(args.threads or recommended_threads(lm.parameters))
     lm.token_index  # built once, like an editor session would
     if args.exits:
-        from typelens.monitors.early_exit import load_exits
-        from typelens.monitors.layered import layered_for
-
-        net = layered_for(lm.model)
-        exits = load_exits(Path(args.exits), net.layers, net.dim, lm.device, next(lm.model.parameters()).dtype)
+        exits = lm.exits_in(Path(args.exits))  # as `typelens complete` reads MODEL/exits
         for mode, (guided, editor, extra) in list(MODES.items()):
             if "exit_threshold" in extra:
                 MODES[mode] = (guided, editor, dict(extra, exits=exits))

@@ -5,7 +5,8 @@ gradients); what the exits need is kept: the hidden state after each exit layer
 and the final distribution's ``top`` tokens with their probabilities.  Each
 adapter is then fitted on minibatches of positions to the final distribution
 restricted to the minibatch's candidate tokens (the union of their top tokens:
-a few thousand of the vocabulary, so the LM head costs a slice of its rows),
+a few thousand of the vocabulary, so the LM head costs a slice of its rows,
+:meth:`~.layered.Layered.head_rows`),
 or with ``whole=True`` to it over the whole vocabulary (the other tokens'
 target 0: dearer, and the adapter learns to keep them down).  Each probe
 learns whether the adapted exit's best token over the whole vocabulary is the
@@ -68,15 +69,6 @@ def collect(net, windows: list[torch.Tensor], exit_layers: tuple[int, ...], top:
     return Collected({i: torch.cat(v) for i, v in hidden.items()}, torch.cat(ids_out), torch.cat(probs_out))
 
 
-def _head_rows(net, h: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
-    """The LM head's logits of ``rows`` only (final norm applied): [positions, len(rows)]."""
-    weight = net.lm_head.weight if hasattr(net.lm_head, "weight") else None
-    if weight is None or not isinstance(weight, torch.Tensor):
-        raise ValueError("the LM head has no plain weight (a quantized model?); train exits on the fp32 model")
-    normed = net.norm(h) if hasattr(net, "norm") else net.ln_f(h)
-    return normed @ weight[rows].T
-
-
 def fit_adapter(
     net,
     adapter,
@@ -90,19 +82,21 @@ def fit_adapter(
     """Fit ``adapter`` to the final distribution's top tokens: over the batch's
     candidate rows of the LM head, or with ``whole`` over the whole vocabulary (the
     other tokens' target 0, so the adapter also learns to keep them down)."""
+    weight = getattr(net.lm_head, "weight", None)
+    if not isinstance(weight, torch.Tensor):
+        raise ValueError("the LM head has no plain weight (a quantized model?); train exits on the fp32 model")
     optimiser = torch.optim.AdamW(adapter.parameters(), lr=2e-3, weight_decay=0.0)
-    vocabulary = torch.arange(net.lm_head.weight.shape[0])
     for step in range(steps):
         pick = torch.randint(0, h.shape[0], (batch,), generator=rng)
         ids, probs = data.top_ids[pick], data.top_probs[pick]
-        if whole:
-            rows, where = vocabulary, ids
+        if whole:  # the whole head: no rows to gather
+            target = torch.zeros(batch, weight.shape[0]).scatter_add_(1, ids, probs)
+            logits = net.head(adapter(h[pick]))
         else:
             rows, where = torch.unique(ids, return_inverse=True)  # where: [batch, top] -> row in ``rows``
-        target = torch.zeros(batch, len(rows))
-        target.scatter_add_(1, where, probs)
+            target = torch.zeros(batch, len(rows)).scatter_add_(1, where, probs)
+            logits = net.head_rows(adapter(h[pick]), rows)
         target = target / target.sum(-1, keepdim=True)
-        logits = _head_rows(net, adapter(h[pick]), rows)
         loss = -(target * torch.log_softmax(logits, dim=-1)).sum(-1).mean()
         optimiser.zero_grad()
         loss.backward()

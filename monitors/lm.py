@@ -186,8 +186,13 @@ class CodeLM:
 
     @cached_property
     def exits(self):
-        """The early exits in ``<model>/exits`` (read once), or ``None`` with a warning
-        when the model has none or no layer-by-layer view."""
+        """The early exits in ``<model>/exits`` (read once; see :meth:`exits_in`)."""
+        return self.exits_in()
+
+    def exits_in(self, folder: Path | None = None):
+        """The early exits in ``folder`` (default ``<model>/exits``) for this model, or
+        ``None`` with a warning when there are none or the model has no
+        layer-by-layer view (the benches' ``--exits`` read theirs here too)."""
         from .early_exit import load_exits
         from .layered import layered_for
 
@@ -197,10 +202,12 @@ class CodeLM:
                 "%s: early exit needs a GPT-2 or Llama-architecture model; decoding at full depth", self.path
             )
             return None
-        found = load_exits(self.path / "exits", net.layers, net.dim, self.device, next(self.model.parameters()).dtype)
+        where = self.path / "exits" if folder is None else Path(folder)
+        found = load_exits(where, net.layers, net.dim, self.device, next(self.model.parameters()).dtype)
         if found is None:
             logger.warning(
-                "%s has no exits (train them with `typelens train exits`); decoding at full depth", self.path
+                "%s has no exits (train them with `typelens train exits`); decoding at full depth",
+                self.path if folder is None else where,
             )
         return found
 

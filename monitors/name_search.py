@@ -169,18 +169,26 @@ def whole_scores(
     the first token's log-probability is left out (``log P(t2 ... tn, end | t1)``)."""
     hidden = net.beside([tokens for _, tokens in candidates], cache, position)
     logp = torch.log_softmax(net.head(hidden).float(), dim=-1)
+    # the likeliest token after each row, and before the first token: read once for all names
+    after = logp.argmax(-1).tolist()
+    ahead = [int(first.argmax()) if first is not None else None]
     opens = lm.call_opens
     scored, at = [], 0
     for name, tokens in candidates:
         part = logp[at : at + len(tokens)]
+        likeliest = ahead + after[at : at + len(tokens)]
         at += len(tokens)
-        scored.append(_whole_name_read(lm, name, tokens, part, first, opens if name in calls else ends, name in calls))
+        end = opens if name in calls else ends
+        scored.append(_whole_name_read(lm, name, tokens, part, first, likeliest, end, name in calls))
     return scored
 
 
-def _whole_name_read(lm, name: str, tokens, part: torch.Tensor, first, end: torch.Tensor, call: bool) -> WholeName:
+def _whole_name_read(
+    lm, name: str, tokens, part: torch.Tensor, first, likeliest: list, end: torch.Tensor, call: bool
+) -> WholeName:
     """:class:`WholeName` of ``name`` from ``part`` ([tokens, vocabulary]: the
-    log-probabilities after each of its ``tokens``) and ``first`` (before them)."""
+    log-probabilities after each of its ``tokens``) and ``first`` (before them);
+    ``likeliest``: the argmax of ``first`` (``None`` without it), then of each row of ``part``."""
     texts = [lm.vocabulary[t] for t in tokens]
     spelt = "".join(texts) == name  # else its tokens do not spell it piece by piece: no merged ends read
     before = [first, *part[:-1]]  # the distribution each token is chosen from
@@ -199,20 +207,21 @@ def _whole_name_read(lm, name: str, tokens, part: torch.Tensor, first, end: torc
         offset += len(texts[j])
     ways.append(path + float(torch.logsumexp(part[-1][end], dim=0)))
     return WholeName(
-        float(torch.logsumexp(torch.tensor(ways), dim=0)), written, _is_greedy(lm, name, tokens, before, part, written)
+        float(torch.logsumexp(torch.tensor(ways), dim=0)), written, _is_greedy(lm, name, tokens, likeliest, written)
     )
 
 
-def _is_greedy(lm, name: str, tokens, before: list, part: torch.Tensor, written: int) -> bool:
-    """Whether the model's likeliest token writes ``name``'s first ``written``
-    tokens one by one and then ends it: with the next token (all written) or
-    with a token that writes the rest and goes on."""
-    if before[0] is None or any(int(before[j].argmax()) != tokens[j] for j in range(written)):
+def _is_greedy(lm, name: str, tokens, likeliest: list, written: int) -> bool:
+    """Whether the model's likeliest token (``likeliest``: before each of
+    ``tokens``, then after the last; ``None`` first when unknown) writes
+    ``name``'s first ``written`` tokens one by one and then ends it: with the
+    next token (all written) or with a token that writes the rest and goes on."""
+    if likeliest[0] is None or any(likeliest[j] != tokens[j] for j in range(written)):
         return False
     if written == len(tokens):
-        return bool(lm.identifier_ends[int(part[-1].argmax())])
+        return bool(lm.identifier_ends[likeliest[-1]])
     rest = name[len("".join(lm.vocabulary[t] for t in tokens[:written])) :]
-    return int(before[written].argmax()) in lm.token_index.finishing(rest)
+    return likeliest[written] in lm.token_index.finishing(rest)
 
 
 @torch.no_grad()

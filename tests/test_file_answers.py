@@ -210,19 +210,28 @@ def test_an_edit_that_keeps_a_class_keeps_the_files_that_ask_about_it(
         assert messages[0].startswith(f"{len(FILES) - redone.pop(0)} of {len(FILES)} files"), messages
 
 
+def _client_and_api(tmp_path: Path, api: str, client: str) -> tuple:
+    """A static engine over a package of ``api.py`` and ``client.py``, and their paths."""
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "api.py").write_text(api)
+    (pkg / "client.py").write_text(client)
+    session = open_session(file_sets([pkg])[0], InferOptions(mode="static", use_cache=False))
+    engine = session.engine(share_library=False)
+    return engine, str((pkg / "client.py").resolve()), str((pkg / "api.py").resolve())
+
+
 def test_a_call_check_asks_what_the_callee_is_not_its_files_graph(tmp_path: Path) -> None:
     """Whether a callee may not be what runs (``is_uncertain_callee``: a def, a
     method, a staticmethod, a metaclass's method) is a question about the def
     (``callee-shape``), so the calling file keeps that answer, not a read of the
     callee's file, and an edit there that keeps it does not redo the check."""
-    pkg = tmp_path / "pkg"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text("")
-    (pkg / "api.py").write_text("class Box:\n    @staticmethod\n    def make(n):\n        return n\n")
-    (pkg / "client.py").write_text("from .api import Box\n\n\ndef go():\n    return Box.make(1)\n")
-    session = open_session(file_sets([pkg])[0], InferOptions(mode="static", use_cache=False))
-    engine = session.engine(share_library=False)
-    client, api = str((pkg / "client.py").resolve()), str((pkg / "api.py").resolve())
+    engine, client, api = _client_and_api(
+        tmp_path,
+        "class Box:\n    @staticmethod\n    def make(n):\n        return n\n",
+        "from .api import Box\n\n\ndef go():\n    return Box.make(1)\n",
+    )
     g = engine.require_graph(client)
     function = next(g.children(n)[0] for n in range(len(g.kinds)) if g.kinds[n] == "call")
     callee = engine.exprs.type_of(client, function)
@@ -231,6 +240,35 @@ def test_a_call_check_asks_what_the_callee_is_not_its_files_graph(tmp_path: Path
     assert is_uncertain_callee(engine, client, g, function, callee) is False  # a staticmethod read off its class
     assert [key for key in log.asked if key[0] == "callee-shape"] == [("callee-shape", api, callee.node)]
     assert log.paths_of(log.raw) == [client]
+
+
+def test_another_files_question_puts_back_every_model_it_replaced(tmp_path: Path) -> None:
+    """A question about another file's definition is answered with fresh models
+    (their caches would hide its reads from the asking file); after it, each
+    attribute the turn replaced is the asking file's again.  The replaced ones are
+    found by comparing the engine before and inside the turn, not from the engine's
+    own list (a model is what refers back to the engine), so a model built but not
+    put back fails here."""
+    engine, client, api = _client_and_api(
+        tmp_path, "def make(n):\n    return n\n", "from .api import make\n\n\ndef go():\n    return make(1)\n"
+    )
+    engine.track()
+    engine.begin_file(client)
+    before = dict(vars(engine))
+    inside: dict[str, object] = {}
+
+    def compute() -> int:
+        inside.update(vars(engine))
+        return 7
+
+    assert engine.about(("test-turn", api, 0), compute) == 7
+    replaced = {
+        name
+        for name, value in inside.items()
+        if before.get(name) is not value and getattr(value, "engine", None) is engine
+    }
+    assert {"names", "exprs", "calls", "usage"} <= replaced
+    assert {name for name in replaced if vars(engine)[name] is not before[name]} == set()
 
 
 def test_a_damaged_entry_is_a_miss(tmp_path: Path) -> None:

@@ -128,7 +128,7 @@ def test_sampled_exits_train_on_chosen_layers_only(llama, texts, tmp_path: Path)
     net = layered_for(llama.model)
     report = train_sampled_exits(llama, net, texts, tmp_path, steps=4, tokens=512, context=64, exit_layers=(1,))
     assert report["exit_layers"] == [1] and report["agreement_with_full_depth"][1] is not None
-    exits = load_exits(tmp_path, 4, 32, llama.device)
+    exits = llama.exits_in(tmp_path)  # a folder besides MODEL/exits, as the benches' --exits reads it
     assert exits.adapters.active == (1,) and exits.stop is None
     result = decode(
         llama,
@@ -139,6 +139,20 @@ def test_sampled_exits_train_on_chosen_layers_only(llama, texts, tmp_path: Path)
     assert all(t.layer == 2 for t in result.tokens[1:])  # only after layer 2 (index 1)
     with pytest.raises(ValueError, match="layers 1 to 3"):
         train_sampled_exits(llama, net, texts, tmp_path, steps=1, tokens=128, context=64, exit_layers=(3,))
+
+
+def test_exits_read_from_another_folder_are_the_model_folders_reading(llama, tmp_path: Path, caplog) -> None:
+    """``exits_in`` (what the benches' ``--exits`` reads) gives what ``exits``
+    (``MODEL/exits``, what ``typelens complete`` reads) gives for the same files,
+    and ``None`` with a warning naming the folder that holds none."""
+    for name in ("exits.json", "exits.safetensors"):
+        (tmp_path / name).write_bytes((llama.path / "exits" / name).read_bytes())
+    copied, own = llama.exits_in(tmp_path), llama.exits
+    assert copied.adapters.active == own.adapters.active and copied.meta == own.meta
+    assert all(
+        torch.equal(a, b) for a, b in zip(copied.adapters.state_dict().values(), own.adapters.state_dict().values())
+    )
+    assert llama.exits_in(tmp_path / "none") is None and str(tmp_path / "none") in caplog.text
 
 
 @pytest.mark.parametrize("family", ["llama", "gpt_neox"])

@@ -406,7 +406,9 @@ def test_the_classifiers_answers_are_kept_by_whole_batch(tmp_path: Path) -> None
     answers.save()
     kept = BatchAnswers(tmp_path / "c.json")
     assert kept.get([a, b]) == ranked and kept.get([b, a]) is None and kept.get([a]) is None
-    for damaged in ('{"format": "typelens-classifier-answers-1", "batches": {"k": [[["str", "high"]]]}}', "\x00{"):
+    entry = (tmp_path / "c.json").read_text()
+    assert '"high"' not in entry and "0.75" in entry
+    for damaged in (entry.replace("0.75", '"high"'), entry.replace('"version":"', '"version":"x'), "\x00{"):
         (tmp_path / "c.json").write_text(damaged)
         assert BatchAnswers(tmp_path / "c.json").get([a, b]) is None
     model = tmp_path / "model"
@@ -420,6 +422,24 @@ def test_the_classifiers_answers_are_kept_by_whole_batch(tmp_path: Path) -> None
     written = graph.stat()  # a later time than the copy's, whatever the clock's grain
     os.utime(graph, ns=(written.st_atime_ns, written.st_mtime_ns + 10**9))
     assert BatchAnswers.for_model(model, tmp_path).path != first
+
+
+def test_the_classifiers_answers_are_read_when_first_asked(tmp_path: Path) -> None:
+    """The kept batches are read on the first question, not when the answers are
+    opened: a run that never asks the classifier reads nothing, and a file written
+    in between is the one read."""
+    from typelens.typeinfer.neural.batch_answers import BatchAnswers
+
+    where = tmp_path / "c.json"
+    where.write_bytes(b"\x00 not an entry")
+    opened = BatchAnswers(where)
+    where.unlink()
+    opened.save()  # nothing asked: nothing read, nothing written
+    assert opened.new_batches() == {} and not where.exists()
+    writer = BatchAnswers(where)
+    writer.put([{"name": "x"}], [[("int", 0.5)]])
+    writer.save()
+    assert opened.get([{"name": "x"}]) == [[("int", 0.5)]]
 
 
 WIDGET = """

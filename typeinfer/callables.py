@@ -241,8 +241,9 @@ class CallModel:
         """:meth:`call_value`'s answer where the arguments cannot change it, without
         asking their types (None where they could): a non-generic class's
         constructor, a def with no overloads whose calls are not evaluated per call
-        site (:mod:`.callsites`) and whose return names no type variable.  Fewer
-        questions; the answer is the same."""
+        site (:mod:`.callsites`) and whose return names no type variable that a
+        call binds (see :meth:`_plain_function_result`).  Fewer questions; the
+        answer is the same."""
         if isinstance(callee, NeverType):
             return None
         found: list[Type] = []
@@ -271,9 +272,11 @@ class CallModel:
         ret = self.declared_or_inferred_return(fn.path, fn.node)
         if is_async(g, fn.node) and not is_generator(g, fn.node):
             ret = ClassType("Coroutine", (UNKNOWN, UNKNOWN, ret))
-        # the arguments bind type variables only; with none, substitution changes
-        # nothing but ``type[C]`` (to a class object), whatever the mapping
-        if _names_type_variable(ret) or substitute(ret, _NO_VARIABLES) != ret:
+        # the arguments bind type variables only; substitution replaces each one it
+        # reaches, and changes nothing else but ``type[C]`` (to a class object),
+        # whatever the mapping: unchanged by it, the return is the call's type.  (A
+        # bound method's receiver, which it does not reach, is returned as it is.)
+        if substitute(ret, _NO_VARIABLES) != ret:
             return None
         return ret
 
@@ -1417,26 +1420,6 @@ def _erase_typevars(t: Type) -> Type:
 
 
 _NO_VARIABLES: dict[str, Type] = {"__none__": UNKNOWN}  # a mapping that binds no type variable
-
-
-def _names_type_variable(t: Type) -> bool:
-    """Whether a type variable occurs anywhere in ``t`` (callables and class objects too)."""
-    todo = [t]
-    while todo:
-        x = todo.pop()
-        if isinstance(x, TypeVarType):
-            return True
-        if isinstance(x, ClassType):
-            todo.extend(x.args)
-        elif isinstance(x, UnionType):
-            todo.extend(x.items)
-        elif isinstance(x, CallableType):
-            todo.extend((*(x.params or ()), x.ret))
-        elif isinstance(x, TypeOfClass):
-            todo.append(x.cls)
-        elif isinstance(x, FunctionRef) and x.bound is not None:
-            todo.append(x.bound)
-    return False
 
 
 def _has_typevars(t: Type) -> bool:

@@ -183,31 +183,35 @@ class TypeEngine(StepBudgets):
         self.callsites = CallSites(self, self._solver)
         self._models()
 
-    _MODELS = (
-        "annotations",
-        "names",
-        "exprs",
-        "classes",
-        "calls",
-        "narrowing",
-        "mutations",
-        "records",
-        "patterns",
-        "usage",
+    # the parts that answer each kind of question, with their caches: the one list
+    # that _models builds anew and about() saves and puts back
+    _MODELS: ClassVar[tuple[tuple[str, Callable[[TypeEngine], object]], ...]] = (
+        ("annotations", AnnotationEvaluator),
+        ("names", NameResolver),
+        ("exprs", ExpressionTyper),
+        ("classes", ClassModel),
+        ("calls", CallModel),
+        ("narrowing", Narrower),
+        ("mutations", Mutations),
+        ("records", Records),
+        ("patterns", Patterns),
+        ("usage", UsageModel),  # parameters from their uses (:mod:`.usage`)
     )
+    annotations: AnnotationEvaluator
+    names: NameResolver
+    exprs: ExpressionTyper
+    classes: ClassModel
+    calls: CallModel
+    narrowing: Narrower
+    mutations: Mutations
+    records: Records
+    patterns: Patterns
+    usage: UsageModel
 
     def _models(self) -> None:
-        """The parts that answer each kind of question, with their caches."""
-        self.annotations = AnnotationEvaluator(self)
-        self.names = NameResolver(self)
-        self.exprs = ExpressionTyper(self)
-        self.classes = ClassModel(self)
-        self.calls = CallModel(self)
-        self.narrowing = Narrower(self)
-        self.mutations = Mutations(self)
-        self.records = Records(self)
-        self.patterns = Patterns(self)
-        self.usage = UsageModel(self)  # parameters from their uses (:mod:`.usage`)
+        """Fresh models (:data:`_MODELS`), with empty caches."""
+        for name, build in self._MODELS:
+            setattr(self, name, build(self))
 
     # -- files ----------------------------------------------------------------------
     def graph(self, path: str) -> ProgramGraph | None:
@@ -392,7 +396,7 @@ class TypeEngine(StepBudgets):
             found = self.memo(key, compute)
             # a cycle cut where it would loop answers Never, which is not every question's kind of answer
             return on_cycle() if found is NEVER and on_cycle is not None else found
-        models = tuple(getattr(self, name) for name in self._MODELS)
+        models = [(name, getattr(self, name)) for name, _ in self._MODELS]
         resolved = self._resolved
         self._resolved = {}
         self._models()
@@ -402,7 +406,7 @@ class TypeEngine(StepBudgets):
             found = self.memo(key, compute)
             done = self.answered(key)[0]
         finally:
-            for name, model in zip(self._MODELS, models):
+            for name, model in models:
                 setattr(self, name, model)
             self._resolved = resolved
             log.leave(saved, key if done else None)

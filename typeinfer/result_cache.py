@@ -240,9 +240,9 @@ def write_entry(path: Path, doc: dict, reads: FileStamps) -> None:
     """``doc`` and its reads written to ``path`` atomically, a ``.gitignore`` beside it."""
     rows = [[str(p), stamp[0], stamp[1], digest] for p, (stamp, digest) in reads.items()]
     text = json.dumps({"version": CACHE_VERSION, **doc, "reads": rows}, separators=(",", ":"))
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(text, encoding="utf-8")  # ASCII: json.dumps escapes the rest, lone surrogates too
         os.replace(tmp, path)
         gitignore = path.parent / ".gitignore"
@@ -250,6 +250,7 @@ def write_entry(path: Path, doc: dict, reads: FileStamps) -> None:
             gitignore.write_text("*\n", encoding="utf-8")
     except OSError as err:
         logger.warning("cannot write the cache %s: %s", path, err)
+        tmp.unlink(missing_ok=True)  # a disk that filled up mid-write
 
 
 def reads_unchanged(rows: list[list]) -> bool:

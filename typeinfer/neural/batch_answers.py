@@ -10,7 +10,10 @@ onnxruntime gives a row may depend on the rows beside it, so only the same
 batch is sure to get the same bits.  The file is per project and model:
 ``classifier-<key>.json`` beside the result cache (``.typelens-cache/``), its
 key hashing the model folder, the model files' identity (inode, size, times)
-and the installed onnxruntime and numpy.  A run rewrites it with the batches
+and the installed onnxruntime and numpy.  It is read when the classifier is
+first asked (a run that never asks it reads nothing), and written and checked
+as the result cache's entries are (:func:`~..result_cache.write_entry`,
+:func:`~..result_cache.read_entry`).  A run rewrites it with the batches
 it asked first, then earlier ones, at most :data:`LIMIT` batches; an entry of
 another shape is a miss.  Nothing is unpickled.
 
@@ -26,11 +29,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from pathlib import Path
 
 from typelens.analyzer.cache import distribution_version
 
+from ..result_cache import read_entry, write_entry
 from .store import file_identity
 
 logger = logging.getLogger(__name__)
@@ -44,9 +47,16 @@ Ranked = list[list[tuple[str, float]]]
 class BatchAnswers:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._old: dict[str, Ranked] = _read(path)
+        self._kept: dict[str, Ranked] | None = None  # the file's batches, once read (see _old)
         self._used: dict[str, Ranked] = {}
         self._sent: set[str] = set()  # the keys new_batches gave already
+
+    @property
+    def _old(self) -> dict[str, Ranked]:
+        """The batches the file kept, read on first use."""
+        if self._kept is None:
+            self._kept = _read(self.path)
+        return self._kept
 
     @classmethod
     def for_model(cls, model_dir: Path, folder: Path) -> BatchAnswers:
@@ -71,6 +81,8 @@ class BatchAnswers:
     def new_batches(self) -> dict[str, Ranked]:
         """The batches asked of the model since the last call (a worker process's,
         :mod:`typelens.typeinfer.workers`, sent to the parent): JSON values."""
+        if not self._used:  # the classifier was not asked: no need to read the file
+            return {}
         found = {k: ranked for k, ranked in self._used.items() if k not in self._sent and k not in self._old}
         self._sent.update(found)
         return found
@@ -83,7 +95,7 @@ class BatchAnswers:
                 self._used.setdefault(key, ranked)
 
     def save(self) -> None:
-        """Write the batches this run asked, then earlier ones (temporary file, rename)."""
+        """Write the batches this run asked, then earlier ones."""
         if not self._used:
             return
         kept = dict(self._used)
@@ -91,14 +103,7 @@ class BatchAnswers:
             if len(kept) >= LIMIT:
                 break
             kept.setdefault(key, ranked)
-        temporary = self.path.with_name(f"tmp-{os.getpid()}-{self.path.name}")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_text(json.dumps({"format": FORMAT, "batches": kept}, separators=(",", ":")))
-            os.replace(temporary, self.path)
-        except OSError as err:  # a cache that cannot be written is only slower
-            logger.info("%s: classifier answers not saved (%s)", self.path, err)
-            temporary.unlink(missing_ok=True)
+        write_entry(self.path, {"format": FORMAT, "batches": kept}, {})
 
 
 def _key(samples: list[dict]) -> str:
@@ -108,11 +113,8 @@ def _key(samples: list[dict]) -> str:
 
 def _read(path: Path) -> dict[str, Ranked]:
     """The batches kept at ``path``; empty when it is missing or of another shape."""
-    try:
-        entry = json.loads(path.read_bytes())
-    except (OSError, ValueError):
-        return {}
-    batches = entry.get("batches") if isinstance(entry, dict) and entry.get("format") == FORMAT else None
+    entry = read_entry(path)
+    batches = entry.get("batches") if entry is not None and entry.get("format") == FORMAT else None
     if not isinstance(batches, dict):
         return {}
     found = {}
