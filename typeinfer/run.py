@@ -72,6 +72,8 @@ CACHE_VERSION = "typelens-infer-3"  # 3: predictions keep evidence and candidate
 
 @dataclass(frozen=True, slots=True)
 class InferOptions:
+    """How ``infer`` and ``analyze`` run: the inference mode, the models, workers, caches and the file-size cap."""
+
     mode: str = "static"
     model_dir: Path | None = None
     slice_dir: Path | None = None  # a slice-model folder (default: the shipped one, when there is one)
@@ -93,7 +95,7 @@ class InferOptions:
             raise ValueError(f"jobs={self.jobs!r} must be at least 1")
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # a holder: compared by identity, never a key
 class FileSet:
     """The files of one path argument, and how to show them."""
 
@@ -112,8 +114,10 @@ class FileSet:
         return project_scope(self.root, self.files[0] if self.files else self.base)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # a holder: compared by identity, never a key
 class InferResult:
+    """What a run found: predictions, diagnostics, statistics, and the sessions and engines that answered (not cached)."""
+
     predictions: list[Prediction] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     stats: dict = field(default_factory=dict)
