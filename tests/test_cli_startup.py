@@ -159,3 +159,102 @@ def test_the_command_tree_is_built_with_the_collector_paused() -> None:
     finally:
         gc.unfreeze()
         gc.enable()
+
+
+# What a run answered from the result cache never needs: the parser, the graph builder
+# and the engine (it reads answers; nothing is parsed or inferred).
+NOT_FOR_A_CACHED_RUN = (
+    "tree_sitter",
+    "tree_sitter_python",
+    "tree_sitter_typescript",
+    "typeshed_client",
+    "typelens.analyzer.builder",
+    "typelens.analyzer.project",
+    "typelens.analyzer.typescript.",
+    "typelens.typeinfer.engine",
+    "typelens.typeinfer.session",
+    "typelens.typeinfer.predictions",
+    "onnxruntime",
+)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["analyze", "service.py", "--format", "json"], ["infer", "service.py", "--format", "json"]],
+    ids=["analyze", "infer"],
+)
+def test_a_run_answered_from_the_result_cache_loads_no_parser_nor_engine(tmp_path: Path, argv: list[str]) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "service.py").write_bytes((ROOT / "examples" / "shop" / "shop" / "service.py").read_bytes())
+    first = subprocess.run(
+        [sys.executable, "-m", "typelens.cli", *argv],
+        capture_output=True,
+        cwd=work,
+        env={**os.environ, "TYPELENS_CACHE_DIR": str(tmp_path / "cache")},
+        timeout=300,
+    )
+    _, out, loaded = _imports_of(argv, work, tmp_path / "cache", NOT_FOR_A_CACHED_RUN)
+    cached, fresh = json.loads(out), json.loads(first.stdout)
+    assert cached["stats"]["cache_hits"] == 1 and fresh["stats"]["cache_hits"] == 0
+    rows = "diagnostics" if argv[0] == "analyze" else "predictions"
+    assert cached[rows] == fresh[rows] and cached[rows]
+    assert loaded == [], loaded
+
+
+@pytest.mark.parametrize("package", ["typelens.analyzer", "typelens.analyzer.typescript"])
+def test_a_lazy_package_gives_every_name_it_lists(package: str) -> None:
+    """Each name of the package's ``__all__`` loads from its module on first use (and
+    is the module's own object); a name it does not list is an AttributeError."""
+    code = (
+        f"import importlib, sys; p = importlib.import_module({package!r}); "
+        "before = sorted(m for m in sys.modules if m.startswith('tree_sitter')); "
+        "values = {n: getattr(p, n) for n in p.__all__}; "
+        "assert set(p.__all__) == set(p._HOMES) and set(p.__all__) <= set(dir(p)); "
+        "assert all(getattr(importlib.import_module(h, p.__name__), n) is values[n] for n, h in p._HOMES.items()); "
+        "missing = not hasattr(p, 'no_such_name'); "
+        "print(before, missing)"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["[]", "True"]
+
+
+@pytest.mark.parametrize(
+    ("source", "loads"),
+    [("x = 1\nNAMES = ['a', 'b']\n", False), ("def twice(n):\n    return n * 2\n", True)],
+    ids=["every-answer-certain", "a-parameter-to-guess"],
+)
+def test_infer_loads_the_classifier_only_when_an_answer_needs_it(tmp_path: Path, source: str, loads: bool) -> None:
+    """``infer`` (hybrid) checks the model folder at once but imports numpy and
+    onnxruntime, and builds the session, only for an answer static inference is
+    not sure of (an unannotated parameter always asks the classifier)."""
+    (tmp_path / "m.py").write_text(source, encoding="utf-8")
+    code, out, loaded = _imports_of(
+        ["infer", "m.py", "--format", "json"], tmp_path, tmp_path / "cache", ["numpy", "onnxruntime"]
+    )
+    assert code == 0 and json.loads(out)["predictions"]
+    assert bool(loaded) == loads, loaded
+    assert any((tmp_path / "cache" / "library" / "models").glob("classifier-*.onnx")) == loads
+
+
+def test_an_edit_run_answers_the_classifiers_batches_of_the_last_run(tmp_path: Path) -> None:
+    """After an edit that leaves a file's samples as they were, ``infer`` gives that
+    file the classifier's answers of the last run (kept by batch in
+    ``.typelens-cache``): no numpy, no onnxruntime, and a cold run's answers."""
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "a.py").write_text("def twice(n):\n    return n * 2\n", encoding="utf-8")
+    b = project / "b.py"
+    b.write_text('def inc(n):\n    return n + 1\n\n\nTABLE = {"a": 1, "b": 2, "c": 3, "d": 4}\n', encoding="utf-8")
+    argv = ["infer", "proj", "--format", "json"]
+    _, cold, loaded = _imports_of(argv, tmp_path, tmp_path / "cache", ["numpy", "onnxruntime"])
+    assert loaded and list((project / ".typelens-cache").glob("classifier-*.json"))
+    for line in ("x = 1\n", "y = 2\n"):  # the second edit is answered file by file
+        b.write_text(b.read_text(encoding="utf-8") + line, encoding="utf-8")
+        code, edited, loaded = _imports_of(argv, tmp_path, tmp_path / "cache", ["numpy", "onnxruntime"])
+    _, fresh, _ = _imports_of([*argv, "--no-cache"], tmp_path, tmp_path / "fresh-cache", [])
+    assert code == 0 and loaded == []
+    rows = json.loads(edited)["predictions"]
+    assert rows == json.loads(fresh)["predictions"]
+    assert any(row["source"] in ("neural", "hybrid") for row in rows)
