@@ -54,6 +54,7 @@ import os
 import struct
 import sys
 import tempfile
+import time
 import zlib
 from array import array
 from pathlib import Path
@@ -128,17 +129,19 @@ def cache_root() -> Path:
 _FINGERPRINTS: dict[tuple[str, ...], str] = {}
 
 
-def code_fingerprint(packages: tuple[str, ...] = ("analyzer",)) -> str:
+def code_fingerprint(packages: tuple[str, ...] = ("analyzer",), *, memo: Path | None = None) -> str:
     """A hash of what typelens's answers depend on besides their input: the sources
     of ``packages`` (folders of the typelens package: ``analyzer`` builds graphs,
     ``typeinfer`` answers), typelens's version file, the versions of the
     tree-sitter packages and typeshed-client, and the byte order.  Computed once
-    per process (reading the sources costs milliseconds)."""
+    per process; with ``memo`` (``<cache-dir>/library``) each folder's digest is
+    kept in ``memo/code/`` for the stats of its files (:func:`source_digest`), so
+    that a run reads the sources only after they changed."""
     found = _FINGERPRINTS.get(packages)
     if found is None:
         h = hashlib.blake2b(FORMAT + sys.byteorder.encode(), digest_size=16)
         for package in (*packages, "cli/version.py"):
-            h.update(_source_digest(package))
+            h.update(_source_digest(package, memo))
         for package in ("tree-sitter", "tree-sitter-python", "typeshed-client"):
             h.update(f"{package}={distribution_version(package)}".encode())
         found = _FINGERPRINTS[packages] = h.hexdigest()
@@ -148,24 +151,108 @@ def code_fingerprint(packages: tuple[str, ...] = ("analyzer",)) -> str:
 _SOURCE_DIGESTS: dict[str, bytes] = {}
 
 
-def _source_digest(name: str) -> bytes:
-    """A digest of the sources under ``name`` (a folder of the typelens package, or
-    one file), each file's path and content; read once per process, however many
-    fingerprints include it (the graph cache's and the result caches' both read
-    ``analyzer``)."""
+def _source_digest(name: str, memo: Path | None) -> bytes:
+    """:func:`source_digest` of ``name`` in the typelens package, once per process
+    however many fingerprints include it (the graph cache's and the result
+    caches' both include ``analyzer``)."""
     found = _SOURCE_DIGESTS.get(name)
     if found is None:
-        top = Path(__file__).resolve().parent.parent
-        where = top / name
-        files = [where] if name.endswith(".py") else sorted(where.rglob("*.py"))
-        h = hashlib.blake2b(digest_size=16)
-        for path in files:
-            try:
-                h.update(os.fsencode(path.relative_to(top)) + b"\0" + path.read_bytes())
-            except OSError:
-                h.update(os.fsencode(path.relative_to(top)) + b"\0missing")
-        found = _SOURCE_DIGESTS[name] = h.digest()
+        top = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+        found = _SOURCE_DIGESTS[name] = source_digest(top, name, memo)
     return found
+
+
+_MEMO_MAGIC = b"typelens-code-1"
+_HEX = frozenset("0123456789abcdef")
+SETTLED_NS = 2_000_000_000  # a file changed this recently may change again within its time stamp's tick
+
+
+def source_digest(top: str, name: str, memo: Path | None = None, *, settled_ns: int = SETTLED_NS) -> bytes:
+    """A digest of the sources under ``top/name`` (a folder, or one ``.py`` file):
+    each file's path relative to ``top`` and its bytes.
+
+    With ``memo``, the files' stats (path, size, inode, modification and change
+    times in nanoseconds) are hashed first, and a digest kept in ``memo/code/``
+    for the same stats is the answer.  An edit cannot keep them all: writing a
+    file sets its change time to the clock, which no program can set back (a
+    file renamed over it is new: created now).  A digest is kept only when
+    every file changed ``settled_ns`` (two seconds) or more before the stats
+    were taken, so that an edit in the same tick of the file system's clock as
+    the last one (same size, same times) cannot follow a kept digest; a file
+    system without change times keeps none.  The memo is a check, not a defence: whoever can write the cache
+    folder can write any answer into it (as with the graphs)."""
+    files = _sources_of(os.path.join(top, name))
+    if memo is None:
+        return _read_sources(top, files)
+    started = time.time_ns()
+    stamps = hashlib.blake2b(_MEMO_MAGIC, digest_size=16)
+    newest = 0
+    for path in files:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return _read_sources(top, files)
+        stamps.update(b"%s\0%d %d %d %d\n" % (os.fsencode(path), st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns))
+        newest = max(newest, st.st_mtime_ns, st.st_ctime_ns or started)  # no change time: nothing is kept
+    where = memo / "code" / (name.replace("/", "_") + ".txt")
+    stamp = stamps.hexdigest()
+    try:
+        kept = where.read_text(encoding="ascii").split()
+    except (OSError, ValueError):
+        kept = []
+    if len(kept) == 2 and kept[0] == stamp and len(kept[1]) == 32 and set(kept[1]) <= _HEX:
+        return bytes.fromhex(kept[1])
+    digest = _read_sources(top, files)
+    if newest <= started - settled_ns:
+        _write_memo(where, f"{stamp} {digest.hex()}\n")
+    return digest
+
+
+def _sources_of(where: str) -> list[str]:
+    """The ``.py`` files under the folder ``where`` (every level but
+    ``__pycache__``), sorted; ``where`` itself when it names a file."""
+    if where.endswith(".py"):
+        return [where]
+    found = []
+    try:
+        with os.scandir(where) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    found += _sources_of(entry.path) if entry.name != "__pycache__" else []
+                elif entry.name.endswith(".py"):
+                    found.append(entry.path)
+    except OSError:
+        return []
+    return sorted(found)
+
+
+def _read_sources(top: str, files: list[str]) -> bytes:
+    h = hashlib.blake2b(digest_size=16)
+    for path in files:
+        name = os.fsencode(os.path.relpath(path, top))
+        try:
+            with open(path, "rb") as handle:
+                h.update(name + b"\0" + handle.read())
+        except OSError:
+            h.update(name + b"\0missing")
+    return h.digest()
+
+
+def _write_memo(where: Path, text: str) -> None:
+    """``text`` written to ``where`` through a temporary file renamed over it; a
+    folder that cannot be written keeps no memo (the next run hashes again)."""
+    try:
+        where.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{where.stem[:8]}.", suffix=".tmp", dir=where.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as out:
+                out.write(text)
+            os.replace(tmp, where)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError as err:
+        logger.debug("code digest not kept in %s: %s", where, err)
 
 
 def distribution_version(name: str) -> str:

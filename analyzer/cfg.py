@@ -46,15 +46,19 @@ _BODY_FIELDS = {"function_definition": "body", "class_definition": "body"}
 _LOOPS = frozenset({"for_statement", "while_statement"})
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # a holder: compared by identity, never a key
 class CfgResult:
+    """A control-flow build's output: edges by kind (sources, targets), the statement nodes, and the diagnostics."""
+
     edges: dict[EdgeKind, tuple[list[int], list[int]]] = field(default_factory=dict)
     statements: set[int] = field(default_factory=set)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # a holder: compared by identity, never a key
 class _Loop:
+    """An open loop: its header node and the ``break`` statements that leave it."""
+
     header: int
     breaks: list[Pred] = field(default_factory=list)
 

@@ -69,7 +69,7 @@ _TO_FORMFEEDS = bytes.maketrans(b" \t", b"\f\f")
 Ranges = tuple[tuple[int, int], ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # a holder: compared by identity, never a key
 class GuardedBytes:
     """What tree-sitter may parse: ``data`` has the input's length and line breaks.
 

@@ -31,7 +31,8 @@ from .parse_guard import GuardedBytes, guard_input
 from .source import Source, source_from_text
 
 if TYPE_CHECKING:
-    from .recovery import Recovery, ValidityCache
+    from .recovery import Recovery
+    from .rewrite import ValidityCache
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +149,8 @@ class Document:
         from another thread while later edits arrive (a language server builds
         graphs off its request loop): the version's recovery is remembered with
         its source, so a stale one is never taken for a newer version's."""
-        from .recovery import ValidityCache, recover_tree  # recovery parses through this module
+        from .recovery import recover_tree  # recovery parses through this module
+        from .rewrite import ValidityCache
 
         kept = self._recovery
         if kept is not None and kept[0] is source:

@@ -47,30 +47,22 @@ import bisect
 import logging
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tree_sitter import Point, Tree
 
 from . import codes
+from .alignment import misaligned_statements
 from .parse_guard import guard_input
 from .parsing import parse_bytes, parse_guarded
 from .repair import read_dots, repair_dangling_dots
-from .rewrite import (
-    DEFAULT_LIMITS,
-    Fixer,
-    RecoveryLimits,
-    SyntaxProblem,
-    ValidityCache,
-    error_nodes,
-    misaligned_statements,
-)
 from .spans import Diagnostic, Span
 
+if TYPE_CHECKING:  # imported where a tree has an error: a clean file never loads the rewriting
+    from .rewrite import Fixer, RecoveryLimits, SyntaxProblem, ValidityCache
+
 __all__ = [
-    "DEFAULT_LIMITS",
     "Recovery",
-    "RecoveryLimits",
-    "SyntaxProblem",
-    "ValidityCache",
     "misaligned_statements",
     "recover_text",
     "recover_tree",
@@ -83,7 +75,7 @@ logger = logging.getLogger(__name__)
 _LEAK_ROUNDS = 3  # re-parses that may find a statement left to tree-sitter leaking
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # a holder: compared by identity, never a key
 class Recovery:
     """A tree for a buffer with syntax errors, and what was read differently.
 
@@ -116,12 +108,13 @@ class Recovery:
 def recover_tree(
     data: bytes,
     tree: Tree,
-    limits: RecoveryLimits = DEFAULT_LIMITS,
+    limits: RecoveryLimits | None = None,
     known_valid: ValidityCache | None = None,
     previous: Recovery | None = None,
 ) -> Recovery:
     """The recovered tree of ``data`` (whose parse is ``tree``); ``tree`` itself,
-    untouched, when it has no error.  An editor passes what it kept of the
+    untouched, when it has no error.  ``limits`` bound the work (default
+    :data:`.rewrite.DEFAULT_LIMITS`).  An editor passes what it kept of the
     document's earlier versions: ``known_valid`` remembers which statements parse
     alone, and the recovered tree is parsed incrementally from ``previous``."""
     misaligned = () if tree.root_node.has_error else misaligned_statements(tree, data)
@@ -135,8 +128,10 @@ def recover_tree(
         misaligned = () if tree.root_node.has_error else misaligned_statements(tree, data)
         if not tree.root_node.has_error and not misaligned:
             return Recovery(tree, data, dots)
+    from .rewrite import DEFAULT_LIMITS, Fixer
+
     region = _error_region(tree, misaligned)
-    fixer = Fixer(data, limits, known_valid, _origin(tree, region[0]))
+    fixer = Fixer(data, DEFAULT_LIMITS if limits is None else limits, known_valid, _origin(tree, region[0]))
     fixer.run(region)
     if fixer.changed:
         tree = _reparse(fixer, previous)
@@ -237,6 +232,8 @@ def _leaking(tree: Tree, sealed: list[tuple[int, int, int]]) -> list[tuple[int, 
     """The statements ``(start, end, cover)`` left to tree-sitter whose error it
     did not keep inside them: the statement holding the error starts before or
     ends after them, or ends before ``cover`` (a block whose body it lost)."""
+    from .rewrite import error_nodes
+
     if not sealed:
         return []
     sealed = sorted(sealed)

@@ -26,9 +26,10 @@ from dataclasses import dataclass
 
 from tree_sitter import Tree
 
+from .alignment import misaligned_statements
 from .lenient import CLAUSES, CLOSERS, COMPOUND, INDENT, Cut, Lines, Logical, closing, logical_line
 from .matching import matched
-from .parsing import PYTHON, parse_bytes
+from .parsing import parse_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -87,66 +88,8 @@ class ValidityCache:
             self._known[key] = valid
 
 
-def misaligned_statements(tree: Tree, data: bytes, most: int = 16) -> tuple[int, ...]:
-    """The starts of statements that begin their line at another column than the
-    first statement of their block (``unindent does not match any outer
-    indentation level``: tree-sitter reads them without an error, at whatever
-    level comes nearest, which moves every method after them out of the class)."""
-    found: list[int] = []
-    cursor = tree.walk()
-    while len(found) < most:
-        node = cursor.node
-        assert node is not None  # a cursor always stands on a node
-        kind = node.kind_id
-        if kind in _BLOCK_KINDS:
-            _misaligned_in(node, data, found)
-        if kind in _HOLDS_BLOCKS and cursor.goto_first_child():
-            continue
-        while not cursor.goto_next_sibling():
-            if not cursor.goto_parent():
-                return tuple(found)
-    return tuple(found)
-
-
-def _misaligned_in(block, data: bytes, found: list[int]) -> None:
-    column = None
-    for child in block.named_children:
-        if child.kind_id == _COMMENT_KIND:
-            continue
-        start = child.start_byte
-        line_start = data.rfind(b"\n", 0, start) + 1
-        if data[line_start:start].strip(b" \t\f"):
-            continue  # after a ``;`` or a header's colon on the same line
-        if column is None:
-            column = start - line_start
-        elif start - line_start != column:
-            found.append(start)
-
-
 _STUB_DEF = b"def _(): ..."
 _SOFT = frozenset({b"match", b"case"})
-_BLOCK_KINDS = frozenset(PYTHON.id_for_node_kind(kind, True) for kind in ("module", "block"))
-_HOLDS_BLOCKS = _BLOCK_KINDS | frozenset(
-    PYTHON.id_for_node_kind(kind, True)
-    for kind in (
-        "function_definition",
-        "class_definition",
-        "decorated_definition",
-        "if_statement",
-        "elif_clause",
-        "else_clause",
-        "for_statement",
-        "while_statement",
-        "try_statement",
-        "except_clause",
-        "except_group_clause",
-        "finally_clause",
-        "with_statement",
-        "match_statement",
-        "case_clause",
-    )
-) - {None}
-_COMMENT_KIND = PYTHON.id_for_node_kind("comment", True)
 _REPORT_BYTES = 1 << 16
 _IN_PLACE_CUTS = 3  # the last cuts where closers may go over the spaces after them
 

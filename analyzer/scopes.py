@@ -99,7 +99,7 @@ _COMPREHENSIONS = {
 _ATTR_OWNER_KINDS = (ScopeKind.FUNCTION,)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # a holder: compared by identity, never a key
 class ScopeTables:
     """Everything the scope pass learns; frozen into the graph by the builder."""
 

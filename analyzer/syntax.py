@@ -53,7 +53,7 @@ _IDENTIFIER_ID = PYTHON.id_for_node_kind("identifier", True)
 _LEAF: list[int] = []  # shared by every leaf; never appended to (see walk_tree)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # a holder: compared by identity, never a key
 class SyntaxArrays:
     """What the cursor walk produces; handed to the semantic passes."""
 

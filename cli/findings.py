@@ -30,6 +30,8 @@ from .positions import human_position
 
 @dataclass(frozen=True, slots=True)
 class Finding:
+    """A diagnostic as the command line reports it: paths, 1-based lines and columns, code, severity and message."""
+
     path: str  # absolute
     file: str  # for display: relative to the working folder, else absolute
     line: int

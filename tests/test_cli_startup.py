@@ -8,6 +8,7 @@ a second; how long it takes is measured in the report, not asserted here."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -37,6 +38,12 @@ NOT_FOR_ANALYZE = (
     "typelens.monitors",
     "typelens.typeinfer.neural",
     "typelens.typeinfer.hybrid",
+    "typelens.typeinfer.features",  # the classifier's features
+    "typelens.typeinfer.workers",  # --jobs 2 and up
+    "typelens.analyzer.rewrite",  # recovery of a file with a syntax error
+    "typelens.analyzer.lenient",
+    "importlib.readers",  # importlib.resources' (typeshed-client finds its typeshed through them)
+    "zipfile",
     "typelens.lsp.server",
     "typelens.cli.complete_cmd",  # the other commands: the app of `analyze` alone is built
     "typelens.cli.dataset_cmd",
@@ -109,6 +116,49 @@ def test_the_watch_list_sees_a_module_that_is_imported(tmp_path: Path) -> None:
     code, _, heavy = _imports_of(["graph", "m.py", "--format", "graphml"], tmp_path, tmp_path / "cache")
     assert code == 0
     assert any(m.startswith("xml.sax") for m in heavy), heavy
+
+
+@pytest.mark.parametrize(
+    ("source", "argv", "loaded"),
+    [
+        ("x = 1\n", ["analyze", "m.py", "--no-cache"], []),
+        ("def f(x:\n    return x\n", ["analyze", "m.py", "--no-cache"], ["typelens.analyzer.rewrite"]),
+        ("x = 1\n", ["infer", "m.py", "--no-cache"], []),
+        ("x = 1\n", ["infer", "m.py", "--no-cache", "--jobs", "2"], ["typelens.typeinfer.workers"]),
+    ],
+    ids=["clean-file", "syntax-error", "one-job", "two-jobs"],
+)
+def test_recovery_and_workers_load_only_for_a_run_that_needs_them(
+    tmp_path: Path, source: str, argv: list[str], loaded: list[str]
+) -> None:
+    """A file that parses cleanly is checked for misaligned statements without the
+    rewriting machinery (:mod:`~typelens.analyzer.rewrite`), which a file with a
+    syntax error loads; the workers' module loads for ``--jobs 2`` and up only."""
+    (tmp_path / "m.py").write_text(source, encoding="utf-8")
+    watched = ["typelens.analyzer.rewrite", "typelens.typeinfer.workers"]
+    code, out, found = _imports_of(argv, tmp_path, tmp_path / "cache", watched)
+    assert code in (0, 1), out
+    assert found == loaded
+
+
+def test_the_command_tree_is_built_with_the_collector_paused() -> None:
+    """``cli.main.build_command`` imports and builds the command's app with the
+    cyclic collector paused and leaves it on or off as it found it; for a batch
+    command (one that leaves through ``hard_exit``) what exists is frozen, for
+    the others nothing (their heap is torn down at exit: ``test_cli_exit``)."""
+    from typelens.cli.main import build_command
+
+    try:
+        for enabled in (True, False):
+            for argv, frozen in ((["analyze", "--help"], True), (["lsp", "--help"], False)):
+                gc.enable() if enabled else gc.disable()
+                gc.unfreeze()
+                assert build_command(argv) is not None
+                assert gc.isenabled() == enabled
+                assert (gc.get_freeze_count() > 0) == frozen, argv
+    finally:
+        gc.unfreeze()
+        gc.enable()
 
 
 # What a run answered from the result cache never needs: the parser, the graph builder

@@ -17,7 +17,8 @@ import pytest
 
 from typelens.analyzer import Document, build_graph
 from typelens.analyzer.parsing import parse_bytes
-from typelens.analyzer.recovery import RecoveryLimits, ValidityCache, misaligned_statements, recover_tree
+from typelens.analyzer.recovery import misaligned_statements, recover_tree
+from typelens.analyzer.rewrite import RecoveryLimits, ValidityCache
 from typelens.typeinfer.run import InferOptions, infer_paths
 
 from .conftest import DATA

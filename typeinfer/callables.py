@@ -109,6 +109,8 @@ _USAGE_CANDIDATES = ("str", "list", "dict", "set", "bytes", "int", "float", "tup
 
 @dataclass(frozen=True, slots=True)
 class Param:
+    """One parameter of a function's signature, by its nodes: name, kind, default and annotation."""
+
     node: int  # the parameter identifier
     name: str
     kind: str  # positional, keyword_only, var_positional, var_keyword
@@ -119,6 +121,8 @@ class Param:
 
 @dataclass(frozen=True, slots=True)
 class ParamEvidence:
+    """What each source of evidence says of a parameter's type (``None``: nothing)."""
+
     annotation: Type | None
     default: Type | None
     call_sites: Type | None

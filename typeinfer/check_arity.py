@@ -97,6 +97,8 @@ class Signature:
 
 @dataclass(frozen=True, slots=True)
 class Problem:
+    """An arity problem of a call: a message template and its fields, the callee's name filled in when reported."""
+
     template: str
     fields: tuple[tuple[str, str], ...]
 

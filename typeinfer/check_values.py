@@ -27,10 +27,26 @@ import logging
 from typelens.analyzer import ProgramGraph, SymbolKind
 
 from .engine import TypeEngine
-from .features import LITERAL_CLASSES
 from .types import NONE, ClassType, Type, members
 
 logger = logging.getLogger(__name__)
+
+LITERAL_CLASSES = {  # a literal's node kind -> the class of its value (bytes strings aside); features reads it too
+    "integer": "int",
+    "float": "float",
+    "string": "str",
+    "concatenated_string": "str",
+    "true": "bool",
+    "false": "bool",
+    "none": "None",
+    "list": "list",
+    "list_comprehension": "list",
+    "dictionary": "dict",
+    "dictionary_comprehension": "dict",
+    "set": "set",
+    "set_comprehension": "set",
+    "tuple": "tuple",
+}
 
 PLAIN = frozenset({"int", "float", "complex", "bool", "str", "bytes", "list", "dict", "set", "tuple", "None"})
 _NUMERIC = frozenset({"bool", "int", "float", "complex"})

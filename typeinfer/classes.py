@@ -78,14 +78,18 @@ _TYPING_CLASSES = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class Member:
+    """A name a class body binds: its kind, the file and the defining nodes, and a method's decorators."""
+
     kind: str  # method, variable, attribute, class
     path: str
     nodes: tuple[int, ...]
     decorators: frozenset[str] = frozenset()
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # a holder: compared by identity, never a key
 class ClassInfo:
+    """What the class model knows of one class: where it is, its members, type parameters and bases."""
+
     path: str
     node: int
     qualname: str

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typelens.analyzer import ProgramGraph, ScopeKind, SymbolKind, slice_of
 
 from .callables import signature
+from .check_values import LITERAL_CLASSES
 from .declared import Declared, generic, unwrapped
 from .normalize import normalise
 
@@ -350,24 +351,6 @@ def _shapes_of(g: ProgramGraph, value: int | str | _Element | None, declared: De
     if g.kinds[node] == "binary_operator":
         return [shape, *_operand_shapes(g, node, declared)]
     return [shape]
-
-
-LITERAL_CLASSES = {  # a literal's node kind -> the class of its value (bytes strings aside)
-    "integer": "int",
-    "float": "float",
-    "string": "str",
-    "concatenated_string": "str",
-    "true": "bool",
-    "false": "bool",
-    "none": "None",
-    "list": "list",
-    "list_comprehension": "list",
-    "dictionary": "dict",
-    "dictionary_comprehension": "dict",
-    "set": "set",
-    "set_comprehension": "set",
-    "tuple": "tuple",
-}
 
 
 def _operand_shapes(g: ProgramGraph, node: int, declared: Declared) -> list[str]:

@@ -21,6 +21,7 @@ Example::
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -62,13 +63,28 @@ _EXPRESSIONS = frozenset(
         "await",
     }
 )
-_FROM_IMPORT = re.compile(r"(?:^|\n)[ \t]*from[ \t]+([\w.]+)[ \t]+import(?:[ \t]*\(\s*|[ \t]+)?(?:[\w \t]+,\s*)*$")
-_NAME_CHAIN = re.compile(r"(?<![\w.)\]}'\"])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*\Z")
-_IMPORT_DOTTED = re.compile(r"(?:^|\n)[ \t]*import[ \t]+(?:[\w.]+[ \t]*,[ \t]*)*([\w.]+)\.$")
+
+
+# compiled on first use: completion's questions read them, a command-line run never does
+@functools.cache
+def _from_import() -> re.Pattern[str]:
+    return re.compile(r"(?:^|\n)[ \t]*from[ \t]+([\w.]+)[ \t]+import(?:[ \t]*\(\s*|[ \t]+)?(?:[\w \t]+,\s*)*$")
+
+
+@functools.cache
+def _name_chain() -> re.Pattern[str]:
+    return re.compile(r"(?<![\w.)\]}'\"])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*\Z")
+
+
+@functools.cache
+def _import_dotted() -> re.Pattern[str]:
+    return re.compile(r"(?:^|\n)[ \t]*import[ \t]+(?:[\w.]+[ \t]*,[ \t]*)*([\w.]+)\.$")
 
 
 @dataclass(frozen=True, slots=True)
 class Member:
+    """One member of a receiver's type, for completion: name, kind and its type rendered."""
+
     name: str
     kind: str  # method, field, class, module-member
     detail: str  # the member's type, rendered
@@ -76,6 +92,8 @@ class Member:
 
 @dataclass(frozen=True, slots=True)
 class MemberFacts:
+    """The members of the type of the receiver before a dot."""
+
     receiver: str  # the receiver's type, rendered
     members: tuple[Member, ...]
     is_complete: bool  # every member of the type is listed
@@ -87,6 +105,8 @@ class MemberFacts:
 
 @dataclass(frozen=True, slots=True)
 class ParameterFacts:
+    """One parameter of a callee, for the monitors: name, kind, whether it has a default, its type rendered."""
+
     name: str
     kind: str  # positional, keyword_only, var_positional, var_keyword
     has_default: bool
@@ -95,6 +115,8 @@ class ParameterFacts:
 
 @dataclass(frozen=True, slots=True)
 class CallFacts:
+    """The parameters of the callee of a call being written."""
+
     callee: str
     parameters: tuple[ParameterFacts, ...]
 
@@ -160,7 +182,7 @@ def _patched_engine(engine: TypeEngine, path: str, patched: bytes) -> tuple[Type
     return engine.fork({path: graph}), graph
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # a holder: compared by identity, never a key
 class Analysed:
     """A source's program graph and the engine that answers from it: the analysis
     an editor keeps for the current version of a buffer.  Queries at a cursor in
@@ -232,7 +254,7 @@ def receiver_type(
 def trailing_name(text: str) -> re.Match | None:
     """The dotted name (``self.items``) that ``text`` ends with, unless it is
     itself a member of something (after a dot or a bracket)."""
-    return _NAME_CHAIN.search(text)
+    return _name_chain().search(text)
 
 
 def name_chain_at(document: Analysed, path: str, offset: int, chain: list[str]) -> Type | None:
@@ -536,14 +558,14 @@ def call_facts_of_type(engine: TypeEngine, callee: Type) -> CallFacts | None:
 def import_names(engine: TypeEngine, text: str) -> frozenset[str] | None:
     """Names allowed next when ``text`` ends inside ``from pkg import ...`` or
     ``import pkg.``; ``None`` when it does not or the module is unknown."""
-    found = _FROM_IMPORT.search(text)
+    found = _from_import().search(text)
     if found:
         module = found.group(1)
         location = engine.index.resolve_module(module)
         if location is None:
             return None
         return frozenset(module_members(engine, module))
-    found = _IMPORT_DOTTED.search(text)
+    found = _import_dotted().search(text)
     if found:
         names = submodules(engine, found.group(1))
         return names or None

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Mapping
 
 import logging
 
-from typelens.analyzer.cache import code_fingerprint, content_digest
+from typelens.analyzer.cache import cache_root, code_fingerprint, content_digest
 from typelens.analyzer.environment import discover_environment
 from typelens.analyzer.errors import InputError
 from typelens.analyzer.layout import is_library_root, iter_python_files, iter_script_files
@@ -72,9 +72,11 @@ def answer_key(
     per-file entry of :mod:`.file_answers`, which checks contents itself)."""
     scope = scope or root
     settings = settings or options.settings
+    memo = (Path(settings.cache_dir) if settings.cache_dir is not None else cache_root()) / "library"
+    code = code_fingerprint(("analyzer", "typeinfer"), memo=memo if settings.cache else None)
     h = hashlib.blake2b(digest_size=20)
     h.update(
-        f"{CACHE_VERSION}|{code_fingerprint(('analyzer', 'typeinfer'))}|{options.mode}|{options.model_dir}|"
+        f"{CACHE_VERSION}|{code}|{options.mode}|{options.model_dir}|"
         f"{options.slice_dir}|{options.use_slice}|{options.max_bytes}|{root}|{extra}".encode("utf-8", "surrogateescape")
     )
     # the environment imports resolve in: which one, and its folders' times (a package installed or removed)
@@ -152,8 +154,6 @@ def analyze_entry(
     """Where ``analyze`` keeps the diagnostics of ``files``, whose enabled rules are
     ``rules`` (one comma list a file): the user cache folder's ``results``, or the
     ``cache-dir`` setting's; ``None`` when the settings switch the cache off."""
-    from typelens.analyzer.cache import cache_root
-
     if not settings.cache:
         return None
     extra = "analyze|" + "|".join(rules)

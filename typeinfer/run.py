@@ -72,6 +72,8 @@ CACHE_VERSION = "typelens-infer-3"  # 3: predictions keep evidence and candidate
 
 @dataclass(frozen=True, slots=True)
 class InferOptions:
+    """How ``infer`` and ``analyze`` run: the inference mode, the models, workers, caches and the file-size cap."""
+
     mode: str = "static"
     model_dir: Path | None = None
     slice_dir: Path | None = None  # a slice-model folder (default: the shipped one, when there is one)
@@ -93,7 +95,7 @@ class InferOptions:
             raise ValueError(f"jobs={self.jobs!r} must be at least 1")
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # a holder: compared by identity, never a key
 class FileSet:
     """The files of one path argument, and how to show them."""
 
@@ -112,8 +114,10 @@ class FileSet:
         return project_scope(self.root, self.files[0] if self.files else self.base)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # a holder: compared by identity, never a key
 class InferResult:
+    """What a run found: predictions, diagnostics, statistics, and the sessions and engines that answered (not cached)."""
+
     predictions: list[Prediction] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     stats: dict = field(default_factory=dict)
@@ -289,12 +293,15 @@ def _predict_set(
     def predict(engine: TypeEngine, path: Path) -> tuple[list[Prediction], list[Diagnostic]]:
         return _predict_file(fs, options, session, assistant, engine, path)
 
+    jobs = options.jobs if options.worker_answers else 1
     sidecar = None
-    if assistant is not None and assistant.answers is not None:  # the classifier's batches the workers asked
+    if (
+        jobs > 1 and assistant is not None and assistant.answers is not None
+    ):  # the classifier's batches the workers asked
         from .workers import Sidecar
 
         sidecar = Sidecar(assistant.answers.new_batches, assistant.answers.add_batches)
-    answers, engine = answer_files(fs, session, store, predict, options.jobs if options.worker_answers else 1, sidecar)
+    answers, engine = answer_files(fs, session, store, predict, jobs, sidecar)
     predictions = [p for a in answers for p in a.predictions]
     return predictions, skipped_diagnostics(fs) + [d for a in answers for d in a.diagnostics], engine
 
@@ -456,23 +463,37 @@ def answer_fresh(
     """The answers of ``files`` (an engine that records no reads): in ``jobs``
     forked workers where that pays (:mod:`.workers`), else, and for the files
     of a worker that died before them, from ``engine`` in this process."""
-    from .workers import answer_in_workers, is_worth_workers, warm_files
-
     found: dict[Path, FileAnswer] = {}
-    left = files
-    if is_worth_workers(files, jobs):
-        warm = warm_files(files)
-        for path in warm:
-            found[path] = _answer_one(engine, path, answer)
-
-        def ask(worker_engine: TypeEngine, path: Path) -> FileAnswer:
-            return _answer_one(worker_engine, path, answer)
-
-        done, left = answer_in_workers(engine, [p for p in files if p not in found], ask, jobs, sidecar)
-        found.update(done)
+    left = _answer_in_workers(engine, files, answer, jobs, sidecar, found) if jobs > 1 else files
     for path in left:
         found[path] = _answer_one(engine, path, answer)
     return found
+
+
+def _answer_in_workers(
+    engine: TypeEngine,
+    files: list[Path],
+    answer: Callable[[TypeEngine, Path], tuple[list[Prediction], list[Diagnostic]]],
+    jobs: int,
+    sidecar: Sidecar | None,
+    found: dict[Path, FileAnswer],
+) -> list[Path]:
+    """Answers of ``files`` put in ``found`` by ``jobs`` workers (and the warm files
+    by this process) where that pays; the files left to this process.  One job
+    never gets here: a run without ``--jobs`` does not import :mod:`.workers`."""
+    from .workers import answer_in_workers, is_worth_workers, warm_files
+
+    if not is_worth_workers(files, jobs):
+        return files
+    for path in warm_files(files):
+        found[path] = _answer_one(engine, path, answer)
+
+    def ask(worker_engine: TypeEngine, path: Path) -> FileAnswer:
+        return _answer_one(worker_engine, path, answer)
+
+    done, left = answer_in_workers(engine, [p for p in files if p not in found], ask, jobs, sidecar)
+    found.update(done)
+    return left
 
 
 def _answer_one(

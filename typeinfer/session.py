@@ -39,7 +39,7 @@ from typelens.analyzer import (
     build_project_graph,
     project_scope,
 )
-from typelens.analyzer.cache import GraphCache, cache_root
+from typelens.analyzer.cache import GraphCache, cache_root, code_fingerprint
 from typelens.analyzer.environment import PythonEnvironment, discover_environment
 from typelens.analyzer.layout import project_root_of  # re-exported: the edges ask the session module
 from typelens.analyzer.typescript import is_script
@@ -69,7 +69,8 @@ def graph_cache_for(settings: Settings) -> GraphCache | None:
     if not settings.cache:
         return None
     folder = Path(settings.cache_dir) if settings.cache_dir is not None else cache_root()
-    return GraphCache(folder / "graphs", library_folder=folder / "library" / "graphs")
+    version = code_fingerprint(memo=folder / "library")
+    return GraphCache(folder / "graphs", library_folder=folder / "library" / "graphs", version=version)
 
 
 def model_cache_for(settings: Settings) -> Path | None:

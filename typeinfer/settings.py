@@ -61,6 +61,8 @@ DEFAULT_SLICE = Path(__file__).parent / "models" / "slice"
 
 @dataclass(frozen=True, slots=True)
 class Settings:
+    """The rule, file and model settings of a run: ``[tool.typelens]``, the editor's and the command line's layers merged (:func:`merge`)."""
+
     select: frozenset[str] = frozenset()  # the enabled rules; empty: the default ones
     ignore: frozenset[str] = frozenset()
     extend_select: frozenset[str] = frozenset()  # enabled on top of select (rules off by default)
@@ -166,8 +168,10 @@ def _boolean(value) -> bool:
     return value
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # a holder: compared by identity, never a key
 class Key:
+    """One setting: its names in ``pyproject.toml`` and in the editor, the :class:`Settings` field it fills, its parser and JSON schema."""
+
     name: str  # in [tool.typelens] and on the command line (kebab-case)
     editor: str  # in the editor's settings (camelCase)
     field: str  # the Settings attribute
@@ -312,7 +316,7 @@ _BY_EDITOR = {k.editor: k for k in KEYS}
 
 
 # -- layers ----------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # a holder: compared by identity, never a key
 class Layer:
     """Validated values of one source, by key name, with the folder its paths are relative to."""
 

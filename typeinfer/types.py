@@ -31,6 +31,8 @@ from typing import Callable, Iterable, TypeGuard, Union
 
 @dataclass(frozen=True, slots=True)
 class UnknownType:
+    """What inference cannot tell: the top of the lattice, shown as ``Unknown``."""
+
     def __repr__(self) -> str:
         return "Unknown"
 
@@ -75,11 +77,15 @@ class TypeOfClass:
 
 @dataclass(frozen=True, slots=True)
 class UnionType:
+    """Several types at once (``int | None``): two or more members, none a union (:func:`make_union`)."""
+
     items: frozenset["Type"]
 
 
 @dataclass(frozen=True, slots=True)
 class CallableType:
+    """A callable's parameters and return type (``Callable[[int], str]``); a lambda keeps where it is."""
+
     params: tuple["Type", ...] | None  # None: any parameters (``...``)
     ret: "Type"
     origin: tuple[str, int] | None = None  # (file, lambda node): a call evaluates the lambda's body
@@ -87,11 +93,15 @@ class CallableType:
 
 @dataclass(frozen=True, slots=True)
 class ModuleType:
+    """A module object, by its dotted name (``import os.path``)."""
+
     name: str
 
 
 @dataclass(frozen=True, slots=True)
 class TypeVarType:
+    """A type variable, by name, not yet solved."""
+
     name: str
 
 
