@@ -41,7 +41,7 @@ _state: tuple[bool, str] | None = None
 
 def source_files(root: str = CORE_ROOT) -> list[str]:
     """Every ``.py`` file of the two packages, as ``analyzer/graph.py`` paths, sorted."""
-    found = []
+    found: list[str] = []
     for package in PACKAGES:
         for folder, dirs, files in os.walk(os.path.join(root, package)):
             dirs[:] = [d for d in dirs if d not in ("__pycache__", FOLDER)]

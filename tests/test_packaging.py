@@ -163,9 +163,16 @@ def test_help_and_version_import_nothing_heavy(argv: list[str]) -> None:
 def test_version_skips_typer_and_usage_errors_skip_rich_and_pydantic() -> None:
     """``--version`` is answered before typer loads; help and argument errors use
     click's plain formatter (no rich) and typer without pydantic (before 0.29)."""
-    version = _modules_after(["-v", "--version"], watched=("typer", "click", "rich", "pydantic", "logging"))
+    version = _modules_after(["--version"], watched=("typer", "click", "rich", "pydantic", "logging"))
     assert version.returncode == 0 and version.stdout.splitlines()[0] == f"typelens {__version__}"
     assert _heavy(version) == []
+    # the verbose form adds which core runs (the suite's: pure), from the analyzer's package only
+    verbose = _modules_after(["-v", "--version"], watched=("typer", "click", "rich", "pydantic", "typelens.analyzer."))
+    assert verbose.returncode == 0 and verbose.stdout.splitlines()[:2] == [
+        f"typelens {__version__}",
+        "core: pure Python (TYPELENS_PURE is set)",
+    ]
+    assert _heavy(verbose) == ["typelens.analyzer.compiled", "typelens.analyzer.lazy"]
     for argv in (["--help"], ["analyze", "--help"], ["infer", "--bogus"], ["analyze"]):
         run = _modules_after(argv, watched=("rich", "pydantic"))
         assert run.returncode == (0 if "--help" in argv else 2), run.stderr

@@ -175,7 +175,10 @@ def build(python: str = sys.executable, jobs: int = 2, force: bool = False) -> s
     )
     env = {**os.environ, "TYPELENS_MYPYC_OPT": OPT_LEVEL}
     command = [python, "-c", _SETUP, groups, "build_ext", "--inplace", "--parallel", str(jobs)]
-    subprocess.run(command, cwd=work, env=env, check=True, stdout=subprocess.DEVNULL)
+    done = subprocess.run(command, cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if done.returncode != 0:  # mypy's errors and gcc's, without setuptools' progress lines
+        sys.stderr.write("\n".join(line for line in done.stdout.splitlines() if "error" in line.lower())[-6000:] + "\n")
+        raise subprocess.CalledProcessError(done.returncode, command[:2])
     suffix = sysconfig.get_config_var("EXT_SUFFIX")
     extensions = []
     for package in hook.PACKAGES:
