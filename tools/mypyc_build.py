@@ -70,10 +70,13 @@ from mypyc.build import mypycify
 
 groups = [(paths.split(), f"typelens.{package}._core") for package, paths in (g.split(":") for g in sys.argv.pop(1).split(";"))]
 paths = [p for group, _ in groups for p in group]
-setup(
-    name="typelens-mypyc",
-    ext_modules=mypycify(["--config-file", "mypy.ini", *paths], opt_level=os.environ["TYPELENS_MYPYC_OPT"], debug_level="0", separate=groups, multi_file=True),
+extensions = mypycify(
+    ["--config-file", "mypy.ini", *paths], opt_level=os.environ["TYPELENS_MYPYC_OPT"], debug_level="0", separate=groups, multi_file=True
 )
+for extension in extensions:  # mypyc 2.4 writes a dotted group's header beside its package, not on the path
+    if extension.name.endswith("__mypyc"):
+        extension.include_dirs.append(os.path.join("build", *extension.name.split(".")[:-1]))
+setup(name="typelens-mypyc", ext_modules=extensions)
 """
 
 
