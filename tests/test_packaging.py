@@ -94,12 +94,16 @@ _COPY_IGNORE = shutil.ignore_patterns(
     ".hypothesis",
     ".typelens-cache",
     "out",
+    "_mypyc",
 )
 
 
 def _clean_env() -> dict[str, str]:
-    """The environment minus anything that could put this checkout on ``sys.path``."""
-    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP")}
+    """The environment minus anything that could put this checkout on ``sys.path``,
+    and building typelens pure (``TYPELENS_MYPYC=0``: no mypy to fetch, no compiler
+    run; tests/test_compiled.py builds the compiled wheel)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP")}
+    return {**env, "TYPELENS_MYPYC": "0"}
 
 
 def _source_modules() -> list[Path]:
@@ -317,6 +321,7 @@ def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory):
 @pytest.mark.slow
 def test_wheel_holds_every_package_module_and_model(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
+    assert wheel.name.endswith("-py3-none-any.whl") and not [n for n in names if "/_mypyc/" in n]  # TYPELENS_MYPYC=0
     modules = [m.relative_to(ROOT).as_posix() for m in _source_modules()]
     assert {"analyzer/__init__.py", "typeinfer/neural/__init__.py", "cli/version.py"} <= set(modules)
     for module in modules:

@@ -73,9 +73,13 @@ paths = [p for group, _ in groups for p in group]
 extensions = mypycify(
     ["--config-file", "mypy.ini", *paths], opt_level=os.environ["TYPELENS_MYPYC_OPT"], debug_level="0", separate=groups, multi_file=True
 )
-for extension in extensions:  # mypyc 2.4 writes a dotted group's header beside its package, not on the path
+for extension in extensions:
+    # mypyc 2.4 with multi_file and named groups: a dotted group's header is written beside
+    # its package, off the include path, and another group's export table is defined (not
+    # declared) in every C file that includes it, which gcc >= 10 (-fno-common) rejects
     if extension.name.endswith("__mypyc"):
         extension.include_dirs.append(os.path.join("build", *extension.name.split(".")[:-1]))
+        extension.extra_compile_args.append("-fcommon")
 setup(name="typelens-mypyc", ext_modules=extensions)
 """
 
