@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -49,10 +50,12 @@ from setuptools.build_meta import *  # noqa: F403 (the hooks this backend does n
 
 ROOT = Path(__file__).resolve().parent.parent
 # The modules with a share of a cold run's self time (cProfile of analyze and infer on
-# asyncio and click): the rest (setup, I/O, the TypeScript path, models) stay Python.
+# asyncio and click): the rest (setup, I/O, the TypeScript path, models) stay Python, and
+# so do the modules that find files from their own __file__ (analyzer/cache.py's code
+# fingerprints, typeinfer/settings.py's model folders): compiled, it names _mypyc/.
 MODULES = {
     "analyzer": (
-        "cache calls cfg dataflow graph project project_graph rewrite scopes syntax version_gates",
+        "calls cfg dataflow graph project project_graph rewrite scopes syntax version_gates",
     ),
     "typeinfer": (
         "annotation_form annotations binding callables callsites check_arity check_values checks classes "
@@ -94,6 +97,15 @@ def _hook():
 
 def module_paths() -> list[str]:
     return [f"{package}/{name}.py" for package, (names,) in MODULES.items() for name in names.split()]
+
+
+_FILE_LOCATOR = re.compile(r"(Path|dirname)\(\s*__file__")
+
+
+def file_locators() -> list[str]:
+    """The modules of :data:`MODULES` that find files from their own ``__file__``: they
+    cannot be compiled, since a compiled module's ``__file__`` is in ``_mypyc/``."""
+    return [path for path in module_paths() if _FILE_LOCATOR.search((ROOT / path).read_text(encoding="utf-8"))]
 
 
 def compile_blocker() -> str | None:
@@ -168,6 +180,8 @@ def build(python: str = sys.executable, jobs: int = 2, force: bool = False) -> s
     hook = _hook()
     if not force and hook.stale_reason(str(ROOT)) is None:
         return "compiled modules up to date"
+    if file_locators():
+        raise ValueError(f"MODULES lists modules that find files from __file__: {file_locators()}; leave them out")
     started = time.monotonic()
     for package in hook.PACKAGES:  # the manifest goes first: never half a build
         shutil.rmtree(ROOT / package / hook.FOLDER, ignore_errors=True)
