@@ -173,12 +173,28 @@ def _drop_own_cache(work: Path) -> None:
             connection.execute("delete from files2 where path like 'typelens%'")
 
 
+def _planned(hook, suffix: str) -> set[str]:
+    """The manifest lines of this build's extension modules and settings."""
+    libs = [f"{package}/{hook.FOLDER}/_core__mypyc{suffix}" for package in MODULES]
+    shims = [f"{path.rpartition('/')[0]}/{hook.FOLDER}/{path.rpartition('/')[2][:-3]}{suffix}" for path in module_paths()]
+    return {f"ext {path}" for path in libs + shims} | {f"build -O{OPT_LEVEL}"}
+
+
+def _built(hook) -> set[str]:
+    try:
+        lines = (ROOT / hook.MANIFEST_PATH).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return set()
+    return {line for line in lines if line.startswith(("ext ", "build "))}
+
+
 def build(python: str = sys.executable, jobs: int = 2, force: bool = False) -> str:
     """Compile the core into the packages' ``_mypyc`` folders unless the manifest says
     they match the sources; returns what it did.  Raises CalledProcessError when
     mypyc or gcc fails (the last build's folders are removed first)."""
     hook = _hook()
-    if not force and hook.stale_reason(str(ROOT)) is None:
+    suffix = sysconfig.get_config_var("EXT_SUFFIX")
+    if not force and hook.stale_reason(str(ROOT)) is None and _built(hook) == _planned(hook, suffix):
         return "compiled modules up to date"
     if file_locators():
         raise ValueError(f"MODULES lists modules that find files from __file__: {file_locators()}; leave them out")
@@ -200,7 +216,6 @@ def build(python: str = sys.executable, jobs: int = 2, force: bool = False) -> s
     if done.returncode != 0:  # mypy's errors and gcc's, without setuptools' progress lines
         sys.stderr.write("\n".join(line for line in done.stdout.splitlines() if "error" in line.lower())[-6000:] + "\n")
         raise subprocess.CalledProcessError(done.returncode, command[:2])
-    suffix = sysconfig.get_config_var("EXT_SUFFIX")
     extensions = []
     for package in hook.PACKAGES:
         folder = ROOT / package / hook.FOLDER
@@ -208,7 +223,8 @@ def build(python: str = sys.executable, jobs: int = 2, force: bool = False) -> s
         for built in sorted((work / "typelens" / package).glob(f"*{suffix}")):
             shutil.copy2(built, folder / built.name)
             extensions.append(f"{package}/{hook.FOLDER}/{built.name}")
-    (ROOT / hook.MANIFEST_PATH).write_text(hook.manifest_text(str(ROOT), suffix, extensions))
+    manifest = hook.manifest_text(str(ROOT), suffix, extensions)
+    (ROOT / hook.MANIFEST_PATH).write_text(manifest.replace("\n", f"\nbuild -O{OPT_LEVEL}\n", 1))
     folders = ", ".join(f"{p}/{hook.FOLDER}" for p in hook.PACKAGES)
     return f"compiled {len(module_paths())} modules into {folders} ({time.monotonic() - started:.0f} s)"
 
