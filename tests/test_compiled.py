@@ -36,6 +36,9 @@ import mypyc_build  # noqa: E402  (tools/ is no package)
 
 SHOP = ROOT / "examples" / "shop"
 SUFFIX = sysconfig.get_config_var("EXT_SUFFIX")
+_TREE_IGNORE = shutil.ignore_patterns(
+    ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".typelens-cache", ".pytest_cache", "out"
+)
 COMPILED_MODULES = [f"typelens.{path[:-3].replace('/', '.')}" for path in mypyc_build.module_paths()]
 
 
@@ -61,6 +64,7 @@ def test_no_compiled_module_finds_files_from_its_file() -> None:
     assert mypyc_build.file_locators() == []
     assert "analyzer/cache.py" not in mypyc_build.module_paths()
     assert "typeinfer/settings.py" not in mypyc_build.module_paths()
+
 
 # Runs `typelens ARGV` through main() and, at exit, lists where each typelens module came from.
 _RUN = """
@@ -215,10 +219,21 @@ def test_compiled_wheel_ships_and_runs_the_build(tmp_path: Path) -> None:
     """The wheel of a tree with a fresh build (the backend reuses it: no compiler runs)
     is a platform wheel whose compiled folders run from where it is unpacked."""
     tree = tmp_path / "src"
-    shutil.copytree(ROOT, tree, ignore=shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".typelens-cache", ".pytest_cache", ".hypothesis", "out"))
+    shutil.copytree(ROOT, tree, ignore=_TREE_IGNORE)  # the _mypyc folders included
     env = {**_env(False, tmp_path / "cache"), "TYPELENS_MYPYC": "1"}
     built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "dist"), str(tree)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path / "dist"),
+            str(tree),
+        ],
         capture_output=True,
         text=True,
         env=env,

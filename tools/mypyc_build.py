@@ -28,7 +28,7 @@ wheel; ``TYPELENS_MYPYC=1`` fails instead of falling back.
 Example::
 
     $ tools/mypyc-build            # or: python tools/mypyc_build.py build
-    compiled 31 modules into analyzer/_mypyc, typeinfer/_mypyc (95 s)
+    compiled 32 modules into analyzer/_mypyc, typeinfer/_mypyc (250 s)
     $ TYPELENS_MYPYC=0 pip wheel --no-deps .     # the pure wheel
 """
 
@@ -54,13 +54,11 @@ ROOT = Path(__file__).resolve().parent.parent
 # so do the modules that find files from their own __file__ (analyzer/cache.py's code
 # fingerprints, typeinfer/settings.py's model folders): compiled, it names _mypyc/.
 MODULES = {
-    "analyzer": (
-        "calls cfg dataflow graph project project_graph rewrite scopes syntax version_gates",
-    ),
+    "analyzer": "calls cfg dataflow graph project project_graph rewrite scopes syntax version_gates",
     "typeinfer": (
         "annotation_form annotations binding callables callsites check_arity check_values checks classes "
         "engine expressions features fixpoint function_values hybrid names narrowing normalize predictions "
-        "types usage usage_rules",
+        "types usage usage_rules"
     ),
 }
 OPT_LEVEL = "2"
@@ -96,7 +94,7 @@ def _hook():
 
 
 def module_paths() -> list[str]:
-    return [f"{package}/{name}.py" for package, (names,) in MODULES.items() for name in names.split()]
+    return [f"{package}/{name}.py" for package, names in MODULES.items() for name in names.split()]
 
 
 _FILE_LOCATOR = re.compile(r"(Path|dirname)\(\s*__file__")
@@ -176,7 +174,9 @@ def _drop_own_cache(work: Path) -> None:
 def _planned(hook, suffix: str) -> set[str]:
     """The manifest lines of this build's extension modules and settings."""
     libs = [f"{package}/{hook.FOLDER}/_core__mypyc{suffix}" for package in MODULES]
-    shims = [f"{path.rpartition('/')[0]}/{hook.FOLDER}/{path.rpartition('/')[2][:-3]}{suffix}" for path in module_paths()]
+    shims = [
+        f"{path.rpartition('/')[0]}/{hook.FOLDER}/{path.rpartition('/')[2][:-3]}{suffix}" for path in module_paths()
+    ]
     return {f"ext {path}" for path in libs + shims} | {f"build -O{OPT_LEVEL}"}
 
 
