@@ -34,7 +34,7 @@ $(STAMP): pyproject.toml Makefile
 
 # The compiled core (docs/performance.md, "The compiled core"): mypyc, from the test extra's
 # mypy, over the hot modules of analyzer/ and typeinfer/ when a C compiler is present; a
-# first build takes about N CPU-minutes, an up-to-date one is checked in a second, and
+# first build takes about 2.5 CPU-minutes, an up-to-date one is checked in a second, and
 # without a compiler it says so in one line and the pure-Python modules run.
 compiled: $(STAMP)
 	MYPY_PYTHON=$(BIN)/python tools/mypyc-build

@@ -148,7 +148,24 @@ def test_compiled_runs_and_answers_as_pure(argv: list[str], trees: Path, tmp_pat
         assert native_modules[module].endswith(SUFFIX), (module, native_modules[module])
         assert pure_modules[module].endswith(".py"), (module, pure_modules[module])
     assert native_modules["typelens.analyzer.layout"].endswith(".py")  # not compiled: from the sources
+    assert {m for m, f in native_modules.items() if f and f.endswith(SUFFIX)} <= set(COMPILED_MODULES)
     assert _without_seconds(json.loads(native.stdout)) == _without_seconds(json.loads(pure.stdout))
+
+
+@needs_build
+def test_the_build_holds_the_listed_modules_only() -> None:
+    """One extension per module of MODULES and one library per package, nothing left
+    over from an earlier module list (it would shadow that module's source)."""
+    built = {
+        f"{package}/{compiled.FOLDER}/{path.name}"
+        for package in compiled.PACKAGES
+        for path in (ROOT / package / compiled.FOLDER).glob(f"*{SUFFIX}")
+    }
+    listed = {
+        f"{p.rpartition('/')[0]}/{compiled.FOLDER}/{p.rpartition('/')[2][:-3]}{SUFFIX}"
+        for p in mypyc_build.module_paths()
+    }
+    assert built == listed | {f"{package}/{compiled.FOLDER}/_core__mypyc{SUFFIX}" for package in compiled.PACKAGES}
 
 
 @needs_build

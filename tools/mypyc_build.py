@@ -34,6 +34,7 @@ Example::
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import os
 import re
@@ -121,8 +122,6 @@ def compile_blocker() -> str | None:
 
 def _third_party(paths: list[Path]) -> list[str]:
     """The top-level packages that ``paths`` import, but the stdlib and typelens."""
-    import ast
-
     names = set()
     for path in paths:
         for node in ast.walk(ast.parse(path.read_bytes())):
@@ -213,16 +212,17 @@ def build(python: str = sys.executable, jobs: int = 2, force: bool = False) -> s
     env = {**os.environ, "TYPELENS_MYPYC_OPT": OPT_LEVEL}
     command = [python, "-c", _SETUP, groups, "build_ext", "--inplace", "--parallel", str(jobs)]
     done = subprocess.run(command, cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if done.returncode != 0:  # mypy's errors and gcc's, without setuptools' progress lines
-        sys.stderr.write("\n".join(line for line in done.stdout.splitlines() if "error" in line.lower())[-6000:] + "\n")
+    if done.returncode != 0:  # mypy's errors, gcc's and ld's, without setuptools' progress lines
+        progress = ("gcc ", "copying ", "creating ", "building ", "running ")
+        said = [line for line in done.stdout.splitlines() if not line.startswith(progress)]
+        sys.stderr.write("\n".join(said[-40:]) + "\n")
         raise subprocess.CalledProcessError(done.returncode, command[:2])
-    extensions = []
-    for package in hook.PACKAGES:
-        folder = ROOT / package / hook.FOLDER
-        folder.mkdir()
-        for built in sorted((work / "typelens" / package).glob(f"*{suffix}")):
-            shutil.copy2(built, folder / built.name)
-            extensions.append(f"{package}/{hook.FOLDER}/{built.name}")
+    extensions = sorted(line.partition(" ")[2] for line in _planned(hook, suffix) if line.startswith("ext "))
+    for package in hook.PACKAGES:  # the planned modules only: a dropped module's old one stays behind in work/
+        (ROOT / package / hook.FOLDER).mkdir()
+    for path in extensions:
+        package, _, name = path.partition(f"/{hook.FOLDER}/")
+        shutil.copy2(work / "typelens" / package / name, ROOT / path)
     manifest = hook.manifest_text(str(ROOT), suffix, extensions)
     (ROOT / hook.MANIFEST_PATH).write_text(manifest.replace("\n", f"\nbuild -O{OPT_LEVEL}\n", 1))
     folders = ", ".join(f"{p}/{hook.FOLDER}" for p in hook.PACKAGES)
@@ -245,11 +245,20 @@ def get_requires_for_build_wheel(config_settings=None):
 
 
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
-    compiling = _compiling() and importlib.util.find_spec("mypyc") is not None
+    compiling = _compiling()
+    if compiling and importlib.util.find_spec("mypyc") is None:
+        if os.environ.get("TYPELENS_MYPYC") == "1":
+            raise RuntimeError("TYPELENS_MYPYC=1 but mypyc is not installed in the build environment")
+        sys.stderr.write("typelens: mypyc is not installed (a build without isolation): the pure wheel\n")
+        compiling = False
     if compiling:
-        sys.stderr.write(build() + "\n")
-    elif os.environ.get("TYPELENS_MYPYC") == "1":
-        raise RuntimeError("TYPELENS_MYPYC=1 but mypyc is not installed in the build environment")
+        try:
+            sys.stderr.write(f"typelens: {build()}\n")
+        except (subprocess.CalledProcessError, ValueError) as err:
+            if os.environ.get("TYPELENS_MYPYC") == "1":
+                raise
+            sys.stderr.write(f"typelens: the core did not compile ({err}): the pure wheel\n")
+            compiling = False
     os.environ["TYPELENS_WHEEL_COMPILED"] = "1" if compiling else "0"  # read by setup.py
     try:
         return _setuptools.build_wheel(wheel_directory, config_settings, metadata_directory)
