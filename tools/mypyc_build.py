@@ -115,7 +115,7 @@ def compile_blocker() -> str | None:
     no C compiler, no Python headers.  mypy itself comes as a build requirement."""
     if os.environ.get("TYPELENS_MYPYC", "") == "0":
         return "TYPELENS_MYPYC=0"
-    compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    compiler = (os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc").split()[0]  # as setuptools picks it
     if shutil.which(compiler) is None:
         return f"no C compiler ({compiler})"
     if not Path(sysconfig.get_paths()["include"], "Python.h").is_file():
