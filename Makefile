@@ -33,9 +33,9 @@ $(STAMP): pyproject.toml Makefile
 	@touch $(STAMP)
 
 # The compiled core (docs/performance.md, "The compiled core"): mypyc, from the test extra's
-# mypy, over the hot modules of analyzer/ and typeinfer/ when a C compiler is present; a
-# first build takes about 2.5 CPU-minutes, an up-to-date one is checked in a second, and
-# without a compiler it says so in one line and the pure-Python modules run.
+# mypy, over the hot modules of analyzer/ and typeinfer/ when a C compiler is present. A
+# first build takes about 2 CPU-minutes (3.5 minutes on 2 loaded cores), an up-to-date one
+# is checked in a second; without a compiler it says so in one line and Python runs.
 compiled: $(STAMP)
 	MYPY_PYTHON=$(BIN)/python tools/mypyc-build
 
