@@ -24,11 +24,16 @@ Nothing here imports torch, transformers or pygls, and nothing executes the code
 it reads.  The names above are loaded on first use (PEP 562): ``from
 typelens.analyzer import InputError`` imports ``.errors`` alone, not the parser,
 so that a command answered from the result cache starts without tree-sitter.
+When a fresh mypyc build exists, :mod:`.compiled` puts its folder first on
+``__path__``.
 """
 
 from typing import TYPE_CHECKING
 
+from .compiled import extend_path
 from .lazy import lazy_attributes
+
+extend_path(__path__, "analyzer")
 
 if TYPE_CHECKING:  # what the names are; at run time __getattr__ imports each module on first use
     from .builder import GraphConfig, build_graph, build_graph_from_path, build_graph_safely

@@ -4,7 +4,8 @@ Exit codes: 0 success, 1 findings (``analyze``), 2 usage or internal error, or a
 optional dependency that is not installed (one line names the extra to install).
 
 This module is the console script's entry point and imports nothing but
-``sys``: ``typelens --version`` is answered here, without typer; any other
+``sys``: ``typelens --version`` is answered here, without typer (``--verbose``
+adds which core runs, compiled or pure: ``typelens.analyzer.compiled``); any other
 command line imports the command tree (``cli/app.py``: typer, click's plain
 help), and the heavy imports (the analyzer, onnxruntime, torch, pyarrow) happen
 inside the commands, so that ``--help`` and a command's argument errors cost
@@ -131,12 +132,23 @@ def build_command(argv: list[str]):
             gc.enable()
 
 
+def core_line() -> str:
+    """Which core runs (``typelens --version --verbose``): mypyc's compiled modules,
+    or the pure-Python ones and why (typelens.analyzer.compiled)."""
+    from typelens.analyzer.compiled import compiled_state
+
+    compiled, detail = compiled_state()
+    return f"core: compiled by mypyc ({detail})" if compiled else f"core: pure Python ({detail})"
+
+
 def main() -> None:
     """Console-script entry point."""
     if is_version_only(sys.argv[1:]):
         from .version import __version__
 
         sys.stdout.write(f"typelens {__version__}\n")
+        if {"-v", "--verbose"} & set(sys.argv[1:]):
+            sys.stdout.write(core_line() + "\n")
         return
     try:
         build_command(sys.argv[1:])()

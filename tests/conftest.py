@@ -14,6 +14,11 @@ import pytest
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent
 
+# The suite runs the pure-Python core even where `make` built the compiled one: tests
+# patch module globals, which compiled modules do not read.  tests/test_compiled.py
+# runs the compiled build in subprocesses; TYPELENS_PURE=0 runs the suite compiled.
+os.environ.setdefault("TYPELENS_PURE", "1")
+
 # The suite runs as if its virtual environment were activated: projects analysed
 # in temporary folders find the installed packages (numpy, typer...) there, as a
 # user's project finds its own (``typelens.analyzer.environment``).

@@ -94,12 +94,16 @@ _COPY_IGNORE = shutil.ignore_patterns(
     ".hypothesis",
     ".typelens-cache",
     "out",
+    "_mypyc",
 )
 
 
 def _clean_env() -> dict[str, str]:
-    """The environment minus anything that could put this checkout on ``sys.path``."""
-    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP")}
+    """The environment minus anything that could put this checkout on ``sys.path``,
+    and building typelens pure (``TYPELENS_MYPYC=0``: no mypy to fetch, no compiler
+    run; tests/test_compiled.py builds the compiled wheel)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP")}
+    return {**env, "TYPELENS_MYPYC": "0"}
 
 
 def _source_modules() -> list[Path]:
@@ -163,9 +167,16 @@ def test_help_and_version_import_nothing_heavy(argv: list[str]) -> None:
 def test_version_skips_typer_and_usage_errors_skip_rich_and_pydantic() -> None:
     """``--version`` is answered before typer loads; help and argument errors use
     click's plain formatter (no rich) and typer without pydantic (before 0.29)."""
-    version = _modules_after(["-v", "--version"], watched=("typer", "click", "rich", "pydantic", "logging"))
+    version = _modules_after(["--version"], watched=("typer", "click", "rich", "pydantic", "logging"))
     assert version.returncode == 0 and version.stdout.splitlines()[0] == f"typelens {__version__}"
     assert _heavy(version) == []
+    # the verbose form adds which core runs (the suite's: pure), from the analyzer's package only
+    verbose = _modules_after(["-v", "--version"], watched=("typer", "click", "rich", "pydantic", "typelens.analyzer."))
+    assert verbose.returncode == 0 and verbose.stdout.splitlines()[:2] == [
+        f"typelens {__version__}",
+        "core: pure Python (TYPELENS_PURE is set)",
+    ]
+    assert _heavy(verbose) == ["typelens.analyzer.compiled", "typelens.analyzer.lazy"]
     for argv in (["--help"], ["analyze", "--help"], ["infer", "--bogus"], ["analyze"]):
         run = _modules_after(argv, watched=("rich", "pydantic"))
         assert run.returncode == (0 if "--help" in argv else 2), run.stderr
@@ -310,6 +321,7 @@ def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory):
 @pytest.mark.slow
 def test_wheel_holds_every_package_module_and_model(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
+    assert wheel.name.endswith("-py3-none-any.whl") and not [n for n in names if "/_mypyc/" in n]  # TYPELENS_MYPYC=0
     modules = [m.relative_to(ROOT).as_posix() for m in _source_modules()]
     assert {"analyzer/__init__.py", "typeinfer/neural/__init__.py", "cli/version.py"} <= set(modules)
     for module in modules:
