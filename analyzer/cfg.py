@@ -31,11 +31,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Callable, Generator
+from typing import TYPE_CHECKING, Callable, Generator
 
 from . import codes
 from .graph import EdgeKind, Scope, ScopeKind
 from .spans import Diagnostic, Span
+
+if TYPE_CHECKING:
+    from mypy_extensions import mypyc_attr
+else:
+    from .native import mypyc_attr  # see .native: the TypeScript side extends CfgArrays
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +64,7 @@ class _Loop:
     breaks: list[Pred] = field(default_factory=list)
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class CfgArrays:
     """The node arrays a control-flow builder appends ``entry``/``exit`` nodes to,
     and the edges it records (shared by the Python and the script builders)."""

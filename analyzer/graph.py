@@ -35,11 +35,16 @@ import enum
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Sequence, overload
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence, overload
 
 from .heap import paused_gc
 from .source import Source
 from .spans import Diagnostic, Span
+
+if TYPE_CHECKING:
+    from mypy_extensions import mypyc_attr
+else:
+    from .native import mypyc_attr  # see .native: the TypeScript side extends ProgramGraph
 
 logger = logging.getLogger(__name__)
 
@@ -348,6 +353,7 @@ def last_descendant(children: list[list[int]], node: int) -> int:
     return node
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class ProgramGraph:
     """The program graph of one file.  Build it with :func:`build_graph`."""
 

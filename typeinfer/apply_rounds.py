@@ -38,6 +38,7 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from typelens.analyzer import GraphConfig, ProgramGraph, ProjectIndex
 from typelens.analyzer.environment import discover_environment
@@ -50,6 +51,11 @@ from .engine import TypeEngine
 from .predictions import Prediction
 from .run import FileSet, InferOptions, InferResult, file_sets, project_files
 from .session import AnalysisSession
+
+if TYPE_CHECKING:
+    from mypy_extensions import mypyc_attr
+else:
+    from typelens.analyzer.native import mypyc_attr  # see .native: the TypeScript side extends _FileRounds
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +107,7 @@ class Annotated:
 
 
 @dataclass(slots=True)
+@mypyc_attr(allow_interpreted_subclasses=True)
 class _FileRounds:
     """One file's edits across the rounds (the working state; results are :class:`Annotated`)."""
 

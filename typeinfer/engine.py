@@ -25,6 +25,7 @@ import json
 import logging
 import threading
 import time
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, ClassVar, Iterator, TypeVar, cast
 
@@ -56,7 +57,10 @@ from .types import NEVER, Type
 from .usage import UsageModel
 
 if TYPE_CHECKING:
+    from mypy_extensions import mypyc_attr
     from .session import AnalysisSession
+else:
+    from typelens.analyzer.native import mypyc_attr  # see .native: the TypeScript side extends StepBudgets
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +122,7 @@ class GraphUnavailable(InputError):
     cannot be read or parsed into a graph (deleted, unreadable, not a file)."""
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class StepBudgets:
     """The question budgets of an engine that counts its questions in ``steps``
     and raises :class:`BudgetSpent` past ``budget_end`` (this engine's and the
@@ -293,7 +298,9 @@ class TypeEngine(StepBudgets):
         return target
 
     def resolve_binding(self, path: str, g: ProgramGraph, binding: ImportBinding) -> Definition | ModuleLocation | None:
-        return self.memo(("binding", path, binding.node), lambda: self._resolve_binding(path, g, binding))
+        compute: Callable[[], object] = partial(self._resolve_binding, path, g, binding)
+        found = self.memo(("binding", path, binding.node), compute)  # object: a cut cycle's Never is no target
+        return found if isinstance(found, (Definition, ModuleLocation)) else None
 
     def _resolve_binding(
         self, path: str, g: ProgramGraph, binding: ImportBinding

@@ -20,12 +20,18 @@ import itertools
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from typelens.analyzer import ProgramGraph, ScopeKind, SymbolKind, slice_of
 
 from .callables import signature
 from .declared import Declared, generic, unwrapped
 from .normalize import normalise
+
+if TYPE_CHECKING:
+    from mypy_extensions import mypyc_attr
+else:
+    from typelens.analyzer.native import mypyc_attr  # see .native: the TypeScript side extends TokenStream
 
 # operators of two or three characters are one token each, as Python's tokenizer
 # gives them: `a == b` is not `a = = b` (a window would cut it after the first `=`)
@@ -57,6 +63,7 @@ class Target:
     values: tuple[str, ...] = ()  # value_shapes(): what gives it its values, read off the syntax
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class TokenStream:
     """The file's tokens without annotations, comments or string contents; ``data``:
     the text ``g``'s tree was parsed from where that is not its source (a recovered
