@@ -31,16 +31,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Generator
+from typing import Callable, Generator
 
 from . import codes
 from .graph import EdgeKind, Scope, ScopeKind
 from .spans import Diagnostic, Span
 
-if TYPE_CHECKING:
+try:  # mypyc's class options (see analyzer/native.py): the TypeScript side extends CfgArrays
     from mypy_extensions import mypyc_attr
-else:
-    from .native import mypyc_attr  # see .native: the TypeScript side extends CfgArrays
+except ImportError:  # needed only where mypyc builds
+    from .native import mypyc_attr  # type: ignore[assignment]
 
 logger = logging.getLogger(__name__)
 

@@ -35,16 +35,16 @@ import enum
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Iterator, Sequence, overload
+from typing import Iterable, Iterator, Sequence, overload
 
 from .heap import paused_gc
 from .source import Source
 from .spans import Diagnostic, Span
 
-if TYPE_CHECKING:
+try:  # mypyc's class options (see analyzer/native.py): the TypeScript side extends ProgramGraph
     from mypy_extensions import mypyc_attr
-else:
-    from .native import mypyc_attr  # see .native: the TypeScript side extends ProgramGraph
+except ImportError:  # needed only where mypyc builds
+    from .native import mypyc_attr  # type: ignore[assignment]
 
 logger = logging.getLogger(__name__)
 

@@ -4,21 +4,23 @@
 refuses an interpreted subclass ("interpreted classes cannot inherit from
 compiled") unless it is marked, and the TypeScript side (not compiled) extends a
 few of them (``ScriptGraph(ProgramGraph)``, ``ScriptCfg(CfgArrays)``...).  A
-module marks such a class with ``mypy_extensions.mypyc_attr``, imported for mypy
-alone, and takes this identity decorator at run time::
+module marks such a class with ``mypy_extensions.mypyc_attr`` where that is
+installed (mypy brings it, so wherever mypyc builds) and with this identity
+decorator elsewhere::
 
-    if TYPE_CHECKING:
+    try:
         from mypy_extensions import mypyc_attr
-    else:
-        from .native import mypyc_attr
+    except ImportError:
+        from .native import mypyc_attr  # type: ignore[assignment]
 
     @mypyc_attr(allow_interpreted_subclasses=True)
     class ProgramGraph: ...
 
-mypyc reads the decorator while it compiles and drops it (the ``else`` is
-unreachable to mypy, so the compiled module imports nothing), and pure Python
-calls this one, which returns the class unchanged: ``mypy_extensions`` is needed
-only where mypy runs.
+mypyc reads the decorator while it compiles and leaves it out of the compiled
+class; pure Python calls it, and both return the class unchanged, so the wheel
+needs no ``mypy_extensions`` at run time.  (An ``if TYPE_CHECKING: ... else:``
+import does not do: mypyc compiles the ``else``, unreachable to mypy, as a
+"Reached allegedly unreachable code" error.)
 """
 
 from __future__ import annotations

@@ -38,7 +38,6 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from typelens.analyzer import GraphConfig, ProgramGraph, ProjectIndex
 from typelens.analyzer.environment import discover_environment
@@ -52,10 +51,10 @@ from .predictions import Prediction
 from .run import FileSet, InferOptions, InferResult, file_sets, project_files
 from .session import AnalysisSession
 
-if TYPE_CHECKING:
+try:  # mypyc's class options (see analyzer/native.py): the TypeScript side extends _FileRounds
     from mypy_extensions import mypyc_attr
-else:
-    from typelens.analyzer.native import mypyc_attr  # see .native: the TypeScript side extends _FileRounds
+except ImportError:  # needed only where mypyc builds
+    from typelens.analyzer.native import mypyc_attr  # type: ignore[assignment]
 
 logger = logging.getLogger(__name__)
 

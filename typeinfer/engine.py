@@ -57,10 +57,12 @@ from .types import NEVER, Type
 from .usage import UsageModel
 
 if TYPE_CHECKING:
-    from mypy_extensions import mypyc_attr
     from .session import AnalysisSession
-else:
-    from typelens.analyzer.native import mypyc_attr  # see .native: the TypeScript side extends StepBudgets
+
+try:  # mypyc's class options (see analyzer/native.py): the TypeScript side extends StepBudgets
+    from mypy_extensions import mypyc_attr
+except ImportError:  # needed only where mypyc builds
+    from typelens.analyzer.native import mypyc_attr  # type: ignore[assignment]
 
 logger = logging.getLogger(__name__)
 

@@ -20,7 +20,6 @@ import itertools
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from typelens.analyzer import ProgramGraph, ScopeKind, SymbolKind, slice_of
 
@@ -28,10 +27,10 @@ from .callables import signature
 from .declared import Declared, generic, unwrapped
 from .normalize import normalise
 
-if TYPE_CHECKING:
+try:  # mypyc's class options (see analyzer/native.py): the TypeScript side extends TokenStream
     from mypy_extensions import mypyc_attr
-else:
-    from typelens.analyzer.native import mypyc_attr  # see .native: the TypeScript side extends TokenStream
+except ImportError:  # needed only where mypyc builds
+    from typelens.analyzer.native import mypyc_attr  # type: ignore[assignment]
 
 # operators of two or three characters are one token each, as Python's tokenizer
 # gives them: `a == b` is not `a = = b` (a window would cut it after the first `=`)
