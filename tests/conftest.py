@@ -77,7 +77,7 @@ def is_core_compiled() -> bool:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """End-to-end tests (subprocess servers) run last, after the fast ones.  Against
-    the compiled core, a ``pure_only`` test (it patches a function that compiled code
+    the compiled core, a ``pure_only`` test (most patch a function that compiled code
     calls directly, not through its module) is skipped with its reason."""
     items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
     if any(item.get_closest_marker("pure_only") for item in items) and is_core_compiled():
