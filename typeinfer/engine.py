@@ -177,6 +177,9 @@ class TypeEngine(StepBudgets):
         self._resolved: dict[tuple[str, str], Definition | ModuleLocation | None] = {}  # see resolve_name
         self._project_files: dict[str, int] = {}
         self.project_paths: list[str] = []
+        # what the editor features keep per engine (.ide.completion's member lists): here,
+        # not in a weak mapping, since an engine compiled by mypyc takes no weak reference
+        self.ide_lists: dict[object, object] = {}
         if project is not None and project.root is not None:
             for i, name in enumerate(project.files):
                 resolved = str((project.root / name).resolve())

@@ -22,11 +22,9 @@ Example::
 from __future__ import annotations
 
 import re
-import threading
 import time
-import weakref
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from typelens.analyzer import Definition, ProgramGraph, ScopeKind, SymbolKind
 
@@ -176,22 +174,14 @@ def member_entries(engine: "TypeEngine", receiver: Type) -> list[CompletionEntry
     per engine and type (an editor's revision lists ``self``'s members at the dots
     of every method of a class, and its answers do not change: an engine reads
     one version of the files)."""
-    with _LISTED_LOCK:
-        listed = _LISTED.setdefault(engine, {})
-        found = listed.get(receiver)
+    key = ("members", receiver)
+    found = cast("tuple[CompletionEntry, ...] | None", engine.ide_lists.get(key))
     if found is None:
         entries, whole = _member_entries(engine, receiver)
         found = tuple(entries)
         if whole:  # a list past the detail budget is provisional: a warmer ask details it
-            with _LISTED_LOCK:
-                listed[receiver] = found
+            engine.ide_lists[key] = found
     return list(found)
-
-
-# member_entries' lists by engine (an engine answers one thread at a time; the lock
-# guards the mapping itself, which the engines of several revisions share)
-_LISTED: "weakref.WeakKeyDictionary[TypeEngine, dict[Type, tuple[CompletionEntry, ...]]]" = weakref.WeakKeyDictionary()
-_LISTED_LOCK = threading.Lock()
 
 
 def _member_entries(engine: "TypeEngine", receiver: Type) -> tuple[list[CompletionEntry], bool]:
