@@ -99,6 +99,11 @@ class ScopeKind(str, enum.Enum):
     COMPREHENSION = "comprehension"
     BLOCK = "block"  # TypeScript/JavaScript: a block holding let/const (analyzer.typescript)
 
+    def __reduce__(self) -> tuple:
+        # pickled whole by its constructor: compiled by mypyc, the default sets each field of a
+        # bare instance, which a frozen class refuses (graphs built in --jobs workers)
+        return Scope, (self.id, self.kind, self.node, self.name, self.qualname, self.parent, self.entry, self.exit)
+
 
 @dataclass(frozen=True, slots=True)
 class Scope:
@@ -124,6 +129,11 @@ class SymbolKind(str, enum.Enum):
     BUILTIN = "builtin"
     TYPE = "type"  # TypeScript: an interface, type alias or type parameter
     UNRESOLVED = "unresolved"
+
+    def __reduce__(self) -> tuple:
+        # pickled whole by its constructor: compiled by mypyc, the default sets each field of a
+        # bare instance, which a frozen class refuses (graphs built in --jobs workers)
+        return Symbol, (self.id, self.name, self.scope, self.kind, self.definitions, self.uses, self.is_global_decl)
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,6 +334,11 @@ class ImportBinding:
     level: int
     name: str | None  # None for ``import a.b``
     bound: str  # the local name ('*' for star imports)
+
+    def __reduce__(self) -> tuple:
+        # pickled whole by its constructor: compiled by mypyc, the default sets each field of a
+        # bare instance, which a frozen class refuses (graphs built in --jobs workers)
+        return ImportBinding, (self.node, self.statement, self.module, self.level, self.name, self.bound)
 
 
 _LEAF: list[int] = []  # the children of every leaf of a loaded graph (see ProgramGraph.children)
