@@ -99,11 +99,6 @@ class ScopeKind(str, enum.Enum):
     COMPREHENSION = "comprehension"
     BLOCK = "block"  # TypeScript/JavaScript: a block holding let/const (analyzer.typescript)
 
-    def __reduce__(self) -> tuple:
-        # pickled whole by its constructor: compiled by mypyc, the default sets each field of a
-        # bare instance, which a frozen class refuses (graphs built in --jobs workers)
-        return Scope, (self.id, self.kind, self.node, self.name, self.qualname, self.parent, self.entry, self.exit)
-
 
 @dataclass(frozen=True, slots=True)
 class Scope:
@@ -118,6 +113,11 @@ class Scope:
     entry: int = -1  # synthetic CFG entry node (module, class, function)
     exit: int = -1
 
+    def __reduce__(self) -> tuple:
+        # pickled whole by its constructor: compiled by mypyc, the default sets each field of a
+        # bare instance, which a frozen class refuses (graphs built in --jobs workers)
+        return Scope, (self.id, self.kind, self.node, self.name, self.qualname, self.parent, self.entry, self.exit)
+
 
 class SymbolKind(str, enum.Enum):
     VARIABLE = "variable"
@@ -129,11 +129,6 @@ class SymbolKind(str, enum.Enum):
     BUILTIN = "builtin"
     TYPE = "type"  # TypeScript: an interface, type alias or type parameter
     UNRESOLVED = "unresolved"
-
-    def __reduce__(self) -> tuple:
-        # pickled whole by its constructor: compiled by mypyc, the default sets each field of a
-        # bare instance, which a frozen class refuses (graphs built in --jobs workers)
-        return Symbol, (self.id, self.name, self.scope, self.kind, self.definitions, self.uses, self.is_global_decl)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +142,11 @@ class Symbol:
     definitions: tuple[int, ...]
     uses: tuple[int, ...]
     is_global_decl: bool = False  # declared ``global``/``nonlocal`` somewhere
+
+    def __reduce__(self) -> tuple:
+        # pickled whole by its constructor: compiled by mypyc, the default sets each field of a
+        # bare instance, which a frozen class refuses (graphs built in --jobs workers)
+        return Symbol, (self.id, self.name, self.scope, self.kind, self.definitions, self.uses, self.is_global_decl)
 
 
 # Compiled by mypyc (``tools/mypyc-build``), this module is an extension module and its
