@@ -55,11 +55,18 @@ class CompletionEntry:
     ref: tuple[str, int, bool] | None = None  # its definition (file, node, bound): resolved on demand
 
 
+def _import_names(analysis: "FileAnalysis", typed: str) -> frozenset[str] | None:
+    """:func:`.queries.import_names` of a Python file; none for a script, whose
+    imports name their modules in strings (the patterns are Python's, and the
+    query, compiled, takes a Python engine only)."""
+    return import_names(analysis.engine, typed) if analysis.language == "python" else None
+
+
 def completions(analysis: "FileAnalysis", offset: int) -> list[CompletionEntry]:
     data = analysis.graph.source.data
     line_start = data.rfind(b"\n", 0, offset) + 1
     typed = _WORD_AT_END.sub("", data[line_start:offset].decode("utf-8", "replace"))
-    names = import_names(analysis.engine, typed)
+    names = _import_names(analysis, typed)
     if names is not None:
         return import_completions(analysis, data[line_start:offset], names)
     dot = member_dot(data, offset)
@@ -82,7 +89,7 @@ def carried_completions(
     flow at the cursor may narrow it)."""
     line_start = data.rfind(b"\n", 0, offset) + 1
     typed = _WORD_AT_END.sub("", data[line_start:offset].decode("utf-8", "replace"))
-    names = import_names(analysis.engine, typed)
+    names = _import_names(analysis, typed)
     if names is not None:
         return import_completions(analysis, data[line_start:offset], names)
     found = carried_chain(data, offset) if analysis.language == "python" else receiver_chain(data, offset)
