@@ -37,6 +37,11 @@ from . import codes
 from .graph import EdgeKind, Scope, ScopeKind
 from .spans import Diagnostic, Span
 
+try:  # mypyc's class options (see analyzer/native.py): the TypeScript side extends CfgArrays
+    from mypy_extensions import mypyc_attr
+except ImportError:  # needed only where mypyc builds
+    from .native import mypyc_attr  # type: ignore[assignment]
+
 logger = logging.getLogger(__name__)
 
 Pred = tuple[int, EdgeKind]
@@ -63,6 +68,7 @@ class _Loop:
     breaks: list[Pred] = field(default_factory=list)
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class CfgArrays:
     """The node arrays a control-flow builder appends ``entry``/``exit`` nodes to,
     and the edges it records (shared by the Python and the script builders)."""

@@ -18,7 +18,7 @@ import json
 import logging
 import re
 from bisect import bisect_right
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from .graph import EdgeKind, ProgramGraph
 from .project_graph import ProjectGraph
@@ -165,15 +165,21 @@ def iter_graph_json(
     yield "}"
 
 
-class _Quoted(dict):
-    """JSON text of strings, each encoded once (kinds, fields, scopes, names repeat)."""
+class _Quoted:
+    """JSON text of strings, each encoded once (kinds, fields, scopes, names repeat).
+    It holds its dict rather than being one: compiled by mypyc, a ``dict`` subclass
+    crashes the interpreter (tools/mypyc-build)."""
 
-    encode = staticmethod(json.JSONEncoder(ensure_ascii=False).encode)
+    __slots__ = ("_texts", "encode")
+
+    def __init__(self) -> None:
+        self._texts: dict[str | None, str] = {}
+        self.encode: Callable[[object], str] = json.JSONEncoder(ensure_ascii=False).encode
 
     def __call__(self, text: str | None) -> str:
-        found = self.get(text)
+        found = self._texts.get(text)
         if found is None:
-            found = self[text] = self.encode(text)
+            found = self._texts[text] = self.encode(text)
         return found
 
 

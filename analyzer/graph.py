@@ -41,6 +41,11 @@ from .heap import paused_gc
 from .source import Source
 from .spans import Diagnostic, Span
 
+try:  # mypyc's class options (see analyzer/native.py): the TypeScript side extends ProgramGraph
+    from mypy_extensions import mypyc_attr
+except ImportError:  # needed only where mypyc builds
+    from .native import mypyc_attr  # type: ignore[assignment]
+
 logger = logging.getLogger(__name__)
 
 
@@ -108,6 +113,11 @@ class Scope:
     entry: int = -1  # synthetic CFG entry node (module, class, function)
     exit: int = -1
 
+    def __reduce__(self) -> tuple:
+        # pickled whole by its constructor: compiled by mypyc, the default sets each field of a
+        # bare instance, which a frozen class refuses (graphs built in --jobs workers)
+        return Scope, (self.id, self.kind, self.node, self.name, self.qualname, self.parent, self.entry, self.exit)
+
 
 class SymbolKind(str, enum.Enum):
     VARIABLE = "variable"
@@ -132,6 +142,11 @@ class Symbol:
     definitions: tuple[int, ...]
     uses: tuple[int, ...]
     is_global_decl: bool = False  # declared ``global``/``nonlocal`` somewhere
+
+    def __reduce__(self) -> tuple:
+        # pickled whole by its constructor: compiled by mypyc, the default sets each field of a
+        # bare instance, which a frozen class refuses (graphs built in --jobs workers)
+        return Symbol, (self.id, self.name, self.scope, self.kind, self.definitions, self.uses, self.is_global_decl)
 
 
 # Compiled by mypyc (``tools/mypyc-build``), this module is an extension module and its
@@ -320,6 +335,11 @@ class ImportBinding:
     name: str | None  # None for ``import a.b``
     bound: str  # the local name ('*' for star imports)
 
+    def __reduce__(self) -> tuple:
+        # pickled whole by its constructor: compiled by mypyc, the default sets each field of a
+        # bare instance, which a frozen class refuses (graphs built in --jobs workers)
+        return ImportBinding, (self.node, self.statement, self.module, self.level, self.name, self.bound)
+
 
 _LEAF: list[int] = []  # the children of every leaf of a loaded graph (see ProgramGraph.children)
 
@@ -348,6 +368,7 @@ def last_descendant(children: list[list[int]], node: int) -> int:
     return node
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class ProgramGraph:
     """The program graph of one file.  Build it with :func:`build_graph`."""
 

@@ -53,6 +53,11 @@ class Source:
     is_binary: bool = False
     diagnostics: tuple[Diagnostic, ...] = field(default=())
 
+    def __reduce__(self) -> tuple:
+        # pickled whole by its constructor: compiled by mypyc, the default sets each field of a
+        # bare instance, which a frozen class refuses (graphs built in --jobs workers)
+        return Source, (self.path, self.data, self.text, self.encoding, self.is_binary, self.diagnostics)
+
 
 def _looks_binary(raw: bytes) -> str | None:
     """A reason why ``raw`` looks like a binary file, or ``None``."""

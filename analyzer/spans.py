@@ -33,6 +33,11 @@ class Span:
     def empty(cls) -> "Span":
         return cls(0, 0, 0, 0, 0, 0)
 
+    def __reduce__(self) -> tuple:
+        # pickled whole by its constructor: compiled by mypyc, the default sets each field of a
+        # bare instance, which a frozen class refuses (graphs built in --jobs workers)
+        return Span, (self.start_byte, self.end_byte, self.start_row, self.start_col, self.end_row, self.end_col)
+
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
@@ -59,3 +64,8 @@ class Diagnostic:
             "start": [span.start_row, span.start_col],
             "end": [span.end_row, span.end_col],
         }
+
+    def __reduce__(self) -> tuple:
+        # pickled whole by its constructor: compiled by mypyc, the default sets each field of a
+        # bare instance, which a frozen class refuses (graphs built in --jobs workers)
+        return Diagnostic, (self.code, self.message, self.span, self.severity, self.path)

@@ -95,6 +95,7 @@ def test_only_the_given_paths_are_written(tricky: Path) -> None:
     assert [n for n in after if after[n] != before[n]] == ["nested.py"]
 
 
+@pytest.mark.pure_only(reason="patches apply_rounds.plan_edits")
 def test_refuses_a_file_changed_on_disk(tricky: Path, monkeypatch) -> None:
     """Changed between the read the edits are planned on and the write."""
     from typelens.typeinfer import apply_rounds
@@ -167,6 +168,7 @@ def test_the_check_after_edits_keeps_the_symbol_table_errors_an_annotation_can_m
         (b"def f(a=1):\n    x = a\n    global x\n    return x\n", 2, False),  # then the text as read, to say why
     ],
 )
+@pytest.mark.pure_only(reason="spies on apply_rounds.compile_error")
 def test_a_file_is_compiled_in_full_once_when_its_edits_compile(
     tmp_path: Path, monkeypatch, raw: bytes, full_compiles: int, written: bool
 ) -> None:

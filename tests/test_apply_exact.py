@@ -100,6 +100,7 @@ def test_hostile_bytes_are_kept_and_a_second_run_adds_nothing(tmp_path: Path) ->
     assert b"annotated 0 file(s)" in second.stderr
 
 
+@pytest.mark.pure_only(reason="patches apply_rounds.plan_edits")
 def test_an_edit_that_would_not_compile_is_left_out_with_a_note(tmp_path: Path, monkeypatch) -> None:
     """The compile check is the backstop behind the planner's rules: a bad edit
     (the chained target the planner skips, forced in here) goes, the rest stays."""
@@ -122,6 +123,7 @@ def test_an_edit_that_would_not_compile_is_left_out_with_a_note(tmp_path: Path, 
     assert "forced.py:5: left out ': int': the file would not compile" in result.output
 
 
+@pytest.mark.pure_only(reason="patches apply_rounds.plan_edits")
 def test_a_failure_on_one_file_leaves_it_alone_and_annotates_the_rest(tmp_path: Path, monkeypatch) -> None:
     from typelens.typeinfer import apply_rounds
 

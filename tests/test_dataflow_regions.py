@@ -10,6 +10,9 @@ import pytest
 from typelens.analyzer import EdgeKind, build_graph
 from typelens.analyzer import dataflow
 
+# each test swaps DataflowBuilder._one_source_states, which the compiled builder calls directly
+pytestmark = pytest.mark.pure_only(reason="patches DataflowBuilder._one_source_states")
+
 CASES = {  # functions that define nothing but their parameters: each takes the short way
     "parameters": "def f(a, b=1):\n    return a + b\n",
     "loop": "def f(a):\n    while a:\n        print(a)\n    return a\n",

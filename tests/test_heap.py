@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import gc
 
+import pytest
+
 from typelens.analyzer import build_graph
 from typelens.analyzer.heap import batch_heap, paused_gc
 
@@ -36,6 +38,7 @@ def test_a_graph_built_in_a_batch_run_is_not_scanned_by_the_next_young_collectio
         assert gc.get_count()[0] < 100  # the young generation starts empty after the build
 
 
+@pytest.mark.pure_only(reason="patches _Rounds.run")
 def test_the_apply_rounds_run_with_the_first_runs_graphs_frozen(tmp_path, monkeypatch) -> None:
     from typelens.typeinfer import apply_rounds
     from typelens.typeinfer.run import InferOptions, infer_paths
@@ -74,10 +77,9 @@ def _up_and_down() -> None:
         _climb(600)  # a few hundred frames: several of CPython's 16 KiB frame-stack chunks
 
 
+@pytest.mark.pure_only(reason="compiled, with_frame_room calls fn itself: the core makes no Python frames")
 def test_recursion_in_frame_room_does_not_map_the_frame_stack_again_and_again() -> None:
     import sys
-
-    import pytest
 
     if sys.implementation.name != "cpython" or sys.version_info < (3, 11) or not sys.platform.startswith("linux"):
         pytest.skip("CPython 3.11+'s chunked frame stack; per-thread fault counts on Linux")

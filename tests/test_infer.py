@@ -194,6 +194,7 @@ def test_a_base_that_names_the_class_through_a_subclass_is_answered(tmp_path: Pa
     assert found[("size", "size")] == "float"
 
 
+@pytest.mark.pure_only(reason="patches TypeEngine.return_type")
 def test_a_function_whose_analysis_recurses_too_deep_loses_only_its_answers(tmp_path: Path, monkeypatch) -> None:
     from typelens.typeinfer.engine import TypeEngine
 

@@ -20,7 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from typelens.analyzer import ProjectIndex
 from typelens.typeinfer import run, workers
+from typelens.typeinfer.engine import TypeEngine
 from typelens.typeinfer.file_answers import FileAnswer
 from typelens.typeinfer.neural.batch_answers import BatchAnswers
 from typelens.typeinfer.run import InferOptions, check_paths, infer_paths
@@ -90,6 +92,7 @@ def _rows(result) -> list[tuple]:
     return [(p.path, p.scope, p.name, p.kind, p.type, p.confidence, p.span, p.source) for p in result.predictions]
 
 
+@pytest.mark.pure_only(reason="spies on workers.answer_in_workers")
 def test_workers_infer_what_one_process_infers(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     one = infer_paths([project], InferOptions(mode="static", use_cache=False))
     calls = _spy(monkeypatch)
@@ -100,6 +103,7 @@ def test_workers_infer_what_one_process_infers(project: Path, monkeypatch: pytes
     assert {"float", "Box"} <= {p.type for p in one.predictions if p.name in ("side", "square")}
 
 
+@pytest.mark.pure_only(reason="spies on workers.answer_in_workers")
 def test_workers_check_what_one_process_checks(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     uncached = Settings(cache=False)  # else the second run, finding the first's entry, records reads
     one, _ = check_paths([project], InferOptions(settings=uncached))
@@ -186,7 +190,7 @@ def test_ctrl_c_leaves_no_worker_behind(project: Path, tmp_path: Path) -> None:
     started = time.monotonic()
     try:
         with pytest.raises(KeyboardInterrupt):
-            workers.answer_in_workers(None, files, ask, 2)  # type: ignore[arg-type]
+            workers.answer_in_workers(TypeEngine(ProjectIndex(project)), files, ask, 2)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, saved)

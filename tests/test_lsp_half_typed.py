@@ -178,6 +178,7 @@ def test_classifier_answers_below_a_half_typed_line_equal_the_finished_files(tmp
     assert len(typed) == len(done) and not differ, f"{len(differ)} answers differ, first: {differ[:2]}"
 
 
+@pytest.mark.pure_only(reason="spies on recovery.recover_tree")
 def test_each_keystroke_recovers_from_the_last_recovery(tmp_path: Path, monkeypatch) -> None:
     """The graph of each revision comes from ``Document.recover``: one recovery per
     revision, re-parsed from the previous one and sharing its cache of statements

@@ -223,6 +223,7 @@ def test_the_call_monitor_asks_only_at_a_call(text: str, is_call: bool) -> None:
     assert bool(asked) is is_call
 
 
+@pytest.mark.pure_only(reason="spies on queries._patched_engine")
 def test_static_facts_read_generated_names_from_the_source_analysis(tmp_path, monkeypatch) -> None:
     """``append(self.`` generated after the cursor: ``self`` is read in the
     cursor's scope from the analysis the editor keeps, with no new copy analysed;

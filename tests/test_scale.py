@@ -280,6 +280,7 @@ def _annotated(path: Path):
     return done
 
 
+@pytest.mark.pure_only(reason="patches predictions.budgeted")
 def test_apply_annotates_a_file_past_its_budget_in_one_round(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -148,6 +148,7 @@ def test_the_suppressions_of_a_known_file_are_the_parsers() -> None:
 BOX = "class Box:\n    def __init__(self):\n        self.size = 1\n\n\nb = Box()\n"
 
 
+@pytest.mark.pure_only(reason="spies on suppressions.parse_bytes")
 @pytest.mark.parametrize("broken", [False, True], ids=["clean", "syntax-error"])
 def test_an_analysis_parses_again_only_a_broken_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, broken: bool

@@ -34,7 +34,8 @@ Example::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Callable, cast
 
 from typelens.analyzer import SymbolKind
 
@@ -75,7 +76,9 @@ def as_written(engine: TypeEngine, path: str, t: Type, kind: str = "return") -> 
         return make_union([shown, UNKNOWN]) if shown != t else t
     if not is_known(t):
         return t
-    aliases = engine.memo(("type aliases", path), lambda: module_aliases(engine, path))
+    compute: Callable[[], object] = partial(module_aliases, engine, path)
+    found = engine.memo(("type aliases", path), compute)  # read as object: a cut cycle's Never (see .engine.memo)
+    aliases = cast(Aliases, found) if isinstance(found, tuple) else ()
     return _as_any(engine, _rewrite(t, aliases, 0), kind)  # members counted as written
 
 

@@ -38,6 +38,7 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from typelens.analyzer import GraphConfig, ProgramGraph, ProjectIndex
 from typelens.analyzer.environment import discover_environment
@@ -50,6 +51,14 @@ from .engine import TypeEngine
 from .predictions import Prediction
 from .run import FileSet, InferOptions, InferResult, file_sets, project_files
 from .session import AnalysisSession
+
+if TYPE_CHECKING:  # loaded for hybrid and neural runs alone
+    from .hybrid import NeuralAssistant
+
+try:  # mypyc's class options (see analyzer/native.py): the TypeScript side extends _FileRounds
+    from mypy_extensions import mypyc_attr
+except ImportError:  # needed only where mypyc builds
+    from typelens.analyzer.native import mypyc_attr  # type: ignore[assignment]
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +110,7 @@ class Annotated:
 
 
 @dataclass(slots=True)
+@mypyc_attr(allow_interpreted_subclasses=True)
 class _FileRounds:
     """One file's edits across the rounds (the working state; results are :class:`Annotated`)."""
 
@@ -341,7 +351,7 @@ class _Rounds:
 
     def __init__(self, options: InferOptions, min_confidence: float, max_rounds: int):
         self.options, self.min_confidence, self.max_rounds = options, min_confidence, max_rounds
-        self._assistant = None
+        self._assistant: NeuralAssistant | None = None  # (declared: compiled by mypyc, an attribute keeps its type)
         self._scripts: dict[Path, bytes] = {}  # the scripts as they would be written (their index's overlay)
 
     def run(self, fs: FileSet, works: dict[str, _FileRounds], first: InferResult | None) -> dict[str, Annotated]:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Callable, TypeVar
 
 from typelens.analyzer import Definition, EdgeKind, ProgramGraph, Scope, ScopeKind, SymbolKind
@@ -1177,10 +1178,11 @@ class CallModel:
         used = self.telling_attributes(g, param)
         if not used:
             return None
-        found = self.engine.memo(("usage", frozenset(used)), lambda: self._class_with(used))
+        compute: Callable[[], object] = partial(self._class_with, used)
+        found = self.engine.memo(("usage", frozenset(used)), compute)  # object: a cut cycle's Never
         if isinstance(found, tuple):  # several project classes: the ones this file's imports reach
-            found = self._reached(path, found)
-        return self._unless_a_library_guess(found, used)
+            return self._unless_a_library_guess(self._reached(path, found), used)
+        return self._unless_a_library_guess(found if isinstance(found, ClassType) else None, used)
 
     def telling_attributes(self, g: ProgramGraph, definition: int) -> set[str]:
         """The attributes used on the symbol ``definition`` binds that say something of

@@ -30,7 +30,7 @@ from __future__ import annotations
 import logging
 from functools import partial
 from dataclasses import dataclass
-from typing import cast
+from typing import Callable, cast
 
 from typelens.analyzer import ProgramGraph, ScopeKind, SymbolKind
 from typelens.analyzer import codes
@@ -293,7 +293,8 @@ def _class_is_plain(engine: TypeEngine, cls: ClassType) -> bool:
         for base in info.bases:
             if not isinstance(base, ClassType) or base.name not in names and base.short not in ("Generic", "Protocol"):
                 return False
-        if not engine.memo(("plain-definition", info.path, info.node), partial(_definition_is_plain, engine, info)):
+        plain: Callable[[], object] = partial(_definition_is_plain, engine, info)  # a cut cycle's Never reads as true
+        if not engine.memo(("plain-definition", info.path, info.node), plain):
             return False
     return bool(chain)
 

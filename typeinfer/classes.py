@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import TYPE_CHECKING
 
 from typelens.analyzer import Definition, ModuleLocation, ProgramGraph, ScopeKind, Symbol, SymbolKind
@@ -124,9 +125,8 @@ class ClassModel:
         found = self._class_types.get(key)
         if found is None:
             engine = self.engine
-            found = self._class_types[key] = engine.about(
-                ("class-type", path, node), lambda: engine.classes.named_class(path, node)
-            )
+            named = partial(engine.classes.named_class, path, node)  # it asks no other question
+            found = self._class_types[key] = engine.about(("class-type", path, node), named, named)
             if found.name != "object":  # worked out elsewhere (another model's), or kept by the memo
                 self._defs.setdefault(found.name, key)
         return found

@@ -31,6 +31,7 @@ import enum
 import hashlib
 from dataclasses import fields, is_dataclass
 from pathlib import Path
+from functools import partial
 from typing import TYPE_CHECKING, Callable
 
 from .types import CallableType, ClassType, FunctionRef
@@ -80,7 +81,8 @@ def _plain_definition(engine: TypeEngine, path: str, node: int) -> object:
     from .check_arity import _definition_is_plain
 
     info = engine.classes.info(path, node)
-    return engine.memo(("plain-definition", path, node), lambda: _definition_is_plain(engine, info))
+    plain: Callable[[], object] = partial(_definition_is_plain, engine, info)
+    return engine.memo(("plain-definition", path, node), plain)
 
 
 def _value(engine: TypeEngine, path: str, node: int) -> object:

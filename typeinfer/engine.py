@@ -25,6 +25,7 @@ import json
 import logging
 import threading
 import time
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, ClassVar, Iterator, TypeVar, cast
 
@@ -57,6 +58,11 @@ from .usage import UsageModel
 
 if TYPE_CHECKING:
     from .session import AnalysisSession
+
+try:  # mypyc's class options (see analyzer/native.py): the TypeScript side extends StepBudgets
+    from mypy_extensions import mypyc_attr
+except ImportError:  # needed only where mypyc builds
+    from typelens.analyzer.native import mypyc_attr  # type: ignore[assignment]
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +124,7 @@ class GraphUnavailable(InputError):
     cannot be read or parsed into a graph (deleted, unreadable, not a file)."""
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class StepBudgets:
     """The question budgets of an engine that counts its questions in ``steps``
     and raises :class:`BudgetSpent` past ``budget_end`` (this engine's and the
@@ -170,6 +177,9 @@ class TypeEngine(StepBudgets):
         self._resolved: dict[tuple[str, str], Definition | ModuleLocation | None] = {}  # see resolve_name
         self._project_files: dict[str, int] = {}
         self.project_paths: list[str] = []
+        # what the editor features keep per engine (.ide.completion's member lists): here,
+        # not in a weak mapping, since an engine compiled by mypyc takes no weak reference
+        self.ide_lists: dict[object, object] = {}
         if project is not None and project.root is not None:
             for i, name in enumerate(project.files):
                 resolved = str((project.root / name).resolve())
@@ -297,7 +307,9 @@ class TypeEngine(StepBudgets):
         return target
 
     def resolve_binding(self, path: str, g: ProgramGraph, binding: ImportBinding) -> Definition | ModuleLocation | None:
-        return self.memo(("binding", path, binding.node), lambda: self._resolve_binding(path, g, binding))
+        compute: Callable[[], object] = partial(self._resolve_binding, path, g, binding)
+        found = self.memo(("binding", path, binding.node), compute)  # object: a cut cycle's Never is no target
+        return found if isinstance(found, (Definition, ModuleLocation)) else None
 
     def _resolve_binding(
         self, path: str, g: ProgramGraph, binding: ImportBinding

@@ -28,6 +28,11 @@ from .check_values import LITERAL_CLASSES
 from .declared import Declared, generic, unwrapped
 from .normalize import normalise
 
+try:  # mypyc's class options (see analyzer/native.py): the TypeScript side extends TokenStream
+    from mypy_extensions import mypyc_attr
+except ImportError:  # needed only where mypyc builds
+    from typelens.analyzer.native import mypyc_attr  # type: ignore[assignment]
+
 # operators of two or three characters are one token each, as Python's tokenizer
 # gives them: `a == b` is not `a = = b` (a window would cut it after the first `=`)
 _OPERATORS = rb"\*\*=|//=|>>=|<<=|->|:=|\*\*|//|<<|>>|[-+*/%&|^@<>=!]="
@@ -58,6 +63,7 @@ class Target:
     values: tuple[str, ...] = ()  # value_shapes(): what gives it its values, read off the syntax
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class TokenStream:
     """The file's tokens without annotations, comments or string contents; ``data``:
     the text ``g``'s tree was parsed from where that is not its source (a recovered

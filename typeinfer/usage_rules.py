@@ -406,16 +406,15 @@ class UseRules:
         """Whether a project class defines ``dunder`` (or its reflected form), as a
         project query's answer (:meth:`.engine.TypeEngine.project_query`)."""
         names = (dunder, "__r" + dunder[2:])
-        return [
-            self.engine.memo(
-                ("usage-operator", dunder),
-                lambda: any(
-                    (hit := self.engine.classes.lookup(c, n)) is not None and hit[0].name == c.name
-                    for c in self.engine.classes.project_classes()
-                    for n in names
-                ),
+
+        def defined() -> object:
+            return any(
+                (hit := self.engine.classes.lookup(c, n)) is not None and hit[0].name == c.name
+                for c in self.engine.classes.project_classes()
+                for n in names
             )
-        ]
+
+        return [bool(self.engine.memo(("usage-operator", dunder), defined))]  # a cut cycle's Never: true
 
     def _comparison(self, path: str, g: ProgramGraph, use: int, parent: int) -> Iterator[Constraint]:
         kids = g.children(parent)

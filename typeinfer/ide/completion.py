@@ -22,11 +22,9 @@ Example::
 from __future__ import annotations
 
 import re
-import threading
 import time
-import weakref
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from typelens.analyzer import Definition, ProgramGraph, ScopeKind, SymbolKind
 
@@ -57,11 +55,18 @@ class CompletionEntry:
     ref: tuple[str, int, bool] | None = None  # its definition (file, node, bound): resolved on demand
 
 
+def _import_names(analysis: "FileAnalysis", typed: str) -> frozenset[str] | None:
+    """:func:`.queries.import_names` of a Python file; none for a script, whose
+    imports name their modules in strings (the patterns are Python's, and the
+    query, compiled, takes a Python engine only)."""
+    return import_names(analysis.engine, typed) if analysis.language == "python" else None
+
+
 def completions(analysis: "FileAnalysis", offset: int) -> list[CompletionEntry]:
     data = analysis.graph.source.data
     line_start = data.rfind(b"\n", 0, offset) + 1
     typed = _WORD_AT_END.sub("", data[line_start:offset].decode("utf-8", "replace"))
-    names = import_names(analysis.engine, typed)
+    names = _import_names(analysis, typed)
     if names is not None:
         return import_completions(analysis, data[line_start:offset], names)
     dot = member_dot(data, offset)
@@ -84,7 +89,7 @@ def carried_completions(
     flow at the cursor may narrow it)."""
     line_start = data.rfind(b"\n", 0, offset) + 1
     typed = _WORD_AT_END.sub("", data[line_start:offset].decode("utf-8", "replace"))
-    names = import_names(analysis.engine, typed)
+    names = _import_names(analysis, typed)
     if names is not None:
         return import_completions(analysis, data[line_start:offset], names)
     found = carried_chain(data, offset) if analysis.language == "python" else receiver_chain(data, offset)
@@ -176,22 +181,14 @@ def member_entries(engine: "TypeEngine", receiver: Type) -> list[CompletionEntry
     per engine and type (an editor's revision lists ``self``'s members at the dots
     of every method of a class, and its answers do not change: an engine reads
     one version of the files)."""
-    with _LISTED_LOCK:
-        listed = _LISTED.setdefault(engine, {})
-        found = listed.get(receiver)
+    key = ("members", receiver)
+    found = cast("tuple[CompletionEntry, ...] | None", engine.ide_lists.get(key))
     if found is None:
         entries, whole = _member_entries(engine, receiver)
         found = tuple(entries)
         if whole:  # a list past the detail budget is provisional: a warmer ask details it
-            with _LISTED_LOCK:
-                listed[receiver] = found
+            engine.ide_lists[key] = found
     return list(found)
-
-
-# member_entries' lists by engine (an engine answers one thread at a time; the lock
-# guards the mapping itself, which the engines of several revisions share)
-_LISTED: "weakref.WeakKeyDictionary[TypeEngine, dict[Type, tuple[CompletionEntry, ...]]]" = weakref.WeakKeyDictionary()
-_LISTED_LOCK = threading.Lock()
 
 
 def _member_entries(engine: "TypeEngine", receiver: Type) -> tuple[list[CompletionEntry], bool]:
