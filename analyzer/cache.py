@@ -479,7 +479,8 @@ def graph_to_bytes(graph: ProgramGraph, *, with_ends: bool = True) -> bytes:
     source = graph.source
     kinds, (kind_ids,) = _table(graph.kinds)
     fields, (field_ids,) = _table(graph.fields)
-    symbols = graph.symbols if isinstance(graph.symbols, SymbolTable) else symbol_table_of(graph.symbols)
+    # `type() is`, not isinstance: compiled, SymbolTable shares Sequence's ABC registry (a tuple passes)
+    symbols = graph.symbols if type(graph.symbols) is SymbolTable else symbol_table_of(graph.symbols)
     symbol_nodes = sorted(graph.symbol_of)
     name_nodes = sorted(graph.names)
     edges = [

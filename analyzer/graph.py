@@ -611,7 +611,7 @@ class ProgramGraph:
         """The symbol ``name`` bound in the scope with qualified name ``scope`` ('' = module)."""
         if self._symbol_index is None:
             symbols = self.symbols
-            if isinstance(symbols, SymbolTable):  # a loaded graph: no symbol made for the index
+            if type(symbols) is SymbolTable:  # a loaded graph: no symbol made for the index
                 pairs: Iterable[tuple[str, int]] = zip(symbols.names, symbols.scopes)
             else:
                 pairs = ((sym.name, sym.scope) for sym in symbols)

@@ -127,14 +127,7 @@ def trees(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ["analyze", "json", "--format", "json"],
         ["infer", "shop", "--no-cache", "--format", "json"],
         ["infer", "json", "--no-cache", "--format", "json"],
-        pytest.param(
-            ["analyze", "script", "--format", "json"],
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the TypeScript path's classes subclass compiled ones (ScriptCfg(CfgArrays), ...): "
-                "they need mypyc_attr(allow_interpreted_subclasses=True) in the compiled bases",
-            ),
-        ),
+        ["analyze", "script", "--format", "json"],
     ],
     ids=["analyze-shop", "analyze-json", "infer-shop", "infer-json", "analyze-typescript"],
 )

@@ -58,7 +58,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Sequence) shares Sequence's ABC registry, so the pure analyzer/cache.py's
 # isinstance(a_tuple, SymbolTable) is True and writing a graph to the cache fails.
 MODULES = {
-    "analyzer": "calls cfg dataflow project project_graph rewrite scopes syntax version_gates",
+    "analyzer": "calls cfg dataflow graph project project_graph rewrite scopes syntax version_gates",
     "typeinfer": (
         "annotation_form annotations binding callables callsites check_arity check_values checks classes "
         "engine expressions features fixpoint function_values hybrid names narrowing normalize predictions "

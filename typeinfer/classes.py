@@ -271,7 +271,7 @@ class ClassModel:
             # a graph from the cache keeps its symbols' scopes as a column and makes
             # a Symbol on first use: read the column, make only the asked scope's
             symbols = g.symbols
-            scopes = symbols.scopes if isinstance(symbols, SymbolTable) else [sym.scope for sym in symbols]
+            scopes = symbols.scopes if type(symbols) is SymbolTable else [sym.scope for sym in symbols]
             for i, owner in enumerate(scopes):
                 table.setdefault(owner, []).append(i)
             found = self._by_scope[path] = (g, table)
