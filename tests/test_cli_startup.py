@@ -161,6 +161,43 @@ def test_the_command_tree_is_built_with_the_collector_paused() -> None:
         gc.enable()
 
 
+_THREADS_AFTER_NUMPY = """
+import os, sys
+from typelens.cli.main import one_blas_thread
+one_blas_thread(sys.argv[1:])
+import numpy
+numpy.ones((64, 64)) @ numpy.ones((64, 64))
+print(os.environ.get("OPENBLAS_NUM_THREADS"), len(os.listdir("/proc/self/task")))
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir() or (os.cpu_count() or 1) < 2, reason="counts Linux threads")
+def test_a_batch_command_multiplies_with_one_blas_thread() -> None:
+    """``analyze`` / ``infer`` / ``graph`` set ``OPENBLAS_NUM_THREADS=1`` before numpy
+    loads (its other threads spin after each small product); a user's value is
+    kept; the language server and ``complete`` keep OpenBLAS's default."""
+
+    def run(argv: list[str], **env: str) -> tuple[str, int]:
+        environ = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
+        done = subprocess.run(
+            [sys.executable, "-c", _THREADS_AFTER_NUMPY, *argv],
+            capture_output=True,
+            text=True,
+            env={**environ, **env},
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        value, threads = done.stdout.split()
+        return value, int(threads)
+
+    assert run(["infer", "src"]) == ("1", 1)
+    assert run(["analyze", "src", "--jobs", "2"]) == ("1", 1)
+    assert run(["infer", "src"], OPENBLAS_NUM_THREADS="2")[0] == "2"
+    value, threads = run(["lsp"])
+    assert value == "None" and threads > 1  # OpenBLAS's own pool
+    assert run(["complete", "a.py:1:1"])[0] == "None"
+
+
 # What a run answered from the result cache never needs: the parser, the graph builder
 # and the engine (it reads answers; nothing is parsed or inferred).
 NOT_FOR_A_CACHED_RUN = (
