@@ -238,19 +238,26 @@ def _read_sources(top: str, files: list[str]) -> bytes:
     return h.digest()
 
 
-def _write_memo(where: Path, text: str) -> None:
-    """``text`` written to ``where`` through a temporary file renamed over it; a
-    folder that cannot be written keeps no memo (the next run hashes again)."""
+def replace_atomically(target: Path, data: bytes) -> None:
+    """``data`` written to ``target`` through a temporary file in its folder renamed
+    over it (readers see the old file or the new one, never half of it); raises
+    OSError, leaving no temporary file behind."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem[:8]}.", suffix=".tmp", dir=target.parent)
     try:
-        where.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{where.stem[:8]}.", suffix=".tmp", dir=where.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="ascii") as out:
-                out.write(text)
-            os.replace(tmp, where)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def _write_memo(where: Path, text: str) -> None:
+    """``text`` written to ``where`` (:func:`replace_atomically`); a folder that
+    cannot be written keeps no memo (the next run hashes again)."""
+    try:
+        replace_atomically(where, text.encode("ascii"))
     except OSError as err:
         logger.debug("code digest not kept in %s: %s", where, err)
 
@@ -406,15 +413,7 @@ class GraphCache:
         if not self._writable:
             return False
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.stem[:8]}.", suffix=".tmp", dir=target.parent)
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(blob)
-                os.replace(tmp, target)
-            except BaseException:
-                os.unlink(tmp)
-                raise
+            replace_atomically(target, blob)
         except OSError as err:
             logger.warning("graph cache %s not written (%s); going on without it", self.folder, err)
             self._writable = False
