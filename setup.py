@@ -16,10 +16,10 @@ COMPILED = os.environ.get("TYPELENS_WHEEL_COMPILED") == "1"
 class BuildPyWithCompiledCore(build_py):
     def run(self) -> None:
         super().run()
-        if COMPILED:
-            for package in ("analyzer", "typeinfer"):
-                target = Path(self.build_lib, "typelens", package, "_mypyc")
-                shutil.rmtree(target, ignore_errors=True)
+        for package in ("analyzer", "typeinfer"):
+            target = Path(self.build_lib, "typelens", package, "_mypyc")
+            shutil.rmtree(target, ignore_errors=True)  # an earlier compiled build's, left in build/lib
+            if COMPILED:
                 shutil.copytree(Path(package, "_mypyc"), target)
 
 

@@ -81,14 +81,18 @@ def stale_reason(root: str = CORE_ROOT) -> str | None:
         if kind == "ext" and not os.path.isfile(os.path.join(root, rest)):
             return f"{rest} is missing"
         if kind == "src":
-            size, mtime, digest, path = rest.split(" ", 3)
+            try:
+                size, mtime, digest, path = rest.split(" ", 3)
+                size_now, mtime_now = int(size), int(mtime)
+            except ValueError:
+                return "the manifest is damaged"
             listed.append(path)
             try:
                 stat = os.stat(os.path.join(root, path))
             except OSError:
                 return f"{path} was removed"
-            if stat.st_size != int(size) or (
-                stat.st_mtime_ns != int(mtime) and fingerprint(os.path.join(root, path)) != digest
+            if stat.st_size != size_now or (
+                stat.st_mtime_ns != mtime_now and fingerprint(os.path.join(root, path)) != digest
             ):
                 return f"{path} changed since the build"
     if listed != source_files(root):

@@ -262,3 +262,16 @@ def test_compiled_wheel_ships_and_runs_the_build(tmp_path: Path) -> None:
     line, native = _core_of(site, tmp_path)
     assert line == f"core: compiled by mypyc ({site / 'typelens' / 'analyzer' / '_mypyc'})"
     assert "typelens.typeinfer.engine" in native
+
+
+@pytest.mark.parametrize(
+    "line", ["src 12", "src x y z analyzer/graph.py", "src 12 34"], ids=["short", "not-numbers", "no-path"]
+)
+def test_a_damaged_manifest_runs_pure(tmp_path: Path, line: str) -> None:
+    """A manifest cut short (a run that read it while a build wrote it, a full
+    disk) or garbled is a reason to run pure, not an error at import."""
+    (tmp_path / "analyzer" / compiled.FOLDER).mkdir(parents=True)
+    (tmp_path / "typeinfer").mkdir()
+    suffix = sysconfig.get_config_var("EXT_SUFFIX")
+    (tmp_path / compiled.MANIFEST_PATH).write_text(f"suffix {suffix}\n{line}\n", encoding="utf-8")
+    assert compiled.stale_reason(str(tmp_path)) == "the manifest is damaged"

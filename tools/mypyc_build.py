@@ -39,7 +39,6 @@ import importlib.util
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import sysconfig
@@ -54,9 +53,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # asyncio and click): the rest (setup, I/O, the TypeScript path, models) stay Python, and
 # so do the modules that find files from their own __file__ (analyzer/cache.py's code
 # fingerprints, typeinfer/settings.py's model folders): compiled, it names _mypyc/.
-# analyzer/graph.py (5% of the self time) waits for a fix: compiled, SymbolTable (a
-# Sequence) shares Sequence's ABC registry, so the pure analyzer/cache.py's
-# isinstance(a_tuple, SymbolTable) is True and writing a graph to the cache fails.
+# analyzer/graph.py is compiled: callers test `type(x) is SymbolTable`, since compiled,
+# SymbolTable (a Sequence) shares Sequence's ABC registry and a tuple passes isinstance.
 MODULES = {
     "analyzer": "calls cfg dataflow graph project project_graph rewrite scopes syntax version_gates",
     "typeinfer": (
@@ -167,7 +165,10 @@ def _mypy_config(work: Path) -> None:
 def _drop_own_cache(work: Path) -> None:
     # mypy 2.4.1's incremental build stops with "ValueError: value is not in list"
     # (emit_undefined_attr_check) once a compiled module changed: drop typelens's own
-    # entries from the cache and keep the stdlib's.
+    # entries from the cache and keep the stdlib's.  (sqlite3 imported here: a Python
+    # built without it can still build the pure wheel.)
+    import sqlite3
+
     for db in work.glob(".mypy_cache/*/cache.*.db"):
         with sqlite3.connect(db) as connection:
             connection.execute("delete from files2 where path like 'typelens%'")
@@ -203,6 +204,10 @@ def build(python: str = sys.executable, jobs: int = 2, force: bool = False) -> s
     started = time.monotonic()
     for package in hook.PACKAGES:  # the manifest goes first: never half a build
         shutil.rmtree(ROOT / package / hook.FOLDER, ignore_errors=True)
+    extensions = sorted(line.partition(" ")[2] for line in _planned(hook, suffix) if line.startswith("ext "))
+    # the sources as they are before the copy: a file saved while the build runs then
+    # differs from the manifest, and that build runs pure, never as the edited code
+    manifest = hook.manifest_text(str(ROOT), suffix, extensions)
     work = ROOT / "build" / "mypyc"
     work.mkdir(parents=True, exist_ok=True)
     _sync_tree(work)
@@ -220,14 +225,15 @@ def build(python: str = sys.executable, jobs: int = 2, force: bool = False) -> s
         said = [line for line in done.stdout.splitlines() if not line.startswith(progress)]
         sys.stderr.write("\n".join(said[-40:]) + "\n")
         raise subprocess.CalledProcessError(done.returncode, command[:2])
-    extensions = sorted(line.partition(" ")[2] for line in _planned(hook, suffix) if line.startswith("ext "))
     for package in hook.PACKAGES:  # the planned modules only: a dropped module's old one stays behind in work/
         (ROOT / package / hook.FOLDER).mkdir()
     for path in extensions:
         package, _, name = path.partition(f"/{hook.FOLDER}/")
         shutil.copy2(work / "typelens" / package / name, ROOT / path)
-    manifest = hook.manifest_text(str(ROOT), suffix, extensions)
-    (ROOT / hook.MANIFEST_PATH).write_text(manifest.replace("\n", f"\nbuild -O{OPT_LEVEL}\n", 1))
+    target = ROOT / hook.MANIFEST_PATH  # written whole or not at all: a run may be reading it
+    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    partial.write_text(manifest.replace("\n", f"\nbuild -O{OPT_LEVEL}\n", 1), encoding="utf-8")
+    os.replace(partial, target)
     folders = ", ".join(f"{p}/{hook.FOLDER}" for p in hook.PACKAGES)
     return f"compiled {len(module_paths())} modules into {folders} ({time.monotonic() - started:.0f} s)"
 
@@ -257,7 +263,7 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     if compiling:
         try:
             sys.stderr.write(f"typelens: {build()}\n")
-        except (subprocess.CalledProcessError, ValueError) as err:
+        except Exception as err:  # noqa: BLE001 - mypyc, gcc, the mypy cache, the disk: the pure wheel still builds
             if os.environ.get("TYPELENS_MYPYC") == "1":
                 raise
             sys.stderr.write(f"typelens: the core did not compile ({err}): the pure wheel\n")
