@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
@@ -240,7 +241,8 @@ def write_entry(path: Path, doc: dict, reads: FileStamps) -> None:
     """``doc`` and its reads written to ``path`` atomically, a ``.gitignore`` beside it."""
     rows = [[str(p), stamp[0], stamp[1], digest] for p, (stamp, digest) in reads.items()]
     text = json.dumps({"version": CACHE_VERSION, **doc, "reads": rows}, separators=(",", ":"))
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    # one temporary file per writer: the language server writes from threads
+    tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_text(text, encoding="utf-8")  # ASCII: json.dumps escapes the rest, lone surrogates too
