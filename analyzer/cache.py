@@ -182,7 +182,7 @@ def source_digest(top: str, name: str, memo: Path | None = None, *, settled_ns: 
     system without change times keeps none.  The memo is a check, not a defence: whoever can write the cache
     folder can write any answer into it (as with the graphs)."""
     files = _sources_of(os.path.join(top, name))
-    if memo is None:
+    if memo is None or os.name == "nt":  # Windows' st_ctime is the creation time, not the last change
         return _read_sources(top, files)
     started = time.time_ns()
     stamps = hashlib.blake2b(_MEMO_MAGIC, digest_size=16)

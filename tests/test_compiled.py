@@ -275,3 +275,16 @@ def test_a_damaged_manifest_runs_pure(tmp_path: Path, line: str) -> None:
     suffix = sysconfig.get_config_var("EXT_SUFFIX")
     (tmp_path / compiled.MANIFEST_PATH).write_text(f"suffix {suffix}\n{line}\n", encoding="utf-8")
     assert compiled.stale_reason(str(tmp_path)) == "the manifest is damaged"
+
+
+def test_a_change_to_what_makes_the_extensions_builds_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The manifest's ``build`` line changes with mypy's version and the setup
+    script (its flags), not only with the C level: ``make`` builds again after
+    either changes instead of keeping the last build."""
+    line = mypyc_build._build_line()
+    assert line.startswith(f"build -O{mypyc_build.OPT_LEVEL} ")
+    monkeypatch.setattr(mypyc_build, "_SETUP", mypyc_build._SETUP + "\n# another flag")
+    assert mypyc_build._build_line() != line
+    monkeypatch.undo()
+    monkeypatch.setattr(mypyc_build.importlib.metadata, "version", lambda name: "0.0-not-this-one")
+    assert mypyc_build._build_line() != line

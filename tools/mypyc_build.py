@@ -35,6 +35,8 @@ Example::
 from __future__ import annotations
 
 import ast
+import hashlib
+import importlib.metadata
 import importlib.util
 import os
 import re
@@ -180,7 +182,19 @@ def _planned(hook, suffix: str) -> set[str]:
     shims = [
         f"{path.rpartition('/')[0]}/{hook.FOLDER}/{path.rpartition('/')[2][:-3]}{suffix}" for path in module_paths()
     ]
-    return {f"ext {path}" for path in libs + shims} | {f"build -O{OPT_LEVEL}"}
+    return {f"ext {path}" for path in libs + shims} | {_build_line()}
+
+
+def _build_line() -> str:
+    """The manifest's ``build`` line: the C level and a digest of what else makes the
+    extensions (mypy's version, the setup script and its flags), so that a change to
+    any of them builds again rather than keeping the last build."""
+    try:
+        mypy = importlib.metadata.version("mypy")
+    except importlib.metadata.PackageNotFoundError:
+        mypy = "none"
+    made_by = hashlib.blake2b(f"{mypy}\0{_SETUP}".encode(), digest_size=8).hexdigest()
+    return f"build -O{OPT_LEVEL} {made_by}"
 
 
 def _built(hook) -> set[str]:
@@ -232,7 +246,7 @@ def build(python: str = sys.executable, jobs: int = 2, force: bool = False) -> s
         shutil.copy2(work / "typelens" / package / name, ROOT / path)
     target = ROOT / hook.MANIFEST_PATH  # written whole or not at all: a run may be reading it
     partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    partial.write_text(manifest.replace("\n", f"\nbuild -O{OPT_LEVEL}\n", 1), encoding="utf-8")
+    partial.write_text(manifest.replace("\n", f"\n{_build_line()}\n", 1), encoding="utf-8")
     os.replace(partial, target)
     folders = ", ".join(f"{p}/{hook.FOLDER}" for p in hook.PACKAGES)
     return f"compiled {len(module_paths())} modules into {folders} ({time.monotonic() - started:.0f} s)"
