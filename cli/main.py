@@ -115,9 +115,10 @@ def build_command(argv: list[str]):
     with the cyclic collector paused.  typer, click and the command's module make
     tens of thousands of objects that live as long as the process and hold no
     garbage: a young collection every 700 of them scanned them over and over.
-    For a batch command what exists then is frozen (``gc.freeze``; its run
-    unfreezes it as it ends, :func:`.heap.batch_heap`): it leaves through
-    :func:`hard_exit`, whose heap is never torn down.  Other commands (the
+    For a batch command what exists then is frozen (``gc.freeze``; ``analyze``
+    and ``infer`` unfreeze it as their run ends, :func:`.heap.batch_heap`,
+    ``graph`` does not): each leaves through :func:`hard_exit`, whose heap is
+    never torn down.  Other commands (the
     language server, ``--help``) shut down as usual: a frozen object would
     outlive the interpreter's teardown, finalisers unrun."""
     enabled = gc.isenabled()
