@@ -4,7 +4,7 @@ Exit codes: 0 success, 1 findings (``analyze``), 2 usage or internal error, or a
 optional dependency that is not installed (one line names the extra to install).
 
 This module is the console script's entry point and imports nothing but
-``sys``: ``typelens --version`` is answered here, without typer (``--verbose``
+``sys``, ``os`` and ``gc``: ``typelens --version`` is answered here, without typer (``--verbose``
 adds which core runs, compiled or pure: ``typelens.analyzer.compiled``); any other
 command line imports the command tree (``cli/app.py``: typer, click's plain
 help), and the heavy imports (the analyzer, onnxruntime, torch, pyarrow) happen

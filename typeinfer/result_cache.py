@@ -28,14 +28,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import threading
 from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
 import logging
 
-from typelens.analyzer.cache import cache_root, code_fingerprint, content_digest
+from typelens.analyzer.cache import cache_root, code_fingerprint, content_digest, replace_atomically
 from typelens.analyzer.environment import discover_environment
 from typelens.analyzer.errors import InputError
 from typelens.analyzer.layout import is_library_root, iter_python_files, iter_script_files
@@ -241,18 +240,13 @@ def write_entry(path: Path, doc: dict, reads: FileStamps) -> None:
     """``doc`` and its reads written to ``path`` atomically, a ``.gitignore`` beside it."""
     rows = [[str(p), stamp[0], stamp[1], digest] for p, (stamp, digest) in reads.items()]
     text = json.dumps({"version": CACHE_VERSION, **doc, "reads": rows}, separators=(",", ":"))
-    # one temporary file per writer: the language server writes from threads
-    tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(text, encoding="utf-8")  # ASCII: json.dumps escapes the rest, lone surrogates too
-        os.replace(tmp, path)
+        replace_atomically(path, text.encode("ascii"))  # json.dumps escapes the rest, lone surrogates too
         gitignore = path.parent / ".gitignore"
         if not gitignore.exists():
             gitignore.write_text("*\n", encoding="utf-8")
     except OSError as err:
         logger.warning("cannot write the cache %s: %s", path, err)
-        tmp.unlink(missing_ok=True)  # a disk that filled up mid-write
 
 
 def reads_unchanged(rows: list[list]) -> bool:
