@@ -3,7 +3,7 @@ infer`` against ``ty check`` and ``pyrefly check`` on the same trees, in one scr
 
     python bench/speed.py [--runs 3] [--packages click,packaging,pluggy] [--no-stdlib]
                           [--baseline /work/main/.venv/bin/typelens | SOURCE_TREE] [--pyright] [--keep DIR]
-                          [--rows first,cold,warm,edit] [--one-line] [--jobs 1,2]
+                          [--rows first,cold,warm,edit] [--one-line] [--jobs 1,2] [--stripped]
 
 1. A bench virtual environment (a temporary folder, or ``--keep``) gets the measured
    packages and the peers from the package registry (``pip install``); a peer that
@@ -33,6 +33,8 @@ infer`` against ``ty check`` and ``pyrefly check`` on the same trees, in one scr
    CPU and wall time to ``ty check``'s cold run on the same tree.  The machine's
    load average is printed before and after: on a shared machine wall time is
    noise, CPU time and ratios measured in the same script are the figures to read.
+   A last table sums each row's medians over the trees (the one-line package
+   left out), with its ratio to the sum of ``ty check``'s.
 """
 
 from __future__ import annotations
@@ -133,6 +135,17 @@ def source_links(tree: Path, folder: Path) -> Path:
             link.unlink()
         link.symlink_to(tree.resolve() / name)
     return folder
+
+
+def stripped_tree(source: Path, into: Path) -> Path:
+    """``source``'s ``.py`` files with every parameter and return annotation removed
+    (``bench/annot_recovery.py``'s stripping), written into ``into``; the copy's path."""
+    from annot_recovery import strip_package  # beside this script; it imports typelens
+
+    shutil.rmtree(into, ignore_errors=True)
+    into.mkdir(parents=True)
+    strip_package(source, into)
+    return into / source.name
 
 
 def one_line_package(folder: Path) -> Path:
@@ -236,6 +249,27 @@ class Bench:
         return rows
 
 
+def report_totals(tables: dict[str, list[tuple[str, Sample]]]) -> None:
+    """Each row's medians summed over the trees that have it, with the ratio to
+    the sum of ``ty check``'s over the same trees."""
+    sums: dict[str, list[float]] = {}
+    for name, rows in tables.items():
+        ty = dict(rows).get("ty check")
+        if name == "one-line" or ty is None:
+            continue
+        for label, s in rows:
+            total = sums.setdefault(label, [0.0, 0.0, 0.0])
+            total[0] += s.wall
+            total[1] += s.cpu
+            total[2] += ty.cpu
+    if not sums:
+        return
+    print(f"\ntotal over {', '.join(n for n in tables if n != 'one-line')}")
+    print(f"  {'run':<28} {'wall s':>7} {'cpu s':>7} {'cpu/ty':>8}")
+    for label, (wall, cpu, ty_cpu) in sums.items():
+        print(f"  {label:<28} {wall:7.2f} {cpu:7.2f} {cpu / ty_cpu:7.1f}x")
+
+
 def report(name: str, tree: Path, rows: list[tuple[str, Sample]]) -> None:
     files = sum(1 for _ in tree.rglob("*.py"))
     ty = dict(rows).get("ty check")
@@ -251,7 +285,7 @@ def report(name: str, tree: Path, rows: list[tuple[str, Sample]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--packages", default="click,packaging,pluggy")
+    parser.add_argument("--packages", help="installed packages to time (default click,packaging,pluggy)")
     parser.add_argument("--no-stdlib", action="store_true", help="leave out the stdlib's asyncio")
     parser.add_argument("--baseline", help="another typelens executable, or source tree, to time beside this one")
     parser.add_argument("--pyright", action="store_true", help="time pyright too (it fetches node on first use)")
@@ -261,7 +295,14 @@ def main() -> None:
         "--one-line", action="store_true", help="time a package of one line too: the start-up every run pays"
     )
     parser.add_argument("--jobs", default="1", help="the --jobs values of each typelens row (comma list, e.g. 1,2)")
+    parser.add_argument(
+        "--stripped",
+        action="store_true",
+        help="time the trees with their annotations stripped (bench/annot_recovery.py's; its five packages by default)",
+    )
     args = parser.parse_args()
+    if args.packages is None:
+        args.packages = "packaging,typeshed_client,pluggy,typer,click" if args.stripped else "click,packaging,pluggy"
     kinds = tuple(k for k in args.rows.split(",") if k)
     if not kinds or any(k not in ROWS for k in kinds):
         parser.error(f"--rows={args.rows!r}: give a comma list of {', '.join(ROWS)}")
@@ -301,13 +342,17 @@ def main() -> None:
         f"# load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} cores; "
         f"median of {args.runs} runs; peers: {', '.join(peers) or 'none'}"
     )
+    tables = {}
     for name, source in trees.items():
-        tree = copy_tree(source, work / "trees" / name)
+        into = work / "trees" / name
+        tree = stripped_tree(source, into) if args.stripped and name != "one-line" else copy_tree(source, into)
         rows = bench.peer_rows(tree)
         for label in typelens:
             rows += bench.typelens_rows(label, tree)
-        report(name, tree, rows)
+        report(name + (" (stripped)" if args.stripped and name != "one-line" else ""), tree, rows)
+        tables[name] = rows
         print(f"  # load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    report_totals(tables)
     print(f"\n# load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.keep is None:
         shutil.rmtree(work, ignore_errors=True)
