@@ -6,7 +6,8 @@ optional dependency that is not installed (one line names the extra to install).
 This module is the console script's entry point and imports nothing but
 ``sys``, ``os`` and ``gc``: ``typelens --version`` is answered here, without typer (``--verbose``
 adds which core runs, compiled or pure: ``typelens.analyzer.compiled``); any other
-command line imports the command tree (``cli/app.py``: typer, click's plain
+command line makes frozen dataclasses' guards without compiling them
+(``cli/frozen_methods.py``) and imports the command tree (``cli/app.py``: typer, click's plain
 help), and the heavy imports (the analyzer, onnxruntime, torch, pyarrow) happen
 inside the commands, so that ``--help`` and a command's argument errors cost
 only the start of Python and typer.  (No module logger here: ``logging`` is
@@ -164,6 +165,9 @@ def main() -> None:
             sys.stdout.write(core_line() + "\n")
         return
     one_blas_thread(sys.argv[1:])
+    from .frozen_methods import install
+
+    install()  # before typer and typelens define their dataclasses
     try:
         build_command(sys.argv[1:])()
     except SystemExit as done:
