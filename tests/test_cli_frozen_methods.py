@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
@@ -63,10 +64,10 @@ def _outcomes(classes: dict[str, type]) -> list[tuple[str, str, str, str]]:
     for name, cls in classes.items():
         for attr in ("x", "y", "label", "other", "__dict__"):
             thing = cls() if name == "Empty" else cls(1)
-            found.append((name, attr, "set", *_outcome(lambda: setattr(thing, attr, 5))))
-            found.append((name, attr, "get", *_outcome(lambda: getattr(thing, attr))))
-            found.append((name, attr, "del", *_outcome(lambda: delattr(thing, attr))))
-            found.append((name, attr, "del again", *_outcome(lambda: delattr(thing, attr))))
+            found.append((name, attr, "set", *_outcome(partial(setattr, thing, attr, 5))))
+            found.append((name, attr, "get", *_outcome(partial(getattr, thing, attr))))
+            found.append((name, attr, "del", *_outcome(partial(delattr, thing, attr))))
+            found.append((name, attr, "del again", *_outcome(partial(delattr, thing, attr))))
     return found
 
 
