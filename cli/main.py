@@ -7,7 +7,7 @@ This module is the console script's entry point and imports nothing but
 ``sys``, ``os`` and ``gc``: ``typelens --version`` is answered here, without typer (``--verbose``
 adds which core runs, compiled or pure: ``typelens.analyzer.compiled``); any other
 command line makes frozen dataclasses' guards without compiling them
-(``cli/frozen_methods.py``) and imports the command tree (``cli/app.py``: typer, click's plain
+(``cli/dataclass_closures.py``) and imports the command tree (``cli/app.py``: typer, click's plain
 help), and the heavy imports (the analyzer, onnxruntime, torch, pyarrow) happen
 inside the commands, so that ``--help`` and a command's argument errors cost
 only the start of Python and typer.  (No module logger here: ``logging`` is
@@ -165,7 +165,7 @@ def main() -> None:
             sys.stdout.write(core_line() + "\n")
         return
     one_blas_thread(sys.argv[1:])
-    from .frozen_methods import install
+    from .dataclass_closures import install
 
     install()  # before typer and typelens define their dataclasses
     try:
