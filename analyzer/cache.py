@@ -266,7 +266,18 @@ def distribution_version(name: str) -> str:
     """The installed version of distribution ``name`` (``none`` when it is not
     installed), as ``importlib.metadata.version`` finds it on ``sys.path``: read
     from the name of its ``*.dist-info`` folder, which costs a folder listing where
-    importing ``importlib.metadata`` costs a tenth of a start."""
+    importing ``importlib.metadata`` costs a tenth of a start.  Looked up once per
+    process (both code fingerprints ask)."""
+    found = _VERSIONS.get(name)
+    if found is None:
+        found = _VERSIONS[name] = _listed_version(name)
+    return found
+
+
+_VERSIONS: dict[str, str] = {}
+
+
+def _listed_version(name: str) -> str:
     prefix = name.replace("-", "_").lower() + "-"
     for folder in sys.path:
         for entry in _listing(folder or "."):
