@@ -62,10 +62,10 @@ def source_files(root: str = CORE_ROOT) -> list[str]:
 
 
 def fingerprint(path: str) -> str:
-    import hashlib  # here: a start whose sources keep their build's mtimes hashes nothing
+    from .digest import blake2b  # here: a start whose sources keep their build's mtimes hashes nothing
 
     with open(path, "rb") as handle:
-        return hashlib.blake2b(handle.read(), digest_size=16).hexdigest()
+        return blake2b(handle.read(), digest_size=16).hexdigest()
 
 
 def manifest_text(root: str, suffix: str, extensions: list[str]) -> str:
@@ -130,13 +130,13 @@ def _hashed_verdict(
     """Whether the ``touched`` files (same size, another mtime) still hold the
     built text: a kept verdict for the same manifest and stats, else their hashes
     (a match is kept in ``memo``)."""
-    import hashlib
+    from .digest import blake2b
 
     where = stamp = None
     if memo is not None and os.name != "nt":  # Windows' st_ctime is the creation time, not the last change
-        folder = hashlib.blake2b(os.fsencode(os.path.abspath(root)), digest_size=8).hexdigest()
+        folder = blake2b(os.fsencode(os.path.abspath(root)), digest_size=8).hexdigest()
         where = os.path.join(memo, f"compiled-{folder}.txt")
-        stamp = hashlib.blake2b(_MEMO_MAGIC + manifest.encode() + "\n".join(stats).encode(), digest_size=16).hexdigest()
+        stamp = blake2b(_MEMO_MAGIC + manifest.encode() + "\n".join(stats).encode(), digest_size=16).hexdigest()
         if _kept(where) == f"{stamp} fresh\n":
             return None
     for path, digest in touched:
