@@ -37,6 +37,7 @@ import contextlib
 import os
 import time
 from importlib.machinery import EXTENSION_SUFFIXES
+from typing import Any, Callable
 
 FOLDER = "_mypyc"
 MANIFEST = "manifest.txt"
@@ -61,11 +62,20 @@ def source_files(root: str = CORE_ROOT) -> list[str]:
     return sorted(found)
 
 
-def fingerprint(path: str) -> str:
-    from .digest import blake2b  # here: a start whose sources keep their build's mtimes hashes nothing
+def _blake2b() -> Callable[..., Any]:
+    """``analyzer.digest.blake2b``, imported here when something is hashed (a
+    start whose sources keep their build's mtimes hashes nothing), without the
+    package: ``tools/mypyc-build`` loads this file on its own."""
+    try:
+        from _blake2 import blake2b
+    except ImportError:  # not CPython
+        from hashlib import blake2b
+    return blake2b
 
+
+def fingerprint(path: str) -> str:
     with open(path, "rb") as handle:
-        return blake2b(handle.read(), digest_size=16).hexdigest()
+        return _blake2b()(handle.read(), digest_size=16).hexdigest()
 
 
 def manifest_text(root: str, suffix: str, extensions: list[str]) -> str:
@@ -130,8 +140,7 @@ def _hashed_verdict(
     """Whether the ``touched`` files (same size, another mtime) still hold the
     built text: a kept verdict for the same manifest and stats, else their hashes
     (a match is kept in ``memo``)."""
-    from .digest import blake2b
-
+    blake2b = _blake2b()
     where = stamp = None
     if memo is not None and os.name != "nt":  # Windows' st_ctime is the creation time, not the last change
         folder = blake2b(os.fsencode(os.path.abspath(root)), digest_size=8).hexdigest()
