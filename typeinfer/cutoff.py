@@ -28,11 +28,12 @@ asked ``("return", "/p/mid.py", 7)`` and read ``int``)::
 from __future__ import annotations
 
 import enum
-import hashlib
 from dataclasses import fields, is_dataclass
 from pathlib import Path
 from functools import partial
 from typing import TYPE_CHECKING, Callable
+
+from typelens.analyzer.digest import blake2b
 
 from .types import CallableType, ClassType, FunctionRef
 
@@ -138,7 +139,7 @@ def fingerprint(
         _write(value, node_of, bare_numbers, parts, is_changed)
     except Unwritable:
         return None
-    return hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
+    return blake2b("\x1f".join(parts).encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
 
 
 def _write(
