@@ -80,6 +80,11 @@ class ExpressionTyper:
     def type_of(self, path: str, node: int | None) -> Type:
         if node is None:
             return UNKNOWN
+        g = self.engine.graph(path)
+        if g is not None and g.kinds[node] == "name_load" and not self._is_unfinished(path, node):
+            # a name read is its own question (``use``): asked through a second memo
+            # entry that only hands its answer on, it costs a memo frame per name
+            return self.engine.names.reaching_value(path, node)
         return self.engine.memo(
             ("expr", path, node), lambda: UNKNOWN if self._is_unfinished(path, node) else self._visit(path, node)
         )
