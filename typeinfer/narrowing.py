@@ -61,6 +61,7 @@ class Narrower:
         # for each definition that reaches the use, and once more for the joined value
         self._use_facts: dict[tuple[str, int], tuple[ProgramGraph, tuple[tuple[int, bool], ...]]] = {}
         self._use_ifs: dict[tuple[str, int], tuple[ProgramGraph, tuple[tuple[int, int], ...]]] = {}
+        self._use_chains: dict[tuple[str, int], tuple[ProgramGraph, tuple[list[tuple[int, int]], ...]]] = {}
 
     def narrow(self, path: str, use: int, value: Type) -> Type:
         if value in (UNKNOWN, NEVER):
@@ -99,19 +100,39 @@ class Narrower:
         in the blocks around ``use`` (the nearest ``_MAX_CHAINS``), with a branch that
         leaves or assigns the name again: ``definition`` goes on only through the others."""
         found: list[int] = []
-        name, start = g.text(use), g.start_bytes[definition]
+        start = g.start_bytes[definition]
+        for rows in self._chains_around(path, g, use):
+            if len(found) >= _MAX_CHAINS:
+                break
+            found.extend(st for at, st in rows if start < at)
+        return sorted(set(found), reverse=True)[:_MAX_CHAINS]
+
+    def _chains_around(self, path: str, g: ProgramGraph, use: int) -> tuple[list[tuple[int, int]], ...]:
+        """For each block around ``use``, the inner first, the nearest ``_MAX_CHAINS``
+        chains before it that assign ``use``'s name or leave (name and leaving rows
+        together): worked out once per use, for each definition that reaches it."""
+        known = self._use_chains.get((path, use))
+        if known is not None and known[0] is g:
+            return known[1]
+        around: list[list[tuple[int, int]]] = []
+        name = g.text(use)
         child, parent = use, g.parents[use]
-        while parent >= 0 and g.kinds[parent] not in _SCOPES and len(found) < _MAX_CHAINS:
+        while parent >= 0 and g.kinds[parent] not in _SCOPES:
             if g.kinds[parent] in ("block", "module"):
                 index = self._chains.get((path, parent))
                 if index is None or index[0] is not g:
                     index = self._chains[(path, parent)] = (g, _block_chains(g, parent))
                 position = g.start_bytes[child]
+                near: list[tuple[int, int]] = []
                 for rows in (index[1].get(name, ()), index[1].get("", ())):
                     end = bisect.bisect_left(rows, (position, -1))
-                    found.extend(st for at, st in rows[max(0, end - _MAX_CHAINS) : end] if start < at)
+                    near.extend(rows[max(0, end - _MAX_CHAINS) : end])
+                if near:
+                    around.append(near)
             child, parent = parent, g.parents[parent]
-        return sorted(set(found), reverse=True)[:_MAX_CHAINS]
+        chains = tuple(around)
+        self._use_chains[(path, use)] = (g, chains)
+        return chains
 
     def _reassigning_ifs_after(self, path: str, g: ProgramGraph, definition: int, use: int) -> list[int]:
         """The conditions of the ifs without else that follow ``definition`` in its own
