@@ -291,13 +291,15 @@ class NameResolver:
 
     # -- definitions ----------------------------------------------------------------
     def definition_type(self, path: str, node: int) -> Type:
+        g = self.engine.graph(path)
+        if g is not None and g.kinds[node] == "parameter":
+            # a parameter's type is its own question (``param``): a second memo entry
+            # would only hand its answer on
+            return self.engine.calls.parameter_type(path, node)
         return self.engine.memo(("def", path, node), lambda: self._definition_type(path, node))
 
     def _definition_type(self, path: str, node: int) -> Type:
         g = self.engine.require_graph(path)
-        kind = g.kinds[node]
-        if kind == "parameter":
-            return self.engine.calls.parameter_type(path, node)
         parent = g.parents[node]
         pkind = g.kinds[parent] if parent >= 0 else ""
         field = g.fields[node]
