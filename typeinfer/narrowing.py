@@ -183,6 +183,11 @@ class Narrower:
         return value
 
     # -- where the use sits ------------------------------------------------------------
+    def has_facts(self, path: str, g: ProgramGraph, use: int) -> bool:
+        """Whether any condition is known to hold at ``use`` (else :meth:`narrow` keeps
+        every value as it is)."""
+        return bool(self._facts(path, g, use))
+
     def _facts(self, path: str, g: ProgramGraph, use: int) -> tuple[tuple[int, bool], ...]:
         """The conditions known to hold at ``use``, the nearest first: one step per
         enclosing node up to the scope (each step O(1), or a look-up per block);
