@@ -256,7 +256,7 @@ class NameResolver:
         """The type of a name read at ``use``: its reaching definitions, narrowed."""
         g = self.engine.graph(path)
         sid = g.symbol_of.get(use) if g is not None else None
-        if sid is not None and self._is_plain_read(path, g, sid, use):
+        if g is not None and sid is not None and self._is_plain_read(path, g, sid, use):
             # the symbol's value as it is (a second memo entry would only hand it on)
             return self.symbol_value(path, sid)
         return self.engine.memo(("use", path, use), lambda: self._reaching_value(path, use))
