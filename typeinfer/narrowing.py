@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+_Facts = tuple[tuple[int, bool], ...]  # (condition, whether it holds), the nearest first
 _MAX_CONDITIONS = 64  # conditions read per narrowed use (`a or a or ...` would make it quadratic)
 _EXITS = frozenset({"return_statement", "raise_statement", "continue_statement", "break_statement"})
 
@@ -59,7 +60,10 @@ class Narrower:
         self._chains: dict[tuple[str, int], tuple[ProgramGraph, dict[str, list[tuple[int, int]]]]] = {}
         # (file, use) -> (graph, what _facts / _reassigning_ifs found there): asked again
         # for each definition that reaches the use, and once more for the joined value
-        self._use_facts: dict[tuple[str, int], tuple[ProgramGraph, tuple[tuple[int, bool], ...]]] = {}
+        # (file, use) -> (graph, all its facts, those that can narrow it, the conditions
+        # _narrow_by would read for all of them): see _facts
+        self._use_facts: dict[tuple[str, int], tuple[ProgramGraph, _Facts, _Facts, int]] = {}
+        self._mentions: dict[tuple[str, int], tuple[ProgramGraph, frozenset[str]]] = {}
         self._use_ifs: dict[tuple[str, int], tuple[ProgramGraph, tuple[tuple[int, int], ...]]] = {}
         self._use_chains: dict[tuple[str, int], tuple[ProgramGraph, tuple[list[tuple[int, int]], ...]]] = {}
 
@@ -67,7 +71,8 @@ class Narrower:
         if value in (UNKNOWN, NEVER):
             return value
         g = self.engine.require_graph(path)
-        return self._narrow_by(path, g, self._facts(path, g, use), (use, None), value)
+        facts = self._facts(path, g, use)
+        return self._narrow_by(path, g, facts, (use, None), value) if facts else value
 
     def narrow_definition(self, path: str, use: int, definition: int, value: Type) -> Type:
         """``definition``'s value where it reaches ``use`` past earlier ifs whose body
@@ -86,7 +91,11 @@ class Narrower:
         facts.extend((cond, False) for cond in self._reassigning_ifs_after(path, g, definition, use))
         # the conditions around the use hold for the value they tested, also where another
         # definition joins it (`if t is not None:` then `if w: t += "!"`: `t` is a str)
-        facts.extend(self._facts(path, g, use))
+        _, every, relevant, read = self._facts_at(path, g, use)
+        if facts and read + sum(_conditions_read(g, c, t) for c, t in facts) > _MAX_CONDITIONS:
+            facts.extend(every)  # the cut counts every condition (see _facts)
+        else:
+            facts.extend(relevant if read <= _MAX_CONDITIONS else every)
         if facts:
             value = self._narrow_by(path, g, facts, (use, definition), value)
         for statement in self._chains_between(path, g, definition, use):
@@ -188,13 +197,35 @@ class Narrower:
         every value as it is)."""
         return bool(self._facts(path, g, use))
 
-    def _facts(self, path: str, g: ProgramGraph, use: int) -> tuple[tuple[int, bool], ...]:
-        """The conditions known to hold at ``use``, the nearest first: one step per
-        enclosing node up to the scope (each step O(1), or a look-up per block);
-        worked out once per use."""
+    def _facts(self, path: str, g: ProgramGraph, use: int) -> _Facts:
+        """The conditions known to hold at ``use`` that can narrow it, the nearest
+        first: one step per enclosing node up to the scope (each step O(1), or a
+        look-up per block); worked out once per use.  A condition that mentions
+        neither the use's name nor a match subject leaves every value as it is, so
+        it is left out, unless the conditions around the use reach
+        ``_MAX_CONDITIONS`` (the cut counts them all: then all are kept)."""
+        _, every, relevant, read = self._facts_at(path, g, use)
+        return relevant if read <= _MAX_CONDITIONS else every
+
+    def _facts_at(self, path: str, g: ProgramGraph, use: int) -> tuple[ProgramGraph, _Facts, _Facts, int]:
         known = self._use_facts.get((path, use))
         if known is None or known[0] is not g:
-            known = self._use_facts[(path, use)] = (g, tuple(self._find_facts(path, g, use)))
+            every = tuple(self._find_facts(path, g, use))
+            name = g.text(use)
+            relevant = tuple(
+                (c, t) for c, t in every if g.kinds[c] == "case_clause" or name in self._mentioned_in(path, g, c)
+            )
+            read = sum(_conditions_read(g, c, t) for c, t in every)
+            known = self._use_facts[(path, use)] = (g, every, relevant, read)
+        return known
+
+    def _mentioned_in(self, path: str, g: ProgramGraph, cond: int) -> frozenset[str]:
+        """The texts of the names, attributes and ``:=`` targets inside ``cond``: a
+        condition narrows only what one of them names (:meth:`_same_target`)."""
+        known = self._mentions.get((path, cond))
+        if known is None or known[0] is not g:
+            found = _mentioned(g, cond) | {g.text(n) for n in _descendants(g, cond) if g.kinds[n] == "name_store"}
+            known = self._mentions[(path, cond)] = (g, frozenset(found))
         return known[1]
 
     def _find_facts(self, path: str, g: ProgramGraph, use: int) -> list[tuple[int, bool]]:
@@ -418,6 +449,28 @@ def _block_exits(g: ProgramGraph, block: int) -> dict[str, list[tuple[int, int, 
             continue
         for name in _mentioned(g, cond):
             found.setdefault(name, []).append((g.start_bytes[statement], cond, truth))
+    return found
+
+
+def _conditions_read(g: ProgramGraph, cond: int, truth: bool) -> int:
+    """The conditions :meth:`Narrower._narrow_by` reads for the fact ``(cond, truth)``:
+    itself and, for ``not``, ``and``, ``or`` and parentheses, the parts :func:`_split` gives."""
+    count, todo = 0, [(cond, truth)]
+    while todo:
+        c, t = todo.pop()
+        count += 1
+        parts = _split(g, c, t)
+        if parts:
+            todo.extend(parts)
+    return count
+
+
+def _descendants(g: ProgramGraph, node: int) -> list[int]:
+    found, todo = [], [node]
+    while todo:
+        n = todo.pop()
+        found.append(n)
+        todo.extend(g.children(n))
     return found
 
 
