@@ -63,7 +63,6 @@ class Narrower:
         # (file, use) -> (graph, all its facts, those that can narrow it, the conditions
         # _narrow_by would read for all of them): see _facts
         self._use_facts: dict[tuple[str, int], tuple[ProgramGraph, _Facts, _Facts, int]] = {}
-        self._mentions: dict[tuple[str, int], tuple[ProgramGraph, frozenset[str]]] = {}
         self._use_ifs: dict[tuple[str, int], tuple[ProgramGraph, tuple[tuple[int, int], ...]]] = {}
         self._use_chains: dict[tuple[str, int], tuple[ProgramGraph, tuple[list[tuple[int, int]], ...]]] = {}
 
@@ -200,10 +199,11 @@ class Narrower:
     def _facts(self, path: str, g: ProgramGraph, use: int) -> _Facts:
         """The conditions known to hold at ``use`` that can narrow it, the nearest
         first: one step per enclosing node up to the scope (each step O(1), or a
-        look-up per block); worked out once per use.  A condition that mentions
-        neither the use's name nor a match subject leaves every value as it is, so
-        it is left out, unless the conditions around the use reach
-        ``_MAX_CONDITIONS`` (the cut counts them all: then all are kept)."""
+        look-up per block); worked out once per use.  A condition whose text does
+        not hold the use's (nor is a ``case``) names nothing :meth:`_same_target`
+        accepts and leaves every value as it is, so it is left out, unless the
+        conditions around the use reach ``_MAX_CONDITIONS`` (the cut counts them
+        all: then all are kept)."""
         _, every, relevant, read = self._facts_at(path, g, use)
         return relevant if read <= _MAX_CONDITIONS else every
 
@@ -211,22 +211,19 @@ class Narrower:
         known = self._use_facts.get((path, use))
         if known is None or known[0] is not g:
             every = tuple(self._find_facts(path, g, use))
-            name = g.text(use)
+            text = g.text(use)
+            name, data = text.encode(), g.source.data
+            # a condition can name what the use names only if its text holds the use's
+            # (every node's text inside it is part of its text); a case's subject is
+            # outside it; a use whose bytes are not UTF-8 keeps all (its text is replaced)
             relevant = tuple(
-                (c, t) for c, t in every if g.kinds[c] == "case_clause" or name in self._mentioned_in(path, g, c)
+                (c, t)
+                for c, t in every
+                if g.kinds[c] == "case_clause" or "\ufffd" in text or name in data[g.start_bytes[c] : g.end_bytes[c]]
             )
             read = sum(_conditions_read(g, c, t) for c, t in every)
             known = self._use_facts[(path, use)] = (g, every, relevant, read)
         return known
-
-    def _mentioned_in(self, path: str, g: ProgramGraph, cond: int) -> frozenset[str]:
-        """The texts of the names, attributes and ``:=`` targets inside ``cond``: a
-        condition narrows only what one of them names (:meth:`_same_target`)."""
-        known = self._mentions.get((path, cond))
-        if known is None or known[0] is not g:
-            found = _mentioned(g, cond) | {g.text(n) for n in _descendants(g, cond) if g.kinds[n] == "name_store"}
-            known = self._mentions[(path, cond)] = (g, frozenset(found))
-        return known[1]
 
     def _find_facts(self, path: str, g: ProgramGraph, use: int) -> list[tuple[int, bool]]:
         facts: list[tuple[int, bool]] = []
@@ -463,15 +460,6 @@ def _conditions_read(g: ProgramGraph, cond: int, truth: bool) -> int:
         if parts:
             todo.extend(parts)
     return count
-
-
-def _descendants(g: ProgramGraph, node: int) -> list[int]:
-    found, todo = [], [node]
-    while todo:
-        n = todo.pop()
-        found.append(n)
-        todo.extend(g.children(n))
-    return found
 
 
 def _mentioned(g: ProgramGraph, cond: int) -> set[str]:
