@@ -316,6 +316,62 @@ def test_a_call_site_subclass_gives_way_to_its_confident_base(tmp_path: Path) ->
     assert (hybrid["flag"].type, hybrid["flag"].source) == ("bool", "static")
 
 
+def test_the_classifier_reads_no_sample_a_static_answer_settles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``flag`` is a certain ``bool`` its callers pass (a builtin: no candidate widens
+    it), ``prog_name`` a ``Shells`` a confident base may widen, ``value`` unknown: the
+    model reads the last two only."""
+    read: list[str] = []
+    predict = ClassifierRuntime.predict
+    monkeypatch.setattr(
+        ClassifierRuntime,
+        "predict",
+        lambda self, rows, *a, **k: read.extend(r["name"] for r in rows) or predict(self, rows, *a, **k),
+    )
+    (tmp_path / "m.py").write_text(
+        "from enum import Enum\n\n\nclass Shells(str, Enum):\n    bash = 'bash'\n\n\n"
+        "def install(prog_name, flag, value):\n    return prog_name.upper() if flag else value\n\n\n"
+        "install(Shells.bash, True, None)\n"
+    )
+    found = infer_paths([tmp_path], InferOptions(mode="hybrid", use_cache=False)).predictions
+    by_name = {p.name: p for p in found if p.kind == "parameter"}
+    assert (by_name["flag"].type, by_name["flag"].source) == ("bool", "static")
+    assert "flag" not in read and {"prog_name", "value"} <= set(read)
+
+
+def test_a_row_gets_the_same_bits_in_any_batch_of_two_rows_or_more(tmp_path: Path) -> None:
+    """What ``hybrid.model_batches`` relies on: the shipped classifier gives a sample
+    the same probabilities, bit for bit, beside any other samples (two rows or
+    more), so that leaving the settled samples out changes no other answer."""
+    from typelens.typeinfer.hybrid import DEFAULT_MODEL
+
+    source = tmp_path / "m.py"
+    source.write_text(
+        "".join(TEMPLATE.format(i=i) for i in range(12)) + "def join(items, sep):\n    return sep.join(items)\n"
+    )
+    rows = file_samples(source, "p", "m.py")
+    runtime = ClassifierRuntime(DEFAULT_MODEL)
+    whole = runtime.probabilities(rows)
+    assert len(rows) > 40
+    for picked in ([0, 1], [3, 3], [2, 5, 7], list(range(1, len(rows), 3)), list(range(len(rows) - 9))):
+        assert np.array_equal(runtime.probabilities([rows[i] for i in picked]), whole[picked]), picked
+
+
+def test_the_batches_read_alone_only_what_the_whole_list_reads_alone() -> None:
+    """``model_batches``: the samples at ``places`` of ``total`` read ``rows`` at a
+    time (256 a run): alone where the whole list reads them alone (its last, after
+    full batches), else in batches of at most ``rows``."""
+    from typelens.typeinfer.hybrid import model_batches
+
+    assert model_batches([0, 1, 2, 3, 4], 5, 4) == [([0, 1, 2, 3], False), ([4], True)]
+    assert model_batches([0, 2, 4], 5, 4) == [([0, 1], False), ([2], True)]
+    assert model_batches([1], 3, 4) == [([0], False)]  # the whole list reads it beside others
+    assert model_batches([0], 1, 2) == [([0], True)]
+    assert model_batches(list(range(257)), 257, 258) == [(list(range(256)), False), ([256], True)]
+    assert model_batches([0, 256], 258, 259) == [([0, 1], False)]
+
+
 @pytest.mark.parametrize("damage", ["truncate-onnx", "foreign-config", "no-config", "bad-weights"])
 def test_damaged_models_give_one_clear_line(trained, tmp_path: Path, damage: str) -> None:
     _, model = trained

@@ -348,6 +348,9 @@ def model_batches(places: list[int], total: int, rows: int) -> list[tuple[list[i
     pending: list[int] = []
     for n, place in enumerate(places):
         if _is_read_alone(place, total, rows):
+            if pending:
+                batches.append((pending, False))
+                pending = []
             batches.append(([n], True))
             continue
         pending.append(n)
