@@ -216,6 +216,25 @@ def test_value_shapes_follow_the_name_in_its_input() -> None:
         assert torch.allclose(Calibrated(model, 1.0).logits(windows, names), model(windows, names), atol=1e-5)
 
 
+def test_the_targets_of_some_keys_are_the_whole_files_ones() -> None:
+    """``targets(keys=...)``: the hybrid mode's samples of a few answers, each as
+    the whole file's list has it (duplicates of a key too)."""
+    from typelens.analyzer import build_graph
+    from typelens.typeinfer.features import targets
+
+    code = (
+        "def f(a, b=1):\n    c = a\n    return c\n\n\n"
+        "class K:\n    size = 0\n\n    def f(self, a):\n        return a\n\n\n"
+        "def f(a):\n    return [a]\n"
+    )
+    g = build_graph(code)
+    every = targets(g)
+    picked = {("f", "a", "parameter"), ("K.f", "f", "return"), ("K", "size", "attribute"), ("f", "c", "variable")}
+    found = targets(g, None, picked)
+    assert found == [t for t in every if (t.scope, t.name, t.kind) in picked]
+    assert [t.name for t in found].count("a") == 2 and targets(g, None, set()) == []
+
+
 @pytest.mark.parametrize("layers,subtokens", [(1, False), (2, False), (1, True)])
 def test_the_exported_graph_folds_the_first_convolution_without_changing_the_function(
     layers: int, subtokens: bool

@@ -200,13 +200,16 @@ class _Covering:
         self.spans, self.at = spans, -1
 
 
-def targets(g: ProgramGraph, declared: Declared | None = None, scopes: Collection[str] | None = None) -> list[Target]:
+def targets(
+    g: ProgramGraph, declared: Declared | None = None, keys: Collection[tuple[str, str, str]] | None = None
+) -> list[Target]:
     """Every parameter (not self/cls), return and annotated-or-assigned variable.
     ``declared``: what the code declares about values (``declared.Declared``),
-    read into the value shapes; ``scopes``: only the targets of the scopes of
-    these qualified names (the models' samples of a file's unsure answers are
-    not the whole file's)."""
+    read into the value shapes; ``keys``: only the targets of these ``(scope,
+    name, kind)`` (the models' samples of a file's unsure answers are not the
+    whole file's, and a target's value shapes take a third of the time)."""
     found: list[Target] = []
+    scopes = {scope for scope, _, _ in keys} if keys is not None else None
     returns_by_scope: dict[int, list[int]] = {}
     for node, kind in enumerate(g.kinds):
         if kind == "return_statement":
@@ -219,25 +222,28 @@ def targets(g: ProgramGraph, declared: Declared | None = None, scopes: Collectio
         name = g.child_by_field(function, "name")
         if name is None:  # a recovered ``def`` without a name: no place to label
             continue
-        returns = tuple(r for r in returns_by_scope.get(scope.id, ()))
-        own = declared.excluding(function=scope.name) if declared is not None else None
-        found.append(
-            Target(
-                scope.qualname,
-                scope.name,
-                "return",
-                name,
-                normalise(g.text(ret)) if ret is not None else None,
-                (g.start_bytes[name], *(g.start_bytes[r] for r in returns)),
-                None,
-                returns,
-                value_shapes(g, [_returned(g, r) for r in returns], declared=own),
+        if keys is None or (scope.qualname, scope.name, "return") in keys:
+            returns = tuple(r for r in returns_by_scope.get(scope.id, ()))
+            own = declared.excluding(function=scope.name) if declared is not None else None
+            found.append(
+                Target(
+                    scope.qualname,
+                    scope.name,
+                    "return",
+                    name,
+                    normalise(g.text(ret)) if ret is not None else None,
+                    (g.start_bytes[name], *(g.start_bytes[r] for r in returns)),
+                    None,
+                    returns,
+                    value_shapes(g, [_returned(g, r) for r in returns], declared=own),
+                )
             )
-        )
         params = signature(g, function)
         in_class = scope.parent >= 0 and g.scopes[scope.parent].kind is ScopeKind.CLASS
         for i, p in enumerate(params):
             if i == 0 and in_class and p.name in ("self", "cls"):
+                continue
+            if keys is not None and (scope.qualname, p.name, "parameter") not in keys:
                 continue
             sym = g.symbol_at(p.node)
             occurrences = (g.start_bytes[p.node], *(g.start_bytes[u] for u in (sym.uses if sym else ())))
@@ -261,7 +267,8 @@ def targets(g: ProgramGraph, declared: Declared | None = None, scopes: Collectio
         scope = g.scopes[sym.scope]
         if scope.kind not in (ScopeKind.MODULE, ScopeKind.FUNCTION, ScopeKind.CLASS):
             continue
-        if scopes is not None and scope.qualname not in scopes:
+        kind = "attribute" if scope.kind is ScopeKind.CLASS else "variable"
+        if keys is not None and (scope.qualname, sym.name, kind) not in keys:
             continue
         label = None
         for d in sym.definitions:
@@ -270,7 +277,6 @@ def targets(g: ProgramGraph, declared: Declared | None = None, scopes: Collectio
             if annotation is not None:
                 label = normalise(g.text(annotation))
                 break
-        kind = "attribute" if scope.kind is ScopeKind.CLASS else "variable"
         occurrences = tuple(g.start_bytes[n] for n in (*sym.definitions, *sym.uses))
         found.append(
             Target(

@@ -185,8 +185,8 @@ class NeuralAssistant:
         g = engine.require_graph(path)
         stream, broken = tokens if tokens is not None else readable_tokens(g)
         wanted = [p for p in wanted if not _inside(broken, p.span.start_byte)]
-        wanted_scopes = {p.scope for p in wanted}
-        by_key = {(t.scope, t.name, t.kind): t for t in targets(g, Declared(g, engine.index), wanted_scopes)}
+        wanted_keys = {(p.scope, p.name, p.kind) for p in wanted}
+        by_key = {(t.scope, t.name, t.kind): t for t in targets(g, Declared(g, engine.index), wanted_keys)}
         # the slice model reads the rows no candidate decided, settled ones too: with it, the classifier reads them all
         settles = mode != "neural" and self.slice is None
         samples, keys, places, total = [], [], [], 0
