@@ -472,3 +472,30 @@ def test_the_json_report_is_json_dumps_of_its_rows(tmp_path: Path, monkeypatch: 
             "diagnostics": [finding_row(f) for f in build_findings(found)],
         }
         assert render_json(result) == json.dumps(expected, indent=1, ensure_ascii=False) + "\n"
+
+
+def test_a_parameters_evidence_is_worked_out_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The predictions ask a parameter's evidence, then its type, and the checks
+    ask the evidence again: its call sites and uses are worked out once, and the
+    type is the one asked without the evidence first."""
+    from typelens.typeinfer.callables import CallModel, signature
+    from typelens.typeinfer.session import AnalysisSession
+
+    (tmp_path / "m.py").write_text(
+        "def scale(value, factor=2):\n    return value * factor\n\nscale(3)\nscale(1.5, factor=4)\n"
+    )
+    session = AnalysisSession(tmp_path)
+    path = str((tmp_path / "m.py").resolve())
+    g = session.engine().graph(path)
+    params = signature(g, next(s.node for s in g.scopes if s.name == "scale"))
+    worked = []
+    evidence = CallModel._evidence
+    monkeypatch.setattr(CallModel, "_evidence", lambda self, p, n: worked.append(n) or evidence(self, p, n))
+    engine = session.engine(share_library=False)
+    for p in params:
+        first = engine.calls.evidence(path, p.node)
+        assert render(engine.parameter_type(path, p.node)) == {"value": "float", "factor": "int"}[p.name]
+        assert engine.calls.evidence(path, p.node) is first
+    assert sorted(worked) == sorted(p.node for p in params)
+    fresh = session.engine(share_library=False)
+    assert [render(fresh.parameter_type(path, p.node)) for p in params] == ["float", "int"]

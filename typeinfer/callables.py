@@ -131,6 +131,9 @@ class ParamEvidence:
     implicit: Type | None  # self / cls
 
 
+_NO_EVIDENCE = ParamEvidence(None, None, None, None, None)
+
+
 def signature(g: ProgramGraph, function: int) -> list[Param]:
     """The parameters of a def, in order, with their kinds."""
     params = g.child_by_field(function, "parameters")
@@ -778,7 +781,9 @@ class CallModel:
         argument = context.argument(param) if context is not None else None
         if argument is not None:
             return argument
-        evidence = self.evidence(path, param)
+        evidence = self.asked_evidence(path, param)
+        if evidence is None:
+            return NEVER
         for choice in (evidence.annotation, evidence.implicit):
             if choice is not None:
                 return choice
@@ -802,16 +807,35 @@ class CallModel:
         return evidence.usage if evidence.usage is not None else UNKNOWN
 
     def evidence(self, path: str, param: int) -> ParamEvidence:
+        """What each source says of the parameter ``param`` (see :meth:`asked_evidence`)."""
+        found = self.asked_evidence(path, param)
+        return found if found is not None else _NO_EVIDENCE
+
+    def asked_evidence(self, path: str, param: int) -> ParamEvidence | None:
+        """What each source says of the parameter ``param``, memoised: the
+        parameter's own question, the predictions and the checks read it (its
+        call sites, uses and context are worked out once).  ``None`` while it
+        is being worked out (a cycle entered at it: the parameter has no value yet)."""
+
+        # -> object: a cycle's answer is Never, and compiled code checks what memo returns
+        def compute() -> object:
+            return self._evidence(path, param)
+
+        # "param-evidence" ranks after "param" (fixpoint._rank): a cycle through both keeps its head
+        found = self.engine.memo(("param-evidence", path, param), compute)
+        return found if isinstance(found, ParamEvidence) else None
+
+    def _evidence(self, path: str, param: int) -> ParamEvidence:
         g = self.engine.require_graph(path)
         function = g.enclosing(param, "function_definition", "lambda")
         if function is None:
-            return ParamEvidence(None, None, None, None, None)
+            return _NO_EVIDENCE
         if g.kinds[function] == "lambda":
             return self._lambda_evidence(path, g, function, param)
         params = self.signature(path, g, function)
         spec = next((p for p in params if p.node == param), None)
         if spec is None:
-            return ParamEvidence(None, None, None, None, None)
+            return _NO_EVIDENCE
         if spec.annotation is not None:
             declared = self.engine.annotations.evaluate(path, spec.annotation)
             if spec.kind == "var_positional":
@@ -923,7 +947,7 @@ class CallModel:
         params = self.signature(path, g, function)
         spec = next((p for p in params if p.node == param), None)
         if spec is None or spec.kind not in ("positional", "keyword_only"):
-            return ParamEvidence(None, None, None, None, None)
+            return _NO_EVIDENCE
         default = self.engine.exprs.type_of(path, spec.default) if spec.default is not None else None
         sites = [(path, call) for call in value_calls(self.engine, path, function)]
         found = self._call_site_types(path, g, function, params, spec, sites) if sites else None

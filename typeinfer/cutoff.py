@@ -51,7 +51,20 @@ DEFINITION_KINDS = frozenset(
 # memo question kinds whose third key part is a node (symbols: a symbol id)
 NODE_KINDS = (
     frozenset(
-        {"return", "param", "def", "expr", "use", "store", "binding", "alias", "usage", "usage-own", "plain-definition"}
+        {
+            "return",
+            "param",
+            "param-evidence",
+            "def",
+            "expr",
+            "use",
+            "store",
+            "binding",
+            "alias",
+            "usage",
+            "usage-own",
+            "plain-definition",
+        }
     )
     | DEFINITION_KINDS
 )
@@ -107,6 +120,7 @@ ASK_AGAIN: dict[str, Callable[[TypeEngine, str, int], object]] = {
     "callee-shape": lambda engine, path, node: _callee_shape(engine, path, node),
     "return": lambda engine, path, node: engine.calls.declared_or_inferred_return(path, node),
     "param": lambda engine, path, node: engine.calls.parameter_type(path, node),
+    "param-evidence": lambda engine, path, node: engine.calls.evidence(path, node),
     "symbol": lambda engine, path, sid: engine.names.symbol_value(path, sid),
     "def": lambda engine, path, node: engine.names.definition_type(path, node),
     "expr": lambda engine, path, node: engine.exprs.type_of(path, node),
