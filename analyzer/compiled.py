@@ -179,9 +179,13 @@ def _keep(where: str, text: str) -> None:
             os.unlink(partial)
 
 
-def memo_folder() -> str:
+def memo_folder() -> str | None:
     """``<cache-dir>/library/code``: where the verdicts are kept (the cache folder
-    as ``analyzer.cache.cache_root`` finds it, without importing that module)."""
+    as ``analyzer.cache.cache_root`` finds it, without importing that module);
+    ``None`` when no absolute folder is found (no home directory: ``~`` stays
+    ``~``, which would put a folder named ``~`` in the working directory).  It is
+    decided when the package is imported, before a command's options are read, so
+    ``--no-cache`` and ``cache-dir`` do not reach it; ``TYPELENS_CACHE_DIR`` does."""
     explicit = os.environ.get("TYPELENS_CACHE_DIR")
     if explicit:
         root = explicit
@@ -189,7 +193,7 @@ def memo_folder() -> str:
         root = os.path.join(
             os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "typelens"
         )
-    return os.path.join(root, "library", "code")
+    return os.path.join(root, "library", "code") if os.path.isabs(root) else None
 
 
 def compiled_state() -> tuple[bool, str]:

@@ -91,6 +91,30 @@ def install() -> bool:
         hasattr(dataclasses, name) for name in ("_frozen_get_del_attr", "_repr_fn", "_recursive_repr")
     ):
         return False
+    saved = dataclasses._frozen_get_del_attr, dataclasses._repr_fn  # type: ignore[attr-defined]
     dataclasses._frozen_get_del_attr = frozen_guards  # type: ignore[attr-defined]
     dataclasses._repr_fn = plain_repr  # type: ignore[attr-defined]
+    if not _works():  # a patch release called the helpers another way: keep its own
+        dataclasses._frozen_get_del_attr, dataclasses._repr_fn = saved  # type: ignore[attr-defined]
+        return False
     return True
+
+
+def _works() -> bool:
+    """Whether a frozen dataclass made now reprs and refuses changes as ``dataclasses`` does."""
+    try:
+
+        @dataclasses.dataclass(frozen=True)
+        class Probe:
+            x: int
+
+        probe = Probe(1)
+        if repr(probe) != f"{Probe.__qualname__}(x=1)":
+            return False
+        try:
+            probe.x = 2  # type: ignore[misc]
+        except dataclasses.FrozenInstanceError:
+            return True
+        return False
+    except Exception:  # noqa: BLE001 - any failure means: do not use the closures
+        return False

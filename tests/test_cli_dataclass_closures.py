@@ -130,3 +130,20 @@ def test_the_command_line_installs_them_in_its_own_process(tmp_path: Path) -> No
     assert json.loads(run.stdout.strip().splitlines()[-1]) == [dataclass_closures.__file__] * 2
     assert dataclasses._frozen_get_del_attr is not dataclass_closures.frozen_guards  # type: ignore[attr-defined]
     assert dataclasses._repr_fn is not dataclass_closures.plain_repr  # type: ignore[attr-defined]
+
+
+def test_helpers_called_another_way_leave_dataclasses_as_they_were(monkeypatch: pytest.MonkeyPatch) -> None:
+    """If a patch release calls the helpers with other arguments, ``install``
+    notices on a probe class, puts the module's own helpers back and says so."""
+    monkeypatch.setattr(dataclasses, "_repr_fn", dataclasses._repr_fn)  # type: ignore[attr-defined]
+    monkeypatch.setattr(dataclasses, "_frozen_get_del_attr", dataclasses._frozen_get_del_attr)  # type: ignore[attr-defined]
+    own = dataclasses._repr_fn, dataclasses._frozen_get_del_attr  # type: ignore[attr-defined]
+
+    def wrong(*args: Any, **kwargs: Any) -> Any:
+        raise TypeError("called another way")
+
+    monkeypatch.setattr(dataclass_closures, "plain_repr", wrong)
+    if sys.version_info[:2] not in dataclass_closures.PATCHED_VERSIONS:
+        pytest.skip("the closures are only installed up to Python 3.12")
+    assert dataclass_closures.install() is False
+    assert (dataclasses._repr_fn, dataclasses._frozen_get_del_attr) == own  # type: ignore[attr-defined]

@@ -329,3 +329,14 @@ def test_an_installed_build_is_hashed_once_and_an_edit_still_seen(
     os.utime(source, ns=(moved.st_atime_ns, moved.st_mtime_ns))
     assert compiled.stale_reason(str(root), str(memo), settled_ns=0) == "typeinfer/__init__.py changed since the build"
     assert hashed == [str(source)]
+
+
+def test_no_home_folder_keeps_no_verdict(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Without a home folder (``~`` unexpanded or empty) the verdict is not kept:
+    a relative path would put a cache folder in the user's working directory."""
+    for name in ("TYPELENS_CACHE_DIR", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(os.path, "expanduser", lambda path: path)  # what it does with no home to find
+    assert compiled.memo_folder() is None
+    monkeypatch.setenv("TYPELENS_CACHE_DIR", str(tmp_path))
+    assert compiled.memo_folder() == os.path.join(str(tmp_path), "library", "code")

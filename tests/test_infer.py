@@ -490,7 +490,9 @@ def test_a_parameters_evidence_is_worked_out_once(tmp_path: Path, monkeypatch: p
     params = signature(g, next(s.node for s in g.scopes if s.name == "scale"))
     worked = []
     evidence = CallModel._evidence
-    monkeypatch.setattr(CallModel, "_evidence", lambda self, p, n: worked.append(n) or evidence(self, p, n))
+    monkeypatch.setattr(
+        CallModel, "_evidence", lambda self, p, *rest: worked.append(rest[-1].node) or evidence(self, p, *rest)
+    )
     engine = session.engine(share_library=False)
     for p in params:
         first = engine.calls.evidence(path, p.node)

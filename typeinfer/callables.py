@@ -817,25 +817,35 @@ class CallModel:
         call sites, uses and context are worked out once).  ``None`` while it
         is being worked out (a cycle entered at it: the parameter has no value yet)."""
 
-        # -> object: a cycle's answer is Never, and compiled code checks what memo returns
-        def compute() -> object:
-            return self._evidence(path, param)
-
-        # "param-evidence" ranks after "param" (fixpoint._rank): a cycle through both keeps its head
-        found = self.engine.memo(("param-evidence", path, param), compute)
-        return found if isinstance(found, ParamEvidence) else None
-
-    def _evidence(self, path: str, param: int) -> ParamEvidence:
         g = self.engine.require_graph(path)
         function = g.enclosing(param, "function_definition", "lambda")
         if function is None:
             return _NO_EVIDENCE
+        compute: Callable[
+            [], object
+        ]  # -> object: a cycle's answer is Never, and compiled code checks what memo returns
         if g.kinds[function] == "lambda":
-            return self._lambda_evidence(path, g, function, param)
-        params = self.signature(path, g, function)
-        spec = next((p for p in params if p.node == param), None)
-        if spec is None:
-            return _NO_EVIDENCE
+            compute = partial(self._lambda_evidence, path, g, function, param)
+        else:
+            params = self.signature(path, g, function)
+            spec = next((p for p in params if p.node == param), None)
+            if spec is None:
+                return _NO_EVIDENCE
+            declared = self._declared_evidence(path, g, function, params, spec)
+            if declared is not None:
+                # an annotation or self/cls: worked out in place, as before the memo question
+                # existed, so that it costs no question of the file's budget
+                return declared
+            compute = partial(self._evidence, path, g, function, params, spec)
+        # "param-evidence" ranks after "param" (fixpoint._rank): a cycle through both keeps its head
+        found = self.engine.memo(("param-evidence", path, param), compute)
+        return found if isinstance(found, ParamEvidence) else None
+
+    def _declared_evidence(
+        self, path: str, g: ProgramGraph, function: int, params: list[Param], spec: Param
+    ) -> ParamEvidence | None:
+        """The parameter's annotation, or the implicit type of ``self`` / ``cls``;
+        ``None`` for a parameter typed from its defaults, call sites and uses."""
         if spec.annotation is not None:
             declared = self.engine.annotations.evaluate(path, spec.annotation)
             if spec.kind == "var_positional":
@@ -846,6 +856,10 @@ class CallModel:
         implicit = self.implicit(path, g, function, params, spec)
         if implicit is not None:
             return ParamEvidence(None, None, None, None, implicit)
+        return None
+
+    def _evidence(self, path: str, g: ProgramGraph, function: int, params: list[Param], spec: Param) -> ParamEvidence:
+        param = spec.node
         implemented = self._implementation_parameter(path, g, function, spec)
         if implemented is None:
             implemented = self._setter_value(path, g, function, params, spec)

@@ -118,8 +118,8 @@ class TokenStream:
     def _scan_some(self, n: int) -> None:
         tokens, starts, (comments, dropped) = self.tokens, self.starts, self._marks
         in_hidden, in_string = self._covering
-        # the two coverings' walks inlined (see _Covering.end_at): two calls a token
-        # were a third of the scan
+        # each covering's walk over its spans (see _Covering) inlined: a call a token
+        # for each was a third of the scan
         hidden, at_hidden = in_hidden.spans, in_hidden.at
         strings, at_string = in_string.spans, in_string.at
         last_hidden, last_string = len(hidden) - 1, len(strings) - 1

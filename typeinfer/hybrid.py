@@ -342,7 +342,10 @@ def model_batches(places: list[int], total: int, rows: int) -> list[tuple[list[i
     kernel): so that the answers are those of the whole list read ``rows`` at a time
     (:data:`MODEL_ROWS` a run), a sample the whole list would read alone is read
     alone, and every other in a batch of two or more, a lone one beside a copy of
-    itself (``tests/test_neural.py``)."""
+    itself (``tests/test_neural.py``).  Measured on this x86 build with one
+    intra-op thread (the session's setting); other kernels or thread counts may
+    split rows differently, which would move the last bits of a confidence, not
+    which batches are read."""
     size = min(rows, MODEL_ROWS)
     batches: list[tuple[list[int], bool]] = []
     pending: list[int] = []
