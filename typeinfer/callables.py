@@ -821,9 +821,6 @@ class CallModel:
         function = g.enclosing(param, "function_definition", "lambda")
         if function is None:
             return _NO_EVIDENCE
-        compute: Callable[
-            [], object
-        ]  # -> object: a cycle's answer is Never, and compiled code checks what memo returns
         if g.kinds[function] == "lambda":
             compute = partial(self._lambda_evidence, path, g, function, param)
         else:
@@ -837,6 +834,12 @@ class CallModel:
                 # existed, so that it costs no question of the file's budget
                 return declared
             compute = partial(self._evidence, path, g, function, params, spec)
+        return self._memo_evidence(path, param, compute)
+
+    def _memo_evidence(self, path: str, param: int, compute: Callable[[], object]) -> ParamEvidence | None:
+        """``compute()`` as the memo question ``("param-evidence", path, param)``.
+        ``compute`` is typed ``-> object``: a cycle's answer is Never, and compiled
+        code checks what memo returns against its declared type."""
         # "param-evidence" ranks after "param" (fixpoint._rank): a cycle through both keeps its head
         found = self.engine.memo(("param-evidence", path, param), compute)
         return found if isinstance(found, ParamEvidence) else None
