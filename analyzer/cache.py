@@ -116,9 +116,12 @@ def content_digest(data: bytes) -> str:
     return blake2b(data, digest_size=16).hexdigest()
 
 
-def cache_root() -> Path:
-    """typelens's cache folder: ``$TYPELENS_CACHE_DIR``, else
-    ``$XDG_CACHE_HOME/typelens``, else ``~/.cache/typelens``."""
+def cache_root(setting: str | os.PathLike[str] | None = None) -> Path:
+    """typelens's cache folder: the ``cache-dir`` setting when given, else
+    ``$TYPELENS_CACHE_DIR``, else ``$XDG_CACHE_HOME/typelens``, else
+    ``~/.cache/typelens``."""
+    if setting is not None:
+        return Path(setting)
     explicit = os.environ.get("TYPELENS_CACHE_DIR")
     if explicit:
         return Path(explicit)

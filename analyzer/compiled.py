@@ -112,7 +112,7 @@ def stale_reason(root: str = CORE_ROOT, memo: str | None = None, *, settled_ns: 
         if kind == "src":
             try:
                 size, mtime, digest, path = rest.split(" ", 3)
-                size_now, mtime_now = int(size), int(mtime)
+                built_size, built_mtime = int(size), int(mtime)
             except ValueError:
                 return "the manifest is damaged"
             listed.append(path)
@@ -120,9 +120,9 @@ def stale_reason(root: str = CORE_ROOT, memo: str | None = None, *, settled_ns: 
                 stat = os.stat(os.path.join(root, path))
             except OSError:
                 return f"{path} was removed"
-            if stat.st_size != size_now:
+            if stat.st_size != built_size:
                 return f"{path} changed since the build"
-            if stat.st_mtime_ns != mtime_now:
+            if stat.st_mtime_ns != built_mtime:
                 touched.append((path, digest))
             stats.append(f"{path}\0{stat.st_size} {stat.st_ino} {stat.st_mtime_ns} {stat.st_ctime_ns}")
             if not stat.st_ctime_ns or max(stat.st_mtime_ns, stat.st_ctime_ns) > started - settled_ns:

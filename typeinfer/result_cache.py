@@ -72,8 +72,8 @@ def answer_key(
     per-file entry of :mod:`.file_answers`, which checks contents itself)."""
     scope = scope or root
     settings = settings or options.settings
-    memo = (Path(settings.cache_dir) if settings.cache_dir is not None else cache_root()) / "library"
-    code = code_fingerprint(("analyzer", "typeinfer"), memo=memo if settings.cache else None)
+    memo = cache_root(settings.cache_dir) / "library" if settings.cache else None  # no cache: no folder looked for
+    code = code_fingerprint(("analyzer", "typeinfer"), memo=memo)
     h = blake2b(digest_size=20)
     h.update(
         f"{CACHE_VERSION}|{code}|{options.mode}|{options.model_dir}|"
@@ -158,8 +158,7 @@ def analyze_entry(
         return None
     extra = "analyze|" + "|".join(rules)
     key = answer_key(files, options, root, scope, settings=settings, extra=extra, contents=contents)
-    base = Path(settings.cache_dir) if settings.cache_dir is not None else cache_root()
-    return base / "results" / f"{'' if contents else 'perfile-'}analyze-{key}.json"
+    return cache_root(settings.cache_dir) / "results" / f"{'' if contents else 'perfile-'}analyze-{key}.json"
 
 
 # -- entries ------------------------------------------------------------------------------------
