@@ -171,6 +171,10 @@ def main() -> None:
             sys.stdout.write(core_line() + "\n")
         return
     one_blas_thread(sys.argv[1:])
+    if command_name(sys.argv[1:]) in _HARD_EXIT:
+        from .deferred import defer
+
+        defer()
     try:
         build_command(sys.argv[1:], closures=True)()
     except SystemExit as done:
