@@ -1,4 +1,4 @@
-"""Standard modules a batch command's libraries import and never call, run on first use.
+"""Modules a batch command's libraries import and never call, run on first use.
 
 ``typelens analyze``, ``infer`` and ``graph`` import typer and typeshed-client,
 and both import modules at their top that only other paths call:
@@ -7,16 +7,20 @@ and both import modules at their top that only other paths call:
   an interpreter for its ``sys.path`` (typelens passes the search path
   itself, ``analyzer/project.py``); with ``signal``, ``selectors`` and
   ``locale`` behind it, 20 million instructions, 4% of a cold one-line run;
-- ``shellingham``: typer's completion detects the user's shell with it.
+- ``shellingham``: typer's completion detects the user's shell with it;
+- ``typeshed_client`` itself, the package: its ``__init__`` imports the stub
+  parser and resolver besides the finder, the one module typelens imports
+  (``analyzer/project.py``): 15 million.
 
 :func:`defer` puts each in ``sys.modules`` as a :class:`DeferredModule`: the
-module object the import system makes for it (``__spec__`` and ``__file__``
-set, so that ``import subprocess`` finds it and returns it), whose
-code runs the first time something reads a name it does not have yet
-(``subprocess.run``, ``from subprocess import PIPE``); from then on it is a
-plain module.  ``importlib.util.LazyLoader`` does not do here: ``import
-subprocess`` itself reads the module's ``__spec__``, which loads a lazy module
-at once.  The command line defers them in its own process for a batch command
+module object the import system makes for it (``__spec__``, ``__file__`` and a
+package's ``__path__`` set, so that ``import subprocess`` finds it and returns
+it), whose code runs the first time something reads a name it does not have
+yet (``subprocess.run``, ``from subprocess import PIPE``; importing a
+submodule of a package reads none); from then on it is a plain module.
+``importlib.util.LazyLoader`` does not do here: ``import subprocess`` itself
+reads the module's ``__spec__``, which loads a lazy module at once.  The
+command line defers them in its own process for a batch command
 (``cli/main.py``); the language server and a program that imports typelens
 load them as usual.
 
@@ -41,7 +45,7 @@ import sys
 import threading
 import types
 
-UNUSED_BY_BATCH_COMMANDS = ("subprocess", "shellingham")
+UNUSED_BY_BATCH_COMMANDS = ("subprocess", "shellingham", "typeshed_client")
 
 # One load at a time: a second thread that reads a name while the first runs
 # the module's code waits for it, as it would wait on the import lock.

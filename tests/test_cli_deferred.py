@@ -1,7 +1,8 @@
 """:mod:`typelens.cli.deferred`: a deferred module is the one module object the
 import system hands out, its code runs once, on the first name read, from any
 thread, and from then on it is a plain module; a batch command's run leaves
-``subprocess`` unrun, and the language server's process defers nothing."""
+``subprocess`` and typeshed-client's ``__init__`` unrun, and the language
+server's process defers nothing."""
 
 from __future__ import annotations
 
@@ -57,7 +58,8 @@ _WATCH = """
 import atexit, json, sys
 from typelens.cli.main import main
 sys.argv = ["typelens", *sys.argv[1:]]
-atexit.register(lambda: print(json.dumps({m: type(sys.modules[m]).__name__ for m in ("subprocess", "shellingham") if m in sys.modules})))
+watched = ("subprocess", "shellingham", "typeshed_client", "typeshed_client.parser")
+atexit.register(lambda: print(json.dumps({m: type(sys.modules[m]).__name__ for m in watched if m in sys.modules})))
 main()
 """
 
@@ -80,9 +82,11 @@ def test_a_batch_run_leaves_subprocess_unrun(tmp_path: Path) -> None:
         assert json.loads(run.stdout.strip().splitlines()[-1]) == {
             "subprocess": "DeferredModule",
             "shellingham": "DeferredModule",
+            "typeshed_client": "DeferredModule",  # its finder alone ran, not its parser
         }
     run = subprocess.run(
         [sys.executable, "-c", _WATCH, "lsp", "--help"], capture_output=True, text=True, env=env, timeout=300
     )
     assert run.returncode == 0, run.stderr[-2000:]
-    assert set(json.loads(run.stdout.strip().splitlines()[-1]).values()) == {"module"}
+    found = json.loads(run.stdout.strip().splitlines()[-1])
+    assert found["subprocess"] == "module" and set(found.values()) == {"module"}
