@@ -32,7 +32,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, TypeGuard
 
-import typeshed_client
+# The finder alone (its folder is the package's): the package's __init__ also
+# imports the stub parser and resolver, which typelens does not use and a batch
+# command leaves unrun (cli/deferred.py).
+import typeshed_client.finder as typeshed_client
 
 from .builder import DEFAULT_CONFIG, GraphConfig, build_graph, build_graph_safely
 from .cache import GraphCache, content_digest

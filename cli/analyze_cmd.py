@@ -11,8 +11,9 @@ Example::
     ::error file=src/shop/service.py,line=40,col=16,...::'Order' has no attribute 'totl'
 """
 
-from __future__ import annotations
-
+# Annotations are objects here (no `from __future__ import annotations`): typer
+# reads the command's parameters and evaluates string annotations twice
+# (inspect.signature and get_type_hints), 40 compilations on every run.
 import enum
 import json
 import logging

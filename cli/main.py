@@ -6,9 +6,10 @@ optional dependency that is not installed (one line names the extra to install).
 This module is the console script's entry point and imports nothing but
 ``sys``, ``os`` and ``gc``: ``typelens --version`` is answered here, without typer (``--verbose``
 adds which core runs, compiled or pure: ``typelens.analyzer.compiled``); any other
-command line makes frozen dataclasses' guards without compiling them
-(``cli/dataclass_closures.py``) and imports the command tree (``cli/app.py``: typer, click's plain
-help), and the heavy imports (the analyzer, onnxruntime, torch, pyarrow) happen
+command line makes frozen dataclasses' guards without compiling them and their
+comparisons from templates (``cli/dataclass_closures.py``), a batch command leaves
+the modules its libraries never call unrun (``cli/deferred.py``), and it imports the
+command tree (``cli/app.py``: typer, click's plain help), and the heavy imports (the analyzer, onnxruntime, torch, pyarrow) happen
 inside the commands, so that ``--help`` and a command's argument errors cost
 only the start of Python and typer.  (No module logger here: ``logging`` is
 imported by ``cli/app.py`` when a command runs.)
@@ -171,6 +172,10 @@ def main() -> None:
             sys.stdout.write(core_line() + "\n")
         return
     one_blas_thread(sys.argv[1:])
+    if command_name(sys.argv[1:]) in _HARD_EXIT:
+        from .deferred import defer
+
+        defer()
     try:
         build_command(sys.argv[1:], closures=True)()
     except SystemExit as done:

@@ -116,7 +116,9 @@ def test_the_command_line_installs_them_in_its_own_process(tmp_path: Path) -> No
         "from typelens.cli.main import main\n"
         "def show():\n"
         "    finding = sys.modules['typelens.cli.findings'].Finding\n"
-        "    print(json.dumps([finding.__setattr__.__code__.co_filename, finding.__repr__.__wrapped__.__code__.co_filename]))\n"
+        "    import dataclasses\n"
+        "    print(json.dumps([finding.__setattr__.__code__.co_filename, finding.__repr__.__wrapped__.__code__.co_filename,\n"
+        "                      type(dataclasses._hash_fn.__self__).__name__, finding(*range(10)) == finding(*range(10))]))\n"
         "atexit.register(show)\n"
         "sys.argv = ['typelens', 'analyze', 'm.py', '--no-cache']\n"
         "main()\n"
@@ -127,7 +129,10 @@ def test_the_command_line_installs_them_in_its_own_process(tmp_path: Path) -> No
         [sys.executable, "-c", driver], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300
     )
     assert run.returncode == 0, run.stderr[-2000:]
-    assert json.loads(run.stdout.strip().splitlines()[-1]) == [dataclass_closures.__file__] * 2
+    assert json.loads(run.stdout.strip().splitlines()[-1]) == [dataclass_closures.__file__] * 2 + [
+        "MethodTemplates",
+        True,
+    ]
     assert dataclasses._frozen_get_del_attr is not dataclass_closures.frozen_guards  # type: ignore[attr-defined]
     assert dataclasses._repr_fn is not dataclass_closures.plain_repr  # type: ignore[attr-defined]
 
@@ -135,9 +140,9 @@ def test_the_command_line_installs_them_in_its_own_process(tmp_path: Path) -> No
 def test_helpers_called_another_way_leave_dataclasses_as_they_were(monkeypatch: pytest.MonkeyPatch) -> None:
     """If a patch release calls the helpers with other arguments, ``install``
     notices on a probe class, puts the module's own helpers back and says so."""
-    monkeypatch.setattr(dataclasses, "_repr_fn", dataclasses._repr_fn)  # type: ignore[attr-defined]
-    monkeypatch.setattr(dataclasses, "_frozen_get_del_attr", dataclasses._frozen_get_del_attr)  # type: ignore[attr-defined]
-    own = dataclasses._repr_fn, dataclasses._frozen_get_del_attr  # type: ignore[attr-defined]
+    for helper in ("_repr_fn", "_frozen_get_del_attr", "_hash_fn", "_cmp_fn"):
+        monkeypatch.setattr(dataclasses, helper, getattr(dataclasses, helper))
+    own = dataclasses._repr_fn, dataclasses._frozen_get_del_attr, dataclasses._hash_fn, dataclasses._cmp_fn  # type: ignore[attr-defined]
 
     def wrong(*args: Any, **kwargs: Any) -> Any:
         raise TypeError("called another way")
@@ -146,4 +151,90 @@ def test_helpers_called_another_way_leave_dataclasses_as_they_were(monkeypatch: 
     if sys.version_info[:2] not in dataclass_closures.PATCHED_VERSIONS:
         pytest.skip("the closures are only installed up to Python 3.12")
     assert dataclass_closures.install() is False
-    assert (dataclasses._repr_fn, dataclasses._frozen_get_del_attr) == own  # type: ignore[attr-defined]
+    assert (
+        dataclasses._repr_fn,  # type: ignore[attr-defined]
+        dataclasses._frozen_get_del_attr,  # type: ignore[attr-defined]
+        dataclasses._hash_fn,  # type: ignore[attr-defined]
+        dataclasses._cmp_fn,  # type: ignore[attr-defined]
+    ) == own
+
+
+# Field names for the templates: none, one, the names the texts use themselves
+# (hash, NotImplemented: the module's own compilation), a
+# placeholder's name in another place, and many.
+_FIELD_NAMES = [
+    (),
+    ("x",),
+    ("b", "a"),
+    ("self", "other"),
+    ("_1", "_0"),
+    ("hash", "y"),
+    ("z", "hash", "NotImplemented"),
+    ("NotImplemented",),
+    tuple(f"f{index}" for index in range(12)),
+]
+
+
+def _code_facts(code: Any) -> tuple[Any, ...]:
+    """What a code object does: all but the columns of its positions."""
+    return (
+        code.co_code,
+        code.co_consts,
+        code.co_names,
+        code.co_varnames,
+        code.co_freevars,
+        code.co_cellvars,
+        code.co_flags,
+        code.co_argcount,
+        code.co_posonlyargcount,
+        code.co_kwonlyargcount,
+        code.co_nlocals,
+        code.co_stacksize,
+        code.co_name,
+        getattr(code, "co_qualname", None),
+        code.co_filename,
+        code.co_firstlineno,
+        list(code.co_lines()),
+        code.co_exceptiontable if hasattr(code, "co_exceptiontable") else None,
+    )
+
+
+def _methods(names: tuple[str, ...]) -> dict[str, Any]:
+    cls = dataclasses.make_dataclass("Made", names, order=True, frozen=True)
+    return {name: getattr(cls, name) for name in ("__eq__", "__lt__", "__le__", "__gt__", "__ge__", "__hash__")}
+
+
+@pytest.mark.parametrize("names", _FIELD_NAMES, ids=lambda names: ",".join(names) or "none")
+def test_the_templates_make_what_dataclasses_compiles(monkeypatch: pytest.MonkeyPatch, names: tuple[str, ...]) -> None:
+    standard = _methods(names)
+    templates = dataclass_closures.MethodTemplates(dataclasses._hash_fn, dataclasses._cmp_fn)  # type: ignore[attr-defined]
+    for _ in range(2):  # the first class compiles the templates, the second reuses them
+        monkeypatch.setattr(dataclasses, "_hash_fn", templates.hash_fn)
+        monkeypatch.setattr(dataclasses, "_cmp_fn", templates.cmp_fn)
+        made = _methods(names)
+        for method, function in made.items():
+            want = standard[method]
+            assert _code_facts(function.__code__) == _code_facts(want.__code__), method
+            for attr in ("__name__", "__qualname__", "__module__", "__defaults__", "__kwdefaults__", "__doc__"):
+                assert getattr(function, attr) == getattr(want, attr), (method, attr)
+            assert function.__closure__ is None and function.__annotations__ == want.__annotations__ == {}
+            assert function.__globals__ is want.__globals__
+    assert templates._templates  # made from a template, or (a field named as the text's names) not
+    cls = dataclasses.make_dataclass("Made", names, order=True, frozen=True)
+    one, other = cls(*range(len(names))), cls(*range(1, len(names) + 1))
+    assert hash(one) == hash(tuple(range(len(names))))
+    assert (one == cls(*range(len(names)))) and (one != other or not names) and (one < other or not names)
+
+
+def test_text_that_is_not_tuple_str_s_is_left_to_the_module() -> None:
+    calls = []
+
+    def own_cmp(*args: Any) -> str:
+        calls.append(args)
+        return "own"
+
+    templates = dataclass_closures.MethodTemplates(dataclasses._hash_fn, own_cmp)  # type: ignore[attr-defined]
+    assert templates.cmp_fn("__eq__", "==", "(self.a,self.b)", "(other.a,other.b)", {}) == "own"
+    assert templates.cmp_fn("__eq__", "==", "(self.a,)", "(other.b,)", {}) == "own"
+    assert templates.cmp_fn("__eq__", "==", "(self.\u00e9,)", "(other.\u00e9,)", {}) == "own"
+    assert len(calls) == 3 and not templates._templates

@@ -60,13 +60,16 @@ NOT_FOR_ANALYZE = (
 
 # The modules are listed by an atexit handler: batch commands leave through
 # cli.main.hard_exit, which runs such handlers and skips the rest of shutdown.
+# A module cli/deferred.py put in sys.modules whose code never ran is not listed.
 DRIVER = """
 import atexit, json, sys
 from typelens.cli.main import main
 sys.argv = ["typelens", *sys.argv[1:]]
 watched = tuple(json.loads(sys.stdin.read()))
+def loaded(module):  # a module cli.deferred left unrun is not loaded
+    return module is not None and type(module).__name__ != "DeferredModule"
 atexit.register(
-    lambda: print(json.dumps(sorted(m for m in sys.modules if sys.modules[m] is not None and m.startswith(watched))))
+    lambda: print(json.dumps(sorted(m for m in sys.modules if loaded(sys.modules[m]) and m.startswith(watched))))
 )
 main()
 """

@@ -1,0 +1,92 @@
+""":mod:`typelens.cli.deferred`: a deferred module is the one module object the
+import system hands out, its code runs once, on the first name read, from any
+thread, and from then on it is a plain module; a batch command's run leaves
+``subprocess`` and typeshed-client's ``__init__`` unrun, and the language
+server's process defers nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+# Run in a fresh Python: this process has imported the deferred modules long ago.
+_DEFERRING = """
+import json, sys, threading
+from typelens.cli.deferred import DeferredModule, defer
+done = defer(("json.tool", "colorsys", "_socket", "not_installed_at_all"))
+first = sys.modules["colorsys"]
+import colorsys
+before = type(colorsys).__name__
+results = []
+def read():
+    results.append(colorsys.rgb_to_hsv(1.0, 0.0, 0.0))
+threads = [threading.Thread(target=read) for _ in range(4)]
+for thread in threads: thread.start()
+for thread in threads: thread.join()
+from colorsys import hls_to_rgb
+print(json.dumps({
+    "deferred": done,
+    "same": sys.modules["colorsys"] is first is colorsys,
+    "before": before,
+    "after": type(colorsys).__name__,
+    "results": results,
+    "from_import": hls_to_rgb(0.0, 0.5, 1.0),
+    "missing": not hasattr(colorsys, "no_such_name"),
+    "submodule": sys.modules["json"].tool is sys.modules["json.tool"],
+}))
+"""
+
+
+def test_a_deferred_module_runs_once_on_first_use() -> None:
+    run = subprocess.run([sys.executable, "-c", _DEFERRING], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr[-2000:]
+    found = json.loads(run.stdout)
+    # json (imported by the driver) is loaded already, _socket is an extension
+    # module, the last is not installed: only the two Python modules are deferred
+    assert found["deferred"] == ["json.tool", "colorsys"]
+    assert found["same"] and found["before"] == "DeferredModule" and found["after"] == "module"
+    assert found["results"] == [[0.0, 1.0, 1.0]] * 4
+    assert found["from_import"] == [1.0, 0.0, 0.0] and found["missing"] and found["submodule"]
+
+
+_WATCH = """
+import atexit, json, sys
+from typelens.cli.main import main
+sys.argv = ["typelens", *sys.argv[1:]]
+watched = ("subprocess", "shellingham", "typeshed_client", "typeshed_client.parser")
+atexit.register(lambda: print(json.dumps({m: type(sys.modules[m]).__name__ for m in watched if m in sys.modules})))
+main()
+"""
+
+
+@pytest.mark.e2e
+def test_a_batch_run_leaves_subprocess_unrun(tmp_path: Path) -> None:
+    (tmp_path / "m.py").write_text("x = 1\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["TYPELENS_CACHE_DIR"] = str(tmp_path / "cache")
+    for command in ("analyze", "infer"):
+        run = subprocess.run(
+            [sys.executable, "-c", _WATCH, command, "m.py", "--no-cache"],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=env,
+            timeout=300,
+        )
+        assert run.returncode == 0, run.stderr[-2000:]
+        assert json.loads(run.stdout.strip().splitlines()[-1]) == {
+            "subprocess": "DeferredModule",
+            "shellingham": "DeferredModule",
+            "typeshed_client": "DeferredModule",  # its finder alone ran, not its parser
+        }
+    run = subprocess.run(
+        [sys.executable, "-c", _WATCH, "lsp", "--help"], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    found = json.loads(run.stdout.strip().splitlines()[-1])
+    assert found["subprocess"] == "module" and set(found.values()) == {"module"}
