@@ -66,6 +66,9 @@ class SyntaxArrays:
     children: list[list[int]] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     relative_levels: dict[int, int] = field(default_factory=dict)  # relative_import node -> dots
+    # a tree without errors: whether a statement starts its line at another column than the
+    # first of its block (what recovery.misaligned_statements finds, found on the way)
+    misaligned: bool = False
 
 
 def _error_diagnostic(data: bytes, node, path: str) -> Diagnostic:
@@ -87,6 +90,8 @@ def walk_tree(tree: Tree, data: bytes, path: str = "") -> SyntaxArrays:
     )
     names, keep, kind_names, field_names = out.names, _KEEP, KIND_NAMES, FIELD_NAMES
     check_errors = tree.root_node.has_error  # MISSING and ERROR nodes exist only then
+    aligning = not check_errors  # recovery reads a tree with errors; a clean one is checked here
+    columns: dict[int, int] = {}  # block or module -> the column of its first statement
     n_kinds = len(keep)
     cursor = tree.walk()
     stack: list[int] = []  # graph id of the nearest kept ancestor, per cursor depth
@@ -132,8 +137,15 @@ def walk_tree(tree: Tree, data: bytes, path: str = "") -> SyntaxArrays:
                     kids.append(current)
                 else:
                     children[owner] = [current]
+                if aligning and _is_block_name(kinds[owner]) and _is_misaligned(data, start, owner, columns):
+                    out.misaligned = True
+                    aligning = False
         elif kid == _IMPORT_PREFIX_ID and owner >= 0:
             out.relative_levels[owner] = node.end_byte - node.start_byte
+        elif kid == _LINE_CONTINUATION_ID and aligning and owner >= 0 and _is_block_name(kinds[owner]):
+            if _is_misaligned(data, node.start_byte, owner, columns):  # a named child of the block too
+                out.misaligned = True
+                aligning = False
         if descend and cursor.goto_first_child():
             stack.append(owner)
             owner = current
@@ -142,6 +154,24 @@ def walk_tree(tree: Tree, data: bytes, path: str = "") -> SyntaxArrays:
             if not cursor.goto_parent():
                 return out
             owner = stack.pop()
+
+
+def _is_block_name(kind: str) -> bool:
+    return kind is _BLOCK_NAME or kind is _MODULE_NAME  # the interned names of KIND_NAMES
+
+
+def _is_misaligned(data: bytes, start: int, block: int, columns: dict[int, int]) -> bool:
+    """Whether the statement at ``start`` in ``block`` begins its line at another
+    column than the block's first such statement (recorded in ``columns``), as
+    :func:`.alignment.misaligned_statements` reads a block's statements."""
+    line_start = data.rfind(b"\n", 0, start) + 1
+    if line_start < start and data[line_start:start].strip(b" \t\f"):
+        return False  # after a ``;`` or a header's colon on the same line
+    first = columns.get(block)
+    if first is None:
+        columns[block] = start - line_start
+        return False
+    return start - line_start != first
 
 
 def _append(out: SyntaxArrays, kind: str, start: int, end: int, owner: int, field_name: str | None) -> int:
@@ -171,6 +201,9 @@ def _missing_diagnostic(node, path: str) -> Diagnostic:
 
 
 _IMPORT_PREFIX_ID = PYTHON.id_for_node_kind("import_prefix", True)
+_LINE_CONTINUATION_ID = PYTHON.id_for_node_kind("line_continuation", True)
+_BLOCK_NAME = KIND_NAMES[PYTHON.id_for_node_kind("block", True)]
+_MODULE_NAME = KIND_NAMES[PYTHON.id_for_node_kind("module", True)]
 _STRING_ID = PYTHON.id_for_node_kind("string", True)
 
 
