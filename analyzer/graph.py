@@ -35,7 +35,7 @@ import enum
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Sequence, overload
+from typing import Final, Iterable, Iterator, Sequence, overload
 
 from .heap import paused_gc
 from .source import Source
@@ -56,7 +56,7 @@ logger = logging.getLogger(__name__)
 # compiled, its stores go straight into the instance (0.1 us), while ``x.id = 1``
 # from anywhere else still meets the frozen ``__setattr__``; pure, it sets each
 # field as the generated one does.
-COMPILED = not __file__.endswith(".py")
+COMPILED: Final = not __file__.endswith(".py")
 _set = object.__setattr__
 
 
@@ -125,7 +125,15 @@ class Scope:
     exit: int
 
     def __init__(
-        self, id: int, kind: ScopeKind, node: int, name: str, qualname: str, parent: int, entry: int = -1, exit: int = -1
+        self,
+        id: int,
+        kind: ScopeKind,
+        node: int,
+        name: str,
+        qualname: str,
+        parent: int,
+        entry: int = -1,
+        exit: int = -1,
     ) -> None:
         if COMPILED:  # native stores (see COMPILED above); the frozen check is for other writers
             self.id = id  # type: ignore[misc]

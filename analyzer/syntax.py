@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Final
 
 from tree_sitter import Tree
 
@@ -26,7 +27,16 @@ from .spans import Diagnostic, Span
 
 logger = logging.getLogger(__name__)
 
-_ERROR_KIND_ID = 65535
+
+def _kind_id(name: str) -> int:
+    """The id of the named node kind ``name`` in the Python grammar."""
+    found = PYTHON.id_for_node_kind(name, True)
+    assert found is not None, f"the grammar has no named kind {name!r}"
+    return found
+
+
+# Final: compiled, mypyc reads these as constants, not from the module's dict at each node
+_ERROR_KIND_ID: Final = 65535
 KIND_NAMES: list[str] = [PYTHON.node_kind_for_id(i) or "" for i in range(PYTHON.node_kind_count)]
 _IS_NAMED: list[bool] = [PYTHON.node_kind_is_named(i) for i in range(PYTHON.node_kind_count)]
 FIELD_NAMES: list[str | None] = [None, *(PYTHON.field_name_for_id(i) for i in range(1, PYTHON.field_count + 1))]
@@ -49,7 +59,7 @@ _DROPPED = frozenset(
     }
 )
 _KEEP: list[bool] = [_IS_NAMED[i] and KIND_NAMES[i] not in _DROPPED for i in range(PYTHON.node_kind_count)]
-_IDENTIFIER_ID = PYTHON.id_for_node_kind("identifier", True)
+_IDENTIFIER_ID: Final = _kind_id("identifier")
 _LEAF: list[int] = []  # shared by every leaf; never appended to (see walk_tree)
 
 
@@ -101,7 +111,7 @@ def walk_tree(tree: Tree, data: bytes, path: str = "") -> SyntaxArrays:
     while True:
         node = cursor.node
         assert node is not None  # a cursor always stands on a node
-        kid = node.kind_id
+        kid: int = node.kind_id  # unboxed once: compared and used as an index below
         descend = True
         current = owner
         if check_errors and (kid == _ERROR_KIND_ID or node.is_missing):
@@ -200,11 +210,11 @@ def _missing_diagnostic(node, path: str) -> Diagnostic:
     return Diagnostic.build("missing-token", codes.MISSING_TOKEN.format(token=token), _span_of(node), path)
 
 
-_IMPORT_PREFIX_ID = PYTHON.id_for_node_kind("import_prefix", True)
-_LINE_CONTINUATION_ID = PYTHON.id_for_node_kind("line_continuation", True)
-_BLOCK_NAME = KIND_NAMES[PYTHON.id_for_node_kind("block", True)]
-_MODULE_NAME = KIND_NAMES[PYTHON.id_for_node_kind("module", True)]
-_STRING_ID = PYTHON.id_for_node_kind("string", True)
+_IMPORT_PREFIX_ID: Final = _kind_id("import_prefix")
+_LINE_CONTINUATION_ID: Final = _kind_id("line_continuation")
+_BLOCK_NAME: Final = KIND_NAMES[_kind_id("block")]
+_MODULE_NAME: Final = KIND_NAMES[_kind_id("module")]
+_STRING_ID: Final = _kind_id("string")
 
 
 def _has_interpolation(data: bytes, start: int) -> bool:
