@@ -33,7 +33,7 @@ from .recovery import Recovery, recover_tree, recovery_diagnostics
 from .scopes import ScopeBuilder
 from .spans import Diagnostic, Span
 from .source import DEFAULT_MAX_BYTES, Source, source_from_bytes, source_from_path, source_from_text
-from .syntax import walk_tree
+from .syntax import SyntaxArrays, walk_tree
 
 logger = logging.getLogger(__name__)
 
@@ -85,14 +85,24 @@ def build_graph(
     with paused_gc():  # millions of small acyclic objects (the parse's nodes too): see .heap
         source = source_of(code, path, config)
         guard = guard_input(source.data)
+        arrays = None
         if recovery is None:
-            recovery = recover_tree(source.data, tree if tree is not None else parse_guarded(guard))
+            parsed = tree if tree is not None else parse_guarded(guard)
+            if not parsed.root_node.has_error:
+                # a clean tree is kept as it is unless a statement is misaligned, which
+                # the walk finds on its way (recover_tree would walk the blocks again)
+                arrays = walk_tree(parsed, source.data, source.path)
+                if not arrays.misaligned:
+                    recovery = Recovery(parsed, source.data)
+            if recovery is None:
+                arrays = None
+                recovery = recover_tree(source.data, parsed)
         elif len(recovery.patched) != len(source.data):
             raise ValueError(
                 f"recovery of {len(recovery.patched)} bytes does not match the source of "
                 f"{len(source.data)} bytes; pass the recovery of this very text"
             )
-        return _build(source, recovery, config, guard_diagnostics(guard, source.path))
+        return _build(source, recovery, config, guard_diagnostics(guard, source.path), arrays)
 
 
 def build_graph_from_path(path, *, config: GraphConfig = DEFAULT_CONFIG, display: str | None = None) -> ProgramGraph:
@@ -128,9 +138,16 @@ def graph_safely(path, display: str | None, build, build_empty):
 
 
 def _build(
-    source: Source, recovery: Recovery, config: GraphConfig, guarded: tuple[Diagnostic, ...] = ()
+    source: Source,
+    recovery: Recovery,
+    config: GraphConfig,
+    guarded: tuple[Diagnostic, ...] = (),
+    arrays: SyntaxArrays | None = None,
 ) -> ProgramGraph:
-    arrays = walk_tree(recovery.tree, source.data, source.path)
+    """The graph of ``source`` read as ``recovery``; ``arrays``: the walk of its
+    tree when the caller already made it."""
+    if arrays is None:
+        arrays = walk_tree(recovery.tree, source.data, source.path)
     if not arrays.kinds:  # binary or empty input still gets a module node
         arrays.kinds.append("module")
         arrays.start_bytes.append(0)

@@ -35,7 +35,7 @@ import enum
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Sequence, overload
+from typing import Final, Iterable, Iterator, Sequence, overload
 
 from .heap import paused_gc
 from .source import Source
@@ -47,6 +47,17 @@ except ImportError:  # needed only where mypyc builds
     from .native import mypyc_attr  # type: ignore[assignment]
 
 logger = logging.getLogger(__name__)
+
+# Compiled by mypyc (``tools/mypyc-build``), this module is an extension module and its
+# classes are native.  mypyc compiles the methods written here but not those that
+# ``@dataclass`` generates at import: a frozen dataclass's own ``__init__`` is
+# interpreted and sets each field through ``object.__setattr__`` (0.9 us a Scope).
+# The value classes below therefore write their ``__init__`` (``init=False``):
+# compiled, its stores go straight into the instance (0.1 us), while ``x.id = 1``
+# from anywhere else still meets the frozen ``__setattr__``; pure, it sets each
+# field as the generated one does.
+COMPILED: Final = not __file__.endswith(".py")
+_set = object.__setattr__
 
 
 class EdgeKind(str, enum.Enum):
@@ -100,7 +111,7 @@ class ScopeKind(str, enum.Enum):
     BLOCK = "block"  # TypeScript/JavaScript: a block holding let/const (analyzer.typescript)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Scope:
     """A Python scope.  ``node`` is the module/class/function/lambda/comprehension node."""
 
@@ -110,8 +121,38 @@ class Scope:
     name: str
     qualname: str
     parent: int  # enclosing scope id, -1 for the module
-    entry: int = -1  # synthetic CFG entry node (module, class, function)
-    exit: int = -1
+    entry: int  # synthetic CFG entry node (module, class, function); -1 when none
+    exit: int
+
+    def __init__(
+        self,
+        id: int,
+        kind: ScopeKind,
+        node: int,
+        name: str,
+        qualname: str,
+        parent: int,
+        entry: int = -1,
+        exit: int = -1,
+    ) -> None:
+        if COMPILED:  # native stores (see COMPILED above); the frozen check is for other writers
+            self.id = id  # type: ignore[misc]
+            self.kind = kind  # type: ignore[misc]
+            self.node = node  # type: ignore[misc]
+            self.name = name  # type: ignore[misc]
+            self.qualname = qualname  # type: ignore[misc]
+            self.parent = parent  # type: ignore[misc]
+            self.entry = entry  # type: ignore[misc]
+            self.exit = exit  # type: ignore[misc]
+        else:
+            _set(self, "id", id)
+            _set(self, "kind", kind)
+            _set(self, "node", node)
+            _set(self, "name", name)
+            _set(self, "qualname", qualname)
+            _set(self, "parent", parent)
+            _set(self, "entry", entry)
+            _set(self, "exit", exit)
 
     def __reduce__(self) -> tuple:
         # pickled whole by its constructor: compiled by mypyc, the default sets each field of a
@@ -131,7 +172,7 @@ class SymbolKind(str, enum.Enum):
     UNRESOLVED = "unresolved"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Symbol:
     """A name bound in one scope, with every node that defines or uses it."""
 
@@ -141,7 +182,34 @@ class Symbol:
     kind: SymbolKind
     definitions: tuple[int, ...]
     uses: tuple[int, ...]
-    is_global_decl: bool = False  # declared ``global``/``nonlocal`` somewhere
+    is_global_decl: bool  # declared ``global``/``nonlocal`` somewhere
+
+    def __init__(
+        self,
+        id: int,
+        name: str,
+        scope: int,
+        kind: SymbolKind,
+        definitions: tuple[int, ...],
+        uses: tuple[int, ...],
+        is_global_decl: bool = False,
+    ) -> None:
+        if COMPILED:  # native stores (see COMPILED above); the frozen check is for other writers
+            self.id = id  # type: ignore[misc]
+            self.name = name  # type: ignore[misc]
+            self.scope = scope  # type: ignore[misc]
+            self.kind = kind  # type: ignore[misc]
+            self.definitions = definitions  # type: ignore[misc]
+            self.uses = uses  # type: ignore[misc]
+            self.is_global_decl = is_global_decl  # type: ignore[misc]
+        else:
+            _set(self, "id", id)
+            _set(self, "name", name)
+            _set(self, "scope", scope)
+            _set(self, "kind", kind)
+            _set(self, "definitions", definitions)
+            _set(self, "uses", uses)
+            _set(self, "is_global_decl", is_global_decl)
 
     def __reduce__(self) -> tuple:
         # pickled whole by its constructor: compiled by mypyc, the default sets each field of a
@@ -149,10 +217,8 @@ class Symbol:
         return Symbol, (self.id, self.name, self.scope, self.kind, self.definitions, self.uses, self.is_global_decl)
 
 
-# Compiled by mypyc (``tools/mypyc-build``), this module is an extension module and its
-# classes are native: Symbol's own constructor is then the fast path, and the slot
-# setters below do not exist.
-COMPILED = not __file__.endswith(".py")
+# Compiled, Symbol's own constructor is the fast path (see COMPILED above), and the
+# slot setters below do not exist.
 _SYMBOL_SLOTS = (
     None
     if COMPILED
@@ -323,7 +389,7 @@ def symbol_table_of(symbols: Sequence[Symbol]) -> SymbolTable:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class ImportBinding:
     """A name an import statement binds: ``from ..pkg import x as y`` gives
     ``module='pkg', level=2, name='x', alias node -> 'y'``."""
@@ -334,6 +400,22 @@ class ImportBinding:
     level: int
     name: str | None  # None for ``import a.b``
     bound: str  # the local name ('*' for star imports)
+
+    def __init__(self, node: int, statement: int, module: str, level: int, name: str | None, bound: str) -> None:
+        if COMPILED:  # native stores (see COMPILED above); the frozen check is for other writers
+            self.node = node  # type: ignore[misc]
+            self.statement = statement  # type: ignore[misc]
+            self.module = module  # type: ignore[misc]
+            self.level = level  # type: ignore[misc]
+            self.name = name  # type: ignore[misc]
+            self.bound = bound  # type: ignore[misc]
+        else:
+            _set(self, "node", node)
+            _set(self, "statement", statement)
+            _set(self, "module", module)
+            _set(self, "level", level)
+            _set(self, "name", name)
+            _set(self, "bound", bound)
 
     def __reduce__(self) -> tuple:
         # pickled whole by its constructor: compiled by mypyc, the default sets each field of a

@@ -25,14 +25,24 @@ from __future__ import annotations
 import builtins
 import logging
 from dataclasses import dataclass, field
+from typing import Final
 
 from .graph import ImportBinding, Scope, ScopeKind, Symbol, SymbolKind, new_symbol
 from .syntax import SyntaxArrays
 
 logger = logging.getLogger(__name__)
 
-LOAD, STORE, DEL, PARAM, NONAME, AUG, CASE, IMPORT = range(8)
-_IDENT_KIND = {
+# A name's context.  Final: compiled, mypyc reads these as constants, where a plain module
+# global is a lookup in the module's dict at each use (two a node in _walk).
+LOAD: Final = 0
+STORE: Final = 1
+DEL: Final = 2
+PARAM: Final = 3
+NONAME: Final = 4
+AUG: Final = 5
+CASE: Final = 6
+IMPORT: Final = 7
+_IDENT_KIND: Final = {
     LOAD: "name_load",
     STORE: "name_store",
     DEL: "name_del",
@@ -42,7 +52,7 @@ _IDENT_KIND = {
     CASE: "name_load",
     IMPORT: "identifier",
 }
-_BUILTIN_NAMES = frozenset(dir(builtins)) | {
+_BUILTIN_NAMES: Final = frozenset(dir(builtins)) | {
     "__file__",
     "__name__",
     "__doc__",
@@ -72,7 +82,7 @@ _FIELD_CTX: dict[tuple[str, str], int] = {
     ("aliased_import", "alias"): STORE,
     ("type_alias_statement", "left"): STORE,
 }
-_PROPAGATE = frozenset(
+_PROPAGATE: Final = frozenset(
     {
         "pattern_list",
         "tuple_pattern",
@@ -89,7 +99,7 @@ _PROPAGATE = frozenset(
         "generic_type",
     }
 )
-_PARAM_LISTS = frozenset({"parameters", "lambda_parameters"})
+_PARAM_LISTS: Final = frozenset({"parameters", "lambda_parameters"})
 _COMPREHENSIONS = {
     "list_comprehension": "<listcomp>",
     "set_comprehension": "<setcomp>",
@@ -487,7 +497,7 @@ class ScopeBuilder:
         return first == node or (first >= 0 and node in a.children[first])
 
 
-_SPECIAL_CTX_PARENTS = frozenset(
+_SPECIAL_CTX_PARENTS: Final = frozenset(
     {pk for pk, _ in _FIELD_CTX}
     | _PARAM_LISTS
     | {
@@ -507,9 +517,11 @@ _SPECIAL_CTX_PARENTS = frozenset(
     }
 )
 # parents whose children's context _child_ctx tells apart by position or name
-_POSITIONAL_CTX_PARENTS = frozenset({"dotted_name", "as_pattern", "splat_pattern"})
-_SPECIAL_SCOPE_PARENTS = frozenset({"default_parameter", "typed_default_parameter", "typed_parameter", "for_in_clause"})
-_SCOPE_MAKERS = frozenset({"function_definition", "class_definition", "lambda", *_COMPREHENSIONS})
+_POSITIONAL_CTX_PARENTS: Final = frozenset({"dotted_name", "as_pattern", "splat_pattern"})
+_SPECIAL_SCOPE_PARENTS: Final = frozenset(
+    {"default_parameter", "typed_default_parameter", "typed_parameter", "for_in_clause"}
+)
+_SCOPE_MAKERS: Final = frozenset({"function_definition", "class_definition", "lambda", *_COMPREHENSIONS})
 # node kind -> the ScopeBuilder method the linear pass calls on it (identifiers are inline)
 _KIND_ACTIONS = {
     **{kind: "_on_scope_maker" for kind in _SCOPE_MAKERS},

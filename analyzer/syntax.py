@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Final
 
 from tree_sitter import Tree
 
@@ -26,7 +27,16 @@ from .spans import Diagnostic, Span
 
 logger = logging.getLogger(__name__)
 
-_ERROR_KIND_ID = 65535
+
+def _kind_id(name: str) -> int:
+    """The id of the named node kind ``name`` in the Python grammar."""
+    found = PYTHON.id_for_node_kind(name, True)
+    assert found is not None, f"the grammar has no named kind {name!r}"
+    return found
+
+
+# Final: compiled, mypyc reads these as constants, not from the module's dict at each node
+_ERROR_KIND_ID: Final = 65535
 KIND_NAMES: list[str] = [PYTHON.node_kind_for_id(i) or "" for i in range(PYTHON.node_kind_count)]
 _IS_NAMED: list[bool] = [PYTHON.node_kind_is_named(i) for i in range(PYTHON.node_kind_count)]
 FIELD_NAMES: list[str | None] = [None, *(PYTHON.field_name_for_id(i) for i in range(1, PYTHON.field_count + 1))]
@@ -49,7 +59,7 @@ _DROPPED = frozenset(
     }
 )
 _KEEP: list[bool] = [_IS_NAMED[i] and KIND_NAMES[i] not in _DROPPED for i in range(PYTHON.node_kind_count)]
-_IDENTIFIER_ID = PYTHON.id_for_node_kind("identifier", True)
+_IDENTIFIER_ID: Final = _kind_id("identifier")
 _LEAF: list[int] = []  # shared by every leaf; never appended to (see walk_tree)
 
 
@@ -66,6 +76,9 @@ class SyntaxArrays:
     children: list[list[int]] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     relative_levels: dict[int, int] = field(default_factory=dict)  # relative_import node -> dots
+    # a tree without errors: whether a statement starts its line at another column than the
+    # first of its block (what recovery.misaligned_statements finds, found on the way)
+    misaligned: bool = False
 
 
 def _error_diagnostic(data: bytes, node, path: str) -> Diagnostic:
@@ -87,6 +100,8 @@ def walk_tree(tree: Tree, data: bytes, path: str = "") -> SyntaxArrays:
     )
     names, keep, kind_names, field_names = out.names, _KEEP, KIND_NAMES, FIELD_NAMES
     check_errors = tree.root_node.has_error  # MISSING and ERROR nodes exist only then
+    aligning = not check_errors  # recovery reads a tree with errors; a clean one is checked here
+    columns: dict[int, int] = {}  # block or module -> the column of its first statement
     n_kinds = len(keep)
     cursor = tree.walk()
     stack: list[int] = []  # graph id of the nearest kept ancestor, per cursor depth
@@ -96,7 +111,7 @@ def walk_tree(tree: Tree, data: bytes, path: str = "") -> SyntaxArrays:
     while True:
         node = cursor.node
         assert node is not None  # a cursor always stands on a node
-        kid = node.kind_id
+        kid: int = node.kind_id  # unboxed once: compared and used as an index below
         descend = True
         current = owner
         if check_errors and (kid == _ERROR_KIND_ID or node.is_missing):
@@ -132,8 +147,15 @@ def walk_tree(tree: Tree, data: bytes, path: str = "") -> SyntaxArrays:
                     kids.append(current)
                 else:
                     children[owner] = [current]
+                if aligning and _is_block_name(kinds[owner]) and _is_misaligned(data, start, owner, columns):
+                    out.misaligned = True
+                    aligning = False
         elif kid == _IMPORT_PREFIX_ID and owner >= 0:
             out.relative_levels[owner] = node.end_byte - node.start_byte
+        elif kid == _LINE_CONTINUATION_ID and aligning and owner >= 0 and _is_block_name(kinds[owner]):
+            if _is_misaligned(data, node.start_byte, owner, columns):  # a named child of the block too
+                out.misaligned = True
+                aligning = False
         if descend and cursor.goto_first_child():
             stack.append(owner)
             owner = current
@@ -142,6 +164,24 @@ def walk_tree(tree: Tree, data: bytes, path: str = "") -> SyntaxArrays:
             if not cursor.goto_parent():
                 return out
             owner = stack.pop()
+
+
+def _is_block_name(kind: str) -> bool:
+    return kind is _BLOCK_NAME or kind is _MODULE_NAME  # the interned names of KIND_NAMES
+
+
+def _is_misaligned(data: bytes, start: int, block: int, columns: dict[int, int]) -> bool:
+    """Whether the statement at ``start`` in ``block`` begins its line at another
+    column than the block's first such statement (recorded in ``columns``), as
+    :func:`.alignment.misaligned_statements` reads a block's statements."""
+    line_start = data.rfind(b"\n", 0, start) + 1
+    if line_start < start and data[line_start:start].strip(b" \t\f"):
+        return False  # after a ``;`` or a header's colon on the same line
+    first = columns.get(block)
+    if first is None:
+        columns[block] = start - line_start
+        return False
+    return start - line_start != first
 
 
 def _append(out: SyntaxArrays, kind: str, start: int, end: int, owner: int, field_name: str | None) -> int:
@@ -170,8 +210,11 @@ def _missing_diagnostic(node, path: str) -> Diagnostic:
     return Diagnostic.build("missing-token", codes.MISSING_TOKEN.format(token=token), _span_of(node), path)
 
 
-_IMPORT_PREFIX_ID = PYTHON.id_for_node_kind("import_prefix", True)
-_STRING_ID = PYTHON.id_for_node_kind("string", True)
+_IMPORT_PREFIX_ID: Final = _kind_id("import_prefix")
+_LINE_CONTINUATION_ID: Final = _kind_id("line_continuation")
+_BLOCK_NAME: Final = KIND_NAMES[_kind_id("block")]
+_MODULE_NAME: Final = KIND_NAMES[_kind_id("module")]
+_STRING_ID: Final = _kind_id("string")
 
 
 def _has_interpolation(data: bytes, start: int) -> bool:

@@ -172,6 +172,45 @@ def test_version_verbose_names_the_core(tmp_path: Path) -> None:
     assert pure.stdout.splitlines()[1] == "core: pure Python (TYPELENS_PURE is set)"
 
 
+# The graph's value classes as the compiled core makes them: their own __init__ (init=False)
+_VALUES = """
+import dataclasses, pickle
+from typelens.analyzer.graph import COMPILED, ImportBinding, Scope, ScopeKind, Symbol, SymbolKind
+values = [
+    Scope(1, ScopeKind.FUNCTION, 7, "f", "A.f", 0),
+    Scope(1, ScopeKind.FUNCTION, 7, "f", "A.f", 0, 8, 9),
+    Symbol(3, "x", 1, SymbolKind.VARIABLE, (4,), (5, 6)),
+    ImportBinding(2, 1, "os", 0, None, "os"),
+]
+assert COMPILED and type(Scope.__init__).__name__ != "function"  # compiled, not dataclass's own
+assert values[0].entry == -1 and values[0].exit == -1 and values[2].is_global_decl is False
+for value in values:
+    again = dataclasses.replace(value)
+    assert again == value and hash(again) == hash(value) and again is not value
+    assert pickle.loads(pickle.dumps(value)) == value and dataclasses.astuple(again) == dataclasses.astuple(value)
+    try:
+        setattr(value, dataclasses.fields(value)[0].name, 0)
+    except dataclasses.FrozenInstanceError:
+        continue
+    raise AssertionError(f"{value!r} is not frozen")
+print(repr(values[0]))
+"""
+
+
+@needs_build
+def test_graph_values_are_made_by_compiled_code_and_stay_frozen(tmp_path: Path) -> None:
+    """Scope, Symbol and ImportBinding write their ``__init__``: compiled, it is native
+    code (dataclass's generated one is interpreted, nine times slower), and the
+    values keep what the frozen dataclass gives (defaults, equality, hash,
+    ``replace``, pickling, no assignment from outside)."""
+    run = subprocess.run(
+        [sys.executable, "-c", _VALUES], capture_output=True, text=True, env=_env(False, tmp_path), timeout=120
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    expected = "Scope(id=1, kind=<ScopeKind.FUNCTION: 'function'>, node=7, name='f', qualname='A.f', parent=0, entry=-1, exit=-1)"
+    assert run.stdout.strip() == expected
+
+
 @pytest.fixture()
 def copied_core(tmp_path: Path) -> Path:
     """``site/typelens/``: a copy of every package with the compiled folders (mtimes kept)."""

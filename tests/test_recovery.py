@@ -23,6 +23,8 @@ from typelens.typeinfer.run import InferOptions, infer_paths
 
 from .conftest import DATA
 
+STDLIB = Path(json.__file__).parent.parent
+
 SERVICE = (DATA / "recovery" / "service.py").read_bytes()
 AFTER = b"    def after_method"  # where the definitions after the broken one start
 HEADER = b"    def target(self, name: str, count: int = 1) -> str:\n"
@@ -187,6 +189,48 @@ def test_valid_code_is_never_touched(path: Path) -> None:
 )
 def test_statements_sharing_a_line_or_continuing_one_are_not_misaligned(data: bytes) -> None:
     assert not misaligned_statements(parse_bytes(data), data)
+
+
+ALIGNMENT_CASES = [
+    b"class A:\n    def f(self):\n        pass\n  def g(self):\n        pass\n",  # out of its class
+    b"if x:\n    a = 1\n   b = 2\n",
+    b"def f():\n  x = 1\n \\\n  y = 2\n",  # a line continuation is a child of the block
+    b"for x in y:\n    a\nelse:\n    b\n  c\n",
+    b"x = 1; y = 2\nif a:\n    b\n    # c\n  # d\n    e\n",  # aligned: comments do not count
+    b"x = 1\nif x:\n    pass\n",  # aligned
+]
+
+
+def _stdlib_texts() -> list[bytes]:
+    """Every module of the stdlib's asyncio and email, each also with its first
+    method line dedented by one column (misaligned, or a syntax error)."""
+    texts = []
+    for path in sorted([*(STDLIB / "asyncio").glob("*.py"), *(STDLIB / "email").glob("*.py")]):
+        text = path.read_bytes()
+        at = text.find(b"\n        def ")
+        texts += [text, text[: at + 1] + text[at + 2 :]] if at >= 0 else [text]
+    return texts
+
+
+@pytest.mark.parametrize("texts", [ALIGNMENT_CASES, _stdlib_texts()], ids=["cases", "stdlib"])
+def test_the_cursor_walk_finds_what_misaligned_statements_finds(texts: list[bytes]) -> None:
+    """``build_graph`` keeps a clean tree when its walk found no misaligned
+    statement, where ``recover_tree`` asks ``misaligned_statements``: the two
+    must agree."""
+    from typelens.analyzer.syntax import walk_tree
+
+    clean = [(text, parse_bytes(text)) for text in texts]
+    clean = [(text, tree) for text, tree in clean if not tree.root_node.has_error]
+    found = [walk_tree(tree, text).misaligned for text, tree in clean]
+    assert found == [bool(misaligned_statements(tree, text)) for text, tree in clean]
+    assert len(clean) >= len(texts) // 2 and any(found) and not all(found)
+
+
+def test_a_misaligned_statement_is_recovered_by_build_graph() -> None:
+    data = ALIGNMENT_CASES[0]
+    graph = build_graph(data, "m.py")
+    assert graph.source.data == data and graph.recovered is not None
+    assert [s.qualname for s in graph.scopes if s.kind.value == "function"] == ["A.f"]
 
 
 def test_a_split_bracket_at_the_margin_is_joined_again() -> None:
