@@ -62,7 +62,7 @@ MODULES = {
     "typeinfer": (
         "annotation_form annotations binding callables callsites check_arity check_values checks classes "
         "engine expressions features fixpoint function_values hybrid names narrowing normalize predictions "
-        "types usage usage_rules"
+        "stepped types usage usage_rules"
     ),
 }
 OPT_LEVEL = "2"

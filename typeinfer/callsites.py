@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Final
 
 from typelens.analyzer import EdgeKind, ProgramGraph
 
@@ -45,12 +45,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_MAX_FUNCTION_BYTES = 6_000
-_MAX_ARGUMENT_SIZE = 12
-_MAX_DEPTH = 3
+_MAX_FUNCTION_BYTES: Final = 6_000
+_MAX_ARGUMENT_SIZE: Final = 12
+_MAX_DEPTH: Final = 3
 _CONTEXT_STEPS = 16_000
-_MAX_CONTEXTS = 5_000
-_MAX_SITES = 64
+_MAX_CONTEXTS: Final = 5_000
+_MAX_SITES: Final = 64
 
 
 @dataclass(frozen=True, slots=True)

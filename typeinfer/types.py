@@ -26,7 +26,7 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, TypeGuard, Union
+from typing import Callable, Final, Iterable, TypeGuard, Union
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +127,7 @@ Type = Union[
     UnknownType, NeverType, ClassType, TypeOfClass, UnionType, CallableType, ModuleType, TypeVarType, FunctionRef
 ]
 
-_TYPE_CLASSES = (
+_TYPE_CLASSES: Final = (
     UnknownType,
     NeverType,
     ClassType,
@@ -138,17 +138,21 @@ _TYPE_CLASSES = (
     TypeVarType,
     FunctionRef,
 )
-_NESTING = (ClassType, UnionType, TypeOfClass, CallableType, FunctionRef)  # what capped() looks into
-UNKNOWN = UnknownType()
-NEVER = NeverType()
-NONE = ClassType("None")
-INT, FLOAT, COMPLEX = ClassType("int"), ClassType("float"), ClassType("complex")
-STR, BYTES, BOOL = ClassType("str"), ClassType("bytes"), ClassType("bool")
-OBJECT = ClassType("object")
-_MAX_UNION = 32  # an inferred union wider than this is `object` (loops must not grow it forever)
-MAX_TYPE_DEPTH = 8  # type arguments nested deeper than this are Unknown (``x = [x]`` in a loop must end)
-MAX_SELF_NESTING = 3  # list[list[list[int]]] stays; a fourth list inside is Unknown
-_NUMERIC_RANK = {"bool": 0, "int": 1, "float": 2, "complex": 3}
+_NESTING: Final = (ClassType, UnionType, TypeOfClass, CallableType, FunctionRef)  # what capped() looks into
+UNKNOWN: Final = UnknownType()
+NEVER: Final = NeverType()
+NONE: Final = ClassType("None")
+INT: Final = ClassType("int")
+FLOAT: Final = ClassType("float")
+COMPLEX: Final = ClassType("complex")
+STR: Final = ClassType("str")
+BYTES: Final = ClassType("bytes")
+BOOL: Final = ClassType("bool")
+OBJECT: Final = ClassType("object")
+_MAX_UNION: Final = 32  # an inferred union wider than this is `object` (loops must not grow it forever)
+MAX_TYPE_DEPTH: Final = 8  # type arguments nested deeper than this are Unknown (``x = [x]`` in a loop must end)
+MAX_SELF_NESTING: Final = 3  # list[list[list[int]]] stays; a fourth list inside is Unknown
+_NUMERIC_RANK: Final = {"bool": 0, "int": 1, "float": 2, "complex": 3}
 
 
 def is_known(t: Type) -> bool:
