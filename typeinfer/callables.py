@@ -119,6 +119,17 @@ class Param:
     annotation: int | None  # the annotation node
     default: int | None  # the default value node
 
+    # written out for mypyc (see the note in .types)
+    def __init__(
+        self, node: int, name: str, kind: str, has_default: bool, annotation: int | None, default: int | None
+    ) -> None:
+        object.__setattr__(self, "node", node)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "has_default", has_default)
+        object.__setattr__(self, "annotation", annotation)
+        object.__setattr__(self, "default", default)
+
 
 @dataclass(frozen=True, slots=True)
 class ParamEvidence:
@@ -129,6 +140,21 @@ class ParamEvidence:
     call_sites: Type | None
     usage: Type | None
     implicit: Type | None  # self / cls
+
+    # written out for mypyc (see the note in .types)
+    def __init__(
+        self,
+        annotation: Type | None,
+        default: Type | None,
+        call_sites: Type | None,
+        usage: Type | None,
+        implicit: Type | None,
+    ) -> None:
+        object.__setattr__(self, "annotation", annotation)
+        object.__setattr__(self, "default", default)
+        object.__setattr__(self, "call_sites", call_sites)
+        object.__setattr__(self, "usage", usage)
+        object.__setattr__(self, "implicit", implicit)
 
 
 _NO_EVIDENCE: Final = ParamEvidence(None, None, None, None, None)

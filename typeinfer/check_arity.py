@@ -77,6 +77,12 @@ class Slot:
     kind: str  # positional_only, positional, keyword_only, var_positional, var_keyword
     has_default: bool
 
+    # written out for mypyc (see the note in .types)
+    def __init__(self, name: str, kind: str, has_default: bool) -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "has_default", has_default)
+
 
 @dataclass(frozen=True, slots=True)
 class CallShape:
@@ -84,6 +90,11 @@ class CallShape:
 
     positional: int
     keywords: tuple[str, ...]
+
+    # written out for mypyc (see the note in .types)
+    def __init__(self, positional: int, keywords: tuple[str, ...]) -> None:
+        object.__setattr__(self, "positional", positional)
+        object.__setattr__(self, "keywords", keywords)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +104,12 @@ class Signature:
     path: str
     node: int
     slots: tuple[Slot, ...]
+
+    # written out for mypyc (see the note in .types)
+    def __init__(self, path: str, node: int, slots: tuple[Slot, ...]) -> None:
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "node", node)
+        object.__setattr__(self, "slots", slots)
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,6 +86,13 @@ class Member:
     nodes: tuple[int, ...]
     decorators: frozenset[str] = frozenset()
 
+    # written out for mypyc (see the note in .types)
+    def __init__(self, kind: str, path: str, nodes: tuple[int, ...], decorators: frozenset[str] = frozenset()) -> None:
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "nodes", nodes)
+        object.__setattr__(self, "decorators", decorators)
+
 
 @dataclass(slots=True, eq=False)  # a holder: compared by identity, never a key
 class ClassInfo:

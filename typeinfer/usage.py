@@ -92,6 +92,13 @@ class Constraint:
     weight: float
     tier: int
 
+    # written out for mypyc (see the note in .types)
+    def __init__(self, label: str, expected: Type, weight: float, tier: int) -> None:
+        object.__setattr__(self, "label", label)
+        object.__setattr__(self, "expected", expected)
+        object.__setattr__(self, "weight", weight)
+        object.__setattr__(self, "tier", tier)
+
 
 @dataclass(frozen=True, slots=True)
 class UsageAnswer:
@@ -102,6 +109,21 @@ class UsageAnswer:
     evidence: tuple[str, ...]
     constraints: tuple[Constraint, ...]
     conflict: bool = False
+
+    # written out for mypyc (see the note in .types)
+    def __init__(
+        self,
+        type: Type | None,
+        confidence: float,
+        evidence: tuple[str, ...],
+        constraints: tuple[Constraint, ...],
+        conflict: bool = False,
+    ) -> None:
+        object.__setattr__(self, "type", type)
+        object.__setattr__(self, "confidence", confidence)
+        object.__setattr__(self, "evidence", evidence)
+        object.__setattr__(self, "constraints", constraints)
+        object.__setattr__(self, "conflict", conflict)
 
 
 class UsageModel:
