@@ -119,7 +119,7 @@ class Param:
     annotation: int | None  # the annotation node
     default: int | None  # the default value node
 
-    # written out for mypyc (see the note in .types)
+    # __init__, __eq__ and __hash__ written out for mypyc (see the note in .types)
     def __init__(
         self, node: int, name: str, kind: str, has_default: bool, annotation: int | None, default: int | None
     ) -> None:
@@ -129,6 +129,21 @@ class Param:
         object.__setattr__(self, "has_default", has_default)
         object.__setattr__(self, "annotation", annotation)
         object.__setattr__(self, "default", default)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Param:
+            return NotImplemented
+        return (
+            self.node == other.node
+            and self.name == other.name
+            and self.kind == other.kind
+            and self.has_default == other.has_default
+            and self.annotation == other.annotation
+            and self.default == other.default
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.node, self.name, self.kind, self.has_default, self.annotation, self.default))
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +156,7 @@ class ParamEvidence:
     usage: Type | None
     implicit: Type | None  # self / cls
 
-    # written out for mypyc (see the note in .types)
+    # __init__, __eq__ and __hash__ written out for mypyc (see the note in .types)
     def __init__(
         self,
         annotation: Type | None,
@@ -155,6 +170,20 @@ class ParamEvidence:
         object.__setattr__(self, "call_sites", call_sites)
         object.__setattr__(self, "usage", usage)
         object.__setattr__(self, "implicit", implicit)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not ParamEvidence:
+            return NotImplemented
+        return (
+            self.annotation == other.annotation
+            and self.default == other.default
+            and self.call_sites == other.call_sites
+            and self.usage == other.usage
+            and self.implicit == other.implicit
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.annotation, self.default, self.call_sites, self.usage, self.implicit))
 
 
 _NO_EVIDENCE: Final = ParamEvidence(None, None, None, None, None)

@@ -92,12 +92,25 @@ class Constraint:
     weight: float
     tier: int
 
-    # written out for mypyc (see the note in .types)
+    # __init__, __eq__ and __hash__ written out for mypyc (see the note in .types)
     def __init__(self, label: str, expected: Type, weight: float, tier: int) -> None:
         object.__setattr__(self, "label", label)
         object.__setattr__(self, "expected", expected)
         object.__setattr__(self, "weight", weight)
         object.__setattr__(self, "tier", tier)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Constraint:
+            return NotImplemented
+        return (
+            self.label == other.label
+            and self.expected == other.expected
+            and self.weight == other.weight
+            and self.tier == other.tier
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.label, self.expected, self.weight, self.tier))
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +123,7 @@ class UsageAnswer:
     constraints: tuple[Constraint, ...]
     conflict: bool = False
 
-    # written out for mypyc (see the note in .types)
+    # __init__, __eq__ and __hash__ written out for mypyc (see the note in .types)
     def __init__(
         self,
         type: Type | None,
@@ -124,6 +137,20 @@ class UsageAnswer:
         object.__setattr__(self, "evidence", evidence)
         object.__setattr__(self, "constraints", constraints)
         object.__setattr__(self, "conflict", conflict)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not UsageAnswer:
+            return NotImplemented
+        return (
+            self.type == other.type
+            and self.confidence == other.confidence
+            and self.evidence == other.evidence
+            and self.constraints == other.constraints
+            and self.conflict == other.conflict
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.confidence, self.evidence, self.constraints, self.conflict))
 
 
 class UsageModel:
