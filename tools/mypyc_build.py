@@ -61,8 +61,8 @@ MODULES = {
     "analyzer": "calls cfg dataflow graph project project_graph rewrite scopes syntax version_gates",
     "typeinfer": (
         "annotation_form annotations binding callables callsites check_arity check_values checks classes "
-        "engine expressions features fixpoint function_values hybrid names narrowing normalize predictions "
-        "stepped types usage usage_rules"
+        "engine expressions features fixpoint function_values hybrid mutation names narrowing normalize patterns predictions "
+        "self_type stepped types usage usage_rules"
     ),
 }
 OPT_LEVEL = "2"
