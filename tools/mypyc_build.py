@@ -28,7 +28,7 @@ wheel; ``TYPELENS_MYPYC=1`` fails instead of falling back.
 Example::
 
     $ tools/mypyc-build            # or: python tools/mypyc_build.py build
-    compiled 32 modules into analyzer/_mypyc, typeinfer/_mypyc (250 s)
+    compiled 36 modules into analyzer/_mypyc, typeinfer/_mypyc (250 s)
     $ TYPELENS_MYPYC=0 pip wheel --no-deps .     # the pure wheel
 """
 
@@ -61,8 +61,8 @@ MODULES = {
     "analyzer": "calls cfg dataflow graph project project_graph rewrite scopes syntax version_gates",
     "typeinfer": (
         "annotation_form annotations binding callables callsites check_arity check_values checks classes "
-        "engine expressions features fixpoint function_values hybrid names narrowing normalize predictions "
-        "types usage usage_rules"
+        "engine expressions features fixpoint function_values hybrid mutation names narrowing normalize patterns predictions "
+        "self_type stepped types usage usage_rules"
     ),
 }
 OPT_LEVEL = "2"

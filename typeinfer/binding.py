@@ -21,7 +21,7 @@ Example (what each parameter receives on the right)::
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Final, Sequence
 
 from .types import NEVER, ClassType, Type, make_union
 
@@ -30,10 +30,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-STAR = "*"  # kwargs key: the element type of a ``*iterable`` of unknown length
-DOUBLE_STAR = "**"  # kwargs key: the value type of a ``**mapping``
-_SPREAD = (STAR, DOUBLE_STAR)
-ELLIPSIS = ClassType("...")
+STAR: Final = "*"  # kwargs key: the element type of a ``*iterable`` of unknown length
+DOUBLE_STAR: Final = "**"  # kwargs key: the value type of a ``**mapping``
+_SPREAD: Final = (STAR, DOUBLE_STAR)
+ELLIPSIS: Final = ClassType("...")
 
 
 def spread_tuple(t: Type) -> tuple[Type, ...] | None:

@@ -28,7 +28,7 @@ import logging
 import re
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Callable, TypeVar
+from typing import TYPE_CHECKING, Callable, Final, TypeVar
 
 from typelens.analyzer import Definition, EdgeKind, ProgramGraph, Scope, ScopeKind, SymbolKind
 from typelens.analyzer.slices import argument_for
@@ -68,9 +68,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
-NO_RETURN = ClassType("NoReturn")
+NO_RETURN: Final = ClassType("NoReturn")
 
-_ITERABLES = frozenset(
+_ITERABLES: Final = frozenset(
     {
         "Iterable",
         "Iterator",
@@ -88,12 +88,12 @@ _ITERABLES = frozenset(
         "frozenset",
     }
 )
-_MAPPINGS = frozenset({"Mapping", "MutableMapping", "SupportsKeysAndGetItem", "dict"})
+_MAPPINGS: Final = frozenset({"Mapping", "MutableMapping", "SupportsKeysAndGetItem", "dict"})
 # methods whose overrides are free to take other parameters and return other things
-_NOT_INHERITED = frozenset({"__init__", "__new__", "__init_subclass__", "__class_getitem__", "__call__"})
+_NOT_INHERITED: Final = frozenset({"__init__", "__new__", "__init_subclass__", "__class_getitem__", "__call__"})
 # dunders whose signature a typeshed protocol declares, for classes that implement
 # the protocol without naming it among their bases
-_DUNDER_PROTOCOLS = {
+_DUNDER_PROTOCOLS: Final = {
     "__exit__": ("contextlib", "AbstractContextManager"),
     "__aexit__": ("contextlib", "AbstractAsyncContextManager"),
     "__len__": ("typing", "Sized"),
@@ -104,8 +104,8 @@ _DUNDER_PROTOCOLS = {
     "__bytes__": ("typing", "SupportsBytes"),
     "__complex__": ("typing", "SupportsComplex"),
 }
-_HOLE = CallableType(None, UNKNOWN, ("<argument left out>", -1))  # see CallModel._bind_arguments
-_USAGE_CANDIDATES = ("str", "list", "dict", "set", "bytes", "int", "float", "tuple")
+_HOLE: Final = CallableType(None, UNKNOWN, ("<argument left out>", -1))  # see CallModel._bind_arguments
+_USAGE_CANDIDATES: Final = ("str", "list", "dict", "set", "bytes", "int", "float", "tuple")
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +119,32 @@ class Param:
     annotation: int | None  # the annotation node
     default: int | None  # the default value node
 
+    # __init__, __eq__ and __hash__ written out for mypyc (see the note in .types)
+    def __init__(
+        self, node: int, name: str, kind: str, has_default: bool, annotation: int | None, default: int | None
+    ) -> None:
+        object.__setattr__(self, "node", node)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "has_default", has_default)
+        object.__setattr__(self, "annotation", annotation)
+        object.__setattr__(self, "default", default)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Param:
+            return NotImplemented
+        return (
+            self.node == other.node
+            and self.name == other.name
+            and self.kind == other.kind
+            and self.has_default == other.has_default
+            and self.annotation == other.annotation
+            and self.default == other.default
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.node, self.name, self.kind, self.has_default, self.annotation, self.default))
+
 
 @dataclass(frozen=True, slots=True)
 class ParamEvidence:
@@ -130,8 +156,37 @@ class ParamEvidence:
     usage: Type | None
     implicit: Type | None  # self / cls
 
+    # __init__, __eq__ and __hash__ written out for mypyc (see the note in .types)
+    def __init__(
+        self,
+        annotation: Type | None,
+        default: Type | None,
+        call_sites: Type | None,
+        usage: Type | None,
+        implicit: Type | None,
+    ) -> None:
+        object.__setattr__(self, "annotation", annotation)
+        object.__setattr__(self, "default", default)
+        object.__setattr__(self, "call_sites", call_sites)
+        object.__setattr__(self, "usage", usage)
+        object.__setattr__(self, "implicit", implicit)
 
-_NO_EVIDENCE = ParamEvidence(None, None, None, None, None)
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not ParamEvidence:
+            return NotImplemented
+        return (
+            self.annotation == other.annotation
+            and self.default == other.default
+            and self.call_sites == other.call_sites
+            and self.usage == other.usage
+            and self.implicit == other.implicit
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.annotation, self.default, self.call_sites, self.usage, self.implicit))
+
+
+_NO_EVIDENCE: Final = ParamEvidence(None, None, None, None, None)
 
 
 def signature(g: ProgramGraph, function: int) -> list[Param]:
@@ -1466,7 +1521,7 @@ def _erase_typevars(t: Type) -> Type:
     return substitute(t, {"__none__": UNKNOWN}) if _has_typevars(t) else t
 
 
-_NO_VARIABLES: dict[str, Type] = {"__none__": UNKNOWN}  # a mapping that binds no type variable
+_NO_VARIABLES: Final[dict[str, Type]] = {"__none__": UNKNOWN}  # a mapping that binds no type variable
 
 
 def _has_typevars(t: Type) -> bool:
@@ -1507,7 +1562,7 @@ def _bare_container(t: Type) -> bool:
     )
 
 
-_RETURN_IGNORED = re.compile(
+_RETURN_IGNORED: Final = re.compile(
     rb"#\s*(?:type:\s*ignore(?:\[(?P<codes>[^\]]*)\])?|pyright:\s*ignore\[(?P<rules>[^\]]*)\])"
 )
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Final
 
 from typelens.analyzer import EdgeKind, ProgramGraph
 
@@ -45,12 +45,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_MAX_FUNCTION_BYTES = 6_000
-_MAX_ARGUMENT_SIZE = 12
-_MAX_DEPTH = 3
+_MAX_FUNCTION_BYTES: Final = 6_000
+_MAX_ARGUMENT_SIZE: Final = 12
+_MAX_DEPTH: Final = 3
 _CONTEXT_STEPS = 16_000
-_MAX_CONTEXTS = 5_000
-_MAX_SITES = 64
+_MAX_CONTEXTS: Final = 5_000
+_MAX_SITES: Final = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +63,33 @@ class CallContext:
     end: int
     arguments: tuple[tuple[int, Type], ...]  # (parameter node, argument type)
     depth: int
+
+    # __init__, __eq__ and __hash__ written out for mypyc (see the note in .types):
+    # a context is a part of every memo key asked inside it
+    def __init__(
+        self, path: str, function: int, start: int, end: int, arguments: tuple[tuple[int, Type], ...], depth: int
+    ) -> None:
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "function", function)
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "end", end)
+        object.__setattr__(self, "arguments", arguments)
+        object.__setattr__(self, "depth", depth)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not CallContext:
+            return NotImplemented
+        return (
+            self.path == other.path
+            and self.function == other.function
+            and self.start == other.start
+            and self.end == other.end
+            and self.arguments == other.arguments
+            and self.depth == other.depth
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.function, self.start, self.end, self.arguments, self.depth))
 
     def argument(self, param: int) -> Type | None:
         for node, t in self.arguments:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import logging
 from functools import partial
 from dataclasses import dataclass
-from typing import Callable, cast
+from typing import Callable, Final, cast
 
 from typelens.analyzer import ProgramGraph, ScopeKind, SymbolKind
 from typelens.analyzer import codes
@@ -43,7 +43,7 @@ from .types import ClassType, FunctionRef, ModuleType, Type, TypeOfClass
 logger = logging.getLogger(__name__)
 
 # decorators that leave a def's parameters as written
-_SAFE_DECORATORS = frozenset(
+_SAFE_DECORATORS: Final = frozenset(
     {
         "staticmethod",
         "classmethod",
@@ -58,15 +58,15 @@ _SAFE_DECORATORS = frozenset(
         "disjoint_base",
     }
 )
-_SYNTHESISED_BASES = frozenset({"NamedTuple", "TypedDict", "Protocol"})
-_PLAIN_METACLASSES = frozenset({"ABCMeta", "abc.ABCMeta", "type"})
+_SYNTHESISED_BASES: Final = frozenset({"NamedTuple", "TypedDict", "Protocol"})
+_PLAIN_METACLASSES: Final = frozenset({"ABCMeta", "abc.ABCMeta", "type"})
 # class decorators that add only the members the class body declares
-_FIELD_DECORATORS = frozenset(
+_FIELD_DECORATORS: Final = frozenset(
     {"dataclass", "dataclasses", "dataclasses.dataclass", "unique", "enum.unique", "functools.total_ordering"}
     | {"s", "attr.s", "attrs", "attr.attrs", "define", "attr.define", "attrs.define", "frozen", "attrs.frozen"}
 )
-_IMPLICIT_CLASSMETHODS = ("__init_subclass__", "__class_getitem__")
-_SEPARATORS = ("positional_separator", "keyword_separator")
+_IMPLICIT_CLASSMETHODS: Final = ("__init_subclass__", "__class_getitem__")
+_SEPARATORS: Final = ("positional_separator", "keyword_separator")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +77,12 @@ class Slot:
     kind: str  # positional_only, positional, keyword_only, var_positional, var_keyword
     has_default: bool
 
+    # written out for mypyc (see the note in .types)
+    def __init__(self, name: str, kind: str, has_default: bool) -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "has_default", has_default)
+
 
 @dataclass(frozen=True, slots=True)
 class CallShape:
@@ -84,6 +90,11 @@ class CallShape:
 
     positional: int
     keywords: tuple[str, ...]
+
+    # written out for mypyc (see the note in .types)
+    def __init__(self, positional: int, keywords: tuple[str, ...]) -> None:
+        object.__setattr__(self, "positional", positional)
+        object.__setattr__(self, "keywords", keywords)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +104,12 @@ class Signature:
     path: str
     node: int
     slots: tuple[Slot, ...]
+
+    # written out for mypyc (see the note in .types)
+    def __init__(self, path: str, node: int, slots: tuple[Slot, ...]) -> None:
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "node", node)
+        object.__setattr__(self, "slots", slots)
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,7 +268,7 @@ def signatures_of_function(engine: TypeEngine, fn: FunctionRef) -> list[Signatur
     return cast("list[Signature] | None", known)
 
 
-_UNREAD = object()
+_UNREAD: Final = object()
 
 
 def _signatures_of_function(engine: TypeEngine, fn: FunctionRef) -> list[Signature] | None:

@@ -23,6 +23,7 @@ Example::
 from __future__ import annotations
 
 import logging
+from typing import Final
 
 from typelens.analyzer import ProgramGraph, SymbolKind
 
@@ -31,7 +32,7 @@ from .types import NONE, ClassType, Type, members
 
 logger = logging.getLogger(__name__)
 
-LITERAL_CLASSES = {  # a literal's node kind -> the class of its value (bytes strings aside); features reads it too
+LITERAL_CLASSES: Final = {  # a literal's node kind -> the class of its value (bytes strings aside); features reads it too
     "integer": "int",
     "float": "float",
     "string": "str",
@@ -48,12 +49,12 @@ LITERAL_CLASSES = {  # a literal's node kind -> the class of its value (bytes st
     "tuple": "tuple",
 }
 
-PLAIN = frozenset({"int", "float", "complex", "bool", "str", "bytes", "list", "dict", "set", "tuple", "None"})
-_NUMERIC = frozenset({"bool", "int", "float", "complex"})
-_INTEGRAL = frozenset({"bool", "int"})
-_RANK = {"bool": 0, "int": 1, "float": 2, "complex": 3}
-_SEQUENCES = frozenset({"str", "bytes", "list", "tuple"})
-_ASSIGNMENTS = ("assignment",)
+PLAIN: Final = frozenset({"int", "float", "complex", "bool", "str", "bytes", "list", "dict", "set", "tuple", "None"})
+_NUMERIC: Final = frozenset({"bool", "int", "float", "complex"})
+_INTEGRAL: Final = frozenset({"bool", "int"})
+_RANK: Final = {"bool": 0, "int": 1, "float": 2, "complex": 3}
+_SEQUENCES: Final = frozenset({"str", "bytes", "list", "tuple"})
+_ASSIGNMENTS: Final = ("assignment",)
 
 
 # -- certain types ---------------------------------------------------------------------------

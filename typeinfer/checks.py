@@ -26,7 +26,7 @@ type was guessed from call sites, or a class that may gain members at run time
 from __future__ import annotations
 
 import logging
-from typing import Iterator
+from typing import Final, Iterator
 
 from typelens.analyzer import Diagnostic, ProgramGraph, ScopeKind, Span, SymbolKind
 from typelens.analyzer import codes
@@ -53,10 +53,10 @@ from .check_values import accepts, certain_class, is_none_value, operator_proble
 
 logger = logging.getLogger(__name__)
 
-_IMPORT_ERRORS = ("ImportError", "ModuleNotFoundError", "Exception", "BaseException")
-_GUARD_WORDS = ("hasattr(", "getattr(", "sys.platform", "os.name", "version_info", "platform.")
-_ATTRIBUTE_ERRORS = ("AttributeError", "Exception", "BaseException")
-_STEP_NODES = 32  # checked nodes per step of ``FileChecker.steps``
+_IMPORT_ERRORS: Final = ("ImportError", "ModuleNotFoundError", "Exception", "BaseException")
+_GUARD_WORDS: Final = ("hasattr(", "getattr(", "sys.platform", "os.name", "version_info", "platform.")
+_ATTRIBUTE_ERRORS: Final = ("AttributeError", "Exception", "BaseException")
+_STEP_NODES: Final = 32  # checked nodes per step of ``FileChecker.steps``
 
 
 class FileChecker:

@@ -20,7 +20,7 @@ import logging
 import re
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from typelens.analyzer import Definition, ModuleLocation, ProgramGraph, ScopeKind, Symbol, SymbolKind
 from typelens.analyzer.graph import SymbolTable
@@ -48,9 +48,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_UNASKED = object()  # ClassModel.has_member: no answer kept yet
+_UNASKED: Final = object()  # ClassModel.has_member: no answer kept yet
 
-_TYPING_CLASSES = frozenset(
+_TYPING_CLASSES: Final = frozenset(
     {
         "Iterator",
         "Iterable",
@@ -85,6 +85,13 @@ class Member:
     path: str
     nodes: tuple[int, ...]
     decorators: frozenset[str] = frozenset()
+
+    # written out for mypyc (see the note in .types)
+    def __init__(self, kind: str, path: str, nodes: tuple[int, ...], decorators: frozenset[str] = frozenset()) -> None:
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "nodes", nodes)
+        object.__setattr__(self, "decorators", decorators)
 
 
 @dataclass(slots=True, eq=False)  # a holder: compared by identity, never a key
@@ -559,4 +566,4 @@ def decorator_names(g: ProgramGraph, definition: int) -> frozenset[str]:
     return frozenset(names)
 
 
-_DECORATOR = re.compile(r"@\s*([\w.]+)")
+_DECORATOR: Final = re.compile(r"@\s*([\w.]+)")

@@ -19,14 +19,13 @@ Example::
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import threading
 import time
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, ClassVar, Iterator, TypeVar, cast
+from typing import TYPE_CHECKING, Callable, ClassVar, Final, TypeVar, cast
 
 from typelens.analyzer import (
     Definition,
@@ -66,7 +65,7 @@ except ImportError:  # needed only where mypyc builds
 
 logger = logging.getLogger(__name__)
 
-_MISSING = object()
+_MISSING: Final = object()
 T = TypeVar("T")
 
 
@@ -93,7 +92,7 @@ def _overrides(engine: TypeEngine, cls: str, name: str) -> list:
 
 
 # the questions about the whole project an answer may ask (see TypeEngine.project_query)
-PROJECT_QUERIES: dict[str, Callable[..., list]] = {
+PROJECT_QUERIES: Final[dict[str, Callable[..., list]]] = {
     "overrides": _overrides,
     "class-with": lambda engine, *used: engine.calls.class_with_names(set(used)),
     "operator": lambda engine, dunder: engine.usage.rules.operator_defined(dunder),
@@ -105,7 +104,7 @@ PROJECT_QUERIES: dict[str, Callable[..., list]] = {
 # engine questions one file's predictions or checks may ask (the stdlib's largest files
 # ask 15,000 to 46,000, mypy's checker.py 26,000; a generated file of 60,000 functions
 # about 1,000,000, at 15-30 us a question: 100,000 keep it to 2-3 s)
-FILE_STEPS = 100_000
+FILE_STEPS: Final = 100_000
 
 
 class OutOfTime(Exception):
@@ -132,19 +131,35 @@ class StepBudgets:
     steps: int
     budget_end: int | None
 
-    @contextlib.contextmanager
-    def file_budget(self, steps: int | None = None) -> Iterator[None]:
+    def file_budget(self, steps: int | None = None) -> Budget:
         """At most ``steps`` (default: ``default_steps``) more questions inside (then
         :class:`BudgetSpent`): one file's or one item's answers degrade to a
         partial result rather than run long on a generated file.  Nested budgets
         keep the tighter end."""
-        saved = self.budget_end
-        end = self.steps + (self.default_steps if steps is None else steps)
-        self.budget_end = end if saved is None else min(saved, end)
-        try:
-            yield
-        finally:
-            self.budget_end = saved
+        return Budget(self, self.default_steps if steps is None else steps)
+
+
+class Budget:
+    """The context of :meth:`StepBudgets.file_budget`: ``steps`` more questions
+    from where ``budgets`` stands on entry, the end it had back on exit.  A class,
+    not ``contextlib.contextmanager``: each predicted item and each step of a
+    file enters one (12,700 in an ``infer`` of click), and a generator-based
+    context cost a generator, a helper object and interpreted ``__enter__`` and
+    ``__exit__`` each."""
+
+    def __init__(self, budgets: StepBudgets, steps: int) -> None:
+        self.budgets = budgets
+        self.steps = steps
+        self.saved: int | None = None
+
+    def __enter__(self) -> None:
+        budgets = self.budgets
+        saved = self.saved = budgets.budget_end
+        end = budgets.steps + self.steps
+        budgets.budget_end = end if saved is None else min(saved, end)
+
+    def __exit__(self, *exc: object) -> None:
+        self.budgets.budget_end = self.saved
 
 
 class TypeEngine(StepBudgets):
@@ -339,14 +354,18 @@ class TypeEngine(StepBudgets):
     def memo(self, key: tuple, compute: Callable[[], T]) -> T:
         """``compute()`` once per key (and call-site context); a cycle is iterated
         until its answers settle (:mod:`.fixpoint`).  Threads sharing the engine
-        take turns (:meth:`.fixpoint.Memo.held`).  A cycle cut where it would loop
+        take turns (:meth:`.fixpoint.Memo.take_turn`).  A cycle cut where it would loop
         answers ``NEVER`` whatever ``T`` is: a caller whose ``compute`` returns no
         :data:`Type` types it ``-> object`` and tests the answer (compiled by mypyc,
         a declared ``T`` is checked)."""
-        if self._solver.owner == threading.get_ident():  # the common case: no lock to take
+        solver = self._solver
+        if solver.owner == threading.get_ident():  # the common case: no lock to take
             return cast(T, self._memo_in_turn(key, compute))
-        with self._solver.held():
+        solver.take_turn()
+        try:
             return cast(T, self._memo_in_turn(key, compute))
+        finally:
+            solver.end_turn()
 
     def _memo_in_turn(self, key: tuple, compute: Callable[[], object]) -> object:
         if self.deadline is not None and time.monotonic() > self.deadline:
@@ -451,17 +470,10 @@ class TypeEngine(StepBudgets):
             self._resolved.clear()
             self._models()
 
-    @contextlib.contextmanager
-    def untracked(self) -> Iterator[None]:
+    def untracked(self) -> Untracked:
         """Reads inside are not recorded (a table whose own reads the caller
         records more precisely)."""
-        if self.log is not None:
-            self.log.paused += 1
-        try:
-            yield
-        finally:
-            if self.log is not None:
-                self.log.paused -= 1
+        return Untracked(self)
 
     def project_query(self, kind: str, *args: str) -> list:
         """The answer of a question about the whole project (:data:`PROJECT_QUERIES`),
@@ -528,3 +540,21 @@ class TypeEngine(StepBudgets):
 
     def symbol_type(self, path: str, sid: int) -> Type:
         return self.names.symbol_value(path, sid)
+
+
+class Untracked:
+    """The context of :meth:`TypeEngine.untracked` (a class for the reason
+    :class:`Budget` is one): the engine's read log, if any, paused inside."""
+
+    def __init__(self, engine: TypeEngine) -> None:
+        self.engine = engine
+
+    def __enter__(self) -> None:
+        log = self.engine.log
+        if log is not None:
+            log.paused += 1
+
+    def __exit__(self, *exc: object) -> None:
+        log = self.engine.log
+        if log is not None:
+            log.paused -= 1

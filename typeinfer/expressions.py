@@ -16,7 +16,7 @@ Example (the type we infer on the right)::
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from typelens.analyzer.repair import repaired_dots
 
@@ -49,8 +49,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_COMPARISON = BOOL
-_DUNDER = {
+_COMPARISON: Final = BOOL
+_DUNDER: Final = {
     "+": "__add__",
     "-": "__sub__",
     "*": "__mul__",
@@ -65,12 +65,12 @@ _DUNDER = {
     "<<": "__lshift__",
     ">>": "__rshift__",
 }
-_SEQUENCES = frozenset({"str", "bytes", "list", "tuple", "bytearray"})
-_COMPARE = {"<": "__lt__", "<=": "__le__", ">": "__gt__", ">=": "__ge__", "==": "__eq__", "!=": "__ne__"}
-_SCALARS = frozenset({"int", "float", "complex", "bool", "str", "bytes"})
-_BUILTIN_OPERANDS = _SCALARS | {"list", "tuple", "dict", "set", "frozenset", "bytearray"}
+_SEQUENCES: Final = frozenset({"str", "bytes", "list", "tuple", "bytearray"})
+_COMPARE: Final = {"<": "__lt__", "<=": "__le__", ">": "__gt__", ">=": "__ge__", "==": "__eq__", "!=": "__ne__"}
+_SCALARS: Final = frozenset({"int", "float", "complex", "bool", "str", "bytes"})
+_BUILTIN_OPERANDS: Final = _SCALARS | {"list", "tuple", "dict", "set", "frozenset", "bytearray"}
 # literals typed from their text alone, asking no other question (no memo entry needed)
-_LEAVES = frozenset({"integer", "float", "string", "true", "false", "none", "ellipsis"})
+_LEAVES: Final = frozenset({"integer", "float", "string", "true", "false", "none", "ellipsis"})
 
 
 class ExpressionTyper:

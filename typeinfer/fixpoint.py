@@ -58,13 +58,12 @@ Example (asked ``y`` first: ``y`` is the root, what it reads is provisional)::
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
 import sys
 import threading
 from types import FrameType
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Final
 
 from ..analyzer.heap import with_frame_room
 from .types import NEVER, UNKNOWN, capped, is_type, make_union
@@ -74,16 +73,16 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_JOIN_AFTER = 10  # passes after which a cycle's answers only grow (the caps end growth before)
-_MAX_PASSES = 16  # passes after which a cycle is closed as it stands
-_FRAMES_PER_LEVEL = 12  # Python frames one question level may take (the longest paths)
-_HEADROOM = 120  # frames left free below Python's recursion limit
-_MIN_LEVELS = 4
-_MAX_HEADS = 8  # cycles re-solved from their heads inside one another (see Memo._head)
-_MAX_THREADS = 12  # stacks one question may span before the deepest unwinds
-_THREAD_FRAMES = 16  # frames a new thread's stack holds before its first question
-IN_PROGRESS = object()  # the marker a shared store holds while an engine computes a key
-_MISSING = object()
+_JOIN_AFTER: Final = 10  # passes after which a cycle's answers only grow (the caps end growth before)
+_MAX_PASSES: Final = 16  # passes after which a cycle is closed as it stands
+_FRAMES_PER_LEVEL: Final = 12  # Python frames one question level may take (the longest paths)
+_HEADROOM: Final = 120  # frames left free below Python's recursion limit
+_MIN_LEVELS: Final = 4
+_MAX_HEADS: Final = 8  # cycles re-solved from their heads inside one another (see Memo._head)
+_MAX_THREADS: Final = 12  # stacks one question may span before the deepest unwinds
+_THREAD_FRAMES: Final = 16  # frames a new thread's stack holds before its first question
+IN_PROGRESS: Final = object()  # the marker a shared store holds while an engine computes a key
+_MISSING: Final = object()
 
 
 class Deeper(Exception):
@@ -170,21 +169,20 @@ class Memo:
     def is_open(self, key: tuple) -> bool:
         return key in self._open
 
-    @contextlib.contextmanager
-    def held(self) -> Iterator[None]:
-        """This thread's turn with the memo.  Questions from another thread (a
-        language server's workers share an engine) wait until this thread's
-        outermost question is answered: one stack of open questions at a time."""
-        me = threading.get_ident()
-        if self.owner == me:
-            yield
-            return
-        with self._lock:
-            self.owner = me
-            try:
-                yield
-            finally:
-                self.owner = None
+    def take_turn(self) -> None:
+        """Start this thread's turn with the memo, which ``owner`` says it does not
+        have (:meth:`end_turn` ends it).  Questions from another thread (a language
+        server's workers share an engine) wait until this thread's outermost
+        question is answered: one stack of open questions at a time.  Two calls, not
+        a context manager: every outermost question takes a turn (a generator-based
+        one cost a generator and a helper object each)."""
+        self._lock.acquire()
+        self.owner = threading.get_ident()
+
+    def end_turn(self) -> None:
+        """End the turn :meth:`take_turn` started."""
+        self.owner = None
+        self._lock.release()
 
     def ask(self, key: tuple, compute: Callable[[], object], store: dict, context: CallContext | None):
         frame = self._open.get(key)

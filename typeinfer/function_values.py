@@ -39,7 +39,7 @@ Example::
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from typelens.analyzer import ProgramGraph, ScopeKind
 
@@ -50,8 +50,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_MAX_STEPS = 64  # values followed from one lambda
-_MAX_SITES = 32  # calls kept
+_MAX_STEPS: Final = 64  # values followed from one lambda
+_MAX_SITES: Final = 32  # calls kept
 
 
 def value_calls(engine: "Engine", path: str, function: int) -> list[int]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from typelens.analyzer import Definition, EdgeKind, ModuleLocation, ProgramGraph, SymbolKind
 from typelens.analyzer.version_gates import live_definitions
@@ -44,11 +44,11 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_TYPING_MODULES = frozenset({"typing", "typing_extensions", "collections.abc", "builtins"})
-_UNPACK_PARENTS = frozenset(
+_TYPING_MODULES: Final = frozenset({"typing", "typing_extensions", "collections.abc", "builtins"})
+_UNPACK_PARENTS: Final = frozenset(
     {"pattern_list", "tuple_pattern", "list_pattern", "tuple", "list", "parenthesized_expression", "expression_list"}
 )
-_SCAN_ONCE = 16  # definitions past which a symbol's first annotation is looked up once
+_SCAN_ONCE: Final = 16  # definitions past which a symbol's first annotation is looked up once
 
 
 class NameResolver:

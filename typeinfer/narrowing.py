@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import bisect
 import logging
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Final, Sequence
 
 from typelens.analyzer import EdgeKind, ProgramGraph
 
@@ -44,8 +44,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _Facts = tuple[tuple[int, bool], ...]  # (condition, whether it holds), the nearest first
-_MAX_CONDITIONS = 64  # conditions read per narrowed use (`a or a or ...` would make it quadratic)
-_EXITS = frozenset({"return_statement", "raise_statement", "continue_statement", "break_statement"})
+_MAX_CONDITIONS: Final = 64  # conditions read per narrowed use (`a or a or ...` would make it quadratic)
+_EXITS: Final = frozenset({"return_statement", "raise_statement", "continue_statement", "break_statement"})
 
 
 class Narrower:
@@ -512,7 +512,7 @@ def _in_boolean(g: ProgramGraph, node: int, child: int) -> list[tuple[int | None
     return [(left, g.source.data[g.end_bytes[left] : g.start_bytes[child]].strip() != b"or")]
 
 
-_FACTS = {
+_FACTS: Final = {
     "if_statement": _in_if,
     "elif_clause": _in_branch,
     "while_statement": _in_branch,
@@ -520,11 +520,11 @@ _FACTS = {
     "boolean_operator": _in_boolean,
     "case_clause": _in_case,
 }
-_SCOPES = frozenset({"function_definition", "lambda", "class_definition"})
-_COMPREHENSIONS = frozenset(
+_SCOPES: Final = frozenset({"function_definition", "lambda", "class_definition"})
+_COMPREHENSIONS: Final = frozenset(
     {"list_comprehension", "set_comprehension", "dictionary_comprehension", "generator_expression"}
 )
-_CLAUSES = frozenset({"for_in_clause", "if_clause"})
+_CLAUSES: Final = frozenset({"for_in_clause", "if_clause"})
 
 
 def _in_comprehension(g: ProgramGraph, node: int, child: int) -> list[tuple[int, bool]]:
@@ -622,9 +622,8 @@ def _passing_branches(g: ProgramGraph, statement: int, name: str) -> list[list[t
     return ways if 0 < len(ways) < len(bodies) + (not closed) else None
 
 
-_MAX_CHAINS = 16  # if/elif/else chains read per definition and use (a module of 10,000 must not be quadratic)
-_EXITS = frozenset({"return_statement", "raise_statement", "continue_statement", "break_statement"})
-_REBIND_DEPTH = 8  # if/else chains looked into (deeper ones count as rebinding nothing)
+_MAX_CHAINS: Final = 16  # if/elif/else chains read per definition and use (a module of 10,000 must not be quadratic)
+_REBIND_DEPTH: Final = 8  # if/else chains looked into (deeper ones count as rebinding nothing)
 
 
 def _rebinds(g: ProgramGraph, body: int, depth: int = 0) -> tuple[set[str], bool]:

@@ -337,7 +337,8 @@ def without_subclasses(engine: TypeEngine, t: Type) -> Type:
     kept = [
         m
         for m in parts
-        if m in (STR, BYTES) or not (m in classes and any(_derives(engine, m, o) for o in classes if o != m))
+        if m in (STR, BYTES)
+        or not (isinstance(m, ClassType) and m in classes and any(_derives(engine, m, o) for o in classes if o != m))
     ]
     return make_union(kept) if len(kept) < len(parts) else t
 

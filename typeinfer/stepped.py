@@ -22,7 +22,7 @@ steps before it are whole.
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Final, Iterator
 
 from .engine import FILE_STEPS, TypeEngine
 
@@ -40,4 +40,4 @@ def budgeted(engine: TypeEngine, steps_of: Iterator[None], steps: int = FILE_STE
         yield
 
 
-_DONE = object()
+_DONE: Final = object()

@@ -57,7 +57,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Final
 
 from typelens.analyzer import EdgeKind, ProgramGraph
 
@@ -69,13 +69,13 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-MAX_CONFIDENCE = 0.95
-CONFLICT_FACTOR = 0.6  # a conflict's answer is this much less sure
-_MAX_USES = 64  # uses read per definition
-_MAX_UNION = 3  # a conflict wider than this gives no answer
-_MAX_RANKING_CACHE = 50_000  # entries each of UsageModel.rerank's tables holds
-_PROBE = ClassType("typelens.usage.Probe")  # a use under isinstance() narrows it to something else
-_GENERAL_BASES = ("Sequence", "Mapping", "AbstractSet", "Collection", "Iterable")
+MAX_CONFIDENCE: Final = 0.95
+CONFLICT_FACTOR: Final = 0.6  # a conflict's answer is this much less sure
+_MAX_USES: Final = 64  # uses read per definition
+_MAX_UNION: Final = 3  # a conflict wider than this gives no answer
+_MAX_RANKING_CACHE: Final = 50_000  # entries each of UsageModel.rerank's tables holds
+_PROBE: Final = ClassType("typelens.usage.Probe")  # a use under isinstance() narrows it to something else
+_GENERAL_BASES: Final = ("Sequence", "Mapping", "AbstractSet", "Collection", "Iterable")
 
 # tiers: 1 declared (a parameter, key, return or target says it), 2 operators,
 # comparisons and attributes, 3 ``==`` (read only when nothing else is known)
@@ -92,6 +92,26 @@ class Constraint:
     weight: float
     tier: int
 
+    # __init__, __eq__ and __hash__ written out for mypyc (see the note in .types)
+    def __init__(self, label: str, expected: Type, weight: float, tier: int) -> None:
+        object.__setattr__(self, "label", label)
+        object.__setattr__(self, "expected", expected)
+        object.__setattr__(self, "weight", weight)
+        object.__setattr__(self, "tier", tier)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Constraint:
+            return NotImplemented
+        return (
+            self.label == other.label
+            and self.expected == other.expected
+            and self.weight == other.weight
+            and self.tier == other.tier
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.label, self.expected, self.weight, self.tier))
+
 
 @dataclass(frozen=True, slots=True)
 class UsageAnswer:
@@ -102,6 +122,35 @@ class UsageAnswer:
     evidence: tuple[str, ...]
     constraints: tuple[Constraint, ...]
     conflict: bool = False
+
+    # __init__, __eq__ and __hash__ written out for mypyc (see the note in .types)
+    def __init__(
+        self,
+        type: Type | None,
+        confidence: float,
+        evidence: tuple[str, ...],
+        constraints: tuple[Constraint, ...],
+        conflict: bool = False,
+    ) -> None:
+        object.__setattr__(self, "type", type)
+        object.__setattr__(self, "confidence", confidence)
+        object.__setattr__(self, "evidence", evidence)
+        object.__setattr__(self, "constraints", constraints)
+        object.__setattr__(self, "conflict", conflict)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not UsageAnswer:
+            return NotImplemented
+        return (
+            self.type == other.type
+            and self.confidence == other.confidence
+            and self.evidence == other.evidence
+            and self.constraints == other.constraints
+            and self.conflict == other.conflict
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.confidence, self.evidence, self.constraints, self.conflict))
 
 
 class UsageModel:
@@ -412,7 +461,7 @@ def _candidate_fits(engine: "Engine", cls: ClassType, c: Constraint) -> bool:
     return satisfies(engine, cls, _erased(c.expected))
 
 
-_FILTER_MEMBERS = {
+_FILTER_MEMBERS: Final = {
     "iter": ("__iter__", "__getitem__"),
     "await": ("__await__",),
     "called": ("__call__",),

@@ -18,7 +18,7 @@ Example (``p``'s constraint on the right)::
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Final, Iterator
 
 from typelens.analyzer import ProgramGraph, Symbol
 
@@ -50,21 +50,21 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_MAPPINGS = frozenset({"dict", "Mapping", "MutableMapping", "defaultdict", "OrderedDict", "Counter", "ChainMap"})
-_SEQUENCES = frozenset({"list", "tuple", "str", "bytes", "bytearray", "Sequence", "MutableSequence", "deque"})
-_ARITHMETIC = frozenset({"+", "-", "*", "/", "//", "%", "**"})
-_INT_OPS = frozenset({"+", "-", "//", "%", "**", "<<", ">>", "&", "|", "^"})
-_ORDER = frozenset({"<", "<=", ">", ">="})
-_SCALARS = frozenset({"str", "int", "float", "bytes"})
-_VAGUE = frozenset({"object", "Any", "Sized", "Hashable", "Buffer", "ReadableBuffer", "Unknown", "type"})
-_MAX_UNION = 4
-DECLARED_WEIGHT = 0.9  # a declared parameter, key or target (two agreeing: 0.99, capped)
-FOLLOWED_FLOOR = 0.3  # the least weight evidence followed into an unannotated callee keeps
-OVERRIDE_WEIGHT = 0.8  # the same parameter of an overridden or overriding method
-_MAX_RELATED = 24
-_MAX_ATTRIBUTE_USES = 32
-_FLOAT_SPEC = "eEfFgG%"
-_INT_SPEC = "bcdoxXn"
+_MAPPINGS: Final = frozenset({"dict", "Mapping", "MutableMapping", "defaultdict", "OrderedDict", "Counter", "ChainMap"})
+_SEQUENCES: Final = frozenset({"list", "tuple", "str", "bytes", "bytearray", "Sequence", "MutableSequence", "deque"})
+_ARITHMETIC: Final = frozenset({"+", "-", "*", "/", "//", "%", "**"})
+_INT_OPS: Final = frozenset({"+", "-", "//", "%", "**", "<<", ">>", "&", "|", "^"})
+_ORDER: Final = frozenset({"<", "<=", ">", ">="})
+_SCALARS: Final = frozenset({"str", "int", "float", "bytes"})
+_VAGUE: Final = frozenset({"object", "Any", "Sized", "Hashable", "Buffer", "ReadableBuffer", "Unknown", "type"})
+_MAX_UNION: Final = 4
+DECLARED_WEIGHT: Final = 0.9  # a declared parameter, key or target (two agreeing: 0.99, capped)
+FOLLOWED_FLOOR: Final = 0.3  # the least weight evidence followed into an unannotated callee keeps
+OVERRIDE_WEIGHT: Final = 0.8  # the same parameter of an overridden or overriding method
+_MAX_RELATED: Final = 24
+_MAX_ATTRIBUTE_USES: Final = 32
+_FLOAT_SPEC: Final = "eEfFgG%"
+_INT_SPEC: Final = "bcdoxXn"
 
 Rule = Callable[["UseRules", str, ProgramGraph, int, int], Iterator[Constraint]]
 Shape = tuple[int, tuple[str, ...]]  # a call's positional count and keywords (:func:`_call_shape`)
@@ -594,7 +594,7 @@ class UseRules:
             yield _typed(f"format:{text}", INT, 0.5, OPERATION)
 
 
-_DUNDERS = {
+_DUNDERS: Final = {
     "+": "__add__",
     "-": "__sub__",
     "*": "__mul__",
@@ -605,7 +605,7 @@ _DUNDERS = {
     "@": "__matmul__",
 }
 
-_RULES: dict[str, Rule] = {
+_RULES: Final[dict[str, Rule]] = {
     "argument_list": UseRules._argument,
     "keyword_argument": UseRules._keyword,
     "subscript": UseRules._subscript,
