@@ -391,3 +391,46 @@ def test_an_edit_that_changes_no_answer_another_file_read_keeps_its_answers(
         assert _type_of(again, "user.py", "use") == "int"
         assert messages[0].startswith(f"{len(FILES) - redone.pop(0)} of {len(FILES)} files"), messages
         assert "(0 of them after asking again" not in messages[0], messages  # user.py's questions
+
+
+CENTRAL = {
+    "__init__.py": "",
+    # util.py's parameters are typed from their calls, all of them in core.py
+    "util.py": "def fmt(x):\n    return x\n\n\ndef scale(v, *, k=2):\n    return v * k\n",
+    "core.py": "from .util import fmt, scale\n\n\ndef run():\n    return fmt(scale(3, k=4))\n",
+    "app.py": "from .core import run\n\n\ndef main():\n    return run()\n",
+}
+
+
+def test_an_append_to_the_file_that_calls_a_function_keeps_its_file(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """util.py's parameters are typed from calls in core.py, which util.py's
+    answers use as questions about core.py (the calls linked to each function,
+    each call's arguments and their types), not as core.py's content: a line
+    appended to core.py keeps util.py; an appended call that passes another type
+    redoes it; every run equals a cold one."""
+    pkg = tmp_path / "proj" / "pkg"
+    pkg.mkdir(parents=True)
+    (tmp_path / "proj" / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    for name, text in CENTRAL.items():
+        (pkg / name).write_text(text, encoding="utf-8")
+    warm = InferOptions(cache_dir=tmp_path / "results")
+    caplog.set_level(logging.INFO, logger="typelens.typeinfer.run")
+    core = CENTRAL["core.py"]
+    _primed_with(pkg / "core.py", core + "# edited\n", lambda: infer_paths([pkg], warm))
+    for tail, kept, fmt in (("_edited = 1\n", 2, "int"), ("_edited = fmt('s')\n", 1, "int | str")):
+        caplog.clear()
+        (pkg / "core.py").write_text(core + tail, encoding="utf-8")
+        again = infer_paths([pkg], warm)
+        counts = _kept(caplog)
+        assert _answers(again) == _answers(infer_paths([pkg], InferOptions(use_cache=False))), tail
+        assert _type_of(again, "util.py", "fmt") == fmt
+        assert counts == [(kept, len(CENTRAL))], tail  # __init__.py, and util.py unless a call changed
+
+
+def _primed_with(path: Path, edited: str, run) -> None:
+    """:func:`_primed`, editing ``path`` to ``edited`` for the second run."""
+    run()
+    path.write_text(edited, encoding="utf-8")
+    run()

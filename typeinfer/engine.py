@@ -217,6 +217,7 @@ class TypeEngine(StepBudgets):
     records: Records
     patterns: Patterns
     usage: UsageModel
+    callsites: CallSites
 
     def _models(self) -> None:
         """Fresh models (:data:`_MODELS`), with empty caches."""
@@ -423,6 +424,16 @@ class TypeEngine(StepBudgets):
             self._resolved = resolved
             log.leave(saved, key if done else None)
         return on_cycle() if found is NEVER and on_cycle is not None else found
+
+    def outside(self, key: tuple, compute: Callable[[], T], written: Callable[[T], object] | None = None) -> T:
+        """``compute()``, an answer worked out outside the memo from a file and the
+        calls into it (a function's linked calls): while reads are recorded, kept
+        with what it read among the answers the file used, which a later run
+        compares (:meth:`.reads.ReadLog.outside`), not as the file's own reads."""
+        log = self.log
+        if log is None or log.paused:
+            return compute()
+        return log.outside(key, compute, written)
 
     def is_elsewhere(self, path: str) -> bool:
         """Whether reads are recorded and ``path`` is a project file other than the

@@ -55,9 +55,8 @@ from typelens.analyzer import EdgeKind, ProjectGraph
 from typelens.analyzer.cache import content_digest
 from typelens.analyzer.spans import Diagnostic
 
-from .cutoff import ASK_AGAIN, NODE_KINDS, SYMBOL_KINDS, NodeMap, NodeOf, fingerprint, key_of, same_node
+from .cutoff import ASK_AGAIN, ASK_OUTSIDE, NODE_KINDS, SYMBOL_KINDS, NodeMap, NodeOf, fingerprint, key_of, same_node
 from .engine import BudgetSpent, query_digest
-from .reads import RESOLVE
 from .result_cache import (
     diagnostic_rows,
     diagnostics_of,
@@ -190,8 +189,8 @@ class FileAnswers:
         key = self._key_now(session, engine, question.key)
         if key is None:
             return None
-        if key[0] == RESOLVE and len(key) == 3:  # asked outside the memo: resolved again
-            engine.resolve_name(key[1], key[2])
+        if key[0] in ASK_OUTSIDE and len(key) == 3:  # asked outside the memo: worked out again
+            ASK_OUTSIDE[key[0]](engine, key[1], key[2])
             kept = log.answers.get(key)
             if kept is None:
                 return None

@@ -173,16 +173,22 @@ class ReadLog:
         """``resolve()``, the resolution of ``name`` in ``module`` the file's answers
         use: kept in ``answers`` with what it read, which is not the file's own
         read (``raw``) but the resolution's (a later run resolves it again)."""
+        return self.outside((RESOLVE, module, name), resolve)
+
+    def outside(self, key: tuple, compute: Callable[[], T], written: Callable[[T], object] | None = None) -> T:
+        """``compute()``, an answer worked out outside the memo that reads no memo
+        answer (a name's resolution, a function's linked calls): kept in
+        ``answers`` (as ``written`` writes it, for :mod:`.cutoff`) with what it
+        read, and among the answers used (``asked``), not as the file's own read."""
         raw, calls = self.raw, self.raw_calls
         self.raw = self.raw_calls = 0
         try:
-            found = resolve()
+            found = compute()
         finally:
             inner, inner_calls = self.raw, self.raw_calls
             self.raw, self.raw_calls = raw, calls
-        key = (RESOLVE, module, name)
         self.asked[key] = None
-        self.answers[key] = (found, (inner, inner_calls))
+        self.answers[key] = (found if written is None else written(found), (inner, inner_calls))
         return found
 
     def enter(self, owner: str) -> tuple:
