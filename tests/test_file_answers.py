@@ -368,6 +368,30 @@ def test_reads_are_not_worth_recording_where_every_file_reads_most_others() -> N
     assert is_worth_tracking([answer(p, (p,)) for p in everything] + [answer("/p/z.py", everything)])
 
 
+def test_tracking_weighs_files_by_size_and_counts_what_cutoff_can_ask_again(tmp_path: Path) -> None:
+    """Used answers that a later run can ask again do not count their files as
+    read; those it cannot (no key) do; files weigh by their bytes, both as
+    answers kept and as the file edited."""
+    from typelens.typeinfer.file_answers import Asked
+
+    paths = [tmp_path / f"{name}.py" for name in "abcd"]
+    for p in paths:
+        p.write_text("x = 1\n")
+    a, b, c, d = (str(p) for p in paths)
+    everything = (a, b, c, d)  # each file used an answer that read every file
+    askable = (Asked(("return", a, 3), "f1", everything, ()),)
+    unaskable = (Asked(None, None, everything, ()),)
+
+    def rows(asked: tuple) -> list[FileAnswer]:
+        return [FileAnswer(p, (), (), (p,), (), asked) for p in everything]
+
+    assert is_worth_tracking(rows(askable))  # an edit of one file may keep the others
+    assert not is_worth_tracking(rows(unaskable))  # it redoes them all
+    assert is_worth_tracking(rows(()))  # each file reads itself alone
+    paths[0].write_text("x = 1\n" * 1000)  # now a.py is most of the work: an edit most likely lands there
+    assert not is_worth_tracking(rows(()))
+
+
 def test_an_edit_that_changes_no_answer_another_file_read_keeps_its_answers(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -403,13 +427,17 @@ CENTRAL = {
 
 
 def test_an_append_to_the_file_that_calls_a_function_keeps_its_file(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """util.py's parameters are typed from calls in core.py, which util.py's
     answers use as questions about core.py (the calls linked to each function,
     each call's arguments and their types), not as core.py's content: a line
     appended to core.py keeps util.py; an appended call that passes another type
-    redoes it; every run equals a cold one."""
+    redoes it; every run equals a cold one.  (Reads are recorded whatever
+    :func:`is_worth_tracking` says of so small a package.)"""
+    from typelens.typeinfer import run
+
+    monkeypatch.setattr(run, "is_worth_tracking", lambda answers: True)
     pkg = tmp_path / "proj" / "pkg"
     pkg.mkdir(parents=True)
     (tmp_path / "proj" / "pyproject.toml").write_text("[project]\nname = 'demo'\n")

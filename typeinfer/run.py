@@ -512,24 +512,27 @@ def _answer_one(
 
 
 def is_worth_tracking(answers: list[FileAnswer]) -> bool:
-    """Whether an edit of one project file, on average over the files read, would
-    leave at least a third of the answering work (the files' bytes) to reuse:
-    recording reads makes the files answered again cost a third to a half more
-    (a package whose modules all import each other never pays it back).  A file
+    """Whether an edit of one project file would leave at least half of the
+    answering work to reuse, on average over the files read, both weighed by
+    their bytes (an edit lands in a large file more often; a large file costs
+    more to answer again): recording reads makes the files answered again cost
+    a third to a half more, and early cutoff asks the used answers again (a
+    package whose modules all import each other never pays it back).  A file
     counts as redone by an edit of what it read in its own turn and of what its
     used answers that a later run cannot ask again read; early cutoff keeps it
     when those it can ask again are answered the same (:mod:`.cutoff`)."""
-    weights = {a.path: _size(a.path) for a in answers}
+    sizes = {a.path: _size(a.path) for a in answers}
     counts: dict[str, int] = {}
     for a in answers:
         for path in {*a.reads, *(p for q in a.asked if q.key is None or q.answer is None for p in q.reads)}:
             if not path.startswith("?"):
-                counts[path] = counts.get(path, 0) + weights[a.path]
+                counts[path] = counts.get(path, 0) + sizes[a.path]
     if not counts:
         return False
-    total = sum(weights.values())
-    kept = sum(total - count for count in counts.values())
-    return 3 * kept >= total * len(counts)
+    total = sum(sizes.values())
+    edits = {path: sizes[path] if path in sizes else _size(path) for path in counts}
+    kept = sum(edits[path] * (total - count) for path, count in counts.items())
+    return 2 * kept >= total * sum(edits.values())
 
 
 def _size(path: str) -> int:
