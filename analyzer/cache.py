@@ -46,7 +46,6 @@ Example::
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import logging
@@ -61,6 +60,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from .heap import paused_gc
+from .digest import blake2b
 from .graph import EdgeKind, ImportBinding, ProgramGraph, Scope, ScopeKind, SymbolTable, symbol_table_of
 from .source import Source
 from .spans import Diagnostic, Span
@@ -113,12 +113,15 @@ _ARRAYS = (
 
 def content_digest(data: bytes) -> str:
     """The content hash files are known by (the project index's and the cache's)."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return blake2b(data, digest_size=16).hexdigest()
 
 
-def cache_root() -> Path:
-    """typelens's cache folder: ``$TYPELENS_CACHE_DIR``, else
-    ``$XDG_CACHE_HOME/typelens``, else ``~/.cache/typelens``."""
+def cache_root(setting: str | os.PathLike[str] | None = None) -> Path:
+    """typelens's cache folder: the ``cache-dir`` setting when given, else
+    ``$TYPELENS_CACHE_DIR``, else ``$XDG_CACHE_HOME/typelens``, else
+    ``~/.cache/typelens``."""
+    if setting is not None:
+        return Path(setting)
     explicit = os.environ.get("TYPELENS_CACHE_DIR")
     if explicit:
         return Path(explicit)
@@ -139,7 +142,7 @@ def code_fingerprint(packages: tuple[str, ...] = ("analyzer",), *, memo: Path | 
     that a run reads the sources only after they changed."""
     found = _FINGERPRINTS.get(packages)
     if found is None:
-        h = hashlib.blake2b(FORMAT + sys.byteorder.encode(), digest_size=16)
+        h = blake2b(FORMAT + sys.byteorder.encode(), digest_size=16)
         for package in (*packages, "cli/version.py"):
             h.update(_source_digest(package, memo))
         for package in ("tree-sitter", "tree-sitter-python", "typeshed-client"):
@@ -185,7 +188,7 @@ def source_digest(top: str, name: str, memo: Path | None = None, *, settled_ns: 
     if memo is None or os.name == "nt":  # Windows' st_ctime is the creation time, not the last change
         return _read_sources(top, files)
     started = time.time_ns()
-    stamps = hashlib.blake2b(_MEMO_MAGIC, digest_size=16)
+    stamps = blake2b(_MEMO_MAGIC, digest_size=16)
     newest = 0
     for path in files:
         try:
@@ -227,7 +230,7 @@ def _sources_of(where: str) -> list[str]:
 
 
 def _read_sources(top: str, files: list[str]) -> bytes:
-    h = hashlib.blake2b(digest_size=16)
+    h = blake2b(digest_size=16)
     for path in files:
         name = os.fsencode(os.path.relpath(path, top))
         try:
@@ -266,7 +269,18 @@ def distribution_version(name: str) -> str:
     """The installed version of distribution ``name`` (``none`` when it is not
     installed), as ``importlib.metadata.version`` finds it on ``sys.path``: read
     from the name of its ``*.dist-info`` folder, which costs a folder listing where
-    importing ``importlib.metadata`` costs a tenth of a start."""
+    importing ``importlib.metadata`` costs a tenth of a start.  Looked up once per
+    process (both code fingerprints ask)."""
+    found = _VERSIONS.get(name)
+    if found is None:
+        found = _VERSIONS[name] = _listed_version(name)
+    return found
+
+
+_VERSIONS: dict[str, str] = {}
+
+
+def _listed_version(name: str) -> str:
     prefix = name.replace("-", "_").lower() + "-"
     for folder in sys.path:
         for entry in _listing(folder or "."):
@@ -333,7 +347,7 @@ class GraphCache:
     def key(self, digest: str, path: str, config: GraphConfig) -> str:
         """The key of the graph of the file ``path`` whose bytes hash to ``digest``
         (:func:`content_digest`), built under ``config``."""
-        h = hashlib.blake2b(digest_size=20)
+        h = blake2b(digest_size=20)
         h.update(f"{self.version}|{config.max_bytes}|{config.max_statement_depth}|{digest}|".encode())
         h.update(os.fsencode(path))
         return h.hexdigest()
@@ -373,7 +387,7 @@ class GraphCache:
         """The key of the table ``kind`` worked out from the graph stored under
         ``key`` under the running Python (whose version and platform decide a
         stub's ``sys.version_info`` and ``sys.platform`` branches)."""
-        h = hashlib.blake2b(digest_size=20)
+        h = blake2b(digest_size=20)
         h.update(f"{key}|{kind}|{sys.version_info[0]}.{sys.version_info[1]}|{sys.platform}".encode())
         return h.hexdigest()
 
@@ -387,7 +401,7 @@ class GraphCache:
             return None
         body, digest = blob[len(_TABLE) : -_DIGEST], blob[-_DIGEST:]
         try:
-            if not blob.startswith(_TABLE) or hashlib.blake2b(body, digest_size=_DIGEST).digest() != digest:
+            if not blob.startswith(_TABLE) or blake2b(body, digest_size=_DIGEST).digest() != digest:
                 raise ValueError("bad magic or digest")
             table = json.loads(body)
             if not isinstance(table, dict):
@@ -402,7 +416,7 @@ class GraphCache:
         """Write ``table`` (plain JSON values) under ``key`` in the library folder,
         atomically, beside the graphs it was worked out from (pruned with them)."""
         body = json.dumps(table, separators=(",", ":")).encode()
-        self._write(self._table_path(key), _TABLE + body + hashlib.blake2b(body, digest_size=_DIGEST).digest())
+        self._write(self._table_path(key), _TABLE + body + blake2b(body, digest_size=_DIGEST).digest())
 
     def _table_path(self, key: str) -> Path:
         return self.library_folder / key[:2] / f"{key}.tlt"

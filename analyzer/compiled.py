@@ -11,7 +11,15 @@ now: all of them, since a compiled module trusts the types of the modules it
 calls.  An edit, an added or removed module, another Python, or ``TYPELENS_PURE=1``
 runs the pure-Python modules, all of them (compiled modules call each other
 through C, so half a build cannot run).  Files whose size and mtime match are not
-read; others are hashed (an installed wheel's files have new mtimes).
+read; others are hashed (an installed wheel's files have new mtimes), once: a
+check that hashed keeps its verdict in ``<cache-dir>/library/code/`` under a
+hash of the manifest and of every file's stats (path, size, inode,
+modification and change times in nanoseconds), and the next start that finds
+the same stats reads no source.  An edit always sets a change time, which no
+program can set back; a verdict is kept only when every file changed two
+seconds or more before the stats were taken (an edit in the same tick of the
+file system's clock cannot follow it), and a file system without change
+times keeps none (as ``analyzer.cache.source_digest`` does).
 
 Example::
 
@@ -25,9 +33,11 @@ This module is not compiled itself and imports nothing heavy: ``typelens -v
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import os
+import time
 from importlib.machinery import EXTENSION_SUFFIXES
+from typing import Any, Callable
 
 FOLDER = "_mypyc"
 MANIFEST = "manifest.txt"
@@ -35,6 +45,8 @@ PACKAGES = ("analyzer", "typeinfer")
 # the folder that holds analyzer/ and typeinfer/: the checkout, or site-packages/typelens
 CORE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MANIFEST_PATH = os.path.join(PACKAGES[0], FOLDER, MANIFEST)
+SETTLED_NS = 2_000_000_000  # a file changed this recently may change again within its time stamp's tick
+_MEMO_MAGIC = b"typelens-compiled-1"
 
 _state: tuple[bool, str] | None = None
 
@@ -50,9 +62,20 @@ def source_files(root: str = CORE_ROOT) -> list[str]:
     return sorted(found)
 
 
+def _blake2b() -> Callable[..., Any]:
+    """``analyzer.digest.blake2b``, imported here when something is hashed (a
+    start whose sources keep their build's mtimes hashes nothing), without the
+    package: ``tools/mypyc-build`` loads this file on its own."""
+    try:
+        from _blake2 import blake2b
+    except ImportError:  # not CPython
+        from hashlib import blake2b
+    return blake2b
+
+
 def fingerprint(path: str) -> str:
     with open(path, "rb") as handle:
-        return hashlib.blake2b(handle.read(), digest_size=16).hexdigest()
+        return _blake2b()(handle.read(), digest_size=16).hexdigest()
 
 
 def manifest_text(root: str, suffix: str, extensions: list[str]) -> str:
@@ -65,17 +88,23 @@ def manifest_text(root: str, suffix: str, extensions: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def stale_reason(root: str = CORE_ROOT) -> str | None:
+def stale_reason(root: str = CORE_ROOT, memo: str | None = None, *, settled_ns: int = SETTLED_NS) -> str | None:
     """Why the build under ``root`` cannot run (no build, another Python, a missing
-    extension module, an edited, added or removed source), or None when it can."""
+    extension module, an edited, added or removed source), or None when it can.
+    With ``memo`` (a folder), a verdict reached by hashing is kept there for the
+    files' stats (see the module docstring)."""
     try:
         with open(os.path.join(root, MANIFEST_PATH), encoding="utf-8") as handle:
-            lines = handle.read().splitlines()
+            text = handle.read()
     except OSError:
         return f"no compiled build ({MANIFEST_PATH})"
+    lines = text.splitlines()
     if not lines or lines[0].partition(" ")[2] not in EXTENSION_SUFFIXES:
         return "built for another Python"
-    listed = []
+    started = time.time_ns()
+    listed: list[str] = []
+    touched: list[tuple[str, str]] = []  # (path, digest) of the files whose mtime moved
+    stats: list[str] = []
     for line in lines[1:]:
         kind, _, rest = line.partition(" ")
         if kind == "ext" and not os.path.isfile(os.path.join(root, rest)):
@@ -83,7 +112,7 @@ def stale_reason(root: str = CORE_ROOT) -> str | None:
         if kind == "src":
             try:
                 size, mtime, digest, path = rest.split(" ", 3)
-                size_now, mtime_now = int(size), int(mtime)
+                built_size, built_mtime = int(size), int(mtime)
             except ValueError:
                 return "the manifest is damaged"
             listed.append(path)
@@ -91,13 +120,80 @@ def stale_reason(root: str = CORE_ROOT) -> str | None:
                 stat = os.stat(os.path.join(root, path))
             except OSError:
                 return f"{path} was removed"
-            if stat.st_size != size_now or (
-                stat.st_mtime_ns != mtime_now and fingerprint(os.path.join(root, path)) != digest
-            ):
+            if stat.st_size != built_size:
                 return f"{path} changed since the build"
+            if stat.st_mtime_ns != built_mtime:
+                touched.append((path, digest))
+            stats.append(f"{path}\0{stat.st_size} {stat.st_ino} {stat.st_mtime_ns} {stat.st_ctime_ns}")
+            if not stat.st_ctime_ns or max(stat.st_mtime_ns, stat.st_ctime_ns) > started - settled_ns:
+                memo = None  # a file changed within the tick (or no change times): nothing is kept
     if listed != source_files(root):
         return "a module was added since the build"
+    if touched:
+        return _hashed_verdict(root, text, stats, touched, memo)
     return None
+
+
+def _hashed_verdict(
+    root: str, manifest: str, stats: list[str], touched: list[tuple[str, str]], memo: str | None
+) -> str | None:
+    """Whether the ``touched`` files (same size, another mtime) still hold the
+    built text: a kept verdict for the same manifest and stats, else their hashes
+    (a match is kept in ``memo``)."""
+    blake2b = _blake2b()
+    where = stamp = None
+    if memo is not None and os.name != "nt":  # Windows' st_ctime is the creation time, not the last change
+        folder = blake2b(os.fsencode(os.path.abspath(root)), digest_size=8).hexdigest()
+        where = os.path.join(memo, f"compiled-{folder}.txt")
+        stamp = blake2b(_MEMO_MAGIC + manifest.encode() + "\n".join(stats).encode(), digest_size=16).hexdigest()
+        if _kept(where) == f"{stamp} fresh\n":
+            return None
+    for path, digest in touched:
+        if fingerprint(os.path.join(root, path)) != digest:
+            return f"{path} changed since the build"
+    if where is not None:
+        _keep(where, f"{stamp} fresh\n")
+    return None
+
+
+def _kept(where: str) -> str:
+    """The verdict kept in ``where``; empty when there is none (or it is unreadable)."""
+    try:
+        with open(where, encoding="ascii") as handle:
+            return handle.read(256)
+    except (OSError, ValueError):
+        return ""
+
+
+def _keep(where: str, text: str) -> None:
+    """``text`` written to ``where`` through a file renamed over it; a folder that
+    cannot be written keeps nothing (the next start hashes again)."""
+    partial = f"{where}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(where), exist_ok=True)
+        with open(partial, "w", encoding="ascii") as handle:
+            handle.write(text)
+        os.replace(partial, where)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(partial)
+
+
+def memo_folder() -> str | None:
+    """``<cache-dir>/library/code``: where the verdicts are kept (the cache folder
+    as ``analyzer.cache.cache_root`` finds it, without importing that module);
+    ``None`` when no absolute folder is found (no home directory: ``~`` stays
+    ``~``, which would put a folder named ``~`` in the working directory).  It is
+    decided when the package is imported, before a command's options are read, so
+    ``--no-cache`` and ``cache-dir`` do not reach it; ``TYPELENS_CACHE_DIR`` does."""
+    explicit = os.environ.get("TYPELENS_CACHE_DIR")
+    if explicit:
+        root = explicit
+    else:
+        root = os.path.join(
+            os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "typelens"
+        )
+    return os.path.join(root, "library", "code") if os.path.isabs(root) else None
 
 
 def compiled_state() -> tuple[bool, str]:
@@ -108,7 +204,7 @@ def compiled_state() -> tuple[bool, str]:
         if os.environ.get("TYPELENS_PURE", "") not in ("", "0"):
             _state = (False, "TYPELENS_PURE is set")
         else:
-            reason = stale_reason()
+            reason = stale_reason(memo=memo_folder())
             folder = os.path.join(CORE_ROOT, PACKAGES[0], FOLDER)
             _state = (True, folder) if reason is None else (False, reason)
     return _state

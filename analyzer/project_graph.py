@@ -123,7 +123,7 @@ class ProjectGraph:
 def build_project_graph(index: ProjectIndex, paths: list[Path] | None = None) -> ProjectGraph:
     """Graphs of ``paths`` (default: every project module) with cross-file edges."""
     files = paths if paths is not None else sorted(set(index.modules.values()))
-    return join_files(index, files, _link_file)
+    return join_files(index, files, _Linker().link_file)
 
 
 def join_files(index, files: list[Path], link_file) -> ProjectGraph:
@@ -160,60 +160,90 @@ def _relative(path: Path, root: Path) -> str:
         return str(path)
 
 
-def _link_file(pg: ProjectGraph, index: ProjectIndex, i: int, graph: ProgramGraph, by_path: dict[Path, int]) -> None:
-    bound: dict[int, tuple[int, int]] = {}  # local import symbol id -> (file, def node)
-    modules: dict[int, str] = {}  # local import symbol id -> module name
-    for binding in graph.imports:
-        if binding.node == binding.statement:
-            continue
-        target = index.resolve_binding(graph, binding)
-        sid = graph.symbol_of.get(binding.node)
-        if isinstance(target, Definition):
-            j = by_path.get(target.path.resolve())
-            if j is not None:
-                pg.cross_edges[EdgeKind.IMPORT].append((pg.global_id(i, binding.node), pg.global_id(j, target.node)))
-                if sid is not None:
-                    bound[sid] = (j, target.node)
-        elif target is not None and sid is not None and binding.name is None and binding.bound == binding.module:
-            modules[sid] = target.name
-        elif target is not None and sid is not None and binding.name is not None:
-            modules[sid] = target.name
-    for node, kind in enumerate(graph.kinds):
-        if kind != "call":
-            continue
-        callee = _callee(pg, index, graph, node, bound, modules, by_path)
-        if callee is not None:
-            j, def_node = callee
-            pg.cross_edges[EdgeKind.CALL].append((pg.global_id(i, node), pg.global_id(j, def_node)))
-            pg.cross_edges[EdgeKind.RETURN].append((pg.global_id(j, def_node), pg.global_id(i, node)))
+class _Linker:
+    """Links the files of one project graph (``join_files``'s ``link_file``),
+    keeping what it resolves for the whole pass: a module's function called in
+    many files (``events.get_event_loop()``) is resolved once, and each
+    definition's file is looked up once (``Path.resolve`` reads the disk)."""
 
+    def __init__(self) -> None:
+        self._names: dict[tuple[str, str], Definition | None] = {}
+        self._files: dict[Path, int | None] = {}
 
-def _callee(
-    pg: ProjectGraph,
-    index: ProjectIndex,
-    graph: ProgramGraph,
-    call: int,
-    bound: dict[int, tuple[int, int]],
-    modules: dict[int, str],
-    by_path: dict[Path, int],
-) -> tuple[int, int] | None:
-    function = graph.child_by_field(call, "function")
-    if function is None:
-        return None
-    if graph.kinds[function] == "name_load":
-        hit = bound.get(graph.symbol_of.get(function, -1))
-        return _constructor(pg, hit) if hit is not None else None
-    if graph.kinds[function] == "attribute":
-        obj, attr = graph.children(function)[0], graph.children(function)[-1]
-        module = modules.get(graph.symbol_of.get(obj, -1))
-        if module is None or attr not in graph.names:
+    def link_file(
+        self, pg: ProjectGraph, index: ProjectIndex, i: int, graph: ProgramGraph, by_path: dict[Path, int]
+    ) -> None:
+        bound: dict[int, tuple[int, int]] = {}  # local import symbol id -> (file, def node)
+        modules: dict[int, str] = {}  # local import symbol id -> module name
+        for binding in graph.imports:
+            if binding.node == binding.statement:
+                continue
+            target = index.resolve_binding(graph, binding)
+            sid = graph.symbol_of.get(binding.node)
+            if isinstance(target, Definition):
+                j = self._file_of(target.path, by_path)
+                if j is not None:
+                    pg.cross_edges[EdgeKind.IMPORT].append(
+                        (pg.global_id(i, binding.node), pg.global_id(j, target.node))
+                    )
+                    if sid is not None:
+                        bound[sid] = (j, target.node)
+            elif target is not None and sid is not None and binding.name is None and binding.bound == binding.module:
+                modules[sid] = target.name
+            elif target is not None and sid is not None and binding.name is not None:
+                modules[sid] = target.name
+        for node, kind in enumerate(graph.kinds):
+            if kind != "call":
+                continue
+            callee = self._callee(pg, index, graph, node, bound, modules, by_path)
+            if callee is not None:
+                j, def_node = callee
+                pg.cross_edges[EdgeKind.CALL].append((pg.global_id(i, node), pg.global_id(j, def_node)))
+                pg.cross_edges[EdgeKind.RETURN].append((pg.global_id(j, def_node), pg.global_id(i, node)))
+
+    def _callee(
+        self,
+        pg: ProjectGraph,
+        index: ProjectIndex,
+        graph: ProgramGraph,
+        call: int,
+        bound: dict[int, tuple[int, int]],
+        modules: dict[int, str],
+        by_path: dict[Path, int],
+    ) -> tuple[int, int] | None:
+        function = graph.child_by_field(call, "function")
+        if function is None:
             return None
-        target = index.resolve_name(module, graph.names[attr])
-        if isinstance(target, Definition):
-            j = by_path.get(target.path.resolve())
-            if j is not None:
-                return _constructor(pg, (j, target.node))
-    return None
+        if graph.kinds[function] == "name_load":
+            hit = bound.get(graph.symbol_of.get(function, -1))
+            return _constructor(pg, hit) if hit is not None else None
+        if graph.kinds[function] == "attribute":
+            obj, attr = graph.children(function)[0], graph.children(function)[-1]
+            module = modules.get(graph.symbol_of.get(obj, -1))
+            if module is None or attr not in graph.names:
+                return None
+            target = self._definition(index, module, graph.names[attr])
+            if target is not None:
+                j = self._file_of(target.path, by_path)
+                if j is not None:
+                    return _constructor(pg, (j, target.node))
+        return None
+
+    def _definition(self, index: ProjectIndex, module: str, name: str) -> Definition | None:
+        """``index.resolve_name(module, name)`` when it is a definition, once per pass."""
+        key = (module, name)
+        if key in self._names:
+            return self._names[key]
+        target = index.resolve_name(module, name)
+        found = self._names[key] = target if isinstance(target, Definition) else None
+        return found
+
+    def _file_of(self, path: Path, by_path: dict[Path, int]) -> int | None:
+        """The index in ``by_path`` of the file ``path`` names (resolved), if a project file."""
+        if path in self._files:
+            return self._files[path]
+        found = self._files[path] = by_path.get(path.resolve())
+        return found
 
 
 def _constructor(pg: ProjectGraph, hit: tuple[int, int]) -> tuple[int, int]:

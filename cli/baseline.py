@@ -20,13 +20,13 @@ Example::
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections import Counter
 from pathlib import Path
 
 from typelens.analyzer import InputError
+from typelens.analyzer.digest import blake2b
 
 from .findings import Finding
 from .paths import DEFAULT_BASELINE  # noqa: F401  (where --write-baseline writes by default)
@@ -36,7 +36,7 @@ VERSION = 1
 
 def line_hash(text: str) -> str:
     """The hash of a finding's line: its text without surrounding whitespace."""
-    return hashlib.blake2b(text.strip().encode("utf-8"), digest_size=8).hexdigest()
+    return blake2b(text.strip().encode("utf-8"), digest_size=8).hexdigest()
 
 
 def _key_file(path: str, folder: Path) -> str:

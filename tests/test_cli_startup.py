@@ -44,6 +44,7 @@ NOT_FOR_ANALYZE = (
     "typelens.analyzer.lenient",
     "importlib.readers",  # importlib.resources' (typeshed-client finds its typeshed through them)
     "zipfile",
+    "_hashlib",  # OpenSSL: typelens hashes with blake2b from _blake2 (analyzer/digest.py)
     "typelens.lsp.server",
     "typelens.cli.complete_cmd",  # the other commands: the app of `analyze` alone is built
     "typelens.cli.dataset_cmd",

@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import time
 import zipfile
 from pathlib import Path
 
@@ -288,3 +289,54 @@ def test_a_change_to_what_makes_the_extensions_builds_again(monkeypatch: pytest.
     monkeypatch.undo()
     monkeypatch.setattr(mypyc_build.importlib.metadata, "version", lambda name: "0.0-not-this-one")
     assert mypyc_build._build_line() != line
+
+
+def _small_build(root: Path) -> None:
+    """A build of two one-line packages without extension modules (what
+    ``stale_reason`` reads: the manifest and the sources)."""
+    for package in compiled.PACKAGES:
+        (root / package).mkdir(parents=True)
+        (root / package / "__init__.py").write_text(f"name = {package!r}\n", encoding="utf-8")
+    (root / "analyzer" / compiled.FOLDER).mkdir()
+    manifest = compiled.manifest_text(str(root), sysconfig.get_config_var("EXT_SUFFIX"), [])
+    (root / compiled.MANIFEST_PATH).write_text(manifest, encoding="utf-8")
+
+
+def test_an_installed_build_is_hashed_once_and_an_edit_still_seen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Installed files have new mtimes: the first check hashes them and keeps its
+    verdict for their stats, the next reads none of them; an edit that keeps the
+    size (and the mtime, set back) changes the change time and is hashed again;
+    files changed within the settling time keep no verdict."""
+    root, memo = tmp_path / "site", tmp_path / "memo"
+    _small_build(root)
+    source = root / "typeinfer" / "__init__.py"
+    stat = source.stat()
+    os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns - 5_000_000_000))  # another mtime, as an install leaves
+    assert compiled.stale_reason(str(root), str(memo)) is None  # changed just now: hashed, nothing kept
+    assert not memo.exists()
+    assert compiled.stale_reason(str(root), str(memo), settled_ns=0) is None
+    assert len(list(memo.iterdir())) == 1
+    hashed: list[str] = []
+    real_fingerprint = compiled.fingerprint
+    monkeypatch.setattr(compiled, "fingerprint", lambda path: hashed.append(path) or real_fingerprint(path))
+    assert compiled.stale_reason(str(root), str(memo), settled_ns=0) is None
+    assert hashed == []
+    time.sleep(0.05)  # past the file system clock's tick
+    moved = source.stat()
+    source.write_text("name = 'typeinfex'\n", encoding="utf-8")  # the same size
+    os.utime(source, ns=(moved.st_atime_ns, moved.st_mtime_ns))
+    assert compiled.stale_reason(str(root), str(memo), settled_ns=0) == "typeinfer/__init__.py changed since the build"
+    assert hashed == [str(source)]
+
+
+def test_no_home_folder_keeps_no_verdict(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Without a home folder (``~`` unexpanded or empty) the verdict is not kept:
+    a relative path would put a cache folder in the user's working directory."""
+    for name in ("TYPELENS_CACHE_DIR", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(os.path, "expanduser", lambda path: path)  # what it does with no home to find
+    assert compiled.memo_folder() is None
+    monkeypatch.setenv("TYPELENS_CACHE_DIR", str(tmp_path))
+    assert compiled.memo_folder() == os.path.join(str(tmp_path), "library", "code")

@@ -341,6 +341,40 @@ def test_a_call_is_typed_without_arguments_that_cannot_change_it(tmp_path: Path)
     assert asked == {"Plain": False, "Box": True, "count": False, "same": True, "per_site": True, "getter": False}
 
 
+def test_a_question_that_only_hands_an_answer_on_is_asked_directly(tmp_path: Path) -> None:
+    """A name read is its ``use`` question (no ``expr`` entry), a read of an
+    import under a condition that does not name it is the import's ``symbol``
+    question (no ``use`` entry either), and a literal has no entry at all; a read
+    under a condition that narrows it keeps its ``use`` entry and is narrowed."""
+    from typelens.typeinfer.session import AnalysisSession
+
+    (tmp_path / "reads.py").write_text(
+        "import os\n"
+        "def f(x: int | str, flag):\n"
+        "    if flag:\n"
+        "        y = os\n"
+        "    if isinstance(x, int):\n"
+        "        return x\n"
+        "    return len('a')\n"
+    )
+    session = AnalysisSession(tmp_path)
+    path = str((tmp_path / "reads.py").resolve())
+    engine = session.engine(share_library=False)
+    g = engine.graph(path)
+    assert g is not None
+    loads = {g.text(n): n for n, kind in enumerate(g.kinds) if kind == "name_load"}
+    literal = next(n for n, kind in enumerate(g.kinds) if kind == "string")
+    os_read, x_read = loads["os"], max(n for n, kind in enumerate(g.kinds) if kind == "name_load" and g.text(n) == "x")
+    assert render(engine.exprs.type_of(path, os_read)) == "ModuleType"
+    assert render(engine.exprs.type_of(path, x_read)) == "int"
+    assert render(engine.exprs.type_of(path, literal)) == "str"
+    asked = {k[:3] for k in engine._memo}
+    assert ("use", path, x_read) in asked and ("expr", path, x_read) not in asked
+    assert not {("use", path, os_read), ("expr", path, os_read), ("expr", path, literal)} & asked
+    assert engine.narrowing._facts(path, g, os_read) == ()
+    assert [g.text(c) for c, _ in engine.narrowing._facts(path, g, x_read)] == ["isinstance(x, int)"]
+
+
 def test_growing_types_in_a_cycle_end(tmp_path: Path) -> None:
     """``x = [x]`` in a loop and a recursion that wraps its argument: every pass
     grows the type; nesting is cut at 8 levels and the cycle settles."""
@@ -438,3 +472,32 @@ def test_the_json_report_is_json_dumps_of_its_rows(tmp_path: Path, monkeypatch: 
             "diagnostics": [finding_row(f) for f in build_findings(found)],
         }
         assert render_json(result) == json.dumps(expected, indent=1, ensure_ascii=False) + "\n"
+
+
+def test_a_parameters_evidence_is_worked_out_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The predictions ask a parameter's evidence, then its type, and the checks
+    ask the evidence again: its call sites and uses are worked out once, and the
+    type is the one asked without the evidence first."""
+    from typelens.typeinfer.callables import CallModel, signature
+    from typelens.typeinfer.session import AnalysisSession
+
+    (tmp_path / "m.py").write_text(
+        "def scale(value, factor=2):\n    return value * factor\n\nscale(3)\nscale(1.5, factor=4)\n"
+    )
+    session = AnalysisSession(tmp_path)
+    path = str((tmp_path / "m.py").resolve())
+    g = session.engine().graph(path)
+    params = signature(g, next(s.node for s in g.scopes if s.name == "scale"))
+    worked = []
+    evidence = CallModel._evidence
+    monkeypatch.setattr(
+        CallModel, "_evidence", lambda self, p, *rest: worked.append(rest[-1].node) or evidence(self, p, *rest)
+    )
+    engine = session.engine(share_library=False)
+    for p in params:
+        first = engine.calls.evidence(path, p.node)
+        assert render(engine.parameter_type(path, p.node)) == {"value": "float", "factor": "int"}[p.name]
+        assert engine.calls.evidence(path, p.node) is first
+    assert sorted(worked) == sorted(p.node for p in params)
+    fresh = session.engine(share_library=False)
+    assert [render(fresh.parameter_type(path, p.node)) for p in params] == ["float", "int"]

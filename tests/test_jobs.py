@@ -260,3 +260,22 @@ def test_ctrl_c_on_the_command_line_leaves_no_process(tmp_path: Path) -> None:
     assert child.returncode != 0
     time.sleep(1.0)
     assert _session_processes(child.pid) == []
+
+
+def test_the_records_a_graph_worker_sends_keep_every_field() -> None:
+    """Scope, Symbol, ImportBinding, Source, Span and Diagnostic pickle by their
+    constructors (``__reduce__``, for the graph pool): each names every field, in
+    the class's order, so that a field added later is not silently dropped."""
+    import dataclasses
+    import pickle
+
+    from typelens.analyzer import build_graph, source_from_text
+
+    g = build_graph(source_from_text("import os\nfrom a import b as c\ndef f(x):\n    return x\ny = (\n", "m.py"))
+    symbol = next(s for s in g.symbols if s.uses)
+    records = [g.scopes[1], symbol, *g.imports, g.source, g.diagnostics[0].span, g.diagnostics[0]]
+    for record in records:
+        cls, args = record.__reduce__()
+        assert cls is type(record)
+        assert args == tuple(getattr(record, f.name) for f in dataclasses.fields(record)), cls.__name__
+        assert pickle.loads(pickle.dumps(record)) == record

@@ -216,6 +216,25 @@ def test_value_shapes_follow_the_name_in_its_input() -> None:
         assert torch.allclose(Calibrated(model, 1.0).logits(windows, names), model(windows, names), atol=1e-5)
 
 
+def test_the_targets_of_some_keys_are_the_whole_files_ones() -> None:
+    """``targets(keys=...)``: the hybrid mode's samples of a few answers, each as
+    the whole file's list has it (duplicates of a key too)."""
+    from typelens.analyzer import build_graph
+    from typelens.typeinfer.features import targets
+
+    code = (
+        "def f(a, b=1):\n    c = a\n    return c\n\n\n"
+        "class K:\n    size = 0\n\n    def f(self, a):\n        return a\n\n\n"
+        "def f(a):\n    return [a]\n"
+    )
+    g = build_graph(code)
+    every = targets(g)
+    picked = {("f", "a", "parameter"), ("K.f", "f", "return"), ("K", "size", "attribute"), ("f", "c", "variable")}
+    found = targets(g, None, picked)
+    assert found == [t for t in every if (t.scope, t.name, t.kind) in picked]
+    assert [t.name for t in found].count("a") == 2 and targets(g, None, set()) == []
+
+
 @pytest.mark.parametrize("layers,subtokens", [(1, False), (2, False), (1, True)])
 def test_the_exported_graph_folds_the_first_convolution_without_changing_the_function(
     layers: int, subtokens: bool
@@ -314,6 +333,62 @@ def test_a_call_site_subclass_gives_way_to_its_confident_base(tmp_path: Path) ->
     assert static["prog_name"].type == "Shells" and static["flag"].type == "bool"
     assert (hybrid["prog_name"].type, hybrid["prog_name"].source) == ("str", "hybrid")
     assert (hybrid["flag"].type, hybrid["flag"].source) == ("bool", "static")
+
+
+def test_the_classifier_reads_no_sample_a_static_answer_settles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``flag`` is a certain ``bool`` its callers pass (a builtin: no candidate widens
+    it), ``prog_name`` a ``Shells`` a confident base may widen, ``value`` unknown: the
+    model reads the last two only."""
+    read: list[str] = []
+    predict = ClassifierRuntime.predict
+    monkeypatch.setattr(
+        ClassifierRuntime,
+        "predict",
+        lambda self, rows, *a, **k: read.extend(r["name"] for r in rows) or predict(self, rows, *a, **k),
+    )
+    (tmp_path / "m.py").write_text(
+        "from enum import Enum\n\n\nclass Shells(str, Enum):\n    bash = 'bash'\n\n\n"
+        "def install(prog_name, flag, value):\n    return prog_name.upper() if flag else value\n\n\n"
+        "install(Shells.bash, True, None)\n"
+    )
+    found = infer_paths([tmp_path], InferOptions(mode="hybrid", use_cache=False)).predictions
+    by_name = {p.name: p for p in found if p.kind == "parameter"}
+    assert (by_name["flag"].type, by_name["flag"].source) == ("bool", "static")
+    assert "flag" not in read and {"prog_name", "value"} <= set(read)
+
+
+def test_a_row_gets_the_same_bits_in_any_batch_of_two_rows_or_more(tmp_path: Path) -> None:
+    """What ``hybrid.model_batches`` relies on: the shipped classifier gives a sample
+    the same probabilities, bit for bit, beside any other samples (two rows or
+    more), so that leaving the settled samples out changes no other answer."""
+    from typelens.typeinfer.hybrid import DEFAULT_MODEL
+
+    source = tmp_path / "m.py"
+    source.write_text(
+        "".join(TEMPLATE.format(i=i) for i in range(12)) + "def join(items, sep):\n    return sep.join(items)\n"
+    )
+    rows = file_samples(source, "p", "m.py")
+    runtime = ClassifierRuntime(DEFAULT_MODEL)
+    whole = runtime.probabilities(rows)
+    assert len(rows) > 40
+    for picked in ([0, 1], [3, 3], [2, 5, 7], list(range(1, len(rows), 3)), list(range(len(rows) - 9))):
+        assert np.array_equal(runtime.probabilities([rows[i] for i in picked]), whole[picked]), picked
+
+
+def test_the_batches_read_alone_only_what_the_whole_list_reads_alone() -> None:
+    """``model_batches``: the samples at ``places`` of ``total`` read ``rows`` at a
+    time (256 a run): alone where the whole list reads them alone (its last, after
+    full batches), else in batches of at most ``rows``."""
+    from typelens.typeinfer.hybrid import model_batches
+
+    assert model_batches([0, 1, 2, 3, 4], 5, 4) == [([0, 1, 2, 3], False), ([4], True)]
+    assert model_batches([0, 2, 4], 5, 4) == [([0, 1], False), ([2], True)]
+    assert model_batches([1], 3, 4) == [([0], False)]  # the whole list reads it beside others
+    assert model_batches([0], 1, 2) == [([0], True)]
+    assert model_batches(list(range(257)), 257, 258) == [(list(range(256)), False), ([256], True)]
+    assert model_batches([0, 256], 258, 259) == [([0, 1], False)]
 
 
 @pytest.mark.parametrize("damage", ["truncate-onnx", "foreign-config", "no-config", "bad-weights"])

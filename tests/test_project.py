@@ -231,3 +231,24 @@ def test_a_still_index_looks_at_each_project_file_once(tmp_path: Path, monkeypat
         (tmp_path / "a.py").write_text("x = 'one'\ny = 2\n")
         again = index.graph_of(tmp_path / "a.py")
         assert (again is first) == still
+
+
+def test_linking_resolves_each_called_module_name_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``util.helper(...)`` called in several files is resolved once for the whole
+    link, and every call still gets its edge to the def."""
+    (tmp_path / "util.py").write_text("def helper(x):\n    return x\n")
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.py").write_text("import util\n\nutil.helper(1)\nutil.helper(2)\n")
+    asked: list[tuple[str, str]] = []
+    resolve = ProjectIndex.resolve_name
+    monkeypatch.setattr(
+        ProjectIndex,
+        "resolve_name",
+        lambda self, module, name, *rest: asked.append((module, name)) or resolve(self, module, name, *rest),
+    )
+    pg = build_project_graph(ProjectIndex(tmp_path, search_paths=[]))
+    calls = pg.cross_edges[EdgeKind.CALL]
+    assert asked.count(("util", "helper")) == 1
+    util = pg.file_index("util.py")
+    helper = pg.graphs[util].nodes_of_kind("function_definition")[0]
+    assert len(pg.cross_sources(EdgeKind.CALL, util, helper)) == len(calls) == 4

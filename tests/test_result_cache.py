@@ -128,3 +128,21 @@ def test_an_entry_keeps_no_key_names_per_prediction(tmp_path: Path) -> None:
     assert [(file, len(rows)) for file, _, rows in doc["files"]] == [("m.py", 50)]
     assert entry.read_text(encoding="utf-8").count('"m.py"') == 1
     assert len(result.predictions) == 50
+
+
+def test_a_run_without_the_cache_looks_for_no_cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--no-cache`` (``cache = false``) keys its answers without asking where the
+    cache folder is: a user with no home folder still gets a key."""
+    from typelens.typeinfer.result_cache import answer_key
+
+    (tmp_path / "m.py").write_text("x = 1\n")
+    for name in ("TYPELENS_CACHE_DIR", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    settings = Settings(cache=False)
+    key = answer_key([tmp_path / "m.py"], InferOptions(settings=settings), tmp_path, settings=settings)
+    assert len(key) == 40

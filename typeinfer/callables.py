@@ -130,6 +130,9 @@ class ParamEvidence:
     implicit: Type | None  # self / cls
 
 
+_NO_EVIDENCE = ParamEvidence(None, None, None, None, None)
+
+
 def signature(g: ProgramGraph, function: int) -> list[Param]:
     """The parameters of a def, in order, with their kinds."""
     params = g.child_by_field(function, "parameters")
@@ -789,7 +792,9 @@ class CallModel:
         argument = context.argument(param) if context is not None else None
         if argument is not None:
             return argument
-        evidence = self.evidence(path, param)
+        evidence = self.asked_evidence(path, param)
+        if evidence is None:
+            return NEVER
         for choice in (evidence.annotation, evidence.implicit):
             if choice is not None:
                 return choice
@@ -813,16 +818,48 @@ class CallModel:
         return evidence.usage if evidence.usage is not None else UNKNOWN
 
     def evidence(self, path: str, param: int) -> ParamEvidence:
+        """What each source says of the parameter ``param`` (see :meth:`asked_evidence`)."""
+        found = self.asked_evidence(path, param)
+        return found if found is not None else _NO_EVIDENCE
+
+    def asked_evidence(self, path: str, param: int) -> ParamEvidence | None:
+        """What each source says of the parameter ``param``, memoised: the
+        parameter's own question, the predictions and the checks read it (its
+        call sites, uses and context are worked out once).  ``None`` while it
+        is being worked out (a cycle entered at it: the parameter has no value yet)."""
+
         g = self.engine.require_graph(path)
         function = g.enclosing(param, "function_definition", "lambda")
         if function is None:
-            return ParamEvidence(None, None, None, None, None)
+            return _NO_EVIDENCE
         if g.kinds[function] == "lambda":
-            return self._lambda_evidence(path, g, function, param)
-        params = self.signature(path, g, function)
-        spec = next((p for p in params if p.node == param), None)
-        if spec is None:
-            return ParamEvidence(None, None, None, None, None)
+            compute = partial(self._lambda_evidence, path, g, function, param)
+        else:
+            params = self.signature(path, g, function)
+            spec = next((p for p in params if p.node == param), None)
+            if spec is None:
+                return _NO_EVIDENCE
+            declared = self._declared_evidence(path, g, function, params, spec)
+            if declared is not None:
+                # an annotation or self/cls: worked out in place, as before the memo question
+                # existed, so that it costs no question of the file's budget
+                return declared
+            compute = partial(self._evidence, path, g, function, params, spec)
+        return self._memo_evidence(path, param, compute)
+
+    def _memo_evidence(self, path: str, param: int, compute: Callable[[], object]) -> ParamEvidence | None:
+        """``compute()`` as the memo question ``("param-evidence", path, param)``.
+        ``compute`` is typed ``-> object``: a cycle's answer is Never, and compiled
+        code checks what memo returns against its declared type."""
+        # "param-evidence" ranks after "param" (fixpoint._rank): a cycle through both keeps its head
+        found = self.engine.memo(("param-evidence", path, param), compute)
+        return found if isinstance(found, ParamEvidence) else None
+
+    def _declared_evidence(
+        self, path: str, g: ProgramGraph, function: int, params: list[Param], spec: Param
+    ) -> ParamEvidence | None:
+        """The parameter's annotation, or the implicit type of ``self`` / ``cls``;
+        ``None`` for a parameter typed from its defaults, call sites and uses."""
         if spec.annotation is not None:
             declared = self.engine.annotations.evaluate(path, spec.annotation)
             if spec.kind == "var_positional":
@@ -833,6 +870,10 @@ class CallModel:
         implicit = self.implicit(path, g, function, params, spec)
         if implicit is not None:
             return ParamEvidence(None, None, None, None, implicit)
+        return None
+
+    def _evidence(self, path: str, g: ProgramGraph, function: int, params: list[Param], spec: Param) -> ParamEvidence:
+        param = spec.node
         implemented = self._implementation_parameter(path, g, function, spec)
         if implemented is None:
             implemented = self._setter_value(path, g, function, params, spec)
@@ -934,7 +975,7 @@ class CallModel:
         params = self.signature(path, g, function)
         spec = next((p for p in params if p.node == param), None)
         if spec is None or spec.kind not in ("positional", "keyword_only"):
-            return ParamEvidence(None, None, None, None, None)
+            return _NO_EVIDENCE
         default = self.engine.exprs.type_of(path, spec.default) if spec.default is not None else None
         sites = [(path, call) for call in value_calls(self.engine, path, function)]
         found = self._call_site_types(path, g, function, params, spec, sites) if sites else None

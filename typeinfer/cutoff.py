@@ -28,11 +28,12 @@ asked ``("return", "/p/mid.py", 7)`` and read ``int``)::
 from __future__ import annotations
 
 import enum
-import hashlib
 from dataclasses import fields, is_dataclass
 from pathlib import Path
 from functools import partial
 from typing import TYPE_CHECKING, Callable
+
+from typelens.analyzer.digest import blake2b
 
 from .reads import RESOLVE
 from .types import CallableType, ClassType, FunctionRef
@@ -52,8 +53,22 @@ DEFINITION_KINDS = frozenset(
 # memo question kinds whose third key part is a node (symbols: a symbol id)
 NODE_KINDS = (
     frozenset(
-        {"return", "param", "def", "expr", "use", "store", "binding", "alias", "usage", "usage-own", "plain-definition"}
-        | {"linked", "argument-list"}
+        {
+            "return",
+            "param",
+            "param-evidence",
+            "def",
+            "expr",
+            "use",
+            "store",
+            "binding",
+            "alias",
+            "usage",
+            "usage-own",
+            "plain-definition",
+            "linked",
+            "argument-list",
+        }
     )
     | DEFINITION_KINDS
 )
@@ -125,6 +140,7 @@ ASK_AGAIN: dict[str, Callable[[TypeEngine, str, int], object]] = {
     "callee-shape": lambda engine, path, node: _callee_shape(engine, path, node),
     "return": lambda engine, path, node: engine.calls.declared_or_inferred_return(path, node),
     "param": lambda engine, path, node: engine.calls.parameter_type(path, node),
+    "param-evidence": lambda engine, path, node: engine.calls.evidence(path, node),
     "symbol": lambda engine, path, sid: engine.names.symbol_value(path, sid),
     "def": lambda engine, path, node: engine.names.definition_type(path, node),
     "expr": lambda engine, path, node: engine.exprs.type_of(path, node),
@@ -167,7 +183,7 @@ def fingerprint(
         _write(value, node_of, bare_numbers, parts, is_changed)
     except Unwritable:
         return None
-    return hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
+    return blake2b("\x1f".join(parts).encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
 
 
 def _write(

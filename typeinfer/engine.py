@@ -20,7 +20,6 @@ Example::
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import threading
@@ -38,6 +37,7 @@ from typelens.analyzer import (
     ProjectGraph,
     ProjectIndex,
 )
+from typelens.analyzer.digest import blake2b
 from typelens.analyzer.project import definition_at
 from typelens.analyzer.version_gates import live_definitions
 
@@ -77,9 +77,7 @@ def query_name(kind: str, args: tuple[str, ...]) -> str:
 
 def answer_digest(found: object) -> str:
     """A hash of a project query's answer (JSON values)."""
-    return hashlib.blake2b(
-        json.dumps(found, sort_keys=True).encode("utf-8", "surrogateescape"), digest_size=16
-    ).hexdigest()
+    return blake2b(json.dumps(found, sort_keys=True).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
 
 
 def query_digest(engine: TypeEngine, name: str) -> str | None:

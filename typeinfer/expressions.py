@@ -69,6 +69,8 @@ _SEQUENCES = frozenset({"str", "bytes", "list", "tuple", "bytearray"})
 _COMPARE = {"<": "__lt__", "<=": "__le__", ">": "__gt__", ">=": "__ge__", "==": "__eq__", "!=": "__ne__"}
 _SCALARS = frozenset({"int", "float", "complex", "bool", "str", "bytes"})
 _BUILTIN_OPERANDS = _SCALARS | {"list", "tuple", "dict", "set", "frozenset", "bytearray"}
+# literals typed from their text alone, asking no other question (no memo entry needed)
+_LEAVES = frozenset({"integer", "float", "string", "true", "false", "none", "ellipsis"})
 
 
 class ExpressionTyper:
@@ -80,6 +82,14 @@ class ExpressionTyper:
     def type_of(self, path: str, node: int | None) -> Type:
         if node is None:
             return UNKNOWN
+        g = self.engine.graph(path)
+        kind = g.kinds[node] if g is not None else ""
+        if (kind == "name_load" or kind in _LEAVES) and not self._is_unfinished(path, node):
+            if kind == "name_load":
+                # a name read is its own question (``use``): asked through a second memo
+                # entry that only hands its answer on, it costs a memo frame per name
+                return self.engine.names.reaching_value(path, node)
+            return self._visit(path, node)  # a literal asks nothing: no memo entry either
         return self.engine.memo(
             ("expr", path, node), lambda: UNKNOWN if self._is_unfinished(path, node) else self._visit(path, node)
         )

@@ -118,25 +118,34 @@ class TokenStream:
     def _scan_some(self, n: int) -> None:
         tokens, starts, (comments, dropped) = self.tokens, self.starts, self._marks
         in_hidden, in_string = self._covering
+        # each covering's walk over its spans (see _Covering) inlined: a call a token
+        # for each was a third of the scan
+        hidden, at_hidden = in_hidden.spans, in_hidden.at
+        strings, at_string = in_string.spans, in_string.at
+        last_hidden, last_string = len(hidden) - 1, len(strings) - 1
         skip_until = self._skip_until
         assert self._matches is not None  # called only while the scan goes on
         seen = 0
         for m in itertools.islice(self._matches, n):
             seen += 1
             start = m.start()
-            text = m.group()
-            if start < skip_until or text.startswith(comments):
+            if start < skip_until:
                 continue
-            end = in_hidden.end_at(start)
-            if end is not None:
-                skip_until = end
+            text = m.group()
+            if text.startswith(comments):
+                continue
+            while at_hidden < last_hidden and hidden[at_hidden + 1][0] <= start:
+                at_hidden += 1
+            if at_hidden >= 0 and start < hidden[at_hidden][1]:
+                skip_until = hidden[at_hidden][1]
                 if tokens and tokens[-1] in dropped:
                     tokens.pop()
                     starts.pop()
                 continue
-            end = in_string.end_at(start)
-            if end is not None:
-                skip_until = end
+            while at_string < last_string and strings[at_string + 1][0] <= start:
+                at_string += 1
+            if at_string >= 0 and start < strings[at_string][1]:
+                skip_until = strings[at_string][1]
                 tokens.append("<str>")
                 starts.append(start)
                 self._final = len(tokens)
@@ -146,6 +155,7 @@ class TokenStream:
             starts.append(start)
             if token not in dropped:  # a cut drops only a `dropped` token right before it
                 self._final = len(tokens)
+        in_hidden.at, in_string.at = at_hidden, at_string
         if seen < n:  # the end of the data: every token is final
             self._matches = None
             self._final = len(tokens)
@@ -179,31 +189,27 @@ _CHUNK = 256  # matches scanned between two checks of how far a question needs
 
 
 class _Covering:
-    """The sorted ``(start, end)`` spans, asked for offsets that never decrease (a
-    scan's tokens): the end of the last span starting at or before the offset, when
-    it covers the offset.  One pass over the spans for the whole scan, where a
-    bisection per token took longer than the scan itself."""
+    """The sorted ``(start, end)`` spans a scan cuts, and the last one starting at or
+    before its latest token (``at``): the scan's tokens never go back, so one pass
+    over the spans serves the whole scan, where a bisection per token took longer
+    than the scan itself."""
 
     __slots__ = ("spans", "at")
 
     def __init__(self, spans: list[tuple[int, int]]) -> None:
         self.spans, self.at = spans, -1
 
-    def end_at(self, offset: int) -> int | None:
-        spans, at = self.spans, self.at
-        while at + 1 < len(spans) and spans[at + 1][0] <= offset:
-            at += 1
-        self.at = at
-        return spans[at][1] if at >= 0 and offset < spans[at][1] else None
 
-
-def targets(g: ProgramGraph, declared: Declared | None = None, scopes: Collection[str] | None = None) -> list[Target]:
+def targets(
+    g: ProgramGraph, declared: Declared | None = None, keys: Collection[tuple[str, str, str]] | None = None
+) -> list[Target]:
     """Every parameter (not self/cls), return and annotated-or-assigned variable.
     ``declared``: what the code declares about values (``declared.Declared``),
-    read into the value shapes; ``scopes``: only the targets of the scopes of
-    these qualified names (the models' samples of a file's unsure answers are
-    not the whole file's)."""
+    read into the value shapes; ``keys``: only the targets of these ``(scope,
+    name, kind)`` (the models' samples of a file's unsure answers are not the
+    whole file's, and a target's value shapes take a third of the time)."""
     found: list[Target] = []
+    scopes = {scope for scope, _, _ in keys} if keys is not None else None
     returns_by_scope: dict[int, list[int]] = {}
     for node, kind in enumerate(g.kinds):
         if kind == "return_statement":
@@ -216,25 +222,28 @@ def targets(g: ProgramGraph, declared: Declared | None = None, scopes: Collectio
         name = g.child_by_field(function, "name")
         if name is None:  # a recovered ``def`` without a name: no place to label
             continue
-        returns = tuple(r for r in returns_by_scope.get(scope.id, ()))
-        own = declared.excluding(function=scope.name) if declared is not None else None
-        found.append(
-            Target(
-                scope.qualname,
-                scope.name,
-                "return",
-                name,
-                normalise(g.text(ret)) if ret is not None else None,
-                (g.start_bytes[name], *(g.start_bytes[r] for r in returns)),
-                None,
-                returns,
-                value_shapes(g, [_returned(g, r) for r in returns], declared=own),
+        if keys is None or (scope.qualname, scope.name, "return") in keys:
+            returns = tuple(r for r in returns_by_scope.get(scope.id, ()))
+            own = declared.excluding(function=scope.name) if declared is not None else None
+            found.append(
+                Target(
+                    scope.qualname,
+                    scope.name,
+                    "return",
+                    name,
+                    normalise(g.text(ret)) if ret is not None else None,
+                    (g.start_bytes[name], *(g.start_bytes[r] for r in returns)),
+                    None,
+                    returns,
+                    value_shapes(g, [_returned(g, r) for r in returns], declared=own),
+                )
             )
-        )
         params = signature(g, function)
         in_class = scope.parent >= 0 and g.scopes[scope.parent].kind is ScopeKind.CLASS
         for i, p in enumerate(params):
             if i == 0 and in_class and p.name in ("self", "cls"):
+                continue
+            if keys is not None and (scope.qualname, p.name, "parameter") not in keys:
                 continue
             sym = g.symbol_at(p.node)
             occurrences = (g.start_bytes[p.node], *(g.start_bytes[u] for u in (sym.uses if sym else ())))
@@ -258,7 +267,8 @@ def targets(g: ProgramGraph, declared: Declared | None = None, scopes: Collectio
         scope = g.scopes[sym.scope]
         if scope.kind not in (ScopeKind.MODULE, ScopeKind.FUNCTION, ScopeKind.CLASS):
             continue
-        if scopes is not None and scope.qualname not in scopes:
+        kind = "attribute" if scope.kind is ScopeKind.CLASS else "variable"
+        if keys is not None and (scope.qualname, sym.name, kind) not in keys:
             continue
         label = None
         for d in sym.definitions:
@@ -267,7 +277,6 @@ def targets(g: ProgramGraph, declared: Declared | None = None, scopes: Collectio
             if annotation is not None:
                 label = normalise(g.text(annotation))
                 break
-        kind = "attribute" if scope.kind is ScopeKind.CLASS else "variable"
         occurrences = tuple(g.start_bytes[n] for n in (*sym.definitions, *sym.uses))
         found.append(
             Target(

@@ -44,7 +44,6 @@ Example (``infer`` after an edit of ``b.py`` that ``a.py`` does not read)::
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
@@ -53,6 +52,7 @@ from typing import TYPE_CHECKING
 
 from typelens.analyzer import EdgeKind, ProjectGraph
 from typelens.analyzer.cache import content_digest
+from typelens.analyzer.digest import blake2b
 from typelens.analyzer.spans import Diagnostic
 
 from .cutoff import ASK_AGAIN, ASK_OUTSIDE, NODE_KINDS, SYMBOL_KINDS, NodeMap, NodeOf, fingerprint, key_of, same_node
@@ -279,7 +279,7 @@ class FileAnswers:
             paths, into = _calls_between(pg) if pg is not None else ([], {})
             found = {}
             for j, path in enumerate(paths):
-                h = hashlib.blake2b(self.digest(session, path).encode(), digest_size=16)
+                h = blake2b(self.digest(session, path).encode(), digest_size=16)
                 for source in sorted(paths[i] for i in into.get(j, ())):
                     h.update(f"|{source}|{self.digest(session, source)}".encode("utf-8", "surrogateescape"))
                 found[path] = h.hexdigest()

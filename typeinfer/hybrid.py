@@ -89,6 +89,7 @@ _GENERIC_NAMES = frozenset(
 Tokens = tuple[TokenStream, tuple[tuple[int, int], ...]]
 SLICE_WEIGHT = 0.5  # the slice model's share when its candidates are mixed with the classifier's
 STEP_ROWS = 32  # rows the models read, or candidates checked, per step of ``refine_steps``
+MODEL_ROWS = 256  # the most rows one run of the classifier reads (``ClassifierRuntime.predict``'s batch)
 
 
 class NeuralAssistant:
@@ -184,22 +185,32 @@ class NeuralAssistant:
         g = engine.require_graph(path)
         stream, broken = tokens if tokens is not None else readable_tokens(g)
         wanted = [p for p in wanted if not _inside(broken, p.span.start_byte)]
-        wanted_scopes = {p.scope for p in wanted}
-        by_key = {(t.scope, t.name, t.kind): t for t in targets(g, Declared(g, engine.index), wanted_scopes)}
-        samples, keys = [], []
+        wanted_keys = {(p.scope, p.name, p.kind) for p in wanted}
+        by_key = {(t.scope, t.name, t.kind): t for t in targets(g, Declared(g, engine.index), wanted_keys)}
+        # the slice model reads the rows no candidate decided, settled ones too: with it, the classifier reads them all
+        settles = mode != "neural" and self.slice is None
+        samples, keys, places, total = [], [], [], 0
         for p in wanted:
             target = by_key.get((p.scope, p.name, p.kind))
-            if target is not None:
-                samples.append(
-                    {"windows": windows(stream, target), "name": p.name, "kind": p.kind, "values": list(target.values)}
-                )
-                keys.append((p, target))
+            if target is None:
+                continue
+            total += 1
+            if settles and _is_settled(engine, path, p, target):
+                continue
+            samples.append(
+                {"windows": windows(stream, target), "name": p.name, "kind": p.kind, "values": list(target.values)}
+            )
+            keys.append((p, target))
+            places.append(total - 1)
         if not samples:
             return predictions
         yield
-        ranked = []
-        for i in range(0, len(samples), rows):
-            ranked.extend(self._predict(samples[i : i + rows]))
+        ranked: list[list[tuple[str, float]]] = [[] for _ in samples]
+        for batch, alone in model_batches(places, total, rows):
+            read = [samples[i] for i in batch]
+            found = self._predict(read if alone or len(read) > 1 else read * 2)  # see model_batches
+            for i, row in zip(batch, found):
+                ranked[i] = row
             yield
         replaced: dict[int, Prediction] = {}
         undecided = []
@@ -290,18 +301,77 @@ def _widened(engine: TypeEngine, path: str, p: Prediction, target, candidates) -
     label, prob = candidates[0]
     if label in _USELESS or "|" in label or "[" in label:
         return None
-    passed = [m for m in members(engine.parameter_type(path, target.node))]
-    if not passed or not all(
-        isinstance(m, ClassType) and not m.name.startswith("builtins.") and "." in m.name for m in passed
-    ):
+    classes = _passed_classes(engine, path, target)
+    if classes is None:
         return None
-    classes = [m for m in passed if isinstance(m, ClassType)]  # all of them (checked above)
     wanted = {c.name for c in _classes_named(engine, path, label)}
     if not wanted or any(m.name in wanted for m in classes):
         return None
     if all(wanted & {view.name for view, _ in engine.classes.mro(m)} for m in classes):
         return replace(p, type=label, confidence=prob, source="hybrid")
     return None
+
+
+def _passed_classes(engine: TypeEngine, path: str, target) -> list[ClassType] | None:
+    """The classes a parameter's callers pass, where each is a library or project
+    class (what :func:`_widened` may widen); else ``None``."""
+    passed = members(engine.parameter_type(path, target.node))
+    if not passed or not all(
+        isinstance(m, ClassType) and not m.name.startswith("builtins.") and "." in m.name for m in passed
+    ):
+        return None
+    return [m for m in passed if isinstance(m, ClassType)]  # all of them (checked above)
+
+
+def _is_settled(engine: TypeEngine, path: str, p: Prediction, target) -> bool:
+    """Whether no candidate can change the hybrid answer ``p``: a certain static
+    answer (``_choose`` keeps it) that :func:`_widened` cannot widen, whatever the
+    candidates.  The models need not read it."""
+    if p.type is None or p.confidence < CERTAIN:
+        return False
+    return p.kind != "parameter" or _passed_classes(engine, path, target) is None
+
+
+def model_batches(places: list[int], total: int, rows: int) -> list[tuple[list[int], bool]]:
+    """The batches the classifier reads the samples in (indices into ``places``),
+    and whether each is one sample read alone.
+
+    ``places``: where each sample is in the file's whole list of ``total`` samples
+    (the settled answers' left out, :func:`_is_settled`).  onnxruntime gives a row
+    the same bits in any batch of two rows or more, but other bits alone (another
+    kernel): so that the answers are those of the whole list read ``rows`` at a time
+    (:data:`MODEL_ROWS` a run), a sample the whole list would read alone is read
+    alone, and every other in a batch of two or more, a lone one beside a copy of
+    itself (``tests/test_neural.py``).  Measured on this x86 build with one
+    intra-op thread (the session's setting); other kernels or thread counts may
+    split rows differently, which would move the last bits of a confidence, not
+    which batches are read."""
+    size = min(rows, MODEL_ROWS)
+    batches: list[tuple[list[int], bool]] = []
+    pending: list[int] = []
+    for n, place in enumerate(places):
+        if _is_read_alone(place, total, rows):
+            if pending:
+                batches.append((pending, False))
+                pending = []
+            batches.append(([n], True))
+            continue
+        pending.append(n)
+        if len(pending) == size:
+            batches.append((pending, False))
+            pending = []
+    if pending:
+        batches.append((pending, False))
+    return batches
+
+
+def _is_read_alone(place: int, total: int, rows: int) -> bool:
+    """Whether the sample at ``place`` of ``total`` is alone in its batch when they
+    are read ``rows`` at a time, :data:`MODEL_ROWS` a run."""
+    start = place - place % rows
+    offset = place - start
+    left = min(rows, total - start) - (offset - offset % MODEL_ROWS)
+    return min(MODEL_ROWS, left) == 1
 
 
 def _classes_named(engine: TypeEngine, path: str, name: str) -> list[ClassType]:

@@ -254,7 +254,26 @@ class NameResolver:
 
     def reaching_value(self, path: str, use: int) -> Type:
         """The type of a name read at ``use``: its reaching definitions, narrowed."""
+        g = self.engine.graph(path)
+        sid = g.symbol_of.get(use) if g is not None else None
+        if g is not None and sid is not None and self._is_plain_read(path, g, sid, use):
+            # the symbol's value as it is (a second memo entry would only hand it on)
+            return self.symbol_value(path, sid)
         return self.engine.memo(("use", path, use), lambda: self._reaching_value(path, use))
+
+    def _is_plain_read(self, path: str, g: ProgramGraph, sid: int, use: int) -> bool:
+        """Whether ``use`` reads the symbol's value unchanged: an import, a def, a
+        class or a builtin (:meth:`_reaching_value` reads those whole), with no
+        condition around the use to narrow it by (about 1,200 of the 5,200 name
+        reads of stripped click: ``t.Optional``, ``click.echo``, ``len``)."""
+        sym = g.symbols[sid]
+        kind = sym.kind
+        if kind is SymbolKind.BUILTIN:
+            if sym.definitions:
+                return False
+        elif kind is not SymbolKind.FUNCTION and kind is not SymbolKind.CLASS and kind is not SymbolKind.IMPORT:
+            return False
+        return not self.engine.narrowing.has_facts(path, g, use)
 
     def _reaching_value(self, path: str, use: int) -> Type:
         g = self.engine.require_graph(path)
@@ -291,13 +310,15 @@ class NameResolver:
 
     # -- definitions ----------------------------------------------------------------
     def definition_type(self, path: str, node: int) -> Type:
+        g = self.engine.graph(path)
+        if g is not None and g.kinds[node] == "parameter":
+            # a parameter's type is its own question (``param``): a second memo entry
+            # would only hand its answer on
+            return self.engine.calls.parameter_type(path, node)
         return self.engine.memo(("def", path, node), lambda: self._definition_type(path, node))
 
     def _definition_type(self, path: str, node: int) -> Type:
         g = self.engine.require_graph(path)
-        kind = g.kinds[node]
-        if kind == "parameter":
-            return self.engine.calls.parameter_type(path, node)
         parent = g.parents[node]
         pkind = g.kinds[parent] if parent >= 0 else ""
         field = g.fields[node]

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+_Facts = tuple[tuple[int, bool], ...]  # (condition, whether it holds), the nearest first
 _MAX_CONDITIONS = 64  # conditions read per narrowed use (`a or a or ...` would make it quadratic)
 _EXITS = frozenset({"return_statement", "raise_statement", "continue_statement", "break_statement"})
 
@@ -59,14 +60,18 @@ class Narrower:
         self._chains: dict[tuple[str, int], tuple[ProgramGraph, dict[str, list[tuple[int, int]]]]] = {}
         # (file, use) -> (graph, what _facts / _reassigning_ifs found there): asked again
         # for each definition that reaches the use, and once more for the joined value
-        self._use_facts: dict[tuple[str, int], tuple[ProgramGraph, tuple[tuple[int, bool], ...]]] = {}
+        # (file, use) -> (graph, all its facts, those that can narrow it, the conditions
+        # _narrow_by would read for all of them): see _facts
+        self._use_facts: dict[tuple[str, int], tuple[ProgramGraph, _Facts, _Facts, int]] = {}
         self._use_ifs: dict[tuple[str, int], tuple[ProgramGraph, tuple[tuple[int, int], ...]]] = {}
+        self._use_chains: dict[tuple[str, int], tuple[ProgramGraph, tuple[list[tuple[int, int]], ...]]] = {}
 
     def narrow(self, path: str, use: int, value: Type) -> Type:
         if value in (UNKNOWN, NEVER):
             return value
         g = self.engine.require_graph(path)
-        return self._narrow_by(path, g, self._facts(path, g, use), (use, None), value)
+        facts = self._facts(path, g, use)
+        return self._narrow_by(path, g, facts, (use, None), value) if facts else value
 
     def narrow_definition(self, path: str, use: int, definition: int, value: Type) -> Type:
         """``definition``'s value where it reaches ``use`` past earlier ifs whose body
@@ -85,7 +90,11 @@ class Narrower:
         facts.extend((cond, False) for cond in self._reassigning_ifs_after(path, g, definition, use))
         # the conditions around the use hold for the value they tested, also where another
         # definition joins it (`if t is not None:` then `if w: t += "!"`: `t` is a str)
-        facts.extend(self._facts(path, g, use))
+        _, every, relevant, read = self._facts_at(path, g, use)
+        if facts and read + sum(_conditions_read(g, c, t) for c, t in facts) > _MAX_CONDITIONS:
+            facts.extend(every)  # the cut counts every condition (see _facts)
+        else:
+            facts.extend(relevant if read <= _MAX_CONDITIONS else every)
         if facts:
             value = self._narrow_by(path, g, facts, (use, definition), value)
         for statement in self._chains_between(path, g, definition, use):
@@ -99,19 +108,39 @@ class Narrower:
         in the blocks around ``use`` (the nearest ``_MAX_CHAINS``), with a branch that
         leaves or assigns the name again: ``definition`` goes on only through the others."""
         found: list[int] = []
-        name, start = g.text(use), g.start_bytes[definition]
+        start = g.start_bytes[definition]
+        for rows in self._chains_around(path, g, use):
+            if len(found) >= _MAX_CHAINS:
+                break
+            found.extend(st for at, st in rows if start < at)
+        return sorted(set(found), reverse=True)[:_MAX_CHAINS]
+
+    def _chains_around(self, path: str, g: ProgramGraph, use: int) -> tuple[list[tuple[int, int]], ...]:
+        """For each block around ``use``, the inner first, the nearest ``_MAX_CHAINS``
+        chains before it that assign ``use``'s name or leave (name and leaving rows
+        together): worked out once per use, for each definition that reaches it."""
+        known = self._use_chains.get((path, use))
+        if known is not None and known[0] is g:
+            return known[1]
+        around: list[list[tuple[int, int]]] = []
+        name = g.text(use)
         child, parent = use, g.parents[use]
-        while parent >= 0 and g.kinds[parent] not in _SCOPES and len(found) < _MAX_CHAINS:
+        while parent >= 0 and g.kinds[parent] not in _SCOPES:
             if g.kinds[parent] in ("block", "module"):
                 index = self._chains.get((path, parent))
                 if index is None or index[0] is not g:
                     index = self._chains[(path, parent)] = (g, _block_chains(g, parent))
                 position = g.start_bytes[child]
+                near: list[tuple[int, int]] = []
                 for rows in (index[1].get(name, ()), index[1].get("", ())):
                     end = bisect.bisect_left(rows, (position, -1))
-                    found.extend(st for at, st in rows[max(0, end - _MAX_CHAINS) : end] if start < at)
+                    near.extend(rows[max(0, end - _MAX_CHAINS) : end])
+                if near:
+                    around.append(near)
             child, parent = parent, g.parents[parent]
-        return sorted(set(found), reverse=True)[:_MAX_CHAINS]
+        chains = tuple(around)
+        self._use_chains[(path, use)] = (g, chains)
+        return chains
 
     def _reassigning_ifs_after(self, path: str, g: ProgramGraph, definition: int, use: int) -> list[int]:
         """The conditions of the ifs without else that follow ``definition`` in its own
@@ -162,14 +191,39 @@ class Narrower:
         return value
 
     # -- where the use sits ------------------------------------------------------------
-    def _facts(self, path: str, g: ProgramGraph, use: int) -> tuple[tuple[int, bool], ...]:
-        """The conditions known to hold at ``use``, the nearest first: one step per
-        enclosing node up to the scope (each step O(1), or a look-up per block);
-        worked out once per use."""
+    def has_facts(self, path: str, g: ProgramGraph, use: int) -> bool:
+        """Whether any condition is known to hold at ``use`` (else :meth:`narrow` keeps
+        every value as it is)."""
+        return bool(self._facts(path, g, use))
+
+    def _facts(self, path: str, g: ProgramGraph, use: int) -> _Facts:
+        """The conditions known to hold at ``use`` that can narrow it, the nearest
+        first: one step per enclosing node up to the scope (each step O(1), or a
+        look-up per block); worked out once per use.  A condition whose text does
+        not hold the use's (nor is a ``case``) names nothing :meth:`_same_target`
+        accepts and leaves every value as it is, so it is left out, unless the
+        conditions around the use reach ``_MAX_CONDITIONS`` (the cut counts them
+        all: then all are kept)."""
+        _, every, relevant, read = self._facts_at(path, g, use)
+        return relevant if read <= _MAX_CONDITIONS else every
+
+    def _facts_at(self, path: str, g: ProgramGraph, use: int) -> tuple[ProgramGraph, _Facts, _Facts, int]:
         known = self._use_facts.get((path, use))
         if known is None or known[0] is not g:
-            known = self._use_facts[(path, use)] = (g, tuple(self._find_facts(path, g, use)))
-        return known[1]
+            every = tuple(self._find_facts(path, g, use))
+            text = g.text(use)
+            name, data = text.encode(), g.source.data
+            # a condition can name what the use names only if its text holds the use's
+            # (every node's text inside it is part of its text); a case's subject is
+            # outside it; a use whose bytes are not UTF-8 keeps all (its text is replaced)
+            relevant = tuple(
+                (c, t)
+                for c, t in every
+                if g.kinds[c] == "case_clause" or "\ufffd" in text or name in data[g.start_bytes[c] : g.end_bytes[c]]
+            )
+            read = sum(_conditions_read(g, c, t) for c, t in every)
+            known = self._use_facts[(path, use)] = (g, every, relevant, read)
+        return known
 
     def _find_facts(self, path: str, g: ProgramGraph, use: int) -> list[tuple[int, bool]]:
         facts: list[tuple[int, bool]] = []
@@ -393,6 +447,19 @@ def _block_exits(g: ProgramGraph, block: int) -> dict[str, list[tuple[int, int, 
         for name in _mentioned(g, cond):
             found.setdefault(name, []).append((g.start_bytes[statement], cond, truth))
     return found
+
+
+def _conditions_read(g: ProgramGraph, cond: int, truth: bool) -> int:
+    """The conditions :meth:`Narrower._narrow_by` reads for the fact ``(cond, truth)``:
+    itself and, for ``not``, ``and``, ``or`` and parentheses, the parts :func:`_split` gives."""
+    count, todo = 0, [(cond, truth)]
+    while todo:
+        c, t = todo.pop()
+        count += 1
+        parts = _split(g, c, t)
+        if parts:
+            todo.extend(parts)
+    return count
 
 
 def _mentioned(g: ProgramGraph, cond: int) -> set[str]:

@@ -25,7 +25,6 @@ Example (``infer`` twice on an unchanged tree)::
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from itertools import groupby
@@ -35,6 +34,7 @@ from typing import TYPE_CHECKING, Mapping
 import logging
 
 from typelens.analyzer.cache import cache_root, code_fingerprint, content_digest, replace_atomically
+from typelens.analyzer.digest import blake2b
 from typelens.analyzer.environment import discover_environment
 from typelens.analyzer.errors import InputError
 from typelens.analyzer.layout import is_library_root, iter_python_files, iter_script_files
@@ -72,9 +72,9 @@ def answer_key(
     per-file entry of :mod:`.file_answers`, which checks contents itself)."""
     scope = scope or root
     settings = settings or options.settings
-    memo = (Path(settings.cache_dir) if settings.cache_dir is not None else cache_root()) / "library"
-    code = code_fingerprint(("analyzer", "typeinfer"), memo=memo if settings.cache else None)
-    h = hashlib.blake2b(digest_size=20)
+    memo = cache_root(settings.cache_dir) / "library" if settings.cache else None  # no cache: no folder looked for
+    code = code_fingerprint(("analyzer", "typeinfer"), memo=memo)
+    h = blake2b(digest_size=20)
     h.update(
         f"{CACHE_VERSION}|{code}|{options.mode}|{options.model_dir}|"
         f"{options.slice_dir}|{options.use_slice}|{options.max_bytes}|{root}|{extra}".encode("utf-8", "surrogateescape")
@@ -101,7 +101,7 @@ def answer_key(
             continue
         try:
             data, size = read_regular_file(path, options.max_bytes)  # bounded: what the analysis reads
-            h.update(os.fsencode(path) + b"\0" + hashlib.blake2b(data, digest_size=16).digest() + b"%d" % size)
+            h.update(os.fsencode(path) + b"\0" + blake2b(data, digest_size=16).digest() + b"%d" % size)
         except InputError:
             h.update(os.fsencode(path) + b"\0unreadable")
     h.update(b"|".join(sorted(os.fsencode(f) for f in files)))
@@ -158,8 +158,7 @@ def analyze_entry(
         return None
     extra = "analyze|" + "|".join(rules)
     key = answer_key(files, options, root, scope, settings=settings, extra=extra, contents=contents)
-    base = Path(settings.cache_dir) if settings.cache_dir is not None else cache_root()
-    return base / "results" / f"{'' if contents else 'perfile-'}analyze-{key}.json"
+    return cache_root(settings.cache_dir) / "results" / f"{'' if contents else 'perfile-'}analyze-{key}.json"
 
 
 # -- entries ------------------------------------------------------------------------------------

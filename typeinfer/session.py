@@ -68,7 +68,7 @@ def graph_cache_for(settings: Settings) -> GraphCache | None:
     the user cache folder), ``None`` with ``cache = false`` (``--no-cache``)."""
     if not settings.cache:
         return None
-    folder = Path(settings.cache_dir) if settings.cache_dir is not None else cache_root()
+    folder = cache_root(settings.cache_dir)
     version = code_fingerprint(memo=folder / "library")
     return GraphCache(folder / "graphs", library_folder=folder / "library" / "graphs", version=version)
 
@@ -79,8 +79,7 @@ def model_cache_for(settings: Settings) -> Path | None:
     caches that clearing a project's leaves alone; ``None`` with ``cache = false``."""
     if not settings.cache:
         return None
-    folder = Path(settings.cache_dir) if settings.cache_dir is not None else cache_root()
-    return folder / "library" / "models"
+    return cache_root(settings.cache_dir) / "library" / "models"
 
 
 class AnalysisSession:

@@ -176,20 +176,32 @@ def make_union(types: Iterable[Type], *, widen: bool = True) -> Type:
     it is."""
     flat: set[Type] = set()
     widest = _MAX_UNION
+    one: Type | None = None  # the first part, while every part is that one non-union type
+    mixed = False
     for t in types:
-        parts = members(t)
-        flat.update(parts)
-        widest = max(widest, len(parts))
+        if isinstance(t, UnionType):
+            flat.update(t.items)
+            widest = max(widest, len(t.items))
+            mixed = True
+        else:
+            flat.add(t)
+            if one is None:
+                one = t
+            elif not mixed and t is not one and t != one:
+                mixed = True
+    if one is not None and not mixed:
+        # one type, however often given (most joins: ``each`` over a plain type): the
+        # steps below would give it back (Never and Unknown included)
+        return one
     flat.discard(NEVER)
     known = {t for t in flat if is_known(t) or isinstance(t, TypeVarType)}
     if not known:
         return UNKNOWN if flat else NEVER
     if UNKNOWN in flat:
         known.add(UNKNOWN)
-    names = {t.name for t in known if isinstance(t, ClassType) and not t.args}
-    if "int" in names:
+    if INT in known:  # ``int`` unparameterised: ClassType compares by name and arguments
         known.discard(BOOL)
-    if "float" in names:
+    if FLOAT in known:
         known.discard(INT)
         known.discard(BOOL)
     known = _merge_generics(known)
@@ -221,8 +233,9 @@ def each(t: Type, answer: Callable[[Type], Type]) -> Type:
     built from it that a later pass could not take back."""
     if isinstance(t, NeverType):
         return NEVER
-    results = [answer(m) for m in members(t)]
-    return make_union(results) if results else UNKNOWN
+    if isinstance(t, UnionType):
+        return make_union([answer(m) for m in t.items])
+    return make_union((answer(t),))
 
 
 def capped(t: Type, depth: int = MAX_TYPE_DEPTH) -> Type:

@@ -26,12 +26,12 @@ Example::
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from pathlib import Path
 
 from typelens.analyzer.cache import distribution_version
+from typelens.analyzer.digest import blake2b
 
 from ..result_cache import read_entry, write_entry
 from .store import file_identity
@@ -65,7 +65,7 @@ class BatchAnswers:
         for name in ("config.json", "model.onnx"):
             identity += [name, file_identity(Path(model_dir) / name)]
         identity += [distribution_version("onnxruntime"), distribution_version("numpy")]
-        key = hashlib.blake2b(repr(identity).encode(), digest_size=16).hexdigest()
+        key = blake2b(repr(identity).encode(), digest_size=16).hexdigest()
         return cls(folder / f"classifier-{key}.json")
 
     def get(self, samples: list[dict]) -> Ranked | None:
@@ -108,7 +108,7 @@ class BatchAnswers:
 
 def _key(samples: list[dict]) -> str:
     text = json.dumps(samples, sort_keys=True, separators=(",", ":"))
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    return blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def _read(path: Path) -> dict[str, Ranked]:

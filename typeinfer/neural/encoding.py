@@ -95,27 +95,54 @@ class Encoder:
         self, windows: list[list[str]], name: str, kind: str, values: Sequence[str] = ()
     ) -> dict[str, np.ndarray]:
         c = self.config
-        w = np.zeros((c.windows, c.window_len), dtype=np.int64)
-        subs = np.zeros((c.windows, c.window_len), dtype=np.int64) if c.subtokens else None
-        for i, window in enumerate(windows[: c.windows]):
-            tokens = window[: c.window_len]
-            w[i, : len(tokens)] = [self.token_id(t) for t in tokens]
-            if subs is not None:
-                subs[i, : len(tokens)] = [self.sub_id(t) for t in tokens]
-        n = np.zeros(c.name_len + c.values, dtype=np.int64)
-        n[: c.name_len] = self.name_ids(name)
-        n[c.name_len - 1] = self.token_id("§kind:" + kind)
-        shapes = list(values)[: c.values]
-        n[c.name_len : c.name_len + len(shapes)] = [self.token_id(v) for v in shapes]
-        out = {"windows": w, "name": n}
-        if subs is not None:
-            out["subs"] = subs
+        rows = self._row(windows, name, kind, values)
+        out = {"windows": np.array(rows[0], dtype=np.int64).reshape(c.windows, c.window_len)}
+        out["name"] = np.array(rows[2], dtype=np.int64)
+        if rows[1] is not None:
+            out["subs"] = np.array(rows[1], dtype=np.int64).reshape(c.windows, c.window_len)
         return out
 
     def encode_many(self, samples: list[dict]) -> dict[str, np.ndarray]:
         """The model's inputs by name (``windows``, ``name``, with ``subtokens`` also
-        ``subs``), one row per sample: what the ONNX graph and the torch module take."""
-        encoded = [self.encode(s["windows"], s["name"], s["kind"], s.get("values") or ()) for s in samples]
-        if not encoded:  # no rows, each input in its own shape
-            return {key: np.zeros((0, *value.shape), value.dtype) for key, value in self.encode([], "", "").items()}
-        return {key: np.stack([e[key] for e in encoded]) for key in encoded[0]}
+        ``subs``), one row per sample: what the ONNX graph and the torch module take.
+        Each input is one array made from the rows' ids (a small array per sample,
+        then stacked, took longer than the model's run)."""
+        c = self.config
+        ids: list[int] = []
+        subs: list[int] = []
+        names: list[int] = []
+        for s in samples:
+            w, sub, n = self._row(s["windows"], s["name"], s["kind"], s.get("values") or ())
+            ids += w
+            names += n
+            if sub is not None:
+                subs += sub
+        count = len(samples)
+        out = {
+            "windows": np.array(ids, dtype=np.int64).reshape(count, c.windows, c.window_len),
+            "name": np.array(names, dtype=np.int64).reshape(count, c.name_len + c.values),
+        }
+        if c.subtokens:
+            out["subs"] = np.array(subs, dtype=np.int64).reshape(count, c.windows, c.window_len)
+        return out
+
+    def _row(
+        self, windows: list[list[str]], name: str, kind: str, values: Sequence[str]
+    ) -> tuple[list[int], list[int] | None, list[int]]:
+        """One sample's ids: its windows (``windows * window_len``, row by row, 0
+        for padding), their last words' (with ``subtokens``) and its name slots."""
+        c = self.config
+        w = [0] * (c.windows * c.window_len)
+        subs = [0] * (c.windows * c.window_len) if c.subtokens else None
+        known = self._cache.get  # ids are 1 or more: a miss is the only falsy answer
+        for i, window in enumerate(windows[: c.windows]):
+            tokens = window[: c.window_len]
+            at = i * c.window_len
+            w[at : at + len(tokens)] = [known(t) or self.token_id(t) for t in tokens]
+            if subs is not None:
+                subs[at : at + len(tokens)] = [self.sub_id(t) for t in tokens]
+        n = self.name_ids(name) + [0] * c.values
+        n[c.name_len - 1] = self.token_id("§kind:" + kind)
+        shapes = list(values)[: c.values]
+        n[c.name_len : c.name_len + len(shapes)] = [self.token_id(v) for v in shapes]
+        return w, subs, n
