@@ -67,6 +67,9 @@ except ImportError:  # needed only where mypyc builds
 logger = logging.getLogger(__name__)
 
 _MISSING = object()
+# questions about a library file's definitions whose answers a recording run keeps across
+# its files' turns when they read no project file (:meth:`.reads.ReadLog.library_answer`)
+LIBRARY_KEPT = frozenset({"class-info"})
 T = TypeVar("T")
 
 
@@ -396,9 +399,13 @@ class TypeEngine(StepBudgets):
         while it is worked out: ``on_cycle()`` (default: the memo's approximation);
         ``on_cycle`` also stands for a Never (a cut cycle's) where a type is not the answer."""
         log = self.log
-        if log is None or log.paused or self.is_library_file(key[1]):
+        if log is None or log.paused:
             return compute()
         context = self._solver.context
+        if self.is_library_file(key[1]):
+            if key[0] not in LIBRARY_KEPT or context is not None and self._is_inside(context, key):
+                return compute()
+            return log.library_answer(key, compute)
         if self._solver.is_open(key):  # the memo's approximation, unless it is not this kind of answer
             return on_cycle() if on_cycle is not None else self.memo(key, compute)
         if context is not None and self._is_inside(context, key):

@@ -386,16 +386,22 @@ def asked_of(engine: TypeEngine) -> tuple[Asked, ...]:
     if log is None:
         return ()
     found = []
+    written = log.fingerprints  # a memo answer is final: its key and fingerprint are written once a run
     for key in log.asked:
         kept = log.answers.get(key)
-        if kept is not None:
-            done, (value, sets) = True, kept
-        else:
-            done, value = engine.answered(key)
-            sets = log.deps.get(key, (log.reads, log.calls))
+        sets = kept[1] if kept is not None else log.deps.get(key, (log.reads, log.calls))
         if not sets[0] and not sets[1]:  # it read no project file: the library files are checked as a whole
             continue
+        if kept is not None:
+            kept_key, answer = key if key_of(key) is not None else None, fingerprint(kept[0], same_node)
+        else:
+            known = written.get(key)
+            if known is None:
+                done, value = engine.answered(key)
+                known = (key if key_of(key) is not None else None, fingerprint(value, same_node) if done else None)
+                if done:
+                    written[key] = known
+            kept_key, answer = known
         reads, calls = log.paths_of_sets(sets)
-        answer = fingerprint(value, same_node) if done else None
-        found.append(Asked(key if key_of(key) is not None else None, answer, reads, calls))
+        found.append(Asked(kept_key, answer, reads, calls))
     return tuple(found)

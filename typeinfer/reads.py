@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import Callable, TypeVar
 
 NOTHING = (0, 0)
+_MISSING = object()
 T = TypeVar("T")
 RESOLVE = "resolve@"  # the kind of a name's resolution among the questions a file asked (see resolved)
 
@@ -84,6 +85,10 @@ class ReadLog:
         self.apart = 0  # questions about another file's definition open (see enter)
         self._kept: dict[tuple, tuple[int, int]] = {}  # their sets, set as deps at the outermost finish
         self._written: dict[int, tuple[str, ...]] = {}  # bit set -> its files (see paths_of_sets)
+        self.library: dict[tuple, object] = {}  # answers about library files that read no project file
+        # memo key -> (the key if it can be written down, its final answer's fingerprint), as
+        # :func:`.file_answers.asked_of` writes them: many files ask the same answers
+        self.fingerprints: dict[tuple, tuple[tuple | None, str | None]] = {}
 
     def bit(self, path: object) -> int:
         """The bit of ``path`` (0 for a library file), numbering a new project file."""
@@ -101,9 +106,12 @@ class ReadLog:
         return found
 
     def read(self, path: object) -> None:
-        """``path``'s content went into the answer being worked out."""
+        """``path``'s content went into the answer being worked out (every graph
+        the engine reads comes here: the common case is one dictionary look-up)."""
         if not self.paused:
-            bit = self.bit(path)
+            bit = self._seen.get(path)
+            if bit is None:
+                bit = self.bit(path)
             self.reads |= bit
             self.raw |= bit
 
@@ -190,6 +198,26 @@ class ReadLog:
         self.asked[key] = None
         self.answers[key] = (found if written is None else written(found), (inner, inner_calls))
         return found
+
+    def library_answer(self, key: tuple, compute: Callable[[], T]) -> T:
+        """``compute()``, the answer to ``key``, a question about a library file's
+        definition (a class's members), kept for the later turns when it read no
+        project file, itself or through an answer it used: the engine's caches
+        besides the memo start empty each turn, and a library class's members
+        would be built again in every file's (see :meth:`~.engine.TypeEngine.about`)."""
+        found = self.library.get(key, _MISSING)
+        if found is not _MISSING:
+            return found  # type: ignore[return-value]
+        reads, calls = self.reads, self.calls
+        self.reads = self.calls = 0  # what an answer of another turn read is added here too (hit, leave)
+        try:
+            found = compute()
+        finally:
+            inner, inner_calls = self.reads, self.calls
+            self.reads, self.calls = reads | inner, calls | inner_calls
+        if not inner and not inner_calls:
+            self.library[key] = found
+        return found  # type: ignore[return-value]
 
     def enter(self, owner: str) -> tuple:
         """Start a question about a definition in ``owner``, another file (see the

@@ -524,7 +524,11 @@ def is_worth_tracking(answers: list[FileAnswer]) -> bool:
     sizes = {a.path: _size(a.path) for a in answers}
     counts: dict[str, int] = {}
     for a in answers:
-        for path in {*a.reads, *(p for q in a.asked if q.key is None or q.answer is None for p in q.reads)}:
+        redone = set(a.reads)
+        for q in a.asked:
+            if q.key is None or q.answer is None:
+                redone.update(q.reads)
+        for path in redone:
             if not path.startswith("?"):
                 counts[path] = counts.get(path, 0) + sizes[a.path]
     if not counts:
