@@ -344,6 +344,43 @@ def test_a_question_about_another_files_definition_keeps_its_reads_apart() -> No
     assert log.paths_of(log.raw) == ["/p/a.py", "/p/c.py"]
 
 
+def test_a_library_answer_is_kept_across_turns_only_when_it_read_no_project_file() -> None:
+    log = ReadLog(["/p/a.py", "/p/b.py"], is_library=lambda p: not p.startswith("/p/"))
+    built: list[str] = []
+
+    def members(name: str, *read: str):
+        def compute() -> str:
+            built.append(name)
+            for path in read:
+                log.read(path)
+            return name
+
+        return compute
+
+    log.begin("/p/a.py")
+    log.depth += 1
+    log.read("/p/b.py")
+    log.depth -= 1
+    log.finished(("return", "/p/b.py", 4))  # a memo answer that read b.py
+    log.begin("/p/b.py")
+    assert log.library_answer(("class-info", "/lib/x.pyi", 1), members("X", "/lib/x.pyi")) == "X"
+    assert log.library_answer(("class-info", "/lib/y.pyi", 1), members("Y", "/p/a.py")) == "Y"
+
+    def through_a_hit() -> str:
+        built.append("Z")
+        log.hit(("return", "/p/b.py", 4))
+        return "Z"
+
+    assert log.library_answer(("class-info", "/lib/z.pyi", 1), through_a_hit) == "Z"
+    assert log.paths_of(log.reads) == ["/p/a.py", "/p/b.py"]  # what Y and Z read is the turn's
+    log.begin("/p/a.py")  # the next turn: X is kept, Y (it read a.py) and Z (through b.py's answer) are not
+    for name in "XYZ":
+        found = log.library_answer(("class-info", f"/lib/{name.lower()}.pyi", 1), members(name))
+        assert found == name
+    assert built == ["X", "Y", "Z", "Y", "Z"]
+    assert log.paths_of(log.reads) == ["/p/a.py"]
+
+
 def test_a_cold_run_keeps_no_answers_and_the_next_run_records_them(tmp_path: Path) -> None:
     pkg = _package(tmp_path)
     warm = InferOptions(cache_dir=tmp_path / "results")

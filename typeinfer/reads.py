@@ -85,7 +85,7 @@ class ReadLog:
         self.apart = 0  # questions about another file's definition open (see enter)
         self._kept: dict[tuple, tuple[int, int]] = {}  # their sets, set as deps at the outermost finish
         self._written: dict[int, tuple[str, ...]] = {}  # bit set -> its files (see paths_of_sets)
-        self.library: dict[tuple, object] = {}  # answers about library files that read no project file
+        self.library: dict[tuple, object] = {}  # answers that read no project file, kept across turns
         # memo key -> (the key if it can be written down, its final answer's fingerprint), as
         # :func:`.file_answers.asked_of` writes them: many files ask the same answers
         self.fingerprints: dict[tuple, tuple[tuple | None, str | None]] = {}
@@ -180,8 +180,18 @@ class ReadLog:
     def resolved(self, module: str, name: str, resolve: Callable[[], T]) -> T:
         """``resolve()``, the resolution of ``name`` in ``module`` the file's answers
         use: kept in ``answers`` with what it read, which is not the file's own
-        read (``raw``) but the resolution's (a later run resolves it again)."""
-        return self.outside((RESOLVE, module, name), resolve)
+        read (``raw``) but the resolution's (a later run resolves it again); one
+        that read no project file (a library module's name) is resolved once a
+        run and is no answer the file used (:meth:`library_answer`)."""
+        key = (RESOLVE, module, name)
+        found = self.library.get(key, _MISSING)
+        if found is not _MISSING:
+            return found  # type: ignore[return-value]
+        found = self.outside(key, resolve)
+        if self.answers[key][1] == NOTHING:  # it read no project file: the same in every turn, not kept
+            self.library[key] = found
+            del self.answers[key], self.asked[key]
+        return found
 
     def outside(self, key: tuple, compute: Callable[[], T], written: Callable[[T], object] | None = None) -> T:
         """``compute()``, an answer worked out outside the memo that reads no memo
