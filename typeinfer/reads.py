@@ -187,8 +187,14 @@ class ReadLog:
         found = self.library.get(key, _MISSING)
         if found is not _MISSING:
             return found  # type: ignore[return-value]
-        found = self.outside(key, resolve)
-        if self.answers[key][1] == NOTHING:  # it read no project file: the same in every turn, not kept
+        reads, calls = self.reads, self.calls
+        self.reads = self.calls = 0  # what a memo answer it used read is added here too (hit)
+        try:
+            found = self.outside(key, resolve)
+        finally:
+            inner, inner_calls = self.reads, self.calls
+            self.reads, self.calls = reads | inner, calls | inner_calls
+        if not inner and not inner_calls:  # it read no project file: the same in every turn, not kept
             self.library[key] = found
             del self.answers[key], self.asked[key]
         return found
