@@ -18,13 +18,15 @@ cold run's, as long as no run hit a work budget (whose end depends on what the
 memo held): such a run keeps no entry, and a run that hits one while reusing
 answers starts again from nothing.
 
-Recording reads costs a run about a tenth to a quarter more (the engine's
-caches besides the memo start empty for each file), so a run records them only
-when the entry says to: the first run of a project (a cold run) keeps an entry
-with no answers that says to, the next run that answers (after an edit)
-records, and later edits reuse.  A run after which an edit of one file would
-on average leave less than a quarter of the answers to reuse (a package whose
-modules all import each other through its ``__init__``) says not to.
+Recording reads costs the files a run answers about a third more (the
+engine's caches besides the memo start empty for each file and each question
+about another file; a library class's members and a library name's
+resolution, which read no project file, are kept across turns by the log), so
+a run records them only when the entry says to: the first run of a project (a
+cold run) keeps an entry with no answers that says to, the next run that
+answers (after an edit) records, and later edits reuse.  A run after which an
+edit of one file would leave less than half of the answering work to reuse
+(:func:`.run.is_worth_tracking`) says not to.
 
 An entry is JSON: ``track`` (whether the next run records reads), ``digests`` (path: content hash), ``callers`` (path: hash of
 the files that call into it and their hashes), ``paths`` and ``sets`` (sets of

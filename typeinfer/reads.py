@@ -27,7 +27,11 @@ file was answered (its own questions and those worked out in its turn), and
 out while another file was answered, and name resolutions (:meth:`resolved`),
 which a later run compares (:mod:`.cutoff`).
 The caches dropped before each file carry nothing across turns, so the
-answers depend on ``raw``'s content and ``asked``'s answers alone.
+answers depend on ``raw``'s content and ``asked``'s answers alone.  Beside the
+memo, only answers that read no project file cross turns (``library``): a
+library class's members (:meth:`library_answer`) and a name's resolution
+that read none (:meth:`resolved`), each kept once it is known to have read
+none, itself or through the answers it used.
 
 A question about a definition in another project file (its class's members,
 the value its name binds, an annotation written there, a def's signatures:
