@@ -516,7 +516,7 @@ def is_worth_tracking(answers: list[FileAnswer]) -> bool:
     answering work to reuse, on average over the files read, both weighed by
     their bytes (an edit lands in a large file more often; a large file costs
     more to answer again): recording reads makes the files answered again cost
-    a third to a half more, and early cutoff asks the used answers again (a
+    about a third more, and early cutoff asks the used answers again (a
     package whose modules all import each other never pays it back).  A file
     counts as redone by an edit of what it read in its own turn and of what its
     used answers that a later run cannot ask again read; early cutoff keeps it
