@@ -344,6 +344,43 @@ def test_a_question_about_another_files_definition_keeps_its_reads_apart() -> No
     assert log.paths_of(log.raw) == ["/p/a.py", "/p/c.py"]
 
 
+def test_a_library_answer_is_kept_across_turns_only_when_it_read_no_project_file() -> None:
+    log = ReadLog(["/p/a.py", "/p/b.py"], is_library=lambda p: not p.startswith("/p/"))
+    built: list[str] = []
+
+    def members(name: str, *read: str):
+        def compute() -> str:
+            built.append(name)
+            for path in read:
+                log.read(path)
+            return name
+
+        return compute
+
+    log.begin("/p/a.py")
+    log.depth += 1
+    log.read("/p/b.py")
+    log.depth -= 1
+    log.finished(("return", "/p/b.py", 4))  # a memo answer that read b.py
+    log.begin("/p/b.py")
+    assert log.library_answer(("class-info", "/lib/x.pyi", 1), members("X", "/lib/x.pyi")) == "X"
+    assert log.library_answer(("class-info", "/lib/y.pyi", 1), members("Y", "/p/a.py")) == "Y"
+
+    def through_a_hit() -> str:
+        built.append("Z")
+        log.hit(("return", "/p/b.py", 4))
+        return "Z"
+
+    assert log.library_answer(("class-info", "/lib/z.pyi", 1), through_a_hit) == "Z"
+    assert log.paths_of(log.reads) == ["/p/a.py", "/p/b.py"]  # what Y and Z read is the turn's
+    log.begin("/p/a.py")  # the next turn: X is kept, Y (it read a.py) and Z (through b.py's answer) are not
+    for name in "XYZ":
+        found = log.library_answer(("class-info", f"/lib/{name.lower()}.pyi", 1), members(name))
+        assert found == name
+    assert built == ["X", "Y", "Z", "Y", "Z"]
+    assert log.paths_of(log.reads) == ["/p/a.py"]
+
+
 def test_a_cold_run_keeps_no_answers_and_the_next_run_records_them(tmp_path: Path) -> None:
     pkg = _package(tmp_path)
     warm = InferOptions(cache_dir=tmp_path / "results")
@@ -366,6 +403,30 @@ def test_reads_are_not_worth_recording_where_every_file_reads_most_others() -> N
     # one leaf file read by itself alone does not make it worth it
     assert not is_worth_tracking([answer(p, everything) for p in everything] + [answer("/p/z.py", ("/p/z.py",))])
     assert is_worth_tracking([answer(p, (p,)) for p in everything] + [answer("/p/z.py", everything)])
+
+
+def test_tracking_weighs_files_by_size_and_counts_what_cutoff_can_ask_again(tmp_path: Path) -> None:
+    """Used answers that a later run can ask again do not count their files as
+    read; those it cannot (no key) do; files weigh by their bytes, both as
+    answers kept and as the file edited."""
+    from typelens.typeinfer.file_answers import Asked
+
+    paths = [tmp_path / f"{name}.py" for name in "abcd"]
+    for p in paths:
+        p.write_text("x = 1\n")
+    a, b, c, d = (str(p) for p in paths)
+    everything = (a, b, c, d)  # each file used an answer that read every file
+    askable = (Asked(("return", a, 3), "f1", everything, ()),)
+    unaskable = (Asked(None, None, everything, ()),)
+
+    def rows(asked: tuple) -> list[FileAnswer]:
+        return [FileAnswer(p, (), (), (p,), (), asked) for p in everything]
+
+    assert is_worth_tracking(rows(askable))  # an edit of one file may keep the others
+    assert not is_worth_tracking(rows(unaskable))  # it redoes them all
+    assert is_worth_tracking(rows(()))  # each file reads itself alone
+    paths[0].write_text("x = 1\n" * 1000)  # now a.py is most of the work: an edit most likely lands there
+    assert not is_worth_tracking(rows(()))
 
 
 def test_an_edit_that_changes_no_answer_another_file_read_keeps_its_answers(
@@ -391,3 +452,50 @@ def test_an_edit_that_changes_no_answer_another_file_read_keeps_its_answers(
         assert _type_of(again, "user.py", "use") == "int"
         assert messages[0].startswith(f"{len(FILES) - redone.pop(0)} of {len(FILES)} files"), messages
         assert "(0 of them after asking again" not in messages[0], messages  # user.py's questions
+
+
+CENTRAL = {
+    "__init__.py": "",
+    # util.py's parameters are typed from their calls, all of them in core.py
+    "util.py": "def fmt(x):\n    return x\n\n\ndef scale(v, *, k=2):\n    return v * k\n",
+    "core.py": "from .util import fmt, scale\n\n\ndef run():\n    return fmt(scale(3, k=4))\n",
+    "app.py": "from .core import run\n\n\ndef main():\n    return run()\n",
+}
+
+
+def test_an_append_to_the_file_that_calls_a_function_keeps_its_file(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """util.py's parameters are typed from calls in core.py, which util.py's
+    answers use as questions about core.py (the calls linked to each function,
+    each call's arguments and their types), not as core.py's content: a line
+    appended to core.py keeps util.py; an appended call that passes another type
+    redoes it; every run equals a cold one.  (Reads are recorded whatever
+    :func:`is_worth_tracking` says of so small a package.)"""
+    from typelens.typeinfer import run
+
+    monkeypatch.setattr(run, "is_worth_tracking", lambda answers: True)
+    pkg = tmp_path / "proj" / "pkg"
+    pkg.mkdir(parents=True)
+    (tmp_path / "proj" / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    for name, text in CENTRAL.items():
+        (pkg / name).write_text(text, encoding="utf-8")
+    warm = InferOptions(cache_dir=tmp_path / "results")
+    caplog.set_level(logging.INFO, logger="typelens.typeinfer.run")
+    core = CENTRAL["core.py"]
+    _primed_with(pkg / "core.py", core + "# edited\n", lambda: infer_paths([pkg], warm))
+    for tail, kept, fmt in (("_edited = 1\n", 2, "int"), ("_edited = fmt('s')\n", 1, "int | str")):
+        caplog.clear()
+        (pkg / "core.py").write_text(core + tail, encoding="utf-8")
+        again = infer_paths([pkg], warm)
+        counts = _kept(caplog)
+        assert _answers(again) == _answers(infer_paths([pkg], InferOptions(use_cache=False))), tail
+        assert _type_of(again, "util.py", "fmt") == fmt
+        assert counts == [(kept, len(CENTRAL))], tail  # __init__.py, and util.py unless a call changed
+
+
+def _primed_with(path: Path, edited: str, run) -> None:
+    """:func:`_primed`, editing ``path`` to ``edited`` for the second run."""
+    run()
+    path.write_text(edited, encoding="utf-8")
+    run()

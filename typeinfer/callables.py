@@ -31,7 +31,6 @@ from functools import partial
 from typing import TYPE_CHECKING, Callable, Final, TypeVar
 
 from typelens.analyzer import Definition, EdgeKind, ProgramGraph, Scope, ScopeKind, SymbolKind
-from typelens.analyzer.slices import argument_for
 
 from .binding import DOUBLE_STAR, STAR, bind, element_of_bound, has_spread, named_keywords, spread_tuple
 from .classes import decorator_names
@@ -305,7 +304,7 @@ class CallModel:
         asking their types (None where they could): a non-generic class's
         constructor, a def with no overloads whose calls are not evaluated per call
         site (:mod:`.callsites`) and whose return names no type variable that a
-        call binds (see :meth:`_plain_function_result`).  Fewer questions; the
+        call binds (see :meth:`plain_function_result`).  Fewer questions; the
         answer is the same."""
         if isinstance(callee, NeverType):
             return None
@@ -317,7 +316,7 @@ class CallModel:
                     return None
                 found.append(m.cls)
             elif isinstance(m, FunctionRef):
-                result = self._plain_function_result(m)
+                result = self._plain_result(m)
                 if result is None:
                     return None
                 found.append(result)
@@ -325,8 +324,20 @@ class CallModel:
                 return None
         return make_union(found) if found else None
 
-    def _plain_function_result(self, fn: FunctionRef) -> Type | None:
-        """:meth:`function_result` where no argument can change it (see above)."""
+    def _plain_result(self, fn: FunctionRef) -> Type | None:
+        engine = self.engine
+        if not engine.is_elsewhere(fn.path):
+            return self.plain_function_result(fn)
+        ref = FunctionRef(fn.path, fn.node)  # the receiver is not read
+
+        def compute() -> Type | None:  # the models of the question's own turn (engine.about)
+            return engine.calls.plain_function_result(ref)
+
+        return engine.about(("plain-result", fn.path, fn.node), compute, compute)
+
+    def plain_function_result(self, fn: FunctionRef) -> Type | None:
+        """:meth:`function_result` where no argument can change it (see above); of
+        a def in another file, a question about that file."""
         g = self.engine.graph(fn.path)
         if g is None:
             return UNKNOWN
@@ -1228,13 +1239,17 @@ class CallModel:
         start, end = g.start_bytes[function], g.end_bytes[function]
         if not found and all(p == path and start <= g.start_bytes[call] < end for p, call in sites):
             return None  # no calls, or only its own: what they pass comes from the parameter itself
+        at = self.engine.callsites  # a call in another file: questions about that file
         for site_path, call in sites:
-            sg = self.engine.require_graph(site_path)
-            arg = argument_for(sg, call, position, spec.name) if spec.kind in ("positional", "keyword_only") else None
+            arg = (
+                at.argument_at(site_path, call, position, spec.name)
+                if spec.kind in ("positional", "keyword_only")
+                else None
+            )
             if arg is not None:
-                found.append(self.engine.exprs.type_of(site_path, arg))
-            elif spec.kind in ("var_positional", "var_keyword") or _has_splat(sg, call):
-                args, kwargs = self.arguments(site_path, sg, call)
+                found.append(at.argument_type(site_path, arg))
+            elif spec.kind in ("var_positional", "var_keyword") or at.has_splat(site_path, call):
+                args, kwargs = at.arguments(site_path, call)
                 found.extend(value for p, value in bind(params[offset:], args, kwargs) if p.node == spec.node)
         return self.engine.classes.common_base(make_union(found)) if found else None
 
@@ -1504,11 +1519,6 @@ def _first_argument(g: ProgramGraph, call: int) -> int | None:
     if first is None or g.kinds[first] in ("keyword_argument", "list_splat", "dictionary_splat"):
         return None
     return first
-
-
-def _has_splat(g: ProgramGraph, call: int) -> bool:
-    arg_list = g.child_by_field(call, "arguments")
-    return arg_list is not None and any(g.kinds[a] in ("list_splat", "dictionary_splat") for a in g.children(arg_list))
 
 
 def _mapping_value(t: Type) -> Type:

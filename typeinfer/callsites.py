@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Final
 
 from typelens.analyzer import EdgeKind, ProgramGraph
+from typelens.analyzer.slices import argument_for
 
 from .binding import bind
 from .types import UNKNOWN, FunctionRef, NeverType, Type, TypeVarType, UnknownType, make_union, members
@@ -211,7 +212,12 @@ class CallSites:
     # -- the calls the graphs link to a function --------------------------------------------
     def linked(self, path: str, function: int) -> list[tuple[str, int]]:
         """The calls of ``function`` the graphs link to it (this file's and, through the
-        project graph, other files'), the first ``_MAX_SITES``."""
+        project graph, other files'), the first ``_MAX_SITES``.  While reads are
+        recorded, the list is an answer the file used (the calls into ``path``
+        went into it), which a later run compares (:mod:`.cutoff`)."""
+        return self.engine.outside(("linked", path, function), lambda: self._linked(path, function), _written_sites)
+
+    def _linked(self, path: str, function: int) -> list[tuple[str, int]]:
         engine = self.engine
         g = engine.require_graph(path)
         sites = [(path, c) for c in g.successors(function, EdgeKind.RETURN) if g.kinds[c] == "call"]
@@ -222,6 +228,60 @@ class CallSites:
                 sources = engine.project.cross_sources(EdgeKind.CALL, index, function)
             sites.extend((engine.project_paths[file_index], call) for file_index, call in sources)
         return sites[:_MAX_SITES]
+
+    # -- what a call in another file passes: questions about that file (engine.about) ----------
+    def argument_at(self, path: str, call: int, position: int | None, keyword: str | None) -> int | None:
+        """The argument node ``call`` of ``path`` passes for a parameter (by keyword,
+        else by position; :func:`~typelens.analyzer.slices.argument_for`)."""
+        if not self.engine.is_elsewhere(path):
+            return argument_for(self.engine.require_graph(path), call, position, keyword)
+        positional = []
+        for entry in self.argument_list(path, call) or ():
+            if isinstance(entry, CallSite):
+                positional.append(entry.node)
+            elif entry == _SPLAT:
+                return None
+            elif isinstance(entry, tuple) and keyword is not None and entry[0] == keyword:  # (name, value)
+                return entry[1].node if isinstance(entry[1], CallSite) else None
+        return positional[position] if position is not None and 0 <= position < len(positional) else None
+
+    def has_splat(self, path: str, call: int) -> bool:
+        """Whether ``call`` of ``path`` passes a ``*`` or ``**`` argument."""
+        if not self.engine.is_elsewhere(path):
+            return _has_splat(self.engine.require_graph(path), call)
+        return _SPLAT in (self.argument_list(path, call) or ())
+
+    def argument_type(self, path: str, argument: int) -> Type:
+        """The type of the argument node ``argument`` of a call in ``path``."""
+        engine = self.engine
+        if not engine.is_elsewhere(path) or engine.answered(("expr", path, argument))[0]:
+            return engine.exprs.type_of(path, argument)  # a memo hit is an answer used as it is
+
+        def compute() -> Type:  # the models of the question's own turn (engine.about)
+            return engine.exprs.type_of(path, argument)
+
+        return engine.about(("site-arg", path, argument), compute, compute)
+
+    def arguments(self, path: str, call: int) -> tuple[list[Type], dict[str, Type]]:
+        """:meth:`~.callables.CallModel.arguments` of ``call`` in ``path``."""
+        engine = self.engine
+
+        def compute() -> tuple[list[Type], dict[str, Type]]:
+            return engine.calls.arguments(path, engine.require_graph(path), call)
+
+        return (
+            compute()
+            if not engine.is_elsewhere(path)
+            else engine.about(("site-arguments", path, call), compute, compute)
+        )
+
+    def argument_list(self, path: str, call: int) -> tuple[object, ...] | None:
+        """:func:`arguments_in` of ``call`` in ``path``: it reads that file's graph
+        alone, an answer worked out outside the memo (engine.outside)."""
+        engine = self.engine
+        return engine.outside(
+            ("argument-list", path, call), lambda: arguments_in(engine.require_graph(path), path, call)
+        )
 
     def returns_at_call_sites(self, path: str, function: int) -> Type:
         """The join of ``function``'s returns evaluated for the arguments of each linked
@@ -234,11 +294,54 @@ class CallSites:
         fn = FunctionRef(path, function)
         answers = []
         for site_path, call in self.linked(path, function):
-            args, kwargs = calls.arguments(site_path, engine.require_graph(site_path), call)
+            args, kwargs = self.arguments(site_path, call)
             context = self.context_for(fn, g, function, args, kwargs)
             if isinstance(context, CallContext):
                 answers.append(self.answer(context, lambda: calls.declared_or_inferred_return(path, function)))
         return make_union(answers) if answers else UNKNOWN
+
+
+@dataclass(frozen=True, slots=True)
+class CallSite:
+    """A node of a file as a kept answer names it (a linked call, an argument),
+    which :mod:`.cutoff` matches across an edit of the file."""
+
+    path: str
+    node: int
+
+
+_SPLAT = "*"  # a ``*`` / ``**`` argument among a call's (see arguments_in)
+
+
+def _written_sites(sites: list[tuple[str, int]]) -> tuple[CallSite, ...]:
+    return tuple(CallSite(path, node) for path, node in sites)
+
+
+def arguments_in(g: ProgramGraph, path: str, call: int) -> tuple[object, ...] | None:
+    """The arguments of ``call`` as :meth:`CallSites.argument_at` reads them, in
+    order: a positional one's node, a keyword one's (name, value node), ``*``
+    for a splat (``None``: a call without an argument list)."""
+    args = g.child_by_field(call, "arguments")
+    if args is None:
+        return None
+    found: list[object] = []
+    for child in g.children(args):
+        kind = g.kinds[child]
+        if kind == "keyword_argument":
+            name, value = g.child_by_field(child, "name"), g.child_by_field(child, "value")
+            found.append(
+                (g.names.get(name) if name is not None else None, CallSite(path, value) if value is not None else None)
+            )
+        elif kind in ("list_splat", "dictionary_splat"):
+            found.append(_SPLAT)
+        else:
+            found.append(CallSite(path, child))
+    return tuple(found)
+
+
+def _has_splat(g: ProgramGraph, call: int) -> bool:
+    arg_list = g.child_by_field(call, "arguments")
+    return arg_list is not None and any(g.kinds[a] in ("list_splat", "dictionary_splat") for a in g.children(arg_list))
 
 
 def _is_usable(t: Type) -> bool:

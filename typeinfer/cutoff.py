@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Callable
 
 from typelens.analyzer.digest import blake2b
 
+from .reads import RESOLVE
 from .types import CallableType, ClassType, FunctionRef
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ NodeOf = Callable[[str, int], "int | None"]  # (file, node) -> the node in the o
 # questions about another file's definitions (:meth:`~.engine.TypeEngine.about`), keyed by its node
 DEFINITION_KINDS = frozenset(
     {"class-info", "class-type", "is-class", "value", "annotation", "declared", "ways", "ways-bound", "callee-shape"}
+    | {"site-arg", "site-arguments", "plain-result"}  # what a call in another file passes, a def's result
 )
 # memo question kinds whose third key part is a node (symbols: a symbol id)
 NODE_KINDS = (
@@ -64,6 +66,8 @@ NODE_KINDS = (
             "usage",
             "usage-own",
             "plain-definition",
+            "linked",
+            "argument-list",
         }
     )
     | DEFINITION_KINDS
@@ -103,6 +107,22 @@ def _value(engine: TypeEngine, path: str, node: int) -> object:
     return engine.about(("value", path, node), lambda: engine.names.value_at(path, node))
 
 
+def _site_arg(engine: TypeEngine, path: str, node: int) -> object:
+    return engine.about(("site-arg", path, node), lambda: engine.exprs.type_of(path, node))
+
+
+def _plain_result(engine: TypeEngine, path: str, node: int) -> object:
+    return engine.about(
+        ("plain-result", path, node), lambda: engine.calls.plain_function_result(FunctionRef(path, node))
+    )
+
+
+def _site_arguments(engine: TypeEngine, path: str, node: int) -> object:
+    return engine.about(
+        ("site-arguments", path, node), lambda: engine.calls.arguments(path, engine.require_graph(path), node)
+    )
+
+
 def _alias(engine: TypeEngine, path: str, node: int) -> object:
     return engine.memo(("alias", path, node), lambda: engine.annotations.evaluated(path, node))
 
@@ -129,6 +149,16 @@ ASK_AGAIN: dict[str, Callable[[TypeEngine, str, int], object]] = {
     "binding": _binding,
     "alias": _alias,
     "plain-definition": _plain_definition,
+    "site-arg": _site_arg,
+    "plain-result": _plain_result,
+    "site-arguments": _site_arguments,
+}
+# used answers worked out outside the memo (:meth:`.reads.ReadLog.outside`): a later run
+# works them out again, which keeps them in the log again
+ASK_OUTSIDE: dict[str, Callable[[TypeEngine, str, object], object]] = {
+    RESOLVE: lambda engine, module, name: engine.resolve_name(module, str(name)),
+    "linked": lambda engine, path, node: isinstance(node, int) and engine.callsites.linked(path, node),
+    "argument-list": lambda engine, path, node: isinstance(node, int) and engine.callsites.argument_list(path, node),
 }
 
 

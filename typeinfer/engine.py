@@ -66,6 +66,9 @@ except ImportError:  # needed only where mypyc builds
 logger = logging.getLogger(__name__)
 
 _MISSING: Final = object()
+# questions about a library file's definitions whose answers a recording run keeps across
+# its files' turns when they read no project file (:meth:`.reads.ReadLog.library_answer`)
+LIBRARY_KEPT: Final = frozenset({"class-info"})
 T = TypeVar("T")
 
 
@@ -230,6 +233,7 @@ class TypeEngine(StepBudgets):
     records: Records
     patterns: Patterns
     usage: UsageModel
+    callsites: CallSites
 
     def _models(self) -> None:
         """Fresh models (:data:`_MODELS`), with empty caches."""
@@ -414,9 +418,13 @@ class TypeEngine(StepBudgets):
         while it is worked out: ``on_cycle()`` (default: the memo's approximation);
         ``on_cycle`` also stands for a Never (a cut cycle's) where a type is not the answer."""
         log = self.log
-        if log is None or log.paused or self.is_library_file(key[1]):
+        if log is None or log.paused:
             return compute()
         context = self._solver.context
+        if self.is_library_file(key[1]):
+            if key[0] not in LIBRARY_KEPT or context is not None and self._is_inside(context, key):
+                return compute()
+            return log.library_answer(key, compute)
         if self._solver.is_open(key):  # the memo's approximation, unless it is not this kind of answer
             return on_cycle() if on_cycle is not None else self.memo(key, compute)
         if context is not None and self._is_inside(context, key):
@@ -440,6 +448,16 @@ class TypeEngine(StepBudgets):
             self._resolved = resolved
             log.leave(saved, key if done else None)
         return on_cycle() if found is NEVER and on_cycle is not None else found
+
+    def outside(self, key: tuple, compute: Callable[[], T], written: Callable[[T], object] | None = None) -> T:
+        """``compute()``, an answer worked out outside the memo from a file and the
+        calls into it (a function's linked calls): while reads are recorded, kept
+        with what it read among the answers the file used, which a later run
+        compares (:meth:`.reads.ReadLog.outside`), not as the file's own reads."""
+        log = self.log
+        if log is None or log.paused:
+            return compute()
+        return log.outside(key, compute, written)
 
     def is_elsewhere(self, path: str) -> bool:
         """Whether reads are recorded and ``path`` is a project file other than the

@@ -18,13 +18,15 @@ cold run's, as long as no run hit a work budget (whose end depends on what the
 memo held): such a run keeps no entry, and a run that hits one while reusing
 answers starts again from nothing.
 
-Recording reads costs a run about a tenth to a quarter more (the engine's
-caches besides the memo start empty for each file), so a run records them only
-when the entry says to: the first run of a project (a cold run) keeps an entry
-with no answers that says to, the next run that answers (after an edit)
-records, and later edits reuse.  A run after which an edit of one file would
-on average leave less than a quarter of the answers to reuse (a package whose
-modules all import each other through its ``__init__``) says not to.
+Recording reads costs the files a run answers about a third more (the
+engine's caches besides the memo start empty for each file and each question
+about another file; a library class's members and a library name's
+resolution, which read no project file, are kept across turns by the log), so
+a run records them only when the entry says to: the first run of a project (a
+cold run) keeps an entry with no answers that says to, the next run that
+answers (after an edit) records, and later edits reuse.  A run after which an
+edit of one file would leave less than half of the answering work to reuse
+(:func:`.run.is_worth_tracking`) says not to.
 
 An entry is JSON: ``track`` (whether the next run records reads), ``digests`` (path: content hash), ``callers`` (path: hash of
 the files that call into it and their hashes), ``paths`` and ``sets`` (sets of
@@ -55,9 +57,8 @@ from typelens.analyzer.cache import content_digest
 from typelens.analyzer.digest import blake2b
 from typelens.analyzer.spans import Diagnostic
 
-from .cutoff import ASK_AGAIN, NODE_KINDS, SYMBOL_KINDS, NodeMap, NodeOf, fingerprint, key_of, same_node
+from .cutoff import ASK_AGAIN, ASK_OUTSIDE, NODE_KINDS, SYMBOL_KINDS, NodeMap, NodeOf, fingerprint, key_of, same_node
 from .engine import BudgetSpent, query_digest
-from .reads import RESOLVE
 from .result_cache import (
     diagnostic_rows,
     diagnostics_of,
@@ -190,8 +191,8 @@ class FileAnswers:
         key = self._key_now(session, engine, question.key)
         if key is None:
             return None
-        if key[0] == RESOLVE and len(key) == 3:  # asked outside the memo: resolved again
-            engine.resolve_name(key[1], key[2])
+        if key[0] in ASK_OUTSIDE and len(key) == 3:  # asked outside the memo: worked out again
+            ASK_OUTSIDE[key[0]](engine, key[1], key[2])
             kept = log.answers.get(key)
             if kept is None:
                 return None
@@ -387,16 +388,22 @@ def asked_of(engine: TypeEngine) -> tuple[Asked, ...]:
     if log is None:
         return ()
     found = []
+    written = log.fingerprints  # a memo answer is final: its key and fingerprint are written once a run
     for key in log.asked:
         kept = log.answers.get(key)
-        if kept is not None:
-            done, (value, sets) = True, kept
-        else:
-            done, value = engine.answered(key)
-            sets = log.deps.get(key, (log.reads, log.calls))
+        sets = kept[1] if kept is not None else log.deps.get(key, (log.reads, log.calls))
         if not sets[0] and not sets[1]:  # it read no project file: the library files are checked as a whole
             continue
+        if kept is not None:
+            kept_key, answer = key if key_of(key) is not None else None, fingerprint(kept[0], same_node)
+        else:
+            known = written.get(key)
+            if known is None:
+                done, value = engine.answered(key)
+                known = (key if key_of(key) is not None else None, fingerprint(value, same_node) if done else None)
+                if done:
+                    written[key] = known
+            kept_key, answer = known
         reads, calls = log.paths_of_sets(sets)
-        answer = fingerprint(value, same_node) if done else None
-        found.append(Asked(key if key_of(key) is not None else None, answer, reads, calls))
+        found.append(Asked(kept_key, answer, reads, calls))
     return tuple(found)

@@ -27,7 +27,11 @@ file was answered (its own questions and those worked out in its turn), and
 out while another file was answered, and name resolutions (:meth:`resolved`),
 which a later run compares (:mod:`.cutoff`).
 The caches dropped before each file carry nothing across turns, so the
-answers depend on ``raw``'s content and ``asked``'s answers alone.
+answers depend on ``raw``'s content and ``asked``'s answers alone.  Beside the
+memo, only answers that read no project file cross turns (``library``): a
+library class's members (:meth:`library_answer`) and a name's resolution
+that read none (:meth:`resolved`), each kept once it is known to have read
+none, itself or through the answers it used.
 
 A question about a definition in another project file (its class's members,
 the value its name binds, an annotation written there, a def's signatures:
@@ -53,6 +57,7 @@ from pathlib import Path
 from typing import Callable, TypeVar
 
 NOTHING = (0, 0)
+_MISSING = object()
 T = TypeVar("T")
 RESOLVE = "resolve@"  # the kind of a name's resolution among the questions a file asked (see resolved)
 
@@ -84,6 +89,10 @@ class ReadLog:
         self.apart = 0  # questions about another file's definition open (see enter)
         self._kept: dict[tuple, tuple[int, int]] = {}  # their sets, set as deps at the outermost finish
         self._written: dict[int, tuple[str, ...]] = {}  # bit set -> its files (see paths_of_sets)
+        self.library: dict[tuple, object] = {}  # answers that read no project file, kept across turns
+        # memo key -> (the key if it can be written down, its final answer's fingerprint), as
+        # :func:`.file_answers.asked_of` writes them: many files ask the same answers
+        self.fingerprints: dict[tuple, tuple[tuple | None, str | None]] = {}
 
     def bit(self, path: object) -> int:
         """The bit of ``path`` (0 for a library file), numbering a new project file."""
@@ -101,9 +110,12 @@ class ReadLog:
         return found
 
     def read(self, path: object) -> None:
-        """``path``'s content went into the answer being worked out."""
+        """``path``'s content went into the answer being worked out (every graph
+        the engine reads comes here: the common case is one dictionary look-up)."""
         if not self.paused:
-            bit = self.bit(path)
+            bit = self._seen.get(path)
+            if bit is None:
+                bit = self.bit(path)
             self.reads |= bit
             self.raw |= bit
 
@@ -172,18 +184,60 @@ class ReadLog:
     def resolved(self, module: str, name: str, resolve: Callable[[], T]) -> T:
         """``resolve()``, the resolution of ``name`` in ``module`` the file's answers
         use: kept in ``answers`` with what it read, which is not the file's own
-        read (``raw``) but the resolution's (a later run resolves it again)."""
+        read (``raw``) but the resolution's (a later run resolves it again); one
+        that read no project file (a library module's name) is resolved once a
+        run and is no answer the file used (:meth:`library_answer`)."""
+        key = (RESOLVE, module, name)
+        found = self.library.get(key, _MISSING)
+        if found is not _MISSING:
+            return found  # type: ignore[return-value]
+        reads, calls = self.reads, self.calls
+        self.reads = self.calls = 0  # what a memo answer it used read is added here too (hit)
+        try:
+            found = self.outside(key, resolve)
+        finally:
+            inner, inner_calls = self.reads, self.calls
+            self.reads, self.calls = reads | inner, calls | inner_calls
+        if not inner and not inner_calls:  # it read no project file: the same in every turn, not kept
+            self.library[key] = found
+            del self.answers[key], self.asked[key]
+        return found
+
+    def outside(self, key: tuple, compute: Callable[[], T], written: Callable[[T], object] | None = None) -> T:
+        """``compute()``, an answer worked out outside the memo that reads no memo
+        answer (a name's resolution, a function's linked calls): kept in
+        ``answers`` (as ``written`` writes it, for :mod:`.cutoff`) with what it
+        read, and among the answers used (``asked``), not as the file's own read."""
         raw, calls = self.raw, self.raw_calls
         self.raw = self.raw_calls = 0
         try:
-            found = resolve()
+            found = compute()
         finally:
             inner, inner_calls = self.raw, self.raw_calls
             self.raw, self.raw_calls = raw, calls
-        key = (RESOLVE, module, name)
         self.asked[key] = None
-        self.answers[key] = (found, (inner, inner_calls))
+        self.answers[key] = (found if written is None else written(found), (inner, inner_calls))
         return found
+
+    def library_answer(self, key: tuple, compute: Callable[[], T]) -> T:
+        """``compute()``, the answer to ``key``, a question about a library file's
+        definition (a class's members), kept for the later turns when it read no
+        project file, itself or through an answer it used: the engine's caches
+        besides the memo start empty each turn, and a library class's members
+        would be built again in every file's (see :meth:`~.engine.TypeEngine.about`)."""
+        found = self.library.get(key, _MISSING)
+        if found is not _MISSING:
+            return found  # type: ignore[return-value]
+        reads, calls = self.reads, self.calls
+        self.reads = self.calls = 0  # what an answer of another turn read is added here too (hit, leave)
+        try:
+            found = compute()
+        finally:
+            inner, inner_calls = self.reads, self.calls
+            self.reads, self.calls = reads | inner, calls | inner_calls
+        if not inner and not inner_calls:
+            self.library[key] = found
+        return found  # type: ignore[return-value]
 
     def enter(self, owner: str) -> tuple:
         """Start a question about a definition in ``owner``, another file (see the

@@ -512,21 +512,38 @@ def _answer_one(
 
 
 def is_worth_tracking(answers: list[FileAnswer]) -> bool:
-    """Whether an edit of one project file, on average over the files read, would
-    leave at least a quarter of the files' answers to reuse (else recording reads
-    costs more than it saves: a package whose modules all import each other).
-    The files an answer used from another turn read count as read (a bound:
-    early cutoff keeps some of those files, :mod:`.cutoff`)."""
+    """Whether an edit of one project file would leave at least half of the
+    answering work to reuse, on average over the files read, both weighed by
+    their bytes (an edit lands in a large file more often; a large file costs
+    more to answer again): recording reads makes the files answered again cost
+    about a third more, and early cutoff asks the used answers again (a
+    package whose modules all import each other never pays it back).  A file
+    counts as redone by an edit of what it read in its own turn and of what its
+    used answers that a later run cannot ask again read; early cutoff keeps it
+    when those it can ask again are answered the same (:mod:`.cutoff`)."""
+    sizes = {a.path: _size(a.path) for a in answers}
     counts: dict[str, int] = {}
     for a in answers:
-        # the files its used answers read too: an edit of one redoes them or asks them again
-        for path in {*a.reads, *(p for q in a.asked for p in q.reads)}:
+        redone = set(a.reads)
+        for q in a.asked:
+            if q.key is None or q.answer is None:
+                redone.update(q.reads)
+        for path in redone:
             if not path.startswith("?"):
-                counts[path] = counts.get(path, 0) + 1
+                counts[path] = counts.get(path, 0) + sizes[a.path]
     if not counts:
         return False
-    kept = sum(len(answers) - count for count in counts.values())
-    return 4 * kept >= len(answers) * len(counts)
+    total = sum(sizes.values())
+    edits = {path: sizes[path] if path in sizes else _size(path) for path in counts}
+    kept = sum(edits[path] * (total - count) for path, count in counts.items())
+    return 2 * kept >= total * sum(edits.values())
+
+
+def _size(path: str) -> int:
+    try:
+        return max(os.stat(path).st_size, 1)
+    except OSError:
+        return 1
 
 
 def dependency_order(engine: TypeEngine, files: list[Path]) -> list[Path]:
