@@ -138,10 +138,7 @@ class Encoder:
         for i, window in enumerate(windows[: c.windows]):
             tokens = window[: c.window_len]
             at = i * c.window_len
-            ids = list(map(known, tokens))
-            if None in ids:  # tokens met for the first time
-                ids = [i or self.token_id(t) for i, t in zip(ids, tokens)]
-            w[at : at + len(tokens)] = ids
+            w[at : at + len(tokens)] = [known(t) or self.token_id(t) for t in tokens]
             if subs is not None:
                 subs[at : at + len(tokens)] = [self.sub_id(t) for t in tokens]
         n = self.name_ids(name) + [0] * c.values
