@@ -106,6 +106,41 @@ def test_words_of_identifiers() -> None:
     assert enc.sub_id("return") == enc.sub_id("(") == enc.sub_id("1.5") == enc.sub_id("<str>") == 0
 
 
+@pytest.mark.parametrize("chunk", [1, 3, 256])
+def test_token_streams_skip_the_lines_of_cut_spans_with_the_same_tokens(
+    monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    """A stream restarts its scan after the last line break of a string or an
+    annotation it cuts (``by_line``): the tokens and offsets of the scan through
+    every line, a "comment" that starts in a string and runs past its end
+    included, read in chunks of any size."""
+    from typelens.analyzer import build_graph
+    from typelens.typeinfer import features
+
+    code = (
+        'x = "a#b"; y = 1\n'
+        'def f(a: "int # x" = 1, b: dict[\n    str,\n    int,\n] = {}) -> (\n  int\n):\n'
+        '    """doc\n    # not a comment\n    more # x"""; q = 1\n'
+        "    s = '''one\ntwo # three\nfour'''; t = 5\n"
+        "    u = f'{a!r:>{b}} # {q}' + rb'\\n#'  # c\n"
+        '    return "abc\\\ndef#"; k = 3\n'
+        'v = """unterminated\nw = 1\n'
+    )
+    monkeypatch.setattr(features, "_CHUNK", chunk)
+    g = build_graph(code)
+    by_line = features.TokenStream(g)
+    through = features.TokenStream(g)  # the same spans, every line scanned
+    hidden, strings = list(through._covering[0].spans), list(through._covering[1].spans)
+    through._scan(g.source.data, features._TOKEN, hidden, strings, (b"#",), (":", "->"), False)
+    assert by_line._by_line and not through._by_line and strings and hidden
+    size = len(code.encode())
+    for byte in (size // 5, size // 2, size + 1):  # partial scans first, as the windows ask
+        assert by_line.window(byte, 4) == through.window(byte, 4)
+    assert (by_line.tokens, by_line.starts) == (through.tokens, through.starts)
+    # the scan's own reading, kept: a `#` in a string's last line starts a "comment" to the line's end
+    assert "y" not in by_line.tokens and "q" not in by_line.tokens and "t" in by_line.tokens
+
+
 def test_value_shapes_say_what_a_symbol_is_bound_to() -> None:
     from typelens.analyzer import build_graph
     from typelens.typeinfer.features import targets
