@@ -19,11 +19,15 @@ import logging
 import math
 from json.encoder import encode_basestring
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from .output import write_output
 from .paths import display_path
+
+if TYPE_CHECKING:  # loaded when a rendering needs it
+    from .positions import HumanLines
 
 logger = logging.getLogger(__name__)
 
@@ -50,16 +54,40 @@ def prediction_position(p, sources: dict[str, bytes]) -> tuple[int, int]:
     return human_position(sources[p.path], p.span.start_row, p.span.start_col)
 
 
+class _Places:
+    """Where each prediction of one rendering is shown: its file relative to the
+    working folder, its 1-based line and column (:func:`prediction_position`'s).
+    Each file is read, indexed and named once, not once a prediction (a run
+    renders thousands of rows)."""
+
+    def __init__(self) -> None:
+        from typelens.analyzer.source import file_prefix
+
+        from .positions import line_index
+
+        self._read, self._index = file_prefix, line_index
+        self._cwd = Path.cwd()  # once: each row's file is shown relative to it
+        self._files: dict[str, tuple[str, HumanLines]] = {}
+
+    def of(self, p) -> tuple[str, int, int]:
+        """``(file as shown, line, column)`` of prediction ``p``."""
+        found = self._files.get(p.path)
+        if found is None:
+            found = self._files[p.path] = (display_path(p.path, self._cwd), self._index(self._read(p.path)))
+        shown, lines = found
+        line, col = lines.human(p.span.start_row, p.span.start_col)
+        return shown, line, col
+
+
 def render_json(result) -> str:
     """``json_indented({"predictions": rows, "stats": stats, "diagnostics": found})`` of
     each prediction's ``to_dict`` row with its ``file`` shown relative to the working
     folder (the same text, each row written straight from its dict: no walk over the
     document), and the run's diagnostics as ``analyze --format json`` writes them."""
-    rows, sources = [], {}
-    cwd = Path.cwd()  # once: each row's file is shown relative to it
+    rows, places = [], _Places()
     for p in result.predictions:
-        line, col = prediction_position(p, sources)
-        rows.append(_row_text({**p.to_dict(line, col), "file": display_path(p.path, cwd)}))
+        shown, line, col = places.of(p)
+        rows.append(_row_text({**p.to_dict(line, col), "file": shown}))
     body = "[\n  " + ",\n  ".join(rows) + "\n ]" if rows else "[]"
     from .findings import build_findings, finding_row
 
@@ -137,20 +165,15 @@ def _container(opening: str, parts: list[str], closing: str, depth: int) -> str:
 def render_text(result, min_confidence: float = 0.8) -> str:
     """One line per prediction; a classifier's answer under ``min_confidence`` is a
     guess, shown as ``? (bool 0.24)``."""
-    lines, sources = [], {}
+    lines, places = [], _Places()
     for p in result.predictions:
-        line, col = prediction_position(p, sources)
+        file, line, col = places.of(p)
         where = p.scope if p.kind == "return" else (f"{p.scope}.{p.name}" if p.scope else p.name)
         if p.is_guess(min_confidence):
-            lines.append(
-                f"{display_path(p.path)}:{line}:{col}: {p.kind} {where}: ? ({p.type} {p.confidence:.2f})"
-                f"  ({p.source} guess)"
-            )
+            lines.append(f"{file}:{line}:{col}: {p.kind} {where}: ? ({p.type} {p.confidence:.2f})  ({p.source} guess)")
             continue
         shown = p.type if p.type is not None else "?"
-        lines.append(
-            f"{display_path(p.path)}:{line}:{col}: {p.kind} {where}: {shown}  ({p.source}, {p.confidence:.2f})"
-        )
+        lines.append(f"{file}:{line}:{col}: {p.kind} {where}: {shown}  ({p.source}, {p.confidence:.2f})")
     s = result.stats
     lines.append(
         f"{s['predictions']} predictions in {s['files']} files, {s['unknown']} unknown, {s['seconds']:.2f} s"

@@ -19,14 +19,33 @@ from typelens.lsp.positions import Encoding, LineIndex
 
 def human_position(data: bytes, row: int, byte_col: int) -> tuple[int, int]:
     """1-based ``(line, column)``; the column counts characters, not bytes."""
-    lines = LineIndex.of(data)
-    if lines.is_ascii and 0 <= row < lines.line_count and byte_col >= 0:
-        start, end = lines.line_bounds(row)
-        if start + byte_col <= end:  # on its line, where a byte is a character: what position() gives
-            return row + 1, byte_col + 1
-    start = lines.starts[min(row, lines.line_count - 1)]
-    _, column = lines.position(start + byte_col, Encoding.UTF32)
-    return row + 1, column + 1
+    return HumanLines(LineIndex.of(data)).human(row, byte_col)
+
+
+class HumanLines:
+    """:func:`human_position` in one text, its line index looked up once (a
+    renderer places thousands of answers in a few files)."""
+
+    __slots__ = ("lines",)
+
+    def __init__(self, lines: LineIndex) -> None:
+        self.lines = lines
+
+    def human(self, row: int, byte_col: int) -> tuple[int, int]:
+        """1-based ``(line, column)`` of the 0-based ``row`` and byte column."""
+        lines = self.lines
+        if lines.is_ascii and 0 <= row < lines.line_count and byte_col >= 0:
+            start, end = lines.line_bounds(row)
+            if start + byte_col <= end:  # on its line, where a byte is a character: what position() gives
+                return row + 1, byte_col + 1
+        start = lines.starts[min(row, lines.line_count - 1)]
+        _, column = lines.position(start + byte_col, Encoding.UTF32)
+        return row + 1, column + 1
+
+
+def line_index(data: bytes) -> HumanLines:
+    """The :class:`HumanLines` of ``data``."""
+    return HumanLines(LineIndex.of(data))
 
 
 def offset_from_human(data: bytes, line: int, column: int) -> int:

@@ -279,7 +279,7 @@ def test_infer_loads_the_classifier_only_when_an_answer_needs_it(tmp_path: Path,
     )
     assert code == 0 and json.loads(out)["predictions"]
     assert bool(loaded) == loads, loaded
-    assert any((tmp_path / "cache" / "library" / "models").glob("classifier-*.onnx")) == loads
+    assert any((tmp_path / "cache" / "library" / "models").glob("classifier-*/model.onnx")) == loads
 
 
 def test_an_edit_run_answers_the_classifiers_batches_of_the_last_run(tmp_path: Path) -> None:

@@ -106,6 +106,41 @@ def test_words_of_identifiers() -> None:
     assert enc.sub_id("return") == enc.sub_id("(") == enc.sub_id("1.5") == enc.sub_id("<str>") == 0
 
 
+@pytest.mark.parametrize("chunk", [1, 3, 256])
+def test_token_streams_skip_the_lines_of_cut_spans_with_the_same_tokens(
+    monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    """A stream restarts its scan after the last line break of a string or an
+    annotation it cuts (``by_line``): the tokens and offsets of the scan through
+    every line, a "comment" that starts in a string and runs past its end
+    included, read in chunks of any size."""
+    from typelens.analyzer import build_graph
+    from typelens.typeinfer import features
+
+    code = (
+        'x = "a#b"; y = 1\n'
+        'def f(a: "int # x" = 1, b: dict[\n    str,\n    int,\n] = {}) -> (\n  int\n):\n'
+        '    """doc\n    # not a comment\n    more # x"""; q = 1\n'
+        "    s = '''one\ntwo # three\nfour'''; t = 5\n"
+        "    u = f'{a!r:>{b}} # {q}' + rb'\\n#'  # c\n"
+        '    return "abc\\\ndef#"; k = 3\n'
+        'v = """unterminated\nw = 1\n'
+    )
+    monkeypatch.setattr(features, "_CHUNK", chunk)
+    g = build_graph(code)
+    by_line = features.TokenStream(g)
+    through = features.TokenStream(g)  # the same spans, every line scanned
+    hidden, strings = list(through._covering[0].spans), list(through._covering[1].spans)
+    through._scan(g.source.data, features._TOKEN, hidden, strings, (b"#",), (":", "->"), False)
+    assert by_line._by_line and not through._by_line and strings and hidden
+    size = len(code.encode())
+    for byte in (size // 5, size // 2, size + 1):  # partial scans first, as the windows ask
+        assert by_line.window(byte, 4) == through.window(byte, 4)
+    assert (by_line.tokens, by_line.starts) == (through.tokens, through.starts)
+    # the scan's own reading, kept: a `#` in a string's last line starts a "comment" to the line's end
+    assert "y" not in by_line.tokens and "q" not in by_line.tokens and "t" in by_line.tokens
+
+
 def test_value_shapes_say_what_a_symbol_is_bound_to() -> None:
     from typelens.analyzer import build_graph
     from typelens.typeinfer.features import targets
@@ -440,32 +475,67 @@ def test_a_damaged_graph_fails_the_run_only_when_an_answer_needs_the_classifier(
 
 def test_a_saved_optimised_graph_gives_the_same_probabilities(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The shipped classifier through its optimised graph in the cache folder
-    (saved by the first session, loaded by the next) ranks real samples with the
-    same probabilities, bit for bit, as a session that optimises afresh; a
-    damaged entry is replaced."""
+    (saved by the first session, loaded by the next; its tables in a file of their
+    own, which onnxruntime maps) ranks real samples with the same probabilities,
+    bit for bit, as a session that optimises afresh; an entry whose graph or
+    tables are damaged or missing is replaced."""
     from typelens.typeinfer.hybrid import DEFAULT_MODEL
     from typelens.typeinfer.neural import runtime
 
-    loaded: list[str] = []
+    loaded: list[Path] = []  # the folder of each graph a session loads
     session = runtime._session
     monkeypatch.setattr(
-        runtime, "_session", lambda path, *a, **k: loaded.append(Path(path).name) or session(path, *a, **k)
+        runtime, "_session", lambda path, *a, **k: loaded.append(Path(path).parent) or session(path, *a, **k)
     )
     source = tmp_path / "m.py"
     source.write_text(TEMPLATE.format(i=0) + "def join(items, sep):\n    return sep.join(items)\n")
     rows = file_samples(source, "p", "m.py")
     folder = tmp_path / "models"
     fresh = ClassifierRuntime(DEFAULT_MODEL).probabilities(rows)
-    assert loaded == ["model.onnx"]
+    assert loaded == [DEFAULT_MODEL]
     first = ClassifierRuntime(DEFAULT_MODEL, optimized_dir=folder)
-    (entry,) = folder.glob("classifier-*.onnx")
-    assert loaded[1:] == ["model.onnx", entry.name]  # optimised and saved, then loaded
+    (entry,) = folder.glob("classifier-*")
+    assert loaded[1:] == [DEFAULT_MODEL, entry]  # optimised and saved, then loaded
+    assert sorted(f.name for f in entry.iterdir()) == ["model.data", "model.onnx"]
+    assert (entry / "model.data").stat().st_size > 10 * (entry / "model.onnx").stat().st_size
     second = ClassifierRuntime(DEFAULT_MODEL, optimized_dir=folder)
-    assert loaded[3:] == [entry.name]
+    assert loaded[3:] == [entry]
     assert np.array_equal(first.probabilities(rows), fresh) and np.array_equal(second.probabilities(rows), fresh)
-    entry.write_bytes(entry.read_bytes()[:1000])
-    again = ClassifierRuntime(DEFAULT_MODEL, optimized_dir=folder)
-    assert np.array_equal(again.probabilities(rows), fresh) and entry.stat().st_size > 1000
+    for name, damage in (
+        ("model.onnx", lambda b: b[:1000]),
+        ("model.data", lambda b: b[: len(b) // 2]),
+        ("model.data", None),
+    ):
+        part = entry / name
+        if damage is None:
+            part.unlink()
+        else:
+            part.write_bytes(damage(part.read_bytes()))
+        again = ClassifierRuntime(DEFAULT_MODEL, optimized_dir=folder)
+        assert np.array_equal(again.probabilities(rows), fresh)
+        assert (entry / "model.onnx").stat().st_size > 1000 and (entry / "model.data").stat().st_size > 10**6
+    assert [p.name for p in folder.iterdir()] == [entry.name]  # no temporary folder left
+
+
+def test_saved_optimised_graphs_keep_the_newest_entries(tmp_path: Path) -> None:
+    """Saving an entry prunes the older ones past ``OPTIMIZED_KEEP`` (an earlier
+    version's single files too) and never a temporary folder of a run in progress."""
+    from typelens.typeinfer.hybrid import DEFAULT_MODEL
+    from typelens.typeinfer.neural import runtime
+
+    folder = tmp_path / "models"
+    folder.mkdir()
+    for n in range(runtime.OPTIMIZED_KEEP):
+        (folder / f"classifier-{n}").mkdir()
+        (folder / f"classifier-{n}" / "model.onnx").write_bytes(b"old")
+        os.utime(folder / f"classifier-{n}", ns=(n * 10**9, n * 10**9))
+    (folder / "classifier-old.onnx").write_bytes(b"an earlier version's entry")
+    os.utime(folder / "classifier-old.onnx", ns=(0, 0))
+    (folder / "tmp-1-classifier-x").mkdir()  # another run's, being written
+    ClassifierRuntime(DEFAULT_MODEL, optimized_dir=folder)
+    kept = sorted(p.name for p in folder.iterdir())
+    assert len([k for k in kept if k.startswith("classifier-")]) == runtime.OPTIMIZED_KEEP
+    assert "classifier-0" not in kept and "classifier-old.onnx" not in kept and "tmp-1-classifier-x" in kept
 
 
 def test_the_classifiers_answers_are_kept_by_whole_batch(tmp_path: Path) -> None:

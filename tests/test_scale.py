@@ -19,6 +19,7 @@ from typelens.typeinfer.apply_rounds import BUDGET_NOTE, Annotated, Snapshot, _O
 from typelens.typeinfer.checks import FileChecker
 from typelens.typeinfer.engine import FILE_STEPS
 from typelens.typeinfer.features import TokenStream
+from typelens.typeinfer.engine import BudgetSpent
 from typelens.typeinfer.predictions import FilePredictor
 from typelens.typeinfer.run import InferOptions, check_paths, file_sets, infer_paths, open_session
 from typelens.typeinfer.stepped import budgeted
@@ -92,6 +93,28 @@ def test_a_chain_deeper_than_a_stack_leaves_no_garbage_cycles(tmp_path: Path) ->
 def _analysed(path: Path):
     session = open_session(file_sets([path])[0], InferOptions(mode="static", use_cache=False))
     return session.engine(share_library=False)
+
+
+@pytest.mark.pure_only(reason="patches predictions.FILE_STEPS")
+def test_a_file_answered_at_once_ends_where_its_steps_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``FilePredictor.run`` (one file budget around every item) gives the answers
+    its steps give under ``stepped.budgeted`` (a budget per step, the editor's
+    way), within the file's budget and past it."""
+    path = tmp_path / "many.py"
+    path.write_text("".join(f"def f{i}(a):\n    return a + {i}\n" for i in range(300)) + "f0(1)\n")
+    for budget, cut in ((3_000, True), (100_000, False)):
+        monkeypatch.setattr("typelens.typeinfer.predictions.FILE_STEPS", budget)
+        at_once = FilePredictor(_analysed(path), str(path.resolve()), "many.py")
+        found = at_once.run()
+        stepped = FilePredictor(_analysed(path), str(path.resolve()), "many.py")
+        spent = False
+        try:
+            for _ in budgeted(stepped.engine, stepped._collect(True, stepped.g.symbols, stepped.g.scopes), budget):
+                pass
+        except BudgetSpent:
+            spent = True
+        assert (at_once.partial, spent) == (cut, cut)
+        assert found == stepped.found() and 0 < len(found)
 
 
 def test_past_the_file_budget_the_answers_given_are_kept_whole(tmp_path: Path) -> None:
@@ -295,7 +318,7 @@ def _annotated(path: Path):
     return done
 
 
-@pytest.mark.pure_only(reason="patches predictions.budgeted")
+@pytest.mark.pure_only(reason="patches predictions.FILE_STEPS")
 def test_apply_annotates_a_file_past_its_budget_in_one_round(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -305,9 +328,7 @@ def test_apply_annotates_a_file_past_its_budget_in_one_round(
     path.write_text("".join(f"def f{i}(a):\n    return a + {i}\n" for i in range(300)) + "f0(1)\n")
     whole = _annotated(path)
     assert whole.settled and BUDGET_NOTE not in [n.text for n in whole.notes] and whole.new_raw is not None
-    monkeypatch.setattr(
-        "typelens.typeinfer.predictions.budgeted", lambda engine, steps_of: budgeted(engine, steps_of, steps=3_000)
-    )
+    monkeypatch.setattr("typelens.typeinfer.predictions.FILE_STEPS", 3_000)  # the file's budget
     cut = _annotated(path)
     assert (cut.rounds, cut.settled, [n.text for n in cut.notes]) == (0, False, [BUDGET_NOTE])
     assert cut.new_raw is not None and whole.new_raw is not None

@@ -46,6 +46,7 @@ _ANNOTATION_FIELDS = {
     ("typed_default_parameter", "type"),
     ("function_definition", "return_type"),
 }
+_ANNOTATION_FIELD_NAMES = frozenset(field for _, field in _ANNOTATION_FIELDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,15 +71,16 @@ class TokenStream:
     buffer, same length and line breaks), so the tokens agree with its nodes."""
 
     def __init__(self, g: ProgramGraph, data: bytes | None = None) -> None:
+        parents, kinds = g.parents, g.kinds
         hidden = [
             (g.start_bytes[n], g.end_bytes[n])
-            for n in range(len(g.kinds))
-            if (g.kinds[g.parents[n]] if g.parents[n] >= 0 else "", g.fields[n]) in _ANNOTATION_FIELDS
+            for n, name in enumerate(g.fields)
+            if name in _ANNOTATION_FIELD_NAMES and parents[n] >= 0 and (kinds[parents[n]], name) in _ANNOTATION_FIELDS
         ]
-        strings = [(g.start_bytes[n], g.end_bytes[n]) for n, k in enumerate(g.kinds) if k == "string"]
-        # drop the `:` of `x: T` and the `->` before a cut annotation
+        strings = [(g.start_bytes[n], g.end_bytes[n]) for n, k in enumerate(kinds) if k == "string"]
+        # drop the `:` of `x: T` and the `->` before a cut annotation; no token spans a line
         text = g.source.data if data is None else data
-        self._scan(text, _TOKEN, sorted(hidden), sorted(strings), (b"#",), (":", "->"))
+        self._scan(text, _TOKEN, sorted(hidden), sorted(strings), (b"#",), (":", "->"), True)
 
     def _scan(
         self,
@@ -88,6 +90,7 @@ class TokenStream:
         strings: list[tuple[int, int]],
         comments: tuple[bytes, ...],
         dropped: tuple[str, ...],
+        by_line: bool = False,
     ) -> None:
         """Tokenise ``data`` with ``pattern``: tokens starting with ``comments`` are
         skipped, each ``hidden`` span is cut (and a token of ``dropped`` right
@@ -95,10 +98,17 @@ class TokenStream:
 
         The scan goes on as far as the questions asked need (:meth:`_reach`): the
         models may read the first functions of a file only (a file past its
-        analysis budget), and each answer is that of the whole scan."""
+        analysis budget), and each answer is that of the whole scan.
+
+        ``by_line``: no match of ``pattern`` holds a line break, so the matches
+        after one are those of a scan started right after it: a cut span's lines
+        but its last are not scanned (a docstring's words were half of a file's
+        matches), the tokens those of the scan through them."""
         self.tokens: list[str] = []
         self.starts: list[int] = []
         self.data = data
+        self._pattern = pattern
+        self._by_line = by_line
         self._matches: Iterator[re.Match[bytes]] | None = pattern.finditer(data)
         self._skip_until = 0
         self._covering = (_Covering(hidden), _Covering(strings))
@@ -124,42 +134,65 @@ class TokenStream:
         strings, at_string = in_string.spans, in_string.at
         last_hidden, last_string = len(hidden) - 1, len(strings) - 1
         skip_until = self._skip_until
-        assert self._matches is not None  # called only while the scan goes on
+        matches: Iterator[re.Match[bytes]] | None = self._matches
+        assert matches is not None  # called only while the scan goes on
+        by_line = self._by_line
         seen = 0
-        for m in itertools.islice(self._matches, n):
-            seen += 1
-            start = m.start()
-            if start < skip_until:
-                continue
-            text = m.group()
-            if text.startswith(comments):
-                continue
-            while at_hidden < last_hidden and hidden[at_hidden + 1][0] <= start:
-                at_hidden += 1
-            if at_hidden >= 0 and start < hidden[at_hidden][1]:
-                skip_until = hidden[at_hidden][1]
-                if tokens and tokens[-1] in dropped:
-                    tokens.pop()
-                    starts.pop()
-                continue
-            while at_string < last_string and strings[at_string + 1][0] <= start:
-                at_string += 1
-            if at_string >= 0 and start < strings[at_string][1]:
-                skip_until = strings[at_string][1]
-                tokens.append("<str>")
+        while matches is not None and seen < n:
+            reading, matches = matches, None  # None after this pass: the data's end (or a later scan's start)
+            for m in itertools.islice(reading, n - seen):
+                seen += 1
+                start = m.start()
+                if start < skip_until:
+                    continue
+                text = m.group()
+                if text.startswith(comments):
+                    continue
+                while at_hidden < last_hidden and hidden[at_hidden + 1][0] <= start:
+                    at_hidden += 1
+                if at_hidden >= 0 and start < hidden[at_hidden][1]:
+                    skip_until = hidden[at_hidden][1]
+                    if tokens and tokens[-1] in dropped:
+                        tokens.pop()
+                        starts.pop()
+                    if by_line and self._has_lines(m.end(), skip_until):
+                        matches = self._after_last_line(m.end(), skip_until)
+                        break
+                    continue
+                while at_string < last_string and strings[at_string + 1][0] <= start:
+                    at_string += 1
+                if at_string >= 0 and start < strings[at_string][1]:
+                    skip_until = strings[at_string][1]
+                    tokens.append("<str>")
+                    starts.append(start)
+                    self._final = len(tokens)
+                    if by_line and self._has_lines(m.end(), skip_until):
+                        matches = self._after_last_line(m.end(), skip_until)
+                        break
+                    continue
+                token = text.decode("utf-8", "replace")
+                tokens.append(token)
                 starts.append(start)
-                self._final = len(tokens)
-                continue
-            token = text.decode("utf-8", "replace")
-            tokens.append(token)
-            starts.append(start)
-            if token not in dropped:  # a cut drops only a `dropped` token right before it
-                self._final = len(tokens)
+                if token not in dropped:  # a cut drops only a `dropped` token right before it
+                    self._final = len(tokens)
+            else:
+                if seen == n:  # the chunk is read: the scan goes on from here next time
+                    matches = reading
         in_hidden.at, in_string.at = at_hidden, at_string
-        if seen < n:  # the end of the data: every token is final
-            self._matches = None
+        self._matches = matches
+        if matches is None:  # the end of the data: every token is final
             self._final = len(tokens)
         self._skip_until = skip_until
+
+    def _has_lines(self, end: int, skip_until: int) -> bool:
+        """Whether a line starts in ``(end, skip_until]``: a line break in ``[end, skip_until)``."""
+        return self.data.find(b"\n", end, skip_until) >= 0
+
+    def _after_last_line(self, end: int, skip_until: int) -> Iterator[re.Match[bytes]]:
+        """The matches from the last line that starts in ``(end, skip_until]``: with
+        ``by_line``, those of the scan through the lines before it, whose every
+        match starts before ``skip_until`` and is skipped."""
+        return self._pattern.finditer(self.data, self.data.rfind(b"\n", end, skip_until) + 1)
 
     def window(self, byte: int, size: int) -> list[str]:
         self._reach(byte, size + 1)

@@ -22,7 +22,7 @@ from typelens.analyzer import ProgramGraph, Scope, ScopeKind, Symbol, SymbolKind
 from .annotation_form import as_written
 from .annotations import declared_annotation
 from .callables import signature
-from .engine import BudgetSpent, TypeEngine
+from .engine import FILE_STEPS, BudgetSpent, TypeEngine
 from .predicted import Prediction as Prediction  # re-exported: the record is defined apart from the engine
 from .self_type import as_annotated
 from .stepped import budgeted
@@ -78,16 +78,25 @@ class FilePredictor:
         (:meth:`TypeEngine.file_budget`), each name or function within
         :data:`ITEM_STEPS` of it: past an item's, that item's answers are left out,
         past the file's, every later one."""
-        for _ in self.steps(functions):
-            pass
-        return self.found()
+        return self._run_all(functions, self.g.symbols, self.g.scopes)
 
     def run_items(self, symbols: Sequence[Symbol], scopes: Sequence[Scope]) -> list[Prediction]:
         """The answers of these names and functions alone, as :meth:`run` gives them
         (in its order, each item within its budget): what an editor's hover reads
         about the name under the cursor, without the rest of the file's answers."""
-        for _ in self.steps(items=(symbols, scopes)):
-            pass
+        return self._run_all(True, symbols, scopes)
+
+    def _run_all(self, functions: bool, symbols: Sequence[Symbol], scopes: Sequence[Scope]) -> list[Prediction]:
+        """:meth:`steps` run at once: one budget of :data:`FILE_STEPS` around them all
+        ends where :func:`budgeted`'s budget per step ends (nothing asks between the
+        steps), without its generator and budget per item (a twentieth of a
+        file's answers outside the engine's questions)."""
+        try:
+            with self.engine.file_budget(FILE_STEPS):
+                for _ in self._collect(functions, symbols, scopes):
+                    pass
+        except BudgetSpent:
+            self._spent()
         return self.found()
 
     def steps(
@@ -99,8 +108,11 @@ class FilePredictor:
         try:
             yield from budgeted(self.engine, self._collect(functions, *(items or (self.g.symbols, self.g.scopes))))
         except BudgetSpent:
-            self.partial = True
-            logger.warning("%s: the analysis ran past the file's budget; later answers are left out", self.display)
+            self._spent()
+
+    def _spent(self) -> None:
+        self.partial = True
+        logger.warning("%s: the analysis ran past the file's budget; later answers are left out", self.display)
 
     def _collect(self, functions: bool, symbols: Sequence[Symbol], scopes: Sequence[Scope]) -> Iterator[None]:
         """Each rebinding in the order of the file first, then the variables and

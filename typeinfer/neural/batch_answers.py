@@ -50,6 +50,7 @@ class BatchAnswers:
         self._kept: dict[str, Ranked] | None = None  # the file's batches, once read (see _old)
         self._used: dict[str, Ranked] = {}
         self._sent: set[str] = set()  # the keys new_batches gave already
+        self._asked: tuple[list[dict], str] | None = None  # the batch get() last hashed, and its key
 
     @property
     def _old(self) -> dict[str, Ranked]:
@@ -70,13 +71,17 @@ class BatchAnswers:
 
     def get(self, samples: list[dict]) -> Ranked | None:
         key = _key(samples)
+        self._asked = (samples, key)
         found = self._used.get(key) or self._old.get(key)
         if found is not None:
             self._used[key] = found
         return found
 
     def put(self, samples: list[dict], ranked: Ranked) -> None:
-        self._used[_key(samples)] = ranked
+        """Keep ``ranked`` as the answer of ``samples``: the batch a miss of
+        :meth:`get` just hashed (the same list, unchanged since) is not hashed again."""
+        asked = self._asked
+        self._used[asked[1] if asked is not None and asked[0] is samples else _key(samples)] = ranked
 
     def new_batches(self) -> dict[str, Ranked]:
         """The batches asked of the model since the last call (a worker process's,
