@@ -502,14 +502,13 @@ def _primed_with(path: Path, edited: str, run) -> None:
 
 
 @pytest.mark.skipif(sys.version_info[:2] != (3, 11), reason="the stdlib files that show it are 3.11's")
-@pytest.mark.xfail(strict=True, reason="known (issue 24 note, fourteenth round): a recorded run cuts cycles elsewhere")
 def test_a_recorded_run_of_asyncio_tasks_and_futures_finds_what_a_cold_run_does(tmp_path: Path) -> None:
     """The stdlib's ``asyncio/futures.py`` and ``tasks.py`` as a package of two
-    files: the first run after a cold one records reads, works other files'
-    questions out as turns of their own, and cuts the cycle through
-    ``futures._get_loop``'s call sites and ``Task``'s base in another place,
-    reporting ``'Task' has no attribute '_source_traceback'`` that a cold run
-    does not (found by the fourteenth round, not fixed yet)."""
+    files: the first run after a cold one records reads and works other files'
+    questions out as turns of their own, with models of their own; ``Task``
+    (a class whose module binds its name to ``_asyncio.Task`` later) met in one
+    turn is a class type another turn must still find the definition of, or it
+    reports ``'Task' has no attribute '_source_traceback'`` that a cold run does not."""
     import asyncio
 
     pkg = tmp_path / "proj" / "aio"

@@ -115,7 +115,7 @@ class ClassInfo:
 class ClassModel:
     def __init__(self, engine: "Engine") -> None:
         self.engine = engine
-        self._defs: dict[str, tuple[str, int]] = {}
+        self._defs = engine.class_definitions  # the engine's, shared by its models (see there)
         self._infos: dict[tuple[str, int], ClassInfo] = {}
         # path: (graph, scope: the positions of its symbols in the graph's table)
         self._by_scope: dict[str, tuple[ProgramGraph, dict[int, list[int]]]] = {}
@@ -158,6 +158,8 @@ class ClassModel:
     def definition(self, cls: ClassType) -> tuple[str, int] | None:
         hit = self._defs.get(cls.name)
         if hit is not None:
+            if hit not in self._class_types and self.engine.is_elsewhere(hit[0]):
+                self.class_type(*hit)  # met in another turn: its answer is read here too
             return hit
         if "." not in cls.name:
             module = "typing" if cls.name in _TYPING_CLASSES else "builtins"

@@ -191,6 +191,11 @@ class TypeEngine(StepBudgets):
         self._graphs: dict[str, ProgramGraph | None] = {}
         self._graphs_given: set[str] = set()
         self._resolved: dict[tuple[str, str], Definition | ModuleLocation | None] = {}  # see resolve_name
+        # a class's qualified name -> (file, class node), for every class met so far: kept
+        # for the engine's life, not with the models that about() and begin_file make
+        # anew, since a class type handed on by the memo names its class only by that
+        # name, which its module may bind to something else (``Task = _asyncio.Task``)
+        self.class_definitions: dict[str, tuple[str, int]] = {}
         self._project_files: dict[str, int] = {}
         self.project_paths: list[str] = []
         # what the editor features keep per engine (.ide.completion's member lists): here,
