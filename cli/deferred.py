@@ -47,9 +47,11 @@ import types
 
 UNUSED_BY_BATCH_COMMANDS = ("subprocess", "shellingham", "typeshed_client")
 
-# One load at a time: a second thread that reads a name while the first runs
-# the module's code waits for it, as it would wait on the import lock.
+# One load at a time: a second thread that reads a name the module lacks while
+# the first runs its code waits for it, as it would wait on the import lock (a
+# name already set is read at once: batch commands run one thread).
 _LOADING = threading.RLock()
+_RUNNING: set[int] = set()  # the ids of the deferred modules whose code runs now
 
 
 class DeferredModule(types.ModuleType):
@@ -57,11 +59,21 @@ class DeferredModule(types.ModuleType):
 
     def __getattr__(self, name: str) -> object:
         with _LOADING:
-            if type(self) is DeferredModule:
+            if type(self) is DeferredModule and id(self) not in _RUNNING:
                 spec = self.__spec__
                 assert spec is not None and spec.loader is not None  # set by defer()
-                spec.loader.exec_module(self)
-                self.__class__ = types.ModuleType
+                _RUNNING.add(id(self))
+                try:
+                    spec.loader.exec_module(self)
+                except BaseException:
+                    # as a failed import: out of sys.modules, and its code is not run again
+                    if sys.modules.get(spec.name) is self:
+                        del sys.modules[spec.name]
+                    raise
+                finally:
+                    _RUNNING.discard(id(self))
+                    self.__class__ = types.ModuleType
+        # while its own code runs, a name it has not set yet is missing (a module being imported)
         return types.ModuleType.__getattribute__(self, name)
 
 

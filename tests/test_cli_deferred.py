@@ -54,6 +54,53 @@ def test_a_deferred_module_runs_once_on_first_use() -> None:
     assert found["from_import"] == [1.0, 0.0, 0.0] and found["missing"] and found["submodule"]
 
 
+_FAILING = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from typelens.cli.deferred import defer
+
+defer(("failing", "selfread"))
+import failing, selfread
+
+errors = []
+for _ in range(2):
+    try:
+        failing.anything
+    except ZeroDivisionError:
+        errors.append("ZeroDivisionError")
+    except AttributeError:
+        errors.append("AttributeError")
+print(json.dumps({
+    "errors": errors,
+    "in_modules": "failing" in sys.modules,
+    "selfread": selfread.found,
+    "selfread_type": type(selfread).__name__,
+}))
+"""
+
+
+def test_a_deferred_module_fails_once_and_reads_itself_as_an_import_does(tmp_path: Path) -> None:
+    """A deferred module whose code raises runs once and leaves ``sys.modules``
+    (a later read finds a plain half-run module, not a second run); one that reads
+    a name of its own it has not set yet finds it missing, as a module being
+    imported does, instead of starting its own code again."""
+    (tmp_path / "failing.py").write_text("RUNS = 1\nprint('ran', flush=True)\n1 / 0\n", encoding="utf-8")
+    (tmp_path / "selfread.py").write_text(
+        "import sys\nfound = hasattr(sys.modules[__name__], 'later')\nlater = 1\n", encoding="utf-8"
+    )
+    run = subprocess.run([sys.executable, "-c", _FAILING, str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr[-2000:]
+    lines = run.stdout.splitlines()
+    assert lines.count("ran") == 1
+    found = json.loads(lines[-1])
+    assert found == {
+        "errors": ["ZeroDivisionError", "AttributeError"],
+        "in_modules": False,
+        "selfread": False,
+        "selfread_type": "module",
+    }
+
+
 _WATCH = """
 import atexit, json, sys
 from typelens.cli.main import main
