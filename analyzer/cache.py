@@ -57,11 +57,11 @@ import time
 import zlib
 from array import array
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Sequence
 
 from .heap import paused_gc
 from .digest import blake2b
-from .graph import EdgeKind, ImportBinding, ProgramGraph, Scope, ScopeKind, SymbolTable, symbol_table_of
+from .graph import EdgeKind, ImportBinding, ProgramGraph, ScopeKind, SymbolTable, scopes_of_columns, symbol_table_of
 from .source import Source
 from .spans import Diagnostic, Span
 
@@ -108,6 +108,12 @@ _ARRAYS = (
     "symbol_defs",
     "symbol_use_ends",
     "symbol_uses",
+)
+# the columns a loaded graph keeps as arrays, read a few values each (a node's subtree
+# end, a symbol's definitions and uses once made): a Python int for each value of
+# these was a sixth of loading a run's library graphs
+_PACKED = frozenset(
+    _ARRAYS.index(name) for name in ("subtree_ends", "symbol_def_ends", "symbol_defs", "symbol_use_ends", "symbol_uses")
 )
 
 
@@ -552,7 +558,7 @@ def graph_to_bytes(graph: ProgramGraph, *, with_ends: bool = True) -> bytes:
     return body + _CHECK.pack(zlib.crc32(body))
 
 
-def _int32s(column: list[int]) -> bytes:
+def _int32s(column: Sequence[int]) -> bytes:
     """``column`` as native-order 32-bit integers, the bytes of ``array(_INT,
     column)`` at a third of its cost (the array converts item by item);
     ``struct.error`` for a value out of range."""
@@ -595,19 +601,27 @@ def graph_from_bytes(blob: bytes) -> ProgramGraph:
     data = body[at : at + sizes[-1]].tobytes()
     at += sizes[-1]
     counts = sizes[:-1] + [n for _, n in header["edges"] for _ in (0, 1)]
-    columns = []
-    for count in counts:
+    columns: list[list[int]] = []
+    packed: dict[str, array[int]] = {}
+    for i, count in enumerate(counts):
         column = body[at : at + 4 * count]
         if len(column) != 4 * count:
             raise ValueError("truncated array")
-        columns.append(column.cast(_INT).tolist())
+        if i in _PACKED:
+            packed[_ARRAYS[i]] = kept = array(_INT)
+            kept.frombytes(column)  # a copy of the bytes, no int made
+            columns.append([])
+        else:
+            columns.append(column.cast(_INT).tolist())
         at += 4 * count
     if at != len(body):
         raise ValueError(f"{len(body) - at} bytes left over")
-    return _assemble(header, data, dict(zip(_ARRAYS, columns)), columns[len(_ARRAYS) :])
+    return _assemble(header, data, dict(zip(_ARRAYS, columns)), packed, columns[len(_ARRAYS) :])
 
 
-def _assemble(header: dict, data: bytes, c: dict[str, list[int]], edge_columns: list[list[int]]) -> ProgramGraph:
+def _assemble(
+    header: dict, data: bytes, c: dict[str, list[int]], packed: dict[str, array[int]], edge_columns: list[list[int]]
+) -> ProgramGraph:
     text = header["text"] if header["text"] is not None else data.decode("utf-8", "surrogateescape")
     source = Source(
         header["path"],
@@ -617,11 +631,12 @@ def _assemble(header: dict, data: bytes, c: dict[str, list[int]], edge_columns: 
         header["is_binary"],
         tuple(_diagnostic(row) for row in header["source_diagnostics"]),
     )
-    kinds, fields, string = header["kinds"], header["fields"], header["strings"].__getitem__
+    kinds, fields, strings = header["kinds"], header["fields"], header["strings"]
+    string = strings.__getitem__
     edges = {
         _EDGE_KINDS[kind]: (edge_columns[2 * i], edge_columns[2 * i + 1]) for i, (kind, _) in enumerate(header["edges"])
     }
-    ends = c["subtree_ends"]
+    ends = packed["subtree_ends"]
     if ends and len(ends) != len(c["kinds"]):
         raise ValueError(f"{len(ends)} subtree ends for {len(c['kinds'])} nodes")
     return ProgramGraph(
@@ -633,18 +648,16 @@ def _assemble(header: dict, data: bytes, c: dict[str, list[int]], edge_columns: 
         fields=list(map(fields.__getitem__, c["fields"])),
         names=dict(zip(c["name_nodes"], map(string, c["name_strings"]))),
         scope_of=c["scope_of"],
-        scopes=tuple(
-            map(
-                Scope,
-                c["scope_ids"],
-                map(_SCOPE_KINDS.__getitem__, c["scope_kinds"]),
-                c["scope_nodes"],
-                map(string, c["scope_names"]),
-                map(string, c["scope_qualnames"]),
-                c["scope_parents"],
-                c["scope_entries"],
-                c["scope_exits"],
-            )
+        scopes=scopes_of_columns(
+            c["scope_ids"],
+            c["scope_kinds"],
+            c["scope_nodes"],
+            c["scope_names"],
+            c["scope_qualnames"],
+            c["scope_parents"],
+            c["scope_entries"],
+            c["scope_exits"],
+            strings,
         ),
         symbols=SymbolTable(
             c["symbol_table_ids"],
@@ -652,10 +665,10 @@ def _assemble(header: dict, data: bytes, c: dict[str, list[int]], edge_columns: 
             c["symbol_scopes"],
             c["symbol_kinds"],
             c["symbol_globals"],
-            c["symbol_def_ends"],
-            c["symbol_defs"],
-            c["symbol_use_ends"],
-            c["symbol_uses"],
+            packed["symbol_def_ends"],
+            packed["symbol_defs"],
+            packed["symbol_use_ends"],
+            packed["symbol_uses"],
         ),
         symbol_of=dict(zip(c["symbol_nodes"], c["symbol_ids"])),
         imports=tuple(ImportBinding(*row) for row in header["imports"]),

@@ -111,6 +111,9 @@ class ScopeKind(str, enum.Enum):
     BLOCK = "block"  # TypeScript/JavaScript: a block holding let/const (analyzer.typescript)
 
 
+_SCOPE_KINDS: Final = tuple(ScopeKind)  # a graph-cache entry's scope kinds index this
+
+
 @dataclass(frozen=True, slots=True, init=False)
 class Scope:
     """A Python scope.  ``node`` is the module/class/function/lambda/comprehension node."""
@@ -158,6 +161,46 @@ class Scope:
         # pickled whole by its constructor: compiled by mypyc, the default sets each field of a
         # bare instance, which a frozen class refuses (graphs built in --jobs workers)
         return Scope, (self.id, self.kind, self.node, self.name, self.qualname, self.parent, self.entry, self.exit)
+
+
+def scopes_of_columns(
+    ids: list[int],
+    kinds: list[int],
+    nodes: list[int],
+    names: list[int],
+    qualnames: list[int],
+    parents: list[int],
+    entries: list[int],
+    exits: list[int],
+    strings: list[str],
+) -> tuple[Scope, ...]:
+    """The scopes of a graph-cache entry from its columns, one row per scope:
+    ``kinds`` index ``ScopeKind`` (in declaration order), ``names`` and
+    ``qualnames`` index ``strings``.  A loop here, compiled, calls the native
+    constructor: ``map(Scope, ...)`` from the interpreted cache module cost
+    1.2 us a scope (a seventh of loading a run's library graphs).  ``ValueError``
+    for columns of unequal lengths, ``IndexError`` for an index out of range."""
+    count = len(ids)
+    if not (
+        len(kinds) == len(nodes) == len(names) == len(qualnames) == len(parents) == len(entries) == len(exits) == count
+    ):
+        raise ValueError(f"scope columns of {count} ids have other lengths; pass one row per scope")
+    scope_kinds = _SCOPE_KINDS
+    made: list[Scope] = []
+    for i in range(count):
+        made.append(
+            Scope(
+                ids[i],
+                scope_kinds[kinds[i]],
+                nodes[i],
+                strings[names[i]],
+                strings[qualnames[i]],
+                parents[i],
+                entries[i],
+                exits[i],
+            )
+        )
+    return tuple(made)
 
 
 class SymbolKind(str, enum.Enum):
@@ -266,7 +309,8 @@ class SymbolTable(Sequence[Symbol]):
     entry's columns: position ``i``'s id, name, scope, kind (an index into
     ``SymbolKind``), whether it was declared ``global``, and its definitions and
     uses as the slices ``defs[def_ends[i - 1]:def_ends[i]]`` (the same for uses)
-    of two flat lists.  Reading a position makes that one symbol, and keeps it;
+    of two flat sequences (the cache loads the last four as arrays: no int made
+    for a value never read).  Reading a position makes that one symbol, and keeps it;
     iterating makes them all.  It compares equal to the tuple of the same
     symbols.  Example::
 
@@ -285,10 +329,10 @@ class SymbolTable(Sequence[Symbol]):
         scopes: list[int],
         kinds: list[int],
         globals_: list[int],
-        def_ends: list[int],
-        defs: list[int],
-        use_ends: list[int],
-        uses: list[int],
+        def_ends: Sequence[int],
+        defs: Sequence[int],
+        use_ends: Sequence[int],
+        uses: Sequence[int],
     ) -> None:
         count = len(ids)
         if not (len(names) == len(scopes) == len(kinds) == len(globals_) == len(def_ends) == len(use_ends) == count):
@@ -336,7 +380,7 @@ class SymbolTable(Sequence[Symbol]):
         )
         return sym
 
-    def columns(self) -> tuple[list[int], ...]:
+    def columns(self) -> tuple[Sequence[int], ...]:
         """The integer columns, in :class:`SymbolTable`'s argument order (names left out)."""
         return (
             self.ids,
@@ -498,7 +542,7 @@ class ProgramGraph:
         diagnostics: tuple[Diagnostic, ...],
         children: list[list[int]] | None = None,
         recovered: tuple[bytes, tuple[tuple[int, int], ...]] | None = None,
-        subtree_ends: list[int] | None = None,
+        subtree_ends: Sequence[int] | None = None,
     ) -> None:
         self.source = source
         self.kinds = kinds
@@ -620,7 +664,7 @@ class ProgramGraph:
         what the graph cache stores so that a loaded graph answers
         :meth:`children` without a table of every node's children."""
         if self._ends is not None:
-            return self._ends
+            return list(self._ends)
         return subtree_ends(self.parents)
 
     def child_by_field(self, node: int, field: str) -> int | None:

@@ -17,7 +17,16 @@ from pathlib import Path
 import pytest
 
 from typelens.analyzer import EdgeKind, GraphConfig, ProgramGraph, ProjectIndex, build_graph, build_graph_from_path
-from typelens.analyzer.graph import Symbol, SymbolKind, SymbolTable, new_symbol, subtree_ends
+from typelens.analyzer.graph import (
+    Scope,
+    ScopeKind,
+    Symbol,
+    SymbolKind,
+    SymbolTable,
+    new_symbol,
+    scopes_of_columns,
+    subtree_ends,
+)
 from typelens.analyzer.cache import GraphCache, cache_root, content_digest, graph_from_bytes, graph_to_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -526,6 +535,30 @@ def test_a_symbol_table_rejects_columns_that_do_not_fit() -> None:
         SymbolTable([0], ["x"], [0], [0], [0], [2], [3], [0], [])
     with pytest.raises(ValueError, match="kind index"):
         SymbolTable([0], ["x"], [0], [99], [0], [1], [3], [0], [])
+
+
+def test_scopes_are_made_from_their_columns_and_reject_columns_that_do_not_fit() -> None:
+    strings = ["<module>", "f", "m.f"]
+    made = scopes_of_columns([0, 1], [0, 2], [0, 5], [0, 1], [0, 2], [-1, 0], [10, 12], [11, 13], strings)
+    assert made == (
+        Scope(0, ScopeKind.MODULE, 0, "<module>", "<module>", -1, 10, 11),
+        Scope(1, ScopeKind.FUNCTION, 5, "f", "m.f", 0, 12, 13),
+    )
+    with pytest.raises(ValueError, match="other lengths"):
+        scopes_of_columns([0, 1], [0], [0, 5], [0, 1], [0, 2], [-1, 0], [10, 12], [11, 13], strings)
+    with pytest.raises(IndexError):
+        scopes_of_columns([0], [0], [0], [7], [0], [-1], [10], [11], strings)
+
+
+def test_a_loaded_graph_stores_back_to_the_same_entry() -> None:
+    """A loaded graph keeps its subtree ends and its symbols' definitions and uses
+    as arrays: what it stores, and what it answers, are the built graph's."""
+    built = build_graph_from_path(STDLIB / "argparse.py")
+    entry = graph_to_bytes(built)
+    loaded = graph_from_bytes(entry)
+    assert graph_to_bytes(loaded) == entry
+    assert loaded.subtree_ends() == built.subtree_ends()
+    assert list(loaded.symbols) == list(built.symbols)
 
 
 def test_a_loaded_graph_reads_children_off_its_subtree_ends() -> None:
