@@ -52,12 +52,12 @@ logger = logging.getLogger(__name__)
 # classes are native.  mypyc compiles the methods written here but not those that
 # ``@dataclass`` generates at import: a frozen dataclass's own ``__init__`` is
 # interpreted and sets each field through ``object.__setattr__`` (0.9 us a Scope).
-# The value classes below therefore write their ``__init__`` (``init=False``):
-# compiled, its stores go straight into the instance (0.1 us), while ``x.id = 1``
-# from anywhere else still meets the frozen ``__setattr__``; pure, it sets each
-# field as the generated one does.
+# The value classes below therefore write their ``__init__`` (``init=False``) with
+# ``object.__setattr__``, as the engine's values do (typeinfer/types.py): compiled,
+# mypyc turns each into a store straight into the instance (0.2 us a Scope), while
+# ``x.id = 1`` from anywhere else still meets the frozen ``__setattr__``; pure, it
+# sets each field as the generated one does.
 COMPILED: Final = not __file__.endswith(".py")
-_set = object.__setattr__
 
 
 class EdgeKind(str, enum.Enum):
@@ -138,24 +138,14 @@ class Scope:
         entry: int = -1,
         exit: int = -1,
     ) -> None:
-        if COMPILED:  # native stores (see COMPILED above); the frozen check is for other writers
-            self.id = id  # type: ignore[misc]
-            self.kind = kind  # type: ignore[misc]
-            self.node = node  # type: ignore[misc]
-            self.name = name  # type: ignore[misc]
-            self.qualname = qualname  # type: ignore[misc]
-            self.parent = parent  # type: ignore[misc]
-            self.entry = entry  # type: ignore[misc]
-            self.exit = exit  # type: ignore[misc]
-        else:
-            _set(self, "id", id)
-            _set(self, "kind", kind)
-            _set(self, "node", node)
-            _set(self, "name", name)
-            _set(self, "qualname", qualname)
-            _set(self, "parent", parent)
-            _set(self, "entry", entry)
-            _set(self, "exit", exit)
+        object.__setattr__(self, "id", id)
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "node", node)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "qualname", qualname)
+        object.__setattr__(self, "parent", parent)
+        object.__setattr__(self, "entry", entry)
+        object.__setattr__(self, "exit", exit)
 
     def __reduce__(self) -> tuple:
         # pickled whole by its constructor: compiled by mypyc, the default sets each field of a
@@ -237,22 +227,13 @@ class Symbol:
         uses: tuple[int, ...],
         is_global_decl: bool = False,
     ) -> None:
-        if COMPILED:  # native stores (see COMPILED above); the frozen check is for other writers
-            self.id = id  # type: ignore[misc]
-            self.name = name  # type: ignore[misc]
-            self.scope = scope  # type: ignore[misc]
-            self.kind = kind  # type: ignore[misc]
-            self.definitions = definitions  # type: ignore[misc]
-            self.uses = uses  # type: ignore[misc]
-            self.is_global_decl = is_global_decl  # type: ignore[misc]
-        else:
-            _set(self, "id", id)
-            _set(self, "name", name)
-            _set(self, "scope", scope)
-            _set(self, "kind", kind)
-            _set(self, "definitions", definitions)
-            _set(self, "uses", uses)
-            _set(self, "is_global_decl", is_global_decl)
+        object.__setattr__(self, "id", id)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "scope", scope)
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "definitions", definitions)
+        object.__setattr__(self, "uses", uses)
+        object.__setattr__(self, "is_global_decl", is_global_decl)
 
     def __reduce__(self) -> tuple:
         # pickled whole by its constructor: compiled by mypyc, the default sets each field of a
@@ -446,20 +427,12 @@ class ImportBinding:
     bound: str  # the local name ('*' for star imports)
 
     def __init__(self, node: int, statement: int, module: str, level: int, name: str | None, bound: str) -> None:
-        if COMPILED:  # native stores (see COMPILED above); the frozen check is for other writers
-            self.node = node  # type: ignore[misc]
-            self.statement = statement  # type: ignore[misc]
-            self.module = module  # type: ignore[misc]
-            self.level = level  # type: ignore[misc]
-            self.name = name  # type: ignore[misc]
-            self.bound = bound  # type: ignore[misc]
-        else:
-            _set(self, "node", node)
-            _set(self, "statement", statement)
-            _set(self, "module", module)
-            _set(self, "level", level)
-            _set(self, "name", name)
-            _set(self, "bound", bound)
+        object.__setattr__(self, "node", node)
+        object.__setattr__(self, "statement", statement)
+        object.__setattr__(self, "module", module)
+        object.__setattr__(self, "level", level)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "bound", bound)
 
     def __reduce__(self) -> tuple:
         # pickled whole by its constructor: compiled by mypyc, the default sets each field of a
