@@ -43,20 +43,10 @@ class Mode(str, enum.Enum):
     hybrid = "hybrid"
 
 
-def prediction_position(p, sources: dict[str, bytes]) -> tuple[int, int]:
-    """1-based position of a prediction; ``sources`` caches file bytes for one rendering."""
-    from .positions import human_position
-
-    if p.path not in sources:
-        from typelens.analyzer.source import file_prefix
-
-        sources[p.path] = file_prefix(p.path)
-    return human_position(sources[p.path], p.span.start_row, p.span.start_col)
-
-
 class _Places:
     """Where each prediction of one rendering is shown: its file relative to the
-    working folder, its 1-based line and column (:func:`prediction_position`'s).
+    working folder, its 1-based line and column (characters, as
+    :func:`.positions.human_position` counts them).
     Each file is read, indexed and named once, not once a prediction (a run
     renders thousands of rows)."""
 

@@ -188,17 +188,11 @@ class ReadLog:
         that read no project file (a library module's name) is resolved once a
         run and is no answer the file used (:meth:`library_answer`)."""
         key = (RESOLVE, module, name)
-        found = self.library.get(key, _MISSING)
-        if found is not _MISSING:
-            return found  # type: ignore[return-value]
-        reads, calls = self.reads, self.calls
-        self.reads = self.calls = 0  # what a memo answer it used read is added here too (hit)
-        try:
-            found = self.outside(key, resolve)
-        finally:
-            inner, inner_calls = self.reads, self.calls
-            self.reads, self.calls = reads | inner, calls | inner_calls
-        if not inner and not inner_calls:  # it read no project file: the same in every turn, not kept
+        kept = self.library.get(key, _MISSING)
+        if kept is not _MISSING:
+            return kept  # type: ignore[return-value]
+        found, pure = self._reading_none(lambda: self.outside(key, resolve))
+        if pure:  # it read no project file: the same in every turn, not kept
             self.library[key] = found
             del self.answers[key], self.asked[key]
         return found
@@ -225,19 +219,27 @@ class ReadLog:
         project file, itself or through an answer it used: the engine's caches
         besides the memo start empty each turn, and a library class's members
         would be built again in every file's (see :meth:`~.engine.TypeEngine.about`)."""
-        found = self.library.get(key, _MISSING)
-        if found is not _MISSING:
-            return found  # type: ignore[return-value]
+        kept = self.library.get(key, _MISSING)
+        if kept is not _MISSING:
+            return kept  # type: ignore[return-value]
+        found, pure = self._reading_none(compute)
+        if pure:
+            self.library[key] = found
+        return found
+
+    def _reading_none(self, compute: Callable[[], T]) -> tuple[T, bool]:
+        """``compute()`` and whether it read no project file, itself or through an
+        answer it used (what a memo hit or another turn's answer read is added to
+        ``reads`` and ``calls`` too: :meth:`hit`, :meth:`leave`); its reads still
+        count for the answer being worked out around it."""
         reads, calls = self.reads, self.calls
-        self.reads = self.calls = 0  # what an answer of another turn read is added here too (hit, leave)
+        self.reads = self.calls = 0
         try:
             found = compute()
         finally:
             inner, inner_calls = self.reads, self.calls
             self.reads, self.calls = reads | inner, calls | inner_calls
-        if not inner and not inner_calls:
-            self.library[key] = found
-        return found  # type: ignore[return-value]
+        return found, not inner and not inner_calls
 
     def enter(self, owner: str) -> tuple:
         """Start a question about a definition in ``owner``, another file (see the

@@ -83,9 +83,11 @@ def classifier_session(onnx_path: Path, threads: int = 1, optimized_dir: Path | 
     there does not load; see the module docstring)."""
     entry = _optimized_path(onnx_path, optimized_dir) if optimized_dir is not None else None
     if entry is not None:
-        session = _saved_session(entry, threads) if (entry / GRAPH).is_file() else None
-        if session is None and entry.exists() and not (entry / GRAPH).is_file():
-            _remove(entry)  # a part left by an interrupted removal: the rename below needs the name free
+        if (entry / GRAPH).is_file():
+            session = _saved_session(entry, threads)
+        else:  # none yet, or a part an interrupted removal left, in the way of the rename below
+            session = None
+            _remove(entry)
         if session is None and _save_optimized(onnx_path, entry, threads):
             session = _saved_session(entry, threads)
         if session is not None:
