@@ -110,7 +110,9 @@ class Encoder:
         shapes = {"windows": (count, c.windows, c.window_len), "name": (count, c.name_len + c.values)}
         shapes["subs"] = shapes["windows"]
         # np.array copies the buffer: writable arrays, which torch.from_numpy takes without a warning
-        return {key: np.array(ids, dtype=np.int64).reshape(shapes[key]) for key, ids in self.encode_ids(samples).items()}
+        return {
+            key: np.array(ids, dtype=np.int64).reshape(shapes[key]) for key, ids in self.encode_ids(samples).items()
+        }
 
     def encode_ids(self, samples: list[dict]) -> dict[str, array]:
         """:meth:`encode_many`'s inputs as flat int64 buffers (``array('q')``), row

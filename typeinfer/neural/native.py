@@ -29,7 +29,6 @@ Example::
 
 from __future__ import annotations
 
-import importlib
 import logging
 import sys
 from array import array
@@ -58,10 +57,11 @@ def kernel_module() -> ModuleType | None:
     not run) or the machine is big-endian (the weights are little-endian)."""
     if sys.byteorder != "little":
         return None
-    try:  # by name: the module exists only in the compiled build's folder
-        return importlib.import_module("typelens.typeinfer._kernel")
+    try:  # found only in the compiled build's folder (typeinfer/_mypyc/), first on the package's path
+        import typelens.typeinfer._kernel as kernel
     except ImportError:
         return None
+    return kernel
 
 
 def unsupported_reason(config: dict) -> str | None:
