@@ -3,8 +3,9 @@ PEP 517 build backend that puts them in the wheel.
 
 ``tools/mypyc-build`` (``make run``, ``make test``) runs :func:`build`: it compiles
 :data:`MODULES` (the modules that carry a cold run's self time, see
-docs/performance.md) into ``analyzer/_mypyc/`` and ``typeinfer/_mypyc/`` and
-writes the manifest that ``typelens.analyzer.compiled`` checks before it uses
+docs/performance.md) into ``analyzer/_mypyc/`` and ``typeinfer/_mypyc/``, with
+the classifier's C kernel (``typeinfer/neural/_kernel.c``, plain C, as
+``typelens.typeinfer._kernel``), and writes the manifest that ``typelens.analyzer.compiled`` checks before it uses
 them.  It does nothing when the manifest already matches the sources.  The
 packages install as ``typelens.*`` through package-dir, so (as in
 tools/typecheck) mypyc compiles a copy of them under ``build/mypyc/typelens/``;
