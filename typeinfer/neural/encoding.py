@@ -22,12 +22,13 @@ Example::
 
 from __future__ import annotations
 
-import hashlib
 import keyword
 import re
 from array import array
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Sequence
+
+from typelens.analyzer.digest import blake2b  # hashlib's blake2b, without loading OpenSSL
 
 if TYPE_CHECKING:  # imported where arrays are made: the C kernel's path (.native) runs without numpy
     import numpy as np
@@ -71,7 +72,7 @@ class Encoder:
     def token_id(self, token: str) -> int:
         hit = self._cache.get(token)
         if hit is None:
-            digest = hashlib.blake2b((literal_kind(token) or token).encode("utf-8", "replace"), digest_size=8).digest()
+            digest = blake2b((literal_kind(token) or token).encode("utf-8", "replace"), digest_size=8).digest()
             hit = 1 + int.from_bytes(digest, "little") % (self.config.buckets - 1)
             if len(self._cache) < 500_000:
                 self._cache[token] = hit
