@@ -142,8 +142,13 @@ def test_the_kernel_refuses_bad_batches_without_crashing(kernel: ModuleType) -> 
         ours.kernel.probabilities(windows, name, 1)
     with pytest.raises(ValueError, match="k=0"):
         ours.kernel.ranked(name, name, 0, 0)
-    with pytest.raises(ValueError, match="embed.weight: 4 bytes"):
-        kernel.Kernel((16384, 64, 8, 17, 6, 4, 256, 501), b"1234", *[b""] * 7, 1.0)
+    half = kernel.Kernel.__new__(kernel.Kernel)
+    with pytest.raises(ValueError, match="convs.0.weight: 0 bytes"):  # the first buffer taken, then refused
+        half.__init__((16384, 64, 8, 17, 6, 4, 256, 501), bytes(16384 * 64 * 4), *[b""] * 7, 1.0)
+    with pytest.raises(ValueError, match="has no weights"):
+        half.ranked(windows, name, 1, 5)
+    with pytest.raises(TypeError, match="initialised once"):
+        half.__init__((16384, 64, 8, 17, 6, 4, 256, 501), bytes(16384 * 64 * 4), *[b""] * 7, 1.0)
 
 
 def test_without_the_kernel_onnxruntime_answers(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -38,6 +38,7 @@ typedef struct {
     PyObject_HEAD
     Py_ssize_t buckets, dim, windows, window_len, name_len, values, hidden, classes;
     float temperature;
+    int ready; /* set once every buffer below is in place: a failed __init__ leaves it 0 */
     float *embed;     /* [buckets][dim] */
     float *taps;      /* [dim][TAPS * dim]: taps[i][k * dim + o] = conv.weight[o][i][k] */
     float *positions; /* [window_len][dim]: the convolution of the position embedding, with its bias */
@@ -264,7 +265,7 @@ static int Kernel_init(Kernel *self, PyObject *args, PyObject *kwds) {
     Py_buffer b[8];
     float temperature;
     memset(b, 0, sizeof(b));
-    if (self->embed != NULL) {
+    if (self->ready || self->embed != NULL) {
         PyErr_SetString(PyExc_TypeError, "Kernel is initialised once");
         return -1;
     }
@@ -279,6 +280,7 @@ static int Kernel_init(Kernel *self, PyObject *args, PyObject *kwds) {
     else {
         self->temperature = temperature;
         status = load(self, b);
+        self->ready = status == 0;
     }
     for (int i = 0; i < 8; i++)
         PyBuffer_Release(&b[i]);
@@ -288,8 +290,8 @@ static int Kernel_init(Kernel *self, PyObject *args, PyObject *kwds) {
 /* checks the batch's buffers (int64 ids in [0, buckets)); the row count, -1 on error */
 static Py_ssize_t check_batch(Kernel *self, Py_buffer *windows, Py_buffer *name, Py_ssize_t rows) {
     Py_ssize_t per_window = self->windows * self->window_len, per_name = self->name_len + self->values;
-    if (!self->embed) {
-        PyErr_SetString(PyExc_ValueError, "the Kernel has no weights");
+    if (!self->ready) {
+        PyErr_SetString(PyExc_ValueError, "the Kernel has no weights (its __init__ did not run or failed)");
         return -1;
     }
     if (rows < 0 || windows->len != rows * per_window * 8 || name->len != rows * per_name * 8) {
@@ -399,7 +401,7 @@ static PyObject *Kernel_ranked(Kernel *self, PyObject *args) {
 
 static PyObject *Kernel_folded(Kernel *self, PyObject *Py_UNUSED(ignored)) {
     Py_ssize_t count = 0;
-    for (Py_ssize_t i = 0; self->folded && i < self->buckets; i++)
+    for (Py_ssize_t i = 0; self->ready && i < self->buckets; i++)
         count += self->folded[i];
     return PyLong_FromSsize_t(count);
 }
