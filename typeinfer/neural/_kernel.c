@@ -31,6 +31,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(_MSC_VER) && !defined(__clang__)
+#define restrict __restrict /* C99's keyword, which MSVC spells its own way */
+#endif
+
 #define KERNEL_VERSION 1
 #define TAPS 3
 
