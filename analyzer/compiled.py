@@ -3,7 +3,7 @@
 ``tools/mypyc-build`` (run by ``make run`` and ``make test``, and by the wheel's
 build when a C compiler is present) compiles the hot modules of ``analyzer/`` and
 ``typeinfer/`` into a folder ``_mypyc/`` inside each package, and writes last a
-manifest of every ``.py`` file of the two packages (size, mtime, hash).  Each
+manifest of every source file of the two packages (size, mtime, hash).  Each
 package's ``__init__`` calls :func:`extend_path`: the folder goes first on the
 package's ``__path__``, so ``import typelens.analyzer.graph`` finds the extension
 module before ``graph.py``, only when the manifest matches the sources as they are
@@ -52,13 +52,14 @@ _state: tuple[bool, str] | None = None
 
 
 def source_files(root: str = CORE_ROOT) -> list[str]:
-    """Every ``.py`` file of the two packages, as ``analyzer/graph.py`` paths, sorted."""
+    """Every ``.py`` and ``.c`` file of the two packages (the C: the classifier's
+    kernel, ``typeinfer/neural/_kernel.c``), as ``analyzer/graph.py`` paths, sorted."""
     found: list[str] = []
     for package in PACKAGES:
         for folder, dirs, files in os.walk(os.path.join(root, package)):
             dirs[:] = [d for d in dirs if d not in ("__pycache__", FOLDER)]
             relative = os.path.relpath(folder, root).replace(os.sep, "/")
-            found.extend(f"{relative}/{name}" for name in files if name.endswith(".py"))
+            found.extend(f"{relative}/{name}" for name in files if name.endswith((".py", ".c")))
     return sorted(found)
 
 

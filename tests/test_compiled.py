@@ -41,6 +41,7 @@ _TREE_IGNORE = shutil.ignore_patterns(
     ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".typelens-cache", ".pytest_cache", "out"
 )
 COMPILED_MODULES = [f"typelens.{path[:-3].replace('/', '.')}" for path in mypyc_build.module_paths()]
+KERNEL = "typelens.typeinfer._kernel"  # the classifier's C kernel, built beside them
 
 
 def _why_no_build() -> str | None:
@@ -67,12 +68,14 @@ def test_no_compiled_module_finds_files_from_its_file() -> None:
     assert "typeinfer/settings.py" not in mypyc_build.module_paths()
 
 
-# Runs `typelens ARGV` through main() and, at exit, lists where each typelens module came from.
+# Runs `typelens ARGV` through main() and, at exit, lists where each typelens module came from
+# (and numpy's and onnxruntime's, when loaded).
 _RUN = """
 import atexit, json, sys
 from typelens.cli.main import main
 def listed():
-    files = {m: getattr(sys.modules[m], "__file__", None) for m in sorted(sys.modules) if m.startswith("typelens.")}
+    named = [m for m in sorted(sys.modules) if m.startswith("typelens.") or m in ("numpy", "onnxruntime")]
+    files = {m: getattr(sys.modules[m], "__file__", None) for m in named}
     sys.stderr.write("\\nMODULES " + json.dumps(files) + "\\n")
 atexit.register(listed)
 sys.argv = ["typelens", *sys.argv[1:]]
@@ -142,15 +145,21 @@ def test_compiled_runs_and_answers_as_pure(argv: list[str], trees: Path, tmp_pat
         assert native_modules[module].endswith(SUFFIX), (module, native_modules[module])
         assert pure_modules[module].endswith(".py"), (module, pure_modules[module])
     assert native_modules["typelens.analyzer.layout"].endswith(".py")  # not compiled: from the sources
-    libraries = {f"typelens.{package}._core__mypyc" for package in compiled.PACKAGES}
+    libraries = {f"typelens.{package}._core__mypyc" for package in compiled.PACKAGES} | {KERNEL}
     assert {m for m, f in native_modules.items() if f and f.endswith(SUFFIX)} <= set(COMPILED_MODULES) | libraries
+    if argv[0] == "infer":  # the classifier answers: on the C kernel, compiled; under onnxruntime, pure
+        assert KERNEL in native_modules and "numpy" not in native_modules and "onnxruntime" not in native_modules
+        assert KERNEL not in pure_modules and "onnxruntime" in pure_modules
+    # the same answers: the kernel's probabilities are onnxruntime's to float rounding, and
+    # confidences are written to three places (tests/test_kernel.py compares the two closer)
     assert _without_seconds(json.loads(native.stdout)) == _without_seconds(json.loads(pure.stdout))
 
 
 @needs_build
 def test_the_build_holds_the_listed_modules_only() -> None:
-    """One extension per module of MODULES and one library per package, nothing left
-    over from an earlier module list (it would shadow that module's source)."""
+    """One extension per module of MODULES, one library per package and the
+    classifier's kernel, nothing left over from an earlier module list (it would
+    shadow that module's source)."""
     built = {
         f"{package}/{compiled.FOLDER}/{path.name}"
         for package in compiled.PACKAGES
@@ -160,7 +169,8 @@ def test_the_build_holds_the_listed_modules_only() -> None:
         f"{p.rpartition('/')[0]}/{compiled.FOLDER}/{p.rpartition('/')[2][:-3]}{SUFFIX}"
         for p in mypyc_build.module_paths()
     }
-    assert built == listed | {f"{package}/{compiled.FOLDER}/_core__mypyc{SUFFIX}" for package in compiled.PACKAGES}
+    libraries = {f"{package}/{compiled.FOLDER}/_core__mypyc{SUFFIX}" for package in compiled.PACKAGES}
+    assert built == listed | libraries | {f"typeinfer/{compiled.FOLDER}/_kernel{SUFFIX}"}
 
 
 @needs_build
@@ -299,6 +309,7 @@ def test_compiled_wheel_ships_and_runs_the_build(tmp_path: Path) -> None:
         archive.extractall(site)
     assert "typelens/analyzer/_mypyc/manifest.txt" in names
     assert f"typelens/typeinfer/_mypyc/types{SUFFIX}" in names
+    assert f"typelens/typeinfer/_mypyc/_kernel{SUFFIX}" in names and "typelens/typeinfer/neural/_kernel.c" in names
     line, native = _core_of(site, tmp_path)
     assert line == f"core: compiled by mypyc ({site / 'typelens' / 'analyzer' / '_mypyc'})"
     assert "typelens.typeinfer.engine" in native

@@ -3,8 +3,9 @@ PEP 517 build backend that puts them in the wheel.
 
 ``tools/mypyc-build`` (``make run``, ``make test``) runs :func:`build`: it compiles
 :data:`MODULES` (the modules that carry a cold run's self time, see
-docs/performance.md) into ``analyzer/_mypyc/`` and ``typeinfer/_mypyc/`` and
-writes the manifest that ``typelens.analyzer.compiled`` checks before it uses
+docs/performance.md) into ``analyzer/_mypyc/`` and ``typeinfer/_mypyc/``, with
+the classifier's C kernel (``typeinfer/neural/_kernel.c``, plain C, as
+``typelens.typeinfer._kernel``), and writes the manifest that ``typelens.analyzer.compiled`` checks before it uses
 them.  It does nothing when the manifest already matches the sources.  The
 packages install as ``typelens.*`` through package-dir, so (as in
 tools/typecheck) mypyc compiles a copy of them under ``build/mypyc/typelens/``;
@@ -70,14 +71,19 @@ OPT_LEVEL = "2"
 MYPY_REQUIREMENT = "mypy>=2.4"
 _SETUP = """
 import os, sys
-from setuptools import setup
+from setuptools import Extension, setup
 from mypyc.build import mypycify
+
+KERNEL = "typelens.typeinfer._kernel"
 
 groups = [(paths.split(), f"typelens.{package}._core") for package, paths in (g.split(":") for g in sys.argv.pop(1).split(";"))]
 paths = [p for group, _ in groups for p in group]
 extensions = mypycify(
     ["--config-file", "mypy.ini", *paths], opt_level=os.environ["TYPELENS_MYPYC_OPT"], debug_level="0", separate=groups, multi_file=True
 )
+# the classifier's kernel (typeinfer/neural/_kernel.c, typeinfer/neural/native.py): plain C, in
+# typeinfer/_mypyc/ with the compiled modules, so importable exactly when they run
+extensions.append(Extension(KERNEL, ["typelens/typeinfer/neural/_kernel.c"], extra_compile_args=["-O3"]))
 for extension in extensions:
     # mypyc 2.4 with multi_file and named groups: a dotted group's header is written beside
     # its package, off the include path, and another group's export table is defined (not
@@ -155,7 +161,7 @@ def _sync_tree(work: Path) -> None:
 
 def _mypy_config(work: Path) -> None:
     """A build-only config: the core's settings, and third-party packages not analysed."""
-    sources = [ROOT / path for path in _hook().source_files(str(ROOT))]
+    sources = [ROOT / path for path in _hook().source_files(str(ROOT)) if path.endswith(".py")]
     skipped = ",".join(f"{name}.*,{name}" for name in _third_party(sources))
     text = "[mypy]\nignore_missing_imports = True\n"
     if skipped:
@@ -179,6 +185,7 @@ def _drop_own_cache(work: Path) -> None:
 def _planned(hook, suffix: str) -> set[str]:
     """The manifest lines of this build's extension modules and settings."""
     libs = [f"{package}/{hook.FOLDER}/_core__mypyc{suffix}" for package in MODULES]
+    libs.append(f"typeinfer/{hook.FOLDER}/_kernel{suffix}")  # the classifier's kernel (plain C)
     shims = [
         f"{path.rpartition('/')[0]}/{hook.FOLDER}/{path.rpartition('/')[2][:-3]}{suffix}" for path in module_paths()
     ]

@@ -50,9 +50,9 @@ from .settings import DEFAULT_SLICE as DEFAULT_SLICE
 from .types import ClassType, TypeOfClass, members
 from .usage import rerank, used_attributes
 
-if TYPE_CHECKING:  # loaded on first use: numpy and onnxruntime come with it
+if TYPE_CHECKING:  # loaded on first use: the C kernel, or numpy and onnxruntime
     from .neural.batch_answers import BatchAnswers
-    from .neural.runtime import ClassifierRuntime
+    from .neural.native import Classifier
 
 logger = logging.getLogger(__name__)
 
@@ -94,11 +94,14 @@ MODEL_ROWS = 256  # the most rows one run of the classifier reads (``ClassifierR
 
 class NeuralAssistant:
     """The classifier, and the slice model when one is installed (``slice_dir`` or
-    the shipped ``models/slice``), both under onnxruntime.
+    the shipped ``models/slice``): the classifier on its C kernel where the
+    compiled core is built, else under onnxruntime (:mod:`.neural.native`); the
+    slice model under onnxruntime.
 
     ``is_lazy``: the classifier's folder is checked at once (a damaged one is a
-    :class:`ModelError` before any analysis) but onnxruntime, numpy and the
-    session load only when an answer needs the classifier: a run whose every
+    :class:`ModelError` before any analysis) but its weights (and onnxruntime,
+    numpy and the session, where it runs there) load only when an answer needs
+    the classifier: a run whose every
     answer is certain (or written), or whose every batch of samples an earlier
     run asked (``answers``, :mod:`.neural.batch_answers`), loads none of them.
     ``optimized_dir``: where the session's optimised graph is kept
@@ -115,7 +118,7 @@ class NeuralAssistant:
     ) -> None:
         self.model_dir = model_dir or DEFAULT_MODEL
         self.optimized_dir = optimized_dir
-        self._runtime: ClassifierRuntime | None = None
+        self._runtime: Classifier | None = None
         self.answers: BatchAnswers | None = None  # the classifier's answers of earlier runs, when kept
         if is_lazy:
             from .neural.store import check_model_folder
@@ -142,14 +145,15 @@ class NeuralAssistant:
         return found
 
     @property
-    def runtime(self) -> ClassifierRuntime:
-        """The classifier under onnxruntime, loaded on first use."""
+    def runtime(self) -> Classifier:
+        """The classifier, loaded on first use: on its C kernel where the compiled
+        core is built, else under onnxruntime (:func:`.neural.native.load_classifier`)."""
         return self._runtime if self._runtime is not None else self._load()
 
-    def _load(self) -> ClassifierRuntime:
-        from .neural.runtime import ClassifierRuntime
+    def _load(self) -> Classifier:
+        from .neural.native import load_classifier
 
-        self._runtime = ClassifierRuntime(self.model_dir, optimized_dir=self.optimized_dir)
+        self._runtime = load_classifier(self.model_dir, optimized_dir=self.optimized_dir)
         return self._runtime
 
     def refine(
@@ -337,7 +341,8 @@ def model_batches(places: list[int], total: int, rows: int) -> list[tuple[list[i
     and whether each is one sample read alone.
 
     ``places``: where each sample is in the file's whole list of ``total`` samples
-    (the settled answers' left out, :func:`_is_settled`).  onnxruntime gives a row
+    (the settled answers' left out, :func:`_is_settled`).  The C kernel
+    (:mod:`.neural.native`) gives a row the same bits in any batch; onnxruntime gives a row
     the same bits in any batch of two rows or more, but other bits alone (another
     kernel): so that the answers are those of the whole list read ``rows`` at a time
     (:data:`MODEL_ROWS` a run), a sample the whole list would read alone is read

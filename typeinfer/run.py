@@ -266,7 +266,7 @@ def _infer_set(fs: FileSet, options: InferOptions, store: FileAnswers | None = N
         from .session import model_cache_for
 
         # before any analysis: a bad model folder is a clear one-line error at once (ModelError
-        # propagates); onnxruntime and the session load when the first answer needs them
+        # propagates); the classifier loads when the first answer needs it
         assistant = NeuralAssistant(
             options.model_dir,
             options.slice_dir,

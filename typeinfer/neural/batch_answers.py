@@ -2,15 +2,16 @@
 
 After a one-file edit, ``infer`` answers again the files that read the edited
 one, and asks the classifier the very batches it asked last time for each file
-whose text did not change; answered from here, such a run imports neither
-numpy nor onnxruntime nor builds the session (0.12 s of CPU on click).
+whose text did not change; answered from here, such a run loads no classifier
+(neither the C kernel's weights nor numpy, onnxruntime and the session).
 
 A batch is keyed by a hash of its samples in order, not sample by sample: what
 onnxruntime gives a row may depend on the rows beside it, so only the same
 batch is sure to get the same bits.  The file is per project and model:
 ``classifier-<key>.json`` beside the result cache (``.typelens-cache/``), its
 key hashing the model folder, the model files' identity (inode, size, times)
-and the installed onnxruntime and numpy.  It is read when the classifier is
+and the backend that answers (:func:`~.native.backend_identity`: the C
+kernel's version and file, or the installed onnxruntime and numpy).  It is read when the classifier is
 first asked (a run that never asks it reads nothing), and written and checked
 as the result cache's entries are (:func:`~..result_cache.write_entry`,
 :func:`~..result_cache.read_entry`).  A run rewrites it with the batches
@@ -30,10 +31,10 @@ import json
 import logging
 from pathlib import Path
 
-from typelens.analyzer.cache import distribution_version
 from typelens.analyzer.digest import blake2b
 
 from ..result_cache import read_entry, write_entry
+from .native import backend_identity
 from .store import file_identity
 
 logger = logging.getLogger(__name__)
@@ -63,9 +64,9 @@ class BatchAnswers:
     def for_model(cls, model_dir: Path, folder: Path) -> BatchAnswers:
         """The answers of the classifier in ``model_dir``, kept in ``folder``."""
         identity: list[object] = [FORMAT, str(Path(model_dir).resolve())]
-        for name in ("config.json", "model.onnx"):
+        for name in ("config.json", "model.onnx", "model.safetensors"):
             identity += [name, file_identity(Path(model_dir) / name)]
-        identity += [distribution_version("onnxruntime"), distribution_version("numpy")]
+        identity += backend_identity(model_dir)
         key = blake2b(repr(identity).encode(), digest_size=16).hexdigest()
         return cls(folder / f"classifier-{key}.json")
 

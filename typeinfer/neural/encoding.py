@@ -22,13 +22,16 @@ Example::
 
 from __future__ import annotations
 
-import hashlib
 import keyword
 import re
+from array import array
 from dataclasses import asdict, dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
-import numpy as np
+from typelens.analyzer.digest import blake2b  # hashlib's blake2b, without loading OpenSSL
+
+if TYPE_CHECKING:  # imported where arrays are made: the C kernel's path (.native) runs without numpy
+    import numpy as np
 
 _SUBTOKEN = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
@@ -69,7 +72,7 @@ class Encoder:
     def token_id(self, token: str) -> int:
         hit = self._cache.get(token)
         if hit is None:
-            digest = hashlib.blake2b((literal_kind(token) or token).encode("utf-8", "replace"), digest_size=8).digest()
+            digest = blake2b((literal_kind(token) or token).encode("utf-8", "replace"), digest_size=8).digest()
             hit = 1 + int.from_bytes(digest, "little") % (self.config.buckets - 1)
             if len(self._cache) < 500_000:
                 self._cache[token] = hit
@@ -94,19 +97,29 @@ class Encoder:
     def encode(
         self, windows: list[list[str]], name: str, kind: str, values: Sequence[str] = ()
     ) -> dict[str, np.ndarray]:
-        c = self.config
-        rows = self._row(windows, name, kind, values)
-        out = {"windows": np.array(rows[0], dtype=np.int64).reshape(c.windows, c.window_len)}
-        out["name"] = np.array(rows[2], dtype=np.int64)
-        if rows[1] is not None:
-            out["subs"] = np.array(rows[1], dtype=np.int64).reshape(c.windows, c.window_len)
-        return out
+        sample = {"windows": windows, "name": name, "kind": kind, "values": values}
+        return {key: rows[0] for key, rows in self.encode_many([sample]).items()}
 
     def encode_many(self, samples: list[dict]) -> dict[str, np.ndarray]:
         """The model's inputs by name (``windows``, ``name``, with ``subtokens`` also
-        ``subs``), one row per sample: what the ONNX graph and the torch module take.
-        Each input is one array made from the rows' ids (a small array per sample,
-        then stacked, took longer than the model's run)."""
+        ``subs``), one row per sample: what the ONNX graph and the torch module take
+        (:meth:`encode_ids`' buffers, shaped)."""
+        import numpy as np
+
+        c = self.config
+        count = len(samples)
+        shapes = {"windows": (count, c.windows, c.window_len), "name": (count, c.name_len + c.values)}
+        shapes["subs"] = shapes["windows"]
+        # np.array copies the buffer: writable arrays, which torch.from_numpy takes without a warning
+        return {
+            key: np.array(ids, dtype=np.int64).reshape(shapes[key]) for key, ids in self.encode_ids(samples).items()
+        }
+
+    def encode_ids(self, samples: list[dict]) -> dict[str, array]:
+        """:meth:`encode_many`'s inputs as flat int64 buffers (``array('q')``), row
+        after row, without numpy: what the C kernel (:mod:`.native`) reads.  One
+        list of every row's ids, then one buffer (a small array per sample, then
+        stacked, took longer than the model's run)."""
         c = self.config
         ids: list[int] = []
         subs: list[int] = []
@@ -117,13 +130,9 @@ class Encoder:
             names += n
             if sub is not None:
                 subs += sub
-        count = len(samples)
-        out = {
-            "windows": np.array(ids, dtype=np.int64).reshape(count, c.windows, c.window_len),
-            "name": np.array(names, dtype=np.int64).reshape(count, c.name_len + c.values),
-        }
+        out = {"windows": array("q", ids), "name": array("q", names)}
         if c.subtokens:
-            out["subs"] = np.array(subs, dtype=np.int64).reshape(count, c.windows, c.window_len)
+            out["subs"] = array("q", subs)
         return out
 
     def _row(

@@ -206,6 +206,21 @@ def _check_int(table: dict, key: str, low: int, high: int, path: Path) -> None:
 def check_safetensors(path: Path) -> None:
     """Raise :class:`ModelError` unless ``path`` is a well-formed safetensors file
     (reads the header only)."""
+    _read_safetensors(path, header_only=True)
+
+
+def read_safetensors(path: Path) -> tuple[dict, memoryview]:
+    """The checked header of the safetensors file ``path`` (tensor name -> dtype,
+    shape, data offsets) and its data (the bytes after the header, which the
+    offsets index): the whole file read once.  :class:`ModelError` when it is
+    damaged, truncated included."""
+    return _read_safetensors(path, header_only=False)
+
+
+_MAX_WEIGHTS_BYTES = 1 << 32
+
+
+def _read_safetensors(path: Path, *, header_only: bool) -> tuple[dict, memoryview]:
     try:
         head, size = read_regular_file(path, 8)
         if len(head) < 8:
@@ -213,11 +228,16 @@ def check_safetensors(path: Path) -> None:
         (length,) = struct.unpack("<Q", head[:8])
         if not 2 <= length <= min(_MAX_HEADER_BYTES, size - 8):
             raise ModelError(f"{path}: damaged weights (header of {length} bytes in a file of {size})")
-        raw, _ = read_regular_file(path, 8 + length)
+        if not header_only and size > _MAX_WEIGHTS_BYTES:
+            raise ModelError(f"{path}: {size} bytes is too large for the classifier's weights")
+        raw, size = read_regular_file(path, 8 + length if header_only else size)
+        if not header_only and len(raw) != size:
+            raise ModelError(f"{path}: damaged weights ({len(raw)} bytes read of {size}; changed while read)")
         header = json.loads(raw[8 : 8 + length].decode("utf-8"))
     except (InputError, ValueError) as err:
         raise ModelError(f"{path}: damaged weights ({err})") from None
     _check_tensors(header, size - 8 - length, path)
+    return header, memoryview(raw)[8 + length :]
 
 
 def _check_tensors(header, data_bytes: int, path: Path) -> None:
