@@ -203,7 +203,7 @@ def source_digest(top: str, name: str, memo: Path | None = None, *, settled_ns: 
             return _read_sources(top, files)
         stamps.update(b"%s\0%d %d %d %d\n" % (os.fsencode(path), st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns))
         newest = max(newest, st.st_mtime_ns, st.st_ctime_ns or started)  # no change time: nothing is kept
-    where = memo / "code" / (name.replace("/", "_") + ".txt")
+    where = memo_path(memo, top, name)
     stamp = stamps.hexdigest()
     try:
         kept = where.read_text(encoding="ascii").split()
@@ -215,6 +215,15 @@ def source_digest(top: str, name: str, memo: Path | None = None, *, settled_ns: 
     if newest <= started - settled_ns:
         _write_memo(where, f"{stamp} {digest.hex()}\n")
     return digest
+
+
+def memo_path(memo: Path, top: str, name: str) -> Path:
+    """Where :func:`source_digest` keeps the digest of ``top/name``: one file per
+    install (a hash of ``top``), so that two installs on one machine (a virtual
+    environment per project) do not take turns overwriting one memo and hashing
+    their sources again at every other run."""
+    folder = blake2b(os.fsencode(os.path.abspath(top)), digest_size=8).hexdigest()
+    return memo / "code" / f"{name.replace('/', '_')}-{folder}.txt"
 
 
 def _sources_of(where: str) -> list[str]:
