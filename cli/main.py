@@ -145,9 +145,8 @@ def build_command(argv: list[str], *, closures: bool = False):
 class imports_paused:
     """A command's own imports (the analysis it runs, imported inside the command)
     with the cyclic collector paused, as :func:`build_command` imports the command
-    tree: the modules make tens of thousands of objects that live as long as the
-    process and hold no garbage (``analyze``: six young collections over them
-    otherwise).  In the command line's own process of a batch command,
+    tree: what the modules make lives as long as the process and holds no
+    garbage (``analyze``: six young collections over it otherwise).  In the command line's own process of a batch command,
     whose command tree is frozen, what they made is frozen too (and unfrozen with
     it as the run ends, :func:`.heap.batch_heap`)."""
 
