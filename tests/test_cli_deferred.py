@@ -105,7 +105,7 @@ _WATCH = """
 import atexit, json, sys
 from typelens.cli.main import main
 sys.argv = ["typelens", *sys.argv[1:]]
-watched = ("subprocess", "shellingham", "typeshed_client", "typeshed_client.parser", "ipaddress", "bz2", "lzma")
+watched = ("subprocess", "shellingham", "typeshed_client", "typeshed_client.parser", "ipaddress", "bz2", "lzma", "tempfile", "random")
 started = set(sys.modules)  # (a dev install's editable finder imports pathlib, so ipaddress, at start)
 atexit.register(lambda: print(json.dumps({m: type(sys.modules[m]).__name__ for m in watched if m in sys.modules and m not in started})))
 main()
@@ -134,6 +134,8 @@ def test_a_batch_run_leaves_subprocess_unrun(tmp_path: Path) -> None:
             "typeshed_client": "DeferredModule",  # its finder alone ran, not its parser
             "bz2": "DeferredModule",  # shutil's, for its archive formats
             "lzma": "DeferredModule",
+            "tempfile": "DeferredModule",  # importlib.resources', for a zipped resource
+            "random": "DeferredModule",  # typer's, uuid's and tempfile's (the caches' writes need neither)
             **({"ipaddress": "DeferredModule"} if "ipaddress" in found else {}),  # urllib.parse's, for a URL's host
         }
     run = subprocess.run(
