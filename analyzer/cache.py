@@ -52,7 +52,6 @@ import logging
 import os
 import struct
 import sys
-import tempfile
 import time
 import zlib
 from array import array
@@ -203,7 +202,7 @@ def source_digest(top: str, name: str, memo: Path | None = None, *, settled_ns: 
             return _read_sources(top, files)
         stamps.update(b"%s\0%d %d %d %d\n" % (os.fsencode(path), st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns))
         newest = max(newest, st.st_mtime_ns, st.st_ctime_ns or started)  # no change time: nothing is kept
-    where = memo / "code" / (name.replace("/", "_") + ".txt")
+    where = memo_path(memo, top, name)
     stamp = stamps.hexdigest()
     try:
         kept = where.read_text(encoding="ascii").split()
@@ -215,6 +214,15 @@ def source_digest(top: str, name: str, memo: Path | None = None, *, settled_ns: 
     if newest <= started - settled_ns:
         _write_memo(where, f"{stamp} {digest.hex()}\n")
     return digest
+
+
+def memo_path(memo: Path, top: str, name: str) -> Path:
+    """Where :func:`source_digest` keeps the digest of ``top/name``: one file per
+    install (a hash of ``top``), so that two installs on one machine (a virtual
+    environment per project) do not take turns overwriting one memo and hashing
+    their sources again at every other run."""
+    folder = blake2b(os.fsencode(os.path.abspath(top)), digest_size=8).hexdigest()
+    return memo / "code" / f"{name.replace('/', '_')}-{folder}.txt"
 
 
 def _sources_of(where: str) -> list[str]:
@@ -247,12 +255,26 @@ def _read_sources(top: str, files: list[str]) -> bytes:
     return h.digest()
 
 
+_TEMPORARY = itertools.count()  # this process's temporary files, numbered
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
+
+
 def replace_atomically(target: Path, data: bytes) -> None:
     """``data`` written to ``target`` through a temporary file in its folder renamed
     over it (readers see the old file or the new one, never half of it); raises
-    OSError, leaving no temporary file behind."""
+    OSError, leaving no temporary file behind.  The temporary file is created
+    as ``tempfile.mkstemp`` creates one (exclusively, readable by its owner
+    alone), named by the process's id and a count instead of random letters:
+    ``tempfile`` and ``random`` are 9 million instructions of a cold one-line
+    run's imports."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem[:8]}.", suffix=".tmp", dir=target.parent)
+    while True:
+        tmp = os.path.join(target.parent, f".{target.stem[:8]}.{os.getpid()}-{next(_TEMPORARY)}.tmp")
+        try:
+            fd = os.open(tmp, _CREATE, 0o600)
+            break
+        except FileExistsError:  # left by a process that had this id before
+            continue
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)

@@ -88,22 +88,25 @@ def analyze_command(
     jobs: int = typer.Option(1, "--jobs", "-j", help="Build graphs and check files in N processes."),
 ) -> None:
     """Report problems found from inferred types (exit 1 when there are findings)."""
-    # imported here: `typelens --help` and the other commands start without the analyzer
-    from typelens.analyzer import InputError
-    from typelens.typeinfer.discovery import Discovery
-    from typelens.typeinfer.run import InferOptions, check_paths
+    from .main import imports_paused
 
-    from .baseline import split_new, write_baseline
-    from .findings import (
-        build_findings,
-        by_code,
-        render_github,
-        render_json,
-        render_statistics,
-        render_text,
-        use_colour,
-    )
-    from .run_settings import ANALYZE_RUN_WIDE, run_tree
+    # imported here: `typelens --help` and the other commands start without the analyzer
+    with imports_paused():
+        from typelens.analyzer import InputError
+        from typelens.typeinfer.discovery import Discovery
+        from typelens.typeinfer.run import InferOptions, check_paths
+
+        from .baseline import split_new, write_baseline
+        from .findings import (
+            build_findings,
+            by_code,
+            render_github,
+            render_json,
+            render_statistics,
+            render_text,
+            use_colour,
+        )
+        from .run_settings import ANALYZE_RUN_WIDE, run_tree
 
     cli = {
         "select": select,

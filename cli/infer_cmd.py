@@ -205,11 +205,14 @@ def infer_command(
     ),
 ) -> None:
     """Infer the types of parameters, returns, variables and attributes."""
-    from typelens.analyzer import InputError, ModelError
-    from typelens.typeinfer.discovery import Discovery
-    from typelens.typeinfer.run import InferOptions, infer_paths
+    from .main import imports_paused
 
-    from .run_settings import INFER_RUN_WIDE, run_tree
+    with imports_paused():
+        from typelens.analyzer import InputError, ModelError
+        from typelens.typeinfer.discovery import Discovery
+        from typelens.typeinfer.run import InferOptions, infer_paths
+
+        from .run_settings import INFER_RUN_WIDE, run_tree
 
     try:
         cli = {

@@ -142,6 +142,25 @@ def build_command(argv: list[str], *, closures: bool = False):
             gc.enable()
 
 
+class imports_paused:
+    """A command's own imports (the analysis it runs, imported inside the command)
+    with the cyclic collector paused, as :func:`build_command` imports the command
+    tree: what the modules make lives as long as the process and holds no
+    garbage (``analyze``: six young collections over it otherwise).  In the command line's own process of a batch command,
+    whose command tree is frozen, what they made is frozen too (and unfrozen with
+    it as the run ends, :func:`.heap.batch_heap`)."""
+
+    def __enter__(self) -> None:
+        self.enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc: object) -> None:
+        if gc.get_freeze_count():
+            gc.freeze()
+        if self.enabled:
+            gc.enable()
+
+
 def one_blas_thread(argv: list[str]) -> None:
     """A batch command's numpy multiplies with one OpenBLAS thread (unless the user
     set ``OPENBLAS_NUM_THREADS``): the classifier's matrices are small, and

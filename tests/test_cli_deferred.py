@@ -1,7 +1,7 @@
 """:mod:`typelens.cli.deferred`: a deferred module is the one module object the
 import system hands out, its code runs once, on the first name read, from any
 thread, and from then on it is a plain module; a batch command's run leaves
-``subprocess`` and typeshed-client's ``__init__`` unrun, and the language
+``subprocess``, typeshed-client's ``__init__``, ``ipaddress``, ``bz2`` and ``lzma`` unrun, and the language
 server's process defers nothing."""
 
 from __future__ import annotations
@@ -105,8 +105,9 @@ _WATCH = """
 import atexit, json, sys
 from typelens.cli.main import main
 sys.argv = ["typelens", *sys.argv[1:]]
-watched = ("subprocess", "shellingham", "typeshed_client", "typeshed_client.parser")
-atexit.register(lambda: print(json.dumps({m: type(sys.modules[m]).__name__ for m in watched if m in sys.modules})))
+watched = ("subprocess", "shellingham", "typeshed_client", "typeshed_client.parser", "ipaddress", "bz2", "lzma", "tempfile", "random")
+started = set(sys.modules)  # (a dev install's editable finder imports pathlib, so ipaddress, at start)
+atexit.register(lambda: print(json.dumps({m: type(sys.modules[m]).__name__ for m in watched if m in sys.modules and m not in started})))
 main()
 """
 
@@ -126,10 +127,16 @@ def test_a_batch_run_leaves_subprocess_unrun(tmp_path: Path) -> None:
             timeout=300,
         )
         assert run.returncode == 0, run.stderr[-2000:]
-        assert json.loads(run.stdout.strip().splitlines()[-1]) == {
+        found = json.loads(run.stdout.strip().splitlines()[-1])
+        assert found == {
             "subprocess": "DeferredModule",
             "shellingham": "DeferredModule",
             "typeshed_client": "DeferredModule",  # its finder alone ran, not its parser
+            "bz2": "DeferredModule",  # shutil's, for its archive formats
+            "lzma": "DeferredModule",
+            "tempfile": "DeferredModule",  # importlib.resources', for a zipped resource
+            "random": "DeferredModule",  # typer's, uuid's and tempfile's (the caches' writes need neither)
+            **({"ipaddress": "DeferredModule"} if "ipaddress" in found else {}),  # urllib.parse's, for a URL's host
         }
     run = subprocess.run(
         [sys.executable, "-c", _WATCH, "lsp", "--help"], capture_output=True, text=True, env=env, timeout=300

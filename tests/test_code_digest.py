@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from typelens.analyzer import cache
-from typelens.analyzer.cache import code_fingerprint, source_digest
+from typelens.analyzer.cache import code_fingerprint, memo_path, source_digest
 
 FAKE = "0123456789abcdef0123456789abcdef"
 
@@ -27,7 +27,7 @@ def _tree(tmp_path: Path) -> Path:
 def _memo_answers(top: Path, memo: Path) -> bytes:
     """The digest with the kept one replaced by ``FAKE``: ``FAKE`` when the memo answers."""
     source_digest(str(top), "pkg", memo, settled_ns=0)
-    kept = memo / "code" / "pkg.txt"
+    kept = memo_path(memo, str(top), "pkg")
     kept.write_text(kept.read_text(encoding="ascii").split()[0] + " " + FAKE + "\n", encoding="ascii")
     return source_digest(str(top), "pkg", memo, settled_ns=0)
 
@@ -36,7 +36,7 @@ def test_a_kept_digest_answers_while_no_file_changed(tmp_path: Path) -> None:
     top = _tree(tmp_path)
     fresh = source_digest(str(top), "pkg")
     assert source_digest(str(top), "pkg", tmp_path / "memo", settled_ns=0) == fresh
-    assert list((tmp_path / "memo" / "code").iterdir()) == [tmp_path / "memo" / "code" / "pkg.txt"]
+    assert list((tmp_path / "memo" / "code").iterdir()) == [memo_path(tmp_path / "memo", str(top), "pkg")]
     assert source_digest(str(top), "pkg", tmp_path / "memo", settled_ns=0) == fresh
     assert _memo_answers(top, tmp_path / "memo") == bytes.fromhex(FAKE)
     (top / "pkg" / "notes.txt").write_text("edited\n", encoding="utf-8")  # not a source
@@ -76,7 +76,7 @@ def test_a_damaged_or_unwritable_memo_is_hashed_again(tmp_path: Path) -> None:
     top = _tree(tmp_path)
     fresh = source_digest(str(top), "pkg")
     source_digest(str(top), "pkg", tmp_path / "memo", settled_ns=0)
-    kept = tmp_path / "memo" / "code" / "pkg.txt"
+    kept = memo_path(tmp_path / "memo", str(top), "pkg")
     stamp = kept.read_text(encoding="ascii").split()[0]
     for damage in (f"{stamp} {FAKE[:-1]}xz\n", f"{stamp}\n", "\xff\xfe", f"{stamp} {FAKE} extra\n"):
         kept.write_text(damage, encoding="latin-1")
@@ -91,9 +91,19 @@ def test_the_real_fingerprint_is_the_same_with_and_without_the_memo(tmp_path: Pa
     for name in ("analyzer", "typeinfer", "cli/version.py"):
         assert source_digest(top, name, tmp_path / "memo", settled_ns=0) == source_digest(top, name)
         assert source_digest(top, name, tmp_path / "memo", settled_ns=0) == source_digest(top, name)
-    assert {p.name for p in (tmp_path / "memo" / "code").iterdir()} == {
-        "analyzer.txt",
-        "typeinfer.txt",
-        "cli_version.py.txt",
+    assert {p.name.rpartition("-")[0] for p in (tmp_path / "memo" / "code").iterdir()} == {
+        "analyzer",
+        "typeinfer",
+        "cli_version.py",
     }
     assert len(code_fingerprint(("analyzer", "typeinfer"), memo=tmp_path / "memo")) == 32
+
+
+def test_two_installs_keep_a_digest_each(tmp_path: Path) -> None:
+    """Two copies of the sources (two virtual environments) keep their digests
+    apart: each answers from its own memo, neither replaces the other's."""
+    one, other = _tree(tmp_path / "one"), _tree(tmp_path / "other")
+    assert _memo_answers(one, tmp_path / "memo") == bytes.fromhex(FAKE)
+    assert source_digest(str(other), "pkg", tmp_path / "memo", settled_ns=0) == source_digest(str(other), "pkg")
+    assert source_digest(str(one), "pkg", tmp_path / "memo", settled_ns=0) == bytes.fromhex(FAKE)
+    assert memo_path(tmp_path / "memo", str(one), "pkg") != memo_path(tmp_path / "memo", str(other), "pkg")

@@ -586,3 +586,29 @@ def test_subtree_ends_need_nodes_in_pre_order() -> None:
     built = build_graph(b"def f(x):\n    if x:\n        return [y for y in x]\n", "m.py")
     ends = built.subtree_ends()
     assert ends is not None and ends[0] - 1 == built.last_descendant(0)
+
+
+def test_an_atomic_write_skips_a_leftover_name_and_leaves_nothing_when_it_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``replace_atomically`` creates its temporary file as ``tempfile.mkstemp``
+    does (exclusively, for its owner alone): a file left under the name it would
+    take (a process that had this id before) is passed over, and a write that
+    fails removes its temporary file."""
+    import itertools
+    import stat
+
+    from typelens.analyzer import cache as cache_module
+
+    following = next(cache_module._TEMPORARY) + 1
+    monkeypatch.setattr(cache_module, "_TEMPORARY", itertools.count(following))
+    leftover = tmp_path / f".entry.{os.getpid()}-{following}.tmp"
+    leftover.write_bytes(b"another process's")
+    cache_module.replace_atomically(tmp_path / "entry.tlg", b"data")
+    assert (tmp_path / "entry.tlg").read_bytes() == b"data"
+    assert stat.S_IMODE((tmp_path / "entry.tlg").stat().st_mode) == 0o600
+    assert leftover.read_bytes() == b"another process's"
+    (tmp_path / "folder.tlg").mkdir()
+    with pytest.raises(OSError):
+        cache_module.replace_atomically(tmp_path / "folder.tlg", b"data")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["entry.tlg", "folder.tlg", leftover.name])
