@@ -121,6 +121,30 @@ def test_the_uses_are_asked_only_when_a_candidate_can_fit(tmp_path: Path, monkey
     assert choice is not None and choice.type == "int" and ranked == [target.node]
 
 
+def test_an_answer_no_class_of_the_classifier_names_is_not_read(tmp_path: Path, monkeypatch) -> None:
+    """An unsure static answer that no class of the classifier names (a project's
+    own ``Basket``) can take no candidate (``_choose`` keeps what static inference
+    found): the model does not read it, and it stays as it was."""
+    from typelens.typeinfer.hybrid import NeuralAssistant
+    from typelens.typeinfer.predictions import FilePredictor
+
+    (tmp_path / "m.py").write_text(
+        "class Basket:\n    pass\n\n\ndef fill(basket=Basket(), count=0):\n    return count\n"
+    )
+    engine = AnalysisSession(tmp_path).engine()
+    path = str((tmp_path / "m.py").resolve())
+    found = FilePredictor(engine, path, "m.py").run()
+    basket = next(p for p in found if p.name == "basket")
+    assert (basket.type, basket.confidence < 0.85) == ("Basket", True)
+    assistant = NeuralAssistant(is_lazy=True, use_slice=False)
+    assert assistant.can_name(frozenset({"int"})) and not assistant.can_name(frozenset({"Basket"}))
+    read: list[dict] = []
+    monkeypatch.setattr(assistant, "_predict", lambda batch: read.extend(batch) or [[("int", 0.9)] for _ in batch])
+    refined = assistant.refine(engine, path, found, "hybrid")
+    assert {sample["name"] for sample in read} == {"count"}
+    assert next(p for p in refined if p.name == "basket") == basket
+
+
 class _Guessing:
     """An assistant whose answer for ``sku`` is a classifier's low-confidence guess."""
 

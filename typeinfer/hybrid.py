@@ -117,6 +117,8 @@ class NeuralAssistant:
         self.optimized_dir = optimized_dir
         self._runtime: ClassifierRuntime | None = None
         self.answers: BatchAnswers | None = None  # the classifier's answers of earlier runs, when kept
+        self._label_sets: list[frozenset[str]] | None = None  # each useful class's label_bases
+        self._nameable: dict[frozenset[str], bool] = {}  # can_name's answers
         if is_lazy:
             from .neural.store import check_model_folder
 
@@ -145,6 +147,21 @@ class NeuralAssistant:
     def runtime(self) -> ClassifierRuntime:
         """The classifier under onnxruntime, loaded on first use."""
         return self._runtime if self._runtime is not None else self._load()
+
+    def can_name(self, needed: frozenset[str]) -> bool:
+        """Whether one of the classifier's useful classes names every class of
+        ``needed`` (the hybrid check :func:`_may_fit`): where none does, no answer
+        of the classifier can be taken.  Read from the model's config, without
+        loading the model."""
+        found = self._nameable.get(needed)
+        if found is None:
+            if self._label_sets is None:
+                from .neural.store import read_config
+
+                classes = self._runtime.classes if self._runtime is not None else read_config(self.model_dir)["classes"]
+                self._label_sets = [label_bases(c) for c in classes if c not in _USELESS]
+            found = self._nameable[needed] = any(needed <= names for names in self._label_sets)
+        return found
 
     def _load(self) -> ClassifierRuntime:
         from .neural.runtime import ClassifierRuntime
@@ -195,7 +212,7 @@ class NeuralAssistant:
             if target is None:
                 continue
             total += 1
-            if settles and _is_settled(engine, path, p, target):
+            if settles and (_is_settled(engine, path, p, target) or not self._may_change(p)):
                 continue
             samples.append(
                 {"windows": windows(stream, target), "name": p.name, "kind": p.kind, "values": list(target.values)}
@@ -236,6 +253,15 @@ class NeuralAssistant:
                     if choice is not None:
                         replaced[id(p)] = choice
         return [replaced.get(id(p), p) for p in predictions]
+
+    def _may_change(self, p: Prediction) -> bool:
+        """Whether a hybrid answer of the classifier can replace the unsure static
+        answer ``p``: some class of the classifier names what static inference
+        found (``_choose`` takes no other).  The models need not read the others."""
+        if p.type is None or p.confidence >= CERTAIN:
+            return True
+        needed = label_bases(p.type) - {"None"}
+        return not needed or self.can_name(needed)
 
     def _choose(self, engine, path, g, p: Prediction, target, candidates, mode: str) -> Prediction | None:
         if mode != "neural" and p.type is not None and p.confidence >= CERTAIN:
