@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from typelens.typeinfer.normalize import base, normalise
+from typelens.typeinfer.normalize import base, label_bases, normalise
 
 
 @pytest.mark.parametrize(
@@ -31,3 +31,9 @@ def test_normalise(written: str, normal: str) -> None:
 
 def test_base_of_a_forward_reference() -> None:
     assert base(normalise("Optional['list[int]']")) == "None | list"
+
+
+def test_label_bases_are_the_outermost_classes() -> None:
+    assert label_bases("dict[str, list[int]] | None") == {"dict", "None"}
+    assert label_bases("Callable[[int], str]") == {"Callable"}
+    assert label_bases("list[str] | None") is label_bases("list[str] | None")  # split once per label

@@ -95,6 +95,56 @@ def test_usage_drops_and_reorders_the_classifiers_candidates(tmp_path: Path) -> 
     ]
 
 
+def test_the_uses_are_asked_only_when_a_candidate_can_fit(tmp_path: Path, monkeypatch) -> None:
+    """The hybrid checks that ask nothing (a useful, probable label that names what
+    static inference found) come first: where no candidate passes them, the answer
+    is the static one and the uses are never ranked."""
+    from typelens.typeinfer.features import targets
+    from typelens.typeinfer.hybrid import NeuralAssistant
+    from typelens.typeinfer.predictions import FilePredictor
+
+    (tmp_path / "m.py").write_text("def save(count=0):\n    return count + 1\n")
+    engine = AnalysisSession(tmp_path).engine()
+    path = str((tmp_path / "m.py").resolve())
+    g = engine.require_graph(path)
+    count = next(p for p in FilePredictor(engine, path, "m.py").run() if p.name == "count")
+    assert (count.type, count.confidence < 0.85) == ("int", True)  # not certain: the candidates are checked
+    target = next(t for t in targets(g) if t.name == "count")
+    ranked: list[object] = []
+    monkeypatch.setattr(engine.usage, "rerank", lambda path, node, found: ranked.append(node) or found)
+    assistant = NeuralAssistant(is_lazy=True, use_slice=False)
+    # without int, below the least probability, or saying nothing: none can fit
+    hopeless = [("str", 0.7), ("int", 0.1), ("Any", 0.2)]
+    assert assistant._choose(engine, path, g, count, target, hopeless, "hybrid") is None
+    assert ranked == []
+    choice = assistant._choose(engine, path, g, count, target, [("str", 0.5), ("int", 0.4)], "hybrid")
+    assert choice is not None and choice.type == "int" and ranked == [target.node]
+
+
+def test_an_answer_no_class_of_the_classifier_names_is_not_read(tmp_path: Path, monkeypatch) -> None:
+    """An unsure static answer that no class of the classifier names (a project's
+    own ``Basket``) can take no candidate (``_choose`` keeps what static inference
+    found): the model does not read it, and it stays as it was."""
+    from typelens.typeinfer.hybrid import NeuralAssistant
+    from typelens.typeinfer.predictions import FilePredictor
+
+    (tmp_path / "m.py").write_text(
+        "class Basket:\n    pass\n\n\ndef fill(basket=Basket(), count=0):\n    return count\n"
+    )
+    engine = AnalysisSession(tmp_path).engine()
+    path = str((tmp_path / "m.py").resolve())
+    found = FilePredictor(engine, path, "m.py").run()
+    basket = next(p for p in found if p.name == "basket")
+    assert (basket.type, basket.confidence < 0.85) == ("Basket", True)
+    assistant = NeuralAssistant(is_lazy=True, use_slice=False)
+    assert assistant.can_name(frozenset({"int"})) and not assistant.can_name(frozenset({"Basket"}))
+    read: list[dict] = []
+    monkeypatch.setattr(assistant, "_predict", lambda batch: read.extend(batch) or [[("int", 0.9)] for _ in batch])
+    refined = assistant.refine(engine, path, found, "hybrid")
+    assert {sample["name"] for sample in read} == {"count"}
+    assert next(p for p in refined if p.name == "basket") == basket
+
+
 class _Guessing:
     """An assistant whose answer for ``sku`` is a classifier's low-confidence guess."""
 

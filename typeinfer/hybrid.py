@@ -43,7 +43,7 @@ from typelens.analyzer.recovery import recover_text
 from .declared import Declared
 from .engine import TypeEngine
 from .features import TokenStream, slice_tokens, targets, windows
-from .normalize import base
+from .normalize import label_bases
 from .predictions import Prediction
 from .settings import DEFAULT_MODEL as DEFAULT_MODEL  # re-exported: defined where the cache key reads it
 from .settings import DEFAULT_SLICE as DEFAULT_SLICE
@@ -120,6 +120,8 @@ class NeuralAssistant:
         self.optimized_dir = optimized_dir
         self._runtime: Classifier | None = None
         self.answers: BatchAnswers | None = None  # the classifier's answers of earlier runs, when kept
+        self._label_sets: list[frozenset[str]] | None = None  # each useful class's label_bases
+        self._nameable: dict[frozenset[str], bool] = {}  # can_name's answers
         if is_lazy:
             from .neural.store import check_model_folder
 
@@ -149,6 +151,21 @@ class NeuralAssistant:
         """The classifier, loaded on first use: on its C kernel where the compiled
         core is built, else under onnxruntime (:func:`.neural.native.load_classifier`)."""
         return self._runtime if self._runtime is not None else self._load()
+
+    def can_name(self, needed: frozenset[str]) -> bool:
+        """Whether one of the classifier's useful classes names every class of
+        ``needed`` (the hybrid check :func:`_may_fit`): where none does, no answer
+        of the classifier can be taken.  Read from the model's config, without
+        loading the model."""
+        found = self._nameable.get(needed)
+        if found is None:
+            if self._label_sets is None:
+                from .neural.store import read_config
+
+                classes = self._runtime.classes if self._runtime is not None else read_config(self.model_dir)["classes"]
+                self._label_sets = [label_bases(c) for c in classes if c not in _USELESS]
+            found = self._nameable[needed] = any(needed <= names for names in self._label_sets)
+        return found
 
     def _load(self) -> Classifier:
         from .neural.native import load_classifier
@@ -199,7 +216,7 @@ class NeuralAssistant:
             if target is None:
                 continue
             total += 1
-            if settles and _is_settled(engine, path, p, target):
+            if settles and (_is_settled(engine, path, p, target) or not self._may_change(p)):
                 continue
             samples.append(
                 {"windows": windows(stream, target), "name": p.name, "kind": p.kind, "values": list(target.values)}
@@ -241,23 +258,34 @@ class NeuralAssistant:
                         replaced[id(p)] = choice
         return [replaced.get(id(p), p) for p in predictions]
 
+    def _may_change(self, p: Prediction) -> bool:
+        """Whether a hybrid answer of the classifier can replace the unsure static
+        answer ``p``: some class of the classifier names what static inference
+        found (``_choose`` takes no other).  The models need not read the others."""
+        if p.type is None or p.confidence >= CERTAIN:
+            return True
+        needed = label_bases(p.type) - {"None"}
+        return not needed or self.can_name(needed)
+
     def _choose(self, engine, path, g, p: Prediction, target, candidates, mode: str) -> Prediction | None:
         if mode != "neural" and p.type is not None and p.confidence >= CERTAIN:
             return _widened(engine, path, p, target, candidates)
-        static_bases = set() if p.type is None else {b.strip() for b in base(p.type).split("|")}
+        static_bases = frozenset() if p.type is None else label_bases(p.type)
+        # what static inference found (less None) each candidate must name, in the hybrid mode
+        needed = static_bases - {"None"} if mode != "neural" else frozenset()
+        if not any(_may_fit(label, prob, needed) for label, prob in candidates):
+            return None  # the checks below only drop candidates: the uses need not be asked
         used = used_attributes(g, target.symbol, stores=False)
         ranked = list(candidates)
         if p.kind in ("parameter", "variable"):  # the uses drop candidates and favour agreeing ones
             ranked = rerank(engine, path, target.node, ranked)
         shown = tuple((label, prob) for label, prob in candidates[:5])
         for label, prob in ranked:
-            bases = {b.strip() for b in base(label).split("|")}
-            if label in _USELESS or prob < MIN_PROBABILITY or not all(_in_scope(engine, path, b) for b in bases):
+            bases = label_bases(label)
+            if not _may_fit(label, prob, needed) or not all(_in_scope(engine, path, b) for b in bases):
                 continue
             if mode == "neural":
                 return replace(p, type=label, confidence=prob, source="neural", candidates=shown)
-            if static_bases - {"None"} and not (static_bases - {"None"}) <= bases:
-                continue
             if not all(_has(engine, path, b, attr) for b in bases - {"None"} for attr in used):
                 continue
             text = label
@@ -290,9 +318,15 @@ def _inside(ranges: tuple[tuple[int, int], ...], offset: int) -> bool:
     return at >= 0 and ranges[at][0] <= offset < ranges[at][1]
 
 
-def _agreeing(p: Prediction, bases: set[str], prob: float) -> float:
+def _may_fit(label: str, prob: float, needed: frozenset[str]) -> bool:
+    """Whether candidate ``label`` passes the checks that ask the engine nothing: a
+    useful, probable label naming every class of ``needed``."""
+    return label not in _USELESS and prob >= MIN_PROBABILITY and needed <= label_bases(label)
+
+
+def _agreeing(p: Prediction, bases: frozenset[str], prob: float) -> float:
     """The classifier's probability, raised where the static usage answer agrees."""
-    if p.evidence and p.type is not None and {b.strip() for b in base(p.type).split("|")} == bases:
+    if p.evidence and p.type is not None and label_bases(p.type) == bases:
         return 1.0 - (1.0 - prob) * (1.0 - p.confidence)
     return prob
 

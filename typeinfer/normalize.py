@@ -123,3 +123,19 @@ def split_top(text: str, separator: str) -> list[str]:
 def base(text: str) -> str:
     """The outermost constructors (``list[str]`` -> ``list``), for base-type match."""
     return " | ".join(sorted(p.strip().split("[")[0] for p in split_union(text)))
+
+
+_BASES: dict[str, frozenset[str]] = {}  # label_bases' answers: the models' labels, a few hundred a run
+_MAX_BASES = 4096
+
+
+def label_bases(text: str) -> frozenset[str]:
+    """The outermost classes a type text names (``list[str] | None`` -> ``{"list", "None"}``):
+    what the hybrid checks compare, worked out once per label (:mod:`.hybrid`,
+    :func:`.usage.rerank`)."""
+    found = _BASES.get(text)
+    if found is None:
+        if len(_BASES) >= _MAX_BASES:
+            _BASES.clear()
+        found = _BASES[text] = frozenset(b.strip() for b in base(text).split("|"))
+    return found

@@ -57,11 +57,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Final
+from typing import TYPE_CHECKING, AbstractSet, Callable, Final
 
 from typelens.analyzer import EdgeKind, ProgramGraph
 
-from .normalize import base
+from .normalize import label_bases
 from .types import NONE, ClassType, Type, TypeOfClass, is_known, make_union, members, render
 
 if TYPE_CHECKING:
@@ -204,7 +204,7 @@ class UsageModel:
         ]
         return sorted(kept, key=lambda c: (names_of[c[0]] != named or not named, -c[1]))
 
-    def _admitted(self, path: str, found: tuple[Constraint, ...], names: set[str]) -> bool:
+    def _admitted(self, path: str, found: tuple[Constraint, ...], names: AbstractSet[str]) -> bool:
         return _admitted(found, names, lambda n: self._class_of(path, n), self._fits_one)
 
     def _class_of(self, path: str, name: str) -> ClassType | None:
@@ -413,7 +413,7 @@ def _satisfies_one(engine: "Engine", a: Type, e: Type) -> bool:
     return False
 
 
-def admits(engine: "Engine", path: str, definition: int, names: set[str]) -> bool:
+def admits(engine: "Engine", path: str, definition: int, names: AbstractSet[str]) -> bool:
     """Whether a candidate made of the classes ``names`` (a classifier's label,
     ``{"str", "None"}``) breaks none of the definition's usage constraints: one
     class of the candidate must satisfy each constraint.  Unknown names pass."""
@@ -427,7 +427,7 @@ def admits(engine: "Engine", path: str, definition: int, names: set[str]) -> boo
 
 def _admitted(
     found: tuple[Constraint, ...],
-    names: set[str],
+    names: AbstractSet[str],
     class_of: Callable[[str], ClassType | None],
     fits: Callable[[ClassType, Constraint], bool],
 ) -> bool:
@@ -449,9 +449,10 @@ def rerank(
     return engine.usage.rerank(path, definition, candidates)
 
 
-def _label_names(label: str) -> set[str]:
+def _label_names(label: str) -> frozenset[str]:
     """``list[str] | None`` -> ``{"list", "None"}``."""
-    return {b.strip() for b in base(label).split("|") if b.strip()}
+    names = label_bases(label)
+    return names - {""} if "" in names else names
 
 
 def _candidate_fits(engine: "Engine", cls: ClassType, c: Constraint) -> bool:
