@@ -12,11 +12,15 @@ with the collector on and 0.7 s with it paused.  Two tools:
   nothing there is cyclic garbage, and the collector resumes after.
 * :func:`batch_heap` around a command-line run: what the run has built so far is
   frozen when it calls the handle it gets (``gc.freeze``: the graphs, once the
-  project is joined), so later collections scan only newer objects, and full
-  collections come after a hundred times as many young ones (still bounded: cyclic
-  garbage that outlives two young collections waits at most that long).  Everything is unfrozen and
-  the thresholds restored when the run ends, so a long-lived process (the test
-  suite, a benchmark) keeps collecting the run's garbage.
+  project is joined), so later collections scan only newer objects; a young
+  collection comes after 20,000 new objects rather than 700 (the engine's memo
+  entries and answers live as long as the run: a young collection every 700
+  scanned the same survivors again and moved them on to the middle generation,
+  which scanned them again), and full collections after a hundred times as many
+  middle ones (still bounded: cyclic garbage that outlives two young collections
+  waits at most that long).  Everything is unfrozen and the thresholds restored
+  when the run ends, so a long-lived process (the test suite, a benchmark) keeps
+  collecting the run's garbage.
 
 And one for the frame stack:
 
@@ -46,6 +50,7 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+_YOUNG_EVERY = 20_000  # new objects between young collections in a batch run (CPython's default: 700)
 _FULL_EVERY = 1000  # middle-generation collections between full ones in a batch run (CPython's default: 10)
 
 
@@ -76,9 +81,11 @@ def paused_gc() -> Iterator[None]:
 def batch_heap() -> Iterator[Callable[[], None]]:
     """A batch run's collector: the handle freezes what exists (call it once the
     long-lived structures are built; each :func:`paused_gc` build is frozen as it
-    ends); full collections are rarer until the run ends."""
+    ends); young and full collections are rarer until the run ends (a cold
+    ``analyze`` of stripped asyncio spent 21 ms of CPU in 290 collections, now
+    9 ms in 35)."""
     saved = gc.get_threshold()
-    gc.set_threshold(saved[0], saved[1], max(saved[2], _FULL_EVERY))
+    gc.set_threshold(max(saved[0], _YOUNG_EVERY), saved[1], max(saved[2], _FULL_EVERY))
     _Batch.depth += 1
     try:
         yield gc.freeze

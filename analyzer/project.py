@@ -186,6 +186,7 @@ class ProjectIndex:
         # (a long-lived session, the language server's, looks again on every read)
         self.still = False
         self.scope = scope.resolve() if scope is not None else self.root
+        self._library: dict[Path, bool] = {}  # path -> outside the scope (is_library_file)
         # a scratch folder's other modules, beside a narrower scope: found when imported, never listed
         # (a library root's are libraries, found through the search paths and stubs)
         beside = self.scope != self.root and not is_library_root(self.root)
@@ -254,9 +255,7 @@ class ProjectIndex:
         importer = self.module_name(path)
         if binding.level == 0:
             return self.local_module(path, binding.module)
-        return self.absolute_module(
-            importer, binding.module, binding.level, importer_is_package=Path(path).stem == "__init__"
-        )
+        return self.absolute_module(importer, binding.module, binding.level, importer_is_package=_is_init(path))
 
     def local_module(self, path: str | Path, module: str) -> str:
         """``module`` as the absolute import in ``path`` finds it: its own name when
@@ -483,8 +482,12 @@ class ProjectIndex:
 
     def is_library_file(self, path: Path) -> bool:
         """Whether ``path`` is outside the project's modules (a stub, the stdlib, an
-        installed package): its graph goes to the machine's library cache."""
-        return not path.is_relative_to(self.scope)
+        installed package): its graph goes to the machine's library cache.  Kept
+        per path (``is_relative_to`` makes a path of its argument each time)."""
+        found = self._library.get(path)
+        if found is None:
+            found = self._library[path] = not path.is_relative_to(self.scope)
+        return found
 
     def _remember(self, key: tuple[Path, str], graph: ProgramGraph) -> None:
         self._graphs[key] = graph
@@ -759,6 +762,14 @@ def _stub_context(environment: PythonEnvironment, search_paths: list[Path]) -> t
 
 
 _DEFINING = {"class_definition": SymbolKind.CLASS, "function_definition": SymbolKind.FUNCTION}
+
+
+def _is_init(path: str | Path) -> bool:
+    """Whether ``path`` names a package's ``__init__`` (``Path(path).stem ==
+    "__init__"``, without making a path: asked for every relative import read)."""
+    name = os.path.basename(os.fspath(path))
+    dot = name.rfind(".")
+    return (name[:dot] if 0 < dot < len(name) - 1 else name) == "__init__"
 
 
 def definition_at(graph: ProgramGraph, module: str, path: Path, name: str, kind: SymbolKind, node: int) -> Definition:

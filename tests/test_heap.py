@@ -109,3 +109,14 @@ def test_frame_room_passes_arguments_results_and_errors_through() -> None:
     worker.start()
     worker.join()
     assert out == [700]
+
+
+def test_a_batch_run_collects_less_often_and_restores_the_thresholds() -> None:
+    saved = gc.get_threshold()
+    with batch_heap():
+        young, middle, full = gc.get_threshold()
+        assert young >= max(saved[0], 20_000) and middle == saved[1] and full >= max(saved[2], 1000)
+        with batch_heap():
+            assert gc.get_threshold() == (young, middle, full)
+        assert gc.get_threshold() == (young, middle, full)
+    assert gc.get_threshold() == saved

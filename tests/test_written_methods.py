@@ -120,3 +120,27 @@ def _hash_helpers(node: ast.ClassDef, function: ast.FunctionDef) -> set[str]:
         if isinstance(item, ast.FunctionDef) and item.name in called:
             names |= _attributes(item, "self")
     return names
+
+
+def test_a_kept_hash_is_the_fields_hash_and_is_not_copied() -> None:
+    """``ClassType`` and ``CallContext`` keep their hash once worked out (a part of
+    memo keys, hashed thousands of times a run): the kept value is the hash of the
+    compared fields, and a copy or a pickle (another process's hash seed) works it
+    out again rather than carrying it."""
+    import copy
+    import pickle
+
+    from typelens.typeinfer.callsites import CallContext
+    from typelens.typeinfer.types import ClassType
+
+    arguments = ((6, ClassType("dict", (ClassType("str"), ClassType("int")))),)
+    context = CallContext("/p/base.py", 5, 10, 20, arguments, 1)
+    fresh = CallContext("/p/base.py", 5, 10, 20, arguments, 1)
+    assert hash(context) == hash(("/p/base.py", 5, 10, 20, arguments, 1)) == hash(context)
+    assert context._hash == hash(context) and context == fresh and hash(fresh) == hash(context)
+    assert context != CallContext("/p/base.py", 5, 10, 20, arguments, 2)
+    for again in (copy.copy(context), copy.deepcopy(context), pickle.loads(pickle.dumps(context))):
+        assert again == context and not hasattr(again, "_hash") and hash(again) == hash(context)
+    cls = ClassType("list", (ClassType("int"),))
+    assert hash(cls) == hash(("list", (ClassType("int"),))) and cls._hash == hash(cls)
+    assert not hasattr(pickle.loads(pickle.dumps(cls)), "_hash")

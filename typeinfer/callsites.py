@@ -31,7 +31,7 @@ Bounds, so that the work stays close to the context-free analysis:
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Final
 
 from typelens.analyzer import EdgeKind, ProgramGraph
@@ -56,7 +56,13 @@ _MAX_SITES: Final = 64
 
 @dataclass(frozen=True, slots=True)
 class CallContext:
-    """One function evaluated for one set of argument types."""
+    """One function evaluated for one set of argument types.
+
+    Its hash is worked out on first use and kept, as :class:`.types.ClassType`'s:
+    a context is a part of every memo key asked inside it, and hashing its
+    arguments again (a tuple of pairs of types) each time cost 1.2% of a cold
+    ``analyze``'s instructions on stripped click (23,000 hashes, 1,900
+    instructions each)."""
 
     path: str
     function: int
@@ -64,6 +70,7 @@ class CallContext:
     end: int
     arguments: tuple[tuple[int, Type], ...]  # (parameter node, argument type)
     depth: int
+    _hash: int = field(init=False, repr=False, compare=False)
 
     # __init__, __eq__ and __hash__ written out for mypyc (see the note in .types):
     # a context is a part of every memo key asked inside it
@@ -90,7 +97,16 @@ class CallContext:
         )
 
     def __hash__(self) -> int:
-        return hash((self.path, self.function, self.start, self.end, self.arguments, self.depth))
+        try:
+            return self._hash
+        except AttributeError:
+            value = hash((self.path, self.function, self.start, self.end, self.arguments, self.depth))
+            object.__setattr__(self, "_hash", value)
+            return value
+
+    def __reduce__(self) -> tuple:
+        # a copy (or a pickle, in a process of another hash seed) works its hash out again
+        return CallContext, (self.path, self.function, self.start, self.end, self.arguments, self.depth)
 
     def argument(self, param: int) -> Type | None:
         for node, t in self.arguments:
