@@ -46,6 +46,7 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import logging
@@ -227,8 +228,9 @@ def memo_path(memo: Path, top: str, name: str) -> Path:
 
 def _sources_of(where: str) -> list[str]:
     """The ``.py`` files under the folder ``where`` (every level but
-    ``__pycache__``), sorted; ``where`` itself when it names a file."""
-    if where.endswith(".py"):
+    ``__pycache__``) and the C sources beside them (the classifier's kernel),
+    sorted; ``where`` itself when it names a file."""
+    if where.endswith((".py", ".c")):
         return [where]
     found = []
     try:
@@ -236,7 +238,7 @@ def _sources_of(where: str) -> list[str]:
             for entry in entries:
                 if entry.is_dir():
                     found += _sources_of(entry.path) if entry.name != "__pycache__" else []
-                elif entry.name.endswith(".py"):
+                elif entry.name.endswith((".py", ".c")):
                     found.append(entry.path)
     except OSError:
         return []
@@ -280,7 +282,8 @@ def replace_atomically(target: Path, data: bytes) -> None:
             out.write(data)
         os.replace(tmp, target)
     except BaseException:
-        os.unlink(tmp)
+        with contextlib.suppress(OSError):  # the original error is the one to raise
+            os.unlink(tmp)
         raise
 
 

@@ -142,6 +142,13 @@ def test_the_kernel_refuses_bad_batches_without_crashing(kernel: ModuleType) -> 
         ours.kernel.probabilities(windows, name, 1)
     with pytest.raises(ValueError, match="k=0"):
         ours.kernel.ranked(name, name, 0, 0)
+    for rows in (2**61, 2**62):  # byte counts that would overflow: refused, not wrapped round to fit
+        with pytest.raises(ValueError, match="too many for one batch"):
+            ours.kernel.ranked(b"", b"", rows, 1)
+        with pytest.raises(ValueError, match="too many for one batch"):
+            ours.kernel.probabilities(b"", b"", rows)
+    with pytest.raises(ValueError, match="dims too large"):
+        kernel.Kernel((1, 2**62, 1, 1, 1, 0, 1, 1), b"", b"", b"", b"", b"", bytes(4), bytes(4), bytes(4), 1.0)
     half = kernel.Kernel.__new__(kernel.Kernel)
     with pytest.raises(ValueError, match="convs.0.weight: 0 bytes"):  # the first buffer taken, then refused
         half.__init__((16384, 64, 8, 17, 6, 4, 256, 501), bytes(16384 * 64 * 4), *[b""] * 7, 1.0)
@@ -180,3 +187,28 @@ def test_a_model_the_kernel_cannot_run_goes_to_onnxruntime(kernel: ModuleType) -
     assert native.unsupported_reason({**config, "layers": 2}) == "2 convolutions (the kernel folds one)"
     subtokens = {**config, "encoder": {**config["encoder"], "subtokens": True}}
     assert native.unsupported_reason(subtokens) == "sub-token inputs"
+
+
+def test_a_config_that_leaves_sizes_to_the_defaults_loads(kernel: ModuleType, tmp_path: Path) -> None:
+    """A config without some encoder sizes (the encoder's defaults fill them, as
+    onnxruntime's path reads them) loads on the kernel too, not a KeyError."""
+    folder = _model_copy(tmp_path)
+    config = json.loads((folder / "config.json").read_text())
+    assert config["encoder"]["windows"] == 8  # EncoderConfig's default
+    del config["encoder"]["windows"]
+    (folder / "config.json").write_text(json.dumps(config))
+    ours = native.KernelRuntime(folder, kernel)
+    assert ours.encoder.config.windows == 8
+    assert len(ours.predict([{"windows": [["x", "=", "1"]], "name": "x", "kind": "variable"}])[0]) == 5
+
+
+def test_a_header_nested_too_deep_is_a_model_error(tmp_path: Path) -> None:
+    """A safetensors header of deeply nested JSON: a clear ModelError, not a
+    RecursionError from the JSON reader (read before any kernel is asked)."""
+    from typelens.typeinfer.neural.store import read_safetensors
+
+    header = b"[" * 100_000 + b"]" * 100_000
+    path = tmp_path / "model.safetensors"
+    path.write_bytes(len(header).to_bytes(8, "little") + header)
+    with pytest.raises(ModelError):
+        read_safetensors(path)

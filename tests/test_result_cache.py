@@ -146,3 +146,22 @@ def test_a_run_without_the_cache_looks_for_no_cache_folder(tmp_path: Path, monke
     settings = Settings(cache=False)
     key = answer_key([tmp_path / "m.py"], InferOptions(settings=settings), tmp_path, settings=settings)
     assert len(key) == 40
+
+
+def test_the_key_names_the_backend_that_runs_the_classifier(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The C kernel and onnxruntime agree only to float rounding: an answer one
+    gave is not served to a run on the other (a compiled build and a
+    ``TYPELENS_PURE=1`` run sharing a cache); ``--mode static`` asks neither."""
+    from typelens.typeinfer.neural import native
+    from typelens.typeinfer.result_cache import answer_key
+
+    (tmp_path / "m.py").write_text("x = 1\n")
+    settings = Settings(cache=False)
+
+    def key(backend: str, mode: str) -> str:
+        monkeypatch.setattr(native, "backend_identity", lambda model_dir: [backend, 1])
+        return answer_key([tmp_path / "m.py"], InferOptions(mode=mode, settings=settings), tmp_path, settings=settings)
+
+    assert key("kernel", "hybrid") != key("onnxruntime", "hybrid")
+    assert key("kernel", "neural") != key("onnxruntime", "neural")
+    assert key("kernel", "static") == key("onnxruntime", "static")

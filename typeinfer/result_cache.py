@@ -92,6 +92,10 @@ def answer_key(
             for item in sorted(folder.glob("*")) if folder.is_dir() else []:
                 stat = item.stat()
                 h.update(f"{item}|{stat.st_size}|{stat.st_mtime_ns}".encode("utf-8", "surrogateescape"))
+        # and which runs it (the C kernel or onnxruntime: their probabilities differ in the last bits)
+        from .neural.native import backend_identity
+
+        h.update(repr(backend_identity(Path(options.model_dir or DEFAULT_MODEL))).encode("utf-8", "surrogateescape"))
     if scope != root and not is_library_root(root):  # the root's other modules are read when imported:
         for folder in (root, root / "src"):  # one added there can change the answer
             h.update(os.fsencode(folder) + b"\0" + b"\0".join(module_entries(folder)))

@@ -37,6 +37,11 @@
 
 #define KERNEL_VERSION 1
 #define TAPS 3
+/* the largest dims a Kernel takes (the shipped model: 16,384 buckets, 64, 8 x 17, 6 + 4, 256, 501) */
+#define MAX_BUCKETS ((Py_ssize_t)1 << 24)
+#define MAX_DIM ((Py_ssize_t)1 << 12)
+#define MAX_SIDE ((Py_ssize_t)1 << 16)
+#define MAX_CLASSES ((Py_ssize_t)1 << 20)
 
 typedef struct {
     PyObject_HEAD
@@ -281,6 +286,11 @@ static int Kernel_init(Kernel *self, PyObject *args, PyObject *kwds) {
     if (self->buckets < 1 || self->dim < 1 || self->windows < 1 || self->window_len < 1 || self->name_len < 1 ||
         self->values < 0 || self->hidden < 1 || self->classes < 1 || !(temperature > 0.0f))
         PyErr_SetString(PyExc_ValueError, "dims must be positive (values >= 0) and the temperature > 0");
+    else if (self->buckets > MAX_BUCKETS || self->dim > MAX_DIM || self->windows > MAX_SIDE ||
+             self->window_len > MAX_SIDE || self->name_len > MAX_SIDE || self->values > MAX_SIDE ||
+             self->hidden > MAX_SIDE || self->classes > MAX_CLASSES)
+        /* every byte count below then fits a Py_ssize_t with room to spare */
+        PyErr_SetString(PyExc_ValueError, "dims too large for the kernel");
     else {
         self->temperature = temperature;
         status = load(self, b);
@@ -298,7 +308,13 @@ static Py_ssize_t check_batch(Kernel *self, Py_buffer *windows, Py_buffer *name,
         PyErr_SetString(PyExc_ValueError, "the Kernel has no weights (its __init__ did not run or failed)");
         return -1;
     }
-    if (rows < 0 || windows->len != rows * per_window * 8 || name->len != rows * per_name * 8) {
+    Py_ssize_t widest = per_window > per_name ? per_window : per_name;
+    widest = widest > self->classes ? widest : self->classes;
+    if (rows < 0 || rows > PY_SSIZE_T_MAX / (8 * widest)) { /* the byte counts below would overflow */
+        PyErr_Format(PyExc_ValueError, "%zd rows: too many for one batch", rows);
+        return -1;
+    }
+    if (windows->len != rows * per_window * 8 || name->len != rows * per_name * 8) {
         PyErr_Format(PyExc_ValueError, "%zd rows need %zd and %zd bytes of int64 ids, got %zd and %zd", rows,
                      rows * per_window * 8, rows * per_name * 8, windows->len, name->len);
         return -1;

@@ -102,13 +102,13 @@ def backend_identity(model_dir: Path) -> list[object]:
 
 def _tensor_shapes(config: dict) -> dict[str, tuple[int, ...]]:
     """The weights the kernel reads, in its argument order, with their shapes."""
-    enc, dim, hidden = config["encoder"], config["dim"], config["hidden"]
-    pooled = 4 if enc.get("values", 0) else 3
+    enc, dim, hidden = EncoderConfig(**config["encoder"]), config["dim"], config["hidden"]
+    pooled = 4 if enc.values else 3
     return {
-        "embed.weight": (enc["buckets"], dim),
+        "embed.weight": (enc.buckets, dim),
         "convs.0.weight": (dim, dim, 3),
         "convs.0.bias": (dim,),
-        "position.weight": (enc["window_len"], dim),
+        "position.weight": (enc.window_len, dim),
         "head.0.weight": (hidden, pooled * dim),
         "head.0.bias": (hidden,),
         "head.3.weight": (len(config["classes"]), hidden),
@@ -140,9 +140,9 @@ class KernelRuntime:
                 raise ModelError(f"{weights}: tensor {name!r} is {found}, the config needs F32 {list(shape)}")
             begin, end = info["data_offsets"]
             buffers.append(data[begin:end])
-        enc = self.config["encoder"]
-        sizes = (enc["buckets"], self.config["dim"], enc["windows"], enc["window_len"], enc["name_len"])
-        dims = (*sizes, enc.get("values", 0), self.config["hidden"], len(self.classes))
+        enc = self.encoder.config  # the config's sizes, with EncoderConfig's defaults for those it leaves out
+        sizes = (enc.buckets, self.config["dim"], enc.windows, enc.window_len, enc.name_len)
+        dims = (*sizes, enc.values, self.config["hidden"], len(self.classes))
         try:
             self.kernel = kernel.Kernel(dims, *buffers, float(self.config["temperature"]))
         except ValueError as err:

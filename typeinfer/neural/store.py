@@ -71,7 +71,7 @@ def read_config(model_dir: Path) -> dict:
         if size > _MAX_CONFIG_BYTES:
             raise ModelError(f"{path}: {size} bytes is too large for a model config")
         config = json.loads(raw.decode("utf-8"))
-    except (InputError, ValueError) as err:
+    except (InputError, ValueError, RecursionError) as err:  # RecursionError: JSON nested too deep
         raise ModelError(f"{path}: unreadable model config ({err})") from None
     if not isinstance(config, dict) or config.get("version") != MODEL_VERSION:
         found = config.get("version") if isinstance(config, dict) else None
@@ -234,7 +234,7 @@ def _read_safetensors(path: Path, *, header_only: bool) -> tuple[dict, memoryvie
         if not header_only and len(raw) != size:
             raise ModelError(f"{path}: damaged weights ({len(raw)} bytes read of {size}; changed while read)")
         header = json.loads(raw[8 : 8 + length].decode("utf-8"))
-    except (InputError, ValueError) as err:
+    except (InputError, ValueError, RecursionError) as err:  # RecursionError: JSON nested too deep
         raise ModelError(f"{path}: damaged weights ({err})") from None
     _check_tensors(header, size - 8 - length, path)
     return header, memoryview(raw)[8 + length :]
