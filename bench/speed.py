@@ -11,7 +11,7 @@ infer`` against ``ty check`` and ``pyrefly check`` on the same trees, in one scr
 2. Each package is copied out of the bench environment into a folder of its own
    (the stdlib's ``asyncio`` too, so that nothing installed is ever edited) and
    analysed with ``--python`` set to the bench environment.
-3. typelens runs four ways, each ``--runs`` times (median): **first** (empty
+3. typelens runs five ways, each ``--runs`` times (median): **first** (empty
    cache folder: what the first run on a machine pays), **cold** (the project's
    caches emptied -- ``graphs/``, ``results/``, ``.typelens-cache`` -- but the
    machine's library cache ``library/`` kept, filled by one untimed run: a
