@@ -262,7 +262,10 @@ class Bench:
         if kind == "warm":
             self._run(cmds[0], tree, cache, label)  # caches filled for the tree
             return self._interleaved(cmds, lambda cmd: self._run(cmd, tree, cache, label))
-        return [self._edited(label, cmd, tree, cache, EDITS[kind]) for cmd in cmds]
+        # each command's edits numbered apart: the result cache's key leaves out --jobs,
+        # so a -j 2 run of the -j 1 run's bytes would be answered from it
+        edit = EDITS[kind]
+        return [self._edited(label, cmd, tree, cache, edit, k * self.runs) for k, cmd in enumerate(cmds)]
 
     def _interleaved(self, cmds: list[list[str]], once) -> list[Sample]:
         """The median of ``self.runs`` samples of each command, taken in turns."""
@@ -288,17 +291,18 @@ class Bench:
         return self._interleaved(cmds, once)
 
     def _edited(
-        self, label: str, cmd: list[str], tree: Path, cache: Path, edit: Callable[[bytes, int], bytes]
+        self, label: str, cmd: list[str], tree: Path, cache: Path, edit: Callable[[bytes, int], bytes], first: int = 0
     ) -> Sample:
-        """Each run after a new ``edit`` of the largest file (the caches of the run
-        before it kept: an edit after an edit, as in an editor session)."""
+        """Each run after a new ``edit`` of the largest file, numbered from ``first``
+        (the caches of the run before it kept: an edit after an edit, as in an
+        editor session)."""
         self._run(cmd, tree, cache, label)  # caches filled for the unedited tree
         target = largest_file(tree)
         original = target.read_bytes()
         samples = []
         try:
             for i in range(self.runs):
-                target.write_bytes(edit(original, i))
+                target.write_bytes(edit(original, first + i))
                 samples.append(self._run(cmd, tree, cache, label))
         finally:
             target.write_bytes(original)
@@ -357,7 +361,11 @@ def main() -> None:
     parser.add_argument("--no-stdlib", action="store_true", help="leave out the stdlib's asyncio")
     parser.add_argument("--baseline", help="another typelens executable, or source tree, to time beside this one")
     parser.add_argument("--pyright", action="store_true", help="time pyright too (it fetches node on first use)")
-    parser.add_argument("--keep", type=Path, help="keep the bench environment and trees in this folder")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="keep the bench environment and trees in this folder (its caches are emptied at the start)",
+    )
     parser.add_argument("--rows", default=",".join(ROWS), help="the typelens rows to time (comma list; default all)")
     parser.add_argument(
         "--one-line", action="store_true", help="time a package of one line too: the start-up every run pays"
@@ -381,6 +389,8 @@ def main() -> None:
     if not jobs or min(jobs) < 1:
         parser.error(f"--jobs={args.jobs!r}: give a comma list of process counts, e.g. 1,2")
     work = args.keep or Path(tempfile.mkdtemp(prefix="typelens-speed-"))
+    for cache in work.glob("cache-*"):  # a kept folder's: its graphs and answers of the same edits would be hits
+        shutil.rmtree(cache)
     packages = [p for p in args.packages.split(",") if p]
     python, peers = bench_env(work / "venv", packages, PEERS + (("pyright",) if args.pyright else ()))
     site = Path(

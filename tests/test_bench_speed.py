@@ -103,9 +103,12 @@ def test_edit_rows_run_on_the_edited_file_and_restore_it(tmp_path: Path) -> None
     seen = tmp_path / "seen"
     copy = "import sys; open(sys.argv[2], 'ab').write(open(sys.argv[1], 'rb').read() + b'\\0')"
     bench = speed.Bench(2, Path(sys.executable), tmp_path, {}, [])
-    for kind, edit in speed.EDITS.items():
+    for first, (kind, edit) in enumerate(speed.EDITS.items()):
         seen.write_bytes(b"")
-        bench._edited("x", [sys.executable, "-c", copy, str(big), str(seen)], tree, tmp_path / "cache", edit)
+        cmd = [sys.executable, "-c", copy, str(big), str(seen)]
+        bench._edited("x", cmd, tree, tmp_path / "cache", edit, first)
         assert big.read_bytes() == original
-        # the untimed run on the unedited file, then one edit per run
-        assert seen.read_bytes().split(b"\0")[:-1] == [original, edit(original, 0), edit(original, 1)], kind
+        # the untimed run on the unedited file, then one edit per run, numbered from ``first``
+        edits = [edit(original, first), edit(original, first + 1)]
+        assert seen.read_bytes().split(b"\0")[:-1] == [original, *edits], kind
+        assert len(set(edits)) == 2
