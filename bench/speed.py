@@ -3,7 +3,7 @@ infer`` against ``ty check`` and ``pyrefly check`` on the same trees, in one scr
 
     python bench/speed.py [--runs 3] [--packages click,packaging,pluggy] [--no-stdlib]
                           [--baseline /work/main/.venv/bin/typelens | SOURCE_TREE] [--pyright] [--keep DIR]
-                          [--rows first,cold,warm,edit] [--one-line] [--jobs 1,2] [--stripped]
+                          [--rows first,cold,warm,edit,edit-body] [--one-line] [--jobs 1,2] [--stripped]
 
 1. A bench virtual environment (a temporary folder, or ``--keep``) gets the measured
    packages and the peers from the package registry (``pip install``); a peer that
@@ -11,13 +11,20 @@ infer`` against ``ty check`` and ``pyrefly check`` on the same trees, in one scr
 2. Each package is copied out of the bench environment into a folder of its own
    (the stdlib's ``asyncio`` too, so that nothing installed is ever edited) and
    analysed with ``--python`` set to the bench environment.
-3. typelens runs four ways, each ``--runs`` times (median): **first** (empty
+3. typelens runs five ways, each ``--runs`` times (median): **first** (empty
    cache folder: what the first run on a machine pays), **cold** (the project's
    caches emptied -- ``graphs/``, ``results/``, ``.typelens-cache`` -- but the
    machine's library cache ``library/`` kept, filled by one untimed run: a
    project analysed for the first time on a machine where typelens has run
-   before), **warm** (the same tree again, caches kept) and **edit** (one line
-   appended to the package's largest file, caches kept); ``--rows`` times some of
+   before), **warm** (the same tree again, caches kept), **edit** (one line
+   appended to the package's largest file, caches kept) and **edit-body** (two
+   statements, ``_bench_edit = <run>`` and a line that uses it, inserted at the
+   start of a function's body in that file -- after its docstring, indented as
+   its first statement -- caches kept: the edit an editor user makes, which
+   moves every node after it; the function is the one spanning the most lines,
+   methods and nested functions included, the first in the file on a tie,
+   found with ``ast`` (the file is read, never run)); each edit run's caches
+   are the run before's, an edit after an edit; ``--rows`` times some of
    them only; ``--one-line`` adds a package of one line (``x = 1``): the start-up
    that every run pays; ``--jobs 1,2`` times each typelens row with each
    ``--jobs`` value (the runs of one row interleaved: run 1 of each value, then
@@ -40,6 +47,7 @@ infer`` against ``ty check`` and ``pyrefly check`` on the same trees, in one scr
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import shutil
 import statistics
@@ -49,11 +57,12 @@ import sysconfig
 import tempfile
 import time
 import venv
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 PEERS = ("ty", "pyrefly")
-ROWS = ("first", "cold", "warm", "edit")
+ROWS = ("first", "cold", "warm", "edit", "edit-body")
 _OK_CODES = (0, 1)  # a checker that found problems exits 1
 
 
@@ -160,6 +169,63 @@ def largest_file(tree: Path) -> Path:
     return max(tree.rglob("*.py"), key=lambda p: p.stat().st_size)
 
 
+def append_line(source: bytes, run: int) -> bytes:
+    """The ``edit`` row's edit: a line appended to the module, which nothing reads."""
+    return source + f"\n_bench_edit_{run} = {run}\n".encode()
+
+
+def _first_line(node: ast.stmt) -> int:
+    """The 1-based line a statement starts on, its decorators included."""
+    decorators = getattr(node, "decorator_list", [])
+    return min([node.lineno, *(d.lineno for d in decorators)])
+
+
+def _is_docstring(node: ast.stmt) -> bool:
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+
+
+def body_start(source: bytes) -> tuple[str, int, bytes]:
+    """Where the ``edit-body`` row inserts its lines: the name of the function
+    spanning the most lines (methods and nested functions included; the first in
+    the file on a tie; of those whose body starts on a line of its own), the
+    0-based index of the line its body's first statement after the docstring
+    starts on, decorators included (the line after the docstring when there is
+    nothing else), and the indentation of the body's lines."""
+    lines = source.splitlines()
+    functions = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            line = lines[node.body[0].lineno - 1]
+            if not line[: node.body[0].col_offset].strip():  # not ``def f(): return 1``
+                functions.append(node)
+    if not functions:
+        raise ValueError("no function whose body starts on a line of its own: give a file with one")
+    chosen = max(functions, key=lambda f: ((f.end_lineno or f.lineno) - _first_line(f), -_first_line(f)))
+    body = chosen.body
+    line = lines[body[0].lineno - 1]
+    indent = line[: len(line) - len(line.lstrip(b" \t"))]
+    if not _is_docstring(body[0]):
+        return chosen.name, _first_line(body[0]) - 1, indent
+    if len(body) > 1:
+        return chosen.name, _first_line(body[1]) - 1, indent
+    return chosen.name, body[0].end_lineno or body[0].lineno, indent
+
+
+def edit_body(source: bytes, run: int) -> bytes:
+    """The ``edit-body`` row's edit: ``_bench_edit = <run>`` and a statement that
+    uses it, inserted at ``body_start`` with the body's indentation."""
+    _, at, indent = body_start(source)
+    lines = source.splitlines(keepends=True)
+    newline = b"\r\n" if lines[0].endswith(b"\r\n") else b"\n"
+    if at == len(lines) and not lines[-1].endswith((b"\n", b"\r")):
+        lines[-1] += newline
+    added = [indent + f"_bench_edit = {run}".encode() + newline, indent + b"_bench_edit = str(_bench_edit)" + newline]
+    return b"".join(lines[:at] + added + lines[at:])
+
+
+EDITS: dict[str, Callable[[bytes, int], bytes]] = {"edit": append_line, "edit-body": edit_body}
+
+
 # -- runs -------------------------------------------------------------------------------------
 @dataclass
 class Bench:
@@ -196,7 +262,10 @@ class Bench:
         if kind == "warm":
             self._run(cmds[0], tree, cache, label)  # caches filled for the tree
             return self._interleaved(cmds, lambda cmd: self._run(cmd, tree, cache, label))
-        return [self._edited(label, cmd, tree, cache) for cmd in cmds]
+        # each command's edits numbered apart: the result cache's key leaves out --jobs,
+        # so a -j 2 run of the -j 1 run's bytes would be answered from it
+        edit = EDITS[kind]
+        return [self._edited(label, cmd, tree, cache, edit, k * self.runs) for k, cmd in enumerate(cmds)]
 
     def _interleaved(self, cmds: list[list[str]], once) -> list[Sample]:
         """The median of ``self.runs`` samples of each command, taken in turns."""
@@ -221,16 +290,19 @@ class Bench:
 
         return self._interleaved(cmds, once)
 
-    def _edited(self, label: str, cmd: list[str], tree: Path, cache: Path) -> Sample:
-        """Each run after a new one-line edit of the largest file (the caches of
-        the run before it kept: an edit after an edit, as in an editor session)."""
+    def _edited(
+        self, label: str, cmd: list[str], tree: Path, cache: Path, edit: Callable[[bytes, int], bytes], first: int = 0
+    ) -> Sample:
+        """Each run after a new ``edit`` of the largest file, numbered from ``first``
+        (the caches of the run before it kept: an edit after an edit, as in an
+        editor session)."""
         self._run(cmd, tree, cache, label)  # caches filled for the unedited tree
         target = largest_file(tree)
         original = target.read_bytes()
         samples = []
         try:
             for i in range(self.runs):
-                target.write_bytes(original + f"\n_bench_edit_{i} = {i}\n".encode())
+                target.write_bytes(edit(original, first + i))
                 samples.append(self._run(cmd, tree, cache, label))
         finally:
             target.write_bytes(original)
@@ -289,7 +361,11 @@ def main() -> None:
     parser.add_argument("--no-stdlib", action="store_true", help="leave out the stdlib's asyncio")
     parser.add_argument("--baseline", help="another typelens executable, or source tree, to time beside this one")
     parser.add_argument("--pyright", action="store_true", help="time pyright too (it fetches node on first use)")
-    parser.add_argument("--keep", type=Path, help="keep the bench environment and trees in this folder")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="keep the bench environment and trees in this folder (its caches are emptied at the start)",
+    )
     parser.add_argument("--rows", default=",".join(ROWS), help="the typelens rows to time (comma list; default all)")
     parser.add_argument(
         "--one-line", action="store_true", help="time a package of one line too: the start-up every run pays"
@@ -313,6 +389,8 @@ def main() -> None:
     if not jobs or min(jobs) < 1:
         parser.error(f"--jobs={args.jobs!r}: give a comma list of process counts, e.g. 1,2")
     work = args.keep or Path(tempfile.mkdtemp(prefix="typelens-speed-"))
+    for cache in work.glob("cache-*"):  # a kept folder's: its graphs and answers of the same edits would be hits
+        shutil.rmtree(cache)
     packages = [p for p in args.packages.split(",") if p]
     python, peers = bench_env(work / "venv", packages, PEERS + (("pyright",) if args.pyright else ()))
     site = Path(
