@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 import atexit
+import importlib.util
 import os
 import shutil
 import sys
 import tempfile
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent
+
+
+def load_bench_script(name: str) -> ModuleType:
+    """``bench/<name>.py`` loaded as the module ``name`` (the bench scripts are
+    not a package): registered in ``sys.modules``, where their dataclasses look
+    their module up."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
 
 # The suite runs the pure-Python core even where `make` built the compiled one: tests
 # patch module globals, which compiled modules do not read.  tests/test_compiled.py

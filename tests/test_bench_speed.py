@@ -7,22 +7,17 @@ the edited file and puts the file back."""
 from __future__ import annotations
 
 import ast
-import importlib.util
 import sys
 import sysconfig
 from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import load_bench_script
 
 
 def _speed():
-    spec = importlib.util.spec_from_file_location("speed", ROOT / "bench" / "speed.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return load_bench_script("speed")
 
 
 def _functions(tree: ast.AST) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:

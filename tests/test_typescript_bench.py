@@ -4,14 +4,12 @@ scores count every fact (no answer is a miss) with user-defined types apart."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 from typelens.analyzer.typescript import build_script_graph
 
-from .conftest import ROOT
+from .conftest import load_bench_script
 
 CODE = """\
 export interface Point { x: number; y: number }
@@ -29,11 +27,7 @@ export const is = (v: unknown): v is Point => typeof v === "object";
 
 
 def _bench():
-    spec = importlib.util.spec_from_file_location("annot_recovery_ts", ROOT / "bench" / "annot_recovery_ts.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return load_bench_script("annot_recovery_ts")
 
 
 def test_strip_score_and_report(tmp_path: Path, capsys) -> None:
