@@ -120,3 +120,14 @@ def test_a_batch_run_collects_less_often_and_restores_the_thresholds() -> None:
             assert gc.get_threshold() == (young, middle, full)
         assert gc.get_threshold() == (young, middle, full)
     assert gc.get_threshold() == saved
+
+
+def test_a_batch_run_leaves_collection_off_where_the_caller_turned_it_off() -> None:
+    saved = gc.get_threshold()
+    try:
+        gc.set_threshold(0, saved[1], saved[2])
+        with batch_heap():
+            assert gc.get_threshold()[0] == 0
+        assert gc.get_threshold() == (0, saved[1], saved[2])
+    finally:
+        gc.set_threshold(*saved)

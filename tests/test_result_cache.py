@@ -165,3 +165,22 @@ def test_the_key_names_the_backend_that_runs_the_classifier(tmp_path: Path, monk
     assert key("kernel", "hybrid") != key("onnxruntime", "hybrid")
     assert key("kernel", "neural") != key("onnxruntime", "neural")
     assert key("kernel", "static") == key("onnxruntime", "static")
+
+
+def test_a_dangling_link_in_the_model_folder_still_gives_a_key(tmp_path: Path) -> None:
+    """The key hashes the model folder's files; one that cannot be read (a dangling
+    link) counts as missing, and the model's own checks say what is wrong."""
+    import shutil
+
+    from typelens.typeinfer.result_cache import answer_key
+    from typelens.typeinfer.settings import DEFAULT_MODEL
+
+    model = tmp_path / "classifier"
+    shutil.copytree(DEFAULT_MODEL, model)
+    (tmp_path / "m.py").write_text("x = 1\n")
+    settings = Settings(cache=False)
+    options = InferOptions(mode="hybrid", model_dir=model, settings=settings)
+    before = answer_key([tmp_path / "m.py"], options, tmp_path, settings=settings)
+    (model / "dangling").symlink_to(tmp_path / "nowhere")
+    after = answer_key([tmp_path / "m.py"], options, tmp_path, settings=settings)
+    assert len(after) == 40 and after != before

@@ -164,6 +164,8 @@ class NeuralAssistant:
 
                 classes = self._runtime.classes if self._runtime is not None else read_config(self.model_dir)["classes"]
                 self._label_sets = [label_bases(c) for c in classes if c not in _USELESS]
+            if len(self._nameable) >= 4096:  # a long language-server session: bounded
+                self._nameable.clear()
             found = self._nameable[needed] = any(needed <= names for names in self._label_sets)
         return found
 

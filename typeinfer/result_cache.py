@@ -90,8 +90,11 @@ def answer_key(
         # a model retrained in the same folder changes the answers: its files' sizes and times
         for folder in {Path(options.model_dir or DEFAULT_MODEL), Path(options.slice_dir or DEFAULT_SLICE)}:
             for item in sorted(folder.glob("*")) if folder.is_dir() else []:
-                stat = item.stat()
-                h.update(f"{item}|{stat.st_size}|{stat.st_mtime_ns}".encode("utf-8", "surrogateescape"))
+                try:
+                    stat = item.stat()
+                    h.update(f"{item}|{stat.st_size}|{stat.st_mtime_ns}".encode("utf-8", "surrogateescape"))
+                except OSError:  # a dangling link, a file removed meanwhile: the model's own checks say what
+                    h.update(f"{item}|missing".encode("utf-8", "surrogateescape"))
         # and which runs it (the C kernel or onnxruntime: their probabilities differ in the last bits)
         from .neural.native import backend_identity
 
