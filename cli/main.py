@@ -148,7 +148,9 @@ class imports_paused:
     tree: what the modules make lives as long as the process and holds no
     garbage (``analyze``: six young collections over it otherwise).  In the command line's own process of a batch command,
     whose command tree is frozen, what they made is frozen too (and unfrozen with
-    it as the run ends, :func:`.heap.batch_heap`)."""
+    it as the run ends, :func:`.heap.batch_heap`).  Not
+    :func:`typelens.analyzer.heap.paused_gc`, which freezes only inside a batch
+    run: importing it would run the analyzer package's imports before the pause."""
 
     def __enter__(self) -> None:
         self.enabled = gc.isenabled()

@@ -19,7 +19,7 @@ from typelens.lsp.positions import Encoding, LineIndex
 
 def human_position(data: bytes, row: int, byte_col: int) -> tuple[int, int]:
     """1-based ``(line, column)``; the column counts characters, not bytes."""
-    return HumanLines(LineIndex.of(data)).human(row, byte_col)
+    return line_index(data).human(row, byte_col)
 
 
 class HumanLines:
