@@ -114,6 +114,9 @@ class _Frame:
         "passes",
         "compute",
         "reads",
+        "rank",
+        "lowest",
+        "ranked",
     )
 
     def __init__(
@@ -131,6 +134,9 @@ class _Frame:
         self.members: dict[tuple, None] = {}  # provisional answers this frame owns
         self.passes = 0
         self.reads: list[_Read] = []  # the unfinished answers it read
+        self.rank: tuple | None = None  # its file rank (:func:`_file_rank`), once :meth:`Memo._lowest` asks
+        self.lowest: _Frame | None = None  # the frame of lowest file rank from the bottom up to it
+        self.ranked = False  # whether those two are worked out
 
 
 class _Entry:
@@ -155,6 +161,8 @@ class Memo:
         self.unconverged = 0
         self.cut = 0
         self.rooted = 0  # cycles entered elsewhere than their head, solved again from it
+        self.led = 0  # cycles left early for a lower question, asked first from the bottom
+        self._waiting: set[tuple] = set()  # the questions the outermost one waits for (Deeper)
         self._heads = 0
         self._stack: list[_Frame] = []
         self._open: dict[tuple, _Frame] = {}
@@ -190,6 +198,8 @@ class Memo:
             frame.reentered = True
             self._depend(frame.index)
             self._stack[-1].reads.append((key, frame.start, frame.compute, frame.store, frame.context))
+            if not self._heads:
+                self._lead(frame.index)
             return frame.start
         entry = self._provisional.get(key)
         if entry is not None and entry.valid:  # answered in this pass of its cycle
@@ -246,7 +256,7 @@ class Memo:
     # -- the outermost question: where too deep a stack starts again ------------------------
     def _outermost(self, key: tuple, compute: Callable[[], object], store: dict, context: CallContext | None):
         pending = [(key, compute, store, context)]
-        waiting = {key}
+        waiting = self._waiting = {key}
         try:
             while True:
                 k, c, s, ctx = pending[-1]
@@ -335,6 +345,45 @@ class Memo:
             return self._solve(frame.key, frame.compute, frame.store, frame.context)
         finally:
             self._heads -= 1
+
+    # -- a cycle entered above its head: left at once ------------------------------------------
+    def _lead(self, index: int) -> None:
+        """Leave the questions on the stack for a lower one when a cycle closes at
+        ``index`` through a question of lower file rank than every question at or
+        below ``index``: the cycle's root is one of those, so it would finish with a
+        lower question in its cycle and be solved again from its head
+        (:meth:`_from_head`), its first solve dropped.  Raising :class:`Deeper`
+        drops it now, and the lower question is answered first, from the bottom,
+        then the questions it interrupted are asked again.  Only where the root
+        would surely be solved again: no other cycle's entries (an outer pass
+        under way) and no head's re-solve open."""
+        stack = self._stack
+        top = self._lowest(stack[-1])
+        if top is None or top.index <= index:
+            return
+        below = self._lowest(stack[index])
+        if below is not None and not top.rank < below.rank:  # type: ignore[operator]
+            return
+        if top.key in self._waiting or any(e.owner.index < index for e in self._provisional.values()):
+            return
+        self.led += 1
+        raise Deeper(top.key, top.compute, top.store, top.context)
+
+    def _lowest(self, frame: _Frame) -> _Frame | None:
+        """The frame of lowest file rank from the bottom of the stack up to ``frame``
+        (None: no question of a file), worked out once per frame."""
+        if frame.ranked:
+            return frame.lowest
+        stack = self._stack
+        i = frame.index
+        while i > 0 and not stack[i - 1].ranked:
+            i -= 1
+        for f in stack[i : frame.index + 1]:
+            below = stack[f.index - 1].lowest if f.index else None
+            f.rank = rank = _file_rank(f.key)
+            f.lowest = f if rank is not None and (below is None or rank < below.rank) else below  # type: ignore[operator]
+            f.ranked = True
+        return frame.lowest
 
     def _passes(self, frame: _Frame, stale: _Entry | None):
         while True:
@@ -448,6 +497,14 @@ def _rank(key: tuple) -> tuple:
     if len(key) >= 3 and isinstance(key[1], str) and isinstance(key[2], int):
         return (0, key[1], key[2], key[0])
     return (1, key[0], _spelled(key[1:]))
+
+
+def _file_rank(key: tuple) -> tuple | None:
+    """:func:`_rank` of a question about a file's node (None for another question:
+    those rank after all of them)."""
+    if len(key) >= 3 and isinstance(key[1], str) and isinstance(key[2], int):
+        return (key[1], key[2], key[0])
+    return None
 
 
 def _spelled(value: object) -> str:
