@@ -298,6 +298,8 @@ class Memo:
             self.context = saved
         self._pop(frame)
         if frame.low < frame.index:
+            if not self._heads:
+                self._lead_from(frame)
             self._keep_provisional(frame, value)
             return value
         head = self._head(frame)
@@ -364,10 +366,29 @@ class Memo:
         below = self._lowest(stack[index])
         if below is not None and not top.rank < below.rank:  # type: ignore[operator]
             return
-        if top.key in self._waiting or any(e.owner.index < index for e in self._provisional.values()):
+        if self._leads(top, index):
+            raise Deeper(top.key, top.compute, top.store, top.context)
+
+    def _lead_from(self, frame: _Frame) -> None:
+        """:meth:`_lead` for a question just answered in a cycle (popped, its answer
+        not kept yet) that ranks lower than every question up to the cycle's lowest
+        frame on the stack: it is answered first, from the bottom."""
+        below = self._lowest(self._stack[frame.low])
+        rank = frame.rank if frame.ranked else _file_rank(frame.key)
+        if rank is None or below is not None and not rank < below.rank:  # type: ignore[operator]
             return
+        if self._leads(frame, frame.low):
+            self._discard(frame)
+            raise Deeper(frame.key, frame.compute, frame.store, frame.context)
+
+    def _leads(self, lower: _Frame, index: int) -> bool:
+        """Whether to leave the stack for ``lower``: not a question the outermost
+        one already waits for, and no entry of a cycle below ``index`` (an outer
+        pass under way, which keeps a root from being solved again)."""
+        if lower.key in self._waiting or any(e.owner.index < index for e in self._provisional.values()):
+            return False
         self.led += 1
-        raise Deeper(top.key, top.compute, top.store, top.context)
+        return True
 
     def _lowest(self, frame: _Frame) -> _Frame | None:
         """The frame of lowest file rank from the bottom of the stack up to ``frame``
