@@ -24,7 +24,10 @@ typed through each other's uses, ``set1.difference(set2)`` and
 ``Iterable[object]``), and iteration settles in the one its first question leads to.
 So a root that finishes with other questions in its cycle solves the cycle again from
 its head, the first of them by file, node and kind (:func:`_rank`), and every entry
-gets the head's answers.  A root inside another cycle's pass is not re-solved (the
+gets the head's answers.  Where it is certain before the root finishes (a lower
+question than every one below closes or joins the cycle), the solve is left at
+once and the lower question answered first (:meth:`Memo._lead`), not finished
+and dropped.  A root inside another cycle's pass is not re-solved (the
 outer pass's stale answers started it; solved afresh in every pass, it could keep the
 outer cycle changing), so there the answers may still depend on the order.
 
