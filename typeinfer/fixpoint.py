@@ -118,8 +118,6 @@ class _Frame:
         "compute",
         "reads",
         "rank",
-        "lowest",
-        "ranked",
     )
 
     def __init__(
@@ -137,9 +135,7 @@ class _Frame:
         self.members: dict[tuple, None] = {}  # provisional answers this frame owns
         self.passes = 0
         self.reads: list[_Read] = []  # the unfinished answers it read
-        self.rank: tuple | None = None  # its file rank (:func:`_file_rank`), once :meth:`Memo._lowest` asks
-        self.lowest: _Frame | None = None  # the frame of lowest file rank from the bottom up to it
-        self.ranked = False  # whether those two are worked out
+        self.rank = _file_rank(key)  # where it stands among the candidates for a cycle's head
 
 
 class _Entry:
@@ -201,8 +197,6 @@ class Memo:
             frame.reentered = True
             self._depend(frame.index)
             self._stack[-1].reads.append((key, frame.start, frame.compute, frame.store, frame.context))
-            if not self._heads:
-                self._lead(frame.index)
             return frame.start
         entry = self._provisional.get(key)
         if entry is not None and entry.valid:  # answered in this pass of its cycle
@@ -301,8 +295,6 @@ class Memo:
             self.context = saved
         self._pop(frame)
         if frame.low < frame.index:
-            if not self._heads:
-                self._lead_from(frame)
             self._keep_provisional(frame, value)
             return value
         head = self._head(frame)
@@ -352,62 +344,33 @@ class Memo:
             self._heads -= 1
 
     # -- a cycle entered above its head: left at once ------------------------------------------
-    def _lead(self, index: int) -> None:
-        """Leave the questions on the stack for a lower one when a cycle closes at
-        ``index`` through a question of lower file rank than every question at or
-        below ``index``: the cycle's root is one of those, so it would finish with a
-        lower question in its cycle and be solved again from its head
-        (:meth:`_from_head`), its first solve dropped.  Raising :class:`Deeper`
-        drops it now, and the lower question is answered first, from the bottom,
-        then the questions it interrupted are asked again.  Only where the root
-        would surely be solved again: no other cycle's entries (an outer pass
-        under way) and no head's re-solve open."""
+    def _lead(self, low: int) -> None:
+        """Leave the stack for a lower question when the top's answer comes to depend
+        on the question at ``low``: every question above ``low`` is then in one cycle
+        whose root is at ``low`` or below.  If one above ranks lower (:func:`_file_rank`)
+        than every question at or below ``low``, the root, one of those, would finish
+        with a lower question in its cycle and solve it again from its head
+        (:meth:`_from_head`), its first solve dropped.  Raising :class:`Deeper` drops
+        it now: the lower question is answered first, from the bottom, then the
+        questions it interrupted are asked again.  Not where an outer cycle's pass is
+        under way (its entries below ``low``: no root is solved again there); a
+        question lower than those above but not below ``low`` may be outside the cycle
+        or its root, so the cycle is solved again only once it is known."""
         stack = self._stack
-        top = self._lowest(stack[-1])
-        if top is None or top.index <= index:
+        lower, best = None, None
+        for frame in stack[low + 1 :]:
+            rank = frame.rank
+            if rank is not None and (best is None or rank < best):
+                lower, best = frame, rank
+        if lower is None or best is None or lower.key in self._waiting:
             return
-        below = self._lowest(stack[index])
-        if below is not None and not top.rank < below.rank:  # type: ignore[operator]
+        for frame in stack[: low + 1]:
+            if frame.rank is not None and not best < frame.rank:
+                return
+        if any(entry.owner.index < low for entry in self._provisional.values()):
             return
-        if self._leads(top, index):
-            raise Deeper(top.key, top.compute, top.store, top.context)
-
-    def _lead_from(self, frame: _Frame) -> None:
-        """:meth:`_lead` for a question just answered in a cycle (popped, its answer
-        not kept yet) that ranks lower than every question up to the cycle's lowest
-        frame on the stack: it is answered first, from the bottom."""
-        below = self._lowest(self._stack[frame.low])
-        rank = frame.rank if frame.ranked else _file_rank(frame.key)
-        if rank is None or below is not None and not rank < below.rank:  # type: ignore[operator]
-            return
-        if self._leads(frame, frame.low):
-            self._discard(frame)
-            raise Deeper(frame.key, frame.compute, frame.store, frame.context)
-
-    def _leads(self, lower: _Frame, index: int) -> bool:
-        """Whether to leave the stack for ``lower``: not a question the outermost
-        one already waits for, and no entry of a cycle below ``index`` (an outer
-        pass under way, which keeps a root from being solved again)."""
-        if lower.key in self._waiting or any(e.owner.index < index for e in self._provisional.values()):
-            return False
         self.led += 1
-        return True
-
-    def _lowest(self, frame: _Frame) -> _Frame | None:
-        """The frame of lowest file rank from the bottom of the stack up to ``frame``
-        (None: no question of a file), worked out once per frame."""
-        if frame.ranked:
-            return frame.lowest
-        stack = self._stack
-        i = frame.index
-        while i > 0 and not stack[i - 1].ranked:
-            i -= 1
-        for f in stack[i : frame.index + 1]:
-            below = stack[f.index - 1].lowest if f.index else None
-            f.rank = rank = _file_rank(f.key)
-            f.lowest = f if rank is not None and (below is None or rank < below.rank) else below  # type: ignore[operator]
-            f.ranked = True
-        return frame.lowest
+        raise Deeper(lower.key, lower.compute, lower.store, lower.context)
 
     def _passes(self, frame: _Frame, stale: _Entry | None):
         while True:
@@ -467,6 +430,8 @@ class Memo:
         top = self._stack[-1]
         if index < top.low:
             top.low = index
+            if not self._heads:
+                self._lead(index)
 
     def _push(self, frame: _Frame) -> None:
         self._stack.append(frame)
