@@ -56,3 +56,31 @@ def test_a_lower_question_that_reads_a_cycle_is_answered_first() -> None:
     assert store == answers
     for order in itertools.permutations(edges):
         assert _ask_all(edges, list(order))[0] == answers
+
+
+def test_a_lower_question_below_the_cycle_keeps_it_from_being_left() -> None:
+    """``q1`` asks ``q9``, whose cycle with ``q5`` closes above ``q1``: ``q5`` ranks
+    lower than ``q9`` but not than ``q1``, which may yet join the cycle as its root
+    (and head), so the solve is not left.  Where ``q5`` reads ``q1`` back, ``q1`` is the
+    root and head and nothing is solved twice; where it does not, ``q9`` finishes as
+    the root and its cycle is solved again from ``q5`` (``rooted``).  Every order
+    gives the same answers."""
+    low, a, b = ("q", "f.py", 1), ("q", "f.py", 9), ("q", "f.py", 5)
+    for edges, rooted in (({low: (a,), a: (b,), b: (a, low)}, 0), ({low: (a,), a: (b,), b: (a,)}, 1)):
+        store, memo = _ask_all(edges, [low])
+        assert (memo.led, memo.rooted) == (0, rooted)
+        for order in itertools.permutations(edges):
+            assert _ask_all(edges, list(order))[0] == store
+
+
+def test_a_lower_question_is_not_left_for_inside_an_outer_pass() -> None:
+    """``q7`` and ``q8`` are a cycle; in its pass, ``q7`` asks ``q9``, whose cycle with
+    ``q5`` closes above ``q7``.  ``q5`` ranks lower than both, but an outer cycle's pass
+    is under way (``q8``'s answer is provisional, owned by ``q7``), where a root is not
+    solved again from its head, so the solve is not left for ``q5`` either."""
+    outer, mid, a, b = ("q", "f.py", 7), ("q", "f.py", 8), ("q", "f.py", 9), ("q", "f.py", 5)
+    edges = {outer: (mid, a), mid: (outer,), a: (b,), b: (a,)}
+    store, memo = _ask_all(edges, [outer])
+    assert (memo.led, memo.rooted) == (0, 0)
+    assert store[b] == store[a] == frozenset({5, 9})
+    assert store[outer] == store[mid] == frozenset({5, 7, 8, 9})
