@@ -24,6 +24,7 @@ Example::
 from __future__ import annotations
 
 import logging
+from typing import Final
 
 from .graph import EdgeKind, Scope, ScopeKind, SymbolKind, last_descendant
 from .scopes import ScopeTables
@@ -258,6 +259,7 @@ class DataflowBuilder:
 
 
 _MISSING = object()
+_NO_PREDS: list[int] = []  # shared, never appended to
 _COMPREHENSIONS = frozenset(
     {"list_comprehension", "set_comprehension", "dictionary_comprehension", "generator_expression"}
 )
@@ -265,6 +267,7 @@ _COMPREHENSIONS = frozenset(
 
 _MAX_STATE_BITS = 500_000_000  # blocks x definitions kept as bit vectors (62 MB a state map, 4 maps)
 _SHARED_MASK_DEFS = 32  # keys with more definitions share one kill mask
+_SMALL_TABLE: Final = 62  # a region with at most this many definitions: its vectors fit a tagged int
 
 
 class _DefTable:
@@ -323,6 +326,14 @@ class _DefTable:
             self.apply(stmt, overlay)
         if not overlay:
             return 0, 0
+        if len(self.nodes) <= _SMALL_TABLE:  # most regions: the bits as machine words, compiled
+            gen_bits = kill_bits = 0
+            for key, indices in overlay.items():
+                for index in indices:
+                    gen_bits |= 1 << index
+                for index in self.key_defs.get(key, ()):
+                    kill_bits |= 1 << index
+            return gen_bits, kill_bits
         size = (len(self.nodes) + 8) // 8
         gen, kill = bytearray(size), bytearray(size)
         shared = 0
@@ -373,7 +384,7 @@ class _Cfg:
         blocks: dict[int, list[int]] = {}
         block_of: dict[int, int] = {}
         for stmt in statements:
-            ps = preds.get(stmt, [])
+            ps = preds.get(stmt, _NO_PREDS)
             single = len(ps) == 1 and len(succs.get(ps[0], ())) == 1 and ps[0] in block_of
             if single and stmt not in raisers and stmt not in raised:
                 leader = block_of[ps[0]]

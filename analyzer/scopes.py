@@ -254,9 +254,9 @@ class ScopeBuilder:
                 else:
                     self._record_name(node, c, scope, names[node])
                 continue
-            action = _KIND_ACTIONS.get(kind, _NO_ACTION)
-            if action == _NO_ACTION:
+            if kind not in _ACTION_KINDS:  # most nodes: a set's test, cheaper than a dict's get
                 continue
+            action = _KIND_ACTIONS[kind]
             # dispatched here, not through a table of bound methods: compiled, a direct call
             if action == _SCOPE_MAKER:
                 self._open_scope(node, kind, scope)
@@ -530,7 +530,6 @@ _SCOPE_MAKERS: Final = frozenset({"function_definition", "class_definition", "la
 # the kinds of the parents below the root whose children _scope_for places
 _SCOPE_PARENTS: Final = _SCOPE_MAKERS | _SPECIAL_SCOPE_PARENTS
 # node kind -> what the linear pass does on it (identifiers are inline)
-_NO_ACTION: Final = 0
 _SCOPE_MAKER: Final = 1
 _ATTRIBUTE: Final = 2
 _DECLARATION: Final = 3
@@ -543,3 +542,4 @@ _KIND_ACTIONS: Final[dict[str, int]] = {
     "import_statement": _IMPORT_STATEMENT,
     "import_from_statement": _IMPORT_STATEMENT,
 }
+_ACTION_KINDS: Final = frozenset(_KIND_ACTIONS)

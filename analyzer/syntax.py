@@ -98,7 +98,9 @@ def walk_tree(tree: Tree, data: bytes, path: str = "") -> SyntaxArrays:
         out.fields,
         out.children,
     )
-    names, keep, kind_names, field_names = out.names, _KEEP, KIND_NAMES, FIELD_NAMES
+    names, keep, kind_names, field_names, leaf = out.names, _KEEP, KIND_NAMES, FIELD_NAMES, _LEAF
+    # an ASCII file's names are slices of its text, decoded once (a byte offset is a character's)
+    text = data.decode("ascii") if data.isascii() else None
     # typed: compiled, a value of tree-sitter's is Any, tested or used as an index generically
     check_errors: bool = tree.root_node.has_error  # MISSING and ERROR nodes exist only then
     aligning = not check_errors  # recovery reads a tree with errors; a clean one is checked here
@@ -139,13 +141,13 @@ def walk_tree(tree: Tree, data: bytes, path: str = "") -> SyntaxArrays:
             current = len(kinds)
             kinds.append(kind_names[kid])
             if kid == _IDENTIFIER_ID:
-                names[current] = _text(data, start, end)
+                names[current] = _text(text, data, start, end)
             elif kid == _STRING_ID and not _has_interpolation(data, start):
                 descend = False  # only an f-string's pieces matter
             starts.append(start)
             ends.append(end)
             parents.append(owner)
-            children.append(_LEAF)
+            children.append(leaf)
             if owner < 0:
                 fields.append(None)
             else:
@@ -175,8 +177,11 @@ def walk_tree(tree: Tree, data: bytes, path: str = "") -> SyntaxArrays:
             owner = stack.pop()
 
 
-def _text(data: bytes, start: int, end: int) -> str:
-    """The text of ``data[start:end]`` (typed: compiled, a slice of bytes, not a generic one)."""
+def _text(text: str | None, data: bytes, start: int, end: int) -> str:
+    """The text of ``data[start:end]``: a slice of ``text`` when it is ``data`` decoded
+    as ASCII.  (Typed: compiled, a typed slice, not a generic one.)"""
+    if text is not None:
+        return text[start:end]
     return data[start:end].decode("utf-8", "replace")
 
 
