@@ -24,7 +24,7 @@ Example::
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from typing import Final
 
 from .graph import EdgeKind, Scope, ScopeKind, SymbolKind, last_descendant
 from .scopes import ScopeTables
@@ -32,6 +32,7 @@ from .scopes import ScopeTables
 logger = logging.getLogger(__name__)
 
 Key = int | tuple[int, str]
+Events = dict[int, list[tuple[Key, int]]]  # statement -> (key, node), in program order
 
 
 class DataflowBuilder:
@@ -71,41 +72,43 @@ class DataflowBuilder:
             s = scopes[s].parent
         return s if scopes[s].kind in (ScopeKind.MODULE, ScopeKind.CLASS, ScopeKind.FUNCTION) else None
 
-    def _events(self, stmt_of: list[int]):
+    def _events(self, stmt_of: list[int]) -> tuple[Events, Events, list[tuple[int, Key | None, int]]]:
         t, symbols, scopes = self.t, self.t.symbols, self.scopes
-        uses: dict[int, list[tuple[Key, int]]] = defaultdict(list)  # statement -> (key, node)
-        defs: dict[int, list[tuple[Key, int]]] = defaultdict(list)
+        # plain dicts, not defaultdicts: compiled, every read of a dict subclass (``get``
+        # included) goes through the generic protocol
+        uses: Events = {}
+        defs: Events = {}
         loose: list[tuple[int, Key | None, int]] = []  # (symbol, key, use node)
-        local_of: dict[int, int] = {}
         for sym in symbols:
             if sym.scope < 0 or sym.kind is SymbolKind.ATTRIBUTE:
                 continue
             if scopes[sym.scope].kind in (ScopeKind.LAMBDA, ScopeKind.COMPREHENSION):
                 continue
             for node in sym.definitions:
-                local_of[node] = sym.id
                 if t.kinds[node] == "parameter":
-                    defs[scopes[sym.scope].entry].append((sym.id, node))
+                    _add(defs, scopes[sym.scope].entry, sym.id, node)
                 elif t.scope_of[node] == sym.scope or self._region_scope(t.scope_of[node], sym.scope) is not None:
-                    defs[stmt_of[node]].append((sym.id, node))
+                    _add(defs, stmt_of[node], sym.id, node)
         for node, scope, _name in t.loads:
             sid = t.resolved[node]
             sym = symbols[sid]
-            if sym.scope >= 0 and node in self._inline_nodes(node, scope, sym.scope, local_of):
-                uses[stmt_of[node]].append((sid, node))
+            if sym.scope >= 0 and self._inline(scope, sym.scope):
+                _add(uses, stmt_of[node], sid, node)
             else:
                 loose.append((sid, None, node))
         self._attribute_events(stmt_of, uses, defs, loose)
         return uses, defs, loose
 
-    def _inline_nodes(self, node: int, scope: int, symbol_scope: int, local_of: dict[int, int]) -> tuple[int, ...]:
+    def _inline(self, scope: int, symbol_scope: int) -> bool:
+        """Whether a read in ``scope`` of a ``symbol_scope`` name is linked flow-sensitively."""
         if scope == symbol_scope or self._region_scope(scope, symbol_scope) is not None:
             kind = self.scopes[symbol_scope].kind
-            if kind in (ScopeKind.MODULE, ScopeKind.CLASS, ScopeKind.FUNCTION):
-                return (node,)
-        return ()
+            return kind in (ScopeKind.MODULE, ScopeKind.CLASS, ScopeKind.FUNCTION)
+        return False
 
-    def _attribute_events(self, stmt_of, uses, defs, loose) -> None:
+    def _attribute_events(
+        self, stmt_of: list[int], uses: Events, defs: Events, loose: list[tuple[int, Key | None, int]]
+    ) -> None:
         t = self.t
         for records, into in ((t.attribute_stores, defs), (t.attribute_loads, uses)):
             for node, scope, _base, attr in records:
@@ -117,21 +120,26 @@ class DataflowBuilder:
                     ScopeKind.FUNCTION,
                 ):
                     continue
-                into[stmt_of[node]].append(((base_sid, attr), node))
+                _add(into, stmt_of[node], (base_sid, attr), node)
                 if into is uses and node in t.symbol_of:
                     loose.append((t.symbol_of[node], (base_sid, attr), node))
 
     # -- the worklist ------------------------------------------------------------
-    def _flow_sensitive(self, uses, defs) -> None:
+    def _flow_sensitive(self, uses: Events, defs: Events) -> None:
         """Reaching definitions per region, as bit vectors over basic blocks.
 
         Bit ``i`` of a state is the region's ``i``-th definition event, so a join is
         ``|`` and a transfer ``(IN & ~kill) | gen``.  States are stored per basic
         block, not per statement, so long straight-line modules cost one state."""
         cfg = _Cfg(self.cfg_edges)
-        by_region: dict[int, list[int]] = defaultdict(list)
+        by_region: dict[int, list[int]] = {}
+        scope_of = self.t.scope_of
         for stmt in self.statements:
-            by_region[self.t.scope_of[stmt]].append(stmt)
+            members = by_region.get(scope_of[stmt])
+            if members is None:
+                by_region[scope_of[stmt]] = [stmt]
+            else:
+                members.append(stmt)
         self._resolved_attr: set[int] = set()
         kinds, parents = self.t.kinds, self.parents
         # statement -> its walrus definitions (most files have none: one pass, not one per statement)
@@ -144,7 +152,7 @@ class DataflowBuilder:
             statements.sort()
             self._region(cfg, statements, uses, defs)
 
-    def _region(self, cfg: "_Cfg", statements: list[int], uses, defs) -> None:
+    def _region(self, cfg: "_Cfg", statements: list[int], uses: Events, defs: Events) -> None:
         table = _DefTable(statements, defs)
         blocks, block_of = cfg.blocks(statements)
         if len(blocks) * len(table.nodes) > _MAX_STATE_BITS:
@@ -171,7 +179,9 @@ class DataflowBuilder:
                 table.apply(stmt, overlay)
 
     @staticmethod
-    def _one_source_states(cfg: "_Cfg", blocks, block_of, table: "_DefTable") -> dict[int, int] | None:
+    def _one_source_states(
+        cfg: "_Cfg", blocks: dict[int, list[int]], block_of: dict[int, int], table: "_DefTable"
+    ) -> dict[int, int] | None:
         """The blocks' IN states when every definition of the region is made by one
         statement that nothing in the region precedes (a function whose only
         definitions are its parameters, at its entry): all of them where that
@@ -226,7 +236,7 @@ class DataflowBuilder:
             self.srcs.append(table.nodes[index])
             self.dsts.append(use)
 
-    def _too_large(self, statements: list[int], uses, table: "_DefTable") -> None:
+    def _too_large(self, statements: list[int], uses: Events, table: "_DefTable") -> None:
         """Past the state budget a region falls back to 'every definition reaches
         every use' (flow-insensitive), which is sound but imprecise."""
         logger.info("region of %d statements and %d definitions: flow-insensitive", len(statements), len(table.nodes))
@@ -237,7 +247,7 @@ class DataflowBuilder:
                     self.dsts.append(use)
 
     # -- across scopes -------------------------------------------------------------
-    def _flow_insensitive(self, loose) -> None:
+    def _flow_insensitive(self, loose: list[tuple[int, Key | None, int]]) -> None:
         symbols = self.t.symbols
         for sid, key, use in loose:
             if key is not None and use in self._resolved_attr:
@@ -249,6 +259,7 @@ class DataflowBuilder:
 
 
 _MISSING = object()
+_NO_PREDS: list[int] = []  # shared, never appended to
 _COMPREHENSIONS = frozenset(
     {"list_comprehension", "set_comprehension", "dictionary_comprehension", "generator_expression"}
 )
@@ -256,6 +267,7 @@ _COMPREHENSIONS = frozenset(
 
 _MAX_STATE_BITS = 500_000_000  # blocks x definitions kept as bit vectors (62 MB a state map, 4 maps)
 _SHARED_MASK_DEFS = 32  # keys with more definitions share one kill mask
+_SMALL_TABLE: Final = 62  # a region with at most this many definitions: its vectors fit a tagged int
 
 
 class _DefTable:
@@ -264,10 +276,10 @@ class _DefTable:
     Rebinding a name also kills the access paths through it (``x = ...`` ends
     what ``x.attr = ...`` said)."""
 
-    def __init__(self, statements: list[int], defs) -> None:
+    def __init__(self, statements: list[int], defs: Events) -> None:
         self.nodes: list[int] = []
-        self.key_defs: dict[Key, list[int]] = defaultdict(list)
-        self.paths_of: dict[int, set] = defaultdict(set)  # base symbol -> its path keys
+        self.key_defs: dict[Key, list[int]] = {}
+        self.paths_of: dict[int, set] = {}  # base symbol -> its path keys
         self.events: dict[int, list[tuple[Key, int]]] = {}  # statement -> (key, index)
         self._masks: dict[Key, int] = {}
         for stmt in statements:
@@ -278,9 +290,17 @@ class _DefTable:
             for key, node in events:
                 index = len(self.nodes)
                 self.nodes.append(node)
-                self.key_defs[key].append(index)
+                indices = self.key_defs.get(key)
+                if indices is None:
+                    self.key_defs[key] = [index]
+                else:
+                    indices.append(index)
                 if not isinstance(key, int):
-                    self.paths_of[key[0]].add(key)
+                    paths = self.paths_of.get(key[0])
+                    if paths is None:
+                        self.paths_of[key[0]] = {key}
+                    else:
+                        paths.add(key)
                 numbered.append((key, index))
             self.events[stmt] = numbered
 
@@ -306,6 +326,14 @@ class _DefTable:
             self.apply(stmt, overlay)
         if not overlay:
             return 0, 0
+        if len(self.nodes) <= _SMALL_TABLE:  # most regions: the bits as machine words, compiled
+            gen_bits = kill_bits = 0
+            for key, indices in overlay.items():
+                for index in indices:
+                    gen_bits |= 1 << index
+                for index in self.key_defs.get(key, ()):
+                    kill_bits |= 1 << index
+            return gen_bits, kill_bits
         size = (len(self.nodes) + 8) // 8
         gen, kill = bytearray(size), bytearray(size)
         shared = 0
@@ -334,19 +362,20 @@ class _Cfg:
     """Predecessor/successor tables of the CFG, with exception edges apart."""
 
     def __init__(self, cfg_edges: dict[EdgeKind, tuple[list[int], list[int]]]) -> None:
-        self.preds: dict[int, list[int]] = defaultdict(list)
-        self.raised: dict[int, list[int]] = defaultdict(list)  # handler <- statements that may raise
-        self.succs: dict[int, list[int]] = defaultdict(list)
+        self.preds: dict[int, list[int]] = {}
+        self.raised: dict[int, list[int]] = {}  # handler <- statements that may raise
+        self.succs: dict[int, list[int]] = {}
+        succs = self.succs
         for kind, (srcs, dsts) in cfg_edges.items():
             into = self.raised if kind is EdgeKind.CFG_EXCEPTION else self.preds
             for src, dst in zip(srcs, dsts):
-                into[dst].append(src)
-                self.succs[src].append(dst)
+                _append_to(into, dst, src)
+                _append_to(succs, src, dst)
         self.raisers = {src for srcs in self.raised.values() for src in srcs}
-        self.handlers_of: dict[int, list[int]] = defaultdict(list)  # statement that may raise -> handlers
+        self.handlers_of: dict[int, list[int]] = {}  # statement that may raise -> handlers
         for handler, srcs in self.raised.items():
             for src in srcs:
-                self.handlers_of[src].append(handler)
+                _append_to(self.handlers_of, src, handler)
 
     def blocks(self, statements: list[int]) -> tuple[dict[int, list[int]], dict[int, int]]:
         """Basic blocks (leader -> members in order).  A statement that may raise
@@ -355,7 +384,7 @@ class _Cfg:
         blocks: dict[int, list[int]] = {}
         block_of: dict[int, int] = {}
         for stmt in statements:
-            ps = preds.get(stmt, [])
+            ps = preds.get(stmt, _NO_PREDS)
             single = len(ps) == 1 and len(succs.get(ps[0], ())) == 1 and ps[0] in block_of
             if single and stmt not in raisers and stmt not in raised:
                 leader = block_of[ps[0]]
@@ -370,7 +399,8 @@ class _Cfg:
         """IN state of every block, by a worklist in program order.  (Untyped on
         purpose: the states are bit vectors, long ints, which compiled code typed
         ``int`` unboxes and boxes again at each read and write: 20% more
-        instructions.)"""
+        instructions; and a node typed ``int`` is boxed again, a new object past 256,
+        at each use as a dictionary's key: 20% more again.)"""
         last = {leader: members[-1] for leader, members in blocks.items()}
         out: dict[int, int] = {}
         in_states: dict[int, int] = {}
@@ -405,14 +435,34 @@ class _Cfg:
         return in_states
 
 
+def _add(events: Events, stmt: int, key: Key, node: int) -> None:
+    found = events.get(stmt)
+    if found is None:
+        events[stmt] = [(key, node)]
+    else:
+        found.append((key, node))
+
+
+def _append_to(table: dict[int, list[int]], key: int, value: int) -> None:
+    found = table.get(key)
+    if found is None:
+        table[key] = [value]
+    else:
+        found.append(value)
+
+
 def statement_of(parents: list[int], statements: set[int]) -> list[int]:
     """Each node's statement: itself when it is in ``statements``, else its
     parent's (-1 above every statement); parents come before their children.
-    (Typed, compiled code tests membership as a set's, not through ``in``'s
-    generic protocol: once a node.)"""
-    stmt_of = [-1] * len(parents)
+    (The statements are marked in a list first: a set's test boxes the node.)"""
+    size = len(parents)
+    is_statement = [False] * size
+    for stmt in statements:
+        if 0 <= stmt < size:
+            is_statement[stmt] = True
+    stmt_of = [-1] * size
     for node, parent in enumerate(parents):
-        if node in statements:
+        if is_statement[node]:
             stmt_of[node] = node
         elif parent >= 0:
             stmt_of[node] = stmt_of[parent]

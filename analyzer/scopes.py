@@ -222,7 +222,7 @@ class ScopeBuilder:
         if kinds:
             self._new_scope(0, ScopeKind.MODULE, "", -1)
         special_ctx, special_scope, inner = _SPECIAL_CTX_PARENTS, _SPECIAL_SCOPE_PARENTS, self._inner
-        actions = {kind: getattr(self, method) for kind, method in _KIND_ACTIONS.items()}
+        scope_parents = _SCOPE_PARENTS
         # a child's context, by (parent kind, field, kind, parent context): what
         # _child_ctx reads but for the parents below whose children it tells apart
         # by position or name (43% of the nodes ask; a file has about 100 keys)
@@ -240,7 +240,9 @@ class ScopeBuilder:
                     if pk not in _POSITIONAL_CTX_PARENTS:
                         memo[key] = c
                 ctx[node] = c
-            if parent in inner or pk in special_scope:
+            # only a scope's node (the root, a scope maker) is in inner: the kind is tested
+            # first, as a set's member, not the node, boxed, as a dict's key
+            if (parent == 0 or pk in scope_parents) and (parent in inner or pk in special_scope):
                 scope_of[node] = scope = self._scope_for(parent, node)
             else:
                 scope_of[node] = scope = scope_of[parent]
@@ -252,30 +254,33 @@ class ScopeBuilder:
                 else:
                     self._record_name(node, c, scope, names[node])
                 continue
-            action = actions.get(kind)
-            if action is not None:
-                action(node, kind, c, scope)
+            if kind not in _ACTION_KINDS:  # most nodes: a set's test, cheaper than a dict's get
+                continue
+            action = _KIND_ACTIONS[kind]
+            # dispatched here, not through a table of bound methods: compiled, a direct call
+            if action == _SCOPE_MAKER:
+                self._open_scope(node, kind, scope)
+            elif action == _ATTRIBUTE:
+                self._on_attribute(node, c, scope)
+            elif action == _DECLARATION:
+                self._on_declaration(node, kind, scope)
+            else:
+                self._import_statements.append(node)
         for node in self._import_statements:
             self._record_import(node)
 
-    def _on_attribute(self, node: int, kind: str, c: int, scope: int) -> None:
+    def _on_attribute(self, node: int, c: int, scope: int) -> None:
         if c in (STORE, AUG, DEL):
             self.t.kinds[node] = "attribute_store"
             self._record_attribute(node, scope, self.t.attribute_stores)
         else:
             self._record_attribute(node, scope, self.t.attribute_loads)
 
-    def _on_declaration(self, node: int, kind: str, c: int, scope: int) -> None:
+    def _on_declaration(self, node: int, kind: str, scope: int) -> None:
         names = self.a.names
         for child in self.a.children[node]:
             if child in names:
                 self.t.declared[(scope, names[child])] = kind.split("_")[0]
-
-    def _on_import(self, node: int, kind: str, c: int, scope: int) -> None:
-        self._import_statements.append(node)
-
-    def _on_scope_maker(self, node: int, kind: str, c: int, scope: int) -> None:
-        self._open_scope(node, kind, scope)
 
     def _open_scope(self, node: int, kind: str, scope: int) -> None:
         a = self.a
@@ -522,12 +527,19 @@ _SPECIAL_SCOPE_PARENTS: Final = frozenset(
     {"default_parameter", "typed_default_parameter", "typed_parameter", "for_in_clause"}
 )
 _SCOPE_MAKERS: Final = frozenset({"function_definition", "class_definition", "lambda", *_COMPREHENSIONS})
-# node kind -> the ScopeBuilder method the linear pass calls on it (identifiers are inline)
-_KIND_ACTIONS = {
-    **{kind: "_on_scope_maker" for kind in _SCOPE_MAKERS},
-    "attribute": "_on_attribute",
-    "global_statement": "_on_declaration",
-    "nonlocal_statement": "_on_declaration",
-    "import_statement": "_on_import",
-    "import_from_statement": "_on_import",
+# the kinds of the parents below the root whose children _scope_for places
+_SCOPE_PARENTS: Final = _SCOPE_MAKERS | _SPECIAL_SCOPE_PARENTS
+# node kind -> what the linear pass does on it (identifiers are inline)
+_SCOPE_MAKER: Final = 1
+_ATTRIBUTE: Final = 2
+_DECLARATION: Final = 3
+_IMPORT_STATEMENT: Final = 4
+_KIND_ACTIONS: Final[dict[str, int]] = {
+    **{kind: _SCOPE_MAKER for kind in _SCOPE_MAKERS},
+    "attribute": _ATTRIBUTE,
+    "global_statement": _DECLARATION,
+    "nonlocal_statement": _DECLARATION,
+    "import_statement": _IMPORT_STATEMENT,
+    "import_from_statement": _IMPORT_STATEMENT,
 }
+_ACTION_KINDS: Final = frozenset(_KIND_ACTIONS)

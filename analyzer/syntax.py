@@ -98,12 +98,18 @@ def walk_tree(tree: Tree, data: bytes, path: str = "") -> SyntaxArrays:
         out.fields,
         out.children,
     )
-    names, keep, kind_names, field_names = out.names, _KEEP, KIND_NAMES, FIELD_NAMES
-    check_errors = tree.root_node.has_error  # MISSING and ERROR nodes exist only then
+    names, keep, kind_names, field_names, leaf = out.names, _KEEP, KIND_NAMES, FIELD_NAMES, _LEAF
+    # an ASCII file's names are slices of its text, decoded once (a byte offset is a character's)
+    text = data.decode("ascii") if data.isascii() else None
+    # typed: compiled, a value of tree-sitter's is Any, tested or used as an index generically
+    check_errors: bool = tree.root_node.has_error  # MISSING and ERROR nodes exist only then
     aligning = not check_errors  # recovery reads a tree with errors; a clean one is checked here
     columns: dict[int, int] = {}  # block or module -> the column of its first statement
     n_kinds = len(keep)
     cursor = tree.walk()
+    # bound once: compiled, calling a bound method skips looking the method up by name (three
+    # calls a node)
+    first_child, next_sibling, to_parent = cursor.goto_first_child, cursor.goto_next_sibling, cursor.goto_parent
     stack: list[int] = []  # graph id of the nearest kept ancestor, per cursor depth
     owner = -1
     if tree.root_node.kind_id == _ERROR_KIND_ID:  # keep a module root above it
@@ -129,19 +135,24 @@ def walk_tree(tree: Tree, data: bytes, path: str = "") -> SyntaxArrays:
                 out.diagnostics.append(_missing_diagnostic(node, path))
             descend = False
         elif kid < n_kinds and keep[kid]:
+            # untyped: appended as the objects they are (typed int, each would be unboxed
+            # and boxed again, a new object past 256)
             start, end = node.start_byte, node.end_byte
             current = len(kinds)
             kinds.append(kind_names[kid])
             if kid == _IDENTIFIER_ID:
-                names[current] = data[start:end].decode("utf-8", "replace")
+                names[current] = _text(text, data, start, end)
             elif kid == _STRING_ID and not _has_interpolation(data, start):
                 descend = False  # only an f-string's pieces matter
             starts.append(start)
             ends.append(end)
             parents.append(owner)
-            fields.append(field_names[cursor.field_id or 0] if owner >= 0 else None)
-            children.append(_LEAF)
-            if owner >= 0:
+            children.append(leaf)
+            if owner < 0:
+                fields.append(None)
+            else:
+                field_id: int = cursor.field_id or 0
+                fields.append(field_names[field_id])
                 kids = children[owner]
                 if kids:
                     kids.append(current)
@@ -156,14 +167,22 @@ def walk_tree(tree: Tree, data: bytes, path: str = "") -> SyntaxArrays:
             if _is_misaligned(data, node.start_byte, owner, columns):  # a named child of the block too
                 out.misaligned = True
                 aligning = False
-        if descend and cursor.goto_first_child():
+        if descend and first_child():
             stack.append(owner)
             owner = current
             continue
-        while not cursor.goto_next_sibling():
-            if not cursor.goto_parent():
+        while not next_sibling():
+            if not to_parent():
                 return out
             owner = stack.pop()
+
+
+def _text(text: str | None, data: bytes, start: int, end: int) -> str:
+    """The text of ``data[start:end]``: a slice of ``text`` when it is ``data`` decoded
+    as ASCII.  (Typed: compiled, a typed slice, not a generic one.)"""
+    if text is not None:
+        return text[start:end]
+    return data[start:end].decode("utf-8", "replace")
 
 
 def _is_block_name(kind: str) -> bool:
@@ -174,9 +193,14 @@ def _is_misaligned(data: bytes, start: int, block: int, columns: dict[int, int])
     """Whether the statement at ``start`` in ``block`` begins its line at another
     column than the block's first such statement (recorded in ``columns``), as
     :func:`.alignment.misaligned_statements` reads a block's statements."""
-    line_start = data.rfind(b"\n", 0, start) + 1
-    if line_start < start and data[line_start:start].strip(b" \t\f"):
-        return False  # after a ``;`` or a header's colon on the same line
+    line_start = start  # back over the blanks before it (compiled, no slice and no method call)
+    while line_start > 0:
+        byte = data[line_start - 1]
+        if byte != 32 and byte != 9 and byte != 12:  # space, tab, form feed
+            break
+        line_start -= 1
+    if line_start > 0 and data[line_start - 1] != 10:
+        return False  # after a ``;`` or a header's colon on the same line (not after a line break)
     first = columns.get(block)
     if first is None:
         columns[block] = start - line_start

@@ -198,6 +198,9 @@ ALIGNMENT_CASES = [
     b"for x in y:\n    a\nelse:\n    b\n  c\n",
     b"x = 1; y = 2\nif a:\n    b\n    # c\n  # d\n    e\n",  # aligned: comments do not count
     b"x = 1\nif x:\n    pass\n",  # aligned
+    b"if x:\n\ta = 1\n\x0c\tb = 2\n",  # a form feed before the tab: another column
+    b"if x:\r\n    a = 1\r\n    b = 2\r\n",  # aligned, CRLF line ends
+    b"if x:\n    a = 1;  b = 2\n  c = 3\n",  # after ';' and blanks: not a line's first statement
 ]
 
 
