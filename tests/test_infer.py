@@ -398,34 +398,6 @@ def test_a_call_site_evaluation_out_of_budget_keeps_the_context_free_answer(tmp_
     assert found[("", "r1")] == found[("", "r2")] == found[("add", "add")] == "int | str"
 
 
-def test_a_call_whose_arguments_go_unread_gets_the_context_free_answer(tmp_path: Path) -> None:
-    """``tag("x")``: ``tag`` reads none of its parameters (``b`` only has a default),
-    so the call makes no context and gets the context-free answer; ``wrap`` reads
-    ``a`` in a closure and ``first`` in its body, so each of their calls is
-    evaluated for its own arguments."""
-    from typelens.typeinfer.session import AnalysisSession
-
-    (tmp_path / "calls.py").write_text(
-        "def tag(a, b=None):\n    return 1\n\n"
-        "def wrap(a):\n    def inner():\n        return a\n    return inner()\n\n"
-        "def first(a, b=None):\n    return a\n\n"
-        "r1 = tag('x')\nr2 = wrap(1)\nr3 = wrap('s')\nr4 = first(1.5)\nr5 = first(b'')\n"
-    )
-    found = _static(tmp_path / "calls.py")
-    assert found[("", "r1")] == "int"
-    assert (found[("", "r2")], found[("", "r3")]) == ("int", "str")
-    assert (found[("", "r4")], found[("", "r5")]) == ("float", "bytes")
-    path = str((tmp_path / "calls.py").resolve())
-    engine = AnalysisSession(tmp_path).engine(share_library=False)
-    g = engine.graph(path)
-    assert g is not None
-    calls = {g.text(n): n for n, kind in enumerate(g.kinds) if kind == "call"}
-    assert render(engine.exprs.type_of(path, calls["tag('x')"])) == "int"
-    assert engine.callsites.contexts == 0
-    assert render(engine.exprs.type_of(path, calls["wrap(1)"])) == "int"
-    assert engine.callsites.contexts > 0
-
-
 def test_the_json_writer_gives_json_dumps_text() -> None:
     """``infer --format json``'s writer is ``json.dumps(indent=1, ensure_ascii=False)``,
     character for character, faster; other values go to ``json.dumps`` itself."""

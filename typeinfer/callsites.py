@@ -21,9 +21,6 @@ Bounds, so that the work stays close to the context-free analysis:
 * only functions of ``_MAX_FUNCTION_BYTES`` or less, in source files (not stubs),
   without a return annotation;
 * only arguments whose type is known and small (``_MAX_ARGUMENT_SIZE`` parts);
-* only calls passing an argument the function reads: where it reads none of
-  them (``def f(a=None): return 1``), every answer inside it is the
-  context-free one, and the call gets that (no context to work out);
 * contexts nest ``_MAX_DEPTH`` deep (a call inside a context inside a context...);
   a recursive call with the same argument types reuses its caller's context;
 * one context's evaluation may ask ``_CONTEXT_STEPS`` questions, and an engine
@@ -163,8 +160,8 @@ class CallSites:
         arguments = self._arguments(fn, g, node, args, kwargs)
         if isinstance(arguments, NeverType):
             return arguments
-        if not any(_is_read(g, param) for param, _ in arguments):
-            return None  # no argument the context would give is read: its answers are the context-free ones
+        if not arguments:
+            return None
         caller = engine.context
         if caller is not None and (caller.path, caller.function, caller.arguments) == (fn.path, node, arguments):
             return caller  # recursion with the same argument types
@@ -361,13 +358,6 @@ def arguments_in(g: ProgramGraph, path: str, call: int) -> tuple[object, ...] | 
 def _has_splat(g: ProgramGraph, call: int) -> bool:
     arg_list = g.child_by_field(call, "arguments")
     return arg_list is not None and any(g.kinds[a] in ("list_splat", "dictionary_splat") for a in g.children(arg_list))
-
-
-def _is_read(g: ProgramGraph, param: int) -> bool:
-    """Whether the function reads the parameter at ``param`` (its identifier node):
-    a data-flow edge leaves it (to a read, in the body, a nested function, a
-    lambda or a comprehension, or to an augmented assignment's target)."""
-    return bool(g.successors(param, EdgeKind.DFG))
 
 
 def _is_usable(t: Type) -> bool:
