@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Union
 from typelens.analyzer import ModelError
 from typelens.analyzer.cache import distribution_version
 
-from .encoding import Encoder, EncoderConfig
+from .encoding import Encoder, EncoderConfig, batches_of
 from .store import file_identity, read_config, read_safetensors
 
 if TYPE_CHECKING:
@@ -161,11 +161,17 @@ class KernelRuntime:
     def predict(self, samples: list[dict], k: int = 5, batch: int = 256) -> Ranked:
         """The top ``k`` ``(type, probability)`` of each sample, best first (ties:
         the class listed first), encoded and run ``batch`` rows at a time."""
-        classes = self.classes
         found: Ranked = []
         for i in range(0, len(samples), batch):
             chunk = samples[i : i + batch]
-            ids = self.encoder.encode_ids(chunk)
-            for row in self.kernel.ranked(ids["windows"], ids["name"], len(chunk), min(k, len(classes))):
+            found += self.predict_ids(self.encoder.encode_ids(chunk), len(chunk), k)
+        return found
+
+    def predict_ids(self, ids: dict[str, array], rows: int, k: int = 5, batch: int = 256) -> Ranked:
+        """:meth:`predict` of the ``rows`` samples that ``ids`` encodes (:meth:`~.encoding.Encoder.encode_ids`)."""
+        classes = self.classes
+        found: Ranked = []
+        for part, count in batches_of(ids, rows, batch):
+            for row in self.kernel.ranked(part["windows"], part["name"], count, min(k, len(classes))):
                 found.append([(classes[j], p) for j, p in row])
         return found
