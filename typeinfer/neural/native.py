@@ -7,7 +7,8 @@ importable exactly when that build runs (not with ``TYPELENS_PURE=1``, a pure
 wheel, or a machine without a C compiler).  :class:`KernelRuntime` reads
 ``model.safetensors`` itself (the whole file, 5 MB: header checked as
 :func:`~.store.read_config` checks it, then every tensor's dtype and shape
-against the config) and hands the raw float32 tensors to the kernel, which
+against the config) and hands the raw float32 tensors to the kernel (which
+reads the embedding in that buffer, and holds it, rather than copy 4 MB), which
 folds the first convolution into its lookup tables one token id at a time, as
 batches use them (a cold ``infer`` of a package folds a few thousand of the
 16,384 buckets: under a millisecond each batch, nothing kept on disk).  The

@@ -26,8 +26,8 @@ import logging
 import os
 import platform
 import shutil
-from pathlib import Path
 from array import array
+from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
