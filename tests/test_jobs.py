@@ -203,13 +203,13 @@ def test_ctrl_c_leaves_no_worker_behind(project: Path, tmp_path: Path) -> None:
 
 def test_a_workers_classifier_batches_reach_the_parents_file(tmp_path: Path) -> None:
     worker = BatchAnswers(tmp_path / "answers.json")
-    worker.put([{"name": "x"}], [[("int", 0.75)]])
+    worker.put("batch-x", [[("int", 0.75)]])
     sent = json.loads(json.dumps(worker.new_batches()))  # the pipe carries JSON
     assert worker.new_batches() == {}  # each batch is sent once
     parent = BatchAnswers(tmp_path / "answers.json")
     parent.add_batches(sent)
     parent.save()
-    assert BatchAnswers(tmp_path / "answers.json").get([{"name": "x"}]) == [[("int", 0.75)]]
+    assert BatchAnswers(tmp_path / "answers.json").get("batch-x") == [[("int", 0.75)]]
 
 
 def _session_processes(sid: int) -> list[int]:

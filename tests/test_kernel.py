@@ -10,6 +10,7 @@ one).  tests/test_compiled.py runs ``infer`` on it in a subprocess.
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import json
 import shutil
@@ -95,6 +96,26 @@ def test_a_row_gets_the_same_bits_in_any_batch(kernel: ModuleType, samples: list
     for picked in ([3], [0, 1], [5, 5, 9], list(range(0, 40, 3))):
         alone = ours.probabilities([samples[i] for i in picked])
         assert alone == array("f", [v for i in picked for v in whole[i * width : (i + 1) * width]]), picked
+
+
+def test_encoded_batches_get_the_answers_of_their_samples(kernel: ModuleType, samples: list[dict]) -> None:
+    """``predict_ids`` of the encoded rows, split in batches of any size, is
+    ``predict`` of the samples, on the kernel and on onnxruntime; the kernel,
+    reading the embedding in the weights' own buffer, outlives it."""
+    rows = samples[:70]
+    ours = native.KernelRuntime(DEFAULT_MODEL, kernel)
+    ids = ours.encoder.encode_ids(rows)
+    assert ours.predict_ids(ids, len(rows), batch=32) == ours.predict(rows)
+    theirs = ClassifierRuntime(DEFAULT_MODEL)
+    assert theirs.predict_ids(ids, len(rows), k=3, batch=256) == theirs.predict(rows, k=3)
+    expected = ours.predict(rows[:5])
+    keeper = ours.kernel
+    del ours
+    gc.collect()
+    classes = theirs.classes
+    fresh = native.Encoder(theirs.encoder.config).encode_ids(rows[:5])
+    found = keeper.ranked(fresh["windows"], fresh["name"], 5, 5)
+    assert [[(classes[j], p) for j, p in row] for row in found] == expected
 
 
 def _model_copy(tmp_path: Path) -> Path:

@@ -233,6 +233,30 @@ def test_value_shapes_read_what_the_code_declares(tmp_path) -> None:
     assert alone[("variable", "s")] == ("§call:size", "§declared:int") and alone[("variable", "a")] == ("§call:area",)
 
 
+def test_encoded_rows_are_each_samples_ids_padded() -> None:
+    """``encode_ids`` (the cache read through ``map``, names kept per name and
+    kind) gives each sample's ``_row``: windows cut, padded and left out, tokens
+    first seen, more value shapes than slots."""
+    from typelens.typeinfer.neural.encoding import Encoder, EncoderConfig
+
+    config = EncoderConfig(buckets=1 << 10, windows=3, window_len=4, name_len=3, values=2)
+    rows = [
+        {"windows": [["a", "(", "1.5", ")"], ["b"], []], "name": "maxRetries", "kind": "parameter", "values": ["§x"]},
+        {"windows": [["a"] * 9] * 5, "name": "x", "kind": "return", "values": ["§a", "§b", "§c"]},
+        {"windows": [], "name": "", "kind": "variable"},
+        {"windows": [["0x1F", "new_token", "a"]], "name": "maxRetries", "kind": "variable", "values": []},
+    ]
+    expected = Encoder(config)
+    windows, names = [], []
+    for row in rows:
+        w, _, n = expected._row(row["windows"], row["name"], row["kind"], row.get("values") or ())
+        windows += w
+        names += n
+    ids = Encoder(config).encode_ids(rows + rows)
+    assert list(ids["windows"]) == windows + windows and list(ids["name"]) == names + names
+    assert len(ids["windows"]) == 2 * len(rows) * 3 * 4 and len(ids["name"]) == 2 * len(rows) * 5
+
+
 def test_value_shapes_follow_the_name_in_its_input() -> None:
     from typelens.typeinfer.neural.encoding import Encoder, EncoderConfig
 
@@ -546,20 +570,28 @@ def test_the_classifiers_answers_are_kept_by_whole_batch(tmp_path: Path) -> None
     """Kept answers come back for the very batch only; a damaged or foreign file is a
     miss; rewriting the model's graph (same size) gives another file."""
     from typelens.typeinfer.hybrid import DEFAULT_MODEL
-    from typelens.typeinfer.neural.batch_answers import BatchAnswers
+    from typelens.typeinfer.neural.batch_answers import BatchAnswers, batch_key
+    from typelens.typeinfer.neural.encoding import Encoder, EncoderConfig
 
-    a, b = {"name": "x", "windows": [["x", "="]]}, {"name": "y", "windows": [["y", "("]]}
+    encoder = Encoder(EncoderConfig(buckets=64, windows=2, window_len=3, name_len=2, values=1))
+
+    def key(rows: list[dict]) -> str:
+        return batch_key(encoder.encode_ids(rows))
+
+    a = {"name": "x", "kind": "parameter", "windows": [["x", "="]]}
+    b = {"name": "y", "kind": "parameter", "windows": [["y", "("]]}
     ranked = [[("str", 0.75), ("int", 0.125)], [("bytes", 1.0), ("None", 0.0)]]
     answers = BatchAnswers(tmp_path / "c.json")
-    answers.put([a, b], ranked)
+    answers.put(key([a, b]), ranked)
     answers.save()
     kept = BatchAnswers(tmp_path / "c.json")
-    assert kept.get([a, b]) == ranked and kept.get([b, a]) is None and kept.get([a]) is None
+    assert kept.get(key([a, b])) == ranked and kept.get(key([b, a])) is None and kept.get(key([a])) is None
+    assert key([a, dict(b, values=["§call:f"])]) != key([a, b])  # every input of the model is in the key
     entry = (tmp_path / "c.json").read_text()
     assert '"high"' not in entry and "0.75" in entry
     for damaged in (entry.replace("0.75", '"high"'), entry.replace('"version":"', '"version":"x'), "\x00{"):
         (tmp_path / "c.json").write_text(damaged)
-        assert BatchAnswers(tmp_path / "c.json").get([a, b]) is None
+        assert BatchAnswers(tmp_path / "c.json").get(key([a, b])) is None
     model = tmp_path / "model"
     model.mkdir()
     for name in ("config.json", "model.onnx"):
@@ -586,9 +618,9 @@ def test_the_classifiers_answers_are_read_when_first_asked(tmp_path: Path) -> No
     opened.save()  # nothing asked: nothing read, nothing written
     assert opened.new_batches() == {} and not where.exists()
     writer = BatchAnswers(where)
-    writer.put([{"name": "x"}], [[("int", 0.5)]])
+    writer.put("batch-x", [[("int", 0.5)]])
     writer.save()
-    assert opened.get([{"name": "x"}]) == [[("int", 0.5)]]
+    assert opened.get("batch-x") == [[("int", 0.5)]]
 
 
 WIDGET = """

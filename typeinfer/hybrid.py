@@ -52,6 +52,7 @@ from .usage import rerank, used_attributes
 
 if TYPE_CHECKING:  # loaded on first use: the C kernel, or numpy and onnxruntime
     from .neural.batch_answers import BatchAnswers
+    from .neural.encoding import Encoder
     from .neural.native import Classifier
 
 logger = logging.getLogger(__name__)
@@ -119,6 +120,7 @@ class NeuralAssistant:
         self.model_dir = model_dir or DEFAULT_MODEL
         self.optimized_dir = optimized_dir
         self._runtime: Classifier | None = None
+        self._encoder: Encoder | None = None  # the rows' ids, for the kept answers' keys (``encoder``)
         self.answers: BatchAnswers | None = None  # the classifier's answers of earlier runs, when kept
         self._label_sets: list[frozenset[str]] | None = None  # each useful class's label_bases
         self._nameable: dict[frozenset[str], bool] = {}  # can_name's answers
@@ -138,13 +140,33 @@ class NeuralAssistant:
 
     def _predict(self, batch: list[dict]) -> list[list[tuple[str, float]]]:
         """The classifier's top 5 of each sample of ``batch``: from the answers of an
-        earlier run that asked this very batch (``answers``), else from the model."""
-        found = self.answers.get(batch) if self.answers is not None else None
+        earlier run that asked this very batch (``answers``, keyed by the encoded
+        rows), else from the model."""
+        if self.answers is None:
+            return self.runtime.predict(batch, k=5)
+        from .neural.batch_answers import batch_key
+
+        ids = self.encoder.encode_ids(batch)
+        key = batch_key(ids)
+        found = self.answers.get(key)
         if found is None:
-            found = self.runtime.predict(batch, k=5)
-            if self.answers is not None:
-                self.answers.put(batch, found)
+            found = self.runtime.predict_ids(ids, len(batch), k=5)
+            self.answers.put(key, found)
         return found
+
+    @property
+    def encoder(self) -> Encoder:
+        """The classifier's encoder (from its config: a batch answered by
+        ``answers`` loads no weights); the runtime's, once it is loaded."""
+        if self._encoder is None:
+            if self._runtime is not None:
+                self._encoder = self._runtime.encoder
+            else:
+                from .neural.encoding import Encoder, EncoderConfig
+                from .neural.store import read_config
+
+                self._encoder = Encoder(EncoderConfig(**read_config(self.model_dir)["encoder"]))
+        return self._encoder
 
     @property
     def runtime(self) -> Classifier:

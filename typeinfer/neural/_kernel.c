@@ -48,7 +48,8 @@ typedef struct {
     Py_ssize_t buckets, dim, windows, window_len, name_len, values, hidden, classes;
     float temperature;
     int ready; /* set once every buffer below is in place: a failed __init__ leaves it 0 */
-    float *embed;     /* [buckets][dim] */
+    float *embed;     /* [buckets][dim]: the caller's buffer (embed_view) where it is aligned, else a copy */
+    Py_buffer embed_view; /* held while embed points into it (embed_view.obj != NULL) */
     float *taps;      /* [dim][TAPS * dim]: taps[i][k * dim + o] = conv.weight[o][i][k] */
     float *positions; /* [window_len][dim]: the convolution of the position embedding, with its bias */
     float *tables;    /* [buckets][TAPS * dim], row id valid once folded[id] */
@@ -177,6 +178,21 @@ static float *copy_floats(Py_buffer *view, Py_ssize_t count, const char *what) {
     return out;
 }
 
+/* ``view``'s floats read in place, the view then held by the kernel (the embedding: 4 MB a
+   run need not copy, of which it reads a few thousand rows), or a copy where they are not
+   aligned for float loads */
+static float *borrowed_floats(Kernel *self, Py_buffer *view, Py_ssize_t count, const char *what) {
+    if (((uintptr_t)view->buf) % sizeof(float) != 0)
+        return copy_floats(view, count, what);
+    if (view->len != count * (Py_ssize_t)sizeof(float)) {
+        PyErr_Format(PyExc_ValueError, "%s: %zd bytes, expected %zd", what, view->len, count * (Py_ssize_t)sizeof(float));
+        return NULL;
+    }
+    self->embed_view = *view; /* the kernel releases it (Kernel_dealloc); the caller's copy is cleared */
+    memset(view, 0, sizeof(*view));
+    return (float *)self->embed_view.buf;
+}
+
 /* ``rows`` [r][c] -> a new [c][r] (a Linear's weight, stored input-major for the saxpy) */
 static float *transposed(const float *rows, Py_ssize_t r, Py_ssize_t c) {
     float *out = PyMem_Malloc(sizeof(float) * r * c);
@@ -191,7 +207,10 @@ static float *transposed(const float *rows, Py_ssize_t r, Py_ssize_t c) {
 }
 
 static void Kernel_dealloc(Kernel *self) {
-    PyMem_Free(self->embed);
+    if (self->embed_view.obj != NULL)
+        PyBuffer_Release(&self->embed_view);
+    else
+        PyMem_Free(self->embed);
     PyMem_Free(self->taps);
     PyMem_Free(self->positions);
     free(self->tables);
@@ -231,7 +250,7 @@ static int load(Kernel *self, Py_buffer *b) {
     Py_ssize_t d = self->dim, parts = self->values ? 4 : 3;
     float *conv_w = NULL, *position = NULL, *w1 = NULL, *w2 = NULL, *conv_b = NULL;
     int status = -1;
-    if (!(self->embed = copy_floats(&b[0], self->buckets * d, "embed.weight")) ||
+    if (!(self->embed = borrowed_floats(self, &b[0], self->buckets * d, "embed.weight")) ||
         !(conv_w = copy_floats(&b[1], d * d * TAPS, "convs.0.weight")) ||
         !(conv_b = copy_floats(&b[2], d, "convs.0.bias")) ||
         !(position = copy_floats(&b[3], self->window_len * d, "position.weight")) ||

@@ -7,7 +7,8 @@ importable exactly when that build runs (not with ``TYPELENS_PURE=1``, a pure
 wheel, or a machine without a C compiler).  :class:`KernelRuntime` reads
 ``model.safetensors`` itself (the whole file, 5 MB: header checked as
 :func:`~.store.read_config` checks it, then every tensor's dtype and shape
-against the config) and hands the raw float32 tensors to the kernel, which
+against the config) and hands the raw float32 tensors to the kernel (which
+reads the embedding in that buffer, and holds it, rather than copy 4 MB), which
 folds the first convolution into its lookup tables one token id at a time, as
 batches use them (a cold ``infer`` of a package folds a few thousand of the
 16,384 buckets: under a millisecond each batch, nothing kept on disk).  The
@@ -39,7 +40,7 @@ from typing import TYPE_CHECKING, Union
 from typelens.analyzer import ModelError
 from typelens.analyzer.cache import distribution_version
 
-from .encoding import Encoder, EncoderConfig
+from .encoding import Encoder, EncoderConfig, batches_of
 from .store import file_identity, read_config, read_safetensors
 
 if TYPE_CHECKING:
@@ -161,11 +162,17 @@ class KernelRuntime:
     def predict(self, samples: list[dict], k: int = 5, batch: int = 256) -> Ranked:
         """The top ``k`` ``(type, probability)`` of each sample, best first (ties:
         the class listed first), encoded and run ``batch`` rows at a time."""
-        classes = self.classes
         found: Ranked = []
         for i in range(0, len(samples), batch):
             chunk = samples[i : i + batch]
-            ids = self.encoder.encode_ids(chunk)
-            for row in self.kernel.ranked(ids["windows"], ids["name"], len(chunk), min(k, len(classes))):
+            found += self.predict_ids(self.encoder.encode_ids(chunk), len(chunk), k)
+        return found
+
+    def predict_ids(self, ids: dict[str, array], rows: int, k: int = 5, batch: int = 256) -> Ranked:
+        """:meth:`predict` of the ``rows`` samples that ``ids`` encodes (:meth:`~.encoding.Encoder.encode_ids`)."""
+        classes = self.classes
+        found: Ranked = []
+        for part, count in batches_of(ids, rows, batch):
+            for row in self.kernel.ranked(part["windows"], part["name"], count, min(k, len(classes))):
                 found.append([(classes[j], p) for j, p in row])
         return found

@@ -26,6 +26,7 @@ import logging
 import os
 import platform
 import shutil
+from array import array
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +34,7 @@ import onnxruntime as ort
 
 from typelens.analyzer import ModelError
 
-from .encoding import Encoder, EncoderConfig
+from .encoding import Encoder, EncoderConfig, batches_of
 from .store import file_identity, read_config
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,15 @@ class ClassifierRuntime:
         found: list[list[tuple[str, float]]] = []
         for i in range(0, len(samples), batch):
             found.extend(self.ranked(self._run(samples[i : i + batch]), k))
+        return found
+
+    def predict_ids(
+        self, ids: dict[str, array], rows: int, k: int = 5, batch: int = 256
+    ) -> list[list[tuple[str, float]]]:
+        """:meth:`predict` of the ``rows`` samples that ``ids`` encodes (:meth:`~.encoding.Encoder.encode_ids`)."""
+        found: list[list[tuple[str, float]]] = []
+        for part, count in batches_of(ids, rows, batch):
+            found.extend(self.ranked(self.session.run(None, self.encoder.arrays(part, count))[0], k))
         return found
 
     def _run(self, samples: list[dict]) -> np.ndarray:
