@@ -493,14 +493,14 @@ def test_a_loaded_graphs_symbols_are_made_on_first_use_and_equal_the_built_ones(
 def _symbol_column_offset(blob: bytes) -> tuple[int, int]:
     """Where the flat list of symbol definitions lies in a cache entry (only a
     symbol made on first use reads it), as (start, length) in bytes."""
-    from typelens.analyzer.cache import _ARRAYS
+    from typelens.analyzer.cache import _ARRAYS, _SIZES
 
     magic, head_size = struct.unpack_from("<8sI", blob)
     header = json.loads(blob[12 : 12 + head_size])
     sizes = header["sizes"]
-    at = 12 + head_size + sizes[-1]
+    at = 12 + head_size + sizes[-2] + sizes[-1]  # the string table, the source
     index = _ARRAYS.index("symbol_defs")
-    at += 4 * sum(sizes[:index])
+    at += sum(count * size for count, size in zip(sizes[:index], _SIZES))
     return at, 4 * sizes[index]
 
 
