@@ -18,19 +18,24 @@ tree-sitter grammar's and the byte order), so an upgrade or an edited builder
 never reads an old entry.  A graph depends on no other file, so the key is the
 whole invalidation story.
 
-An entry is a fixed magic, a JSON header (one table of the file's strings:
-identifiers, symbol and scope names; the node kinds and fields; imports,
-diagnostics) and every other column as raw 32-bit integers: the per-node
-arrays (in a library file's entry each node's subtree end too, so that a
-loaded graph finds a node's children without a table of every node's), the
+An entry is a fixed magic, a JSON header (the node kinds and fields; imports,
+diagnostics; each column's length), one table of the file's strings
+(identifiers, symbol and scope names: one UTF-8 text with a NUL between
+them), the file's bytes and every other column as raw integers: the per-node
+arrays (kinds and fields a byte each, read into their labels by a compiled
+loop; in a library file's entry each node's subtree end too, so that a loaded
+graph finds a node's children without a table of every node's), the
+identifiers' (their string ids read off their bytes by a compiled loop), the
 scopes', the symbols' (their definitions and uses as two flat lists with end
-offsets) and the edge lists, followed by a CRC-32 of all of it.  The check is for corruption, not tampering (whoever can write the folder can
-write a matching digest of any kind), and a CRC-32 costs a fifth of a BLAKE2b.
+offsets) and the edge lists, followed by a CRC-32 of all of it.  The check is
+for corruption, not tampering (whoever can write the folder can write a
+matching digest of any kind), and a CRC-32 costs a fifth of a BLAKE2b.
 Nothing is unpickled: a truncated, corrupted or foreign file fails the check
 or the decoding and is treated as a miss (and overwritten).  The whole entry
 is checked when it is loaded, although a loaded graph makes its symbols only
 when they are first read (:class:`~.graph.SymbolTable`: a run reads a few of
-a stub's thousands).  Entries are written to a temporary file beside their
+a stub's thousands) and the lists of an edge kind only when the kind is first
+read (a run reads the edges of one library graph in sixty).  Entries are written to a temporary file beside their
 place and renamed over it, so concurrent runs never read half an entry; two
 runs building the same graph write the same bytes.
 

@@ -23,6 +23,8 @@ from typelens.analyzer.graph import (
     Symbol,
     SymbolKind,
     SymbolTable,
+    labels_of_bytes,
+    names_of_columns,
     new_symbol,
     scopes_of_columns,
     subtree_ends,
@@ -559,6 +561,52 @@ def test_a_loaded_graph_stores_back_to_the_same_entry() -> None:
     assert graph_to_bytes(loaded) == entry
     assert loaded.subtree_ends() == built.subtree_ends()
     assert list(loaded.symbols) == list(built.symbols)
+
+
+def test_a_loaded_graphs_edges_are_made_lists_when_a_kind_is_first_read() -> None:
+    """A loaded graph keeps its edge lists as arrays until a kind is read (a run
+    reads the edges of one library graph in sixty): each kind read equals the
+    built graph's, the others stay as they were, and the graph stores back to
+    the same entry."""
+    built = build_graph_from_path(STDLIB / "argparse.py")
+    entry = graph_to_bytes(built)
+    loaded = graph_from_bytes(entry)
+    assert loaded._edges == {}
+    assert loaded.successors(0, EdgeKind.CFG_NEXT) == built.successors(0, EdgeKind.CFG_NEXT)
+    assert loaded.edges(EdgeKind.DFG) == built.edges(EdgeKind.DFG) and built.edges(EdgeKind.DFG)
+    assert set(loaded._edges) == {EdgeKind.CFG_NEXT, EdgeKind.DFG}
+    assert loaded.stored_edge_kinds() == built.stored_edge_kinds()
+    assert graph_to_bytes(loaded) == entry
+    assert loaded.edge_kinds() == built.edge_kinds() and loaded.edges(EdgeKind.AST) == built.edges(EdgeKind.AST)
+
+
+def test_labels_and_names_are_read_off_their_bytes() -> None:
+    assert labels_of_bytes(["call", "name_load", None], bytes([1, 0, 2, 1])) == ["name_load", "call", None, "name_load"]
+    with pytest.raises(IndexError):
+        labels_of_bytes(["call"], bytes([1]))
+    ids = struct.pack("<3I", 2, 0, 70_000)
+    strings = ["x", "y", "z"] + ["w"] * 69_997 + ["far"]  # "far" at 70,000: past two bytes
+    assert names_of_columns([3, 8, 9], ids, strings) == {3: "z", 8: "x", 9: "far"}
+    with pytest.raises(ValueError, match="4 bytes a name"):
+        names_of_columns([3, 8], ids, strings)
+    with pytest.raises(IndexError):
+        names_of_columns([3], struct.pack("<I", 3), ["x"])
+
+
+def test_a_name_the_string_table_cannot_hold_leaves_the_graph_uncached(tmp_path: Path) -> None:
+    """The entry's strings are one text with a NUL between them: a name holding a
+    NUL (no parser makes one) cannot be stored, and the cache goes on without it."""
+    built = build_graph(b"x = 1\n", "m.py")
+    node = next(iter(built.names))
+    built.names[node] = "x\0y"
+    with pytest.raises(ValueError, match="NUL"):
+        graph_to_bytes(built)
+    cache = GraphCache(tmp_path / "graphs", version="v1")
+    cache.store("0" * 40, built)
+    assert cache.stores == 0 and not list((tmp_path / "graphs").rglob("*.tlg"))
+    lone = build_graph(b"x = 1\n", "m.py")  # lone surrogates (an undecodable identifier) survive
+    lone.names[node] = "caf\udce9"
+    assert graph_from_bytes(graph_to_bytes(lone)).names == lone.names
 
 
 def test_a_loaded_graph_reads_children_off_its_subtree_ends() -> None:
