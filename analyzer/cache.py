@@ -68,10 +68,10 @@ from .heap import paused_gc
 from .digest import blake2b
 from .graph import (
     EdgeKind,
-    ImportBinding,
     ProgramGraph,
     ScopeKind,
     SymbolTable,
+    imports_of_rows,
     labels_of_bytes,
     names_of_columns,
     scopes_of_columns,
@@ -667,37 +667,26 @@ def graph_from_bytes(blob: bytes) -> ProgramGraph:
     columns: dict[str, list[int]] = {}
     kept: dict[str, bytes] = {}
     packed: dict[str, array[int]] = {}
+    widths = [size * count for count, size in zip(counts, _SIZES)] + [8 * n for _, n in header["edges"]]
+    if len(counts) != len(_ARRAYS) or min(sizes + widths) < 0 or at + sum(widths) != len(body):
+        raise ValueError(f"columns of {sum(widths)} bytes in {len(body) - at}")
     for name, count, form, size in zip(_ARRAYS, counts, _FORMS, _SIZES):
-        column = _column(body, at, size * count)
+        column = body[at : at + size * count]
         if form != "i":
             kept[name] = column.tobytes()
         elif name in _PACKED:
-            packed[name] = _array(column)
+            packed[name] = found = array(_INT)
+            found.frombytes(column)  # a copy of the bytes, no int made
         else:
             columns[name] = column.cast(_INT).tolist()
         at += size * count
     edges: dict[EdgeKind, tuple[array[int], array[int]]] = {}
     for kind, count in header["edges"]:
-        srcs, dsts = _array(_column(body, at, 4 * count)), _array(_column(body, at + 4 * count, 4 * count))
-        edges[_EDGE_KINDS[kind]] = (srcs, dsts)
+        edges[_EDGE_KINDS[kind]] = srcs, dsts = array(_INT), array(_INT)
+        srcs.frombytes(body[at : at + 4 * count])
+        dsts.frombytes(body[at + 4 * count : at + 8 * count])
         at += 8 * count
-    if at != len(body):
-        raise ValueError(f"{len(body) - at} bytes left over")
     return _assemble(header, data, strings, columns, kept, packed, edges)
-
-
-def _column(body: memoryview, at: int, size: int) -> memoryview:
-    column = body[at : at + size]
-    if len(column) != size:
-        raise ValueError("truncated array")
-    return column
-
-
-def _array(column: memoryview) -> array[int]:
-    """The 32-bit integers of ``column`` as an array: a copy of the bytes, no int made."""
-    found = array(_INT)
-    found.frombytes(column)
-    return found
 
 
 def _assemble(
@@ -753,7 +742,7 @@ def _assemble(
             packed["symbol_uses"],
         ),
         symbol_of=dict(zip(c["symbol_nodes"], c["symbol_ids"])),
-        imports=tuple(ImportBinding(*row) for row in header["imports"]),
+        imports=imports_of_rows(header["imports"]),
         edges={},
         diagnostics=tuple(_diagnostic(row) for row in header["diagnostics"]),
         subtree_ends=ends or None,

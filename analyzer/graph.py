@@ -476,6 +476,19 @@ class ImportBinding:
         return ImportBinding, (self.node, self.statement, self.module, self.level, self.name, self.bound)
 
 
+def imports_of_rows(rows: list[list]) -> tuple[ImportBinding, ...]:
+    """The import bindings of a graph-cache entry, one row of ``ImportBinding``'s
+    fields each.  A loop here, compiled, calls the native constructor (1 us a
+    binding from the interpreted cache module).  ``ValueError`` for a row of
+    another length, ``TypeError`` for a field of another type."""
+    made: list[ImportBinding] = []
+    for row in rows:
+        if len(row) != 6:
+            raise ValueError(f"an import row of {len(row)} fields; pass 6")
+        made.append(ImportBinding(row[0], row[1], row[2], row[3], row[4], row[5]))
+    return tuple(made)
+
+
 _LEAF: list[int] = []  # the children of every leaf of a loaded graph (see ProgramGraph.children)
 
 
