@@ -23,6 +23,8 @@ from typelens.analyzer.graph import (
     Symbol,
     SymbolKind,
     SymbolTable,
+    ImportBinding,
+    imports_of_rows,
     labels_of_bytes,
     names_of_columns,
     new_symbol,
@@ -591,6 +593,34 @@ def test_labels_and_names_are_read_off_their_bytes() -> None:
         names_of_columns([3, 8], ids, strings)
     with pytest.raises(IndexError):
         names_of_columns([3], struct.pack("<I", 3), ["x"])
+
+
+def test_import_rows_make_bindings_and_rows_of_another_length_are_refused() -> None:
+    rows = [[3, 1, "os", 0, None, "os"], [9, 7, "pkg", 2, "x", "y"]]
+    assert imports_of_rows(rows) == (ImportBinding(3, 1, "os", 0, None, "os"), ImportBinding(9, 7, "pkg", 2, "x", "y"))
+    with pytest.raises(ValueError, match="5 fields"):
+        imports_of_rows([[3, 1, "os", 0, None]])
+
+
+@pytest.mark.parametrize("change", [("sizes", 0, 1), ("sizes", -2, -1), ("sizes", 4, -8), ("strings", None, 1)])
+def test_an_entry_whose_header_does_not_fit_its_columns_is_refused(change: tuple) -> None:
+    """A header whose sizes do not add up to the entry (written by something else,
+    its checksum made to match) fails the decoding: no column is read past
+    another's bytes or from a negative size."""
+    import zlib
+
+    blob = graph_to_bytes(build_graph(b"def f(x):\n    return x + 1\n", "m.py"))
+    magic, head_size = struct.unpack_from("<8sI", blob)
+    header = json.loads(blob[12 : 12 + head_size])
+    field, at, delta = change
+    if at is None:
+        header[field] += delta
+    else:
+        header[field][at] += delta
+    head = json.dumps(header, separators=(",", ":")).encode("ascii")
+    body = struct.pack("<8sI", magic, len(head)) + head + blob[12 + head_size : -4]
+    with pytest.raises(ValueError):
+        graph_from_bytes(body + struct.pack("<I", zlib.crc32(body)))
 
 
 def test_a_name_the_string_table_cannot_hold_leaves_the_graph_uncached(tmp_path: Path) -> None:
