@@ -35,9 +35,10 @@ or the decoding and is treated as a miss (and overwritten).  The whole entry
 is checked when it is loaded, although a loaded graph makes its symbols only
 when they are first read (:class:`~.graph.SymbolTable`: a run reads a few of
 a stub's thousands) and the lists of an edge kind only when the kind is first
-read (a run reads the edges of one library graph in sixty).  Entries are written to a temporary file beside their
-place and renamed over it, so concurrent runs never read half an entry; two
-runs building the same graph write the same bytes.
+read (a run reads the edges of one library graph in sixty).  Entries are
+written to a temporary file beside their place and renamed over it, so
+concurrent runs never read half an entry; two runs building the same graph
+write the same bytes.
 
 Example::
 

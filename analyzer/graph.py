@@ -196,6 +196,7 @@ def scopes_of_columns(
 
 
 _Label = TypeVar("_Label")
+_UINT32: Final = "I" if array("I").itemsize == 4 else "L"
 
 
 def labels_of_bytes(table: list[_Label], ids: bytes) -> list[_Label]:
@@ -217,7 +218,7 @@ def names_of_columns(nodes: list[int], ids: bytes, strings: list[str]) -> dict[i
     if len(ids) != 4 * count:
         raise ValueError(f"{len(ids)} bytes of name ids for {count} names; pass 4 bytes a name")
     if not COMPILED:  # the interpreter: C loops over an array of the ids
-        column = array("I")
+        column = array(_UINT32)
         column.frombytes(ids)
         if sys.byteorder == "big":
             column.byteswap()
@@ -720,7 +721,7 @@ class ProgramGraph:
             return found
         packed = self._packed_edges
         if packed is not None and kind in packed:
-            srcs, dsts = packed.pop(kind)
+            srcs, dsts = packed[kind]  # kept: another thread may be reading it
             found = self._edges[kind] = (srcs.tolist(), dsts.tolist())
             return found
         if kind is EdgeKind.AST:
