@@ -18,21 +18,27 @@ tree-sitter grammar's and the byte order), so an upgrade or an edited builder
 never reads an old entry.  A graph depends on no other file, so the key is the
 whole invalidation story.
 
-An entry is a fixed magic, a JSON header (one table of the file's strings:
-identifiers, symbol and scope names; the node kinds and fields; imports,
-diagnostics) and every other column as raw 32-bit integers: the per-node
-arrays (in a library file's entry each node's subtree end too, so that a
-loaded graph finds a node's children without a table of every node's), the
+An entry is a fixed magic, a JSON header (the node kinds and fields; imports,
+diagnostics; each column's length), one table of the file's strings
+(identifiers, symbol and scope names: one UTF-8 text with a NUL between
+them), the file's bytes and every other column as raw integers: the per-node
+arrays (kinds and fields a byte each, read into their labels by a compiled
+loop; in a library file's entry each node's subtree end too, so that a loaded
+graph finds a node's children without a table of every node's), the
+identifiers' (their string ids read off their bytes by a compiled loop), the
 scopes', the symbols' (their definitions and uses as two flat lists with end
-offsets) and the edge lists, followed by a CRC-32 of all of it.  The check is for corruption, not tampering (whoever can write the folder can
-write a matching digest of any kind), and a CRC-32 costs a fifth of a BLAKE2b.
+offsets) and the edge lists, followed by a CRC-32 of all of it.  The check is
+for corruption, not tampering (whoever can write the folder can write a
+matching digest of any kind), and a CRC-32 costs a fifth of a BLAKE2b.
 Nothing is unpickled: a truncated, corrupted or foreign file fails the check
 or the decoding and is treated as a miss (and overwritten).  The whole entry
 is checked when it is loaded, although a loaded graph makes its symbols only
 when they are first read (:class:`~.graph.SymbolTable`: a run reads a few of
-a stub's thousands).  Entries are written to a temporary file beside their
-place and renamed over it, so concurrent runs never read half an entry; two
-runs building the same graph write the same bytes.
+a stub's thousands) and the lists of an edge kind only when the kind is first
+read (a run reads the edges of one library graph in sixty).  Entries are
+written to a temporary file beside their place and renamed over it, so
+concurrent runs never read half an entry; two runs building the same graph
+write the same bytes.
 
 Example::
 
@@ -61,7 +67,17 @@ from typing import TYPE_CHECKING, Literal, Sequence
 
 from .heap import paused_gc
 from .digest import blake2b
-from .graph import EdgeKind, ImportBinding, ProgramGraph, ScopeKind, SymbolTable, scopes_of_columns, symbol_table_of
+from .graph import (
+    EdgeKind,
+    ProgramGraph,
+    ScopeKind,
+    SymbolTable,
+    imports_of_rows,
+    labels_of_bytes,
+    names_of_columns,
+    scopes_of_columns,
+    symbol_table_of,
+)
 from .source import Source
 from .spans import Diagnostic, Span
 
@@ -70,7 +86,7 @@ if TYPE_CHECKING:  # not at run time: the result cache's fingerprints need no pa
 
 logger = logging.getLogger(__name__)
 
-FORMAT = b"TLGRAPH3"
+FORMAT = b"TLGRAPH4"
 _TABLE = b"TLTABLE1"  # a table worked out from a library graph: magic, JSON, digest
 _DIGEST = 16  # an export table's BLAKE2b digest
 _CHECK = struct.Struct("<I")  # a graph entry's CRC-32 (corruption, not tampering: see graph_to_bytes)
@@ -109,12 +125,15 @@ _ARRAYS = (
     "symbol_use_ends",
     "symbol_uses",
 )
+# the columns a loaded graph reads off their bytes in compiled code (graph.labels_of_bytes,
+# graph.names_of_columns): node kinds and fields a byte each, name ids 4 bytes little-endian
+_BYTES = {"kinds": "B", "fields": "B", "name_strings": "<I"}
+_FORMS = tuple(_BYTES.get(name, "i") for name in _ARRAYS)  # each column's items (struct's letters)
+_SIZES = tuple(struct.calcsize(form) for form in _FORMS)
 # the columns a loaded graph keeps as arrays, read a few values each (a node's subtree
 # end, a symbol's definitions and uses once made): a Python int for each value of
 # these was a sixth of loading a run's library graphs
-_PACKED = frozenset(
-    _ARRAYS.index(name) for name in ("subtree_ends", "symbol_def_ends", "symbol_defs", "symbol_use_ends", "symbol_uses")
-)
+_PACKED = frozenset(("subtree_ends", "symbol_def_ends", "symbol_defs", "symbol_use_ends", "symbol_uses"))
 
 
 def content_digest(data: bytes) -> str:
@@ -527,9 +546,7 @@ def graph_to_bytes(graph: ProgramGraph, *, with_ends: bool = True) -> bytes:
     symbols = graph.symbols if type(graph.symbols) is SymbolTable else symbol_table_of(graph.symbols)
     symbol_nodes = sorted(graph.symbol_of)
     name_nodes = sorted(graph.names)
-    edges = [
-        (kind.value, list(srcs), list(dsts)) for kind, (srcs, dsts) in graph._edges.items() if kind is not EdgeKind.AST
-    ]
+    edges = [(kind.value, *graph._edge_lists(kind)) for kind in graph.stored_edge_kinds()]
     scopes = graph.scopes
     # identifiers, symbol and scope names: one table, each string once
     strings, (name_ids, scope_name_ids, qualname_ids, symbol_name_ids) = _table(
@@ -573,21 +590,37 @@ def graph_to_bytes(graph: ProgramGraph, *, with_ends: bool = True) -> bytes:
         symbol_name_ids,
         *symbols.columns(),
     ]
-    header["strings"] = strings
-    header["sizes"] = [len(c) for c in columns] + [len(source.data)]
+    text = _joined(strings)
+    header["strings"] = len(strings)
+    header["sizes"] = [len(c) for c in columns] + [len(text), len(source.data)]
     for _, srcs, dsts in edges:
         columns.extend((srcs, dsts))
     # ASCII escapes: a path or message may hold lone surrogates (undecodable file names)
     head = json.dumps(header, separators=(",", ":")).encode("ascii")
-    body = b"".join([_HEADER.pack(FORMAT, len(head)), head, source.data] + [_int32s(column) for column in columns])
+    packed = [_column_bytes(column, _FORMS[i] if i < len(_FORMS) else "i") for i, column in enumerate(columns)]
+    body = b"".join([_HEADER.pack(FORMAT, len(head)), head, text, source.data, *packed])
     return body + _CHECK.pack(zlib.crc32(body))
 
 
-def _int32s(column: Sequence[int]) -> bytes:
-    """``column`` as native-order 32-bit integers, the bytes of ``array(_INT,
-    column)`` at a third of its cost (the array converts item by item);
-    ``struct.error`` for a value out of range."""
-    return struct.pack(f"={len(column)}i", *column)
+def _joined(strings: list[str]) -> bytes:
+    """The string table as one text, NUL between strings (split again at a fifth of
+    what parsing a JSON list cost), UTF-8 with lone surrogates kept (undecodable
+    identifiers); ``ValueError`` for a string with a NUL in it."""
+    if any("\0" in string for string in strings):
+        raise ValueError("a NUL in a name")
+    return "\0".join(strings).encode("utf-8", "surrogatepass")
+
+
+def _column_bytes(column: Sequence[int], form: str) -> bytes:
+    """``column`` in the ``struct`` ``form`` of its items: ``i`` native-order 32-bit
+    integers (the bytes of ``array(_INT, column)`` at a third of its cost: the
+    array converts item by item), ``B`` bytes, ``<I`` (name ids) unsigned
+    little-endian; ``struct.error`` or ``ValueError`` for a value out of range."""
+    if form == "B":
+        return bytes(column)
+    if form == "i":
+        return struct.pack(f"={len(column)}i", *column)
+    return struct.pack(f"<{len(column)}I", *column)
 
 
 def _table(*columns: list) -> tuple[list, list[list[int]]]:
@@ -623,29 +656,48 @@ def graph_from_bytes(blob: bytes) -> ProgramGraph:
     at = _HEADER.size + head_size
     header = json.loads(body[_HEADER.size : at].tobytes())
     sizes = header["sizes"]
+    strings = body[at : at + sizes[-2]].tobytes().decode("utf-8", "surrogatepass").split("\0")
+    if len(strings) != header["strings"]:
+        if header["strings"] or strings != [""]:
+            raise ValueError(f"{len(strings)} strings, not {header['strings']}")
+        strings = []
+    at += sizes[-2]
     data = body[at : at + sizes[-1]].tobytes()
     at += sizes[-1]
-    counts = sizes[:-1] + [n for _, n in header["edges"] for _ in (0, 1)]
-    columns: list[list[int]] = []
+    counts = sizes[:-2]
+    columns: dict[str, list[int]] = {}
+    kept: dict[str, bytes] = {}
     packed: dict[str, array[int]] = {}
-    for i, count in enumerate(counts):
-        column = body[at : at + 4 * count]
-        if len(column) != 4 * count:
-            raise ValueError("truncated array")
-        if i in _PACKED:
-            packed[_ARRAYS[i]] = kept = array(_INT)
-            kept.frombytes(column)  # a copy of the bytes, no int made
-            columns.append([])
+    widths = [size * count for count, size in zip(counts, _SIZES)] + [8 * n for _, n in header["edges"]]
+    if len(counts) != len(_ARRAYS) or min(sizes + widths) < 0 or at + sum(widths) != len(body):
+        raise ValueError(f"columns of {sum(widths)} bytes in {len(body) - at}")
+    for name, count, form, size in zip(_ARRAYS, counts, _FORMS, _SIZES):
+        column = body[at : at + size * count]
+        if form != "i":
+            kept[name] = column.tobytes()
+        elif name in _PACKED:
+            packed[name] = found = array(_INT)
+            found.frombytes(column)  # a copy of the bytes, no int made
         else:
-            columns.append(column.cast(_INT).tolist())
-        at += 4 * count
-    if at != len(body):
-        raise ValueError(f"{len(body) - at} bytes left over")
-    return _assemble(header, data, dict(zip(_ARRAYS, columns)), packed, columns[len(_ARRAYS) :])
+            columns[name] = column.cast(_INT).tolist()
+        at += size * count
+    edges: dict[EdgeKind, tuple[array[int], array[int]]] = {}
+    for kind, count in header["edges"]:
+        edges[_EDGE_KINDS[kind]] = srcs, dsts = array(_INT), array(_INT)
+        srcs.frombytes(body[at : at + 4 * count])
+        dsts.frombytes(body[at + 4 * count : at + 8 * count])
+        at += 8 * count
+    return _assemble(header, data, strings, columns, kept, packed, edges)
 
 
 def _assemble(
-    header: dict, data: bytes, c: dict[str, list[int]], packed: dict[str, array[int]], edge_columns: list[list[int]]
+    header: dict,
+    data: bytes,
+    strings: list[str],
+    c: dict[str, list[int]],
+    kept: dict[str, bytes],
+    packed: dict[str, array[int]],
+    edges: dict[EdgeKind, tuple[array[int], array[int]]],
 ) -> ProgramGraph:
     text = header["text"] if header["text"] is not None else data.decode("utf-8", "surrogateescape")
     source = Source(
@@ -656,22 +708,17 @@ def _assemble(
         header["is_binary"],
         tuple(_diagnostic(row) for row in header["source_diagnostics"]),
     )
-    kinds, fields, strings = header["kinds"], header["fields"], header["strings"]
-    string = strings.__getitem__
-    edges = {
-        _EDGE_KINDS[kind]: (edge_columns[2 * i], edge_columns[2 * i + 1]) for i, (kind, _) in enumerate(header["edges"])
-    }
     ends = packed["subtree_ends"]
-    if ends and len(ends) != len(c["kinds"]):
-        raise ValueError(f"{len(ends)} subtree ends for {len(c['kinds'])} nodes")
+    if ends and len(ends) != len(c["start_bytes"]):
+        raise ValueError(f"{len(ends)} subtree ends for {len(c['start_bytes'])} nodes")
     return ProgramGraph(
         source=source,
-        kinds=list(map(kinds.__getitem__, c["kinds"])),
+        kinds=labels_of_bytes(header["kinds"], kept["kinds"]),
         start_bytes=c["start_bytes"],
         end_bytes=c["end_bytes"],
         parents=c["parents"],
-        fields=list(map(fields.__getitem__, c["fields"])),
-        names=dict(zip(c["name_nodes"], map(string, c["name_strings"]))),
+        fields=labels_of_bytes(header["fields"], kept["fields"]),
+        names=names_of_columns(c["name_nodes"], kept["name_strings"], strings),
         scope_of=c["scope_of"],
         scopes=scopes_of_columns(
             c["scope_ids"],
@@ -686,7 +733,7 @@ def _assemble(
         ),
         symbols=SymbolTable(
             c["symbol_table_ids"],
-            list(map(string, c["symbol_names"])),
+            list(map(strings.__getitem__, c["symbol_names"])),
             c["symbol_scopes"],
             c["symbol_kinds"],
             c["symbol_globals"],
@@ -696,10 +743,11 @@ def _assemble(
             packed["symbol_uses"],
         ),
         symbol_of=dict(zip(c["symbol_nodes"], c["symbol_ids"])),
-        imports=tuple(ImportBinding(*row) for row in header["imports"]),
-        edges=edges,
+        imports=imports_of_rows(header["imports"]),
+        edges={},
         diagnostics=tuple(_diagnostic(row) for row in header["diagnostics"]),
         subtree_ends=ends or None,
+        packed_edges=edges,
     )
 
 

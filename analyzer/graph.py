@@ -33,9 +33,11 @@ from __future__ import annotations
 import bisect
 import enum
 import logging
+import sys
+from array import array
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Final, Iterable, Iterator, Sequence, overload
+from typing import Final, Iterable, Iterator, Sequence, TypeVar, overload
 
 from .heap import paused_gc
 from .source import Source
@@ -191,6 +193,41 @@ def scopes_of_columns(
             )
         )
     return tuple(made)
+
+
+_Label = TypeVar("_Label")
+_UINT32: Final = "I" if array("I").itemsize == 4 else "L"
+
+
+def labels_of_bytes(table: list[_Label], ids: bytes) -> list[_Label]:
+    """``table[i]`` for each byte ``i`` of ``ids``: a graph-cache entry's node kinds
+    and fields (a file has fewer than 256 of each).  Compiled, a loop over the
+    bytes makes no int (``map(table.__getitem__, ...)`` from the interpreted
+    cache module cost 20 ns a node, a sixth of loading a run's library graphs).
+    ``IndexError`` for an id out of range."""
+    return [table[i] for i in ids]
+
+
+def names_of_columns(nodes: list[int], ids: bytes, strings: list[str]) -> dict[int, str]:
+    """The identifier of each of ``nodes``: ``strings[id]``, the ids being
+    ``ids`` read as unsigned 32-bit little-endian integers, one per node (a
+    graph-cache entry's names).  Compiled, each id is read off the bytes
+    without an int made for it.  ``ValueError`` when ``ids`` does not hold one
+    id per node, ``IndexError`` for an id out of range."""
+    count = len(nodes)
+    if len(ids) != 4 * count:
+        raise ValueError(f"{len(ids)} bytes of name ids for {count} names; pass 4 bytes a name")
+    if not COMPILED:  # the interpreter: C loops over an array of the ids
+        column = array(_UINT32)
+        column.frombytes(ids)
+        if sys.byteorder == "big":
+            column.byteswap()
+        return dict(zip(nodes, map(strings.__getitem__, column)))
+    names: dict[int, str] = {}
+    for i in range(count):
+        j = 4 * i
+        names[nodes[i]] = strings[ids[j] | ids[j + 1] << 8 | ids[j + 2] << 16 | ids[j + 3] << 24]
+    return names
 
 
 class SymbolKind(str, enum.Enum):
@@ -440,6 +477,19 @@ class ImportBinding:
         return ImportBinding, (self.node, self.statement, self.module, self.level, self.name, self.bound)
 
 
+def imports_of_rows(rows: list[list]) -> tuple[ImportBinding, ...]:
+    """The import bindings of a graph-cache entry, one row of ``ImportBinding``'s
+    fields each.  A loop here, compiled, calls the native constructor (1 us a
+    binding from the interpreted cache module).  ``ValueError`` for a row of
+    another length, ``TypeError`` for a field of another type."""
+    made: list[ImportBinding] = []
+    for row in rows:
+        if len(row) != 6:
+            raise ValueError(f"an import row of {len(row)} fields; pass 6")
+        made.append(ImportBinding(row[0], row[1], row[2], row[3], row[4], row[5]))
+    return tuple(made)
+
+
 _LEAF: list[int] = []  # the children of every leaf of a loaded graph (see ProgramGraph.children)
 
 
@@ -486,6 +536,7 @@ class ProgramGraph:
         "imports",
         "diagnostics",
         "_edges",
+        "_packed_edges",
         "_line_starts",
         "_adjacency",
         "_children",
@@ -516,6 +567,7 @@ class ProgramGraph:
         children: list[list[int]] | None = None,
         recovered: tuple[bytes, tuple[tuple[int, int], ...]] | None = None,
         subtree_ends: Sequence[int] | None = None,
+        packed_edges: dict[EdgeKind, tuple[array[int], array[int]]] | None = None,
     ) -> None:
         self.source = source
         self.kinds = kinds
@@ -531,6 +583,9 @@ class ProgramGraph:
         self.imports = imports
         self.diagnostics = diagnostics
         self._edges = edges
+        # a loaded graph's edge lists, as arrays until a kind is first read (a run reads
+        # the edges of one library graph in sixty)
+        self._packed_edges = packed_edges
         self._line_starts: list[int] | None = None
         self._adjacency: dict[tuple[EdgeKind, bool], dict[int, list[int]]] = {}
         self._children: list[list[int]] | None = children
@@ -661,10 +716,26 @@ class ProgramGraph:
 
     # -- edges ---------------------------------------------------------------
     def _edge_lists(self, kind: EdgeKind) -> tuple[list[int], list[int]]:
-        if kind is EdgeKind.AST and kind not in self._edges:
+        found = self._edges.get(kind)
+        if found is not None:
+            return found
+        packed = self._packed_edges
+        if packed is not None and kind in packed:
+            srcs, dsts = packed[kind]  # kept: another thread may be reading it
+            found = self._edges[kind] = (srcs.tolist(), dsts.tolist())
+            return found
+        if kind is EdgeKind.AST:
             pairs = [(p, c) for c, p in enumerate(self.parents) if p >= 0]
-            self._edges[kind] = ([p for p, _ in pairs], [c for _, c in pairs])
-        return self._edges.get(kind, ([], []))
+            found = self._edges[kind] = ([p for p, _ in pairs], [c for _, c in pairs])
+            return found
+        return ([], [])
+
+    def stored_edge_kinds(self) -> list[EdgeKind]:
+        """The kinds of edges this graph was made with (the AST's, worked out from
+        the parents, left out), in :class:`EdgeKind` order, each one listed even when
+        it has no edge: what the graph cache stores."""
+        packed = self._packed_edges or {}
+        return [k for k in EdgeKind if k is not EdgeKind.AST and (k in self._edges or k in packed)]
 
     def edge_kinds(self) -> list[EdgeKind]:
         return [k for k in EdgeKind if self._edge_lists(k)[0]]

@@ -23,6 +23,10 @@ from typelens.analyzer.graph import (
     Symbol,
     SymbolKind,
     SymbolTable,
+    ImportBinding,
+    imports_of_rows,
+    labels_of_bytes,
+    names_of_columns,
     new_symbol,
     scopes_of_columns,
     subtree_ends,
@@ -493,14 +497,14 @@ def test_a_loaded_graphs_symbols_are_made_on_first_use_and_equal_the_built_ones(
 def _symbol_column_offset(blob: bytes) -> tuple[int, int]:
     """Where the flat list of symbol definitions lies in a cache entry (only a
     symbol made on first use reads it), as (start, length) in bytes."""
-    from typelens.analyzer.cache import _ARRAYS
+    from typelens.analyzer.cache import _ARRAYS, _SIZES
 
     magic, head_size = struct.unpack_from("<8sI", blob)
     header = json.loads(blob[12 : 12 + head_size])
     sizes = header["sizes"]
-    at = 12 + head_size + sizes[-1]
+    at = 12 + head_size + sizes[-2] + sizes[-1]  # the string table, the source
     index = _ARRAYS.index("symbol_defs")
-    at += 4 * sum(sizes[:index])
+    at += sum(count * size for count, size in zip(sizes[:index], _SIZES))
     return at, 4 * sizes[index]
 
 
@@ -559,6 +563,80 @@ def test_a_loaded_graph_stores_back_to_the_same_entry() -> None:
     assert graph_to_bytes(loaded) == entry
     assert loaded.subtree_ends() == built.subtree_ends()
     assert list(loaded.symbols) == list(built.symbols)
+
+
+def test_a_loaded_graphs_edges_are_made_lists_when_a_kind_is_first_read() -> None:
+    """A loaded graph keeps its edge lists as arrays until a kind is read (a run
+    reads the edges of one library graph in sixty): each kind read equals the
+    built graph's, the others stay as they were, and the graph stores back to
+    the same entry."""
+    built = build_graph_from_path(STDLIB / "argparse.py")
+    entry = graph_to_bytes(built)
+    loaded = graph_from_bytes(entry)
+    assert loaded._edges == {}
+    assert loaded.successors(0, EdgeKind.CFG_NEXT) == built.successors(0, EdgeKind.CFG_NEXT)
+    assert loaded.edges(EdgeKind.DFG) == built.edges(EdgeKind.DFG) and built.edges(EdgeKind.DFG)
+    assert set(loaded._edges) == {EdgeKind.CFG_NEXT, EdgeKind.DFG}
+    assert loaded.stored_edge_kinds() == built.stored_edge_kinds()
+    assert graph_to_bytes(loaded) == entry
+    assert loaded.edge_kinds() == built.edge_kinds() and loaded.edges(EdgeKind.AST) == built.edges(EdgeKind.AST)
+
+
+def test_labels_and_names_are_read_off_their_bytes() -> None:
+    assert labels_of_bytes(["call", "name_load", None], bytes([1, 0, 2, 1])) == ["name_load", "call", None, "name_load"]
+    with pytest.raises(IndexError):
+        labels_of_bytes(["call"], bytes([1]))
+    ids = struct.pack("<3I", 2, 0, 70_000)
+    strings = ["x", "y", "z"] + ["w"] * 69_997 + ["far"]  # "far" at 70,000: past two bytes
+    assert names_of_columns([3, 8, 9], ids, strings) == {3: "z", 8: "x", 9: "far"}
+    with pytest.raises(ValueError, match="4 bytes a name"):
+        names_of_columns([3, 8], ids, strings)
+    with pytest.raises(IndexError):
+        names_of_columns([3], struct.pack("<I", 3), ["x"])
+
+
+def test_import_rows_make_bindings_and_rows_of_another_length_are_refused() -> None:
+    rows = [[3, 1, "os", 0, None, "os"], [9, 7, "pkg", 2, "x", "y"]]
+    assert imports_of_rows(rows) == (ImportBinding(3, 1, "os", 0, None, "os"), ImportBinding(9, 7, "pkg", 2, "x", "y"))
+    with pytest.raises(ValueError, match="5 fields"):
+        imports_of_rows([[3, 1, "os", 0, None]])
+
+
+@pytest.mark.parametrize("change", [("sizes", 0, 1), ("sizes", -2, -1), ("sizes", 4, -8), ("strings", None, 1)])
+def test_an_entry_whose_header_does_not_fit_its_columns_is_refused(change: tuple) -> None:
+    """A header whose sizes do not add up to the entry (written by something else,
+    its checksum made to match) fails the decoding: no column is read past
+    another's bytes or from a negative size."""
+    import zlib
+
+    blob = graph_to_bytes(build_graph(b"def f(x):\n    return x + 1\n", "m.py"))
+    magic, head_size = struct.unpack_from("<8sI", blob)
+    header = json.loads(blob[12 : 12 + head_size])
+    field, at, delta = change
+    if at is None:
+        header[field] += delta
+    else:
+        header[field][at] += delta
+    head = json.dumps(header, separators=(",", ":")).encode("ascii")
+    body = struct.pack("<8sI", magic, len(head)) + head + blob[12 + head_size : -4]
+    with pytest.raises(ValueError):
+        graph_from_bytes(body + struct.pack("<I", zlib.crc32(body)))
+
+
+def test_a_name_the_string_table_cannot_hold_leaves_the_graph_uncached(tmp_path: Path) -> None:
+    """The entry's strings are one text with a NUL between them: a name holding a
+    NUL (no parser makes one) cannot be stored, and the cache goes on without it."""
+    built = build_graph(b"x = 1\n", "m.py")
+    node = next(iter(built.names))
+    built.names[node] = "x\0y"
+    with pytest.raises(ValueError, match="NUL"):
+        graph_to_bytes(built)
+    cache = GraphCache(tmp_path / "graphs", version="v1")
+    cache.store("0" * 40, built)
+    assert cache.stores == 0 and not list((tmp_path / "graphs").rglob("*.tlg"))
+    lone = build_graph(b"x = 1\n", "m.py")  # lone surrogates (an undecodable identifier) survive
+    lone.names[node] = "caf\udce9"
+    assert graph_from_bytes(graph_to_bytes(lone)).names == lone.names
 
 
 def test_a_loaded_graph_reads_children_off_its_subtree_ends() -> None:
