@@ -208,6 +208,8 @@ def _works() -> bool:
 
         @dataclasses.dataclass(frozen=True, order=True)
         class Probe:
+            """A docstring of its own: dataclasses would make one with ``inspect``."""
+
             x: int
             y: str = ""
 
