@@ -16,8 +16,9 @@ not read (help, a mistake, completion) gets ``None``, and typer parses it.
 Example::
 
     >>> run = fast_command(["analyze", "src", "--format", "json"])
-    >>> run.keywords["fmt"]
-    <AnalyzeFormat.json: 'json'>
+    >>> command, kwargs, verbose = run.args
+    >>> kwargs["fmt"], verbose
+    (<AnalyzeFormat.json: 'json'>, False)
     >>> fast_command(["analyze", "--help"]) is None
     True
 """
@@ -55,12 +56,13 @@ def fast_command(argv: list[str]) -> partial[None] | None:
     kwargs = parse(command, argv[start + 1 :])
     if kwargs is None:
         return None
-    return partial(run_command, command, verbose=start > 0, **kwargs)
+    return partial(run_command, command, kwargs, start > 0)
 
 
-def run_command(command: Callable[..., Any], /, *, verbose: bool, **kwargs: Any) -> None:
-    """``command(**kwargs)`` as typer's main runs it (see the module docstring);
-    always leaves with ``SystemExit``."""
+def run_command(command: Callable[..., Any], kwargs: dict[str, Any], verbose: bool) -> None:
+    """``command(**kwargs)`` as typer's main runs it, after the root's logging
+    set up with ``verbose`` (see the module docstring); always leaves with
+    ``SystemExit``."""
     from typelens.analyzer.heap import with_frame_room
 
     configure_logging(verbose)

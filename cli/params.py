@@ -35,7 +35,7 @@ import enum
 import os
 import types
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 # The environment variable typer reads a shell-completion request from ends so
 # (``_TYPELENS_COMPLETE``, named after the program).
@@ -100,7 +100,7 @@ def typer_signature(command: Callable[..., Any]) -> Any:
     )
 
 
-def is_completion_request(environ: dict[str, str] | os._Environ[str]) -> bool:
+def is_completion_request(environ: Mapping[str, str]) -> bool:
     """Whether the environment may ask typer for shell completions (any
     ``_..._COMPLETE`` variable set): such a run is typer's."""
     return any(k.startswith("_") and k.endswith(_COMPLETION_SUFFIX) and v for k, v in environ.items())
