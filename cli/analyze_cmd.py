@@ -11,18 +11,17 @@ Example::
     ::error file=src/shop/service.py,line=40,col=16,...::'Order' has no attribute 'totl'
 """
 
-# Annotations are objects here (no `from __future__ import annotations`): typer
-# reads the command's parameters and evaluates string annotations twice
-# (inspect.signature and get_type_hints), 40 compilations on every run.
+# Annotations are objects here (no `from __future__ import annotations`): the
+# parameters are read from them (cli/params.py), and typer evaluated string
+# annotations twice (inspect.signature and get_type_hints), 40 compilations.
 import enum
 import json
 import logging
 import sys
 from pathlib import Path
 
-import typer
-
-from .output import write_output
+from .output import echo_error, write_output
+from .params import Argument, Option
 from .paths import DEFAULT_BASELINE
 
 logger = logging.getLogger(__name__)
@@ -42,50 +41,44 @@ class Colour(str, enum.Enum):
 
 
 def analyze_command(
-    paths: list[Path] = typer.Argument(..., help="Files or directories to check."),
-    fmt: AnalyzeFormat = typer.Option(
+    paths: list[Path] = Argument(..., help="Files or directories to check."),
+    fmt: AnalyzeFormat = Option(
         AnalyzeFormat.text, "--output-format", "--format", "-f", help="Output format (github: workflow annotations)."
     ),
-    select: str = typer.Option(
-        None, "--select", help="Comma list of rule codes to report (replaces the file's `select`)."
-    ),
-    ignore: str = typer.Option(None, "--ignore", help="Comma list of rule codes to leave out."),
-    extend_select: str = typer.Option(
-        None, "--extend-select", help="Comma list of rule codes to add (e.g. unused-ignore)."
-    ),
-    python: str = typer.Option(
+    select: str = Option(None, "--select", help="Comma list of rule codes to report (replaces the file's `select`)."),
+    ignore: str = Option(None, "--ignore", help="Comma list of rule codes to leave out."),
+    extend_select: str = Option(None, "--extend-select", help="Comma list of rule codes to add (e.g. unused-ignore)."),
+    python: str = Option(
         None,
         "--python",
         help="The project's Python environment or interpreter (default: the python setting, the site-packages holding the path, $VIRTUAL_ENV, .venv upwards, python on PATH).",
     ),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
-    baseline: Path | None = typer.Option(None, "--baseline", help="Report only findings not in this baseline file."),
-    write: bool = typer.Option(
+    output: Path | None = Option(None, "--output", "-o", help="Write here instead of stdout."),
+    baseline: Path | None = Option(None, "--baseline", help="Report only findings not in this baseline file."),
+    write: bool = Option(
         False,
         "--write-baseline",
         help=f"Write the findings to the --baseline file (default {DEFAULT_BASELINE}) and exit 0.",
     ),
-    exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when there are findings."),
-    statistics: bool = typer.Option(
-        False, "--statistics", help="Text format: counts per rule instead of each finding."
-    ),
-    colour: Colour = typer.Option(
+    exit_zero: bool = Option(False, "--exit-zero", help="Exit 0 even when there are findings."),
+    statistics: bool = Option(False, "--statistics", help="Text format: counts per rule instead of each finding."),
+    colour: Colour = Option(
         Colour.auto, "--color", help="Colour the text output (auto: on a terminal, unless NO_COLOR is set)."
     ),
-    force_exclude: bool = typer.Option(
+    force_exclude: bool = Option(
         None,
         "--force-exclude",
         help="Apply `exclude` and .gitignore to files named here too (pre-commit).",
         show_default=False,
     ),
-    respect_gitignore: bool = typer.Option(
+    respect_gitignore: bool = Option(
         None,
         "--respect-gitignore/--no-respect-gitignore",
         help="Leave out what .gitignore files leave out (default: yes).",
         show_default=False,
     ),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the on-disk graph cache."),
-    jobs: int = typer.Option(1, "--jobs", "-j", help="Build graphs and check files in N processes."),
+    no_cache: bool = Option(False, "--no-cache", help="Neither read nor write the on-disk graph cache."),
+    jobs: int = Option(1, "--jobs", "-j", help="Build graphs and check files in N processes."),
 ) -> None:
     """Report problems found from inferred types (exit 1 when there are findings)."""
     from .main import imports_paused
@@ -126,14 +119,14 @@ def analyze_command(
         if write:
             target = baseline or DEFAULT_BASELINE
             write_baseline(target, findings)
-            typer.echo(f"wrote {len(findings)} finding(s) to the baseline {target}", err=True)
-            raise typer.Exit(0)
+            echo_error(f"wrote {len(findings)} finding(s) to the baseline {target}")
+            raise SystemExit(0)
         known = 0
         if baseline is not None:
             findings, known = split_new(findings, baseline)
     except (InputError, ValueError) as err:
-        typer.echo(f"typelens analyze: {err}", err=True)
-        raise typer.Exit(2) from None
+        echo_error(f"typelens analyze: {err}")
+        raise SystemExit(2) from None
     summary = f"{len(findings)} finding(s) in {stats['files']} file(s)" + (
         f" ({known} in the baseline)" if known else ""
     )
@@ -154,5 +147,5 @@ def analyze_command(
         text = render_text(findings, summary, use_colour(colour.value, is_tty))
     write_output(text, output, command="analyze", is_json=fmt in (AnalyzeFormat.json, AnalyzeFormat.sarif))
     if any(f.code == "internal-error" for f in findings):
-        raise typer.Exit(2)
-    raise typer.Exit(1 if findings and not exit_zero else 0)
+        raise SystemExit(2)
+    raise SystemExit(1 if findings and not exit_zero else 0)

@@ -25,25 +25,11 @@ from typing import Any, Callable
 
 import typer
 
+from .commands import COMMANDS, GROUPS, configure_logging
+from .params import Option, typer_signature
 from .version import __version__
 
 logger = logging.getLogger(__name__)
-
-# Each command and group: (its module, the function or typer app it registers), in
-# the order of ``typelens --help``.  A command line that names one builds the app of
-# that command alone (see build_app).
-COMMANDS: dict[str, tuple[str, str]] = {
-    "graph": (".graph_cmd", "graph_command"),
-    "infer": (".infer_cmd", "infer_command"),
-    "analyze": (".analyze_cmd", "analyze_command"),
-    "complete": (".complete_cmd", "complete_command"),
-    "dataset": (".dataset_cmd", "app"),
-    "train": (".model_cmds", "train_app"),
-    "evaluate": (".model_cmds", "evaluate_command"),
-    "export": (".model_cmds", "export_command"),
-    "lsp": (__name__, "lsp_command"),
-}
-_GROUPS = frozenset({"dataset", "train"})
 
 
 def lsp_command(
@@ -70,7 +56,7 @@ def build_app(only: str | None = None) -> typer.Typer:
     for name, (module, attr) in COMMANDS.items():
         if only is None or name == only:
             found = getattr(importlib.import_module(module, __package__), attr)
-            if name in _GROUPS:
+            if name in GROUPS:
                 app.add_typer(found, name=name)
             else:
                 app.command(name)(_in_frame_room(found))
@@ -81,7 +67,9 @@ def build_app(only: str | None = None) -> typer.Typer:
 def _in_frame_room(command: Callable[..., Any]) -> Callable[..., Any]:
     """``command`` run inside ``analyzer.heap.with_frame_room`` (the engine's deep
     recursion then stops mapping and unmapping frame-stack chunks); imported
-    when the command runs, so that ``--help`` loads no analysis code."""
+    when the command runs, so that ``--help`` loads no analysis code.  A command
+    whose parameters are declared with ``cli.params`` gets typer's own in its
+    signature (:func:`.params.typer_signature`)."""
 
     @wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
@@ -89,6 +77,8 @@ def _in_frame_room(command: Callable[..., Any]) -> Callable[..., Any]:
 
         return with_frame_room(command, *args, **kwargs)
 
+    if isinstance((command.__defaults__ or (None,))[0], Option):
+        run.__signature__ = typer_signature(command)  # type: ignore[attr-defined]
     return run
 
 
@@ -123,6 +113,4 @@ def _root(
         False, "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
     ),
 ) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(verbose)

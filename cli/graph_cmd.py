@@ -5,8 +5,8 @@ and ``text`` (a readable summary).  ``--edges`` keeps only some edge kinds
 (``cfg`` selects every control-flow kind).
 """
 
-from __future__ import annotations
-
+# Annotations are objects here (no `from __future__ import annotations`): the
+# command's parameters are read from them (cli/params.py).
 import enum
 import itertools
 import logging
@@ -14,9 +14,8 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import typer
-
-from .output import write_output
+from .output import echo_error, write_output
+from .params import Argument, Option
 
 if TYPE_CHECKING:
     from typelens.analyzer import GraphConfig, ProjectGraph
@@ -31,7 +30,7 @@ class GraphFormat(str, enum.Enum):
     text = "text"
 
 
-def load_project_graph(path: Path, config: GraphConfig) -> ProjectGraph:
+def load_project_graph(path: Path, config: "GraphConfig") -> "ProjectGraph":
     """A file's graph (as a project of one) or a directory's project graph."""
     from typelens.analyzer import InputError, ProjectGraph, ProjectIndex, build_graph_safely, build_project_graph
     from typelens.analyzer.typescript import build_script_graph_safely, is_script
@@ -46,7 +45,7 @@ def load_project_graph(path: Path, config: GraphConfig) -> ProjectGraph:
     return ProjectGraph([path.name], [graph], [0], {}, path.resolve().parent)
 
 
-def render_text(pg: ProjectGraph) -> str:
+def render_text(pg: "ProjectGraph") -> str:
     from .positions import human_position
 
     lines: list[str] = []
@@ -77,15 +76,15 @@ def _default_max_bytes() -> int:
 
 
 def graph_command(
-    path: Path = typer.Argument(..., help="A Python, TypeScript or JavaScript file, or a project directory."),
-    fmt: GraphFormat = typer.Option(GraphFormat.json, "--format", "-f", help="Output format."),
-    edges: str = typer.Option(
+    path: Path = Argument(..., help="A Python, TypeScript or JavaScript file, or a project directory."),
+    fmt: GraphFormat = Option(GraphFormat.json, "--format", "-f", help="Output format."),
+    edges: str = Option(
         "",
         "--edges",
         help="Comma list of edge kinds (ast, cfg, dfg, call, return, import, cfg_next, ...); all by default.",
     ),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
-    max_bytes: int = typer.Option(
+    output: Path | None = Option(None, "--output", "-o", help="Write here instead of stdout."),
+    max_bytes: int = Option(
         ...,
         "--max-bytes",
         default_factory=_default_max_bytes,
@@ -101,8 +100,8 @@ def graph_command(
         kinds = EdgeKind.parse_list(edges) if edges else ALL_EDGES
         pg = load_project_graph(path, GraphConfig(max_bytes=max_bytes))
     except (InputError, ValueError) as err:
-        typer.echo(f"typelens graph: {err}", err=True)
-        raise typer.Exit(2) from None
+        echo_error(f"typelens graph: {err}")
+        raise SystemExit(2) from None
     if fmt is GraphFormat.json:
         text = itertools.chain(iter_graph_json(pg, kinds), ["\n"])
     elif fmt is GraphFormat.graphml:

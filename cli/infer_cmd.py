@@ -11,8 +11,8 @@ Text: a classifier's answer under ``min-confidence`` is a guess, ``? (bool 0.24)
 as ``analyze`` chooses them (``exclude``, ``.gitignore``).
 """
 
-from __future__ import annotations
-
+# Annotations are objects here (no `from __future__ import annotations`): the
+# command's parameters are read from them (cli/params.py).
 import enum
 import json
 import logging
@@ -21,9 +21,8 @@ from json.encoder import encode_basestring
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import typer
-
-from .output import write_output
+from .output import echo_error, write_output
+from .params import Argument, Option
 from .paths import display_path
 
 if TYPE_CHECKING:  # loaded when a rendering needs it
@@ -173,34 +172,32 @@ def render_text(result, min_confidence: float = 0.8) -> str:
 
 
 def infer_command(
-    paths: list[Path] = typer.Argument(..., help="Files or directories to analyse."),
-    fmt: InferFormat = typer.Option(InferFormat.text, "--format", "-f", help="Output format."),
-    mode: Mode = typer.Option(
+    paths: list[Path] = Argument(..., help="Files or directories to analyse."),
+    fmt: InferFormat = Option(InferFormat.text, "--format", "-f", help="Output format."),
+    mode: Mode = Option(
         Mode.hybrid, "--mode", help="Inference engine (hybrid: static first, the classifier where static is unsure)."
     ),
-    model: Path = typer.Option(
-        None, "--model", help="A classifier model folder (default: the one shipped with typelens)."
-    ),
-    slice_model: Path = typer.Option(
+    model: Path = Option(None, "--model", help="A classifier model folder (default: the one shipped with typelens)."),
+    slice_model: Path = Option(
         None,
         "--slice-model",
         help="A slice-model folder with its ONNX export (default: typeinfer/models/slice when `make slice` has built it; none ships).",
     ),
-    no_slice: bool = typer.Option(False, "--no-slice", help="Neural and hybrid modes: the classifier alone."),
-    apply: bool = typer.Option(False, "--apply", help="Write the annotations into the files."),
-    diff: bool = typer.Option(False, "--diff", help="With --apply: print a unified diff, write nothing."),
-    min_confidence: float = typer.Option(
+    no_slice: bool = Option(False, "--no-slice", help="Neural and hybrid modes: the classifier alone."),
+    apply: bool = Option(False, "--apply", help="Write the annotations into the files."),
+    diff: bool = Option(False, "--diff", help="With --apply: print a unified diff, write nothing."),
+    min_confidence: float = Option(
         None,
         "--min-confidence",
         help="With --apply: skip less certain predictions (default: min-confidence in the working folder's pyproject.toml tool.typelens table, else 0.8).",
     ),
-    python: str = typer.Option(
+    python: str = Option(
         None,
         "--python",
         help="The project's Python environment or interpreter (default: the python setting, the site-packages holding the path, $VIRTUAL_ENV, .venv upwards, python on PATH).",
     ),
-    jobs: int = typer.Option(1, "--jobs", "-j", help="Build graphs and answer files in N processes."),
-    no_cache: bool = typer.Option(
+    jobs: int = Option(1, "--jobs", "-j", help="Build graphs and answer files in N processes."),
+    no_cache: bool = Option(
         False, "--no-cache", help="Neither read nor write the result cache and the on-disk graph cache."
     ),
 ) -> None:
@@ -236,13 +233,13 @@ def infer_command(
         )
         result = infer_paths(paths, options)
     except (InputError, ValueError, ModelError) as err:
-        typer.echo(f"typelens infer: {err}", err=True)
-        raise typer.Exit(2) from None
+        echo_error(f"typelens infer: {err}")
+        raise SystemExit(2) from None
     if apply or diff:
         from .apply_cmd import apply_predictions
 
         code = apply_predictions(result, paths, min_confidence=settings.min_confidence, diff_only=diff, options=options)
-        raise typer.Exit(code)
+        raise SystemExit(code)
     is_json = fmt is InferFormat.json
     text = render_json(result) if is_json else render_text(result, settings.min_confidence)
     write_output(text, None, command="infer", is_json=is_json)

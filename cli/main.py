@@ -8,11 +8,12 @@ This module is the console script's entry point and imports nothing but
 adds which core runs, compiled or pure: ``typelens.analyzer.compiled``); any other
 command line makes frozen dataclasses' guards without compiling them and their
 comparisons from templates (``cli/dataclass_closures.py``), a batch command leaves
-the modules its libraries never call unrun (``cli/deferred.py``), and it imports the
+the modules its libraries never call unrun (``cli/deferred.py``) and runs its usual
+command lines without typer (``cli/batch.py``); any other line imports the
 command tree (``cli/app.py``: typer, click's plain help), and the heavy imports (the analyzer, onnxruntime, torch, pyarrow) happen
 inside the commands, so that ``--help`` and a command's argument errors cost
 only the start of Python and typer.  (No module logger here: ``logging`` is
-imported by ``cli/app.py`` when a command runs.)
+imported by ``cli/commands.py`` when a command runs.)
 
 Example::
 
@@ -113,10 +114,12 @@ def hard_exit(code: object) -> None:
 
 
 def build_command(argv: list[str], *, closures: bool = False):
-    """The typer app that runs ``argv`` (:func:`.app.app_for`), imported and built
-    with the cyclic collector paused; with ``closures`` (the command line's own
-    process), after ``cli.dataclass_closures.install``, so that the dataclasses
-    that typer and typelens define get its methods.  typer, click and the command's module make
+    """What runs ``argv``: a batch command's usual line read without typer
+    (:func:`.batch.fast_command`), else the typer app (:func:`.app.app_for`),
+    imported and built with the cyclic collector paused; with ``closures`` (the
+    command line's own process), after ``cli.dataclass_closures.install``, so
+    that the dataclasses that typer and typelens define get its methods.  typer,
+    click and the command's module make
     tens of thousands of objects that live as long as the process and hold no
     garbage: a young collection every 700 of them scanned them over and over.
     For a batch command what exists then is frozen (``gc.freeze``; ``analyze``
@@ -132,6 +135,12 @@ def build_command(argv: list[str], *, closures: bool = False):
             from .dataclass_closures import install
 
             install()
+        if command_name(argv) in _HARD_EXIT:
+            from .batch import fast_command
+
+            fast = fast_command(argv)
+            if fast is not None:
+                return fast
         from .app import app_for
 
         return app_for(argv)

@@ -24,8 +24,6 @@ import sys
 from pathlib import Path
 from typing import Iterable
 
-import typer
-
 logger = logging.getLogger(__name__)
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -100,5 +98,16 @@ def _write_stream(chunks: Iterable[bytes], command: str) -> None:
 
 
 def _fail(command: str, message: str) -> None:
-    typer.echo(f"typelens {command}: {message}", err=True)
-    raise typer.Exit(2)
+    echo_error(f"typelens {command}: {message}")
+    raise SystemExit(2)
+
+
+def echo_error(message: str) -> None:
+    """``message`` on stderr as ``typer.echo(message, err=True)`` writes it (click
+    leaves out colour codes where stderr is not a terminal); typer is imported
+    here, for the message alone: a batch command's usual run never loads it
+    (``cli/params.py``).  The commands exit with ``SystemExit``, not
+    ``typer.Exit``: typer's main turns the latter into the former."""
+    from typer import echo
+
+    echo(message, err=True)

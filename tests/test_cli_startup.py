@@ -1,7 +1,7 @@
 """``typelens analyze`` on one file starts without what it does not use: the real
 command line, run in a fresh Python (a cold run, then one answered from the result
 cache), imports none of the models' runtimes, the dataset or language-server code,
-rich or pydantic, the other commands' modules, nor the standard modules only other commands need
+rich, pydantic or typer, the other commands' modules, nor the standard modules only other commands need
 (multiprocessing for ``--jobs``, ``xml.sax`` for GraphML, ``http`` behind it).
 Each of these cost tens of milliseconds of a start that should stay well under half
 a second; how long it takes is measured in the report, not asserted here."""
@@ -32,6 +32,7 @@ NOT_FOR_ANALYZE = (
     "networkx",
     "rich",
     "pydantic",
+    "typer",  # its usual lines are read without it (cli/batch.py)
     "pygls",
     "lsprotocol",
     "typelens.datasets",

@@ -62,6 +62,10 @@ def literal_kind(token: str) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class EncoderConfig:
+    """The encoder's sizes: hash buckets, context windows, name subtokens and
+    value slots.  (A dataclass without a docstring gets one made with
+    ``inspect.signature``: 3 million instructions of each ``infer``.)"""
+
     buckets: int = 1 << 15
     windows: int = 8
     window_len: int = 17
