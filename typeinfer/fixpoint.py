@@ -24,10 +24,7 @@ typed through each other's uses, ``set1.difference(set2)`` and
 ``Iterable[object]``), and iteration settles in the one its first question leads to.
 So a root that finishes with other questions in its cycle solves the cycle again from
 its head, the first of them by file, node and kind (:func:`_rank`), and every entry
-gets the head's answers.  Where it is certain before the root finishes (a lower
-question than every one below closes or joins the cycle), the solve is left at
-once and the lower question answered first (:meth:`Memo._lead`), not finished
-and dropped.  A root inside another cycle's pass is not re-solved (the
+gets the head's answers.  A root inside another cycle's pass is not re-solved (the
 outer pass's stale answers started it; solved afresh in every pass, it could keep the
 outer cycle changing), so there the answers may still depend on the order.
 
@@ -117,7 +114,6 @@ class _Frame:
         "passes",
         "compute",
         "reads",
-        "rank",
     )
 
     def __init__(
@@ -135,7 +131,6 @@ class _Frame:
         self.members: dict[tuple, None] = {}  # provisional answers this frame owns
         self.passes = 0
         self.reads: list[_Read] = []  # the unfinished answers it read
-        self.rank = _file_rank(key)  # where it stands among the candidates for a cycle's head
 
 
 class _Entry:
@@ -160,8 +155,6 @@ class Memo:
         self.unconverged = 0
         self.cut = 0
         self.rooted = 0  # cycles entered elsewhere than their head, solved again from it
-        self.led = 0  # cycles left early for a lower question, asked first from the bottom
-        self._waiting: set[tuple] = set()  # the questions the outermost one waits for (Deeper)
         self._heads = 0
         self._stack: list[_Frame] = []
         self._open: dict[tuple, _Frame] = {}
@@ -253,7 +246,7 @@ class Memo:
     # -- the outermost question: where too deep a stack starts again ------------------------
     def _outermost(self, key: tuple, compute: Callable[[], object], store: dict, context: CallContext | None):
         pending = [(key, compute, store, context)]
-        waiting = self._waiting = {key}
+        waiting = {key}
         try:
             while True:
                 k, c, s, ctx = pending[-1]
@@ -343,35 +336,6 @@ class Memo:
         finally:
             self._heads -= 1
 
-    # -- a cycle entered above its head: left at once ------------------------------------------
-    def _lead(self, low: int) -> None:
-        """Leave the stack for a lower question when the top's answer comes to depend
-        on the question at ``low``: every question above ``low`` is then in one cycle
-        whose root is at ``low`` or below.  If one above ranks lower (:func:`_file_rank`)
-        than every question at or below ``low``, the root, one of those, would finish
-        with a lower question in its cycle and solve it again from its head
-        (:meth:`_from_head`), its first solve dropped.  Raising :class:`Deeper` drops
-        it now: the lower question is answered first, from the bottom, then the
-        questions it interrupted are asked again.  Not where an outer cycle's pass is
-        under way (its entries below ``low``: no root is solved again there); a
-        question lower than those above but not below ``low`` may be outside the cycle
-        or its root, so the cycle is solved again only once it is known."""
-        stack = self._stack
-        lower, best = None, None
-        for frame in stack[low + 1 :]:
-            rank = frame.rank
-            if rank is not None and (best is None or rank < best):
-                lower, best = frame, rank
-        if lower is None or best is None or lower.key in self._waiting:
-            return
-        for frame in stack[: low + 1]:
-            if frame.rank is not None and not best < frame.rank:
-                return
-        if any(entry.owner.index < low for entry in self._provisional.values()):
-            return
-        self.led += 1
-        raise Deeper(lower.key, lower.compute, lower.store, lower.context)
-
     def _passes(self, frame: _Frame, stale: _Entry | None):
         while True:
             if stale is not None and stale.reads is not None and self._unchanged(stale.reads):
@@ -430,8 +394,6 @@ class Memo:
         top = self._stack[-1]
         if index < top.low:
             top.low = index
-            if not self._heads:
-                self._lead(index)
 
     def _push(self, frame: _Frame) -> None:
         self._stack.append(frame)
@@ -486,14 +448,6 @@ def _rank(key: tuple) -> tuple:
     if len(key) >= 3 and isinstance(key[1], str) and isinstance(key[2], int):
         return (0, key[1], key[2], key[0])
     return (1, key[0], _spelled(key[1:]))
-
-
-def _file_rank(key: tuple) -> tuple | None:
-    """:func:`_rank` of a question about a file's node (None for another question:
-    those rank after all of them)."""
-    if len(key) >= 3 and isinstance(key[1], str) and isinstance(key[2], int):
-        return (key[1], key[2], key[0])
-    return None
 
 
 def _spelled(value: object) -> str:
