@@ -225,21 +225,11 @@ def _session_processes(sid: int) -> list[int]:
     return found
 
 
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
-def test_ctrl_c_on_the_command_line_leaves_no_process(tmp_path: Path) -> None:
-    # above the thresholds (24 files, 150 KB): the command line forks workers
-    body = "".join(
-        f"def f{i}(x, y=1):\n    return g{i}(x) + y\n\ndef g{i}(v):\n    return [v] * {i}\n\n" for i in range(80)
-    )
-    files = {f"big/m{n:02}.py": f"from .m{(n + 1) % 26:02} import f1\n\n{body}f1(2.5)\n" for n in range(26)}
-    project = write_tree(tmp_path, {"big/__init__.py": "", **files}) / "big"
-    # a first run keeps the graphs: the second builds none (no graph pool) and answers in workers
-    env = {**os.environ, "TYPELENS_CACHE_DIR": str(tmp_path / "cache")}
-    command = [sys.executable, "-m", "typelens.cli", "analyze", "--exit-zero", str(project)]
-    subprocess.run(command, env=env, capture_output=True, check=True)
-    shutil.rmtree(tmp_path / "cache" / "results")
+def _interrupted_run(command: list[str], env: dict[str, str]) -> tuple[int, int, bytes]:
+    """``command`` run in its own process group, sent Ctrl-C once its workers run:
+    its process id, exit status and stderr."""
     child = subprocess.Popen(
-        [*command, "--jobs", "2"],
+        command,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -252,14 +242,36 @@ def test_ctrl_c_on_the_command_line_leaves_no_process(tmp_path: Path) -> None:
             time.sleep(0.05)
         assert child.poll() is None, "the run ended before any worker started"
         os.killpg(child.pid, signal.SIGINT)  # Ctrl-C: the whole foreground group
-        child.communicate(timeout=60)
+        err = child.communicate(timeout=60)[1]
     finally:
         if child.poll() is None:
             child.kill()
             child.communicate()
-    assert child.returncode != 0
+    return child.pid, child.returncode, err
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_ctrl_c_on_the_command_line_leaves_no_process(tmp_path: Path) -> None:
+    # above the thresholds (24 files, 150 KB): the command line forks workers
+    body = "".join(
+        f"def f{i}(x, y=1):\n    return g{i}(x) + y\n\ndef g{i}(v):\n    return [v] * {i}\n\n" for i in range(80)
+    )
+    files = {f"big/m{n:02}.py": f"from .m{(n + 1) % 26:02} import f1\n\n{body}f1(2.5)\n" for n in range(26)}
+    project = write_tree(tmp_path, {"big/__init__.py": "", **files}) / "big"
+    # a first run keeps the graphs: the second builds none (no graph pool) and answers in workers
+    env = {**os.environ, "TYPELENS_CACHE_DIR": str(tmp_path / "cache")}
+    command = [sys.executable, "-m", "typelens.cli", "analyze", "--exit-zero", str(project)]
+    subprocess.run(command, env=env, capture_output=True, check=True)
+    # On a loaded machine the signal can land as the run is already leaving (its
+    # workers done, its exit handlers running): it then ends with 0, and is asked again.
+    for _attempt in range(3):
+        shutil.rmtree(tmp_path / "cache" / "results", ignore_errors=True)
+        pid, status, err = _interrupted_run([*command, "--jobs", "2"], env)
+        if status != 0:
+            break
+    assert status != 0, err
     time.sleep(1.0)
-    assert _session_processes(child.pid) == []
+    assert _session_processes(pid) == []
 
 
 def test_the_records_a_graph_worker_sends_keep_every_field() -> None:
