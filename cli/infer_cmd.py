@@ -60,12 +60,16 @@ class _Places:
 
     def of(self, p) -> tuple[str, int, int]:
         """``(file as shown, line, column)`` of prediction ``p``."""
-        found = self._files.get(p.path)
-        if found is None:
-            found = self._files[p.path] = (display_path(p.path, self._cwd), self._index(self._read(p.path)))
-        shown, lines = found
+        shown, lines = self.file(p.path)
         line, col = lines.human(p.span.start_row, p.span.start_col)
         return shown, line, col
+
+    def file(self, path: str) -> tuple[str, HumanLines]:
+        """``path`` as shown, and its lines."""
+        found = self._files.get(path)
+        if found is None:
+            found = self._files[path] = (display_path(path, self._cwd), self._index(self._read(path)))
+        return found
 
 
 def render_json(result) -> str:
@@ -155,8 +159,13 @@ def render_text(result, min_confidence: float = 0.8) -> str:
     """One line per prediction; a classifier's answer under ``min_confidence`` is a
     guess, shown as ``? (bool 0.24)``."""
     lines, places = [], _Places()
+    path, file, human = None, "", None
     for p in result.predictions:
-        file, line, col = places.of(p)
+        if p.path != path:  # they come file by file: each file looked up once a run of its rows
+            path = p.path
+            file, found = places.file(path)
+            human = found.human
+        line, col = human(p.span.start_row, p.span.start_col)
         where = p.scope if p.kind == "return" else (f"{p.scope}.{p.name}" if p.scope else p.name)
         if p.is_guess(min_confidence):
             lines.append(f"{file}:{line}:{col}: {p.kind} {where}: ? ({p.type} {p.confidence:.2f})  ({p.source} guess)")

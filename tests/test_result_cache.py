@@ -184,3 +184,22 @@ def test_a_dangling_link_in_the_model_folder_still_gives_a_key(tmp_path: Path) -
     (model / "dangling").symlink_to(tmp_path / "nowhere")
     after = answer_key([tmp_path / "m.py"], options, tmp_path, settings=settings)
     assert len(after) == 40 and after != before
+
+
+def test_an_entry_is_written_byte_for_byte_as_its_rows(tmp_path: Path) -> None:
+    """A row is written from the prediction's own tuples (evidence, candidates, the
+    span's fields), as the lists of the format's version: the same bytes."""
+    from typelens.analyzer.spans import Span
+    from typelens.typeinfer.predicted import Prediction
+    from typelens.typeinfer.result_cache import write_answers
+
+    p = Prediction(
+        "m.py", "/p/m.py", "f", "x", "parameter", "int", 0.8, Span(4, 5, 0, 4, 0, 5), "hybrid",
+        ("eq:int",), (("int", 0.75), ("str", 0.125)),
+    )  # fmt: skip
+    entry = tmp_path / "infer-x.json"
+    write_answers(entry, [p, p], [], {})
+    row = '["f","x","parameter","int",0.8,[4,5,0,4,0,5],"hybrid",["eq:int"],[["int",0.75],["str",0.125]]]'
+    doc = f'{{"version":"{CACHE_VERSION}","files":[["m.py","/p/m.py",[{row},{row}]]],"diagnostics":[],"reads":[]}}'
+    assert entry.read_bytes() == doc.encode()
+    assert read_answers(entry) == ([p, p], [])

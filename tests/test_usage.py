@@ -210,3 +210,97 @@ def test_the_cache_keeps_the_evidence(tmp_path: Path) -> None:
     assert second.stats["cache_hits"] == 1
     assert [p.evidence for p in second.predictions] == [p.evidence for p in first.predictions]
     assert ("operand:str+",) in [p.evidence for p in second.predictions]
+
+
+_CLASSES = """import collections
+
+
+class Base:
+    def close(self): ...
+
+    def read(self): ...
+
+
+class Reader(Base):
+    def peek(self): ...
+
+
+class Lazy:
+    def close(self): ...
+
+    def __getattr__(self, name): ...
+
+
+class LazyReader(Lazy):
+    def peek(self): ...
+
+
+class Opaque(make_base()):
+    def close(self): ...
+
+
+class Text(str):
+    def peek(self): ...
+
+
+class Table(collections.OrderedDict):
+    def close(self): ...
+
+
+class Base:  # defined again
+    def peek(self): ...
+"""
+
+
+def test_the_classes_having_names_are_those_each_class_has(tmp_path: Path) -> None:
+    """The index a usage question reads the project's classes from gives the classes,
+    in their order, that asking each class gives (``has_member``): inherited names
+    count, none past a class with dynamic attributes or a base that is no class."""
+    (tmp_path / "m.py").write_text(_CLASSES)
+    session = AnalysisSession(tmp_path)
+    session.build_project(None)
+    classes = session.engine().classes
+    assert [c.short for c in classes.project_classes_with({"close", "peek"})] == ["Reader", "LazyReader"]
+    everyone = [c.short for c in classes.project_classes()]
+    assert [c.short for c in classes.project_classes_with({"__eq__"})] == [
+        c for c in everyone if c not in ("Lazy", "LazyReader", "Opaque")
+    ]
+    project = classes.project_classes()
+    names = sorted({n for c in project for _, info in classes.mro(c) for n in info.members} | {"missing"})
+    pairs = [{a, b} for a in names for b in ("close", "peek", "read", "upper", "move_to_end", "missing")]
+    for used in [set(), *({n} for n in names), *pairs, {"close", "peek", "read"}]:
+        scanned = [c for c in project if all(classes.has_member(c, a) for a in used)]
+        assert classes.project_classes_with(used) == scanned, used
+
+
+def test_the_classes_having_names_follow_the_project(tmp_path: Path) -> None:
+    """A later engine's index has the classes added and not those changed since."""
+    (tmp_path / "m.py").write_text(_CLASSES)
+    session = AnalysisSession(tmp_path)
+    session.build_project(None)
+    assert [c.name for c in session.engine().classes.project_classes_with({"close", "peek"})] == [
+        "m.Reader",
+        "m.LazyReader",
+    ]
+    pipe = "\n\nclass Pipe:\n    def close(self): ...\n\n    def peek(self): ...\n"
+    (tmp_path / "m.py").write_text(_CLASSES.replace("class Reader(Base)", "class Reader") + pipe)
+    session.build_project(None)
+    assert [c.name for c in session.engine().classes.project_classes_with({"close", "peek"})] == [
+        "m.LazyReader",
+        "m.Pipe",
+    ]
+
+
+def test_a_cached_usage_answer_follows_a_class_added_elsewhere(tmp_path: Path) -> None:
+    """The one class having a parameter's attributes is its type until a second one
+    is added in another file: the result cache's answer is then worked out again."""
+    (tmp_path / "use.py").write_text("def drain(stream):\n    stream.peek()\n    stream.close()\n")
+    (tmp_path / "m.py").write_text("class Pipe:\n    def close(self): ...\n\n    def peek(self): ...\n")
+
+    def stream(use_cache: bool) -> str | None:
+        result = infer_paths([tmp_path], InferOptions(mode="static", use_cache=use_cache))
+        return next(p.type for p in result.predictions if (p.scope, p.name) == ("drain", "stream"))
+
+    assert stream(True) == stream(False) == "Pipe"
+    (tmp_path / "n.py").write_text("class Tap:\n    def close(self): ...\n\n    def peek(self): ...\n")
+    assert stream(True) == stream(False) != "Pipe"

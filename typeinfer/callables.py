@@ -1336,15 +1336,14 @@ class CallModel:
     def _class_with_types(self, used: set[str]) -> ClassType | tuple[ClassType, ...] | None:
         classes = self.engine.classes
         candidates = {}
-        for c in classes.project_classes():
-            if all(classes.has_member(c, a) for a in used):
-                general = [
-                    view
-                    for view, _ in classes.mro(c)
-                    if view.name not in ("builtins.object", "object") and all(classes.has_member(view, a) for a in used)
-                ]
-                top = general[-1] if general else c
-                candidates[top.name] = ClassType(top.name)
+        for c in classes.project_classes_with(used):
+            general = [
+                view
+                for view, _ in classes.mro(c)
+                if view.name not in ("builtins.object", "object") and all(classes.has_member(view, a) for a in used)
+            ]
+            top = general[-1] if general else c
+            candidates[top.name] = ClassType(top.name)
         if len(candidates) == 1:
             return next(iter(candidates.values()))
         if candidates:

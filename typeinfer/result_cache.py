@@ -205,7 +205,7 @@ def predictions_of(groups: list) -> list[Prediction]:
 
 
 def prediction_groups(predictions: list[Prediction]) -> list:
-    """``predictions`` as compact rows grouped by file (JSON values)."""
+    """``predictions`` as compact rows grouped by file (JSON values; a row is a tuple)."""
     return [
         [file, where, [_prediction_row(p) for p in rows]]
         for (file, where), rows in groupby(predictions, key=lambda p: (p.file, p.path))
@@ -245,7 +245,8 @@ def read_entry(path: Path) -> dict | None:
 def write_entry(path: Path, doc: dict, reads: FileStamps) -> None:
     """``doc`` and its reads written to ``path`` atomically, a ``.gitignore`` beside it."""
     rows = [[str(p), stamp[0], stamp[1], digest] for p, (stamp, digest) in reads.items()]
-    text = json.dumps({"version": CACHE_VERSION, **doc, "reads": rows}, separators=(",", ":"))
+    # no check for cycles (rows of values: none): a cold infer of asyncio writes 12,000 lists and tuples
+    text = json.dumps({"version": CACHE_VERSION, **doc, "reads": rows}, separators=(",", ":"), check_circular=False)
     try:
         replace_atomically(path, text.encode("ascii"))  # json.dumps escapes the rest, lone surrogates too
         gitignore = path.parent / ".gitignore"
@@ -268,18 +269,11 @@ def reads_unchanged(rows: list[list]) -> bool:
     return True
 
 
-def _prediction_row(p: Prediction) -> list:
-    return [
-        p.scope,
-        p.name,
-        p.kind,
-        p.type,
-        p.confidence,
-        _span_list(p.span),
-        p.source,
-        list(p.evidence),
-        [list(c) for c in p.candidates],
-    ]
+def _prediction_row(p: Prediction) -> tuple:
+    # tuples, the prediction's own included, are written as JSON lists: no copies
+    span = p.span
+    where = (span.start_byte, span.end_byte, span.start_row, span.start_col, span.end_row, span.end_col)
+    return (p.scope, p.name, p.kind, p.type, p.confidence, where, p.source, p.evidence, p.candidates)
 
 
 def _diagnostic_row(d: Diagnostic) -> list:
