@@ -56,7 +56,7 @@ class _Places:
 
         self._read, self._index = file_prefix, line_index
         self._cwd = Path.cwd()  # once: each row's file is shown relative to it
-        self._files: dict[str, tuple[str, HumanLines]] = {}
+        self._files: dict[str, tuple[str, "HumanLines"]] = {}
 
     def of(self, p) -> tuple[str, int, int]:
         """``(file as shown, line, column)`` of prediction ``p``."""
@@ -64,7 +64,7 @@ class _Places:
         line, col = lines.human(p.span.start_row, p.span.start_col)
         return shown, line, col
 
-    def file(self, path: str) -> tuple[str, HumanLines]:
+    def file(self, path: str) -> "tuple[str, HumanLines]":
         """``path`` as shown, and its lines."""
         found = self._files.get(path)
         if found is None:
