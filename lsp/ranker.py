@@ -117,7 +117,12 @@ class Ranker:
 
     def _found(self, key: bytes, labels: tuple[str, ...]) -> dict[str, float] | None:
         with self._lock:
-            found = self._kept.get(key)
+            return self._kept_for(key, labels)
+
+    def _kept_for(self, key: bytes, labels: tuple[str, ...]) -> dict[str, float] | None:
+        """The kept scores after the text ``key`` if they score every label (the
+        caller holds the lock)."""
+        found = self._kept.get(key)
         if found is _NO_LM or (found is not None and all(label in found for label in labels)):
             return found
         return None
@@ -129,6 +134,10 @@ class Ranker:
             for job in (self._running, self._next):
                 if job is not None and job.key == key and set(labels) <= set(job.labels):
                     return job
+            if self._kept_for(key, labels) is not None:  # a job finished since the caller looked
+                done = _Job(uri, before, key, labels)
+                done.done.set()
+                return done
             if self._next is not None:  # dropped: a newer text is asked for
                 self._next.done.set()
             self._next = _Job(uri, before, key, labels)

@@ -9,6 +9,7 @@ the same final text.  An edit that writes a name of the receiver (a new
 from __future__ import annotations
 
 import graphlib
+import time
 from pathlib import Path
 
 import pytest
@@ -376,6 +377,30 @@ def test_a_list_is_answered_before_the_lm_reads_and_ranked_the_next_time(tmp_pat
     assert _order(again.entries)[: len(public)] == sorted(public, reverse=True)
     ws.rank_budget = analyses.RANK_BUDGET
     assert _order(ws.completion_list(uri, dot + 1).entries) == _order(again.entries) and len(reads) == 1
+
+
+def test_a_text_scored_since_the_caller_looked_is_not_read_again() -> None:
+    """A list that found no scores asks for them; when the job reading that text
+    finished in between (the ranker's thread is not the caller's), the ask gets
+    the kept scores, and the text is not read a second time."""
+    from typelens.lsp.ranker import Ranker, _asked_for
+    from typelens.typeinfer.ide import CompletionEntry
+
+    reads: list[bytes] = []
+
+    def scores(uri: str, before: bytes, labels: tuple[str, ...]) -> dict[str, float]:
+        reads.append(before)
+        return _reverse_alphabetical(uri, before, labels)
+
+    ranker = Ranker(scores, analyses.Priority())
+    entries = [CompletionEntry(label, "field", "") for label in ("a", "b")]
+    assert ranker.ranked("u", b"y.", entries, wait=None)[1] and reads == [b"y."]
+    key, labels = _asked_for(b"y.", entries)
+    job = ranker._ask("u", b"y.", key, labels)  # as a caller that looked before the job ended
+    assert job.done.is_set()
+    assert ranker.ranked("u", b"y.", entries, wait=None)[1]
+    time.sleep(0.2)  # room for a second read, were one queued
+    assert reads == [b"y."]
 
 
 def test_the_ranker_reads_the_newest_text_asked_for() -> None:
