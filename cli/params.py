@@ -216,7 +216,8 @@ def _converted(value: str, annotation: Any) -> Any:
     if annotation is str:
         return value
     if annotation is int:
-        return int(value) if value.isascii() and value.isdigit() else _UNREAD
+        # past 4,300 digits int() refuses the text (sys.set_int_max_str_digits): typer says why
+        return int(value) if value.isascii() and value.isdigit() and len(value) <= 100 else _UNREAD
     if annotation is float:
         digits = value.replace(".", "", 1)
         return float(value) if value.isascii() and digits.isdigit() else _UNREAD

@@ -59,6 +59,7 @@ USUAL = [
 # its own way (a sign, a space, an underscore, an exponent, an unknown choice).
 VALUES = ["json", "text", "sarif", "github", "dot", "graphml", "static", "hybrid", "never", "always", "Json"]
 VALUES += ["0", "1", "2", "007", "-1", "+3", " 3", "3_0", "0.5", ".5", "1.", "1e-3", "nan", "x"]
+VALUES += ["1" * 5000, "0" * 5000]  # past the digits int() reads from a text
 VALUES += ["", "=", "src", "m.py", "a b", "-", "--", "--help", "-v", "caf\udcff.py", "x=y"]
 
 
@@ -199,6 +200,8 @@ def test_drawn_lines_are_often_read_without_typer(workdir: Path, monkeypatch: py
         ["analyze", ".", "--format", "xml"],
         ["analyze", ".", "--jobs", "-1"],
         ["analyze", ".", "-j2"],
+        ["analyze", ".", "--jobs", "1" * 5000],  # more digits than int() reads from a text
+        ["graph", ".", "--max-bytes", "0" * 5000],
         ["analyze", ".", "-o=out"],
         ["analyze", ".", "--exit-zero=1"],
         ["analyze", ".", "--select"],

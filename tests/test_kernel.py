@@ -118,6 +118,26 @@ def test_encoded_batches_get_the_answers_of_their_samples(kernel: ModuleType, sa
     assert [[(classes[j], p) for j, p in row] for row in found] == expected
 
 
+def test_a_writable_embedding_is_copied_not_read_in_place(kernel: ModuleType, samples: list[dict]) -> None:
+    """The kernel reads the embedding in the caller's buffer only when nothing can
+    change it there: a bytearray the caller zeroes afterwards leaves its answers."""
+    from typelens.typeinfer.neural.native import _tensor_shapes
+    from typelens.typeinfer.neural.store import read_safetensors
+
+    runtime = native.KernelRuntime(DEFAULT_MODEL, kernel)
+    header, data = read_safetensors(Path(DEFAULT_MODEL) / "model.safetensors")
+    tensors = [data[slice(*header[name]["data_offsets"])] for name in _tensor_shapes(runtime.config)]
+    embed = tensors[0] = bytearray(tensors[0])
+    enc = runtime.encoder.config
+    dims = (enc.buckets, runtime.config["dim"], enc.windows, enc.window_len, enc.name_len, enc.values)
+    dims += (runtime.config["hidden"], len(runtime.classes))
+    built = kernel.Kernel(dims, *tensors, float(runtime.config["temperature"]))
+    ids = runtime.encoder.encode_ids(samples[:8])
+    expected = runtime.kernel.ranked(ids["windows"], ids["name"], 8, 5)
+    embed[:] = bytes(len(embed))  # the caller reuses its buffer once the kernel is built
+    assert built.ranked(ids["windows"], ids["name"], 8, 5) == expected
+
+
 def _model_copy(tmp_path: Path) -> Path:
     folder = tmp_path / "classifier"
     shutil.copytree(DEFAULT_MODEL, folder)

@@ -182,8 +182,8 @@ static float *copy_floats(Py_buffer *view, Py_ssize_t count, const char *what) {
    run need not copy, of which it reads a few thousand rows), or a copy where they are not
    aligned for float loads */
 static float *borrowed_floats(Kernel *self, Py_buffer *view, Py_ssize_t count, const char *what) {
-    if (((uintptr_t)view->buf) % sizeof(float) != 0)
-        return copy_floats(view, count, what);
+    if (!view->readonly || ((uintptr_t)view->buf) % sizeof(float) != 0)
+        return copy_floats(view, count, what); /* a writable buffer could change under the kernel */
     if (view->len != count * (Py_ssize_t)sizeof(float)) {
         PyErr_Format(PyExc_ValueError, "%s: %zd bytes, expected %zd", what, view->len, count * (Py_ssize_t)sizeof(float));
         return NULL;
