@@ -32,10 +32,9 @@ import sys
 from functools import partial
 from typing import Any, Callable
 
-from .commands import COMMANDS, configure_logging
+from .commands import BATCH_COMMANDS, COMMANDS, configure_logging
 from .params import is_completion_request, parse
 
-BATCH_COMMANDS = frozenset({"analyze", "infer", "graph"})
 # The root's options that may come before a batch command here (the others, --help
 # and --version, are typer's).
 _ROOT_FLAGS = frozenset({"-v", "--verbose"})

@@ -10,8 +10,6 @@ Example::
 
 from __future__ import annotations
 
-import logging
-
 # Each command and group: (its module, relative to this package, and the function
 # or typer app it registers), in the order of ``typelens --help``.  A command line
 # that names one builds the app of that command alone (cli/app.py, build_app).
@@ -27,11 +25,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "lsp": (".app", "lsp_command"),
 }
 GROUPS = frozenset({"dataset", "train"})
+# The batch commands: run without typer on their usual lines (cli/batch.py), and left
+# without tearing the heap down (cli/main.py, hard_exit).
+BATCH_COMMANDS = frozenset({"analyze", "infer", "graph"})
 
 
 def configure_logging(verbose: bool) -> None:
     """What the root's ``--verbose`` (``-v``) does, run before every command:
     progress on stderr, else warnings alone."""
+    import logging  # here: cli/main.py reads this module before any command runs
+
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )

@@ -4,7 +4,7 @@ Exit codes: 0 success, 1 findings (``analyze``), 2 usage or internal error, or a
 optional dependency that is not installed (one line names the extra to install).
 
 This module is the console script's entry point and imports nothing but
-``sys``, ``os`` and ``gc``: ``typelens --version`` is answered here, without typer (``--verbose``
+``sys``, ``os``, ``gc`` and the command table (``cli/commands.py``): ``typelens --version`` is answered here, without typer (``--verbose``
 adds which core runs, compiled or pure: ``typelens.analyzer.compiled``); any other
 command line makes frozen dataclasses' guards without compiling them and their
 comparisons from templates (``cli/dataclass_closures.py``), a batch command leaves
@@ -28,6 +28,8 @@ import gc
 import os
 import sys
 
+from .commands import BATCH_COMMANDS, GROUPS
+
 # The top-level modules of the optional dependencies, and the extra (pyproject.toml)
 # that installs each.
 EXTRA_OF_MODULE = {
@@ -44,9 +46,8 @@ EXTRA_OF_MODULE = {
     "distributed": "datasets",
     "tqdm": "datasets",
 }
-_GROUPS = frozenset({"dataset", "train"})
-# The batch commands that leave the process without tearing its heap down (see hard_exit).
-_HARD_EXIT = frozenset({"typelens analyze", "typelens infer", "typelens graph"})
+# The batch commands leave the process without tearing its heap down (see hard_exit).
+_HARD_EXIT = frozenset(f"typelens {name}" for name in BATCH_COMMANDS)
 # The root options that `--version` may come with and still skip typer.
 _VERSION_ONLY = frozenset({"--version", "--verbose", "-v"})
 
@@ -70,7 +71,7 @@ def command_name(argv: list[str]) -> str:
     """``typelens complete`` or ``typelens train lm``: the command that ``argv`` runs
     (no root option takes a value, so the first words that are not options name it)."""
     words = [arg for arg in argv if not arg.startswith("-")]
-    return " ".join(["typelens", *words[: 2 if words[:1] and words[0] in _GROUPS else 1]])
+    return " ".join(["typelens", *words[: 2 if words[:1] and words[0] in GROUPS else 1]])
 
 
 def is_version_only(argv: list[str]) -> bool:
